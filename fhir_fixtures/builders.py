@@ -1,0 +1,247 @@
+"""Builders for synthetic FHIR R4 charts and CDS Hooks requests, with dates relative to "today".
+
+A fixture reads like the chart it stands for::
+
+    chart = Chart(today, age=54, sex="female")
+    chart.condition(IMNM_SNOMED, onset=-60)
+    chart.antibody("anti_hmgcr", "positive", day=-55)
+    chart.ck(4200, day=-58).ck(900, day=-3)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-50)
+    request = chart.request("patient-view")
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+LOINC = "http://loinc.org"
+SNOMED = "http://snomed.info/sct"
+ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"
+CVX = "http://hl7.org/fhir/sid/cvx"
+UCUM = "http://unitsofmeasure.org"
+
+# Codes used by the fixtures (all from the project's value-set files).
+IMNM_SNOMED = (SNOMED, "715863001", "Autoimmune necrotizing myopathy")
+IMNM_ICD = (ICD10, "G72.49", "Other inflammatory and immune myopathies, not elsewhere classified")
+IBM_ICD = (ICD10, "G72.41", "Inclusion body myositis [IBM]")
+NEC_FASCIITIS_ICD = (ICD10, "M72.6", "Necrotizing fasciitis")
+DERMATOMYOSITIS_ICD = (ICD10, "M33.90", "Dermatopolymyositis, unspecified, organ involvement unspecified")
+CK = (LOINC, "2157-6", "Creatine kinase [Enzymatic activity/volume] in Serum or Plasma")
+ANTI_HMGCR = (LOINC, "93493-5", "HMGCR Ab")
+ANTI_SRP = (LOINC, "33921-8", "SRP Ab")
+WEIGHT = (LOINC, "29463-7", "Body weight")
+HEIGHT = (LOINC, "8302-2", "Body height")
+HBSAG = (LOINC, "5196-1", "Hepatitis B virus surface Ag [Presence] in Serum")
+ANTI_HBC = (LOINC, "16933-4", "Hepatitis B virus core Ab [Presence] in Serum")
+HBV_DNA = (LOINC, "42595-9", "Hepatitis B DNA")
+LYMPHOCYTES = (LOINC, "731-0", "Lymphocytes [#/volume] in Blood by Automated count")
+EGFR = (LOINC, "98979-8", "eGFR (CKD-EPI 2021)")
+PREDNISONE_20 = (RXNORM, "312615", "prednisone 20 MG Oral Tablet")
+PREDNISONE_5 = (RXNORM, "312617", "prednisone 5 MG Oral Tablet")
+METHYLPRED_1000 = (RXNORM, "1743726", "methylprednisolone 1000 MG Injection")
+METHOTREXATE_2_5 = (RXNORM, "105585", "methotrexate 2.5 MG Oral Tablet")
+ATORVASTATIN_40 = (RXNORM, "617311", "atorvastatin 40 MG Oral Tablet")
+TMP_SMX_DS = (RXNORM, "198335", "sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet")
+TMP_SMX_SS = (RXNORM, "198334", "sulfamethoxazole 400 MG / trimethoprim 80 MG Oral Tablet")
+RITUXIMAB = (RXNORM, "1157967", "rituximab Injectable Product")
+IVIG_CVX = (CVX, "87", "immune globulin, intravenous")
+AZATHIOPRINE_50 = (RXNORM, "105611", "Azathioprine 50 MG Oral Tablet [Imuran]")
+MMR_CVX = (CVX, "03", "measles, mumps and rubella virus vaccine")
+
+ROUTE_ORAL = {"coding": [{"system": SNOMED, "code": "26643006", "display": "Oral route"}]}
+ROUTE_IV = {"coding": [{"system": SNOMED, "code": "47625008", "display": "Intravenous route"}]}
+ROUTE_SC = {"coding": [{"system": SNOMED, "code": "34206005", "display": "Subcutaneous route"}]}
+
+Code = tuple[str, str, str]
+_ids = itertools.count(1)
+
+
+def concept(code: Code | str) -> dict[str, Any]:
+    if isinstance(code, str):
+        return {"text": code}
+    system, value, display = code
+    return {"coding": [{"system": system, "code": value, "display": display}], "text": display}
+
+
+@dataclass
+class Chart:
+    """A patient's chart under construction; ``day`` arguments are days relative to today (-30 = D-30)."""
+
+    today: date
+    age: int = 55
+    sex: str = "female"
+    patient_id: str = "imnm-demo"
+    resources: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {
+        "conditions": [], "observations": [], "medications": [], "immunizations": [], "procedures": []})
+    drafts: list[dict[str, Any]] = field(default_factory=list)
+
+    # -- dates
+    def at(self, day: int) -> str:
+        return (self.today + timedelta(days=day)).isoformat()
+
+    def _id(self, prefix: str) -> str:
+        return f"{prefix}-{next(_ids)}"
+
+    @property
+    def patient(self) -> dict[str, Any]:
+        born = date(self.today.year - self.age, self.today.month, min(self.today.day, 28)) - timedelta(days=30)
+        return {"resourceType": "Patient", "id": self.patient_id, "gender": self.sex,
+                "birthDate": born.isoformat()}
+
+    # -- conditions
+    def condition(self, code: Code | str, onset: int | None = -30, status: str = "active",
+                  verification: str = "confirmed") -> Chart:
+        resource: dict[str, Any] = {
+            "resourceType": "Condition", "id": self._id("cond"),
+            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                           "code": status}]},
+            "verificationStatus": {"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": verification}]},
+            "code": concept(code), "subject": {"reference": f"Patient/{self.patient_id}"}}
+        if onset is not None:
+            resource["onsetDateTime"] = self.at(onset)
+        self.resources["conditions"].append(resource)
+        return self
+
+    # -- observations
+    def observation(self, code: Code | str, day: int, *, value: float | None = None, unit: str | None = None,
+                    high: float | None = None, low: float | None = None, interpretation: str | None = None,
+                    value_string: str | None = None, value_code: Code | None = None,
+                    date_field: str = "effectiveDateTime") -> Chart:
+        resource: dict[str, Any] = {"resourceType": "Observation", "id": self._id("obs"), "status": "final",
+                                    "code": concept(code), "subject": {"reference": f"Patient/{self.patient_id}"}}
+        if date_field == "effectivePeriod":
+            resource["effectivePeriod"] = {"start": self.at(day)}
+        else:
+            resource[date_field] = self.at(day) + ("T09:00:00Z" if date_field == "issued" else "")
+        if value is not None:
+            resource["valueQuantity"] = {"value": value, "unit": unit, "system": UCUM, "code": unit}
+        if value_string is not None:
+            resource["valueString"] = value_string
+        if value_code is not None:
+            resource["valueCodeableConcept"] = concept(value_code)
+        if interpretation is not None:
+            resource["interpretation"] = [{"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
+                "code": interpretation}]}]
+        if high is not None or low is not None:
+            limits: dict[str, Any] = {}
+            if low is not None:
+                limits["low"] = {"value": low, "unit": unit, "system": UCUM, "code": unit}
+            if high is not None:
+                limits["high"] = {"value": high, "unit": unit, "system": UCUM, "code": unit}
+            resource["referenceRange"] = [limits]
+        self.resources["observations"].append(resource)
+        return self
+
+    def ck(self, value: float, day: int, uln: float | None = 200, unit: str = "U/L") -> Chart:
+        return self.observation(CK, day, value=value, unit=unit, high=uln)
+
+    def weight(self, kg: float, day: int = -2, unit: str = "kg") -> Chart:
+        return self.observation(WEIGHT, day, value=kg, unit=unit)
+
+    def height(self, cm: float, day: int = -30, unit: str = "cm") -> Chart:
+        return self.observation(HEIGHT, day, value=cm, unit=unit)
+
+    def antibody(self, group: str, result: str, day: int = -60, form: str = "interpretation") -> Chart:
+        """``result`` 'positive'/'negative' expressed as ``form``: interpretation, coded, string or quantity."""
+        code = ANTI_HMGCR if group == "anti_hmgcr" else ANTI_SRP
+        positive = result == "positive"
+        if form == "interpretation":
+            return self.observation(code, day, interpretation="POS" if positive else "NEG")
+        if form == "coded":
+            value = (SNOMED, "10828004", "Positive") if positive else (SNOMED, "260385009", "Negative")
+            return self.observation(code, day, value_code=value)
+        if form == "string":
+            return self.observation(code, day, value_string="Detected" if positive else "Not detected")
+        return self.observation(code, day, value=80 if positive else 5, unit="[arb'U]/mL", high=20)
+
+    def lab(self, code: Code | str, value: float, unit: str, day: int = -5, **kwargs: Any) -> Chart:
+        return self.observation(code, day, value=value, unit=unit, **kwargs)
+
+    # -- medications
+    def medication_request(self, code: Code | str, dose: float | None, unit: str | None, *, start: int | None,
+                           end: int | None = None, status: str = "active", frequency: int = 1,
+                           period: float = 1, period_unit: str = "d", day_of_week: list[str] | None = None,
+                           route: dict[str, Any] | None = None, timing_code: str | None = None,
+                           text: str | None = None, reason: Code | None = None, resource_id: str | None = None,
+                           intent: str = "order", authored: int | None = None) -> dict[str, Any]:
+        dosage: dict[str, Any] = {}
+        if text:
+            dosage["text"] = text
+        if timing_code:
+            dosage["timing"] = {"code": {"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation", "code": timing_code}]}}
+        else:
+            repeat: dict[str, Any] = {"frequency": frequency, "period": period, "periodUnit": period_unit}
+            if day_of_week:
+                repeat["dayOfWeek"] = day_of_week
+            if start is not None:
+                repeat["boundsPeriod"] = {"start": self.at(start)}
+                if end is not None:
+                    repeat["boundsPeriod"]["end"] = self.at(end)
+            dosage["timing"] = {"repeat": repeat}
+        if route:
+            dosage["route"] = route
+        if dose is not None:
+            dosage["doseAndRate"] = [{"doseQuantity": {"value": dose, "unit": unit, "system": UCUM, "code": unit}}]
+        resource: dict[str, Any] = {
+            "resourceType": "MedicationRequest", "id": resource_id or self._id("med"), "status": status,
+            "intent": intent, "medicationCodeableConcept": concept(code),
+            "subject": {"reference": f"Patient/{self.patient_id}"}, "dosageInstruction": [dosage]}
+        authored_day = authored if authored is not None else start
+        if authored_day is not None:
+            resource["authoredOn"] = self.at(authored_day)
+        if reason is not None:
+            resource["reasonCode"] = [concept(reason)]
+        return resource
+
+    def medication(self, code: Code | str, dose: float | None, unit: str | None, **kwargs: Any) -> Chart:
+        self.resources["medications"].append(self.medication_request(code, dose, unit, **kwargs))
+        return self
+
+    def draft(self, code: Code | str, dose: float | None, unit: str | None, **kwargs: Any) -> Chart:
+        kwargs.setdefault("start", 0)
+        kwargs.setdefault("status", "draft")
+        kwargs.setdefault("intent", "proposal")
+        self.drafts.append(self.medication_request(code, dose, unit, **kwargs))
+        return self
+
+    def draft_resource(self, resource: dict[str, Any]) -> Chart:
+        self.drafts.append(resource)
+        return self
+
+    # -- immunizations and procedures
+    def immunization(self, code: Code, day: int, status: str = "completed") -> Chart:
+        self.resources["immunizations"].append({
+            "resourceType": "Immunization", "id": self._id("imm"), "status": status, "vaccineCode": concept(code),
+            "patient": {"reference": f"Patient/{self.patient_id}"}, "occurrenceDateTime": self.at(day)})
+        return self
+
+    def procedure(self, code: Code | str, day: int, status: str = "completed") -> Chart:
+        self.resources["procedures"].append({
+            "resourceType": "Procedure", "id": self._id("proc"), "status": status, "code": concept(code),
+            "subject": {"reference": f"Patient/{self.patient_id}"}, "performedDateTime": self.at(day)})
+        return self
+
+    # -- the request
+    def prefetch(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"patient": self.patient}
+        for key, items in self.resources.items():
+            out[key] = {"resourceType": "Bundle", "type": "searchset", "total": len(items),
+                        "entry": [{"fullUrl": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, r['id'])}",
+                                   "resource": r} for r in items]}
+        return out
+
+    def request(self, hook: str = "patient-view") -> dict[str, Any]:
+        context: dict[str, Any] = {"userId": "Practitioner/neuro-1", "patientId": self.patient_id,
+                                   "encounterId": "enc-1"}
+        if hook == "order-sign":
+            context["draftOrders"] = {"resourceType": "Bundle", "type": "collection",
+                                      "entry": [{"resource": r} for r in self.drafts]}
+        return {"hook": hook, "hookInstance": str(uuid.uuid4()), "context": context, "prefetch": self.prefetch()}

@@ -1,0 +1,66 @@
+"""Fixtures for R14 statin-contraindicated-anti-hmgcr: antibody positivity four ways, both hooks."""
+
+from datetime import date
+from typing import Any
+
+from fhir_fixtures import fixture
+from fhir_fixtures.builders import ATORVASTATIN_40, IMNM_SNOMED, Chart
+
+RULE = "statin-contraindicated-anti-hmgcr"
+
+
+def _hmgcr_chart(today: date, form: str = "interpretation") -> Chart:
+    chart = Chart(today, age=61, sex="male")
+    chart.condition(IMNM_SNOMED, onset=-120)
+    chart.antibody("anti_hmgcr", "positive", day=-110, form=form)
+    chart.antibody("anti_srp", "negative", day=-110)
+    return chart
+
+
+for _form in ("interpretation", "coded", "string", "quantity"):
+    def _build(today: date, form: str = _form) -> dict[str, Any]:
+        chart = _hmgcr_chart(today, form)
+        chart.draft(ATORVASTATIN_40, 40, "mg", resource_id="draft-atorva")
+        return chart.request("order-sign")
+
+    fixture(f"r14-fires-order-sign-antibody-{_form}", hook="order-sign",
+            story=f"Anti-HMGCR positive (as {_form}); atorvastatin 40 mg drafted.",
+            fires={RULE}, indicators={RULE: "critical"})(_build)
+
+
+@fixture("r14-fires-patient-view-active-statin", hook="patient-view",
+         story="Anti-HMGCR myopathy with simvastatin still active on the medication list.",
+         fires={RULE}, indicators={RULE: "critical"})
+def active_statin(today: date) -> dict[str, Any]:
+    chart = _hmgcr_chart(today)
+    chart.medication("simvastatin 20 mg tablet", 20, "mg", start=-400)
+    return chart.request("patient-view")
+
+
+@fixture("r14-fires-red-yeast-rice-statin-associated", hook="order-sign",
+         story="Statin-associated autoimmune myopathy on the problem list; red yeast rice drafted.",
+         fires={RULE})
+def red_yeast_rice(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=66)
+    chart.condition("Statin-associated autoimmune myopathy", onset=-300)
+    chart.draft("Red yeast rice 600 mg capsule", 1200, "mg")
+    return chart.request("order-sign")
+
+
+@fixture("r14-quiet-anti-hmgcr-negative", hook="order-sign",
+         story="Anti-HMGCR negative (anti-SRP positive); a statin is drafted: no R14 card.", quiet={RULE})
+def negative(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=58)
+    chart.condition(IMNM_SNOMED, onset=-200)
+    chart.antibody("anti_hmgcr", "negative", day=-190)
+    chart.antibody("anti_srp", "positive", day=-190)
+    chart.draft(ATORVASTATIN_40, 40, "mg")
+    return chart.request("order-sign")
+
+
+@fixture("r14-quiet-statin-stopped", hook="patient-view",
+         story="Anti-HMGCR positive; the statin was stopped a year ago: nothing to stop now.", quiet={RULE})
+def stopped(today: date) -> dict[str, Any]:
+    chart = _hmgcr_chart(today)
+    chart.medication(ATORVASTATIN_40, 40, "mg", start=-800, end=-365, status="stopped")
+    return chart.request("patient-view")

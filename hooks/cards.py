@@ -1,0 +1,78 @@
+"""Turning a fired rule into a CDS Hooks 2.0 card (service-contract.md section 3)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from hooks.rule import Fired, Rule
+
+TOPIC_SYSTEM = "urn:imnm-cds:recommendation"
+OVERRIDE_SYSTEM = "urn:imnm-cds:override-reason"
+SUMMARY_MAX = 139  # CDS Hooks: "<140 characters"
+
+# Coded override reasons offered on cards, by rule family (feedback keys on these codes).
+OVERRIDE_REASONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "default": (
+        ("patient-declined", "Patient declined"),
+        ("already-addressed", "Already addressed elsewhere"),
+        ("not-clinically-appropriate", "Not clinically appropriate for this patient"),
+        ("data-incorrect", "Chart data behind this card is wrong or out of date"),
+    ),
+    "safety": (
+        ("benefit-outweighs-risk", "Benefit outweighs risk; will monitor"),
+        ("specialist-directed", "Directed by the treating specialist"),
+        ("not-clinically-appropriate", "Not clinically appropriate for this patient"),
+        ("data-incorrect", "Chart data behind this card is wrong or out of date"),
+    ),
+    "methotrexate-frequency": (
+        ("oncologic-indication", "Documented oncologic indication for this schedule"),
+        ("data-incorrect", "Order is already once weekly; chart data is wrong"),
+    ),
+}
+
+
+def build(rule: Rule, fired: Fired) -> dict[str, Any]:
+    """A card whose topic code is the rule id, citing the rule's sources in the detail and in links."""
+    summary = fired.summary if len(fired.summary) <= SUMMARY_MAX else fired.summary[: SUMMARY_MAX - 1] + "…"
+    cited = "; ".join(f"[{s.name}]({s.url})" if s.url else s.name for s in rule.sources)
+    primary = next((s for s in rule.sources if s.url), None)
+    card: dict[str, Any] = {
+        "uuid": str(uuid.uuid4()),
+        "summary": summary,
+        "indicator": fired.severity,
+        "detail": f"{fired.detail.strip()}\n\n**Sources:** {cited}\n\n*{rule.code} · decision support only; "
+                  "the decision stays with the clinician.*",
+        "source": {
+            "label": "IMNM CDS",
+            "topic": {"system": TOPIC_SYSTEM, "code": rule.id, "display": rule.title},
+        },
+        "overrideReasons": [{"system": OVERRIDE_SYSTEM, "code": code, "display": display}
+                            for code, display in OVERRIDE_REASONS[rule.override_family]],
+    }
+    if primary is not None:
+        card["source"]["url"] = primary.url
+    links = [{"label": s.name[:120], "url": s.url, "type": "absolute"} for s in rule.sources if s.url]
+    if links:
+        card["links"] = links
+    if fired.suggestions:
+        card["selectionBehavior"] = fired.selection
+        card["suggestions"] = [
+            {
+                "label": s.label,
+                "uuid": str(uuid.uuid4()),
+                "isRecommended": s.is_recommended,
+                "actions": [_action(a) for a in s.actions],
+            }
+            for s in fired.suggestions
+        ]
+    return card
+
+
+def _action(action: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": action.type, "description": action.description}
+    if action.resource is not None:
+        out["resource"] = action.resource
+    if action.resource_id is not None:
+        out["resourceId"] = action.resource_id
+    return out

@@ -1,0 +1,89 @@
+"""Anti-HMGCR / anti-SRP positivity (contract section 4) and the IMNM subtype (section 4.1)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from hooks.record import SNOMED, Observation, PatientRecord
+from hooks.units import convert
+
+Status = Literal["positive", "negative"]
+Subtype = Literal["HMGCR", "SRP", "DUAL", "SERONEG", "UNKNOWN"]
+
+_POSITIVE_INTERPRETATION = {"POS", "H", "HH", "HU", "A", "AA", "DET", "POSITIVE", "DETECTED", "REACTIVE", "R"}
+_NEGATIVE_INTERPRETATION = {"NEG", "N", "ND", "NEGATIVE", "NOT DETECTED", "NR", "NON-REACTIVE"}
+_POSITIVE_SNOMED = {"10828004", "260373001"}  # positive; detected
+_NEGATIVE_SNOMED = {"260385009", "260415000"}  # negative; not detected
+_NEGATIVE_WORDS = ("negative", "not detected", "non-reactive", "nonreactive", "absent")
+_POSITIVE_WORDS = ("positive", "detected", "reactive", "present")
+
+
+def _from_words(text: str | None) -> Status | None:
+    words = (text or "").strip().lower()
+    if any(w in words for w in _NEGATIVE_WORDS):  # checked first: "not detected" contains "detected"
+        return "negative"
+    if any(w in words for w in _POSITIVE_WORDS):
+        return "positive"
+    return None
+
+
+def status(observation: Observation) -> Status | None:
+    """Positive or negative, from interpretation, then a coded value, then a string, then a number vs range."""
+    for code in observation.interpretation:
+        if code in _POSITIVE_INTERPRETATION:
+            return "positive"
+        if code in _NEGATIVE_INTERPRETATION or code == "L":
+            return "negative"
+    if observation.value_concept is not None:
+        concept = observation.value_concept
+        if concept.has_code(SNOMED, *_POSITIVE_SNOMED):
+            return "positive"
+        if concept.has_code(SNOMED, *_NEGATIVE_SNOMED):
+            return "negative"
+        found = _from_words(concept.words())
+        if found:
+            return found
+    if observation.value_text is not None:
+        found = _from_words(observation.value_text)
+        if found:
+            return found
+    quantity, high = observation.quantity, observation.ref_high
+    if quantity is not None and high is not None:
+        limit = high.value if (high.unit or "") == (quantity.unit or "") else convert(high.value, high.unit,
+                                                                                     "U/L")
+        if limit is not None:
+            return "positive" if quantity.value > limit else "negative"
+    return None
+
+
+def results(record: PatientRecord, group: str) -> list[tuple[Observation, Status]]:
+    return [(o, s) for o in record.observations_in(group) if (s := status(o)) is not None]
+
+
+def ever_positive(record: PatientRecord, group: str) -> Observation | None:
+    """The first positive result of ``group`` ('anti_hmgcr' or 'anti_srp'), if any."""
+    return next((o for o, s in results(record, group) if s == "positive"), None)
+
+
+def resulted(record: PatientRecord, group: str) -> bool:
+    return bool(results(record, group))
+
+
+def subtype(record: PatientRecord) -> Subtype:
+    hmgcr, srp = results(record, "anti_hmgcr"), results(record, "anti_srp")
+    hmgcr_pos = any(s == "positive" for _, s in hmgcr)
+    srp_pos = any(s == "positive" for _, s in srp)
+    if hmgcr_pos and srp_pos:
+        return "DUAL"
+    if hmgcr_pos and srp:
+        return "HMGCR"
+    if srp_pos and hmgcr:
+        return "SRP"
+    if hmgcr and srp:
+        return "SERONEG"
+    # One antibody never resulted: a positive one still defines the subtype it shows.
+    if hmgcr_pos:
+        return "HMGCR"
+    if srp_pos:
+        return "SRP"
+    return "UNKNOWN"

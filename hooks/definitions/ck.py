@@ -1,0 +1,80 @@
+"""CK values in U/L, the upper limit of normal, and the CK-derived variables of section 4.2."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from hooks.context import HookContext
+from hooks.record import Observation, PatientRecord
+from hooks.units import convert
+
+
+@dataclass(frozen=True, slots=True)
+class CkPoint:
+    day: date
+    value: float  # U/L
+    uln: float  # U/L
+    uln_from_lab: bool
+    observation_id: str
+
+    def __str__(self) -> str:
+        return f"{self.value:,.0f} U/L on {self.day.isoformat()} (ULN {self.uln:,.0f})"
+
+
+def series(record: PatientRecord, context: HookContext) -> list[CkPoint]:
+    """Every dated CK with a usable value, oldest first. Units other than U/L and ukat/L are skipped."""
+    if "ck" not in record.cache:
+        fallback = float(context.definition("ck_uln_fallback"))
+        points = (_point(o, fallback) for o in record.observations_in("ck"))
+        record.cache["ck"] = [p for p in points if p is not None]
+    return record.cache["ck"]
+
+
+def _point(observation: Observation, fallback: float) -> CkPoint | None:
+    if observation.when is None or observation.quantity is None:
+        return None
+    value = convert(observation.quantity.value, observation.quantity.unit, "U/L")
+    if value is None:
+        return None
+    high = observation.ref_high
+    uln = convert(high.value, high.unit or observation.quantity.unit, "U/L") if high is not None else None
+    return CkPoint(observation.when, value, uln if uln else fallback, bool(uln), observation.id)
+
+
+def latest(points: list[CkPoint]) -> CkPoint | None:
+    return points[-1] if points else None
+
+
+def peak(points: list[CkPoint], t_tx: date) -> CkPoint | None:
+    """Highest CK from T_tx - 90 d to T_tx + 7 d (the pre-treatment peak)."""
+    window = [p for p in points if t_tx - timedelta(days=90) <= p.day <= t_tx + timedelta(days=7)]
+    return max(window, key=lambda p: p.value, default=None)
+
+
+def nadir(points: list[CkPoint], t_tx: date) -> CkPoint | None:
+    """Lowest CK from T_tx + 14 d to (date of the latest CK - 14 d)."""
+    last = latest(points)
+    if last is None:
+        return None
+    window = [p for p in points if t_tx + timedelta(days=14) <= p.day <= last.day - timedelta(days=14)]
+    return min(window, key=lambda p: p.value, default=None)
+
+
+def inadequate_response(points: list[CkPoint], t_tx: date) -> tuple[bool, str]:
+    """CK surrogate: latest > 3 x ULN, or less than a 50% fall from the pre-treatment peak."""
+    last, top = latest(points), peak(points, t_tx)
+    if last is None:
+        return False, "no CK"
+    if last.value > 3 * last.uln:
+        return True, f"latest CK {last} is above 3 x ULN"
+    if top is not None and top.value > 0 and (top.value - last.value) / top.value < 0.5:
+        fall = (top.value - last.value) / top.value
+        return True, f"latest CK {last.value:,.0f} U/L has fallen only {fall:.0%} from the peak {top}"
+    return False, f"latest CK {last}; peak {top or 'not on file'}"
+
+
+def uln_warning(points: list[CkPoint], fallback: float) -> str | None:
+    if any(not p.uln_from_lab for p in points):
+        return f"CK without a reference range: the default upper limit of normal {fallback:g} U/L was used."
+    return None

@@ -1,0 +1,125 @@
+"""Who the patient is, clinically (section 4.1): IMNM, IIM, IBM, NSTI, ICI context, paediatric."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hooks.context import HookContext
+from hooks.definitions import antibodies, ck
+from hooks.record import Condition, MedicationOrder, PatientRecord
+from hooks.units import convert, fahrenheit_to_celsius
+
+MYOPATHY_GROUPS = ("myopathy", "imnm", "iim_other", "drug_induced_myopathy", "statin_adverse_effect",
+                   "statin_autoimmune_myopathy")
+
+
+def last_given(order: MedicationOrder, today: date) -> date | None:
+    """The last day a course was (or is being) given: today for a current course, else its end or start."""
+    if order.current:
+        return today
+    return order.end or order.start
+
+
+def imnm_conditions(record: PatientRecord) -> list[Condition]:
+    return record.conditions_in("imnm", "statin_autoimmune_myopathy", active_only=True)
+
+
+def is_imnm(record: PatientRecord, context: HookContext) -> bool:
+    """An active IMNM condition, or anti-HMGCR/anti-SRP positive with CK > ULN and a myopathy condition."""
+    if imnm_conditions(record):
+        return True
+    positive = antibodies.ever_positive(record, "anti_hmgcr") or antibodies.ever_positive(record, "anti_srp")
+    if positive is None or not record.conditions_in(*MYOPATHY_GROUPS, active_only=True):
+        return False
+    return any(p.value > p.uln for p in ck.series(record, context))
+
+
+def is_iim(record: PatientRecord, context: HookContext) -> bool:
+    """IMNM or another idiopathic inflammatory myopathy (including a provisional 'suspected' diagnosis)."""
+    return bool(record.conditions_in("iim_other", active_only=True)) or is_imnm(record, context)
+
+
+def iim_onset(record: PatientRecord) -> date | None:
+    """The earliest onset (or recorded date) of an IMNM/IIM condition."""
+    days = [c.start for c in record.conditions_in("imnm", "statin_autoimmune_myopathy", "iim_other")
+            if c.start is not None]
+    return min(days, default=None)
+
+
+def is_ibm(record: PatientRecord) -> bool:
+    return bool(record.conditions_in("ibm", active_only=True))
+
+
+def _infection_markers(record: PatientRecord, since: date) -> list[str]:
+    found = []
+    for observation in record.observations_in("body_temperature", since=since):
+        quantity = observation.quantity
+        if quantity is None:
+            continue
+        unit = (quantity.unit or "").lower()
+        celsius = fahrenheit_to_celsius(quantity.value) if unit in ("[degf]", "°f", "f", "degf") else convert(
+            quantity.value, quantity.unit, "Cel")
+        if celsius is not None and celsius >= 38.3:
+            found.append(f"temperature {celsius:.1f} °C")
+    for group, canonical, limit, label in (("wbc", "10*9/L", 15.0, "WBC"), ("lactate", "mmol/L", 2.0, "lactate")):
+        for observation in record.observations_in(group, since=since):
+            quantity = observation.quantity
+            value = convert(quantity.value, quantity.unit, canonical) if quantity else None
+            if value is not None and value > limit:
+                found.append(f"{label} {value:g} {canonical}")
+    for observation in record.observations_in("culture", since=since):
+        if antibodies.status(observation) == "positive":
+            found.append(f"positive culture ({observation.code.label})")
+    return found
+
+
+def nsti(record: PatientRecord, context: HookContext) -> list[str]:
+    """Why the patient has an infectious necrotizing soft-tissue infection now (empty list: no NSTI).
+
+    A coded NSTI with onset within 30 days, or free-text 'necrotizing myositis' with infection markers
+    within 72 h; never when IMNM is confirmed by a positive anti-HMGCR or anti-SRP.
+    """
+    if antibodies.ever_positive(record, "anti_hmgcr") or antibodies.ever_positive(record, "anti_srp"):
+        return []
+    recent = record.today - timedelta(days=int(context.definition("nsti_onset_max_days")))
+    reasons = [f"{c.code.label} (onset {c.start or 'undated'})" for c in record.conditions_in("nsti", active_only=True)
+               if c.start is None or c.start >= recent]
+    free_text = record.conditions_in("nsti_free_text", active_only=True)
+    if free_text:
+        window = record.today - timedelta(days=int(context.definition("nsti_marker_window_hours") // 24))
+        markers = _infection_markers(record, window)
+        if markers:
+            reasons.append(f"{free_text[0].code.label} with {', '.join(markers)}")
+    return reasons
+
+
+def ici_exposure(record: PatientRecord, context: HookContext) -> list[MedicationOrder]:
+    """Immune checkpoint inhibitors given within the last 12 months."""
+    since = record.today - timedelta(days=int(context.definition("ici_window_days")))
+    return [m for m in record.medications_in("checkpoint_inhibitor")
+            if (last := last_given(m, record.today)) is not None and last >= since]
+
+
+def is_paediatric(record: PatientRecord, context: HookContext) -> bool:
+    age = record.age_years
+    return age is not None and age < context.definition("paediatric_age_years")
+
+
+def ici_myositis(record: PatientRecord, context: HookContext) -> list[str]:
+    """Checkpoint-inhibitor myositis: ICI context and (CK > ULN within 30 d with weakness or myalgia, or a
+    myositis/IMNM condition starting after the first ICI dose). Empty list: not present."""
+    given = ici_exposure(record, context)
+    if not given:
+        return []
+    first_dose = min((m.start for m in given if m.start is not None), default=None)
+    reasons = []
+    recent = record.today - timedelta(days=30)
+    high_ck = [p for p in ck.series(record, context) if p.day >= recent and p.value > p.uln]
+    if high_ck and record.conditions_in("myopathy", "myalgia", active_only=True):
+        reasons.append(f"CK {high_ck[-1]} with weakness or myalgia")
+    for condition in record.conditions_in(*MYOPATHY_GROUPS, active_only=True):
+        if first_dose is not None and condition.start is not None and condition.start >= first_dose:
+            reasons.append(f"{condition.code.label} since {condition.start.isoformat()} after "
+                           f"{given[0].label} from {first_dose.isoformat()}")
+            break
+    return reasons

@@ -1,0 +1,180 @@
+"""Dose arithmetic: how much drug an order gives, per administration, per day and per week.
+
+Every function returns None rather than a guess when the order does not say enough (an unknown unit, a
+weight-based dose with no usable weight, a tablet count with no strength). Callers turn that None into a
+"could not be checked" note; they never substitute a default.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from hooks.record import Concept, Dosage, MedicationOrder, Timing
+from hooks.units import convert
+
+# Prednisone-equivalent factors (clinical-rules.md section 1): mg of prednisone per mg of the drug.
+PEQ_FACTORS: dict[str, float] = {
+    "prednisone": 1.0,
+    "prednisolone": 1.0,
+    "methylprednisolone": 1.25,
+    "dexamethasone": 6.67,
+    "hydrocortisone": 0.25,
+    "deflazacort": 0.83,
+    "cortisone": 0.2,
+}
+
+# Administrations per day for the common timing codes (HL7 TimingAbbreviation and usual EHR spellings).
+_CODES_PER_DAY: dict[str, float] = {
+    "QD": 1, "DAILY": 1, "OD": 1, "QAM": 1, "QPM": 1, "AM": 1, "PM": 1, "QHS": 1, "HS": 1, "NOCTE": 1,
+    "BID": 2, "TID": 3, "QID": 4, "Q12H": 2, "Q8H": 3, "Q6H": 4, "Q4H": 6, "Q3H": 8, "Q2H": 12, "Q1H": 24,
+    "QOD": 0.5, "Q48H": 0.5, "WK": 1 / 7, "QWK": 1 / 7, "WEEKLY": 1 / 7, "Q1WK": 1 / 7, "BIW": 2 / 7,
+    "TIW": 3 / 7, "MO": 1 / 30, "QMO": 1 / 30, "Q2WK": 1 / 14, "Q4WK": 1 / 28,
+}
+_PERIOD_DAYS: dict[str, float] = {"s": 1 / 86400, "min": 1 / 1440, "h": 1 / 24, "d": 1, "wk": 7, "mo": 30,
+                                  "a": 365}
+_DOSE_FORMS = ("{tbl}", "tab", "tabs", "tablet", "tablets", "{tablet}", "cap", "caps", "capsule", "capsules",
+               "{capsule}", "{cap}", "1", "{unit}", "{dose}", "vial", "{vial}", "ampule", "{ampule}", "each",
+               "ea", "{each}", "pill", "{pill}")
+_STRENGTH = re.compile(r"([a-z][a-z ,\-]*?)\s*([\d.]+)\s*(mg|g|mcg|ug)\b(?!\s*/\s*(?:ml|actuat|hr))", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    """An amount of drug in mg, and how it was worked out (for the card and the explanation)."""
+
+    mg: float
+    basis: str
+    weight_based: bool = False
+
+
+def periods_per_day(timing: Timing) -> float | None:
+    """How many administrations a day the timing gives (a weekly timing gives 1/7)."""
+    if timing.frequency is not None or timing.period is not None:
+        frequency = timing.frequency or 1
+        period = timing.period or 1
+        unit_days = _PERIOD_DAYS.get(timing.period_unit or "d")
+        if unit_days is None or period <= 0:
+            return None
+        per_day = frequency / (period * unit_days)
+        if timing.days_of_week and period * unit_days <= 1:
+            # a daily timing restricted to named weekdays (e.g. Mon/Wed/Fri)
+            per_day *= len(timing.days_of_week) / 7
+        return per_day
+    if timing.days_of_week:
+        return len(timing.days_of_week) / 7
+    if timing.code:
+        return _CODES_PER_DAY.get(timing.code.replace(" ", "").replace(".", ""))
+    return None
+
+
+def interval_days(timing: Timing) -> float | None:
+    """Days between administrations (or between cycles for a cyclic regimen)."""
+    if timing.period is not None:
+        unit_days = _PERIOD_DAYS.get(timing.period_unit or "d")
+        return None if unit_days is None else timing.period * unit_days / (timing.frequency or 1)
+    per_day = periods_per_day(timing)
+    return None if not per_day else 1 / per_day
+
+
+def strength_mg(medication: Concept, ingredient: str | None = None) -> float | None:
+    """Strength of one dose form (tablet, vial...) from the clinical-drug name, e.g. '... 5 MG Oral Tablet'.
+
+    For combinations ('sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet') ``ingredient`` picks one.
+    """
+    for name in filter(None, (*(c.display for c in medication.codings), medication.text)):
+        found = _STRENGTH.findall(name)
+        if not found:
+            continue
+        if ingredient is not None:
+            found = [f for f in found if ingredient.lower() in f[0].lower()] or (found if len(found) == 1 else [])
+        if len(found) == 1:
+            value = convert(float(found[0][1]), found[0][2], "mg")
+            if value is not None:
+                return value
+    return None
+
+
+def dose_per_administration(dosage: Dosage, medication: Concept, weight_kg: float | None = None,
+                            bsa_m2: float | None = None, ingredient: str | None = None) -> Amount | None:
+    """mg given each time; None if the unit is unknown or a needed weight/BSA is missing."""
+    dose = dosage.dose
+    if dose is None:
+        return None
+    unit = (dose.unit or "").strip().lower().replace(" ", "")
+    plain = convert(dose.value, unit, "mg")
+    if plain is not None:
+        return Amount(plain, f"{dose.value:g} {dose.unit}")
+    if unit in ("mg/kg", "g/kg", "mg/kg/d", "mg/kg/day"):
+        if weight_kg is None:
+            return None
+        per_kg = dose.value * (1000.0 if unit.startswith("g/") else 1.0)
+        return Amount(per_kg * weight_kg, f"{dose.value:g} {dose.unit} x {weight_kg:g} kg", weight_based=True)
+    if unit in ("mg/m2", "mg/m^2", "mg/[m2]"):
+        if bsa_m2 is None:
+            return None
+        return Amount(dose.value * bsa_m2, f"{dose.value:g} mg/m2 x {bsa_m2:.2f} m2", weight_based=True)
+    if unit in _DOSE_FORMS:
+        strength = strength_mg(medication, ingredient)
+        if strength is None:
+            return None
+        return Amount(dose.value * strength, f"{dose.value:g} x {strength:g} mg")
+    return None
+
+
+def is_weight_based(dosage: Dosage) -> bool:
+    unit = ((dosage.dose.unit if dosage.dose else "") or "").lower().replace(" ", "")
+    return "/kg" in unit or "/m2" in unit or "/m^2" in unit or "/[m2]" in unit
+
+
+def daily_mg(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: float | None = None,
+             ingredient: str | None = None) -> float | None:
+    """Average mg per day over the first dosage instruction (a weekly 15 mg gives about 2.14)."""
+    dosage = order.dosage
+    if dosage is None:
+        return None
+    amount = dose_per_administration(dosage, order.medication, weight_kg, bsa_m2, ingredient)
+    per_day = periods_per_day(dosage.timing)
+    if amount is None or per_day is None:
+        return None
+    return amount.mg * per_day
+
+
+def weekly_mg(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: float | None = None) -> float | None:
+    daily = daily_mg(order, weight_kg, bsa_m2)
+    return None if daily is None else daily * 7
+
+
+def prednisone_equivalent(order: MedicationOrder, weight_kg: float | None = None) -> float | None:
+    """Daily prednisone-equivalent mg of a glucocorticoid order (IV pulses included)."""
+    ingredient = order.medication.concept_in("glucocorticoid_systemic")
+    factor = PEQ_FACTORS.get(ingredient or "")
+    daily = daily_mg(order, weight_kg) if factor is not None else None
+    return None if daily is None else daily * factor
+
+
+def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
+    """Body-surface area in m2 (Mosteller): sqrt(height cm x weight kg / 3600)."""
+    return math.sqrt(height_cm * weight_kg / 3600.0)
+
+
+def ideal_body_weight(height_cm: float, sex: str | None) -> float:
+    """Devine ideal body weight in kg (50 kg men / 45.5 kg women + 2.3 kg per inch over 5 feet)."""
+    inches_over_five_feet = max(height_cm / 2.54 - 60.0, 0.0)
+    return (50.0 if sex == "male" else 45.5) + 2.3 * inches_over_five_feet
+
+
+def adjusted_body_weight(actual_kg: float, height_cm: float, sex: str | None) -> float:
+    """Adjusted body weight: IBW + 0.4 x (actual - IBW); the actual weight when below the ideal."""
+    ideal = ideal_body_weight(height_cm, sex)
+    return actual_kg if actual_kg <= ideal else ideal + 0.4 * (actual_kg - ideal)
+
+
+def round_to(value: float, step: float) -> float:
+    """Round to the nearest practical unit (5 mg tablets, 250 mg vials, 5 g IVIG bottles...)."""
+    return round(value / step) * step
+
+
+def capped(value: float, cap: float) -> float:
+    return min(value, cap)

@@ -1,0 +1,110 @@
+"""Evaluates every rule that listens to a hook, applies the suppression hierarchy, and builds the cards.
+
+This is the only entry point the HTTP layer uses: plain data in (hook, context, prefetch-shaped resources),
+plain data out (cards, data-quality warnings, and a per-rule explanation of why each card did or did not fire).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from hooks import cards
+from hooks.context import HookContext
+from hooks.definitions import ck
+from hooks.knowledge import Knowledge
+from hooks.record import Malformed, MedicationOrder, build_record, describe, iter_resources, read_order
+from hooks.rule import SEVERITY_ORDER, Fired, NotEvaluable, Quiet
+from hooks.suppression import suppressed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Evaluation:
+    cards: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    explanation: list[dict[str, Any]] = field(default_factory=list)
+
+    def rule_ids(self, status: str) -> list[str]:
+        return [e["rule"] for e in self.explanation if e["status"] == status]
+
+
+def read_drafts(context: Mapping[str, Any], knowledge: Knowledge, warnings: list[str]) -> list[MedicationOrder]:
+    drafts = []
+    for resource in iter_resources(context.get("draftOrders")):
+        try:
+            if not isinstance(resource, dict):
+                raise Malformed("not a FHIR resource")
+            order = read_order(resource, knowledge.valuesets)
+        except Malformed as exc:
+            warnings.append(f"Skipped draft order {describe(resource)}: {exc}.")
+            continue
+        if order.medication.matched_by_name:
+            warnings.append(f"Draft {order.reference} ({order.label}) was recognised by name, not by code.")
+        drafts.append(order)
+    return drafts
+
+
+def _facts(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, date) else v if isinstance(v, (int, float, bool)) or v is None
+                else str(v)) for k, v in values.items()}
+
+
+def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: Mapping[str, Any], *,
+             today: date, unavailable: Iterable[str] = (), snoozed: Mapping[str, str] | None = None,
+             strict: bool = False) -> Evaluation:
+    """Cards for one hook call.
+
+    ``snoozed`` maps rule ids to a reason a clinician gave for overriding them recently; such rules still
+    run and are explained, but their card is held back unless it is critical (critical cards always show).
+    """
+    record = build_record(dict(data), knowledge.valuesets, today, unavailable, strict=strict)
+    result = Evaluation(warnings=list(record.warnings))
+    hook_context = HookContext(
+        hook=hook, today=today, patient_id=context.get("patientId"), user_id=context.get("userId"),
+        encounter_id=context.get("encounterId"), draft_orders=read_drafts(context, knowledge, result.warnings),
+        thresholds=knowledge.thresholds, valuesets=knowledge.valuesets)
+    held = suppressed(record, hook_context)
+    snoozed = snoozed or {}
+    for loaded in knowledge.rules:
+        rule = loaded.rule
+        if hook not in rule.hooks:
+            continue
+        entry: dict[str, Any] = {"rule": rule.id, "number": rule.code, "title": rule.title}
+        missing = [key for key in rule.needs if key in record.unavailable]
+        if rule.id in held:
+            entry.update(status="suppressed", reason=held[rule.id])
+        elif missing:
+            entry.update(status="not-evaluable", reason=f"prefetch data unavailable: {', '.join(missing)}")
+        else:
+            try:
+                outcome = loaded.evaluate(record, hook_context)
+            except Exception:  # a defect in one rule must not take the others (or the EHR's call) down
+                log.exception("rule %s failed", rule.id)
+                result.warnings.append(f"{rule.code} {rule.id} could not be evaluated (internal error logged).")
+                entry.update(status="error", reason="internal error; see the service log")
+                result.explanation.append(entry)
+                continue
+            entry["facts"] = _facts(outcome.facts)
+            if isinstance(outcome, Fired):
+                if rule.id in snoozed and outcome.severity != "critical":
+                    entry.update(status="snoozed", reason=snoozed[rule.id], indicator=outcome.severity)
+                else:
+                    card = cards.build(rule, outcome)
+                    result.cards.append(card)
+                    entry.update(status="fired", indicator=outcome.severity, card=card["uuid"],
+                                 reason=outcome.summary)
+            elif isinstance(outcome, NotEvaluable):
+                entry.update(status="not-evaluable", reason=outcome.missing)
+            elif isinstance(outcome, Quiet):
+                entry.update(status="not-fired", reason=outcome.reason)
+        result.explanation.append(entry)
+    note = ck.uln_warning(ck.series(record, hook_context), hook_context.definition("ck_uln_fallback"))
+    if note:
+        result.warnings.append(note)
+    result.cards.sort(key=lambda c: -SEVERITY_ORDER[c["indicator"]])
+    return result

@@ -1,0 +1,117 @@
+"""Suggested orders as valid FHIR R4 resources (built and validated with fhir.resources R4B models).
+
+Codes come from the project's value sets where the terminology pack has them (an RxNorm clinical drug, a
+LOINC test); where it has none, the concept is sent as text only rather than with a code typed from memory.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+from fhir.resources.R4B.servicerequest import ServiceRequest
+
+from hooks.record import LOINC, SNOMED
+from hooks.valuesets import NAME_SYSTEM, ValueSets
+
+UCUM = "http://unitsofmeasure.org"
+ROUTES: dict[str, tuple[str, str]] = {
+    "oral": ("26643006", "Oral route"),
+    "iv": ("47625008", "Intravenous route"),
+    "sc": ("34206005", "Subcutaneous route"),
+    "im": ("78421000", "Intramuscular route"),
+}
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def concept(sets: ValueSets, group: str, display: str) -> dict[str, Any]:
+    """A CodeableConcept for ``display``: with its code when a row of ``group`` has exactly that display."""
+    wanted = display.lower()
+    for (system, code), infos in sets.by_code.items():
+        if system == NAME_SYSTEM:
+            continue
+        for info in infos:
+            if info.group == group and info.display.lower() == wanted:
+                return {"coding": [{"system": system, "code": code, "display": info.display}], "text": display}
+    return {"text": display}
+
+
+def lab_concept(sets: ValueSets, group: str, loinc: str | None = None, text: str | None = None) -> dict[str, Any]:
+    """A LOINC-coded test from an observation group (``loinc`` picks the member; it must be one)."""
+    if loinc is not None:
+        for info in sets.lookup_code(LOINC, loinc):
+            if info.group == group:
+                return {"coding": [{"system": LOINC, "code": loinc, "display": info.display}],
+                        "text": text or info.display}
+        raise KeyError(f"LOINC {loinc} is not in value set {group!r}")
+    return {"text": text or group}
+
+
+def procedure_concept(sets: ValueSets, group: str, code: str, system: str = LOINC,
+                      text: str | None = None) -> dict[str, Any]:
+    for info in sets.lookup_code(system, code):
+        if info.group == group:
+            return {"coding": [{"system": system, "code": code, "display": info.display}],
+                    "text": text or info.display}
+    raise KeyError(f"{system}|{code} is not in value set {group!r}")
+
+
+def _timing(frequency: int, period: float, period_unit: str, day_of_week: str | None,
+            duration_days: int | None, count: int | None) -> dict[str, Any]:
+    repeat: dict[str, Any] = {"frequency": frequency, "period": period, "periodUnit": period_unit}
+    if day_of_week:
+        repeat["dayOfWeek"] = [day_of_week]
+    if duration_days is not None:
+        repeat["boundsDuration"] = {"value": duration_days, "unit": "days", "system": UCUM, "code": "d"}
+    if count is not None:
+        repeat["count"] = count
+    return {"repeat": repeat}
+
+
+def medication_request(patient_id: str | None, medication: dict[str, Any], dose: float, unit: str, *,
+                       text: str, route: str = "oral", frequency: int = 1, period: float = 1,
+                       period_unit: str = "d", day_of_week: str | None = None, duration_days: int | None = None,
+                       count: int | None = None, intent: str = "proposal", note: str | None = None,
+                       supply_days: int | None = None) -> dict[str, Any]:
+    """A draft MedicationRequest with a structured dose (doseAndRate.doseQuantity) and timing.repeat."""
+    route_code, route_display = ROUTES[route]
+    resource: dict[str, Any] = {
+        "resourceType": "MedicationRequest",
+        "status": "draft",
+        "intent": intent,
+        "medicationCodeableConcept": medication,
+        "subject": {"reference": f"Patient/{patient_id or 'unknown'}"},
+        "dosageInstruction": [{
+            "text": text,
+            "timing": _timing(frequency, period, period_unit, day_of_week, duration_days, count),
+            "route": {"coding": [{"system": SNOMED, "code": route_code, "display": route_display}]},
+            "doseAndRate": [{"doseQuantity": {"value": dose, "unit": unit, "system": UCUM, "code": unit}}],
+        }],
+    }
+    if note:
+        resource["note"] = [{"text": note}]
+    if supply_days:
+        resource["dispenseRequest"] = {"expectedSupplyDuration": {
+            "value": supply_days, "unit": "days", "system": UCUM, "code": "d"}}
+    return MedicationRequest.model_validate(resource).model_dump(mode="json", exclude_none=True)
+
+
+def service_request(patient_id: str | None, code: dict[str, Any], *, note: str | None = None,
+                    priority: str = "routine", intent: str = "proposal") -> dict[str, Any]:
+    """A draft ServiceRequest (a lab, an imaging study, a referral, a nursing task)."""
+    resource: dict[str, Any] = {
+        "resourceType": "ServiceRequest",
+        "status": "draft",
+        "intent": intent,
+        "priority": priority,
+        "code": code,
+        "subject": {"reference": f"Patient/{patient_id or 'unknown'}"},
+    }
+    if note:
+        resource["note"] = [{"text": note}]
+    return ServiceRequest.model_validate(resource).model_dump(mode="json", exclude_none=True)
+
+
+def text_concept(text: str) -> dict[str, Any]:
+    return {"text": text}
+

@@ -1,0 +1,650 @@
+"""The typed patient record the rules read, built from FHIR R4 resources.
+
+Only the elements the rules read are taken, and each is type-checked as it is read: a resource whose
+read elements are malformed is skipped as a whole and named in the warnings, so the rest of the chart is
+still evaluated. Resources whose codes belong to no value set are dropped early and cheaply; this is why
+evaluating a large chart costs little more than reading its JSON (full validation of every resource with
+fhir.resources is available as ``strict`` mode, see :func:`build_record`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from hooks.valuesets import CodeInfo, ValueSets
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+LOINC = "http://loinc.org"
+SNOMED = "http://snomed.info/sct"
+CVX = "http://hl7.org/fhir/sid/cvx"
+
+
+class Malformed(ValueError):
+    """An element the rules read has the wrong type or form."""
+
+
+# ---------------------------------------------------------------- primitive readers
+
+def _str(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Malformed(f"{where} must be a string")
+    return value
+
+
+def _num(value: Any, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise Malformed(f"{where} must be a number")
+    return float(value)
+
+
+def _obj(value: Any, where: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise Malformed(f"{where} must be an object")
+    return value
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise Malformed(f"{where} must be an array")
+    return value
+
+
+_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def parse_date(value: Any, where: str = "date") -> date | None:
+    """A FHIR date or dateTime as a calendar date in UTC (partial dates take the first day)."""
+    text = _str(value, where)
+    if not text:
+        return None
+    if "T" in text:
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise Malformed(f"{where} is not a dateTime") from exc
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC)
+        return moment.date()
+    match = _DATE.fullmatch(text)
+    if not match:
+        raise Malformed(f"{where} is not a date")
+    try:
+        return date(int(match[1]), int(match[2] or 1), int(match[3] or 1))
+    except ValueError as exc:
+        raise Malformed(f"{where} is not a valid date") from exc
+
+
+# ---------------------------------------------------------------- data types
+
+@dataclass(frozen=True, slots=True)
+class Coding:
+    system: str | None
+    code: str | None
+    display: str | None
+
+
+@dataclass(slots=True)
+class Concept:
+    """A CodeableConcept, with the value-set groups its codings (or, failing them, its names) belong to."""
+
+    codings: tuple[Coding, ...] = ()
+    text: str | None = None
+    matches: tuple[CodeInfo, ...] = ()
+    matched_by_name: bool = False
+
+    @property
+    def groups(self) -> frozenset[str]:
+        return frozenset(m.group for m in self.matches)
+
+    @property
+    def label(self) -> str:
+        return self.text or next((c.display for c in self.codings if c.display), None) or next(
+            (c.code for c in self.codings if c.code), "unnamed")
+
+    def in_group(self, *groups: str) -> bool:
+        return any(m.group in groups for m in self.matches)
+
+    def concept_in(self, group: str) -> str | None:
+        """The ingredient or sub-concept this concept has inside ``group`` (e.g. 'prednisone')."""
+        return next((m.concept for m in self.matches if m.group == group), None)
+
+    def has_code(self, system: str, *codes: str) -> bool:
+        return any(c.system == system and c.code in codes for c in self.codings)
+
+    def words(self) -> str:
+        return " ".join(filter(None, [self.text, *(c.display for c in self.codings)])).lower()
+
+
+def read_concept(value: Any, where: str, sets: ValueSets, by_name: bool = True) -> Concept:
+    raw = _obj(value, where)
+    codings = tuple(
+        Coding(_str(c.get("system"), f"{where}.coding.system"), _str(c.get("code"), f"{where}.coding.code"),
+               _str(c.get("display"), f"{where}.coding.display"))
+        for c in (_obj(c, f"{where}.coding") for c in _list(raw.get("coding"), f"{where}.coding")))
+    text = _str(raw.get("text"), f"{where}.text")
+    matches = [m for c in codings for m in sets.lookup_code(c.system, c.code)]
+    named = False
+    if not matches and by_name:
+        matches = [m for t in (text, *(c.display for c in codings)) for m in sets.lookup_names(t)]
+        named = bool(matches)
+    return Concept(codings, text, tuple(dict.fromkeys(matches)), named)
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    value: float
+    unit: str | None
+
+    def __str__(self) -> str:
+        return f"{self.value:g} {self.unit or ''}".strip()
+
+
+def read_quantity(value: Any, where: str) -> Quantity | None:
+    raw = _obj(value, where)
+    number = _num(raw.get("value"), f"{where}.value")
+    if number is None:
+        return None
+    return Quantity(number, _str(raw.get("code"), f"{where}.code") or _str(raw.get("unit"), f"{where}.unit"))
+
+
+@dataclass(slots=True)
+class Patient:
+    id: str | None
+    birth_date: date | None
+    sex: str | None
+
+
+@dataclass(slots=True)
+class Observation:
+    id: str
+    code: Concept
+    when: date | None
+    status: str | None
+    quantity: Quantity | None
+    value_concept: Concept | None
+    value_text: str | None
+    interpretation: tuple[str, ...]
+    ref_high: Quantity | None
+    ref_low: Quantity | None
+    components: tuple[tuple[Concept, Quantity | None], ...] = ()
+
+    def in_group(self, *groups: str) -> bool:
+        return self.code.in_group(*groups)
+
+
+@dataclass(slots=True)
+class Condition:
+    id: str
+    code: Concept
+    clinical_status: str | None
+    verification: str | None
+    onset: date | None
+    recorded: date | None
+    abated: date | None
+
+    @property
+    def counts(self) -> bool:
+        return self.verification not in ("refuted", "entered-in-error")
+
+    @property
+    def active(self) -> bool:
+        return self.counts and (self.clinical_status in (None, "active", "recurrence", "relapse"))
+
+    @property
+    def start(self) -> date | None:
+        return self.onset or self.recorded
+
+
+@dataclass(slots=True)
+class Timing:
+    frequency: float | None = None
+    period: float | None = None
+    period_unit: str | None = None
+    days_of_week: tuple[str, ...] = ()
+    code: str | None = None
+    duration: float | None = None
+    duration_unit: str | None = None
+    count: int | None = None
+    when: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Dosage:
+    dose: Quantity | None
+    timing: Timing
+    route: Concept | None
+    text: str | None
+    as_needed: bool
+    max_per_period: tuple[Quantity, Quantity] | None = None
+
+
+@dataclass(slots=True)
+class MedicationOrder:
+    """A MedicationRequest (or a draft order of another type: ServiceRequest, Immunization...)."""
+
+    resource_type: str
+    id: str
+    medication: Concept
+    status: str | None
+    intent: str | None
+    authored: date | None
+    start: date | None
+    end: date | None
+    dosages: tuple[Dosage, ...]
+    reasons: tuple[Concept, ...] = ()
+    supply_days: float | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def reference(self) -> str:
+        return f"{self.resource_type}/{self.id}"
+
+    @property
+    def dosage(self) -> Dosage | None:
+        return self.dosages[0] if self.dosages else None
+
+    @property
+    def current(self) -> bool:
+        return self.status in ("active", "on-hold")
+
+    @property
+    def counts_as_exposure(self) -> bool:
+        """A course that was (or is being) given: drafts, cancellations and errors never count."""
+        return self.status in ("active", "on-hold", "completed", "stopped", "unknown", None)
+
+    def in_group(self, *groups: str) -> bool:
+        return self.medication.in_group(*groups)
+
+    @property
+    def label(self) -> str:
+        return self.medication.label
+
+
+@dataclass(slots=True)
+class Procedure:
+    id: str
+    code: Concept
+    when: date | None
+    status: str | None
+
+    def in_group(self, *groups: str) -> bool:
+        return self.code.in_group(*groups)
+
+
+@dataclass(slots=True)
+class Immunization:
+    id: str
+    vaccine: Concept
+    when: date | None
+    status: str | None
+
+    def in_group(self, *groups: str) -> bool:
+        return self.vaccine.in_group(*groups)
+
+
+@dataclass(slots=True)
+class PatientRecord:
+    """The chart as the rules see it. Lists are sorted oldest first."""
+
+    today: date
+    patient: Patient | None = None
+    conditions: list[Condition] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)
+    medications: list[MedicationOrder] = field(default_factory=list)
+    immunizations: list[Immunization] = field(default_factory=list)
+    procedures: list[Procedure] = field(default_factory=list)
+    unavailable: set[str] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+    # Derived values shared by several rules (PEQ timeline, CK series...), computed once per request.
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    _obs_by_group: dict[str, list[Observation]] = field(default_factory=lambda: defaultdict(list), repr=False)
+
+    # -- queries the rules use
+    @property
+    def age_years(self) -> int | None:
+        born = self.patient.birth_date if self.patient else None
+        if born is None:
+            return None
+        return self.today.year - born.year - ((self.today.month, self.today.day) < (born.month, born.day))
+
+    def observations_in(self, *groups: str, since: date | None = None) -> list[Observation]:
+        found = list({id(o): o for g in groups for o in self._obs_by_group.get(g, ())}.values())
+        if len(groups) > 1:
+            found.sort(key=_sort_key)
+        return [o for o in found if since is None or (o.when is not None and o.when >= since)]
+
+    def latest(self, *groups: str) -> Observation | None:
+        dated = [o for o in self.observations_in(*groups) if o.when is not None]
+        return dated[-1] if dated else None
+
+    def conditions_in(self, *groups: str, active_only: bool = False) -> list[Condition]:
+        return [c for c in self.conditions if c.code.in_group(*groups) and c.counts
+                and (c.active or not active_only)]
+
+    def medications_in(self, *groups: str, current_only: bool = False) -> list[MedicationOrder]:
+        return [m for m in self.medications if m.in_group(*groups) and m.counts_as_exposure
+                and (m.current or not current_only)]
+
+    def procedures_in(self, *groups: str, since: date | None = None) -> list[Procedure]:
+        return [p for p in self.procedures if p.in_group(*groups)
+                and p.status not in ("entered-in-error", "not-done", "preparation")
+                and (since is None or (p.when is not None and p.when >= since))]
+
+    def immunizations_in(self, *groups: str) -> list[Immunization]:
+        return [i for i in self.immunizations if i.in_group(*groups)
+                and i.status not in ("entered-in-error", "not-done")]
+
+    def days_ago(self, day: date | None) -> int | None:
+        return None if day is None else (self.today - day).days
+
+    def days_before_today(self, days: int) -> date:
+        return self.today - timedelta(days=days)
+
+
+# ---------------------------------------------------------------- resource readers
+
+def _read_patient(raw: dict[str, Any], sets: ValueSets) -> Patient:
+    return Patient(_str(raw.get("id"), "Patient.id"), parse_date(raw.get("birthDate"), "Patient.birthDate"),
+                   _str(raw.get("gender"), "Patient.gender"))
+
+
+def _status_code(raw: dict[str, Any], key: str) -> str | None:
+    concept = _obj(raw.get(key), key)
+    for coding in _list(concept.get("coding"), f"{key}.coding"):
+        code = _str(_obj(coding, key).get("code"), f"{key}.code")
+        if code:
+            return code
+    return None
+
+
+def _read_condition(raw: dict[str, Any], sets: ValueSets) -> Condition:
+    abatement = raw.get("abatementDateTime") or _obj(raw.get("abatementPeriod"), "abatementPeriod").get("end")
+    return Condition(
+        id=_str(raw.get("id"), "id") or "",
+        code=read_concept(raw.get("code"), "Condition.code", sets),
+        clinical_status=_status_code(raw, "clinicalStatus"),
+        verification=_status_code(raw, "verificationStatus"),
+        onset=parse_date(raw.get("onsetDateTime")
+                         or _obj(raw.get("onsetPeriod"), "onsetPeriod").get("start"), "Condition.onset"),
+        recorded=parse_date(raw.get("recordedDate"), "Condition.recordedDate"),
+        abated=parse_date(abatement, "Condition.abatement"),
+    )
+
+
+def _interpretation(raw: dict[str, Any]) -> tuple[str, ...]:
+    codes: list[str] = []
+    for i, concept in enumerate(_list(raw.get("interpretation"), "interpretation")):
+        concept = _obj(concept, f"interpretation[{i}]")
+        for coding in _list(concept.get("coding"), "interpretation.coding"):
+            code = _str(_obj(coding, "interpretation.coding").get("code"), "interpretation.code")
+            if code:
+                codes.append(code.upper())
+        text = _str(concept.get("text"), "interpretation.text")
+        if text:
+            codes.append(text.strip().upper())
+    return tuple(codes)
+
+
+def _read_observation(raw: dict[str, Any], sets: ValueSets) -> Observation:
+    when = (raw.get("effectiveDateTime") or _obj(raw.get("effectivePeriod"), "effectivePeriod").get("start")
+            or raw.get("effectiveInstant") or raw.get("issued"))
+    ranges = [_obj(r, "referenceRange") for r in _list(raw.get("referenceRange"), "referenceRange")]
+    first_range = ranges[0] if ranges else {}
+    value_concept = raw.get("valueCodeableConcept")
+    return Observation(
+        id=_str(raw.get("id"), "id") or "",
+        code=read_concept(raw.get("code"), "Observation.code", sets),
+        when=parse_date(when, "Observation.effective"),
+        status=_str(raw.get("status"), "Observation.status"),
+        quantity=read_quantity(raw.get("valueQuantity"), "Observation.valueQuantity"),
+        value_concept=(read_concept(value_concept, "Observation.valueCodeableConcept", sets, by_name=False)
+                       if value_concept is not None else None),
+        value_text=_str(raw.get("valueString"), "Observation.valueString"),
+        interpretation=_interpretation(raw),
+        ref_high=read_quantity(first_range.get("high"), "referenceRange.high"),
+        ref_low=read_quantity(first_range.get("low"), "referenceRange.low"),
+        components=tuple(
+            (read_concept(c.get("code"), "component.code", sets),
+             read_quantity(c.get("valueQuantity"), "component.valueQuantity"))
+            for c in (_obj(c, "component") for c in _list(raw.get("component"), "component"))),
+    )
+
+
+def _read_timing(raw: dict[str, Any]) -> Timing:
+    repeat = _obj(raw.get("repeat"), "timing.repeat")
+    code = None
+    code_concept = _obj(raw.get("code"), "timing.code")
+    for coding in _list(code_concept.get("coding"), "timing.code.coding"):
+        code = _str(_obj(coding, "timing.code.coding").get("code"), "timing.code.code") or code
+    code = code or _str(code_concept.get("text"), "timing.code.text")
+    count = _num(repeat.get("count"), "timing.repeat.count")
+    return Timing(
+        frequency=_num(repeat.get("frequency"), "timing.repeat.frequency"),
+        period=_num(repeat.get("period"), "timing.repeat.period"),
+        period_unit=_str(repeat.get("periodUnit"), "timing.repeat.periodUnit"),
+        days_of_week=tuple(_str(d, "timing.repeat.dayOfWeek") or "" for d in
+                           _list(repeat.get("dayOfWeek"), "timing.repeat.dayOfWeek")),
+        code=code.upper() if code else None,
+        duration=_num(repeat.get("duration"), "timing.repeat.duration"),
+        duration_unit=_str(repeat.get("durationUnit"), "timing.repeat.durationUnit"),
+        count=int(count) if count is not None else None,
+        when=tuple(_str(w, "timing.repeat.when") or "" for w in _list(repeat.get("when"), "timing.repeat.when")),
+    )
+
+
+def _read_dosage(raw: dict[str, Any], sets: ValueSets) -> tuple[Dosage, dict[str, Any]]:
+    dose_and_rate = [_obj(d, "doseAndRate") for d in _list(raw.get("doseAndRate"), "doseAndRate")]
+    dose = next((q for d in dose_and_rate if (q := read_quantity(d.get("doseQuantity"), "doseQuantity"))), None)
+    if dose is None:
+        dose = next((Quantity(low.value, low.unit) for d in dose_and_rate if (low := read_quantity(
+            _obj(d.get("doseRange"), "doseRange").get("high"), "doseRange.high"))), None)
+    timing = _obj(raw.get("timing"), "timing")
+    repeat = _obj(timing.get("repeat"), "timing.repeat")
+    max_period = _obj(raw.get("maxDosePerPeriod"), "maxDosePerPeriod")
+    numerator = read_quantity(max_period.get("numerator"), "maxDosePerPeriod.numerator")
+    denominator = read_quantity(max_period.get("denominator"), "maxDosePerPeriod.denominator")
+    route = raw.get("route")
+    return Dosage(
+        dose=dose,
+        timing=_read_timing(timing),
+        route=read_concept(route, "dosage.route", sets, by_name=False) if route is not None else None,
+        text=_str(raw.get("text"), "dosage.text"),
+        as_needed=bool(raw.get("asNeededBoolean")) or raw.get("asNeededCodeableConcept") is not None,
+        max_per_period=(numerator, denominator) if numerator and denominator else None,
+    ), repeat
+
+
+_DURATION_DAYS = {"s": 1 / 86400, "min": 1 / 1440, "h": 1 / 24, "d": 1, "wk": 7, "mo": 30, "a": 365}
+
+
+def _duration_days(raw: dict[str, Any], where: str) -> float | None:
+    quantity = _obj(raw, where)
+    value = _num(quantity.get("value"), f"{where}.value")
+    unit = _str(quantity.get("code") or quantity.get("unit"), f"{where}.unit")
+    factor = _DURATION_DAYS.get(unit or "d")
+    return value * factor if value is not None and factor is not None else None
+
+
+def _medication_concept(raw: dict[str, Any], sets: ValueSets, contained: dict[str, dict[str, Any]],
+                        where: str) -> Concept:
+    for key in ("medicationCodeableConcept", "vaccineCode", "code", "productCodeableConcept"):
+        if raw.get(key) is not None:
+            return read_concept(raw[key], f"{where}.{key}", sets)
+    reference = _obj(raw.get("medicationReference"), f"{where}.medicationReference")
+    target = _str(reference.get("reference"), f"{where}.medicationReference.reference") or ""
+    medication = contained.get(target.lstrip("#")) or contained.get(target)
+    if medication is not None:
+        return read_concept(medication.get("code"), "Medication.code", sets)
+    display = _str(reference.get("display"), f"{where}.medicationReference.display")
+    return read_concept({"text": display} if display else None, f"{where}.medication", sets)
+
+
+def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict[str, Any]] | None = None
+               ) -> MedicationOrder:
+    """A MedicationRequest, or any orderable resource a draft-order Bundle may carry."""
+    kind = _str(raw.get("resourceType"), "resourceType") or "MedicationRequest"
+    contained = {str(r.get("id")): r for r in _list(raw.get("contained"), "contained") if isinstance(r, dict)}
+    contained.update(medications or {})
+    dosages, repeats = [], []
+    for i, d in enumerate(_list(raw.get("dosageInstruction"), "dosageInstruction")):
+        dosage, repeat = _read_dosage(_obj(d, f"dosageInstruction[{i}]"), sets)
+        dosages.append(dosage)
+        repeats.append(repeat)
+    start = end = None
+    if repeats:
+        bounds = _obj(repeats[0].get("boundsPeriod"), "boundsPeriod")
+        start = parse_date(bounds.get("start"), "boundsPeriod.start")
+        end = parse_date(bounds.get("end"), "boundsPeriod.end")
+    authored = parse_date(raw.get("authoredOn") or raw.get("occurrenceDateTime"), f"{kind}.authoredOn")
+    start = start or authored
+    supply = _obj(raw.get("dispenseRequest"), "dispenseRequest")
+    supply_days = _duration_days(supply.get("expectedSupplyDuration"), "expectedSupplyDuration")
+    if end is None and start is not None and repeats:
+        bound_days = _duration_days(repeats[0].get("boundsDuration"), "boundsDuration")
+        if bound_days is not None:
+            end = start + timedelta(days=max(bound_days - 1, 0))
+    reasons = tuple(read_concept(r, "reasonCode", sets) for r in _list(raw.get("reasonCode"), "reasonCode"))
+    return MedicationOrder(
+        resource_type=kind,
+        id=_str(raw.get("id"), "id") or "",
+        medication=_medication_concept(raw, sets, contained, kind),
+        status=_str(raw.get("status"), f"{kind}.status"),
+        intent=_str(raw.get("intent"), f"{kind}.intent"),
+        authored=authored,
+        start=start,
+        end=end,
+        dosages=tuple(dosages),
+        reasons=reasons,
+        supply_days=supply_days,
+        raw=raw,
+    )
+
+
+def _read_immunization(raw: dict[str, Any], sets: ValueSets) -> Immunization:
+    return Immunization(
+        id=_str(raw.get("id"), "id") or "",
+        vaccine=read_concept(raw.get("vaccineCode"), "Immunization.vaccineCode", sets),
+        when=parse_date(raw.get("occurrenceDateTime") or raw.get("recorded"), "Immunization.occurrence"),
+        status=_str(raw.get("status"), "Immunization.status"),
+    )
+
+
+def _read_procedure(raw: dict[str, Any], sets: ValueSets) -> Procedure:
+    when = raw.get("performedDateTime") or _obj(raw.get("performedPeriod"), "performedPeriod").get("start")
+    return Procedure(
+        id=_str(raw.get("id"), "id") or "",
+        code=read_concept(raw.get("code"), f"{raw.get('resourceType')}.code", sets),
+        when=parse_date(when or raw.get("effectiveDateTime") or raw.get("date"), "Procedure.performed"),
+        status=_str(raw.get("status"), "Procedure.status"),
+    )
+
+
+# ---------------------------------------------------------------- building the record
+
+def iter_resources(bundle_or_resource: Any) -> Iterator[Any]:
+    """The resources of a search Bundle (or a lone resource); entries without a resource are passed over."""
+    if not isinstance(bundle_or_resource, dict):
+        return
+    if bundle_or_resource.get("resourceType") != "Bundle":
+        yield bundle_or_resource
+        return
+    for entry in bundle_or_resource.get("entry") or []:
+        if isinstance(entry, dict) and "resource" in entry:
+            yield entry["resource"]
+
+
+def describe(resource: Any) -> str:
+    if isinstance(resource, dict):
+        return f"{resource.get('resourceType', 'resource')}/{resource.get('id', '?')}"
+    return f"a {type(resource).__name__} where a resource was expected"
+
+
+def build_record(data: dict[str, Any], sets: ValueSets, today: date, unavailable: Iterable[str] = (),
+                 strict: bool = False) -> PatientRecord:
+    """The record from prefetch-shaped data: ``{"patient": Patient, "conditions": Bundle, ...}``.
+
+    ``strict`` validates every resource with fhir.resources first (slower; for audits and tests).
+    """
+    record = PatientRecord(today=today, unavailable=set(unavailable))
+    medications: dict[str, dict[str, Any]] = {}
+    queue: list[tuple[str, dict[str, Any]]] = []
+    for key, value in data.items():
+        for resource in iter_resources(value):
+            if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+                record.warnings.append(f"Skipped {describe(resource)} in '{key}': not a FHIR resource.")
+                continue
+            if resource["resourceType"] == "Medication" and isinstance(resource.get("id"), str):
+                medications[f"Medication/{resource['id']}"] = resource
+            queue.append((key, resource))
+    for key, resource in queue:
+        try:
+            if strict:
+                validate_strictly(resource)
+            _add(record, resource, sets, medications)
+        except Malformed as exc:
+            record.warnings.append(f"Skipped {describe(resource)} in '{key}': {exc}.")
+    for items in (record.conditions, record.medications, record.immunizations, record.procedures):
+        items.sort(key=_sort_key)
+    record.observations.sort(key=_sort_key)
+    for observation in record.observations:
+        for group in observation.code.groups:
+            record._obs_by_group[group].append(observation)
+    return record
+
+
+def _sort_key(item: Any) -> date:
+    day = getattr(item, "when", None) or getattr(item, "start", None)
+    return day or date.min
+
+
+def _add(record: PatientRecord, resource: dict[str, Any], sets: ValueSets,
+         medications: dict[str, dict[str, Any]]) -> None:
+    kind = resource["resourceType"]
+    if kind == "Patient":
+        record.patient = _read_patient(resource, sets)
+    elif kind == "Condition":
+        condition = _read_condition(resource, sets)
+        if condition.code.matches:
+            record.conditions.append(condition)
+    elif kind == "Observation":
+        observation = _read_observation(resource, sets)
+        if observation.code.matches and observation.status not in ("entered-in-error", "cancelled"):
+            record.observations.append(observation)
+    elif kind == "MedicationRequest":
+        order = read_order(resource, sets, medications)
+        if order.medication.matches:
+            record.medications.append(order)
+            if order.medication.matched_by_name:
+                record.warnings.append(f"{order.reference} ({order.label}) was recognised by name, not by code.")
+    elif kind == "Immunization":
+        immunization = _read_immunization(resource, sets)
+        if immunization.vaccine.matches:
+            record.immunizations.append(immunization)
+    elif kind in ("Procedure", "DiagnosticReport", "ImagingStudy"):
+        procedure = _read_procedure(resource, sets)
+        if procedure.code.matches:
+            record.procedures.append(procedure)
+
+
+def validate_strictly(resource: dict[str, Any]) -> None:
+    """Full FHIR validation with the fhir.resources R4B models."""
+    from fhir.resources.R4B import get_fhir_model_class
+    from pydantic import ValidationError
+
+    try:
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    except (KeyError, ValueError, ValidationError) as exc:
+        raise Malformed(f"not valid FHIR R4 ({str(exc).splitlines()[0]})") from exc

@@ -1,0 +1,106 @@
+"""What a rule is: its metadata (id, title, hooks, sources, parameters) and the results its evaluation gives.
+
+Every rule module in ``hooks.rules`` defines ``RULE = Rule(...)`` and a pure ``evaluate(record, context)``
+that returns one of :class:`Fired`, :class:`Quiet` or :class:`NotEvaluable`. The engine finds the modules by
+themselves, so adding a rule is adding a module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from hooks.context import HookContext
+    from hooks.record import MedicationOrder, PatientRecord
+
+Severity = Literal["info", "warning", "critical"]
+HookName = Literal["patient-view", "order-sign"]
+SEVERITY_ORDER: dict[str, int] = {"info": 0, "warning": 1, "critical": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A citation: a seed file, a guideline or a paper, with its public address where one is known."""
+
+    name: str
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A [design] threshold: a default from clinical-rules.md that a site may override by name."""
+
+    default: float | int
+    unit: str
+    doc: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    number: int
+    title: str
+    hooks: tuple[HookName, ...]
+    sources: tuple[Source, ...]
+    summary: str
+    severities: tuple[Severity, ...]
+    parameters: Mapping[str, Param] = field(default_factory=dict)
+    # Prefetch keys whose data the rule reads; if one failed, the rule is reported as not evaluable.
+    needs: tuple[str, ...] = ("patient", "conditions", "observations", "medications")
+    override_family: str = "default"
+
+    @property
+    def code(self) -> str:
+        return f"R{self.number:02d}"
+
+
+@dataclass(slots=True)
+class Action:
+    """One change to the EHR's data: ``create`` a resource, or ``delete`` one by ``resourceId``."""
+
+    type: Literal["create", "update", "delete"]
+    description: str
+    resource: dict[str, Any] | None = None
+    resource_id: str | None = None
+
+
+@dataclass(slots=True)
+class Suggestion:
+    label: str
+    actions: list[Action]
+    is_recommended: bool = False
+
+
+@dataclass(slots=True)
+class Fired:
+    """The rule applies: the card's content, and the facts that made it fire."""
+
+    severity: Severity
+    summary: str
+    detail: str
+    facts: dict[str, Any] = field(default_factory=dict)
+    suggestions: list[Suggestion] = field(default_factory=list)
+    about: list[MedicationOrder] = field(default_factory=list)
+    selection: Literal["at-most-one", "any"] = "any"
+
+
+@dataclass(slots=True)
+class Quiet:
+    """The rule was evaluated and does not apply."""
+
+    reason: str
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class NotEvaluable:
+    """The rule could not be evaluated for lack of data; says what is missing instead of guessing."""
+
+    missing: str
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+Result = Fired | Quiet | NotEvaluable
+Evaluate = Callable[["PatientRecord", "HookContext"], Result]

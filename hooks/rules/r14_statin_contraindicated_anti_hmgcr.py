@@ -1,0 +1,82 @@
+"""R14: no statin (or red yeast rice) for a patient with anti-HMGCR myopathy, on either hook."""
+
+from __future__ import annotations
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.definitions import antibodies
+from hooks.record import PatientRecord
+from hooks.rule import Action, Fired, Quiet, Result, Rule, Suggestion
+from hooks.sources import ENMC_224, MAMMEN_STATIN_REVIEW, SEED_001, SEED_004, TINIAKOU_2020
+
+RULE = Rule(
+    id="statin-contraindicated-anti-hmgcr",
+    number=14,
+    title="Statin contraindicated in anti-HMGCR myopathy",
+    hooks=("patient-view", "order-sign"),
+    severities=("critical",),
+    summary="A statin (or red yeast rice) ordered or active in a patient with anti-HMGCR or statin-associated "
+            "autoimmune myopathy.",
+    sources=(MAMMEN_STATIN_REVIEW, ENMC_224, TINIAKOU_2020, SEED_001, SEED_004),
+    override_family="safety",
+)
+
+STATIN_GROUPS = ("statin", "red_yeast_rice")
+
+DETAIL = """\
+**Do not start or restart statins.** {why}. Statin re-exposure can reactivate anti-HMGCR myopathy, and
+avoidance is lifelong — this includes statin-naive anti-HMGCR patients and red yeast rice (monacolin K).
+
+If lipid lowering is needed, use **ezetimibe** and/or a **PCSK9 monoclonal antibody** (evolocumab or
+alirocumab); refer to the lipid clinic. Bempedoic acid has no data here: a specialist decision.
+{exposure}"""
+
+
+def _why(record: PatientRecord) -> str | None:
+    positive = antibodies.ever_positive(record, "anti_hmgcr")
+    if positive is not None:
+        when = positive.when.isoformat() if positive.when else "undated"
+        return f"Anti-HMGCR antibody positive ({positive.code.label}, {when})"
+    condition = next(iter(record.conditions_in("statin_autoimmune_myopathy")), None)
+    if condition is not None:
+        return f"Condition on file: {condition.code.label}"
+    return None
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    why = _why(record)
+    if context.hook == "order-sign":
+        offending = context.drafts_in(*STATIN_GROUPS)
+    else:
+        offending = record.medications_in(*STATIN_GROUPS, current_only=True)
+    facts = {"anti_hmgcr_or_statin_myopathy": why, "statins": ", ".join(o.label for o in offending) or None}
+    if why is None:
+        return Quiet("no positive anti-HMGCR and no statin-associated autoimmune myopathy on file", facts)
+    if not offending:
+        return Quiet("no statin or red yeast rice " + ("in the draft orders" if context.hook == "order-sign"
+                                                        else "active"), facts)
+    names = ", ".join(o.label for o in offending)
+    ezetimibe = orders.medication_request(
+        context.patient_id, orders.concept(context.valuesets, "ezetimibe", "ezetimibe"), 10, "mg",
+        text="Ezetimibe 10 mg by mouth once daily")
+    lipid_clinic = orders.service_request(
+        context.patient_id, orders.text_concept("Referral to lipid clinic (non-statin lipid lowering: "
+                                                "ezetimibe, PCSK9 monoclonal antibody)"))
+    verb = "Cancel" if context.hook == "order-sign" else "Discontinue"
+    remove = [Action("delete", f"{verb} {o.label}", resource_id=o.reference) for o in offending]
+    return Fired(
+        severity="critical",
+        summary=f"Statin contraindicated: anti-HMGCR myopathy. {verb} {names}",
+        detail=DETAIL.format(why=why, exposure=f"\nStatin {'ordered' if context.hook == 'order-sign' else 'active'}: "
+                             f"{names}."),
+        facts=facts,
+        about=offending,
+        suggestions=[
+            Suggestion(f"{verb} the statin and start ezetimibe 10 mg daily",
+                       [*remove, Action("create", "Ezetimibe 10 mg PO daily", resource=ezetimibe)],
+                       is_recommended=True),
+            Suggestion(f"{verb} the statin and refer to the lipid clinic",
+                       [*remove, Action("create", "Lipid clinic referral", resource=lipid_clinic)]),
+        ],
+        selection="at-most-one",
+    )

@@ -1,0 +1,101 @@
+"""The literature and seed documents the rules cite (clinical-rules.md sections 2, 3 and 10), named once."""
+
+from hooks.rule import Source
+
+SEED_000 = Source("Seed 000 (IMNM guideline summary, truncated)")
+SEED_001 = Source("Seed 001 (Dr.Oracle NAM treatment page; paediatric doses flagged)")
+SEED_002 = Source("Seed 002 (Therapeutic management of IMNM, Curr Treatm Opt Rheumatol 2021, abstract)",
+                  "https://booksci.cn/literature_d11096_4.htm")
+SEED_003 = Source("Seed 003 (initial treatment approach for IIM; MTX dose error flagged)",
+                  "https://www.droracle.ai/articles/394133/what-is-the-initial-treatment-approach-for-patients-presenting")
+SEED_004 = Source("Seed 004 (inflammatory necrotizing myositis page; infectious/immune blend flagged)")
+
+ENMC_224 = Source("ENMC 224th workshop on IMNM (Allenbach et al., Neuromuscul Disord 2018)",
+                  "https://linkinghub.elsevier.com/retrieve/pii/S0960-8966(17)31207-5")
+PINAL_FERNANDEZ_2018 = Source("Pinal-Fernandez, Casal-Dominguez, Mammen, Curr Rheumatol Rep 2018",
+                              "https://pmc.ncbi.nlm.nih.gov/articles/PMC6019613")
+MOHASSEL_MAMMEN_2018 = Source("Mohassel & Mammen, Anti-HMGCR myopathy, J Neuromuscul Dis 2018",
+                              "https://content.iospress.com/articles/journal-of-neuromuscular-diseases/jnd170282")
+MAMMEN_STATIN_REVIEW = Source("Mammen, statin-associated muscle injury review",
+                              "https://docslib.org/doc/9569536/statin-associated-myalgias-and-muscle-injury-recognizing-and-managing-both-while-still-lowering-the-low-density-lipoprotein")
+TINIAKOU_2020 = Source("Tiniakou, Statin-associated autoimmune myopathy, TCRM 2020",
+                       "https://www.dovepress.com/statin-associated-autoimmune-myopathy-current-perspectives-peer-reviewed-article-TCRM")
+ALLENBACH_2020 = Source("Allenbach et al., Nat Rev Rheumatol 2020",
+                        "https://biomed.reviewer.ly/app/publication/2fe6264a-349c-4ba3-b595-8850e815bae3")
+KASSARDJIAN_2015 = Source("Kassardjian et al., JAMA Neurol 2015",
+                          "https://mayoclinic.pure.elsevier.com/en/publications/clinical-features-and-treatment-outcomes-of-necrotizing-autoimmun")
+MEYER_2019 = Source("Meyer et al., Arthritis Res Ther 2019",
+                    "https://arthritis-research.biomedcentral.com/articles/10.1186/s13075-019-2093-6")
+SCHMIDT_2018 = Source("Schmidt 2018 (IBM is largely refractory)", "https://pmc.ncbi.nlm.nih.gov/articles/PMC6004913")
+NADDAF_2022 = Source("Naddaf 2022 (IBM)", "https://pmc.ncbi.nlm.nih.gov/articles/PMC9551222")
+UPTODATE_IBM = Source("UpToDate, Management of inclusion body myositis (Lloyd)",
+                      "http://www.uptodate.com/contents/management-of-inclusion-body-myositis")
+LANCET_2024 = Source("Lancet 2024 IIM treatment table", "https://pmc.ncbi.nlm.nih.gov/articles/PMC11646336/table/T2")
+ETG = Source("Australian eTG, idiopathic inflammatory myopathies",
+             "https://etg-complete-oxy.netlify.app/rheumatology/idiopathic-inflammatory-myopathies/c_rhg_idiopathic-inflammatory-myopathies_topic_16")
+SRP_CARDIAC_REVIEW = Source("Anti-SRP review, Front Immunol 2022",
+                            "https://frontiersin.org/articles/10.3389/fimmu.2022.1019972/full")
+BETTERIDGE_2019 = Source("Betteridge et al., J Autoimmun 2019 (antibody mutual exclusivity)",
+                         "https://ouci.dntb.gov.ua/works/45GxKY39")
+EULAR_ACR_2017 = Source("2017 EULAR/ACR IIM classification criteria", "https://www.researcher-app.com/paper/125597")
+IMACS_CORE_SET = Source("IMACS core set measures", "https://www.niehs.nih.gov/research/resources/imacs/abouttools/")
+ALLENBACH_2016 = Source("Allenbach et al., Brain 2016 (cancer in IMNM)",
+                        "https://read.qxmd.com/read/27086869/high-risk-of-cancer-in-autoimmune-necrotizing-myopathies-usefulness-of-myositis-specific-antibody")
+SHELLY_MAYO = Source("Shelly et al., Mayo cohort (cancer and IMNM)",
+                     "https://mayoclinic.pure.elsevier.com/en/publications/cancer-and-immune-mediated-necrotizing-myopathy-a-longitudinal-re")
+IMACS_2023_CANCER = Source("IMACS 2023 cancer screening guideline (Oldroyd et al.)", "http://47.251.13.51:8081/37945774")
+ASCO_2021_MYOSITIS = Source("ASCO 2021 irAE guideline, myositis", "https://eguideline.guidelinecentral.com/i/1475468/39")
+ASCO_2021_CARDIAC = Source("ASCO 2021 irAE guideline, cardiac",
+                           "https://eguideline.guidelinecentral.com/i/1475468-immune-related-adverse-events-from-immune-checkpoint-inhibitor-therapy/62")
+SITC_2021 = Source("SITC 2021 irAE guideline", "https://distantreader.org/stacks/cord/cord-1049090-z8p85enp.txt")
+BSMO_TROPONIN = Source("BSMO (troponin I more cardio-specific)", "https://www.bsmo.be/muscle-pathology/myositis-2/")
+OCTAGAM_DM = Source("Octagam dermatomyositis dosing and rate",
+                    "https://www.octagam.com/efficacy-and-tolerability/dermatomyositis/dosing-and-rate-of-administration-in-dermatomyositis")
+PRODERM = Source("ProDERM trial / FDA approval of IVIG in dermatomyositis",
+                 "https://checkrare.com/fda-approves-ivig-treatment-for-adult-dermatomyositis/")
+IVIG_BOXED_WARNING = Source("IVIG class boxed warning (FDA label)",
+                            "https://api.fda.gov/drug/label.json?search=openfda.generic_name%3A%22Human+Immunoglobulin+G%22")
+ONTARIO_IVIG = Source("Ontario IVIG criteria, idiopathic inflammatory myopathy",
+                      "https://ivig.transfusionontario.org/rheumatology-indications/idiopathic-inflammatory-myopathy-igum?lng=en")
+RIM_TRIAL = Source("RIM trial (Oddis, Arthritis Rheum 2013)", "https://doczz.net/doc/6476488")
+NOSS_2006 = Source("Noss et al., J Rheumatol 2006 (rituximab 1 g days 0 and 14)",
+                   "https://www.ncbi.nlm.nih.gov/pubmed/16541475")
+RITUXAN_LABEL = Source("Rituxan US label, boxed warning (HBV reactivation)",
+                       "https://api.fda.gov/drug/label.json?search=openfda.brand_name%3ARituxan")
+ISMP_MTX = Source("ISMP call to action on daily methotrexate errors",
+                  "https://www.ismp.org/resources/call-action-longstanding-strategies-prevent-accidental-daily-methotrexate-dosing-must-be")
+IMSN_BP3 = Source("IMSN Global Targeted Medication Safety Best Practice #3",
+                  "https://www.intmedsafe.net/imsn-global-targeted-medication-safety-best-practices/global-targeted-medication-safety-best-practice-3/")
+MEDSAFE_2022 = Source("Medsafe 2022, methotrexate with trimethoprim or co-trimoxazole",
+                      "https://medsafe.govt.nz/profs/PUArticles/March2022/Bone-marrow-suppression-methotrexate-and-trimethoprim-or-co-trimoxazole.html")
+CFP_2014 = Source("Can Fam Physician 2014 (methotrexate and TMP/SMX)", "https://pmc.ncbi.nlm.nih.gov/articles/PMC3994806")
+KWON_2018 = Source("Kwon 2018 (prophylactic TMP/SMX with methotrexate)",
+                   "https://link.springer.com/article/10.1007/s10067-018-4005-6")
+DRUGS_COM_MTX_TMP = Source("Methotrexate-trimethoprim interaction monograph",
+                           "https://www.drugs.com/drug-interactions/methotrexate-with-trimethoprim-1590-0-2250-0.html?professional=1")
+CPIC_THIOPURINES = Source("CPIC guideline for thiopurines and TPMT/NUDT15",
+                          "https://cpicpgx.org/guidelines/guideline-for-thiopurines-and-tpmt/")
+CPIC_2024 = Source("CPIC thiopurine 2024 update", "https://cpicpgx.org/?p=578")
+AZA_LABEL = Source("Azathioprine label text", "https://www.recallguide.org/manufacturer/glenmark-pharmaceuticals-inc/")
+AZA_ALLOPURINOL = Source("Azathioprine dosing and allopurinol summary (Dr.Oracle 368976) [verify label text]")
+ACR_2022_GIOP = Source("ACR 2022 glucocorticoid-induced osteoporosis guideline", "https://guidelinecentral.com/guideline/7043")
+EULAR_2022_INFECTIONS = Source("EULAR 2022 recommendations on screening and prophylaxis of infections",
+                               "https://ard.bmj.com/content/early/2022/11/17/ard-2022-223335")
+PJP_SLR = Source("PJP prophylaxis literature review table", "https://pmc.ncbi.nlm.nih.gov/articles/PMC9639159/table/T6")
+PJP_STOP_THRESHOLD = Source("TMP/SMX discontinuation and glucocorticoid dose (>12.5 mg)",
+                            "https://cms.medugate.me/blog-details/glucocorticoid-dose-guides-pjp-prophylaxis-discontinuation")
+IDSA_2013_VACCINES = Source("IDSA 2013 vaccination of the immunocompromised host",
+                            "http://www.idsociety.org/Guidelines/Patient_Care/IDSA_Practice_Guidelines/Vaccination_of_the_Immunocompromised_Host/")
+LIVE_VACCINE_TABLE = Source("Live-vaccine immunosuppression thresholds table",
+                            "https://pmc.ncbi.nlm.nih.gov/articles/PMC3192074/table/t1-0571127")
+ACR_2022_VACCINES = Source("ACR 2022 vaccination guideline (Bass et al.)", "https://pmc.ncbi.nlm.nih.gov/articles/PMC10291822")
+IDSA_2014_SSTI = Source("IDSA 2014 skin and soft-tissue infection guideline",
+                        "https://www.scribd.com/document/476416563/IDSA-2014-pdf")
+WSES_2014 = Source("WSES 2014 soft-tissue infection guideline", "https://pmc.ncbi.nlm.nih.gov/articles/PMC4242587")
+MILLER_1992 = Source("Miller et al., NEJM 1992 (plasma exchange in PM/DM: no benefit)",
+                     "https://herbal-organic.com/uk/pubmed/Controlled_trial_of_plasma_exchange_and_leukapheresis_in_polymyositis_and_dermatomyositis_1472183")
+SHARE_2017 = Source("SHARE 2017 juvenile dermatomyositis recommendations",
+                    "https://pmc.ncbi.nlm.nih.gov/articles/PMC5284351/table/ANNRHEUMDIS2016209247TB3")
+OCTAGAM_WEIGHT = Source("Octagam dosing (adjust for under- and over-weight)",
+                        "https://www.octagam.com/efficacy-and-tolerability/dermatomyositis/dosing-and-rate-of-administration-in-dermatomyositis")
+DESIGN = Source("IMNM CDS design requirement (clinical-rules.md)")

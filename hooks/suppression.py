@@ -1,0 +1,57 @@
+"""The suppression hierarchy of clinical-rules.md section 1, applied centrally by the engine.
+
+When a higher-priority context is present, lower rules are not evaluated, so that the service never gives
+contradictory advice (e.g. "add methotrexate" to a patient with necrotizing fasciitis).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hooks.context import HookContext
+from hooks.definitions import cohorts
+from hooks.record import PatientRecord
+
+IMNM_TREATMENT = frozenset({
+    "imnm-add-steroid-sparing-by-month-1", "hmgcr-add-ivig-inadequate-response",
+    "srp-add-rituximab-inadequate-response", "imnm-refractory-next-line", "seronegative-imnm-workup",
+    "imnm-severe-disease-urgent", "imnm-possible-relapse-on-taper"})
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    name: str
+    suppresses: frozenset[str]
+    reasons: Callable[[PatientRecord, HookContext], list[str]]
+
+
+def _ibm(record: PatientRecord, context: HookContext) -> list[str]:
+    return [c.code.label for c in record.conditions_in("ibm", active_only=True)]
+
+
+def _paediatric(record: PatientRecord, context: HookContext) -> list[str]:
+    return [f"age {record.age_years} years"] if cohorts.is_paediatric(record, context) else []
+
+
+GATES: tuple[Gate, ...] = (
+    Gate("nsti-no-immunosuppression", IMNM_TREATMENT, cohorts.nsti),
+    Gate("ibm-immunosuppression-futile",
+         IMNM_TREATMENT | {"myositis-antibody-panel-missing", "imnm-cancer-screening"}, _ibm),
+    Gate("ici-myositis",
+         (IMNM_TREATMENT - {"imnm-possible-relapse-on-taper"})
+         | {"myositis-antibody-panel-missing", "imnm-cancer-screening"}, cohorts.ici_myositis),
+    Gate("paediatric", frozenset({"prednisone-adult-dose-check", "mtx-weekly-dose-range",
+                                  "imnm-cancer-screening"}), _paediatric),
+)
+
+
+def suppressed(record: PatientRecord, context: HookContext) -> dict[str, str]:
+    """Rule id -> why it is suppressed, for every gate whose context is present."""
+    out: dict[str, str] = {}
+    for gate in GATES:
+        reasons = gate.reasons(record, context)
+        if reasons:
+            for rule_id in gate.suppresses:
+                out.setdefault(rule_id, f"suppressed by {gate.name}: {'; '.join(reasons)}")
+    return out

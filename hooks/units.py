@@ -1,0 +1,40 @@
+"""Unit conversion for the quantities the rules read. A unit not listed here is never guessed at."""
+
+from __future__ import annotations
+
+# canonical unit -> {accepted unit spelling (lower case): factor to the canonical unit}
+_CONVERSIONS: dict[str, dict[str, float]] = {
+    "U/L": {"u/l": 1.0, "iu/l": 1.0, "u": 1.0, "iu": 1.0, "[iu]/l": 1.0, "units/l": 1.0,
+            "ukat/l": 60.0, "µkat/l": 60.0, "μkat/l": 60.0},
+    "kg": {"kg": 1.0, "g": 0.001, "[lb_av]": 0.45359237, "lb": 0.45359237, "lbs": 0.45359237},
+    "cm": {"cm": 1.0, "m": 100.0, "mm": 0.1, "[in_i]": 2.54, "in": 2.54},
+    "mg": {"mg": 1.0, "g": 1000.0, "mcg": 0.001, "ug": 0.001, "µg": 0.001, "kg": 1.0e6},
+    "mL/min/1.73m2": {"ml/min/{1.73_m2}": 1.0, "ml/min/1.73m2": 1.0, "ml/min/1.73 m2": 1.0,
+                      "ml/min": 1.0, "ml/min/{1.73m2}": 1.0},
+    "/uL": {"/ul": 1.0, "/mm3": 1.0, "cells/ul": 1.0, "10*3/ul": 1000.0, "x10*3/ul": 1000.0,
+            "10^3/ul": 1000.0, "10*9/l": 1000.0, "x10*9/l": 1000.0, "10^9/l": 1000.0, "k/ul": 1000.0},
+    "10*9/L": {"10*9/l": 1.0, "x10*9/l": 1.0, "10^9/l": 1.0, "10*3/ul": 1.0, "x10*3/ul": 1.0,
+               "10^3/ul": 1.0, "k/ul": 1.0, "/ul": 0.001, "/mm3": 0.001},
+    "mmol/L": {"mmol/l": 1.0},
+    "Cel": {"cel": 1.0, "°c": 1.0, "c": 1.0},
+    "mIU/L": {"miu/l": 1.0, "m[iu]/l": 1.0, "uiu/ml": 1.0, "µiu/ml": 1.0, "m[iu]/ml": 1000.0},
+    "%": {"%": 1.0},
+    "kg/m2": {"kg/m2": 1.0},
+    "mg/dL": {"mg/dl": 1.0},
+    "ng/mL": {"ng/ml": 1.0},
+    "cm[H2O]": {"cm[h2o]": 1.0, "cmh2o": 1.0},
+}
+
+
+def convert(value: float, unit: str | None, canonical: str) -> float | None:
+    """``value`` in ``unit`` expressed in ``canonical``; None when the unit is unknown for that measure."""
+    table = _CONVERSIONS[canonical]
+    key = (unit or "").strip().lower()
+    if key == canonical.lower():
+        return value
+    factor = table.get(key)
+    return None if factor is None else value * factor
+
+
+def fahrenheit_to_celsius(value: float) -> float:
+    return (value - 32.0) * 5.0 / 9.0

@@ -1,0 +1,49 @@
+"""Shared test fixtures: the knowledge base (loaded once), a fixed "today", and schema-checked evaluation."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from hooks import engine, knowledge
+from hooks.engine import Evaluation
+
+SCHEMAS = Path(__file__).resolve().parents[1] / "service" / "schemas"
+TODAY = date(2026, 11, 21)
+RESPONSE_VALIDATOR = Draft202012Validator(json.loads((SCHEMAS / "hook-response.json").read_text()))
+
+
+def assert_valid_response(response: dict[str, Any]) -> None:
+    """Every card every test emits goes through the project's CDS Hooks 2.0 response schema."""
+    errors = sorted(RESPONSE_VALIDATOR.iter_errors(response), key=lambda e: list(e.absolute_path))
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])
+
+
+@pytest.fixture(scope="session")
+def kb() -> knowledge.Knowledge:
+    return knowledge.load()
+
+
+@pytest.fixture(scope="session")
+def today() -> date:
+    return TODAY
+
+
+def run(kb: knowledge.Knowledge, request: dict[str, Any], today: date = TODAY, **kwargs: Any) -> Evaluation:
+    """Evaluate a CDS Hooks request in-process and check the cards against the response schema."""
+    result = engine.evaluate(kb, request["hook"], request["context"], request.get("prefetch") or {},
+                             today=today, **kwargs)
+    assert_valid_response({"cards": result.cards})
+    return result
+
+
+def fired(result: Evaluation) -> dict[str, dict[str, Any]]:
+    """Cards by rule id (there is at most one card per rule)."""
+    by_rule = {c["source"]["topic"]["code"]: c for c in result.cards}
+    assert len(by_rule) == len(result.cards), "more than one card for a rule"
+    return by_rule

@@ -1,0 +1,32 @@
+"""Every fixture fires exactly the cards it declares and none it declares quiet, with the declared severity."""
+
+from __future__ import annotations
+
+import pytest
+
+import fhir_fixtures
+from tests.conftest import fired, run
+
+FIXTURES = fhir_fixtures.all_fixtures()
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_fixture_outcome(kb, today, name):
+    fx = FIXTURES[name]
+    request = fx.request(today)
+    assert request["hook"] == fx.hook
+    cards = fired(run(kb, request, today))
+    missing = fx.fires - cards.keys()
+    assert not missing, f"{name}: expected cards not fired: {sorted(missing)}"
+    unexpected = fx.quiet & cards.keys()
+    assert not unexpected, f"{name}: cards that must stay quiet fired: {sorted(unexpected)}"
+    for rule_id, indicator in fx.indicators.items():
+        assert cards[rule_id]["indicator"] == indicator, f"{name}: {rule_id} indicator"
+
+
+def test_every_rule_has_a_firing_and_a_quiet_fixture(kb):
+    rule_ids = {r.rule.id for r in kb.rules}
+    fires = set().union(*(f.fires for f in FIXTURES.values()))
+    quiet = set().union(*(f.quiet for f in FIXTURES.values()))
+    assert rule_ids - fires == set(), "rules without a fixture that fires them"
+    assert rule_ids - quiet == set(), "rules without a near-miss fixture"
