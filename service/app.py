@@ -1,0 +1,177 @@
+"""The Flask application: CDS Hooks 2.0 discovery and service endpoints, health, and errors.
+
+Everything clinical happens in ``hooks.engine.evaluate``; this module parses and validates the HTTP request,
+resolves prefetch data, calls the engine, and shapes the CDS Hooks response.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import requests
+from flask import Flask, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from hooks import engine, knowledge
+from service import prefetch, validation
+from service.auth import Authenticator, Caller, Unauthorized, build_authenticator, fhir_server_refusal
+from service.config import Settings
+from service.discovery import PREFETCH, SERVICES
+from service.errors import APIError, error_response
+from service.store import CallRecord, NullStore, Store
+
+log = logging.getLogger("imnm_cds")
+
+
+@dataclass
+class Runtime:
+    """What a worker loads once at start-up and shares across requests."""
+
+    settings: Settings
+    knowledge: knowledge.Knowledge
+    authenticator: Authenticator
+    store: Store
+    session: requests.Session = field(default_factory=requests.Session)
+    started: float = field(default_factory=time.monotonic)
+
+    def today(self) -> date:
+        return datetime.now(ZoneInfo(self.settings.server.timezone)).date()
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["imnm_cds"]
+
+
+def create_app(settings: Settings | None = None, kb: knowledge.Knowledge | None = None,
+               store: Store | None = None, authenticator: Authenticator | None = None,
+               session: requests.Session | None = None) -> Flask:
+    settings = settings or Settings.load()
+    kb = kb or knowledge.load(settings.clinical.valueset_dirs, settings.clinical.thresholds_file or None)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.limits.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["imnm_cds"] = Runtime(settings, kb, authenticator or build_authenticator(settings),
+                                         store or NullStore(), session or requests.Session())
+    for name in ("hook-request", "feedback-request"):
+        validation.validator(name)  # load and check every schema now, not per request
+    app.register_error_handler(APIError, lambda e: error_response(e.status, e.message, e.field))
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    app.after_request(_common_headers)
+    _routes(app)
+    return app
+
+
+def _http_error(error: HTTPException) -> Response:
+    status = error.code or 500
+    messages = {404: "No such resource (unknown service id or path)", 405: "Method not allowed here",
+                413: "Request body is larger than the configured limit"}
+    return error_response(status, messages.get(status, error.description or error.name))
+
+
+def _unexpected_error(error: Exception) -> Response:
+    log.exception("unexpected error")
+    return error_response(500, "Internal error; it has been logged")
+
+
+def _common_headers(response: Response) -> Response:
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+def _audience() -> str:
+    base = runtime().settings.server.public_base_url.rstrip("/")
+    return f"{base}{request.path}" if base else request.base_url
+
+
+def _authenticate() -> Caller:
+    try:
+        caller = runtime().authenticator.authenticate(request.headers.get("Authorization"), _audience())
+    except Unauthorized as exc:
+        log.warning("authentication failed for %s: %s", request.path, exc)
+        raise APIError(401, "Unauthorized") from exc
+    g.caller = caller
+    return caller
+
+
+def _read_json(schema: str) -> Any:
+    limits = runtime().settings.limits
+    body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    document = validation.parse_json(body, request.content_type, limits.max_json_depth)
+    validation.validate(schema, document)
+    return document
+
+
+def _routes(app: Flask) -> None:
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return jsonify(status="ok")
+
+    @app.get("/readyz")
+    def readyz() -> Response | tuple[Response, int]:
+        rt = runtime()
+        checks = {"rules": len(rt.knowledge.rules), "valuesets": len(rt.knowledge.valuesets.by_code),
+                  "database": rt.store.ready()}
+        ok = bool(checks["rules"] and checks["valuesets"] and checks["database"])
+        return jsonify(status="ready" if ok else "not ready", checks=checks,
+                       knowledgeVersion=rt.knowledge.version), (200 if ok else 503)
+
+    @app.get("/cds-services")
+    def discovery() -> Response:
+        _authenticate()
+        return jsonify(services=[s.definition() for s in SERVICES.values()])
+
+    @app.post("/cds-services/<service_id>")
+    def call(service_id: str) -> Response:
+        started = time.perf_counter()
+        service = SERVICES.get(service_id)
+        if service is None:
+            raise APIError(404, f"Unknown CDS service id {service_id!r}", "id")
+        caller = _authenticate()
+        body = _read_json("hook-request")
+        if body["hook"] != service.hook:
+            raise APIError(400, f"Service {service_id} answers hook {service.hook!r}, not {body['hook']!r}", "hook")
+        rt = runtime()
+        limits, fhir = rt.settings.limits, rt.settings.fhir
+        data = prefetch.resolve(
+            body, PREFETCH, session=rt.session, timeout=fhir.timeout_seconds, budget=fhir.budget_seconds,
+            max_bytes=limits.max_fhir_response_bytes, max_pages=fhir.max_pages,
+            max_entries=limits.max_bundle_entries,
+            server_policy=lambda server: fhir_server_refusal(server, caller, rt.settings))
+        context = body["context"]
+        order_count = prefetch.count_entries(context.get("draftOrders"))
+        if order_count > limits.max_bundle_entries:
+            raise APIError(413, f"{order_count} draft orders; the limit is {limits.max_bundle_entries}",
+                           "context.draftOrders")
+        patient_id = context.get("patientId")
+        snoozed = rt.store.snoozed(patient_id, [r.rule.id for r in rt.knowledge.rules])
+        result = engine.evaluate(rt.knowledge, service.hook, context, data.data, today=rt.today(),
+                                 unavailable=data.unavailable, snoozed=snoozed,
+                                 strict=rt.settings.clinical.strict_validation)
+        warnings = data.warnings + result.warnings
+        if data.fetched:
+            warnings.append(f"Fetched from the FHIR server (not prefetched): {', '.join(data.fetched)}.")
+        response: dict[str, Any] = {"cards": result.cards}
+        extension: dict[str, Any] = {}
+        if warnings:
+            extension["warnings"] = warnings
+        if request.args.get("explain") in ("1", "true") and rt.settings.features.explain:
+            extension["knowledgeVersion"] = rt.knowledge.version
+            extension["explanation"] = result.explanation
+        if extension:
+            response["extension"] = {"imnm-cds": extension}
+        rt.store.record_call(CallRecord(
+            service_id=service_id, hook_instance=body["hookInstance"], client=caller.iss,
+            patient_id=patient_id, encounter_id=context.get("encounterId"), explanation=result.explanation,
+            cards=result.cards, knowledge_version=rt.knowledge.version,
+            latency_ms=(time.perf_counter() - started) * 1000, request_body=body))
+        return jsonify(response)

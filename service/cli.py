@@ -1,0 +1,158 @@
+"""The ``imnm-cds`` command: serve, evaluate a request file, print fixtures, thresholds and the rule catalogue."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import socket
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from service.config import ConfigError, Settings
+
+EMBEDDED = {"auth": {"required": False}, "features": {"sandbox": True, "explain": True}}
+
+
+def _settings(config: str | None, embedded: bool = True) -> Settings:
+    settings = Settings.load(config)
+    if embedded and settings.source == "embedded defaults":
+        settings = Settings.load(None, overrides=EMBEDDED)
+    return settings
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return all(ipaddress.ip_address(info[4][0]).is_loopback
+                   for info in socket.getaddrinfo(host, None))
+    except (OSError, ValueError):
+        return False
+
+
+def serve(args: argparse.Namespace) -> int:
+    from service.server import run
+
+    settings = _settings(args.config)
+    host = args.host or settings.server.host
+    port = args.port or settings.server.port
+    if not settings.auth.required and not _is_loopback(host):
+        print(f"refusing to listen on {host} with authentication off; use 127.0.0.1 or configure [auth]",
+              file=sys.stderr)
+        return 2
+    run(settings, host, port)
+    return 0
+
+
+def _render_explanation(explanation: list[dict[str, Any]]) -> str:
+    lines = []
+    for entry in explanation:
+        status = entry["status"] + (f" ({entry['indicator']})" if entry.get("indicator") else "")
+        lines.append(f"{entry['number']} {entry['rule']}: {status} — {entry.get('reason', '')}")
+        for key, value in (entry.get("facts") or {}).items():
+            if value is not None:
+                lines.append(f"      {key}: {value}")
+    return "\n".join(lines)
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    """The CDS Hooks response for a request file, through the same code path as the HTTP service."""
+    from service.app import create_app
+
+    settings = _settings(args.config)
+    settings.auth.required = False
+    settings.features.explain = True
+    request_body = Path(args.request).read_bytes()
+    document = json.loads(request_body)
+    service_id = args.service or {"patient-view": "imnm-patient-view", "order-sign": "imnm-order-sign"}.get(
+        document.get("hook") if isinstance(document, dict) else None, "imnm-patient-view")
+    client = create_app(settings).test_client()
+    query = "?explain=true" if args.explain else ""
+    response = client.post(f"/cds-services/{service_id}{query}", data=request_body,
+                           content_type="application/json")
+    body = response.get_json()
+    if args.explain and response.status_code == 200:
+        extension = body.get("extension", {}).get("imnm-cds", {})
+        print(_render_explanation(extension.get("explanation", [])))
+        for card in body["cards"]:
+            print(f"\nCARD {card['indicator'].upper()}: {card['summary']}")
+        for warning in extension.get("warnings", []):
+            print(f"\nWARNING: {warning}")
+    else:
+        print(json.dumps(body, indent=2))
+    return 0 if response.status_code == 200 else 1
+
+
+def fixture(args: argparse.Namespace) -> int:
+    import fhir_fixtures
+
+    fixtures = fhir_fixtures.all_fixtures()
+    if not args.name:
+        for name, fx in fixtures.items():
+            print(f"{name:60} {fx.hook:13} {fx.story}")
+        return 0
+    if args.name not in fixtures:
+        print(f"no fixture named {args.name!r}; run `imnm-cds fixture` for the list", file=sys.stderr)
+        return 2
+    print(json.dumps(fixtures[args.name].request(date.today()), indent=2))
+    return 0
+
+
+def thresholds(args: argparse.Namespace) -> int:
+    from hooks import knowledge, parameters
+
+    print(parameters.render_toml([r.rule for r in knowledge.discover_rules()]))
+    return 0
+
+
+def catalogue(args: argparse.Namespace) -> int:
+    from hooks.catalogue import markdown
+
+    print(markdown())
+    return 0
+
+
+def show_config(args: argparse.Namespace) -> int:
+    settings = _settings(args.config)
+    print(json.dumps(settings.as_dict(), indent=2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="imnm-cds", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("serve", help="run the service under gunicorn")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--config", help="TOML configuration file (default: embedded first-look settings)")
+    p.set_defaults(func=serve)
+
+    p = commands.add_parser("evaluate", help="print the CDS Hooks response for a request file")
+    p.add_argument("request")
+    p.add_argument("--explain", action="store_true", help="per rule: fired / not fired / suppressed / not evaluable")
+    p.add_argument("--service", help="service id (default: from the request's hook)")
+    p.add_argument("--config")
+    p.set_defaults(func=evaluate)
+
+    p = commands.add_parser("fixture", help="list fixtures, or print one as a request dated today")
+    p.add_argument("name", nargs="?")
+    p.set_defaults(func=fixture)
+
+    commands.add_parser("thresholds", help="print the documented thresholds file").set_defaults(func=thresholds)
+    commands.add_parser("catalogue", help="print the rule catalogue (Markdown)").set_defaults(func=catalogue)
+    p = commands.add_parser("config", help="print the effective configuration")
+    p.add_argument("--config")
+    p.set_defaults(func=show_config)
+
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Prefetch resolution (CDS Hooks 2.0 section "Prefetch"; service-contract.md section 2).
+
+Each key is either present (use it), ``null`` (known empty), an OperationOutcome (the client failed to get it:
+the data is unavailable, and rules that need it say so), or missing (fetch it from ``fhirServer`` with the
+``fhirAuthorization`` token, all keys in parallel, within one time budget). If a missing key cannot be
+fetched, the call is answered 412.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from service.errors import APIError
+from service.fhir_client import FhirClient, FhirError
+
+_TOKEN = re.compile(r"\{\{\s*context\.(\w+)\s*\}\}")
+
+
+@dataclass
+class Prefetched:
+    data: dict[str, Any] = field(default_factory=dict)
+    unavailable: set[str] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+    fetched: list[str] = field(default_factory=list)
+
+
+def render(template: str, context: Mapping[str, Any]) -> str:
+    def value(match: re.Match[str]) -> str:
+        found = context.get(match[1])
+        if not isinstance(found, str):
+            raise APIError(400, f"context.{match[1]} is needed for prefetch", f"context.{match[1]}")
+        return quote(found, safe="")
+
+    return _TOKEN.sub(value, template)
+
+
+def count_entries(document: Any) -> int:
+    return len(document.get("entry") or []) if isinstance(document, dict) else 0
+
+
+# The check that decides whether a fhirServer may receive this caller's token; the security layer sets it.
+ServerPolicy = Callable[[str], str | None]
+
+
+def resolve(request: Mapping[str, Any], templates: Mapping[str, str], *, session: requests.Session,
+            timeout: float, budget: float, max_bytes: int, max_pages: int, max_entries: int,
+            server_policy: ServerPolicy) -> Prefetched:
+    result = Prefetched()
+    sent = request.get("prefetch") or {}
+    missing = []
+    for key in templates:
+        if key not in sent:
+            missing.append(key)
+            continue
+        value = sent[key]
+        if value is None:
+            result.data[key] = None
+        elif value.get("resourceType") == "OperationOutcome":
+            result.unavailable.add(key)
+            result.warnings.append(f"Prefetch '{key}' failed at the EHR (OperationOutcome); rules that need it "
+                                   "are reported as not evaluable.")
+        else:
+            result.data[key] = value
+    if missing:
+        _fetch(request, templates, missing, result, session, timeout, budget, max_bytes, max_pages, server_policy)
+    total = sum(count_entries(v) for v in result.data.values())
+    if total > max_entries:
+        raise APIError(413, f"{total} resources in prefetch data; the limit is {max_entries}", "prefetch")
+    return result
+
+
+def _fetch(request: Mapping[str, Any], templates: Mapping[str, str], missing: list[str], result: Prefetched,
+           session: requests.Session, timeout: float, budget: float, max_bytes: int, max_pages: int,
+           server_policy: ServerPolicy) -> None:
+    server = request.get("fhirServer")
+    if not server:
+        raise APIError(412, f"Prefetch keys {', '.join(missing)} were not sent and no fhirServer was given",
+                       "prefetch")
+    refusal = server_policy(server)
+    if refusal:
+        raise APIError(412, f"Prefetch keys {', '.join(missing)} were not sent and fhirServer cannot be used: "
+                       f"{refusal}", "fhirServer")
+    authorization = request.get("fhirAuthorization") or {}
+    client = FhirClient(server, authorization.get("access_token"), session, timeout,
+                        time.monotonic() + budget, max_bytes, max_pages)
+    context = request.get("context") or {}
+    urls = {key: render(templates[key], context) for key in missing}
+    with ThreadPoolExecutor(max_workers=len(urls), thread_name_prefix="fhir") as pool:
+        futures = {key: pool.submit(client.get, url) for key, url in urls.items()}
+        failures = []
+        for key, future in futures.items():
+            try:
+                result.data[key] = future.result()
+                result.fetched.append(key)
+            except FhirError as exc:
+                failures.append(f"{key}: {exc}")
+    if failures:
+        raise APIError(412, "Could not fetch needed FHIR data: " + "; ".join(failures), "prefetch")

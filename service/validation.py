@@ -1,0 +1,69 @@
+"""Request parsing and JSON Schema validation (schemas in service/schemas/, loaded once)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from service.errors import APIError
+
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    schema = json.loads((SCHEMA_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def _depth_exceeds(document: Any, limit: int) -> bool:
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return False
+
+
+def parse_json(body: bytes, content_type: str | None, max_depth: int) -> Any:
+    """The JSON document in ``body``; 400 for another content type, bad JSON, or nesting deeper than allowed."""
+    media = (content_type or "").split(";")[0].strip().lower()
+    if media not in ("application/json", "application/fhir+json") and not media.endswith("+json"):
+        raise APIError(400, f"Content-Type must be application/json, not {media or 'missing'}", "Content-Type")
+    try:
+        document = json.loads(body)
+    except RecursionError as exc:
+        raise APIError(400, f"JSON nesting is deeper than {max_depth} levels", "body") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise APIError(400, f"Body is not valid JSON: {exc}", "body") from exc
+    if _depth_exceeds(document, max_depth):
+        raise APIError(400, f"JSON nesting is deeper than {max_depth} levels", "body")
+    return document
+
+
+def _path(error: Any) -> str:
+    parts = [str(p) for p in error.absolute_path]
+    return ".".join(parts) if parts else "(root)"
+
+
+def validate(name: str, document: Any) -> None:
+    """400 naming the first offending field when ``document`` does not satisfy schema ``name``."""
+    error = best_match(validator(name).iter_errors(document))
+    if error is not None:
+        field = _path(error)
+        raise APIError(400, f"{field}: {error.message[:300]}", field)
+
+
+def errors(name: str, document: Any) -> list[str]:
+    """All validation errors (used by tests and the response self-check)."""
+    return [f"{_path(e)}: {e.message}" for e in validator(name).iter_errors(document)]

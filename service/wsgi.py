@@ -1,0 +1,5 @@
+"""WSGI entry point for gunicorn: ``gunicorn service.wsgi:app`` (configuration from IMNM_CDS_CONFIG / env)."""
+
+from service.app import create_app
+
+app = create_app()
