@@ -1,0 +1,203 @@
+"""How long a treatment has been given (section 4.2): covered days, combined GC + steroid-sparing therapy, IVIG cycles.
+
+The escalation rows (R15-R17) ask "glucocorticoid plus a steroid-sparing agent for >= N days", "IVIG for >= 90 days
+(>= 3 cycles)" or "rituximab in the last 12 months". A course covers the days from its start to its last dose, plus
+the time until the next dose would be due (a weekly methotrexate or a 4-weekly IVIG cycle keeps acting between
+doses), so intermittent regimens are not mistaken for interruptions. Runs of covered days that are separated by a
+short gap (a late refill) are joined. A course with no usable start date is never counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from hooks.context import HookContext
+from hooks.definitions.immunosuppression import STEROID_SPARING
+from hooks.definitions.steroids import course_days
+from hooks.dosing import interval_days
+from hooks.record import MedicationOrder, PatientRecord
+
+GLUCOCORTICOID = "glucocorticoid_systemic"
+GAP_TOLERANCE_DAYS = 7  # a gap this short between covered days (a late refill) does not break a run
+IVIG_DEFAULT_INTERVAL_DAYS = 28  # IVIG cycles are 4-weekly unless the order says otherwise
+IVIG_CYCLE_MIN_GAP_DAYS = 7  # IVIG doses closer than this belong to one cycle (a cycle is given over 2-5 days)
+# One anti-CD20 course keeps B cells depleted for about 6 months; it counts as ongoing therapy for that long.
+RITUXIMAB_EFFECT_DAYS = 180
+
+Span = tuple[date, date]
+
+
+def last_dose_day(order: MedicationOrder, today: date) -> date | None:
+    """The last day a dose was (or is being) given; a count-limited course (rituximab x2) ends at its last dose."""
+    span = course_days(order, today)
+    if span is None:
+        return None
+    first, last = span
+    dosage = order.dosage
+    if (order.end is None and not order.current and dosage is not None and dosage.timing.count
+            and not order.in_group("ivig")):  # for IVIG, count is the days of a cycle (contract section 4)
+        step = interval_days(dosage.timing)
+        if step is not None and step >= 1:
+            last = first + timedelta(days=round(step * (dosage.timing.count - 1)))
+    return min(last, today)
+
+
+def _carry_days(order: MedicationOrder) -> int:
+    """Days after the last dose that the course still covers (until the next dose would be due)."""
+    if order.in_group("rituximab"):
+        return RITUXIMAB_EFFECT_DAYS - 1
+    if order.in_group("ivig"):
+        step = _ivig_interval(order)
+        return step - 1
+    step = interval_days(order.dosage.timing) if order.dosage else None
+    return max(int(step) - 1, 0) if step else 0
+
+
+def coverage(order: MedicationOrder, today: date) -> Span | None:
+    """First and last day the course covers (never later than today)."""
+    first = order.start
+    last = last_dose_day(order, today)
+    if first is None or last is None:
+        return None
+    if not order.current:
+        last = last + timedelta(days=_carry_days(order))
+    return first, min(last, today)
+
+
+def merge(spans: list[Span], tolerance: int = GAP_TOLERANCE_DAYS) -> list[Span]:
+    """Overlapping spans, and spans separated by at most ``tolerance`` days, joined; oldest first."""
+    merged: list[Span] = []
+    for first, last in sorted(spans):
+        if merged and (first - merged[-1][1]).days <= tolerance + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
+
+
+def intersect(a: list[Span], b: list[Span]) -> list[Span]:
+    """The days covered by both span lists."""
+    out: list[Span] = []
+    for a_first, a_last in a:
+        for b_first, b_last in b:
+            first, last = max(a_first, b_first), min(a_last, b_last)
+            if first <= last:
+                out.append((first, last))
+    return sorted(out)
+
+
+def current_run(spans: list[Span], today: date, tolerance: int = GAP_TOLERANCE_DAYS) -> Span | None:
+    """The joined run of covered days that reaches today (ends no more than ``tolerance`` days ago)."""
+    runs = merge(spans, tolerance)
+    if runs and (today - runs[-1][1]).days <= tolerance:
+        return runs[-1]
+    return None
+
+
+def run_days(run: Span | None) -> int:
+    return 0 if run is None else (run[1] - run[0]).days + 1
+
+
+def spans_of(orders: list[MedicationOrder], today: date) -> list[Span]:
+    return [s for o in orders if (s := coverage(o, today)) is not None]
+
+
+@dataclass(slots=True)
+class Combination:
+    """Glucocorticoid plus at least one steroid-sparing agent, in one run that reaches today."""
+
+    days: int
+    since: date | None
+    glucocorticoids: list[MedicationOrder] = field(default_factory=list)
+    agents: list[MedicationOrder] = field(default_factory=list)
+
+    def describe(self) -> str:
+        if not self.days or self.since is None:
+            return "no current glucocorticoid plus steroid-sparing combination"
+        names = ", ".join(dict.fromkeys(a.label for a in self.agents)) or "none"
+        return f"{self.days} days since {self.since.isoformat()} (agents: {names})"
+
+
+def combination(record: PatientRecord, context: HookContext,
+                agents: tuple[str, ...] = STEROID_SPARING) -> Combination:
+    """How many consecutive days, up to today, a systemic GC and a steroid-sparing agent were both given."""
+    key = f"combination:{','.join(agents)}"
+    if key in record.cache:
+        return record.cache[key]
+    today = record.today
+    steroids = record.medications_in(GLUCOCORTICOID)
+    sparing = record.medications_in(*agents)
+    sparing_spans = spans_of(sparing, today)
+    if "ivig" in agents:
+        sparing_spans += [(d, min(d + timedelta(days=IVIG_DEFAULT_INTERVAL_DAYS - 1), today))
+                          for d in _ivig_immunization_days(record)]
+    both = intersect(merge(spans_of(steroids, today)), merge(sparing_spans))
+    run = current_run(both, today)
+    used = [o for o in sparing if run is not None and (s := coverage(o, today)) and s[0] <= run[1] and s[1] >= run[0]]
+    gcs = [o for o in steroids if run is not None and (s := coverage(o, today)) and s[0] <= run[1] and s[1] >= run[0]]
+    result = Combination(run_days(run), run[0] if run else None, gcs, used)
+    record.cache[key] = result
+    return result
+
+
+# ---------------------------------------------------------------- IVIG and rituximab
+
+def _ivig_interval(order: MedicationOrder) -> int:
+    step = interval_days(order.dosage.timing) if order.dosage else None
+    return round(step) if step and step >= IVIG_CYCLE_MIN_GAP_DAYS else IVIG_DEFAULT_INTERVAL_DAYS
+
+
+def _ivig_immunization_days(record: PatientRecord) -> list[date]:
+    """IVIG recorded as an Immunization (CVX 87 / 14), as some EHRs do."""
+    return [i.when for i in record.immunizations_in("ivig") if i.when is not None and i.when <= record.today]
+
+
+def ivig_cycles(record: PatientRecord) -> list[date]:
+    """Start days of the IVIG cycles given up to today, oldest first.
+
+    A current or completed cyclic order gives one cycle per interval from its start to its last dose; doses less
+    than a week apart are one cycle.
+    """
+    today = record.today
+    days: list[date] = list(_ivig_immunization_days(record))
+    for order in record.medications_in("ivig"):
+        first, last = order.start, last_dose_day(order, today)
+        if first is None or last is None:
+            continue
+        step = _ivig_interval(order)
+        day = first
+        while day <= last:
+            days.append(day)
+            day += timedelta(days=step)
+    cycles: list[date] = []
+    for day in sorted(days):
+        if not cycles or (day - cycles[-1]).days >= IVIG_CYCLE_MIN_GAP_DAYS:
+            cycles.append(day)
+    return cycles
+
+
+def last_ivig(record: PatientRecord) -> date | None:
+    """The last day IVIG was (or is being) given: today for a current order."""
+    days = [d for o in record.medications_in("ivig") if (d := last_dose_day(o, record.today)) is not None]
+    days += _ivig_immunization_days(record)
+    return max(days, default=None)
+
+
+def rituximab_doses(record: PatientRecord) -> list[tuple[date, date, MedicationOrder]]:
+    """(first dose, last dose, order) of every anti-CD20 course given, oldest first."""
+    out = []
+    for order in record.medications_in("rituximab"):
+        last = last_dose_day(order, record.today)
+        if order.start is not None and last is not None:
+            out.append((order.start, last, order))
+    return sorted(out, key=lambda c: c[0])
+
+
+def last_rituximab(record: PatientRecord) -> date | None:
+    return max((last for _, last, _ in rituximab_doses(record)), default=None)
+
+
+def given_within(record: PatientRecord, day: date | None, days: int) -> bool:
+    """True when ``day`` falls within the last ``days`` days."""
+    return day is not None and day >= record.today - timedelta(days=days)

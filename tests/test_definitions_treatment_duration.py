@@ -1,0 +1,126 @@
+"""Treatment duration: covered days, combined GC + steroid-sparing therapy, IVIG cycles, rituximab courses."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fhir_fixtures.builders import (
+    IVIG_CVX,
+    METHOTREXATE_2_5,
+    PREDNISONE_20,
+    RITUXIMAB,
+    ROUTE_IV,
+    Chart,
+)
+from hooks.context import HookContext
+from hooks.definitions import treatment_duration as td
+from hooks.record import build_record
+
+
+def _evaluate(kb, chart: Chart):
+    record = build_record(chart.prefetch(), kb.valuesets, chart.today)
+    context = HookContext("patient-view", chart.today, thresholds=kb.thresholds, valuesets=kb.valuesets)
+    return record, context
+
+
+def test_merge_joins_short_gaps_only():
+    d = date(2026, 1, 1)
+    spans = [(d, d + timedelta(days=9)), (d + timedelta(days=17), d + timedelta(days=20)),
+             (d + timedelta(days=29), d + timedelta(days=30))]
+    # gap of 7 days (10..16) is joined; gap of 8 days (21..28) is not
+    assert td.merge(spans, tolerance=7) == [(d, d + timedelta(days=20)),
+                                            (d + timedelta(days=29), d + timedelta(days=30))]
+
+
+def test_intersect_and_run_days():
+    d = date(2026, 1, 1)
+    both = td.intersect([(d, d + timedelta(days=99))], [(d + timedelta(days=40), d + timedelta(days=200))])
+    assert both == [(d + timedelta(days=40), d + timedelta(days=99))]
+    assert td.run_days(both[0]) == 60
+    assert td.run_days(None) == 0
+
+
+def test_combination_counts_days_on_both_up_to_today(kb, today):
+    chart = Chart(today)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-200)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-90, period=1, period_unit="wk")
+    record, context = _evaluate(kb, chart)
+    combo = td.combination(record, context)
+    assert combo.days == 91  # D-90 to D0 inclusive
+    assert combo.since == today - timedelta(days=90)
+    assert [a.label for a in combo.agents] == ["methotrexate 2.5 MG Oral Tablet"]
+
+
+def test_combination_needs_the_glucocorticoid_too(kb, today):
+    chart = Chart(today)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-200, end=-100, status="completed")
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-150, period=1, period_unit="wk")
+    record, context = _evaluate(kb, chart)
+    assert td.combination(record, context).days == 0
+
+
+def test_stopped_weekly_agent_covers_until_the_next_dose_was_due(kb, today):
+    chart = Chart(today)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-200)
+    # last weekly dose 10 days ago: covers to D-4, within the 7-day gap tolerance of today
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-120, end=-10, status="stopped", period=1, period_unit="wk")
+    record, context = _evaluate(kb, chart)
+    assert td.combination(record, context).days == 121 - 4 + 0  # D-120 .. D-4
+
+
+def test_a_long_break_ends_the_run(kb, today):
+    chart = Chart(today)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-300)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-280, end=-150, status="stopped", period=1, period_unit="wk")
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-30, period=1, period_unit="wk")
+    record, context = _evaluate(kb, chart)
+    assert td.combination(record, context).days == 31
+
+
+def test_ivig_cycles_from_a_four_weekly_order(kb, today):
+    chart = Chart(today)
+    chart.medication(IVIG_CVX, 2, "g/kg", start=-100, period=4, period_unit="wk", route=ROUTE_IV)
+    record, _ = _evaluate(kb, chart)
+    cycles = td.ivig_cycles(record)
+    assert cycles == [today - timedelta(days=d) for d in (100, 72, 44, 16)]
+    assert td.last_ivig(record) == today  # an active order is current
+
+
+def test_ivig_cycles_from_per_day_records_and_immunizations(kb, today):
+    chart = Chart(today)
+    for start in (-120, -92):  # two cycles, each recorded as daily doses over 2 days
+        chart.medication("Octagam 10% solution", 1, "g/kg", start=start, end=start + 1, status="completed")
+    chart.immunization(IVIG_CVX, day=-64)
+    record, _ = _evaluate(kb, chart)
+    assert td.ivig_cycles(record) == [today - timedelta(days=d) for d in (120, 92, 64)]
+    assert td.last_ivig(record) == today - timedelta(days=64)
+
+
+def test_rituximab_count_limited_course_ends_at_the_second_dose(kb, today):
+    chart = Chart(today)
+    resource = chart.medication_request(RITUXIMAB, 1000, "mg", start=-200, status="completed", period=14)
+    resource["dosageInstruction"][0]["timing"]["repeat"]["count"] = 2
+    chart.resources["medications"].append(resource)
+    record, _ = _evaluate(kb, chart)
+    assert td.last_rituximab(record) == today - timedelta(days=186)
+    assert td.given_within(record, td.last_rituximab(record), 365)
+    assert not td.given_within(record, td.last_rituximab(record), 180)
+
+
+def test_rituximab_counts_as_ongoing_for_six_months(kb, today):
+    chart = Chart(today)
+    chart.medication(PREDNISONE_20, 20, "mg", start=-300)
+    chart.medication(RITUXIMAB, 1000, "mg", start=-150, status="completed")
+    record, context = _evaluate(kb, chart)
+    combo = td.combination(record, context)
+    assert combo.days == 151
+    assert combo.agents[0].in_group("rituximab")
+
+
+def test_cancelled_and_undated_courses_never_count(kb, today):
+    chart = Chart(today)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-200)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-150, status="cancelled", period=1, period_unit="wk")
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=None, period=1, period_unit="wk")
+    record, context = _evaluate(kb, chart)
+    assert td.combination(record, context).days == 0
