@@ -124,3 +124,12 @@ def test_cancelled_and_undated_courses_never_count(kb, today):
     chart.medication(METHOTREXATE_2_5, 15, "mg", start=None, period=1, period_unit="wk")
     record, context = _evaluate(kb, chart)
     assert td.combination(record, context).days == 0
+
+
+def test_local_forms_are_not_steroid_sparing_therapy(kb, today):
+    chart = Chart(today)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-200)
+    chart.medication("tacrolimus 0.1% topical ointment", 1, "{applicatorful}", start=-150)
+    record, context = _evaluate(kb, chart)
+    assert record.medications_in("tacrolimus")  # recognised by name...
+    assert td.combination(record, context).days == 0  # ...but not counted

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from hooks.context import HookContext
+from hooks.definitions.diagnosis import is_local_form
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.steroids import course_days
 from hooks.dosing import interval_days
@@ -99,6 +100,11 @@ def run_days(run: Span | None) -> int:
     return 0 if run is None else (run[1] - run[0]).days + 1
 
 
+def systemic(orders: list[MedicationOrder]) -> list[MedicationOrder]:
+    """Leave out local forms (tacrolimus ointment, prednisolone eye drops): they are not systemic therapy."""
+    return [o for o in orders if not is_local_form(o.medication.words())]
+
+
 def spans_of(orders: list[MedicationOrder], today: date) -> list[Span]:
     return [s for o in orders if (s := coverage(o, today)) is not None]
 
@@ -126,8 +132,8 @@ def combination(record: PatientRecord, context: HookContext,
     if key in record.cache:
         return record.cache[key]
     today = record.today
-    steroids = record.medications_in(GLUCOCORTICOID)
-    sparing = record.medications_in(*agents)
+    steroids = systemic(record.medications_in(GLUCOCORTICOID))
+    sparing = systemic(record.medications_in(*agents))
     sparing_spans = spans_of(sparing, today)
     if "ivig" in agents:
         sparing_spans += [(d, min(d + timedelta(days=IVIG_DEFAULT_INTERVAL_DAYS - 1), today))

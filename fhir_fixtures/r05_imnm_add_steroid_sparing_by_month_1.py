@@ -1,0 +1,87 @@
+"""Fixtures for R05 imnm-add-steroid-sparing-by-month-1: the 30-day edge, agents before/after T_tx, suppression."""
+
+from datetime import date
+from typing import Any
+
+from fhir_fixtures import fixture
+from fhir_fixtures.builders import (
+    IBM_ICD,
+    IMNM_SNOMED,
+    IVIG_CVX,
+    METHOTREXATE_2_5,
+    PREDNISONE_20,
+    Chart,
+)
+
+RULE = "imnm-add-steroid-sparing-by-month-1"
+
+
+def _chart(today: date, ttx: int) -> Chart:
+    chart = Chart(today, age=52, sex="female")
+    chart.condition(IMNM_SNOMED, onset=ttx - 20)
+    chart.antibody("anti_hmgcr", "positive", day=ttx - 10)
+    chart.antibody("anti_srp", "negative", day=ttx - 10)
+    chart.ck(6800, day=ttx - 5).ck(2100, day=-3)
+    chart.weight(68, day=-5)
+    chart.medication(PREDNISONE_20, 60, "mg", start=ttx)
+    return chart
+
+
+@fixture("r05-fires-prednisone-alone-45-days", hook="patient-view", demo=True,
+         story="Anti-HMGCR IMNM on prednisone 60 mg since D-45, no second agent: add methotrexate.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires(today: date) -> dict[str, Any]:
+    return _chart(today, -45).request("patient-view")
+
+
+@fixture("r05-fires-at-exactly-30-days", hook="patient-view",
+         story="T_tx exactly 30 days ago (the threshold is >= 30 d).", fires={RULE})
+def edge_30(today: date) -> dict[str, Any]:
+    return _chart(today, -30).request("patient-view")
+
+
+@fixture("r05-fires-agent-stopped-before-ttx", hook="patient-view",
+         story="Methotrexate for arthritis stopped a year before this IMNM episode does not count.", fires={RULE})
+def before_ttx(today: date) -> dict[str, Any]:
+    chart = _chart(today, -60)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-700, end=-400, status="stopped", period=1,
+                     period_unit="wk")
+    return chart.request("patient-view")
+
+
+@fixture("r05-quiet-29-days", hook="patient-view",
+         story="T_tx 29 days ago: still inside the first month.", quiet={RULE})
+def edge_29(today: date) -> dict[str, Any]:
+    return _chart(today, -29).request("patient-view")
+
+
+@fixture("r05-quiet-methotrexate-started", hook="patient-view",
+         story="Methotrexate weekly started 2 weeks after prednisone.", quiet={RULE})
+def mtx(today: date) -> dict[str, Any]:
+    chart = _chart(today, -60)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-46, period=1, period_unit="wk", day_of_week=["mon"])
+    return chart.request("patient-view")
+
+
+@fixture("r05-quiet-ivig-recorded-as-immunization", hook="patient-view",
+         story="IVIG (CVX 87) given after T_tx, recorded as an Immunization.", quiet={RULE})
+def ivig(today: date) -> dict[str, Any]:
+    chart = _chart(today, -60)
+    chart.immunization(IVIG_CVX, day=-40)
+    return chart.request("patient-view")
+
+
+@fixture("r05-quiet-ibm-suppressed", hook="patient-view",
+         story="Inclusion body myositis on the problem list: IMNM treatment rows are suppressed.", quiet={RULE})
+def ibm(today: date) -> dict[str, Any]:
+    chart = _chart(today, -90)
+    chart.condition(IBM_ICD, onset=-400)
+    return chart.request("patient-view")
+
+
+@fixture("r05-quiet-not-imnm", hook="patient-view",
+         story="Prednisone for 3 months without any myositis diagnosis or antibody.", quiet={RULE})
+def not_imnm(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=70)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-90)
+    return chart.request("patient-view")

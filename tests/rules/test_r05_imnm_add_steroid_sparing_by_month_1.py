@@ -1,0 +1,104 @@
+"""R05 imnm-add-steroid-sparing-by-month-1: the card's facts, the coded orders, and agent choice by context."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fhir_fixtures.builders import EGFR, IMNM_SNOMED, PREDNISONE_20, SNOMED, TMP_SMX_SS, Chart
+from hooks import engine
+from tests.conftest import fired, run
+
+RULE = "imnm-add-steroid-sparing-by-month-1"
+ILD = (SNOMED, "233703007", "Interstitial lung disease (disorder)")
+
+
+def _chart(today, ttx=-45):
+    chart = Chart(today, age=52)
+    chart.condition(IMNM_SNOMED, onset=ttx - 20)
+    chart.antibody("anti_hmgcr", "positive", day=ttx - 10)
+    chart.ck(6800, day=ttx - 5).ck(2100, day=-3)
+    chart.medication(PREDNISONE_20, 60, "mg", start=ttx)
+    return chart
+
+
+def _explain(result, rule=RULE):
+    return next(e for e in result.explanation if e["rule"] == rule)
+
+
+def test_card_states_ttx_and_days_and_offers_weekly_methotrexate(kb, today):
+    result = run(kb, _chart(today).request("patient-view"), today)
+    card = fired(result)[RULE]
+    ttx = (today - timedelta(days=45)).isoformat()
+    assert card["indicator"] == "warning"
+    assert ttx in card["summary"] and "45 days" in card["summary"] and len(card["summary"]) < 140
+    assert "prednisone 20 MG Oral Tablet 60 mg/day PEQ" in card["detail"]
+    first = card["suggestions"][0]
+    assert first["isRecommended"] is True and card["selectionBehavior"] == "at-most-one"
+    mtx, folic = (a["resource"] for a in first["actions"])
+    tomorrow = today + timedelta(days=1)
+    code = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[tomorrow.weekday()]
+    dosage = mtx["dosageInstruction"][0]
+    assert dosage["timing"]["repeat"] == {"frequency": 1, "period": 1, "periodUnit": "wk", "dayOfWeek": [code]}
+    assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == 15
+    assert mtx["medicationCodeableConcept"]["coding"][0] == {
+        "system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "105585",
+        "display": "methotrexate 2.5 MG Oral Tablet"}
+    assert "ONCE WEEKLY" in dosage["text"] and tomorrow.strftime("%A") in dosage["text"]
+    assert "coding" not in folic["medicationCodeableConcept"]  # no sourced RxNorm code: text only
+    assert folic["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 1
+    facts = _explain(result)["facts"]
+    assert facts["t_tx"] == ttx and facts["days_since_ttx"] == 45 and facts["steroid_sparing_since_ttx"] == "none"
+
+
+def test_mycophenolate_suggestion_is_coded_and_twice_daily(kb, today):
+    card = fired(run(kb, _chart(today).request("patient-view"), today))[RULE]
+    mmf = card["suggestions"][1]["actions"][0]["resource"]
+    assert mmf["medicationCodeableConcept"]["coding"][0]["code"] == "200060"
+    assert mmf["dosageInstruction"][0]["timing"]["repeat"]["frequency"] == 2
+    assert mmf["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 500
+
+
+def test_ild_makes_mycophenolate_the_recommended_choice(kb, today):
+    chart = _chart(today).condition(ILD, onset=-100)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert card["suggestions"][0]["label"].startswith("Mycophenolate") and card["suggestions"][0]["isRecommended"]
+    assert not card["suggestions"][1]["isRecommended"]
+    assert "Interstitial lung disease" in card["detail"]
+
+
+def test_low_egfr_drops_methotrexate(kb, today):
+    chart = _chart(today).lab(EGFR, 24, "mL/min/{1.73_m2}", day=-10)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    labels = [s["label"] for s in card["suggestions"]]
+    assert not any("Methotrexate" in label for label in labels)
+    assert "eGFR 24" in card["detail"]
+
+
+def test_egfr_at_threshold_keeps_methotrexate(kb, today):
+    chart = _chart(today).lab(EGFR, 30, "mL/min/{1.73_m2}", day=-10)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert card["suggestions"][0]["label"].startswith("Methotrexate")
+
+
+def test_active_cotrimoxazole_is_mentioned(kb, today):
+    chart = _chart(today).medication(TMP_SMX_SS, 1, "{tbl}", start=-40)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert "Co-trimoxazole is active" in card["detail"]
+
+
+def test_unreadable_glucocorticoid_dose_is_not_evaluable(kb, today):
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-100)
+    chart.medication(PREDNISONE_20, None, None, start=-60)
+    result = run(kb, chart.request("patient-view"), today)
+    assert RULE not in fired(result)
+    entry = _explain(result)
+    assert entry["status"] == "not-evaluable" and "could not be read" in entry["reason"]
+
+
+def test_site_threshold_moves_the_edge(kb, today):
+    request = _chart(today, ttx=-20).request("patient-view")
+    assert RULE not in fired(run(kb, request, today))
+    thresholds = {**kb.thresholds, RULE: {"min_days_since_ttx": 14, "mtx_egfr_min": 30}}
+    site = type(kb)(kb.rules, kb.valuesets, thresholds, kb.version)
+    result = engine.evaluate(site, request["hook"], request["context"], request["prefetch"], today=today)
+    assert RULE in fired(result)
