@@ -51,7 +51,7 @@ def fixture(name: str, *, hook: str, story: str, fires: Iterable[str] = (), quie
 
 def all_fixtures() -> dict[str, Fixture]:
     for info in pkgutil.iter_modules(__path__):
-        if info.name != "builders":
+        if info.name not in ("builders", "fake_server", "synthea"):
             importlib.import_module(f"{__name__}.{info.name}")
     return dict(sorted(_REGISTRY.items()))
 

@@ -1,0 +1,43 @@
+"""Real-world-shaped charts: the Synthea R4 patient bundles in ../shared/data/synthea-r4, as CDS Hooks requests."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+SYNTHEA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "synthea-r4"
+_KEYS = {"Condition": "conditions", "Observation": "observations", "MedicationRequest": "medications",
+         "Immunization": "immunizations", "Procedure": "procedures"}
+
+
+def bundles(directory: Path = SYNTHEA_DIR) -> list[Path]:
+    return sorted(directory.glob("*.json"))
+
+
+def prefetch_from_bundle(bundle: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Split a patient's transaction Bundle into the service's six prefetch keys."""
+    entries: dict[str, list[dict[str, Any]]] = {key: [] for key in _KEYS.values()}
+    patient: dict[str, Any] | None = None
+    for entry in bundle.get("entry") or []:
+        resource = entry.get("resource") or {}
+        kind = resource.get("resourceType")
+        if kind == "Patient":
+            patient = resource
+        elif kind in _KEYS:
+            entries[_KEYS[kind]].append({"resource": resource})
+    if patient is None:
+        raise ValueError("bundle has no Patient")
+    prefetch: dict[str, Any] = {"patient": patient}
+    for key, items in entries.items():
+        prefetch[key] = {"resourceType": "Bundle", "type": "searchset", "total": len(items), "entry": items}
+    return patient["id"], prefetch
+
+
+def request(path: Path, hook: str = "patient-view") -> dict[str, Any]:
+    patient_id, prefetch = prefetch_from_bundle(json.loads(path.read_text(encoding="utf-8")))
+    context: dict[str, Any] = {"userId": "Practitioner/synthea", "patientId": patient_id}
+    if hook == "order-sign":
+        context["draftOrders"] = {"resourceType": "Bundle", "type": "collection", "entry": []}
+    return {"hook": hook, "hookInstance": str(uuid.uuid4()), "context": context, "prefetch": prefetch}

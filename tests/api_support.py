@@ -1,0 +1,25 @@
+"""Helpers for tests that go through the HTTP layer (Flask test client, auth off unless a test turns it on)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from service.app import create_app
+from service.config import Settings
+from tests.conftest import assert_valid_response
+
+
+def make_app(**sections: dict[str, Any]) -> Flask:
+    overrides: dict[str, dict[str, Any]] = {"auth": {"required": False}, "fhir": {"allow_http": True}}
+    for name, values in sections.items():
+        overrides.setdefault(name, {}).update(values)
+    return create_app(Settings.load(None, env={}, overrides=overrides))
+
+
+def post(client: Any, service: str, body: Any, **kwargs: Any) -> Any:
+    response = client.post(f"/cds-services/{service}", json=body, **kwargs)
+    if response.status_code == 200:
+        assert_valid_response(response.get_json())
+    return response

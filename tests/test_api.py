@@ -1,0 +1,164 @@
+"""The HTTP protocol: discovery, routing by service id, and every error row of the contract (section 5)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+import fhir_fixtures
+from service import validation
+from tests.api_support import make_app, post
+
+
+@pytest.fixture(scope="module")
+def client():
+    return make_app().test_client()
+
+
+def _request(hook: str = "order-sign") -> dict:
+    name = "r14-fires-order-sign-antibody-coded" if hook == "order-sign" else "r14-fires-patient-view-active-statin"
+    return fhir_fixtures.get(name).request(date.today())
+
+
+def test_discovery_lists_both_services_with_the_six_prefetch_keys(client):
+    response = client.get("/cds-services")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert validation.errors("discovery-response", body) == []
+    services = {s["id"]: s for s in body["services"]}
+    assert set(services) == {"imnm-patient-view", "imnm-order-sign"}
+    assert services["imnm-patient-view"]["hook"] == "patient-view"
+    assert services["imnm-order-sign"]["hook"] == "order-sign"
+    for service in services.values():
+        assert set(service["prefetch"]) == {"patient", "conditions", "observations", "medications",
+                                            "immunizations", "procedures"}
+        assert service["title"] and service["description"] and service["usageRequirements"]
+        assert service["prefetch"]["patient"] == "Patient/{{context.patientId}}"
+
+
+def test_service_call_returns_cards_routed_by_id(client):
+    response = post(client, "imnm-order-sign", _request())
+    assert response.status_code == 200
+    assert [c["source"]["topic"]["code"] for c in response.get_json()["cards"]] == [
+        "statin-contraindicated-anti-hmgcr"]
+
+
+def test_body_not_json_is_400_naming_the_body(client):
+    response = client.post("/cds-services/imnm-order-sign", data=b"{not json", content_type="application/json")
+    assert response.status_code == 400
+    outcome = response.get_json()
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert outcome["issue"][0]["expression"] == ["body"]
+
+
+def test_wrong_content_type_is_400(client):
+    response = client.post("/cds-services/imnm-order-sign", data=json.dumps(_request()), content_type="text/plain")
+    assert response.status_code == 400
+    assert response.get_json()["issue"][0]["expression"] == ["Content-Type"]
+
+
+@pytest.mark.parametrize(("mutate", "field"), [
+    (lambda r: r.pop("hookInstance"), "(root)"),
+    (lambda r: r.update(hook=7), "hook"),
+    (lambda r: r["context"].pop("patientId"), "context"),
+    (lambda r: r["context"].update(draftOrders=[]), "context.draftOrders"),
+    (lambda r: r.update(prefetch={"patient": "Patient/1"}), "prefetch.patient"),
+    (lambda r: r.update(fhirServer="https://ehr.example.org/fhir", fhirAuthorization={"access_token": "x"}),
+     "fhirAuthorization"),
+])
+def test_schema_violations_are_400_naming_the_field(client, mutate, field):
+    body = _request()
+    mutate(body)
+    response = client.post("/cds-services/imnm-order-sign", json=body)
+    assert response.status_code == 400
+    issue = response.get_json()["issue"][0]
+    assert issue["expression"][0].startswith(field), issue
+
+
+def test_body_that_is_a_json_array_is_400(client):
+    response = client.post("/cds-services/imnm-order-sign", json=[1, 2])
+    assert response.status_code == 400
+
+
+def test_unknown_service_id_is_404(client):
+    response = post(client, "imnm-unknown", _request())
+    assert response.status_code == 404
+    assert response.get_json()["resourceType"] == "OperationOutcome"
+
+
+def test_hook_differing_from_the_service_is_400(client):
+    response = post(client, "imnm-patient-view", _request("order-sign"))
+    assert response.status_code == 400
+    assert response.get_json()["issue"][0]["expression"] == ["hook"]
+
+
+def test_missing_prefetch_without_fhir_server_is_412(client):
+    body = _request()
+    del body["prefetch"]
+    response = post(client, "imnm-order-sign", body)
+    assert response.status_code == 412
+    assert response.get_json()["resourceType"] == "OperationOutcome"
+
+
+def test_body_over_the_limit_is_413():
+    client = make_app(limits={"max_body_bytes": 2000}).test_client()
+    response = post(client, "imnm-order-sign", _request())
+    assert response.status_code == 413
+    assert response.get_json()["resourceType"] == "OperationOutcome"
+
+
+def test_too_deep_json_is_400_not_a_crash(client):
+    deep = "[" * 100_000 + "]" * 100_000
+    response = client.post("/cds-services/imnm-order-sign", data=deep, content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_too_many_bundle_entries_is_413():
+    client = make_app(limits={"max_bundle_entries": 2}).test_client()
+    response = post(client, "imnm-order-sign", _request())
+    assert response.status_code == 413
+
+
+def test_malformed_resource_in_a_bundle_is_skipped_and_named(client):
+    body = _request()
+    entries = body["prefetch"]["observations"]["entry"]
+    entries.append({"resource": {"resourceType": "Observation", "id": "broken", "status": "final",
+                                 "code": {"coding": [{"system": "http://loinc.org", "code": "2157-6"}]},
+                                 "effectiveDateTime": "not-a-date", "valueQuantity": {"value": "high"}}})
+    entries.append({"resource": "just a string"})
+    response = post(client, "imnm-order-sign", body)
+    assert response.status_code == 200
+    body = response.get_json()
+    warnings = body["extension"]["imnm-cds"]["warnings"]
+    assert any("Observation/broken" in w for w in warnings)
+    assert any("not a FHIR resource" in w for w in warnings)
+    assert [c["source"]["topic"]["code"] for c in body["cards"]] == ["statin-contraindicated-anti-hmgcr"]
+
+
+def test_unknown_path_and_method_give_operation_outcomes(client):
+    assert client.get("/nowhere").status_code == 404
+    response = client.get("/cds-services/imnm-order-sign")
+    assert response.status_code == 405
+    assert response.get_json()["resourceType"] == "OperationOutcome"
+
+
+def test_explain_flag_adds_the_explanation_only_when_asked(client):
+    plain = post(client, "imnm-order-sign", _request()).get_json()
+    assert "explanation" not in plain.get("extension", {}).get("imnm-cds", {})
+    explained = client.post("/cds-services/imnm-order-sign?explain=true", json=_request()).get_json()
+    entries = {e["rule"]: e for e in explained["extension"]["imnm-cds"]["explanation"]}
+    assert entries["statin-contraindicated-anti-hmgcr"]["status"] == "fired"
+
+
+def test_explain_can_be_switched_off():
+    client = make_app(features={"explain": False}).test_client()
+    body = client.post("/cds-services/imnm-order-sign?explain=true", json=_request()).get_json()
+    assert "explanation" not in body.get("extension", {}).get("imnm-cds", {})
+
+
+def test_health_and_readiness(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.get_json()["checks"]["rules"] >= 1

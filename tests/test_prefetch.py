@@ -1,0 +1,142 @@
+"""Prefetch states (present, null, OperationOutcome, missing) and the FHIR fallback against a local FHIR server."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+import fhir_fixtures
+from fhir_fixtures.fake_server import FakeFhir, serving
+from tests.api_support import make_app, post
+
+RULE = "statin-contraindicated-anti-hmgcr"
+
+
+@pytest.fixture(scope="module")
+def client():
+    return make_app().test_client()
+
+
+def _request(name: str = "r14-fires-patient-view-active-statin") -> dict:
+    return fhir_fixtures.get(name).request(date.today())
+
+
+def _codes(response) -> list[str]:
+    return [c["source"]["topic"]["code"] for c in response.get_json()["cards"]]
+
+
+def test_present_prefetch_is_used_without_any_fhir_call(client):
+    body = _request()
+    with serving(FakeFhir(body["prefetch"])) as fake:
+        body.update(fhirServer=fake.base_url, fhirAuthorization={
+            "access_token": fake.token, "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read",
+            "subject": "cds"})
+        response = post(client, "imnm-patient-view", body)
+    assert response.status_code == 200 and _codes(response) == [RULE]
+    assert fake.requests == []
+
+
+def test_null_prefetch_means_known_empty(client):
+    body = _request()
+    body["prefetch"]["medications"] = None
+    response = post(client, "imnm-patient-view", body)
+    assert response.status_code == 200 and _codes(response) == []
+
+
+def test_operation_outcome_prefetch_makes_dependent_rules_not_evaluable(client):
+    body = _request()
+    body["prefetch"]["observations"] = {"resourceType": "OperationOutcome", "issue": [
+        {"severity": "error", "code": "timeout"}]}
+    response = client.post("/cds-services/imnm-patient-view?explain=true", json=body)
+    assert response.status_code == 200
+    extension = response.get_json()["extension"]["imnm-cds"]
+    assert any("'observations' failed" in w for w in extension["warnings"])
+    entry = next(e for e in extension["explanation"] if e["rule"] == RULE)
+    assert entry["status"] == "not-evaluable"
+
+
+def _with_server(body: dict, fake: FakeFhir, token: str | None = None) -> dict:
+    body["fhirServer"] = fake.base_url
+    body["fhirAuthorization"] = {"access_token": token or fake.token, "token_type": "Bearer", "expires_in": 300,
+                                 "scope": "patient/*.read", "subject": "cds-service"}
+    return body
+
+
+def test_missing_keys_are_fetched_with_the_bearer_token_and_patient_query(client):
+    body = _request()
+    data = body.pop("prefetch")
+    with serving(FakeFhir(data, page_size=1)) as fake:
+        response = post(client, "imnm-patient-view", _with_server(body, fake))
+    assert response.status_code == 200 and _codes(response) == [RULE]
+    assert {auth for _, auth in fake.requests} == {f"Bearer {fake.token}"}
+    paths = [urlsplit(p) for p, _ in fake.requests]
+    assert any(p.path.endswith("/Patient/imnm-demo") for p in paths)
+    searched = {p.path.rsplit("/", 1)[1] for p in paths if p.query}
+    assert searched == {"Condition", "Observation", "MedicationRequest", "Immunization", "Procedure"}
+    assert all(parse_qs(p.query)["patient"] == ["imnm-demo"] for p in paths if p.query)
+    assert any("_offset" in p.query for p in paths), "next links were followed"
+    warnings = response.get_json()["extension"]["imnm-cds"]["warnings"]
+    assert any("Fetched from the FHIR server" in w for w in warnings)
+
+
+def test_only_the_missing_keys_are_fetched(client):
+    body = _request()
+    data = dict(body["prefetch"])
+    del body["prefetch"]["medications"]
+    with serving(FakeFhir(data)) as fake:
+        response = post(client, "imnm-patient-view", _with_server(body, fake))
+    assert response.status_code == 200 and _codes(response) == [RULE]
+    assert [urlsplit(p).path.rsplit("/", 1)[1] for p, _ in fake.requests] == ["MedicationRequest"]
+
+
+def test_fhir_server_failure_is_412(client):
+    body = _request()
+    data = body.pop("prefetch")
+    with serving(FakeFhir(data, fail={"Observation"})) as fake:
+        response = post(client, "imnm-patient-view", _with_server(body, fake))
+    assert response.status_code == 412
+    assert "observations" in response.get_json()["issue"][0]["diagnostics"]
+
+
+def test_wrong_token_is_412_not_a_crash(client):
+    body = _request()
+    data = body.pop("prefetch")
+    with serving(FakeFhir(data)) as fake:
+        response = post(client, "imnm-patient-view", _with_server(body, fake, token="wrong"))
+    assert response.status_code == 412
+
+
+def test_missing_keys_are_fetched_in_parallel_within_the_budget():
+    client = make_app(fhir={"budget_seconds": 3.0, "timeout_seconds": 2.0}).test_client()
+    body = _request()
+    data = body.pop("prefetch")
+    with serving(FakeFhir(data, delay_seconds=0.3)) as fake:
+        import time
+
+        started = time.perf_counter()
+        response = post(client, "imnm-patient-view", _with_server(body, fake))
+        elapsed = time.perf_counter() - started
+    assert response.status_code == 200
+    # six queries of 0.3 s each: in series that would be 1.8 s; in parallel about one query's time
+    assert elapsed < 1.4, elapsed
+
+
+def test_budget_exhausted_gives_412_rather_than_hanging():
+    client = make_app(fhir={"budget_seconds": 0.5, "timeout_seconds": 0.4}).test_client()
+    body = _request()
+    data = body.pop("prefetch")
+    with serving(FakeFhir(data, delay_seconds=1.0)) as fake:
+        response = post(client, "imnm-patient-view", _with_server(body, fake))
+    assert response.status_code == 412
+
+
+def test_plain_http_fhir_server_is_refused_unless_allowed():
+    client = make_app(fhir={"allow_http": False}).test_client()
+    body = _request()
+    data = body.pop("prefetch")
+    with serving(FakeFhir(data)) as fake:
+        response = post(client, "imnm-patient-view", _with_server(body, fake))
+    assert response.status_code == 412
+    assert fake.requests == []
