@@ -99,3 +99,7 @@ SHARE_2017 = Source("SHARE 2017 juvenile dermatomyositis recommendations",
 OCTAGAM_WEIGHT = Source("Octagam dosing (adjust for under- and over-weight)",
                         "https://www.octagam.com/efficacy-and-tolerability/dermatomyositis/dosing-and-rate-of-administration-in-dermatomyositis")
 DESIGN = Source("IMNM CDS design requirement (clinical-rules.md)")
+PARK_2019 = Source("Park et al. 2019 (pulse steroids and lymphopenia as PJP risk factors; cited in the PJP literature "
+                   "review)", "https://pmc.ncbi.nlm.nih.gov/articles/PMC9639159/table/T6")
+CD20_CLASS_LABEL = Source("Anti-CD20 class label wording: screen all patients for HBV before treatment "
+                          "(obinutuzumab US label)")

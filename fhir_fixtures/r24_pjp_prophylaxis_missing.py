@@ -1,0 +1,62 @@
+"""Fixtures for R24 pjp-prophylaxis-missing: dose and duration edges, prophylaxis present, higher-risk wording."""
+
+from datetime import date
+from typing import Any
+
+from fhir_fixtures import fixture
+from fhir_fixtures.builders import (
+    IMNM_SNOMED,
+    LYMPHOCYTES,
+    METHOTREXATE_2_5,
+    PREDNISONE_20,
+    TMP_SMX_SS,
+    Chart,
+)
+
+RULE = "pjp-prophylaxis-missing"
+
+
+def _chart(today: date, dose: float = 40, start: int = -35) -> Chart:
+    chart = Chart(today, age=52, sex="female")
+    chart.condition(IMNM_SNOMED, onset=-60)
+    chart.weight(70, day=-3)
+    chart.medication(PREDNISONE_20, dose, "mg", start=start)
+    return chart
+
+
+@fixture("r24-fires-prednisone-40-for-35-days", hook="patient-view",
+         story="IMNM on prednisone 40 mg/day for 35 days; no PJP prophylaxis on file.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_basic(today: date) -> dict[str, Any]:
+    return _chart(today).request("patient-view")
+
+
+@fixture("r24-fires-higher-risk-methotrexate-lymphopenia", hook="patient-view",
+         story="Prednisone 60 mg/day for 6 weeks with weekly methotrexate and lymphocytes 600/uL; no prophylaxis.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_higher_risk(today: date) -> dict[str, Any]:
+    chart = _chart(today, dose=60, start=-42)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-30, period=1, period_unit="wk")
+    chart.lab(LYMPHOCYTES, 0.6, "10*3/uL", day=-5)
+    return chart.request("patient-view")
+
+
+@fixture("r24-quiet-on-tmp-smx", hook="patient-view",
+         story="Prednisone 40 mg/day for 35 days with TMP/SMX 80/400 mg daily active: prophylaxis in place.",
+         quiet={RULE})
+def quiet_prophylaxis(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.medication(TMP_SMX_SS, 1, "{tbl}", start=-30)
+    return chart.request("patient-view")
+
+
+@fixture("r24-quiet-27-days", hook="patient-view",
+         story="Prednisone 40 mg/day for only 27 days (threshold 28): not yet due.", quiet={RULE})
+def quiet_short(today: date) -> dict[str, Any]:
+    return _chart(today, start=-26).request("patient-view")
+
+
+@fixture("r24-quiet-19-mg", hook="patient-view",
+         story="Prednisone 19 mg/day for 3 months (threshold 20 mg/day): no card.", quiet={RULE})
+def quiet_low_dose(today: date) -> dict[str, Any]:
+    return _chart(today, dose=19, start=-90).request("patient-view")

@@ -1,0 +1,262 @@
+"""R24: Pneumocystis (PJP) prophylaxis missing while on >= 20 mg/day prednisone-equivalent for >= 4 weeks."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.definitions import immunosuppression, steroids
+from hooks.definitions.cohorts import is_paediatric, last_given
+from hooks.record import MedicationOrder, PatientRecord
+from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import (
+    EULAR_2022_INFECTIONS,
+    PARK_2019,
+    PJP_SLR,
+    PJP_STOP_THRESHOLD,
+    SEED_000,
+    SEED_003,
+)
+from hooks.units import convert
+
+RULE = Rule(
+    id="pjp-prophylaxis-missing",
+    number=24,
+    title="Pneumocystis prophylaxis missing on high-dose glucocorticoids",
+    hooks=("patient-view",),
+    severities=("warning",),
+    summary="Prednisone-equivalent >= 20 mg/day for >= 28 consecutive days up to today with no TMP/SMX, "
+            "atovaquone, dapsone or pentamidine; stronger wording with a second immunosuppressant, lymphopenia "
+            "or a recent IV pulse.",
+    sources=(EULAR_2022_INFECTIONS, PJP_SLR, PARK_2019, PJP_STOP_THRESHOLD, SEED_000, SEED_003),
+    parameters={
+        "min_peq_mg": Param(20, "mg/day", "Daily prednisone-equivalent at or above which PJP prophylaxis is due."),
+        "min_days": Param(28, "days", "Consecutive days at or above min_peq_mg, ending today."),
+        "lymphocytes_below": Param(800, "/uL", "Absolute lymphocyte count below this adds to the PJP risk."),
+        "lymphocyte_max_age_days": Param(90, "days", "A lymphocyte count older than this is not used."),
+        "iv_pulse_window_days": Param(90, "days", "An IV methylprednisolone pulse this recent adds to the risk."),
+        "cyclophosphamide_window_days": Param(90, "days", "A cyclophosphamide pulse this recent adds to the risk."),
+        "anti_cd20_window_days": Param(365, "days", "Rituximab (or another anti-CD20) this recent adds to the risk."),
+    },
+)
+
+# Agents that, with high-dose glucocorticoids, make PJP more likely (the table: MTX, AZA, MMF, rituximab,
+# cyclophosphamide, a calcineurin inhibitor). Current courses count; rituximab and cyclophosphamide act for
+# months after the last dose, so they count within their windows.
+CO_AGENTS_CURRENT = ("methotrexate", "azathioprine", "mycophenolate", "tacrolimus", "cyclosporine")
+TMP_SMX_SS = "sulfamethoxazole 400 MG / trimethoprim 80 MG Oral Tablet"
+TMP_SMX_DS = "sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet"
+
+DETAIL = """\
+**Start Pneumocystis (PJP) prophylaxis.** {exposure}. No TMP/SMX, atovaquone, dapsone or pentamidine is on file
+for the last {window} days.
+{risk}
+Prophylaxis is advised from about 20 mg/day prednisone-equivalent for 4 weeks or more (EULAR 2022: above
+15-30 mg/day for more than 2-4 weeks). Continue it until the dose is below about 15 mg/day (the risk persists
+above 12.5 mg/day) and other high-risk therapy has been reduced.
+
+- **First choice:** TMP/SMX 80/400 mg (one single-strength tablet) by mouth daily, or 160/800 mg (one
+  double-strength tablet) Mon/Wed/Fri. Check eGFR and potassium before starting and during use.{egfr}
+- **Alternatives:** atovaquone 1,500 mg by mouth daily with food; dapsone 100 mg by mouth daily after a normal
+  G6PD test; pentamidine 300 mg inhaled every 4 weeks.
+{mtx}{paediatric}{unreadable}"""
+
+MTX_NOTE = """
+**Methotrexate is active** ({names}). TMP/SMX and methotrexate together can cause severe marrow suppression,
+but at the prophylactic dose the combination is acceptable with a CBC at 1-2 and 4 weeks, then monthly; or use
+atovaquone instead (see R11).
+"""
+
+PAEDIATRIC_NOTE = """
+**Patient is under 18.** The doses above are adult doses; dose TMP/SMX (or the alternative) by weight or
+body-surface area with paediatric pharmacy.
+"""
+
+
+def _pulses(record: PatientRecord, since: date) -> list[MedicationOrder]:
+    return [m for m in record.medications_in("glucocorticoid_systemic")
+            if steroids.is_iv_methylprednisolone(m) and (last := last_given(m, record.today)) is not None
+            and last >= since]
+
+
+def _co_agents(record: PatientRecord, params: dict[str, float]) -> list[MedicationOrder]:
+    today = record.today
+    found = record.medications_in(*CO_AGENTS_CURRENT, current_only=True)
+    for group, window in (("rituximab", params["anti_cd20_window_days"]),
+                          ("cyclophosphamide", params["cyclophosphamide_window_days"])):
+        since = today - timedelta(days=int(window))
+        found += [m for m in record.medications_in(group)
+                  if (last := last_given(m, today)) is not None and last >= since]
+    return list({id(m): m for m in found}.values())
+
+
+def _lymphocytes(record: PatientRecord, params: dict[str, float]) -> tuple[float, date] | None:
+    since = record.today - timedelta(days=int(params["lymphocyte_max_age_days"]))
+    for observation in reversed(record.observations_in("lymphocytes_absolute", since=since)):
+        quantity = observation.quantity
+        value = convert(quantity.value, quantity.unit, "/uL") if quantity else None
+        if value is not None and observation.when is not None:
+            return value, observation.when
+    return None
+
+
+def _prophylaxis(record: PatientRecord, context: HookContext) -> list[MedicationOrder]:
+    """The shared definition, less trimethoprim alone (a urinary antibiotic, not PJP prophylaxis)."""
+    return [m for m in immunosuppression.pjp_prophylaxis(record, context)
+            if not m.in_group("tmp_smx") or any(x.group == "tmp_smx" and x.concept != "trimethoprim"
+                                                for x in m.medication.matches)]
+
+
+def _unreadable_in_window(history: steroids.SteroidHistory, record: PatientRecord, first: date) -> list[str]:
+    """Glucocorticoid courses whose dose could not be read and that overlap the exposure window."""
+    out = []
+    for order in history.unreadable:
+        span = steroids.course_days(order, record.today)
+        if (span is None and order.current) or (span is not None and span[1] >= first):
+            out.append(f"{order.label} ({(order.dosage.text if order.dosage else None) or 'dose not readable'})")
+    return out
+
+
+def _with_days(resource: dict[str, Any], days: list[str]) -> dict[str, Any]:
+    resource["dosageInstruction"][0]["timing"]["repeat"]["dayOfWeek"] = days
+    return MedicationRequest.model_validate(resource).model_dump(mode="json", exclude_none=True)
+
+
+def _inhaled(resource: dict[str, Any]) -> dict[str, Any]:
+    # No sourced SNOMED code for the inhaled route in orders.ROUTES: the route is sent as text only.
+    resource["dosageInstruction"][0]["route"] = {"text": "Inhalation (nebulised)"}
+    return MedicationRequest.model_validate(resource).model_dump(mode="json", exclude_none=True)
+
+
+def _suggestions(context: HookContext, mtx: bool) -> list[Suggestion]:
+    sets, pid = context.valuesets, context.patient_id
+    cbc = orders.service_request(pid, orders.text_concept("Complete blood count (CBC)"),
+                                 note="At 1-2 and 4 weeks after starting TMP/SMX with methotrexate, then monthly.")
+    ss = orders.medication_request(
+        pid, orders.concept(sets, "tmp_smx", TMP_SMX_SS), 1, "{tbl}",
+        text="TMP/SMX 80/400 mg: 1 single-strength tablet by mouth once daily (PJP prophylaxis)",
+        note="Check eGFR and potassium before starting and during use.")
+    ds = _with_days(orders.medication_request(
+        pid, orders.concept(sets, "tmp_smx", TMP_SMX_DS), 1, "{tbl}",
+        text="TMP/SMX 160/800 mg: 1 double-strength tablet by mouth on Monday, Wednesday and Friday "
+             "(PJP prophylaxis)", note="Check eGFR and potassium before starting and during use."),
+        ["mon", "wed", "fri"])
+    atovaquone = orders.medication_request(
+        pid, orders.concept(sets, "pjp_alternative", "Atovaquone"), 1500, "mg",
+        text="Atovaquone 1,500 mg by mouth once daily with food (PJP prophylaxis)")
+    g6pd = orders.service_request(pid, orders.text_concept("G6PD activity"), note="Before dapsone.")
+    dapsone = orders.medication_request(
+        pid, orders.concept(sets, "pjp_alternative", "Dapsone"), 100, "mg",
+        text="Dapsone 100 mg by mouth once daily (PJP prophylaxis), after a normal G6PD result")
+    pentamidine = _inhaled(orders.medication_request(
+        pid, orders.concept(sets, "pjp_alternative", "Pentamidine"), 300, "mg", period=4, period_unit="wk",
+        text="Pentamidine 300 mg inhaled by nebuliser every 4 weeks (PJP prophylaxis)"))
+    monitor = ([Action("create", "CBC at 1-2 and 4 weeks, then monthly (with methotrexate)", resource=cbc)]
+               if mtx else [])
+    return [
+        Suggestion("TMP/SMX 80/400 mg PO daily" + (" with CBC monitoring" if mtx else ""),
+                   [Action("create", "TMP/SMX 80/400 mg PO once daily", resource=ss), *monitor],
+                   is_recommended=True),
+        Suggestion("TMP/SMX 160/800 mg PO Mon/Wed/Fri" + (" with CBC monitoring" if mtx else ""),
+                   [Action("create", "TMP/SMX 160/800 mg PO Mon/Wed/Fri", resource=ds), *monitor]),
+        Suggestion("Atovaquone 1,500 mg PO daily with food",
+                   [Action("create", "Atovaquone 1,500 mg PO daily with food", resource=atovaquone)]),
+        Suggestion("G6PD test, then dapsone 100 mg PO daily",
+                   [Action("create", "G6PD activity", resource=g6pd),
+                    Action("create", "Dapsone 100 mg PO daily after a normal G6PD", resource=dapsone)]),
+        Suggestion("Pentamidine 300 mg inhaled every 4 weeks",
+                   [Action("create", "Pentamidine 300 mg inhaled every 4 weeks", resource=pentamidine)]),
+    ]
+
+
+def _paediatric_suggestions(context: HookContext) -> list[Suggestion]:
+    consult = orders.service_request(context.patient_id, orders.text_concept(
+        "Paediatric pharmacy consult: PJP prophylaxis dosed by weight/BSA (TMP/SMX or alternative)"))
+    return [Suggestion("Paediatric pharmacy consult for PJP prophylaxis dosing",
+                       [Action("create", "Paediatric pharmacy consult (PJP prophylaxis)", resource=consult)],
+                       is_recommended=True)]
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    params = dict(context.params(RULE))
+    min_peq, min_days = float(params["min_peq_mg"]), int(params["min_days"])
+    history = steroids.history(record, context)
+    today = record.today
+    run = history.days_at_or_above(min_peq, today)
+    peq_today = history.peq_on(today)
+    window_start = today - timedelta(days=min_days - 1)
+    unreadable = _unreadable_in_window(history, record, window_start)
+    prophylaxis = _prophylaxis(record, context)
+    facts: dict[str, Any] = {
+        "peq_today_mg": round(peq_today, 1),
+        "consecutive_days_at_or_above_threshold": run,
+        "threshold": f">= {min_peq:g} mg/day for >= {min_days} days",
+        "pjp_prophylaxis": ", ".join(m.label for m in prophylaxis) or None,
+        "unreadable_glucocorticoid_courses": "; ".join(unreadable) or None,
+    }
+    if run < min_days:
+        if unreadable:
+            facts["note"] = ("the dose of a glucocorticoid course in the window could not be read "
+                             "(e.g. mg/kg with no current weight); it could change the answer")
+            return NotEvaluable(f"readable dose of {', '.join(unreadable)} (needed to tell whether PEQ has been "
+                                f">= {min_peq:g} mg/day for {min_days} days)", facts)
+        return Quiet(f"PEQ >= {min_peq:g} mg/day for {run} consecutive days up to today (< {min_days})", facts)
+    if prophylaxis:
+        return Quiet(f"PJP prophylaxis on file: {facts['pjp_prophylaxis']}", facts)
+
+    since_start = today - timedelta(days=run - 1)
+    pulses = _pulses(record, today - timedelta(days=int(params["iv_pulse_window_days"])))
+    agents = _co_agents(record, params)
+    lymph = _lymphocytes(record, params)
+    low_lymph = lymph is not None and lymph[0] < params["lymphocytes_below"]
+    risks = []
+    if agents:
+        risks.append(", ".join(dict.fromkeys(a.label for a in agents)))
+    if low_lymph and lymph is not None:
+        risks.append(f"lymphocytes {lymph[0]:,.0f}/uL on {lymph[1].isoformat()}")
+    if pulses:
+        risks.append("IV methylprednisolone pulse since " + min(
+            (p.start for p in pulses if p.start), default=today).isoformat())
+    mtx = record.medications_in("methotrexate", current_only=True)
+    paediatric = is_paediatric(record, context)
+    egfr = record.latest("egfr")
+    facts.update({
+        "exposure_since": since_start,
+        "co_immunosuppressants": ", ".join(a.label for a in agents) or None,
+        "lymphocytes": f"{lymph[0]:,.0f}/uL on {lymph[1].isoformat()}" if lymph else None,
+        "iv_pulse_within_window": ", ".join(p.label for p in pulses) or None,
+        "higher_risk": bool(risks),
+        "methotrexate_active": ", ".join(m.label for m in mtx) or None,
+        "paediatric": paediatric,
+        "latest_egfr": f"{egfr.quantity} on {egfr.when.isoformat()}" if egfr and egfr.quantity and egfr.when
+        else None,
+    })
+    exposure = (f"Prednisone-equivalent {peq_today:g} mg/day today, at or above {min_peq:g} mg/day for {run} "
+                f"consecutive days (since {since_start.isoformat()})")
+    risk_text = ""
+    if risks:
+        risk_text = ("\n**Higher risk:** " + "; ".join(risks) + ". High-dose glucocorticoids combined with another "
+                     "immunosuppressant, lymphopenia or pulse therapy carry the highest PJP risk; do not delay.\n")
+    detail = DETAIL.format(
+        exposure=exposure, window=int(context.definition("pjp_prophylaxis_window_days")), risk=risk_text,
+        egfr=f" Latest eGFR: {facts['latest_egfr']}." if facts["latest_egfr"] else " No eGFR on file.",
+        mtx=MTX_NOTE.format(names=", ".join(m.label for m in mtx)) if mtx else "",
+        paediatric=PAEDIATRIC_NOTE if paediatric else "",
+        unreadable=(f"\nNote: the dose of {'; '.join(unreadable)} could not be read and was not counted.\n"
+                    if unreadable else ""))
+    if risks:
+        summary = f"High PJP risk, no prophylaxis: PEQ {peq_today:g} mg/day for {run} d plus {risks[0]}"
+    else:
+        summary = f"Start PJP prophylaxis: PEQ {peq_today:g} mg/day for {run} days, none on file"
+    return Fired(
+        severity="warning",
+        summary=summary if len(summary) < 140 else summary[:136] + "...",
+        detail=detail,
+        facts=facts,
+        suggestions=_paediatric_suggestions(context) if paediatric else _suggestions(context, bool(mtx)),
+        selection="at-most-one",
+    )

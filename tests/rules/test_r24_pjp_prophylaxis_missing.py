@@ -1,0 +1,155 @@
+"""R24 pjp-prophylaxis-missing: exposure edges, what counts as prophylaxis, risk wording and suggested orders."""
+
+from __future__ import annotations
+
+from fhir_fixtures.builders import (
+    IMNM_SNOMED,
+    LYMPHOCYTES,
+    METHOTREXATE_2_5,
+    METHYLPRED_1000,
+    PREDNISONE_20,
+    RITUXIMAB,
+    ROUTE_IV,
+    RXNORM,
+    TMP_SMX_SS,
+    Chart,
+)
+from tests.conftest import fired, run
+
+RULE = "pjp-prophylaxis-missing"
+
+
+def _chart(today, dose=40, start=-35, unit="mg", age=52, weight=True):
+    chart = Chart(today, age=age)
+    chart.condition(IMNM_SNOMED, onset=-60)
+    if weight:
+        chart.weight(70, day=-3)
+    chart.medication(PREDNISONE_20, dose, unit, start=start)
+    return chart
+
+
+def _entry(result):
+    return next(e for e in result.explanation if e["rule"] == RULE)
+
+
+def _card(kb, chart, today):
+    return fired(run(kb, chart.request("patient-view"), today)).get(RULE)
+
+
+def test_threshold_edges_dose_and_days(kb, today):
+    assert _card(kb, _chart(today, dose=20, start=-27), today) is not None  # 28 days at exactly 20 mg
+    assert _card(kb, _chart(today, dose=20, start=-26), today) is None  # 27 days
+    assert _card(kb, _chart(today, dose=19.5, start=-100), today) is None  # below 20 mg/day
+
+
+def test_facts_on_quiet_and_fired(kb, today):
+    quiet = _entry(run(kb, _chart(today, start=-26).request("patient-view"), today))
+    assert quiet["status"] == "not-fired"
+    assert quiet["facts"]["consecutive_days_at_or_above_threshold"] == 27
+    fired_entry = _entry(run(kb, _chart(today, start=-40).request("patient-view"), today))
+    assert fired_entry["facts"]["consecutive_days_at_or_above_threshold"] == 41
+    assert fired_entry["facts"]["peq_today_mg"] == 40
+
+
+def test_methylprednisolone_counts_in_prednisone_equivalents(kb, today):
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-60)
+    chart.medication((RXNORM, "6902", "methylprednisolone"), 16, "mg", start=-30)  # 16 mg MP = 20 mg PEQ
+    card = _card(kb, chart, today)
+    assert card is not None and "20 mg/day" in card["summary"]
+
+
+def test_course_that_ended_yesterday_is_not_current_exposure(kb, today):
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-90)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-80, end=-1, status="completed")
+    assert _card(kb, chart, today) is None
+
+
+def test_trimethoprim_alone_is_not_pjp_prophylaxis(kb, today):
+    chart = _chart(today).medication((RXNORM, "198332", "trimethoprim 100 MG Oral Tablet"), 100, "mg", start=-10)
+    assert _card(kb, chart, today) is not None
+    chart = _chart(today).medication(TMP_SMX_SS, 1, "{tbl}", start=-10)
+    assert _card(kb, chart, today) is None
+
+
+def test_recently_stopped_alternative_counts_within_four_weeks(kb, today):
+    recent = _chart(today).medication("atovaquone 750 mg/5 mL suspension", 1500, "mg", start=-60, end=-20,
+                                      status="stopped")
+    assert _card(kb, recent, today) is None
+    old = _chart(today).medication("atovaquone 750 mg/5 mL suspension", 1500, "mg", start=-90, end=-40,
+                                   status="stopped")
+    assert _card(kb, old, today) is not None
+
+
+def test_unreadable_mg_per_kg_course_without_weight_is_not_evaluable(kb, today):
+    chart = _chart(today, dose=0.5, unit="mg/kg", weight=False)
+    result = run(kb, chart.request("patient-view"), today)
+    entry = _entry(result)
+    assert entry["status"] == "not-evaluable"
+    assert "prednisone 20 MG Oral Tablet" in entry["facts"]["unreadable_glucocorticoid_courses"]
+    assert "could change the answer" in entry["facts"]["note"]
+    # With a current weight, 0.5 mg/kg x 70 kg = 35 mg/day: fires.
+    assert _card(kb, _chart(today, dose=0.5, unit="mg/kg"), today) is not None
+
+
+def test_plain_card_has_no_higher_risk_and_no_cbc(kb, today):
+    card = _card(kb, _chart(today), today)
+    assert card["indicator"] == "warning"
+    assert card["summary"].startswith("Start PJP prophylaxis: PEQ 40 mg/day for 36 days")
+    assert "Higher risk" not in card["detail"] and "Methotrexate is active" not in card["detail"]
+    first = card["suggestions"][0]
+    assert first["isRecommended"] and len(first["actions"]) == 1
+
+
+def test_lymphocyte_edge_and_units(kb, today):
+    at = _chart(today).lab(LYMPHOCYTES, 800, "/uL", day=-5)
+    assert "Higher risk" not in _card(kb, at, today)["detail"]
+    below = _chart(today).lab(LYMPHOCYTES, 0.79, "10*9/L", day=-5)
+    card = _card(kb, below, today)
+    assert "lymphocytes 790/uL" in card["detail"] and card["summary"].startswith("High PJP risk")
+    stale = _chart(today).lab(LYMPHOCYTES, 0.3, "10*9/L", day=-120)
+    assert "Higher risk" not in _card(kb, stale, today)["detail"]
+
+
+def test_iv_pulse_and_rituximab_windows(kb, today):
+    pulse = _chart(today).medication(METHYLPRED_1000, 1000, "mg", start=-34, end=-32, route=ROUTE_IV,
+                                      status="completed")
+    result = run(kb, pulse.request("patient-view"), today)
+    assert _entry(result)["facts"]["iv_pulse_within_window"] == "methylprednisolone 1000 MG Injection"
+    recent = _chart(today).medication(RITUXIMAB, 1000, "mg", start=-200, end=-186, status="completed")
+    assert "rituximab" in _card(kb, recent, today)["detail"]
+    old = _chart(today).medication(RITUXIMAB, 1000, "mg", start=-420, end=-400, status="completed")
+    assert "Higher risk" not in _card(kb, old, today)["detail"]
+
+
+def test_methotrexate_card_and_suggested_orders(kb, today):
+    chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-30, period=1, period_unit="wk")
+    card = _card(kb, chart, today)
+    assert "Methotrexate is active" in card["detail"] and "R11" in card["detail"]
+    assert card["selectionBehavior"] == "at-most-one"
+    daily, mwf, atovaquone, dapsone, pentamidine = card["suggestions"]
+    ss = daily["actions"][0]["resource"]
+    assert ss["medicationCodeableConcept"]["coding"][0]["code"] == "198334"
+    assert ss["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 1
+    assert ss["dosageInstruction"][0]["timing"]["repeat"]["period"] == 1
+    assert daily["actions"][1]["resource"]["code"]["text"] == "Complete blood count (CBC)"
+    ds = mwf["actions"][0]["resource"]
+    assert ds["medicationCodeableConcept"]["coding"][0]["code"] == "198335"
+    assert ds["dosageInstruction"][0]["timing"]["repeat"]["dayOfWeek"] == ["mon", "wed", "fri"]
+    assert atovaquone["actions"][0]["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"][
+        "value"] == 1500
+    assert dapsone["actions"][0]["resource"]["resourceType"] == "ServiceRequest"
+    assert dapsone["actions"][1]["resource"]["medicationCodeableConcept"]["coding"][0]["code"] == "3108"
+    inhaled = pentamidine["actions"][0]["resource"]["dosageInstruction"][0]
+    assert inhaled["route"] == {"text": "Inhalation (nebulised)"}
+    assert inhaled["timing"]["repeat"]["period"] == 4 and inhaled["timing"]["repeat"]["periodUnit"] == "wk"
+
+
+def test_paediatric_patient_gets_no_adult_fixed_doses(kb, today):
+    card = _card(kb, _chart(today, age=12), today)
+    assert card is not None and "under 18" in card["detail"]
+    assert [a["resource"]["resourceType"] for s in card["suggestions"] for a in s["actions"]] == ["ServiceRequest"]
+
+
+def test_order_sign_never_fires(kb, today):
+    chart = _chart(today).draft(PREDNISONE_20, 40, "mg")
+    assert RULE not in fired(run(kb, chart.request("order-sign"), today))
