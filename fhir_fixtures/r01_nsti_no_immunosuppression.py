@@ -1,0 +1,114 @@
+"""Fixtures for R01 nsti-no-immunosuppression: NSTI coded or free text, each immunosuppressant, near misses."""
+
+from datetime import date
+from typing import Any
+
+from fhir_fixtures import fixture
+from fhir_fixtures.builders import (
+    ANTI_HMGCR,
+    IVIG_CVX,
+    METHOTREXATE_2_5,
+    METHYLPRED_1000,
+    NEC_FASCIITIS_ICD,
+    PREDNISONE_20,
+    RITUXIMAB,
+    ROUTE_IV,
+    Chart,
+)
+
+RULE = "nsti-no-immunosuppression"
+TEMPERATURE = ("http://loinc.org", "8310-5", "Body temperature")
+
+
+def _fasciitis(today: date, onset: int = -2) -> Chart:
+    chart = Chart(today, age=58, sex="male")
+    chart.condition(NEC_FASCIITIS_ICD, onset=onset)
+    chart.weight(84, day=-1)
+    return chart
+
+
+@fixture("r01-fires-order-sign-prednisone", hook="order-sign", demo=True,
+         story="Necrotizing fasciitis 2 days ago; prednisone 60 mg daily drafted as 'myositis' treatment.",
+         fires={RULE}, indicators={RULE: "critical"})
+def prednisone(today: date) -> dict[str, Any]:
+    chart = _fasciitis(today)
+    chart.draft(PREDNISONE_20, 60, "mg", resource_id="draft-pred")
+    return chart.request("order-sign")
+
+
+@fixture("r01-fires-order-sign-iv-methylprednisolone-any-dose", hook="order-sign",
+         story="Necrotizing fasciitis; IV methylprednisolone 40 mg drafted: IV methylprednisolone counts at any dose.",
+         fires={RULE}, indicators={RULE: "critical"})
+def iv_methylprednisolone(today: date) -> dict[str, Any]:
+    chart = _fasciitis(today)
+    chart.draft(METHYLPRED_1000, 40, "mg", route=ROUTE_IV)
+    return chart.request("order-sign")
+
+
+@fixture("r01-fires-order-sign-rituximab", hook="order-sign",
+         story="Necrotizing fasciitis 10 days ago; rituximab drafted.", fires={RULE}, indicators={RULE: "critical"})
+def rituximab(today: date) -> dict[str, Any]:
+    chart = _fasciitis(today, onset=-10)
+    chart.draft(RITUXIMAB, 1000, "mg", route=ROUTE_IV)
+    return chart.request("order-sign")
+
+
+@fixture("r01-fires-patient-view-free-text-with-fever", hook="patient-view",
+         story="'Necrotizing myositis' in free text with a temperature of 39.2 °C yesterday; methotrexate active.",
+         fires={RULE}, indicators={RULE: "critical"})
+def free_text(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=47)
+    chart.condition("Necrotizing myositis", onset=-1)
+    chart.observation(TEMPERATURE, -1, value=39.2, unit="Cel")
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-200, period=1, period_unit="wk", day_of_week=["mon"])
+    return chart.request("patient-view")
+
+
+@fixture("r01-quiet-prednisone-below-20-mg", hook="order-sign",
+         story="Necrotizing fasciitis; prednisone 15 mg daily drafted (below 20 mg PEQ): no R01 card.", quiet={RULE})
+def low_dose(today: date) -> dict[str, Any]:
+    chart = _fasciitis(today)
+    chart.draft(PREDNISONE_20, 15, "mg")
+    return chart.request("order-sign")
+
+
+@fixture("r01-quiet-fasciitis-onset-31-days-ago", hook="order-sign",
+         story="Necrotizing fasciitis with onset 31 days ago (outside the 30-day window); prednisone drafted.",
+         quiet={RULE})
+def old_onset(today: date) -> dict[str, Any]:
+    chart = _fasciitis(today, onset=-31)
+    chart.draft(PREDNISONE_20, 60, "mg")
+    return chart.request("order-sign")
+
+
+@fixture("r01-quiet-free-text-confirmed-imnm", hook="order-sign",
+         story="'Necrotizing myositis' with fever, but anti-HMGCR is positive: this is IMNM, not an NSTI.",
+         quiet={RULE})
+def confirmed_imnm(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=63)
+    chart.condition("Necrotizing myositis", onset=-20)
+    chart.observation(TEMPERATURE, -1, value=38.9, unit="Cel")
+    chart.observation(ANTI_HMGCR, -15, interpretation="POS")
+    chart.draft(PREDNISONE_20, 60, "mg")
+    return chart.request("order-sign")
+
+
+@fixture("r01-quiet-free-text-without-markers", hook="order-sign",
+         story="'Necrotizing myositis' in free text, afebrile, no infection markers: not an NSTI by definition.",
+         quiet={RULE})
+def no_markers(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=52)
+    chart.condition("Necrotizing myositis", onset=-5)
+    chart.observation(TEMPERATURE, -1, value=37.1, unit="Cel")
+    chart.draft(PREDNISONE_20, 60, "mg")
+    return chart.request("order-sign")
+
+
+@fixture("r01-quiet-ivig-and-eye-drops", hook="order-sign",
+         story="Necrotizing fasciitis; IVIG (ID-directed adjunct) and cyclosporine eye drops drafted: neither counts.",
+         quiet={RULE})
+def not_counted(today: date) -> dict[str, Any]:
+    chart = _fasciitis(today)
+    chart.draft(IVIG_CVX, 1, "g/kg", route=ROUTE_IV)
+    chart.draft("cyclosporine 0.05 % ophthalmic emulsion", 1, "{drop}", frequency=2)
+    return chart.request("order-sign")

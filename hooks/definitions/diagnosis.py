@@ -1,0 +1,94 @@
+"""Diagnostic work-up on file (tests, studies, referrals), wherever the EHR put them.
+
+A study such as an ECG or an echocardiogram may arrive as a Procedure, a DiagnosticReport or an Observation,
+depending on the EHR; the rules that ask "was this done?" (R03, R04, R20) must look in both places, or they
+would suggest a test that was already done.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from hooks.definitions.steroids import is_iv_methylprednisolone
+from hooks.dosing import prednisone_equivalent
+from hooks.record import MedicationOrder, PatientRecord
+
+# Words in a medication's name that mark a local (non-systemic) form of a systemic drug's ingredient.
+_LOCAL_FORMS = re.compile(r"\b(ophthalmic|topical|ointment|cream|eye drops?|otic|gel|lotion|shampoo|"
+                          r"inhalation|inhaler|nasal|rectal|enema|foam)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """One test or study on file: what it was and when."""
+
+    label: str
+    day: date | None
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.day.isoformat() if self.day else 'undated'})"
+
+
+def last_done(record: PatientRecord, *groups: str, within_days: int | None = None) -> Done | None:
+    """The most recent observation or procedure of ``groups`` (optionally within the last ``within_days``).
+
+    Undated items count only when no window is asked for.
+    """
+    since = None if within_days is None else record.today - timedelta(days=within_days)
+    found: list[Done] = [Done(o.code.label, o.when) for o in record.observations_in(*groups, since=since)]
+    found += [Done(p.code.label, p.when) for p in record.procedures_in(*groups, since=since)]
+    if not found:
+        return None
+    return max(found, key=lambda d: d.day or date.min)
+
+
+def is_local_form(words: str) -> bool:
+    """True for eye drops, creams, inhalers and other local forms (e.g. cyclosporine ophthalmic emulsion)."""
+    return _LOCAL_FORMS.search(words.lower()) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Flagged:
+    """An immunosuppressive order that a safety rule objects to, and why (for the card and the facts)."""
+
+    order: MedicationOrder
+    why: str
+    peq_mg: float | None = None
+
+    def __str__(self) -> str:
+        return f"{self.order.label} ({self.why})"
+
+
+def immunosuppressive_orders(orders: Iterable[MedicationOrder], agents: Iterable[str], *, min_peq_mg: float,
+                             weight_kg: float | None, any_iv_methylprednisolone: bool,
+                             unreadable_steroid_counts: bool) -> list[Flagged]:
+    """The orders among ``orders`` that give systemic immunosuppression.
+
+    A systemic glucocorticoid counts at ``min_peq_mg`` PEQ/day or more (or, if asked, any IV methylprednisolone);
+    one whose daily dose cannot be read counts only if ``unreadable_steroid_counts`` (a safety rule that must not
+    miss a dose it cannot read). Any order of the steroid-sparing ``agents`` groups counts. Local forms (eye drops,
+    creams, inhalers) never count.
+    """
+    wanted = tuple(agents)
+    found: list[Flagged] = []
+    for order in orders:
+        if is_local_form(order.medication.words()):
+            continue
+        if order.in_group("glucocorticoid_systemic"):
+            peq = prednisone_equivalent(order, weight_kg)
+            if any_iv_methylprednisolone and is_iv_methylprednisolone(order):
+                dose = f", {round(peq, 1):g} mg/day PEQ" if peq else ""
+                found.append(Flagged(order, f"IV methylprednisolone{dose}", peq))
+            elif peq is None:
+                if unreadable_steroid_counts:
+                    found.append(Flagged(order, "glucocorticoid; daily dose could not be read"))
+            elif peq >= min_peq_mg:
+                found.append(Flagged(order, f"{round(peq, 1):g} mg/day prednisone equivalent", peq))
+            continue
+        group = next((g for g in wanted if order.in_group(g)), None)
+        if group is not None:
+            found.append(Flagged(order, order.medication.concept_in(group) or group))
+    return found

@@ -1,0 +1,203 @@
+"""R01: no immunosuppression in an infectious necrotizing soft-tissue infection (NSTI); treat it as the
+surgical emergency it is. Seed 004 blends infectious necrotizing myositis with IMNM; this rule keeps them apart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.definitions import cohorts, diagnosis, weight
+from hooks.dosing import capped, round_to
+from hooks.record import MedicationOrder, PatientRecord
+from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import IDSA_2014_SSTI, SEED_004, WSES_2014
+
+RULE = Rule(
+    id="nsti-no-immunosuppression",
+    number=1,
+    title="No immunosuppression in necrotizing soft-tissue infection",
+    hooks=("patient-view", "order-sign"),
+    severities=("critical",),
+    summary="Immunosuppression (GC >=20 mg PEQ/day, IV methylprednisolone, MTX, AZA, MMF, rituximab, tacrolimus, "
+            "cyclosporine, cyclophosphamide) ordered or active during a necrotizing soft-tissue infection.",
+    sources=(IDSA_2014_SSTI, WSES_2014, SEED_004),
+    parameters={
+        "min_peq_mg": Param(20, "mg/day", "A systemic glucocorticoid at or above this prednisone equivalent counts "
+                                          "(IV methylprednisolone counts at any dose)."),
+        "vancomycin_load_mg_per_kg": Param(25, "mg/kg", "Vancomycin IV loading dose per kg of dosing weight "
+                                                        "(table range 25-30 mg/kg)."),
+        "vancomycin_load_max_mg": Param(3000, "mg", "Practical cap on the vancomycin loading dose."),
+    },
+    override_family="safety",
+)
+
+AGENTS = ("methotrexate", "azathioprine", "mycophenolate", "rituximab", "tacrolimus", "cyclosporine",
+          "cyclophosphamide")
+VANCOMYCIN_STEP_MG = 250  # vials: round the loading dose to 250 mg
+
+DETAIL = """\
+**Do not give immunosuppression: this patient has an infectious necrotizing soft-tissue infection (NSTI).**
+Found: {nsti}.
+{verb} immunosuppression: {drugs}.
+
+An NSTI is a surgical emergency, and immunosuppression lets the infection spread. {action} and instead:
+
+- **STAT surgical consult** for exploration and debridement.
+- **Blood cultures ×2 and a lactate** now, before antibiotics if that causes no delay.
+- **Empirical antibiotics**: {vancomycin} (or linezolid 600 mg IV every 12 h) **plus** piperacillin-tazobactam
+  4.5 g IV every 6-8 h (or meropenem 1 g IV every 8 h) **plus** clindamycin 900 mg IV every 8 h (anti-toxin).
+  Adjust for renal function.
+- IVIG only as an adjunct for streptococcal toxic shock when infectious diseases advise it, never as myositis
+  therapy.
+{steroid_note}
+If "necrotizing myositis" on the problem list was meant as immune-mediated necrotizing myopathy (IMNM), correct
+the problem list: IMNM and necrotizing fasciitis or infective myositis are different diseases."""
+
+STEROID_NOTE = """
+A patient already on long-term glucocorticoids must not stop them abruptly (adrenal crisis): give stress-dose
+hydrocortisone as the critical-care team directs, not an immunosuppressive dose.
+"""
+
+
+def _flagged(record: PatientRecord, context: HookContext, weight_kg: float | None) -> list[diagnosis.Flagged]:
+    candidates: list[MedicationOrder] = (
+        context.draft_orders if context.hook == "order-sign"
+        else record.medications_in("glucocorticoid_systemic", *AGENTS, current_only=True))
+    return diagnosis.immunosuppressive_orders(
+        candidates, AGENTS, min_peq_mg=float(context.params(RULE)["min_peq_mg"]), weight_kg=weight_kg,
+        any_iv_methylprednisolone=True, unreadable_steroid_counts=True)
+
+
+def _text_medication_request(patient_id: str | None, name: str, text: str) -> dict[str, Any]:
+    """A draft order with the instructions as text only: for a weight-based dose that could not be computed."""
+    resource = {
+        "resourceType": "MedicationRequest", "status": "draft", "intent": "proposal",
+        "medicationCodeableConcept": orders.text_concept(name),
+        "subject": {"reference": f"Patient/{patient_id or 'unknown'}"},
+        "dosageInstruction": [{"text": text, "route": {"coding": [
+            {"system": "http://snomed.info/sct", "code": orders.ROUTES["iv"][0], "display": orders.ROUTES["iv"][1]}]}}],
+    }
+    return MedicationRequest.model_validate(resource).model_dump(mode="json", exclude_none=True)
+
+
+def _vancomycin(record: PatientRecord, context: HookContext) -> tuple[str, dict[str, Any], float | None]:
+    """Card wording, the suggested order and the computed loading dose (None without a current weight)."""
+    params = context.params(RULE)
+    per_kg, cap = float(params["vancomycin_load_mg_per_kg"]), float(params["vancomycin_load_max_mg"])
+    dosing = weight.dosing_weight(record, context)
+    if dosing is None:
+        last = weight.latest_weight(record)
+        why = f"the last weight, {last.describe('kg')}, is too old" if last else "no body weight is on file"
+        text = (f"Vancomycin {per_kg:g} mg/kg IV loading dose (range 25-30 mg/kg), then pharmacy dosing. "
+                f"Dose not computed: {why}; weigh the patient.")
+        wording = (f"vancomycin {per_kg:g} mg/kg IV loading dose then pharmacy dosing (**dose not computed**: {why}; "
+                   "weigh the patient)")
+        return wording, _text_medication_request(context.patient_id, "Vancomycin", text), None
+    raw = per_kg * dosing.value
+    dose = capped(round_to(raw, VANCOMYCIN_STEP_MG), cap)
+    basis = f"{per_kg:g} mg/kg x {dosing.value:g} kg weighed {dosing.day.isoformat()}"
+    capped_note = f", capped at {cap:,.0f} mg" if round_to(raw, VANCOMYCIN_STEP_MG) > cap else ""
+    text = f"Vancomycin {dose:,.0f} mg IV once as a loading dose ({basis}{capped_note}), then pharmacy dosing"
+    order = orders.medication_request(context.patient_id, orders.text_concept("Vancomycin"), dose, "mg", text=text,
+                                      route="iv", count=1)
+    wording = f"vancomycin **{dose:,.0f} mg IV** loading dose ({basis}{capped_note}) then pharmacy dosing"
+    return wording, order, dose
+
+
+def _workup(context: HookContext) -> list[tuple[str, dict[str, Any]]]:
+    pid, sets = context.patient_id, context.valuesets
+    return [
+        ("STAT surgical consult", orders.service_request(pid, orders.text_concept(
+            "Surgical consultation for exploration and debridement of a necrotizing soft-tissue infection"),
+            priority="stat")),
+        ("Blood cultures x2", orders.service_request(pid, orders.lab_concept(
+            sets, "culture", "600-7", text="Blood cultures x2 (two sets from separate sites)"), priority="stat")),
+        ("Lactate", orders.service_request(pid, orders.lab_concept(sets, "lactate", "2524-7", text="Lactate"),
+                                           priority="stat")),
+    ]
+
+
+def _antibiotics(context: HookContext, beta_lactam: str) -> list[tuple[str, dict[str, Any]]]:
+    pid = context.patient_id
+    if beta_lactam == "piperacillin-tazobactam":
+        partner = ("Piperacillin-tazobactam 4.5 g IV q6h", orders.medication_request(
+            pid, orders.text_concept("Piperacillin-tazobactam"), 4.5, "g", route="iv", period=6, period_unit="h",
+            text="Piperacillin-tazobactam 4.5 g IV every 6 hours (adjust for renal function)"))
+    else:
+        partner = ("Meropenem 1 g IV q8h", orders.medication_request(
+            pid, orders.text_concept("Meropenem"), 1, "g", route="iv", period=8, period_unit="h",
+            text="Meropenem 1 g IV every 8 hours (adjust for renal function)"))
+    clindamycin = ("Clindamycin 900 mg IV q8h", orders.medication_request(
+        pid, orders.text_concept("Clindamycin"), 900, "mg", route="iv", period=8, period_unit="h",
+        text="Clindamycin 900 mg IV every 8 hours (anti-toxin)"))
+    return [partner, clindamycin]
+
+
+def _summary(names: list[str], verb: str) -> str:
+    head = "NSTI is a surgical emergency: no immunosuppression. "
+    tail = ". Surgery, cultures, antibiotics now"
+    listed = f"{verb} {', '.join(names)}"
+    if len(head + listed + tail) > 139:
+        listed = f"{verb} {names[0]}" + (f" (+{len(names) - 1} more)" if len(names) > 1 else "")
+    if len(head + listed + tail) > 139:
+        listed = f"{verb} the immunosuppressive order" + ("s" if len(names) > 1 else "")
+    return head + listed + tail
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    nsti = cohorts.nsti(record, context)
+    dosing = weight.dosing_weight(record, context)
+    flagged = _flagged(record, context, dosing.value if dosing else None)
+    facts: dict[str, Any] = {
+        "nsti": "; ".join(nsti) or None,
+        "immunosuppression": "; ".join(str(f) for f in flagged) or None,
+        "dosing_weight": dosing.describe("kg") if dosing else None,
+    }
+    if not nsti:
+        return Quiet("no necrotizing soft-tissue infection (NSTI) context", facts)
+    if not flagged:
+        where = "in the draft orders" if context.hook == "order-sign" else "active"
+        return Quiet(f"NSTI present but no immunosuppressive order {where}", facts)
+    order_sign = context.hook == "order-sign"
+    vanc_wording, vanc_order, vanc_mg = _vancomycin(record, context)
+    facts["vancomycin_load_mg"] = vanc_mg
+    # On patient-view an active glucocorticoid is not removed outright: stopping it abruptly risks adrenal crisis.
+    removable = [f for f in flagged if order_sign or not f.order.in_group("glucocorticoid_systemic")]
+    verb = "Cancel" if order_sign else "Stop"
+    remove = [Action("delete", f"{verb} {f.order.label}", resource_id=f.order.reference) for f in removable]
+    workup = [Action("create", label, resource=resource) for label, resource in _workup(context)]
+    vanc_label = f" {vanc_mg:,.0f} mg" if vanc_mg else " (dose not computed: no current weight)"
+    vanc = Action("create", f"Vancomycin IV loading dose{vanc_label}", resource=vanc_order)
+    suggestions = [
+        Suggestion(f"{verb} immunosuppression; surgery, cultures, lactate, vancomycin + piperacillin-tazobactam "
+                   "+ clindamycin",
+                   [*remove, *workup, vanc, *(Action("create", label, resource=r)
+                                             for label, r in _antibiotics(context, "piperacillin-tazobactam"))],
+                   is_recommended=True),
+        Suggestion(f"{verb} immunosuppression; surgery, cultures, lactate, vancomycin + meropenem + clindamycin",
+                   [*remove, *workup, vanc, *(Action("create", label, resource=r)
+                                             for label, r in _antibiotics(context, "meropenem"))]),
+    ]
+    if remove:
+        suggestions.append(Suggestion(f"{verb} immunosuppression only (surgery and antibiotics already under way)",
+                                      remove))
+    has_steroid = any(f.order.in_group("glucocorticoid_systemic") for f in flagged)
+    action = ("Cancel the immunosuppressive order" if order_sign
+              else "Stop the immunosuppressive drug" + (" (taper the glucocorticoid to stress cover)"
+                                                        if has_steroid else ""))
+    detail = DETAIL.format(
+        nsti="; ".join(nsti), verb="Ordered" if order_sign else "Active",
+        drugs="; ".join(str(f) for f in flagged), action=action, vancomycin=vanc_wording,
+        steroid_note=STEROID_NOTE if has_steroid else "")
+    return Fired(
+        severity="critical",
+        summary=_summary([f.order.label for f in flagged], verb),
+        detail=detail,
+        facts=facts,
+        about=[f.order for f in flagged],
+        suggestions=suggestions,
+        selection="at-most-one",
+    )

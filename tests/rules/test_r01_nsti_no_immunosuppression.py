@@ -1,0 +1,170 @@
+"""R01 nsti-no-immunosuppression: which orders count, the computed vancomycin load, and the orders offered."""
+
+from __future__ import annotations
+
+import pytest
+
+from fhir_fixtures.builders import (
+    AZATHIOPRINE_50,
+    METHOTREXATE_2_5,
+    METHYLPRED_1000,
+    NEC_FASCIITIS_ICD,
+    PREDNISONE_20,
+    ROUTE_IV,
+    Chart,
+)
+from tests.conftest import fired, run
+
+RULE = "nsti-no-immunosuppression"
+
+
+def _chart(today, weight: float | None = 84, weight_day: int = -1, onset: int = -2):
+    chart = Chart(today, age=58, sex="male").condition(NEC_FASCIITIS_ICD, onset=onset)
+    if weight is not None:
+        chart.weight(weight, day=weight_day)
+    return chart
+
+
+def _explain(result):
+    return next(e for e in result.explanation if e["rule"] == RULE)
+
+
+def _vancomycin(card):
+    actions = card["suggestions"][0]["actions"]
+    return next(a["resource"] for a in actions
+                if a.get("resource", {}).get("medicationCodeableConcept", {}).get("text") == "Vancomycin")
+
+
+@pytest.mark.parametrize(("dose", "fires"), [(20, True), (19, False)])
+def test_glucocorticoid_threshold_is_20_mg_peq(kb, today, dose, fires):
+    chart = _chart(today).draft(PREDNISONE_20, dose, "mg")
+    result = run(kb, chart.request("order-sign"), today)
+    assert (RULE in fired(result)) is fires
+    flagged = _explain(result)["facts"]["immunosuppression"]
+    assert (flagged is not None and f"{dose} mg/day prednisone equivalent" in flagged) is fires
+
+
+def test_oral_methylprednisolone_uses_peq_factor(kb, today):
+    # 16 mg methylprednisolone = 20 mg PEQ (factor 1.25): counts; 15 mg = 18.75 mg PEQ: does not.
+    assert RULE in fired(run(kb, _chart(today).draft("methylprednisolone 16 MG Oral Tablet", 16, "mg")
+                             .request("order-sign"), today))
+    assert RULE not in fired(run(kb, _chart(today).draft("methylprednisolone 4 MG Oral Tablet", 15, "mg")
+                                 .request("order-sign"), today))
+
+
+def test_iv_methylprednisolone_counts_at_any_dose(kb, today):
+    chart = _chart(today).draft(METHYLPRED_1000, 8, "mg", route=ROUTE_IV)
+    result = run(kb, chart.request("order-sign"), today)
+    assert RULE in fired(result)
+    assert "IV methylprednisolone" in _explain(result)["facts"]["immunosuppression"]
+
+
+def test_card_cancels_the_draft_and_names_it(kb, today):
+    chart = _chart(today).draft(AZATHIOPRINE_50, 100, "mg", resource_id="draft-aza")
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert card["indicator"] == "critical"
+    assert len(card["summary"]) < 140 and "Azathioprine 50 MG Oral Tablet" in card["summary"]
+    assert card["selectionBehavior"] == "at-most-one"
+    first = card["suggestions"][0]
+    assert first["isRecommended"] is True
+    assert first["actions"][0] == {"type": "delete", "description": "Cancel Azathioprine 50 MG Oral Tablet [Imuran]",
+                                   "resourceId": "MedicationRequest/draft-aza"}
+    created = [a["resource"] for a in first["actions"] if a["type"] == "create"]
+    kinds = [r["resourceType"] for r in created]
+    assert kinds.count("ServiceRequest") == 3 and kinds.count("MedicationRequest") == 3
+    consult = created[0]
+    assert consult["priority"] == "stat" and "debridement" in consult["code"]["text"]
+    cultures = created[1]
+    assert cultures["code"]["coding"][0]["code"] == "600-7" and "x2" in cultures["code"]["text"]
+    assert created[2]["code"]["coding"][0]["code"] == "2524-7"
+    pip = next(r for r in created if r.get("medicationCodeableConcept", {}).get("text") == "Piperacillin-tazobactam")
+    dose = pip["dosageInstruction"][0]
+    assert dose["doseAndRate"][0]["doseQuantity"] == {"value": 4.5, "unit": "g", "system": "http://unitsofmeasure.org",
+                                                      "code": "g"}
+    assert dose["timing"]["repeat"]["period"] == 6 and dose["timing"]["repeat"]["periodUnit"] == "h"
+    clinda = next(r for r in created if r.get("medicationCodeableConcept", {}).get("text") == "Clindamycin")
+    assert clinda["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 900
+    second = [a["resource"]["medicationCodeableConcept"]["text"] for a in card["suggestions"][1]["actions"]
+              if a.get("resource", {}).get("resourceType") == "MedicationRequest"]
+    assert "Meropenem" in second and "Piperacillin-tazobactam" not in second
+    assert "Do not give immunosuppression" in card["detail"] and "IDSA" in card["detail"]
+
+
+@pytest.mark.parametrize(("kg", "expected"), [(84, 2000), (54, 1250), (70, 1750), (130, 3000)])
+def test_vancomycin_load_is_computed_rounded_and_capped(kb, today, kg, expected):
+    chart = _chart(today, weight=kg).draft(PREDNISONE_20, 60, "mg")
+    result = run(kb, chart.request("order-sign"), today)
+    card = fired(result)[RULE]
+    vanc = _vancomycin(card)["dosageInstruction"][0]
+    assert vanc["doseAndRate"][0]["doseQuantity"]["value"] == expected
+    assert vanc["timing"]["repeat"]["count"] == 1
+    assert "then pharmacy dosing" in vanc["text"]
+    assert _explain(result)["facts"]["vancomycin_load_mg"] == expected
+    assert ("capped at 3,000 mg" in vanc["text"]) is (kg * 25 > 3000)
+
+
+def test_site_can_change_the_vancomycin_mg_per_kg(kb, today):
+    chart = _chart(today, weight=80).draft(PREDNISONE_20, 60, "mg")
+    from dataclasses import replace
+    site = replace(kb, thresholds={**kb.thresholds, RULE: {**kb.thresholds[RULE], "vancomycin_load_mg_per_kg": 30}})
+    card = fired(run(site, chart.request("order-sign"), today))[RULE]
+    assert _vancomycin(card)["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 2500
+
+
+@pytest.mark.parametrize(("weight", "weight_day", "why"), [(None, -1, "no body weight is on file"),
+                                                             (80, -31, "too old")])
+def test_no_current_weight_gives_vancomycin_as_text_only(kb, today, weight, weight_day, why):
+    chart = _chart(today, weight=weight, weight_day=weight_day).draft(PREDNISONE_20, 60, "mg")
+    result = run(kb, chart.request("order-sign"), today)
+    card = fired(result)[RULE]
+    vanc = _vancomycin(card)["dosageInstruction"][0]
+    assert "doseAndRate" not in vanc
+    assert "25 mg/kg" in vanc["text"] and "not computed" in vanc["text"] and why in vanc["text"]
+    assert "dose not computed" in card["detail"]
+    assert _explain(result)["facts"]["vancomycin_load_mg"] is None
+
+
+def test_weight_30_days_old_is_still_used(kb, today):
+    chart = _chart(today, weight=80, weight_day=-30).draft(PREDNISONE_20, 60, "mg")
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert _vancomycin(card)["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 2000
+
+
+def test_onset_window_edges(kb, today):
+    inside = _chart(today, onset=-30).draft(PREDNISONE_20, 60, "mg")
+    outside = _chart(today, onset=-31).draft(PREDNISONE_20, 60, "mg")
+    assert RULE in fired(run(kb, inside.request("order-sign"), today))
+    assert RULE not in fired(run(kb, outside.request("order-sign"), today))
+
+
+def test_patient_view_keeps_an_active_glucocorticoid_but_stops_methotrexate(kb, today):
+    chart = _chart(today)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-60, resource_id="pred-active")
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-60, period=1, period_unit="wk", day_of_week=["fri"],
+                     resource_id="mtx-active")
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    deleted = [a["resourceId"] for a in card["suggestions"][0]["actions"] if a["type"] == "delete"]
+    assert deleted == ["MedicationRequest/mtx-active"]
+    assert "adrenal crisis" in card["detail"] and "Active immunosuppression" in card["detail"]
+
+
+def test_order_sign_ignores_active_drugs_without_a_draft(kb, today):
+    chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-60, period=1, period_unit="wk")
+    result = run(kb, chart.request("order-sign"), today)
+    assert RULE not in fired(result)
+    assert _explain(result)["status"] == "not-fired"
+
+
+def test_unreadable_steroid_dose_counts(kb, today):
+    chart = _chart(today).draft(PREDNISONE_20, None, None, text="as directed")
+    result = run(kb, chart.request("order-sign"), today)
+    assert RULE in fired(result)
+    assert "could not be read" in _explain(result)["facts"]["immunosuppression"]
+
+
+def test_no_nsti_is_quiet_with_facts(kb, today):
+    chart = Chart(today).weight(70).draft(PREDNISONE_20, 60, "mg")
+    result = run(kb, chart.request("order-sign"), today)
+    entry = _explain(result)
+    assert entry["status"] == "not-fired" and entry["facts"]["nsti"] is None
+    assert "prednisone" in entry["facts"]["immunosuppression"]

@@ -1,0 +1,74 @@
+"""hooks.definitions.diagnosis: tests found as observations or procedures, and immunosuppressive orders."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fhir_fixtures.builders import (
+    IVIG_CVX,
+    METHOTREXATE_2_5,
+    METHYLPRED_1000,
+    PREDNISONE_20,
+    ROUTE_IV,
+    Chart,
+)
+from hooks import knowledge
+from hooks.definitions import diagnosis
+from hooks.engine import read_drafts
+from hooks.record import build_record
+
+ECG_SNOMED = ("http://snomed.info/sct", "164847006", "Standard ECG")
+ECG_LOINC = ("http://loinc.org", "11524-6", "EKG study")
+KB = knowledge.load()
+
+
+def _record(chart: Chart, today: date):
+    return build_record(chart.prefetch(), KB.valuesets, today)
+
+
+def _drafts(chart: Chart):
+    return read_drafts(chart.request("order-sign")["context"], KB, [])
+
+
+def test_last_done_looks_in_observations_and_procedures(today):
+    chart = Chart(today).procedure(ECG_SNOMED, day=-400).observation(ECG_LOINC, -100)
+    record = _record(chart, today)
+    found = diagnosis.last_done(record, "ecg")
+    assert found is not None and found.day == date(2026, 8, 13) and "EKG" in found.label
+
+
+def test_last_done_window_edges(today):
+    record = _record(Chart(today).procedure(ECG_SNOMED, day=-365), today)
+    assert diagnosis.last_done(record, "ecg", within_days=365) is not None
+    assert diagnosis.last_done(record, "ecg", within_days=364) is None
+
+
+def test_not_done_procedure_does_not_count(today):
+    record = _record(Chart(today).procedure(ECG_SNOMED, day=-10, status="not-done"), today)
+    assert diagnosis.last_done(record, "ecg") is None
+
+
+def test_local_forms():
+    assert diagnosis.is_local_form("cyclosporine 0.05 % ophthalmic emulsion")
+    assert diagnosis.is_local_form("tacrolimus 0.1 % topical ointment")
+    assert not diagnosis.is_local_form("tacrolimus 1 MG Oral Capsule")
+    assert not diagnosis.is_local_form("gelatin capsule")
+
+
+def test_immunosuppressive_orders_thresholds_and_agents(today):
+    chart = Chart(today)
+    chart.draft(PREDNISONE_20, 20, "mg").draft(PREDNISONE_20, 7.5, "mg")
+    chart.draft(METHYLPRED_1000, 8, "mg", route=ROUTE_IV).draft(METHOTREXATE_2_5, 15, "mg", period=1, period_unit="wk")
+    chart.draft(IVIG_CVX, 2, "g/kg", route=ROUTE_IV).draft(PREDNISONE_20, None, None)
+    drafts = _drafts(chart)
+
+    strict = diagnosis.immunosuppressive_orders(drafts, ("methotrexate",), min_peq_mg=20, weight_kg=None,
+                                                any_iv_methylprednisolone=True, unreadable_steroid_counts=True)
+    whys = [f.why for f in strict]
+    assert whys == ["20 mg/day prednisone equivalent", "IV methylprednisolone, 10 mg/day PEQ", "methotrexate",
+                    "glucocorticoid; daily dose could not be read"]
+
+    lenient = diagnosis.immunosuppressive_orders(drafts, ("methotrexate", "ivig"), min_peq_mg=7.5, weight_kg=None,
+                                                 any_iv_methylprednisolone=False, unreadable_steroid_counts=False)
+    assert [f.why for f in lenient] == ["20 mg/day prednisone equivalent", "7.5 mg/day prednisone equivalent",
+                                        "10 mg/day prednisone equivalent", "methotrexate", "immune globulin, intravenous"]
