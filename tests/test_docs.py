@@ -1,0 +1,55 @@
+"""Generated documentation stays current: the README rule catalogue, the config table and the thresholds file."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from hooks import knowledge, parameters
+from hooks.catalogue import BEGIN, END, markdown
+from service.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_rule_catalogue_is_current():
+    start, end = README.index(BEGIN), README.index(END) + len(END)
+    assert README[start:end] == markdown(), "run: imnm-cds catalogue, and paste it into README.md"
+
+
+def test_catalogue_lists_every_rule_once():
+    rules = knowledge.discover_rules()
+    table = markdown()
+    for loaded in rules:
+        assert table.count(f"`{loaded.rule.id}`") == 1
+
+
+def test_readme_config_table_names_every_setting():
+    settings = Settings()
+    for section in dataclasses.fields(settings):
+        if section.name == "source":
+            continue
+        for key in dataclasses.fields(getattr(settings, section.name)):
+            assert f"{section.name}.{key.name}" in README, f"{section.name}.{key.name} missing from README"
+
+
+def test_thresholds_file_is_current():
+    rules = [r.rule for r in knowledge.discover_rules()]
+    expected = parameters.render_toml(rules)
+    assert (ROOT / "hooks" / "thresholds.toml").read_text(encoding="utf-8").strip() == expected.strip(), \
+        "run: imnm-cds thresholds > hooks/thresholds.toml"
+
+
+def test_thresholds_file_overrides_and_rejects_unknown_names(tmp_path):
+    rules = [r.rule for r in knowledge.discover_rules()]
+    site = tmp_path / "site.toml"
+    site.write_text("[definitions]\nck_uln_fallback = 180\n")
+    assert parameters.load(rules, site)["definitions"]["ck_uln_fallback"] == 180
+    site.write_text("[definitions]\nck_uln_fallbak = 180\n")
+    try:
+        parameters.load(rules, site)
+    except parameters.ParameterError as exc:
+        assert "ck_uln_fallbak" in str(exc)
+    else:
+        raise AssertionError("a misspelt threshold must be refused")
