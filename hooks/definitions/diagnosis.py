@@ -59,6 +59,8 @@ class Flagged:
     peq_mg: float | None = None
 
     def __str__(self) -> str:
+        if self.why.lower() in self.order.label.lower():
+            return self.order.label
         return f"{self.order.label} ({self.why})"
 
 

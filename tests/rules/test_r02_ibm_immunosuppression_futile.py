@@ -1,0 +1,95 @@
+"""R02 ibm-immunosuppression-futile: the dose threshold, other indications, and the orders offered."""
+
+from __future__ import annotations
+
+import pytest
+
+from fhir_fixtures.builders import IBM_ICD, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, Chart
+from tests.conftest import fired, run
+
+RULE = "ibm-immunosuppression-futile"
+
+
+def _chart(today):
+    return Chart(today, age=72).condition(IBM_ICD, onset=-700).weight(70, day=-3)
+
+
+def _explain(result):
+    return next(e for e in result.explanation if e["rule"] == RULE)
+
+
+@pytest.mark.parametrize(("dose", "fires"), [(7.5, True), (7, False)])
+def test_glucocorticoid_threshold_is_7_5_mg_peq(kb, today, dose, fires):
+    chart = _chart(today).draft(PREDNISONE_5, dose, "mg")
+    assert (RULE in fired(run(kb, chart.request("order-sign"), today))) is fires
+
+
+def test_hydrocortisone_uses_peq(kb, today):
+    # 30 mg hydrocortisone = 7.5 mg PEQ (factor 0.25): counts; 20 mg = 5 mg PEQ (replacement dose) does not.
+    assert RULE in fired(run(kb, _chart(today).draft("hydrocortisone 10 MG Oral Tablet", 30, "mg")
+                             .request("order-sign"), today))
+    assert RULE not in fired(run(kb, _chart(today).draft("hydrocortisone 10 MG Oral Tablet", 20, "mg")
+                                 .request("order-sign"), today))
+
+
+def test_order_sign_card_cancels_the_draft_and_offers_rehabilitation(kb, today):
+    chart = _chart(today).draft(METHOTREXATE_2_5, 15, "mg", period=1, period_unit="wk", day_of_week=["tue"],
+                                resource_id="draft-mtx")
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert card["indicator"] == "warning" and len(card["summary"]) < 140
+    assert "methotrexate 2.5 MG Oral Tablet" in card["summary"]
+    first = card["suggestions"][0]
+    assert first["isRecommended"] is True
+    assert first["actions"][0] == {"type": "delete", "description": "Cancel methotrexate 2.5 MG Oral Tablet",
+                                   "resourceId": "MedicationRequest/draft-mtx"}
+    referrals = [a["resource"] for a in first["actions"][1:]]
+    assert all(r["resourceType"] == "ServiceRequest" and r["status"] == "draft" for r in referrals)
+    texts = " | ".join(r["code"]["text"] for r in referrals)
+    for needed in ("physiotherapy", "video-fluoroscopy", "Fall-risk", "neuromuscular clinic"):
+        assert needed in texts
+    # The alternative keeps the order and creates only the referrals: no immunosuppressive order is ever suggested.
+    second = card["suggestions"][1]["actions"]
+    assert all(a["type"] == "create" and a["resource"]["resourceType"] == "ServiceRequest" for a in second)
+    assert "do not monitor IBM by CK" in card["detail"]
+
+
+def test_patient_view_does_not_stop_an_active_glucocorticoid_abruptly(kb, today):
+    chart = _chart(today).medication(PREDNISONE_20, 20, "mg", start=-200)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert not any(a["type"] == "delete" for s in card["suggestions"] for a in s["actions"])
+    assert card["suggestions"][0]["isRecommended"] is True
+    assert "tapered, not stopped abruptly" in card["detail"]
+
+
+@pytest.mark.parametrize("other", ["Systemic lupus erythematosus", "Kidney transplant status",
+                                   "Granulomatosis with polyangiitis", "Myasthenia gravis"])
+def test_another_indication_on_the_problem_list_silences_the_card(kb, today, other):
+    chart = _chart(today).condition(other, onset=-1000).draft(PREDNISONE_20, 40, "mg")
+    result = run(kb, chart.request("order-sign"), today)
+    assert RULE not in fired(result)
+    assert _explain(result)["facts"]["other_immunosuppression_indications"] == other
+
+
+def test_resolved_other_indication_does_not_silence_the_card(kb, today):
+    chart = _chart(today).condition("Rheumatoid arthritis", onset=-3000, status="resolved")
+    chart.draft(PREDNISONE_20, 40, "mg")
+    assert RULE in fired(run(kb, chart.request("order-sign"), today))
+
+
+def test_order_with_another_reason_is_not_counted(kb, today):
+    chart = _chart(today).draft(METHOTREXATE_2_5, 15, "mg", period=1, period_unit="wk", day_of_week=["tue"],
+                                reason="Psoriatic arthritis")
+    result = run(kb, chart.request("order-sign"), today)
+    assert RULE not in fired(result)
+    assert "methotrexate" in _explain(result)["facts"]["ordered_for_another_indication"]
+
+
+def test_cyclophosphamide_is_not_in_the_r02_list(kb, today):
+    chart = _chart(today).draft("cyclophosphamide 50 MG Oral Tablet", 100, "mg")
+    assert RULE not in fired(run(kb, chart.request("order-sign"), today))
+
+
+def test_no_ibm_is_quiet(kb, today):
+    chart = Chart(today).draft(PREDNISONE_20, 40, "mg")
+    result = run(kb, chart.request("order-sign"), today)
+    assert _explain(result)["status"] == "not-fired" and _explain(result)["facts"]["ibm"] is None
