@@ -1,0 +1,62 @@
+"""Fixtures for R06 prednisone-adult-dose-check: per-kg and absolute limits, stale weight, paediatric hand-off."""
+
+from datetime import date
+from typing import Any
+
+from fhir_fixtures import fixture
+from fhir_fixtures.builders import IMNM_SNOMED, PREDNISONE_20, ROUTE_ORAL, Chart
+
+RULE = "prednisone-adult-dose-check"
+R32 = "pediatric-myositis-dose-limits"
+R33 = "dosing-weight-missing"
+
+
+def _chart(today: date, age: int = 52) -> Chart:
+    chart = Chart(today, age=age, sex="female")
+    chart.condition(IMNM_SNOMED, onset=-20)
+    return chart
+
+
+@fixture("r06-fires-2-mg-per-kg-adult", hook="order-sign",
+         story="A 70 kg adult with IMNM; prednisone 140 mg daily drafted (the seed's paediatric 2 mg/kg).",
+         fires={RULE}, quiet={R33, R32}, indicators={RULE: "warning"}, demo=True)
+def two_mg_per_kg(today: date) -> dict[str, Any]:
+    chart = _chart(today).weight(70, day=-3)
+    chart.draft(PREDNISONE_20, 140, "mg", route=ROUTE_ORAL, resource_id="draft-pred-140")
+    return chart.request("order-sign")
+
+
+@fixture("r06-fires-per-kg-below-80-mg", hook="order-sign",
+         story="A 50 kg adult; prednisone 60 mg daily = 1.2 mg/kg/day (under 80 mg but above 1.1 mg/kg).",
+         fires={RULE}, quiet={R33})
+def per_kg_only(today: date) -> dict[str, Any]:
+    chart = _chart(today).weight(50, day=-10)
+    chart.draft(PREDNISONE_20, 60, "mg", route=ROUTE_ORAL)
+    return chart.request("order-sign")
+
+
+@fixture("r06-fires-over-80-mg-stale-weight", hook="order-sign",
+         story="Weight 4 months old; prednisone 100 mg daily: only the 80 mg cap is checked, and R33 asks "
+               "for a weight.",
+         fires={RULE, R33})
+def stale_weight(today: date) -> dict[str, Any]:
+    chart = _chart(today).weight(95, day=-120)
+    chart.draft(PREDNISONE_20, 100, "mg", route=ROUTE_ORAL)
+    return chart.request("order-sign")
+
+
+@fixture("r06-quiet-1-mg-per-kg", hook="order-sign",
+         story="A 77 kg adult; prednisone 80 mg daily = 1.04 mg/kg/day: within both limits.", quiet={RULE, R33})
+def within(today: date) -> dict[str, Any]:
+    chart = _chart(today).weight(77, day=-5)
+    chart.draft(PREDNISONE_20, 80, "mg", route=ROUTE_ORAL)
+    return chart.request("order-sign")
+
+
+@fixture("r06-quiet-paediatric-handed-to-r32", hook="order-sign",
+         story="A 12-year-old, 40 kg: prednisolone 80 mg daily is R32's (paediatric) card, not R06's.",
+         fires={R32}, quiet={RULE, R33})
+def paediatric(today: date) -> dict[str, Any]:
+    chart = _chart(today, age=12).weight(40, day=-2).height(150, day=-10)
+    chart.draft("prednisolone 5 MG Oral Tablet", 80, "mg", route=ROUTE_ORAL)
+    return chart.request("order-sign")

@@ -1,0 +1,55 @@
+"""Fixtures for R33 dosing-weight-missing: stale or absent weight/height for weight- or BSA-based drafts."""
+
+from datetime import date
+from typing import Any
+
+from fhir_fixtures import fixture
+from fhir_fixtures.builders import AZATHIOPRINE_50, IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_20, ROUTE_IV, Chart
+
+RULE = "dosing-weight-missing"
+
+
+@fixture("r33-fires-mg-per-kg-pulse-no-weight", hook="order-sign",
+         story="IV methylprednisolone 15 mg/kg drafted; no weight was ever recorded.",
+         fires={RULE, "ivmp-pulse-dose-cap"}, indicators={RULE: "warning", "ivmp-pulse-dose-cap": "critical"})
+def no_weight(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=48).condition(IMNM_SNOMED, onset=-10)
+    chart.draft(METHYLPRED_1000, 15, "mg/kg", route=ROUTE_IV, resource_id="draft-ivmp")
+    return chart.request("order-sign")
+
+
+@fixture("r33-fires-azathioprine-weight-40-days-old", hook="order-sign",
+         story="Azathioprine 100 mg daily drafted; the latest weight is 40 days old (adult limit 30).",
+         fires={RULE})
+def stale(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=60).condition(IMNM_SNOMED, onset=-90).weight(68, day=-40)
+    chart.draft(AZATHIOPRINE_50, 100, "mg")
+    return chart.request("order-sign")
+
+
+@fixture("r33-fires-child-mtx-height-old", hook="order-sign",
+         story="A 10-year-old: methotrexate 15 mg/m2 SC weekly drafted; weight current but height 3 months "
+               "old (child limit 30 days).", fires={RULE})
+def child_height(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=10).condition("Juvenile dermatomyositis", onset=-30)
+    chart.weight(32, day=-1).height(138, day=-90)
+    chart.draft("methotrexate 25 MG/ML Prefilled Syringe", 15, "mg/m2", period=1, period_unit="wk",
+                day_of_week=["fri"])
+    return chart.request("order-sign")
+
+
+@fixture("r33-quiet-weight-30-days-old", hook="order-sign",
+         story="Prednisone 60 mg drafted; weight exactly 30 days old is still current for an adult.",
+         quiet={RULE})
+def edge(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=55).condition(IMNM_SNOMED, onset=-10).weight(70, day=-30)
+    chart.draft(PREDNISONE_20, 60, "mg")
+    return chart.request("order-sign")
+
+
+@fixture("r33-quiet-not-weight-based", hook="order-sign",
+         story="Only a fixed-dose folic acid draft: nothing needs a weight.", quiet={RULE})
+def fixed(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=55).condition(IMNM_SNOMED, onset=-10)
+    chart.draft("Folic acid 1 mg tablet", 1, "mg")
+    return chart.request("order-sign")

@@ -1,0 +1,331 @@
+"""Which draft orders need a body weight or a BSA, and how much drug a draft gives (section 4.2).
+
+R33 (dosing weight missing) and the dose checks R06, R07, R09 and R32 read drafts through this module, so they
+agree on which orders are weight- or BSA-based and on the dose an order gives. A dose is taken from the
+structured ``doseAndRate``/``timing`` first; only when those are absent is ``dosageInstruction.text`` read, and
+only in the plain forms listed in :func:`read_text` ("60 mg PO every morning", "15 mg once weekly"). Anything
+else (ranges, tapers, several amounts) is reported as unreadable rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from hooks import dosing
+from hooks.context import HookContext
+from hooks.definitions import weight as body
+from hooks.definitions.cohorts import is_paediatric
+from hooks.definitions.steroids import is_intravenous, is_iv_methylprednisolone
+from hooks.record import Dosage, MedicationOrder, PatientRecord, Quantity, Timing, parse_date
+
+ORAL_STEROIDS = ("prednisone", "prednisolone")
+# Drugs whose dose check needs a weight even when written in mg (R06, R07, R12, R27, R32).
+_WEIGHT_CHECKED_GROUPS = {"ivig": "IVIG is dosed per kg (R27)", "azathioprine": "azathioprine target is mg/kg (R12)"}
+_PER_KG = ("mg/kg", "g/kg", "mg/kg/d", "mg/kg/day")
+_PER_M2 = ("mg/m2", "mg/m^2", "mg/[m2]")
+
+
+def _unit(dosage: Dosage | None) -> str:
+    dose = dosage.dose if dosage else None
+    return ((dose.unit if dose else "") or "").strip().lower().replace(" ", "")
+
+
+def written_per_kg(dosage: Dosage | None) -> bool:
+    return _unit(dosage) in _PER_KG
+
+
+def written_per_m2(dosage: Dosage | None) -> bool:
+    return _unit(dosage) in _PER_M2
+
+
+def oral_steroid(order: MedicationOrder) -> str | None:
+    """'prednisone' or 'prednisolone' for a draft of either by mouth (not IV, not IM), else None."""
+    ingredient = order.medication.concept_in("glucocorticoid_systemic")
+    if ingredient not in ORAL_STEROIDS or is_intravenous(order):
+        return None
+    route = order.dosage.route if order.dosage else None
+    if route is not None and ("intramuscular" in route.words() or route.has_code("http://snomed.info/sct",
+                                                                                    "78421000")):
+        return None
+    return ingredient
+
+
+# ---------------------------------------------------------------- which drafts need a weight or a BSA
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """A draft that cannot be dose-checked without a current weight (and, for BSA, a current height)."""
+
+    order: MedicationOrder
+    weight: bool
+    height: bool
+    why: str
+
+
+def need(order: MedicationOrder, paediatric: bool) -> Need | None:
+    """Why ``order`` needs a weight/BSA, or None. Written per m2 (or paediatric MTX) needs both."""
+    dosages = order.dosages or ()
+    text_unit = ""
+    if dosages and dosages[0].dose is None and dosages[0].text:
+        parsed = read_text(dosages[0].text)
+        text_unit = (parsed.dose.unit or "").lower() if parsed and parsed.dose else ""
+    per_m2 = any(written_per_m2(d) for d in dosages) or text_unit in _PER_M2
+    per_kg = any(written_per_kg(d) for d in dosages) or text_unit in _PER_KG
+    if per_m2:
+        return Need(order, True, True, "dose written per m2 (BSA)")
+    if paediatric and order.in_group("methotrexate"):
+        return Need(order, True, True, "paediatric methotrexate is checked per m2 (R32)")
+    if per_kg:
+        return Need(order, True, False, "dose written per kg")
+    if is_iv_methylprednisolone(order):
+        return Need(order, True, False, "IV methylprednisolone is checked per kg (R07)")
+    if oral_steroid(order):
+        return Need(order, True, False, "prednis(ol)one is checked per kg (" + ("R32)" if paediatric else "R06)"))
+    for group, why in _WEIGHT_CHECKED_GROUPS.items():
+        if order.in_group(group):
+            return Need(order, True, False, why)
+    return None
+
+
+def needs(record: PatientRecord, context: HookContext) -> list[Need]:
+    """Every draft order in the hook call that needs a weight (or a BSA) to be dose-checked."""
+    paediatric = is_paediatric(record, context)
+    return [n for o in context.draft_orders if (n := need(o, paediatric)) is not None]
+
+
+# ---------------------------------------------------------------- reading dosageInstruction.text
+
+@dataclass(frozen=True, slots=True)
+class TextDose:
+    dose: Quantity | None
+    timing: Timing | None
+    days: int | None
+
+
+_AMOUNT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(mg/kg|g/kg|mg/m2|mg/m²|mg|g|grams?|tablets?|tabs?)(?![a-z0-9])",
+                     re.I)
+_RANGE = re.compile(r"\d\s*(?:-|–|to)\s*\d", re.I)
+_MULTI_STEP = re.compile(r"\b(then|taper|reduce|decrease|increase|titrate|followed|alternat\w*|sliding)\b", re.I)
+_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)s?"
+_FREQUENCIES: tuple[tuple[str, str], ...] = (
+    ("QID", r"\b(?:qid|q\.i\.d\.?|four times (?:a |per )?day|four times daily|q6h|every 6 hours)\b"),
+    ("TID", r"\b(?:tid|t\.i\.d\.?|three times (?:a |per )?day|three times daily|q8h|every 8 hours)\b"),
+    ("BID", r"\b(?:bid|b\.i\.d\.?|twice (?:a |per )?day|twice daily|q12h|every 12 hours)\b"),
+    ("QOD", r"\b(?:qod|every other day|alternate days)\b"),
+    ("WK", r"\b(?:once weekly|once a week|once per week|weekly|every week|per week|a week|q ?wk|q ?week|/ ?week|"
+           r"/ ?wk|every " + _WEEKDAY + r"|on " + _WEEKDAY + r" only)\b"),
+    ("QD", r"\b(?:qd|od|q\.d\.|daily|once daily|once a day|every day|each day|every morning|each morning|"
+           r"in the morning|qam|q24h|every 24 hours|at night|nightly|qhs|/ ?day|per day|a day)\b"),
+)
+_TIMES = re.compile(r"\d\s*[x×*]\s*\d", re.I)
+_DAYS = re.compile(r"(?:x|×|for)\s*(\d+)\s*(?:days?|d)\b", re.I)
+
+
+def read_text(text: str | None) -> TextDose | None:
+    """A dose, a frequency and a number of days from a plain free-text sig; None when it is not plain.
+
+    Plain means one amount, at most one frequency, and no range, taper or titration. "Weekly" wins over a
+    "day" that only names the weekday ("15 mg once weekly on Monday").
+    """
+    if not text:
+        return None
+    lowered = text.lower()
+    rest = _DAYS.sub(" ", lowered)
+    if _RANGE.search(rest) or _TIMES.search(rest) or _MULTI_STEP.search(lowered):
+        return None
+    amounts = _AMOUNT.findall(lowered)
+    if len(amounts) != 1:
+        return None
+    value, unit = amounts[0]
+    unit = unit.replace("²", "2")
+    unit = {"gram": "g", "grams": "g", "tablet": "{tbl}", "tablets": "{tbl}", "tab": "{tbl}",
+            "tabs": "{tbl}"}.get(unit, unit)
+    found = []
+    for code, pattern in _FREQUENCIES:  # most specific first; a matched phrase is not read twice
+        if re.search(pattern, rest):
+            found.append(code)
+            rest = re.sub(pattern, " ", rest)
+    if len(found) > 1:
+        return None
+    days = _DAYS.search(lowered)
+    return TextDose(Quantity(float(value), unit), Timing(code=found[0]) if found else None,
+                    int(days.group(1)) if days else None)
+
+
+# ---------------------------------------------------------------- how much a draft gives
+
+@dataclass(frozen=True, slots=True)
+class DraftDose:
+    """The dose one draft gives, as written and in mg, with what could not be worked out."""
+
+    order: MedicationOrder
+    written: Quantity | None  # as ordered: 60 mg, 1.5 mg/kg, 15 mg/m2, 2 {tbl}
+    per_day: float | None  # administrations a day (1/7 for once weekly)
+    mg: float | None  # mg per administration (None if it needs a weight/BSA that is missing)
+    daily: float | None  # mg per day, averaged (concurrent dosage instructions added up)
+    from_text: bool = False
+    problem: str | None = None  # why the dose could not be read at all
+
+    @property
+    def weekly(self) -> float | None:
+        return None if self.daily is None else self.daily * 7
+
+    @property
+    def per_kg(self) -> bool:
+        return self.written is not None and (self.written.unit or "").lower().replace(" ", "") in _PER_KG
+
+    @property
+    def per_m2(self) -> bool:
+        return self.written is not None and (self.written.unit or "").lower().replace(" ", "") in _PER_M2
+
+    @property
+    def once_weekly(self) -> bool:
+        return self.per_day is not None and abs(self.per_day * 7 - 1) < 1e-6
+
+    def written_per_kg_day(self) -> float | None:
+        """mg/kg/day for an order written per kg (no weight needed)."""
+        if not self.per_kg or self.written is None or self.per_day is None:
+            return None
+        factor = 1000.0 if (self.written.unit or "").lower().startswith("g/") else 1.0
+        return self.written.value * factor * self.per_day
+
+    def written_per_m2_week(self) -> float | None:
+        if not self.per_m2 or self.written is None or self.per_day is None:
+            return None
+        return self.written.value * self.per_day * 7
+
+    def describe(self) -> str:
+        """'60 mg once a day' / '1.5 mg/kg 1x/day' as ordered, for the card."""
+        if self.written is None:
+            return "dose not given"
+        unit = "tablet(s)" if self.written.unit == "{tbl}" else self.written.unit
+        how = _frequency_words(self.per_day)
+        return f"{self.written.value:g} {unit} {how}".strip() + (" (read from the free-text sig)"
+                                                                  if self.from_text else "")
+
+
+def _frequency_words(per_day: float | None) -> str:
+    if per_day is None:
+        return "(frequency not given)"
+    if abs(per_day * 7 - 1) < 1e-6:
+        return "once weekly"
+    if abs(per_day - 1) < 1e-6:
+        return "once a day"
+    if per_day >= 1:
+        return f"{per_day:g} times a day"
+    return f"every {1 / per_day:g} days"
+
+
+def _sequence(order: MedicationOrder, index: int) -> object:
+    raw = order.raw.get("dosageInstruction") if isinstance(order.raw, dict) else None
+    if isinstance(raw, list) and index < len(raw) and isinstance(raw[index], dict):
+        return raw[index].get("sequence")
+    return None
+
+
+def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: float | None = None) -> DraftDose:
+    """The draft's dose: structured first, else the free-text sig; mg only when the weight/BSA it needs is known.
+
+    Several dosage instructions with the same ``sequence`` (or none) are given together and are added up; of
+    different sequences (a taper), the highest daily total counts.
+    """
+    if not order.dosages:
+        return DraftDose(order, None, None, None, None, problem="no dosage instruction")
+    groups: dict[object, float | None] = {}
+    first: tuple[Quantity | None, float | None, float | None, bool] | None = None
+    for index, dosage in enumerate(order.dosages):
+        from_text = False
+        use = dosage
+        if dosage.dose is None:
+            parsed = read_text(dosage.text)
+            if parsed is None or parsed.dose is None:
+                what = f"free-text sig '{dosage.text}' could not be read safely" if dosage.text else "no dose given"
+                return DraftDose(order, None, None, None, None, problem=what)
+            timing = dosage.timing if _has_timing(dosage.timing) else (parsed.timing or Timing())
+            if parsed.timing is not None and _has_timing(dosage.timing) and abs(
+                    (dosing.periods_per_day(parsed.timing) or 0) - (dosing.periods_per_day(dosage.timing) or 0)) > 1e-9:
+                return DraftDose(order, parsed.dose, None, None, None, True,
+                                 problem=f"free-text sig '{dosage.text}' and the structured timing disagree")
+            use = Dosage(parsed.dose, timing, dosage.route, dosage.text, dosage.as_needed)
+            from_text = True
+        elif not _has_timing(dosage.timing) and dosage.text:
+            parsed = read_text(dosage.text)
+            if parsed is not None and parsed.timing is not None:
+                use = Dosage(dosage.dose, parsed.timing, dosage.route, dosage.text, dosage.as_needed)
+        amount = dosing.dose_per_administration(use, order.medication, weight_kg, bsa_m2)
+        per_day = dosing.periods_per_day(use.timing)
+        if first is None:
+            first = (use.dose, per_day, amount.mg if amount else None, from_text)
+            if use.dose is not None and amount is None and not (written_per_kg(use) or written_per_m2(use)):
+                return DraftDose(order, use.dose, per_day, None, None, from_text,
+                                 problem=f"dose unit '{use.dose.unit}' could not be converted to mg")
+        key = _sequence(order, index)
+        daily = amount.mg * per_day if amount is not None and per_day is not None else None
+        previous = groups.get(key, 0.0)
+        groups[key] = None if daily is None or (key in groups and previous is None) else (previous or 0.0) + daily
+    assert first is not None
+    totals = list(groups.values())
+    daily_total = None if any(t is None for t in totals) else max(t for t in totals if t is not None)
+    return DraftDose(order, first[0], first[1], first[2], daily_total, first[3])
+
+
+def _has_timing(timing: Timing) -> bool:
+    return dosing.periods_per_day(timing) is not None
+
+
+# ---------------------------------------------------------------- how many days a course runs
+
+def course_days(order: MedicationOrder) -> int | None:
+    """Days a draft course runs: timing.repeat boundsDuration, boundsPeriod, or count; else the sig ('x 5 days')."""
+    raw = order.raw.get("dosageInstruction") if isinstance(order.raw, dict) else None
+    first = raw[0] if isinstance(raw, list) and raw and isinstance(raw[0], dict) else {}
+    timing = first.get("timing") if isinstance(first.get("timing"), dict) else {}
+    repeat = timing.get("repeat") if isinstance(timing.get("repeat"), dict) else {}
+    bounds = repeat.get("boundsDuration")
+    if isinstance(bounds, dict) and isinstance(bounds.get("value"), (int, float)):
+        unit = str(bounds.get("code") or bounds.get("unit") or "d").lower()
+        factor = {"d": 1, "day": 1, "days": 1, "wk": 7, "week": 7, "weeks": 7, "h": 1 / 24}.get(unit)
+        if factor is not None:
+            return max(1, round(bounds["value"] * factor))
+    period = repeat.get("boundsPeriod")
+    if isinstance(period, dict) and period.get("start") and period.get("end"):
+        try:
+            start, end = parse_date(period["start"]), parse_date(period["end"])
+        except ValueError:
+            start = end = None
+        if isinstance(start, date) and isinstance(end, date) and end >= start:
+            return (end - start).days + 1
+    dosage = order.dosage
+    if dosage is not None and dosage.timing.count:
+        per_day = dosing.periods_per_day(dosage.timing) or 1.0
+        return max(1, round(dosage.timing.count / max(per_day, 1.0)))
+    parsed = read_text(dosage.text) if dosage is not None else None
+    if parsed is not None and parsed.days:
+        return parsed.days
+    if dosage is not None and dosage.text and (found := _DAYS.search(dosage.text.lower())):
+        return int(found.group(1))
+    return None
+
+
+def mg(value: float) -> str:
+    """'1,000 mg' / '37.5 mg' for card text."""
+    return f"{value:,.0f} mg" if abs(value - round(value)) < 0.05 else f"{value:,.1f} mg"
+
+
+
+def measure_facts(record: PatientRecord, context: HookContext) -> dict[str, str | None]:
+    """The latest weight and height with their age in days, and whether each is current enough to dose from."""
+    out: dict[str, str | None] = {}
+    for name, latest, current, unit in (("weight", body.latest_weight(record), body.dosing_weight(record, context),
+                                         "kg"),
+                                        ("height", body.latest_height(record), body.dosing_height(record, context),
+                                         "cm")):
+        if latest is None:
+            out[f"latest_{name}"] = None
+            continue
+        age = (record.today - latest.day).days
+        state = "current" if current is not None else "too old to dose from"
+        out[f"latest_{name}"] = f"{latest.describe(unit)} ({age} days old, {state})"
+    return out

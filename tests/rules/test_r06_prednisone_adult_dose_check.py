@@ -1,0 +1,120 @@
+"""R06 prednisone-adult-dose-check: limits on both sides, computed replacement dose, no-weight behaviour."""
+
+from __future__ import annotations
+
+import pytest
+
+from fhir_fixtures.builders import IMNM_SNOMED, PREDNISONE_20, ROUTE_IV, ROUTE_ORAL, Chart
+from tests.conftest import fired, run
+
+RULE = "prednisone-adult-dose-check"
+
+
+def _chart(today, weight=None, weight_day=-3, age=50):
+    chart = Chart(today, age=age).condition(IMNM_SNOMED, onset=-10)
+    if weight is not None:
+        chart.weight(weight, day=weight_day)
+    return chart
+
+
+def _explain(result):
+    return next(e for e in result.explanation if e["rule"] == RULE)
+
+
+@pytest.mark.parametrize(("dose", "fires"), [(77, False), (78, True)])
+def test_per_kg_edge_70_kg(kb, today, dose, fires):
+    # 1.1 mg/kg x 70 kg = 77 mg/day: 77 is allowed, 78 is not
+    chart = _chart(today, 70).draft(PREDNISONE_20, dose, "mg", route=ROUTE_ORAL)
+    assert (RULE in fired(run(kb, chart.request("order-sign"), today))) is fires
+
+
+@pytest.mark.parametrize(("dose", "fires"), [(80, False), (85, True)])
+def test_80_mg_cap_edge_with_heavy_patient(kb, today, dose, fires):
+    chart = _chart(today, 110).draft(PREDNISONE_20, dose, "mg")
+    assert (RULE in fired(run(kb, chart.request("order-sign"), today))) is fires
+
+
+def test_card_replaces_draft_with_computed_1_mg_per_kg_dose(kb, today):
+    chart = _chart(today, 72).draft(PREDNISONE_20, 70, "mg", frequency=2, resource_id="draft-pred")
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert card["indicator"] == "warning" and len(card["summary"]) < 140
+    assert "140 mg/day" in card["summary"]
+    actions = card["suggestions"][0]["actions"]
+    assert actions[0] == {"type": "delete", "description": actions[0]["description"],
+                          "resourceId": "MedicationRequest/draft-pred"}
+    resource = actions[1]["resource"]
+    dosage = resource["dosageInstruction"][0]
+    assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == 70  # 72 kg -> 72 mg -> rounded to 70
+    assert dosage["timing"]["repeat"]["when"] == ["MORN"] and dosage["timing"]["repeat"]["frequency"] == 1
+    assert resource["medicationCodeableConcept"]["coding"][0]["code"] == "312617"
+    assert "2 mg/kg/day is a paediatric" in card["detail"]
+
+
+def test_suggestion_capped_at_80_mg(kb, today):
+    chart = _chart(today, 96).draft(PREDNISONE_20, 120, "mg")
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    dose = card["suggestions"][0]["actions"][1]["resource"]["dosageInstruction"][0]["doseAndRate"][0]
+    assert dose["doseQuantity"]["value"] == 80
+    assert "capped at 80 mg" in card["detail"]
+
+
+def test_stale_weight_checks_only_the_cap_and_suggests_nothing_weight_based(kb, today):
+    chart = _chart(today, 50, weight_day=-31).draft(PREDNISONE_20, 75, "mg")  # 1.5 mg/kg on the stale weight
+    result = run(kb, chart.request("order-sign"), today)
+    assert RULE not in fired(result)
+    assert "80 mg cap" in _explain(result)["reason"]
+    chart = _chart(today, 50, weight_day=-31).draft(PREDNISONE_20, 90, "mg")
+    cards = fired(run(kb, chart.request("order-sign"), today))
+    card = cards[RULE]
+    assert "suggestions" not in card
+    assert "No weight-based dose can be suggested" in card["detail"]
+    assert "dosing-weight-missing" in cards
+
+
+def test_mg_per_kg_order_checked_without_weight(kb, today):
+    chart = _chart(today).draft(PREDNISONE_20, 2, "mg/kg")
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert "2.00 mg/kg/day" in card["summary"]
+    chart = _chart(today).draft(PREDNISONE_20, 1, "mg/kg")
+    entry = _explain(run(kb, chart.request("order-sign"), today))
+    assert entry["status"] == "not-evaluable" and "80 mg/day cap could not be checked" in entry["reason"]
+
+
+def test_two_drafts_are_added_up(kb, today):
+    chart = _chart(today, 80).draft(PREDNISONE_20, 60, "mg").draft("prednisone 5 MG Oral Tablet", 30, "mg")
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert "90 mg/day" in card["summary"]
+    assert sum(a["type"] == "delete" for a in card["suggestions"][0]["actions"]) == 2
+
+
+def test_unreadable_text_sig_is_not_evaluable_and_named(kb, today):
+    chart = _chart(today, 70)
+    resource = chart.medication_request(PREDNISONE_20, None, None, start=0, text="60-80 mg daily as directed",
+                                        status="draft", intent="proposal", resource_id="draft-free")
+    del resource["dosageInstruction"][0]["timing"]
+    chart.draft_resource(resource)
+    entry = _explain(run(kb, chart.request("order-sign"), today))
+    assert entry["status"] == "not-evaluable" and "prednisone 20 MG Oral Tablet" in entry["reason"]
+
+
+def test_plain_text_sig_is_read(kb, today):
+    chart = _chart(today, 70)
+    resource = chart.medication_request(PREDNISONE_20, None, None, start=0, text="100 mg by mouth every morning",
+                                        status="draft", intent="proposal")
+    del resource["dosageInstruction"][0]["timing"]
+    chart.draft_resource(resource)
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert "free-text" in card["detail"]
+
+
+def test_iv_prednisolone_and_patient_view_are_out_of_scope(kb, today):
+    chart = _chart(today, 70).draft("prednisolone 16 MG/ML Injectable Solution", 200, "mg", route=ROUTE_IV)
+    assert RULE not in fired(run(kb, chart.request("order-sign"), today))
+    chart = _chart(today, 70).medication(PREDNISONE_20, 140, "mg", start=-3)
+    assert RULE not in fired(run(kb, chart.request("patient-view"), today))
+
+
+def test_facts_carry_weight_and_dose(kb, today):
+    chart = _chart(today, 70).draft(PREDNISONE_20, 140, "mg")
+    facts = _explain(run(kb, chart.request("order-sign"), today))["facts"]
+    assert facts["total_mg_day"] == 140 and facts["mg_per_kg_day"] == 2.0 and facts["dosing_weight_kg"] == 70

@@ -1,0 +1,65 @@
+"""R33 dosing-weight-missing: age limits of weight and height (adult and child), what it asks for, facts."""
+
+from __future__ import annotations
+
+import pytest
+
+from fhir_fixtures.builders import AZATHIOPRINE_50, IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_20, ROUTE_IV, Chart
+from tests.conftest import fired, run
+
+RULE = "dosing-weight-missing"
+
+
+def _explain(result):
+    return next(e for e in result.explanation if e["rule"] == RULE)
+
+
+@pytest.mark.parametrize(("age", "weight_day", "fires"), [(50, -30, False), (50, -31, True),
+                                                          (12, -7, False), (12, -8, True)])
+def test_weight_age_limits_adult_and_child(kb, today, age, weight_day, fires):
+    chart = Chart(today, age=age).condition(IMNM_SNOMED, onset=-10).weight(40, day=weight_day)
+    chart.draft(PREDNISONE_20, 40, "mg")
+    assert (RULE in fired(run(kb, chart.request("order-sign"), today))) is fires
+
+
+@pytest.mark.parametrize(("age", "height_day", "fires"), [(50, -365, False), (50, -366, True),
+                                                          (12, -30, False), (12, -31, True)])
+def test_height_age_limits_for_bsa_orders(kb, today, age, height_day, fires):
+    chart = Chart(today, age=age).weight(45, day=-1).height(160, day=height_day)
+    chart.draft("rituximab Injectable Product", 375, "mg/m2", route=ROUTE_IV)
+    assert (RULE in fired(run(kb, chart.request("order-sign"), today))) is fires
+
+
+def test_height_not_needed_for_per_kg_orders(kb, today):
+    chart = Chart(today, age=50).weight(70, day=-1)  # no height at all
+    chart.draft(METHYLPRED_1000, 10, "mg/kg", route=ROUTE_IV)
+    assert RULE not in fired(run(kb, chart.request("order-sign"), today))
+
+
+def test_card_orders_weight_measurement_and_names_the_draft(kb, today):
+    chart = Chart(today, age=60).weight(81, day=-45).draft(AZATHIOPRINE_50, 150, "mg", resource_id="draft-aza")
+    result = run(kb, chart.request("order-sign"), today)
+    card = fired(result)[RULE]
+    assert card["indicator"] == "warning" and len(card["summary"]) < 140
+    assert "Azathioprine 50 MG Oral Tablet" in card["detail"] and "45 days old" in card["detail"]
+    [action] = card["suggestions"][0]["actions"]
+    resource = action["resource"]
+    assert resource["resourceType"] == "ServiceRequest" and resource["status"] == "draft"
+    assert resource["code"]["coding"][0]["code"] == "29463-7"
+    facts = _explain(result)["facts"]
+    assert facts["latest_weight"].startswith("81 kg on") and "45 days old" in facts["latest_weight"]
+    assert facts["latest_height"] is None
+
+
+def test_both_weight_and_height_missing_gives_two_orders(kb, today):
+    chart = Chart(today, age=8).draft("methotrexate 25 MG/ML Prefilled Syringe", 10, "mg", period_unit="wk")
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    codes = [a["resource"]["code"]["coding"][0]["code"] for a in card["suggestions"][0]["actions"]]
+    assert codes == ["29463-7", "8302-2"]
+    assert "weight and height" in card["summary"]
+
+
+def test_state_only_and_no_draft(kb, today):
+    chart = Chart(today, age=60).medication(PREDNISONE_20, 60, "mg", start=-10)
+    assert RULE not in fired(run(kb, chart.request("order-sign"), today))
+    assert _explain(run(kb, chart.request("order-sign"), today))["status"] == "not-fired"

@@ -1,0 +1,135 @@
+"""dose_basis: which drafts need a weight/BSA, free-text sigs, doses and course lengths."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from fhir_fixtures.builders import AZATHIOPRINE_50, METHOTREXATE_2_5, METHYLPRED_1000, PREDNISONE_20, ROUTE_IV, Chart
+from hooks.context import HookContext
+from hooks.definitions import dose_basis
+from hooks.record import build_record, read_order
+
+
+def _order(kb, resource):
+    return read_order(resource, kb.valuesets)
+
+
+def _record_and_context(kb, chart: Chart, today: date):
+    request = chart.request("order-sign")
+    record = build_record(request["prefetch"], kb.valuesets, today)
+    drafts = [_order(kb, r) for r in chart.drafts]
+    context = HookContext("order-sign", today, patient_id=chart.patient_id, draft_orders=drafts,
+                          thresholds=kb.thresholds, valuesets=kb.valuesets)
+    return record, context
+
+
+@pytest.mark.parametrize(("text", "value", "unit", "per_day", "days"), [
+    ("60 mg PO every morning", 60, "mg", 1, None),
+    ("15 mg once weekly on Monday", 15, "mg", 1 / 7, None),
+    ("1000 mg IV daily x 3 days", 1000, "mg", 1, 3),
+    ("30 mg/kg IV once daily for 5 days", 30, "mg/kg", 1, 5),
+    ("20 mg twice a day", 20, "mg", 2, None),
+    ("6 tablets every Friday", 6, "{tbl}", 1 / 7, None),
+    ("15 mg/m2 SC weekly", 15, "mg/m2", 1 / 7, None),
+])
+def test_plain_sigs_are_read(text, value, unit, per_day, days):
+    from hooks.dosing import periods_per_day
+    parsed = dose_basis.read_text(text)
+    assert parsed is not None and parsed.dose is not None
+    assert (parsed.dose.value, parsed.dose.unit) == (value, unit)
+    assert parsed.timing is not None and periods_per_day(parsed.timing) == pytest.approx(per_day)
+    assert parsed.days == days
+
+
+@pytest.mark.parametrize("text", ["40-60 mg daily", "60 mg daily then taper by 10 mg", "2 x 500 mg daily",
+                                  "15 mg daily or weekly", "as directed", "take 15 mg and 10 mg"])
+def test_ambiguous_sigs_are_not_guessed(text):
+    assert dose_basis.read_text(text) is None
+
+
+def test_structured_dose_wins_and_tablets_use_strength(kb, today):
+    chart = Chart(today)
+    order = _order(kb, chart.medication_request(METHOTREXATE_2_5, 6, "{tbl}", start=0, period=1, period_unit="wk"))
+    dose = dose_basis.read_dose(order)
+    assert dose.mg == pytest.approx(15) and dose.once_weekly and dose.weekly == pytest.approx(15)
+
+
+def test_per_kg_dose_needs_the_weight_for_mg_but_not_for_mg_per_kg_day(kb, today):
+    order = _order(kb, Chart(today).medication_request(METHYLPRED_1000, 15, "mg/kg", start=0, route=ROUTE_IV))
+    without = dose_basis.read_dose(order)
+    assert without.mg is None and without.problem is None and without.written_per_kg_day() == pytest.approx(15)
+    with_weight = dose_basis.read_dose(order, weight_kg=80)
+    assert with_weight.daily == pytest.approx(1200)
+
+
+def test_concurrent_dosage_instructions_add_up_and_sequences_take_the_highest(kb, today):
+    chart = Chart(today)
+    resource = chart.medication_request(PREDNISONE_20, 40, "mg", start=0)
+    second = dict(resource["dosageInstruction"][0])
+    second["doseAndRate"] = [{"doseQuantity": {"value": 20, "unit": "mg"}}]
+    resource["dosageInstruction"].append(second)
+    assert dose_basis.read_dose(_order(kb, resource)).daily == pytest.approx(60)
+    resource["dosageInstruction"][0]["sequence"] = 1
+    resource["dosageInstruction"][1]["sequence"] = 2
+    assert dose_basis.read_dose(_order(kb, resource)).daily == pytest.approx(40)
+
+
+def test_text_only_sig_disagreeing_with_structured_timing_is_a_problem(kb, today):
+    resource = Chart(today).medication_request(METHOTREXATE_2_5, None, None, start=0, text="15 mg once weekly")
+    dose = dose_basis.read_dose(_order(kb, resource))  # builder timing says daily
+    assert dose.problem and "disagree" in dose.problem
+    del resource["dosageInstruction"][0]["timing"]
+    dose = dose_basis.read_dose(_order(kb, resource))
+    assert dose.problem is None and dose.from_text and dose.once_weekly and dose.mg == 15
+
+
+def test_unconvertible_unit_is_reported(kb, today):
+    order = _order(kb, Chart(today).medication_request(METHOTREXATE_2_5, 0.6, "mL", start=0))
+    assert "mL" in (dose_basis.read_dose(order).problem or "")
+
+
+def test_course_days_from_bounds_count_and_text(kb, today):
+    chart = Chart(today)
+    resource = chart.medication_request(METHYLPRED_1000, 1000, "mg", start=0, end=6)
+    assert dose_basis.course_days(_order(kb, resource)) == 7
+    resource = chart.medication_request(METHYLPRED_1000, 1000, "mg", start=None)
+    resource["dosageInstruction"][0]["timing"]["repeat"]["boundsDuration"] = {"value": 3, "code": "d"}
+    assert dose_basis.course_days(_order(kb, resource)) == 3
+    resource["dosageInstruction"][0]["timing"]["repeat"].pop("boundsDuration")
+    resource["dosageInstruction"][0]["timing"]["repeat"]["count"] = 5
+    assert dose_basis.course_days(_order(kb, resource)) == 5
+    resource["dosageInstruction"][0]["timing"]["repeat"].pop("count")
+    resource["dosageInstruction"][0]["text"] = "1 g IV daily x 4 days"
+    assert dose_basis.course_days(_order(kb, resource)) == 4
+    resource["dosageInstruction"][0].pop("text")
+    assert dose_basis.course_days(_order(kb, resource)) is None
+
+
+def test_which_drafts_need_a_weight_or_bsa(kb, today):
+    chart = Chart(today, age=40)
+    chart.draft(PREDNISONE_20, 60, "mg").draft(AZATHIOPRINE_50, 100, "mg")
+    chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV).draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk")
+    chart.draft("rituximab Injectable Product", 375, "mg/m2", route=ROUTE_IV)
+    chart.draft("Atorvastatin 40 mg tablet", 40, "mg")
+    record, context = _record_and_context(kb, chart, today)
+    needs = {n.order.label: (n.weight, n.height) for n in dose_basis.needs(record, context)}
+    assert needs == {"prednisone 20 MG Oral Tablet": (True, False), "Azathioprine 50 MG Oral Tablet [Imuran]":
+                     (True, False), "methylprednisolone 1000 MG Injection": (True, False),
+                     "rituximab Injectable Product": (True, True)}
+
+
+def test_paediatric_methotrexate_needs_a_bsa(kb, today):
+    chart = Chart(today, age=9).draft(METHOTREXATE_2_5, 10, "mg", period_unit="wk")
+    record, context = _record_and_context(kb, chart, today)
+    [need] = dose_basis.needs(record, context)
+    assert need.weight and need.height and "R32" in need.why
+
+
+def test_measure_facts_say_how_old(kb, today):
+    chart = Chart(today, age=40).weight(70, day=-31).height(170, day=-200)
+    record, context = _record_and_context(kb, chart, today)
+    facts = dose_basis.measure_facts(record, context)
+    assert "31 days old, too old" in facts["latest_weight"]
+    assert "200 days old, current" in facts["latest_height"]
