@@ -1,0 +1,193 @@
+"""R28: a live vaccine drafted for a patient on (or recently on) immunosuppression; non-live vaccines never fire."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.definitions.cohorts import last_given
+from hooks.definitions.immunosuppression_level import Exposure, Thresholds, exposures
+from hooks.record import MedicationOrder, PatientRecord
+from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import (
+    ACR_2022_VACCINES,
+    CDC_LIVE_VACCINE_WAIT,
+    IDSA_2013_VACCINES,
+    LIVE_VACCINE_TABLE,
+    SEED_003,
+)
+
+RULE = Rule(
+    id="live-vaccine-while-immunosuppressed",
+    number=28,
+    title="Live vaccine while immunosuppressed",
+    hooks=("order-sign",),
+    severities=("warning", "critical"),
+    summary="A live vaccine drafted for a patient on immunosuppression: critical at high level, warning at low "
+            "level; notes that MMR/varicella may fail after recent IVIG.",
+    sources=(SEED_003, IDSA_2013_VACCINES, LIVE_VACCINE_TABLE, CDC_LIVE_VACCINE_WAIT, ACR_2022_VACCINES),
+    parameters={
+        "high_peq_mg": Param(20, "mg/day", "High level: prednisone-equivalent at or above this..."),
+        "high_peq_days": Param(14, "days", "... for at least this many consecutive days."),
+        "recent_days": Param(30, "days", "Immunosuppression given this recently still counts (CDC: wait at least "
+                                         "1 month after high-dose glucocorticoids)."),
+        "mtx_mg_per_kg_week": Param(0.4, "mg/kg/week", "Methotrexate above this is high level."),
+        "aza_mg_per_kg_day": Param(3, "mg/kg/day", "Azathioprine above this is high level."),
+        "anti_cd20_days": Param(365, "days", "Rituximab or another anti-CD20 this recently is high level."),
+        "ivig_interference_months": Param(11, "months", "IVIG this recently may stop MMR or varicella vaccine "
+                                                         "from working."),
+    },
+    override_family="safety",
+)
+
+# Live vaccines whose take is blocked by the antibodies in IVIG (measles- and varicella-containing).
+IVIG_BLOCKED = frozenset({"MMR", "MMRV", "measles-rubella", "measles", "rubella", "mumps", "rubella-mumps",
+                          "varicella"})
+ZOSTER_OR_VARICELLA = frozenset({"zoster, live", "varicella", "MMRV"})
+LIVE_INFLUENZA = frozenset({"influenza, live attenuated (LAIV)", "influenza H1N1, live nasal"})
+TRAVEL = frozenset({"yellow fever", "typhoid, oral live", "cholera, live attenuated", "dengue (CYD-TDV)",
+                    "chikungunya, live", "BCG", "hepatitis A, live attenuated", "VEE, live attenuated",
+                    "smallpox (vaccinia, live)", "OPV (oral polio, live)"})
+RZV_DISPLAY = "zoster vaccine recombinant"  # CVX 187 in vaccines.csv
+IIV_DISPLAY = "Influenza, seasonal, injectable, preservative free"  # CVX 140 in vaccines.csv
+
+DETAIL = """\
+{headline} {drafts} {is_are} a live vaccine. {level}
+
+Immunosuppression found (now or within {recent_days} days; anti-CD20 within {cd20_days} days):
+{found}
+{ivig}
+Use a non-live alternative where one exists: **recombinant zoster vaccine** 0.5 mL IM (dose 2 at 2-6 months)
+instead of live zoster or varicella vaccine in adults; **inactivated influenza vaccine** 0.5 mL IM instead of the
+nasal live vaccine. For travel vaccines such as yellow fever, refer to a travel clinic (exemption letter, advice).
+If a live vaccine is really needed, give it at least 4 weeks before immunosuppression starts, or at least 1 month
+after high-dose glucocorticoids stop (longer after rituximab)."""
+
+LEVEL_TEXT = {
+    "high": "This is **high-level immunosuppression**: a live vaccine can cause disseminated infection.",
+    "unknown": "The level of immunosuppression could not be shown to be low (see below), so treat it as high "
+               "level until it is checked.",
+    "low": "This is **lower-level immunosuppression**: a live vaccine is a specialist decision; weigh the need "
+           "against the risk of vaccine-strain infection.",
+    "ivig": "No immunosuppressive drug was found, but recent IVIG matters for this vaccine.",
+}
+
+
+def _months_before(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    for last_day in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last_day))
+        except ValueError:
+            continue
+    return date(year, month, 28)
+
+
+def _recent_ivig(record: PatientRecord, months: int) -> MedicationOrder | None:
+    since = _months_before(record.today, months)
+    given = [(last, m) for m in record.medications_in("ivig")
+             if (last := last_given(m, record.today)) is not None and last >= since]
+    return max(given, key=lambda pair: pair[0])[1] if given else None
+
+
+def _concepts(drafts: list[MedicationOrder]) -> set[str]:
+    return {c for d in drafts if (c := d.medication.concept_in("live_vaccine"))}
+
+
+def _short(order: MedicationOrder) -> str:
+    return order.medication.concept_in("live_vaccine") or order.label
+
+
+def _bullets(found: list[Exposure]) -> str:
+    return "\n".join(f"- {e.level} level: {e.evidence}" for e in found) or "- none"
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    if context.hook != "order-sign":
+        return Quiet("order-sign only")
+    p = context.params(RULE)
+    drafts = [d for d in context.drafts_in("live_vaccine") if d.status not in ("entered-in-error", "cancelled")]
+    thresholds = Thresholds(peq_mg=p["high_peq_mg"], peq_days=int(p["high_peq_days"]),
+                            recent_days=int(p["recent_days"]), mtx_mg_per_kg_week=p["mtx_mg_per_kg_week"],
+                            aza_mg_per_kg_day=p["aza_mg_per_kg_day"], anti_cd20_days=int(p["anti_cd20_days"]))
+    facts: dict[str, object] = {"live_vaccine_drafts": ", ".join(d.label for d in drafts) or None}
+    if not drafts:
+        return Quiet("no live vaccine in the draft orders", facts)
+    found = exposures(record, context, thresholds)
+    levels = {e.level for e in found}
+    concepts = _concepts(drafts)
+    ivig = _recent_ivig(record, int(p["ivig_interference_months"])) if concepts & IVIG_BLOCKED else None
+    level = "high" if "high" in levels else "unknown" if "unknown" in levels else "low" if levels else (
+        "ivig" if ivig else None)
+    facts.update({
+        "high_level": "; ".join(e.evidence for e in found if e.level == "high") or None,
+        "low_level": "; ".join(e.evidence for e in found if e.level == "low") or None,
+        "level_unknown": "; ".join(e.evidence for e in found if e.level == "unknown") or None,
+        "recent_ivig": f"{ivig.label} (last {last_given(ivig, record.today)})" if ivig else None,
+        "level": level,
+    })
+    if level is None:
+        return Quiet(f"no immunosuppression now or within {int(p['recent_days'])} days, no anti-CD20 within "
+                     f"{int(p['anti_cd20_days'])} days", facts)
+    severity = "critical" if level in ("high", "unknown") else "warning"
+    names = ", ".join(d.label for d in drafts)
+    ivig_note = ""
+    if ivig is not None:
+        ivig_note = (f"\nIVIG was given recently ({ivig.label}, last {last_given(ivig, record.today)}): measles- "
+                     f"and varicella-containing vaccines **may fail** within {int(p['ivig_interference_months'])} "
+                     "months of high-dose IVIG.\n")
+    headline = ("**This live vaccine may not work.**" if level == "ivig"
+                else "**A live vaccine is contraindicated while immunosuppressed.**")
+    detail = DETAIL.format(headline=headline, drafts=names, is_are="are" if len(drafts) > 1 else "is",
+                           level=LEVEL_TEXT[level],
+                           recent_days=int(p["recent_days"]), cd20_days=int(p["anti_cd20_days"]),
+                           found=_bullets(found), ivig=ivig_note)
+    top = next((e for e in found if e.level == level), None)
+    why = {"high": f"high-level immunosuppression ({top.agent if top else ''})",
+           "unknown": f"immunosuppression of unconfirmed level ({top.agent if top else ''})",
+           "low": f"low-level immunosuppression ({top.agent if top else ''})",
+           "ivig": "recent IVIG (may fail)"}[level]
+    return Fired(
+        severity=severity,
+        summary=f"Live vaccine ({_short(drafts[0])[:40]}) with {why}: cancel it; use a non-live option",
+        detail=detail,
+        facts=facts,
+        about=drafts,
+        suggestions=_suggestions(record, context, drafts, concepts),
+        selection="at-most-one",
+    )
+
+
+def _suggestions(record: PatientRecord, context: HookContext, drafts: list[MedicationOrder],
+                 concepts: set[str]) -> list[Suggestion]:
+    cancel = [Action("delete", f"Cancel {d.label}", resource_id=d.reference) for d in drafts]
+    sets, patient = context.valuesets, context.patient_id
+    options: list[Suggestion] = []
+    adult = record.age_years is None or record.age_years >= 18
+    if adult:
+        rzv = orders.medication_request(
+            patient, orders.concept(sets, "non_live_vaccine", RZV_DISPLAY), 0.5, "mL", route="im", count=1,
+            text="Recombinant zoster vaccine 0.5 mL IM once (dose 1 of 2)",
+            note="Dose 2 at 2-6 months. Non-live: safe on immunosuppression.")
+        options.append(Suggestion("Cancel the live vaccine; give recombinant zoster vaccine 0.5 mL IM",
+                                  [*cancel, Action("create", "Recombinant zoster vaccine 0.5 mL IM (dose 1)",
+                                                   resource=rzv)],
+                                  is_recommended=bool(concepts & ZOSTER_OR_VARICELLA)))
+    iiv = orders.medication_request(
+        patient, orders.concept(sets, "non_live_vaccine", IIV_DISPLAY), 0.5, "mL", route="im", count=1,
+        text="Inactivated influenza vaccine 0.5 mL IM once (current season)")
+    options.append(Suggestion("Cancel the live vaccine; give inactivated influenza vaccine 0.5 mL IM",
+                              [*cancel, Action("create", "Inactivated influenza vaccine 0.5 mL IM", resource=iiv)],
+                              is_recommended=bool(concepts & LIVE_INFLUENZA)))
+    travel = orders.service_request(
+        patient, orders.text_concept("Referral to travel clinic (live vaccine contraindicated: exemption letter "
+                                     "and non-live alternatives)"))
+    options.append(Suggestion("Cancel the live vaccine; refer to a travel clinic",
+                              [*cancel, Action("create", "Travel clinic referral", resource=travel)],
+                              is_recommended=bool(concepts & TRAVEL)))
+    recommended = any(s.is_recommended for s in options)
+    options.insert(0, Suggestion("Cancel the live vaccine", list(cancel), is_recommended=not recommended))
+    return options

@@ -1,0 +1,126 @@
+"""R28 live-vaccine-while-immunosuppressed: severity by level, thresholds at their edges, draft forms, suggestions."""
+
+from __future__ import annotations
+
+from fhir_fixtures.builders import CVX, IVIG_CVX, METHOTREXATE_2_5, MMR_CVX, PREDNISONE_20, Chart, concept
+from tests.conftest import TODAY, fired, run
+
+RULE = "live-vaccine-while-immunosuppressed"
+VARICELLA = (CVX, "21", "varicella virus vaccine")
+LAIV = (CVX, "149", "influenza, live, intranasal, quadrivalent")
+RZV = (CVX, "187", "zoster vaccine recombinant")
+MYCOPHENOLATE = "mycophenolate mofetil 500 MG Oral Tablet"
+
+
+def _card(kb, chart, today):
+    return fired(run(kb, chart.request("order-sign"), today)).get(RULE)
+
+
+def _facts(kb, chart, today):
+    result = run(kb, chart.request("order-sign"), today)
+    return next(e for e in result.explanation if e["rule"] == RULE)
+
+
+def _mtx(mg: float, weight_day: int = -3) -> Chart:
+    chart = Chart(TODAY, age=50).weight(50, day=weight_day)
+    return chart.medication(METHOTREXATE_2_5, mg, "mg", start=-90, period=1, period_unit="wk")
+
+
+def test_methotrexate_at_the_limit_is_a_warning_and_above_it_critical(kb, today):
+    card = _card(kb, _mtx(20).draft(MMR_CVX, 0.5, "mL"), today)  # 0.40 mg/kg/week
+    assert card["indicator"] == "warning" and "lower-level" in card["detail"]
+    card = _card(kb, _mtx(22.5).draft(MMR_CVX, 0.5, "mL"), today)  # 0.45 mg/kg/week
+    assert card["indicator"] == "critical" and "0.45 mg/kg/week > 0.4" in card["detail"]
+
+
+def test_methotrexate_without_current_weight_is_treated_as_high(kb, today):
+    card = _card(kb, _mtx(20, weight_day=-40).draft(MMR_CVX, 0.5, "mL"), today)
+    assert card["indicator"] == "critical"
+    assert "could not be shown to be low" in card["detail"] and "no current weight" in card["detail"]
+
+
+def test_prednisone_20_mg_threshold_by_duration(kb, today):
+    chart = Chart(today).medication(PREDNISONE_20, 20, "mg", start=-13).draft(VARICELLA, 0.5, "mL")
+    assert _card(kb, chart, today)["indicator"] == "critical"
+    chart = Chart(today).medication(PREDNISONE_20, 20, "mg", start=-12).draft(VARICELLA, 0.5, "mL")
+    card = _card(kb, chart, today)
+    assert card["indicator"] == "warning" and "only 13 days" in card["detail"]
+
+
+def test_one_month_wait_after_high_dose_steroids(kb, today):
+    base = dict(start=-80, status="completed")
+    chart = Chart(today).medication(PREDNISONE_20, 40, "mg", end=-30, **base).draft(MMR_CVX, 0.5, "mL")
+    assert _card(kb, chart, today)["indicator"] == "critical"
+    chart = Chart(today).medication(PREDNISONE_20, 40, "mg", end=-31, **base).draft(MMR_CVX, 0.5, "mL")
+    assert _card(kb, chart, today) is None
+    assert _facts(kb, chart, today)["status"] == "not-fired"
+
+
+def test_rituximab_12_month_window(kb, today):
+    chart = Chart(today).medication("rituximab Injectable Product", 1000, "mg", start=-365, status="completed")
+    assert _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)["indicator"] == "critical"
+    chart = Chart(today).medication("rituximab Injectable Product", 1000, "mg", start=-366, status="completed")
+    assert _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today) is None
+
+
+def test_non_live_vaccine_never_fires_even_by_name(kb, today):
+    chart = Chart(today).medication(MYCOPHENOLATE, 1000, "mg", start=-60, frequency=2)
+    chart.draft(RZV, 0.5, "mL").draft("Shingrix 0.5 mL suspension", 0.5, "mL")
+    assert _card(kb, chart, today) is None
+    assert _facts(kb, chart, today)["reason"] == "no live vaccine in the draft orders"
+
+
+def test_service_request_draft_and_card_about_it(kb, today):
+    chart = Chart(today).medication(MYCOPHENOLATE, 1000, "mg", start=-60, frequency=2)
+    chart.draft_resource({"resourceType": "ServiceRequest", "id": "sr-laiv", "status": "draft",
+                          "intent": "order", "code": concept(LAIV), "subject": {"reference": "Patient/imnm-demo"}})
+    card = _card(kb, chart, today)
+    assert card["indicator"] == "critical" and "(influenza, live attenuated (LAIV))" in card["summary"]
+    assert len(card["summary"]) < 140
+    recommended = [s for s in card["suggestions"] if s["isRecommended"]]
+    assert [s["label"] for s in recommended] == [
+        "Cancel the live vaccine; give inactivated influenza vaccine 0.5 mL IM"]
+    delete, create = recommended[0]["actions"]
+    assert delete == {"type": "delete", "description": f"Cancel {LAIV[2]}", "resourceId": "ServiceRequest/sr-laiv"}
+    vaccine = create["resource"]
+    assert vaccine["medicationCodeableConcept"]["coding"][0]["system"] == CVX
+    assert vaccine["medicationCodeableConcept"]["coding"][0]["code"] == "140"
+    dose = vaccine["dosageInstruction"][0]
+    assert dose["doseAndRate"][0]["doseQuantity"]["value"] == 0.5 and dose["route"]["coding"][0]["code"] == "78421000"
+
+
+def test_recombinant_zoster_is_offered_for_live_zoster_with_second_dose_note(kb, today):
+    chart = Chart(today, age=66).medication(MYCOPHENOLATE, 1000, "mg", start=-60, frequency=2)
+    chart.draft((CVX, "121", "zoster vaccine, live"), 0.65, "mL", resource_id="zvl")
+    card = _card(kb, chart, today)
+    best = next(s for s in card["suggestions"] if s["isRecommended"])
+    rzv = best["actions"][1]["resource"]
+    assert rzv["medicationCodeableConcept"]["coding"][0]["code"] == "187"
+    assert "2-6 months" in rzv["note"][0]["text"]
+    assert best["actions"][0]["resourceId"] == "MedicationRequest/zvl"
+
+
+def test_ivig_note_only_for_measles_or_varicella_vaccines(kb, today):
+    chart = Chart(today).medication(MYCOPHENOLATE, 1000, "mg", start=-60, frequency=2)
+    chart.medication(IVIG_CVX, 2, "g/kg", start=-200, status="completed")
+    card = _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)
+    assert "may fail" in card["detail"]
+    chart = Chart(today).medication(MYCOPHENOLATE, 1000, "mg", start=-60, frequency=2)
+    chart.medication(IVIG_CVX, 2, "g/kg", start=-200, status="completed")
+    card = _card(kb, chart.draft(LAIV, 0.2, "mL"), today)
+    assert "may fail" not in card["detail"]
+
+
+def test_ivig_11_month_edge(kb, today):
+    # 2026-11-21 minus 11 months = 2025-12-21
+    old = Chart(today).medication(IVIG_CVX, 2, "g/kg", start=-336, status="completed")  # 2025-12-20
+    assert _card(kb, old.draft(MMR_CVX, 0.5, "mL"), today) is None
+    recent = Chart(today).medication(IVIG_CVX, 2, "g/kg", start=-335, status="completed")  # 2025-12-21
+    card = _card(kb, recent.draft(MMR_CVX, 0.5, "mL"), today)
+    assert card["indicator"] == "warning" and "may not work" in card["detail"]
+
+
+def test_patient_view_never_fires(kb, today):
+    chart = Chart(today).medication(MYCOPHENOLATE, 1000, "mg", start=-60, frequency=2).draft(MMR_CVX, 0.5, "mL")
+    result = run(kb, chart.request("patient-view"), today)
+    assert RULE not in fired(result)
