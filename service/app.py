@@ -18,7 +18,7 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from hooks import engine, knowledge
-from service import prefetch, validation
+from service import prefetch, security, validation
 from service.auth import Authenticator, Caller, Unauthorized, build_authenticator, fhir_server_refusal
 from service.config import Settings
 from service.discovery import PREFETCH, SERVICES
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, kb: knowledge.Knowledge | None 
     app.register_error_handler(APIError, lambda e: error_response(e.status, e.message, e.field))
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
-    app.after_request(_common_headers)
+    security.install(app, settings)
     _routes(app)
     return app
 
@@ -77,15 +77,6 @@ def _http_error(error: HTTPException) -> Response:
 def _unexpected_error(error: Exception) -> Response:
     log.exception("unexpected error")
     return error_response(500, "Internal error; it has been logged")
-
-
-def _common_headers(response: Response) -> Response:
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-    response.headers["X-Frame-Options"] = "DENY"
-    return response
 
 
 def _audience() -> str:
