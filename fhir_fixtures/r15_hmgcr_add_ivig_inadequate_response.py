@@ -1,0 +1,89 @@
+"""Fixtures for R15 hmgcr-add-ivig-inadequate-response: month-6 edge, combination length, IVIG window, CK age."""
+
+from datetime import date
+from typing import Any
+
+from fhir_fixtures import fixture
+from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, ROUTE_IV, Chart
+
+RULE = "hmgcr-add-ivig-inadequate-response"
+
+
+def hmgcr_on_two_agents(today: date, ttx: int = -200, mtx_start: int = -170, ck_day: int = -5,
+                        latest_ck: float = 2500, srp: str = "negative", peak_ck: float = 8000) -> Chart:
+    """Anti-HMGCR IMNM: prednisone 60 mg from ``ttx`` tapered to 15 mg, weekly methotrexate from ``mtx_start``."""
+    chart = Chart(today, age=58, sex="male")
+    chart.condition(IMNM_SNOMED, onset=ttx - 30)
+    chart.antibody("anti_hmgcr", "positive", day=ttx - 20)
+    chart.antibody("anti_srp", srp, day=ttx - 20)
+    chart.ck(peak_ck, day=ttx - 3).ck(latest_ck, day=ck_day)
+    chart.weight(75, day=-5).height(172, day=-60)
+    chart.medication(PREDNISONE_20, 60, "mg", start=ttx, end=ttx + 59, status="completed")
+    chart.medication(PREDNISONE_5, 15, "mg", start=ttx + 60)
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=mtx_start, period=1, period_unit="wk", day_of_week=["fri"])
+    return chart
+
+
+@fixture("r15-fires-hmgcr-ck-high-month-7", hook="patient-view", demo=True,
+         story="Anti-HMGCR IMNM 200 days after prednisone start, on methotrexate for 170 days; CK still 2,500 U/L.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires(today: date) -> dict[str, Any]:
+    return hmgcr_on_two_agents(today).request("patient-view")
+
+
+@fixture("r15-fires-at-exactly-180-days", hook="patient-view",
+         story="T_tx exactly 180 days ago and 90 days of methotrexate (both thresholds are >=).", fires={RULE})
+def edge(today: date) -> dict[str, Any]:
+    return hmgcr_on_two_agents(today, ttx=-180, mtx_start=-89).request("patient-view")
+
+
+@fixture("r15-fires-last-ivig-61-days-ago", hook="patient-view",
+         story="One IVIG cycle 61 days ago, outside the 60-day window.", fires={RULE})
+def old_ivig(today: date) -> dict[str, Any]:
+    chart = hmgcr_on_two_agents(today)
+    chart.medication(IVIG_CVX, 1, "g/kg", start=-62, end=-61, status="completed", route=ROUTE_IV)
+    return chart.request("patient-view")
+
+
+@fixture("r15-quiet-179-days", hook="patient-view", story="T_tx 179 days ago: before the month-6 checkpoint.",
+         quiet={RULE})
+def early(today: date) -> dict[str, Any]:
+    return hmgcr_on_two_agents(today, ttx=-179).request("patient-view")
+
+
+@fixture("r15-quiet-combination-89-days", hook="patient-view",
+         story="Methotrexate added only 88 days ago (89 days of combination).", quiet={RULE})
+def short_combo(today: date) -> dict[str, Any]:
+    return hmgcr_on_two_agents(today, mtx_start=-88).request("patient-view")
+
+
+@fixture("r15-quiet-ivig-59-days-ago", hook="patient-view",
+         story="An IVIG cycle 59 days ago: IVIG is already in use.", quiet={RULE})
+def recent_ivig(today: date) -> dict[str, Any]:
+    chart = hmgcr_on_two_agents(today)
+    chart.medication(IVIG_CVX, 1, "g/kg", start=-60, end=-59, status="completed", route=ROUTE_IV)
+    return chart.request("patient-view")
+
+
+@fixture("r15-quiet-ck-31-days-old", hook="patient-view",
+         story="The latest CK is 31 days old: not evaluable (R22 asks for a CK).", quiet={RULE})
+def stale_ck(today: date) -> dict[str, Any]:
+    return hmgcr_on_two_agents(today, ck_day=-31).request("patient-view")
+
+
+@fixture("r15-quiet-ck-responded", hook="patient-view",
+         story="CK fell from 8,000 to 450 U/L (below 3 x ULN, 94% fall): adequate response.", quiet={RULE})
+def responded(today: date) -> dict[str, Any]:
+    return hmgcr_on_two_agents(today, latest_ck=450).request("patient-view")
+
+
+@fixture("r15-quiet-anti-srp-only", hook="patient-view",
+         story="Anti-SRP positive, anti-HMGCR negative: the rituximab row applies instead.", quiet={RULE})
+def srp(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=50)
+    chart.condition(IMNM_SNOMED, onset=-230)
+    chart.antibody("anti_hmgcr", "negative", day=-220).antibody("anti_srp", "positive", day=-220)
+    chart.ck(9000, day=-203).ck(3000, day=-4)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-200)
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-170, period=1, period_unit="wk")
+    return chart.request("patient-view")

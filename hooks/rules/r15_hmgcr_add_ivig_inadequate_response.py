@@ -1,0 +1,221 @@
+"""R15: anti-HMGCR IMNM with an inadequate response around month 6 on GC + a second agent; add IVIG (ENMC)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+
+from hooks import dosing, orders
+from hooks.context import HookContext
+from hooks.definitions import antibodies, ck, cohorts, steroids
+from hooks.definitions import treatment_duration as td
+from hooks.definitions import weight as body
+from hooks.record import PatientRecord
+from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import (
+    ENMC_224,
+    MEYER_2019,
+    OCTAGAM_DM,
+    ONTARIO_IVIG,
+    PINAL_FERNANDEZ_2018,
+    PRODERM,
+    SEED_001,
+    SEED_002,
+    SEED_004,
+)
+from hooks.units import convert
+
+RULE = Rule(
+    id="hmgcr-add-ivig-inadequate-response",
+    number=15,
+    title="Anti-HMGCR IMNM: add IVIG for an inadequate response",
+    hooks=("patient-view",),
+    severities=("warning",),
+    summary="Anti-HMGCR (or dual-positive) IMNM 6 months or more after treatment start, on glucocorticoid plus a "
+            "steroid-sparing agent for 90 days, with no recent IVIG and a CK that has not responded.",
+    sources=(ENMC_224, PINAL_FERNANDEZ_2018, MEYER_2019, SEED_001, SEED_002, SEED_004, PRODERM, OCTAGAM_DM,
+             ONTARIO_IVIG),
+    parameters={
+        "min_days_since_ttx": Param(180, "days", "Days since T_tx before escalation (ENMC 6-month checkpoint); a "
+                                                 "site may set 90 for a severe phenotype."),
+        "min_combination_days": Param(90, "days", "Days on glucocorticoid plus a steroid-sparing agent."),
+        "ivig_window_days": Param(60, "days", "IVIG given this recently means IVIG is already in use."),
+        "ck_max_age_days": Param(30, "days", "The latest CK must be this recent (else R22 asks for a CK)."),
+        "ivig_g_per_kg": Param(2, "g/kg", "IVIG dose per cycle."),
+        "ivig_days_per_cycle": Param(2, "days", "Days each cycle is divided over (2-5; Ontario criteria: 2)."),
+        "ivig_interval_weeks": Param(4, "weeks", "Weeks between IVIG cycles."),
+        "ivig_round_g": Param(5, "g", "The cycle dose is rounded to this many grams."),
+        "obesity_bmi": Param(30, "kg/m2", "At or above this BMI the dose uses the adjusted body weight."),
+    },
+)
+
+DETAIL = """\
+**The response is inadequate around month 6: add IVIG.** {subtype_line} Glucocorticoid treatment started on {ttx}
+({ttx_how}), {days} days ago; glucocorticoid plus a steroid-sparing agent for {combo}. No IVIG in the last
+{ivig_window} days ({ivig_last}). {ck_line}
+
+**Confirm with a strength examination (MMT-8)**: this is a CK surrogate, and CK alone is not enough to escalate.
+First check adherence, statin or red yeast rice exposure, and mimics (hypothyroidism, steroid myopathy).{statin}
+
+**IVIG** (anti-HMGCR myopathy responds particularly well): 2 g/kg per cycle, divided over {cycle_days} consecutive
+days, every {interval} weeks, for 3-6 cycles, then space out. {dose_line} Before each cycle: BMP and CBC; IgA once
+({iga}). Infuse slowly and hydrate (thrombosis and renal risk; see the IVIG order checks, R27). Reassess after 3
+cycles; if still refractory, see R17. IVIG monotherapy is a specialist option only.{dual}"""
+
+
+def _latest_bmi(record: PatientRecord, max_age_days: float) -> tuple[float, str] | None:
+    observation = record.latest("bmi")
+    if observation is None or observation.quantity is None or observation.when is None:
+        return None
+    if (record.today - observation.when).days > max_age_days:
+        return None
+    value = convert(observation.quantity.value, observation.quantity.unit or "kg/m2", "kg/m2")
+    return (value, observation.when.isoformat()) if value is not None else None
+
+
+def ivig_dosing_weight(record: PatientRecord, context: HookContext, obesity_bmi: float
+                       ) -> tuple[float | None, str]:
+    """The weight to dose IVIG from (adjusted body weight when BMI >= 30), or None and why not."""
+    weight = body.dosing_weight(record, context)
+    if weight is None:
+        latest = body.latest_weight(record)
+        stale = f" (latest {latest.describe('kg')}, too old)" if latest else " on file"
+        return None, f"no current body weight{stale}"
+    height = body.dosing_height(record, context)
+    if height is not None:
+        bmi = weight.value / (height.value / 100) ** 2
+        if bmi >= obesity_bmi:
+            sex = record.patient.sex if record.patient else None
+            adjusted = round(dosing.adjusted_body_weight(weight.value, height.value, sex), 1)
+            return adjusted, (f"adjusted body weight {adjusted:g} kg (actual {weight.describe('kg')}, height "
+                              f"{height.value:g} cm, BMI {bmi:.1f})")
+        return weight.value, f"actual weight {weight.describe('kg')} (BMI {bmi:.1f})"
+    bmi_on_file = _latest_bmi(record, context.definition("weight_max_age_days"))
+    if bmi_on_file is not None and bmi_on_file[0] < obesity_bmi:
+        return weight.value, f"actual weight {weight.describe('kg')} (BMI {bmi_on_file[0]:g} on {bmi_on_file[1]})"
+    if bmi_on_file is not None:
+        return None, (f"BMI {bmi_on_file[0]:g} on {bmi_on_file[1]} needs the adjusted body weight, and there is "
+                      "no current height")
+    return None, "no current height, so obesity (BMI >= 30, adjusted body weight) cannot be checked"
+
+
+def ivig_cycle_order(context: HookContext, per_day_g: float, total_g: float, days: int, interval_weeks: int,
+                     basis: str) -> dict[str, Any]:
+    """IVIG as a cyclic MedicationRequest (contract section 4): the dose per day, ``duration`` = days per cycle,
+    ``period`` = the cycle interval, and ``maxDosePerPeriod`` = the whole cycle."""
+    text = (f"Immune globulin IV {per_day_g:g} g once daily on {days} consecutive days (total {total_g:g} g per "
+            f"cycle = 2 g/kg, {basis}), every {interval_weeks} weeks; 3 cycles, then reassess (up to 6)")
+    resource = orders.medication_request(
+        context.patient_id, orders.concept(context.valuesets, "ivig", "immune globulin, intravenous"), per_day_g,
+        "g", text=text, route="iv", frequency=1, period=interval_weeks, period_unit="wk",
+        duration_days=interval_weeks * 7 * 3,
+        note="Infuse slowly with hydration; BMP before and 3-5 days after each cycle; CBC for haemolysis.")
+    dosage = resource["dosageInstruction"][0]
+    dosage["timing"]["repeat"].update(duration=days, durationUnit="d")
+    dosage["maxDosePerPeriod"] = {
+        "numerator": {"value": total_g, "unit": "g", "system": orders.UCUM, "code": "g"},
+        "denominator": {"value": interval_weeks, "unit": "wk", "system": orders.UCUM, "code": "wk"}}
+    return MedicationRequest.model_validate(resource).model_dump(mode="json", exclude_none=True)
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    params = context.params(RULE)
+    subtype = antibodies.subtype(record)
+    facts: dict[str, Any] = {"imnm": cohorts.is_imnm(record, context), "subtype": subtype}
+    if not facts["imnm"]:
+        return Quiet("not IMNM", facts)
+    if subtype not in ("HMGCR", "DUAL"):
+        return Quiet(f"subtype {subtype}, not anti-HMGCR or dual-positive", facts)
+    start = steroids.treatment_start(record, context)
+    if start is None:
+        unreadable = steroids.history(record, context).unreadable
+        if unreadable:
+            return NotEvaluable("T_tx unknown: the dose of " + ", ".join(o.label for o in unreadable)
+                                + " could not be read", facts)
+        return Quiet("no glucocorticoid course at the T_tx threshold (T_tx not reached)", facts)
+    t_tx, how = start
+    days = (record.today - t_tx).days
+    facts.update(t_tx=t_tx, t_tx_found_by=how, days_since_ttx=days)
+    if days < params["min_days_since_ttx"]:
+        return Quiet(f"T_tx {days} days ago (< {params['min_days_since_ttx']:g})", facts)
+    combo = td.combination(record, context)
+    facts["gc_plus_steroid_sparing"] = combo.describe()
+    if combo.days < params["min_combination_days"]:
+        return Quiet(f"glucocorticoid plus a steroid-sparing agent for {combo.days} days "
+                     f"(< {params['min_combination_days']:g})", facts)
+    last_ivig = td.last_ivig(record)
+    facts["last_ivig"] = last_ivig
+    if td.given_within(record, last_ivig, int(params["ivig_window_days"])):
+        return Quiet(f"IVIG given within the last {params['ivig_window_days']:g} days", facts)
+    points = ck.series(record, context)
+    latest = ck.latest(points)
+    facts["latest_ck"] = str(latest) if latest else None
+    if latest is None:
+        return NotEvaluable("no CK on file (R22 asks for one)", facts)
+    if (record.today - latest.day).days > params["ck_max_age_days"]:
+        return NotEvaluable(f"latest CK is from {latest.day.isoformat()}, more than "
+                            f"{params['ck_max_age_days']:g} days ago (R22 asks for a CK)", facts)
+    inadequate, why = ck.inadequate_response(points, t_tx)
+    peak = ck.peak(points, t_tx)
+    facts.update(peak_ck=str(peak) if peak else None, inadequate_response=inadequate, response=why)
+    if not inadequate:
+        return Quiet(f"adequate CK response: {why}", facts)
+
+    dosing_kg, basis = ivig_dosing_weight(record, context, params["obesity_bmi"])
+    cycle_days = int(params["ivig_days_per_cycle"])
+    interval = int(params["ivig_interval_weeks"])
+    iga = record.latest("igA")
+    facts.update(ivig_dosing_weight=basis, iga=f"{iga.code.label} on {iga.when}" if iga else None)
+    patient = context.patient_id
+    labs = [Action("create", "Basic metabolic panel before each cycle", resource=orders.service_request(
+                patient, orders.text_concept("Basic metabolic panel (before and 3-5 days after each IVIG cycle)"))),
+            Action("create", "CBC before each cycle", resource=orders.service_request(
+                patient, orders.text_concept("Complete blood count (haemolysis check with IVIG)")))]
+    if iga is None:
+        labs.append(Action("create", "Serum IgA (once, before the first IVIG)", resource=orders.service_request(
+            patient, orders.lab_concept(context.valuesets, "igA", "2458-8", "Serum IgA before the first IVIG"))))
+    if dosing_kg is not None:
+        total = max(dosing.round_to(params["ivig_g_per_kg"] * dosing_kg, params["ivig_round_g"]),
+                    params["ivig_round_g"])
+        per_day = round(total / cycle_days, 2)
+        facts.update(ivig_cycle_g=total, ivig_daily_g=per_day)
+        dose_line = (f"For this patient: **{total:g} g per cycle** ({params['ivig_g_per_kg']:g} g/kg x "
+                     f"{dosing_kg:g} kg, {basis}; rounded to {params['ivig_round_g']:g} g), given as "
+                     f"**{per_day:g} g a day for {cycle_days} days**.")
+        order = ivig_cycle_order(context, per_day, total, cycle_days, interval, basis)
+        main = Suggestion(f"IVIG {per_day:g} g/day x {cycle_days} days every {interval} weeks (2 g/kg per cycle)",
+                          [Action("create", f"IVIG {total:g} g per cycle over {cycle_days} days", resource=order),
+                           *labs], is_recommended=True)
+    else:
+        facts.update(ivig_cycle_g=None, ivig_daily_g=None)
+        dose_line = (f"**The dose could not be computed: {basis}.** Record a current weight and height; the dose is "
+                     f"{params['ivig_g_per_kg']:g} g/kg per cycle (adjusted body weight if BMI >= "
+                     f"{params['obesity_bmi']:g}).")
+        measure = orders.service_request(patient, orders.text_concept(
+            "Measure body weight and height today (IVIG is dosed per kg)"))
+        main = Suggestion("Record weight and height, then dose IVIG at 2 g/kg per cycle",
+                          [Action("create", "Measure weight and height", resource=measure), *labs],
+                          is_recommended=True)
+    mmt8 = orders.service_request(patient, orders.text_concept("MMT-8 manual muscle strength examination"))
+    statins = record.medications_in("statin", "red_yeast_rice", current_only=True)
+    facts["statin_active"] = ", ".join(o.label for o in statins) or None
+    statin_line = (f" **A statin or red yeast rice is active ({facts['statin_active']}): stop it first (R14).**"
+                   if statins else "")
+    dual = ("\n\nAnti-SRP is also positive: whether to add IVIG or rituximab first is not settled; the rituximab "
+            "card (R16) may also show." if subtype == "DUAL" else "")
+    return Fired(
+        severity="warning",
+        summary=f"Anti-HMGCR IMNM, inadequate response {days} days after start (CK {latest.value:,.0f} U/L): "
+                "consider adding IVIG",
+        detail=DETAIL.format(
+            subtype_line="Anti-HMGCR and anti-SRP positive." if subtype == "DUAL" else "Anti-HMGCR positive.",
+            ttx=t_tx.isoformat(), ttx_how=how, days=days, combo=combo.describe(),
+            ivig_window=f"{params['ivig_window_days']:g}",
+            ivig_last=f"last IVIG {last_ivig.isoformat()}" if last_ivig else "none on file",
+            ck_line=f"CK has not responded: {why}.", statin=statin_line, cycle_days=cycle_days, interval=interval,
+            dose_line=dose_line, iga=f"on file: {iga.when}" if iga else "not yet measured", dual=dual),
+        facts=facts,
+        suggestions=[main, Suggestion("Confirm with an MMT-8 strength examination",
+                                      [Action("create", "MMT-8 examination", resource=mmt8)])],
+    )

@@ -1,0 +1,130 @@
+"""R15 hmgcr-add-ivig-inadequate-response: the computed IVIG dose, its weight basis, and the gates."""
+
+from __future__ import annotations
+
+from fhir_fixtures.builders import IVIG_CVX, LOINC, ROUTE_IV, Chart
+from fhir_fixtures.r15_hmgcr_add_ivig_inadequate_response import hmgcr_on_two_agents
+from tests.conftest import fired, run
+
+RULE = "hmgcr-add-ivig-inadequate-response"
+BMI = (LOINC, "39156-5", "Body mass index (BMI) [Ratio]")
+IGA = (LOINC, "2458-8", "Immunoglobulin A")
+
+
+def _explain(result):
+    return next(e for e in result.explanation if e["rule"] == RULE)
+
+
+def _with_weight(today, kg, cm=None, weight_day=-5, **kwargs) -> Chart:
+    chart = hmgcr_on_two_agents(today, **kwargs)
+    chart.resources["observations"] = [o for o in chart.resources["observations"]
+                                       if o["code"]["coding"][0]["code"] not in ("29463-7", "8302-2")]
+    if kg is not None:
+        chart.weight(kg, day=weight_day)
+    if cm is not None:
+        chart.height(cm, day=-60)
+    return chart
+
+
+def _ivig_order(card):
+    actions = card["suggestions"][0]["actions"]
+    return next((a["resource"] for a in actions if a["resource"]["resourceType"] == "MedicationRequest"), None)
+
+
+def test_dose_on_actual_weight_as_a_cyclic_order(kb, today):
+    result = run(kb, _with_weight(today, 75, 172).request("patient-view"), today)
+    card = fired(result)[RULE]
+    order = _ivig_order(card)
+    dosage = order["dosageInstruction"][0]
+    assert order["medicationCodeableConcept"]["coding"][0] == {
+        "system": "http://hl7.org/fhir/sid/cvx", "code": "87", "display": "immune globulin, intravenous"}
+    assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == 75
+    assert dosage["doseAndRate"][0]["doseQuantity"]["code"] == "g"
+    repeat = dosage["timing"]["repeat"]
+    assert (repeat["period"], repeat["periodUnit"], repeat["duration"], repeat["durationUnit"]) == (4, "wk", 2, "d")
+    assert repeat["boundsDuration"]["value"] == 84  # 3 cycles, then reassess
+    assert dosage["maxDosePerPeriod"]["numerator"]["value"] == 150
+    assert dosage["route"]["coding"][0]["code"] == "47625008"
+    assert "150 g per cycle" in card["detail"] and "75 g a day for 2 days" in card["detail"]
+    assert "Confirm with a strength examination (MMT-8)" in card["detail"]
+    facts = _explain(result)["facts"]
+    assert facts["ivig_cycle_g"] == 150 and facts["ivig_daily_g"] == 75
+    assert "BMI 25.4" in facts["ivig_dosing_weight"]
+
+
+def test_obesity_uses_adjusted_body_weight(kb, today):
+    # male 170 cm: IBW 65.9 kg; ABW = 65.9 + 0.4 x (120 - 65.9) = 87.6 kg -> 175.2 g -> 175 g
+    card = fired(run(kb, _with_weight(today, 120, 170).request("patient-view"), today))[RULE]
+    dosage = _ivig_order(card)["dosageInstruction"][0]
+    assert dosage["maxDosePerPeriod"]["numerator"]["value"] == 175
+    assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == 87.5
+    assert "adjusted body weight 87.6 kg" in card["detail"]
+
+
+def test_no_current_weight_gives_no_dose(kb, today):
+    result = run(kb, _with_weight(today, 75, 172, weight_day=-31).request("patient-view"), today)
+    card = fired(result)[RULE]
+    assert _ivig_order(card) is None
+    assert "could not be computed" in card["detail"] and "too old" in card["detail"]
+    assert "2 g/kg" in card["detail"]
+    assert _explain(result)["facts"]["ivig_cycle_g"] is None
+
+
+def test_weight_30_days_old_is_still_current(kb, today):
+    card = fired(run(kb, _with_weight(today, 75, 172, weight_day=-30).request("patient-view"), today))[RULE]
+    assert _ivig_order(card) is not None
+
+
+def test_no_height_and_no_bmi_gives_no_dose(kb, today):
+    card = fired(run(kb, _with_weight(today, 75).request("patient-view"), today))[RULE]
+    assert _ivig_order(card) is None and "no current height" in card["detail"]
+
+
+def test_recent_bmi_under_30_allows_actual_weight_without_height(kb, today):
+    chart = _with_weight(today, 80).lab(BMI, 27, "kg/m2", day=-3)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert _ivig_order(card)["dosageInstruction"][0]["maxDosePerPeriod"]["numerator"]["value"] == 160
+
+
+def test_iga_is_asked_for_once(kb, today):
+    card = fired(run(kb, hmgcr_on_two_agents(today).request("patient-view"), today))[RULE]
+    codes = [a["resource"]["code"].get("coding", [{}])[0].get("code") for a in card["suggestions"][0]["actions"]
+             if a["resource"]["resourceType"] == "ServiceRequest"]
+    assert "2458-8" in codes
+    chart = hmgcr_on_two_agents(today).lab(IGA, 2.1, "g/L", day=-300)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert all("2458-8" not in str(a["resource"]) for a in card["suggestions"][0]["actions"])
+
+
+def test_stale_ck_is_not_evaluable_and_names_r22(kb, today):
+    result = run(kb, hmgcr_on_two_agents(today, ck_day=-31).request("patient-view"), today)
+    entry = _explain(result)
+    assert entry["status"] == "not-evaluable" and "R22" in entry["reason"]
+
+
+def test_ck_30_days_old_is_used(kb, today):
+    assert RULE in fired(run(kb, hmgcr_on_two_agents(today, ck_day=-30).request("patient-view"), today))
+
+
+def test_less_than_half_fall_from_peak_is_inadequate(kb, today):
+    chart = hmgcr_on_two_agents(today, latest_ck=550, peak_ck=1000)  # below 3 x ULN, but only a 45% fall
+    result = run(kb, chart.request("patient-view"), today)
+    assert RULE in fired(result)
+    assert "fallen only 45%" in _explain(result)["facts"]["response"]
+
+
+def test_exactly_half_fall_is_adequate(kb, today):
+    chart = hmgcr_on_two_agents(today, latest_ck=500, peak_ck=1000)
+    assert RULE not in fired(run(kb, chart.request("patient-view"), today))
+
+
+def test_active_ivig_order_keeps_it_quiet(kb, today):
+    chart = hmgcr_on_two_agents(today)
+    chart.medication(IVIG_CVX, 2, "g/kg", start=-100, period=4, period_unit="wk", route=ROUTE_IV)
+    result = run(kb, chart.request("patient-view"), today)
+    assert RULE not in fired(result) and "IVIG given within" in _explain(result)["reason"]
+
+
+def test_dual_positive_fires_with_a_note(kb, today):
+    card = fired(run(kb, hmgcr_on_two_agents(today, srp="positive").request("patient-view"), today))[RULE]
+    assert "Anti-SRP is also positive" in card["detail"] and len(card["summary"]) < 140
