@@ -1,0 +1,70 @@
+"""Fixtures for R25 giop-bone-protection: long-term exposure, IIM high dose, protection complete, age and dose edges."""
+
+from datetime import date
+from typing import Any
+
+from fhir_fixtures import fixture
+from fhir_fixtures.builders import IMNM_SNOMED, PREDNISONE_5, PREDNISONE_20, RXNORM, Chart
+
+RULE = "giop-bone-protection"
+CALCIUM = (RXNORM, "1897", "Calcium Carbonate")
+VITAMIN_D3 = (RXNORM, "2418", "Cholecalciferol")
+ALENDRONATE = (RXNORM, "46041", "Alendronate")
+CPT_DXA_AXIAL = ("http://www.ama-assn.org/go/cpt", "77080", "DXA bone density study, axial skeleton")
+
+
+@fixture("r25-fires-prednisone-5-mg-for-4-months", hook="patient-view",
+         story="Prednisone 5 mg/day for 120 days; no calcium/vitamin D and no DXA on file.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_long_term(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=63)
+    chart.medication(PREDNISONE_5, 5, "mg", start=-119)
+    return chart.request("patient-view")
+
+
+@fixture("r25-fires-imnm-high-dose-early", hook="patient-view",
+         story="IMNM started on prednisone 60 mg/day 3 weeks ago, with calcium and vitamin D, a DXA 2 years "
+               "before treatment (predates the course) and a fragility fracture: DXA and a drug are missing.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_iim(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=58)
+    chart.condition(IMNM_SNOMED, onset=-30)
+    chart.condition("Fragility fracture of wrist", onset=-400)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-21)
+    chart.medication(CALCIUM, 500, "mg", start=-21, frequency=2)
+    chart.medication(VITAMIN_D3, 1000, "[iU]", start=-21)
+    chart.procedure(CPT_DXA_AXIAL, day=-700)
+    return chart.request("patient-view")
+
+
+@fixture("r25-quiet-protection-complete", hook="patient-view",
+         story="Prednisone 10 mg/day for 6 months with calcium, vitamin D, a DXA 10 months ago and alendronate "
+               "for osteoporosis: nothing missing.", quiet={RULE})
+def quiet_complete(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=70)
+    chart.condition("Osteoporosis", onset=-300)
+    chart.medication(PREDNISONE_20, 10, "mg", start=-180)
+    chart.medication(CALCIUM, 500, "mg", start=-170, frequency=2)
+    chart.medication(VITAMIN_D3, 1000, "[iU]", start=-170)
+    chart.medication(ALENDRONATE, 70, "mg", start=-290, period=1, period_unit="wk")
+    chart.procedure(CPT_DXA_AXIAL, day=-300)
+    return chart.request("patient-view")
+
+
+@fixture("r25-quiet-89-days", hook="patient-view",
+         story="Prednisone 5 mg/day for 89 days (threshold 90) in a patient without myositis.", quiet={RULE})
+def quiet_short(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=63)
+    chart.medication(PREDNISONE_5, 5, "mg", start=-88)
+    return chart.request("patient-view")
+
+
+@fixture("r25-quiet-age-17", hook="patient-view",
+         story="17-year-old with juvenile myositis on prednisolone-equivalent 30 mg/day for 4 months: adult-only rule.",
+         quiet={RULE})
+def quiet_child(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=17)
+    chart.condition(IMNM_SNOMED, onset=-150)
+    chart.weight(55, day=-3)
+    chart.medication(PREDNISONE_20, 30, "mg", start=-120)
+    return chart.request("patient-view")

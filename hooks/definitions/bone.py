@@ -1,0 +1,151 @@
+"""Bone protection for long-term glucocorticoids (section 4.2): calcium/vitamin D, a recent DXA, an
+osteoporosis drug, and what the chart says about fracture risk (osteoporosis, fragility fracture, FRAX).
+
+Read by R25 (giop-bone-protection). Kept apart from the rule so that other rules (and the explanation output)
+see the same answer to "is this patient's bone protection in place, and what is missing".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from hooks.context import HookContext
+from hooks.definitions.cohorts import last_given
+from hooks.record import Condition, MedicationOrder, Observation, PatientRecord
+from hooks.units import convert
+
+CALCIUM_VITAMIN_D = ("calcium", "vitamin_d")
+DXA_WINDOW_DAYS = 730  # "DXA within 24 months"
+# A yearly zoledronic acid infusion or a 6-monthly denosumab injection is "on treatment" between doses.
+OSTEOPOROSIS_DRUG_WINDOW_DAYS = 365
+OSTEOPOROSIS_T_SCORE = -2.5  # densitometric osteoporosis (WHO)
+# ACR 2022 GIOP, adults >= 40 y: moderate risk = GC-adjusted FRAX major osteoporotic fracture 10-19% or hip
+# fracture > 1% and < 3%; high risk = major >= 20% or hip >= 3%.
+FRAX_MAJOR_MODERATE = 10.0
+FRAX_HIP_MODERATE = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Dated:
+    """Something found in the chart: what it is and when (for the card and the facts)."""
+
+    label: str
+    day: date | None
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.day.isoformat() if self.day else 'undated'})"
+
+
+@dataclass(slots=True)
+class BoneProtection:
+    """What bone protection is present, what is missing, and the fracture-risk findings behind the drug need."""
+
+    calcium_vitamin_d: list[MedicationOrder] = field(default_factory=list)
+    dxa: Dated | None = None  # the most recent DXA that counts
+    last_dxa_any: Dated | None = None  # the most recent DXA on file, however old
+    osteoporosis_drugs: list[MedicationOrder] = field(default_factory=list)
+    risk_findings: list[str] = field(default_factory=list)  # osteoporosis, fragility fracture, T-score, FRAX
+    frax_unreadable: list[str] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[str]:
+        """The parts of bone protection that are absent: 'calcium/vitamin D', 'DXA', 'osteoporosis drug'."""
+        out = []
+        if not self.calcium_vitamin_d:
+            out.append("calcium/vitamin D")
+        if self.dxa is None:
+            out.append("DXA")
+        if self.risk_findings and not self.osteoporosis_drugs:
+            out.append("osteoporosis drug")
+        return out
+
+    @property
+    def present(self) -> list[str]:
+        out = [f"{o.label} (active)" for o in self.calcium_vitamin_d]
+        if self.dxa is not None:
+            out.append(f"DXA {self.dxa}")
+        out += [o.label for o in self.osteoporosis_drugs]
+        return out
+
+
+def _procedure_dxa(record: PatientRecord) -> list[Dated]:
+    return [Dated(p.code.label, p.when) for p in record.procedures_in("dxa")]
+
+
+def _observation_dxa(record: PatientRecord) -> list[Dated]:
+    return [Dated(o.code.label, o.when) for o in record.observations_in("dxa", "dxa_tscore")]
+
+
+def dxa_studies(record: PatientRecord) -> list[Dated]:
+    """Every dated DXA on file (a Procedure or a DXA result Observation), oldest first."""
+    found = [d for d in _procedure_dxa(record) + _observation_dxa(record) if d.day is not None]
+    return sorted(found, key=lambda d: d.day or date.min)
+
+
+def osteoporosis_drugs(record: PatientRecord, window_days: int = OSTEOPOROSIS_DRUG_WINDOW_DAYS
+                       ) -> list[MedicationOrder]:
+    """Osteoporosis drugs active now, or given within ``window_days`` (long-interval infusions/injections)."""
+    since = record.today - timedelta(days=window_days)
+    return [m for m in record.medications_in("osteoporosis_drug")
+            if (last := last_given(m, record.today)) is not None and last >= since]
+
+
+def _condition_text(condition: Condition) -> str:
+    day = condition.start.isoformat() if condition.start else "undated"
+    return f"{condition.code.label} (since {day})"
+
+
+def _percent(observation: Observation) -> float | None:
+    quantity = observation.quantity
+    if quantity is None:
+        return None
+    return convert(quantity.value, quantity.unit or "%", "%")
+
+
+def fracture_risk(record: PatientRecord) -> tuple[list[str], list[str]]:
+    """Findings that call for an osteoporosis drug (ACR 2022: moderate risk or above), and FRAX results that
+    could not be read. Osteoporosis or a fragility fracture on the problem list, a DXA T-score <= -2.5, or a
+    FRAX (latest, per kind) at or above the moderate-risk cut-offs."""
+    findings = [_condition_text(c) for c in record.conditions_in("osteoporosis", "fragility_fracture")]
+    for observation in record.observations_in("dxa_tscore"):
+        if observation.quantity is not None and observation.quantity.value <= OSTEOPOROSIS_T_SCORE:
+            day = observation.when.isoformat() if observation.when else "undated"
+            findings.append(f"{observation.code.label} {observation.quantity.value:g} ({day})")
+    unreadable = []
+    hip = record.latest("frax_hip")
+    major = next((o for o in reversed(record.observations_in("frax"))
+                  if o.when is not None and not o.in_group("frax_hip")), None)
+    for observation, cut_off, kind in ((major, FRAX_MAJOR_MODERATE, "major osteoporotic fracture"),
+                                       (hip, FRAX_HIP_MODERATE, "hip fracture")):
+        if observation is None:
+            continue
+        value = _percent(observation)
+        day = observation.when.isoformat() if observation.when else "undated"
+        if value is None:
+            unreadable.append(f"{observation.code.label} ({day}): no value in %")
+        elif (value >= cut_off if kind.startswith("major") else value > cut_off):
+            findings.append(f"FRAX 10-year {kind} risk {value:g}% ({day}), moderate or higher")
+    return findings, unreadable
+
+
+def bone_protection(record: PatientRecord, context: HookContext, *, dxa_window_days: int = DXA_WINDOW_DAYS,
+                    dxa_not_before: date | None = None,
+                    drug_window_days: int = OSTEOPOROSIS_DRUG_WINDOW_DAYS) -> BoneProtection:
+    """Calcium/vitamin D active now; a DXA within ``dxa_window_days`` (and, when ``dxa_not_before`` is given,
+    not older than that day, e.g. 6 months before T_tx so that the scan reflects this steroid course); an
+    osteoporosis drug; and the fracture-risk findings that make a drug necessary."""
+    since = record.today - timedelta(days=dxa_window_days)
+    if dxa_not_before is not None:
+        since = max(since, dxa_not_before)
+    studies = dxa_studies(record)
+    counting = [d for d in studies if d.day is not None and d.day >= since]
+    findings, unreadable = fracture_risk(record)
+    return BoneProtection(
+        calcium_vitamin_d=record.medications_in(*CALCIUM_VITAMIN_D, current_only=True),
+        dxa=counting[-1] if counting else None,
+        last_dxa_any=studies[-1] if studies else None,
+        osteoporosis_drugs=osteoporosis_drugs(record, drug_window_days),
+        risk_findings=findings,
+        frax_unreadable=unreadable,
+    )

@@ -1,0 +1,171 @@
+"""R25: bone protection (calcium/vitamin D, DXA, an osteoporosis drug when the risk calls for one) for adults on
+long-term glucocorticoids (ACR 2022 GIOP)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.definitions import bone, cohorts, steroids
+from hooks.record import PatientRecord
+from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import ACR_2022_GIOP, SEED_000, SEED_003
+
+CPT = "http://www.ama-assn.org/go/cpt"
+
+RULE = Rule(
+    id="giop-bone-protection",
+    number=25,
+    title="Bone protection on long-term glucocorticoids",
+    hooks=("patient-view",),
+    severities=("warning",),
+    summary="Adult on PEQ >= 2.5 mg/day for >= 90 days (or IIM/IMNM on >= 20 mg/day now) missing calcium/vitamin D, "
+            "a DXA within 24 months, or an osteoporosis drug despite osteoporosis, fragility fracture or "
+            "moderate+ FRAX.",
+    sources=(ACR_2022_GIOP, SEED_000, SEED_003),
+    parameters={
+        "long_term_peq_mg": Param(2.5, "mg/day", "PEQ at or above which long-term use counts (ACR 2022 GIOP)."),
+        "long_term_days": Param(90, "days", "Consecutive days at or above long_term_peq_mg, ending today."),
+        "iim_high_dose_peq_mg": Param(20, "mg/day", "IIM/IMNM on at least this PEQ today: a long course is expected."),
+        "dxa_window_days": Param(730, "days", "A DXA this recent counts (24 months)."),
+        "dxa_before_ttx_days": Param(180, "days", "A DXA more than this long before T_tx predates the course."),
+        "adult_age_years": Param(18, "years", "The rule applies from this age (DXA/FRAX are adult tools)."),
+        "frax_min_age_years": Param(40, "years", "FRAX is advised from this age."),
+    },
+)
+
+DETAIL = """\
+**Complete bone protection for long-term glucocorticoids.** {exposure}.
+
+Missing: **{missing}**.{found}{present}
+
+- **Calcium and vitamin D for everyone** on long-term glucocorticoids: total calcium intake 1,000-1,200 mg/day
+  (diet plus supplement) and vitamin D 800-1,000 IU/day; check 25-OH vitamin D.
+- **Fracture-risk assessment as soon as possible:** DXA of hip and spine with vertebral fracture assessment
+  (or spine X-ray){frax}.
+- **Osteoporosis drug for moderate, high or very-high fracture risk**, not only for densitometric
+  osteoporosis: oral bisphosphonate first (alendronate 70 mg weekly); alternatives zoledronic acid 5 mg IV
+  yearly or denosumab 60 mg SC every 6 months; teriparatide 20 µg SC daily for very high risk.
+{unreadable}"""
+
+
+def _exposure(record: PatientRecord, context: HookContext, params: dict[str, float]
+              ) -> tuple[str | None, dict[str, Any]]:
+    history = steroids.history(record, context)
+    today = record.today
+    low, days = float(params["long_term_peq_mg"]), int(params["long_term_days"])
+    run = history.days_at_or_above(low, today)
+    peq_today = history.peq_on(today)
+    iim = cohorts.is_iim(record, context)
+    facts: dict[str, Any] = {"peq_today_mg": round(peq_today, 1), f"days_at_or_above_{low:g}_mg": run,
+                             "iim_or_imnm": iim}
+    if run >= days:
+        since = today - timedelta(days=run - 1)
+        return (f"Prednisone-equivalent {peq_today:g} mg/day today, at or above {low:g} mg/day for {run} "
+                f"consecutive days (since {since.isoformat()})"), facts
+    if iim and peq_today >= params["iim_high_dose_peq_mg"]:
+        return (f"Inflammatory myopathy on prednisone-equivalent {peq_today:g} mg/day today: a long course is "
+                "expected"), facts
+    return None, facts
+
+
+def _suggestions(context: HookContext, missing: list[str]) -> list[Suggestion]:
+    sets, pid = context.valuesets, context.patient_id
+    out = []
+    if "calcium/vitamin D" in missing:
+        calcium = orders.medication_request(
+            pid, orders.concept(sets, "calcium", "Calcium Carbonate"), 500, "mg", frequency=2,
+            text="Calcium carbonate, 500 mg elemental calcium, by mouth twice daily with food "
+                 "(total intake 1,000-1,200 mg/day with diet)")
+        vitamin_d = orders.medication_request(
+            pid, orders.concept(sets, "vitamin_d", "Cholecalciferol"), 1000, "[iU]",
+            text="Cholecalciferol (vitamin D3) 1,000 IU by mouth once daily")
+        level = orders.service_request(pid, orders.text_concept("25-hydroxyvitamin D, serum"))
+        out.append(Suggestion("Calcium 500 mg elemental BID, vitamin D3 1,000 IU daily, 25-OH vitamin D", [
+            Action("create", "Calcium carbonate 500 mg elemental PO BID with food", resource=calcium),
+            Action("create", "Cholecalciferol 1,000 IU PO daily", resource=vitamin_d),
+            Action("create", "25-OH vitamin D level", resource=level)], is_recommended=True))
+    if "DXA" in missing:
+        dxa = orders.service_request(
+            pid, orders.procedure_concept(sets, "dxa", "77085", system=CPT,
+                                          text="DXA hip and spine with vertebral fracture assessment (VFA)"),
+            note="Glucocorticoid-induced osteoporosis risk assessment; add GC-adjusted FRAX if age >= 40.")
+        out.append(Suggestion("DXA hip/spine with vertebral fracture assessment",
+                              [Action("create", "DXA hip/spine + VFA", resource=dxa)], is_recommended=True))
+    if "osteoporosis drug" in missing:
+        alendronate = orders.medication_request(
+            pid, orders.concept(sets, "osteoporosis_drug", "Alendronate"), 70, "mg", period=1, period_unit="wk",
+            text="Alendronate 70 mg by mouth once weekly, fasting, with a full glass of water; stay upright "
+                 "30 minutes", note="Check calcium, 25-OH vitamin D and eGFR first (avoid if eGFR < 35).")
+        out.append(Suggestion("Alendronate 70 mg PO weekly",
+                              [Action("create", "Alendronate 70 mg PO weekly", resource=alendronate)],
+                              is_recommended=True))
+    return out
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    params = dict(context.params(RULE))
+    age = record.age_years
+    facts: dict[str, Any] = {"age_years": age}
+    if age is None:
+        return NotEvaluable("patient birth date (the rule is for adults only)", facts)
+    if age < params["adult_age_years"]:
+        return Quiet(f"age {age} < {params['adult_age_years']:g}: adult-only rule (DXA/FRAX do not apply)", facts)
+    exposure, exposure_facts = _exposure(record, context, params)
+    facts.update(exposure_facts)
+    history = steroids.history(record, context)
+    window_start = record.today - timedelta(days=int(params["long_term_days"]) - 1)
+    unreadable = [o.label for o in history.unreadable
+                  if o.current or ((span := steroids.course_days(o, record.today)) and span[1] >= window_start)]
+    facts["unreadable_glucocorticoid_courses"] = ", ".join(unreadable) or None
+    if exposure is None:
+        if unreadable:
+            facts["note"] = "a glucocorticoid course whose dose could not be read could change the answer"
+            return NotEvaluable(f"readable dose of {', '.join(unreadable)}", facts)
+        return Quiet("no long-term glucocorticoid exposure (and not IIM on >= 20 mg/day now)", facts)
+
+    ttx = steroids.treatment_start(record, context)
+    not_before = ttx[0] - timedelta(days=int(params["dxa_before_ttx_days"])) if ttx else None
+    protection = bone.bone_protection(record, context, dxa_window_days=int(params["dxa_window_days"]),
+                                      dxa_not_before=not_before)
+    missing = protection.missing
+    facts.update({
+        "t_tx": ttx[0] if ttx else None,
+        "dxa_counts_from": max(filter(None, (record.today - timedelta(days=int(params["dxa_window_days"])),
+                                             not_before))),
+        "calcium_vitamin_d": ", ".join(o.label for o in protection.calcium_vitamin_d) or None,
+        "dxa": str(protection.dxa) if protection.dxa else None,
+        "last_dxa_any": str(protection.last_dxa_any) if protection.last_dxa_any else None,
+        "osteoporosis_drugs": ", ".join(o.label for o in protection.osteoporosis_drugs) or None,
+        "fracture_risk_findings": "; ".join(protection.risk_findings) or None,
+        "frax_unreadable": "; ".join(protection.frax_unreadable) or None,
+        "missing": ", ".join(missing) or None,
+    })
+    if not missing:
+        return Quiet("bone protection in place: " + "; ".join(protection.present), facts)
+
+    found = ""
+    if protection.risk_findings:
+        found = "\nFracture risk on file: " + "; ".join(protection.risk_findings) + "."
+    if "DXA" in missing and protection.last_dxa_any is not None:
+        found += (f"\nLast DXA on file: {protection.last_dxa_any}, older than 24 months or from before this "
+                  "glucocorticoid course.")
+    present = ("\nIn place: " + "; ".join(protection.present) + ".") if protection.present else ""
+    frax = (", plus GC-adjusted FRAX (it underestimates risk at >= 30 mg/day)"
+            if age >= params["frax_min_age_years"] else "; FRAX does not apply under 40 (use BMD Z-score)")
+    notes = []
+    if unreadable:
+        notes.append(f"The dose of {', '.join(unreadable)} could not be read and was not counted.")
+    if protection.frax_unreadable:
+        notes.append("FRAX result not read: " + "; ".join(protection.frax_unreadable) + ".")
+    detail = DETAIL.format(exposure=exposure, missing=", ".join(missing), found=found, present=present,
+                           frax=frax, unreadable=("\n" + " ".join(notes) + "\n") if notes else "")
+    return Fired(
+        severity="warning",
+        summary=f"Bone protection incomplete on long-term steroids: no {', no '.join(missing)}",
+        detail=detail,
+        facts=facts,
+        suggestions=_suggestions(context, missing),
+    )

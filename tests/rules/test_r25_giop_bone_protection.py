@@ -1,0 +1,118 @@
+"""R25 giop-bone-protection: exposure edges, the DXA window anchored on T_tx, and only-what-is-missing orders."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fhir_fixtures.builders import IMNM_SNOMED, PREDNISONE_5, PREDNISONE_20, RXNORM, Chart
+from tests.conftest import fired, run
+
+RULE = "giop-bone-protection"
+CPT = "http://www.ama-assn.org/go/cpt"
+CPT_DXA = (CPT, "77080", "DXA axial skeleton")
+CALCIUM = (RXNORM, "1897", "Calcium Carbonate")
+VITAMIN_D3 = (RXNORM, "2418", "Cholecalciferol")
+
+
+def _card(kb, chart, today):
+    return fired(run(kb, chart.request("patient-view"), today)).get(RULE)
+
+
+def _entry(kb, chart, today):
+    result = run(kb, chart.request("patient-view"), today)
+    return next(e for e in result.explanation if e["rule"] == RULE)
+
+
+def _low_dose(today, dose=5.0, start=-89, age=63):
+    return Chart(today, age=age).medication(PREDNISONE_5, dose, "mg", start=start)
+
+
+def test_long_term_edges(kb, today):
+    assert _card(kb, _low_dose(today, start=-89), today) is not None  # 90 days
+    assert _card(kb, _low_dose(today, start=-88), today) is None  # 89 days
+    assert _card(kb, _low_dose(today, dose=2.5), today) is not None
+    assert _card(kb, _low_dose(today, dose=2.4, start=-300), today) is None
+
+
+def test_iim_on_high_dose_now_fires_early_only_for_myositis(kb, today):
+    iim = Chart(today).condition(IMNM_SNOMED, onset=-20).medication(PREDNISONE_20, 20, "mg", start=-10)
+    assert _card(kb, iim, today) is not None
+    below = Chart(today).condition(IMNM_SNOMED, onset=-20).medication(PREDNISONE_20, 19, "mg", start=-10)
+    assert _card(kb, below, today) is None
+    no_myositis = Chart(today).medication(PREDNISONE_20, 60, "mg", start=-10)
+    assert _card(kb, no_myositis, today) is None
+
+
+def test_adult_age_edge_and_missing_birth_date(kb, today):
+    assert _card(kb, _low_dose(today, age=18), today) is not None
+    assert _card(kb, _low_dose(today, age=17), today) is None
+    chart = _low_dose(today)
+    request = chart.request("patient-view")
+    del request["prefetch"]["patient"]["birthDate"]
+    result = run(kb, request, today)
+    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    assert entry["status"] == "not-evaluable" and "birth date" in entry["reason"]
+
+
+def test_suggests_only_what_is_missing(kb, today):
+    chart = _low_dose(today).medication(CALCIUM, 500, "mg", start=-80, frequency=2)
+    chart.medication(VITAMIN_D3, 1000, "[iU]", start=-80)
+    card = _card(kb, chart, today)
+    assert card["summary"] == "Bone protection incomplete on long-term steroids: no DXA"
+    assert [s["label"] for s in card["suggestions"]] == ["DXA hip/spine with vertebral fracture assessment"]
+    dxa = card["suggestions"][0]["actions"][0]["resource"]
+    assert dxa["resourceType"] == "ServiceRequest"
+    assert dxa["code"]["coding"][0] == {"system": CPT, "code": "77085", "display": dxa["code"]["coding"][0][
+        "display"]}
+    assert "vertebral fracture assessment" in dxa["code"]["text"]
+
+
+def test_calcium_vitamin_d_orders(kb, today):
+    chart = _low_dose(today).procedure(CPT_DXA, day=-60)
+    card = _card(kb, chart, today)
+    assert card["summary"].endswith("no calcium/vitamin D")
+    calcium, vitamin_d, level = (a["resource"] for a in card["suggestions"][0]["actions"])
+    assert calcium["medicationCodeableConcept"]["coding"][0]["code"] == "1897"
+    assert calcium["dosageInstruction"][0]["timing"]["repeat"]["frequency"] == 2
+    assert calcium["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 500
+    assert vitamin_d["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 1000
+    assert level["code"]["text"].startswith("25-hydroxyvitamin D")
+
+
+def test_dxa_must_not_predate_the_course_by_more_than_six_months(kb, today):
+    def chart(dxa_day):
+        c = Chart(today).condition(IMNM_SNOMED, onset=-40)
+        c.medication(PREDNISONE_20, 60, "mg", start=-30)  # T_tx = D-30
+        c.medication(CALCIUM, 500, "mg", start=-30, frequency=2).medication(VITAMIN_D3, 1000, "[iU]", start=-30)
+        return c.procedure(CPT_DXA, day=dxa_day)
+    assert _card(kb, chart(-210), today) is None  # T_tx - 180 d: counts
+    late = _entry(kb, chart(-211), today)
+    assert late["status"] == "fired"
+    assert late["facts"]["dxa_counts_from"] == (today - timedelta(days=210)).isoformat()
+
+
+def test_fracture_risk_without_drug_suggests_alendronate(kb, today):
+    chart = _low_dose(today, age=35).procedure(CPT_DXA, day=-60).condition("Vertebral compression fracture",
+                                                                             onset=-200)
+    chart.medication(CALCIUM, 500, "mg", start=-80, frequency=2).medication(VITAMIN_D3, 1000, "[iU]", start=-80)
+    card = _card(kb, chart, today)
+    assert card["summary"].endswith("no osteoporosis drug")
+    assert "Vertebral compression fracture" in card["detail"]
+    assert "FRAX does not apply under 40" in card["detail"]
+    alendronate = card["suggestions"][0]["actions"][0]["resource"]
+    assert alendronate["medicationCodeableConcept"]["coding"][0]["code"] == "46041"
+    repeat = alendronate["dosageInstruction"][0]["timing"]["repeat"]
+    assert (repeat["period"], repeat["periodUnit"]) == (1, "wk")
+
+
+def test_complete_protection_is_quiet_with_facts(kb, today):
+    chart = _low_dose(today).procedure(CPT_DXA, day=-60)
+    chart.medication(CALCIUM, 500, "mg", start=-80, frequency=2).medication(VITAMIN_D3, 1000, "[iU]", start=-80)
+    entry = _entry(kb, chart, today)
+    assert entry["status"] == "not-fired" and entry["facts"]["missing"] is None
+    assert entry["facts"]["dxa"].startswith("DXA axial skeleton")
+
+
+def test_order_sign_never_fires(kb, today):
+    chart = _low_dose(today).draft(PREDNISONE_5, 5, "mg")
+    assert RULE not in fired(run(kb, chart.request("order-sign"), today))

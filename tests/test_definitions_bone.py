@@ -1,0 +1,85 @@
+"""Bone protection (section 4.2): what counts as calcium/vitamin D, a DXA, an osteoporosis drug, a risk finding."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fhir_fixtures.builders import LOINC, RXNORM, Chart
+from hooks import knowledge
+from hooks.context import HookContext
+from hooks.definitions import bone
+from hooks.record import build_record
+
+CPT_DXA = ("http://www.ama-assn.org/go/cpt", "77080", "DXA axial skeleton")
+HIP_T_SCORE = (LOINC, "38264-8", "DXA Hip [T-score] Bone density")
+CALCIUM = (RXNORM, "1897", "Calcium Carbonate")
+KB = knowledge.load()
+
+
+def _protection(chart: Chart, **kwargs):
+    record = build_record(chart.prefetch(), KB.valuesets, chart.today)
+    context = HookContext("patient-view", chart.today, thresholds=KB.thresholds, valuesets=KB.valuesets)
+    return bone.bone_protection(record, context, **kwargs)
+
+
+def test_nothing_on_file_is_all_missing_but_no_drug_need(today):
+    found = _protection(Chart(today))
+    assert found.missing == ["calcium/vitamin D", "DXA"]
+    assert found.present == [] and found.risk_findings == []
+
+
+def test_calcium_must_be_active(today):
+    assert _protection(Chart(today).medication(CALCIUM, 500, "mg", start=-30)).calcium_vitamin_d
+    stopped = Chart(today).medication(CALCIUM, 500, "mg", start=-300, end=-10, status="stopped")
+    assert "calcium/vitamin D" in _protection(stopped).missing
+    assert _protection(Chart(today).medication("Vitamin D3 (cholecalciferol) 1000 unit tablet", 1000, "[iU]",
+                                               start=-5)).calcium_vitamin_d
+
+
+def test_dxa_window_edges_procedure_and_observation(today):
+    assert _protection(Chart(today).procedure(CPT_DXA, day=-730)).dxa is not None
+    old = _protection(Chart(today).procedure(CPT_DXA, day=-731))
+    assert old.dxa is None and old.last_dxa_any is not None and "DXA" in old.missing
+    assert _protection(Chart(today).lab(HIP_T_SCORE, -1.2, "{T-score}", day=-100)).dxa is not None
+    # not-done procedures never count
+    assert _protection(Chart(today).procedure(CPT_DXA, day=-10, status="not-done")).last_dxa_any is None
+
+
+def test_dxa_not_before_narrows_the_window(today):
+    chart = Chart(today).procedure(CPT_DXA, day=-400)
+    assert _protection(chart, dxa_not_before=today - timedelta(days=400)).dxa is not None
+    assert _protection(chart, dxa_not_before=today - timedelta(days=399)).dxa is None
+
+
+def test_risk_findings_need_a_drug(today):
+    chart = Chart(today).condition("Osteoporosis", onset=-100)
+    assert _protection(chart).missing[-1] == "osteoporosis drug"
+    chart.medication("alendronate 70 mg tablet", 70, "mg", start=-90, period=1, period_unit="wk")
+    assert "osteoporosis drug" not in _protection(chart).missing
+
+
+def test_yearly_zoledronic_acid_counts_for_a_year(today):
+    base = Chart(today).condition("Fragility fracture of hip", onset=-500)
+    given = base.medication("zoledronic acid 5 mg/100 mL infusion", 5, "mg", start=-300, end=-300,
+                            status="completed")
+    assert _protection(given).osteoporosis_drugs
+    late = Chart(today).condition("Fragility fracture of hip", onset=-500)
+    late.medication("zoledronic acid 5 mg/100 mL infusion", 5, "mg", start=-366, end=-366, status="completed")
+    assert not _protection(late).osteoporosis_drugs
+
+
+def test_t_score_edge(today):
+    assert _protection(Chart(today).lab(HIP_T_SCORE, -2.5, "{T-score}", day=-30)).risk_findings
+    assert not _protection(Chart(today).lab(HIP_T_SCORE, -2.4, "{T-score}", day=-30)).risk_findings
+
+
+def test_frax_major_and_hip_cut_offs(today):
+    assert _protection(Chart(today).lab("FRAX 10-year major osteoporotic fracture probability", 10, "%")
+                       ).risk_findings
+    assert not _protection(Chart(today).lab("FRAX 10-year major osteoporotic fracture probability", 9.9, "%")
+                           ).risk_findings
+    hip = _protection(Chart(today).lab("FRAX hip fracture probability", 1.1, "%"))
+    assert hip.risk_findings and "hip fracture" in hip.risk_findings[0]
+    assert not _protection(Chart(today).lab("FRAX hip fracture probability", 1.0, "%")).risk_findings
+    unread = _protection(Chart(today).lab("FRAX major osteoporotic fracture", 15, "score"))
+    assert unread.frax_unreadable and not unread.risk_findings
