@@ -1,0 +1,76 @@
+"""Fixtures for R07 ivmp-pulse-dose-cap: the seed's 30 mg/kg in an adult, 1 g cap, child per-kg limit, long pulses."""
+
+from datetime import date
+from typing import Any
+
+from fhir_fixtures import fixture
+from fhir_fixtures.builders import IMNM_SNOMED, METHYLPRED_1000, ROUTE_IV, Chart
+
+RULE = "ivmp-pulse-dose-cap"
+
+
+def _chart(today: date, age: int = 47, weight: float | None = 70) -> Chart:
+    chart = Chart(today, age=age).condition(IMNM_SNOMED, onset=-14)
+    if weight is not None:
+        chart.weight(weight, day=-2)
+    return chart
+
+
+@fixture("r07-fires-seed-30-mg-per-kg-adult", hook="order-sign",
+         story="Seed 001's '30 mg/kg' pulse drafted for a 70 kg adult: 2.1 g a day.",
+         fires={RULE}, indicators={RULE: "critical"}, demo=True)
+def seed_dose(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.draft(METHYLPRED_1000, 30, "mg/kg", route=ROUTE_IV, end=2, resource_id="draft-ivmp-30")
+    return chart.request("order-sign")
+
+
+@fixture("r07-fires-1500-mg-fixed", hook="order-sign", story="Methylprednisolone 1,500 mg IV daily x3 drafted.",
+         fires={RULE}, indicators={RULE: "critical"})
+def over_cap(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.draft(METHYLPRED_1000, 1500, "mg", route=ROUTE_IV, end=2)
+    return chart.request("order-sign")
+
+
+@fixture("r07-fires-adult-mg-per-kg-under-1-g", hook="order-sign",
+         story="10 mg/kg for a 70 kg adult (700 mg): under the cap, but adult pulses are fixed doses.",
+         fires={RULE}, indicators={RULE: "warning"})
+def adult_per_kg(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.draft(METHYLPRED_1000, 10, "mg/kg", route=ROUTE_IV, end=2)
+    return chart.request("order-sign")
+
+
+@fixture("r07-fires-seven-day-pulse", hook="order-sign",
+         story="Methylprednisolone 500 mg IV daily for 7 days: pulses run 3-5 days.",
+         fires={RULE}, indicators={RULE: "warning"})
+def long_pulse(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.draft("methylprednisolone 500 MG Injection", 500, "mg", route=ROUTE_IV, end=6)
+    return chart.request("order-sign")
+
+
+@fixture("r07-fires-child-over-30-mg-per-kg", hook="order-sign",
+         story="A 9-year-old, 25 kg: 1,000 mg IV daily = 40 mg/kg/day.",
+         fires={RULE}, indicators={RULE: "critical"})
+def child(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=9).condition("Juvenile dermatomyositis", onset=-10).weight(25, day=-1)
+    chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, end=2)
+    return chart.request("order-sign")
+
+
+@fixture("r07-quiet-1-g-x3-adult", hook="order-sign",
+         story="Methylprednisolone 1,000 mg IV daily x3 for an adult: the standard pulse.", quiet={RULE})
+def standard(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, end=2)
+    return chart.request("order-sign")
+
+
+@fixture("r07-quiet-five-day-pulse", hook="order-sign",
+         story="Methylprednisolone 500 mg IV daily for exactly 5 days: within the 5-day limit.", quiet={RULE})
+def five_days(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.draft("methylprednisolone 500 MG Injection", 500, "mg", route=ROUTE_IV, end=4)
+    return chart.request("order-sign")

@@ -1,0 +1,220 @@
+"""R07: IV methylprednisolone pulse above 1 g/day (or 30 mg/kg/day in a child), mg/kg adult orders, long pulses."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.definitions import dose_basis
+from hooks.definitions.cohorts import is_paediatric
+from hooks.definitions.dose_basis import DraftDose, mg
+from hooks.definitions.steroids import is_iv_methylprednisolone
+from hooks.definitions.weight import dosing_weight
+from hooks.record import MedicationOrder, PatientRecord
+from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import ETG, LANCET_2024, SEED_001, SHARE_2017
+
+RULE = Rule(
+    id="ivmp-pulse-dose-cap",
+    number=7,
+    title="IV methylprednisolone pulse dose cap",
+    hooks=("order-sign",),
+    severities=("warning", "critical"),
+    summary="IV methylprednisolone above 1 g/day (or 30 mg/kg/day in a child), an adult pulse written in mg/kg, "
+            "or >= 250 mg/day for more than 5 days.",
+    sources=(ETG, LANCET_2024, SHARE_2017, SEED_001),
+    parameters={
+        "max_mg_day": Param(1000, "mg/day", "Any age: above this daily dose the draft is critical."),
+        "paediatric_max_mg_per_kg_day": Param(30, "mg/kg/day", "Age < 18: above this the draft is critical."),
+        "high_dose_mg_day": Param(250, "mg/day", "A daily dose at or above this is a pulse dose ..."),
+        "max_pulse_days": Param(5, "days", "... and given for more than this many consecutive days: warning."),
+    },
+    override_family="safety",
+)
+
+EPS = 1e-9
+PAEDIATRIC_ROUND_MG = 10.0
+
+DETAIL = """\
+**{headline}** {findings}
+
+Adult pulse: **500-1,000 mg IV once daily for 3 (at most 5) days**, each dose over at least 60 minutes, then oral
+prednisone. Child: **30 mg/kg/day (maximum 1 g) for 3 days**. Never more than 1 g a day. A seed summary gives
+"15-30 mg/kg/dose" with no maximum: that is the juvenile dermatomyositis dose, and in a 70 kg adult it means
+2.1 g a day.
+
+{advice}
+
+During pulses: capillary glucose four times a day, blood pressure, and consider a proton-pump inhibitor.{unread}"""
+
+
+def _days_text(days: int | None) -> str:
+    return f" for {days} days" if days else ""
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    if context.hook != "order-sign":
+        return Quiet("order-sign only")
+    p = context.params(RULE)
+    drafts = [o for o in context.draft_orders if is_iv_methylprednisolone(o)]
+    weight = dosing_weight(record, context)
+    child = is_paediatric(record, context)
+    facts: dict[str, object] = {
+        "age_years": record.age_years,
+        "paediatric": child,
+        **dose_basis.measure_facts(record, context),
+        "dosing_weight_kg": weight.value if weight else None,
+        "max_mg_day": p["max_mg_day"],
+    }
+    if not drafts:
+        return Quiet("no IV methylprednisolone draft", facts)
+    critical: list[str] = []
+    warning: list[str] = []
+    short: list[str] = []  # the first critical (else warning) finding, for the summary
+    unread: list[str] = []
+    unchecked: list[str] = []
+    mg_per_kg_adult_ok: list[DraftDose] = []
+    intended: list[float] = []
+    described: list[str] = []
+    for order in drafts:
+        dose = dose_basis.read_dose(order, weight.value if weight else None)
+        days = dose_basis.course_days(order)
+        label = order.label
+        described.append(f"{label}: {dose.describe()}{_days_text(days)}")
+        if dose.problem:
+            unread.append(f"{label}: {dose.problem}")
+            continue
+        # mg on any day it is given: per dose x doses a day (at least one dose on the day given)
+        per_day = max(dose.per_day, 1.0) if dose.per_day is not None else 1.0
+        day_mg = dose.mg * per_day if dose.mg is not None else None
+        kg_day = (dose.written.value * (1000.0 if (dose.written.unit or "").lower().startswith("g/") else 1.0)
+                  * per_day if dose.per_kg and dose.written is not None else
+                  (day_mg / weight.value if day_mg is not None and weight else None))
+        frequency_note = " (frequency not given: checked per dose)" if dose.per_day is None else ""
+        if day_mg is not None:
+            intended.append(day_mg)
+        if day_mg is not None and day_mg > p["max_mg_day"] + EPS:
+            basis = f" ({dose.describe()} x {weight.value:g} kg)" if dose.per_kg and weight else ""
+            critical.append(f"{label} gives {mg(day_mg)}/day{basis}{frequency_note}, above "
+                            f"{mg(p['max_mg_day'])}/day.")
+            short.append(f"{mg(day_mg)}/day ordered, above the {mg(p['max_mg_day'])}/day maximum")
+        if child and kg_day is not None and kg_day > p["paediatric_max_mg_per_kg_day"] + EPS:
+            critical.append(f"{label} is {kg_day:.1f} mg/kg/day in a child, above "
+                            f"{p['paediatric_max_mg_per_kg_day']:g} mg/kg/day.")
+            short.append(f"{kg_day:.1f} mg/kg/day in a child, above "
+                         f"{p['paediatric_max_mg_per_kg_day']:g} mg/kg/day (max 1 g)")
+        if dose.per_kg and weight is None:
+            critical.append(f"{label} is written per kg ({dose.describe()}) and there is no current weight, so "
+                            "the dose in mg is unknown.")
+            short.append(f"{dose.describe()} with no current weight: the dose in mg is unknown (max 1 g/day)")
+        elif dose.per_kg and not child and day_mg is not None and day_mg <= p["max_mg_day"] + EPS:
+            mg_per_kg_adult_ok.append(dose)
+            warning.append(f"{label} is written per kg ({dose.describe()} = {mg(day_mg)}/day on "
+                           f"{weight.describe('kg') if weight else 'the dosing weight'}): adult pulses are "
+                           "ordered as a fixed dose.")
+        if child and not dose.per_kg and weight is None:
+            unchecked.append(f"{label}: no current weight, so the {p['paediatric_max_mg_per_kg_day']:g} mg/kg/day "
+                             "limit could not be checked")
+        if day_mg is not None and day_mg >= p["high_dose_mg_day"] - EPS and days is not None \
+                and days > p["max_pulse_days"]:
+            warning.append(f"{label}: {mg(day_mg)}/day for {days} consecutive days (more than "
+                           f"{p['max_pulse_days']:g} days at >= {mg(p['high_dose_mg_day'])}/day).")
+        elif day_mg is not None and day_mg >= p["high_dose_mg_day"] - EPS and days is None:
+            facts["course_length"] = "not given in the order"
+    facts["drafts"] = "; ".join(described)
+    facts["unreadable"] = "; ".join(unread) or None
+    facts["findings"] = " ".join(critical + warning) or None
+    if not critical and not warning:
+        if unread or unchecked:
+            return NotEvaluable("; ".join(unread + unchecked), facts)
+        return Quiet("IV methylprednisolone within the pulse limits", facts)
+
+    severity = "critical" if critical else "warning"
+    findings = critical + warning
+    suggestions = _suggestions(context, p, drafts, child, weight.value if weight else None,
+                               weight.day.isoformat() if weight else None, max(intended, default=None))
+    if child and weight is not None:
+        advice = ("Suggested instead: methylprednisolone **30 mg/kg/day = "
+                  f"{_child_dose(p, weight.value):g} mg** IV daily for 3 days (on {weight.describe('kg')}).")
+    elif child:
+        advice = ("No current weight, so no child dose can be computed: the dose is 30 mg/kg/day (maximum 1 g) "
+                  "for 3 days. Weigh the patient and re-order (see the dosing-weight card).")
+    else:
+        advice = "Suggested instead: methylprednisolone **1,000 mg (or 500 mg) IV once daily for 3 days**."
+    if critical:
+        over = any("no current weight" not in c for c in critical)
+        headline = ("IV methylprednisolone above the maximum pulse dose." if over else
+                    "IV methylprednisolone written per kg with no current weight: the dose cannot be checked.")
+        summary = f"IV methylprednisolone: {short[0]}"
+    else:
+        headline = "IV methylprednisolone pulse to review."
+        summary = ("IV methylprednisolone ordered per kg in an adult: use a fixed 500-1,000 mg dose"
+                   if mg_per_kg_adult_ok else "IV methylprednisolone >= 250 mg/day for more than 5 days: "
+                                              "pulses run 3-5 days")
+    return Fired(
+        severity=severity,
+        summary=summary[:139],
+        detail=DETAIL.format(headline=headline, findings=" ".join(findings), advice=advice,
+                             unread=("\n\nNot read: " + "; ".join(unread + unchecked) + ".")
+                             if unread or unchecked else ""),
+        facts=facts,
+        about=drafts,
+        suggestions=suggestions,
+        selection="at-most-one",
+    )
+
+
+def _child_dose(p: Mapping[str, float], weight_kg: float) -> float:
+    per_kg = p["paediatric_max_mg_per_kg_day"]
+    cap = p["max_mg_day"]
+    return min(math.floor(per_kg * weight_kg / PAEDIATRIC_ROUND_MG) * PAEDIATRIC_ROUND_MG, cap)
+
+
+def _monitoring(context: HookContext) -> list[Action]:
+    glucose = orders.service_request(context.patient_id, orders.text_concept(
+        "Capillary blood glucose four times a day during methylprednisolone pulses"))
+    bp = orders.service_request(context.patient_id, orders.text_concept(
+        "Blood pressure before and after each methylprednisolone infusion"))
+    return [Action("create", "Capillary glucose QID during pulses", resource=glucose),
+            Action("create", "Blood pressure with each infusion", resource=bp)]
+
+
+def _pulse(context: HookContext, dose: float, display: str) -> dict[str, Any]:
+    return orders.medication_request(
+        context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic", display), dose, "mg",
+        text=f"Methylprednisolone {dose:,.0f} mg IV over at least 60 minutes once daily for 3 days",
+        route="iv", duration_days=3, note="Infuse over at least 60 minutes; then oral prednisone. "
+                                          "Consider a proton-pump inhibitor.")
+
+
+def _suggestions(context: HookContext, p: Mapping[str, float], drafts: list[MedicationOrder], child: bool,
+                 weight_kg: float | None, weighed: str | None, intended: float | None) -> list[Suggestion]:
+    delete = [Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafts]
+    if child:
+        if weight_kg is None:
+            return []
+        dose = _child_dose(p, weight_kg)
+        resource = orders.medication_request(
+            context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic",
+                                               "methylprednisolone Injectable Product"), dose, "mg",
+            text=f"Methylprednisolone {dose:g} mg IV over at least 60 minutes once daily for 3 days",
+            route="iv", duration_days=3,
+            note=f"30 mg/kg/day x {weight_kg:g} kg ({weighed}), rounded down to {PAEDIATRIC_ROUND_MG:g} mg, "
+                 "maximum 1 g.")
+        return [Suggestion(f"Replace with methylprednisolone {dose:g} mg IV daily x3 (30 mg/kg)",
+                           [*delete, Action("create", f"Methylprednisolone {dose:g} mg IV daily x3",
+                                            resource=resource), *_monitoring(context)], is_recommended=True)]
+    prefer_500 = intended is not None and intended <= 750
+    return [
+        Suggestion("Replace with methylprednisolone 1,000 mg IV daily x3",
+                   [*delete, Action("create", "Methylprednisolone 1,000 mg IV daily x3",
+                                    resource=_pulse(context, 1000, "methylprednisolone 1000 MG Injection")),
+                    *_monitoring(context)], is_recommended=not prefer_500),
+        Suggestion("Replace with methylprednisolone 500 mg IV daily x3",
+                   [*delete, Action("create", "Methylprednisolone 500 mg IV daily x3",
+                                    resource=_pulse(context, 500, "methylprednisolone 500 MG Injection")),
+                    *_monitoring(context)], is_recommended=prefer_500),
+    ]

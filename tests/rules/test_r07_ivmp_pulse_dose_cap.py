@@ -1,0 +1,143 @@
+"""R07 ivmp-pulse-dose-cap: each severity condition and its edge, computed child dose, suggestions, facts."""
+
+from __future__ import annotations
+
+import pytest
+
+from fhir_fixtures.builders import IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_20, ROUTE_IV, Chart
+from tests.conftest import fired, run
+
+RULE = "ivmp-pulse-dose-cap"
+MP_500 = "methylprednisolone 500 MG Injection"
+
+
+def _chart(today, age=50, weight=70, weight_day=-2):
+    chart = Chart(today, age=age).condition(IMNM_SNOMED, onset=-10)
+    if weight is not None:
+        chart.weight(weight, day=weight_day)
+    return chart
+
+
+def _card(kb, today, chart):
+    return fired(run(kb, chart.request("order-sign"), today)).get(RULE)
+
+
+def _explain(kb, today, chart):
+    return next(e for e in run(kb, chart.request("order-sign"), today).explanation if e["rule"] == RULE)
+
+
+@pytest.mark.parametrize(("dose", "expected"), [(1000, None), (1001, "critical"), (1250, "critical")])
+def test_one_gram_cap_any_age(kb, today, dose, expected):
+    card = _card(kb, today, _chart(today).draft(METHYLPRED_1000, dose, "mg", route=ROUTE_IV, end=2))
+    assert (card or {}).get("indicator") == expected
+
+
+def test_500_mg_twice_a_day_is_1_g_a_day_and_600_twice_is_over(kb, today):
+    assert _card(kb, today, _chart(today).draft(MP_500, 500, "mg", route=ROUTE_IV, frequency=2, end=2)) is None
+    card = _card(kb, today, _chart(today).draft(MP_500, 600, "mg", route=ROUTE_IV, frequency=2, end=2))
+    assert card["indicator"] == "critical" and "1,200 mg/day" in card["summary"]
+
+
+@pytest.mark.parametrize(("weight", "expected"), [(70, "warning"), (100, "warning"), (101, "critical")])
+def test_adult_mg_per_kg_critical_only_when_over_1_g(kb, today, weight, expected):
+    card = _card(kb, today, _chart(today, weight=weight).draft(METHYLPRED_1000, 10, "mg/kg", route=ROUTE_IV, end=2))
+    assert card["indicator"] == expected
+
+
+def test_adult_mg_per_kg_warning_suggests_fixed_dose_nearest_intended(kb, today):
+    card = _card(kb, today, _chart(today, weight=60).draft(METHYLPRED_1000, 10, "mg/kg", route=ROUTE_IV, end=2))
+    assert "fixed" in card["summary"]
+    recommended = [s for s in card["suggestions"] if s["isRecommended"]]
+    assert [s["label"] for s in recommended] == ["Replace with methylprednisolone 500 mg IV daily x3"]
+
+
+def test_mg_per_kg_with_stale_weight_is_critical(kb, today):
+    chart = _chart(today, weight=70, weight_day=-31).draft(METHYLPRED_1000, 10, "mg/kg", route=ROUTE_IV)
+    result = run(kb, chart.request("order-sign"), today)
+    cards = fired(result)
+    assert cards[RULE]["indicator"] == "critical" and "no current weight" in cards[RULE]["summary"]
+    assert "dosing-weight-missing" in cards
+
+
+@pytest.mark.parametrize(("dose", "expected"), [(750, None), (760, "critical")])
+def test_child_30_mg_per_kg_edge(kb, today, dose, expected):
+    chart = _chart(today, age=10, weight=25, weight_day=-1).draft(METHYLPRED_1000, dose, "mg", route=ROUTE_IV, end=2)
+    assert ((_card(kb, today, chart)) or {}).get("indicator") == expected
+
+
+def test_child_suggestion_is_computed_and_capped(kb, today):
+    chart = _chart(today, age=10, weight=23, weight_day=-1).draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV)
+    card = _card(kb, today, chart)
+    [suggestion] = card["suggestions"]
+    resource = suggestion["actions"][1]["resource"]
+    assert resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 690
+    assert resource["dosageInstruction"][0]["timing"]["repeat"]["boundsDuration"]["value"] == 3
+    heavy = _chart(today, age=16, weight=40, weight_day=-1).draft(METHYLPRED_1000, 45, "mg/kg", route=ROUTE_IV)
+    resource = _card(kb, today, heavy)["suggestions"][0]["actions"][1]["resource"]
+    assert resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 1000
+
+
+def test_child_mg_order_without_weight_is_not_evaluable_under_1_g(kb, today):
+    chart = _chart(today, age=10, weight=None).draft(METHYLPRED_1000, 500, "mg", route=ROUTE_IV, end=2)
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-evaluable" and "30 mg/kg/day" in entry["reason"]
+
+
+@pytest.mark.parametrize(("end", "expected"), [(4, None), (5, "warning")])
+def test_pulse_longer_than_5_days(kb, today, end, expected):
+    chart = _chart(today).draft(MP_500, 250, "mg", route=ROUTE_IV, end=end)
+    assert ((_card(kb, today, chart)) or {}).get("indicator") == expected
+
+
+def test_days_from_count_and_bounds_duration(kb, today):
+    chart = _chart(today)
+    resource = chart.medication_request(MP_500, 500, "mg", start=None, route=ROUTE_IV, status="draft",
+                                        intent="proposal")
+    resource["dosageInstruction"][0]["timing"]["repeat"]["count"] = 6
+    card = _card(kb, today, chart.draft_resource(resource))
+    assert card["indicator"] == "warning" and "6 consecutive days" in card["detail"]
+    chart = _chart(today)
+    resource = chart.medication_request(MP_500, 240, "mg", start=None, route=ROUTE_IV, status="draft",
+                                        intent="proposal")
+    resource["dosageInstruction"][0]["timing"]["repeat"]["boundsDuration"] = {"value": 10, "code": "d"}
+    assert _card(kb, today, chart.draft_resource(resource)) is None  # below 250 mg/day
+
+
+def test_suggestion_replaces_draft_with_coded_1_g_pulse_and_monitoring(kb, today):
+    chart = _chart(today).draft(METHYLPRED_1000, 2000, "mg", route=ROUTE_IV, resource_id="draft-mp")
+    card = _card(kb, today, chart)
+    first = card["suggestions"][0]
+    assert first["isRecommended"] and card["selectionBehavior"] == "at-most-one"
+    assert first["actions"][0] == {"type": "delete", "description": "Cancel methylprednisolone 1000 MG Injection",
+                                   "resourceId": "MedicationRequest/draft-mp"}
+    pulse = first["actions"][1]["resource"]
+    assert pulse["medicationCodeableConcept"]["coding"][0]["code"] == "1743726"
+    assert pulse["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 1000
+    assert pulse["dosageInstruction"][0]["route"]["coding"][0]["code"] == "47625008"
+    assert "60 minutes" in pulse["dosageInstruction"][0]["text"]
+    texts = [a["resource"]["code"]["text"] for a in first["actions"][2:]]
+    assert any("glucose" in t for t in texts)
+    assert "2.1 g" in card["detail"] and len(card["summary"]) < 140
+
+
+def test_text_only_pulse_is_read_and_unreadable_is_named(kb, today):
+    chart = _chart(today)
+    resource = chart.medication_request(METHYLPRED_1000, None, None, start=0, route=ROUTE_IV, status="draft",
+                                        intent="proposal", text="2 g IV daily x 3 days")
+    del resource["dosageInstruction"][0]["timing"]
+    assert _card(kb, today, chart.draft_resource(resource))["indicator"] == "critical"
+    chart = _chart(today)
+    resource = chart.medication_request(METHYLPRED_1000, None, None, start=0, route=ROUTE_IV, status="draft",
+                                        intent="proposal", text="pulse per protocol")
+    del resource["dosageInstruction"][0]["timing"]
+    entry = _explain(kb, today, chart.draft_resource(resource))
+    assert entry["status"] == "not-evaluable" and "methylprednisolone 1000 MG Injection" in entry["reason"]
+
+
+def test_oral_steroids_are_not_r07s(kb, today):
+    assert _card(kb, today, _chart(today).draft(PREDNISONE_20, 1200, "mg")) is None
+
+
+def test_facts(kb, today):
+    facts = _explain(kb, today, _chart(today).draft(METHYLPRED_1000, 30, "mg/kg", route=ROUTE_IV, end=2))["facts"]
+    assert facts["dosing_weight_kg"] == 70 and "2,100 mg/day" in facts["findings"]
