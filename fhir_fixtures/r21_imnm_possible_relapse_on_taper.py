@@ -1,0 +1,81 @@
+"""Fixtures for R21 imnm-possible-relapse-on-taper: CK against its nadir during a prednisone taper."""
+
+from datetime import date
+from typing import Any
+
+from fhir_fixtures import fixture
+from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, Chart
+
+RULE = "imnm-possible-relapse-on-taper"
+
+
+def tapering_chart(today: date, latest_ck: float = 600, latest_day: int = -5, taper: bool = True,
+                   uln: float = 200) -> Chart:
+    """Anti-HMGCR IMNM: prednisone 60 mg from D-195, tapered to 40 (D-59) and 20 mg (D-29); CK nadir 180."""
+    chart = Chart(today, age=58, sex="female")
+    chart.condition(IMNM_SNOMED, onset=-210)
+    chart.antibody("anti_hmgcr", "positive", day=-205)
+    chart.antibody("anti_srp", "negative", day=-205)
+    chart.weight(70, day=-10)
+    chart.ck(8000, day=-200, uln=uln).ck(1500, day=-150, uln=uln).ck(300, day=-100, uln=uln)
+    chart.ck(180, day=-40, uln=uln).ck(latest_ck, day=latest_day, uln=uln)
+    if taper:
+        chart.medication(PREDNISONE_20, 60, "mg", start=-195, end=-60, status="completed")
+        chart.medication(PREDNISONE_20, 40, "mg", start=-59, end=-30, status="completed")
+        chart.medication(PREDNISONE_20, 20, "mg", start=-29)
+    else:
+        chart.medication(PREDNISONE_20, 60, "mg", start=-195, end=-150, status="completed")
+        chart.medication(PREDNISONE_20, 20, "mg", start=-149)
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-180, period=1, period_unit="wk")
+    return chart
+
+
+@fixture("r21-fires-patient-view-ck-3x-nadir", hook="patient-view", demo=True,
+         story="Anti-HMGCR IMNM tapered from 60 to 20 mg prednisone; CK 600 U/L five days ago, nadir 180.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_patient_view(today: date) -> dict[str, Any]:
+    return tapering_chart(today).request("patient-view")
+
+
+@fixture("r21-fires-at-exactly-2x-nadir", hook="patient-view",
+         story="Latest CK 360 U/L is exactly twice the nadir 180 and above the ULN 200: fires.",
+         fires={RULE})
+def fires_at_edge(today: date) -> dict[str, Any]:
+    return tapering_chart(today, latest_ck=360).request("patient-view")
+
+
+@fixture("r21-fires-order-sign-draft-lowers-prednisone", hook="order-sign",
+         story="Same patient; prednisone 15 mg daily drafted (lower than today's 20 mg): hold the reduction.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_order_sign(today: date) -> dict[str, Any]:
+    chart = tapering_chart(today)
+    chart.draft(PREDNISONE_5, 15, "mg", resource_id="draft-pred-15")
+    return chart.request("order-sign")
+
+
+@fixture("r21-quiet-just-below-2x-nadir", hook="patient-view",
+         story="Latest CK 359 U/L: above the ULN but under twice the nadir 180.", quiet={RULE})
+def below_edge(today: date) -> dict[str, Any]:
+    return tapering_chart(today, latest_ck=359).request("patient-view")
+
+
+@fixture("r21-quiet-ck-too-old", hook="patient-view",
+         story="CK 600 U/L but 15 days old: not evaluated (R22 asks for a CK).", quiet={RULE})
+def stale(today: date) -> dict[str, Any]:
+    return tapering_chart(today, latest_day=-15).request("patient-view")
+
+
+@fixture("r21-quiet-no-taper", hook="patient-view",
+         story="Prednisone 20 mg unchanged for 5 months (last reduction 149 days ago): no taper, no card.",
+         quiet={RULE})
+def no_taper(today: date) -> dict[str, Any]:
+    return tapering_chart(today, taper=False).request("patient-view")
+
+
+@fixture("r21-quiet-order-sign-same-dose", hook="order-sign",
+         story="Rising CK on taper, but the draft keeps prednisone at 20 mg: nothing to hold on order-sign.",
+         quiet={RULE})
+def same_dose(today: date) -> dict[str, Any]:
+    chart = tapering_chart(today)
+    chart.draft(PREDNISONE_20, 20, "mg")
+    return chart.request("order-sign")

@@ -1,0 +1,83 @@
+"""Fixtures for R22 imnm-ck-monitoring-due: the 30-day and 90-day CK intervals and their edges."""
+
+from datetime import date
+from typing import Any
+
+from fhir_fixtures import fixture
+from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, Chart
+
+RULE = "imnm-ck-monitoring-due"
+
+
+def early_chart(today: date, ck_day: int | None) -> Chart:
+    """Anti-SRP IMNM; prednisone 60 mg from D-100 (T_tx) with methotrexate; one CK on ``ck_day``."""
+    chart = Chart(today, age=49, sex="male")
+    chart.condition(IMNM_SNOMED, onset=-110)
+    chart.antibody("anti_srp", "positive", day=-105)
+    chart.weight(80, day=-5)
+    chart.ck(9000, day=-101)
+    if ck_day is not None:
+        chart.ck(700, day=ck_day)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-100)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-90, period=1, period_unit="wk")
+    return chart
+
+
+def stable_chart(today: date, ck_day: int, tapering: bool = False) -> Chart:
+    """Two years in: T_tx D-700; prednisone 5 mg unchanged since D-300 (or lowered from 7.5 mg on D-60)."""
+    chart = Chart(today, age=63, sex="female")
+    chart.condition(IMNM_SNOMED, onset=-720)
+    chart.antibody("anti_hmgcr", "positive", day=-715)
+    chart.ck(6000, day=-705).ck(150, day=ck_day)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-700, end=-400, status="completed")
+    if tapering:
+        chart.medication(PREDNISONE_5, 7.5, "mg", start=-399, end=-61, status="completed")
+        chart.medication(PREDNISONE_5, 5, "mg", start=-60)
+    else:
+        chart.medication(PREDNISONE_5, 5, "mg", start=-399)
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-690, period=1, period_unit="wk")
+    return chart
+
+
+@fixture("r22-fires-early-phase-ck-31-days", hook="patient-view",
+         story="100 days after T_tx, last CK 31 days ago: a CK is due (30-day interval).",
+         fires={RULE}, indicators={RULE: "info"})
+def early_due(today: date) -> dict[str, Any]:
+    return early_chart(today, -31).request("patient-view")
+
+
+@fixture("r22-quiet-early-phase-ck-30-days", hook="patient-view",
+         story="100 days after T_tx, last CK exactly 30 days ago: not yet due.", quiet={RULE})
+def early_not_due(today: date) -> dict[str, Any]:
+    return early_chart(today, -30).request("patient-view")
+
+
+@fixture("r22-fires-stable-ck-91-days", hook="patient-view",
+         story="Two years in, stable prednisone 5 mg and methotrexate; last CK 91 days ago: due (90-day interval).",
+         fires={RULE})
+def stable_due(today: date) -> dict[str, Any]:
+    return stable_chart(today, -91).request("patient-view")
+
+
+@fixture("r22-quiet-stable-ck-90-days", hook="patient-view",
+         story="Two years in, stable treatment; last CK 90 days ago: not yet due.", quiet={RULE})
+def stable_not_due(today: date) -> dict[str, Any]:
+    return stable_chart(today, -90).request("patient-view")
+
+
+@fixture("r22-fires-taper-ck-45-days", hook="patient-view",
+         story="Two years in but prednisone lowered 7.5 -> 5 mg 60 days ago; last CK 45 days ago: due.",
+         fires={RULE})
+def taper_due(today: date) -> dict[str, Any]:
+    return stable_chart(today, -45, tapering=True).request("patient-view")
+
+
+@fixture("r22-quiet-off-treatment", hook="patient-view",
+         story="IMNM in remission off all treatment (stopped a year ago), CK 200 days ago: no monitoring card.",
+         quiet={RULE})
+def off_treatment(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=70)
+    chart.condition(IMNM_SNOMED, onset=-1000)
+    chart.ck(120, day=-200)
+    chart.medication(PREDNISONE_5, 5, "mg", start=-700, end=-365, status="completed")
+    return chart.request("patient-view")

@@ -1,0 +1,289 @@
+"""Taper in progress and possible relapse during the taper (clinical-rules.md section 4.2) [design].
+
+About half of IMNM patients relapse while glucocorticoids or steroid-sparing agents are being reduced, and no
+validated CK definition of relapse exists. These definitions give the CDS's working ones, with the evidence
+behind them, so R21 (relapse card), R22 (CK monitoring interval) and others read one answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from itertools import pairwise
+
+from hooks import dosing
+from hooks.context import HookContext
+from hooks.definitions import ck, steroids
+from hooks.definitions.cohorts import last_given
+from hooks.definitions.immunosuppression import STEROID_SPARING
+from hooks.definitions.weight import dosing_weight, latest_weight
+from hooks.record import SNOMED, MedicationOrder, PatientRecord
+from hooks.units import convert
+
+# Defaults of the [design] thresholds; rules that expose them as Params pass their values in.
+GC_TAPER_WINDOW_DAYS = 90
+SPARING_TAPER_WINDOW_DAYS = 180
+RELAPSE_CK_MAX_AGE_DAYS = 14
+RELAPSE_NADIR_MULTIPLE = 2.0
+CAVEAT_WINDOW_HOURS = 72
+TSH_CAVEAT_MIU_L = 10.0
+
+_TOLERANCE_MG = 0.01
+_GAP_BRIDGE_DAYS = 7  # a dose that comes back within a week was a charting gap, not a reduction
+_IM_ROUTE = "78421000"
+_CAVEAT_GROUPS = {"exertion": "exertion", "im_injection": "IM injection", "trauma": "trauma",
+                  "emg": "needle EMG", "muscle_biopsy": "muscle biopsy"}
+
+
+@dataclass(frozen=True, slots=True)
+class TaperStep:
+    """One dose reduction or stop, with the day it took effect."""
+
+    day: date
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.what} on {self.day.isoformat()}"
+
+
+def _weight(record: PatientRecord, context: HookContext) -> float | None:
+    measure = dosing_weight(record, context) or latest_weight(record)
+    return measure.value if measure else None
+
+
+def oral_peq_timeline(record: PatientRecord, context: HookContext) -> dict[date, float]:
+    """Daily PEQ without IV methylprednisolone pulses: the step down after a pulse is not a taper."""
+    key = "taper_peq"
+    if key not in record.cache:
+        daily: dict[date, float] = {}
+        for order, peq, first, last in steroids.history(record, context).courses:
+            if steroids.is_iv_methylprednisolone(order):
+                continue
+            day = max(first, record.today - timedelta(days=steroids.HISTORY_DAYS))
+            while day <= last:
+                daily[day] = daily.get(day, 0.0) + peq
+                day += timedelta(days=1)
+        record.cache[key] = daily
+    return record.cache[key]
+
+
+def gc_reductions(record: PatientRecord, context: HookContext,
+                  window_days: int = GC_TAPER_WINDOW_DAYS) -> list[TaperStep]:
+    """Days in the window on which the daily PEQ fell (and did not come back within a week)."""
+    daily = oral_peq_timeline(record, context)
+    steps = []
+    day = record.today - timedelta(days=window_days)
+    while day <= record.today:
+        before, now = daily.get(day - timedelta(days=1), 0.0), daily.get(day, 0.0)
+        if now < before - _TOLERANCE_MG:
+            ahead = [daily.get(day + timedelta(days=k), 0.0) for k in range(1, _GAP_BRIDGE_DAYS + 1)
+                     if day + timedelta(days=k) <= record.today]
+            if not any(level >= before - _TOLERANCE_MG for level in ahead):
+                what = (f"glucocorticoid stopped (was {before:g} mg/day PEQ)" if now <= _TOLERANCE_MG
+                        else f"glucocorticoid lowered from {before:g} to {now:g} mg/day PEQ")
+                steps.append(TaperStep(day, what))
+        day += timedelta(days=1)
+    return steps
+
+
+def sparing_reductions(record: PatientRecord, context: HookContext,
+                       window_days: int = SPARING_TAPER_WINDOW_DAYS) -> list[TaperStep]:
+    """Steroid-sparing agents stopped (status 'stopped', nothing given since) or re-ordered at a lower dose."""
+    since = record.today - timedelta(days=window_days)
+    weight = _weight(record, context)
+    steps = []
+    for group in STEROID_SPARING:
+        orders = sorted(record.medications_in(group), key=lambda o: o.start or date.min)
+        for order in orders:
+            if order.status != "stopped":
+                continue
+            end = order.end or order.start
+            if end is None or not since <= end <= record.today:
+                continue
+            later = [o for o in orders if o is not order and (last := last_given(o, record.today)) is not None
+                     and last > end]
+            if not later:
+                steps.append(TaperStep(end, f"{group} stopped ({order.label})"))
+        for previous, following in pairwise(orders):
+            if following.start is None or not since <= following.start <= record.today:
+                continue
+            old, new = dosing.daily_mg(previous, weight), dosing.daily_mg(following, weight)
+            if old is not None and new is not None and new < old - _TOLERANCE_MG:
+                steps.append(TaperStep(following.start, f"{group} reduced from {_per_week(previous, old)} to "
+                                                         f"{_per_week(following, new)}"))
+    return sorted(steps, key=lambda s: s.day)
+
+
+def _per_week(order: MedicationOrder, daily: float) -> str:
+    per_day = dosing.periods_per_day(order.dosage.timing) if order.dosage else None
+    if per_day is not None and per_day < 1:
+        return f"{daily * 7:g} mg/week"
+    return f"{daily:g} mg/day"
+
+
+def taper_in_progress(record: PatientRecord, context: HookContext, gc_window_days: int = GC_TAPER_WINDOW_DAYS,
+                      sparing_window_days: int = SPARING_TAPER_WINDOW_DAYS) -> list[TaperStep]:
+    """The evidence that a taper is in progress (empty: no taper): a PEQ reduction within 90 days, or a
+    steroid-sparing agent stopped or reduced within 180 days."""
+    return sorted(gc_reductions(record, context, gc_window_days)
+                  + sparing_reductions(record, context, sparing_window_days), key=lambda s: s.day)
+
+
+# ---------------------------------------------------------------- drafts that would taper
+
+def current_peq(record: PatientRecord, context: HookContext) -> float:
+    """Today's daily PEQ from the glucocorticoid timeline (IV pulses excluded)."""
+    return oral_peq_timeline(record, context).get(record.today, 0.0)
+
+
+_STOP_STATUSES = ("stopped", "cancelled", "revoked", "completed")
+
+
+def _is_stop(order: MedicationOrder) -> bool:
+    dose = order.dosage.dose if order.dosage else None
+    return order.status in _STOP_STATUSES or (dose is not None and dose.value == 0)
+
+
+def draft_reductions(record: PatientRecord, context: HookContext,
+                     drafts: Sequence[MedicationOrder]) -> list[tuple[MedicationOrder, TaperStep]]:
+    """Draft orders that lower today's daily PEQ or stop/reduce a current steroid-sparing agent."""
+    weight = _weight(record, context)
+    found = []
+    now = current_peq(record, context)
+    for order in drafts:
+        if order.in_group("glucocorticoid_systemic") and not steroids.is_iv_methylprednisolone(order):
+            if now <= _TOLERANCE_MG:
+                continue
+            peq = 0.0 if _is_stop(order) else dosing.prednisone_equivalent(order, weight)
+            if peq is not None and peq < now - _TOLERANCE_MG:
+                found.append((order, TaperStep(record.today, f"draft lowers the glucocorticoid from {now:g} to "
+                                                             f"{peq:g} mg/day PEQ ({order.label})")))
+            continue
+        group = next((g for g in STEROID_SPARING if order.in_group(g)), None)
+        if group is None:
+            continue
+        current = record.medications_in(group, current_only=True)
+        if not current:
+            continue
+        if _is_stop(order):
+            found.append((order, TaperStep(record.today, f"draft stops {group} ({order.label})")))
+            continue
+        old = max((d for m in current if (d := dosing.daily_mg(m, weight)) is not None), default=None)
+        new = dosing.daily_mg(order, weight)
+        if old is not None and new is not None and new < old - _TOLERANCE_MG:
+            found.append((order, TaperStep(record.today, f"draft reduces {group} from {_per_week(current[0], old)} "
+                                                         f"to {_per_week(order, new)}")))
+    return found
+
+
+# ---------------------------------------------------------------- possible relapse
+
+@dataclass(slots=True)
+class RelapseCheck:
+    """The possible_relapse verdict; ``missing`` says what prevented an answer (then ``possible`` is False)."""
+
+    taper: list[TaperStep]
+    latest: ck.CkPoint | None = None
+    nadir: ck.CkPoint | None = None
+    possible: bool = False
+    reason: str = ""
+    missing: str | None = None
+    caveats: list[str] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float | None:
+        if self.latest is None or self.nadir is None or self.nadir.value <= 0:
+            return None
+        return self.latest.value / self.nadir.value
+
+
+def possible_relapse(record: PatientRecord, context: HookContext, *, extra_taper: Sequence[TaperStep] = (),
+                     ck_max_age_days: int = RELAPSE_CK_MAX_AGE_DAYS,
+                     nadir_multiple: float = RELAPSE_NADIR_MULTIPLE,
+                     gc_window_days: int = GC_TAPER_WINDOW_DAYS,
+                     sparing_window_days: int = SPARING_TAPER_WINDOW_DAYS) -> RelapseCheck:
+    """Taper in progress and latest CK (<= 14 d old) > ULN and >= 2 x nadir CK; caveats are shown, never used
+    to exclude. ``extra_taper`` adds reductions not yet in the chart (a draft being signed)."""
+    taper = taper_in_progress(record, context, gc_window_days, sparing_window_days) + list(extra_taper)
+    check = RelapseCheck(taper=taper)
+    if not taper:
+        check.reason = "no taper in progress"
+        return check
+    points = ck.series(record, context)
+    check.latest = ck.latest(points)
+    if check.latest is None:
+        check.missing = "no CK on file"
+        return check
+    age = (record.today - check.latest.day).days
+    if age > ck_max_age_days:
+        check.missing = f"latest CK {check.latest} is {age} days old (needs <= {ck_max_age_days})"
+        return check
+    start = steroids.treatment_start(record, context)
+    if start is None:
+        check.missing = "no treatment start (T_tx) to anchor the nadir CK"
+        return check
+    check.nadir = ck.nadir(points, start[0])
+    if check.nadir is None:
+        check.missing = (f"no nadir CK: no CK between T_tx + 14 d ({(start[0] + timedelta(days=14)).isoformat()})"
+                         f" and 14 d before the latest CK")
+        return check
+    check.caveats = caveats(record, context, check.latest, check.nadir)
+    above_uln = check.latest.value > check.latest.uln
+    risen = check.latest.value >= nadir_multiple * check.nadir.value
+    check.possible = above_uln and risen
+    if not above_uln:
+        check.reason = f"latest CK {check.latest} is not above the ULN"
+    elif not risen:
+        check.reason = (f"latest CK {check.latest.value:,.0f} U/L is below {nadir_multiple:g} x the nadir "
+                        f"{check.nadir}")
+    else:
+        check.reason = (f"latest CK {check.latest} is above the ULN and {check.ratio:.1f} x the nadir "
+                        f"{check.nadir}")
+    return check
+
+
+def _in_window(day: date | None, first: date, last: date) -> bool:
+    return day is not None and first <= day <= last
+
+
+def caveats(record: PatientRecord, context: HookContext, latest: ck.CkPoint,
+            nadir: ck.CkPoint | None = None, window_hours: int = CAVEAT_WINDOW_HOURS,
+            tsh_limit: float = TSH_CAVEAT_MIU_L) -> list[str]:
+    """Other explanations of a CK rise: exertion, IM injection or trauma within 72 h of the CK, TSH > 10 mIU/L,
+    statin or red yeast rice since the nadir, documented missed doses."""
+    first, last = latest.day - timedelta(days=max(window_hours // 24, 1)), latest.day
+    found: list[str] = []
+    for group, label in _CAVEAT_GROUPS.items():
+        for condition in record.conditions_in(group):
+            if _in_window(condition.onset, first, last) or _in_window(condition.recorded, first, last):
+                found.append(f"{label}: {condition.code.label} ({(condition.start or last).isoformat()})")
+        for procedure in record.procedures_in(group, since=first):
+            if procedure.when is not None and procedure.when <= last:
+                found.append(f"{label}: {procedure.code.label} ({procedure.when.isoformat()})")
+    for immunization in record.immunizations:
+        given = immunization.when
+        if immunization.status not in ("entered-in-error", "not-done") and given and first <= given <= last:
+            found.append(f"IM injection: vaccination {immunization.vaccine.label} ({given.isoformat()})")
+    for order in record.medications:
+        route = order.dosage.route if order.dosage else None
+        if route is None or not (route.has_code(SNOMED, _IM_ROUTE) or "intramuscular" in route.words()):
+            continue
+        span = steroids.course_days(order, record.today)
+        if order.counts_as_exposure and span is not None and span[0] <= last and span[1] >= first:
+            found.append(f"IM injection: {order.label} (course from {span[0].isoformat()})")
+    tsh = next((o for o in reversed(record.observations_in("tsh")) if o.when and o.quantity), None)
+    if tsh is not None and tsh.when is not None and tsh.quantity is not None \
+            and (latest.day - tsh.when).days <= 180:
+        value = convert(tsh.quantity.value, tsh.quantity.unit, "mIU/L")
+        if value is not None and value > tsh_limit:
+            found.append(f"TSH {value:g} mIU/L on {tsh.when.isoformat()} (hypothyroidism raises CK)")
+    since = nadir.day if nadir is not None else latest.day - timedelta(days=90)
+    for order in record.medications_in("statin", "red_yeast_rice"):
+        given = last_given(order, record.today)
+        if given is not None and given >= since:
+            found.append(f"statin or red yeast rice exposure: {order.label} (last {given.isoformat()})")
+    for condition in record.conditions_in("nonadherence"):
+        if condition.start is None or condition.start >= record.today - timedelta(days=90):
+            found.append(f"missed doses documented: {condition.code.label}")
+    return found

@@ -1,0 +1,313 @@
+"""R19: severe or life-threatening IMNM (bulbar, respiratory, cardiac, rhabdomyolysis or profound weakness)
+without a recent IV methylprednisolone pulse or IVIG: admit and treat now."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hooks import dosing, orders
+from hooks.context import HookContext
+from hooks.definitions import antibodies, cohorts, steroids
+from hooks.definitions.weight import Measure, dosing_height, dosing_weight
+from hooks.record import SNOMED, Condition, Observation, PatientRecord
+from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import (
+    ENMC_224,
+    ETG,
+    LANCET_2024,
+    MILLER_1992,
+    OCTAGAM_WEIGHT,
+    SEED_000,
+    SEED_001,
+    SEED_003,
+    SEED_004,
+)
+from hooks.units import convert
+
+RULE = Rule(
+    id="imnm-severe-disease-urgent",
+    number=19,
+    title="Severe IMNM: urgent IV pulse and IVIG",
+    hooks=("patient-view",),
+    severities=("critical",),
+    summary="IMNM with dysphagia/aspiration, respiratory or cardiac involvement, rhabdomyolysis with AKI, or "
+            "profound weakness in the last 30 days, and no recent IV methylprednisolone or IVIG.",
+    sources=(ENMC_224, ETG, LANCET_2024, MILLER_1992, OCTAGAM_WEIGHT, SEED_000, SEED_001, SEED_003, SEED_004),
+    parameters={
+        "window_days": Param(30, "days", "Severity features count when recorded this recently."),
+        "fvc_percent_max": Param(60, "% predicted", "FVC below this is severe respiratory involvement."),
+        "nif_cmh2o": Param(-30, "cmH2O", "NIF weaker (closer to zero) than this is severe."),
+        "mmt8_min": Param(80, "points of 150", "MMT-8 below this is severe weakness."),
+        "aki_creatinine_ratio": Param(1.5, "x baseline", "Creatinine rise over the 90-day baseline that counts as "
+                                                         "AKI (KDIGO) when no AKI condition is recorded."),
+        "iv_mp_recent_days": Param(14, "days", "An IV methylprednisolone pulse this recent means already treated."),
+        "ivig_recent_days": Param(30, "days", "IVIG this recent means already treated."),
+        "prednisone_mg_per_kg": Param(1, "mg/kg/day", "Prednisone after the pulses."),
+        "prednisone_max_mg": Param(80, "mg/day", "Cap on prednisone after the pulses."),
+        "ivig_g_per_kg": Param(2, "g/kg/cycle", "IVIG dose per cycle."),
+        "ivig_days": Param(5, "days", "Days the IVIG cycle is divided over (2-5)."),
+    },
+)
+
+DETAIL = """\
+**Severe IMNM — admit and treat now.** Found in the last {window} days:
+{features}
+
+No IV methylprednisolone pulse in the last {mp_days} days and no IVIG in the last {ivig_days} days.
+
+- Give an **IV methylprednisolone pulse** (1,000 mg daily for 3 days), then prednisone 1 mg/kg/day
+  (maximum 80 mg). {prednisone}
+- Start **IVIG now**, whatever the antibody: {ivig}
+- Continue or start methotrexate (or another steroid-sparing agent).{srp}
+- Protect the airway and the swallow: speech-language pathology swallow evaluation, nil by mouth or modified
+  diet until assessed, FVC and NIF every 8-12 hours; ICU review if FVC or NIF worsen.
+- Work up the heart: ECG, troponin I, NT-proBNP, echocardiogram.
+- VTE prophylaxis (immobility and IVIG both raise the risk).
+- Plasma exchange showed no benefit in a sham-controlled trial in polymyositis/dermatomyositis: do not rely on it."""
+
+
+def _recent(day: date | None, since: date) -> bool:
+    return day is not None and day >= since
+
+
+def _recent_conditions(record: PatientRecord, since: date, *groups: str) -> list[Condition]:
+    """Active conditions of ``groups`` with onset or recorded date in the window."""
+    return [c for c in record.conditions_in(*groups, active_only=True)
+            if _recent(c.onset, since) or _recent(c.recorded, since)]
+
+
+def _latest_value(record: PatientRecord, group: str, since: date, unit: str | None = None
+                  ) -> tuple[Observation, float] | None:
+    for observation in reversed(record.observations_in(group, since=since)):
+        quantity = observation.quantity
+        if quantity is None:
+            continue
+        value = quantity.value if unit is None else convert(quantity.value, quantity.unit or unit, unit)
+        if value is not None:
+            return observation, value
+    return None
+
+
+def _above_uln(observation: Observation) -> bool:
+    if any(code in ("H", "HH", "HU", "A", "AA") for code in observation.interpretation):
+        return True
+    quantity, high = observation.quantity, observation.ref_high
+    return (quantity is not None and high is not None and (high.unit or "") == (quantity.unit or "")
+            and quantity.value > high.value)
+
+
+def _aspiration_on_swallow_study(record: PatientRecord, since: date) -> list[str]:
+    found = []
+    for observation in record.observations_in("swallow_study", since=since):
+        words = " ".join(filter(None, [observation.value_text,
+                                       observation.value_concept.words() if observation.value_concept else None]))
+        words = words.lower()
+        aspirates = "aspirat" in words and not any(n in words for n in ("no aspiration", "without aspiration",
+                                                                          "no evidence of aspiration"))
+        pas = observation.quantity.value if observation.quantity else None
+        if "penetration" in observation.code.words() and pas is not None and pas >= 6:
+            aspirates = True  # Penetration-Aspiration Scale 6-8 = aspiration
+        if aspirates and observation.when is not None:
+            result = observation.value_text or (observation.value_concept.label if observation.value_concept
+                                                else f"score {pas:g}")
+            found.append(f"aspiration on {observation.code.label} ({result}, {observation.when.isoformat()})")
+    return found
+
+
+def _aki(record: PatientRecord, since: date, ratio: float) -> str | None:
+    """An AKI condition in the window, or a creatinine >= 1.5 x the lowest value of the 90 days before it."""
+    condition = next(iter(_recent_conditions(record, since, "aki")), None)
+    if condition is not None:
+        return f"{condition.code.label} ({(condition.start or record.today).isoformat()})"
+    values = [(o.when, o.quantity) for o in record.observations_in("creatinine")
+              if o.when is not None and o.quantity is not None]
+    for day, value in reversed(values):
+        if day < since:
+            break
+        base = [(d, q) for d, q in values if day - timedelta(days=90) <= d < day
+                and (q.unit or "").lower() == (value.unit or "").lower()]
+        low = min(base, key=lambda b: b[1].value, default=None)
+        if low is not None and low[1].value > 0 and value.value >= ratio * low[1].value:
+            return f"creatinine {value} on {day.isoformat()} vs baseline {low[1]} on {low[0].isoformat()}"
+    return None
+
+
+def severity_features(record: PatientRecord, context: HookContext) -> list[str]:
+    """Each severe feature found in the window, described with its value and date."""
+    params = context.params(RULE)
+    since = record.today - timedelta(days=int(params["window_days"]))
+    found: list[str] = []
+    for condition in _recent_conditions(record, since, "dysphagia"):
+        found.append(f"dysphagia: {condition.code.label} ({(condition.start or record.today).isoformat()})")
+    for condition in _recent_conditions(record, since, "aspiration"):
+        found.append(f"aspiration: {condition.code.label} ({(condition.start or record.today).isoformat()})")
+    found += _aspiration_on_swallow_study(record, since)
+    fvc = _latest_value(record, "fvc_percent_predicted", since)
+    if fvc is not None and fvc[1] < params["fvc_percent_max"]:
+        found.append(f"FVC {fvc[1]:g}% predicted on {fvc[0].when} (below {params['fvc_percent_max']:g}%)")
+    nif = _latest_value(record, "nif", since, "cm[H2O]")
+    if nif is not None:
+        value = -abs(nif[1])  # some charts record the magnitude only
+        if value > params["nif_cmh2o"]:
+            found.append(f"NIF {value:g} cmH2O on {nif[0].when} (weaker than {params['nif_cmh2o']:g})")
+    for condition in _recent_conditions(record, since, "respiratory_failure", "ventilatory_support"):
+        found.append(f"ventilatory support / respiratory failure: {condition.code.label} "
+                     f"({(condition.start or record.today).isoformat()})")
+    for procedure in record.procedures_in("ventilatory_support", since=since):
+        found.append(f"ventilatory support: {procedure.code.label} ({procedure.when})")
+    troponin = [o for o in record.observations_in("troponin_i", since=since) if _above_uln(o)]
+    heart = _recent_conditions(record, since, "myocarditis_cardiomyopathy", "cardiac_involvement")
+    if troponin and heart:
+        found.append(f"cardiac involvement: troponin I {troponin[-1].quantity or 'high'} above the ULN on "
+                     f"{troponin[-1].when} with {heart[0].code.label}")
+    rhabdo = _recent_conditions(record, since, "rhabdomyolysis")
+    if rhabdo:
+        kidney = _aki(record, since, float(params["aki_creatinine_ratio"]))
+        if kidney:
+            found.append(f"rhabdomyolysis ({rhabdo[0].code.label}) with acute kidney injury: {kidney}")
+    mmt8 = _latest_value(record, "mmt8", since)
+    if mmt8 is not None and mmt8[1] < params["mmt8_min"]:
+        found.append(f"MMT-8 {mmt8[1]:g}/150 on {mmt8[0].when} (below {params['mmt8_min']:g})")
+    for condition in _recent_conditions(record, since, "non_ambulatory"):
+        found.append(f"non-ambulatory: {condition.code.label} ({(condition.start or record.today).isoformat()})")
+    return found
+
+
+def _already_treated(record: PatientRecord, context: HookContext) -> list[str]:
+    params = context.params(RULE)
+    mp_since = record.today - timedelta(days=int(params["iv_mp_recent_days"]))
+    ivig_since = record.today - timedelta(days=int(params["ivig_recent_days"]))
+    found = [f"IV methylprednisolone {m.label} (last {last})" for m in record.medications_in("glucocorticoid_systemic")
+             if steroids.is_iv_methylprednisolone(m) and _recent(last := cohorts.last_given(m, record.today), mp_since)]
+    found += [f"IVIG {m.label} (last {last})" for m in record.medications_in("ivig")
+              if _recent(last := cohorts.last_given(m, record.today), ivig_since)]
+    found += [f"IVIG {i.vaccine.label} ({i.when})" for i in record.immunizations_in("ivig")
+              if _recent(i.when, ivig_since)]
+    return found
+
+
+def _ivig_weight(record: PatientRecord, context: HookContext, weight: Measure) -> tuple[float, str]:
+    """Adjusted body weight when BMI >= 30 and a current height is known (R27), else the dosing weight."""
+    height = dosing_height(record, context)
+    if height is None:
+        return weight.value, (f"dosing weight {weight.describe('kg')}; no current height, so BMI is unknown: "
+                              "if the patient is obese, use adjusted body weight")
+    bmi = weight.value / (height.value / 100) ** 2
+    if bmi >= 30:
+        adjusted = dosing.adjusted_body_weight(weight.value, height.value, record.patient.sex if record.patient
+                                               else None)
+        return adjusted, f"adjusted body weight {adjusted:.1f} kg (BMI {bmi:.1f}; actual {weight.describe('kg')})"
+    return weight.value, f"dosing weight {weight.describe('kg')}"
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    params = context.params(RULE)
+    facts: dict[str, object] = {}
+    if not cohorts.is_imnm(record, context):
+        return Quiet("not IMNM", facts)
+    features = severity_features(record, context)
+    treated = _already_treated(record, context)
+    subtype = antibodies.subtype(record)
+    facts.update({"severity_features": "; ".join(features) or None, "recent_pulse_or_ivig": "; ".join(treated) or None,
+                  "subtype": subtype})
+    if not features:
+        return Quiet("no severe feature in the window", facts)
+    if treated:
+        return Quiet("already treated: " + "; ".join(treated), facts)
+
+    sets, patient = context.valuesets, context.patient_id
+    weight = dosing_weight(record, context)
+    mp = orders.medication_request(
+        patient, orders.concept(sets, "glucocorticoid_systemic", "methylprednisolone 1000 MG Injection"), 1000, "mg",
+        route="iv", duration_days=3, count=3,
+        text="Methylprednisolone 1,000 mg IV once daily for 3 days (infuse over at least 1 hour)")
+    treat: list[Action] = [Action("create", "Methylprednisolone 1,000 mg IV daily x3", resource=mp)]
+    if weight is not None:
+        pred_mg = dosing.round_to(dosing.capped(params["prednisone_mg_per_kg"] * weight.value,
+                                                params["prednisone_max_mg"]), 5)
+        prednisone = f"For {weight.describe('kg')}: **{pred_mg:g} mg daily**."
+        pred_concept = orders.concept(sets, "glucocorticoid_systemic", "prednisone 20 MG Oral Tablet")
+        pred_text = (f"Prednisone {pred_mg:g} mg by mouth once daily, starting the day after the third "
+                     "methylprednisolone pulse")
+        treat.append(Action("create", f"Prednisone {pred_mg:g} mg PO daily after the pulses",
+                            resource=orders.medication_request(patient, pred_concept, pred_mg, "mg", text=pred_text)))
+        basis_kg, basis = _ivig_weight(record, context, weight)
+        days = int(params["ivig_days"])
+        per_day = dosing.round_to(params["ivig_g_per_kg"] * basis_kg / days, 2.5)  # whole 2.5 g vials a day
+        total = per_day * days
+        ivig = (f"**{total:g} g** ({params['ivig_g_per_kg']:g} g/kg on {basis}), given as {per_day:g} g daily "
+                f"for {days} days.")
+        treat.append(Action("create", f"IVIG {per_day:g} g IV daily x{days} ({total:g} g)",
+                            resource=orders.medication_request(
+                                patient, orders.concept(sets, "ivig", "immune globulin, intravenous"), per_day, "g",
+                                route="iv", duration_days=days, count=days,
+                                text=f"Immune globulin IV {per_day:g} g once daily for {days} days "
+                                     f"(total {total:g} g, about {params['ivig_g_per_kg']:g} g/kg); "
+                                     "infuse slowly, hydrate")))
+        facts.update({"dosing_weight": weight.describe("kg"), "prednisone_mg": pred_mg, "ivig_total_g": total,
+                      "ivig_basis": basis})
+    else:
+        prednisone = ("**No body weight from the last 30 days: the dose could not be computed** (1 mg/kg/day, "
+                      "maximum 80 mg). Weigh the patient.")
+        ivig = ("2 g/kg per cycle over 2-5 days — **no current body weight, so the dose could not be computed**. "
+                "Weigh the patient before ordering.")
+        facts["dosing_weight"] = None
+    srp = (" **Anti-SRP positive: give rituximab early** (after HBV screening, see R26)."
+           if subtype in ("SRP", "DUAL") else "")
+    detail = DETAIL.format(window=int(params["window_days"]), features="\n".join(f"- {f}" for f in features),
+                           mp_days=int(params["iv_mp_recent_days"]), ivig_days=int(params["ivig_recent_days"]),
+                           prednisone=prednisone, ivig=ivig, srp=srp)
+
+    def request(text: str, priority: str = "stat", concept: dict | None = None) -> dict:
+        return orders.service_request(patient, concept or orders.text_concept(text), priority=priority,
+                                      note=None if concept is None else text)
+
+    airway = [
+        Action("create", "SLP swallow evaluation; NPO or modified diet until assessed",
+               resource=request("Speech-language pathology swallow evaluation; nil by mouth or modified diet "
+                                "until assessed")),
+        Action("create", "FVC and NIF every 8-12 hours",
+               resource=request("Bedside FVC and NIF every 8-12 hours; call if FVC < 20 mL/kg or NIF weaker than "
+                                "-30 cmH2O", priority="urgent")),
+    ]
+    heart = [
+        Action("create", "12-lead ECG", resource=request(
+            "12-lead ECG", concept=orders.procedure_concept(sets, "ecg", "11524-6"))),
+        Action("create", "Troponin I (high-sensitivity)", resource=request(
+            "Troponin I", concept=orders.lab_concept(sets, "troponin_i", "89579-7"))),
+        Action("create", "NT-proBNP", resource=request("NT-proBNP")),
+        Action("create", "Transthoracic echocardiogram", resource=request(
+            "Transthoracic echocardiogram", priority="urgent", concept=orders.procedure_concept(
+                sets, "echocardiogram", "252418006", system=SNOMED, text="Transthoracic echocardiogram"))),
+    ]
+    consults = [
+        Action("create", "ICU / neuromuscular consult", resource=request(
+            "ICU and neuromuscular consults: severe IMNM (admit)")),
+        Action("create", "VTE prophylaxis", resource=request("VTE prophylaxis per hospital protocol",
+                                                             priority="urgent")),
+    ]
+    return Fired(
+        severity="critical",
+        summary=f"Severe IMNM ({_short(features)}): admit, IV methylprednisolone pulse and IVIG now",
+        detail=detail,
+        facts=facts,
+        suggestions=[
+            Suggestion("IV methylprednisolone 1 g daily x3, then prednisone, and IVIG 2 g/kg", treat,
+                       is_recommended=True),
+            Suggestion("Protect the airway and swallow: SLP evaluation, FVC/NIF every 8-12 h", airway,
+                       is_recommended=True),
+            Suggestion("Cardiac work-up: ECG, troponin I, NT-proBNP, echo", heart, is_recommended=True),
+            Suggestion("ICU / neuromuscular consult and VTE prophylaxis", consults, is_recommended=True),
+        ],
+    )
+
+
+_KINDS = (("dysphagia", "bulbar"), ("aspiration", "bulbar"), ("FVC", "respiratory"), ("NIF", "respiratory"),
+          ("ventilatory", "respiratory"), ("cardiac", "cardiac"), ("rhabdomyolysis", "rhabdomyolysis with AKI"),
+          ("MMT-8", "profound weakness"), ("non-ambulatory", "profound weakness"))
+
+
+def _short(features: list[str]) -> str:
+    """The kinds of severity found, for the summary: 'bulbar, respiratory'."""
+    kinds = [kind for f in features for prefix, kind in _KINDS if f.startswith(prefix)]
+    return ", ".join(dict.fromkeys(kinds))

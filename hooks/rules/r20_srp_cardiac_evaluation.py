@@ -1,0 +1,118 @@
+"""R20: anti-SRP myopathy can involve the heart; screen with ECG/troponin yearly and imaging at least once."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.definitions import antibodies
+from hooks.record import SNOMED, Observation, PatientRecord
+from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import BSMO_TROPONIN, SEED_001, SRP_CARDIAC_REVIEW
+
+RULE = Rule(
+    id="srp-cardiac-evaluation",
+    number=20,
+    title="Anti-SRP: cardiac evaluation",
+    hooks=("patient-view",),
+    severities=("warning",),
+    summary="Anti-SRP positive with no ECG and no troponin in 12 months, or no echocardiogram or cardiac MRI "
+            "ever.",
+    sources=(SRP_CARDIAC_REVIEW, BSMO_TROPONIN, SEED_001),
+    parameters={"screen_window_days": Param(365, "days", "An ECG or troponin this recent counts as screened.")},
+    needs=("patient", "conditions", "observations", "medications", "procedures"),
+)
+
+DETAIL = """\
+**Screen the heart in anti-SRP myopathy.** {antibody}. Anti-SRP disease can involve the myocardium
+(cardiomyopathy, arrhythmia), often without symptoms.
+
+What is on file: {found}.
+Missing: {missing}.
+
+Prefer **troponin I**: troponin T can rise from regenerating skeletal muscle and mislead. Get a **cardiac MRI**
+if anything is abnormal, and involve cardiology.{abnormal}"""
+
+
+def _last(record: PatientRecord, group: str, since: date | None = None) -> date | None:
+    """Last date of a procedure or an observation (e.g. an echo ejection fraction) in ``group``."""
+    days = [p.when for p in record.procedures_in(group, since=since) if p.when is not None]
+    days += [o.when for o in record.observations_in(group, since=since) if o.when is not None]
+    return max(days, default=None)
+
+
+def _high(observation: Observation) -> bool:
+    if any(code in ("H", "HH", "HU", "A", "AA") for code in observation.interpretation):
+        return True
+    quantity, high = observation.quantity, observation.ref_high
+    return (quantity is not None and high is not None and (high.unit or "") == (quantity.unit or "")
+            and quantity.value > high.value)
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    params = context.params(RULE)
+    subtype = antibodies.subtype(record)
+    facts: dict[str, object] = {"subtype": subtype}
+    if subtype not in ("SRP", "DUAL"):
+        return Quiet("not anti-SRP positive", facts)
+    since = record.today - timedelta(days=int(params["screen_window_days"]))
+    ecg = _last(record, "ecg", since)
+    troponins = record.observations_in("troponin_i", "troponin_t", since=since)
+    troponin_i = [o for o in troponins if o.in_group("troponin_i")]
+    bnp = record.observations_in("nt_probnp", since=since)
+    echo, cmr = _last(record, "echocardiogram"), _last(record, "cardiac_mri")
+    facts.update({"last_ecg_12m": ecg, "last_troponin_12m": str(troponins[-1].when) if troponins else None,
+                  "last_echo": echo, "last_cardiac_mri": cmr})
+    rhythm_gap = ecg is None and not troponins
+    imaging_gap = echo is None and cmr is None
+    if not rhythm_gap and not imaging_gap:
+        return Quiet("ECG or troponin within 12 months, and an echocardiogram or cardiac MRI on file", facts)
+
+    positive = antibodies.ever_positive(record, "anti_srp")
+    antibody = f"Anti-SRP positive ({positive.when.isoformat() if positive and positive.when else 'undated'})"
+    found = [f"ECG {ecg}" if ecg else "no ECG in 12 months",
+             f"troponin {troponins[-1].code.label} {troponins[-1].when}" if troponins else "no troponin in 12 months",
+             f"echocardiogram {echo}" if echo else "no echocardiogram ever",
+             f"cardiac MRI {cmr}" if cmr else "no cardiac MRI ever"]
+    sets, patient = context.valuesets, context.patient_id
+    actions: list[Action] = []
+    missing: list[str] = []
+    if ecg is None:
+        missing.append("12-lead ECG")
+        actions.append(Action("create", "12-lead ECG", resource=orders.service_request(
+            patient, orders.procedure_concept(sets, "ecg", "11524-6", text="12-lead ECG"))))
+    if not troponin_i:
+        missing.append("troponin I")
+        actions.append(Action("create", "High-sensitivity troponin I", resource=orders.service_request(
+            patient, orders.lab_concept(sets, "troponin_i", "89579-7"))))
+    if not bnp:
+        missing.append("NT-proBNP")
+        actions.append(Action("create", "NT-proBNP", resource=orders.service_request(
+            patient, orders.text_concept("NT-proBNP"))))
+    if imaging_gap:
+        missing.append("transthoracic echocardiogram")
+        actions.append(Action("create", "Transthoracic echocardiogram", resource=orders.service_request(
+            patient, orders.procedure_concept(sets, "echocardiogram", "252418006", system=SNOMED,
+                                              text="Transthoracic echocardiogram"))))
+    abnormal = [f"troponin {o.quantity} on {o.when} above the ULN" for o in troponins if _high(o)]
+    abnormal += [f"{c.code.label}" for c in record.conditions_in("myocarditis_cardiomyopathy", "cardiac_involvement",
+                                                                 active_only=True)]
+    facts["abnormal"] = "; ".join(abnormal) or None
+    abnormal_text = ""
+    if abnormal:
+        abnormal_text = f"\n\n**Already abnormal:** {'; '.join(abnormal)}. Arrange a cardiac MRI and cardiology review."
+        if cmr is None:
+            actions.append(Action("create", "Cardiac MRI", resource=orders.service_request(
+                patient, orders.procedure_concept(sets, "cardiac_mri", "24748-6", text="Cardiac MRI"))))
+        actions.append(Action("create", "Cardiology referral", resource=orders.service_request(
+            patient, orders.text_concept("Cardiology referral: anti-SRP myopathy with possible cardiac "
+                                         "involvement"))))
+    return Fired(
+        severity="warning",
+        summary=f"Anti-SRP: cardiac screen incomplete ({', '.join(missing) or 'cardiac review'} missing)",
+        detail=DETAIL.format(antibody=antibody, found="; ".join(found), missing=", ".join(missing) or "none",
+                             abnormal=abnormal_text),
+        facts=facts,
+        suggestions=[Suggestion("Order the missing cardiac screen", actions, is_recommended=True)] if actions else [],
+    )

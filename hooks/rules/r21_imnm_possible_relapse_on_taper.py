@@ -1,0 +1,113 @@
+"""R21: CK rising well above its nadir while the taper goes on: a possible relapse, so hold the taper."""
+
+from __future__ import annotations
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.definitions import cohorts, taper
+from hooks.definitions.taper import TaperStep
+from hooks.record import MedicationOrder, PatientRecord
+from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import KASSARDJIAN_2015, SEED_000, SEED_001, SEED_004
+
+RULE = Rule(
+    id="imnm-possible-relapse-on-taper",
+    number=21,
+    title="Possible IMNM relapse during taper",
+    hooks=("patient-view", "order-sign"),
+    severities=("warning",),
+    summary="CK above the ULN and at least twice its nadir while glucocorticoids or a steroid-sparing agent "
+            "are being tapered: hold the taper and recheck.",
+    sources=(KASSARDJIAN_2015, SEED_000, SEED_001, SEED_004),
+    parameters={
+        "gc_taper_window_days": Param(taper.GC_TAPER_WINDOW_DAYS, "days",
+                                      "A glucocorticoid dose lowered this recently means a taper is in progress."),
+        "sparing_taper_window_days": Param(taper.SPARING_TAPER_WINDOW_DAYS, "days",
+                                           "A steroid-sparing agent stopped or reduced this recently means a "
+                                           "taper is in progress."),
+        "ck_max_age_days": Param(taper.RELAPSE_CK_MAX_AGE_DAYS, "days",
+                                 "The latest CK must be at most this old; older, the rule is not evaluated "
+                                 "(R22 asks for a CK)."),
+        "nadir_multiple": Param(taper.RELAPSE_NADIR_MULTIPLE, "x nadir",
+                                "Latest CK at or above this multiple of the nadir CK (and above the ULN)."),
+    },
+)
+
+DETAIL = """\
+**Possible relapse during the taper.** {found}
+
+Taper: {taper}.
+
+About half of IMNM patients relapse while treatment is tapered. **Do not make a further reduction now.**
+Repeat the CK and examine strength (MMT-8) within 1-2 weeks. If the relapse is confirmed, go back to the
+last effective glucocorticoid dose and escalate by subtype (IVIG for anti-HMGCR, rituximab for anti-SRP).
+A CK rise alone is not a relapse: weigh it with strength.
+{caveats}"""
+
+
+def _draft_steps(record: PatientRecord, context: HookContext) -> list[tuple[MedicationOrder, TaperStep]]:
+    return taper.draft_reductions(record, context, context.draft_orders)
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    params = context.params(RULE)
+    drafts = _draft_steps(record, context) if context.hook == "order-sign" else []
+    facts: dict[str, object] = {"draft_reductions": "; ".join(str(s) for _, s in drafts) or None}
+    if context.hook == "order-sign" and not drafts:
+        return Quiet("no draft lowers the glucocorticoid dose or stops/reduces a steroid-sparing agent", facts)
+    if not cohorts.is_imnm(record, context):
+        return Quiet("not IMNM", facts)
+    check = taper.possible_relapse(
+        record, context, extra_taper=[s for _, s in drafts], ck_max_age_days=int(params["ck_max_age_days"]),
+        nadir_multiple=float(params["nadir_multiple"]), gc_window_days=int(params["gc_taper_window_days"]),
+        sparing_window_days=int(params["sparing_taper_window_days"]))
+    facts.update({
+        "taper": "; ".join(str(s) for s in check.taper) or None,
+        "latest_ck": str(check.latest) if check.latest else None,
+        "nadir_ck": str(check.nadir) if check.nadir else None,
+        "ratio_to_nadir": round(check.ratio, 2) if check.ratio is not None else None,
+        "caveats": "; ".join(check.caveats) or None,
+    })
+    if check.missing:
+        return NotEvaluable(check.missing, facts)
+    if not check.possible:
+        return Quiet(check.reason, facts)
+    assert check.latest is not None and check.nadir is not None
+    found = (f"Latest CK {check.latest} is above the upper limit of normal and {check.ratio:.1f} times the "
+             f"nadir of {check.nadir}.")
+    caveat_text = ("\n**Other causes to rule out before calling it a relapse:** " + "; ".join(check.caveats) + "."
+                   if check.caveats else
+                   "\nNo exertion, IM injection, trauma, high TSH or statin exposure is recorded; ask about them "
+                   "and about missed doses.")
+    return Fired(
+        severity="warning",
+        summary=(f"Possible IMNM relapse on taper: CK {check.latest.value:,.0f} U/L, {check.ratio:.1f}x nadir. "
+                 + ("Hold this dose reduction" if drafts else "Hold the taper, recheck")),
+        detail=DETAIL.format(found=found, taper="; ".join(str(s) for s in check.taper), caveats=caveat_text),
+        facts=facts,
+        about=[order for order, _ in drafts],
+        suggestions=_suggestions(context, drafts),
+    )
+
+
+def _suggestions(context: HookContext,
+                 drafts: list[tuple[MedicationOrder, TaperStep]]) -> list[Suggestion]:
+    sets, patient = context.valuesets, context.patient_id
+    ck_order = orders.service_request(patient, orders.lab_concept(sets, "ck", "2157-6"),
+                                      note="Repeat CK in 7-14 days (possible relapse during taper).")
+    tsh = orders.service_request(patient, orders.lab_concept(sets, "tsh", "3016-3"),
+                                 note="Hypothyroidism can raise CK and cause weakness.")
+    mmt8 = orders.service_request(patient, orders.text_concept("Manual muscle testing (MMT-8) within 2 weeks"))
+    visit = orders.service_request(patient, orders.text_concept("Neuromuscular clinic visit within 2 weeks "
+                                                                "(possible IMNM relapse)"))
+    recheck = Suggestion("Repeat CK in 7-14 days, TSH, MMT-8 and a clinic visit within 2 weeks", [
+        Action("create", "CK in 7-14 days", resource=ck_order),
+        Action("create", "TSH", resource=tsh),
+        Action("create", "MMT-8 within 2 weeks", resource=mmt8),
+        Action("create", "Clinic visit within 2 weeks", resource=visit)], is_recommended=True)
+    if not drafts:
+        return [recheck]
+    hold = Suggestion("Hold the taper: cancel the dose reduction",
+                      [Action("delete", f"Cancel the draft {order.label}", resource_id=order.reference)
+                       for order, step in drafts], is_recommended=True)
+    return [hold, recheck]

@@ -1,0 +1,98 @@
+"""R22: a CK is due for an IMNM patient on immunotherapy (monthly early on or during a taper, else quarterly)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.definitions import ck, cohorts, steroids, taper
+from hooks.definitions.immunosuppression import STEROID_SPARING
+from hooks.record import MedicationOrder, PatientRecord
+from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import SEED_000, SEED_003, SEED_004
+
+RULE = Rule(
+    id="imnm-ck-monitoring-due",
+    number=22,
+    title="IMNM: CK monitoring due",
+    hooks=("patient-view",),
+    severities=("info",),
+    summary="IMNM on immunotherapy with no CK in the last 30 days (first 6 months or during a taper) or the "
+            "last 90 days (otherwise).",
+    sources=(SEED_000, SEED_003, SEED_004),
+    parameters={
+        "early_phase_days": Param(180, "days", "Within this many days of T_tx, the short interval applies."),
+        "interval_early_days": Param(30, "days", "CK interval in the first months or while a taper is in progress."),
+        "interval_stable_days": Param(90, "days", "CK interval otherwise."),
+        "rituximab_active_days": Param(180, "days", "Rituximab given this recently counts as current immunotherapy."),
+        "ivig_active_days": Param(60, "days", "IVIG given this recently counts as current immunotherapy."),
+    },
+)
+
+DETAIL = """\
+**A CK is due.** {last}. {why}
+
+Aim for a normal or near-normal CK **together with** better strength: CK alone is not enough to guide
+treatment (it can normalise before strength returns, or stay high in chronic disease). Check ALT/AST and GGT
+at the same time: ALT and AST also come from damaged muscle, and GGT tells the liver apart.
+
+Current immunotherapy: {therapy}."""
+
+
+def _on_therapy(record: PatientRecord, context: HookContext) -> list[MedicationOrder]:
+    """Current glucocorticoid or steroid-sparing orders, or rituximab/IVIG given recently enough to still act."""
+    params = context.params(RULE)
+    current = record.medications_in("glucocorticoid_systemic", *STEROID_SPARING, current_only=True)
+    recent = {"rituximab": params["rituximab_active_days"], "ivig": params["ivig_active_days"]}
+    for group, days in recent.items():
+        since = record.today - timedelta(days=int(days))
+        current += [m for m in record.medications_in(group) if m not in current
+                    and (last := cohorts.last_given(m, record.today)) is not None and last >= since]
+    return current
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    params = context.params(RULE)
+    facts: dict[str, object] = {}
+    if not cohorts.is_imnm(record, context):
+        return Quiet("not IMNM", facts)
+    therapy = _on_therapy(record, context)
+    facts["immunotherapy"] = ", ".join(m.label for m in therapy) or None
+    if not therapy:
+        return Quiet("no current glucocorticoid or steroid-sparing therapy", facts)
+    start = steroids.treatment_start(record, context)
+    since_ttx = (record.today - start[0]).days if start else None
+    tapering = taper.taper_in_progress(record, context)
+    early = since_ttx is not None and since_ttx <= params["early_phase_days"]
+    interval = int(params["interval_early_days"] if early or tapering else params["interval_stable_days"])
+    last = ck.latest(ck.series(record, context))
+    age = (record.today - last.day).days if last else None
+    facts.update({"t_tx": start[1] if start else None, "days_since_t_tx": since_ttx,
+                  "taper": "; ".join(str(s) for s in tapering) or None, "interval_days": interval,
+                  "latest_ck": str(last) if last else None, "latest_ck_age_days": age})
+    if age is not None and age <= interval:
+        return Quiet(f"last CK {age} days ago, within the {interval}-day interval", facts)
+    if early:
+        why = f"Treatment started {since_ttx} days ago ({start[1] if start else ''}): check CK every {interval} days."
+    elif tapering:
+        why = (f"A taper is in progress ({'; '.join(str(s) for s in tapering)}): check CK every {interval} days "
+               "to catch a relapse early.")
+    else:
+        why = f"On stable treatment: check CK at least every {interval} days."
+    last_text = f"The last CK was {last}, {age} days ago" if last else "No CK is on file"
+    sets, patient = context.valuesets, context.patient_id
+    actions = [
+        Action("create", "CK", resource=orders.service_request(patient, orders.lab_concept(sets, "ck", "2157-6"))),
+        Action("create", "ALT", resource=orders.service_request(patient, orders.lab_concept(sets, "alt", "1742-6"))),
+        Action("create", "AST", resource=orders.service_request(patient, orders.lab_concept(sets, "ast", "1920-8"))),
+        Action("create", "GGT", resource=orders.service_request(patient, orders.lab_concept(sets, "ggt", "2324-2"))),
+    ]
+    return Fired(
+        severity="info",
+        summary=(f"CK due: last {'CK ' + str(age) + ' days ago' if last else 'CK never measured'} "
+                 f"(interval {interval} d)"),
+        detail=DETAIL.format(last=last_text, why=why, therapy=facts["immunotherapy"]),
+        facts=facts,
+        suggestions=[Suggestion("Order CK, ALT/AST and GGT", actions, is_recommended=True)],
+    )
