@@ -1,0 +1,131 @@
+"""R03: a suspected or known inflammatory myopathy without anti-HMGCR and anti-SRP results. The antibodies
+define the IMNM subtype (and its treatment), and the usual classification criteria do not score them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.definitions import antibodies, ck, cohorts, diagnosis
+from hooks.record import PatientRecord
+from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import ENMC_224, EULAR_ACR_2017, PINAL_FERNANDEZ_2018, SEED_001
+
+RULE = Rule(
+    id="myositis-antibody-panel-missing",
+    number=3,
+    title="Myositis antibody panel missing",
+    hooks=("patient-view",),
+    severities=("info",),
+    summary="Suspected or known IIM/IMNM (or CK >=1,000 U/L with a myopathy) and anti-HMGCR or anti-SRP never "
+            "resulted.",
+    sources=(SEED_001, ENMC_224, EULAR_ACR_2017, PINAL_FERNANDEZ_2018),
+    parameters={
+        "ck_min_u_per_l": Param(1000, "U/L", "A CK at or above this, with a myopathy condition, starts the work-up."),
+        "ck_window_days": Param(30, "days", "How recent that CK must be."),
+        "tsh_recent_days": Param(90, "days", "A TSH resulted this recently is not suggested again."),
+    },
+)
+
+ANTIBODIES = {"anti_hmgcr": "anti-HMGCR", "anti_srp": "anti-SRP"}
+PANEL = ("Myositis-specific and myositis-associated antibody panel (anti-synthetases incl. Jo-1, Mi-2, MDA5, "
+         "TIF1-gamma, NXP2, SAE, PM/Scl, Ku, Ro52)")
+
+DETAIL = """\
+**Myositis antibodies incomplete.** {why}. Never resulted: **{missing}**.{have}
+
+Order {missing} (anti-HMGCR and anti-SRP define the IMNM subtype and guide its treatment), plus a
+myositis-specific and myositis-associated antibody panel. Record statin exposure, including red yeast rice:
+{statins}. Arrange MRI of the thighs and EMG, and a muscle biopsy (MHC-I, C5b-9, p62 stains): ENMC requires a
+biopsy to diagnose seronegative IMNM.{done}
+
+The 2017 EULAR/ACR classification criteria do not score anti-HMGCR or anti-SRP, so IMNM can fall below the
+"probable" threshold: do not use a low score to withhold treatment."""
+
+
+def _cohort(record: PatientRecord, context: HookContext) -> tuple[str | None, str | None]:
+    """Why the work-up applies (None: it does not), and the qualifying recent CK for the facts."""
+    params = context.params(RULE)
+    since = record.today - timedelta(days=int(params["ck_window_days"]))
+    high = [p for p in ck.series(record, context) if p.day >= since and p.value >= params["ck_min_u_per_l"]]
+    high_ck = str(max(high, key=lambda p: p.value)) if high else None
+    conditions = record.conditions_in("imnm", "statin_autoimmune_myopathy", "iim_other", active_only=True)
+    if conditions:
+        return f"Myositis diagnosis on file: {conditions[0].code.label}", high_ck
+    if cohorts.is_iim(record, context):
+        return "IMNM by antibody, raised CK and a myopathy condition", high_ck
+    myopathy = record.conditions_in(*cohorts.MYOPATHY_GROUPS, active_only=True)
+    if high_ck and myopathy:
+        return f"CK {high_ck} with {myopathy[0].code.label}", high_ck
+    return None, high_ck
+
+
+def _suggestions(record: PatientRecord, context: HookContext, missing: list[str]) -> tuple[list[Suggestion], str]:
+    pid, sets = context.patient_id, context.valuesets
+    tests = [Action("create", f"{ANTIBODIES[g]} antibody", resource=orders.service_request(pid, orders.lab_concept(
+        sets, g, "93493-5" if g == "anti_hmgcr" else "33921-8", text=f"{ANTIBODIES[g]} antibody")))
+        for g in missing]
+    tests.append(Action("create", "Myositis antibody panel",
+                        resource=orders.service_request(pid, orders.text_concept(PANEL))))
+    suggestions = [Suggestion("Order " + " and ".join(ANTIBODIES[g] for g in missing) + " + myositis antibody panel",
+                              tests, is_recommended=True)]
+    already: list[str] = []
+    tsh = diagnosis.last_done(record, "tsh", within_days=int(context.params(RULE)["tsh_recent_days"]))
+    if tsh is None:
+        suggestions.append(Suggestion("TSH", [Action("create", "TSH", resource=orders.service_request(
+            pid, orders.lab_concept(sets, "tsh", "3016-3", text="TSH")))]))
+    else:
+        already.append(f"TSH: {tsh}")
+    studies = (
+        ("mri_thigh", "MRI both thighs (STIR)", "MRI thighs", lambda: orders.procedure_concept(
+            sets, "mri_thigh", "26235-2", text="MRI both thighs with STIR sequences (oedema pattern, biopsy site)")),
+        ("emg", "EMG", "EMG", lambda: orders.text_concept("Electromyography (EMG) with nerve conduction studies")),
+        ("muscle_biopsy", "Muscle biopsy referral", "muscle biopsy", lambda: orders.text_concept(
+            "Referral for muscle biopsy (MHC-I, C5b-9 and p62 stains; guided by MRI)")),
+    )
+    for group, label, short, code in studies:
+        done = diagnosis.last_done(record, group)
+        if done is None:
+            suggestions.append(Suggestion(label, [Action("create", label, resource=orders.service_request(
+                pid, code()))]))
+        else:
+            already.append(f"{short}: {done}")
+    return suggestions, "; ".join(already)
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    why, high_ck = _cohort(record, context)
+    status = {g: (next((s for _, s in reversed(antibodies.results(record, g))), None)) for g in ANTIBODIES}
+    nsti = cohorts.nsti(record, context)
+    facts: dict[str, Any] = {
+        "cohort": why, "ck_at_or_above_threshold_recent": high_ck,
+        "anti_hmgcr": status["anti_hmgcr"] or "never resulted", "anti_srp": status["anti_srp"] or "never resulted",
+        "nsti": "; ".join(nsti) or None,
+    }
+    if why is None:
+        return Quiet("no suspected or known myositis, and no recent CK >= threshold with a myopathy condition", facts)
+    if nsti:
+        return Quiet("necrotizing soft-tissue infection context: the myositis work-up does not apply", facts)
+    missing = [g for g in ANTIBODIES if status[g] is None]
+    if not missing:
+        return Quiet("anti-HMGCR and anti-SRP have both resulted", facts)
+    suggestions, done = _suggestions(record, context, missing)
+    facts["work_up_on_file"] = done or None
+    have = "".join(f" {ANTIBODIES[g][0].upper()}{ANTIBODIES[g][1:]} is {status[g]}."
+                   for g in ANTIBODIES if status[g] is not None)
+    statins = record.medications_in("statin", "red_yeast_rice")
+    statin_text = (", ".join(f"{m.label} (from {m.start.isoformat() if m.start else 'undated'})" for m in statins)
+                   if statins else "none on file, so ask")
+    facts["statin_exposure"] = statin_text
+    missing_text = " and ".join(ANTIBODIES[g] for g in missing)
+    return Fired(
+        severity="info",
+        summary=f"Myositis work-up: {missing_text} never resulted. Order the myositis antibodies",
+        detail=DETAIL.format(why=why, missing=missing_text, have=have, statins=statin_text,
+                             done=f" Already on file: {done}." if done else ""),
+        facts=facts,
+        suggestions=suggestions,
+        selection="any",
+    )

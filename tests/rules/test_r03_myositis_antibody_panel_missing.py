@@ -1,0 +1,96 @@
+"""R03 myositis-antibody-panel-missing: which tests are suggested, the EULAR/ACR caveat, and the facts."""
+
+from __future__ import annotations
+
+from fhir_fixtures.builders import ANTI_HMGCR, ATORVASTATIN_40, IMNM_SNOMED, Chart
+from tests.conftest import fired, run
+
+RULE = "myositis-antibody-panel-missing"
+MRI_THIGHS = ("http://loinc.org", "26235-2", "MR Thigh - bilateral")
+TSH = ("http://loinc.org", "3016-3", "TSH")
+
+
+def _explain(result):
+    return next(e for e in result.explanation if e["rule"] == RULE)
+
+
+def _codes(card):
+    out = {}
+    for suggestion in card["suggestions"]:
+        for action in suggestion["actions"]:
+            code = action["resource"]["code"]
+            key = code["coding"][0]["code"] if "coding" in code else code["text"]
+            out[key] = action["resource"]
+    return out
+
+
+def test_all_work_up_suggested_when_nothing_on_file(kb, today):
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-20)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert card["indicator"] == "info" and card["selectionBehavior"] == "any"
+    codes = _codes(card)
+    assert {"93493-5", "33921-8", "3016-3", "26235-2"} <= codes.keys()
+    texts = " | ".join(codes)
+    assert "antibody panel" in texts and "Electromyography" in texts and "muscle biopsy" in texts
+    assert "p62" in texts
+    assert all(r["resourceType"] == "ServiceRequest" and r["status"] == "draft" for r in codes.values())
+    assert card["suggestions"][0]["isRecommended"] is True
+    assert "EULAR/ACR" in card["detail"] and "do not score anti-HMGCR or anti-SRP" in card["detail"]
+    assert "none on file, so ask" in card["detail"]
+
+
+def test_only_the_missing_antibody_and_missing_studies_are_suggested(kb, today):
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-20)
+    chart.antibody("anti_srp", "negative", day=-10)
+    chart.procedure(MRI_THIGHS, day=-5).observation(TSH, -89, value=2.1, unit="m[IU]/L")
+    chart.medication(ATORVASTATIN_40, 40, "mg", start=-400)
+    result = run(kb, chart.request("patient-view"), today)
+    card = fired(result)[RULE]
+    codes = _codes(card)
+    assert "93493-5" in codes and "33921-8" not in codes
+    assert "26235-2" not in codes and "3016-3" not in codes
+    assert "Anti-SRP is negative" in card["detail"] and "atorvastatin" in card["detail"]
+    facts = _explain(result)["facts"]
+    assert facts["anti_srp"] == "negative" and facts["anti_hmgcr"] == "never resulted"
+    assert "MRI thighs" in facts["work_up_on_file"] and "TSH" in facts["work_up_on_file"]
+
+
+def test_tsh_older_than_90_days_is_suggested_again(kb, today):
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-20).observation(TSH, -91, value=2.1, unit="m[IU]/L")
+    assert "3016-3" in _codes(fired(run(kb, chart.request("patient-view"), today))[RULE])
+
+
+def test_pending_antibody_without_a_value_counts_as_never_resulted(kb, today):
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-20)
+    chart.observation(ANTI_HMGCR, -2)  # registered, no value yet
+    chart.antibody("anti_srp", "negative", day=-2)
+    result = run(kb, chart.request("patient-view"), today)
+    assert RULE in fired(result) and _explain(result)["facts"]["anti_hmgcr"] == "never resulted"
+
+
+def test_ck_threshold_edges(kb, today):
+    def chart(value, day):
+        return Chart(today).condition("Proximal muscle weakness", onset=-60).ck(value, day=day)
+    assert RULE in fired(run(kb, chart(1000, -30).request("patient-view"), today))
+    assert RULE not in fired(run(kb, chart(999, -1).request("patient-view"), today))
+    assert RULE not in fired(run(kb, chart(5000, -31).request("patient-view"), today))
+
+
+def test_ck_in_ukat_is_converted(kb, today):
+    # 17 ukat/L = 1,020 U/L.
+    chart = Chart(today).condition("Myopathy", onset=-60).ck(17, day=-2, unit="ukat/L", uln=3.3)
+    result = run(kb, chart.request("patient-view"), today)
+    assert RULE in fired(result)
+    assert "1,020 U/L" in _explain(result)["facts"]["cohort"]
+
+
+def test_high_ck_without_a_myopathy_condition_is_quiet(kb, today):
+    chart = Chart(today).ck(8000, day=-2)
+    result = run(kb, chart.request("patient-view"), today)
+    assert RULE not in fired(result) and _explain(result)["facts"]["cohort"] is None
+
+
+def test_not_on_order_sign(kb, today):
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-20).draft(ATORVASTATIN_40, 40, "mg")
+    result = run(kb, chart.request("order-sign"), today)
+    assert not any(e["rule"] == RULE for e in result.explanation)
