@@ -1,0 +1,133 @@
+"""Fixtures for R08 mtx-once-weekly-hard-stop: daily, BID, PRN, "x N days", weekly without a day, text-only
+orders, and the near misses (weekly on a named day, oncologic reason, "every Friday")."""
+
+from datetime import date
+from typing import Any
+
+from fhir_fixtures import fixture
+from fhir_fixtures.builders import ICD10, IMNM_SNOMED, METHOTREXATE_2_5, ROUTE_ORAL, ROUTE_SC, Chart
+
+RULE = "mtx-once-weekly-hard-stop"
+MTX_INJECTION = ("http://www.nlm.nih.gov/research/umls/rxnorm", "1441408", "methotrexate 25 MG/ML Auto-Injector")
+LEUKAEMIA_ICD = (ICD10, "C91.00", "Acute lymphoblastic leukemia not having achieved remission")
+
+
+def _chart(today: date) -> Chart:
+    return Chart(today, age=58, sex="female").condition(IMNM_SNOMED, onset=-40)
+
+
+def _text_only(chart: Chart, text: str, dose: float | None = 15, unit: str | None = "mg") -> dict[str, Any]:
+    """A draft with only dosageInstruction.text (no timing), as some EHRs send free-text sigs."""
+    resource = chart.medication_request(METHOTREXATE_2_5, dose, unit, start=0, status="draft", intent="proposal",
+                                        text=text, resource_id="draft-mtx-text")
+    resource["dosageInstruction"][0].pop("timing")
+    return resource
+
+
+@fixture("r08-fires-daily-tablets", hook="order-sign", demo=True,
+         story="IMNM; methotrexate 2.5 mg tablets, 6 tablets once DAILY drafted (a 15 mg weekly dose typed as daily).",
+         fires={RULE}, indicators={RULE: "critical"})
+def daily_tablets(today: date) -> dict[str, Any]:
+    return _chart(today).draft(METHOTREXATE_2_5, 6, "{tbl}", route=ROUTE_ORAL, resource_id="draft-mtx").request(
+        "order-sign")
+
+
+@fixture("r08-fires-timing-code-qd", hook="order-sign", story="Methotrexate 10 mg with timing.code QD.",
+         fires={RULE}, indicators={RULE: "critical"})
+def timing_qd(today: date) -> dict[str, Any]:
+    return _chart(today).draft(METHOTREXATE_2_5, 10, "mg", timing_code="QD").request("order-sign")
+
+
+@fixture("r08-fires-bid-subcutaneous", hook="order-sign", story="Methotrexate 15 mg SC twice a day.",
+         fires={RULE}, indicators={RULE: "critical"})
+def bid_sc(today: date) -> dict[str, Any]:
+    return _chart(today).draft(MTX_INJECTION, 15, "mg", frequency=2, route=ROUTE_SC).request("order-sign")
+
+
+@fixture("r08-fires-weekly-code-without-day", hook="order-sign",
+         story="Methotrexate 15 mg with timing.code WK but no day of the week.", fires={RULE},
+         indicators={RULE: "critical"})
+def weekly_no_day(today: date) -> dict[str, Any]:
+    return _chart(today).draft(METHOTREXATE_2_5, 15, "mg", timing_code="WK").request("order-sign")
+
+
+@fixture("r08-fires-every-other-day", hook="order-sign", story="Methotrexate 7.5 mg every 2 days (QOD) on Monday.",
+         fires={RULE}, indicators={RULE: "critical"})
+def every_other_day(today: date) -> dict[str, Any]:
+    return _chart(today).draft(METHOTREXATE_2_5, 7.5, "mg", period=2, day_of_week=["mon"]).request("order-sign")
+
+
+@fixture("r08-fires-prn", hook="order-sign", story="Methotrexate 15 mg weekly on Monday, but written as needed.",
+         fires={RULE}, indicators={RULE: "critical"})
+def prn(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    resource = chart.medication_request(METHOTREXATE_2_5, 15, "mg", start=0, status="draft", intent="proposal",
+                                        period_unit="wk", day_of_week=["mon"])
+    resource["dosageInstruction"][0]["asNeededBoolean"] = True
+    return chart.draft_resource(resource).request("order-sign")
+
+
+@fixture("r08-fires-text-only-daily", hook="order-sign", story="Free-text sig only: 'Take 15 mg by mouth daily'.",
+         fires={RULE}, indicators={RULE: "critical"})
+def text_daily(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    return chart.draft_resource(_text_only(chart, "Take 15 mg by mouth daily")).request("order-sign")
+
+
+@fixture("r08-fires-text-course-of-days", hook="order-sign",
+         story="Free-text sig 'methotrexate 2.5 mg x 5 days' with no weekly schedule.", fires={RULE},
+         indicators={RULE: "critical"})
+def text_course(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    return chart.draft_resource(_text_only(chart, "2.5 mg x 5 days", 2.5)).request("order-sign")
+
+
+@fixture("r08-fires-unreadable-dose", hook="order-sign",
+         story="Methotrexate 'take as directed' with no dose and no timing: fires, dose must be re-entered.",
+         fires={RULE}, indicators={RULE: "critical"})
+def unreadable(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    return chart.draft_resource(_text_only(chart, "Take as directed", None, None)).request("order-sign")
+
+
+@fixture("r08-fires-imnm-with-active-cancer-no-reason", hook="order-sign",
+         story="IMNM with an active cancer on the problem list; methotrexate daily with no reason: the cancer does "
+               "not explain the order by itself.", fires={RULE}, indicators={RULE: "critical"})
+def imnm_cancer(today: date) -> dict[str, Any]:
+    chart = _chart(today).condition(LEUKAEMIA_ICD, onset=-200)
+    return chart.draft(METHOTREXATE_2_5, 10, "mg").request("order-sign")
+
+
+@fixture("r08-quiet-weekly-on-monday", hook="order-sign",
+         story="Methotrexate 15 mg PO once weekly on Monday (structured).", quiet={RULE})
+def weekly_monday(today: date) -> dict[str, Any]:
+    return _chart(today).draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk", day_of_week=["mon"]).request(
+        "order-sign")
+
+
+@fixture("r08-quiet-daily-timing-restricted-to-friday", hook="order-sign",
+         story="Methotrexate 15 mg, timing 1/day restricted to dayOfWeek Friday = every Friday.", quiet={RULE})
+def every_friday(today: date) -> dict[str, Any]:
+    return _chart(today).draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["fri"]).request("order-sign")
+
+
+@fixture("r08-quiet-text-only-weekly-monday", hook="order-sign",
+         story="Free-text sig 'Take 15 mg once weekly on Monday. Do not take daily.'", quiet={RULE})
+def text_weekly(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    return chart.draft_resource(_text_only(chart, "Take 15 mg once weekly on Monday. Do not take daily.")).request(
+        "order-sign")
+
+
+@fixture("r08-quiet-oncology-reason", hook="order-sign",
+         story="Daily oral methotrexate with reasonCode acute lymphoblastic leukaemia (ICD-10-CM C91.00, in C00-C96).",
+         quiet={RULE})
+def oncology(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=40).condition(LEUKAEMIA_ICD, onset=-300)
+    return chart.draft(METHOTREXATE_2_5, 20, "mg", reason=LEUKAEMIA_ICD).request("order-sign")
+
+
+@fixture("r08-quiet-patient-view", hook="patient-view",
+         story="A daily methotrexate draft on patient-view is not an order being signed.", quiet={RULE})
+def patient_view(today: date) -> dict[str, Any]:
+    return _chart(today).draft(METHOTREXATE_2_5, 10, "mg").request("patient-view")

@@ -1,0 +1,285 @@
+"""R08: a non-oncologic methotrexate order must be once weekly on a named day (hard stop otherwise).
+
+Accidental daily methotrexate is a classic fatal prescribing error (ISMP, IMSN). The draft is read from its
+structured timing (repeat, dayOfWeek, code), its PRN flag and its free-text instructions; anything more often than
+once every 7 days, a PRN or "x N days" course, or a weekly order with no named weekday, stops the order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.dosing import dose_per_administration, periods_per_day, round_to
+from hooks.record import Dosage, MedicationOrder, PatientRecord, Timing
+from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import IMSN_BP3, ISMP_MTX, SEED_003, SEED_004
+
+RULE = Rule(
+    id="mtx-once-weekly-hard-stop",
+    number=8,
+    title="Methotrexate must be once weekly on a named day",
+    hooks=("order-sign",),
+    severities=("critical",),
+    summary="Hard stop on a non-oncologic methotrexate order that is more often than weekly, PRN, a daily "
+            "course, or weekly with no named day.",
+    sources=(ISMP_MTX, IMSN_BP3, SEED_003, SEED_004),
+    parameters={
+        "min_interval_days": Param(7, "days", "Non-oncologic methotrexate may not be given more often than this."),
+        "max_supply_days": Param(28, "days", "Days' supply on the corrected order (ISMP: at most 4 weeks)."),
+    },
+    override_family="methotrexate-frequency",
+)
+
+ONCOLOGY_GROUP = "malignancy"
+MYOSITIS_GROUPS = ("imnm", "statin_autoimmune_myopathy", "iim_other")
+WEEKDAYS: dict[str, str] = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
+                            "fri": "Friday", "sat": "Saturday", "sun": "Sunday"}
+# Full weekday names, or the unambiguous abbreviations ("sun" and "sat" are ordinary words in a sig).
+_WEEKDAY_WORDS = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|"
+                            r"thu|thurs?|fri)s?\b", re.I)
+_FOLATE_CLAUSE = re.compile(r"folic|folate|folinic|leucovorin", re.I)
+_NEGATED_CLAUSE = re.compile(r"\b(do not|don't|never|not)\b", re.I)
+
+# Free-text frequencies, the most frequent first; each gives administrations per day.
+_TEXT_FREQUENCIES: tuple[tuple[re.Pattern[str], float, str], ...] = tuple(
+    (re.compile(p, re.I), per_day, label) for p, per_day, label in (
+        (r"\b(qid|q\.i\.d\.?|four times (a|per|each) day|q6h)\b", 4, "four times a day"),
+        (r"\b(tid|t\.i\.d\.?|three times (a|per|each) day|q8h)\b", 3, "three times a day"),
+        (r"\b(bid|b\.i\.d\.?|twice (a |per |each )?day|twice daily|two times (a|per|each) day|q12h)\b", 2,
+         "twice a day"),
+        (r"\b(every other day|alternate days?|qod|q\.o\.d\.?|q48h|every 2 days|every second day)\b", 0.5,
+         "every other day"),
+        (r"\b(three times (a |per |each )?week(ly)?|3 times (a |per )?week|tiw)\b", 3 / 7, "three times a week"),
+        (r"\b(twice (a |per |each )?week(ly)?|2 times (a |per )?week|biw|twice-weekly)\b", 2 / 7, "twice a week"),
+        (r"\b(daily|every day|each day|once a day|once daily|per day|a day|qd|q\.d\.?|od|nightly|every night|"
+         r"every morning|every evening|at bedtime|qhs|qam|qpm|q24h|/day)\b", 1, "daily"),
+        (r"\b(weekly|once (a|per|each) week|every week|each week|per week|/week|/wk|qwk|q ?week|q ?1 ?wk|"
+         r"every 7 days|q7d|once-weekly)\b", 1 / 7, "once weekly"),
+        (r"\b(every|each) (mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\b", 1 / 7, "once weekly"),
+        (r"\bon (mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays)\b", 1 / 7, "once weekly"),
+    ))
+_COURSE_IN_DAYS = re.compile(r"\b(x|for|times)\s*\d+\s*(days?|d)\b|\bdays?\s*\d+\s*(-|to)\s*\d+\b", re.I)
+_PRN = re.compile(r"\b(prn|p\.r\.n\.?|as needed|when needed|as required|if needed)\b", re.I)
+
+
+@dataclass(slots=True)
+class Schedule:
+    """What a methotrexate draft says about how often it is given, and why it is (or is not) safe."""
+
+    per_day: float | None = None
+    described: str = "not stated"
+    weekday: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def _text_clauses(text: str | None) -> str:
+    """The instruction text without clauses about folic acid (daily by design) or negated ones ("do not take
+    daily", the ISMP-recommended warning), which say nothing about how often methotrexate is given."""
+    clauses = re.split(r"[;\n.,]+(?:\s|$)", text or "")
+    return " ; ".join(c for c in clauses if c.strip() and not _FOLATE_CLAUSE.search(c)
+                      and not _NEGATED_CLAUSE.search(c))
+
+
+def _text_frequency(text: str) -> tuple[float, str] | None:
+    """Administrations per day from free text; None if none is given, or if the text names two different ones."""
+    found = {(per_day, label) for pattern, per_day, label in _TEXT_FREQUENCIES if pattern.search(text)}
+    if not found:
+        return None
+    if len({p for p, _ in found}) > 1:
+        # "twice weekly" also matches "weekly"; keep the most frequent reading (the dangerous one wins)
+        return max(found)
+    return next(iter(found))
+
+
+def text_weekdays(text: str | None) -> list[str]:
+    """The weekdays named in the instructions ('mon', 'thu'...), in order."""
+    return list(dict.fromkeys(m.group(1)[:3].lower() for m in _WEEKDAY_WORDS.finditer(_text_clauses(text))))
+
+
+def text_weekday(text: str | None) -> str | None:
+    named = text_weekdays(text)
+    return named[0] if named else None
+
+
+def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
+    """How often the draft gives methotrexate, from every dosage instruction (structured timing and text)."""
+    schedule = Schedule()
+    weekly_limit = 1 / min_interval_days + 1e-9
+    for dosage in order.dosages or (Dosage(None, Timing(), None, None, False),):
+        timing = dosage.timing
+        text = _text_clauses(dosage.text)
+        structured = periods_per_day(timing)
+        from_text = _text_frequency(text) if text else None
+        per_day = structured if structured is not None else (from_text[0] if from_text else None)
+        if structured is not None:
+            schedule.described = _describe_per_day(structured)
+        elif from_text is not None:
+            schedule.described = f"'{dosage.text}'"
+        if per_day is not None:
+            schedule.per_day = max(schedule.per_day or 0, per_day)
+        if per_day is not None and per_day > weekly_limit:
+            schedule.problems.append(f"given {_describe_per_day(per_day)} (more often than once every "
+                                     f"{min_interval_days:g} days)")
+        if from_text is not None and structured is not None and from_text[0] > weekly_limit >= structured:
+            schedule.problems.append(f"the instructions say '{from_text[1]}' although the timing is weekly")
+        named = list(dict.fromkeys(d for d in timing.days_of_week if d)) or text_weekdays(dosage.text)
+        if len(named) > 1:
+            schedule.problems.append(f"{len(named)} days a week named "
+                                     f"({', '.join(WEEKDAYS.get(d, d) for d in named)})")
+        if dosage.as_needed or _PRN.search(text or ""):
+            schedule.problems.append("ordered as needed (PRN)")
+        if _COURSE_IN_DAYS.search(text or ""):
+            schedule.problems.append("written as a course of consecutive days")
+        if per_day is None:
+            schedule.problems.append("no frequency given")
+        weekday = next((d for d in timing.days_of_week if d), None) or text_weekday(dosage.text)
+        schedule.weekday = schedule.weekday or weekday
+    if schedule.weekday is None:
+        schedule.problems.append("no day of the week named")
+    schedule.problems = list(dict.fromkeys(schedule.problems))
+    return schedule
+
+
+def _describe_per_day(per_day: float) -> str:
+    if per_day >= 1:
+        return {1: "once daily", 2: "twice daily", 3: "three times daily", 4: "four times daily"}.get(
+            round(per_day), f"{per_day:g} times a day")
+    every = 1 / per_day
+    if abs(every - 7) < 0.01:
+        return "once weekly"
+    if abs(every - round(every)) < 0.01:
+        return f"every {round(every)} days"
+    per_week = round(per_day * 7, 2)
+    return {2: "twice a week", 3: "three times a week"}.get(per_week, f"{per_week:g} times a week")
+
+
+def oncology_indication(record: PatientRecord, order: MedicationOrder) -> str | None:
+    """Why this order may be oncologic: a cancer reasonCode; or, with no reason given and no myositis on the
+    problem list, an active cancer. An IMNM patient's cancer does not explain a methotrexate order by itself."""
+    reason = next((r for r in order.reasons if r.in_group(ONCOLOGY_GROUP)), None)
+    if reason is not None:
+        return f"order reason {reason.label}"
+    if order.reasons:
+        return None
+    cancer = record.conditions_in(ONCOLOGY_GROUP, active_only=True)
+    if cancer and not record.conditions_in(*MYOSITIS_GROUPS, active_only=True):
+        return f"active condition {cancer[0].code.label} and no other indication given"
+    return None
+
+
+def _route(order: MedicationOrder) -> str:
+    """oral / sc / im from the draft's route (coded or text); oral when none is given."""
+    dosage = order.dosage
+    words = (dosage.route.words() if dosage and dosage.route else "") + " " + " ".join(
+        c.code or "" for c in (dosage.route.codings if dosage and dosage.route else ()))
+    if "34206005" in words or "subcut" in words or re.search(r"\bsc\b|\bsq\b", words):
+        return "sc"
+    if "78421000" in words or "intramusc" in words or re.search(r"\bim\b", words):
+        return "im"
+    return "oral"
+
+
+def is_intravenous(order: MedicationOrder) -> bool:
+    dosage = order.dosage
+    if dosage is None or dosage.route is None:
+        return False
+    words = dosage.route.words() + " " + " ".join(c.code or "" for c in dosage.route.codings)
+    return "47625008" in words or "intraven" in words or bool(re.search(r"\biv\b", words))
+
+
+def _weekday_of(day: date) -> str:
+    return tuple(WEEKDAYS)[day.weekday()]
+
+
+def _medication(order: MedicationOrder) -> dict[str, Any]:
+    raw = order.raw.get("medicationCodeableConcept")
+    return raw if isinstance(raw, dict) and raw else orders.text_concept(order.label)
+
+
+DETAIL = """\
+**Hard stop: methotrexate for a non-cancer indication is taken once a week, on one named day.**
+This order ({order}) is a problem: {problems}.
+Accidental daily methotrexate has caused fatal bone-marrow suppression, mucositis and liver and kidney failure.
+
+{dose_line}
+Write it as once weekly on a named day, dispense no more than {supply} days' supply, do a teach-back with the
+patient (which day, how many tablets), and give folic acid 1 mg daily (the site may skip the methotrexate day).
+Override only with a documented oncologic indication."""
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    params = context.params(RULE)
+    drafts = [o for o in context.drafts_in("methotrexate") if o.resource_type == "MedicationRequest"]
+    facts: dict[str, Any] = {"methotrexate_drafts": ", ".join(o.label for o in drafts) or None}
+    if not drafts:
+        return Quiet("no methotrexate draft order", facts)
+    unsafe: list[tuple[MedicationOrder, Schedule]] = []
+    for order in drafts:
+        if is_intravenous(order):
+            facts[f"{order.id}_route"] = "intravenous (oncologic/high-dose protocols are out of scope)"
+            continue
+        why_oncology = oncology_indication(record, order)
+        if why_oncology:
+            facts[f"{order.id}_oncology"] = why_oncology
+            continue
+        schedule = read_schedule(order, params["min_interval_days"])
+        facts[f"{order.id}_schedule"] = f"{schedule.described}; day {schedule.weekday or 'none'}"
+        if schedule.problems:
+            unsafe.append((order, schedule))
+    if not unsafe:
+        return Quiet("every methotrexate draft is once weekly on a named day, or oncologic", facts)
+
+    order, schedule = unsafe[0]
+    facts["problems"] = "; ".join(schedule.problems)
+    dosage = order.dosage
+    amount = dose_per_administration(dosage, order.medication) if dosage else None
+    facts["dose_per_administration_mg"] = amount.mg if amount else None
+    day = schedule.weekday or _weekday_of(order.start or context.today)
+    route = _route(order)
+    route_label = {"oral": "PO", "sc": "SC", "im": "IM"}[route]
+    supply = int(params["max_supply_days"])
+    remove = Action("delete", f"Cancel {order.label} ({schedule.described})", resource_id=order.reference)
+    folate_on_file = record.medications_in("folic_acid", current_only=True) or context.drafts_in("folic_acid")
+    folic = orders.medication_request(context.patient_id, orders.concept(context.valuesets, "folic_acid", "folic acid"),
+                                      1, "mg", text="Folic acid 1 mg by mouth once daily")
+    folic_actions = [] if folate_on_file else [Action("create", "Folic acid 1 mg PO daily", resource=folic)]
+    suggestions: list[Suggestion] = []
+    if amount is not None:
+        dose = round_to(amount.mg, 0.5)
+        weekly = orders.medication_request(
+            context.patient_id, _medication(order), dose, "mg", route=route, frequency=1, period=1, period_unit="wk",
+            day_of_week=day, supply_days=supply,
+            text=f"Methotrexate {dose:g} mg {route_label} ONCE WEEKLY on {WEEKDAYS[day]} only",
+            note=f"Once weekly on {WEEKDAYS[day]}. Teach-back done: patient states the weekly day and dose. "
+                 f"Dispense at most {supply} days' supply.")
+        dose_line = (f"The dose per administration on the draft is {amount.basis} = {amount.mg:g} mg; the "
+                     f"replacement keeps **{dose:g} mg once a week** (never the daily doses added up). Check that "
+                     f"this is the intended weekly dose.")
+        suggestions.append(Suggestion(
+            f"Replace with methotrexate {dose:g} mg {route_label} once weekly on {WEEKDAYS[day]}"
+            + ("" if folate_on_file else " + folic acid 1 mg daily"),
+            [remove, Action("create", f"Methotrexate {dose:g} mg {route_label} once weekly on {WEEKDAYS[day]}",
+                            resource=weekly), *folic_actions], is_recommended=True))
+    else:
+        dose_line = ("The dose on the draft could not be read: **re-enter the dose** (mg per weekly dose) when "
+                     "you write the once-weekly order.")
+        suggestions.append(Suggestion("Cancel this order and re-enter methotrexate once weekly on a named day",
+                                      [remove, *folic_actions], is_recommended=True))
+    headline = schedule.problems[0].split(" (")[0]
+    summary = f"HARD STOP: methotrexate {headline}. Non-cancer methotrexate is once weekly on a named day only"
+    return Fired(
+        severity="critical",
+        summary=summary,
+        detail=DETAIL.format(order=order.label, problems="; ".join(schedule.problems), dose_line=dose_line,
+                             supply=supply),
+        facts=facts,
+        about=[order],
+        suggestions=suggestions,
+        selection="at-most-one",
+    )
+

@@ -1,0 +1,125 @@
+"""R08 mtx-once-weekly-hard-stop: schedule reading, the replacement order, and the oncology exception."""
+
+from __future__ import annotations
+
+import pytest
+
+from fhir_fixtures.builders import ICD10, IMNM_SNOMED, METHOTREXATE_2_5, ROUTE_SC, Chart
+from tests.conftest import fired, run
+
+RULE = "mtx-once-weekly-hard-stop"
+
+
+def _chart(today):
+    return Chart(today, age=60, sex="male").condition(IMNM_SNOMED, onset=-30)
+
+
+def _card(kb, today, chart):
+    return fired(run(kb, chart.request("order-sign"), today)).get(RULE)
+
+
+def _explain(kb, today, chart):
+    result = run(kb, chart.request("order-sign"), today)
+    return next(e for e in result.explanation if e["rule"] == RULE)
+
+
+def test_daily_tablets_are_replaced_by_the_same_dose_once_weekly(kb, today):
+    chart = _chart(today).draft(METHOTREXATE_2_5, 6, "{tbl}", resource_id="draft-mtx")
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical"
+    assert {r["code"] for r in card["overrideReasons"]} == {"oncologic-indication", "data-incorrect"}
+    actions = card["suggestions"][0]["actions"]
+    assert actions[0] == {"type": "delete", "description": actions[0]["description"],
+                          "resourceId": "MedicationRequest/draft-mtx"}
+    weekly = actions[1]["resource"]
+    dosage = weekly["dosageInstruction"][0]
+    # 6 x 2.5 mg per administration = 15 mg, never 7 x 15 = 105 mg
+    assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == 15
+    repeat = dosage["timing"]["repeat"]
+    assert repeat["frequency"] == 1 and repeat["period"] == 1 and repeat["periodUnit"] == "wk"
+    assert len(repeat["dayOfWeek"]) == 1
+    assert weekly["dispenseRequest"]["expectedSupplyDuration"]["value"] == 28
+    assert "Teach-back" in weekly["note"][0]["text"]
+    assert "ONCE WEEKLY" in dosage["text"]
+    folic = actions[2]["resource"]
+    assert "olic acid" in folic["medicationCodeableConcept"]["text"]
+    assert folic["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 1
+    assert "6 x 2.5 mg = 15 mg" in card["detail"]
+    assert len(card["summary"]) < 140
+
+
+def test_weekday_from_the_start_date_when_none_is_named(kb, today):
+    chart = _chart(today).draft(METHOTREXATE_2_5, 15, "mg", timing_code="WK")
+    card = _card(kb, today, chart)
+    repeat = card["suggestions"][0]["actions"][1]["resource"]["dosageInstruction"][0]["timing"]["repeat"]
+    assert repeat["dayOfWeek"] == [("mon", "tue", "wed", "thu", "fri", "sat", "sun")[today.weekday()]]
+    assert "no day of the week named" in card["detail"]
+
+
+def test_named_day_and_subcutaneous_route_are_kept(kb, today):
+    chart = _chart(today).draft(METHOTREXATE_2_5, 20, "mg", frequency=2, day_of_week=["thu"], route=ROUTE_SC)
+    card = _card(kb, today, chart)
+    dosage = card["suggestions"][0]["actions"][1]["resource"]["dosageInstruction"][0]
+    assert dosage["timing"]["repeat"]["dayOfWeek"] == ["thu"]
+    assert dosage["route"]["coding"][0]["code"] == "34206005"
+    assert "Thursday" in card["suggestions"][0]["label"]
+
+
+@pytest.mark.parametrize("period,fires", [(7, False), (6, True), (14, False)])
+def test_interval_edge_with_a_named_day(kb, today, period, fires):
+    chart = _chart(today).draft(METHOTREXATE_2_5, 15, "mg", period=period, day_of_week=["mon"])
+    assert (_card(kb, today, chart) is not None) is fires
+
+
+def test_two_weekdays_a_week_fire(kb, today):
+    chart = _chart(today).draft(METHOTREXATE_2_5, 7.5, "mg", period_unit="wk", day_of_week=["mon", "thu"])
+    card = _card(kb, today, chart)
+    assert card is not None and "2 days a week" in card["detail"]
+
+
+def test_twice_weekly_text_is_not_read_as_weekly(kb, today):
+    resource = _chart(today).medication_request(METHOTREXATE_2_5, 7.5, "mg", start=0, status="draft",
+                                                text="7.5 mg twice weekly on Monday and Thursday")
+    resource["dosageInstruction"][0].pop("timing")
+    card = _card(kb, today, _chart(today).draft_resource(resource))
+    assert card is not None and "twice a week" in card["detail"]
+
+
+def test_unreadable_dose_still_fires_and_asks_for_the_dose(kb, today):
+    resource = _chart(today).medication_request(METHOTREXATE_2_5, None, None, start=0, status="draft",
+                                                text="as directed", resource_id="draft-x")
+    resource["dosageInstruction"][0].pop("timing")
+    card = _card(kb, today, _chart(today).draft_resource(resource))
+    assert "re-enter the dose" in card["detail"]
+    actions = card["suggestions"][0]["actions"]
+    assert actions[0]["type"] == "delete" and actions[0]["resourceId"] == "MedicationRequest/draft-x"
+    assert all(a["type"] != "create" or "olic" in a["resource"]["medicationCodeableConcept"]["text"]
+               for a in actions)
+
+
+def test_folic_acid_is_not_offered_twice(kb, today):
+    chart = _chart(today).medication("Folic acid 1 mg tablet", 1, "mg", start=-10)
+    chart.draft(METHOTREXATE_2_5, 10, "mg")
+    actions = _card(kb, today, chart)["suggestions"][0]["actions"]
+    assert len(actions) == 2 and "folic" not in str(actions[1]["resource"]).lower()
+
+
+def test_oncology_reason_is_quiet_and_explained(kb, today):
+    leukaemia = (ICD10, "C91.00", "Acute lymphoblastic leukemia")
+    chart = _chart(today).draft(METHOTREXATE_2_5, 20, "mg", reason=leukaemia, resource_id="onc")
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-fired"
+    assert "Acute lymphoblastic leukemia" in entry["facts"]["onc_oncology"]
+
+
+def test_non_oncology_reason_fires_despite_active_cancer(kb, today):
+    chart = _chart(today).condition((ICD10, "C50.911", "Malignant neoplasm of right female breast"))
+    chart.draft(METHOTREXATE_2_5, 20, "mg", reason=IMNM_SNOMED)
+    assert _card(kb, today, chart) is not None
+
+
+def test_facts_record_the_schedule(kb, today):
+    chart = _chart(today).draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk", day_of_week=["sat"], resource_id="w")
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-fired"
+    assert entry["facts"]["w_schedule"] == "once weekly; day sat"
