@@ -1,0 +1,195 @@
+"""R16: anti-SRP IMNM with an inadequate response on GC + a second agent; add rituximab early (ENMC)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from hooks import dosing, orders
+from hooks.context import HookContext
+from hooks.definitions import antibodies, ck, cohorts, immunosuppression, steroids
+from hooks.definitions import treatment_duration as td
+from hooks.definitions import weight as body
+from hooks.record import Observation, PatientRecord
+from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import (
+    ENMC_224,
+    LANCET_2024,
+    NOSS_2006,
+    PINAL_FERNANDEZ_2018,
+    RIM_TRIAL,
+    SEED_001,
+    SEED_002,
+    SEED_004,
+)
+
+RULE = Rule(
+    id="srp-add-rituximab-inadequate-response",
+    number=16,
+    title="Anti-SRP IMNM: add rituximab for an inadequate response",
+    hooks=("patient-view",),
+    severities=("warning",),
+    summary="Anti-SRP (or dual-positive) IMNM 3 months or more after treatment start, on glucocorticoid plus a "
+            "steroid-sparing agent for 60 days, with no rituximab in 12 months and a CK that has not responded.",
+    sources=(ENMC_224, PINAL_FERNANDEZ_2018, NOSS_2006, RIM_TRIAL, LANCET_2024, SEED_001, SEED_002, SEED_004),
+    parameters={
+        "min_days_since_ttx": Param(90, "days", "Days since T_tx before rituximab is advised (by 6 months at the "
+                                                "latest)."),
+        "min_combination_days": Param(60, "days", "Days on glucocorticoid plus a steroid-sparing agent."),
+        "rituximab_window_days": Param(365, "days", "Rituximab (or another anti-CD20) given this recently means "
+                                                    "it is already in use."),
+        "ck_max_age_days": Param(30, "days", "The latest CK must be this recent (else R22 asks for a CK)."),
+        "checkpoint_days": Param(180, "days", "After this many days since T_tx the card says the 6-month "
+                                              "checkpoint has passed."),
+        "hbsag_max_age_days": Param(365, "days", "An HBsAg result this recent counts as a current HBV screen."),
+    },
+)
+
+DETAIL = """\
+**The response is inadequate: add rituximab early.** {subtype_line} Glucocorticoid treatment started on {ttx}
+({ttx_how}), {days} days ago{checkpoint}; glucocorticoid plus a steroid-sparing agent for {combo}. No rituximab
+in the last 12 months ({rtx_last}). CK has not responded: {why}.
+
+**Confirm with a strength examination (MMT-8)**: this is a CK surrogate, and CK alone is not enough to escalate.
+Check adherence and mimics first. Anti-SRP myopathy responds best to regimens that include rituximab.
+
+**Rituximab 1,000 mg IV on days 1 and 15** (fixed dose). Premedicate 30 minutes before each infusion:
+methylprednisolone 100 mg IV, acetaminophen 1 g by mouth, diphenhydramine 25-50 mg. {alternatives}
+
+Before the first dose:
+- **HBV screen** (boxed warning: reactivation): {hbv} (see R26).
+- Immunoglobulins (IgG, IgA, IgM) and a CBC as a baseline.
+- Non-live vaccines ideally at least 2 weeks before; no live vaccines afterwards.
+- Pneumocystis prophylaxis: {pjp}{dual}"""
+
+
+def _hbv_line(record: PatientRecord, max_age_days: int) -> tuple[str, bool, bool, bool]:
+    """What the chart says about HBsAg (recent) and anti-HBc (ever): text, need HBsAg, need anti-HBc, positive."""
+    since = record.today - timedelta(days=max_age_days)
+    hbsag = [(o, s) for o, s in antibodies.results(record, "hbsag") if o.when and o.when >= since]
+    anti_hbc = antibodies.results(record, "anti_hbc")
+
+    def describe(found: list[tuple[Observation, str]], name: str) -> str:
+        observation, status = found[-1]
+        return f"{name} {status} on {observation.when.isoformat() if observation.when else 'undated'}"
+
+    parts = [describe(hbsag, "HBsAg") if hbsag else "no HBsAg within 12 months",
+             describe(anti_hbc, "anti-HBc") if anti_hbc else "no anti-HBc on file"]
+    positive = any(s == "positive" for _, s in hbsag[-1:] + anti_hbc[-1:])
+    text = "; ".join(parts)
+    if positive:
+        text += (". **Positive: check HBV DNA, refer to hepatology and start antiviral prophylaxis before the first "
+                 "dose**")
+    return text, not hbsag, not anti_hbc, positive
+
+
+def _alternatives(record: PatientRecord, context: HookContext) -> str:
+    bsa = body.dosing_bsa(record, context)
+    if bsa is None:
+        return ("BSA-based alternatives (375 mg/m² weekly x 4; RIM 750 mg/m², maximum 1 g, x 2) need a current "
+                "weight and height.")
+    weekly = dosing.round_to(375 * bsa, 100)
+    rim = min(dosing.round_to(750 * bsa, 100), 1000)
+    return (f"Alternatives for BSA {bsa:g} m²: 375 mg/m² = {weekly:,.0f} mg weekly x 4; or RIM 750 mg/m² = "
+            f"{rim:,.0f} mg (maximum 1 g) twice, 2 weeks apart.")
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    params = context.params(RULE)
+    subtype = antibodies.subtype(record)
+    facts: dict[str, Any] = {"imnm": cohorts.is_imnm(record, context), "subtype": subtype}
+    if not facts["imnm"]:
+        return Quiet("not IMNM", facts)
+    if subtype not in ("SRP", "DUAL"):
+        return Quiet(f"subtype {subtype}, not anti-SRP or dual-positive", facts)
+    start = steroids.treatment_start(record, context)
+    if start is None:
+        unreadable = steroids.history(record, context).unreadable
+        if unreadable:
+            return NotEvaluable("T_tx unknown: the dose of " + ", ".join(o.label for o in unreadable)
+                                + " could not be read", facts)
+        return Quiet("no glucocorticoid course at the T_tx threshold (T_tx not reached)", facts)
+    t_tx, how = start
+    days = (record.today - t_tx).days
+    facts.update(t_tx=t_tx, t_tx_found_by=how, days_since_ttx=days)
+    if days < params["min_days_since_ttx"]:
+        return Quiet(f"T_tx {days} days ago (< {params['min_days_since_ttx']:g})", facts)
+    combo = td.combination(record, context)
+    facts["gc_plus_steroid_sparing"] = combo.describe()
+    if combo.days < params["min_combination_days"]:
+        return Quiet(f"glucocorticoid plus a steroid-sparing agent for {combo.days} days "
+                     f"(< {params['min_combination_days']:g})", facts)
+    last_rtx = td.last_rituximab(record)
+    facts["last_rituximab"] = last_rtx
+    if td.given_within(record, last_rtx, int(params["rituximab_window_days"])):
+        return Quiet(f"rituximab given within the last {params['rituximab_window_days']:g} days", facts)
+    points = ck.series(record, context)
+    latest = ck.latest(points)
+    facts["latest_ck"] = str(latest) if latest else None
+    if latest is None:
+        return NotEvaluable("no CK on file (R22 asks for one)", facts)
+    if (record.today - latest.day).days > params["ck_max_age_days"]:
+        return NotEvaluable(f"latest CK is from {latest.day.isoformat()}, more than "
+                            f"{params['ck_max_age_days']:g} days ago (R22 asks for a CK)", facts)
+    inadequate, why = ck.inadequate_response(points, t_tx)
+    peak = ck.peak(points, t_tx)
+    facts.update(peak_ck=str(peak) if peak else None, inadequate_response=inadequate, response=why)
+    if not inadequate:
+        return Quiet(f"adequate CK response: {why}", facts)
+
+    hbv, need_hbsag, need_anti_hbc, hbv_positive = _hbv_line(record, int(params["hbsag_max_age_days"]))
+    pjp = immunosuppression.pjp_prophylaxis(record, context)
+    facts.update(hbv_screen=hbv, pjp_prophylaxis=", ".join(o.label for o in pjp) or None)
+    patient = context.patient_id
+    rituximab = orders.medication_request(
+        patient, orders.concept(context.valuesets, "rituximab", "rituximab Injection"), 1000, "mg",
+        text="Rituximab 1,000 mg IV on day 1 and day 15 (2 infusions, 14 days apart). Premedicate 30 minutes "
+             "before each infusion: methylprednisolone 100 mg IV, acetaminophen 1 g PO, diphenhydramine 25-50 mg.",
+        route="iv", frequency=1, period=14, period_unit="d", count=2,
+        note="Only after a current HBV screen (HBsAg and anti-HBc). Infuse per the local rituximab protocol.")
+    labs: list[Action] = []
+    if need_hbsag:
+        labs.append(Action("create", "HBsAg", resource=orders.service_request(
+            patient, orders.lab_concept(context.valuesets, "hbsag", "5196-1"))))
+    if need_anti_hbc:
+        labs.append(Action("create", "Anti-HBc total", resource=orders.service_request(
+            patient, orders.lab_concept(context.valuesets, "anti_hbc", "16933-4"))))
+    labs += [
+        Action("create", "IgG", resource=orders.service_request(
+            patient, orders.lab_concept(context.valuesets, "igG", "2465-3"))),
+        Action("create", "IgA", resource=orders.service_request(
+            patient, orders.lab_concept(context.valuesets, "igA", "2458-8"))),
+        Action("create", "IgM", resource=orders.service_request(patient, orders.text_concept("Serum IgM"))),
+        Action("create", "CBC with differential", resource=orders.service_request(
+            patient, orders.text_concept("Complete blood count with differential"))),
+    ]
+    suggestions = [Suggestion("Baseline labs before rituximab (HBV screen, immunoglobulins, CBC)", labs)]
+    if not hbv_positive:
+        suggestions.insert(0, Suggestion("Rituximab 1,000 mg IV on days 1 and 15",
+                                         [Action("create", "Rituximab 1,000 mg IV days 1 and 15", resource=rituximab)],
+                                         is_recommended=not (need_hbsag or need_anti_hbc)))
+    else:
+        suggestions.append(Suggestion("HBV DNA and hepatology referral before rituximab", [
+            Action("create", "HBV DNA", resource=orders.service_request(
+                patient, orders.text_concept("HBV DNA PCR (quantitative)"))),
+            Action("create", "Hepatology referral", resource=orders.service_request(
+                patient, orders.text_concept("Hepatology referral: antiviral prophylaxis before anti-CD20 therapy")))],
+            is_recommended=True))
+    checkpoint = (" (past the 6-month checkpoint)" if days >= params["checkpoint_days"] else "")
+    dual = ("\n\nAnti-HMGCR is also positive: whether to add rituximab or IVIG first is not settled; the IVIG card "
+            "(R15) may also show." if subtype == "DUAL" else "")
+    return Fired(
+        severity="warning",
+        summary=f"Anti-SRP IMNM, inadequate response {days} days after start (CK {latest.value:,.0f} U/L): "
+                "consider adding rituximab",
+        detail=DETAIL.format(
+            subtype_line="Anti-SRP and anti-HMGCR positive." if subtype == "DUAL" else "Anti-SRP positive.",
+            ttx=t_tx.isoformat(), ttx_how=how, days=days, checkpoint=checkpoint, combo=combo.describe(),
+            rtx_last=f"last dose {last_rtx.isoformat()}" if last_rtx else "none on file", why=why,
+            alternatives=_alternatives(record, context), hbv=hbv,
+            pjp=(f"on file ({facts['pjp_prophylaxis']})." if pjp
+                 else "none on file; review it with rituximab plus glucocorticoid (R24)."),
+            dual=dual),
+        facts=facts,
+        suggestions=suggestions,
+    )

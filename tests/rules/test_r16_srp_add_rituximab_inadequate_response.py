@@ -1,0 +1,112 @@
+"""R16 srp-add-rituximab-inadequate-response: the rituximab order, HBV screen handling, alternatives, gates."""
+
+from __future__ import annotations
+
+from fhir_fixtures.builders import RITUXIMAB, ROUTE_IV, TMP_SMX_SS
+from fhir_fixtures.r16_srp_add_rituximab_inadequate_response import srp_on_two_agents
+from tests.conftest import fired, run
+
+RULE = "srp-add-rituximab-inadequate-response"
+
+
+def _explain(result):
+    return next(e for e in result.explanation if e["rule"] == RULE)
+
+
+def _without(chart, *loinc):
+    chart.resources["observations"] = [o for o in chart.resources["observations"]
+                                       if o["code"]["coding"][0]["code"] not in loinc]
+    return chart
+
+
+def _resources(suggestion):
+    return [a["resource"] for a in suggestion["actions"]]
+
+
+def test_rituximab_order_is_fixed_dose_days_1_and_15(kb, today):
+    result = run(kb, srp_on_two_agents(today).request("patient-view"), today)
+    card = fired(result)[RULE]
+    assert card["indicator"] == "warning" and len(card["summary"]) < 140
+    first = card["suggestions"][0]
+    assert first["isRecommended"]
+    order = _resources(first)[0]
+    dosage = order["dosageInstruction"][0]
+    assert order["medicationCodeableConcept"]["coding"][0]["code"] == "1657861"
+    assert dosage["doseAndRate"][0]["doseQuantity"] == {"value": 1000, "unit": "mg",
+                                                         "system": "http://unitsofmeasure.org", "code": "mg"}
+    assert dosage["timing"]["repeat"] == {"frequency": 1, "period": 14, "periodUnit": "d", "count": 2}
+    assert dosage["route"]["coding"][0]["code"] == "47625008"
+    assert "methylprednisolone 100 mg IV" in dosage["text"] and "acetaminophen 1 g" in dosage["text"]
+    assert "Confirm with a strength examination (MMT-8)" in card["detail"]
+    facts = _explain(result)["facts"]
+    assert facts["subtype"] == "SRP" and facts["inadequate_response"] is True
+    assert "HBsAg negative" in facts["hbv_screen"] and "anti-HBc negative" in facts["hbv_screen"]
+
+
+def test_labs_are_loinc_coded_and_hbv_only_when_missing(kb, today):
+    card = fired(run(kb, srp_on_two_agents(today).request("patient-view"), today))[RULE]
+    codes = [r["code"].get("coding", [{}])[0].get("code") for r in _resources(card["suggestions"][1])]
+    assert "2465-3" in codes and "2458-8" in codes
+    assert "5196-1" not in codes and "16933-4" not in codes  # screened 40 days ago
+    chart = _without(srp_on_two_agents(today), "5196-1", "16933-4")
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    codes = [r["code"].get("coding", [{}])[0].get("code") for r in _resources(card["suggestions"][1])]
+    assert {"5196-1", "16933-4", "2465-3"} <= set(codes)
+    assert not card["suggestions"][0]["isRecommended"]  # screen first
+    assert "no HBsAg within 12 months" in card["detail"]
+
+
+def test_positive_anti_hbc_withholds_the_rituximab_order(kb, today):
+    chart = srp_on_two_agents(today)
+    chart.resources["observations"][-1]["interpretation"][0]["coding"][0]["code"] = "POS"  # anti-HBc
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    kinds = [r["resourceType"] for s in card["suggestions"] for r in _resources(s)]
+    assert "MedicationRequest" not in kinds
+    assert "HBV DNA" in card["detail"] and "hepatology" in card["detail"]
+
+
+def test_bsa_alternatives_are_computed(kb, today):
+    # 165 cm, 64 kg: BSA 1.71 m2; 375 mg/m2 = 641 -> 600 mg; RIM 750 mg/m2 = 1,283 -> capped at 1,000 mg
+    card = fired(run(kb, srp_on_two_agents(today).request("patient-view"), today))[RULE]
+    assert "BSA 1.71" in card["detail"] and "600 mg weekly x 4" in card["detail"]
+    assert "1,000 mg (maximum 1 g)" in card["detail"]
+
+
+def test_no_bsa_without_current_weight(kb, today):
+    chart = _without(srp_on_two_agents(today), "29463-7")
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert "need a current weight and height" in card["detail"]
+    # the fixed rituximab dose does not need a weight
+    assert _resources(card["suggestions"][0])[0]["resourceType"] == "MedicationRequest"
+
+
+def test_pjp_prophylaxis_is_reported(kb, today):
+    card = fired(run(kb, srp_on_two_agents(today).request("patient-view"), today))[RULE]
+    assert "none on file" in card["detail"]
+    chart = srp_on_two_agents(today).medication(TMP_SMX_SS, 1, "{tbl}", start=-60)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert "on file (sulfamethoxazole" in card["detail"]
+
+
+def test_rituximab_within_12_months_keeps_it_quiet(kb, today):
+    chart = srp_on_two_agents(today, ttx=-400, mtx_start=-380)
+    chart.medication(RITUXIMAB, 1000, "mg", start=-364, status="completed", route=ROUTE_IV)
+    result = run(kb, chart.request("patient-view"), today)
+    assert RULE not in fired(result) and "rituximab given within" in _explain(result)["reason"]
+
+
+def test_six_month_checkpoint_is_mentioned_when_passed(kb, today):
+    card = fired(run(kb, srp_on_two_agents(today, ttx=-200).request("patient-view"), today))[RULE]
+    assert "past the 6-month checkpoint" in card["detail"]
+    card = fired(run(kb, srp_on_two_agents(today).request("patient-view"), today))[RULE]
+    assert "checkpoint" not in card["detail"]
+
+
+def test_stale_ck_is_not_evaluable(kb, today):
+    entry = _explain(run(kb, srp_on_two_agents(today, ck_day=-31).request("patient-view"), today))
+    assert entry["status"] == "not-evaluable" and "R22" in entry["reason"]
+
+
+def test_dual_positive_fires_with_a_note(kb, today):
+    card = fired(run(kb, srp_on_two_agents(today, hmgcr="positive").request("patient-view"), today))[RULE]
+    assert "Anti-HMGCR is also positive" in card["detail"]
