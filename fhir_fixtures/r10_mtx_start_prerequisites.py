@@ -1,0 +1,87 @@
+"""Fixtures for R10 mtx-start-prerequisites: a bare new start, a complete work-up, eGFR below 30, stale labs,
+pregnancy potential, and a patient already on methotrexate."""
+
+from datetime import date
+from typing import Any
+
+from fhir_fixtures import fixture
+from fhir_fixtures.builders import ANTI_HBC, EGFR, HBSAG, IMNM_SNOMED, LOINC, METHOTREXATE_2_5, Chart
+
+RULE = "mtx-start-prerequisites"
+WBC = (LOINC, "6690-2", "Leukocytes [#/volume] in Blood by Automated count")
+HGB = (LOINC, "718-7", "Hemoglobin [Mass/volume] in Blood")
+PLT = (LOINC, "777-3", "Platelets [#/volume] in Blood by Automated count")
+ALT = (LOINC, "1742-6", "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma")
+AST = (LOINC, "1920-8", "Aspartate aminotransferase [Enzymatic activity/volume] in Serum or Plasma")
+CREATININE = (LOINC, "2160-0", "Creatinine [Mass/volume] in Serum or Plasma")
+HCV_AB = (LOINC, "13955-0", "Hep C Ab")
+HCG = (LOINC, "2118-8", "Choriogonadotropin (pregnancy test) [Presence] in Serum or Plasma")
+ALBUMIN_TEXT = "Albumin [Mass/volume] in Serum or Plasma"
+
+
+def worked_up(today: date, *, day: int = -7, egfr: float = 85, age: int = 62, sex: str = "male") -> Chart:
+    """A chart with every prerequisite in place ``day`` days ago (screens long ago)."""
+    chart = Chart(today, age=age, sex=sex).condition(IMNM_SNOMED, onset=-45)
+    chart.lab(WBC, 7.1, "10*9/L", day=day).lab(HGB, 13.2, "g/dL", day=day).lab(PLT, 240, "10*9/L", day=day)
+    chart.lab(ALT, 80, "U/L", day=day).lab(AST, 95, "U/L", day=day).lab(ALBUMIN_TEXT, 40, "g/L", day=day)
+    chart.lab(CREATININE, 0.8, "mg/dL", day=day).lab(EGFR, egfr, "mL/min/{1.73_m2}", day=day)
+    chart.observation(HBSAG, -200, interpretation="NEG").observation(ANTI_HBC, -200, interpretation="NEG")
+    chart.observation(HCV_AB, -200, interpretation="NEG")
+    return chart
+
+
+def _with_mtx_and_folate(chart: Chart) -> dict[str, Any]:
+    chart.draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk", day_of_week=["mon"])
+    chart.draft("Folic acid 1 mg tablet", 1, "mg")
+    return chart.request("order-sign")
+
+
+@fixture("r10-fires-bare-new-start", hook="order-sign", demo=True,
+         story="IMNM; first methotrexate 15 mg weekly drafted with no labs, no hepatitis screen, no folic acid.",
+         fires={RULE}, indicators={RULE: "warning"})
+def bare(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=62, sex="male").condition(IMNM_SNOMED, onset=-30)
+    return chart.draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk", day_of_week=["mon"]).request("order-sign")
+
+
+@fixture("r10-fires-egfr-below-30", hook="order-sign",
+         story="Complete work-up, folic acid drafted, but eGFR 29: avoid methotrexate (critical).",
+         fires={RULE}, indicators={RULE: "critical"})
+def low_egfr(today: date) -> dict[str, Any]:
+    return _with_mtx_and_folate(worked_up(today, egfr=29))
+
+
+@fixture("r10-fires-labs-31-days-old", hook="order-sign",
+         story="Work-up done 31 days ago: the 30-day window has passed; labs are missing again.",
+         fires={RULE}, indicators={RULE: "warning"})
+def stale(today: date) -> dict[str, Any]:
+    return _with_mtx_and_folate(worked_up(today, day=-31))
+
+
+@fixture("r10-fires-pregnancy-test-missing", hook="order-sign",
+         story="Woman aged 34, complete work-up and folic acid, but no pregnancy test.", fires={RULE},
+         indicators={RULE: "warning"})
+def pregnancy_potential(today: date) -> dict[str, Any]:
+    return _with_mtx_and_folate(worked_up(today, age=34, sex="female"))
+
+
+@fixture("r10-quiet-complete-work-up", hook="order-sign",
+         story="Labs 30 days old (edge), eGFR exactly 30, screens done, folic acid in the same order set.",
+         quiet={RULE})
+def complete(today: date) -> dict[str, Any]:
+    return _with_mtx_and_folate(worked_up(today, day=-30, egfr=30))
+
+
+@fixture("r10-quiet-woman-with-negative-pregnancy-test", hook="order-sign",
+         story="Woman aged 34 with a negative serum hCG last week and the full work-up.", quiet={RULE})
+def negative_hcg(today: date) -> dict[str, Any]:
+    chart = worked_up(today, age=34, sex="female").observation(HCG, -5, interpretation="NEG")
+    return _with_mtx_and_folate(chart)
+
+
+@fixture("r10-quiet-already-on-methotrexate", hook="order-sign",
+         story="No recent labs, but methotrexate is already active (a renewal, not a new start).", quiet={RULE})
+def renewal(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=62, sex="male").condition(IMNM_SNOMED, onset=-300)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-200, period_unit="wk", day_of_week=["mon"])
+    return chart.draft(METHOTREXATE_2_5, 17.5, "mg", period_unit="wk", day_of_week=["mon"]).request("order-sign")

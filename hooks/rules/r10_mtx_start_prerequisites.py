@@ -1,0 +1,244 @@
+"""R10: before a new methotrexate start, the baseline labs, viral screens, folic acid and pregnancy checks.
+
+Methotrexate is cleared by the kidney and is hepatotoxic, myelotoxic and teratogenic; HBV can reactivate under
+it. The card lists exactly what is missing and offers orders for those items only. eGFR < 30 makes it critical.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.definitions import antibodies
+from hooks.definitions.cohorts import last_given
+from hooks.record import Observation, PatientRecord
+from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import CFP_2014, EULAR_2022_INFECTIONS, MTX_BASELINE_DRORACLE, MTX_LABEL
+from hooks.units import convert
+
+RULE = Rule(
+    id="mtx-start-prerequisites",
+    number=10,
+    title="Methotrexate start: baseline labs, HBV/HCV screen, folic acid",
+    hooks=("order-sign",),
+    severities=("warning", "critical"),
+    summary="A new methotrexate start without recent CBC, liver tests, albumin, renal function, hepatitis screens, "
+            "folic acid or a pregnancy test; critical when eGFR < 30.",
+    sources=(MTX_BASELINE_DRORACLE, EULAR_2022_INFECTIONS, CFP_2014, MTX_LABEL),
+    parameters={
+        "new_start_lookback_days": Param(90, "days", "No methotrexate given within this window makes a new start."),
+        "lab_max_age_days": Param(30, "days", "CBC, ALT/AST, albumin and creatinine/eGFR must be this recent."),
+        "egfr_avoid_below": Param(30, "mL/min/1.73m2", "Below this eGFR methotrexate should be avoided (critical)."),
+        "childbearing_age_min": Param(12, "years", "Lower age of pregnancy potential (female patients)."),
+        "childbearing_age_max": Param(50, "years", "Upper age of pregnancy potential (female patients)."),
+        "pregnancy_test_max_age_days": Param(30, "days", "A pregnancy test must be this recent."),
+    },
+    override_family="safety",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Lab:
+    """A prerequisite test: the value-set group(s) that satisfy it, and the LOINC code to order it by."""
+
+    key: str
+    label: str
+    groups: tuple[str, ...]
+    order_group: str | None
+    loinc: str | None
+    recent: bool  # True: must be within lab_max_age_days; False: ever
+
+
+BASELINE: tuple[Lab, ...] = (
+    Lab("wbc", "WBC", ("wbc",), "wbc", "6690-2", True),
+    Lab("hemoglobin", "haemoglobin", ("hemoglobin",), "hemoglobin", "718-7", True),
+    Lab("platelets", "platelets", ("platelets",), "platelets", "777-3", True),
+    Lab("alt", "ALT", ("alt",), "alt", "1742-6", True),
+    Lab("ast", "AST", ("ast",), "ast", "1920-8", True),
+    Lab("albumin", "albumin", ("albumin",), None, None, True),
+    Lab("renal", "creatinine/eGFR", ("creatinine", "egfr"), "creatinine", "2160-0", True),
+    Lab("hbsag", "HBsAg", ("hbsag",), "hbsag", "5196-1", False),
+    Lab("anti_hbc", "anti-HBc total", ("anti_hbc",), "anti_hbc", "16933-4", False),
+    Lab("hcv_ab", "HCV antibody", ("hcv_ab",), "hcv_ab", "13955-0", False),
+)
+
+
+def _usable(observation: Observation) -> bool:
+    """A result that was actually reported (a urine albumin is not a serum albumin)."""
+    if observation.in_group("albumin") and "urine" in observation.code.words():
+        return False
+    return (observation.quantity is not None or observation.value_text is not None
+            or observation.value_concept is not None or bool(observation.interpretation))
+
+
+def latest_result(record: PatientRecord, groups: tuple[str, ...], since: date | None = None) -> Observation | None:
+    found = [o for o in record.observations_in(*groups, since=since) if o.when is not None and _usable(o)]
+    return max(found, key=lambda o: o.when, default=None)
+
+
+def latest_egfr(record: PatientRecord, since: date | None = None) -> tuple[float, Observation] | None:
+    """The latest eGFR in mL/min/1.73 m2 (values reported as '>90' count as 90)."""
+    for observation in sorted(record.observations_in("egfr", since=since), key=lambda o: o.when or date.min,
+                              reverse=True):
+        quantity = observation.quantity
+        if quantity is None or observation.when is None:
+            continue
+        value = convert(quantity.value, quantity.unit, "mL/min/1.73m2")
+        if value is not None:
+            return value, observation
+    return None
+
+
+def _shown(observation: Observation) -> str:
+    value = (str(observation.quantity) if observation.quantity else observation.value_text
+             or (observation.value_concept.label if observation.value_concept else "/".join(
+                 observation.interpretation)))
+    return f"{value} on {observation.when.isoformat() if observation.when else 'undated'}"
+
+
+_SHORT = {"WBC": "CBC", "haemoglobin": "CBC", "platelets": "CBC", "ALT": "liver tests", "AST": "liver tests",
+          "creatinine/eGFR": "renal function", "HBsAg": "HBV/HCV screen", "anti-HBc total": "HBV/HCV screen",
+          "HCV antibody": "HBV/HCV screen"}
+
+
+def _short(items: list[str]) -> list[str]:
+    """The missing items in a few words each, for the card summary."""
+    return list(dict.fromkeys(_SHORT.get(item, item) for item in items))
+
+
+DETAIL = """\
+**Before starting methotrexate:** {missing_sentence}
+{egfr_line}{found_line}{viral_line}{pregnancy_line}
+Baseline and follow-up: CBC, liver tests and creatinine every 2-4 weeks while the dose is titrated, then every
+8-12 weeks. In IMNM, AST and ALT partly come from muscle, so judge liver toxicity by **GGT**. Co-prescribe folic
+acid 1 mg daily, and counsel about alcohol{contraception}. Avoid methotrexate when eGFR is below {egfr_limit:g}."""
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    params = context.params(RULE)
+    drafts = [o for o in context.drafts_in("methotrexate") if o.resource_type == "MedicationRequest"]
+    facts: dict[str, Any] = {"methotrexate_drafts": ", ".join(o.label for o in drafts) or None}
+    if not drafts:
+        return Quiet("no methotrexate draft order", facts)
+    lookback = record.today - timedelta(days=int(params["new_start_lookback_days"]))
+    recent_mtx = [m for m in record.medications_in("methotrexate")
+                  if (last := last_given(m, record.today)) is not None and last >= lookback]
+    facts["recent_methotrexate"] = ", ".join(f"{m.label} ({m.status})" for m in recent_mtx) or None
+    if recent_mtx:
+        return Quiet(f"not a new start: methotrexate given within {params['new_start_lookback_days']:g} days",
+                     facts)
+
+    since = record.today - timedelta(days=int(params["lab_max_age_days"]))
+    missing: list[Lab] = []
+    found: list[str] = []
+    for lab in BASELINE:
+        result = latest_result(record, lab.groups, since if lab.recent else None)
+        if result is None:
+            missing.append(lab)
+        else:
+            found.append(f"{lab.label} {_shown(result)}")
+        facts[lab.key] = _shown(result) if result else None
+
+    egfr = latest_egfr(record, since)
+    facts["egfr"] = f"{egfr[0]:g} on {egfr[1].when}" if egfr else None
+    critical = egfr is not None and egfr[0] < params["egfr_avoid_below"]
+
+    folate = record.medications_in("folic_acid", current_only=True) + context.drafts_in("folic_acid")
+    facts["folic_acid"] = ", ".join(o.label for o in folate) or None
+
+    age, sex = record.age_years, (record.patient.sex if record.patient else None)
+    childbearing = (sex == "female" and age is not None
+                    and params["childbearing_age_min"] <= age <= params["childbearing_age_max"])
+    facts["pregnancy_potential"] = childbearing
+    pregnancy_test = None
+    pregnant = record.conditions_in("pregnancy", active_only=True)
+    if childbearing:
+        test_since = record.today - timedelta(days=int(params["pregnancy_test_max_age_days"]))
+        pregnancy_test = latest_result(record, ("pregnancy_test",), test_since)
+        facts["pregnancy_test"] = _shown(pregnancy_test) if pregnancy_test else None
+        if pregnancy_test is not None and antibodies.status(pregnancy_test) == "positive":
+            critical = True
+    if pregnant:
+        critical = True
+        facts["pregnancy"] = pregnant[0].code.label
+
+    items = [lab.label for lab in missing]
+    if not folate:
+        items.append("folic acid")
+    if childbearing and pregnancy_test is None:
+        items.append("pregnancy test")
+    facts["missing"] = ", ".join(items) or None
+    if not items and not critical:
+        return Quiet("baseline labs, hepatitis screens and folic acid are in place", facts)
+
+    viral = [f"{label} {antibodies.status(o)} ({_shown(o)})" for label, group in
+             (("HBsAg", "hbsag"), ("anti-HBc", "anti_hbc"), ("HCV Ab", "hcv_ab"))
+             if (o := latest_result(record, (group,))) is not None and antibodies.status(o) == "positive"]
+    egfr_line = ""
+    if egfr is not None and egfr[0] < params["egfr_avoid_below"]:
+        egfr_line = (f"\n**eGFR {egfr[0]:g} on {egfr[1].when}: avoid methotrexate** (it is cleared by the kidney; "
+                     f"toxicity rises sharply in renal impairment). Choose another steroid-sparing agent.\n")
+    elif egfr is None and not any(lab.key == "renal" for lab in missing):
+        egfr_line = "\nCreatinine is on file but no eGFR: check renal function before dosing.\n"
+    pregnancy_line = ""
+    if pregnant or (pregnancy_test is not None and antibodies.status(pregnancy_test) == "positive"):
+        pregnancy_line = ("\n**Pregnancy on file: methotrexate is contraindicated in pregnancy** (teratogenic and "
+                          "abortifacient).\n")
+    elif childbearing:
+        test = (f"pregnancy test {_shown(pregnancy_test)}" if pregnancy_test is not None else
+                f"no pregnancy test in the last {params['pregnancy_test_max_age_days']:g} days")
+        pregnancy_line = (f"\nPregnancy potential (female, age {age}): {test}. Confirm effective contraception "
+                          "during methotrexate and for at least 3 months after stopping.\n")
+    missing_sentence = (f"missing {', '.join(items)} (labs within {params['lab_max_age_days']:g} days; hepatitis "
+                        "screens ever)." if items else "the prerequisites are on file, but see below.")
+    detail = DETAIL.format(
+        missing_sentence=missing_sentence, egfr_line=egfr_line,
+        found_line=f"\nOn file: {'; '.join(found)}.\n" if found else "",
+        viral_line=(f"\n**Positive hepatitis screen: {'; '.join(viral)}.** Check HBV DNA / HCV RNA and involve "
+                    "hepatology before starting.\n" if viral else ""),
+        pregnancy_line=pregnancy_line, egfr_limit=params["egfr_avoid_below"],
+        contraception=" and contraception" if childbearing else "")
+
+    labs: list[Action] = []
+    for lab in missing:
+        code = (orders.lab_concept(context.valuesets, lab.order_group, lab.loinc) if lab.order_group
+                else orders.text_concept("Albumin, serum"))
+        labs.append(Action("create", f"Order {lab.label}", resource=orders.service_request(
+            context.patient_id, code, note="Baseline before starting methotrexate")))
+    if any(lab.key in ("alt", "ast") for lab in missing) and latest_result(record, ("ggt",), since) is None:
+        labs.append(Action("create", "Order GGT", resource=orders.service_request(
+            context.patient_id, orders.lab_concept(context.valuesets, "ggt", "2324-2"),
+            note="Liver toxicity marker not confounded by muscle injury (IMNM)")))
+    if childbearing and pregnancy_test is None and not pregnant:
+        labs.append(Action("create", "Order a pregnancy test (serum hCG)", resource=orders.service_request(
+            context.patient_id, orders.lab_concept(context.valuesets, "pregnancy_test", "2118-8"),
+            note="Before starting methotrexate (teratogenic)")))
+    suggestions: list[Suggestion] = []
+    if labs:
+        suggestions.append(Suggestion("Order the missing baseline tests", labs, is_recommended=not critical))
+    if not folate:
+        folic = orders.medication_request(
+            context.patient_id, orders.concept(context.valuesets, "folic_acid", "folic acid"), 1, "mg",
+            text="Folic acid 1 mg by mouth once daily (the site may skip the methotrexate day)")
+        suggestions.append(Suggestion("Add folic acid 1 mg PO daily",
+                                      [Action("create", "Folic acid 1 mg PO daily", resource=folic)]))
+    if critical:
+        suggestions.insert(0, Suggestion(
+            "Do not start methotrexate: cancel the draft",
+            [Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafts], is_recommended=True))
+    reason = (f"eGFR {egfr[0]:g}: avoid methotrexate" if egfr is not None and egfr[0] < params["egfr_avoid_below"]
+              else "pregnancy: methotrexate contraindicated" if critical else f"missing {', '.join(items)}")
+    summary = f"Methotrexate start: {reason}"
+    if len(summary) > 139:
+        summary = f"Methotrexate start: missing {', '.join(_short(items))}"
+    return Fired(
+        severity="critical" if critical else "warning",
+        summary=summary,
+        detail=detail,
+        facts=facts,
+        about=drafts,
+        suggestions=suggestions,
+    )

@@ -1,0 +1,102 @@
+"""R10 mtx-start-prerequisites: exactly what is missing, orders for only those, and the critical cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from fhir_fixtures.builders import HBSAG, IMNM_SNOMED, LOINC, METHOTREXATE_2_5, Chart
+from fhir_fixtures.r10_mtx_start_prerequisites import ALT, HCG, HGB, worked_up
+from tests.conftest import fired, run
+
+RULE = "mtx-start-prerequisites"
+
+
+def _draft(chart, folate=True):
+    chart.draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk", day_of_week=["mon"], resource_id="mtx")
+    if folate:
+        chart.draft("Folic acid 1 mg tablet", 1, "mg")
+    return chart
+
+
+def _code(observation):
+    return next((c["code"] for c in observation["code"].get("coding", [])), None)
+
+
+def _card(kb, today, chart):
+    return fired(run(kb, chart.request("order-sign"), today)).get(RULE)
+
+
+def _ordered_codes(card):
+    return [a["resource"]["code"] for s in card["suggestions"] for a in s["actions"]
+            if a["type"] == "create" and a["resource"]["resourceType"] == "ServiceRequest"]
+
+
+def test_only_the_missing_items_are_listed_and_ordered(kb, today):
+    chart = worked_up(today)
+    chart.resources["observations"] = [o for o in chart.resources["observations"]
+                                       if _code(o) not in (HGB[1], ALT[1], HBSAG[1])]
+    card = _card(kb, today, _draft(chart, folate=False))
+    assert card["indicator"] == "warning"
+    assert "missing haemoglobin, ALT, HBsAg, folic acid" in card["detail"]
+    codes = [c["coding"][0]["code"] for c in _ordered_codes(card)]
+    assert codes == ["718-7", "1742-6", "5196-1", "2324-2"]  # + GGT because a liver test is missing
+    folic = card["suggestions"][1]["actions"][0]["resource"]
+    assert folic["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 1
+    assert card["suggestions"][0]["actions"][0]["resource"]["status"] == "draft"
+
+
+def test_albumin_is_ordered_as_text_and_urine_albumin_does_not_count(kb, today):
+    chart = worked_up(today)
+    chart.resources["observations"] = [o for o in chart.resources["observations"]
+                                       if "Albumin" not in o["code"].get("text", "")]
+    chart.lab("Albumin [Mass/volume] in Urine", 30, "mg/L", day=-3)
+    card = _card(kb, today, _draft(chart))
+    assert "missing albumin" in card["detail"]
+    assert _ordered_codes(card) == [{"text": "Albumin, serum"}]
+
+
+@pytest.mark.parametrize("stopped_days_ago,fires", [(91, True), (89, False)])
+def test_new_start_window(kb, today, stopped_days_ago, fires):
+    chart = Chart(today, age=50, sex="male").condition(IMNM_SNOMED, onset=-400)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-300, end=-stopped_days_ago, status="stopped",
+                     period_unit="wk", day_of_week=["mon"])
+    assert (_card(kb, today, _draft(chart)) is not None) is fires
+
+
+def test_egfr_below_30_is_critical_and_offers_cancellation(kb, today):
+    card = _card(kb, today, _draft(worked_up(today, egfr=22)))
+    assert card["indicator"] == "critical"
+    assert "eGFR 22" in card["summary"] and "avoid methotrexate" in card["detail"]
+    first = card["suggestions"][0]
+    assert first["isRecommended"] and first["actions"][0] == {
+        "type": "delete", "description": "Cancel methotrexate 2.5 MG Oral Tablet",
+        "resourceId": "MedicationRequest/mtx"}
+
+
+def test_positive_pregnancy_test_is_critical(kb, today):
+    chart = worked_up(today, age=29, sex="female").observation(HCG, -2, interpretation="POS")
+    card = _card(kb, today, _draft(chart))
+    assert card["indicator"] == "critical"
+    assert "contraindicated in pregnancy" in card["detail"]
+
+
+def test_age_51_woman_needs_no_pregnancy_test(kb, today):
+    assert _card(kb, today, _draft(worked_up(today, age=51, sex="female"))) is None
+    card = _card(kb, today, _draft(worked_up(today, age=50, sex="female")))
+    assert card is not None and "pregnancy test" in card["summary"]
+
+
+def test_positive_hepatitis_screen_is_named(kb, today):
+    chart = worked_up(today)
+    chart.resources["observations"] = [o for o in chart.resources["observations"]
+                                       if _code(o) != HGB[1]]
+    chart.observation((LOINC, "16933-4", "Hepatitis B virus core Ab"), -10, interpretation="POS")
+    card = _card(kb, today, _draft(chart))
+    assert "Positive hepatitis screen: anti-HBc positive" in card["detail"]
+
+
+def test_facts_show_what_was_found(kb, today):
+    result = run(kb, _draft(worked_up(today, day=-3)).request("order-sign"), today)
+    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    assert entry["status"] == "not-fired"
+    assert entry["facts"]["egfr"].startswith("85 on") and entry["facts"]["folic_acid"] == "Folic acid 1 mg tablet"
