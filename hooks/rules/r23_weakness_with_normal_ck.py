@@ -1,0 +1,126 @@
+"""R23: new or worse weakness with a normal CK on glucocorticoids is probably not a relapse (steroid myopathy,
+damage, deconditioning, hypokalaemia, hypothyroidism): look before escalating."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.definitions import ck, cohorts, steroids
+from hooks.record import LOINC, Observation, PatientRecord
+from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import PINAL_FERNANDEZ_2018, SEED_003, SEED_004
+
+RULE = Rule(
+    id="weakness-with-normal-ck",
+    number=23,
+    title="Weakness with a normal CK",
+    hooks=("patient-view",),
+    severities=("info",),
+    summary="IMNM on glucocorticoids for 4 weeks or more, new or worse weakness, and a normal recent CK: "
+            "consider steroid myopathy and other causes before escalating.",
+    sources=(PINAL_FERNANDEZ_2018, SEED_003, SEED_004),
+    parameters={
+        "min_gc_days": Param(28, "days", "Glucocorticoids taken for at least this long (steroid myopathy risk)."),
+        "ck_max_age_days": Param(30, "days", "The latest CK must be at most this old."),
+        "mmt8_drop_fraction": Param(0.10, "fraction", "MMT-8 fall against an earlier value that counts as worse."),
+        "mmt8_lookback_days": Param(120, "days", "The earlier MMT-8 must be this recent."),
+        "mmt8_recent_days": Param(30, "days", "The lower MMT-8 must be this recent."),
+        "documented_weakness_days": Param(30, "days", "A weakness condition recorded this recently counts."),
+    },
+)
+
+DETAIL = """\
+**Weakness with a normal CK.** {weakness}. The latest CK is normal: {ck}. Glucocorticoids for {gc_days} days
+(today {peq}).
+
+This is **not** a relapse on these findings. Consider:
+- **steroid myopathy** (hip flexors weakest, cushingoid features, high cumulative dose);
+- chronic damage with fatty replacement (MRI T1/fat fraction) rather than active disease (MRI STIR oedema);
+- deconditioning, hypokalaemia, hypothyroidism.
+
+Do not escalate immunosuppression on this basis alone. If the disease looks inactive, consider **lowering**
+the glucocorticoid.{tsh}"""
+
+
+def _score(observation: Observation) -> float | None:
+    return observation.quantity.value if observation.quantity is not None else None
+
+
+def mmt8_decline(record: PatientRecord, context: HookContext) -> str | None:
+    """The latest MMT-8 (recent) at least 10% below the best value within the look-back window."""
+    params = context.params(RULE)
+    scored = [(o, s) for o in record.observations_in("mmt8") if o.when is not None and (s := _score(o)) is not None]
+    if not scored:
+        return None
+    latest, value = scored[-1]
+    if latest.when is None or (record.today - latest.when).days > params["mmt8_recent_days"]:
+        return None
+    since = record.today - timedelta(days=int(params["mmt8_lookback_days"]))
+    earlier = [(o, s) for o, s in scored[:-1] if o.when is not None and since <= o.when < latest.when and s > 0]
+    if not earlier:
+        return None
+    best, top = max(earlier, key=lambda p: p[1])
+    drop = (top - value) / top
+    if drop >= params["mmt8_drop_fraction"] - 1e-9:
+        return f"MMT-8 fell from {top:g} ({best.when}) to {value:g} ({latest.when}), down {drop:.0%}"
+    return None
+
+
+def documented_weakness(record: PatientRecord, context: HookContext) -> str | None:
+    since = record.today - timedelta(days=int(context.params(RULE)["documented_weakness_days"]))
+    for condition in reversed(record.conditions_in("weakness_documented", active_only=True)):
+        day = condition.recorded or condition.onset
+        if day is not None and day >= since:
+            return f"Weakness documented: {condition.code.label} ({day.isoformat()})"
+    return None
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    params = context.params(RULE)
+    facts: dict[str, object] = {}
+    if not cohorts.is_imnm(record, context):
+        return Quiet("not IMNM", facts)
+    history = steroids.history(record, context)
+    gc_days = history.days_at_or_above(0.01, record.today)
+    for order in history.unreadable:  # a current course whose dose could not be read still counts in days
+        if order.current and order.start is not None:
+            gc_days = max(gc_days, (record.today - order.start).days + 1)
+    facts["gc_days"] = gc_days
+    if gc_days < params["min_gc_days"]:
+        return Quiet(f"glucocorticoids for {gc_days} days (< {params['min_gc_days']:g})", facts)
+    weakness = mmt8_decline(record, context) or documented_weakness(record, context)
+    facts["weakness"] = weakness
+    if weakness is None:
+        return Quiet("no MMT-8 fall of 10% or more and no recently documented weakness", facts)
+    latest = ck.latest(ck.series(record, context))
+    facts["latest_ck"] = str(latest) if latest else None
+    if latest is None or (record.today - latest.day).days > params["ck_max_age_days"]:
+        return NotEvaluable(f"no CK within {params['ck_max_age_days']:g} days to tell weakness with a normal CK "
+                            "from active disease", facts)
+    if latest.value > latest.uln:
+        return Quiet(f"latest CK {latest} is above the ULN", facts)
+    tsh = record.latest("tsh")
+    tsh_text = f"\n\nLast TSH: {tsh.quantity} on {tsh.when}." if tsh and tsh.quantity else ""
+    sets, patient = context.valuesets, context.patient_id
+    mri = orders.service_request(
+        patient, orders.procedure_concept(sets, "mri_thigh", "26235-2", system=LOINC,
+                                          text="MRI both thighs: STIR and T1 / fat fraction"),
+        note="Weakness with a normal CK: oedema (active myositis) or fatty replacement (damage)?")
+    potassium = orders.service_request(patient, orders.text_concept("Potassium (serum)"))
+    tsh_order = orders.service_request(patient, orders.lab_concept(sets, "tsh", "3016-3"))
+    pt = orders.service_request(patient, orders.text_concept("Physiotherapy referral: strengthening and "
+                                                             "reconditioning (possible steroid myopathy)"))
+    return Fired(
+        severity="info",
+        summary=f"Weakness with a normal CK ({latest.value:,.0f} U/L): consider steroid myopathy before escalating",
+        detail=DETAIL.format(weakness=weakness, ck=str(latest), gc_days=gc_days,
+                             peq=f"{history.peq_on(record.today):g} mg/day PEQ", tsh=tsh_text),
+        facts=facts,
+        suggestions=[Suggestion("MRI thighs (STIR + T1/fat fraction), potassium, TSH and physiotherapy", [
+            Action("create", "MRI thighs (STIR + T1/fat fraction)", resource=mri),
+            Action("create", "Potassium", resource=potassium),
+            Action("create", "TSH", resource=tsh_order),
+            Action("create", "Physiotherapy referral", resource=pt)], is_recommended=True)],
+    )
