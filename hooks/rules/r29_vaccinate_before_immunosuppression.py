@@ -1,0 +1,243 @@
+"""R29: new inflammatory myopathy, immunosuppression not yet (or just) started: bring non-live vaccines up to date."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.definitions import antibodies, cohorts, steroids
+from hooks.definitions.cohorts import last_given
+from hooks.definitions.immunosuppression import STEROID_SPARING
+from hooks.record import Immunization, Observation, PatientRecord
+from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import ACR_2022_VACCINES, IDSA_2013_VACCINES, SEED_003
+from hooks.units import convert
+
+RULE = Rule(
+    id="vaccinate-before-immunosuppression",
+    number=29,
+    title="Vaccinate before immunosuppression",
+    hooks=("patient-view",),
+    severities=("info",),
+    summary="New IIM/IMNM (onset within 90 days) with immunosuppression not started or just started: lists the "
+            "missing non-live vaccines (influenza, pneumococcal, recombinant zoster, COVID-19, hepatitis B).",
+    sources=(SEED_003, IDSA_2013_VACCINES, ACR_2022_VACCINES),
+    parameters={
+        "onset_max_days": Param(90, "days", "The myositis began at most this long ago."),
+        "immunosuppression_started_max_days": Param(30, "days", "Immunosuppression not started, or started at most "
+                                                                "this long ago."),
+        "flu_season_start_month": Param(8, "month", "The influenza season starts on day 1 of this month."),
+        "covid_current_days": Param(365, "days", "A COVID-19 dose this recent counts as up to date."),
+        "rzv_min_age": Param(18, "years", "Recombinant zoster vaccine (2 doses) from this age."),
+        "anti_hbs_immune_miu_ml": Param(10, "mIU/mL", "Anti-HBs at or above this is immune."),
+    },
+    needs=("patient", "conditions", "observations", "medications", "immunizations"),
+)
+
+INFLUENZA = ("influenza, inactivated or recombinant", "influenza, live attenuated (LAIV)")
+HEPATITIS_B = ("hepatitis B", "hepatitis B-containing combination")
+IIV_DISPLAY = "Influenza, seasonal, injectable, preservative free"  # CVX 140
+PCV20_DISPLAY = ("Pneumococcal conjugate vaccine 20-valent (PCV20), polysaccharide CRM197 conjugate, adjuvant, "
+                 "preservative free")  # CVX 216
+PPSV23_DISPLAY = "pneumococcal polysaccharide vaccine, 23 valent"  # CVX 33
+RZV_DISPLAY = "zoster vaccine recombinant"  # CVX 187
+HBV_DISPLAY = "Hepatitis B vaccine (recombinant), CpG adjuvanted"  # CVX 189
+ANTI_HBS_LOINC = "22322-2"
+SHORT = {"Influenza": "influenza", "Pneumococcal conjugate": "pneumococcal", "Pneumococcal": "PPSV23",
+         "Recombinant zoster": "RZV", "COVID-19": "COVID-19", "Hepatitis B": "hepatitis B"}
+
+DETAIL = """\
+**Bring non-live vaccines up to date now**, without delaying urgent treatment of the myositis. {diagnosis}
+(onset {onset}, {onset_days} days ago); {treatment}.
+
+Missing:
+{missing}
+{done}
+Vaccines work best before immunosuppression: ideally at least 2 weeks before rituximab. Non-live vaccines are safe
+on any treatment. Live vaccines only if at least 4 weeks can safely pass before immunosuppression starts, which is
+rarely possible in IMNM."""
+
+
+def _season_start(today: date, month: int) -> date:
+    return date(today.year if today.month >= month else today.year - 1, month, 1)
+
+
+def _given(record: PatientRecord, *concepts: str, groups: tuple[str, ...] = ("non_live_vaccine", "live_vaccine")
+           ) -> list[Immunization]:
+    return [i for i in record.immunizations_in(*groups)
+            if not concepts or any(i.vaccine.concept_in(g) in concepts for g in groups)]
+
+
+def _when(items: list[Immunization]) -> str:
+    return ", ".join(i.when.isoformat() if i.when else "undated" for i in items)
+
+
+def _anti_hbs(observation: Observation, immune_level: float) -> str | None:
+    """'immune', 'non-immune' or None: a titre in mIU/mL is judged against the level, else the lab's reading."""
+    quantity = observation.quantity
+    if quantity is not None:
+        unit = (quantity.unit or "").replace("[iU]", "IU").replace("[IU]", "IU")
+        value = quantity.value if unit in ("mIU/mL", "IU/L", "m[IU]/mL") else convert(quantity.value, quantity.unit,
+                                                                                    "m[IU]/mL")
+        if value is not None:
+            return "immune" if value >= immune_level else "non-immune"
+    status = antibodies.status(observation)
+    return None if status is None else "immune" if status == "positive" else "non-immune"
+
+
+def _immunosuppression_start(record: PatientRecord, context: HookContext, onset: date) -> tuple[date, str] | None:
+    """The first immunosuppressive course of this episode (a course ending > 90 d before onset belongs to another)."""
+    episode = onset - timedelta(days=90)
+    starts: list[tuple[date, str]] = []
+    for order, peq, first, last in steroids.history(record, context).courses:
+        if last >= episode:
+            starts.append((first, f"{order.label} ({peq:g} mg/day prednisone-equivalent)"))
+    for order in record.medications_in(*(g for g in STEROID_SPARING if g != "ivig")):
+        last = last_given(order, record.today)
+        if order.start is not None and last is not None and last >= episode:
+            starts.append((order.start, order.label))
+    return min(starts, key=lambda s: s[0], default=None)
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    p = context.params(RULE)
+    facts: dict[str, Any] = {"iim": cohorts.is_iim(record, context)}
+    if not facts["iim"]:
+        return Quiet("no IIM/IMNM (confirmed or provisional)", facts)
+    onset = cohorts.iim_onset(record)
+    facts["onset"] = onset
+    if onset is None:
+        return NotEvaluable("onset or recorded date of the myositis condition", facts)
+    onset_days = (record.today - onset).days
+    if onset_days > p["onset_max_days"]:
+        return Quiet(f"myositis onset {onset.isoformat()} is more than {int(p['onset_max_days'])} days ago", facts)
+    started = _immunosuppression_start(record, context, onset)
+    facts["immunosuppression_start"] = f"{started[1]} from {started[0].isoformat()}" if started else None
+    if started is not None and (record.today - started[0]).days > p["immunosuppression_started_max_days"]:
+        return Quiet(f"immunosuppression started {started[0].isoformat()}, more than "
+                     f"{int(p['immunosuppression_started_max_days'])} days ago", facts)
+    missing, done, actions = _check(record, context, p, facts)
+    facts["missing"] = "; ".join(missing) or None
+    if not missing:
+        return Quiet("influenza, pneumococcal, zoster, COVID-19 and hepatitis B vaccination up to date", facts)
+    treatment = (f"immunosuppression started {started[0].isoformat()} ({started[1]})" if started
+                 else "immunosuppression not started yet")
+    condition = next(iter(cohorts.imnm_conditions(record) or record.conditions_in("iim_other", active_only=True)),
+                     None)
+    diagnosis = condition.code.label if condition else "Inflammatory myopathy"
+    detail = DETAIL.format(diagnosis=diagnosis, onset=onset.isoformat(), onset_days=onset_days, treatment=treatment,
+                           missing="\n".join(f"- {m}" for m in missing),
+                           done=("\nUp to date: " + "; ".join(done) + ".\n") if done else "")
+    short = ", ".join(SHORT.get(m.split(":")[0].split(" (")[0], m[:20]) for m in missing)
+    return Fired(
+        severity="info",
+        summary=f"New myositis: vaccinate before immunosuppression. Missing: {short}",
+        detail=detail,
+        facts=facts,
+        suggestions=[Suggestion(label, acts, is_recommended=True) for label, acts in actions],
+        selection="any",
+    )
+
+
+def _vaccine(context: HookContext, display: str, text: str, note: str | None = None) -> dict[str, Any]:
+    return orders.medication_request(context.patient_id, orders.concept(context.valuesets, "non_live_vaccine", display),
+                                     0.5, "mL", route="im", count=1, text=text, note=note)
+
+
+def _check(record: PatientRecord, context: HookContext, p: Any, facts: dict[str, Any]
+           ) -> tuple[list[str], list[str], list[tuple[str, list[Action]]]]:
+    missing: list[str] = []
+    done: list[str] = []
+    actions: list[tuple[str, list[Action]]] = []
+
+    season = _season_start(record.today, int(p["flu_season_start_month"]))
+    flu = [i for i in _given(record, *INFLUENZA) if i.when is not None and i.when >= season]
+    facts["influenza_this_season"] = _when(flu) or None
+    if flu:
+        done.append(f"influenza {_when(flu)}")
+    else:
+        missing.append(f"Influenza: no dose this season (since {season.isoformat()})")
+        actions.append(("Inactivated influenza vaccine 0.5 mL IM", [Action(
+            "create", "Inactivated influenza vaccine 0.5 mL IM", resource=_vaccine(
+                context, IIV_DISPLAY, "Inactivated influenza vaccine 0.5 mL IM once (current season)"))]))
+
+    pcv20 = _given(record, groups=("pcv20_or_pcv21",))
+    pcv15 = _given(record, groups=("pcv15",))
+    ppsv23 = _given(record, "pneumococcal polysaccharide (PPSV23)")
+    facts["pneumococcal"] = "; ".join(f"{name} {_when(items)}" for name, items in
+                                      (("PCV20/21", pcv20), ("PCV15", pcv15), ("PPSV23", ppsv23)) if items) or None
+    if pcv20 or (pcv15 and ppsv23):
+        done.append("pneumococcal " + facts["pneumococcal"])
+    elif pcv15:
+        missing.append(f"Pneumococcal (PPSV23): PCV15 given {_when(pcv15)} but no PPSV23")
+        actions.append(("PPSV23 0.5 mL IM (at least 8 weeks after PCV15)", [Action(
+            "create", "PPSV23 0.5 mL IM", resource=_vaccine(
+                context, PPSV23_DISPLAY, "Pneumococcal polysaccharide vaccine (PPSV23) 0.5 mL IM once",
+                note="At least 8 weeks after PCV15."))]))
+    else:
+        missing.append("Pneumococcal conjugate: no PCV20/PCV21 (or PCV15 + PPSV23) on file")
+        actions.append(("PCV20 0.5 mL IM", [Action("create", "PCV20 0.5 mL IM", resource=_vaccine(
+            context, PCV20_DISPLAY, "Pneumococcal conjugate vaccine 20-valent (PCV20) 0.5 mL IM once"))]))
+
+    age = record.age_years
+    if age is not None and age >= p["rzv_min_age"]:
+        rzv = _given(record, "zoster, recombinant")
+        doses = sorted({i.when for i in rzv if i.when is not None})
+        facts["rzv_doses"] = len(doses)
+        if len(doses) >= 2:
+            done.append(f"recombinant zoster x2 ({', '.join(d.isoformat() for d in doses)})")
+        else:
+            number = len(doses) + 1
+            missing.append(f"Recombinant zoster (RZV): {len(doses)} of 2 doses"
+                           + (f" (dose 1 {doses[0].isoformat()})" if doses else ""))
+            note = "Dose 2 at 2-6 months." if number == 1 else None
+            actions.append((f"Recombinant zoster vaccine 0.5 mL IM (dose {number})", [Action(
+                "create", f"Recombinant zoster vaccine 0.5 mL IM (dose {number} of 2)", resource=_vaccine(
+                    context, RZV_DISPLAY, f"Recombinant zoster vaccine 0.5 mL IM once (dose {number} of 2)",
+                    note=note))]))
+
+    covid_since = record.today - timedelta(days=int(p["covid_current_days"]))
+    covid = [i for i in _given(record, "COVID-19") if i.when is not None and i.when >= covid_since]
+    facts["covid_within_window"] = _when(covid) or None
+    if covid:
+        done.append(f"COVID-19 {_when(covid)}")
+    else:
+        missing.append(f"COVID-19: no dose since {covid_since.isoformat()}")
+        actions.append(("COVID-19 vaccine, current formulation", [Action(
+            "create", "COVID-19 vaccination (current formulation)", resource=orders.service_request(
+                context.patient_id, orders.text_concept("COVID-19 vaccination, current-season formulation "
+                                                        "(dose per product)"),
+                note="Immunocompromised schedule: additional doses may be due."))]))
+
+    _hepatitis_b(record, context, p, facts, missing, done, actions)
+    return missing, done, actions
+
+
+def _hepatitis_b(record: PatientRecord, context: HookContext, p: Any, facts: dict[str, Any], missing: list[str],
+                 done: list[str], actions: list[tuple[str, list[Action]]]) -> None:
+    infected = [o for group in ("hbsag", "anti_hbc") for o, s in antibodies.results(record, group)
+                if s == "positive"]
+    if infected:
+        facts["hbv"] = f"{infected[0].code.label} positive: not a vaccine question (see HBV screening)"
+        return
+    latest = next((o for o in reversed(record.observations_in("anti_hbs"))
+                   if _anti_hbs(o, p["anti_hbs_immune_miu_ml"]) is not None), None)
+    status = _anti_hbs(latest, p["anti_hbs_immune_miu_ml"]) if latest else None
+    facts["anti_hbs"] = f"{status} ({latest.when})" if latest else "not on file"
+    if status == "immune":
+        done.append(f"hepatitis B immune (anti-HBs {latest.when})")
+        return
+    doses = _given(record, *HEPATITIS_B)
+    found = (f"anti-HBs negative on {latest.when}" if latest else "anti-HBs not on file") + (
+        f"; {len(doses)} hepatitis B vaccine dose(s) on file" if doses else "")
+    missing.append(f"Hepatitis B: {found}")
+    hbv_actions = [Action("create", "Hepatitis B vaccine (CpG-adjuvanted) 0.5 mL IM (dose 1 of 2)", resource=_vaccine(
+        context, HBV_DISPLAY, "Hepatitis B vaccine (recombinant, CpG-adjuvanted) 0.5 mL IM once (dose 1 of 2)",
+        note="Dose 2 at 1 month; check anti-HBs 1-2 months after the series."))]
+    if latest is None:
+        hbv_actions.insert(0, Action("create", "Anti-HBs", resource=orders.service_request(
+            context.patient_id, orders.lab_concept(context.valuesets, "anti_hbs", ANTI_HBS_LOINC))))
+    actions.append(("Hepatitis B vaccine series" + (" (check anti-HBs first)" if latest is None else ""),
+                    hbv_actions))

@@ -1,0 +1,126 @@
+"""R29 vaccinate-before-immunosuppression: windows at their edges, what counts as each vaccine, suggestions."""
+
+from __future__ import annotations
+
+from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_20, Chart
+from fhir_fixtures.r29_vaccinate_before_immunosuppression import (
+    ANTI_HBS,
+    COVID,
+    FLU,
+    PCV15,
+    PCV20,
+    RZV,
+    up_to_date,
+)
+from tests.conftest import fired, run
+
+RULE = "vaccinate-before-immunosuppression"
+
+
+def _outcome(kb, chart, today):
+    result = run(kb, chart.request("patient-view"), today)
+    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    return fired(result).get(RULE), entry
+
+
+def _new(today, onset=-30, age=55):
+    return Chart(today, age=age).condition(IMNM_SNOMED, onset=onset)
+
+
+def _without(chart, code):
+    chart.resources["immunizations"] = [i for i in chart.resources["immunizations"]
+                                        if i["vaccineCode"]["coding"][0]["code"] != code]
+    return chart
+
+
+def test_onset_window_edge(kb, today):
+    card, _ = _outcome(kb, _new(today, onset=-90), today)
+    assert card is not None and "90 days ago" in card["detail"]
+    card, entry = _outcome(kb, _new(today, onset=-91), today)
+    assert card is None and "more than 90 days" in entry["reason"]
+
+
+def test_immunosuppression_start_window_edge(kb, today):
+    card, _ = _outcome(kb, _new(today, onset=-60).medication(PREDNISONE_20, 60, "mg", start=-30), today)
+    assert card is not None and "started 2026-10-22" in card["detail"]
+    card, entry = _outcome(kb, _new(today, onset=-60).medication(PREDNISONE_20, 60, "mg", start=-31), today)
+    assert card is None and entry["facts"]["immunosuppression_start"].endswith("2026-10-21")
+
+
+def test_steroid_sparing_agent_counts_as_start(kb, today):
+    chart = _new(today).medication(METHOTREXATE_2_5, 15, "mg", start=-40, period=1, period_unit="wk")
+    card, entry = _outcome(kb, chart, today)
+    assert card is None and "methotrexate" in entry["facts"]["immunosuppression_start"]
+
+
+def test_influenza_season_starts_on_1_august(kb, today):
+    chart = _without(up_to_date(_new(today)), "140").immunization(FLU, day=-112)  # 2026-08-01
+    assert _outcome(kb, chart, today)[0] is None
+    chart = _without(up_to_date(_new(today)), "140").immunization(FLU, day=-113)  # 2026-07-31
+    card, _ = _outcome(kb, chart, today)
+    assert "Influenza: no dose this season (since 2026-08-01)" in card["detail"]
+    resource = card["suggestions"][0]["actions"][0]["resource"]
+    assert resource["medicationCodeableConcept"]["coding"][0]["code"] == "140"
+    assert resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"] == {
+        "value": 0.5, "unit": "mL", "system": "http://unitsofmeasure.org", "code": "mL"}
+
+
+def test_covid_dose_within_12_months(kb, today):
+    chart = _without(up_to_date(_new(today)), "207").immunization(COVID, day=-365)
+    assert _outcome(kb, chart, today)[0] is None
+    chart = _without(up_to_date(_new(today)), "207").immunization(COVID, day=-366)
+    card, _ = _outcome(kb, chart, today)
+    assert card["summary"].endswith("Missing: COVID-19")
+
+
+def test_pneumococcal_pcv15_needs_ppsv23_and_pcv20_alone_is_enough(kb, today):
+    chart = _without(up_to_date(_new(today)), "216").immunization(PCV15, day=-100)
+    card, _ = _outcome(kb, chart, today)
+    assert card["summary"].endswith("Missing: PPSV23")
+    assert card["suggestions"][0]["actions"][0]["resource"]["medicationCodeableConcept"]["coding"][0]["code"] == "33"
+    chart.immunization(("http://hl7.org/fhir/sid/cvx", "33", "pneumococcal polysaccharide vaccine, 23 valent"), -20)
+    assert _outcome(kb, chart, today)[0] is None
+    chart = _without(up_to_date(_new(today)), "216").immunization("Capvaxive (PCV21)", day=-100)
+    assert _outcome(kb, chart, today)[0] is None
+
+
+def test_rzv_needs_two_doses_and_only_adults(kb, today):
+    chart = _without(up_to_date(_new(today)), "187").immunization(RZV, day=-70)
+    card, entry = _outcome(kb, chart, today)
+    assert entry["facts"]["rzv_doses"] == 1 and "dose 2" in card["suggestions"][0]["label"]
+    chart = _without(up_to_date(_new(today, age=17)), "187")
+    assert _outcome(kb, chart, today)[0] is None
+
+
+def test_hepatitis_b_by_anti_hbs(kb, today):
+    chart = _new(today)
+    up_to_date(chart)
+    chart.resources["observations"] = [o for o in chart.resources["observations"]
+                                       if o["code"]["coding"][0]["code"] != ANTI_HBS[1]]
+    chart.observation(ANTI_HBS, day=-20, value=8, unit="m[IU]/mL")
+    card, _ = _outcome(kb, chart, today)
+    assert "anti-HBs negative on 2026-11-01" in card["detail"]
+    hbv = card["suggestions"][0]["actions"]
+    assert [a["description"] for a in hbv] == ["Hepatitis B vaccine (CpG-adjuvanted) 0.5 mL IM (dose 1 of 2)"]
+    assert hbv[0]["resource"]["medicationCodeableConcept"]["coding"][0]["code"] == "189"
+    chart.observation(ANTI_HBS, day=-10, value=12, unit="m[IU]/mL")
+    assert _outcome(kb, chart, today)[0] is None
+
+
+def test_unknown_anti_hbs_asks_for_the_test_too(kb, today):
+    chart = _new(today)
+    for code, day in ((FLU, -10), (PCV20, -300), (RZV, -300), (RZV, -200), (COVID, -20)):
+        chart.immunization(code, day=day)
+    card, entry = _outcome(kb, chart, today)
+    assert entry["facts"]["anti_hbs"] == "not on file"
+    assert card["suggestions"][0]["actions"][0]["description"] == "Anti-HBs"
+
+
+def test_no_myositis_no_card(kb, today):
+    card, entry = _outcome(kb, Chart(today), today)
+    assert card is None and entry["reason"] == "no IIM/IMNM (confirmed or provisional)"
+
+
+def test_undated_myositis_is_not_evaluable(kb, today):
+    card, entry = _outcome(kb, Chart(today).condition(IMNM_SNOMED, onset=None), today)
+    assert card is None and entry["status"] == "not-evaluable"
