@@ -1,0 +1,66 @@
+"""Fixtures for R26 hbv-screen-before-rituximab: no screen, stale HBsAg, positive anti-HBc with and without a plan."""
+
+from datetime import date
+from typing import Any
+
+from fhir_fixtures import fixture
+from fhir_fixtures.builders import ANTI_HBC, HBSAG, IMNM_SNOMED, RITUXIMAB, SNOMED, Chart
+
+RULE = "hbv-screen-before-rituximab"
+NEGATIVE = (SNOMED, "260385009", "Negative")
+
+
+def _chart(today: date) -> Chart:
+    chart = Chart(today, age=47)
+    chart.condition(IMNM_SNOMED, onset=-200)
+    chart.antibody("anti_srp", "positive", day=-190)
+    chart.draft(RITUXIMAB, 1000, "mg", resource_id="draft-rtx")
+    return chart
+
+
+@fixture("r26-fires-no-hbv-screen", hook="order-sign",
+         story="Anti-SRP IMNM; rituximab 1 g drafted with no HBsAg or anti-HBc ever resulted.",
+         fires={RULE}, indicators={RULE: "critical"})
+def fires_none(today: date) -> dict[str, Any]:
+    return _chart(today).request("order-sign")
+
+
+@fixture("r26-fires-hbsag-13-months-old", hook="order-sign",
+         story="HBsAg negative 13 months ago, anti-HBc negative: HBsAg must be repeated before rituximab.",
+         fires={RULE}, indicators={RULE: "critical"})
+def fires_stale(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.observation(HBSAG, -396, value_code=NEGATIVE)
+    chart.observation(ANTI_HBC, -396, value_string="Non-reactive")
+    return chart.request("order-sign")
+
+
+@fixture("r26-fires-anti-hbc-positive-no-dna", hook="order-sign",
+         story="HBsAg negative, anti-HBc reactive, no HBV DNA and no antiviral; rituximab drafted.",
+         fires={RULE}, indicators={RULE: "critical"})
+def fires_positive(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.observation(HBSAG, -20, interpretation="NEG")
+    chart.observation(ANTI_HBC, -20, interpretation="POS")
+    return chart.request("order-sign")
+
+
+@fixture("r26-quiet-screened-negative", hook="order-sign",
+         story="HBsAg negative 11 months ago and anti-HBc negative: screened; rituximab may be signed.",
+         quiet={RULE})
+def quiet_negative(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.observation(HBSAG, -335, value_code=NEGATIVE)
+    chart.observation(ANTI_HBC, -700, interpretation="NEG")
+    return chart.request("order-sign")
+
+
+@fixture("r26-quiet-anti-hbc-positive-on-entecavir", hook="order-sign",
+         story="Anti-HBc positive with entecavir already active and HBsAg negative this year: plan in place.",
+         quiet={RULE})
+def quiet_plan(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.observation(HBSAG, -30, interpretation="NEG")
+    chart.observation(ANTI_HBC, -30, interpretation="POS")
+    chart.medication("entecavir 0.5 MG Oral Tablet", 0.5, "mg", start=-14)
+    return chart.request("order-sign")

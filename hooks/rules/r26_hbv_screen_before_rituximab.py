@@ -1,0 +1,192 @@
+"""R26: HBV screening (HBsAg and anti-HBc total) before rituximab or another anti-CD20 is signed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.definitions import antibodies
+from hooks.record import MedicationOrder, Observation, PatientRecord
+from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import CD20_CLASS_LABEL, EULAR_2022_INFECTIONS, RITUXAN_LABEL
+
+RULE = Rule(
+    id="hbv-screen-before-rituximab",
+    number=26,
+    title="HBV screening before anti-CD20 therapy",
+    hooks=("order-sign",),
+    severities=("critical",),
+    summary="Rituximab or another anti-CD20 drafted without HBsAg (<= 12 months) and anti-HBc total on file, or "
+            "with a positive HBV marker and neither an HBV DNA result nor an antiviral plan.",
+    sources=(RITUXAN_LABEL, CD20_CLASS_LABEL, EULAR_2022_INFECTIONS),
+    parameters={
+        "hbsag_max_age_days": Param(365, "days", "An HBsAg result older than this does not count as screening."),
+        "hbv_dna_max_age_days": Param(365, "days", "An HBV DNA result this recent counts for a positive marker."),
+        "immunoglobulin_max_age_days": Param(365, "days", "Baseline IgG/IgA/IgM this recent is not re-suggested."),
+    },
+    override_family="safety",
+)
+
+DETAIL_MISSING = """\
+**Screen for hepatitis B before the first anti-CD20 dose.** {drug} is being ordered, and HBV screening is
+incomplete: {missing}.
+
+Anti-CD20 antibodies carry a boxed warning for HBV reactivation, which can cause fulminant hepatitis and death,
+including in patients who are HBsAg-negative but anti-HBc-positive. Send HBsAg and total anti-HBc (with
+anti-HBs) and wait for the results before the first dose.
+"""
+
+DETAIL_POSITIVE = """\
+**Positive hepatitis B marker: check HBV DNA and plan antiviral prophylaxis before {drug}.** {positive}. No HBV
+DNA result within {dna_days} days and no antiviral (entecavir or tenofovir) is active or ordered.
+
+Anti-CD20 therapy can reactivate HBV (boxed warning: fulminant hepatitis, death). Check HBV DNA, refer to
+hepatology, and give antiviral prophylaxis (for example entecavir 0.5 mg daily) from before the first dose
+until at least 12-18 months after the last.
+"""
+
+DETAIL_COMMON = """
+Also before anti-CD20 therapy: check baseline immunoglobulins (IgG, IgA, IgM) and HCV antibody, and give
+non-live vaccines first.
+"""
+
+
+def _describe(observation: Observation, status: str | None) -> str:
+    day = observation.when.isoformat() if observation.when else "undated"
+    return f"{observation.code.label} {status or 'result not readable'} on {day}"
+
+
+def _screening(record: PatientRecord, params: dict[str, float]) -> dict[str, Any]:
+    """What the chart says about HBsAg (recent), anti-HBc (ever), positivity, HBV DNA and antiviral therapy."""
+    today = record.today
+    hbsag_since = today - timedelta(days=int(params["hbsag_max_age_days"]))
+    hbsag_all = [(o, antibodies.status(o)) for o in record.observations_in("hbsag")]
+    hbsag_recent = [(o, s) for o, s in hbsag_all if o.when is not None and o.when >= hbsag_since]
+    anti_hbc = [(o, antibodies.status(o)) for o in record.observations_in("anti_hbc")]
+    positive = [_describe(o, s) for o, s in hbsag_all + anti_hbc if s == "positive"]
+    positive += [f"{c.code.label} on the problem list" for c in record.conditions_in("hbv_infection")]
+    kinds = [name for name, hits in (("HBsAg", [s for _, s in hbsag_all if s == "positive"]),
+                                     ("anti-HBc", [s for _, s in anti_hbc if s == "positive"]),
+                                     ("HBV infection", record.conditions_in("hbv_infection"))) if hits]
+    return {
+        "positive_kinds": kinds,
+        "hbsag_recent": [(o, s) for o, s in hbsag_recent if s is not None],
+        "hbsag_unreadable": [o for o, s in hbsag_recent if s is None],
+        "hbsag_last_any": hbsag_all[-1] if hbsag_all else None,
+        "anti_hbc": [(o, s) for o, s in anti_hbc if s is not None],
+        "anti_hbc_unreadable": [o for o, s in anti_hbc if s is None],
+        "positive": positive,
+        "hbv_dna": record.observations_in("hbv_dna", since=today - timedelta(days=int(params["hbv_dna_max_age_days"]))),
+    }
+
+
+def _lab(context: HookContext, group: str, loinc: str, text: str | None = None) -> dict[str, Any]:
+    return orders.service_request(context.patient_id, orders.lab_concept(context.valuesets, group, loinc, text),
+                                  priority="urgent", note="Before anti-CD20 therapy (HBV reactivation risk).")
+
+
+def _labs(record: PatientRecord, context: HookContext, params: dict[str, float], missing_hbsag: bool,
+          missing_anti_hbc: bool, positive: bool) -> list[Action]:
+    today = record.today
+    actions = []
+    if missing_hbsag:
+        actions.append(Action("create", "HBsAg", resource=_lab(context, "hbsag", "5196-1")))
+    if missing_anti_hbc:
+        actions.append(Action("create", "Anti-HBc total", resource=_lab(context, "anti_hbc", "16933-4")))
+    if not record.observations_in("anti_hbs"):
+        actions.append(Action("create", "Anti-HBs", resource=_lab(context, "anti_hbs", "22322-2")))
+    if positive:
+        actions.append(Action("create", "HBV DNA (PCR, quantitative)",
+                              resource=_lab(context, "hbv_dna", "42595-9", "HBV DNA PCR (viral load)")))
+    if not record.observations_in("hcv_ab"):
+        actions.append(Action("create", "HCV antibody", resource=_lab(context, "hcv_ab", "16128-1")))
+    ig_since = today - timedelta(days=int(params["immunoglobulin_max_age_days"]))
+    if not record.observations_in("igG", since=ig_since):
+        actions.append(Action("create", "IgG", resource=_lab(context, "igG", "2465-3")))
+    if not record.observations_in("igA", since=ig_since):
+        actions.append(Action("create", "IgA", resource=_lab(context, "igA", "2458-8")))
+    if not record.observations_in("igM", since=ig_since):
+        igm = orders.service_request(context.patient_id, orders.text_concept("IgM, serum"), priority="urgent",
+                                     note="Baseline before anti-CD20 therapy.")
+        actions.append(Action("create", "IgM", resource=igm))
+    return actions
+
+
+def _antiviral(context: HookContext) -> list[Action]:
+    entecavir = orders.medication_request(
+        context.patient_id, orders.concept(context.valuesets, "hbv_antiviral", "Entecavir"), 0.5, "mg",
+        text="Entecavir 0.5 mg by mouth once daily, as advised by hepatology",
+        note="Start before the first anti-CD20 dose; continue at least 12-18 months after the last dose.")
+    referral = orders.service_request(context.patient_id, orders.text_concept(
+        "Referral to hepatology: HBV marker positive before anti-CD20 therapy"), priority="urgent")
+    return [Action("create", "Hepatology referral", resource=referral),
+            Action("create", "Entecavir 0.5 mg PO daily (per hepatology)", resource=entecavir)]
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    drafts: list[MedicationOrder] = context.drafts_in("rituximab")
+    params = dict(context.params(RULE))
+    found = _screening(record, params)
+    plan = record.medications_in("hbv_antiviral", current_only=True) + context.drafts_in("hbv_antiviral")
+    facts: dict[str, Any] = {
+        "anti_cd20_drafts": ", ".join(o.label for o in drafts) or None,
+        "hbsag_within_window": "; ".join(_describe(o, s) for o, s in found["hbsag_recent"]) or None,
+        "hbsag_last_any": _describe(*found["hbsag_last_any"]) if found["hbsag_last_any"] else None,
+        "anti_hbc_total": "; ".join(_describe(o, s) for o, s in found["anti_hbc"]) or None,
+        "positive_markers": "; ".join(found["positive"]) or None,
+        "hbv_dna_recent": "; ".join(f"{o.code.label} on {o.when}" for o in found["hbv_dna"]) or None,
+        "antiviral_plan": ", ".join(o.label for o in plan) or None,
+    }
+    if not drafts:
+        return Quiet("no rituximab or other anti-CD20 in the draft orders", facts)
+    missing = []
+    if not found["hbsag_recent"]:
+        last = found["hbsag_last_any"]
+        why = f"last {_describe(*last)}" if last else "never resulted"
+        if found["hbsag_unreadable"]:
+            why = "result not readable"
+        missing.append(f"no HBsAg within {int(params['hbsag_max_age_days'])} days ({why})")
+    if not found["anti_hbc"]:
+        missing.append("no anti-HBc total result" + (" (result not readable)" if found["anti_hbc_unreadable"]
+                                                     else " on file"))
+    unmanaged = bool(found["positive"]) and not found["hbv_dna"] and not plan
+    facts["missing"] = "; ".join(missing) or None
+    facts["positive_without_dna_or_antiviral"] = unmanaged
+    if not missing and not unmanaged:
+        reason = "HBsAg and anti-HBc on file, negative" if not found["positive"] else (
+            "positive HBV marker with HBV DNA or an antiviral plan on file")
+        return Quiet(reason, facts)
+
+    drug = ", ".join(o.label for o in drafts)
+    parts = []
+    if unmanaged:
+        parts.append(DETAIL_POSITIVE.format(drug=drug, positive="; ".join(found["positive"]),
+                                            dna_days=int(params["hbv_dna_max_age_days"])))
+    if missing:
+        parts.append(DETAIL_MISSING.format(drug=drug, missing="; ".join(missing)))
+    parts.append(DETAIL_COMMON)
+    if unmanaged:
+        markers = "/".join(found["positive_kinds"])
+        summary = f"{markers} positive: check HBV DNA and plan antiviral before {drafts[0].label}"
+    else:
+        summary = f"No HBV screen before {drafts[0].label}: " + " and ".join(
+            "HBsAg" if m.startswith("no HBsAg") else "anti-HBc" for m in missing) + " missing"
+    labs = _labs(record, context, params, not found["hbsag_recent"], not found["anti_hbc"], bool(found["positive"]))
+    hold = [Action("delete", f"Hold (cancel) {o.label} until HBV results and plan are in place",
+                   resource_id=o.reference) for o in drafts]
+    suggestions = [Suggestion("Order HBV screening and baseline labs" if missing else "Order HBV DNA and labs",
+                              labs, is_recommended=True)]
+    if found["positive"]:
+        suggestions.append(Suggestion("Hepatology referral and entecavir 0.5 mg PO daily (per hepatology)",
+                                      _antiviral(context), is_recommended=unmanaged))
+    suggestions.append(Suggestion(f"Cancel {drafts[0].label} until HBV status is known", hold))
+    return Fired(
+        severity="critical",
+        summary=summary if len(summary) < 140 else summary[:136] + "...",
+        detail="".join(parts),
+        facts=facts,
+        about=drafts,
+        suggestions=suggestions,
+    )

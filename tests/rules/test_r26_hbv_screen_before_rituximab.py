@@ -1,0 +1,114 @@
+"""R26 hbv-screen-before-rituximab: the 12-month HBsAg window, anti-HBc ever, positivity forms, and the orders."""
+
+from __future__ import annotations
+
+from fhir_fixtures.builders import ANTI_HBC, HBSAG, HBV_DNA, IMNM_SNOMED, RITUXIMAB, SNOMED, Chart
+from tests.conftest import fired, run
+
+RULE = "hbv-screen-before-rituximab"
+POSITIVE = (SNOMED, "10828004", "Positive")
+
+
+def _chart(today, draft=RITUXIMAB):
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-200)
+    return chart.draft(draft, 1000, "mg", resource_id="draft-rtx")
+
+
+def _run(kb, chart, today):
+    result = run(kb, chart.request("order-sign"), today)
+    return fired(result).get(RULE), next(e for e in result.explanation if e["rule"] == RULE)
+
+
+def _negatives(chart, hbsag_day=-30, anti_hbc_day=-30):
+    chart.observation(HBSAG, hbsag_day, interpretation="NEG")
+    return chart.observation(ANTI_HBC, anti_hbc_day, interpretation="NEG")
+
+
+def test_hbsag_window_edge(kb, today):
+    assert _run(kb, _negatives(_chart(today), hbsag_day=-365), today)[0] is None
+    card, entry = _run(kb, _negatives(_chart(today), hbsag_day=-366), today)
+    assert card["indicator"] == "critical" and card["summary"].endswith("HBsAg missing")
+    assert "no HBsAg within 365 days (last Hepatitis B virus surface Ag" in entry["facts"]["missing"]
+
+
+def test_anti_hbc_counts_however_old(kb, today):
+    assert _run(kb, _negatives(_chart(today), anti_hbc_day=-3000), today)[0] is None
+
+
+def test_nothing_on_file_card_and_orders(kb, today):
+    card, _ = _run(kb, _chart(today), today)
+    assert card["summary"] == "No HBV screen before rituximab Injectable Product: HBsAg and anti-HBc missing"
+    assert card["indicator"] == "critical"
+    labs = card["suggestions"][0]
+    assert labs["isRecommended"]
+    codes = [a["resource"]["code"].get("coding", [{}])[0].get("code") for a in labs["actions"]]
+    assert codes == ["5196-1", "16933-4", "22322-2", "16128-1", "2465-3", "2458-8", None]  # IgM as text
+    assert all(a["resource"]["status"] == "draft" for a in labs["actions"])
+    assert "42595-9" not in codes  # HBV DNA only when a marker is positive
+    hold = card["suggestions"][-1]["actions"][0]
+    assert hold == {"type": "delete", "resourceId": "MedicationRequest/draft-rtx",
+                    "description": hold["description"]}
+    assert len(card["suggestions"]) == 2  # no antiviral suggestion when nothing is positive
+
+
+def test_other_anti_cd20_by_name_triggers(kb, today):
+    card, _ = _run(kb, _chart(today, draft="ofatumumab 20 mg/0.4 mL pen"), today)
+    assert card is not None and "ofatumumab" in card["summary"]
+
+
+def test_no_anti_cd20_draft_is_quiet(kb, today):
+    chart = Chart(today).draft("methotrexate 2.5 mg tablet", 15, "mg", period=1, period_unit="wk")
+    card, entry = _run(kb, chart, today)
+    assert card is None and entry["status"] == "not-fired"
+
+
+def test_positive_anti_hbc_forms_and_plan(kb, today):
+    for form in ({"interpretation": "POS"}, {"value_code": POSITIVE}, {"value_string": "Reactive"},
+                 {"value": 2.1, "unit": "{s_co_ratio}", "high": 1.0}):
+        chart = _chart(today).observation(HBSAG, -20, interpretation="NEG").observation(ANTI_HBC, -20, **form)
+        card, entry = _run(kb, chart, today)
+        assert card is not None and card["summary"].startswith("anti-HBc positive: check HBV DNA"), form
+        assert entry["facts"]["positive_without_dna_or_antiviral"] is True
+    codes = [a["resource"]["code"].get("coding", [{}])[0].get("code") for a in card["suggestions"][0]["actions"]]
+    assert "42595-9" in codes and "5196-1" not in codes
+    antiviral = card["suggestions"][1]
+    assert antiviral["isRecommended"]
+    entecavir = antiviral["actions"][1]["resource"]
+    assert entecavir["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 0.5
+    assert "hepatology" in entecavir["dosageInstruction"][0]["text"]
+
+
+def test_positive_with_dna_result_is_quiet_but_dna_must_be_recent(kb, today):
+    def chart(dna_day):
+        c = _chart(today).observation(HBSAG, -20, interpretation="NEG")
+        c.observation(ANTI_HBC, -20, interpretation="POS")
+        return c.lab(HBV_DNA, 0, "[IU]/mL", day=dna_day)
+    assert _run(kb, chart(-10), today)[0] is None
+    assert _run(kb, chart(-400), today)[0] is not None
+
+
+def test_drafted_antiviral_counts_as_a_plan(kb, today):
+    chart = _chart(today).observation(HBSAG, -20, interpretation="POS").observation(ANTI_HBC, -20,
+                                                                                    interpretation="POS")
+    assert _run(kb, chart, today)[0] is not None
+    chart.draft("entecavir 0.5 mg tablet", 0.5, "mg")
+    card, entry = _run(kb, chart, today)
+    assert card is None and entry["facts"]["antiviral_plan"] == "entecavir 0.5 mg tablet"
+
+
+def test_missing_and_positive_together(kb, today):
+    chart = _chart(today).observation(ANTI_HBC, -20, interpretation="POS")  # no HBsAg at all
+    card, entry = _run(kb, chart, today)
+    assert "check HBV DNA" in card["detail"] and "no HBsAg within 365 days" in card["detail"]
+    assert entry["facts"]["missing"].startswith("no HBsAg")
+
+
+def test_unreadable_result_counts_as_missing(kb, today):
+    chart = _chart(today).observation(HBSAG, -20, value=0.2, unit="{index}").observation(
+        ANTI_HBC, -20, interpretation="NEG")
+    card, entry = _run(kb, chart, today)
+    assert card is not None and "result not readable" in entry["facts"]["missing"]
+
+
+def test_patient_view_never_fires(kb, today):
+    assert RULE not in fired(run(kb, _chart(today).request("patient-view"), today))
