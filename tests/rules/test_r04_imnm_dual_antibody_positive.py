@@ -1,0 +1,84 @@
+"""R04 imnm-dual-antibody-positive: confirmation orders, and cardiac tests suggested only when missing."""
+
+from __future__ import annotations
+
+import pytest
+
+from fhir_fixtures.builders import ANTI_HMGCR, IMNM_SNOMED, SNOMED, Chart
+from tests.conftest import fired, run
+
+RULE = "imnm-dual-antibody-positive"
+ECG = (SNOMED, "268400002", "12 lead ECG")
+ECHO = (SNOMED, "252418006", "Transthoracic echocardiography")
+CARDIAC_MRI = ("http://loinc.org", "24748-6", "MR Heart")
+TROPONIN_I = ("http://loinc.org", "10839-9", "Troponin I.cardiac")
+TROPONIN_T = ("http://loinc.org", "6598-7", "Troponin T.cardiac")
+
+
+def _dual(today):
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-100)
+    return chart.antibody("anti_hmgcr", "positive", day=-90).antibody("anti_srp", "positive", day=-80)
+
+
+def _explain(result):
+    return next(e for e in result.explanation if e["rule"] == RULE)
+
+
+def _created(card, index):
+    return [a["resource"] for a in card["suggestions"][index]["actions"]]
+
+
+def test_card_confirms_both_antibodies_and_names_them(kb, today):
+    card = fired(run(kb, _dual(today).request("patient-view"), today))[RULE]
+    assert card["indicator"] == "warning" and len(card["summary"]) < 140
+    confirm = _created(card, 0)
+    assert [r["code"]["coding"][0]["code"] for r in confirm] == ["33921-8", "93493-5"]
+    assert "second method" in confirm[0]["code"]["text"] and "ELISA" in confirm[1]["code"]["text"]
+    assert card["suggestions"][0]["isRecommended"] is True
+    assert "anti-HMGCR positive on 2026-08-23" in card["detail"] and "anti-SRP positive on 2026-09-02" in card["detail"]
+    for rule in ("R14", "R30", "R20", "rituximab"):
+        assert rule in card["detail"]
+
+
+def test_all_cardiac_tests_suggested_when_none_on_file(kb, today):
+    card = fired(run(kb, _dual(today).request("patient-view"), today))[RULE]
+    cardiac = _created(card, 1)
+    assert [r["code"]["coding"][0]["code"] for r in cardiac] == ["268400002", "10839-9", "252418006"]
+    assert all(r["resourceType"] == "ServiceRequest" and r["status"] == "draft" for r in cardiac)
+
+
+def test_only_missing_cardiac_tests_are_suggested(kb, today):
+    chart = _dual(today).procedure(ECG, day=-365).lab(TROPONIN_I, 4, "ng/L", day=-10)
+    result = run(kb, chart.request("patient-view"), today)
+    card = fired(result)[RULE]
+    assert [r["code"]["coding"][0]["code"] for r in _created(card, 1)] == ["252418006"]
+    facts = _explain(result)["facts"]
+    assert "2025-11-21" in facts["ECG_on_file"] and facts["echocardiogram_or_cardiac_MRI_on_file"] is None
+
+
+@pytest.mark.parametrize("study", [ECHO, CARDIAC_MRI])
+def test_no_cardiac_suggestion_when_everything_is_done(kb, today, study):
+    chart = _dual(today).procedure(ECG, day=-30).lab(TROPONIN_I, 4, "ng/L", day=-30).procedure(study, day=-2000)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert len(card["suggestions"]) == 1
+
+
+def test_old_ecg_and_troponin_t_do_not_count(kb, today):
+    chart = _dual(today).procedure(ECG, day=-366).lab(TROPONIN_T, 30, "ng/L", day=-3).procedure(ECHO, day=-50)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert [r["code"]["coding"][0]["code"] for r in _created(card, 1)] == ["268400002", "10839-9"]
+    assert "none in the last 365 days" in card["detail"]
+
+
+def test_one_positive_among_several_results_is_enough(kb, today):
+    chart = Chart(today).antibody("anti_hmgcr", "negative", day=-300).observation(ANTI_HMGCR, -30, interpretation="H")
+    chart.antibody("anti_srp", "positive", day=-300)
+    assert RULE in fired(run(kb, chart.request("patient-view"), today))
+
+
+def test_single_positive_is_quiet_with_facts(kb, today):
+    chart = Chart(today).antibody("anti_hmgcr", "positive", day=-30).antibody("anti_srp", "negative", day=-30)
+    result = run(kb, chart.request("patient-view"), today)
+    entry = _explain(result)
+    assert entry["status"] == "not-fired"
+    assert entry["facts"]["anti_hmgcr_positive"] is not None and entry["facts"]["anti_srp_positive"] is None
