@@ -106,3 +106,6 @@ CD20_CLASS_LABEL = Source("Anti-CD20 class label wording: screen all patients fo
 MTX_BASELINE_DRORACLE = Source("Dr.Oracle 586453 and 588778 (methotrexate baseline: HBV/HCV, liver tests, "
                                "contraception) [secondary]")
 MTX_LABEL = Source("Methotrexate labelling (renal impairment, pregnancy, baseline tests) [verify]")
+MTX_AZA_PHRASE_DRORACLE = Source("Dr.Oracle 404882 and 586453: the '25-50 mg/week' phrase belongs to azathioprine, "
+                                 "not methotrexate [secondary]",
+                                 "https://www.droracle.ai/articles/404882/how-to-select-between-methotrexate-mtx-azathioprine-aza-and")

@@ -110,11 +110,14 @@ _RANGE = re.compile(r"\d\s*(?:-|–|to)\s*\d", re.I)
 _MULTI_STEP = re.compile(r"\b(then|taper|reduce|decrease|increase|titrate|followed|alternat\w*|sliding)\b", re.I)
 _WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)s?"
 _FREQUENCIES: tuple[tuple[str, str], ...] = (
+    ("TIW", r"\b(?:three times (?:a |per |each )?week(?:ly)?|3 times (?:a |per )?week|tiw)\b"),
+    ("BIW", r"\b(?:twice (?:a |per |each )?week(?:ly)?|2 times (?:a |per )?week|biw|twice-weekly)\b"),
     ("QID", r"\b(?:qid|q\.i\.d\.?|four times (?:a |per )?day|four times daily|q6h|every 6 hours)\b"),
     ("TID", r"\b(?:tid|t\.i\.d\.?|three times (?:a |per )?day|three times daily|q8h|every 8 hours)\b"),
     ("BID", r"\b(?:bid|b\.i\.d\.?|twice (?:a |per )?day|twice daily|q12h|every 12 hours)\b"),
     ("QOD", r"\b(?:qod|every other day|alternate days)\b"),
-    ("WK", r"\b(?:once weekly|once a week|once per week|weekly|every week|per week|a week|q ?wk|q ?week|/ ?week|"
+    ("WK", r"\b(?:every 7 days|q7d|once-weekly|"
+           r"once weekly|once a week|once per week|weekly|every week|per week|a week|q ?wk|q ?week|/ ?week|"
            r"/ ?wk|every " + _WEEKDAY + r"|on " + _WEEKDAY + r" only)\b"),
     ("QD", r"\b(?:qd|od|q\.d\.|daily|once daily|once a day|every day|each day|every morning|each morning|"
            r"in the morning|qam|q24h|every 24 hours|at night|nightly|qhs|/ ?day|per day|a day)\b"),

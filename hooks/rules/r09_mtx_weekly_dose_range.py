@@ -1,0 +1,176 @@
+"""R09: an adult once-weekly methotrexate draft above 25 mg/week (critical from 40 mg/week).
+
+Seed 003 gives methotrexate "25-50 mg/week with increments of 25-50 mg/week": a phrase transposed from
+azathioprine, two to four times the adult maximum. Daily or other non-weekly schedules are R08's hard stop.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.definitions import dose_basis
+from hooks.definitions.cohorts import last_given
+from hooks.definitions.dose_basis import DraftDose, mg
+from hooks.definitions.weight import dosing_bsa, dosing_weight
+from hooks.record import MedicationOrder, PatientRecord
+from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import LANCET_2024, MTX_AZA_PHRASE_DRORACLE, SEED_001, SEED_003, SEED_004
+
+RULE = Rule(
+    id="mtx-weekly-dose-range",
+    number=9,
+    title="Methotrexate weekly dose above the adult range",
+    hooks=("order-sign",),
+    severities=("warning", "critical"),
+    summary="An adult once-weekly methotrexate draft above 25 mg/week (critical at 40 mg/week or more).",
+    sources=(SEED_004, LANCET_2024, MTX_AZA_PHRASE_DRORACLE, SEED_003, SEED_001),
+    parameters={
+        "warning_above_mg_week": Param(25, "mg/week", "Above this weekly dose the draft is a warning."),
+        "critical_from_mg_week": Param(40, "mg/week", "At or above this weekly dose the draft is critical."),
+        "naive_start_above_mg_week": Param(20, "mg/week", "A first methotrexate dose above this is pointed out "
+                                                          "on the card."),
+        "naive_lookback_days": Param(90, "days", "No methotrexate in this many days makes the draft a new start."),
+    },
+    override_family="safety",
+)
+
+EPS = 1e-9
+WEEKDAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
+                 "sat": "Saturday", "sun": "Sunday"}
+
+DETAIL = """\
+**Methotrexate {weekly}/week is above the adult range.** {findings}
+
+Adult myositis: **start 15 mg once weekly** (7.5-15 mg if frail or eGFR 30-59), then titrate by 2.5-5 mg every
+2-4 weeks to **20-25 mg/week** within 3-6 months; give it subcutaneously above about 15-20 mg. Always with folic
+acid.
+
+**The phrase "begin at 25-50 mg/week with increments of 25-50 mg/week" must never be used for methotrexate.**
+It comes from a seed summary that copied it from **azathioprine** (where it is a daily dose); for methotrexate
+it is a 2-4 fold overdose.
+
+{advice}{unread}"""
+
+
+def _prior_mtx(record: PatientRecord, since_days: int) -> MedicationOrder | None:
+    since = record.today - timedelta(days=since_days)
+    given = [(day, m) for m in record.medications_in("methotrexate")
+             if (day := last_given(m, record.today)) is not None and day >= since]
+    return max(given, key=lambda g: g[0])[1] if given else None
+
+
+def _weekday(order: MedicationOrder) -> str:
+    days = order.dosage.timing.days_of_week if order.dosage else ()
+    return days[0] if days and days[0] in WEEKDAY_NAMES else "mon"
+
+
+def _folic_acid_present(record: PatientRecord, context: HookContext) -> bool:
+    return bool(record.medications_in("folic_acid", current_only=True) or context.drafts_in("folic_acid"))
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    if context.hook != "order-sign":
+        return Quiet("order-sign only")
+    p = context.params(RULE)
+    age = record.age_years
+    drafts = context.drafts_in("methotrexate")
+    prior = _prior_mtx(record, int(p["naive_lookback_days"]))
+    facts: dict[str, Any] = {
+        "age_years": age,
+        "methotrexate_in_prior_days": (f"{prior.label}, last {last_given(prior, record.today)}" if prior else None),
+        "new_start": prior is None,
+        "warning_above_mg_week": p["warning_above_mg_week"],
+        "critical_from_mg_week": p["critical_from_mg_week"],
+    }
+    if age is not None and age < context.definition("paediatric_age_years"):
+        return Quiet("paediatric patient: R32 checks the dose", facts)
+    if not drafts:
+        return Quiet("no methotrexate draft", facts)
+    weight = dosing_weight(record, context)
+    bsa = dosing_bsa(record, context)
+    weekly_drafts: list[DraftDose] = []
+    unread: list[str] = []
+    skipped: list[str] = []
+    for order in drafts:
+        dose = dose_basis.read_dose(order, weight.value if weight else None, bsa)
+        if dose.problem:
+            unread.append(f"{order.label}: {dose.problem}")
+        elif dose.per_day is None:
+            unread.append(f"{order.label}: frequency not given")
+        elif not dose.once_weekly:
+            skipped.append(f"{order.label} ({dose.describe()})")
+        elif dose.weekly is None:
+            unread.append(f"{order.label}: {dose.describe()} needs a current weight and height")
+        else:
+            weekly_drafts.append(dose)
+    total = sum(d.weekly or 0.0 for d in weekly_drafts)
+    facts["weekly_drafts"] = "; ".join(f"{d.order.label}: {d.describe()}" for d in weekly_drafts) or None
+    facts["weekly_mg"] = round(total, 2) if weekly_drafts else None
+    facts["not_once_weekly"] = "; ".join(skipped) or None
+    facts["unreadable"] = "; ".join(unread) or None
+    if not weekly_drafts or total <= p["warning_above_mg_week"] + EPS:
+        if unread:
+            return NotEvaluable("methotrexate dose could not be read: " + "; ".join(unread), facts)
+        if not weekly_drafts:
+            return Quiet("no once-weekly methotrexate draft (other schedules are R08's)", facts)
+        return Quiet(f"{mg(total)}/week is within the adult range", facts)
+
+    critical = total >= p["critical_from_mg_week"] - EPS
+    findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for d in weekly_drafts) + "."]
+    findings.append(f"That is {mg(total)}/week: " + (
+        f"at or above {p['critical_from_mg_week']:g} mg/week, well beyond the adult maximum of about 25 mg/week."
+        if critical else f"above the usual adult maximum of {p['warning_above_mg_week']:g} mg/week."))
+    if prior is None:
+        findings.append(f"No methotrexate in the chart in the last {int(p['naive_lookback_days'])} days: this is "
+                        f"a new start" + (f", and a first dose above {p['naive_start_above_mg_week']:g} mg/week is "
+                                          "too high: start at 15 mg/week."
+                                          if total > p["naive_start_above_mg_week"] + EPS else "."))
+    else:
+        findings.append(f"Methotrexate on file: {facts['methotrexate_in_prior_days']}.")
+    day = _weekday(weekly_drafts[0].order)
+    delete = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)
+              for d in weekly_drafts]
+    folic = [] if _folic_acid_present(record, context) else [Action(
+        "create", "Folic acid 1 mg PO daily", resource=orders.medication_request(
+            context.patient_id, orders.text_concept("folic acid 1 MG Oral Tablet"), 1, "mg",
+            text="Folic acid 1 mg by mouth once daily (may be omitted on the methotrexate day per local practice)"))]
+    start = orders.medication_request(
+        context.patient_id, orders.concept(context.valuesets, "methotrexate", "methotrexate 2.5 MG Oral Tablet"),
+        15, "mg", text=f"Methotrexate 15 mg (6 x 2.5 mg tablets) by mouth ONCE WEEKLY on {WEEKDAY_NAMES[day]}; "
+                       "titrate to 20-25 mg/wk", period=1, period_unit="wk", day_of_week=day, supply_days=28,
+        note="Target: titrate by 2.5-5 mg every 2-4 weeks to 20-25 mg/wk (SC above about 15-20 mg). "
+             "Once weekly only.")
+    keep_max = orders.medication_request(
+        context.patient_id, orders.concept(context.valuesets, "methotrexate",
+                                           "methotrexate 25 MG/ML Prefilled Syringe"),
+        25, "mg", text=f"Methotrexate 25 mg SC ONCE WEEKLY on {WEEKDAY_NAMES[day]}", route="sc", period=1,
+        period_unit="wk", day_of_week=day, supply_days=28, note="The usual adult maximum. Once weekly only.")
+    suggestions = [Suggestion(f"Replace with methotrexate 15 mg PO once weekly ({WEEKDAY_NAMES[day]}), "
+                              "titrate to 20-25 mg/wk",
+                              [*delete, Action("create", "Methotrexate 15 mg PO once weekly", resource=start),
+                               *folic], is_recommended=prior is None)]
+    if prior is not None:
+        suggestions.append(Suggestion(f"Replace with methotrexate 25 mg SC once weekly ({WEEKDAY_NAMES[day]}), "
+                                      "the usual maximum",
+                                      [*delete, Action("create", "Methotrexate 25 mg SC once weekly",
+                                                       resource=keep_max), *folic], is_recommended=True))
+    advice = ("Suggested: methotrexate **15 mg by mouth once weekly on " + WEEKDAY_NAMES[day]
+              + "**, target \"titrate to 20-25 mg/wk\", with folic acid 1 mg daily"
+              + (" — or, as the patient already takes methotrexate, 25 mg SC once weekly." if prior else "."))
+    summary = (f"Methotrexate {mg(total)}/week: " + (
+        f"at/above the {p['critical_from_mg_week']:g} mg/week danger limit" if critical
+        else f"above the adult maximum of {p['warning_above_mg_week']:g} mg/week")
+        + ("; new start should be 15 mg" if prior is None else ""))
+    return Fired(
+        severity="critical" if critical else "warning",
+        summary=summary,
+        detail=DETAIL.format(weekly=mg(total), findings=" ".join(findings), advice=advice,
+                             unread=("\n\nNot read: " + "; ".join(unread) + ".") if unread else ""),
+        facts=facts,
+        about=[d.order for d in weekly_drafts],
+        suggestions=suggestions,
+        selection="at-most-one",
+    )

@@ -1,0 +1,112 @@
+"""R09 mtx-weekly-dose-range: weekly dose edges, severity, new-start note, suggestions, azathioprine phrase."""
+
+from __future__ import annotations
+
+import pytest
+
+from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, Chart
+from tests.conftest import fired, run
+
+RULE = "mtx-weekly-dose-range"
+MTX_SC = "methotrexate 25 MG/ML Prefilled Syringe"
+
+
+def _chart(today, prior_day=None):
+    chart = Chart(today, age=60).condition(IMNM_SNOMED, onset=-30).weight(70, day=-2)
+    if prior_day is not None:
+        chart.medication(MTX_SC, 20, "mg", start=prior_day - 60, end=prior_day, status="completed", period=1,
+                         period_unit="wk", day_of_week=["fri"])
+    return chart
+
+
+def _weekly(chart, dose, unit="mg", code=MTX_SC, day="wed", **kwargs):
+    return chart.draft(code, dose, unit, period=1, period_unit="wk", day_of_week=[day], **kwargs)
+
+
+def _card(kb, today, chart):
+    return fired(run(kb, chart.request("order-sign"), today)).get(RULE)
+
+
+def _explain(kb, today, chart):
+    return next(e for e in run(kb, chart.request("order-sign"), today).explanation if e["rule"] == RULE)
+
+
+@pytest.mark.parametrize(("dose", "expected"), [(25, None), (27.5, "warning"), (37.5, "warning"),
+                                                (40, "critical"), (50, "critical")])
+def test_weekly_dose_edges(kb, today, dose, expected):
+    card = _card(kb, today, _weekly(_chart(today, prior_day=-10), dose))
+    assert (card or {}).get("indicator") == expected
+
+
+def test_tablet_count_uses_the_strength(kb, today):
+    card = _card(kb, today, _weekly(_chart(today), 16, "{tbl}", code=METHOTREXATE_2_5))
+    assert card["indicator"] == "critical" and "40 mg/week" in card["summary"]
+
+
+def test_new_start_is_pointed_out_and_15_mg_recommended(kb, today):
+    card = _card(kb, today, _weekly(_chart(today), 30, resource_id="draft-mtx"))
+    assert "new start" in card["detail"] and "above 20 mg/week is too high" in card["detail"]
+    [suggestion] = card["suggestions"]
+    assert suggestion["isRecommended"]
+    delete, create, folic = suggestion["actions"]
+    assert delete == {"type": "delete", "description": delete["description"],
+                      "resourceId": "MedicationRequest/draft-mtx"}
+    repeat = create["resource"]["dosageInstruction"][0]["timing"]["repeat"]
+    assert repeat == {"frequency": 1, "period": 1.0, "periodUnit": "wk", "dayOfWeek": ["wed"]}
+    assert create["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 15
+    assert create["resource"]["medicationCodeableConcept"]["coding"][0]["code"] == "105585"
+    assert "titrate to 20-25 mg/wk" in create["resource"]["dosageInstruction"][0]["text"]
+    assert "folic acid" in folic["resource"]["medicationCodeableConcept"]["text"].lower()
+
+
+def test_prior_mtx_within_90_days_is_not_a_new_start(kb, today):
+    card = _card(kb, today, _weekly(_chart(today, prior_day=-89), 30))
+    assert "new start" not in card["detail"]
+    assert [s["isRecommended"] for s in card["suggestions"]] == [False, True]
+    assert card["suggestions"][1]["actions"][1]["resource"]["dosageInstruction"][0]["route"]["coding"][0][
+        "code"] == "34206005"
+    card = _card(kb, today, _weekly(_chart(today, prior_day=-91), 30))
+    assert "new start" in card["detail"]
+
+
+def test_folic_acid_not_duplicated(kb, today):
+    chart = _weekly(_chart(today), 30).medication("Folic acid 1 mg tablet", 1, "mg", start=-20)
+    actions = _card(kb, today, chart)["suggestions"][0]["actions"]
+    assert [a["type"] for a in actions] == ["delete", "create"]
+
+
+def test_card_disowns_the_azathioprine_phrase(kb, today):
+    card = _card(kb, today, _weekly(_chart(today), 50))
+    assert "25-50 mg/week" in card["detail"] and "azathioprine" in card["detail"]
+    assert "must never be used for methotrexate" in card["detail"]
+    assert len(card["summary"]) < 140
+
+
+def test_two_weekly_drafts_are_added(kb, today):
+    chart = _weekly(_weekly(_chart(today, prior_day=-7), 15), 15, day="wed")
+    assert _card(kb, today, chart)["indicator"] == "warning"
+
+
+def test_non_weekly_and_unreadable(kb, today):
+    chart = _chart(today).draft(METHOTREXATE_2_5, 50, "mg", period=2, period_unit="wk")
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-fired" and "R08" in entry["reason"]
+    chart = _chart(today)
+    resource = chart.medication_request(MTX_SC, None, None, start=0, text="methotrexate as directed",
+                                        status="draft", intent="proposal")
+    del resource["dosageInstruction"][0]["timing"]
+    entry = _explain(kb, today, chart.draft_resource(resource))
+    assert entry["status"] == "not-evaluable" and MTX_SC in entry["reason"]
+
+
+def test_text_sig_weekly_is_read(kb, today):
+    chart = _chart(today)
+    resource = chart.medication_request(MTX_SC, None, None, start=0, text="45 mg SC once weekly on Monday",
+                                        status="draft", intent="proposal")
+    del resource["dosageInstruction"][0]["timing"]
+    assert _card(kb, today, chart.draft_resource(resource))["indicator"] == "critical"
+
+
+def test_facts(kb, today):
+    facts = _explain(kb, today, _weekly(_chart(today, prior_day=-5), 30))["facts"]
+    assert facts["weekly_mg"] == 30 and facts["new_start"] is False and facts["methotrexate_in_prior_days"]
