@@ -71,4 +71,5 @@ def test_immunosuppressive_orders_thresholds_and_agents(today):
     lenient = diagnosis.immunosuppressive_orders(drafts, ("methotrexate", "ivig"), min_peq_mg=7.5, weight_kg=None,
                                                  any_iv_methylprednisolone=False, unreadable_steroid_counts=False)
     assert [f.why for f in lenient] == ["20 mg/day prednisone equivalent", "7.5 mg/day prednisone equivalent",
-                                        "10 mg/day prednisone equivalent", "methotrexate", "immune globulin, intravenous"]
+                                        "10 mg/day prednisone equivalent", "methotrexate",
+                                        "immune globulin, intravenous"]
