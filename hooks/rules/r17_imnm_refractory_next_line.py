@@ -1,0 +1,180 @@
+"""R17: IMNM still active after IVIG (>= 3 cycles over >= 90 d) and/or rituximab (>= 120 d ago): next line."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.definitions import antibodies, ck, cohorts, diagnosis, steroids
+from hooks.definitions import treatment_duration as td
+from hooks.record import PatientRecord
+from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import ENMC_224, PINAL_FERNANDEZ_2018, SEED_000, SEED_001, SEED_003
+
+RULE = Rule(
+    id="imnm-refractory-next-line",
+    number=17,
+    title="Refractory IMNM: next line of therapy",
+    hooks=("patient-view",),
+    severities=("info",),
+    summary="IMNM with an inadequate CK response despite IVIG for 90 days (3 cycles) and/or rituximab given 120 "
+            "days or more ago.",
+    sources=(ENMC_224, PINAL_FERNANDEZ_2018, SEED_000, SEED_001, SEED_003),
+    parameters={
+        "min_ivig_days": Param(90, "days", "Days since the first IVIG cycle before IVIG counts as tried."),
+        "min_ivig_cycles": Param(3, "cycles", "IVIG cycles given before IVIG counts as tried."),
+        "ivig_recent_days": Param(60, "days", "The last IVIG must be this recent (still on IVIG; an earlier stop "
+                                              "is R15's case)."),
+        "min_rituximab_days": Param(120, "days", "Days since the first rituximab dose before it counts as tried."),
+        "rituximab_recent_days": Param(365, "days", "The last rituximab dose must be this recent (an older course "
+                                                    "is R16's case for re-treatment)."),
+        "ck_max_age_days": Param(30, "days", "The latest CK must be this recent (else R22 asks for a CK)."),
+        "mri_recent_days": Param(180, "days", "A thigh MRI this recent is not suggested again."),
+    },
+)
+
+DETAIL = """\
+**Refractory IMNM.** {tried}. CK has not responded: {why}. Confirm with a strength examination (MMT-8).
+
+**Next step ({subtype_words}):** {next_step}
+{then}
+
+Before escalating, reconsider the diagnosis (a limb-girdle muscular dystrophy can mimic IMNM; review the biopsy
+and consider genetic testing) and separate activity from damage: MRI of the thighs with STIR (oedema = active
+disease) and T1/fat-fraction sequences (fatty replacement = damage that immunosuppression will not reverse).
+{mri}"""
+
+TACROLIMUS_MONITORING = ("If tacrolimus is used: trough level at 1-2 weeks (target 5-10 ng/mL), then with each dose "
+                         "change; BMP, magnesium and glucose; blood pressure.")
+
+
+def _ivig_arm(record: PatientRecord, params: dict[str, float]) -> tuple[bool, str | None]:
+    cycles = td.ivig_cycles(record)
+    last = td.last_ivig(record)
+    if not cycles or last is None:
+        return False, None
+    since = (record.today - cycles[0]).days
+    text = (f"IVIG: {len(cycles)} cycle(s) since {cycles[0].isoformat()} ({since} days), last "
+            f"{'ongoing (active order)' if last == record.today else last.isoformat()}")
+    tried = (len(cycles) >= params["min_ivig_cycles"] and since >= params["min_ivig_days"]
+             and td.given_within(record, last, int(params["ivig_recent_days"])))
+    return tried, text
+
+
+def _rituximab_arm(record: PatientRecord, params: dict[str, float]) -> tuple[bool, str | None]:
+    courses = td.rituximab_doses(record)
+    if not courses:
+        return False, None
+    recent = record.today - timedelta(days=int(params["rituximab_recent_days"]))
+    first = min(c[0] for c in courses if c[1] >= recent) if any(c[1] >= recent for c in courses) else None
+    last = max(c[1] for c in courses)
+    text = f"rituximab: first dose {courses[0][0].isoformat()}, last dose {last.isoformat()}"
+    tried = first is not None and (record.today - first).days >= params["min_rituximab_days"]
+    return tried, text
+
+
+def _inadequate(points: list[ck.CkPoint], t_tx: date | None) -> tuple[bool, str]:
+    if t_tx is not None:
+        return ck.inadequate_response(points, t_tx)
+    last = ck.latest(points)
+    if last is not None and last.value > 3 * last.uln:
+        return True, f"latest CK {last} is above 3 x ULN (no T_tx, so no pre-treatment peak)"
+    return False, f"latest CK {last}; no T_tx, so the fall from the peak cannot be judged"
+
+
+def _next_step(subtype: str, on_ivig: bool, on_rituximab: bool) -> tuple[str, str]:
+    """(what to add next, the text of the step after it)."""
+    later = ("Then, if still refractory, consider **tacrolimus** (trough 5-10 ng/mL) or **cyclophosphamide**, "
+             "and refer to a myositis centre.")
+    if on_ivig and on_rituximab:
+        return ("IVIG and rituximab have both been tried: consider **tacrolimus** (trough 5-10 ng/mL) or "
+                "**cyclophosphamide**, with a myositis centre.", "")
+    if on_ivig:
+        why = {"HMGCR": "the ENMC next step for anti-HMGCR myopathy on IVIG",
+               "SRP": "anti-SRP myopathy responds best to regimens that include rituximab",
+               "DUAL": "anti-SRP is positive too"}.get(subtype, "the other second-line agent")
+        return f"**add rituximab** ({why}).", later
+    why = {"SRP": "the next step for anti-SRP myopathy on rituximab",
+           "HMGCR": "anti-HMGCR myopathy responds particularly well to IVIG",
+           "DUAL": "anti-HMGCR is positive too"}.get(subtype, "the other second-line agent")
+    return f"**add IVIG** ({why}).", later
+
+
+SUBTYPE_WORDS = {
+    "HMGCR": "anti-HMGCR", "SRP": "anti-SRP", "DUAL": "anti-HMGCR and anti-SRP positive",
+    "SERONEG": "seronegative; ENMC gives no subtype-specific advice: escalate by severity",
+    "UNKNOWN": "antibodies not fully resulted; order anti-HMGCR and anti-SRP (R03)",
+}
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    params = dict(context.params(RULE))
+    facts: dict[str, Any] = {"imnm": cohorts.is_imnm(record, context)}
+    if not facts["imnm"]:
+        return Quiet("not IMNM", facts)
+    on_ivig, ivig_text = _ivig_arm(record, params)
+    on_rituximab, rituximab_text = _rituximab_arm(record, params)
+    facts.update(ivig=ivig_text, ivig_tried=on_ivig, rituximab=rituximab_text, rituximab_tried=on_rituximab)
+    if not (on_ivig or on_rituximab):
+        return Quiet("neither IVIG (>= 3 cycles over >= 90 days, still given) nor rituximab (>= 120 days ago, "
+                     "within 12 months) on file", facts)
+    points = ck.series(record, context)
+    latest = ck.latest(points)
+    facts["latest_ck"] = str(latest) if latest else None
+    if latest is None:
+        return NotEvaluable("no CK on file (R22 asks for one)", facts)
+    if (record.today - latest.day).days > params["ck_max_age_days"]:
+        return NotEvaluable(f"latest CK is from {latest.day.isoformat()}, more than "
+                            f"{params['ck_max_age_days']:g} days ago (R22 asks for a CK)", facts)
+    start = steroids.treatment_start(record, context)
+    t_tx = start[0] if start else None
+    inadequate, why = _inadequate(points, t_tx)
+    facts.update(t_tx=t_tx, inadequate_response=inadequate, response=why)
+    if not inadequate:
+        return Quiet(f"adequate CK response: {why}", facts)
+
+    subtype = antibodies.subtype(record)
+    facts["subtype"] = subtype
+    step, then = _next_step(subtype, on_ivig, on_rituximab)
+    tacrolimus_active = record.medications_in("tacrolimus", current_only=True)
+    mri = diagnosis.last_done(record, "mri_thigh", within_days=int(params["mri_recent_days"]))
+    facts.update(next_step=step, thigh_mri_recent=str(mri) if mri else None,
+                 tacrolimus_active=", ".join(o.label for o in tacrolimus_active) or None)
+    patient = context.patient_id
+    referral = orders.service_request(patient, orders.text_concept(
+        "Referral to a myositis centre: refractory IMNM (next-line therapy, diagnosis review)"))
+    suggestions = [Suggestion("Refer to a myositis centre", [Action("create", "Myositis-centre referral",
+                                                                    resource=referral)], is_recommended=True)]
+    if mri is None:
+        study = orders.service_request(patient, orders.procedure_concept(
+            context.valuesets, "mri_thigh", "26235-2", text="MRI both thighs: STIR and T1/fat-fraction sequences"))
+        suggestions.append(Suggestion("MRI thighs (STIR + fat fraction)",
+                                      [Action("create", "MRI both thighs, STIR and fat fraction", resource=study)]))
+    if (on_ivig and on_rituximab) or tacrolimus_active:
+        suggestions.append(Suggestion("Tacrolimus monitoring (trough at 1-2 weeks, BMP, Mg, glucose, BP)", [
+            Action("create", "Tacrolimus trough level in 1-2 weeks", resource=orders.service_request(
+                patient, orders.text_concept("Tacrolimus trough level 1-2 weeks after start (target 5-10 ng/mL)"))),
+            Action("create", "Basic metabolic panel", resource=orders.service_request(
+                patient, orders.text_concept("Basic metabolic panel (tacrolimus monitoring)"))),
+            Action("create", "Magnesium", resource=orders.service_request(
+                patient, orders.text_concept("Serum magnesium (tacrolimus monitoring)"))),
+            Action("create", "Glucose", resource=orders.service_request(
+                patient, orders.text_concept("Fasting glucose (tacrolimus monitoring)"))),
+            Action("create", "Blood pressure check", resource=orders.service_request(
+                patient, orders.text_concept("Blood pressure check at each visit on tacrolimus")))]))
+    tried = "; ".join(filter(None, (ivig_text if on_ivig else None, rituximab_text if on_rituximab else None)))
+    tacrolimus_line = ("\n" + TACROLIMUS_MONITORING) if (on_ivig and on_rituximab) or tacrolimus_active else ""
+    agent = "IVIG and rituximab" if on_ivig and on_rituximab else "IVIG" if on_ivig else "rituximab"
+    return Fired(
+        severity="info",
+        summary=f"Refractory IMNM: CK {latest.value:,.0f} U/L despite {agent}; consider the next line and a "
+                "myositis centre",
+        detail=DETAIL.format(
+            tried=tried[0].upper() + tried[1:], why=why, subtype_words=SUBTYPE_WORDS.get(subtype, subtype),
+            next_step=step, then=(then + tacrolimus_line) if then else tacrolimus_line.lstrip("\n"),
+            mri=f"Recent thigh MRI on file: {mri}." if mri else ""),
+        facts=facts,
+        suggestions=suggestions,
+    )

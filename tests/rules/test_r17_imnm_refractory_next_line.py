@@ -1,0 +1,100 @@
+"""R17 imnm-refractory-next-line: next step by subtype and by what was tried, the orders, and the gates."""
+
+from __future__ import annotations
+
+from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, LOINC, Chart
+from fhir_fixtures.r17_imnm_refractory_next_line import on_ivig, refractory, rituximab
+from tests.conftest import fired, run
+
+RULE = "imnm-refractory-next-line"
+MRI_THIGHS = (LOINC, "26235-2", "MR Thigh - bilateral")
+
+
+def _explain(result):
+    return next(e for e in result.explanation if e["rule"] == RULE)
+
+
+def _card(kb, today, chart):
+    return fired(run(kb, chart.request("patient-view"), today))[RULE]
+
+
+def test_hmgcr_on_ivig_is_told_to_add_rituximab(kb, today):
+    result = run(kb, on_ivig(refractory(today), -100).request("patient-view"), today)
+    card = fired(result)[RULE]
+    assert card["indicator"] == "info" and len(card["summary"]) < 140
+    assert "**add rituximab** (the ENMC next step for anti-HMGCR" in card["detail"]
+    assert "IVIG: 4 cycle(s)" in card["detail"] and "tacrolimus" in card["detail"]
+    facts = _explain(result)["facts"]
+    assert facts["ivig_tried"] is True and facts["rituximab_tried"] is False and facts["subtype"] == "HMGCR"
+
+
+def test_srp_on_rituximab_is_told_to_add_ivig(kb, today):
+    card = _card(kb, today, rituximab(refractory(today, hmgcr="negative", srp="positive"), -150))
+    assert "**add IVIG** (the next step for anti-SRP" in card["detail"]
+    assert "Rituximab: first dose" in card["detail"]
+
+
+def test_seronegative_wording(kb, today):
+    card = _card(kb, today, on_ivig(refractory(today, hmgcr="negative"), -100))
+    assert "seronegative; ENMC gives no subtype-specific advice: escalate by severity" in card["detail"]
+    assert "**add rituximab** (the other second-line agent)" in card["detail"]
+
+
+def test_both_tried_offers_tacrolimus_monitoring(kb, today):
+    card = _card(kb, today, rituximab(on_ivig(refractory(today, hmgcr="negative"), -200), -160))
+    assert "IVIG and rituximab have both been tried" in card["detail"]
+    assert "target 5-10 ng/mL" in card["detail"]
+    labels = [s["label"] for s in card["suggestions"]]
+    assert any(label.startswith("Tacrolimus monitoring") for label in labels)
+
+
+def test_referral_and_coded_thigh_mri(kb, today):
+    card = _card(kb, today, on_ivig(refractory(today), -100))
+    referral = card["suggestions"][0]["actions"][0]["resource"]
+    assert referral["resourceType"] == "ServiceRequest" and "myositis centre" in referral["code"]["text"]
+    mri = card["suggestions"][1]["actions"][0]["resource"]
+    assert mri["code"]["coding"][0] == {"system": "http://loinc.org", "code": "26235-2",
+                                        "display": "MR Thigh - bilateral"}
+    assert not any(s["label"].startswith("Tacrolimus") for s in card["suggestions"])
+
+
+def test_recent_thigh_mri_is_not_suggested_again(kb, today):
+    chart = on_ivig(refractory(today), -100).procedure(MRI_THIGHS, day=-40)
+    card = _card(kb, today, chart)
+    assert not any(s["label"].startswith("MRI") for s in card["suggestions"])
+    assert "Recent thigh MRI on file" in card["detail"]
+
+
+def test_three_cycles_are_needed_even_after_90_days(kb, today):
+    chart = refractory(today)
+    chart.immunization(IVIG_CVX, day=-100).immunization(IVIG_CVX, day=-30)
+    result = run(kb, chart.request("patient-view"), today)
+    assert RULE not in fired(result)
+    chart.immunization(IVIG_CVX, day=-2)
+    assert RULE in fired(run(kb, chart.request("patient-view"), today))
+
+
+def test_stale_ck_is_not_evaluable(kb, today):
+    entry = _explain(run(kb, on_ivig(refractory(today, ck_day=-31), -100).request("patient-view"), today))
+    assert entry["status"] == "not-evaluable" and "R22" in entry["reason"]
+
+
+def test_rituximab_older_than_a_year_is_not_current_therapy(kb, today):
+    result = run(kb, rituximab(refractory(today, hmgcr="negative", srp="positive"), -400).request("patient-view"),
+                 today)
+    assert RULE not in fired(result)
+    assert _explain(result)["facts"]["rituximab_tried"] is False
+
+
+def test_without_ttx_only_the_three_times_uln_criterion_counts(kb, today):
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-300)
+    chart.antibody("anti_hmgcr", "positive", day=-290)
+    chart.ck(700, day=-3)
+    on_ivig(chart, -100)
+    result = run(kb, chart.request("patient-view"), today)
+    assert RULE in fired(result) and "no T_tx" in _explain(result)["facts"]["response"]
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-300)
+    chart.antibody("anti_hmgcr", "positive", day=-290)
+    chart.ck(600, day=-3)
+    on_ivig(chart, -100)
+    assert RULE not in fired(run(kb, chart.request("patient-view"), today))
