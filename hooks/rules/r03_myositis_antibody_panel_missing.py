@@ -44,6 +44,9 @@ biopsy to diagnose seronegative IMNM.{done}
 The 2017 EULAR/ACR classification criteria do not score anti-HMGCR or anti-SRP, so IMNM can fall below the
 "probable" threshold: do not use a low score to withhold treatment."""
 
+UNAVAILABLE_NOTE = ("\n\nProcedure records could not be fetched, so a study already done may be suggested again: "
+                    "check the chart first.")
+
 
 def _cohort(record: PatientRecord, context: HookContext) -> tuple[str | None, str | None]:
     """Why the work-up applies (None: it does not), and the qualifying recent CK for the facts."""
@@ -100,6 +103,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     status = {g: (next((s for _, s in reversed(antibodies.results(record, g))), None)) for g in ANTIBODIES}
     nsti = cohorts.nsti(record, context)
     facts: dict[str, Any] = {
+        "procedures_unavailable": "procedures" in record.unavailable,
         "cohort": why, "ck_at_or_above_threshold_recent": high_ck,
         "anti_hmgcr": status["anti_hmgcr"] or "never resulted", "anti_srp": status["anti_srp"] or "never resulted",
         "nsti": "; ".join(nsti) or None,
@@ -124,7 +128,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         severity="info",
         summary=f"Myositis work-up: {missing_text} never resulted. Order the myositis antibodies",
         detail=DETAIL.format(why=why, missing=missing_text, have=have, statins=statin_text,
-                             done=f" Already on file: {done}." if done else ""),
+                             done=f" Already on file: {done}." if done else "")
+        + (UNAVAILABLE_NOTE if "procedures" in record.unavailable else ""),
         facts=facts,
         suggestions=suggestions,
         selection="any",

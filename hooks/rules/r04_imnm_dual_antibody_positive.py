@@ -41,6 +41,9 @@ Until this is resolved, apply **both** sets of subtype rules: lifelong statin av
 
 Cardiac work-up on file: {cardiac}."""
 
+UNAVAILABLE_NOTE = ("\n\nProcedure records could not be fetched, so a study already done may be suggested again: "
+                    "check the chart first.")
+
 
 def _describe(observation: Observation) -> str:
     when = observation.when.isoformat() if observation.when else "undated"
@@ -75,6 +78,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     srp = antibodies.ever_positive(record, "anti_srp")
     cardiac = _cardiac(record, context)
     facts: dict[str, Any] = {
+        "procedures_unavailable": "procedures" in record.unavailable,
         "anti_hmgcr_positive": _describe(hmgcr) if hmgcr else None,
         "anti_srp_positive": _describe(srp) if srp else None,
         **{f"{name.replace(' ', '_')}_on_file": str(done) if done else None for name, done in cardiac.items()},
@@ -103,7 +107,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     return Fired(
         severity="warning",
         summary="Anti-HMGCR and anti-SRP both positive (rare): confirm by a second method; apply both subtypes' rules",
-        detail=DETAIL.format(hmgcr=_describe(hmgcr), srp=_describe(srp), cardiac=cardiac_text),
+        detail=DETAIL.format(hmgcr=_describe(hmgcr), srp=_describe(srp), cardiac=cardiac_text)
+        + (UNAVAILABLE_NOTE if "procedures" in record.unavailable else ""),
         facts=facts,
         suggestions=suggestions,
         selection="any",

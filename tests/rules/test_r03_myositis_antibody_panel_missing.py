@@ -94,3 +94,11 @@ def test_not_on_order_sign(kb, today):
     chart = Chart(today).condition(IMNM_SNOMED, onset=-20).draft(ATORVASTATIN_40, 40, "mg")
     result = run(kb, chart.request("order-sign"), today)
     assert not any(e["rule"] == RULE for e in result.explanation)
+
+
+def test_unavailable_procedures_still_fire_with_a_caveat(kb, today):
+    request = Chart(today).condition(IMNM_SNOMED, onset=-20).request("patient-view")
+    del request["prefetch"]["procedures"]
+    result = run(kb, request, today, unavailable=("procedures",))
+    assert "Procedure records could not be fetched" in fired(result)[RULE]["detail"]
+    assert _explain(result)["facts"]["procedures_unavailable"] is True

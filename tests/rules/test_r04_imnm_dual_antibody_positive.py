@@ -82,3 +82,12 @@ def test_single_positive_is_quiet_with_facts(kb, today):
     entry = _explain(result)
     assert entry["status"] == "not-fired"
     assert entry["facts"]["anti_hmgcr_positive"] is not None and entry["facts"]["anti_srp_positive"] is None
+
+
+def test_unavailable_procedures_still_fire_with_a_caveat(kb, today):
+    request = _dual(today).request("patient-view")
+    del request["prefetch"]["procedures"]
+    result = run(kb, request, today, unavailable=("procedures",))
+    card = fired(result)[RULE]
+    assert "Procedure records could not be fetched" in card["detail"]
+    assert _explain(result)["facts"]["procedures_unavailable"] is True
