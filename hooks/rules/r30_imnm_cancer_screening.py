@@ -1,0 +1,166 @@
+"""R30: anti-HMGCR, seronegative or dual-positive IMNM in its first 3 years with no cross-sectional cancer screen."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.definitions import antibodies, cohorts
+from hooks.record import PatientRecord, Procedure
+from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import ALLENBACH_2016, ENMC_224, IMACS_2023_CANCER, SEED_001, SHELLY_MAYO
+
+RULE = Rule(
+    id="imnm-cancer-screening",
+    number=30,
+    title="Cancer screening in anti-HMGCR or seronegative IMNM",
+    hooks=("patient-view",),
+    severities=("warning",),
+    summary="Adult anti-HMGCR, seronegative or dual-positive IMNM within 3 years of onset, no active cancer and no "
+            "CT chest/abdomen/pelvis or PET-CT in 12 months.",
+    sources=(ALLENBACH_2016, ENMC_224, IMACS_2023_CANCER, SHELLY_MAYO, SEED_001),
+    parameters={
+        "min_age": Param(18, "years", "Adults only (and not juvenile-onset disease)."),
+        "window_days": Param(1095, "days", "Screen during this long after IMNM onset or diagnosis (3 years)."),
+        "imaging_lookback_days": Param(365, "days", "A CT chest/abdomen/pelvis or PET-CT this recent is a screen."),
+    },
+    needs=("patient", "conditions", "observations", "medications", "procedures"),
+)
+
+SUBTYPES = {"HMGCR": "anti-HMGCR positive", "SERONEG": "seronegative (anti-HMGCR and anti-SRP negative)",
+            "DUAL": "anti-HMGCR and anti-SRP both positive"}
+NOT_A_SCREEN = ("PET-CT bone with 18F-NaF (not FDG; member of VSAC Bone Scan value set)",)
+COMBINED_CT = "CT chest/abdomen/pelvis (combined)"
+ENHANCED_CT_LOINC = "89283-6"  # CT Neck+Chest+Abdomen+Pelvis W contrast IV
+BASIC_PANEL = ("Complete blood count (CBC)", "Comprehensive metabolic panel (CMP)",
+               "Erythrocyte sedimentation rate (ESR)", "C-reactive protein (CRP)",
+               "Serum protein electrophoresis (SPEP)", "Serum free light chains (kappa/lambda)", "Urinalysis",
+               "Chest X-ray (PA and lateral)")
+
+DETAIL = """\
+**Screen for cancer.** IMNM, {subtype}; {anchor}. {imaging}
+
+Synchronous cancer was found in 21% of seronegative and 11.5% of anti-HMGCR patients, with no excess in anti-SRP
+(Allenbach 2016). The IMACS guideline screens during the first 3 years after onset:
+- **Basic:** CBC, CMP, ESR and CRP, serum protein electrophoresis with free light chains, urinalysis, chest X-ray.
+- **Enhanced:** CT neck, chest, abdomen and pelvis with contrast.
+- **Age- and sex-appropriate screening:** {age_sex}.
+- If the risk is high and the first work-up is negative, consider FDG-PET/CT and GI endoscopy.
+
+Repeat during the first 3 years in higher-risk patients. One Mayo cohort found no excess cancer risk, so this stays
+a clinical judgement."""
+
+
+def _anchors(record: PatientRecord) -> tuple[date | None, date | None]:
+    """Earliest onset and earliest diagnosis (recorded date, or first positive antibody) of the IMNM."""
+    conditions = cohorts.imnm_conditions(record) or record.conditions_in(*cohorts.MYOPATHY_GROUPS, active_only=True)
+    onset = min((c.onset for c in conditions if c.onset), default=None)
+    diagnosed = [c.recorded for c in conditions if c.recorded]
+    for group in ("anti_hmgcr", "anti_srp"):
+        positive = antibodies.ever_positive(record, group)
+        if positive is not None and positive.when is not None:
+            diagnosed.append(positive.when)
+    return onset, min(diagnosed, default=None)
+
+
+def _age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _screens(record: PatientRecord, since: date) -> tuple[list[Procedure], list[Procedure]]:
+    """(complete screens, partial ones): PET-CT or CT chest + abdomen/pelvis, versus one region only."""
+    found = [p for p in record.procedures_in("ct_chest_abdomen_pelvis", "pet_ct", since=since)
+             if p.code.concept_in("pet_ct") not in NOT_A_SCREEN]
+    pet = [p for p in found if p.in_group("pet_ct")]
+    combined = [p for p in found if p.code.concept_in("ct_chest_abdomen_pelvis") == COMBINED_CT]
+    chest = [p for p in found if p.code.concept_in("ct_chest_abdomen_pelvis") == "CT chest"]
+    abdomen = [p for p in found if p.code.concept_in("ct_chest_abdomen_pelvis") == "CT abdomen/pelvis"]
+    if pet or combined:
+        return pet + combined, []
+    if chest and abdomen:
+        return chest + abdomen, []
+    return [], chest + abdomen
+
+
+def _age_sex(age: int, sex: str | None) -> str:
+    items = []
+    if sex == "female":
+        items += ["mammography", "cervical screening as due for age"]
+    if age >= 45:
+        items.append("colonoscopy (or another colorectal screen)")
+    if sex == "male":
+        items.append("discuss PSA testing")
+    return "; ".join(items) or "as due for age"
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    p = context.params(RULE)
+    age = record.age_years
+    subtype = antibodies.subtype(record)
+    facts: dict[str, Any] = {"age": age, "subtype": subtype, "imnm": cohorts.is_imnm(record, context)}
+    if not facts["imnm"]:
+        return Quiet("no IMNM", facts)
+    if subtype not in SUBTYPES:
+        return Quiet(f"subtype {subtype}: no excess cancer risk (SRP) or antibodies not resulted", facts)
+    if age is None or record.patient is None or record.patient.birth_date is None:
+        return NotEvaluable("the patient's birth date (age)", facts)
+    if age < p["min_age"]:
+        return Quiet(f"age {age} < {int(p['min_age'])}: cancer screening is not routine in juvenile IIM", facts)
+    onset, diagnosed = _anchors(record)
+    facts.update(onset=onset, diagnosed=diagnosed)
+    if onset is None and diagnosed is None:
+        return NotEvaluable("the onset or diagnosis date of the IMNM", facts)
+    first = min(d for d in (onset, diagnosed) if d is not None)
+    age_at_onset = _age_on(record.patient.birth_date, first)
+    facts["age_at_onset"] = age_at_onset
+    if age_at_onset < p["min_age"]:
+        return Quiet(f"juvenile onset (age {age_at_onset} on {first.isoformat()})", facts)
+    latest_anchor = max(d for d in (onset, diagnosed) if d is not None)
+    window_start = record.today - timedelta(days=int(p["window_days"]))
+    if latest_anchor < window_start:
+        return Quiet(f"IMNM onset/diagnosis {latest_anchor.isoformat()} is more than "
+                     f"{int(p['window_days'])} days ago", facts)
+    malignancy = record.conditions_in("malignancy", active_only=True)
+    facts["active_malignancy"] = ", ".join(c.code.label for c in malignancy) or None
+    if malignancy:
+        return Quiet(f"active malignancy on file ({malignancy[0].code.label})", facts)
+    since = record.today - timedelta(days=int(p["imaging_lookback_days"]))
+    complete, partial = _screens(record, since)
+    facts["screening_imaging"] = ", ".join(f"{s.code.label} {s.when}" for s in complete) or None
+    facts["partial_imaging"] = ", ".join(f"{s.code.label} {s.when}" for s in partial) or None
+    if complete:
+        return Quiet(f"cancer screening imaging within {int(p['imaging_lookback_days'])} days: "
+                     f"{facts['screening_imaging']}", facts)
+    anchor = "; ".join(f"{name} {day.isoformat()}" for name, day in (("onset", onset), ("diagnosed", diagnosed))
+                       if day is not None)
+    imaging = (f"No CT chest/abdomen/pelvis or PET-CT since {since.isoformat()}"
+               + (f" (only {facts['partial_imaging']}, which does not cover chest, abdomen and pelvis)." if partial
+                  else "."))
+    detail = DETAIL.format(subtype=SUBTYPES[subtype], anchor=anchor, imaging=imaging,
+                           age_sex=_age_sex(age, record.patient.sex))
+    return Fired(
+        severity="warning",
+        summary=f"Cancer screen due: {subtype} IMNM since {first.isoformat()}, no CT chest/abdomen/pelvis or "
+                "PET-CT in 12 months",
+        detail=detail,
+        facts=facts,
+        suggestions=_suggestions(context),
+        selection="any",
+    )
+
+
+def _suggestions(context: HookContext) -> list[Suggestion]:
+    basic = [Action("create", name, resource=orders.service_request(
+        context.patient_id, orders.text_concept(name), note="IMACS basic cancer screen for IMNM"))
+        for name in BASIC_PANEL]
+    ct = orders.service_request(
+        context.patient_id, orders.procedure_concept(context.valuesets, "ct_chest_abdomen_pelvis", ENHANCED_CT_LOINC,
+                                                     text="CT neck, chest, abdomen and pelvis with IV contrast"),
+        note="IMACS enhanced cancer screen for IMNM (check eGFR before contrast)")
+    return [
+        Suggestion("IMACS basic cancer screen (bloods, urinalysis, chest X-ray)", basic, is_recommended=True),
+        Suggestion("CT neck/chest/abdomen/pelvis with contrast",
+                   [Action("create", "CT neck/chest/abdomen/pelvis with contrast", resource=ct)], is_recommended=True),
+    ]

@@ -1,0 +1,95 @@
+"""R30 imnm-cancer-screening: windows at their edges, subtype, what imaging counts, suggested orders."""
+
+from __future__ import annotations
+
+from fhir_fixtures.builders import LOINC, Chart
+from fhir_fixtures.r30_imnm_cancer_screening import CT_CAP, CT_CHEST, imnm
+from tests.conftest import fired, run
+
+RULE = "imnm-cancer-screening"
+CT_ABDOMEN_PELVIS = (LOINC, "79103-8", "CT Abdomen W contrast IV")
+PET_CT = ("http://www.ama-assn.org/go/cpt", "78815", "PET with concurrently acquired CT; skull base to mid-thigh")
+NAF_PET = (LOINC, "81552-2", "PET+CT Whole body Bone W 18F-NaF IV")
+
+
+def _outcome(kb, chart, today):
+    result = run(kb, chart.request("patient-view"), today)
+    return fired(result).get(RULE), next(e for e in result.explanation if e["rule"] == RULE)
+
+
+def test_three_year_window_edge(kb, today):
+    card, _ = _outcome(kb, imnm(today, onset=-1095), today)  # seronegative: onset is the only anchor
+    assert card is not None and card["indicator"] == "warning"
+    card, entry = _outcome(kb, imnm(today, onset=-1096), today)
+    assert card is None and "more than 1095 days" in entry["reason"]
+
+
+def test_recent_diagnosis_counts_even_if_onset_is_older(kb, today):
+    # anti-HMGCR positive 10 days after an onset 1105 days ago: diagnosed 1095 days ago
+    card, entry = _outcome(kb, imnm(today, "HMGCR", onset=-1105), today)
+    assert card is not None and entry["facts"]["diagnosed"] == "2023-11-22"
+    card, _ = _outcome(kb, imnm(today, "HMGCR", onset=-1106), today)
+    assert card is None
+
+
+def test_imaging_within_12_months_edge(kb, today):
+    assert _outcome(kb, imnm(today).procedure(CT_CAP, day=-365), today)[0] is None
+    card, entry = _outcome(kb, imnm(today).procedure(CT_CAP, day=-366), today)
+    assert card is not None and entry["facts"]["screening_imaging"] is None
+
+
+def test_separate_chest_and_abdomen_pelvis_ct_together_count(kb, today):
+    chart = imnm(today).procedure(CT_CHEST, day=-100)
+    assert _outcome(kb, chart, today)[0] is not None
+    chart.procedure(CT_ABDOMEN_PELVIS, day=-90)
+    assert _outcome(kb, chart, today)[0] is None
+
+
+def test_fdg_pet_ct_counts_but_naf_bone_pet_does_not(kb, today):
+    assert _outcome(kb, imnm(today).procedure(PET_CT, day=-30), today)[0] is None
+    assert _outcome(kb, imnm(today).procedure(NAF_PET, day=-30), today)[0] is not None
+    assert _outcome(kb, imnm(today).procedure("FDG-PET/CT whole body", day=-30), today)[0] is None
+
+
+def test_subtypes(kb, today):
+    assert _outcome(kb, imnm(today, "DUAL"), today)[0] is not None
+    assert _outcome(kb, imnm(today, "HMGCR"), today)[0] is not None
+    card, entry = _outcome(kb, imnm(today, "SRP"), today)
+    assert card is None and entry["facts"]["subtype"] == "SRP"
+    chart = Chart(today, age=60).condition(("http://snomed.info/sct", "715863001", "Autoimmune necrotizing myopathy"),
+                                           onset=-100)
+    card, entry = _outcome(kb, chart, today)
+    assert card is None and entry["facts"]["subtype"] == "UNKNOWN"
+
+
+def test_resolved_malignancy_does_not_block(kb, today):
+    chart = imnm(today, "HMGCR").condition("Breast cancer", onset=-3000, status="resolved")
+    assert _outcome(kb, chart, today)[0] is not None
+    chart = imnm(today, "HMGCR").condition("Lung adenocarcinoma", onset=-60)
+    card, entry = _outcome(kb, chart, today)
+    assert card is None and entry["facts"]["active_malignancy"] == "Lung adenocarcinoma"
+
+
+def test_onset_at_18_is_adult(kb, today):
+    # Chart(age=20) is born 20 years and 30 days before today; onset 2 years ago = age 18
+    card, entry = _outcome(kb, imnm(today, age=20, onset=-730), today)
+    assert card is not None and entry["facts"]["age_at_onset"] == 18
+
+
+def test_suggested_orders(kb, today):
+    card, _ = _outcome(kb, imnm(today, sex="female", age=50), today)
+    basic, ct = card["suggestions"]
+    names = [a["resource"]["code"]["text"] for a in basic["actions"]]
+    assert "Serum free light chains (kappa/lambda)" in names and "Chest X-ray (PA and lateral)" in names
+    assert len(names) == 8 and all(a["resource"]["resourceType"] == "ServiceRequest" for a in basic["actions"])
+    code = ct["actions"][0]["resource"]["code"]["coding"][0]
+    assert code == {"system": LOINC, "code": "89283-6", "display": "CT Neck+Chest+Abdomen+Pelvis W contrast IV"}
+    assert "mammography" in card["detail"] and "colonoscopy" in card["detail"] and "PSA" not in card["detail"]
+    assert len(card["summary"]) < 140
+
+
+def test_ici_context_is_suppressed_centrally(kb, today):
+    chart = imnm(today).medication("pembrolizumab 100 MG in 4 ML Injection", 200, "mg", start=-300)
+    chart.ck(5000, day=-3).condition("Myalgia", onset=-10)
+    _, entry = _outcome(kb, chart, today)
+    assert entry["status"] == "suppressed"
