@@ -85,7 +85,7 @@ def _text_clauses(text: str | None) -> str:
                       and not _NEGATED_CLAUSE.search(c))
 
 
-def _text_frequency(text: str) -> tuple[float, str] | None:
+def text_frequency(text: str) -> tuple[float, str] | None:
     """Administrations per day from free text; None if none is given, or if the text names two different ones."""
     found = {(per_day, label) for pattern, per_day, label in _TEXT_FREQUENCIES if pattern.search(text)}
     if not found:
@@ -114,7 +114,7 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
         timing = dosage.timing
         text = _text_clauses(dosage.text)
         structured = periods_per_day(timing)
-        from_text = _text_frequency(text) if text else None
+        from_text = text_frequency(text) if text else None
         per_day = structured if structured is not None else (from_text[0] if from_text else None)
         if structured is not None:
             schedule.described = _describe_per_day(structured)

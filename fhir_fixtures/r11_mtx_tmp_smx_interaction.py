@@ -1,0 +1,78 @@
+"""Fixtures for R11 mtx-tmp-smx-interaction: prophylactic and treatment TMP/SMX with methotrexate in both
+directions, trimethoprim alone, weight-based dosing, and the near misses."""
+
+from datetime import date
+from typing import Any
+
+from fhir_fixtures import fixture
+from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, RXNORM, TMP_SMX_DS, TMP_SMX_SS, Chart
+
+RULE = "mtx-tmp-smx-interaction"
+TRIMETHOPRIM_100 = (RXNORM, "198332", "trimethoprim 100 MG Oral Tablet")
+
+
+def on_mtx(today: date, age: int = 55, status: str = "active") -> Chart:
+    chart = Chart(today, age=age, sex="female").condition(IMNM_SNOMED, onset=-200)
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-150, period_unit="wk", day_of_week=["mon"], status=status,
+                     resource_id="mtx-active", end=None if status == "active" else -20)
+    return chart
+
+
+@fixture("r11-fires-prophylactic-ds-three-times-weekly", hook="order-sign", demo=True,
+         story="On methotrexate 20 mg weekly; TMP/SMX DS 1 tablet Mon/Wed/Fri drafted for PJP prophylaxis.",
+         fires={RULE}, indicators={RULE: "warning"})
+def prophylactic(today: date) -> dict[str, Any]:
+    chart = on_mtx(today).draft(TMP_SMX_DS, 1, "{tbl}", day_of_week=["mon", "wed", "fri"])
+    return chart.request("order-sign")
+
+
+@fixture("r11-fires-treatment-ds-bid", hook="order-sign",
+         story="On methotrexate; TMP/SMX DS 1 tablet twice daily drafted (treatment dose: 320 mg TMP/day).",
+         fires={RULE}, indicators={RULE: "critical"})
+def treatment(today: date) -> dict[str, Any]:
+    return on_mtx(today).draft(TMP_SMX_DS, 1, "{tbl}", frequency=2, resource_id="tmp-draft").request("order-sign")
+
+
+@fixture("r11-fires-trimethoprim-alone-for-cystitis", hook="order-sign",
+         story="On methotrexate; trimethoprim 100 mg twice daily drafted for cystitis.", fires={RULE},
+         indicators={RULE: "critical"})
+def trimethoprim_alone(today: date) -> dict[str, Any]:
+    return on_mtx(today).draft(TRIMETHOPRIM_100, 1, "{tbl}", frequency=2).request("order-sign")
+
+
+@fixture("r11-fires-mtx-draft-with-weight-based-tmp-smx", hook="order-sign",
+         story="On TMP/SMX 5 mg/kg TMP three times daily (15 mg/kg/day, PJP treatment); methotrexate drafted.",
+         fires={RULE}, indicators={RULE: "critical"})
+def weight_based(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=48).condition(IMNM_SNOMED, onset=-60).weight(70, day=-3)
+    chart.medication(TMP_SMX_DS, 5, "mg/kg", start=-4, frequency=3)
+    return chart.draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk", day_of_week=["fri"]).request("order-sign")
+
+
+@fixture("r11-fires-mtx-draft-with-prophylactic-ss-daily", hook="order-sign",
+         story="Age 70 on TMP/SMX SS daily prophylaxis; methotrexate drafted: warning, stronger wording (age).",
+         fires={RULE}, indicators={RULE: "warning"})
+def ss_daily(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=70).condition(IMNM_SNOMED, onset=-60)
+    chart.medication(TMP_SMX_SS, 1, "{tbl}", start=-30)
+    return chart.draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk", day_of_week=["fri"]).request("order-sign")
+
+
+@fixture("r11-quiet-no-methotrexate", hook="order-sign", story="TMP/SMX DS BID drafted; no methotrexate.",
+         quiet={RULE})
+def no_mtx(today: date) -> dict[str, Any]:
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-60)
+    return chart.draft(TMP_SMX_DS, 1, "{tbl}", frequency=2).request("order-sign")
+
+
+@fixture("r11-quiet-methotrexate-stopped", hook="order-sign",
+         story="Methotrexate was stopped 20 days ago; TMP/SMX DS BID drafted.", quiet={RULE})
+def mtx_stopped(today: date) -> dict[str, Any]:
+    return on_mtx(today, status="stopped").draft(TMP_SMX_DS, 1, "{tbl}", frequency=2).request("order-sign")
+
+
+@fixture("r11-quiet-patient-view", hook="patient-view",
+         story="Methotrexate and TMP/SMX both active: a drug-pair rule only on order-sign.", quiet={RULE})
+def patient_view(today: date) -> dict[str, Any]:
+    chart = on_mtx(today).medication(TMP_SMX_SS, 1, "{tbl}", start=-30)
+    return chart.request("patient-view")

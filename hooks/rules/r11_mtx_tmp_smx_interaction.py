@@ -1,0 +1,280 @@
+"""R11: methotrexate with trimethoprim (alone or in TMP/SMX): additive antifolate effect and less renal MTX
+clearance have caused fatal pancytopenia. Prophylactic TMP/SMX is acceptable with CBC monitoring; a treatment
+dose is to be avoided. The regimen class is computed from the TMP/SMX order itself (trimethoprim mg/day)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Literal
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.definitions import weight
+from hooks.dosing import dose_per_administration, periods_per_day
+from hooks.record import MedicationOrder, Observation, PatientRecord
+from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.rules.r08_mtx_once_weekly_hard_stop import text_frequency
+from hooks.sources import CFP_2014, DRUGS_COM_MTX_TMP, KWON_2018, MEDSAFE_2022
+from hooks.units import convert
+
+RULE = Rule(
+    id="mtx-tmp-smx-interaction",
+    number=11,
+    title="Methotrexate with trimethoprim or TMP/SMX",
+    hooks=("order-sign",),
+    severities=("warning", "critical"),
+    summary="A TMP/SMX or trimethoprim draft with active methotrexate (or the reverse): warning at a prophylactic "
+            "dose, critical at a treatment dose.",
+    sources=(MEDSAFE_2022, CFP_2014, KWON_2018, DRUGS_COM_MTX_TMP),
+    parameters={
+        "treatment_tmp_mg_per_day": Param(320, "mg/day", "Trimethoprim in TMP/SMX at or above this is a treatment "
+                                                         "dose (160/800 mg twice daily)."),
+        "treatment_tmp_mg_per_kg_day": Param(8, "mg/kg/day", "Weight-based trimethoprim at or above this is a "
+                                                             "treatment dose."),
+        "treatment_tmp_alone_mg_per_day": Param(200, "mg/day", "Trimethoprim alone at or above this is a treatment "
+                                                               "course (100 mg twice daily for cystitis)."),
+        "older_age_years": Param(65, "years", "At or above this age the interaction is more dangerous."),
+        "egfr_reduced_below": Param(60, "mL/min/1.73m2", "Below this eGFR methotrexate clearance is reduced."),
+        "lab_max_age_days": Param(90, "days", "eGFR and blood counts this recent describe the baseline."),
+        "wbc_low": Param(4.0, "10*9/L", "WBC below this is a baseline cytopenia."),
+        "platelets_low": Param(150, "10*9/L", "Platelets below this are a baseline cytopenia."),
+        "hemoglobin_low": Param(10, "g/dL", "Haemoglobin below this is a baseline cytopenia."),
+    },
+    override_family="safety",
+)
+
+Regimen = Literal["prophylactic", "treatment", "unknown"]
+_PER_ML = re.compile(r"trimethoprim\s*([\d.]+)\s*mg\s*/\s*ml", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class TmpDose:
+    """Trimethoprim per day from a TMP/SMX or trimethoprim order, and the regimen class it gives."""
+
+    regimen: Regimen
+    mg_per_day: float | None
+    mg_per_kg_day: float | None
+    basis: str
+
+
+def _is_combination(order: MedicationOrder) -> bool:
+    words = order.medication.words()
+    return order.medication.concept_in("tmp_smx") != "trimethoprim" or "sulfamethoxazole" in words or any(
+        n in words for n in ("bactrim", "septra", "co-trimoxazole", "cotrimoxazole", "tmp/smx"))
+
+
+def _tmp_per_administration(order: MedicationOrder, weight_kg: float | None) -> tuple[float | None, float | None,
+                                                                                        str]:
+    """(TMP mg, TMP mg/kg, how) for one administration. A plain mg dose of a combination is read as TMP when
+    <= 320 mg; 480/960/1920 mg as the whole tablet (1/6 TMP, UK convention); other larger doses as SMX (1/5)."""
+    dosage = order.dosage
+    if dosage is None or dosage.dose is None:
+        return None, None, "no dose on the order"
+    dose = dosage.dose
+    unit = (dose.unit or "").strip().lower().replace(" ", "")
+    if unit in ("mg/kg", "mg/kg/d", "mg/kg/day"):
+        mg = dose.value * weight_kg if weight_kg else None
+        return mg, dose.value, f"{dose.value:g} mg/kg TMP"
+    if unit == "ml":
+        match = next((m for n in filter(None, (order.medication.text, *(c.display for c in order.medication.codings)))
+                      if (m := _PER_ML.search(n))), None)
+        if match is None:
+            return None, None, f"{dose} with no TMP strength per mL on the product"
+        mg = dose.value * float(match.group(1))
+        return mg, (mg / weight_kg if weight_kg else None), f"{dose} x {match.group(1)} mg/mL TMP"
+    plain = convert(dose.value, unit, "mg")
+    if plain is not None and _is_combination(order):
+        if plain <= 320:
+            how, mg = f"{plain:g} mg read as TMP", plain
+        elif round(plain) % 480 == 0:
+            how, mg = f"{plain:g} mg read as the whole TMP/SMX tablet (TMP = 1/6)", plain / 6
+        else:
+            how, mg = f"{plain:g} mg read as SMX (TMP = 1/5)", plain / 5
+        return mg, (mg / weight_kg if weight_kg else None), how
+    amount = dose_per_administration(dosage, order.medication, ingredient="trimethoprim")
+    if amount is None:
+        return None, None, f"dose {dose} could not be converted to mg of trimethoprim"
+    return amount.mg, (amount.mg / weight_kg if weight_kg else None), f"{amount.basis} TMP"
+
+
+def _per_day(order: MedicationOrder) -> float | None:
+    dosage = order.dosage
+    if dosage is None:
+        return None
+    structured = periods_per_day(dosage.timing)
+    if structured is not None:
+        return structured
+    found = text_frequency(dosage.text or "")
+    return found[0] if found else None
+
+
+def tmp_dose(order: MedicationOrder, weight_kg: float | None, params: dict[str, float]) -> TmpDose:
+    """The regimen class of a TMP/SMX or trimethoprim order."""
+    mg, per_kg, how = _tmp_per_administration(order, weight_kg)
+    per_day = _per_day(order)
+    if per_day is None or (mg is None and per_kg is None):
+        reason = how if (mg is None and per_kg is None) else "no readable frequency"
+        return TmpDose("unknown", None, None, reason)
+    mg_day = mg * per_day if mg is not None else None
+    per_kg_day = per_kg * per_day if per_kg is not None else None
+    combination = _is_combination(order)
+    threshold = params["treatment_tmp_mg_per_day"] if combination else params["treatment_tmp_alone_mg_per_day"]
+    basis = f"{how}, {per_day * 7:.3g} doses a week"
+    treatment = ((mg_day is not None and mg_day >= threshold)
+                 or (per_kg_day is not None and per_kg_day >= params["treatment_tmp_mg_per_kg_day"]))
+    return TmpDose("treatment" if treatment else "prophylactic", mg_day, per_kg_day, basis)
+
+
+def _latest(record: PatientRecord, group: str, since: Any) -> Observation | None:
+    found = [o for o in record.observations_in(group, since=since) if o.quantity is not None]
+    return found[-1] if found else None
+
+
+def _hemoglobin_g_dl(observation: Observation) -> float | None:
+    quantity = observation.quantity
+    if quantity is None:
+        return None
+    unit = (quantity.unit or "").strip().lower()
+    factor = {"g/dl": 1.0, "g/l": 0.1, "mmol/l": 1.611, "mg/dl": 0.001}.get(unit)
+    return None if factor is None else quantity.value * factor
+
+
+def risk_factors(record: PatientRecord, params: dict[str, float]) -> list[str]:
+    """Age, renal function and baseline counts that make the interaction more dangerous."""
+    found: list[str] = []
+    age = record.age_years
+    if age is not None and age >= params["older_age_years"]:
+        found.append(f"age {age}")
+    since = record.today - timedelta(days=int(params["lab_max_age_days"]))
+    egfr = _latest(record, "egfr", since)
+    value = convert(egfr.quantity.value, egfr.quantity.unit, "mL/min/1.73m2") if egfr and egfr.quantity else None
+    if egfr is not None and value is not None and value < params["egfr_reduced_below"]:
+        found.append(f"eGFR {value:g} on {egfr.when}")
+    for group, label, limit in (("wbc", "WBC", params["wbc_low"]), ("platelets", "platelets",
+                                                                     params["platelets_low"])):
+        observation = _latest(record, group, since)
+        count = (convert(observation.quantity.value, observation.quantity.unit, "10*9/L")
+                 if observation and observation.quantity else None)
+        if observation is not None and count is not None and count < limit:
+            found.append(f"{label} {count:g} x10^9/L on {observation.when}")
+    hemoglobin = _latest(record, "hemoglobin", since)
+    hb = _hemoglobin_g_dl(hemoglobin) if hemoglobin else None
+    if hemoglobin is not None and hb is not None and hb < params["hemoglobin_low"]:
+        found.append(f"haemoglobin {hb:.3g} g/dL on {hemoglobin.when}")
+    return found
+
+
+DETAIL = """\
+**Methotrexate + trimethoprim: {headline}.** {pair}
+Trimethoprim adds to methotrexate's antifolate effect and reduces its renal clearance; the combination has caused
+severe, sometimes fatal, pancytopenia.
+
+TMP dose: {dose_line}
+{advice}{risk_line}
+Monitor a CBC at 1-2 weeks and at 4 weeks after the combination starts, then monthly while both continue."""
+
+ADVICE = {
+    "prophylactic": "At a **prophylactic** dose the combination is acceptable with CBC monitoring (a cohort showed "
+                    "no excess cytopenia), or use **atovaquone 1,500 mg PO daily with food** for PJP prophylaxis.",
+    "treatment": "At a **treatment** dose, **avoid** the combination: choose another antibiotic (for cystitis, "
+                 "nitrofurantoin or fosfomycin per renal function and local guidance), or hold methotrexate during "
+                 "the course and monitor the CBC.",
+    "unknown": "The TMP dose could not be read, so a treatment dose cannot be ruled out: confirm the dose; at a "
+               "treatment dose avoid the combination, at a prophylactic dose monitor the CBC.",
+}
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    params = dict(context.params(RULE))
+    mtx_drafts = context.drafts_in("methotrexate")
+    tmp_drafts = context.drafts_in("tmp_smx")
+    active_mtx = record.medications_in("methotrexate", current_only=True)
+    active_tmp = record.medications_in("tmp_smx", current_only=True)
+    facts: dict[str, Any] = {
+        "methotrexate": ", ".join(o.label for o in mtx_drafts + active_mtx) or None,
+        "tmp_smx": ", ".join(o.label for o in tmp_drafts + active_tmp) or None,
+    }
+    if tmp_drafts and (active_mtx or mtx_drafts):
+        drafted_tmp, tmp_orders, mtx_orders = True, tmp_drafts, active_mtx or mtx_drafts
+    elif mtx_drafts and active_tmp:
+        drafted_tmp, tmp_orders, mtx_orders = False, active_tmp, mtx_drafts
+    else:
+        return Quiet("no draft bringing methotrexate and trimethoprim together", facts)
+
+    dosing = weight.dosing_weight(record, context)
+    facts["dosing_weight"] = dosing.describe("kg") if dosing else None
+    doses = [(o, tmp_dose(o, dosing.value if dosing else None, params)) for o in tmp_orders]
+    rank = {"prophylactic": 0, "unknown": 1, "treatment": 2}
+    tmp_order, dose = max(doses, key=lambda d: rank[d[1].regimen])
+    mtx_order = mtx_orders[0]
+    facts.update(regimen=dose.regimen, tmp_mg_per_day=round(dose.mg_per_day, 1) if dose.mg_per_day else None,
+                 tmp_mg_per_kg_day=round(dose.mg_per_kg_day, 2) if dose.mg_per_kg_day else None,
+                 tmp_basis=dose.basis)
+    risks = risk_factors(record, params)
+    facts["risk_factors"] = "; ".join(risks) or None
+
+    severity = "warning" if dose.regimen == "prophylactic" else "critical"
+    if dose.mg_per_day is not None:
+        dose_line = f"{dose.mg_per_day:.0f} mg/day ({dose.basis})"
+    elif dose.mg_per_kg_day is not None:
+        dose_line = (f"{dose.mg_per_kg_day:g} mg/kg/day ({dose.basis}); mg/day not computed: no current weight "
+                     "(30 days)")
+    else:
+        dose_line = f"not readable ({dose.basis})"
+    if dose.mg_per_kg_day is not None and dose.mg_per_day is not None:
+        dose_line += f" = {dose.mg_per_kg_day:.1f} mg/kg/day"
+    risk_line = ""
+    if risks:
+        risk_line = (f"\n**Higher risk here ({'; '.join(risks)}):** "
+                     + ("prefer atovaquone over TMP/SMX, and if the combination is used check the CBC at 1 week."
+                        if dose.regimen == "prophylactic" else
+                        "do not combine; if TMP/SMX is essential, hold methotrexate and check the CBC weekly.")
+                     + "\n")
+    tmp_state = "drafted" if drafted_tmp else "active"
+    mtx_state = "drafted" if mtx_order in mtx_drafts else "active"
+    pair = f"{tmp_order.label} ({tmp_state}) with {mtx_order.label} ({mtx_state})."
+    headline = {"prophylactic": "prophylactic TMP dose, monitor the CBC", "treatment": "treatment TMP dose, avoid",
+                "unknown": "TMP dose unknown"}[dose.regimen]
+
+    cbc = orders.service_request(
+        context.patient_id, orders.text_concept("CBC with differential"),
+        note="Methotrexate with trimethoprim: CBC at 1-2 weeks and 4 weeks, then monthly while both continue.")
+    monitor = Action("create", "CBC at 1-2 and 4 weeks, then monthly", resource=cbc)
+    atovaquone = orders.medication_request(
+        context.patient_id, orders.concept(context.valuesets, "pjp_alternative", "atovaquone"), 1500, "mg",
+        text="Atovaquone 1,500 mg by mouth once daily with food (PJP prophylaxis)", note="Take with food.")
+    switch = Action("create", "Atovaquone 1,500 mg PO daily with food", resource=atovaquone)
+    stop_tmp = Action("delete", f"{'Cancel' if drafted_tmp else 'Stop'} {tmp_order.label}",
+                      resource_id=tmp_order.reference)
+    suggestions: list[Suggestion] = []
+    if dose.regimen == "prophylactic":
+        suggestions.append(Suggestion("Keep prophylactic TMP/SMX and monitor the CBC", [monitor],
+                                      is_recommended=not risks))
+        suggestions.append(Suggestion("Use atovaquone for PJP prophylaxis instead of TMP/SMX",
+                                      [stop_tmp, switch], is_recommended=bool(risks)))
+    elif drafted_tmp:
+        suggestions.append(Suggestion(f"Cancel the treatment-dose {tmp_order.label}; choose another antibiotic",
+                                      [stop_tmp], is_recommended=True))
+        if mtx_state == "active":
+            suggestions.append(Suggestion(
+                "Keep TMP/SMX, hold methotrexate during the course and monitor the CBC",
+                [Action("delete", f"Hold {mtx_order.label} during the TMP/SMX course",
+                        resource_id=mtx_order.reference), monitor]))
+    else:
+        suggestions.append(Suggestion(
+            f"Do not start methotrexate during the TMP/SMX course: cancel {mtx_order.label}",
+            [Action("delete", f"Cancel {mtx_order.label}", resource_id=mtx_order.reference)], is_recommended=True))
+        suggestions.append(Suggestion("Start methotrexate anyway with CBC monitoring", [monitor]))
+    return Fired(
+        severity=severity,
+        summary=f"Methotrexate + {'TMP/SMX' if _is_combination(tmp_order) else 'trimethoprim'}: {headline}"
+                + (" (higher-risk patient)" if risks else ""),
+        detail=DETAIL.format(headline=headline, pair=pair, dose_line=dose_line, advice=ADVICE[dose.regimen],
+                             risk_line=risk_line),
+        facts=facts,
+        about=[tmp_order] if drafted_tmp else [mtx_order],
+        suggestions=suggestions,
+        selection="at-most-one",
+    )

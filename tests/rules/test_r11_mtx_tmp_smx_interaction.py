@@ -1,0 +1,104 @@
+"""R11 mtx-tmp-smx-interaction: the TMP mg/day computed from the order, the regimen edges, risk wording and
+the orders offered."""
+
+from __future__ import annotations
+
+import pytest
+
+from fhir_fixtures.builders import EGFR, IMNM_SNOMED, LOINC, METHOTREXATE_2_5, RXNORM, TMP_SMX_DS, Chart
+from fhir_fixtures.r11_mtx_tmp_smx_interaction import on_mtx
+from tests.conftest import fired, run
+
+RULE = "mtx-tmp-smx-interaction"
+SUSPENSION = (RXNORM, "313134", "sulfamethoxazole 40 MG/ML / trimethoprim 8 MG/ML Oral Suspension")
+PLATELETS = (LOINC, "777-3", "Platelets [#/volume] in Blood by Automated count")
+
+
+def _result(kb, today, chart):
+    result = run(kb, chart.request("order-sign"), today)
+    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    return fired(result).get(RULE), entry
+
+
+@pytest.mark.parametrize("mg,indicator", [(159.9, "warning"), (160, "critical")])
+def test_treatment_edge_is_320_mg_tmp_per_day(kb, today, mg, indicator):
+    card, entry = _result(kb, today, on_mtx(today).draft(TMP_SMX_DS, mg, "mg", frequency=2))
+    assert card["indicator"] == indicator
+    assert entry["facts"]["tmp_mg_per_day"] == pytest.approx(mg * 2)
+
+
+@pytest.mark.parametrize("per_kg,indicator", [(3.95, "warning"), (4, "critical")])
+def test_weight_based_edge_is_8_mg_per_kg_day(kb, today, per_kg, indicator):
+    chart = on_mtx(today).draft(TMP_SMX_DS, per_kg, "mg/kg", frequency=2)  # no weight needed for mg/kg/day
+    card, entry = _result(kb, today, chart)
+    assert card["indicator"] == indicator
+    assert entry["facts"]["tmp_mg_per_kg_day"] == pytest.approx(per_kg * 2)
+    assert "mg/day not computed: no current weight" in card["detail"]
+
+
+def test_fixed_dose_over_8_mg_per_kg_in_a_light_patient_is_treatment(kb, today):
+    chart = on_mtx(today).weight(35, day=-1).draft(TMP_SMX_DS, 1, "{tbl}")  # 160 mg/day = 4.6 mg/kg/day
+    card, entry = _result(kb, today, chart)
+    assert entry["facts"]["tmp_mg_per_day"] == 160 and card["indicator"] == "warning"
+    chart = on_mtx(today).weight(19, day=-1).draft(TMP_SMX_DS, 1, "{tbl}")  # 160 mg/day = 8.4 mg/kg/day
+    card, _ = _result(kb, today, chart)
+    assert card["indicator"] == "critical"
+
+
+def test_uk_960_mg_is_one_ds_tablet(kb, today):
+    _, entry = _result(kb, today, on_mtx(today).draft(TMP_SMX_DS, 960, "mg", day_of_week=["mon", "wed", "fri"]))
+    assert entry["facts"]["tmp_mg_per_day"] == pytest.approx(160 * 3 / 7, abs=0.1)
+    assert entry["facts"]["regimen"] == "prophylactic"
+
+
+def test_suspension_ml_dose_uses_tmp_per_ml(kb, today):
+    _, entry = _result(kb, today, on_mtx(today).draft(SUSPENSION, 20, "mL", frequency=2))
+    assert entry["facts"]["tmp_mg_per_day"] == 320 and entry["facts"]["regimen"] == "treatment"
+
+
+def test_unreadable_dose_is_critical(kb, today):
+    card, entry = _result(kb, today, on_mtx(today).draft("Bactrim", None, None))
+    assert entry["facts"]["regimen"] == "unknown" and card["indicator"] == "critical"
+
+
+def test_treatment_draft_offers_cancellation_or_holding_mtx(kb, today):
+    card, _ = _result(kb, today, on_mtx(today).draft(TMP_SMX_DS, 1, "{tbl}", frequency=2, resource_id="tmp"))
+    first, second = card["suggestions"]
+    assert first["isRecommended"] and first["actions"] == [
+        {"type": "delete", "description": f"Cancel {TMP_SMX_DS[2]}", "resourceId": "MedicationRequest/tmp"}]
+    assert second["actions"][0]["resourceId"] == "MedicationRequest/mtx-active"
+    assert second["actions"][1]["resource"]["resourceType"] == "ServiceRequest"
+
+
+def test_prophylactic_offers_cbc_and_atovaquone(kb, today):
+    card, _ = _result(kb, today, on_mtx(today).draft(TMP_SMX_DS, 1, "{tbl}", day_of_week=["mon", "wed", "fri"]))
+    cbc = card["suggestions"][0]["actions"][0]["resource"]
+    assert "1-2 weeks and 4 weeks" in cbc["note"][0]["text"]
+    atovaquone = card["suggestions"][1]["actions"][1]["resource"]
+    assert atovaquone["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 1500
+    assert "with food" in atovaquone["dosageInstruction"][0]["text"]
+    assert card["suggestions"][0]["isRecommended"] and not card["suggestions"][1]["isRecommended"]
+
+
+@pytest.mark.parametrize("egfr,stronger", [(59, True), (60, False)])
+def test_egfr_below_60_strengthens_the_wording(kb, today, egfr, stronger):
+    chart = on_mtx(today).lab(EGFR, egfr, "mL/min/{1.73_m2}", day=-10)
+    card, _ = _result(kb, today, chart.draft(TMP_SMX_DS, 1, "{tbl}", day_of_week=["mon", "wed", "fri"]))
+    assert ("Higher risk here" in card["detail"]) is stronger
+    assert card["suggestions"][1]["isRecommended"] is stronger  # atovaquone preferred
+
+
+@pytest.mark.parametrize("count,stronger", [(149, True), (150, False)])
+def test_baseline_thrombocytopenia_strengthens_the_wording(kb, today, count, stronger):
+    chart = on_mtx(today).lab(PLATELETS, count, "10*9/L", day=-5)
+    card, entry = _result(kb, today, chart.draft(TMP_SMX_DS, 1, "{tbl}", frequency=2))
+    assert ("Higher risk here" in card["detail"]) is stronger
+    assert (entry["facts"]["risk_factors"] is not None) is stronger
+
+
+def test_both_drafted_together_fire(kb, today):
+    chart = Chart(today).condition(IMNM_SNOMED)
+    chart.draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk", day_of_week=["mon"])
+    chart.draft(TMP_SMX_DS, 1, "{tbl}", day_of_week=["mon", "wed", "fri"])
+    card, _ = _result(kb, today, chart)
+    assert card is not None and "(drafted) with methotrexate 2.5 MG Oral Tablet (drafted)" in card["detail"]
