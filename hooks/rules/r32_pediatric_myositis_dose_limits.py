@@ -1,0 +1,230 @@
+"""R32: a child's prednis(ol)one or methotrexate draft above the juvenile myositis (SHARE) limits.
+
+For age < 18 this replaces the adult checks R06 and R09 (the suppression gate holds those back). IV
+methylprednisolone in children is R07's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.definitions import dose_basis
+from hooks.definitions.cohorts import is_paediatric
+from hooks.definitions.dose_basis import DraftDose, mg
+from hooks.definitions.weight import Measure, dosing_bsa, dosing_height, dosing_weight
+from hooks.dosing import round_to
+from hooks.record import PatientRecord
+from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import IMACS_CORE_SET, SEED_003, SHARE_2017
+
+RULE = Rule(
+    id="pediatric-myositis-dose-limits",
+    number=32,
+    title="Paediatric myositis dose limits (prednis(ol)one, methotrexate)",
+    hooks=("order-sign",),
+    severities=("warning",),
+    summary="Age < 18: prednis(ol)one above 2 mg/kg/day or 60 mg/day, or methotrexate above 20 mg/m2/week or "
+            "40 mg/week.",
+    sources=(SHARE_2017, SEED_003, IMACS_CORE_SET),
+    parameters={
+        "steroid_max_mg_per_kg_day": Param(2, "mg/kg/day", "Prednis(ol)one above this in a child fires."),
+        "steroid_max_mg_day": Param(60, "mg/day", "Prednis(ol)one above this absolute daily dose fires."),
+        "mtx_max_mg_per_m2_week": Param(20, "mg/m2/week", "Methotrexate above this in a child fires."),
+        "mtx_max_mg_week": Param(40, "mg/week", "Methotrexate above this absolute weekly dose fires."),
+        "mtx_suggested_mg_per_m2_week": Param(15, "mg/m2/week", "The methotrexate dose offered instead (SC)."),
+    },
+    override_family="safety",
+)
+
+EPS = 1e-9
+STEROID_STEP_MG = 2.5  # half a 5 mg tablet; the suggestion is rounded down so it never exceeds 2 mg/kg
+MTX_STEP_MG = 2.5  # prefilled syringes come in 2.5 mg steps
+
+DETAIL = """\
+**Above the juvenile myositis dose limits.** {findings}
+
+Juvenile IIM/JDM (SHARE): prednis(ol)one **2 mg/kg/day, maximum 60 mg**; methotrexate **15-20 mg/m²/week SC,
+maximum 40 mg/week**, with folic acid; IV methylprednisolone 30 mg/kg/day (maximum 1 g) for 3 days if severe.
+Adult doses and adult checks do not apply to children. Involve paediatric rheumatology. Routine cancer
+screening is not indicated in juvenile-onset IIM.
+
+{advice}{unread}"""
+
+
+def _steroid_findings(doses: list[DraftDose], weight: Measure | None, p: Mapping[str, float],
+                      unread: list[str], unchecked: list[str]) -> tuple[list[str], float | None, float | None]:
+    total, per_kg_written, counted = 0.0, 0.0, False
+    for d in doses:
+        if d.problem:
+            unread.append(f"{d.order.label}: {d.problem}")
+        elif d.daily is not None:
+            total += d.daily
+            counted = True
+        elif d.mg is not None and d.per_day is None:
+            total += d.mg  # no frequency: at least one dose on the day it is given
+            counted = True
+        elif d.per_kg and d.written_per_kg_day() is not None:
+            per_kg_written += d.written_per_kg_day() or 0.0
+        else:
+            unread.append(f"{d.order.label}: frequency not given" if d.per_day is None
+                          else f"{d.order.label}: written per kg and no current weight")
+    per_kg = total / weight.value if weight and counted else (per_kg_written or None)
+    found = []
+    label = "/".join(sorted({dose_basis.oral_steroid(d.order) or "prednisone" for d in doses})).capitalize()
+    if total > p["steroid_max_mg_day"] + EPS:
+        found.append(f"{label} {mg(total)}/day is above the {p['steroid_max_mg_day']:g} mg/day maximum.")
+    if per_kg is not None and per_kg > p["steroid_max_mg_per_kg_day"] + EPS:
+        basis = f"on {weight.describe('kg')}" if weight else "as written"
+        found.append(f"{label} {per_kg:.2f} mg/kg/day ({basis}) is above {p['steroid_max_mg_per_kg_day']:g} "
+                     "mg/kg/day.")
+    if weight is None and counted:
+        unchecked.append(f"{label}: no current weight, so the {p['steroid_max_mg_per_kg_day']:g} mg/kg/day limit "
+                         "could not be checked")
+    return found, (total if counted else None), per_kg
+
+
+def _mtx_findings(doses: list[DraftDose], bsa: float | None, p: Mapping[str, float],
+                  unread: list[str], unchecked: list[str]) -> tuple[list[str], float | None, float | None]:
+    total, per_m2_written, counted = 0.0, 0.0, False
+    for d in doses:
+        if d.problem:
+            unread.append(f"{d.order.label}: {d.problem}")
+        elif d.weekly is not None:
+            total += d.weekly
+            counted = True
+        elif d.per_m2 and d.written_per_m2_week() is not None:
+            per_m2_written += d.written_per_m2_week() or 0.0
+        else:
+            unread.append(f"{d.order.label}: frequency not given" if d.per_day is None
+                          else f"{d.order.label}: needs a current weight and height")
+    per_m2 = total / bsa if bsa and counted else (per_m2_written or None)
+    found = []
+    if total > p["mtx_max_mg_week"] + EPS:
+        found.append(f"Methotrexate {mg(total)}/week is above the {p['mtx_max_mg_week']:g} mg/week maximum.")
+    if per_m2 is not None and per_m2 > p["mtx_max_mg_per_m2_week"] + EPS:
+        basis = f"on a BSA of {bsa:.2f} m²" if bsa else "as written"
+        found.append(f"Methotrexate {per_m2:.1f} mg/m²/week ({basis}) is above {p['mtx_max_mg_per_m2_week']:g} "
+                     "mg/m²/week.")
+    if bsa is None and counted:
+        unchecked.append(f"methotrexate: no current weight and height, so the {p['mtx_max_mg_per_m2_week']:g} "
+                         "mg/m²/week limit could not be checked")
+    return found, (total if counted else None), per_m2
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    if context.hook != "order-sign":
+        return Quiet("order-sign only")
+    p = context.params(RULE)
+    facts: dict[str, Any] = {"age_years": record.age_years, **dose_basis.measure_facts(record, context)}
+    if not is_paediatric(record, context):
+        return Quiet("not a child (age >= 18 or unknown): R06/R09 apply", facts)
+    steroids = [o for o in context.draft_orders if dose_basis.oral_steroid(o)]
+    mtx = context.drafts_in("methotrexate")
+    if not steroids and not mtx:
+        return Quiet("no prednis(ol)one or methotrexate draft", facts)
+    weight = dosing_weight(record, context)
+    height = dosing_height(record, context)
+    bsa = dosing_bsa(record, context)
+    facts.update(dosing_weight_kg=weight.value if weight else None, bsa_m2=bsa)
+    unread: list[str] = []
+    unchecked: list[str] = []
+    steroid_doses = [dose_basis.read_dose(o, weight.value if weight else None) for o in steroids]
+    mtx_doses = [dose_basis.read_dose(o, weight.value if weight else None, bsa) for o in mtx]
+    steroid_found, steroid_day, steroid_kg = _steroid_findings(steroid_doses, weight, p, unread, unchecked)
+    mtx_found, mtx_week, mtx_m2 = _mtx_findings(mtx_doses, bsa, p, unread, unchecked)
+    facts.update(steroid_mg_day=steroid_day, steroid_mg_per_kg_day=round(steroid_kg, 2) if steroid_kg else None,
+                 mtx_mg_week=mtx_week, mtx_mg_per_m2_week=round(mtx_m2, 2) if mtx_m2 else None,
+                 drafts="; ".join(f"{d.order.label}: {d.describe()}" for d in steroid_doses + mtx_doses),
+                 not_checked="; ".join(unread + unchecked) or None)
+    if not steroid_found and not mtx_found:
+        if unread or unchecked:
+            return NotEvaluable("; ".join(unread + unchecked), facts)
+        return Quiet("within the juvenile myositis limits", facts)
+
+    suggestions: list[Suggestion] = []
+    advice: list[str] = []
+    if steroid_found:
+        suggestion, text = _steroid_suggestion(context, p, steroid_doses, weight)
+        advice.append(text)
+        suggestions += suggestion
+    if mtx_found:
+        suggestion, text = _mtx_suggestion(record, context, p, mtx_doses, weight, height, bsa)
+        advice.append(text)
+        suggestions += suggestion
+    findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for d in steroid_doses + mtx_doses
+                                        if d.problem is None) + f" (age {record.age_years})."]
+    findings += steroid_found + mtx_found
+    what = " and ".join(w for w, hit in (("prednis(ol)one", steroid_found), ("methotrexate", mtx_found)) if hit)
+    top = (steroid_found + mtx_found)[0].rstrip(".")
+    return Fired(
+        severity="warning",
+        summary=f"Child {record.age_years} y: {top}"[:139] if len(steroid_found + mtx_found) == 1
+        else f"Child {record.age_years} y: {what} above the juvenile myositis limits",
+        detail=DETAIL.format(findings=" ".join(findings), advice="\n\n".join(advice),
+                             unread=("\n\nNot checked: " + "; ".join(unread + unchecked) + ".")
+                             if unread or unchecked else ""),
+        facts=facts,
+        about=[d.order for d in steroid_doses + mtx_doses],
+        suggestions=suggestions,
+    )
+
+
+def _steroid_suggestion(context: HookContext, p: Mapping[str, float], doses: list[DraftDose],
+                        weight: Measure | None) -> tuple[list[Suggestion], str]:
+    if weight is None:
+        return [], (f"No current weight (within {int(context.definition('weight_max_age_days_paediatric'))} days), "
+                    f"so no dose is computed: prednisolone {p['steroid_max_mg_per_kg_day']:g} mg/kg/day, at most "
+                    f"{p['steroid_max_mg_day']:g} mg/day. Weigh the child and re-order.")
+    raw = p["steroid_max_mg_per_kg_day"] * weight.value
+    dose = min(math.floor(raw / STEROID_STEP_MG + EPS) * STEROID_STEP_MG, p["steroid_max_mg_day"])
+    capped = raw > p["steroid_max_mg_day"]
+    text = f"Prednisolone {dose:g} mg by mouth once daily"
+    resource = orders.medication_request(
+        context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic",
+                                           "prednisolone 5 MG Oral Tablet"), dose, "mg", text=text,
+        note=f"{p['steroid_max_mg_per_kg_day']:g} mg/kg/day x {weight.value:g} kg ({weight.day.isoformat()}), "
+             f"rounded down to {STEROID_STEP_MG:g} mg" + (f", capped at {p['steroid_max_mg_day']:g} mg" if capped
+                                                          else "") + ". Liquid formulation if needed.")
+    delete = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)
+              for d in doses]
+    return ([Suggestion(f"Replace with prednisolone {dose:g} mg PO daily (2 mg/kg, max 60 mg)",
+                        [*delete, Action("create", text, resource=resource)], is_recommended=True)],
+            f"Suggested: **prednisolone {dose:g} mg by mouth daily** ({p['steroid_max_mg_per_kg_day']:g} mg/kg on "
+            f"{weight.describe('kg')}" + (f", capped at {p['steroid_max_mg_day']:g} mg" if capped else "") + ").")
+
+
+def _mtx_suggestion(record: PatientRecord, context: HookContext, p: Mapping[str, float], doses: list[DraftDose],
+                    weight: Measure | None, height: Measure | None, bsa: float | None
+                    ) -> tuple[list[Suggestion], str]:
+    per_m2 = p["mtx_suggested_mg_per_m2_week"]
+    if bsa is None or weight is None or height is None:
+        return [], (f"No current weight and height, so no BSA dose is computed: methotrexate {per_m2:g} mg/m² SC "
+                    f"once weekly, at most {p['mtx_max_mg_week']:g} mg/week. Measure the child and re-order.")
+    raw = per_m2 * bsa
+    dose = min(round_to(raw, MTX_STEP_MG), p["mtx_max_mg_week"])
+    capped = round_to(raw, MTX_STEP_MG) > p["mtx_max_mg_week"]
+    days = doses[0].order.dosage.timing.days_of_week if doses[0].order.dosage else ()
+    day = days[0] if days and days[0] in orders.WEEKDAYS else "mon"
+    text = f"Methotrexate {dose:g} mg SC ONCE WEEKLY ({day.capitalize()})"
+    resource = orders.medication_request(
+        context.patient_id, orders.concept(context.valuesets, "methotrexate",
+                                           "methotrexate 25 MG/ML Prefilled Syringe"), dose, "mg", text=text,
+        route="sc", period=1, period_unit="wk", day_of_week=day,
+        note=f"{per_m2:g} mg/m2 x BSA {bsa:.2f} m2 (Mosteller: {height.describe('cm')}, {weight.describe('kg')}), "
+             f"rounded to {MTX_STEP_MG:g} mg" + (f", capped at {p['mtx_max_mg_week']:g} mg" if capped else "")
+             + ". Once weekly only.")
+    actions = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)
+               for d in doses]
+    actions.append(Action("create", text, resource=resource))
+    if not (record.medications_in("folic_acid", current_only=True) or context.drafts_in("folic_acid")):
+        actions.append(Action("create", "Folic acid 1 mg PO daily", resource=orders.medication_request(
+            context.patient_id, orders.text_concept("folic acid 1 MG Oral Tablet"), 1, "mg",
+            text="Folic acid 1 mg by mouth once daily")))
+    return ([Suggestion(f"Replace with methotrexate {dose:g} mg SC once weekly ({per_m2:g} mg/m2, max 40 mg)",
+                        actions, is_recommended=True)],
+            f"Suggested: **methotrexate {dose:g} mg SC once weekly** ({per_m2:g} mg/m² x {bsa:.2f} m²"
+            + (f", capped at {p['mtx_max_mg_week']:g} mg" if capped else "") + ") with folic acid.")

@@ -1,0 +1,114 @@
+"""R32 pediatric-myositis-dose-limits: both drugs, both limits each, computed suggestions, missing measures."""
+
+from __future__ import annotations
+
+import pytest
+
+from fhir_fixtures.builders import METHOTREXATE_2_5, Chart
+from tests.conftest import fired, run
+
+RULE = "pediatric-myositis-dose-limits"
+PREDNISOLONE_5 = "prednisolone 5 MG Oral Tablet"
+MTX_SC = "methotrexate 25 MG/ML Prefilled Syringe"
+
+
+def _child(today, age=10, kg=30.0, cm=144.0, weight_day=-1, height_day=-5):
+    chart = Chart(today, age=age).condition("Juvenile dermatomyositis", onset=-15)
+    if kg is not None:
+        chart.weight(kg, day=weight_day)
+    if cm is not None:
+        chart.height(cm, day=height_day)
+    return chart
+
+
+def _weekly(chart, dose, unit="mg", code=MTX_SC, day="sat"):
+    return chart.draft(code, dose, unit, period=1, period_unit="wk", day_of_week=[day])
+
+
+def _card(kb, today, chart):
+    return fired(run(kb, chart.request("order-sign"), today)).get(RULE)
+
+
+def _explain(kb, today, chart):
+    return next(e for e in run(kb, chart.request("order-sign"), today).explanation if e["rule"] == RULE)
+
+
+@pytest.mark.parametrize(("kg", "dose", "fires"), [(25, 50, False), (25, 52.5, True),  # 2 mg/kg edge
+                                                   (35, 60, False), (35, 65, True)])  # 60 mg cap edge
+def test_prednisolone_limits(kb, today, kg, dose, fires):
+    chart = _child(today, kg=kg).draft(PREDNISOLONE_5, dose, "mg")
+    assert (_card(kb, today, chart) is not None) is fires
+
+
+@pytest.mark.parametrize(("dose", "fires"), [(20, False), (22.5, True)])
+def test_mtx_per_m2_edge(kb, today, dose, fires):
+    # 30 kg, 144 cm -> Mosteller BSA sqrt(144 x 30 / 3600) = 1.10 m2 -> 20 mg/m2 = 22.0 mg
+    assert (_card(kb, today, _weekly(_child(today), dose)) is not None) is fires
+
+
+@pytest.mark.parametrize(("dose", "fires"), [(40, False), (42.5, True)])
+def test_mtx_40_mg_cap_edge_for_a_big_teenager(kb, today, dose, fires):
+    # 90 kg, 185 cm -> BSA 2.15 m2 -> 20 mg/m2 = 43 mg, so only the absolute cap can fire
+    assert (_card(kb, today, _weekly(_child(today, age=17, kg=90, cm=185), dose)) is not None) is fires
+
+
+def test_mtx_per_m2_order_checked_without_bsa(kb, today):
+    card = _card(kb, today, _weekly(_child(today, kg=None, cm=None), 25, "mg/m2"))
+    assert card is not None and "25.0 mg/m²/week (as written)" in card["detail"]
+    assert "suggestions" not in card and "no BSA dose is computed" in card["detail"]
+
+
+def test_steroid_suggestion_computed_rounded_down_and_capped(kb, today):
+    card = _card(kb, today, _child(today, kg=23.4).draft(PREDNISOLONE_5, 60, "mg", resource_id="d1"))
+    [suggestion] = card["suggestions"]
+    delete, create = suggestion["actions"]
+    assert delete["resourceId"] == "MedicationRequest/d1"
+    # 2 mg/kg x 23.4 kg = 46.8 mg -> 45 mg (never above 2 mg/kg)
+    assert create["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 45
+    assert create["resource"]["medicationCodeableConcept"]["coding"][0]["code"] == "198142"
+    card = _card(kb, today, _child(today, age=15, kg=45).draft(PREDNISOLONE_5, 100, "mg"))
+    value = card["suggestions"][0]["actions"][1]["resource"]["dosageInstruction"][0]["doseAndRate"][0]
+    assert value["doseQuantity"]["value"] == 60
+
+
+def test_mtx_suggestion_15_mg_per_m2_sc_weekly_with_folic_acid(kb, today):
+    card = _card(kb, today, _weekly(_child(today), 30, day="fri"))
+    [suggestion] = card["suggestions"]
+    _, create, folic = suggestion["actions"]
+    dosage = create["resource"]["dosageInstruction"][0]
+    assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == 17.5  # 15 x 1.10 = 16.5 -> 17.5 (2.5 mg steps)
+    assert dosage["route"]["coding"][0]["code"] == "34206005"
+    assert dosage["timing"]["repeat"]["dayOfWeek"] == ["fri"] and dosage["timing"]["repeat"]["periodUnit"] == "wk"
+    assert "folic" in folic["resource"]["medicationCodeableConcept"]["text"].lower()
+
+
+def test_no_weight_checks_absolute_caps_only(kb, today):
+    chart = _child(today, weight_day=-8).draft(PREDNISOLONE_5, 55, "mg")  # weight 8 days old: stale for a child
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-evaluable" and "2 mg/kg/day limit could not be checked" in entry["reason"]
+    chart = _child(today, weight_day=-8).draft(PREDNISOLONE_5, 70, "mg")
+    cards = fired(run(kb, chart.request("order-sign"), today))
+    assert "60 mg/day maximum" in cards[RULE]["detail"] and "suggestions" not in cards[RULE]
+    assert "dosing-weight-missing" in cards
+
+
+def test_tablets_and_both_drugs_in_one_card(kb, today):
+    chart = _weekly(_child(today), 12, "{tbl}", code=METHOTREXATE_2_5).draft(PREDNISOLONE_5, 80, "mg")
+    card = _card(kb, today, chart)
+    assert "prednis(ol)one and methotrexate" in card["summary"] and len(card["suggestions"]) == 2
+    assert len(card["summary"]) < 140
+
+
+def test_daily_mtx_counts_as_its_weekly_total(kb, today):
+    card = _card(kb, today, _child(today).draft(METHOTREXATE_2_5, 10, "mg"))  # 70 mg/week
+    assert card is not None and "70 mg/week" in card["detail"]
+
+
+def test_adult_and_unknown_age_are_quiet(kb, today):
+    chart = Chart(today, age=18).weight(30, day=-1).draft(PREDNISOLONE_5, 80, "mg")
+    assert _explain(kb, today, chart)["status"] == "not-fired"
+
+
+def test_facts(kb, today):
+    facts = _explain(kb, today, _weekly(_child(today), 30))["facts"]
+    assert facts["bsa_m2"] == 1.1 and facts["mtx_mg_week"] == 30 and facts["mtx_mg_per_m2_week"] == 27.27
