@@ -33,7 +33,7 @@ def severe_chart(today: date, srp: bool = True, weight: float | None = 72) -> Ch
     chart.antibody("anti_hmgcr", "negative" if srp else "positive", day=-30)
     chart.ck(12000, day=-3)
     if weight is not None:
-        chart.weight(weight, day=-3)
+        chart.weight(weight, day=-3).height(165, day=-3)
     chart.medication(PREDNISONE_20, 60, "mg", start=-21)
     return chart
 

@@ -186,18 +186,26 @@ def _already_treated(record: PatientRecord, context: HookContext) -> list[str]:
     return found
 
 
-def _ivig_weight(record: PatientRecord, context: HookContext, weight: Measure) -> tuple[float, str]:
-    """Adjusted body weight when BMI >= 30 and a current height is known (R27), else the dosing weight."""
+def _ivig_weight(record: PatientRecord, context: HookContext, weight: Measure) -> tuple[float | None, str]:
+    """Adjusted body weight when BMI >= 30 (as R15/R27), actual weight when BMI < 30; None when obesity
+    cannot be checked (no current height and no current BMI)."""
     height = dosing_height(record, context)
-    if height is None:
-        return weight.value, (f"dosing weight {weight.describe('kg')}; no current height, so BMI is unknown: "
-                              "if the patient is obese, use adjusted body weight")
-    bmi = weight.value / (height.value / 100) ** 2
-    if bmi >= 30:
-        adjusted = dosing.adjusted_body_weight(weight.value, height.value, record.patient.sex if record.patient
-                                               else None)
-        return adjusted, f"adjusted body weight {adjusted:.1f} kg (BMI {bmi:.1f}; actual {weight.describe('kg')})"
-    return weight.value, f"dosing weight {weight.describe('kg')}"
+    if height is not None:
+        bmi = weight.value / (height.value / 100) ** 2
+        if bmi >= 30:
+            sex = record.patient.sex if record.patient else None
+            adjusted = round(dosing.adjusted_body_weight(weight.value, height.value, sex), 1)
+            return adjusted, f"adjusted body weight {adjusted:g} kg (BMI {bmi:.1f}; actual {weight.describe('kg')})"
+        return weight.value, f"actual weight {weight.describe('kg')} (BMI {bmi:.1f})"
+    bmi = record.latest("bmi")
+    value = (convert(bmi.quantity.value, bmi.quantity.unit or "kg/m2", "kg/m2")
+             if bmi is not None and bmi.quantity is not None and bmi.when is not None
+             and (record.today - bmi.when).days <= context.definition("weight_max_age_days") else None)
+    if value is not None and value < 30:
+        return weight.value, f"actual weight {weight.describe('kg')} (BMI {value:g})"
+    if value is not None:
+        return None, f"BMI {value:g} needs the adjusted body weight, and there is no current height"
+    return None, "no current height or BMI, so obesity (adjusted body weight) cannot be checked"
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
@@ -233,19 +241,23 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                             resource=orders.medication_request(patient, pred_concept, pred_mg, "mg", text=pred_text)))
         basis_kg, basis = _ivig_weight(record, context, weight)
         days = int(params["ivig_days"])
-        per_day = dosing.round_to(params["ivig_g_per_kg"] * basis_kg / days, 2.5)  # whole 2.5 g vials a day
-        total = per_day * days
-        ivig = (f"**{total:g} g** ({params['ivig_g_per_kg']:g} g/kg on {basis}), given as {per_day:g} g daily "
-                f"for {days} days.")
-        treat.append(Action("create", f"IVIG {per_day:g} g IV daily x{days} ({total:g} g)",
-                            resource=orders.medication_request(
-                                patient, orders.concept(sets, "ivig", "immune globulin, intravenous"), per_day, "g",
-                                route="iv", duration_days=days, count=days,
-                                text=f"Immune globulin IV {per_day:g} g once daily for {days} days "
-                                     f"(total {total:g} g, about {params['ivig_g_per_kg']:g} g/kg); "
-                                     "infuse slowly, hydrate")))
-        facts.update({"dosing_weight": weight.describe("kg"), "prednisone_mg": pred_mg, "ivig_total_g": total,
-                      "ivig_basis": basis})
+        if basis_kg is not None:
+            per_day = dosing.round_to(params["ivig_g_per_kg"] * basis_kg / days, 2.5)  # whole 2.5 g vials a day
+            total = per_day * days
+            ivig = (f"**{total:g} g** ({params['ivig_g_per_kg']:g} g/kg on {basis}), given as {per_day:g} g "
+                    f"daily for {days} days.")
+            treat.append(Action("create", f"IVIG {per_day:g} g IV daily x{days} ({total:g} g)",
+                                resource=orders.medication_request(
+                                    patient, orders.concept(sets, "ivig", "immune globulin, intravenous"), per_day,
+                                    "g", route="iv", duration_days=days, count=days,
+                                    text=f"Immune globulin IV {per_day:g} g once daily for {days} days (total "
+                                         f"{total:g} g, about {params['ivig_g_per_kg']:g} g/kg); infuse slowly, "
+                                         "hydrate")))
+            facts["ivig_total_g"] = total
+        else:
+            ivig = (f"{params['ivig_g_per_kg']:g} g/kg per cycle over 2-5 days — **the dose could not be computed**: "
+                    f"{basis}. Record a height (or BMI) and order by weight.")
+        facts.update({"dosing_weight": weight.describe("kg"), "prednisone_mg": pred_mg, "ivig_basis": basis})
     else:
         prednisone = ("**No body weight from the last 30 days: the dose could not be computed** (1 mg/kg/day, "
                       "maximum 80 mg). Weigh the patient.")
@@ -292,8 +304,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         detail=detail,
         facts=facts,
         suggestions=[
-            Suggestion("IV methylprednisolone 1 g daily x3, then prednisone, and IVIG 2 g/kg", treat,
-                       is_recommended=True),
+            Suggestion("; ".join(a.description for a in treat), treat, is_recommended=True),
             Suggestion("Protect the airway and swallow: SLP evaluation, FVC/NIF every 8-12 h", airway,
                        is_recommended=True),
             Suggestion("Cardiac work-up: ECG, troponin I, NT-proBNP, echo", heart, is_recommended=True),

@@ -1,0 +1,104 @@
+"""R19 imnm-severe-disease-urgent: computed pulse/prednisone/IVIG doses, caps, obesity, and what the card says."""
+
+from __future__ import annotations
+
+from fhir_fixtures.builders import IMNM_SNOMED, Chart
+from fhir_fixtures.r19_imnm_severe_disease_urgent import DYSPHAGIA, severe_chart
+from tests.conftest import fired, run
+
+RULE = "imnm-severe-disease-urgent"
+
+
+def _card(kb, chart: Chart):
+    return fired(run(kb, chart.request("patient-view"), chart.today)).get(RULE)
+
+
+def _explain(kb, chart: Chart):
+    result = run(kb, chart.request("patient-view"), chart.today)
+    return next(e for e in result.explanation if e["rule"] == RULE)
+
+
+def _dysphagic(today, **kwargs) -> Chart:
+    return severe_chart(today, **kwargs).condition(DYSPHAGIA, onset=-3)
+
+
+def _doses(card) -> dict[str, float]:
+    out = {}
+    for action in card["suggestions"][0]["actions"]:
+        resource = action["resource"]
+        out[resource["medicationCodeableConcept"]["text"]] = \
+            resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"]
+    return out
+
+
+def test_pulse_prednisone_and_ivig_computed_for_72_kg(kb, today):
+    card = _card(kb, _dysphagic(today))
+    assert card["indicator"] == "critical" and len(card["summary"]) < 140
+    doses = _doses(card)
+    assert doses == {"methylprednisolone 1000 MG Injection": 1000, "prednisone 20 MG Oral Tablet": 70,
+                     "immune globulin, intravenous": 30}
+    pulse = card["suggestions"][0]["actions"][0]["resource"]["dosageInstruction"][0]
+    assert pulse["route"]["coding"][0]["code"] == "47625008"
+    assert pulse["timing"]["repeat"]["boundsDuration"]["value"] == 3
+    assert "150 g" in card["detail"] and "70 mg daily" in card["detail"]
+
+
+def test_prednisone_capped_at_80_mg(kb, today):
+    chart = severe_chart(today, weight=None).weight(96, day=-2).height(185, day=-2).condition(DYSPHAGIA, onset=-3)
+    doses = _doses(_card(kb, chart))
+    assert doses["prednisone 20 MG Oral Tablet"] == 80
+    assert doses["immune globulin, intravenous"] == 37.5  # 2 g/kg x 96 kg / 5 days = 38.4 -> 37.5 g
+
+
+def test_obese_patient_ivig_on_adjusted_body_weight(kb, today):
+    chart = Chart(today, age=50, sex="male").condition(IMNM_SNOMED, onset=-40).ck(9000, day=-3)
+    chart.weight(130, day=-2).height(180, day=-2).condition(DYSPHAGIA, onset=-3)
+    card = _card(kb, chart)
+    # IBW 75.0 kg; adjusted 75.0 + 0.4 x 55.0 = 97.0 kg -> 2 x 97 / 5 = 38.8 -> 40 g/day (actual weight: 52.5)
+    assert _doses(card)["immune globulin, intravenous"] == 40
+    assert "adjusted body weight 97" in card["detail"]
+
+
+def test_no_weight_no_weight_based_orders(kb, today):
+    card = _card(kb, _dysphagic(today, weight=None))
+    assert set(_doses(card)) == {"methylprednisolone 1000 MG Injection"}
+    assert card["detail"].count("could not be computed") == 2
+
+
+def test_no_height_means_ivig_not_computed(kb, today):
+    chart = severe_chart(today, weight=None).weight(70, day=-2).condition(DYSPHAGIA, onset=-3)
+    card = _card(kb, chart)
+    assert "immune globulin, intravenous" not in _doses(card)
+    assert "no current height" in card["detail"]
+
+
+def test_rituximab_only_for_anti_srp(kb, today):
+    assert "rituximab early" in _card(kb, _dysphagic(today, srp=True))["detail"]
+    assert "rituximab" not in _card(kb, _dysphagic(today, srp=False))["detail"]
+
+
+def test_facts_list_each_feature_and_the_treatment_check(kb, today):
+    chart = _dysphagic(today).observation("NIF", -1, value=18, unit="cm[H2O]")  # magnitude only: -18
+    entry = _explain(kb, chart)
+    assert "dysphagia" in entry["facts"]["severity_features"] and "NIF -18" in entry["facts"]["severity_features"]
+    assert entry["facts"]["recent_pulse_or_ivig"] is None
+
+
+def test_aspiration_on_swallow_study_and_negative_study(kb, today):
+    positive = severe_chart(today).observation("Modified barium swallow study", -2,
+                                               value_string="Silent aspiration of thin liquids")
+    assert _card(kb, positive) is not None
+    negative = severe_chart(today).observation("Modified barium swallow study", -2,
+                                               value_string="No aspiration or penetration")
+    assert _card(kb, negative) is None
+
+
+def test_ventilator_dependence_counts(kb, today):
+    chart = severe_chart(today).condition(("http://hl7.org/fhir/sid/icd-10-cm", "Z99.11",
+                                           "Dependence on respirator [ventilator] status"), onset=-2)
+    assert "respiratory" in _card(kb, chart)["summary"]
+
+
+def test_not_imnm_is_quiet(kb, today):
+    chart = Chart(today).condition(DYSPHAGIA, onset=-3).ck(150, day=-2)
+    assert _explain(kb, chart)["status"] == "not-fired"

@@ -1,0 +1,61 @@
+"""R20 srp-cardiac-evaluation: only the missing parts of the screen are suggested; abnormal results add a CMR."""
+
+from __future__ import annotations
+
+from fhir_fixtures.builders import LOINC
+from fhir_fixtures.r20_srp_cardiac_evaluation import ECG, TTE, srp_chart
+from tests.conftest import fired, run
+
+RULE = "srp-cardiac-evaluation"
+TNI = (LOINC, "10839-9", "Troponin I.cardiac [Mass/volume] in Serum or Plasma")
+
+
+def _card(kb, chart):
+    return fired(run(kb, chart.request("patient-view"), chart.today)).get(RULE)
+
+
+def _ordered(card) -> list[str]:
+    return [a["description"] for a in card["suggestions"][0]["actions"]]
+
+
+def test_everything_missing_is_suggested_with_codes(kb, today):
+    card = _card(kb, srp_chart(today))
+    assert card["indicator"] == "warning"
+    assert _ordered(card) == ["12-lead ECG", "High-sensitivity troponin I", "NT-proBNP",
+                              "Transthoracic echocardiogram"]
+    codes = [a["resource"]["code"].get("coding", [{}])[0].get("code") for a in card["suggestions"][0]["actions"]]
+    assert codes == ["11524-6", "89579-7", None, "252418006"]
+    assert "troponin T can rise" in card["detail"]
+
+
+def test_only_imaging_missing(kb, today):
+    chart = srp_chart(today).procedure(ECG, -30).lab(TNI, 0.01, "ng/mL", day=-30, high=0.04)
+    chart.observation("NT-proBNP", -30, value=90, unit="pg/mL")
+    card = _card(kb, chart)
+    assert _ordered(card) == ["Transthoracic echocardiogram"]
+    assert "no echocardiogram ever" in card["detail"]
+
+
+def test_high_troponin_adds_cardiac_mri_and_cardiology(kb, today):
+    chart = srp_chart(today).lab(TNI, 0.09, "ng/mL", day=-20, high=0.04)
+    card = _card(kb, chart)
+    assert "Cardiac MRI" in _ordered(card) and "Cardiology referral" in _ordered(card)
+    assert "Already abnormal" in card["detail"]
+
+
+def test_dual_positive_counts_and_procedures_must_be_prefetched(kb, today):
+    chart = srp_chart(today)
+    chart.antibody("anti_hmgcr", "positive", day=-10)
+    assert _card(kb, chart) is not None
+    screened = srp_chart(today).procedure(ECG, -10).procedure(TTE, -10)
+    assert _card(kb, screened) is None
+    request = screened.request("patient-view")
+    del request["prefetch"]["procedures"]
+    result = run(kb, request, today, unavailable=["procedures"])
+    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    assert entry["status"] == "not-evaluable"
+
+
+def test_cancelled_ecg_does_not_count(kb, today):
+    chart = srp_chart(today).procedure(ECG, -10, status="not-done").procedure(TTE, -10)
+    assert "12-lead ECG" in _ordered(_card(kb, chart))

@@ -1,0 +1,65 @@
+"""R21 imnm-possible-relapse-on-taper: the order-sign card holds the draft; caveats; the coded CK recheck."""
+
+from __future__ import annotations
+
+from fhir_fixtures.builders import AZATHIOPRINE_50, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20
+from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
+from tests.conftest import fired, run
+
+RULE = "imnm-possible-relapse-on-taper"
+
+
+def _result(kb, chart, hook="patient-view"):
+    result = run(kb, chart.request(hook), chart.today)
+    return fired(result).get(RULE), next(e for e in result.explanation if e["rule"] == RULE)
+
+
+def test_order_sign_card_cancels_the_reducing_draft(kb, today):
+    chart = tapering_chart(today).draft(PREDNISONE_5, 15, "mg", resource_id="draft-15")
+    card, entry = _result(kb, chart, "order-sign")
+    hold = card["suggestions"][0]
+    assert hold["label"].startswith("Hold the taper")
+    assert hold["actions"] == [{"type": "delete", "description": "Cancel the draft prednisone 5 MG Oral Tablet",
+                                "resourceId": "MedicationRequest/draft-15"}]
+    assert "draft lowers the glucocorticoid from 20 to 15" in entry["facts"]["draft_reductions"]
+    assert "Hold this dose reduction" in card["summary"]
+
+
+def test_order_sign_draft_stopping_methotrexate(kb, today):
+    chart = tapering_chart(today)
+    chart.draft(METHOTREXATE_2_5, 20, "mg", status="stopped", resource_id="mtx-stop", period=1, period_unit="wk")
+    card, _ = _result(kb, chart, "order-sign")
+    assert card["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/mtx-stop"
+
+
+def test_order_sign_higher_dose_draft_is_quiet(kb, today):
+    chart = tapering_chart(today).draft(PREDNISONE_20, 40, "mg")
+    card, entry = _result(kb, chart, "order-sign")
+    assert card is None and entry["status"] == "not-fired"
+
+
+def test_patient_view_offers_coded_ck_recheck_and_no_delete(kb, today):
+    card, entry = _result(kb, tapering_chart(today))
+    actions = card["suggestions"][0]["actions"]
+    assert all(a["type"] == "create" for s in card["suggestions"] for a in s["actions"])
+    ck = actions[0]["resource"]
+    assert ck["resourceType"] == "ServiceRequest" and ck["code"]["coding"][0]["code"] == "2157-6"
+    assert entry["facts"]["ratio_to_nadir"] == 3.33 and "180 U/L" in entry["facts"]["nadir_ck"]
+
+
+def test_caveats_shown_in_the_card_but_card_still_fires(kb, today):
+    chart = tapering_chart(today).condition("Fall with thigh contusion", onset=-6)
+    card, _ = _result(kb, chart)
+    assert card is not None and "Other causes to rule out" in card["detail"] and "contusion" in card["detail"]
+
+
+def test_azathioprine_stopped_is_a_taper(kb, today):
+    chart = tapering_chart(today, taper=False)
+    chart.medication(AZATHIOPRINE_50, 150, "mg", start=-300, end=-100, status="stopped")
+    card, entry = _result(kb, chart)
+    assert card is not None and "azathioprine stopped" in entry["facts"]["taper"]
+
+
+def test_stale_ck_is_not_evaluable(kb, today):
+    card, entry = _result(kb, tapering_chart(today, latest_day=-20))
+    assert card is None and entry["status"] == "not-evaluable" and "20 days old" in entry["reason"]

@@ -1,0 +1,43 @@
+"""R23 weakness-with-normal-ck: the MMT-8 comparison window, documented weakness age, and the suggested work-up."""
+
+from __future__ import annotations
+
+from fhir_fixtures.r23_weakness_with_normal_ck import weak_chart
+from tests.conftest import fired, run
+
+RULE = "weakness-with-normal-ck"
+
+
+def _result(kb, chart):
+    result = run(kb, chart.request("patient-view"), chart.today)
+    return fired(result).get(RULE), next(e for e in result.explanation if e["rule"] == RULE)
+
+
+def test_card_content_and_orders(kb, today):
+    card, entry = _result(kb, weak_chart(today))
+    assert card["indicator"] == "info" and "steroid myopathy" in card["detail"]
+    assert "MMT-8 fell from 130" in entry["facts"]["weakness"] and "down 10%" in entry["facts"]["weakness"]
+    actions = card["suggestions"][0]["actions"]
+    assert actions[0]["resource"]["code"]["coding"][0]["code"] == "26235-2"
+    assert "STIR" in actions[0]["resource"]["code"]["text"]
+    assert [a["description"] for a in actions[1:]] == ["Potassium", "TSH", "Physiotherapy referral"]
+
+
+def test_earlier_mmt8_outside_120_days_does_not_count(kb, today):
+    chart = weak_chart(today)
+    chart.resources["observations"][-2]["effectiveDateTime"] = chart.at(-121)
+    card, entry = _result(kb, chart)
+    assert card is None and entry["facts"]["weakness"] is None
+
+
+def test_old_low_mmt8_is_not_new_weakness(kb, today):
+    chart = weak_chart(today)
+    chart.resources["observations"][-1]["effectiveDateTime"] = chart.at(-31)
+    assert _result(kb, chart)[0] is None
+
+
+def test_weakness_documented_31_days_ago_does_not_count(kb, today):
+    chart = weak_chart(today, mmt8_now=None).condition("Muscle weakness", onset=-31)
+    assert _result(kb, chart)[0] is None
+    chart = weak_chart(today, mmt8_now=None).condition("Muscle weakness", onset=-30)
+    assert _result(kb, chart)[0] is not None
