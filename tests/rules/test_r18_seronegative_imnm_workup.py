@@ -1,0 +1,62 @@
+"""R18 seronegative-imnm-workup: the card's findings, the orders, TSH de-duplication and prefetch needs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fhir_fixtures.builders import LOINC
+from fhir_fixtures.r18_seronegative_imnm_workup import seronegative
+from tests.conftest import fired, run
+
+RULE = "seronegative-imnm-workup"
+TSH = (LOINC, "3016-3", "Thyrotropin [Units/volume] in Serum or Plasma")
+
+
+def _explain(result):
+    return next(e for e in result.explanation if e["rule"] == RULE)
+
+
+def test_card_names_both_negative_results_and_offers_biopsy_first(kb, today):
+    result = run(kb, seronegative(today).request("patient-view"), today)
+    card = fired(result)[RULE]
+    day = (today - timedelta(days=70)).isoformat()
+    assert f"Anti-HMGCR negative ({day}); anti-SRP negative ({day})" in card["detail"]
+    assert card["indicator"] == "info" and len(card["summary"]) < 140
+    first = card["suggestions"][0]
+    assert first["isRecommended"] and "p62" in first["actions"][0]["resource"]["code"]["text"]
+    tsh = card["suggestions"][1]["actions"][0]["resource"]
+    assert tsh["code"]["coding"][0]["code"] == "3016-3"
+    assert "genetic panel" in card["suggestions"][2]["label"]
+    assert "R30" in card["detail"]
+    facts = _explain(result)["facts"]
+    assert facts["subtype"] == "SERONEG" and facts["muscle_biopsy"] is None
+
+
+def test_recent_tsh_is_not_ordered_again(kb, today):
+    chart = seronegative(today).lab(TSH, 2.1, "mIU/L", day=-30)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert not any(s["label"] == "TSH" for s in card["suggestions"])
+    assert "TSH on file" in card["detail"]
+
+
+def test_old_tsh_is_ordered_again(kb, today):
+    chart = seronegative(today).lab(TSH, 2.1, "mIU/L", day=-181)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert any(s["label"] == "TSH" for s in card["suggestions"])
+
+
+def test_biopsy_report_as_an_observation_counts(kb, today):
+    chart = seronegative(today).observation("Muscle biopsy pathology report", -40, value_string="necrotizing")
+    result = run(kb, chart.request("patient-view"), today)
+    assert RULE not in fired(result) and "Muscle biopsy" in _explain(result)["reason"]
+
+
+def test_cancelled_biopsy_does_not_count(kb, today):
+    chart = seronegative(today).procedure("Muscle biopsy", day=-10, status="not-done")
+    assert RULE in fired(run(kb, chart.request("patient-view"), today))
+
+
+def test_missing_procedures_prefetch_is_not_evaluable(kb, today):
+    result = run(kb, seronegative(today).request("patient-view"), today, unavailable=["procedures"])
+    entry = _explain(result)
+    assert RULE not in fired(result) and entry["status"] == "not-evaluable"
