@@ -173,7 +173,7 @@ def adjusted_body_weight(actual_kg: float, height_cm: float, sex: str | None) ->
 
 def round_to(value: float, step: float) -> float:
     """Round to the nearest practical unit (5 mg tablets, 250 mg vials, 5 g IVIG bottles...)."""
-    return round(value / step) * step
+    return math.floor(value / step + 0.5) * step  # half up: 1,125 mg in 250 mg steps is 1,250, not 1,000
 
 
 def capped(value: float, cap: float) -> float:

@@ -1,0 +1,93 @@
+"""Dose arithmetic: units, frequencies, strengths from the drug name, PEQ, BSA, weights, rounding."""
+
+from __future__ import annotations
+
+import pytest
+
+from hooks.dosing import (
+    adjusted_body_weight,
+    dose_per_administration,
+    ideal_body_weight,
+    mosteller_bsa,
+    periods_per_day,
+    prednisone_equivalent,
+    round_to,
+    strength_mg,
+)
+from hooks.record import Coding, Concept, Dosage, MedicationOrder, Quantity, Timing
+from hooks.valuesets import CodeInfo
+
+
+def _concept(display: str, ingredient: str = "prednisone") -> Concept:
+    return Concept((Coding("http://www.nlm.nih.gov/research/umls/rxnorm", "1", display),), display,
+                   (CodeInfo("glucocorticoid_systemic", ingredient, display),))
+
+
+def _dosage(value: float, unit: str, **timing) -> Dosage:
+    return Dosage(Quantity(value, unit), Timing(**timing), None, None, False)
+
+
+@pytest.mark.parametrize(("timing", "per_day"), [
+    ({"frequency": 1, "period": 1, "period_unit": "d"}, 1),
+    ({"frequency": 2, "period": 1, "period_unit": "d"}, 2),
+    ({"frequency": 1, "period": 1, "period_unit": "wk"}, 1 / 7),
+    ({"frequency": 1, "period": 2, "period_unit": "d"}, 0.5),
+    ({"frequency": 1, "period": 8, "period_unit": "h"}, 3),
+    ({"frequency": 1, "period": 1, "period_unit": "d", "days_of_week": ("mon", "wed", "fri")}, 3 / 7),
+    ({"frequency": 1, "period": 1, "period_unit": "wk", "days_of_week": ("mon",)}, 1 / 7),
+    ({"code": "BID"}, 2),
+    ({"code": "WK"}, 1 / 7),
+    ({"code": "QOD"}, 0.5),
+    ({"days_of_week": ("mon",)}, 1 / 7),
+    ({"code": "SOMETIMES"}, None),
+    ({"frequency": 1, "period": 1, "period_unit": "fortnight"}, None),
+])
+def test_periods_per_day(timing, per_day):
+    result = periods_per_day(Timing(**timing))
+    assert result == pytest.approx(per_day) if per_day is not None else result is None
+
+
+def test_dose_units_and_weight_based_doses():
+    concept = _concept("prednisone 20 MG Oral Tablet")
+    assert dose_per_administration(_dosage(1, "g"), concept).mg == 1000
+    assert dose_per_administration(_dosage(500, "mcg"), concept).mg == 0.5
+    assert dose_per_administration(_dosage(1, "mg/kg"), concept) is None  # no weight: no dose
+    assert dose_per_administration(_dosage(1, "mg/kg"), concept, weight_kg=72).mg == 72
+    assert dose_per_administration(_dosage(2, "g/kg"), concept, weight_kg=70).mg == 140_000
+    assert dose_per_administration(_dosage(15, "mg/m2"), concept, bsa_m2=1.8).mg == pytest.approx(27)
+    assert dose_per_administration(_dosage(3, "TAB"), concept).mg == 60  # three 20 mg tablets
+    assert dose_per_administration(_dosage(3, "furlongs"), concept) is None
+
+
+def test_strength_for_combination_products_needs_the_ingredient():
+    concept = _concept("sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet", "sulfamethoxazole/trimethoprim")
+    assert strength_mg(concept, "trimethoprim") == 160
+    assert strength_mg(concept, "sulfamethoxazole") == 800
+    assert strength_mg(concept) is None  # ambiguous without the ingredient
+    assert strength_mg(_concept("methotrexate 25 MG/ML Injectable Solution", "methotrexate")) is None
+
+
+def test_prednisone_equivalents():
+    def order(display: str, ingredient: str, dose: float) -> MedicationOrder:
+        return MedicationOrder("MedicationRequest", "x", _concept(display, ingredient), "active", "order", None,
+                               None, None, (_dosage(dose, "mg", frequency=1, period=1, period_unit="d"),))
+
+    assert prednisone_equivalent(order("methylprednisolone 4 MG Oral Tablet", "methylprednisolone", 4)) == 5
+    assert prednisone_equivalent(order("dexamethasone 4 MG Oral Tablet", "dexamethasone", 0.75)) == \
+        pytest.approx(5, abs=0.01)
+    assert prednisone_equivalent(order("hydrocortisone 20 MG Oral Tablet", "hydrocortisone", 20)) == 5
+    assert prednisone_equivalent(order("prednisolone 5 MG Oral Tablet", "prednisolone", 40)) == 40
+
+
+def test_body_size_formulas():
+    assert mosteller_bsa(180, 80) == pytest.approx(2.0)
+    assert ideal_body_weight(175.26, "male") == pytest.approx(70.7, abs=0.1)  # 5'9"
+    assert adjusted_body_weight(120, 175.26, "male") == pytest.approx(70.7 + 0.4 * (120 - 70.7), abs=0.1)
+    assert adjusted_body_weight(60, 175.26, "male") == 60  # below ideal: the actual weight
+
+
+def test_rounding_is_half_up_to_practical_units():
+    assert round_to(1125, 250) == 1250
+    assert round_to(1124, 250) == 1000
+    assert round_to(67.5, 5) == 70
+    assert round_to(142.4, 5) == 140
