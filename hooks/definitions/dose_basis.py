@@ -203,7 +203,9 @@ class DraftDose:
         """'60 mg once a day' / '1.5 mg/kg 1x/day' as ordered, for the card."""
         if self.written is None:
             return "dose not given"
-        unit = "tablet(s)" if self.written.unit == "{tbl}" else self.written.unit
+        unit = self.written.unit
+        if unit == "{tbl}":
+            unit = "tablet(s)" + (f" (= {mg(self.mg)})" if self.mg is not None else "")
         how = _frequency_words(self.per_day)
         return f"{self.written.value:g} {unit} {how}".strip() + (" (read from the free-text sig)"
                                                                   if self.from_text else "")

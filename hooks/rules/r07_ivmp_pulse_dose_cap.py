@@ -118,8 +118,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if child and not dose.per_kg and weight is None:
             unchecked.append(f"{label}: no current weight, so the {p['paediatric_max_mg_per_kg_day']:g} mg/kg/day "
                              "limit could not be checked")
+        daily_schedule = dose.per_day is not None and dose.per_day >= 1 - EPS  # weekly/monthly pulses are not
         if day_mg is not None and day_mg >= p["high_dose_mg_day"] - EPS and days is not None \
-                and days > p["max_pulse_days"]:
+                and days > p["max_pulse_days"] and daily_schedule:
             warning.append(f"{label}: {mg(day_mg)}/day for {days} consecutive days (more than "
                            f"{p['max_pulse_days']:g} days at >= {mg(p['high_dose_mg_day'])}/day).")
         elif day_mg is not None and day_mg >= p["high_dose_mg_day"] - EPS and days is None:

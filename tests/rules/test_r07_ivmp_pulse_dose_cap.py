@@ -141,3 +141,8 @@ def test_oral_steroids_are_not_r07s(kb, today):
 def test_facts(kb, today):
     facts = _explain(kb, today, _chart(today).draft(METHYLPRED_1000, 30, "mg/kg", route=ROUTE_IV, end=2))["facts"]
     assert facts["dosing_weight_kg"] == 70 and "2,100 mg/day" in facts["findings"]
+
+
+def test_weekly_pulses_over_weeks_are_not_consecutive_days(kb, today):
+    chart = _chart(today).draft(MP_500, 500, "mg", route=ROUTE_IV, period=1, period_unit="wk", end=60)
+    assert _card(kb, today, chart) is None
