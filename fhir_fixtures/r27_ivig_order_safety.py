@@ -1,0 +1,81 @@
+"""Fixtures for R27 ivig-order-safety: over-dose, obesity, missing eGFR/IgA, prior VTE; clean orders."""
+
+from datetime import date
+from typing import Any
+
+from fhir_fixtures import fixture
+from fhir_fixtures.builders import EGFR, IMNM_SNOMED, IVIG_CVX, LOINC, Chart
+
+RULE = "ivig-order-safety"
+IGA = (LOINC, "2458-8", "Immunoglobulin A")
+
+
+def _ivig(chart: Chart, dose: float, unit: str, days: int = 2, period: float = 4, **kwargs: Any) -> dict[str, Any]:
+    resource = chart.medication_request(IVIG_CVX, dose, unit, start=0, status="draft", intent="proposal",
+                                        period=period, period_unit="wk", resource_id=kwargs.pop("rid", "draft-ivig"),
+                                        **kwargs)
+    resource["dosageInstruction"][0]["timing"]["repeat"].update({"duration": days, "durationUnit": "d"})
+    return resource
+
+
+def _clean_chart(today: date) -> Chart:
+    chart = Chart(today, age=54, sex="female")
+    chart.condition(IMNM_SNOMED, onset=-200)
+    chart.antibody("anti_hmgcr", "positive", day=-190)
+    chart.weight(70, day=-5).height(165, day=-100)
+    chart.lab(EGFR, 92, "mL/min/{1.73_m2}", day=-10)
+    chart.lab(IGA, 2.1, "g/L", day=-150)
+    return chart
+
+
+@fixture("r27-fires-2-g-per-kg-per-day", hook="order-sign",
+         story="IVIG 2 g/kg daily for 2 days every 4 weeks (4 g/kg per cycle; the order text says daily).",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_overdose(today: date) -> dict[str, Any]:
+    chart = _clean_chart(today)
+    resource = _ivig(chart, 2, "g/kg", text="IVIG 2 g/kg daily x 2 days every 4 weeks")
+    return chart.draft_resource(resource).request("order-sign")
+
+
+@fixture("r27-fires-no-egfr-no-iga-prior-dvt", hook="order-sign",
+         story="IVIG 2 g/kg over 2 days q4 weeks, but no eGFR within 30 days, IgA never measured and a past DVT.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_checks(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=61)
+    chart.condition(IMNM_SNOMED, onset=-200)
+    chart.condition("Deep vein thrombosis of left leg", onset=-900, status="resolved")
+    chart.weight(80, day=-3)
+    chart.lab(EGFR, 88, "mL/min/{1.73_m2}", day=-45)
+    chart.draft_resource(_ivig(chart, 2, "g/kg", text="2 g/kg total per cycle over 2 days"))
+    return chart.request("order-sign")
+
+
+@fixture("r27-fires-obese-actual-weight", hook="order-sign",
+         story="BMI 39 (110 kg, 168 cm), IVIG written as 2 g/kg per cycle on actual weight.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_obese(today: date) -> dict[str, Any]:
+    chart = _clean_chart(today)
+    chart.weight(110, day=-2).height(168, day=-60)
+    chart.draft_resource(_ivig(chart, 2, "g/kg", text="2 g/kg per cycle over 2 days"))
+    return chart.request("order-sign")
+
+
+@fixture("r27-quiet-140-g-over-2-days-q4wk", hook="order-sign",
+         story="70 kg, eGFR 92, IgA normal: IVIG 140 g per cycle over 2 days every 4 weeks (2 g/kg): no card.",
+         quiet={RULE})
+def quiet_clean(today: date) -> dict[str, Any]:
+    chart = _clean_chart(today)
+    resource = _ivig(chart, 140, "g")
+    resource["dosageInstruction"][0]["maxDosePerPeriod"] = {
+        "numerator": {"value": 140, "unit": "g", "system": "http://unitsofmeasure.org", "code": "g"},
+        "denominator": {"value": 4, "unit": "wk", "system": "http://unitsofmeasure.org", "code": "wk"}}
+    return chart.draft_resource(resource).request("order-sign")
+
+
+@fixture("r27-quiet-0-4-g-per-kg-daily-x5", hook="order-sign",
+         story="IVIG 0.4 g/kg per day for 5 days (2 g/kg per cycle) every 4 weeks, all checks met: no card.",
+         quiet={RULE})
+def quiet_daily(today: date) -> dict[str, Any]:
+    chart = _clean_chart(today)
+    resource = _ivig(chart, 0.4, "g/kg", days=5, text="0.4 g/kg per day for 5 days every 4 weeks")
+    return chart.draft_resource(resource).request("order-sign")

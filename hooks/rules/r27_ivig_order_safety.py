@@ -1,0 +1,370 @@
+"""R27: safety checks on a drafted IVIG order: dose per cycle, cycle interval, renal function, obesity dosing
+weight, IgA, and prior venous thromboembolism."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+
+from hooks import dosing, orders
+from hooks.context import HookContext
+from hooks.definitions import weight as body
+from hooks.definitions.cohorts import is_paediatric
+from hooks.definitions.treatment_duration import last_dose_day
+from hooks.record import Dosage, MedicationOrder, PatientRecord
+from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import IVIG_BOXED_WARNING, OCTAGAM_DM, ONTARIO_IVIG, PRODERM, SEED_004
+from hooks.units import convert
+
+RULE = Rule(
+    id="ivig-order-safety",
+    number=27,
+    title="IVIG order safety checks",
+    hooks=("order-sign",),
+    severities=("warning",),
+    summary="Drafted IVIG with a dose above 2 g/kg per cycle, cycles under 21 days apart, eGFR < 60 or none "
+            "within 30 days, BMI >= 30 dosed on actual weight, IgA never measured, or a prior VTE.",
+    sources=(OCTAGAM_DM, PRODERM, IVIG_BOXED_WARNING, ONTARIO_IVIG, SEED_004),
+    parameters={
+        "max_g_per_kg_cycle": Param(2.0, "g/kg", "Highest IVIG dose per cycle."),
+        "min_interval_days": Param(21, "days", "Shortest interval between IVIG cycles."),
+        "egfr_min": Param(60, "mL/min/1.73m2", "eGFR below this is renal impairment for IVIG."),
+        "egfr_max_age_days": Param(30, "days", "An eGFR older than this does not count."),
+        "bmi_obese": Param(30, "kg/m2", "Adult BMI at or above this: dose on adjusted body weight."),
+        "cycle_min_gap_days": Param(7, "days", "IVIG doses closer than this belong to one cycle."),
+    },
+    override_family="safety",
+)
+
+DETAIL = """\
+**Check this IVIG order ({drug}).** Found:
+
+{problems}
+
+IVIG for myositis is **2 g/kg per cycle, given over 2-5 days, every 4 weeks**{suggested}. In obesity, dose on
+adjusted (or the product's physiological standard) weight, per local IVIG policy. Myositis patients have an
+excess thrombosis risk: infuse slowly (Octagam: at most 0.04 mL/kg/min), hydrate, and give VTE prophylaxis if
+immobile. Avoid sucrose-containing products in renal impairment; check creatinine before and 3-5 days after
+each cycle, and watch for haemolysis (CBC). IgA deficiency with anti-IgA antibodies contraindicates most
+products.
+"""
+
+_DAYS = {"s": 1 / 86400, "min": 1 / 1440, "h": 1 / 24, "d": 1, "wk": 7, "mo": 30, "a": 365}
+_PER_DAY_WORDS = ("per day", "/day", "daily", "each day", "a day", "/d ")
+_PER_CYCLE_WORDS = ("per cycle", "total", "divided", "split over", "per course")
+_NOT_ACTUAL_WORDS = ("adjusted", "ideal", "ibw", "abw", "lean", "physiological", "dosing weight")
+
+
+@dataclass(slots=True)
+class CycleDose:
+    """How much one IVIG cycle gives, and how the order was read."""
+
+    value: float | None = None  # dose per administration, in g or g/kg
+    per_kg: bool = False
+    days: int = 1
+    interval_days: float | None = None
+    per_day: bool | None = None  # None: the order does not say whether the dose is per day or per cycle
+    readings: dict[str, float] = field(default_factory=dict)  # "per cycle"/"per day" -> cycle amount (g or g/kg)
+    how: str = ""
+
+
+def _days(value: float | None, unit: str | None) -> float | None:
+    factor = _DAYS.get(unit or "d")
+    return None if value is None or factor is None else value * factor
+
+
+def _grams(value: float, unit: str) -> float | None:
+    mg = convert(value, unit, "mg")
+    return None if mg is None else mg / 1000.0
+
+
+def read_cycle(dosage: Dosage | None) -> CycleDose | None:
+    """Dose per cycle of an IVIG dosage (contract section 4: cyclic regimens), or None if unreadable."""
+    if dosage is None or dosage.dose is None:
+        return None
+    unit = (dosage.dose.unit or "").strip().lower().replace(" ", "")
+    result = CycleDose()
+    if unit in ("g/kg", "mg/kg"):
+        result.per_kg, result.value = True, dosage.dose.value / (1000.0 if unit == "mg/kg" else 1.0)
+    else:
+        grams = _grams(dosage.dose.value, unit)
+        if grams is None:
+            return None
+        result.value = grams
+    timing = dosage.timing
+    span = _days(timing.duration, timing.duration_unit)
+    result.days = max(round(span), 1) if span else max(timing.count or 1, 1)
+    period = _days(timing.period, timing.period_unit)
+    step = period / (timing.frequency or 1) if period else None
+    if step is not None and step >= 7 and step > result.days:
+        result.interval_days = step
+    elif step is not None and step <= 1:
+        result.per_day = True  # given daily: each administration is one day's dose
+    if result.days > 1 and result.per_day is None:
+        result.per_day = _per_day_from_max(dosage, result) if dosage.max_per_period else _per_day_from_text(dosage)
+    unit_label = "g/kg" if result.per_kg else "g"
+    if result.days == 1:
+        result.readings = {"per cycle": result.value}
+        result.how = f"{result.value:g} {unit_label} in one day"
+    elif result.per_day is True:
+        result.readings = {"per day": result.value * result.days}
+        result.how = f"{result.value:g} {unit_label}/day x {result.days} days"
+    elif result.per_day is False:
+        result.readings = {"per cycle": result.value}
+        result.how = f"{result.value:g} {unit_label} per cycle over {result.days} days"
+    else:
+        result.readings = {"per cycle": result.value, "per day": result.value * result.days}
+        result.how = (f"{result.value:g} {unit_label} over {result.days} days; the order does not say whether "
+                      "this is per day or per cycle")
+    return result
+
+
+def _per_day_from_max(dosage: Dosage, cycle: CycleDose) -> bool | None:
+    """maxDosePerPeriod tells per day from per cycle: a daily maximum, or which reading matches the maximum."""
+    assert dosage.max_per_period is not None and cycle.value is not None
+    numerator, denominator = dosage.max_per_period
+    per = _days(denominator.value, denominator.unit)
+    if per is not None and per <= 1:
+        return True
+    unit = (numerator.unit or "").lower().replace(" ", "")
+    limit = numerator.value / (1000.0 if unit == "mg/kg" else 1.0) if unit in ("g/kg", "mg/kg") else _grams(
+        numerator.value, unit)
+    if limit is None or ("/kg" in unit) != cycle.per_kg:
+        return None
+    return abs(cycle.value * cycle.days - limit) < abs(cycle.value - limit)
+
+
+def _per_day_from_text(dosage: Dosage) -> bool | None:
+    words = f" {(dosage.text or '').lower()} "
+    if any(w in words for w in _PER_CYCLE_WORDS):
+        return False
+    if any(w in words for w in _PER_DAY_WORDS):
+        return True
+    return None
+
+
+def _previous_gap(record: PatientRecord, order: MedicationOrder, min_gap: int) -> tuple[int, date] | None:
+    """Days from the last IVIG given (a finished course or an Immunization record) to the draft's start, when
+    that last dose belongs to an earlier cycle (at least ``min_gap`` days before)."""
+    start = order.start or record.today
+    days = [d for m in record.medications_in("ivig") if not m.current
+            and (d := last_dose_day(m, record.today)) is not None]
+    days += [i.when for i in record.immunizations_in("ivig") if i.when is not None]
+    earlier = [d for d in days if (start - d).days >= min_gap]
+    if not earlier:
+        return None
+    last = max(earlier)
+    return (start - last).days, last
+
+
+def _bmi(record: PatientRecord, context: HookContext) -> tuple[float, str] | None:
+    weight, height = body.dosing_weight(record, context), body.dosing_height(record, context)
+    if weight is not None and height is not None:
+        value = weight.value / (height.value / 100.0) ** 2
+        return value, f"BMI {value:.1f} (weight {weight.describe('kg')}, height {height.describe('cm')})"
+    since = record.today - timedelta(days=int(context.definition("weight_max_age_days")))
+    observation = next((o for o in reversed(record.observations_in("bmi", since=since)) if o.quantity), None)
+    if observation is not None and observation.quantity is not None and observation.when is not None:
+        value = observation.quantity.value
+        return value, f"BMI {value:.1f} recorded on {observation.when.isoformat()}"
+    return None
+
+
+def _egfr(record: PatientRecord, max_age: int) -> tuple[float, date] | None:
+    since = record.today - timedelta(days=max_age)
+    for observation in reversed(record.observations_in("egfr", since=since)):
+        quantity = observation.quantity
+        value = convert(quantity.value, quantity.unit, "mL/min/1.73m2") if quantity else None
+        if value is not None and observation.when is not None:
+            return value, observation.when
+    return None
+
+
+def _corrected_order(context: HookContext, grams: float, days: int, dosing_note: str) -> dict[str, Any]:
+    per_day = grams / days
+    resource = orders.medication_request(
+        context.patient_id, orders.concept(context.valuesets, "ivig", "immune globulin, intravenous"), grams, "g",
+        route="iv", period=4, period_unit="wk",
+        text=f"IVIG {grams:g} g per cycle ({per_day:g} g IV daily on {days} consecutive days), every 4 weeks; "
+             f"{dosing_note}",
+        note="BMP before and 3-5 days after each cycle; CBC for haemolysis; infuse slowly (thrombosis risk).")
+    dosage = resource["dosageInstruction"][0]
+    dosage["timing"]["repeat"].update({"duration": days, "durationUnit": "d"})
+    dosage["maxDosePerPeriod"] = {
+        "numerator": {"value": grams, "unit": "g", "system": orders.UCUM, "code": "g"},
+        "denominator": {"value": 4, "unit": "wk", "system": orders.UCUM, "code": "wk"}}
+    return MedicationRequest.model_validate(resource).model_dump(mode="json", exclude_none=True)
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    drafts = context.drafts_in("ivig")
+    params = dict(context.params(RULE))
+    facts: dict[str, Any] = {"ivig_drafts": ", ".join(o.label for o in drafts) or None}
+    if not drafts:
+        return Quiet("no IVIG in the draft orders", facts)
+    limit = float(params["max_g_per_kg_cycle"])
+    weight = body.dosing_weight(record, context)
+    height = body.dosing_height(record, context)
+    adult = not is_paediatric(record, context)
+    bmi = _bmi(record, context) if adult else None
+    obese = bmi is not None and bmi[0] >= params["bmi_obese"]
+    adjusted = (dosing.adjusted_body_weight(weight.value, height.value, record.patient.sex if record.patient
+                                            else None) if obese and weight and height else None)
+    egfr = _egfr(record, int(params["egfr_max_age_days"]))
+    iga = record.observations_in("igA")
+    vte = record.conditions_in("vte")
+    facts.update({
+        "dosing_weight": weight.describe("kg") if weight else None,
+        "latest_weight_any": (w.describe("kg") if (w := body.latest_weight(record)) else None),
+        "bmi": bmi[1] if bmi else None,
+        "adjusted_body_weight_kg": round(adjusted, 1) if adjusted else None,
+        "egfr": f"{egfr[0]:g} on {egfr[1].isoformat()}" if egfr else None,
+        "iga_measured": bool(iga),
+        "prior_vte": "; ".join(c.code.label for c in vte) or None,
+    })
+
+    problems: list[str] = []
+    dose_problem = False
+    unchecked: list[str] = []
+    days_for_suggestion = 2
+    for order in drafts:
+        cycle = read_cycle(order.dosage)
+        name = order.label
+        if cycle is None or cycle.value is None:
+            problems.append(f"{name}: the dose could not be read; state it in g/kg or g per cycle.")
+            dose_problem = True
+            continue
+        if 2 <= cycle.days <= 5:
+            days_for_suggestion = cycle.days
+        facts[f"{order.id}_dose"] = cycle.how
+        facts[f"{order.id}_interval_days"] = cycle.interval_days
+        per_kg: dict[str, float] = {}
+        if cycle.per_kg:
+            per_kg = dict(cycle.readings)
+        elif weight is not None:
+            per_kg = {k: v / weight.value for k, v in cycle.readings.items()}
+        else:
+            unchecked.append(f"{name} ({cycle.how}): no body weight within the last "
+                             f"{int(context.definition('weight_max_age_days'))} days, so the dose per kg could not "
+                             "be checked (see R33)")
+        over = {k: v for k, v in per_kg.items() if v > limit + (0 if cycle.per_kg or weight is None else
+                                                                 2.5 / weight.value)}
+        if per_kg:
+            facts[f"{order.id}_g_per_kg_cycle"] = ", ".join(f"{v:.2f} {k}" for k, v in per_kg.items())
+        if over and len(over) == len(per_kg):
+            problems.append(f"{name}: {cycle.how} = **{max(over.values()):.2f} g/kg per cycle**, above "
+                            f"{limit:g} g/kg.")
+            dose_problem = True
+        elif over:
+            problems.append(f"{name}: {cycle.how}. Read per cycle it is {per_kg['per cycle']:.2f} g/kg; read per "
+                            f"day it is **{per_kg['per day']:.2f} g/kg per cycle**, above {limit:g} g/kg. State "
+                            "whether the dose is per day or per cycle.")
+            dose_problem = True
+        if cycle.interval_days is not None and cycle.interval_days < params["min_interval_days"]:
+            problems.append(f"{name}: cycles every {cycle.interval_days:g} days, closer than "
+                            f"{params['min_interval_days']:g} days.")
+            dose_problem = True
+        gap = _previous_gap(record, order, int(params["cycle_min_gap_days"]))
+        if gap is not None:
+            facts["last_ivig_before_draft"] = f"{gap[1].isoformat()} ({gap[0]} days before)"
+            if gap[0] < params["min_interval_days"]:
+                problems.append(f"{name}: the last IVIG was given on {gap[1].isoformat()}, only {gap[0]} days "
+                                f"before this cycle starts (minimum {params['min_interval_days']:g} days).")
+                dose_problem = True
+        if obese and bmi is not None:
+            text = " ".join(filter(None, [order.dosage.text if order.dosage else None,
+                                          *(n.get("text", "") for n in order.raw.get("note", []) or [])])).lower()
+            actual = False
+            if cycle.per_kg:
+                actual = not any(w in text for w in _NOT_ACTUAL_WORDS)
+            elif adjusted is not None:
+                actual = max(cycle.readings.values()) > dosing.round_to(limit * adjusted, 5) + 2.5
+            if actual:
+                problems.append(f"{name}: {bmi[1]}, and the dose is based on actual body weight; use adjusted "
+                                "body weight" + (f" ({adjusted:.1f} kg)" if adjusted else "") + ".")
+                dose_problem = True
+    if egfr is None:
+        problems.append(f"No eGFR within the last {int(params['egfr_max_age_days'])} days: check renal function "
+                        "before IVIG (renal failure risk).")
+    elif egfr[0] < params["egfr_min"]:
+        problems.append(f"eGFR {egfr[0]:g} mL/min/1.73m2 on {egfr[1].isoformat()} (< {params['egfr_min']:g}): "
+                        "risk of IVIG-related acute kidney injury; avoid sucrose-containing products, hydrate, "
+                        "infuse slowly.")
+    if not iga:
+        problems.append("IgA has never been measured: check it (IgA deficiency with anti-IgA antibodies can cause "
+                        "anaphylaxis).")
+    if vte:
+        problems.append("Prior venous thromboembolism: " + "; ".join(
+            f"{c.code.label} ({c.start.isoformat() if c.start else 'undated'})" for c in vte)
+            + ". IVIG adds thrombosis risk: slowest rate, hydration, consider VTE prophylaxis.")
+    facts["problems"] = len(problems)
+    facts["dose_not_checked"] = "; ".join(unchecked) or None
+    if not problems:
+        if unchecked:
+            return NotEvaluable("a current body weight (to check the IVIG dose per kg)", facts)
+        return Quiet("IVIG dose, interval, renal function, IgA and VTE history checked: no problem", facts)
+
+    # Never suggest an actual-weight dose for an obese adult: without a current height there is no adjusted weight.
+    dosing_weight = adjusted if adjusted is not None else (weight.value if weight and not obese else None)
+    suggestions: list[Suggestion] = []
+    suggested = ""
+    if dose_problem and dosing_weight is not None:
+        per_day = dosing.round_to(limit * dosing_weight / days_for_suggestion, 5)
+        grams = per_day * days_for_suggestion
+        basis = (f"{limit:g} g/kg x {dosing_weight:.1f} kg "
+                 + ("adjusted body weight" if adjusted is not None else "body weight"))
+        facts["suggested_g_per_cycle"] = grams
+        suggested = f" (for this patient: {basis} = {grams:g} g per cycle, {per_day:g} g/day x {days_for_suggestion})"
+        corrected = _corrected_order(context, grams, days_for_suggestion, basis)
+        suggestions.append(Suggestion(
+            f"Replace with IVIG {grams:g} g per cycle over {days_for_suggestion} days every 4 weeks",
+            [*(Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafts),
+             Action("create", f"IVIG {grams:g} g IV over {days_for_suggestion} days q4 weeks", resource=corrected)],
+            is_recommended=True))
+    elif dose_problem and obese:
+        suggested = (f" ({limit:g} g/kg of adjusted body weight; it could not be computed without a height "
+                     "measured within 12 months)")
+    elif dose_problem:
+        suggested = (f" ({limit:g} g/kg; the dose in grams could not be computed without a current body weight: "
+                     "record one, see R33)")
+    labs = [Action("create", "Basic metabolic panel before and 3-5 days after each cycle",
+                   resource=orders.service_request(context.patient_id, orders.text_concept(
+                       "Basic metabolic panel (creatinine, electrolytes)"),
+                       note="Before each IVIG cycle and 3-5 days after it."))]
+    labs.append(Action("create", "CBC (haemolysis)", resource=orders.service_request(
+        context.patient_id, orders.text_concept("Complete blood count (CBC)"), note="Haemolysis after IVIG.")))
+    if not iga:
+        labs.append(Action("create", "IgA level", resource=orders.service_request(
+            context.patient_id, orders.lab_concept(context.valuesets, "igA", "2458-8"), note="Before IVIG.")))
+    suggestions.append(Suggestion("IVIG safety labs: BMP before and 3-5 days after, CBC"
+                                  + (", IgA" if not iga else ""), labs, is_recommended=not suggestions))
+    if unchecked:
+        problems.append("Dose not checked: " + "; ".join(unchecked) + ".")
+    drug = ", ".join(o.label for o in drafts)
+    summary = f"IVIG order: {len(problems)} safety issue{'s' if len(problems) > 1 else ''} to check ("
+    summary += "; ".join(_short(p) for p in problems) + ")"
+    return Fired(
+        severity="warning",
+        summary=summary if len(summary) < 140 else summary[:135] + "...)",
+        detail=DETAIL.format(drug=drug, problems="\n".join(f"- {p}" for p in problems), suggested=suggested),
+        facts=facts,
+        about=drafts,
+        suggestions=suggestions,
+    )
+
+
+def _short(problem: str) -> str:
+    """A few words for the summary line."""
+    lowered = problem.lower()
+    for key, label in (("per day or per cycle", "dose unclear"), ("g/kg per cycle**, above", "dose > 2 g/kg"),
+                       ("closer than", "interval < 21 d"), ("days before this cycle", "interval < 21 d"),
+                       ("no egfr", "no recent eGFR"), ("egfr ", "eGFR < 60"),
+                       ("adjusted body weight", "BMI >= 30 on actual weight"), ("iga has never", "no IgA"),
+                       ("thromboembolism", "prior VTE"), ("could not be read", "dose unreadable"),
+                       ("dose not checked", "dose unchecked")):
+        if key in lowered:
+            return label
+    return "see card"

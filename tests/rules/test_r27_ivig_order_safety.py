@@ -1,0 +1,165 @@
+"""R27 ivig-order-safety: reading the dose per cycle, each check on both sides of its threshold, the orders."""
+
+from __future__ import annotations
+
+from fhir_fixtures.builders import EGFR, IMNM_SNOMED, IVIG_CVX, LOINC, Chart
+from tests.conftest import fired, run
+
+RULE = "ivig-order-safety"
+IGA = (LOINC, "2458-8", "Immunoglobulin A")
+BMI = (LOINC, "39156-5", "Body mass index (BMI) [Ratio]")
+UCUM = "http://unitsofmeasure.org"
+
+
+def _chart(today, weight=70.0, egfr=92.0, egfr_day=-10, iga=True, age=54):
+    chart = Chart(today, age=age, sex="female").condition(IMNM_SNOMED, onset=-200)
+    if weight is not None:
+        chart.weight(weight, day=-5)
+    chart.height(165, day=-100)
+    if egfr is not None:
+        chart.lab(EGFR, egfr, "mL/min/{1.73_m2}", day=egfr_day)
+    if iga:
+        chart.lab(IGA, 2.1, "g/L", day=-150)
+    return chart
+
+
+def _draft(chart, dose, unit, days=2, period=4, text=None, max_per=None, start=0):
+    resource = chart.medication_request(IVIG_CVX, dose, unit, start=start, status="draft", intent="proposal",
+                                        period=period, period_unit="wk", resource_id="draft-ivig", text=text)
+    resource["dosageInstruction"][0]["timing"]["repeat"].update({"duration": days, "durationUnit": "d"})
+    if max_per is not None:
+        value, unit_, per, per_unit = max_per
+        resource["dosageInstruction"][0]["maxDosePerPeriod"] = {
+            "numerator": {"value": value, "unit": unit_, "system": UCUM, "code": unit_},
+            "denominator": {"value": per, "unit": per_unit, "system": UCUM, "code": per_unit}}
+    return chart.draft_resource(resource)
+
+
+def _run(kb, chart, today):
+    result = run(kb, chart.request("order-sign"), today)
+    return fired(result).get(RULE), next(e for e in result.explanation if e["rule"] == RULE)
+
+
+def test_g_per_kg_per_cycle_edge(kb, today):
+    assert _run(kb, _draft(_chart(today), 2.0, "g/kg", text="per cycle"), today)[0] is None
+    card, _ = _run(kb, _draft(_chart(today), 2.1, "g/kg", text="per cycle"), today)
+    assert "2.10 g/kg per cycle" in card["detail"] and card["indicator"] == "warning"
+    assert card["summary"] == "IVIG order: 1 safety issue to check (dose > 2 g/kg)"
+
+
+def test_grams_are_checked_against_the_dosing_weight_with_rounding(kb, today):
+    assert _run(kb, _draft(_chart(today, weight=72), 145, "g", text="per cycle"), today)[0] is None  # 2.01 g/kg
+    card, entry = _run(kb, _draft(_chart(today, weight=72), 150, "g", text="per cycle"), today)
+    assert card is not None and entry["facts"]["draft-ivig_g_per_kg_cycle"] == "2.08 per cycle"
+
+
+def test_max_dose_per_period_tells_per_day_from_per_cycle(kb, today):
+    per_day = _draft(_chart(today), 70, "g", max_per=(140, "g", 4, "wk"))  # 70 g x 2 days = 140 g = 2 g/kg
+    assert _run(kb, per_day, today)[0] is None
+    per_cycle = _draft(_chart(today), 140, "g", max_per=(140, "g", 4, "wk"))
+    assert _run(kb, per_cycle, today)[1]["facts"]["draft-ivig_dose"] == "140 g per cycle over 2 days"
+    daily_max = _draft(_chart(today), 140, "g", max_per=(140, "g", 1, "d"))  # 140 g each day x 2 = 4 g/kg
+    card, _ = _run(kb, daily_max, today)
+    assert card is not None and "4.00 g/kg per cycle" in card["detail"]
+
+
+def test_ambiguous_dose_is_flagged_only_when_one_reading_is_too_high(kb, today):
+    assert _run(kb, _draft(_chart(today), 1, "g/kg"), today)[0] is None  # 1 or 2 g/kg: both allowed
+    card, _ = _run(kb, _draft(_chart(today), 2, "g/kg"), today)
+    assert card["summary"] == "IVIG order: 1 safety issue to check (dose unclear)"
+    assert "State whether the dose is per day or per cycle" in card["detail"]
+
+
+def test_cycle_interval_edge(kb, today):
+    assert _run(kb, _draft(_chart(today), 2, "g/kg", period=3, text="per cycle"), today)[0] is None
+    card, _ = _run(kb, _draft(_chart(today), 2, "g/kg", period=2, text="per cycle"), today)
+    assert "cycles every 14 days" in card["detail"]
+
+
+def test_previous_cycle_gap(kb, today):
+    def chart(last_day):
+        c = _chart(today)
+        c.medication(IVIG_CVX, 1, "g/kg", start=last_day - 1, end=last_day, status="completed")
+        return _draft(c, 2, "g/kg", text="per cycle")
+    card, _ = _run(kb, chart(-20), today)
+    assert "only 20 days before" in card["detail"]
+    assert _run(kb, chart(-21), today)[0] is None
+    assert _run(kb, chart(-3), today)[0] is None  # the same cycle, split over several orders
+
+
+def test_egfr_edges_and_age(kb, today):
+    assert _run(kb, _draft(_chart(today, egfr=60), 2, "g/kg", text="per cycle"), today)[0] is None
+    card, _ = _run(kb, _draft(_chart(today, egfr=59), 2, "g/kg", text="per cycle"), today)
+    assert "eGFR 59" in card["detail"] and card["summary"].endswith("(eGFR < 60)")
+    card, _ = _run(kb, _draft(_chart(today, egfr_day=-31), 2, "g/kg", text="per cycle"), today)
+    assert card["summary"].endswith("(no recent eGFR)")
+    creatinine_only = [a["description"] for s in card["suggestions"] for a in s["actions"]]
+    assert "Basic metabolic panel before and 3-5 days after each cycle" in creatinine_only
+
+
+def test_iga_never_measured_adds_an_iga_order(kb, today):
+    card, _ = _run(kb, _draft(_chart(today, iga=False), 2, "g/kg", text="per cycle"), today)
+    labs = card["suggestions"][-1]
+    assert labs["isRecommended"]  # the only suggestion
+    iga = labs["actions"][-1]["resource"]
+    assert iga["code"]["coding"][0]["code"] == "2458-8"
+
+
+def test_obese_actual_weight_and_corrected_order(kb, today):
+    chart = _chart(today, weight=110)
+    chart.height(168, day=-60)
+    card, entry = _run(kb, _draft(chart, 2, "g/kg", text="2 g/kg per cycle over 2 days"), today)
+    assert entry["facts"]["adjusted_body_weight_kg"] == 79.8
+    replace = card["suggestions"][0]
+    assert replace["isRecommended"] and replace["actions"][0] == {
+        "type": "delete", "description": "Cancel immune globulin, intravenous",
+        "resourceId": "MedicationRequest/draft-ivig"}
+    order = replace["actions"][1]["resource"]
+    dosage = order["dosageInstruction"][0]
+    assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == 160  # 2 x 79.8 = 159.6 -> 80 g/day x 2
+    assert dosage["timing"]["repeat"]["duration"] == 2 and dosage["timing"]["repeat"]["period"] == 4
+    assert dosage["maxDosePerPeriod"]["numerator"]["value"] == 160
+    assert order["medicationCodeableConcept"]["coding"][0]["code"] == "87"
+    # written on adjusted weight: not flagged
+    chart2 = _chart(today, weight=110)
+    chart2.height(168, day=-60)
+    assert _run(kb, _draft(chart2, 2, "g/kg", text="2 g/kg adjusted body weight per cycle"), today)[0] is None
+
+
+def test_bmi_29_is_not_obese(kb, today):
+    chart = _chart(today, weight=78.9)  # 165 cm: BMI 29.0
+    assert _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)[0] is None
+
+
+def test_obese_by_recorded_bmi_without_height_gives_no_dose(kb, today):
+    chart = Chart(today, age=50).condition(IMNM_SNOMED, onset=-100).weight(120, day=-3)
+    chart.lab(EGFR, 90, "mL/min/{1.73_m2}", day=-5).lab(IGA, 2, "g/L", day=-50).lab(BMI, 41, "kg/m2", day=-3)
+    card, _ = _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)
+    assert card is not None and "could not be computed without a height" in card["detail"]
+    assert all(a["resource"]["resourceType"] == "ServiceRequest" for s in card["suggestions"] for a in s["actions"]
+               if "resource" in a)
+
+
+def test_no_weight_grams_order_is_not_evaluable_or_noted(kb, today):
+    _, entry = _run(kb, _draft(_chart(today, weight=None), 140, "g", text="per cycle"), today)
+    assert entry["status"] == "not-evaluable" and "body weight" in entry["reason"]
+    card, _ = _run(kb, _draft(_chart(today, weight=None, iga=False), 140, "g", text="per cycle"), today)
+    assert "dose per kg could not be checked" in card["detail"]
+
+
+def test_prior_vte_by_name(kb, today):
+    chart = _chart(today).condition("Pulmonary embolism", onset=-700, status="resolved")
+    card, _ = _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)
+    assert card["summary"].endswith("(prior VTE)") and "Pulmonary embolism" in card["detail"]
+
+
+def test_several_problems_listed_and_summary_short(kb, today):
+    chart = _chart(today, egfr=None, iga=False).condition("Deep vein thrombosis", onset=-300)
+    card, entry = _run(kb, _draft(chart, 2, "g/kg", period=2), today)
+    assert entry["facts"]["problems"] == 5
+    assert len(card["summary"]) < 140
+
+
+def test_patient_view_never_fires(kb, today):
+    chart = _draft(_chart(today, iga=False), 3, "g/kg")
+    assert RULE not in fired(run(kb, chart.request("patient-view"), today))
