@@ -19,7 +19,7 @@ from pathlib import Path
 
 NAME_SYSTEM = "urn:imnm-cds:name"
 DATA_DIR = Path(__file__).parent
-_WORD = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*")
+_WORD = re.compile(r"[a-z0-9]+")  # names and texts compared as runs of letters and digits
 
 
 @dataclass(frozen=True, slots=True)

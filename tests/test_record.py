@@ -1,0 +1,93 @@
+"""The typed record: what is read from FHIR, how it is type-checked, and what is skipped."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from fhir_fixtures.builders import CK, IMNM_SNOMED, METHOTREXATE_2_5, Chart
+from hooks import valuesets
+from hooks.record import Malformed, build_record, parse_date
+from tests.definitions_support import record_and_context
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2026-11-20", date(2026, 11, 20)),
+    ("2026-11", date(2026, 11, 1)),
+    ("2026", date(2026, 1, 1)),
+    ("2026-11-20T23:30:00-05:00", date(2026, 11, 21)),  # UTC
+    ("2026-11-20T08:00:00Z", date(2026, 11, 20)),
+])
+def test_fhir_dates(text, expected):
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("bad", ["yesterday", "2026-13-01", "2026-02-30", 20261120])
+def test_bad_dates_are_malformed(bad):
+    with pytest.raises(Malformed):
+        parse_date(bad)
+
+
+def test_unknown_codes_are_dropped_and_malformed_resources_named(kb, today):
+    chart = Chart(today).ck(900, day=-3)
+    chart.observation(("http://loinc.org", "8867-4", "Heart rate"), -1, value=80, unit="/min")
+    chart.resources["observations"].append({"resourceType": "Observation", "id": "bad", "status": "final",
+                                            "code": {"coding": "2157-6"}})
+    record = build_record(chart.prefetch(), kb.valuesets, today)
+    assert [o.code.groups for o in record.observations] == [frozenset({"ck"})]
+    assert any("Observation/bad" in w and "coding must be an array" in w for w in record.warnings)
+
+
+def test_medication_by_reference_to_a_contained_medication(kb, today):
+    chart = Chart(today)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-10, period_unit="wk")
+    order = chart.resources["medications"][0]
+    order["contained"] = [{"resourceType": "Medication", "id": "m1",
+                           "code": order.pop("medicationCodeableConcept")}]
+    order["medicationReference"] = {"reference": "#m1"}
+    record = build_record(chart.prefetch(), kb.valuesets, today)
+    assert [m.medication.concept_in("methotrexate") for m in record.medications] == ["methotrexate"]
+
+
+def test_name_only_medication_is_recognised_and_noted(kb, today):
+    chart = Chart(today).medication("Methotrexate 2.5mg tabs (local formulary)", 15, "mg", start=-10)
+    record = build_record(chart.prefetch(), kb.valuesets, today)
+    assert record.medications[0].medication.matched_by_name
+    assert any("recognised by name" in w for w in record.warnings)
+
+
+def test_name_matching_is_whole_word(kb):
+    sets = kb.valuesets
+    assert {m.group for m in sets.lookup_names("Creatine kinase total")} == {"ck"}
+    assert not sets.lookup_names("checklist for muscle stuff")
+    assert {m.group for m in sets.lookup_names("Sulfamethoxazole-trimethoprim DS")} >= {"tmp_smx"}
+
+
+def test_icd10_range_rows_match_malignancies(kb):
+    assert {m.group for m in kb.valuesets.lookup_code("http://hl7.org/fhir/sid/icd-10-cm", "C34.90")} == {
+        "malignancy"}
+    assert kb.valuesets.lookup_code("http://hl7.org/fhir/sid/icd-10-cm", "D50.9") == []
+
+
+def test_site_value_set_directory_adds_local_codes(tmp_path):
+    (tmp_path / "site.csv").write_text("group,concept,system,code,display,source\n"
+                                       "ck,creatine kinase,urn:oid:1.2.3,CK-LOCAL,CK (local),site lab\n")
+    sets = valuesets.load([tmp_path])
+    assert [m.group for m in sets.lookup_code("urn:oid:1.2.3", "CK-LOCAL")] == ["ck"]
+
+
+def test_refuted_conditions_and_draft_medications_never_count(kb, today):
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-10, verification="refuted")
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-10, status="draft")
+    record, _ = record_and_context(kb, chart)
+    assert record.conditions_in("imnm") == []
+    assert record.medications_in("methotrexate") == []
+
+
+def test_observation_dates_from_period_and_issued(kb, today):
+    chart = Chart(today)
+    chart.observation(CK, -4, value=500, unit="U/L", date_field="effectivePeriod")
+    chart.observation(CK, -2, value=700, unit="U/L", date_field="issued")
+    record, _ = record_and_context(kb, chart)
+    assert [o.when for o in record.observations_in("ck")] == [date(2026, 11, 17), date(2026, 11, 19)]
