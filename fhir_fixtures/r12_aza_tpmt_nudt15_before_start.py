@@ -1,0 +1,98 @@
+"""Fixtures for R12 aza-tpmt-nudt15-before-start: no result, poor and intermediate metabolizers (text, genotype,
+activity number), a transfusion that invalidates the activity, a dose above 3 mg/kg/day, and the near misses."""
+
+from datetime import date
+from typing import Any
+
+from fhir_fixtures import fixture
+from fhir_fixtures.builders import AZATHIOPRINE_50, IMNM_SNOMED, LOINC, Chart
+
+RULE = "aza-tpmt-nudt15-before-start"
+TPMT_ACTIVITY = (LOINC, "21563-2", "Thiopurine methyltransferase [Enzymatic activity/volume] in Red Blood Cells")
+TPMT_GENOTYPE = (LOINC, "41048-0", "TPMT Genotype")
+NUDT15 = "NUDT15 genotype"
+
+
+def patient(today: date, kg: float | None = 70, age: int = 52) -> Chart:
+    chart = Chart(today, age=age, sex="male").condition(IMNM_SNOMED, onset=-60)
+    if kg is not None:
+        chart.weight(kg, day=-3)
+    return chart
+
+
+def normal_results(chart: Chart) -> Chart:
+    chart.observation(TPMT_GENOTYPE, -20, value_string="*1/*1 (normal metabolizer)")
+    return chart.observation(NUDT15, -20, value_string="*1/*1 normal metabolizer")
+
+
+def _aza(chart: Chart, mg: float = 50) -> dict[str, Any]:
+    return chart.draft(AZATHIOPRINE_50, mg, "mg", resource_id="aza-draft").request("order-sign")
+
+
+@fixture("r12-fires-no-result", hook="order-sign", demo=True,
+         story="IMNM; azathioprine 50 mg daily drafted; no TPMT and no NUDT15 result.", fires={RULE},
+         indicators={RULE: "warning"})
+def no_result(today: date) -> dict[str, Any]:
+    return _aza(patient(today))
+
+
+@fixture("r12-fires-tpmt-poor-text", hook="order-sign",
+         story="TPMT reported as 'Poor metabolizer' (text); NUDT15 normal; azathioprine drafted.", fires={RULE},
+         indicators={RULE: "critical"})
+def tpmt_poor(today: date) -> dict[str, Any]:
+    chart = patient(today).observation(TPMT_ACTIVITY, -40, value_string="Poor metabolizer (deficient activity)")
+    return _aza(chart.observation(NUDT15, -40, value_string="*1/*1"))
+
+
+@fixture("r12-fires-nudt15-poor-genotype", hook="order-sign",
+         story="TPMT normal; NUDT15 genotype *3/*3 (poor); azathioprine drafted.", fires={RULE},
+         indicators={RULE: "critical"})
+def nudt15_poor(today: date) -> dict[str, Any]:
+    chart = patient(today).observation(TPMT_GENOTYPE, -40, value_string="*1/*1")
+    return _aza(chart.observation(NUDT15, -40, value_string="*3/*3"))
+
+
+@fixture("r12-fires-tpmt-intermediate-activity-flag", hook="order-sign",
+         story="TPMT activity reported as 'Intermediate activity'; NUDT15 normal; 150 mg/day drafted for 70 kg.",
+         fires={RULE}, indicators={RULE: "warning"})
+def tpmt_intermediate(today: date) -> dict[str, Any]:
+    chart = patient(today).observation(TPMT_ACTIVITY, -30, value=11.2, unit="U/mL", low=15.1,
+                                       value_code=None, interpretation=None)
+    chart.resources["observations"][-1]["valueCodeableConcept"] = {"text": "Intermediate activity"}
+    return _aza(chart.observation(NUDT15, -30, value_string="*1/*1"), mg=150)
+
+
+@fixture("r12-fires-dose-above-3-mg-per-kg", hook="order-sign",
+         story="Both genes normal; azathioprine 250 mg daily for 70 kg (3.6 mg/kg/day).", fires={RULE},
+         indicators={RULE: "warning"})
+def too_high(today: date) -> dict[str, Any]:
+    return _aza(normal_results(patient(today)), mg=250)
+
+
+@fixture("r12-fires-activity-after-transfusion", hook="order-sign",
+         story="Normal TPMT activity measured 30 days after a red-cell transfusion (not valid); NUDT15 normal.",
+         fires={RULE}, indicators={RULE: "warning"})
+def after_transfusion(today: date) -> dict[str, Any]:
+    chart = patient(today).procedure("Transfusion of packed red blood cells", -60)
+    chart.observation(TPMT_ACTIVITY, -30, value=20.5, unit="U/mL", low=15.1)
+    return _aza(chart.observation(NUDT15, -30, value_string="Normal metabolizer"))
+
+
+@fixture("r12-quiet-both-normal-dose-ok", hook="order-sign",
+         story="TPMT and NUDT15 normal; azathioprine 210 mg daily for 70 kg (exactly 3 mg/kg/day).", quiet={RULE})
+def normal(today: date) -> dict[str, Any]:
+    return _aza(normal_results(patient(today)), mg=210)
+
+
+@fixture("r12-quiet-normal-activity-number", hook="order-sign",
+         story="TPMT activity 18 U/mL (range from 15.1), no transfusion; NUDT15 'no variants detected'.",
+         quiet={RULE})
+def normal_number(today: date) -> dict[str, Any]:
+    chart = patient(today).observation(TPMT_ACTIVITY, -200, value=18, unit="U/mL", low=15.1)
+    return _aza(chart.observation(NUDT15, -200, value_string="No variants detected"))
+
+
+@fixture("r12-quiet-patient-view", hook="patient-view", story="No TPMT result, azathioprine active: order-sign only.",
+         quiet={RULE})
+def patient_view(today: date) -> dict[str, Any]:
+    return patient(today).medication(AZATHIOPRINE_50, 100, "mg", start=-100).request("patient-view")

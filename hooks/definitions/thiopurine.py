@@ -1,0 +1,166 @@
+"""TPMT and NUDT15 results read as CPIC metabolizer phenotypes (for azathioprine safety, R12).
+
+Labs report these tests in many shapes: a category in words ("Normal metabolizer", "Intermediate activity",
+"Deficient"), a star-allele diplotype ("*1/*3A"), an enzyme activity number against a reference range, or an
+interpretation flag. This module turns each into one of ``normal`` / ``intermediate`` / ``poor``, or says it
+cannot (``None``) rather than guess. An RBC TPMT activity measured within 90 days after a transfusion reflects
+donor cells and is not used.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from hooks.record import Observation, PatientRecord
+
+Status = Literal["normal", "intermediate", "poor"]
+# A number below the lab's normal range with no category: intermediate or deficient, cannot tell which.
+Reading = Literal["normal", "intermediate", "poor", "low-unspecified"]
+RANK: dict[str, int] = {"normal": 0, "intermediate": 1, "low-unspecified": 2, "poor": 3}
+
+TRANSFUSION_WINDOW_DAYS = 90
+TRANSFUSION_GROUP = "transfusion"
+
+# Words, checked in this order (the most severe first, so "not poor" style phrases are handled explicitly).
+_NORMAL_OVERRIDES = re.compile(r"\b(not (a )?(poor|intermediate)|no variants? (detected|found|identified))\b")
+_POOR = re.compile(r"\b(poor|deficien\w*|absent|no (enzyme )?activity|homozygous (variant|mutant)|"
+                   r"compound heterozygo\w*|very low|undetectable|low activity|low metaboli[sz]er|"
+                   r"two (non-?functional|no[ -]function|variant) alleles)\b")
+_INTERMEDIATE = re.compile(r"\b(intermediate|heterozygo\w*|reduced|decreased|partial(ly)? deficient|"
+                           r"one (non-?functional|no[ -]function|variant) allele)\b")
+_NORMAL = re.compile(r"\b(normal|wild[ -]?type|high activity|extensive metaboli[sz]er|rapid|"
+                     r"homozygous wild|negative for (the )?(common )?variants?)\b")
+_LOW = re.compile(r"\b(low|below (the )?(normal|reference)( range)?|below range)\b")
+_DIPLOTYPE = re.compile(r"\*\s*(\d+[a-z]?)\s*/\s*\*\s*(\d+[a-z]?)", re.I)
+_NORMAL_ALLELES = {"1", "1a", "1s"}
+_POOR_FLAGS = {"LL", "<<", "AA", "CRITICAL LOW"}
+_LOW_FLAGS = {"L", "LOW", "<", "A", "ABN", "ABNORMAL"}
+_NORMAL_FLAGS = {"N", "NORMAL", "H", "HIGH"}
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One interpreted TPMT or NUDT15 result, with the words it was read from."""
+
+    gene: Literal["TPMT", "NUDT15"]
+    kind: Literal["phenotype", "genotype"]
+    reading: Reading
+    when: date | None
+    shown: str
+    observation_id: str
+
+    def describe(self) -> str:
+        day = self.when.isoformat() if self.when else "undated"
+        return f"{self.gene} {self.kind} '{self.shown}' on {day} ({self.reading.replace('-', ' ')})"
+
+
+def from_words(text: str | None) -> Reading | None:
+    """A category from free text: diplotype first, then the category words ("low" alone is unspecified)."""
+    words = (text or "").strip().lower()
+    if not words:
+        return None
+    diplotype = _DIPLOTYPE.search(words)
+    if diplotype:
+        variant = sum(1 for allele in diplotype.groups() if allele.lower() not in _NORMAL_ALLELES)
+        return ("normal", "intermediate", "poor")[variant]
+    if _NORMAL_OVERRIDES.search(words):
+        return "normal"
+    if _POOR.search(words):
+        return "poor"
+    if _INTERMEDIATE.search(words):
+        return "intermediate"
+    if _NORMAL.search(words):
+        return "normal"
+    if _LOW.search(words):
+        return "low-unspecified"
+    return None
+
+
+def read(observation: Observation) -> tuple[Reading, str] | None:
+    """The category of one result and the text it was read from; None if it cannot be read."""
+    texts: list[tuple[str, str]] = []
+    if observation.value_concept is not None:
+        texts.append((observation.value_concept.words(), observation.value_concept.label))
+    if observation.value_text:
+        texts.append((observation.value_text, observation.value_text.strip()))
+    for text, shown_as in texts:
+        found = from_words(text)
+        if found is not None:
+            return found, shown_as
+    flags = set(observation.interpretation)
+    quantity = observation.quantity
+    shown = str(quantity) if quantity is not None else "/".join(observation.interpretation)
+    for flag in flags:
+        found = from_words(flag)
+        if found is not None:
+            return found, flag
+    if flags & _POOR_FLAGS:
+        return "poor", shown
+    if quantity is not None and observation.ref_low is not None:
+        low = observation.ref_low
+        if low.unit is None or quantity.unit is None or low.unit.lower() == quantity.unit.lower():
+            if quantity.value >= low.value:
+                return "normal", f"{shown} (normal range from {low.value:g})"
+            return "low-unspecified", f"{shown} (below the normal range from {low.value:g})"
+    if flags & _NORMAL_FLAGS:
+        return "normal", shown
+    if flags & _LOW_FLAGS:
+        return "low-unspecified", shown
+    return None
+
+
+def _transfused_before(record: PatientRecord, day: date | None) -> date | None:
+    """The latest transfusion in the 90 days up to ``day`` (which makes an RBC activity result unreliable)."""
+    if day is None:
+        return None
+    start = day - timedelta(days=TRANSFUSION_WINDOW_DAYS)
+    found = [p.when for p in record.procedures_in(TRANSFUSION_GROUP, since=start) if p.when and p.when <= day]
+    return max(found, default=None)
+
+
+def _is_genotype(observation: Observation) -> bool:
+    words = observation.code.words()
+    return observation.in_group("tpmt_genotype") or any(w in words for w in ("genotyp", "genetic", "dna",
+                                                                              "allele", "pgx", "diplotype"))
+
+
+@dataclass(slots=True)
+class Summary:
+    """What the chart says about one gene: the worst valid reading, every result read, and what was set aside."""
+
+    gene: Literal["TPMT", "NUDT15"]
+    status: Reading | None = None
+    basis: Result | None = None
+    results: list[Result] | None = None
+    invalid: list[str] | None = None
+    unreadable: list[str] | None = None
+
+
+def summarise(record: PatientRecord, gene: Literal["TPMT", "NUDT15"]) -> Summary:
+    """The gene's status: the most severe reading among valid results (a discordant pair errs on the safe side)."""
+    groups = ("tpmt_phenotype", "tpmt_genotype") if gene == "TPMT" else ("nudt15",)
+    summary = Summary(gene, results=[], invalid=[], unreadable=[])
+    for observation in record.observations_in(*groups):
+        if observation.status in ("entered-in-error", "cancelled", "preliminary", "registered"):
+            continue
+        genotype = gene == "NUDT15" or _is_genotype(observation)
+        reading = read(observation)
+        label = observation.code.label
+        if reading is None:
+            summary.unreadable.append(f"{label} ({observation.when or 'undated'})")
+            continue
+        result = Result(gene, "genotype" if genotype else "phenotype", reading[0], observation.when, reading[1],
+                        observation.id)
+        transfused = None if genotype else _transfused_before(record, observation.when)
+        if transfused is not None:
+            summary.invalid.append(f"{result.describe()}: transfusion on {transfused.isoformat()} within "
+                                   f"{TRANSFUSION_WINDOW_DAYS} days before the test")
+            continue
+        summary.results.append(result)
+    if summary.results:
+        worst = max(summary.results, key=lambda r: (RANK[r.reading], r.when or date.min))
+        summary.status, summary.basis = worst.reading, worst
+    return summary

@@ -1,0 +1,244 @@
+"""R12: an azathioprine order needs TPMT (and NUDT15) status, and a dose that fits it and the patient's weight.
+
+Poor TPMT or NUDT15 metabolizers accumulate thioguanine nucleotides and can die of myelosuppression on a normal
+dose (CPIC). Results are read by hooks.definitions.thiopurine; doses by hooks.dosing with the dosing weight.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from typing import Any
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.definitions import thiopurine, weight
+from hooks.definitions.cohorts import last_given
+from hooks.dosing import daily_mg, is_weight_based, periods_per_day
+from hooks.record import MedicationOrder, PatientRecord
+from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import AZA_LABEL, CPIC_2024, CPIC_THIOPURINES, SEED_003
+
+RULE = Rule(
+    id="aza-tpmt-nudt15-before-start",
+    number=12,
+    title="Azathioprine: TPMT and NUDT15 status and dose",
+    hooks=("order-sign",),
+    severities=("warning", "critical"),
+    summary="An azathioprine order without TPMT/NUDT15 results (warning), for a poor metabolizer (critical), an "
+            "intermediate metabolizer, or above 3 mg/kg/day.",
+    sources=(CPIC_THIOPURINES, CPIC_2024, AZA_LABEL, SEED_003),
+    parameters={
+        "max_mg_per_kg_day": Param(3, "mg/kg/day", "Above this azathioprine dose the order is flagged."),
+        "normal_low_mg_per_kg_day": Param(2, "mg/kg/day", "Lower end of the normal-metabolizer target dose."),
+        "normal_high_mg_per_kg_day": Param(3, "mg/kg/day", "Upper end of the normal-metabolizer target dose."),
+        "im_low_fraction": Param(0.3, "fraction", "One intermediate gene: start at least this share of normal."),
+        "im_high_fraction": Param(0.8, "fraction", "One intermediate gene: start at most this share of normal."),
+        "double_im_low_fraction": Param(0.2, "fraction", "TPMT and NUDT15 intermediate: lower share of normal."),
+        "double_im_high_fraction": Param(0.5, "fraction", "TPMT and NUDT15 intermediate: upper share of normal."),
+        "start_dose_mg": Param(50, "mg/day", "Suggested azathioprine starting dose (titrate by 25-50 mg/day)."),
+        "new_start_lookback_days": Param(90, "days", "No azathioprine given within this window makes a new start."),
+    },
+    override_family="safety",
+)
+
+STEP_MG = 25.0
+
+
+def _daily(order: MedicationOrder, weight_kg: float | None) -> tuple[float | None, float | None, str]:
+    """(mg/day, mg/kg/day, how) for an azathioprine order; mg/kg/day straight from a mg/kg order."""
+    dosage = order.dosage
+    if dosage is None or dosage.dose is None:
+        return None, None, "no dose on the order"
+    per_day = periods_per_day(dosage.timing)
+    if is_weight_based(dosage) and per_day is not None:
+        per_kg = dosage.dose.value * per_day
+        mg = per_kg * weight_kg if weight_kg else None
+        return mg, per_kg, f"{dosage.dose} x {per_day:g}/day"
+    mg = daily_mg(order, weight_kg)
+    if mg is None:
+        return None, None, f"{dosage.dose} could not be read as mg/day"
+    return mg, (mg / weight_kg if weight_kg else None), f"{mg:g} mg/day"
+
+
+def _range_mg(weight_kg: float, low_fraction: float, high_fraction: float, params: dict[str, float]
+              ) -> tuple[float, float]:
+    """The reduced starting range in mg/day: shares of the normal 2-3 mg/kg/day, in 25 mg steps."""
+    low = low_fraction * params["normal_low_mg_per_kg_day"] * weight_kg
+    high = high_fraction * params["normal_high_mg_per_kg_day"] * weight_kg
+    return max(STEP_MG, math.ceil(low / STEP_MG) * STEP_MG), max(STEP_MG, math.floor(high / STEP_MG) * STEP_MG)
+
+
+DETAIL = """\
+**Azathioprine: {headline}.** {status_line}
+{dose_line}
+{advice}
+TPMT testing does not replace blood counts: check a CBC and liver tests weekly for the first 4-8 weeks, then every
+1-3 months. Normal metabolizers: target 2-3 mg/kg/day, starting at 25-50 mg/day and increasing by 25-50 mg/day
+every 1-2 weeks.{notes}"""
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    params = dict(context.params(RULE))
+    drafts = [o for o in context.drafts_in("azathioprine") if o.resource_type == "MedicationRequest"]
+    facts: dict[str, Any] = {"azathioprine_drafts": ", ".join(o.label for o in drafts) or None}
+    if not drafts:
+        return Quiet("no azathioprine draft order", facts)
+    order = drafts[0]
+    tpmt = thiopurine.summarise(record, "TPMT")
+    nudt15 = thiopurine.summarise(record, "NUDT15")
+    for summary in (tpmt, nudt15):
+        key = summary.gene.lower()
+        facts[key] = summary.basis.describe() if summary.basis else None
+        facts[f"{key}_set_aside"] = "; ".join((summary.invalid or []) + (summary.unreadable or [])) or None
+
+    dosing = weight.dosing_weight(record, context)
+    weight_kg = dosing.value if dosing else None
+    facts["dosing_weight"] = dosing.describe("kg") if dosing else None
+    mg_day, per_kg_day, how = _daily(order, weight_kg)
+    facts.update(mg_per_day=round(mg_day, 1) if mg_day is not None else None,
+                 mg_per_kg_day=round(per_kg_day, 2) if per_kg_day is not None else None, dose_basis=how)
+    lookback = record.today - timedelta(days=int(params["new_start_lookback_days"]))
+    new_start = not any((last := last_given(m, record.today)) is not None and last >= lookback
+                        for m in record.medications_in("azathioprine"))
+    facts["new_start"] = new_start
+
+    statuses = {s.gene: s.status for s in (tpmt, nudt15)}
+    poor = [g for g, s in statuses.items() if s == "poor"]
+    unclear_low = [g for g, s in statuses.items() if s == "low-unspecified"]
+    intermediate = [g for g, s in statuses.items() if s == "intermediate"]
+    missing = [g for g, s in statuses.items() if s is None]
+    too_high_per_kg = per_kg_day is not None and per_kg_day > params["max_mg_per_kg_day"]
+
+    reduced: tuple[float, float] | None = None
+    high_f = 1.0
+    if intermediate and not poor:
+        fractions = (("double_im_low_fraction", "double_im_high_fraction") if len(intermediate) == 2
+                     else ("im_low_fraction", "im_high_fraction"))
+        low_f, high_f = params[fractions[0]], params[fractions[1]]
+        facts["reduced_start"] = f"{low_f * 100:.0f}-{high_f * 100:.0f}%"
+        if weight_kg is not None:
+            reduced = _range_mg(weight_kg, low_f, high_f, params)
+    above_reduced = reduced is not None and mg_day is not None and mg_day > reduced[1]
+    if per_kg_day is not None and intermediate and not poor and reduced is None:
+        # no weight, but a mg/kg order can still be checked against the reduced share of 3 mg/kg/day
+        above_reduced = per_kg_day > high_f * params["normal_high_mg_per_kg_day"]
+
+    if not (poor or unclear_low or intermediate or missing or too_high_per_kg):
+        return Quiet("TPMT and NUDT15 normal and the dose is within 3 mg/kg/day"
+                     + ("" if per_kg_day is not None else " (mg/kg not checked: no current weight)"), facts)
+
+    critical = bool(poor or unclear_low)
+    notes: list[str] = []
+    if poor:
+        headline = f"{' and '.join(poor)} poor metabolizer: do not use a thiopurine"
+        advice = ("Poor metabolizers build up toxic thioguanine nucleotides and can develop life-threatening "
+                  "myelosuppression on a normal dose. **Use a non-thiopurine agent** (e.g. mycophenolate).")
+    elif unclear_low:
+        headline = f"{' and '.join(unclear_low)} activity below normal, category not stated"
+        advice = ("A result below the normal range can be intermediate or deficient. **Do not start at a normal "
+                  "dose** until the lab's category (or a genotype) is known; if deficient, use a non-thiopurine "
+                  "agent.")
+    elif intermediate:
+        share = facts["reduced_start"]
+        headline = f"{' and '.join(intermediate)} intermediate metabolizer: start at {share} of normal dose"
+        advice = (f"Start at **{share} of the normal dose** (normal 2-3 mg/kg/day) and adjust to the blood count, "
+                  "allowing 2-4 weeks to steady state after each change.")
+        if reduced is not None:
+            advice += f" For {weight_kg:g} kg that is **{reduced[0]:g}-{reduced[1]:g} mg/day**."
+        else:
+            advice += " The mg/day range could not be computed: no body weight in the last 30 days."
+    elif missing:
+        invalid = [s.gene for s in (tpmt, nudt15) if s.gene in missing and s.invalid]
+        headline = f"no {'valid ' if invalid else ''}{' or '.join(missing)} result"
+        advice = ("**Test TPMT (activity or genotype) and NUDT15 before starting.** NUDT15 variants are commonest "
+                  "in people of East Asian, South Asian and Hispanic ancestry. Until the result is back, a low "
+                  "starting dose (25-50 mg/day) with weekly CBCs limits the harm.")
+    else:
+        headline = "dose above 3 mg/kg/day"
+        advice = "The usual maximum is 3 mg/kg/day (normal metabolizers); lower the dose."
+    if missing and (poor or unclear_low or intermediate):
+        notes.append(f"No {' or '.join(missing)} result on file: test it as well.")
+    if too_high_per_kg:
+        notes.append(f"The order gives {per_kg_day:.1f} mg/kg/day, above {params['max_mg_per_kg_day']:g} "
+                     "mg/kg/day.")
+        if not critical and headline != "dose above 3 mg/kg/day":
+            headline += "; dose above 3 mg/kg/day"
+    for summary in (tpmt, nudt15):
+        for item in summary.invalid or []:
+            notes.append(f"Not used: {item} (donor red cells); use a genotype instead.")
+        for item in summary.unreadable or []:
+            notes.append(f"Result not readable: {item}.")
+    if new_start and mg_day is not None and mg_day > 2 * params["start_dose_mg"] and not poor:
+        notes.append(f"This is a new start at {mg_day:g} mg/day; the usual start is 25-50 mg/day.")
+
+    status_line = "; ".join(f"{s.gene}: {s.basis.describe() if s.basis else 'no result'}" for s in (tpmt, nudt15))
+    status_line += "."
+    if mg_day is not None:
+        dose_line = f"Ordered: {order.label}, {mg_day:g} mg/day" + (
+            f" = {per_kg_day:.1f} mg/kg/day at {weight_kg:g} kg." if per_kg_day is not None and weight_kg else
+            f" ({per_kg_day:.1f} mg/kg/day)." if per_kg_day is not None else
+            "; mg/kg/day not checked: no body weight in the last 30 days.")
+    elif per_kg_day is not None:
+        dose_line = (f"Ordered: {order.label}, {per_kg_day:.1f} mg/kg/day; mg/day not computed: no body weight in "
+                     "the last 30 days.")
+    else:
+        dose_line = f"Ordered: {order.label}; the dose could not be read ({how})."
+
+    suggestions = _suggestions(context, order, params, tpmt, nudt15, missing, poor, unclear_low,
+                               too_high_per_kg or above_reduced, reduced)
+    summary_text = f"Azathioprine: {headline}"
+    return Fired(
+        severity="critical" if critical else "warning",
+        summary=summary_text if len(summary_text) < 140 else summary_text[:136] + "...",
+        detail=DETAIL.format(headline=headline, status_line=status_line, dose_line=dose_line, advice=advice,
+                             notes="\n\n" + "\n".join(f"- {n}" for n in notes) if notes else ""),
+        facts=facts,
+        about=[order],
+        suggestions=suggestions,
+    )
+
+
+def _suggestions(context: HookContext, order: MedicationOrder, params: dict[str, float],
+                 tpmt: thiopurine.Summary, nudt15: thiopurine.Summary, missing: list[str], poor: list[str],
+                 unclear_low: list[str], too_high: bool, reduced: tuple[float, float] | None) -> list[Suggestion]:
+    """Tests for what is missing, monitoring, and a replacement order only when the draft dose is too high."""
+    out: list[Suggestion] = []
+    tests: list[Action] = []
+    if "TPMT" in missing or "TPMT" in unclear_low:
+        transfused = bool(tpmt.invalid)
+        if not transfused:
+            tests.append(Action("create", "TPMT activity (RBC)", resource=orders.service_request(
+                context.patient_id, orders.lab_concept(context.valuesets, "tpmt_phenotype", "21563-2"),
+                note="Before azathioprine")))
+        tests.append(Action("create", "TPMT genotype", resource=orders.service_request(
+            context.patient_id, orders.lab_concept(context.valuesets, "tpmt_genotype", "41048-0"),
+            note="Before azathioprine" + (" (recent transfusion: activity unreliable)" if transfused else ""))))
+    if "NUDT15" in missing:
+        tests.append(Action("create", "NUDT15 genotype", resource=orders.service_request(
+            context.patient_id, orders.text_concept("NUDT15 genotype"), note="Before azathioprine")))
+    if tests:
+        out.append(Suggestion("Order TPMT/NUDT15 testing", tests, is_recommended=not poor))
+    monitoring = orders.service_request(
+        context.patient_id, orders.text_concept("CBC with differential and liver function tests"),
+        note="Weekly for the first 4-8 weeks of azathioprine, then every 1-3 months.")
+    remove = Action("delete", f"Cancel {order.label}", resource_id=order.reference)
+    if poor:
+        out.insert(0, Suggestion("Cancel azathioprine and choose a non-thiopurine agent (e.g. mycophenolate)",
+                                 [remove], is_recommended=True))
+        return out
+    out.append(Suggestion("CBC and liver tests weekly for 4-8 weeks",
+                          [Action("create", "CBC + LFT weekly x 4-8 weeks, then every 1-3 months",
+                                  resource=monitoring)]))
+    if too_high:
+        dose = params["start_dose_mg"]
+        if reduced is not None:
+            dose = min(max(dose, reduced[0]), reduced[1])
+        start = orders.medication_request(
+            context.patient_id, orders.concept(context.valuesets, "azathioprine", "azathioprine 50 MG Oral Tablet"),
+            dose, "mg", text=f"Azathioprine {dose:g} mg by mouth once daily; titrate by 25-50 mg/day every 1-2 "
+                             "weeks to the blood count", note="Titrate with weekly CBC and liver tests.")
+        out.append(Suggestion(f"Replace with azathioprine {dose:g} mg PO daily and titrate",
+                              [remove, Action("create", f"Azathioprine {dose:g} mg PO daily", resource=start)],
+                              is_recommended=not missing))
+    return out

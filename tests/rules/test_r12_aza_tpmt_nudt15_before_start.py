@@ -1,0 +1,111 @@
+"""R12 aza-tpmt-nudt15-before-start: severity by metabolizer status, computed reduced ranges, the 3 mg/kg/day edge,
+and orders for only the missing tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from fhir_fixtures.builders import AZATHIOPRINE_50
+from fhir_fixtures.r12_aza_tpmt_nudt15_before_start import NUDT15, TPMT_ACTIVITY, TPMT_GENOTYPE, normal_results, patient
+from tests.conftest import fired, run
+
+RULE = "aza-tpmt-nudt15-before-start"
+
+
+def _result(kb, today, chart, mg=50, unit="mg"):
+    chart.draft(AZATHIOPRINE_50, mg, unit, resource_id="aza")
+    result = run(kb, chart.request("order-sign"), today)
+    return fired(result).get(RULE), next(e for e in result.explanation if e["rule"] == RULE)
+
+
+def _creates(card):
+    return [a for s in card["suggestions"] for a in s["actions"] if a["type"] == "create"]
+
+
+@pytest.mark.parametrize("mg,fires", [(210, False), (211, True)])
+def test_three_mg_per_kg_edge(kb, today, mg, fires):
+    card, entry = _result(kb, today, normal_results(patient(today, kg=70)), mg=mg)
+    assert (card is not None) is fires
+    assert entry["facts"]["mg_per_kg_day"] == pytest.approx(mg / 70, abs=0.01)
+
+
+def test_too_high_dose_is_replaced_by_50_mg_daily(kb, today):
+    card, _ = _result(kb, today, normal_results(patient(today, kg=70)), mg=300)
+    assert card["indicator"] == "warning" and "4.3 mg/kg/day" in card["detail"]
+    replace = card["suggestions"][-1]
+    assert replace["actions"][0] == {"type": "delete", "description": f"Cancel {AZATHIOPRINE_50[2]}",
+                                     "resourceId": "MedicationRequest/aza"}
+    dose = replace["actions"][1]["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]
+    assert dose == {"value": 50, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}
+
+
+def test_no_replacement_when_the_dose_is_fine(kb, today):
+    card, _ = _result(kb, today, patient(today), mg=50)
+    assert card["indicator"] == "warning"
+    assert not any(a["resource"]["resourceType"] == "MedicationRequest" for a in _creates(card))
+    codes = [a["resource"]["code"] for a in _creates(card) if a["description"].startswith(("TPMT", "NUDT15"))]
+    assert codes[0]["coding"][0]["code"] == "21563-2" and codes[1]["coding"][0]["code"] == "41048-0"
+    assert codes[2] == {"text": "NUDT15 genotype"}
+
+
+def test_only_nudt15_missing_orders_only_nudt15(kb, today):
+    chart = patient(today).observation(TPMT_GENOTYPE, -30, value_string="*1/*1")
+    card, _ = _result(kb, today, chart)
+    assert card["summary"] == "Azathioprine: no NUDT15 result"
+    tests = [a["description"] for a in card["suggestions"][0]["actions"]]
+    assert tests == ["NUDT15 genotype"]
+
+
+def test_poor_metabolizer_is_critical_and_offers_cancellation(kb, today):
+    chart = patient(today).observation(TPMT_GENOTYPE, -30, value_string="*3A/*3A")
+    card, _ = _result(kb, today, chart.observation(NUDT15, -30, value_string="*1/*1"))
+    assert card["indicator"] == "critical"
+    assert card["suggestions"][0]["actions"] == [{"type": "delete", "description": f"Cancel {AZATHIOPRINE_50[2]}",
+                                                 "resourceId": "MedicationRequest/aza"}]
+
+
+def test_intermediate_range_is_computed_and_a_higher_dose_replaced(kb, today):
+    chart = patient(today, kg=60).observation(TPMT_GENOTYPE, -30, value_string="*1/*3A")
+    card, entry = _result(kb, today, chart.observation(NUDT15, -30, value_string="*1/*1"), mg=175)
+    assert card["indicator"] == "warning"
+    assert "30-80%" in card["summary"]
+    assert "**50-125 mg/day**" in card["detail"]  # 0.3 x 2 x 60 = 36 -> 50; 0.8 x 3 x 60 = 144 -> 125
+    assert entry["facts"]["reduced_start"] == "30-80%"
+    med = [a for a in _creates(card) if a["resource"]["resourceType"] == "MedicationRequest"]
+    assert med[0]["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 50
+
+
+def test_both_intermediate_uses_20_to_50_percent(kb, today):
+    chart = patient(today, kg=70).observation(TPMT_GENOTYPE, -30, value_string="*1/*3C")
+    card, _ = _result(kb, today, chart.observation(NUDT15, -30, value_string="*1/*3"), mg=100)
+    assert "20-50%" in card["summary"] and "**50-100 mg/day**" in card["detail"]
+
+
+def test_no_weight_gives_mg_per_kg_only(kb, today):
+    chart = normal_results(patient(today, kg=None))
+    card, entry = _result(kb, today, chart, mg=3.5, unit="mg/kg")
+    assert card is not None and entry["facts"]["mg_per_day"] is None
+    assert "mg/day not computed: no body weight" in card["detail"]
+    assert entry["facts"]["dosing_weight"] is None
+
+
+def test_stale_weight_is_not_used(kb, today):
+    chart = normal_results(patient(today, kg=None)).weight(50, day=-40)
+    card, entry = _result(kb, today, chart, mg=200)
+    assert card is None and entry["facts"]["mg_per_kg_day"] is None
+
+
+def test_activity_below_range_without_category_is_critical(kb, today):
+    chart = patient(today).observation(TPMT_ACTIVITY, -30, value=6, unit="U/mL", low=15.1)
+    card, _ = _result(kb, today, chart.observation(NUDT15, -30, value_string="*1/*1"))
+    assert card["indicator"] == "critical" and "category not stated" in card["summary"]
+    assert [a["description"] for a in card["suggestions"][0]["actions"]] == ["TPMT activity (RBC)", "TPMT genotype"]
+
+
+def test_transfusion_means_genotype_only(kb, today):
+    chart = patient(today).procedure("Blood transfusion", -45)
+    chart.observation(TPMT_ACTIVITY, -30, value_string="Normal").observation(NUDT15, -30, value_string="*1/*1")
+    card, entry = _result(kb, today, chart)
+    assert "no valid TPMT result" in card["summary"]
+    assert [a["description"] for a in card["suggestions"][0]["actions"]] == ["TPMT genotype"]
+    assert "transfusion" in entry["facts"]["tpmt_set_aside"]

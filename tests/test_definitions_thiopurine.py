@@ -1,0 +1,84 @@
+"""hooks.definitions.thiopurine: TPMT/NUDT15 results in words, diplotypes, numbers and flags; transfusions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from fhir_fixtures.builders import LOINC, Chart
+from hooks import valuesets
+from hooks.definitions import thiopurine
+from hooks.record import build_record
+from tests.conftest import TODAY
+
+SETS = valuesets.load()
+TPMT_ACTIVITY = (LOINC, "21563-2", "Thiopurine methyltransferase [Enzymatic activity/volume] in Red Blood Cells")
+TPMT_GENOTYPE = (LOINC, "41048-0", "TPMT Genotype")
+
+
+def _record(chart: Chart):
+    return build_record(chart.prefetch(), SETS, TODAY)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Normal metabolizer", "normal"),
+    ("Intermediate metabolizer", "intermediate"),
+    ("Poor metabolizer", "poor"),
+    ("TPMT deficient", "poor"),
+    ("Heterozygous for TPMT*3A", "intermediate"),
+    ("Homozygous variant", "poor"),
+    ("*1/*1", "normal"),
+    ("*1/*3A", "intermediate"),
+    ("*3A/*3C", "poor"),
+    ("No variants detected", "normal"),
+    ("Not a poor metabolizer", "normal"),
+    ("Low", "low-unspecified"),
+    ("High activity", "normal"),
+    ("Specimen rejected", None),
+])
+def test_words_and_diplotypes(text, expected):
+    assert thiopurine.from_words(text) == expected
+
+
+@pytest.mark.parametrize("value,reading", [(15.1, "normal"), (15.0, "low-unspecified")])
+def test_activity_number_against_the_lower_limit(value, reading):
+    chart = Chart(TODAY).observation(TPMT_ACTIVITY, -10, value=value, unit="U/mL", low=15.1)
+    summary = thiopurine.summarise(_record(chart), "TPMT")
+    assert summary.status == reading and summary.basis.kind == "phenotype"
+
+
+def test_number_without_range_or_flag_is_unreadable():
+    chart = Chart(TODAY).observation(TPMT_ACTIVITY, -10, value=14, unit="U/mL")
+    summary = thiopurine.summarise(_record(chart), "TPMT")
+    assert summary.status is None and summary.unreadable
+
+
+def test_interpretation_flag_low_without_category():
+    chart = Chart(TODAY).observation(TPMT_ACTIVITY, -10, value=9, unit="U/mL", interpretation="L")
+    assert thiopurine.summarise(_record(chart), "TPMT").status == "low-unspecified"
+
+
+@pytest.mark.parametrize("transfused_day,valid", [(-101, True), (-99, False), (-11, False), (-9, True)])
+def test_transfusion_within_90_days_before_an_activity_test(transfused_day, valid):
+    chart = Chart(TODAY).procedure("Red blood cell transfusion", transfused_day)
+    chart.observation(TPMT_ACTIVITY, -10, value_string="Normal activity")
+    summary = thiopurine.summarise(_record(chart), "TPMT")
+    assert (summary.status == "normal") is valid
+    assert bool(summary.invalid) is not valid
+
+
+def test_genotype_is_not_affected_by_transfusion_and_the_worse_result_wins():
+    chart = Chart(TODAY).procedure("Blood transfusion", -20)
+    chart.observation(TPMT_GENOTYPE, -10, value_string="*1/*3A")
+    chart.observation("TPMT activity", -300, value_string="Normal")
+    summary = thiopurine.summarise(_record(chart), "TPMT")
+    assert summary.status == "intermediate" and summary.basis.kind == "genotype"
+    assert summary.basis.when == date.fromordinal(TODAY.toordinal() - 10)
+
+
+def test_nudt15_by_name_and_no_result():
+    assert thiopurine.summarise(_record(Chart(TODAY)), "NUDT15").status is None
+    chart = Chart(TODAY).observation("NUDT15 genotype", -5, value_code=(LOINC, "LA-x", "Poor metabolizer"))
+    summary = thiopurine.summarise(_record(chart), "NUDT15")
+    assert summary.status == "poor" and "Poor metabolizer" in summary.basis.describe()
