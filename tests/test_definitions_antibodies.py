@@ -1,0 +1,47 @@
+"""Antibody positivity in the contract's four representations, and the subtype."""
+
+from __future__ import annotations
+
+import pytest
+
+from fhir_fixtures.builders import ANTI_HMGCR, SNOMED, Chart
+from hooks.definitions import antibodies
+from tests.definitions_support import record_and_context
+
+
+@pytest.mark.parametrize("form", ["interpretation", "coded", "string", "quantity"])
+@pytest.mark.parametrize("result", ["positive", "negative"])
+def test_four_representations(kb, today, form, result):
+    record, _ = record_and_context(kb, Chart(today).antibody("anti_hmgcr", result, form=form))
+    assert [s for _, s in antibodies.results(record, "anti_hmgcr")] == [result]
+
+
+@pytest.mark.parametrize(("kwargs", "expected"), [
+    ({"interpretation": "H"}, "positive"),
+    ({"interpretation": "N"}, "negative"),
+    ({"value_code": (SNOMED, "260385009", "Negative")}, "negative"),
+    ({"value_code": ("http://example.org/local", "X", "Not detected")}, "negative"),
+    ({"value_string": "POSITIVE (high titre)"}, "positive"),
+    ({"value_string": "not detected"}, "negative"),
+    ({"value_string": "pending"}, None),
+    ({"interpretation": "NEG", "value_string": "positive"}, "negative"),  # interpretation comes first
+])
+def test_order_of_precedence(kb, today, kwargs, expected):
+    record, _ = record_and_context(kb, Chart(today).observation(ANTI_HMGCR, -5, **kwargs))
+    observation = record.observations_in("anti_hmgcr")[0]
+    assert antibodies.status(observation) == expected
+
+
+@pytest.mark.parametrize(("hmgcr", "srp", "subtype"), [
+    ("positive", "negative", "HMGCR"), ("negative", "positive", "SRP"), ("positive", "positive", "DUAL"),
+    ("negative", "negative", "SERONEG"), (None, "negative", "UNKNOWN"), (None, None, "UNKNOWN"),
+    ("positive", None, "HMGCR"),
+])
+def test_subtype(kb, today, hmgcr, srp, subtype):
+    chart = Chart(today)
+    if hmgcr:
+        chart.antibody("anti_hmgcr", hmgcr)
+    if srp:
+        chart.antibody("anti_srp", srp)
+    record, _ = record_and_context(kb, chart)
+    assert antibodies.subtype(record) == subtype

@@ -1,0 +1,40 @@
+"""CK values, ULN, peak / nadir / latest and the inadequate-response surrogate."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fhir_fixtures.builders import Chart
+from hooks.definitions import ck
+from tests.definitions_support import record_and_context
+
+
+def test_units_and_uln_fallback(kb, today):
+    chart = Chart(today).ck(20, day=-10, uln=3.3, unit="ukat/L").ck(900, day=-5, uln=None, unit="IU/L")
+    chart.ck(5, day=-1, unit="mg/dL")  # an impossible unit is skipped, never guessed
+    record, context = record_and_context(kb, chart)
+    points = ck.series(record, context)
+    assert [(p.value, p.uln, p.uln_from_lab) for p in points] == [(1200, 198, True), (900, 200, False)]
+    assert "200 U/L" in ck.uln_warning(points, 200)
+
+
+def test_peak_nadir_latest_and_response(kb, today):
+    chart = Chart(today).ck(8000, day=-200).ck(6000, day=-185).ck(1500, day=-120).ck(400, day=-60)
+    chart.ck(1100, day=-5)
+    record, context = record_and_context(kb, chart)
+    points = ck.series(record, context)
+    t_tx = today - timedelta(days=180)
+    assert ck.peak(points, t_tx).value == 8000
+    assert ck.nadir(points, t_tx).value == 400
+    assert ck.latest(points).value == 1100
+    inadequate, why = ck.inadequate_response(points, t_tx)
+    assert inadequate and "3 x ULN" in why
+
+
+def test_adequate_and_small_fall_responses(kb, today):
+    t_tx = today - timedelta(days=180)
+    good = record_and_context(kb, Chart(today).ck(8000, day=-182).ck(500, day=-3))
+    assert ck.inadequate_response(ck.series(*good), t_tx)[0] is False
+    small_fall = record_and_context(kb, Chart(today).ck(1000, day=-182).ck(550, day=-3, uln=200))
+    inadequate, why = ck.inadequate_response(ck.series(*small_fall), t_tx)
+    assert inadequate and "fallen only 45%" in why

@@ -1,0 +1,59 @@
+"""IMNM, IIM, IBM, NSTI, ICI context and ICI myositis, paediatric."""
+
+from __future__ import annotations
+
+from fhir_fixtures.builders import IBM_ICD, IMNM_SNOMED, NEC_FASCIITIS_ICD, Chart
+from hooks.definitions import cohorts
+from tests.definitions_support import record_and_context
+
+PEMBROLIZUMAB = ("http://www.nlm.nih.gov/research/umls/rxnorm", "1547545", "pembrolizumab")
+
+
+def test_imnm_by_condition_or_by_antibody_with_ck_and_myopathy(kb, today):
+    assert cohorts.is_imnm(*record_and_context(kb, Chart(today).condition(IMNM_SNOMED)))
+    chart = Chart(today).antibody("anti_srp", "positive").ck(3000, day=-5).condition("Proximal muscle weakness")
+    assert cohorts.is_imnm(*record_and_context(kb, chart))
+    no_myopathy = Chart(today).antibody("anti_srp", "positive").ck(3000, day=-5)
+    assert not cohorts.is_imnm(*record_and_context(kb, no_myopathy))
+    normal_ck = Chart(today).antibody("anti_srp", "positive").ck(150, day=-5).condition("Myopathy")
+    assert not cohorts.is_imnm(*record_and_context(kb, normal_ck))
+
+
+def test_nsti_recent_coded_condition(kb, today):
+    assert cohorts.nsti(*record_and_context(kb, Chart(today).condition(NEC_FASCIITIS_ICD, onset=-3)))
+    assert not cohorts.nsti(*record_and_context(kb, Chart(today).condition(NEC_FASCIITIS_ICD, onset=-45)))
+    resolved = Chart(today).condition(NEC_FASCIITIS_ICD, onset=-3, status="resolved")
+    assert not cohorts.nsti(*record_and_context(kb, resolved))
+
+
+def test_free_text_necrotizing_myositis_needs_infection_markers(kb, today):
+    bare = Chart(today).condition("Necrotizing myositis of thigh", onset=-2)
+    assert not cohorts.nsti(*record_and_context(kb, bare))
+    febrile = Chart(today).condition("Necrotizing myositis of thigh", onset=-2)
+    febrile.observation(("http://loinc.org", "8310-5", "Body temperature"), -1, value=39.1, unit="Cel")
+    reasons = cohorts.nsti(*record_and_context(kb, febrile))
+    assert reasons and "39.1" in reasons[0]
+
+
+def test_confirmed_imnm_is_never_nsti(kb, today):
+    chart = Chart(today).condition(NEC_FASCIITIS_ICD, onset=-3).antibody("anti_hmgcr", "positive")
+    assert not cohorts.nsti(*record_and_context(kb, chart))
+
+
+def test_ici_myositis_needs_recent_ici_and_myositis_after_it(kb, today):
+    chart = Chart(today).medication(PEMBROLIZUMAB, 200, "mg", start=-60, status="active", period=3,
+                                    period_unit="wk")
+    chart.condition("Myositis", onset=-10)
+    assert cohorts.ici_myositis(*record_and_context(kb, chart))
+    before = Chart(today).medication(PEMBROLIZUMAB, 200, "mg", start=-60, period=3, period_unit="wk")
+    before.condition("Myositis", onset=-400)
+    assert not cohorts.ici_myositis(*record_and_context(kb, before))
+    long_ago = Chart(today).medication(PEMBROLIZUMAB, 200, "mg", start=-700, end=-500, status="completed")
+    long_ago.condition("Myositis", onset=-10)
+    assert not cohorts.ici_myositis(*record_and_context(kb, long_ago))
+
+
+def test_ibm_and_paediatric(kb, today):
+    assert cohorts.is_ibm(record_and_context(kb, Chart(today).condition(IBM_ICD))[0])
+    assert cohorts.is_paediatric(*record_and_context(kb, Chart(today, age=17)))
+    assert not cohorts.is_paediatric(*record_and_context(kb, Chart(today, age=18)))

@@ -1,0 +1,26 @@
+"""Steroid-sparing agents since a date, and PJP prophylaxis present."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fhir_fixtures.builders import METHOTREXATE_2_5, TMP_SMX_SS, Chart
+from hooks.definitions import immunosuppression
+from tests.definitions_support import record_and_context
+
+
+def test_steroid_sparing_since(kb, today):
+    chart = Chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-200, end=-100, status="stopped",
+                                    period_unit="wk")
+    record, _ = record_and_context(kb, chart)
+    assert immunosuppression.steroid_sparing_since(record, today - timedelta(days=150))
+    assert not immunosuppression.steroid_sparing_since(record, today - timedelta(days=90))
+
+
+def test_pjp_prophylaxis_within_four_weeks(kb, today):
+    recent = Chart(today).medication(TMP_SMX_SS, 1, "TAB", start=-100, end=-20, status="completed")
+    assert immunosuppression.pjp_prophylaxis(*record_and_context(kb, recent))
+    old = Chart(today).medication(TMP_SMX_SS, 1, "TAB", start=-100, end=-40, status="completed")
+    assert not immunosuppression.pjp_prophylaxis(*record_and_context(kb, old))
+    by_name = Chart(today).medication("Atovaquone 750 mg/5 mL suspension", 1500, "mg", start=-10)
+    assert immunosuppression.pjp_prophylaxis(*record_and_context(kb, by_name))

@@ -1,0 +1,47 @@
+"""Prednisone-equivalent exposure over time, IV pulses and T_tx."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fhir_fixtures.builders import IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_5, PREDNISONE_20, ROUTE_IV, Chart
+from hooks.definitions import steroids
+from tests.definitions_support import record_and_context
+
+
+def test_daily_timeline_and_consecutive_days(kb, today):
+    chart = Chart(today).weight(70, day=-1)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-60, end=-31, status="completed")
+    chart.medication(PREDNISONE_20, 40, "mg", start=-30)
+    record, context = record_and_context(kb, chart)
+    history = steroids.history(record, context)
+    assert history.peq_on(today - timedelta(days=45)) == 60
+    assert history.peq_on(today) == 40
+    assert history.days_at_or_above(20, today) == 61
+    assert history.days_at_or_above(50, today) == 0
+
+
+def test_iv_methylprednisolone_counts_as_peq_and_as_a_pulse(kb, today):
+    chart = Chart(today)
+    chart.medication(METHYLPRED_1000, 1000, "mg", start=-3, end=-1, status="completed", route=ROUTE_IV)
+    record, context = record_and_context(kb, chart)
+    history = steroids.history(record, context)
+    assert history.peq_on(today - timedelta(days=2)) == 1250
+    assert steroids.is_iv_methylprednisolone(record.medications[0])
+
+
+def test_ttx_is_the_first_qualifying_course_of_this_episode(kb, today):
+    chart = Chart(today).weight(80, day=-2).condition(IMNM_SNOMED, onset=-100)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-900, end=-880, status="completed")  # years earlier: asthma
+    chart.medication(PREDNISONE_5, 10, "mg", start=-95, end=-91, status="completed")  # below 0.5 mg/kg and 30 mg
+    chart.medication(PREDNISONE_20, 60, "mg", start=-90)
+    record, context = record_and_context(kb, chart)
+    start, why = steroids.treatment_start(record, context)
+    assert start == today - timedelta(days=90) and "60" in why
+
+
+def test_unreadable_courses_are_reported_not_guessed(kb, today):
+    chart = Chart(today).medication(PREDNISONE_20, 1, "mg/kg", start=-10)  # no weight on file
+    record, context = record_and_context(kb, chart)
+    history = steroids.history(record, context)
+    assert history.peq_on(today) == 0 and len(history.unreadable) == 1
