@@ -1,0 +1,65 @@
+"""Fixtures for R31 ici-myositis: both hooks, grades, myocardial involvement, near misses."""
+
+from datetime import date
+from typing import Any
+
+from fhir_fixtures import fixture
+from fhir_fixtures.builders import LOINC, RXNORM, SNOMED, Chart
+
+RULE = "ici-myositis"
+PEMBROLIZUMAB = (RXNORM, "1547545", "pembrolizumab")
+NIVOLUMAB = (RXNORM, "1597876", "nivolumab")
+HS_TNI = (LOINC, "89579-7", "Troponin I.cardiac [Mass/volume] in Serum or Plasma by High sensitivity method")
+ECG = (SNOMED, "268400002", "12 lead ECG")
+
+
+def on_pembrolizumab(today: date, ck: float = 4200, ck_day: int = -2) -> Chart:
+    """Melanoma on pembrolizumab every 3 weeks since D-120 (given D-10), myalgia, CK high."""
+    chart = Chart(today, age=64, sex="male")
+    chart.medication(PEMBROLIZUMAB, 200, "mg", start=-120, period=3, period_unit="wk")
+    chart.condition("Myalgia", onset=-8)
+    chart.ck(ck, day=ck_day)
+    return chart
+
+
+@fixture("r31-fires-patient-view-ck-myalgia", hook="patient-view",
+         story="Pembrolizumab; myalgia for a week; CK 4,200 U/L; no troponin or ECG yet, grade not documented.",
+         fires={RULE}, indicators={RULE: "critical"})
+def patient_view(today: date) -> dict[str, Any]:
+    return on_pembrolizumab(today).weight(80).request("patient-view")
+
+
+@fixture("r31-fires-order-sign-nivolumab-troponin-raised", hook="order-sign",
+         story="Myositis after nivolumab; hs-troponin I raised today, ECG done; the next nivolumab dose is drafted.",
+         fires={RULE}, indicators={RULE: "critical"})
+def order_sign(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=70)
+    chart.medication(NIVOLUMAB, 480, "mg", start=-60, period=4, period_unit="wk")
+    chart.condition("Myositis", onset=-12)
+    chart.ck(2500, day=-1).weight(72, day=-1)
+    chart.observation(HS_TNI, day=0, value=85, unit="ng/L", high=14)
+    chart.procedure(ECG, day=0)
+    chart.draft(NIVOLUMAB, 480, "mg", resource_id="draft-nivo")
+    return chart.request("order-sign")
+
+
+@fixture("r31-quiet-order-sign-without-ici-draft", hook="order-sign",
+         story="ICI myositis present, but the draft being signed is not an ICI: state-only part stays quiet.",
+         quiet={RULE})
+def other_draft(today: date) -> dict[str, Any]:
+    chart = on_pembrolizumab(today)
+    chart.draft((RXNORM, "617311", "atorvastatin 40 MG Oral Tablet"), 40, "mg")
+    return chart.request("order-sign")
+
+
+@fixture("r31-quiet-ici-normal-ck", hook="patient-view",
+         story="Pembrolizumab and myalgia, but CK normal (150, ULN 200) and no myositis diagnosis.", quiet={RULE})
+def normal_ck(today: date) -> dict[str, Any]:
+    return on_pembrolizumab(today, ck=150).request("patient-view")
+
+
+@fixture("r31-quiet-ck-high-31-days-ago", hook="patient-view",
+         story="Pembrolizumab; the raised CK is 31 days old and no myositis condition: outside the 30-day window.",
+         quiet={RULE})
+def old_ck(today: date) -> dict[str, Any]:
+    return on_pembrolizumab(today, ck_day=-31).request("patient-view")

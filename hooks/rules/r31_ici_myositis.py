@@ -1,0 +1,317 @@
+"""R31: checkpoint-inhibitor myositis: rule out myocarditis now, manage by grade, hold a drafted ICI dose."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import timedelta
+from typing import Any
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.definitions import ck, cohorts
+from hooks.definitions.weight import dosing_weight, latest_weight
+from hooks.dosing import round_to
+from hooks.record import SNOMED, MedicationOrder, Observation, PatientRecord
+from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.sources import ASCO_2021_CARDIAC, ASCO_2021_MYOSITIS, BSMO_TROPONIN, SEED_004, SITC_2021
+from hooks.units import convert
+
+RULE = Rule(
+    id="ici-myositis",
+    number=31,
+    title="Checkpoint-inhibitor myositis: rule out myocarditis",
+    hooks=("patient-view", "order-sign"),
+    severities=("critical",),
+    summary="ICI context with myositis (CK above ULN with weakness or myalgia, or a myositis starting after the "
+            "first ICI dose): troponin/ECG, grade-based management, hold a drafted ICI dose.",
+    sources=(ASCO_2021_MYOSITIS, ASCO_2021_CARDIAC, SITC_2021, BSMO_TROPONIN, SEED_004),
+    parameters={
+        "cardiac_test_max_hours": Param(72, "hours", "Troponin and ECG must be at most this old."),
+        "troponin_lookback_days": Param(30, "days", "A raised troponin this recent means possible myocarditis."),
+        "grade_max_age_days": Param(30, "days", "A documented CTCAE grade this recent is used."),
+        "ck_steroid_multiple_g2": Param(3, "x ULN", "Grade 2: prednisone when CK is at or above this multiple."),
+        "prednisone_cap_mg": Param(80, "mg/day", "Cap on a weight-based prednisone dose (adult absolute cap)."),
+        "methylprednisolone_cap_mg": Param(1000, "mg/day", "Cap on a weight-based IV methylprednisolone dose."),
+    },
+    needs=("patient", "conditions", "observations", "medications", "procedures"),
+    override_family="safety",
+)
+
+FEATURES = (("ptosis", "ptosis"), ("diplopia", "diplopia"), ("dysphagia", "dysphagia"), ("dyspnoea", "dyspnoea"),
+            ("respiratory_failure", "respiratory failure"), ("myasthenia", "myasthenia"))
+HS_TROPONIN_I = "89579-7"
+ECG_LOINC = "34534-8"
+TTE_SNOMED = "252418006"
+_GRADE = re.compile(r"(?:grade|g)?\s*([1-5])\b", re.I)
+
+DETAIL = """\
+**Checkpoint-inhibitor myositis: rule out myocarditis now.** {why}. ICI: {ici}.
+
+- CK: {ck}
+- Troponin (within {hours} h): {troponin}
+- ECG (within {hours} h): {ecg}
+- CTCAE grade: {grade}
+- Myasthenic, bulbar or respiratory features: {features}
+
+**Now:** {plan}
+
+How to manage (ASCO 2021): check hs-troponin I (more heart-specific than troponin T, which regenerating muscle
+can raise), ECG, NT-proBNP and echo, and look for the "triple M" overlap with myasthenia (AChR antibodies,
+spirometry/NIF). Hold the ICI for any troponin rise. **G1**: continue the ICI with close monitoring. **G2**: hold
+the ICI; prednisone 0.5-1 mg/kg/day if CK >= 3x ULN. **G3-4**: hold the ICI; prednisone 1 mg/kg/day or
+methylprednisolone 1-2 mg/kg/day IV (higher pulse for myocarditis or myasthenia); consider plasmapheresis or IVIG;
+add another immunosuppressant if there is no improvement in 2 weeks. **Permanently discontinue** the ICI if the
+heart is involved. Do not restart until CK is normal and symptoms have resolved.
+
+{doses}"""
+
+
+def _raised(observation: Observation) -> bool | None:
+    """Troponin above the lab's upper limit (interpretation first, then value against the range)."""
+    flags = set(observation.interpretation)
+    if flags & {"H", "HH", "HU", "A", "AA", "POS"}:
+        return True
+    quantity, high = observation.quantity, observation.ref_high
+    if quantity is None or high is None:
+        return False if flags & {"N", "NEG"} else None
+    limit = high.value if (high.unit or "") == (quantity.unit or "") else convert(high.value, high.unit,
+                                                                                 quantity.unit or "")
+    return None if limit is None else quantity.value > limit
+
+
+def _describe(observation: Observation) -> str:
+    value = observation.quantity or observation.value_text or "result"
+    high = f" (ULN {observation.ref_high})" if observation.ref_high else ""
+    flag = {True: ", raised", False: ", normal", None: ""}[_raised(observation)]
+    name = observation.code.concept_in("troponin_i") or observation.code.concept_in("troponin_t") or \
+        observation.code.label
+    return f"{name} {value}{high} on {observation.when}{flag}"
+
+
+def _grade(observation: Observation) -> int | None:
+    if observation.quantity is not None and float(observation.quantity.value).is_integer():
+        value = int(observation.quantity.value)
+        return value if 1 <= value <= 5 else None
+    for text in (observation.value_text, observation.value_concept.words() if observation.value_concept else None):
+        match = _GRADE.search(text or "")
+        if match:
+            return int(match[1])
+    return None
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    p = context.params(RULE)
+    given = cohorts.ici_exposure(record, context)
+    reasons = cohorts.ici_myositis(record, context)
+    drafts = context.drafts_in("checkpoint_inhibitor") if context.hook == "order-sign" else []
+    facts: dict[str, Any] = {"ici": ", ".join(m.label for m in given) or None,
+                             "ici_myositis": "; ".join(reasons) or None,
+                             "draft_ici": ", ".join(d.label for d in drafts) or None}
+    if not reasons:
+        return Quiet("no checkpoint-inhibitor myositis (ICI context with CK > ULN and weakness/myalgia, or a "
+                     "myositis starting after the first ICI dose)", facts)
+    if context.hook == "order-sign" and not drafts:
+        return Quiet("no ICI dose in the draft orders", facts)
+
+    days = math.ceil(p["cardiac_test_max_hours"] / 24)
+    recent = record.today - timedelta(days=days)
+    troponins = [o for o in record.observations_in("troponin_i", "troponin_t", since=recent)]
+    lookback = record.today - timedelta(days=int(p["troponin_lookback_days"]))
+    raised = [o for o in record.observations_in("troponin_i", "troponin_t", since=lookback) if _raised(o)]
+    raised_i = [o for o in raised if o.in_group("troponin_i")]
+    tnt_only = [o for o in raised if not o.in_group("troponin_i")] if not raised_i else []
+    ecgs = record.procedures_in("ecg", since=recent)
+    myocarditis = [c for c in record.conditions_in("myocarditis_cardiomyopathy", active_only=True)
+                   if c.code.concept_in("myocarditis_cardiomyopathy") == "myocarditis"]
+    heart = [_describe(o) for o in raised_i] + [c.code.label for c in myocarditis]
+    grade_obs = next((o for o in reversed(record.observations_in(
+        "ctcae_myositis_grade", since=record.today - timedelta(days=int(p["grade_max_age_days"]))))
+        if _grade(o) is not None), None)
+    grade = _grade(grade_obs) if grade_obs else None
+    features = [label for group, label in FEATURES if record.conditions_in(group, active_only=True)]
+    points = [pt for pt in ck.series(record, context) if pt.day >= record.today - timedelta(days=30)]
+    last_ck = points[-1] if points else None
+    ck_multiple = last_ck.value / last_ck.uln if last_ck else None
+    manage = "G3-4" if (grade or 0) >= 3 else f"G{grade}" if grade else ("G3-4" if features else None)
+    facts.update({
+        "troponin_within_window": "; ".join(_describe(o) for o in troponins) or None,
+        "troponin_raised": "; ".join(_describe(o) for o in raised) or None,
+        "troponin_t_only_raised": bool(tnt_only),
+        "ecg_within_window": ", ".join(f"{e.code.label} {e.when}" for e in ecgs) or None,
+        "myocardial_involvement": "; ".join(heart) or None,
+        "ctcae_grade": grade, "grade_documented": grade_obs.when if grade_obs else None,
+        "features": ", ".join(features) or None,
+        "latest_ck": str(last_ck) if last_ck else None,
+        "ck_x_uln": round(ck_multiple, 1) if ck_multiple else None,
+        "managed_as": manage,
+    })
+    weight = dosing_weight(record, context)
+    facts["dosing_weight"] = weight.describe("kg") if weight else None
+    plan = _plan(manage, grade, heart, troponins, ecgs, ck_multiple, p)
+    if tnt_only:
+        plan = (f"Troponin T is raised ({'; '.join(_describe(o) for o in tnt_only)}) but it can come from "
+                "regenerating skeletal muscle: check hs-troponin I now and hold the ICI until it is known. " + plan)
+    dose_text, steroid_suggestions = _steroids(record, context, manage, ck_multiple, heart, weight, p)
+    grade_text = (f"G{grade} (documented {grade_obs.when})" if grade_obs else
+                  "not documented" + (" (managed as G3-4 because of the features below)" if features else
+                                      ": grade the weakness today"))
+    detail = DETAIL.format(
+        why="; ".join(reasons), ici=facts["ici"], hours=int(p["cardiac_test_max_hours"]),
+        ck=(f"{last_ck} = {ck_multiple:.1f} x ULN" if last_ck else "none within 30 days"),
+        troponin="; ".join(_describe(o) for o in troponins) or "**none: order hs-troponin I now**",
+        ecg=", ".join(f"{e.code.label} {e.when}" for e in ecgs) or "**none: do an ECG now**",
+        grade=grade_text, features=", ".join(features) or "none recorded", plan=plan, doses=dose_text)
+    summary_grade = f"G{grade}" if grade else "ungraded"
+    head = "ICI dose drafted with" if drafts else "Checkpoint-inhibitor"
+    summary = (f"{head} myositis ({summary_grade}"
+               + (", heart involved" if heart else "") + "): "
+               + ("hold and permanently stop the ICI" if heart else
+                  "check troponin and ECG now" if not troponins or not ecgs else
+                  "continue ICI with close monitoring" if manage == "G1" else "hold the ICI; treat by grade"))
+    return Fired(
+        severity="critical",
+        summary=summary,
+        detail=detail,
+        facts=facts,
+        about=drafts,
+        suggestions=_suggestions(context, drafts, manage, heart, bool(tnt_only), troponins, ecgs)
+        + steroid_suggestions,
+        selection="any",
+    )
+
+
+def _plan(manage: str | None, grade: int | None, heart: list[str], troponins: list[Observation],
+          ecgs: list[Any], ck_multiple: float | None, p: Any) -> str:
+    steps = []
+    if heart:
+        steps.append(f"heart involvement ({'; '.join(heart)}): hold the ICI and **permanently discontinue** it; "
+                     "cardio-oncology today; methylprednisolone IV at pulse dose.")
+    if not troponins or not ecgs:
+        missing = " or ".join(n for n, have in (("hs-troponin I", troponins), ("ECG", ecgs)) if not have)
+        steps.append(f"no {missing} within {int(p['cardiac_test_max_hours'])} h: do it now, and hold the ICI "
+                     "until myocarditis is excluded.")
+    if manage == "G1":
+        steps.append("grade 1: the ICI may continue with close monitoring (CK, troponin, symptoms).")
+    elif manage == "G2":
+        multiple = p["ck_steroid_multiple_g2"]
+        if ck_multiple is not None and ck_multiple >= multiple:
+            steps.append(f"grade 2: hold the ICI; CK is {ck_multiple:.1f} x ULN (>= {multiple:g}): start "
+                         "prednisone 0.5-1 mg/kg/day.")
+        else:
+            steps.append(f"grade 2: hold the ICI; prednisone 0.5-1 mg/kg/day if CK reaches {multiple:g} x ULN "
+                         f"({'now ' + format(ck_multiple, '.1f') + ' x' if ck_multiple else 'no recent CK'}).")
+    elif manage == "G3-4":
+        steps.append(("grade 3-4" if grade else "ungraded but with bulbar, respiratory or myasthenic features: "
+                      "manage as grade 3-4") + ": hold the ICI; prednisone 1 mg/kg/day or methylprednisolone "
+                     "1-2 mg/kg/day IV; consider plasmapheresis or IVIG; neuromuscular and oncology today.")
+    else:
+        steps.append("grade not documented: grade the weakness (CTCAE) today and hold the next ICI dose until "
+                     "graded and myocarditis is excluded.")
+    return " ".join(s[0].upper() + s[1:] for s in steps)
+
+
+def _prednisone(context: HookContext, mg: float) -> dict[str, Any]:
+    display = "prednisone 20 MG Oral Tablet" if mg % 20 == 0 else "prednisone 5 MG Oral Tablet"
+    return orders.medication_request(
+        context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic", display), mg, "mg",
+        text=f"Prednisone {mg:g} mg by mouth once daily (ICI myositis)")
+
+
+def _methylprednisolone(context: HookContext, mg: float, note: str) -> dict[str, Any]:
+    vial = 125 if mg <= 125 else 500 if mg <= 500 else 1000
+    return orders.medication_request(
+        context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic",
+                                           f"methylprednisolone {vial} MG Injection"), mg, "mg", route="iv",
+        text=f"Methylprednisolone {mg:g} mg IV once daily (ICI myositis)", note=note)
+
+
+def _steroids(record: PatientRecord, context: HookContext, manage: str | None, ck_multiple: float | None,
+              heart: list[str], weight: Any, p: Any) -> tuple[str, list[Suggestion]]:
+    """Doses on the dosing weight, rounded (prednisone to 5 mg, methylprednisolone to 10 mg) and capped."""
+    g2_steroid = manage == "G2" and ck_multiple is not None and ck_multiple >= p["ck_steroid_multiple_g2"]
+    if manage not in ("G3-4",) and not g2_steroid and not heart:
+        return ("Glucocorticoid doses by grade: G2 prednisone 0.5-1 mg/kg/day (if CK >= 3x ULN); G3-4 prednisone "
+                "1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV."), []
+    if weight is None:
+        stale = latest_weight(record)
+        return ("**Doses could not be computed:** no body weight within 30 days"
+                + (f" (latest {stale.describe('kg')})" if stale else "") + ". Record a weight; give "
+                "prednisone 0.5-1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV by grade."), []
+    kg = weight.value
+    pred_cap, mp_cap = p["prednisone_cap_mg"], p["methylprednisolone_cap_mg"]
+
+    def pred(per_kg: float) -> float:
+        return min(round_to(per_kg * kg, 5), pred_cap)
+
+    def mp(per_kg: float) -> float:
+        return min(round_to(per_kg * kg, 10), mp_cap)
+
+    capped = " (capped)" if pred(1) < round_to(kg, 5) else ""
+    if g2_steroid and manage == "G2" and not heart:
+        text = (f"Doses for {weight.describe('kg')}: prednisone 0.5 mg/kg = **{pred(0.5):g} mg/day**, 1 mg/kg = "
+                f"{pred(1):g} mg/day{capped} (rounded to 5 mg, cap {pred_cap:g} mg).")
+        return text, [Suggestion(f"Prednisone {pred(0.5):g} mg PO daily (0.5 mg/kg)", [Action(
+            "create", f"Prednisone {pred(0.5):g} mg PO daily", resource=_prednisone(context, pred(0.5)))],
+            is_recommended=True)]
+    text = (f"Doses for {weight.describe('kg')}: prednisone 1 mg/kg = **{pred(1):g} mg/day**{capped}; "
+            f"methylprednisolone IV 1 mg/kg = **{mp(1):g} mg/day**, 2 mg/kg = {mp(2):g} mg/day (prednisone rounded "
+            f"to 5 mg, cap {pred_cap:g} mg; methylprednisolone to 10 mg, cap {mp_cap:g} mg)."
+            + (" For myocarditis, cardio-oncology may choose a higher pulse." if heart else ""))
+    note = "Up to 2 mg/kg/day; higher pulse for myocarditis or myasthenia per cardio-oncology/neurology."
+    return text, [
+        Suggestion(f"Methylprednisolone {mp(1):g} mg IV daily (1 mg/kg)", [Action(
+            "create", f"Methylprednisolone {mp(1):g} mg IV daily", resource=_methylprednisolone(
+                context, mp(1), note))], is_recommended=bool(heart) or manage == "G3-4"),
+        Suggestion(f"Prednisone {pred(1):g} mg PO daily (1 mg/kg)", [Action(
+            "create", f"Prednisone {pred(1):g} mg PO daily", resource=_prednisone(context, pred(1)))]),
+    ]
+
+
+def _suggestions(context: HookContext, drafts: list[MedicationOrder], manage: str | None, heart: list[str],
+                 tnt_only: bool, troponins: list[Observation], ecgs: list[Any]) -> list[Suggestion]:
+    sets, patient = context.valuesets, context.patient_id
+
+    def request(code: dict[str, Any], priority: str = "stat", note: str | None = None) -> dict[str, Any]:
+        return orders.service_request(patient, code, priority=priority, note=note)
+
+    workup = [
+        ("hs-troponin I", request(orders.lab_concept(sets, "troponin_i", HS_TROPONIN_I))),
+        ("12-lead ECG", request(orders.procedure_concept(sets, "ecg", ECG_LOINC))),
+        ("NT-proBNP", request(orders.text_concept("NT-proBNP"))),
+        ("Transthoracic echocardiogram", request(orders.procedure_concept(
+            sets, "echocardiogram", TTE_SNOMED, system=SNOMED), priority="urgent")),
+        ("CK", request(orders.lab_concept(sets, "ck", "2157-6"), priority="urgent")),
+        ("Aldolase", request(orders.lab_concept(sets, "aldolase", "1761-6"), priority="urgent")),
+        ("ESR", request(orders.text_concept("Erythrocyte sedimentation rate (ESR)"), priority="urgent")),
+        ("CRP", request(orders.text_concept("C-reactive protein (CRP)"), priority="urgent")),
+        ("Urinalysis (myoglobin)", request(orders.text_concept("Urinalysis with urine myoglobin"),
+                                           priority="urgent")),
+        ("AChR antibodies", request(orders.text_concept("Acetylcholine receptor (AChR) antibodies"),
+                                    priority="urgent")),
+        ("Anti-striational antibodies", request(orders.text_concept("Anti-striational (striated muscle) "
+                                                                    "antibodies"), priority="urgent")),
+        ("Spirometry (FVC) and NIF", request(orders.text_concept("Spirometry (FVC) and negative inspiratory "
+                                                                 "force (NIF)"), priority="urgent")),
+    ]
+    consults = [
+        ("Oncology", "Oncology review today: ICI myositis (hold/discontinue decision)"),
+        ("Neuromuscular", "Neuromuscular (neurology) consult: ICI myositis, exclude myasthenia overlap"),
+        ("Cardio-oncology", "Cardio-oncology consult: exclude ICI myocarditis"),
+    ]
+    out = [
+        Suggestion("Myocarditis and myositis work-up (troponin, ECG, NT-proBNP, echo, CK, AChR Ab, NIF)",
+                   [Action("create", name, resource=resource) for name, resource in workup], is_recommended=True),
+        Suggestion("Oncology, neuromuscular and cardio-oncology consults",
+                   [Action("create", f"{name} consult", resource=request(orders.text_concept(text),
+                                                                          priority="urgent"))
+                    for name, text in consults], is_recommended=True),
+    ]
+    if drafts:
+        hold = bool(heart) or tnt_only or manage != "G1" or not troponins or not ecgs
+        verb = "Permanently stop" if heart else "Hold"
+        out.insert(0, Suggestion(f"{verb}: cancel this ICI dose",
+                                 [Action("delete", f"{verb} {d.label} (cancel the draft dose)",
+                                         resource_id=d.reference) for d in drafts], is_recommended=hold))
+    return out
+

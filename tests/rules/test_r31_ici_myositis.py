@@ -1,0 +1,138 @@
+"""R31 ici-myositis: grade-based plan, computed glucocorticoid doses, cardiac tests at their edges, the ICI hold."""
+
+from __future__ import annotations
+
+from fhir_fixtures.builders import LOINC, SNOMED, Chart
+from fhir_fixtures.r31_ici_myositis import ECG, HS_TNI, NIVOLUMAB, PEMBROLIZUMAB, on_pembrolizumab
+from tests.conftest import fired, run
+
+RULE = "ici-myositis"
+GRADE = "CTCAE grade (myositis)"
+TNT = (LOINC, "6598-7", "Troponin T.cardiac [Mass/volume] in Serum or Plasma")
+
+
+def _card(kb, chart, today, hook="patient-view"):
+    result = run(kb, chart.request(hook), today)
+    return fired(result).get(RULE), next(e for e in result.explanation if e["rule"] == RULE)
+
+
+def _graded(today, grade: int | str, ck: float = 4200, weight: float | None = 70) -> Chart:
+    chart = on_pembrolizumab(today, ck=ck)
+    if weight is not None:
+        chart.weight(weight)
+    if isinstance(grade, int):
+        chart.observation(GRADE, day=-1, value=grade, unit="1")
+    else:
+        chart.observation(GRADE, day=-1, value_string=grade)
+    chart.observation(HS_TNI, day=-1, value=5, unit="ng/L", high=14).procedure(ECG, day=-1)
+    return chart
+
+
+def _steroid_orders(card):
+    return [a["resource"] for s in card["suggestions"] for a in s["actions"]
+            if a.get("resource", {}).get("resourceType") == "MedicationRequest"]
+
+
+def test_grade_1_may_continue_and_hold_is_not_recommended(kb, today):
+    chart = _graded(today, 1).draft(PEMBROLIZUMAB, 200, "mg", resource_id="next-pembro")
+    card, entry = _card(kb, chart, today, "order-sign")
+    assert card["indicator"] == "critical" and "continue ICI with close monitoring" in card["summary"]
+    hold = card["suggestions"][0]
+    assert hold["actions"] == [{"type": "delete", "description": "Hold pembrolizumab (cancel the draft dose)",
+                                "resourceId": "MedicationRequest/next-pembro"}]
+    assert hold["isRecommended"] is False and not _steroid_orders(card)
+    assert card["source"]["topic"]["code"] == RULE and entry["facts"]["managed_as"] == "G1"
+
+
+def test_grade_2_prednisone_from_3x_uln(kb, today):
+    card, _ = _card(kb, _graded(today, 2, ck=600), today)  # exactly 3 x ULN 200
+    (pred,) = _steroid_orders(card)
+    assert pred["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 35  # 0.5 mg/kg x 70 kg
+    assert "prednisone 0.5 mg/kg = **35 mg/day**" in card["detail"]
+    card, _ = _card(kb, _graded(today, 2, ck=590), today)
+    assert not _steroid_orders(card) and "if CK reaches 3 x ULN (now 3.0 x)" in card["detail"]
+
+
+def test_grade_3_doses_on_dosing_weight_with_cap(kb, today):
+    card, entry = _card(kb, _graded(today, "Grade 3", weight=95), today)
+    assert entry["facts"]["ctcae_grade"] == 3
+    doses = {r["dosageInstruction"][0]["route"]["coding"][0]["code"]:
+             r["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] for r in _steroid_orders(card)}
+    assert doses == {"47625008": 100, "26643006": 80}  # MP 1 mg/kg = 95 -> 100 mg; prednisone 95 capped at 80
+    assert "capped" in card["detail"] and "2 mg/kg = 190 mg/day" in card["detail"]
+    mp = next(r for r in _steroid_orders(card) if "methylprednisolone" in r["medicationCodeableConcept"]["text"])
+    assert mp["medicationCodeableConcept"]["coding"][0]["code"] == "1743704"  # 125 mg vial
+
+
+def test_no_current_weight_gives_mg_per_kg_only(kb, today):
+    chart = _graded(today, 3, weight=None).weight(70, day=-45)
+    card, entry = _card(kb, chart, today)
+    assert "Doses could not be computed" in card["detail"] and "70 kg on 2026-10-07" in card["detail"]
+    assert not _steroid_orders(card) and entry["facts"]["dosing_weight"] is None
+
+
+def test_troponin_and_ecg_72_hour_edge(kb, today):
+    chart = on_pembrolizumab(today).observation(HS_TNI, day=-3, value=5, unit="ng/L", high=14)
+    chart.procedure(ECG, day=-3)
+    _, entry = _card(kb, chart, today)
+    assert entry["facts"]["troponin_within_window"] and entry["facts"]["ecg_within_window"]
+    chart = on_pembrolizumab(today).observation(HS_TNI, day=-4, value=5, unit="ng/L", high=14)
+    chart.procedure(ECG, day=-4)
+    card, entry = _card(kb, chart, today)
+    assert entry["facts"]["troponin_within_window"] is None and "none: order hs-troponin I now" in card["detail"]
+
+
+def test_raised_troponin_i_means_permanent_discontinuation(kb, today):
+    chart = _graded(today, 1).observation(HS_TNI, day=0, value=60, unit="ng/L", high=14)
+    chart.draft(PEMBROLIZUMAB, 200, "mg")
+    card, _ = _card(kb, chart, today, "order-sign")
+    assert "permanently stop" in card["summary"] and "**permanently discontinue**" in card["detail"]
+    assert card["suggestions"][0]["label"] == "Permanently stop: cancel this ICI dose"
+    assert card["suggestions"][0]["isRecommended"] is True
+
+
+def test_raised_troponin_t_alone_asks_for_troponin_i(kb, today):
+    chart = _graded(today, 1)
+    chart.resources["observations"] = [o for o in chart.resources["observations"]
+                                       if o["code"].get("coding", [{}])[0].get("code") != HS_TNI[1]]
+    chart.observation(TNT, day=0, value=0.08, unit="ng/mL", high=0.01).draft(PEMBROLIZUMAB, 200, "mg")
+    card, entry = _card(kb, chart, today, "order-sign")
+    assert entry["facts"]["troponin_t_only_raised"] is True and entry["facts"]["myocardial_involvement"] is None
+    assert "regenerating skeletal muscle" in card["detail"]
+    assert card["suggestions"][0]["label"] == "Hold: cancel this ICI dose" and card["suggestions"][0]["isRecommended"]
+
+
+def test_bulbar_features_without_grade_are_managed_as_grade_3_4(kb, today):
+    chart = on_pembrolizumab(today).weight(70).condition("Dysphagia", onset=-3).condition("Ptosis", onset=-2)
+    card, entry = _card(kb, chart, today)
+    assert entry["facts"]["managed_as"] == "G3-4" and entry["facts"]["features"] == "ptosis, dysphagia"
+    assert "manage as grade 3-4" in card["detail"] and len(_steroid_orders(card)) == 2
+
+
+def test_old_grade_is_not_used(kb, today):
+    chart = on_pembrolizumab(today).observation(GRADE, day=-31, value=3, unit="1")
+    _, entry = _card(kb, chart, today)
+    assert entry["facts"]["ctcae_grade"] is None
+
+
+def test_myositis_condition_after_first_dose_fires_without_ck(kb, today):
+    chart = Chart(today).medication(NIVOLUMAB, 480, "mg", start=-60, period=4, period_unit="wk")
+    chart.condition((SNOMED, "715863001", "Autoimmune necrotizing myopathy"), onset=-10)
+    card, _ = _card(kb, chart, today)
+    assert card is not None and "CK: none within 30 days" in card["detail"]
+    chart = Chart(today).medication(NIVOLUMAB, 480, "mg", start=-60, period=4, period_unit="wk")
+    chart.condition((SNOMED, "715863001", "Autoimmune necrotizing myopathy"), onset=-61)
+    assert _card(kb, chart, today)[0] is None
+
+
+def test_workup_orders_are_coded_where_sourced(kb, today):
+    card, _ = _card(kb, on_pembrolizumab(today), today)
+    workup = next(s for s in card["suggestions"] if s["label"].startswith("Myocarditis and myositis work-up"))
+    first = workup["actions"][0]["resource"]
+    assert first["code"]["coding"][0]["code"] == "89579-7" and first["priority"] == "stat"
+    assert len(workup["actions"]) == 12 and len(card["summary"]) < 140
+
+
+def test_patient_view_is_not_about_a_draft(kb, today):
+    card, _ = _card(kb, on_pembrolizumab(today).draft(PEMBROLIZUMAB, 200, "mg"), today)
+    assert not card["suggestions"][0]["label"].startswith(("Hold", "Permanently"))
