@@ -103,6 +103,8 @@ PARK_2019 = Source("Park et al. 2019 (pulse steroids and lymphopenia as PJP risk
                    "review)", "https://pmc.ncbi.nlm.nih.gov/articles/PMC9639159/table/T6")
 CD20_CLASS_LABEL = Source("Anti-CD20 class label wording: screen all patients for HBV before treatment "
                           "(obinutuzumab US label)")
+CDC_LIVE_VACCINE_WAIT = Source("CDC (Yellow Book excerpt): wait at least 1 month after high-dose steroids before a "
+                               "live vaccine")
 MTX_BASELINE_DRORACLE = Source("Dr.Oracle 586453 and 588778 (methotrexate baseline: HBV/HCV, liver tests, "
                                "contraception) [secondary]")
 MTX_LABEL = Source("Methotrexate labelling (renal impairment, pregnancy, baseline tests) [verify]")
