@@ -1,0 +1,72 @@
+"""R13 aza-xanthine-oxidase-interaction: both directions, the computed 25-33% dose, febuxostat without one."""
+
+from __future__ import annotations
+
+import pytest
+
+from fhir_fixtures.builders import AZATHIOPRINE_50, Chart
+from fhir_fixtures.r13_aza_xanthine_oxidase_interaction import ALLOPURINOL
+from hooks.rules.r13_aza_xanthine_oxidase_interaction import reduced_dose
+from tests.conftest import fired, run
+
+RULE = "aza-xanthine-oxidase-interaction"
+
+
+def _card(kb, today, chart):
+    return fired(run(kb, chart.request("order-sign"), today)).get(RULE)
+
+
+@pytest.mark.parametrize("current,expected", [(100, 25), (150, 37.5), (50, 12.5), (200, 62.5), (175, 50)])
+def test_reduced_dose_is_within_25_to_33_percent_in_half_tablets(current, expected):
+    dose = reduced_dose(current, 0.25, 0.33)
+    assert dose == expected
+    assert 0.25 * current - 1e-9 <= dose <= 0.33 * current + 1e-9
+
+
+def test_aza_draft_with_allopurinol_offers_cancel_or_reduced_dose(kb, today):
+    chart = Chart(today).medication(ALLOPURINOL, 300, "mg", start=-100)
+    chart.draft(AZATHIOPRINE_50, 2, "{tbl}", frequency=1, resource_id="aza")  # 2 x 50 mg = 100 mg/day
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical"
+    cancel, reduce = card["suggestions"]
+    assert cancel["isRecommended"] and cancel["actions"] == [
+        {"type": "delete", "description": f"Cancel {AZATHIOPRINE_50[2]}", "resourceId": "MedicationRequest/aza"}]
+    created = reduce["actions"][1]["resource"]
+    assert created["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 25
+    assert reduce["actions"][2]["resource"]["note"][0]["text"].startswith("Weekly")
+    assert "100 mg/day -> **25 mg/day**" in card["detail"]
+
+
+def test_allopurinol_draft_reduces_the_active_azathioprine(kb, today):
+    chart = Chart(today).medication(AZATHIOPRINE_50, 75, "mg", start=-100, frequency=2, resource_id="aza-on")
+    chart.draft(ALLOPURINOL, 100, "mg", resource_id="allo")
+    card = _card(kb, today, chart)
+    assert card["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/allo"
+    stop = card["suggestions"][1]["actions"][0]
+    assert stop["resourceId"] == "MedicationRequest/aza-on" and "150 mg/day" in stop["description"]
+    assert card["suggestions"][1]["actions"][1]["resource"]["dosageInstruction"][0]["doseAndRate"][0][
+        "doseQuantity"]["value"] == 37.5
+
+
+def test_febuxostat_gets_no_reduced_dose(kb, today):
+    chart = Chart(today).medication("Febuxostat 40 mg tablet", 40, "mg", start=-100)
+    card = _card(kb, today, chart.draft(AZATHIOPRINE_50, 100, "mg"))
+    assert "febuxostat" in card["summary"] and len(card["suggestions"]) == 1
+    assert "do not give azathioprine with febuxostat" in card["detail"]
+
+
+def test_unreadable_aza_dose_says_so(kb, today):
+    chart = Chart(today).medication(ALLOPURINOL, 300, "mg", start=-100)
+    card = _card(kb, today, chart.draft(AZATHIOPRINE_50, None, None))
+    assert "could not be read" in card["detail"] and len(card["suggestions"]) == 1
+
+
+def test_both_drafted_together_fire(kb, today):
+    chart = Chart(today).draft(ALLOPURINOL, 100, "mg").draft(AZATHIOPRINE_50, 50, "mg")
+    assert _card(kb, today, chart) is not None
+
+
+def test_no_xanthine_oxidase_inhibitor_is_quiet(kb, today):
+    result = run(kb, Chart(today).draft(AZATHIOPRINE_50, 50, "mg").request("order-sign"), today)
+    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    assert entry["status"] == "not-fired" and entry["facts"]["xanthine_oxidase_inhibitor"] is None
