@@ -1,0 +1,166 @@
+"""The treatment-response picture of one chart: CK against the treatments given, as plain data.
+
+A neuromuscular specialist judges IMNM response from one picture: CK over time (log scale, against its upper
+limit of normal) with the glucocorticoid dose and each steroid-sparing agent beneath it on the same time axis.
+This module turns the same PatientRecord the rules read into that picture's data, through the same shared
+definitions (CK series with ULN, daily prednisone-equivalent timeline, antibody status), so the chart can never
+disagree with what the rules saw. It returns JSON-ready dicts (ISO dates) and does no HTTP and no drawing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from hooks.context import HookContext
+from hooks.definitions import antibodies, ck, steroids
+from hooks.definitions.dose_basis import read_dose
+from hooks.definitions.immunosuppression import STEROID_SPARING
+from hooks.dosing import interval_days
+from hooks.record import MedicationOrder, PatientRecord
+
+# Agents drawn as a start-end bar per course; IVIG and rituximab are drawn as dated events (cycles, infusions)
+# because a specialist counts them ("3 cycles", "two 1 g infusions") rather than reading them as a span.
+BAR_AGENTS = tuple(a for a in STEROID_SPARING if a not in ("ivig", "rituximab"))
+AGENT_LABELS = {"methotrexate": "Methotrexate", "azathioprine": "Azathioprine", "mycophenolate": "Mycophenolate",
+                "tacrolimus": "Tacrolimus", "cyclosporine": "Cyclosporine", "cyclophosphamide": "Cyclophosphamide",
+                "ivig": "IVIG", "rituximab": "Rituximab"}
+ANTIBODY_LABELS = {"anti_hmgcr": "anti-HMGCR", "anti_srp": "anti-SRP"}
+MAX_EVENTS_PER_ORDER = 60  # a mis-coded "every day for years" infusion order must not explode the payload
+
+
+def build(record: PatientRecord, context: HookContext) -> dict[str, Any]:
+    """Everything the CK chart draws, oldest first within each list; dates are ISO strings."""
+    notes: list[str] = []
+    points = ck.series(record, context)
+    history = steroids.history(record, context)
+    notes += [f"Glucocorticoid dose not readable: {o.label} ({o.reference}); not drawn." for o in history.unreadable]
+    fallback = ck.uln_warning(points, context.definition("ck_uln_fallback"))
+    if fallback:
+        notes.append(fallback)
+    data: dict[str, Any] = {
+        "today": record.today.isoformat(),
+        "ck": [{"date": p.day.isoformat(), "value": round(p.value, 1), "uln": round(p.uln, 1),
+                "ulnFromLab": p.uln_from_lab} for p in points],
+        "glucocorticoid": glucocorticoid_segments(history.daily),
+        "agents": agent_courses(record),
+        "ivig": ivig_cycles(record),
+        "rituximab": rituximab_infusions(record),
+        "antibodies": antibody_results(record),
+        "drafts": [{"date": record.today.isoformat(), "label": o.label, "dose": read_dose(o).describe()}
+                   for o in context.draft_orders],
+        "notes": notes,
+    }
+    data["range"] = _range(data, record.today)
+    return data
+
+
+def glucocorticoid_segments(daily: dict[date, float]) -> list[dict[str, Any]]:
+    """The daily PEQ timeline as runs of the same dose: {start, end, peq} with both ends inclusive.
+
+    Runs, not one point a day, because a three-year history is ~1,100 days but only a handful of dose steps,
+    and a stepped bar per run is how a taper is read.
+    """
+    segments: list[dict[str, Any]] = []
+    run_start: date | None = None
+    run_dose = 0.0
+    previous: date | None = None
+    for day in sorted(daily):
+        dose = round(daily[day], 2)
+        if dose <= 0:
+            continue
+        contiguous = previous is not None and day == previous + timedelta(days=1)
+        if run_start is None or not contiguous or dose != run_dose:
+            if run_start is not None and previous is not None:
+                segments.append(_segment(run_start, previous, run_dose))
+            run_start, run_dose = day, dose
+        previous = day
+    if run_start is not None and previous is not None:
+        segments.append(_segment(run_start, previous, run_dose))
+    return segments
+
+
+def _segment(start: date, end: date, peq: float) -> dict[str, Any]:
+    return {"start": start.isoformat(), "end": end.isoformat(), "peq": peq}
+
+
+def _agent(order: MedicationOrder) -> str | None:
+    return next((a for a in STEROID_SPARING if order.in_group(a)), None)
+
+
+def agent_courses(record: PatientRecord) -> list[dict[str, Any]]:
+    """One bar per course of each steroid-sparing agent other than IVIG and rituximab."""
+    out = []
+    for order in record.medications_in(*BAR_AGENTS):
+        agent, span = _agent(order), steroids.course_days(order, record.today)
+        if agent is None or span is None:
+            continue
+        out.append({"agent": agent, "label": AGENT_LABELS[agent], "order": order.label,
+                    "dose": read_dose(order).describe(), "start": span[0].isoformat(), "end": span[1].isoformat(),
+                    "current": order.current})
+    out.sort(key=lambda c: (BAR_AGENTS.index(c["agent"]), c["start"]))
+    return out
+
+
+def _repeats(order: MedicationOrder, first: date, last: date, min_gap_days: float) -> list[date]:
+    """Administration days of a repeating order (every ``interval`` days from ``first`` to ``last``), or
+    ``[first]`` when the order does not repeat at least ``min_gap_days`` apart (a single course)."""
+    gap = interval_days(order.dosage.timing) if order.dosage else None
+    if gap is None or gap < min_gap_days or last <= first:
+        return [first]
+    days, day = [], first
+    while day <= last and len(days) < MAX_EVENTS_PER_ORDER:
+        days.append(day)
+        day += timedelta(days=round(gap))
+    return days
+
+
+def ivig_cycles(record: PatientRecord) -> list[dict[str, Any]]:
+    """IVIG cycles as {start, end}: one per order, or one per repeat of an order written 'every 4 weeks'.
+
+    An order spanning a few days with a daily timing is one cycle divided over those days (2 g/kg over 2-5 d).
+    """
+    out = []
+    for order in record.medications_in("ivig"):
+        span = steroids.course_days(order, record.today)
+        if span is None:
+            continue
+        starts = _repeats(order, span[0], span[1], min_gap_days=7)
+        for start in starts:
+            end = span[1] if len(starts) == 1 else start
+            out.append({"start": start.isoformat(), "end": end.isoformat(), "label": order.label,
+                        "dose": read_dose(order).describe()})
+    return sorted(out, key=lambda c: c["start"])
+
+
+def rituximab_infusions(record: PatientRecord) -> list[dict[str, Any]]:
+    """Rituximab (anti-CD20) infusion dates: 1 g on days 1 and 15 is two dates, not a two-week bar."""
+    out = []
+    for order in record.medications_in("rituximab"):
+        span = steroids.course_days(order, record.today)
+        if span is None:
+            continue
+        for day in _repeats(order, span[0], span[1], min_gap_days=2):
+            out.append({"date": day.isoformat(), "label": order.label, "dose": read_dose(order).describe()})
+    return sorted(out, key=lambda c: c["date"])
+
+
+def antibody_results(record: PatientRecord) -> list[dict[str, Any]]:
+    """Dated anti-HMGCR / anti-SRP results that read as positive or negative (unreadable ones are not drawn)."""
+    out = []
+    for group, label in ANTIBODY_LABELS.items():
+        for observation, status in antibodies.results(record, group):
+            if observation.when is not None:
+                out.append({"date": observation.when.isoformat(), "antibody": label, "group": group,
+                            "result": status})
+    return sorted(out, key=lambda r: (r["date"], r["antibody"]))
+
+
+def _range(data: dict[str, Any], today: date) -> dict[str, str]:
+    """The time axis: from the earliest item drawn (or 90 days back) to today, so every lane shares it."""
+    days = [today - timedelta(days=90), today]
+    for key in ("ck", "rituximab", "antibodies"):
+        days += [date.fromisoformat(item["date"]) for item in data[key]]
+    for key in ("glucocorticoid", "agents", "ivig"):
+        days += [date.fromisoformat(item["start"]) for item in data[key]]
+    return {"start": min(days).isoformat(), "end": max(days).isoformat()}

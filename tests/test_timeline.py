@@ -1,0 +1,123 @@
+"""The CK chart's data (hooks.timeline): what the specialist's one picture shows, built from the same record."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Any
+
+import fhir_fixtures
+from fhir_fixtures.builders import (
+    AZATHIOPRINE_50,
+    IMNM_SNOMED,
+    IVIG_CVX,
+    METHOTREXATE_2_5,
+    PREDNISONE_20,
+    RITUXIMAB,
+    ROUTE_IV,
+    Chart,
+)
+from hooks import engine, timeline
+from hooks.context import HookContext
+from hooks.knowledge import Knowledge
+from hooks.record import build_record
+from tests.conftest import TODAY
+
+
+def picture(kb: Knowledge, request: dict[str, Any], today: date = TODAY) -> dict[str, Any]:
+    record = build_record(request["prefetch"], kb.valuesets, today)
+    context = HookContext(hook=request["hook"], today=today, thresholds=kb.thresholds, valuesets=kb.valuesets,
+                          draft_orders=engine.read_drafts(request["context"], kb, []))
+    data = timeline.build(record, context)
+    json.dumps(data)  # plain data: the HTTP layer returns it as is
+    return data
+
+
+def iso(day: int) -> str:
+    return (TODAY + timedelta(days=day)).isoformat()
+
+
+def test_relapse_story_draws_ck_taper_mtx_ivig_and_antibodies(kb):
+    data = picture(kb, fhir_fixtures.get("story-relapse-on-taper-after-ivig").request(TODAY))
+    assert [p["value"] for p in data["ck"]] == [9400, 6900, 3800, 1200, 450, 220, 160, 550]
+    assert all(p["uln"] == 200 and p["ulnFromLab"] for p in data["ck"])
+    assert [s["peq"] for s in data["glucocorticoid"]] == [60, 30, 15, 7.5]
+    assert data["glucocorticoid"][0]["start"] == iso(-395)
+    assert data["glucocorticoid"][-1]["end"] == TODAY.isoformat()  # the current dose runs to today
+    (mtx,) = data["agents"]
+    assert (mtx["agent"], mtx["start"], mtx["end"], mtx["current"]) == ("methotrexate", iso(-380), iso(0), True)
+    assert mtx["dose"] == "20 mg once weekly"
+    assert [c["start"] for c in data["ivig"]] == [iso(d) for d in (-300, -272, -244, -216, -188, -160)]
+    assert data["ivig"][0]["end"] == iso(-299)
+    assert {(a["antibody"], a["result"]) for a in data["antibodies"]} == {("anti-HMGCR", "positive"),
+                                                                         ("anti-SRP", "negative")}
+    assert data["rituximab"] == [] and data["drafts"] == [] and data["notes"] == []
+    assert data["range"] == {"start": iso(-410), "end": TODAY.isoformat()}
+
+
+def test_rituximab_days_1_and_15_are_two_infusions(kb):
+    chart = Chart(TODAY).condition(IMNM_SNOMED, onset=-200)
+    chart.medication(RITUXIMAB, 1000, "mg", start=-100, end=-86, status="completed", period=14, route=ROUTE_IV)
+    data = picture(kb, chart.request())
+    assert [r["date"] for r in data["rituximab"]] == [iso(-100), iso(-86)]
+    assert data["agents"] == [] and data["ivig"] == []
+
+
+def test_ivig_every_four_weeks_is_one_cycle_per_repeat(kb):
+    chart = Chart(TODAY).condition(IMNM_SNOMED, onset=-200)
+    chart.medication(IVIG_CVX, 2, "g/kg", start=-84, end=-1, period=4, period_unit="wk", route=ROUTE_IV,
+                     status="completed")
+    data = picture(kb, chart.request())
+    assert [c["start"] for c in data["ivig"]] == [iso(-84), iso(-56), iso(-28)]
+
+
+def test_each_agent_course_is_its_own_bar_in_a_stable_order(kb):
+    chart = Chart(TODAY).condition(IMNM_SNOMED, onset=-400)
+    chart.medication(AZATHIOPRINE_50, 100, "mg", start=-150)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-380, end=-200, status="stopped", period=1,
+                     period_unit="wk")
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-190, end=-160, status="completed", period=1,
+                     period_unit="wk")
+    data = picture(kb, chart.request())
+    assert [(a["agent"], a["start"], a["end"], a["current"]) for a in data["agents"]] == [
+        ("methotrexate", iso(-380), iso(-200), False), ("methotrexate", iso(-190), iso(-160), False),
+        ("azathioprine", iso(-150), iso(0), True)]
+
+
+def test_ck_without_reference_range_uses_the_fallback_and_says_so(kb):
+    chart = Chart(TODAY).condition(IMNM_SNOMED, onset=-60).ck(4000, day=-30, uln=None).ck(900, day=-2)
+    data = picture(kb, chart.request())
+    assert [(p["uln"], p["ulnFromLab"]) for p in data["ck"]] == [(data["ck"][0]["uln"], False), (200, True)]
+    assert any("upper limit of normal" in n for n in data["notes"])
+
+
+def test_unreadable_steroid_dose_is_named_not_drawn(kb):
+    chart = Chart(TODAY).condition(IMNM_SNOMED, onset=-60)
+    chart.medication(PREDNISONE_20, None, None, start=-30)
+    data = picture(kb, chart.request())
+    assert data["glucocorticoid"] == []
+    assert any("not readable" in n for n in data["notes"])
+
+
+def test_order_sign_drafts_are_listed_for_today(kb):
+    data = picture(kb, fhir_fixtures.get("story-order-sign-daily-methotrexate-with-tmp-smx").request(TODAY))
+    assert [(d["date"], d["dose"]) for d in data["drafts"]] == [(TODAY.isoformat(), "15 mg once a day"),
+                                                                (TODAY.isoformat(), "1 tablet(s) 2 times a day")]
+
+
+def test_empty_chart_still_has_a_90_day_axis(kb):
+    data = picture(kb, Chart(TODAY).request())
+    assert data["range"] == {"start": iso(-90), "end": TODAY.isoformat()}
+    assert all(data[k] == [] for k in ("ck", "glucocorticoid", "agents", "ivig", "rituximab", "antibodies"))
+
+
+def test_segments_split_on_dose_change_and_on_gaps():
+    d = date(2026, 1, 1)
+    daily = {d + timedelta(days=i): 20.0 for i in range(5)}
+    daily.update({d + timedelta(days=i): 10.0 for i in range(5, 8)})
+    daily.update({d + timedelta(days=i): 10.0 for i in range(10, 12)})  # a two-day gap: a new run
+    daily[d + timedelta(days=20)] = 0.0
+    assert timeline.glucocorticoid_segments(daily) == [
+        {"start": "2026-01-01", "end": "2026-01-05", "peq": 20.0},
+        {"start": "2026-01-06", "end": "2026-01-08", "peq": 10.0},
+        {"start": "2026-01-11", "end": "2026-01-12", "peq": 10.0}]
