@@ -55,6 +55,9 @@ def build(rule: Rule, fired: Fired) -> dict[str, Any]:
     links = [{"label": s.name[:120], "url": s.url, "type": "absolute"} for s in rule.sources if s.url]
     if links:
         card["links"] = links
+    if fired.about:
+        # Which draft orders the card is about, for EHRs and analytics that link cards to orders.
+        card["extension"] = {"imnm-cds": {"draftOrders": [order.reference for order in fired.about]}}
     if fired.suggestions:
         card["selectionBehavior"] = fired.selection
         card["suggestions"] = [

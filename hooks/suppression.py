@@ -35,7 +35,8 @@ def _paediatric(record: PatientRecord, context: HookContext) -> list[str]:
 
 
 GATES: tuple[Gate, ...] = (
-    Gate("nsti-no-immunosuppression", IMNM_TREATMENT, cohorts.nsti),
+    # R03's own row also excludes NSTI context (section 1 lists only the treatment rows).
+    Gate("nsti-no-immunosuppression", IMNM_TREATMENT | {"myositis-antibody-panel-missing"}, cohorts.nsti),
     Gate("ibm-immunosuppression-futile",
          IMNM_TREATMENT | {"myositis-antibody-panel-missing", "imnm-cancer-screening"}, _ibm),
     Gate("ici-myositis",

@@ -118,8 +118,16 @@ def ici_myositis(record: PatientRecord, context: HookContext) -> list[str]:
     if high_ck and record.conditions_in("myopathy", "myalgia", active_only=True):
         reasons.append(f"CK {high_ck[-1]} with weakness or myalgia")
     for condition in record.conditions_in(*MYOPATHY_GROUPS, active_only=True):
+        if not _is_myositis(condition):
+            continue  # plain weakness or statin myalgia alone is not ICI myositis
         if first_dose is not None and condition.start is not None and condition.start >= first_dose:
             reasons.append(f"{condition.code.label} since {condition.start.isoformat()} after "
                            f"{given[0].label} from {first_dose.isoformat()}")
             break
     return reasons
+
+
+def _is_myositis(condition: Condition) -> bool:
+    """A myositis or IMNM diagnosis (not a symptom such as weakness or myalgia)."""
+    return condition.code.in_group("imnm", "iim_other", "statin_autoimmune_myopathy") or any(
+        m.group == "myopathy" and m.concept == "myositis" for m in condition.code.matches)

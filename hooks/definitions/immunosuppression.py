@@ -23,4 +23,5 @@ def pjp_prophylaxis(record: PatientRecord, context: HookContext) -> list[Medicat
     """Active TMP/SMX, atovaquone, dapsone or pentamidine, or one given within the last 4 weeks."""
     since = record.today - timedelta(days=int(context.definition("pjp_prophylaxis_window_days")))
     return [m for m in record.medications_in(*PJP_PROPHYLAXIS)
-            if (last := last_given(m, record.today)) is not None and last >= since]
+            if m.medication.concept_in("tmp_smx") != "trimethoprim"  # trimethoprim alone does not cover PJP
+            and (last := last_given(m, record.today)) is not None and last >= since]

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from hooks.context import HookContext
 from hooks.definitions.cohorts import iim_onset
 from hooks.definitions.weight import dosing_weight, latest_weight
-from hooks.dosing import prednisone_equivalent
+from hooks.dosing import interval_days, prednisone_equivalent
 from hooks.record import SNOMED, MedicationOrder, PatientRecord
 
 HISTORY_DAYS = 3 * 365  # how far back the daily timeline reaches
@@ -40,8 +40,9 @@ def course_days(order: MedicationOrder, today: date) -> tuple[date, date] | None
         last = today
     elif order.supply_days:
         last = order.start + timedelta(days=max(int(order.supply_days) - 1, 0))
-    elif order.dosage and order.dosage.timing.count and order.dosage.timing.frequency:
-        last = order.start + timedelta(days=max(order.dosage.timing.count // int(order.dosage.timing.frequency) - 1, 0))
+    elif order.dosage and order.dosage.timing.count and (gap := interval_days(order.dosage.timing)):
+        # a counted course: the last administration is (count - 1) intervals after the first
+        last = order.start + timedelta(days=int((order.dosage.timing.count - 1) * gap))
     else:
         last = order.start
     return order.start, min(last, today)
