@@ -57,3 +57,9 @@ def test_ibm_and_paediatric(kb, today):
     assert cohorts.is_ibm(record_and_context(kb, Chart(today).condition(IBM_ICD))[0])
     assert cohorts.is_paediatric(*record_and_context(kb, Chart(today, age=17)))
     assert not cohorts.is_paediatric(*record_and_context(kb, Chart(today, age=18)))
+
+
+def test_weakness_alone_after_ici_is_not_ici_myositis(kb, today):
+    chart = Chart(today).medication(PEMBROLIZUMAB, 200, "mg", start=-60, period=3, period_unit="wk")
+    chart.condition("Muscle weakness", onset=-10)
+    assert not cohorts.ici_myositis(*record_and_context(kb, chart))

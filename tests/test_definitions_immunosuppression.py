@@ -24,3 +24,9 @@ def test_pjp_prophylaxis_within_four_weeks(kb, today):
     assert not immunosuppression.pjp_prophylaxis(*record_and_context(kb, old))
     by_name = Chart(today).medication("Atovaquone 750 mg/5 mL suspension", 1500, "mg", start=-10)
     assert immunosuppression.pjp_prophylaxis(*record_and_context(kb, by_name))
+
+
+def test_trimethoprim_alone_is_not_pjp_prophylaxis(kb, today):
+    chart = Chart(today).medication(("http://www.nlm.nih.gov/research/umls/rxnorm", "198332",
+                                     "trimethoprim 100 MG Oral Tablet"), 100, "mg", start=-5)
+    assert not immunosuppression.pjp_prophylaxis(*record_and_context(kb, chart))

@@ -19,6 +19,7 @@ def test_order_sign_card_replaces_the_draft_statin(kb, today):
     chart = _chart(today).draft(ATORVASTATIN_40, 40, "mg", resource_id="draft-atorva")
     card = fired(run(kb, chart.request("order-sign"), today))[RULE]
     assert card["indicator"] == "critical"
+    assert card["extension"] == {"imnm-cds": {"draftOrders": ["MedicationRequest/draft-atorva"]}}
     assert card["source"]["topic"] == {"system": "urn:imnm-cds:recommendation", "code": RULE,
                                        "display": "Statin contraindicated in anti-HMGCR myopathy"}
     first = card["suggestions"][0]["actions"]
