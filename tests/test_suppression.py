@@ -1,0 +1,78 @@
+"""The suppression hierarchy (clinical-rules.md section 1), one test per edge, through the engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from fhir_fixtures.builders import IBM_ICD, IMNM_SNOMED, NEC_FASCIITIS_ICD, PREDNISONE_20, Chart
+from tests.conftest import fired, run
+
+R05 = "imnm-add-steroid-sparing-by-month-1"
+R03 = "myositis-antibody-panel-missing"
+PEMBROLIZUMAB = ("http://www.nlm.nih.gov/research/umls/rxnorm", "1547545", "pembrolizumab")
+
+
+def _imnm_on_steroids_alone(today, onset: int = -50) -> Chart:
+    """IMNM on prednisone 60 mg for 45 days with no second agent: R05 fires unless suppressed."""
+    chart = Chart(today, age=52).weight(75, day=-3)
+    chart.condition(IMNM_SNOMED, onset=onset)
+    chart.ck(6000, day=-47).ck(2500, day=-4)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-45)
+    return chart
+
+
+def _status(result, rule_id: str) -> str:
+    return next(e["status"] for e in result.explanation if e["rule"] == rule_id)
+
+
+def test_baseline_r05_fires(kb, today):
+    assert R05 in fired(run(kb, _imnm_on_steroids_alone(today).request(), today))
+
+
+@pytest.mark.parametrize(("onset", "suppressed"), [(-3, True), (-30, True), (-31, False)])
+def test_nsti_gate_edges(kb, today, onset, suppressed):
+    chart = _imnm_on_steroids_alone(today).condition(NEC_FASCIITIS_ICD, onset=onset)
+    result = run(kb, chart.request(), today)
+    assert (_status(result, R05) == "suppressed") is suppressed
+    assert (R05 in fired(result)) is not suppressed
+
+
+def test_nsti_gate_lifts_when_imnm_is_confirmed_by_antibody(kb, today):
+    chart = _imnm_on_steroids_alone(today).condition(NEC_FASCIITIS_ICD, onset=-3)
+    chart.antibody("anti_hmgcr", "positive", day=-40)
+    assert _status(run(kb, chart.request(), today), R05) != "suppressed"
+
+
+def test_ibm_gate_suppresses_imnm_treatment_and_antibody_workup(kb, today):
+    chart = _imnm_on_steroids_alone(today).condition(IBM_ICD, onset=-400)
+    result = run(kb, chart.request(), today)
+    assert _status(result, R05) == "suppressed" and _status(result, R03) == "suppressed"
+    assert not {R05, R03} & fired(result).keys()
+
+
+def test_resolved_ibm_does_not_suppress(kb, today):
+    chart = _imnm_on_steroids_alone(today).condition(IBM_ICD, onset=-400, status="resolved")
+    assert _status(run(kb, chart.request(), today), R05) != "suppressed"
+
+
+def test_ici_myositis_gate(kb, today):
+    chart = _imnm_on_steroids_alone(today, onset=-50)
+    chart.medication(PEMBROLIZUMAB, 200, "mg", start=-90, period=3, period_unit="wk")
+    result = run(kb, chart.request(), today)
+    assert _status(result, R05) == "suppressed"
+    assert "ici-myositis" in fired(result)
+
+
+def test_ici_given_after_the_myositis_began_is_not_ici_myositis(kb, today):
+    chart = _imnm_on_steroids_alone(today, onset=-50)
+    chart.medication(PEMBROLIZUMAB, 200, "mg", start=-20, period=3, period_unit="wk")
+    assert _status(run(kb, chart.request(), today), R05) != "suppressed"
+
+
+@pytest.mark.parametrize(("age", "adult_rule_status"), [(17, "suppressed"), (18, "fired")])
+def test_paediatric_gate_replaces_adult_dose_checks(kb, today, age, adult_rule_status):
+    chart = Chart(today, age=age).weight(60, day=-1).condition("Juvenile dermatomyositis", onset=-20)
+    chart.draft(PREDNISONE_20, 100, "mg", resource_id="draft-pred")
+    result = run(kb, chart.request("order-sign"), today)
+    assert _status(result, "prednisone-adult-dose-check") == adult_rule_status
+    assert ("pediatric-myositis-dose-limits" in fired(result)) is (age < 18)
