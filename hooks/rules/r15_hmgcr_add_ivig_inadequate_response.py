@@ -8,7 +8,7 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 
 from hooks import dosing, orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, ck, cohorts, steroids
+from hooks.definitions import antibodies, ck, cohorts, escalation
 from hooks.definitions import treatment_duration as td
 from hooks.definitions import weight as body
 from hooks.record import PatientRecord
@@ -127,16 +127,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("not IMNM", facts)
     if subtype not in ("HMGCR", "DUAL"):
         return Quiet(f"subtype {subtype}, not anti-HMGCR or dual-positive", facts)
-    start = steroids.treatment_start(record, context)
-    if start is None:
-        unreadable = steroids.history(record, context).unreadable
-        if unreadable:
-            return NotEvaluable("T_tx unknown: the dose of " + ", ".join(o.label for o in unreadable)
-                                + " could not be read", facts)
-        return Quiet("no glucocorticoid course at the T_tx threshold (T_tx not reached)", facts)
-    t_tx, how = start
-    days = (record.today - t_tx).days
-    facts.update(t_tx=t_tx, t_tx_found_by=how, days_since_ttx=days)
+    started = escalation.treatment_days(record, context, facts)
+    if not isinstance(started, tuple):
+        return started
+    t_tx, days = started
+    how = facts["t_tx_found_by"]
     if days < params["min_days_since_ttx"]:
         return Quiet(f"T_tx {days} days ago (< {params['min_days_since_ttx']:g})", facts)
     combo = td.combination(record, context)
@@ -148,14 +143,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["last_ivig"] = last_ivig
     if td.given_within(record, last_ivig, int(params["ivig_window_days"])):
         return Quiet(f"IVIG given within the last {params['ivig_window_days']:g} days", facts)
-    points = ck.series(record, context)
-    latest = ck.latest(points)
-    facts["latest_ck"] = str(latest) if latest else None
-    if latest is None:
-        return NotEvaluable("no CK on file (R22 asks for one)", facts)
-    if (record.today - latest.day).days > params["ck_max_age_days"]:
-        return NotEvaluable(f"latest CK is from {latest.day.isoformat()}, more than "
-                            f"{params['ck_max_age_days']:g} days ago (R22 asks for a CK)", facts)
+    points = escalation.recent_ck(record, context, params["ck_max_age_days"], facts)
+    if isinstance(points, NotEvaluable):
+        return points
+    latest = points[-1]
     inadequate, why = ck.inadequate_response(points, t_tx)
     peak = ck.peak(points, t_tx)
     facts.update(peak_ck=str(peak) if peak else None, inadequate_response=inadequate, response=why)

@@ -7,7 +7,7 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, ck, cohorts, diagnosis, steroids
+from hooks.definitions import antibodies, ck, cohorts, diagnosis, escalation, steroids
 from hooks.definitions import treatment_duration as td
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
@@ -120,14 +120,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not (on_ivig or on_rituximab):
         return Quiet("neither IVIG (>= 3 cycles over >= 90 days, still given) nor rituximab (>= 120 days ago, "
                      "within 12 months) on file", facts)
-    points = ck.series(record, context)
-    latest = ck.latest(points)
-    facts["latest_ck"] = str(latest) if latest else None
-    if latest is None:
-        return NotEvaluable("no CK on file (R22 asks for one)", facts)
-    if (record.today - latest.day).days > params["ck_max_age_days"]:
-        return NotEvaluable(f"latest CK is from {latest.day.isoformat()}, more than "
-                            f"{params['ck_max_age_days']:g} days ago (R22 asks for a CK)", facts)
+    points = escalation.recent_ck(record, context, params["ck_max_age_days"], facts)
+    if isinstance(points, NotEvaluable):
+        return points
+    latest = points[-1]
     start = steroids.treatment_start(record, context)
     t_tx = start[0] if start else None
     inadequate, why = _inadequate(points, t_tx)
