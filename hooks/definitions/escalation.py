@@ -1,4 +1,5 @@
-"""Gates shared by the escalation rules (R15, R16, R17): time since T_tx and a recent enough CK.
+"""Gates shared by the escalation rules (R15, R16, R17): subtype, time since T_tx, combination therapy, a recent
+enough CK and an inadequate response.
 
 Each returns either the value the rule needs or the early result (Quiet / NotEvaluable) the rule should give,
 and records what it found in ``facts`` so every rule explains itself the same way.
@@ -6,11 +7,14 @@ and records what it found in ``facts`` so every rule explains itself the same wa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from hooks.context import HookContext
-from hooks.definitions import ck, steroids
+from hooks.definitions import antibodies, ck, cohorts, steroids
+from hooks.definitions import treatment_duration as td
 from hooks.record import PatientRecord
 from hooks.rule import NotEvaluable, Quiet
 
@@ -43,3 +47,55 @@ def recent_ck(record: PatientRecord, context: HookContext, max_age_days: float,
         return NotEvaluable(f"latest CK is from {latest.day.isoformat()}, more than {max_age_days:g} days ago "
                             "(R22 asks for a CK)", facts)
     return points
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """What an escalation rule knows once every gate before the advice has passed."""
+
+    subtype: str
+    t_tx: date
+    days: int
+    how: str
+    combo: td.Combination
+    points: list[ck.CkPoint]
+    latest: ck.CkPoint
+    why: str
+
+
+def inadequate_response_checkpoint(record: PatientRecord, context: HookContext, params: Mapping[str, float],
+                                   facts: dict[str, Any], subtypes: tuple[str, ...], agent: str,
+                                   last_agent: date | None, agent_window_days: float
+                                   ) -> Checkpoint | Quiet | NotEvaluable:
+    """The common path of R15 and R16: IMNM of one of ``subtypes``; T_tx long enough ago; glucocorticoid plus a
+    steroid-sparing agent long enough; the escalation ``agent`` not given recently; a recent CK showing an
+    inadequate response. Uses the rule's parameters min_days_since_ttx, min_combination_days, ck_max_age_days."""
+    subtype = antibodies.subtype(record)
+    facts.update(imnm=cohorts.is_imnm(record, context), subtype=subtype)
+    if not facts["imnm"]:
+        return Quiet("not IMNM", facts)
+    if subtype not in subtypes:
+        return Quiet(f"subtype {subtype}, not {' or '.join(subtypes)}", facts)
+    started = treatment_days(record, context, facts)
+    if not isinstance(started, tuple):
+        return started
+    t_tx, days = started
+    if days < params["min_days_since_ttx"]:
+        return Quiet(f"T_tx {days} days ago (< {params['min_days_since_ttx']:g})", facts)
+    combo = td.combination(record, context)
+    facts["gc_plus_steroid_sparing"] = combo.describe()
+    if combo.days < params["min_combination_days"]:
+        return Quiet(f"glucocorticoid plus a steroid-sparing agent for {combo.days} days "
+                     f"(< {params['min_combination_days']:g})", facts)
+    facts[f"last_{agent.lower()}"] = last_agent
+    if td.given_within(record, last_agent, int(agent_window_days)):
+        return Quiet(f"{agent} given within the last {agent_window_days:g} days", facts)
+    points = recent_ck(record, context, params["ck_max_age_days"], facts)
+    if isinstance(points, NotEvaluable):
+        return points
+    inadequate, why = ck.inadequate_response(points, t_tx)
+    peak = ck.peak(points, t_tx)
+    facts.update(peak_ck=str(peak) if peak else None, inadequate_response=inadequate, response=why)
+    if not inadequate:
+        return Quiet(f"adequate CK response: {why}", facts)
+    return Checkpoint(subtype, t_tx, days, facts["t_tx_found_by"], combo, points, points[-1], why)

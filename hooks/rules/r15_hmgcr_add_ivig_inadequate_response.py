@@ -8,11 +8,11 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 
 from hooks import dosing, orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, ck, cohorts, escalation
+from hooks.definitions import escalation
 from hooks.definitions import treatment_duration as td
 from hooks.definitions import weight as body
 from hooks.record import PatientRecord
-from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
+from hooks.rule import Action, Fired, Param, Result, Rule, Suggestion
 from hooks.sources import (
     ENMC_224,
     MEYER_2019,
@@ -121,37 +121,14 @@ def ivig_cycle_order(context: HookContext, per_day_g: float, total_g: float, day
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = context.params(RULE)
-    subtype = antibodies.subtype(record)
-    facts: dict[str, Any] = {"imnm": cohorts.is_imnm(record, context), "subtype": subtype}
-    if not facts["imnm"]:
-        return Quiet("not IMNM", facts)
-    if subtype not in ("HMGCR", "DUAL"):
-        return Quiet(f"subtype {subtype}, not anti-HMGCR or dual-positive", facts)
-    started = escalation.treatment_days(record, context, facts)
-    if not isinstance(started, tuple):
-        return started
-    t_tx, days = started
-    how = facts["t_tx_found_by"]
-    if days < params["min_days_since_ttx"]:
-        return Quiet(f"T_tx {days} days ago (< {params['min_days_since_ttx']:g})", facts)
-    combo = td.combination(record, context)
-    facts["gc_plus_steroid_sparing"] = combo.describe()
-    if combo.days < params["min_combination_days"]:
-        return Quiet(f"glucocorticoid plus a steroid-sparing agent for {combo.days} days "
-                     f"(< {params['min_combination_days']:g})", facts)
+    facts: dict[str, Any] = {}
     last_ivig = td.last_ivig(record)
-    facts["last_ivig"] = last_ivig
-    if td.given_within(record, last_ivig, int(params["ivig_window_days"])):
-        return Quiet(f"IVIG given within the last {params['ivig_window_days']:g} days", facts)
-    points = escalation.recent_ck(record, context, params["ck_max_age_days"], facts)
-    if isinstance(points, NotEvaluable):
-        return points
-    latest = points[-1]
-    inadequate, why = ck.inadequate_response(points, t_tx)
-    peak = ck.peak(points, t_tx)
-    facts.update(peak_ck=str(peak) if peak else None, inadequate_response=inadequate, response=why)
-    if not inadequate:
-        return Quiet(f"adequate CK response: {why}", facts)
+    found = escalation.inadequate_response_checkpoint(
+        record, context, params, facts, ("HMGCR", "DUAL"), "IVIG", last_ivig, params["ivig_window_days"])
+    if not isinstance(found, escalation.Checkpoint):
+        return found
+    subtype, t_tx, days, how, combo, latest, why = (found.subtype, found.t_tx, found.days, found.how, found.combo,
+                                                    found.latest, found.why)
 
     dosing_kg, basis = ivig_dosing_weight(record, context, params["obesity_bmi"])
     cycle_days = int(params["ivig_days_per_cycle"])
