@@ -18,12 +18,12 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from hooks import engine, knowledge
-from service import prefetch, security, validation
+from service import feedback, logging_json, operations, prefetch, security, validation
 from service.auth import Authenticator, Caller, Unauthorized, build_authenticator, fhir_server_refusal
 from service.config import Settings
 from service.discovery import PREFETCH, SERVICES
 from service.errors import APIError, error_response
-from service.store import CallRecord, NullStore, Store
+from service.store import CallRecord, Store
 
 log = logging.getLogger("imnm_cds")
 
@@ -56,7 +56,8 @@ def create_app(settings: Settings | None = None, kb: knowledge.Knowledge | None 
     app.config["MAX_CONTENT_LENGTH"] = settings.limits.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["imnm_cds"] = Runtime(settings, kb, authenticator or build_authenticator(settings),
-                                         store or NullStore(), session or requests.Session())
+                                         store if store is not None else _open_store(settings),
+                                         session or requests.Session())
     for name in ("hook-request", "feedback-request"):
         validation.validator(name)  # load and check every schema now, not per request
     app.register_error_handler(APIError, lambda e: error_response(e.status, e.message, e.field))
@@ -64,7 +65,19 @@ def create_app(settings: Settings | None = None, kb: knowledge.Knowledge | None 
     app.register_error_handler(Exception, _unexpected_error)
     security.install(app, settings)
     _routes(app)
+    if settings.features.sandbox:  # off in production configuration: no /sandbox routes exist at all
+        from service.sandbox import blueprint as sandbox
+
+        app.register_blueprint(sandbox)
+    operations.install(app)  # metrics, /metrics, log correlation id, snooze policy
     return app
+
+
+def _open_store(settings: Settings) -> Store:
+    """The shared database (SQLite file by default) with its schema migrated; see docs/operations.md."""
+    from service.storage import open_store
+
+    return open_store(settings.storage.url, audit_request_bodies=settings.storage.audit_request_bodies)
 
 
 def _http_error(error: HTTPException) -> Response:
@@ -129,6 +142,7 @@ def _routes(app: Flask) -> None:
             raise APIError(404, f"Unknown CDS service id {service_id!r}", "id")
         caller = _authenticate()
         body = _read_json("hook-request")
+        logging_json.bind(hook=body["hookInstance"])
         if body["hook"] != service.hook:
             raise APIError(400, f"Service {service_id} answers hook {service.hook!r}, not {body['hook']!r}", "hook")
         rt = runtime()
@@ -166,3 +180,12 @@ def _routes(app: Flask) -> None:
             cards=result.cards, knowledge_version=rt.knowledge.version,
             latency_ms=(time.perf_counter() - started) * 1000, request_body=body))
         return jsonify(response)
+
+    @app.post("/cds-services/<service_id>/feedback")
+    def feedback_call(service_id: str) -> Response:
+        if service_id not in SERVICES:
+            raise APIError(404, f"Unknown CDS service id {service_id!r}", "id")
+        caller = _authenticate()
+        body = _read_json("feedback-request")
+        results = feedback.receive(runtime().store, operations.snooze_policy(app), service_id, caller.iss, body)
+        return jsonify(feedback.response_body(results))  # only after the items are committed

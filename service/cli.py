@@ -7,7 +7,7 @@ import ipaddress
 import json
 import socket
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,9 @@ def evaluate(args: argparse.Namespace) -> int:
     document = json.loads(request_body)
     service_id = args.service or {"patient-view": "imnm-patient-view", "order-sign": "imnm-order-sign"}.get(
         document.get("hook") if isinstance(document, dict) else None, "imnm-patient-view")
-    client = create_app(settings).test_client()
+    from service.store import NullStore
+
+    client = create_app(settings, store=NullStore()).test_client()  # in-process: nothing to keep
     query = "?explain=true" if args.explain else ""
     response = client.post(f"/cds-services/{service_id}{query}", data=request_body,
                            content_type="application/json")
@@ -119,6 +121,64 @@ def show_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _store(args: argparse.Namespace) -> tuple[Settings, Any]:
+    from service.storage import open_store
+
+    settings = _settings(args.config)
+    return settings, open_store(settings.storage.url, audit_request_bodies=settings.storage.audit_request_bodies)
+
+
+def _since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def report(args: argparse.Namespace) -> int:
+    """Per rule: fired, accepted, overridden by reason, acceptance rate, median latency (see docs/operations.md)."""
+    from hooks import knowledge
+    from service import report as reporting
+
+    try:
+        since = _since(args.since)
+    except ValueError:
+        print(f"--since {args.since!r} is not a date (YYYY-MM-DD) or date-time", file=sys.stderr)
+        return 2
+    _, store = _store(args)
+    titles = {loaded.rule.id: (loaded.rule.code, loaded.rule.title) for loaded in knowledge.discover_rules()}
+    built = reporting.build(store.engine, since, titles, datetime.now(UTC))
+    text = reporting.RENDERERS[args.format](built)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        print(text)
+    return 0
+
+
+def purge(args: argparse.Namespace) -> int:
+    """Delete audit records, issued cards and feedback older than --older-than days (default: retention_days)."""
+    from datetime import timedelta
+
+    settings, store = _store(args)
+    days = args.older_than if args.older_than is not None else settings.storage.retention_days
+    if days < 0:
+        print("--older-than must be zero or more days", file=sys.stderr)
+        return 2
+    counts = store.purge(timedelta(days=days))
+    print(json.dumps({"olderThanDays": days, "deleted": counts}))
+    return 0
+
+
+def db_upgrade(args: argparse.Namespace) -> int:
+    """Migrate the configured database to the newest schema (the service also does this at start-up)."""
+    from service.storage.database import current_revision, head_revision
+
+    _, store = _store(args)
+    print(f"database at revision {current_revision(store.engine)} (head {head_revision()})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="imnm-cds", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -145,6 +205,24 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("config", help="print the effective configuration")
     p.add_argument("--config")
     p.set_defaults(func=show_config)
+
+    p = commands.add_parser("report", help="per-rule fired / accepted / overridden / acceptance / latency")
+    p.add_argument("--since", help="only cards issued from this date (YYYY-MM-DD, UTC) on")
+    p.add_argument("--format", choices=("text", "json", "html"), default="text")
+    p.add_argument("--output", "-o", help="write to this file instead of standard output")
+    p.add_argument("--config")
+    p.set_defaults(func=report)
+
+    p = commands.add_parser("purge", help="delete audit records and feedback older than the retention period")
+    p.add_argument("--older-than", type=int, metavar="DAYS", help="default: [storage] retention_days")
+    p.add_argument("--config")
+    p.set_defaults(func=purge)
+
+    p = commands.add_parser("db", help="database maintenance")
+    db_commands = p.add_subparsers(dest="db_command", required=True)
+    p = db_commands.add_parser("upgrade", help="migrate the database schema to the newest revision")
+    p.add_argument("--config")
+    p.set_defaults(func=db_upgrade)
 
     args = parser.parse_args(argv)
     try:

@@ -89,6 +89,30 @@ class StorageConfig:
     retention_days: int = 365
 
 
+def _snooze_days_by_reason() -> dict[str, int]:
+    """How long an override with each coded reason (hooks.cards.OVERRIDE_REASONS) holds the rule back."""
+    return {
+        "patient-declined": 90,            # the patient's decision rarely changes within weeks
+        "already-addressed": 30,           # done elsewhere; re-check after a month in case it was not
+        "not-clinically-appropriate": 90,
+        "data-incorrect": 7,               # the chart should be fixed soon; nag again once it has had time
+        "benefit-outweighs-risk": 30,
+        "specialist-directed": 90,
+        "oncologic-indication": 180,
+    }
+
+
+@dataclass
+class FeedbackConfig:
+    # An override with a coded reason snoozes the same rule for the same patient this many days (0: never).
+    snooze_days: int = 30  # for a reason code not in snooze_days_by_reason
+    snooze_days_by_reason: dict[str, int] = field(default_factory=_snooze_days_by_reason)
+    # Per rule: {"rule-id" = days} or {"rule-id/reason-code" = days}; wins over the per-reason value.
+    snooze_days_by_rule: dict[str, int] = field(default_factory=dict)
+    snooze_without_reason: bool = False  # an override with no reason Coding does not snooze by default
+    never_snooze_rules: list[str] = field(default_factory=list)  # besides critical cards, which never snooze
+
+
 @dataclass
 class CorsConfig:
     origins: list[str] = field(default_factory=list)
@@ -103,6 +127,7 @@ class Settings:
     features: FeaturesConfig = field(default_factory=FeaturesConfig)
     auth: AuthConfig = field(default_factory=AuthConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
+    feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
     cors: CorsConfig = field(default_factory=CorsConfig)
     source: str = "embedded defaults"
 

@@ -17,6 +17,28 @@ accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 
+def on_starting(server: object) -> None:
+    """In the master, before any worker: give prometheus-client a fresh directory for every worker's values,
+    so /metrics adds up all workers (see service/metrics.py). An operator's own PROMETHEUS_MULTIPROC_DIR wins."""
+    import tempfile
+
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="imnm-cds-metrics-")
+
+
+def post_worker_init(worker: object) -> None:
+    """Structured JSON logs in every worker (the hookInstance is the correlation id: service/logging_json.py)."""
+    from service import logging_json
+
+    logging_json.configure()
+
+
+def child_exit(server: object, worker: object) -> None:
+    from service import metrics
+
+    metrics.worker_exit(worker.pid)  # type: ignore[attr-defined]
+
+
 SETTINGS = ("bind", "workers", "worker_class", "threads", "timeout", "graceful_timeout", "keepalive",
             "max_requests", "max_requests_jitter", "limit_request_line", "limit_request_fields", "accesslog",
-            "errorlog", "access_log_format")
+            "errorlog", "access_log_format", "on_starting", "post_worker_init", "child_exit")

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import requests
 
+from service import metrics
 from service.errors import APIError
 from service.fhir_client import FhirClient, FhirError
 
@@ -100,7 +101,9 @@ def _fetch(request: Mapping[str, Any], templates: Mapping[str, str], missing: li
             try:
                 result.data[key] = future.result()
                 result.fetched.append(key)
+                metrics.FHIR_FETCHES.labels(key).inc()
             except FhirError as exc:
                 failures.append(f"{key}: {exc}")
+                metrics.FHIR_FETCH_FAILURES.labels(key).inc()
     if failures:
         raise APIError(412, "Could not fetch needed FHIR data: " + "; ".join(failures), "prefetch")

@@ -1,0 +1,137 @@
+"""CDS Hooks 2.0 feedback (``POST /cds-services/{id}/feedback``) and the alert-fatigue snooze policy.
+
+The request has already passed the JSON schema (service/schemas/feedback-request.json); here each item is read
+into a ``FeedbackItem`` (400 naming the item when its timestamp is not a real instant), stored in one
+transaction that commits before the 200, and an override with a coded reason snoozes the same rule for the same
+patient for a configured number of days. Critical cards, rules that can only be critical, and rules a site lists
+in ``[feedback] never_snooze_rules`` are never snoozed; and the engine shows a critical card even when its rule
+is snoozed, so a warning-level override can never hide a later critical finding.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from hooks.cards import OVERRIDE_SYSTEM
+from hooks.knowledge import Knowledge
+from service import metrics
+from service.config import FeedbackConfig
+from service.errors import APIError
+from service.storage.sql_store import FeedbackItem, FeedbackResult, IssuedCardInfo, SnoozePolicy
+
+log = logging.getLogger(__name__)
+
+
+class FeedbackStore(Protocol):
+    def record_feedback(self, service_id: str, client: str | None, items: list[FeedbackItem],
+                        policy: SnoozePolicy) -> list[FeedbackResult]: ...
+
+
+def _int_map(value: Any, name: str) -> dict[str, int]:
+    """A TOML table of days, or ``key=days,key=days`` from an environment variable."""
+    if isinstance(value, str):
+        pairs = [part.split("=", 1) for part in value.split(",") if part.strip()]
+        value = {k.strip(): v.strip() for k, v in (p if len(p) == 2 else (p[0], "") for p in pairs)}
+    if not isinstance(value, Mapping):
+        raise ValueError(f"[feedback] {name} must be a table of days")
+    try:
+        return {str(k): int(v) for k, v in value.items()}
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"[feedback] {name}: every value must be a whole number of days") from exc
+
+
+class SnoozeRules:
+    """How long an override snoozes a rule: per rule and reason, per rule, per reason, else the default."""
+
+    def __init__(self, config: FeedbackConfig, kb: Knowledge) -> None:
+        self.default_days = config.snooze_days
+        self.by_reason = _int_map(config.snooze_days_by_reason, "snooze_days_by_reason")
+        self.by_rule = _int_map(config.snooze_days_by_rule, "snooze_days_by_rule")
+        self.without_reason = config.snooze_without_reason
+        self.never = set(config.never_snooze_rules)
+        self.only_critical = {loaded.rule.id for loaded in kb.rules if set(loaded.rule.severities) == {"critical"}}
+
+    def days(self, rule_id: str, reason_code: str | None) -> int:
+        for key in (f"{rule_id}/{reason_code}" if reason_code else None, rule_id):
+            if key and key in self.by_rule:
+                return self.by_rule[key]
+        if reason_code and reason_code in self.by_reason:
+            return self.by_reason[reason_code]
+        return self.default_days
+
+    def __call__(self, card: IssuedCardInfo, item: FeedbackItem) -> timedelta | None:
+        if item.outcome != "overridden" or card.indicator == "critical":
+            return None
+        if card.rule_id in self.only_critical or card.rule_id in self.never:
+            return None
+        reason = item.override_code if item.override_system in (None, OVERRIDE_SYSTEM) else None
+        if reason is None and not self.without_reason:
+            return None
+        days = self.days(card.rule_id, reason)
+        return timedelta(days=days) if days > 0 else None
+
+
+def parse_timestamp(value: str) -> datetime:
+    """RFC 3339 date-time to an aware UTC datetime (Python 3.11 reads 'Z' and fractional seconds)."""
+    parsed = datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
+    if parsed.tzinfo is None:
+        raise ValueError("no time zone")
+    return parsed.astimezone(UTC)
+
+
+def read_items(document: Mapping[str, Any]) -> list[FeedbackItem]:
+    """Items of a schema-valid body; 400 naming the first item whose values are not usable."""
+    items = []
+    for index, raw in enumerate(document["feedback"]):
+        where = f"feedback.{index}"
+        try:
+            outcome_at = parse_timestamp(raw["outcomeTimestamp"])
+        except ValueError as exc:
+            raise APIError(400, f"{where}.outcomeTimestamp: {raw['outcomeTimestamp']!r} is not an RFC 3339 "
+                           f"date-time ({exc})", f"{where}.outcomeTimestamp") from exc
+        override = raw.get("overrideReason") or {}
+        reason = override.get("reason") or {}
+        items.append(FeedbackItem(
+            card=raw["card"], outcome=raw["outcome"], outcome_timestamp=raw["outcomeTimestamp"],
+            outcome_at=outcome_at,
+            accepted_suggestions=tuple(s["id"] for s in raw.get("acceptedSuggestions") or []),
+            override_system=reason.get("system"), override_code=reason.get("code"),
+            override_display=reason.get("display"), user_comment=override.get("userComment")))
+    return items
+
+
+def receive(store: Any, policy: SnoozePolicy, service_id: str, client: str | None,
+            document: Mapping[str, Any]) -> list[FeedbackResult]:
+    """Store the items of one feedback request durably; the caller answers 200 only after this returns."""
+    items = read_items(document)
+    if not hasattr(store, "record_feedback"):
+        raise APIError(503, "Feedback is not stored by this instance (no database configured)")
+    try:
+        results: list[FeedbackResult] = store.record_feedback(service_id, client, items, policy)
+    except SQLAlchemyError as exc:
+        log.exception("feedback could not be stored")
+        metrics.STORAGE_ERRORS.labels("record_feedback").inc()
+        raise APIError(503, "Feedback could not be stored now; nothing was acknowledged, send it again") from exc
+    for item, result in zip(items, results, strict=True):
+        if not result.recorded:
+            continue
+        metrics.FEEDBACK.labels(item.outcome, item.override_code or "none").inc()
+        if not result.known_card:
+            metrics.FEEDBACK_UNKNOWN.inc()
+            log.warning("feedback for unknown card %s recorded", item.card[:64])
+        if result.snoozed_until:
+            log.info("rule %s snoozed until %s after override (%s)", result.rule_id,
+                     result.snoozed_until.isoformat(), item.override_code)
+    return results
+
+
+def response_body(results: list[FeedbackResult]) -> dict[str, Any]:
+    """CDS Hooks says nothing about the body of a 200; a small summary helps an integrator check their sends."""
+    return {"received": len(results), "stored": sum(r.recorded for r in results),
+            "duplicates": sum(not r.recorded for r in results),
+            "unknownCards": [r.card for r in results if not r.known_card]}

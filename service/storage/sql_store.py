@@ -1,0 +1,251 @@
+"""``SqlStore``: the ``service.store.Store`` protocol on SQLAlchemy, plus feedback, snoozes, purge.
+
+Failure policy: the database must never stop advice reaching the clinician. If the snooze look-up fails, every
+card is shown (the safe direction) and the failure is logged and counted; if the audit write fails, the call is
+still answered, and the failure is logged and counted (``imnm_cds_storage_errors_total``) so that monitoring
+can page someone. Feedback is different: it is acknowledged (200) only after its transaction has committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, delete, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from service import metrics
+from service.storage.database import open_engine, upgrade
+from service.storage.models import AuditCall, Feedback, IssuedCard, JwtReplay, Snooze
+from service.storage.replay import SqlReplayCache
+from service.store import CallRecord
+
+log = logging.getLogger(__name__)
+
+# Explanation statuses (hooks.engine) -> audit column
+_STATUS_COLUMNS = {"fired": "fired", "suppressed": "suppressed", "not-evaluable": "not_evaluable",
+                   "snoozed": "snoozed", "error": "errors"}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything here is stored as UTC, so say so."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _clip(value: Any, length: int) -> str | None:
+    """Identifiers come from the client; a value longer than its column must not turn into a 500 on PostgreSQL."""
+    if value is None:
+        return None
+    text_value = str(value)
+    return text_value if len(text_value) <= length else text_value[:length]
+
+
+@dataclass(frozen=True)
+class FeedbackItem:
+    """One validated CDS Hooks feedback item."""
+
+    card: str
+    outcome: str
+    outcome_timestamp: str
+    outcome_at: datetime | None = None
+    accepted_suggestions: tuple[str, ...] = ()
+    override_system: str | None = None
+    override_code: str | None = None
+    override_display: str | None = None
+    user_comment: str | None = None
+
+
+@dataclass(frozen=True)
+class IssuedCardInfo:
+    """What the snooze policy needs to know about the card a feedback item is about."""
+
+    uuid: str
+    rule_id: str
+    indicator: str
+    patient_id: str | None
+
+
+@dataclass
+class FeedbackResult:
+    card: str
+    recorded: bool  # False: an identical item was already stored (idempotent duplicate)
+    known_card: bool
+    rule_id: str | None = None
+    snoozed_until: datetime | None = None
+
+
+# Given the card and the item, how long to snooze (None: not at all) and a note for the log.
+SnoozePolicy = Callable[[IssuedCardInfo, FeedbackItem], timedelta | None]
+
+
+@dataclass
+class SqlStore:
+    """The database behind one worker; every worker and replica pointing at the same URL agrees."""
+
+    engine: Engine
+    audit_request_bodies: bool = False
+    clock: Callable[[], datetime] = utcnow
+    _insert: Any = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+
+    # --- Store protocol ---------------------------------------------------------------------------------
+
+    def ready(self) -> bool:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return True
+        except SQLAlchemyError as exc:
+            log.warning("database not reachable: %s", exc.__class__.__name__)
+            return False
+
+    def snoozed(self, patient_id: str | None, rule_ids: Iterable[str]) -> dict[str, str]:
+        if not patient_id:
+            return {}
+        wanted = list(rule_ids)
+        now = self.clock()
+        try:
+            with self.engine.connect() as connection:
+                rows = connection.execute(
+                    select(Snooze.rule_id, Snooze.reason_code, Snooze.reason_display, Snooze.created_at,
+                           Snooze.until)
+                    .where(Snooze.patient_id == _clip(patient_id, 256), Snooze.until > now,
+                           Snooze.rule_id.in_(wanted))
+                    .order_by(Snooze.until)).all()
+        except SQLAlchemyError:
+            log.exception("snooze look-up failed; showing every card")
+            metrics.STORAGE_ERRORS.labels("snoozed").inc()
+            return {}
+        found: dict[str, str] = {}
+        for rule_id, code, display, created, until in rows:  # later 'until' overwrites earlier
+            found[rule_id] = (f"overridden on {aware(created):%Y-%m-%d} with reason "  # type: ignore[str-format]
+                              f"'{display or code}'; snoozed for this patient until "
+                              f"{aware(until):%Y-%m-%d %H:%M} UTC")  # type: ignore[str-format]
+        return found
+
+    def record_call(self, record: CallRecord) -> None:
+        now = self.clock()
+        by_status: dict[str, list[str]] = {column: [] for column in _STATUS_COLUMNS.values()}
+        for entry in record.explanation:
+            column = _STATUS_COLUMNS.get(entry.get("status", ""))
+            if column:
+                by_status[column].append(entry["rule"])
+        cards = [{"uuid": c["uuid"], "rule": c["source"]["topic"]["code"], "indicator": c["indicator"]}
+                 for c in record.cards]
+        body = None
+        if self.audit_request_bodies and record.request_body is not None:
+            # Never tokens: the FHIR access token travels in the body.
+            body = {k: v for k, v in record.request_body.items() if k != "fhirAuthorization"}
+        call = AuditCall(
+            called_at=now, service_id=_clip(record.service_id, 64), hook_instance=_clip(record.hook_instance, 256),
+            client=_clip(record.client, 512), patient_id=_clip(record.patient_id, 256),
+            encounter_id=_clip(record.encounter_id, 256), cards=cards, knowledge_version=record.knowledge_version,
+            latency_ms=record.latency_ms, request_body=body, **by_status)
+        issued = [IssuedCard(
+            uuid=c["uuid"], rule_id=c["source"]["topic"]["code"], indicator=c["indicator"],
+            service_id=call.service_id, hook_instance=call.hook_instance, patient_id=call.patient_id,
+            encounter_id=call.encounter_id, client=call.client, issued_at=now,
+            suggestion_uuids=[s["uuid"] for s in c.get("suggestions") or [] if s.get("uuid")])
+            for c in record.cards]
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(self._insert(AuditCall).values(_row(call)))
+                if issued:
+                    connection.execute(self._insert(IssuedCard), [_row(card) for card in issued])
+        except SQLAlchemyError:
+            log.exception("audit write failed for hookInstance %s", record.hook_instance)
+            metrics.STORAGE_ERRORS.labels("record_call").inc()
+
+    # --- feedback --------------------------------------------------------------------------------------
+
+    def record_feedback(self, service_id: str, client: str | None, items: list[FeedbackItem],
+                        policy: SnoozePolicy) -> list[FeedbackResult]:
+        """Store every item in one transaction and commit before returning (the caller then answers 200).
+
+        Raises SQLAlchemyError if the database is unavailable: the client gets an error and resends.
+        """
+        now = self.clock()
+        results = []
+        with self.engine.begin() as connection:
+            uuids = sorted({item.card for item in items})
+            known = {row.uuid: IssuedCardInfo(row.uuid, row.rule_id, row.indicator, row.patient_id)
+                     for row in connection.execute(
+                         select(IssuedCard.uuid, IssuedCard.rule_id, IssuedCard.indicator, IssuedCard.patient_id)
+                         .where(IssuedCard.uuid.in_(uuids)))}
+            for item in items:
+                card = known.get(item.card)
+                snooze_for = policy(card, item) if card is not None and card.patient_id else None
+                until = now + snooze_for if snooze_for else None
+                values = {
+                    "card_uuid": _clip(item.card, 64), "outcome": item.outcome,
+                    "outcome_timestamp": _clip(item.outcome_timestamp, 64), "outcome_at": item.outcome_at,
+                    "received_at": now, "service_id": _clip(service_id, 64), "client": _clip(client, 512),
+                    "known_card": card is not None, "rule_id": card.rule_id if card else None,
+                    "indicator": card.indicator if card else None,
+                    "patient_id": card.patient_id if card else None,
+                    "accepted_suggestions": list(item.accepted_suggestions),
+                    "override_system": _clip(item.override_system, 512),
+                    "override_code": _clip(item.override_code, 128),
+                    "override_display": _clip(item.override_display, 512), "user_comment": item.user_comment,
+                    "snoozed_until": until,
+                }
+                # RETURNING, not rowcount: with an implicit RETURNING psycopg reports rowcount -1.
+                inserted = connection.execute(
+                    self._insert(Feedback).values(**values).on_conflict_do_nothing(
+                        index_elements=["card_uuid", "outcome", "outcome_timestamp"])
+                    .returning(Feedback.id)).first() is not None
+                if inserted and until is not None and card is not None:
+                    connection.execute(self._insert(Snooze).values(
+                        patient_id=card.patient_id, rule_id=card.rule_id, reason_code=_clip(item.override_code, 128),
+                        reason_display=_clip(item.override_display, 512), created_at=now, until=until,
+                        card_uuid=card.uuid))
+                results.append(FeedbackResult(item.card, bool(inserted), card is not None,
+                                              card.rule_id if card else None, until if inserted else None))
+        return results
+
+    # --- maintenance -----------------------------------------------------------------------------------
+
+    def purge(self, older_than: timedelta) -> dict[str, int]:
+        """Delete audit calls, issued cards and feedback older than ``older_than``, and expired snoozes/jtis."""
+        now = self.clock()
+        cutoff = now - older_than
+        with self.engine.begin() as connection:
+            counts = {
+                "audit_calls": connection.execute(delete(AuditCall).where(AuditCall.called_at < cutoff)).rowcount,
+                "issued_cards": connection.execute(delete(IssuedCard).where(IssuedCard.issued_at < cutoff)).rowcount,
+                "feedback": connection.execute(delete(Feedback).where(Feedback.received_at < cutoff)).rowcount,
+                "snoozes": connection.execute(delete(Snooze).where(Snooze.until < now)).rowcount,
+                "jwt_replay": connection.execute(
+                    delete(JwtReplay).where(JwtReplay.expires_at < now.timestamp())).rowcount,
+            }
+        return counts
+
+    def replay_cache(self) -> SqlReplayCache:
+        """The shared ``jti`` replay cache on this store's database (hand it to the JWT authenticator)."""
+        return SqlReplayCache(self.engine)
+
+
+def _row(instance: Any) -> dict[str, Any]:
+    return {column.key: getattr(instance, column.key) for column in instance.__table__.columns
+            if getattr(instance, column.key) is not None or not column.primary_key}
+
+
+def open_store(url: str, *, audit_request_bodies: bool = False, migrate: bool = True,
+               clock: Callable[[], datetime] = utcnow) -> SqlStore:
+    """An engine on ``url`` with the schema brought to head (unless ``migrate`` is False)."""
+    engine = open_engine(url)
+    if migrate:
+        upgrade(engine)
+    return SqlStore(engine, audit_request_bodies=audit_request_bodies, clock=clock)

@@ -1,0 +1,206 @@
+"""POST /cds-services/{id}/feedback over HTTP (SQLite file per test): validation, idempotency, snoozes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+import fhir_fixtures
+from service.storage.models import AuditCall, Feedback, IssuedCard
+from tests.api_support import make_app, post
+
+WARNING_FIXTURE = "r09-fires-30-mg-weekly-established"  # mtx-weekly-dose-range, warning
+WARNING_RULE = "mtx-weekly-dose-range"
+CRITICAL_FIXTURE = "r14-fires-order-sign-antibody-coded"  # statin-contraindicated-anti-hmgcr, critical
+CRITICAL_RULE = "statin-contraindicated-anti-hmgcr"
+STAMP = "2026-11-21T10:05:31Z"
+
+
+@pytest.fixture
+def app(tmp_path):
+    return make_app(storage={"url": f"sqlite:///{tmp_path / 'imnm-cds.sqlite3'}"})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def _engine(app):
+    return app.extensions["imnm_cds"].store.engine
+
+
+def _call(client, fixture: str = WARNING_FIXTURE) -> dict:
+    response = post(client, "imnm-order-sign?explain=true", fhir_fixtures.get(fixture).request(date.today()))
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def _card(body: dict, rule: str) -> dict:
+    return next(c for c in body["cards"] if c["source"]["topic"]["code"] == rule)
+
+
+def _explained(body: dict, rule: str) -> dict:
+    return next(e for e in body["extension"]["imnm-cds"]["explanation"] if e["rule"] == rule)
+
+
+def _override(card: dict, reason: dict | None = None, stamp: str = STAMP, comment: str | None = None) -> dict:
+    item: dict = {"card": card["uuid"], "outcome": "overridden", "outcomeTimestamp": stamp}
+    if reason is not None or comment is not None:
+        item["overrideReason"] = {}
+        if reason is not None:
+            item["overrideReason"]["reason"] = reason
+        if comment is not None:
+            item["overrideReason"]["userComment"] = comment
+    return item
+
+
+def _feedback(client, *items: dict, service: str = "imnm-order-sign"):
+    return client.post(f"/cds-services/{service}/feedback", json={"feedback": list(items)})
+
+
+def test_override_with_a_reason_snoozes_the_rule_for_that_patient(client, app):
+    first = _call(client)
+    card = _card(first, WARNING_RULE)
+    reason = next(r for r in card["overrideReasons"] if r["code"] == "benefit-outweighs-risk")
+    response = _feedback(client, _override(card, reason, comment="Discussed with rheumatology"))
+    assert response.status_code == 200
+    assert response.get_json() == {"received": 1, "stored": 1, "duplicates": 0, "unknownCards": []}
+
+    again = _call(client)
+    assert WARNING_RULE not in {c["source"]["topic"]["code"] for c in again["cards"]}
+    explained = _explained(again, WARNING_RULE)
+    assert explained["status"] == "snoozed"
+    assert "Benefit outweighs risk" in explained["reason"] and "until" in explained["reason"]
+    with _engine(app).connect() as connection:
+        stored = connection.execute(select(Feedback)).one()
+        audit = connection.execute(select(AuditCall).order_by(AuditCall.id)).all()
+    assert stored.rule_id == WARNING_RULE and stored.known_card and stored.indicator == "warning"
+    assert stored.override_code == "benefit-outweighs-risk" and stored.user_comment == "Discussed with rheumatology"
+    assert (stored.snoozed_until - stored.received_at).days == 30  # the documented default for this reason
+    assert audit[1].snoozed == [WARNING_RULE] and WARNING_RULE not in audit[1].fired
+
+
+def test_a_snooze_is_per_patient(client):
+    card = _card(_call(client), WARNING_RULE)
+    reason = card["overrideReasons"][0]
+    assert _feedback(client, _override(card, reason)).status_code == 200
+    other = fhir_fixtures.get(WARNING_FIXTURE).request(date.today())
+    other["context"]["patientId"] = "someone-else"
+    other["prefetch"]["patient"]["id"] = "someone-else"
+    response = post(client, "imnm-order-sign", other)
+    assert WARNING_RULE in {c["source"]["topic"]["code"] for c in response.get_json()["cards"]}
+
+
+def test_critical_cards_are_never_snoozed(client, app):
+    card = _card(_call(client, CRITICAL_FIXTURE), CRITICAL_RULE)
+    assert card["indicator"] == "critical"
+    response = _feedback(client, _override(card, card["overrideReasons"][0]))
+    assert response.status_code == 200
+    again = _call(client, CRITICAL_FIXTURE)
+    assert CRITICAL_RULE in {c["source"]["topic"]["code"] for c in again["cards"]}
+    assert _explained(again, CRITICAL_RULE)["status"] == "fired"
+    with _engine(app).connect() as connection:
+        assert connection.execute(select(Feedback.snoozed_until)).scalar_one() is None
+
+
+@pytest.mark.parametrize("kind", ["accepted", "no-reason", "comment-only"])
+def test_acceptance_and_overrides_without_a_coded_reason_do_not_snooze(client, kind):
+    card = _card(_call(client), WARNING_RULE)
+    if kind == "accepted":
+        item = {"card": card["uuid"], "outcome": "accepted", "outcomeTimestamp": STAMP,
+                "acceptedSuggestions": [{"id": card["suggestions"][0]["uuid"]}]}
+    else:
+        item = _override(card, comment="not now" if kind == "comment-only" else None)
+    assert _feedback(client, item).status_code == 200
+    assert _explained(_call(client), WARNING_RULE)["status"] == "fired"
+
+
+def test_snooze_durations_are_configurable_per_rule_and_reason(tmp_path):
+    app = make_app(storage={"url": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+                   feedback={"snooze_days_by_rule": {f"{WARNING_RULE}/benefit-outweighs-risk": 3}})
+    client = app.test_client()
+    card = _card(_call(client), WARNING_RULE)
+    reason = next(r for r in card["overrideReasons"] if r["code"] == "benefit-outweighs-risk")
+    assert _feedback(client, _override(card, reason)).status_code == 200
+    with _engine(app).connect() as connection:
+        row = connection.execute(select(Feedback)).one()
+    assert (row.snoozed_until - row.received_at).days == 3
+
+
+def test_never_snooze_rules_are_honoured(tmp_path):
+    app = make_app(storage={"url": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+                   feedback={"never_snooze_rules": [WARNING_RULE]})
+    client = app.test_client()
+    card = _card(_call(client), WARNING_RULE)
+    assert _feedback(client, _override(card, card["overrideReasons"][0])).status_code == 200
+    assert _explained(_call(client), WARNING_RULE)["status"] == "fired"
+
+
+def test_duplicates_are_idempotent_and_unknown_cards_recorded(client, app):
+    card = _card(_call(client), WARNING_RULE)
+    stranger = str(uuid.uuid4())
+    items = [_override(card, card["overrideReasons"][0]),
+             {"card": stranger, "outcome": "overridden", "outcomeTimestamp": STAMP}]
+    assert _feedback(client, *items).get_json() == {"received": 2, "stored": 2, "duplicates": 0,
+                                                   "unknownCards": [stranger]}
+    assert _feedback(client, *items).get_json() == {"received": 2, "stored": 0, "duplicates": 2,
+                                                   "unknownCards": [stranger]}
+    with _engine(app).connect() as connection:
+        rows = connection.execute(select(Feedback.card_uuid, Feedback.known_card)).all()
+    assert sorted(rows) == sorted([(card["uuid"], True), (stranger, False)])
+
+
+@pytest.mark.parametrize(("item", "field"), [
+    ({"card": "c", "outcome": "rejected", "outcomeTimestamp": STAMP}, "feedback.1.outcome"),
+    ({"card": "c", "outcome": "accepted", "outcomeTimestamp": STAMP}, "feedback.1"),
+    ({"card": "c", "outcome": "overridden"}, "feedback.1"),
+    ({"card": "c", "outcome": "overridden", "outcomeTimestamp": "yesterday"}, "feedback.1.outcomeTimestamp"),
+    ({"card": "c", "outcome": "overridden", "outcomeTimestamp": "2026-13-45T10:00:00Z"},
+     "feedback.1.outcomeTimestamp"),
+    ({"card": "c", "outcome": "accepted", "outcomeTimestamp": STAMP, "acceptedSuggestions": [{"id": "s"}],
+      "overrideReason": {"userComment": "x"}}, "feedback.1.outcome"),
+])
+def test_a_bad_item_is_400_naming_it_and_nothing_is_stored(client, app, item, field):
+    good = {"card": str(uuid.uuid4()), "outcome": "overridden", "outcomeTimestamp": STAMP}
+    response = _feedback(client, good, item)
+    assert response.status_code == 400
+    outcome = response.get_json()
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert outcome["issue"][0]["expression"][0].startswith(field)
+    with _engine(app).connect() as connection:
+        assert connection.execute(select(Feedback)).all() == []
+
+
+@pytest.mark.parametrize("body", [{}, {"feedback": []}, {"feedback": "x"}, []])
+def test_a_bad_body_is_400(client, body):
+    response = client.post("/cds-services/imnm-order-sign/feedback", json=body)
+    assert response.status_code == 400
+
+
+def test_unknown_service_is_404_and_wrong_content_type_400(client):
+    item = {"card": str(uuid.uuid4()), "outcome": "overridden", "outcomeTimestamp": STAMP}
+    assert _feedback(client, item, service="nope").status_code == 404
+    response = client.post("/cds-services/imnm-order-sign/feedback", data="{}", content_type="text/plain")
+    assert response.status_code == 400
+
+
+def test_feedback_needs_authentication_like_every_service_route(tmp_path):
+    app = make_app(storage={"url": f"sqlite:///{tmp_path / 'db.sqlite3'}"}, auth={"required": True})
+    item = {"card": str(uuid.uuid4()), "outcome": "overridden", "outcomeTimestamp": STAMP}
+    response = app.test_client().post("/cds-services/imnm-order-sign/feedback", json={"feedback": [item]})
+    assert response.status_code == 401
+    with _engine(app).connect() as connection:
+        assert connection.execute(select(Feedback)).all() == []
+
+
+def test_issued_cards_carry_their_suggestion_uuids(client, app):
+    body = _call(client)
+    card = _card(body, WARNING_RULE)
+    with _engine(app).connect() as connection:
+        issued = connection.execute(select(IssuedCard).where(IssuedCard.uuid == card["uuid"])).one()
+    assert issued.suggestion_uuids == [s["uuid"] for s in card.get("suggestions", [])]
+    assert issued.patient_id == fhir_fixtures.get(WARNING_FIXTURE).request(date.today())["context"]["patientId"]

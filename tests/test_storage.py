@@ -1,0 +1,246 @@
+"""The storage layer on SQLite and on a real PostgreSQL: migrations, audit, snoozes, feedback, replay, purge."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, select, text
+
+from service.storage import FeedbackItem, SqlReplayCache, open_store
+from service.storage.database import current_revision, head_revision, open_engine, upgrade
+from service.storage.models import AuditCall, Feedback, IssuedCard, Snooze
+from service.storage.sql_store import IssuedCardInfo
+from service.store import CallRecord
+from tests import pg_support
+
+ROOT = Path(__file__).resolve().parents[1]
+database_url = pg_support.database_url  # fixtures: each test on SQLite and on PostgreSQL
+postgres = pg_support.postgres
+TABLES = {"issued_cards", "audit_calls", "feedback", "snoozes", "jwt_replay", "alembic_version"}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _card(rule: str = "mtx-weekly-dose-range", indicator: str = "warning", suggestions: int = 1) -> dict:
+    import uuid
+
+    return {"uuid": str(uuid.uuid4()), "indicator": indicator, "summary": "s",
+            "source": {"label": "IMNM CDS", "topic": {"code": rule}},
+            "suggestions": [{"uuid": str(uuid.uuid4()), "label": "x"} for _ in range(suggestions)]}
+
+
+def _record(cards: list[dict], patient: str = "p1", body: dict | None = None) -> CallRecord:
+    explanation = [{"rule": c["source"]["topic"]["code"], "status": "fired"} for c in cards]
+    explanation += [{"rule": "r-suppressed", "status": "suppressed"}, {"rule": "r-missing", "status": "not-evaluable"},
+                    {"rule": "r-quiet", "status": "not-fired"}]
+    return CallRecord("imnm-order-sign", "hook-1", "https://ehr.example", patient, "enc-1", explanation, cards,
+                      "kb-1", 12.5, body)
+
+
+def _override(card: dict, code: str | None = "patient-declined", stamp: str = "2026-11-21T12:00:00Z") -> FeedbackItem:
+    return FeedbackItem(card=card["uuid"], outcome="overridden", outcome_timestamp=stamp,
+                        override_system="urn:imnm-cds:override-reason" if code else None, override_code=code,
+                        override_display="Patient declined" if code else None)
+
+
+def _ten_days(card: IssuedCardInfo, item: FeedbackItem) -> timedelta | None:
+    return timedelta(days=10) if item.outcome == "overridden" and card.indicator != "critical" else None
+
+
+def test_first_start_creates_every_table_at_head(database_url):
+    store = open_store(database_url)
+    assert set(inspect(store.engine).get_table_names()) >= TABLES
+    assert current_revision(store.engine) == head_revision() == "0001"
+    assert store.ready()
+    upgrade(store.engine)  # a second start is a no-op
+    assert current_revision(store.engine) == "0001"
+
+
+def test_sqlite_file_is_created_in_wal_mode(tmp_path):
+    path = tmp_path / "new" / "dir" / "db.sqlite3"
+    store = open_store(f"sqlite:///{path}")
+    assert path.exists()
+    with store.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+        assert connection.execute(text("PRAGMA synchronous")).scalar_one() == 2  # FULL
+
+
+def test_several_processes_migrating_at_once_agree(database_url):
+    """gunicorn workers and replicas all run `upgrade head` at start-up; the lock makes that safe."""
+    code = "import sys; from service.storage import open_store; open_store(sys.argv[1]); print('ok')"
+    processes = [subprocess.Popen([sys.executable, "-c", code, database_url], cwd=ROOT, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    outputs = [p.communicate(timeout=120) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0, 0], [err[-2000:] for _, err in outputs]
+    assert current_revision(open_engine(database_url)) == "0001"
+
+
+def test_record_call_keeps_the_audit_trail_and_the_issued_cards(database_url):
+    store = open_store(database_url)
+    cards = [_card(), _card("pjp-prophylaxis-missing", "info", suggestions=0)]
+    body = {"hook": "order-sign", "fhirAuthorization": {"access_token": "SECRET-TOKEN"}, "context": {}}
+    store.record_call(_record(cards, body=body))
+    with store.engine.connect() as connection:
+        call = connection.execute(select(AuditCall)).one()
+        issued = {row.uuid: row for row in connection.execute(select(IssuedCard))}
+    assert call.service_id == "imnm-order-sign" and call.hook_instance == "hook-1"
+    assert call.client == "https://ehr.example" and call.patient_id == "p1" and call.encounter_id == "enc-1"
+    assert call.fired == ["mtx-weekly-dose-range", "pjp-prophylaxis-missing"]
+    assert call.suppressed == ["r-suppressed"] and call.not_evaluable == ["r-missing"]
+    assert call.knowledge_version == "kb-1" and call.latency_ms == 12.5
+    assert call.request_body is None, "bodies are kept only when a site turns that on"
+    assert {c["uuid"]: c["indicator"] for c in call.cards} == {c["uuid"]: c["indicator"] for c in cards}
+    assert issued[cards[0]["uuid"]].suggestion_uuids == [cards[0]["suggestions"][0]["uuid"]]
+    assert issued[cards[1]["uuid"]].rule_id == "pjp-prophylaxis-missing"
+
+
+def test_request_bodies_when_enabled_never_carry_the_token(database_url):
+    store = open_store(database_url, audit_request_bodies=True)
+    body = {"hook": "order-sign", "fhirAuthorization": {"access_token": "SECRET-TOKEN"}, "context": {"x": 1}}
+    store.record_call(_record([], body=body))
+    with store.engine.connect() as connection:
+        kept = connection.execute(select(AuditCall.request_body)).scalar_one()
+    assert kept == {"hook": "order-sign", "context": {"x": 1}}
+    assert "SECRET-TOKEN" not in str(kept)
+
+
+def test_an_override_snoozes_the_rule_for_that_patient_until_it_expires(database_url):
+    clock = Clock()
+    store = open_store(database_url, clock=clock)
+    card = _card()
+    store.record_call(_record([card], patient="p1"))
+    [result] = store.record_feedback("imnm-order-sign", "iss", [_override(card)], _ten_days)
+    assert result.recorded and result.known_card and result.rule_id == "mtx-weekly-dose-range"
+    assert result.snoozed_until == clock.now + timedelta(days=10)
+    snoozed = store.snoozed("p1", ["mtx-weekly-dose-range", "other-rule"])
+    assert list(snoozed) == ["mtx-weekly-dose-range"]
+    assert "Patient declined" in snoozed["mtx-weekly-dose-range"] and "2026-12-01" in snoozed["mtx-weekly-dose-range"]
+    assert store.snoozed("p2", ["mtx-weekly-dose-range"]) == {}, "another patient still gets the card"
+    assert store.snoozed(None, ["mtx-weekly-dose-range"]) == {}
+    clock.now += timedelta(days=10, seconds=1)
+    assert store.snoozed("p1", ["mtx-weekly-dose-range"]) == {}, "the snooze expires"
+
+
+def test_feedback_is_idempotent_and_unknown_cards_are_recorded(database_url):
+    store = open_store(database_url)
+    card = _card()
+    store.record_call(_record([card]))
+    item = _override(card)
+    unknown = FeedbackItem(card="00000000-0000-4000-8000-000000000000", outcome="accepted",
+                           outcome_timestamp="2026-11-21T12:00:00Z", accepted_suggestions=("s-1",))
+    first = store.record_feedback("imnm-order-sign", "iss", [item, unknown], _ten_days)
+    again = store.record_feedback("imnm-order-sign", "iss", [item, unknown], _ten_days)
+    assert [r.recorded for r in first] == [True, True] and [r.recorded for r in again] == [False, False]
+    assert [r.known_card for r in first] == [True, False]
+    later = store.record_feedback("imnm-order-sign", "iss", [_override(card, stamp="2026-11-21T13:00:00Z")],
+                                  _ten_days)
+    assert later[0].recorded, "the same card overridden at another time is another item"
+    with store.engine.connect() as connection:
+        rows = connection.execute(select(Feedback).order_by(Feedback.id)).all()
+        snoozes = connection.execute(select(Snooze)).all()
+    assert len(rows) == 3 and len(snoozes) == 2, "a duplicate adds neither feedback nor a snooze"
+    stranger = next(r for r in rows if not r.known_card)
+    assert stranger.outcome == "accepted" and stranger.accepted_suggestions == ["s-1"] and stranger.rule_id is None
+
+
+def test_the_policy_decides_and_critical_cards_are_not_snoozed(database_url):
+    store = open_store(database_url)
+    critical = _card("statin-contraindicated-anti-hmgcr", "critical")
+    store.record_call(_record([critical], patient="p1"))
+    [result] = store.record_feedback("imnm-order-sign", "iss", [_override(critical)], _ten_days)
+    assert result.recorded and result.snoozed_until is None
+    assert store.snoozed("p1", ["statin-contraindicated-anti-hmgcr"]) == {}
+
+
+def test_feedback_from_concurrent_requests_is_stored_once(database_url):
+    store = open_store(database_url)
+    card = _card()
+    store.record_call(_record([card]))
+    results: list[bool] = []
+
+    def post() -> None:
+        results.extend(r.recorded for r in store.record_feedback("s", None, [_override(card)], _ten_days))
+
+    threads = [threading.Thread(target=post) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 7 + [True]
+
+
+def test_replay_cache_refuses_a_live_jti_and_forgets_an_expired_one(database_url):
+    now = [1_000_000.0]
+    cache = SqlReplayCache(open_store(database_url).engine, clock=lambda: now[0])
+    assert cache.seen("jti-1", "iss-a", 1_000_300.0) is False
+    assert cache.seen("jti-1", "iss-a", 1_000_300.0) is True
+    assert cache.seen("jti-1", "iss-b", 1_000_300.0) is False, "jti is per issuer"
+    now[0] = 1_000_301.0
+    assert cache.seen("jti-1", "iss-a", 1_000_600.0) is False, "an expired entry no longer blocks"
+    assert cache.seen("jti-1", "iss-a", 1_000_600.0) is True
+    assert cache.purge(now=1_000_400.0) == 1  # iss-b's expired entry
+
+
+def test_replay_cache_lets_exactly_one_of_many_concurrent_uses_through(database_url):
+    engine = open_store(database_url).engine
+    caches = [SqlReplayCache(open_engine(database_url)) for _ in range(4)] + [SqlReplayCache(engine)]
+    expires = datetime.now(UTC).timestamp() + 300
+    answers: list[bool] = []
+    barrier = threading.Barrier(10)
+
+    def use(cache: SqlReplayCache) -> None:
+        barrier.wait()
+        answers.append(cache.seen("same-jti", "iss", expires))
+
+    threads = [threading.Thread(target=use, args=(caches[i % len(caches)],)) for i in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [False] + [True] * 9
+
+
+def test_purge_deletes_by_age_and_expired_snoozes(database_url):
+    clock = Clock()
+    store = open_store(database_url, clock=clock)
+    old = _card()
+    store.record_call(_record([old]))
+    store.record_feedback("s", None, [_override(old)], _ten_days)
+    clock.now += timedelta(days=40)
+    new = _card()
+    store.record_call(_record([new]))
+    counts = store.purge(timedelta(days=30))
+    assert counts["audit_calls"] == 1 and counts["issued_cards"] == 1 and counts["feedback"] == 1
+    assert counts["snoozes"] == 1
+    with store.engine.connect() as connection:
+        assert [r.uuid for r in connection.execute(select(IssuedCard))] == [new["uuid"]]
+
+
+def test_ready_is_false_when_the_database_is_gone(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert store.ready()
+    broken = open_store("postgresql+psycopg://nobody@127.0.0.1:1/none", migrate=False)
+    assert broken.ready() is False
+    assert broken.snoozed("p1", ["x"]) == {}, "no database: show every card rather than fail the call"
+    broken.record_call(_record([_card()]))  # logged and counted, not raised
+
+
+@pytest.mark.parametrize("value", ["a" * 600])
+def test_overlong_identifiers_do_not_break_the_audit(database_url, value):
+    store = open_store(database_url)
+    record = _record([_card()], patient=value)
+    record.hook_instance = value
+    store.record_call(record)
+    with store.engine.connect() as connection:
+        assert len(connection.execute(select(AuditCall.patient_id)).scalar_one()) == 256
