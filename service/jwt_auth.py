@@ -284,11 +284,17 @@ class JwtAuthenticator:
         session = session or requests.Session()
         self._sources: dict[tuple[str, bool], JwksSource] = {}
 
+        lock = threading.Lock()
+
         def source(location: str, is_file: bool) -> JwksSource:
-            return self._sources.setdefault((location, is_file), JwksSource(
-                location, is_file=is_file, session=session, timeout=auth.jwks_timeout_seconds,
-                max_bytes=auth.jwks_max_bytes, cache_seconds=auth.jwks_cache_seconds,
-                allow_http=settings.fhir.allow_http, min_refresh_seconds=min_refresh_seconds))
+            with lock:  # one cache per JWK Set, shared by every thread of the worker
+                found = self._sources.get((location, is_file))
+                if found is None:
+                    found = self._sources[(location, is_file)] = JwksSource(
+                        location, is_file=is_file, session=session, timeout=auth.jwks_timeout_seconds,
+                        max_bytes=auth.jwks_max_bytes, cache_seconds=auth.jwks_cache_seconds,
+                        allow_http=settings.fhir.allow_http, min_refresh_seconds=min_refresh_seconds)
+                return found
 
         self._source = source
         if not self._clients:

@@ -1,0 +1,390 @@
+"""HTTP hardening (issue 4): the FHIR token goes nowhere but the caller's own FHIR servers; CORS; security
+headers; no versioned Server banner; limits answered with the contract's codes (service-contract.md section 5).
+
+Every outbound request goes through the recorder (tests/security_support.py): a request that would have left
+for a place it must not reach shows up in ``recorder.urls()``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from flask.testing import FlaskClient
+
+from service.config import ConfigError
+from service.fhir_client import FhirClient, FhirError
+from service.store import NullStore
+from tests import security_support as sec
+from tests.security_support import FHIR, ISS, Recorder, bearer, mint
+
+ROOT = Path(__file__).resolve().parents[1]
+ACCESS_TOKEN = "fhir-access-token-7c1e0b7e9d2f4a5b8e6c3d1a0f9e8d7c"  # distinctive: easy to find if it leaks
+KEY = sec.ec_key("ec-http")
+CONDITIONS = f"{FHIR}/Condition?patient=p1"
+
+
+def bundle(*resources: dict[str, Any], next_url: str | None = None) -> dict[str, Any]:
+    document: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset",
+                                "entry": [{"resource": r} for r in resources]}
+    if next_url:
+        document["link"] = [{"relation": "next", "url": next_url}]
+    return document
+
+
+CONDITION = {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p1"},
+             "code": {"text": "hypertension"}}
+
+
+@pytest.fixture(scope="module")
+def jwks_file(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("jwks") / "ehr.json"
+    path.write_text(json.dumps(sec.jwks(KEY)))
+    return str(path)
+
+
+def app_with(recorder: Recorder, jwks_file: str, **sections: dict[str, Any]) -> FlaskClient:
+    settings = sec.settings([{"iss": ISS, "jwks_file": jwks_file, "fhir_servers": [FHIR]}], **sections)
+    return sec.make_app(settings, session=recorder).test_client()
+
+
+def needs_conditions(fhir_server: str | None) -> dict[str, Any]:
+    """A request that prefetched everything but ``conditions``, so that one must be fetched with the token."""
+    body = sec.patient_view_request(fhirAuthorization={"access_token": ACCESS_TOKEN, "token_type": "Bearer",
+                                                       "expires_in": 300, "scope": "patient/*.read",
+                                                       "subject": "cds-service"})
+    del body["prefetch"]["conditions"]
+    if fhir_server is not None:
+        body["fhirServer"] = fhir_server
+    return body
+
+
+def call(client: FlaskClient, body: Any, service: str = "imnm-patient-view", **kwargs: Any) -> Any:
+    aud = f"{sec.BASE}/cds-services/{service}"
+    return client.post(f"/cds-services/{service}", json=body, headers=bearer(mint(KEY, aud=aud)), **kwargs)
+
+
+# --- the fhirAuthorization token ----------------------------------------------------------------------------
+
+
+def test_token_goes_to_the_callers_own_fhir_server(jwks_file: str, caplog: pytest.LogCaptureFixture) -> None:
+    recorder = Recorder({CONDITIONS: bundle(CONDITION)})
+    with caplog.at_level(logging.DEBUG):
+        response = call(app_with(recorder, jwks_file), needs_conditions(FHIR))
+    assert response.status_code == 200, response.get_json()
+    assert recorder.urls() == [CONDITIONS]
+    assert recorder.sent[0].headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
+    sec.assert_no_token(ACCESS_TOKEN, caplog.text, response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("server", [
+    "https://evil.example.com/fhir/R4",
+    "https://ehr.example.org/fhir/R4/../../other",
+    "https://ehr.example.org/fhir/R4/Patient",
+    "https://ehr.example.org.evil.com/fhir/R4",
+    "https://ehr.example.org@evil.com/fhir/R4",
+    "https://evil.com#@ehr.example.org/fhir/R4",
+    "http://ehr.example.org/fhir/R4",
+    "HTTPS://EHR.EXAMPLE.ORG/FHIR/R4",
+    "ftp://ehr.example.org/fhir/R4",
+])
+def test_no_request_leaves_for_a_fhir_server_off_the_callers_list(jwks_file: str, server: str,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    recorder = Recorder({CONDITIONS: bundle(CONDITION)})
+    with caplog.at_level(logging.DEBUG):
+        response = call(app_with(recorder, jwks_file), needs_conditions(server))
+    assert response.status_code == (400 if server.startswith("ftp") else 412)  # ftp: the schema refuses it
+    assert response.get_json()["resourceType"] == "OperationOutcome"
+    assert recorder.urls() == []
+    sec.assert_no_token(ACCESS_TOKEN, caplog.text, response.get_data(as_text=True))
+
+
+def test_missing_data_without_fhir_server_is_412_and_no_request(jwks_file: str) -> None:
+    recorder = Recorder()
+    body = needs_conditions(None)
+    del body["fhirAuthorization"]  # the schema requires fhirServer with fhirAuthorization (400)
+    response = call(app_with(recorder, jwks_file), body)
+    assert response.status_code == 412
+    assert recorder.urls() == []
+
+
+def test_next_link_on_another_origin_is_not_followed(jwks_file: str, caplog: pytest.LogCaptureFixture) -> None:
+    evil = "https://evil.example.com/fhir/R4/Condition?page=2"
+    recorder = Recorder({CONDITIONS: bundle(CONDITION, next_url=evil), evil: bundle(CONDITION)})
+    with caplog.at_level(logging.DEBUG):
+        response = call(app_with(recorder, jwks_file), needs_conditions(FHIR))
+    assert response.status_code == 412
+    assert recorder.urls() == [CONDITIONS]
+    sec.assert_no_token(ACCESS_TOKEN, caplog.text, response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("other", ["http://ehr.example.org/fhir/R4/Condition?page=2",
+                                   "https://ehr.example.org:8443/fhir/R4/Condition?page=2",
+                                   "//evil.example.com/fhir/R4/Condition?page=2"])
+def test_next_link_on_another_scheme_port_or_host_is_not_followed(jwks_file: str, other: str) -> None:
+    recorder = Recorder({CONDITIONS: bundle(CONDITION, next_url=other)})
+    assert call(app_with(recorder, jwks_file), needs_conditions(FHIR)).status_code == 412
+    assert recorder.urls() == [CONDITIONS]
+
+
+def test_next_link_on_the_same_origin_is_followed_with_the_token(jwks_file: str) -> None:
+    page2 = f"{FHIR}/Condition?patient=p1&page=2"
+    recorder = Recorder({CONDITIONS: bundle(CONDITION, next_url=page2), page2: bundle({**CONDITION, "id": "c2"})})
+    assert call(app_with(recorder, jwks_file), needs_conditions(FHIR)).status_code == 200
+    assert recorder.urls() == [CONDITIONS, page2]
+    assert all(s.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}" for s in recorder.sent)
+
+
+def test_redirect_to_another_host_is_not_followed(jwks_file: str) -> None:
+    evil = "https://evil.example.com/steal"
+    recorder = Recorder({CONDITIONS: lambda request: (302, {"Location": evil}, b""), evil: bundle(CONDITION)})
+    assert call(app_with(recorder, jwks_file), needs_conditions(FHIR)).status_code == 412
+    assert recorder.urls() == [CONDITIONS]
+
+
+def test_token_is_absent_from_fhir_errors_and_unexpected_errors(jwks_file: str,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    recorder = Recorder({CONDITIONS: lambda request: (500, {}, ACCESS_TOKEN.encode())})
+    client = FhirClient(FHIR, ACCESS_TOKEN, recorder)
+    with pytest.raises(FhirError) as raised:
+        client.get("Condition?patient=p1")
+    sec.assert_no_token(ACCESS_TOKEN, str(raised.value), repr(raised.value))
+    with pytest.raises(FhirError) as raised:  # unreachable: the requests exception text is not passed on
+        FhirClient("https://down.example.org/fhir", ACCESS_TOKEN, Recorder()).get("Patient/p1")
+    sec.assert_no_token(ACCESS_TOKEN, str(raised.value))
+    with caplog.at_level(logging.DEBUG):
+        response = call(app_with(recorder, jwks_file), needs_conditions(FHIR))
+    assert response.status_code == 412
+    sec.assert_no_token(ACCESS_TOKEN, caplog.text, response.get_data(as_text=True))
+
+
+def test_no_token_in_the_stored_audit_record(jwks_file: str, tmp_path: Path) -> None:
+    """Even with full request bodies audited, neither the FHIR token nor the JWT reaches the database."""
+    recorder = Recorder({CONDITIONS: bundle(CONDITION)})
+    settings = sec.settings([{"iss": ISS, "jwks_file": jwks_file, "fhir_servers": [FHIR]}],
+                            storage={"url": f"sqlite:///{tmp_path / 'audit.sqlite3'}", "audit_request_bodies": True})
+    client = sec.make_app(settings, store=None, session=recorder).test_client()  # None: the real SQL store
+    jwt_token = mint(KEY)
+    body = needs_conditions(FHIR)
+    response = client.post("/cds-services/imnm-patient-view", json=body, headers=bearer(jwt_token))
+    assert response.status_code == 200, response.get_json()
+    stored = b"".join(path.read_bytes() for path in tmp_path.iterdir() if path.is_file())
+    assert body["hookInstance"].encode() in stored  # the call was audited …
+    for secret in (ACCESS_TOKEN, jwt_token, *jwt_token.split(".")[1:]):
+        assert secret.encode() not in stored  # … without a token
+
+
+def test_outbound_response_size_limit_gives_412(jwks_file: str) -> None:
+    big = bundle(*({**CONDITION, "id": f"c{i}", "note": [{"text": "x" * 200}]} for i in range(50)))
+    recorder = Recorder({CONDITIONS: big})
+    client = app_with(recorder, jwks_file, limits={"max_fhir_response_bytes": 4096})
+    response = call(client, needs_conditions(FHIR))
+    assert response.status_code == 412
+    assert "larger than 4096 bytes" in response.get_json()["issue"][0]["diagnostics"]
+
+
+# --- limits -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def open_client() -> FlaskClient:
+    """Authentication off, small limits, and a recorder that answers nothing: no network whatever is sent."""
+    settings = sec.settings(auth={"required": False},
+                            limits={"max_body_bytes": 20_000, "max_json_depth": 20, "max_bundle_entries": 5})
+    return sec.make_app(settings, session=Recorder()).test_client()
+
+
+def test_body_over_the_limit_is_413(open_client: FlaskClient) -> None:
+    body = sec.patient_view_request(extension={"padding": "x" * 30_000})
+    response = open_client.post("/cds-services/imnm-patient-view", json=body)
+    assert response.status_code == 413
+    assert response.get_json()["issue"][0]["code"] == "too-costly"
+    small = open_client.post("/cds-services/imnm-patient-view", json=sec.patient_view_request())
+    assert small.status_code == 200
+
+
+def test_json_nested_deeper_than_the_limit_is_400(open_client: FlaskClient) -> None:
+    deep: Any = "bottom"
+    for _ in range(30):
+        deep = {"d": deep}
+    response = open_client.post("/cds-services/imnm-patient-view", json=sec.patient_view_request(extension=deep))
+    assert response.status_code == 400
+    assert "nesting" in response.get_json()["issue"][0]["diagnostics"]
+    very_deep = "[" * 100_000 + "]" * 100_000  # past Python's recursion limit: still a 400, not a 500
+    response = open_client.post("/cds-services/imnm-patient-view", data=very_deep, content_type="application/json")
+    assert response.status_code in (400, 413)
+
+
+def test_prefetch_bundle_over_the_entry_limit_is_413(open_client: FlaskClient) -> None:
+    body = sec.patient_view_request()
+    body["prefetch"]["conditions"] = bundle(*({**CONDITION, "id": f"c{i}"} for i in range(6)))
+    response = open_client.post("/cds-services/imnm-patient-view", json=body)
+    assert response.status_code == 413
+    assert response.get_json()["issue"][0]["expression"] == ["prefetch"]
+
+
+def test_draft_orders_over_the_entry_limit_is_413(open_client: FlaskClient) -> None:
+    order = {"resourceType": "MedicationRequest", "status": "draft", "intent": "order",
+             "subject": {"reference": "Patient/p1"}, "medicationCodeableConcept": {"text": "prednisone"}}
+    body = sec.patient_view_request(hook="order-sign")
+    body["context"]["draftOrders"] = bundle(*({**order, "id": f"m{i}"} for i in range(6)))
+    response = open_client.post("/cds-services/imnm-order-sign", json=body)
+    assert response.status_code == 413
+    assert response.get_json()["issue"][0]["expression"] == ["context.draftOrders"]
+
+
+# --- CORS ---------------------------------------------------------------------------------------------------
+
+SANDBOX = "https://sandbox.cds-hooks.org"
+
+
+def preflight(client: FlaskClient, origin: str, path: str = "/cds-services/imnm-patient-view") -> Any:
+    return client.options(path, headers={"Origin": origin, "Access-Control-Request-Method": "POST",
+                                         "Access-Control-Request-Headers": "authorization, content-type"})
+
+
+@pytest.fixture(scope="module")
+def cors_client(jwks_file: str) -> FlaskClient:
+    settings = sec.settings([{"iss": ISS, "jwks_file": jwks_file}], cors={"origins": [SANDBOX + "/"]})
+    return sec.make_app(settings).test_client()
+
+
+def test_no_cors_by_default(jwks_file: str) -> None:
+    client = app_with(Recorder(), jwks_file)
+    response = preflight(client, SANDBOX)
+    assert not any(h.startswith("Access-Control-") for h, _ in response.headers)
+    response = client.get("/cds-services", headers={"Origin": SANDBOX, **bearer(mint(KEY, aud=sec.DISCOVERY_AUD))})
+    assert response.status_code == 200
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_preflight_for_an_allowed_origin_needs_no_token(cors_client: FlaskClient) -> None:
+    response = preflight(cors_client, SANDBOX)
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == SANDBOX
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    allowed = {h.strip().lower() for h in response.headers["Access-Control-Allow-Headers"].split(",")}
+    assert {"authorization", "content-type"} <= allowed
+    assert "Access-Control-Allow-Credentials" not in response.headers
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_actual_request_from_an_allowed_origin_gets_cors_headers(cors_client: FlaskClient) -> None:
+    ok = cors_client.get("/cds-services", headers={"Origin": SANDBOX, **bearer(mint(KEY, aud=sec.DISCOVERY_AUD))})
+    assert ok.status_code == 200
+    assert ok.headers["Access-Control-Allow-Origin"] == SANDBOX
+    assert "Origin" in ok.headers["Vary"]
+    refused = cors_client.get("/cds-services", headers={"Origin": SANDBOX})
+    assert refused.status_code == 401
+    assert refused.headers["Access-Control-Allow-Origin"] == SANDBOX  # so the browser can show the 401
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example.com", "http://sandbox.cds-hooks.org",
+                                    "https://sandbox.cds-hooks.org.evil.com", "https://sandbox.cds-hooks.org:8443",
+                                    "null", "*"])
+def test_disallowed_origin_gets_no_cors_headers(cors_client: FlaskClient, origin: str) -> None:
+    for response in (preflight(cors_client, origin),
+                     cors_client.get("/cds-services", headers={"Origin": origin,
+                                                              **bearer(mint(KEY, aud=sec.DISCOVERY_AUD))})):
+        assert not any(h.startswith("Access-Control-Allow") for h, _ in response.headers), origin
+
+
+@pytest.mark.parametrize("origins", [["*"], ["sandbox.cds-hooks.org"], ["https://x.example.org/path"]])
+def test_unsafe_cors_configuration_is_refused(jwks_file: str, origins: list[str]) -> None:
+    with pytest.raises(ConfigError, match=r"cors\.origins"):
+        sec.make_app(sec.settings([{"iss": ISS, "jwks_file": jwks_file}], cors={"origins": origins}))
+
+
+# --- security headers and the Server banner -----------------------------------------------------------------
+
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+                    "X-Frame-Options": "DENY", "Cache-Control": "no-store",
+                    "Strict-Transport-Security": "max-age=31536000"}
+
+
+@pytest.mark.parametrize("method, path, body, status", [
+    ("GET", "/healthz", None, 200),
+    ("GET", "/cds-services", None, 401),
+    ("GET", "/no-such-thing", None, 404),
+    ("DELETE", "/cds-services", None, 405),
+    ("POST", "/cds-services/imnm-patient-view", b"{", 401),
+    ("GET", "/openapi.json", None, 200),
+])
+def test_security_headers_on_every_response(cors_client: FlaskClient, method: str, path: str,
+                                            body: bytes | None, status: int) -> None:
+    response = cors_client.open(path, method=method, data=body, content_type="application/json")
+    assert response.status_code == status
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers.get(name) == value, name
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "Server" not in response.headers
+
+
+def test_security_headers_on_validation_errors_and_500s(open_client: FlaskClient) -> None:
+    bad = open_client.post("/cds-services/imnm-patient-view", data=b"[]", content_type="application/json")
+    assert bad.status_code == 400
+    assert bad.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Strict-Transport-Security" in bad.headers  # public_base_url is https
+
+    class BrokenStore(NullStore):
+        def record_call(self, record: Any) -> None:
+            raise RuntimeError(f"database said no; the token was {ACCESS_TOKEN}")
+
+    settings = sec.settings(auth={"required": False})
+    client = sec.make_app(settings, store=BrokenStore(), session=Recorder()).test_client()
+    crashed = client.post("/cds-services/imnm-patient-view", json=sec.patient_view_request())
+    assert crashed.status_code == 500
+    assert crashed.headers["X-Content-Type-Options"] == "nosniff"
+    sec.assert_no_token(ACCESS_TOKEN, crashed.get_data(as_text=True))  # the body says "logged", nothing more
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def gunicorn_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The production server (gunicorn, with the project's settings) on loopback, authentication off."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMNM_CDS_")}
+    database = tmp_path_factory.mktemp("gunicorn") / "db.sqlite3"
+    env.update(IMNM_CDS_AUTH_REQUIRED="false", IMNM_CDS_DATABASE_URL=f"sqlite:///{database}", PYTHONPATH=str(ROOT))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf", "-b", f"127.0.0.1:{port}",
+         "-w", "1", "service.wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(f"{url}/healthz", timeout=5)
+                break
+            except requests.RequestException:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("gunicorn did not start")
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_no_server_banner_with_a_version_under_gunicorn(gunicorn_url: str) -> None:
+    for path in ("/healthz", "/cds-services/nope", "/openapi.json"):
+        response = requests.get(f"{gunicorn_url}{path}", timeout=5)
+        server = response.headers.get("Server", "")
+        assert not any(ch.isdigit() for ch in server) and "/" not in server, server
+        assert "python" not in server.lower() and "werkzeug" not in server.lower()
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
