@@ -153,6 +153,8 @@ class Settings:
             section, _, key = name[len(ENV_PREFIX):].lower().partition("_")
             if not key:
                 raise ConfigError(f"{name}: expected {ENV_PREFIX}<SECTION>_<KEY>")
+            if (section, key) == ("auth", "clients"):
+                raise ConfigError(f"{name}: EHR clients are tables; configure [[auth.clients]] in the TOML file")
             _apply(settings, section, {key: _from_env(settings, section, key, raw, name)}, name)
         return settings
 
