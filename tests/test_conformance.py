@@ -27,8 +27,7 @@ SERVICE_CALL = "tests.test_api::test_service_call_returns_cards_routed_by_id"
 
 CONFORMANCE: dict[str, str] = {
     "1": "tests.test_api::test_wrong_content_type_is_400",
-    "2": "n/a: TLS is terminated by the deployment's reverse proxy; outbound FHIR calls require https "
-         "(tests.test_prefetch::test_plain_http_fhir_server_is_refused_unless_allowed)",
+    "2": "tests.test_prefetch::test_plain_http_fhir_server_is_refused_unless_allowed",
     "3": "tests.test_conformance::test_no_null_or_empty_elements_in_responses",
     "4": DISCOVERY, "5": DISCOVERY, "6": DISCOVERY, "7": DISCOVERY, "9": DISCOVERY, "10": DISCOVERY,
     "13": DISCOVERY, "29": DISCOVERY, "36": DISCOVERY,
@@ -56,12 +55,12 @@ CONFORMANCE: dict[str, str] = {
     "139": CARDS_SCHEMA, "141": CARDS_SCHEMA, "142": CARDS_SCHEMA,
     "144": "n/a: links are absolute; no appContext is sent",
     "147": CARDS_SCHEMA,
-    "168": "n/a: TLS is terminated by the deployment's reverse proxy (see row 2)",
-    "176": "pending: issue 4 (JWT authentication of the CDS Client)",
-    "199": "pending: issue 4 (JWK Set out-of-band: jwks_url / jwks_file)",
-    "201": "pending: issue 4 (alg none refused)",
-    "203": "pending: issue 4 (symmetric algorithms refused)",
-    "208": "pending: issue 4 (CORS)",
+    "168": "n/a: inbound TLS is terminated by the deployment's reverse proxy; outbound FHIR calls need https (row 2)",
+    "176": "tests.test_security_jwt::test_forged_or_invalid_token_is_refused",
+    "199": "tests.test_security_jwt::test_jwks_file",
+    "201": "tests.test_security_jwt::test_forged_or_invalid_token_is_refused",
+    "203": "tests.test_security_jwt::test_private_key_members_in_a_jwks_are_ignored_and_hmac_keys_unusable",
+    "208": "tests.test_security_http::test_preflight_for_an_allowed_origin_needs_no_token",
     "211": "n/a: this service does not replace earlier cards",
     "213": "n/a: negotiation between deployers; the README lists both hooks and their prefetch",
     "214": "tests.test_conformance::test_extension_is_a_json_object",
