@@ -5,7 +5,8 @@ FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    IMNM_CDS_BIND=0.0.0.0:8080 \
+    IMNM_CDS_SERVER_HOST=0.0.0.0 \
+    IMNM_CDS_SERVER_PORT=8080 \
     IMNM_CDS_STORAGE_URL=sqlite:////var/lib/imnm-cds/imnm-cds.sqlite3
 
 RUN groupadd --system imnm && useradd --system --gid imnm --home-dir /app --shell /usr/sbin/nologin imnm \

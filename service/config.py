@@ -29,6 +29,7 @@ class ServerConfig:
     public_base_url: str = ""
     timezone: str = "UTC"
     workers: int = 2
+    threads: int = 4
 
 
 @dataclass

@@ -2,10 +2,11 @@
 
 import os
 
-bind = os.environ.get("IMNM_CDS_BIND", "0.0.0.0:8080")
+# The same IMNM_CDS_SERVER_* variables the configuration reads (service/config.py [server]).
+bind = f"{os.environ.get('IMNM_CDS_SERVER_HOST', '0.0.0.0')}:{os.environ.get('IMNM_CDS_SERVER_PORT', '8080')}"
 workers = int(os.environ.get("IMNM_CDS_SERVER_WORKERS", "2"))
 worker_class = "gthread"
-threads = int(os.environ.get("IMNM_CDS_THREADS", "4"))
+threads = int(os.environ.get("IMNM_CDS_SERVER_THREADS", "4"))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
@@ -16,6 +17,7 @@ limit_request_fields = 100
 accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+
 
 def on_starting(server: object) -> None:
     """In the master, before any worker: give prometheus-client a fresh directory for every worker's values,

@@ -28,5 +28,5 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 def run(settings: Settings, host: str, port: int) -> None:
     options = {name: getattr(gunicorn_conf, name) for name in gunicorn_conf.SETTINGS}
-    options.update(bind=f"{host}:{port}", workers=settings.server.workers)
+    options.update(bind=f"{host}:{port}", workers=settings.server.workers, threads=settings.server.threads)
     _Gunicorn(settings, options).run()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -11,8 +13,13 @@ from service.config import Settings
 from tests.conftest import assert_valid_response
 
 
+# One throw-away SQLite database per test process, so tests never write into the working directory.
+_DATABASE = Path(tempfile.mkdtemp(prefix="imnm-cds-tests-")) / "test.sqlite3"
+
+
 def make_app(**sections: dict[str, Any]) -> Flask:
-    overrides: dict[str, dict[str, Any]] = {"auth": {"required": False}, "fhir": {"allow_http": True}}
+    overrides: dict[str, dict[str, Any]] = {"auth": {"required": False}, "fhir": {"allow_http": True},
+                                            "storage": {"url": f"sqlite:///{_DATABASE}"}}
     for name, values in sections.items():
         overrides.setdefault(name, {}).update(values)
     return create_app(Settings.load(None, env={}, overrides=overrides))
