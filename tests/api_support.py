@@ -12,7 +12,6 @@ from service.app import create_app
 from service.config import Settings
 from tests.conftest import assert_valid_response
 
-
 # One throw-away SQLite database per test process, so tests never write into the working directory.
 _DATABASE = Path(tempfile.mkdtemp(prefix="imnm-cds-tests-")) / "test.sqlite3"
 
