@@ -70,6 +70,11 @@ def parse_date(value: Any, where: str = "date") -> date | None:
     text = _str(value, where)
     if not text:
         return None
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":  # the common YYYY-MM-DD, parsed in C
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass  # the checks below give the precise message
     if "T" in text:
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -128,19 +133,71 @@ class Concept:
         return " ".join(filter(None, [self.text, *(c.display for c in self.codings)])).lower()
 
 
+# Concepts already matched against a value-set index: a chart repeats the same few codes hundreds of times
+# (every CK carries the same coding), and matching by name is the costliest step of reading a resource. The
+# key is the validated content, so a cached Concept is exactly what matching would produce again; concepts
+# are never mutated after reading. Bounded: cleared when full, so odd inputs cannot grow it without limit.
+_CONCEPT_CACHE_MAX = 20_000
+_concept_caches: dict[int, tuple[ValueSets, dict[tuple[Any, ...], Concept]]] = {}
+
+
+def _concept_cache(sets: ValueSets) -> dict[tuple[Any, ...], Concept]:
+    held = _concept_caches.get(id(sets))
+    if held is None or held[0] is not sets:
+        if len(_concept_caches) >= 8:  # tests build many ValueSets; a server has one
+            _concept_caches.clear()
+        held = _concept_caches[id(sets)] = (sets, {})
+    return held[1]
+
+
+def _coding_parts(raw: dict[str, Any], where: str) -> tuple[tuple[Any, Any, Any], ...]:
+    """(system, code, display) of each coding, type-checked; error texts are built only on error (this runs
+    for every coded element of every resource)."""
+    items = raw.get("coding")
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        raise Malformed(f"{where}.coding must be an array")
+    parts = []
+    for item in items:
+        if item is None:
+            parts.append((None, None, None))
+            continue
+        if not isinstance(item, dict):
+            raise Malformed(f"{where}.coding must be an object")
+        system, code, display = item.get("system"), item.get("code"), item.get("display")
+        if system is not None and not isinstance(system, str):
+            raise Malformed(f"{where}.coding.system must be a string")
+        if code is not None and not isinstance(code, str):
+            raise Malformed(f"{where}.coding.code must be a string")
+        if display is not None and not isinstance(display, str):
+            raise Malformed(f"{where}.coding.display must be a string")
+        parts.append((system, code, display))
+    return tuple(parts)
+
+
 def read_concept(value: Any, where: str, sets: ValueSets, by_name: bool = True) -> Concept:
     raw = _obj(value, where)
-    codings = tuple(
-        Coding(_str(c.get("system"), f"{where}.coding.system"), _str(c.get("code"), f"{where}.coding.code"),
-               _str(c.get("display"), f"{where}.coding.display"))
-        for c in (_obj(c, f"{where}.coding") for c in _list(raw.get("coding"), f"{where}.coding")))
-    text = _str(raw.get("text"), f"{where}.text")
+    parts = _coding_parts(raw, where)
+    text = raw.get("text")
+    if text is not None and not isinstance(text, str):
+        raise Malformed(f"{where}.text must be a string")
+    cache = _concept_cache(sets)
+    key = (parts, text, by_name)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    codings = tuple(Coding(*p) for p in parts)
     matches = [m for c in codings for m in sets.lookup_code(c.system, c.code)]
     named = False
     if not matches and by_name:
         matches = [m for t in (text, *(c.display for c in codings)) for m in sets.lookup_names(t)]
         named = bool(matches)
-    return Concept(codings, text, tuple(dict.fromkeys(matches)), named)
+    concept = Concept(codings, text, tuple(dict.fromkeys(matches)), named)
+    if len(cache) >= _CONCEPT_CACHE_MAX:
+        cache.clear()
+    cache[key] = concept
+    return concept
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,11 +210,22 @@ class Quantity:
 
 
 def read_quantity(value: Any, where: str) -> Quantity | None:
+    if value is None:
+        return None
     raw = _obj(value, where)
-    number = _num(raw.get("value"), f"{where}.value")
+    number = raw.get("value")
     if number is None:
         return None
-    return Quantity(number, _str(raw.get("code"), f"{where}.code") or _str(raw.get("unit"), f"{where}.unit"))
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        raise Malformed(f"{where}.value must be a number")
+    code = raw.get("code")
+    if code is not None and not isinstance(code, str):
+        raise Malformed(f"{where}.code must be a string")
+    if not code:
+        code = raw.get("unit")
+        if code is not None and not isinstance(code, str):
+            raise Malformed(f"{where}.unit must be a string")
+    return Quantity(float(number), code)
 
 
 @dataclass(slots=True)
@@ -370,11 +438,11 @@ def _status_code(raw: dict[str, Any], key: str) -> str | None:
     return None
 
 
-def _read_condition(raw: dict[str, Any], sets: ValueSets) -> Condition:
+def _read_condition(raw: dict[str, Any], sets: ValueSets, code: Concept | None = None) -> Condition:
     abatement = raw.get("abatementDateTime") or _obj(raw.get("abatementPeriod"), "abatementPeriod").get("end")
     return Condition(
         id=_str(raw.get("id"), "id") or "",
-        code=read_concept(raw.get("code"), "Condition.code", sets),
+        code=code or read_concept(raw.get("code"), "Condition.code", sets),
         clinical_status=_status_code(raw, "clinicalStatus"),
         verification=_status_code(raw, "verificationStatus"),
         onset=parse_date(raw.get("onsetDateTime")
@@ -398,7 +466,7 @@ def _interpretation(raw: dict[str, Any]) -> tuple[str, ...]:
     return tuple(codes)
 
 
-def _read_observation(raw: dict[str, Any], sets: ValueSets) -> Observation:
+def _read_observation(raw: dict[str, Any], sets: ValueSets, code: Concept | None = None) -> Observation:
     when = (raw.get("effectiveDateTime") or _obj(raw.get("effectivePeriod"), "effectivePeriod").get("start")
             or raw.get("effectiveInstant") or raw.get("issued"))
     ranges = [_obj(r, "referenceRange") for r in _list(raw.get("referenceRange"), "referenceRange")]
@@ -406,7 +474,7 @@ def _read_observation(raw: dict[str, Any], sets: ValueSets) -> Observation:
     value_concept = raw.get("valueCodeableConcept")
     return Observation(
         id=_str(raw.get("id"), "id") or "",
-        code=read_concept(raw.get("code"), "Observation.code", sets),
+        code=code or read_concept(raw.get("code"), "Observation.code", sets),
         when=parse_date(when, "Observation.effective"),
         status=_str(raw.get("status"), "Observation.status"),
         quantity=read_quantity(raw.get("valueQuantity"), "Observation.valueQuantity"),
@@ -492,9 +560,10 @@ def _medication_concept(raw: dict[str, Any], sets: ValueSets, contained: dict[st
     return read_concept({"text": display} if display else None, f"{where}.medication", sets)
 
 
-def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict[str, Any]] | None = None
-               ) -> MedicationOrder:
-    """A MedicationRequest, or any orderable resource a draft-order Bundle may carry."""
+def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict[str, Any]] | None = None,
+               medication: Concept | None = None) -> MedicationOrder:
+    """A MedicationRequest, or any orderable resource a draft-order Bundle may carry (``medication``: its
+    concept when the caller has read it already, see :func:`_add`)."""
     kind = _str(raw.get("resourceType"), "resourceType") or "MedicationRequest"
     contained = {str(r.get("id")): r for r in _list(raw.get("contained"), "contained") if isinstance(r, dict)}
     contained.update(medications or {})
@@ -520,7 +589,7 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
     return MedicationOrder(
         resource_type=kind,
         id=_str(raw.get("id"), "id") or "",
-        medication=_medication_concept(raw, sets, contained, kind),
+        medication=medication or _medication_concept(raw, sets, contained, kind),
         status=_str(raw.get("status"), f"{kind}.status"),
         intent=_str(raw.get("intent"), f"{kind}.intent"),
         authored=authored,
@@ -533,20 +602,20 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
     )
 
 
-def _read_immunization(raw: dict[str, Any], sets: ValueSets) -> Immunization:
+def _read_immunization(raw: dict[str, Any], sets: ValueSets, vaccine: Concept | None = None) -> Immunization:
     return Immunization(
         id=_str(raw.get("id"), "id") or "",
-        vaccine=read_concept(raw.get("vaccineCode"), "Immunization.vaccineCode", sets),
+        vaccine=vaccine or read_concept(raw.get("vaccineCode"), "Immunization.vaccineCode", sets),
         when=parse_date(raw.get("occurrenceDateTime") or raw.get("recorded"), "Immunization.occurrence"),
         status=_str(raw.get("status"), "Immunization.status"),
     )
 
 
-def _read_procedure(raw: dict[str, Any], sets: ValueSets) -> Procedure:
+def _read_procedure(raw: dict[str, Any], sets: ValueSets, code: Concept | None = None) -> Procedure:
     when = raw.get("performedDateTime") or _obj(raw.get("performedPeriod"), "performedPeriod").get("start")
     return Procedure(
         id=_str(raw.get("id"), "id") or "",
-        code=read_concept(raw.get("code"), f"{raw.get('resourceType')}.code", sets),
+        code=code or read_concept(raw.get("code"), f"{raw.get('resourceType')}.code", sets),
         when=parse_date(when or raw.get("effectiveDateTime") or raw.get("date"), "Procedure.performed"),
         status=_str(raw.get("status"), "Procedure.status"),
     )
@@ -612,31 +681,39 @@ def _sort_key(item: Any) -> date:
 
 def _add(record: PatientRecord, resource: dict[str, Any], sets: ValueSets,
          medications: dict[str, dict[str, Any]]) -> None:
+    """Read one resource into the record. The code is read (and type-checked) first: a resource whose code
+    belongs to no value set is read by no rule, so it is dropped before the rest of it is parsed."""
     kind = resource["resourceType"]
     if kind == "Patient":
         record.patient = _read_patient(resource, sets)
     elif kind == "Condition":
-        condition = _read_condition(resource, sets)
-        if condition.code.matches:
-            record.conditions.append(condition)
+        code = read_concept(resource.get("code"), "Condition.code", sets)
+        if code.matches:
+            record.conditions.append(_read_condition(resource, sets, code))
     elif kind == "Observation":
-        observation = _read_observation(resource, sets)
-        if observation.code.matches and observation.status not in ("entered-in-error", "cancelled"):
-            record.observations.append(observation)
+        code = read_concept(resource.get("code"), "Observation.code", sets)
+        if code.matches:
+            observation = _read_observation(resource, sets, code)
+            if observation.status not in ("entered-in-error", "cancelled"):
+                record.observations.append(observation)
     elif kind == "MedicationRequest":
-        order = read_order(resource, sets, medications)
-        if order.medication.matches:
+        contained = {str(r.get("id")): r for r in _list(resource.get("contained"), "contained")
+                     if isinstance(r, dict)}
+        contained.update(medications)
+        medication = _medication_concept(resource, sets, contained, "MedicationRequest")
+        if medication.matches:
+            order = read_order(resource, sets, medications, medication)
             record.medications.append(order)
             if order.medication.matched_by_name:
                 record.warnings.append(f"{order.reference} ({order.label}) was recognised by name, not by code.")
     elif kind == "Immunization":
-        immunization = _read_immunization(resource, sets)
-        if immunization.vaccine.matches:
-            record.immunizations.append(immunization)
+        vaccine = read_concept(resource.get("vaccineCode"), "Immunization.vaccineCode", sets)
+        if vaccine.matches:
+            record.immunizations.append(_read_immunization(resource, sets, vaccine))
     elif kind in ("Procedure", "DiagnosticReport", "ImagingStudy"):
-        procedure = _read_procedure(resource, sets)
-        if procedure.code.matches:
-            record.procedures.append(procedure)
+        code = read_concept(resource.get("code"), f"{kind}.code", sets)
+        if code.matches:
+            record.procedures.append(_read_procedure(resource, sets, code))
 
 
 def validate_strictly(resource: dict[str, Any]) -> None:

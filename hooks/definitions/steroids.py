@@ -55,16 +55,22 @@ class SteroidHistory:
     daily: dict[date, float] = field(default_factory=dict)
     courses: list[tuple[MedicationOrder, float, date, date]] = field(default_factory=list)
     unreadable: list[MedicationOrder] = field(default_factory=list)
+    # Runs already counted, by (threshold, ending): several rules ask the same question of a long timeline.
+    _runs: dict[tuple[float, date], int] = field(default_factory=dict, repr=False, compare=False)
 
     def peq_on(self, day: date) -> float:
         return self.daily.get(day, 0.0)
 
     def days_at_or_above(self, threshold: float, ending: date) -> int:
         """Consecutive days, ending on ``ending``, with PEQ >= threshold."""
-        run, day = 0, ending
+        key = (threshold, ending)
+        if key in self._runs:
+            return self._runs[key]
+        run, day, one = 0, ending, timedelta(days=1)
         while self.daily.get(day, 0.0) >= threshold:
             run += 1
-            day -= timedelta(days=1)
+            day -= one
+        self._runs[key] = run
         return run
 
 
