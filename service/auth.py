@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from service.config import Settings
+
+if TYPE_CHECKING:
+    from service.jwt_auth import ReplayCache
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +54,11 @@ def fhir_server_refusal(server: str, caller: Caller, settings: Settings) -> str 
     return None
 
 
-def build_authenticator(settings: Settings) -> Authenticator:
+def build_authenticator(settings: Settings, replay_cache: ReplayCache | None = None) -> Authenticator:
+    """The JWT authenticator; ``replay_cache`` should be shared by every worker and replica (the database's)."""
     if not settings.auth.required:
         log.warning("AUTHENTICATION IS OFF: every caller is trusted. Use only on loopback for a first look.")
         return Anonymous()
     from service.jwt_auth import JwtAuthenticator
 
-    return JwtAuthenticator(settings)
+    return JwtAuthenticator(settings, replay_cache=replay_cache)
