@@ -65,6 +65,10 @@ def create_app(settings: Settings | None = None, kb: knowledge.Knowledge | None 
     app.register_error_handler(Exception, _unexpected_error)
     security.install(app, settings)
     _routes(app)
+    if settings.features.sandbox:  # off in production configuration: no /sandbox routes exist at all
+        from service.sandbox import blueprint as sandbox
+
+        app.register_blueprint(sandbox)
     operations.install(app)  # metrics, /metrics, log correlation id, snooze policy
     return app
 
