@@ -1,0 +1,58 @@
+"""Smoke test of the benchmark harness: the workloads are valid requests of the stated sizes, and the
+in-process part of ``bench.run`` runs. No timing is asserted here: the targets live in the benchmark and README."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bench import run, workloads
+from service import validation
+
+
+@pytest.fixture(scope="module")
+def today() -> date:
+    return date.today()
+
+
+def test_workloads_are_valid_requests_of_the_stated_sizes(today):
+    w1, w2, w3 = workloads.w1(today), workloads.w2(today), workloads.w3(today)
+    assert 130 <= w1.resources <= 180
+    assert 1300 <= w2.resources <= 1700
+    assert w3.resources == w1.resources + 3
+    assert len(w3.body["context"]["draftOrders"]["entry"]) == 3
+    for item in (w1, w2, w3):
+        assert validation.errors("hook-request", item.body) == []
+
+
+def test_workloads_are_reproducible(today):
+    assert workloads.w1(today).body == workloads.w1(today).body
+    assert workloads.w2(today).body == workloads.w2(today).body
+
+
+def test_synthea_bundles_become_requests():
+    items = workloads.w4()
+    if not items:
+        pytest.skip("no Synthea bundles on this machine")
+    for item in items:
+        assert item.resources > 0
+        assert validation.errors("hook-request", item.body) == []
+
+
+def test_w3_drafts_trigger_the_dose_and_interaction_rules(today, tmp_path):
+    rows = run.inprocess([workloads.w3(today)], iterations=1, today=today, storage_dir=str(tmp_path))
+    assert {"mtx-once-weekly-hard-stop", "mtx-tmp-smx-interaction",
+            "statin-contraindicated-anti-hmgcr"} <= set(rows[0]["cards"])
+
+
+def test_inprocess_part_runs_and_reports(today, tmp_path):
+    items = [workloads.w1(today), workloads.w2(today)]
+    rows = run.inprocess(items, iterations=2, today=today, storage_dir=str(tmp_path))
+    assert [r["workload"] for r in rows] == ["W1", "W2"]
+    for row in rows:
+        assert row["engine"]["n"] >= 1 and row["app"]["n"] >= 1
+    report = {"machine": run.machine(), "inprocess": rows, "growth": run.growth(rows)}
+    report["verdicts"] = run.verdicts(report)
+    assert "W2 engine median <= 15 ms" in report["verdicts"]
+    assert "| W1 |" in run.table(report)
