@@ -55,9 +55,11 @@ def create_app(settings: Settings | None = None, kb: knowledge.Knowledge | None 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.limits.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["imnm_cds"] = Runtime(settings, kb, authenticator or build_authenticator(settings),
-                                         store if store is not None else _open_store(settings),
-                                         session or requests.Session())
+    store = store if store is not None else _open_store(settings)
+    # The jti replay cache lives in the shared database, so a token replayed to another worker or replica fails.
+    replay = store.replay_cache() if hasattr(store, "replay_cache") else None
+    app.extensions["imnm_cds"] = Runtime(settings, kb, authenticator or build_authenticator(settings, replay),
+                                         store, session or requests.Session())
     for name in ("hook-request", "feedback-request"):
         validation.validator(name)  # load and check every schema now, not per request
     app.register_error_handler(APIError, lambda e: error_response(e.status, e.message, e.field))
@@ -178,7 +180,8 @@ def _routes(app: Flask) -> None:
             service_id=service_id, hook_instance=body["hookInstance"], client=caller.iss,
             patient_id=patient_id, encounter_id=context.get("encounterId"), explanation=result.explanation,
             cards=result.cards, knowledge_version=rt.knowledge.version,
-            latency_ms=(time.perf_counter() - started) * 1000, request_body=body))
+            latency_ms=(time.perf_counter() - started) * 1000,
+            request_body={k: v for k, v in body.items() if k != "fhirAuthorization"}))  # never keep tokens
         return jsonify(response)
 
     @app.post("/cds-services/<service_id>/feedback")

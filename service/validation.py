@@ -35,9 +35,8 @@ def _depth_exceeds(document: Any, limit: int) -> bool:
             return True
         dicts = [v for v in level if type(v) is dict]
         lists = [v for v in level if type(v) is list]
-        if any(dicts) or any(lists):
-            if depth + 1 > limit:
-                return True  # a non-empty container holds values one level down
+        if (any(dicts) or any(lists)) and depth + 1 > limit:
+            return True  # a non-empty container holds values one level down
         level = [v for d in dicts for v in d.values() if type(v) is dict or type(v) is list]
         level += [v for items in lists for v in items if type(v) is dict or type(v) is list]
         depth += 1
