@@ -6,15 +6,18 @@ LOINC test); where it has none, the concept is sent as text only rather than wit
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from fhir.resources.R4B.medicationrequest import MedicationRequest
-from fhir.resources.R4B.servicerequest import ServiceRequest
+from fhir.resources.R4B import get_fhir_model_class
 
 from hooks.record import LOINC, SNOMED
 from hooks.valuesets import NAME_SYSTEM, ValueSets
 
 UCUM = "http://unitsofmeasure.org"
+_SUBJECT_PLACEHOLDER = {"reference": "Patient/subject"}
+_VALIDATED: dict[str, str] = {}  # canonical JSON of a resource -> its validated JSON
+_VALIDATED_MAX = 4096
 ROUTES: dict[str, tuple[str, str]] = {
     "oral": ("26643006", "Oral route"),
     "iv": ("47625008", "Intravenous route"),
@@ -93,7 +96,7 @@ def medication_request(patient_id: str | None, medication: dict[str, Any], dose:
     if supply_days:
         resource["dispenseRequest"] = {"expectedSupplyDuration": {
             "value": supply_days, "unit": "days", "system": UCUM, "code": "d"}}
-    return MedicationRequest.model_validate(resource).model_dump(mode="json", exclude_none=True)
+    return validated(resource)
 
 
 def service_request(patient_id: str | None, code: dict[str, Any], *, note: str | None = None,
@@ -109,7 +112,31 @@ def service_request(patient_id: str | None, code: dict[str, Any], *, note: str |
     }
     if note:
         resource["note"] = [{"text": note}]
-    return ServiceRequest.model_validate(resource).model_dump(mode="json", exclude_none=True)
+    return validated(resource)
+
+
+def validated(resource: dict[str, Any]) -> dict[str, Any]:
+    """``resource`` validated against its FHIR R4 model (fhir.resources), as plain JSON data.
+
+    The same order is suggested to many patients, so each distinct resource (with the subject set aside) is
+    validated once per process and remembered; the patient's own reference is put back afterwards.
+    """
+    subject = resource.get("subject")
+    generic = {**resource, "subject": _SUBJECT_PLACEHOLDER} if subject is not None else resource
+    key = json.dumps(generic, sort_keys=True, separators=(",", ":"))
+    checked = _VALIDATED.get(key)
+    if checked is None:
+        model = get_fhir_model_class(generic["resourceType"])
+        checked = json.dumps(model.model_validate(generic).model_dump(mode="json", exclude_none=True))
+        if len(_VALIDATED) >= _VALIDATED_MAX:
+            _VALIDATED.clear()
+        _VALIDATED[key] = checked
+    out: dict[str, Any] = json.loads(checked)
+    if subject is not None:
+        if not (isinstance(subject, dict) and set(subject) == {"reference"} and isinstance(subject["reference"], str)):
+            raise ValueError("subject must be a plain reference")
+        out["subject"] = {"reference": subject["reference"]}
+    return out
 
 
 def text_concept(text: str) -> dict[str, Any]:

@@ -378,7 +378,8 @@ class PatientRecord:
     warnings: list[str] = field(default_factory=list)
     # Derived values shared by several rules (PEQ timeline, CK series...), computed once per request.
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
-    _obs_by_group: dict[str, list[Observation]] = field(default_factory=lambda: defaultdict(list), repr=False)
+    # kind ("observations", "medications"...) -> group -> [(position in the list, item)], built on first query
+    _group_index: dict[str, dict[str, list[tuple[int, Any]]]] = field(default_factory=dict, repr=False)
 
     # -- queries the rules use
     @property
@@ -388,10 +389,22 @@ class PatientRecord:
             return None
         return self.today.year - born.year - ((self.today.month, self.today.day) < (born.month, born.day))
 
+    def _members(self, kind: str, groups: tuple[str, ...]) -> list[Any]:
+        """Items of one list that belong to any of ``groups``, in list order (a dictionary look-up per group)."""
+        index = self._group_index.get(kind)
+        if index is None:
+            index = defaultdict(list)
+            for position, item in enumerate(getattr(self, kind)):
+                for group in _concept(item).groups:
+                    index[group].append((position, item))
+            self._group_index[kind] = index
+        if len(groups) == 1:
+            return [item for _, item in index.get(groups[0], ())]
+        merged = {position: item for g in groups for position, item in index.get(g, ())}
+        return [merged[position] for position in sorted(merged)]
+
     def observations_in(self, *groups: str, since: date | None = None) -> list[Observation]:
-        found = list({id(o): o for g in groups for o in self._obs_by_group.get(g, ())}.values())
-        if len(groups) > 1:
-            found.sort(key=_sort_key)
+        found = self._members("observations", groups)
         return [o for o in found if since is None or (o.when is not None and o.when >= since)]
 
     def latest(self, *groups: str) -> Observation | None:
@@ -399,21 +412,20 @@ class PatientRecord:
         return dated[-1] if dated else None
 
     def conditions_in(self, *groups: str, active_only: bool = False) -> list[Condition]:
-        return [c for c in self.conditions if c.code.in_group(*groups) and c.counts
-                and (c.active or not active_only)]
+        return [c for c in self._members("conditions", groups) if c.counts and (c.active or not active_only)]
 
     def medications_in(self, *groups: str, current_only: bool = False) -> list[MedicationOrder]:
-        return [m for m in self.medications if m.in_group(*groups) and m.counts_as_exposure
+        return [m for m in self._members("medications", groups) if m.counts_as_exposure
                 and (m.current or not current_only)]
 
     def procedures_in(self, *groups: str, since: date | None = None) -> list[Procedure]:
-        return [p for p in self.procedures if p.in_group(*groups)
-                and p.status not in ("entered-in-error", "not-done", "preparation")
+        return [p for p in self._members("procedures", groups)
+                if p.status not in ("entered-in-error", "not-done", "preparation")
                 and (since is None or (p.when is not None and p.when >= since))]
 
     def immunizations_in(self, *groups: str) -> list[Immunization]:
-        return [i for i in self.immunizations if i.in_group(*groups)
-                and i.status not in ("entered-in-error", "not-done")]
+        return [i for i in self._members("immunizations", groups)
+                if i.status not in ("entered-in-error", "not-done")]
 
     def days_ago(self, day: date | None) -> int | None:
         return None if day is None else (self.today - day).days
@@ -668,10 +680,16 @@ def build_record(data: dict[str, Any], sets: ValueSets, today: date, unavailable
     for items in (record.conditions, record.medications, record.immunizations, record.procedures):
         items.sort(key=_sort_key)
     record.observations.sort(key=_sort_key)
-    for observation in record.observations:
-        for group in observation.code.groups:
-            record._obs_by_group[group].append(observation)
     return record
+
+
+def _concept(item: Any) -> Concept:
+    """The coded concept that places a record item in value-set groups."""
+    if isinstance(item, MedicationOrder):
+        return item.medication
+    if isinstance(item, Immunization):
+        return item.vaccine
+    return item.code
 
 
 def _sort_key(item: Any) -> date:

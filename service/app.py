@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, kb: knowledge.Knowledge | None 
                                          store, session or requests.Session())
     for name in ("hook-request", "feedback-request"):
         validation.validator(name)  # load and check every schema now, not per request
+        validation.fast_validator(name)
     app.register_error_handler(APIError, lambda e: error_response(e.status, e.message, e.field))
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
@@ -176,12 +177,14 @@ def _routes(app: Flask) -> None:
             extension["explanation"] = result.explanation
         if extension:
             response["extension"] = {"imnm-cds": extension}
-        rt.store.record_call(CallRecord(
+        record = CallRecord(
             service_id=service_id, hook_instance=body["hookInstance"], client=caller.iss,
             patient_id=patient_id, encounter_id=context.get("encounterId"), explanation=result.explanation,
             cards=result.cards, knowledge_version=rt.knowledge.version,
             latency_ms=(time.perf_counter() - started) * 1000,
-            request_body={k: v for k, v in body.items() if k != "fhirAuthorization"}))  # never keep tokens
+            request_body={k: v for k, v in body.items() if k != "fhirAuthorization"})  # never keep tokens
+        # Recorded before answering: feedback on these cards may arrive the moment the EHR shows them.
+        rt.store.record_call(record)
         return jsonify(response)
 
     @app.post("/cds-services/<service_id>/feedback")

@@ -162,3 +162,24 @@ def test_health_and_readiness(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.get_json()["checks"]["rules"] >= 1
+
+
+def test_fast_and_reference_schema_validators_agree():
+    """The jsonschema-rs fast path and the jsonschema reference give the same verdict on valid and broken
+    requests, so the fast path never lets through what the reference would refuse."""
+    import copy
+
+    documents = [fhir_fixtures.get(name).request(date.today()) for name in sorted(fhir_fixtures.all_fixtures())]
+    broken = []
+    for mutate in (lambda r: r.pop("hookInstance"), lambda r: r.update(hook=7),
+                   lambda r: r["context"].pop("patientId"), lambda r: r.update(prefetch={"patient": "x"}),
+                   lambda r: r.update(fhirServer="ftp://x"), lambda r: r["context"].update(patientId="a b&c"),
+                   lambda r: r.update(fhirAuthorization={"access_token": "x"}), lambda r: r.update(prefetch=[]),
+                   lambda r: r["context"].update(draftOrders={"resourceType": "Patient"})):
+        body = copy.deepcopy(documents[0])
+        mutate(body)
+        broken.append(body)
+    for document in documents + broken:
+        reference = not validation.errors("hook-request", document)
+        assert validation.fast_validator("hook-request").is_valid(document) is reference
+    assert not any(validation.fast_validator("hook-request").is_valid(b) for b in broken)

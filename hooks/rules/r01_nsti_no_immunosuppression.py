@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fhir.resources.R4B.medicationrequest import MedicationRequest
-
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import cohorts, diagnosis, weight
@@ -80,7 +78,7 @@ def _text_medication_request(patient_id: str | None, name: str, text: str) -> di
         "dosageInstruction": [{"text": text, "route": {"coding": [
             {"system": "http://snomed.info/sct", "code": orders.ROUTES["iv"][0], "display": orders.ROUTES["iv"][1]}]}}],
     }
-    return MedicationRequest.model_validate(resource).model_dump(mode="json", exclude_none=True)
+    return orders.validated(resource)
 
 
 def _vancomycin(record: PatientRecord, context: HookContext) -> tuple[str, dict[str, Any], float | None]:

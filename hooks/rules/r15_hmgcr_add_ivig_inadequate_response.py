@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fhir.resources.R4B.medicationrequest import MedicationRequest
-
 from hooks import dosing, orders
 from hooks.context import HookContext
 from hooks.definitions import escalation
@@ -116,7 +114,7 @@ def ivig_cycle_order(context: HookContext, per_day_g: float, total_g: float, day
     dosage["maxDosePerPeriod"] = {
         "numerator": {"value": total_g, "unit": "g", "system": orders.UCUM, "code": "g"},
         "denominator": {"value": interval_weeks, "unit": "wk", "system": orders.UCUM, "code": "wk"}}
-    return MedicationRequest.model_validate(resource).model_dump(mode="json", exclude_none=True)
+    return orders.validated(resource)
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:

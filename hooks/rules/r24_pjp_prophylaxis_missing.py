@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from fhir.resources.R4B.medicationrequest import MedicationRequest
-
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import immunosuppression, steroids
@@ -123,13 +121,13 @@ def _unreadable_in_window(history: steroids.SteroidHistory, record: PatientRecor
 
 def _with_days(resource: dict[str, Any], days: list[str]) -> dict[str, Any]:
     resource["dosageInstruction"][0]["timing"]["repeat"]["dayOfWeek"] = days
-    return MedicationRequest.model_validate(resource).model_dump(mode="json", exclude_none=True)
+    return orders.validated(resource)
 
 
 def _inhaled(resource: dict[str, Any]) -> dict[str, Any]:
     # No sourced SNOMED code for the inhaled route in orders.ROUTES: the route is sent as text only.
     resource["dosageInstruction"][0]["route"] = {"text": "Inhalation (nebulised)"}
-    return MedicationRequest.model_validate(resource).model_dump(mode="json", exclude_none=True)
+    return orders.validated(resource)
 
 
 def _suggestions(context: HookContext, mtx: bool) -> list[Suggestion]:

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from fhir.resources.R4B.medicationrequest import MedicationRequest
-
 from hooks import dosing, orders
 from hooks.context import HookContext
 from hooks.definitions import weight as body
@@ -196,7 +194,7 @@ def _corrected_order(context: HookContext, grams: float, days: int, dosing_note:
     dosage["maxDosePerPeriod"] = {
         "numerator": {"value": grams, "unit": "g", "system": orders.UCUM, "code": "g"},
         "denominator": {"value": 4, "unit": "wk", "system": orders.UCUM, "code": "wk"}}
-    return MedicationRequest.model_validate(resource).model_dump(mode="json", exclude_none=True)
+    return orders.validated(resource)
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
