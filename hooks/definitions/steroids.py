@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import accumulate
 
 from hooks.context import HookContext
 from hooks.definitions.cohorts import iim_onset
@@ -48,30 +50,52 @@ def course_days(order: MedicationOrder, today: date) -> tuple[date, date] | None
     return order.start, min(last, today)
 
 
+def daily_levels(spans: Iterable[tuple[date, date, float]], today: date) -> tuple[int, list[float]]:
+    """Sum of ``(first, last, mg/day)`` spans per day, from HISTORY_DAYS ago to today.
+
+    Returns (ordinal of the first day, one value per day). A difference array: each span costs two additions
+    whatever its length, and one cumulative sum builds every day, so years of tapers stay cheap."""
+    origin = today.toordinal() - HISTORY_DAYS
+    steps = [0.0] * (HISTORY_DAYS + 2)
+    for first, last, level in spans:
+        start, stop = max(first.toordinal(), origin) - origin, min(last.toordinal(), today.toordinal()) - origin
+        if start <= stop:
+            steps[start] += level
+            steps[stop + 1] -= level
+    levels = [round(value, 6) for value in accumulate(steps[: HISTORY_DAYS + 1])]
+    return origin, levels
+
+
 @dataclass(slots=True)
 class SteroidHistory:
     """Daily PEQ from HISTORY_DAYS ago to today, and the courses whose dose could not be read."""
 
-    daily: dict[date, float] = field(default_factory=dict)
+    origin: int = 0  # ordinal of the first day of ``levels``
+    levels: list[float] = field(default_factory=list)
     courses: list[tuple[MedicationOrder, float, date, date]] = field(default_factory=list)
     unreadable: list[MedicationOrder] = field(default_factory=list)
     # Runs already counted, by (threshold, ending): several rules ask the same question of a long timeline.
     _runs: dict[tuple[float, date], int] = field(default_factory=dict, repr=False, compare=False)
 
     def peq_on(self, day: date) -> float:
-        return self.daily.get(day, 0.0)
+        index = day.toordinal() - self.origin
+        return self.levels[index] if 0 <= index < len(self.levels) else 0.0
+
+    @property
+    def daily(self) -> dict[date, float]:
+        """The days with any glucocorticoid, and their PEQ (for charts)."""
+        return {date.fromordinal(self.origin + i): v for i, v in enumerate(self.levels) if v > 0}
 
     def days_at_or_above(self, threshold: float, ending: date) -> int:
         """Consecutive days, ending on ``ending``, with PEQ >= threshold."""
         key = (threshold, ending)
-        if key in self._runs:
-            return self._runs[key]
-        run, day, one = 0, ending, timedelta(days=1)
-        while self.daily.get(day, 0.0) >= threshold:
-            run += 1
-            day -= one
-        self._runs[key] = run
-        return run
+        if key not in self._runs:
+            index, run = ending.toordinal() - self.origin, 0
+            while 0 <= index < len(self.levels) and self.levels[index] >= threshold:
+                run += 1
+                index -= 1
+            self._runs[key] = run
+        return self._runs[key]
 
 
 def history(record: PatientRecord, context: HookContext) -> SteroidHistory:
@@ -79,19 +103,15 @@ def history(record: PatientRecord, context: HookContext) -> SteroidHistory:
         return record.cache["steroids"]
     weight = dosing_weight(record, context) or latest_weight(record)
     result = SteroidHistory()
-    horizon = record.today - timedelta(days=HISTORY_DAYS)
     for order in record.medications_in("glucocorticoid_systemic"):
         span = course_days(order, record.today)
         peq = prednisone_equivalent(order, weight.value if weight else None)
         if span is None or peq is None:
             result.unreadable.append(order)
             continue
-        first, last = span
-        result.courses.append((order, peq, first, last))
-        day = max(first, horizon)
-        while day <= last:
-            result.daily[day] = result.daily.get(day, 0.0) + peq
-            day += timedelta(days=1)
+        result.courses.append((order, peq, *span))
+    result.origin, result.levels = daily_levels(((first, last, peq) for _, peq, first, last in result.courses),
+                                                record.today)
     record.cache["steroids"] = result
     return result
 

@@ -52,38 +52,36 @@ def _weight(record: PatientRecord, context: HookContext) -> float | None:
     return measure.value if measure else None
 
 
-def oral_peq_timeline(record: PatientRecord, context: HookContext) -> dict[date, float]:
-    """Daily PEQ without IV methylprednisolone pulses: the step down after a pulse is not a taper."""
+def oral_peq_timeline(record: PatientRecord, context: HookContext) -> tuple[int, list[float]]:
+    """Daily PEQ without IV methylprednisolone pulses (the step down after a pulse is not a taper), as
+    (ordinal of the first day, one value per day up to today)."""
     key = "taper_peq"
     if key not in record.cache:
-        daily: dict[date, float] = {}
-        for order, peq, first, last in steroids.history(record, context).courses:
-            if steroids.is_iv_methylprednisolone(order):
-                continue
-            day = max(first, record.today - timedelta(days=steroids.HISTORY_DAYS))
-            while day <= last:
-                daily[day] = daily.get(day, 0.0) + peq
-                day += timedelta(days=1)
-        record.cache[key] = daily
+        courses = steroids.history(record, context).courses
+        record.cache[key] = steroids.daily_levels(
+            ((first, last, peq) for order, peq, first, last in courses if not steroids.is_iv_methylprednisolone(order)),
+            record.today)
     return record.cache[key]
 
 
 def gc_reductions(record: PatientRecord, context: HookContext,
                   window_days: int = GC_TAPER_WINDOW_DAYS) -> list[TaperStep]:
     """Days in the window on which the daily PEQ fell (and did not come back within a week)."""
-    daily = oral_peq_timeline(record, context)
+    key = ("gc_reductions", window_days)
+    if key in record.cache:
+        return record.cache[key]
+    origin, levels = oral_peq_timeline(record, context)
+    last = len(levels) - 1  # today
     steps = []
-    day = record.today - timedelta(days=window_days)
-    while day <= record.today:
-        before, now = daily.get(day - timedelta(days=1), 0.0), daily.get(day, 0.0)
+    for index in range(max(last - window_days, 1), last + 1):
+        before, now = levels[index - 1], levels[index]
         if now < before - _TOLERANCE_MG:
-            ahead = [daily.get(day + timedelta(days=k), 0.0) for k in range(1, _GAP_BRIDGE_DAYS + 1)
-                     if day + timedelta(days=k) <= record.today]
+            ahead = levels[index + 1: min(index + _GAP_BRIDGE_DAYS, last) + 1]
             if not any(level >= before - _TOLERANCE_MG for level in ahead):
                 what = (f"glucocorticoid stopped (was {before:g} mg/day PEQ)" if now <= _TOLERANCE_MG
                         else f"glucocorticoid lowered from {before:g} to {now:g} mg/day PEQ")
-                steps.append(TaperStep(day, what))
-        day += timedelta(days=1)
+                steps.append(TaperStep(date.fromordinal(origin + index), what))
+    record.cache[key] = steps
     return steps
 
 
@@ -134,7 +132,7 @@ def taper_in_progress(record: PatientRecord, context: HookContext, gc_window_day
 
 def current_peq(record: PatientRecord, context: HookContext) -> float:
     """Today's daily PEQ from the glucocorticoid timeline (IV pulses excluded)."""
-    return oral_peq_timeline(record, context).get(record.today, 0.0)
+    return oral_peq_timeline(record, context)[1][-1]
 
 
 _STOP_STATUSES = ("stopped", "cancelled", "revoked", "completed")
