@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
+import signal
 import socket
 import sys
 from datetime import UTC, date, datetime
@@ -225,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=db_upgrade)
 
     args = parser.parse_args(argv)
+    if hasattr(signal, "SIGPIPE"):  # `imnm-cds fixture | head` ends quietly, as a shell tool should
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         return int(args.func(args))
     except ConfigError as exc:
