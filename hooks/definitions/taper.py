@@ -22,10 +22,6 @@ from hooks.record import SNOMED, MedicationOrder, PatientRecord
 from hooks.units import convert
 
 # Defaults of the [design] thresholds; rules that expose them as Params pass their values in.
-GC_TAPER_WINDOW_DAYS = 90
-SPARING_TAPER_WINDOW_DAYS = 180
-RELAPSE_CK_MAX_AGE_DAYS = 14
-RELAPSE_NADIR_MULTIPLE = 2.0
 CAVEAT_WINDOW_HOURS = 72
 TSH_CAVEAT_MIU_L = 10.0
 
@@ -65,8 +61,10 @@ def oral_peq_timeline(record: PatientRecord, context: HookContext) -> tuple[int,
 
 
 def gc_reductions(record: PatientRecord, context: HookContext,
-                  window_days: int = GC_TAPER_WINDOW_DAYS) -> list[TaperStep]:
+                  window_days: int | None = None) -> list[TaperStep]:
     """Days in the window on which the daily PEQ fell (and did not come back within a week)."""
+    if window_days is None:
+        window_days = int(context.definition("taper_gc_window_days"))
     key = ("gc_reductions", window_days)
     if key in record.cache:
         return record.cache[key]
@@ -86,8 +84,10 @@ def gc_reductions(record: PatientRecord, context: HookContext,
 
 
 def sparing_reductions(record: PatientRecord, context: HookContext,
-                       window_days: int = SPARING_TAPER_WINDOW_DAYS) -> list[TaperStep]:
+                       window_days: int | None = None) -> list[TaperStep]:
     """Steroid-sparing agents stopped (status 'stopped', nothing given since) or re-ordered at a lower dose."""
+    if window_days is None:
+        window_days = int(context.definition("taper_sparing_window_days"))
     since = record.today - timedelta(days=window_days)
     weight = _weight(record, context)
     steps = []
@@ -120,8 +120,8 @@ def _per_week(order: MedicationOrder, daily: float) -> str:
     return f"{daily:g} mg/day"
 
 
-def taper_in_progress(record: PatientRecord, context: HookContext, gc_window_days: int = GC_TAPER_WINDOW_DAYS,
-                      sparing_window_days: int = SPARING_TAPER_WINDOW_DAYS) -> list[TaperStep]:
+def taper_in_progress(record: PatientRecord, context: HookContext, gc_window_days: int | None = None,
+                      sparing_window_days: int | None = None) -> list[TaperStep]:
     """The evidence that a taper is in progress (empty: no taper): a PEQ reduction within 90 days, or a
     steroid-sparing agent stopped or reduced within 180 days."""
     return sorted(gc_reductions(record, context, gc_window_days)
@@ -197,12 +197,14 @@ class RelapseCheck:
 
 
 def possible_relapse(record: PatientRecord, context: HookContext, *, extra_taper: Sequence[TaperStep] = (),
-                     ck_max_age_days: int = RELAPSE_CK_MAX_AGE_DAYS,
-                     nadir_multiple: float = RELAPSE_NADIR_MULTIPLE,
-                     gc_window_days: int = GC_TAPER_WINDOW_DAYS,
-                     sparing_window_days: int = SPARING_TAPER_WINDOW_DAYS) -> RelapseCheck:
+                     ck_max_age_days: int | None = None, nadir_multiple: float | None = None,
+                     gc_window_days: int | None = None, sparing_window_days: int | None = None) -> RelapseCheck:
     """Taper in progress and latest CK (<= 14 d old) > ULN and >= 2 x nadir CK; caveats are shown, never used
     to exclude. ``extra_taper`` adds reductions not yet in the chart (a draft being signed)."""
+    ck_max_age_days = int(context.definition("relapse_ck_max_age_days")) if ck_max_age_days is None \
+        else ck_max_age_days
+    nadir_multiple = float(context.definition("relapse_nadir_multiple")) if nadir_multiple is None \
+        else nadir_multiple
     taper = taper_in_progress(record, context, gc_window_days, sparing_window_days) + list(extra_taper)
     check = RelapseCheck(taper=taper)
     if not taper:

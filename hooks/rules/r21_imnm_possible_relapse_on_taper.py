@@ -7,7 +7,7 @@ from hooks.context import HookContext
 from hooks.definitions import cohorts, taper
 from hooks.definitions.taper import TaperStep
 from hooks.record import MedicationOrder, PatientRecord
-from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
+from hooks.rule import Action, Fired, NotEvaluable, Quiet, Result, Rule, Suggestion
 from hooks.sources import KASSARDJIAN_2015, SEED_000, SEED_001, SEED_004
 
 RULE = Rule(
@@ -19,18 +19,6 @@ RULE = Rule(
     summary="CK above the ULN and at least twice its nadir while glucocorticoids or a steroid-sparing agent "
             "are being tapered: hold the taper and recheck.",
     sources=(KASSARDJIAN_2015, SEED_000, SEED_001, SEED_004),
-    parameters={
-        "gc_taper_window_days": Param(taper.GC_TAPER_WINDOW_DAYS, "days",
-                                      "A glucocorticoid dose lowered this recently means a taper is in progress."),
-        "sparing_taper_window_days": Param(taper.SPARING_TAPER_WINDOW_DAYS, "days",
-                                           "A steroid-sparing agent stopped or reduced this recently means a "
-                                           "taper is in progress."),
-        "ck_max_age_days": Param(taper.RELAPSE_CK_MAX_AGE_DAYS, "days",
-                                 "The latest CK must be at most this old; older, the rule is not evaluated "
-                                 "(R22 asks for a CK)."),
-        "nadir_multiple": Param(taper.RELAPSE_NADIR_MULTIPLE, "x nadir",
-                                "Latest CK at or above this multiple of the nadir CK (and above the ULN)."),
-    },
 )
 
 DETAIL = """\
@@ -50,17 +38,14 @@ def _draft_steps(record: PatientRecord, context: HookContext) -> list[tuple[Medi
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
-    params = context.params(RULE)
     drafts = _draft_steps(record, context) if context.hook == "order-sign" else []
     facts: dict[str, object] = {"draft_reductions": "; ".join(str(s) for _, s in drafts) or None}
     if context.hook == "order-sign" and not drafts:
         return Quiet("no draft lowers the glucocorticoid dose or stops/reduces a steroid-sparing agent", facts)
     if not cohorts.is_imnm(record, context):
         return Quiet("not IMNM", facts)
-    check = taper.possible_relapse(
-        record, context, extra_taper=[s for _, s in drafts], ck_max_age_days=int(params["ck_max_age_days"]),
-        nadir_multiple=float(params["nadir_multiple"]), gc_window_days=int(params["gc_taper_window_days"]),
-        sparing_window_days=int(params["sparing_taper_window_days"]))
+    # Taper windows and relapse thresholds are shared definitions (R22 reads the same taper).
+    check = taper.possible_relapse(record, context, extra_taper=[s for _, s in drafts])
     facts.update({
         "taper": "; ".join(str(s) for s in check.taper) or None,
         "latest_ck": str(check.latest) if check.latest else None,
