@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
-import signal
+import os
 import socket
 import sys
 from datetime import UTC, date, datetime
@@ -226,13 +226,14 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=db_upgrade)
 
     args = parser.parse_args(argv)
-    if hasattr(signal, "SIGPIPE"):  # `imnm-cds fixture | head` ends quietly, as a shell tool should
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         return int(args.func(args))
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `imnm-cds fixture | head`: the reader left; end quietly, as a shell tool should
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
