@@ -31,3 +31,23 @@ def test_bsa_needs_current_weight_and_height(kb, today):
     assert weight.dosing_bsa(record, context) is None
     record, context = record_and_context(kb, Chart(today).weight(80, day=-1).height(71, day=-3, unit="[in_i]"))
     assert weight.dosing_height(record, context).value == pytest.approx(180.34)
+
+
+def test_ivig_dosing_weight_uses_adjusted_weight_only_when_obese(kb, today):
+    lean = record_and_context(kb, Chart(today, sex="male").weight(70, day=-1).height(175.26, day=-30))
+    assert weight.ivig_dosing_weight(*lean)[0] == 70
+    obese = record_and_context(kb, Chart(today, sex="male").weight(120, day=-1).height(175.26, day=-30))
+    kg, why = weight.ivig_dosing_weight(*obese)
+    assert kg == pytest.approx(70.7 + 0.4 * (120 - 70.7), abs=0.2) and "adjusted body weight" in why
+
+
+def test_ivig_dosing_weight_refuses_to_guess(kb, today):
+    no_height = record_and_context(kb, Chart(today).weight(120, day=-1))
+    assert weight.ivig_dosing_weight(*no_height)[0] is None
+    bmi_only = Chart(today).weight(80, day=-1).lab(("http://loinc.org", "39156-5", "BMI"), 27, "kg/m2", day=-3)
+    assert weight.ivig_dosing_weight(*record_and_context(kb, bmi_only))[0] == 80
+    obese_bmi_only = Chart(today).weight(120, day=-1).lab(("http://loinc.org", "39156-5", "BMI"), 41, "kg/m2", day=-3)
+    kg, why = weight.ivig_dosing_weight(*record_and_context(kb, obese_bmi_only))
+    assert kg is None and "no current height" in why
+    stale = record_and_context(kb, Chart(today).weight(80, day=-60).height(170))
+    assert weight.ivig_dosing_weight(*stale)[0] is None

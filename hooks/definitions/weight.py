@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from hooks.context import HookContext
 from hooks.definitions.cohorts import is_paediatric
-from hooks.dosing import mosteller_bsa
+from hooks.dosing import adjusted_body_weight, mosteller_bsa
 from hooks.record import PatientRecord
 from hooks.units import convert
 
@@ -63,3 +63,41 @@ def dosing_bsa(record: PatientRecord, context: HookContext) -> float | None:
     if weight is None or height is None:
         return None
     return round(mosteller_bsa(height.value, weight.value), 2)
+
+
+def current_bmi(record: PatientRecord, context: HookContext) -> tuple[float, str] | None:
+    """BMI from a current weight and height, else a BMI observation as recent as a dosing weight must be."""
+    weight, height = dosing_weight(record, context), dosing_height(record, context)
+    if weight is not None and height is not None:
+        value = weight.value / (height.value / 100.0) ** 2
+        return value, f"BMI {value:.1f} (weight {weight.describe('kg')}, height {height.describe('cm')})"
+    since = record.today - timedelta(days=int(context.definition("weight_max_age_days")))
+    for observation in reversed(record.observations_in("bmi", since=since)):
+        quantity = observation.quantity
+        value = convert(quantity.value, quantity.unit or "kg/m2", "kg/m2") if quantity else None
+        if value is not None and observation.when is not None:
+            return value, f"BMI {value:g} recorded on {observation.when.isoformat()}"
+    return None
+
+
+def ivig_dosing_weight(record: PatientRecord, context: HookContext, obesity_bmi: float = 30.0
+                       ) -> tuple[float | None, str]:
+    """The weight to dose IVIG from: the adjusted body weight when BMI >= 30 (Octagam; local IVIG policy), else
+    the current weight; None, with the reason, when there is no current weight or obesity cannot be ruled out."""
+    weight = dosing_weight(record, context)
+    if weight is None:
+        latest = latest_weight(record)
+        return None, "no current body weight" + (f" (latest {latest.describe('kg')}, too old)" if latest
+                                                 else " on file")
+    bmi = current_bmi(record, context)
+    if bmi is None:
+        return None, f"no current height or BMI, so obesity (BMI >= {obesity_bmi:g}: adjusted body weight) cannot " \
+                     "be checked"
+    height = dosing_height(record, context)
+    if bmi[0] < obesity_bmi:
+        return weight.value, f"actual weight {weight.describe('kg')} ({bmi[1]})"
+    if height is None:
+        return None, f"{bmi[1]} needs the adjusted body weight, and there is no current height"
+    sex = record.patient.sex if record.patient else None
+    adjusted = round(adjusted_body_weight(weight.value, height.value, sex), 1)
+    return adjusted, f"adjusted body weight {adjusted:g} kg (actual {weight.describe('kg')}, {bmi[1]})"

@@ -22,7 +22,6 @@ from hooks.sources import (
     SEED_002,
     SEED_004,
 )
-from hooks.units import convert
 
 RULE = Rule(
     id="hmgcr-add-ivig-inadequate-response",
@@ -62,42 +61,6 @@ days, every {interval} weeks, for 3-6 cycles, then space out. {dose_line} Before
 cycles; if still refractory, see R17. IVIG monotherapy is a specialist option only.{dual}"""
 
 
-def _latest_bmi(record: PatientRecord, max_age_days: float) -> tuple[float, str] | None:
-    observation = record.latest("bmi")
-    if observation is None or observation.quantity is None or observation.when is None:
-        return None
-    if (record.today - observation.when).days > max_age_days:
-        return None
-    value = convert(observation.quantity.value, observation.quantity.unit or "kg/m2", "kg/m2")
-    return (value, observation.when.isoformat()) if value is not None else None
-
-
-def ivig_dosing_weight(record: PatientRecord, context: HookContext, obesity_bmi: float
-                       ) -> tuple[float | None, str]:
-    """The weight to dose IVIG from (adjusted body weight when BMI >= 30), or None and why not."""
-    weight = body.dosing_weight(record, context)
-    if weight is None:
-        latest = body.latest_weight(record)
-        stale = f" (latest {latest.describe('kg')}, too old)" if latest else " on file"
-        return None, f"no current body weight{stale}"
-    height = body.dosing_height(record, context)
-    if height is not None:
-        bmi = weight.value / (height.value / 100) ** 2
-        if bmi >= obesity_bmi:
-            sex = record.patient.sex if record.patient else None
-            adjusted = round(dosing.adjusted_body_weight(weight.value, height.value, sex), 1)
-            return adjusted, (f"adjusted body weight {adjusted:g} kg (actual {weight.describe('kg')}, height "
-                              f"{height.value:g} cm, BMI {bmi:.1f})")
-        return weight.value, f"actual weight {weight.describe('kg')} (BMI {bmi:.1f})"
-    bmi_on_file = _latest_bmi(record, context.definition("weight_max_age_days"))
-    if bmi_on_file is not None and bmi_on_file[0] < obesity_bmi:
-        return weight.value, f"actual weight {weight.describe('kg')} (BMI {bmi_on_file[0]:g} on {bmi_on_file[1]})"
-    if bmi_on_file is not None:
-        return None, (f"BMI {bmi_on_file[0]:g} on {bmi_on_file[1]} needs the adjusted body weight, and there is "
-                      "no current height")
-    return None, "no current height, so obesity (BMI >= 30, adjusted body weight) cannot be checked"
-
-
 def ivig_cycle_order(context: HookContext, per_day_g: float, total_g: float, days: int, interval_weeks: int,
                      basis: str) -> dict[str, Any]:
     """IVIG as a cyclic MedicationRequest (contract section 4): the dose per day, ``duration`` = days per cycle,
@@ -128,7 +91,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     subtype, t_tx, days, how, combo, latest, why = (found.subtype, found.t_tx, found.days, found.how, found.combo,
                                                     found.latest, found.why)
 
-    dosing_kg, basis = ivig_dosing_weight(record, context, params["obesity_bmi"])
+    dosing_kg, basis = body.ivig_dosing_weight(record, context, params["obesity_bmi"])
     cycle_days = int(params["ivig_days_per_cycle"])
     interval = int(params["ivig_interval_weeks"])
     iga = record.latest("igA")

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from hooks import dosing, orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, steroids
-from hooks.definitions.weight import Measure, dosing_height, dosing_weight
+from hooks.definitions.weight import dosing_weight, ivig_dosing_weight
 from hooks.record import SNOMED, Condition, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import (
@@ -186,28 +186,6 @@ def _already_treated(record: PatientRecord, context: HookContext) -> list[str]:
     return found
 
 
-def _ivig_weight(record: PatientRecord, context: HookContext, weight: Measure) -> tuple[float | None, str]:
-    """Adjusted body weight when BMI >= 30 (as R15/R27), actual weight when BMI < 30; None when obesity
-    cannot be checked (no current height and no current BMI)."""
-    height = dosing_height(record, context)
-    if height is not None:
-        bmi = weight.value / (height.value / 100) ** 2
-        if bmi >= 30:
-            sex = record.patient.sex if record.patient else None
-            adjusted = round(dosing.adjusted_body_weight(weight.value, height.value, sex), 1)
-            return adjusted, f"adjusted body weight {adjusted:g} kg (BMI {bmi:.1f}; actual {weight.describe('kg')})"
-        return weight.value, f"actual weight {weight.describe('kg')} (BMI {bmi:.1f})"
-    bmi = record.latest("bmi")
-    value = (convert(bmi.quantity.value, bmi.quantity.unit or "kg/m2", "kg/m2")
-             if bmi is not None and bmi.quantity is not None and bmi.when is not None
-             and (record.today - bmi.when).days <= context.definition("weight_max_age_days") else None)
-    if value is not None and value < 30:
-        return weight.value, f"actual weight {weight.describe('kg')} (BMI {value:g})"
-    if value is not None:
-        return None, f"BMI {value:g} needs the adjusted body weight, and there is no current height"
-    return None, "no current height or BMI, so obesity (adjusted body weight) cannot be checked"
-
-
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = context.params(RULE)
     facts: dict[str, object] = {}
@@ -239,7 +217,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      "methylprednisolone pulse")
         treat.append(Action("create", f"Prednisone {pred_mg:g} mg PO daily after the pulses",
                             resource=orders.medication_request(patient, pred_concept, pred_mg, "mg", text=pred_text)))
-        basis_kg, basis = _ivig_weight(record, context, weight)
+        basis_kg, basis = ivig_dosing_weight(record, context)
         days = int(params["ivig_days"])
         if basis_kg is not None:
             per_day = dosing.round_to(params["ivig_g_per_kg"] * basis_kg / days, 2.5)  # whole 2.5 g vials a day

@@ -158,19 +158,6 @@ def _previous_gap(record: PatientRecord, order: MedicationOrder, min_gap: int) -
     return (start - last).days, last
 
 
-def _bmi(record: PatientRecord, context: HookContext) -> tuple[float, str] | None:
-    weight, height = body.dosing_weight(record, context), body.dosing_height(record, context)
-    if weight is not None and height is not None:
-        value = weight.value / (height.value / 100.0) ** 2
-        return value, f"BMI {value:.1f} (weight {weight.describe('kg')}, height {height.describe('cm')})"
-    since = record.today - timedelta(days=int(context.definition("weight_max_age_days")))
-    observation = next((o for o in reversed(record.observations_in("bmi", since=since)) if o.quantity), None)
-    if observation is not None and observation.quantity is not None and observation.when is not None:
-        value = observation.quantity.value
-        return value, f"BMI {value:.1f} recorded on {observation.when.isoformat()}"
-    return None
-
-
 def _egfr(record: PatientRecord, max_age: int) -> tuple[float, date] | None:
     since = record.today - timedelta(days=max_age)
     for observation in reversed(record.observations_in("egfr", since=since)):
@@ -207,7 +194,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     weight = body.dosing_weight(record, context)
     height = body.dosing_height(record, context)
     adult = not is_paediatric(record, context)
-    bmi = _bmi(record, context) if adult else None
+    bmi = body.current_bmi(record, context) if adult else None
     obese = bmi is not None and bmi[0] >= params["bmi_obese"]
     adjusted = (dosing.adjusted_body_weight(weight.value, height.value, record.patient.sex if record.patient
                                             else None) if obese and weight and height else None)
