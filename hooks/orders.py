@@ -99,6 +99,21 @@ def medication_request(patient_id: str | None, medication: dict[str, Any], dose:
     return validated(resource)
 
 
+def infusion_cycles(patient_id: str | None, medication: dict[str, Any], per_day: float, unit: str, *,
+                    days: int, every_weeks: int, cycles: int, text: str, note: str | None = None) -> dict[str, Any]:
+    """A cyclic IV regimen (IVIG) as the contract reads one: the dose per day in doseQuantity, ``duration`` =
+    days of each cycle, ``period`` = the cycle interval, ``maxDosePerPeriod`` = the whole cycle, and
+    ``boundsDuration`` = the cycles ordered before reassessment."""
+    resource = medication_request(patient_id, medication, per_day, unit, text=text, route="iv", period=every_weeks,
+                                  period_unit="wk", duration_days=every_weeks * 7 * cycles, note=note)
+    dosage = resource["dosageInstruction"][0]
+    dosage["timing"]["repeat"].update(duration=days, durationUnit="d")
+    dosage["maxDosePerPeriod"] = {
+        "numerator": {"value": per_day * days, "unit": unit, "system": UCUM, "code": unit},
+        "denominator": {"value": every_weeks, "unit": "wk", "system": UCUM, "code": "wk"}}
+    return validated(resource)
+
+
 def service_request(patient_id: str | None, code: dict[str, Any], *, note: str | None = None,
                     priority: str = "routine", intent: str = "proposal") -> dict[str, Any]:
     """A draft ServiceRequest (a lab, an imaging study, a referral, a nursing task)."""

@@ -63,21 +63,13 @@ cycles; if still refractory, see R17. IVIG monotherapy is a specialist option on
 
 def ivig_cycle_order(context: HookContext, per_day_g: float, total_g: float, days: int, interval_weeks: int,
                      basis: str) -> dict[str, Any]:
-    """IVIG as a cyclic MedicationRequest (contract section 4): the dose per day, ``duration`` = days per cycle,
-    ``period`` = the cycle interval, and ``maxDosePerPeriod`` = the whole cycle."""
-    text = (f"Immune globulin IV {per_day_g:g} g once daily on {days} consecutive days (total {total_g:g} g per "
-            f"cycle = 2 g/kg, {basis}), every {interval_weeks} weeks; 3 cycles, then reassess (up to 6)")
-    resource = orders.medication_request(
+    """IVIG 2 g/kg per cycle, three cycles before reassessment."""
+    return orders.infusion_cycles(
         context.patient_id, orders.concept(context.valuesets, "ivig", "immune globulin, intravenous"), per_day_g,
-        "g", text=text, route="iv", frequency=1, period=interval_weeks, period_unit="wk",
-        duration_days=interval_weeks * 7 * 3,
+        "g", days=days, every_weeks=interval_weeks, cycles=3,
+        text=(f"Immune globulin IV {per_day_g:g} g once daily on {days} consecutive days (total {total_g:g} g per "
+              f"cycle = 2 g/kg, {basis}), every {interval_weeks} weeks; 3 cycles, then reassess (up to 6)"),
         note="Infuse slowly with hydration; BMP before and 3-5 days after each cycle; CBC for haemolysis.")
-    dosage = resource["dosageInstruction"][0]
-    dosage["timing"]["repeat"].update(duration=days, durationUnit="d")
-    dosage["maxDosePerPeriod"] = {
-        "numerator": {"value": total_g, "unit": "g", "system": orders.UCUM, "code": "g"},
-        "denominator": {"value": interval_weeks, "unit": "wk", "system": orders.UCUM, "code": "wk"}}
-    return orders.validated(resource)
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:

@@ -170,18 +170,12 @@ def _egfr(record: PatientRecord, max_age: int) -> tuple[float, date] | None:
 
 def _corrected_order(context: HookContext, grams: float, days: int, dosing_note: str) -> dict[str, Any]:
     per_day = grams / days
-    resource = orders.medication_request(
-        context.patient_id, orders.concept(context.valuesets, "ivig", "immune globulin, intravenous"), grams, "g",
-        route="iv", period=4, period_unit="wk",
+    return orders.infusion_cycles(
+        context.patient_id, orders.concept(context.valuesets, "ivig", "immune globulin, intravenous"), per_day, "g",
+        days=days, every_weeks=4, cycles=3,
         text=f"IVIG {grams:g} g per cycle ({per_day:g} g IV daily on {days} consecutive days), every 4 weeks; "
              f"{dosing_note}",
         note="BMP before and 3-5 days after each cycle; CBC for haemolysis; infuse slowly (thrombosis risk).")
-    dosage = resource["dosageInstruction"][0]
-    dosage["timing"]["repeat"].update({"duration": days, "durationUnit": "d"})
-    dosage["maxDosePerPeriod"] = {
-        "numerator": {"value": grams, "unit": "g", "system": orders.UCUM, "code": "g"},
-        "denominator": {"value": 4, "unit": "wk", "system": orders.UCUM, "code": "wk"}}
-    return orders.validated(resource)
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:

@@ -116,7 +116,9 @@ def test_obese_actual_weight_and_corrected_order(kb, today):
         "resourceId": "MedicationRequest/draft-ivig"}
     order = replace["actions"][1]["resource"]
     dosage = order["dosageInstruction"][0]
-    assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == 160  # 2 x 79.8 = 159.6 -> 80 g/day x 2
+    # 2 g/kg x 79.8 kg = 159.6 -> 160 g per cycle, given as 80 g a day on 2 days: the dose is per day, as in
+    # every IVIG order the service suggests (160 g "per dose" on a daily timing would read as 320 g).
+    assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == 80
     assert dosage["timing"]["repeat"]["duration"] == 2 and dosage["timing"]["repeat"]["period"] == 4
     assert dosage["maxDosePerPeriod"]["numerator"]["value"] == 160
     assert order["medicationCodeableConcept"]["coding"][0]["code"] == "87"
