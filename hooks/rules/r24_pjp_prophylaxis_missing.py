@@ -102,13 +102,6 @@ def _lymphocytes(record: PatientRecord, params: dict[str, float]) -> tuple[float
     return None
 
 
-def _prophylaxis(record: PatientRecord, context: HookContext) -> list[MedicationOrder]:
-    """The shared definition, less trimethoprim alone (a urinary antibiotic, not PJP prophylaxis)."""
-    return [m for m in immunosuppression.pjp_prophylaxis(record, context)
-            if not m.in_group("tmp_smx") or any(x.group == "tmp_smx" and x.concept != "trimethoprim"
-                                                for x in m.medication.matches)]
-
-
 def _unreadable_in_window(history: steroids.SteroidHistory, record: PatientRecord, first: date) -> list[str]:
     """Glucocorticoid courses whose dose could not be read and that overlap the exposure window."""
     out = []
@@ -188,7 +181,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     peq_today = history.peq_on(today)
     window_start = today - timedelta(days=min_days - 1)
     unreadable = _unreadable_in_window(history, record, window_start)
-    prophylaxis = _prophylaxis(record, context)
+    prophylaxis = immunosuppression.pjp_prophylaxis(record, context)
     facts: dict[str, Any] = {
         "peq_today_mg": round(peq_today, 1),
         "consecutive_days_at_or_above_threshold": run,
