@@ -12,7 +12,7 @@ from typing import Any
 from fhir.resources.R4B import get_fhir_model_class
 
 from hooks.record import LOINC, SNOMED
-from hooks.valuesets import NAME_SYSTEM, ValueSets
+from hooks.valuesets import ValueSets
 
 UCUM = "http://unitsofmeasure.org"
 _SUBJECT_PLACEHOLDER = {"reference": "Patient/subject"}
@@ -29,14 +29,11 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 def concept(sets: ValueSets, group: str, display: str) -> dict[str, Any]:
     """A CodeableConcept for ``display``: with its code when a row of ``group`` has exactly that display."""
-    wanted = display.lower()
-    for (system, code), infos in sets.by_code.items():
-        if system == NAME_SYSTEM:
-            continue
-        for info in infos:
-            if info.group == group and info.display.lower() == wanted:
-                return {"coding": [{"system": system, "code": code, "display": info.display}], "text": display}
-    return {"text": display}
+    found = sets.by_display.get((group, display.lower()))
+    if found is None:
+        return {"text": display}
+    system, code, shown = found
+    return {"coding": [{"system": system, "code": code, "display": shown}], "text": display}
 
 
 def lab_concept(sets: ValueSets, group: str, loinc: str | None = None, text: str | None = None) -> dict[str, Any]:

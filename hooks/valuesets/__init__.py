@@ -38,6 +38,8 @@ class ValueSets:
     by_code: dict[tuple[str, str], list[CodeInfo]] = field(default_factory=lambda: defaultdict(list))
     by_name: dict[str, list[CodeInfo]] = field(default_factory=lambda: defaultdict(list))
     icd10_ranges: list[tuple[str, str, CodeInfo]] = field(default_factory=list)
+    # (group, display in lower case) -> (system, code, display): how suggested orders find their code
+    by_display: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
     longest_name_words: int = 1
     files: list[str] = field(default_factory=list)
 
@@ -53,6 +55,7 @@ class ValueSets:
             self.icd10_ranges.append((low, high, info))
         else:
             self.by_code[(system, code)].append(info)
+            self.by_display.setdefault((group, info.display.lower()), (system, code, info.display))
 
     def lookup_code(self, system: str | None, code: str | None) -> list[CodeInfo]:
         if not system or not code:
