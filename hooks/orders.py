@@ -7,6 +7,7 @@ LOINC test); where it has none, the concept is sent as text only rather than wit
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
@@ -56,11 +57,13 @@ def procedure_concept(sets: ValueSets, group: str, code: str, system: str = LOIN
     raise KeyError(f"{system}|{code} is not in value set {group!r}")
 
 
-def _timing(frequency: int, period: float, period_unit: str, day_of_week: str | None,
-            duration_days: int | None, count: int | None) -> dict[str, Any]:
+def _timing(frequency: int, period: float, period_unit: str, day_of_week: str | Sequence[str] | None,
+            when: Sequence[str] | None, duration_days: int | None, count: int | None) -> dict[str, Any]:
     repeat: dict[str, Any] = {"frequency": frequency, "period": period, "periodUnit": period_unit}
     if day_of_week:
-        repeat["dayOfWeek"] = [day_of_week]
+        repeat["dayOfWeek"] = [day_of_week] if isinstance(day_of_week, str) else list(day_of_week)
+    if when:
+        repeat["when"] = list(when)
     if duration_days is not None:
         repeat["boundsDuration"] = {"value": duration_days, "unit": "days", "system": UCUM, "code": "d"}
     if count is not None:
@@ -68,25 +71,31 @@ def _timing(frequency: int, period: float, period_unit: str, day_of_week: str | 
     return {"repeat": repeat}
 
 
-def medication_request(patient_id: str | None, medication: dict[str, Any], dose: float, unit: str, *,
-                       text: str, route: str = "oral", frequency: int = 1, period: float = 1,
-                       period_unit: str = "d", day_of_week: str | None = None, duration_days: int | None = None,
+def medication_request(patient_id: str | None, medication: dict[str, Any], dose: float | None, unit: str | None,
+                       *, text: str, route: str = "oral", frequency: int = 1, period: float = 1,
+                       period_unit: str = "d", day_of_week: str | Sequence[str] | None = None,
+                       when: Sequence[str] | None = None, duration_days: int | None = None,
                        count: int | None = None, intent: str = "proposal", note: str | None = None,
                        supply_days: int | None = None) -> dict[str, Any]:
-    """A draft MedicationRequest with a structured dose (doseAndRate.doseQuantity) and timing.repeat."""
-    route_code, route_display = ROUTES[route]
+    """A draft MedicationRequest with a structured dose (doseAndRate.doseQuantity) and timing.repeat.
+
+    ``route`` is a key of ROUTES (coded in SNOMED CT) or, for a route with no sourced code, its text. ``dose``
+    None leaves the dose to the text: only for a weight-based dose that could not be computed."""
+    instruction: dict[str, Any] = {
+        "text": text,
+        "timing": _timing(frequency, period, period_unit, day_of_week, when, duration_days, count),
+        "route": ({"coding": [{"system": SNOMED, "code": ROUTES[route][0], "display": ROUTES[route][1]}]}
+                  if route in ROUTES else {"text": route}),
+    }
+    if dose is not None and unit is not None:
+        instruction["doseAndRate"] = [{"doseQuantity": {"value": dose, "unit": unit, "system": UCUM, "code": unit}}]
     resource: dict[str, Any] = {
         "resourceType": "MedicationRequest",
         "status": "draft",
         "intent": intent,
         "medicationCodeableConcept": medication,
         "subject": {"reference": f"Patient/{patient_id or 'unknown'}"},
-        "dosageInstruction": [{
-            "text": text,
-            "timing": _timing(frequency, period, period_unit, day_of_week, duration_days, count),
-            "route": {"coding": [{"system": SNOMED, "code": route_code, "display": route_display}]},
-            "doseAndRate": [{"doseQuantity": {"value": dose, "unit": unit, "system": UCUM, "code": unit}}],
-        }],
+        "dosageInstruction": [instruction],
     }
     if note:
         resource["note"] = [{"text": note}]

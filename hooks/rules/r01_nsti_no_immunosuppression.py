@@ -69,18 +69,6 @@ def _flagged(record: PatientRecord, context: HookContext, weight_kg: float | Non
         any_iv_methylprednisolone=True, unreadable_steroid_counts=True)
 
 
-def _text_medication_request(patient_id: str | None, name: str, text: str) -> dict[str, Any]:
-    """A draft order with the instructions as text only: for a weight-based dose that could not be computed."""
-    resource = {
-        "resourceType": "MedicationRequest", "status": "draft", "intent": "proposal",
-        "medicationCodeableConcept": orders.text_concept(name),
-        "subject": {"reference": f"Patient/{patient_id or 'unknown'}"},
-        "dosageInstruction": [{"text": text, "route": {"coding": [
-            {"system": "http://snomed.info/sct", "code": orders.ROUTES["iv"][0], "display": orders.ROUTES["iv"][1]}]}}],
-    }
-    return orders.validated(resource)
-
-
 def _vancomycin(record: PatientRecord, context: HookContext) -> tuple[str, dict[str, Any], float | None]:
     """Card wording, the suggested order and the computed loading dose (None without a current weight)."""
     params = context.params(RULE)
@@ -93,7 +81,9 @@ def _vancomycin(record: PatientRecord, context: HookContext) -> tuple[str, dict[
                 f"Dose not computed: {why}; weigh the patient.")
         wording = (f"vancomycin {per_kg:g} mg/kg IV loading dose then pharmacy dosing (**dose not computed**: {why}; "
                    "weigh the patient)")
-        return wording, _text_medication_request(context.patient_id, "Vancomycin", text), None
+        # The dose stays in the text: a weight-based dose is never computed from a missing or stale weight.
+        return wording, orders.medication_request(context.patient_id, orders.text_concept("Vancomycin"), None, None,
+                                                  text=text, route="iv", count=1), None
     raw = per_kg * dosing.value
     dose = capped(round_to(raw, VANCOMYCIN_STEP_MG), cap)
     basis = f"{per_kg:g} mg/kg x {dosing.value:g} kg weighed {dosing.day.isoformat()}"

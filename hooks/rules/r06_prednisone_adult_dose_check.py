@@ -136,11 +136,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         resource = orders.medication_request(
             context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic",
                                                f"{ingredient} 5 MG Oral Tablet"),
-            dose, "mg", text=text, route="oral",
+            dose, "mg", text=text, route="oral", when=["MORN"],
             note=f"{p['suggested_mg_per_kg_day']:g} mg/kg x {weight.value:g} kg ({weight.day.isoformat()}), "
                  f"rounded to {ROUND_MG:g} mg" + (f", capped at {p['max_mg_day']:g} mg" if capped else "")
                  + "; review for taper after 2-4 weeks.")
-        resource["dosageInstruction"][0]["timing"]["repeat"]["when"] = ["MORN"]
         facts["suggested_mg_day"] = dose
         advice = (f"Suggested instead: **{ingredient} {dose:g} mg by mouth every morning** "
                   f"({p['suggested_mg_per_kg_day']:g} mg/kg on {weight.describe('kg')}, rounded to {ROUND_MG:g} mg"

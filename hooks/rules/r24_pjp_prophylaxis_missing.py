@@ -112,17 +112,6 @@ def _unreadable_in_window(history: steroids.SteroidHistory, record: PatientRecor
     return out
 
 
-def _with_days(resource: dict[str, Any], days: list[str]) -> dict[str, Any]:
-    resource["dosageInstruction"][0]["timing"]["repeat"]["dayOfWeek"] = days
-    return orders.validated(resource)
-
-
-def _inhaled(resource: dict[str, Any]) -> dict[str, Any]:
-    # No sourced SNOMED code for the inhaled route in orders.ROUTES: the route is sent as text only.
-    resource["dosageInstruction"][0]["route"] = {"text": "Inhalation (nebulised)"}
-    return orders.validated(resource)
-
-
 def _suggestions(context: HookContext, mtx: bool) -> list[Suggestion]:
     sets, pid = context.valuesets, context.patient_id
     cbc = orders.service_request(pid, orders.text_concept("Complete blood count (CBC)"),
@@ -131,11 +120,10 @@ def _suggestions(context: HookContext, mtx: bool) -> list[Suggestion]:
         pid, orders.concept(sets, "tmp_smx", TMP_SMX_SS), 1, "{tbl}",
         text="TMP/SMX 80/400 mg: 1 single-strength tablet by mouth once daily (PJP prophylaxis)",
         note="Check eGFR and potassium before starting and during use.")
-    ds = _with_days(orders.medication_request(
-        pid, orders.concept(sets, "tmp_smx", TMP_SMX_DS), 1, "{tbl}",
+    ds = orders.medication_request(
+        pid, orders.concept(sets, "tmp_smx", TMP_SMX_DS), 1, "{tbl}", day_of_week=("mon", "wed", "fri"),
         text="TMP/SMX 160/800 mg: 1 double-strength tablet by mouth on Monday, Wednesday and Friday "
-             "(PJP prophylaxis)", note="Check eGFR and potassium before starting and during use."),
-        ["mon", "wed", "fri"])
+             "(PJP prophylaxis)", note="Check eGFR and potassium before starting and during use.")
     atovaquone = orders.medication_request(
         pid, orders.concept(sets, "pjp_alternative", "Atovaquone"), 1500, "mg",
         text="Atovaquone 1,500 mg by mouth once daily with food (PJP prophylaxis)")
@@ -143,9 +131,10 @@ def _suggestions(context: HookContext, mtx: bool) -> list[Suggestion]:
     dapsone = orders.medication_request(
         pid, orders.concept(sets, "pjp_alternative", "Dapsone"), 100, "mg",
         text="Dapsone 100 mg by mouth once daily (PJP prophylaxis), after a normal G6PD result")
-    pentamidine = _inhaled(orders.medication_request(
+    # No sourced SNOMED code for the inhaled route: the route goes as text.
+    pentamidine = orders.medication_request(
         pid, orders.concept(sets, "pjp_alternative", "Pentamidine"), 300, "mg", period=4, period_unit="wk",
-        text="Pentamidine 300 mg inhaled by nebuliser every 4 weeks (PJP prophylaxis)"))
+        route="Inhalation (nebulised)", text="Pentamidine 300 mg inhaled by nebuliser every 4 weeks (PJP prophylaxis)")
     monitor = ([Action("create", "CBC at 1-2 and 4 weeks, then monthly (with methotrexate)", resource=cbc)]
                if mtx else [])
     return [
