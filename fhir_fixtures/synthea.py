@@ -7,6 +7,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from service.prefetch import from_bundle
+
 SYNTHEA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "synthea-r4"
 _KEYS = {"Condition": "conditions", "Observation": "observations", "MedicationRequest": "medications",
          "Immunization": "immunizations", "Procedure": "procedures"}
@@ -18,21 +20,10 @@ def bundles(directory: Path = SYNTHEA_DIR) -> list[Path]:
 
 def prefetch_from_bundle(bundle: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Split a patient's transaction Bundle into the service's six prefetch keys."""
-    entries: dict[str, list[dict[str, Any]]] = {key: [] for key in _KEYS.values()}
-    patient: dict[str, Any] | None = None
-    for entry in bundle.get("entry") or []:
-        resource = entry.get("resource") or {}
-        kind = resource.get("resourceType")
-        if kind == "Patient":
-            patient = resource
-        elif kind in _KEYS:
-            entries[_KEYS[kind]].append({"resource": resource})
-    if patient is None:
+    prefetch, patient_id = from_bundle(bundle)
+    if patient_id is None:
         raise ValueError("bundle has no Patient")
-    prefetch: dict[str, Any] = {"patient": patient}
-    for key, items in entries.items():
-        prefetch[key] = {"resourceType": "Bundle", "type": "searchset", "total": len(items), "entry": items}
-    return patient["id"], prefetch
+    return patient_id, prefetch
 
 
 def request(path: Path, hook: str = "patient-view") -> dict[str, Any]:

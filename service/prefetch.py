@@ -43,6 +43,35 @@ def render(template: str, context: Mapping[str, Any]) -> str:
     return _TOKEN.sub(value, template)
 
 
+# Which prefetch key each resource type of a patient Bundle belongs to (Medication resources ride with the
+# MedicationRequests that reference them; reports and imaging studies are read like procedures).
+_BUNDLE_KEYS = {"Condition": "conditions", "Observation": "observations", "MedicationRequest": "medications",
+                "Medication": "medications", "Immunization": "immunizations", "Procedure": "procedures",
+                "DiagnosticReport": "procedures", "ImagingStudy": "procedures"}
+
+
+def from_bundle(bundle: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """A patient's FHIR R4 Bundle (a Synthea export, a pasted chart) split into the six prefetch keys, and the
+    id of its (first) Patient, if any."""
+    keyed: dict[str, list[dict[str, Any]]] = {key: [] for key in dict.fromkeys(_BUNDLE_KEYS.values())}
+    data: dict[str, Any] = {}
+    patient_id: str | None = None
+    for entry in bundle.get("entry") or []:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict):
+            continue
+        kind = resource.get("resourceType")
+        if kind == "Patient" and "patient" not in data:
+            data["patient"] = resource
+            patient_id = str(resource["id"]) if resource.get("id") else None
+        elif kind in _BUNDLE_KEYS:
+            keyed[_BUNDLE_KEYS[kind]].append(resource)
+    for key, items in keyed.items():
+        data[key] = {"resourceType": "Bundle", "type": "searchset", "total": len(items),
+                     "entry": [{"resource": r} for r in items]}
+    return data, patient_id
+
+
 def count_entries(document: Any) -> int:
     return len(document.get("entry") or []) if isinstance(document, dict) else 0
 

@@ -33,8 +33,8 @@ from fhir_fixtures.builders import (
 )
 from hooks import engine, timeline
 from hooks.context import HookContext
-from hooks.record import build_record, iter_resources
-from service import validation
+from hooks.record import build_record
+from service import prefetch, validation
 from service.discovery import SERVICES
 from service.errors import APIError
 
@@ -42,11 +42,6 @@ STATIC = Path(__file__).parent / "sandbox_static"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 SERVICE_FOR_HOOK = {s.hook: s.id for s in SERVICES.values()}
-# How a FHIR Bundle's resources become the services' prefetch keys (service.discovery.PREFETCH).
-PREFETCH_KEY = {"Condition": "conditions", "Observation": "observations", "MedicationRequest": "medications",
-                "Medication": "medications", "Immunization": "immunizations", "Procedure": "procedures",
-                "DiagnosticReport": "procedures", "ImagingStudy": "procedures"}
-
 blueprint = Blueprint("sandbox", __name__, url_prefix="/sandbox", static_folder="sandbox_static",
                       static_url_path="/static")
 
@@ -149,22 +144,8 @@ def orders() -> Response:
 
 def prefetch_from_bundle(bundle: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """A FHIR R4 Bundle as the services' prefetch keys, and the patient id (from its Patient resource)."""
-    keyed: dict[str, list[dict[str, Any]]] = {key: [] for key in dict.fromkeys(PREFETCH_KEY.values())}
-    data: dict[str, Any] = {}
-    patient_id = "sandbox-patient"
-    for resource in iter_resources(bundle):
-        if not isinstance(resource, dict):
-            continue
-        kind = resource.get("resourceType")
-        if kind == "Patient" and "patient" not in data:
-            data["patient"] = resource
-            patient_id = str(resource.get("id") or patient_id)
-        elif kind in PREFETCH_KEY:
-            keyed[PREFETCH_KEY[kind]].append(resource)
-    for key, items in keyed.items():
-        data[key] = {"resourceType": "Bundle", "type": "searchset", "total": len(items),
-                     "entry": [{"resource": r} for r in items]}
-    return data, patient_id
+    data, patient_id = prefetch.from_bundle(bundle)
+    return data, patient_id or "sandbox-patient"
 
 
 def request_from_bundle(bundle: dict[str, Any], hook: str = "patient-view") -> dict[str, Any]:
