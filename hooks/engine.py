@@ -16,7 +16,7 @@ from hooks import cards
 from hooks.context import HookContext
 from hooks.definitions import ck
 from hooks.knowledge import Knowledge
-from hooks.record import Malformed, MedicationOrder, build_record, describe, iter_resources, read_order
+from hooks.record import Malformed, MedicationOrder, PatientRecord, build_record, describe, iter_resources, read_order
 from hooks.rule import SEVERITY_ORDER, Fired, NotEvaluable, Quiet
 from hooks.suppression import suppressed
 
@@ -54,6 +54,21 @@ def _facts(values: Mapping[str, Any]) -> dict[str, Any]:
                 else str(v)) for k, v in values.items()}
 
 
+def prepare(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: Mapping[str, Any], *, today: date,
+            unavailable: Iterable[str] = (), strict: bool = False, warnings: list[str] | None = None
+            ) -> tuple[PatientRecord, HookContext]:
+    """The typed record and hook context every reader of a hook call works from (the rules, the CK chart);
+    data-quality notes are appended to ``warnings``."""
+    record = build_record(dict(data), knowledge.valuesets, today, unavailable, strict=strict)
+    notes = warnings if warnings is not None else []
+    notes.extend(record.warnings)
+    hook_context = HookContext(
+        hook=hook, today=today, patient_id=context.get("patientId"), user_id=context.get("userId"),
+        encounter_id=context.get("encounterId"), draft_orders=read_drafts(context, knowledge, notes),
+        thresholds=knowledge.thresholds, valuesets=knowledge.valuesets)
+    return record, hook_context
+
+
 def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: Mapping[str, Any], *,
              today: date, unavailable: Iterable[str] = (), snoozed: Mapping[str, str] | None = None,
              strict: bool = False) -> Evaluation:
@@ -62,12 +77,9 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
     ``snoozed`` maps rule ids to a reason a clinician gave for overriding them recently; such rules still
     run and are explained, but their card is held back unless it is critical (critical cards always show).
     """
-    record = build_record(dict(data), knowledge.valuesets, today, unavailable, strict=strict)
-    result = Evaluation(warnings=list(record.warnings))
-    hook_context = HookContext(
-        hook=hook, today=today, patient_id=context.get("patientId"), user_id=context.get("userId"),
-        encounter_id=context.get("encounterId"), draft_orders=read_drafts(context, knowledge, result.warnings),
-        thresholds=knowledge.thresholds, valuesets=knowledge.valuesets)
+    result = Evaluation()
+    record, hook_context = prepare(knowledge, hook, context, data, today=today, unavailable=unavailable,
+                                   strict=strict, warnings=result.warnings)
     held = suppressed(record, hook_context)
     snoozed = snoozed or {}
     for loaded in knowledge.rules:

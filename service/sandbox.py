@@ -32,8 +32,6 @@ from fhir_fixtures.builders import (
     Chart,
 )
 from hooks import engine, timeline
-from hooks.context import HookContext
-from hooks.record import build_record
 from service import prefetch, validation
 from service.discovery import SERVICES
 from service.errors import APIError
@@ -177,13 +175,9 @@ def timeline_data() -> Response:
     """The CK chart's data for a CDS Hooks request or a FHIR Bundle; read and answered, never stored."""
     body = _as_request(_body())
     rt = _runtime()
-    today = rt.today()
     warnings: list[str] = []
-    record = build_record(body["prefetch"], rt.knowledge.valuesets, today)
-    context = body["context"]
-    hook_context = HookContext(hook=str(body.get("hook")), today=today, patient_id=context.get("patientId"),
-                               draft_orders=engine.read_drafts(context, rt.knowledge, warnings),
-                               thresholds=rt.knowledge.thresholds, valuesets=rt.knowledge.valuesets)
+    record, hook_context = engine.prepare(rt.knowledge, str(body.get("hook")), body["context"], body["prefetch"],
+                                          today=rt.today(), warnings=warnings)
     data = timeline.build(record, hook_context)
-    data["notes"] = record.warnings + warnings + data["notes"]
+    data["notes"] = warnings + data["notes"]
     return jsonify(data)
