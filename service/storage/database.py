@@ -1,7 +1,9 @@
 """Engines and migrations.
 
-SQLite (the no-set-up default) runs in WAL mode with ``synchronous=FULL`` so a committed feedback item survives
-a killed process or a power cut, and with a busy timeout so several gunicorn workers can share the file.
+SQLite (the no-set-up default) runs in WAL mode with a busy timeout so several gunicorn workers can share the
+file. Every write says how durable its commit must be (``write_transaction``): feedback waits for the disk and
+survives a power cut; the per-call audit rows and the jti cache survive a killed process but not a power cut in
+their last moments, which makes each call's audit write about three times cheaper (issue 6).
 Migrations run at start-up through Alembic's API, serialised between processes that start together: a
 PostgreSQL advisory lock (works across replicas), or an exclusive file lock beside a SQLite file.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -18,7 +21,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 log = logging.getLogger(__name__)
@@ -31,8 +34,10 @@ ADVISORY_LOCK_KEY = 0x696D6E6D636473
 def open_engine(url: str) -> Engine:
     """An engine for ``url``; a SQLite file's directory is created and the file set to WAL on first connect."""
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {"pool_pre_ping": True, "future": True}
-    if parsed.get_backend_name() == "sqlite":
+    kwargs: dict[str, Any] = {"future": True}
+    if parsed.get_backend_name() != "sqlite":
+        kwargs["pool_pre_ping"] = True  # a database server restarts and drops connections; a SQLite file does not
+    else:
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
@@ -52,6 +57,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
     finally:
         cursor.close()
+
+
+@contextmanager
+def write_transaction(engine: Engine, *, durable: bool) -> Iterator[Connection]:
+    """A transaction that has committed when the block ends.
+
+    ``durable=True``: the commit waits until the rows are on disk (SQLite ``synchronous=FULL``, PostgreSQL's
+    default), so they survive a power cut: for feedback, which is acknowledged only after it commits.
+    ``durable=False``: the commit is atomic and survives a killed worker (it is in the write-ahead log), but not
+    an operating-system crash in the next moments (SQLite ``synchronous=NORMAL``, PostgreSQL
+    ``synchronous_commit=off``): for the audit row of each call and the jti cache, which sit in the request path.
+    SQLite's setting belongs to the connection, so every transaction sets its own before its first write."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+        elif engine.dialect.name == "postgresql" and not durable:
+            connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+        yield connection
 
 
 def alembic_config() -> Config:

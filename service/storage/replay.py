@@ -15,6 +15,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from service.storage.database import write_transaction
 from service.storage.models import JwtReplay
 
 
@@ -32,7 +33,9 @@ class SqlReplayCache:
 
     def seen(self, jti: str, iss: str, expires_at: float) -> bool:
         now = self._clock()
-        with self._engine.begin() as connection:
+        # Not durable against a power cut (see write_transaction): the check is in every call's path, and a jti
+        # forgotten that way could be replayed only until its token expires minutes later.
+        with write_transaction(self._engine, durable=False) as connection:
             claimed = connection.execute(
                 self._insert(JwtReplay).values(iss=iss, jti=jti, expires_at=expires_at)
                 .on_conflict_do_nothing(index_elements=["iss", "jti"]).returning(JwtReplay.jti)).first() is not None

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, select, text
+from sqlalchemy import Engine, bindparam, delete, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from service import metrics
-from service.storage.database import open_engine, upgrade
+from service.storage.database import open_engine, upgrade, write_transaction
 from service.storage.models import AuditCall, Feedback, IssuedCard, JwtReplay, Snooze
 from service.storage.replay import SqlReplayCache
 from service.store import CallRecord
@@ -29,6 +29,13 @@ log = logging.getLogger(__name__)
 # Explanation statuses (hooks.engine) -> audit column
 _STATUS_COLUMNS = {"fired": "fired", "suppressed": "suppressed", "not-evaluable": "not_evaluable",
                    "snoozed": "snoozed", "error": "errors"}
+
+# Built once: a statement object reused with new parameters skips SQLAlchemy's per-call construction work.
+_INSERT_CALL = insert(AuditCall)
+_INSERT_CARD = insert(IssuedCard)
+_LIVE_SNOOZES = (select(Snooze.rule_id, Snooze.reason_code, Snooze.reason_display, Snooze.created_at, Snooze.until)
+                 .where(Snooze.patient_id == bindparam("patient"), Snooze.until > bindparam("now"))
+                 .order_by(Snooze.until))
 
 
 def utcnow() -> datetime:
@@ -114,56 +121,50 @@ class SqlStore:
     def snoozed(self, patient_id: str | None, rule_ids: Iterable[str]) -> dict[str, str]:
         if not patient_id:
             return {}
-        wanted = list(rule_ids)
-        now = self.clock()
         try:
             with self.engine.connect() as connection:
-                rows = connection.execute(
-                    select(Snooze.rule_id, Snooze.reason_code, Snooze.reason_display, Snooze.created_at,
-                           Snooze.until)
-                    .where(Snooze.patient_id == _clip(patient_id, 256), Snooze.until > now,
-                           Snooze.rule_id.in_(wanted))
-                    .order_by(Snooze.until)).all()
+                rows = connection.execute(_LIVE_SNOOZES, {"patient": _clip(patient_id, 256),
+                                                          "now": self.clock()}).all()
         except SQLAlchemyError:
             log.exception("snooze look-up failed; showing every card")
             metrics.STORAGE_ERRORS.labels("snoozed").inc()
             return {}
+        wanted = set(rule_ids)  # filtered here: a patient has few live snoozes, and the statement stays constant
         found: dict[str, str] = {}
         for rule_id, code, display, created, until in rows:  # later 'until' overwrites earlier
-            found[rule_id] = (f"overridden on {aware(created):%Y-%m-%d} with reason "  # type: ignore[str-format]
-                              f"'{display or code}'; snoozed for this patient until "
-                              f"{aware(until):%Y-%m-%d %H:%M} UTC")  # type: ignore[str-format]
+            if rule_id in wanted:
+                found[rule_id] = (f"overridden on {aware(created):%Y-%m-%d} with reason "  # type: ignore[str-format]
+                                  f"'{display or code}'; snoozed for this patient until "
+                                  f"{aware(until):%Y-%m-%d %H:%M} UTC")  # type: ignore[str-format]
         return found
 
     def record_call(self, record: CallRecord) -> None:
         now = self.clock()
-        by_status: dict[str, list[str]] = {column: [] for column in _STATUS_COLUMNS.values()}
+        row: dict[str, Any] = {column: [] for column in _STATUS_COLUMNS.values()}
         for entry in record.explanation:
             column = _STATUS_COLUMNS.get(entry.get("status", ""))
             if column:
-                by_status[column].append(entry["rule"])
-        cards = [{"uuid": c["uuid"], "rule": c["source"]["topic"]["code"], "indicator": c["indicator"]}
-                 for c in record.cards]
+                row[column].append(entry["rule"])
         body = None
         if self.audit_request_bodies and record.request_body is not None:
             # Never tokens: the FHIR access token travels in the body.
             body = {k: v for k, v in record.request_body.items() if k != "fhirAuthorization"}
-        call = AuditCall(
-            called_at=now, service_id=_clip(record.service_id, 64), hook_instance=_clip(record.hook_instance, 256),
-            client=_clip(record.client, 512), patient_id=_clip(record.patient_id, 256),
-            encounter_id=_clip(record.encounter_id, 256), cards=cards, knowledge_version=record.knowledge_version,
-            latency_ms=record.latency_ms, request_body=body, **by_status)
-        issued = [IssuedCard(
-            uuid=c["uuid"], rule_id=c["source"]["topic"]["code"], indicator=c["indicator"],
-            service_id=call.service_id, hook_instance=call.hook_instance, patient_id=call.patient_id,
-            encounter_id=call.encounter_id, client=call.client, issued_at=now,
-            suggestion_uuids=[s["uuid"] for s in c.get("suggestions") or [] if s.get("uuid")])
-            for c in record.cards]
+        who = {"service_id": _clip(record.service_id, 64), "hook_instance": _clip(record.hook_instance, 256),
+               "client": _clip(record.client, 512), "patient_id": _clip(record.patient_id, 256),
+               "encounter_id": _clip(record.encounter_id, 256)}
+        row.update(who, called_at=now, knowledge_version=record.knowledge_version, latency_ms=record.latency_ms,
+                   request_body=body, cards=[{"uuid": c["uuid"], "rule": c["source"]["topic"]["code"],
+                                              "indicator": c["indicator"]} for c in record.cards])
+        issued = [{**who, "uuid": c["uuid"], "rule_id": c["source"]["topic"]["code"], "indicator": c["indicator"],
+                   "issued_at": now,
+                   "suggestion_uuids": [s["uuid"] for s in c.get("suggestions") or [] if s.get("uuid")]}
+                  for c in record.cards]
         try:
-            with self.engine.begin() as connection:
-                connection.execute(self._insert(AuditCall).values(_row(call)))
+            # Not durable against a power cut (see write_transaction): it is in every call's path.
+            with write_transaction(self.engine, durable=False) as connection:
+                connection.execute(_INSERT_CALL, row)
                 if issued:
-                    connection.execute(self._insert(IssuedCard), [_row(card) for card in issued])
+                    connection.execute(_INSERT_CARD, issued)
         except SQLAlchemyError:
             log.exception("audit write failed for hookInstance %s", record.hook_instance)
             metrics.STORAGE_ERRORS.labels("record_call").inc()
@@ -178,7 +179,7 @@ class SqlStore:
         """
         now = self.clock()
         results = []
-        with self.engine.begin() as connection:
+        with write_transaction(self.engine, durable=True) as connection:
             uuids = sorted({item.card for item in items})
             known = {row.uuid: IssuedCardInfo(row.uuid, row.rule_id, row.indicator, row.patient_id)
                      for row in connection.execute(
@@ -235,11 +236,6 @@ class SqlStore:
     def replay_cache(self) -> SqlReplayCache:
         """The shared ``jti`` replay cache on this store's database (hand it to the JWT authenticator)."""
         return SqlReplayCache(self.engine)
-
-
-def _row(instance: Any) -> dict[str, Any]:
-    return {column.key: getattr(instance, column.key) for column in instance.__table__.columns
-            if getattr(instance, column.key) is not None or not column.primary_key}
 
 
 def open_store(url: str, *, audit_request_bodies: bool = False, migrate: bool = True,
