@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import inspect, select, text
 
 from service.storage import FeedbackItem, SqlReplayCache, open_store
-from service.storage.database import current_revision, head_revision, open_engine, upgrade
+from service.storage.database import current_revision, head_revision, open_engine, upgrade, write_transaction
 from service.storage.models import AuditCall, Feedback, IssuedCard, Snooze
 from service.storage.sql_store import IssuedCardInfo
 from service.store import CallRecord
@@ -74,6 +74,20 @@ def test_sqlite_file_is_created_in_wal_mode(tmp_path):
     with store.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
         assert connection.execute(text("PRAGMA synchronous")).scalar_one() == 2  # FULL
+
+
+def test_each_write_transaction_sets_its_own_durability(database_url):
+    """Feedback commits wait for the disk; audit rows and jtis do not (issue 6). A connection reused from the
+    pool must not carry the previous transaction's setting, hence durable, relaxed, durable on one engine."""
+    store = open_store(database_url)
+    sqlite = store.engine.dialect.name == "sqlite"
+    for durable in (True, False, True):
+        with write_transaction(store.engine, durable=durable) as connection:
+            if sqlite:
+                assert connection.execute(text("PRAGMA synchronous")).scalar_one() == (2 if durable else 1)
+            else:
+                setting = connection.execute(text("SHOW synchronous_commit")).scalar_one()
+                assert setting == ("on" if durable else "off")
 
 
 def test_several_processes_migrating_at_once_agree(database_url):
