@@ -90,7 +90,7 @@ def _timed(call: Callable[[], Any], iterations: int, warmup: int) -> list[float]
 def _app(storage_dir: str, **sections: dict[str, Any]) -> Any:
     """The service's Flask app with authentication off (as in the tests), its database in ``storage_dir``,
     and the given overrides."""
-    from service.app import create_app, freeze_startup_objects
+    from service.app import create_app, tune_garbage_collector
     from service.config import Settings
 
     overrides: dict[str, dict[str, Any]] = {"auth": {"required": False}, "fhir": {"allow_http": True},
@@ -98,7 +98,7 @@ def _app(storage_dir: str, **sections: dict[str, Any]) -> Any:
     for name, values in sections.items():
         overrides.setdefault(name, {}).update(values)
     app = create_app(Settings.load(None, env={}, overrides=overrides))
-    freeze_startup_objects()  # as service.wsgi does in every gunicorn worker
+    tune_garbage_collector()  # as service.wsgi does in every gunicorn worker
     return app
 
 

@@ -21,10 +21,10 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from service.app import create_app, freeze_startup_objects
+        from service.app import create_app, tune_garbage_collector
 
         app = create_app(self.settings)
-        freeze_startup_objects()
+        tune_garbage_collector()
         return app
 
 

@@ -183,3 +183,19 @@ def test_fast_and_reference_schema_validators_agree():
         reference = not validation.errors("hook-request", document)
         assert validation.fast_validator("hook-request").is_valid(document) is reference
     assert not any(validation.fast_validator("hook-request").is_valid(b) for b in broken)
+
+
+def test_workers_tune_the_garbage_collector_once_loaded():
+    """service.wsgi calls this in every worker: start-up objects frozen, young collections far apart (issue 6)."""
+    import gc
+
+    from service.app import tune_garbage_collector
+
+    before = gc.get_threshold()
+    try:
+        tune_garbage_collector()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] >= 50_000
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
