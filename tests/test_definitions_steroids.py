@@ -54,3 +54,30 @@ def test_counted_course_spans_its_intervals(kb, today):
     record, _ = record_and_context(kb, chart)
     first, last = steroids.course_days(record.medications[0], today)
     assert (last - first).days == 14  # three weekly pulses: days 0, 7 and 14
+
+
+def test_daily_levels_agree_with_a_day_by_day_sum(today):
+    """The step function against the obvious per-day sum, on random overlapping courses (some reaching before
+    the window or past today), including doses like 0.1 + 0.2 that must cancel to exactly zero."""
+    import random
+
+    rng = random.Random(6)
+    first, last = today - timedelta(days=400), today
+    for _ in range(50):
+        spans = []
+        for _ in range(rng.randint(0, 8)):
+            start = today + timedelta(days=rng.randint(-500, 30))
+            spans.append((start, start + timedelta(days=rng.randint(0, 200)), rng.choice([0.1, 0.2, 2.5, 5, 40, 60])))
+        levels = steroids.DailyLevels.from_spans(spans, first, last)
+        day = first
+        while day <= last:
+            expected = round(sum(level for a, b, level in spans if a <= day <= b), 6)
+            assert levels.on(day) == expected, (day, spans)
+            for threshold in (0.01, 5, 40):
+                run, back = 0, day
+                while back >= first and round(sum(v for a, b, v in spans if a <= back <= b), 6) >= threshold:
+                    run, back = run + 1, back - timedelta(days=1)
+                assert levels.days_at_or_above(threshold, day) == run
+            day += timedelta(days=37)
+        assert levels.on(last + timedelta(days=1)) == 0 and levels.on(first - timedelta(days=1)) == 0
+        assert sum((b - a).days + 1 for a, b, _ in levels.runs()) == (last - first).days + 1

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from itertools import accumulate
 
 from hooks.context import HookContext
 from hooks.definitions.cohorts import iim_onset
@@ -50,68 +51,109 @@ def course_days(order: MedicationOrder, today: date) -> tuple[date, date] | None
     return order.start, min(last, today)
 
 
-def daily_levels(spans: Iterable[tuple[date, date, float]], today: date) -> tuple[int, list[float]]:
-    """Sum of ``(first, last, mg/day)`` spans per day, from HISTORY_DAYS ago to today.
+@dataclass(frozen=True, slots=True)
+class DailyLevels:
+    """A daily amount (mg/day PEQ) from day ``first`` to day ``last`` (ordinals) as a step function.
 
-    Returns (ordinal of the first day, one value per day). A difference array: each span costs two additions
-    whatever its length, and one cumulative sum builds every day, so years of tapers stay cheap."""
-    origin = today.toordinal() - HISTORY_DAYS
-    steps = [0.0] * (HISTORY_DAYS + 2)
-    for first, last, level in spans:
-        start, stop = max(first.toordinal(), origin) - origin, min(last.toordinal(), today.toordinal()) - origin
-        if start <= stop:
-            steps[start] += level
-            steps[stop + 1] -= level
-    levels = [round(value, 6) for value in accumulate(steps[: HISTORY_DAYS + 1])]
-    return origin, levels
+    ``values[i]`` holds from day ``starts[i]`` until the day before ``starts[i + 1]`` (the last run until
+    ``last``); ``starts[0] == first``. Built from the courses' spans, so it costs a few steps per course however
+    many years they cover, and every question (a day's dose, a run of days, the dose changes) walks runs, not days.
+    """
+
+    first: int
+    last: int
+    starts: tuple[int, ...]
+    values: tuple[float, ...]
+
+    @classmethod
+    def from_spans(cls, spans: Iterable[tuple[date, date, float]], first: date, last: date) -> DailyLevels:
+        """The sum of ``(first day, last day, mg/day)`` spans on each day from ``first`` to ``last``."""
+        origin, end = first.toordinal(), last.toordinal()
+        deltas: dict[int, float] = defaultdict(float)
+        for span_first, span_last, level in spans:
+            start, stop = max(span_first.toordinal(), origin), min(span_last.toordinal(), end)
+            if start <= stop:
+                deltas[start] += level
+                deltas[stop + 1] -= level
+        starts, values, running = [origin], [0.0], 0.0
+        for day in sorted(deltas):
+            if day > end:
+                break
+            running += deltas[day]
+            value = round(running, 6)  # 0.1 + 0.2 - 0.3 is not 0: a stopped course must read as zero
+            if day == origin:
+                values[0] = value
+            elif value != values[-1]:
+                starts.append(day)
+                values.append(value)
+        return cls(origin, end, tuple(starts), tuple(values))
+
+    def on(self, day: date) -> float:
+        ordinal = day.toordinal()
+        if not self.first <= ordinal <= self.last:
+            return 0.0
+        return self.values[bisect_right(self.starts, ordinal) - 1]
+
+    def runs(self) -> Iterator[tuple[date, date, float]]:
+        """(first day, last day, value) of each run of one value, oldest first."""
+        ends = (*self.starts[1:], self.last + 1)
+        for start, stop, value in zip(self.starts, ends, self.values, strict=True):
+            yield date.fromordinal(start), date.fromordinal(stop - 1), value
+
+    def days_at_or_above(self, threshold: float, ending: date) -> int:
+        """Consecutive days, ending on ``ending``, at ``threshold`` or more."""
+        ordinal = ending.toordinal()
+        if not self.first <= ordinal <= self.last:
+            return 0
+        index = bisect_right(self.starts, ordinal) - 1
+        run_start = ordinal + 1
+        while index >= 0 and self.values[index] >= threshold:
+            run_start = self.starts[index]
+            index -= 1
+        return ordinal - run_start + 1
+
+
+def daily_levels(spans: Iterable[tuple[date, date, float]], today: date) -> DailyLevels:
+    """Daily PEQ of ``(first, last, mg/day)`` spans from HISTORY_DAYS ago to today."""
+    return DailyLevels.from_spans(spans, today - timedelta(days=HISTORY_DAYS), today)
 
 
 @dataclass(slots=True)
 class SteroidHistory:
     """Daily PEQ from HISTORY_DAYS ago to today, and the courses whose dose could not be read."""
 
-    origin: int = 0  # ordinal of the first day of ``levels``
-    levels: list[float] = field(default_factory=list)
+    levels: DailyLevels
     courses: list[tuple[MedicationOrder, float, date, date]] = field(default_factory=list)
     unreadable: list[MedicationOrder] = field(default_factory=list)
-    # Runs already counted, by (threshold, ending): several rules ask the same question of a long timeline.
-    _runs: dict[tuple[float, date], int] = field(default_factory=dict, repr=False, compare=False)
 
     def peq_on(self, day: date) -> float:
-        index = day.toordinal() - self.origin
-        return self.levels[index] if 0 <= index < len(self.levels) else 0.0
+        return self.levels.on(day)
 
     @property
     def daily(self) -> dict[date, float]:
         """The days with any glucocorticoid, and their PEQ (for charts)."""
-        return {date.fromordinal(self.origin + i): v for i, v in enumerate(self.levels) if v > 0}
+        return {first + timedelta(days=i): value for first, last, value in self.levels.runs() if value > 0
+                for i in range((last - first).days + 1)}
 
     def days_at_or_above(self, threshold: float, ending: date) -> int:
         """Consecutive days, ending on ``ending``, with PEQ >= threshold."""
-        key = (threshold, ending)
-        if key not in self._runs:
-            index, run = ending.toordinal() - self.origin, 0
-            while 0 <= index < len(self.levels) and self.levels[index] >= threshold:
-                run += 1
-                index -= 1
-            self._runs[key] = run
-        return self._runs[key]
+        return self.levels.days_at_or_above(threshold, ending)
 
 
 def history(record: PatientRecord, context: HookContext) -> SteroidHistory:
     if "steroids" in record.cache:
         return record.cache["steroids"]
     weight = dosing_weight(record, context) or latest_weight(record)
-    result = SteroidHistory()
+    courses, unreadable = [], []
     for order in record.medications_in("glucocorticoid_systemic"):
         span = course_days(order, record.today)
         peq = prednisone_equivalent(order, weight.value if weight else None)
         if span is None or peq is None:
-            result.unreadable.append(order)
+            unreadable.append(order)
             continue
-        result.courses.append((order, peq, *span))
-    result.origin, result.levels = daily_levels(((first, last, peq) for _, peq, first, last in result.courses),
-                                                record.today)
+        courses.append((order, peq, *span))
+    levels = daily_levels(((first, last, peq) for _, peq, first, last in courses), record.today)
+    result = SteroidHistory(levels, courses, unreadable)
     record.cache["steroids"] = result
     return result
 

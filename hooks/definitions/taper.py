@@ -48,9 +48,8 @@ def _weight(record: PatientRecord, context: HookContext) -> float | None:
     return measure.value if measure else None
 
 
-def oral_peq_timeline(record: PatientRecord, context: HookContext) -> tuple[int, list[float]]:
-    """Daily PEQ without IV methylprednisolone pulses (the step down after a pulse is not a taper), as
-    (ordinal of the first day, one value per day up to today)."""
+def oral_peq_timeline(record: PatientRecord, context: HookContext) -> steroids.DailyLevels:
+    """Daily PEQ without IV methylprednisolone pulses (the step down after a pulse is not a taper)."""
     key = "taper_peq"
     if key not in record.cache:
         courses = steroids.history(record, context).courses
@@ -68,17 +67,21 @@ def gc_reductions(record: PatientRecord, context: HookContext,
     key = ("gc_reductions", window_days)
     if key in record.cache:
         return record.cache[key]
-    origin, levels = oral_peq_timeline(record, context)
-    last = len(levels) - 1  # today
+    runs = list(oral_peq_timeline(record, context).runs())
+    since = record.today - timedelta(days=window_days)
     steps = []
-    for index in range(max(last - window_days, 1), last + 1):
-        before, now = levels[index - 1], levels[index]
-        if now < before - _TOLERANCE_MG:
-            ahead = levels[index + 1: min(index + _GAP_BRIDGE_DAYS, last) + 1]
-            if not any(level >= before - _TOLERANCE_MG for level in ahead):
-                what = (f"glucocorticoid stopped (was {before:g} mg/day PEQ)" if now <= _TOLERANCE_MG
-                        else f"glucocorticoid lowered from {before:g} to {now:g} mg/day PEQ")
-                steps.append(TaperStep(date.fromordinal(origin + index), what))
+    for index in range(1, len(runs)):  # each run after the first starts with a change of dose
+        day, _, now = runs[index]
+        before = runs[index - 1][2]
+        if day < since or now >= before - _TOLERANCE_MG:
+            continue
+        bridge_end = min(day + timedelta(days=_GAP_BRIDGE_DAYS), record.today)
+        back_within_a_week = any(level >= before - _TOLERANCE_MG for first, _, level in runs[index + 1:]
+                                 if first <= bridge_end)
+        if not back_within_a_week:
+            what = (f"glucocorticoid stopped (was {before:g} mg/day PEQ)" if now <= _TOLERANCE_MG
+                    else f"glucocorticoid lowered from {before:g} to {now:g} mg/day PEQ")
+            steps.append(TaperStep(day, what))
     record.cache[key] = steps
     return steps
 
@@ -132,7 +135,7 @@ def taper_in_progress(record: PatientRecord, context: HookContext, gc_window_day
 
 def current_peq(record: PatientRecord, context: HookContext) -> float:
     """Today's daily PEQ from the glucocorticoid timeline (IV pulses excluded)."""
-    return oral_peq_timeline(record, context)[1][-1]
+    return oral_peq_timeline(record, context).on(record.today)
 
 
 _STOP_STATUSES = ("stopped", "cancelled", "revoked", "completed")
