@@ -91,3 +91,17 @@ def test_observation_dates_from_period_and_issued(kb, today):
     chart.observation(CK, -2, value=700, unit="U/L", date_field="issued")
     record, _ = record_and_context(kb, chart)
     assert [o.when for o in record.observations_in("ck")] == [date(2026, 11, 17), date(2026, 11, 19)]
+
+
+@pytest.mark.parametrize("bad", [["2157-6"], {"code": "2157-6"}, 2157, True])
+def test_a_cached_concept_never_lets_a_later_wrong_type_through(kb, bad):
+    """Concepts are cached by their JSON values; a later copy with a number or an array where the code string
+    belongs must still be refused, not answered from the cache."""
+    from hooks.record import read_concept
+
+    good = {"coding": [{"system": "http://loinc.org", "code": "2157-6", "display": "CK"}], "text": "CK"}
+    assert read_concept(good, "Observation.code", kb.valuesets).in_group("ck")
+    assert read_concept(dict(good), "Observation.code", kb.valuesets) is read_concept(good, "x", kb.valuesets)
+    wrong = {"coding": [{"system": "http://loinc.org", "code": bad, "display": "CK"}], "text": "CK"}
+    with pytest.raises(Malformed, match="code must be a string"):
+        read_concept(wrong, "Observation.code", kb.valuesets)
