@@ -479,27 +479,33 @@ def _interpretation(raw: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _read_observation(raw: dict[str, Any], sets: ValueSets, code: Concept | None = None) -> Observation:
-    when = (raw.get("effectiveDateTime") or _obj(raw.get("effectivePeriod"), "effectivePeriod").get("start")
-            or raw.get("effectiveInstant") or raw.get("issued"))
-    ranges = [_obj(r, "referenceRange") for r in _list(raw.get("referenceRange"), "referenceRange")]
-    first_range = ranges[0] if ranges else {}
-    value_concept = raw.get("valueCodeableConcept")
+    get = raw.get
+    when = (get("effectiveDateTime") or _obj(get("effectivePeriod"), "effectivePeriod").get("start")
+            or get("effectiveInstant") or get("issued"))
+    ref_high = ref_low = None
+    if (ranges := get("referenceRange")) is not None:  # absent from most results: skip the work
+        ranges = _list(ranges, "referenceRange")
+        first_range = _obj(ranges[0], "referenceRange") if ranges else {}  # the only range the rules read
+        ref_high = read_quantity(first_range.get("high"), "referenceRange.high")
+        ref_low = read_quantity(first_range.get("low"), "referenceRange.low")
+    value_concept = get("valueCodeableConcept")
+    components = get("component")
     return Observation(
-        id=_str(raw.get("id"), "id") or "",
-        code=code or read_concept(raw.get("code"), "Observation.code", sets),
+        id=_str(get("id"), "id") or "",
+        code=code or read_concept(get("code"), "Observation.code", sets),
         when=parse_date(when, "Observation.effective"),
-        status=_str(raw.get("status"), "Observation.status"),
-        quantity=read_quantity(raw.get("valueQuantity"), "Observation.valueQuantity"),
+        status=_str(get("status"), "Observation.status"),
+        quantity=read_quantity(get("valueQuantity"), "Observation.valueQuantity"),
         value_concept=(read_concept(value_concept, "Observation.valueCodeableConcept", sets, by_name=False)
                        if value_concept is not None else None),
-        value_text=_str(raw.get("valueString"), "Observation.valueString"),
-        interpretation=_interpretation(raw),
-        ref_high=read_quantity(first_range.get("high"), "referenceRange.high"),
-        ref_low=read_quantity(first_range.get("low"), "referenceRange.low"),
+        value_text=_str(get("valueString"), "Observation.valueString"),
+        interpretation=_interpretation(raw) if "interpretation" in raw else (),
+        ref_high=ref_high,
+        ref_low=ref_low,
         components=tuple(
             (read_concept(c.get("code"), "component.code", sets),
              read_quantity(c.get("valueQuantity"), "component.valueQuantity"))
-            for c in (_obj(c, "component") for c in _list(raw.get("component"), "component"))),
+            for c in (_obj(c, "component") for c in _list(components, "component"))) if components is not None else (),
     )
 
 
@@ -572,13 +578,20 @@ def _medication_concept(raw: dict[str, Any], sets: ValueSets, contained: dict[st
     return read_concept({"text": display} if display else None, f"{where}.medication", sets)
 
 
+def _contained(raw: dict[str, Any], medications: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    """Medications a ``medicationReference`` may point to: the resource's own contained ones and the bundle's."""
+    contained = {str(r.get("id")): r for r in _list(raw.get("contained"), "contained") if isinstance(r, dict)}
+    contained.update(medications or {})
+    return contained
+
+
 def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict[str, Any]] | None = None,
                medication: Concept | None = None) -> MedicationOrder:
     """A MedicationRequest, or any orderable resource a draft-order Bundle may carry (``medication``: its
     concept when the caller has read it already, see :func:`_add`)."""
     kind = _str(raw.get("resourceType"), "resourceType") or "MedicationRequest"
-    contained = {str(r.get("id")): r for r in _list(raw.get("contained"), "contained") if isinstance(r, dict)}
-    contained.update(medications or {})
+    if medication is None:
+        medication = _medication_concept(raw, sets, _contained(raw, medications), kind)
     dosages, repeats = [], []
     for i, d in enumerate(_list(raw.get("dosageInstruction"), "dosageInstruction")):
         dosage, repeat = _read_dosage(_obj(d, f"dosageInstruction[{i}]"), sets)
@@ -601,7 +614,7 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
     return MedicationOrder(
         resource_type=kind,
         id=_str(raw.get("id"), "id") or "",
-        medication=medication or _medication_concept(raw, sets, contained, kind),
+        medication=medication,
         status=_str(raw.get("status"), f"{kind}.status"),
         intent=_str(raw.get("intent"), f"{kind}.intent"),
         authored=authored,
@@ -715,10 +728,7 @@ def _add(record: PatientRecord, resource: dict[str, Any], sets: ValueSets,
             if observation.status not in ("entered-in-error", "cancelled"):
                 record.observations.append(observation)
     elif kind == "MedicationRequest":
-        contained = {str(r.get("id")): r for r in _list(resource.get("contained"), "contained")
-                     if isinstance(r, dict)}
-        contained.update(medications)
-        medication = _medication_concept(resource, sets, contained, "MedicationRequest")
+        medication = _medication_concept(resource, sets, _contained(resource, medications), "MedicationRequest")
         if medication.matches:
             order = read_order(resource, sets, medications, medication)
             record.medications.append(order)
