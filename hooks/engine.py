@@ -7,7 +7,7 @@ plain data out (cards, data-quality warnings, and a per-rule explanation of why 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -69,19 +69,23 @@ def prepare(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: M
     return record, hook_context
 
 
+# Rule ids -> why a clinician's recent override holds their card back; or a look-up asked only for the rules
+# that produced a card that could be held back (most calls have none, and then no look-up is made).
+Snoozes = Mapping[str, str] | Callable[[list[str]], Mapping[str, str]]
+
+
 def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: Mapping[str, Any], *,
-             today: date, unavailable: Iterable[str] = (), snoozed: Mapping[str, str] | None = None,
+             today: date, unavailable: Iterable[str] = (), snoozed: Snoozes | None = None,
              strict: bool = False) -> Evaluation:
     """Cards for one hook call.
 
-    ``snoozed`` maps rule ids to a reason a clinician gave for overriding them recently; such rules still
-    run and are explained, but their card is held back unless it is critical (critical cards always show).
+    Snoozed rules still run and are explained, but their card is held back unless it is critical (critical
+    cards always show).
     """
     result = Evaluation()
     record, hook_context = prepare(knowledge, hook, context, data, today=today, unavailable=unavailable,
                                    strict=strict, warnings=result.warnings)
     held = suppressed(record, hook_context)
-    snoozed = snoozed or {}
     for loaded in knowledge.rules:
         rule = loaded.rule
         if hook not in rule.hooks:
@@ -103,20 +107,33 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
                 continue
             entry["facts"] = _facts(outcome.facts)
             if isinstance(outcome, Fired):
-                if rule.id in snoozed and outcome.severity != "critical":
-                    entry.update(status="snoozed", reason=snoozed[rule.id], indicator=outcome.severity)
-                else:
-                    card = cards.build(rule, outcome)
-                    result.cards.append(card)
-                    entry.update(status="fired", indicator=outcome.severity, card=card["uuid"],
-                                 reason=outcome.summary)
+                card = cards.build(rule, outcome)
+                result.cards.append(card)
+                entry.update(status="fired", indicator=outcome.severity, card=card["uuid"], reason=outcome.summary)
             elif isinstance(outcome, NotEvaluable):
                 entry.update(status="not-evaluable", reason=outcome.missing)
             elif isinstance(outcome, Quiet):
                 entry.update(status="not-fired", reason=outcome.reason)
         result.explanation.append(entry)
+    if snoozed is not None:
+        _hold_snoozed(result, snoozed)
     note = ck.uln_warning(ck.series(record, hook_context), hook_context.definition("ck_uln_fallback"))
     if note:
         result.warnings.append(note)
     result.cards.sort(key=lambda c: -SEVERITY_ORDER[c["indicator"]])
     return result
+
+
+def _hold_snoozed(result: Evaluation, snoozed: Snoozes) -> None:
+    """Hold back the non-critical cards of snoozed rules; their explanation says why."""
+    candidates = [e for e in result.explanation if e["status"] == "fired" and e["indicator"] != "critical"]
+    if not candidates:
+        return
+    reasons = snoozed([e["rule"] for e in candidates]) if callable(snoozed) else snoozed
+    held = set()
+    for entry in candidates:
+        if entry["rule"] in reasons:
+            held.add(entry.pop("card"))
+            entry.update(status="snoozed", reason=reasons[entry["rule"]])
+    if held:
+        result.cards = [c for c in result.cards if c["uuid"] not in held]

@@ -175,9 +175,9 @@ def _routes(app: Flask) -> None:
             raise APIError(413, f"{order_count} draft orders; the limit is {limits.max_bundle_entries}",
                            "context.draftOrders")
         patient_id = context.get("patientId")
-        snoozed = rt.store.snoozed(patient_id, [r.rule.id for r in rt.knowledge.rules])
         result = engine.evaluate(rt.knowledge, service.hook, context, data.data, today=rt.today(),
-                                 unavailable=data.unavailable, snoozed=snoozed,
+                                 unavailable=data.unavailable,
+                                 snoozed=lambda rule_ids: rt.store.snoozed(patient_id, rule_ids),
                                  strict=rt.settings.clinical.strict_validation)
         warnings = data.warnings + result.warnings
         if data.fetched:

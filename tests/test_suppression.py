@@ -76,3 +76,31 @@ def test_paediatric_gate_replaces_adult_dose_checks(kb, today, age, adult_rule_s
     result = run(kb, chart.request("order-sign"), today)
     assert _status(result, "prednisone-adult-dose-check") == adult_rule_status
     assert ("pediatric-myositis-dose-limits" in fired(result)) is (age < 18)
+
+
+# --- snoozes (feedback overrides), applied by the engine after the rules --------------------------------------
+
+
+def test_a_snoozed_warning_is_held_back_and_explained(kb, today):
+    result = run(kb, _imnm_on_steroids_alone(today).request(), today, snoozed={R05: "overridden on ..."})
+    assert R05 not in fired(result)
+    entry = next(e for e in result.explanation if e["rule"] == R05)
+    assert entry["status"] == "snoozed" and entry["reason"] == "overridden on ..." and "card" not in entry
+
+
+def test_the_snooze_look_up_is_asked_only_about_cards_it_could_hold_back(kb, today):
+    """Critical cards always show and most calls give no card: then the database is not asked at all."""
+    import fhir_fixtures
+
+    asked: list[list[str]] = []
+
+    def look_up(rule_ids: list[str]) -> dict[str, str]:
+        asked.append(rule_ids)
+        return {rule_id: "snoozed" for rule_id in rule_ids}
+
+    critical_only = fhir_fixtures.get("r14-fires-order-sign-antibody-coded").request(today)
+    result = run(kb, critical_only, today, snoozed=look_up)
+    assert {c["indicator"] for c in result.cards} == {"critical"} and asked == []
+    result = run(kb, _imnm_on_steroids_alone(today).request(), today, snoozed=look_up)
+    assert asked and R05 in asked[0] and R05 not in fired(result)
+    assert all(c["indicator"] == "critical" for c in result.cards)
