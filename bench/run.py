@@ -454,6 +454,17 @@ def table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+DOCS = (ROOT / "README.md", ROOT / "bench" / "README.md")
+TABLE_BEGIN, TABLE_END = "<!-- bench-table:begin -->\n", "<!-- bench-table:end -->\n"
+
+
+def update_doc(path: Path, text: str) -> None:
+    """Replace the table between the bench-table markers of ``path`` with ``text``."""
+    document = path.read_text(encoding="utf-8")
+    start, end = document.index(TABLE_BEGIN) + len(TABLE_BEGIN), document.index(TABLE_END)
+    path.write_text(document[:start] + text.rstrip("\n") + "\n" + document[end:], encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="few iterations (a smoke run; numbers are rough)")
@@ -461,6 +472,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--requests", type=int, default=400, help="HTTP requests per W1/W3 run at concurrency 1")
     parser.add_argument("--inprocess-only", action="store_true", help="skip gunicorn, start-up and fallback")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--update-docs", action="store_true",
+                        help="also write the table into README.md and bench/README.md")
     args = parser.parse_args(argv)
     iterations, requests = (10, 40) if args.quick else (args.iterations, args.requests)
     today = date.today()
@@ -483,6 +496,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"\nwritten: {args.output}")
+    if args.update_docs:
+        for path in DOCS:
+            update_doc(path, text)
+            print(f"updated: {path.relative_to(ROOT)}")
     return report
 
 

@@ -56,3 +56,13 @@ def test_inprocess_part_runs_and_reports(today, tmp_path):
     report["verdicts"] = run.verdicts(report)
     assert "W2 engine median <= 15 ms" in report["verdicts"]
     assert "| W1 |" in run.table(report)
+
+
+def test_update_docs_replaces_only_the_marked_table(tmp_path):
+    doc = tmp_path / "README.md"
+    doc.write_text(f"intro\n{run.TABLE_BEGIN}old table\n{run.TABLE_END}after\n", encoding="utf-8")
+    run.update_doc(doc, "| new | table |")
+    assert doc.read_text(encoding="utf-8") == f"intro\n{run.TABLE_BEGIN}| new | table |\n{run.TABLE_END}after\n"
+    for path in run.DOCS:  # both real documents carry the markers
+        text = path.read_text(encoding="utf-8")
+        assert text.index(run.TABLE_BEGIN) < text.index(run.TABLE_END)

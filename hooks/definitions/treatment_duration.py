@@ -105,8 +105,9 @@ def systemic(orders: list[MedicationOrder]) -> list[MedicationOrder]:
     return [o for o in orders if not is_local_form(o.medication.words())]
 
 
-def spans_of(orders: list[MedicationOrder], today: date) -> list[Span]:
-    return [s for o in orders if (s := coverage(o, today)) is not None]
+def _covered(orders: list[MedicationOrder], today: date) -> list[tuple[MedicationOrder, Span]]:
+    """Each order with the span it covers (orders with no usable dates are left out)."""
+    return [(o, s) for o in orders if (s := coverage(o, today)) is not None]
 
 
 @dataclass(slots=True)
@@ -132,16 +133,16 @@ def combination(record: PatientRecord, context: HookContext,
     if key in record.cache:
         return record.cache[key]
     today = record.today
-    steroids = systemic(record.medications_in(GLUCOCORTICOID))
-    sparing = systemic(record.medications_in(*agents))
-    sparing_spans = spans_of(sparing, today)
+    steroids = _covered(systemic(record.medications_in(GLUCOCORTICOID)), today)
+    sparing = _covered(systemic(record.medications_in(*agents)), today)
+    sparing_spans = [span for _, span in sparing]
     if "ivig" in agents:
         sparing_spans += [(d, min(d + timedelta(days=IVIG_DEFAULT_INTERVAL_DAYS - 1), today))
                           for d in _ivig_immunization_days(record)]
-    both = intersect(merge(spans_of(steroids, today)), merge(sparing_spans))
+    both = intersect(merge([span for _, span in steroids]), merge(sparing_spans))
     run = current_run(both, today)
-    used = [o for o in sparing if run is not None and (s := coverage(o, today)) and s[0] <= run[1] and s[1] >= run[0]]
-    gcs = [o for o in steroids if run is not None and (s := coverage(o, today)) and s[0] <= run[1] and s[1] >= run[0]]
+    used = [o for o, (first, last) in sparing if run is not None and first <= run[1] and last >= run[0]]
+    gcs = [o for o, (first, last) in steroids if run is not None and first <= run[1] and last >= run[0]]
     result = Combination(run_days(run), run[0] if run else None, gcs, used)
     record.cache[key] = result
     return result
