@@ -63,8 +63,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def write_transaction(engine: Engine, *, durable: bool) -> Iterator[Connection]:
     """A transaction that has committed when the block ends.
 
-    ``durable=True``: the commit waits until the rows are on disk (SQLite ``synchronous=FULL``, PostgreSQL's
-    default), so they survive a power cut: for feedback, which is acknowledged only after it commits.
+    ``durable=True``: the commit waits until the rows are on disk (SQLite ``synchronous=FULL``, PostgreSQL
+    ``synchronous_commit=on``), so they survive a power cut: for feedback, acknowledged only once committed.
     ``durable=False``: the commit is atomic and survives a killed worker (it is in the write-ahead log), but not
     an operating-system crash in the next moments (SQLite ``synchronous=NORMAL``, PostgreSQL
     ``synchronous_commit=off``): for the audit row of each call and the jti cache, which sit in the request path.
@@ -72,8 +72,8 @@ def write_transaction(engine: Engine, *, durable: bool) -> Iterator[Connection]:
     with engine.begin() as connection:
         if engine.dialect.name == "sqlite":
             connection.exec_driver_sql(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
-        elif engine.dialect.name == "postgresql" and not durable:
-            connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+        elif engine.dialect.name == "postgresql":  # set either way: a server default must not weaken feedback
+            connection.exec_driver_sql(f"SET LOCAL synchronous_commit TO {'ON' if durable else 'OFF'}")
         yield connection
 
 
