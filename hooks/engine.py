@@ -69,13 +69,13 @@ def prepare(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: M
     return record, hook_context
 
 
-# Rule ids -> why a clinician's recent override holds their card back; or a look-up asked only for the rules
-# that produced a card that could be held back (most calls have none, and then no look-up is made).
-Snoozes = Mapping[str, str] | Callable[[list[str]], Mapping[str, str]]
+# Asked, with the ids of the rules whose card could be held back, which of them a clinician's recent override
+# snoozes and why; most calls have no such card, and then it is not asked at all (it reads the database).
+SnoozeLookup = Callable[[list[str]], Mapping[str, str]]
 
 
 def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: Mapping[str, Any], *,
-             today: date, unavailable: Iterable[str] = (), snoozed: Snoozes | None = None,
+             today: date, unavailable: Iterable[str] = (), snoozed: SnoozeLookup | None = None,
              strict: bool = False) -> Evaluation:
     """Cards for one hook call.
 
@@ -124,12 +124,12 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
     return result
 
 
-def _hold_snoozed(result: Evaluation, snoozed: Snoozes) -> None:
+def _hold_snoozed(result: Evaluation, snoozed: SnoozeLookup) -> None:
     """Hold back the non-critical cards of snoozed rules; their explanation says why."""
     candidates = [e for e in result.explanation if e["status"] == "fired" and e["indicator"] != "critical"]
     if not candidates:
         return
-    reasons = snoozed([e["rule"] for e in candidates]) if callable(snoozed) else snoozed
+    reasons = snoozed([e["rule"] for e in candidates])
     held = set()
     for entry in candidates:
         if entry["rule"] in reasons:
