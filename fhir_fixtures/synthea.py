@@ -10,8 +10,6 @@ from typing import Any
 from service.prefetch import from_bundle
 
 SYNTHEA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "synthea-r4"
-_KEYS = {"Condition": "conditions", "Observation": "observations", "MedicationRequest": "medications",
-         "Immunization": "immunizations", "Procedure": "procedures"}
 
 
 def bundles(directory: Path = SYNTHEA_DIR) -> list[Path]:

@@ -29,9 +29,6 @@ class Evaluation:
     warnings: list[str] = field(default_factory=list)
     explanation: list[dict[str, Any]] = field(default_factory=list)
 
-    def rule_ids(self, status: str) -> list[str]:
-        return [e["rule"] for e in self.explanation if e["status"] == status]
-
 
 def read_drafts(context: Mapping[str, Any], knowledge: Knowledge, warnings: list[str]) -> list[MedicationOrder]:
     drafts = []

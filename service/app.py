@@ -38,7 +38,6 @@ class Runtime:
     authenticator: Authenticator
     store: Store
     session: requests.Session = field(default_factory=requests.Session)
-    started: float = field(default_factory=time.monotonic)
 
     def today(self) -> date:
         return datetime.now(ZoneInfo(self.settings.server.timezone)).date()
