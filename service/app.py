@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, kb: knowledge.Knowledge | None 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.limits.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    store = store if store is not None else _open_store(settings)
+    store = store if store is not None else open_configured_store(settings)
     # The jti replay cache lives in the shared database, so a token replayed to another worker or replica fails.
     replay = store.replay_cache() if hasattr(store, "replay_cache") else None
     app.extensions["imnm_cds"] = Runtime(settings, kb, authenticator or build_authenticator(settings, replay),
@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None, kb: knowledge.Knowledge | None 
     return app
 
 
-def _open_store(settings: Settings) -> Store:
+def open_configured_store(settings: Settings) -> Store:
     """The shared database (SQLite file by default) with its schema migrated; see docs/operations.md."""
     from service.storage import open_store
 

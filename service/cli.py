@@ -60,13 +60,14 @@ def _render_explanation(explanation: list[dict[str, Any]]) -> str:
 def evaluate(args: argparse.Namespace) -> int:
     """The CDS Hooks response for a request file, through the same code path as the HTTP service."""
     from service.app import create_app
+    from service.discovery import SERVICE_FOR_HOOK
 
     settings = _settings(args.config)
     settings.auth.required = False
     settings.features.explain = True
     request_body = Path(args.request).read_bytes()
     document = json.loads(request_body)
-    service_id = args.service or {"patient-view": "imnm-patient-view", "order-sign": "imnm-order-sign"}.get(
+    service_id = args.service or SERVICE_FOR_HOOK.get(
         document.get("hook") if isinstance(document, dict) else None, "imnm-patient-view")
     from service.store import NullStore
 
@@ -123,10 +124,10 @@ def show_config(args: argparse.Namespace) -> int:
 
 
 def _store(args: argparse.Namespace) -> tuple[Settings, Any]:
-    from service.storage import open_store
+    from service.app import open_configured_store
 
     settings = _settings(args.config)
-    return settings, open_store(settings.storage.url, audit_request_bodies=settings.storage.audit_request_bodies)
+    return settings, open_configured_store(settings)
 
 
 def _since(value: str | None) -> datetime | None:

@@ -40,3 +40,4 @@ SERVICES: dict[str, Service] = {s.id: s for s in (
             "Looks at the draft orders about to be signed, against the chart: dose and frequency checks, "
             "contraindications, interactions and missing prerequisites for myositis therapy."),
 )}
+SERVICE_FOR_HOOK: dict[str, str] = {s.hook: s.id for s in SERVICES.values()}

@@ -33,13 +33,12 @@ from fhir_fixtures.builders import (
 )
 from hooks import engine, timeline
 from service import prefetch, validation
-from service.discovery import SERVICES
+from service.discovery import SERVICE_FOR_HOOK
 from service.errors import APIError
 
 STATIC = Path(__file__).parent / "sandbox_static"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-SERVICE_FOR_HOOK = {s.hook: s.id for s in SERVICES.values()}
 blueprint = Blueprint("sandbox", __name__, url_prefix="/sandbox", static_folder="sandbox_static",
                       static_url_path="/static")
 
