@@ -427,11 +427,6 @@ class PatientRecord:
         return [i for i in self._members("immunizations", groups)
                 if i.status not in ("entered-in-error", "not-done")]
 
-    def days_ago(self, day: date | None) -> int | None:
-        return None if day is None else (self.today - day).days
-
-    def days_before_today(self, days: int) -> date:
-        return self.today - timedelta(days=days)
 
 
 # ---------------------------------------------------------------- resource readers

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from hooks.context import HookContext
-from hooks.definitions.cohorts import last_given
+from hooks.definitions.cohorts import given_since
 from hooks.record import Condition, MedicationOrder, Observation, PatientRecord
 from hooks.units import convert
 
@@ -87,8 +87,7 @@ def osteoporosis_drugs(record: PatientRecord, window_days: int = OSTEOPOROSIS_DR
                        ) -> list[MedicationOrder]:
     """Osteoporosis drugs active now, or given within ``window_days`` (long-interval infusions/injections)."""
     since = record.today - timedelta(days=window_days)
-    return [m for m in record.medications_in("osteoporosis_drug")
-            if (last := last_given(m, record.today)) is not None and last >= since]
+    return given_since(record, "osteoporosis_drug", since=since)
 
 
 def _condition_text(condition: Condition) -> str:

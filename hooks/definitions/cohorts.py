@@ -20,6 +20,12 @@ def last_given(order: MedicationOrder, today: date) -> date | None:
     return order.end or order.start
 
 
+def given_since(record: PatientRecord, *groups: str, since: date) -> list[MedicationOrder]:
+    """Orders of ``groups`` current now or last given on or after ``since``."""
+    return [m for m in record.medications_in(*groups)
+            if (last := last_given(m, record.today)) is not None and last >= since]
+
+
 def imnm_conditions(record: PatientRecord) -> list[Condition]:
     return record.conditions_in("imnm", "statin_autoimmune_myopathy", active_only=True)
 
@@ -96,8 +102,7 @@ def nsti(record: PatientRecord, context: HookContext) -> list[str]:
 def ici_exposure(record: PatientRecord, context: HookContext) -> list[MedicationOrder]:
     """Immune checkpoint inhibitors given within the last 12 months."""
     since = record.today - timedelta(days=int(context.definition("ici_window_days")))
-    return [m for m in record.medications_in("checkpoint_inhibitor")
-            if (last := last_given(m, record.today)) is not None and last >= since]
+    return given_since(record, "checkpoint_inhibitor", since=since)
 
 
 def is_paediatric(record: PatientRecord, context: HookContext) -> bool:

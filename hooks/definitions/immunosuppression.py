@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from hooks.context import HookContext
-from hooks.definitions.cohorts import last_given
+from hooks.definitions.cohorts import given_since, last_given
 from hooks.record import MedicationOrder, PatientRecord
 
 STEROID_SPARING = ("methotrexate", "azathioprine", "mycophenolate", "ivig", "rituximab", "tacrolimus",
@@ -15,8 +15,7 @@ PJP_PROPHYLAXIS = ("tmp_smx", "pjp_alternative")
 
 def steroid_sparing_since(record: PatientRecord, since: date) -> list[MedicationOrder]:
     """Steroid-sparing agents active, given or ordered on or after ``since``."""
-    return [m for m in record.medications_in(*STEROID_SPARING)
-            if (last := last_given(m, record.today)) is not None and last >= since]
+    return given_since(record, *STEROID_SPARING, since=since)
 
 
 def pjp_prophylaxis(record: PatientRecord, context: HookContext) -> list[MedicationOrder]:

@@ -16,7 +16,7 @@ from typing import Literal
 from hooks import dosing
 from hooks.context import HookContext
 from hooks.definitions import steroids
-from hooks.definitions.cohorts import last_given
+from hooks.definitions.cohorts import given_since, last_given
 from hooks.definitions.weight import dosing_weight
 from hooks.record import MedicationOrder, PatientRecord
 
@@ -50,9 +50,7 @@ class Exposure:
 
 
 def _recent(record: PatientRecord, groups: tuple[str, ...], days: int) -> list[MedicationOrder]:
-    since = record.today - timedelta(days=days)
-    return [m for m in record.medications_in(*groups)
-            if (last := last_given(m, record.today)) is not None and last >= since]
+    return given_since(record, *groups, since=record.today - timedelta(days=days))
 
 
 def _when(order: MedicationOrder, record: PatientRecord) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies
-from hooks.definitions.cohorts import last_given
+from hooks.definitions.cohorts import given_since
 from hooks.record import Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import CFP_2014, EULAR_2022_INFECTIONS, MTX_BASELINE_DRORACLE, MTX_LABEL
@@ -124,8 +124,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not drafts:
         return Quiet("no methotrexate draft order", facts)
     lookback = record.today - timedelta(days=int(params["new_start_lookback_days"]))
-    recent_mtx = [m for m in record.medications_in("methotrexate")
-                  if (last := last_given(m, record.today)) is not None and last >= lookback]
+    recent_mtx = given_since(record, "methotrexate", since=lookback)
     facts["recent_methotrexate"] = ", ".join(f"{m.label} ({m.status})" for m in recent_mtx) or None
     if recent_mtx:
         return Quiet(f"not a new start: methotrexate given within {params['new_start_lookback_days']:g} days",

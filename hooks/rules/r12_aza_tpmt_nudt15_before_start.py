@@ -13,7 +13,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import thiopurine, weight
-from hooks.definitions.cohorts import last_given
+from hooks.definitions.cohorts import given_since
 from hooks.dosing import daily_mg, is_weight_based, periods_per_day
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
@@ -99,8 +99,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts.update(mg_per_day=round(mg_day, 1) if mg_day is not None else None,
                  mg_per_kg_day=round(per_kg_day, 2) if per_kg_day is not None else None, dose_basis=how)
     lookback = record.today - timedelta(days=int(params["new_start_lookback_days"]))
-    new_start = not any((last := last_given(m, record.today)) is not None and last >= lookback
-                        for m in record.medications_in("azathioprine"))
+    new_start = not given_since(record, "azathioprine", since=lookback)
     facts["new_start"] = new_start
 
     statuses = {s.gene: s.status for s in (tpmt, nudt15)}

@@ -47,8 +47,7 @@ def _on_therapy(record: PatientRecord, context: HookContext) -> list[MedicationO
     recent = {"rituximab": params["rituximab_active_days"], "ivig": params["ivig_active_days"]}
     for group, days in recent.items():
         since = record.today - timedelta(days=int(days))
-        current += [m for m in record.medications_in(group) if m not in current
-                    and (last := cohorts.last_given(m, record.today)) is not None and last >= since]
+        current += [m for m in cohorts.given_since(record, group, since=since) if m not in current]
     return current
 
 
