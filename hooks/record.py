@@ -9,12 +9,13 @@ fhir.resources is available as ``strict`` mode, see :func:`build_record`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from hooks.valuesets import CodeInfo, ValueSets
 
@@ -376,8 +377,8 @@ class PatientRecord:
     procedures: list[Procedure] = field(default_factory=list)
     unavailable: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
-    # Derived values shared by several rules (PEQ timeline, CK series...), computed once per request.
-    cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    # Derived values shared by several rules (PEQ timeline, CK series...), computed once per request: see per_record
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     # kind ("observations", "medications"...) -> group -> [(position in the list, item)], built on first query
     _group_index: dict[str, dict[str, list[tuple[int, Any]]]] = field(default_factory=dict, repr=False)
 
@@ -427,6 +428,33 @@ class PatientRecord:
         return [i for i in self._members("immunizations", groups)
                 if i.status not in ("entered-in-error", "not-done")]
 
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _memo_key(value: Any) -> Any:
+    return value if type(value).__hash__ is not None else ("id", id(value))
+
+
+def per_record(definition: Callable[Concatenate[PatientRecord, P], R]) -> Callable[Concatenate[PatientRecord, P], R]:
+    """Compute ``definition(record, ...)`` once per record and arguments.
+
+    Several rules ask the same question of one chart in one call (the PEQ history, the antibody results, T_tx);
+    the answer is kept in ``record.cache``, which lives as long as the request's record. Arguments that cannot be
+    hashed (the hook context) are matched by identity, and kept with the answer so that their identity stays
+    theirs. Answers are shared, so callers must not mutate them.
+    """
+    @functools.wraps(definition)
+    def memoised(record: PatientRecord, *args: P.args, **kwargs: P.kwargs) -> R:
+        key = (definition, *map(_memo_key, args), *((k, _memo_key(v)) for k, v in kwargs.items()))
+        held = record.cache.get(key)
+        if held is None:
+            held = record.cache[key] = (definition(record, *args, **kwargs), args, kwargs)
+        return held[0]
+
+    return memoised
 
 
 # ---------------------------------------------------------------- resource readers

@@ -8,7 +8,7 @@ import pytest
 
 from fhir_fixtures.builders import CK, IMNM_SNOMED, METHOTREXATE_2_5, Chart
 from hooks import valuesets
-from hooks.record import Malformed, build_record, parse_date
+from hooks.record import Malformed, PatientRecord, build_record, parse_date, per_record
 from tests.definitions_support import record_and_context
 
 
@@ -105,3 +105,38 @@ def test_a_cached_concept_never_lets_a_later_wrong_type_through(kb, bad):
     wrong = {"coding": [{"system": "http://loinc.org", "code": bad, "display": "CK"}], "text": "CK"}
     with pytest.raises(Malformed, match="code must be a string"):
         read_concept(wrong, "Observation.code", kb.valuesets)
+
+
+def test_per_record_computes_once_per_record_arguments_and_context(today):
+    calls: list[tuple[object, ...]] = []
+
+    @per_record
+    def counted(record: PatientRecord, context: object, group: str) -> list[str]:
+        calls.append((context, group))
+        return [group]
+
+    record, other = PatientRecord(today=today), PatientRecord(today=today)
+    first, second = object(), object()
+    for _ in range(3):
+        assert counted(record, first, "ck") == ["ck"]
+    assert len(calls) == 1
+    counted(record, first, "weight")  # another argument
+    counted(record, second, "ck")  # another context, matched by identity
+    counted(other, first, "ck")  # another record has its own answers
+    assert calls == [(first, "ck"), (first, "weight"), (second, "ck"), (first, "ck")]
+    assert counted(record, first, "ck") is counted(record, first, "ck")
+
+
+def test_per_record_matches_unhashable_arguments_by_identity(today):
+    seen: list[int] = []
+
+    @per_record
+    def counted(record: PatientRecord, params: dict[str, float]) -> float:
+        seen.append(id(params))
+        return params["x"]
+
+    record = PatientRecord(today=today)
+    params = {"x": 1.0}
+    assert counted(record, params) == counted(record, params) == 1.0
+    assert counted(record, {"x": 2.0}) == 2.0  # equal-looking but new: computed again
+    assert len(seen) == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from hooks.record import SNOMED, Observation, PatientRecord
+from hooks.record import SNOMED, Observation, PatientRecord, per_record
 from hooks.units import convert
 
 Status = Literal["positive", "negative"]
@@ -56,6 +56,7 @@ def status(observation: Observation) -> Status | None:
     return None
 
 
+@per_record
 def results(record: PatientRecord, group: str) -> list[tuple[Observation, Status]]:
     return [(o, s) for o in record.observations_in(group) if (s := status(o)) is not None]
 

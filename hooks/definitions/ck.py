@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from hooks.context import HookContext
-from hooks.record import Observation, PatientRecord
+from hooks.record import Observation, PatientRecord, per_record
 from hooks.units import convert
 
 
@@ -22,13 +22,12 @@ class CkPoint:
         return f"{self.value:,.0f} U/L on {self.day.isoformat()} (ULN {self.uln:,.0f})"
 
 
+@per_record
 def series(record: PatientRecord, context: HookContext) -> list[CkPoint]:
     """Every dated CK with a usable value, oldest first. Units other than U/L and ukat/L are skipped."""
-    if "ck" not in record.cache:
-        fallback = float(context.definition("ck_uln_fallback"))
-        points = (_point(o, fallback) for o in record.observations_in("ck"))
-        record.cache["ck"] = [p for p in points if p is not None]
-    return record.cache["ck"]
+    fallback = float(context.definition("ck_uln_fallback"))
+    points = (_point(o, fallback) for o in record.observations_in("ck"))
+    return [p for p in points if p is not None]
 
 
 def _point(observation: Observation, fallback: float) -> CkPoint | None:

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from hooks.context import HookContext
 from hooks.definitions import antibodies, ck
-from hooks.record import Condition, MedicationOrder, PatientRecord
+from hooks.record import Condition, MedicationOrder, PatientRecord, per_record
 from hooks.units import convert, fahrenheit_to_celsius
 
 MYOPATHY_GROUPS = ("myopathy", "imnm", "iim_other", "drug_induced_myopathy", "statin_adverse_effect",
@@ -30,6 +30,7 @@ def imnm_conditions(record: PatientRecord) -> list[Condition]:
     return record.conditions_in("imnm", "statin_autoimmune_myopathy", active_only=True)
 
 
+@per_record
 def is_imnm(record: PatientRecord, context: HookContext) -> bool:
     """An active IMNM condition, or anti-HMGCR/anti-SRP positive with CK > ULN and a myopathy condition."""
     if imnm_conditions(record):
@@ -79,6 +80,7 @@ def _infection_markers(record: PatientRecord, since: date) -> list[str]:
     return found
 
 
+@per_record
 def nsti(record: PatientRecord, context: HookContext) -> list[str]:
     """Why the patient has an infectious necrotizing soft-tissue infection now (empty list: no NSTI).
 

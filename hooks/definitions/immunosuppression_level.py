@@ -18,7 +18,7 @@ from hooks.context import HookContext
 from hooks.definitions import steroids
 from hooks.definitions.cohorts import given_since, last_given
 from hooks.definitions.weight import dosing_weight
-from hooks.record import MedicationOrder, PatientRecord
+from hooks.record import MedicationOrder, PatientRecord, per_record
 
 Level = Literal["high", "low", "unknown"]
 ALWAYS_HIGH = ("mycophenolate", "tacrolimus", "cyclosporine", "cyclophosphamide")
@@ -111,10 +111,11 @@ def _per_kg(record: PatientRecord, context: HookContext, order: MedicationOrder,
 def exposures(record: PatientRecord, context: HookContext, thresholds: Thresholds | None = None
               ) -> list[Exposure]:
     """Every immunosuppressive exposure that counts now, each with its level."""
-    t = thresholds or Thresholds()
-    key = ("immunosuppression_level", t)
-    if key in record.cache:
-        return record.cache[key]
+    return _exposures(record, context, thresholds or Thresholds())
+
+
+@per_record
+def _exposures(record: PatientRecord, context: HookContext, t: Thresholds) -> list[Exposure]:
     found = _glucocorticoid(record, context, t)
     for order in _recent(record, ("methotrexate",), t.recent_days):
         found.append(_per_kg(record, context, order, "methotrexate", t.mtx_mg_per_kg_week, "week", t))
@@ -126,7 +127,6 @@ def exposures(record: PatientRecord, context: HookContext, thresholds: Threshold
     for order in _recent(record, ("rituximab",), t.anti_cd20_days):
         found.append(Exposure("anti-CD20", "high", f"{order.label} ({_when(order, record)}; anti-CD20 within "
                                                    f"{t.anti_cd20_days} days)", order))
-    record.cache[key] = found
     return found
 
 

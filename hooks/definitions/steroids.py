@@ -12,7 +12,7 @@ from hooks.context import HookContext
 from hooks.definitions.cohorts import iim_onset
 from hooks.definitions.weight import dosing_weight, latest_weight
 from hooks.dosing import interval_days, prednisone_equivalent
-from hooks.record import SNOMED, MedicationOrder, PatientRecord
+from hooks.record import SNOMED, MedicationOrder, PatientRecord, per_record
 
 HISTORY_DAYS = 3 * 365  # how far back the daily timeline reaches
 _IV_ROUTE_CODES = ("47625008",)  # SNOMED CT intravenous route
@@ -140,9 +140,8 @@ class SteroidHistory:
         return self.levels.days_at_or_above(threshold, ending)
 
 
+@per_record
 def history(record: PatientRecord, context: HookContext) -> SteroidHistory:
-    if "steroids" in record.cache:
-        return record.cache["steroids"]
     weight = dosing_weight(record, context) or latest_weight(record)
     courses, unreadable = [], []
     for order in record.medications_in("glucocorticoid_systemic"):
@@ -153,11 +152,10 @@ def history(record: PatientRecord, context: HookContext) -> SteroidHistory:
             continue
         courses.append((order, peq, *span))
     levels = daily_levels(((first, last, peq) for _, peq, first, last in courses), record.today)
-    result = SteroidHistory(levels, courses, unreadable)
-    record.cache["steroids"] = result
-    return result
+    return SteroidHistory(levels, courses, unreadable)
 
 
+@per_record
 def treatment_start(record: PatientRecord, context: HookContext) -> tuple[date, str] | None:
     """T_tx: start of the first systemic GC course for this episode at >= 0.5 mg/kg/day or >= 30 mg/day PEQ,
     or any IV methylprednisolone pulse. Courses ending more than 90 days before the myositis onset belong to

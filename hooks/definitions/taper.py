@@ -18,7 +18,7 @@ from hooks.definitions import ck, steroids
 from hooks.definitions.cohorts import last_given
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.weight import dosing_weight, latest_weight
-from hooks.record import SNOMED, MedicationOrder, PatientRecord
+from hooks.record import SNOMED, MedicationOrder, PatientRecord, per_record
 from hooks.units import convert
 
 # Defaults of the [design] thresholds; rules that expose them as Params pass their values in.
@@ -48,15 +48,13 @@ def _weight(record: PatientRecord, context: HookContext) -> float | None:
     return measure.value if measure else None
 
 
+@per_record
 def oral_peq_timeline(record: PatientRecord, context: HookContext) -> steroids.DailyLevels:
     """Daily PEQ without IV methylprednisolone pulses (the step down after a pulse is not a taper)."""
-    key = "taper_peq"
-    if key not in record.cache:
-        courses = steroids.history(record, context).courses
-        record.cache[key] = steroids.daily_levels(
-            ((first, last, peq) for order, peq, first, last in courses if not steroids.is_iv_methylprednisolone(order)),
-            record.today)
-    return record.cache[key]
+    courses = steroids.history(record, context).courses
+    return steroids.daily_levels(
+        ((first, last, peq) for order, peq, first, last in courses if not steroids.is_iv_methylprednisolone(order)),
+        record.today)
 
 
 def gc_reductions(record: PatientRecord, context: HookContext,
@@ -64,9 +62,11 @@ def gc_reductions(record: PatientRecord, context: HookContext,
     """Days in the window on which the daily PEQ fell (and did not come back within a week)."""
     if window_days is None:
         window_days = int(context.definition("taper_gc_window_days"))
-    key = ("gc_reductions", window_days)
-    if key in record.cache:
-        return record.cache[key]
+    return _gc_reductions(record, context, window_days)
+
+
+@per_record
+def _gc_reductions(record: PatientRecord, context: HookContext, window_days: int) -> list[TaperStep]:
     runs = list(oral_peq_timeline(record, context).runs())
     since = record.today - timedelta(days=window_days)
     steps = []
@@ -82,7 +82,6 @@ def gc_reductions(record: PatientRecord, context: HookContext,
             what = (f"glucocorticoid stopped (was {before:g} mg/day PEQ)" if now <= _TOLERANCE_MG
                     else f"glucocorticoid lowered from {before:g} to {now:g} mg/day PEQ")
             steps.append(TaperStep(day, what))
-    record.cache[key] = steps
     return steps
 
 

@@ -17,7 +17,7 @@ from hooks.definitions.diagnosis import is_local_form
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.steroids import course_days
 from hooks.dosing import interval_days
-from hooks.record import MedicationOrder, PatientRecord
+from hooks.record import MedicationOrder, PatientRecord, per_record
 
 GLUCOCORTICOID = "glucocorticoid_systemic"
 GAP_TOLERANCE_DAYS = 7  # a gap this short between covered days (a late refill) does not break a run
@@ -126,12 +126,10 @@ class Combination:
         return f"{self.days} days since {self.since.isoformat()} (agents: {names})"
 
 
+@per_record
 def combination(record: PatientRecord, context: HookContext,
                 agents: tuple[str, ...] = STEROID_SPARING) -> Combination:
     """How many consecutive days, up to today, a systemic GC and a steroid-sparing agent were both given."""
-    key = f"combination:{','.join(agents)}"
-    if key in record.cache:
-        return record.cache[key]
     today = record.today
     steroids = _covered(systemic(record.medications_in(GLUCOCORTICOID)), today)
     sparing = _covered(systemic(record.medications_in(*agents)), today)
@@ -143,9 +141,7 @@ def combination(record: PatientRecord, context: HookContext,
     run = current_run(both, today)
     used = [o for o, (first, last) in sparing if run is not None and first <= run[1] and last >= run[0]]
     gcs = [o for o, (first, last) in steroids if run is not None and first <= run[1] and last >= run[0]]
-    result = Combination(run_days(run), run[0] if run else None, gcs, used)
-    record.cache[key] = result
-    return result
+    return Combination(run_days(run), run[0] if run else None, gcs, used)
 
 
 # ---------------------------------------------------------------- IVIG and rituximab

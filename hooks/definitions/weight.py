@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from hooks.context import HookContext
 from hooks.definitions.cohorts import is_paediatric
 from hooks.dosing import adjusted_body_weight, mosteller_bsa
-from hooks.record import PatientRecord
+from hooks.record import PatientRecord, per_record
 from hooks.units import convert
 
 
@@ -40,6 +40,7 @@ def latest_height(record: PatientRecord) -> Measure | None:
     return _latest_measure(record, "height", "cm")
 
 
+@per_record
 def dosing_weight(record: PatientRecord, context: HookContext) -> Measure | None:
     """The weight to dose from: at most 30 days old (7 for a child), else None."""
     weight = latest_weight(record)
