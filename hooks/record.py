@@ -381,6 +381,8 @@ class PatientRecord:
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     # kind ("observations", "medications"...) -> group -> [(position in the list, item)], built on first query
     _group_index: dict[str, dict[str, list[tuple[int, Any]]]] = field(default_factory=dict, repr=False)
+    # (kind, groups) -> members in list order: rules ask the same few questions many times per call
+    _member_lists: dict[tuple[str, tuple[str, ...]], list[Any]] = field(default_factory=dict, repr=False)
 
     # -- queries the rules use
     @property
@@ -391,7 +393,14 @@ class PatientRecord:
         return self.today.year - born.year - ((self.today.month, self.today.day) < (born.month, born.day))
 
     def _members(self, kind: str, groups: tuple[str, ...]) -> list[Any]:
-        """Items of one list that belong to any of ``groups``, in list order (a dictionary look-up per group)."""
+        """Items of one list that belong to any of ``groups``, in list order (shared: callers filter into a new
+        list and never mutate this one)."""
+        found = self._member_lists.get((kind, groups))
+        if found is None:
+            found = self._member_lists[(kind, groups)] = self._index_members(kind, groups)
+        return found
+
+    def _index_members(self, kind: str, groups: tuple[str, ...]) -> list[Any]:
         index = self._group_index.get(kind)
         if index is None:
             index = defaultdict(list)
@@ -406,7 +415,9 @@ class PatientRecord:
 
     def observations_in(self, *groups: str, since: date | None = None) -> list[Observation]:
         found = self._members("observations", groups)
-        return [o for o in found if since is None or (o.when is not None and o.when >= since)]
+        if since is None:
+            return list(found)
+        return [o for o in found if o.when is not None and o.when >= since]
 
     def latest(self, *groups: str) -> Observation | None:
         dated = [o for o in self.observations_in(*groups) if o.when is not None]

@@ -140,3 +140,15 @@ def test_per_record_matches_unhashable_arguments_by_identity(today):
     assert counted(record, params) == counted(record, params) == 1.0
     assert counted(record, {"x": 2.0}) == 2.0  # equal-looking but new: computed again
     assert len(seen) == 2
+
+
+def test_repeated_queries_give_the_same_members_in_lists_the_caller_may_change(kb, today):
+    chart = Chart(today)
+    for day in (-30, -20, -10):
+        chart.observation(CK, day, value=500, unit="U/L")
+    record, _ = record_and_context(kb, chart)
+    first = record.observations_in("ck")
+    first.clear()  # a rule that sorts or trims its own list must not change what the next rule sees
+    again = record.observations_in("ck")
+    assert [o.when for o in again] == [today.fromordinal(today.toordinal() + d) for d in (-30, -20, -10)]
+    assert len(record.observations_in("ck", since=today.fromordinal(today.toordinal() - 15))) == 1
