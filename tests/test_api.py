@@ -6,6 +6,8 @@ import json
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fhir_fixtures
 from service import validation
@@ -183,6 +185,35 @@ def test_fast_and_reference_schema_validators_agree():
         reference = not validation.errors("hook-request", document)
         assert validation.fast_validator("hook-request").is_valid(document) is reference
     assert not any(validation.fast_validator("hook-request").is_valid(b) for b in broken)
+
+
+def _depth(value: object) -> int:
+    """Nesting depth by definition (the document itself is depth 1): the oracle for the compiled check."""
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return 1 + max((_depth(v) for v in children), default=0)
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=3),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner,
+                                                                                        max_size=3),
+                           max_leaves=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=json_values, limit=st.integers(min_value=1, max_value=8))
+def test_depth_check_accepts_exactly_the_documents_within_the_limit(document, limit):
+    assert validation.depth_validator(limit).is_valid(document) is (_depth(document) <= limit)
+
+
+def test_depth_check_on_a_real_request_and_at_the_boundary():
+    request = fhir_fixtures.get(sorted(fhir_fixtures.all_fixtures())[0]).request(date.today())
+    assert validation.depth_validator(64).is_valid(request)
+    assert not validation.depth_validator(_depth(request) - 1).is_valid(request)
+    nested: object = 1
+    for _ in range(63):
+        nested = [nested]
+    assert validation.depth_validator(64).is_valid(nested) and not validation.depth_validator(63).is_valid(nested)
+    assert validation.depth_validator(2).is_valid({"a": [], "b": {}})  # empty containers hold nothing deeper
 
 
 def test_workers_tune_the_garbage_collector_once_loaded():
