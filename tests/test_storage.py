@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +13,14 @@ import pytest
 from sqlalchemy import inspect, select, text
 
 from service.storage import FeedbackItem, SqlReplayCache, open_store
-from service.storage.database import current_revision, head_revision, open_engine, upgrade, write_transaction
+from service.storage.database import (
+    current_revision,
+    head_revision,
+    open_engine,
+    upgrade,
+    write_transaction,
+    write_turns,
+)
 from service.storage.models import AuditCall, Feedback, IssuedCard, Snooze
 from service.storage.sql_store import IssuedCardInfo
 from service.store import CallRecord
@@ -94,6 +102,46 @@ def test_each_write_transaction_sets_its_own_durability(database_url):
             else:
                 setting = connection.execute(text("SHOW synchronous_commit")).scalar_one()
                 assert setting == ("on" if durable else "off")
+
+
+def test_sqlite_writers_take_turns_across_threads_and_processes(tmp_path):
+    """Writers queue in our own lock, not in SQLite's sleep-and-retry (issue 6): while another process holds the
+    turn, a writer here waits for it, then writes; a second thread here waits for the first."""
+    url = f"sqlite:///{tmp_path}/turns.sqlite3"
+    store = open_store(url)
+    turns = write_turns(store.engine)
+    assert turns is write_turns(open_engine(url))  # one queue per database file
+    holder = ("import sys, time; from service.storage.database import open_engine, write_turns\n"
+              "with write_turns(open_engine(sys.argv[1])).turn():\n"
+              "    print('holding', flush=True); time.sleep(0.6)\n")
+    process = subprocess.Popen([sys.executable, "-c", holder, url], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == "holding"
+        started = time.monotonic()
+        with write_transaction(store.engine, durable=False) as connection:
+            waited = time.monotonic() - started
+            connection.execute(text("SELECT 1"))
+    finally:
+        process.wait(timeout=30)
+    assert waited >= 0.3, waited  # it waited for the other process's turn to end
+    assert (tmp_path / "turns.sqlite3.write-lock").exists()
+
+    order: list[str] = []
+    inside = threading.Event()
+
+    def first() -> None:
+        with turns.turn():
+            inside.set()
+            time.sleep(0.2)
+            order.append("first done")
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    inside.wait(5)
+    with turns.turn():
+        order.append("second in")
+    thread.join()
+    assert order == ["first done", "second in"]
 
 
 def test_several_processes_migrating_at_once_agree(database_url):
