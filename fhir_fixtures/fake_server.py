@@ -72,13 +72,14 @@ def _handler(fake: FakeFhir) -> type[BaseHTTPRequestHandler]:
             elif resource_type in _SEARCH_KEYS and "patient" in query:
                 entries = fake.entries(_SEARCH_KEYS[resource_type])
                 offset = int(query.get("_offset", ["0"])[0])
-                page = entries[offset: offset + fake.page_size]
+                size = int(query.get("_count", [fake.page_size])[0])  # the client's page size, as a server would
+                page = entries[offset: offset + size]
                 bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "total": len(entries),
                                           "entry": page}
-                if offset + fake.page_size < len(entries):
+                if offset + size < len(entries):
                     bundle["link"] = [{"relation": "next", "url": f"{fake.base_url}/{resource_type}?patient="
-                                                                  f"{query['patient'][0]}&_offset="
-                                                                  f"{offset + fake.page_size}"}]
+                                                                  f"{query['patient'][0]}&_count={size}&_offset="
+                                                                  f"{offset + size}"}]
                 self._send(200, bundle)
             else:
                 self._send(400, {"resourceType": "OperationOutcome", "issue": [{"severity": "error",

@@ -167,7 +167,7 @@ def _routes(app: Flask) -> None:
         data = prefetch.resolve(
             body, PREFETCH, session=rt.session, timeout=fhir.timeout_seconds, budget=fhir.budget_seconds,
             max_bytes=limits.max_fhir_response_bytes, max_pages=fhir.max_pages,
-            max_entries=limits.max_bundle_entries,
+            max_entries=limits.max_bundle_entries, page_size=fhir.page_size,
             server_policy=lambda server: fhir_server_refusal(server, caller, rt.settings))
         context = body["context"]
         order_count = prefetch.count_entries(context.get("draftOrders"))

@@ -35,6 +35,7 @@ class FhirClient:
     deadline: float = float("inf")  # time.monotonic() value after which no call starts
     max_bytes: int = 20 * 1024 * 1024
     max_pages: int = 20
+    page_size: int | None = None  # sent as _count on searches that do not set their own
 
     def _get(self, url: str) -> dict[str, Any]:
         if origin(url) != origin(self.base_url):
@@ -71,6 +72,8 @@ class FhirClient:
 
     def get(self, relative: str) -> dict[str, Any]:
         """A read or a search; for a search, every page (following ``next``) merged into one Bundle."""
+        if self.page_size and "?" in relative and "_count=" not in relative:
+            relative = f"{relative}&_count={self.page_size}"
         url = urljoin(self.base_url.rstrip("/") + "/", relative)
         first = self._get(url)
         if first.get("resourceType") != "Bundle":

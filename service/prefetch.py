@@ -82,7 +82,7 @@ ServerPolicy = Callable[[str], str | None]
 
 def resolve(request: Mapping[str, Any], templates: Mapping[str, str], *, session: requests.Session,
             timeout: float, budget: float, max_bytes: int, max_pages: int, max_entries: int,
-            server_policy: ServerPolicy) -> Prefetched:
+            server_policy: ServerPolicy, page_size: int | None = None) -> Prefetched:
     result = Prefetched()
     sent = request.get("prefetch") or {}
     missing = []
@@ -100,7 +100,8 @@ def resolve(request: Mapping[str, Any], templates: Mapping[str, str], *, session
         else:
             result.data[key] = value
     if missing:
-        _fetch(request, templates, missing, result, session, timeout, budget, max_bytes, max_pages, server_policy)
+        _fetch(request, templates, missing, result, session, timeout, budget, max_bytes, max_pages, server_policy,
+               page_size)
     total = sum(count_entries(v) for v in result.data.values())
     if total > max_entries:
         raise APIError(413, f"{total} resources in prefetch data; the limit is {max_entries}", "prefetch")
@@ -109,7 +110,7 @@ def resolve(request: Mapping[str, Any], templates: Mapping[str, str], *, session
 
 def _fetch(request: Mapping[str, Any], templates: Mapping[str, str], missing: list[str], result: Prefetched,
            session: requests.Session, timeout: float, budget: float, max_bytes: int, max_pages: int,
-           server_policy: ServerPolicy) -> None:
+           server_policy: ServerPolicy, page_size: int | None) -> None:
     server = request.get("fhirServer")
     if not server:
         raise APIError(412, f"Prefetch keys {', '.join(missing)} were not sent and no fhirServer was given",
@@ -120,7 +121,7 @@ def _fetch(request: Mapping[str, Any], templates: Mapping[str, str], missing: li
                        f"{refusal}", "fhirServer")
     authorization = request.get("fhirAuthorization") or {}
     client = FhirClient(server, authorization.get("access_token"), session, timeout,
-                        time.monotonic() + budget, max_bytes, max_pages)
+                        time.monotonic() + budget, max_bytes, max_pages, page_size)
     context = request.get("context") or {}
     urls = {key: render(templates[key], context) for key in missing}
     with ThreadPoolExecutor(max_workers=len(urls), thread_name_prefix="fhir") as pool:

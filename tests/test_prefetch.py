@@ -64,10 +64,13 @@ def _with_server(body: dict, fake: FakeFhir, token: str | None = None) -> dict:
     return body
 
 
-def test_missing_keys_are_fetched_with_the_bearer_token_and_patient_query(client):
+def test_missing_keys_are_fetched_with_the_bearer_token_and_patient_query():
+    """The configured page size goes out as _count on every search (not on the Patient read), and each page's
+    next link is followed until the search is complete."""
+    client = make_app(fhir={"page_size": 1}).test_client()
     body = _request()
     data = body.pop("prefetch")
-    with serving(FakeFhir(data, page_size=1)) as fake:
+    with serving(FakeFhir(data, page_size=50)) as fake:
         response = post(client, "imnm-patient-view", _with_server(body, fake))
     assert response.status_code == 200 and RULE in _codes(response)
     assert {auth for _, auth in fake.requests} == {f"Bearer {fake.token}"}
@@ -77,6 +80,10 @@ def test_missing_keys_are_fetched_with_the_bearer_token_and_patient_query(client
     assert searched == {"Condition", "Observation", "MedicationRequest", "Immunization", "Procedure"}
     assert all(parse_qs(p.query)["patient"] == ["imnm-demo"] for p in paths if p.query)
     assert any("_offset" in p.query for p in paths), "next links were followed"
+    assert all(parse_qs(p.query)["_count"] == ["1"] for p in paths if p.query)
+    observations = len(data["observations"]["entry"])
+    assert observations > 1
+    assert sum(1 for p in paths if p.path.endswith("/Observation")) == observations  # one page per result
     warnings = response.get_json()["extension"]["imnm-cds"]["warnings"]
     assert any("Fetched from the FHIR server" in w for w in warnings)
 

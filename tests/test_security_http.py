@@ -31,7 +31,7 @@ from tests.security_support import FHIR, ISS, Recorder, bearer, mint
 ROOT = Path(__file__).resolve().parents[1]
 ACCESS_TOKEN = "fhir-access-token-7c1e0b7e9d2f4a5b8e6c3d1a0f9e8d7c"  # distinctive: easy to find if it leaks
 KEY = sec.ec_key("ec-http")
-CONDITIONS = f"{FHIR}/Condition?patient=p1"
+CONDITIONS = f"{FHIR}/Condition?patient=p1&_count=500"  # the configured fhir.page_size
 
 
 def bundle(*resources: dict[str, Any], next_url: str | None = None) -> dict[str, Any]:
