@@ -82,7 +82,10 @@ def parse_date(value: Any, where: str = "date") -> date | None:
         except ValueError as exc:
             raise Malformed(f"{where} is not a dateTime") from exc
         if moment.tzinfo is not None:
-            moment = moment.astimezone(UTC)
+            try:
+                moment = moment.astimezone(UTC)
+            except OverflowError as exc:  # e.g. 0001-01-01T00:00:00+01:00 falls in year 0
+                raise Malformed(f"{where} is outside the years 1-9999 in UTC") from exc
         return moment.date()
     match = _DATE.fullmatch(text)
     if not match:

@@ -81,7 +81,10 @@ def parse_timestamp(value: str) -> datetime:
     parsed = datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
     if parsed.tzinfo is None:
         raise ValueError("no time zone")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:  # e.g. 0001-01-01T00:00+01:00 is in year 0 in UTC
+        raise ValueError("outside the years 1-9999 in UTC") from exc
 
 
 def read_items(document: Mapping[str, Any]) -> list[FeedbackItem]:

@@ -161,6 +161,11 @@ def test_duplicates_are_idempotent_and_unknown_cards_recorded(client, app):
     ({"card": "c", "outcome": "overridden", "outcomeTimestamp": "yesterday"}, "feedback.1.outcomeTimestamp"),
     ({"card": "c", "outcome": "overridden", "outcomeTimestamp": "2026-13-45T10:00:00Z"},
      "feedback.1.outcomeTimestamp"),
+    # valid RFC 3339, but before year 1 once in UTC (found by schemathesis: was a 500)
+    ({"card": "c", "outcome": "overridden", "outcomeTimestamp": "0001-01-01T00:07:51+01:02"},
+     "feedback.1.outcomeTimestamp"),
+    ({"card": "c", "outcome": "overridden", "outcomeTimestamp": "9999-12-31T23:59:59-01:00"},
+     "feedback.1.outcomeTimestamp"),
     ({"card": "c", "outcome": "accepted", "outcomeTimestamp": STAMP, "acceptedSuggestions": [{"id": "s"}],
       "overrideReason": {"userComment": "x"}}, "feedback.1.outcome"),
 ])

@@ -23,7 +23,8 @@ def test_fhir_dates(text, expected):
     assert parse_date(text) == expected
 
 
-@pytest.mark.parametrize("bad", ["yesterday", "2026-13-01", "2026-02-30", 20261120])
+@pytest.mark.parametrize("bad", ["yesterday", "2026-13-01", "2026-02-30", 20261120,
+                                 "0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00"])  # beyond year 1-9999 in UTC
 def test_bad_dates_are_malformed(bad):
     with pytest.raises(Malformed):
         parse_date(bad)
