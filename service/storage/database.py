@@ -16,7 +16,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +105,7 @@ class SqliteWriteTurns:
         return self._handle
 
 
-_write_turns: dict[str, SqliteWriteTurns] = {}
+_write_turns: dict[str, SqliteWriteTurns] = {}  # lock file (or URL) -> its queue
 _write_turns_guard = threading.Lock()
 
 
@@ -120,11 +120,12 @@ def _sqlite_lock_path(engine: Engine, suffix: str) -> Path | None:
 
 def write_turns(engine: Engine) -> SqliteWriteTurns:
     """The write queue of the SQLite database behind ``engine`` (shared by every engine on the same file)."""
-    key = str(engine.url)
+    lock_path = _sqlite_lock_path(engine, ".write-lock")
+    key = str(lock_path) if lock_path is not None else str(engine.url)  # the file, however its URL spells it
     with _write_turns_guard:
         turns = _write_turns.get(key)
         if turns is None:
-            turns = _write_turns[key] = SqliteWriteTurns(_sqlite_lock_path(engine, ".write-lock"))
+            turns = _write_turns[key] = SqliteWriteTurns(lock_path)
         return turns
 
 
@@ -139,13 +140,11 @@ def write_transaction(engine: Engine, *, durable: bool) -> Iterator[Connection]:
     ``synchronous_commit=off``): for the audit row of each call and the jti cache, which sit in the request path.
     SQLite's setting belongs to the connection, so every transaction sets its own before its first write, and
     waits for its turn to write (``SqliteWriteTurns``)."""
-    if engine.dialect.name == "sqlite":
-        with write_turns(engine).turn(), engine.begin() as connection:
+    sqlite = engine.dialect.name == "sqlite"
+    with write_turns(engine).turn() if sqlite else nullcontext(), engine.begin() as connection:
+        if sqlite:
             connection.exec_driver_sql(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
-            yield connection
-        return
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":  # set either way: a server default must not weaken feedback
+        elif engine.dialect.name == "postgresql":  # set either way: a server default must not weaken feedback
             connection.exec_driver_sql(f"SET LOCAL synchronous_commit TO {'ON' if durable else 'OFF'}")
         yield connection
 
