@@ -141,11 +141,6 @@ def daily_mg(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: flo
     return amount.mg * per_day
 
 
-def weekly_mg(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: float | None = None) -> float | None:
-    daily = daily_mg(order, weight_kg, bsa_m2)
-    return None if daily is None else daily * 7
-
-
 def prednisone_equivalent(order: MedicationOrder, weight_kg: float | None = None) -> float | None:
     """Daily prednisone-equivalent mg of a glucocorticoid order (IV pulses included)."""
     ingredient = order.medication.concept_in("glucocorticoid_systemic")

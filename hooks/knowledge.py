@@ -29,9 +29,6 @@ class Knowledge:
     thresholds: dict[str, dict[str, float]]
     version: str
 
-    def rule(self, rule_id: str) -> LoadedRule:
-        return next(r for r in self.rules if r.rule.id == rule_id)
-
 
 def discover_rules() -> tuple[LoadedRule, ...]:
     """Import every module of ``hooks.rules``; each must define RULE and evaluate()."""

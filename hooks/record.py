@@ -19,10 +19,8 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from hooks.valuesets import CodeInfo, ValueSets
 
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
-CVX = "http://hl7.org/fhir/sid/cvx"
 
 
 class Malformed(ValueError):
@@ -473,7 +471,7 @@ def per_record(definition: Callable[Concatenate[PatientRecord, P], R]) -> Callab
 
 # ---------------------------------------------------------------- resource readers
 
-def _read_patient(raw: dict[str, Any], sets: ValueSets) -> Patient:
+def _read_patient(raw: dict[str, Any]) -> Patient:
     return Patient(_str(raw.get("id"), "Patient.id"), parse_date(raw.get("birthDate"), "Patient.birthDate"),
                    _str(raw.get("gender"), "Patient.gender"))
 
@@ -487,11 +485,11 @@ def _status_code(raw: dict[str, Any], key: str) -> str | None:
     return None
 
 
-def _read_condition(raw: dict[str, Any], sets: ValueSets, code: Concept | None = None) -> Condition:
+def _read_condition(raw: dict[str, Any], code: Concept) -> Condition:
     abatement = raw.get("abatementDateTime") or _obj(raw.get("abatementPeriod"), "abatementPeriod").get("end")
     return Condition(
         id=_str(raw.get("id"), "id") or "",
-        code=code or read_concept(raw.get("code"), "Condition.code", sets),
+        code=code,
         clinical_status=_status_code(raw, "clinicalStatus"),
         verification=_status_code(raw, "verificationStatus"),
         onset=parse_date(raw.get("onsetDateTime")
@@ -515,7 +513,7 @@ def _interpretation(raw: dict[str, Any]) -> tuple[str, ...]:
     return tuple(codes)
 
 
-def _read_observation(raw: dict[str, Any], sets: ValueSets, code: Concept | None = None) -> Observation:
+def _read_observation(raw: dict[str, Any], sets: ValueSets, code: Concept) -> Observation:
     get = raw.get
     when = (get("effectiveDateTime") or _obj(get("effectivePeriod"), "effectivePeriod").get("start")
             or get("effectiveInstant") or get("issued"))
@@ -529,7 +527,7 @@ def _read_observation(raw: dict[str, Any], sets: ValueSets, code: Concept | None
     components = get("component")
     return Observation(
         id=_str(get("id"), "id") or "",
-        code=code or read_concept(get("code"), "Observation.code", sets),
+        code=code,
         when=parse_date(when, "Observation.effective"),
         status=_str(get("status"), "Observation.status"),
         quantity=read_quantity(get("valueQuantity"), "Observation.valueQuantity"),
@@ -664,20 +662,20 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
     )
 
 
-def _read_immunization(raw: dict[str, Any], sets: ValueSets, vaccine: Concept | None = None) -> Immunization:
+def _read_immunization(raw: dict[str, Any], vaccine: Concept) -> Immunization:
     return Immunization(
         id=_str(raw.get("id"), "id") or "",
-        vaccine=vaccine or read_concept(raw.get("vaccineCode"), "Immunization.vaccineCode", sets),
+        vaccine=vaccine,
         when=parse_date(raw.get("occurrenceDateTime") or raw.get("recorded"), "Immunization.occurrence"),
         status=_str(raw.get("status"), "Immunization.status"),
     )
 
 
-def _read_procedure(raw: dict[str, Any], sets: ValueSets, code: Concept | None = None) -> Procedure:
+def _read_procedure(raw: dict[str, Any], code: Concept) -> Procedure:
     when = raw.get("performedDateTime") or _obj(raw.get("performedPeriod"), "performedPeriod").get("start")
     return Procedure(
         id=_str(raw.get("id"), "id") or "",
-        code=code or read_concept(raw.get("code"), f"{raw.get('resourceType')}.code", sets),
+        code=code,
         when=parse_date(when or raw.get("effectiveDateTime") or raw.get("date"), "Procedure.performed"),
         status=_str(raw.get("status"), "Procedure.status"),
     )
@@ -753,11 +751,11 @@ def _add(record: PatientRecord, resource: dict[str, Any], sets: ValueSets,
     belongs to no value set is read by no rule, so it is dropped before the rest of it is parsed."""
     kind = resource["resourceType"]
     if kind == "Patient":
-        record.patient = _read_patient(resource, sets)
+        record.patient = _read_patient(resource)
     elif kind == "Condition":
         code = read_concept(resource.get("code"), "Condition.code", sets)
         if code.matches:
-            record.conditions.append(_read_condition(resource, sets, code))
+            record.conditions.append(_read_condition(resource, code))
     elif kind == "Observation":
         code = read_concept(resource.get("code"), "Observation.code", sets)
         if code.matches:
@@ -774,11 +772,11 @@ def _add(record: PatientRecord, resource: dict[str, Any], sets: ValueSets,
     elif kind == "Immunization":
         vaccine = read_concept(resource.get("vaccineCode"), "Immunization.vaccineCode", sets)
         if vaccine.matches:
-            record.immunizations.append(_read_immunization(resource, sets, vaccine))
+            record.immunizations.append(_read_immunization(resource, vaccine))
     elif kind in ("Procedure", "DiagnosticReport", "ImagingStudy"):
         code = read_concept(resource.get("code"), f"{kind}.code", sets)
         if code.matches:
-            record.procedures.append(_read_procedure(resource, sets, code))
+            record.procedures.append(_read_procedure(resource, code))
 
 
 def validate_strictly(resource: dict[str, Any]) -> None:

@@ -306,9 +306,6 @@ def course_days(order: MedicationOrder) -> int | None:
     if dosage is not None and dosage.timing.count:
         per_day = dosing.periods_per_day(dosage.timing) or 1.0
         return max(1, round(dosage.timing.count / max(per_day, 1.0)))
-    parsed = read_text(dosage.text) if dosage is not None else None
-    if parsed is not None and parsed.days:
-        return parsed.days
     if dosage is not None and dosage.text and (found := _DAYS.search(dosage.text.lower())):
         return int(found.group(1))
     return None

@@ -91,7 +91,7 @@ def _glucocorticoid(record: PatientRecord, context: HookContext, t: Thresholds) 
 
 
 def _per_kg(record: PatientRecord, context: HookContext, order: MedicationOrder, agent: str,
-            limit: float, per: str, t: Thresholds) -> Exposure:
+            limit: float, per: str) -> Exposure:
     weight = dosing_weight(record, context)
     daily = dosing.daily_mg(order, weight.value if weight else None)
     label = f"{order.label} ({_when(order, record)})"
@@ -118,9 +118,9 @@ def exposures(record: PatientRecord, context: HookContext, thresholds: Threshold
 def _exposures(record: PatientRecord, context: HookContext, t: Thresholds) -> list[Exposure]:
     found = _glucocorticoid(record, context, t)
     for order in _recent(record, ("methotrexate",), t.recent_days):
-        found.append(_per_kg(record, context, order, "methotrexate", t.mtx_mg_per_kg_week, "week", t))
+        found.append(_per_kg(record, context, order, "methotrexate", t.mtx_mg_per_kg_week, "week"))
     for order in _recent(record, ("azathioprine",), t.recent_days):
-        found.append(_per_kg(record, context, order, "azathioprine", t.aza_mg_per_kg_day, "day", t))
+        found.append(_per_kg(record, context, order, "azathioprine", t.aza_mg_per_kg_day, "day"))
     for order in _recent(record, ALWAYS_HIGH, t.recent_days):
         agent = next(g for g in ALWAYS_HIGH if order.in_group(g))
         found.append(Exposure(agent, "high", f"{order.label} ({_when(order, record)})", order))

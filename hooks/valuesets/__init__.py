@@ -77,11 +77,6 @@ class ValueSets:
                 found.extend(self.by_name.get(" ".join(words[start : start + size]), ()))
         return found
 
-    def codes_for(self, group: str, system: str) -> list[str]:
-        """The codes of one group in one system (used to build coded suggestions and prefetch filters)."""
-        return sorted(code for (sys_, code), infos in self.by_code.items()
-                      if sys_ == system and any(i.group == group for i in infos))
-
 
 def load(extra_dirs: Iterable[Path | str] = ()) -> ValueSets:
     """Read every ``*.csv`` here and in the site's directories (header: group,concept,system,code,display,source)."""
