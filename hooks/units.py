@@ -27,8 +27,9 @@ _CONVERSIONS: dict[str, dict[str, float]] = {
 
 
 def convert(value: float, unit: str | None, canonical: str) -> float | None:
-    """``value`` in ``unit`` expressed in ``canonical``; None when the unit is unknown for that measure."""
-    table = _CONVERSIONS[canonical]
+    """``value`` in ``unit`` expressed in ``canonical``; None when the unit is unknown for that measure (or the
+    measure itself is unknown: a lab's own reference-range unit, say, which only converts to itself)."""
+    table = _CONVERSIONS.get(canonical, {})
     key = (unit or "").strip().lower()
     if key == canonical.lower():
         return value

@@ -107,6 +107,17 @@ def test_hepatitis_b_by_anti_hbs(kb, today):
     assert _outcome(kb, chart, today)[0] is None
 
 
+def test_anti_hbs_in_an_unknown_unit_is_judged_by_the_lab_not_an_error(kb, today):
+    """units.convert answered a KeyError for a measure it has no table for: R29 ended as 'error' (found in review)."""
+    chart = _new(today)
+    up_to_date(chart)
+    chart.resources["observations"] = [o for o in chart.resources["observations"]
+                                       if o["code"]["coding"][0]["code"] != ANTI_HBS[1]]
+    chart.observation(ANTI_HBS, day=-20, value=0.5, unit="IU/mL")
+    card, entry = _outcome(kb, chart, today)
+    assert entry["status"] != "error"
+
+
 def test_unknown_anti_hbs_asks_for_the_test_too(kb, today):
     chart = _new(today)
     for code, day in ((FLU, -10), (PCV20, -300), (RZV, -300), (RZV, -200), (COVID, -20)):
