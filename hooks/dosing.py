@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from hooks.record import Concept, Dosage, MedicationOrder, Timing
-from hooks.units import convert
+from hooks.units import DAYS_PER_UNIT, convert
 
 # Prednisone-equivalent factors (clinical-rules.md section 1): mg of prednisone per mg of the drug.
 PEQ_FACTORS: dict[str, float] = {
@@ -32,8 +32,6 @@ _CODES_PER_DAY: dict[str, float] = {
     "QOD": 0.5, "Q48H": 0.5, "WK": 1 / 7, "QWK": 1 / 7, "WEEKLY": 1 / 7, "Q1WK": 1 / 7, "BIW": 2 / 7,
     "TIW": 3 / 7, "MO": 1 / 30, "QMO": 1 / 30, "Q2WK": 1 / 14, "Q4WK": 1 / 28,
 }
-_PERIOD_DAYS: dict[str, float] = {"s": 1 / 86400, "min": 1 / 1440, "h": 1 / 24, "d": 1, "wk": 7, "mo": 30,
-                                  "a": 365}
 _DOSE_FORMS = ("{tbl}", "tab", "tabs", "tablet", "tablets", "{tablet}", "cap", "caps", "capsule", "capsules",
                "{capsule}", "{cap}", "1", "{unit}", "{dose}", "vial", "{vial}", "ampule", "{ampule}", "each",
                "ea", "{each}", "pill", "{pill}")
@@ -54,7 +52,7 @@ def periods_per_day(timing: Timing) -> float | None:
     if timing.frequency is not None or timing.period is not None:
         frequency = timing.frequency or 1
         period = timing.period or 1
-        unit_days = _PERIOD_DAYS.get(timing.period_unit or "d")
+        unit_days = DAYS_PER_UNIT.get(timing.period_unit or "d")
         if unit_days is None or period <= 0:
             return None
         per_day = frequency / (period * unit_days)
@@ -72,7 +70,7 @@ def periods_per_day(timing: Timing) -> float | None:
 def interval_days(timing: Timing) -> float | None:
     """Days between administrations (or between cycles for a cyclic regimen)."""
     if timing.period is not None:
-        unit_days = _PERIOD_DAYS.get(timing.period_unit or "d")
+        unit_days = DAYS_PER_UNIT.get(timing.period_unit or "d")
         return None if unit_days is None else timing.period * unit_days / (timing.frequency or 1)
     per_day = periods_per_day(timing)
     return None if not per_day else 1 / per_day

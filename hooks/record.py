@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from hooks.units import DAYS_PER_UNIT
 from hooks.valuesets import CodeInfo, ValueSets
 
 LOINC = "http://loinc.org"
@@ -588,14 +589,13 @@ def _read_dosage(raw: dict[str, Any], sets: ValueSets) -> tuple[Dosage, dict[str
     ), repeat
 
 
-_DURATION_DAYS = {"s": 1 / 86400, "min": 1 / 1440, "h": 1 / 24, "d": 1, "wk": 7, "mo": 30, "a": 365}
 
 
 def _duration_days(raw: dict[str, Any], where: str) -> float | None:
     quantity = _obj(raw, where)
     value = _num(quantity.get("value"), f"{where}.value")
     unit = _str(quantity.get("code") or quantity.get("unit"), f"{where}.unit")
-    factor = _DURATION_DAYS.get(unit or "d")
+    factor = DAYS_PER_UNIT.get(unit or "d")
     return value * factor if value is not None and factor is not None else None
 
 

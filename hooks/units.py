@@ -26,6 +26,10 @@ _CONVERSIONS: dict[str, dict[str, float]] = {
 }
 
 
+# UCUM time units (FHIR Timing periods and durations) in days; a month is 30 days and a year 365 here.
+DAYS_PER_UNIT: dict[str, float] = {"s": 1 / 86400, "min": 1 / 1440, "h": 1 / 24, "d": 1, "wk": 7, "mo": 30, "a": 365}
+
+
 def convert(value: float, unit: str | None, canonical: str) -> float | None:
     """``value`` in ``unit`` expressed in ``canonical``; None when the unit is unknown for that measure (or the
     measure itself is unknown: a lab's own reference-range unit, say, which only converts to itself)."""

@@ -15,7 +15,7 @@ from hooks.definitions.treatment_duration import last_dose_day
 from hooks.record import Dosage, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IVIG_BOXED_WARNING, OCTAGAM_DM, ONTARIO_IVIG, PRODERM, SEED_004
-from hooks.units import convert
+from hooks.units import DAYS_PER_UNIT, convert
 
 RULE = Rule(
     id="ivig-order-safety",
@@ -50,7 +50,6 @@ each cycle, and watch for haemolysis (CBC). IgA deficiency with anti-IgA antibod
 products.
 """
 
-_DAYS = {"s": 1 / 86400, "min": 1 / 1440, "h": 1 / 24, "d": 1, "wk": 7, "mo": 30, "a": 365}
 _PER_DAY_WORDS = ("per day", "/day", "daily", "each day", "a day", "/d ")
 _PER_CYCLE_WORDS = ("per cycle", "total", "divided", "split over", "per course")
 _NOT_ACTUAL_WORDS = ("adjusted", "ideal", "ibw", "abw", "lean", "physiological", "dosing weight")
@@ -70,7 +69,7 @@ class CycleDose:
 
 
 def _days(value: float | None, unit: str | None) -> float | None:
-    factor = _DAYS.get(unit or "d")
+    factor = DAYS_PER_UNIT.get(unit or "d")
     return None if value is None or factor is None else value * factor
 
 
