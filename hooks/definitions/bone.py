@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from hooks.context import HookContext
 from hooks.definitions.cohorts import given_since
+from hooks.definitions.diagnosis import Done
 from hooks.record import Condition, MedicationOrder, Observation, PatientRecord
 from hooks.units import convert
 
@@ -26,24 +27,13 @@ FRAX_MAJOR_MODERATE = 10.0
 FRAX_HIP_MODERATE = 1.0
 
 
-@dataclass(frozen=True, slots=True)
-class Dated:
-    """Something found in the chart: what it is and when (for the card and the facts)."""
-
-    label: str
-    day: date | None
-
-    def __str__(self) -> str:
-        return f"{self.label} ({self.day.isoformat() if self.day else 'undated'})"
-
-
 @dataclass(slots=True)
 class BoneProtection:
     """What bone protection is present, what is missing, and the fracture-risk findings behind the drug need."""
 
     calcium_vitamin_d: list[MedicationOrder] = field(default_factory=list)
-    dxa: Dated | None = None  # the most recent DXA that counts
-    last_dxa_any: Dated | None = None  # the most recent DXA on file, however old
+    dxa: Done | None = None  # the most recent DXA that counts
+    last_dxa_any: Done | None = None  # the most recent DXA on file, however old
     osteoporosis_drugs: list[MedicationOrder] = field(default_factory=list)
     risk_findings: list[str] = field(default_factory=list)  # osteoporosis, fragility fracture, T-score, FRAX
     frax_unreadable: list[str] = field(default_factory=list)
@@ -69,15 +59,15 @@ class BoneProtection:
         return out
 
 
-def _procedure_dxa(record: PatientRecord) -> list[Dated]:
-    return [Dated(p.code.label, p.when) for p in record.procedures_in("dxa")]
+def _procedure_dxa(record: PatientRecord) -> list[Done]:
+    return [Done(p.code.label, p.when) for p in record.procedures_in("dxa")]
 
 
-def _observation_dxa(record: PatientRecord) -> list[Dated]:
-    return [Dated(o.code.label, o.when) for o in record.observations_in("dxa", "dxa_tscore")]
+def _observation_dxa(record: PatientRecord) -> list[Done]:
+    return [Done(o.code.label, o.when) for o in record.observations_in("dxa", "dxa_tscore")]
 
 
-def dxa_studies(record: PatientRecord) -> list[Dated]:
+def dxa_studies(record: PatientRecord) -> list[Done]:
     """Every dated DXA on file (a Procedure or a DXA result Observation), oldest first."""
     found = [d for d in _procedure_dxa(record) + _observation_dxa(record) if d.day is not None]
     return sorted(found, key=lambda d: d.day or date.min)
