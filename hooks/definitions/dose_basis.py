@@ -17,7 +17,7 @@ from hooks import dosing
 from hooks.context import HookContext
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
-from hooks.definitions.steroids import is_intravenous, is_iv_methylprednisolone
+from hooks.definitions.steroids import is_intramuscular, is_intravenous, is_iv_methylprednisolone
 from hooks.record import Dosage, MedicationOrder, PatientRecord, Quantity, Timing, parse_date
 
 ORAL_STEROIDS = ("prednisone", "prednisolone")
@@ -45,11 +45,7 @@ def oral_steroid(order: MedicationOrder) -> str | None:
     ingredient = order.medication.concept_in("glucocorticoid_systemic")
     if ingredient not in ORAL_STEROIDS or is_intravenous(order):
         return None
-    route = order.dosage.route if order.dosage else None
-    if route is not None and ("intramuscular" in route.words() or route.has_code("http://snomed.info/sct",
-                                                                                    "78421000")):
-        return None
-    return ingredient
+    return None if is_intramuscular(order) else ingredient
 
 
 # ---------------------------------------------------------------- which drafts need a weight or a BSA

@@ -16,6 +16,7 @@ from hooks.record import SNOMED, MedicationOrder, PatientRecord, per_record
 
 HISTORY_DAYS = 3 * 365  # how far back the daily timeline reaches
 _IV_ROUTE_CODES = ("47625008",)  # SNOMED CT intravenous route
+_IM_ROUTE_CODES = ("78421000",)  # SNOMED CT intramuscular route
 
 
 def is_intravenous(order: MedicationOrder) -> bool:
@@ -27,6 +28,12 @@ def is_intravenous(order: MedicationOrder) -> bool:
         if "intravenous" in words or " iv " in words:
             return True
     return any(w in order.medication.words() for w in ("injectable", "injection", "intravenous", " iv "))
+
+
+def is_intramuscular(order: MedicationOrder) -> bool:
+    """The order's route says intramuscular (by SNOMED CT code or in words)."""
+    route = order.dosage.route if order.dosage else None
+    return route is not None and (route.has_code(SNOMED, *_IM_ROUTE_CODES) or "intramuscular" in route.words())
 
 
 def is_iv_methylprednisolone(order: MedicationOrder) -> bool:

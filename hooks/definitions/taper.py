@@ -18,7 +18,7 @@ from hooks.definitions import ck, steroids
 from hooks.definitions.cohorts import last_given
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.weight import dosing_weight, latest_weight
-from hooks.record import SNOMED, MedicationOrder, PatientRecord, per_record
+from hooks.record import MedicationOrder, PatientRecord, per_record
 from hooks.units import convert
 
 # Defaults of the [design] thresholds; rules that expose them as Params pass their values in.
@@ -27,7 +27,6 @@ TSH_CAVEAT_MIU_L = 10.0
 
 _TOLERANCE_MG = 0.01
 _GAP_BRIDGE_DAYS = 7  # a dose that comes back within a week was a charting gap, not a reduction
-_IM_ROUTE = "78421000"
 _CAVEAT_GROUPS = {"exertion": "exertion", "im_injection": "IM injection", "trauma": "trauma",
                   "emg": "needle EMG", "muscle_biopsy": "muscle biopsy"}
 
@@ -268,8 +267,7 @@ def caveats(record: PatientRecord, context: HookContext, latest: ck.CkPoint,
         if immunization.status not in ("entered-in-error", "not-done") and given and first <= given <= last:
             found.append(f"IM injection: vaccination {immunization.vaccine.label} ({given.isoformat()})")
     for order in record.medications:
-        route = order.dosage.route if order.dosage else None
-        if route is None or not (route.has_code(SNOMED, _IM_ROUTE) or "intramuscular" in route.words()):
+        if not steroids.is_intramuscular(order):
             continue
         span = steroids.course_days(order, record.today)
         if order.counts_as_exposure and span is not None and span[0] <= last and span[1] >= first:
