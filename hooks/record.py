@@ -690,7 +690,8 @@ def iter_resources(bundle_or_resource: Any) -> Iterator[Any]:
     if bundle_or_resource.get("resourceType") != "Bundle":
         yield bundle_or_resource
         return
-    for entry in bundle_or_resource.get("entry") or []:
+    entries = bundle_or_resource.get("entry")
+    for entry in entries if isinstance(entries, list) else ():  # where the schema does not hold it to an array
         if isinstance(entry, dict) and "resource" in entry:
             yield entry["resource"]
 

@@ -73,7 +73,8 @@ def from_bundle(bundle: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
 
 
 def count_entries(document: Any) -> int:
-    return len(document.get("entry") or []) if isinstance(document, dict) else 0
+    entries = document.get("entry") if isinstance(document, dict) else None
+    return len(entries) if isinstance(entries, list) else 0
 
 
 # The check that decides whether a fhirServer may receive this caller's token; the security layer sets it.
