@@ -38,9 +38,13 @@ class Runtime:
     authenticator: Authenticator
     store: Store
     session: requests.Session = field(default_factory=requests.Session)
+    zone: ZoneInfo = field(init=False)  # resolved once: a misspelt time zone stops start-up, not every call
+
+    def __post_init__(self) -> None:
+        self.zone = ZoneInfo(self.settings.server.timezone)
 
     def today(self) -> date:
-        return datetime.now(ZoneInfo(self.settings.server.timezone)).date()
+        return datetime.now(self.zone).date()
 
 
 def tune_garbage_collector() -> None:
@@ -164,16 +168,16 @@ def _routes(app: Flask) -> None:
             raise APIError(400, f"Service {service_id} answers hook {service.hook!r}, not {body['hook']!r}", "hook")
         rt = runtime()
         limits, fhir = rt.settings.limits, rt.settings.fhir
+        context = body["context"]
+        order_count = prefetch.count_entries(context.get("draftOrders"))  # refused before any FHIR call
+        if order_count > limits.max_bundle_entries:
+            raise APIError(413, f"{order_count} draft orders; the limit is {limits.max_bundle_entries}",
+                           "context.draftOrders")
         data = prefetch.resolve(
             body, PREFETCH, session=rt.session, timeout=fhir.timeout_seconds, budget=fhir.budget_seconds,
             max_bytes=limits.max_fhir_response_bytes, max_pages=fhir.max_pages,
             max_entries=limits.max_bundle_entries, page_size=fhir.page_size,
             server_policy=lambda server: fhir_server_refusal(server, caller, rt.settings))
-        context = body["context"]
-        order_count = prefetch.count_entries(context.get("draftOrders"))
-        if order_count > limits.max_bundle_entries:
-            raise APIError(413, f"{order_count} draft orders; the limit is {limits.max_bundle_entries}",
-                           "context.draftOrders")
         patient_id = context.get("patientId")
         result = engine.evaluate(rt.knowledge, service.hook, context, data.data, today=rt.today(),
                                  unavailable=data.unavailable,
@@ -196,7 +200,7 @@ def _routes(app: Flask) -> None:
             patient_id=patient_id, encounter_id=context.get("encounterId"), explanation=result.explanation,
             cards=result.cards, knowledge_version=rt.knowledge.version,
             latency_ms=(time.perf_counter() - started) * 1000,
-            request_body={k: v for k, v in body.items() if k != "fhirAuthorization"})  # never keep tokens
+            request_body=body)  # the store keeps it only if configured to, and never the token
         # Recorded before answering: feedback on these cards may arrive the moment the EHR shows them.
         rt.store.record_call(record)
         return jsonify(response)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,11 +25,6 @@ from service.errors import APIError
 from service.storage.sql_store import FeedbackItem, FeedbackResult, IssuedCardInfo, SnoozePolicy
 
 log = logging.getLogger(__name__)
-
-
-class FeedbackStore(Protocol):
-    def record_feedback(self, service_id: str, client: str | None, items: list[FeedbackItem],
-                        policy: SnoozePolicy) -> list[FeedbackResult]: ...
 
 
 def _int_map(value: Any, name: str) -> dict[str, int]:

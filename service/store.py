@@ -20,7 +20,7 @@ class CallRecord:
     cards: list[dict[str, Any]]
     knowledge_version: str
     latency_ms: float
-    request_body: Mapping[str, Any] | None = None
+    request_body: Mapping[str, Any] | None = None  # as received: it carries fhirAuthorization, which no store keeps
 
 
 class Store(Protocol):
