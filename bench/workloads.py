@@ -205,10 +205,13 @@ def _typical(today: date, seed: int, years: int, ck_every: int, panel_every: int
     return chart
 
 
+# W1's chart, which W3 signs orders on
+_W1_CHART = {"years": 2, "ck_every": 21, "panel_every": 150, "weight_every": 60, "noise_every": 90, "refills": 4}
+
+
 def w1(today: date, seed: int = 1) -> Workload:
     """Typical chart: ~150 resources, two years, CK about every three weeks, a taper, ~30 orders."""
-    chart = _typical(today, seed, years=2, ck_every=21, panel_every=150, weight_every=60, noise_every=90,
-                     refills=4)
+    chart = _typical(today, seed, **_W1_CHART)
     body = _finish(chart, "patient-view", seed)
     return Workload("W1", "imnm-patient-view", body, count_resources(body),
                     "typical anti-HMGCR IMNM chart, 2 years, patient-view")
@@ -225,8 +228,7 @@ def w2(today: date, seed: int = 2) -> Workload:
 
 def w3(today: date, seed: int = 1) -> Workload:
     """W1's chart for order-sign, with three drafts that trigger dose and interaction rules."""
-    chart = _typical(today, seed, years=2, ck_every=21, panel_every=150, weight_every=60, noise_every=90,
-                     refills=4)
+    chart = _typical(today, seed, **_W1_CHART)
     chart.draft(METHOTREXATE_2_5, 15, "mg", frequency=1, period=1, period_unit="d")  # daily MTX: hard stop
     chart.draft(TMP_SMX_DS, 1, "{tbl}", frequency=2)  # treatment-dose TMP/SMX with MTX active
     chart.draft(ATORVASTATIN_40, 40, "mg")  # a statin with anti-HMGCR

@@ -28,6 +28,7 @@ from fhir_fixtures.builders import (
     TMP_SMX_SS,
     Chart,
 )
+from hooks.knowledge import discover_rules
 
 # Rule ids by number (clinical-rules.md section 5), so each story's outcome reads against the table.
 R01 = "nsti-no-immunosuppression"
@@ -64,18 +65,15 @@ R31 = "ici-myositis"
 R32 = "pediatric-myositis-dose-limits"
 R33 = "dosing-weight-missing"
 
-# Which rules listen to which hook (the "Trigger hook" column), so a story's quiet set is "all the others".
-PATIENT_VIEW = frozenset({R01, R02, R03, R04, R05, R14, R15, R16, R17, R18, R19, R20, R21, R22, R23, R24, R25,
-                          R29, R30, R31})
-ORDER_SIGN = frozenset({R01, R02, R06, R07, R08, R09, R10, R11, R12, R13, R14, R21, R26, R27, R28, R31, R32, R33})
+# Which rules listen to which hook, as the rules declare it, so a story's quiet set is "all the others".
+_RULES = [loaded.rule for loaded in discover_rules()]
+PATIENT_VIEW = frozenset(r.id for r in _RULES if "patient-view" in r.hooks)
+ORDER_SIGN = frozenset(r.id for r in _RULES if "order-sign" in r.hooks)
 
 CALCIUM = (RXNORM, "1897", "Calcium Carbonate")
 VITAMIN_D = (RXNORM, "2418", "Cholecalciferol")
 DXA_AXIAL = ("http://www.ama-assn.org/go/cpt", "77080", "DXA bone density study, axial skeleton")
 CT_CAP = ("http://loinc.org", "72253-8", "CT Chest and Abdomen and Pelvis WO contrast")
-ECG = ("http://loinc.org", "11524-6", "EKG study")
-ECHO = ("http://loinc.org", "34552-0", "Cardiac 2D echo panel")
-MUSCLE_BIOPSY = ("http://snomed.info/sct", "59494002", "Biopsy of muscle")
 JDM = "Juvenile dermatomyositis"
 PREDNISOLONE_5 = "prednisolone 5 MG Oral Tablet"
 
