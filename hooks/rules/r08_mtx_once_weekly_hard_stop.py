@@ -14,6 +14,7 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
+from hooks.definitions.dose_basis import text_frequency
 from hooks.dosing import dose_per_administration, periods_per_day, round_to
 from hooks.record import Dosage, MedicationOrder, PatientRecord, Timing
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
@@ -45,24 +46,6 @@ _WEEKDAY_WORDS = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturd
 _FOLATE_CLAUSE = re.compile(r"folic|folate|folinic|leucovorin", re.I)
 _NEGATED_CLAUSE = re.compile(r"\b(do not|don't|never|not)\b", re.I)
 
-# Free-text frequencies, the most frequent first; each gives administrations per day.
-_TEXT_FREQUENCIES: tuple[tuple[re.Pattern[str], float, str], ...] = tuple(
-    (re.compile(p, re.I), per_day, label) for p, per_day, label in (
-        (r"\b(qid|q\.i\.d\.?|four times (a|per|each) day|q6h)\b", 4, "four times a day"),
-        (r"\b(tid|t\.i\.d\.?|three times (a|per|each) day|q8h)\b", 3, "three times a day"),
-        (r"\b(bid|b\.i\.d\.?|twice (a |per |each )?day|twice daily|two times (a|per|each) day|q12h)\b", 2,
-         "twice a day"),
-        (r"\b(every other day|alternate days?|qod|q\.o\.d\.?|q48h|every 2 days|every second day)\b", 0.5,
-         "every other day"),
-        (r"\b(three times (a |per |each )?week(ly)?|3 times (a |per )?week|tiw)\b", 3 / 7, "three times a week"),
-        (r"\b(twice (a |per |each )?week(ly)?|2 times (a |per )?week|biw|twice-weekly)\b", 2 / 7, "twice a week"),
-        (r"\b(daily|every day|each day|once a day|once daily|per day|a day|qd|q\.d\.?|od|nightly|every night|"
-         r"every morning|every evening|at bedtime|qhs|qam|qpm|q24h|/day)\b", 1, "daily"),
-        (r"\b(weekly|once (a|per|each) week|every week|each week|per week|/week|/wk|qwk|q ?week|q ?1 ?wk|"
-         r"every 7 days|q7d|once-weekly)\b", 1 / 7, "once weekly"),
-        (r"\b(every|each) (mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\b", 1 / 7, "once weekly"),
-        (r"\bon (mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays)\b", 1 / 7, "once weekly"),
-    ))
 _COURSE_IN_DAYS = re.compile(r"\b(x|for|times)\s*\d+\s*(days?|d)\b|\bdays?\s*\d+\s*(-|to)\s*\d+\b", re.I)
 _PRN = re.compile(r"\b(prn|p\.r\.n\.?|as needed|when needed|as required|if needed)\b", re.I)
 
@@ -83,17 +66,6 @@ def _text_clauses(text: str | None) -> str:
     clauses = re.split(r"[;\n.,]+(?:\s|$)", text or "")
     return " ; ".join(c for c in clauses if c.strip() and not _FOLATE_CLAUSE.search(c)
                       and not _NEGATED_CLAUSE.search(c))
-
-
-def text_frequency(text: str) -> tuple[float, str] | None:
-    """Administrations per day from free text; None if none is given, or if the text names two different ones."""
-    found = {(per_day, label) for pattern, per_day, label in _TEXT_FREQUENCIES if pattern.search(text)}
-    if not found:
-        return None
-    if len({p for p, _ in found}) > 1:
-        # "twice weekly" also matches "weekly"; keep the most frequent reading (the dangerous one wins)
-        return max(found)
-    return next(iter(found))
 
 
 def text_weekdays(text: str | None) -> list[str]:

@@ -12,10 +12,10 @@ from typing import Any, Literal
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import weight
+from hooks.definitions.dose_basis import text_frequency
 from hooks.dosing import dose_per_administration, periods_per_day
 from hooks.record import MedicationOrder, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
-from hooks.rules.r08_mtx_once_weekly_hard_stop import text_frequency
 from hooks.sources import CFP_2014, DRUGS_COM_MTX_TMP, KWON_2018, MEDSAFE_2022
 from hooks.units import convert
 
