@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from hooks.definitions.steroids import is_iv_methylprednisolone
 from hooks.dosing import prednisone_equivalent
-from hooks.record import MedicationOrder, PatientRecord
+from hooks.record import MedicationOrder, Observation, PatientRecord
 
 # Words in a medication's name that mark a local (non-systemic) form of a systemic drug's ingredient.
 _LOCAL_FORMS = re.compile(r"\b(ophthalmic|topical|ointment|cream|eye drops?|otic|gel|lotion|shampoo|"
@@ -30,6 +30,15 @@ class Done:
 
     def __str__(self) -> str:
         return f"{self.label} ({self.day.isoformat() if self.day else 'undated'})"
+
+
+def above_reference_range(observation: Observation) -> bool:
+    """Flagged high or abnormal by the lab, or above the upper limit of its own reference range (same unit)."""
+    if any(code in ("H", "HH", "HU", "A", "AA") for code in observation.interpretation):
+        return True
+    quantity, high = observation.quantity, observation.ref_high
+    return (quantity is not None and high is not None and (high.unit or "") == (quantity.unit or "")
+            and quantity.value > high.value)
 
 
 def last_done(record: PatientRecord, *groups: str, within_days: int | None = None) -> Done | None:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from hooks import dosing, orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, cohorts, steroids
+from hooks.definitions import antibodies, cohorts, diagnosis, steroids
 from hooks.definitions.weight import dosing_weight, ivig_dosing_weight
 from hooks.record import SNOMED, Condition, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
@@ -88,14 +88,6 @@ def _latest_value(record: PatientRecord, group: str, since: date, unit: str | No
     return None
 
 
-def _above_uln(observation: Observation) -> bool:
-    if any(code in ("H", "HH", "HU", "A", "AA") for code in observation.interpretation):
-        return True
-    quantity, high = observation.quantity, observation.ref_high
-    return (quantity is not None and high is not None and (high.unit or "") == (quantity.unit or "")
-            and quantity.value > high.value)
-
-
 def _aspiration_on_swallow_study(record: PatientRecord, since: date) -> list[str]:
     found = []
     for observation in record.observations_in("swallow_study", since=since):
@@ -155,7 +147,7 @@ def severity_features(record: PatientRecord, context: HookContext) -> list[str]:
                      f"({(condition.start or record.today).isoformat()})")
     for procedure in record.procedures_in("ventilatory_support", since=since):
         found.append(f"ventilatory support: {procedure.code.label} ({procedure.when})")
-    troponin = [o for o in record.observations_in("troponin_i", since=since) if _above_uln(o)]
+    troponin = [o for o in record.observations_in("troponin_i", since=since) if diagnosis.above_reference_range(o)]
     heart = _recent_conditions(record, since, "myocarditis_cardiomyopathy", "cardiac_involvement")
     if troponin and heart:
         found.append(f"cardiac involvement: troponin I {troponin[-1].quantity or 'high'} above the ULN on "

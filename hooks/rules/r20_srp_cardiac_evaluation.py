@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies
-from hooks.record import SNOMED, Observation, PatientRecord
+from hooks.definitions import antibodies, diagnosis
+from hooks.record import SNOMED, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import BSMO_TROPONIN, SEED_001, SRP_CARDIAC_REVIEW
 
@@ -35,19 +35,10 @@ Prefer **troponin I**: troponin T can rise from regenerating skeletal muscle and
 if anything is abnormal, and involve cardiology.{abnormal}"""
 
 
-def _last(record: PatientRecord, group: str, since: date | None = None) -> date | None:
+def _last(record: PatientRecord, group: str, within_days: int | None = None) -> date | None:
     """Last date of a procedure or an observation (e.g. an echo ejection fraction) in ``group``."""
-    days = [p.when for p in record.procedures_in(group, since=since) if p.when is not None]
-    days += [o.when for o in record.observations_in(group, since=since) if o.when is not None]
-    return max(days, default=None)
-
-
-def _high(observation: Observation) -> bool:
-    if any(code in ("H", "HH", "HU", "A", "AA") for code in observation.interpretation):
-        return True
-    quantity, high = observation.quantity, observation.ref_high
-    return (quantity is not None and high is not None and (high.unit or "") == (quantity.unit or "")
-            and quantity.value > high.value)
+    done = diagnosis.last_done(record, group, within_days=within_days)
+    return done.day if done else None
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
@@ -56,8 +47,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts: dict[str, object] = {"subtype": subtype}
     if subtype not in ("SRP", "DUAL"):
         return Quiet("not anti-SRP positive", facts)
-    since = record.today - timedelta(days=int(params["screen_window_days"]))
-    ecg = _last(record, "ecg", since)
+    window = int(params["screen_window_days"])
+    since = record.today - timedelta(days=window)
+    ecg = _last(record, "ecg", window)
     troponins = record.observations_in("troponin_i", "troponin_t", since=since)
     troponin_i = [o for o in troponins if o.in_group("troponin_i")]
     bnp = record.observations_in("nt_probnp", since=since)
@@ -95,7 +87,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         actions.append(Action("create", "Transthoracic echocardiogram", resource=orders.service_request(
             patient, orders.procedure_concept(sets, "echocardiogram", "252418006", system=SNOMED,
                                               text="Transthoracic echocardiogram"))))
-    abnormal = [f"troponin {o.quantity} on {o.when} above the ULN" for o in troponins if _high(o)]
+    abnormal = [f"troponin {o.quantity} on {o.when} above the ULN" for o in troponins
+                if diagnosis.above_reference_range(o)]
     abnormal += [f"{c.code.label}" for c in record.conditions_in("myocarditis_cardiomyopathy", "cardiac_involvement",
                                                                  active_only=True)]
     facts["abnormal"] = "; ".join(abnormal) or None
