@@ -136,21 +136,12 @@ class Concept:
         return " ".join(filter(None, [self.text, *(c.display for c in self.codings)])).lower()
 
 
-# Concepts already matched against a value-set index: a chart repeats the same few codes hundreds of times
-# (every CK carries the same coding), and matching by name is the costliest step of reading a resource. The
-# key is the validated content, so a cached Concept is exactly what matching would produce again; concepts
-# are never mutated after reading. Bounded: cleared when full, so odd inputs cannot grow it without limit.
+# Concepts already matched against a value-set index are kept on it (``ValueSets.concept_cache``): a chart
+# repeats the same few codes hundreds of times (every CK carries the same coding), and matching by name is the
+# costliest step of reading a resource. The key is the validated content, so a cached Concept is exactly what
+# matching would produce again; concepts are never mutated after reading. Bounded: cleared when full, so odd
+# inputs cannot grow it without limit.
 _CONCEPT_CACHE_MAX = 20_000
-_concept_caches: dict[int, tuple[ValueSets, dict[tuple[Any, ...], Concept]]] = {}
-
-
-def _concept_cache(sets: ValueSets) -> dict[tuple[Any, ...], Concept]:
-    held = _concept_caches.get(id(sets))
-    if held is None or held[0] is not sets:
-        if len(_concept_caches) >= 8:  # tests build many ValueSets; a server has one
-            _concept_caches.clear()
-        held = _concept_caches[id(sets)] = (sets, {})
-    return held[1]
 
 
 def _coding_parts(raw: dict[str, Any], where: str) -> tuple[tuple[Any, Any, Any], ...]:
@@ -185,7 +176,7 @@ def read_concept(value: Any, where: str, sets: ValueSets, by_name: bool = True) 
     text = raw.get("text")
     if text is not None and not isinstance(text, str):
         raise Malformed(f"{where}.text must be a string")
-    cache = _concept_cache(sets)
+    cache = sets.concept_cache
     key = (parts, text, by_name)
     found = cache.get(key)
     if found is not None:

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 NAME_SYSTEM = "urn:imnm-cds:name"
 DATA_DIR = Path(__file__).parent
@@ -41,6 +42,8 @@ class ValueSets:
     # (group, display in lower case) -> (system, code, display): how suggested orders find their code
     by_display: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
     longest_name_words: int = 1
+    # (codings, text, by_name) -> Concept already matched here (see hooks.record.read_concept)
+    concept_cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False, compare=False)
     files: list[str] = field(default_factory=list)
 
     def add_row(self, row: dict[str, str]) -> None:
