@@ -47,7 +47,7 @@ TARGETS = {"http_median_ratio": 2.0, "http_p99_ratio": 3.0, "w2_engine_median_ms
 
 # ---------------------------------------------------------------- statistics and machine facts
 
-def summarize(samples_s: list[float]) -> dict[str, float]:
+def summarize(samples_s: list[float]) -> dict[str, Any]:
     """Median and p99 (nearest rank) in milliseconds; p99 of a short sample is its maximum."""
     ordered = sorted(samples_s)
     rank = max(0, min(len(ordered) - 1, round(0.99 * len(ordered)) - 1))
@@ -271,7 +271,8 @@ def load(port: int, path: str, body: bytes, concurrency: int, requests: int, war
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    result = summarize(latencies) if latencies else {"median_ms": float("nan"), "p99_ms": float("nan"), "n": 0}
+    result: dict[str, Any] = (summarize(latencies) if latencies
+                              else {"median_ms": float("nan"), "p99_ms": float("nan"), "n": 0})
     result.update(concurrency=concurrency, throughput_rps=round(len(latencies) / elapsed, 1),
                   errors=len(errors), first_error=errors[0] if errors else None)
     return result

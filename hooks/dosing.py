@@ -143,7 +143,9 @@ def prednisone_equivalent(order: MedicationOrder, weight_kg: float | None = None
     """Daily prednisone-equivalent mg of a glucocorticoid order (IV pulses included)."""
     ingredient = order.medication.concept_in("glucocorticoid_systemic")
     factor = PEQ_FACTORS.get(ingredient or "")
-    daily = daily_mg(order, weight_kg) if factor is not None else None
+    if factor is None:
+        return None
+    daily = daily_mg(order, weight_kg)
     return None if daily is None else daily * factor
 
 

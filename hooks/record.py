@@ -152,7 +152,7 @@ def _coding_parts(raw: dict[str, Any], where: str) -> tuple[tuple[Any, Any, Any]
         return ()
     if not isinstance(items, list):
         raise Malformed(f"{where}.coding must be an array")
-    parts = []
+    parts: list[tuple[Any, Any, Any]] = []
     for item in items:
         if item is None:
             parts.append((None, None, None))
@@ -582,7 +582,7 @@ def _read_dosage(raw: dict[str, Any], sets: ValueSets) -> tuple[Dosage, dict[str
 
 
 
-def _duration_days(raw: dict[str, Any], where: str) -> float | None:
+def _duration_days(raw: Any, where: str) -> float | None:
     quantity = _obj(raw, where)
     value = _num(quantity.get("value"), f"{where}.value")
     unit = _str(quantity.get("code") or quantity.get("unit"), f"{where}.unit")

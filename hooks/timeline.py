@@ -108,7 +108,8 @@ def _repeats(order: MedicationOrder, first: date, last: date, min_gap_days: floa
     gap = interval_days(order.dosage.timing) if order.dosage else None
     if gap is None or gap < min_gap_days or last <= first:
         return [first]
-    days, day = [], first
+    days: list[date] = []
+    day = first
     while day <= last and len(days) < MAX_EVENTS_PER_ORDER:
         days.append(day)
         day += timedelta(days=round(gap))

@@ -67,8 +67,8 @@ def evaluate(args: argparse.Namespace) -> int:
     settings.features.explain = True
     request_body = Path(args.request).read_bytes()
     document = json.loads(request_body)
-    service_id = args.service or SERVICE_FOR_HOOK.get(
-        document.get("hook") if isinstance(document, dict) else None, "imnm-patient-view")
+    hook = document.get("hook") if isinstance(document, dict) else None
+    service_id = args.service or SERVICE_FOR_HOOK.get(hook if isinstance(hook, str) else "", "imnm-patient-view")
     from service.store import NullStore
 
     client = create_app(settings, store=NullStore()).test_client()  # in-process: nothing to keep

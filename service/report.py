@@ -73,14 +73,14 @@ def build(engine: Engine, since: datetime | None, titles: Mapping[str, tuple[str
             entry.by_indicator[indicator] = entry.by_indicator.get(indicator, 0) + count
 
         # One outcome per card: a card overridden after being accepted (or sent twice) counts once, last wins.
-        feedback = select(Feedback.card_uuid, Feedback.rule_id, Feedback.outcome, Feedback.override_code,
+        feedback = select(Feedback.card_uuid, IssuedCard.rule_id, Feedback.outcome, Feedback.override_code,
                           Feedback.override_display).join(IssuedCard, IssuedCard.uuid == Feedback.card_uuid)
         if since is not None:
             feedback = feedback.where(IssuedCard.issued_at >= since)
         outcomes: dict[str, tuple[str, str, str]] = {}
-        for card_uuid, rule_id, outcome, code, display in connection.execute(
+        for card_uuid, card_rule, outcome, code, display in connection.execute(
                 feedback.order_by(Feedback.outcome_at, Feedback.id)):
-            outcomes[card_uuid] = (rule_id, outcome, code or display or "no reason given")
+            outcomes[card_uuid] = (card_rule, outcome, code or display or "no reason given")
         for rule_id, outcome, reason in outcomes.values():
             entry = row(rule_id)
             if outcome == "accepted":

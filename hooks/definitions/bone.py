@@ -105,14 +105,14 @@ def fracture_risk(record: PatientRecord) -> tuple[list[str], list[str]]:
     hip = record.latest("frax_hip")
     major = next((o for o in reversed(record.observations_in("frax"))
                   if o.when is not None and not o.in_group("frax_hip")), None)
-    for observation, cut_off, kind in ((major, FRAX_MAJOR_MODERATE, "major osteoporotic fracture"),
-                                       (hip, FRAX_HIP_MODERATE, "hip fracture")):
-        if observation is None:
+    for frax, cut_off, kind in ((major, FRAX_MAJOR_MODERATE, "major osteoporotic fracture"),
+                                (hip, FRAX_HIP_MODERATE, "hip fracture")):
+        if frax is None:
             continue
-        value = _percent(observation)
-        day = observation.when.isoformat() if observation.when else "undated"
+        value = _percent(frax)
+        day = frax.when.isoformat() if frax.when else "undated"
         if value is None:
-            unreadable.append(f"{observation.code.label} ({day}): no value in %")
+            unreadable.append(f"{frax.code.label} ({day}): no value in %")
         elif (value >= cut_off if kind.startswith("major") else value > cut_off):
             findings.append(f"FRAX 10-year {kind} risk {value:g}% ({day}), moderate or higher")
     return findings, unreadable

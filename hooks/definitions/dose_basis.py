@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from hooks import dosing
 from hooks.context import HookContext
@@ -309,12 +310,17 @@ def _has_timing(timing: Timing) -> bool:
 
 # ---------------------------------------------------------------- how many days a course runs
 
+def _object(parent: dict[str, Any], key: str) -> dict[str, Any]:
+    """``parent[key]`` when it is a JSON object, else an empty one."""
+    value = parent.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def course_days(order: MedicationOrder) -> int | None:
     """Days a draft course runs: timing.repeat boundsDuration, boundsPeriod, or count; else the sig ('x 5 days')."""
     raw = order.raw.get("dosageInstruction") if isinstance(order.raw, dict) else None
     first = raw[0] if isinstance(raw, list) and raw and isinstance(raw[0], dict) else {}
-    timing = first.get("timing") if isinstance(first.get("timing"), dict) else {}
-    repeat = timing.get("repeat") if isinstance(timing.get("repeat"), dict) else {}
+    repeat = _object(_object(first, "timing"), "repeat")
     bounds = repeat.get("boundsDuration")
     if isinstance(bounds, dict) and isinstance(bounds.get("value"), (int, float)):
         unit = str(bounds.get("code") or bounds.get("unit") or "d").lower()

@@ -10,7 +10,7 @@ donor cells and is not used.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
@@ -134,15 +134,15 @@ class Summary:
     gene: Literal["TPMT", "NUDT15"]
     status: Reading | None = None
     basis: Result | None = None
-    results: list[Result] | None = None
-    invalid: list[str] | None = None
-    unreadable: list[str] | None = None
+    results: list[Result] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
 
 
 def summarise(record: PatientRecord, gene: Literal["TPMT", "NUDT15"]) -> Summary:
     """The gene's status: the most severe reading among valid results (a discordant pair errs on the safe side)."""
     groups = ("tpmt_phenotype", "tpmt_genotype") if gene == "TPMT" else ("nudt15",)
-    summary = Summary(gene, results=[], invalid=[], unreadable=[])
+    summary = Summary(gene)
     for observation in record.observations_in(*groups):
         if observation.status in ("entered-in-error", "cancelled", "preliminary", "registered"):
             continue

@@ -49,8 +49,7 @@ def _carry_days(order: MedicationOrder) -> int:
     if order.in_group("rituximab"):
         return RITUXIMAB_EFFECT_DAYS - 1
     if order.in_group("ivig"):
-        step = _ivig_interval(order)
-        return step - 1
+        return _ivig_interval(order) - 1
     step = interval_days(order.dosage.timing) if order.dosage else None
     return max(int(step) - 1, 0) if step else 0
 

@@ -75,9 +75,9 @@ def current_bmi(record: PatientRecord, context: HookContext) -> tuple[float, str
     since = record.today - timedelta(days=int(context.definition("weight_max_age_days")))
     for observation in reversed(record.observations_in("bmi", since=since)):
         quantity = observation.quantity
-        value = convert(quantity.value, quantity.unit or "kg/m2", "kg/m2") if quantity else None
-        if value is not None and observation.when is not None:
-            return value, f"BMI {value:g} recorded on {observation.when.isoformat()}"
+        bmi = convert(quantity.value, quantity.unit or "kg/m2", "kg/m2") if quantity else None
+        if bmi is not None and observation.when is not None:
+            return bmi, f"BMI {bmi:g} recorded on {observation.when.isoformat()}"
     return None
 
 

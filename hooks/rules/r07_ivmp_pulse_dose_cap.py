@@ -14,7 +14,7 @@ from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.steroids import is_iv_methylprednisolone
 from hooks.definitions.weight import dosing_weight
 from hooks.record import MedicationOrder, PatientRecord
-from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
+from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Severity, Suggestion
 from hooks.sources import ETG, LANCET_2024, SEED_001, SHARE_2017
 
 RULE = Rule(
@@ -133,7 +133,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             return NotEvaluable("; ".join(unread + unchecked), facts)
         return Quiet("IV methylprednisolone within the pulse limits", facts)
 
-    severity = "critical" if critical else "warning"
+    severity: Severity = "critical" if critical else "warning"
     findings = critical + warning
     suggestions = _suggestions(context, p, drafts, child, weight.value if weight else None,
                                weight.day.isoformat() if weight else None, max(intended, default=None))

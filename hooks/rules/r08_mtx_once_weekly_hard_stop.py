@@ -127,7 +127,7 @@ def _describe_per_day(per_day: float) -> str:
     if abs(every - round(every)) < 0.01:
         return f"every {round(every)} days"
     per_week = round(per_day * 7, 2)
-    return {2: "twice a week", 3: "three times a week"}.get(per_week, f"{per_week:g} times a week")
+    return {2.0: "twice a week", 3.0: "three times a week"}.get(per_week, f"{per_week:g} times a week")
 
 
 def oncology_indication(record: PatientRecord, order: MedicationOrder) -> str | None:

@@ -75,8 +75,8 @@ def _usable(observation: Observation) -> bool:
 
 
 def latest_result(record: PatientRecord, groups: tuple[str, ...], since: date | None = None) -> Observation | None:
-    found = [o for o in record.observations_in(*groups, since=since) if o.when is not None and _usable(o)]
-    return max(found, key=lambda o: o.when, default=None)
+    dated = [(o.when, o) for o in record.observations_in(*groups, since=since) if o.when is not None and _usable(o)]
+    return max(dated, key=lambda pair: pair[0], default=(None, None))[1]
 
 
 def latest_egfr(record: PatientRecord, since: date | None = None) -> tuple[float, Observation] | None:

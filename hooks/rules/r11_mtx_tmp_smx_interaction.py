@@ -15,7 +15,7 @@ from hooks.definitions import weight
 from hooks.definitions.dose_basis import text_frequency
 from hooks.dosing import dose_per_administration, periods_per_day
 from hooks.record import MedicationOrder, Observation, PatientRecord
-from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Severity, Suggestion
 from hooks.sources import CFP_2014, DRUGS_COM_MTX_TMP, KWON_2018, MEDSAFE_2022
 from hooks.units import convert
 
@@ -215,7 +215,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     risks = risk_factors(record, params)
     facts["risk_factors"] = "; ".join(risks) or None
 
-    severity = "warning" if dose.regimen == "prophylactic" else "critical"
+    severity: Severity = "warning" if dose.regimen == "prophylactic" else "critical"
     if dose.mg_per_day is not None:
         dose_line = f"{dose.mg_per_day:.0f} mg/day ({dose.basis})"
     elif dose.mg_per_kg_day is not None:

@@ -7,6 +7,7 @@ dose (CPIC). Results are read by hooks.definitions.thiopurine; doses by hooks.do
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -90,7 +91,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     for summary in (tpmt, nudt15):
         key = summary.gene.lower()
         facts[key] = summary.basis.describe() if summary.basis else None
-        facts[f"{key}_set_aside"] = "; ".join((summary.invalid or []) + (summary.unreadable or [])) or None
+        facts[f"{key}_set_aside"] = "; ".join(summary.invalid + summary.unreadable) or None
 
     dosing = weight.dosing_weight(record, context)
     weight_kg = dosing.value if dosing else None
@@ -164,9 +165,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if not critical and headline != "dose above 3 mg/kg/day":
             headline += "; dose above 3 mg/kg/day"
     for summary in (tpmt, nudt15):
-        for item in summary.invalid or []:
+        for item in summary.invalid:
             notes.append(f"Not used: {item} (donor red cells); use a genotype instead.")
-        for item in summary.unreadable or []:
+        for item in summary.unreadable:
             notes.append(f"Result not readable: {item}.")
     if new_start and mg_day is not None and mg_day > 2 * params["start_dose_mg"] and not poor:
         notes.append(f"This is a new start at {mg_day:g} mg/day; the usual start is 25-50 mg/day.")
@@ -199,8 +200,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
 
 def _suggestions(context: HookContext, order: MedicationOrder, params: dict[str, float],
-                 tpmt: thiopurine.Summary, nudt15: thiopurine.Summary, missing: list[str], poor: list[str],
-                 unclear_low: list[str], too_high: bool, reduced: tuple[float, float] | None) -> list[Suggestion]:
+                 tpmt: thiopurine.Summary, nudt15: thiopurine.Summary, missing: Sequence[str], poor: Sequence[str],
+                 unclear_low: Sequence[str], too_high: bool, reduced: tuple[float, float] | None) -> list[Suggestion]:
     """Tests for what is missing, monitoring, and a replacement order only when the draft dose is too high."""
     out: list[Suggestion] = []
     tests: list[Action] = []

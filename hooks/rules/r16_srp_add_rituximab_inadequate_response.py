@@ -69,7 +69,7 @@ def _hbv_line(record: PatientRecord, max_age_days: int) -> tuple[str, bool, bool
     hbsag = [(o, s) for o, s in antibodies.results(record, "hbsag") if o.when and o.when >= since]
     anti_hbc = antibodies.results(record, "anti_hbc")
 
-    def describe(found: list[tuple[Observation, str]], name: str) -> str:
+    def describe(found: list[tuple[Observation, antibodies.Status]], name: str) -> str:
         observation, status = found[-1]
         return f"{name} {status} on {observation.when.isoformat() if observation.when else 'undated'}"
 

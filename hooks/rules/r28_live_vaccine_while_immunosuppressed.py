@@ -9,7 +9,7 @@ from hooks.context import HookContext
 from hooks.definitions.cohorts import last_given
 from hooks.definitions.immunosuppression_level import Exposure, Thresholds, exposures
 from hooks.record import MedicationOrder, PatientRecord
-from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Severity, Suggestion
 from hooks.sources import (
     ACR_2022_VACCINES,
     CDC_LIVE_VACCINE_WAIT,
@@ -132,7 +132,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if level is None:
         return Quiet(f"no immunosuppression now or within {int(p['recent_days'])} days, no anti-CD20 within "
                      f"{int(p['anti_cd20_days'])} days", facts)
-    severity = "critical" if level in ("high", "unknown") else "warning"
+    severity: Severity = "critical" if level in ("high", "unknown") else "warning"
     names = ", ".join(d.label for d in drafts)
     ivig_note = ""
     if ivig is not None:

@@ -95,8 +95,8 @@ def _immunosuppression_start(record: PatientRecord, context: HookContext, onset:
         if last >= episode:
             starts.append((first, f"{order.label} ({peq:g} mg/day prednisone-equivalent)"))
     for order in record.medications_in(*(g for g in STEROID_SPARING if g != "ivig")):
-        last = last_given(order, record.today)
-        if order.start is not None and last is not None and last >= episode:
+        given = last_given(order, record.today)
+        if order.start is not None and given is not None and given >= episode:
             starts.append((order.start, order.label))
     return min(starts, key=lambda s: s[0], default=None)
 
@@ -226,7 +226,7 @@ def _hepatitis_b(record: PatientRecord, context: HookContext, p: Any, facts: dic
                    if _anti_hbs(o, p["anti_hbs_immune_miu_ml"]) is not None), None)
     status = _anti_hbs(latest, p["anti_hbs_immune_miu_ml"]) if latest else None
     facts["anti_hbs"] = f"{status} ({latest.when})" if latest else "not on file"
-    if status == "immune":
+    if latest is not None and status == "immune":
         done.append(f"hepatitis B immune (anti-HBs {latest.when})")
         return
     doses = _given(record, *HEPATITIS_B)

@@ -42,7 +42,7 @@ class SqlReplayCache:
             if not claimed:
                 claimed = connection.execute(
                     update(JwtReplay).where(JwtReplay.iss == iss, JwtReplay.jti == jti,
-                                            JwtReplay.expires_at < now).values(expires_at=expires_at)).rowcount
+                                            JwtReplay.expires_at < now).values(expires_at=expires_at)).rowcount > 0
         self._maybe_purge(now)
         return not claimed
 

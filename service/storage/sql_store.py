@@ -133,9 +133,9 @@ class SqlStore:
         found: dict[str, str] = {}
         for rule_id, code, display, created, until in rows:  # later 'until' overwrites earlier
             if rule_id in wanted:
-                found[rule_id] = (f"overridden on {aware(created):%Y-%m-%d} with reason "  # type: ignore[str-format]
+                found[rule_id] = (f"overridden on {aware(created):%Y-%m-%d} with reason "
                                   f"'{display or code}'; snoozed for this patient until "
-                                  f"{aware(until):%Y-%m-%d %H:%M} UTC")  # type: ignore[str-format]
+                                  f"{aware(until):%Y-%m-%d %H:%M} UTC")
         return found
 
     def record_call(self, record: CallRecord) -> None:
