@@ -173,6 +173,34 @@ def test_record_call_keeps_the_audit_trail_and_the_issued_cards(database_url):
     assert issued[cards[1]["uuid"]].rule_id == "pjp-prophylaxis-missing"
 
 
+def test_the_call_path_stores_each_value_exactly_as_sqlalchemy_would(database_url):
+    """The audit rows of every call are written on the driver (issue 6); every other reader goes through
+    SQLAlchemy. Read back through SQLAlchemy and written again through it, each row stores the same text, times
+    included (SQLite compares times as text)."""
+    clock = Clock()
+    clock.now = clock.now.replace(microsecond=123456)
+    store = open_store(database_url, clock=clock, audit_request_bodies=True)
+    card = _card()
+    store.record_call(_record([card], body={"hook": "order-sign", "context": {"x": [1, "y", None]}}))
+    raw = "SELECT {} FROM {} ORDER BY {}"
+    with store.engine.begin() as connection:
+        for model, key in ((AuditCall, "id"), (IssuedCard, "uuid")):
+            table = model.__table__
+            columns = [c.name for c in table.columns if c.name != key]
+            query = raw.format(", ".join(columns), table.name, key)
+            [driver_row] = connection.exec_driver_sql(query).all()
+            stored = connection.execute(select(table)).mappings().one()
+            assert stored[columns[0]] is not None
+            again = {**stored, key: "second"} if key == "uuid" else {k: v for k, v in stored.items() if k != key}
+            connection.execute(table.insert(), again)
+            rows = connection.exec_driver_sql(query).all()
+            assert len(rows) == 2 and rows[0] == rows[1] == driver_row, model.__name__
+    with store.engine.connect() as connection:
+        call = connection.execute(select(AuditCall)).first()
+    assert call is not None and call.called_at.replace(tzinfo=UTC) == clock.now
+    assert call.request_body == {"hook": "order-sign", "context": {"x": [1, "y", None]}}
+
+
 def test_request_bodies_when_enabled_never_carry_the_token(database_url):
     store = open_store(database_url, audit_request_bodies=True)
     body = {"hook": "order-sign", "fhirAuthorization": {"access_token": "SECRET-TOKEN"}, "context": {"x": 1}}

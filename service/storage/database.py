@@ -16,7 +16,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +129,18 @@ def write_turns(engine: Engine) -> SqliteWriteTurns:
         return turns
 
 
+def _durability(engine: Engine, durable: bool) -> str:
+    """The statement that sets how durable this transaction's commit is (see ``write_transaction``)."""
+    if engine.dialect.name == "sqlite":
+        return f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}"
+    # PostgreSQL: set either way, since a server default must not weaken feedback
+    return f"SET LOCAL synchronous_commit TO {'ON' if durable else 'OFF'}"
+
+
+def _turn(engine: Engine) -> AbstractContextManager[None]:
+    return write_turns(engine).turn() if engine.dialect.name == "sqlite" else nullcontext()
+
+
 @contextmanager
 def write_transaction(engine: Engine, *, durable: bool) -> Iterator[Connection]:
     """A transaction that has committed when the block ends.
@@ -140,13 +152,26 @@ def write_transaction(engine: Engine, *, durable: bool) -> Iterator[Connection]:
     ``synchronous_commit=off``): for the audit row of each call and the jti cache, which sit in the request path.
     SQLite's setting belongs to the connection, so every transaction sets its own before its first write, and
     waits for its turn to write (``SqliteWriteTurns``)."""
-    sqlite = engine.dialect.name == "sqlite"
-    with write_turns(engine).turn() if sqlite else nullcontext(), engine.begin() as connection:
-        if sqlite:
-            connection.exec_driver_sql(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
-        elif engine.dialect.name == "postgresql":  # set either way: a server default must not weaken feedback
-            connection.exec_driver_sql(f"SET LOCAL synchronous_commit TO {'ON' if durable else 'OFF'}")
+    with _turn(engine), engine.begin() as connection:
+        connection.exec_driver_sql(_durability(engine, durable))
         yield connection
+
+
+@contextmanager
+def driver_write_transaction(engine: Engine, *, durable: bool) -> Iterator[Any]:
+    """``write_transaction`` on the driver's own (DB-API) cursor, for the statements in every call's path
+    (``service.storage.driver_sql``); the connection still comes from, and goes back to, SQLAlchemy's pool."""
+    with _turn(engine), closing(engine.raw_connection()) as connection:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(_durability(engine, durable))
+            yield cursor
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            raise
+        finally:
+            cursor.close()
 
 
 def alembic_config() -> Config:

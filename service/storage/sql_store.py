@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, delete, insert, select, text
+from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from service import metrics
-from service.storage.database import open_engine, upgrade, write_transaction
+from service.storage.database import driver_write_transaction, open_engine, upgrade, write_transaction
+from service.storage.driver_sql import DriverSql, Insert
 from service.storage.models import AuditCall, Feedback, IssuedCard, JwtReplay, Snooze
 from service.storage.replay import SqlReplayCache
 from service.store import CallRecord
@@ -30,12 +32,6 @@ log = logging.getLogger(__name__)
 _STATUS_COLUMNS = {"fired": "fired", "suppressed": "suppressed", "not-evaluable": "not_evaluable",
                    "snoozed": "snoozed", "error": "errors"}
 
-# Built once: a statement object reused with new parameters skips SQLAlchemy's per-call construction work.
-_INSERT_CALL = insert(AuditCall)
-_INSERT_CARD = insert(IssuedCard)
-_LIVE_SNOOZES = (select(Snooze.rule_id, Snooze.reason_code, Snooze.reason_display, Snooze.created_at, Snooze.until)
-                 .where(Snooze.patient_id == bindparam("patient"), Snooze.until > bindparam("now"))
-                 .order_by(Snooze.until))
 
 
 def utcnow() -> datetime:
@@ -103,9 +99,21 @@ class SqlStore:
     audit_request_bodies: bool = False
     clock: Callable[[], datetime] = utcnow
     _insert: Any = field(init=False, repr=False)
+    _driver: DriverSql = field(init=False, repr=False)
+    _insert_call: Insert = field(init=False, repr=False)
+    _insert_card: Insert = field(init=False, repr=False)
+    _live_snoozes: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        # The statements of every hook call, on the driver (see driver_sql): built once here.
+        self._driver = driver = DriverSql(self.engine)
+        self._insert_call = driver.insert(AuditCall.__table__)  # type: ignore[arg-type]
+        self._insert_card = driver.insert(IssuedCard.__table__)  # type: ignore[arg-type]
+        self._live_snoozes = (
+            "SELECT rule_id, reason_code, reason_display, created_at, until FROM snoozes "
+            f"WHERE patient_id = {driver.placeholder('patient')} AND until > {driver.placeholder('now')} "
+            "ORDER BY until")
 
     # --- Store protocol ---------------------------------------------------------------------------------
 
@@ -122,20 +130,23 @@ class SqlStore:
         if not patient_id:
             return {}
         try:
-            with self.engine.connect() as connection:
-                rows = connection.execute(_LIVE_SNOOZES, {"patient": _clip(patient_id, 256),
-                                                          "now": self.clock()}).all()
-        except SQLAlchemyError:
+            with closing(self.engine.raw_connection()) as connection:
+                cursor = connection.cursor()
+                cursor.execute(self._live_snoozes, {"patient": _clip(patient_id, 256),
+                                                    "now": self._driver.time(self.clock())})
+                rows = cursor.fetchall()
+        except self._driver.errors:
             log.exception("snooze look-up failed; showing every card")
             metrics.STORAGE_ERRORS.labels("snoozed").inc()
             return {}
         wanted = set(rule_ids)  # filtered here: a patient has few live snoozes, and the statement stays constant
         found: dict[str, str] = {}
+        read_time = self._driver.read_time
         for rule_id, code, display, created, until in rows:  # later 'until' overwrites earlier
             if rule_id in wanted:
-                found[rule_id] = (f"overridden on {aware(created):%Y-%m-%d} with reason "
+                found[rule_id] = (f"overridden on {aware(read_time(created)):%Y-%m-%d} with reason "
                                   f"'{display or code}'; snoozed for this patient until "
-                                  f"{aware(until):%Y-%m-%d %H:%M} UTC")
+                                  f"{aware(read_time(until)):%Y-%m-%d %H:%M} UTC")
         return found
 
     def record_call(self, record: CallRecord) -> None:
@@ -161,11 +172,11 @@ class SqlStore:
                   for c in record.cards]
         try:
             # Not durable against a power cut (see write_transaction): it is in every call's path.
-            with write_transaction(self.engine, durable=False) as connection:
-                connection.execute(_INSERT_CALL, row)
+            with driver_write_transaction(self.engine, durable=False) as cursor:
+                cursor.execute(self._insert_call.sql, self._insert_call.parameters(row))
                 if issued:
-                    connection.execute(_INSERT_CARD, issued)
-        except SQLAlchemyError:
+                    cursor.executemany(self._insert_card.sql, [self._insert_card.parameters(c) for c in issued])
+        except self._driver.errors:
             log.exception("audit write failed for hookInstance %s", record.hook_instance)
             metrics.STORAGE_ERRORS.labels("record_call").inc()
 
