@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config
@@ -107,6 +108,8 @@ class SqliteWriteTurns:
 
 _write_turns: dict[str, SqliteWriteTurns] = {}  # lock file (or URL) -> its queue
 _write_turns_guard = threading.Lock()
+# Each engine's queue, found without resolving the file's path again (syscalls on every write of every call).
+_engine_turns: WeakKeyDictionary[Engine, SqliteWriteTurns] = WeakKeyDictionary()
 
 
 def _sqlite_lock_path(engine: Engine, suffix: str) -> Path | None:
@@ -120,12 +123,16 @@ def _sqlite_lock_path(engine: Engine, suffix: str) -> Path | None:
 
 def write_turns(engine: Engine) -> SqliteWriteTurns:
     """The write queue of the SQLite database behind ``engine`` (shared by every engine on the same file)."""
+    turns = _engine_turns.get(engine)
+    if turns is not None:
+        return turns
     lock_path = _sqlite_lock_path(engine, ".write-lock")
     key = str(lock_path) if lock_path is not None else str(engine.url)  # the file, however its URL spells it
     with _write_turns_guard:
         turns = _write_turns.get(key)
         if turns is None:
             turns = _write_turns[key] = SqliteWriteTurns(lock_path)
+        _engine_turns[engine] = turns
         return turns
 
 
