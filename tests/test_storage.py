@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import threading
@@ -14,9 +15,11 @@ from sqlalchemy import inspect, select, text
 
 from service.storage import FeedbackItem, SqlReplayCache, open_store
 from service.storage.database import (
+    WAL_AUTOCHECKPOINT_PAGES,
     current_revision,
     head_revision,
     open_engine,
+    start_wal_checkpointer,
     upgrade,
     write_transaction,
     write_turns,
@@ -142,6 +145,30 @@ def test_sqlite_writers_take_turns_across_threads_and_processes(tmp_path):
         order.append("second in")
     thread.join()
     assert order == ["first done", "second in"]
+
+
+def test_a_thread_of_each_process_checkpoints_the_sqlite_log_so_that_calls_do_not(tmp_path):
+    """Issue 6: a commit checkpoints only past the safety net (SQLite's 1,000 pages put a checkpoint in about one
+    call in 200); the store's thread copies the log into the database file instead, and ends with its engine."""
+    path = tmp_path / "log.sqlite3"
+    store = open_store(f"sqlite:///{path}", audit_request_bodies=True)
+    with store.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA wal_autocheckpoint")).scalar_one() == WAL_AUTOCHECKPOINT_PAGES
+    before = path.stat().st_size
+    store.record_call(_record([], body={"hook": "x", "context": {"note": "x" * 2_000_000}}))  # ~500 pages
+    deadline = time.monotonic() + 10
+    while path.stat().st_size < before + 1_500_000:  # still only in the log until a checkpoint copies it
+        assert time.monotonic() < deadline, "nothing checkpointed the log"
+        time.sleep(0.05)
+
+    engine = open_engine(f"sqlite:///{path}")
+    thread = start_wal_checkpointer(engine, interval_seconds=0.01)
+    assert thread is not None and thread.is_alive()
+    del engine
+    gc.collect()
+    thread.join(timeout=5)
+    assert not thread.is_alive()
+    assert start_wal_checkpointer(open_engine("sqlite://")) is None, "an in-memory database has no log"
 
 
 def test_several_processes_migrating_at_once_agree(database_url):

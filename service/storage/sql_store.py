@@ -20,7 +20,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from service import metrics
-from service.storage.database import driver_write_transaction, open_engine, upgrade, write_transaction
+from service.storage.database import (
+    driver_write_transaction,
+    open_engine,
+    start_wal_checkpointer,
+    upgrade,
+    write_transaction,
+)
 from service.storage.driver_sql import DriverSql, Insert
 from service.storage.models import AuditCall, Feedback, IssuedCard, JwtReplay, Snooze
 from service.storage.replay import SqlReplayCache
@@ -255,4 +261,5 @@ def open_store(url: str, *, audit_request_bodies: bool = False, migrate: bool = 
     engine = open_engine(url)
     if migrate:
         upgrade(engine)
+    start_wal_checkpointer(engine)
     return SqlStore(engine, audit_request_bodies=audit_request_bodies, clock=clock)
