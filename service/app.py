@@ -20,7 +20,14 @@ from werkzeug.exceptions import HTTPException
 
 from hooks import engine, knowledge
 from service import feedback, logging_json, operations, prefetch, security, validation
-from service.auth import Authenticator, Caller, Unauthorized, build_authenticator, fhir_server_refusal
+from service.auth import (
+    Authenticator,
+    Caller,
+    ReplayCheckUnavailable,
+    Unauthorized,
+    build_authenticator,
+    fhir_server_refusal,
+)
 from service.config import Settings
 from service.discovery import PREFETCH, SERVICES
 from service.errors import APIError, error_response
@@ -124,6 +131,9 @@ def _authenticate() -> Caller:
     except Unauthorized as exc:
         log.warning("authentication failed for %s: %s", request.path, exc)
         raise APIError(401, "Unauthorized") from exc
+    except ReplayCheckUnavailable as exc:
+        log.error("authentication could not check the token for replay: %s", exc)
+        raise APIError(503, "The token cannot be checked now; try again shortly") from exc
     g.caller = caller
     return caller
 

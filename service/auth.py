@@ -30,6 +30,11 @@ class Unauthorized(Exception):
     """Authentication failed; the reason goes to the log, never to the response body."""
 
 
+class ReplayCheckUnavailable(Exception):
+    """The replay cache could not answer (its database is down): the token is neither accepted nor refused, and
+    the caller is told to try again (503), never let in unchecked."""
+
+
 class Authenticator(Protocol):
     def authenticate(self, authorization: str | None, audience: str) -> Caller: ...
 

@@ -52,7 +52,9 @@ class ReplayCache(Protocol):
     """
 
     def seen(self, jti: str, iss: str, expires_at: float) -> bool:
-        """Record (iss, jti) until ``expires_at`` (epoch seconds); True if it was already recorded and live."""
+        """Record (iss, jti) until ``expires_at`` (epoch seconds); True if it was already recorded and live.
+
+        Raises ``ReplayCheckUnavailable`` when it cannot tell."""
         ...
 
 

@@ -21,6 +21,7 @@ from flask.testing import FlaskClient
 from service.auth import Unauthorized
 from service.config import ConfigError
 from service.jwt_auth import JwtAuthenticator, MemoryReplayCache
+from service.storage import open_store
 from tests import security_support as sec
 from tests.security_support import (
     BASE,
@@ -231,6 +232,20 @@ def test_replayed_jti_is_refused(client: FlaskClient, caplog: pytest.LogCaptureF
     jti = str(uuid.uuid4())
     assert discover(client, mint(EC, aud=DISCOVERY_AUD, jti=jti)).status_code == 200
     assert_unauthorized(discover(client, mint(RSA, aud=DISCOVERY_AUD, jti=jti)))
+
+
+def test_a_replay_check_that_cannot_run_refuses_for_now_and_lets_nobody_in_unchecked(
+        server: sec.JwksServer, tmp_path: Path) -> None:
+    """The shared replay cache's database fails (here: its table is gone): 503, try again; never 200, never 500."""
+    store = open_store(f"sqlite:///{tmp_path / 'replay.sqlite3'}")
+    app = sec.make_app(sec.settings([client_config(server)], fhir={"allow_http": True}), store=store)
+    client = app.test_client()
+    assert discover(client, mint(EC, aud=DISCOVERY_AUD)).status_code == 200
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE jwt_replay")
+    response = discover(client, mint(EC, aud=DISCOVERY_AUD))
+    assert response.status_code == 503
+    assert "try again" in response.get_json()["issue"][0]["diagnostics"]
 
 
 def test_refused_token_does_not_burn_its_jti(client: FlaskClient) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, select, text
 
+from service.auth import ReplayCheckUnavailable
 from service.storage import FeedbackItem, SqlReplayCache, open_store
 from service.storage.database import (
     WAL_AUTOCHECKPOINT_PAGES,
@@ -357,6 +358,8 @@ def test_ready_is_false_when_the_database_is_gone(tmp_path):
     assert broken.ready() is False
     assert broken.snoozed("p1", ["x"]) == {}, "no database: show every card rather than fail the call"
     broken.record_call(_record([_card()]))  # logged and counted, not raised
+    with pytest.raises(ReplayCheckUnavailable):  # a token is neither accepted nor refused (the app answers 503)
+        broken.replay_cache().seen("jti-1", "iss", time.time() + 60)
 
 
 @pytest.mark.parametrize("value", ["a" * 600])

@@ -4,6 +4,7 @@ An in-memory cache only catches a replay sent to the same worker; this one catch
 replica, because the check is one atomic statement against the shared table:
 ``INSERT ... ON CONFLICT DO NOTHING`` claims a new (iss, jti); if the row exists, a conditional ``UPDATE``
 reclaims it only when the earlier token has expired. Exactly one of several concurrent callers wins.
+The check is in every authenticated call's path, so it runs on the database driver (``driver_sql``).
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Engine, delete, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, delete
 
-from service.storage.database import write_transaction
+from service.auth import ReplayCheckUnavailable
+from service.storage.database import driver_write_transaction
+from service.storage.driver_sql import DriverSql
 from service.storage.models import JwtReplay
 
 
@@ -28,21 +30,27 @@ class SqlReplayCache:
         self._purge_every = purge_every
         self._count = 0
         self._lock = threading.Lock()
-        dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-        self._insert = dialect.insert
+        self._driver = driver = DriverSql(engine)
+        mark = driver.placeholder
+        self._claim = ("INSERT INTO jwt_replay (iss, jti, expires_at) "
+                       f"VALUES ({mark('iss')}, {mark('jti')}, {mark('expires_at')}) "
+                       "ON CONFLICT (iss, jti) DO NOTHING RETURNING jti")
+        self._reclaim = (f"UPDATE jwt_replay SET expires_at = {mark('expires_at')} "
+                         f"WHERE iss = {mark('iss')} AND jti = {mark('jti')} AND expires_at < {mark('now')}")
 
     def seen(self, jti: str, iss: str, expires_at: float) -> bool:
         now = self._clock()
-        # Not durable against a power cut (see write_transaction): the check is in every call's path, and a jti
-        # forgotten that way could be replayed only until its token expires minutes later.
-        with write_transaction(self._engine, durable=False) as connection:
-            claimed = connection.execute(
-                self._insert(JwtReplay).values(iss=iss, jti=jti, expires_at=expires_at)
-                .on_conflict_do_nothing(index_elements=["iss", "jti"]).returning(JwtReplay.jti)).first() is not None
-            if not claimed:
-                claimed = connection.execute(
-                    update(JwtReplay).where(JwtReplay.iss == iss, JwtReplay.jti == jti,
-                                            JwtReplay.expires_at < now).values(expires_at=expires_at)).rowcount > 0
+        try:
+            # Not durable against a power cut (see write_transaction): the check is in every call's path, and a
+            # jti forgotten that way could be replayed only until its token expires minutes later.
+            with driver_write_transaction(self._engine, durable=False) as cursor:
+                cursor.execute(self._claim, {"iss": iss, "jti": jti, "expires_at": expires_at})
+                claimed = cursor.fetchone() is not None
+                if not claimed:
+                    cursor.execute(self._reclaim, {"iss": iss, "jti": jti, "expires_at": expires_at, "now": now})
+                    claimed = cursor.rowcount > 0
+        except self._driver.errors as exc:
+            raise ReplayCheckUnavailable(f"replay cache database: {exc.__class__.__name__}") from exc
         self._maybe_purge(now)
         return not claimed
 
