@@ -104,10 +104,10 @@ def dose_per_administration(dosage: Dosage, medication: Concept, weight_kg: floa
     plain = convert(dose.value, unit, "mg")
     if plain is not None:
         return Amount(plain, f"{dose.value:g} {dose.unit}")
-    if unit in ("mg/kg", "g/kg", "mg/kg/d", "mg/kg/day"):
+    per_kg = mg_per_kg(dosage)
+    if per_kg is not None:
         if weight_kg is None:
             return None
-        per_kg = dose.value * (1000.0 if unit.startswith("g/") else 1.0)
         return Amount(per_kg * weight_kg, f"{dose.value:g} {dose.unit} x {weight_kg:g} kg", weight_based=True)
     if unit in ("mg/m2", "mg/m^2", "mg/[m2]"):
         if bsa_m2 is None:
@@ -121,9 +121,13 @@ def dose_per_administration(dosage: Dosage, medication: Concept, weight_kg: floa
     return None
 
 
-def is_weight_based(dosage: Dosage) -> bool:
-    unit = ((dosage.dose.unit if dosage.dose else "") or "").lower().replace(" ", "")
-    return "/kg" in unit or "/m2" in unit or "/m^2" in unit or "/[m2]" in unit
+def mg_per_kg(dosage: Dosage) -> float | None:
+    """mg per kg of body weight given each time, for a dose ordered per kg (g/kg converted); else None."""
+    dose = dosage.dose
+    unit = ((dose.unit if dose else "") or "").strip().lower().replace(" ", "")
+    if dose is None or unit not in ("mg/kg", "g/kg", "mg/kg/d", "mg/kg/day"):
+        return None
+    return dose.value * (1000.0 if unit.startswith("g/") else 1.0)
 
 
 def daily_mg(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: float | None = None,

@@ -15,7 +15,7 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import thiopurine, weight
 from hooks.definitions.cohorts import given_since
-from hooks.dosing import daily_mg, is_weight_based, periods_per_day
+from hooks.dosing import daily_mg, mg_per_kg, periods_per_day
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import AZA_LABEL, CPIC_2024, CPIC_THIOPURINES, SEED_003
@@ -46,17 +46,20 @@ RULE = Rule(
 STEP_MG = 25.0
 
 
-def _daily(order: MedicationOrder, weight_kg: float | None) -> tuple[float | None, float | None, str]:
-    """(mg/day, mg/kg/day, how) for an azathioprine order; mg/kg/day straight from a mg/kg order."""
+def _daily(order: MedicationOrder, weight_kg: float | None,
+           bsa_m2: float | None) -> tuple[float | None, float | None, str]:
+    """(mg/day, mg/kg/day, how) for an azathioprine order; mg/kg/day straight from a mg/kg order, and a mg/m2
+    order through the body-surface area (never read as mg/kg)."""
     dosage = order.dosage
     if dosage is None or dosage.dose is None:
         return None, None, "no dose on the order"
     per_day = periods_per_day(dosage.timing)
-    if is_weight_based(dosage) and per_day is not None:
-        per_kg = dosage.dose.value * per_day
+    per_kg_dose = mg_per_kg(dosage)
+    if per_kg_dose is not None and per_day is not None:
+        per_kg = per_kg_dose * per_day
         mg = per_kg * weight_kg if weight_kg else None
         return mg, per_kg, f"{dosage.dose} x {per_day:g}/day"
-    mg = daily_mg(order, weight_kg)
+    mg = daily_mg(order, weight_kg, bsa_m2)
     if mg is None:
         return None, None, f"{dosage.dose} could not be read as mg/day"
     return mg, (mg / weight_kg if weight_kg else None), f"{mg:g} mg/day"
@@ -96,7 +99,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     dosing = weight.dosing_weight(record, context)
     weight_kg = dosing.value if dosing else None
     facts["dosing_weight"] = dosing.describe("kg") if dosing else None
-    mg_day, per_kg_day, how = _daily(order, weight_kg)
+    mg_day, per_kg_day, how = _daily(order, weight_kg, weight.dosing_bsa(record, context))
     facts.update(mg_per_day=round(mg_day, 1) if mg_day is not None else None,
                  mg_per_kg_day=round(per_kg_day, 2) if per_kg_day is not None else None, dose_basis=how)
     lookback = record.today - timedelta(days=int(params["new_start_lookback_days"]))

@@ -109,3 +109,24 @@ def test_transfusion_means_genotype_only(kb, today):
     assert "no valid TPMT result" in card["summary"]
     assert [a["description"] for a in card["suggestions"][0]["actions"]] == ["TPMT genotype"]
     assert "transfusion" in entry["facts"]["tpmt_set_aside"]
+
+
+def test_a_dose_per_m2_goes_through_the_body_surface_area_never_as_per_kg(kb, today):
+    """100 mg/m2 daily at 70 kg and 175 cm (Mosteller BSA 1.85 m2) is ~185 mg/day, 2.6 mg/kg/day: within range.
+    Read as 100 mg/kg/day it would have been flagged as a gross overdose."""
+    card, entry = _result(kb, today, normal_results(patient(today, kg=70)).height(175), mg=100, unit="mg/m2")
+    assert card is None
+    assert entry["facts"]["mg_per_day"] == pytest.approx(100 * 1.85, abs=1)
+    assert entry["facts"]["mg_per_kg_day"] == pytest.approx(100 * 1.85 / 70, abs=0.02)
+
+
+def test_a_dose_per_m2_without_a_height_is_not_read_as_a_dose(kb, today):
+    _card, entry = _result(kb, today, normal_results(patient(today, kg=70)), mg=100, unit="mg/m2")
+    assert entry["facts"]["mg_per_day"] is None and entry["facts"]["mg_per_kg_day"] is None
+    assert "could not be read" in entry["facts"]["dose_basis"]
+
+
+def test_a_dose_in_g_per_kg_is_converted_to_mg(kb, today):
+    _card, entry = _result(kb, today, normal_results(patient(today, kg=70)), mg=0.0025, unit="g/kg")
+    assert entry["facts"]["mg_per_kg_day"] == pytest.approx(2.5)
+    assert entry["facts"]["mg_per_day"] == pytest.approx(175)
