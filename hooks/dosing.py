@@ -121,13 +121,23 @@ def dose_per_administration(dosage: Dosage, medication: Concept, weight_kg: floa
     return None
 
 
+_MG_PER_KG_UNITS = {"mg/kg": 1.0, "g/kg": 1000.0}  # per administration
+_MG_PER_KG_PER_DAY_UNITS = {"mg/kg/d": 1.0, "mg/kg/day": 1.0}  # the whole day's amount
+
+
 def mg_per_kg(dosage: Dosage) -> float | None:
-    """mg per kg of body weight given each time, for a dose ordered per kg (g/kg converted); else None."""
+    """mg per kg of body weight given each time, for a dose ordered per kg (g/kg converted; a mg/kg/day dose is
+    shared over the day's administrations, so "2 mg/kg/day twice daily" is 1 mg/kg each time); else None."""
     dose = dosage.dose
     unit = ((dose.unit if dose else "") or "").strip().lower().replace(" ", "")
-    if dose is None or unit not in ("mg/kg", "g/kg", "mg/kg/d", "mg/kg/day"):
+    if dose is None:
         return None
-    return dose.value * (1000.0 if unit.startswith("g/") else 1.0)
+    if unit in _MG_PER_KG_UNITS:
+        return dose.value * _MG_PER_KG_UNITS[unit]
+    if unit in _MG_PER_KG_PER_DAY_UNITS:
+        per_day = periods_per_day(dosage.timing)
+        return dose.value * _MG_PER_KG_PER_DAY_UNITS[unit] / per_day if per_day else None
+    return None
 
 
 def daily_mg(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: float | None = None,

@@ -6,8 +6,10 @@ import pytest
 
 from hooks.dosing import (
     adjusted_body_weight,
+    daily_mg,
     dose_per_administration,
     ideal_body_weight,
+    mg_per_kg,
     mosteller_bsa,
     periods_per_day,
     prednisone_equivalent,
@@ -57,6 +59,19 @@ def test_dose_units_and_weight_based_doses():
     assert dose_per_administration(_dosage(15, "mg/m2"), concept, bsa_m2=1.8).mg == pytest.approx(27)
     assert dose_per_administration(_dosage(3, "TAB"), concept).mg == 60  # three 20 mg tablets
     assert dose_per_administration(_dosage(3, "furlongs"), concept) is None
+
+
+def test_a_per_kg_per_day_dose_is_the_whole_days_amount():
+    """2 mg/kg/day given twice a day is 1 mg/kg each time (not 2 mg/kg twice: a doubled daily dose)."""
+    twice = {"frequency": 2, "period": 1, "period_unit": "d"}
+    assert mg_per_kg(_dosage(2, "mg/kg/day", **twice)) == 1
+    assert mg_per_kg(_dosage(2, "mg/kg", **twice)) == 2
+    assert mg_per_kg(_dosage(0.002, "g/kg", **twice)) == pytest.approx(2)
+    assert mg_per_kg(_dosage(2, "mg/kg/d", code="SOMETIMES")) is None  # the day's share is unknown
+    assert mg_per_kg(_dosage(100, "mg/m2", **twice)) is None
+    order = MedicationOrder("MedicationRequest", "x", _concept("azathioprine 50 MG Oral Tablet", "azathioprine"),
+                            "active", "order", None, None, None, (_dosage(2, "mg/kg/day", **twice),))
+    assert daily_mg(order, weight_kg=70) == pytest.approx(140)
 
 
 def test_strength_for_combination_products_needs_the_ingredient():

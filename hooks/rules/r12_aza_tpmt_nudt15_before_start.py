@@ -17,7 +17,7 @@ from hooks.definitions import thiopurine, weight
 from hooks.definitions.cohorts import given_since
 from hooks.dosing import daily_mg, mg_per_kg, periods_per_day
 from hooks.record import MedicationOrder, PatientRecord
-from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import AZA_LABEL, CPIC_2024, CPIC_THIOPURINES, SEED_003
 
 RULE = Rule(
@@ -128,8 +128,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         above_reduced = per_kg_day > high_f * params["normal_high_mg_per_kg_day"]
 
     if not (poor or unclear_low or intermediate or missing or too_high_per_kg):
-        return Quiet("TPMT and NUDT15 normal and the dose is within 3 mg/kg/day"
-                     + ("" if per_kg_day is not None else " (mg/kg not checked: no current weight)"), facts)
+        if per_kg_day is None:  # never "within range" for a dose that was not read
+            why = "no current weight" if mg_day is not None else how
+            return NotEvaluable(f"TPMT and NUDT15 normal, but the dose could not be checked against 3 mg/kg/day "
+                                f"({why})", facts)
+        return Quiet("TPMT and NUDT15 normal and the dose is within 3 mg/kg/day", facts)
 
     critical = bool(poor or unclear_low)
     notes: list[str] = []

@@ -12,8 +12,8 @@ from tests.conftest import fired, run
 RULE = "aza-tpmt-nudt15-before-start"
 
 
-def _result(kb, today, chart, mg=50, unit="mg"):
-    chart.draft(AZATHIOPRINE_50, mg, unit, resource_id="aza")
+def _result(kb, today, chart, mg=50, unit="mg", **timing):
+    chart.draft(AZATHIOPRINE_50, mg, unit, resource_id="aza", **timing)
     result = run(kb, chart.request("order-sign"), today)
     return fired(result).get(RULE), next(e for e in result.explanation if e["rule"] == RULE)
 
@@ -120,10 +120,23 @@ def test_a_dose_per_m2_goes_through_the_body_surface_area_never_as_per_kg(kb, to
     assert entry["facts"]["mg_per_kg_day"] == pytest.approx(100 * 1.85 / 70, abs=0.02)
 
 
-def test_a_dose_per_m2_without_a_height_is_not_read_as_a_dose(kb, today):
-    _card, entry = _result(kb, today, normal_results(patient(today, kg=70)), mg=100, unit="mg/m2")
+def test_a_dose_per_m2_without_a_height_is_not_called_within_range(kb, today):
+    """200 mg/m2 (~5 mg/kg/day at 70 kg) cannot be checked without a height: the rule says so, never 'fine'."""
+    card, entry = _result(kb, today, normal_results(patient(today, kg=70)), mg=200, unit="mg/m2")
+    assert card is None and entry["status"] == "not-evaluable"
+    assert "could not be read" in entry["reason"] and "no current weight" not in entry["reason"]
     assert entry["facts"]["mg_per_day"] is None and entry["facts"]["mg_per_kg_day"] is None
-    assert "could not be read" in entry["facts"]["dose_basis"]
+
+
+def test_without_a_weight_a_mg_dose_is_not_called_within_range(kb, today):
+    _card, entry = _result(kb, today, normal_results(patient(today, kg=None)), mg=150)
+    assert entry["status"] == "not-evaluable" and "no current weight" in entry["reason"]
+
+
+def test_a_per_kg_per_day_dose_given_twice_a_day_is_not_doubled(kb, today):
+    card, entry = _result(kb, today, normal_results(patient(today, kg=70)), mg=2, unit="mg/kg/day", frequency=2)
+    assert card is None and entry["status"] == "not-fired"
+    assert entry["facts"]["mg_per_kg_day"] == pytest.approx(2) and entry["facts"]["mg_per_day"] == pytest.approx(140)
 
 
 def test_a_dose_in_g_per_kg_is_converted_to_mg(kb, today):
