@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import OperationalError
 
 from service.auth import ReplayCheckUnavailable
 from service.storage import FeedbackItem, SqlReplayCache, open_store
@@ -201,32 +202,53 @@ def test_record_call_keeps_the_audit_trail_and_the_issued_cards(database_url):
     assert issued[cards[1]["uuid"]].rule_id == "pjp-prophylaxis-missing"
 
 
-def test_the_call_path_stores_each_value_exactly_as_sqlalchemy_would(database_url):
+@pytest.mark.parametrize("body", [{"hook": "order-sign", "context": {"x": [1, "y", None]}}, None],
+                         ids=["body", "no-body"])
+def test_the_call_path_stores_each_value_exactly_as_sqlalchemy_would(database_url, body):
     """The audit rows of every call are written on the driver (issue 6); every other reader goes through
-    SQLAlchemy. Read back through SQLAlchemy and written again through it, each row stores the same text, times
-    included (SQLite compares times as text)."""
+    SQLAlchemy. Read back through SQLAlchemy and written again through it, each row stores the same values, times
+    included (SQLite compares times as text), and no body is SQL NULL either way, never the JSON text 'null'."""
     clock = Clock()
     clock.now = clock.now.replace(microsecond=123456)
     store = open_store(database_url, clock=clock, audit_request_bodies=True)
-    card = _card()
-    store.record_call(_record([card], body={"hook": "order-sign", "context": {"x": [1, "y", None]}}))
-    raw = "SELECT {} FROM {} ORDER BY {}"
+    store.record_call(_record([_card()], body=body))
     with store.engine.begin() as connection:
-        for model, key in ((AuditCall, "id"), (IssuedCard, "uuid")):
+        for model, key, second in ((AuditCall, "id", 10**6), (IssuedCard, "uuid", "second")):
             table = model.__table__
-            columns = [c.name for c in table.columns if c.name != key]
-            query = raw.format(", ".join(columns), table.name, key)
-            [driver_row] = connection.exec_driver_sql(query).all()
+            columns = ", ".join(c.name for c in table.columns if c.name != key)
+            query = text(f"SELECT {columns} FROM {table.name} WHERE {key} = :key")
             stored = connection.execute(select(table)).mappings().one()
-            assert stored[columns[0]] is not None
-            again = {**stored, key: "second"} if key == "uuid" else {k: v for k, v in stored.items() if k != key}
-            connection.execute(table.insert(), again)
-            rows = connection.exec_driver_sql(query).all()
-            assert len(rows) == 2 and rows[0] == rows[1] == driver_row, model.__name__
-    with store.engine.connect() as connection:
-        call = connection.execute(select(AuditCall)).first()
-    assert call is not None and call.called_at.replace(tzinfo=UTC) == clock.now
-    assert call.request_body == {"hook": "order-sign", "context": {"x": [1, "y", None]}}
+            connection.execute(table.insert(), {**stored, key: second})
+            driver_row = connection.execute(query, {"key": stored[key]}).one()
+            assert connection.execute(query, {"key": second}).one() == driver_row, model.__name__
+        call = connection.execute(select(AuditCall).where(AuditCall.id != 10**6)).one()
+        nulls = connection.execute(text("SELECT COUNT(*) FROM audit_calls WHERE request_body IS NULL")).scalar_one()
+    assert call.called_at.replace(tzinfo=UTC) == clock.now
+    assert call.request_body == body
+    assert nulls == (2 if body is None else 0)
+
+
+def test_the_call_path_refuses_a_driver_it_does_not_know():
+    from types import SimpleNamespace
+
+    from service.storage.driver_sql import DriverSql
+
+    engine = SimpleNamespace(dialect=SimpleNamespace(name="postgresql", driver="psycopg2"))
+    with pytest.raises(ValueError, match="postgresql\\+psycopg2"):
+        DriverSql(engine)  # type: ignore[arg-type]
+
+
+def test_a_failed_jti_purge_is_housekeeping_not_the_callers_problem(database_url, caplog):
+    cache = open_store(database_url).replay_cache()
+    cache._purge_every = 1
+
+    def failing(now=None):
+        raise OperationalError("DELETE", {}, Exception("database is locked"))
+
+    cache.purge = failing  # type: ignore[method-assign]
+    assert cache.seen("jti-1", "iss", time.time() + 60) is False
+    assert cache.seen("jti-1", "iss", time.time() + 60) is True
+    assert "purging expired jtis failed" in caplog.text
 
 
 def test_request_bodies_when_enabled_never_carry_the_token(database_url):

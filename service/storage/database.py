@@ -78,7 +78,9 @@ def start_wal_checkpointer(engine: Engine, interval_seconds: float = 1.0) -> thr
     Otherwise SQLite does it inside the commit that takes the log past 1,000 pages: that call then also copies
     the pages and waits for the disk (W1 at concurrency 1: p99 ~10.4 ms, ~7 ms with checkpoints off the request
     path; issue 6). A passive checkpoint never blocks readers or writers; every worker may run one. The thread
-    ends when the engine is gone. None for in-memory and URI databases and other dialects.
+    ends when the engine is gone; a failed checkpoint is logged and tried again a moment later. None for
+    in-memory and URI databases and other dialects. Started by a process's first write (``_turn``), so never in a
+    process that forks workers afterwards (a thread inside SQLite at the fork could leave its locks held).
     """
     database = _sqlite_path(engine, "") if engine.dialect.name == "sqlite" else None
     if database is None:
@@ -88,12 +90,13 @@ def start_wal_checkpointer(engine: Engine, interval_seconds: float = 1.0) -> thr
     def run() -> None:
         connection: sqlite3.Connection | None = None
         try:
-            while alive() is not None and database.exists():
-                if connection is None:
-                    connection = sqlite3.connect(database, timeout=30, check_same_thread=False)
+            while alive() is not None:
                 try:
-                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                except sqlite3.Error as exc:  # the next commits past the safety net checkpoint instead
+                    if connection is None and database.exists():  # connecting would create a missing file
+                        connection = sqlite3.connect(database, timeout=30, check_same_thread=False)
+                    if connection is not None:
+                        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error as exc:  # meanwhile, commits past the safety net checkpoint instead
                     log.warning("background WAL checkpoint of %s failed: %s", database, exc)
                 time.sleep(interval_seconds)
         finally:
@@ -187,8 +190,20 @@ def _durability(engine: Engine, durable: bool) -> str:
     return f"SET LOCAL synchronous_commit TO {'ON' if durable else 'OFF'}"
 
 
+_checkpointed: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictionary()  # engine -> process with a thread
+_checkpointed_guard = threading.Lock()
+
+
 def _turn(engine: Engine) -> AbstractContextManager[None]:
-    return write_turns(engine).turn() if engine.dialect.name == "sqlite" else nullcontext()
+    """Wait for the turn to write to a SQLite file (and make sure this process checkpoints it); nothing else."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    if _checkpointed.get(engine) != os.getpid():
+        with _checkpointed_guard:
+            if _checkpointed.get(engine) != os.getpid():
+                start_wal_checkpointer(engine)
+                _checkpointed[engine] = os.getpid()
+    return write_turns(engine).turn()
 
 
 @contextmanager

@@ -5,7 +5,8 @@ and the two audit inserts cost ~0.8 ms of CPU per call, several times the databa
 statement is plain SQL built once from the table definitions (``models``), and each value is converted the way
 SQLAlchemy itself stores it, so every other reader (feedback, the report, purge) sees the same rows; tests read
 rows written here back through SQLAlchemy, on SQLite and on PostgreSQL. Everything off the hot path stays on
-SQLAlchemy. Only the two supported drivers are known: sqlite3 and psycopg.
+SQLAlchemy. Only the two supported drivers are known: sqlite3 and psycopg (another one is refused at start-up).
+A JSON column's None is SQL NULL here and in the models (``none_as_null``), never the JSON text 'null'.
 """
 
 from __future__ import annotations
@@ -56,13 +57,13 @@ class DriverSql:
     """SQL text, placeholders and value conversions for the driver behind ``engine``."""
 
     def __init__(self, engine: Engine) -> None:
-        dialect = engine.dialect.name
-        if dialect == "sqlite":
+        dialect, driver = engine.dialect.name, engine.dialect.driver
+        if (dialect, driver) == ("sqlite", "pysqlite"):
             self._placeholder = ":{}".format
             self._write_time: Callable[[Any], Any] = _sqlite_time
             self._write_json: Callable[[Any], Any] = _sqlite_json
             self.read_time: Callable[[Any], datetime | None] = _read_sqlite_time
-        elif dialect == "postgresql":
+        elif (dialect, driver) == ("postgresql", "psycopg"):
             from psycopg.types.json import Json  # the driver of the PostgreSQL URLs we accept (docs/operations.md)
 
             self._placeholder = "%({})s".format
@@ -70,9 +71,12 @@ class DriverSql:
             self._write_json = lambda value: None if value is None else Json(value)
             self.read_time = _unchanged
         else:
-            raise ValueError(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
-        # What a failed statement raises: the driver's errors, or SQLAlchemy's (e.g. the pool's timeout).
-        self.errors: tuple[type[Exception], ...] = (SQLAlchemyError, engine.dialect.dbapi.Error)  # type: ignore[union-attr]
+            raise ValueError(f"unsupported database driver {dialect}+{driver}: use sqlite:/// or "
+                             "postgresql+psycopg:// (docs/operations.md)")
+        # What a failed statement raises: the driver's errors, SQLAlchemy's (e.g. the pool's timeout), or a value
+        # that did not convert.
+        self.errors: tuple[type[Exception], ...] = (SQLAlchemyError, engine.dialect.dbapi.Error,  # type: ignore[union-attr]
+                                                    TypeError, ValueError)
 
     def placeholder(self, name: str) -> str:
         return self._placeholder(name)

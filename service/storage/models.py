@@ -54,7 +54,7 @@ class AuditCall(Base):
     cards: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # [{uuid, rule, indicator}]
     knowledge_version: Mapped[str] = mapped_column(String(128))
     latency_ms: Mapped[float] = mapped_column(Float)
-    request_body: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    request_body: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
 
 class Feedback(Base):

@@ -9,16 +9,20 @@ The check is in every authenticated call's path, so it runs on the database driv
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 
 from sqlalchemy import Engine, delete
 
+from service import metrics
 from service.auth import ReplayCheckUnavailable
 from service.storage.database import driver_write_transaction
 from service.storage.driver_sql import DriverSql
 from service.storage.models import JwtReplay
+
+log = logging.getLogger(__name__)
 
 
 class SqlReplayCache:
@@ -61,10 +65,15 @@ class SqlReplayCache:
             return connection.execute(delete(JwtReplay).where(JwtReplay.expires_at < now)).rowcount
 
     def _maybe_purge(self, now: float) -> None:
+        """Housekeeping after the check has committed: a failure here is logged, never the caller's problem."""
         with self._lock:
             self._count += 1
             due = self._count >= self._purge_every
             if due:
                 self._count = 0
         if due:
-            self.purge(now)
+            try:
+                self.purge(now)
+            except self._driver.errors:
+                log.exception("purging expired jtis failed; the next purge will take them")
+                metrics.STORAGE_ERRORS.labels("replay_purge").inc()

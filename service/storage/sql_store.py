@@ -23,7 +23,6 @@ from service import metrics
 from service.storage.database import (
     driver_write_transaction,
     open_engine,
-    start_wal_checkpointer,
     upgrade,
     write_transaction,
 )
@@ -135,24 +134,23 @@ class SqlStore:
     def snoozed(self, patient_id: str | None, rule_ids: Iterable[str]) -> dict[str, str]:
         if not patient_id:
             return {}
+        wanted = set(rule_ids)  # filtered here: a patient has few live snoozes, and the statement stays constant
+        found: dict[str, str] = {}
+        read_time = self._driver.read_time
         try:
-            with closing(self.engine.raw_connection()) as connection:
-                cursor = connection.cursor()
+            with closing(self.engine.raw_connection()) as connection, closing(connection.cursor()) as cursor:
                 cursor.execute(self._live_snoozes, {"patient": _clip(patient_id, 256),
                                                     "now": self._driver.time(self.clock())})
                 rows = cursor.fetchall()
+            for rule_id, code, display, created, until in rows:  # later 'until' overwrites earlier
+                if rule_id in wanted:
+                    found[rule_id] = (f"overridden on {aware(read_time(created)):%Y-%m-%d} with reason "
+                                      f"'{display or code}'; snoozed for this patient until "
+                                      f"{aware(read_time(until)):%Y-%m-%d %H:%M} UTC")
         except self._driver.errors:
             log.exception("snooze look-up failed; showing every card")
             metrics.STORAGE_ERRORS.labels("snoozed").inc()
             return {}
-        wanted = set(rule_ids)  # filtered here: a patient has few live snoozes, and the statement stays constant
-        found: dict[str, str] = {}
-        read_time = self._driver.read_time
-        for rule_id, code, display, created, until in rows:  # later 'until' overwrites earlier
-            if rule_id in wanted:
-                found[rule_id] = (f"overridden on {aware(read_time(created)):%Y-%m-%d} with reason "
-                                  f"'{display or code}'; snoozed for this patient until "
-                                  f"{aware(read_time(until)):%Y-%m-%d %H:%M} UTC")
         return found
 
     def record_call(self, record: CallRecord) -> None:
@@ -261,5 +259,4 @@ def open_store(url: str, *, audit_request_bodies: bool = False, migrate: bool = 
     engine = open_engine(url)
     if migrate:
         upgrade(engine)
-    start_wal_checkpointer(engine)
     return SqlStore(engine, audit_request_bodies=audit_request_bodies, clock=clock)
