@@ -22,7 +22,6 @@ import http.client
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,7 @@ from typing import Any
 
 from bench import workloads
 from bench.workloads import Workload
+from fhir_fixtures.fake_server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "latest.json"
@@ -147,12 +147,6 @@ def growth(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- HTTP under gunicorn
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _server_env(directory: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("IMNM_CDS_")}
     env.update(IMNM_CDS_AUTH_REQUIRED="false", IMNM_CDS_STORAGE_URL=f"sqlite:///{directory}/bench.sqlite3",
@@ -175,7 +169,7 @@ def gunicorn(target: str, directory: str) -> Iterator[tuple[subprocess.Popen[byt
 
     Start-up is from spawning the master to the first answered /healthz: interpreter, imports, fork, app load.
     """
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf", "--bind",
                f"127.0.0.1:{port}", target]
     started = time.perf_counter()

@@ -7,6 +7,7 @@ parameters, pages results with ``next`` links, can add a fixed delay per query, 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -35,6 +36,13 @@ class FakeFhir:
     def entries(self, key: str) -> list[Any]:
         bundle = self.data.get(key) or {}
         return list(bundle.get("entry") or [])
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now, for a server a test or the benchmark starts itself."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _handler(fake: FakeFhir) -> type[BaseHTTPRequestHandler]:

@@ -12,7 +12,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -23,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from fhir_fixtures.fake_server import free_port
 
 
 class PostgresUnavailable(RuntimeError):
@@ -38,12 +39,6 @@ def _binaries() -> Path:
     if on_path:
         return Path(on_path).parent
     raise PostgresUnavailable("no PostgreSQL server binaries (apt-get install postgresql; scripts/test.sh does)")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -100,7 +95,7 @@ def local_server() -> Iterator[PostgresServer]:
         entry = pwd.getpwnam(run_user)
         for path in (base, sockets):
             os.chown(path, entry.pw_uid, entry.pw_gid)
-    port = _free_port()
+    port = free_port()
     try:
         result = _run_as(run_user, [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
                                     "-E", "UTF8", "--no-sync"])

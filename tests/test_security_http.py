@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import pytest
 import requests
 from flask.testing import FlaskClient
 
+from fhir_fixtures.fake_server import free_port
 from service.config import ConfigError
 from service.fhir_client import FhirClient, FhirError
 from service.store import NullStore
@@ -348,16 +348,10 @@ def test_security_headers_on_validation_errors_and_500s(open_client: FlaskClient
     sec.assert_no_token(ACCESS_TOKEN, crashed.get_data(as_text=True))  # the body says "logged", nothing more
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def gunicorn_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The production server (gunicorn, with the project's settings) on loopback, authentication off."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("IMNM_CDS_")}
     database = tmp_path_factory.mktemp("gunicorn") / "db.sqlite3"
     env.update(IMNM_CDS_AUTH_REQUIRED="false", IMNM_CDS_DATABASE_URL=f"sqlite:///{database}", PYTHONPATH=str(ROOT))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ import requests
 from sqlalchemy import select
 
 import fhir_fixtures
+from fhir_fixtures.fake_server import free_port
 from service.storage import open_store
 from service.storage.models import Feedback
 from tests import pg_support
@@ -70,12 +70,6 @@ def test_a_jti_used_on_one_instance_is_refused_by_the_other(postgres):
 # --- durability -------------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _start(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "IMNM_CDS_DATABASE_URL": url, "IMNM_CDS_SERVER_WORKERS": "2"}
     env.pop("IMNM_CDS_CONFIG", None)
@@ -109,7 +103,7 @@ def test_a_killed_worker_loses_no_acknowledged_feedback(database_url, tmp_path):
     """Post items one by one from a thread; SIGKILL the workers mid-way, then the whole server; restart; every
     item that got a 200 must be in the database."""
     open_store(database_url)  # migrate once up front so start-up time does not eat the test's budget
-    port, log = _free_port(), tmp_path / "server.log"
+    port, log = free_port(), tmp_path / "server.log"
     server = _start(database_url, port, log)
     acknowledged: list[str] = []
     failed = 0
