@@ -33,6 +33,9 @@ def _record_and_context(kb, chart: Chart, today: date):
     ("20 mg twice a day", 20, "mg", 2, None),
     ("6 tablets every Friday", 6, "{tbl}", 1 / 7, None),
     ("15 mg/m2 SC weekly", 15, "mg/m2", 1 / 7, None),
+    ("methylprednisolone 2,000 mg IV once daily x 3 days", 2000, "mg", 1, 3),  # thousands, not "000 mg"
+    ("1,500 mg IV once daily", 1500, "mg", 1, None),
+    ("methotrexate 27,5 mg once weekly", 27.5, "mg", 1 / 7, None),  # a decimal comma
 ])
 def test_plain_sigs_are_read(text, value, unit, per_day, days):
     from hooks.dosing import periods_per_day
@@ -44,7 +47,8 @@ def test_plain_sigs_are_read(text, value, unit, per_day, days):
 
 
 @pytest.mark.parametrize("text", ["40-60 mg daily", "60 mg daily then taper by 10 mg", "2 x 500 mg daily",
-                                  "15 mg daily or weekly", "as directed", "take 15 mg and 10 mg"])
+                                  "15 mg daily or weekly", "as directed", "take 15 mg and 10 mg",
+                                  "1,5000 mg daily", "a,5 mg daily"])
 def test_ambiguous_sigs_are_not_guessed(text):
     assert dose_basis.read_text(text) is None
 

@@ -101,8 +101,12 @@ class TextDose:
     days: int | None
 
 
-_AMOUNT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(mg/kg|g/kg|mg/m2|mg/m²|mg|g|grams?|tablets?|tabs?)(?![a-z0-9])",
-                     re.I)
+# A number: "2,000" (thousands), "27,5" (a decimal comma), "37.5"; a comma that is neither leaves no number, so the
+# sig is not read (never "2,000 mg" as 0 mg).
+_THOUSANDS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)"
+_DECIMAL_COMMA = r"\d+,\d{1,2}(?!\d)"
+_AMOUNT = re.compile(rf"(?<![\d.,])({_THOUSANDS}|{_DECIMAL_COMMA}|\d+(?:\.\d+)?)\s*"
+                     r"(mg/kg|g/kg|mg/m2|mg/m²|mg|g|grams?|tablets?|tabs?)(?![a-z0-9])", re.I)
 _RANGE = re.compile(r"\d\s*(?:-|–|to)\s*\d", re.I)
 _MULTI_STEP = re.compile(r"\b(then|taper|reduce|decrease|increase|titrate|followed|alternat\w*|sliding)\b", re.I)
 _WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)s?"
@@ -139,6 +143,7 @@ def read_text(text: str | None) -> TextDose | None:
     if len(amounts) != 1:
         return None
     value, unit = amounts[0]
+    value = value.replace(",", "") if re.fullmatch(_THOUSANDS, value) else value.replace(",", ".")
     unit = unit.replace("²", "2")
     unit = {"gram": "g", "grams": "g", "tablet": "{tbl}", "tablets": "{tbl}", "tab": "{tbl}",
             "tabs": "{tbl}"}.get(unit, unit)

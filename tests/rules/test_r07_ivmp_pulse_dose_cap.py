@@ -146,3 +146,10 @@ def test_facts(kb, today):
 def test_weekly_pulses_over_weeks_are_not_consecutive_days(kb, today):
     chart = _chart(today).draft(MP_500, 500, "mg", route=ROUTE_IV, period=1, period_unit="wk", end=60)
     assert _card(kb, today, chart) is None
+
+
+def test_a_free_text_pulse_with_a_thousands_comma_is_read_in_full(kb, today):
+    """"2,000 mg" in a sig-only order is 2,000 mg (it was read as 0 mg, and a double pulse passed)."""
+    sig = "Methylprednisolone 2,000 mg IV once daily x 3 days"
+    card = _card(kb, today, _chart(today).draft(METHYLPRED_1000, None, None, route=ROUTE_IV, text=sig))
+    assert card is not None and card["indicator"] == "critical"
