@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from hooks.context import HookContext
 from hooks.definitions.cohorts import iim_onset
-from hooks.definitions.weight import dosing_weight, latest_weight
+from hooks.definitions.weight import dosing_weight
 from hooks.dosing import interval_days, prednisone_equivalent
 from hooks.record import SNOMED, MedicationOrder, PatientRecord, per_record
 
@@ -149,7 +149,7 @@ class SteroidHistory:
 
 @per_record
 def history(record: PatientRecord, context: HookContext) -> SteroidHistory:
-    weight = dosing_weight(record, context) or latest_weight(record)
+    weight = dosing_weight(record, context)
     courses, unreadable = [], []
     for order in record.medications_in("glucocorticoid_systemic"):
         span = course_days(order, record.today)
@@ -168,7 +168,7 @@ def treatment_start(record: PatientRecord, context: HookContext) -> tuple[date, 
     or any IV methylprednisolone pulse. Courses ending more than 90 days before the myositis onset belong to
     another illness and are passed over."""
     steroid = history(record, context)
-    weight = dosing_weight(record, context) or latest_weight(record)
+    weight = dosing_weight(record, context)
     per_kg = context.definition("ttx_peq_mg_per_kg")
     absolute = context.definition("ttx_peq_mg")
     onset = iim_onset(record)

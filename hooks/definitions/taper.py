@@ -17,7 +17,7 @@ from hooks.context import HookContext
 from hooks.definitions import ck, steroids
 from hooks.definitions.cohorts import last_given
 from hooks.definitions.immunosuppression import STEROID_SPARING
-from hooks.definitions.weight import dosing_weight, latest_weight
+from hooks.definitions.weight import dosing_weight
 from hooks.record import MedicationOrder, PatientRecord, per_record
 from hooks.units import convert
 
@@ -43,7 +43,7 @@ class TaperStep:
 
 
 def _weight(record: PatientRecord, context: HookContext) -> float | None:
-    measure = dosing_weight(record, context) or latest_weight(record)
+    measure = dosing_weight(record, context)
     return measure.value if measure else None
 
 

@@ -124,3 +124,13 @@ def test_patient_view_never_fires(kb, today):
     chart = Chart(today).medication(MYCOPHENOLATE, 1000, "mg", start=-60, frequency=2).draft(MMR_CVX, 0.5, "mL")
     result = run(kb, chart.request("patient-view"), today)
     assert RULE not in fired(result)
+
+
+def test_a_per_kg_steroid_course_with_only_a_stale_weight_is_not_called_low(kb, today):
+    """0.3 mg/kg/day prednisone with only a 400-day-old weight of 45 kg: that weight made it 13.5 mg/day and the
+    card a warning; with no current weight the level is unknown, and unknown is treated as high."""
+    chart = Chart(TODAY, age=40).weight(45, day=-400).medication(PREDNISONE_20, 0.3, "mg/kg/day", start=-40)
+    card = _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)
+    assert card["indicator"] == "critical"
+    current = Chart(TODAY, age=40).weight(45, day=-3).medication(PREDNISONE_20, 0.3, "mg/kg/day", start=-40)
+    assert _card(kb, current.draft(MMR_CVX, 0.5, "mL"), today)["indicator"] == "warning"
