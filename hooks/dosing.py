@@ -11,7 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from hooks.record import Concept, Dosage, MedicationOrder, Timing
+from hooks.record import Concept, Dosage, MedicationOrder, Quantity, Timing
 from hooks.units import DAYS_PER_UNIT, convert
 
 # Prednisone-equivalent factors (clinical-rules.md section 1): mg of prednisone per mg of the drug.
@@ -123,21 +123,37 @@ def dose_per_administration(dosage: Dosage, medication: Concept, weight_kg: floa
 
 _MG_PER_KG_UNITS = {"mg/kg": 1.0, "g/kg": 1000.0}  # per administration
 _MG_PER_KG_PER_DAY_UNITS = {"mg/kg/d": 1.0, "mg/kg/day": 1.0}  # the whole day's amount
+PER_KG_UNITS = frozenset(_MG_PER_KG_UNITS) | frozenset(_MG_PER_KG_PER_DAY_UNITS)
 
 
-def mg_per_kg(dosage: Dosage) -> float | None:
+def _unit_key(dose: Quantity | None) -> str:
+    return ((dose.unit if dose else "") or "").strip().lower().replace(" ", "")
+
+
+def mg_per_kg_each(dose: Quantity | None, per_day: float | None) -> float | None:
     """mg per kg of body weight given each time, for a dose ordered per kg (g/kg converted; a mg/kg/day dose is
-    shared over the day's administrations, so "2 mg/kg/day twice daily" is 1 mg/kg each time); else None."""
-    dose = dosage.dose
-    unit = ((dose.unit if dose else "") or "").strip().lower().replace(" ", "")
-    if dose is None:
+    shared over the day's ``per_day`` administrations, so "2 mg/kg/day twice daily" is 1 mg/kg each time)."""
+    unit = _unit_key(dose)
+    if dose is None or unit not in PER_KG_UNITS:
         return None
     if unit in _MG_PER_KG_UNITS:
         return dose.value * _MG_PER_KG_UNITS[unit]
+    return dose.value * _MG_PER_KG_PER_DAY_UNITS[unit] / per_day if per_day else None
+
+
+def mg_per_kg_day(dose: Quantity | None, per_day: float | None) -> float | None:
+    """mg/kg on a day of a dose ordered per kg: per dose x ``per_day``, or the mg/kg/day as written."""
+    unit = _unit_key(dose)
+    if dose is None or unit not in PER_KG_UNITS:
+        return None
     if unit in _MG_PER_KG_PER_DAY_UNITS:
-        per_day = periods_per_day(dosage.timing)
-        return dose.value * _MG_PER_KG_PER_DAY_UNITS[unit] / per_day if per_day else None
-    return None
+        return dose.value * _MG_PER_KG_PER_DAY_UNITS[unit]
+    return dose.value * _MG_PER_KG_UNITS[unit] * per_day if per_day is not None else None
+
+
+def mg_per_kg(dosage: Dosage) -> float | None:
+    """``mg_per_kg_each`` of a dosage instruction, with its own timing."""
+    return mg_per_kg_each(dosage.dose, periods_per_day(dosage.timing))
 
 
 def daily_mg(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: float | None = None,

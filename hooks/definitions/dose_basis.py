@@ -24,7 +24,7 @@ from hooks.record import Dosage, MedicationOrder, PatientRecord, Quantity, Timin
 ORAL_STEROIDS = ("prednisone", "prednisolone")
 # Drugs whose dose check needs a weight even when written in mg (R06, R07, R12, R27, R32).
 _WEIGHT_CHECKED_GROUPS = {"ivig": "IVIG is dosed per kg (R27)", "azathioprine": "azathioprine target is mg/kg (R12)"}
-_PER_KG = ("mg/kg", "g/kg", "mg/kg/d", "mg/kg/day")
+_PER_KG = dosing.PER_KG_UNITS
 _PER_M2 = ("mg/m2", "mg/m^2", "mg/[m2]")
 
 
@@ -222,10 +222,7 @@ class DraftDose:
 
     def written_per_kg_day(self) -> float | None:
         """mg/kg/day for an order written per kg (no weight needed)."""
-        if not self.per_kg or self.written is None or self.per_day is None:
-            return None
-        factor = 1000.0 if (self.written.unit or "").lower().startswith("g/") else 1.0
-        return self.written.value * factor * self.per_day
+        return dosing.mg_per_kg_day(self.written, self.per_day)
 
     def written_per_m2_week(self) -> float | None:
         if not self.per_m2 or self.written is None or self.per_day is None:

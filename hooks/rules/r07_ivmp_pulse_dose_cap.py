@@ -13,6 +13,7 @@ from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.steroids import is_iv_methylprednisolone
 from hooks.definitions.weight import dosing_weight
+from hooks.dosing import mg_per_kg_day
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Severity, Suggestion
 from hooks.sources import ETG, LANCET_2024, SEED_001, SHARE_2017
@@ -90,8 +91,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         # mg on any day it is given: per dose x doses a day (at least one dose on the day given)
         per_day = max(dose.per_day, 1.0) if dose.per_day is not None else 1.0
         day_mg = dose.mg * per_day if dose.mg is not None else None
-        kg_day = (dose.written.value * (1000.0 if (dose.written.unit or "").lower().startswith("g/") else 1.0)
-                  * per_day if dose.per_kg and dose.written is not None else
+        kg_day = (mg_per_kg_day(dose.written, per_day) if dose.per_kg else
                   (day_mg / weight.value if day_mg is not None and weight else None))
         frequency_note = " (frequency not given: checked per dose)" if dose.per_day is None else ""
         if day_mg is not None:

@@ -13,7 +13,7 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import weight
 from hooks.definitions.dose_basis import text_frequency
-from hooks.dosing import dose_per_administration, periods_per_day
+from hooks.dosing import PER_KG_UNITS, dose_per_administration, mg_per_kg, periods_per_day
 from hooks.record import MedicationOrder, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Severity, Suggestion
 from hooks.sources import CFP_2014, DRUGS_COM_MTX_TMP, KWON_2018, MEDSAFE_2022
@@ -74,9 +74,11 @@ def _tmp_per_administration(order: MedicationOrder, weight_kg: float | None) -> 
         return None, None, "no dose on the order"
     dose = dosage.dose
     unit = (dose.unit or "").strip().lower().replace(" ", "")
-    if unit in ("mg/kg", "mg/kg/d", "mg/kg/day"):
-        mg = dose.value * weight_kg if weight_kg else None
-        return mg, dose.value, f"{dose.value:g} mg/kg TMP"
+    if unit in PER_KG_UNITS:
+        per_kg = mg_per_kg(dosage)
+        if per_kg is None:
+            return None, None, f"{dose} with no frequency to share it over the day"
+        return (per_kg * weight_kg if weight_kg else None), per_kg, f"{per_kg:g} mg/kg TMP each time"
     if unit == "ml":
         match = next((m for n in filter(None, (order.medication.text, *(c.display for c in order.medication.codings)))
                       if (m := _PER_ML.search(n))), None)

@@ -118,3 +118,12 @@ def test_facts_carry_weight_and_dose(kb, today):
     chart = _chart(today, 70).draft(PREDNISONE_20, 140, "mg")
     facts = _explain(run(kb, chart.request("order-sign"), today))["facts"]
     assert facts["total_mg_day"] == 140 and facts["mg_per_kg_day"] == 2.0 and facts["dosing_weight_kg"] == 70
+
+
+def test_a_per_kg_per_day_dose_split_twice_a_day_is_not_doubled(kb, today):
+    """1 mg/kg/day given BID is 1 mg/kg/day (it was read as 2 and fired), with or without a weight."""
+    for weight in (None, 70):
+        chart = _chart(today, weight).draft(PREDNISONE_20, 1, "mg/kg/day", frequency=2, route=ROUTE_ORAL)
+        assert RULE not in fired(run(kb, chart.request("order-sign"), today))
+    chart = _chart(today).draft(PREDNISONE_20, 1.2, "mg/kg/day", frequency=2, route=ROUTE_ORAL)
+    assert RULE in fired(run(kb, chart.request("order-sign"), today))

@@ -153,3 +153,10 @@ def test_a_free_text_pulse_with_a_thousands_comma_is_read_in_full(kb, today):
     sig = "Methylprednisolone 2,000 mg IV once daily x 3 days"
     card = _card(kb, today, _chart(today).draft(METHYLPRED_1000, None, None, route=ROUTE_IV, text=sig))
     assert card is not None and card["indicator"] == "critical"
+
+
+def test_a_child_per_kg_per_day_dose_given_q12h_is_not_doubled(kb, today):
+    """20 mg/kg/day in two doses for a 20 kg child is 400 mg/day (it was read as 40 mg/kg/day, a critical card)."""
+    chart = _chart(today, age=8, weight=20).draft(METHYLPRED_1000, 20, "mg/kg/day", frequency=2, route=ROUTE_IV)
+    assert _card(kb, today, chart) is None
+    assert _explain(kb, today, chart)["status"] == "not-fired"

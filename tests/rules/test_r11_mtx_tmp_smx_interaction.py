@@ -102,3 +102,10 @@ def test_both_drafted_together_fire(kb, today):
     chart.draft(TMP_SMX_DS, 1, "{tbl}", day_of_week=["mon", "wed", "fri"])
     card, _ = _result(kb, today, chart)
     assert card is not None and "(drafted) with methotrexate 2.5 MG Oral Tablet (drafted)" in card["detail"]
+
+
+def test_a_per_kg_per_day_tmp_dose_split_twice_a_day_is_not_doubled(kb, today):
+    """TMP 5 mg/kg/day BID at 60 kg is 300 mg/day, a prophylactic dose (it was read as 600 mg/day, 'treatment')."""
+    card, entry = _result(kb, today, on_mtx(today).weight(60).draft(TMP_SMX_DS, 5, "mg/kg/day", frequency=2))
+    assert card["indicator"] == "warning"
+    assert "prophylactic" in card["summary"]
