@@ -107,5 +107,5 @@ def test_both_drafted_together_fire(kb, today):
 def test_a_per_kg_per_day_tmp_dose_split_twice_a_day_is_not_doubled(kb, today):
     """TMP 5 mg/kg/day BID at 60 kg is 300 mg/day, a prophylactic dose (it was read as 600 mg/day, 'treatment')."""
     card, entry = _result(kb, today, on_mtx(today).weight(60).draft(TMP_SMX_DS, 5, "mg/kg/day", frequency=2))
-    assert card["indicator"] == "warning"
+    assert card["indicator"] == "warning" and entry["status"] == "fired"
     assert "prophylactic" in card["summary"]
