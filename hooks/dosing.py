@@ -158,15 +158,22 @@ def mg_per_kg(dosage: Dosage) -> float | None:
 
 def daily_mg(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: float | None = None,
              ingredient: str | None = None) -> float | None:
-    """Average mg per day over the first dosage instruction (a weekly 15 mg gives about 2.14)."""
-    dosage = order.dosage
-    if dosage is None:
-        return None
-    amount = dose_per_administration(dosage, order.medication, weight_kg, bsa_m2, ingredient)
-    per_day = periods_per_day(dosage.timing)
-    if amount is None or per_day is None:
-        return None
-    return amount.mg * per_day
+    """Average mg per day (a weekly 15 mg gives about 2.14).
+
+    Instructions with the same ``sequence`` (or none) are given together and add up (15 mg in the morning and
+    10 mg at night are 25 mg a day); of different sequences (the steps of a taper) the highest total counts.
+    As-needed and dose-less instructions are left out; None when no dose is left or one cannot be read.
+    """
+    totals: dict[int | None, float] = {}
+    for dosage in order.dosages:
+        if dosage.dose is None or dosage.as_needed:
+            continue
+        amount = dose_per_administration(dosage, order.medication, weight_kg, bsa_m2, ingredient)
+        per_day = periods_per_day(dosage.timing)
+        if amount is None or per_day is None:
+            return None
+        totals[dosage.sequence] = totals.get(dosage.sequence, 0.0) + amount.mg * per_day
+    return max(totals.values(), default=None)
 
 
 def prednisone_equivalent(order: MedicationOrder, weight_kg: float | None = None) -> float | None:

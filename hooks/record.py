@@ -291,6 +291,7 @@ class Dosage:
     text: str | None
     as_needed: bool
     max_per_period: tuple[Quantity, Quantity] | None = None
+    sequence: int | None = None  # instructions with the same sequence (or none) are given together
 
 
 @dataclass(slots=True)
@@ -570,6 +571,9 @@ def _read_dosage(raw: dict[str, Any], sets: ValueSets) -> tuple[Dosage, dict[str
     numerator = read_quantity(max_period.get("numerator"), "maxDosePerPeriod.numerator")
     denominator = read_quantity(max_period.get("denominator"), "maxDosePerPeriod.denominator")
     route = raw.get("route")
+    sequence = raw.get("sequence")
+    if sequence is not None and (isinstance(sequence, bool) or not isinstance(sequence, int)):
+        raise Malformed("dosage.sequence must be an integer")
     return Dosage(
         dose=dose,
         timing=_read_timing(timing),
@@ -577,6 +581,7 @@ def _read_dosage(raw: dict[str, Any], sets: ValueSets) -> tuple[Dosage, dict[str
         text=_str(raw.get("text"), "dosage.text"),
         as_needed=bool(raw.get("asNeededBoolean")) or raw.get("asNeededCodeableConcept") is not None,
         max_per_period=(numerator, denominator) if numerator and denominator else None,
+        sequence=sequence,
     ), repeat
 
 

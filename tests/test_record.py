@@ -40,6 +40,17 @@ def test_unknown_codes_are_dropped_and_malformed_resources_named(kb, today):
     assert any("Observation/bad" in w and "coding must be an array" in w for w in record.warnings)
 
 
+def test_dosage_sequences_are_read_and_a_malformed_one_is_named(kb, today):
+    chart = Chart(today)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-10, period_unit="wk", resource_id="mtx")
+    chart.resources["medications"][-1]["dosageInstruction"][0]["sequence"] = 2
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-10, period_unit="wk", resource_id="bad")
+    chart.resources["medications"][-1]["dosageInstruction"][0]["sequence"] = "1"
+    record = build_record(chart.prefetch(), kb.valuesets, today)
+    assert [(m.id, m.dosages[0].sequence) for m in record.medications] == [("mtx", 2)]
+    assert any("MedicationRequest/bad" in w and "sequence must be an integer" in w for w in record.warnings)
+
+
 def test_medication_by_reference_to_a_contained_medication(kb, today):
     chart = Chart(today)
     chart.medication(METHOTREXATE_2_5, 15, "mg", start=-10, period_unit="wk")

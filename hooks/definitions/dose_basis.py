@@ -253,13 +253,6 @@ def _frequency_words(per_day: float | None) -> str:
     return f"every {1 / per_day:g} days"
 
 
-def _sequence(order: MedicationOrder, index: int) -> object:
-    raw = order.raw.get("dosageInstruction") if isinstance(order.raw, dict) else None
-    if isinstance(raw, list) and index < len(raw) and isinstance(raw[index], dict):
-        return raw[index].get("sequence")
-    return None
-
-
 def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: float | None = None) -> DraftDose:
     """The draft's dose: structured first, else the free-text sig; mg only when the weight/BSA it needs is known.
 
@@ -270,7 +263,7 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
         return DraftDose(order, None, None, None, None, problem="no dosage instruction")
     groups: dict[object, float | None] = {}
     first: tuple[Quantity | None, float | None, float | None, bool] | None = None
-    for index, dosage in enumerate(order.dosages):
+    for dosage in order.dosages:
         from_text = False
         use = dosage
         if dosage.dose is None:
@@ -296,7 +289,7 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
             if use.dose is not None and amount is None and not (written_per_kg(use) or written_per_m2(use)):
                 return DraftDose(order, use.dose, per_day, None, None, from_text,
                                  problem=f"dose unit '{use.dose.unit}' could not be converted to mg")
-        key = _sequence(order, index)
+        key = dosage.sequence
         daily = amount.mg * per_day if amount is not None and per_day is not None else None
         previous = groups.get(key, 0.0)
         groups[key] = None if daily is None or (key in groups and previous is None) else (previous or 0.0) + daily

@@ -3,6 +3,8 @@ and orders for only the missing tests."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from fhir_fixtures.builders import AZATHIOPRINE_50
@@ -143,3 +145,15 @@ def test_a_dose_in_g_per_kg_is_converted_to_mg(kb, today):
     _card, entry = _result(kb, today, normal_results(patient(today, kg=70)), mg=0.0025, unit="g/kg")
     assert entry["facts"]["mg_per_kg_day"] == pytest.approx(2.5)
     assert entry["facts"]["mg_per_day"] == pytest.approx(175)
+
+
+def test_two_instructions_given_together_add_up(kb, today):
+    """100 mg in the morning and 100 mg at night, as two dosage instructions, are 200 mg/day (3.3 mg/kg/day at
+    60 kg): above the range. Only the first instruction used to be read (1.7 mg/kg/day, 'within range')."""
+    chart = normal_results(patient(today, kg=60)).draft(AZATHIOPRINE_50, 100, "mg", resource_id="aza")
+    instructions = chart.drafts[-1]["dosageInstruction"]
+    instructions.append(copy.deepcopy(instructions[0]))
+    result = run(kb, chart.request("order-sign"), today)
+    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    assert entry["facts"]["mg_per_day"] == pytest.approx(200)
+    assert fired(result).get(RULE) is not None

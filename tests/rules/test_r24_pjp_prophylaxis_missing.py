@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from fhir_fixtures.builders import (
     IMNM_SNOMED,
     LYMPHOCYTES,
@@ -153,3 +155,15 @@ def test_paediatric_patient_gets_no_adult_fixed_doses(kb, today):
 def test_order_sign_never_fires(kb, today):
     chart = _chart(today).draft(PREDNISONE_20, 40, "mg")
     assert RULE not in fired(run(kb, chart.request("order-sign"), today))
+
+
+def test_a_split_daily_dose_in_two_instructions_adds_up(kb, today):
+    """Prednisone 15 mg in the morning and 10 mg in the evening for 40 days is 25 mg/day: PJP prophylaxis is
+    due. Only the first instruction used to be read (15 mg/day), and the card was missed."""
+    chart = _chart(today, dose=15, start=-40)
+    instructions = chart.resources["medications"][-1]["dosageInstruction"]
+    evening = copy.deepcopy(instructions[0])
+    evening["doseAndRate"][0]["doseQuantity"]["value"] = 10
+    instructions.append(evening)
+    assert _card(kb, chart, today) is not None
+    assert _card(kb, _chart(today, dose=15, start=-40), today) is None
