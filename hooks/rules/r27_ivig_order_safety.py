@@ -78,8 +78,11 @@ def _grams(value: float, unit: str) -> float | None:
     return None if mg is None else mg / 1000.0
 
 
-def read_cycle(dosage: Dosage | None) -> CycleDose | None:
-    """Dose per cycle of an IVIG dosage (contract section 4: cyclic regimens), or None if unreadable."""
+def read_cycle(dosage: Dosage | None, bounded_days: int | None = None) -> CycleDose | None:
+    """Dose per cycle of an IVIG dosage (contract section 4: cyclic regimens), or None if unreadable.
+
+    The days of a cycle are ``duration`` in days (a duration in hours is how long one infusion runs, not the
+    cycle), else ``count``, else, for a daily order, the ``bounded_days`` of the order (boundsDuration/Period)."""
     if dosage is None or dosage.dose is None:
         return None
     unit = (dosage.dose.unit or "").strip().lower().replace(" ", "")
@@ -93,9 +96,16 @@ def read_cycle(dosage: Dosage | None) -> CycleDose | None:
         result.value = grams
     timing = dosage.timing
     span = _days(timing.duration, timing.duration_unit)
-    result.days = max(round(span), 1) if span else max(timing.count or 1, 1)
     period = _days(timing.period, timing.period_unit)
     step = period / (timing.frequency or 1) if period else None
+    if span is not None and span >= 1:
+        result.days = round(span)
+    elif timing.count:
+        result.days = max(timing.count, 1)
+    elif step is not None and step <= 1 and bounded_days:
+        result.days = bounded_days
+    else:
+        result.days = 1
     if step is not None and step >= 7 and step > result.days:
         result.interval_days = step
     elif step is not None and step <= 1:
@@ -209,7 +219,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     unchecked: list[str] = []
     days_for_suggestion = 2
     for order in drafts:
-        cycle = read_cycle(order.dosage)
+        bounded = (order.end - order.start).days + 1 if order.start and order.end else None
+        cycle = read_cycle(order.dosage, bounded)
         name = order.label
         if cycle is None or cycle.value is None:
             problems.append(f"{name}: the dose could not be read; state it in g/kg or g per cycle.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fhir_fixtures.builders import EGFR, IMNM_SNOMED, IVIG_CVX, LOINC, Chart
 from tests.conftest import fired, run
 
@@ -165,3 +167,19 @@ def test_several_problems_listed_and_summary_short(kb, today):
 def test_patient_view_never_fires(kb, today):
     chart = _draft(_chart(today, iga=False), 3, "g/kg")
     assert RULE not in fired(run(kb, chart.request("patient-view"), today))
+
+
+@pytest.mark.parametrize(("dose", "repeat", "days"), [
+    (2.0, {"count": 2}, 2),
+    (2.0, {"count": 2, "duration": 4, "durationUnit": "h"}, 2),  # 4 h is one infusion, not the cycle
+    (1.0, {"boundsDuration": {"value": 5, "unit": "d", "system": UCUM, "code": "d"}}, 5),
+])
+def test_daily_ivig_days_come_from_count_or_bounds_not_from_an_infusion_time(kb, today, dose, repeat, days):
+    """These daily orders give 4-5 g/kg; they were read as a single day of 1-2 g/kg, and no card fired."""
+    chart = _chart(today)
+    resource = chart.medication_request(IVIG_CVX, dose, "g/kg", start=0, status="draft", intent="proposal",
+                                        resource_id="draft-ivig")
+    resource["dosageInstruction"][0]["timing"]["repeat"].update(repeat)
+    card, entry = _run(kb, chart.draft_resource(resource), today)
+    assert card is not None and "dose > 2 g/kg" in card["summary"]
+    assert entry["facts"]["draft-ivig_dose"] == f"{dose:g} g/kg/day x {days} days"
