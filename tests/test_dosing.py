@@ -7,6 +7,7 @@ import pytest
 from hooks.dosing import (
     adjusted_body_weight,
     daily_mg,
+    daily_share,
     dose_per_administration,
     ideal_body_weight,
     mg_per_kg,
@@ -106,3 +107,10 @@ def test_rounding_is_half_up_to_practical_units():
     assert round_to(1124, 250) == 1000
     assert round_to(67.5, 5) == 70
     assert round_to(142.4, 5) == 140
+
+
+def test_a_daily_share_never_sums_above_the_total():
+    assert daily_share(194, 5, 2.5) == 37.5  # 40 x 5 = 200 would overshoot
+    assert daily_share(187.5, 5, 2.5) == 37.5  # exact
+    assert daily_share(144, 5, 2.5) == 27.5
+    assert daily_share(6, 5, 2.5) == 1.2  # a 3 kg infant: less than a vial a day, never 0 g

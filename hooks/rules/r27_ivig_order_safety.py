@@ -301,7 +301,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     suggestions: list[Suggestion] = []
     suggested = ""
     if dose_problem and dosing_weight is not None:
-        per_day = dosing.round_to(limit * dosing_weight / days_for_suggestion, 5)
+        per_day = dosing.daily_share(limit * dosing_weight, days_for_suggestion, 5)
         grams = per_day * days_for_suggestion
         basis = (f"{limit:g} g/kg x {dosing_weight:.1f} kg "
                  + ("adjusted body weight" if adjusted is not None else "body weight"))

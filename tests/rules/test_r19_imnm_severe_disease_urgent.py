@@ -36,11 +36,11 @@ def test_pulse_prednisone_and_ivig_computed_for_72_kg(kb, today):
     assert card["indicator"] == "critical" and len(card["summary"]) < 140
     doses = _doses(card)
     assert doses == {"methylprednisolone 1000 MG Injection": 1000, "prednisone 20 MG Oral Tablet": 70,
-                     "immune globulin, intravenous": 30}
+                     "immune globulin, intravenous": 27.5}  # 2 g/kg x 72 = 144 g: 28.8 a day, 30 x 5 overshoots
     pulse = card["suggestions"][0]["actions"][0]["resource"]["dosageInstruction"][0]
     assert pulse["route"]["coding"][0]["code"] == "47625008"
     assert pulse["timing"]["repeat"]["boundsDuration"]["value"] == 3
-    assert "150 g" in card["detail"] and "70 mg daily" in card["detail"]
+    assert "137.5 g" in card["detail"] and "70 mg daily" in card["detail"]
 
 
 def test_prednisone_capped_at_80_mg(kb, today):
@@ -54,8 +54,9 @@ def test_obese_patient_ivig_on_adjusted_body_weight(kb, today):
     chart = Chart(today, age=50, sex="male").condition(IMNM_SNOMED, onset=-40).ck(9000, day=-3)
     chart.weight(130, day=-2).height(180, day=-2).condition(DYSPHAGIA, onset=-3)
     card = _card(kb, chart)
-    # IBW 75.0 kg; adjusted 75.0 + 0.4 x 55.0 = 97.0 kg -> 2 x 97 / 5 = 38.8 -> 40 g/day (actual weight: 52.5)
-    assert _doses(card)["immune globulin, intravenous"] == 40
+    # IBW 75.0 kg; adjusted 75.0 + 0.4 x 55.0 = 97.0 kg -> 2 x 97 = 194 g: 38.8 a day; 40 x 5 = 200 g would
+    # exceed 2 g/kg and be flagged by R27, so 37.5 g/day (actual weight: 52.5)
+    assert _doses(card)["immune globulin, intravenous"] == 37.5
     assert "adjusted body weight 97" in card["detail"]
 
 

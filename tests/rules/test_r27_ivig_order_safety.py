@@ -118,11 +118,11 @@ def test_obese_actual_weight_and_corrected_order(kb, today):
         "resourceId": "MedicationRequest/draft-ivig"}
     order = replace["actions"][1]["resource"]
     dosage = order["dosageInstruction"][0]
-    # 2 g/kg x 79.8 kg = 159.6 -> 160 g per cycle, given as 80 g a day on 2 days: the dose is per day, as in
-    # every IVIG order the service suggests (160 g "per dose" on a daily timing would read as 320 g).
-    assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == 80
+    # 2 g/kg x 79.8 kg = 159.6 g per cycle; 80 g a day on 2 days would overshoot it, so 75 g a day (150 g). The
+    # dose is per day, as in every IVIG order the service suggests (per dose on a daily timing would double it).
+    assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == 75
     assert dosage["timing"]["repeat"]["duration"] == 2 and dosage["timing"]["repeat"]["period"] == 4
-    assert dosage["maxDosePerPeriod"]["numerator"]["value"] == 160
+    assert dosage["maxDosePerPeriod"]["numerator"]["value"] == 150
     assert order["medicationCodeableConcept"]["coding"][0]["code"] == "87"
     # written on adjusted weight: not flagged
     chart2 = _chart(today, weight=110)
@@ -183,3 +183,16 @@ def test_daily_ivig_days_come_from_count_or_bounds_not_from_an_infusion_time(kb,
     card, entry = _run(kb, chart.draft_resource(resource), today)
     assert card is not None and "dose > 2 g/kg" in card["summary"]
     assert entry["facts"]["draft-ivig_dose"] == f"{dose:g} g/kg/day x {days} days"
+
+
+@pytest.mark.parametrize(("grams_a_day", "flagged"), [(37.5, False), (40, True)])
+def test_r19s_ivig_suggestion_passes_r27_for_an_obese_patient(kb, today, grams_a_day, flagged):
+    """One rule's suggestion must not be flagged by another: for a man of 130 kg and 180 cm (adjusted weight
+    97 kg, at most 194 g a cycle) R19 now suggests 37.5 g x 5 days, which R27 accepts; 40 g x 5 it flags."""
+    chart = Chart(today, age=54, sex="male").condition(IMNM_SNOMED, onset=-200).weight(130, day=-5)
+    chart.height(180, day=-2).lab(EGFR, 92.0, "mL/min/{1.73_m2}", day=-10).lab(IGA, 2.1, "g/L", day=-150)
+    resource = chart.medication_request(IVIG_CVX, grams_a_day, "g", start=0, status="draft", intent="proposal",
+                                        resource_id="draft-ivig")
+    resource["dosageInstruction"][0]["timing"]["repeat"].update({"count": 5})
+    card, _entry = _run(kb, chart.draft_resource(resource), today)
+    assert (card is not None) is flagged
