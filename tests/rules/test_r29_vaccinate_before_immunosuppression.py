@@ -33,6 +33,14 @@ def _without(chart, code):
     return chart
 
 
+def _with_anti_hbs(today, value, unit):
+    """An up-to-date chart whose only anti-HBs result is ``value`` ``unit`` from 20 days ago."""
+    chart = up_to_date(_new(today))
+    chart.resources["observations"] = [o for o in chart.resources["observations"]
+                                       if o["code"]["coding"][0]["code"] != ANTI_HBS[1]]
+    return chart.observation(ANTI_HBS, day=-20, value=value, unit=unit)
+
+
 def test_onset_window_edge(kb, today):
     card, _ = _outcome(kb, _new(today, onset=-90), today)
     assert card is not None and "90 days ago" in card["detail"]
@@ -93,11 +101,7 @@ def test_rzv_needs_two_doses_and_only_adults(kb, today):
 
 
 def test_hepatitis_b_by_anti_hbs(kb, today):
-    chart = _new(today)
-    up_to_date(chart)
-    chart.resources["observations"] = [o for o in chart.resources["observations"]
-                                       if o["code"]["coding"][0]["code"] != ANTI_HBS[1]]
-    chart.observation(ANTI_HBS, day=-20, value=8, unit="m[IU]/mL")
+    chart = _with_anti_hbs(today, 8, "m[IU]/mL")
     card, _ = _outcome(kb, chart, today)
     assert "anti-HBs negative on 2026-11-01" in card["detail"]
     hbv = card["suggestions"][0]["actions"]
@@ -109,11 +113,7 @@ def test_hepatitis_b_by_anti_hbs(kb, today):
 
 def test_anti_hbs_in_an_unknown_unit_is_judged_by_the_lab_not_an_error(kb, today):
     """units.convert answered a KeyError for a measure it has no table for: R29 ended as 'error' (found in review)."""
-    chart = _new(today)
-    up_to_date(chart)
-    chart.resources["observations"] = [o for o in chart.resources["observations"]
-                                       if o["code"]["coding"][0]["code"] != ANTI_HBS[1]]
-    chart.observation(ANTI_HBS, day=-20, value=0.5, unit="IU/mL")
+    chart = _with_anti_hbs(today, 0.5, "IU/mL")
     _, entry = _outcome(kb, chart, today)
     assert entry["status"] != "error"
 
