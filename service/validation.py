@@ -17,8 +17,13 @@ SCHEMA_DIR = Path(__file__).parent / "schemas"
 
 
 @cache
+def _schema(name: str) -> Any:
+    return json.loads((SCHEMA_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@cache
 def validator(name: str) -> Draft202012Validator:
-    schema = json.loads((SCHEMA_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    schema = _schema(name)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 
@@ -29,7 +34,7 @@ def fast_validator(name: str) -> Any:
 
     Valid requests (nearly all) take only this path; an invalid one is re-checked by ``jsonschema`` for the
     field-naming error message, so both validators must agree, and a test holds them to it."""
-    return jsonschema_rs.validator_for(json.loads((SCHEMA_DIR / f"{name}.json").read_text(encoding="utf-8")))
+    return jsonschema_rs.validator_for(_schema(name))
 
 
 @cache

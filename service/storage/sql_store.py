@@ -38,7 +38,6 @@ _STATUS_COLUMNS = {"fired": "fired", "suppressed": "suppressed", "not-evaluable"
                    "snoozed": "snoozed", "error": "errors"}
 
 
-
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
