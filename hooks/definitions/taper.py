@@ -197,16 +197,13 @@ class RelapseCheck:
         return self.latest.value / self.nadir.value
 
 
-def possible_relapse(record: PatientRecord, context: HookContext, *, extra_taper: Sequence[TaperStep] = (),
-                     ck_max_age_days: int | None = None, nadir_multiple: float | None = None,
-                     gc_window_days: int | None = None, sparing_window_days: int | None = None) -> RelapseCheck:
+def possible_relapse(record: PatientRecord, context: HookContext, *,
+                     extra_taper: Sequence[TaperStep] = ()) -> RelapseCheck:
     """Taper in progress and latest CK (<= 14 d old) > ULN and >= 2 x nadir CK; caveats are shown, never used
     to exclude. ``extra_taper`` adds reductions not yet in the chart (a draft being signed)."""
-    ck_max_age_days = int(context.definition("relapse_ck_max_age_days")) if ck_max_age_days is None \
-        else ck_max_age_days
-    nadir_multiple = float(context.definition("relapse_nadir_multiple")) if nadir_multiple is None \
-        else nadir_multiple
-    taper = taper_in_progress(record, context, gc_window_days, sparing_window_days) + list(extra_taper)
+    ck_max_age_days = int(context.definition("relapse_ck_max_age_days"))
+    nadir_multiple = float(context.definition("relapse_nadir_multiple"))
+    taper = taper_in_progress(record, context) + list(extra_taper)
     check = RelapseCheck(taper=taper)
     if not taper:
         check.reason = "no taper in progress"
