@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from hooks.record import Concept, Dosage, MedicationOrder, Quantity, Timing
-from hooks.units import DAYS_PER_UNIT, convert
+from hooks.units import convert, to_days
 
 # Prednisone-equivalent factors (clinical-rules.md section 1): mg of prednisone per mg of the drug.
 PEQ_FACTORS: dict[str, float] = {
@@ -50,13 +50,12 @@ class Amount:
 def periods_per_day(timing: Timing) -> float | None:
     """How many administrations a day the timing gives (a weekly timing gives 1/7)."""
     if timing.frequency is not None or timing.period is not None:
-        frequency = timing.frequency or 1
         period = timing.period or 1
-        unit_days = DAYS_PER_UNIT.get(timing.period_unit or "d")
-        if unit_days is None or period <= 0:
+        days = to_days(period, timing.period_unit)
+        if days is None or period <= 0:
             return None
-        per_day = frequency / (period * unit_days)
-        if timing.days_of_week and period * unit_days <= 1:
+        per_day = (timing.frequency or 1) / days
+        if timing.days_of_week and days <= 1:
             # a daily timing restricted to named weekdays (e.g. Mon/Wed/Fri)
             per_day *= len(timing.days_of_week) / 7
         return per_day
@@ -70,8 +69,8 @@ def periods_per_day(timing: Timing) -> float | None:
 def interval_days(timing: Timing) -> float | None:
     """Days between administrations (or between cycles for a cyclic regimen)."""
     if timing.period is not None:
-        unit_days = DAYS_PER_UNIT.get(timing.period_unit or "d")
-        return None if unit_days is None else timing.period * unit_days / (timing.frequency or 1)
+        days = to_days(timing.period, timing.period_unit)
+        return None if days is None else days / (timing.frequency or 1)
     per_day = periods_per_day(timing)
     return None if not per_day else 1 / per_day
 
@@ -100,7 +99,7 @@ def dose_per_administration(dosage: Dosage, medication: Concept, weight_kg: floa
     dose = dosage.dose
     if dose is None:
         return None
-    unit = (dose.unit or "").strip().lower().replace(" ", "")
+    unit = unit_key(dose)
     plain = convert(dose.value, unit, "mg")
     if plain is not None:
         return Amount(plain, f"{dose.value:g} {dose.unit}")
@@ -109,7 +108,7 @@ def dose_per_administration(dosage: Dosage, medication: Concept, weight_kg: floa
         if weight_kg is None:
             return None
         return Amount(per_kg * weight_kg, f"{dose.value:g} {dose.unit} x {weight_kg:g} kg", weight_based=True)
-    if unit in ("mg/m2", "mg/m^2", "mg/[m2]"):
+    if unit in PER_M2_UNITS:
         if bsa_m2 is None:
             return None
         return Amount(dose.value * bsa_m2, f"{dose.value:g} mg/m2 x {bsa_m2:.2f} m2", weight_based=True)
@@ -121,39 +120,38 @@ def dose_per_administration(dosage: Dosage, medication: Concept, weight_kg: floa
     return None
 
 
-_MG_PER_KG_UNITS = {"mg/kg": 1.0, "g/kg": 1000.0}  # per administration
-_MG_PER_KG_PER_DAY_UNITS = {"mg/kg/d": 1.0, "mg/kg/day": 1.0}  # the whole day's amount
-PER_KG_UNITS = frozenset(_MG_PER_KG_UNITS) | frozenset(_MG_PER_KG_PER_DAY_UNITS)
+# mg per kg unit: (factor to mg, written per day rather than per administration)
+_PER_KG: dict[str, tuple[float, bool]] = {"mg/kg": (1.0, False), "g/kg": (1000.0, False),
+                                          "mg/kg/d": (1.0, True), "mg/kg/day": (1.0, True)}
+PER_KG_UNITS = frozenset(_PER_KG)
+PER_M2_UNITS = frozenset({"mg/m2", "mg/m^2", "mg/[m2]"})
 
 
-def _unit_key(dose: Quantity | None) -> str:
+def unit_key(dose: Quantity | None) -> str:
+    """A dose's unit as the tables here spell it: lower case, no spaces ('mg/kg', '{tbl}')."""
     return ((dose.unit if dose else "") or "").strip().lower().replace(" ", "")
-
-
-def mg_per_kg_each(dose: Quantity | None, per_day: float | None) -> float | None:
-    """mg per kg of body weight given each time, for a dose ordered per kg (g/kg converted; a mg/kg/day dose is
-    shared over the day's ``per_day`` administrations, so "2 mg/kg/day twice daily" is 1 mg/kg each time)."""
-    unit = _unit_key(dose)
-    if dose is None or unit not in PER_KG_UNITS:
-        return None
-    if unit in _MG_PER_KG_UNITS:
-        return dose.value * _MG_PER_KG_UNITS[unit]
-    return dose.value * _MG_PER_KG_PER_DAY_UNITS[unit] / per_day if per_day else None
 
 
 def mg_per_kg_day(dose: Quantity | None, per_day: float | None) -> float | None:
     """mg/kg on a day of a dose ordered per kg: per dose x ``per_day``, or the mg/kg/day as written."""
-    unit = _unit_key(dose)
-    if dose is None or unit not in PER_KG_UNITS:
+    factor, per_day_written = _PER_KG.get(unit_key(dose), (None, False))
+    if dose is None or factor is None:
         return None
-    if unit in _MG_PER_KG_PER_DAY_UNITS:
-        return dose.value * _MG_PER_KG_PER_DAY_UNITS[unit]
-    return dose.value * _MG_PER_KG_UNITS[unit] * per_day if per_day is not None else None
+    if per_day_written:
+        return dose.value * factor
+    return dose.value * factor * per_day if per_day is not None else None
 
 
 def mg_per_kg(dosage: Dosage) -> float | None:
-    """``mg_per_kg_each`` of a dosage instruction, with its own timing."""
-    return mg_per_kg_each(dosage.dose, periods_per_day(dosage.timing))
+    """mg per kg of body weight given each time, for a dose ordered per kg (g/kg converted; a mg/kg/day dose is
+    shared over the day's administrations, so "2 mg/kg/day twice daily" is 1 mg/kg each time)."""
+    factor, per_day_written = _PER_KG.get(unit_key(dosage.dose), (None, False))
+    if dosage.dose is None or factor is None:
+        return None
+    if not per_day_written:
+        return dosage.dose.value * factor
+    per_day = periods_per_day(dosage.timing)
+    return dosage.dose.value * factor / per_day if per_day else None
 
 
 def daily_mg(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: float | None = None,

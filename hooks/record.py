@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from hooks.units import DAYS_PER_UNIT
+from hooks.units import to_days
 from hooks.valuesets import CodeInfo, ValueSets
 
 LOINC = "http://loinc.org"
@@ -590,9 +590,7 @@ def _read_dosage(raw: dict[str, Any], sets: ValueSets) -> tuple[Dosage, dict[str
 def _duration_days(raw: Any, where: str) -> float | None:
     quantity = _obj(raw, where)
     value = _num(quantity.get("value"), f"{where}.value")
-    unit = _str(quantity.get("code") or quantity.get("unit"), f"{where}.unit")
-    factor = DAYS_PER_UNIT.get(unit or "d")
-    return value * factor if value is not None and factor is not None else None
+    return to_days(value, _str(quantity.get("code") or quantity.get("unit"), f"{where}.unit"))
 
 
 def _medication_concept(raw: dict[str, Any], sets: ValueSets, contained: dict[str, dict[str, Any]],

@@ -30,6 +30,12 @@ _CONVERSIONS: dict[str, dict[str, float]] = {
 DAYS_PER_UNIT: dict[str, float] = {"s": 1 / 86400, "min": 1 / 1440, "h": 1 / 24, "d": 1, "wk": 7, "mo": 30, "a": 365}
 
 
+def to_days(value: float | None, unit: str | None) -> float | None:
+    """``value`` in UCUM time ``unit`` (days when none is given) as days; None when either is unknown."""
+    factor = DAYS_PER_UNIT.get(unit or "d")
+    return None if value is None or factor is None else value * factor
+
+
 def convert(value: float, unit: str | None, canonical: str) -> float | None:
     """``value`` in ``unit`` expressed in ``canonical``; None when the unit is unknown for that measure (or the
     measure itself is unknown: a lab's own reference-range unit, say, which only converts to itself)."""

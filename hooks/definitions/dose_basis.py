@@ -24,21 +24,14 @@ from hooks.record import Dosage, MedicationOrder, PatientRecord, Quantity, Timin
 ORAL_STEROIDS = ("prednisone", "prednisolone")
 # Drugs whose dose check needs a weight even when written in mg (R06, R07, R12, R27, R32).
 _WEIGHT_CHECKED_GROUPS = {"ivig": "IVIG is dosed per kg (R27)", "azathioprine": "azathioprine target is mg/kg (R12)"}
-_PER_KG = dosing.PER_KG_UNITS
-_PER_M2 = ("mg/m2", "mg/m^2", "mg/[m2]")
-
-
-def _unit(dosage: Dosage | None) -> str:
-    dose = dosage.dose if dosage else None
-    return ((dose.unit if dose else "") or "").strip().lower().replace(" ", "")
 
 
 def written_per_kg(dosage: Dosage | None) -> bool:
-    return _unit(dosage) in _PER_KG
+    return dosing.unit_key(dosage.dose if dosage else None) in dosing.PER_KG_UNITS
 
 
 def written_per_m2(dosage: Dosage | None) -> bool:
-    return _unit(dosage) in _PER_M2
+    return dosing.unit_key(dosage.dose if dosage else None) in dosing.PER_M2_UNITS
 
 
 def oral_steroid(order: MedicationOrder) -> str | None:
@@ -68,8 +61,8 @@ def need(order: MedicationOrder, paediatric: bool) -> Need | None:
     if dosages and dosages[0].dose is None and dosages[0].text:
         parsed = read_text(dosages[0].text)
         text_unit = (parsed.dose.unit or "").lower() if parsed and parsed.dose else ""
-    per_m2 = any(written_per_m2(d) for d in dosages) or text_unit in _PER_M2
-    per_kg = any(written_per_kg(d) for d in dosages) or text_unit in _PER_KG
+    per_m2 = any(written_per_m2(d) for d in dosages) or text_unit in dosing.PER_M2_UNITS
+    per_kg = any(written_per_kg(d) for d in dosages) or text_unit in dosing.PER_KG_UNITS
     if per_m2:
         return Need(order, True, True, "dose written per m2 (BSA)")
     if paediatric and order.in_group("methotrexate"):
@@ -104,6 +97,7 @@ class TextDose:
 # A number: "2,000" (thousands), "27,5" (a decimal comma), "37.5"; a comma that is neither leaves no number, so the
 # sig is not read (never "2,000 mg" as 0 mg).
 _THOUSANDS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)"
+_THOUSANDS_NUMBER = re.compile(_THOUSANDS)
 _DECIMAL_COMMA = r"\d+,\d{1,2}(?!\d)"
 _AMOUNT = re.compile(rf"(?<![\d.,])({_THOUSANDS}|{_DECIMAL_COMMA}|\d+(?:\.\d+)?)\s*"
                      r"(mg/kg|g/kg|mg/m2|mg/m²|mg|g|grams?|tablets?|tabs?)(?![a-z0-9])", re.I)
@@ -143,7 +137,7 @@ def read_text(text: str | None) -> TextDose | None:
     if len(amounts) != 1:
         return None
     value, unit = amounts[0]
-    value = value.replace(",", "") if re.fullmatch(_THOUSANDS, value) else value.replace(",", ".")
+    value = value.replace(",", "") if _THOUSANDS_NUMBER.fullmatch(value) else value.replace(",", ".")
     unit = unit.replace("²", "2")
     unit = {"gram": "g", "grams": "g", "tablet": "{tbl}", "tablets": "{tbl}", "tab": "{tbl}",
             "tabs": "{tbl}"}.get(unit, unit)
@@ -210,11 +204,11 @@ class DraftDose:
 
     @property
     def per_kg(self) -> bool:
-        return self.written is not None and (self.written.unit or "").lower().replace(" ", "") in _PER_KG
+        return dosing.unit_key(self.written) in dosing.PER_KG_UNITS
 
     @property
     def per_m2(self) -> bool:
-        return self.written is not None and (self.written.unit or "").lower().replace(" ", "") in _PER_M2
+        return dosing.unit_key(self.written) in dosing.PER_M2_UNITS
 
     @property
     def once_weekly(self) -> bool:
@@ -261,7 +255,8 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
     """
     if not order.dosages:
         return DraftDose(order, None, None, None, None, problem="no dosage instruction")
-    groups: dict[object, float | None] = {}
+    totals: dict[int | None, float] = {}
+    unreadable = False
     first: tuple[Quantity | None, float | None, float | None, bool] | None = None
     for dosage in order.dosages:
         from_text = False
@@ -289,13 +284,12 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
             if use.dose is not None and amount is None and not (written_per_kg(use) or written_per_m2(use)):
                 return DraftDose(order, use.dose, per_day, None, None, from_text,
                                  problem=f"dose unit '{use.dose.unit}' could not be converted to mg")
-        key = dosage.sequence
-        daily = amount.mg * per_day if amount is not None and per_day is not None else None
-        previous = groups.get(key, 0.0)
-        groups[key] = None if daily is None or (key in groups and previous is None) else (previous or 0.0) + daily
+        if amount is None or per_day is None:
+            unreadable = True
+        else:
+            totals[dosage.sequence] = totals.get(dosage.sequence, 0.0) + amount.mg * per_day
     assert first is not None
-    totals = list(groups.values())
-    daily_total = None if any(t is None for t in totals) else max(t for t in totals if t is not None)
+    daily_total = None if unreadable else max(totals.values())
     return DraftDose(order, first[0], first[1], first[2], daily_total, first[3])
 
 

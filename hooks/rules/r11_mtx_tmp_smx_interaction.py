@@ -13,7 +13,7 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import weight
 from hooks.definitions.dose_basis import text_frequency
-from hooks.dosing import PER_KG_UNITS, dose_per_administration, mg_per_kg, periods_per_day
+from hooks.dosing import PER_KG_UNITS, dose_per_administration, mg_per_kg, periods_per_day, unit_key
 from hooks.record import MedicationOrder, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Severity, Suggestion
 from hooks.sources import CFP_2014, DRUGS_COM_MTX_TMP, KWON_2018, MEDSAFE_2022
@@ -73,7 +73,7 @@ def _tmp_per_administration(order: MedicationOrder, weight_kg: float | None) -> 
     if dosage is None or dosage.dose is None:
         return None, None, "no dose on the order"
     dose = dosage.dose
-    unit = (dose.unit or "").strip().lower().replace(" ", "")
+    unit = unit_key(dose)
     if unit in PER_KG_UNITS:
         per_kg = mg_per_kg(dosage)
         if per_kg is None:

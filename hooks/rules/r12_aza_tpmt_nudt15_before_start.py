@@ -15,7 +15,7 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import thiopurine, weight
 from hooks.definitions.cohorts import given_since
-from hooks.dosing import daily_mg, mg_per_kg, periods_per_day
+from hooks.dosing import daily_mg, mg_per_kg_day, periods_per_day
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import AZA_LABEL, CPIC_2024, CPIC_THIOPURINES, SEED_003
@@ -54,9 +54,8 @@ def _daily(order: MedicationOrder, weight_kg: float | None,
     if dosage is None or dosage.dose is None:
         return None, None, "no dose on the order"
     per_day = periods_per_day(dosage.timing)
-    per_kg_dose = mg_per_kg(dosage)
-    if per_kg_dose is not None and per_day is not None:
-        per_kg = per_kg_dose * per_day
+    per_kg = mg_per_kg_day(dosage.dose, per_day) if per_day is not None else None
+    if per_kg is not None:
         mg = per_kg * weight_kg if weight_kg else None
         return mg, per_kg, f"{dosage.dose} x {per_day:g}/day"
     mg = daily_mg(order, weight_kg, bsa_m2)

@@ -15,7 +15,7 @@ from hooks.definitions.treatment_duration import last_dose_day
 from hooks.record import Dosage, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IVIG_BOXED_WARNING, OCTAGAM_DM, ONTARIO_IVIG, PRODERM, SEED_004
-from hooks.units import DAYS_PER_UNIT, convert
+from hooks.units import convert, to_days
 
 RULE = Rule(
     id="ivig-order-safety",
@@ -68,11 +68,6 @@ class CycleDose:
     how: str = ""
 
 
-def _days(value: float | None, unit: str | None) -> float | None:
-    factor = DAYS_PER_UNIT.get(unit or "d")
-    return None if value is None or factor is None else value * factor
-
-
 def _grams(value: float, unit: str) -> float | None:
     mg = convert(value, unit, "mg")
     return None if mg is None else mg / 1000.0
@@ -85,7 +80,7 @@ def read_cycle(dosage: Dosage | None, bounded_days: int | None = None) -> CycleD
     cycle), else ``count``, else, for a daily order, the ``bounded_days`` of the order (boundsDuration/Period)."""
     if dosage is None or dosage.dose is None:
         return None
-    unit = (dosage.dose.unit or "").strip().lower().replace(" ", "")
+    unit = dosing.unit_key(dosage.dose)
     result = CycleDose()
     if unit in ("g/kg", "mg/kg"):
         result.per_kg, result.value = True, dosage.dose.value / (1000.0 if unit == "mg/kg" else 1.0)
@@ -95,8 +90,8 @@ def read_cycle(dosage: Dosage | None, bounded_days: int | None = None) -> CycleD
             return None
         result.value = grams
     timing = dosage.timing
-    span = _days(timing.duration, timing.duration_unit)
-    period = _days(timing.period, timing.period_unit)
+    span = to_days(timing.duration, timing.duration_unit)
+    period = to_days(timing.period, timing.period_unit)
     step = period / (timing.frequency or 1) if period else None
     if span is not None and span >= 1:
         result.days = round(span)
@@ -133,10 +128,10 @@ def _per_day_from_max(dosage: Dosage, cycle: CycleDose) -> bool | None:
     """maxDosePerPeriod tells per day from per cycle: a daily maximum, or which reading matches the maximum."""
     assert dosage.max_per_period is not None and cycle.value is not None
     numerator, denominator = dosage.max_per_period
-    per = _days(denominator.value, denominator.unit)
+    per = to_days(denominator.value, denominator.unit)
     if per is not None and per <= 1:
         return True
-    unit = (numerator.unit or "").lower().replace(" ", "")
+    unit = dosing.unit_key(numerator)
     limit = numerator.value / (1000.0 if unit == "mg/kg" else 1.0) if unit in ("g/kg", "mg/kg") else _grams(
         numerator.value, unit)
     if limit is None or ("/kg" in unit) != cycle.per_kg:
