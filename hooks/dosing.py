@@ -217,5 +217,10 @@ def daily_share(total: float, days: int, step: float) -> float:
     return per_day - step if per_day * days > total + 1e-9 else per_day
 
 
-def capped(value: float, cap: float) -> float:
-    return min(value, cap)
+def practical_dose(raw: float, step: float, cap: float, *, round_down: bool = False) -> tuple[float, bool]:
+    """``raw`` in whole ``step`` units, never above ``cap`` (itself taken down to a whole step), and whether the
+    cap applied. ``round_down`` where the per-kg figure is itself a maximum (a child's 30 mg/kg pulse, 2 mg/kg
+    prednisolone): rounding up would put the suggestion above the limit the dose checks apply."""
+    stepped = math.floor(raw / step + 1e-9) * step if round_down else round_to(raw, step)
+    ceiling = math.floor(cap / step + 1e-9) * step
+    return (ceiling, True) if stepped > ceiling else (stepped, False)

@@ -13,6 +13,7 @@ from hooks.dosing import (
     mg_per_kg,
     mosteller_bsa,
     periods_per_day,
+    practical_dose,
     prednisone_equivalent,
     round_to,
     strength_mg,
@@ -107,6 +108,16 @@ def test_rounding_is_half_up_to_practical_units():
     assert round_to(1124, 250) == 1000
     assert round_to(67.5, 5) == 70
     assert round_to(142.4, 5) == 140
+
+
+def test_a_practical_dose_is_in_whole_steps_and_never_above_its_cap():
+    assert practical_dose(72, 5, 80) == (70, False)  # nearest 5 mg
+    assert practical_dose(83, 5, 80) == (80, True)
+    assert practical_dose(81, 5, 83) == (80, False)  # a cap that is not a whole step: rounding stays under it
+    assert practical_dose(84, 5, 83) == (80, True)  # 85 would pass the 83 mg cap
+    assert practical_dose(651, 10, 1000, round_down=True) == (650, False)  # a per-kg maximum: never round up
+    assert practical_dose(64, 2.5, 60, round_down=True) == (60, True)
+    assert practical_dose(0.3 * 3 * 100, 10, 1000, round_down=True) == (90, False)  # float noise is not a step down
 
 
 def test_a_daily_share_never_sums_above_the_total():

@@ -8,7 +8,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import cohorts, diagnosis, weight
-from hooks.dosing import capped, round_to
+from hooks.dosing import practical_dose
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IDSA_2014_SSTI, SEED_004, WSES_2014
@@ -85,9 +85,9 @@ def _vancomycin(record: PatientRecord, context: HookContext) -> tuple[str, dict[
         return wording, orders.medication_request(context.patient_id, orders.text_concept("Vancomycin"), None, None,
                                                   text=text, route="iv", count=1), None
     raw = per_kg * dosing.value
-    dose = capped(round_to(raw, VANCOMYCIN_STEP_MG), cap)
+    dose, capped = practical_dose(raw, VANCOMYCIN_STEP_MG, cap)
     basis = f"{per_kg:g} mg/kg x {dosing.value:g} kg weighed {dosing.day.isoformat()}"
-    capped_note = f", capped at {cap:,.0f} mg" if round_to(raw, VANCOMYCIN_STEP_MG) > cap else ""
+    capped_note = f", capped at {cap:,.0f} mg" if capped else ""
     text = f"Vancomycin {dose:,.0f} mg IV once as a loading dose ({basis}{capped_note}), then pharmacy dosing"
     order = orders.medication_request(context.patient_id, orders.text_concept("Vancomycin"), dose, "mg", text=text,
                                       route="iv", count=1)

@@ -7,7 +7,7 @@ from hooks.context import HookContext
 from hooks.definitions import dose_basis
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.weight import dosing_weight
-from hooks.dosing import round_to
+from hooks.dosing import practical_dose
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ETG, LANCET_2024, SEED_001, SEED_003, SEED_004
@@ -130,8 +130,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     suggestions: list[Suggestion] = []
     if weight is not None:
         raw = p["suggested_mg_per_kg_day"] * weight.value
-        dose = min(round_to(raw, ROUND_MG), p["max_mg_day"])
-        capped = round_to(raw, ROUND_MG) > p["max_mg_day"]
+        dose, capped = practical_dose(raw, ROUND_MG, p["max_mg_day"])
         text = f"{ingredient.capitalize()} {dose:g} mg by mouth once every morning"
         resource = orders.medication_request(
             context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic",

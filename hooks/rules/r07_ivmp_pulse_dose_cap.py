@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,7 +12,7 @@ from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.steroids import is_iv_methylprednisolone
 from hooks.definitions.weight import dosing_weight
-from hooks.dosing import mg_per_kg_day
+from hooks.dosing import mg_per_kg_day, practical_dose
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Severity, Suggestion
 from hooks.sources import ETG, LANCET_2024, SEED_001, SHARE_2017
@@ -169,9 +168,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
 
 def _child_dose(p: Mapping[str, float], weight_kg: float) -> float:
-    per_kg = p["paediatric_max_mg_per_kg_day"]
-    cap = p["max_mg_day"]
-    return min(math.floor(per_kg * weight_kg / PAEDIATRIC_ROUND_MG) * PAEDIATRIC_ROUND_MG, cap)
+    return practical_dose(p["paediatric_max_mg_per_kg_day"] * weight_kg, PAEDIATRIC_ROUND_MG, p["max_mg_day"],
+                          round_down=True)[0]
 
 
 def _monitoring(context: HookContext) -> list[Action]:

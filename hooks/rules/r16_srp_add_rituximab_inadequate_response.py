@@ -89,7 +89,7 @@ def _alternatives(record: PatientRecord, context: HookContext) -> str:
         return ("BSA-based alternatives (375 mg/m² weekly x 4; RIM 750 mg/m², maximum 1 g, x 2) need a current "
                 "weight and height.")
     weekly = dosing.round_to(375 * bsa, 100)
-    rim = min(dosing.round_to(750 * bsa, 100), 1000)
+    rim = dosing.practical_dose(750 * bsa, 100, 1000)[0]
     return (f"Alternatives for BSA {bsa:g} m²: 375 mg/m² = {weekly:,.0f} mg weekly x 4; or RIM 750 mg/m² = "
             f"{rim:,.0f} mg (maximum 1 g) twice, 2 weeks apart.")
 

@@ -3,12 +3,14 @@ without a recent IV methylprednisolone pulse or IVIG: admit and treat now."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 from hooks import dosing, orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, diagnosis, steroids
-from hooks.definitions.weight import dosing_weight, ivig_dosing_weight
+from hooks.definitions.weight import Measure, dosing_weight, ivig_dosing_weight
+from hooks.dosing import practical_dose
 from hooks.record import SNOMED, Condition, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import (
@@ -21,6 +23,7 @@ from hooks.sources import (
     SEED_001,
     SEED_003,
     SEED_004,
+    SHARE_2017,
 )
 from hooks.units import convert
 
@@ -32,7 +35,8 @@ RULE = Rule(
     severities=("critical",),
     summary="IMNM with dysphagia/aspiration, respiratory or cardiac involvement, rhabdomyolysis with AKI, or "
             "profound weakness in the last 30 days, and no recent IV methylprednisolone or IVIG.",
-    sources=(ENMC_224, ETG, LANCET_2024, MILLER_1992, OCTAGAM_WEIGHT, SEED_000, SEED_001, SEED_003, SEED_004),
+    sources=(ENMC_224, ETG, LANCET_2024, MILLER_1992, OCTAGAM_WEIGHT, SEED_000, SEED_001, SEED_003, SEED_004,
+             SHARE_2017),
     parameters={
         "window_days": Param(30, "days", "Severity features count when recorded this recently."),
         "fvc_percent_max": Param(60, "% predicted", "FVC below this is severe respiratory involvement."),
@@ -42,12 +46,21 @@ RULE = Rule(
                                                          "AKI (KDIGO) when no AKI condition is recorded."),
         "iv_mp_recent_days": Param(14, "days", "An IV methylprednisolone pulse this recent means already treated."),
         "ivig_recent_days": Param(30, "days", "IVIG this recent means already treated."),
+        "pulse_mg": Param(1000, "mg/day", "Adult IV methylprednisolone pulse; also the cap on a child's pulse."),
+        "paediatric_pulse_mg_per_kg": Param(30, "mg/kg/day", "A child's IV methylprednisolone pulse (age < 18)."),
         "prednisone_mg_per_kg": Param(1, "mg/kg/day", "Prednisone after the pulses."),
         "prednisone_max_mg": Param(80, "mg/day", "Cap on prednisone after the pulses."),
+        "paediatric_prednisolone_mg_per_kg": Param(2, "mg/kg/day", "A child's prednisolone after the pulses."),
+        "paediatric_prednisolone_max_mg": Param(60, "mg/day", "Cap on a child's prednisolone after the pulses."),
         "ivig_g_per_kg": Param(2, "g/kg/cycle", "IVIG dose per cycle."),
         "ivig_days": Param(5, "days", "Days the IVIG cycle is divided over (2-5)."),
     },
 )
+
+PAEDIATRIC_PULSE_STEP_MG = 10.0  # as R07 rounds a child's pulse
+PAEDIATRIC_ORAL_STEP_MG = 2.5  # half a 5 mg tablet, as R32 rounds
+ADULT_ORAL_STEP_MG = 5.0
+ORAL_PRODUCTS = {"prednisone": "prednisone 20 MG Oral Tablet", "prednisolone": "prednisolone 5 MG Oral Tablet"}
 
 DETAIL = """\
 **Severe IMNM — admit and treat now.** Found in the last {window} days:
@@ -55,8 +68,7 @@ DETAIL = """\
 
 No IV methylprednisolone pulse in the last {mp_days} days and no IVIG in the last {ivig_days} days.
 
-- Give an **IV methylprednisolone pulse** (1,000 mg daily for 3 days), then prednisone 1 mg/kg/day
-  (maximum 80 mg). {prednisone}
+- Give an **IV methylprednisolone pulse**: {pulse}
 - Start **IVIG now**, whatever the antibody: {ivig}
 - Continue or start methotrexate (or another steroid-sparing agent).{srp}
 - Protect the airway and the swallow: speech-language pathology swallow evaluation, nil by mouth or modified
@@ -194,21 +206,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("already treated: " + "; ".join(treated), facts)
 
     sets, patient = context.valuesets, context.patient_id
+    child = cohorts.is_paediatric(record, context)
     weight = dosing_weight(record, context)
-    mp = orders.medication_request(
-        patient, orders.concept(sets, "glucocorticoid_systemic", "methylprednisolone 1000 MG Injection"), 1000, "mg",
-        route="iv", duration_days=3, count=3,
-        text="Methylprednisolone 1,000 mg IV once daily for 3 days (infuse over at least 1 hour)")
-    treat: list[Action] = [Action("create", "Methylprednisolone 1,000 mg IV daily x3", resource=mp)]
+    pulse, treat = _pulse_and_prednisone(context, params, child, weight)
+    facts.update({"paediatric": child, "dosing_weight": weight.describe("kg") if weight else None})
     if weight is not None:
-        pred_mg = dosing.round_to(dosing.capped(params["prednisone_mg_per_kg"] * weight.value,
-                                                params["prednisone_max_mg"]), 5)
-        prednisone = f"For {weight.describe('kg')}: **{pred_mg:g} mg daily**."
-        pred_concept = orders.concept(sets, "glucocorticoid_systemic", "prednisone 20 MG Oral Tablet")
-        pred_text = (f"Prednisone {pred_mg:g} mg by mouth once daily, starting the day after the third "
-                     "methylprednisolone pulse")
-        treat.append(Action("create", f"Prednisone {pred_mg:g} mg PO daily after the pulses",
-                            resource=orders.medication_request(patient, pred_concept, pred_mg, "mg", text=pred_text)))
         basis_kg, basis = ivig_dosing_weight(record, context)
         days = int(params["ivig_days"])
         if basis_kg is not None:
@@ -227,18 +229,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         else:
             ivig = (f"{params['ivig_g_per_kg']:g} g/kg per cycle over 2-5 days — **the dose could not be computed**: "
                     f"{basis}. Record a height (or BMI) and order by weight.")
-        facts.update({"dosing_weight": weight.describe("kg"), "prednisone_mg": pred_mg, "ivig_basis": basis})
+        facts["ivig_basis"] = basis
     else:
-        prednisone = ("**No body weight from the last 30 days: the dose could not be computed** (1 mg/kg/day, "
-                      "maximum 80 mg). Weigh the patient.")
         ivig = ("2 g/kg per cycle over 2-5 days — **no current body weight, so the dose could not be computed**. "
                 "Weigh the patient before ordering.")
-        facts["dosing_weight"] = None
     srp = (" **Anti-SRP positive: give rituximab early** (after HBV screening, see R26)."
            if subtype in ("SRP", "DUAL") else "")
     detail = DETAIL.format(window=int(params["window_days"]), features="\n".join(f"- {f}" for f in features),
                            mp_days=int(params["iv_mp_recent_days"]), ivig_days=int(params["ivig_recent_days"]),
-                           prednisone=prednisone, ivig=ivig, srp=srp)
+                           pulse=pulse, ivig=ivig, srp=srp)
 
     def request(text: str, priority: str = "stat", concept: dict | None = None) -> dict:
         return orders.service_request(patient, concept or orders.text_concept(text), priority=priority,
@@ -274,13 +273,58 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         detail=detail,
         facts=facts,
         suggestions=[
-            Suggestion("; ".join(a.description for a in treat), treat, is_recommended=True),
+            *([Suggestion("; ".join(a.description for a in treat), treat, is_recommended=True)] if treat else []),
             Suggestion("Protect the airway and swallow: SLP evaluation, FVC/NIF every 8-12 h", airway,
                        is_recommended=True),
             Suggestion("Cardiac work-up: ECG, troponin I, NT-proBNP, echo", heart, is_recommended=True),
             Suggestion("ICU / neuromuscular consult and VTE prophylaxis", consults, is_recommended=True),
         ],
     )
+
+
+def _pulse_and_prednisone(context: HookContext, params: Mapping[str, float], child: bool,
+                          weight: Measure | None) -> tuple[str, list[Action]]:
+    """The pulse and the oral glucocorticoid after it, for the card's text and as orders. Adults: a fixed 1 g
+    pulse and prednisone 1 mg/kg (maximum 80 mg). Children: 30 mg/kg (maximum 1 g) and prednisolone 2 mg/kg
+    (maximum 60 mg), rounded down so that R07 and R32 never flag the suggestion; no weight, no child's dose."""
+    sets, patient = context.valuesets, context.patient_id
+    cap = params["pulse_mg"]
+    if child:
+        per_kg, oral_per_kg, oral_cap = (params["paediatric_pulse_mg_per_kg"],
+                                         params["paediatric_prednisolone_mg_per_kg"],
+                                         params["paediatric_prednisolone_max_mg"])
+        regimen = (f"{per_kg:g} mg/kg daily (maximum {cap:,.0f} mg) for 3 days, then prednisolone {oral_per_kg:g} "
+                   f"mg/kg/day (maximum {oral_cap:g} mg).")
+        if weight is None:
+            days = int(context.definition("weight_max_age_days_paediatric"))
+            return (f"{regimen} **No body weight from the last {days} days: the child's doses could not be "
+                    "computed.** Weigh the child.", [])
+        pulse_mg = practical_dose(per_kg * weight.value, PAEDIATRIC_PULSE_STEP_MG, cap, round_down=True)[0]
+        oral, oral_mg = "prednisolone", practical_dose(oral_per_kg * weight.value, PAEDIATRIC_ORAL_STEP_MG,
+                                                       oral_cap, round_down=True)[0]
+    else:
+        oral_per_kg, oral_cap = params["prednisone_mg_per_kg"], params["prednisone_max_mg"]
+        regimen = (f"{cap:,.0f} mg daily for 3 days, then prednisone {oral_per_kg:g} mg/kg/day (maximum "
+                   f"{oral_cap:g} mg).")
+        pulse_mg, oral = cap, "prednisone"
+        oral_mg = (None if weight is None
+                   else practical_dose(oral_per_kg * weight.value, ADULT_ORAL_STEP_MG, oral_cap)[0])
+    pulse_order = orders.medication_request(
+        patient, orders.concept(sets, "glucocorticoid_systemic", "methylprednisolone 1000 MG Injection"), pulse_mg,
+        "mg", route="iv", duration_days=3, count=3,
+        text=f"Methylprednisolone {pulse_mg:,.0f} mg IV once daily for 3 days (infuse over at least 1 hour)")
+    actions = [Action("create", f"Methylprednisolone {pulse_mg:,.0f} mg IV daily x3", resource=pulse_order)]
+    if oral_mg is None:
+        return (f"{regimen} **No body weight from the last {int(context.definition('weight_max_age_days'))} days: "
+                f"the {oral} dose could not be computed.** Weigh the patient.", actions)
+    oral_text = (f"{oral.capitalize()} {oral_mg:g} mg by mouth once daily, starting the day after the third "
+                 "methylprednisolone pulse")
+    oral_order = orders.medication_request(
+        patient, orders.concept(sets, "glucocorticoid_systemic", ORAL_PRODUCTS[oral]), oral_mg, "mg", text=oral_text)
+    actions.append(Action("create", f"{oral.capitalize()} {oral_mg:g} mg PO daily after the pulses",
+                          resource=oral_order))
+    return (f"{regimen} For {weight.describe('kg')}: **{pulse_mg:,.0f} mg IV daily**, then {oral} "
+            f"**{oral_mg:g} mg daily**.", actions)
 
 
 _KINDS = (("dysphagia", "bulbar"), ("aspiration", "bulbar"), ("FVC", "respiratory"), ("NIF", "respiratory"),

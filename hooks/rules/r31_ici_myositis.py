@@ -11,7 +11,7 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import ck, cohorts
 from hooks.definitions.weight import dosing_weight, latest_weight
-from hooks.dosing import round_to
+from hooks.dosing import practical_dose, round_to
 from hooks.record import SNOMED, MedicationOrder, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ASCO_2021_CARDIAC, ASCO_2021_MYOSITIS, BSMO_TROPONIN, SEED_004, SITC_2021
@@ -242,10 +242,10 @@ def _steroids(record: PatientRecord, context: HookContext, manage: str | None, c
     pred_cap, mp_cap = p["prednisone_cap_mg"], p["methylprednisolone_cap_mg"]
 
     def pred(per_kg: float) -> float:
-        return min(round_to(per_kg * kg, 5), pred_cap)
+        return practical_dose(per_kg * kg, 5, pred_cap)[0]
 
     def mp(per_kg: float) -> float:
-        return min(round_to(per_kg * kg, 10), mp_cap)
+        return practical_dose(per_kg * kg, 10, mp_cap)[0]
 
     capped = " (capped)" if pred(1) < round_to(kg, 5) else ""
     if g2_steroid and manage == "G2" and not heart:

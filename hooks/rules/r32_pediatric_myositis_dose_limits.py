@@ -6,7 +6,6 @@ methylprednisolone in children is R07's.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +15,7 @@ from hooks.definitions import dose_basis
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.weight import Measure, dosing_bsa, dosing_height, dosing_weight
-from hooks.dosing import round_to
+from hooks.dosing import practical_dose
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IMACS_CORE_SET, SEED_003, SHARE_2017
@@ -180,8 +179,7 @@ def _steroid_suggestion(context: HookContext, p: Mapping[str, float], doses: lis
                     f"so no dose is computed: prednisolone {p['steroid_max_mg_per_kg_day']:g} mg/kg/day, at most "
                     f"{p['steroid_max_mg_day']:g} mg/day. Weigh the child and re-order.")
     raw = p["steroid_max_mg_per_kg_day"] * weight.value
-    dose = min(math.floor(raw / STEROID_STEP_MG + EPS) * STEROID_STEP_MG, p["steroid_max_mg_day"])
-    capped = raw > p["steroid_max_mg_day"]
+    dose, capped = practical_dose(raw, STEROID_STEP_MG, p["steroid_max_mg_day"], round_down=True)
     text = f"Prednisolone {dose:g} mg by mouth once daily"
     resource = orders.medication_request(
         context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic",
@@ -205,8 +203,7 @@ def _mtx_suggestion(record: PatientRecord, context: HookContext, p: Mapping[str,
         return [], (f"No current weight and height, so no BSA dose is computed: methotrexate {per_m2:g} mg/m² SC "
                     f"once weekly, at most {p['mtx_max_mg_week']:g} mg/week. Measure the child and re-order.")
     raw = per_m2 * bsa
-    dose = min(round_to(raw, MTX_STEP_MG), p["mtx_max_mg_week"])
-    capped = round_to(raw, MTX_STEP_MG) > p["mtx_max_mg_week"]
+    dose, capped = practical_dose(raw, MTX_STEP_MG, p["mtx_max_mg_week"])
     days = doses[0].order.dosage.timing.days_of_week if doses[0].order.dosage else ()
     day = days[0] if days and days[0] in orders.WEEKDAYS else "mon"
     text = f"Methotrexate {dose:g} mg SC ONCE WEEKLY ({day.capitalize()})"

@@ -73,6 +73,48 @@ def test_no_height_means_ivig_not_computed(kb, today):
     assert "no current height" in card["detail"]
 
 
+def _severe_child(today, age: int, weight: float | None, weighed: int = -2) -> Chart:
+    chart = Chart(today, age=age, sex="female").condition(IMNM_SNOMED, onset=-40).ck(15000, day=-3)
+    if weight is not None:
+        chart.weight(weight, day=weighed).height(140, day=weighed)
+    return chart.condition(DYSPHAGIA, onset=-3)
+
+
+def test_child_gets_30_mg_per_kg_pulse_and_prednisolone_2_mg_per_kg(kb, today):
+    card = _card(kb, _severe_child(today, age=10, weight=32))
+    doses = _doses(card)
+    assert doses["methylprednisolone 1000 MG Injection"] == 960  # 30 mg/kg x 32 kg, not the adult 1 g
+    assert doses["prednisolone 5 MG Oral Tablet"] == 60  # 2 mg/kg = 64 mg, capped at 60 mg
+    assert "prednisone 20 MG Oral Tablet" not in doses
+    assert "30 mg/kg daily (maximum 1,000 mg)" in card["detail"]
+    assert _explain(kb, _severe_child(today, age=10, weight=32))["facts"]["paediatric"] is True
+
+
+def test_child_pulse_capped_at_1_g_and_rounded_down(kb, today):
+    doses = _doses(_card(kb, _severe_child(today, age=16, weight=47)))
+    assert doses["methylprednisolone 1000 MG Injection"] == 1000  # 1,410 mg capped
+    doses = _doses(_card(kb, _severe_child(today, age=6, weight=21.7)))
+    assert doses["methylprednisolone 1000 MG Injection"] == 650  # 651 mg rounded down to 10 mg, never above 30 mg/kg
+    assert doses["prednisolone 5 MG Oral Tablet"] == 42.5  # 43.4 mg rounded down to 2.5 mg
+
+
+def test_child_suggestion_passes_the_childrens_dose_checks(kb, today):
+    """R19's orders, signed as drafts, must not be flagged by R07 (pulse) or R32 (prednisolone)."""
+    chart = _severe_child(today, age=8, weight=26.3)
+    for number, action in enumerate(_card(kb, chart)["suggestions"][0]["actions"]):
+        chart.draft_resource(dict(action["resource"], status="draft", id=f"suggested-{number}"))
+    cards = fired(run(kb, chart.request("order-sign"), today))
+    assert not {"ivmp-pulse-dose-cap", "pediatric-myositis-dose-limits"} & set(cards)
+
+
+def test_child_without_a_week_old_weight_gets_no_pulse_order(kb, today):
+    card = _card(kb, _severe_child(today, age=10, weight=32, weighed=-10))  # adults may use 30 days; children 7
+    assert "methylprednisolone 1000 MG Injection" not in {
+        a["resource"].get("medicationCodeableConcept", {}).get("text") for s in card["suggestions"]
+        for a in s["actions"]}
+    assert "the child's doses could not be computed" in card["detail"]
+
+
 def test_rituximab_only_for_anti_srp(kb, today):
     assert "rituximab early" in _card(kb, _dysphagic(today, srp=True))["detail"]
     assert "rituximab" not in _card(kb, _dysphagic(today, srp=False))["detail"]
