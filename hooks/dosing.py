@@ -28,10 +28,12 @@ PEQ_FACTORS: dict[str, float] = {
 # Administrations per day for the common timing codes (HL7 TimingAbbreviation and usual EHR spellings).
 _CODES_PER_DAY: dict[str, float] = {
     "QD": 1, "DAILY": 1, "OD": 1, "QAM": 1, "QPM": 1, "AM": 1, "PM": 1, "QHS": 1, "HS": 1, "NOCTE": 1,
-    "BID": 2, "TID": 3, "QID": 4, "Q12H": 2, "Q8H": 3, "Q6H": 4, "Q4H": 6, "Q3H": 8, "Q2H": 12, "Q1H": 24,
-    "QOD": 0.5, "Q48H": 0.5, "WK": 1 / 7, "QWK": 1 / 7, "WEEKLY": 1 / 7, "Q1WK": 1 / 7, "BIW": 2 / 7,
-    "TIW": 3 / 7, "MO": 1 / 30, "QMO": 1 / 30, "Q2WK": 1 / 14, "Q4WK": 1 / 28,
+    "BED": 1, "BID": 2, "TID": 3, "QID": 4, "QOD": 0.5, "WK": 1 / 7, "QW": 1 / 7, "QWK": 1 / 7, "WEEKLY": 1 / 7,
+    "BIW": 2 / 7, "TIW": 3 / 7, "MO": 1 / 30, "QMO": 1 / 30,
 }
+# Every n hours, days, weeks or months: Q8H, Q24H, Q72H, Q7D, Q2WK, Q1W, Q4MO...
+_EVERY_N = re.compile(r"Q(\d+)(H|D|WK|W|MO)")
+_EVERY_N_UNIT = {"H": "h", "D": "d", "WK": "wk", "W": "wk", "MO": "mo"}
 _DOSE_FORMS = ("{tbl}", "tab", "tabs", "tablet", "tablets", "{tablet}", "cap", "caps", "capsule", "capsules",
                "{capsule}", "{cap}", "1", "{unit}", "{dose}", "vial", "{vial}", "ampule", "{ampule}", "each",
                "ea", "{each}", "pill", "{pill}")
@@ -50,6 +52,8 @@ class Amount:
 def periods_per_day(timing: Timing) -> float | None:
     """How many administrations a day the timing gives (a weekly timing gives 1/7)."""
     if timing.frequency is not None or timing.period is not None:
+        if timing.period_unit is None:
+            return None  # FHIR requires a unit with a period, and a period with a frequency: never guess "a day"
         period = timing.period or 1
         days = to_days(period, timing.period_unit)
         if days is None or period <= 0:
@@ -58,18 +62,31 @@ def periods_per_day(timing: Timing) -> float | None:
         if timing.days_of_week and days <= 1:
             # a daily timing restricted to named weekdays (e.g. Mon/Wed/Fri)
             per_day *= len(timing.days_of_week) / 7
+        elif timing.days_of_week:
+            # a weekly (or longer) period on named weekdays: at least one administration on each of them
+            per_day = max(per_day, len(timing.days_of_week) / max(days, 7))
         return per_day
-    if timing.days_of_week:
-        return len(timing.days_of_week) / 7
-    if timing.code:
-        return _CODES_PER_DAY.get(timing.code.replace(" ", "").replace(".", ""))
-    return None
+    # named weekdays and a code (Q24H on Mondays): whichever gives more, as an overdose check must assume
+    rates = [len(timing.days_of_week) / 7] if timing.days_of_week else []
+    if timing.code and (coded := _code_per_day(timing.code.replace(" ", "").replace(".", ""))) is not None:
+        rates.append(coded)
+    return max(rates, default=None)
+
+
+def _code_per_day(code: str) -> float | None:
+    if code in _CODES_PER_DAY:
+        return _CODES_PER_DAY[code]
+    every = _EVERY_N.fullmatch(code)
+    if every is None or int(every[1]) == 0:
+        return None
+    days = to_days(int(every[1]), _EVERY_N_UNIT[every[2]])
+    return None if days is None else 1 / days
 
 
 def interval_days(timing: Timing) -> float | None:
     """Days between administrations (or between cycles for a cyclic regimen)."""
     if timing.period is not None:
-        days = to_days(timing.period, timing.period_unit)
+        days = to_days(timing.period, timing.period_unit) if timing.period_unit else None
         return None if days is None else days / (timing.frequency or 1)
     per_day = periods_per_day(timing)
     return None if not per_day else 1 / per_day

@@ -45,6 +45,20 @@ def _dosage(value: float, unit: str, **timing) -> Dosage:
     ({"days_of_week": ("mon",)}, 1 / 7),
     ({"code": "SOMETIMES"}, None),
     ({"frequency": 1, "period": 1, "period_unit": "fortnight"}, None),
+    ({"frequency": 2, "period": 1, "period_unit": "wk", "days_of_week": ("mon", "thu")}, 2 / 7),
+    ({"frequency": 1, "period": 1, "period_unit": "wk", "days_of_week": ("mon", "thu")}, 2 / 7),  # both days count
+    ({"frequency": 1, "period": 2, "period_unit": "wk", "days_of_week": ("mon", "thu")}, 2 / 14),
+    ({"frequency": 1}, None),  # a frequency with no period: daily or weekly is exactly what it does not say
+    ({"frequency": 1, "period": 1}, None),  # a period with no unit
+    ({"code": "QW"}, 1 / 7),
+    ({"code": "QWK"}, 1 / 7),
+    ({"code": "Q7D"}, 1 / 7),
+    ({"code": "Q2WK"}, 1 / 14),
+    ({"code": "Q24H"}, 1),
+    ({"code": "Q72H"}, 1 / 3),
+    ({"code": "Q8H"}, 3),
+    ({"code": "BED"}, 1),
+    ({"code": "Q0H"}, None),
 ])
 def test_periods_per_day(timing, per_day):
     result = periods_per_day(Timing(**timing))

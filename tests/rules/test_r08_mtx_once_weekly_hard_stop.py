@@ -77,6 +77,18 @@ def test_two_weekdays_a_week_fire(kb, today):
     assert card is not None and "2 days a week" in card["detail"]
 
 
+@pytest.mark.parametrize("code,fires", [("QW", False), ("Q7D", False), ("QWK", False), ("Q24H", True),
+                                        ("Q72H", True), ("BED", True)])
+def test_timing_codes_weekly_or_not(kb, today, code, fires):
+    """A weekly code on a named day is weekly, not an unread frequency; every 24 or 72 hours, or at bedtime, is
+    too often."""
+    resource = _chart(today).medication_request(METHOTREXATE_2_5, 15, "mg", start=0, status="draft",
+                                                timing_code=code)
+    resource["dosageInstruction"][0]["timing"]["repeat"] = {"dayOfWeek": ["mon"]}
+    card = _card(kb, today, _chart(today).draft_resource(resource))
+    assert (card is not None) is fires
+
+
 def test_twice_weekly_text_is_not_read_as_weekly(kb, today):
     resource = _chart(today).medication_request(METHOTREXATE_2_5, 7.5, "mg", start=0, status="draft",
                                                 text="7.5 mg twice weekly on Monday and Thursday")
