@@ -309,6 +309,7 @@ class MedicationOrder:
     dosages: tuple[Dosage, ...]
     reasons: tuple[Concept, ...] = ()
     supply_days: float | None = None
+    bounds_days: float | None = None  # the course's length as bounded (boundsDuration, or boundsPeriod's days)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -626,19 +627,20 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
         dosage, repeat = _read_dosage(_obj(d, f"dosageInstruction[{i}]"), sets)
         dosages.append(dosage)
         repeats.append(repeat)
-    start = end = None
+    start = end = bounds_days = None
     if repeats:
         bounds = _obj(repeats[0].get("boundsPeriod"), "boundsPeriod")
         start = parse_date(bounds.get("start"), "boundsPeriod.start")
         end = parse_date(bounds.get("end"), "boundsPeriod.end")
+        bounds_days = _duration_days(repeats[0].get("boundsDuration"), "boundsDuration")
+        if bounds_days is None and start is not None and end is not None and end >= start:
+            bounds_days = (end - start).days + 1
     authored = parse_date(raw.get("authoredOn") or raw.get("occurrenceDateTime"), f"{kind}.authoredOn")
     start = start or authored
     supply = _obj(raw.get("dispenseRequest"), "dispenseRequest")
     supply_days = _duration_days(supply.get("expectedSupplyDuration"), "expectedSupplyDuration")
-    if end is None and start is not None and repeats:
-        bound_days = _duration_days(repeats[0].get("boundsDuration"), "boundsDuration")
-        if bound_days is not None:
-            end = start + timedelta(days=max(bound_days - 1, 0))
+    if end is None and start is not None and bounds_days is not None:
+        end = start + timedelta(days=max(bounds_days - 1, 0))
     reasons = tuple(read_concept(r, "reasonCode", sets) for r in _list(raw.get("reasonCode"), "reasonCode"))
     return MedicationOrder(
         resource_type=kind,
@@ -652,6 +654,7 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
         dosages=tuple(dosages),
         reasons=reasons,
         supply_days=supply_days,
+        bounds_days=bounds_days,
         raw=raw,
     )
 

@@ -30,9 +30,14 @@ _CONVERSIONS: dict[str, dict[str, float]] = {
 DAYS_PER_UNIT: dict[str, float] = {"s": 1 / 86400, "min": 1 / 1440, "h": 1 / 24, "d": 1, "wk": 7, "mo": 30, "a": 365}
 
 
+# The spellings a Duration's free-text unit may carry instead of its UCUM code.
+_TIME_UNIT_WORDS = {"day": "d", "days": "d", "week": "wk", "weeks": "wk", "hour": "h", "hours": "h",
+                    "month": "mo", "months": "mo", "year": "a", "years": "a", "minute": "min", "minutes": "min"}
+
+
 def to_days(value: float | None, unit: str | None) -> float | None:
     """``value`` in UCUM time ``unit`` (days when none is given) as days; None when either is unknown."""
-    factor = DAYS_PER_UNIT.get(unit or "d")
+    factor = DAYS_PER_UNIT.get(_TIME_UNIT_WORDS.get(unit.lower(), unit) if unit else "d")
     return None if value is None or factor is None else value * factor
 
 

@@ -51,6 +51,23 @@ def test_dosage_sequences_are_read_and_a_malformed_one_is_named(kb, today):
     assert any("MedicationRequest/bad" in w and "sequence must be an integer" in w for w in record.warnings)
 
 
+@pytest.mark.parametrize(("bounds", "days", "ends"), [
+    ({"boundsPeriod": {"start": "2026-01-01", "end": "2026-01-05"}}, 5, date(2026, 1, 5)),
+    ({"boundsDuration": {"value": 2, "unit": "wk", "system": "http://unitsofmeasure.org", "code": "wk"}}, 14, None),
+    ({"boundsDuration": {"value": 3, "unit": "days"}}, 3, None),
+    ({"boundsDuration": {"value": 3, "unit": "fortnights"}}, None, None),
+])
+def test_a_course_keeps_its_bounded_length_even_without_a_start(kb, today, bounds, days, ends):
+    chart = Chart(today)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-10, period_unit="wk", resource_id="mtx")
+    resource = chart.resources["medications"][-1]
+    del resource["authoredOn"]
+    resource["dosageInstruction"][0]["timing"]["repeat"].pop("boundsPeriod")
+    resource["dosageInstruction"][0]["timing"]["repeat"].update(bounds)
+    order = build_record(chart.prefetch(), kb.valuesets, today).medications[0]
+    assert (order.bounds_days, order.end) == (days, ends)
+
+
 def test_medication_by_reference_to_a_contained_medication(kb, today):
     chart = Chart(today)
     chart.medication(METHOTREXATE_2_5, 15, "mg", start=-10, period_unit="wk")

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
 
 from hooks import dosing
 from hooks.context import HookContext
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.steroids import is_intramuscular, is_intravenous, is_iv_methylprednisolone
-from hooks.record import Dosage, MedicationOrder, PatientRecord, Quantity, Timing, parse_date
+from hooks.record import Dosage, MedicationOrder, PatientRecord, Quantity, Timing
 
 ORAL_STEROIDS = ("prednisone", "prednisolone")
 # Drugs whose dose check needs a weight even when written in mg (R06, R07, R12, R27, R32).
@@ -299,31 +297,11 @@ def _has_timing(timing: Timing) -> bool:
 
 # ---------------------------------------------------------------- how many days a course runs
 
-def _object(parent: dict[str, Any], key: str) -> dict[str, Any]:
-    """``parent[key]`` when it is a JSON object, else an empty one."""
-    value = parent.get(key)
-    return value if isinstance(value, dict) else {}
-
-
 def course_days(order: MedicationOrder) -> int | None:
-    """Days a draft course runs: timing.repeat boundsDuration, boundsPeriod, or count; else the sig ('x 5 days')."""
-    raw = order.raw.get("dosageInstruction") if isinstance(order.raw, dict) else None
-    first = raw[0] if isinstance(raw, list) and raw and isinstance(raw[0], dict) else {}
-    repeat = _object(_object(first, "timing"), "repeat")
-    bounds = repeat.get("boundsDuration")
-    if isinstance(bounds, dict) and isinstance(bounds.get("value"), (int, float)):
-        unit = str(bounds.get("code") or bounds.get("unit") or "d").lower()
-        factor = {"d": 1, "day": 1, "days": 1, "wk": 7, "week": 7, "weeks": 7, "h": 1 / 24}.get(unit)
-        if factor is not None:
-            return max(1, round(bounds["value"] * factor))
-    period = repeat.get("boundsPeriod")
-    if isinstance(period, dict) and period.get("start") and period.get("end"):
-        try:
-            start, end = parse_date(period["start"]), parse_date(period["end"])
-        except ValueError:
-            start = end = None
-        if isinstance(start, date) and isinstance(end, date) and end >= start:
-            return (end - start).days + 1
+    """Days a draft course runs: its bounds (boundsDuration or boundsPeriod), or its count; else the sig
+    ('x 5 days')."""
+    if order.bounds_days is not None:
+        return max(1, round(order.bounds_days))
     dosage = order.dosage
     if dosage is not None and dosage.timing.count:
         per_day = dosing.periods_per_day(dosage.timing) or 1.0

@@ -214,8 +214,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     unchecked: list[str] = []
     days_for_suggestion = 2
     for order in drafts:
-        bounded = (order.end - order.start).days + 1 if order.start and order.end else None
-        cycle = read_cycle(order.dosage, bounded)
+        cycle = read_cycle(order.dosage, round(order.bounds_days) if order.bounds_days else None)
         name = order.label
         if cycle is None or cycle.value is None:
             problems.append(f"{name}: the dose could not be read; state it in g/kg or g per cycle.")

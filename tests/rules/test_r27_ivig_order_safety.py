@@ -173,13 +173,19 @@ def test_patient_view_never_fires(kb, today):
     (2.0, {"count": 2}, 2),
     (2.0, {"count": 2, "duration": 4, "durationUnit": "h"}, 2),  # 4 h is one infusion, not the cycle
     (1.0, {"boundsDuration": {"value": 5, "unit": "d", "system": UCUM, "code": "d"}}, 5),
+    (1.0, {"boundsDuration": {"value": 5, "unit": "days"}}, 5),  # a free-text unit, no UCUM code
+    (1.0, {"boundsDuration": {"value": 5, "unit": "d", "system": UCUM, "code": "d"}, "authoredOn": None}, 5),
 ])
 def test_daily_ivig_days_come_from_count_or_bounds_not_from_an_infusion_time(kb, today, dose, repeat, days):
-    """These daily orders give 4-5 g/kg; they were read as a single day of 1-2 g/kg, and no card fired."""
+    """These daily orders give 4-5 g/kg; they were read as a single day of 1-2 g/kg, and no card fired (a draft
+    with no authoredOn lost its boundsDuration, which only set an end after a start)."""
     chart = _chart(today)
     resource = chart.medication_request(IVIG_CVX, dose, "g/kg", start=0, status="draft", intent="proposal",
                                         resource_id="draft-ivig")
-    resource["dosageInstruction"][0]["timing"]["repeat"].update(repeat)
+    timing = resource["dosageInstruction"][0]["timing"]
+    if "authoredOn" in repeat:  # no start date at all
+        del resource["authoredOn"], timing["repeat"]["boundsPeriod"]
+    timing["repeat"].update({k: v for k, v in repeat.items() if k != "authoredOn"})
     card, entry = _run(kb, chart.draft_resource(resource), today)
     assert card is not None and "dose > 2 g/kg" in card["summary"]
     assert entry["facts"]["draft-ivig_dose"] == f"{dose:g} g/kg/day x {days} days"
