@@ -289,6 +289,7 @@ def _pulse_and_prednisone(context: HookContext, params: Mapping[str, float], chi
     (maximum 60 mg), rounded down so that R07 and R32 never flag the suggestion; no weight, no child's dose."""
     sets, patient = context.valuesets, context.patient_id
     cap = params["pulse_mg"]
+    oral_mg: float | None
     if child:
         per_kg, oral_per_kg, oral_cap = (params["paediatric_pulse_mg_per_kg"],
                                          params["paediatric_prednisolone_mg_per_kg"],
@@ -314,7 +315,7 @@ def _pulse_and_prednisone(context: HookContext, params: Mapping[str, float], chi
         "mg", route="iv", duration_days=3, count=3,
         text=f"Methylprednisolone {pulse_mg:,.0f} mg IV once daily for 3 days (infuse over at least 1 hour)")
     actions = [Action("create", f"Methylprednisolone {pulse_mg:,.0f} mg IV daily x3", resource=pulse_order)]
-    if oral_mg is None:
+    if oral_mg is None or weight is None:
         return (f"{regimen} **No body weight from the last {int(context.definition('weight_max_age_days'))} days: "
                 f"the {oral} dose could not be computed.** Weigh the patient.", actions)
     oral_text = (f"{oral.capitalize()} {oral_mg:g} mg by mouth once daily, starting the day after the third "
