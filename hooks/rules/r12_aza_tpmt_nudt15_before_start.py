@@ -64,6 +64,18 @@ def _daily(order: MedicationOrder, weight_kg: float | None,
     return mg, (mg / weight_kg if weight_kg else None), f"{mg:g} mg/day"
 
 
+def _daily_total(drafts: list[MedicationOrder], weight_kg: float | None,
+                 bsa_m2: float | None) -> tuple[float | None, float | None, str]:
+    """``_daily`` of all the azathioprine drafts together (a morning and an evening order add up)."""
+    parts = [_daily(order, weight_kg, bsa_m2) for order in drafts]
+    if len(parts) == 1:
+        return parts[0]
+    mgs, per_kgs = [part[0] for part in parts], [part[1] for part in parts]
+    return (None if None in mgs else sum(m for m in mgs if m is not None),
+            None if None in per_kgs else sum(k for k in per_kgs if k is not None),
+            " + ".join(part[2] for part in parts))
+
+
 def _range_mg(weight_kg: float, low_fraction: float, high_fraction: float, params: dict[str, float]
               ) -> tuple[float, float]:
     """The reduced starting range in mg/day: shares of the normal 2-3 mg/kg/day, in 25 mg steps."""
@@ -87,7 +99,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts: dict[str, Any] = {"azathioprine_drafts": ", ".join(o.label for o in drafts) or None}
     if not drafts:
         return Quiet("no azathioprine draft order", facts)
-    order = drafts[0]
+    label = " + ".join(o.label for o in drafts)
     tpmt = thiopurine.summarise(record, "TPMT")
     nudt15 = thiopurine.summarise(record, "NUDT15")
     for summary in (tpmt, nudt15):
@@ -98,7 +110,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     dosing = weight.dosing_weight(record, context)
     weight_kg = dosing.value if dosing else None
     facts["dosing_weight"] = dosing.describe("kg") if dosing else None
-    mg_day, per_kg_day, how = _daily(order, weight_kg, weight.dosing_bsa(record, context))
+    mg_day, per_kg_day, how = _daily_total(drafts, weight_kg, weight.dosing_bsa(record, context))
     facts.update(mg_per_day=round(mg_day, 1) if mg_day is not None else None,
                  mg_per_kg_day=round(per_kg_day, 2) if per_kg_day is not None else None, dose_basis=how)
     lookback = record.today - timedelta(days=int(params["new_start_lookback_days"]))
@@ -180,17 +192,17 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     status_line = "; ".join(f"{s.gene}: {s.basis.describe() if s.basis else 'no result'}" for s in (tpmt, nudt15))
     status_line += "."
     if mg_day is not None:
-        dose_line = f"Ordered: {order.label}, {mg_day:g} mg/day" + (
+        dose_line = f"Ordered: {label}, {mg_day:g} mg/day" + (
             f" = {per_kg_day:.1f} mg/kg/day at {weight_kg:g} kg." if per_kg_day is not None and weight_kg else
             f" ({per_kg_day:.1f} mg/kg/day)." if per_kg_day is not None else
             "; mg/kg/day not checked: no body weight in the last 30 days.")
     elif per_kg_day is not None:
-        dose_line = (f"Ordered: {order.label}, {per_kg_day:.1f} mg/kg/day; mg/day not computed: no body weight in "
+        dose_line = (f"Ordered: {label}, {per_kg_day:.1f} mg/kg/day; mg/day not computed: no body weight in "
                      "the last 30 days.")
     else:
-        dose_line = f"Ordered: {order.label}; the dose could not be read ({how})."
+        dose_line = f"Ordered: {label}; the dose could not be read ({how})."
 
-    suggestions = _suggestions(context, order, params, tpmt, nudt15, missing, poor, unclear_low,
+    suggestions = _suggestions(context, drafts, params, tpmt, nudt15, missing, poor, unclear_low,
                                too_high_per_kg or above_reduced, reduced)
     summary_text = f"Azathioprine: {headline}"
     return Fired(
@@ -199,12 +211,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         detail=DETAIL.format(headline=headline, status_line=status_line, dose_line=dose_line, advice=advice,
                              notes="\n\n" + "\n".join(f"- {n}" for n in notes) if notes else ""),
         facts=facts,
-        about=[order],
+        about=drafts,
         suggestions=suggestions,
     )
 
 
-def _suggestions(context: HookContext, order: MedicationOrder, params: dict[str, float],
+def _suggestions(context: HookContext, drafts: list[MedicationOrder], params: dict[str, float],
                  tpmt: thiopurine.Summary, nudt15: thiopurine.Summary, missing: Sequence[str], poor: Sequence[str],
                  unclear_low: Sequence[str], too_high: bool, reduced: tuple[float, float] | None) -> list[Suggestion]:
     """Tests for what is missing, monitoring, and a replacement order only when the draft dose is too high."""
@@ -227,10 +239,10 @@ def _suggestions(context: HookContext, order: MedicationOrder, params: dict[str,
     monitoring = orders.service_request(
         context.patient_id, orders.text_concept("CBC with differential and liver function tests"),
         note="Weekly for the first 4-8 weeks of azathioprine, then every 1-3 months.")
-    remove = Action("delete", f"Cancel {order.label}", resource_id=order.reference)
+    remove = [Action("delete", f"Cancel {order.label}", resource_id=order.reference) for order in drafts]
     if poor:
         out.insert(0, Suggestion("Cancel azathioprine and choose a non-thiopurine agent (e.g. mycophenolate)",
-                                 [remove], is_recommended=True))
+                                 remove, is_recommended=True))
         return out
     out.append(Suggestion("CBC and liver tests weekly for 4-8 weeks",
                           [Action("create", "CBC + LFT weekly x 4-8 weeks, then every 1-3 months",
@@ -244,6 +256,6 @@ def _suggestions(context: HookContext, order: MedicationOrder, params: dict[str,
             dose, "mg", text=f"Azathioprine {dose:g} mg by mouth once daily; titrate by 25-50 mg/day every 1-2 "
                              "weeks to the blood count", note="Titrate with weekly CBC and liver tests.")
         out.append(Suggestion(f"Replace with azathioprine {dose:g} mg PO daily and titrate",
-                              [remove, Action("create", f"Azathioprine {dose:g} mg PO daily", resource=start)],
+                              [*remove, Action("create", f"Azathioprine {dose:g} mg PO daily", resource=start)],
                               is_recommended=not missing))
     return out

@@ -157,3 +157,14 @@ def test_two_instructions_given_together_add_up(kb, today):
     entry = next(e for e in result.explanation if e["rule"] == RULE)
     assert entry["facts"]["mg_per_day"] == pytest.approx(200)
     assert fired(result).get(RULE) is not None
+
+
+def test_two_azathioprine_drafts_add_up_and_both_are_replaced(kb, today):
+    """A morning and an evening draft of 100 mg are 200 mg/day (3.3 mg/kg/day at 60 kg); only the first draft
+    used to be read (1.7 mg/kg/day, 'within range')."""
+    chart = normal_results(patient(today, kg=60)).draft(AZATHIOPRINE_50, 100, "mg", resource_id="aza-am")
+    card, entry = _result(kb, today, chart, mg=100)
+    assert entry["facts"]["mg_per_day"] == pytest.approx(200)
+    assert card is not None and "3.3 mg/kg/day" in card["detail"]
+    cancelled = {a["resourceId"] for a in card["suggestions"][-1]["actions"] if a["type"] == "delete"}
+    assert cancelled == {"MedicationRequest/aza-am", "MedicationRequest/aza"}
