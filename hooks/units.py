@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+# Micro is typed either way; the tables spell it with the micro sign.
+GREEK_MU, MICRO_SIGN = "\u03bc", "\u00b5"
+
 # canonical unit -> {accepted unit spelling (lower case): factor to the canonical unit}
 _CONVERSIONS: dict[str, dict[str, float]] = {
     "U/L": {"u/l": 1.0, "iu/l": 1.0, "u": 1.0, "iu": 1.0, "[iu]/l": 1.0, "units/l": 1.0,
-            "ukat/l": 60.0, "µkat/l": 60.0, "μkat/l": 60.0},
+            "ukat/l": 60.0, "µkat/l": 60.0},
     "kg": {"kg": 1.0, "g": 0.001, "[lb_av]": 0.45359237, "lb": 0.45359237, "lbs": 0.45359237},
     "cm": {"cm": 1.0, "m": 100.0, "mm": 0.1, "[in_i]": 2.54, "in": 2.54},
     "mg": {"mg": 1.0, "g": 1000.0, "mcg": 0.001, "ug": 0.001, "µg": 0.001, "kg": 1.0e6},
@@ -45,7 +48,7 @@ def convert(value: float, unit: str | None, canonical: str) -> float | None:
     """``value`` in ``unit`` expressed in ``canonical``; None when the unit is unknown for that measure (or the
     measure itself is unknown: a lab's own reference-range unit, say, which only converts to itself)."""
     table = _CONVERSIONS.get(canonical, {})
-    key = (unit or "").strip().lower()
+    key = (unit or "").strip().lower().replace(GREEK_MU, MICRO_SIGN)
     if key == canonical.lower():
         return value
     factor = table.get(key)

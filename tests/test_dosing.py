@@ -69,6 +69,8 @@ def test_dose_units_and_weight_based_doses():
     concept = _concept("prednisone 20 MG Oral Tablet")
     assert dose_per_administration(_dosage(1, "g"), concept).mg == 1000
     assert dose_per_administration(_dosage(500, "mcg"), concept).mg == 0.5
+    assert dose_per_administration(_dosage(500, "\u00b5g"), concept).mg == 0.5  # micro sign
+    assert dose_per_administration(_dosage(500, "\u03bcg"), concept).mg == 0.5  # Greek mu, as often typed
     assert dose_per_administration(_dosage(1, "mg/kg"), concept) is None  # no weight: no dose
     assert dose_per_administration(_dosage(1, "mg/kg"), concept, weight_kg=72).mg == 72
     assert dose_per_administration(_dosage(2, "g/kg"), concept, weight_kg=70).mg == 140_000
