@@ -24,6 +24,19 @@ def test_pounds_and_grams(kb, today):
     assert weight.dosing_weight(record, context).value == 70.5
 
 
+def test_a_newer_weight_in_an_unreadable_unit_stops_dosing_from_the_older_one(kb, today):
+    """11 stone yesterday is not understood; the 90 kg of three weeks ago may no longer be the patient's."""
+    chart = Chart(today).weight(90, day=-20).height(180, day=-20).weight(11, day=-1, unit="[stone_av]")
+    record, context = record_and_context(kb, chart)
+    assert weight.latest_weight(record).value == 90  # still shown, for messages
+    assert weight.dosing_weight(record, context) is None
+    assert weight.dosing_bsa(record, context) is None
+    kg, why = weight.ivig_dosing_weight(record, context)
+    assert kg is None and "11 [stone_av] on" in why and "cannot be read" in why
+    readable_later = Chart(today).weight(11, day=-20, unit="[stone_av]").weight(70, day=-1)
+    assert weight.dosing_weight(*record_and_context(kb, readable_later)).value == 70
+
+
 def test_bsa_needs_current_weight_and_height(kb, today):
     record, context = record_and_context(kb, Chart(today).weight(80, day=-1).height(180, day=-200))
     assert weight.dosing_bsa(record, context) == 2.0

@@ -328,6 +328,8 @@ def measure_facts(record: PatientRecord, context: HookContext) -> dict[str, str 
             out[f"latest_{name}"] = None
             continue
         age = (record.today - latest.day).days
-        state = "current" if current is not None else "too old to dose from"
+        unread = body.unread_newer(record, name, unit)
+        state = ("current" if current is not None else f"not used: a newer {name}, {unread}, cannot be read"
+                 if unread else "too old to dose from")
         out[f"latest_{name}"] = f"{latest.describe(unit)} ({age} days old, {state})"
     return out

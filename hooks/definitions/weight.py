@@ -31,6 +31,30 @@ def _latest_measure(record: PatientRecord, group: str, canonical: str) -> Measur
     return None
 
 
+@per_record
+def unread_newer(record: PatientRecord, group: str, canonical: str) -> str | None:
+    """A measurement newer than the latest readable one that cannot be read (a unit not understood: '11 st on
+    2026-11-20'). Doses are then not computed from the older value: it may no longer be the patient's."""
+    for observation in reversed(record.observations_in(group)):
+        if observation.when is None or observation.quantity is None:
+            continue
+        value = convert(observation.quantity.value, observation.quantity.unit, canonical)
+        if value is not None and value > 0:
+            return None
+        return f"{observation.quantity} on {observation.when.isoformat()}"
+    return None
+
+
+def why_not_current(record: PatientRecord, name: str, unit: str) -> str:
+    """Why there is no dosing weight (``name`` 'weight') or height, for card text: '(latest 70 kg on ..., too
+    old)'."""
+    unread = unread_newer(record, name, unit)
+    if unread is not None:
+        return f" (the latest {name}, {unread}, is in a unit that cannot be read)"
+    latest = _latest_measure(record, name, unit)
+    return f" (latest {latest.describe(unit)}, too old)" if latest else " on file"
+
+
 def latest_weight(record: PatientRecord) -> Measure | None:
     """The most recent body weight in kg, however old (for messages; dosing uses :func:`dosing_weight`)."""
     return _latest_measure(record, "weight", "kg")
@@ -45,7 +69,8 @@ def dosing_weight(record: PatientRecord, context: HookContext) -> Measure | None
     """The weight to dose from: at most 30 days old (7 for a child), else None."""
     weight = latest_weight(record)
     key = "weight_max_age_days_paediatric" if is_paediatric(record, context) else "weight_max_age_days"
-    if weight is None or (record.today - weight.day).days > context.definition(key):
+    if weight is None or (record.today - weight.day).days > context.definition(key) \
+            or unread_newer(record, "weight", "kg"):
         return None
     return weight
 
@@ -53,7 +78,8 @@ def dosing_weight(record: PatientRecord, context: HookContext) -> Measure | None
 def dosing_height(record: PatientRecord, context: HookContext) -> Measure | None:
     height = latest_height(record)
     key = "height_max_age_days_paediatric" if is_paediatric(record, context) else "height_max_age_days"
-    if height is None or (record.today - height.day).days > context.definition(key):
+    if height is None or (record.today - height.day).days > context.definition(key) \
+            or unread_newer(record, "height", "cm"):
         return None
     return height
 
@@ -87,9 +113,7 @@ def ivig_dosing_weight(record: PatientRecord, context: HookContext, obesity_bmi:
     the current weight; None, with the reason, when there is no current weight or obesity cannot be ruled out."""
     weight = dosing_weight(record, context)
     if weight is None:
-        latest = latest_weight(record)
-        return None, "no current body weight" + (f" (latest {latest.describe('kg')}, too old)" if latest
-                                                 else " on file")
+        return None, "no current body weight" + why_not_current(record, "weight", "kg")
     bmi = current_bmi(record, context)
     if bmi is None:
         return None, f"no current height or BMI, so obesity (BMI >= {obesity_bmi:g}: adjusted body weight) cannot " \

@@ -111,7 +111,7 @@ def test_site_can_change_the_vancomycin_mg_per_kg(kb, today):
     assert _vancomycin(card)["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 2500
 
 
-@pytest.mark.parametrize(("weight", "weight_day", "why"), [(None, -1, "no body weight is on file"),
+@pytest.mark.parametrize(("weight", "weight_day", "why"), [(None, -1, "no current body weight on file"),
                                                              (80, -31, "too old")])
 def test_no_current_weight_gives_vancomycin_as_text_only(kb, today, weight, weight_day, why):
     chart = _chart(today, weight=weight, weight_day=weight_day).draft(PREDNISONE_20, 60, "mg")

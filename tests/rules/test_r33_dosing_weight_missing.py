@@ -63,3 +63,10 @@ def test_state_only_and_no_draft(kb, today):
     chart = Chart(today, age=60).medication(PREDNISONE_20, 60, "mg", start=-10)
     assert RULE not in fired(run(kb, chart.request("order-sign"), today))
     assert _explain(run(kb, chart.request("order-sign"), today))["status"] == "not-fired"
+
+
+def test_a_newer_weight_that_cannot_be_read_asks_for_a_weight_and_says_why(kb, today):
+    chart = Chart(today, age=50).condition(IMNM_SNOMED, onset=-10).weight(70, day=-20)
+    chart.weight(11, day=-1, unit="[stone_av]").draft(METHYLPRED_1000, 10, "mg/kg", route=ROUTE_IV)
+    card = fired(run(kb, chart.request("order-sign"), today)).get(RULE)
+    assert card is not None and "a newer weight, 11 [stone_av] on" in card["detail"]
