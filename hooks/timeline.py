@@ -16,6 +16,7 @@ from hooks.context import HookContext
 from hooks.definitions import antibodies, ck, steroids
 from hooks.definitions.dose_basis import read_dose
 from hooks.definitions.immunosuppression import STEROID_SPARING
+from hooks.definitions.steroids import DailyLevels
 from hooks.dosing import interval_days
 from hooks.record import MedicationOrder, PatientRecord
 
@@ -42,7 +43,7 @@ def build(record: PatientRecord, context: HookContext) -> dict[str, Any]:
         "today": record.today.isoformat(),
         "ck": [{"date": p.day.isoformat(), "value": round(p.value, 1), "uln": round(p.uln, 1),
                 "ulnFromLab": p.uln_from_lab} for p in points],
-        "glucocorticoid": glucocorticoid_segments(history.daily),
+        "glucocorticoid": glucocorticoid_segments(history.levels),
         "agents": agent_courses(record),
         "ivig": ivig_cycles(record),
         "rituximab": rituximab_infusions(record),
@@ -55,28 +56,21 @@ def build(record: PatientRecord, context: HookContext) -> dict[str, Any]:
     return data
 
 
-def glucocorticoid_segments(daily: dict[date, float]) -> list[dict[str, Any]]:
+def glucocorticoid_segments(levels: DailyLevels) -> list[dict[str, Any]]:
     """The daily PEQ timeline as runs of the same dose: {start, end, peq} with both ends inclusive.
 
     Runs, not one point a day, because a three-year history is ~1,100 days but only a handful of dose steps,
-    and a stepped bar per run is how a taper is read.
+    and a stepped bar per run is how a taper is read. Days without a glucocorticoid are gaps between runs.
     """
     segments: list[dict[str, Any]] = []
-    run_start: date | None = None
-    run_dose = 0.0
-    previous: date | None = None
-    for day in sorted(daily):
-        dose = round(daily[day], 2)
+    for first, last, value in levels.runs():
+        dose = round(value, 2)
         if dose <= 0:
             continue
-        contiguous = previous is not None and day == previous + timedelta(days=1)
-        if run_start is None or not contiguous or dose != run_dose:
-            if run_start is not None and previous is not None:
-                segments.append(_segment(run_start, previous, run_dose))
-            run_start, run_dose = day, dose
-        previous = day
-    if run_start is not None and previous is not None:
-        segments.append(_segment(run_start, previous, run_dose))
+        if segments and segments[-1]["peq"] == dose and segments[-1]["end"] == (first - timedelta(days=1)).isoformat():
+            segments[-1]["end"] = last.isoformat()  # runs that differ only past the second decimal
+        else:
+            segments.append(_segment(first, last, dose))
     return segments
 
 

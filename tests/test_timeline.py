@@ -19,6 +19,7 @@ from fhir_fixtures.builders import (
 )
 from hooks import engine, timeline
 from hooks.context import HookContext
+from hooks.definitions.steroids import DailyLevels
 from hooks.knowledge import Knowledge
 from hooks.record import build_record
 from tests.conftest import TODAY
@@ -113,11 +114,11 @@ def test_empty_chart_still_has_a_90_day_axis(kb):
 
 def test_segments_split_on_dose_change_and_on_gaps():
     d = date(2026, 1, 1)
-    daily = {d + timedelta(days=i): 20.0 for i in range(5)}
-    daily.update({d + timedelta(days=i): 10.0 for i in range(5, 8)})
-    daily.update({d + timedelta(days=i): 10.0 for i in range(10, 12)})  # a two-day gap: a new run
-    daily[d + timedelta(days=20)] = 0.0
-    assert timeline.glucocorticoid_segments(daily) == [
+    spans = [(d, d + timedelta(days=4), 20.0), (d + timedelta(days=5), d + timedelta(days=7), 10.0),
+             (d + timedelta(days=10), d + timedelta(days=11), 10.0),  # a two-day gap: a new run
+             (d + timedelta(days=12), d + timedelta(days=12), 0.001)]  # below the chart's 0.01 mg
+    levels = DailyLevels.from_spans(spans, d, d + timedelta(days=30))
+    assert timeline.glucocorticoid_segments(levels) == [
         {"start": "2026-01-01", "end": "2026-01-05", "peq": 20.0},
         {"start": "2026-01-06", "end": "2026-01-08", "peq": 10.0},
         {"start": "2026-01-11", "end": "2026-01-12", "peq": 10.0}]

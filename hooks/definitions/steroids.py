@@ -136,12 +136,6 @@ class SteroidHistory:
     def peq_on(self, day: date) -> float:
         return self.levels.on(day)
 
-    @property
-    def daily(self) -> dict[date, float]:
-        """The days with any glucocorticoid, and their PEQ (for charts)."""
-        return {first + timedelta(days=i): value for first, last, value in self.levels.runs() if value > 0
-                for i in range((last - first).days + 1)}
-
     def days_at_or_above(self, threshold: float, ending: date) -> int:
         """Consecutive days, ending on ``ending``, with PEQ >= threshold."""
         return self.levels.days_at_or_above(threshold, ending)
