@@ -278,6 +278,18 @@ def test_an_override_snoozes_the_rule_for_that_patient_until_it_expires(database
     assert store.snoozed("p1", ["mtx-weekly-dose-range"]) == {}, "the snooze expires"
 
 
+def test_snooze_times_are_told_in_utc_whatever_the_database_session_time_zone(database_url):
+    """PostgreSQL hands times back in the session's time zone; the text says UTC, so it must be UTC."""
+    if database_url.startswith("postgresql"):
+        database_url += "?options=-c%20timezone%3DAsia/Tokyo"
+    clock = Clock()
+    store = open_store(database_url, clock=clock)
+    card = _card()
+    store.record_call(_record([card], patient="p1"))
+    store.record_feedback("imnm-order-sign", "iss", [_override(card)], _ten_days)
+    assert "until 2026-12-01 12:00 UTC" in store.snoozed("p1", ["mtx-weekly-dose-range"])["mtx-weekly-dose-range"]
+
+
 def test_feedback_is_idempotent_and_unknown_cards_are_recorded(database_url):
     store = open_store(database_url)
     card = _card()

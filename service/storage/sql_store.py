@@ -43,10 +43,10 @@ def utcnow() -> datetime:
 
 
 def aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything here is stored as UTC, so say so."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
+    """In UTC: SQLite hands back naive datetimes stored as UTC, PostgreSQL aware ones in the session's time zone."""
+    if value is None:
+        return None
+    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _clip(value: Any, length: int) -> str | None:
