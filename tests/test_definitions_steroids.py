@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from fhir_fixtures.builders import IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_5, PREDNISONE_20, ROUTE_IV, Chart
 from hooks.definitions import steroids
 from tests.definitions_support import record_and_context
@@ -28,6 +30,21 @@ def test_iv_methylprednisolone_counts_as_peq_and_as_a_pulse(kb, today):
     history = steroids.history(record, context)
     assert history.peq_on(today - timedelta(days=2)) == 1250
     assert steroids.is_iv_methylprednisolone(record.medications[0])
+
+
+@pytest.mark.parametrize(("route", "pulse"), [
+    (ROUTE_IV, True),
+    (None, True),  # no route: the injectable product's name decides
+    ({"coding": [{"system": "http://snomed.info/sct", "code": "78421000", "display": "Intramuscular route"}]}, False),
+    ({"text": "intra-articular (left knee)"}, False),
+    ({"text": "as per protocol"}, True),  # a route that names no other way in leaves the product name to decide
+])
+def test_a_route_other_than_intravenous_is_never_an_iv_pulse(kb, today, route, pulse):
+    """A Depo-Medrol shot into a muscle or a joint is not a pulse: it must not set T_tx or count as R19's
+    'already treated'."""
+    chart = Chart(today).medication(METHYLPRED_1000, 40, "mg", start=-6, end=-6, status="completed", route=route)
+    record, _ = record_and_context(kb, chart)
+    assert steroids.is_iv_methylprednisolone(record.medications[0]) is pulse
 
 
 def test_ttx_is_the_first_qualifying_course_of_this_episode(kb, today):

@@ -17,16 +17,21 @@ from hooks.record import SNOMED, MedicationOrder, PatientRecord, per_record
 HISTORY_DAYS = 3 * 365  # how far back the daily timeline reaches
 _IV_ROUTE_CODES = ("47625008",)  # SNOMED CT intravenous route
 _IM_ROUTE_CODES = ("78421000",)  # SNOMED CT intramuscular route
+_OTHER_ROUTE_CODES = ("78421000", "26643006", "34206005")  # SNOMED CT intramuscular, oral, subcutaneous
+_OTHER_ROUTE_WORDS = ("intramuscular", "intra-articular", "intraarticular", "intralesional", "epidural",
+                      "subcutaneous", "oral", "topical", " im ", " po ", " sc ")
 
 
 def is_intravenous(order: MedicationOrder) -> bool:
-    dosage = order.dosage
-    if dosage and dosage.route is not None:
-        if dosage.route.has_code(SNOMED, *_IV_ROUTE_CODES):
+    """Given into a vein: by the route, else, when no route says otherwise, by an injectable product's name. A
+    route that names another way in (a Depo-Medrol shot into a muscle or a joint) is never an IV pulse."""
+    route = order.dosage.route if order.dosage else None
+    if route is not None:
+        words = f" {route.words()} "
+        if route.has_code(SNOMED, *_IV_ROUTE_CODES) or "intravenous" in words or " iv " in words:
             return True
-        words = f" {dosage.route.words()} "
-        if "intravenous" in words or " iv " in words:
-            return True
+        if route.has_code(SNOMED, *_OTHER_ROUTE_CODES) or any(w in words for w in _OTHER_ROUTE_WORDS):
+            return False
     return any(w in order.medication.words() for w in ("injectable", "injection", "intravenous", " iv "))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fhir_fixtures.builders import IMNM_SNOMED, Chart
+from fhir_fixtures.builders import IMNM_SNOMED, METHYLPRED_1000, ROUTE_IV, Chart
 from fhir_fixtures.r19_imnm_severe_disease_urgent import DYSPHAGIA, severe_chart
 from tests.conftest import fired, run
 
@@ -145,3 +145,12 @@ def test_ventilator_dependence_counts(kb, today):
 def test_not_imnm_is_quiet(kb, today):
     chart = Chart(today).condition(DYSPHAGIA, onset=-3).ck(150, day=-2)
     assert _explain(kb, chart)["status"] == "not-fired"
+
+
+def test_an_intramuscular_methylprednisolone_shot_is_not_a_pulse_already_given(kb, today):
+    im = {"coding": [{"system": "http://snomed.info/sct", "code": "78421000", "display": "Intramuscular route"}]}
+    shot = _dysphagic(today).medication(METHYLPRED_1000, 40, "mg", start=-6, end=-6, status="completed", route=im)
+    assert _card(kb, shot) is not None
+    pulse = _dysphagic(today).medication(METHYLPRED_1000, 1000, "mg", start=-6, end=-6, status="completed",
+                                         route=ROUTE_IV)
+    assert _card(kb, pulse) is None
