@@ -122,7 +122,7 @@ def ici_myositis(record: PatientRecord, context: HookContext) -> list[str]:
     reasons = []
     recent = record.today - timedelta(days=30)
     high_ck = [p for p in ck.series(record, context) if p.day >= recent and p.value > p.uln]
-    if high_ck and record.conditions_in("myopathy", "myalgia", active_only=True):
+    if high_ck and record.conditions_in("myopathy", "myalgia", "weakness_documented", active_only=True):
         reasons.append(f"CK {high_ck[-1]} with weakness or myalgia")
     for condition in record.conditions_in(*MYOPATHY_GROUPS, active_only=True):
         if not _is_myositis(condition):

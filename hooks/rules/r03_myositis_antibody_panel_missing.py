@@ -102,16 +102,20 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     why, high_ck = _cohort(record, context)
     status = {g: (next((s for _, s in reversed(antibodies.results(record, g))), None)) for g in ANTIBODIES}
     nsti = cohorts.nsti(record, context)
+    ici = cohorts.ici_exposure(record, context)
     facts: dict[str, Any] = {
         "procedures_unavailable": "procedures" in record.unavailable,
         "cohort": why, "ck_at_or_above_threshold_recent": high_ck,
         "anti_hmgcr": status["anti_hmgcr"] or "never resulted", "anti_srp": status["anti_srp"] or "never resulted",
-        "nsti": "; ".join(nsti) or None,
+        "nsti": "; ".join(nsti) or None, "ici_context": ", ".join(o.label for o in ici) or None,
     }
     if why is None:
         return Quiet("no suspected or known myositis, and no recent CK >= threshold with a myopathy condition", facts)
     if nsti:
         return Quiet("necrotizing soft-tissue infection context: the myositis work-up does not apply", facts)
+    if ici:
+        return Quiet("checkpoint-inhibitor context: myositis there is worked up as an immune-related adverse "
+                     "event (R31), not with this panel", facts)
     missing = [g for g in ANTIBODIES if status[g] is None]
     if not missing:
         return Quiet("anti-HMGCR and anti-SRP have both resulted", facts)

@@ -102,6 +102,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts: dict[str, Any] = {"age": age, "subtype": subtype, "imnm": cohorts.is_imnm(record, context)}
     if not facts["imnm"]:
         return Quiet("no IMNM", facts)
+    ici = cohorts.ici_exposure(record, context)
+    facts["ici_context"] = ", ".join(o.label for o in ici) or None
+    if ici:
+        return Quiet("checkpoint-inhibitor context: the cancer is known and under oncology care", facts)
     if subtype not in SUBTYPES:
         return Quiet(f"subtype {subtype}: no excess cancer risk (SRP) or antibodies not resulted", facts)
     if age is None or record.patient is None or record.patient.birth_date is None:

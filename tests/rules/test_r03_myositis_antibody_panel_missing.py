@@ -102,3 +102,11 @@ def test_unavailable_procedures_still_fire_with_a_caveat(kb, today):
     result = run(kb, request, today, unavailable=("procedures",))
     assert "Procedure records could not be fetched" in fired(result)[RULE]["detail"]
     assert _explain(result)["facts"]["procedures_unavailable"] is True
+
+
+def test_ici_context_is_quiet(kb, today):
+    """Dermatomyositis that began before pembrolizumab: ICI context all the same (R31 covers its work-up)."""
+    chart = Chart(today, age=60).condition(IMNM_SNOMED, onset=-200)
+    chart.medication("pembrolizumab 100 MG in 4 ML Injection", 200, "mg", start=-60)
+    assert RULE not in fired(run(kb, chart.request("patient-view"), today))
+    assert "checkpoint-inhibitor" in _explain(run(kb, chart.request("patient-view"), today))["reason"]

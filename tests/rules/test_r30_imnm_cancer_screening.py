@@ -93,3 +93,11 @@ def test_ici_context_is_suppressed_centrally(kb, today):
     chart.ck(5000, day=-3).condition("Myalgia", onset=-10)
     _, entry = _outcome(kb, chart, today)
     assert entry["status"] == "suppressed"
+
+
+def test_ici_context_without_ici_myositis_is_quiet(kb, today):
+    """On a checkpoint inhibitor the cancer is known: no screening card, even when R31 does not fire (IMNM began
+    before the first dose, and no CK is high)."""
+    chart = imnm(today).medication("pembrolizumab 100 MG in 4 ML Injection", 200, "mg", start=-100)
+    card, entry = _outcome(kb, chart, today)
+    assert card is None and entry["status"] == "not-fired" and "checkpoint-inhibitor" in entry["reason"]

@@ -136,3 +136,12 @@ def test_workup_orders_are_coded_where_sourced(kb, today):
 def test_patient_view_is_not_about_a_draft(kb, today):
     card, _ = _card(kb, on_pembrolizumab(today).draft(PEMBROLIZUMAB, 200, "mg"), today)
     assert not card["suggestions"][0]["label"].startswith(("Hold", "Permanently"))
+
+
+def test_documented_weakness_counts_like_myalgia(kb, today):
+    """ICI and a high CK with a plain 'Weakness' (R53.1) on the problem list: the critical card must show."""
+    chart = Chart(today, age=64, sex="male").ck(4000, day=-1)
+    chart.medication(PEMBROLIZUMAB, 200, "mg", start=-120, period=3, period_unit="wk")
+    chart.condition(("http://hl7.org/fhir/sid/icd-10-cm", "R53.1", "Weakness"), onset=-3)
+    card, _ = _card(kb, chart, today)
+    assert card is not None and card["indicator"] == "critical"
