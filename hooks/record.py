@@ -170,12 +170,18 @@ def _coding_parts(raw: dict[str, Any], where: str) -> tuple[tuple[Any, Any, Any]
     return tuple(parts)
 
 
-def read_concept(value: Any, where: str, sets: ValueSets, by_name: bool = True) -> Concept:
+def read_concept(value: Any, where: str, sets: ValueSets, by_name: bool = True,
+                 exact_system: str | None = None) -> Concept:
+    """The concept and its value-set groups: by code, else (``by_name``) by its names. A concept coded in
+    ``exact_system`` (LOINC for a lab) is never matched by name: an unlisted code there is another test, and
+    'Creatine kinase.MB' is not CK."""
     raw = _obj(value, where)
     parts = _coding_parts(raw, where)
     text = raw.get("text")
     if text is not None and not isinstance(text, str):
         raise Malformed(f"{where}.text must be a string")
+    if by_name and exact_system is not None and any(system == exact_system for system, _, _ in parts):
+        by_name = False
     cache = sets.concept_cache
     key = (parts, text, by_name)
     found = cache.get(key)
@@ -755,7 +761,7 @@ def _add(record: PatientRecord, resource: dict[str, Any], sets: ValueSets,
         if code.matches:
             record.conditions.append(_read_condition(resource, code))
     elif kind == "Observation":
-        code = read_concept(resource.get("code"), "Observation.code", sets)
+        code = read_concept(resource.get("code"), "Observation.code", sets, exact_system=LOINC)
         if code.matches:
             observation = _read_observation(resource, sets, code)
             if observation.status not in ("entered-in-error", "cancelled"):

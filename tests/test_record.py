@@ -93,6 +93,15 @@ def test_name_matching_is_whole_word(kb):
     assert {m.group for m in sets.lookup_names("Sulfamethoxazole-trimethoprim DS")} >= {"tmp_smx"}
 
 
+def test_a_lab_with_an_unlisted_loinc_code_is_not_matched_by_name(kb, today):
+    """CK-MB (LOINC 32673-6) is named 'Creatine kinase.MB': read as CK it would hide a high CK behind 20 U/L."""
+    chart = Chart(today).observation(("http://loinc.org", "32673-6", "Creatine kinase.MB [Enzymatic activity/volume]"),
+                                     -2, value=20, unit="U/L")
+    chart.observation("Creatine kinase total", -1, value=900, unit="U/L")  # uncoded: the name still counts
+    record = build_record(chart.prefetch(), kb.valuesets, today)
+    assert [o.quantity.value for o in record.observations_in("ck")] == [900]
+
+
 def test_icd10_range_rows_match_malignancies(kb):
     assert {m.group for m in kb.valuesets.lookup_code("http://hl7.org/fhir/sid/icd-10-cm", "C34.90")} == {
         "malignancy"}
