@@ -63,26 +63,29 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "azathioprine": ", ".join(f"{o.label} ({o.status})" for o in aza_drafts + active_aza) or None,
         "xanthine_oxidase_inhibitor": ", ".join(f"{o.label} ({o.status})" for o in xoi_drafts + active_xoi) or None,
     }
+    # every azathioprine order counts (75 mg + 75 mg is 150 mg/day); the drafts are what signing would add
     if aza_drafts and (active_xoi or xoi_drafts):
-        drafted, aza, xoi = aza_drafts[0], aza_drafts[0], (active_xoi or xoi_drafts)[0]
+        drafted, azas, xoi = aza_drafts, aza_drafts, (active_xoi or xoi_drafts)[0]
     elif xoi_drafts and active_aza:
-        drafted, aza, xoi = xoi_drafts[0], active_aza[0], xoi_drafts[0]
+        drafted, azas, xoi = xoi_drafts, active_aza, xoi_drafts[0]
     else:
         return Quiet("no draft that brings azathioprine and a xanthine-oxidase inhibitor together", facts)
+    aza_drafted = azas is drafted
 
     xoi_name = xoi.medication.concept_in("xanthine_oxidase_inhibitor") or "a xanthine-oxidase inhibitor"
     allopurinol = xoi_name == "allopurinol"
     dosing = weight.dosing_weight(record, context)
-    current = daily_mg(aza, dosing.value if dosing else None)
+    doses = [daily_mg(aza, dosing.value if dosing else None) for aza in azas]
+    current = None if None in doses else sum(d for d in doses if d is not None)
     facts.update(xoi=xoi_name, azathioprine_mg_per_day=current,
                  dosing_weight=dosing.describe("kg") if dosing else None)
     lower = None
     if allopurinol and current is not None:
         lower = reduced_dose(current, params["reduced_low_fraction"], params["reduced_high_fraction"])
         facts["reduced_azathioprine_mg_per_day"] = lower
-    aza_state = "drafted" if aza is drafted else "active"
-    xoi_state = "drafted" if xoi is drafted else "active"
-    pair = f"{aza.label} ({aza_state}) with {xoi.label} ({xoi_state})."
+    aza_state = "drafted" if aza_drafted else "active"
+    xoi_state = "active" if aza_drafted and xoi in active_xoi else "drafted"
+    pair = f"{' + '.join(a.label for a in azas)} ({aza_state}) with {xoi.label} ({xoi_state})."
 
     share = f"{params['reduced_low_fraction'] * 100:.0f}-{params['reduced_high_fraction'] * 100:.0f}%"
     if not allopurinol:
@@ -99,27 +102,27 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     cbc = orders.service_request(context.patient_id, orders.text_concept("CBC with differential"),
                                  note="Weekly while azathioprine and allopurinol are given together.")
-    cancel_draft = Action("delete", f"Cancel {drafted.label}", resource_id=drafted.reference)
+    cancel_drafts = [Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafted]
     suggestions = [Suggestion(
-        "Cancel azathioprine; consider mycophenolate instead" if drafted is aza else f"Cancel {xoi.label}",
-        [cancel_draft], is_recommended=True)]
+        "Cancel azathioprine; consider mycophenolate instead" if aza_drafted else f"Cancel {xoi.label}",
+        cancel_drafts, is_recommended=True)]
     if lower is not None:
         reduced = orders.medication_request(
             context.patient_id, orders.concept(context.valuesets, "azathioprine", "azathioprine 25 MG Oral Tablet"),
             lower, "mg", text=f"Azathioprine {lower:g} mg by mouth once daily ({share} of {current:g} mg: "
                               "given with allopurinol)", note="Reduced for allopurinol; CBC weekly.")
-        replace_aza = Action("delete", f"{'Cancel' if aza is drafted else 'Stop'} {aza.label} at {current:g} mg/day",
-                             resource_id=aza.reference)
+        replace_aza = [Action("delete", f"{'Cancel' if aza_drafted else 'Stop'} {aza.label} ({dose:g} mg/day)",
+                              resource_id=aza.reference) for aza, dose in zip(azas, doses, strict=True)]
         suggestions.append(Suggestion(
             f"If allopurinol is unavoidable: azathioprine {lower:g} mg daily with weekly CBC",
-            [replace_aza, Action("create", f"Azathioprine {lower:g} mg PO daily", resource=reduced),
+            [*replace_aza, Action("create", f"Azathioprine {lower:g} mg PO daily", resource=reduced),
              Action("create", "CBC weekly", resource=cbc)]))
     return Fired(
         severity="critical",
         summary=f"Azathioprine + {xoi_name}: risk of life-threatening myelosuppression. Avoid the combination",
         detail=DETAIL.format(xoi_name=xoi_name, pair=pair, advice=advice),
         facts=facts,
-        about=[drafted],
+        about=drafted,
         suggestions=suggestions,
         selection="at-most-one",
     )

@@ -70,3 +70,15 @@ def test_no_xanthine_oxidase_inhibitor_is_quiet(kb, today):
     result = run(kb, Chart(today).draft(AZATHIOPRINE_50, 50, "mg").request("order-sign"), today)
     entry = next(e for e in result.explanation if e["rule"] == RULE)
     assert entry["status"] == "not-fired" and entry["facts"]["xanthine_oxidase_inhibitor"] is None
+
+
+def test_split_azathioprine_orders_add_up_and_are_all_replaced(kb, today):
+    """Active 100 mg + 50 mg (150 mg/day) and allopurinol drafted: the reduced dose is 25-33% of 150 mg, and
+    both orders are stopped; the first order alone (50 mg -> 12.5 mg) would leave 112.5 mg/day."""
+    chart = Chart(today).medication(AZATHIOPRINE_50, 50, "mg", start=-300, resource_id="aza-50")
+    chart.medication(AZATHIOPRINE_50, 100, "mg", start=-300, resource_id="aza-100")
+    chart.draft(ALLOPURINOL, 100, "mg", resource_id="allo")
+    card = _card(kb, today, chart)
+    assert "150 mg/day -> **37.5 mg/day**" in card["detail"]
+    stopped = {a["resourceId"] for a in card["suggestions"][1]["actions"] if a["type"] == "delete"}
+    assert stopped == {"MedicationRequest/aza-50", "MedicationRequest/aza-100"}
