@@ -57,6 +57,23 @@ def test_ttx_is_the_first_qualifying_course_of_this_episode(kb, today):
     assert start == today - timedelta(days=90) and "60" in why
 
 
+def test_ttx_counts_the_days_total_of_orders_given_together(kb, today):
+    """Prednisone 20 mg + 20 mg as two orders is 40 mg/day (>= 30 mg): T_tx from the day both are given."""
+    chart = Chart(today).weight(70, day=-2).condition(IMNM_SNOMED, onset=-100)
+    chart.medication(PREDNISONE_20, 20, "mg", start=-80)
+    chart.medication(PREDNISONE_20, 20, "mg", start=-60)
+    record, context = record_and_context(kb, chart)
+    start, why = steroids.treatment_start(record, context)
+    assert start == today - timedelta(days=60) and "40 mg/day PEQ" in why
+
+
+def test_ttx_of_a_course_older_than_the_timeline_is_its_own_start(kb, today):
+    chart = Chart(today).weight(70, day=-2).condition(IMNM_SNOMED, onset=-1300)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-1250)
+    record, context = record_and_context(kb, chart)
+    assert steroids.treatment_start(record, context)[0] == today - timedelta(days=1250)
+
+
 def test_unreadable_courses_are_reported_not_guessed(kb, today):
     chart = Chart(today).medication(PREDNISONE_20, 1, "mg/kg", start=-10)  # no weight on file
     record, context = record_and_context(kb, chart)

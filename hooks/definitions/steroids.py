@@ -164,18 +164,25 @@ def history(record: PatientRecord, context: HookContext) -> SteroidHistory:
 @per_record
 def treatment_start(record: PatientRecord, context: HookContext) -> tuple[date, str] | None:
     """T_tx: start of the first systemic GC course for this episode at >= 0.5 mg/kg/day or >= 30 mg/day PEQ,
-    or any IV methylprednisolone pulse. Courses ending more than 90 days before the myositis onset belong to
-    another illness and are passed over."""
+    or any IV methylprednisolone pulse. The PEQ is the day's total, so two 20 mg orders given together count as
+    40 mg. Courses ending more than 90 days before the myositis onset belong to another illness and are passed
+    over."""
     steroid = history(record, context)
     weight = dosing_weight(record, context)
-    per_kg = context.definition("ttx_peq_mg_per_kg")
-    absolute = context.definition("ttx_peq_mg")
+    threshold = context.definition("ttx_peq_mg")
+    if weight is not None:
+        threshold = min(threshold, context.definition("ttx_peq_mg_per_kg") * weight.value)
     onset = iim_onset(record)
-    for order, peq, first, last in sorted(steroid.courses, key=lambda c: c[2]):
-        if onset is not None and last < onset - timedelta(days=90):
-            continue
-        if is_iv_methylprednisolone(order):
-            return first, f"IV methylprednisolone from {first.isoformat()}"
-        if peq >= absolute or (weight is not None and peq >= per_kg * weight.value):
-            return first, f"{order.label} {peq:g} mg/day PEQ from {first.isoformat()}"
-    return None
+    episode = onset - timedelta(days=90) if onset is not None else date.min
+    found = [(first, f"IV methylprednisolone from {first.isoformat()}") for order, _, first, last in steroid.courses
+             if last >= episode and is_iv_methylprednisolone(order)]
+    timeline_start = date.fromordinal(steroid.levels.first)
+    for first, last, peq in steroid.levels.runs():
+        if last >= episode and peq >= threshold:
+            given = [(order, start) for order, _, start, end in steroid.courses if start <= first <= end]
+            if first == timeline_start:  # the run began before the timeline: its courses' own start
+                first = min(start for _, start in given)
+            found.append((first, f"{' + '.join(o.label for o, _ in given)} {peq:g} mg/day PEQ from "
+                                 f"{first.isoformat()}"))
+            break
+    return min(found, default=None)
