@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions.cohorts import last_given
 from hooks.definitions.immunosuppression_level import Exposure, Thresholds, exposures
-from hooks.record import MedicationOrder, PatientRecord
-from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Severity, Suggestion
+from hooks.record import Concept, MedicationOrder, PatientRecord
+from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Severity, Suggestion
 from hooks.sources import (
     ACR_2022_VACCINES,
     CDC_LIVE_VACCINE_WAIT,
@@ -49,6 +50,13 @@ LIVE_INFLUENZA = frozenset({"influenza, live attenuated (LAIV)", "influenza H1N1
 TRAVEL = frozenset({"yellow fever", "typhoid, oral live", "cholera, live attenuated", "dengue (CYD-TDV)",
                     "chikungunya, live", "BCG", "hepatitis A, live attenuated", "VEE, live attenuated",
                     "smallpox (vaccinia, live)", "OPV (oral polio, live)"})
+# A name row that says only "live" (e.g. "X vaccine, live"): any other live concept of the same draft says more.
+GENERIC_LIVE = "live vaccine (named live)"
+# Groups that settle whether a vaccine is live; a vaccine in none of them cannot be judged by this rule.
+VACCINE_GROUPS = ("live_vaccine", "non_live_vaccine", "pcv15", "pcv20_or_pcv21")
+CVX = "http://hl7.org/fhir/sid/cvx"
+VACCINE_WORD = re.compile(r"\b(vaccines?|vaccination|vaccin|immuni[sz]ation)\b")
+REFERRAL_WORD = re.compile(r"\brefer")
 RZV_DISPLAY = "zoster vaccine recombinant"  # CVX 187 in vaccines.csv
 IIV_DISPLAY = "Influenza, seasonal, injectable, preservative free"  # CVX 140 in vaccines.csv
 
@@ -57,7 +65,7 @@ DETAIL = """\
 
 Immunosuppression found (now or within {recent_days} days; anti-CD20 within {cd20_days} days):
 {found}
-{ivig}
+{ivig}{unclassified}
 Use a non-live alternative where one exists: **recombinant zoster vaccine** 0.5 mL IM (dose 2 at 2-6 months)
 instead of live zoster or varicella vaccine in adults; **inactivated influenza vaccine** 0.5 mL IM instead of the
 nasal live vaccine. For travel vaccines such as yellow fever, refer to a travel clinic (exemption letter, advice).
@@ -86,19 +94,44 @@ def _months_before(day: date, months: int) -> date:
     return date(year, month, 28)
 
 
-def _recent_ivig(record: PatientRecord, months: int) -> MedicationOrder | None:
+def _recent_ivig(record: PatientRecord, months: int) -> tuple[str, date] | None:
+    """The latest IVIG within ``months``: (label, last day given); as an order or, as some EHRs record it, an
+    Immunization (CVX 87 / 14)."""
     since = _months_before(record.today, months)
-    given = [(last, m) for m in record.medications_in("ivig")
+    given = [(m.label, last) for m in record.medications_in("ivig")
              if (last := last_given(m, record.today)) is not None and last >= since]
-    return max(given, key=lambda pair: pair[0])[1] if given else None
+    given += [(i.vaccine.label, i.when) for i in record.immunizations_in("ivig")
+              if i.when is not None and since <= i.when <= record.today]
+    return max(given, key=lambda pair: pair[1]) if given else None
+
+
+def _live_concepts(medication: Concept) -> list[str]:
+    """Every live-vaccine concept a draft matched (by code or name), the generic 'named live' one last."""
+    found = dict.fromkeys(m.concept for m in medication.matches if m.group == "live_vaccine")
+    return sorted(found, key=lambda c: c == GENERIC_LIVE)
 
 
 def _concepts(drafts: list[MedicationOrder]) -> set[str]:
-    return {c for d in drafts if (c := d.medication.concept_in("live_vaccine"))}
+    return {c for d in drafts for c in _live_concepts(d.medication)}
 
 
 def _short(order: MedicationOrder) -> str:
-    return order.medication.concept_in("live_vaccine") or order.label
+    return next(iter(_live_concepts(order.medication)), order.label)
+
+
+def _unclassified(drafts: list[MedicationOrder]) -> list[MedicationOrder]:
+    """Vaccine drafts (an Immunization, a CVX code, or 'vaccine' in the name) in no vaccine value set: whether
+    they are live is unknown. Referrals are left out: R28's own travel-clinic referral mentions 'live vaccine'."""
+    found = []
+    for d in drafts:
+        concept = d.medication
+        if concept.in_group(*VACCINE_GROUPS, "ivig"):
+            continue
+        words = concept.words()
+        if (d.resource_type == "Immunization" or any(c.system == CVX for c in concept.codings)
+                or (VACCINE_WORD.search(words) and not REFERRAL_WORD.search(words))):
+            found.append(d)
+    return found
 
 
 def _bullets(found: list[Exposure]) -> str:
@@ -109,34 +142,47 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if context.hook != "order-sign":
         return Quiet("order-sign only")
     p = context.params(RULE)
-    drafts = [d for d in context.drafts_in("live_vaccine") if d.status not in ("entered-in-error", "cancelled")]
+    active = [d for d in context.draft_orders if d.status not in ("entered-in-error", "cancelled")]
+    drafts = [d for d in active if d.in_group("live_vaccine")]
+    unclassified = _unclassified(active)
     thresholds = Thresholds(peq_mg=p["high_peq_mg"], peq_days=int(p["high_peq_days"]),
                             recent_days=int(p["recent_days"]), mtx_mg_per_kg_week=p["mtx_mg_per_kg_week"],
                             aza_mg_per_kg_day=p["aza_mg_per_kg_day"], anti_cd20_days=int(p["anti_cd20_days"]))
-    facts: dict[str, object] = {"live_vaccine_drafts": ", ".join(d.label for d in drafts) or None}
-    if not drafts:
+    facts: dict[str, object] = {"live_vaccine_drafts": ", ".join(d.label for d in drafts) or None,
+                                "unclassified_vaccine_drafts": ", ".join(d.label for d in unclassified) or None}
+    if not drafts and not unclassified:
         return Quiet("no live vaccine in the draft orders", facts)
     found = exposures(record, context, thresholds)
     levels = {e.level for e in found}
     concepts = _concepts(drafts)
-    ivig = _recent_ivig(record, int(p["ivig_interference_months"])) if concepts & IVIG_BLOCKED else None
-    level = "high" if "high" in levels else "unknown" if "unknown" in levels else "low" if levels else (
-        "ivig" if ivig else None)
+    blocked = bool(concepts & IVIG_BLOCKED)
+    # An unclassified vaccine could be measles- or varicella-containing, so recent IVIG matters for it too.
+    ivig = _recent_ivig(record, int(p["ivig_interference_months"])) if blocked or unclassified else None
+    suppression = "high" if "high" in levels else "unknown" if "unknown" in levels else "low" if levels else None
+    level = suppression or ("ivig" if ivig and blocked else None)
     facts.update({
         "high_level": "; ".join(e.evidence for e in found if e.level == "high") or None,
         "low_level": "; ".join(e.evidence for e in found if e.level == "low") or None,
         "level_unknown": "; ".join(e.evidence for e in found if e.level == "unknown") or None,
-        "recent_ivig": f"{ivig.label} (last {last_given(ivig, record.today)})" if ivig else None,
+        "recent_ivig": f"{ivig[0]} (last {ivig[1]})" if ivig else None,
         "level": level,
     })
-    if level is None:
+    unknown_names = ", ".join(d.label for d in unclassified)
+    if level is None or not drafts:
+        if unclassified and (suppression or ivig):
+            # Silence would read as "not a live vaccine": say that it could not be told, and why it matters.
+            why_it_matters = (f"{suppression} level immunosuppression found" if suppression
+                              else f"IVIG given {ivig[1] if ivig else ''}")
+            return NotEvaluable(f"whether {unknown_names} is a live vaccine: it is in no live or non-live vaccine "
+                                f"value set; check it before signing ({why_it_matters})", facts)
         return Quiet(f"no immunosuppression now or within {int(p['recent_days'])} days, no anti-CD20 within "
-                     f"{int(p['anti_cd20_days'])} days", facts)
+                     f"{int(p['anti_cd20_days'])} days"
+                     + (f" (not classified as live or non-live: {unknown_names})" if unclassified else ""), facts)
     severity: Severity = "critical" if level in ("high", "unknown") else "warning"
     names = ", ".join(d.label for d in drafts)
     ivig_note = ""
-    if ivig is not None:
-        ivig_note = (f"\nIVIG was given recently ({ivig.label}, last {last_given(ivig, record.today)}): measles- "
+    if ivig is not None and blocked:
+        ivig_note = (f"\nIVIG was given recently ({ivig[0]}, last {ivig[1]}): measles- "
                      f"and varicella-containing vaccines **may fail** within {int(p['ivig_interference_months'])} "
                      "months of high-dose IVIG.\n")
     headline = ("**This live vaccine may not work.**" if level == "ivig"
@@ -144,7 +190,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     detail = DETAIL.format(headline=headline, drafts=names, is_are="are" if len(drafts) > 1 else "is",
                            level=LEVEL_TEXT[level],
                            recent_days=int(p["recent_days"]), cd20_days=int(p["anti_cd20_days"]),
-                           found=_bullets(found), ivig=ivig_note)
+                           found=_bullets(found), ivig=ivig_note,
+                           unclassified=(f"\nAlso drafted, and not recognised as live or non-live: {unknown_names}. "
+                                         "Check whether it is a live vaccine before signing.\n"
+                                         if unclassified else ""))
     top = next((e for e in found if e.level == level), None)
     why = {"high": f"high-level immunosuppression ({top.agent if top else ''})",
            "unknown": f"immunosuppression of unconfirmed level ({top.agent if top else ''})",

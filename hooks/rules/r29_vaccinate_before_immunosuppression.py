@@ -43,7 +43,8 @@ PCV20_DISPLAY = ("Pneumococcal conjugate vaccine 20-valent (PCV20), polysacchari
                  "preservative free")  # CVX 216
 PPSV23_DISPLAY = "pneumococcal polysaccharide vaccine, 23 valent"  # CVX 33
 RZV_DISPLAY = "zoster vaccine recombinant"  # CVX 187
-HBV_DISPLAY = "Hepatitis B vaccine (recombinant), CpG adjuvanted"  # CVX 189
+HBV_DISPLAY = "Hepatitis B vaccine (recombinant), CpG adjuvanted"  # CVX 189: licensed from age 18 only
+HBV_PAEDIATRIC_DISPLAY = "hepatitis B vaccine, pediatric or pediatric/adolescent dosage"  # CVX 08
 ANTI_HBS_LOINC = "22322-2"
 SHORT = {"Influenza": "influenza", "Pneumococcal conjugate": "pneumococcal", "Pneumococcal": "PPSV23",
          "Recombinant zoster": "RZV", "COVID-19": "COVID-19", "Hepatitis B": "hepatitis B"}
@@ -66,8 +67,10 @@ def _season_start(today: date, month: int) -> date:
 
 def _given(record: PatientRecord, *concepts: str, groups: tuple[str, ...] = ("non_live_vaccine", "live_vaccine")
            ) -> list[Immunization]:
+    # Every match is checked, not the first: "Live attenuated influenza vaccine" also matches the generic
+    # "named live" row, which must not hide its influenza concept.
     return [i for i in record.immunizations_in(*groups)
-            if not concepts or any(i.vaccine.concept_in(g) in concepts for g in groups)]
+            if not concepts or any(m.group in groups and m.concept in concepts for m in i.vaccine.matches)]
 
 
 def _when(items: list[Immunization]) -> str:
@@ -233,9 +236,18 @@ def _hepatitis_b(record: PatientRecord, context: HookContext, p: Any, facts: dic
     found = (f"anti-HBs negative on {latest.when}" if latest else "anti-HBs not on file") + (
         f"; {len(doses)} hepatitis B vaccine dose(s) on file" if doses else "")
     missing.append(f"Hepatitis B: {found}")
-    hbv_actions = [Action("create", "Hepatitis B vaccine (CpG-adjuvanted) 0.5 mL IM (dose 1 of 2)", resource=_vaccine(
-        context, HBV_DISPLAY, "Hepatitis B vaccine (recombinant, CpG-adjuvanted) 0.5 mL IM once (dose 1 of 2)",
-        note="Dose 2 at 1 month; check anti-HBs 1-2 months after the series."))]
+    if cohorts.is_paediatric(record, context):
+        # The CpG-adjuvanted vaccine is licensed from age 18 only: children get the paediatric 3-dose series.
+        label = "Hepatitis B vaccine (paediatric dosage) 0.5 mL IM (dose 1 of 3)"
+        resource = _vaccine(context, HBV_PAEDIATRIC_DISPLAY,
+                            "Hepatitis B vaccine, paediatric/adolescent dosage, 0.5 mL IM once (dose 1 of 3)",
+                            note="Doses 2 and 3 at 1 and 6 months; check anti-HBs 1-2 months after the series.")
+    else:
+        label = "Hepatitis B vaccine (CpG-adjuvanted) 0.5 mL IM (dose 1 of 2)"
+        resource = _vaccine(context, HBV_DISPLAY,
+                            "Hepatitis B vaccine (recombinant, CpG-adjuvanted) 0.5 mL IM once (dose 1 of 2)",
+                            note="Dose 2 at 1 month; check anti-HBs 1-2 months after the series.")
+    hbv_actions = [Action("create", label, resource=resource)]
     if latest is None:
         hbv_actions.insert(0, Action("create", "Anti-HBs", resource=orders.service_request(
             context.patient_id, orders.lab_concept(context.valuesets, "anti_hbs", ANTI_HBS_LOINC))))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fhir_fixtures.builders import CVX, IVIG_CVX, METHOTREXATE_2_5, MMR_CVX, PREDNISONE_20, Chart, concept
 from tests.conftest import TODAY, fired, run
 
@@ -134,3 +136,76 @@ def test_a_per_kg_steroid_course_with_only_a_stale_weight_is_not_called_low(kb, 
     assert card["indicator"] == "critical"
     current = Chart(TODAY, age=40).weight(45, day=-3).medication(PREDNISONE_20, 0.3, "mg/kg/day", start=-40)
     assert _card(kb, current.draft(MMR_CVX, 0.5, "mL"), today)["indicator"] == "warning"
+
+
+def _on_prednisone_60(today):
+    """60 mg/day prednisone for 60 days: high-level immunosuppression."""
+    return Chart(today, age=50).weight(70, day=-3).medication(PREDNISONE_20, 60, "mg", start=-60)
+
+
+@pytest.mark.parametrize(("draft", "concept_shown"), [
+    ("Dengue tetravalent vaccine, live", "dengue (CYD-TDV)"),
+    ((CVX, "56", "dengue fever tetravalent vaccine, live"), "dengue (CYD-TDV)"),  # CVX 56: not in the pack
+    ("Chikungunya vaccine, live", "chikungunya, live"),
+    ("Varicella virus vaccine, live", "varicella"),
+    ("Measles, mumps and rubella vaccine, live", "MMR"),
+    ("Live attenuated influenza vaccine (nasal)", "influenza, live attenuated (LAIV)"),
+])
+def test_live_vaccines_written_out_by_name_are_critical(kb, today, draft, concept_shown):
+    card = _card(kb, _on_prednisone_60(today).draft(draft, 0.5, "mL"), today)
+    assert card is not None and card["indicator"] == "critical"
+    assert f"Live vaccine ({concept_shown})" in card["summary"]
+
+
+def test_any_vaccine_named_live_is_treated_as_live(kb, today):
+    card = _card(kb, _on_prednisone_60(today).draft("Adenovirus type 4 and type 7 vaccine, live, oral", 1, "{tbl}"),
+                 today)
+    assert card is not None and card["indicator"] == "critical"
+
+
+def test_dengue_by_name_recommends_the_travel_clinic(kb, today):
+    card = _card(kb, _on_prednisone_60(today).draft((CVX, "56", "dengue fever tetravalent vaccine, live"), 0.5, "mL"),
+                 today)
+    recommended = [s["label"] for s in card["suggestions"] if s["isRecommended"]]
+    assert recommended == ["Cancel the live vaccine; refer to a travel clinic"]
+
+
+def test_unclassified_vaccine_draft_on_immunosuppression_is_not_evaluable(kb, today):
+    """CVX 88 (influenza, unspecified formulation) is in neither vaccine group on purpose: live or not is unknown."""
+    chart = _on_prednisone_60(today)
+    chart.draft_resource({"resourceType": "Immunization", "id": "flu-88", "status": "not-done",
+                          "vaccineCode": concept((CVX, "88", "influenza virus vaccine, unspecified formulation")),
+                          "patient": {"reference": "Patient/imnm-demo"}, "occurrenceDateTime": chart.at(0)})
+    entry = _facts(kb, chart, today)
+    assert entry["status"] == "not-evaluable"
+    assert "whether influenza virus vaccine, unspecified formulation is a live vaccine" in entry["reason"]
+    assert "high level immunosuppression found" in entry["reason"]
+    chart = _on_prednisone_60(today).draft("Rabies vaccine 1 mL", 1, "mL")  # a name in no value set
+    assert _facts(kb, chart, today)["status"] == "not-evaluable"
+    # R28's own travel-clinic referral mentions "live vaccine" but is not a vaccine.
+    chart = _on_prednisone_60(today)
+    chart.draft_resource({"resourceType": "ServiceRequest", "id": "sr-travel", "status": "draft", "intent": "order",
+                          "code": {"text": "Referral to travel clinic (live vaccine contraindicated)"},
+                          "subject": {"reference": "Patient/imnm-demo"}})
+    assert _facts(kb, chart, today)["reason"] == "no live vaccine in the draft orders"
+
+
+def test_unclassified_vaccine_draft_without_immunosuppression_is_named_in_the_reason(kb, today):
+    entry = _facts(kb, Chart(today, age=50).draft("Rabies vaccine 1 mL", 1, "mL"), today)
+    assert entry["status"] == "not-fired" and "not classified as live or non-live: Rabies vaccine" in entry["reason"]
+    assert entry["facts"]["unclassified_vaccine_drafts"] == "Rabies vaccine 1 mL"
+
+
+def test_unclassified_vaccine_next_to_a_live_one_is_named_in_the_card(kb, today):
+    chart = _on_prednisone_60(today).draft(MMR_CVX, 0.5, "mL").draft("Rabies vaccine 1 mL", 1, "mL")
+    card = _card(kb, chart, today)
+    assert "not recognised as live or non-live: Rabies vaccine 1 mL" in card["detail"]
+
+
+def test_ivig_recorded_as_an_immunization_gives_the_may_fail_note(kb, today):
+    chart = Chart(today, age=40).immunization(IVIG_CVX, day=-60).draft(MMR_CVX, 0.5, "mL")
+    card = _card(kb, chart, today)
+    assert card is not None and card["indicator"] == "warning" and "may fail" in card["detail"]
+    assert "immune globulin, intravenous" in card["detail"]
+    old = Chart(today, age=40).immunization(IVIG_CVX, day=-336).draft(MMR_CVX, 0.5, "mL")  # 2025-12-20
+    assert _card(kb, old, today) is None

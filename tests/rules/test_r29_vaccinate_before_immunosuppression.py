@@ -135,3 +135,26 @@ def test_no_myositis_no_card(kb, today):
 def test_undated_myositis_is_not_evaluable(kb, today):
     card, entry = _outcome(kb, Chart(today).condition(IMNM_SNOMED, onset=None), today)
     assert card is None and entry["status"] == "not-evaluable"
+
+
+def _hbv_action(card):
+    return next(a for s in card["suggestions"] for a in s["actions"] if a["description"].startswith("Hepatitis B"))
+
+
+def test_children_get_the_paediatric_hepatitis_b_series_not_the_adult_only_cpg_vaccine(kb, today):
+    """The CpG-adjuvanted vaccine (CVX 189) is licensed from 18 only; a 9-year-old gets CVX 08, 3 doses."""
+    card, _ = _outcome(kb, _new(today, age=9), today)
+    action = _hbv_action(card)
+    assert action["description"] == "Hepatitis B vaccine (paediatric dosage) 0.5 mL IM (dose 1 of 3)"
+    assert action["resource"]["medicationCodeableConcept"]["coding"][0]["code"] == "08"
+    assert "CpG" not in str(card)
+    card, _ = _outcome(kb, _new(today, age=17), today)
+    assert _hbv_action(card)["resource"]["medicationCodeableConcept"]["coding"][0]["code"] == "08"
+    card, _ = _outcome(kb, _new(today, age=18), today)
+    assert _hbv_action(card)["resource"]["medicationCodeableConcept"]["coding"][0]["code"] == "189"
+
+
+def test_live_attenuated_influenza_by_name_counts_as_this_seasons_dose(kb, today):
+    chart = _without(up_to_date(_new(today)), "140").immunization("Live attenuated influenza vaccine (nasal)", day=-30)
+    card, entry = _outcome(kb, chart, today)
+    assert card is None and entry["facts"]["influenza_this_season"]
