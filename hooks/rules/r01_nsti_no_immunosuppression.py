@@ -45,9 +45,7 @@ An NSTI is a surgical emergency, and immunosuppression lets the infection spread
 
 - **STAT surgical consult** for exploration and debridement.
 - **Blood cultures ×2 and a lactate** now, before antibiotics if that causes no delay.
-- **Empirical antibiotics**: {vancomycin} (or linezolid 600 mg IV every 12 h) **plus** piperacillin-tazobactam
-  4.5 g IV every 6-8 h (or meropenem 1 g IV every 8 h) **plus** clindamycin 900 mg IV every 8 h (anti-toxin).
-  Adjust for renal function.
+- **Empirical antibiotics**: {vancomycin} {antibiotics}
 - IVIG only as an adjunct for streptococcal toxic shock when infectious diseases advise it, never as myositis
   therapy.
 {steroid_note}
@@ -107,20 +105,33 @@ def _workup(context: HookContext) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def _antibiotics(context: HookContext, beta_lactam: str) -> list[tuple[str, dict[str, Any]]]:
-    pid = context.patient_id
-    if beta_lactam == "piperacillin-tazobactam":
-        partner = ("Piperacillin-tazobactam 4.5 g IV q6h", orders.medication_request(
-            pid, orders.text_concept("Piperacillin-tazobactam"), 4.5, "g", route="iv", period=6, period_unit="h",
-            text="Piperacillin-tazobactam 4.5 g IV every 6 hours (adjust for renal function)"))
-    else:
-        partner = ("Meropenem 1 g IV q8h", orders.medication_request(
-            pid, orders.text_concept("Meropenem"), 1, "g", route="iv", period=8, period_unit="h",
-            text="Meropenem 1 g IV every 8 hours (adjust for renal function)"))
-    clindamycin = ("Clindamycin 900 mg IV q8h", orders.medication_request(
-        pid, orders.text_concept("Clindamycin"), 900, "mg", route="iv", period=8, period_unit="h",
-        text="Clindamycin 900 mg IV every 8 hours (anti-toxin)"))
-    return [partner, clindamycin]
+# Adult doses (IDSA): (dose, unit, hours between doses, why). Children get the drug with the dose left to
+# weight-based paediatric dosing: these fixed doses are two to three times a child's.
+ADULT_ANTIBIOTICS: dict[str, tuple[float, str, int, str]] = {
+    "Piperacillin-tazobactam": (4.5, "g", 6, "adjust for renal function"),
+    "Meropenem": (1, "g", 8, "adjust for renal function"),
+    "Clindamycin": (900, "mg", 8, "anti-toxin"),
+}
+ADULT_TEXT = ("(or linezolid 600 mg IV every 12 h) **plus** piperacillin-tazobactam 4.5 g IV every 6-8 h (or meropenem "
+              "1 g IV every 8 h) **plus** clindamycin 900 mg IV every 8 h (anti-toxin). Adjust for renal function.")
+CHILD_TEXT = ("**plus** piperacillin-tazobactam (or meropenem) **plus** clindamycin (anti-toxin), each dosed by weight "
+              "for a child (paediatric pharmacy): the adult doses are not for children.")
+
+
+def _antibiotics(context: HookContext, beta_lactam: str, child: bool) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for name in (beta_lactam, "Clindamycin"):
+        dose, unit, hours, why = ADULT_ANTIBIOTICS[name]
+        if child:
+            label, amount, text = (f"{name} IV q{hours}h (paediatric dose by weight)", None,
+                                   f"{name} IV every {hours} hours: paediatric dose by weight, per pharmacy ({why})")
+        else:
+            label, amount, text = (f"{name} {dose:g} {unit} IV q{hours}h", dose,
+                                   f"{name} {dose:g} {unit} IV every {hours} hours ({why})")
+        out.append((label, orders.medication_request(
+            context.patient_id, orders.text_concept(name), amount, unit if amount is not None else None,
+            route="iv", period=hours, period_unit="h", text=text)))
+    return out
 
 
 def _summary(names: list[str], verb: str) -> str:
@@ -149,6 +160,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         where = "in the draft orders" if context.hook == "order-sign" else "active"
         return Quiet(f"NSTI present but no immunosuppressive order {where}", facts)
     order_sign = context.hook == "order-sign"
+    child = cohorts.is_paediatric(record, context)
     vanc_wording, vanc_order, vanc_mg = _vancomycin(record, context)
     facts["vancomycin_load_mg"] = vanc_mg
     # On patient-view an active glucocorticoid is not removed outright: stopping it abruptly risks adrenal crisis.
@@ -162,11 +174,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         Suggestion(f"{verb} immunosuppression; surgery, cultures, lactate, vancomycin + piperacillin-tazobactam "
                    "+ clindamycin",
                    [*remove, *workup, vanc, *(Action("create", label, resource=r)
-                                             for label, r in _antibiotics(context, "piperacillin-tazobactam"))],
+                                             for label, r in _antibiotics(context, "Piperacillin-tazobactam", child))],
                    is_recommended=True),
         Suggestion(f"{verb} immunosuppression; surgery, cultures, lactate, vancomycin + meropenem + clindamycin",
                    [*remove, *workup, vanc, *(Action("create", label, resource=r)
-                                             for label, r in _antibiotics(context, "meropenem"))]),
+                                             for label, r in _antibiotics(context, "Meropenem", child))]),
     ]
     if remove:
         suggestions.append(Suggestion(f"{verb} immunosuppression only (surgery and antibiotics already under way)",
@@ -178,7 +190,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     detail = DETAIL.format(
         nsti="; ".join(nsti), verb="Ordered" if order_sign else "Active",
         drugs="; ".join(str(f) for f in flagged), action=action, vancomycin=vanc_wording,
-        steroid_note=STEROID_NOTE if has_steroid else "")
+        antibiotics=CHILD_TEXT if child else ADULT_TEXT, steroid_note=STEROID_NOTE if has_steroid else "")
     return Fired(
         severity="critical",
         summary=_summary([f.order.label for f in flagged], verb),

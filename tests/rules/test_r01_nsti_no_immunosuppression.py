@@ -168,3 +168,22 @@ def test_no_nsti_is_quiet_with_facts(kb, today):
     entry = _explain(result)
     assert entry["status"] == "not-fired" and entry["facts"]["nsti"] is None
     assert "prednisone" in entry["facts"]["immunosuppression"]
+
+
+def _antibiotic_doses(card) -> dict[str, float | None]:
+    return {r["medicationCodeableConcept"]["text"]: r["dosageInstruction"][0].get("doseAndRate", [{}])[0]
+            .get("doseQuantity", {}).get("value")
+            for a in card["suggestions"][0]["actions"] if a["type"] == "create"
+            and (r := a["resource"])["resourceType"] == "MedicationRequest"}
+
+
+def test_adults_get_the_adult_antibiotic_doses_and_children_weight_based_dosing(kb, today):
+    adult = fired(run(kb, _chart(today).draft(AZATHIOPRINE_50, 100, "mg").request("order-sign"), today))[RULE]
+    assert _antibiotic_doses(adult)["Clindamycin"] == 900
+    assert _antibiotic_doses(adult)["Piperacillin-tazobactam"] == 4.5
+    child = Chart(today, age=6, sex="female").condition(NEC_FASCIITIS_ICD, onset=-2).weight(20, day=-1)
+    card = fired(run(kb, child.draft(AZATHIOPRINE_50, 25, "mg").request("order-sign"), today))[RULE]
+    doses = _antibiotic_doses(card)
+    assert doses["Clindamycin"] is None and doses["Piperacillin-tazobactam"] is None  # 900 mg q8h is ~3x a child's
+    assert "900 mg" not in card["detail"] and "dosed by weight" in card["detail"]
+    assert doses["Vancomycin"] == 500  # the weight-based load still is computed: 25 mg/kg x 20 kg
