@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import cohorts, immunosuppression, steroids
 from hooks.definitions import treatment_duration as td
+from hooks.definitions.weight import dosing_bsa
+from hooks.dosing import practical_dose
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
-from hooks.sources import ENMC_224, KASSARDJIAN_2015, SEED_000, SEED_001, SEED_003, SEED_004
+from hooks.sources import ENMC_224, KASSARDJIAN_2015, SEED_000, SEED_001, SEED_003, SEED_004, SHARE_2017
 from hooks.units import convert
 
 RULE = Rule(
@@ -22,8 +25,10 @@ RULE = Rule(
     severities=("warning",),
     summary="IMNM on glucocorticoid alone 30 days or more after treatment start, with no steroid-sparing agent "
             "given or ordered.",
-    sources=(ENMC_224, KASSARDJIAN_2015, SEED_000, SEED_001, SEED_003, SEED_004),
+    sources=(ENMC_224, KASSARDJIAN_2015, SEED_000, SEED_001, SEED_003, SEED_004, SHARE_2017),
     parameters={
+        "paediatric_mtx_mg_per_m2_week": Param(15, "mg/m2/week", "A child's methotrexate (SC, once weekly)."),
+        "paediatric_mtx_max_mg_week": Param(40, "mg/week", "Cap on a child's weekly methotrexate."),
         "min_days_since_ttx": Param(30, "days", "Days after T_tx (first glucocorticoid course) without a "
                                                 "steroid-sparing agent before the card shows."),
         "mtx_egfr_min": Param(30, "mL/min/1.73m2", "Below this eGFR methotrexate is not offered first "
@@ -111,34 +116,23 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     prefer_mmf = bool(ild) or low_egfr
 
     patient = context.patient_id
-    methotrexate = orders.medication_request(
-        patient, orders.concept(context.valuesets, "methotrexate", "methotrexate 2.5 MG Oral Tablet"), 15, "mg",
-        text=f"Methotrexate 15 mg (6 x 2.5 mg tablets) by mouth ONCE WEEKLY on {weekday}s only. Titrate by "
-             "2.5-5 mg every 2-4 weeks to 20-25 mg/week; subcutaneous when 20 mg/week or more.",
-        frequency=1, period=1, period_unit="wk", day_of_week=code,
-        note="Once weekly, never daily. Folic acid 1 mg daily alongside.")
-    folic = orders.medication_request(
-        patient, orders.text_concept("folic acid 1 MG Oral Tablet"), 1, "mg",
-        text="Folic acid 1 mg by mouth once daily (with weekly methotrexate)")
+    child = cohorts.is_paediatric(record, context)
+    methotrexate = _methotrexate(record, context, params, child, code, weekday, facts, notes)
     mmf = orders.medication_request(
         patient, orders.concept(context.valuesets, "mycophenolate", "mycophenolate mofetil 500 MG Oral Tablet"),
         500, "mg", text="Mycophenolate mofetil 500 mg by mouth twice daily; titrate to 1,000-1,500 mg twice daily",
         frequency=2)
     tpmt = orders.service_request(
         patient, orders.text_concept("TPMT activity (or TPMT genotype) and NUDT15 genotype before azathioprine"))
-    mtx_choice = Suggestion(f"Methotrexate 15 mg once weekly ({weekday}) + folic acid 1 mg daily",
-                            [Action("create", f"Methotrexate 15 mg PO once weekly on {weekday}s",
-                                    resource=methotrexate),
-                             Action("create", "Folic acid 1 mg PO daily", resource=folic)],
-                            is_recommended=not prefer_mmf)
-    mmf_choice = Suggestion("Mycophenolate mofetil 500 mg twice daily",
-                            [Action("create", "Mycophenolate mofetil 500 mg PO BID", resource=mmf)],
-                            is_recommended=prefer_mmf)
+    mtx_choice = None if low_egfr or methotrexate is None else Suggestion(
+        methotrexate[0], methotrexate[1], is_recommended=not prefer_mmf)
+    mmf_choice = None if child else Suggestion(  # no adult mycophenolate dose for a child
+        "Mycophenolate mofetil 500 mg twice daily", [Action("create", "Mycophenolate mofetil 500 mg PO BID",
+                                                            resource=mmf)], is_recommended=prefer_mmf)
     aza_choice = Suggestion("Test TPMT/NUDT15 before azathioprine",
                             [Action("create", "TPMT and NUDT15 testing", resource=tpmt)])
-    choices = [mmf_choice, mtx_choice, aza_choice] if prefer_mmf else [mtx_choice, mmf_choice, aza_choice]
-    if low_egfr:
-        choices.remove(mtx_choice)
+    ranked = [mmf_choice, mtx_choice, aza_choice] if prefer_mmf else [mtx_choice, mmf_choice, aza_choice]
+    choices = [c for c in ranked if c is not None]
     return Fired(
         severity="warning",
         summary=f"IMNM on glucocorticoid alone {days} days after start ({t_tx.isoformat()}): add a steroid-sparing "
@@ -149,3 +143,40 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         suggestions=choices,
         selection="at-most-one",
     )
+
+
+def _methotrexate(record: PatientRecord, context: HookContext, params: Mapping[str, float], child: bool,
+                  day_code: str, weekday: str, facts: dict[str, object], notes: list[str]
+                  ) -> tuple[str, list[Action]] | None:
+    """The weekly methotrexate and folic acid to offer (label, actions): 15 mg orally for an adult; for a child,
+    15 mg/m2 SC by body-surface area (SHARE), or nothing without a current weight and height. Adult fixed doses are
+    not for children: 15 mg is 25 mg/m2 at 0.6 m2."""
+    dose, route, product = 15.0, "oral", "methotrexate 2.5 MG Oral Tablet"
+    text = (f"Methotrexate 15 mg (6 x 2.5 mg tablets) by mouth ONCE WEEKLY on {weekday}s only. Titrate by 2.5-5 mg "
+            "every 2-4 weeks to 20-25 mg/week; subcutaneous when 20 mg/week or more.")
+    if child:
+        bsa = dosing_bsa(record, context)
+        per_m2, cap = params["paediatric_mtx_mg_per_m2_week"], params["paediatric_mtx_max_mg_week"]
+        facts.update(paediatric=True, bsa_m2=bsa)
+        if bsa is None:
+            notes.append(f"Child ({record.age_years} y): methotrexate {per_m2:g} mg/m² SC once weekly (maximum "
+                         f"{cap:g} mg) and mycophenolate by body-surface area, with paediatric rheumatology; **no "
+                         "current weight and height, so no dose is computed**.")
+            return None
+        dose = practical_dose(per_m2 * bsa, 2.5, cap, round_down=True)[0]
+        route, product = "sc", "methotrexate 25 MG/ML Prefilled Syringe"
+        text = f"Methotrexate {dose:g} mg SC ONCE WEEKLY on {weekday}s only ({per_m2:g} mg/m2 x {bsa:g} m2)"
+        notes.append(f"Child ({record.age_years} y): methotrexate {per_m2:g} mg/m² SC once weekly (maximum {cap:g} "
+                     f"mg) = {dose:g} mg at {bsa:g} m²; mycophenolate by body-surface area too (no adult dose "
+                     "offered). Involve paediatric rheumatology.")
+    order = orders.medication_request(
+        context.patient_id, orders.concept(context.valuesets, "methotrexate", product), dose, "mg", route=route,
+        text=text, frequency=1, period=1, period_unit="wk", day_of_week=day_code,
+        note="Once weekly, never daily. Folic acid 1 mg daily alongside.")
+    folic = orders.medication_request(
+        context.patient_id, orders.text_concept("folic acid 1 MG Oral Tablet"), 1, "mg",
+        text="Folic acid 1 mg by mouth once daily (with weekly methotrexate)")
+    short = f"Methotrexate {dose:g} mg {'SC' if child else 'PO'} once weekly"
+    return (f"{short} ({weekday}) + folic acid 1 mg daily",
+            [Action("create", f"{short} on {weekday}s", resource=order),
+             Action("create", "Folic acid 1 mg PO daily", resource=folic)])

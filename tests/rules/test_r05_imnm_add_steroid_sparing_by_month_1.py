@@ -102,3 +102,37 @@ def test_site_threshold_moves_the_edge(kb, today):
     site = type(kb)(kb.rules, kb.valuesets, thresholds, kb.version)
     result = engine.evaluate(site, request["hook"], request["context"], request["prefetch"], today=today)
     assert RULE in fired(result)
+
+
+def _child(today, height: bool = True) -> Chart:
+    chart = Chart(today, age=8).condition(IMNM_SNOMED, onset=-65).antibody("anti_hmgcr", "positive", day=-55)
+    chart.ck(6800, day=-50).ck(2100, day=-3).weight(26, day=-2)
+    if height:
+        chart.height(128, day=-2)
+    return chart.medication(PREDNISONE_20, 50, "mg", start=-45)
+
+
+def test_a_child_is_offered_methotrexate_by_body_surface_area_and_no_adult_doses(kb, today):
+    card = fired(run(kb, _child(today).request("patient-view"), today))[RULE]
+    created = [a["resource"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "create"]
+    texts = {r.get("medicationCodeableConcept", {}).get("text"): r for r in created}
+    mtx = texts["methotrexate 25 MG/ML Prefilled Syringe"]["dosageInstruction"][0]
+    assert mtx["doseAndRate"][0]["doseQuantity"]["value"] == 12.5  # 15 mg/m2 x 0.96 m2, not the adult 15 mg
+    assert mtx["route"]["coding"][0]["code"] == "34206005"
+    assert "mycophenolate mofetil 500 MG Oral Tablet" not in texts and "methotrexate 2.5 MG Oral Tablet" not in texts
+    assert "paediatric rheumatology" in card["detail"]
+
+
+def test_a_childs_methotrexate_suggestion_passes_the_childrens_dose_check(kb, today):
+    chart = _child(today)
+    suggestion = fired(run(kb, chart.request("patient-view"), today))[RULE]["suggestions"][0]
+    for number, action in enumerate(suggestion["actions"]):
+        chart.draft_resource(dict(action["resource"], status="draft", id=f"suggested-{number}"))
+    assert "pediatric-myositis-dose-limits" not in fired(run(kb, chart.request("order-sign"), today))
+
+
+def test_a_child_without_a_height_gets_no_methotrexate_dose(kb, today):
+    card = fired(run(kb, _child(today, height=False).request("patient-view"), today))[RULE]
+    created = [a["resource"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "create"]
+    assert all("methotrexate" not in r.get("medicationCodeableConcept", {}).get("text", "") for r in created)
+    assert "no dose is computed" in card["detail"]
