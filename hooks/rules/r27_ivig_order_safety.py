@@ -64,6 +64,7 @@ class CycleDose:
     days: int = 1
     interval_days: float | None = None
     per_day: bool | None = None  # None: the order does not say whether the dose is per day or per cycle
+    open_ended: bool = False  # daily with no count, duration or bounds: no cycle length, so no total dose
     readings: dict[str, float] = field(default_factory=dict)  # "per cycle"/"per day" -> cycle amount (g or g/kg)
     how: str = ""
 
@@ -77,7 +78,8 @@ def read_cycle(dosage: Dosage | None, bounded_days: int | None = None) -> CycleD
     """Dose per cycle of an IVIG dosage (contract section 4: cyclic regimens), or None if unreadable.
 
     The days of a cycle are ``duration`` in days (a duration in hours is how long one infusion runs, not the
-    cycle), else ``count``, else, for a daily order, the ``bounded_days`` of the order (boundsDuration/Period)."""
+    cycle), else ``count``, else, for a daily order, the ``bounded_days`` of the order (boundsDuration/Period).
+    A daily order is one cycle split over those days; any longer repeat is the interval between cycles."""
     if dosage is None or dosage.dose is None:
         return None
     unit = dosing.unit_key(dosage.dose)
@@ -92,23 +94,31 @@ def read_cycle(dosage: Dosage | None, bounded_days: int | None = None) -> CycleD
     timing = dosage.timing
     span = to_days(timing.duration, timing.duration_unit)
     period = to_days(timing.period, timing.period_unit)
-    step = period / (timing.frequency or 1) if period else None
+    # a timing code (QD, Q2D...) or named weekdays also give the step
+    step = period / (timing.frequency or 1) if period else dosing.interval_days(timing)
+    daily = step is not None and step <= 1
     if span is not None and span >= 1:
         result.days = round(span)
     elif timing.count:
         result.days = max(timing.count, 1)
-    elif step is not None and step <= 1 and bounded_days:
+    elif daily and bounded_days:
         result.days = bounded_days
     else:
         result.days = 1
-    if step is not None and step >= 7 and step > result.days:
-        result.interval_days = step
-    elif step is not None and step <= 1:
+        result.open_ended = daily
+    if daily:
         result.per_day = True  # given daily: each administration is one day's dose
+    elif step is not None and not (bounded_days is not None and bounded_days <= step):
+        # any repeat that is not daily is a new full cycle, even 2-6 days on; bounds too short for a second dose
+        # give a single cycle
+        result.interval_days = step
     if result.days > 1 and result.per_day is None:
         result.per_day = _per_day_from_max(dosage, result) if dosage.max_per_period else _per_day_from_text(dosage)
     unit_label = "g/kg" if result.per_kg else "g"
-    if result.days == 1:
+    if result.open_ended:
+        result.readings = {"per day": result.value}  # at least this much per cycle: the order has no end
+        result.how = f"{result.value:g} {unit_label}/day with no end"
+    elif result.days == 1:
         result.readings = {"per cycle": result.value}
         result.how = f"{result.value:g} {unit_label} in one day"
     elif result.per_day is True:
@@ -148,12 +158,37 @@ def _per_day_from_text(dosage: Dosage) -> bool | None:
     return None
 
 
+def _bounded_days(order: MedicationOrder) -> int | None:
+    """Days the order runs: its bounds, else start to end (an end date alone still bounds it)."""
+    if order.bounds_days:
+        return round(order.bounds_days)
+    if order.start is not None and order.end is not None and order.end >= order.start:
+        return (order.end - order.start).days + 1
+    return None
+
+
+def _last_given(order: MedicationOrder, today: date) -> date | None:
+    """Last day a current IVIG order gave a dose up to today: the last day of its latest cycle so far (a q4wk
+    order started 10 days ago last gave IVIG then, not today)."""
+    if order.start is None or order.start > today:
+        return None
+    last = min(order.end or today, today)
+    cycle = read_cycle(order.dosage, _bounded_days(order))
+    if cycle is None or cycle.open_ended:
+        return last  # being given daily, or unreadable: assume up to today
+    first = order.start
+    if cycle.interval_days:  # the latest cycle that has started by ``last``
+        cycles_before = max(int((last - first).days // cycle.interval_days), 0)
+        first += timedelta(days=round(cycle.interval_days * cycles_before))
+    return min(first + timedelta(days=cycle.days - 1), last)
+
+
 def _previous_gap(record: PatientRecord, order: MedicationOrder, min_gap: int) -> tuple[int, date] | None:
-    """Days from the last IVIG given (a finished course or an Immunization record) to the draft's start, when
-    that last dose belongs to an earlier cycle (at least ``min_gap`` days before)."""
+    """Days from the last IVIG given (a finished or current course, or an Immunization record) to the draft's
+    start, when that last dose belongs to an earlier cycle (at least ``min_gap`` days before)."""
     start = order.start or record.today
-    days = [d for m in record.medications_in("ivig") if not m.current
-            and (d := last_dose_day(m, record.today)) is not None]
+    days = [d for m in record.medications_in("ivig")
+            if (d := _last_given(m, record.today) if m.current else last_dose_day(m, record.today)) is not None]
     days += [i.when for i in record.immunizations_in("ivig") if i.when is not None]
     earlier = [d for d in days if (start - d).days >= min_gap]
     if not earlier:
@@ -214,7 +249,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     unchecked: list[str] = []
     days_for_suggestion = 2
     for order in drafts:
-        cycle = read_cycle(order.dosage, round(order.bounds_days) if order.bounds_days else None)
+        cycle = read_cycle(order.dosage, _bounded_days(order))
         name = order.label
         if cycle is None or cycle.value is None:
             problems.append(f"{name}: the dose could not be read; state it in g/kg or g per cycle.")
@@ -223,6 +258,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if 2 <= cycle.days <= 5:
             days_for_suggestion = cycle.days
         facts[f"{order.id}_dose"] = cycle.how
+        if cycle.open_ended:
+            problems.append(f"{name}: given daily with no end (no count, duration or end date), so the total dose "
+                            "is unbounded; state the days of the cycle (2-5).")
+            dose_problem = True
         facts[f"{order.id}_interval_days"] = cycle.interval_days
         per_kg: dict[str, float] = {}
         if cycle.per_kg:
@@ -344,7 +383,7 @@ def _short(problem: str) -> str:
     lowered = problem.lower()
     for key, label in (("per day or per cycle", "dose unclear"), ("g/kg per cycle**, above", "dose > 2 g/kg"),
                        ("closer than", "interval < 21 d"), ("days before this cycle", "interval < 21 d"),
-                       ("no egfr", "no recent eGFR"), ("egfr ", "eGFR < 60"),
+                       ("no egfr", "no recent eGFR"), ("with no end", "daily, no end"), ("egfr ", "eGFR < 60"),
                        ("adjusted body weight", "BMI >= 30 on actual weight"), ("iga has never", "no IgA"),
                        ("thromboembolism", "prior VTE"), ("could not be read", "dose unreadable"),
                        ("dose not checked", "dose unchecked")):

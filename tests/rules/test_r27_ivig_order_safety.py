@@ -202,3 +202,81 @@ def test_r19s_ivig_suggestion_passes_r27_for_an_obese_patient(kb, today, grams_a
     resource["dosageInstruction"][0]["timing"]["repeat"].update({"count": 5})
     card, _entry = _run(kb, chart.draft_resource(resource), today)
     assert (card is not None) is flagged
+
+
+def _daily(chart, dose, unit, **repeat):
+    """A daily IVIG draft (frequency 1 per 1 d) with ``repeat`` added to its timing."""
+    resource = chart.medication_request(IVIG_CVX, dose, unit, start=0, status="draft", intent="proposal",
+                                        resource_id="draft-ivig")
+    resource["dosageInstruction"][0]["timing"]["repeat"].update(repeat)
+    return chart.draft_resource(resource)
+
+
+@pytest.mark.parametrize(("dose", "unit", "code"), [(2, "g/kg", None), (140, "g", None), (2, "g/kg", "QD")])
+def test_open_ended_daily_ivig_is_flagged_as_an_unbounded_dose(kb, today, dose, unit, code):
+    """Daily with no count, duration or end was read as a single day of 2 g/kg, and no card fired."""
+    chart = _chart(today)
+    if code:
+        chart.draft(IVIG_CVX, dose, unit, resource_id="draft-ivig", timing_code=code)
+    else:
+        _daily(chart, dose, unit)
+    card, entry = _run(kb, chart, today)
+    assert card is not None and card["summary"] == "IVIG order: 1 safety issue to check (daily, no end)"
+    assert "daily with no end (no count, duration or end date), so the total dose is unbounded" in card["detail"]
+    assert entry["facts"]["draft-ivig_dose"] == f"{dose:g} {unit}/day with no end"
+    assert card["suggestions"][0]["label"].startswith("Replace with IVIG 140 g per cycle over 2 days")
+
+
+def test_daily_ivig_ended_by_an_end_date_alone_counts_its_days(kb, today):
+    """boundsPeriod with an end but no start (the start is authoredOn) bounds the order to 5 days: 5 g/kg."""
+    chart = _chart(today)
+    card, entry = _run(kb, _daily(chart, 1, "g/kg", boundsPeriod={"end": chart.at(4)}), today)
+    assert card is not None and card["summary"] == "IVIG order: 1 safety issue to check (dose > 2 g/kg)"
+    assert entry["facts"]["draft-ivig_dose"] == "1 g/kg/day x 5 days"
+
+
+@pytest.mark.parametrize(("timing", "every"), [
+    ({"period": 2, "period_unit": "d"}, 2),  # open-ended
+    ({"period": 3, "period_unit": "d", "end": 14}, 3),  # five doses of 2 g/kg within 15 days
+    ({"timing_code": "Q2W"}, 14),  # a coded timing had no interval at all
+])
+def test_repeat_gaps_under_21_days_are_an_interval_problem(kb, today, timing, every):
+    """Gaps of 2-6 days were neither a cycle interval nor one cycle's days: 2 g/kg every 2-3 days passed."""
+    chart = _chart(today)
+    chart.draft(IVIG_CVX, 2, "g/kg", resource_id="draft-ivig", text="per cycle", **timing)
+    card, entry = _run(kb, chart, today)
+    assert card is not None and card["summary"] == "IVIG order: 1 safety issue to check (interval < 21 d)"
+    assert f"cycles every {every:g} days, closer than 21 days" in card["detail"]
+    assert entry["facts"]["draft-ivig_interval_days"] == every
+    # control: one 2 g/kg cycle split daily over its counted days is not a repeat
+    assert _run(kb, _daily(_chart(today), 1, "g/kg", count=2), today)[0] is None
+
+
+def test_a_repeat_period_longer_than_the_bounds_is_a_single_cycle(kb, today):
+    """q2wk bounded to 5 days gives one dose: no second cycle, so no interval problem (it was flagged)."""
+    chart = _chart(today)
+    chart.draft(IVIG_CVX, 2, "g/kg", period=2, period_unit="wk", end=4, resource_id="draft-ivig", text="per cycle")
+    card, entry = _run(kb, chart, today)
+    assert card is None and entry["facts"]["draft-ivig_interval_days"] is None
+
+
+@pytest.mark.parametrize(("status", "start", "period_weeks", "gap"), [
+    ("active", -10, 4, 10),  # the only cycle so far began 10 days ago
+    ("on-hold", -10, 4, 10),
+    ("active", -40, 3, 19),  # cycles on day -40 and day -19
+])
+def test_previous_gap_counts_the_last_cycle_of_a_current_order(kb, today, status, start, period_weeks, gap):
+    """A current IVIG order was skipped: a new cycle 10 days after one was passed unless that order was completed."""
+    chart = _chart(today)
+    chart.medication(IVIG_CVX, 2, "g/kg", start=start, period=period_weeks, period_unit="wk", status=status)
+    card, entry = _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)
+    assert card is not None and card["summary"] == "IVIG order: 1 safety issue to check (interval < 21 d)"
+    assert f"only {gap} days before this cycle starts" in card["detail"]
+    assert entry["facts"]["last_ivig_before_draft"].endswith(f"({gap} days before)")
+
+
+def test_previous_gap_of_a_current_order_is_quiet_from_21_days(kb, today):
+    chart = _chart(today)
+    chart.medication(IVIG_CVX, 2, "g/kg", start=-21, period=4, period_unit="wk")
+    card, entry = _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)
+    assert card is None and entry["facts"]["last_ivig_before_draft"].endswith("(21 days before)")
