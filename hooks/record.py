@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from hooks.units import to_days
+from hooks.units import convert, to_days
 from hooks.valuesets import CodeInfo, ValueSets
 
 LOINC = "http://loinc.org"
@@ -423,6 +423,16 @@ class PatientRecord:
     def latest(self, *groups: str) -> Observation | None:
         dated = [o for o in self.observations_in(*groups) if o.when is not None]
         return dated[-1] if dated else None
+
+    def newest_unreadable(self, group: str, canonical: str) -> Observation | None:
+        """The newest dated result of ``group`` when its value cannot be read in ``canonical`` (an unknown unit):
+        the older readable results may no longer be the patient's."""
+        for observation in reversed(self.observations_in(group)):
+            if observation.when is None or observation.quantity is None:
+                continue
+            value = convert(observation.quantity.value, observation.quantity.unit, canonical)
+            return observation if value is None or value <= 0 else None
+        return None
 
     def conditions_in(self, *groups: str, active_only: bool = False) -> list[Condition]:
         return [c for c in self._members("conditions", groups) if c.counts and (c.active or not active_only)]

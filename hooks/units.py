@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+_ANNOTATION = re.compile(r"\{[^}]*\}")
+
 # Micro is typed either way; the tables spell it with the micro sign.
 GREEK_MU, MICRO_SIGN = "\u03bc", "\u00b5"
 
@@ -52,6 +56,9 @@ def convert(value: float, unit: str | None, canonical: str) -> float | None:
     if key == canonical.lower():
         return value
     factor = table.get(key)
+    if factor is None and "{" in key:  # a UCUM annotation ('U/L{37C}') does not change the unit
+        plain = _ANNOTATION.sub("", key)
+        return convert(value, plain, canonical) if plain else None
     return None if factor is None else value * factor
 
 

@@ -35,14 +35,8 @@ def _latest_measure(record: PatientRecord, group: str, canonical: str) -> Measur
 def unread_newer(record: PatientRecord, group: str, canonical: str) -> str | None:
     """A measurement newer than the latest readable one that cannot be read (a unit not understood: '11 st on
     2026-11-20'). Doses are then not computed from the older value: it may no longer be the patient's."""
-    for observation in reversed(record.observations_in(group)):
-        if observation.when is None or observation.quantity is None:
-            continue
-        value = convert(observation.quantity.value, observation.quantity.unit, canonical)
-        if value is not None and value > 0:
-            return None
-        return f"{observation.quantity} on {observation.when.isoformat()}"
-    return None
+    found = record.newest_unreadable(group, canonical)
+    return f"{found.quantity} on {found.when}" if found is not None else None
 
 
 def why_not_current(record: PatientRecord, name: str, unit: str) -> str:

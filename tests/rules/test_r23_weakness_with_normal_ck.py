@@ -41,3 +41,15 @@ def test_weakness_documented_31_days_ago_does_not_count(kb, today):
     assert _result(kb, chart)[0] is None
     chart = weak_chart(today, mmt8_now=None).condition("Muscle weakness", onset=-30)
     assert _result(kb, chart)[0] is not None
+
+
+def test_a_newer_ck_in_an_unreadable_unit_is_not_passed_over_for_an_older_normal_one(kb, today):
+    """CK 150 ten days ago, then CK 6,000 in 'IU/mL' (not a unit we read) two days ago: 'the CK is normal, do not
+    escalate' would rest on the older result."""
+    card, entry = _result(kb, weak_chart(today).ck(6000, day=-2, unit="IU/mL"))
+    assert card is None and entry["status"] == "not-evaluable" and "IU/mL" in entry["reason"]
+
+
+def test_a_ucum_annotation_does_not_make_a_ck_unreadable(kb, today):
+    card, entry = _result(kb, weak_chart(today).ck(6000, day=-2, unit="U/L{37C}"))
+    assert card is None and entry["status"] == "not-fired" and "6,000 U/L" in entry["reason"]
