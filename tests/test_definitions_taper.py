@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from fhir_fixtures.builders import (
     AZATHIOPRINE_50,
     IMNM_SNOMED,
@@ -12,6 +14,7 @@ from fhir_fixtures.builders import (
     MMR_CVX,
     PREDNISONE_5,
     PREDNISONE_20,
+    RITUXIMAB,
     ROUTE_IV,
     Chart,
 )
@@ -84,6 +87,21 @@ def test_steroid_sparing_stop_and_reduction_within_180_days(today):
     reduced.medication(METHOTREXATE_2_5, 15, "mg", start=-60, period=1, period_unit="wk")
     steps = taper.taper_in_progress(*_ctx(reduced))
     assert len(steps) == 1 and steps[0].what == "methotrexate reduced from 20 mg/week to 15 mg/week"
+
+
+@pytest.mark.parametrize("status", ["completed", "active"])
+def test_a_course_that_has_ended_is_a_stop_whatever_its_status(today, status):
+    """Methotrexate ended 40 days ago: 'completed', or left 'active' past its end date, it has stopped all the
+    same (only status 'stopped' used to count)."""
+    chart = Chart(today).medication(METHOTREXATE_2_5, 20, "mg", start=-300, end=-40, status=status, period=1,
+                                    period_unit="wk")
+    steps = taper.sparing_reductions(*_ctx(chart))
+    assert [s.what for s in steps] == ["methotrexate stopped (methotrexate 2.5 MG Oral Tablet)"]
+
+
+def test_a_completed_infusion_is_not_a_stop(today):
+    chart = Chart(today).medication(RITUXIMAB, 1000, "mg", start=-150, end=-150, status="completed")
+    assert taper.sparing_reductions(*_ctx(chart)) == []
 
 
 def test_stopped_order_replaced_by_a_renewal_is_not_a_stop(today):

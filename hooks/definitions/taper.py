@@ -26,6 +26,7 @@ CAVEAT_WINDOW_HOURS = 72
 TSH_CAVEAT_MIU_L = 10.0
 
 _TOLERANCE_MG = 0.01
+CYCLIC_AGENTS = ("ivig", "rituximab", "cyclophosphamide")  # given in cycles of infusions
 _GAP_BRIDGE_DAYS = 7  # a dose that comes back within a week was a charting gap, not a reduction
 _CAVEAT_GROUPS = {"exertion": "exertion", "im_injection": "IM injection", "trauma": "trauma",
                   "emg": "needle EMG", "muscle_biopsy": "muscle biopsy"}
@@ -86,7 +87,8 @@ def _gc_reductions(record: PatientRecord, context: HookContext, window_days: int
 
 def sparing_reductions(record: PatientRecord, context: HookContext,
                        window_days: int | None = None) -> list[TaperStep]:
-    """Steroid-sparing agents stopped (status 'stopped', nothing given since) or re-ordered at a lower dose."""
+    """Steroid-sparing agents stopped (nothing given since) or re-ordered at a lower dose. Stopped: status
+    'stopped', or, for an agent taken continuously, a course that has ended ('completed', or past its end date)."""
     if window_days is None:
         window_days = int(context.definition("taper_sparing_window_days"))
     since = record.today - timedelta(days=window_days)
@@ -95,9 +97,16 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
     for group in STEROID_SPARING:
         orders = sorted(record.medications_in(group), key=lambda o: o.start or date.min)
         for order in orders:
-            if order.status != "stopped":
+            if order.status == "stopped":
+                end = order.end or order.start
+            elif group in CYCLIC_AGENTS:  # an infusion order completes every cycle: only 'stopped' stops it
                 continue
-            end = order.end or order.start
+            elif order.status == "completed":
+                end = order.end or last_given(order, record.today)
+            elif order.end is not None and order.end < record.today and order.counts_as_exposure:
+                end = order.end
+            else:
+                continue
             if end is None or not since <= end <= record.today:
                 continue
             later = [o for o in orders if o is not order and (last := last_given(o, record.today)) is not None
