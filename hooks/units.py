@@ -28,7 +28,12 @@ _CONVERSIONS: dict[str, dict[str, float]] = {
     "%": {"%": 1.0},
     "kg/m2": {"kg/m2": 1.0},
     "mg/dL": {"mg/dl": 1.0},
-    "ng/mL": {"ng/ml": 1.0},
+    # any mass concentration (troponin in ng/L against a range in ng/mL): the analyte does not matter
+    "ng/mL": {"ng/ml": 1.0, "ng/l": 0.001, "pg/ml": 0.001, "ug/l": 1.0, "µg/l": 1.0, "ug/ml": 1000.0,
+              "µg/ml": 1000.0, "mg/l": 1000.0, "mg/dl": 10_000.0, "g/l": 1.0e6, "g/dl": 1.0e7},
+    # creatinine: 1 mg/dL = 88.42 umol/L (molar mass 113.12 g/mol)
+    "mg/dL{creatinine}": {"mg/dl": 1.0, "umol/l": 1 / 88.42, "µmol/l": 1 / 88.42, "mmol/l": 1000 / 88.42,
+                          "mg/l": 0.1},
     "cm[H2O]": {"cm[h2o]": 1.0, "cmh2o": 1.0},
 }
 

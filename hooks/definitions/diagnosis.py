@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from hooks.definitions.steroids import is_iv_methylprednisolone
 from hooks.dosing import prednisone_equivalent
 from hooks.record import MedicationOrder, Observation, PatientRecord
+from hooks.units import convert
 
 # Words in a medication's name that mark a local (non-systemic) form of a systemic drug's ingredient.
 _LOCAL_FORMS = re.compile(r"\b(ophthalmic|topical|ointment|cream|eye drops?|otic|gel|lotion|shampoo|"
@@ -33,12 +34,17 @@ class Done:
 
 
 def above_reference_range(observation: Observation) -> bool:
-    """Flagged high or abnormal by the lab, or above the upper limit of its own reference range (same unit)."""
+    """Flagged high or abnormal by the lab, or above the upper limit of its own reference range (in the same
+    unit, or both mass concentrations: troponin 850 ng/L against a limit of 0.04 ng/mL)."""
     if any(code in ("H", "HH", "HU", "A", "AA") for code in observation.interpretation):
         return True
     quantity, high = observation.quantity, observation.ref_high
-    return (quantity is not None and high is not None and (high.unit or "") == (quantity.unit or "")
-            and quantity.value > high.value)
+    if quantity is None or high is None:
+        return False
+    if (high.unit or "") == (quantity.unit or ""):
+        return quantity.value > high.value
+    value, limit = convert(quantity.value, quantity.unit, "ng/mL"), convert(high.value, high.unit, "ng/mL")
+    return value is not None and limit is not None and value > limit
 
 
 def last_done(record: PatientRecord, *groups: str, within_days: int | None = None) -> Done | None:

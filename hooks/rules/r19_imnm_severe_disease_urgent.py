@@ -82,10 +82,15 @@ def _recent(day: date | None, since: date) -> bool:
     return day is not None and day >= since
 
 
+def _dated(condition: Condition) -> str:
+    return condition.start.isoformat() if condition.start else "undated"
+
+
 def _recent_conditions(record: PatientRecord, since: date, *groups: str) -> list[Condition]:
-    """Active conditions of ``groups`` with onset or recorded date in the window."""
+    """Active conditions of ``groups`` with onset or recorded date in the window, or with no date at all (an
+    active problem is current: an undated dysphagia must not hide a severe patient)."""
     return [c for c in record.conditions_in(*groups, active_only=True)
-            if _recent(c.onset, since) or _recent(c.recorded, since)]
+            if _recent(c.onset, since) or _recent(c.recorded, since) or (c.onset is None and c.recorded is None)]
 
 
 def _latest_value(record: PatientRecord, group: str, since: date, unit: str | None = None
@@ -122,16 +127,16 @@ def _aki(record: PatientRecord, since: date, ratio: float) -> str | None:
     """An AKI condition in the window, or a creatinine >= 1.5 x the lowest value of the 90 days before it."""
     condition = next(iter(_recent_conditions(record, since, "aki")), None)
     if condition is not None:
-        return f"{condition.code.label} ({(condition.start or record.today).isoformat()})"
-    values = [(o.when, o.quantity) for o in record.observations_in("creatinine")
-              if o.when is not None and o.quantity is not None]
-    for day, value in reversed(values):
+        return f"{condition.code.label} ({_dated(condition)})"
+    values = [(o.when, o.quantity, mg_dl) for o in record.observations_in("creatinine")
+              if o.when is not None and o.quantity is not None
+              and (mg_dl := convert(o.quantity.value, o.quantity.unit, "mg/dL{creatinine}")) is not None]
+    for day, value, level in reversed(values):  # in mg/dL, so a umol/L baseline compares with a mg/dL result
         if day < since:
             break
-        base = [(d, q) for d, q in values if day - timedelta(days=90) <= d < day
-                and (q.unit or "").lower() == (value.unit or "").lower()]
-        low = min(base, key=lambda b: b[1].value, default=None)
-        if low is not None and low[1].value > 0 and value.value >= ratio * low[1].value:
+        low = min(((d, q, m) for d, q, m in values if day - timedelta(days=90) <= d < day), key=lambda b: b[2],
+                  default=None)
+        if low is not None and low[2] > 0 and level >= ratio * low[2]:
             return f"creatinine {value} on {day.isoformat()} vs baseline {low[1]} on {low[0].isoformat()}"
     return None
 
@@ -142,9 +147,9 @@ def severity_features(record: PatientRecord, context: HookContext) -> list[str]:
     since = record.today - timedelta(days=int(params["window_days"]))
     found: list[str] = []
     for condition in _recent_conditions(record, since, "dysphagia"):
-        found.append(f"dysphagia: {condition.code.label} ({(condition.start or record.today).isoformat()})")
+        found.append(f"dysphagia: {condition.code.label} ({_dated(condition)})")
     for condition in _recent_conditions(record, since, "aspiration"):
-        found.append(f"aspiration: {condition.code.label} ({(condition.start or record.today).isoformat()})")
+        found.append(f"aspiration: {condition.code.label} ({_dated(condition)})")
     found += _aspiration_on_swallow_study(record, since)
     fvc = _latest_value(record, "fvc_percent_predicted", since)
     if fvc is not None and fvc[1] < params["fvc_percent_max"]:
@@ -156,7 +161,7 @@ def severity_features(record: PatientRecord, context: HookContext) -> list[str]:
             found.append(f"NIF {value:g} cmH2O on {nif[0].when} (weaker than {params['nif_cmh2o']:g})")
     for condition in _recent_conditions(record, since, "respiratory_failure", "ventilatory_support"):
         found.append(f"ventilatory support / respiratory failure: {condition.code.label} "
-                     f"({(condition.start or record.today).isoformat()})")
+                     f"({_dated(condition)})")
     for procedure in record.procedures_in("ventilatory_support", since=since):
         found.append(f"ventilatory support: {procedure.code.label} ({procedure.when})")
     troponin = [o for o in record.observations_in("troponin_i", since=since) if diagnosis.above_reference_range(o)]
@@ -173,7 +178,7 @@ def severity_features(record: PatientRecord, context: HookContext) -> list[str]:
     if mmt8 is not None and mmt8[1] < params["mmt8_min"]:
         found.append(f"MMT-8 {mmt8[1]:g}/150 on {mmt8[0].when} (below {params['mmt8_min']:g})")
     for condition in _recent_conditions(record, since, "non_ambulatory"):
-        found.append(f"non-ambulatory: {condition.code.label} ({(condition.start or record.today).isoformat()})")
+        found.append(f"non-ambulatory: {condition.code.label} ({_dated(condition)})")
     return found
 
 

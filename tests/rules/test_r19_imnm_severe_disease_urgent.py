@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fhir_fixtures.builders import IMNM_SNOMED, METHYLPRED_1000, ROUTE_IV, Chart
-from fhir_fixtures.r19_imnm_severe_disease_urgent import DYSPHAGIA, severe_chart
+from fhir_fixtures.r19_imnm_severe_disease_urgent import (
+    CREATININE,
+    DYSPHAGIA,
+    MYOCARDITIS,
+    RHABDO,
+    TROPONIN_I_HS,
+    severe_chart,
+)
 from tests.conftest import fired, run
 
 RULE = "imnm-severe-disease-urgent"
@@ -154,3 +163,24 @@ def test_an_intramuscular_methylprednisolone_shot_is_not_a_pulse_already_given(k
     pulse = _dysphagic(today).medication(METHYLPRED_1000, 1000, "mg", start=-6, end=-6, status="completed",
                                          route=ROUTE_IV)
     assert _card(kb, pulse) is None
+
+
+def test_an_active_undated_dysphagia_counts(kb, today):
+    card = _card(kb, severe_chart(today).condition(DYSPHAGIA, onset=None))
+    assert card is not None and "dysphagia: Dysphagia, oropharyngeal phase (undated)" in _explain(
+        kb, severe_chart(today).condition(DYSPHAGIA, onset=None))["facts"]["severity_features"]
+
+
+def test_creatinine_in_umol_per_l_and_mg_per_dl_compare(kb, today):
+    """Baseline 80 umol/L (0.9 mg/dL), now 3.2 mg/dL: AKI with rhabdomyolysis, whatever the units."""
+    chart = severe_chart(today).condition(RHABDO, onset=-4).lab(CREATININE, 80, "umol/L", day=-20)
+    assert _card(kb, chart.lab(CREATININE, 3.2, "mg/dL", day=-1)) is not None
+
+
+@pytest.mark.parametrize(("ng_per_l", "fires"), [(850, True), (20, False)])
+def test_troponin_in_ng_per_l_against_a_range_in_ng_per_ml(kb, today, ng_per_l, fires):
+    chart = severe_chart(today).condition(MYOCARDITIS, onset=-2)
+    chart.observation(TROPONIN_I_HS, -2, value=ng_per_l, unit="ng/L", high=1)
+    chart.resources["observations"][-1]["referenceRange"][0]["high"] = {
+        "value": 0.04, "unit": "ng/mL", "system": "http://unitsofmeasure.org", "code": "ng/mL"}
+    assert (_card(kb, chart) is not None) is fires
