@@ -53,6 +53,57 @@ def test_ambiguous_sigs_are_not_guessed(text):
     assert dose_basis.read_text(text) is None
 
 
+@pytest.mark.parametrize(("text", "per_day"), [
+    ("50 mg 2 times a day", 2),  # was read as "a day": once a day
+    ("50 mg 3 times daily", 3),
+    ("50 mg 4 times daily", 4),
+    ("20 mg two times per day", 2),
+    ("5 mg 2x daily", 2),
+    ("20 mg q4h", 6),  # was not read at all
+    ("20 mg every 4 hours", 6),
+    ("20 mg q 12 h", 2),
+    ("10 mg every 3 days", 1 / 3),
+    ("10 mg every 2 weeks", 1 / 14),
+    ("10 mg 3x/week", 3 / 7),  # was read as "/week": once a week
+    ("10 mg every Monday and Thursday", 2 / 7),
+    ("20 mg in the morning and at night", 2),
+])
+def test_numbered_and_interval_frequencies_are_read(text, per_day):
+    from hooks.dosing import periods_per_day
+    parsed = dose_basis.read_text(text)
+    assert parsed is not None and parsed.timing is not None
+    assert periods_per_day(parsed.timing) == pytest.approx(per_day)
+
+
+@pytest.mark.parametrize("text", ["20 mg two times a day", "20 mg 3 times daily", "20 mg every 8 hours",
+                                  "20 mg q8h", "20 mg every 72 hours", "20 mg every Monday and Friday"])
+def test_read_text_and_text_frequency_give_the_same_frequency(text):
+    from hooks.dosing import periods_per_day
+    parsed = dose_basis.read_text(text)
+    found = dose_basis.text_frequency(text)
+    assert parsed is not None and parsed.timing is not None and found is not None
+    assert found.per_day == pytest.approx(periods_per_day(parsed.timing) or 0)
+
+
+@pytest.mark.parametrize(("text", "per_day"), [("10 mg every 2 weeks on Mondays", 1 / 14),
+                                               ("10 mg q2wk on Fridays", 1 / 14)])
+def test_the_weekday_of_a_longer_schedule_is_not_a_second_frequency(text, per_day):
+    from hooks.dosing import periods_per_day
+    parsed = dose_basis.read_text(text)
+    assert parsed is not None and parsed.timing is not None
+    assert periods_per_day(parsed.timing) == pytest.approx(per_day)
+    assert (found := dose_basis.text_frequency(text)) is not None and found.per_day == pytest.approx(per_day)
+
+
+@pytest.mark.parametrize(("text", "most_frequent"), [("15 mg weekly on Mondays and Thursdays", 2 / 7),
+                                                     ("15 mg once a week every Monday and Friday", 2 / 7),
+                                                     ("15 mg weekly, 2 times a day", 2)])
+def test_weekdays_or_counts_that_disagree_are_ambiguous_and_the_most_frequent_is_kept(text, most_frequent):
+    assert dose_basis.read_text(text) is None
+    found = dose_basis.text_frequency(text)
+    assert found is not None and found.per_day == pytest.approx(most_frequent)
+
+
 def test_structured_dose_wins_and_tablets_use_strength(kb, today):
     chart = Chart(today)
     order = _order(kb, chart.medication_request(METHOTREXATE_2_5, 6, "{tbl}", start=0, period=1, period_unit="wk"))

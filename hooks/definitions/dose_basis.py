@@ -18,6 +18,7 @@ from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.steroids import is_intramuscular, is_intravenous, is_iv_methylprednisolone
 from hooks.record import Dosage, MedicationOrder, PatientRecord, Quantity, Timing
+from hooks.units import DAYS_PER_UNIT
 
 ORAL_STEROIDS = ("prednisone", "prednisolone")
 # Drugs whose dose check needs a weight even when written in mg (R06, R07, R12, R27, R32).
@@ -101,22 +102,90 @@ _AMOUNT = re.compile(rf"(?<![\d.,])({_THOUSANDS}|{_DECIMAL_COMMA}|\d+(?:\.\d+)?)
                      r"(mg/kg|g/kg|mg/m2|mg/m²|mg|g|grams?|tablets?|tabs?)(?![a-z0-9])", re.I)
 _RANGE = re.compile(r"\d\s*(?:-|–|to)\s*\d", re.I)
 _MULTI_STEP = re.compile(r"\b(then|taper|reduce|decrease|increase|titrate|followed|alternat\w*|sliding)\b", re.I)
-_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)s?"
-_FREQUENCIES: tuple[tuple[str, str], ...] = (
-    ("TIW", r"\b(?:three times (?:a |per |each )?week(?:ly)?|3 times (?:a |per )?week|tiw)\b"),
-    ("BIW", r"\b(?:twice (?:a |per |each )?week(?:ly)?|2 times (?:a |per )?week|biw|twice-weekly)\b"),
-    ("QID", r"\b(?:qid|q\.i\.d\.?|four times (?:a |per )?day|four times daily|q6h|every 6 hours)\b"),
-    ("TID", r"\b(?:tid|t\.i\.d\.?|three times (?:a |per )?day|three times daily|q8h|every 8 hours)\b"),
-    ("BID", r"\b(?:bid|b\.i\.d\.?|twice (?:a |per )?day|twice daily|q12h|every 12 hours)\b"),
-    ("QOD", r"\b(?:qod|every other day|alternate days)\b"),
-    ("WK", r"\b(?:every 7 days|q7d|once-weekly|"
-           r"once weekly|once a week|once per week|weekly|every week|per week|a week|q ?wk|q ?week|/ ?week|"
-           r"/ ?wk|every " + _WEEKDAY + r"|on " + _WEEKDAY + r" only)\b"),
-    ("QD", r"\b(?:qd|od|q\.d\.|daily|once daily|once a day|every day|each day|every morning|each morning|"
-           r"in the morning|qam|q24h|every 24 hours|at night|nightly|qhs|/ ?day|per day|a day)\b"),
-)
 _TIMES = re.compile(r"\d\s*[x×*]\s*\d", re.I)
 _DAYS = re.compile(r"(?:x|×|for)\s*(\d+)\s*(?:days?|d)\b", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class TextFrequency:
+    """A frequency read from free text: ``frequency`` times every ``period`` ``unit`` (UCUM h, d, wk or mo)."""
+
+    frequency: int
+    period: int
+    unit: str
+    phrase: str  # as written, for the card
+
+    @property
+    def per_day(self) -> float:
+        return self.frequency / (self.period * DAYS_PER_UNIT[self.unit])
+
+    def timing(self) -> Timing:
+        return Timing(frequency=self.frequency, period=self.period, period_unit=self.unit)
+
+
+# The one reader of free-text frequencies (read_text for the dose checks, text_frequency for R08 and R11): general
+# patterns for a count per period, "every N <unit>" and "qN<unit>", then named phrases, then named weekdays. They
+# are tried in this order and a matched phrase is not read again, so "2 times a day" is not also "a day".
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "once": 1, "twice": 2, "thrice": 3,
+            "other": 2, "second": 2, "third": 3}
+_N = r"(\d+|one|two|three|four|five|six)"
+_UNITS = {"h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h", "d": "d", "day": "d", "days": "d",
+          "daily": "d", "w": "wk", "wk": "wk", "wks": "wk", "week": "wk", "weeks": "wk", "weekly": "wk",
+          "month": "mo", "months": "mo", "monthly": "mo"}
+# (pattern, whether its count is administrations per period rather than periods between administrations)
+_COUNTED: tuple[tuple[re.Pattern[str], bool], ...] = (
+    # "2 times a day", "three times weekly", "twice-daily", "3x/week", "once a month"
+    (re.compile(rf"\b(?:{_N}\s*(?:times?|x)|(once|twice|thrice))[\s-]*(?:(?:a|an|per|each|every)\s+|/\s*)?"
+                r"(day|daily|week|weekly|month|monthly)\b"), True),
+    # "every 4 hours", "every 2 weeks", "every other day", "every day", "each week"
+    (re.compile(rf"\b(?:every|each)\s+(?:{_N}|(other|second|third))?\s*(hours?|hrs?|h|days?|d|weeks?|wks?|"
+                r"months?)\b"), False),
+    (re.compile(r"\bq\s*(\d+)()\s*(hours?|hrs?|h|days?|d|weeks?|wks?|w)\b"), False),  # q4h, q 12 h, q7d, q2wk
+)
+_NAMED: tuple[tuple[re.Pattern[str], int, int, str], ...] = tuple((re.compile(p), f, n, u) for p, f, n, u in (
+    (r"\b(?:in the |every )?morning and (?:in the |every |at )?(?:evening|night|bedtime)\b", 2, 1, "d"),
+    (r"(?<![\w.])(?:qid|q\.i\.d\.?|qds)(?!\w)", 4, 1, "d"),
+    (r"(?<![\w.])(?:tid|t\.i\.d\.?|tds)(?!\w)", 3, 1, "d"),
+    (r"(?<![\w.])(?:bid|b\.i\.d\.?|bd)(?!\w)", 2, 1, "d"),
+    (r"(?<![\w.])(?:qod|q\.o\.d\.?|alternate days?)(?!\w)", 1, 2, "d"),
+    (r"\btiw\b", 3, 1, "wk"),
+    (r"\bbiw\b", 2, 1, "wk"),
+    (r"\bhourly\b", 1, 1, "h"),
+    (r"\bfortnightly\b", 1, 2, "wk"),
+    (r"(?<![\w.])(?:daily|everyday|a day|per day|qd|q\.d\.?|od|qam|qpm|qhs|mane|nocte|nightly|at night|"
+     r"at bedtime|(?:in the|each|every) (?:morning|evening|night))(?!\w)|/\s*day\b", 1, 1, "d"),
+    (r"\b(?:weekly|a week|per week|qw|q ?wk|q ?week)\b|/\s*(?:week|wk)\b", 1, 1, "wk"),
+    (r"\b(?:monthly|a month|per month)\b", 1, 1, "mo"),
+))
+# Named weekdays give one administration on each: "every Friday", "on Mondays and Thursdays", "on Monday only".
+_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)"
+_LIST = r"\s*(?:,|and|&|/)\s*"
+_ON_WEEKDAYS = re.compile(rf"\b(?:(?:every|each)\s+({_WEEKDAY}s?(?:{_LIST}{_WEEKDAY}s?)*)|"
+                          rf"on\s+({_WEEKDAY}s?(?:{_LIST}{_WEEKDAY}s?)*)\s+only|"
+                          rf"on\s+({_WEEKDAY}s(?:{_LIST}{_WEEKDAY}s)*))\b")
+
+
+def _frequencies(text: str) -> list[TextFrequency]:
+    """Every frequency the text names, each phrase read once."""
+    rest = text.lower()
+    found: list[TextFrequency] = []
+    for counted, per_period in _COUNTED:
+        for match in counted.finditer(rest):
+            count, word, unit = match.groups()
+            n = int(count) if count and count.isdigit() else _NUMBERS.get(count or word or "one", 1)
+            if n > 0:
+                found.append(TextFrequency(n, 1, _UNITS[unit], match.group(0)) if per_period
+                             else TextFrequency(1, n, _UNITS[unit], match.group(0)))
+        rest = counted.sub(" ", rest)
+    for named, frequency, period, unit in _NAMED:
+        found += [TextFrequency(frequency, period, unit, m.group(0).strip()) for m in named.finditer(rest)]
+        rest = named.sub(" ", rest)
+    weekdays = [TextFrequency(len({d[:3] for d in re.findall(_WEEKDAY, next(g for g in m.groups() if g))}), 1, "wk",
+                              m.group(0)) for m in _ON_WEEKDAYS.finditer(rest)]
+    # The days of a weekly (or longer) schedule with one dose on each ("every 2 weeks on Mondays") are not a
+    # second frequency; "daily every Monday" or "weekly on Mondays and Thursdays" are.
+    return found + [w for w in weekdays if not any(f.period * DAYS_PER_UNIT[f.unit] >= 7
+                                                   and f.frequency == w.frequency for f in found)]
 
 
 def read_text(text: str | None) -> TextDose | None:
@@ -139,47 +208,18 @@ def read_text(text: str | None) -> TextDose | None:
     unit = unit.replace("²", "2")
     unit = {"gram": "g", "grams": "g", "tablet": "{tbl}", "tablets": "{tbl}", "tab": "{tbl}",
             "tabs": "{tbl}"}.get(unit, unit)
-    found = []
-    for code, pattern in _FREQUENCIES:  # most specific first; a matched phrase is not read twice
-        if re.search(pattern, rest):
-            found.append(code)
-            rest = re.sub(pattern, " ", rest)
-    if len(found) > 1:
+    found = _frequencies(rest)
+    if len({round(f.per_day, 9) for f in found}) > 1:
         return None
     days = _DAYS.search(lowered)
-    return TextDose(Quantity(float(value), unit), Timing(code=found[0]) if found else None,
+    return TextDose(Quantity(float(value), unit), found[0].timing() if found else None,
                     int(days.group(1)) if days else None)
 
 
-# Free-text frequencies, the most frequent first; each gives administrations per day.
-_TEXT_FREQUENCIES: tuple[tuple[re.Pattern[str], float, str], ...] = tuple(
-    (re.compile(p, re.I), per_day, label) for p, per_day, label in (
-        (r"\b(qid|q\.i\.d\.?|four times (a|per|each) day|q6h)\b", 4, "four times a day"),
-        (r"\b(tid|t\.i\.d\.?|three times (a|per|each) day|q8h)\b", 3, "three times a day"),
-        (r"\b(bid|b\.i\.d\.?|twice (a |per |each )?day|twice daily|two times (a|per|each) day|q12h)\b", 2,
-         "twice a day"),
-        (r"\b(every other day|alternate days?|qod|q\.o\.d\.?|q48h|every 2 days|every second day)\b", 0.5,
-         "every other day"),
-        (r"\b(three times (a |per |each )?week(ly)?|3 times (a |per )?week|tiw)\b", 3 / 7, "three times a week"),
-        (r"\b(twice (a |per |each )?week(ly)?|2 times (a |per )?week|biw|twice-weekly)\b", 2 / 7, "twice a week"),
-        (r"\b(daily|every day|each day|once a day|once daily|per day|a day|qd|q\.d\.?|od|nightly|every night|"
-         r"every morning|every evening|at bedtime|qhs|qam|qpm|q24h|/day)\b", 1, "daily"),
-        (r"\b(weekly|once (a|per|each) week|every week|each week|per week|/week|/wk|qwk|q ?week|q ?1 ?wk|"
-         r"every 7 days|q7d|once-weekly)\b", 1 / 7, "once weekly"),
-        (r"\b(every|each) (mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\b", 1 / 7, "once weekly"),
-        (r"\bon (mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays)\b", 1 / 7, "once weekly"),
-    ))
-
-
-def text_frequency(text: str) -> tuple[float, str] | None:
-    """Administrations per day from free text; None if none is given, or if the text names two different ones."""
-    found = {(per_day, label) for pattern, per_day, label in _TEXT_FREQUENCIES if pattern.search(text)}
-    if not found:
-        return None
-    if len({p for p, _ in found}) > 1:
-        # "twice weekly" also matches "weekly"; keep the most frequent reading (the dangerous one wins)
-        return max(found)
-    return next(iter(found))
+def text_frequency(text: str) -> TextFrequency | None:
+    """The frequency free text gives; None if it names none. Of two different ones the most frequent is kept:
+    "twice weekly" must not pass as "weekly", and "daily ... once weekly" as weekly (the dangerous reading wins)."""
+    return max(_frequencies(text), key=lambda f: f.per_day, default=None)
 
 
 # ---------------------------------------------------------------- how much a draft gives

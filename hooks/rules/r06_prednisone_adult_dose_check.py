@@ -83,12 +83,16 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             total_mg += d.daily
             counted.append(d)
         elif d.mg is not None and d.per_day is None:
-            # no frequency: at least one dose is given on the day it is given
+            # no frequency: one dose is the least given on a day, enough to fire on but not to pass
             total_mg += d.mg
             counted.append(d)
             per_dose_only.append(d.order.label)
-        elif d.per_kg and d.written_per_kg_day() is not None:
-            per_kg_written += d.written_per_kg_day() or 0.0
+        elif d.per_kg and (kg_day := d.written_per_kg_day()) is not None:
+            # written per kg per day: the daily dose is known without a frequency
+            if weight is not None:
+                total_mg += kg_day * weight.value
+            else:
+                per_kg_written += kg_day
             counted.append(d)
         else:
             unread.append(f"{d.order.label}: frequency not given" if d.per_day is None
@@ -103,6 +107,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not over_cap and not over_kg:
         if unread:
             return NotEvaluable("dose could not be read: " + "; ".join(unread), facts)
+        if per_dose_only:
+            return NotEvaluable(f"frequency not given for {', '.join(per_dose_only)}: one dose is within the "
+                                "limits but the daily dose is unknown", facts)
         if weight is None and per_kg_written:
             return NotEvaluable(f"{', '.join(d.order.label for d in counted if d.per_kg)} is written per kg and "
                                 "there is no current weight: the 80 mg/day cap could not be checked", facts)
@@ -112,12 +119,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for d in counted) + "."]
     if over_cap:
-        findings.append(f"The draft gives {mg(total_mg)}/day, above {p['max_mg_day']:g} mg/day"
-                        + (f" (frequency not given for {', '.join(per_dose_only)}: counted once a day)"
-                           if per_dose_only else "") + ".")
+        findings.append(f"The draft gives {mg(total_mg)}/day, above {p['max_mg_day']:g} mg/day.")
     if over_kg and per_kg is not None:
         basis = f"on {weight.describe('kg')}" if weight else "as written"
         findings.append(f"That is {per_kg:.2f} mg/kg/day {basis}, above {p['max_mg_per_kg_day']:g} mg/kg/day.")
+    if per_dose_only:
+        findings.append(f"The frequency is not given for {', '.join(per_dose_only)}: one dose was counted a day, "
+                        "so the daily dose is at least this.")
     if weight is None:
         findings.append(f"There is no body weight from the last {int(context.definition('weight_max_age_days'))} "
                         "days, so the per-kg limit could not be checked (see the dosing-weight card).")

@@ -87,12 +87,17 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if dose.problem:
             unread.append(f"{label}: {dose.problem}")
             continue
+        critical_before = len(critical)
         # mg on any day it is given: per dose x doses a day (at least one dose on the day given)
         per_day = max(dose.per_day, 1.0) if dose.per_day is not None else 1.0
-        day_mg = dose.mg * per_day if dose.mg is not None else None
-        kg_day = (mg_per_kg_day(dose.written, per_day) if dose.per_kg else
-                  (day_mg / weight.value if day_mg is not None and weight else None))
-        frequency_note = " (frequency not given: checked per dose)" if dose.per_day is None else ""
+        written_kg_day = mg_per_kg_day(dose.written, per_day) if dose.per_kg else None
+        if dose.mg is not None:
+            day_mg: float | None = dose.mg * per_day
+        else:  # mg/kg/day with no frequency: the day's dose is known, the dose per administration is not
+            day_mg = written_kg_day * weight.value if written_kg_day is not None and weight else None
+        kg_day = written_kg_day if dose.per_kg else (day_mg / weight.value if day_mg is not None and weight else None)
+        per_dose = dose.per_day is None and dose.mg is not None
+        frequency_note = " (frequency not given: checked per dose)" if per_dose else ""
         if day_mg is not None:
             intended.append(day_mg)
         if day_mg is not None and day_mg > p["max_mg_day"] + EPS:
@@ -117,6 +122,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if child and not dose.per_kg and weight is None:
             unchecked.append(f"{label}: no current weight, so the {p['paediatric_max_mg_per_kg_day']:g} mg/kg/day "
                              "limit could not be checked")
+        if dose.per_day is None and len(critical) == critical_before:
+            # one dose within the cap says nothing about the day's total
+            unchecked.append(f"{label}: frequency not given, so the daily dose could not be checked against "
+                             f"{mg(p['max_mg_day'])}/day")
         daily_schedule = dose.per_day is not None and dose.per_day >= 1 - EPS  # weekly/monthly pulses are not
         if day_mg is not None and day_mg >= p["high_dose_mg_day"] - EPS and days is not None \
                 and days > p["max_pulse_days"] and daily_schedule:

@@ -43,7 +43,13 @@ WEEKDAYS: dict[str, str] = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday
 # Full weekday names, or the unambiguous abbreviations ("sun" and "sat" are ordinary words in a sig).
 _WEEKDAY_WORDS = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|"
                             r"thu|thurs?|fri)s?\b", re.I)
-_FOLATE_CLAUSE = re.compile(r"folic|folate|folinic|leucovorin", re.I)
+_FOLATE = r"(?:folic acid|folic|folate|folinic acid|leucovorin)\b"
+# An instruction about the folate itself, to the end of its clause: one that starts with it, is joined on by "and",
+# "plus", "then" or "+", or is in brackets ("folic acid 1 mg daily", "(folate on the other days)").
+_FOLATE_INSTRUCTION = re.compile(rf"(?:^\s*|\b(?:and|plus|also|then)\s+|\+\s*)(?:(?:take|give|also)\s+)*{_FOLATE}.*|"
+                                 rf"\([^)]*{_FOLATE}[^)]*\)", re.I)
+# "with folic acid (1 mg ...)" inside a methotrexate clause: only the folate and its own dose go.
+_WITH_FOLATE = re.compile(rf"\bwith\s+{_FOLATE}(?:\s*\d+(?:\.\d+)?\s*mg\b.*)?", re.I)
 _NEGATED_CLAUSE = re.compile(r"\b(do not|don't|never|not)\b", re.I)
 
 _COURSE_IN_DAYS = re.compile(r"\b(x|for|times)\s*\d+\s*(days?|d)\b|\bdays?\s*\d+\s*(-|to)\s*\d+\b", re.I)
@@ -61,11 +67,12 @@ class Schedule:
 
 
 def _text_clauses(text: str | None) -> str:
-    """The instruction text without clauses about folic acid (daily by design) or negated ones ("do not take
-    daily", the ISMP-recommended warning), which say nothing about how often methotrexate is given."""
-    clauses = re.split(r"[;\n.,]+(?:\s|$)", text or "")
-    return " ; ".join(c for c in clauses if c.strip() and not _FOLATE_CLAUSE.search(c)
-                      and not _NEGATED_CLAUSE.search(c))
+    """The instruction text without what it says about folic acid (daily by design) or negated clauses ("do not
+    take daily", the ISMP-recommended warning), which say nothing about how often methotrexate is given. Only
+    the folate instruction goes: "daily with folic acid" still says daily."""
+    clauses = (_WITH_FOLATE.sub(" ", _FOLATE_INSTRUCTION.sub(" ", c))
+               for c in re.split(r"[;\n.,]+(?:\s|$)", text or ""))
+    return " ; ".join(c for c in clauses if c.strip() and not _NEGATED_CLAUSE.search(c))
 
 
 def text_weekdays(text: str | None) -> list[str]:
@@ -87,7 +94,7 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
         text = _text_clauses(dosage.text)
         structured = periods_per_day(timing)
         from_text = text_frequency(text) if text else None
-        per_day = structured if structured is not None else (from_text[0] if from_text else None)
+        per_day = structured if structured is not None else (from_text.per_day if from_text else None)
         if structured is not None:
             schedule.described = _describe_per_day(structured)
         elif from_text is not None:
@@ -97,8 +104,8 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
         if per_day is not None and per_day > weekly_limit:
             schedule.problems.append(f"given {_describe_per_day(per_day)} (more often than once every "
                                      f"{min_interval_days:g} days)")
-        if from_text is not None and structured is not None and from_text[0] > weekly_limit >= structured:
-            schedule.problems.append(f"the instructions say '{from_text[1]}' although the timing is weekly")
+        if from_text is not None and structured is not None and from_text.per_day > weekly_limit >= structured:
+            schedule.problems.append(f"the instructions say '{from_text.phrase}' although the timing is weekly")
         named = list(dict.fromkeys(d for d in timing.days_of_week if d)) or text_weekdays(dosage.text)
         if len(named) > 1:
             schedule.problems.append(f"{len(named)} days a week named "

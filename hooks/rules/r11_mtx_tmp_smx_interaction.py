@@ -109,7 +109,7 @@ def _per_day(order: MedicationOrder) -> float | None:
     if structured is not None:
         return structured
     found = text_frequency(dosage.text or "")
-    return found[0] if found else None
+    return found.per_day if found else None
 
 
 def tmp_dose(order: MedicationOrder, weight_kg: float | None, params: dict[str, float]) -> TmpDose:

@@ -127,3 +127,40 @@ def test_a_per_kg_per_day_dose_split_twice_a_day_is_not_doubled(kb, today):
         assert RULE not in fired(run(kb, chart.request("order-sign"), today))
     chart = _chart(today).draft(PREDNISONE_20, 1.2, "mg/kg/day", frequency=2, route=ROUTE_ORAL)
     assert RULE in fired(run(kb, chart.request("order-sign"), today))
+
+
+def _sig_only(chart, text, dose=None, unit="mg"):
+    resource = chart.medication_request(PREDNISONE_20, dose, unit if dose else None, start=0, text=text,
+                                        status="draft", intent="proposal", route=ROUTE_ORAL)
+    del resource["dosageInstruction"][0]["timing"]
+    return chart.draft_resource(resource)
+
+
+@pytest.mark.parametrize("sig", ["50 mg by mouth 2 times a day", "30 mg by mouth 3 times daily",
+                                 "25 mg by mouth 4 times daily", "20 mg by mouth every 4 hours", "20 mg PO q4h"])
+def test_sig_frequency_written_in_figures_or_hours_is_counted(kb, today, sig):
+    """"50 mg 2 times a day" is 100 mg/day (it was read as "a day", 50 mg/day, and passed)."""
+    card = fired(run(kb, _sig_only(_chart(today, 70), sig).request("order-sign"), today)).get(RULE)
+    assert card is not None and "exceeds the adult limit" in card["summary"]
+
+
+def test_structured_dose_given_every_4_hours_in_the_sig_is_counted(kb, today):
+    """40 mg with no structured timing and "every 4 hours" in the sig is 240 mg/day (it was counted once)."""
+    chart = _sig_only(_chart(today, 70), "40 mg by mouth every 4 hours", dose=40)
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert "240 mg/day" in card["summary"]
+
+
+@pytest.mark.parametrize("sig", ["40 mg by mouth as directed", None])
+def test_a_dose_with_no_readable_frequency_is_not_evaluable_not_within_limits(kb, today, sig):
+    entry = _explain(run(kb, _sig_only(_chart(today, 70), sig, dose=40).request("order-sign"), today))
+    assert entry["status"] == "not-evaluable" and "frequency not given" in entry["reason"]
+    card = fired(run(kb, _sig_only(_chart(today, 70), sig, dose=100).request("order-sign"), today))[RULE]
+    assert "one dose was counted a day" in card["detail"]  # one dose over the cap is enough to fire
+
+
+def test_a_per_kg_per_day_dose_with_no_frequency_is_counted_on_the_weight(kb, today):
+    """3 mg/kg/day with no timing on 70 kg is 210 mg/day (it was counted as 0 mg/day, within the limits)."""
+    card = fired(run(kb, _sig_only(_chart(today, 70), None, dose=3, unit="mg/kg/day").request("order-sign"),
+                     today))[RULE]
+    assert "210 mg/day" in card["summary"]

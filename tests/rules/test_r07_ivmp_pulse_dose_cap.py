@@ -160,3 +160,36 @@ def test_a_child_per_kg_per_day_dose_given_q12h_is_not_doubled(kb, today):
     chart = _chart(today, age=8, weight=20).draft(METHYLPRED_1000, 20, "mg/kg/day", frequency=2, route=ROUTE_IV)
     assert _card(kb, today, chart) is None
     assert _explain(kb, today, chart)["status"] == "not-fired"
+
+
+def _sig_only(chart, text, dose=None, unit="mg"):
+    resource = chart.medication_request(METHYLPRED_1000, dose, unit if dose else None, start=0, route=ROUTE_IV,
+                                        status="draft", intent="proposal", text=text)
+    del resource["dosageInstruction"][0]["timing"]
+    return chart.draft_resource(resource)
+
+
+@pytest.mark.parametrize(("sig", "per_day"), [("750 mg IV 2 times a day for 3 days", "1,500"),
+                                              ("300 mg IV every 4 hours x 3 days", "1,800"),
+                                              ("250 mg IV q4h x 3 days", "1,500")])
+def test_sig_frequency_written_in_figures_or_hours_is_counted(kb, today, sig, per_day):
+    """"750 mg IV 2 times a day" is 1,500 mg/day (it was read as "a day", 750 mg/day, within the limits)."""
+    card = _card(kb, today, _sig_only(_chart(today), sig))
+    assert card["indicator"] == "critical" and f"{per_day} mg/day" in card["summary"]
+
+
+def test_structured_dose_given_q4h_in_the_sig_is_counted(kb, today):
+    card = _card(kb, today, _sig_only(_chart(today), "600 mg IV q4h x 3 days", dose=600))
+    assert card["indicator"] == "critical" and "3,600 mg/day" in card["summary"]
+
+
+@pytest.mark.parametrize("sig", ["600 mg IV as directed", None])
+def test_a_dose_with_no_readable_frequency_is_not_evaluable_not_within_limits(kb, today, sig):
+    entry = _explain(kb, today, _sig_only(_chart(today), sig, dose=600))
+    assert entry["status"] == "not-evaluable" and "frequency not given" in entry["reason"]
+
+
+def test_an_adult_per_kg_per_day_dose_with_no_frequency_is_checked_on_the_weight(kb, today):
+    """50 mg/kg/day with no timing on 70 kg is 3,500 mg/day (it could not be put in mg and was not checked)."""
+    card = _card(kb, today, _sig_only(_chart(today), None, dose=50, unit="mg/kg/day"))
+    assert card["indicator"] == "critical" and "3,500 mg/day" in card["summary"]

@@ -135,3 +135,30 @@ def test_facts_record_the_schedule(kb, today):
     entry = _explain(kb, today, chart)
     assert entry["status"] == "not-fired"
     assert entry["facts"]["w_schedule"] == "once weekly; day sat"
+
+
+@pytest.mark.parametrize("text", ["Take 4 tablets (10 mg) by mouth daily with folic acid",
+                                  "Take 10 mg by mouth daily and folic acid 1 mg"])
+def test_a_daily_text_mentioning_folic_acid_still_fires(kb, today, text):
+    """Only the folate phrase is set aside: the clause was dropped whole and a daily text passed."""
+    chart = _chart(today).draft(METHOTREXATE_2_5, 10, "mg", period_unit="wk", day_of_week=["mon"], text=text)
+    card = _card(kb, today, chart)
+    assert card is not None and "the instructions say 'daily'" in card["detail"]
+
+
+@pytest.mark.parametrize("text", ["Take 15 mg once weekly on Monday with folic acid 1 mg daily",
+                                  "Take 15 mg once weekly on Monday and folic acid 1 mg daily",
+                                  "Take 15 mg once weekly on Monday + folic acid 1 mg daily"])
+def test_the_folate_instruction_is_set_aside_and_the_methotrexate_schedule_kept(kb, today, text):
+    resource = _chart(today).medication_request(METHOTREXATE_2_5, 15, "mg", start=0, status="draft", text=text)
+    resource["dosageInstruction"][0].pop("timing")
+    entry = _explain(kb, today, _chart(today).draft_resource(resource))
+    assert entry["status"] == "not-fired", entry.get("facts")
+
+
+@pytest.mark.parametrize("text", ["Take 4 tablets every 72 hours", "Take 4 tablets every 3 days",
+                                  "Take 4 tablets every 12 hours"])
+def test_interval_and_numbered_texts_under_a_weekly_timing_fire(kb, today, text):
+    chart = _chart(today).draft(METHOTREXATE_2_5, 10, "mg", period_unit="wk", day_of_week=["mon"], text=text)
+    card = _card(kb, today, chart)
+    assert card is not None and "although the timing is weekly" in card["detail"]

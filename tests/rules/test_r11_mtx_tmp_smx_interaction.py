@@ -109,3 +109,24 @@ def test_a_per_kg_per_day_tmp_dose_split_twice_a_day_is_not_doubled(kb, today):
     card, entry = _result(kb, today, on_mtx(today).weight(60).draft(TMP_SMX_DS, 5, "mg/kg/day", frequency=2))
     assert card["indicator"] == "warning" and entry["status"] == "fired"
     assert "prophylactic" in card["summary"]
+
+
+def _sig_only(chart, text):
+    resource = chart.medication_request(TMP_SMX_DS, 1, "{tbl}", start=0, status="draft", intent="proposal", text=text)
+    del resource["dosageInstruction"][0]["timing"]
+    return chart.draft_resource(resource)
+
+
+@pytest.mark.parametrize("text", ["1 tablet by mouth 2 times a day", "1 tablet by mouth 2 times daily",
+                                  "1 tablet by mouth every 12 hours", "1 tablet 2x daily"])
+def test_text_frequency_in_figures_or_hours_gives_the_treatment_dose(kb, today, text):
+    """DS "2 times a day" is 320 mg TMP/day, a treatment dose (it was read as "a day": 160 mg, prophylactic)."""
+    card, entry = _result(kb, today, _sig_only(on_mtx(today), text))
+    assert entry["facts"]["tmp_mg_per_day"] == 320 and entry["facts"]["regimen"] == "treatment"
+    assert card["indicator"] == "critical"
+
+
+def test_weekdays_named_in_the_text_count_one_dose_each(kb, today):
+    _, entry = _result(kb, today, _sig_only(on_mtx(today), "1 tablet every Monday, Wednesday and Friday"))
+    assert entry["facts"]["tmp_mg_per_day"] == pytest.approx(160 * 3 / 7, abs=0.1)
+    assert entry["facts"]["regimen"] == "prophylactic"
