@@ -12,6 +12,7 @@ from typing import Any, Literal
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import weight
+from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import text_frequency
 from hooks.dosing import PER_KG_UNITS, dose_per_administration, mg_per_kg, periods_per_day, unit_key
 from hooks.record import MedicationOrder, Observation, PatientRecord
@@ -112,8 +113,10 @@ def _per_day(order: MedicationOrder) -> float | None:
     return found.per_day if found else None
 
 
-def tmp_dose(order: MedicationOrder, weight_kg: float | None, params: dict[str, float]) -> TmpDose:
-    """The regimen class of a TMP/SMX or trimethoprim order."""
+def tmp_dose(order: MedicationOrder, weight_kg: float | None, params: dict[str, float], child: bool = False
+             ) -> TmpDose:
+    """The regimen class of a TMP/SMX or trimethoprim order. A child's regimen is judged per kg: without a current
+    weight it is unknown (160 mg a day is prophylactic for an adult and a treatment dose for an 18 kg child)."""
     mg, per_kg, how = _tmp_per_administration(order, weight_kg)
     per_day = _per_day(order)
     if per_day is None or (mg is None and per_kg is None):
@@ -126,6 +129,9 @@ def tmp_dose(order: MedicationOrder, weight_kg: float | None, params: dict[str, 
     basis = f"{how}, {per_day * 7:.3g} doses a week"
     treatment = ((mg_day is not None and mg_day >= threshold)
                  or (per_kg_day is not None and per_kg_day >= params["treatment_tmp_mg_per_kg_day"]))
+    if child and not treatment and per_kg_day is None:
+        return TmpDose("unknown", mg_day, None, f"{basis}; a child's dose is judged per kg and there is no current "
+                                                "weight")
     return TmpDose("treatment" if treatment else "prophylactic", mg_day, per_kg_day, basis)
 
 
@@ -207,7 +213,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     dosing = weight.dosing_weight(record, context)
     facts["dosing_weight"] = dosing.describe("kg") if dosing else None
-    doses = [(o, tmp_dose(o, dosing.value if dosing else None, params)) for o in tmp_orders]
+    child = is_paediatric(record, context)
+    doses = [(o, tmp_dose(o, dosing.value if dosing else None, params, child)) for o in tmp_orders]
     rank = {"prophylactic": 0, "unknown": 1, "treatment": 2}
     tmp_order, dose = max(doses, key=lambda d: rank[d[1].regimen])
     mtx_order = mtx_orders[0]

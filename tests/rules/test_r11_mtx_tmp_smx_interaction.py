@@ -130,3 +130,16 @@ def test_weekdays_named_in_the_text_count_one_dose_each(kb, today):
     _, entry = _result(kb, today, _sig_only(on_mtx(today), "1 tablet every Monday, Wednesday and Friday"))
     assert entry["facts"]["tmp_mg_per_day"] == pytest.approx(160 * 3 / 7, abs=0.1)
     assert entry["facts"]["regimen"] == "prophylactic"
+
+
+@pytest.mark.parametrize(("weighed", "regimen", "indicator"), [(-3, "treatment", "critical"),
+                                                               (-10, "unknown", "critical")])
+def test_a_childs_regimen_is_judged_per_kg_and_never_prophylactic_without_a_current_weight(kb, today, weighed,
+                                                                                           regimen, indicator):
+    """9 years, 18 kg: one single-strength tablet twice daily is 160 mg TMP a day, 8.9 mg/kg/day (a treatment
+    dose). A 10-day-old weight is stale for a child; the adult 320 mg/day line used to call it prophylactic."""
+    chart = on_mtx(today, age=9).weight(18, day=weighed)
+    chart.draft((RXNORM, "198335", "sulfamethoxazole 400 MG / trimethoprim 80 MG Oral Tablet"), 1, "{tbl}",
+                frequency=2)
+    card, entry = _result(kb, today, chart)
+    assert entry["facts"]["regimen"] == regimen and card["indicator"] == indicator
