@@ -37,7 +37,6 @@ RULE = Rule(
 )
 
 ONCOLOGY_GROUP = "malignancy"
-MYOSITIS_GROUPS = ("imnm", "statin_autoimmune_myopathy", "iim_other")
 WEEKDAYS: dict[str, str] = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
                             "fri": "Friday", "sat": "Saturday", "sun": "Sunday"}
 # Full weekday names, or the unambiguous abbreviations ("sun" and "sat" are ordinary words in a sig).
@@ -137,18 +136,13 @@ def _describe_per_day(per_day: float) -> str:
     return {2.0: "twice a week", 3.0: "three times a week"}.get(per_week, f"{per_week:g} times a week")
 
 
-def oncology_indication(record: PatientRecord, order: MedicationOrder) -> str | None:
-    """Why this order may be oncologic: a cancer reasonCode; or, with no reason given and no myositis on the
-    problem list, an active cancer. An IMNM patient's cancer does not explain a methotrexate order by itself."""
+def oncology_indication(order: MedicationOrder) -> str | None:
+    """The order's own reason, when it is a cancer: the only thing that exempts it (the rules table: "indication
+    not in the oncology value set"). A cancer on the problem list does not say why this methotrexate was ordered:
+    a daily order for arthritis or myositis in a patient with cancer must still stop; the clinician overrides
+    with the oncologic-indication reason when it is chemotherapy."""
     reason = next((r for r in order.reasons if r.in_group(ONCOLOGY_GROUP)), None)
-    if reason is not None:
-        return f"order reason {reason.label}"
-    if order.reasons:
-        return None
-    cancer = record.conditions_in(ONCOLOGY_GROUP, active_only=True)
-    if cancer and not record.conditions_in(*MYOSITIS_GROUPS, active_only=True):
-        return f"active condition {cancer[0].code.label} and no other indication given"
-    return None
+    return f"order reason {reason.label}" if reason is not None else None
 
 
 def _route(order: MedicationOrder) -> str:
@@ -188,7 +182,7 @@ Accidental daily methotrexate has caused fatal bone-marrow suppression, mucositi
 {dose_line}
 Write it as once weekly on a named day, dispense no more than {supply} days' supply, do a teach-back with the
 patient (which day, how many tablets), and give folic acid 1 mg daily (the site may skip the methotrexate day).
-Override only with a documented oncologic indication."""
+Override only with a documented oncologic indication.{cancer}"""
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
@@ -202,7 +196,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if is_intravenous(order):
             facts[f"{order.id}_route"] = "intravenous (oncologic/high-dose protocols are out of scope)"
             continue
-        why_oncology = oncology_indication(record, order)
+        why_oncology = oncology_indication(order)
         if why_oncology:
             facts[f"{order.id}_oncology"] = why_oncology
             continue
@@ -249,13 +243,17 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      "you write the once-weekly order.")
         suggestions.append(Suggestion("Cancel this order and re-enter methotrexate once weekly on a named day",
                                       [remove, *folic_actions], is_recommended=True))
+    cancer = record.conditions_in(ONCOLOGY_GROUP, active_only=True)
+    facts["active_cancer"] = cancer[0].code.label if cancer else None
     headline = schedule.problems[0].split(" (")[0]
     summary = f"HARD STOP: methotrexate {headline}. Non-cancer methotrexate is once weekly on a named day only"
     return Fired(
         severity="critical",
         summary=summary,
         detail=DETAIL.format(order=order.label, problems="; ".join(schedule.problems), dose_line=dose_line,
-                             supply=supply),
+                             supply=supply, cancer=(f" An active cancer is on the problem list ({cancer[0].code.label})"
+                                                    ": if this is chemotherapy, override with that indication, or "
+                                                    "give the cancer as the order's reason." if cancer else "")),
         facts=facts,
         about=[order],
         suggestions=suggestions,

@@ -130,6 +130,15 @@ def test_non_oncology_reason_fires_despite_active_cancer(kb, today):
     assert _card(kb, today, chart) is not None
 
 
+def test_a_cancer_on_the_problem_list_does_not_exempt_an_order_without_a_cancer_reason(kb, today):
+    """Melanoma and a generic 'Myositis' on the problem list, daily methotrexate with no reason: it still stops,
+    and the card says how to override if it is chemotherapy."""
+    chart = Chart(today, age=60).condition((ICD10, "C43.9", "Malignant melanoma of skin, unspecified"))
+    chart.condition("Myositis").draft(METHOTREXATE_2_5, 10, "mg")
+    card = _card(kb, today, chart)
+    assert card is not None and card["indicator"] == "critical" and "Malignant melanoma" in card["detail"]
+
+
 def test_facts_record_the_schedule(kb, today):
     chart = _chart(today).draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk", day_of_week=["sat"], resource_id="w")
     entry = _explain(kb, today, chart)
