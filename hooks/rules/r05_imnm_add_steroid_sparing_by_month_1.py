@@ -8,14 +8,13 @@ from datetime import date, timedelta
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import cohorts, immunosuppression, steroids
+from hooks.definitions import cohorts, immunosuppression, renal, steroids
 from hooks.definitions import treatment_duration as td
 from hooks.definitions.weight import dosing_bsa
 from hooks.dosing import practical_dose
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ENMC_224, KASSARDJIAN_2015, SEED_000, SEED_001, SEED_003, SEED_004, SHARE_2017
-from hooks.units import convert
 
 RULE = Rule(
     id="imnm-add-steroid-sparing-by-month-1",
@@ -58,16 +57,6 @@ def _weekday(today: date) -> tuple[str, str]:
     return orders.WEEKDAYS[day], calendar.day_name[day]
 
 
-def _egfr(record: PatientRecord) -> tuple[float, date] | None:
-    for observation in reversed(record.observations_in("egfr")):
-        if observation.quantity is None or observation.when is None:
-            continue
-        value = convert(observation.quantity.value, observation.quantity.unit, "mL/min/1.73m2")
-        if value is not None:
-            return value, observation.when
-    return None
-
-
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = context.params(RULE)
     facts: dict[str, object] = {"imnm": cohorts.is_imnm(record, context)}
@@ -96,17 +85,17 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("steroid-sparing agent given or ordered since T_tx", facts)
 
     ild = record.conditions_in("ild", active_only=True)
-    egfr = _egfr(record)
+    egfr = renal.latest_egfr(record, context)
     tmp_smx = record.medications_in("tmp_smx", current_only=True)
-    low_egfr = egfr is not None and egfr[0] < params["mtx_egfr_min"]
+    low_egfr = egfr is not None and egfr.value < params["mtx_egfr_min"]
     facts.update(ild=ild[0].code.label if ild else None,
-                 latest_egfr=f"{egfr[0]:g} on {egfr[1].isoformat()}" if egfr else None,
+                 latest_egfr=str(egfr) if egfr else None,
                  tmp_smx_active=", ".join(o.label for o in tmp_smx) or None)
     notes = []
     if ild:
         notes.append(f"Interstitial lung disease on file ({ild[0].code.label}): mycophenolate is preferred.")
     if low_egfr and egfr is not None:
-        notes.append(f"eGFR {egfr[0]:g} on {egfr[1].isoformat()} is below {params['mtx_egfr_min']:g}: "
+        notes.append(f"eGFR {egfr} is below {params['mtx_egfr_min']:g}: "
                      "methotrexate is not advised; mycophenolate is offered first.")
     if tmp_smx:
         notes.append("Co-trimoxazole is active: with methotrexate keep it at a prophylactic dose and monitor the "

@@ -12,12 +12,11 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies
+from hooks.definitions import antibodies, renal
 from hooks.definitions.cohorts import given_since
 from hooks.record import Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import CFP_2014, EULAR_2022_INFECTIONS, MTX_BASELINE_DRORACLE, MTX_LABEL
-from hooks.units import convert
 
 RULE = Rule(
     id="mtx-start-prerequisites",
@@ -79,19 +78,6 @@ def latest_result(record: PatientRecord, groups: tuple[str, ...], since: date | 
     return max(dated, key=lambda pair: pair[0], default=(None, None))[1]
 
 
-def latest_egfr(record: PatientRecord, since: date | None = None) -> tuple[float, Observation] | None:
-    """The latest eGFR in mL/min/1.73 m2 (values reported as '>90' count as 90)."""
-    for observation in sorted(record.observations_in("egfr", since=since), key=lambda o: o.when or date.min,
-                              reverse=True):
-        quantity = observation.quantity
-        if quantity is None or observation.when is None:
-            continue
-        value = convert(quantity.value, quantity.unit, "mL/min/1.73m2")
-        if value is not None:
-            return value, observation
-    return None
-
-
 def _shown(observation: Observation) -> str:
     value = (str(observation.quantity) if observation.quantity else observation.value_text
              or (observation.value_concept.label if observation.value_concept else "/".join(
@@ -141,9 +127,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             found.append(f"{lab.label} {_shown(result)}")
         facts[lab.key] = _shown(result) if result else None
 
-    egfr = latest_egfr(record, since)
-    facts["egfr"] = f"{egfr[0]:g} on {egfr[1].when}" if egfr else None
-    critical = egfr is not None and egfr[0] < params["egfr_avoid_below"]
+    egfr = renal.latest_egfr(record, context, since)  # reported, or estimated from the creatinine
+    facts["egfr"] = str(egfr) if egfr else None
+    critical = egfr is not None and egfr.value < params["egfr_avoid_below"]
 
     folate = record.medications_in("folic_acid", current_only=True) + context.drafts_in("folic_acid")
     facts["folic_acid"] = ", ".join(o.label for o in folate) or None
@@ -177,11 +163,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
              (("HBsAg", "hbsag"), ("anti-HBc", "anti_hbc"), ("HCV Ab", "hcv_ab"))
              if (o := latest_result(record, (group,))) is not None and antibodies.status(o) == "positive"]
     egfr_line = ""
-    if egfr is not None and egfr[0] < params["egfr_avoid_below"]:
-        egfr_line = (f"\n**eGFR {egfr[0]:g} on {egfr[1].when}: avoid methotrexate** (it is cleared by the kidney; "
+    if egfr is not None and egfr.value < params["egfr_avoid_below"]:
+        egfr_line = (f"\n**eGFR {egfr}: avoid methotrexate** (it is cleared by the kidney; "
                      f"toxicity rises sharply in renal impairment). Choose another steroid-sparing agent.\n")
     elif egfr is None and not any(lab.key == "renal" for lab in missing):
-        egfr_line = "\nCreatinine is on file but no eGFR: check renal function before dosing.\n"
+        egfr_line = ("\nCreatinine is on file but no eGFR, and none could be estimated (age and sex, or a child's "
+                     "height, are needed): check renal function before dosing.\n")
     pregnancy_line = ""
     if pregnant or (pregnancy_test is not None and antibodies.status(pregnancy_test) == "positive"):
         pregnancy_line = ("\n**Pregnancy on file: methotrexate is contraindicated in pregnancy** (teratogenic and "
@@ -228,7 +215,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         suggestions.insert(0, Suggestion(
             "Do not start methotrexate: cancel the draft",
             [Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafts], is_recommended=True))
-    reason = (f"eGFR {egfr[0]:g}: avoid methotrexate" if egfr is not None and egfr[0] < params["egfr_avoid_below"]
+    reason = (f"eGFR {egfr.value:g}: avoid methotrexate" if egfr is not None and egfr.value < params["egfr_avoid_below"]
               else "pregnancy: methotrexate contraindicated" if critical else f"missing {', '.join(items)}")
     summary = f"Methotrexate start: {reason}"
     if len(summary) > 139:

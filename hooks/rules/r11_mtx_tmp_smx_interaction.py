@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import weight
+from hooks.definitions import renal, weight
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import text_frequency
 from hooks.dosing import PER_KG_UNITS, dose_per_administration, mg_per_kg, periods_per_day, unit_key
@@ -149,17 +149,16 @@ def _hemoglobin_g_dl(observation: Observation) -> float | None:
     return None if factor is None else quantity.value * factor
 
 
-def risk_factors(record: PatientRecord, params: dict[str, float]) -> list[str]:
+def risk_factors(record: PatientRecord, context: HookContext, params: dict[str, float]) -> list[str]:
     """Age, renal function and baseline counts that make the interaction more dangerous."""
     found: list[str] = []
     age = record.age_years
     if age is not None and age >= params["older_age_years"]:
         found.append(f"age {age}")
     since = record.today - timedelta(days=int(params["lab_max_age_days"]))
-    egfr = _latest(record, "egfr", since)
-    value = convert(egfr.quantity.value, egfr.quantity.unit, "mL/min/1.73m2") if egfr and egfr.quantity else None
-    if egfr is not None and value is not None and value < params["egfr_reduced_below"]:
-        found.append(f"eGFR {value:g} on {egfr.when}")
+    egfr = renal.latest_egfr(record, context, since)
+    if egfr is not None and egfr.value < params["egfr_reduced_below"]:
+        found.append(f"eGFR {egfr}")
     for group, label, limit in (("wbc", "WBC", params["wbc_low"]), ("platelets", "platelets",
                                                                      params["platelets_low"])):
         observation = _latest(record, group, since)
@@ -221,7 +220,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts.update(regimen=dose.regimen, tmp_mg_per_day=round(dose.mg_per_day, 1) if dose.mg_per_day else None,
                  tmp_mg_per_kg_day=round(dose.mg_per_kg_day, 2) if dose.mg_per_kg_day else None,
                  tmp_basis=dose.basis)
-    risks = risk_factors(record, params)
+    risks = risk_factors(record, context, params)
     facts["risk_factors"] = "; ".join(risks) or None
 
     severity: Severity = "warning" if dose.regimen == "prophylactic" else "critical"

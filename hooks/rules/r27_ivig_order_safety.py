@@ -9,6 +9,7 @@ from typing import Any
 
 from hooks import dosing, orders
 from hooks.context import HookContext
+from hooks.definitions import renal
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.treatment_duration import last_dose_day
@@ -197,16 +198,6 @@ def _previous_gap(record: PatientRecord, order: MedicationOrder, min_gap: int) -
     return (start - last).days, last
 
 
-def _egfr(record: PatientRecord, max_age: int) -> tuple[float, date] | None:
-    since = record.today - timedelta(days=max_age)
-    for observation in reversed(record.observations_in("egfr", since=since)):
-        quantity = observation.quantity
-        value = convert(quantity.value, quantity.unit, "mL/min/1.73m2") if quantity else None
-        if value is not None and observation.when is not None:
-            return value, observation.when
-    return None
-
-
 def _corrected_order(context: HookContext, grams: float, days: int, dosing_note: str) -> dict[str, Any]:
     per_day = grams / days
     return orders.infusion_cycles(
@@ -231,7 +222,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     obese = bmi is not None and bmi[0] >= params["bmi_obese"]
     adjusted = (dosing.adjusted_body_weight(weight.value, height.value, record.patient.sex if record.patient
                                             else None) if obese and weight and height else None)
-    egfr = _egfr(record, int(params["egfr_max_age_days"]))
+    egfr = renal.latest_egfr(record, context, record.today - timedelta(days=int(params["egfr_max_age_days"])))
     iga = record.observations_in("igA")
     vte = record.conditions_in("vte")
     facts.update({
@@ -239,7 +230,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "latest_weight_any": (w.describe("kg") if (w := body.latest_weight(record)) else None),
         "bmi": bmi[1] if bmi else None,
         "adjusted_body_weight_kg": round(adjusted, 1) if adjusted else None,
-        "egfr": f"{egfr[0]:g} on {egfr[1].isoformat()}" if egfr else None,
+        "egfr": str(egfr) if egfr else None,
         "iga_measured": bool(iga),
         "prior_vte": "; ".join(c.code.label for c in vte) or None,
     })
@@ -311,8 +302,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if egfr is None:
         problems.append(f"No eGFR within the last {int(params['egfr_max_age_days'])} days: check renal function "
                         "before IVIG (renal failure risk).")
-    elif egfr[0] < params["egfr_min"]:
-        problems.append(f"eGFR {egfr[0]:g} mL/min/1.73m2 on {egfr[1].isoformat()} (< {params['egfr_min']:g}): "
+    elif egfr.value < params["egfr_min"]:
+        problems.append(f"eGFR {egfr} (< {params['egfr_min']:g} mL/min/1.73m2): "
                         "risk of IVIG-related acute kidney injury; avoid sucrose-containing products, hydrate, "
                         "infuse slowly.")
     if not iga:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import HBSAG, IMNM_SNOMED, LOINC, METHOTREXATE_2_5, Chart
-from fhir_fixtures.r10_mtx_start_prerequisites import ALT, HCG, HGB, worked_up
+from fhir_fixtures.r10_mtx_start_prerequisites import ALT, CREATININE, HCG, HGB, worked_up
 from tests.conftest import fired, run
 
 RULE = "mtx-start-prerequisites"
@@ -100,3 +100,14 @@ def test_facts_show_what_was_found(kb, today):
     entry = next(e for e in result.explanation if e["rule"] == RULE)
     assert entry["status"] == "not-fired"
     assert entry["facts"]["egfr"].startswith("85 on") and entry["facts"]["folic_acid"] == "Folic acid 1 mg tablet"
+
+
+def test_a_creatinine_with_no_egfr_is_turned_into_one(kb, today):
+    """Full work-up, but the renal result is a creatinine of 5.2 mg/dL with no eGFR: estimated ~11 (CKD-EPI
+    2021), so avoid methotrexate; it used to pass as 'baseline labs in place'."""
+    chart = worked_up(today)
+    chart.resources["observations"] = [o for o in chart.resources["observations"]
+                                       if _code(o) not in ("2160-0", "33914-3", "62238-1", "98979-8")]
+    chart.lab(CREATININE, 5.2, "mg/dL", day=-1)
+    card = _card(kb, today, _draft(chart))
+    assert card is not None and card["indicator"] == "critical" and "CKD-EPI 2021" in card["detail"]
