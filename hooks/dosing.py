@@ -38,6 +38,8 @@ _DOSE_FORMS = ("{tbl}", "tab", "tabs", "tablet", "tablets", "{tablet}", "cap", "
                "{capsule}", "{cap}", "1", "{unit}", "{dose}", "vial", "{vial}", "ampule", "{ampule}", "each",
                "ea", "{each}", "pill", "{pill}")
 _STRENGTH = re.compile(r"([a-z][a-z ,\-]*?)\s*([\d.]+)\s*(mg|g|mcg|ug)\b(?!\s*/\s*(?:ml|actuat|hr))", re.I)
+# '3 MG/ML' or '100 MG in 4 ML' in a clinical-drug name: the concentration of a solution
+_CONCENTRATION = re.compile(r"([a-z][a-z ,\-]*?)\s*([\d.]+)\s*(mg|g|mcg|ug)\s*(?:/\s*|in\s+([\d.]+)\s*)ml\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,21 @@ def interval_days(timing: Timing) -> float | None:
     return None if not per_day else 1 / per_day
 
 
+def concentration_mg_per_ml(medication: Concept, ingredient: str | None = None) -> float | None:
+    """mg per mL of a solution from the clinical-drug name ('prednisolone 3 MG/ML Oral Solution', 'methotrexate
+    25 MG/ML', '... 100 MG in 4 ML'); ``ingredient`` picks one of a combination's. None if the name gives none."""
+    for name in filter(None, (*(c.display for c in medication.codings), medication.text)):
+        found = _CONCENTRATION.findall(name)
+        if ingredient is not None:
+            found = [f for f in found if ingredient.lower() in f[0].lower()] or (found if len(found) == 1 else [])
+        if len(found) == 1:
+            _, amount, unit, volume = found[0]
+            mg = convert(float(amount), unit, "mg")
+            if mg is not None and (not volume or float(volume) > 0):
+                return mg / (float(volume) if volume else 1.0)
+    return None
+
+
 def strength_mg(medication: Concept, ingredient: str | None = None) -> float | None:
     """Strength of one dose form (tablet, vial...) from the clinical-drug name, e.g. '... 5 MG Oral Tablet'.
 
@@ -134,6 +151,11 @@ def dose_per_administration(dosage: Dosage, medication: Concept, weight_kg: floa
         if strength is None:
             return None
         return Amount(dose.value * strength, f"{dose.value:g} x {strength:g} mg")
+    if unit == "ml":
+        concentration = concentration_mg_per_ml(medication, ingredient)
+        if concentration is None:
+            return None
+        return Amount(dose.value * concentration, f"{dose.value:g} mL x {concentration:g} mg/mL")
     return None
 
 

@@ -79,6 +79,17 @@ def test_dose_units_and_weight_based_doses():
     assert dose_per_administration(_dosage(3, "furlongs"), concept) is None
 
 
+def test_a_dose_in_ml_is_read_through_the_products_concentration():
+    solution = _concept("prednisolone 3 MG/ML Oral Solution", "prednisolone")
+    assert dose_per_administration(_dosage(40, "mL"), solution).mg == 120
+    vial = _concept("pembrolizumab 100 MG in 4 ML Injection", "pembrolizumab")
+    assert dose_per_administration(_dosage(8, "mL"), vial).mg == 200
+    combination = _concept("sulfamethoxazole 40 MG/ML / trimethoprim 8 MG/ML Oral Suspension", "tmp_smx")
+    assert dose_per_administration(_dosage(10, "mL"), combination, ingredient="trimethoprim").mg == 80
+    assert dose_per_administration(_dosage(10, "mL"), combination) is None  # which ingredient is not said
+    assert dose_per_administration(_dosage(5, "mL"), _concept("prednisone 20 MG Oral Tablet")) is None
+
+
 def test_a_per_kg_per_day_dose_is_the_whole_days_amount():
     """2 mg/kg/day given twice a day is 1 mg/kg each time (not 2 mg/kg twice: a doubled daily dose)."""
     twice = {"frequency": 2, "period": 1, "period_unit": "d"}

@@ -4,7 +4,6 @@ dose is to be avoided. The regimen class is computed from the TMP/SMX order itse
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
@@ -14,7 +13,14 @@ from hooks.context import HookContext
 from hooks.definitions import renal, weight
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import text_frequency
-from hooks.dosing import PER_KG_UNITS, dose_per_administration, mg_per_kg, periods_per_day, unit_key
+from hooks.dosing import (
+    PER_KG_UNITS,
+    concentration_mg_per_ml,
+    dose_per_administration,
+    mg_per_kg,
+    periods_per_day,
+    unit_key,
+)
 from hooks.record import MedicationOrder, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Severity, Suggestion
 from hooks.sources import CFP_2014, DRUGS_COM_MTX_TMP, KWON_2018, MEDSAFE_2022
@@ -47,7 +53,6 @@ RULE = Rule(
 )
 
 Regimen = Literal["prophylactic", "treatment", "unknown"]
-_PER_ML = re.compile(r"trimethoprim\s*([\d.]+)\s*mg\s*/\s*ml", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +86,11 @@ def _tmp_per_administration(order: MedicationOrder, weight_kg: float | None) -> 
             return None, None, f"{dose} with no frequency to share it over the day"
         return (per_kg * weight_kg if weight_kg else None), per_kg, f"{per_kg:g} mg/kg TMP each time"
     if unit == "ml":
-        match = next((m for n in filter(None, (order.medication.text, *(c.display for c in order.medication.codings)))
-                      if (m := _PER_ML.search(n))), None)
-        if match is None:
+        concentration = concentration_mg_per_ml(order.medication, "trimethoprim")
+        if concentration is None:
             return None, None, f"{dose} with no TMP strength per mL on the product"
-        mg = dose.value * float(match.group(1))
-        return mg, (mg / weight_kg if weight_kg else None), f"{dose} x {match.group(1)} mg/mL TMP"
+        mg = dose.value * concentration
+        return mg, (mg / weight_kg if weight_kg else None), f"{dose} x {concentration:g} mg/mL TMP"
     plain = convert(dose.value, unit, "mg")
     if plain is not None and _is_combination(order):
         if plain <= 320:

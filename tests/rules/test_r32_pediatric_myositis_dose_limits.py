@@ -112,3 +112,10 @@ def test_adult_and_unknown_age_are_quiet(kb, today):
 def test_facts(kb, today):
     facts = _explain(kb, today, _weekly(_child(today), 30))["facts"]
     assert facts["bsa_m2"] == 1.1 and facts["mtx_mg_week"] == 30 and facts["mtx_mg_per_m2_week"] == 27.27
+
+
+@pytest.mark.parametrize(("ml", "fires"), [(16, False), (40, True)])  # 48 mg = 1.9 mg/kg; 120 mg = 4.8 mg/kg
+def test_liquid_prednisolone_in_ml_is_checked_through_its_concentration(kb, today, ml, fires):
+    chart = _child(today, kg=25).draft("prednisolone 3 MG/ML Oral Solution", ml, "mL")
+    assert (_card(kb, today, chart) is not None) is fires
+    assert _explain(kb, today, chart)["status"] == ("fired" if fires else "not-fired")
