@@ -47,31 +47,21 @@ def test_a_route_other_than_intravenous_is_never_an_iv_pulse(kb, today, route, p
     assert steroids.is_iv_methylprednisolone(record.medications[0]) is pulse
 
 
-def test_ttx_is_the_first_qualifying_course_of_this_episode(kb, today):
-    chart = Chart(today).weight(80, day=-2).condition(IMNM_SNOMED, onset=-100)
-    chart.medication(PREDNISONE_20, 40, "mg", start=-900, end=-880, status="completed")  # years earlier: asthma
-    chart.medication(PREDNISONE_5, 10, "mg", start=-95, end=-91, status="completed")  # below 0.5 mg/kg and 30 mg
-    chart.medication(PREDNISONE_20, 60, "mg", start=-90)
-    record, context = record_and_context(kb, chart)
-    start, why = steroids.treatment_start(record, context)
-    assert start == today - timedelta(days=90) and "60" in why
-
-
-def test_ttx_counts_the_days_total_of_orders_given_together(kb, today):
-    """Prednisone 20 mg + 20 mg as two orders is 40 mg/day (>= 30 mg): T_tx from the day both are given."""
-    chart = Chart(today).weight(70, day=-2).condition(IMNM_SNOMED, onset=-100)
-    chart.medication(PREDNISONE_20, 20, "mg", start=-80)
-    chart.medication(PREDNISONE_20, 20, "mg", start=-60)
-    record, context = record_and_context(kb, chart)
-    start, why = steroids.treatment_start(record, context)
-    assert start == today - timedelta(days=60) and "40 mg/day PEQ" in why
-
-
-def test_ttx_of_a_course_older_than_the_timeline_is_its_own_start(kb, today):
-    chart = Chart(today).weight(70, day=-2).condition(IMNM_SNOMED, onset=-1300)
-    chart.medication(PREDNISONE_20, 40, "mg", start=-1250)
-    record, context = record_and_context(kb, chart)
-    assert steroids.treatment_start(record, context)[0] == today - timedelta(days=1250)
+@pytest.mark.parametrize(("onset", "courses", "ttx_day", "why"), [
+    # years earlier (asthma); then below 0.5 mg/kg and 30 mg; then 60 mg: the first qualifying course of this episode
+    (-100, [(PREDNISONE_20, 40, -900, -880), (PREDNISONE_5, 10, -95, -91), (PREDNISONE_20, 60, -90, None)], -90,
+     "60 mg/day PEQ"),
+    # 20 mg + 20 mg as two orders is 40 mg/day (>= 30 mg): from the day both are given
+    (-100, [(PREDNISONE_20, 20, -80, None), (PREDNISONE_20, 20, -60, None)], -60, "40 mg/day PEQ"),
+    # a course that began before the three-year timeline: its own start
+    (-1300, [(PREDNISONE_20, 40, -1250, None)], -1250, "40 mg/day PEQ"),
+])
+def test_ttx_is_the_first_day_this_episodes_daily_peq_qualifies(kb, today, onset, courses, ttx_day, why):
+    chart = Chart(today).weight(80, day=-2).condition(IMNM_SNOMED, onset=onset)
+    for product, mg, start, end in courses:
+        chart.medication(product, mg, "mg", start=start, end=end, status="completed" if end else "active")
+    start, reason = steroids.treatment_start(*record_and_context(kb, chart))
+    assert start == today + timedelta(days=ttx_day) and why in reason
 
 
 def test_unreadable_courses_are_reported_not_guessed(kb, today):
