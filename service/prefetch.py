@@ -120,8 +120,11 @@ def _fetch(request: Mapping[str, Any], templates: Mapping[str, str], missing: li
     if refusal:
         raise APIError(412, f"Prefetch keys {', '.join(missing)} were not sent and fhirServer cannot be used: "
                        f"{refusal}", "fhirServer")
-    authorization = request.get("fhirAuthorization") or {}
-    client = FhirClient(server, authorization.get("access_token"), session, timeout,
+    token = (request.get("fhirAuthorization") or {}).get("access_token")
+    if not token:  # CDS Hooks: a service presents the client's access token with every FHIR call; none, no call
+        raise APIError(412, f"Prefetch keys {', '.join(missing)} were not sent and no fhirAuthorization was given "
+                       "to fetch them with", "fhirAuthorization")
+    client = FhirClient(server, token, session, timeout,
                         time.monotonic() + budget, max_bytes, max_pages, page_size)
     context = request.get("context") or {}
     urls = {key: render(templates[key], context) for key in missing}

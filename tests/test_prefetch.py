@@ -64,6 +64,17 @@ def _with_server(body: dict, fake: FakeFhir, token: str | None = None) -> dict:
     return body
 
 
+def test_without_fhir_authorization_the_fhir_server_is_never_called(client):
+    """CDS Hooks: a service presents the client's access token with every FHIR call. No token, no call: 412."""
+    body = _request()
+    data = body.pop("prefetch")
+    with serving(FakeFhir(data)) as fake:
+        body["fhirServer"] = fake.base_url
+        response = post(client, "imnm-patient-view", body)
+    assert response.status_code == 412 and "fhirAuthorization" in response.get_data(as_text=True)
+    assert fake.requests == []
+
+
 def test_missing_keys_are_fetched_with_the_bearer_token_and_patient_query():
     """The configured page size goes out as _count on every search (not on the Patient read), and each page's
     next link is followed until the search is complete."""
