@@ -29,6 +29,7 @@ class FakeFhir:
     token: str = "test-token"
     page_size: int = 50
     delay_seconds: float = 0.0
+    drip_seconds: float = 0.0  # the body sent one byte at a time with this pause: a server that never times out
     fail: set[str] = field(default_factory=set)  # resource types answered with 500
     requests: list[tuple[str, str | None]] = field(default_factory=list)  # (path?query, Authorization)
     base_url: str = ""
@@ -56,7 +57,16 @@ def _handler(fake: FakeFhir) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "application/fhir+json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
-            self.wfile.write(payload)
+            if not fake.drip_seconds:
+                self.wfile.write(payload)
+                return
+            try:
+                for offset in range(len(payload)):
+                    self.wfile.write(payload[offset:offset + 1])
+                    self.wfile.flush()
+                    time.sleep(fake.drip_seconds)
+            except OSError:  # the client gave up, as it should
+                return
 
         def do_GET(self) -> None:
             authorization = self.headers.get("Authorization")

@@ -15,6 +15,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from service.http_body import BodyRefused, read_body
+
 
 class FhirError(Exception):
     """The FHIR server could not give the data (unreachable, error status, too large, not JSON, off-origin)."""
@@ -53,13 +55,11 @@ class FhirClient:
                     raise FhirError(f"FHIR server answered a redirect ({response.status_code}); not followed")
                 if response.status_code != 200:
                     raise FhirError(f"FHIR server answered {response.status_code}")
-                body = bytearray()
-                for chunk in response.iter_content(64 * 1024):
-                    body.extend(chunk)
-                    if len(body) > self.max_bytes:
-                        raise FhirError(f"FHIR response larger than {self.max_bytes} bytes")
+                body = read_body(response, max_bytes=self.max_bytes, deadline=self.deadline)
         except requests.RequestException as exc:
             raise FhirError(f"FHIR server unreachable: {type(exc).__name__}") from exc
+        except BodyRefused as exc:
+            raise FhirError(f"FHIR response {exc} (time budget or size limit)") from exc
         try:
             document = json.loads(body)
         except ValueError as exc:

@@ -24,6 +24,7 @@ import requests
 
 from service.auth import Caller, Unauthorized
 from service.config import AuthClient, ConfigError, Settings
+from service.http_body import BodyRefused, read_body
 
 log = logging.getLogger(__name__)
 
@@ -176,14 +177,11 @@ def fetch_jwks(url: str, session: requests.Session, *, timeout: float, max_bytes
                          timeout=timeout, stream=True, allow_redirects=False) as response:
             if response.status_code != 200:
                 raise Unauthorized(f"JWK Set {url} answered {response.status_code}")
-            body = bytearray()
-            for chunk in response.iter_content(16 * 1024):
-                body.extend(chunk)
-                if len(body) > max_bytes:
-                    raise Unauthorized(f"JWK Set {url} larger than {max_bytes} bytes")
+            return read_body(response, max_bytes=max_bytes, deadline=time.monotonic() + timeout)
     except requests.RequestException as exc:
         raise Unauthorized(f"JWK Set {url} unreachable: {type(exc).__name__}") from None
-    return bytes(body)
+    except BodyRefused as exc:
+        raise Unauthorized(f"JWK Set {url} {exc}") from None
 
 
 def _parse_jwks(raw: bytes, where: str) -> dict[str, VerificationKey]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import io
 import json
 import threading
 import time
@@ -247,14 +248,17 @@ def _answer(document: Any) -> tuple[int, dict[str, str], bytes]:
 
 
 class _Raw:
-    """Just enough of urllib3's response for ``iter_content``."""
+    """Just enough of urllib3's response for the service's body reader (``read1``) and for requests."""
 
     def __init__(self, body: bytes) -> None:
-        self._body = body
+        self._body = io.BytesIO(body)
 
-    def stream(self, amount: int, decode_content: bool = True) -> Iterator[bytes]:
-        for start in range(0, len(self._body), amount):
-            yield self._body[start:start + amount]
+    def read1(self, amount: int, decode_content: bool = True) -> bytes:
+        return self._body.read1(amount)
+
+    def stream(self, amount: int, decode_content: bool = True) -> Iterator[bytes]:  # requests' own reads
+        while chunk := self._body.read(amount):
+            yield chunk
 
     def close(self) -> None:
         pass

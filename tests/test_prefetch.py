@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
@@ -148,6 +149,19 @@ def test_budget_exhausted_gives_412_rather_than_hanging():
     with serving(FakeFhir(data, delay_seconds=1.0)) as fake:
         response = post(client, "imnm-patient-view", _with_server(body, fake))
     assert response.status_code == 412
+
+
+def test_a_server_that_drips_its_body_cannot_hold_the_call_past_the_budget():
+    """Each byte arrives well within the read timeout, so only the budget can stop it (it used to take ~30 s)."""
+    client = make_app(fhir={"budget_seconds": 0.5, "timeout_seconds": 0.4}).test_client()
+    body = _request()
+    data = body.pop("prefetch")
+    with serving(FakeFhir(data, drip_seconds=0.05)) as fake:
+        started = time.monotonic()
+        response = post(client, "imnm-patient-view", _with_server(body, fake))
+        elapsed = time.monotonic() - started
+    assert response.status_code == 412 and "budget" in response.get_data(as_text=True)
+    assert elapsed < 3, "the budget bounds the whole call, not each read"
 
 
 def test_plain_http_fhir_server_is_refused_unless_allowed():
