@@ -38,12 +38,23 @@ def _str(value: Any, where: str) -> str | None:
     return value
 
 
+# Beyond this no clinical quantity, count or duration makes sense, and arithmetic on it can overflow (1e308 mg x 7,
+# or a 1e999 that JSON parsing turned into infinity)
+_MAX_MAGNITUDE = 1e12
+
+
 def _num(value: Any, where: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise Malformed(f"{where} must be a number")
-    return float(value)
+    return _in_range(float(value), where)
+
+
+def _in_range(number: float, where: str) -> float:
+    if not -_MAX_MAGNITUDE <= number <= _MAX_MAGNITUDE:  # also false for NaN
+        raise Malformed(f"{where} is out of range")
+    return number
 
 
 def _obj(value: Any, where: str) -> dict[str, Any]:
@@ -218,6 +229,7 @@ def read_quantity(value: Any, where: str) -> Quantity | None:
         return None
     if isinstance(number, bool) or not isinstance(number, (int, float)):
         raise Malformed(f"{where}.value must be a number")
+    _in_range(number, f"{where}.value")
     code = raw.get("code")
     if code is not None and not isinstance(code, str):
         raise Malformed(f"{where}.code must be a string")
@@ -562,6 +574,8 @@ def _read_timing(raw: dict[str, Any]) -> Timing:
         code = _str(_obj(coding, "timing.code.coding").get("code"), "timing.code.code") or code
     code = code or _str(code_concept.get("text"), "timing.code.text")
     count = _num(repeat.get("count"), "timing.repeat.count")
+    if count is not None and not 0 <= count <= _MAX_COURSE_DAYS * 24:
+        raise Malformed("timing.repeat.count is out of range")
     return Timing(
         frequency=_num(repeat.get("frequency"), "timing.repeat.frequency"),
         period=_num(repeat.get("period"), "timing.repeat.period"),
@@ -604,10 +618,16 @@ def _read_dosage(raw: dict[str, Any], sets: ValueSets) -> tuple[Dosage, dict[str
 
 
 
+_MAX_COURSE_DAYS = 100 * 365  # a course or supply longer than a century is a data error, not a regimen
+
+
 def _duration_days(raw: Any, where: str) -> float | None:
     quantity = _obj(raw, where)
     value = _num(quantity.get("value"), f"{where}.value")
-    return to_days(value, _str(quantity.get("code") or quantity.get("unit"), f"{where}.unit"))
+    days = to_days(value, _str(quantity.get("code") or quantity.get("unit"), f"{where}.unit"))
+    if days is not None and not 0 <= days <= _MAX_COURSE_DAYS:
+        raise Malformed(f"{where} is out of range")
+    return days
 
 
 def _medication_concept(raw: dict[str, Any], sets: ValueSets, contained: dict[str, dict[str, Any]],
@@ -656,7 +676,10 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
     supply = _obj(raw.get("dispenseRequest"), "dispenseRequest")
     supply_days = _duration_days(supply.get("expectedSupplyDuration"), "expectedSupplyDuration")
     if end is None and start is not None and bounds_days is not None:
-        end = start + timedelta(days=max(bounds_days - 1, 0))
+        try:
+            end = start + timedelta(days=max(bounds_days - 1, 0))
+        except OverflowError as exc:
+            raise Malformed("boundsDuration runs past the year 9999") from exc
     reasons = tuple(read_concept(r, "reasonCode", sets) for r in _list(raw.get("reasonCode"), "reasonCode"))
     return MedicationOrder(
         resource_type=kind,

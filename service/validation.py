@@ -58,14 +58,29 @@ def parse_json(body: bytes, content_type: str | None, max_depth: int) -> Any:
     if media not in ("application/json", "application/fhir+json") and not media.endswith("+json"):
         raise APIError(400, f"Content-Type must be application/json, not {media or 'missing'}", "Content-Type")
     try:
-        document = json.loads(body)
+        document = json.loads(body, parse_constant=_not_json)
     except RecursionError as exc:
         raise APIError(400, f"JSON nesting is deeper than {max_depth} levels", "body") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise APIError(400, f"Body is not valid JSON: {exc}", "body") from exc
-    if not depth_validator(max_depth).is_valid(document):
+    if not _checked(depth_validator(max_depth), document):
         raise APIError(400, f"JSON nesting is deeper than {max_depth} levels", "body")
     return document
+
+
+def _not_json(literal: str) -> None:
+    """NaN and Infinity, which Python's parser accepts but JSON does not have."""
+    raise ValueError(f"{literal} is not a JSON number")
+
+
+def _checked(fast: Any, document: Any) -> bool:
+    """jsonschema-rs's verdict; a string with an unpaired surrogate (a lone "\\ud800" escape) is not Unicode
+    text, and the validator cannot even read it."""
+    try:
+        return bool(fast.is_valid(document))
+    except UnicodeEncodeError as exc:
+        raise APIError(400, "Body has text that is not valid Unicode (an unpaired surrogate escape such as "
+                       "\\ud800)", "body") from exc
 
 
 def _path(error: Any) -> str:
@@ -75,12 +90,16 @@ def _path(error: Any) -> str:
 
 def validate(name: str, document: Any) -> None:
     """400 naming the first offending field when ``document`` does not satisfy schema ``name``."""
-    if fast_validator(name).is_valid(document):
+    if _checked(fast_validator(name), document):
         return
     error = best_match(validator(name).iter_errors(document))
-    if error is not None:
-        field = _path(error)
-        raise APIError(400, f"{field}: {error.message[:300]}", field)
+    if error is None:
+        # the Python validator's regular expressions are laxer ('$' also matches before a final newline): the
+        # schema's verdict stands, without a field to name
+        raise APIError(400, f"The body does not satisfy the {name} schema (a value has a character its pattern "
+                       "forbids, such as a trailing newline)", "body")
+    field = _path(error)
+    raise APIError(400, f"{field}: {error.message[:300]}", field)
 
 
 def errors(name: str, document: Any) -> list[str]:

@@ -139,6 +139,41 @@ def test_malformed_resource_in_a_bundle_is_skipped_and_named(client):
     assert [c["source"]["topic"]["code"] for c in body["cards"]] == ["statin-contraindicated-anti-hmgcr"]
 
 
+@pytest.mark.parametrize(("timing", "why"), [
+    ('{"count": 1e999}', "timing.repeat.count is out of range"),  # valid JSON that Python reads as infinity
+    ('{"period": 1e308, "periodUnit": "d"}', "timing.repeat.period is out of range"),
+    ('{"boundsDuration": {"value": 100000, "unit": "a"}}', "boundsDuration is out of range"),
+    ('{"boundsPeriod": {"start": "9999-12-31"}, "boundsDuration": {"value": 10, "unit": "d"}}',
+     "runs past the year 9999"),
+])
+def test_numbers_and_dates_out_of_range_skip_the_resource_not_the_call(client, timing, why):
+    body = fhir_fixtures.get("r09-fires-seed-50-mg-weekly").request(date.today())
+    draft = body["context"]["draftOrders"]["entry"][0]["resource"]
+    draft["dosageInstruction"][0]["timing"] = {"repeat": "__TIMING__"}
+    text = json.dumps(body).replace('"__TIMING__"', timing)
+    response = client.post("/cds-services/imnm-order-sign", data=text, content_type="application/json")
+    assert response.status_code == 200
+    warnings = response.get_json()["extension"]["imnm-cds"]["warnings"]
+    assert any(draft["id"] in w and why in w for w in warnings), warnings
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ('{"hook": "order-sign", "hookInstance": NaN}', "NaN is not a JSON number"),
+    ('{"hook": "order-sign", "context": {"patientId": Infinity}}', "Infinity is not a JSON number"),
+    ('{"hook": "\\ud800", "hookInstance": "x", "context": {}}', "not valid Unicode"),  # JSON, but not Unicode
+])
+def test_what_python_parses_but_json_does_not_allow_is_400(client, text, says):
+    response = client.post("/cds-services/imnm-order-sign", data=text, content_type="application/json")
+    assert response.status_code == 400 and says in response.get_json()["issue"][0]["diagnostics"]
+
+
+def test_a_value_the_schema_pattern_forbids_is_400_even_with_a_trailing_newline(client):
+    """The Python validator's '$' also matches before a final newline; the schema's verdict must stand."""
+    body = _request()
+    body["context"]["patientId"] += "\n"
+    assert post(client, "imnm-order-sign", body).status_code == 400
+
+
 def test_unknown_path_and_method_give_operation_outcomes(client):
     assert client.get("/nowhere").status_code == 404
     response = client.get("/cds-services/imnm-order-sign")
