@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 from flask import Flask, Response, current_app, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from hooks import engine, knowledge
 from service import feedback, logging_json, operations, prefetch, security, validation
@@ -140,7 +140,9 @@ def _authenticate() -> Caller:
 
 def _read_json(schema: str) -> Any:
     limits = runtime().settings.limits
-    body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH when the length is declared
+    if request.content_length is None and len(body) >= limits.max_body_bytes:
+        raise RequestEntityTooLarge()  # a chunked body is cut at the limit by Werkzeug, not refused
     document = validation.parse_json(body, request.content_type, limits.max_json_depth)
     validation.validate(schema, document)
     return document

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 
@@ -109,6 +110,15 @@ def test_body_over_the_limit_is_413():
     response = post(client, "imnm-order-sign", _request())
     assert response.status_code == 413
     assert response.get_json()["resourceType"] == "OperationOutcome"
+
+
+def test_chunked_body_over_the_limit_is_413_not_cut_and_parsed():
+    """No Content-Length (chunked, as gunicorn passes it on): Werkzeug stops reading at the limit without
+    refusing, and the cut JSON used to give a 400."""
+    client = make_app(limits={"max_body_bytes": 2000}).test_client()
+    response = client.post("/cds-services/imnm-order-sign", input_stream=io.BytesIO(json.dumps(_request()).encode()),
+                           content_type="application/json", environ_overrides={"wsgi.input_terminated": True, "HTTP_TRANSFER_ENCODING": "chunked"})
+    assert response.status_code == 413
 
 
 def test_too_deep_json_is_400_not_a_crash(client):
