@@ -116,8 +116,9 @@ def test_chunked_body_over_the_limit_is_413_not_cut_and_parsed():
     """No Content-Length (chunked, as gunicorn passes it on): Werkzeug stops reading at the limit without
     refusing, and the cut JSON used to give a 400."""
     client = make_app(limits={"max_body_bytes": 2000}).test_client()
+    chunked = {"wsgi.input_terminated": True, "HTTP_TRANSFER_ENCODING": "chunked"}
     response = client.post("/cds-services/imnm-order-sign", input_stream=io.BytesIO(json.dumps(_request()).encode()),
-                           content_type="application/json", environ_overrides={"wsgi.input_terminated": True, "HTTP_TRANSFER_ENCODING": "chunked"})
+                           content_type="application/json", environ_overrides=chunked)
     assert response.status_code == 413
 
 
