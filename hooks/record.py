@@ -48,13 +48,9 @@ def _num(value: Any, where: str) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise Malformed(f"{where} must be a number")
-    return _in_range(float(value), where)
-
-
-def _in_range(number: float, where: str) -> float:
-    if not -_MAX_MAGNITUDE <= number <= _MAX_MAGNITUDE:  # also false for NaN
+    if not -_MAX_MAGNITUDE <= value <= _MAX_MAGNITUDE:  # also false for NaN
         raise Malformed(f"{where} is out of range")
-    return number
+    return float(value)
 
 
 def _obj(value: Any, where: str) -> dict[str, Any]:
@@ -191,17 +187,15 @@ def read_concept(value: Any, where: str, sets: ValueSets, by_name: bool = True,
     text = raw.get("text")
     if text is not None and not isinstance(text, str):
         raise Malformed(f"{where}.text must be a string")
-    if by_name and exact_system is not None and any(system == exact_system for system, _, _ in parts):
-        by_name = False
     cache = sets.concept_cache
-    key = (parts, text, by_name)
+    key = (parts, text, by_name, exact_system)
     found = cache.get(key)
     if found is not None:
         return found
     codings = tuple(Coding(*p) for p in parts)
     matches = [m for c in codings for m in sets.lookup_code(c.system, c.code)]
     named = False
-    if not matches and by_name:
+    if not matches and by_name and not any(c.system == exact_system for c in codings):
         matches = [m for t in (text, *(c.display for c in codings)) for m in sets.lookup_names(t)]
         named = bool(matches)
     concept = Concept(codings, text, tuple(dict.fromkeys(matches)), named)
@@ -229,7 +223,8 @@ def read_quantity(value: Any, where: str) -> Quantity | None:
         return None
     if isinstance(number, bool) or not isinstance(number, (int, float)):
         raise Malformed(f"{where}.value must be a number")
-    _in_range(number, f"{where}.value")
+    if not -_MAX_MAGNITUDE <= number <= _MAX_MAGNITUDE:  # inline: this runs for every value of every result
+        raise Malformed(f"{where}.value is out of range")
     code = raw.get("code")
     if code is not None and not isinstance(code, str):
         raise Malformed(f"{where}.code must be a string")
