@@ -82,7 +82,13 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
     result = Evaluation()
     record, hook_context = prepare(knowledge, hook, context, data, today=today, unavailable=unavailable,
                                    strict=strict, warnings=result.warnings)
-    held = suppressed(record, hook_context)
+    try:
+        held = suppressed(record, hook_context)
+    except Exception:  # a defect in the hierarchy must not take the call down; showing every card is the safe side
+        log.exception("suppression hierarchy failed")
+        result.warnings.append("The suppression hierarchy could not be applied (internal error logged): every card "
+                               "is shown.")
+        held = {}
     for loaded in knowledge.rules:
         rule = loaded.rule
         if hook not in rule.hooks:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+import fhir_fixtures
 from fhir_fixtures.builders import IBM_ICD, IMNM_SNOMED, NEC_FASCIITIS_ICD, PREDNISONE_20, Chart
+from hooks import engine
 from tests.conftest import fired, run
 
 R05 = "imnm-add-steroid-sparing-by-month-1"
@@ -105,3 +109,17 @@ def test_the_snooze_look_up_is_asked_only_about_cards_it_could_hold_back(kb, tod
     result = run(kb, _imnm_on_steroids_alone(today).request(), today, snoozed=look_up)
     assert asked and R05 in asked[0] and R05 not in fired(result)
     assert all(c["indicator"] == "critical" for c in result.cards)
+
+
+def test_a_defect_in_a_rule_or_in_the_hierarchy_takes_nothing_else_down(kb, today, monkeypatch):
+    """One failing rule is named in the warnings and the others still run; a failing hierarchy shows every card."""
+    def defect(*_: object) -> None:
+        raise ZeroDivisionError
+
+    request = fhir_fixtures.get("r14-fires-patient-view-active-statin").request(today)
+    rules = tuple(replace(r, evaluate=defect) if r.rule.id == "imnm-ck-monitoring-due" else r for r in kb.rules)
+    monkeypatch.setattr(engine, "suppressed", defect)
+    result = run(replace(kb, rules=rules), request, today)
+    assert "statin-contraindicated-anti-hmgcr" in fired(result)
+    assert any("R22 imnm-ck-monitoring-due could not be evaluated" in w for w in result.warnings)
+    assert any("suppression hierarchy could not be applied" in w for w in result.warnings)
