@@ -31,12 +31,18 @@ class Evaluation:
 
 
 def read_drafts(context: Mapping[str, Any], knowledge: Knowledge, warnings: list[str]) -> list[MedicationOrder]:
+    resources = list(iter_resources(context.get("draftOrders")))
+    # a Medication sent as its own entry is what a draft's medicationReference points to, not an order
+    medications = {f"Medication/{r['id']}": r for r in resources
+                   if isinstance(r, dict) and r.get("resourceType") == "Medication" and isinstance(r.get("id"), str)}
     drafts = []
-    for resource in iter_resources(context.get("draftOrders")):
+    for resource in resources:
+        if isinstance(resource, dict) and resource.get("resourceType") == "Medication":
+            continue
         try:
             if not isinstance(resource, dict):
                 raise Malformed("not a FHIR resource")
-            order = read_order(resource, knowledge.valuesets)
+            order = read_order(resource, knowledge.valuesets, medications)
         except Malformed as exc:
             warnings.append(f"Skipped draft order {describe(resource)}: {exc}.")
             continue

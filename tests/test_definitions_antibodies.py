@@ -24,6 +24,13 @@ def test_four_representations(kb, today, form, result):
     ({"value_string": "POSITIVE (high titre)"}, "positive"),
     ({"value_string": "not detected"}, "negative"),
     ({"value_string": "pending"}, None),
+    ({"value_string": "None detected"}, "negative"),  # "detected" inside used to read as positive
+    ({"value_string": "No antibodies detected"}, "negative"),
+    ({"value_string": "Not present"}, "negative"),
+    ({"value_string": "Undetectable"}, "negative"),
+    ({"value_string": "Non reactive"}, "negative"),
+    ({"value_string": "Weakly positive"}, "positive"),
+    ({"value_string": "Equivocal"}, None),
     ({"interpretation": "NEG", "value_string": "positive"}, "negative"),  # interpretation comes first
 ])
 def test_order_of_precedence(kb, today, kwargs, expected):
@@ -35,7 +42,7 @@ def test_order_of_precedence(kb, today, kwargs, expected):
 @pytest.mark.parametrize(("hmgcr", "srp", "subtype"), [
     ("positive", "negative", "HMGCR"), ("negative", "positive", "SRP"), ("positive", "positive", "DUAL"),
     ("negative", "negative", "SERONEG"), (None, "negative", "UNKNOWN"), (None, None, "UNKNOWN"),
-    ("positive", None, "HMGCR"),
+    ("positive", None, "UNKNOWN"),  # the rules table: either never resulted is UNKNOWN (R03 asks for it)
 ])
 def test_subtype(kb, today, hmgcr, srp, subtype):
     chart = Chart(today)

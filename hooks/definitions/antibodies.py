@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from hooks.record import SNOMED, Observation, PatientRecord, per_record
@@ -14,15 +15,17 @@ _POSITIVE_INTERPRETATION = {"POS", "H", "HH", "HU", "A", "AA", "DET", "POSITIVE"
 _NEGATIVE_INTERPRETATION = {"NEG", "N", "ND", "NEGATIVE", "NOT DETECTED", "NR", "NON-REACTIVE"}
 _POSITIVE_SNOMED = {"10828004", "260373001"}  # positive; detected
 _NEGATIVE_SNOMED = {"260385009", "260415000"}  # negative; not detected
-_NEGATIVE_WORDS = ("negative", "not detected", "non-reactive", "nonreactive", "absent")
-_POSITIVE_WORDS = ("positive", "detected", "reactive", "present")
+# Checked first: "not detected", "none detected" and "no antibodies detected" all contain "detected"
+_NEGATIVE_WORDS = re.compile(r"\b(?:negative|non[- ]?reactive|absent|undetect\w*|not (?:detected|present|found|seen)|"
+                             r"none|no\b[\w\s,-]{0,40}?\b(?:detected|present|found|seen))\b")
+_POSITIVE_WORDS = re.compile(r"\b(?:positive|detected|reactive|present)\b")
 
 
 def _from_words(text: str | None) -> Status | None:
     words = (text or "").strip().lower()
-    if any(w in words for w in _NEGATIVE_WORDS):  # checked first: "not detected" contains "detected"
+    if _NEGATIVE_WORDS.search(words):
         return "negative"
-    if any(w in words for w in _POSITIVE_WORDS):
+    if _POSITIVE_WORDS.search(words):
         return "positive"
     return None
 
@@ -82,9 +85,4 @@ def subtype(record: PatientRecord) -> Subtype:
         return "SRP"
     if hmgcr and srp:
         return "SERONEG"
-    # One antibody never resulted: a positive one still defines the subtype it shows.
-    if hmgcr_pos:
-        return "HMGCR"
-    if srp_pos:
-        return "SRP"
-    return "UNKNOWN"
+    return "UNKNOWN"  # either never resulted (the rules table); R03 asks for the missing one

@@ -118,7 +118,9 @@ def ici_myositis(record: PatientRecord, context: HookContext) -> list[str]:
     given = ici_exposure(record, context)
     if not given:
         return []
-    first_dose = min((m.start for m in given if m.start is not None), default=None)
+    # the first dose ever, not the first of the last 12 months: a course resumed after a break started earlier
+    first_dose = min((m.start for m in record.medications_in("checkpoint_inhibitor") if m.start is not None),
+                     default=None)
     reasons = []
     recent = record.today - timedelta(days=30)
     high_ck = [p for p in ck.series(record, context) if p.day >= recent and p.value > p.uln]

@@ -171,3 +171,19 @@ def test_interval_and_numbered_texts_under_a_weekly_timing_fire(kb, today, text)
     chart = _chart(today).draft(METHOTREXATE_2_5, 10, "mg", period_unit="wk", day_of_week=["mon"], text=text)
     card = _card(kb, today, chart)
     assert card is not None and "although the timing is weekly" in card["detail"]
+
+
+def test_a_draft_naming_its_drug_by_a_medication_entry_of_the_draft_bundle_is_read(kb, today):
+    """The draft's medicationReference points to a Medication sent as its own entry of draftOrders: it is the
+    drug of the order (daily methotrexate: hard stop), and the Medication itself is no draft order."""
+    resource = _chart(today).medication_request(METHOTREXATE_2_5, 15, "mg", start=0, status="draft",
+                                                resource_id="mtx-by-reference")
+    del resource["medicationCodeableConcept"]
+    resource["medicationReference"] = {"reference": "Medication/mtx-product"}
+    medication = {"resourceType": "Medication", "id": "mtx-product", "code": {"coding": [
+        {"system": METHOTREXATE_2_5[0], "code": METHOTREXATE_2_5[1], "display": METHOTREXATE_2_5[2]}]}}
+    chart = _chart(today).draft_resource(resource).draft_resource(medication)
+    card = _card(kb, today, chart)
+    assert card is not None and card["indicator"] == "critical"
+    deleted = {a.get("resourceId") for s in card["suggestions"] for a in s["actions"] if a["type"] == "delete"}
+    assert deleted == {"MedicationRequest/mtx-by-reference"}

@@ -209,3 +209,11 @@ def test_ivig_recorded_as_an_immunization_gives_the_may_fail_note(kb, today):
     assert "immune globulin, intravenous" in card["detail"]
     old = Chart(today, age=40).immunization(IVIG_CVX, day=-336).draft(MMR_CVX, 0.5, "mL")  # 2025-12-20
     assert _card(kb, old, today) is None
+
+
+def test_a_local_form_immunosuppressant_is_not_systemic_immunosuppression(kb, today):
+    """Tacrolimus ointment suppresses no immunity: no critical card for MMR; oral tacrolimus does give one."""
+    ointment = Chart(today).medication("tacrolimus 1 MG/ML Topical Ointment", 1, "{application}", start=-60)
+    assert _card(kb, ointment.draft(MMR_CVX, 0.5, "mL"), today) is None
+    oral = Chart(today).medication("tacrolimus 1 MG Oral Capsule", 2, "mg", start=-60)
+    assert _card(kb, oral.draft(MMR_CVX, 0.5, "mL"), today)["indicator"] == "critical"

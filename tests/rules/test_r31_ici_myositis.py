@@ -145,3 +145,12 @@ def test_documented_weakness_counts_like_myalgia(kb, today):
     chart.condition(("http://hl7.org/fhir/sid/icd-10-cm", "R53.1", "Weakness"), onset=-3)
     card, _ = _card(kb, chart, today)
     assert card is not None and card["indicator"] == "critical"
+
+
+def test_the_first_ici_dose_is_the_first_ever_not_the_first_of_the_last_year(kb, today):
+    """Pembrolizumab D-700 to D-400, resumed from D-200; IMNM from D-300: after the first dose, so ICI myositis."""
+    chart = Chart(today, age=64, sex="male").condition("Immune-mediated necrotizing myopathy", onset=-300)
+    chart.medication(PEMBROLIZUMAB, 200, "mg", start=-700, end=-400, status="completed", period=3, period_unit="wk")
+    chart.medication(PEMBROLIZUMAB, 200, "mg", start=-200, period=3, period_unit="wk")
+    card, _ = _card(kb, chart, today)
+    assert card is not None and card["indicator"] == "critical"
