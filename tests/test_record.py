@@ -89,6 +89,11 @@ def test_name_only_medication_is_recognised_and_noted(kb, today):
 def test_name_matching_is_whole_word(kb):
     sets = kb.valuesets
     assert {m.group for m in sets.lookup_names("Creatine kinase total")} == {"ck"}
+    assert {m.group for m in sets.lookup_names("Creatine kinase MB [Enzymatic activity]")} == {"ck_isoenzyme"}
+    assert {m.group for m in sets.lookup_names("CK-MB")} == {"ck_isoenzyme"}  # a longer name at the same place wins
+    assert {m.group for m in sets.lookup_names("HMG-CoA Reductase Ab, S")} == {"anti_hmgcr"}
+    assert {m.group for m in sets.lookup_names("Simvistatin 10 MG")} == {"statin"}  # as Synthea spells RxNorm 316672
+    assert {m.group for m in sets.lookup_names("Vytorin 10/40 oral tablet")} == {"statin"}
     assert not sets.lookup_names("checklist for muscle stuff")
     assert {m.group for m in sets.lookup_names("Sulfamethoxazole-trimethoprim DS")} >= {"tmp_smx"}
 

@@ -70,15 +70,19 @@ class ValueSets:
         return found
 
     def lookup_names(self, text: str | None) -> list[CodeInfo]:
-        """Every name row that stands as whole words in ``text`` (phrases of up to the longest name)."""
+        """Every name row that stands as whole words in ``text`` (phrases of up to the longest name), except one
+        that is part of a longer name found at the same place: 'creatine kinase MB' is the isoenzyme, not CK."""
         if not text:
             return []
         words = _WORD.findall(text.lower())
-        found: list[CodeInfo] = []
-        for size in range(1, self.longest_name_words + 1):
+        spans: list[tuple[int, int, list[CodeInfo]]] = []
+        for size in range(self.longest_name_words, 0, -1):  # longest first, so containment is known
             for start in range(len(words) - size + 1):
-                found.extend(self.by_name.get(" ".join(words[start : start + size]), ()))
-        return found
+                infos = self.by_name.get(" ".join(words[start : start + size]))
+                if infos and not any(s <= start and start + size <= e for s, e, _ in spans):
+                    spans.append((start, start + size, infos))
+        spans.sort(key=lambda span: (span[1] - span[0], span[0]))  # shorter names first, as before
+        return [info for _, _, infos in spans for info in infos]
 
 
 def load(extra_dirs: Iterable[Path | str] = ()) -> ValueSets:
