@@ -52,3 +52,10 @@ def test_subtype(kb, today, hmgcr, srp, subtype):
         chart.antibody("anti_srp", srp)
     record, _ = record_and_context(kb, chart)
     assert antibodies.subtype(record) == subtype
+
+
+def test_a_reference_range_without_a_unit_is_in_the_results_unit(kb, today):
+    chart = Chart(today).observation(ANTI_HMGCR, -5, value=45, unit="{CU}", high=19)
+    chart.resources["observations"][-1]["referenceRange"][0]["high"] = {"value": 19}
+    record, _ = record_and_context(kb, chart)
+    assert antibodies.status(record.observations_in("anti_hmgcr")[0]) == "positive"
