@@ -30,11 +30,13 @@ class Evaluation:
     explanation: list[dict[str, Any]] = field(default_factory=list)
 
 
-def read_drafts(context: Mapping[str, Any], knowledge: Knowledge, warnings: list[str]) -> list[MedicationOrder]:
+def read_drafts(context: Mapping[str, Any], knowledge: Knowledge, warnings: list[str],
+                chart_medications: Mapping[str, dict[str, Any]] | None = None) -> list[MedicationOrder]:
     resources = list(iter_resources(context.get("draftOrders")))
-    # a Medication sent as its own entry is what a draft's medicationReference points to, not an order
-    medications = {f"Medication/{r['id']}": r for r in resources
-                   if isinstance(r, dict) and r.get("resourceType") == "Medication" and isinstance(r.get("id"), str)}
+    # a Medication sent as its own entry (or with the chart) is what a draft's medicationReference points to
+    medications = {**(chart_medications or {}), **{
+        f"Medication/{r['id']}": r for r in resources
+        if isinstance(r, dict) and r.get("resourceType") == "Medication" and isinstance(r.get("id"), str)}}
     drafts = []
     for resource in resources:
         if isinstance(resource, dict) and resource.get("resourceType") == "Medication":
@@ -67,7 +69,8 @@ def prepare(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: M
     notes.extend(record.warnings)
     hook_context = HookContext(
         hook=hook, today=today, patient_id=context.get("patientId"), user_id=context.get("userId"),
-        encounter_id=context.get("encounterId"), draft_orders=read_drafts(context, knowledge, notes),
+        encounter_id=context.get("encounterId"),
+        draft_orders=read_drafts(context, knowledge, notes, record.referenced_medications),
         thresholds=knowledge.thresholds, valuesets=knowledge.valuesets)
     return record, hook_context
 

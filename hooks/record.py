@@ -385,6 +385,8 @@ class PatientRecord:
     procedures: list[Procedure] = field(default_factory=list)
     unavailable: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
+    # Medication resources sent alongside the orders, by reference ("Medication/id" or fullUrl): drafts use them too
+    referenced_medications: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     # Derived values shared by several rules (PEQ timeline, CK series...), computed once per request: see per_record
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     # kind ("observations", "medications"...) -> group -> [(position in the list, item)], built on first query
@@ -633,6 +635,8 @@ def _medication_concept(raw: dict[str, Any], sets: ValueSets, contained: dict[st
     reference = _obj(raw.get("medicationReference"), f"{where}.medicationReference")
     target = _str(reference.get("reference"), f"{where}.medicationReference.reference") or ""
     medication = contained.get(target.lstrip("#")) or contained.get(target)
+    if medication is None and "/Medication/" in target:  # an absolute URL (perhaps with a _history version)
+        medication = contained.get("Medication/" + target.rsplit("/Medication/", 1)[1].split("/")[0])
     if medication is not None:
         return read_concept(medication.get("code"), "Medication.code", sets)
     display = _str(reference.get("display"), f"{where}.medicationReference.display")
@@ -750,6 +754,13 @@ def build_record(data: dict[str, Any], sets: ValueSets, today: date, unavailable
             if resource["resourceType"] == "Medication" and isinstance(resource.get("id"), str):
                 medications[f"Medication/{resource['id']}"] = resource
             queue.append((key, resource))
+        # a transaction-style bundle refers to its Medications by fullUrl ("urn:uuid:...")
+        entries = value.get("entry") if isinstance(value, dict) else None
+        for entry in entries if isinstance(entries, list) else ():
+            if isinstance(entry, dict) and isinstance(entry.get("fullUrl"), str) and isinstance(
+                    entry.get("resource"), dict) and entry["resource"].get("resourceType") == "Medication":
+                medications[entry["fullUrl"]] = entry["resource"]
+    record.referenced_medications = medications
     for key, resource in queue:
         try:
             if strict:
@@ -796,6 +807,12 @@ def _add(record: PatientRecord, resource: dict[str, Any], sets: ValueSets,
                 record.observations.append(observation)
     elif kind == "MedicationRequest":
         medication = _medication_concept(resource, sets, _contained(resource, medications), "MedicationRequest")
+        if not medication.matches and not medication.codings and not medication.text:
+            reference = resource.get("medicationReference")
+            target = reference.get("reference") if isinstance(reference, dict) else None
+            if target:  # silence here would hide a statin or methotrexate the chart does hold
+                record.warnings.append(f"{describe(resource)}: its medication {target} was not sent with the chart, "
+                                       "so the drug is unknown and no rule read it.")
         if medication.matches:
             order = read_order(resource, sets, medications, medication)
             record.medications.append(order)

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from fhir_fixtures.builders import CK, IMNM_SNOMED, METHOTREXATE_2_5, Chart
-from hooks import valuesets
+from hooks import engine, valuesets
 from hooks.record import Malformed, PatientRecord, build_record, parse_date, per_record
 from tests.definitions_support import record_and_context
 
@@ -77,6 +77,44 @@ def test_medication_by_reference_to_a_contained_medication(kb, today):
     order["medicationReference"] = {"reference": "#m1"}
     record = build_record(chart.prefetch(), kb.valuesets, today)
     assert [m.medication.concept_in("methotrexate") for m in record.medications] == ["methotrexate"]
+
+
+@pytest.mark.parametrize(("reference", "full_url"), [
+    ("urn:uuid:5f1c0e44-8b7a-4c1e-9a7e-2b9d6c1a0f11", "urn:uuid:5f1c0e44-8b7a-4c1e-9a7e-2b9d6c1a0f11"),
+    ("https://ehr.example.org/fhir/Medication/m1/_history/2", None),  # absolute, versioned
+])
+def test_medication_by_reference_to_a_medication_entry_of_the_bundle(kb, today, reference, full_url):
+    chart = Chart(today)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-10, period_unit="wk")
+    order = chart.resources["medications"][0]
+    medication = {"resourceType": "Medication", "id": "m1", "code": order.pop("medicationCodeableConcept")}
+    order["medicationReference"] = {"reference": reference}
+    data = chart.prefetch()
+    data["medications"]["entry"].append({"fullUrl": full_url, "resource": medication} if full_url
+                                        else {"resource": medication})
+    record = build_record(data, kb.valuesets, today)
+    assert [m.medication.concept_in("methotrexate") for m in record.medications] == ["methotrexate"]
+
+
+def test_a_medication_reference_that_was_not_sent_is_named(kb, today):
+    chart = Chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-10, period_unit="wk", resource_id="mtx")
+    order = chart.resources["medications"][0]
+    del order["medicationCodeableConcept"]
+    order["medicationReference"] = {"reference": "Medication/not-sent"}
+    record = build_record(chart.prefetch(), kb.valuesets, today)
+    assert record.medications == []
+    assert any("MedicationRequest/mtx" in w and "Medication/not-sent was not sent" in w for w in record.warnings)
+
+
+def test_a_draft_may_name_a_medication_the_chart_sent(kb, today):
+    chart = Chart(today).draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk", resource_id="d1")
+    draft = chart.drafts[0]
+    medication = {"resourceType": "Medication", "id": "m9", "code": draft.pop("medicationCodeableConcept")}
+    draft["medicationReference"] = {"reference": "Medication/m9"}
+    request = chart.request("order-sign")
+    request["prefetch"]["medications"]["entry"].append({"resource": medication})
+    _, context = engine.prepare(kb, "order-sign", request["context"], request["prefetch"], today=today)
+    assert [o.medication.concept_in("methotrexate") for o in context.draft_orders] == ["methotrexate"]
 
 
 def test_name_only_medication_is_recognised_and_noted(kb, today):
