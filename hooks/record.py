@@ -532,16 +532,43 @@ def _interpretation(raw: dict[str, Any]) -> tuple[str, ...]:
     return tuple(codes)
 
 
-def _read_observation(raw: dict[str, Any], sets: ValueSets, code: Concept) -> Observation:
+# appliesTo codings that name a sex (SNOMED CT male/female, HL7 administrative gender)
+_SEX_CODES = {"248153007": "male", "248152002": "female", "M": "male", "F": "female", "male": "male",
+              "female": "female"}
+
+
+def _range_for(ranges: list[Any], sex: str | None) -> dict[str, Any]:
+    """The reference range for this patient: the one whose appliesTo names their sex, else one for everyone, else
+    the first (the CK upper limit is 'the lab's range, by sex': a man's range read for a woman hides a high CK)."""
+    general: dict[str, Any] | None = None
+    for i, item in enumerate(ranges):
+        candidate = _obj(item, f"referenceRange[{i}]")
+        applies = _list(candidate.get("appliesTo"), "referenceRange.appliesTo")
+        if not applies:
+            general = general if general is not None else candidate
+            continue
+        names = set()
+        for concept in applies:
+            concept = _obj(concept, "referenceRange.appliesTo")
+            names |= {_SEX_CODES.get(str(_obj(c, "appliesTo.coding").get("code"))) for c in
+                      _list(concept.get("coding"), "appliesTo.coding")}
+            names.add(_SEX_CODES.get(str(concept.get("text") or "").strip().lower()))
+        if sex is not None and sex in names:
+            return candidate
+    if general is not None:
+        return general
+    return _obj(ranges[0], "referenceRange") if ranges else {}
+
+
+def _read_observation(raw: dict[str, Any], sets: ValueSets, code: Concept, sex: str | None = None) -> Observation:
     get = raw.get
     when = (get("effectiveDateTime") or _obj(get("effectivePeriod"), "effectivePeriod").get("start")
             or get("effectiveInstant") or get("issued"))
     ref_high = ref_low = None
     if (ranges := get("referenceRange")) is not None:  # absent from most results: skip the work
-        ranges = _list(ranges, "referenceRange")
-        first_range = _obj(ranges[0], "referenceRange") if ranges else {}  # the only range the rules read
-        ref_high = read_quantity(first_range.get("high"), "referenceRange.high")
-        ref_low = read_quantity(first_range.get("low"), "referenceRange.low")
+        chosen = _range_for(_list(ranges, "referenceRange"), sex)  # the only range the rules read
+        ref_high = read_quantity(chosen.get("high"), "referenceRange.high")
+        ref_low = read_quantity(chosen.get("low"), "referenceRange.low")
     value_concept = get("valueCodeableConcept")
     components = get("component")
     return Observation(
@@ -761,6 +788,7 @@ def build_record(data: dict[str, Any], sets: ValueSets, today: date, unavailable
                     entry.get("resource"), dict) and entry["resource"].get("resourceType") == "Medication":
                 medications[entry["fullUrl"]] = entry["resource"]
     record.referenced_medications = medications
+    queue.sort(key=lambda item: item[1]["resourceType"] != "Patient")  # the patient's sex picks reference ranges
     for key, resource in queue:
         try:
             if strict:
@@ -802,7 +830,7 @@ def _add(record: PatientRecord, resource: dict[str, Any], sets: ValueSets,
     elif kind == "Observation":
         code = read_concept(resource.get("code"), "Observation.code", sets, exact_system=LOINC)
         if code.matches:
-            observation = _read_observation(resource, sets, code)
+            observation = _read_observation(resource, sets, code, record.patient.sex if record.patient else None)
             if observation.status not in ("entered-in-error", "cancelled"):
                 record.observations.append(observation)
     elif kind == "MedicationRequest":

@@ -117,6 +117,20 @@ def test_a_draft_may_name_a_medication_the_chart_sent(kb, today):
     assert [o.medication.concept_in("methotrexate") for o in context.draft_orders] == ["methotrexate"]
 
 
+@pytest.mark.parametrize(("sex", "uln"), [("female", 192), ("male", 308), ("other", 250)])
+def test_the_reference_range_is_the_one_for_the_patients_sex(kb, today, sex, uln):
+    chart = Chart(today, sex=sex).ck(260, day=-2)
+    sexes = {"male": "248153007", "female": "248152002"}
+    chart.resources["observations"][-1]["referenceRange"] = [
+        {"high": {"value": 308, "unit": "U/L"}, "appliesTo": [{"coding": [
+            {"system": "http://snomed.info/sct", "code": sexes["male"]}]}]},
+        {"high": {"value": 192, "unit": "U/L"}, "appliesTo": [{"coding": [
+            {"system": "http://snomed.info/sct", "code": sexes["female"]}]}]},
+        {"high": {"value": 250, "unit": "U/L"}}]  # everyone else
+    record = build_record(chart.prefetch(), kb.valuesets, today)
+    assert record.observations_in("ck")[0].ref_high.value == uln
+
+
 def test_name_only_medication_is_recognised_and_noted(kb, today):
     chart = Chart(today).medication("Methotrexate 2.5mg tabs (local formulary)", 15, "mg", start=-10)
     record = build_record(chart.prefetch(), kb.valuesets, today)
