@@ -452,7 +452,7 @@ class PatientRecord:
 
     def procedures_in(self, *groups: str, since: date | None = None) -> list[Procedure]:
         return [p for p in self._members("procedures", groups)
-                if p.status not in ("entered-in-error", "not-done", "preparation")
+                if p.status not in _NOT_DONE
                 and (since is None or (p.when is not None and p.when >= since))]
 
     def immunizations_in(self, *groups: str) -> list[Immunization]:
@@ -460,6 +460,9 @@ class PatientRecord:
                 if i.status not in ("entered-in-error", "not-done")]
 
 
+
+# Procedure, DiagnosticReport and ImagingStudy statuses of a study that was not (or not yet, or not fully) done
+_NOT_DONE = frozenset({"entered-in-error", "not-done", "preparation", "on-hold", "stopped", "cancelled", "registered"})
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -734,11 +737,13 @@ def _read_immunization(raw: dict[str, Any], vaccine: Concept) -> Immunization:
 
 
 def _read_procedure(raw: dict[str, Any], code: Concept) -> Procedure:
-    when = raw.get("performedDateTime") or _obj(raw.get("performedPeriod"), "performedPeriod").get("start")
+    when = (raw.get("performedDateTime") or _obj(raw.get("performedPeriod"), "performedPeriod").get("start")
+            or raw.get("effectiveDateTime") or _obj(raw.get("effectivePeriod"), "effectivePeriod").get("start")
+            or raw.get("started") or raw.get("issued") or raw.get("date"))  # Procedure, DiagnosticReport, ImagingStudy
     return Procedure(
         id=_str(raw.get("id"), "id") or "",
         code=code,
-        when=parse_date(when or raw.get("effectiveDateTime") or raw.get("date"), "Procedure.performed"),
+        when=parse_date(when, "Procedure.performed"),
         status=_str(raw.get("status"), "Procedure.status"),
     )
 
@@ -851,7 +856,11 @@ def _add(record: PatientRecord, resource: dict[str, Any], sets: ValueSets,
         if vaccine.matches:
             record.immunizations.append(_read_immunization(resource, vaccine))
     elif kind in ("Procedure", "DiagnosticReport", "ImagingStudy"):
-        code = read_concept(resource.get("code"), f"{kind}.code", sets)
+        if kind == "ImagingStudy":  # no 'code': what was done is its procedureCode
+            codes = _list(resource.get("procedureCode"), "ImagingStudy.procedureCode")
+            code = read_concept(codes[0] if codes else None, "ImagingStudy.procedureCode", sets)
+        else:
+            code = read_concept(resource.get("code"), f"{kind}.code", sets)
         if code.matches:
             record.procedures.append(_read_procedure(resource, code))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fhir_fixtures.builders import LOINC, Chart
 from fhir_fixtures.r30_imnm_cancer_screening import CT_CAP, CT_CHEST, imnm
 from tests.conftest import fired, run
@@ -101,3 +103,19 @@ def test_ici_context_without_ici_myositis_is_quiet(kb, today):
     chart = imnm(today).medication("pembrolizumab 100 MG in 4 ML Injection", 200, "mg", start=-100)
     card, entry = _outcome(kb, chart, today)
     assert card is None and entry["status"] == "not-fired" and "checkpoint-inhibitor" in entry["reason"]
+
+
+@pytest.mark.parametrize(("status", "counts"), [("completed", True), ("cancelled", False), ("registered", False),
+                                                ("stopped", False), ("on-hold", False)])
+def test_only_a_study_that_was_done_counts(kb, today, status, counts):
+    """A cancelled or merely registered CT is no screening: the card must still ask for one."""
+    card, _ = _outcome(kb, imnm(today).procedure(CT_CAP, day=-30, status=status), today)
+    assert (card is None) is counts
+
+
+def test_an_imaging_study_is_read_by_its_procedure_code_and_start(kb, today):
+    chart = imnm(today)
+    chart.resources["procedures"].append({
+        "resourceType": "ImagingStudy", "id": "img-1", "status": "available", "started": chart.at(-30),
+        "procedureCode": [{"coding": [{"system": CT_CAP[0], "code": CT_CAP[1], "display": CT_CAP[2]}]}]})
+    assert _outcome(kb, chart, today)[0] is None
