@@ -9,14 +9,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, tzinfo
 from typing import Any
 
 from hooks import cards
 from hooks.context import HookContext
 from hooks.definitions import ck
 from hooks.knowledge import Knowledge
-from hooks.record import Malformed, MedicationOrder, PatientRecord, build_record, describe, iter_resources, read_order
+from hooks.record import (
+    READING_ZONE,
+    Malformed,
+    MedicationOrder,
+    PatientRecord,
+    build_record,
+    describe,
+    iter_resources,
+    read_order,
+)
 from hooks.rule import SEVERITY_ORDER, Fired, NotEvaluable, Quiet
 from hooks.suppression import suppressed
 
@@ -60,18 +69,23 @@ def _facts(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def prepare(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: Mapping[str, Any], *, today: date,
-            unavailable: Iterable[str] = (), strict: bool = False, warnings: list[str] | None = None
-            ) -> tuple[PatientRecord, HookContext]:
+            zone: tzinfo = UTC, unavailable: Iterable[str] = (), strict: bool = False,
+            warnings: list[str] | None = None) -> tuple[PatientRecord, HookContext]:
     """The typed record and hook context every reader of a hook call works from (the rules, the CK chart);
-    data-quality notes are appended to ``warnings``."""
-    record = build_record(dict(data), knowledge.valuesets, today, unavailable, strict=strict)
-    notes = warnings if warnings is not None else []
-    notes.extend(record.warnings)
+    data-quality notes are appended to ``warnings``. ``zone`` is the one ``today`` is a date in: dateTimes are
+    read as dates there too."""
+    reading = READING_ZONE.set(zone)
+    try:
+        record = build_record(dict(data), knowledge.valuesets, today, unavailable, strict=strict)
+        notes = warnings if warnings is not None else []
+        notes.extend(record.warnings)
+        drafts = read_drafts(context, knowledge, notes, record.referenced_medications)
+    finally:
+        READING_ZONE.reset(reading)
     hook_context = HookContext(
         hook=hook, today=today, patient_id=context.get("patientId"), user_id=context.get("userId"),
-        encounter_id=context.get("encounterId"),
-        draft_orders=read_drafts(context, knowledge, notes, record.referenced_medications),
-        thresholds=knowledge.thresholds, valuesets=knowledge.valuesets)
+        encounter_id=context.get("encounterId"), draft_orders=drafts, thresholds=knowledge.thresholds,
+        valuesets=knowledge.valuesets)
     return record, hook_context
 
 
@@ -81,7 +95,7 @@ SnoozeLookup = Callable[[list[str]], Mapping[str, str]]
 
 
 def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: Mapping[str, Any], *,
-             today: date, unavailable: Iterable[str] = (), snoozed: SnoozeLookup | None = None,
+             today: date, zone: tzinfo = UTC, unavailable: Iterable[str] = (), snoozed: SnoozeLookup | None = None,
              strict: bool = False) -> Evaluation:
     """Cards for one hook call.
 
@@ -89,7 +103,7 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
     cards always show).
     """
     result = Evaluation()
-    record, hook_context = prepare(knowledge, hook, context, data, today=today, unavailable=unavailable,
+    record, hook_context = prepare(knowledge, hook, context, data, today=today, zone=zone, unavailable=unavailable,
                                    strict=strict, warnings=result.warnings)
     try:
         held = suppressed(record, hook_context)

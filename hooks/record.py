@@ -13,8 +13,9 @@ import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from hooks.units import convert, to_days
@@ -72,8 +73,14 @@ def _list(value: Any, where: str) -> list[Any]:
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
+# The zone whose calendar 'today' is in (UTC unless the site configures another): a dateTime with an offset is
+# read as a date in it, so that '14 days old' means the same thing for a result and for today. Set per call by
+# hooks.engine.prepare; a context variable, so concurrent calls in one worker keep their own.
+READING_ZONE: ContextVar[tzinfo] = ContextVar("reading_zone", default=UTC)
+
+
 def parse_date(value: Any, where: str = "date") -> date | None:
-    """A FHIR date or dateTime as a calendar date in UTC (partial dates take the first day)."""
+    """A FHIR date or dateTime as a calendar date in the reading zone (partial dates take the first day)."""
     text = _str(value, where)
     if not text:
         return None
@@ -89,9 +96,9 @@ def parse_date(value: Any, where: str = "date") -> date | None:
             raise Malformed(f"{where} is not a dateTime") from exc
         if moment.tzinfo is not None:
             try:
-                moment = moment.astimezone(UTC)
+                moment = moment.astimezone(READING_ZONE.get())
             except OverflowError as exc:  # e.g. 0001-01-01T00:00:00+01:00 falls in year 0
-                raise Malformed(f"{where} is outside the years 1-9999 in UTC") from exc
+                raise Malformed(f"{where} is outside the years 1-9999") from exc
         return moment.date()
     match = _DATE.fullmatch(text)
     if not match:

@@ -191,7 +191,7 @@ def _routes(app: Flask) -> None:
             max_entries=limits.max_bundle_entries, page_size=fhir.page_size,
             server_policy=lambda server: fhir_server_refusal(server, caller, rt.settings))
         patient_id = context.get("patientId")
-        result = engine.evaluate(rt.knowledge, service.hook, context, data.data, today=rt.today(),
+        result = engine.evaluate(rt.knowledge, service.hook, context, data.data, today=rt.today(), zone=rt.zone,
                                  unavailable=data.unavailable,
                                  snoozed=lambda rule_ids: rt.store.snoozed(patient_id, rule_ids),
                                  strict=rt.settings.clinical.strict_validation)

@@ -176,7 +176,7 @@ def timeline_data() -> Response:
     rt = _runtime()
     warnings: list[str] = []
     record, hook_context = engine.prepare(rt.knowledge, str(body.get("hook")), body["context"], body["prefetch"],
-                                          today=rt.today(), warnings=warnings)
+                                          today=rt.today(), zone=rt.zone, warnings=warnings)
     data = timeline.build(record, hook_context)
     data["notes"] = warnings + data["notes"]
     return jsonify(data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -129,6 +130,18 @@ def test_the_reference_range_is_the_one_for_the_patients_sex(kb, today, sex, uln
         {"high": {"value": 250, "unit": "U/L"}}]  # everyone else
     record = build_record(chart.prefetch(), kb.valuesets, today)
     assert record.observations_in("ck")[0].ref_high.value == uln
+
+
+def test_a_date_time_is_read_as_a_date_in_the_zone_today_is_in(kb, today):
+    """08:00 in Sydney on the 7th is the 6th in UTC: with 'today' in Sydney time, the result is from the 7th."""
+    chart = Chart(today).ck(900, day=-2)
+    chart.resources["observations"][-1]["effectiveDateTime"] = "2026-11-07T08:00:00+11:00"
+    request = chart.request("patient-view")
+    sydney, _ = engine.prepare(kb, "patient-view", request["context"], request["prefetch"], today=today,
+                               zone=ZoneInfo("Australia/Sydney"))
+    utc, _ = engine.prepare(kb, "patient-view", request["context"], request["prefetch"], today=today)
+    assert sydney.observations_in("ck")[0].when == date(2026, 11, 7)
+    assert utc.observations_in("ck")[0].when == date(2026, 11, 6)
 
 
 def test_name_only_medication_is_recognised_and_noted(kb, today):
