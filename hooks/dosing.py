@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from hooks.record import Concept, Dosage, MedicationOrder, Quantity, Timing
@@ -94,18 +95,24 @@ def interval_days(timing: Timing) -> float | None:
     return None if not per_day else 1 / per_day
 
 
-def concentration_mg_per_ml(medication: Concept, ingredient: str | None = None) -> float | None:
-    """mg per mL of a solution from the clinical-drug name ('prednisolone 3 MG/ML Oral Solution', 'methotrexate
-    25 MG/ML', '... 100 MG in 4 ML'); ``ingredient`` picks one of a combination's. None if the name gives none."""
+def _from_name(medication: Concept, pattern: re.Pattern[str], ingredient: str | None) -> Iterator[tuple[str, ...]]:
+    """The one figure ``pattern`` finds in each clinical-drug name (display, then text); of a combination's
+    several, the one for ``ingredient``. A name with no single answer is passed over."""
     for name in filter(None, (*(c.display for c in medication.codings), medication.text)):
-        found = _CONCENTRATION.findall(name)
+        found = pattern.findall(name)
         if ingredient is not None:
             found = [f for f in found if ingredient.lower() in f[0].lower()] or (found if len(found) == 1 else [])
         if len(found) == 1:
-            _, amount, unit, volume = found[0]
-            mg = convert(float(amount), unit, "mg")
-            if mg is not None and (not volume or float(volume) > 0):
-                return mg / (float(volume) if volume else 1.0)
+            yield found[0]
+
+
+def concentration_mg_per_ml(medication: Concept, ingredient: str | None = None) -> float | None:
+    """mg per mL of a solution from the clinical-drug name ('prednisolone 3 MG/ML Oral Solution', 'methotrexate
+    25 MG/ML', '... 100 MG in 4 ML'); ``ingredient`` picks one of a combination's. None if the name gives none."""
+    for _, amount, unit, volume in _from_name(medication, _CONCENTRATION, ingredient):
+        mg = convert(float(amount), unit, "mg")
+        if mg is not None and (not volume or float(volume) > 0):
+            return mg / (float(volume) if volume else 1.0)
     return None
 
 
@@ -114,16 +121,10 @@ def strength_mg(medication: Concept, ingredient: str | None = None) -> float | N
 
     For combinations ('sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet') ``ingredient`` picks one.
     """
-    for name in filter(None, (*(c.display for c in medication.codings), medication.text)):
-        found = _STRENGTH.findall(name)
-        if not found:
-            continue
-        if ingredient is not None:
-            found = [f for f in found if ingredient.lower() in f[0].lower()] or (found if len(found) == 1 else [])
-        if len(found) == 1:
-            value = convert(float(found[0][1]), found[0][2], "mg")
-            if value is not None:
-                return value
+    for _, amount, unit in _from_name(medication, _STRENGTH, ingredient):
+        value = convert(float(amount), unit, "mg")
+        if value is not None:
+            return value
     return None
 
 
