@@ -24,6 +24,7 @@ from hooks.record import (
     build_record,
     describe,
     iter_resources,
+    medication_index,
     read_order,
 )
 from hooks.rule import SEVERITY_ORDER, Fired, NotEvaluable, Quiet
@@ -41,13 +42,10 @@ class Evaluation:
 
 def read_drafts(context: Mapping[str, Any], knowledge: Knowledge, warnings: list[str],
                 chart_medications: Mapping[str, dict[str, Any]] | None = None) -> list[MedicationOrder]:
-    resources = list(iter_resources(context.get("draftOrders")))
     # a Medication sent as its own entry (or with the chart) is what a draft's medicationReference points to
-    medications = {**(chart_medications or {}), **{
-        f"Medication/{r['id']}": r for r in resources
-        if isinstance(r, dict) and r.get("resourceType") == "Medication" and isinstance(r.get("id"), str)}}
+    medications = {**(chart_medications or {}), **medication_index(context.get("draftOrders"))}
     drafts = []
-    for resource in resources:
+    for resource in iter_resources(context.get("draftOrders")):
         if isinstance(resource, dict) and resource.get("resourceType") == "Medication":
             continue
         try:

@@ -757,17 +757,36 @@ def _read_procedure(raw: dict[str, Any], code: Concept) -> Procedure:
 
 # ---------------------------------------------------------------- building the record
 
-def iter_resources(bundle_or_resource: Any) -> Iterator[Any]:
-    """The resources of a search Bundle (or a lone resource); entries without a resource are passed over."""
+def iter_entries(bundle_or_resource: Any) -> Iterator[tuple[Any, Any]]:
+    """(fullUrl, resource) of each entry of a Bundle (or of a lone resource); entries without a resource are
+    passed over."""
     if not isinstance(bundle_or_resource, dict):
         return
     if bundle_or_resource.get("resourceType") != "Bundle":
-        yield bundle_or_resource
+        yield None, bundle_or_resource
         return
     entries = bundle_or_resource.get("entry")
     for entry in entries if isinstance(entries, list) else ():  # where the schema does not hold it to an array
         if isinstance(entry, dict) and "resource" in entry:
-            yield entry["resource"]
+            yield entry.get("fullUrl"), entry["resource"]
+
+
+def iter_resources(bundle_or_resource: Any) -> Iterator[Any]:
+    """The resources of a Bundle (or a lone resource)."""
+    return (resource for _, resource in iter_entries(bundle_or_resource))
+
+
+def medication_index(bundle_or_resource: Any) -> dict[str, dict[str, Any]]:
+    """The Medication resources sent, by every way an order's medicationReference may name them: 'Medication/id'
+    and, in a transaction-style bundle, the entry's fullUrl ('urn:uuid:...')."""
+    index: dict[str, dict[str, Any]] = {}
+    for full_url, resource in iter_entries(bundle_or_resource):
+        if isinstance(resource, dict) and resource.get("resourceType") == "Medication":
+            if isinstance(resource.get("id"), str):
+                index[f"Medication/{resource['id']}"] = resource
+            if isinstance(full_url, str):
+                index[full_url] = resource
+    return index
 
 
 def describe(resource: Any) -> str:
@@ -786,19 +805,12 @@ def build_record(data: dict[str, Any], sets: ValueSets, today: date, unavailable
     medications: dict[str, dict[str, Any]] = {}
     queue: list[tuple[str, dict[str, Any]]] = []
     for key, value in data.items():
+        medications.update(medication_index(value))
         for resource in iter_resources(value):
             if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
                 record.warnings.append(f"Skipped {describe(resource)} in '{key}': not a FHIR resource.")
                 continue
-            if resource["resourceType"] == "Medication" and isinstance(resource.get("id"), str):
-                medications[f"Medication/{resource['id']}"] = resource
             queue.append((key, resource))
-        # a transaction-style bundle refers to its Medications by fullUrl ("urn:uuid:...")
-        entries = value.get("entry") if isinstance(value, dict) else None
-        for entry in entries if isinstance(entries, list) else ():
-            if isinstance(entry, dict) and isinstance(entry.get("fullUrl"), str) and isinstance(
-                    entry.get("resource"), dict) and entry["resource"].get("resourceType") == "Medication":
-                medications[entry["fullUrl"]] = entry["resource"]
     record.referenced_medications = medications
     queue.sort(key=lambda item: item[1]["resourceType"] != "Patient")  # the patient's sex picks reference ranges
     for key, resource in queue:
