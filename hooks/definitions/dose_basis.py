@@ -10,7 +10,7 @@ else (ranges, tapers, several amounts) is reported as unreadable rather than gue
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hooks import dosing
 from hooks.context import HookContext
@@ -329,6 +329,43 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
     assert first is not None
     daily_total = None if unreadable else max(totals.values())
     return DraftDose(order, first[0], first[1], first[2], daily_total, first[3])
+
+
+@dataclass(slots=True)
+class DailyTotal:
+    """What several drafts of one drug give in a day, as far as it can be read (R06 and R32 check it)."""
+
+    mg: float = 0.0  # mg/day of the drafts whose amount is known
+    per_kg_written: float = 0.0  # mg/kg/day of drafts written per kg, when there is no weight to turn it into mg
+    counted: list[DraftDose] = field(default_factory=list)
+    per_dose_only: list[str] = field(default_factory=list)  # no frequency: one dose counted, the least in a day
+    unread: list[str] = field(default_factory=list)
+
+
+def daily_total(doses: list[DraftDose], weight_kg: float | None) -> DailyTotal:
+    """The drafts' daily dose added up. A dose with no frequency counts once (enough to fire on, never to pass:
+    see ``per_dose_only``); mg/kg/day is known without a frequency."""
+    total = DailyTotal()
+    for d in doses:
+        if d.problem:
+            total.unread.append(f"{d.order.label}: {d.problem}")
+        elif d.daily is not None:
+            total.mg += d.daily
+            total.counted.append(d)
+        elif d.mg is not None and d.per_day is None:
+            total.mg += d.mg
+            total.counted.append(d)
+            total.per_dose_only.append(d.order.label)
+        elif d.per_kg and (kg_day := d.written_per_kg_day()) is not None:
+            if weight_kg is not None:
+                total.mg += kg_day * weight_kg
+            else:
+                total.per_kg_written += kg_day
+            total.counted.append(d)
+        else:
+            total.unread.append(f"{d.order.label}: frequency not given" if d.per_day is None
+                                else f"{d.order.label}: written per kg and no current weight")
+    return total
 
 
 def _has_timing(timing: Timing) -> bool:

@@ -71,32 +71,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     doses = [dose_basis.read_dose(o, weight.value if weight else None) for o in drafts]
     facts["drafts"] = "; ".join(f"{d.order.label}: {d.describe()}" for d in doses)
 
-    unread: list[str] = []
-    total_mg = 0.0  # mg/day from drafts whose mg is known
-    per_kg_written = 0.0  # mg/kg/day from drafts written per kg when no weight is on file
-    counted: list[DraftDose] = []
-    per_dose_only: list[str] = []
-    for d in doses:
-        if d.problem:
-            unread.append(f"{d.order.label}: {d.problem}")
-        elif d.daily is not None:
-            total_mg += d.daily
-            counted.append(d)
-        elif d.mg is not None and d.per_day is None:
-            # no frequency: one dose is the least given on a day, enough to fire on but not to pass
-            total_mg += d.mg
-            counted.append(d)
-            per_dose_only.append(d.order.label)
-        elif d.per_kg and (kg_day := d.written_per_kg_day()) is not None:
-            # written per kg per day: the daily dose is known without a frequency
-            if weight is not None:
-                total_mg += kg_day * weight.value
-            else:
-                per_kg_written += kg_day
-            counted.append(d)
-        else:
-            unread.append(f"{d.order.label}: frequency not given" if d.per_day is None
-                          else f"{d.order.label}: written per kg and no current weight")
+    day = dose_basis.daily_total(doses, weight.value if weight else None)
+    unread, total_mg, per_kg_written = day.unread, day.mg, day.per_kg_written
+    counted, per_dose_only = day.counted, day.per_dose_only
     facts["total_mg_day"] = round(total_mg, 2) if counted else None
     per_kg = (total_mg / weight.value) if weight else (per_kg_written or None)
     facts["mg_per_kg_day"] = round(per_kg, 2) if per_kg is not None else None

@@ -56,22 +56,12 @@ screening is not indicated in juvenile-onset IIM.
 
 def _steroid_findings(doses: list[DraftDose], weight: Measure | None, p: Mapping[str, float],
                       unread: list[str], unchecked: list[str]) -> tuple[list[str], float | None, float | None]:
-    total, per_kg_written, counted = 0.0, 0.0, False
-    for d in doses:
-        if d.problem:
-            unread.append(f"{d.order.label}: {d.problem}")
-        elif d.daily is not None:
-            total += d.daily
-            counted = True
-        elif d.mg is not None and d.per_day is None:
-            total += d.mg  # no frequency: at least one dose on the day it is given
-            counted = True
-        elif d.per_kg and d.written_per_kg_day() is not None:
-            per_kg_written += d.written_per_kg_day() or 0.0
-        else:
-            unread.append(f"{d.order.label}: frequency not given" if d.per_day is None
-                          else f"{d.order.label}: written per kg and no current weight")
-    per_kg = total / weight.value if weight and counted else (per_kg_written or None)
+    day = dose_basis.daily_total(doses, weight.value if weight else None)
+    unread += day.unread
+    # one dose within the limits says nothing about the day's total: not checked, never "within limits"
+    unchecked += [f"{label}: frequency not given, one dose counted" for label in day.per_dose_only]
+    total, counted = day.mg, any(d.daily is not None or d.mg is not None for d in day.counted) or day.mg > 0
+    per_kg = total / weight.value if weight and counted else (day.per_kg_written or None)
     found = []
     label = "/".join(sorted({dose_basis.oral_steroid(d.order) or "prednisone" for d in doses})).capitalize()
     if total > p["steroid_max_mg_day"] + EPS:

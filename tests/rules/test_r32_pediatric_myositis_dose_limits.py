@@ -119,3 +119,16 @@ def test_liquid_prednisolone_in_ml_is_checked_through_its_concentration(kb, toda
     chart = _child(today, kg=25).draft("prednisolone 3 MG/ML Oral Solution", ml, "mL")
     assert (_card(kb, today, chart) is not None) is fires
     assert _explain(kb, today, chart)["status"] == ("fired" if fires else "not-fired")
+
+
+def test_a_dose_with_no_frequency_is_not_called_within_limits(kb, today):
+    """Prednisolone 30 mg with no timing in a 25 kg child: one dose is within 2 mg/kg, the day's total unknown
+    (R06's reading, shared now: it used to be 'within the juvenile myositis limits')."""
+    resource = _child(today, kg=25).medication_request(PREDNISOLONE_5, 30, "mg", start=0, status="draft")
+    resource["dosageInstruction"][0].pop("timing")
+    assert _explain(kb, today, _child(today, kg=25).draft_resource(resource))["status"] == "not-evaluable"
+
+
+def test_a_dose_per_kg_per_day_is_counted_on_the_weight(kb, today):
+    chart = _child(today, kg=25).draft(PREDNISOLONE_5, 3, "mg/kg/d")  # 75 mg/day: above 60 mg and 2 mg/kg
+    assert _card(kb, today, chart) is not None
