@@ -570,15 +570,23 @@ def _range_for(ranges: list[Any], sex: str | None) -> dict[str, Any]:
     return _obj(ranges[0], "referenceRange") if ranges else {}
 
 
+def _limit(limit: Quantity | None, result: Quantity | None) -> Quantity | None:
+    """A range limit written without a unit is in the result's unit (labs often leave it out)."""
+    if limit is None or limit.unit is not None or result is None:
+        return limit
+    return Quantity(limit.value, result.unit)
+
+
 def _read_observation(raw: dict[str, Any], sets: ValueSets, code: Concept, sex: str | None = None) -> Observation:
     get = raw.get
     when = (get("effectiveDateTime") or _obj(get("effectivePeriod"), "effectivePeriod").get("start")
             or get("effectiveInstant") or get("issued"))
+    quantity = read_quantity(get("valueQuantity"), "Observation.valueQuantity")
     ref_high = ref_low = None
     if (ranges := get("referenceRange")) is not None:  # absent from most results: skip the work
         chosen = _range_for(_list(ranges, "referenceRange"), sex)  # the only range the rules read
-        ref_high = read_quantity(chosen.get("high"), "referenceRange.high")
-        ref_low = read_quantity(chosen.get("low"), "referenceRange.low")
+        ref_high = _limit(read_quantity(chosen.get("high"), "referenceRange.high"), quantity)
+        ref_low = _limit(read_quantity(chosen.get("low"), "referenceRange.low"), quantity)
     value_concept = get("valueCodeableConcept")
     components = get("component")
     return Observation(
@@ -586,7 +594,7 @@ def _read_observation(raw: dict[str, Any], sets: ValueSets, code: Concept, sex: 
         code=code,
         when=parse_date(when, "Observation.effective"),
         status=_str(get("status"), "Observation.status"),
-        quantity=read_quantity(get("valueQuantity"), "Observation.valueQuantity"),
+        quantity=quantity,
         value_concept=(read_concept(value_concept, "Observation.valueCodeableConcept", sets, by_name=False)
                        if value_concept is not None else None),
         value_text=_str(get("valueString"), "Observation.valueString"),

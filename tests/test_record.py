@@ -9,7 +9,7 @@ import pytest
 
 from fhir_fixtures.builders import CK, IMNM_SNOMED, METHOTREXATE_2_5, Chart
 from hooks import engine, valuesets
-from hooks.record import Malformed, PatientRecord, build_record, parse_date, per_record
+from hooks.record import Malformed, PatientRecord, Quantity, build_record, parse_date, per_record
 from tests.definitions_support import record_and_context
 
 
@@ -260,3 +260,10 @@ def test_repeated_queries_give_the_same_members_in_lists_the_caller_may_change(k
     again = record.observations_in("ck")
     assert [o.when for o in again] == [today.fromordinal(today.toordinal() + d) for d in (-30, -20, -10)]
     assert len(record.observations_in("ck", since=today.fromordinal(today.toordinal() - 15))) == 1
+
+
+def test_a_range_limit_without_a_unit_takes_the_results_unit(kb, today):
+    chart = Chart(today).ck(900, day=-2)
+    chart.resources["observations"][-1]["referenceRange"] = [{"high": {"value": 200}}]
+    record = build_record(chart.prefetch(), kb.valuesets, today)
+    assert record.observations_in("ck")[0].ref_high == Quantity(200, "U/L")

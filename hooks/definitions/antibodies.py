@@ -52,9 +52,7 @@ def status(observation: Observation) -> Status | None:
             return found
     quantity, high = observation.quantity, observation.ref_high
     if quantity is not None and high is not None:
-        # a range with no unit is in the result's unit (as for CK); another unit must convert
-        limit = high.value if (high.unit or quantity.unit or "") == (quantity.unit or "") else convert(
-            high.value, high.unit, "U/L")
+        limit = high.value if (high.unit or "") == (quantity.unit or "") else convert(high.value, high.unit, "U/L")
         if limit is not None:
             return "positive" if quantity.value > limit else "negative"
     return None

@@ -37,7 +37,7 @@ def _point(observation: Observation, fallback: float) -> CkPoint | None:
     if value is None:
         return None
     high = observation.ref_high
-    uln = convert(high.value, high.unit or observation.quantity.unit, "U/L") if high is not None else None
+    uln = convert(high.value, high.unit, "U/L") if high is not None else None
     return CkPoint(observation.when, value, uln if uln else fallback, bool(uln), observation.id)
 
 
