@@ -23,6 +23,7 @@ from hooks.valuesets import CodeInfo, ValueSets
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
+CVX = "http://hl7.org/fhir/sid/cvx"
 
 
 class Malformed(ValueError):

@@ -17,7 +17,7 @@ from hooks.record import SNOMED, MedicationOrder, PatientRecord, per_record
 HISTORY_DAYS = 3 * 365  # how far back the daily timeline reaches
 _IV_ROUTE_CODES = ("47625008",)  # SNOMED CT intravenous route
 _IM_ROUTE_CODES = ("78421000",)  # SNOMED CT intramuscular route
-_OTHER_ROUTE_CODES = ("78421000", "26643006", "34206005")  # SNOMED CT intramuscular, oral, subcutaneous
+_OTHER_ROUTE_CODES = (*_IM_ROUTE_CODES, "26643006", "34206005")  # and SNOMED CT oral, subcutaneous
 _OTHER_ROUTE_WORDS = ("intramuscular", "intra-articular", "intraarticular", "intralesional", "epidural",
                       "subcutaneous", "oral", "topical", " im ", " po ", " sc ")
 

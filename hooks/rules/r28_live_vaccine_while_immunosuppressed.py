@@ -9,7 +9,7 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions.cohorts import last_given
 from hooks.definitions.immunosuppression_level import Exposure, Thresholds, exposures
-from hooks.record import Concept, MedicationOrder, PatientRecord
+from hooks.record import CVX, Concept, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Severity, Suggestion
 from hooks.sources import (
     ACR_2022_VACCINES,
@@ -54,7 +54,6 @@ TRAVEL = frozenset({"yellow fever", "typhoid, oral live", "cholera, live attenua
 GENERIC_LIVE = "live vaccine (named live)"
 # Groups that settle whether a vaccine is live; a vaccine in none of them cannot be judged by this rule.
 VACCINE_GROUPS = ("live_vaccine", "non_live_vaccine", "pcv15", "pcv20_or_pcv21")
-CVX = "http://hl7.org/fhir/sid/cvx"
 VACCINE_WORD = re.compile(r"\b(vaccines?|vaccination|vaccin|immuni[sz]ation)\b")
 REFERRAL_WORD = re.compile(r"\brefer")
 RZV_DISPLAY = "zoster vaccine recombinant"  # CVX 187 in vaccines.csv

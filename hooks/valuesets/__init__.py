@@ -42,7 +42,7 @@ class ValueSets:
     # (group, display in lower case) -> (system, code, display): how suggested orders find their code
     by_display: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
     longest_name_words: int = 1
-    # (codings, text, by_name) -> Concept already matched here (see hooks.record.read_concept)
+    # (codings, text, by_name, exact_system) -> Concept already matched here (see hooks.record.read_concept)
     concept_cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False, compare=False)
     files: list[str] = field(default_factory=list)
 
@@ -71,7 +71,7 @@ class ValueSets:
 
     def lookup_names(self, text: str | None) -> list[CodeInfo]:
         """Every name row that stands as whole words in ``text`` (phrases of up to the longest name), except one
-        that is part of a longer name found at the same place: 'creatine kinase MB' is the isoenzyme, not CK."""
+        that lies inside a longer name found in the text: 'creatine kinase MB' is the isoenzyme, not CK."""
         if not text:
             return []
         words = _WORD.findall(text.lower())
