@@ -257,6 +257,14 @@ def daily_share(total: float, days: int, step: float) -> float:
     return per_day - step if per_day * days > total + 1e-9 else per_day
 
 
+# The practical steps suggested doses are rounded to (one place, so the rules that suggest and the rules that
+# check a dose agree on them)
+TABLET_STEP_MG = 5.0  # prednis(ol)one 5 mg tablets
+HALF_TABLET_STEP_MG = 2.5  # half a 5 mg tablet: a child's prednisolone
+MTX_SYRINGE_STEP_MG = 2.5  # methotrexate prefilled syringes
+PULSE_STEP_MG = 10.0  # a child's methylprednisolone pulse
+
+
 def practical_dose(raw: float, step: float, cap: float, *, round_down: bool = False) -> tuple[float, bool]:
     """``raw`` in whole ``step`` units, never above ``cap`` (itself taken down to a whole step), and whether the
     cap applied. ``round_down`` where the per-kg figure is itself a maximum (a child's 30 mg/kg pulse, 2 mg/kg

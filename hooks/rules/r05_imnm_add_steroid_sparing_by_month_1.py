@@ -11,7 +11,7 @@ from hooks.context import HookContext
 from hooks.definitions import cohorts, immunosuppression, renal, steroids
 from hooks.definitions import treatment_duration as td
 from hooks.definitions.weight import dosing_bsa
-from hooks.dosing import practical_dose
+from hooks.dosing import MTX_SYRINGE_STEP_MG, practical_dose
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ENMC_224, KASSARDJIAN_2015, SEED_000, SEED_001, SEED_003, SEED_004, SHARE_2017
@@ -152,7 +152,7 @@ def _methotrexate(record: PatientRecord, context: HookContext, params: Mapping[s
                          f"{cap:g} mg) and mycophenolate by body-surface area, with paediatric rheumatology; **no "
                          "current weight and height, so no dose is computed**.")
             return None
-        dose = practical_dose(per_m2 * bsa, 2.5, cap, round_down=True)[0]
+        dose = practical_dose(per_m2 * bsa, MTX_SYRINGE_STEP_MG, cap, round_down=True)[0]
         route, product = "sc", "methotrexate 25 MG/ML Prefilled Syringe"
         text = f"Methotrexate {dose:g} mg SC ONCE WEEKLY on {weekday}s only ({per_m2:g} mg/m2 x {bsa:g} m2)"
         notes.append(f"Child ({record.age_years} y): methotrexate {per_m2:g} mg/m² SC once weekly (maximum {cap:g} "

@@ -7,7 +7,7 @@ from hooks.context import HookContext
 from hooks.definitions import dose_basis
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.weight import dosing_weight
-from hooks.dosing import practical_dose
+from hooks.dosing import TABLET_STEP_MG, practical_dose
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ETG, LANCET_2024, SEED_001, SEED_003, SEED_004
@@ -32,7 +32,6 @@ RULE = Rule(
 )
 
 EPS = 1e-9
-ROUND_MG = 5.0
 
 DETAIL = """\
 **{drug} {total} exceeds the adult starting dose.** {findings}
@@ -115,25 +114,26 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     suggestions: list[Suggestion] = []
     if weight is not None:
         raw = p["suggested_mg_per_kg_day"] * weight.value
-        dose, capped = practical_dose(raw, ROUND_MG, p["max_mg_day"])
+        dose, capped = practical_dose(raw, TABLET_STEP_MG, p["max_mg_day"])
         text = f"{ingredient.capitalize()} {dose:g} mg by mouth once every morning"
         resource = orders.medication_request(
             context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic",
                                                f"{ingredient} 5 MG Oral Tablet"),
             dose, "mg", text=text, route="oral", when=["MORN"],
             note=f"{p['suggested_mg_per_kg_day']:g} mg/kg x {weight.value:g} kg ({weight.day.isoformat()}), "
-                 f"rounded to {ROUND_MG:g} mg" + (f", capped at {p['max_mg_day']:g} mg" if capped else "")
+                 f"rounded to {TABLET_STEP_MG:g} mg" + (f", capped at {p['max_mg_day']:g} mg" if capped else "")
                  + "; review for taper after 2-4 weeks.")
         facts["suggested_mg_day"] = dose
         advice = (f"Suggested instead: **{ingredient} {dose:g} mg by mouth every morning** "
-                  f"({p['suggested_mg_per_kg_day']:g} mg/kg on {weight.describe('kg')}, rounded to {ROUND_MG:g} mg"
+                  f"({p['suggested_mg_per_kg_day']:g} mg/kg on {weight.describe('kg')}, "
+                  f"rounded to {TABLET_STEP_MG:g} mg"
                   + (f", capped at {p['max_mg_day']:g} mg" if capped else "") + ").")
         suggestions.append(Suggestion(f"Replace with {ingredient} {dose:g} mg PO every morning (1 mg/kg)",
                                       [*delete, Action("create", text, resource=resource)], is_recommended=True))
     else:
         facts["suggested_mg_day"] = None
         advice = (f"No weight-based dose can be suggested without a current weight: the target is "
-                  f"{p['suggested_mg_per_kg_day']:g} mg/kg/day once each morning, rounded to {ROUND_MG:g} mg, "
+                  f"{p['suggested_mg_per_kg_day']:g} mg/kg/day once each morning, rounded to {TABLET_STEP_MG:g} mg, "
                   f"at most {p['max_mg_day']:g} mg/day. Weigh the patient and re-order.")
     summary_dose = mg(total_mg) + "/day" if counted and total_mg else f"{per_kg:.2f} mg/kg/day"
     if over_kg and over_cap and per_kg is not None and weight is not None:

@@ -12,7 +12,7 @@ from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.steroids import is_iv_methylprednisolone
 from hooks.definitions.weight import dosing_weight
-from hooks.dosing import mg_per_kg_day, practical_dose
+from hooks.dosing import PULSE_STEP_MG, mg_per_kg_day, practical_dose
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Severity, Suggestion
 from hooks.sources import ETG, LANCET_2024, SEED_001, SHARE_2017
@@ -36,7 +36,6 @@ RULE = Rule(
 )
 
 EPS = 1e-9
-PAEDIATRIC_ROUND_MG = 10.0
 
 DETAIL = """\
 **{headline}** {findings}
@@ -177,7 +176,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
 
 def _child_dose(p: Mapping[str, float], weight_kg: float) -> float:
-    return practical_dose(p["paediatric_max_mg_per_kg_day"] * weight_kg, PAEDIATRIC_ROUND_MG, p["max_mg_day"],
+    return practical_dose(p["paediatric_max_mg_per_kg_day"] * weight_kg, PULSE_STEP_MG, p["max_mg_day"],
                           round_down=True)[0]
 
 
@@ -210,7 +209,7 @@ def _suggestions(context: HookContext, p: Mapping[str, float], drafts: list[Medi
                                                "methylprednisolone Injectable Product"), dose, "mg",
             text=f"Methylprednisolone {dose:g} mg IV over at least 60 minutes once daily for 3 days",
             route="iv", duration_days=3,
-            note=f"30 mg/kg/day x {weight_kg:g} kg ({weighed}), rounded down to {PAEDIATRIC_ROUND_MG:g} mg, "
+            note=f"30 mg/kg/day x {weight_kg:g} kg ({weighed}), rounded down to {PULSE_STEP_MG:g} mg, "
                  "maximum 1 g.")
         return [Suggestion(f"Replace with methylprednisolone {dose:g} mg IV daily x3 (30 mg/kg)",
                            [*delete, Action("create", f"Methylprednisolone {dose:g} mg IV daily x3",

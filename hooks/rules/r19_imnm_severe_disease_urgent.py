@@ -10,7 +10,7 @@ from hooks import dosing, orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, diagnosis, steroids
 from hooks.definitions.weight import Measure, dosing_weight, ivig_dosing_weight
-from hooks.dosing import practical_dose
+from hooks.dosing import HALF_TABLET_STEP_MG, PULSE_STEP_MG, TABLET_STEP_MG, practical_dose
 from hooks.record import SNOMED, Condition, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import (
@@ -57,9 +57,6 @@ RULE = Rule(
     },
 )
 
-PAEDIATRIC_PULSE_STEP_MG = 10.0  # as R07 rounds a child's pulse
-PAEDIATRIC_ORAL_STEP_MG = 2.5  # half a 5 mg tablet, as R32 rounds
-ADULT_ORAL_STEP_MG = 5.0
 ORAL_PRODUCTS = {"prednisone": "prednisone 20 MG Oral Tablet", "prednisolone": "prednisolone 5 MG Oral Tablet"}
 
 DETAIL = """\
@@ -305,8 +302,8 @@ def _pulse_and_prednisone(context: HookContext, params: Mapping[str, float], chi
             days = int(context.definition("weight_max_age_days_paediatric"))
             return (f"{regimen} **No body weight from the last {days} days: the child's doses could not be "
                     "computed.** Weigh the child.", [])
-        pulse_mg = practical_dose(per_kg * weight.value, PAEDIATRIC_PULSE_STEP_MG, cap, round_down=True)[0]
-        oral, oral_mg = "prednisolone", practical_dose(oral_per_kg * weight.value, PAEDIATRIC_ORAL_STEP_MG,
+        pulse_mg = practical_dose(per_kg * weight.value, PULSE_STEP_MG, cap, round_down=True)[0]
+        oral, oral_mg = "prednisolone", practical_dose(oral_per_kg * weight.value, HALF_TABLET_STEP_MG,
                                                        oral_cap, round_down=True)[0]
     else:
         oral_per_kg, oral_cap = params["prednisone_mg_per_kg"], params["prednisone_max_mg"]
@@ -314,7 +311,7 @@ def _pulse_and_prednisone(context: HookContext, params: Mapping[str, float], chi
                    f"{oral_cap:g} mg).")
         pulse_mg, oral = cap, "prednisone"
         oral_mg = (None if weight is None
-                   else practical_dose(oral_per_kg * weight.value, ADULT_ORAL_STEP_MG, oral_cap)[0])
+                   else practical_dose(oral_per_kg * weight.value, TABLET_STEP_MG, oral_cap)[0])
     pulse_order = orders.medication_request(
         patient, orders.concept(sets, "glucocorticoid_systemic", "methylprednisolone 1000 MG Injection"), pulse_mg,
         "mg", route="iv", duration_days=3, count=3,

@@ -15,7 +15,7 @@ from hooks.definitions import dose_basis
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.weight import Measure, dosing_bsa, dosing_height, dosing_weight
-from hooks.dosing import practical_dose
+from hooks.dosing import HALF_TABLET_STEP_MG, MTX_SYRINGE_STEP_MG, practical_dose
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IMACS_CORE_SET, SEED_003, SHARE_2017
@@ -40,8 +40,6 @@ RULE = Rule(
 )
 
 EPS = 1e-9
-STEROID_STEP_MG = 2.5  # half a 5 mg tablet; the suggestion is rounded down so it never exceeds 2 mg/kg
-MTX_STEP_MG = 2.5  # prefilled syringes come in 2.5 mg steps
 
 DETAIL = """\
 **Above the juvenile myositis dose limits.** {findings}
@@ -169,13 +167,13 @@ def _steroid_suggestion(context: HookContext, p: Mapping[str, float], doses: lis
                     f"so no dose is computed: prednisolone {p['steroid_max_mg_per_kg_day']:g} mg/kg/day, at most "
                     f"{p['steroid_max_mg_day']:g} mg/day. Weigh the child and re-order.")
     raw = p["steroid_max_mg_per_kg_day"] * weight.value
-    dose, capped = practical_dose(raw, STEROID_STEP_MG, p["steroid_max_mg_day"], round_down=True)
+    dose, capped = practical_dose(raw, HALF_TABLET_STEP_MG, p["steroid_max_mg_day"], round_down=True)
     text = f"Prednisolone {dose:g} mg by mouth once daily"
     resource = orders.medication_request(
         context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic",
                                            "prednisolone 5 MG Oral Tablet"), dose, "mg", text=text,
         note=f"{p['steroid_max_mg_per_kg_day']:g} mg/kg/day x {weight.value:g} kg ({weight.day.isoformat()}), "
-             f"rounded down to {STEROID_STEP_MG:g} mg" + (f", capped at {p['steroid_max_mg_day']:g} mg" if capped
+             f"rounded down to {HALF_TABLET_STEP_MG:g} mg" + (f", capped at {p['steroid_max_mg_day']:g} mg" if capped
                                                           else "") + ". Liquid formulation if needed.")
     delete = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)
               for d in doses]
@@ -193,7 +191,7 @@ def _mtx_suggestion(record: PatientRecord, context: HookContext, p: Mapping[str,
         return [], (f"No current weight and height, so no BSA dose is computed: methotrexate {per_m2:g} mg/m² SC "
                     f"once weekly, at most {p['mtx_max_mg_week']:g} mg/week. Measure the child and re-order.")
     raw = per_m2 * bsa
-    dose, capped = practical_dose(raw, MTX_STEP_MG, p["mtx_max_mg_week"])
+    dose, capped = practical_dose(raw, MTX_SYRINGE_STEP_MG, p["mtx_max_mg_week"])
     days = doses[0].order.dosage.timing.days_of_week if doses[0].order.dosage else ()
     day = days[0] if days and days[0] in orders.WEEKDAYS else "mon"
     text = f"Methotrexate {dose:g} mg SC ONCE WEEKLY ({day.capitalize()})"
@@ -202,7 +200,7 @@ def _mtx_suggestion(record: PatientRecord, context: HookContext, p: Mapping[str,
                                            "methotrexate 25 MG/ML Prefilled Syringe"), dose, "mg", text=text,
         route="sc", period=1, period_unit="wk", day_of_week=day,
         note=f"{per_m2:g} mg/m2 x BSA {bsa:.2f} m2 (Mosteller: {height.describe('cm')}, {weight.describe('kg')}), "
-             f"rounded to {MTX_STEP_MG:g} mg" + (f", capped at {p['mtx_max_mg_week']:g} mg" if capped else "")
+             f"rounded to {MTX_SYRINGE_STEP_MG:g} mg" + (f", capped at {p['mtx_max_mg_week']:g} mg" if capped else "")
              + ". Once weekly only.")
     actions = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)
                for d in doses]
