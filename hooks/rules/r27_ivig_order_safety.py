@@ -13,7 +13,7 @@ from hooks.definitions import renal
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.treatment_duration import last_dose_day
-from hooks.record import Dosage, MedicationOrder, PatientRecord
+from hooks.record import Dosage, MedicationOrder, PatientRecord, Quantity
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IVIG_BOXED_WARNING, OCTAGAM_DM, ONTARIO_IVIG, PRODERM, SEED_004
 from hooks.units import convert, to_days
@@ -70,6 +70,12 @@ class CycleDose:
     how: str = ""
 
 
+def _g_per_kg(dose: Quantity) -> float | None:
+    """g per kg of a dose written per kg (IVIG is never written per kg per day: that unit is not read here)."""
+    unit = dosing.unit_key(dose)
+    return dose.value / 1000.0 if unit == "mg/kg" else dose.value if unit == "g/kg" else None
+
+
 def _grams(value: float, unit: str) -> float | None:
     mg = convert(value, unit, "mg")
     return None if mg is None else mg / 1000.0
@@ -83,12 +89,12 @@ def read_cycle(dosage: Dosage | None, bounded_days: int | None = None) -> CycleD
     A daily order is one cycle split over those days; any longer repeat is the interval between cycles."""
     if dosage is None or dosage.dose is None:
         return None
-    unit = dosing.unit_key(dosage.dose)
     result = CycleDose()
-    if unit in ("g/kg", "mg/kg"):
-        result.per_kg, result.value = True, dosage.dose.value / (1000.0 if unit == "mg/kg" else 1.0)
+    per_kg = _g_per_kg(dosage.dose)
+    if per_kg is not None:
+        result.per_kg, result.value = True, per_kg
     else:
-        grams = _grams(dosage.dose.value, unit)
+        grams = _grams(dosage.dose.value, dosing.unit_key(dosage.dose))
         if grams is None:
             return None
         result.value = grams
@@ -142,10 +148,9 @@ def _per_day_from_max(dosage: Dosage, cycle: CycleDose) -> bool | None:
     per = to_days(denominator.value, denominator.unit)
     if per is not None and per <= 1:
         return True
-    unit = dosing.unit_key(numerator)
-    limit = numerator.value / (1000.0 if unit == "mg/kg" else 1.0) if unit in ("g/kg", "mg/kg") else _grams(
-        numerator.value, unit)
-    if limit is None or ("/kg" in unit) != cycle.per_kg:
+    per_kg = _g_per_kg(numerator)
+    limit = per_kg if per_kg is not None else _grams(numerator.value, dosing.unit_key(numerator))
+    if limit is None or (per_kg is not None) != cycle.per_kg:
         return None
     return abs(cycle.value * cycle.days - limit) < abs(cycle.value - limit)
 
