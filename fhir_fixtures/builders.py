@@ -204,6 +204,23 @@ class Chart:
         self.resources["medications"].append(self.medication_request(code, dose, unit, **kwargs))
         return self
 
+    def taper_order(self, code: Code | str, steps: list[tuple[float, int | None]], unit: str = "mg", *,
+                    start: int, status: str = "active") -> Chart:
+        """One order whose numbered instructions run one after another: ``steps`` are (daily dose, days), and a
+        last step of None days runs until the order ends (how EHRs often write a glucocorticoid taper)."""
+        resource = self.medication_request(code, None, None, start=start, status=status)
+        resource["dosageInstruction"] = []
+        for number, (dose, days) in enumerate(steps, 1):
+            repeat: dict[str, Any] = {"frequency": 1, "period": 1, "periodUnit": "d"}
+            if days is not None:
+                repeat["boundsDuration"] = {"value": days, "unit": "days", "system": UCUM, "code": "d"}
+            resource["dosageInstruction"].append({
+                "sequence": number, "text": f"{dose:g} {unit} daily" + (f" for {days} days" if days else ""),
+                "timing": {"repeat": repeat},
+                "doseAndRate": [{"doseQuantity": {"value": dose, "unit": unit, "system": UCUM, "code": unit}}]})
+        self.resources["medications"].append(resource)
+        return self
+
     def draft(self, code: Code | str, dose: float | None, unit: str | None, **kwargs: Any) -> Chart:
         kwargs.setdefault("start", 0)
         kwargs.setdefault("status", "draft")

@@ -10,8 +10,9 @@ RULE = "imnm-possible-relapse-on-taper"
 
 
 def tapering_chart(today: date, latest_ck: float = 600, latest_day: int = -5, taper: bool = True,
-                   uln: float = 200) -> Chart:
-    """Anti-HMGCR IMNM: prednisone 60 mg from D-195, tapered to 40 (D-59) and 20 mg (D-29); CK nadir 180."""
+                   uln: float = 200, one_order: bool = False) -> Chart:
+    """Anti-HMGCR IMNM: prednisone 60 mg from D-195, tapered to 40 (D-59) and 20 mg (D-29); CK nadir 180.
+    ``one_order``: the taper is written as one order of sequenced instructions rather than three orders."""
     chart = Chart(today, age=58, sex="female")
     chart.condition(IMNM_SNOMED, onset=-210)
     chart.antibody("anti_hmgcr", "positive", day=-205)
@@ -19,7 +20,9 @@ def tapering_chart(today: date, latest_ck: float = 600, latest_day: int = -5, ta
     chart.weight(70, day=-10)
     chart.ck(8000, day=-200, uln=uln).ck(1500, day=-150, uln=uln).ck(300, day=-100, uln=uln)
     chart.ck(180, day=-40, uln=uln).ck(latest_ck, day=latest_day, uln=uln)
-    if taper:
+    if taper and one_order:
+        chart.taper_order(PREDNISONE_20, [(60, 136), (40, 30), (20, None)], start=-195)
+    elif taper:
         chart.medication(PREDNISONE_20, 60, "mg", start=-195, end=-60, status="completed")
         chart.medication(PREDNISONE_20, 40, "mg", start=-59, end=-30, status="completed")
         chart.medication(PREDNISONE_20, 20, "mg", start=-29)
@@ -35,6 +38,13 @@ def tapering_chart(today: date, latest_ck: float = 600, latest_day: int = -5, ta
          fires={RULE}, indicators={RULE: "warning"})
 def fires_patient_view(today: date) -> dict[str, Any]:
     return tapering_chart(today).request("patient-view")
+
+
+@fixture("r21-fires-taper-written-as-one-order", hook="patient-view",
+         story="The same taper (60 -> 40 -> 20 mg) written as one order of sequenced instructions; CK 600 U/L.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_one_order_taper(today: date) -> dict[str, Any]:
+    return tapering_chart(today, one_order=True).request("patient-view")
 
 
 @fixture("r21-fires-at-exactly-2x-nadir", hook="patient-view",

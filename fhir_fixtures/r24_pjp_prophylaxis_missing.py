@@ -31,6 +31,15 @@ def fires_basic(today: date) -> dict[str, Any]:
     return _chart(today).request("patient-view")
 
 
+@fixture("r24-fires-taper-written-as-one-order", hook="patient-view",
+         story="Prednisone tapered 60 -> 40 -> 30 mg/day in one order of sequenced instructions, 41 days in; the "
+               "30 mg step is today's dose. No PJP prophylaxis on file.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_sequenced_taper(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=52, sex="female").condition(IMNM_SNOMED, onset=-60).weight(70, day=-3)
+    return chart.taper_order(PREDNISONE_20, [(60, 14), (40, 14), (30, 28), (20, 28)], start=-40).request()
+
+
 @fixture("r24-fires-higher-risk-methotrexate-lymphopenia", hook="patient-view",
          story="Prednisone 60 mg/day for 6 weeks with weekly methotrexate and lymphocytes 600/uL; no prophylaxis.",
          fires={RULE}, indicators={RULE: "warning"})

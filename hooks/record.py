@@ -10,6 +10,7 @@ fhir.resources is available as ``strict`` mode, see :func:`build_record`).
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -313,6 +314,19 @@ class Dosage:
     as_needed: bool
     max_per_period: tuple[Quantity, Quantity] | None = None
     sequence: int | None = None  # instructions with the same sequence (or none) are given together
+    bounds_start: date | None = None  # timing.repeat.boundsPeriod
+    bounds_end: date | None = None
+    bounds_days: float | None = None  # boundsDuration, or boundsPeriod's days
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of a schedule written as one order: the instructions of ``sequence``, given from ``first`` to
+    ``last`` (None: until the order ends)."""
+
+    sequence: int
+    first: date
+    last: date | None
 
 
 @dataclass(slots=True)
@@ -331,6 +345,7 @@ class MedicationOrder:
     reasons: tuple[Concept, ...] = ()
     supply_days: float | None = None
     bounds_days: float | None = None  # the course's length as bounded (boundsDuration, or boundsPeriod's days)
+    steps: tuple[Step, ...] = ()  # a taper written as sequenced instructions, laid out one after another
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -633,7 +648,7 @@ def _read_timing(raw: dict[str, Any]) -> Timing:
     )
 
 
-def _read_dosage(raw: dict[str, Any], sets: ValueSets) -> tuple[Dosage, dict[str, Any]]:
+def _read_dosage(raw: dict[str, Any], sets: ValueSets) -> Dosage:
     dose_and_rate = [_obj(d, "doseAndRate") for d in _list(raw.get("doseAndRate"), "doseAndRate")]
     dose = next((q for d in dose_and_rate if (q := read_quantity(d.get("doseQuantity"), "doseQuantity"))), None)
     if dose is None:
@@ -648,6 +663,12 @@ def _read_dosage(raw: dict[str, Any], sets: ValueSets) -> tuple[Dosage, dict[str
     sequence = raw.get("sequence")
     if sequence is not None and (isinstance(sequence, bool) or not isinstance(sequence, int)):
         raise Malformed("dosage.sequence must be an integer")
+    bounds = _obj(repeat.get("boundsPeriod"), "boundsPeriod")
+    bounds_start = parse_date(bounds.get("start"), "boundsPeriod.start")
+    bounds_end = parse_date(bounds.get("end"), "boundsPeriod.end")
+    bounds_days = _duration_days(repeat.get("boundsDuration"), "boundsDuration")
+    if bounds_days is None and bounds_start is not None and bounds_end is not None and bounds_end >= bounds_start:
+        bounds_days = (bounds_end - bounds_start).days + 1
     return Dosage(
         dose=dose,
         timing=_read_timing(timing),
@@ -656,7 +677,10 @@ def _read_dosage(raw: dict[str, Any], sets: ValueSets) -> tuple[Dosage, dict[str
         as_needed=bool(raw.get("asNeededBoolean")) or raw.get("asNeededCodeableConcept") is not None,
         max_per_period=(numerator, denominator) if numerator and denominator else None,
         sequence=sequence,
-    ), repeat
+        bounds_start=bounds_start,
+        bounds_end=bounds_end,
+        bounds_days=bounds_days,
+    )
 
 
 
@@ -703,28 +727,21 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
     kind = _str(raw.get("resourceType"), "resourceType") or "MedicationRequest"
     if medication is None:
         medication = _medication_concept(raw, sets, _contained(raw, medications), kind)
-    dosages, repeats = [], []
-    for i, d in enumerate(_list(raw.get("dosageInstruction"), "dosageInstruction")):
-        dosage, repeat = _read_dosage(_obj(d, f"dosageInstruction[{i}]"), sets)
-        dosages.append(dosage)
-        repeats.append(repeat)
-    start = end = bounds_days = None
-    if repeats:
-        bounds = _obj(repeats[0].get("boundsPeriod"), "boundsPeriod")
-        start = parse_date(bounds.get("start"), "boundsPeriod.start")
-        end = parse_date(bounds.get("end"), "boundsPeriod.end")
-        bounds_days = _duration_days(repeats[0].get("boundsDuration"), "boundsDuration")
-        if bounds_days is None and start is not None and end is not None and end >= start:
-            bounds_days = (end - start).days + 1
+    dosages = tuple(_read_dosage(_obj(d, f"dosageInstruction[{i}]"), sets)
+                    for i, d in enumerate(_list(raw.get("dosageInstruction"), "dosageInstruction")))
+    # the order's bounds are its first instruction's (a sequenced schedule's steps are laid out below)
+    start, end, bounds_days = ((dosages[0].bounds_start, dosages[0].bounds_end, dosages[0].bounds_days) if dosages
+                               else (None, None, None))
     authored = parse_date(raw.get("authoredOn") or raw.get("occurrenceDateTime"), f"{kind}.authoredOn")
     start = start or authored
     supply = _obj(raw.get("dispenseRequest"), "dispenseRequest")
     supply_days = _duration_days(supply.get("expectedSupplyDuration"), "expectedSupplyDuration")
-    if end is None and start is not None and bounds_days is not None:
-        try:
-            end = start + timedelta(days=max(bounds_days - 1, 0))
-        except OverflowError as exc:
-            raise Malformed("boundsDuration runs past the year 9999") from exc
+    steps = _steps(dosages, start)
+    if steps:  # the order lasts as long as all its steps
+        end = steps[-1].last
+        bounds_days = (end - start).days + 1 if end is not None and start is not None else None
+    elif end is None and start is not None and bounds_days is not None:
+        end = _day_after(start, bounds_days - 1)
     reasons = tuple(read_concept(r, "reasonCode", sets) for r in _list(raw.get("reasonCode"), "reasonCode"))
     return MedicationOrder(
         resource_type=kind,
@@ -735,12 +752,43 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
         authored=authored,
         start=start,
         end=end,
-        dosages=tuple(dosages),
+        dosages=dosages,
         reasons=reasons,
         supply_days=supply_days,
         bounds_days=bounds_days,
+        steps=steps,
         raw=raw,
     )
+
+
+def _day_after(day: date, days: float) -> date:
+    try:
+        return day + timedelta(days=max(days, 0))
+    except OverflowError as exc:
+        raise Malformed("boundsDuration runs past the year 9999") from exc
+
+
+def _steps(dosages: tuple[Dosage, ...], start: date | None) -> tuple[Step, ...]:
+    """A taper written as one order: instructions numbered by ``sequence``, each bounded by its own boundsDuration
+    (or boundsPeriod), given one after another from the order's start. Empty when the instructions are not such a
+    schedule (fewer than two sequences, an unnumbered one, or a step before the last of unknown length)."""
+    sequences = sorted({d.sequence for d in dosages if d.sequence is not None})
+    if start is None or len(sequences) < 2 or any(d.sequence is None for d in dosages):
+        return ()
+    steps, day = [], start
+    for number in sequences:
+        instructions = [d for d in dosages if d.sequence == number]
+        first = next((d.bounds_start for d in instructions if d.bounds_start is not None), day)
+        days = next((d.bounds_days for d in instructions if d.bounds_days), None)
+        if days is None:
+            if number != sequences[-1]:
+                return ()
+            steps.append(Step(number, first, None))
+            break
+        last = _day_after(first, math.ceil(days) - 1)
+        steps.append(Step(number, first, last))
+        day = _day_after(last, 1)
+    return tuple(steps)
 
 
 def _read_immunization(raw: dict[str, Any], vaccine: Concept) -> Immunization:

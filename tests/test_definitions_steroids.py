@@ -23,6 +23,24 @@ def test_daily_timeline_and_consecutive_days(kb, today):
     assert history.days_at_or_above(50, today) == 0
 
 
+def test_a_taper_written_as_one_order_gives_each_step_its_own_dose(kb, today):
+    chart = Chart(today).weight(70, day=-1).taper_order(PREDNISONE_20, [(60, 14), (40, 14), (30, 28), (20, 28)],
+                                                        start=-40)
+    record, context = record_and_context(kb, chart)
+    history = steroids.history(record, context)
+    assert [history.peq_on(today - timedelta(days=d)) for d in (40, 27, 26, 13, 12, 0)] == [60, 60, 40, 40, 30, 30]
+    assert history.days_at_or_above(20, today) == 41
+    assert not history.unreadable
+
+
+def test_a_step_whose_dose_cannot_be_read_makes_the_order_unreadable(kb, today):
+    chart = Chart(today).taper_order(PREDNISONE_20, [(60, 14), (1, 14)], start=-20)
+    chart.resources["medications"][0]["dosageInstruction"][1]["doseAndRate"][0]["doseQuantity"].update(
+        unit="mg/kg", code="mg/kg")  # and no weight on file
+    record, context = record_and_context(kb, chart)
+    assert steroids.history(record, context).unreadable == record.medications
+
+
 def test_iv_methylprednisolone_counts_as_peq_and_as_a_pulse(kb, today):
     chart = Chart(today)
     chart.medication(METHYLPRED_1000, 1000, "mg", start=-3, end=-1, status="completed", route=ROUTE_IV)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from fhir_fixtures.builders import CK, IMNM_SNOMED, METHOTREXATE_2_5, Chart
+from fhir_fixtures.builders import CK, IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_20, Chart
 from hooks import engine, valuesets
 from hooks.record import Malformed, PatientRecord, Quantity, build_record, parse_date, per_record
 from tests.definitions_support import record_and_context
@@ -67,6 +67,32 @@ def test_a_course_keeps_its_bounded_length_even_without_a_start(kb, today, bound
     resource["dosageInstruction"][0]["timing"]["repeat"].update(bounds)
     order = build_record(chart.prefetch(), kb.valuesets, today).medications[0]
     assert (order.bounds_days, order.end) == (days, ends)
+
+
+@pytest.mark.parametrize(("steps", "laid_out", "last_day"), [
+    ([(60, 14), (40, 14), (20, None)], [(1, 0, 13), (2, 14, 27), (3, 28, None)], None),  # open last step
+    ([(60, 14), (40, 7)], [(1, 0, 13), (2, 14, 20)], 20),  # the order ends with its last step, not its first
+    ([(60, None), (40, 7)], [], None),  # a first step of unknown length: no schedule can be laid out
+])
+def test_a_taper_written_as_sequenced_instructions_is_laid_out_step_by_step(kb, today, steps, laid_out, last_day):
+    start = today - timedelta(days=40)
+    chart = Chart(today).taper_order(PREDNISONE_20, steps, start=-40)
+    order = build_record(chart.prefetch(), kb.valuesets, today).medications[0]
+    assert [(s.sequence, (s.first - start).days, s.last and (s.last - start).days) for s in order.steps] == laid_out
+    if laid_out:
+        assert order.end == (start + timedelta(days=last_day) if last_day is not None else None)
+
+
+def test_a_step_may_give_its_own_dates(kb, today):
+    chart = Chart(today).taper_order(PREDNISONE_20, [(60, 14), (40, 14)], start=-40)
+    second = chart.resources["medications"][0]["dosageInstruction"][1]["timing"]["repeat"]
+    del second["boundsDuration"]
+    second["boundsPeriod"] = {"start": chart.at(-20), "end": chart.at(-11)}  # a gap of a week after step 1
+    order = build_record(chart.prefetch(), kb.valuesets, today).medications[0]
+    day = chart.at
+    assert [(s.first.isoformat(), s.last and s.last.isoformat()) for s in order.steps] == [
+        (day(-40), day(-27)), (day(-20), day(-11))]
+    assert order.bounds_days == 30
 
 
 def test_medication_by_reference_to_a_contained_medication(kb, today):

@@ -146,17 +146,34 @@ class SteroidHistory:
         return self.levels.days_at_or_above(threshold, ending)
 
 
+def _dosed_spans(order: MedicationOrder, today: date, weight_kg: float | None) -> list[tuple[date, date, float]] | None:
+    """(first day, last day, PEQ) of a course, or of each step of a taper written as one order; None when a
+    dose or the start cannot be read."""
+    if not order.steps:
+        span, peq = course_days(order, today), prednisone_equivalent(order, weight_kg)
+        return None if span is None or peq is None else [(*span, peq)]
+    spans = []
+    for step in order.steps:
+        if step.first > today:
+            break
+        peq = prednisone_equivalent(order, weight_kg, sequence=step.sequence)
+        if peq is None:
+            return None
+        last = step.last if step.last is not None else today if order.current else step.first
+        spans.append((step.first, min(last, today), peq))
+    return spans
+
+
 @per_record
 def history(record: PatientRecord, context: HookContext) -> SteroidHistory:
     weight = dosing_weight(record, context)
     courses, unreadable = [], []
     for order in record.medications_in("glucocorticoid_systemic"):
-        span = course_days(order, record.today)
-        peq = prednisone_equivalent(order, weight.value if weight else None)
-        if span is None or peq is None:
+        spans = _dosed_spans(order, record.today, weight.value if weight else None)
+        if spans is None:
             unreadable.append(order)
             continue
-        courses.append((order, peq, *span))
+        courses += [(order, peq, first, last) for first, last, peq in spans]
     levels = daily_levels(((first, last, peq) for _, peq, first, last in courses), record.today)
     return SteroidHistory(levels, courses, unreadable)
 

@@ -63,3 +63,11 @@ def test_azathioprine_stopped_is_a_taper(kb, today):
 def test_stale_ck_is_not_evaluable(kb, today):
     card, entry = _result(kb, tapering_chart(today, latest_day=-20))
     assert card is None and entry["status"] == "not-evaluable" and "20 days old" in entry["reason"]
+
+
+def test_a_taper_written_as_one_order_is_read_step_by_step(kb, today):
+    card, entry = _result(kb, tapering_chart(today, one_order=True))
+    assert card is not None
+    # the same steps as three separate orders give, not a 'stop' where the first instruction's bounds end
+    assert entry["facts"]["taper"] == _result(kb, tapering_chart(today))[1]["facts"]["taper"]
+    assert "lowered from 40 to 20 mg/day PEQ" in entry["facts"]["taper"]
