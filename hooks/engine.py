@@ -141,9 +141,7 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
         result.explanation.append(entry)
     if snoozed is not None:
         _hold_snoozed(result, snoozed)
-    note = ck.uln_warning(ck.series(record, hook_context), hook_context.definition("ck_uln_fallback"))
-    if note:
-        result.warnings.append(note)
+    result.warnings.extend(ck.warnings(record, hook_context))
     result.cards.sort(key=lambda c: -SEVERITY_ORDER[c["indicator"]])
     return result
 

@@ -268,6 +268,11 @@ class Observation:
     def in_group(self, *groups: str) -> bool:
         return self.code.in_group(*groups)
 
+    @property
+    def value_label(self) -> str:
+        """The value as reported, for messages: '11 [stone_av]', or a text result in quotes."""
+        return str(self.quantity) if self.quantity is not None else repr(self.value_text or "")
+
 
 @dataclass(slots=True)
 class Condition:
@@ -457,11 +462,16 @@ class PatientRecord:
         return dated[-1] if dated else None
 
     def newest_unreadable(self, group: str, canonical: str) -> Observation | None:
-        """The newest dated result of ``group`` when its value cannot be read in ``canonical`` (an unknown unit):
-        the older readable results may no longer be the patient's."""
+        """The newest dated result of ``group`` when its value cannot be read in ``canonical`` (an unknown unit,
+        or text such as '>20,000' where a number belongs): the older readable results may no longer be the
+        patient's."""
         for observation in reversed(self.observations_in(group)):
-            if observation.when is None or observation.quantity is None:
+            if observation.when is None:
                 continue
+            if observation.quantity is None:
+                if observation.value_text:
+                    return observation
+                continue  # no value at all (a pending result): not a measurement
             value = convert(observation.quantity.value, observation.quantity.unit, canonical)
             return observation if value is None or value <= 0 else None
         return None

@@ -36,9 +36,7 @@ def build(record: PatientRecord, context: HookContext) -> dict[str, Any]:
     points = ck.series(record, context)
     history = steroids.history(record, context)
     notes += [f"Glucocorticoid dose not readable: {o.label} ({o.reference}); not drawn." for o in history.unreadable]
-    fallback = ck.uln_warning(points, context.definition("ck_uln_fallback"))
-    if fallback:
-        notes.append(fallback)
+    notes += ck.warnings(record, context)
     data: dict[str, Any] = {
         "today": record.today.isoformat(),
         "ck": [{"date": p.day.isoformat(), "value": round(p.value, 1), "uln": round(p.uln, 1),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fhir_fixtures.builders import Chart
+from fhir_fixtures.builders import CK, Chart
 from hooks.definitions import ck
 from tests.definitions_support import record_and_context
 
@@ -15,7 +15,17 @@ def test_units_and_uln_fallback(kb, today):
     record, context = record_and_context(kb, chart)
     points = ck.series(record, context)
     assert [(p.value, p.uln, p.uln_from_lab) for p in points] == [(1200, 198, True), (900, 200, False)]
-    assert "200 U/L" in ck.uln_warning(points, 200)
+    default_uln, passed_over = ck.warnings(record, context)
+    assert "default upper limit of normal 200 U/L" in default_uln
+    assert passed_over == f"1 CK result(s) could not be read in U/L and were not used (5 mg/dL on {chart.at(-1)})."
+
+
+def test_a_ck_reported_as_text_is_named_and_stops_a_normal_ck_verdict_on_older_results(kb, today):
+    chart = Chart(today).ck(150, day=-20).observation(CK, -2, value_string=">20,000")
+    record, context = record_and_context(kb, chart)
+    assert [p.value for p in ck.series(record, context)] == [150]
+    assert record.newest_unreadable("ck", "U/L").value_text == ">20,000"
+    assert any("'>20,000' on" in note for note in ck.warnings(record, context))
 
 
 def test_peak_nadir_latest_and_response(kb, today):

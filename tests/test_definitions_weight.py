@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import Chart
+from fhir_fixtures.builders import WEIGHT, Chart
 from hooks.definitions import weight
 from tests.definitions_support import record_and_context
 
@@ -35,6 +35,13 @@ def test_a_newer_weight_in_an_unreadable_unit_stops_dosing_from_the_older_one(kb
     assert kg is None and "11 [stone_av] on" in why and "cannot be read" in why
     readable_later = Chart(today).weight(11, day=-20, unit="[stone_av]").weight(70, day=-1)
     assert weight.dosing_weight(*record_and_context(kb, readable_later)).value == 70
+
+
+def test_a_newer_weight_written_as_text_stops_dosing_from_the_older_one(kb, today):
+    chart = Chart(today).weight(90, day=-20).observation(WEIGHT, -1, value_string="72 kg (estimated)")
+    record, context = record_and_context(kb, chart)
+    assert weight.dosing_weight(record, context) is None
+    assert "'72 kg (estimated)' on" in weight.why_not_current(record, "weight", "kg")
 
 
 def test_bsa_needs_current_weight_and_height(kb, today):

@@ -22,12 +22,23 @@ class CkPoint:
         return f"{self.value:,.0f} U/L on {self.day.isoformat()} (ULN {self.uln:,.0f})"
 
 
-@per_record
 def series(record: PatientRecord, context: HookContext) -> list[CkPoint]:
     """Every dated CK with a usable value, oldest first. Units other than U/L and ukat/L are skipped."""
+    return _readings(record, context)[0]
+
+
+@per_record
+def _readings(record: PatientRecord, context: HookContext) -> tuple[list[CkPoint], list[Observation]]:
+    """The CK series, and the dated results with a value that could not be read (text, or an unknown unit)."""
     fallback = float(context.definition("ck_uln_fallback"))
-    points = (_point(o, fallback) for o in record.observations_in("ck"))
-    return [p for p in points if p is not None]
+    points, unread = [], []
+    for observation in record.observations_in("ck"):
+        point = _point(observation, fallback)
+        if point is not None:
+            points.append(point)
+        elif observation.when is not None and (observation.quantity is not None or observation.value_text):
+            unread.append(observation)
+    return points, unread
 
 
 def _point(observation: Observation, fallback: float) -> CkPoint | None:
@@ -73,7 +84,15 @@ def inadequate_response(points: list[CkPoint], t_tx: date) -> tuple[bool, str]:
     return False, f"latest CK {last}; peak {top or 'not on file'}"
 
 
-def uln_warning(points: list[CkPoint], fallback: float) -> str | None:
+def warnings(record: PatientRecord, context: HookContext) -> list[str]:
+    """Data-quality notes on the CK results: ones read against the default ULN, and ones passed over."""
+    points, unread = _readings(record, context)
+    notes = []
     if any(not p.uln_from_lab for p in points):
-        return f"CK without a reference range: the default upper limit of normal {fallback:g} U/L was used."
-    return None
+        notes.append(f"CK without a reference range: the default upper limit of normal "
+                     f"{context.definition('ck_uln_fallback'):g} U/L was used.")
+    if unread:
+        shown = ", ".join(f"{o.value_label} on {o.when}" for o in unread[-3:])
+        notes.append(f"{len(unread)} CK result(s) could not be read in U/L and were not used ({shown}"
+                     f"{', ...' if len(unread) > 3 else ''}).")
+    return notes

@@ -34,9 +34,10 @@ def _latest_measure(record: PatientRecord, group: str, canonical: str) -> Measur
 @per_record
 def unread_newer(record: PatientRecord, group: str, canonical: str) -> str | None:
     """A measurement newer than the latest readable one that cannot be read (a unit not understood: '11 st on
-    2026-11-20'). Doses are then not computed from the older value: it may no longer be the patient's."""
+    2026-11-20', or a text value). Doses are then not computed from the older value: it may no longer be the
+    patient's."""
     found = record.newest_unreadable(group, canonical)
-    return f"{found.quantity} on {found.when}" if found is not None else None
+    return f"{found.value_label} on {found.when}" if found is not None else None
 
 
 def why_not_current(record: PatientRecord, name: str, unit: str) -> str:
@@ -44,7 +45,7 @@ def why_not_current(record: PatientRecord, name: str, unit: str) -> str:
     old)'."""
     unread = unread_newer(record, name, unit)
     if unread is not None:
-        return f" (the latest {name}, {unread}, is in a unit that cannot be read)"
+        return f" (the latest {name}, {unread}, cannot be read in {unit})"
     latest = _latest_measure(record, name, unit)
     return f" (latest {latest.describe(unit)}, too old)" if latest else " on file"
 

@@ -98,8 +98,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["latest_ck"] = str(latest) if latest else None
     unread = record.newest_unreadable("ck", "U/L")
     if unread is not None:  # "the CK is normal" would rest on an older result
-        return NotEvaluable(f"the newest CK ({unread.quantity} on {unread.when}) is in a unit that cannot be read",
-                            facts)
+        return NotEvaluable(f"the newest CK ({unread.value_label} on {unread.when}) cannot be read in U/L", facts)
     if latest is None or (record.today - latest.day).days > params["ck_max_age_days"]:
         return NotEvaluable(f"no CK within {params['ck_max_age_days']:g} days to tell weakness with a normal CK "
                             "from active disease", facts)

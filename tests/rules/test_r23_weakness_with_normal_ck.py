@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fhir_fixtures.builders import CK
 from fhir_fixtures.r23_weakness_with_normal_ck import weak_chart
 from tests.conftest import fired, run
 
@@ -48,6 +49,11 @@ def test_a_newer_ck_in_an_unreadable_unit_is_not_passed_over_for_an_older_normal
     escalate' would rest on the older result."""
     card, entry = _result(kb, weak_chart(today).ck(6000, day=-2, unit="IU/mL"))
     assert card is None and entry["status"] == "not-evaluable" and "IU/mL" in entry["reason"]
+
+
+def test_a_newer_ck_reported_as_text_is_not_passed_over_either(kb, today):
+    card, entry = _result(kb, weak_chart(today).observation(CK, -2, value_string=">20,000 U/L"))
+    assert card is None and entry["status"] == "not-evaluable" and "'>20,000 U/L'" in entry["reason"]
 
 
 def test_a_ucum_annotation_does_not_make_a_ck_unreadable(kb, today):
