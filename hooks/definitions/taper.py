@@ -153,6 +153,14 @@ def _is_stop(order: MedicationOrder) -> bool:
     return order.status in _STOP_STATUSES or (dose is not None and dose.value == 0)
 
 
+def _lowest_peq(order: MedicationOrder, weight: float | None) -> float | None:
+    """The daily PEQ a draft leads to: for a taper written as one order, its lowest step."""
+    if not order.steps:
+        return dosing.prednisone_equivalent(order, weight)
+    steps = [dosing.prednisone_equivalent(order, weight, sequence=step.sequence) for step in order.steps]
+    return None if None in steps else min(p for p in steps if p is not None)
+
+
 def draft_reductions(record: PatientRecord, context: HookContext,
                      drafts: Sequence[MedicationOrder]) -> list[tuple[MedicationOrder, TaperStep]]:
     """Draft orders that lower today's daily PEQ or stop/reduce a current steroid-sparing agent."""
@@ -163,7 +171,7 @@ def draft_reductions(record: PatientRecord, context: HookContext,
         if order.in_group("glucocorticoid_systemic") and not steroids.is_iv_methylprednisolone(order):
             if now <= _TOLERANCE_MG:
                 continue
-            peq = 0.0 if _is_stop(order) else dosing.prednisone_equivalent(order, weight)
+            peq = 0.0 if _is_stop(order) else _lowest_peq(order, weight)
             if peq is not None and peq < now - _TOLERANCE_MG:
                 found.append((order, TaperStep(record.today, f"draft lowers the glucocorticoid from {now:g} to "
                                                              f"{peq:g} mg/day PEQ ({order.label})")))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fhir_fixtures.builders import AZATHIOPRINE_50, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20
+from fhir_fixtures.builders import AZATHIOPRINE_50, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, Chart
 from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
 from tests.conftest import fired, run
 
@@ -71,3 +71,14 @@ def test_a_taper_written_as_one_order_is_read_step_by_step(kb, today):
     # the same steps as three separate orders give, not a 'stop' where the first instruction's bounds end
     assert entry["facts"]["taper"] == _result(kb, tapering_chart(today))[1]["facts"]["taper"]
     assert "lowered from 40 to 20 mg/day PEQ" in entry["facts"]["taper"]
+
+
+def test_order_sign_draft_taper_written_as_one_order_is_a_reduction(kb, today):
+    """Its first step keeps today's 20 mg; the steps after it are the reduction being signed."""
+    chart = tapering_chart(today)
+    draft = Chart(today).taper_order(PREDNISONE_20, [(20, 14), (15, 14), (10, None)], start=0).resources[
+        "medications"][0]
+    chart.draft_resource({**draft, "id": "draft-taper", "status": "draft", "intent": "proposal"})
+    card, entry = _result(kb, chart, "order-sign")
+    assert card is not None
+    assert "draft lowers the glucocorticoid from 20 to 10" in entry["facts"]["draft_reductions"]
