@@ -128,10 +128,10 @@ class Concept:
     text: str | None = None
     matches: tuple[CodeInfo, ...] = ()
     matched_by_name: bool = False
+    groups: frozenset[str] = field(init=False, repr=False, compare=False)  # read per query; concepts are cached
 
-    @property
-    def groups(self) -> frozenset[str]:
-        return frozenset(m.group for m in self.matches)
+    def __post_init__(self) -> None:
+        self.groups = frozenset(m.group for m in self.matches)
 
     @property
     def label(self) -> str:

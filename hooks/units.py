@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 _ANNOTATION = re.compile(r"\{[^}]*\}")
@@ -56,15 +57,20 @@ def to_days(value: float | None, unit: str | None) -> float | None:
 def convert(value: float, unit: str | None, canonical: str) -> float | None:
     """``value`` in ``unit`` expressed in ``canonical``; None when the unit is unknown for that measure (or the
     measure itself is unknown: a lab's own reference-range unit, say, which only converts to itself)."""
-    table = _CONVERSIONS.get(canonical, {})
+    factor = _factor(unit, canonical)
+    return None if factor is None else value * factor
+
+
+@functools.lru_cache(maxsize=4096)  # a chart repeats a few unit spellings hundreds of times
+def _factor(unit: str | None, canonical: str) -> float | None:
     key = (unit or "").strip().lower().replace(GREEK_MU, MICRO_SIGN)
     if key == canonical.lower():
-        return value
-    factor = table.get(key)
+        return 1.0
+    factor = _CONVERSIONS.get(canonical, {}).get(key)
     if factor is None and "{" in key:  # a UCUM annotation ('U/L{37C}') does not change the unit
         plain = _ANNOTATION.sub("", key)
-        return convert(value, plain, canonical) if plain else None
-    return None if factor is None else value * factor
+        return _factor(plain, canonical) if plain else None
+    return factor
 
 
 def fahrenheit_to_celsius(value: float) -> float:
