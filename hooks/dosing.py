@@ -195,36 +195,45 @@ def mg_per_kg(dosage: Dosage) -> float | None:
 
 
 def daily_mg(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: float | None = None,
-             ingredient: str | None = None, sequence: int | None = None) -> float | None:
+             ingredient: str | None = None) -> float | None:
     """Average mg per day (a weekly 15 mg gives about 2.14).
 
     Instructions with the same ``sequence`` (or none) are given together and add up (15 mg in the morning and
-    10 mg at night are 25 mg a day); of different sequences (the steps of a taper) the highest total counts,
-    unless ``sequence`` picks one step. As-needed and dose-less instructions are left out; None when no dose is
-    left or one cannot be read.
+    10 mg at night are 25 mg a day); of different sequences (the steps of a taper) the highest total counts.
+    As-needed and dose-less instructions are left out; None when no dose is left or one cannot be read.
     """
+    totals = daily_mg_by_sequence(order, weight_kg, bsa_m2, ingredient)
+    return None if totals is None else max(totals.values(), default=None)
+
+
+def daily_mg_by_sequence(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: float | None = None,
+                         ingredient: str | None = None) -> dict[int | None, float] | None:
+    """The daily mg of each ``sequence`` (each step of a taper); None when a dose cannot be read."""
     totals: dict[int | None, float] = {}
     for dosage in order.dosages:
-        if dosage.dose is None or dosage.as_needed or (sequence is not None and dosage.sequence != sequence):
+        if dosage.dose is None or dosage.as_needed:
             continue
         amount = dose_per_administration(dosage, order.medication, weight_kg, bsa_m2, ingredient)
         per_day = periods_per_day(dosage.timing)
         if amount is None or per_day is None:
             return None
         totals[dosage.sequence] = totals.get(dosage.sequence, 0.0) + amount.mg * per_day
-    return max(totals.values(), default=None)
+    return totals
 
 
-def prednisone_equivalent(order: MedicationOrder, weight_kg: float | None = None,
-                          sequence: int | None = None) -> float | None:
-    """Daily prednisone-equivalent mg of a glucocorticoid order (IV pulses included); of one step only when
-    ``sequence`` is given (see :func:`daily_mg`)."""
-    ingredient = order.medication.concept_in("glucocorticoid_systemic")
-    factor = PEQ_FACTORS.get(ingredient or "")
-    if factor is None:
-        return None
-    daily = daily_mg(order, weight_kg, sequence=sequence)
-    return None if daily is None else daily * factor
+def prednisone_equivalent(order: MedicationOrder, weight_kg: float | None = None) -> float | None:
+    """Daily prednisone-equivalent mg of a glucocorticoid order (IV pulses included; a taper's highest step)."""
+    steps = prednisone_equivalent_by_sequence(order, weight_kg)
+    return None if steps is None else max(steps.values(), default=None)
+
+
+def prednisone_equivalent_by_sequence(order: MedicationOrder,
+                                      weight_kg: float | None = None) -> dict[int | None, float] | None:
+    """Daily prednisone-equivalent mg of each step (``sequence``) of a glucocorticoid order; None when the
+    drug or a dose cannot be read."""
+    factor = PEQ_FACTORS.get(order.medication.concept_in("glucocorticoid_systemic") or "")
+    totals = daily_mg_by_sequence(order, weight_kg) if factor is not None else None
+    return None if totals is None or factor is None else {step: mg * factor for step, mg in totals.items()}
 
 
 def mosteller_bsa(height_cm: float, weight_kg: float) -> float:

@@ -270,8 +270,17 @@ class Observation:
 
     @property
     def value_label(self) -> str:
-        """The value as reported, for messages: '11 [stone_av]', or a text result in quotes."""
-        return str(self.quantity) if self.quantity is not None else repr(self.value_text or "")
+        """The value as reported, for messages: '11 [stone_av]', or a text result in quotes (cut short)."""
+        if self.quantity is not None:
+            return str(self.quantity)
+        text = self.value_text or ""
+        return repr(text if len(text) <= 40 else text[:39] + "…")
+
+    @property
+    def measured_as_text(self) -> bool:
+        """A value written as text with a number in it ('>20,000', '72 kg (estimated)'): a measurement that
+        cannot be read. Text without a digit ('refused', 'haemolysed') is no measurement at all."""
+        return self.quantity is None and self.value_text is not None and any(c.isdigit() for c in self.value_text)
 
 
 @dataclass(slots=True)
@@ -324,6 +333,9 @@ class Dosage:
     bounds_days: float | None = None  # boundsDuration, or boundsPeriod's days
 
 
+CURRENT_STATUSES = ("active", "on-hold")  # an order being given now
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     """One step of a schedule written as one order: the instructions of ``sequence``, given from ``first`` to
@@ -363,7 +375,7 @@ class MedicationOrder:
 
     @property
     def current(self) -> bool:
-        return self.status in ("active", "on-hold")
+        return self.status in CURRENT_STATUSES
 
     @property
     def counts_as_exposure(self) -> bool:
@@ -463,15 +475,14 @@ class PatientRecord:
 
     def newest_unreadable(self, group: str, canonical: str) -> Observation | None:
         """The newest dated result of ``group`` when its value cannot be read in ``canonical`` (an unknown unit,
-        or text such as '>20,000' where a number belongs): the older readable results may no longer be the
-        patient's."""
+        or a number written as text, '>20,000'): the older readable results may no longer be the patient's."""
         for observation in reversed(self.observations_in(group)):
             if observation.when is None:
                 continue
             if observation.quantity is None:
-                if observation.value_text:
+                if observation.measured_as_text:
                     return observation
-                continue  # no value at all (a pending result): not a measurement
+                continue  # no value ('refused', or a pending result): not a measurement
             value = convert(observation.quantity.value, observation.quantity.unit, canonical)
             return observation if value is None or value <= 0 else None
         return None
@@ -658,7 +669,20 @@ def _read_timing(raw: dict[str, Any]) -> Timing:
     )
 
 
-def _read_dosage(raw: dict[str, Any], sets: ValueSets) -> Dosage:
+def _bounds(repeat: dict[str, Any]) -> tuple[date | None, date | None, float | None]:
+    """(start, end, days) of a timing's boundsPeriod or boundsDuration."""
+    bounds = _obj(repeat.get("boundsPeriod"), "boundsPeriod")
+    start = parse_date(bounds.get("start"), "boundsPeriod.start")
+    end = parse_date(bounds.get("end"), "boundsPeriod.end")
+    days = _duration_days(repeat.get("boundsDuration"), "boundsDuration")
+    if days is None and start is not None and end is not None and end >= start:
+        days = (end - start).days + 1
+    return start, end, days
+
+
+def _read_dosage(raw: dict[str, Any], sets: ValueSets, first: bool = True) -> Dosage:
+    """One dosage instruction. The first instruction's bounds are the order's, so a malformed one makes the order
+    malformed; a later instruction's malformed bounds only leave that instruction unbounded."""
     dose_and_rate = [_obj(d, "doseAndRate") for d in _list(raw.get("doseAndRate"), "doseAndRate")]
     dose = next((q for d in dose_and_rate if (q := read_quantity(d.get("doseQuantity"), "doseQuantity"))), None)
     if dose is None:
@@ -673,12 +697,12 @@ def _read_dosage(raw: dict[str, Any], sets: ValueSets) -> Dosage:
     sequence = raw.get("sequence")
     if sequence is not None and (isinstance(sequence, bool) or not isinstance(sequence, int)):
         raise Malformed("dosage.sequence must be an integer")
-    bounds = _obj(repeat.get("boundsPeriod"), "boundsPeriod")
-    bounds_start = parse_date(bounds.get("start"), "boundsPeriod.start")
-    bounds_end = parse_date(bounds.get("end"), "boundsPeriod.end")
-    bounds_days = _duration_days(repeat.get("boundsDuration"), "boundsDuration")
-    if bounds_days is None and bounds_start is not None and bounds_end is not None and bounds_end >= bounds_start:
-        bounds_days = (bounds_end - bounds_start).days + 1
+    try:
+        bounds_start, bounds_end, bounds_days = _bounds(repeat)
+    except Malformed:
+        if first:
+            raise
+        bounds_start = bounds_end = bounds_days = None
     return Dosage(
         dose=dose,
         timing=_read_timing(timing),
@@ -737,7 +761,7 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
     kind = _str(raw.get("resourceType"), "resourceType") or "MedicationRequest"
     if medication is None:
         medication = _medication_concept(raw, sets, _contained(raw, medications), kind)
-    dosages = tuple(_read_dosage(_obj(d, f"dosageInstruction[{i}]"), sets)
+    dosages = tuple(_read_dosage(_obj(d, f"dosageInstruction[{i}]"), sets, first=i == 0)
                     for i, d in enumerate(_list(raw.get("dosageInstruction"), "dosageInstruction")))
     # the order's bounds are its first instruction's (a sequenced schedule's steps are laid out below)
     start, end, bounds_days = ((dosages[0].bounds_start, dosages[0].bounds_end, dosages[0].bounds_days) if dosages
@@ -746,10 +770,11 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
     start = start or authored
     supply = _obj(raw.get("dispenseRequest"), "dispenseRequest")
     supply_days = _duration_days(supply.get("expectedSupplyDuration"), "expectedSupplyDuration")
+    status = _str(raw.get("status"), f"{kind}.status")
     steps = _steps(dosages, start)
-    if steps:  # the order lasts as long as all its steps
-        end = steps[-1].last
-        bounds_days = (end - start).days + 1 if end is not None and start is not None else None
+    if steps:  # the order runs from its first step to its last (bounds_days stays the first step's: its dose's)
+        start = steps[0].first
+        end = steps[-1].last if steps[-1].last is not None or status in CURRENT_STATUSES else steps[-1].first
     elif end is None and start is not None and bounds_days is not None:
         end = _day_after(start, bounds_days - 1)
     reasons = tuple(read_concept(r, "reasonCode", sets) for r in _list(raw.get("reasonCode"), "reasonCode"))
@@ -757,7 +782,7 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
         resource_type=kind,
         id=_str(raw.get("id"), "id") or "",
         medication=medication,
-        status=_str(raw.get("status"), f"{kind}.status"),
+        status=status,
         intent=_str(raw.get("intent"), f"{kind}.intent"),
         authored=authored,
         start=start,
@@ -780,25 +805,39 @@ def _day_after(day: date, days: float) -> date:
 
 def _steps(dosages: tuple[Dosage, ...], start: date | None) -> tuple[Step, ...]:
     """A taper written as one order: instructions numbered by ``sequence``, each bounded by its own boundsDuration
-    (or boundsPeriod), given one after another from the order's start. Empty when the instructions are not such a
-    schedule (fewer than two sequences, an unnumbered one, or a step before the last of unknown length)."""
-    sequences = sorted({d.sequence for d in dosages if d.sequence is not None})
-    if start is None or len(sequences) < 2 or any(d.sequence is None for d in dosages):
+    (or boundsPeriod), given one after another from the order's start; a step ends the day before the next one
+    starts, and a step of no days is no step. Empty when the instructions are not such a schedule (fewer than two
+    sequences, an unnumbered one, a step before the last of unknown length, or steps that go back in time)."""
+    by_sequence: dict[int, list[Dosage]] = defaultdict(list)
+    for dosage in dosages:
+        if dosage.sequence is None:
+            return ()
+        by_sequence[dosage.sequence].append(dosage)
+    if start is None or len(by_sequence) < 2:
         return ()
-    steps, day = [], start
-    for number in sequences:
-        instructions = [d for d in dosages if d.sequence == number]
+    numbers = sorted(by_sequence)
+    steps: list[Step] = []
+    day = start
+    for number in numbers:
+        instructions = by_sequence[number]
         first = next((d.bounds_start for d in instructions if d.bounds_start is not None), day)
-        days = next((d.bounds_days for d in instructions if d.bounds_days), None)
+        days = next((d.bounds_days for d in instructions if d.bounds_days is not None), None)
+        if steps and first <= steps[-1].first:
+            return ()
+        if steps and steps[-1].last is not None and steps[-1].last >= first:  # overlapping: the next one takes over
+            steps[-1] = Step(steps[-1].sequence, steps[-1].first, first - timedelta(days=1))
         if days is None:
-            if number != sequences[-1]:
+            if number != numbers[-1]:
                 return ()
             steps.append(Step(number, first, None))
             break
+        if days <= 0:
+            continue
         last = _day_after(first, math.ceil(days) - 1)
         steps.append(Step(number, first, last))
-        day = _day_after(last, 1)
-    return tuple(steps)
+        if number != numbers[-1]:
+            day = _day_after(last, 1)
+    return tuple(steps) if len(steps) > 1 else ()
 
 
 def _read_immunization(raw: dict[str, Any], vaccine: Concept) -> Immunization:

@@ -57,11 +57,11 @@ def to_days(value: float | None, unit: str | None) -> float | None:
 def convert(value: float, unit: str | None, canonical: str) -> float | None:
     """``value`` in ``unit`` expressed in ``canonical``; None when the unit is unknown for that measure (or the
     measure itself is unknown: a lab's own reference-range unit, say, which only converts to itself)."""
-    factor = _factor(unit, canonical)
+    # a chart repeats a few unit spellings hundreds of times; an odd long one is not kept
+    factor = (_cached_factor if unit is None or len(unit) <= 32 else _factor)(unit, canonical)
     return None if factor is None else value * factor
 
 
-@functools.lru_cache(maxsize=4096)  # a chart repeats a few unit spellings hundreds of times
 def _factor(unit: str | None, canonical: str) -> float | None:
     key = (unit or "").strip().lower().replace(GREEK_MU, MICRO_SIGN)
     if key == canonical.lower():
@@ -69,8 +69,11 @@ def _factor(unit: str | None, canonical: str) -> float | None:
     factor = _CONVERSIONS.get(canonical, {}).get(key)
     if factor is None and "{" in key:  # a UCUM annotation ('U/L{37C}') does not change the unit
         plain = _ANNOTATION.sub("", key)
-        return _factor(plain, canonical) if plain else None
+        return _factor(plain, canonical) if plain and plain != key else None
     return factor
+
+
+_cached_factor = functools.lru_cache(maxsize=1024)(_factor)
 
 
 def fahrenheit_to_celsius(value: float) -> float:

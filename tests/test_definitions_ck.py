@@ -26,6 +26,9 @@ def test_a_ck_reported_as_text_is_named_and_stops_a_normal_ck_verdict_on_older_r
     assert [p.value for p in ck.series(record, context)] == [150]
     assert record.newest_unreadable("ck", "U/L").value_text == ">20,000"
     assert any("'>20,000' on" in note for note in ck.warnings(record, context))
+    chart = Chart(today).ck(150, day=-20).observation(CK, -2, value_string="12,500 " + "see comment " * 400)
+    record, context = record_and_context(kb, chart)
+    assert max(len(note) for note in ck.warnings(record, context)) < 200  # a long lab comment is cut short
 
 
 def test_peak_nadir_latest_and_response(kb, today):

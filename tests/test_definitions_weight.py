@@ -42,6 +42,8 @@ def test_a_newer_weight_written_as_text_stops_dosing_from_the_older_one(kb, toda
     record, context = record_and_context(kb, chart)
     assert weight.dosing_weight(record, context) is None
     assert "'72 kg (estimated)' on" in weight.why_not_current(record, "weight", "kg")
+    refused = Chart(today).weight(90, day=-20).observation(WEIGHT, -1, value_string="Patient refused")
+    assert weight.dosing_weight(*record_and_context(kb, refused)).value == 90  # no newer measurement was made
 
 
 def test_bsa_needs_current_weight_and_height(kb, today):

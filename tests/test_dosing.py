@@ -152,3 +152,11 @@ def test_a_daily_share_never_sums_above_the_total():
     assert daily_share(187.5, 5, 2.5) == 37.5  # exact
     assert daily_share(144, 5, 2.5) == 27.5
     assert daily_share(6, 5, 2.5) == 1.2  # a 3 kg infant: less than a vial a day, never 0 g
+
+
+def test_unit_spellings_odd_and_long():
+    from hooks.units import convert
+
+    assert convert(5, "U/L{", "U/L") is None  # an unclosed annotation is an unknown unit, not endless recursion
+    assert convert(5, "U/L{37C}", "U/L") == 5
+    assert convert(5, "x" * 10_000, "U/L") is None

@@ -92,7 +92,36 @@ def test_a_step_may_give_its_own_dates(kb, today):
     day = chart.at
     assert [(s.first.isoformat(), s.last and s.last.isoformat()) for s in order.steps] == [
         (day(-40), day(-27)), (day(-20), day(-11))]
-    assert order.bounds_days == 30
+    assert order.end.isoformat() == day(-11) and order.bounds_days == 14  # the bounds of the first step's dose
+
+
+def test_step_layout_edges(kb, today):
+    def steps(chart):
+        order = build_record(chart.prefetch(), kb.valuesets, today).medications[0]
+        return [(s.sequence, s.first.isoformat(), s.last and s.last.isoformat()) for s in order.steps], order
+
+    chart = Chart(today).taper_order(PREDNISONE_20, [(60, 14), (40, 0), (20, 14)], start=-40)
+    assert steps(chart)[0] == [(1, chart.at(-40), chart.at(-27)), (3, chart.at(-26), chart.at(-13))]  # no 0-day step
+    chart = Chart(today).taper_order(PREDNISONE_20, [(60, 21), (40, 30)], start=-40)
+    repeat = chart.resources["medications"][0]["dosageInstruction"][1]["timing"]["repeat"]
+    del repeat["boundsDuration"]
+    repeat["boundsPeriod"] = {"start": chart.at(-30), "end": chart.at(-1)}  # before step 1 has run its 21 days
+    assert steps(chart)[0] == [(1, chart.at(-40), chart.at(-31)), (2, chart.at(-30), chart.at(-1))]
+    chart.resources["medications"][0]["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] = {
+        "start": chart.at(-40)}
+    chart.resources["medications"][0]["dosageInstruction"].reverse()  # listed out of order
+    assert steps(chart)[1].start.isoformat() == chart.at(-40)
+    repeat["boundsPeriod"] = {"start": chart.at(-26), "end": "9999-12-31"}  # a last step to the end of time
+    assert steps(chart)[0][-1] == (2, chart.at(-26), "9999-12-31")
+    chart.resources["medications"][0]["dosageInstruction"].reverse()
+    repeat["boundsPeriod"] = {"start": "2026-02-30"}  # a later step's bad date leaves it unbounded, not the order lost
+    assert steps(chart)[0][-1][2] is None
+
+
+def test_a_completed_taper_with_an_open_last_step_ends_when_that_step_began(kb, today):
+    chart = Chart(today).taper_order(PREDNISONE_20, [(60, 60), (40, 60), (20, None)], start=-200, status="completed")
+    order = build_record(chart.prefetch(), kb.valuesets, today).medications[0]
+    assert order.end.isoformat() == chart.at(-80)
 
 
 def test_medication_by_reference_to_a_contained_medication(kb, today):

@@ -36,7 +36,7 @@ def _readings(record: PatientRecord, context: HookContext) -> tuple[list[CkPoint
         point = _point(observation, fallback)
         if point is not None:
             points.append(point)
-        elif observation.when is not None and (observation.quantity is not None or observation.value_text):
+        elif observation.when is not None and (observation.quantity is not None or observation.measured_as_text):
             unread.append(observation)
     return points, unread
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from hooks.context import HookContext
 from hooks.definitions.cohorts import iim_onset
 from hooks.definitions.weight import dosing_weight
-from hooks.dosing import interval_days, prednisone_equivalent
+from hooks.dosing import interval_days, prednisone_equivalent, prednisone_equivalent_by_sequence
 from hooks.record import SNOMED, MedicationOrder, PatientRecord, per_record
 
 HISTORY_DAYS = 3 * 365  # how far back the daily timeline reaches
@@ -152,15 +152,15 @@ def _dosed_spans(order: MedicationOrder, today: date, weight_kg: float | None) -
     if not order.steps:
         span, peq = course_days(order, today), prednisone_equivalent(order, weight_kg)
         return None if span is None or peq is None else [(*span, peq)]
+    peqs = prednisone_equivalent_by_sequence(order, weight_kg)
+    if peqs is None:
+        return None
     spans = []
     for step in order.steps:
         if step.first > today:
             break
-        peq = prednisone_equivalent(order, weight_kg, sequence=step.sequence)
-        if peq is None:
-            return None
         last = step.last if step.last is not None else today if order.current else step.first
-        spans.append((step.first, min(last, today), peq))
+        spans.append((step.first, min(last, today), peqs.get(step.sequence, 0.0)))  # a dose-less step: none given
     return spans
 
 

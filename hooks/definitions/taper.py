@@ -154,11 +154,9 @@ def _is_stop(order: MedicationOrder) -> bool:
 
 
 def _lowest_peq(order: MedicationOrder, weight: float | None) -> float | None:
-    """The daily PEQ a draft leads to: for a taper written as one order, its lowest step."""
-    if not order.steps:
-        return dosing.prednisone_equivalent(order, weight)
-    steps = [dosing.prednisone_equivalent(order, weight, sequence=step.sequence) for step in order.steps]
-    return None if None in steps else min(p for p in steps if p is not None)
+    """The daily PEQ a draft leads to: for a taper written as one order, its lowest dosed step."""
+    steps = dosing.prednisone_equivalent_by_sequence(order, weight)
+    return None if steps is None else min(steps.values(), default=None)
 
 
 def draft_reductions(record: PatientRecord, context: HookContext,

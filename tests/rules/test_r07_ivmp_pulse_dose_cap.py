@@ -193,3 +193,12 @@ def test_an_adult_per_kg_per_day_dose_with_no_frequency_is_checked_on_the_weight
     """50 mg/kg/day with no timing on 70 kg is 3,500 mg/day (it could not be put in mg and was not checked)."""
     card = _card(kb, today, _sig_only(_chart(today), None, dose=50, unit="mg/kg/day"))
     assert card["indicator"] == "critical" and "3,500 mg/day" in card["summary"]
+
+
+def test_a_pulse_then_a_lower_step_in_one_order_is_a_3_day_pulse(kb, today):
+    """1 g for 3 days then 40 mg for 14 days, written as one order of two steps: the pulse lasts 3 days."""
+    order = Chart(today).taper_order(MP_500, [(1000, 3), (40, 14)], start=0).resources["medications"][0]
+    for instruction in order["dosageInstruction"]:
+        instruction["route"] = ROUTE_IV
+    chart = _chart(today).draft_resource({**order, "status": "draft", "intent": "proposal"})
+    assert _card(kb, today, chart) is None
