@@ -158,6 +158,12 @@ def test_a_server_that_drips_its_body_cannot_hold_the_call_past_the_budget():
     assert elapsed < 3, "the budget bounds the whole call, not each read"
 
 
+def test_a_server_that_stalls_in_its_body_gives_412_not_an_error():
+    """The headers arrive, then the body stops for longer than a read may wait: a failed fetch like any other."""
+    response, _ = _fetched({"budget_seconds": 3.0, "timeout_seconds": 0.3}, drip_seconds=0.6)
+    assert response.status_code == 412
+
+
 def test_plain_http_fhir_server_is_refused_unless_allowed():
     client = make_app(fhir={"allow_http": False}).test_client()
     body = _request()
