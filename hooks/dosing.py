@@ -49,7 +49,6 @@ class Amount:
 
     mg: float
     basis: str
-    weight_based: bool = False
 
 
 def periods_per_day(timing: Timing) -> float | None:
@@ -142,11 +141,11 @@ def dose_per_administration(dosage: Dosage, medication: Concept, weight_kg: floa
     if per_kg is not None:
         if weight_kg is None:
             return None
-        return Amount(per_kg * weight_kg, f"{dose.value:g} {dose.unit} x {weight_kg:g} kg", weight_based=True)
+        return Amount(per_kg * weight_kg, f"{dose.value:g} {dose.unit} x {weight_kg:g} kg")
     if unit in PER_M2_UNITS:
         if bsa_m2 is None:
             return None
-        return Amount(dose.value * bsa_m2, f"{dose.value:g} mg/m2 x {bsa_m2:.2f} m2", weight_based=True)
+        return Amount(dose.value * bsa_m2, f"{dose.value:g} mg/m2 x {bsa_m2:.2f} m2")
     if unit in _DOSE_FORMS:
         strength = strength_mg(medication, ingredient)
         if strength is None:
@@ -172,26 +171,32 @@ def unit_key(dose: Quantity | None) -> str:
     return ((dose.unit if dose else "") or "").strip().lower().replace(" ", "")
 
 
+def _per_kg(dose: Quantity | None) -> tuple[float, bool] | None:
+    """(mg/kg as written, whether it was written per day) of a dose ordered per kg (g/kg converted)."""
+    factor, per_day_written = _PER_KG.get(unit_key(dose), (None, False))
+    return None if dose is None or factor is None else (dose.value * factor, per_day_written)
+
+
 def mg_per_kg_day(dose: Quantity | None, per_day: float | None) -> float | None:
     """mg/kg on a day of a dose ordered per kg: per dose x ``per_day``, or the mg/kg/day as written."""
-    factor, per_day_written = _PER_KG.get(unit_key(dose), (None, False))
-    if dose is None or factor is None:
+    if (written := _per_kg(dose)) is None:
         return None
+    value, per_day_written = written
     if per_day_written:
-        return dose.value * factor
-    return dose.value * factor * per_day if per_day is not None else None
+        return value
+    return value * per_day if per_day is not None else None
 
 
 def mg_per_kg(dosage: Dosage) -> float | None:
     """mg per kg of body weight given each time, for a dose ordered per kg (g/kg converted; a mg/kg/day dose is
     shared over the day's administrations, so "2 mg/kg/day twice daily" is 1 mg/kg each time)."""
-    factor, per_day_written = _PER_KG.get(unit_key(dosage.dose), (None, False))
-    if dosage.dose is None or factor is None:
+    if (written := _per_kg(dosage.dose)) is None:
         return None
+    value, per_day_written = written
     if not per_day_written:
-        return dosage.dose.value * factor
+        return value
     per_day = periods_per_day(dosage.timing)
-    return dosage.dose.value * factor / per_day if per_day else None
+    return value / per_day if per_day else None
 
 
 def daily_mg(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: float | None = None,
@@ -232,8 +237,10 @@ def prednisone_equivalent_by_sequence(order: MedicationOrder,
     """Daily prednisone-equivalent mg of each step (``sequence``) of a glucocorticoid order; None when the
     drug or a dose cannot be read."""
     factor = PEQ_FACTORS.get(order.medication.concept_in("glucocorticoid_systemic") or "")
-    totals = daily_mg_by_sequence(order, weight_kg) if factor is not None else None
-    return None if totals is None or factor is None else {step: mg * factor for step, mg in totals.items()}
+    if factor is None:
+        return None
+    totals = daily_mg_by_sequence(order, weight_kg)
+    return None if totals is None else {step: mg * factor for step, mg in totals.items()}
 
 
 def mosteller_bsa(height_cm: float, weight_kg: float) -> float:

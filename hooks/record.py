@@ -361,7 +361,6 @@ class MedicationOrder:
     dosages: tuple[Dosage, ...]
     reasons: tuple[Concept, ...] = ()
     supply_days: float | None = None
-    bounds_days: float | None = None  # the course's length as bounded (boundsDuration, or boundsPeriod's days)
     steps: tuple[Step, ...] = ()  # a taper written as sequenced instructions, laid out one after another
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -372,6 +371,11 @@ class MedicationOrder:
     @property
     def dosage(self) -> Dosage | None:
         return self.dosages[0] if self.dosages else None
+
+    @property
+    def bounds_days(self) -> float | None:
+        """The course's length as bounded: its first instruction's (for a taper in steps, the first step's)."""
+        return self.dosages[0].bounds_days if self.dosages else None
 
     @property
     def current(self) -> bool:
@@ -764,19 +768,19 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
     dosages = tuple(_read_dosage(_obj(d, f"dosageInstruction[{i}]"), sets, first=i == 0)
                     for i, d in enumerate(_list(raw.get("dosageInstruction"), "dosageInstruction")))
     # the order's bounds are its first instruction's (a sequenced schedule's steps are laid out below)
-    start, end, bounds_days = ((dosages[0].bounds_start, dosages[0].bounds_end, dosages[0].bounds_days) if dosages
-                               else (None, None, None))
+    first = dosages[0] if dosages else None
+    start, end = (first.bounds_start, first.bounds_end) if first else (None, None)
     authored = parse_date(raw.get("authoredOn") or raw.get("occurrenceDateTime"), f"{kind}.authoredOn")
     start = start or authored
     supply = _obj(raw.get("dispenseRequest"), "dispenseRequest")
     supply_days = _duration_days(supply.get("expectedSupplyDuration"), "expectedSupplyDuration")
     status = _str(raw.get("status"), f"{kind}.status")
     steps = _steps(dosages, start)
-    if steps:  # the order runs from its first step to its last (bounds_days stays the first step's: its dose's)
+    if steps:  # the order runs from its first step to its last
         start = steps[0].first
         end = steps[-1].last if steps[-1].last is not None or status in CURRENT_STATUSES else steps[-1].first
-    elif end is None and start is not None and bounds_days is not None:
-        end = _day_after(start, bounds_days - 1)
+    elif end is None and start is not None and first is not None and first.bounds_days is not None:
+        end = _day_after(start, first.bounds_days - 1)
     reasons = tuple(read_concept(r, "reasonCode", sets) for r in _list(raw.get("reasonCode"), "reasonCode"))
     return MedicationOrder(
         resource_type=kind,
@@ -790,7 +794,6 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
         dosages=dosages,
         reasons=reasons,
         supply_days=supply_days,
-        bounds_days=bounds_days,
         steps=steps,
         raw=raw,
     )

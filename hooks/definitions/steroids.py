@@ -159,7 +159,7 @@ def _dosed_spans(order: MedicationOrder, today: date, weight_kg: float | None) -
     for step in order.steps:
         if step.first > today:
             break
-        last = step.last if step.last is not None else today if order.current else step.first
+        last = step.last or order.end or today  # an open last step: the order's end, or today while it runs
         spans.append((step.first, min(last, today), peqs.get(step.sequence, 0.0)))  # a dose-less step: none given
     return spans
 
