@@ -59,7 +59,7 @@ def need(order: MedicationOrder, paediatric: bool) -> Need | None:
     text_unit = ""
     if dosages and dosages[0].dose is None and dosages[0].text:
         parsed = read_text(dosages[0].text)
-        text_unit = (parsed.dose.unit or "").lower() if parsed and parsed.dose else ""
+        text_unit = dosing.unit_key(parsed.dose) if parsed else ""
     per_m2 = any(written_per_m2(d) for d in dosages) or text_unit in dosing.PER_M2_UNITS
     per_kg = any(written_per_kg(d) for d in dosages) or text_unit in dosing.PER_KG_UNITS
     if per_m2:

@@ -17,7 +17,7 @@ from hooks import dosing
 from hooks.context import HookContext
 from hooks.definitions import steroids
 from hooks.definitions.cohorts import given_since, last_given
-from hooks.definitions.diagnosis import is_local_form
+from hooks.definitions.treatment_duration import systemic
 from hooks.definitions.weight import dosing_weight
 from hooks.record import MedicationOrder, PatientRecord, per_record
 
@@ -52,8 +52,7 @@ class Exposure:
 
 def _recent(record: PatientRecord, groups: tuple[str, ...], days: int) -> list[MedicationOrder]:
     """Systemic orders of ``groups`` given within ``days`` (a tacrolimus ointment suppresses no immunity)."""
-    return [o for o in given_since(record, *groups, since=record.today - timedelta(days=days))
-            if not is_local_form(o.medication.words())]
+    return systemic(given_since(record, *groups, since=record.today - timedelta(days=days)))
 
 
 def _when(order: MedicationOrder, record: PatientRecord) -> str:
