@@ -34,17 +34,23 @@ class Done:
 
 
 def above_reference_range(observation: Observation) -> bool:
-    """Flagged high or abnormal by the lab, or above the upper limit of its own reference range (in the same
-    unit, or both mass concentrations: troponin 850 ng/L against a limit of 0.04 ng/mL)."""
+    """Flagged high or abnormal by the lab, or above the upper limit of its own reference range."""
     if any(code in ("H", "HH", "HU", "A", "AA") for code in observation.interpretation):
         return True
+    return above_upper_limit(observation) is True
+
+
+def above_upper_limit(observation: Observation) -> bool | None:
+    """The value against the upper limit of its own reference range, in the same unit or both mass
+    concentrations (troponin 850 ng/L against a limit of 0.04 ng/mL); None when there is no value or no limit,
+    or the units cannot be compared."""
     quantity, high = observation.quantity, observation.ref_high
     if quantity is None or high is None:
-        return False
+        return None
     if (high.unit or "") == (quantity.unit or ""):
         return quantity.value > high.value
     value, limit = convert(quantity.value, quantity.unit, "ng/mL"), convert(high.value, high.unit, "ng/mL")
-    return value is not None and limit is not None and value > limit
+    return None if value is None or limit is None else value > limit
 
 
 def last_done(record: PatientRecord, *groups: str, within_days: int | None = None) -> Done | None:

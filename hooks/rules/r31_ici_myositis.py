@@ -9,13 +9,12 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import ck, cohorts
+from hooks.definitions import ck, cohorts, diagnosis
 from hooks.definitions.weight import dosing_weight, latest_weight
 from hooks.dosing import practical_dose, round_to
 from hooks.record import SNOMED, MedicationOrder, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ASCO_2021_CARDIAC, ASCO_2021_MYOSITIS, BSMO_TROPONIN, SEED_004, SITC_2021
-from hooks.units import convert
 
 RULE = Rule(
     id="ici-myositis",
@@ -68,16 +67,13 @@ heart is involved. Do not restart until CK is normal and symptoms have resolved.
 
 
 def _raised(observation: Observation) -> bool | None:
-    """Troponin above the lab's upper limit (interpretation first, then value against the range)."""
+    """Troponin above the lab's upper limit (interpretation first, then value against the range); None when
+    neither tells."""
     flags = set(observation.interpretation)
     if flags & {"H", "HH", "HU", "A", "AA", "POS"}:
         return True
-    quantity, high = observation.quantity, observation.ref_high
-    if quantity is None or high is None:
-        return False if flags & {"N", "NEG"} else None
-    limit = high.value if (high.unit or "") == (quantity.unit or "") else convert(high.value, high.unit,
-                                                                                 quantity.unit or "")
-    return None if limit is None else quantity.value > limit
+    above = diagnosis.above_upper_limit(observation)
+    return False if above is None and flags & {"N", "NEG"} else above
 
 
 def _describe(observation: Observation) -> str:
