@@ -31,7 +31,7 @@ def origin(url: str) -> tuple[str, str, int | None]:
 @dataclass
 class FhirClient:
     base_url: str
-    access_token: str | None
+    access_token: str  # required: without the client's token no FHIR call is made (service/prefetch.py)
     session: requests.Session
     timeout: float = 3.0
     deadline: float = float("inf")  # time.monotonic() value after which no call starts
@@ -45,9 +45,7 @@ class FhirClient:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise FhirError("time budget for FHIR calls exhausted")
-        headers = {"Accept": "application/fhir+json"}
-        if self.access_token:
-            headers["Authorization"] = f"Bearer {self.access_token}"
+        headers = {"Accept": "application/fhir+json", "Authorization": f"Bearer {self.access_token}"}
         try:
             with self.session.get(url, headers=headers, timeout=min(self.timeout, remaining), stream=True,
                                   allow_redirects=False) as response:
