@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 from typing import Any
 
 import pytest
@@ -12,10 +14,10 @@ from service.config import Settings
 from service.sandbox import CSP, prefetch_from_bundle
 
 
-def _app(sandbox: bool, tmp_path: Any) -> Any:
+def _app(sandbox: bool, tmp_path: Any, **overrides: Any) -> Any:
     settings = Settings.load(None, env={}, overrides={
         "auth": {"required": False}, "features": {"sandbox": sandbox},
-        "storage": {"url": f"sqlite:///{tmp_path / 'sandbox.sqlite3'}"}})
+        "storage": {"url": f"sqlite:///{tmp_path / 'sandbox.sqlite3'}"}, **overrides})
     return create_app(settings)
 
 
@@ -161,3 +163,15 @@ def test_timeline_refuses_what_it_cannot_draw(client, body, field):
 def test_timeline_refuses_non_json(client):
     response = client.post("/sandbox/api/timeline", data="hello", content_type="text/plain")
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_body_over_the_limit_is_413_declared_or_chunked(tmp_path, chunked):
+    """A chunked body is cut at the limit by Werkzeug without refusing; cut JSON must not be read as a 400."""
+    client = _app(True, tmp_path, limits={"max_body_bytes": 2000}).test_client()
+    body = json.dumps({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {
+        "resourceType": "Patient", "id": "p" * 3000}}]}).encode()
+    environ = {"wsgi.input_terminated": True, "HTTP_TRANSFER_ENCODING": "chunked"} if chunked else {}
+    response = client.post("/sandbox/api/timeline", input_stream=io.BytesIO(body), content_type="application/json",
+                           environ_overrides=environ, **({} if chunked else {"content_length": len(body)}))
+    assert response.status_code == 413
