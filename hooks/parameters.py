@@ -4,7 +4,9 @@ Each rule declares its parameters (name, default, unit, meaning) in its own modu
 clinical-rules.md section 4 declare theirs in :data:`DEFINITIONS`. ``hooks/thresholds.toml`` lists them all with
 their defaults (generated, and checked current by a test); a site copies it, edits values and points the
 configuration's ``[clinical] thresholds_file`` at the copy. Unknown names in a site file are an error at start-up,
-so a typo never silently leaves a default in force.
+so a typo never silently leaves a default in force; so is a dose a rule offers above the limit of the check that
+reads the same order (``Param.at_most``): lowering R32's cap for a child's prednisolone without R19's dose would
+have R19 suggest an order that R32 then flags.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ class ParameterError(ValueError):
     """A site thresholds file names a parameter that does not exist, or gives it a non-number."""
 
 
+def _declared(rules: Iterable[Rule]) -> dict[str, Mapping[str, Param]]:
+    return {DEFINITIONS_SECTION: DEFINITIONS} | {rule.id: rule.parameters for rule in rules}
+
+
 def defaults(rules: Iterable[Rule]) -> dict[str, dict[str, float]]:
     table = {DEFINITIONS_SECTION: {name: p.default for name, p in DEFINITIONS.items()}}
     for rule in rules:
@@ -50,22 +56,38 @@ def defaults(rules: Iterable[Rule]) -> dict[str, dict[str, float]]:
 
 
 def load(rules: Iterable[Rule], site_file: Path | str | None = None) -> dict[str, dict[str, float]]:
-    """Defaults, overridden by the site's TOML file (``[rule-id] name = value``)."""
+    """Defaults, overridden by the site's TOML file (``[rule-id] name = value``), with every ``at_most`` held."""
+    rules = list(rules)
     table = defaults(rules)
-    if site_file is None:
-        return table
-    with open(site_file, "rb") as handle:
-        overrides: Mapping[str, object] = tomllib.load(handle)
-    for section, values in overrides.items():
-        if section not in table or not isinstance(values, dict):
-            raise ParameterError(f"{site_file}: unknown section [{section}]")
-        for name, value in values.items():
-            if name not in table[section]:
-                raise ParameterError(f"{site_file}: unknown parameter {section}.{name}")
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ParameterError(f"{site_file}: {section}.{name} must be a number")
-            table[section][name] = value
+    if site_file is not None:
+        with open(site_file, "rb") as handle:
+            overrides: Mapping[str, object] = tomllib.load(handle)
+        for section, values in overrides.items():
+            if section not in table or not isinstance(values, dict):
+                raise ParameterError(f"{site_file}: unknown section [{section}]")
+            for name, value in values.items():
+                if name not in table[section]:
+                    raise ParameterError(f"{site_file}: unknown parameter {section}.{name}")
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise ParameterError(f"{site_file}: {section}.{name} must be a number")
+                table[section][name] = value
+    _check_limits(table, _declared(rules), site_file)
     return table
+
+
+def _check_limits(table: Mapping[str, Mapping[str, float]], declared: Mapping[str, Mapping[str, Param]],
+                  site_file: Path | str | None) -> None:
+    for section, params in declared.items():
+        for name, param in params.items():
+            if param.at_most is None:
+                continue
+            limit_section, _, limit_name = param.at_most.rpartition(".")
+            if limit_name not in table.get(limit_section, {}):
+                raise ParameterError(f"{section}.{name}: at_most names no parameter ({param.at_most})")
+            value, limit = table[section][name], table[limit_section][limit_name]
+            if value > limit:
+                raise ParameterError(f"{site_file or 'defaults'}: {section}.{name} = {value:g} may not exceed "
+                                     f"{param.at_most} = {limit:g}")
 
 
 def render_toml(rules: Iterable[Rule]) -> str:
@@ -79,6 +101,7 @@ def render_toml(rules: Iterable[Rule]) -> str:
     for section, title, params in sections:
         lines += [f"# {title}", f"[{section}]"]
         for name, p in params.items():
-            lines.append(f"{name} = {p.default!r}  # {p.unit}: {p.doc}")
+            limit = f" At most {p.at_most}." if p.at_most else ""
+            lines.append(f"{name} = {p.default!r}  # {p.unit}: {p.doc}{limit}")
         lines.append("")
     return "\n".join(lines)

@@ -30,11 +30,16 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class Param:
-    """A [design] threshold: a default from clinical-rules.md that a site may override by name."""
+    """A [design] threshold: a default from clinical-rules.md that a site may override by name.
+
+    ``at_most`` names another parameter ('rule-id.name') this one may not exceed: a dose a rule offers must pass
+    the dose check that reads the same order, whatever values a site sets (checked at start-up).
+    """
 
     default: float | int
     unit: str
     doc: str
+    at_most: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
+
 from hooks import knowledge, parameters
 from hooks.catalogue import BEGIN, END, markdown
 from service.config import Settings
@@ -53,3 +55,27 @@ def test_thresholds_file_overrides_and_rejects_unknown_names(tmp_path):
         assert "ck_uln_fallbak" in str(exc)
     else:
         raise AssertionError("a misspelt threshold must be refused")
+
+
+def test_a_dose_offered_may_not_exceed_the_check_on_the_same_order(tmp_path):
+    """Lowering R32's cap for a child's prednisolone alone would have R19 offer a dose R32 flags: refused."""
+    rules = [r.rule for r in knowledge.discover_rules()]
+    site = tmp_path / "site.toml"
+    site.write_text("[pediatric-myositis-dose-limits]\nsteroid_max_mg_day = 50\n")
+    with pytest.raises(parameters.ParameterError) as refused:
+        parameters.load(rules, site)
+    assert ("imnm-severe-disease-urgent.paediatric_prednisolone_max_mg = 60 may not exceed "
+            "pediatric-myositis-dose-limits.steroid_max_mg_day = 50") in str(refused.value)
+    site.write_text("[pediatric-myositis-dose-limits]\nsteroid_max_mg_day = 50\n"
+                    "[imnm-severe-disease-urgent]\npaediatric_prednisolone_max_mg = 50\n")
+    assert parameters.load(rules, site)["imnm-severe-disease-urgent"]["paediatric_prednisolone_max_mg"] == 50
+
+
+def test_every_at_most_names_a_parameter_the_defaults_hold():
+    rules = [r.rule for r in knowledge.discover_rules()]
+    limits = [(rule.id, name, p.at_most) for rule in rules for name, p in rule.parameters.items() if p.at_most]
+    assert len(limits) >= 15
+    table = parameters.load(rules)  # raises on a dangling name or a default above its limit
+    for section, name, limit in limits:
+        limit_section, _, limit_name = limit.rpartition(".")
+        assert table[section][name] <= table[limit_section][limit_name]

@@ -26,8 +26,10 @@ RULE = Rule(
             "given or ordered.",
     sources=(ENMC_224, KASSARDJIAN_2015, SEED_000, SEED_001, SEED_003, SEED_004, SHARE_2017),
     parameters={
-        "paediatric_mtx_mg_per_m2_week": Param(15, "mg/m2/week", "A child's methotrexate (SC, once weekly)."),
-        "paediatric_mtx_max_mg_week": Param(40, "mg/week", "Cap on a child's weekly methotrexate."),
+        "paediatric_mtx_mg_per_m2_week": Param(15, "mg/m2/week", "A child's methotrexate (SC, once weekly).",
+                                               at_most="pediatric-myositis-dose-limits.mtx_max_mg_per_m2_week"),
+        "paediatric_mtx_max_mg_week": Param(40, "mg/week", "Cap on a child's weekly methotrexate.",
+                                            at_most="pediatric-myositis-dose-limits.mtx_max_mg_week"),
         "min_days_since_ttx": Param(30, "days", "Days after T_tx (first glucocorticoid course) without a "
                                                 "steroid-sparing agent before the card shows."),
         "mtx_egfr_min": Param(30, "mL/min/1.73m2", "Below this eGFR methotrexate is not offered first "

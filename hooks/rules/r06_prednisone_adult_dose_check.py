@@ -26,7 +26,8 @@ RULE = Rule(
         "max_mg_day": Param(80, "mg/day", "Above this absolute daily dose the draft fires (the only check "
                                           "without a current weight)."),
         "suggested_mg_per_kg_day": Param(1, "mg/kg/day", "The starting dose offered instead, on the dosing "
-                                                          "weight, rounded to 5 mg and capped at max_mg_day."),
+                                                          "weight, rounded to 5 mg and capped at max_mg_day.",
+                                         at_most="prednisone-adult-dose-check.max_mg_per_kg_day"),
     },
     override_family="safety",
 )

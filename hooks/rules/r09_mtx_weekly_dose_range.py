@@ -28,7 +28,8 @@ RULE = Rule(
     summary="An adult once-weekly methotrexate draft above 25 mg/week (critical at 40 mg/week or more).",
     sources=(SEED_004, LANCET_2024, MTX_AZA_PHRASE_DRORACLE, SEED_003, SEED_001),
     parameters={
-        "warning_above_mg_week": Param(25, "mg/week", "Above this weekly dose the draft is a warning."),
+        "warning_above_mg_week": Param(25, "mg/week", "Above this weekly dose the draft is a warning.",
+                                       at_most="mtx-weekly-dose-range.critical_from_mg_week"),
         "critical_from_mg_week": Param(40, "mg/week", "At or above this weekly dose the draft is critical."),
         "naive_start_above_mg_week": Param(20, "mg/week", "A first methotrexate dose above this is pointed out "
                                                           "on the card."),

@@ -31,8 +31,10 @@ RULE = Rule(
     sources=(CPIC_THIOPURINES, CPIC_2024, AZA_LABEL, SEED_003),
     parameters={
         "max_mg_per_kg_day": Param(3, "mg/kg/day", "Above this azathioprine dose the order is flagged."),
-        "normal_low_mg_per_kg_day": Param(2, "mg/kg/day", "Lower end of the normal-metabolizer target dose."),
-        "normal_high_mg_per_kg_day": Param(3, "mg/kg/day", "Upper end of the normal-metabolizer target dose."),
+        "normal_low_mg_per_kg_day": Param(2, "mg/kg/day", "Lower end of the normal-metabolizer target dose.",
+                                          at_most="aza-tpmt-nudt15-before-start.normal_high_mg_per_kg_day"),
+        "normal_high_mg_per_kg_day": Param(3, "mg/kg/day", "Upper end of the normal-metabolizer target dose.",
+                                           at_most="aza-tpmt-nudt15-before-start.max_mg_per_kg_day"),
         "im_low_fraction": Param(0.3, "fraction", "One intermediate gene: start at least this share of normal."),
         "im_high_fraction": Param(0.8, "fraction", "One intermediate gene: start at most this share of normal."),
         "double_im_low_fraction": Param(0.2, "fraction", "TPMT and NUDT15 intermediate: lower share of normal."),

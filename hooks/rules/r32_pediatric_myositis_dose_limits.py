@@ -34,7 +34,8 @@ RULE = Rule(
         "steroid_max_mg_day": Param(60, "mg/day", "Prednis(ol)one above this absolute daily dose fires."),
         "mtx_max_mg_per_m2_week": Param(20, "mg/m2/week", "Methotrexate above this in a child fires."),
         "mtx_max_mg_week": Param(40, "mg/week", "Methotrexate above this absolute weekly dose fires."),
-        "mtx_suggested_mg_per_m2_week": Param(15, "mg/m2/week", "The methotrexate dose offered instead (SC)."),
+        "mtx_suggested_mg_per_m2_week": Param(15, "mg/m2/week", "The methotrexate dose offered instead (SC).",
+                                              at_most="pediatric-myositis-dose-limits.mtx_max_mg_per_m2_week"),
     },
     override_family="safety",
 )
