@@ -66,7 +66,7 @@ def recent_ivig(today: date) -> dict[str, Any]:
 
 
 @fixture("r15-quiet-ck-31-days-old", hook="patient-view",
-         story="The latest CK is 31 days old: not evaluable (R22 asks for a CK).", quiet={RULE})
+         story="The latest CK is 31 days old: not evaluable until a current CK is resulted.", quiet={RULE})
 def stale_ck(today: date) -> dict[str, Any]:
     return hmgcr_on_two_agents(today, ck_day=-31).request("patient-view")
 

@@ -83,7 +83,7 @@ def responded(today: date) -> dict[str, Any]:
 
 
 @fixture("r16-quiet-ck-stale", hook="patient-view",
-         story="Latest CK 45 days old: not evaluable (R22 asks for a CK).", quiet={RULE})
+         story="Latest CK 45 days old: not evaluable until a current CK is resulted.", quiet={RULE})
 def stale(today: date) -> dict[str, Any]:
     return srp_on_two_agents(today, ck_day=-45).request("patient-view")
 

@@ -70,7 +70,7 @@ def below_edge(today: date) -> dict[str, Any]:
 
 
 @fixture("r21-quiet-ck-too-old", hook="patient-view",
-         story="CK 600 U/L but 15 days old: not evaluated (R22 asks for a CK).", quiet={RULE})
+         story="CK 600 U/L but 15 days old: not evaluated until a current CK is resulted.", quiet={RULE})
 def stale(today: date) -> dict[str, Any]:
     return tapering_chart(today, latest_day=-15).request("patient-view")
 

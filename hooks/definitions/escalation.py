@@ -37,15 +37,16 @@ def treatment_days(record: PatientRecord, context: HookContext,
 
 def recent_ck(record: PatientRecord, context: HookContext, max_age_days: float,
               facts: dict[str, Any]) -> list[ck.CkPoint] | NotEvaluable:
-    """The CK series when its latest value is at most ``max_age_days`` old; else R22 asks for a CK."""
+    """The CK series when its latest value is at most ``max_age_days`` old; else not evaluable until a current CK
+    is resulted (R22 asks for one only once its own monitoring interval has passed)."""
     points = ck.series(record, context)
     latest = ck.latest(points)
     facts["latest_ck"] = str(latest) if latest else None
     if latest is None:
-        return NotEvaluable("no CK on file (R22 asks for one)", facts)
+        return NotEvaluable("no CK on file: a current CK is needed to judge the response", facts)
     if (record.today - latest.day).days > max_age_days:
         return NotEvaluable(f"latest CK is from {latest.day.isoformat()}, more than {max_age_days:g} days ago "
-                            "(R22 asks for a CK)", facts)
+                            "(a current CK is needed to judge the response)", facts)
     return points
 
 

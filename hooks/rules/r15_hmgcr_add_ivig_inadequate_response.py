@@ -38,7 +38,7 @@ RULE = Rule(
                                                  "site may set 90 for a severe phenotype."),
         "min_combination_days": Param(90, "days", "Days on glucocorticoid plus a steroid-sparing agent."),
         "ivig_window_days": Param(60, "days", "IVIG given this recently means IVIG is already in use."),
-        "ck_max_age_days": Param(30, "days", "The latest CK must be this recent (else R22 asks for a CK)."),
+        "ck_max_age_days": Param(30, "days", "The latest CK must be this recent (else not evaluable)."),
         "ivig_g_per_kg": Param(2, "g/kg", "IVIG dose per cycle.",
                                at_most="ivig-order-safety.max_g_per_kg_cycle"),
         "ivig_days_per_cycle": Param(2, "days", "Days each cycle is divided over (2-5; Ontario criteria: 2)."),

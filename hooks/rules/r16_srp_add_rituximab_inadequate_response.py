@@ -38,7 +38,7 @@ RULE = Rule(
         "min_combination_days": Param(60, "days", "Days on glucocorticoid plus a steroid-sparing agent."),
         "rituximab_window_days": Param(365, "days", "Rituximab (or another anti-CD20) given this recently means "
                                                     "it is already in use."),
-        "ck_max_age_days": Param(30, "days", "The latest CK must be this recent (else R22 asks for a CK)."),
+        "ck_max_age_days": Param(30, "days", "The latest CK must be this recent (else not evaluable)."),
         "checkpoint_days": Param(180, "days", "After this many days since T_tx the card says the 6-month "
                                               "checkpoint has passed."),
         "hbsag_max_age_days": Param(365, "days", "An HBsAg result this recent counts as a current HBV screen."),

@@ -30,7 +30,7 @@ RULE = Rule(
         "min_rituximab_days": Param(120, "days", "Days since the first rituximab dose before it counts as tried."),
         "rituximab_recent_days": Param(365, "days", "The last rituximab dose must be this recent (an older course "
                                                     "is R16's case for re-treatment)."),
-        "ck_max_age_days": Param(30, "days", "The latest CK must be this recent (else R22 asks for a CK)."),
+        "ck_max_age_days": Param(30, "days", "The latest CK must be this recent (else not evaluable)."),
         "mri_recent_days": Param(180, "days", "A thigh MRI this recent is not suggested again."),
     },
 )

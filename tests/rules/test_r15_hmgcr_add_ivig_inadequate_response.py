@@ -96,10 +96,10 @@ def test_iga_is_asked_for_once(kb, today):
     assert all("2458-8" not in str(a["resource"]) for a in card["suggestions"][0]["actions"])
 
 
-def test_stale_ck_is_not_evaluable_and_names_r22(kb, today):
+def test_stale_ck_is_not_evaluable_and_asks_for_a_current_one(kb, today):
     result = run(kb, hmgcr_on_two_agents(today, ck_day=-31).request("patient-view"), today)
     entry = _explain(result)
-    assert entry["status"] == "not-evaluable" and "R22" in entry["reason"]
+    assert entry["status"] == "not-evaluable" and "a current CK is needed" in entry["reason"]
 
 
 def test_ck_30_days_old_is_used(kb, today):

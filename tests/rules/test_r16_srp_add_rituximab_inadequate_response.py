@@ -104,7 +104,7 @@ def test_six_month_checkpoint_is_mentioned_when_passed(kb, today):
 
 def test_stale_ck_is_not_evaluable(kb, today):
     entry = _explain(run(kb, srp_on_two_agents(today, ck_day=-31).request("patient-view"), today))
-    assert entry["status"] == "not-evaluable" and "R22" in entry["reason"]
+    assert entry["status"] == "not-evaluable" and "a current CK is needed" in entry["reason"]
 
 
 def test_dual_positive_fires_with_a_note(kb, today):
