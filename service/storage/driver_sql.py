@@ -59,16 +59,16 @@ class DriverSql:
     def __init__(self, engine: Engine) -> None:
         dialect, driver = engine.dialect.name, engine.dialect.driver
         if (dialect, driver) == ("sqlite", "pysqlite"):
-            self._placeholder = ":{}".format
-            self._write_time: Callable[[Any], Any] = _sqlite_time
-            self._write_json: Callable[[Any], Any] = _sqlite_json
+            self.placeholder: Callable[[str], str] = ":{}".format
+            self.write_time: Callable[[Any], Any] = _sqlite_time
+            self.write_json: Callable[[Any], Any] = _sqlite_json
             self.read_time: Callable[[Any], datetime | None] = _read_sqlite_time
         elif (dialect, driver) == ("postgresql", "psycopg"):
             from psycopg.types.json import Json  # the driver of the PostgreSQL URLs we accept (docs/operations.md)
 
-            self._placeholder = "%({})s".format
-            self._write_time = _unchanged
-            self._write_json = lambda value: None if value is None else Json(value)
+            self.placeholder = "%({})s".format
+            self.write_time = _unchanged
+            self.write_json = lambda value: None if value is None else Json(value)
             self.read_time = _unchanged
         else:
             raise ValueError(f"unsupported database driver {dialect}+{driver}: use sqlite:/// or "
@@ -78,9 +78,6 @@ class DriverSql:
         self.errors: tuple[type[Exception], ...] = (SQLAlchemyError, engine.dialect.dbapi.Error,  # type: ignore[union-attr]
                                                     TypeError, ValueError)
 
-    def placeholder(self, name: str) -> str:
-        return self._placeholder(name)
-
     def insert(self, table: Table) -> Insert:
         columns = [c for c in table.columns if c is not table.autoincrement_column]
         sql = (f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) "
@@ -89,10 +86,7 @@ class DriverSql:
 
     def _converter(self, column_type: Any) -> Callable[[Any], Any]:
         if isinstance(column_type, DateTime):
-            return self._write_time
+            return self.write_time
         if isinstance(column_type, JSON):
-            return self._write_json
+            return self.write_json
         return _unchanged
-
-    def time(self, value: datetime) -> Any:
-        return self._write_time(value)

@@ -139,7 +139,7 @@ class SqlStore:
         try:
             with closing(self.engine.raw_connection()) as connection, closing(connection.cursor()) as cursor:
                 cursor.execute(self._live_snoozes, {"patient": _clip(patient_id, 256),
-                                                    "now": self._driver.time(self.clock())})
+                                                    "now": self._driver.write_time(self.clock())})
                 rows = cursor.fetchall()
             for rule_id, code, display, created, until in rows:  # later 'until' overwrites earlier
                 if rule_id in wanted:
