@@ -49,7 +49,8 @@ _FOLATE_INSTRUCTION = re.compile(rf"(?:^\s*|\b(?:and|plus|also|then)\s+|\+\s*)(?
                                  rf"\([^)]*{_FOLATE}[^)]*\)", re.I)
 # "with folic acid (1 mg ...)" inside a methotrexate clause: only the folate and its own dose go.
 _WITH_FOLATE = re.compile(rf"\bwith\s+{_FOLATE}(?:\s*\d+(?:\.\d+)?\s*mg\b.*)?", re.I)
-_NEGATED_CLAUSE = re.compile(r"\b(do not|don't|never|not)\b", re.I)
+# A negation in brackets, or from the negating word to the end of its clause.
+_NEGATED = re.compile(r"\([^)]*\b(?:do not|don't|never|not)\b[^)]*\)|\b(?:do not|don't|never|not)\b.*", re.I)
 
 _COURSE_IN_DAYS = re.compile(r"\b(x|for|times)\s*\d+\s*(days?|d)\b|\bdays?\s*\d+\s*(-|to)\s*\d+\b", re.I)
 _PRN = re.compile(r"\b(prn|p\.r\.n\.?|as needed|when needed|as required|if needed)\b", re.I)
@@ -63,15 +64,27 @@ class Schedule:
     described: str = "not stated"
     weekday: str | None = None
     problems: list[str] = field(default_factory=list)
+    # what the instructions given together (the first sequence) add up to: the weekdays they name, and the
+    # rate of those that name none
+    days: list[str] = field(default_factory=list)
+    unnamed_per_day: float = 0.0
+
+    def days_a_week(self, *others: Schedule) -> float:
+        """Days a week methotrexate is taken under this schedule and ``others`` together: a split dose on one
+        named day is one day (and not a problem); a weekly instruction without a named day counts as a day of
+        its own."""
+        named = {d for schedule in (self, *others) for d in schedule.days}
+        return len(named) + 7 * sum(schedule.unnamed_per_day for schedule in (self, *others))
 
 
 def _text_clauses(text: str | None) -> str:
-    """The instruction text without what it says about folic acid (daily by design) or negated clauses ("do not
+    """The instruction text without what it says about folic acid (daily by design) or what it negates ("do not
     take daily", the ISMP-recommended warning), which say nothing about how often methotrexate is given. Only
-    the folate instruction goes: "daily with folic acid" still says daily."""
-    clauses = (_WITH_FOLATE.sub(" ", _FOLATE_INSTRUCTION.sub(" ", c))
+    the folate instruction and the negated words go: "daily with folic acid" and "every day (do not take with
+    alcohol)" still say daily."""
+    clauses = (_NEGATED.sub(" ", _WITH_FOLATE.sub(" ", _FOLATE_INSTRUCTION.sub(" ", c)))
                for c in re.split(r"[;\n.,]+(?:\s|$)", text or ""))
-    return " ; ".join(c for c in clauses if c.strip() and not _NEGATED_CLAUSE.search(c))
+    return " ; ".join(c for c in clauses if c.strip())
 
 
 def text_weekdays(text: str | None) -> list[str]:
@@ -85,9 +98,13 @@ def text_weekday(text: str | None) -> str | None:
 
 
 def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
-    """How often the draft gives methotrexate, from every dosage instruction (structured timing and text)."""
+    """How often the draft gives methotrexate, from every dosage instruction (structured timing and text).
+
+    Instructions with the same sequence (or none) are given together, so their administrations add up: seven
+    'weekly' instructions, one per weekday, are a daily order."""
     schedule = Schedule()
     weekly_limit = 1 / min_interval_days + 1e-9
+    together: dict[int | None, Schedule] = {}  # sequence -> what its instructions add up to
     for dosage in order.dosages or (Dosage(None, Timing(), None, None, False),):
         timing = dosage.timing
         text = _text_clauses(dosage.text)
@@ -106,25 +123,48 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
         if from_text is not None and structured is not None and from_text.per_day > weekly_limit >= structured:
             schedule.problems.append(f"the instructions say '{from_text.phrase}' although the timing is weekly")
         named = list(dict.fromkeys(d for d in timing.days_of_week if d)) or text_weekdays(dosage.text)
-        if len(named) > 1:
-            schedule.problems.append(f"{len(named)} days a week named "
-                                     f"({', '.join(WEEKDAYS.get(d, d) for d in named)})")
         if dosage.as_needed or _PRN.search(text or ""):
             schedule.problems.append("ordered as needed (PRN)")
         if _COURSE_IN_DAYS.search(text or ""):
             schedule.problems.append("written as a course of consecutive days")
         if per_day is None:
             schedule.problems.append("no frequency given")
+        group = together.setdefault(dosage.sequence, Schedule())
+        group.days += [d for d in named if d not in group.days]
+        group.unnamed_per_day += 0.0 if named else per_day or 0.0
         weekday = next((d for d in timing.days_of_week if d), None) or text_weekday(dosage.text)
         schedule.weekday = schedule.weekday or weekday
+    for group in together.values():
+        if len(group.days) > 1:
+            schedule.problems.append(f"{len(group.days)} days a week named "
+                                     f"({', '.join(WEEKDAYS.get(d, d) for d in group.days)})")
+        elif group.days_a_week() > 7 / min_interval_days + 1e-9:
+            schedule.problems.append(f"given on {group.days_a_week():g} days a week in all (instructions given "
+                                     "together)")
+    first = together[min(together, key=lambda sequence: -1 if sequence is None else sequence)]
+    schedule.days, schedule.unnamed_per_day = first.days, first.unnamed_per_day
     if schedule.weekday is None:
         schedule.problems.append("no day of the week named")
     schedule.problems = list(dict.fromkeys(schedule.problems))
     return schedule
 
 
+def _signed_together(checked: list[tuple[MedicationOrder, Schedule]], min_interval_days: float) -> None:
+    """Drafts signed together add up: two once-weekly drafts on different days are methotrexate twice a week
+    (two strengths on the same day are one weekly dose). The problem goes on the first draft, which the card then
+    offers to replace."""
+    if len(checked) < 2:
+        return
+    first, others = checked[0][1], [schedule for _, schedule in checked[1:]]
+    days = first.days_a_week(*others)
+    if days > 7 / min_interval_days + 1e-9:
+        labels = ", ".join(order.label for order, _ in checked[1:])
+        first.problems.insert(0, f"given on {days:g} days a week together with the other methotrexate draft(s) "
+                                 f"signed with it ({labels})")
+
+
 def _describe_per_day(per_day: float) -> str:
-    if per_day >= 1:
+    if per_day >= 1 - 1e-9:  # seven weekly instructions add up to 0.999...
         return {1: "once daily", 2: "twice daily", 3: "three times daily", 4: "four times daily"}.get(
             round(per_day), f"{per_day:g} times a day")
     every = 1 / per_day
@@ -191,7 +231,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts: dict[str, Any] = {"methotrexate_drafts": ", ".join(o.label for o in drafts) or None}
     if not drafts:
         return Quiet("no methotrexate draft order", facts)
-    unsafe: list[tuple[MedicationOrder, Schedule]] = []
+    checked: list[tuple[MedicationOrder, Schedule]] = []
     for order in drafts:
         if is_intravenous(order):
             facts[f"{order.id}_route"] = "intravenous (oncologic/high-dose protocols are out of scope)"
@@ -202,8 +242,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             continue
         schedule = read_schedule(order, params["min_interval_days"])
         facts[f"{order.id}_schedule"] = f"{schedule.described}; day {schedule.weekday or 'none'}"
-        if schedule.problems:
-            unsafe.append((order, schedule))
+        checked.append((order, schedule))
+    _signed_together(checked, params["min_interval_days"])
+    unsafe = [(order, schedule) for order, schedule in checked if schedule.problems]
     if not unsafe:
         return Quiet("every methotrexate draft is once weekly on a named day, or oncologic", facts)
 

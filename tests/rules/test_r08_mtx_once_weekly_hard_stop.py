@@ -187,3 +187,60 @@ def test_a_draft_naming_its_drug_by_a_medication_entry_of_the_draft_bundle_is_re
     assert card is not None and card["indicator"] == "critical"
     deleted = {a.get("resourceId") for s in card["suggestions"] for a in s["actions"] if a["type"] == "delete"}
     assert deleted == {"MedicationRequest/mtx-by-reference"}
+
+
+WEEKLY = {"frequency": 1, "period": 1, "period_unit": "wk"}
+
+
+def _weekly_instructions(today, days: list[str], dose: float = 2.5, sequences: list[int] | None = None):
+    """One draft with a once-weekly instruction per named day, given together unless ``sequences`` says not."""
+    chart = _chart(today)
+    draft = chart.medication_request(METHOTREXATE_2_5, dose, "mg", start=0, status="draft", intent="proposal",
+                                     day_of_week=[days[0]], **WEEKLY)
+    first = draft["dosageInstruction"][0]
+    draft["dosageInstruction"] = [{**first, "timing": {"repeat": {**first["timing"]["repeat"], "dayOfWeek": [day]}}}
+                                  for day in days]
+    for instruction, sequence in zip(draft["dosageInstruction"], sequences or [], strict=False):
+        instruction["sequence"] = sequence
+    return chart.draft_resource(draft)
+
+
+def test_weekly_instructions_given_together_on_every_weekday_are_daily(kb, today):
+    card = _card(kb, today, _weekly_instructions(today, ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]))
+    assert card["indicator"] == "critical" and "7 days a week named" in card["detail"]
+    card = _card(kb, today, _weekly_instructions(today, ["mon", "thu"], dose=7.5))
+    assert "2 days a week named (Monday, Thursday)" in card["detail"]
+
+
+def test_a_split_dose_on_one_day_or_weekly_steps_in_sequence_are_once_weekly(kb, today):
+    assert _card(kb, today, _weekly_instructions(today, ["mon", "mon"], dose=7.5)) is None
+    assert _card(kb, today, _weekly_instructions(today, ["mon", "thu"], sequences=[1, 2])) is None
+
+
+def test_a_weekly_instruction_without_a_day_adds_a_day(kb, today):
+    chart = _weekly_instructions(today, ["mon", "mon"])
+    del chart.drafts[-1]["dosageInstruction"][1]["timing"]["repeat"]["dayOfWeek"]
+    card = _card(kb, today, chart)
+    assert "given on 2 days a week in all" in card["detail"]
+
+
+def test_two_drafts_signed_together_add_up(kb, today):
+    chart = _chart(today).draft(METHOTREXATE_2_5, 7.5, "mg", day_of_week=["mon"], resource_id="first", **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 7.5, "mg", day_of_week=["thu"], resource_id="second", **WEEKLY)
+    card = _card(kb, today, chart)
+    assert "given on 2 days a week together with the other methotrexate draft(s)" in card["summary"]
+    assert card["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/first"
+    same_day = _chart(today).draft(METHOTREXATE_2_5, 10, "mg", day_of_week=["mon"], **WEEKLY)
+    same_day.draft(METHOTREXATE_2_5, 5, "mg", day_of_week=["mon"], **WEEKLY)  # two strengths, one weekly dose
+    assert _card(kb, today, same_day) is None
+
+
+@pytest.mark.parametrize("text, stops", [
+    ("Take 6 tablets (15 mg) by mouth every day (do not take with alcohol)", True),
+    ("Take 6 tablets by mouth every morning - never with alcohol", True),
+    ("Take 6 tablets on Monday, not daily", False),
+    ("Take 6 tablets on Monday (never daily)", False),
+])
+def test_only_the_negated_words_are_set_aside(kb, today, text, stops):
+    chart = _chart(today).draft(METHOTREXATE_2_5, 6, "{tbl}", day_of_week=["mon"], text=text, **WEEKLY)
+    assert (_card(kb, today, chart) is not None) is stops
