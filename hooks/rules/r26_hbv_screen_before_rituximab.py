@@ -62,6 +62,7 @@ def _screening(record: PatientRecord, params: dict[str, float]) -> dict[str, Any
     """What the chart says about HBsAg (recent), anti-HBc (ever), positivity, HBV DNA and antiviral therapy."""
     today = record.today
     hbsag_since = today - timedelta(days=int(params["hbsag_max_age_days"]))
+    dna_since = today - timedelta(days=int(params["hbv_dna_max_age_days"]))
     hbsag_all = [(o, antibodies.status(o)) for o in record.observations_in("hbsag")]
     hbsag_recent = [(o, s) for o, s in hbsag_all if o.when is not None and o.when >= hbsag_since]
     anti_hbc = [(o, antibodies.status(o)) for o in record.observations_in("anti_hbc")]
@@ -78,8 +79,16 @@ def _screening(record: PatientRecord, params: dict[str, float]) -> dict[str, Any
         "anti_hbc": [(o, s) for o, s in anti_hbc if s is not None],
         "anti_hbc_unreadable": [o for o, s in anti_hbc if s is None],
         "positive": positive,
-        "hbv_dna": record.observations_in("hbv_dna", since=today - timedelta(days=int(params["hbv_dna_max_age_days"]))),
+        "hbv_dna": [o for o in record.observations_in("hbv_dna", since=dna_since) if _dna_resulted(o)],
     }
+
+
+def _dna_resulted(observation: Observation) -> bool:
+    """An HBV DNA result: a viral load, or detected / not detected; a pending test ('registered', 'preliminary')
+    or a rejected specimen does not tell whether the virus is replicating."""
+    if observation.status in ("registered", "preliminary"):
+        return False
+    return observation.quantity is not None or antibodies.status(observation) is not None
 
 
 def _lab(context: HookContext, group: str, loinc: str, text: str | None = None) -> dict[str, Any]:

@@ -87,6 +87,19 @@ def test_positive_with_dna_result_is_quiet_but_dna_must_be_recent(kb, today):
     assert _run(kb, chart(-400), today)[0] is not None
 
 
+def test_a_pending_or_rejected_hbv_dna_test_is_not_a_result(kb, today):
+    def chart():
+        return _chart(today).observation(HBSAG, -20, interpretation="NEG").observation(ANTI_HBC, -20,
+                                                                                       interpretation="POS")
+    pending = chart().observation(HBV_DNA, -1)
+    pending.resources["observations"][-1]["status"] = "registered"
+    rejected = chart().observation(HBV_DNA, -1, value_string="Specimen rejected - not tested")
+    for unresulted in (pending, rejected):
+        card, entry = _run(kb, unresulted, today)
+        assert card["indicator"] == "critical" and entry["facts"]["hbv_dna_recent"] is None
+    assert _run(kb, chart().observation(HBV_DNA, -1, value_string="HBV DNA not detected"), today)[0] is None
+
+
 def test_drafted_antiviral_counts_as_a_plan(kb, today):
     chart = _chart(today).observation(HBSAG, -20, interpretation="POS").observation(ANTI_HBC, -20,
                                                                                     interpretation="POS")
