@@ -78,6 +78,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     mg_per_kg_adult_ok: list[DraftDose] = []
     intended: list[float] = []
     described: list[str] = []
+    over_on_its_own = False  # a single draft is above a daily maximum
     for order in drafts:
         dose = dose_basis.read_dose(order, weight.value if weight else None)
         days = dose_basis.course_days(order)
@@ -90,8 +91,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         # mg on any day it is given: per dose x doses a day (at least one dose on the day given)
         per_day = max(dose.per_day, 1.0) if dose.per_day is not None else 1.0
         written_kg_day = mg_per_kg_day(dose.written, per_day) if dose.per_kg else None
-        if dose.mg is not None:
-            day_mg: float | None = dose.mg * per_day
+        if dose.mg is not None:  # concurrent instructions (600 mg morning + 600 mg evening) add up in ``daily``
+            day_mg: float | None = max(dose.mg * per_day, dose.daily or 0.0)
         else:  # mg/kg/day with no frequency: the day's dose is known, the dose per administration is not
             day_mg = written_kg_day * weight.value if written_kg_day is not None and weight else None
         kg_day = written_kg_day if dose.per_kg else (day_mg / weight.value if day_mg is not None and weight else None)
@@ -100,11 +101,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if day_mg is not None:
             intended.append(day_mg)
         if day_mg is not None and day_mg > p["max_mg_day"] + EPS:
+            over_on_its_own = True
             basis = f" ({dose.describe()} x {weight.value:g} kg)" if dose.per_kg and weight else ""
             critical.append(f"{label} gives {mg(day_mg)}/day{basis}{frequency_note}, above "
                             f"{mg(p['max_mg_day'])}/day.")
             short.append(f"{mg(day_mg)}/day ordered, above the {mg(p['max_mg_day'])}/day maximum")
         if child and kg_day is not None and kg_day > p["paediatric_max_mg_per_kg_day"] + EPS:
+            over_on_its_own = True
             critical.append(f"{label} is {kg_day:.1f} mg/kg/day in a child, above "
                             f"{p['paediatric_max_mg_per_kg_day']:g} mg/kg/day.")
             short.append(f"{kg_day:.1f} mg/kg/day in a child, above "
@@ -132,6 +135,19 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                            f"{p['max_pulse_days']:g} days at >= {mg(p['high_dose_mg_day'])}/day).")
         elif day_mg is not None and day_mg >= p["high_dose_mg_day"] - EPS and days is None:
             facts["course_length"] = "not given in the order"
+    together = sum(intended)
+    together_kg = together / weight.value if weight else None
+    if len(intended) > 1 and not over_on_its_own and together > p["max_mg_day"] + EPS:
+        critical.append(f"Together the drafts give up to {mg(together)} on a day they are all given, above "
+                        f"{mg(p['max_mg_day'])}/day.")
+        short.append(f"{mg(together)}/day across {len(intended)} drafts, above the {mg(p['max_mg_day'])}/day "
+                     "maximum")
+    elif len(intended) > 1 and not over_on_its_own and child and together_kg is not None \
+            and together_kg > p["paediatric_max_mg_per_kg_day"] + EPS:
+        critical.append(f"Together the drafts give up to {together_kg:.1f} mg/kg on a day they are all given in a "
+                        f"child, above {p['paediatric_max_mg_per_kg_day']:g} mg/kg/day.")
+        short.append(f"{together_kg:.1f} mg/kg/day across {len(intended)} drafts in a child, above "
+                     f"{p['paediatric_max_mg_per_kg_day']:g} mg/kg/day")
     facts["drafts"] = "; ".join(described)
     facts["unreadable"] = "; ".join(unread) or None
     facts["findings"] = " ".join(critical + warning) or None

@@ -38,6 +38,27 @@ def test_500_mg_twice_a_day_is_1_g_a_day_and_600_twice_is_over(kb, today):
     assert card["indicator"] == "critical" and "1,200 mg/day" in card["summary"]
 
 
+def test_instructions_given_together_add_up_to_the_day(kb, today):
+    chart = _chart(today).draft(MP_500, 600, "mg", route=ROUTE_IV, end=2)
+    morning = chart.drafts[-1]["dosageInstruction"][0]
+    chart.drafts[-1]["dosageInstruction"].append({**morning, "text": "600 mg in the evening"})
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical" and "1,200 mg/day" in card["summary"]
+
+
+def test_drafts_signed_together_add_up_to_the_day(kb, today):
+    chart = _chart(today).draft(METHYLPRED_1000, 750, "mg", route=ROUTE_IV, end=2)
+    chart.draft(MP_500, 750, "mg", route=ROUTE_IV, end=2)
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical" and "1,500 mg/day across 2 drafts" in card["summary"]
+    assert _card(kb, today, _chart(today).draft(MP_500, 500, "mg", route=ROUTE_IV, end=2)
+                 .draft(MP_500, 500, "mg", route=ROUTE_IV, end=2)) is None
+    child = _chart(today, age=10, weight=30).draft(MP_500, 500, "mg", route=ROUTE_IV, end=2)
+    child.draft(MP_500, 500, "mg", route=ROUTE_IV, end=2)  # 1,000 mg is 33 mg/kg for 30 kg
+    card = _card(kb, today, child)
+    assert card["indicator"] == "critical" and "33.3 mg/kg/day across 2 drafts in a child" in card["summary"]
+
+
 @pytest.mark.parametrize(("weight", "expected"), [(70, "warning"), (100, "warning"), (101, "critical")])
 def test_adult_mg_per_kg_critical_only_when_over_1_g(kb, today, weight, expected):
     card = _card(kb, today, _chart(today, weight=weight).draft(METHYLPRED_1000, 10, "mg/kg", route=ROUTE_IV, end=2))
