@@ -21,7 +21,7 @@ from hooks.dosing import (
     periods_per_day,
     unit_key,
 )
-from hooks.record import MedicationOrder, Observation, PatientRecord
+from hooks.record import Dosage, MedicationOrder, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Severity, Suggestion
 from hooks.sources import CFP_2014, DRUGS_COM_MTX_TMP, KWON_2018, MEDSAFE_2022
 from hooks.units import convert
@@ -65,17 +65,19 @@ class TmpDose:
     basis: str
 
 
+REGIMEN_RANK = {"prophylactic": 0, "unknown": 1, "treatment": 2}  # the worst regimen decides
+
+
 def _is_combination(order: MedicationOrder) -> bool:
     words = order.medication.words()
     return order.medication.concept_in("tmp_smx") != "trimethoprim" or "sulfamethoxazole" in words or any(
         n in words for n in ("bactrim", "septra", "co-trimoxazole", "cotrimoxazole", "tmp/smx"))
 
 
-def _tmp_per_administration(order: MedicationOrder, weight_kg: float | None) -> tuple[float | None, float | None,
-                                                                                        str]:
+def _tmp_per_administration(order: MedicationOrder, dosage: Dosage | None, weight_kg: float | None
+                            ) -> tuple[float | None, float | None, str]:
     """(TMP mg, TMP mg/kg, how) for one administration. A plain mg dose of a combination is read as TMP when
     <= 320 mg; 480/960/1920 mg as the whole tablet (1/6 TMP, UK convention); other larger doses as SMX (1/5)."""
-    dosage = order.dosage
     if dosage is None or dosage.dose is None:
         return None, None, "no dose on the order"
     dose = dosage.dose
@@ -106,8 +108,7 @@ def _tmp_per_administration(order: MedicationOrder, weight_kg: float | None) -> 
     return amount.mg, (amount.mg / weight_kg if weight_kg else None), f"{amount.basis} TMP"
 
 
-def _per_day(order: MedicationOrder) -> float | None:
-    dosage = order.dosage
+def _per_day(dosage: Dosage | None) -> float | None:
     if dosage is None:
         return None
     structured = periods_per_day(dosage.timing)
@@ -120,17 +121,34 @@ def _per_day(order: MedicationOrder) -> float | None:
 def tmp_dose(order: MedicationOrder, weight_kg: float | None, params: dict[str, float], child: bool = False
              ) -> TmpDose:
     """The regimen class of a TMP/SMX or trimethoprim order. A child's regimen is judged per kg: without a current
-    weight it is unknown (160 mg a day is prophylactic for an adult and a treatment dose for an 18 kg child)."""
-    mg, per_kg, how = _tmp_per_administration(order, weight_kg)
-    per_day = _per_day(order)
-    if per_day is None or (mg is None and per_kg is None):
-        reason = how if (mg is None and per_kg is None) else "no readable frequency"
-        return TmpDose("unknown", None, None, reason)
-    mg_day = mg * per_day if mg is not None else None
-    per_kg_day = per_kg * per_day if per_kg is not None else None
+    weight it is unknown (160 mg a day is prophylactic for an adult and a treatment dose for an 18 kg child).
+    Instructions given together (one DS tablet in the morning, one in the evening) add up."""
+    by_sequence: dict[int | None, list[Dosage | None]] = {}
+    for dosage in order.dosages or (None,):
+        by_sequence.setdefault(dosage.sequence if dosage else None, []).append(dosage)
+    graded = [_tmp_given_together(order, given, weight_kg, params, child) for given in by_sequence.values()]
+    return max(graded, key=lambda dose: (REGIMEN_RANK[dose.regimen], dose.mg_per_day or 0, dose.mg_per_kg_day or 0))
+
+
+def _tmp_given_together(order: MedicationOrder, given: list[Dosage | None], weight_kg: float | None,
+                        params: dict[str, float], child: bool) -> TmpDose:
+    mg_day: float | None = 0.0
+    per_kg_day: float | None = 0.0
+    doses_a_day = 0.0
+    hows = []
+    for dosage in given:
+        mg, per_kg, how = _tmp_per_administration(order, dosage, weight_kg)
+        per_day = _per_day(dosage)
+        if per_day is None or (mg is None and per_kg is None):
+            reason = how if (mg is None and per_kg is None) else "no readable frequency"
+            return TmpDose("unknown", None, None, reason)
+        mg_day = mg_day + mg * per_day if mg is not None and mg_day is not None else None
+        per_kg_day = per_kg_day + per_kg * per_day if per_kg is not None and per_kg_day is not None else None
+        doses_a_day += per_day
+        hows.append(how)
     combination = _is_combination(order)
     threshold = params["treatment_tmp_mg_per_day"] if combination else params["treatment_tmp_alone_mg_per_day"]
-    basis = f"{how}, {per_day * 7:.3g} doses a week"
+    basis = f"{'; '.join(dict.fromkeys(hows))}, {doses_a_day * 7:.3g} doses a week"
     treatment = ((mg_day is not None and mg_day >= threshold)
                  or (per_kg_day is not None and per_kg_day >= params["treatment_tmp_mg_per_kg_day"]))
     if child and not treatment and per_kg_day is None:
@@ -207,20 +225,19 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "methotrexate": ", ".join(o.label for o in mtx_drafts + active_mtx) or None,
         "tmp_smx": ", ".join(o.label for o in tmp_drafts + active_tmp) or None,
     }
-    if tmp_drafts and (active_mtx or mtx_drafts):
-        drafted_tmp, tmp_orders, mtx_orders = True, tmp_drafts, active_mtx or mtx_drafts
-    elif mtx_drafts and active_tmp:
-        drafted_tmp, tmp_orders, mtx_orders = False, active_tmp, mtx_drafts
-    else:
+    if not (tmp_drafts and (active_mtx or mtx_drafts)) and not (mtx_drafts and active_tmp):
         return Quiet("no draft bringing methotrexate and trimethoprim together", facts)
+    # A methotrexate draft meets every trimethoprim the patient will be on, drafted or active; the worst dose
+    # decides (a prophylactic draft must not hide an active treatment course).
+    tmp_orders = tmp_drafts + active_tmp if mtx_drafts else tmp_drafts
 
     dosing = weight.dosing_weight(record, context)
     facts["dosing_weight"] = dosing.describe("kg") if dosing else None
     child = is_paediatric(record, context)
     doses = [(o, tmp_dose(o, dosing.value if dosing else None, params, child)) for o in tmp_orders]
-    rank = {"prophylactic": 0, "unknown": 1, "treatment": 2}
-    tmp_order, dose = max(doses, key=lambda d: rank[d[1].regimen])
-    mtx_order = mtx_orders[0]
+    tmp_order, dose = max(doses, key=lambda d: REGIMEN_RANK[d[1].regimen])
+    drafted_tmp = tmp_order in tmp_drafts
+    mtx_order = (active_mtx or mtx_drafts)[0] if drafted_tmp else mtx_drafts[0]
     facts.update(regimen=dose.regimen, tmp_mg_per_day=round(dose.mg_per_day, 1) if dose.mg_per_day else None,
                  tmp_mg_per_kg_day=round(dose.mg_per_kg_day, 2) if dose.mg_per_kg_day else None,
                  tmp_basis=dose.basis)

@@ -143,3 +143,23 @@ def test_a_childs_regimen_is_judged_per_kg_and_never_prophylactic_without_a_curr
                 frequency=2)
     card, entry = _result(kb, today, chart)
     assert entry["facts"]["regimen"] == regimen and card["indicator"] == indicator
+
+
+def test_instructions_given_together_add_up_to_a_treatment_dose(kb, today):
+    """One DS tablet in the morning and one in the evening, written as two instructions, are 320 mg a day."""
+    chart = on_mtx(today).draft(TMP_SMX_DS, 1, "{tbl}", text="1 tablet in the morning")
+    morning = chart.drafts[-1]["dosageInstruction"][0]
+    chart.drafts[-1]["dosageInstruction"].append({**morning, "text": "1 tablet in the evening"})
+    card, entry = _result(kb, today, chart)
+    assert card["indicator"] == "critical" and entry["facts"]["tmp_mg_per_day"] == 320
+
+
+def test_a_prophylactic_draft_does_not_hide_an_active_treatment_course(kb, today):
+    chart = Chart(today, age=55).condition(IMNM_SNOMED, onset=-200)
+    chart.medication(TMP_SMX_DS, 1, "{tbl}", frequency=2, start=-2, resource_id="tmp-treatment")
+    chart.draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk", day_of_week=["mon"], resource_id="mtx-draft")
+    chart.draft(TMP_SMX_DS, 1, "{tbl}", period_unit="wk", frequency=3, day_of_week=["mon", "wed", "fri"])
+    card, entry = _result(kb, today, chart)
+    assert card["indicator"] == "critical" and entry["facts"]["regimen"] == "treatment"
+    assert "(active) with methotrexate" in card["detail"]
+    assert card["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/mtx-draft"
