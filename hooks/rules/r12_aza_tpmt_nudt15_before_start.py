@@ -25,6 +25,7 @@ RULE = Rule(
     number=12,
     title="Azathioprine: TPMT and NUDT15 status and dose",
     hooks=("order-sign",),
+    needs=("patient", "conditions", "observations", "medications", "procedures"),
     severities=("warning", "critical"),
     summary="An azathioprine order without TPMT/NUDT15 results (warning), for a poor metabolizer (critical), an "
             "intermediate metabolizer, or above 3 mg/kg/day.",

@@ -28,6 +28,7 @@ RULE = Rule(
     number=15,
     title="Anti-HMGCR IMNM: add IVIG for an inadequate response",
     hooks=("patient-view",),
+    needs=("patient", "conditions", "observations", "medications", "immunizations"),
     severities=("warning",),
     summary="Anti-HMGCR (or dual-positive) IMNM 6 months or more after treatment start, on glucocorticoid plus a "
             "steroid-sparing agent for 90 days, with no recent IVIG and a CK that has not responded.",

@@ -18,6 +18,7 @@ RULE = Rule(
     number=17,
     title="Refractory IMNM: next line of therapy",
     hooks=("patient-view",),
+    needs=("patient", "conditions", "observations", "medications", "immunizations"),
     severities=("info",),
     summary="IMNM with an inadequate CK response despite IVIG for 90 days (3 cycles) and/or rituximab given 120 "
             "days or more ago.",

@@ -17,6 +17,7 @@ RULE = Rule(
     number=22,
     title="IMNM: CK monitoring due",
     hooks=("patient-view",),
+    needs=("patient", "conditions", "observations", "medications", "immunizations"),
     severities=("info",),
     summary="IMNM on immunotherapy with no CK in the last 30 days (first 6 months or during a taper) or the "
             "last 90 days (otherwise).",

@@ -168,3 +168,17 @@ def test_two_azathioprine_drafts_add_up_and_both_are_replaced(kb, today):
     assert card is not None and "3.3 mg/kg/day" in card["detail"]
     cancelled = {a["resourceId"] for a in card["suggestions"][-1]["actions"] if a["type"] == "delete"}
     assert cancelled == {"MedicationRequest/aza-am", "MedicationRequest/aza"}
+
+
+def test_unavailable_procedures_leave_a_tpmt_activity_unverifiable(kb, today):
+    """A transfusion (a Procedure) makes an activity result invalid: without the procedures R12 cannot tell."""
+    chart = patient(today, kg=70).procedure("Blood transfusion", -45)
+    chart.observation(TPMT_ACTIVITY, -30, value=20.5, unit="U/mL", low=15.1)
+    chart.observation(NUDT15, -30, value_string="*1/*1 normal metabolizer")
+    chart.draft(AZATHIOPRINE_50, 150, "mg")
+    assert RULE in fired(run(kb, chart.request("order-sign"), today))
+    request = chart.request("order-sign")
+    del request["prefetch"]["procedures"]
+    result = run(kb, request, today, unavailable=["procedures"])
+    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    assert entry["status"] == "not-evaluable" and "procedures" in entry["reason"]

@@ -128,3 +128,13 @@ def test_active_ivig_order_keeps_it_quiet(kb, today):
 def test_dual_positive_fires_with_a_note(kb, today):
     card = fired(run(kb, hmgcr_on_two_agents(today, srp="positive").request("patient-view"), today))[RULE]
     assert "Anti-SRP is also positive" in card["detail"] and len(card["summary"]) < 140
+
+
+def test_unavailable_immunizations_hide_ivig_given_so_the_rule_is_not_evaluable(kb, today):
+    """Some EHRs record IVIG as an Immunization (CVX 87): without them R15 would offer IVIG already given."""
+    chart = hmgcr_on_two_agents(today).immunization(IVIG_CVX, day=-20)
+    assert RULE not in fired(run(kb, chart.request("patient-view"), today))
+    request = chart.request("patient-view")
+    del request["prefetch"]["immunizations"]
+    entry = _explain(run(kb, request, today, unavailable=["immunizations"]))
+    assert entry["status"] == "not-evaluable" and "immunizations" in entry["reason"]

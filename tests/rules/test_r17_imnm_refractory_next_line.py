@@ -98,3 +98,10 @@ def test_without_ttx_only_the_three_times_uln_criterion_counts(kb, today):
     chart.ck(600, day=-3)
     on_ivig(chart, -100)
     assert RULE not in fired(run(kb, chart.request("patient-view"), today))
+
+
+def test_unavailable_immunizations_make_ivig_cycles_unknown(kb, today):
+    request = on_ivig(refractory(today), -100).request("patient-view")
+    del request["prefetch"]["immunizations"]
+    entry = _explain(run(kb, request, today, unavailable=["immunizations"]))
+    assert entry["status"] == "not-evaluable" and "immunizations" in entry["reason"]

@@ -40,3 +40,11 @@ def test_recent_rituximab_counts_as_immunotherapy(kb, today):
     assert card is not None and entry["facts"]["interval_days"] == 90
     card, entry = _result(kb, _rituximab_only(today, -200))
     assert card is None and entry["reason"] == "no current glucocorticoid or steroid-sparing therapy"
+
+
+def test_unavailable_immunizations_make_current_ivig_unknown(kb, today):
+    request = early_chart(today, ck_day=-45).request("patient-view")
+    del request["prefetch"]["immunizations"]
+    result = run(kb, request, today, unavailable=["immunizations"])
+    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    assert entry["status"] == "not-evaluable" and "immunizations" in entry["reason"]
