@@ -51,3 +51,20 @@ def test_adequate_and_small_fall_responses(kb, today):
     small_fall = record_and_context(kb, Chart(today).ck(1000, day=-182).ck(550, day=-3, uln=200))
     inadequate, why = ck.inadequate_response(ck.series(*small_fall), t_tx)
     assert inadequate and "fallen only 45%" in why
+
+
+def test_without_a_peak_a_ck_between_the_uln_and_3_x_uln_cannot_be_judged(kb, today):
+    t_tx = today - timedelta(days=180)
+    above = record_and_context(kb, Chart(today).ck(550, day=-3, uln=200))  # no CK around T_tx
+    inadequate, why = ck.inadequate_response(ck.series(*above), t_tx)
+    assert inadequate is None and "no peak CK" in why
+    normal = record_and_context(kb, Chart(today).ck(150, day=-3, uln=200))
+    assert ck.inadequate_response(ck.series(*normal), t_tx)[0] is False
+    assert ck.inadequate_response(ck.series(*above), None)[0] is None
+
+
+def test_a_newer_ck_that_cannot_be_read_is_named(kb, today):
+    chart = Chart(today).ck(150, day=-10).observation(CK, -2, value_string=">20,000 U/L")
+    record, _ = record_and_context(kb, chart)
+    assert "'>20,000 U/L'" in ck.newest_unreadable(record)
+    assert ck.newest_unreadable(record_and_context(kb, Chart(today).ck(150, day=-10))[0]) is None

@@ -71,17 +71,30 @@ def nadir(points: list[CkPoint], t_tx: date) -> CkPoint | None:
     return min(window, key=lambda p: p.value, default=None)
 
 
-def inadequate_response(points: list[CkPoint], t_tx: date) -> tuple[bool, str]:
-    """CK surrogate: latest > 3 x ULN, or less than a 50% fall from the pre-treatment peak."""
-    last, top = latest(points), peak(points, t_tx)
+def inadequate_response(points: list[CkPoint], t_tx: date | None) -> tuple[bool | None, str]:
+    """CK surrogate: latest > 3 x ULN, or less than a 50% fall from the pre-treatment peak. None when neither can
+    be told: a CK above the ULN (but not 3 x) with no peak on file (or no T_tx to find it by)."""
+    last, top = latest(points), peak(points, t_tx) if t_tx is not None else None
     if last is None:
-        return False, "no CK"
+        return None, "no CK"
     if last.value > 3 * last.uln:
         return True, f"latest CK {last} is above 3 x ULN"
-    if top is not None and top.value > 0 and (top.value - last.value) / top.value < 0.5:
+    if top is not None and top.value > 0:
         fall = (top.value - last.value) / top.value
-        return True, f"latest CK {last.value:,.0f} U/L has fallen only {fall:.0%} from the peak {top}"
-    return False, f"latest CK {last}; peak {top or 'not on file'}"
+        if fall < 0.5:
+            return True, f"latest CK {last.value:,.0f} U/L has fallen only {fall:.0%} from the peak {top}"
+        return False, f"latest CK {last}; peak {top}"
+    if last.value <= last.uln:
+        return False, f"latest CK {last} is within the normal range"
+    why = "no T_tx to find it by" if t_tx is None else "none from 90 days before to 7 days after T_tx"
+    return None, (f"latest CK {last} is above the ULN and the fall from the pre-treatment peak cannot be judged "
+                  f"(no peak CK: {why})")
+
+
+def newest_unreadable(record: PatientRecord) -> str | None:
+    """Why the latest readable CK may not be the latest CK: a newer result that cannot be read in U/L."""
+    unread = record.newest_unreadable("ck", "U/L")
+    return None if unread is None else f"the newest CK ({unread.value_label} on {unread.when}) cannot be read in U/L"
 
 
 def warnings(record: PatientRecord, context: HookContext) -> list[str]:

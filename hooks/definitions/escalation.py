@@ -42,6 +42,8 @@ def recent_ck(record: PatientRecord, context: HookContext, max_age_days: float,
     points = ck.series(record, context)
     latest = ck.latest(points)
     facts["latest_ck"] = str(latest) if latest else None
+    if unread := ck.newest_unreadable(record):
+        return NotEvaluable(unread, facts)
     if latest is None:
         return NotEvaluable("no CK on file: a current CK is needed to judge the response", facts)
     if (record.today - latest.day).days > max_age_days:
@@ -97,6 +99,8 @@ def inadequate_response_checkpoint(record: PatientRecord, context: HookContext, 
     inadequate, why = ck.inadequate_response(points, t_tx)
     peak = ck.peak(points, t_tx)
     facts.update(peak_ck=str(peak) if peak else None, inadequate_response=inadequate, response=why)
+    if inadequate is None:
+        return NotEvaluable(why, facts)
     if not inadequate:
         return Quiet(f"adequate CK response: {why}", facts)
     return Checkpoint(subtype, t_tx, days, facts["t_tx_found_by"], combo, points, points[-1], why)

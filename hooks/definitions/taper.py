@@ -225,6 +225,9 @@ def possible_relapse(record: PatientRecord, context: HookContext, *,
         return check
     points = ck.series(record, context)
     check.latest = ck.latest(points)
+    if unread := ck.newest_unreadable(record):
+        check.missing = unread
+        return check
     if check.latest is None:
         check.missing = "no CK on file"
         return check

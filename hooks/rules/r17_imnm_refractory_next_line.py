@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from hooks import orders
@@ -76,15 +76,6 @@ def _rituximab_arm(record: PatientRecord, params: dict[str, float]) -> tuple[boo
     return tried, text
 
 
-def _inadequate(points: list[ck.CkPoint], t_tx: date | None) -> tuple[bool, str]:
-    if t_tx is not None:
-        return ck.inadequate_response(points, t_tx)
-    last = ck.latest(points)
-    if last is not None and last.value > 3 * last.uln:
-        return True, f"latest CK {last} is above 3 x ULN (no T_tx, so no pre-treatment peak)"
-    return False, f"latest CK {last}; no T_tx, so the fall from the peak cannot be judged"
-
-
 def _next_step(subtype: str, on_ivig: bool, on_rituximab: bool) -> tuple[str, str]:
     """(what to add next, the text of the step after it)."""
     later = ("Then, if still refractory, consider **tacrolimus** (trough 5-10 ng/mL) or **cyclophosphamide**, "
@@ -127,8 +118,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     latest = points[-1]
     start = steroids.treatment_start(record, context)
     t_tx = start[0] if start else None
-    inadequate, why = _inadequate(points, t_tx)
+    inadequate, why = ck.inadequate_response(points, t_tx)
     facts.update(t_tx=t_tx, inadequate_response=inadequate, response=why)
+    if inadequate is None:
+        return NotEvaluable(why, facts)
     if not inadequate:
         return Quiet(f"adequate CK response: {why}", facts)
 

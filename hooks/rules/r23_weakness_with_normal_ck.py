@@ -96,9 +96,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("no MMT-8 fall of 10% or more and no recently documented weakness", facts)
     latest = ck.latest(ck.series(record, context))
     facts["latest_ck"] = str(latest) if latest else None
-    unread = record.newest_unreadable("ck", "U/L")
-    if unread is not None:  # "the CK is normal" would rest on an older result
-        return NotEvaluable(f"the newest CK ({unread.value_label} on {unread.when}) cannot be read in U/L", facts)
+    if unread := ck.newest_unreadable(record):  # "the CK is normal" would rest on an older result
+        return NotEvaluable(unread, facts)
     if latest is None or (record.today - latest.day).days > params["ck_max_age_days"]:
         return NotEvaluable(f"no CK within {params['ck_max_age_days']:g} days to tell weakness with a normal CK "
                             "from active disease", facts)

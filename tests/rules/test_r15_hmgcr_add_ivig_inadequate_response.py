@@ -138,3 +138,15 @@ def test_unavailable_immunizations_hide_ivig_given_so_the_rule_is_not_evaluable(
     del request["prefetch"]["immunizations"]
     entry = _explain(run(kb, request, today, unavailable=["immunizations"]))
     assert entry["status"] == "not-evaluable" and "immunizations" in entry["reason"]
+
+
+def test_without_a_pre_treatment_peak_a_ck_under_3_x_uln_is_not_judged_adequate(kb, today):
+    """CK 550 (ULN 200): adequate after a peak of 8,000 (a 93% fall), inadequate after 1,000, unknown after none."""
+    assert RULE not in fired(run(kb, hmgcr_on_two_agents(today, latest_ck=550).request("patient-view"), today))
+    assert RULE in fired(run(kb, hmgcr_on_two_agents(today, latest_ck=550, peak_ck=1000).request("patient-view"),
+                             today))
+    chart = hmgcr_on_two_agents(today, latest_ck=550)
+    chart.resources["observations"] = [o for o in chart.resources["observations"]
+                                       if o.get("valueQuantity", {}).get("value") != 8000]
+    entry = _explain(run(kb, chart.request("patient-view"), today))
+    assert entry["status"] == "not-evaluable" and "no peak CK" in entry["reason"]
