@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from hooks.context import HookContext
 from hooks.definitions.cohorts import given_since, last_given
+from hooks.definitions.diagnosis import is_local_form
 from hooks.record import MedicationOrder, PatientRecord
 
 STEROID_SPARING = ("methotrexate", "azathioprine", "mycophenolate", "ivig", "rituximab", "tacrolimus",
@@ -22,5 +23,15 @@ def pjp_prophylaxis(record: PatientRecord, context: HookContext) -> list[Medicat
     """Active TMP/SMX, atovaquone, dapsone or pentamidine, or one given within the last 4 weeks."""
     since = record.today - timedelta(days=int(context.definition("pjp_prophylaxis_window_days")))
     return [m for m in record.medications_in(*PJP_PROPHYLAXIS)
-            if m.medication.concept_in("tmp_smx") != "trimethoprim"  # trimethoprim alone does not cover PJP
-            and (last := last_given(m, record.today)) is not None and last >= since]
+            if covers_pjp(m) and (last := last_given(m, record.today)) is not None and last >= since]
+
+
+def covers_pjp(order: MedicationOrder) -> bool:
+    """A form that prevents PJP: not trimethoprim alone, not a skin gel (dapsone for acne), not atovaquone with
+    proguanil (malaria tablets, a quarter of the PJP dose); inhaled pentamidine is the one local form that does."""
+    medication = order.medication
+    words = medication.words()
+    if medication.concept_in("tmp_smx") == "trimethoprim" or "proguanil" in words:
+        return False
+    inhaled_pentamidine = medication.concept_in("pjp_alternative") == "pentamidine" and "inhal" in words
+    return inhaled_pentamidine or not is_local_form(words)

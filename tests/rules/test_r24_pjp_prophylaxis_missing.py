@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 
+import pytest
+
 from fhir_fixtures.builders import (
     IMNM_SNOMED,
     LYMPHOCYTES,
@@ -167,3 +169,14 @@ def test_a_split_daily_dose_in_two_instructions_adds_up(kb, today):
     instructions.append(evening)
     assert _card(kb, chart, today) is not None
     assert _card(kb, _chart(today, dose=15, start=-40), today) is None
+
+
+@pytest.mark.parametrize("drug, covers", [
+    ("dapsone 75 MG/ML Topical Gel", False),  # acne
+    ("atovaquone 250 MG / proguanil hydrochloride 100 MG Oral Tablet", False),  # malaria tablets
+    ("dapsone 100 MG Oral Tablet", True),
+    ("pentamidine isethionate 300 MG Inhalation Solution", True),  # the one local form that prevents PJP
+])
+def test_only_forms_that_prevent_pjp_count_as_prophylaxis(kb, today, drug, covers):
+    chart = _chart(today, start=-61).medication(drug, 1, "{tbl}", start=-10)
+    assert (_card(kb, chart, today) is None) is covers
