@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fhir_fixtures.builders import IBM_ICD, IMNM_SNOMED, NEC_FASCIITIS_ICD, Chart
+from fhir_fixtures.builders import IBM_ICD, IMNM_SNOMED, LOINC, NEC_FASCIITIS_ICD, SNOMED, Chart
 from hooks.definitions import cohorts
 from tests.definitions_support import record_and_context
 
@@ -63,3 +63,15 @@ def test_weakness_alone_after_ici_is_not_ici_myositis(kb, today):
     chart = Chart(today).medication(PEMBROLIZUMAB, 200, "mg", start=-60, period=3, period_unit="wk")
     chart.condition("Muscle weakness", onset=-10)
     assert not cohorts.ici_myositis(*record_and_context(kb, chart))
+
+
+BLOOD_CULTURE = (LOINC, "600-7", "Bacteria identified in Blood by Culture")
+
+
+def test_a_culture_reported_as_its_organism_is_a_positive_infection_marker(kb, today):
+    def nsti(**result):
+        chart = Chart(today).condition("Necrotizing myositis", onset=-2).observation(BLOOD_CULTURE, -1, **result)
+        return cohorts.nsti(*record_and_context(kb, chart))
+    assert "positive culture" in nsti(value_code=(SNOMED, "80166006", "Streptococcus pyogenes (organism)"))[0]
+    assert nsti(value_code=(SNOMED, "264868006", "No growth")) == []
+    assert nsti(value_string="Pending") == []

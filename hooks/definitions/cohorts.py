@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from hooks.context import HookContext
 from hooks.definitions import antibodies, ck
-from hooks.record import Condition, MedicationOrder, PatientRecord, per_record
+from hooks.record import Condition, MedicationOrder, Observation, PatientRecord, per_record
 from hooks.units import convert, fahrenheit_to_celsius
 
 MYOPATHY_GROUPS = ("myopathy", "imnm", "iim_other", "drug_induced_myopathy", "statin_adverse_effect",
@@ -75,9 +76,22 @@ def _infection_markers(record: PatientRecord, since: date) -> list[str]:
             if value is not None and value > limit:
                 found.append(f"{label} {value:g} {canonical}")
     for observation in record.observations_in("culture", since=since):
-        if antibodies.status(observation) == "positive":
+        if culture_positive(observation):
             found.append(f"positive culture ({observation.code.label})")
     return found
+
+
+_NO_ORGANISM = re.compile(r"\b(no growth|no organisms?|sterile|pending|in progress|contaminat\w*)\b", re.I)
+
+
+def culture_positive(observation: Observation) -> bool:
+    """Flagged or worded positive, or an organism coded as the result (how a culture is usually reported):
+    'no growth', 'pending' and the like are not."""
+    status = antibodies.status(observation)
+    if status is not None:
+        return status == "positive"
+    concept = observation.value_concept
+    return concept is not None and bool(concept.codings) and _NO_ORGANISM.search(concept.words()) is None
 
 
 @per_record
