@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -32,6 +33,10 @@ RULE = Rule(
 SUBTYPES = {"HMGCR": "anti-HMGCR positive", "SERONEG": "seronegative (anti-HMGCR and anti-SRP negative)",
             "DUAL": "anti-HMGCR and anti-SRP both positive"}
 NOT_A_SCREEN = ("PET-CT bone with 18F-NaF (not FDG; member of VSAC Bone Scan value set)",)
+LIMITED_PET = "PET limited area (CPT)"  # one region (head and neck, chest): a partial screen, like one CT
+# A tracer named that is not FDG (PSMA, DOTATATE, NaF, choline...): not a cancer screen for myositis
+_NOT_FDG = re.compile(r"\b(psma|dotatate|dotatoc|naf|fluoride|fluciclovine|choline|gallium|ga-?68|amyloid|"
+                      r"florbetapir|f-?dopa|fdopa)\b", re.I)
 COMBINED_CT = "CT chest/abdomen/pelvis (combined)"
 ENHANCED_CT_LOINC = "89283-6"  # CT Neck+Chest+Abdomen+Pelvis W contrast IV
 BASIC_PANEL = ("Complete blood count (CBC)", "Comprehensive metabolic panel (CMP)",
@@ -72,8 +77,9 @@ def _age_on(born: date, day: date) -> int:
 def _screens(record: PatientRecord, since: date) -> tuple[list[Procedure], list[Procedure]]:
     """(complete screens, partial ones): PET-CT or CT chest + abdomen/pelvis, versus one region only."""
     found = [p for p in record.procedures_in("ct_chest_abdomen_pelvis", "pet_ct", since=since)
-             if p.code.concept_in("pet_ct") not in NOT_A_SCREEN]
-    pet = [p for p in found if p.in_group("pet_ct")]
+             if p.code.concept_in("pet_ct") not in NOT_A_SCREEN and not _NOT_FDG.search(p.code.words())]
+    pet = [p for p in found if p.in_group("pet_ct") and p.code.concept_in("pet_ct") != LIMITED_PET]
+    limited = [p for p in found if p.code.concept_in("pet_ct") == LIMITED_PET]
     combined = [p for p in found if p.code.concept_in("ct_chest_abdomen_pelvis") == COMBINED_CT]
     chest = [p for p in found if p.code.concept_in("ct_chest_abdomen_pelvis") == "CT chest"]
     abdomen = [p for p in found if p.code.concept_in("ct_chest_abdomen_pelvis") == "CT abdomen/pelvis"]
@@ -81,7 +87,7 @@ def _screens(record: PatientRecord, since: date) -> tuple[list[Procedure], list[
         return pet + combined, []
     if chest and abdomen:
         return chest + abdomen, []
-    return [], chest + abdomen
+    return [], chest + abdomen + limited
 
 
 def _age_sex(age: int, sex: str | None) -> str:

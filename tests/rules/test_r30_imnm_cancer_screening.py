@@ -53,6 +53,14 @@ def test_fdg_pet_ct_counts_but_naf_bone_pet_does_not(kb, today):
     assert _outcome(kb, imnm(today).procedure("FDG-PET/CT whole body", day=-30), today)[0] is None
 
 
+def test_a_limited_area_or_non_fdg_pet_is_not_a_complete_screen(kb, today):
+    limited = ("http://www.ama-assn.org/go/cpt", "78814", "PET with concurrently acquired CT; limited area")
+    card, entry = _outcome(kb, imnm(today).procedure(limited, day=-30), today)
+    assert card is not None and entry["facts"]["screening_imaging"] is None
+    assert _outcome(kb, imnm(today).procedure("Ga-68 PSMA PET-CT prostate", day=-30), today)[0] is not None
+    assert _outcome(kb, imnm(today).procedure("PET-CT", day=-30), today)[0] is None  # tracer not named: FDG
+
+
 def test_subtypes(kb, today):
     assert _outcome(kb, imnm(today, "DUAL"), today)[0] is not None
     assert _outcome(kb, imnm(today, "HMGCR"), today)[0] is not None
