@@ -45,7 +45,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = context.params(RULE)
     subtype = antibodies.subtype(record)
     facts: dict[str, object] = {"subtype": subtype}
-    if subtype not in ("SRP", "DUAL"):
+    # anti-SRP positive is what carries the cardiac risk, whether or not anti-HMGCR has been resulted yet
+    if antibodies.ever_positive(record, "anti_srp") is None:
         return Quiet("not anti-SRP positive", facts)
     window = int(params["screen_window_days"])
     since = record.today - timedelta(days=window)

@@ -59,3 +59,14 @@ def test_dual_positive_counts_and_procedures_must_be_prefetched(kb, today):
 def test_cancelled_ecg_does_not_count(kb, today):
     chart = srp_chart(today).procedure(ECG, -10, status="not-done").procedure(TTE, -10)
     assert "12-lead ECG" in _ordered(_card(kb, chart))
+
+
+def test_anti_srp_positive_counts_before_anti_hmgcr_is_resulted(kb, today):
+    chart = srp_chart(today)
+    chart.resources["observations"] = [o for o in chart.resources["observations"]
+                                       if "HMGCR" not in o["code"]["coding"][0]["display"]]
+    result = run(kb, chart.request("patient-view"), today)
+    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    assert RULE in fired(result) and entry["facts"]["subtype"] == "UNKNOWN"
+    negative = srp_chart(today, antibody="anti_hmgcr")  # anti-HMGCR positive, anti-SRP negative
+    assert _card(kb, negative) is None
