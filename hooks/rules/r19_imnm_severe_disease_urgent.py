@@ -3,6 +3,7 @@ without a recent IV methylprednisolone pulse or IVIG: admit and treat now."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 
@@ -97,6 +98,15 @@ def _recent_conditions(record: PatientRecord, since: date, *groups: str) -> list
             if _recent(c.onset, since) or _recent(c.recorded, since) or (c.onset is None and c.recorded is None)]
 
 
+def _on_the_80_point_scale(observation: Observation) -> bool:
+    """MMT-8 is also scored 0-80 (one side): a range up to 80 or a name saying so; the threshold is on 0-150."""
+    high = observation.ref_high
+    return (high is not None and high.value <= 80) or _SCALE_80.search(observation.code.words()) is not None
+
+
+_SCALE_80 = re.compile(r"0\s*-\s*80\b|/\s*80\b|\b80[- ]point")
+
+
 def _latest_value(record: PatientRecord, group: str, since: date, unit: str | None = None
                   ) -> tuple[Observation, float] | None:
     for observation in reversed(record.observations_in(group, since=since)):
@@ -179,8 +189,13 @@ def severity_features(record: PatientRecord, context: HookContext) -> list[str]:
         if kidney:
             found.append(f"rhabdomyolysis ({rhabdo[0].code.label}) with acute kidney injury: {kidney}")
     mmt8 = _latest_value(record, "mmt8", since)
-    if mmt8 is not None and mmt8[1] < params["mmt8_min"]:
-        found.append(f"MMT-8 {mmt8[1]:g}/150 on {mmt8[0].when} (below {params['mmt8_min']:g})")
+    if mmt8 is not None:
+        observation, score = mmt8
+        scale = 80 if _on_the_80_point_scale(observation) else 150
+        on_150 = score * 150 / scale
+        if on_150 < params["mmt8_min"]:
+            written = f"{score:g}/80, about {on_150:.0f}/150" if scale == 80 else f"{score:g}/150"
+            found.append(f"MMT-8 {written} on {observation.when} (below {params['mmt8_min']:g})")
     for condition in _recent_conditions(record, since, "non_ambulatory"):
         found.append(f"non-ambulatory: {condition.code.label} ({_dated(condition)})")
     return found

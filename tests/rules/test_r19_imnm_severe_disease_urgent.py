@@ -184,3 +184,13 @@ def test_troponin_in_ng_per_l_against_a_range_in_ng_per_ml(kb, today, ng_per_l, 
     chart.resources["observations"][-1]["referenceRange"][0]["high"] = {
         "value": 0.04, "unit": "ng/mL", "system": "http://unitsofmeasure.org", "code": "ng/mL"}
     assert (_card(kb, chart) is not None) is fires
+
+
+@pytest.mark.parametrize(("name", "score", "high", "severe"), [
+    ("MMT-8 total score", 76, 150, True),  # 76/150: severe weakness
+    ("MMT-8 total score (0-80 scale)", 76, 80, False),  # 76/80 is near-normal strength (about 142/150)
+    ("MMT-8 total score", 40, 80, True),  # 40/80 is about 75/150
+])
+def test_an_mmt8_score_is_read_on_its_own_scale(kb, today, name, score, high, severe):
+    chart = severe_chart(today).observation(name, -2, value=score, unit="{score}", low=0, high=high)
+    assert (_card(kb, chart) is not None) is severe
