@@ -45,20 +45,14 @@ class ParameterError(ValueError):
 
 
 def _declared(rules: Iterable[Rule]) -> dict[str, Mapping[str, Param]]:
+    """Every section's parameters: the shared definitions and each rule's."""
     return {DEFINITIONS_SECTION: DEFINITIONS} | {rule.id: rule.parameters for rule in rules}
-
-
-def defaults(rules: Iterable[Rule]) -> dict[str, dict[str, float]]:
-    table = {DEFINITIONS_SECTION: {name: p.default for name, p in DEFINITIONS.items()}}
-    for rule in rules:
-        table[rule.id] = {name: p.default for name, p in rule.parameters.items()}
-    return table
 
 
 def load(rules: Iterable[Rule], site_file: Path | str | None = None) -> dict[str, dict[str, float]]:
     """Defaults, overridden by the site's TOML file (``[rule-id] name = value``), with every ``at_most`` held."""
-    rules = list(rules)
-    table = defaults(rules)
+    declared = _declared(rules)
+    table = {section: {name: p.default for name, p in params.items()} for section, params in declared.items()}
     if site_file is not None:
         with open(site_file, "rb") as handle:
             overrides: Mapping[str, object] = tomllib.load(handle)
@@ -71,7 +65,7 @@ def load(rules: Iterable[Rule], site_file: Path | str | None = None) -> dict[str
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     raise ParameterError(f"{site_file}: {section}.{name} must be a number")
                 table[section][name] = value
-    _check_limits(table, _declared(rules), site_file)
+    _check_limits(table, declared, site_file)
     return table
 
 
