@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 from flask import Flask, Response, current_app, g, jsonify, request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException
 
 from hooks import engine, knowledge
 from service import feedback, logging_json, operations, prefetch, security, validation
@@ -138,18 +138,6 @@ def _authenticate() -> Caller:
     return caller
 
 
-def read_json(schema: str | None = None) -> Any:
-    """The request's JSON body within the size and depth limits, checked against ``schema`` when one is named."""
-    limits = runtime().settings.limits
-    body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH when the length is declared
-    if request.content_length is None and len(body) >= limits.max_body_bytes:
-        raise RequestEntityTooLarge()  # a chunked body is cut at the limit by Werkzeug, not refused
-    document = validation.parse_json(body, request.content_type, limits.max_json_depth)
-    if schema is not None:
-        validation.validate(schema, document)
-    return document
-
-
 def _routes(app: Flask) -> None:
     @app.get("/healthz")
     def healthz() -> Response:
@@ -176,7 +164,7 @@ def _routes(app: Flask) -> None:
         if service is None:
             raise APIError(404, f"Unknown CDS service id {service_id!r}", "id")
         caller = _authenticate()
-        body = read_json("hook-request")
+        body = validation.read_json(request, runtime().settings.limits, "hook-request")
         logging_json.bind(hook=body["hookInstance"])
         if body["hook"] != service.hook:
             raise APIError(400, f"Service {service_id} answers hook {service.hook!r}, not {body['hook']!r}", "hook")
@@ -224,6 +212,6 @@ def _routes(app: Flask) -> None:
         if service_id not in SERVICES:
             raise APIError(404, f"Unknown CDS service id {service_id!r}", "id")
         caller = _authenticate()
-        body = read_json("feedback-request")
+        body = validation.read_json(request, runtime().settings.limits, "feedback-request")
         results = feedback.receive(runtime().store, operations.snooze_policy(app), service_id, caller.iss, body)
         return jsonify(feedback.response_body(results))  # only after the items are committed

@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, send_from_directory
+from flask import Blueprint, Response, jsonify, request, send_from_directory
 
 from fhir_fixtures import all_fixtures
 from fhir_fixtures.builders import (
@@ -32,7 +32,7 @@ from fhir_fixtures.builders import (
     Chart,
 )
 from hooks import engine, timeline
-from service import prefetch
+from service import prefetch, validation
 from service.discovery import SERVICE_FOR_HOOK
 from service.errors import APIError
 
@@ -60,9 +60,7 @@ def _runtime() -> Any:
 
 
 def _body() -> Any:
-    from service.app import read_json
-
-    return read_json()
+    return validation.read_json(request, _runtime().settings.limits)
 
 
 # ---------------------------------------------------------------------------------------------- the page

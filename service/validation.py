@@ -10,7 +10,10 @@ from typing import Any
 import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Request
 
+from service.config import LimitsConfig
 from service.errors import APIError
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
@@ -105,3 +108,14 @@ def validate(name: str, document: Any) -> None:
 def errors(name: str, document: Any) -> list[str]:
     """All validation errors (used by tests and the response self-check)."""
     return [f"{_path(e)}: {e.message}" for e in validator(name).iter_errors(document)]
+
+
+def read_json(request: Request, limits: LimitsConfig, schema: str | None = None) -> Any:
+    """The request's JSON body within the size and depth limits, checked against ``schema`` when one is named."""
+    body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH when the length is declared
+    if request.content_length is None and len(body) >= limits.max_body_bytes:
+        raise RequestEntityTooLarge()  # a chunked body is cut at the limit by Werkzeug, not refused
+    document = parse_json(body, request.content_type, limits.max_json_depth)
+    if schema is not None:
+        validate(schema, document)
+    return document
