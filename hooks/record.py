@@ -539,6 +539,15 @@ def per_record(definition: Callable[Concatenate[PatientRecord, P], R]) -> Callab
     return memoised
 
 
+@per_record
+def unread_newer(record: PatientRecord, group: str, canonical: str) -> str | None:
+    """A measurement newer than the latest readable one that cannot be read (a unit not understood: '11 st on
+    2026-11-20', or a text value). Nothing is then computed from the older value: it may no longer be the
+    patient's."""
+    found = record.newest_unreadable(group, canonical)
+    return f"{found.value_label} on {found.when}" if found is not None else None
+
+
 # ---------------------------------------------------------------- resource readers
 
 def _read_patient(raw: dict[str, Any]) -> Patient:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from hooks.context import HookContext
-from hooks.record import Observation, PatientRecord, per_record
+from hooks.record import Observation, PatientRecord, per_record, unread_newer
 from hooks.units import convert
 
 
@@ -93,8 +93,8 @@ def inadequate_response(points: list[CkPoint], t_tx: date | None) -> tuple[bool 
 
 def newest_unreadable(record: PatientRecord) -> str | None:
     """Why the latest readable CK may not be the latest CK: a newer result that cannot be read in U/L."""
-    unread = record.newest_unreadable("ck", "U/L")
-    return None if unread is None else f"the newest CK ({unread.value_label} on {unread.when}) cannot be read in U/L"
+    unread = unread_newer(record, "ck", "U/L")
+    return None if unread is None else f"the newest CK ({unread}) cannot be read in U/L"
 
 
 def warnings(record: PatientRecord, context: HookContext) -> list[str]:

@@ -76,15 +76,16 @@ def _infection_markers(record: PatientRecord, since: date) -> list[str]:
             if value is not None and value > limit:
                 found.append(f"{label} {value:g} {canonical}")
     for observation in record.observations_in("culture", since=since):
-        if culture_positive(observation):
+        if _culture_positive(observation):
             found.append(f"positive culture ({observation.code.label})")
     return found
 
 
-_NO_ORGANISM = re.compile(r"\b(no growth|no organisms?|sterile|pending|in progress|contaminat\w*)\b", re.I)
+# matched against Concept.words(), which is lower case
+_NO_ORGANISM = re.compile(r"\b(no growth|no organisms?|sterile|pending|in progress|contaminat\w*)\b")
 
 
-def culture_positive(observation: Observation) -> bool:
+def _culture_positive(observation: Observation) -> bool:
     """Flagged or worded positive, or an organism coded as the result (how a culture is usually reported):
     'no growth', 'pending' and the like are not."""
     status = antibodies.status(observation)

@@ -33,9 +33,13 @@ class Done:
         return f"{self.label} ({self.day.isoformat() if self.day else 'undated'})"
 
 
+# Interpretation codes (HL7 v3) that flag a result high or abnormal
+HIGH_FLAGS = frozenset({"H", "HH", "HU", "A", "AA"})
+
+
 def above_reference_range(observation: Observation) -> bool:
     """Flagged high or abnormal by the lab, or above the upper limit of its own reference range."""
-    if any(code in ("H", "HH", "HU", "A", "AA") for code in observation.interpretation):
+    if any(code in HIGH_FLAGS for code in observation.interpretation):
         return True
     return above_upper_limit(observation) is True
 

@@ -17,7 +17,7 @@ from hooks.context import HookContext
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.steroids import is_intramuscular, is_intravenous, is_iv_methylprednisolone
-from hooks.record import Dosage, MedicationOrder, PatientRecord, Quantity, Timing
+from hooks.record import Dosage, MedicationOrder, PatientRecord, Quantity, Timing, unread_newer
 from hooks.units import DAYS_PER_UNIT
 
 ORAL_STEROIDS = ("prednisone", "prednisolone")
@@ -405,7 +405,7 @@ def measure_facts(record: PatientRecord, context: HookContext) -> dict[str, str 
             out[f"latest_{name}"] = None
             continue
         age = (record.today - latest.day).days
-        unread = body.unread_newer(record, name, unit)
+        unread = unread_newer(record, name, unit)
         state = ("current" if current is not None else f"not used: a newer {name}, {unread}, cannot be read"
                  if unread else "too old to dose from")
         out[f"latest_{name}"] = f"{latest.describe(unit)} ({age} days old, {state})"

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from hooks.context import HookContext
 from hooks.definitions.cohorts import is_paediatric
 from hooks.dosing import adjusted_body_weight, mosteller_bsa
-from hooks.record import PatientRecord, per_record
+from hooks.record import PatientRecord, per_record, unread_newer
 from hooks.units import convert
 
 
@@ -29,15 +29,6 @@ def _latest_measure(record: PatientRecord, group: str, canonical: str) -> Measur
         if value is not None and value > 0:
             return Measure(round(value, 2), observation.when)
     return None
-
-
-@per_record
-def unread_newer(record: PatientRecord, group: str, canonical: str) -> str | None:
-    """A measurement newer than the latest readable one that cannot be read (a unit not understood: '11 st on
-    2026-11-20', or a text value). Doses are then not computed from the older value: it may no longer be the
-    patient's."""
-    found = record.newest_unreadable(group, canonical)
-    return f"{found.value_label} on {found.when}" if found is not None else None
 
 
 def why_not_current(record: PatientRecord, name: str, unit: str) -> str:

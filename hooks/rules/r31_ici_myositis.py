@@ -72,7 +72,7 @@ def _raised(observation: Observation) -> bool | None:
     """Troponin above the lab's upper limit (interpretation first, then value against the range); None when
     neither tells."""
     flags = set(observation.interpretation)
-    if flags & {"H", "HH", "HU", "A", "AA", "POS"}:
+    if flags & diagnosis.HIGH_FLAGS or "POS" in flags:
         return True
     above = diagnosis.above_upper_limit(observation)
     return False if above is None and flags & {"N", "NEG"} else above

@@ -61,14 +61,14 @@ class DriverSql:
         if (dialect, driver) == ("sqlite", "pysqlite"):
             self.placeholder: Callable[[str], str] = ":{}".format
             self.write_time: Callable[[Any], Any] = _sqlite_time
-            self.write_json: Callable[[Any], Any] = _sqlite_json
+            self._write_json: Callable[[Any], Any] = _sqlite_json
             self.read_time: Callable[[Any], datetime | None] = _read_sqlite_time
         elif (dialect, driver) == ("postgresql", "psycopg"):
             from psycopg.types.json import Json  # the driver of the PostgreSQL URLs we accept (docs/operations.md)
 
             self.placeholder = "%({})s".format
             self.write_time = _unchanged
-            self.write_json = lambda value: None if value is None else Json(value)
+            self._write_json = lambda value: None if value is None else Json(value)
             self.read_time = _unchanged
         else:
             raise ValueError(f"unsupported database driver {dialect}+{driver}: use sqlite:/// or "
@@ -88,5 +88,5 @@ class DriverSql:
         if isinstance(column_type, DateTime):
             return self.write_time
         if isinstance(column_type, JSON):
-            return self.write_json
+            return self._write_json
         return _unchanged
