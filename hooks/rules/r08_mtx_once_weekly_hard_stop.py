@@ -57,6 +57,14 @@ _PRN = re.compile(r"\b(prn|p\.r\.n\.?|as needed|when needed|as required|if neede
 
 
 @dataclass(slots=True)
+class Together:
+    """Instructions (or drafts) given together: the weekdays they name, and the rate of those that name none."""
+
+    days: list[str] = field(default_factory=list)
+    unnamed_per_day: float = 0.0
+
+
+@dataclass(slots=True)
 class Schedule:
     """What a methotrexate draft says about how often it is given, and why it is (or is not) safe."""
 
@@ -64,17 +72,13 @@ class Schedule:
     described: str = "not stated"
     weekday: str | None = None
     problems: list[str] = field(default_factory=list)
-    # what the instructions given together (the first sequence) add up to: the weekdays they name, and the
-    # rate of those that name none
-    days: list[str] = field(default_factory=list)
-    unnamed_per_day: float = 0.0
+    together: Together = field(default_factory=Together)  # the instructions given first
 
-    def days_a_week(self, *others: Schedule) -> float:
-        """Days a week methotrexate is taken under this schedule and ``others`` together: a split dose on one
-        named day is one day (and not a problem); a weekly instruction without a named day counts as a day of
-        its own."""
-        named = {d for schedule in (self, *others) for d in schedule.days}
-        return len(named) + 7 * sum(schedule.unnamed_per_day for schedule in (self, *others))
+
+def _days_a_week(*parts: Together) -> float:
+    """Days a week methotrexate is taken under ``parts`` together: a split dose on one named day is one day (and
+    not a problem); a weekly instruction without a named day counts as a day of its own."""
+    return len({d for part in parts for d in part.days}) + 7 * sum(part.unnamed_per_day for part in parts)
 
 
 def _text_clauses(text: str | None) -> str:
@@ -92,11 +96,6 @@ def text_weekdays(text: str | None) -> list[str]:
     return list(dict.fromkeys(m.group(1)[:3].lower() for m in _WEEKDAY_WORDS.finditer(_text_clauses(text))))
 
 
-def text_weekday(text: str | None) -> str | None:
-    named = text_weekdays(text)
-    return named[0] if named else None
-
-
 def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
     """How often the draft gives methotrexate, from every dosage instruction (structured timing and text).
 
@@ -104,7 +103,7 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
     'weekly' instructions, one per weekday, are a daily order."""
     schedule = Schedule()
     weekly_limit = 1 / min_interval_days + 1e-9
-    together: dict[int | None, Schedule] = {}  # sequence -> what its instructions add up to
+    together: dict[int | None, Together] = {}  # sequence -> its instructions
     for dosage in order.dosages or (Dosage(None, Timing(), None, None, False),):
         timing = dosage.timing
         text = _text_clauses(dosage.text)
@@ -129,20 +128,20 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
             schedule.problems.append("written as a course of consecutive days")
         if per_day is None:
             schedule.problems.append("no frequency given")
-        group = together.setdefault(dosage.sequence, Schedule())
+        group = together.setdefault(dosage.sequence, Together())
         group.days += [d for d in named if d not in group.days]
-        group.unnamed_per_day += 0.0 if named else per_day or 0.0
-        weekday = next((d for d in timing.days_of_week if d), None) or text_weekday(dosage.text)
-        schedule.weekday = schedule.weekday or weekday
+        if not named:
+            group.unnamed_per_day += per_day or 0.0
+        schedule.weekday = schedule.weekday or (named[0] if named else None)
     for group in together.values():
+        days = _days_a_week(group)
         if len(group.days) > 1:
             schedule.problems.append(f"{len(group.days)} days a week named "
                                      f"({', '.join(WEEKDAYS.get(d, d) for d in group.days)})")
-        elif group.days_a_week() > 7 / min_interval_days + 1e-9:
-            schedule.problems.append(f"given on {group.days_a_week():g} days a week in all (instructions given "
-                                     "together)")
-    first = together[min(together, key=lambda sequence: -1 if sequence is None else sequence)]
-    schedule.days, schedule.unnamed_per_day = first.days, first.unnamed_per_day
+        elif days > 7 / min_interval_days + 1e-9:
+            schedule.problems.append(f"given on {days:g} days a week in all (instructions given together)")
+    first = None if None in together else min(sequence for sequence in together if sequence is not None)
+    schedule.together = together[first]
     if schedule.weekday is None:
         schedule.problems.append("no day of the week named")
     schedule.problems = list(dict.fromkeys(schedule.problems))
@@ -155,11 +154,10 @@ def _signed_together(checked: list[tuple[MedicationOrder, Schedule]], min_interv
     offers to replace."""
     if len(checked) < 2:
         return
-    first, others = checked[0][1], [schedule for _, schedule in checked[1:]]
-    days = first.days_a_week(*others)
+    days = _days_a_week(*(schedule.together for _, schedule in checked))
     if days > 7 / min_interval_days + 1e-9:
         labels = ", ".join(order.label for order, _ in checked[1:])
-        first.problems.insert(0, f"given on {days:g} days a week together with the other methotrexate draft(s) "
+        checked[0][1].problems.insert(0, f"given on {days:g} days a week together with the other methotrexate draft(s) "
                                  f"signed with it ({labels})")
 
 
