@@ -135,19 +135,19 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                            f"{p['max_pulse_days']:g} days at >= {mg(p['high_dose_mg_day'])}/day).")
         elif day_mg is not None and day_mg >= p["high_dose_mg_day"] - EPS and days is None:
             facts["course_length"] = "not given in the order"
-    together = sum(intended)
-    together_kg = together / weight.value if weight else None
-    if len(intended) > 1 and not over_on_its_own and together > p["max_mg_day"] + EPS:
-        critical.append(f"Together the drafts give up to {mg(together)} on a day they are all given, above "
-                        f"{mg(p['max_mg_day'])}/day.")
-        short.append(f"{mg(together)}/day across {len(intended)} drafts, above the {mg(p['max_mg_day'])}/day "
-                     "maximum")
-    elif len(intended) > 1 and not over_on_its_own and child and together_kg is not None \
-            and together_kg > p["paediatric_max_mg_per_kg_day"] + EPS:
-        critical.append(f"Together the drafts give up to {together_kg:.1f} mg/kg on a day they are all given in a "
-                        f"child, above {p['paediatric_max_mg_per_kg_day']:g} mg/kg/day.")
-        short.append(f"{together_kg:.1f} mg/kg/day across {len(intended)} drafts in a child, above "
-                     f"{p['paediatric_max_mg_per_kg_day']:g} mg/kg/day")
+    if len(intended) > 1 and not over_on_its_own:
+        together = sum(intended)
+        if together > p["max_mg_day"] + EPS:
+            critical.append(f"Together the drafts give up to {mg(together)} on a day they are all given, above "
+                            f"{mg(p['max_mg_day'])}/day.")
+            short.append(f"{mg(together)}/day across {len(intended)} drafts, above the {mg(p['max_mg_day'])}/day "
+                         "maximum")
+        elif child and weight and together / weight.value > p["paediatric_max_mg_per_kg_day"] + EPS:
+            together_kg = together / weight.value
+            critical.append(f"Together the drafts give up to {together_kg:.1f} mg/kg on a day they are all given "
+                            f"in a child, above {p['paediatric_max_mg_per_kg_day']:g} mg/kg/day.")
+            short.append(f"{together_kg:.1f} mg/kg/day across {len(intended)} drafts in a child, above "
+                         f"{p['paediatric_max_mg_per_kg_day']:g} mg/kg/day")
     facts["drafts"] = "; ".join(described)
     facts["unreadable"] = "; ".join(unread) or None
     facts["findings"] = " ".join(critical + warning) or None

@@ -74,11 +74,11 @@ def _is_combination(order: MedicationOrder) -> bool:
         n in words for n in ("bactrim", "septra", "co-trimoxazole", "cotrimoxazole", "tmp/smx"))
 
 
-def _tmp_per_administration(order: MedicationOrder, dosage: Dosage | None, weight_kg: float | None
+def _tmp_per_administration(order: MedicationOrder, dosage: Dosage, weight_kg: float | None
                             ) -> tuple[float | None, float | None, str]:
     """(TMP mg, TMP mg/kg, how) for one administration. A plain mg dose of a combination is read as TMP when
     <= 320 mg; 480/960/1920 mg as the whole tablet (1/6 TMP, UK convention); other larger doses as SMX (1/5)."""
-    if dosage is None or dosage.dose is None:
+    if dosage.dose is None:
         return None, None, "no dose on the order"
     dose = dosage.dose
     unit = unit_key(dose)
@@ -108,9 +108,7 @@ def _tmp_per_administration(order: MedicationOrder, dosage: Dosage | None, weigh
     return amount.mg, (amount.mg / weight_kg if weight_kg else None), f"{amount.basis} TMP"
 
 
-def _per_day(dosage: Dosage | None) -> float | None:
-    if dosage is None:
-        return None
+def _per_day(dosage: Dosage) -> float | None:
     structured = periods_per_day(dosage.timing)
     if structured is not None:
         return structured
@@ -123,29 +121,38 @@ def tmp_dose(order: MedicationOrder, weight_kg: float | None, params: dict[str, 
     """The regimen class of a TMP/SMX or trimethoprim order. A child's regimen is judged per kg: without a current
     weight it is unknown (160 mg a day is prophylactic for an adult and a treatment dose for an 18 kg child).
     Instructions given together (one DS tablet in the morning, one in the evening) add up."""
-    by_sequence: dict[int | None, list[Dosage | None]] = {}
-    for dosage in order.dosages or (None,):
-        by_sequence.setdefault(dosage.sequence if dosage else None, []).append(dosage)
+    if not order.dosages:
+        return TmpDose("unknown", None, None, "no dose on the order")
+    by_sequence: dict[int | None, list[Dosage]] = {}
+    for dosage in order.dosages:
+        by_sequence.setdefault(dosage.sequence, []).append(dosage)
     graded = [_tmp_given_together(order, given, weight_kg, params, child) for given in by_sequence.values()]
     return max(graded, key=lambda dose: (REGIMEN_RANK[dose.regimen], dose.mg_per_day or 0, dose.mg_per_kg_day or 0))
 
 
-def _tmp_given_together(order: MedicationOrder, given: list[Dosage | None], weight_kg: float | None,
+def _a_day(amounts: list[float | None], rates: list[float]) -> float | None:
+    """Amounts per administration times administrations a day, added up; None when one amount is unknown."""
+    if any(amount is None for amount in amounts):
+        return None
+    return sum(amount * rate for amount, rate in zip(amounts, rates, strict=True) if amount is not None)
+
+
+def _tmp_given_together(order: MedicationOrder, given: list[Dosage], weight_kg: float | None,
                         params: dict[str, float], child: bool) -> TmpDose:
-    mg_day: float | None = 0.0
-    per_kg_day: float | None = 0.0
-    doses_a_day = 0.0
-    hows = []
+    mgs: list[float | None] = []
+    per_kgs: list[float | None] = []
+    rates: list[float] = []
+    hows: list[str] = []
     for dosage in given:
         mg, per_kg, how = _tmp_per_administration(order, dosage, weight_kg)
         per_day = _per_day(dosage)
         if per_day is None or (mg is None and per_kg is None):
-            reason = how if (mg is None and per_kg is None) else "no readable frequency"
-            return TmpDose("unknown", None, None, reason)
-        mg_day = mg_day + mg * per_day if mg is not None and mg_day is not None else None
-        per_kg_day = per_kg_day + per_kg * per_day if per_kg is not None and per_kg_day is not None else None
-        doses_a_day += per_day
+            return TmpDose("unknown", None, None, how if (mg is None and per_kg is None) else "no readable frequency")
+        mgs.append(mg)
+        per_kgs.append(per_kg)
+        rates.append(per_day)
         hows.append(how)
+    mg_day, per_kg_day, doses_a_day = _a_day(mgs, rates), _a_day(per_kgs, rates), sum(rates)
     combination = _is_combination(order)
     threshold = params["treatment_tmp_mg_per_day"] if combination else params["treatment_tmp_alone_mg_per_day"]
     basis = f"{'; '.join(dict.fromkeys(hows))}, {doses_a_day * 7:.3g} doses a week"
@@ -225,11 +232,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "methotrexate": ", ".join(o.label for o in mtx_drafts + active_mtx) or None,
         "tmp_smx": ", ".join(o.label for o in tmp_drafts + active_tmp) or None,
     }
-    if not (tmp_drafts and (active_mtx or mtx_drafts)) and not (mtx_drafts and active_tmp):
-        return Quiet("no draft bringing methotrexate and trimethoprim together", facts)
     # A methotrexate draft meets every trimethoprim the patient will be on, drafted or active; the worst dose
     # decides (a prophylactic draft must not hide an active treatment course).
     tmp_orders = tmp_drafts + active_tmp if mtx_drafts else tmp_drafts
+    if not tmp_orders or not (active_mtx or mtx_drafts):
+        return Quiet("no draft bringing methotrexate and trimethoprim together", facts)
 
     dosing = weight.dosing_weight(record, context)
     facts["dosing_weight"] = dosing.describe("kg") if dosing else None

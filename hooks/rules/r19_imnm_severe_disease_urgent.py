@@ -98,13 +98,13 @@ def _recent_conditions(record: PatientRecord, since: date, *groups: str) -> list
             if _recent(c.onset, since) or _recent(c.recorded, since) or (c.onset is None and c.recorded is None)]
 
 
+_SCALE_80 = re.compile(r"0\s*-\s*80\b|/\s*80\b|\b80[- ]point")
+
+
 def _on_the_80_point_scale(observation: Observation) -> bool:
     """MMT-8 is also scored 0-80 (one side): a range up to 80 or a name saying so; the threshold is on 0-150."""
     high = observation.ref_high
     return (high is not None and high.value <= 80) or _SCALE_80.search(observation.code.words()) is not None
-
-
-_SCALE_80 = re.compile(r"0\s*-\s*80\b|/\s*80\b|\b80[- ]point")
 
 
 def _latest_value(record: PatientRecord, group: str, since: date, unit: str | None = None

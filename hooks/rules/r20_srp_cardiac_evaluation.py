@@ -46,7 +46,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     subtype = antibodies.subtype(record)
     facts: dict[str, object] = {"subtype": subtype}
     # anti-SRP positive is what carries the cardiac risk, whether or not anti-HMGCR has been resulted yet
-    if antibodies.ever_positive(record, "anti_srp") is None:
+    positive = antibodies.ever_positive(record, "anti_srp")
+    if positive is None:
         return Quiet("not anti-SRP positive", facts)
     window = int(params["screen_window_days"])
     since = record.today - timedelta(days=window)
@@ -62,8 +63,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not rhythm_gap and not imaging_gap:
         return Quiet("ECG or troponin within 12 months, and an echocardiogram or cardiac MRI on file", facts)
 
-    positive = antibodies.ever_positive(record, "anti_srp")
-    antibody = f"Anti-SRP positive ({positive.when.isoformat() if positive and positive.when else 'undated'})"
+    antibody = f"Anti-SRP positive ({positive.when.isoformat() if positive.when else 'undated'})"
     found = [f"ECG {ecg}" if ecg else "no ECG in 12 months",
              f"troponin {troponins[-1].code.label} {troponins[-1].when}" if troponins else "no troponin in 12 months",
              f"echocardiogram {echo}" if echo else "no echocardiogram ever",
