@@ -52,6 +52,18 @@ def recent_ck(record: PatientRecord, context: HookContext, max_age_days: float,
     return points
 
 
+def inadequate_response(points: list[ck.CkPoint], t_tx: date | None,
+                        facts: dict[str, Any]) -> str | Quiet | NotEvaluable:
+    """Why the CK response is inadequate; else quiet (adequate) or not evaluable (it cannot be judged)."""
+    inadequate, why = ck.inadequate_response(points, t_tx)
+    facts.update(inadequate_response=inadequate, response=why)
+    if inadequate is None:
+        return NotEvaluable(why, facts)
+    if not inadequate:
+        return Quiet(f"adequate CK response: {why}", facts)
+    return why
+
+
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
     """What an escalation rule knows once every gate before the advice has passed."""
@@ -96,11 +108,9 @@ def inadequate_response_checkpoint(record: PatientRecord, context: HookContext, 
     points = recent_ck(record, context, params["ck_max_age_days"], facts)
     if isinstance(points, NotEvaluable):
         return points
-    inadequate, why = ck.inadequate_response(points, t_tx)
     peak = ck.peak(points, t_tx)
-    facts.update(peak_ck=str(peak) if peak else None, inadequate_response=inadequate, response=why)
-    if inadequate is None:
-        return NotEvaluable(why, facts)
-    if not inadequate:
-        return Quiet(f"adequate CK response: {why}", facts)
-    return Checkpoint(subtype, t_tx, days, facts["t_tx_found_by"], combo, points, points[-1], why)
+    facts["peak_ck"] = str(peak) if peak else None
+    judged = inadequate_response(points, t_tx, facts)
+    if not isinstance(judged, str):
+        return judged
+    return Checkpoint(subtype, t_tx, days, facts["t_tx_found_by"], combo, points, points[-1], judged)

@@ -7,7 +7,7 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, ck, cohorts, diagnosis, escalation, steroids
+from hooks.definitions import antibodies, cohorts, diagnosis, escalation, steroids
 from hooks.definitions import treatment_duration as td
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
@@ -118,12 +118,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     latest = points[-1]
     start = steroids.treatment_start(record, context)
     t_tx = start[0] if start else None
-    inadequate, why = ck.inadequate_response(points, t_tx)
-    facts.update(t_tx=t_tx, inadequate_response=inadequate, response=why)
-    if inadequate is None:
-        return NotEvaluable(why, facts)
-    if not inadequate:
-        return Quiet(f"adequate CK response: {why}", facts)
+    facts["t_tx"] = t_tx
+    why = escalation.inadequate_response(points, t_tx, facts)
+    if not isinstance(why, str):
+        return why
 
     subtype = antibodies.subtype(record)
     facts["subtype"] = subtype
