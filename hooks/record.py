@@ -334,6 +334,7 @@ class Dosage:
 
 
 CURRENT_STATUSES = ("active", "on-hold")  # an order being given now
+PENDING_STATUSES = ("registered", "preliminary")  # an Observation not (or not finally) resulted yet
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
-from hooks.record import Observation, PatientRecord
+from hooks.record import PENDING_STATUSES, Observation, PatientRecord
 
 Status = Literal["normal", "intermediate", "poor"]
 # A number below the lab's normal range with no category: intermediate or deficient, cannot tell which.
@@ -144,7 +144,7 @@ def summarise(record: PatientRecord, gene: Literal["TPMT", "NUDT15"]) -> Summary
     groups = ("tpmt_phenotype", "tpmt_genotype") if gene == "TPMT" else ("nudt15",)
     summary = Summary(gene)
     for observation in record.observations_in(*groups):
-        if observation.status in ("entered-in-error", "cancelled", "preliminary", "registered"):
+        if observation.status in PENDING_STATUSES:  # entered-in-error and cancelled are never read
             continue
         genotype = gene == "NUDT15" or _is_genotype(observation)
         reading = read(observation)

@@ -8,7 +8,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies
-from hooks.record import MedicationOrder, Observation, PatientRecord
+from hooks.record import PENDING_STATUSES, MedicationOrder, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import CD20_CLASS_LABEL, EULAR_2022_INFECTIONS, RITUXAN_LABEL
 
@@ -86,7 +86,7 @@ def _screening(record: PatientRecord, params: dict[str, float]) -> dict[str, Any
 def _dna_resulted(observation: Observation) -> bool:
     """An HBV DNA result: a viral load, or detected / not detected; a pending test ('registered', 'preliminary')
     or a rejected specimen does not tell whether the virus is replicating."""
-    if observation.status in ("registered", "preliminary"):
+    if observation.status in PENDING_STATUSES:
         return False
     return observation.quantity is not None or antibodies.status(observation) is not None
 
