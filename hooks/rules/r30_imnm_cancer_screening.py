@@ -76,18 +76,21 @@ def _age_on(born: date, day: date) -> int:
 
 def _screens(record: PatientRecord, since: date) -> tuple[list[Procedure], list[Procedure]]:
     """(complete screens, partial ones): PET-CT or CT chest + abdomen/pelvis, versus one region only."""
-    found = [p for p in record.procedures_in("ct_chest_abdomen_pelvis", "pet_ct", since=since)
-             if p.code.concept_in("pet_ct") not in NOT_A_SCREEN and not _NOT_FDG.search(p.code.words())]
-    pet = [p for p in found if p.in_group("pet_ct") and p.code.concept_in("pet_ct") != LIMITED_PET]
-    limited = [p for p in found if p.code.concept_in("pet_ct") == LIMITED_PET]
-    combined = [p for p in found if p.code.concept_in("ct_chest_abdomen_pelvis") == COMBINED_CT]
-    chest = [p for p in found if p.code.concept_in("ct_chest_abdomen_pelvis") == "CT chest"]
-    abdomen = [p for p in found if p.code.concept_in("ct_chest_abdomen_pelvis") == "CT abdomen/pelvis"]
-    if pet or combined:
-        return pet + combined, []
+    by_kind: dict[str | None, list[Procedure]] = {}
+    for procedure in record.procedures_in("ct_chest_abdomen_pelvis", "pet_ct", since=since):
+        pet = procedure.code.concept_in("pet_ct")
+        if pet in NOT_A_SCREEN or _NOT_FDG.search(procedure.code.words()):
+            continue
+        kind = (LIMITED_PET if pet == LIMITED_PET else "PET") if pet else \
+            procedure.code.concept_in("ct_chest_abdomen_pelvis")
+        by_kind.setdefault(kind, []).append(procedure)
+    whole = by_kind.get("PET", []) + by_kind.get(COMBINED_CT, [])
+    chest, abdomen = by_kind.get("CT chest", []), by_kind.get("CT abdomen/pelvis", [])
+    if whole:
+        return whole, []
     if chest and abdomen:
         return chest + abdomen, []
-    return [], chest + abdomen + limited
+    return [], chest + abdomen + by_kind.get(LIMITED_PET, [])
 
 
 def _age_sex(age: int, sex: str | None) -> str:
