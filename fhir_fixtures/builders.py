@@ -138,6 +138,12 @@ class Chart:
         self.resources["observations"].append(resource)
         return self
 
+    def without_observations(self, *codes: str) -> Chart:
+        """Drop the observations coded with any of ``codes`` (e.g. a fixture's weight, to test a chart without)."""
+        self.resources["observations"] = [o for o in self.resources["observations"]
+                                          if o["code"].get("coding", [{}])[0].get("code") not in codes]
+        return self
+
     def ck(self, value: float, day: int, uln: float | None = 200, unit: str = "U/L") -> Chart:
         return self.observation(CK, day, value=value, unit=unit, high=uln)
 

@@ -82,6 +82,47 @@ def test_ttx_is_the_first_day_this_episodes_daily_peq_qualifies(kb, today, onset
     assert start == today + timedelta(days=ttx_day) and why in reason
 
 
+@pytest.mark.parametrize(("weights", "ttx_day", "why"), [
+    # 48 kg, measured 45 days ago (too old to dose from): 25 mg/day is 0.52 mg/kg/day, so T_tx
+    ([(48, -45)], -200, "0.52 mg/kg/day at 48 kg"),
+    # the weight nearest the course's start judges it: 80 kg then (0.31 mg/kg/day), however light the patient now
+    ([(80, -205), (45, -2)], -100, "60 mg/day PEQ"),
+])
+def test_a_course_below_30_mg_is_judged_by_the_weight_measured_nearest_its_start(kb, today, weights, ttx_day, why):
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-220)
+    for kg, day in weights:
+        chart.weight(kg, day=day)
+    chart.medication(PREDNISONE_20, 25, "mg", start=-200, end=-101, status="completed")
+    chart.medication(PREDNISONE_20, 60, "mg", start=-100)
+    record, context = record_and_context(kb, chart)
+    start, reason = steroids.treatment_start(record, context)
+    assert start == today + timedelta(days=ttx_day) and why in reason
+    assert steroids.why_treatment_start_unknown(record, context) is None
+
+
+def test_with_no_weight_on_file_a_course_below_30_mg_leaves_ttx_unknown(kb, today):
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-220)
+    chart.medication(PREDNISONE_20, 25, "mg", start=-200, end=-101, status="completed")
+    chart.medication(PREDNISONE_20, 60, "mg", start=-100)
+    record, context = record_and_context(kb, chart)
+    assert steroids.treatment_start(record, context)[0] == today - timedelta(days=100)  # the first certain one
+    unknown = steroids.why_treatment_start_unknown(record, context)
+    assert "25 mg/day PEQ from " + (today - timedelta(days=200)).isoformat() in unknown
+    assert "50 kg or less" in unknown
+
+
+def test_an_unreadable_course_before_ttx_leaves_it_unknown_and_one_after_does_not(kb, today):
+    chart = Chart(today).weight(70, day=-200).condition(IMNM_SNOMED, onset=-220)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-100)
+    chart.medication(PREDNISONE_5, 1, "mg/kg", start=-20)  # no current weight: unreadable, but after T_tx
+    record, context = record_and_context(kb, chart)
+    assert steroids.why_treatment_start_unknown(record, context) is None
+    chart.medication(PREDNISONE_20, 1, "mg/kg", start=-150, end=-120, status="completed")
+    record, context = record_and_context(kb, chart)
+    assert steroids.treatment_start(record, context)[0] == today - timedelta(days=100)
+    assert "could not be read" in steroids.why_treatment_start_unknown(record, context)
+
+
 def test_unreadable_courses_are_reported_not_guessed(kb, today):
     chart = Chart(today).medication(PREDNISONE_20, 1, "mg/kg", start=-10)  # no weight on file
     record, context = record_and_context(kb, chart)

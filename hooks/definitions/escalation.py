@@ -1,5 +1,5 @@
-"""Gates shared by the escalation rules (R15, R16, R17): subtype, time since T_tx, combination therapy, a recent
-enough CK and an inadequate response.
+"""Gates shared by the escalation rules (R15, R16, R17): subtype, time since T_tx (R05's gate too), combination
+therapy, a recent enough CK and an inadequate response.
 
 Each returns either the value the rule needs or the early result (Quiet / NotEvaluable) the rule should give,
 and records what it found in ``facts`` so every rule explains itself the same way.
@@ -21,13 +21,13 @@ from hooks.rule import NotEvaluable, Quiet
 
 def treatment_days(record: PatientRecord, context: HookContext,
                    facts: dict[str, Any]) -> tuple[date, int] | Quiet | NotEvaluable:
-    """T_tx and the days since it; not evaluable when a glucocorticoid dose could not be read."""
+    """T_tx and the days since it; not evaluable when an earlier course may be T_tx (its dose, or the weight to judge
+    it by, cannot be read)."""
     start = steroids.treatment_start(record, context)
+    facts["t_tx"] = start[0] if start else None
+    if unknown := steroids.why_treatment_start_unknown(record, context):
+        return NotEvaluable(unknown, facts)
     if start is None:
-        unreadable = steroids.history(record, context).unreadable
-        if unreadable:
-            return NotEvaluable("T_tx unknown: the dose of " + ", ".join(o.label for o in unreadable)
-                                + " could not be read", facts)
         return Quiet("no glucocorticoid course at the T_tx threshold (T_tx not reached)", facts)
     t_tx, how = start
     days = (record.today - t_tx).days

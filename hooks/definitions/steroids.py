@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from hooks.context import HookContext
 from hooks.definitions.cohorts import iim_onset
-from hooks.definitions.weight import dosing_weight
+from hooks.definitions.weight import dosing_weight, weight_near
 from hooks.dosing import interval_days, prednisone_equivalent, prednisone_equivalent_by_sequence
 from hooks.record import SNOMED, MedicationOrder, PatientRecord, per_record
 
@@ -179,27 +179,55 @@ def history(record: PatientRecord, context: HookContext) -> SteroidHistory:
 
 
 @per_record
-def treatment_start(record: PatientRecord, context: HookContext) -> tuple[date, str] | None:
-    """T_tx: start of the first systemic GC course for this episode at >= 0.5 mg/kg/day or >= 30 mg/day PEQ,
-    or any IV methylprednisolone pulse. The PEQ is the day's total, so two 20 mg orders given together count as
-    40 mg. Courses ending more than 90 days before the myositis onset belong to another illness and are passed
-    over."""
+def _treatment_start(record: PatientRecord, context: HookContext) -> tuple[tuple[date, str] | None, str | None]:
+    """T_tx (day, how it was found) and why it may lie earlier than found, or exist though none was found."""
     steroid = history(record, context)
-    weight = dosing_weight(record, context)
-    threshold = context.definition("ttx_peq_mg")
-    if weight is not None:
-        threshold = min(threshold, context.definition("ttx_peq_mg_per_kg") * weight.value)
+    absolute, per_kg = context.definition("ttx_peq_mg"), context.definition("ttx_peq_mg_per_kg")
     onset = iim_onset(record)
     episode = onset - timedelta(days=90) if onset is not None else date.min
     found = [(first, f"IV methylprednisolone from {first.isoformat()}") for order, _, first, last in steroid.courses
              if last >= episode and is_iv_methylprednisolone(order)]
+    undecided: list[tuple[date, str]] = []
     timeline_start = date.fromordinal(steroid.levels.first)
     for first, last, peq in steroid.levels.runs():
-        if last >= episode and peq >= threshold:
-            given = [(order, start) for order, _, start, end in steroid.courses if start <= first <= end]
-            if first == timeline_start:  # the run began before the timeline: its courses' own start
-                first = min(start for _, start in given)
-            found.append((first, f"{' + '.join(o.label for o, _ in given)} {peq:g} mg/day PEQ from "
-                                 f"{first.isoformat()}"))
+        if last < episode or peq <= 0:
+            continue
+        weight = weight_near(record, first) if peq < absolute else None
+        if peq < absolute and weight is not None and peq < per_kg * weight.value:
+            continue
+        given = [(order, start) for order, _, start, end in steroid.courses if start <= first <= end]
+        if first == timeline_start:  # the run began before the timeline: its courses' own start
+            first = min(start for _, start in given)
+        course = f"{' + '.join(o.label for o, _ in given)} {peq:g} mg/day PEQ from {first.isoformat()}"
+        if peq >= absolute:
+            found.append((first, course))
             break
-    return min(found, default=None)
+        if weight is None:  # below the absolute threshold, and no weight to judge it in mg/kg by
+            undecided.append((first, f"{course} is T_tx if the patient weighed {peq / per_kg:g} kg or less, and no "
+                                     "body weight is on file"))
+            continue
+        found.append((first, f"{course} ({peq / weight.value:.2g} mg/kg/day at {weight.describe('kg')})"))
+        break
+    start = min(found, default=None)
+    before = start[0] if start else date.max
+    reasons = [why for day, why in undecided if day < before]
+    unreadable = [o.label for o in steroid.unreadable
+                  if (span := course_days(o, record.today)) is None or (span[1] >= episode and span[0] <= before)]
+    if unreadable:
+        reasons.insert(0, f"the dose of {', '.join(unreadable)} could not be read")
+    return start, "T_tx unknown: " + "; ".join(reasons) if reasons else None
+
+
+def treatment_start(record: PatientRecord, context: HookContext) -> tuple[date, str] | None:
+    """T_tx: start of the first systemic GC course for this episode at >= 0.5 mg/kg/day or >= 30 mg/day PEQ,
+    or any IV methylprednisolone pulse. The PEQ is the day's total, so two 20 mg orders given together count as
+    40 mg, and a course below 30 mg/day is judged in mg/kg by the weight measured nearest its start. Courses ending
+    more than 90 days before the myositis onset belong to another illness and are passed over. Rules that need
+    T_tx to be certain also ask :func:`why_treatment_start_unknown`."""
+    return _treatment_start(record, context)[0]
+
+
+def why_treatment_start_unknown(record: PatientRecord, context: HookContext) -> str | None:
+    """Why T_tx may lie before the one found (or exist though none was): an earlier course of this episode whose
+    dose could not be read, or one below 30 mg/day PEQ with no body weight on file to judge it in mg/kg."""
+    return _treatment_start(record, context)[1]

@@ -236,6 +236,9 @@ def possible_relapse(record: PatientRecord, context: HookContext, *,
         check.missing = f"latest CK {check.latest} is {age} days old (needs <= {ck_max_age_days})"
         return check
     start = steroids.treatment_start(record, context)
+    if unknown := steroids.why_treatment_start_unknown(record, context):
+        check.missing = f"{unknown} (it anchors the nadir CK)"
+        return check
     if start is None:
         check.missing = "no treatment start (T_tx) to anchor the nadir CK"
         return check

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -21,14 +22,18 @@ class Measure:
         return f"{self.value:g} {unit} on {self.day.isoformat()}"
 
 
-def _latest_measure(record: PatientRecord, group: str, canonical: str) -> Measure | None:
+def _measures(record: PatientRecord, group: str, canonical: str) -> Iterator[Measure]:
+    """The readable measurements of ``group`` in ``canonical`` units, newest first."""
     for observation in reversed(record.observations_in(group)):
         if observation.when is None or observation.quantity is None:
             continue
         value = convert(observation.quantity.value, observation.quantity.unit, canonical)
         if value is not None and value > 0:
-            return Measure(round(value, 2), observation.when)
-    return None
+            yield Measure(round(value, 2), observation.when)
+
+
+def _latest_measure(record: PatientRecord, group: str, canonical: str) -> Measure | None:
+    return next(_measures(record, group, canonical), None)
 
 
 def why_not_current(record: PatientRecord, name: str, unit: str) -> str:
@@ -44,6 +49,12 @@ def why_not_current(record: PatientRecord, name: str, unit: str) -> str:
 def latest_weight(record: PatientRecord) -> Measure | None:
     """The most recent body weight in kg, however old (for messages; dosing uses :func:`dosing_weight`)."""
     return _latest_measure(record, "weight", "kg")
+
+
+def weight_near(record: PatientRecord, day: date) -> Measure | None:
+    """The body weight measured nearest to ``day``, before or after it (the newer on a tie): to judge a past course
+    in mg/kg, never to dose from."""
+    return min(_measures(record, "weight", "kg"), key=lambda m: abs((m.day - day).days), default=None)
 
 
 def latest_height(record: PatientRecord) -> Measure | None:

@@ -8,12 +8,12 @@ from datetime import date, timedelta
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import cohorts, immunosuppression, renal, steroids
+from hooks.definitions import cohorts, escalation, immunosuppression, renal
 from hooks.definitions import treatment_duration as td
 from hooks.definitions.weight import dosing_bsa
 from hooks.dosing import MTX_SYRINGE_STEP_MG, practical_dose
 from hooks.record import PatientRecord
-from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
+from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ENMC_224, KASSARDJIAN_2015, SEED_000, SEED_001, SEED_003, SEED_004, SHARE_2017
 
 RULE = Rule(
@@ -64,18 +64,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts: dict[str, object] = {"imnm": cohorts.is_imnm(record, context)}
     if not facts["imnm"]:
         return Quiet("not IMNM", facts)
-    start = steroids.treatment_start(record, context)
-    if start is None:
-        unreadable = steroids.history(record, context).unreadable
-        facts["t_tx"] = None
-        if unreadable:
-            names = ", ".join(o.label for o in unreadable)
-            facts["unreadable_glucocorticoids"] = names
-            return NotEvaluable(f"T_tx unknown: the dose of {names} could not be read", facts)
-        return Quiet("no glucocorticoid course at the T_tx threshold (T_tx not reached)", facts)
-    t_tx, how = start
-    days = (record.today - t_tx).days
-    facts.update(t_tx=t_tx, t_tx_found_by=how, days_since_ttx=days)
+    start = escalation.treatment_days(record, context, facts)
+    if not isinstance(start, tuple):
+        return start
+    t_tx, days = start
     if days < params["min_days_since_ttx"]:
         return Quiet(f"T_tx {days} days ago (< {params['min_days_since_ttx']:g})", facts)
     agents = td.systemic(immunosuppression.steroid_sparing_since(record, t_tx))
@@ -128,7 +120,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         severity="warning",
         summary=f"IMNM on glucocorticoid alone {days} days after start ({t_tx.isoformat()}): add a steroid-sparing "
                 "agent",
-        detail=DETAIL.format(ttx=t_tx.isoformat(), ttx_how=how, days=days, weekday=weekday,
+        detail=DETAIL.format(ttx=t_tx.isoformat(), ttx_how=facts["t_tx_found_by"], days=days, weekday=weekday,
                              notes="\n" + "\n".join(notes) if notes else ""),
         facts=facts,
         suggestions=choices,

@@ -117,8 +117,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return points
     latest = points[-1]
     start = steroids.treatment_start(record, context)
-    t_tx = start[0] if start else None
-    facts["t_tx"] = t_tx
+    unknown = steroids.why_treatment_start_unknown(record, context)
+    t_tx = start[0] if start and not unknown else None  # an uncertain T_tx anchors no peak CK
+    facts.update(t_tx=t_tx, t_tx_unknown=unknown)
     why = escalation.inadequate_response(points, t_tx, facts)
     if not isinstance(why, str):
         return why

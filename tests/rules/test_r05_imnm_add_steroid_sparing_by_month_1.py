@@ -95,6 +95,25 @@ def test_unreadable_glucocorticoid_dose_is_not_evaluable(kb, today):
     assert entry["status"] == "not-evaluable" and "could not be read" in entry["reason"]
 
 
+def test_a_course_below_30_mg_is_t_tx_by_the_weight_measured_then(kb, today):
+    """48 kg, weighed 45 days ago (too old to dose from, not too old to judge a course by): 25 mg/day is 0.52
+    mg/kg/day, so treatment began 60 days ago without a second agent."""
+    chart = Chart(today, age=52).condition(IMNM_SNOMED, onset=-80).weight(48, day=-45)
+    chart.medication(PREDNISONE_20, 25, "mg", start=-60)
+    result = run(kb, chart.request("patient-view"), today)
+    assert RULE in fired(result)
+    assert "0.52 mg/kg/day at 48 kg" in _explain(result)["facts"]["t_tx_found_by"]
+
+
+def test_with_no_weight_on_file_a_course_below_30_mg_is_not_guessed(kb, today):
+    chart = Chart(today, age=52).condition(IMNM_SNOMED, onset=-80)
+    chart.medication(PREDNISONE_20, 25, "mg", start=-60)
+    result = run(kb, chart.request("patient-view"), today)
+    entry = _explain(result)
+    assert RULE not in fired(result)
+    assert entry["status"] == "not-evaluable" and "50 kg or less" in entry["reason"]
+
+
 def test_site_threshold_moves_the_edge(kb, today):
     request = _chart(today, ttx=-20).request("patient-view")
     assert RULE not in fired(run(kb, request, today))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fhir_fixtures.builders import IVIG_CVX, LOINC, ROUTE_IV, Chart
+from fhir_fixtures.builders import IVIG_CVX, LOINC, PREDNISONE_20, ROUTE_IV, Chart
 from fhir_fixtures.r15_hmgcr_add_ivig_inadequate_response import hmgcr_on_two_agents
 from tests.conftest import fired, run
 
@@ -16,9 +16,7 @@ def _explain(result):
 
 
 def _with_weight(today, kg, cm=None, weight_day=-5, **kwargs) -> Chart:
-    chart = hmgcr_on_two_agents(today, **kwargs)
-    chart.resources["observations"] = [o for o in chart.resources["observations"]
-                                       if o["code"]["coding"][0]["code"] not in ("29463-7", "8302-2")]
+    chart = hmgcr_on_two_agents(today, **kwargs).without_observations("29463-7", "8302-2")
     if kg is not None:
         chart.weight(kg, day=weight_day)
     if cm is not None:
@@ -150,3 +148,12 @@ def test_without_a_pre_treatment_peak_a_ck_under_3_x_uln_is_not_judged_adequate(
                                        if o.get("valueQuantity", {}).get("value") != 8000]
     entry = _explain(run(kb, chart.request("patient-view"), today))
     assert entry["status"] == "not-evaluable" and "no peak CK" in entry["reason"]
+
+
+def test_an_earlier_course_that_may_be_t_tx_makes_the_month_6_checkpoint_unknown(kb, today):
+    """Prednisone 25 mg/day for a month before the 60 mg course, and no weight on file: treatment may have begun
+    a month earlier than the 60 mg course says, so the time since T_tx is not guessed."""
+    chart = _with_weight(today, None, ttx=-179).medication(PREDNISONE_20, 25, "mg", start=-209, end=-180,
+                                                              status="completed")
+    entry = _explain(run(kb, chart.request("patient-view"), today))
+    assert entry["status"] == "not-evaluable" and entry["reason"].startswith("T_tx unknown: ")

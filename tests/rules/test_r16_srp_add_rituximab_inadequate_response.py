@@ -13,12 +13,6 @@ def _explain(result):
     return next(e for e in result.explanation if e["rule"] == RULE)
 
 
-def _without(chart, *loinc):
-    chart.resources["observations"] = [o for o in chart.resources["observations"]
-                                       if o["code"]["coding"][0]["code"] not in loinc]
-    return chart
-
-
 def _resources(suggestion):
     return [a["resource"] for a in suggestion["actions"]]
 
@@ -48,7 +42,7 @@ def test_labs_are_loinc_coded_and_hbv_only_when_missing(kb, today):
     codes = [r["code"].get("coding", [{}])[0].get("code") for r in _resources(card["suggestions"][1])]
     assert "2465-3" in codes and "2458-8" in codes
     assert "5196-1" not in codes and "16933-4" not in codes  # screened 40 days ago
-    chart = _without(srp_on_two_agents(today), "5196-1", "16933-4")
+    chart = srp_on_two_agents(today).without_observations("5196-1", "16933-4")
     card = fired(run(kb, chart.request("patient-view"), today))[RULE]
     codes = [r["code"].get("coding", [{}])[0].get("code") for r in _resources(card["suggestions"][1])]
     assert {"5196-1", "16933-4", "2465-3"} <= set(codes)
@@ -73,7 +67,7 @@ def test_bsa_alternatives_are_computed(kb, today):
 
 
 def test_no_bsa_without_current_weight(kb, today):
-    chart = _without(srp_on_two_agents(today), "29463-7")
+    chart = srp_on_two_agents(today).without_observations("29463-7")
     card = fired(run(kb, chart.request("patient-view"), today))[RULE]
     assert "need a current weight and height" in card["detail"]
     # the fixed rituximab dose does not need a weight

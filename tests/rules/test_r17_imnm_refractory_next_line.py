@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, LOINC, Chart
+from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, LOINC, PREDNISONE_20, Chart
 from fhir_fixtures.r17_imnm_refractory_next_line import on_ivig, refractory, rituximab
 from tests.conftest import fired, run
 
@@ -99,6 +99,14 @@ def test_without_ttx_only_the_three_times_uln_criterion_can_be_judged(kb, today)
     on_ivig(chart, -100)
     entry = _explain(run(kb, chart.request("patient-view"), today))
     assert entry["status"] == "not-evaluable" and "no peak CK: no T_tx to find it by" in entry["reason"]
+
+
+def test_an_uncertain_t_tx_anchors_no_peak_ck(kb, today):
+    chart = on_ivig(refractory(today, latest_ck=600), -100).without_observations("29463-7")
+    chart.medication(PREDNISONE_20, 25, "mg", start=-320, end=-301, status="completed")  # T_tx if <= 50 kg
+    entry = _explain(run(kb, chart.request("patient-view"), today))
+    assert entry["facts"]["t_tx"] is None and "50 kg or less" in entry["facts"]["t_tx_unknown"]
+    assert entry["status"] == "not-evaluable" and "no peak CK" in entry["reason"]
 
 
 def test_unavailable_immunizations_make_ivig_cycles_unknown(kb, today):

@@ -65,6 +65,14 @@ def test_stale_ck_is_not_evaluable(kb, today):
     assert card is None and entry["status"] == "not-evaluable" and "20 days old" in entry["reason"]
 
 
+def test_an_uncertain_t_tx_anchors_no_nadir(kb, today):
+    chart = tapering_chart(today).without_observations("29463-7")
+    chart.medication(PREDNISONE_20, 20, "mg", start=-215, end=-196, status="completed")  # T_tx if <= 40 kg
+    card, entry = _result(kb, chart)
+    assert card is None and entry["status"] == "not-evaluable"
+    assert "40 kg or less" in entry["reason"] and "anchors the nadir CK" in entry["reason"]
+
+
 def test_a_taper_written_as_one_order_is_read_step_by_step(kb, today):
     card, entry = _result(kb, tapering_chart(today, one_order=True))
     assert card is not None
