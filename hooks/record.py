@@ -412,6 +412,7 @@ class Immunization:
     vaccine: Concept
     when: date | None
     status: str | None
+    dose: Quantity | None = None  # doseQuantity: what IVIG recorded as an Immunization gave (R27's cycle total)
 
     def in_group(self, *groups: str) -> bool:
         return self.vaccine.in_group(*groups)
@@ -859,6 +860,7 @@ def _read_immunization(raw: dict[str, Any], vaccine: Concept) -> Immunization:
         vaccine=vaccine,
         when=parse_date(raw.get("occurrenceDateTime") or raw.get("recorded"), "Immunization.occurrence"),
         status=_str(raw.get("status"), "Immunization.status"),
+        dose=read_quantity(raw.get("doseQuantity"), "Immunization.doseQuantity"),
     )
 
 

@@ -3,6 +3,7 @@ weight, IgA, and prior venous thromboembolism."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from hooks.definitions import renal
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.treatment_duration import last_dose_day
-from hooks.record import Dosage, MedicationOrder, PatientRecord, Quantity
+from hooks.record import Dosage, Immunization, MedicationOrder, PatientRecord, Quantity
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IVIG_BOXED_WARNING, OCTAGAM_DM, ONTARIO_IVIG, PRODERM, SEED_004
 from hooks.units import convert, to_days
@@ -24,8 +25,9 @@ RULE = Rule(
     title="IVIG order safety checks",
     hooks=("order-sign",),
     severities=("warning",),
-    summary="Drafted IVIG with a dose above 2 g/kg per cycle, cycles under 21 days apart, eGFR < 60 or none "
-            "within 30 days, BMI >= 30 dosed on actual weight, IgA never measured, or a prior VTE.",
+    summary="Drafted IVIG with a dose above 2 g/kg per cycle (with what the cycle already gave), cycles under 21 "
+            "days apart, eGFR < 60 or none within 30 days, BMI >= 30 dosed on actual weight, IgA never measured, or "
+            "a prior VTE.",
     sources=(OCTAGAM_DM, PRODERM, IVIG_BOXED_WARNING, ONTARIO_IVIG, SEED_004),
     parameters={
         "max_g_per_kg_cycle": Param(2.0, "g/kg", "Highest IVIG dose per cycle."),
@@ -189,18 +191,62 @@ def _last_given(order: MedicationOrder, today: date) -> date | None:
     return min(first + timedelta(days=cycle.days - 1), last)
 
 
+def _ivig_given(record: PatientRecord) -> Iterator[tuple[MedicationOrder | Immunization, date]]:
+    """Each IVIG given (a finished or current course, or an Immunization record) with the last day it gave."""
+    for order in record.medications_in("ivig"):
+        if (day := _last_given(order, record.today) if order.current else last_dose_day(order, record.today)):
+            yield order, day
+    for immunization in record.immunizations_in("ivig"):
+        if immunization.when is not None:
+            yield immunization, immunization.when
+
+
 def _previous_gap(record: PatientRecord, order: MedicationOrder, min_gap: int) -> tuple[int, date] | None:
-    """Days from the last IVIG given (a finished or current course, or an Immunization record) to the draft's
-    start, when that last dose belongs to an earlier cycle (at least ``min_gap`` days before)."""
+    """Days from the last IVIG given to the draft's start, when that last dose belongs to an earlier cycle (at
+    least ``min_gap`` days before)."""
     start = order.start or record.today
-    days = [d for m in record.medications_in("ivig")
-            if (d := _last_given(m, record.today) if m.current else last_dose_day(m, record.today)) is not None]
-    days += [i.when for i in record.immunizations_in("ivig") if i.when is not None]
-    earlier = [d for d in days if (start - d).days >= min_gap]
+    earlier = [day for _, day in _ivig_given(record) if (start - day).days >= min_gap]
     if not earlier:
         return None
     last = max(earlier)
     return (start - last).days, last
+
+
+@dataclass(slots=True)
+class GivenThisCycle:
+    """IVIG already given (or being given) in the cycle a draft continues: doses less than the cycle gap before it."""
+
+    g_per_kg: float = 0.0  # at least this much, from the doses that could be read
+    counted: list[str] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)
+
+
+def _given_this_cycle(record: PatientRecord, order: MedicationOrder, min_gap: int,
+                      weight_kg: float | None) -> GivenThisCycle:
+    start = order.start or record.today
+    given = GivenThisCycle()
+    for source, day in _ivig_given(record):
+        if not 0 <= (start - day).days < min_gap:
+            continue
+        if isinstance(source, MedicationOrder):
+            cycle = read_cycle(source.dosage, _bounded_days(source))
+            # the least the order can have given in its latest cycle (a dose read two ways counts the smaller)
+            amount = min(cycle.readings.values()) if cycle and cycle.readings else None
+            per_kg = cycle.per_kg if cycle else False
+            how = f"{source.label}, {cycle.how if cycle else 'dose unreadable'}, last given {day.isoformat()}"
+        else:
+            per_kg = source.dose is not None and _g_per_kg(source.dose) is not None
+            amount = (None if source.dose is None else _g_per_kg(source.dose) if per_kg
+                      else _grams(source.dose.value, dosing.unit_key(source.dose)))
+            how = f"{source.vaccine.label} {source.dose or '(no dose recorded)'} on {day.isoformat()}"
+        if amount is not None and not per_kg:
+            amount = amount / weight_kg if weight_kg else None
+        if amount is None:
+            given.unread.append(how)
+        else:
+            given.g_per_kg += amount
+            given.counted.append(how)
+    return given
 
 
 def _corrected_order(context: HookContext, grams: float, days: int, dosing_note: str) -> dict[str, Any]:
@@ -268,8 +314,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             unchecked.append(f"{name} ({cycle.how}): no body weight within the last "
                              f"{int(context.definition('weight_max_age_days'))} days, so the dose per kg could not "
                              "be checked (see R33)")
-        over = {k: v for k, v in per_kg.items() if v > limit + (0 if cycle.per_kg or weight is None else
-                                                                 2.5 / weight.value)}
+        ceiling = limit + (0 if cycle.per_kg or weight is None else 2.5 / weight.value)  # grams round to 5 g
+        over = {k: v for k, v in per_kg.items() if v > ceiling}
         if per_kg:
             facts[f"{order.id}_g_per_kg_cycle"] = ", ".join(f"{v:.2f} {k}" for k, v in per_kg.items())
         if over and len(over) == len(per_kg):
@@ -281,6 +327,17 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                             f"day it is **{per_kg['per day']:.2f} g/kg per cycle**, above {limit:g} g/kg. State "
                             "whether the dose is per day or per cycle.")
             dose_problem = True
+        given = _given_this_cycle(record, order, int(params["cycle_min_gap_days"]), weight.value if weight else None)
+        if given.counted and per_kg:
+            total = given.g_per_kg + min(per_kg.values())
+            facts[f"{order.id}_cycle_total_g_per_kg"] = round(total, 2)
+            if total > ceiling and not over:
+                problems.append(f"{name}: IVIG was already given in this cycle ({'; '.join(given.counted)}); with "
+                                f"this order the cycle totals **{total:.2f} g/kg**, above {limit:g} g/kg.")
+                dose_problem = True
+        if given.unread:
+            unchecked.append(f"{name}: the IVIG given earlier in this cycle has no dose in g or g/kg to read "
+                             f"({'; '.join(given.unread)}), so the cycle's total could not be checked")
         if cycle.interval_days is not None and cycle.interval_days < params["min_interval_days"]:
             problems.append(f"{name}: cycles every {cycle.interval_days:g} days, closer than "
                             f"{params['min_interval_days']:g} days.")
@@ -322,7 +379,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["dose_not_checked"] = "; ".join(unchecked) or None
     if not problems:
         if unchecked:
-            return NotEvaluable("a current body weight (to check the IVIG dose per kg)", facts)
+            return NotEvaluable("; ".join(unchecked), facts)
         return Quiet("IVIG dose, interval, renal function, IgA and VTE history checked: no problem", facts)
 
     # Never suggest an actual-weight dose for an obese adult: without a current height there is no adjusted weight.
@@ -378,6 +435,7 @@ def _short(problem: str) -> str:
     """A few words for the summary line."""
     lowered = problem.lower()
     for key, label in (("per day or per cycle", "dose unclear"), ("g/kg per cycle**, above", "dose > 2 g/kg"),
+                       ("cycle totals", "cycle > 2 g/kg"),
                        ("closer than", "interval < 21 d"), ("days before this cycle", "interval < 21 d"),
                        ("no egfr", "no recent eGFR"), ("with no end", "daily, no end"), ("egfr ", "eGFR < 60"),
                        ("adjusted body weight", "BMI >= 30 on actual weight"), ("iga has never", "no IgA"),

@@ -86,7 +86,36 @@ def test_previous_cycle_gap(kb, today):
     card, _ = _run(kb, chart(-20), today)
     assert "only 20 days before" in card["detail"]
     assert _run(kb, chart(-21), today)[0] is None
-    assert _run(kb, chart(-3), today)[0] is None  # the same cycle, split over several orders
+
+
+
+@pytest.mark.parametrize(("given", "draft", "total"), [
+    (0.4, 1.2, None),  # the same cycle split over two orders: 0.8 g/kg given, 1.2 g/kg to come = 2 g/kg
+    (1.0, 2.0, 4.0),  # a second full cycle 3 days after the first: 2 + 2 g/kg
+])
+def test_doses_within_7_days_add_up_to_one_cycle(kb, today, given, draft, total):
+    chart = _chart(today)
+    chart.medication(IVIG_CVX, given, "g/kg", start=-4, end=-3, status="completed")  # daily on days -4 and -3
+    card, entry = _run(kb, _draft(chart, draft, "g/kg", text="per cycle"), today)
+    assert entry["facts"]["draft-ivig_cycle_total_g_per_kg"] == (total or 2.0)
+    if total is None:
+        assert card is None
+    else:
+        assert card["summary"] == "IVIG order: 1 safety issue to check (cycle > 2 g/kg)"
+        assert f"the cycle totals **{total:.2f} g/kg**" in card["detail"]
+
+
+def test_ivig_recorded_as_an_immunization_adds_its_grams_to_the_cycle(kb, today):
+    def chart(dose):
+        c = _chart(today).immunization(IVIG_CVX, day=-3)  # 70 kg
+        if dose is not None:
+            c.resources["immunizations"][0]["doseQuantity"] = {"value": dose, "unit": "g", "system": UCUM, "code": "g"}
+        return _draft(c, 140, "g", text="per cycle")
+    card, _ = _run(kb, chart(140), today)
+    assert "the cycle totals **4.00 g/kg**" in card["detail"]
+    card, entry = _run(kb, chart(None), today)  # no dose recorded: the cycle's total cannot be known
+    assert card is None and entry["status"] == "not-evaluable"
+    assert "(no dose recorded)" in entry["reason"] and "cycle's total could not be checked" in entry["reason"]
 
 
 def test_egfr_edges_and_age(kb, today):
