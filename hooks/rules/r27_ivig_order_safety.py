@@ -357,6 +357,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 actual = not any(w in text for w in _NOT_ACTUAL_WORDS)
             elif adjusted is not None:
                 actual = max(cycle.readings.values()) > dosing.round_to(limit * adjusted, 5) + 2.5
+            elif weight is not None:  # no height, so no adjusted weight: only a full actual-weight dose is certain
+                actual = max(cycle.readings.values()) >= limit * weight.value - 2.5
+                if not actual:
+                    unchecked.append(f"{name} ({cycle.how}): {bmi[1]} needs the adjusted body weight, which needs a "
+                                     "current height, so whether the grams are on adjusted weight could not be "
+                                     "checked")
             if actual:
                 problems.append(f"{name}: {bmi[1]}, and the dose is based on actual body weight; use adjusted "
                                 "body weight" + (f" ({adjusted:.1f} kg)" if adjusted else "") + ".")

@@ -164,6 +164,19 @@ def test_bmi_29_is_not_obese(kb, today):
     assert _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)[0] is None
 
 
+@pytest.mark.parametrize(("grams", "flagged"), [(240, True), (160, None)])
+def test_obese_without_height_a_gram_dose_is_judged_against_actual_weight(kb, today, grams, flagged):
+    """BMI 41 recorded, 120 kg, no height: 240 g is 2 g/kg of actual weight (flagged); 160 g may be on adjusted
+    weight, which cannot be computed, so it is not called checked."""
+    chart = Chart(today, age=50).condition(IMNM_SNOMED, onset=-100).weight(120, day=-3)
+    chart.lab(EGFR, 90, "mL/min/{1.73_m2}", day=-5).lab(IGA, 2, "g/L", day=-50).lab(BMI, 41, "kg/m2", day=-3)
+    card, entry = _run(kb, _draft(chart, grams, "g", text="per cycle"), today)
+    if flagged:
+        assert card["summary"] == "IVIG order: 1 safety issue to check (BMI >= 30 on actual weight)"
+    else:
+        assert card is None and entry["status"] == "not-evaluable" and "needs a current height" in entry["reason"]
+
+
 def test_obese_by_recorded_bmi_without_height_gives_no_dose(kb, today):
     chart = Chart(today, age=50).condition(IMNM_SNOMED, onset=-100).weight(120, day=-3)
     chart.lab(EGFR, 90, "mL/min/{1.73_m2}", day=-5).lab(IGA, 2, "g/L", day=-50).lab(BMI, 41, "kg/m2", day=-3)
