@@ -32,17 +32,25 @@ OVERRIDE_REASONS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def build(rule: Rule, fired: Fired) -> dict[str, Any]:
-    """A card whose topic code is the rule id, citing the rule's sources in the detail and in links."""
+def not_seen(keys: list[str]) -> str:
+    """What a card or an explanation says when prefetch data the rule also reads could not be fetched."""
+    return (f"The patient's {' and '.join(keys)} could not be fetched from the EHR, so anything recorded there (a "
+            "study, vaccine or IVIG dose already given) was not taken into account: check the chart before acting.")
+
+
+def build(rule: Rule, fired: Fired, unavailable: list[str] | None = None) -> dict[str, Any]:
+    """A card whose topic code is the rule id, citing the rule's sources in the detail and in links;
+    ``unavailable``: prefetch keys the rule also reads that could not be fetched (the card says so)."""
     summary = fired.summary if len(fired.summary) <= SUMMARY_MAX else fired.summary[: SUMMARY_MAX - 1] + "…"
     cited = "; ".join(f"[{s.name}]({s.url})" if s.url else s.name for s in rule.sources)
     primary = next((s for s in rule.sources if s.url), None)
+    caveat = f"\n\n**Not checked:** {not_seen(unavailable)}" if unavailable else ""
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
         "summary": summary,
         "indicator": fired.severity,
-        "detail": f"{fired.detail.strip()}\n\n**Sources:** {cited}\n\n*{rule.code} · decision support only; "
-                  "the decision stays with the clinician.*",
+        "detail": f"{fired.detail.strip()}{caveat}\n\n**Sources:** {cited}\n\n*{rule.code} · decision support "
+                  "only; the decision stays with the clinician.*",
         "source": {
             "label": "IMNM CDS",
             "topic": {"system": TOPIC_SYSTEM, "code": rule.id, "display": rule.title},

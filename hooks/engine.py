@@ -130,14 +130,18 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
                 result.explanation.append(entry)
                 continue
             entry["facts"] = _facts(outcome.facts)
+            unseen = [key for key in rule.also_reads if key in record.unavailable]
+            if unseen:
+                entry["facts"]["unavailable_prefetch"] = unseen
             if isinstance(outcome, Fired):
-                card = cards.build(rule, outcome)
+                card = cards.build(rule, outcome, unseen)
                 result.cards.append(card)
                 entry.update(status="fired", indicator=outcome.severity, card=card["uuid"], reason=outcome.summary)
             elif isinstance(outcome, NotEvaluable):
                 entry.update(status="not-evaluable", reason=outcome.missing)
             elif isinstance(outcome, Quiet):
-                entry.update(status="not-fired", reason=outcome.reason)
+                entry.update(status="not-fired", reason=outcome.reason + (f". {cards.not_seen(unseen)}" if unseen
+                                                                          else ""))
         result.explanation.append(entry)
     if snoozed is not None:
         _hold_snoozed(result, snoozed)

@@ -54,6 +54,9 @@ class Rule:
     parameters: Mapping[str, Param] = field(default_factory=dict)
     # Prefetch keys whose data the rule reads; if one failed, the rule is reported as not evaluable.
     needs: tuple[str, ...] = ("patient", "conditions", "observations", "medications")
+    # Keys the rule also reads but can decide without (a study or an IVIG dose already on file, for a suggestion or
+    # a caveat): if one failed, the rule still runs, and its card and explanation say what was not seen.
+    also_reads: tuple[str, ...] = ()
     override_family: str = "default"
 
     @property

@@ -19,6 +19,7 @@ RULE = Rule(
     title="Myositis antibody panel missing",
     hooks=("patient-view",),
     severities=("info",),
+    also_reads=("procedures",),
     summary="Suspected or known IIM/IMNM (or CK >=1,000 U/L with a myopathy) and anti-HMGCR or anti-SRP never "
             "resulted.",
     sources=(SEED_001, ENMC_224, EULAR_ACR_2017, PINAL_FERNANDEZ_2018),
@@ -43,9 +44,6 @@ biopsy to diagnose seronegative IMNM.{done}
 
 The 2017 EULAR/ACR classification criteria do not score anti-HMGCR or anti-SRP, so IMNM can fall below the
 "probable" threshold: do not use a low score to withhold treatment."""
-
-UNAVAILABLE_NOTE = ("\n\nProcedure records could not be fetched, so a study already done may be suggested again: "
-                    "check the chart first.")
 
 
 def _cohort(record: PatientRecord, context: HookContext) -> tuple[str | None, str | None]:
@@ -104,7 +102,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     nsti = cohorts.nsti(record, context)
     ici = cohorts.ici_exposure(record, context)
     facts: dict[str, Any] = {
-        "procedures_unavailable": "procedures" in record.unavailable,
         "cohort": why, "ck_at_or_above_threshold_recent": high_ck,
         "anti_hmgcr": status["anti_hmgcr"] or "never resulted", "anti_srp": status["anti_srp"] or "never resulted",
         "nsti": "; ".join(nsti) or None, "ici_context": ", ".join(o.label for o in ici) or None,
@@ -132,8 +129,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         severity="info",
         summary=f"Myositis work-up: {missing_text} never resulted. Order the myositis antibodies",
         detail=DETAIL.format(why=why, missing=missing_text, have=have, statins=statin_text,
-                             done=f" Already on file: {done}." if done else "")
-        + (UNAVAILABLE_NOTE if "procedures" in record.unavailable else ""),
+                             done=f" Already on file: {done}." if done else ""),
         facts=facts,
         suggestions=suggestions,
         selection="any",

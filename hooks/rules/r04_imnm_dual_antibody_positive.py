@@ -18,6 +18,7 @@ RULE = Rule(
     title="Anti-HMGCR and anti-SRP both positive",
     hooks=("patient-view",),
     severities=("warning",),
+    also_reads=("procedures",),
     summary="Anti-HMGCR and anti-SRP both positive (any dates): confirm by a second method and apply both subtypes' "
             "rules meanwhile.",
     sources=(KASSARDJIAN_2015, BETTERIDGE_2019, ENMC_224),
@@ -40,9 +41,6 @@ Until this is resolved, apply **both** sets of subtype rules: lifelong statin av
 (R30), cardiac evaluation (R20), and early rituximab if the response is inadequate.
 
 Cardiac work-up on file: {cardiac}."""
-
-UNAVAILABLE_NOTE = ("\n\nProcedure records could not be fetched, so a study already done may be suggested again: "
-                    "check the chart first.")
 
 
 def _describe(observation: Observation) -> str:
@@ -78,7 +76,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     srp = antibodies.ever_positive(record, "anti_srp")
     cardiac = _cardiac(record, context)
     facts: dict[str, Any] = {
-        "procedures_unavailable": "procedures" in record.unavailable,
         "anti_hmgcr_positive": _describe(hmgcr) if hmgcr else None,
         "anti_srp_positive": _describe(srp) if srp else None,
         **{f"{name.replace(' ', '_')}_on_file": str(done) if done else None for name, done in cardiac.items()},
@@ -107,8 +104,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     return Fired(
         severity="warning",
         summary="Anti-HMGCR and anti-SRP both positive (rare): confirm by a second method; apply both subtypes' rules",
-        detail=DETAIL.format(hmgcr=_describe(hmgcr), srp=_describe(srp), cardiac=cardiac_text)
-        + (UNAVAILABLE_NOTE if "procedures" in record.unavailable else ""),
+        detail=DETAIL.format(hmgcr=_describe(hmgcr), srp=_describe(srp), cardiac=cardiac_text),
         facts=facts,
         suggestions=suggestions,
         selection="any",

@@ -22,6 +22,7 @@ RULE = Rule(
     title="Add a steroid-sparing agent by month 1 in IMNM",
     hooks=("patient-view",),
     severities=("warning",),
+    also_reads=("immunizations",),
     summary="IMNM on glucocorticoid alone 30 days or more after treatment start, with no steroid-sparing agent "
             "given or ordered.",
     sources=(ENMC_224, KASSARDJIAN_2015, SEED_000, SEED_001, SEED_003, SEED_004, SHARE_2017),

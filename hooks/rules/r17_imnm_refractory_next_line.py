@@ -20,6 +20,7 @@ RULE = Rule(
     hooks=("patient-view",),
     needs=("patient", "conditions", "observations", "medications", "immunizations"),
     severities=("info",),
+    also_reads=("procedures",),
     summary="IMNM with an inadequate CK response despite IVIG for 90 days (3 cycles) and/or rituximab given 120 "
             "days or more ago.",
     sources=(ENMC_224, PINAL_FERNANDEZ_2018, SEED_000, SEED_001, SEED_003),

@@ -34,6 +34,7 @@ RULE = Rule(
     title="Severe IMNM: urgent IV pulse and IVIG",
     hooks=("patient-view",),
     severities=("critical",),
+    also_reads=("procedures", "immunizations"),
     summary="IMNM with dysphagia/aspiration, respiratory or cardiac involvement, rhabdomyolysis with AKI, or "
             "profound weakness in the last 30 days, and no recent IV methylprednisolone or IVIG.",
     sources=(ENMC_224, ETG, LANCET_2024, MILLER_1992, OCTAGAM_WEIGHT, SEED_000, SEED_001, SEED_003, SEED_004,

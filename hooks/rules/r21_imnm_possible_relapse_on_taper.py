@@ -16,6 +16,7 @@ RULE = Rule(
     title="Possible IMNM relapse during taper",
     hooks=("patient-view", "order-sign"),
     severities=("warning",),
+    also_reads=("procedures", "immunizations"),
     summary="CK above the ULN and at least twice its nadir while glucocorticoids or a steroid-sparing agent "
             "are being tapered: hold the taper and recheck.",
     sources=(KASSARDJIAN_2015, SEED_000, SEED_001, SEED_004),

@@ -21,6 +21,7 @@ RULE = Rule(
     title="Bone protection on long-term glucocorticoids",
     hooks=("patient-view",),
     severities=("warning",),
+    also_reads=("procedures",),
     summary="Adult on PEQ >= 2.5 mg/day for >= 90 days (or IIM/IMNM on >= 20 mg/day now) missing calcium/vitamin D, "
             "a DXA within 24 months, or an osteoporosis drug despite osteoporosis, fragility fracture or "
             "moderate+ FRAX.",

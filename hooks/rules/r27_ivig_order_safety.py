@@ -25,6 +25,7 @@ RULE = Rule(
     title="IVIG order safety checks",
     hooks=("order-sign",),
     severities=("warning",),
+    also_reads=("immunizations",),
     summary="Drafted IVIG with a dose above 2 g/kg per cycle (with what the cycle already gave), cycles under 21 "
             "days apart, eGFR < 60 or none within 30 days, BMI >= 30 dosed on actual weight, IgA never measured, or "
             "a prior VTE.",

@@ -25,6 +25,7 @@ RULE = Rule(
     title="Live vaccine while immunosuppressed",
     hooks=("order-sign",),
     severities=("warning", "critical"),
+    also_reads=("immunizations",),
     summary="A live vaccine drafted for a patient on immunosuppression: critical at high level, warning at low "
             "level; notes that MMR/varicella may fail after recent IVIG.",
     sources=(SEED_003, IDSA_2013_VACCINES, LIVE_VACCINE_TABLE, CDC_LIVE_VACCINE_WAIT, ACR_2022_VACCINES),

@@ -100,8 +100,8 @@ def test_unavailable_procedures_still_fire_with_a_caveat(kb, today):
     request = Chart(today).condition(IMNM_SNOMED, onset=-20).request("patient-view")
     del request["prefetch"]["procedures"]
     result = run(kb, request, today, unavailable=("procedures",))
-    assert "Procedure records could not be fetched" in fired(result)[RULE]["detail"]
-    assert _explain(result)["facts"]["procedures_unavailable"] is True
+    assert "**Not checked:** The patient's procedures could not be fetched" in fired(result)[RULE]["detail"]
+    assert _explain(result)["facts"]["unavailable_prefetch"] == ["procedures"]
 
 
 def test_ici_context_is_quiet(kb, today):

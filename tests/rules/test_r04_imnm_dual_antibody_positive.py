@@ -89,5 +89,5 @@ def test_unavailable_procedures_still_fire_with_a_caveat(kb, today):
     del request["prefetch"]["procedures"]
     result = run(kb, request, today, unavailable=("procedures",))
     card = fired(result)[RULE]
-    assert "Procedure records could not be fetched" in card["detail"]
-    assert _explain(result)["facts"]["procedures_unavailable"] is True
+    assert "**Not checked:** The patient's procedures could not be fetched" in card["detail"]
+    assert _explain(result)["facts"]["unavailable_prefetch"] == ["procedures"]
