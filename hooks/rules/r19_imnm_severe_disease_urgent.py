@@ -3,13 +3,12 @@ without a recent IV methylprednisolone pulse or IVIG: admit and treat now."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 
 from hooks import dosing, orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, cohorts, diagnosis, steroids
+from hooks.definitions import antibodies, cohorts, diagnosis, steroids, strength
 from hooks.definitions.weight import Measure, dosing_weight, ivig_dosing_weight
 from hooks.dosing import HALF_TABLET_STEP_MG, PULSE_STEP_MG, TABLET_STEP_MG, practical_dose
 from hooks.record import SNOMED, Condition, Observation, PatientRecord
@@ -99,15 +98,6 @@ def _recent_conditions(record: PatientRecord, since: date, *groups: str) -> list
             if _recent(c.onset, since) or _recent(c.recorded, since) or (c.onset is None and c.recorded is None)]
 
 
-_SCALE_80 = re.compile(r"0\s*-\s*80\b|/\s*80\b|\b80[- ]point")
-
-
-def _on_the_80_point_scale(observation: Observation) -> bool:
-    """MMT-8 is also scored 0-80 (one side): a range up to 80 or a name saying so; the threshold is on 0-150."""
-    high = observation.ref_high
-    return (high is not None and high.value <= 80) or _SCALE_80.search(observation.code.words()) is not None
-
-
 def _latest_value(record: PatientRecord, group: str, since: date, unit: str | None = None
                   ) -> tuple[Observation, float] | None:
     for observation in reversed(record.observations_in(group, since=since)):
@@ -189,14 +179,9 @@ def severity_features(record: PatientRecord, context: HookContext) -> list[str]:
         kidney = _aki(record, since, float(params["aki_creatinine_ratio"]))
         if kidney:
             found.append(f"rhabdomyolysis ({rhabdo[0].code.label}) with acute kidney injury: {kidney}")
-    mmt8 = _latest_value(record, "mmt8", since)
-    if mmt8 is not None:
-        observation, score = mmt8
-        scale = 80 if _on_the_80_point_scale(observation) else 150
-        on_150 = score * 150 / scale
-        if on_150 < params["mmt8_min"]:
-            written = f"{score:g}/80, about {on_150:.0f}/150" if scale == 80 else f"{score:g}/150"
-            found.append(f"MMT-8 {written} on {observation.when} (below {params['mmt8_min']:g})")
+    mmt8 = strength.mmt8_scores(record, since)
+    if mmt8 and mmt8[-1].on_150 < params["mmt8_min"]:
+        found.append(f"MMT-8 {mmt8[-1]} on {mmt8[-1].day} (below {params['mmt8_min']:g})")
     for condition in _recent_conditions(record, since, "non_ambulatory"):
         found.append(f"non-ambulatory: {condition.code.label} ({_dated(condition)})")
     return found

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import ck, cohorts, steroids
-from hooks.record import LOINC, Observation, PatientRecord
+from hooks.definitions import ck, cohorts, steroids, strength
+from hooks.record import LOINC, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import PINAL_FERNANDEZ_2018, SEED_003, SEED_004
 
@@ -44,27 +44,24 @@ Do not escalate immunosuppression on this basis alone. If the disease looks inac
 the glucocorticoid.{tsh}"""
 
 
-def _score(observation: Observation) -> float | None:
-    return observation.quantity.value if observation.quantity is not None else None
-
-
 def mmt8_decline(record: PatientRecord, context: HookContext) -> str | None:
-    """The latest MMT-8 (recent) at least 10% below the best value within the look-back window."""
+    """The latest MMT-8 (recent) at least 10% below the best value within the look-back window, both on the 0-150
+    scale (a 0-80 score is not compared with a 0-150 one as recorded)."""
     params = context.params(RULE)
-    scored = [(o, s) for o in record.observations_in("mmt8") if o.when is not None and (s := _score(o)) is not None]
+    scored = strength.mmt8_scores(record)
     if not scored:
         return None
-    latest, value = scored[-1]
-    if latest.when is None or (record.today - latest.when).days > params["mmt8_recent_days"]:
+    latest = scored[-1]
+    if (record.today - latest.day).days > params["mmt8_recent_days"]:
         return None
     since = record.today - timedelta(days=int(params["mmt8_lookback_days"]))
-    earlier = [(o, s) for o, s in scored[:-1] if o.when is not None and since <= o.when < latest.when and s > 0]
+    earlier = [s for s in scored[:-1] if since <= s.day < latest.day and s.score > 0]
     if not earlier:
         return None
-    best, top = max(earlier, key=lambda p: p[1])
-    drop = (top - value) / top
+    best = max(earlier, key=lambda s: s.on_150)
+    drop = (best.on_150 - latest.on_150) / best.on_150
     if drop >= params["mmt8_drop_fraction"] - 1e-9:
-        return f"MMT-8 fell from {top:g} ({best.when}) to {value:g} ({latest.when}), down {drop:.0%}"
+        return f"MMT-8 fell from {best} ({best.day}) to {latest} ({latest.day}), down {drop:.0%}"
     return None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fhir_fixtures.builders import CK
 from fhir_fixtures.r23_weakness_with_normal_ck import weak_chart
 from tests.conftest import fired, run
@@ -59,3 +61,15 @@ def test_a_newer_ck_reported_as_text_is_not_passed_over_either(kb, today):
 def test_a_ucum_annotation_does_not_make_a_ck_unreadable(kb, today):
     card, entry = _result(kb, weak_chart(today).ck(6000, day=-2, unit="U/L{37C}"))
     assert card is None and entry["status"] == "not-fired" and "6,000 U/L" in entry["reason"]
+
+
+@pytest.mark.parametrize(("now", "fires"), [(76, False), (60, True)])
+def test_a_score_on_the_0_80_scale_is_compared_on_the_0_150_scale(kb, today, now, fires):
+    """145/150 then 76/80 (about 143/150) is no fall; 60/80 (about 113/150) is a fall of 22%."""
+    chart = weak_chart(today, mmt8_now=None)
+    chart.resources["observations"][-1]["valueQuantity"]["value"] = 145
+    chart.observation("MMT-8 total score (0-80 scale)", -5, value=now, unit="{score}", low=0, high=80)
+    card, entry = _result(kb, chart)
+    assert (card is not None) is fires
+    if fires:
+        assert entry["facts"]["weakness"].startswith("MMT-8 fell from 145/150") and "down 22%" in card["detail"]
