@@ -94,9 +94,14 @@ def _immunosuppression_start(record: PatientRecord, context: HookContext, onset:
     """The first immunosuppressive course of this episode (a course ending > 90 d before onset belongs to another)."""
     episode = onset - timedelta(days=90)
     starts: list[tuple[date, str]] = []
-    for order, peq, first, last in steroids.history(record, context).courses:
+    history = steroids.history(record, context)
+    for order, peq, first, last in history.courses:
         if last >= episode:
             starts.append((first, f"{order.label} ({peq:g} mg/day prednisone-equivalent)"))
+    for order in history.unreadable:  # its dose cannot be read, but it was given from its start
+        span = steroids.course_days(order, record.today)
+        if span is not None and span[1] >= episode:
+            starts.append((span[0], f"{order.label} (dose unreadable)"))
     for order in record.medications_in(*(g for g in STEROID_SPARING if g != "ivig")):
         given = last_given(order, record.today)
         if order.start is not None and given is not None and given >= episode:

@@ -35,9 +35,7 @@ def _without(chart, code):
 
 def _with_anti_hbs(today, value, unit):
     """An up-to-date chart whose only anti-HBs result is ``value`` ``unit`` from 20 days ago."""
-    chart = up_to_date(_new(today))
-    chart.resources["observations"] = [o for o in chart.resources["observations"]
-                                       if o["code"]["coding"][0]["code"] != ANTI_HBS[1]]
+    chart = up_to_date(_new(today)).without_observations(ANTI_HBS[1])
     return chart.observation(ANTI_HBS, day=-20, value=value, unit=unit)
 
 
@@ -158,3 +156,10 @@ def test_live_attenuated_influenza_by_name_counts_as_this_seasons_dose(kb, today
     chart = _without(up_to_date(_new(today)), "140").immunization("Live attenuated influenza vaccine (nasal)", day=-30)
     card, entry = _outcome(kb, chart, today)
     assert card is None and entry["facts"]["influenza_this_season"]
+
+
+def test_a_glucocorticoid_whose_dose_cannot_be_read_still_started_immunosuppression(kb, today):
+    chart = _new(today).medication(PREDNISONE_20, None, None, start=-45)  # no dose: 45 days of treatment all the same
+    card, entry = _outcome(kb, chart, today)
+    assert card is None and entry["status"] == "not-fired"
+    assert entry["facts"]["immunosuppression_start"].endswith(f"(dose unreadable) from {chart.at(-45)}")
