@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from hooks import orders
+from hooks import dosing, orders
 from hooks.context import HookContext
 from hooks.definitions.cohorts import last_given
-from hooks.definitions.immunosuppression_level import Exposure, Thresholds, exposures
+from hooks.definitions.immunosuppression_level import ALWAYS_HIGH, Exposure, Thresholds, exposures
+from hooks.definitions.treatment_duration import systemic
+from hooks.definitions.weight import dosing_weight
 from hooks.record import CVX, Concept, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Severity, Suggestion
 from hooks.sources import (
@@ -27,7 +29,7 @@ RULE = Rule(
     severities=("warning", "critical"),
     also_reads=("immunizations",),
     summary="A live vaccine drafted for a patient on immunosuppression: critical at high level, warning at low "
-            "level; notes that MMR/varicella may fail after recent IVIG.",
+            "level or with immunosuppression drafted alongside; notes that MMR/varicella may fail after recent IVIG.",
     sources=(SEED_003, IDSA_2013_VACCINES, LIVE_VACCINE_TABLE, CDC_LIVE_VACCINE_WAIT, ACR_2022_VACCINES),
     parameters={
         "high_peq_mg": Param(20, "mg/day", "High level: prednisone-equivalent at or above this..."),
@@ -78,6 +80,8 @@ LEVEL_TEXT = {
                "level until it is checked.",
     "low": "This is **lower-level immunosuppression**: a live vaccine is a specialist decision; weigh the need "
            "against the risk of vaccine-strain infection.",
+    "planned": "Immunosuppression is being ordered with it: a live vaccine needs **at least 4 weeks before** "
+               "immunosuppression starts, or the vaccine strain can spread.",
     "ivig": "No immunosuppressive drug was found, but recent IVIG matters for this vaccine.",
 }
 
@@ -103,6 +107,23 @@ def _recent_ivig(record: PatientRecord, months: int) -> tuple[str, date] | None:
     given += [(i.vaccine.label, i.when) for i in record.immunizations_in("ivig")
               if i.when is not None and since <= i.when <= record.today]
     return max(given, key=lambda pair: pair[1]) if given else None
+
+
+def _drafted_immunosuppression(record: PatientRecord, context: HookContext, drafts: list[MedicationOrder],
+                                min_peq_mg: float) -> list[str]:
+    """Immunosuppression drafted with the vaccine (a glucocorticoid from ``min_peq_mg`` a day, or a dose that
+    cannot be read; any systemic steroid-sparing agent or anti-CD20): it starts while the vaccine strain grows."""
+    weight = dosing_weight(record, context)
+    found = []
+    for draft in systemic(drafts):
+        if draft.in_group("glucocorticoid_systemic"):
+            peq = dosing.prednisone_equivalent(draft, weight.value if weight else None)
+            if peq is None or peq >= min_peq_mg:
+                found.append(f"{draft.label} (" + ("dose could not be read" if peq is None
+                                                   else f"{peq:g} mg/day prednisone-equivalent") + ")")
+        elif draft.in_group("methotrexate", "azathioprine", "rituximab", *ALWAYS_HIGH):
+            found.append(draft.label)
+    return found
 
 
 def _live_concepts(medication: Concept) -> list[str]:
@@ -134,8 +155,9 @@ def _unclassified(drafts: list[MedicationOrder]) -> list[MedicationOrder]:
     return found
 
 
-def _bullets(found: list[Exposure]) -> str:
-    return "\n".join(f"- {e.level} level: {e.evidence}" for e in found) or "- none"
+def _bullets(found: list[Exposure], planned: list[str]) -> str:
+    return "\n".join([*(f"- {e.level} level: {e.evidence}" for e in found),
+                      *(f"- drafted with the vaccine: {p}" for p in planned)]) or "- none"
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
@@ -159,19 +181,22 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # An unclassified vaccine could be measles- or varicella-containing, so recent IVIG matters for it too.
     ivig = _recent_ivig(record, int(p["ivig_interference_months"])) if blocked or unclassified else None
     suppression = "high" if "high" in levels else "unknown" if "unknown" in levels else "low" if levels else None
-    level = suppression or ("ivig" if ivig and blocked else None)
+    planned = _drafted_immunosuppression(record, context, active, p["high_peq_mg"])
+    level = suppression or ("planned" if planned else None) or ("ivig" if ivig and blocked else None)
     facts.update({
         "high_level": "; ".join(e.evidence for e in found if e.level == "high") or None,
         "low_level": "; ".join(e.evidence for e in found if e.level == "low") or None,
         "level_unknown": "; ".join(e.evidence for e in found if e.level == "unknown") or None,
         "recent_ivig": f"{ivig[0]} (last {ivig[1]})" if ivig else None,
+        "drafted_immunosuppression": "; ".join(planned) or None,
         "level": level,
     })
     unknown_names = ", ".join(d.label for d in unclassified)
     if level is None or not drafts:
-        if unclassified and (suppression or ivig):
+        if unclassified and (suppression or planned or ivig):
             # Silence would read as "not a live vaccine": say that it could not be told, and why it matters.
             why_it_matters = (f"{suppression} level immunosuppression found" if suppression
+                              else f"immunosuppression drafted with it: {planned[0]}" if planned
                               else f"IVIG given {ivig[1] if ivig else ''}")
             return NotEvaluable(f"whether {unknown_names} is a live vaccine: it is in no live or non-live vaccine "
                                 f"value set; check it before signing ({why_it_matters})", facts)
@@ -185,12 +210,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         ivig_note = (f"\nIVIG was given recently ({ivig[0]}, last {ivig[1]}): measles- "
                      f"and varicella-containing vaccines **may fail** within {int(p['ivig_interference_months'])} "
                      "months of high-dose IVIG.\n")
-    headline = ("**This live vaccine may not work.**" if level == "ivig"
-                else "**A live vaccine is contraindicated while immunosuppressed.**")
+    headline = {"ivig": "**This live vaccine may not work.**",
+                "planned": "**A live vaccine should not be given as immunosuppression starts.**"}.get(
+        level, "**A live vaccine is contraindicated while immunosuppressed.**")
     detail = DETAIL.format(headline=headline, drafts=names, is_are="are" if len(drafts) > 1 else "is",
                            level=LEVEL_TEXT[level],
                            recent_days=int(p["recent_days"]), cd20_days=int(p["anti_cd20_days"]),
-                           found=_bullets(found), ivig=ivig_note,
+                           found=_bullets(found, planned), ivig=ivig_note,
                            unclassified=(f"\nAlso drafted, and not recognised as live or non-live: {unknown_names}. "
                                          "Check whether it is a live vaccine before signing.\n"
                                          if unclassified else ""))
@@ -198,6 +224,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     why = {"high": f"high-level immunosuppression ({top.agent if top else ''})",
            "unknown": f"immunosuppression of unconfirmed level ({top.agent if top else ''})",
            "low": f"low-level immunosuppression ({top.agent if top else ''})",
+           "planned": f"immunosuppression drafted with it ({planned[0][:30] if planned else ''})",
            "ivig": "recent IVIG (may fail)"}[level]
     return Fired(
         severity=severity,

@@ -217,3 +217,18 @@ def test_a_local_form_immunosuppressant_is_not_systemic_immunosuppression(kb, to
     assert _card(kb, ointment.draft(MMR_CVX, 0.5, "mL"), today) is None
     oral = Chart(today).medication("tacrolimus 1 MG Oral Capsule", 2, "mg", start=-60)
     assert _card(kb, oral.draft(MMR_CVX, 0.5, "mL"), today)["indicator"] == "critical"
+
+
+@pytest.mark.parametrize(("drafted", "dose", "unit", "fires"), [
+    (PREDNISONE_20, 60, "mg", True),  # a high-dose course starts with the vaccine
+    (PREDNISONE_20, None, None, True),  # a dose that cannot be read is not assumed low
+    (MYCOPHENOLATE, 500, "mg", True),
+    (PREDNISONE_20, 10, "mg", False),  # below 20 mg/day: not immunosuppressive enough to matter here
+])
+def test_immunosuppression_drafted_with_the_live_vaccine_is_a_warning(kb, today, drafted, dose, unit, fires):
+    chart = Chart(today, age=45).weight(70, day=-3).draft(MMR_CVX, 0.5, "mL").draft(drafted, dose, unit)
+    card = _card(kb, chart, today)
+    assert (card is not None) is fires
+    if fires:
+        assert card["indicator"] == "warning" and "at least 4 weeks before" in card["detail"]
+        assert "- drafted with the vaccine: " in card["detail"]
