@@ -28,6 +28,8 @@ DEFINITIONS: dict[str, Param] = {
     "paediatric_age_years": Param(18, "years", "Below this age the patient is paediatric."),
     "ttx_peq_mg_per_kg": Param(0.5, "mg/kg/day", "T_tx: first glucocorticoid course at or above this PEQ..."),
     "ttx_peq_mg": Param(30, "mg/day", "... or at or above this absolute PEQ (or any IV methylprednisolone pulse)."),
+    "ttx_adult_min_weight_kg": Param(30, "kg", "With no weight on file, an adult is taken to weigh at least this "
+                                               "much: a course below this weight's mg/kg threshold is not T_tx."),
     "nsti_onset_max_days": Param(30, "days", "An NSTI condition counts when its onset is this recent."),
     "nsti_marker_window_hours": Param(72, "hours", "Infection markers for free-text necrotizing myositis."),
     "ici_window_days": Param(365, "days", "An immune checkpoint inhibitor given this recently makes an ICI context."),

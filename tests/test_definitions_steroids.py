@@ -111,10 +111,26 @@ def test_with_no_weight_on_file_a_course_below_30_mg_leaves_ttx_unknown(kb, toda
     assert "50 kg or less" in unknown
 
 
+@pytest.mark.parametrize(("age", "unknown"), [(52, False), (9, True)])
+def test_with_no_weight_a_low_dose_leaves_ttx_unknown_only_if_the_patient_could_be_that_light(kb, today, age,
+                                                                                              unknown):
+    """5 mg/day is T_tx only at 10 kg or less: not for an adult (taken to weigh at least 30 kg), maybe for a
+    child."""
+    chart = Chart(today, age=age).condition(IMNM_SNOMED, onset=-220)
+    chart.medication(PREDNISONE_5, 5, "mg", start=-400, end=-101, status="completed")
+    chart.medication(PREDNISONE_20, 60, "mg", start=-100)
+    record, context = record_and_context(kb, chart)
+    assert steroids.treatment_start(record, context)[0] == today - timedelta(days=100)
+    assert (steroids.why_treatment_start_unknown(record, context) is not None) is unknown
+
+
 def test_an_unreadable_course_before_ttx_leaves_it_unknown_and_one_after_does_not(kb, today):
     chart = Chart(today).weight(70, day=-200).condition(IMNM_SNOMED, onset=-220)
     chart.medication(PREDNISONE_20, 60, "mg", start=-100)
     chart.medication(PREDNISONE_5, 1, "mg/kg", start=-20)  # no current weight: unreadable, but after T_tx
+    record, context = record_and_context(kb, chart)
+    assert steroids.why_treatment_start_unknown(record, context) is None
+    chart.medication(PREDNISONE_5, None, None, start=-100)  # no dose, started with T_tx: it cannot move T_tx
     record, context = record_and_context(kb, chart)
     assert steroids.why_treatment_start_unknown(record, context) is None
     chart.medication(PREDNISONE_20, 1, "mg/kg", start=-150, end=-120, status="completed")

@@ -24,8 +24,9 @@ def treatment_days(record: PatientRecord, context: HookContext,
     """T_tx and the days since it; not evaluable when an earlier course may be T_tx (its dose, or the weight to judge
     it by, cannot be read)."""
     start = steroids.treatment_start(record, context)
-    facts["t_tx"] = start[0] if start else None
+    facts["t_tx"] = None
     if unknown := steroids.why_treatment_start_unknown(record, context):
+        facts["t_tx_unknown"] = unknown
         return NotEvaluable(unknown, facts)
     if start is None:
         return Quiet("no glucocorticoid course at the T_tx threshold (T_tx not reached)", facts)

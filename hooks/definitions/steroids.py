@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from hooks.context import HookContext
-from hooks.definitions.cohorts import iim_onset
+from hooks.definitions.cohorts import iim_onset, is_paediatric
 from hooks.definitions.weight import dosing_weight, weight_near
 from hooks.dosing import interval_days, prednisone_equivalent, prednisone_equivalent_by_sequence
 from hooks.record import SNOMED, MedicationOrder, PatientRecord, per_record
@@ -183,6 +183,8 @@ def _treatment_start(record: PatientRecord, context: HookContext) -> tuple[tuple
     """T_tx (day, how it was found) and why it may lie earlier than found, or exist though none was found."""
     steroid = history(record, context)
     absolute, per_kg = context.definition("ttx_peq_mg"), context.definition("ttx_peq_mg_per_kg")
+    # with no weight, a course can be T_tx only if the patient could have weighed peq / per_kg or less
+    lightest = 0.0 if is_paediatric(record, context) else context.definition("ttx_adult_min_weight_kg")
     onset = iim_onset(record)
     episode = onset - timedelta(days=90) if onset is not None else date.min
     found = [(first, f"IV methylprednisolone from {first.isoformat()}") for order, _, first, last in steroid.courses
@@ -193,7 +195,7 @@ def _treatment_start(record: PatientRecord, context: HookContext) -> tuple[tuple
         if last < episode or peq <= 0:
             continue
         weight = weight_near(record, first) if peq < absolute else None
-        if peq < absolute and weight is not None and peq < per_kg * weight.value:
+        if peq < absolute and peq < per_kg * (weight.value if weight is not None else lightest):
             continue
         given = [(order, start) for order, _, start, end in steroid.courses if start <= first <= end]
         if first == timeline_start:  # the run began before the timeline: its courses' own start
@@ -212,7 +214,7 @@ def _treatment_start(record: PatientRecord, context: HookContext) -> tuple[tuple
     before = start[0] if start else date.max
     reasons = [why for day, why in undecided if day < before]
     unreadable = [o.label for o in steroid.unreadable
-                  if (span := course_days(o, record.today)) is None or (span[1] >= episode and span[0] <= before)]
+                  if (span := course_days(o, record.today)) is None or (span[1] >= episode and span[0] < before)]
     if unreadable:
         reasons.insert(0, f"the dose of {', '.join(unreadable)} could not be read")
     return start, "T_tx unknown: " + "; ".join(reasons) if reasons else None
@@ -229,5 +231,6 @@ def treatment_start(record: PatientRecord, context: HookContext) -> tuple[date, 
 
 def why_treatment_start_unknown(record: PatientRecord, context: HookContext) -> str | None:
     """Why T_tx may lie before the one found (or exist though none was): an earlier course of this episode whose
-    dose could not be read, or one below 30 mg/day PEQ with no body weight on file to judge it in mg/kg."""
+    dose could not be read, or one below 30 mg/day PEQ with no body weight on file to judge it in mg/kg (and high
+    enough to be T_tx for an adult of 30 kg)."""
     return _treatment_start(record, context)[1]
