@@ -222,24 +222,50 @@ class GivenThisCycle:
     unread: list[str] = field(default_factory=list)
 
 
-def _given_this_cycle(record: PatientRecord, order: MedicationOrder, min_gap: int,
+def _order_dose(order: MedicationOrder) -> tuple[float | None, bool, CycleDose | None]:
+    """The least an order gives in one cycle (a dose read two ways counts the smaller), whether per kg, and how."""
+    cycle = read_cycle(order.dosage, _bounded_days(order))
+    amount = min(cycle.readings.values()) if cycle and cycle.readings else None
+    return amount, cycle.per_kg if cycle else False, cycle
+
+
+def _drafted_earlier_in_cycle(drafts: list[MedicationOrder], index: int, today: date, min_gap: int
+                              ) -> list[MedicationOrder]:
+    """The other IVIG drafts signed with ``drafts[index]`` that start in its cycle before it (on the same day: the
+    ones listed before it), so that each pair is added up once, on the later draft."""
+    start = drafts[index].start or today
+    return [d for j, d in enumerate(drafts) if j != index
+            and 0 <= (start - (first := d.start or today)).days < min_gap and (first < start or j < index)]
+
+
+def _given_this_cycle(record: PatientRecord, order: MedicationOrder, together: list[MedicationOrder], min_gap: int,
                       weight_kg: float | None) -> GivenThisCycle:
+    """IVIG in the cycle the draft continues: given less than ``min_gap`` days before it starts (orders, and
+    Immunizations that are not an order's dose charted twice), and ``together``, the drafts signed with it that
+    start earlier in the same cycle."""
     start = order.start or record.today
-    given = GivenThisCycle()
-    for source, day in _ivig_given(record):
+    doses: list[tuple[float | None, bool, str]] = []
+    ordered_days: list[tuple[date, date]] = []
+    for source, day in _ivig_given(record):  # orders come before Immunizations
         if not 0 <= (start - day).days < min_gap:
             continue
         if isinstance(source, MedicationOrder):
-            cycle = read_cycle(source.dosage, _bounded_days(source))
-            # the least the order can have given in its latest cycle (a dose read two ways counts the smaller)
-            amount = min(cycle.readings.values()) if cycle and cycle.readings else None
-            per_kg = cycle.per_kg if cycle else False
-            how = f"{source.label}, {cycle.how if cycle else 'dose unreadable'}, last given {day.isoformat()}"
-        else:
-            per_kg = source.dose is not None and _g_per_kg(source.dose) is not None
-            amount = (None if source.dose is None else _g_per_kg(source.dose) if per_kg
-                      else _grams(source.dose.value, dosing.unit_key(source.dose)))
-            how = f"{source.vaccine.label} {source.dose or '(no dose recorded)'} on {day.isoformat()}"
+            amount, per_kg, cycle = _order_dose(source)
+            ordered_days.append((day - timedelta(days=(cycle.days if cycle else 1) - 1), day))
+            doses.append((amount, per_kg, f"{source.label}, {cycle.how if cycle else 'dose unreadable'}, last given "
+                                          f"{day.isoformat()}"))
+        elif not any(first <= day <= last for first, last in ordered_days):
+            dose = source.dose
+            per_kg = dose is not None and _g_per_kg(dose) is not None
+            amount = (None if dose is None else _g_per_kg(dose) if per_kg
+                      else _grams(dose.value, dosing.unit_key(dose)))
+            doses.append((amount, per_kg, f"{source.vaccine.label} {dose or '(no dose recorded)'} on "
+                                          f"{day.isoformat()}"))
+    for draft in together:
+        amount, per_kg, cycle = _order_dose(draft)
+        doses.append((amount, per_kg, f"{draft.label} drafted with it, {cycle.how if cycle else 'dose unreadable'}"))
+    given = GivenThisCycle()
+    for amount, per_kg, how in doses:
         if amount is not None and not per_kg:
             amount = amount / weight_kg if weight_kg else None
         if amount is None:
@@ -291,7 +317,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     dose_problem = False
     unchecked: list[str] = []
     days_for_suggestion = 2
-    for order in drafts:
+    min_gap = int(params["cycle_min_gap_days"])
+    for index, order in enumerate(drafts):
         cycle = read_cycle(order.dosage, _bounded_days(order))
         name = order.label
         if cycle is None or cycle.value is None:
@@ -328,22 +355,23 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                             f"day it is **{per_kg['per day']:.2f} g/kg per cycle**, above {limit:g} g/kg. State "
                             "whether the dose is per day or per cycle.")
             dose_problem = True
-        given = _given_this_cycle(record, order, int(params["cycle_min_gap_days"]), weight.value if weight else None)
+        together = _drafted_earlier_in_cycle(drafts, index, record.today, min_gap)
+        given = _given_this_cycle(record, order, together, min_gap, weight.value if weight else None)
         if given.counted and per_kg:
             total = given.g_per_kg + min(per_kg.values())
             facts[f"{order.id}_cycle_total_g_per_kg"] = round(total, 2)
             if total > ceiling and not over:
-                problems.append(f"{name}: IVIG was already given in this cycle ({'; '.join(given.counted)}); with "
-                                f"this order the cycle totals **{total:.2f} g/kg**, above {limit:g} g/kg.")
+                problems.append(f"{name}: with the IVIG earlier in this cycle ({'; '.join(given.counted)}) the "
+                                f"cycle totals **{total:.2f} g/kg**, above {limit:g} g/kg.")
                 dose_problem = True
         if given.unread:
-            unchecked.append(f"{name}: the IVIG given earlier in this cycle has no dose in g or g/kg to read "
+            unchecked.append(f"{name}: the IVIG earlier in this cycle has no dose in g or g/kg to read "
                              f"({'; '.join(given.unread)}), so the cycle's total could not be checked")
         if cycle.interval_days is not None and cycle.interval_days < params["min_interval_days"]:
             problems.append(f"{name}: cycles every {cycle.interval_days:g} days, closer than "
                             f"{params['min_interval_days']:g} days.")
             dose_problem = True
-        gap = _previous_gap(record, order, int(params["cycle_min_gap_days"]))
+        gap = _previous_gap(record, order, min_gap)
         if gap is not None:
             facts["last_ivig_before_draft"] = f"{gap[1].isoformat()} ({gap[0]} days before)"
             if gap[0] < params["min_interval_days"]:
@@ -385,6 +413,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["problems"] = len(problems)
     facts["dose_not_checked"] = "; ".join(unchecked) or None
     if not problems:
+        if "immunizations" in record.unavailable:  # IVIG charted as an Immunization was not seen
+            unchecked.append("immunization records could not be fetched, so IVIG charted as an Immunization is "
+                             "missing from the interval and the cycle total")
         if unchecked:
             return NotEvaluable("; ".join(unchecked), facts)
         return Quiet("IVIG dose, interval, renal function, IgA and VTE history checked: no problem", facts)

@@ -88,7 +88,6 @@ def test_previous_cycle_gap(kb, today):
     assert _run(kb, chart(-21), today)[0] is None
 
 
-
 @pytest.mark.parametrize(("given", "draft", "total"), [
     (0.4, 1.2, None),  # the same cycle split over two orders: 0.8 g/kg given, 1.2 g/kg to come = 2 g/kg
     (1.0, 2.0, 4.0),  # a second full cycle 3 days after the first: 2 + 2 g/kg
@@ -322,3 +321,28 @@ def test_previous_gap_of_a_current_order_is_quiet_from_21_days(kb, today):
     chart.medication(IVIG_CVX, 2, "g/kg", start=-21, period=4, period_unit="wk")
     card, entry = _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)
     assert card is None and entry["facts"]["last_ivig_before_draft"].endswith("(21 days before)")
+
+
+def test_ivig_drafts_signed_together_add_up_to_one_cycle(kb, today):
+    chart = _chart(today).draft(IVIG_CVX, 1.5, "g/kg", start=0, end=0, text="per cycle", resource_id="day-1")
+    chart.draft(IVIG_CVX, 1.5, "g/kg", start=1, end=1, text="per cycle", resource_id="day-2")
+    card, entry = _run(kb, chart, today)
+    assert card["summary"] == "IVIG order: 1 safety issue to check (cycle > 2 g/kg)"
+    assert entry["facts"]["day-2_cycle_total_g_per_kg"] == 3.0 and "day-1_cycle_total_g_per_kg" not in entry["facts"]
+
+
+def test_an_ivig_dose_charted_as_an_order_and_as_an_immunization_counts_once(kb, today):
+    chart = _chart(today).medication(IVIG_CVX, 1, "g/kg", start=-1, end=-1, status="completed")
+    chart.immunization(IVIG_CVX, day=-1)
+    chart.resources["immunizations"][0]["doseQuantity"] = {"value": 70, "unit": "g", "system": UCUM, "code": "g"}
+    card, entry = _run(kb, _draft(chart, 1, "g/kg", days=1, text="per cycle"), today)
+    assert card is None and entry["facts"]["draft-ivig_cycle_total_g_per_kg"] == 2.0
+
+
+def test_without_immunizations_an_otherwise_clean_order_is_not_called_checked(kb, today):
+    request = _draft(_chart(today), 2, "g/kg", text="per cycle").request("order-sign")
+    del request["prefetch"]["immunizations"]
+    result = run(kb, request, today, unavailable=("immunizations",))
+    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    assert RULE not in fired(result) and entry["status"] == "not-evaluable"
+    assert "IVIG charted as an Immunization is missing" in entry["reason"]
