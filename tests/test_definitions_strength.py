@@ -9,19 +9,20 @@ from hooks.definitions import strength
 from tests.definitions_support import record_and_context
 
 
-@pytest.mark.parametrize(("name", "high", "scale", "text"), [
-    ("MMT-8 total score", 150, 150, "120/150"),
-    ("MMT-8 total score", None, 150, "120/150"),  # no range, no name: the IMACS total
-    ("MMT-8 total score", 80, 80, "120/80, about 225/150"),  # the range says 0-80 (however odd the score)
-    ("MMT-8 (0-80)", None, 80, "120/80, about 225/150"),
-    ("MMT-8 score /80", None, 80, "120/80, about 225/150"),
-    ("Manual muscle testing 80-point total", None, 80, "120/80, about 225/150"),
+@pytest.mark.parametrize(("name", "value", "high", "scale", "text"), [
+    ("MMT-8 total score", 60, 150, 150, "60/150"),
+    ("MMT-8 total score", 60, None, 150, "60/150"),  # no range, no name: the IMACS total
+    ("MMT-8 total score", 60, 80, 80, "60/80, about 112/150"),  # the range says 0-80
+    ("MMT-8 (0-80)", 60, None, 80, "60/80, about 112/150"),
+    ("MMT-8 score /80", 60, None, 80, "60/80, about 112/150"),
+    ("Manual muscle testing 80-point total", 60, None, 80, "60/80, about 112/150"),
+    ("MMT-8 total score", 120, 80, 150, "120/150"),  # above 80: the 0-80 label cannot be right
 ])
-def test_the_scale_comes_from_the_range_or_the_name(kb, today, name, high, scale, text):
-    chart = Chart(today).observation(name, -3, value=120, unit="{score}", low=0 if high else None, high=high)
+def test_the_scale_comes_from_the_range_or_the_name(kb, today, name, value, high, scale, text):
+    chart = Chart(today).observation(name, -3, value=value, unit="{score}", low=0 if high else None, high=high)
     record, _ = record_and_context(kb, chart)
     (score,) = strength.mmt8_scores(record)
-    assert score.scale == scale and str(score) == text and score.on_150 == 120 * 150 / scale
+    assert score.scale == scale and str(score) == text and score.on_150 == value * 150 / scale
 
 
 def test_only_dated_numeric_scores_from_since_oldest_first(kb, today):

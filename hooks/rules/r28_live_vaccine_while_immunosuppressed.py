@@ -182,7 +182,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     ivig = _recent_ivig(record, int(p["ivig_interference_months"])) if blocked or unclassified else None
     suppression = "high" if "high" in levels else "unknown" if "unknown" in levels else "low" if levels else None
     planned = _drafted_immunosuppression(record, context, active, p["high_peq_mg"])
-    level = suppression or ("planned" if planned else None) or ("ivig" if ivig and blocked else None)
+    # a course drafted now outranks lower-level suppression already given: it is what the vaccine meets next
+    level = (suppression if suppression in ("high", "unknown") else "planned" if planned else suppression
+             or ("ivig" if ivig and blocked else None))
     facts.update({
         "high_level": "; ".join(e.evidence for e in found if e.level == "high") or None,
         "low_level": "; ".join(e.evidence for e in found if e.level == "low") or None,
@@ -224,7 +226,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     why = {"high": f"high-level immunosuppression ({top.agent if top else ''})",
            "unknown": f"immunosuppression of unconfirmed level ({top.agent if top else ''})",
            "low": f"low-level immunosuppression ({top.agent if top else ''})",
-           "planned": f"immunosuppression drafted with it ({planned[0][:30] if planned else ''})",
+           "planned": "immunosuppression drafted with it",
            "ivig": "recent IVIG (may fail)"}[level]
     return Fired(
         severity=severity,

@@ -230,5 +230,12 @@ def test_immunosuppression_drafted_with_the_live_vaccine_is_a_warning(kb, today,
     card = _card(kb, chart, today)
     assert (card is not None) is fires
     if fires:
-        assert card["indicator"] == "warning" and "at least 4 weeks before" in card["detail"]
+        assert card["indicator"] == "warning" and "Immunosuppression is being ordered with it" in card["detail"]
         assert "- drafted with the vaccine: " in card["detail"]
+        assert card["summary"].endswith("with immunosuppression drafted with it: cancel it; use a non-live option")
+
+
+def test_a_drafted_course_outranks_lower_level_suppression_already_given(kb, today):
+    chart = Chart(today, age=45).weight(70, day=-3).medication(PREDNISONE_20, 10, "mg", start=-60)
+    card = _card(kb, chart.draft(MMR_CVX, 0.5, "mL").draft(PREDNISONE_20, 60, "mg"), today)
+    assert "Immunosuppression is being ordered with it" in card["detail"] and "low level: " in card["detail"]
