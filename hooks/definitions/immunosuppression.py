@@ -11,6 +11,8 @@ from hooks.record import MedicationOrder, PatientRecord
 
 STEROID_SPARING = ("methotrexate", "azathioprine", "mycophenolate", "ivig", "rituximab", "tacrolimus",
                    "cyclosporine", "cyclophosphamide")
+# the steroid-sparing agents that suppress immunity (IVIG modulates it: no live-vaccine or infection risk)
+IMMUNOSUPPRESSANTS = tuple(g for g in STEROID_SPARING if g != "ivig")
 PJP_PROPHYLAXIS = ("tmp_smx", "pjp_alternative")
 
 

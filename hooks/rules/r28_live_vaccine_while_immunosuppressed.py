@@ -8,7 +8,8 @@ from datetime import date
 from hooks import dosing, orders
 from hooks.context import HookContext
 from hooks.definitions.cohorts import last_given
-from hooks.definitions.immunosuppression_level import ALWAYS_HIGH, Exposure, Thresholds, exposures
+from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
+from hooks.definitions.immunosuppression_level import Exposure, Thresholds, exposures
 from hooks.definitions.treatment_duration import systemic
 from hooks.definitions.weight import dosing_weight
 from hooks.record import CVX, Concept, MedicationOrder, PatientRecord
@@ -121,7 +122,7 @@ def _drafted_immunosuppression(record: PatientRecord, context: HookContext, draf
             if peq is None or peq >= min_peq_mg:
                 found.append(f"{draft.label} (" + ("dose could not be read" if peq is None
                                                    else f"{peq:g} mg/day prednisone-equivalent") + ")")
-        elif draft.in_group("methotrexate", "azathioprine", "rituximab", *ALWAYS_HIGH):
+        elif draft.in_group(*IMMUNOSUPPRESSANTS):
             found.append(draft.label)
     return found
 

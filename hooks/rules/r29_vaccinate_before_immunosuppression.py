@@ -9,7 +9,7 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, steroids
 from hooks.definitions.cohorts import last_given
-from hooks.definitions.immunosuppression import STEROID_SPARING
+from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
 from hooks.record import Immunization, Observation, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ACR_2022_VACCINES, IDSA_2013_VACCINES, SEED_003
@@ -102,7 +102,7 @@ def _immunosuppression_start(record: PatientRecord, context: HookContext, onset:
         span = steroids.course_days(order, record.today)
         if span is not None and span[1] >= episode:
             starts.append((span[0], f"{order.label} (dose unreadable)"))
-    for order in record.medications_in(*(g for g in STEROID_SPARING if g != "ivig")):
+    for order in record.medications_in(*IMMUNOSUPPRESSANTS):
         given = last_given(order, record.today)
         if order.start is not None and given is not None and given >= episode:
             starts.append((order.start, order.label))
