@@ -66,6 +66,11 @@ def _facts(values: Mapping[str, Any]) -> dict[str, Any]:
                 else str(v)) for k, v in values.items()}
 
 
+def _with_not_seen(reason: str, unseen: list[str]) -> str:
+    """A rule's reason for staying quiet (or not deciding), and what it could not see."""
+    return f"{reason}. {cards.not_seen(unseen)}" if unseen else reason
+
+
 def prepare(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: Mapping[str, Any], *, today: date,
             zone: tzinfo = UTC, unavailable: Iterable[str] = (), strict: bool = False,
             warnings: list[str] | None = None) -> tuple[PatientRecord, HookContext]:
@@ -138,10 +143,9 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
                 result.cards.append(card)
                 entry.update(status="fired", indicator=outcome.severity, card=card["uuid"], reason=outcome.summary)
             elif isinstance(outcome, NotEvaluable):
-                entry.update(status="not-evaluable", reason=outcome.missing)
+                entry.update(status="not-evaluable", reason=_with_not_seen(outcome.missing, unseen))
             elif isinstance(outcome, Quiet):
-                entry.update(status="not-fired", reason=outcome.reason + (f". {cards.not_seen(unseen)}" if unseen
-                                                                          else ""))
+                entry.update(status="not-fired", reason=_with_not_seen(outcome.reason, unseen))
         result.explanation.append(entry)
     if snoozed is not None:
         _hold_snoozed(result, snoozed)

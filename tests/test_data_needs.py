@@ -8,6 +8,7 @@ import copy
 import pytest
 
 import fhir_fixtures
+from hooks import cards
 from service.discovery import PREFETCH
 from tests.conftest import fired, run
 
@@ -56,3 +57,15 @@ def test_a_rule_that_also_reads_a_missing_key_fires_with_a_caveat_and_explains_a
     r05 = entries["imnm-add-steroid-sparing-by-month-1"]
     assert r05["status"] == "not-fired" and r05["reason"].startswith("T_tx 21 days ago (< 30). The patient's "
                                                                      "immunizations could not be fetched")
+
+
+def test_a_rule_that_cannot_decide_also_says_what_it_could_not_see(kb, today):
+    """R21 (which also reads procedures) is not evaluable for a stale CK; its reason adds that procedures were
+    not fetched, so the explanation does not read as if that were the only gap."""
+    request = fhir_fixtures.get("r21-quiet-ck-too-old").request(today)
+    del request["prefetch"]["procedures"]
+    entry = {e["rule"]: e for e in run(kb, request, today, unavailable=("procedures",)).explanation}[
+        "imnm-possible-relapse-on-taper"]
+    assert entry["status"] == "not-evaluable"
+    assert entry["reason"].endswith("(needs <= 14). " + cards.not_seen(["procedures"]))
+    assert entry["facts"]["unavailable_prefetch"] == ["procedures"]
