@@ -71,9 +71,11 @@ def nadir(points: list[CkPoint], t_tx: date) -> CkPoint | None:
     return min(window, key=lambda p: p.value, default=None)
 
 
-def inadequate_response(points: list[CkPoint], t_tx: date | None) -> tuple[bool | None, str]:
+def inadequate_response(points: list[CkPoint], t_tx: date | None,
+                        no_t_tx: str | None = None) -> tuple[bool | None, str]:
     """CK surrogate: latest > 3 x ULN, or less than a 50% fall from the pre-treatment peak. None when neither can
-    be told: a CK above the ULN (but not 3 x) with no peak on file (or no T_tx to find it by)."""
+    be told: a CK above the ULN (but not 3 x) with no peak on file (or no T_tx to find it by: ``no_t_tx`` says
+    why)."""
     last, top = latest(points), peak(points, t_tx) if t_tx is not None else None
     if last is None:
         return None, "no CK"
@@ -86,7 +88,7 @@ def inadequate_response(points: list[CkPoint], t_tx: date | None) -> tuple[bool 
         return False, f"latest CK {last}; peak {top}"
     if last.value <= last.uln:
         return False, f"latest CK {last} is within the normal range"
-    why = "no T_tx to find it by" if t_tx is None else "none from 90 days before to 7 days after T_tx"
+    why = (no_t_tx or "no T_tx to find it by") if t_tx is None else "none from 90 days before to 7 days after T_tx"
     return None, (f"latest CK {last} is above the ULN and the fall from the pre-treatment peak cannot be judged "
                   f"(no peak CK: {why})")
 

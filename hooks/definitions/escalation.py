@@ -53,10 +53,10 @@ def recent_ck(record: PatientRecord, context: HookContext, max_age_days: float,
     return points
 
 
-def inadequate_response(points: list[ck.CkPoint], t_tx: date | None,
-                        facts: dict[str, Any]) -> str | Quiet | NotEvaluable:
+def inadequate_response(points: list[ck.CkPoint], t_tx: date | None, facts: dict[str, Any],
+                        no_t_tx: str | None = None) -> str | Quiet | NotEvaluable:
     """Why the CK response is inadequate; else quiet (adequate) or not evaluable (it cannot be judged)."""
-    inadequate, why = ck.inadequate_response(points, t_tx)
+    inadequate, why = ck.inadequate_response(points, t_tx, no_t_tx)
     facts.update(inadequate_response=inadequate, response=why)
     if inadequate is None:
         return NotEvaluable(why, facts)

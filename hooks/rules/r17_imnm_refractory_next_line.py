@@ -121,7 +121,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     unknown = steroids.why_treatment_start_unknown(record, context)
     t_tx = start[0] if start and not unknown else None  # an uncertain T_tx anchors no peak CK
     facts.update(t_tx=t_tx, t_tx_unknown=unknown)
-    why = escalation.inadequate_response(points, t_tx, facts)
+    why = escalation.inadequate_response(points, t_tx, facts, no_t_tx=unknown)
     if not isinstance(why, str):
         return why
 
