@@ -139,7 +139,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     else:
         suggestions.append(Suggestion("HBV DNA and hepatology referral before rituximab", [
             Action("create", "HBV DNA", resource=orders.service_request(
-                patient, orders.text_concept("HBV DNA PCR (quantitative)"))),
+                patient, orders.lab_concept(context.valuesets, "hbv_dna", "42595-9", "HBV DNA PCR (quantitative)"))),
             Action("create", "Hepatology referral", resource=orders.service_request(
                 patient, orders.text_concept("Hepatology referral: antiviral prophylaxis before anti-CD20 therapy")))],
             is_recommended=True))

@@ -57,6 +57,9 @@ def test_positive_anti_hbc_withholds_the_rituximab_order(kb, today):
     kinds = [r["resourceType"] for s in card["suggestions"] for r in _resources(s)]
     assert "MedicationRequest" not in kinds
     assert "HBV DNA" in card["detail"] and "hepatology" in card["detail"]
+    hbv_dna = next(r for s in card["suggestions"] for r in _resources(s) if "HBV DNA" in r["code"]["text"])
+    assert hbv_dna["code"]["coding"][0] == {"system": "http://loinc.org", "code": "42595-9", "display": (
+        "Hepatitis B DNA (lab reporting name; LOINC long name not shown on source page)")}
 
 
 def test_bsa_alternatives_are_computed(kb, today):
