@@ -46,8 +46,8 @@ class Lab:
     key: str
     label: str
     groups: tuple[str, ...]
-    order_group: str | None
-    loinc: str | None
+    order_group: str
+    loinc: str
     recent: bool  # True: must be within lab_max_age_days; False: ever
 
 
@@ -57,7 +57,7 @@ BASELINE: tuple[Lab, ...] = (
     Lab("platelets", "platelets", ("platelets",), "platelets", "777-3", True),
     Lab("alt", "ALT", ("alt",), "alt", "1742-6", True),
     Lab("ast", "AST", ("ast",), "ast", "1920-8", True),
-    Lab("albumin", "albumin", ("albumin",), None, None, True),
+    Lab("albumin", "albumin", ("albumin",), "albumin", "1751-7", True),
     Lab("renal", "creatinine/eGFR", ("creatinine", "egfr"), "creatinine", "2160-0", True),
     Lab("hbsag", "HBsAg", ("hbsag",), "hbsag", "5196-1", False),
     Lab("anti_hbc", "anti-HBc total", ("anti_hbc",), "anti_hbc", "16933-4", False),
@@ -190,10 +190,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     labs: list[Action] = []
     for lab in missing:
-        code = (orders.lab_concept(context.valuesets, lab.order_group, lab.loinc) if lab.order_group
-                else orders.text_concept("Albumin, serum"))
         labs.append(Action("create", f"Order {lab.label}", resource=orders.service_request(
-            context.patient_id, code, note="Baseline before starting methotrexate")))
+            context.patient_id, orders.lab_concept(context.valuesets, lab.order_group, lab.loinc),
+            note="Baseline before starting methotrexate")))
     if any(lab.key in ("alt", "ast") for lab in missing) and latest_result(record, ("ggt",), since) is None:
         labs.append(Action("create", "Order GGT", resource=orders.service_request(
             context.patient_id, orders.lab_concept(context.valuesets, "ggt", "2324-2"),

@@ -266,7 +266,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             "12-lead ECG", concept=orders.procedure_concept(sets, "ecg", "11524-6"))),
         Action("create", "Troponin I (high-sensitivity)", resource=request(
             "Troponin I", concept=orders.lab_concept(sets, "troponin_i", "89579-7"))),
-        Action("create", "NT-proBNP", resource=request("NT-proBNP")),
+        Action("create", "NT-proBNP", resource=request(
+            "NT-proBNP", concept=orders.lab_concept(sets, "nt_probnp", "33762-6"))),
         Action("create", "Transthoracic echocardiogram", resource=request(
             "Transthoracic echocardiogram", priority="urgent", concept=orders.procedure_concept(
                 sets, "echocardiogram", "252418006", system=SNOMED, text="Transthoracic echocardiogram"))),

@@ -82,7 +82,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not bnp:
         missing.append("NT-proBNP")
         actions.append(Action("create", "NT-proBNP", resource=orders.service_request(
-            patient, orders.text_concept("NT-proBNP"))))
+            patient, orders.lab_concept(context.valuesets, "nt_probnp", "33762-6"))))
     if imaging_gap:
         missing.append("transthoracic echocardiogram")
         actions.append(Action("create", "Transthoracic echocardiogram", resource=orders.service_request(

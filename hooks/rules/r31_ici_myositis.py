@@ -276,7 +276,7 @@ def _suggestions(context: HookContext, drafts: list[MedicationOrder], manage: st
     workup = [
         ("hs-troponin I", request(orders.lab_concept(sets, "troponin_i", HS_TROPONIN_I))),
         ("12-lead ECG", request(orders.procedure_concept(sets, "ecg", ECG_LOINC))),
-        ("NT-proBNP", request(orders.text_concept("NT-proBNP"))),
+        ("NT-proBNP", request(orders.lab_concept(sets, "nt_probnp", "33762-6"))),
         ("Transthoracic echocardiogram", request(orders.procedure_concept(
             sets, "echocardiogram", TTE_SNOMED, system=SNOMED), priority="urgent")),
         ("CK", request(orders.lab_concept(sets, "ck", "2157-6"), priority="urgent")),

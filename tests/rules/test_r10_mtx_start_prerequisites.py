@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import HBSAG, IMNM_SNOMED, LOINC, METHOTREXATE_2_5, Chart
-from fhir_fixtures.r10_mtx_start_prerequisites import ALT, CREATININE, HCG, HGB, worked_up
+from fhir_fixtures.r10_mtx_start_prerequisites import ALT, CREATININE, EGFR, HCG, HGB, worked_up
 from tests.conftest import fired, run
 
 RULE = "mtx-start-prerequisites"
@@ -45,14 +45,26 @@ def test_only_the_missing_items_are_listed_and_ordered(kb, today):
     assert card["suggestions"][0]["actions"][0]["resource"]["status"] == "draft"
 
 
-def test_albumin_is_ordered_as_text_and_urine_albumin_does_not_count(kb, today):
+def _without_albumin(today):
     chart = worked_up(today)
     chart.resources["observations"] = [o for o in chart.resources["observations"]
                                        if "Albumin" not in o["code"].get("text", "")]
+    return chart
+
+
+def test_albumin_is_ordered_by_loinc_and_urine_albumin_does_not_count(kb, today):
+    chart = _without_albumin(today)
     chart.lab("Albumin [Mass/volume] in Urine", 30, "mg/L", day=-3)
     card = _card(kb, today, _draft(chart))
     assert "missing albumin" in card["detail"]
-    assert _ordered_codes(card) == [{"text": "Albumin, serum"}]
+    assert [c["coding"][0]["code"] for c in _ordered_codes(card)] == ["1751-7"]
+
+
+def test_a_loinc_coded_serum_albumin_counts(kb, today):
+    """LOINC 1751-7, as EHRs (and the Synthea charts) send it, with no name the name rows could match."""
+    chart = _without_albumin(today)
+    chart.lab((LOINC, "1751-7", "Albumin [Mass/volume] in Serum or Plasma"), 4.1, "g/dL", day=-3)
+    assert _card(kb, today, _draft(chart)) is None
 
 
 @pytest.mark.parametrize("stopped_days_ago,fires", [(91, True), (89, False)])
@@ -100,6 +112,16 @@ def test_facts_show_what_was_found(kb, today):
     entry = next(e for e in result.explanation if e["rule"] == RULE)
     assert entry["status"] == "not-fired"
     assert entry["facts"]["egfr"].startswith("85 on") and entry["facts"]["folic_acid"] == "Folic acid 1 mg tablet"
+
+
+def test_an_mdrd_egfr_counts_as_the_labs_own(kb, today):
+    """LOINC 33914-3 (MDRD), still common and charted in the Synthea data: the lab's eGFR, not an estimate from
+    the same day's creatinine, decides."""
+    chart = worked_up(today)
+    chart.resources["observations"] = [o for o in chart.resources["observations"] if _code(o) != EGFR[1]]
+    chart.lab((LOINC, "33914-3", "Glomerular filtration rate/1.73 sq M.predicted"), 22, "mL/min/{1.73_m2}", day=-7)
+    card = _card(kb, today, _draft(chart))
+    assert card["indicator"] == "critical" and "eGFR 22" in card["summary"]
 
 
 def test_a_creatinine_with_no_egfr_is_turned_into_one(kb, today):

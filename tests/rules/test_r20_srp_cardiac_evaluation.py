@@ -24,7 +24,7 @@ def test_everything_missing_is_suggested_with_codes(kb, today):
     assert _ordered(card) == ["12-lead ECG", "High-sensitivity troponin I", "NT-proBNP",
                               "Transthoracic echocardiogram"]
     codes = [a["resource"]["code"].get("coding", [{}])[0].get("code") for a in card["suggestions"][0]["actions"]]
-    assert codes == ["11524-6", "89579-7", None, "252418006"]
+    assert codes == ["11524-6", "89579-7", "33762-6", "252418006"]
     assert "troponin T can rise" in card["detail"]
 
 
@@ -70,3 +70,10 @@ def test_anti_srp_positive_counts_before_anti_hmgcr_is_resulted(kb, today):
     assert RULE in fired(result) and entry["facts"]["subtype"] == "UNKNOWN"
     negative = srp_chart(today, antibody="anti_hmgcr")  # anti-HMGCR positive, anti-SRP negative
     assert _card(kb, negative) is None
+
+
+def test_a_loinc_coded_nt_probnp_counts(kb, today):
+    """LOINC 33762-6, as the Synthea charts send it: a LOINC-coded result is matched by its code, not its name."""
+    chart = srp_chart(today).procedure(ECG, -30).lab(TNI, 0.01, "ng/mL", day=-30, high=0.04)
+    chart.lab((LOINC, "33762-6", "NT-proBNP"), 90, "pg/mL", day=-30)
+    assert _ordered(_card(kb, chart)) == ["Transthoracic echocardiogram"]
