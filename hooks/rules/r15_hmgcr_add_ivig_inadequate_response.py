@@ -92,9 +92,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts.update(ivig_dosing_weight=basis, iga=f"{iga.code.label} on {iga.when}" if iga else None)
     patient = context.patient_id
     labs = [Action("create", "Basic metabolic panel before each cycle", resource=orders.service_request(
-                patient, orders.text_concept("Basic metabolic panel (before and 3-5 days after each IVIG cycle)"))),
+                patient, orders.lab_concept(context.valuesets, "bmp", "51990-0",
+                                            "Basic metabolic panel (before and 3-5 days after each IVIG cycle)"))),
             Action("create", "CBC before each cycle", resource=orders.service_request(
-                patient, orders.text_concept("Complete blood count (haemolysis check with IVIG)")))]
+                patient, orders.lab_concept(context.valuesets, "cbc", "58410-2",
+                                            "Complete blood count (haemolysis check with IVIG)")))]
     if iga is None:
         labs.append(Action("create", "Serum IgA (once, before the first IVIG)", resource=orders.service_request(
             patient, orders.lab_concept(context.valuesets, "igA", "2458-8", "Serum IgA before the first IVIG"))))

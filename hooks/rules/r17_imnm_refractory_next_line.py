@@ -147,7 +147,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             Action("create", "Tacrolimus trough level in 1-2 weeks", resource=orders.service_request(
                 patient, orders.text_concept("Tacrolimus trough level 1-2 weeks after start (target 5-10 ng/mL)"))),
             Action("create", "Basic metabolic panel", resource=orders.service_request(
-                patient, orders.text_concept("Basic metabolic panel (tacrolimus monitoring)"))),
+                patient, orders.lab_concept(context.valuesets, "bmp", "51990-0",
+                                            "Basic metabolic panel (tacrolimus monitoring)"))),
             Action("create", "Magnesium", resource=orders.service_request(
                 patient, orders.text_concept("Serum magnesium (tacrolimus monitoring)"))),
             Action("create", "Glucose", resource=orders.service_request(

@@ -114,7 +114,7 @@ def _unreadable_in_window(history: steroids.SteroidHistory, record: PatientRecor
 
 def _suggestions(context: HookContext, mtx: bool) -> list[Suggestion]:
     sets, pid = context.valuesets, context.patient_id
-    cbc = orders.service_request(pid, orders.text_concept("Complete blood count (CBC)"),
+    cbc = orders.service_request(pid, orders.lab_concept(sets, "cbc", "58410-2", "Complete blood count (CBC)"),
                                  note="At 1-2 and 4 weeks after starting TMP/SMX with methotrexate, then monthly.")
     ss = orders.medication_request(
         pid, orders.concept(sets, "tmp_smx", TMP_SMX_SS), 1, "{tbl}",

@@ -444,11 +444,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         suggested = (f" ({limit:g} g/kg; the dose in grams could not be computed without a current body weight: "
                      "record one, see R33)")
     labs = [Action("create", "Basic metabolic panel before and 3-5 days after each cycle",
-                   resource=orders.service_request(context.patient_id, orders.text_concept(
-                       "Basic metabolic panel (creatinine, electrolytes)"),
+                   resource=orders.service_request(context.patient_id, orders.lab_concept(
+                       context.valuesets, "bmp", "51990-0", "Basic metabolic panel (creatinine, electrolytes)"),
                        note="Before each IVIG cycle and 3-5 days after it."))]
     labs.append(Action("create", "CBC (haemolysis)", resource=orders.service_request(
-        context.patient_id, orders.text_concept("Complete blood count (CBC)"), note="Haemolysis after IVIG.")))
+        context.patient_id, orders.lab_concept(context.valuesets, "cbc", "58410-2", "Complete blood count (CBC)"),
+        note="Haemolysis after IVIG.")))
     if not iga:
         labs.append(Action("create", "IgA level", resource=orders.service_request(
             context.patient_id, orders.lab_concept(context.valuesets, "igA", "2458-8"), note="Before IVIG.")))

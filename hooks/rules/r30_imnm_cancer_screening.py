@@ -9,7 +9,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts
-from hooks.record import PatientRecord, Procedure
+from hooks.record import LOINC, SNOMED, PatientRecord, Procedure
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ALLENBACH_2016, ENMC_224, IMACS_2023_CANCER, SEED_001, SHELLY_MAYO
 
@@ -39,10 +39,14 @@ _NOT_FDG = re.compile(r"\b(psma|dotatate|dotatoc|naf|fluoride|fluciclovine|choli
                       r"florbetapir|f-?dopa|fdopa)\b", re.I)
 COMBINED_CT = "CT chest/abdomen/pelvis (combined)"
 ENHANCED_CT_LOINC = "89283-6"  # CT Neck+Chest+Abdomen+Pelvis W contrast IV
-BASIC_PANEL = ("Complete blood count (CBC)", "Comprehensive metabolic panel (CMP)",
-               "Erythrocyte sedimentation rate (ESR)", "C-reactive protein (CRP)",
-               "Serum protein electrophoresis (SPEP)", "Serum free light chains (kappa/lambda)", "Urinalysis",
-               "Chest X-ray (PA and lateral)")
+# (what is ordered, and its value-set group, system and code where the value sets hold one)
+BASIC_PANEL: tuple[tuple[str, tuple[str, str, str] | None], ...] = (
+    ("Complete blood count (CBC)", ("cbc", LOINC, "58410-2")),
+    ("Comprehensive metabolic panel (CMP)", ("cmp", LOINC, "24323-8")),
+    ("Erythrocyte sedimentation rate (ESR)", None), ("C-reactive protein (CRP)", None),
+    ("Serum protein electrophoresis (SPEP)", None), ("Serum free light chains (kappa/lambda)", None),
+    ("Urinalysis", None),
+    ("Chest X-ray (PA and lateral)", ("chest_xray", SNOMED, "399208008")))
 
 DETAIL = """\
 **Screen for cancer.** IMNM, {subtype}; {anchor}. {imaging}
@@ -166,8 +170,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
 def _suggestions(context: HookContext) -> list[Suggestion]:
     basic = [Action("create", name, resource=orders.service_request(
-        context.patient_id, orders.text_concept(name), note="IMACS basic cancer screen for IMNM"))
-        for name in BASIC_PANEL]
+        context.patient_id, orders.procedure_concept(context.valuesets, coded[0], coded[2], coded[1], text=name)
+        if coded else orders.text_concept(name), note="IMACS basic cancer screen for IMNM"))
+        for name, coded in BASIC_PANEL]
     ct = orders.service_request(
         context.patient_id, orders.procedure_concept(context.valuesets, "ct_chest_abdomen_pelvis", ENHANCED_CT_LOINC,
                                                      text="CT neck, chest, abdomen and pelvis with IV contrast"),

@@ -136,6 +136,7 @@ def test_methotrexate_card_and_suggested_orders(kb, today):
     assert ss["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 1
     assert ss["dosageInstruction"][0]["timing"]["repeat"]["period"] == 1
     assert daily["actions"][1]["resource"]["code"]["text"] == "Complete blood count (CBC)"
+    assert daily["actions"][1]["resource"]["code"]["coding"][0]["code"] == "58410-2"
     ds = mwf["actions"][0]["resource"]
     assert ds["medicationCodeableConcept"]["coding"][0]["code"] == "198335"
     assert ds["dosageInstruction"][0]["timing"]["repeat"]["dayOfWeek"] == ["mon", "wed", "fri"]

@@ -123,8 +123,9 @@ def test_egfr_edges_and_age(kb, today):
     assert "eGFR 59" in card["detail"] and card["summary"].endswith("(eGFR < 60)")
     card, _ = _run(kb, _draft(_chart(today, egfr_day=-31), 2, "g/kg", text="per cycle"), today)
     assert card["summary"].endswith("(no recent eGFR)")
-    creatinine_only = [a["description"] for s in card["suggestions"] for a in s["actions"]]
-    assert "Basic metabolic panel before and 3-5 days after each cycle" in creatinine_only
+    creatinine_only = {a["description"]: a["resource"]["code"] for s in card["suggestions"] for a in s["actions"]}
+    panel = creatinine_only["Basic metabolic panel before and 3-5 days after each cycle"]
+    assert panel["coding"][0]["code"] == "51990-0"
 
 
 def test_iga_never_measured_adds_an_iga_order(kb, today):

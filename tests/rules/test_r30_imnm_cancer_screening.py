@@ -92,6 +92,10 @@ def test_suggested_orders(kb, today):
     names = [a["resource"]["code"]["text"] for a in basic["actions"]]
     assert "Serum free light chains (kappa/lambda)" in names and "Chest X-ray (PA and lateral)" in names
     assert len(names) == 8 and all(a["resource"]["resourceType"] == "ServiceRequest" for a in basic["actions"])
+    coded = {a["resource"]["code"]["text"]: a["resource"]["code"]["coding"][0]["code"] for a in basic["actions"]
+             if a["resource"]["code"].get("coding")}
+    assert coded == {"Complete blood count (CBC)": "58410-2", "Comprehensive metabolic panel (CMP)": "24323-8",
+                     "Chest X-ray (PA and lateral)": "399208008"}  # the others have no sourced code
     code = ct["actions"][0]["resource"]["code"]["coding"][0]
     assert code == {"system": LOINC, "code": "89283-6", "display": "CT Neck+Chest+Abdomen+Pelvis W contrast IV"}
     assert "mammography" in card["detail"] and "colonoscopy" in card["detail"] and "PSA" not in card["detail"]
