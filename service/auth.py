@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
-from urllib.parse import urlsplit
 
 from service.config import Settings
+from service.fhir_client import origin
 
 if TYPE_CHECKING:
     from service.jwt_auth import ReplayCache
@@ -48,7 +48,10 @@ class Anonymous:
 
 def fhir_server_refusal(server: str, caller: Caller, settings: Settings) -> str | None:
     """Why ``server`` may not receive this caller's FHIR token (None: it may)."""
-    scheme = urlsplit(server).scheme.lower()
+    target = origin(server)
+    if target is None:
+        return "fhirServer is not a URL that can be called"
+    scheme = target[0]
     if scheme != "https" and not (scheme == "http" and settings.fhir.allow_http):
         return "fhirServer must use https"
     if caller.fhir_servers is None:

@@ -20,7 +20,7 @@ import requests
 
 from service import metrics
 from service.errors import APIError
-from service.fhir_client import FhirClient, FhirError
+from service.fhir_client import FhirClient, FhirError, TooManyEntries
 
 _TOKEN = re.compile(r"\{\{\s*context\.(\w+)\s*\}\}")
 
@@ -101,8 +101,8 @@ def resolve(request: Mapping[str, Any], templates: Mapping[str, str], *, session
         else:
             result.data[key] = value
     if missing:
-        _fetch(request, templates, missing, result, session, timeout, budget, max_bytes, max_pages, server_policy,
-               page_size)
+        _fetch(request, templates, missing, result, session, timeout, budget, max_bytes, max_pages, max_entries,
+               server_policy, page_size)
     total = sum(count_entries(v) for v in result.data.values())
     if total > max_entries:
         raise APIError(413, f"{total} resources in prefetch data; the limit is {max_entries}", "prefetch")
@@ -111,7 +111,7 @@ def resolve(request: Mapping[str, Any], templates: Mapping[str, str], *, session
 
 def _fetch(request: Mapping[str, Any], templates: Mapping[str, str], missing: list[str], result: Prefetched,
            session: requests.Session, timeout: float, budget: float, max_bytes: int, max_pages: int,
-           server_policy: ServerPolicy, page_size: int | None) -> None:
+           max_entries: int, server_policy: ServerPolicy, page_size: int | None) -> None:
     server = request.get("fhirServer")
     if not server:
         raise APIError(412, f"Prefetch keys {', '.join(missing)} were not sent and no fhirServer was given",
@@ -124,8 +124,11 @@ def _fetch(request: Mapping[str, Any], templates: Mapping[str, str], missing: li
     if not token:  # CDS Hooks: a service presents the client's access token with every FHIR call; none, no call
         raise APIError(412, f"Prefetch keys {', '.join(missing)} were not sent and no fhirAuthorization was given "
                        "to fetch them with", "fhirAuthorization")
+    if not (token.isascii() and token.isprintable()):  # an HTTP header cannot carry it (RFC 6750: b64token)
+        raise APIError(400, "fhirAuthorization.access_token must be printable ASCII",
+                       "fhirAuthorization.access_token")
     client = FhirClient(server, token, session, timeout,
-                        time.monotonic() + budget, max_bytes, max_pages, page_size)
+                        time.monotonic() + budget, max_bytes, max_pages, page_size, max_entries)
     context = request.get("context") or {}
     urls = {key: render(templates[key], context) for key in missing}
     with ThreadPoolExecutor(max_workers=len(urls), thread_name_prefix="fhir") as pool:
@@ -136,6 +139,8 @@ def _fetch(request: Mapping[str, Any], templates: Mapping[str, str], missing: li
                 result.data[key] = future.result()
                 result.fetched.append(key)
                 metrics.FHIR_FETCHES.labels(key).inc()
+            except TooManyEntries as exc:
+                raise APIError(413, f"{exc}; the limit is {max_entries} resources", "prefetch") from exc
             except FhirError as exc:
                 failures.append(f"{key}: {exc}")
                 metrics.FHIR_FETCH_FAILURES.labels(key).inc()

@@ -130,11 +130,57 @@ def test_next_link_on_another_origin_is_not_followed(jwks_file: str, caplog: pyt
 
 @pytest.mark.parametrize("other", ["http://ehr.example.org/fhir/R4/Condition?page=2",
                                    "https://ehr.example.org:8443/fhir/R4/Condition?page=2",
-                                   "//evil.example.com/fhir/R4/Condition?page=2"])
+                                   "//evil.example.com/fhir/R4/Condition?page=2",
+                                   # urlsplit reads the host after the '@'; requests connects to the one before it
+                                   "https://evil.example.com\\@ehr.example.org/fhir/R4/Condition?page=2",
+                                   "https://someone:secret@ehr.example.org/fhir/R4/Condition?page=2",
+                                   "https://ehr.example.org:99999/fhir/R4/Condition?page=2",
+                                   "https://[::1/fhir/R4/Condition?page=2"])
 def test_next_link_on_another_scheme_port_or_host_is_not_followed(jwks_file: str, other: str) -> None:
     recorder = Recorder({CONDITIONS: bundle(CONDITION, next_url=other)})
     assert call(app_with(recorder, jwks_file), needs_conditions(FHIR)).status_code == 412
     assert recorder.urls() == [CONDITIONS]
+
+
+@pytest.mark.parametrize("page", [
+    {"resourceType": "Bundle", "entry": 5},
+    {"resourceType": "Bundle", "entry": [], "link": 5},
+    {"resourceType": "Bundle", "entry": [], "link": [{"relation": "next", "url": 7}]},
+    "deep",
+])
+def test_a_malformed_bundle_from_the_fhir_server_is_412_not_an_error(jwks_file: str, page: Any) -> None:
+    body = ("[" * 100_000 + "]" * 100_000).encode() if page == "deep" else json.dumps(page).encode()
+    recorder = Recorder({CONDITIONS: lambda request: (200, {"Content-Type": "application/fhir+json"}, body)})
+    response = call(app_with(recorder, jwks_file), needs_conditions(FHIR))
+    assert response.status_code == 412 and response.get_json()["resourceType"] == "OperationOutcome"
+
+
+def test_a_fhir_server_that_is_not_a_url_is_refused_before_any_call(jwks_file: str) -> None:
+    recorder = Recorder()
+    response = call(app_with(recorder, jwks_file), needs_conditions("https://[ehr.example.org/fhir"))
+    assert response.status_code == 412 and recorder.urls() == []
+
+
+def test_a_token_http_cannot_carry_is_400_before_any_call(jwks_file: str) -> None:
+    recorder = Recorder({CONDITIONS: bundle(CONDITION)})
+    body = needs_conditions(FHIR)
+    body["fhirAuthorization"]["access_token"] = "token-\u2713"
+    response = call(app_with(recorder, jwks_file), body)
+    assert response.status_code == 400 and "access_token" in response.get_data(as_text=True)
+    assert recorder.urls() == []
+
+
+def test_fetched_entries_are_counted_page_by_page(jwks_file: str) -> None:
+    """A server paging out more resources than the limit is stopped at the page that passes it, not after all of
+    them are held in memory."""
+    pages = [f"{FHIR}/Condition?patient=p1&page={n}" for n in range(2, 6)]
+    routes: dict[str, Any] = {CONDITIONS: bundle(*[CONDITION] * 30, next_url=pages[0])}
+    routes.update({url: bundle(*[CONDITION] * 30, next_url=following)
+                   for url, following in zip(pages, [*pages[1:], None], strict=True)})
+    recorder = Recorder(routes)
+    response = call(app_with(recorder, jwks_file, limits={"max_bundle_entries": 50}), needs_conditions(FHIR))
+    assert response.status_code == 413
+    assert recorder.urls() == [CONDITIONS, pages[0]]
 
 
 def test_next_link_on_the_same_origin_is_followed_with_the_token(jwks_file: str) -> None:
