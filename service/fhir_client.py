@@ -33,7 +33,7 @@ def origin(url: str) -> tuple[str, str, int | None] | None:
     (``urlsplit`` reads 'https://a\\@b/' as host b; requests goes to a). None for a URL it cannot send or one
     that carries a user name or password."""
     try:
-        parts = parse_url(requests.Request("GET", url).prepare().url)
+        parts = parse_url(requests.Request("GET", url).prepare().url or "")
     except (requests.RequestException, ValueError):  # urllib3's LocationParseError and UnicodeError are ValueErrors
         return None
     if parts.auth is not None or not parts.host:
