@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from hooks.cards import OVERRIDE_SYSTEM
+from hooks.cards import OVERRIDE_REASONS, OVERRIDE_SYSTEM
 from hooks.knowledge import Knowledge
 from service import metrics
 from service.config import FeedbackConfig
@@ -103,6 +103,18 @@ def read_items(document: Mapping[str, Any]) -> list[FeedbackItem]:
     return items
 
 
+# The override reason codes the cards offer: the only caller-chosen text a metric label may carry (a label per
+# free-text code would grow /metrics, which is unauthenticated, without bound).
+_OFFERED_REASONS = frozenset(code for reasons in OVERRIDE_REASONS.values() for code, _ in reasons)
+
+
+def _reason_label(item: FeedbackItem) -> str:
+    if item.override_code is None:
+        return "none"
+    offered = item.override_system in (None, OVERRIDE_SYSTEM) and item.override_code in _OFFERED_REASONS
+    return item.override_code if offered else "other"
+
+
 def receive(store: Any, policy: SnoozePolicy, service_id: str, client: str | None,
             document: Mapping[str, Any]) -> list[FeedbackResult]:
     """Store the items of one feedback request durably; the caller answers 200 only after this returns."""
@@ -118,7 +130,7 @@ def receive(store: Any, policy: SnoozePolicy, service_id: str, client: str | Non
     for item, result in zip(items, results, strict=True):
         if not result.recorded:
             continue
-        metrics.FEEDBACK.labels(item.outcome, item.override_code or "none").inc()
+        metrics.FEEDBACK.labels(item.outcome, _reason_label(item)).inc()
         if not result.known_card:
             metrics.FEEDBACK_UNKNOWN.inc()
             log.warning("feedback for unknown card %s recorded", item.card[:64])

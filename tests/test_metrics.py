@@ -47,6 +47,9 @@ def test_requests_cards_and_feedback_are_counted(client):
     assert client.post("/cds-services/imnm-order-sign/feedback", json={"feedback": [item]}).status_code == 200
     unknown = {"card": str(uuid.uuid4()), "outcome": "overridden", "outcomeTimestamp": "2026-11-21T10:00:00Z"}
     assert client.post("/cds-services/imnm-order-sign/feedback", json={"feedback": [unknown]}).status_code == 200
+    free_text = {**item, "outcomeTimestamp": "2026-11-21T10:01:00Z",
+                 "overrideReason": {"reason": {"system": "urn:other", "code": "anything-a-caller-writes"}}}
+    assert client.post("/cds-services/imnm-order-sign/feedback", json={"feedback": [free_text]}).status_code == 200
     client.post("/cds-services/imnm-order-sign", json={"hook": "order-sign"})  # 400
     after = _samples(client)
 
@@ -59,9 +62,11 @@ def test_requests_cards_and_feedback_are_counted(client):
     assert delta("imnm_cds_request_seconds_count", **route, status="200") == 1
     assert delta("imnm_cds_cards_total", rule=RULE, indicator="warning") == 1
     assert delta("imnm_cds_feedback_total", outcome="overridden", reason="patient-declined") == 1
+    assert delta("imnm_cds_feedback_total", outcome="overridden", reason="other") == 1  # not the caller's text
+    assert not any("anything-a-caller-writes" in str(key) for key in after)
     assert delta("imnm_cds_feedback_unknown_card_total") == 1
     assert delta("imnm_cds_requests_total", endpoint="/cds-services/<service_id>/feedback",
-                 service="imnm-order-sign", status="200") == 2
+                 service="imnm-order-sign", status="200") == 3
 
 
 def test_snoozed_cards_are_counted(client):
