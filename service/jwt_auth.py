@@ -267,6 +267,12 @@ def _parse_bearer(authorization: str | None) -> str:
     return token
 
 
+def _is_epoch_seconds(value: Any) -> bool:
+    """A NumericDate a clock can be compared with: a number from 1970 to the year 5138. NaN (which PyJWT's JSON
+    reader lets through and which compares false with everything) and 10**400 (which float() cannot hold) fail."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1e11
+
+
 class JwtAuthenticator:
     """Verifies CDS Hooks client JWTs against the configured clients (see the module docstring)."""
 
@@ -356,8 +362,8 @@ class JwtAuthenticator:
             raise Unauthorized(f"invalid token: {type(exc).__name__} (iss {iss})") from None
         now, leeway = self._clock(), self._leeway
         times = {name: claims.get(name) for name in ("iat", "exp", "nbf")}
-        if any(v is not None and (isinstance(v, bool) or not isinstance(v, int | float)) for v in times.values()):
-            raise Unauthorized(f"iat, exp or nbf is not a number (iss {iss})")
+        if any(v is not None and not _is_epoch_seconds(v) for v in times.values()):
+            raise Unauthorized(f"iat, exp or nbf is not a time in seconds since 1970 (iss {iss})")
         iat, exp, nbf = claims["iat"], claims["exp"], claims.get("nbf")
         if exp <= now - leeway:
             raise Unauthorized(f"token expired (iss {iss})")
