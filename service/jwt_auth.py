@@ -227,6 +227,9 @@ def check_settings(settings: Settings) -> None:
             raise ConfigError(f"auth.algorithms: {name} is not allowed (no 'none', no symmetric HMAC algorithm)")
         if name not in ASYMMETRIC_ALGORITHMS:
             raise ConfigError(f"auth.algorithms: unknown algorithm {name!r}; use ES384, RS384, ES256, RS256 …")
+    if settings.features.sandbox:
+        raise ConfigError("features.sandbox cannot be on with auth.required: the sandbox's API evaluates charts "
+                          "for anyone (it is a demonstration page, with no EHR to sign a JWT)")
     if auth.leeway_seconds < 0 or auth.max_token_age_seconds <= 0:
         raise ConfigError("auth.leeway_seconds must be >= 0 and auth.max_token_age_seconds > 0")
     seen: set[str] = set()

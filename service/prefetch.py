@@ -56,7 +56,10 @@ def from_bundle(bundle: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
     keyed: dict[str, list[dict[str, Any]]] = {key: [] for key in dict.fromkeys(_BUNDLE_KEYS.values())}
     data: dict[str, Any] = {}
     patient_id: str | None = None
-    for entry in bundle.get("entry") or []:
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        raise APIError(400, "Bundle.entry must be an array", "entry")
+    for entry in entries:
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict):
             continue

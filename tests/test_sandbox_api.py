@@ -143,6 +143,12 @@ def test_bundle_becomes_a_patient_view_request_the_service_accepts(client):
     assert client.post("/cds-services/imnm-patient-view", json=request).status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/sandbox/api/request", "/sandbox/api/timeline"])
+def test_a_bundle_whose_entry_is_not_an_array_is_400(client, path):
+    response = client.post(path, json={"resourceType": "Bundle", "entry": 5})
+    assert response.status_code == 400 and response.get_json()["issue"][0]["expression"] == ["entry"]
+
+
 def test_prefetch_from_bundle_without_a_patient():
     data, patient_id = prefetch_from_bundle({"resourceType": "Bundle", "entry": []})
     assert patient_id == "sandbox-patient" and "patient" not in data

@@ -374,10 +374,12 @@ def test_jwks_file(tmp_path: Path) -> None:
      {}, {}, "twice"),
     ({"clients": [{"iss": ISS, "jwks_url": "https://ehr.example.org/jwks"}]}, {}, {"public_base_url": ""},
      "public_base_url"),
+    ({}, {}, {}, "features.sandbox"),
 ])
 def test_insecure_configuration_is_refused_at_start_up(auth: dict[str, Any], fhir: dict[str, Any],
                                                          server: dict[str, Any], message: str) -> None:
-    settings = sec.settings(auth=auth, fhir=fhir, server=server)
+    settings = sec.settings(auth=auth, fhir=fhir, server=server,
+                            features={"sandbox": message == "features.sandbox"})
     with pytest.raises(ConfigError, match=message):
         sec.make_app(settings)
 
