@@ -36,6 +36,9 @@ def _record_and_context(kb, chart: Chart, today: date):
     ("methylprednisolone 2,000 mg IV once daily x 3 days", 2000, "mg", 1, 3),  # thousands, not "000 mg"
     ("1,500 mg IV once daily", 1500, "mg", 1, None),
     ("methotrexate 27,5 mg once weekly", 27.5, "mg", 1 / 7, None),  # a decimal comma
+    ("1000 mg IV over 2 hours once daily x 3 days", 1000, "mg", 1, 3),
+    ("15 mg once weekly on Monday at 8 am", 15, "mg", 1 / 7, None),
+    ("rituximab 1000 mg IV every 14 days on days 1 and 15", 1000, "mg", 1 / 14, None),
 ])
 def test_plain_sigs_are_read(text, value, unit, per_day, days):
     from hooks.dosing import periods_per_day
@@ -48,7 +51,11 @@ def test_plain_sigs_are_read(text, value, unit, per_day, days):
 
 @pytest.mark.parametrize("text", ["40-60 mg daily", "60 mg daily then taper by 10 mg", "2 x 500 mg daily",
                                   "15 mg daily or weekly", "as directed", "take 15 mg and 10 mg",
-                                  "1,5000 mg daily", "a,5 mg daily"])
+                                  "1,5000 mg daily", "a,5 mg daily",
+                                  # a tablet count beside the strength, a space as thousands separator
+                                  "Methotrexate 2.5 mg tablet - take 16 by mouth once weekly on Monday",
+                                  "Prednisone 20 mg tablets: take four by mouth every morning",
+                                  "Methylprednisolone 2 000 mg IV once daily x 3 days", "1 500 mg IV once daily"])
 def test_ambiguous_sigs_are_not_guessed(text):
     assert dose_basis.read_text(text) is None
 

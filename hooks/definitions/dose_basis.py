@@ -104,6 +104,12 @@ _RANGE = re.compile(r"\d\s*(?:-|–|to)\s*\d", re.I)
 _MULTI_STEP = re.compile(r"\b(then|taper|reduce|decrease|increase|titrate|followed|alternat\w*|sliding)\b", re.I)
 _TIMES = re.compile(r"\d\s*[x×*]\s*\d", re.I)
 _DAYS = re.compile(r"(?:x|×|for)\s*(\d+)\s*(?:days?|d)\b", re.I)
+# Numbers a plain sig may hold besides its one amount: an infusion time, a clock time, numbered days of a course
+_BENIGN_NUMBERS = re.compile(r"\bover\s+\d+(?:\.\d+)?\s*(?:hours?|hrs?|h|minutes?|mins?)\b|"
+                             r"\b\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d{2}\b|"
+                             r"\bdays?\s+\d+(?:\s*(?:,|and|&)\s*\d+)*\b", re.I)
+# Any other count ("2.5 mg tablet: take 16", "2 000 mg") means the one amount found is not the dose
+_STRAY_COUNT = re.compile(r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|half|double)\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,8 +197,9 @@ def _frequencies(text: str) -> list[TextFrequency]:
 def read_text(text: str | None) -> TextDose | None:
     """A dose, a frequency and a number of days from a plain free-text sig; None when it is not plain.
 
-    Plain means one amount, at most one frequency, and no range, taper or titration. "Weekly" wins over a
-    "day" that only names the weekday ("15 mg once weekly on Monday").
+    Plain means one amount, at most one frequency, no range, taper or titration, and no other count (a tablet
+    count or a split number would make the amount found not the dose). "Weekly" wins over a "day" that only
+    names the weekday ("15 mg once weekly on Monday").
     """
     if not text:
         return None
@@ -210,6 +217,11 @@ def read_text(text: str | None) -> TextDose | None:
             "tabs": "{tbl}"}.get(unit, unit)
     found = _frequencies(rest)
     if len({round(f.per_day, 9) for f in found}) > 1:
+        return None
+    leftover = _BENIGN_NUMBERS.sub(" ", _AMOUNT.sub(" ", rest))
+    for frequency in found:
+        leftover = leftover.replace(frequency.phrase, " ")
+    if _STRAY_COUNT.search(leftover):
         return None
     days = _DAYS.search(lowered)
     return TextDose(Quantity(float(value), unit), found[0].timing() if found else None,
