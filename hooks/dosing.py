@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hooks.record import Concept, Dosage, MedicationOrder, Quantity, Timing
 from hooks.units import convert, to_days
@@ -52,7 +52,10 @@ class Amount:
 
 
 def periods_per_day(timing: Timing) -> float | None:
-    """How many administrations a day the timing gives (a weekly timing gives 1/7)."""
+    """How many administrations a day the timing gives (a weekly timing gives 1/7). Several times of day
+    (``timeOfDay`` 08:00 and 20:00, or ``when`` MORN and EVE) are that many administrations on each day the
+    timing gives any: where the frequency says less, the times win, as an overdose check must assume."""
+    at_times = max(len(timing.times_of_day), len(timing.when), 1)
     if timing.frequency is not None or timing.period is not None:
         if timing.period_unit is None:
             return None  # FHIR requires a unit with a period, and a period with a frequency: never guess "a day"
@@ -60,19 +63,27 @@ def periods_per_day(timing: Timing) -> float | None:
         days = to_days(period, timing.period_unit)
         if days is None or period <= 0:
             return None
-        per_day = (timing.frequency or 1) / days
-        if timing.days_of_week and days <= 1:
-            # a daily timing restricted to named weekdays (e.g. Mon/Wed/Fri)
-            per_day *= len(timing.days_of_week) / 7
-        elif timing.days_of_week:
-            # a weekly (or longer) period on named weekdays: at least one administration on each of them
-            per_day = max(per_day, len(timing.days_of_week) / max(days, 7))
-        return per_day
+        if days <= 1:
+            per_day = max(timing.frequency or 1, at_times) / days
+            if timing.days_of_week:  # a daily timing restricted to named weekdays (e.g. Mon/Wed/Fri)
+                per_day *= len(timing.days_of_week) / 7
+            return per_day
+        # a weekly (or longer) period, on named weekdays at least one administration on each of them
+        per_day = max((timing.frequency or 1) / days, len(timing.days_of_week) / max(days, 7))
+        return per_day * at_times
     # named weekdays and a code (Q24H on Mondays): whichever gives more, as an overdose check must assume
-    rates = [len(timing.days_of_week) / 7] if timing.days_of_week else []
+    rates = [len(timing.days_of_week) / 7 * at_times] if timing.days_of_week else []
     if timing.code and (coded := _code_per_day(timing.code.replace(" ", "").replace(".", ""))) is not None:
-        rates.append(coded)
+        rates.append(max(coded, at_times) if coded >= 1 else coded * at_times)
+    if not rates and at_times > 1:
+        rates.append(at_times)  # times of day and nothing else: each day
     return max(rates, default=None)
+
+
+def dose_days_per_day(timing: Timing) -> float | None:
+    """How many days a day the timing gives a dose on (1/7 for once weekly): several times of day are one day,
+    as a split dose on the weekly day is (methotrexate's once-weekly rule counts days; the dose counts all)."""
+    return periods_per_day(replace(timing, times_of_day=(), when=()))
 
 
 def _code_per_day(code: str) -> float | None:

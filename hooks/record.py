@@ -317,6 +317,7 @@ class Timing:
     duration_unit: str | None = None
     count: int | None = None
     when: tuple[str, ...] = ()
+    times_of_day: tuple[str, ...] = ()  # timing.repeat.timeOfDay: one administration at each
 
 
 @dataclass(slots=True)
@@ -681,6 +682,8 @@ def _read_timing(raw: dict[str, Any]) -> Timing:
         duration_unit=_str(repeat.get("durationUnit"), "timing.repeat.durationUnit"),
         count=int(count) if count is not None else None,
         when=tuple(_str(w, "timing.repeat.when") or "" for w in _list(repeat.get("when"), "timing.repeat.when")),
+        times_of_day=tuple(_str(t, "timing.repeat.timeOfDay") or "" for t in
+                           _list(repeat.get("timeOfDay"), "timing.repeat.timeOfDay")),
     )
 
 

@@ -59,6 +59,15 @@ def _dosage(value: float, unit: str, **timing) -> Dosage:
     ({"code": "Q8H"}, 3),
     ({"code": "BED"}, 1),
     ({"code": "Q0H"}, None),
+    # several times of day are that many administrations on each day given
+    ({"frequency": 1, "period": 1, "period_unit": "wk", "days_of_week": ("mon",), "times_of_day": ("08:00", "20:00")},
+     2 / 7),
+    ({"days_of_week": ("mon",), "times_of_day": ("08:00", "20:00")}, 2 / 7),
+    ({"frequency": 1, "period": 1, "period_unit": "d", "times_of_day": ("08:00", "20:00")}, 2),
+    ({"frequency": 2, "period": 1, "period_unit": "d", "when": ("MORN", "EVE")}, 2),  # the same two, not four
+    ({"code": "QD", "when": ("MORN", "EVE")}, 2),
+    ({"code": "WK", "times_of_day": ("08:00", "20:00")}, 2 / 7),
+    ({"times_of_day": ("08:00", "20:00")}, 2),
 ])
 def test_periods_per_day(timing, per_day):
     result = periods_per_day(Timing(**timing))

@@ -247,6 +247,7 @@ class DraftDose:
     daily: float | None  # mg per day, averaged (concurrent dosage instructions added up)
     from_text: bool = False
     problem: str | None = None  # why the dose could not be read at all
+    days_per_day: float | None = None  # days with a dose, a day (several times on one day are one day)
 
     @property
     def weekly(self) -> float | None:
@@ -262,7 +263,9 @@ class DraftDose:
 
     @property
     def once_weekly(self) -> bool:
-        return self.per_day is not None and abs(self.per_day * 7 - 1) < 1e-6
+        """Given on one day a week (a split dose on that day included)."""
+        days = self.days_per_day if self.days_per_day is not None else self.per_day
+        return days is not None and abs(days * 7 - 1) < 1e-6
 
     def written_per_kg_day(self) -> float | None:
         """mg/kg/day for an order written per kg (no weight needed)."""
@@ -307,7 +310,7 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
         return DraftDose(order, None, None, None, None, problem="no dosage instruction")
     totals: dict[int | None, float] = {}
     unreadable = False
-    first: tuple[Quantity | None, float | None, float | None, bool] | None = None
+    first: tuple[Quantity | None, float | None, float | None, bool, float | None] | None = None
     for dosage in order.dosages:
         from_text = False
         use = dosage
@@ -330,7 +333,8 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
         amount = dosing.dose_per_administration(use, order.medication, weight_kg, bsa_m2)
         per_day = dosing.periods_per_day(use.timing)
         if first is None:
-            first = (use.dose, per_day, amount.mg if amount else None, from_text)
+            first = (use.dose, per_day, amount.mg if amount else None, from_text,
+                     dosing.dose_days_per_day(use.timing))
             if use.dose is not None and amount is None and not (written_per_kg(use) or written_per_m2(use)):
                 return DraftDose(order, use.dose, per_day, None, None, from_text,
                                  problem=f"dose unit '{use.dose.unit}' could not be converted to mg")
@@ -340,7 +344,7 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
             totals[dosage.sequence] = totals.get(dosage.sequence, 0.0) + amount.mg * per_day
     assert first is not None
     daily_total = None if unreadable else max(totals.values())
-    return DraftDose(order, first[0], first[1], first[2], daily_total, first[3])
+    return DraftDose(order, first[0], first[1], first[2], daily_total, first[3], days_per_day=first[4])
 
 
 @dataclass(slots=True)

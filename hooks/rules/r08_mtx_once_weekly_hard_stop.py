@@ -15,7 +15,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions.dose_basis import text_frequency
-from hooks.dosing import dose_per_administration, periods_per_day, round_to
+from hooks.dosing import dose_days_per_day, dose_per_administration, round_to
 from hooks.record import Dosage, MedicationOrder, PatientRecord, Timing
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IMSN_BP3, ISMP_MTX, SEED_003, SEED_004
@@ -107,7 +107,7 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
     for dosage in order.dosages or (Dosage(None, Timing(), None, None, False),):
         timing = dosage.timing
         text = _text_clauses(dosage.text)
-        structured = periods_per_day(timing)
+        structured = dose_days_per_day(timing)  # a dose split over times of one day is one day (R09 adds it up)
         from_text = text_frequency(text) if text else None
         per_day = structured if structured is not None else (from_text.per_day if from_text else None)
         if structured is not None:

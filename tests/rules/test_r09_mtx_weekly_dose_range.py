@@ -38,6 +38,13 @@ def test_weekly_dose_edges(kb, today, dose, expected):
     assert (card or {}).get("indicator") == expected
 
 
+def test_two_times_of_day_on_the_weekly_day_double_the_weekly_dose(kb, today):
+    chart = _weekly(_chart(today, prior_day=-10), 20, resource_id="mtx")
+    chart.drafts[-1]["dosageInstruction"][0]["timing"]["repeat"]["timeOfDay"] = ["08:00:00", "20:00:00"]
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical" and "40 mg/week" in card["summary"]
+
+
 def test_tablet_count_uses_the_strength(kb, today):
     card = _card(kb, today, _weekly(_chart(today), 16, "{tbl}", code=METHOTREXATE_2_5))
     assert card["indicator"] == "critical" and "40 mg/week" in card["summary"]
