@@ -12,7 +12,7 @@ from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 
-from hooks.record import LOINC, SNOMED
+from hooks.record import LOINC, SNOMED, Concept
 from hooks.valuesets import ValueSets
 
 UCUM = "http://unitsofmeasure.org"
@@ -162,4 +162,14 @@ def validated(resource: dict[str, Any]) -> dict[str, Any]:
 
 def text_concept(text: str) -> dict[str, Any]:
     return {"text": text}
+
+
+def concept_of(concept: Concept, text: str) -> dict[str, Any]:
+    """A valid CodeableConcept from a concept read off the chart: its codings with a system and a code, trimmed."""
+    codings = []
+    for coding in concept.codings:
+        system, code, display = ((v or "").strip() for v in (coding.system, coding.code, coding.display))
+        if system and code:
+            codings.append({"system": system, "code": code, **({"display": display} if display else {})})
+    return {"coding": codings, "text": text} if codings else {"text": text}
 

@@ -81,11 +81,23 @@ _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 READING_ZONE: ContextVar[tzinfo] = ContextVar("reading_zone", default=UTC)
 
 
+# A chart date before 1800 is a data error, and the rules' arithmetic (90 days before an onset) must not fall off
+# year 1; 9999-12-31 stays readable: some systems write it for "no end date".
+_YEARS = range(1800, 10000)
+
+
 def parse_date(value: Any, where: str = "date") -> date | None:
     """A FHIR date or dateTime as a calendar date in the reading zone (partial dates take the first day)."""
     text = _str(value, where)
     if not text:
         return None
+    day = _calendar_date(text, where)
+    if day.year not in _YEARS:
+        raise Malformed(f"{where} is outside the years {_YEARS.start}-{_YEARS.stop - 1}")
+    return day
+
+
+def _calendar_date(text: str, where: str) -> date:
     if len(text) == 10 and text[4] == "-" and text[7] == "-":  # the common YYYY-MM-DD, parsed in C
         try:
             return date.fromisoformat(text)
@@ -364,6 +376,7 @@ class MedicationOrder:
     reasons: tuple[Concept, ...] = ()
     supply_days: float | None = None
     steps: tuple[Step, ...] = ()  # a taper written as sequenced instructions, laid out one after another
+    notes: tuple[str, ...] = ()  # note[].text
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -661,6 +674,11 @@ def _read_observation(raw: dict[str, Any], sets: ValueSets, code: Concept, sex: 
     )
 
 
+# FHIR's dayOfWeek codes; "Mon" or "monday", as some systems send them, are read as "mon", and anything else as no
+# named day (the once-weekly check then asks for one)
+_WEEKDAYS = frozenset(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+
+
 def _read_timing(raw: dict[str, Any]) -> Timing:
     repeat = _obj(raw.get("repeat"), "timing.repeat")
     code = None
@@ -675,8 +693,8 @@ def _read_timing(raw: dict[str, Any]) -> Timing:
         frequency=_num(repeat.get("frequency"), "timing.repeat.frequency"),
         period=_num(repeat.get("period"), "timing.repeat.period"),
         period_unit=_str(repeat.get("periodUnit"), "timing.repeat.periodUnit"),
-        days_of_week=tuple(_str(d, "timing.repeat.dayOfWeek") or "" for d in
-                           _list(repeat.get("dayOfWeek"), "timing.repeat.dayOfWeek")),
+        days_of_week=tuple(day for d in _list(repeat.get("dayOfWeek"), "timing.repeat.dayOfWeek")
+                           if (day := (_str(d, "timing.repeat.dayOfWeek") or "").strip().lower()[:3]) in _WEEKDAYS),
         code=code.upper() if code else None,
         duration=_num(repeat.get("duration"), "timing.repeat.duration"),
         duration_unit=_str(repeat.get("durationUnit"), "timing.repeat.durationUnit"),
@@ -796,6 +814,7 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
     elif end is None and start is not None and first is not None and first.bounds_days is not None:
         end = _day_after(start, first.bounds_days - 1)
     reasons = tuple(read_concept(r, "reasonCode", sets) for r in _list(raw.get("reasonCode"), "reasonCode"))
+    notes = _note_texts(raw.get("note"))
     return MedicationOrder(
         resource_type=kind,
         id=_str(raw.get("id"), "id") or "",
@@ -809,8 +828,15 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
         reasons=reasons,
         supply_days=supply_days,
         steps=steps,
+        notes=notes,
         raw=raw,
     )
+
+
+def _note_texts(raw: Any) -> tuple[str, ...]:
+    """note[].text, leniently: a note is commentary, and a malformed one must not cost the order its checks."""
+    notes = raw if isinstance(raw, list) else []
+    return tuple(n["text"] for n in notes if isinstance(n, dict) and isinstance(n.get("text"), str) and n["text"])
 
 
 def _day_after(day: date, days: float) -> date:

@@ -156,6 +156,7 @@ def test_malformed_resource_in_a_bundle_is_skipped_and_named(client):
     ('{"boundsDuration": {"value": 100000, "unit": "a"}}', "boundsDuration is out of range"),
     ('{"boundsPeriod": {"start": "9999-12-31"}, "boundsDuration": {"value": 10, "unit": "d"}}',
      "runs past the year 9999"),
+    ('{"boundsPeriod": {"start": "0001-01-01"}}', "boundsPeriod.start is outside the years 1800-9999"),
 ])
 def test_numbers_and_dates_out_of_range_skip_the_resource_not_the_call(client, timing, why):
     body = fhir_fixtures.get("r09-fires-seed-50-mg-weekly").request(date.today())

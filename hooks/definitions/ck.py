@@ -45,7 +45,7 @@ def _point(observation: Observation, fallback: float) -> CkPoint | None:
     if observation.when is None or observation.quantity is None:
         return None
     value = convert(observation.quantity.value, observation.quantity.unit, "U/L")
-    if value is None:
+    if value is None or value <= 0:  # no serum has no CK: a zero or negative result is a data error
         return None
     high = observation.ref_high
     uln = convert(high.value, high.unit, "U/L") if high is not None else None

@@ -208,8 +208,9 @@ def _weekday_of(day: date) -> str:
 
 
 def _medication(order: MedicationOrder) -> dict[str, Any]:
-    raw = order.raw.get("medicationCodeableConcept")
-    return raw if isinstance(raw, dict) and raw else orders.text_concept(order.label)
+    """The draft's drug for its replacement, rebuilt from what was read (the raw concept may carry a padded code
+    or a vendor key that would fail validation and cost the hard stop its card)."""
+    return orders.concept_of(order.medication, order.label)
 
 
 DETAIL = """\

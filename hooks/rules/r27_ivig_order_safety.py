@@ -379,8 +379,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                 f"before this cycle starts (minimum {params['min_interval_days']:g} days).")
                 dose_problem = True
         if obese and bmi is not None:
-            text = " ".join(filter(None, [order.dosage.text if order.dosage else None,
-                                          *(n.get("text", "") for n in order.raw.get("note", []) or [])])).lower()
+            text = " ".join(filter(None, [order.dosage.text if order.dosage else None, *order.notes])).lower()
             actual = False
             if cycle.per_kg:
                 actual = not any(w in text for w in _NOT_ACTUAL_WORDS)

@@ -1,0 +1,53 @@
+"""Plausible odd values in real fixtures (found by fuzzing the HTTP input) never make a rule fail: the engine
+reports a rule's internal error as a warning and loses its card, which for R08 is a critical hard stop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import fhir_fixtures
+from tests.conftest import fired, run
+
+DRAFT = ("context", "draftOrders", "entry", 0, "resource")
+FIRST_DOSE_START = ("dosageInstruction", 0, "timing", "repeat", "boundsPeriod", "start")
+
+# name: (fixture, path to the value, the value, a rule whose card must still show)
+CASES: dict[str, tuple[str, tuple[Any, ...], Any, str | None]] = {
+    "draft code padded": ("r08-fires-daily-tablets", (*DRAFT, "medicationCodeableConcept", "coding", 0, "code"),
+                          "105585 ", "mtx-once-weekly-hard-stop"),
+    "draft display empty": ("r08-fires-daily-tablets",
+                            (*DRAFT, "medicationCodeableConcept", "coding", 0, "display"), "",
+                            "mtx-once-weekly-hard-stop"),
+    "draft dayOfWeek 'Mon'": ("r08-fires-every-other-day",
+                              (*DRAFT, "dosageInstruction", 0, "timing", "repeat", "dayOfWeek"), ["Mon"],
+                              "mtx-once-weekly-hard-stop"),
+    "draft note a string": ("r27-fires-obese-actual-weight", (*DRAFT, "note"), "free text", "ivig-order-safety"),
+    "onset in year 1": ("r05-fires-at-exactly-30-days", ("prefetch", "conditions", "entry", 0, "resource",
+                                                         "onsetDateTime"), "0001-01-01", None),
+    "course from year 1": ("r15-fires-hmgcr-ck-high-month-7",
+                           ("prefetch", "medications", "entry", 0, "resource", *FIRST_DOSE_START), "0001-01-01",
+                           None),
+    "result in year 1": ("r12-fires-activity-after-transfusion",
+                         ("prefetch", "observations", "entry", 1, "resource", "effectiveDateTime"), "0001-01-01",
+                         None),
+    "CK of 0": ("r21-fires-at-exactly-2x-nadir",
+                ("prefetch", "observations", "entry", 4, "resource", "valueQuantity", "value"), 0, None),
+    "negative creatinine": ("r10-fires-egfr-below-30",
+                            ("prefetch", "observations", "entry", 6, "resource", "valueQuantity", "value"), -5, None),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_odd_values_do_not_make_a_rule_fail(kb, today, name):
+    fixture, path, value, still_fires = CASES[name]
+    request = fhir_fixtures.get(fixture).request(today)
+    node = request
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+    result = run(kb, request, today)
+    assert not [e["rule"] for e in result.explanation if e["status"] == "error"]
+    if still_fires:
+        assert still_fires in fired(result)
