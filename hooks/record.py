@@ -814,7 +814,6 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
     elif end is None and start is not None and first is not None and first.bounds_days is not None:
         end = _day_after(start, first.bounds_days - 1)
     reasons = tuple(read_concept(r, "reasonCode", sets) for r in _list(raw.get("reasonCode"), "reasonCode"))
-    notes = _note_texts(raw.get("note"))
     return MedicationOrder(
         resource_type=kind,
         id=_str(raw.get("id"), "id") or "",
@@ -828,7 +827,7 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
         reasons=reasons,
         supply_days=supply_days,
         steps=steps,
-        notes=notes,
+        notes=_note_texts(raw.get("note")),
         raw=raw,
     )
 

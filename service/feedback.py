@@ -64,7 +64,7 @@ class SnoozeRules:
             return None
         if card.rule_id in self.only_critical or card.rule_id in self.never:
             return None
-        reason = item.override_code if item.override_system in (None, OVERRIDE_SYSTEM) else None
+        reason = _our_reason(item)
         if reason is None and not self.without_reason:
             return None
         days = self.days(card.rule_id, reason)
@@ -108,11 +108,15 @@ def read_items(document: Mapping[str, Any]) -> list[FeedbackItem]:
 _OFFERED_REASONS = frozenset(code for reasons in OVERRIDE_REASONS.values() for code, _ in reasons)
 
 
+def _our_reason(item: FeedbackItem) -> str | None:
+    """The override reason code, when it is one of this service's (the cards' own system, or none named)."""
+    return item.override_code if item.override_system in (None, OVERRIDE_SYSTEM) else None
+
+
 def _reason_label(item: FeedbackItem) -> str:
     if item.override_code is None:
         return "none"
-    offered = item.override_system in (None, OVERRIDE_SYSTEM) and item.override_code in _OFFERED_REASONS
-    return item.override_code if offered else "other"
+    return reason if (reason := _our_reason(item)) in _OFFERED_REASONS else "other"
 
 
 def receive(store: Any, policy: SnoozePolicy, service_id: str, client: str | None,

@@ -39,14 +39,14 @@ _NOT_FDG = re.compile(r"\b(psma|dotatate|dotatoc|naf|fluoride|fluciclovine|choli
                       r"florbetapir|f-?dopa|fdopa)\b", re.I)
 COMBINED_CT = "CT chest/abdomen/pelvis (combined)"
 ENHANCED_CT_LOINC = "89283-6"  # CT Neck+Chest+Abdomen+Pelvis W contrast IV
-# (what is ordered, and its value-set group, system and code where the value sets hold one)
+# (what is ordered, and its value-set group, code and system where the value sets hold one)
 BASIC_PANEL: tuple[tuple[str, tuple[str, str, str] | None], ...] = (
-    ("Complete blood count (CBC)", ("cbc", LOINC, "58410-2")),
-    ("Comprehensive metabolic panel (CMP)", ("cmp", LOINC, "24323-8")),
+    ("Complete blood count (CBC)", ("cbc", "58410-2", LOINC)),
+    ("Comprehensive metabolic panel (CMP)", ("cmp", "24323-8", LOINC)),
     ("Erythrocyte sedimentation rate (ESR)", None), ("C-reactive protein (CRP)", None),
     ("Serum protein electrophoresis (SPEP)", None), ("Serum free light chains (kappa/lambda)", None),
     ("Urinalysis", None),
-    ("Chest X-ray (PA and lateral)", ("chest_xray", SNOMED, "399208008")))
+    ("Chest X-ray (PA and lateral)", ("chest_xray", "399208008", SNOMED)))
 
 DETAIL = """\
 **Screen for cancer.** IMNM, {subtype}; {anchor}. {imaging}
@@ -170,8 +170,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
 def _suggestions(context: HookContext) -> list[Suggestion]:
     basic = [Action("create", name, resource=orders.service_request(
-        context.patient_id, orders.procedure_concept(context.valuesets, coded[0], coded[2], coded[1], text=name)
-        if coded else orders.text_concept(name), note="IMACS basic cancer screen for IMNM"))
+        context.patient_id, orders.procedure_concept(context.valuesets, *coded, text=name) if coded
+        else orders.text_concept(name), note="IMACS basic cancer screen for IMNM"))
         for name, coded in BASIC_PANEL]
     ct = orders.service_request(
         context.patient_id, orders.procedure_concept(context.valuesets, "ct_chest_abdomen_pelvis", ENHANCED_CT_LOINC,
