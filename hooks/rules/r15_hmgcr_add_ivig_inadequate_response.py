@@ -44,7 +44,7 @@ RULE = Rule(
                                at_most="ivig-order-safety.max_g_per_kg_cycle"),
         "ivig_days_per_cycle": Param(2, "days", "Days each cycle is divided over (2-5; Ontario criteria: 2)."),
         "ivig_interval_weeks": Param(4, "weeks", "Weeks between IVIG cycles."),
-        "ivig_round_g": Param(5, "g", "The cycle dose is rounded to this many grams."),
+        "ivig_round_g": Param(5, "g", "The cycle dose is rounded down to this many grams."),
         "obesity_bmi": Param(30, "kg/m2", "At or above this BMI the dose uses the adjusted body weight."),
     },
 )
@@ -101,12 +101,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         labs.append(Action("create", "Serum IgA (once, before the first IVIG)", resource=orders.service_request(
             patient, orders.lab_concept(context.valuesets, "igA", "2458-8", "Serum IgA before the first IVIG"))))
     if dosing_kg is not None:
-        total = max(dosing.round_to(params["ivig_g_per_kg"] * dosing_kg, params["ivig_round_g"]),
-                    params["ivig_round_g"])
+        # whole bottles that stay within 2 g/kg (rounding half up gave 145 g, 2.03 g/kg, at 71.3 kg)
+        total = dosing.daily_share(params["ivig_g_per_kg"] * dosing_kg, 1, params["ivig_round_g"])
         per_day = round(total / cycle_days, 2)
         facts.update(ivig_cycle_g=total, ivig_daily_g=per_day)
         dose_line = (f"For this patient: **{total:g} g per cycle** ({params['ivig_g_per_kg']:g} g/kg x "
-                     f"{dosing_kg:g} kg, {basis}; rounded to {params['ivig_round_g']:g} g), given as "
+                     f"{dosing_kg:g} kg, {basis}; rounded down to {params['ivig_round_g']:g} g), given as "
                      f"**{per_day:g} g a day for {cycle_days} days**.")
         order = ivig_cycle_order(context, per_day, total, cycle_days, interval, basis)
         main = Suggestion(f"IVIG {per_day:g} g/day x {cycle_days} days every {interval} weeks (2 g/kg per cycle)",

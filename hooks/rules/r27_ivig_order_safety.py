@@ -3,8 +3,9 @@ weight, IgA, and prior venous thromboembolism."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -66,6 +67,7 @@ class CycleDose:
     value: float | None = None  # dose per administration, in g or g/kg
     per_kg: bool = False
     days: int = 1
+    doses: float = 1  # administrations in the cycle (several a day count each)
     interval_days: float | None = None
     per_day: bool | None = None  # None: the order does not say whether the dose is per day or per cycle
     open_ended: bool = False  # daily with no count, duration or bounds: no cycle length, so no total dose
@@ -85,11 +87,13 @@ def _grams(value: float, unit: str) -> float | None:
 
 
 def read_cycle(dosage: Dosage | None, bounded_days: int | None = None) -> CycleDose | None:
-    """Dose per cycle of an IVIG dosage (contract section 4: cyclic regimens), or None if unreadable.
+    """Dose per cycle of one IVIG dosage instruction (contract section 4: cyclic regimens), or None if unreadable.
 
     The days of a cycle are ``duration`` in days (a duration in hours is how long one infusion runs, not the
     cycle), else ``count``, else, for a daily order, the ``bounded_days`` of the order (boundsDuration/Period).
-    A daily order is one cycle split over those days; any longer repeat is the interval between cycles."""
+    A daily order is one cycle split over those days; any longer repeat is the interval between cycles. Several
+    administrations a day (every 12 hours, two times of day) each give the dose: for a daily timing ``count``
+    counts administrations, as FHIR defines it; for a cyclic one it counts the days of the cycle (the contract)."""
     if dosage is None or dosage.dose is None:
         return None
     result = CycleDose()
@@ -107,8 +111,12 @@ def read_cycle(dosage: Dosage | None, bounded_days: int | None = None) -> CycleD
     # a timing code (QD, Q2D...) or named weekdays also give the step
     step = period / (timing.frequency or 1) if period else dosing.interval_days(timing)
     daily = step is not None and step <= 1
+    a_day = (max(dosing.periods_per_day(replace(timing, days_of_week=())) or 1, 1) if daily
+             else max(len(timing.times_of_day), len(timing.when), 1))
     if span is not None and span >= 1:
         result.days = round(span)
+    elif timing.count and daily:
+        result.days, result.doses = max(math.ceil(timing.count / a_day), 1), timing.count
     elif timing.count:
         result.days = max(timing.count, 1)
     elif daily and bounded_days:
@@ -116,8 +124,10 @@ def read_cycle(dosage: Dosage | None, bounded_days: int | None = None) -> CycleD
     else:
         result.days = 1
         result.open_ended = daily
-    if daily:
-        result.per_day = True  # given daily: each administration is one day's dose
+    if not (timing.count and daily):
+        result.doses = result.days * a_day
+    if daily or a_day > 1:
+        result.per_day = True  # given daily, or several times a day: each administration is one dose
     elif step is not None and not (bounded_days is not None and bounded_days <= step):
         # any repeat that is not daily is a new full cycle, even 2-6 days on; bounds too short for a second dose
         # give a single cycle
@@ -125,23 +135,65 @@ def read_cycle(dosage: Dosage | None, bounded_days: int | None = None) -> CycleD
     if result.days > 1 and result.per_day is None:
         result.per_day = _per_day_from_max(dosage, result) if dosage.max_per_period else _per_day_from_text(dosage)
     unit_label = "g/kg" if result.per_kg else "g"
+    each = f"{result.value:g} {unit_label}" + ("/day" if a_day == 1 else f" x {a_day:g} a day")
     if result.open_ended:
-        result.readings = {"per day": result.value}  # at least this much per cycle: the order has no end
-        result.how = f"{result.value:g} {unit_label}/day with no end"
-    elif result.days == 1:
+        result.readings = {"per day": result.value * a_day}  # at least this much per cycle: the order has no end
+        result.how = f"{each} with no end"
+    elif result.doses == 1:
         result.readings = {"per cycle": result.value}
         result.how = f"{result.value:g} {unit_label} in one day"
     elif result.per_day is True:
-        result.readings = {"per day": result.value * result.days}
-        result.how = f"{result.value:g} {unit_label}/day x {result.days} days"
+        result.readings = {"per day": result.value * result.doses}
+        result.how = (f"{each} x {result.days} day{'s' if result.days > 1 else ''}" if result.days * a_day
+                      == result.doses else f"{result.value:g} {unit_label} x {result.doses:g} doses")
     elif result.per_day is False:
         result.readings = {"per cycle": result.value}
         result.how = f"{result.value:g} {unit_label} per cycle over {result.days} days"
     else:
-        result.readings = {"per cycle": result.value, "per day": result.value * result.days}
+        result.readings = {"per cycle": result.value, "per day": result.value * result.doses}
         result.how = (f"{result.value:g} {unit_label} over {result.days} days; the order does not say whether "
                       "this is per day or per cycle")
     return result
+
+
+def read_order_cycle(order: MedicationOrder) -> CycleDose | None:
+    """Dose per cycle of an IVIG order from all its dosage instructions, or None if one cannot be read.
+
+    Instructions with the same ``sequence`` (or none) are given together and add up. Steps of different
+    sequences that each repeat are phases of the regimen (q4 weeks, then q6 weeks): the highest counts. Steps
+    that do not repeat are days of one cycle (1 g/kg on day 1, then 1 g/kg on day 2) and add up."""
+    bounded = _bounded_days(order)
+    dosed = [d for d in order.dosages if d.dose is not None and not d.as_needed]
+    if len(dosed) < 2:
+        return read_cycle(dosed[0] if dosed else order.dosage, bounded)
+    steps: dict[int | None, list[CycleDose]] = {}
+    for dosage in dosed:
+        part = read_cycle(dosage, round(dosage.bounds_days) if dosage.bounds_days else bounded)
+        if part is None:
+            return None
+        steps.setdefault(dosage.sequence, []).append(part)
+    if len({part.per_kg for parts in steps.values() for part in parts}) > 1:
+        return None  # g and g/kg mixed in one order: no one amount to add up
+    cycles = [_added(parts, days=max(p.days for p in parts), joiner=" with ") for parts in steps.values()]
+    if len(cycles) > 1 and all(c.interval_days is not None for c in cycles):
+        highest = max(cycles, key=lambda c: max(c.readings.values()))
+        return replace(highest, interval_days=min(c.interval_days or math.inf for c in cycles),
+                       how="; then ".join(c.how for c in cycles))
+    return _added(cycles, days=sum(c.days for c in cycles), joiner=", then ")
+
+
+def _added(parts: list[CycleDose], days: int, joiner: str) -> CycleDose:
+    """One cycle giving all of ``parts``: each reading adds up (a part read one way only adds that amount)."""
+    if len(parts) == 1:
+        return parts[0]
+    keys = {key for part in parts for key in part.readings}
+    intervals = [p.interval_days for p in parts if p.interval_days is not None]
+    return CycleDose(
+        value=sum(p.value or 0.0 for p in parts), per_kg=parts[0].per_kg, days=days,
+        doses=sum(p.doses for p in parts), interval_days=min(intervals, default=None),
+        open_ended=any(p.open_ended for p in parts),
+        readings={key: sum(p.readings.get(key, min(p.readings.values())) for p in parts) for key in keys},
+        how=joiner.join(p.how for p in parts))
 
 
 def _per_day_from_max(dosage: Dosage, cycle: CycleDose) -> bool | None:
@@ -155,7 +207,7 @@ def _per_day_from_max(dosage: Dosage, cycle: CycleDose) -> bool | None:
     limit = per_kg if per_kg is not None else _grams(numerator.value, dosing.unit_key(numerator))
     if limit is None or (per_kg is not None) != cycle.per_kg:
         return None
-    return abs(cycle.value * cycle.days - limit) < abs(cycle.value - limit)
+    return abs(cycle.value * cycle.doses - limit) < abs(cycle.value - limit)
 
 
 def _per_day_from_text(dosage: Dosage) -> bool | None:
@@ -182,7 +234,7 @@ def _last_given(order: MedicationOrder, today: date) -> date | None:
     if order.start is None or order.start > today:
         return None
     last = min(order.end or today, today)
-    cycle = read_cycle(order.dosage, _bounded_days(order))
+    cycle = read_order_cycle(order)
     if cycle is None or cycle.open_ended:
         return last  # being given daily, or unreadable: assume up to today
     first = order.start
@@ -224,7 +276,7 @@ class GivenThisCycle:
 
 def _order_dose(order: MedicationOrder) -> tuple[float | None, bool, CycleDose | None]:
     """The least an order gives in one cycle (a dose read two ways counts the smaller), whether per kg, and how."""
-    cycle = read_cycle(order.dosage, _bounded_days(order))
+    cycle = read_order_cycle(order)
     amount = min(cycle.readings.values()) if cycle and cycle.readings else None
     return amount, cycle.per_kg if cycle else False, cycle
 
@@ -276,6 +328,12 @@ def _given_this_cycle(record: PatientRecord, order: MedicationOrder, together: l
     return given
 
 
+def _rounding_slack(limit_g_per_kg: float, weight_kg: float) -> float:
+    """g/kg a gram dose may exceed the limit by, rounded to the bottle: half a 5 g bottle, but never more than 5%
+    of the limit (2.5 g is 12% in a 10 kg child)."""
+    return min(2.5 / weight_kg, 0.05 * limit_g_per_kg)
+
+
 def _corrected_order(context: HookContext, grams: float, days: int, dosing_note: str) -> dict[str, Any]:
     per_day = grams / days
     return orders.infusion_cycles(
@@ -319,7 +377,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     days_for_suggestion = 2
     min_gap = int(params["cycle_min_gap_days"])
     for index, order in enumerate(drafts):
-        cycle = read_cycle(order.dosage, _bounded_days(order))
+        cycle = read_order_cycle(order)
         name = order.label
         if cycle is None or cycle.value is None:
             problems.append(f"{name}: the dose could not be read; state it in g/kg or g per cycle.")
@@ -342,7 +400,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             unchecked.append(f"{name} ({cycle.how}): no body weight within the last "
                              f"{int(context.definition('weight_max_age_days'))} days, so the dose per kg could not "
                              "be checked (see R33)")
-        ceiling = limit + (0 if cycle.per_kg or weight is None else 2.5 / weight.value)  # grams round to 5 g
+        ceiling = limit + (0 if cycle.per_kg or weight is None else _rounding_slack(limit, weight.value))
         over = {k: v for k, v in per_kg.items() if v > ceiling}
         if per_kg:
             facts[f"{order.id}_g_per_kg_cycle"] = ", ".join(f"{v:.2f} {k}" for k, v in per_kg.items())

@@ -157,3 +157,11 @@ def test_an_earlier_course_that_may_be_t_tx_makes_the_month_6_checkpoint_unknown
                                                               status="completed")
     entry = _explain(run(kb, chart.request("patient-view"), today))
     assert entry["status"] == "not-evaluable" and entry["reason"].startswith("T_tx unknown: ")
+
+
+def test_the_cycle_is_rounded_down_to_whole_bottles_never_above_2_g_per_kg(kb, today):
+    """At 71.3 kg, 2 g/kg is 142.6 g: rounding half up suggested 145 g (2.03 g/kg); it is now 140 g."""
+    result = run(kb, _with_weight(today, 71.3, 172).request("patient-view"), today)
+    facts = _explain(result)["facts"]
+    assert facts["ivig_cycle_g"] == 140 and facts["ivig_daily_g"] == 70
+    assert "rounded down to 5 g" in fired(result)[RULE]["detail"]

@@ -347,3 +347,76 @@ def test_without_immunizations_an_otherwise_clean_order_is_not_called_checked(kb
     entry = next(e for e in result.explanation if e["rule"] == RULE)
     assert RULE not in fired(result) and entry["status"] == "not-evaluable"
     assert "IVIG charted as an Immunization is missing" in entry["reason"]
+
+
+@pytest.mark.parametrize(("dose", "repeat", "flagged", "how"), [
+    (1.0, {"period": 12, "periodUnit": "h", "count": 4}, True, "1 g/kg x 2 a day x 2 days"),  # count: doses
+    (0.5, {"period": 12, "periodUnit": "h", "count": 4}, False, "0.5 g/kg x 2 a day x 2 days"),
+    (1.0, {"period": 12, "periodUnit": "h", "count": 3}, True, "1 g/kg x 3 doses"),
+    (1.0, {"period": 12, "periodUnit": "h", "duration": 2, "durationUnit": "d"}, True, "1 g/kg x 2 a day x 2 days"),
+    (1.0, {"count": 4, "timeOfDay": ["08:00:00", "20:00:00"]}, True, "1 g/kg x 2 a day x 2 days"),
+    (0.5, {"duration": 2, "durationUnit": "d", "timeOfDay": ["08:00:00", "20:00:00"]}, False,
+     "0.5 g/kg x 2 a day x 2 days"),
+])
+def test_several_administrations_a_day_each_give_the_dose(kb, today, dose, repeat, flagged, how):
+    """1 g/kg every 12 hours for 2 days is 4 g/kg a cycle; it was read as 1 g/kg a day, 2 g/kg, and passed."""
+    chart = _chart(today)
+    card, entry = _run(kb, _daily(chart, dose, "g/kg", **repeat), today)
+    assert (card is not None) is flagged and entry["facts"]["draft-ivig_dose"] == how
+    if flagged:
+        assert card["summary"] == "IVIG order: 1 safety issue to check (dose > 2 g/kg)"
+
+
+def _instructions(chart, *steps):
+    """An IVIG draft whose dosage instructions are ``steps``: (dose g/kg, sequence, extra timing.repeat)."""
+    resource = chart.medication_request(IVIG_CVX, steps[0][0], "g/kg", start=0, status="draft", intent="proposal",
+                                        resource_id="draft-ivig", text="per cycle")
+    template = resource["dosageInstruction"][0]
+    resource["dosageInstruction"] = []
+    for dose, sequence, repeat in steps:
+        instruction = {**template, "sequence": sequence, "timing": {"repeat": dict(repeat)},
+                       "doseAndRate": [{"doseQuantity": {"value": dose, "unit": "g/kg", "system": UCUM,
+                                                         "code": "g/kg"}}]}
+        resource["dosageInstruction"].append(instruction)
+    return chart.draft_resource(resource)
+
+
+ONE_DAY = {"count": 1}
+Q4_WEEKS = {"frequency": 1, "period": 4, "periodUnit": "wk"}
+
+
+@pytest.mark.parametrize(("steps", "flagged", "total"), [
+    ([(1.0, 1, ONE_DAY), (1.5, 2, ONE_DAY)], True, 2.5),  # day 1 then day 2 of one cycle: they add up
+    ([(1.0, 1, ONE_DAY), (1.0, 2, ONE_DAY)], False, 2.0),
+    ([(1.0, 1, ONE_DAY), (1.5, 1, ONE_DAY)], True, 2.5),  # the same sequence is given together
+    ([(2.0, 1, Q4_WEEKS), (2.0, 2, {**Q4_WEEKS, "period": 6})], False, 2.0),  # phases: q4 then q6 weeks
+])
+def test_every_dosage_instruction_counts_toward_the_cycle(kb, today, steps, flagged, total):
+    """Only the first instruction was read: 1 g/kg on day 1 then 1.5 g/kg on day 2 (2.5 g/kg) passed."""
+    card, entry = _run(kb, _instructions(_chart(today), *steps), today)
+    assert (card is not None) is flagged
+    assert entry["facts"]["draft-ivig_g_per_kg_cycle"] == f"{total:.2f} per cycle"
+
+
+def test_phases_keep_the_shortest_interval(kb, today):
+    steps = [(2.0, 1, Q4_WEEKS), (2.0, 2, {**Q4_WEEKS, "period": 2})]
+    card, entry = _run(kb, _instructions(_chart(today), *steps), today)
+    assert card["summary"] == "IVIG order: 1 safety issue to check (interval < 21 d)"
+    assert entry["facts"]["draft-ivig_interval_days"] == 14
+
+
+def test_grams_and_grams_per_kg_in_one_order_are_unreadable(kb, today):
+    chart = _chart(today)
+    resource = _instructions(chart, (1.0, 1, ONE_DAY), (1.0, 2, ONE_DAY)).drafts[-1]
+    resource["dosageInstruction"][1]["doseAndRate"][0]["doseQuantity"].update(value=70, unit="g", code="g")
+    card, _ = _run(kb, chart, today)
+    assert card["summary"] == "IVIG order: 1 safety issue to check (dose unreadable)"
+
+
+@pytest.mark.parametrize(("grams", "flagged"), [(20.5, False), (22, True)])
+def test_bottle_rounding_allows_at_most_5_percent_over(kb, today, grams, flagged):
+    """A 10 kg child: 22 g is 2.2 g/kg; half a 5 g bottle of slack (2.25 g/kg, 12% over) let it pass."""
+    chart = _draft(_chart(today, weight=10, age=6), grams, "g", text="per cycle")
+    card, entry = _run(kb, chart, today)
+    assert (card is not None and "dose > 2 g/kg" in card["summary"]) is flagged
+    assert entry["facts"]["draft-ivig_g_per_kg_cycle"] == f"{grams / 10:.2f} per cycle"
