@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date
 
@@ -168,6 +169,12 @@ def test_duplicates_are_idempotent_and_unknown_cards_recorded(client, app):
      "feedback.1.outcomeTimestamp"),
     ({"card": "c", "outcome": "accepted", "outcomeTimestamp": STAMP, "acceptedSuggestions": [{"id": "s"}],
       "overrideReason": {"userComment": "x"}}, "feedback.1.outcome"),
+    # longer than the stored key: two ids differing after character 64 were merged into one record
+    ({"card": "c" * 65, "outcome": "overridden", "outcomeTimestamp": STAMP}, "feedback.1.card"),
+    ({"card": "c", "outcome": "overridden", "outcomeTimestamp": STAMP[:-1] + "." + "0" * 60 + "Z"},
+     "feedback.1.outcomeTimestamp"),
+    ({"card": "c", "outcome": "overridden", "outcomeTimestamp": STAMP,
+      "overrideReason": {"reason": {"code": "x" * 129}}}, "feedback.1.overrideReason.reason.code"),
 ])
 def test_a_bad_item_is_400_naming_it_and_nothing_is_stored(client, app, item, field):
     good = {"card": str(uuid.uuid4()), "outcome": "overridden", "outcomeTimestamp": STAMP}
@@ -209,3 +216,25 @@ def test_issued_cards_carry_their_suggestion_uuids(client, app):
         issued = connection.execute(select(IssuedCard).where(IssuedCard.uuid == card["uuid"])).one()
     assert issued.suggestion_uuids == [s["uuid"] for s in card.get("suggestions", [])]
     assert issued.patient_id == fhir_fixtures.get(WARNING_FIXTURE).request(date.today())["context"]["patientId"]
+
+
+@pytest.mark.parametrize("comment", ["a\\ud800", "\\udc00b"])
+def test_an_unpaired_surrogate_escape_is_400_and_nothing_is_stored(client, app, comment):
+    """Not Unicode text: the store could not encode it, and the whole request was a 500."""
+    good = {"card": str(uuid.uuid4()), "outcome": "overridden", "outcomeTimestamp": STAMP}
+    bad = {**good, "card": str(uuid.uuid4()), "overrideReason": {"userComment": "__COMMENT__"}}
+    text = json.dumps({"feedback": [good, bad]}).replace("__COMMENT__", comment)
+    response = client.post("/cds-services/imnm-order-sign/feedback", data=text, content_type="application/json")
+    assert response.status_code == 400 and "not valid Unicode" in response.get_json()["issue"][0]["diagnostics"]
+    with _engine(app).connect() as connection:
+        assert connection.execute(select(Feedback)).all() == []
+
+
+def test_a_surrogate_pair_is_text_and_is_stored(client, app):
+    item = {"card": str(uuid.uuid4()), "outcome": "overridden", "outcomeTimestamp": STAMP,
+            "overrideReason": {"userComment": "__COMMENT__"}}
+    text = json.dumps({"feedback": [item]}).replace("__COMMENT__", "ok \\ud83d\\ude00")
+    response = client.post("/cds-services/imnm-order-sign/feedback", data=text, content_type="application/json")
+    assert response.status_code == 200
+    with _engine(app).connect() as connection:
+        assert connection.execute(select(Feedback.user_comment)).scalar_one() == "ok \U0001f600"
