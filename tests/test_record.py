@@ -218,6 +218,16 @@ def test_name_matching_is_whole_word(kb):
     assert {m.group for m in sets.lookup_names("Sulfamethoxazole-trimethoprim DS")} >= {"tmp_smx"}
 
 
+def test_containment_holds_at_every_place_a_long_text_repeats_a_name(kb):
+    """Each 'creatine kinase MB' hides its 'creatine kinase', and a lone 'creatine kinase' between them still
+    counts; the check looks back a bounded number of words, so a long repeated text stays linear."""
+    sets = kb.valuesets
+    text = "creatine kinase MB, creatine kinase; " * 2000
+    found = [m.group for m in sets.lookup_names(text)]
+    assert found.count("ck") == 2000 and found.count("ck_isoenzyme") == 2000
+    assert [m.group for m in sets.lookup_names("creatine kinase MB " * 3)] == ["ck_isoenzyme"] * 3
+
+
 def test_a_lab_with_an_unlisted_loinc_code_is_not_matched_by_name(kb, today):
     """CK-MB (LOINC 32673-6) is named 'Creatine kinase.MB': read as CK it would hide a high CK behind 20 U/L."""
     chart = Chart(today).observation(("http://loinc.org", "32673-6", "Creatine kinase.MB [Enzymatic activity/volume]"),

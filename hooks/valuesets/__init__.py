@@ -75,12 +75,18 @@ class ValueSets:
         if not text:
             return []
         words = _WORD.findall(text.lower())
+        longest = self.longest_name_words
         spans: list[tuple[int, int, list[CodeInfo]]] = []
-        for size in range(self.longest_name_words, 0, -1):  # longest first, so containment is known
+        ends = [0] * len(words)  # the furthest end of a name found starting at each word
+        for size in range(longest, 0, -1):  # longest first, so containment is known
             for start in range(len(words) - size + 1):
                 infos = self.by_name.get(" ".join(words[start : start + size]))
-                if infos and not any(s <= start and start + size <= e for s, e, _ in spans):
-                    spans.append((start, start + size, infos))
+                end = start + size
+                # a name containing this one starts at most ``longest`` words before its end: a bounded look
+                # back keeps a long text that repeats a name linear (scanning every span found was quadratic)
+                if infos and not any(ends[s] >= end for s in range(max(end - longest, 0), start + 1)):
+                    spans.append((start, end, infos))
+                    ends[start] = max(ends[start], end)
         spans.sort(key=lambda span: (span[1] - span[0], span[0]))  # shorter names first, as before
         return [info for _, _, infos in spans for info in infos]
 
