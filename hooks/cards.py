@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from hooks.rule import Fired, Rule
+from hooks.rule import Action, Fired, Rule
 
 TOPIC_SYSTEM = "urn:imnm-cds:recommendation"
 OVERRIDE_SYSTEM = "urn:imnm-cds:override-reason"
@@ -45,6 +45,9 @@ def build(rule: Rule, fired: Fired, unavailable: list[str] | None = None) -> dic
     cited = "; ".join(f"[{s.name}]({s.url})" if s.url else s.name for s in rule.sources)
     primary = next((s for s in rule.sources if s.url), None)
     caveat = f"\n\n**Not checked:** {not_seen(unavailable)}" if unavailable else ""
+    suggestions = [(s, [a for a in s.actions if _can_apply(a)]) for s in fired.suggestions]
+    if any(len(actions) < len(s.actions) for s, actions in suggestions):
+        caveat += "\n\n**A drafted order has no id,** so the suggestions cannot cancel it: remove it by hand."
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
         "summary": summary,
@@ -65,22 +68,29 @@ def build(rule: Rule, fired: Fired, unavailable: list[str] | None = None) -> dic
         card["links"] = links
     if fired.about:
         # Which draft orders the card is about, for EHRs and analytics that link cards to orders.
-        card["extension"] = {"imnm-cds": {"draftOrders": [order.reference for order in fired.about]}}
-    if fired.suggestions:
+        card["extension"] = {"imnm-cds": {"draftOrders": [o.reference for o in fired.about if o.id]}}
+    suggestions = [(s, actions) for s, actions in suggestions if actions]
+    if suggestions:
         card["selectionBehavior"] = fired.selection
         card["suggestions"] = [
             {
                 "label": s.label,
                 "uuid": str(uuid.uuid4()),
                 "isRecommended": s.is_recommended,
-                "actions": [_action(a) for a in s.actions],
+                "actions": [_action(a) for a in actions],
             }
-            for s in fired.suggestions
+            for s, actions in suggestions
         ]
     return card
 
 
-def _action(action: Any) -> dict[str, Any]:
+def _can_apply(action: Action) -> bool:
+    """A delete needs the resource's id: a draft sent without one gives "MedicationRequest/", which names
+    nothing the EHR could delete."""
+    return action.type != "delete" or bool((action.resource_id or "").partition("/")[2])
+
+
+def _action(action: Action) -> dict[str, Any]:
     out: dict[str, Any] = {"type": action.type, "description": action.description}
     if action.resource is not None:
         out["resource"] = action.resource

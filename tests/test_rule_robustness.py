@@ -51,3 +51,21 @@ def test_odd_values_do_not_make_a_rule_fail(kb, today, name):
     assert not [e["rule"] for e in result.explanation if e["status"] == "error"]
     if still_fires:
         assert still_fires in fired(result)
+
+
+@pytest.mark.parametrize(("fixture", "rule"), [
+    ("r08-fires-daily-tablets", "mtx-once-weekly-hard-stop"),
+    ("r14-fires-order-sign-antibody-coded", "statin-contraindicated-anti-hmgcr"),
+])
+def test_a_draft_without_an_id_keeps_its_card_without_a_delete_that_names_nothing(kb, today, fixture, rule):
+    """The suggestions deleted "MedicationRequest/", which fails the response schema and names nothing."""
+    request = fhir_fixtures.get(fixture).request(today)
+    node = request
+    for step in DRAFT:
+        node = node[step]
+    del node["id"]
+    result = run(kb, request, today)  # checks the cards against the response schema
+    card = fired(result)[rule]
+    actions = [a for s in card.get("suggestions", []) for a in s["actions"]]
+    assert not [a for a in actions if a["type"] == "delete"]
+    assert "A drafted order has no id" in card["detail"]
