@@ -138,6 +138,21 @@ def test_concurrent_dosage_instructions_add_up_and_sequences_take_the_highest(kb
     assert dose_basis.read_dose(_order(kb, resource)).daily == pytest.approx(40)
 
 
+def test_mg_per_kg_day_counts_every_instruction_as_the_daily_mg_does(kb, today):
+    """Without a weight, 1 mg/kg morning and evening was read as 1 mg/kg/day (the first instruction only)."""
+    chart = Chart(today)
+    resource = chart.medication_request(PREDNISONE_20, 1, "mg/kg", start=0)
+    second = dict(resource["dosageInstruction"][0])
+    second["doseAndRate"] = [{"doseQuantity": {"value": 0.5, "unit": "mg/kg"}}]
+    resource["dosageInstruction"].append(second)
+    assert dose_basis.read_dose(_order(kb, resource)).written_per_kg_day() == pytest.approx(1.5)
+    resource["dosageInstruction"][0]["sequence"] = 1
+    resource["dosageInstruction"][1]["sequence"] = 2
+    assert dose_basis.read_dose(_order(kb, resource)).written_per_kg_day() == pytest.approx(1)
+    second["doseAndRate"] = [{"doseQuantity": {"value": 20, "unit": "mg"}}]  # mg beside mg/kg: needs a weight
+    assert dose_basis.read_dose(_order(kb, resource)).written_per_kg_day() is None
+
+
 def test_text_only_sig_disagreeing_with_structured_timing_is_a_problem(kb, today):
     resource = Chart(today).medication_request(METHOTREXATE_2_5, None, None, start=0, text="15 mg once weekly")
     dose = dose_basis.read_dose(_order(kb, resource))  # builder timing says daily

@@ -248,6 +248,7 @@ class DraftDose:
     from_text: bool = False
     problem: str | None = None  # why the dose could not be read at all
     days_per_day: float | None = None  # days with a dose, a day (several times on one day are one day)
+    kg_daily: float | None = None  # mg/kg/day of an order written per kg in every instruction, added up as ``daily``
 
     @property
     def weekly(self) -> float | None:
@@ -268,8 +269,8 @@ class DraftDose:
         return days is not None and abs(days * 7 - 1) < 1e-6
 
     def written_per_kg_day(self) -> float | None:
-        """mg/kg/day for an order written per kg (no weight needed)."""
-        return dosing.mg_per_kg_day(self.written, self.per_day)
+        """mg/kg/day for an order written per kg (no weight needed), every instruction counted."""
+        return self.kg_daily
 
     def written_per_m2_week(self) -> float | None:
         if not self.per_m2 or self.written is None or self.per_day is None:
@@ -309,6 +310,7 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
     if not order.dosages:
         return DraftDose(order, None, None, None, None, problem="no dosage instruction")
     totals: dict[int | None, float] = {}
+    kg_totals: dict[int | None, float] | None = {}  # None once an instruction is not written per kg
     unreadable = False
     first: tuple[Quantity | None, float | None, float | None, bool, float | None] | None = None
     for dosage in order.dosages:
@@ -342,9 +344,15 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
             unreadable = True
         else:
             totals[dosage.sequence] = totals.get(dosage.sequence, 0.0) + amount.mg * per_day
+        kg_day = dosing.mg_per_kg_day(use.dose, per_day)
+        if kg_day is None or kg_totals is None:
+            kg_totals = None
+        else:
+            kg_totals[dosage.sequence] = kg_totals.get(dosage.sequence, 0.0) + kg_day
     assert first is not None
     daily_total = None if unreadable else max(totals.values())
-    return DraftDose(order, first[0], first[1], first[2], daily_total, first[3], days_per_day=first[4])
+    return DraftDose(order, first[0], first[1], first[2], daily_total, first[3], days_per_day=first[4],
+                     kg_daily=max(kg_totals.values()) if kg_totals else None)
 
 
 @dataclass(slots=True)

@@ -13,9 +13,8 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import thiopurine, weight
-from hooks.definitions.cohorts import given_since
-from hooks.dosing import daily_mg, mg_per_kg_day, periods_per_day
+from hooks.definitions import dose_basis, thiopurine, weight
+from hooks.definitions.cohorts import given_since, is_paediatric
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import AZA_LABEL, CPIC_2024, CPIC_THIOPURINES, SEED_003
@@ -51,20 +50,17 @@ STEP_MG = 25.0
 
 def _daily(order: MedicationOrder, weight_kg: float | None,
            bsa_m2: float | None) -> tuple[float | None, float | None, str]:
-    """(mg/day, mg/kg/day, how) for an azathioprine order; mg/kg/day straight from a mg/kg order, and a mg/m2
-    order through the body-surface area (never read as mg/kg)."""
-    dosage = order.dosage
-    if dosage is None or dosage.dose is None:
-        return None, None, "no dose on the order"
-    per_day = periods_per_day(dosage.timing)
-    per_kg = mg_per_kg_day(dosage.dose, per_day) if per_day is not None else None
-    if per_kg is not None:
-        mg = per_kg * weight_kg if weight_kg else None
-        return mg, per_kg, f"{dosage.dose} x {per_day:g}/day"
-    mg = daily_mg(order, weight_kg, bsa_m2)
-    if mg is None:
-        return None, None, f"{dosage.dose} could not be read as mg/day"
-    return mg, (mg / weight_kg if weight_kg else None), f"{mg:g} mg/day"
+    """(mg/day, mg/kg/day, how) for an azathioprine order, every dosage instruction counted (section 4.2, as the
+    other dose checks read drafts); mg/kg/day straight from an order written per kg, and a mg/m2 order through
+    the body-surface area (never read as mg/kg)."""
+    dose = dose_basis.read_dose(order, weight_kg, bsa_m2)
+    if dose.problem:
+        return None, None, dose.problem
+    if (per_kg := dose.written_per_kg_day()) is not None:
+        return (per_kg * weight_kg if weight_kg else None), per_kg, f"{per_kg:g} mg/kg/day ({dose.describe()})"
+    if dose.daily is None:
+        return None, None, f"{dose.describe()} could not be read as mg/day"
+    return dose.daily, (dose.daily / weight_kg if weight_kg else None), f"{dose.daily:g} mg/day"
 
 
 def _daily_total(drafts: list[MedicationOrder], weight_kg: float | None,
@@ -81,10 +77,28 @@ def _daily_total(drafts: list[MedicationOrder], weight_kg: float | None,
 
 def _range_mg(weight_kg: float, low_fraction: float, high_fraction: float, params: dict[str, float]
               ) -> tuple[float, float]:
-    """The reduced starting range in mg/day: shares of the normal 2-3 mg/kg/day, in 25 mg steps."""
+    """The reduced starting range in mg/day: shares of the normal 2-3 mg/kg/day, in 25 mg steps within the
+    shares; to 0.1 mg where no whole step fits (a small child: a liquid formulation)."""
     low = low_fraction * params["normal_low_mg_per_kg_day"] * weight_kg
     high = high_fraction * params["normal_high_mg_per_kg_day"] * weight_kg
-    return max(STEP_MG, math.ceil(low / STEP_MG) * STEP_MG), max(STEP_MG, math.floor(high / STEP_MG) * STEP_MG)
+    if high < STEP_MG:
+        return math.ceil(low * 10) / 10, math.floor(high * 10) / 10
+    return min(max(STEP_MG, math.ceil(low / STEP_MG) * STEP_MG), math.floor(high / STEP_MG) * STEP_MG), \
+        math.floor(high / STEP_MG) * STEP_MG
+
+
+def _replacement_mg(params: dict[str, float], weight_kg: float | None, reduced: tuple[float, float] | None,
+                    ceiling_mg_per_kg: float, adult: bool) -> float | None:
+    """The starting dose to suggest instead: 50 mg/day, within the reduced range, and never above the mg/kg/day
+    the rule checks against (50 mg is 4 mg/kg/day at 12 kg). None where no whole 25 mg step fits, or for a child
+    with no current weight."""
+    dose = params["start_dose_mg"]
+    if reduced is not None:
+        dose = min(max(dose, reduced[0]), reduced[1])
+    if weight_kg is None:
+        return dose if adult else None
+    dose = min(dose, math.floor(ceiling_mg_per_kg * weight_kg / STEP_MG) * STEP_MG)
+    return dose if dose >= STEP_MG else None
 
 
 DETAIL = """\
@@ -205,8 +219,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     else:
         dose_line = f"Ordered: {label}; the dose could not be read ({how})."
 
-    suggestions = _suggestions(context, drafts, params, tpmt, nudt15, missing, poor, unclear_low,
-                               too_high_per_kg or above_reduced, reduced)
+    replacement = None
+    if too_high_per_kg or above_reduced:
+        replacement = _replacement_mg(params, weight_kg, reduced, high_f * params["normal_high_mg_per_kg_day"],
+                                      not is_paediatric(record, context))
+        if replacement is None and not poor:
+            notes.append("No replacement dose is suggested: " + (
+                "no whole 25 mg step fits this weight; ask a paediatric pharmacist for a liquid formulation."
+                if weight_kg is not None else "a child's dose needs a current body weight (R33)."))
+    suggestions = _suggestions(context, drafts, tpmt, nudt15, missing, poor, unclear_low, replacement)
     summary_text = f"Azathioprine: {headline}"
     return Fired(
         severity="critical" if critical else "warning",
@@ -219,9 +240,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     )
 
 
-def _suggestions(context: HookContext, drafts: list[MedicationOrder], params: dict[str, float],
-                 tpmt: thiopurine.Summary, nudt15: thiopurine.Summary, missing: Sequence[str], poor: Sequence[str],
-                 unclear_low: Sequence[str], too_high: bool, reduced: tuple[float, float] | None) -> list[Suggestion]:
+def _suggestions(context: HookContext, drafts: list[MedicationOrder], tpmt: thiopurine.Summary,
+                 nudt15: thiopurine.Summary, missing: Sequence[str], poor: Sequence[str], unclear_low: Sequence[str],
+                 replacement: float | None) -> list[Suggestion]:
     """Tests for what is missing, monitoring, and a replacement order only when the draft dose is too high."""
     out: list[Suggestion] = []
     tests: list[Action] = []
@@ -250,10 +271,8 @@ def _suggestions(context: HookContext, drafts: list[MedicationOrder], params: di
     out.append(Suggestion("CBC and liver tests weekly for 4-8 weeks",
                           [Action("create", "CBC + LFT weekly x 4-8 weeks, then every 1-3 months",
                                   resource=monitoring)]))
-    if too_high:
-        dose = params["start_dose_mg"]
-        if reduced is not None:
-            dose = min(max(dose, reduced[0]), reduced[1])
+    if replacement is not None:
+        dose = replacement
         start = orders.medication_request(
             context.patient_id, orders.concept(context.valuesets, "azathioprine", "azathioprine 50 MG Oral Tablet"),
             dose, "mg", text=f"Azathioprine {dose:g} mg by mouth once daily; titrate by 25-50 mg/day every 1-2 "

@@ -182,3 +182,33 @@ def test_unavailable_procedures_leave_a_tpmt_activity_unverifiable(kb, today):
     result = run(kb, request, today, unavailable=["procedures"])
     entry = next(e for e in result.explanation if e["rule"] == RULE)
     assert entry["status"] == "not-evaluable" and "procedures" in entry["reason"]
+
+
+def test_every_per_kg_instruction_counts(kb, today):
+    """1.75 mg/kg morning and evening is 3.5 mg/kg/day; only the first instruction was read (1.75, quiet)."""
+    chart = normal_results(patient(today, kg=None)).draft(AZATHIOPRINE_50, 1.75, "mg/kg", resource_id="aza")
+    instructions = chart.drafts[-1]["dosageInstruction"]
+    instructions.append(copy.deepcopy(instructions[0]))
+    result = run(kb, chart.request("order-sign"), today)
+    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    assert RULE in fired(result) and entry["facts"]["mg_per_kg_day"] == 3.5
+
+
+def _replacement(card):
+    return [a["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"]
+            for a in _creates(card) if a["resource"]["resourceType"] == "MedicationRequest"]
+
+
+@pytest.mark.parametrize(("kg", "mg", "suggested"), [
+    (12, 100, [25]),  # 3 mg/kg x 12 kg = 36 mg: 25 mg, not the adult 50 mg (4.2 mg/kg/day)
+    (7, 50, []),  # 21 mg: no whole 25 mg step fits
+])
+def test_a_childs_replacement_never_exceeds_the_mg_per_kg_limit(kb, today, kg, mg, suggested):
+    card, _ = _result(kb, today, normal_results(patient(today, kg=kg, age=6)), mg=mg)
+    assert card is not None and _replacement(card) == suggested
+    assert ("no whole 25 mg step fits this weight" in card["detail"]) is (not suggested)
+
+
+def test_a_child_with_no_weight_gets_no_replacement_dose(kb, today):
+    card, _ = _result(kb, today, normal_results(patient(today, kg=None, age=6)), mg=4, unit="mg/kg")
+    assert _replacement(card) == [] and "a child's dose needs a current body weight (R33)" in card["detail"]
