@@ -213,7 +213,7 @@ Monitor a CBC at 1-2 weeks and at 4 weeks after the combination starts, then mon
 
 ADVICE = {
     "prophylactic": "At a **prophylactic** dose the combination is acceptable with CBC monitoring (a cohort showed "
-                    "no excess cytopenia), or use **atovaquone 1,500 mg PO daily with food** for PJP prophylaxis.",
+                    "no excess cytopenia), or use **{atovaquone}** for PJP prophylaxis.",
     "treatment": "At a **treatment** dose, **avoid** the combination: choose another antibiotic (for cystitis, "
                  "nitrofurantoin or fosfomycin per renal function and local guidance), or hold methotrexate during "
                  "the course and monitor the CBC.",
@@ -278,10 +278,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         context.patient_id, orders.text_concept("CBC with differential"),
         note="Methotrexate with trimethoprim: CBC at 1-2 weeks and 4 weeks, then monthly while both continue.")
     monitor = Action("create", "CBC at 1-2 and 4 weeks, then monthly", resource=cbc)
-    atovaquone = orders.medication_request(
-        context.patient_id, orders.concept(context.valuesets, "pjp_alternative", "atovaquone"), 1500, "mg",
-        text="Atovaquone 1,500 mg by mouth once daily with food (PJP prophylaxis)", note="Take with food.")
-    switch = Action("create", "Atovaquone 1,500 mg PO daily with food", resource=atovaquone)
+    if child:  # 1,500 mg is the adult dose: a child's is by weight (as R24 does, a paediatric pharmacy consult)
+        switch = Action("create", "Paediatric pharmacy consult: atovaquone dosed by weight", resource=(
+            orders.service_request(context.patient_id, orders.text_concept(
+                "Paediatric pharmacy consult: atovaquone for PJP prophylaxis, dosed by weight"))))
+    else:
+        switch = Action("create", "Atovaquone 1,500 mg PO daily with food", resource=orders.medication_request(
+            context.patient_id, orders.concept(context.valuesets, "pjp_alternative", "atovaquone"), 1500, "mg",
+            text="Atovaquone 1,500 mg by mouth once daily with food (PJP prophylaxis)", note="Take with food."))
     stop_tmp = Action("delete", f"{'Cancel' if drafted_tmp else 'Stop'} {tmp_order.label}",
                       resource_id=tmp_order.reference)
     suggestions: list[Suggestion] = []
@@ -307,8 +311,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         severity=severity,
         summary=f"Methotrexate + {'TMP/SMX' if _is_combination(tmp_order) else 'trimethoprim'}: {headline}"
                 + (" (higher-risk patient)" if risks else ""),
-        detail=DETAIL.format(headline=headline, pair=pair, dose_line=dose_line, advice=ADVICE[dose.regimen],
-                             risk_line=risk_line),
+        detail=DETAIL.format(headline=headline, pair=pair, dose_line=dose_line, risk_line=risk_line,
+                             advice=ADVICE[dose.regimen].format(atovaquone=(
+                                 "atovaquone, dosed by weight with paediatric pharmacy (1,500 mg daily is the adult "
+                                 "dose)" if child else "atovaquone 1,500 mg PO daily with food"))),
         facts=facts,
         about=[tmp_order] if drafted_tmp else [mtx_order],
         suggestions=suggestions,

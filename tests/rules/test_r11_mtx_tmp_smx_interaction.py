@@ -163,3 +163,17 @@ def test_a_prophylactic_draft_does_not_hide_an_active_treatment_course(kb, today
     assert card["indicator"] == "critical" and entry["facts"]["regimen"] == "treatment"
     assert "(active) with methotrexate" in card["detail"]
     assert card["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/mtx-draft"
+
+
+@pytest.mark.parametrize(("age", "atovaquone_order"), [(9, False), (40, True)])
+def test_a_child_is_not_offered_the_adult_atovaquone_dose(kb, today, age, atovaquone_order):
+    """9 years, 30 kg, prophylactic TMP/SMX: the switch offered atovaquone 1,500 mg, the adult dose."""
+    chart = on_mtx(today, age=age).weight(30, day=-1)
+    chart.draft((RXNORM, "198335", "sulfamethoxazole 400 MG / trimethoprim 80 MG Oral Tablet"), 1, "{tbl}")
+    card, entry = _result(kb, today, chart)
+    assert entry["facts"]["regimen"] == "prophylactic"
+    switch = card["suggestions"][1]["actions"][-1]
+    assert (switch["resource"]["resourceType"] == "MedicationRequest") is atovaquone_order
+    assert ("atovaquone 1,500 mg PO daily" in card["detail"]) is atovaquone_order
+    if not atovaquone_order:
+        assert switch["description"].startswith("Paediatric pharmacy consult") and "dosed by weight" in card["detail"]
