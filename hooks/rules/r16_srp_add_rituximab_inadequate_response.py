@@ -10,6 +10,7 @@ from hooks.context import HookContext
 from hooks.definitions import antibodies, escalation, immunosuppression
 from hooks.definitions import treatment_duration as td
 from hooks.definitions import weight as body
+from hooks.definitions.cohorts import is_paediatric
 from hooks.record import Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Result, Rule, Suggestion
 from hooks.sources import (
@@ -53,8 +54,7 @@ in the last 12 months ({rtx_last}). CK has not responded: {why}.
 **Confirm with a strength examination (MMT-8)**: this is a CK surrogate, and CK alone is not enough to escalate.
 Check adherence and mimics first. Anti-SRP myopathy responds best to regimens that include rituximab.
 
-**Rituximab 1,000 mg IV on days 1 and 15** (fixed dose). Premedicate 30 minutes before each infusion:
-methylprednisolone 100 mg IV, acetaminophen 1 g by mouth, diphenhydramine 25-50 mg. {alternatives}
+{regimen}
 
 Before the first dose:
 - **HBV screen** (boxed warning: reactivation): {hbv} (see R26).
@@ -83,6 +83,17 @@ def _hbv_line(record: PatientRecord, max_age_days: int) -> tuple[str, bool, bool
     return text, not hbsag, not anti_hbc, positive
 
 
+ADULT_REGIMEN = """\
+**Rituximab 1,000 mg IV on days 1 and 15** (fixed dose). Premedicate 30 minutes before each infusion:
+methylprednisolone 100 mg IV, acetaminophen 1 g by mouth, diphenhydramine 25-50 mg. {alternatives}"""
+
+# The RIM protocol's children's dose is quoted, not computed: its interval and exact doses are still [verify].
+PAEDIATRIC_REGIMEN = """\
+**The patient is under 18: dose rituximab by body-surface area** with paediatric rheumatology and pharmacy
+(the RIM trial used 575 mg/m² for a BSA up to 1.5 m², and 750 mg/m², at most 1 g, above it). The fixed 1,000 mg
+and the premedication doses of the adult regimen are adult doses."""
+
+
 def _alternatives(record: PatientRecord, context: HookContext) -> str:
     bsa = body.dosing_bsa(record, context)
     if bsa is None:
@@ -109,12 +120,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     pjp = immunosuppression.pjp_prophylaxis(record, context)
     facts.update(hbv_screen=hbv, pjp_prophylaxis=", ".join(o.label for o in pjp) or None)
     patient = context.patient_id
-    rituximab = orders.medication_request(
-        patient, orders.concept(context.valuesets, "rituximab", "rituximab Injection"), 1000, "mg",
-        text="Rituximab 1,000 mg IV on day 1 and day 15 (2 infusions, 14 days apart). Premedicate 30 minutes "
-             "before each infusion: methylprednisolone 100 mg IV, acetaminophen 1 g PO, diphenhydramine 25-50 mg.",
-        route="iv", frequency=1, period=14, period_unit="d", count=2,
-        note="Only after a current HBV screen (HBsAg and anti-HBc). Infuse per the local rituximab protocol.")
     labs: list[Action] = []
     if need_hbsag:
         labs.append(Action("create", "HBsAg", resource=orders.service_request(
@@ -132,10 +137,22 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             patient, orders.text_concept("Complete blood count with differential"))),
     ]
     suggestions = [Suggestion("Baseline labs before rituximab (HBV screen, immunoglobulins, CBC)", labs)]
+    child = is_paediatric(record, context)
     if not hbv_positive:
-        suggestions.insert(0, Suggestion("Rituximab 1,000 mg IV on days 1 and 15",
-                                         [Action("create", "Rituximab 1,000 mg IV days 1 and 15", resource=rituximab)],
-                                         is_recommended=not (need_hbsag or need_anti_hbc)))
+        if child:  # a child's dose is by BSA (the RIM protocol), planned with paediatric pharmacy
+            start = Action("create", "Paediatric pharmacy consult: rituximab dosed by BSA", resource=(
+                orders.service_request(patient, orders.text_concept(
+                    "Paediatric rheumatology/pharmacy: rituximab dosed by body-surface area (RIM protocol)"))))
+        else:
+            start = Action("create", "Rituximab 1,000 mg IV days 1 and 15", resource=orders.medication_request(
+                patient, orders.concept(context.valuesets, "rituximab", "rituximab Injection"), 1000, "mg",
+                text="Rituximab 1,000 mg IV on day 1 and day 15 (2 infusions, 14 days apart). Premedicate 30 "
+                     "minutes before each infusion: methylprednisolone 100 mg IV, acetaminophen 1 g PO, "
+                     "diphenhydramine 25-50 mg.",
+                route="iv", frequency=1, period=14, period_unit="d", count=2,
+                note="Only after a current HBV screen (HBsAg and anti-HBc). Infuse per the local rituximab protocol."))
+        suggestions.insert(0, Suggestion(start.description if child else "Rituximab 1,000 mg IV on days 1 and 15",
+                                         [start], is_recommended=not (need_hbsag or need_anti_hbc)))
     else:
         suggestions.append(Suggestion("HBV DNA and hepatology referral before rituximab", [
             Action("create", "HBV DNA", resource=orders.service_request(
@@ -154,7 +171,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             subtype_line="Anti-SRP and anti-HMGCR positive." if subtype == "DUAL" else "Anti-SRP positive.",
             ttx=t_tx.isoformat(), ttx_how=how, days=days, checkpoint=checkpoint, combo=combo.describe(),
             rtx_last=f"last dose {last_rtx.isoformat()}" if last_rtx else "none on file", why=why,
-            alternatives=_alternatives(record, context), hbv=hbv,
+            regimen=PAEDIATRIC_REGIMEN if child else ADULT_REGIMEN.format(alternatives=_alternatives(record, context)),
+            hbv=hbv,
             pjp=(f"on file ({facts['pjp_prophylaxis']})." if pjp
                  else "none on file; review it with rituximab plus glucocorticoid (R24)."),
             dual=dual),

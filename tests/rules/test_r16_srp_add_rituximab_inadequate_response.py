@@ -107,3 +107,14 @@ def test_stale_ck_is_not_evaluable(kb, today):
 def test_dual_positive_fires_with_a_note(kb, today):
     card = fired(run(kb, srp_on_two_agents(today, hmgcr="positive").request("patient-view"), today))[RULE]
     assert "Anti-HMGCR is also positive" in card["detail"]
+
+
+def test_a_child_gets_bsa_dosing_advice_not_the_adult_fixed_dose(kb, today):
+    """A 12-year-old was offered rituximab 1,000 mg with adult premedication."""
+    request = srp_on_two_agents(today).request("patient-view")
+    request["prefetch"]["patient"]["birthDate"] = today.replace(year=today.year - 12).isoformat()
+    card = fired(run(kb, request, today))[RULE]
+    resources = [r for s in card["suggestions"] for r in _resources(s)]
+    assert not [r for r in resources if r["resourceType"] == "MedicationRequest"]
+    assert card["suggestions"][0]["label"] == "Paediatric pharmacy consult: rituximab dosed by BSA"
+    assert "dose rituximab by body-surface area" in card["detail"] and "1,000 mg IV on days 1" not in card["detail"]
