@@ -117,3 +117,15 @@ def test_text_sig_weekly_is_read(kb, today):
 def test_facts(kb, today):
     facts = _explain(kb, today, _weekly(_chart(today, prior_day=-5), 30))["facts"]
     assert facts["weekly_mg"] == 30 and facts["new_start"] is False and facts["methotrexate_in_prior_days"]
+
+
+def test_an_unreadable_methotrexate_dose_is_said_in_the_response_warnings(kb, today):
+    """Not a card (contract section 3: data-quality notes go in the extension), but not only in ?explain either:
+    the EHR saw nothing at all when a methotrexate sig could not be read."""
+    chart = _chart(today).draft(METHOTREXATE_2_5, None, None, text="take 6-8 tablets weekly as directed")
+    result = run(kb, chart.request("order-sign"), today)
+    assert RULE not in fired(result)
+    assert any(w.startswith("R09 ") and "could not be checked" in w and "could not be read safely" in w
+               for w in result.warnings), result.warnings
+    patient_view = run(kb, chart.request("patient-view"), today)  # not-evaluable on patient-view stays in ?explain
+    assert not [w for w in patient_view.warnings if "could not be checked" in w]
