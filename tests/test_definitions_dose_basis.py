@@ -126,30 +126,32 @@ def test_per_kg_dose_needs_the_weight_for_mg_but_not_for_mg_per_kg_day(kb, today
     assert with_weight.daily == pytest.approx(1200)
 
 
-def test_concurrent_dosage_instructions_add_up_and_sequences_take_the_highest(kb, today):
-    chart = Chart(today)
-    resource = chart.medication_request(PREDNISONE_20, 40, "mg", start=0)
-    second = dict(resource["dosageInstruction"][0])
-    second["doseAndRate"] = [{"doseQuantity": {"value": 20, "unit": "mg"}}]
-    resource["dosageInstruction"].append(second)
-    assert dose_basis.read_dose(_order(kb, resource)).daily == pytest.approx(60)
-    resource["dosageInstruction"][0]["sequence"] = 1
-    resource["dosageInstruction"][1]["sequence"] = 2
-    assert dose_basis.read_dose(_order(kb, resource)).daily == pytest.approx(40)
+def _two_instructions(today, first, second, steps=False):
+    """A prednisone order with two dosage instructions, (value, unit) each: given together, or as two steps."""
+    resource = Chart(today).medication_request(PREDNISONE_20, *first, start=0)
+    other = dict(resource["dosageInstruction"][0])
+    other["doseAndRate"] = [{"doseQuantity": {"value": second[0], "unit": second[1]}}]
+    resource["dosageInstruction"].append(other)
+    if steps:
+        resource["dosageInstruction"][0]["sequence"] = 1
+        other["sequence"] = 2
+    return resource
 
 
-def test_mg_per_kg_day_counts_every_instruction_as_the_daily_mg_does(kb, today):
-    """Without a weight, 1 mg/kg morning and evening was read as 1 mg/kg/day (the first instruction only)."""
-    chart = Chart(today)
-    resource = chart.medication_request(PREDNISONE_20, 1, "mg/kg", start=0)
-    second = dict(resource["dosageInstruction"][0])
-    second["doseAndRate"] = [{"doseQuantity": {"value": 0.5, "unit": "mg/kg"}}]
-    resource["dosageInstruction"].append(second)
-    assert dose_basis.read_dose(_order(kb, resource)).written_per_kg_day() == pytest.approx(1.5)
-    resource["dosageInstruction"][0]["sequence"] = 1
-    resource["dosageInstruction"][1]["sequence"] = 2
-    assert dose_basis.read_dose(_order(kb, resource)).written_per_kg_day() == pytest.approx(1)
-    second["doseAndRate"] = [{"doseQuantity": {"value": 20, "unit": "mg"}}]  # mg beside mg/kg: needs a weight
+@pytest.mark.parametrize(("first", "second", "read", "together", "steps"), [
+    ((40, "mg"), (20, "mg"), lambda dose: dose.daily, 60, 40),
+    # without a weight, 1 mg/kg morning and 0.5 mg/kg evening was 1 mg/kg/day (the first instruction only)
+    ((1, "mg/kg"), (0.5, "mg/kg"), lambda dose: dose.written_per_kg_day(), 1.5, 1),
+])
+def test_concurrent_dosage_instructions_add_up_and_sequences_take_the_highest(kb, today, first, second, read,
+                                                                              together, steps):
+    assert read(dose_basis.read_dose(_order(kb, _two_instructions(today, first, second)))) == pytest.approx(together)
+    assert read(dose_basis.read_dose(_order(kb, _two_instructions(today, first, second, steps=True)))) \
+        == pytest.approx(steps)
+
+
+def test_mg_beside_mg_per_kg_has_no_mg_per_kg_day_without_a_weight(kb, today):
+    resource = _two_instructions(today, (1, "mg/kg"), (20, "mg"))
     assert dose_basis.read_dose(_order(kb, resource)).written_per_kg_day() is None
 
 
