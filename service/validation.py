@@ -57,17 +57,23 @@ def depth_validator(limit: int) -> Any:
 
 
 def parse_json(body: bytes, content_type: str | None, max_depth: int) -> Any:
-    """The JSON document in ``body``; 400 for another content type, bad JSON, or nesting deeper than allowed."""
+    """The JSON document in ``body``; 400 for another content type, text that is not UTF-8 (RFC 8259 section 8.1),
+    bad JSON, or nesting deeper than allowed."""
     media = (content_type or "").split(";")[0].strip().lower()
     if media not in ("application/json", "application/fhir+json") and not media.endswith("+json"):
         raise APIError(400, f"Content-Type must be application/json, not {media or 'missing'}", "Content-Type")
     try:
-        document = json.loads(body, parse_constant=_not_json)
+        # strict: json.loads would decode bytes with 'surrogatepass', letting raw surrogates (ED A0 80) through
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise APIError(400, f"Body is not UTF-8 text: {exc}", "body") from exc
+    try:
+        document = json.loads(text, parse_constant=_not_json)
     except RecursionError as exc:
         raise APIError(400, f"JSON nesting is deeper than {max_depth} levels", "body") from exc
-    except (ValueError, UnicodeDecodeError) as exc:
+    except ValueError as exc:
         raise APIError(400, f"Body is not valid JSON: {exc}", "body") from exc
-    if _SURROGATE_ESCAPE.search(body) and _has_lone_surrogate(document):
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(document):
         # not Unicode text: neither the validators nor the database can store it
         raise APIError(400, "Body has text that is not valid Unicode (an unpaired surrogate escape such as "
                        "\\ud800)", "body")
@@ -76,8 +82,8 @@ def parse_json(body: bytes, content_type: str | None, max_depth: int) -> Any:
     return document
 
 
-# the only way JSON can carry a lone surrogate (raw surrogate bytes are not UTF-8, which json.loads refuses)
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+# the only way left for a lone surrogate to arrive, once the body has been decoded as strict UTF-8
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _has_lone_surrogate(document: Any) -> bool:

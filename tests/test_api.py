@@ -277,3 +277,13 @@ def test_workers_tune_the_garbage_collector_once_loaded():
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def test_a_body_must_be_utf_8_and_may_start_with_a_byte_order_mark(client):
+    """RFC 8259: JSON between systems is UTF-8. A UTF-16 body is a 400 naming the encoding; a UTF-8 BOM is fine."""
+    text = json.dumps(_request())
+    utf16 = client.post("/cds-services/imnm-order-sign", data=text.encode("utf-16"), content_type="application/json")
+    assert utf16.status_code == 400 and "not UTF-8" in utf16.get_json()["issue"][0]["diagnostics"]
+    bom = client.post("/cds-services/imnm-order-sign", data=b"\xef\xbb\xbf" + text.encode(),
+                      content_type="application/json")
+    assert bom.status_code == 200

@@ -218,14 +218,17 @@ def test_issued_cards_carry_their_suggestion_uuids(client, app):
     assert issued.patient_id == fhir_fixtures.get(WARNING_FIXTURE).request(date.today())["context"]["patientId"]
 
 
-@pytest.mark.parametrize("comment", ["a\\ud800", "\\udc00b"])
-def test_an_unpaired_surrogate_escape_is_400_and_nothing_is_stored(client, app, comment):
+@pytest.mark.parametrize(("comment", "says"), [
+    (b"a\\ud800", "not valid Unicode"), (b"\\udc00b", "not valid Unicode"),
+    (b"a\xed\xa0\x80", "not UTF-8"),  # the same surrogate as raw bytes: json.loads would have let it through
+])
+def test_an_unpaired_surrogate_is_400_and_nothing_is_stored(client, app, comment, says):
     """Not Unicode text: the store could not encode it, and the whole request was a 500."""
     good = {"card": str(uuid.uuid4()), "outcome": "overridden", "outcomeTimestamp": STAMP}
     bad = {**good, "card": str(uuid.uuid4()), "overrideReason": {"userComment": "__COMMENT__"}}
-    text = json.dumps({"feedback": [good, bad]}).replace("__COMMENT__", comment)
-    response = client.post("/cds-services/imnm-order-sign/feedback", data=text, content_type="application/json")
-    assert response.status_code == 400 and "not valid Unicode" in response.get_json()["issue"][0]["diagnostics"]
+    body = json.dumps({"feedback": [good, bad]}).encode().replace(b"__COMMENT__", comment)
+    response = client.post("/cds-services/imnm-order-sign/feedback", data=body, content_type="application/json")
+    assert response.status_code == 400 and says in response.get_json()["issue"][0]["diagnostics"]
     with _engine(app).connect() as connection:
         assert connection.execute(select(Feedback)).all() == []
 
