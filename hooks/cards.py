@@ -45,9 +45,11 @@ def build(rule: Rule, fired: Fired, unavailable: list[str] | None = None) -> dic
     cited = "; ".join(f"[{s.name}]({s.url})" if s.url else s.name for s in rule.sources)
     primary = next((s for s in rule.sources if s.url), None)
     caveat = f"\n\n**Not checked:** {not_seen(unavailable)}" if unavailable else ""
-    suggestions = [(s, [a for a in s.actions if _can_apply(a)]) for s in fired.suggestions]
-    if any(len(actions) < len(s.actions) for s, actions in suggestions):
-        caveat += "\n\n**A drafted order has no id,** so the suggestions cannot cancel it: remove it by hand."
+    # a suggestion that cannot cancel the draft it replaces would add its order beside it: it is left out
+    suggestions = [s for s in fired.suggestions if all(map(_can_apply, s.actions))]
+    if len(suggestions) < len(fired.suggestions):
+        caveat += ("\n\n**A drafted order has no id,** so the suggestions that cancel or replace it are left out: "
+                   "change it by hand.")
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
         "summary": summary,
@@ -66,10 +68,9 @@ def build(rule: Rule, fired: Fired, unavailable: list[str] | None = None) -> dic
     links = [{"label": s.name[:120], "url": s.url, "type": "absolute"} for s in rule.sources if s.url]
     if links:
         card["links"] = links
-    if fired.about:
-        # Which draft orders the card is about, for EHRs and analytics that link cards to orders.
-        card["extension"] = {"imnm-cds": {"draftOrders": [o.reference for o in fired.about if o.id]}}
-    suggestions = [(s, actions) for s, actions in suggestions if actions]
+    # Which draft orders the card is about, for EHRs and analytics that link cards to orders.
+    if about := [o.reference for o in fired.about if o.id]:
+        card["extension"] = {"imnm-cds": {"draftOrders": about}}
     if suggestions:
         card["selectionBehavior"] = fired.selection
         card["suggestions"] = [
@@ -77,9 +78,9 @@ def build(rule: Rule, fired: Fired, unavailable: list[str] | None = None) -> dic
                 "label": s.label,
                 "uuid": str(uuid.uuid4()),
                 "isRecommended": s.is_recommended,
-                "actions": [_action(a) for a in actions],
+                "actions": [_action(a) for a in s.actions],
             }
-            for s, actions in suggestions
+            for s in suggestions
         ]
     return card
 

@@ -138,6 +138,15 @@ def strength_mg(medication: Concept, ingredient: str | None = None) -> float | N
     return None
 
 
+def adds_no_dose(dosage: Dosage) -> bool:
+    """An instruction with nothing to count toward the dose: no dose, and as needed or a text with no figure in it
+    ("take with food"). A dose-less instruction whose text has a figure ("1.5 g/kg on day 2") may be a dose."""
+    return dosage.dose is None and (dosage.as_needed or not _FIGURE.search(dosage.text or ""))
+
+
+_FIGURE = re.compile(r"\d")
+
+
 def dose_per_administration(dosage: Dosage, medication: Concept, weight_kg: float | None = None,
                             bsa_m2: float | None = None, ingredient: str | None = None) -> Amount | None:
     """mg given each time; None if the unit is unknown or a needed weight/BSA is missing."""

@@ -145,7 +145,7 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
             elif isinstance(outcome, NotEvaluable):
                 entry.update(status="not-evaluable", reason=_with_not_seen(outcome.missing, unseen))
                 if hook == "order-sign":  # a safety check on the drafts that did not run is said without ?explain
-                    result.warnings.append(f"{rule.code} {rule.title} could not be checked: {entry['reason']}")
+                    result.warnings.append(f"{rule.code} ({rule.title}) was not evaluated: {outcome.missing}")
             elif isinstance(outcome, Quiet):
                 entry.update(status="not-fired", reason=_with_not_seen(outcome.reason, unseen))
         result.explanation.append(entry)

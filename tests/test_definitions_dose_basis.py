@@ -150,9 +150,23 @@ def test_concurrent_dosage_instructions_add_up_and_sequences_take_the_highest(kb
         == pytest.approx(steps)
 
 
-def test_mg_beside_mg_per_kg_has_no_mg_per_kg_day_without_a_weight(kb, today):
-    resource = _two_instructions(today, (1, "mg/kg"), (20, "mg"))
-    assert dose_basis.read_dose(_order(kb, resource)).written_per_kg_day() is None
+def test_mg_beside_mg_per_kg_gives_the_per_kg_part_as_the_least_the_order_gives(kb, today):
+    """Without a weight the mg cannot be added; the per-kg part alone can still be over a limit."""
+    dose = dose_basis.read_dose(_order(kb, _two_instructions(today, (1, "mg/kg"), (20, "mg"))))
+    assert dose.written_per_kg_day() == pytest.approx(1) and dose.kg_part_only
+    total = dose_basis.daily_total([dose], None)
+    assert total.per_kg_written == pytest.approx(1) and "could not be added to its mg/kg" in total.unread[0]
+
+
+@pytest.mark.parametrize("extra", [{"text": "take with food"}, {"text": "as directed", "asNeededBoolean": True}])
+def test_an_instruction_with_nothing_to_count_is_left_out(kb, today, extra):
+    """A second instruction with no dose and no figure made the whole order unreadable (R12 lost its card)."""
+    resource = Chart(today).medication_request(PREDNISONE_20, 40, "mg", start=0)
+    resource["dosageInstruction"].append(extra)
+    dose = dose_basis.read_dose(_order(kb, resource))
+    assert dose.problem is None and dose.daily == pytest.approx(40)
+    resource["dosageInstruction"][-1] = {"text": "10-20 mg at night"}  # a figure: it may be a dose
+    assert dose_basis.read_dose(_order(kb, resource)).problem is not None
 
 
 def test_text_only_sig_disagreeing_with_structured_timing_is_a_problem(kb, today):

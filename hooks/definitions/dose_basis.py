@@ -248,7 +248,8 @@ class DraftDose:
     from_text: bool = False
     problem: str | None = None  # why the dose could not be read at all
     days_per_day: float | None = None  # days with a dose, a day (several times on one day are one day)
-    kg_daily: float | None = None  # mg/kg/day of an order written per kg in every instruction, added up as ``daily``
+    kg_daily: float | None = None  # mg/kg/day of the instructions written per kg, added up as ``daily`` is
+    kg_part_only: bool = False  # other instructions are in mg: ``kg_daily`` is the least the order gives
 
     @property
     def weekly(self) -> float | None:
@@ -269,7 +270,7 @@ class DraftDose:
         return days is not None and abs(days * 7 - 1) < 1e-6
 
     def written_per_kg_day(self) -> float | None:
-        """mg/kg/day for an order written per kg (no weight needed), every instruction counted."""
+        """mg/kg/day for an order written per kg (no weight needed), every per-kg instruction counted."""
         return self.kg_daily
 
     def written_per_m2_week(self) -> float | None:
@@ -305,15 +306,16 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
     """The draft's dose: structured first, else the free-text sig; mg only when the weight/BSA it needs is known.
 
     Several dosage instructions with the same ``sequence`` (or none) are given together and are added up; of
-    different sequences (a taper), the highest daily total counts.
+    different sequences (a taper), the highest daily total counts. An instruction with nothing to count ("take
+    with food", a dose-less as-needed one) is left out when another gives a dose.
     """
     if not order.dosages:
         return DraftDose(order, None, None, None, None, problem="no dosage instruction")
     totals: dict[int | None, float] = {}
-    kg_totals: dict[int | None, float] | None = {}  # None once an instruction is not written per kg
-    unreadable = False
+    kg_totals: dict[int | None, float] = {}  # the instructions written per kg, in mg/kg/day
+    kg_unreadable = kg_part_only = unreadable = False
     first: tuple[Quantity | None, float | None, float | None, bool, float | None] | None = None
-    for dosage in order.dosages:
+    for dosage in [d for d in order.dosages if not dosing.adds_no_dose(d)] or order.dosages[:1]:
         from_text = False
         use = dosage
         if dosage.dose is None:
@@ -344,15 +346,17 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
             unreadable = True
         else:
             totals[dosage.sequence] = totals.get(dosage.sequence, 0.0) + amount.mg * per_day
-        kg_day = dosing.mg_per_kg_day(use.dose, per_day)
-        if kg_day is None or kg_totals is None:
-            kg_totals = None
+        if not written_per_kg(use):
+            kg_part_only = True
+        elif (kg_day := dosing.mg_per_kg_day(use.dose, per_day)) is None:
+            kg_unreadable = True
         else:
             kg_totals[dosage.sequence] = kg_totals.get(dosage.sequence, 0.0) + kg_day
     assert first is not None
     daily_total = None if unreadable else max(totals.values())
+    kg_daily = None if kg_unreadable or not kg_totals else max(kg_totals.values())
     return DraftDose(order, first[0], first[1], first[2], daily_total, first[3], days_per_day=first[4],
-                     kg_daily=max(kg_totals.values()) if kg_totals else None)
+                     kg_daily=kg_daily, kg_part_only=kg_part_only and kg_daily is not None)
 
 
 @dataclass(slots=True)
@@ -386,6 +390,8 @@ def daily_total(doses: list[DraftDose], weight_kg: float | None) -> DailyTotal:
             else:
                 total.per_kg_written += kg_day
             total.counted.append(d)
+            if d.kg_part_only:  # at least this much: enough to fire on, not to pass
+                total.unread.append(f"{d.order.label}: its instructions in mg could not be added to its mg/kg")
         else:
             total.unread.append(f"{d.order.label}: frequency not given" if d.per_day is None
                                 else f"{d.order.label}: written per kg and no current weight")

@@ -90,9 +90,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         critical_before = len(critical)
         # mg on any day it is given: per dose x doses a day (at least one dose on the day given)
         per_day = max(dose.per_day, 1.0) if dose.per_day is not None else 1.0
-        # concurrent instructions (15 mg/kg morning and evening) add up in ``kg_daily``, as mg do in ``daily``
-        written_kg_day = (max(mg_per_kg_day(dose.written, per_day) or 0.0, dose.kg_daily or 0.0) or None
-                          if dose.per_kg else None)
+        written_kg_day = None
+        if dose.per_kg:  # the first instruction on a day it is given, or all of them added up, whichever is more
+            written_kg_day = max(filter(None, (mg_per_kg_day(dose.written, per_day), dose.kg_daily)), default=None)
         if dose.mg is not None:  # concurrent instructions (600 mg morning + 600 mg evening) add up in ``daily``
             day_mg: float | None = max(dose.mg * per_day, dose.daily or 0.0)
         else:  # mg/kg/day with no frequency: the day's dose is known, the dose per administration is not

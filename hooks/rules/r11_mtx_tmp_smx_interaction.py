@@ -292,8 +292,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if dose.regimen == "prophylactic":
         suggestions.append(Suggestion("Keep prophylactic TMP/SMX and monitor the CBC", [monitor],
                                       is_recommended=not risks))
-        suggestions.append(Suggestion("Use atovaquone for PJP prophylaxis instead of TMP/SMX",
-                                      [stop_tmp, switch], is_recommended=bool(risks)))
+        if child:  # TMP/SMX stays until the pharmacy has a child's atovaquone dose: no gap in prophylaxis
+            suggestions.append(Suggestion("Paediatric pharmacy consult: switch to atovaquone dosed by weight",
+                                          [switch], is_recommended=bool(risks)))
+        else:
+            suggestions.append(Suggestion("Use atovaquone for PJP prophylaxis instead of TMP/SMX",
+                                          [stop_tmp, switch], is_recommended=bool(risks)))
     elif drafted_tmp:
         suggestions.append(Suggestion(f"Cancel the treatment-dose {tmp_order.label}; choose another antibiotic",
                                       [stop_tmp], is_recommended=True))

@@ -56,7 +56,9 @@ def _daily(order: MedicationOrder, weight_kg: float | None,
     dose = dose_basis.read_dose(order, weight_kg, bsa_m2)
     if dose.problem:
         return None, None, dose.problem
-    if (per_kg := dose.written_per_kg_day()) is not None:
+    if dose.daily is None and dose.kg_part_only:
+        return None, None, "instructions in mg and in mg/kg, and no current weight to add them up"
+    if (per_kg := dose.written_per_kg_day()) is not None and not dose.kg_part_only:
         return (per_kg * weight_kg if weight_kg else None), per_kg, f"{per_kg:g} mg/kg/day ({dose.describe()})"
     if dose.daily is None:
         return None, None, f"{dose.describe()} could not be read as mg/day"
@@ -179,7 +181,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         advice = (f"Start at **{share} of the normal dose** (normal 2-3 mg/kg/day) and adjust to the blood count, "
                   "allowing 2-4 weeks to steady state after each change.")
         if reduced is not None:
-            advice += f" For {weight_kg:g} kg that is **{reduced[0]:g}-{reduced[1]:g} mg/day**."
+            low, high = reduced
+            advice += f" For {weight_kg:g} kg that is **{f'{low:g}-' if low < high else ''}{high:g} mg/day**."
         else:
             advice += " The mg/day range could not be computed: no body weight in the last 30 days."
     elif missing:

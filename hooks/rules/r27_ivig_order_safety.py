@@ -64,7 +64,7 @@ _NOT_ACTUAL_WORDS = ("adjusted", "ideal", "ibw", "abw", "lean", "physiological",
 class CycleDose:
     """How much one IVIG cycle gives, and how the order was read."""
 
-    value: float | None = None  # dose per administration, in g or g/kg
+    value: float | None = None  # dose per administration, in g or g/kg (the first one's, of several instructions)
     per_kg: bool = False
     days: int = 1
     doses: float = 1  # administrations in the cycle (several a day count each)
@@ -115,8 +115,8 @@ def read_cycle(dosage: Dosage | None, bounded_days: int | None = None) -> CycleD
              else max(len(timing.times_of_day), len(timing.when), 1))
     if span is not None and span >= 1:
         result.days = round(span)
-    elif timing.count and daily:
-        result.days, result.doses = max(math.ceil(timing.count / a_day), 1), timing.count
+    elif timing.count and daily:  # FHIR's count: administrations
+        result.days = max(math.ceil(timing.count / a_day), 1)
     elif timing.count:
         result.days = max(timing.count, 1)
     elif daily and bounded_days:
@@ -124,11 +124,11 @@ def read_cycle(dosage: Dosage | None, bounded_days: int | None = None) -> CycleD
     else:
         result.days = 1
         result.open_ended = daily
-    if not (timing.count and daily):
-        result.doses = result.days * a_day
+    result.doses = (timing.count if timing.count and daily and not (span is not None and span >= 1)
+                    else result.days * a_day)
     if daily or a_day > 1:
         result.per_day = True  # given daily, or several times a day: each administration is one dose
-    elif step is not None and not (bounded_days is not None and bounded_days <= step):
+    if not daily and step is not None and not (bounded_days is not None and bounded_days <= step):
         # any repeat that is not daily is a new full cycle, even 2-6 days on; bounds too short for a second dose
         # give a single cycle
         result.interval_days = step
@@ -163,6 +163,8 @@ def read_order_cycle(order: MedicationOrder) -> CycleDose | None:
     sequences that each repeat are phases of the regimen (q4 weeks, then q6 weeks): the highest counts. Steps
     that do not repeat are days of one cycle (1 g/kg on day 1, then 1 g/kg on day 2) and add up."""
     bounded = _bounded_days(order)
+    if any(d.dose is None and not dosing.adds_no_dose(d) for d in order.dosages):
+        return None  # a dose in words ("1.5 g/kg on day 2") cannot be left out of the cycle
     dosed = [d for d in order.dosages if d.dose is not None and not d.as_needed]
     if len(dosed) < 2:
         return read_cycle(dosed[0] if dosed else order.dosage, bounded)
@@ -189,7 +191,7 @@ def _added(parts: list[CycleDose], days: int, joiner: str) -> CycleDose:
     keys = {key for part in parts for key in part.readings}
     intervals = [p.interval_days for p in parts if p.interval_days is not None]
     return CycleDose(
-        value=sum(p.value or 0.0 for p in parts), per_kg=parts[0].per_kg, days=days,
+        value=parts[0].value, per_kg=parts[0].per_kg, days=days,
         doses=sum(p.doses for p in parts), interval_days=min(intervals, default=None),
         open_ended=any(p.open_ended for p in parts),
         readings={key: sum(p.readings.get(key, min(p.readings.values())) for p in parts) for key in keys},

@@ -212,3 +212,20 @@ def test_a_childs_replacement_never_exceeds_the_mg_per_kg_limit(kb, today, kg, m
 def test_a_child_with_no_weight_gets_no_replacement_dose(kb, today):
     card, _ = _result(kb, today, normal_results(patient(today, kg=None, age=6)), mg=4, unit="mg/kg")
     assert _replacement(card) == [] and "a child's dose needs a current body weight (R33)" in card["detail"]
+
+
+@pytest.mark.parametrize(("kg", "says"), [(20, "**25 mg/day**"), (10, "**6-24 mg/day**")])
+def test_a_reduced_range_of_one_step_is_one_dose(kb, today, kg, says):
+    """20 kg, TPMT intermediate: 30-80% of 2-3 mg/kg/day is 12-48 mg, one 25 mg step (it read "25-25 mg/day");
+    10 kg: no whole step fits, so the range is given to 0.1 mg."""
+    chart = patient(today, kg=kg, age=8).observation(TPMT_GENOTYPE, -30, value_string="*1/*3A")
+    card, _ = _result(kb, today, chart.observation(NUDT15, -30, value_string="*1/*1"), mg=100)
+    assert says in card["detail"]
+
+
+def test_an_extra_instruction_with_no_dose_keeps_the_card(kb, today):
+    """300 mg at 70 kg (4.3 mg/kg/day) with a second 'take with food' instruction went not-evaluable."""
+    chart = normal_results(patient(today, kg=70)).draft(AZATHIOPRINE_50, 300, "mg", resource_id="aza")
+    chart.drafts[-1]["dosageInstruction"].append({"text": "take with food"})
+    card = fired(run(kb, chart.request("order-sign"), today)).get(RULE)
+    assert card is not None and "4.3 mg/kg/day" in card["detail"]

@@ -420,3 +420,26 @@ def test_bottle_rounding_allows_at_most_5_percent_over(kb, today, grams, flagged
     card, entry = _run(kb, chart, today)
     assert (card is not None and "dose > 2 g/kg" in card["summary"]) is flagged
     assert entry["facts"]["draft-ivig_g_per_kg_cycle"] == f"{grams / 10:.2f} per cycle"
+
+
+@pytest.mark.parametrize(("repeat", "dose", "summary"), [
+    # daily with both a duration and a count: 1.5 g/kg x 2 days is 3 g/kg (read as one day of 1.5)
+    ({"count": 2, "duration": 2, "durationUnit": "d"}, 1.5, "dose > 2 g/kg"),
+    # two times of day on a two-weekly order still repeat every 14 days (the interval was lost)
+    ({"period": 2, "periodUnit": "wk", "count": 2, "timeOfDay": ["08:00:00", "20:00:00"]}, 0.5, "interval < 21 d"),
+])
+def test_a_count_or_times_of_day_do_not_hide_the_cycle(kb, today, repeat, dose, summary):
+    card, _ = _run(kb, _daily(_chart(today), dose, "g/kg", **repeat), today)
+    assert card is not None and card["summary"] == f"IVIG order: 1 safety issue to check ({summary})"
+
+
+def test_a_dose_written_in_words_beside_a_coded_one_is_unreadable_and_a_prn_one_is_left_out(kb, today):
+    chart = _chart(today)
+    resource = _instructions(chart, (1.0, 1, ONE_DAY), (1.0, 2, ONE_DAY)).drafts[-1]
+    second = resource["dosageInstruction"][1]
+    del second["doseAndRate"]
+    second["text"] = "1.5 g/kg on day 2"
+    card, _ = _run(kb, chart, today)
+    assert card["summary"] == "IVIG order: 1 safety issue to check (dose unreadable)"
+    second.update(asNeededBoolean=True, doseAndRate=[{"doseQuantity": {"value": 2, "unit": "g/kg"}}])
+    assert _run(kb, chart, today)[0] is None  # as needed: not part of the cycle (1 g/kg)

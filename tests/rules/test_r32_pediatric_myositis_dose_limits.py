@@ -132,3 +132,13 @@ def test_a_dose_with_no_frequency_is_not_called_within_limits(kb, today):
 def test_a_dose_per_kg_per_day_is_counted_on_the_weight(kb, today):
     chart = _child(today, kg=25).draft(PREDNISOLONE_5, 3, "mg/kg/d")  # 75 mg/day: above 60 mg and 2 mg/kg
     assert _card(kb, today, chart) is not None
+
+
+def test_a_per_kg_part_over_the_limit_fires_without_a_weight_to_add_the_mg_part(kb, today):
+    """Prednisolone 3 mg/kg morning and 5 mg evening, no weight: 3 mg/kg/day alone is over 2 (it went quiet)."""
+    chart = _child(today, kg=None).draft(PREDNISOLONE_5, 3, "mg/kg")
+    first = chart.drafts[-1]["dosageInstruction"][0]
+    chart.drafts[-1]["dosageInstruction"].append({**first, "doseAndRate": [{"doseQuantity": {"value": 5,
+                                                                                             "unit": "mg"}}]})
+    card = fired(run(kb, chart.request("order-sign"), today)).get(RULE)
+    assert card is not None and "3.00 mg/kg/day (as written) is above 2 mg/kg/day" in card["detail"]
