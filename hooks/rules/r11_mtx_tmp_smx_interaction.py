@@ -278,26 +278,26 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         context.patient_id, orders.text_concept("CBC with differential"),
         note="Methotrexate with trimethoprim: CBC at 1-2 weeks and 4 weeks, then monthly while both continue.")
     monitor = Action("create", "CBC at 1-2 and 4 weeks, then monthly", resource=cbc)
-    if child:  # 1,500 mg is the adult dose: a child's is by weight (as R24 does, a paediatric pharmacy consult)
-        switch = Action("create", "Paediatric pharmacy consult: atovaquone dosed by weight", resource=(
-            orders.service_request(context.patient_id, orders.text_concept(
-                "Paediatric pharmacy consult: atovaquone for PJP prophylaxis, dosed by weight"))))
-    else:
-        switch = Action("create", "Atovaquone 1,500 mg PO daily with food", resource=orders.medication_request(
-            context.patient_id, orders.concept(context.valuesets, "pjp_alternative", "atovaquone"), 1500, "mg",
-            text="Atovaquone 1,500 mg by mouth once daily with food (PJP prophylaxis)", note="Take with food."))
     stop_tmp = Action("delete", f"{'Cancel' if drafted_tmp else 'Stop'} {tmp_order.label}",
                       resource_id=tmp_order.reference)
+    if child:  # 1,500 mg is the adult dose: a child's is by weight (as R24 does, a paediatric pharmacy consult);
+        # TMP/SMX stays until the pharmacy has a child's atovaquone dose, so there is no gap in prophylaxis
+        switch = Suggestion("Paediatric pharmacy consult: switch to atovaquone dosed by weight", [Action(
+            "create", "Paediatric pharmacy consult: atovaquone dosed by weight", resource=orders.service_request(
+                context.patient_id, orders.text_concept(
+                    "Paediatric pharmacy consult: atovaquone for PJP prophylaxis, dosed by weight")))],
+            is_recommended=bool(risks))
+    else:
+        switch = Suggestion("Use atovaquone for PJP prophylaxis instead of TMP/SMX", [stop_tmp, Action(
+            "create", "Atovaquone 1,500 mg PO daily with food", resource=orders.medication_request(
+                context.patient_id, orders.concept(context.valuesets, "pjp_alternative", "atovaquone"), 1500, "mg",
+                text="Atovaquone 1,500 mg by mouth once daily with food (PJP prophylaxis)", note="Take with food."))],
+            is_recommended=bool(risks))
     suggestions: list[Suggestion] = []
     if dose.regimen == "prophylactic":
         suggestions.append(Suggestion("Keep prophylactic TMP/SMX and monitor the CBC", [monitor],
                                       is_recommended=not risks))
-        if child:  # TMP/SMX stays until the pharmacy has a child's atovaquone dose: no gap in prophylaxis
-            suggestions.append(Suggestion("Paediatric pharmacy consult: switch to atovaquone dosed by weight",
-                                          [switch], is_recommended=bool(risks)))
-        else:
-            suggestions.append(Suggestion("Use atovaquone for PJP prophylaxis instead of TMP/SMX",
-                                          [stop_tmp, switch], is_recommended=bool(risks)))
+        suggestions.append(switch)
     elif drafted_tmp:
         suggestions.append(Suggestion(f"Cancel the treatment-dose {tmp_order.label}; choose another antibiotic",
                                       [stop_tmp], is_recommended=True))

@@ -15,6 +15,7 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import dose_basis, thiopurine, weight
 from hooks.definitions.cohorts import given_since, is_paediatric
+from hooks.dosing import practical_dose
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import AZA_LABEL, CPIC_2024, CPIC_THIOPURINES, SEED_003
@@ -56,12 +57,12 @@ def _daily(order: MedicationOrder, weight_kg: float | None,
     dose = dose_basis.read_dose(order, weight_kg, bsa_m2)
     if dose.problem:
         return None, None, dose.problem
-    if dose.daily is None and dose.kg_part_only:
-        return None, None, "instructions in mg and in mg/kg, and no current weight to add them up"
-    if (per_kg := dose.written_per_kg_day()) is not None and not dose.kg_part_only:
+    per_kg = None if dose.kg_part_only else dose.written_per_kg_day()  # with mg beside it, only the least given
+    if per_kg is not None:
         return (per_kg * weight_kg if weight_kg else None), per_kg, f"{per_kg:g} mg/kg/day ({dose.describe()})"
     if dose.daily is None:
-        return None, None, f"{dose.describe()} could not be read as mg/day"
+        return None, None, ("instructions in mg and in mg/kg, and no current weight to add them up"
+                            if dose.kg_part_only else f"{dose.describe()} could not be read as mg/day")
     return dose.daily, (dose.daily / weight_kg if weight_kg else None), f"{dose.daily:g} mg/day"
 
 
@@ -85,8 +86,8 @@ def _range_mg(weight_kg: float, low_fraction: float, high_fraction: float, param
     high = high_fraction * params["normal_high_mg_per_kg_day"] * weight_kg
     if high < STEP_MG:
         return math.ceil(low * 10) / 10, math.floor(high * 10) / 10
-    return min(max(STEP_MG, math.ceil(low / STEP_MG) * STEP_MG), math.floor(high / STEP_MG) * STEP_MG), \
-        math.floor(high / STEP_MG) * STEP_MG
+    top = practical_dose(high, STEP_MG, high, round_down=True)[0]
+    return min(max(STEP_MG, math.ceil(low / STEP_MG) * STEP_MG), top), top
 
 
 def _replacement_mg(params: dict[str, float], weight_kg: float | None, reduced: tuple[float, float] | None,
@@ -99,7 +100,7 @@ def _replacement_mg(params: dict[str, float], weight_kg: float | None, reduced: 
         dose = min(max(dose, reduced[0]), reduced[1])
     if weight_kg is None:
         return dose if adult else None
-    dose = min(dose, math.floor(ceiling_mg_per_kg * weight_kg / STEP_MG) * STEP_MG)
+    dose = practical_dose(dose, STEP_MG, ceiling_mg_per_kg * weight_kg, round_down=True)[0]
     return dose if dose >= STEP_MG else None
 
 

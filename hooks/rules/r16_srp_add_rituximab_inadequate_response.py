@@ -140,10 +140,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     child = is_paediatric(record, context)
     if not hbv_positive:
         if child:  # a child's dose is by BSA (the RIM protocol), planned with paediatric pharmacy
-            start = Action("create", "Paediatric pharmacy consult: rituximab dosed by BSA", resource=(
-                orders.service_request(patient, orders.text_concept(
-                    "Paediatric rheumatology/pharmacy: rituximab dosed by body-surface area (RIM protocol)"))))
+            label = "Paediatric pharmacy consult: rituximab dosed by BSA"
+            start = Action("create", label, resource=orders.service_request(patient, orders.text_concept(
+                "Paediatric rheumatology/pharmacy: rituximab dosed by body-surface area (RIM protocol)")))
         else:
+            label = "Rituximab 1,000 mg IV on days 1 and 15"
             start = Action("create", "Rituximab 1,000 mg IV days 1 and 15", resource=orders.medication_request(
                 patient, orders.concept(context.valuesets, "rituximab", "rituximab Injection"), 1000, "mg",
                 text="Rituximab 1,000 mg IV on day 1 and day 15 (2 infusions, 14 days apart). Premedicate 30 "
@@ -151,8 +152,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      "diphenhydramine 25-50 mg.",
                 route="iv", frequency=1, period=14, period_unit="d", count=2,
                 note="Only after a current HBV screen (HBsAg and anti-HBc). Infuse per the local rituximab protocol."))
-        suggestions.insert(0, Suggestion(start.description if child else "Rituximab 1,000 mg IV on days 1 and 15",
-                                         [start], is_recommended=not (need_hbsag or need_anti_hbc)))
+        suggestions.insert(0, Suggestion(label, [start], is_recommended=not (need_hbsag or need_anti_hbc)))
     else:
         suggestions.append(Suggestion("HBV DNA and hepatology referral before rituximab", [
             Action("create", "HBV DNA", resource=orders.service_request(

@@ -113,10 +113,11 @@ def read_cycle(dosage: Dosage | None, bounded_days: int | None = None) -> CycleD
     daily = step is not None and step <= 1
     a_day = (max(dosing.periods_per_day(replace(timing, days_of_week=())) or 1, 1) if daily
              else max(len(timing.times_of_day), len(timing.when), 1))
+    counted_doses = None
     if span is not None and span >= 1:
         result.days = round(span)
     elif timing.count and daily:  # FHIR's count: administrations
-        result.days = max(math.ceil(timing.count / a_day), 1)
+        result.days, counted_doses = max(math.ceil(timing.count / a_day), 1), timing.count
     elif timing.count:
         result.days = max(timing.count, 1)
     elif daily and bounded_days:
@@ -124,8 +125,7 @@ def read_cycle(dosage: Dosage | None, bounded_days: int | None = None) -> CycleD
     else:
         result.days = 1
         result.open_ended = daily
-    result.doses = (timing.count if timing.count and daily and not (span is not None and span >= 1)
-                    else result.days * a_day)
+    result.doses = counted_doses or result.days * a_day
     if daily or a_day > 1:
         result.per_day = True  # given daily, or several times a day: each administration is one dose
     if not daily and step is not None and not (bounded_days is not None and bounded_days <= step):
