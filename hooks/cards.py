@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -10,6 +11,9 @@ from hooks.rule import Action, Fired, Rule
 TOPIC_SYSTEM = "urn:imnm-cds:recommendation"
 OVERRIDE_SYSTEM = "urn:imnm-cds:override-reason"
 SUMMARY_MAX = 139  # CDS Hooks: "<140 characters"
+# A relative reference with a FHIR id (R4 id: letters, digits, '-' and '.', at most 64): what a delete's resourceId
+# and the draftOrders extension may hold (the response schema checks the same).
+_REFERENCE = re.compile(r"[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}")
 
 # Coded override reasons offered on cards, by rule family (feedback keys on these codes).
 OVERRIDE_REASONS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -48,8 +52,8 @@ def build(rule: Rule, fired: Fired, unavailable: list[str] | None = None) -> dic
     # a suggestion that cannot cancel the draft it replaces would add its order beside it: it is left out
     suggestions = [s for s in fired.suggestions if all(map(_can_apply, s.actions))]
     if len(suggestions) < len(fired.suggestions):
-        caveat += ("\n\n**A drafted order has no id,** so the suggestions that cancel or replace it are left out: "
-                   "change it by hand.")
+        caveat += ("\n\n**A drafted order has no id** (or not a FHIR id), so the suggestions that cancel or replace "
+                   "it are left out: change it by hand.")
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
         "summary": summary,
@@ -69,7 +73,7 @@ def build(rule: Rule, fired: Fired, unavailable: list[str] | None = None) -> dic
     if links:
         card["links"] = links
     # Which draft orders the card is about, for EHRs and analytics that link cards to orders.
-    if about := [o.reference for o in fired.about if o.id]:
+    if about := [o.reference for o in fired.about if _REFERENCE.fullmatch(o.reference)]:
         card["extension"] = {"imnm-cds": {"draftOrders": about}}
     if suggestions:
         card["selectionBehavior"] = fired.selection
@@ -86,9 +90,9 @@ def build(rule: Rule, fired: Fired, unavailable: list[str] | None = None) -> dic
 
 
 def _can_apply(action: Action) -> bool:
-    """A delete needs the resource's id: a draft sent without one gives "MedicationRequest/", which names
-    nothing the EHR could delete."""
-    return action.type != "delete" or bool((action.resource_id or "").partition("/")[2])
+    """A delete needs the resource's id: a draft sent without one gives "MedicationRequest/", and one with an id
+    that is not a FHIR id ("x y", 80 characters) a reference the EHR cannot resolve."""
+    return action.type != "delete" or bool(_REFERENCE.fullmatch(action.resource_id or ""))
 
 
 def _action(action: Action) -> dict[str, Any]:

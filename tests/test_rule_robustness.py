@@ -53,20 +53,27 @@ def test_odd_values_do_not_make_a_rule_fail(kb, today, name):
         assert still_fires in fired(result)
 
 
+@pytest.mark.parametrize("bad_id", [None, "x y", "a" * 65, "ukat/L"])
 @pytest.mark.parametrize(("fixture", "rule"), [
     ("r08-fires-daily-tablets", "mtx-once-weekly-hard-stop"),
     ("r14-fires-order-sign-antibody-coded", "statin-contraindicated-anti-hmgcr"),
 ])
-def test_a_draft_without_an_id_keeps_its_card_without_a_delete_that_names_nothing(kb, today, fixture, rule):
-    """The suggestions deleted "MedicationRequest/", which fails the response schema and names nothing. A
-    replacement that cannot cancel the draft would add its order beside it, so the whole suggestion goes."""
+def test_a_draft_without_a_fhir_id_keeps_its_card_without_a_delete_that_names_nothing(kb, today, fixture, rule,
+                                                                                      bad_id):
+    """The suggestions deleted "MedicationRequest/" (no id) or "MedicationRequest/x y" (not a FHIR id), which fail
+    the response schema and name nothing the EHR can find. A replacement that cannot cancel the draft would add its
+    order beside it, so the whole suggestion goes (found by fuzzing)."""
     request = fhir_fixtures.get(fixture).request(today)
     node = request
     for step in DRAFT:
         node = node[step]
     with_id = fired(run(kb, request, today))[rule]
     assert all(any(a["type"] == "delete" for a in s["actions"]) for s in with_id["suggestions"])
-    del node["id"]
+    assert with_id["extension"]["imnm-cds"]["draftOrders"]
+    if bad_id is None:
+        del node["id"]
+    else:
+        node["id"] = bad_id
     card = fired(run(kb, request, today))[rule]  # run checks the cards against the response schema
     assert "suggestions" not in card and "extension" not in card
-    assert "A drafted order has no id" in card["detail"]
+    assert "A drafted order has no id** (or not a FHIR id)" in card["detail"]
