@@ -33,6 +33,15 @@ def _record(chart: Chart):
     ("*3A/*3C", "poor"),
     ("No variants detected", "normal"),
     ("Not a poor metabolizer", "normal"),
+    # a ruled-out category beside the lab's own one never makes the result normal (found by review)
+    ("Poor metabolizer (not intermediate)", "poor"),
+    ("Intermediate metabolizer (not a poor metabolizer)", "intermediate"),
+    ("Deficient activity - not an intermediate metabolizer", "poor"),
+    ("Not a poor metabolizer; activity low", "low-unspecified"),
+    # the gene written before each allele
+    ("TPMT*3A/TPMT*3C", "poor"),
+    ("TPMT *3A / TPMT *3C", "poor"),
+    ("NUDT15*1/NUDT15*3", "intermediate"),
     ("Low", "low-unspecified"),
     ("High activity", "normal"),
     ("Specimen rejected", None),

@@ -24,8 +24,10 @@ RANK: dict[str, int] = {"normal": 0, "intermediate": 1, "low-unspecified": 2, "p
 TRANSFUSION_WINDOW_DAYS = 90
 TRANSFUSION_GROUP = "transfusion"
 
-# Words, checked in this order (the most severe first, so "not poor" style phrases are handled explicitly).
-_NORMAL_OVERRIDES = re.compile(r"\b(not (a )?(poor|intermediate)|no variants? (detected|found|identified))\b")
+# A category the lab rules out ("not a poor metabolizer") says nothing for itself: it is taken out before the words
+# below are checked, the most severe first, so "Poor metabolizer (not intermediate)" still reads as poor.
+_RULED_OUT = re.compile(r"\bnot (an? )?(poor|intermediate)( metaboli[sz]er)?\b")
+_NO_VARIANTS = re.compile(r"\bno variants? (detected|found|identified)\b")
 _POOR = re.compile(r"\b(poor|deficien\w*|absent|no (enzyme )?activity|homozygous (variant|mutant)|"
                    r"compound heterozygo\w*|very low|undetectable|low activity|low metaboli[sz]er|"
                    r"two (non-?functional|no[ -]function|variant) alleles)\b")
@@ -34,7 +36,8 @@ _INTERMEDIATE = re.compile(r"\b(intermediate|heterozygo\w*|reduced|decreased|par
 _NORMAL = re.compile(r"\b(normal|wild[ -]?type|high activity|extensive metaboli[sz]er|rapid|"
                      r"homozygous wild|negative for (the )?(common )?variants?)\b")
 _LOW = re.compile(r"\b(low|below (the )?(normal|reference)( range)?|below range)\b")
-_DIPLOTYPE = re.compile(r"\*\s*(\d+[a-z]?)\s*/\s*\*\s*(\d+[a-z]?)", re.I)
+# "*1/*3A", also with the gene before each allele: "TPMT*3A/TPMT*3C", "TPMT *3A / TPMT *3C"
+_DIPLOTYPE = re.compile(r"\*\s*(\d+[a-z]?)\s*/\s*(?:[a-z][a-z0-9]*\s*)?\*\s*(\d+[a-z]?)", re.I)
 _NORMAL_ALLELES = {"1", "1a", "1s"}
 _POOR_FLAGS = {"LL", "<<", "AA", "CRITICAL LOW"}
 _LOW_FLAGS = {"L", "LOW", "<", "A", "ABN", "ABNORMAL"}
@@ -66,16 +69,17 @@ def from_words(text: str | None) -> Reading | None:
     if diplotype:
         variant = sum(1 for allele in diplotype.groups() if allele.lower() not in _NORMAL_ALLELES)
         return ("normal", "intermediate", "poor")[variant]
-    if _NORMAL_OVERRIDES.search(words):
-        return "normal"
-    if _POOR.search(words):
+    rest = _RULED_OUT.sub(" ", words)
+    if _POOR.search(rest):
         return "poor"
-    if _INTERMEDIATE.search(words):
+    if _INTERMEDIATE.search(rest):
         return "intermediate"
-    if _NORMAL.search(words):
+    if _NORMAL.search(rest):
         return "normal"
-    if _LOW.search(words):
+    if _LOW.search(rest):
         return "low-unspecified"
+    if rest != words or _NO_VARIANTS.search(words):  # only ruled-out categories, or no variant found
+        return "normal"
     return None
 
 

@@ -66,6 +66,16 @@ def test_poor_metabolizer_is_critical_and_offers_cancellation(kb, today):
                                                  "resourceId": "MedicationRequest/aza"}]
 
 
+@pytest.mark.parametrize("tpmt", ["Poor metabolizer (not intermediate)", "TPMT*3A/TPMT*3C"])
+def test_poor_metabolizer_in_the_labs_own_words_is_critical(kb, today, tpmt):
+    """Read as normal (a ruled-out category made the whole result normal) or as no result at all (the gene before
+    each allele); either way a full dose went to a poor metabolizer without the hard stop (found by review)."""
+    chart = patient(today).observation(TPMT_GENOTYPE, -30, value_string=tpmt)
+    card, entry = _result(kb, today, chart.observation(NUDT15, -30, value_string="*1/*1"), mg=150)
+    assert card["indicator"] == "critical"
+    assert "poor" in entry["facts"]["tpmt"]
+
+
 def test_intermediate_range_is_computed_and_a_higher_dose_replaced(kb, today):
     chart = patient(today, kg=60).observation(TPMT_GENOTYPE, -30, value_string="*1/*3A")
     card, entry = _result(kb, today, chart.observation(NUDT15, -30, value_string="*1/*1"), mg=175)
