@@ -56,7 +56,10 @@ def course_days(order: MedicationOrder, today: date) -> tuple[date, date] | None
     elif order.supply_days:
         last = order.start + timedelta(days=max(int(order.supply_days) - 1, 0))
     elif order.dosage and order.dosage.timing.count and (gap := interval_days(order.dosage.timing)):
-        # a counted course: the last administration is (count - 1) intervals after the first
+        # a counted course: the last administration is (count - 1) intervals after the first; a cyclic IVIG
+        # order's count is the days of one cycle (service contract, section 4), not the number of cycles
+        if order.in_group("ivig"):
+            gap = min(gap, 1.0)
         last = order.start + timedelta(days=int((order.dosage.timing.count - 1) * gap))
     else:
         last = order.start

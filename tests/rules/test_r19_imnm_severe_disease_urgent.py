@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import IMNM_SNOMED, METHYLPRED_1000, ROUTE_IV, Chart
+from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, METHYLPRED_1000, ROUTE_IV, Chart
 from fhir_fixtures.r19_imnm_severe_disease_urgent import (
     CREATININE,
     DYSPHAGIA,
@@ -163,6 +163,31 @@ def test_an_intramuscular_methylprednisolone_shot_is_not_a_pulse_already_given(k
     pulse = _dysphagic(today).medication(METHYLPRED_1000, 1000, "mg", start=-6, end=-6, status="completed",
                                          route=ROUTE_IV)
     assert _card(kb, pulse) is None
+
+
+def _counted(chart: Chart, code, dose: float, unit: str, start: int, count: int, **timing) -> Chart:
+    """A finished course written with timing.repeat.count and no end date."""
+    order = chart.medication_request(code, dose, unit, start=start, status="completed", route=ROUTE_IV, **timing)
+    order["dosageInstruction"][0]["timing"]["repeat"]["count"] = count
+    chart.resources["medications"].append(order)
+    return chart
+
+
+@pytest.mark.parametrize(("start", "treated"), [(-16, True), (-17, False)])
+def test_a_pulse_written_as_a_count_was_last_given_on_its_last_day(kb, today, start, treated):
+    """Three daily pulses from D-16 were last given on D-14, within the 14 days: it was read as given on D-16 only,
+    and the card offered a second 3 g pulse (found by review)."""
+    chart = _counted(_dysphagic(today), METHYLPRED_1000, 1000, "mg", start, 3)
+    assert (_card(kb, chart) is None) is treated
+
+
+@pytest.mark.parametrize(("start", "timing", "treated"), [
+    (-34, {}, True),  # 0.4 g/kg daily x 5 from D-34: last infusion D-30
+    (-130, {"period": 4, "period_unit": "wk"}, False),  # one 5-day cycle of a 4-weekly order: count is its days
+])
+def test_ivig_written_as_a_count_is_read_by_its_days(kb, today, start, timing, treated):
+    chart = _counted(_dysphagic(today), IVIG_CVX, 0.4, "g/kg", start, 5, **timing)
+    assert (_card(kb, chart) is None) is treated
 
 
 def test_an_active_undated_dysphagia_counts(kb, today):
