@@ -32,6 +32,9 @@ RULE = Rule(
     parameters={
         "min_interval_days": Param(7, "days", "Non-oncologic methotrexate may not be given more often than this."),
         "max_supply_days": Param(28, "days", "Days' supply on the corrected order (ISMP: at most 4 weeks)."),
+        "max_kept_dose_mg": Param(25, "mg/week", "The corrected order keeps the draft's dose only up to this; above "
+                                  "it the dose is re-entered (R09 flags more).",
+                                  at_most="mtx-weekly-dose-range.warning_above_mg_week"),
     },
     override_family="methotrexate-frequency",
 )
@@ -262,8 +265,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                       1, "mg", text="Folic acid 1 mg by mouth once daily")
     folic_actions = [] if folate_on_file else [Action("create", "Folic acid 1 mg PO daily", resource=folic)]
     suggestions: list[Suggestion] = []
-    if amount is not None:
-        dose = round_to(amount.mg, 0.5)
+    dose = round_to(amount.mg, 0.5) if amount is not None else None
+    if amount is not None and dose is not None and dose <= params["max_kept_dose_mg"]:
         weekly = orders.medication_request(
             context.patient_id, _medication(order), dose, "mg", route=route, frequency=1, period=1, period_unit="wk",
             day_of_week=day, supply_days=supply,
@@ -279,8 +282,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             [remove, Action("create", f"Methotrexate {dose:g} mg {route_label} once weekly on {WEEKDAYS[day]}",
                             resource=weekly), *folic_actions], is_recommended=True))
     else:
+        # a replacement must not carry a dose above the weekly range (seed 003's "25-50 mg/week") into a new order
         dose_line = ("The dose on the draft could not be read: **re-enter the dose** (mg per weekly dose) when "
-                     "you write the once-weekly order.")
+                     "you write the once-weekly order." if dose is None else
+                     f"The dose per administration on the draft is {dose:g} mg, above the "
+                     f"{params['max_kept_dose_mg']:g} mg/week this card will carry into a new order: **re-enter the "
+                     "weekly dose** (adults start at 15 mg and titrate to 20-25 mg/week).")
         suggestions.append(Suggestion("Cancel this order and re-enter methotrexate once weekly on a named day",
                                       [remove, *folic_actions], is_recommended=True))
     cancer = record.conditions_in(ONCOLOGY_GROUP, active_only=True)

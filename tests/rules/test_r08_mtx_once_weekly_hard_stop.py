@@ -118,6 +118,21 @@ def test_unreadable_dose_still_fires_and_asks_for_the_dose(kb, today):
                for a in actions)
 
 
+@pytest.mark.parametrize(("mg", "kept"), [(25, True), (25.5, False), (50, False)])
+def test_a_dose_above_the_weekly_range_is_not_carried_into_the_replacement(kb, today, mg, kept):
+    """The recommended replacement kept 50 mg as "50 mg once weekly", a 2-4x overdose (seed 003's phrase) that R09
+    then stopped as critical: two hard stops advising different doses (found by review)."""
+    chart = _chart(today).draft(METHOTREXATE_2_5, mg, "mg", timing_code="WK", resource_id="draft-mtx")
+    card = _card(kb, today, chart)
+    created = [a["resource"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "create"
+               and "ethotrexate" in a["resource"]["medicationCodeableConcept"]["text"]]
+    assert bool(created) is kept
+    assert card["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/draft-mtx"
+    if not kept:
+        assert f"on the draft is {mg:g} mg, above the 25 mg/week" in card["detail"]
+        assert "re-enter the weekly dose" in card["detail"]
+
+
 def test_folic_acid_is_not_offered_twice(kb, today):
     chart = _chart(today).medication("Folic acid 1 mg tablet", 1, "mg", start=-10)
     chart.draft(METHOTREXATE_2_5, 10, "mg")
