@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -22,17 +23,24 @@ _OTHER_ROUTE_WORDS = ("intramuscular", "intra-articular", "intraarticular", "int
                       "subcutaneous", "oral", "topical", " im ", " po ", " sc ")
 
 
+# Into a vein, in a route's words ("IV", "IVPB", "IV piggyback")...
+_IV_WORDS = re.compile(r"\b(intravenous\w*|iv|ivpb|iv piggyback)\b")
+# ... or in a product's name: an injectable, or the sodium succinate salt (Solu-Medrol) that pulses are given as
+_INJECTABLE_WORDS = re.compile(r"\b(injectable|injection|intravenous|iv|ivpb|infusion|sodium succinate|"
+                               r"solu-?medrol)\b")
+
+
 def is_intravenous(order: MedicationOrder) -> bool:
     """Given into a vein: by the route, else, when no route says otherwise, by an injectable product's name. A
     route that names another way in (a Depo-Medrol shot into a muscle or a joint) is never an IV pulse."""
     route = order.dosage.route if order.dosage else None
     if route is not None:
         words = f" {route.words()} "
-        if route.has_code(SNOMED, *_IV_ROUTE_CODES) or "intravenous" in words or " iv " in words:
+        if route.has_code(SNOMED, *_IV_ROUTE_CODES) or _IV_WORDS.search(words):
             return True
         if route.has_code(SNOMED, *_OTHER_ROUTE_CODES) or any(w in words for w in _OTHER_ROUTE_WORDS):
             return False
-    return any(w in order.medication.words() for w in ("injectable", "injection", "intravenous", " iv "))
+    return _INJECTABLE_WORDS.search(order.medication.words()) is not None
 
 
 def is_intramuscular(order: MedicationOrder) -> bool:

@@ -32,6 +32,17 @@ def test_one_gram_cap_any_age(kb, today, dose, expected):
     assert (card or {}).get("indicator") == expected
 
 
+@pytest.mark.parametrize("name", [
+    "methylPREDNISolone sodium succinate (SOLU-MEDROL) 1,000 mg in sodium chloride 0.9 % 100 mL IVPB",
+    "Solu-Medrol 1,000 mg infusion",
+])
+def test_an_iv_product_named_without_a_route_is_checked(kb, today, name):
+    """Named as an IV piggyback or by its IV salt, with no route element: 1.5 g a day got no card at all
+    (found by review)."""
+    card = _card(kb, today, _chart(today).draft(name, 1500, "mg"))
+    assert card is not None and card["indicator"] == "critical"
+
+
 def test_500_mg_twice_a_day_is_1_g_a_day_and_600_twice_is_over(kb, today):
     assert _card(kb, today, _chart(today).draft(MP_500, 500, "mg", route=ROUTE_IV, frequency=2, end=2)) is None
     card = _card(kb, today, _chart(today).draft(MP_500, 600, "mg", route=ROUTE_IV, frequency=2, end=2))
