@@ -8,7 +8,7 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, steroids, taper
 from hooks.definitions.immunosuppression import STEROID_SPARING
-from hooks.record import MedicationOrder, PatientRecord
+from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import SEED_000, SEED_003, SEED_004
 
@@ -41,15 +41,18 @@ at the same time: ALT and AST also come from damaged muscle, and GGT tells the l
 Current immunotherapy: {therapy}."""
 
 
-def _on_therapy(record: PatientRecord, context: HookContext) -> list[MedicationOrder]:
-    """Current glucocorticoid or steroid-sparing orders, or rituximab/IVIG given recently enough to still act."""
+def _on_therapy(record: PatientRecord, context: HookContext) -> list[str]:
+    """Current glucocorticoid or steroid-sparing orders, or rituximab/IVIG given recently enough to still act (IVIG
+    also as an Immunization record, as some EHRs chart it)."""
     params = context.params(RULE)
     current = record.medications_in("glucocorticoid_systemic", *STEROID_SPARING, current_only=True)
     recent = {"rituximab": params["rituximab_active_days"], "ivig": params["ivig_active_days"]}
     for group, days in recent.items():
         since = record.today - timedelta(days=int(days))
         current += [m for m in cohorts.given_since(record, group, since=since) if m not in current]
-    return current
+    ivig_since = record.today - timedelta(days=int(params["ivig_active_days"]))
+    return [m.label for m in current] + [f"{i.vaccine.label} ({i.when})" for i in record.immunizations_in("ivig")
+                                         if i.when is not None and i.when >= ivig_since]
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
@@ -58,7 +61,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not cohorts.is_imnm(record, context):
         return Quiet("not IMNM", facts)
     therapy = _on_therapy(record, context)
-    facts["immunotherapy"] = ", ".join(m.label for m in therapy) or None
+    facts["immunotherapy"] = ", ".join(therapy) or None
     if not therapy:
         return Quiet("no current glucocorticoid or steroid-sparing therapy", facts)
     start = steroids.treatment_start(record, context)

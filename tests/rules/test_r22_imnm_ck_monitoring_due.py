@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fhir_fixtures.builders import IMNM_SNOMED, RITUXIMAB, ROUTE_IV, Chart
+from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, RITUXIMAB, ROUTE_IV, Chart
 from fhir_fixtures.r22_imnm_ck_monitoring_due import early_chart
 from tests.conftest import fired, run
 
@@ -39,6 +39,18 @@ def test_recent_rituximab_counts_as_immunotherapy(kb, today):
     card, entry = _result(kb, _rituximab_only(today, -150))
     assert card is not None and entry["facts"]["interval_days"] == 90
     card, entry = _result(kb, _rituximab_only(today, -200))
+    assert card is None and entry["reason"] == "no current glucocorticoid or steroid-sparing therapy"
+
+
+def test_ivig_charted_as_an_immunization_counts_as_immunotherapy(kb, today):
+    """IVIG monotherapy recorded as Immunization (CVX 87), as R15, R17 and R19 already read it: R22 saw no
+    immunotherapy and never asked for the CK (found by review)."""
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-900).ck(300, day=-120)
+    chart.immunization(IVIG_CVX, day=-20)
+    card, entry = _result(kb, chart)
+    assert card is not None and "immune globulin" in entry["facts"]["immunotherapy"]
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-900).ck(300, day=-120)
+    card, entry = _result(kb, chart.immunization(IVIG_CVX, day=-61))
     assert card is None and entry["reason"] == "no current glucocorticoid or steroid-sparing therapy"
 
 
