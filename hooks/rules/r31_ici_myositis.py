@@ -32,6 +32,8 @@ RULE = Rule(
         "ck_steroid_multiple_g2": Param(3, "x ULN", "Grade 2: prednisone when CK is at or above this multiple."),
         "prednisone_cap_mg": Param(80, "mg/day", "Cap on a weight-based prednisone dose (adult absolute cap).",
                                    at_most="prednisone-adult-dose-check.max_mg_day"),
+        "paediatric_prednisone_cap_mg": Param(60, "mg/day", "Cap on a child's weight-based prednisone dose.",
+                                              at_most="pediatric-myositis-dose-limits.steroid_max_mg_day"),
         "methylprednisolone_cap_mg": Param(1000, "mg/day", "Cap on a weight-based IV methylprednisolone dose.",
                                            at_most="ivmp-pulse-dose-cap.max_mg_day"),
     },
@@ -81,7 +83,8 @@ def _raised(observation: Observation) -> bool | None:
 def _describe(observation: Observation) -> str:
     value = observation.quantity or observation.value_text or "result"
     high = f" (ULN {observation.ref_high})" if observation.ref_high else ""
-    flag = {True: ", raised", False: ", normal", None: ""}[_raised(observation)]
+    flag = {True: ", raised", False: ", normal", None: ", rise not judged (no usable reference range or flag)"}[
+        _raised(observation)]
     name = observation.code.concept_in("troponin_i") or observation.code.concept_in("troponin_t") or \
         observation.code.label
     return f"{name} {value}{high} on {observation.when}{flag}"
@@ -116,13 +119,16 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     recent = record.today - timedelta(days=days)
     troponins = [o for o in record.observations_in("troponin_i", "troponin_t", since=recent)]
     lookback = record.today - timedelta(days=int(p["troponin_lookback_days"]))
-    raised = [o for o in record.observations_in("troponin_i", "troponin_t", since=lookback) if _raised(o)]
+    looked_back = record.observations_in("troponin_i", "troponin_t", since=lookback)
+    raised = [o for o in looked_back if _raised(o)]
     raised_i = [o for o in raised if o.in_group("troponin_i")]
     tnt_only = [o for o in raised if not o.in_group("troponin_i")] if not raised_i else []
     ecgs = record.procedures_in("ecg", since=recent)
     myocarditis = [c for c in record.conditions_in("myocarditis_cardiomyopathy", active_only=True)
                    if c.code.concept_in("myocarditis_cardiomyopathy") == "myocarditis"]
     heart = [_describe(o) for o in raised_i] + [c.code.label for c in myocarditis]
+    # a troponin that cannot be read against a limit may be a rise: heart involvement is unknown, never excluded
+    unjudged = [_describe(o) for o in looked_back if _raised(o) is None] if not heart else []
     grade_obs = next((o for o in reversed(record.observations_in(
         "ctcae_myositis_grade", since=record.today - timedelta(days=int(p["grade_max_age_days"]))))
         if _grade(o) is not None), None)
@@ -138,6 +144,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "troponin_t_only_raised": bool(tnt_only),
         "ecg_within_window": ", ".join(f"{e.code.label} {e.when}" for e in ecgs) or None,
         "myocardial_involvement": "; ".join(heart) or None,
+        "troponin_not_judged": "; ".join(unjudged) or None,
         "ctcae_grade": grade, "grade_documented": grade_obs.when if grade_obs else None,
         "features": ", ".join(features) or None,
         "latest_ck": str(last_ck) if last_ck else None,
@@ -146,7 +153,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     })
     weight = dosing_weight(record, context)
     facts["dosing_weight"] = weight.describe("kg") if weight else None
-    plan = _plan(manage, grade, heart, troponins, ecgs, ck_multiple, p)
+    plan = _plan(manage, grade, heart, unjudged, troponins, ecgs, ck_multiple, p)
     if tnt_only:
         plan = (f"Troponin T is raised ({'; '.join(_describe(o) for o in tnt_only)}) but it can come from "
                 "regenerating skeletal muscle: check hs-troponin I now and hold the ICI until it is known. " + plan)
@@ -163,8 +170,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     summary_grade = f"G{grade}" if grade else "ungraded"
     head = "ICI dose drafted with" if drafts else "Checkpoint-inhibitor"
     summary = (f"{head} myositis ({summary_grade}"
-               + (", heart involved" if heart else "") + "): "
+               + (", heart involved" if heart else ", heart not excluded" if unjudged else "") + "): "
                + ("hold and permanently stop the ICI" if heart else
+                  "hold the ICI until cardiac involvement is excluded" if unjudged else
                   "check troponin and ECG now" if not troponins or not ecgs else
                   "continue ICI with close monitoring" if manage == "G1" else "hold the ICI; treat by grade"))
     return Fired(
@@ -173,24 +181,31 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         detail=detail,
         facts=facts,
         about=drafts,
-        suggestions=_suggestions(context, drafts, manage, heart, bool(tnt_only), troponins, ecgs)
+        suggestions=_suggestions(context, drafts, manage, heart, bool(tnt_only or unjudged), troponins, ecgs)
         + steroid_suggestions,
         selection="any",
     )
 
 
-def _plan(manage: str | None, grade: int | None, heart: list[str], troponins: list[Observation],
-          ecgs: list[Any], ck_multiple: float | None, p: Any) -> str:
+def _plan(manage: str | None, grade: int | None, heart: list[str], unjudged: list[str],
+          troponins: list[Observation], ecgs: list[Any], ck_multiple: float | None, p: Any) -> str:
     steps = []
     if heart:
         steps.append(f"heart involvement ({'; '.join(heart)}): hold the ICI and **permanently discontinue** it; "
                      "cardio-oncology today; methylprednisolone IV at pulse dose.")
+    elif unjudged:
+        steps.append(f"cardiac involvement **not excluded** ({'; '.join(unjudged)}): without the lab's reference "
+                     "range the troponin could not be judged and may be a rise. Hold the ICI and do not continue it "
+                     "until cardiac involvement is excluded (repeat hs-troponin I with its reference range, ECG, "
+                     "cardio-oncology).")
     if not troponins or not ecgs:
         missing = " or ".join(n for n, have in (("hs-troponin I", troponins), ("ECG", ecgs)) if not have)
         steps.append(f"no {missing} within {int(p['cardiac_test_max_hours'])} h: do it now, and hold the ICI "
                      "until myocarditis is excluded.")
     if manage == "G1":
-        steps.append("grade 1: the ICI may continue with close monitoring (CK, troponin, symptoms).")
+        # continuing is only for a heart known to be spared; the steps above already say hold or discontinue
+        if not heart and not unjudged:
+            steps.append("grade 1: the ICI may continue with close monitoring (CK, troponin, symptoms).")
     elif manage == "G2":
         multiple = p["ck_steroid_multiple_g2"]
         if ck_multiple is not None and ck_multiple >= multiple:
@@ -237,7 +252,11 @@ def _steroids(record: PatientRecord, context: HookContext, manage: str | None, c
                 + (f" (latest {stale.describe('kg')})" if stale else "") + ". Record a weight; give "
                 "prednisone 0.5-1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV by grade."), []
     kg = weight.value
-    pred_cap, mp_cap = p["prednisone_cap_mg"], p["methylprednisolone_cap_mg"]
+    # a child's cap is held at or below R32's maximum, so that R32 does not flag this rule's own suggestion
+    child = cohorts.is_paediatric(record, context)
+    pred_cap = p["paediatric_prednisone_cap_mg" if child else "prednisone_cap_mg"]
+    mp_cap = p["methylprednisolone_cap_mg"]
+    cap_text = f"cap {pred_cap:g} mg" + (" for a child" if child else "")
 
     def pred(per_kg: float) -> float:
         return practical_dose(per_kg * kg, 5, pred_cap)[0]
@@ -248,13 +267,13 @@ def _steroids(record: PatientRecord, context: HookContext, manage: str | None, c
     capped = " (capped)" if pred(1) < round_to(kg, 5) else ""
     if g2_steroid and manage == "G2" and not heart:
         text = (f"Doses for {weight.describe('kg')}: prednisone 0.5 mg/kg = **{pred(0.5):g} mg/day**, 1 mg/kg = "
-                f"{pred(1):g} mg/day{capped} (rounded to 5 mg, cap {pred_cap:g} mg).")
+                f"{pred(1):g} mg/day{capped} (rounded to 5 mg, {cap_text}).")
         return text, [Suggestion(f"Prednisone {pred(0.5):g} mg PO daily (0.5 mg/kg)", [Action(
             "create", f"Prednisone {pred(0.5):g} mg PO daily", resource=_prednisone(context, pred(0.5)))],
             is_recommended=True)]
     text = (f"Doses for {weight.describe('kg')}: prednisone 1 mg/kg = **{pred(1):g} mg/day**{capped}; "
             f"methylprednisolone IV 1 mg/kg = **{mp(1):g} mg/day**, 2 mg/kg = {mp(2):g} mg/day (prednisone rounded "
-            f"to 5 mg, cap {pred_cap:g} mg; methylprednisolone to 10 mg, cap {mp_cap:g} mg)."
+            f"to 5 mg, {cap_text}; methylprednisolone to 10 mg, cap {mp_cap:g} mg)."
             + (" For myocarditis, cardio-oncology may choose a higher pulse." if heart else ""))
     note = "Up to 2 mg/kg/day; higher pulse for myocarditis or myasthenia per cardio-oncology/neurology."
     return text, [
@@ -267,7 +286,7 @@ def _steroids(record: PatientRecord, context: HookContext, manage: str | None, c
 
 
 def _suggestions(context: HookContext, drafts: list[MedicationOrder], manage: str | None, heart: list[str],
-                 tnt_only: bool, troponins: list[Observation], ecgs: list[Any]) -> list[Suggestion]:
+                 troponin_unclear: bool, troponins: list[Observation], ecgs: list[Any]) -> list[Suggestion]:
     sets, patient = context.valuesets, context.patient_id
 
     def request(code: dict[str, Any], priority: str = "stat", note: str | None = None) -> dict[str, Any]:
@@ -306,7 +325,7 @@ def _suggestions(context: HookContext, drafts: list[MedicationOrder], manage: st
                     for name, text in consults], is_recommended=True),
     ]
     if drafts:
-        hold = bool(heart) or tnt_only or manage != "G1" or not troponins or not ecgs
+        hold = bool(heart) or troponin_unclear or manage != "G1" or not troponins or not ecgs
         verb = "Permanently stop" if heart else "Hold"
         out.insert(0, Suggestion(f"{verb}: cancel this ICI dose",
                                  [Action("delete", f"{verb} {d.label} (cancel the draft dose)",

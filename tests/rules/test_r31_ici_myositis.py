@@ -169,3 +169,41 @@ def test_troponin_in_ng_per_l_against_a_range_in_ng_per_ml_is_compared(kb, today
     _, entry = _card(kb, chart, today, "order-sign")
     assert entry["facts"]["troponin_raised"] is None and "30 ng/L" in entry["facts"]["troponin_within_window"]
     assert ", normal" in entry["facts"]["troponin_within_window"]
+
+
+def test_troponin_without_range_or_flag_never_leads_to_continue(kb, today):
+    """hs-troponin I 850 ng/L with no reference range and no flag: the rise cannot be judged, so the heart is not
+    excluded and the ICI is held, not continued (spec: hold the ICI for any troponin rise)."""
+    chart = _graded(today, 1).without_observations(HS_TNI[1])
+    chart.observation(HS_TNI, day=0, value=850, unit="ng/L").draft(PEMBROLIZUMAB, 200, "mg")
+    card, entry = _card(kb, chart, today, "order-sign")
+    assert "continue" not in card["summary"] and "hold the ICI until cardiac involvement is excluded" in \
+        card["summary"]
+    assert "without the lab's reference range the troponin could not be judged" in card["detail"]
+    assert "may continue" not in card["detail"] and "850 ng/L" in entry["facts"]["troponin_not_judged"]
+    hold = card["suggestions"][0]
+    assert hold["label"] == "Hold: cancel this ICI dose" and hold["isRecommended"] is True
+    assert card["indicator"] == "critical" and entry["facts"]["myocardial_involvement"] is None
+
+
+def test_grade_1_continue_line_only_when_the_heart_is_spared(kb, today):
+    card, _ = _card(kb, _graded(today, 1), today)
+    assert "Grade 1: the ICI may continue" in card["detail"]
+    card, _ = _card(kb, _graded(today, 1).observation(HS_TNI, day=0, value=60, unit="ng/L", high=14), today)
+    assert "**permanently discontinue**" in card["detail"] and "may continue" not in card["detail"]
+
+
+def test_child_prednisone_is_held_to_the_child_maximum_and_r32_stays_quiet(kb, today):
+    """16 years, 78 kg, managed as G3-4: prednisone 1 mg/kg is capped at R32's 60 mg/day, not the adult 80 mg."""
+    def chart() -> Chart:
+        child = Chart(today, age=16, sex="male").ck(6000, day=-1).weight(78, day=-1).height(180, day=-1)
+        child.medication(PEMBROLIZUMAB, 200, "mg", start=-120, period=3, period_unit="wk")
+        return child.condition("Myalgia", onset=-8).condition("Dysphagia", onset=-3)
+
+    card, _ = _card(kb, chart(), today)
+    pred = next(r for r in _steroid_orders(card) if r["dosageInstruction"][0]["route"]["coding"][0]["code"] ==
+                "26643006")
+    assert pred["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 60
+    assert "cap 60 mg for a child" in card["detail"]
+    signed = chart().draft_resource({**pred, "id": "draft-pred", "status": "draft"})
+    assert "pediatric-myositis-dose-limits" not in fired(run(kb, signed.request("order-sign"), today))
