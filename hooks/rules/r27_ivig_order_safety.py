@@ -358,6 +358,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     adult = not is_paediatric(record, context)
     bmi = body.current_bmi(record, context) if adult else None
     obese = bmi is not None and bmi[0] >= params["bmi_obese"]
+    # An adult without a BMI may be obese: say what is missing rather than take obesity as ruled out
+    no_bmi = (" and ".join(f"no current {what}{body.why_not_current(record, what, unit)}"
+                           for what, unit, found in (("weight", "kg", weight), ("height", "cm", height))
+                           if found is None) if adult and bmi is None else None)
     adjusted = (dosing.adjusted_body_weight(weight.value, height.value, record.patient.sex if record.patient
                                             else None) if obese and weight and height else None)
     egfr = renal.latest_egfr(record, context, record.today - timedelta(days=int(params["egfr_max_age_days"])))
@@ -438,8 +442,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 problems.append(f"{name}: the last IVIG was given on {gap[1].isoformat()}, only {gap[0]} days "
                                 f"before this cycle starts (minimum {params['min_interval_days']:g} days).")
                 dose_problem = True
+        text = " ".join(filter(None, [order.dosage.text if order.dosage else None, *order.notes])).lower()
+        if no_bmi and not any(w in text for w in _NOT_ACTUAL_WORDS):
+            unchecked.append(f"{name}: {no_bmi}, so obesity (BMI >= {params['bmi_obese']:g}: dose on adjusted "
+                             "body weight) could not be checked")
         if obese and bmi is not None:
-            text = " ".join(filter(None, [order.dosage.text if order.dosage else None, *order.notes])).lower()
             actual = False
             if cycle.per_kg:
                 actual = not any(w in text for w in _NOT_ACTUAL_WORDS)
@@ -479,8 +486,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             return NotEvaluable("; ".join(unchecked), facts)
         return Quiet("IVIG dose, interval, renal function, IgA and VTE history checked: no problem", facts)
 
-    # Never suggest an actual-weight dose for an obese adult: without a current height there is no adjusted weight.
-    dosing_weight = adjusted if adjusted is not None else (weight.value if weight and not obese else None)
+    # Never suggest an actual-weight dose for an adult who is (or may be) obese: without a current height there is
+    # no adjusted weight.
+    dosing_weight = (adjusted if adjusted is not None
+                     else weight.value if weight and not obese and not no_bmi else None)
     suggestions: list[Suggestion] = []
     suggested = ""
     if dose_problem and dosing_weight is not None:
@@ -499,6 +508,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     elif dose_problem and obese:
         suggested = (f" ({limit:g} g/kg of adjusted body weight; it could not be computed without a height "
                      "measured within 12 months)")
+    elif dose_problem and weight:  # a weight but no BMI: obesity is not ruled out
+        suggested = (f" ({limit:g} g/kg, of adjusted body weight if BMI >= {params['bmi_obese']:g}; the dose in "
+                     "grams could not be computed without a height measured within 12 months)")
     elif dose_problem:
         suggested = (f" ({limit:g} g/kg; the dose in grams could not be computed without a current body weight: "
                      "record one, see R33)")

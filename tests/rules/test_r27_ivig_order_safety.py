@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import EGFR, IMNM_SNOMED, IVIG_CVX, LOINC, Chart
+from fhir_fixtures.builders import EGFR, ICD10, IMNM_SNOMED, IVIG_CVX, LOINC, Chart
 from tests.conftest import fired, run
 
 RULE = "ivig-order-safety"
@@ -443,3 +443,52 @@ def test_a_dose_written_in_words_beside_a_coded_one_is_unreadable_and_a_prn_one_
     assert card["summary"] == "IVIG order: 1 safety issue to check (dose unreadable)"
     second.update(asNeededBoolean=True, doseAndRate=[{"doseQuantity": {"value": 2, "unit": "g/kg"}}])
     assert _run(kb, chart, today)[0] is None  # as needed: not part of the cycle (1 g/kg)
+
+
+def _obese_chart(today, height_day=None):
+    """130 kg; 165 cm (BMI 47.8) only if ``height_day`` is given; eGFR and IgA in order."""
+    chart = Chart(today, age=54, sex="female").condition(IMNM_SNOMED, onset=-200).weight(130, day=-5)
+    if height_day is not None:
+        chart.height(165, day=height_day)
+    return chart.lab(EGFR, 92, "mL/min/{1.73_m2}", day=-10).lab(IGA, 2.1, "g/L", day=-150)
+
+
+@pytest.mark.parametrize(("height_day", "why"), [(None, "no current height on file"),
+                                                 (-400, "no current height (latest 165 cm on ")])
+@pytest.mark.parametrize(("dose", "unit"), [(2, "g/kg"), (260, "g")])
+def test_without_a_current_height_obesity_is_not_called_checked(kb, today, height_day, why, dose, unit):
+    """130 kg with no height, or one over 12 months old: there was no BMI, so the obesity check passed unseen."""
+    card, entry = _run(kb, _draft(_obese_chart(today, height_day), dose, unit, text="per cycle"), today)
+    assert card is None and entry["status"] == "not-evaluable"
+    assert why in entry["reason"]
+    assert "so obesity (BMI >= 30: dose on adjusted body weight) could not be checked" in entry["reason"]
+
+
+def test_without_a_current_height_the_card_says_obesity_was_not_checked_and_offers_no_grams(kb, today):
+    """A card for another problem (cycles every 14 days) says so, and does not offer 2 g/kg of actual weight."""
+    card, _ = _run(kb, _draft(_obese_chart(today), 2, "g/kg", period=2, text="per cycle"), today)
+    assert "obesity (BMI >= 30: dose on adjusted body weight) could not be checked" in card["detail"]
+    assert "of adjusted body weight if BMI >= 30" in card["detail"]
+    assert all(a["resource"]["resourceType"] == "ServiceRequest" for s in card["suggestions"] for a in s["actions"]
+               if "resource" in a)
+    # a dose stated on adjusted weight needs no BMI to pass
+    adjusted = _draft(_obese_chart(today), 2, "g/kg", text="2 g/kg adjusted body weight per cycle")
+    assert _run(kb, adjusted, today)[1]["status"] == "not-fired"
+
+
+@pytest.mark.parametrize("code", [
+    (ICD10, "O22.31", "Deep phlebothrombosis in pregnancy, first trimester"),  # a pack code: its name was not read
+    (ICD10, "O88.219", "Thromboembolism in pregnancy, unspecified trimester"),
+    (ICD10, "I82.402", "Acute embolism and thrombosis of unspecified deep veins of left lower extremity"),
+    (ICD10, "Z86.718", "Personal history of other venous thrombosis and embolism"),
+    (ICD10, "I26.92", "Saddle embolus of pulmonary artery without acute cor pulmonale"),
+])
+def test_prior_vte_in_icd_10_cm(kb, today, code):
+    chart = _chart(today).condition(code, onset=-400, status="resolved")
+    card, _ = _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)
+    assert card["summary"].endswith("(prior VTE)") and code[2] in card["detail"]
+
+
+def test_superficial_thrombophlebitis_is_not_a_prior_vte(kb, today):
+    chart = _chart(today).condition((ICD10, "O22.21", "Superficial thrombophlebitis in pregnancy, first trimester"))
+    assert _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)[0] is None
