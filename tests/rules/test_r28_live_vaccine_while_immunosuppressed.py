@@ -150,11 +150,27 @@ def _on_prednisone_60(today):
     ("Varicella virus vaccine, live", "varicella"),
     ("Measles, mumps and rubella vaccine, live", "MMR"),
     ("Live attenuated influenza vaccine (nasal)", "influenza, live attenuated (LAIV)"),
+    ("ACAM2000 (Smallpox and Mpox (Vaccinia) Vaccine, Live)", "smallpox (vaccinia, live)"),  # not MVA-BN
 ])
 def test_live_vaccines_written_out_by_name_are_critical(kb, today, draft, concept_shown):
     card = _card(kb, _on_prednisone_60(today).draft(draft, 0.5, "mL"), today)
     assert card is not None and card["indicator"] == "critical"
     assert f"Live vaccine ({concept_shown})" in card["summary"]
+
+
+@pytest.mark.parametrize("draft", [
+    (CVX, "206", "Vaccinia, smallpox monkeypox vaccine, live attenuated, preservative free, subcutaneous or "
+                 "intradermal injection"),
+    "JYNNEOS (Smallpox and Monkeypox Vaccine, Live, Non-replicating)",  # the FDA proper name
+    "Vaccinia, smallpox monkeypox vaccine live, PF, SQ or ID injection",  # CVX 206's description, without the code
+    "MVA-BN vaccine",
+])
+def test_mva_bn_jynneos_is_not_a_live_vaccine(kb, today, draft):
+    """Spec 4.3 lists MVA-BN (JYNNEOS) as non-live; the generic 'vaccine, live' and 'live attenuated' names gave it
+    a critical 'cancel it' card."""
+    chart = _on_prednisone_60(today).draft(draft, 0.5, "mL")
+    assert _card(kb, chart, today) is None
+    assert _facts(kb, chart, today)["reason"] == "no live vaccine in the draft orders"
 
 
 def test_any_vaccine_named_live_is_treated_as_live(kb, today):
