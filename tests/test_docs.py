@@ -68,7 +68,7 @@ def test_a_dose_offered_may_not_exceed_the_check_on_the_same_order(tmp_path):
             "pediatric-myositis-dose-limits.steroid_max_mg_day = 50") in str(refused.value)
     site.write_text("[pediatric-myositis-dose-limits]\nsteroid_max_mg_day = 50\n"
                     "[imnm-severe-disease-urgent]\npaediatric_prednisolone_max_mg = 50\n")
-    with pytest.raises(parameters.ParameterError, match="ici-myositis.paediatric_prednisone_cap_mg = 60"):
+    with pytest.raises(parameters.ParameterError, match=r"ici-myositis\.paediatric_prednisone_cap_mg = 60"):
         parameters.load(rules, site)  # R31 offers a child's prednisone too
     site.write_text("[pediatric-myositis-dose-limits]\nsteroid_max_mg_day = 50\n"
                     "[imnm-severe-disease-urgent]\npaediatric_prednisolone_max_mg = 50\n"
