@@ -38,6 +38,10 @@ def _record(chart: Chart):
     ("Intermediate metabolizer (not a poor metabolizer)", "intermediate"),
     ("Deficient activity - not an intermediate metabolizer", "poor"),
     ("Not a poor metabolizer; activity low", "low-unspecified"),
+    ("Normal (not intermediate or poor)", "normal"),
+    ("Normal metabolizer - not intermediate/poor", "normal"),
+    ("Normal, not poor/intermediate", "normal"),
+    ("Not a normal metabolizer", "low-unspecified"),
     # the gene written before each allele
     ("TPMT*3A/TPMT*3C", "poor"),
     ("TPMT *3A / TPMT *3C", "poor"),

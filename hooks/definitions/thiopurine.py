@@ -26,7 +26,10 @@ TRANSFUSION_GROUP = "transfusion"
 
 # A category the lab rules out ("not a poor metabolizer") says nothing for itself: it is taken out before the words
 # below are checked, the most severe first, so "Poor metabolizer (not intermediate)" still reads as poor.
-_RULED_OUT = re.compile(r"\bnot (an? )?(poor|intermediate)( metaboli[sz]er)?\b")
+_CATEGORY = r"(an? )?(poor|intermediate)( metaboli[sz]er)?"
+_RULED_OUT = re.compile(rf"\bnot {_CATEGORY}(\s*(/|,|or|nor|and)\s*{_CATEGORY})*\b")
+# "Not a normal metabolizer": intermediate or poor, the lab does not say which
+_NOT_NORMAL = re.compile(r"\bnot (an? )?normal\b")
 _NO_VARIANTS = re.compile(r"\bno variants? (detected|found|identified)\b")
 _POOR = re.compile(r"\b(poor|deficien\w*|absent|no (enzyme )?activity|homozygous (variant|mutant)|"
                    r"compound heterozygo\w*|very low|undetectable|low activity|low metaboli[sz]er|"
@@ -69,11 +72,13 @@ def from_words(text: str | None) -> Reading | None:
     if diplotype:
         variant = sum(1 for allele in diplotype.groups() if allele.lower() not in _NORMAL_ALLELES)
         return ("normal", "intermediate", "poor")[variant]
-    rest = _RULED_OUT.sub(" ", words)
+    rest = _NOT_NORMAL.sub(" ", _RULED_OUT.sub(" ", words))
     if _POOR.search(rest):
         return "poor"
     if _INTERMEDIATE.search(rest):
         return "intermediate"
+    if _NOT_NORMAL.search(words):
+        return "low-unspecified"
     if _NORMAL.search(rest):
         return "normal"
     if _LOW.search(rest):
