@@ -127,8 +127,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     myocarditis = [c for c in record.conditions_in("myocarditis_cardiomyopathy", active_only=True)
                    if c.code.concept_in("myocarditis_cardiomyopathy") == "myocarditis"]
     heart = [_describe(o) for o in raised_i] + [c.code.label for c in myocarditis]
-    # a troponin that cannot be read against a limit may be a rise: heart involvement is unknown, never excluded
-    unjudged = [_describe(o) for o in looked_back if _raised(o) is None] if not heart else []
+    # a resulted troponin that cannot be read against a limit may be a rise: heart involvement is unknown, never
+    # excluded, unless a later troponin was judged (a pending one with no value says nothing yet)
+    judged = [o.when for o in looked_back if _raised(o) is not None and o.when is not None]
+    unjudged = [_describe(o) for o in looked_back if _raised(o) is None and (o.quantity or o.measured_as_text)
+                and (not judged or (o.when is not None and o.when > max(judged)))] if not heart else []
     grade_obs = next((o for o in reversed(record.observations_in(
         "ctcae_myositis_grade", since=record.today - timedelta(days=int(p["grade_max_age_days"]))))
         if _grade(o) is not None), None)

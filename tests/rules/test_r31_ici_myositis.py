@@ -207,3 +207,11 @@ def test_child_prednisone_is_held_to_the_child_maximum_and_r32_stays_quiet(kb, t
     assert "cap 60 mg for a child" in card["detail"]
     signed = chart().draft_resource({**pred, "id": "draft-pred", "status": "draft"})
     assert "pediatric-myositis-dose-limits" not in fired(run(kb, signed.request("order-sign"), today))
+
+
+def test_an_unjudged_troponin_is_cleared_by_a_later_judged_one(kb, today):
+    """An old troponin without a range kept the ICI on hold after a normal repeat with its range (found by review)."""
+    chart = _graded(today, 1).without_observations(HS_TNI[1])
+    chart.observation(HS_TNI, day=-20, value=12, unit="ng/L").observation(HS_TNI, day=0, value=5, unit="ng/L", high=14)
+    card, entry = _card(kb, chart, today)
+    assert entry["facts"]["troponin_not_judged"] is None and "may continue" in card["detail"]
