@@ -14,6 +14,7 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
+from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import text_frequency
 from hooks.dosing import dose_days_per_day, dose_per_administration, round_to
 from hooks.record import Dosage, MedicationOrder, PatientRecord, Timing
@@ -266,7 +267,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     folic_actions = [] if folate_on_file else [Action("create", "Folic acid 1 mg PO daily", resource=folic)]
     suggestions: list[Suggestion] = []
     dose = round_to(amount.mg, 0.5) if amount is not None else None
-    if amount is not None and dose is not None and dose <= params["max_kept_dose_mg"]:
+    child = is_paediatric(record, context)  # a child's weekly dose goes by body surface area (R32): re-entered
+    if amount is not None and dose is not None and dose <= params["max_kept_dose_mg"] and not child:
         weekly = orders.medication_request(
             context.patient_id, _medication(order), dose, "mg", route=route, frequency=1, period=1, period_unit="wk",
             day_of_week=day, supply_days=supply,
@@ -285,6 +287,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         # a replacement must not carry a dose above the weekly range (seed 003's "25-50 mg/week") into a new order
         dose_line = ("The dose on the draft could not be read: **re-enter the dose** (mg per weekly dose) when "
                      "you write the once-weekly order." if dose is None else
+                     "In a child the weekly dose goes by body surface area: **re-enter the weekly dose** (see the "
+                     "children's dose limits)." if child else
                      f"The dose per administration on the draft is {dose:g} mg, above the "
                      f"{params['max_kept_dose_mg']:g} mg/week this card will carry into a new order: **re-enter the "
                      "weekly dose** (adults start at 15 mg and titrate to 20-25 mg/week).")

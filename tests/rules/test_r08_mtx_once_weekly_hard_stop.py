@@ -268,3 +268,12 @@ def test_two_drafts_signed_together_add_up(kb, today):
 def test_only_the_negated_words_are_set_aside(kb, today, text, stops):
     chart = _chart(today).draft(METHOTREXATE_2_5, 6, "{tbl}", day_of_week=["mon"], text=text, **WEEKLY)
     assert (_card(kb, today, chart) is not None) is stops
+
+
+def test_a_child_gets_no_replacement_dose_the_childrens_limits_would_flag(kb, today):
+    """Age 8, 25 kg: "20 mg once weekly" was recommended and R32 then flagged it at 21.5 mg/m2/week."""
+    chart = Chart(today, age=8, sex="male").condition(IMNM_SNOMED, onset=-30).weight(25, day=-1).height(125, day=-1)
+    card = _card(kb, today, chart.draft(METHOTREXATE_2_5, 20, "mg", resource_id="draft-mtx"))
+    assert not [a for s in card["suggestions"] for a in s["actions"] if a["type"] == "create"
+                and "ethotrexate" in a["resource"]["medicationCodeableConcept"]["text"]]
+    assert "In a child the weekly dose goes by body surface area" in card["detail"]
