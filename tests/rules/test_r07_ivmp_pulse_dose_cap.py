@@ -35,6 +35,8 @@ def test_one_gram_cap_any_age(kb, today, dose, expected):
 @pytest.mark.parametrize("name", [
     "methylPREDNISolone sodium succinate (SOLU-MEDROL) 1,000 mg in sodium chloride 0.9 % 100 mL IVPB",
     "Solu-Medrol 1,000 mg infusion",
+    "Solu Medrol 1,500 mg",
+    "methylprednisolone sodium succinate 1,000 mg",
 ])
 def test_an_iv_product_named_without_a_route_is_checked(kb, today, name):
     """Named as an IV piggyback or by its IV salt, with no route element: 1.5 g a day got no card at all
