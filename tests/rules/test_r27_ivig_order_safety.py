@@ -492,3 +492,11 @@ def test_prior_vte_in_icd_10_cm(kb, today, code):
 def test_superficial_thrombophlebitis_is_not_a_prior_vte(kb, today):
     chart = _chart(today).condition((ICD10, "O22.21", "Superficial thrombophlebitis in pregnancy, first trimester"))
     assert _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)[0] is None
+
+
+@pytest.mark.parametrize("name", ["Superficial venous thrombosis", "Chronic venous insufficiency of deep veins",
+                                  "Deep vein reflux"])
+def test_a_vein_condition_that_is_not_a_vte_is_not_called_one(kb, today, name):
+    """Broad names ('venous thrombosis', 'deep veins') called these a prior VTE on the card (found by review)."""
+    chart = _chart(today).condition(name, onset=-400)
+    assert _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)[0] is None
