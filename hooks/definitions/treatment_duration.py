@@ -17,7 +17,7 @@ from hooks.definitions.diagnosis import is_local_form
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.steroids import course_days
 from hooks.dosing import interval_days
-from hooks.record import MedicationOrder, PatientRecord, per_record
+from hooks.record import Immunization, MedicationOrder, PatientRecord, per_record
 
 GLUCOCORTICOID = "glucocorticoid_systemic"
 GAP_TOLERANCE_DAYS = 7  # a gap this short between covered days (a late refill) does not break a run
@@ -150,9 +150,13 @@ def _ivig_interval(order: MedicationOrder) -> int:
     return round(step) if step and step >= IVIG_CYCLE_MIN_GAP_DAYS else IVIG_DEFAULT_INTERVAL_DAYS
 
 
+def ivig_immunizations(record: PatientRecord, since: date = date.min) -> list[Immunization]:
+    """IVIG recorded as an Immunization (CVX 87 / 14), as some EHRs do, given from ``since`` up to today."""
+    return [i for i in record.immunizations_in("ivig") if i.when is not None and since <= i.when <= record.today]
+
+
 def _ivig_immunization_days(record: PatientRecord) -> list[date]:
-    """IVIG recorded as an Immunization (CVX 87 / 14), as some EHRs do."""
-    return [i.when for i in record.immunizations_in("ivig") if i.when is not None and i.when <= record.today]
+    return [i.when for i in ivig_immunizations(record) if i.when is not None]
 
 
 def ivig_cycles(record: PatientRecord) -> list[date]:

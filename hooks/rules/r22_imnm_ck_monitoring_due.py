@@ -8,6 +8,7 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, steroids, taper
 from hooks.definitions.immunosuppression import STEROID_SPARING
+from hooks.definitions.treatment_duration import ivig_immunizations
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import SEED_000, SEED_003, SEED_004
@@ -47,12 +48,11 @@ def _on_therapy(record: PatientRecord, context: HookContext) -> list[str]:
     params = context.params(RULE)
     current = record.medications_in("glucocorticoid_systemic", *STEROID_SPARING, current_only=True)
     recent = {"rituximab": params["rituximab_active_days"], "ivig": params["ivig_active_days"]}
-    for group, days in recent.items():
-        since = record.today - timedelta(days=int(days))
-        current += [m for m in cohorts.given_since(record, group, since=since) if m not in current]
-    ivig_since = record.today - timedelta(days=int(params["ivig_active_days"]))
-    return [m.label for m in current] + [f"{i.vaccine.label} ({i.when})" for i in record.immunizations_in("ivig")
-                                         if i.when is not None and i.when >= ivig_since]
+    since = {group: record.today - timedelta(days=int(days)) for group, days in recent.items()}
+    for group, first in since.items():
+        current += [m for m in cohorts.given_since(record, group, since=first) if m not in current]
+    return [m.label for m in current] + [f"{i.vaccine.label} ({i.when})"
+                                         for i in ivig_immunizations(record, since["ivig"])]
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:

@@ -10,7 +10,7 @@ from hooks.context import HookContext
 from hooks.definitions.cohorts import last_given
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
 from hooks.definitions.immunosuppression_level import Exposure, Thresholds, exposures
-from hooks.definitions.treatment_duration import systemic
+from hooks.definitions.treatment_duration import ivig_immunizations, systemic
 from hooks.definitions.weight import dosing_weight
 from hooks.record import CVX, Concept, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Severity, Suggestion
@@ -105,8 +105,7 @@ def _recent_ivig(record: PatientRecord, months: int) -> tuple[str, date] | None:
     since = _months_before(record.today, months)
     given = [(m.label, last) for m in record.medications_in("ivig")
              if (last := last_given(m, record.today)) is not None and last >= since]
-    given += [(i.vaccine.label, i.when) for i in record.immunizations_in("ivig")
-              if i.when is not None and since <= i.when <= record.today]
+    given += [(i.vaccine.label, i.when) for i in ivig_immunizations(record, since) if i.when is not None]
     return max(given, key=lambda pair: pair[1]) if given else None
 
 

@@ -129,9 +129,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     heart = [_describe(o) for o in raised_i] + [c.code.label for c in myocarditis]
     # a resulted troponin that cannot be read against a limit may be a rise: heart involvement is unknown, never
     # excluded, unless a later troponin was judged (a pending one with no value says nothing yet)
-    judged = [o.when for o in looked_back if _raised(o) is not None and o.when is not None]
+    last_judged = max((o.when for o in looked_back if _raised(o) is not None and o.when is not None), default=None)
     unjudged = [_describe(o) for o in looked_back if _raised(o) is None and (o.quantity or o.measured_as_text)
-                and (not judged or (o.when is not None and o.when > max(judged)))] if not heart else []
+                and (last_judged is None or (o.when is not None and o.when > last_judged))] if not heart else []
     grade_obs = next((o for o in reversed(record.observations_in(
         "ctcae_myositis_grade", since=record.today - timedelta(days=int(p["grade_max_age_days"]))))
         if _grade(o) is not None), None)
