@@ -75,3 +75,23 @@ def test_a_culture_reported_as_its_organism_is_a_positive_infection_marker(kb, t
     assert "positive culture" in nsti(value_code=(SNOMED, "80166006", "Streptococcus pyogenes (organism)"))[0]
     assert nsti(value_code=(SNOMED, "264868006", "No growth")) == []
     assert nsti(value_string="Pending") == []
+
+
+def test_seronegative_imnm_with_a_biopsy_is_confirmed_and_never_nsti(kb, today):
+    def febrile(chart):
+        chart.condition("Necrotizing myositis", onset=-2)
+        return chart.observation(("http://loinc.org", "8310-5", "Body temperature"), -1, value=38.9, unit="Cel")
+    biopsied = febrile(Chart(today).condition(IMNM_SNOMED, onset=-200).procedure("Muscle biopsy", day=-190))
+    assert cohorts.imnm_confirmation(record_and_context(kb, biopsied)[0]).startswith("Autoimmune necrotizing")
+    assert not cohorts.nsti(*record_and_context(kb, biopsied))
+    by_report = febrile(Chart(today).condition(IMNM_SNOMED, onset=-200))
+    by_report.observation("Muscle biopsy pathology report", -190, value_string="necrotizing myopathy")
+    assert not cohorts.nsti(*record_and_context(kb, by_report))
+    # a biopsy alone (it may be the debridement specimen), or a diagnosis without one, confirms nothing
+    biopsy_only = febrile(Chart(today).procedure("Muscle biopsy", day=-1))
+    assert cohorts.nsti(*record_and_context(kb, biopsy_only))
+    unbiopsied = febrile(Chart(today).condition(IMNM_SNOMED, onset=-200))
+    assert cohorts.nsti(*record_and_context(kb, unbiopsied))
+    not_done = febrile(Chart(today).condition(IMNM_SNOMED, onset=-200).procedure("Muscle biopsy", day=-190,
+                                                                                  status="not-done"))
+    assert cohorts.nsti(*record_and_context(kb, not_done))

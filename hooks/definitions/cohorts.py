@@ -100,9 +100,9 @@ def nsti(record: PatientRecord, context: HookContext) -> list[str]:
     """Why the patient has an infectious necrotizing soft-tissue infection now (empty list: no NSTI).
 
     A coded NSTI with onset within 30 days, or free-text 'necrotizing myositis' with infection markers
-    within 72 h; never when IMNM is confirmed by a positive anti-HMGCR or anti-SRP.
+    within 72 h; never when IMNM is confirmed (``imnm_confirmation``).
     """
-    if antibodies.ever_positive(record, "anti_hmgcr") or antibodies.ever_positive(record, "anti_srp"):
+    if imnm_confirmation(record):
         return []
     recent = record.today - timedelta(days=int(context.definition("nsti_onset_max_days")))
     reasons = [f"{c.code.label} (onset {c.start or 'undated'})" for c in record.conditions_in("nsti", active_only=True)
@@ -114,6 +114,20 @@ def nsti(record: PatientRecord, context: HookContext) -> list[str]:
         if markers:
             reasons.append(f"{free_text[0].code.label} with {', '.join(markers)}")
     return reasons
+
+
+def imnm_confirmation(record: PatientRecord) -> str | None:
+    """What confirms IMNM, so that 'necrotizing myositis' is not an infection: a positive anti-HMGCR or anti-SRP,
+    or a muscle biopsy on file with an active IMNM diagnosis (seronegative IMNM is diagnosed by biopsy)."""
+    for group, name in (("anti_hmgcr", "anti-HMGCR"), ("anti_srp", "anti-SRP")):
+        if positive := antibodies.ever_positive(record, group):
+            return f"{name} positive ({positive.when or 'undated'})"
+    diagnosed = imnm_conditions(record)
+    # a biopsy is charted as a procedure or as its pathology result
+    biopsies = [*record.procedures_in("muscle_biopsy"), *record.observations_in("muscle_biopsy")]
+    if diagnosed and biopsies:
+        return f"{diagnosed[0].code.label} with a muscle biopsy ({biopsies[-1].when or 'undated'})"
+    return None
 
 
 def ici_exposure(record: PatientRecord, context: HookContext) -> list[MedicationOrder]:

@@ -155,6 +155,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "dosing_weight": dosing.describe("kg") if dosing else None,
     }
     if not nsti:
+        if confirmed := cohorts.imnm_confirmation(record):
+            facts["imnm_confirmed_by"] = confirmed
+            return Quiet(f"IMNM is confirmed ({confirmed}): not read as an infection", facts)
         return Quiet("no necrotizing soft-tissue infection (NSTI) context", facts)
     if not flagged:
         where = "in the draft orders" if context.hook == "order-sign" else "active"

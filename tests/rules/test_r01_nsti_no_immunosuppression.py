@@ -6,6 +6,7 @@ import pytest
 
 from fhir_fixtures.builders import (
     AZATHIOPRINE_50,
+    IMNM_SNOMED,
     METHOTREXATE_2_5,
     METHYLPRED_1000,
     NEC_FASCIITIS_ICD,
@@ -187,3 +188,17 @@ def test_adults_get_the_adult_antibiotic_doses_and_children_weight_based_dosing(
     assert doses["Clindamycin"] is None and doses["Piperacillin-tazobactam"] is None  # 900 mg q8h is ~3x a child's
     assert "900 mg" not in card["detail"] and "dosed by weight" in card["detail"]
     assert doses["Vancomycin"] == 500  # the weight-based load still is computed: 25 mg/kg x 20 kg
+
+
+def test_biopsy_proven_seronegative_imnm_on_steroids_gets_no_nsti_card(kb, today):
+    """Steroids raise the white count: 'necrotizing myositis' on the problem list of a patient with biopsy-proven
+    IMNM is the myopathy, not an infection, and must not stop the treatment."""
+    chart = Chart(today, age=58).condition(IMNM_SNOMED, onset=-120).procedure("Muscle biopsy", day=-110)
+    chart.condition("Necrotizing myositis", onset=-2).weight(84, day=-1)
+    chart.observation(("http://loinc.org", "6690-2", "Leukocytes [#/volume] in Blood"), -1, value=16.5,
+                      unit="10*3/uL")
+    chart.draft(PREDNISONE_20, 60, "mg")
+    result = run(kb, chart.request("order-sign"), today)
+    assert RULE not in fired(result)
+    assert "IMNM is confirmed" in _explain(result)["reason"]
+    assert "muscle biopsy" in _explain(result)["facts"]["imnm_confirmed_by"]
