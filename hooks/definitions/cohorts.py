@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from hooks.context import HookContext
 from hooks.definitions import antibodies, ck
-from hooks.record import Condition, MedicationOrder, Observation, PatientRecord, per_record
+from hooks.record import Condition, MedicationOrder, Observation, PatientRecord, Procedure, per_record
 from hooks.units import convert, fahrenheit_to_celsius
 
 MYOPATHY_GROUPS = ("myopathy", "imnm", "iim_other", "drug_induced_myopathy", "statin_adverse_effect",
@@ -124,7 +124,8 @@ def imnm_confirmation(record: PatientRecord) -> str | None:
             return f"{name} positive ({positive.when or 'undated'})"
     diagnosed = imnm_conditions(record)
     # a biopsy is charted as a procedure or as its pathology result
-    biopsies = [*record.procedures_in("muscle_biopsy"), *record.observations_in("muscle_biopsy")]
+    biopsies: list[Procedure | Observation] = [*record.procedures_in("muscle_biopsy"),
+                                               *record.observations_in("muscle_biopsy")]
     if diagnosed and biopsies:
         return f"{diagnosed[0].code.label} with a muscle biopsy ({biopsies[-1].when or 'undated'})"
     return None
