@@ -27,7 +27,7 @@ RULE = Rule(
     parameters={
         "reduced_low_fraction": Param(0.25, "fraction", "If allopurinol is unavoidable: azathioprine at least this "
                                                         "share of its dose..."),
-        "reduced_high_fraction": Param(0.33, "fraction", "... and at most this share."),
+        "reduced_high_fraction": Param(1 / 3, "fraction", "... and at most this share (the label's one third)."),
     },
     override_family="safety",
 )
@@ -35,13 +35,12 @@ RULE = Rule(
 STEP_MG = 12.5  # half a 25 mg tablet
 
 
-def reduced_dose(current_mg: float, low_fraction: float, high_fraction: float) -> float:
-    """The largest half-tablet step (12.5 mg) within low-high x the current daily dose (never above the range)."""
-    low, high = current_mg * low_fraction, current_mg * high_fraction
-    dose = math.floor(high / STEP_MG + 1e-9) * STEP_MG
-    if dose < low - 1e-9 or dose <= 0:
-        dose = max(STEP_MG, math.ceil(low / STEP_MG - 1e-9) * STEP_MG)
-    return dose
+def reduced_dose(current_mg: float, low_fraction: float, high_fraction: float) -> float | None:
+    """The largest half-tablet step (12.5 mg) within low-high x the current daily dose; None when no step falls
+    in that range (25 mg/day: 6.25-8.3 mg; 70 mg/day: 17.5-23.3 mg). Never a dose outside the range."""
+    slack = current_mg * 1e-6  # 75 mg x 1/3 is 25 mg, not 24.999...
+    dose = math.floor((current_mg * high_fraction + slack) / STEP_MG) * STEP_MG
+    return dose if dose > 0 and dose >= current_mg * low_fraction - slack else None
 
 
 DETAIL = """\
@@ -96,9 +95,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                   f"unavoidable, cut azathioprine to {share} of the dose: {current:g} mg/day -> **{lower:g} mg/day**, "
                   "and check a CBC every week.")
     else:
+        why = ("the current dose could not be read, so the reduced dose is not computed" if current is None else
+               f"{current:g} mg/day -> {current * params['reduced_low_fraction']:.3g}-"
+               f"{current * params['reduced_high_fraction']:.3g} mg/day: no dose in half tablets of 12.5 mg falls in "
+               "that range, so none is suggested; ask the pharmacy")
         advice = (f"Avoid the combination; consider **mycophenolate** instead of azathioprine. If allopurinol is "
-                  f"unavoidable, cut azathioprine to {share} of the dose (the current dose could not be read, so the "
-                  "reduced dose is not computed) and check a CBC every week.")
+                  f"unavoidable, cut azathioprine to {share} of the dose ({why}) and check a CBC every week.")
 
     cbc = orders.service_request(context.patient_id, orders.text_concept("CBC with differential"),
                                  note="Weekly while azathioprine and allopurinol are given together.")

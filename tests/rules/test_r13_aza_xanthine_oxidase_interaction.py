@@ -16,11 +16,15 @@ def _card(kb, today, chart):
     return fired(run(kb, chart.request("order-sign"), today)).get(RULE)
 
 
-@pytest.mark.parametrize("current,expected", [(100, 25), (150, 37.5), (50, 12.5), (200, 62.5), (175, 50)])
-def test_reduced_dose_is_within_25_to_33_percent_in_half_tablets(current, expected):
-    dose = reduced_dose(current, 0.25, 0.33)
+@pytest.mark.parametrize("current,expected", [(100, 25), (150, 50), (50, 12.5), (200, 62.5), (175, 50), (75, 25),
+                                              (37.5, 12.5), (25, None), (70, None)])
+def test_reduced_dose_is_a_quarter_to_a_third_in_half_tablets_or_none(current, expected):
+    """The label's one quarter to one third, in 12.5 mg steps; never a dose outside that range (25 mg/day once
+    came out as 12.5 mg, half the dose)."""
+    dose = reduced_dose(current, 0.25, 1 / 3)
     assert dose == expected
-    assert 0.25 * current - 1e-9 <= dose <= 0.33 * current + 1e-9
+    if dose is not None:
+        assert 0.25 * current - 1e-9 <= dose <= current / 3 + 1e-9
 
 
 def test_aza_draft_with_allopurinol_offers_cancel_or_reduced_dose(kb, today):
@@ -45,7 +49,7 @@ def test_allopurinol_draft_reduces_the_active_azathioprine(kb, today):
     stop = card["suggestions"][1]["actions"][0]
     assert stop["resourceId"] == "MedicationRequest/aza-on" and "150 mg/day" in stop["description"]
     assert card["suggestions"][1]["actions"][1]["resource"]["dosageInstruction"][0]["doseAndRate"][0][
-        "doseQuantity"]["value"] == 37.5
+        "doseQuantity"]["value"] == 50
 
 
 def test_febuxostat_gets_no_reduced_dose(kb, today):
@@ -59,6 +63,13 @@ def test_unreadable_aza_dose_says_so(kb, today):
     chart = Chart(today).medication(ALLOPURINOL, 300, "mg", start=-100)
     card = _card(kb, today, chart.draft(AZATHIOPRINE_50, None, None))
     assert "could not be read" in card["detail"] and len(card["suggestions"]) == 1
+
+
+def test_a_dose_too_small_to_reduce_in_half_tablets_offers_no_reduced_order(kb, today):
+    chart = Chart(today).medication(ALLOPURINOL, 300, "mg", start=-100)
+    card = _card(kb, today, chart.draft(AZATHIOPRINE_50, 25, "mg"))
+    assert "25 mg/day -> 6.25-8.33 mg/day" in card["detail"] and "ask the pharmacy" in card["detail"]
+    assert len(card["suggestions"]) == 1  # cancel only: no 12.5 mg (50%) order
 
 
 def test_both_drafted_together_fire(kb, today):
@@ -79,6 +90,6 @@ def test_split_azathioprine_orders_add_up_and_are_all_replaced(kb, today):
     chart.medication(AZATHIOPRINE_50, 100, "mg", start=-300, resource_id="aza-100")
     chart.draft(ALLOPURINOL, 100, "mg", resource_id="allo")
     card = _card(kb, today, chart)
-    assert "150 mg/day -> **37.5 mg/day**" in card["detail"]
+    assert "150 mg/day -> **50 mg/day**" in card["detail"]
     stopped = {a["resourceId"] for a in card["suggestions"][1]["actions"] if a["type"] == "delete"}
     assert stopped == {"MedicationRequest/aza-50", "MedicationRequest/aza-100"}
