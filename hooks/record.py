@@ -230,9 +230,13 @@ def read_concept(value: Any, where: str, sets: ValueSets, by_name: bool = True,
 class Quantity:
     value: float
     unit: str | None
+    comparator: str | None = None  # '<', '<=', '>=', '>': the value is a bound ('<3 ng/L' below detection)
 
     def __str__(self) -> str:
-        return f"{self.value:g} {self.unit or ''}".strip()
+        return f"{self.comparator or ''}{self.value:g} {self.unit or ''}".strip()
+
+
+COMPARATORS = frozenset({"<", "<=", ">=", ">"})
 
 
 def read_quantity(value: Any, where: str) -> Quantity | None:
@@ -253,7 +257,10 @@ def read_quantity(value: Any, where: str) -> Quantity | None:
         code = raw.get("unit")
         if code is not None and not isinstance(code, str):
             raise Malformed(f"{where}.unit must be a string")
-    return Quantity(float(number), code)
+    comparator = raw.get("comparator")
+    if comparator is not None and comparator not in COMPARATORS:
+        raise Malformed(f"{where}.comparator must be one of <, <=, >=, >")
+    return Quantity(float(number), code, comparator)
 
 
 @dataclass(slots=True)

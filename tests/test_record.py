@@ -332,3 +332,13 @@ def test_a_range_limit_without_a_unit_takes_the_results_unit(kb, today):
     chart.resources["observations"][-1]["referenceRange"] = [{"high": {"value": 200}}]
     record = build_record(chart.prefetch(), kb.valuesets, today)
     assert record.observations_in("ck")[0].ref_high == Quantity(200, "U/L")
+
+
+def test_a_quantity_keeps_its_comparator_and_refuses_an_unknown_one():
+    from hooks.record import read_quantity
+
+    bound = read_quantity({"value": 3, "unit": "ng/L", "comparator": "<"}, "Observation.valueQuantity")
+    assert bound == Quantity(3.0, "ng/L", "<") and str(bound) == "<3 ng/L"
+    assert read_quantity({"value": 3, "unit": "ng/L"}, "x").comparator is None
+    with pytest.raises(Malformed, match="comparator must be one of"):
+        read_quantity({"value": 3, "unit": "ng/L", "comparator": "about"}, "Observation.valueQuantity")

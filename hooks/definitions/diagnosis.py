@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from hooks.definitions.steroids import is_iv_methylprednisolone
 from hooks.dosing import prednisone_equivalent
-from hooks.record import MedicationOrder, Observation, PatientRecord
+from hooks.record import MedicationOrder, Observation, PatientRecord, Quantity
 from hooks.units import convert
 
 # Words in a medication's name that mark a local (non-systemic) form of a systemic drug's ingredient.
@@ -44,17 +44,38 @@ def above_reference_range(observation: Observation) -> bool:
     return above_upper_limit(observation) is True
 
 
+# a result reported in words as a bound, with its unit: '<3 ng/L' (below the limit of detection), '> 0.04 ng/mL'
+_BOUND_TEXT = re.compile(r"^\s*(<=?|>=?)\s*(\d+(?:\.\d+)?)\s*([^\d\s,.].*?)\s*$")
+
+
+def reported_value(observation: Observation) -> Quantity | None:
+    """The result as a quantity: its valueQuantity, or a bound written as text with a unit ('<3 ng/L')."""
+    if observation.quantity is not None:
+        return observation.quantity
+    match = _BOUND_TEXT.match(observation.value_text or "")
+    return Quantity(float(match[2]), match[3], match[1]) if match else None
+
+
 def above_upper_limit(observation: Observation) -> bool | None:
     """The value against the upper limit of its own reference range, in the same unit or both mass
     concentrations (troponin 850 ng/L against a limit of 0.04 ng/mL); None when there is no value or no limit,
-    or the units cannot be compared."""
-    quantity, high = observation.quantity, observation.ref_high
+    the units cannot be compared, or the value is a bound that does not settle it ('<50 ng/L' against 14 ng/L)."""
+    quantity, high = reported_value(observation), observation.ref_high
     if quantity is None or high is None:
         return None
-    if (high.unit or "") == (quantity.unit or ""):
-        return quantity.value > high.value
-    value, limit = convert(quantity.value, quantity.unit, "ng/mL"), convert(high.value, high.unit, "ng/mL")
-    return None if value is None or limit is None else value > limit
+    same_unit = (high.unit or "") == (quantity.unit or "")
+    value = quantity.value if same_unit else convert(quantity.value, quantity.unit, "ng/mL")
+    limit = high.value if same_unit else convert(high.value, high.unit, "ng/mL")
+    if value is None or limit is None:
+        return None
+    match quantity.comparator:
+        case "<" | "<=":
+            return False if value <= limit else None
+        case ">":
+            return True if value >= limit else None
+        case ">=":
+            return True if value > limit else None
+    return value > limit
 
 
 def last_done(record: PatientRecord, *groups: str, within_days: int | None = None) -> Done | None:

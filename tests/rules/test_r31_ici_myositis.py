@@ -215,3 +215,22 @@ def test_an_unjudged_troponin_is_cleared_by_a_later_judged_one(kb, today):
     chart.observation(HS_TNI, day=-20, value=12, unit="ng/L").observation(HS_TNI, day=0, value=5, unit="ng/L", high=14)
     card, entry = _card(kb, chart, today)
     assert entry["facts"]["troponin_not_judged"] is None and "may continue" in card["detail"]
+
+
+def test_a_troponin_reported_as_a_bound_is_judged_when_the_bound_settles_it(kb, today):
+    """'<3 ng/L' (below detection) against a limit of 14 ng/L is normal, and no longer holds the ICI as 'not
+    judged'; '>0.04 ng/mL' against 0.04 ng/mL is a rise; '<50 ng/L' against 14 ng/L settles nothing."""
+    def graded_with(**troponin) -> Chart:
+        chart = _graded(today, 1).without_observations(HS_TNI[1])
+        return chart.observation(HS_TNI, day=-1, **troponin)
+    card, entry = _card(kb, graded_with(value_string="<3 ng/L", unit="ng/L", high=14), today)
+    assert entry["facts"]["troponin_not_judged"] is None and "may continue" in card["detail"]
+    assert "<3 ng/L" in entry["facts"]["troponin_within_window"]
+
+    above = graded_with(value=0.04, unit="ng/mL", high=0.04)
+    above.resources["observations"][-1]["valueQuantity"]["comparator"] = ">"
+    card, entry = _card(kb, above, today)
+    assert "**permanently discontinue**" in card["detail"] and ">0.04 ng/mL" in entry["facts"]["troponin_raised"]
+
+    card, entry = _card(kb, graded_with(value_string="<50 ng/L", unit="ng/L", high=14), today)
+    assert "<50 ng/L" in entry["facts"]["troponin_not_judged"] and "may continue" not in card["detail"]
