@@ -4,6 +4,7 @@ weight, IgA, and prior venous thromboembolism."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -57,7 +58,9 @@ products.
 
 _PER_DAY_WORDS = ("per day", "/day", "daily", "each day", "a day", "/d ")
 _PER_CYCLE_WORDS = ("per cycle", "total", "divided", "split over", "per course")
-_NOT_ACTUAL_WORDS = ("adjusted", "ideal", "ibw", "abw", "lean", "physiological", "dosing weight")
+# A per-kg dose written on a weight other than the actual one. Whole words: 'unadjusted' and 'not adjusted' are the
+# actual weight, and 'ABW' is left out (actual body weight to some, adjusted to others).
+_NOT_ACTUAL_WEIGHT = re.compile(r"(?<!not )\b(adjusted|adj\.? ?bw|ideal|ibw|lean|physiological|dosing weight)\b")
 
 
 @dataclass(slots=True)
@@ -443,13 +446,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                 f"before this cycle starts (minimum {params['min_interval_days']:g} days).")
                 dose_problem = True
         text = " ".join(filter(None, [order.dosage.text if order.dosage else None, *order.notes])).lower()
-        if no_bmi and not any(w in text for w in _NOT_ACTUAL_WORDS):
+        if no_bmi and not _NOT_ACTUAL_WEIGHT.search(text):
             unchecked.append(f"{name}: {no_bmi}, so obesity (BMI >= {params['bmi_obese']:g}: dose on adjusted "
                              "body weight) could not be checked")
         if obese and bmi is not None:
             actual = False
             if cycle.per_kg:
-                actual = not any(w in text for w in _NOT_ACTUAL_WORDS)
+                actual = not _NOT_ACTUAL_WEIGHT.search(text)
             elif adjusted is not None:
                 actual = max(cycle.readings.values()) > dosing.round_to(limit * adjusted, 5) + 2.5
             elif weight is not None:  # no height, so no adjusted weight: only a full actual-weight dose is certain

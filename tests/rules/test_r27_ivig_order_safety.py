@@ -159,6 +159,18 @@ def test_obese_actual_weight_and_corrected_order(kb, today):
     assert _run(kb, _draft(chart2, 2, "g/kg", text="2 g/kg adjusted body weight per cycle"), today)[0] is None
 
 
+@pytest.mark.parametrize(("wording", "flagged"), [
+    ("2 g/kg adjusted body weight per cycle", False), ("2 g/kg AdjBW per cycle", False),
+    ("2 g/kg per cycle (unadjusted weight)", True), ("2 g/kg per cycle, not adjusted", True),
+    ("2 g/kg ABW per cycle", True)])
+def test_obese_per_kg_wording_is_read_by_whole_words(kb, today, wording, flagged):
+    """'unadjusted' and 'not adjusted' once read as adjusted weight, and 'ABW' (actual to many) as not actual."""
+    chart = _chart(today, weight=110)
+    chart.height(168, day=-60)
+    card = _run(kb, _draft(chart, 2, "g/kg", text=wording), today)[0]
+    assert (card is not None and "based on actual body weight" in card["detail"]) is flagged
+
+
 def test_bmi_29_is_not_obese(kb, today):
     chart = _chart(today, weight=78.9)  # 165 cm: BMI 29.0
     assert _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)[0] is None
