@@ -14,6 +14,7 @@ from typing import Any
 
 from hooks.context import HookContext
 from hooks.definitions import antibodies, ck, steroids
+from hooks.definitions.courses import course_days
 from hooks.definitions.dose_basis import read_dose
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.steroids import DailyLevels
@@ -84,7 +85,7 @@ def agent_courses(record: PatientRecord) -> list[dict[str, Any]]:
     """One bar per course of each steroid-sparing agent other than IVIG and rituximab."""
     out = []
     for order in record.medications_in(*BAR_AGENTS):
-        agent, span = _agent(order), steroids.course_days(order, record.today)
+        agent, span = _agent(order), course_days(order, record.today)
         if agent is None or span is None:
             continue
         out.append({"agent": agent, "label": AGENT_LABELS[agent], "order": order.label,
@@ -115,7 +116,7 @@ def ivig_cycles(record: PatientRecord) -> list[dict[str, Any]]:
     """
     out = []
     for order in record.medications_in("ivig"):
-        span = steroids.course_days(order, record.today)
+        span = course_days(order, record.today)
         if span is None:
             continue
         starts = _repeats(order, span[0], span[1], min_gap_days=7)
@@ -130,7 +131,7 @@ def rituximab_infusions(record: PatientRecord) -> list[dict[str, Any]]:
     """Rituximab (anti-CD20) infusion dates: 1 g on days 1 and 15 is two dates, not a two-week bar."""
     out = []
     for order in record.medications_in("rituximab"):
-        span = steroids.course_days(order, record.today)
+        span = course_days(order, record.today)
         if span is None:
             continue
         for day in _repeats(order, span[0], span[1], min_gap_days=2):

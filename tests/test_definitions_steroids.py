@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from fhir_fixtures.builders import IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_5, PREDNISONE_20, ROUTE_IV, Chart
-from hooks.definitions import steroids
+from hooks.definitions import courses, steroids
 from tests.definitions_support import record_and_context
 
 
@@ -151,7 +151,7 @@ def test_counted_course_spans_its_intervals(kb, today):
     chart.medication(METHYLPRED_1000, 1000, "mg", start=-20, status="completed", route=ROUTE_IV, period=7)
     chart.resources["medications"][0]["dosageInstruction"][0]["timing"]["repeat"]["count"] = 3
     record, _ = record_and_context(kb, chart)
-    first, last = steroids.course_days(record.medications[0], today)
+    first, last = courses.course_days(record.medications[0], today)
     assert (last - first).days == 14  # three weekly pulses: days 0, 7 and 14
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from hooks.context import HookContext
-from hooks.definitions.cohorts import given_since
+from hooks.definitions.courses import given_since
 from hooks.definitions.diagnosis import Done
 from hooks.record import Condition, MedicationOrder, Observation, PatientRecord
 from hooks.units import convert

@@ -7,24 +7,12 @@ from datetime import date, timedelta
 
 from hooks.context import HookContext
 from hooks.definitions import antibodies, ck
+from hooks.definitions.courses import given_since
 from hooks.record import Condition, MedicationOrder, Observation, PatientRecord, Procedure, per_record
 from hooks.units import convert, fahrenheit_to_celsius
 
 MYOPATHY_GROUPS = ("myopathy", "imnm", "iim_other", "drug_induced_myopathy", "statin_adverse_effect",
                    "statin_autoimmune_myopathy")
-
-
-def last_given(order: MedicationOrder, today: date) -> date | None:
-    """The last day a course was (or is being) given: today for a current course, else its end or start."""
-    if order.current:
-        return today
-    return order.end or order.start
-
-
-def given_since(record: PatientRecord, *groups: str, since: date) -> list[MedicationOrder]:
-    """Orders of ``groups`` current now or last given on or after ``since``."""
-    return [m for m in record.medications_in(*groups)
-            if (last := last_given(m, record.today)) is not None and last >= since]
 
 
 def imnm_conditions(record: PatientRecord) -> list[Condition]:

@@ -16,7 +16,7 @@ from typing import Literal
 from hooks import dosing
 from hooks.context import HookContext
 from hooks.definitions import steroids
-from hooks.definitions.cohorts import given_since, last_given
+from hooks.definitions.courses import given_since, last_dose_day
 from hooks.definitions.treatment_duration import systemic
 from hooks.definitions.weight import dosing_weight
 from hooks.record import MedicationOrder, PatientRecord, per_record
@@ -58,7 +58,7 @@ def _recent(record: PatientRecord, groups: tuple[str, ...], days: int) -> list[M
 def _when(order: MedicationOrder, record: PatientRecord) -> str:
     if order.current:
         return "current"
-    last = last_given(order, record.today)
+    last = last_dose_day(order, record.today)
     return f"last given {last.isoformat()}" if last else "undated"
 
 
@@ -86,7 +86,7 @@ def _glucocorticoid(record: PatientRecord, context: HookContext, t: Thresholds) 
         found.append(Exposure("glucocorticoid", "low",
                               f"prednisone-equivalent up to {top:g} mg/day (< {t.peq_mg:g} mg/day)"))
     for order in history.unreadable:
-        if (last := last_given(order, record.today)) is not None and last >= window_start:
+        if (last := last_dose_day(order, record.today)) is not None and last >= window_start:
             found.append(Exposure("glucocorticoid", "unknown",
                                   f"{order.label} ({_when(order, record)}): dose could not be read", order))
     return found

@@ -11,8 +11,9 @@ from datetime import date, timedelta
 
 from hooks.context import HookContext
 from hooks.definitions.cohorts import iim_onset, is_paediatric
+from hooks.definitions.courses import course_days
 from hooks.definitions.weight import dosing_weight, weight_near
-from hooks.dosing import interval_days, prednisone_equivalent, prednisone_equivalent_by_sequence
+from hooks.dosing import prednisone_equivalent, prednisone_equivalent_by_sequence
 from hooks.record import SNOMED, MedicationOrder, PatientRecord, per_record
 
 HISTORY_DAYS = 3 * 365  # how far back the daily timeline reaches
@@ -51,27 +52,6 @@ def is_intramuscular(order: MedicationOrder) -> bool:
 
 def is_iv_methylprednisolone(order: MedicationOrder) -> bool:
     return order.medication.concept_in("glucocorticoid_systemic") == "methylprednisolone" and is_intravenous(order)
-
-
-def course_days(order: MedicationOrder, today: date) -> tuple[date, date] | None:
-    """First and last day of a course: a current course runs to today; an undated end is one day."""
-    if order.start is None:
-        return None
-    if order.end is not None:
-        last = order.end
-    elif order.current:
-        last = today
-    elif order.supply_days:
-        last = order.start + timedelta(days=max(int(order.supply_days) - 1, 0))
-    elif order.dosage and order.dosage.timing.count and (gap := interval_days(order.dosage.timing)):
-        # a counted course: the last administration is (count - 1) intervals after the first; a cyclic IVIG
-        # order's count is the days of one cycle (service contract, section 4), not the number of cycles
-        if order.in_group("ivig"):
-            gap = min(gap, 1.0)
-        last = order.start + timedelta(days=int((order.dosage.timing.count - 1) * gap))
-    else:
-        last = order.start
-    return order.start, min(last, today)
 
 
 @dataclass(frozen=True, slots=True)

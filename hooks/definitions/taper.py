@@ -15,7 +15,7 @@ from itertools import pairwise
 from hooks import dosing
 from hooks.context import HookContext
 from hooks.definitions import ck, steroids
-from hooks.definitions.cohorts import last_given
+from hooks.definitions.courses import course_days, last_dose_day
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.weight import dosing_weight
 from hooks.record import MedicationOrder, PatientRecord, per_record
@@ -102,14 +102,14 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
             elif group in CYCLIC_AGENTS:  # an infusion order completes every cycle: only 'stopped' stops it
                 continue
             elif order.status == "completed":
-                end = order.end or last_given(order, record.today)
+                end = order.end or last_dose_day(order, record.today)
             elif order.end is not None and order.end < record.today and order.counts_as_exposure:
                 end = order.end
             else:
                 continue
             if end is None or not since <= end <= record.today:
                 continue
-            later = [o for o in orders if o is not order and (last := last_given(o, record.today)) is not None
+            later = [o for o in orders if o is not order and (last := last_dose_day(o, record.today)) is not None
                      and last > end]
             if not later:
                 steps.append(TaperStep(end, f"{group} stopped ({order.label})"))
@@ -287,7 +287,7 @@ def caveats(record: PatientRecord, context: HookContext, latest: ck.CkPoint,
     for order in record.medications:
         if not steroids.is_intramuscular(order):
             continue
-        span = steroids.course_days(order, record.today)
+        span = course_days(order, record.today)
         if order.counts_as_exposure and span is not None and span[0] <= last and span[1] >= first:
             found.append(f"IM injection: {order.label} (course from {span[0].isoformat()})")
     tsh = next((o for o in reversed(record.observations_in("tsh")) if o.when and o.quantity), None)
@@ -298,7 +298,7 @@ def caveats(record: PatientRecord, context: HookContext, latest: ck.CkPoint,
             found.append(f"TSH {value:g} mIU/L on {tsh.when.isoformat()} (hypothyroidism raises CK)")
     since = nadir.day if nadir is not None else latest.day - timedelta(days=90)
     for order in record.medications_in("statin", "red_yeast_rice"):
-        given = last_given(order, record.today)
+        given = last_dose_day(order, record.today)
         if given is not None and given >= since:
             found.append(f"statin or red yeast rice exposure: {order.label} (last {given.isoformat()})")
     for condition in record.conditions_in("nonadherence"):

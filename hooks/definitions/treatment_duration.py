@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from hooks.context import HookContext
+from hooks.definitions.courses import last_dose_day
 from hooks.definitions.diagnosis import is_local_form
 from hooks.definitions.immunosuppression import STEROID_SPARING
-from hooks.definitions.steroids import course_days
 from hooks.dosing import interval_days
 from hooks.record import Immunization, MedicationOrder, PatientRecord, per_record
 
@@ -27,21 +27,6 @@ IVIG_CYCLE_MIN_GAP_DAYS = 7  # IVIG doses closer than this belong to one cycle (
 RITUXIMAB_EFFECT_DAYS = 180
 
 Span = tuple[date, date]
-
-
-def last_dose_day(order: MedicationOrder, today: date) -> date | None:
-    """The last day a dose was (or is being) given; a count-limited course (rituximab x2) ends at its last dose."""
-    span = course_days(order, today)
-    if span is None:
-        return None
-    first, last = span
-    dosage = order.dosage
-    if (order.end is None and not order.current and dosage is not None and dosage.timing.count
-            and not order.in_group("ivig")):  # for IVIG, count is the days of a cycle (contract section 4)
-        step = interval_days(dosage.timing)
-        if step is not None and step >= 1:
-            last = first + timedelta(days=round(step * (dosage.timing.count - 1)))
-    return min(last, today)
 
 
 def _carry_days(order: MedicationOrder) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import dose_basis
-from hooks.definitions.cohorts import last_given
+from hooks.definitions.courses import last_dose_day
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.weight import dosing_bsa, dosing_weight
 from hooks.record import MedicationOrder, PatientRecord
@@ -59,7 +59,7 @@ it is a 2-4 fold overdose.
 def _prior_mtx(record: PatientRecord, since_days: int) -> MedicationOrder | None:
     since = record.today - timedelta(days=since_days)
     given = [(day, m) for m in record.medications_in("methotrexate")
-             if (day := last_given(m, record.today)) is not None and day >= since]
+             if (day := last_dose_day(m, record.today)) is not None and day >= since]
     return max(given, key=lambda g: g[0])[1] if given else None
 
 
@@ -81,7 +81,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     prior = _prior_mtx(record, int(p["naive_lookback_days"]))
     facts: dict[str, Any] = {
         "age_years": age,
-        "methotrexate_in_prior_days": (f"{prior.label}, last {last_given(prior, record.today)}" if prior else None),
+        "methotrexate_in_prior_days": (f"{prior.label}, last {last_dose_day(prior, record.today)}" if prior else None),
         "new_start": prior is None,
         "warning_above_mg_week": p["warning_above_mg_week"],
         "critical_from_mg_week": p["critical_from_mg_week"],

@@ -14,7 +14,8 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import dose_basis, thiopurine, weight
-from hooks.definitions.cohorts import given_since, is_paediatric
+from hooks.definitions.cohorts import is_paediatric
+from hooks.definitions.courses import given_since
 from hooks.dosing import practical_dose
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion

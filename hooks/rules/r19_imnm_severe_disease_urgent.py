@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from hooks import dosing, orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, diagnosis, steroids, strength
-from hooks.definitions.treatment_duration import last_dose_day
+from hooks.definitions.courses import last_dose_day
 from hooks.definitions.weight import Measure, dosing_weight, ivig_dosing_weight
 from hooks.dosing import HALF_TABLET_STEP_MG, PULSE_STEP_MG, TABLET_STEP_MG, practical_dose
 from hooks.record import SNOMED, Condition, Observation, PatientRecord

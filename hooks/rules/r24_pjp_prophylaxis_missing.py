@@ -8,7 +8,8 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import immunosuppression, steroids
-from hooks.definitions.cohorts import is_paediatric, last_given
+from hooks.definitions.cohorts import is_paediatric
+from hooks.definitions.courses import course_days, last_dose_day
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import (
@@ -77,7 +78,7 @@ body-surface area with paediatric pharmacy.
 
 def _pulses(record: PatientRecord, since: date) -> list[MedicationOrder]:
     return [m for m in record.medications_in("glucocorticoid_systemic")
-            if steroids.is_iv_methylprednisolone(m) and (last := last_given(m, record.today)) is not None
+            if steroids.is_iv_methylprednisolone(m) and (last := last_dose_day(m, record.today)) is not None
             and last >= since]
 
 
@@ -88,7 +89,7 @@ def _co_agents(record: PatientRecord, params: dict[str, float]) -> list[Medicati
                           ("cyclophosphamide", params["cyclophosphamide_window_days"])):
         since = today - timedelta(days=int(window))
         found += [m for m in record.medications_in(group)
-                  if (last := last_given(m, today)) is not None and last >= since]
+                  if (last := last_dose_day(m, today)) is not None and last >= since]
     return list({id(m): m for m in found}.values())
 
 
@@ -106,7 +107,7 @@ def _unreadable_in_window(history: steroids.SteroidHistory, record: PatientRecor
     """Glucocorticoid courses whose dose could not be read and that overlap the exposure window."""
     out = []
     for order in history.unreadable:
-        span = steroids.course_days(order, record.today)
+        span = course_days(order, record.today)
         if (span is None and order.current) or (span is not None and span[1] >= first):
             out.append(f"{order.label} ({(order.dosage.text if order.dosage else None) or 'dose not readable'})")
     return out

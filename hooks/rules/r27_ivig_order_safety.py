@@ -15,7 +15,7 @@ from hooks.context import HookContext
 from hooks.definitions import renal
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
-from hooks.definitions.treatment_duration import last_dose_day
+from hooks.definitions.courses import last_dose_day
 from hooks.record import Dosage, Immunization, MedicationOrder, PatientRecord, Quantity
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IVIG_BOXED_WARNING, OCTAGAM_DM, ONTARIO_IVIG, PRODERM, SEED_004

@@ -7,7 +7,7 @@ from datetime import date
 
 from hooks import dosing, orders
 from hooks.context import HookContext
-from hooks.definitions.cohorts import last_given
+from hooks.definitions.courses import last_dose_day
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
 from hooks.definitions.immunosuppression_level import Exposure, Thresholds, exposures
 from hooks.definitions.treatment_duration import ivig_immunizations, systemic
@@ -104,7 +104,7 @@ def _recent_ivig(record: PatientRecord, months: int) -> tuple[str, date] | None:
     Immunization (CVX 87 / 14)."""
     since = _months_before(record.today, months)
     given = [(m.label, last) for m in record.medications_in("ivig")
-             if (last := last_given(m, record.today)) is not None and last >= since]
+             if (last := last_dose_day(m, record.today)) is not None and last >= since]
     given += [(i.vaccine.label, i.when) for i in ivig_immunizations(record, since) if i.when is not None]
     return max(given, key=lambda pair: pair[1]) if given else None
 
