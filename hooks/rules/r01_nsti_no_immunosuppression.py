@@ -22,6 +22,8 @@ RULE = Rule(
     summary="Immunosuppression (GC >=20 mg PEQ/day, IV methylprednisolone, MTX, AZA, MMF, rituximab, tacrolimus, "
             "cyclosporine, cyclophosphamide) ordered or active during a necrotizing soft-tissue infection.",
     sources=(IDSA_2014_SSTI, WSES_2014, SEED_004),
+    # a muscle biopsy with an IMNM diagnosis confirms IMNM; without procedures the card still shows, and says so
+    also_reads=("procedures",),
     parameters={
         "min_peq_mg": Param(20, "mg/day", "A systemic glucocorticoid at or above this prednisone equivalent counts "
                                           "(IV methylprednisolone counts at any dose)."),
