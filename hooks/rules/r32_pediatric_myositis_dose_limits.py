@@ -18,7 +18,7 @@ from hooks.definitions.weight import Measure, dosing_bsa, dosing_height, dosing_
 from hooks.dosing import HALF_TABLET_STEP_MG, MTX_SYRINGE_STEP_MG, practical_dose
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
-from hooks.sources import IMACS_CORE_SET, SEED_003, SHARE_2017
+from hooks.sources import IMACS_2023_CANCER, IMACS_CORE_SET, SEED_003, SHARE_2017
 
 RULE = Rule(
     id="pediatric-myositis-dose-limits",
@@ -28,7 +28,8 @@ RULE = Rule(
     severities=("warning",),
     summary="Age < 18: prednis(ol)one above 2 mg/kg/day or 60 mg/day, or methotrexate above 20 mg/m2/week or "
             "40 mg/week.",
-    sources=(SHARE_2017, SEED_003, IMACS_CORE_SET),
+    # IMACS 2023: no routine cancer screening in juvenile-onset IIM (the card says so)
+    sources=(SHARE_2017, SEED_003, IMACS_CORE_SET, IMACS_2023_CANCER),
     parameters={
         "steroid_max_mg_per_kg_day": Param(2, "mg/kg/day", "Prednis(ol)one above this in a child fires."),
         "steroid_max_mg_day": Param(60, "mg/day", "Prednis(ol)one above this absolute daily dose fires."),

@@ -142,3 +142,9 @@ def test_a_per_kg_part_over_the_limit_fires_without_a_weight_to_add_the_mg_part(
                                                                                              "unit": "mg"}}]})
     card = fired(run(kb, chart.request("order-sign"), today)).get(RULE)
     assert card is not None and "3.00 mg/kg/day (as written) is above 2 mg/kg/day" in card["detail"]
+
+
+def test_the_cancer_screening_line_cites_the_imacs_2023_guideline(kb, today):
+    card = _card(kb, today, _child(today, kg=25).draft(PREDNISOLONE_5, 60, "mg"))
+    assert "Routine cancer\nscreening is not indicated in juvenile-onset IIM" in card["detail"]
+    assert "IMACS 2023 cancer screening guideline" in card["detail"].split("**Sources:**")[1]
