@@ -208,7 +208,9 @@ def _plan(manage: str | None, grade: int | None, heart: list[str], unjudged: lis
     if manage == "G1":
         # continuing is only for a heart known to be spared; the steps above already say hold or discontinue
         if not heart and not unjudged:
-            steps.append("grade 1: the ICI may continue with close monitoring (CK, troponin, symptoms).")
+            steps.append(("grade 1: the ICI may continue" if troponins and ecgs else
+                          "grade 1: once myocarditis is excluded, the ICI may continue")
+                         + " with close monitoring (CK, troponin, symptoms).")
     elif manage == "G2":
         multiple = p["ck_steroid_multiple_g2"]
         if ck_multiple is not None and ck_multiple >= multiple:

@@ -234,3 +234,11 @@ def test_a_troponin_reported_as_a_bound_is_judged_when_the_bound_settles_it(kb, 
 
     card, entry = _card(kb, graded_with(value_string="<50 ng/L", unit="ng/L", high=14), today)
     assert "<50 ng/L" in entry["facts"]["troponin_not_judged"] and "may continue" not in card["detail"]
+
+
+def test_grade_1_without_troponin_never_says_continue_before_myocarditis_is_excluded(kb, today):
+    """'Hold the ICI until myocarditis is excluded' and 'the ICI may continue' once stood side by side."""
+    card, _ = _card(kb, _graded(today, 1).without_observations(HS_TNI[1]), today)
+    assert "hold the ICI until myocarditis is excluded" in card["detail"]
+    assert "Grade 1: once myocarditis is excluded, the ICI may continue" in card["detail"]
+    assert "Grade 1: the ICI may continue" not in card["detail"]
