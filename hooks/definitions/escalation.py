@@ -3,11 +3,16 @@ therapy, a recent enough CK and an inadequate response.
 
 Each returns either the value the rule needs or the early result (Quiet / NotEvaluable) the rule should give,
 and records what it found in ``facts`` so every rule explains itself the same way.
+
+The rows that judge a recent CK (R15, R16, R17 and the relapse row R21) split their gates in two: every gate
+before the CK check is one function of the row (its ``before_ck``), which its evaluate starts with, and which a
+:class:`CkRow` hands to R22; R22 asks for a CK when those gates pass and only the CK's age holds the row back
+(clinical-rules.md section 4.2, ``latest_CK``): see :func:`awaiting_ck`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,8 +20,9 @@ from typing import Any
 from hooks.context import HookContext
 from hooks.definitions import antibodies, ck, cohorts, steroids
 from hooks.definitions import treatment_duration as td
+from hooks.parameters import DEFINITIONS
 from hooks.record import PatientRecord
-from hooks.rule import NotEvaluable, Quiet
+from hooks.rule import NotEvaluable, Quiet, Rule
 
 
 def treatment_days(record: PatientRecord, context: HookContext,
@@ -39,7 +45,9 @@ def treatment_days(record: PatientRecord, context: HookContext,
 def recent_ck(record: PatientRecord, context: HookContext, max_age_days: float,
               facts: dict[str, Any]) -> list[ck.CkPoint] | NotEvaluable:
     """The CK series when its latest value is at most ``max_age_days`` old; else not evaluable until a current CK
-    is resulted (R22 asks for one only once its own monitoring interval has passed)."""
+    is resulted. R22 asks for that CK as soon as every gate of the row before this check passes (see
+    :func:`awaiting_ck`), not only once its own monitoring interval has passed; a newest CK that cannot be read
+    is not asked for again."""
     points = ck.series(record, context)
     latest = ck.latest(points)
     facts["latest_ck"] = str(latest) if latest else None
@@ -66,6 +74,18 @@ def inadequate_response(points: list[ck.CkPoint], t_tx: date | None, facts: dict
 
 
 @dataclass(frozen=True, slots=True)
+class Candidate:
+    """What an escalation rule (R15, R16) knows once every gate before its CK check has passed."""
+
+    subtype: str
+    t_tx: date
+    days: int
+    how: str
+    combo: td.Combination
+    last_agent: date | None  # the last dose of the escalation agent, if any
+
+
+@dataclass(frozen=True, slots=True)
 class Checkpoint:
     """What an escalation rule knows once every gate before the advice has passed."""
 
@@ -79,13 +99,12 @@ class Checkpoint:
     why: str
 
 
-def inadequate_response_checkpoint(record: PatientRecord, context: HookContext, params: Mapping[str, float],
-                                   facts: dict[str, Any], subtypes: tuple[str, ...], agent: str,
-                                   last_agent: date | None, agent_window_days: float
-                                   ) -> Checkpoint | Quiet | NotEvaluable:
-    """The common path of R15 and R16: IMNM of one of ``subtypes``; T_tx long enough ago; glucocorticoid plus a
-    steroid-sparing agent long enough; the escalation ``agent`` not given recently; a recent CK showing an
-    inadequate response. Uses the rule's parameters min_days_since_ttx, min_combination_days, ck_max_age_days."""
+def gates_before_ck(record: PatientRecord, context: HookContext, params: Mapping[str, float],
+                    facts: dict[str, Any], subtypes: tuple[str, ...], agent: str, last_agent: date | None,
+                    agent_window_days: float) -> Candidate | Quiet | NotEvaluable:
+    """The gates of R15 and R16 before the CK: IMNM of one of ``subtypes``; T_tx long enough ago; glucocorticoid
+    plus a steroid-sparing agent long enough; the escalation ``agent`` not given recently. Uses the rule's
+    parameters min_days_since_ttx and min_combination_days."""
     subtype = antibodies.subtype(record)
     facts.update(imnm=cohorts.is_imnm(record, context), subtype=subtype)
     if not facts["imnm"]:
@@ -106,12 +125,72 @@ def inadequate_response_checkpoint(record: PatientRecord, context: HookContext, 
     facts[f"last_{agent.lower()}"] = last_agent
     if td.given_within(record, last_agent, int(agent_window_days)):
         return Quiet(f"{agent} given within the last {agent_window_days:g} days", facts)
-    points = recent_ck(record, context, params["ck_max_age_days"], facts)
+    return Candidate(subtype, t_tx, days, facts["t_tx_found_by"], combo, last_agent)
+
+
+def inadequate_response_checkpoint(record: PatientRecord, context: HookContext, candidate: Candidate,
+                                   ck_max_age_days: float, facts: dict[str, Any]
+                                   ) -> Checkpoint | Quiet | NotEvaluable:
+    """The rest of R15's and R16's path once ``candidate`` has passed the gates before the CK: a CK at most
+    ``ck_max_age_days`` old showing an inadequate response."""
+    points = recent_ck(record, context, ck_max_age_days, facts)
     if isinstance(points, NotEvaluable):
         return points
-    peak = ck.peak(points, t_tx)
+    peak = ck.peak(points, candidate.t_tx)
     facts["peak_ck"] = str(peak) if peak else None
-    judged = inadequate_response(points, t_tx, facts)
+    judged = inadequate_response(points, candidate.t_tx, facts)
     if not isinstance(judged, str):
         return judged
-    return Checkpoint(subtype, t_tx, days, facts["t_tx_found_by"], combo, points, points[-1], judged)
+    return Checkpoint(candidate.subtype, candidate.t_tx, candidate.days, candidate.how, candidate.combo, points,
+                      points[-1], judged)
+
+
+# ---------------------------------------------------------------- rows waiting for a CK (R22)
+
+BeforeCk = Callable[[PatientRecord, HookContext, dict[str, Any]], object]
+
+
+@dataclass(frozen=True, slots=True)
+class CkRow:
+    """A row that judges a recent CK (R15, R16, R17, R21), as R22 sees it.
+
+    ``before_ck`` is the row's own function for its gates before the CK check (the row's evaluate starts with
+    it): it returns Quiet or NotEvaluable when the row would not judge the CK now anyway, anything else when it
+    would. ``max_age`` names the rule parameter, or else the shared definition (``hooks/parameters.py``), that says
+    how old the latest CK may be; ``decision`` is what the CK decides, in plain words after "Deciding"
+    ("whether to add IVIG")."""
+
+    rule: Rule
+    decision: str
+    before_ck: BeforeCk
+    max_age: str = "ck_max_age_days"
+
+    def __post_init__(self) -> None:
+        if self.max_age not in self.rule.parameters and self.max_age not in DEFINITIONS:
+            raise ValueError(f"{self.rule.code}: no parameter or definition named {self.max_age!r}")
+
+    def max_age_days(self, context: HookContext) -> float:
+        if self.max_age in self.rule.parameters:
+            return context.params(self.rule)[self.max_age]
+        return context.definition(self.max_age)
+
+    def ready(self, record: PatientRecord, context: HookContext) -> bool:
+        """Every gate of the row before its CK check passes."""
+        return not isinstance(self.before_ck(record, context, {}), Quiet | NotEvaluable)
+
+
+def awaiting_ck(record: PatientRecord, context: HookContext,
+                rows: Iterable[CkRow]) -> list[tuple[CkRow, float]]:
+    """The rows (with the CK age each needs, in days) that would judge the CK now but for its age: every gate
+    before their CK check passes, and there is no CK or the latest is older than the row allows. A newer CK that
+    cannot be read holds the rows back for another reason (see :func:`recent_ck`): then none is waiting."""
+    if ck.newest_unreadable(record):
+        return []
+    latest = ck.latest(ck.series(record, context))
+    age = None if latest is None else (record.today - latest.day).days
+    waiting = []
+    for row in rows:
+        limit = row.max_age_days(context)
+        if (age is None or age > limit) and row.ready(record, context):
+            waiting.append((row, limit))
+    return waiting

@@ -10,7 +10,7 @@ from hooks.definitions import escalation
 from hooks.definitions import treatment_duration as td
 from hooks.definitions import weight as body
 from hooks.record import PatientRecord
-from hooks.rule import Action, Fired, Param, Result, Rule, Suggestion
+from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import (
     ENMC_224,
     MEYER_2019,
@@ -39,7 +39,8 @@ RULE = Rule(
                                                  "site may set 90 for a severe phenotype."),
         "min_combination_days": Param(90, "days", "Days on glucocorticoid plus a steroid-sparing agent."),
         "ivig_window_days": Param(60, "days", "IVIG given this recently means IVIG is already in use."),
-        "ck_max_age_days": Param(30, "days", "The latest CK must be this recent (else not evaluable)."),
+        "ck_max_age_days": Param(30, "days", "The latest CK must be this recent (else not evaluable, and R22 asks "
+                                           "for a CK)."),
         "ivig_g_per_kg": Param(2, "g/kg", "IVIG dose per cycle.",
                                at_most="ivig-order-safety.max_g_per_kg_cycle"),
         "ivig_days_per_cycle": Param(2, "days", "Days each cycle is divided over (2-5; Ontario criteria: 2)."),
@@ -74,12 +75,27 @@ def ivig_cycle_order(context: HookContext, per_day_g: float, total_g: float, day
         note="Infuse slowly with hydration; BMP before and 3-5 days after each cycle; CBC for haemolysis.")
 
 
+def before_ck(record: PatientRecord, context: HookContext,
+              facts: dict[str, Any]) -> escalation.Candidate | Quiet | NotEvaluable:
+    """Every gate of R15 before its CK check: anti-HMGCR (or dual) IMNM, the month-6 checkpoint passed, long enough
+    on glucocorticoid plus a steroid-sparing agent, no recent IVIG. R22 asks for a CK when these pass and only
+    the CK's age keeps R15 from judging the response."""
+    params = context.params(RULE)
+    return escalation.gates_before_ck(record, context, params, facts, ("HMGCR", "DUAL"), "IVIG",
+                                      td.last_ivig(record), params["ivig_window_days"])
+
+
+CK_ROW = escalation.CkRow(RULE, "whether to add IVIG", before_ck)
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = context.params(RULE)
     facts: dict[str, Any] = {}
-    last_ivig = td.last_ivig(record)
-    found = escalation.inadequate_response_checkpoint(
-        record, context, params, facts, ("HMGCR", "DUAL"), "IVIG", last_ivig, params["ivig_window_days"])
+    candidate = before_ck(record, context, facts)
+    if not isinstance(candidate, escalation.Candidate):
+        return candidate
+    last_ivig = candidate.last_agent
+    found = escalation.inadequate_response_checkpoint(record, context, candidate, params["ck_max_age_days"], facts)
     if not isinstance(found, escalation.Checkpoint):
         return found
     subtype, t_tx, days, how, combo, latest, why = (found.subtype, found.t_tx, found.days, found.how, found.combo,

@@ -12,7 +12,7 @@ from hooks.definitions import treatment_duration as td
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
 from hooks.record import Observation, PatientRecord
-from hooks.rule import Action, Fired, Param, Result, Rule, Suggestion
+from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import (
     ENMC_224,
     LANCET_2024,
@@ -39,7 +39,8 @@ RULE = Rule(
         "min_combination_days": Param(60, "days", "Days on glucocorticoid plus a steroid-sparing agent."),
         "rituximab_window_days": Param(365, "days", "Rituximab (or another anti-CD20) given this recently means "
                                                     "it is already in use."),
-        "ck_max_age_days": Param(30, "days", "The latest CK must be this recent (else not evaluable)."),
+        "ck_max_age_days": Param(30, "days", "The latest CK must be this recent (else not evaluable, and R22 asks "
+                                           "for a CK)."),
         "checkpoint_days": Param(180, "days", "After this many days since T_tx the card says the 6-month "
                                               "checkpoint has passed."),
         "hbsag_max_age_days": Param(365, "days", "An HBsAg result this recent counts as a current HBV screen."),
@@ -105,12 +106,27 @@ def _alternatives(record: PatientRecord, context: HookContext) -> str:
             f"{rim:,.0f} mg (maximum 1 g) twice, 2 weeks apart.")
 
 
+def before_ck(record: PatientRecord, context: HookContext,
+              facts: dict[str, Any]) -> escalation.Candidate | Quiet | NotEvaluable:
+    """Every gate of R16 before its CK check: anti-SRP (or dual) IMNM, far enough from T_tx, long enough on
+    glucocorticoid plus a steroid-sparing agent, no rituximab in the window. R22 asks for a CK when these pass and
+    only the CK's age keeps R16 from judging the response."""
+    params = context.params(RULE)
+    return escalation.gates_before_ck(record, context, params, facts, ("SRP", "DUAL"), "rituximab",
+                                      td.last_rituximab(record), params["rituximab_window_days"])
+
+
+CK_ROW = escalation.CkRow(RULE, "whether to add rituximab", before_ck)
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = context.params(RULE)
     facts: dict[str, Any] = {}
-    last_rtx = td.last_rituximab(record)
-    found = escalation.inadequate_response_checkpoint(
-        record, context, params, facts, ("SRP", "DUAL"), "rituximab", last_rtx, params["rituximab_window_days"])
+    candidate = before_ck(record, context, facts)
+    if not isinstance(candidate, escalation.Candidate):
+        return candidate
+    last_rtx = candidate.last_agent
+    found = escalation.inadequate_response_checkpoint(record, context, candidate, params["ck_max_age_days"], facts)
     if not isinstance(found, escalation.Checkpoint):
         return found
     subtype, t_tx, days, how, combo, latest, why = (found.subtype, found.t_tx, found.days, found.how, found.combo,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from hooks import orders
 from hooks.context import HookContext
@@ -32,7 +32,8 @@ RULE = Rule(
         "min_rituximab_days": Param(120, "days", "Days since the first rituximab dose before it counts as tried."),
         "rituximab_recent_days": Param(365, "days", "The last rituximab dose must be this recent (an older course "
                                                     "is R16's case for re-treatment)."),
-        "ck_max_age_days": Param(30, "days", "The latest CK must be this recent (else not evaluable)."),
+        "ck_max_age_days": Param(30, "days", "The latest CK must be this recent (else not evaluable, and R22 asks "
+                                           "for a CK)."),
         "mri_recent_days": Param(180, "days", "A thigh MRI this recent is not suggested again."),
     },
 )
@@ -102,9 +103,20 @@ SUBTYPE_WORDS = {
 }
 
 
-def evaluate(record: PatientRecord, context: HookContext) -> Result:
+class Tried(NamedTuple):
+    """The second-line agents tried long enough (at least one is), with what the chart says of each."""
+
+    ivig: bool
+    ivig_text: str | None
+    rituximab: bool
+    rituximab_text: str | None
+
+
+def before_ck(record: PatientRecord, context: HookContext, facts: dict[str, Any]) -> Tried | Quiet:
+    """Every gate of R17 before its CK check: IMNM, with IVIG and/or rituximab tried long enough. R22 asks for a
+    CK when these pass and only the CK's age keeps R17 from judging the response."""
     params = dict(context.params(RULE))
-    facts: dict[str, Any] = {"imnm": cohorts.is_imnm(record, context)}
+    facts["imnm"] = cohorts.is_imnm(record, context)
     if not facts["imnm"]:
         return Quiet("not IMNM", facts)
     on_ivig, ivig_text = _ivig_arm(record, params)
@@ -113,6 +125,19 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not (on_ivig or on_rituximab):
         return Quiet("neither IVIG (>= 3 cycles over >= 90 days, still given) nor rituximab (>= 120 days ago, "
                      "within 12 months) on file", facts)
+    return Tried(on_ivig, ivig_text, on_rituximab, rituximab_text)
+
+
+CK_ROW = escalation.CkRow(RULE, "on the next line of therapy for refractory IMNM", before_ck)
+
+
+def evaluate(record: PatientRecord, context: HookContext) -> Result:
+    params = dict(context.params(RULE))
+    facts: dict[str, Any] = {}
+    found = before_ck(record, context, facts)
+    if isinstance(found, Quiet):
+        return found
+    on_ivig, ivig_text, on_rituximab, rituximab_text = found
     points = escalation.recent_ck(record, context, params["ck_max_age_days"], facts)
     if isinstance(points, NotEvaluable):
         return points

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import cohorts, taper
+from hooks.definitions.escalation import CkRow
 from hooks.definitions.taper import TaperStep
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Quiet, Result, Rule, Suggestion
@@ -38,15 +41,34 @@ def _draft_steps(record: PatientRecord, context: HookContext) -> list[tuple[Medi
     return taper.draft_reductions(record, context, context.draft_orders)
 
 
+def before_ck(record: PatientRecord, context: HookContext, facts: dict[str, object],
+              extra_taper: Sequence[TaperStep] = ()) -> list[TaperStep] | Quiet:
+    """Every gate of R21 before its CK check: IMNM with a taper in progress (``extra_taper``: the reductions a
+    draft being signed adds). R22 asks for a CK when these pass and only the CK's age keeps R21 from judging."""
+    if not cohorts.is_imnm(record, context):
+        return Quiet("not IMNM", facts)
+    steps = taper.taper_in_progress(record, context) + list(extra_taper)
+    if not steps:
+        facts["taper"] = None
+        return Quiet("no taper in progress", facts)
+    return steps
+
+
+CK_ROW = CkRow(RULE, "whether a relapse is starting during the taper", before_ck,
+               max_age="relapse_ck_max_age_days")
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     drafts = _draft_steps(record, context) if context.hook == "order-sign" else []
     facts: dict[str, object] = {"draft_reductions": "; ".join(str(s) for _, s in drafts) or None}
     if context.hook == "order-sign" and not drafts:
         return Quiet("no draft lowers the glucocorticoid dose or stops/reduces a steroid-sparing agent", facts)
-    if not cohorts.is_imnm(record, context):
-        return Quiet("not IMNM", facts)
+    extra_taper = [s for _, s in drafts]
+    ready = before_ck(record, context, facts, extra_taper)
+    if isinstance(ready, Quiet):
+        return ready
     # Taper windows and relapse thresholds are shared definitions (R22 reads the same taper).
-    check = taper.possible_relapse(record, context, extra_taper=[s for _, s in drafts])
+    check = taper.possible_relapse(record, context, extra_taper=extra_taper)
     facts.update({
         "taper": "; ".join(str(s) for s in check.taper) or None,
         "latest_ck": str(check.latest) if check.latest else None,

@@ -1,4 +1,5 @@
-"""R22: a CK is due for an IMNM patient on immunotherapy (monthly early on or during a taper, else quarterly)."""
+"""R22: a CK is due for an IMNM patient on immunotherapy (monthly early on or during a taper, else quarterly), or
+sooner when a row that judges the CK (R15, R16, R17, R21) would decide now but its latest CK is too old."""
 
 from __future__ import annotations
 
@@ -7,11 +8,20 @@ from datetime import timedelta
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, steroids, taper
+from hooks.definitions.courses import given_since
+from hooks.definitions.escalation import CkRow, awaiting_ck
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.treatment_duration import ivig_immunizations
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.rules import (
+    r15_hmgcr_add_ivig_inadequate_response,
+    r16_srp_add_rituximab_inadequate_response,
+    r17_imnm_refractory_next_line,
+    r21_imnm_possible_relapse_on_taper,
+)
 from hooks.sources import SEED_000, SEED_003, SEED_004
+from hooks.suppression import suppressed
 
 RULE = Rule(
     id="imnm-ck-monitoring-due",
@@ -21,7 +31,8 @@ RULE = Rule(
     needs=("patient", "conditions", "observations", "medications", "immunizations"),
     severities=("info",),
     summary="IMNM on immunotherapy with no CK in the last 30 days (first 6 months or during a taper) or the "
-            "last 90 days (otherwise).",
+            "last 90 days (otherwise), or none recent enough for an escalation or relapse row (R15, R16, R17, R21) "
+            "that would otherwise decide now.",
     sources=(SEED_000, SEED_003, SEED_004),
     parameters={
         "early_phase_days": Param(180, "days", "Within this many days of T_tx, the short interval applies."),
@@ -41,6 +52,15 @@ at the same time: ALT and AST also come from damaged muscle, and GGT tells the l
 
 Current immunotherapy: {therapy}."""
 
+# The rows that need a recent CK to decide (clinical-rules.md section 4.2, latest_CK): when every gate of one
+# before its CK check passes but the CK is too old, the row is not evaluated, and this card asks for the CK.
+CK_ROWS: tuple[CkRow, ...] = (
+    r15_hmgcr_add_ivig_inadequate_response.CK_ROW,
+    r16_srp_add_rituximab_inadequate_response.CK_ROW,
+    r17_imnm_refractory_next_line.CK_ROW,
+    r21_imnm_possible_relapse_on_taper.CK_ROW,
+)
+
 
 def _on_therapy(record: PatientRecord, context: HookContext) -> list[str]:
     """Current glucocorticoid or steroid-sparing orders, or rituximab/IVIG given recently enough to still act (IVIG
@@ -50,9 +70,45 @@ def _on_therapy(record: PatientRecord, context: HookContext) -> list[str]:
     recent = {"rituximab": params["rituximab_active_days"], "ivig": params["ivig_active_days"]}
     since = {group: record.today - timedelta(days=int(days)) for group, days in recent.items()}
     for group, first in since.items():
-        current += [m for m in cohorts.given_since(record, group, since=first) if m not in current]
+        current += [m for m in given_since(record, group, since=first) if m not in current]
     return [m.label for m in current] + [f"{i.vaccine.label} ({i.when})"
                                          for i in ivig_immunizations(record, since["ivig"])]
+
+
+def _rows_waiting(record: PatientRecord, context: HookContext) -> list[tuple[CkRow, float]]:
+    """The rows of CK_ROWS that would decide now but for the CK's age; a row the suppression hierarchy holds back
+    (clinical-rules.md section 1) would not decide, so it is not cited."""
+    waiting = awaiting_ck(record, context, CK_ROWS)
+    if not waiting:
+        return []
+    held = suppressed(record, context)
+    return [(row, limit) for row, limit in waiting if row.rule.id not in held]
+
+
+def _by_age(waiting: list[tuple[CkRow, float]]) -> list[tuple[float, list[CkRow]]]:
+    """The waiting rows grouped by the CK age they need, strictest first."""
+    groups: dict[float, list[CkRow]] = {}
+    for row, limit in waiting:
+        groups.setdefault(limit, []).append(row)
+    return sorted(groups.items())
+
+
+def _rows_why(waiting: list[tuple[CkRow, float]]) -> str:
+    """'Deciding whether to add IVIG (R15) needs a CK from the last 30 days.' for each CK age needed."""
+    sentences = [f"Deciding {' and '.join(f'{row.decision} ({row.rule.code})' for row in rows)} needs a CK from "
+                 f"the last {limit:g} days." for limit, rows in _by_age(waiting)]
+    codes = " and ".join(row.rule.code for limit, rows in _by_age(waiting) for row in rows)
+    return " ".join(sentences) + f" Until a current CK is resulted, {codes} cannot advise."
+
+
+def _rows_summary(waiting: list[tuple[CkRow, float]]) -> str:
+    """'R15 needs one within 30 d', 'R21 needs one within 14 d, R15/R16 within 30 d'."""
+    parts: list[str] = []
+    for limit, rows in _by_age(waiting):
+        codes = "/".join(row.rule.code for row in rows)
+        verb = "" if parts else " needs one" if len(rows) == 1 else " need one"
+        parts.append(f"{codes}{verb} within {limit:g} d")
+    return ", ".join(parts)
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
@@ -71,18 +127,26 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     interval = int(params["interval_early_days"] if early or tapering else params["interval_stable_days"])
     last = ck.latest(ck.series(record, context))
     age = (record.today - last.day).days if last else None
+    waiting = _rows_waiting(record, context)
     facts.update({"t_tx": start[1] if start else None, "days_since_t_tx": since_ttx,
                   "taper": "; ".join(str(s) for s in tapering) or None, "interval_days": interval,
-                  "latest_ck": str(last) if last else None, "latest_ck_age_days": age})
-    if age is not None and age <= interval:
+                  "latest_ck": str(last) if last else None, "latest_ck_age_days": age,
+                  "ck_needed_by": "; ".join(f"{row.rule.code} (CK within {limit:g} days)" for row, limit in waiting)
+                                  or None})
+    due = age is None or age > interval
+    if not due and not waiting:
         return Quiet(f"last CK {age} days ago, within the {interval}-day interval", facts)
-    if early:
-        why = f"Treatment started {since_ttx} days ago ({start[1] if start else ''}): check CK every {interval} days."
-    elif tapering:
-        why = (f"A taper is in progress ({'; '.join(str(s) for s in tapering)}): check CK every {interval} days "
-               "to catch a relapse early.")
-    else:
-        why = f"On stable treatment: check CK at least every {interval} days."
+    reasons = []
+    if due and early:
+        reasons.append(f"Treatment started {since_ttx} days ago ({start[1] if start else ''}): check CK every "
+                       f"{interval} days.")
+    elif due and tapering:
+        reasons.append(f"A taper is in progress ({'; '.join(str(s) for s in tapering)}): check CK every "
+                       f"{interval} days to catch a relapse early.")
+    elif due:
+        reasons.append(f"On stable treatment: check CK at least every {interval} days.")
+    if waiting:
+        reasons.append(_rows_why(waiting))
     last_text = f"The last CK was {last}, {age} days ago" if last else "No CK is on file"
     sets, patient = context.valuesets, context.patient_id
     actions = [
@@ -91,11 +155,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         Action("create", "AST", resource=orders.service_request(patient, orders.lab_concept(sets, "ast", "1920-8"))),
         Action("create", "GGT", resource=orders.service_request(patient, orders.lab_concept(sets, "ggt", "2324-2"))),
     ]
+    summary = f"CK due: last {'CK ' + str(age) + ' days ago' if last else 'CK never measured'}"
+    summary += f" (interval {interval} d)" if due else ""
+    summary += f"; {_rows_summary(waiting)}" if waiting else ""
     return Fired(
         severity="info",
-        summary=(f"CK due: last {'CK ' + str(age) + ' days ago' if last else 'CK never measured'} "
-                 f"(interval {interval} d)"),
-        detail=DETAIL.format(last=last_text, why=why, therapy=facts["immunotherapy"]),
+        summary=summary,
+        detail=DETAIL.format(last=last_text, why=" ".join(reasons), therapy=facts["immunotherapy"]),
         facts=facts,
         suggestions=[Suggestion("Order CK, ALT/AST and GGT", actions, is_recommended=True)],
     )

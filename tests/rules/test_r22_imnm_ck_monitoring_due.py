@@ -1,9 +1,13 @@
-"""R22 imnm-ck-monitoring-due: what counts as immunotherapy, the never-measured case, the coded orders."""
+"""R22 imnm-ck-monitoring-due: what counts as immunotherapy, the never-measured case, the coded orders, and the CK
+asked for when a row that judges it (R15, R16, R17, R21) would decide now but the latest CK is too old."""
 
 from __future__ import annotations
 
-from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, RITUXIMAB, ROUTE_IV, Chart
+from fhir_fixtures.builders import CK, IMNM_SNOMED, IVIG_CVX, RITUXIMAB, ROUTE_IV, Chart
+from fhir_fixtures.r15_hmgcr_add_ivig_inadequate_response import hmgcr_on_two_agents
+from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
 from fhir_fixtures.r22_imnm_ck_monitoring_due import early_chart
+from fhir_fixtures.r31_ici_myositis import PEMBROLIZUMAB
 from tests.conftest import fired, run
 
 RULE = "imnm-ck-monitoring-due"
@@ -60,3 +64,118 @@ def test_unavailable_immunizations_make_current_ivig_unknown(kb, today):
     result = run(kb, request, today, unavailable=["immunizations"])
     entry = next(e for e in result.explanation if e["rule"] == RULE)
     assert entry["status"] == "not-evaluable" and "immunizations" in entry["reason"]
+
+
+# -- a row that judges the CK (R15, R16, R17, R21) would decide now, but the latest CK is too old for it
+# (clinical-rules.md section 4.2, latest_CK: "those rows are not evaluated and R22 asks for a CK")
+
+R15 = "hmgcr-add-ivig-inadequate-response"
+R21 = "imnm-possible-relapse-on-taper"
+
+
+def _entry(result, rule):
+    return next(e for e in result.explanation if e["rule"] == rule)
+
+
+def test_ck_too_old_for_the_ivig_decision_asks_for_one(kb, today):
+    """Anti-HMGCR IMNM 200 days after T_tx, no taper, prednisone + methotrexate, CK 45 days old: R15 cannot judge
+    the response and R22's own stable interval (90 d) has not passed; R22 used to stay quiet, so no card showed."""
+    result = run(kb, hmgcr_on_two_agents(today, ck_day=-45).request("patient-view"), today)
+    card, entry = fired(result).get(RULE), _entry(result, RULE)
+    assert _entry(result, R15)["status"] == "not-evaluable"
+    assert card is not None and card["indicator"] == "info"
+    assert "Deciding whether to add IVIG (R15) needs a CK from the last 30 days." in card["detail"]
+    assert "The last CK was 2,500 U/L on 2026-10-07 (ULN 200), 45 days ago" in card["detail"]
+    assert card["summary"] == "CK due: last CK 45 days ago; R15 needs one within 30 d"
+    assert entry["facts"]["interval_days"] == 90 and entry["facts"]["ck_needed_by"] == "R15 (CK within 30 days)"
+    codes = [a["resource"]["code"]["coding"][0]["code"] for a in card["suggestions"][0]["actions"]]
+    assert codes == ["2157-6", "1742-6", "1920-8", "2324-2"]
+
+
+def test_ck_30_days_old_lets_r15_judge_and_31_days_asks_for_a_ck(kb, today):
+    result = run(kb, hmgcr_on_two_agents(today, ck_day=-30).request("patient-view"), today)
+    assert R15 in fired(result) and RULE not in fired(result)
+    assert _entry(result, RULE)["reason"] == "last CK 30 days ago, within the 90-day interval"
+    result = run(kb, hmgcr_on_two_agents(today, ck_day=-31).request("patient-view"), today)
+    assert R15 not in fired(result) and "(R15) needs a CK" in fired(result)[RULE]["detail"]
+
+
+def test_an_earlier_gate_of_r15_failing_keeps_r22_to_its_own_interval(kb, today):
+    """Methotrexate added 88 days ago (89 days of combination, R15 needs 90): R15 would not decide now whatever
+    the CK, so a 45-day-old CK is within R22's 90-day interval; one more day of combination and it is not."""
+    result = run(kb, hmgcr_on_two_agents(today, mtx_start=-88, ck_day=-45).request("patient-view"), today)
+    entry = _entry(result, RULE)
+    assert RULE not in fired(result) and entry["reason"] == "last CK 45 days ago, within the 90-day interval"
+    assert entry["facts"]["ck_needed_by"] is None
+    result = run(kb, hmgcr_on_two_agents(today, mtx_start=-89, ck_day=-45).request("patient-view"), today)
+    assert "(R15) needs a CK" in fired(result)[RULE]["detail"]
+
+
+def test_ck_too_old_for_the_relapse_check_during_a_taper(kb, today):
+    """Taper in progress (prednisone 60 -> 40 -> 20 mg), CK 20 days old: within R22's 30-day taper interval, but
+    R21 needs one from the last 14 days. R15's gates pass too, but a 20-day CK is recent enough for it."""
+    result = run(kb, tapering_chart(today, latest_day=-20).request("patient-view"), today)
+    card, entry = fired(result).get(RULE), _entry(result, RULE)
+    assert _entry(result, R21)["status"] == "not-evaluable"
+    assert card is not None and entry["facts"]["interval_days"] == 30
+    assert "Deciding whether a relapse is starting during the taper (R21) needs a CK from the last 14 days." \
+        in card["detail"]
+    assert "20 days ago" in card["detail"] and "R15" not in card["detail"]
+    assert card["summary"] == "CK due: last CK 20 days ago; R21 needs one within 14 d"
+    assert entry["facts"]["ck_needed_by"] == "R21 (CK within 14 days)"
+
+
+def test_a_ck_14_days_old_lets_r21_judge_and_15_days_asks_for_a_ck(kb, today):
+    result = run(kb, tapering_chart(today, latest_day=-14).request("patient-view"), today)
+    assert R21 in fired(result) and RULE not in fired(result)
+    assert _entry(result, RULE)["facts"]["ck_needed_by"] is None
+    result = run(kb, tapering_chart(today, latest_day=-15).request("patient-view"), today)
+    assert R21 not in fired(result) and "(R21) needs a CK from the last 14 days" in fired(result)[RULE]["detail"]
+
+
+def test_dual_positive_names_both_escalation_rows_once(kb, today):
+    card = fired(run(kb, hmgcr_on_two_agents(today, ck_day=-45, srp="positive").request("patient-view"), today))[RULE]
+    assert ("Deciding whether to add IVIG (R15) and whether to add rituximab (R16) needs a CK from the last 30 "
+            "days. Until a current CK is resulted, R15 and R16 cannot advise.") in card["detail"]
+    assert card["summary"].endswith("; R15/R16 need one within 30 d")
+
+
+def test_rows_needing_different_ck_ages_are_both_named(kb, today):
+    """Taper in progress and CK 40 days old: overdue by the 30-day taper interval, and too old for R21 (14 d) and
+    for R15 (30 d)."""
+    card = fired(run(kb, tapering_chart(today, latest_day=-40).request("patient-view"), today))[RULE]
+    assert card["summary"] == "CK due: last CK 40 days ago (interval 30 d); R21 needs one within 14 d, R15 within 30 d"
+    assert "A taper is in progress" in card["detail"]
+    assert "(R21) needs a CK from the last 14 days. Deciding whether to add IVIG (R15) needs a CK from the last 30 " \
+           "days." in card["detail"]
+
+
+def test_ck_too_old_for_the_next_line_decision(kb, today):
+    """Rituximab 150 days ago (R17's rituximab arm; still immunotherapy for R22), no glucocorticoid, CK 45 days
+    old: within the 90-day interval, too old for R17."""
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-900).ck(3000, day=-45)
+    chart.medication(RITUXIMAB, 1000, "mg", start=-150, end=-150, status="completed", route=ROUTE_IV)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert "Deciding on the next line of therapy for refractory IMNM (R17) needs a CK from the last 30 days." \
+        in card["detail"]
+
+
+def test_a_newest_ck_that_cannot_be_read_is_not_asked_for_again(kb, today):
+    """A newer CK reported as text holds R15 back for another reason (it is named in R15's explanation): R22 keeps
+    to its own interval, measured from the last readable CK."""
+    chart = hmgcr_on_two_agents(today, ck_day=-45).observation(CK, -2, value_string=">20,000")
+    result = run(kb, chart.request("patient-view"), today)
+    assert "cannot be read" in _entry(result, R15)["reason"]
+    entry = _entry(result, RULE)
+    assert RULE not in fired(result) and entry["facts"]["ck_needed_by"] is None
+
+
+def test_a_suppressed_row_is_not_cited(kb, today):
+    """Pembrolizumab since before the IMNM began: checkpoint-inhibitor myositis holds R15 back (section 1), so a
+    45-day-old CK is not asked for on R15's behalf."""
+    chart = hmgcr_on_two_agents(today, ck_day=-45)
+    chart.medication(PEMBROLIZUMAB, 200, "mg", start=-300, period=3, period_unit="wk")
+    result = run(kb, chart.request("patient-view"), today)
+    assert _entry(result, R15)["status"] == "suppressed"
+    entry = _entry(result, RULE)
+    assert RULE not in fired(result) and entry["facts"]["ck_needed_by"] is None
