@@ -118,7 +118,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("not IMNM", facts)
     therapy = _on_therapy(record, context)
     facts["immunotherapy"] = ", ".join(therapy) or None
-    if not therapy:
+    # a row that would decide now wants its CK even after R22's own idea of current therapy has lapsed (R17 weighs
+    # rituximab given up to 12 months ago)
+    waiting = _rows_waiting(record, context)
+    if not therapy and not waiting:
         return Quiet("no current glucocorticoid or steroid-sparing therapy", facts)
     start = steroids.treatment_start(record, context)
     since_ttx = (record.today - start[0]).days if start else None
@@ -127,13 +130,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     interval = int(params["interval_early_days"] if early or tapering else params["interval_stable_days"])
     last = ck.latest(ck.series(record, context))
     age = (record.today - last.day).days if last else None
-    waiting = _rows_waiting(record, context)
     facts.update({"t_tx": start[1] if start else None, "days_since_t_tx": since_ttx,
                   "taper": "; ".join(str(s) for s in tapering) or None, "interval_days": interval,
                   "latest_ck": str(last) if last else None, "latest_ck_age_days": age,
                   "ck_needed_by": "; ".join(f"{row.rule.code} (CK within {limit:g} days)" for row, limit in waiting)
                                   or None})
-    due = age is None or age > interval
+    due = bool(therapy) and (age is None or age > interval)
     if not due and not waiting:
         return Quiet(f"last CK {age} days ago, within the {interval}-day interval", facts)
     reasons = []
@@ -161,7 +163,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     return Fired(
         severity="info",
         summary=summary,
-        detail=DETAIL.format(last=last_text, why=" ".join(reasons), therapy=facts["immunotherapy"]),
+        detail=DETAIL.format(last=last_text, why=" ".join(reasons), therapy=facts["immunotherapy"] or "none current"),
         facts=facts,
         suggestions=[Suggestion("Order CK, ALT/AST and GGT", actions, is_recommended=True)],
     )

@@ -42,8 +42,17 @@ def _rituximab_only(today, given_day: int) -> Chart:
 def test_recent_rituximab_counts_as_immunotherapy(kb, today):
     card, entry = _result(kb, _rituximab_only(today, -150))
     assert card is not None and entry["facts"]["interval_days"] == 90
-    card, entry = _result(kb, _rituximab_only(today, -200))
+    card, entry = _result(kb, _rituximab_only(today, -400))
     assert card is None and entry["reason"] == "no current glucocorticoid or steroid-sparing therapy"
+
+
+def test_rituximab_past_r22s_window_still_gets_the_ck_r17_needs(kb, today):
+    """Rituximab 200 days ago is no longer current therapy by R22's own 180 days, but R17 weighs it for 12 months:
+    the CK it needs is still asked for."""
+    card, entry = _result(kb, _rituximab_only(today, -200))
+    assert entry["facts"]["immunotherapy"] is None
+    assert card is not None and "(R17) needs a CK from the last 30 days" in card["detail"]
+    assert "Current immunotherapy: none current." in card["detail"] and "(interval" not in card["summary"]
 
 
 def test_ivig_charted_as_an_immunization_counts_as_immunotherapy(kb, today):
