@@ -56,6 +56,7 @@ def test_iv_methylprednisolone_counts_as_peq_and_as_a_pulse(kb, today):
     ({"coding": [{"system": "http://snomed.info/sct", "code": "78421000", "display": "Intramuscular route"}]}, False),
     ({"text": "intra-articular (left knee)"}, False),
     ({"text": "as per protocol"}, True),  # a route that names no other way in leaves the product name to decide
+    ({"text": "IM (not IV)"}, False),
 ])
 def test_a_route_other_than_intravenous_is_never_an_iv_pulse(kb, today, route, pulse):
     """A Depo-Medrol shot into a muscle or a joint is not a pulse: it must not set T_tx or count as R19's
