@@ -34,3 +34,24 @@ def test_given_since_reads_the_last_dose(kb, today):
     record, _ = record_and_context(kb, chart)
     assert courses.given_since(record, "rituximab", since=today - timedelta(days=190))
     assert not courses.given_since(record, "rituximab", since=today - timedelta(days=185))
+
+
+def test_an_end_date_ends_a_course_whatever_its_status_says(kb, today):
+    """An IV methylprednisolone order left 'active' after its end 200 days ago was once read as given today, which
+    counted as R19's 'already treated' (found by review)."""
+    left_active = Chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-202, end=-200, status="active")
+    assert courses.last_dose_day(_order(kb, left_active), today) == today - timedelta(days=200)
+    no_start = Chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=None, status="active")
+    assert courses.last_dose_day(_order(kb, no_start), today) == today
+
+
+def test_a_counted_course_outlasting_its_supply_ends_at_its_last_dose(kb, today):
+    """Rituximab x2 fourteen days apart with a one-day supply: the second infusion, not the supply, is the end."""
+    chart = Chart(today).medication("rituximab Injectable Product", 1000, "mg", start=-372, status="completed",
+                                    period=14)
+    resource = chart.resources["medications"][-1]
+    resource["dosageInstruction"][0]["timing"]["repeat"]["count"] = 2
+    resource["dispenseRequest"] = {"expectedSupplyDuration": {"value": 1, "unit": "days",
+                                                              "system": "http://unitsofmeasure.org", "code": "d"}}
+    assert courses.course_days(_order(kb, chart), today) == (today - timedelta(days=372),
+                                                             today - timedelta(days=358))

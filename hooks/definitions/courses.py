@@ -14,35 +14,37 @@ from hooks.record import MedicationOrder, PatientRecord
 
 
 def course_days(order: MedicationOrder, today: date) -> tuple[date, date] | None:
-    """First and last day of a course: a current course runs to today; an undated end is one day."""
+    """First and last day of a course: an end date ends it (whatever the status says); a current course without
+    one runs to today; else its supply or its counted doses, whichever lasts longer; else it is one day."""
     if order.start is None:
         return None
     if order.end is not None:
         last = order.end
     elif order.current:
         last = today
-    elif order.supply_days:
-        last = order.start + timedelta(days=max(int(order.supply_days) - 1, 0))
-    elif order.dosage and order.dosage.timing.count and (gap := interval_days(order.dosage.timing)):
-        # a counted course: the last administration is (count - 1) intervals after the first; a cyclic IVIG
-        # order's count is the days of one cycle (service contract, section 4), not the number of cycles
-        if order.in_group("ivig"):
-            gap = min(gap, 1.0)
-        last = order.start + timedelta(days=int((order.dosage.timing.count - 1) * gap))
     else:
-        last = order.start
+        ends = []
+        if order.supply_days:
+            ends.append(order.start + timedelta(days=max(int(order.supply_days) - 1, 0)))
+        if order.dosage and order.dosage.timing.count and (gap := interval_days(order.dosage.timing)):
+            # a counted course: the last administration is (count - 1) intervals after the first; a cyclic IVIG
+            # order's count is the days of one cycle (service contract, section 4), not the number of cycles
+            if order.in_group("ivig"):
+                gap = min(gap, 1.0)
+            ends.append(order.start + timedelta(days=int((order.dosage.timing.count - 1) * gap)))
+        last = max(ends, default=order.start)
     return order.start, min(last, today)
 
 
 def last_dose_day(order: MedicationOrder, today: date) -> date | None:
-    """The last day a dose was (or is being) given: today for a current course, else the course's last day (its
-    end date without a start)."""
-    if order.current:
-        return today
+    """The last day a dose was (or is being) given: the course's last day; without a start date, its end date,
+    else today for a current order."""
     span = course_days(order, today)
     if span is not None:
         return span[1]
-    return min(order.end, today) if order.end is not None else None
+    if order.end is not None:
+        return min(order.end, today)
+    return today if order.current else None
 
 
 def given_since(record: PatientRecord, *groups: str, since: date) -> list[MedicationOrder]:

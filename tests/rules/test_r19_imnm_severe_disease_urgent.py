@@ -219,3 +219,10 @@ def test_troponin_in_ng_per_l_against_a_range_in_ng_per_ml(kb, today, ng_per_l, 
 def test_an_mmt8_score_is_read_on_its_own_scale(kb, today, name, score, high, severe):
     chart = severe_chart(today).observation(name, -2, value=score, unit="{score}", low=0, high=high)
     assert (_card(kb, chart) is not None) is severe
+
+
+def test_a_pulse_order_left_active_after_its_end_is_not_recent_treatment(kb, today):
+    """IV methylprednisolone given 202-200 days ago, its order never marked completed: not 'already treated'."""
+    chart = _dysphagic(today).medication(METHYLPRED_1000, 1000, "mg", start=-202, end=-200, status="active",
+                                         route=ROUTE_IV)
+    assert _card(kb, chart)["indicator"] == "critical"
