@@ -239,6 +239,19 @@ class Quantity:
 COMPARATORS = frozenset({"<", "<=", ">=", ">"})
 
 
+def exceeds(value: float, limit: float, comparator: str | None = None) -> bool | None:
+    """Whether a result is above ``limit`` (in its unit); None when the result is a bound that does not settle it
+    ('<50' against 14)."""
+    match comparator:
+        case "<" | "<=":
+            return False if value <= limit else None
+        case ">":
+            return True if value >= limit else None
+        case ">=":
+            return True if value > limit else None
+    return value > limit
+
+
 def read_quantity(value: Any, where: str) -> Quantity | None:
     if value is None:
         return None
@@ -258,7 +271,7 @@ def read_quantity(value: Any, where: str) -> Quantity | None:
         if code is not None and not isinstance(code, str):
             raise Malformed(f"{where}.unit must be a string")
     comparator = raw.get("comparator")
-    if comparator is not None and comparator not in COMPARATORS:
+    if comparator is not None and (not isinstance(comparator, str) or comparator not in COMPARATORS):
         raise Malformed(f"{where}.comparator must be one of <, <=, >=, >")
     return Quantity(float(number), code, comparator)
 

@@ -340,5 +340,6 @@ def test_a_quantity_keeps_its_comparator_and_refuses_an_unknown_one():
     bound = read_quantity({"value": 3, "unit": "ng/L", "comparator": "<"}, "Observation.valueQuantity")
     assert bound == Quantity(3.0, "ng/L", "<") and str(bound) == "<3 ng/L"
     assert read_quantity({"value": 3, "unit": "ng/L"}, "x").comparator is None
-    with pytest.raises(Malformed, match="comparator must be one of"):
-        read_quantity({"value": 3, "unit": "ng/L", "comparator": "about"}, "Observation.valueQuantity")
+    for wrong in ("about", ["<"], {"code": "<"}, 1):  # a list once raised TypeError: HTTP 500 (found by review)
+        with pytest.raises(Malformed, match="comparator must be one of"):
+            read_quantity({"value": 3, "unit": "ng/L", "comparator": wrong}, "Observation.valueQuantity")

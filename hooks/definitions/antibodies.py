@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from hooks.record import SNOMED, Observation, PatientRecord, per_record
+from hooks.record import SNOMED, Observation, PatientRecord, exceeds, per_record
 from hooks.units import convert
 
 Status = Literal["positive", "negative"]
@@ -53,8 +53,9 @@ def status(observation: Observation) -> Status | None:
     quantity, high = observation.quantity, observation.ref_high
     if quantity is not None and high is not None:
         limit = high.value if (high.unit or "") == (quantity.unit or "") else convert(high.value, high.unit, "U/L")
-        if limit is not None:
-            return "positive" if quantity.value > limit else "negative"
+        above = None if limit is None else exceeds(quantity.value, limit, quantity.comparator)
+        if above is not None:
+            return "positive" if above else "negative"
     return None
 
 

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from hooks.definitions.steroids import is_iv_methylprednisolone
 from hooks.dosing import prednisone_equivalent
-from hooks.record import MedicationOrder, Observation, PatientRecord, Quantity
+from hooks.record import MedicationOrder, Observation, PatientRecord, Quantity, exceeds
 from hooks.units import convert
 
 # Words in a medication's name that mark a local (non-systemic) form of a systemic drug's ingredient.
@@ -68,14 +68,7 @@ def above_upper_limit(observation: Observation) -> bool | None:
     limit = high.value if same_unit else convert(high.value, high.unit, "ng/mL")
     if value is None or limit is None:
         return None
-    match quantity.comparator:
-        case "<" | "<=":
-            return False if value <= limit else None
-        case ">":
-            return True if value >= limit else None
-        case ">=":
-            return True if value > limit else None
-    return value > limit
+    return exceeds(value, limit, quantity.comparator)
 
 
 def last_done(record: PatientRecord, *groups: str, within_days: int | None = None) -> Done | None:
