@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fhir_fixtures.builders import IBM_ICD, IMNM_SNOMED, LOINC, NEC_FASCIITIS_ICD, SNOMED, Chart
 from hooks.definitions import cohorts
 from tests.definitions_support import record_and_context
@@ -77,21 +79,43 @@ def test_a_culture_reported_as_its_organism_is_a_positive_infection_marker(kb, t
     assert nsti(value_string="Pending") == []
 
 
+def _febrile_necrotizing_myositis(chart: Chart) -> Chart:
+    chart.condition("Necrotizing myositis", onset=-400)  # the problem list's old label for the myopathy
+    return chart.observation((LOINC, "8310-5", "Body temperature"), -1, value=38.9, unit="Cel")
+
+
 def test_seronegative_imnm_with_a_biopsy_is_confirmed_and_never_nsti(kb, today):
-    def febrile(chart):
-        chart.condition("Necrotizing myositis", onset=-2)
-        return chart.observation(("http://loinc.org", "8310-5", "Body temperature"), -1, value=38.9, unit="Cel")
-    biopsied = febrile(Chart(today).condition(IMNM_SNOMED, onset=-200).procedure("Muscle biopsy", day=-190))
-    assert cohorts.imnm_confirmation(record_and_context(kb, biopsied)[0]).startswith("Autoimmune necrotizing")
-    assert not cohorts.nsti(*record_and_context(kb, biopsied))
-    by_report = febrile(Chart(today).condition(IMNM_SNOMED, onset=-200))
-    by_report.observation("Muscle biopsy pathology report", -190, value_string="necrotizing myopathy")
+    biopsied = _febrile_necrotizing_myositis(Chart(today).condition(IMNM_SNOMED, onset=-400))
+    biopsied.procedure("Muscle biopsy", day=-390)
+    record, context = record_and_context(kb, biopsied)
+    assert not cohorts.nsti(record, context)
+    assert cohorts.nsti_ruled_out_by(record, context).startswith("Autoimmune necrotizing myopathy with a muscle")
+    by_report = _febrile_necrotizing_myositis(Chart(today).condition(IMNM_SNOMED, onset=-400))
+    by_report.observation("Muscle biopsy pathology report", -390, value_string="Necrotizing myopathy, MHC-I+")
     assert not cohorts.nsti(*record_and_context(kb, by_report))
-    # a biopsy alone (it may be the debridement specimen), or a diagnosis without one, confirms nothing
-    biopsy_only = febrile(Chart(today).procedure("Muscle biopsy", day=-1))
-    assert cohorts.nsti(*record_and_context(kb, biopsy_only))
-    unbiopsied = febrile(Chart(today).condition(IMNM_SNOMED, onset=-200))
-    assert cohorts.nsti(*record_and_context(kb, unbiopsied))
-    not_done = febrile(Chart(today).condition(IMNM_SNOMED, onset=-200).procedure("Muscle biopsy", day=-190,
-                                                                                  status="not-done"))
-    assert cohorts.nsti(*record_and_context(kb, not_done))
+
+
+@pytest.mark.parametrize("case", ["no biopsy", "biopsy only", "biopsy not done", "biopsy in progress",
+                                  "biopsy since the infection began", "diagnosis only provisional",
+                                  "report reads as infection", "report not final"])
+def test_what_does_not_confirm_imnm_against_an_nsti(kb, today, case):
+    """Found by review: any biopsy (of any day or result) with any 'active' IMNM entry once ruled an NSTI out."""
+    chart = Chart(today)
+    if case != "biopsy only":
+        chart.condition(IMNM_SNOMED, onset=-400,
+                        verification="provisional" if case == "diagnosis only provisional" else "confirmed")
+    _febrile_necrotizing_myositis(chart)
+    if case in ("biopsy only", "diagnosis only provisional"):
+        chart.procedure("Muscle biopsy", day=-390)
+    elif case in ("biopsy not done", "biopsy in progress"):
+        chart.procedure("Muscle biopsy", day=-390, status="not-done" if case == "biopsy not done" else "in-progress")
+    elif case == "biopsy since the infection began":
+        chart.procedure("Muscle biopsy", day=-1)
+    elif case in ("report reads as infection", "report not final"):
+        chart.observation("Muscle biopsy pathology report", -390,
+                          value_string="Suppurative myositis, gram-positive cocci" if case.endswith("infection")
+                          else "Necrotizing myopathy")
+        if case == "report not final":
+            chart.resources["observations"][-1]["status"] = "preliminary"
+    record, context = record_and_context(kb, chart)
+    assert cohorts.nsti(record, context) and cohorts.nsti_ruled_out_by(record, context) is None

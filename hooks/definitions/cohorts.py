@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from hooks.context import HookContext
 from hooks.definitions import antibodies, ck
 from hooks.definitions.courses import given_since
-from hooks.record import Condition, MedicationOrder, Observation, PatientRecord, Procedure, per_record
+from hooks.record import Condition, MedicationOrder, Observation, PatientRecord, per_record
 from hooks.units import convert, fahrenheit_to_celsius
 
 MYOPATHY_GROUPS = ("myopathy", "imnm", "iim_other", "drug_induced_myopathy", "statin_adverse_effect",
@@ -84,39 +84,63 @@ def _culture_positive(observation: Observation) -> bool:
 
 
 @per_record
-def nsti(record: PatientRecord, context: HookContext) -> list[str]:
-    """Why the patient has an infectious necrotizing soft-tissue infection now (empty list: no NSTI).
-
-    A coded NSTI with onset within 30 days, or free-text 'necrotizing myositis' with infection markers
-    within 72 h; never when IMNM is confirmed (``imnm_confirmation``).
-    """
-    if imnm_confirmation(record):
-        return []
+def _nsti_signs(record: PatientRecord, context: HookContext) -> tuple[list[str], date]:
+    """Why the chart reads as an NSTI before confirmed IMNM is weighed, and the day that episode began: a coded
+    NSTI's onset (within 30 days), or for free-text 'necrotizing myositis' (which may be a years-old label for
+    IMNM) the start of the 72 h in which its infection markers were found."""
     recent = record.today - timedelta(days=int(context.definition("nsti_onset_max_days")))
-    reasons = [f"{c.code.label} (onset {c.start or 'undated'})" for c in record.conditions_in("nsti", active_only=True)
-               if c.start is None or c.start >= recent]
+    coded = [c for c in record.conditions_in("nsti", active_only=True) if c.start is None or c.start >= recent]
+    reasons = [f"{c.code.label} (onset {c.start or 'undated'})" for c in coded]
+    began = [c.start or recent for c in coded]
     free_text = record.conditions_in("nsti_free_text", active_only=True)
     if free_text:
         window = record.today - timedelta(days=int(context.definition("nsti_marker_window_hours") // 24))
         markers = _infection_markers(record, window)
         if markers:
             reasons.append(f"{free_text[0].code.label} with {', '.join(markers)}")
-    return reasons
+            began.append(window)
+    return reasons, min(began, default=record.today)
 
 
-def imnm_confirmation(record: PatientRecord) -> str | None:
-    """What confirms IMNM, so that 'necrotizing myositis' is not an infection: a positive anti-HMGCR or anti-SRP,
-    or a muscle biopsy on file with an active IMNM diagnosis (seronegative IMNM is diagnosed by biopsy)."""
+@per_record
+def nsti(record: PatientRecord, context: HookContext) -> list[str]:
+    """Why the patient has an infectious necrotizing soft-tissue infection now (empty list: no NSTI).
+
+    A coded NSTI with onset within 30 days, or free-text 'necrotizing myositis' with infection markers
+    within 72 h; never when IMNM is confirmed (``imnm_confirmation``).
+    """
+    reasons, began = _nsti_signs(record, context)
+    return [] if not reasons or imnm_confirmation(record, before=began) else reasons
+
+
+def nsti_ruled_out_by(record: PatientRecord, context: HookContext) -> str | None:
+    """What confirms IMNM in a chart that would otherwise read as an NSTI (None when there is no sign of one)."""
+    reasons, began = _nsti_signs(record, context)
+    return imnm_confirmation(record, before=began) if reasons else None
+
+
+_REPORTED = ("final", "amended", "corrected")
+# a pathology result that reads as IMNM ('necrotizing myopathy'), not as an infection ('suppurative myositis')
+_NECROTIZING_MYOPATHY = re.compile(r"necroti[sz]ing (autoimmune |immune[- ]mediated )?myopathy")
+
+
+def imnm_confirmation(record: PatientRecord, before: date) -> str | None:
+    """What confirms IMNM, so that an NSTI that began on ``before`` is not read into it: a positive anti-HMGCR or
+    anti-SRP, or a confirmed IMNM diagnosis with a muscle biopsy done before that day (seronegative IMNM is
+    diagnosed by biopsy; a biopsy taken since may be of the infection), charted as a completed procedure or as a
+    pathology result that reads as necrotizing myopathy."""
     for group, name in (("anti_hmgcr", "anti-HMGCR"), ("anti_srp", "anti-SRP")):
         if positive := antibodies.ever_positive(record, group):
             return f"{name} positive ({positive.when or 'undated'})"
-    diagnosed = imnm_conditions(record)
-    # a biopsy is charted as a procedure or as its pathology result
-    biopsies: list[Procedure | Observation] = [*record.procedures_in("muscle_biopsy"),
-                                               *record.observations_in("muscle_biopsy")]
-    if diagnosed and biopsies:
-        return f"{diagnosed[0].code.label} with a muscle biopsy ({biopsies[-1].when or 'undated'})"
-    return None
+    diagnosed = [c for c in imnm_conditions(record) if c.verification == "confirmed"]
+    if not diagnosed:
+        return None
+    done = [p.when for p in record.procedures_in("muscle_biopsy") if p.status == "completed" and p.when]
+    done += [o.when for o in record.observations_in("muscle_biopsy") if o.when and o.status in _REPORTED
+             and _NECROTIZING_MYOPATHY.search(" ".join(filter(None, (
+                 o.value_text, o.value_concept.words() if o.value_concept else None))).lower())]
+    biopsied = max((day for day in done if day < before), default=None)
+    return f"{diagnosed[0].code.label} with a muscle biopsy ({biopsied})" if biopsied else None
 
 
 def ici_exposure(record: PatientRecord, context: HookContext) -> list[MedicationOrder]:

@@ -157,7 +157,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "dosing_weight": dosing.describe("kg") if dosing else None,
     }
     if not nsti:
-        if confirmed := cohorts.imnm_confirmation(record):
+        if confirmed := cohorts.nsti_ruled_out_by(record, context):
             facts["imnm_confirmed_by"] = confirmed
             return Quiet(f"IMNM is confirmed ({confirmed}): not read as an infection", facts)
         return Quiet("no necrotizing soft-tissue infection (NSTI) context", facts)

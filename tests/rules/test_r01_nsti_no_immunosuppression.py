@@ -202,3 +202,11 @@ def test_biopsy_proven_seronegative_imnm_on_steroids_gets_no_nsti_card(kb, today
     assert RULE not in fired(result)
     assert "IMNM is confirmed" in _explain(result)["reason"]
     assert "muscle biopsy" in _explain(result)["facts"]["imnm_confirmed_by"]
+
+
+def test_confirmed_imnm_is_named_only_where_an_nsti_was_ruled_out(kb, today):
+    chart = Chart(today, age=58).antibody("anti_hmgcr", "positive").draft(PREDNISONE_20, 60, "mg")
+    assert _explain(run(kb, chart.request("order-sign"), today))["reason"] == (
+        "no necrotizing soft-tissue infection (NSTI) context")
+    chart.condition(NEC_FASCIITIS_ICD, onset=-2)
+    assert "IMNM is confirmed (anti-HMGCR positive" in _explain(run(kb, chart.request("order-sign"), today))["reason"]
