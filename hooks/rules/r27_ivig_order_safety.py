@@ -58,9 +58,11 @@ products.
 
 _PER_DAY_WORDS = ("per day", "/day", "daily", "each day", "a day", "/d ")
 _PER_CYCLE_WORDS = ("per cycle", "total", "divided", "split over", "per course")
-# A per-kg dose written on a weight other than the actual one. Whole words: 'unadjusted' and 'not adjusted' are the
-# actual weight, and 'ABW' is left out (actual body weight to some, adjusted to others).
-_NOT_ACTUAL_WEIGHT = re.compile(r"(?<!not )\b(adjusted|adj\.? ?bw|ideal|ibw|lean|physiological|dosing weight)\b")
+# A per-kg dose written on a weight other than the actual one, named as a weight ('adjusted body weight', 'AdjBW',
+# 'IBW'): 'dose adjusted for renal function' is not one, 'unadjusted', 'non-adjusted' or 'not adjusted' weight is the
+# actual one, and 'ABW' is left out (actual body weight to some, adjusted to others).
+_NOT_ACTUAL_WEIGHT = re.compile(r"(?<!not )(?<![-\w])(adjusted|ideal|lean) (body )?(weight|mass)\b|\b(adj\.? ?bw|ibw)\b"
+                                r"|\bphysiological\b|\bdosing weight\b")
 
 
 @dataclass(slots=True)

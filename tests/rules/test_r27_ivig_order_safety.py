@@ -162,7 +162,9 @@ def test_obese_actual_weight_and_corrected_order(kb, today):
 @pytest.mark.parametrize(("wording", "flagged"), [
     ("2 g/kg adjusted body weight per cycle", False), ("2 g/kg AdjBW per cycle", False),
     ("2 g/kg per cycle (unadjusted weight)", True), ("2 g/kg per cycle, not adjusted", True),
-    ("2 g/kg ABW per cycle", True)])
+    ("2 g/kg ABW per cycle", True), ("2 g/kg non-adjusted weight", True), ("2 g/kg (un-adjusted weight)", True),
+    ("2 g/kg, not weight-adjusted", True), ("2 g/kg per cycle, dose adjusted for renal function", True),
+    ("2 g/kg ideal body weight", False), ("2 g/kg IBW", False)])
 def test_obese_per_kg_wording_is_read_by_whole_words(kb, today, wording, flagged):
     """'unadjusted' and 'not adjusted' once read as adjusted weight, and 'ABW' (actual to many) as not actual."""
     chart = _chart(today, weight=110)
