@@ -47,7 +47,7 @@ def test_gc_reduction_inside_and_outside_90_days(today):
     steps = taper.taper_in_progress(*_ctx(_two_step(today, -90)))
     assert [s.day for s in steps] == [today - timedelta(days=90)]
     assert "40 to 30" in steps[0].what
-    assert taper.taper_in_progress(*_ctx(_two_step(today, -91))) == []
+    assert taper.taper_in_progress(*_ctx(_two_step(today, -91))) == ()
 
 
 def test_gc_window_is_a_parameter(today):
@@ -66,14 +66,14 @@ def test_step_down_after_iv_pulse_is_not_a_taper(today):
     chart = Chart(today)
     chart.medication(METHYLPRED_1000, 1000, "mg", start=-30, end=-28, status="completed", route=ROUTE_IV)
     chart.medication(PREDNISONE_20, 60, "mg", start=-30)
-    assert taper.taper_in_progress(*_ctx(chart)) == []
+    assert taper.taper_in_progress(*_ctx(chart)) == ()
 
 
 def test_short_charting_gap_is_not_a_reduction(today):
     chart = Chart(today)
     chart.medication(PREDNISONE_20, 20, "mg", start=-200, end=-40, status="completed")
     chart.medication(PREDNISONE_20, 20, "mg", start=-36)  # three days without a charted order
-    assert taper.taper_in_progress(*_ctx(chart)) == []
+    assert taper.taper_in_progress(*_ctx(chart)) == ()
 
 
 def test_steroid_sparing_stop_and_reduction_within_180_days(today):
@@ -81,7 +81,7 @@ def test_steroid_sparing_stop_and_reduction_within_180_days(today):
     steps = taper.taper_in_progress(*_ctx(stopped))
     assert len(steps) == 1 and "azathioprine stopped" in steps[0].what
     old = Chart(today).medication(AZATHIOPRINE_50, 150, "mg", start=-400, end=-181, status="stopped")
-    assert taper.taper_in_progress(*_ctx(old)) == []
+    assert taper.taper_in_progress(*_ctx(old)) == ()
     reduced = Chart(today)
     reduced.medication(METHOTREXATE_2_5, 20, "mg", start=-300, end=-61, status="completed", period=1, period_unit="wk")
     reduced.medication(METHOTREXATE_2_5, 15, "mg", start=-60, period=1, period_unit="wk")
@@ -108,7 +108,7 @@ def test_stopped_order_replaced_by_a_renewal_is_not_a_stop(today):
     chart = Chart(today)
     chart.medication(AZATHIOPRINE_50, 150, "mg", start=-300, end=-50, status="stopped")
     chart.medication(AZATHIOPRINE_50, 150, "mg", start=-49)
-    assert taper.taper_in_progress(*_ctx(chart)) == []
+    assert taper.taper_in_progress(*_ctx(chart)) == ()
 
 
 def test_draft_reductions(today):

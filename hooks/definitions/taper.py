@@ -96,7 +96,10 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
     steps = []
     for group in STEROID_SPARING:
         orders = sorted(record.medications_in(group), key=lambda o: o.start or date.min)
-        for order in orders:
+        # the two latest last doses: whether another order was given after one ended, in one pass
+        latest_two = sorted(((day, i) for i, o in enumerate(orders)
+                             if (day := last_dose_day(o, record.today)) is not None), reverse=True)[:2]
+        for position, order in enumerate(orders):
             if order.status == "stopped":
                 end = order.end or order.start
             elif group in CYCLIC_AGENTS:  # an infusion order completes every cycle: only 'stopped' stops it
@@ -109,9 +112,8 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
                 continue
             if end is None or not since <= end <= record.today:
                 continue
-            later = [o for o in orders if o is not order and (last := last_dose_day(o, record.today)) is not None
-                     and last > end]
-            if not later:
+            given_later = any(day > end for day, i in latest_two if i != position)
+            if not given_later:
                 steps.append(TaperStep(end, f"{group} stopped ({order.label})"))
         for previous, following in pairwise(orders):
             if following.start is None or not since <= following.start <= record.today:
@@ -130,12 +132,13 @@ def _per_week(order: MedicationOrder, daily: float) -> str:
     return f"{daily:g} mg/day"
 
 
+@per_record
 def taper_in_progress(record: PatientRecord, context: HookContext, gc_window_days: int | None = None,
-                      sparing_window_days: int | None = None) -> list[TaperStep]:
+                      sparing_window_days: int | None = None) -> tuple[TaperStep, ...]:
     """The evidence that a taper is in progress (empty: no taper): a PEQ reduction within 90 days, or a
-    steroid-sparing agent stopped or reduced within 180 days."""
-    return sorted(gc_reductions(record, context, gc_window_days)
-                  + sparing_reductions(record, context, sparing_window_days), key=lambda s: s.day)
+    steroid-sparing agent stopped or reduced within 180 days. Computed once per call: R21 and R22 both ask."""
+    return tuple(sorted(gc_reductions(record, context, gc_window_days)
+                        + sparing_reductions(record, context, sparing_window_days), key=lambda s: s.day))
 
 
 # ---------------------------------------------------------------- drafts that would taper
@@ -218,7 +221,7 @@ def possible_relapse(record: PatientRecord, context: HookContext, *,
     to exclude. ``extra_taper`` adds reductions not yet in the chart (a draft being signed)."""
     ck_max_age_days = int(context.definition("relapse_ck_max_age_days"))
     nadir_multiple = float(context.definition("relapse_nadir_multiple"))
-    taper = taper_in_progress(record, context) + list(extra_taper)
+    taper = [*taper_in_progress(record, context), *extra_taper]
     check = RelapseCheck(taper=taper)
     if not taper:
         check.reason = "no taper in progress"

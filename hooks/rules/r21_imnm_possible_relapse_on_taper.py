@@ -47,7 +47,7 @@ def before_ck(record: PatientRecord, context: HookContext, facts: dict[str, obje
     draft being signed adds). R22 asks for a CK when these pass and only the CK's age keeps R21 from judging."""
     if not cohorts.is_imnm(record, context):
         return Quiet("not IMNM", facts)
-    steps = taper.taper_in_progress(record, context) + list(extra_taper)
+    steps = [*taper.taper_in_progress(record, context), *extra_taper]
     if not steps:
         facts["taper"] = None
         return Quiet("no taper in progress", facts)
