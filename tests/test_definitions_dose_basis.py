@@ -186,18 +186,18 @@ def test_unconvertible_unit_is_reported(kb, today):
 def test_course_days_from_bounds_count_and_text(kb, today):
     chart = Chart(today)
     resource = chart.medication_request(METHYLPRED_1000, 1000, "mg", start=0, end=6)
-    assert dose_basis.course_days(_order(kb, resource)) == 7
+    assert dose_basis.draft_course_length(_order(kb, resource)) == 7
     resource = chart.medication_request(METHYLPRED_1000, 1000, "mg", start=None)
     resource["dosageInstruction"][0]["timing"]["repeat"]["boundsDuration"] = {"value": 3, "code": "d"}
-    assert dose_basis.course_days(_order(kb, resource)) == 3
+    assert dose_basis.draft_course_length(_order(kb, resource)) == 3
     resource["dosageInstruction"][0]["timing"]["repeat"].pop("boundsDuration")
     resource["dosageInstruction"][0]["timing"]["repeat"]["count"] = 5
-    assert dose_basis.course_days(_order(kb, resource)) == 5
+    assert dose_basis.draft_course_length(_order(kb, resource)) == 5
     resource["dosageInstruction"][0]["timing"]["repeat"].pop("count")
     resource["dosageInstruction"][0]["text"] = "1 g IV daily x 4 days"
-    assert dose_basis.course_days(_order(kb, resource)) == 4
+    assert dose_basis.draft_course_length(_order(kb, resource)) == 4
     resource["dosageInstruction"][0].pop("text")
-    assert dose_basis.course_days(_order(kb, resource)) is None
+    assert dose_basis.draft_course_length(_order(kb, resource)) is None
 
 
 def test_which_drafts_need_a_weight_or_bsa(kb, today):

@@ -404,7 +404,7 @@ def _has_timing(timing: Timing) -> bool:
 
 # ---------------------------------------------------------------- how many days a course runs
 
-def course_days(order: MedicationOrder) -> int | None:
+def draft_course_length(order: MedicationOrder) -> int | None:
     """Days a draft course runs: its bounds (boundsDuration or boundsPeriod), or its count; else the sig
     ('x 5 days')."""
     if order.bounds_days is not None:

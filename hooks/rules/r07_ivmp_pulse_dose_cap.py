@@ -81,7 +81,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     over_on_its_own = False  # a single draft is above a daily maximum
     for order in drafts:
         dose = dose_basis.read_dose(order, weight.value if weight else None)
-        days = dose_basis.course_days(order)
+        days = dose_basis.draft_course_length(order)
         label = order.label
         described.append(f"{label}: {dose.describe()}{_days_text(days)}")
         if dose.problem:
