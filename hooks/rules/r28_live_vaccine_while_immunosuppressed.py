@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from hooks import dosing, orders
+from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions.courses import last_dose_day
+from hooks.definitions.diagnosis import immunosuppressive_orders
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
 from hooks.definitions.immunosuppression_level import Exposure, Thresholds, exposures
-from hooks.definitions.treatment_duration import ivig_immunizations, systemic
+from hooks.definitions.treatment_duration import ivig_immunizations
 from hooks.definitions.weight import dosing_weight
 from hooks.record import CVX, Concept, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Severity, Suggestion
@@ -114,16 +115,12 @@ def _drafted_immunosuppression(record: PatientRecord, context: HookContext, draf
     """Immunosuppression drafted with the vaccine (a glucocorticoid from ``min_peq_mg`` a day, or a dose that
     cannot be read; any systemic steroid-sparing agent or anti-CD20): it starts while the vaccine strain grows."""
     weight = dosing_weight(record, context)
-    found = []
-    for draft in systemic(drafts):
-        if draft.in_group("glucocorticoid_systemic"):
-            peq = dosing.prednisone_equivalent(draft, weight.value if weight else None)
-            if peq is None or peq >= min_peq_mg:
-                found.append(f"{draft.label} (" + ("dose could not be read" if peq is None
-                                                   else f"{peq:g} mg/day prednisone-equivalent") + ")")
-        elif draft.in_group(*IMMUNOSUPPRESSANTS):
-            found.append(draft.label)
-    return found
+    flagged = immunosuppressive_orders(drafts, IMMUNOSUPPRESSANTS, min_peq_mg=min_peq_mg,
+                                       weight_kg=weight.value if weight else None, any_iv_methylprednisolone=False,
+                                       unreadable_steroid_counts=True)
+    return [f"{f.order.label} (" + ("dose could not be read" if f.peq_mg is None
+                                    else f"{f.peq_mg:g} mg/day prednisone-equivalent") + ")"
+            if f.order.in_group("glucocorticoid_systemic") else f.order.label for f in flagged]
 
 
 def _live_concepts(medication: Concept) -> list[str]:
