@@ -12,7 +12,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import dose_basis
-from hooks.definitions.courses import last_dose_day
+from hooks.definitions.courses import given_since, last_dose_day
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.weight import dosing_bsa, dosing_weight
 from hooks.record import MedicationOrder, PatientRecord
@@ -58,9 +58,9 @@ it is a 2-4 fold overdose.
 
 def _prior_mtx(record: PatientRecord, since_days: int) -> MedicationOrder | None:
     since = record.today - timedelta(days=since_days)
-    given = [(day, m) for m in record.medications_in("methotrexate")
-             if (day := last_dose_day(m, record.today)) is not None and day >= since]
-    return max(given, key=lambda g: g[0])[1] if given else None
+    # the latest given (given_since has only orders with a last dose day)
+    return max(given_since(record, "methotrexate", since=since),
+               key=lambda m: last_dose_day(m, record.today) or since, default=None)
 
 
 def _weekday(order: MedicationOrder) -> str:

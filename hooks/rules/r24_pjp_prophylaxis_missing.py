@@ -9,7 +9,7 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import immunosuppression, steroids
 from hooks.definitions.cohorts import is_paediatric
-from hooks.definitions.courses import course_days, last_dose_day
+from hooks.definitions.courses import course_days, given_since
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import (
@@ -77,9 +77,8 @@ body-surface area with paediatric pharmacy.
 
 
 def _pulses(record: PatientRecord, since: date) -> list[MedicationOrder]:
-    return [m for m in record.medications_in("glucocorticoid_systemic")
-            if steroids.is_iv_methylprednisolone(m) and (last := last_dose_day(m, record.today)) is not None
-            and last >= since]
+    return [m for m in given_since(record, "glucocorticoid_systemic", since=since)
+            if steroids.is_iv_methylprednisolone(m)]
 
 
 def _co_agents(record: PatientRecord, params: dict[str, float]) -> list[MedicationOrder]:
@@ -88,8 +87,7 @@ def _co_agents(record: PatientRecord, params: dict[str, float]) -> list[Medicati
     for group, window in (("rituximab", params["anti_cd20_window_days"]),
                           ("cyclophosphamide", params["cyclophosphamide_window_days"])):
         since = today - timedelta(days=int(window))
-        found += [m for m in record.medications_in(group)
-                  if (last := last_dose_day(m, today)) is not None and last >= since]
+        found += given_since(record, group, since=since)
     return list({id(m): m for m in found}.values())
 
 
