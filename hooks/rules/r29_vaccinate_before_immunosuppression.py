@@ -8,7 +8,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, steroids
-from hooks.definitions.courses import course_days, last_dose_day
+from hooks.definitions.courses import course_days
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
 from hooks.record import Immunization, Observation, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
@@ -98,14 +98,12 @@ def _immunosuppression_start(record: PatientRecord, context: HookContext, onset:
     for order, peq, first, last in history.courses:
         if last >= episode:
             starts.append((first, f"{order.label} ({peq:g} mg/day prednisone-equivalent)"))
-    for order in history.unreadable:  # its dose cannot be read, but it was given from its start
+    # a glucocorticoid whose dose cannot be read was still given from its start
+    others = [(o, f"{o.label} (dose unreadable)") for o in history.unreadable]
+    for order, label in others + [(o, o.label) for o in record.medications_in(*IMMUNOSUPPRESSANTS)]:
         span = course_days(order, record.today)
         if span is not None and span[1] >= episode:
-            starts.append((span[0], f"{order.label} (dose unreadable)"))
-    for order in record.medications_in(*IMMUNOSUPPRESSANTS):
-        given = last_dose_day(order, record.today)
-        if order.start is not None and given is not None and given >= episode:
-            starts.append((order.start, order.label))
+            starts.append((span[0], label))
     return min(starts, key=lambda s: s[0], default=None)
 
 
