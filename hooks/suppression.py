@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from hooks.context import HookContext
 from hooks.definitions import cohorts
-from hooks.record import PatientRecord
+from hooks.record import PatientRecord, per_record
 
 IMNM_TREATMENT = frozenset({
     "imnm-add-steroid-sparing-by-month-1", "hmgcr-add-ivig-inadequate-response",
@@ -47,8 +47,10 @@ GATES: tuple[Gate, ...] = (
 )
 
 
+@per_record
 def suppressed(record: PatientRecord, context: HookContext) -> dict[str, str]:
-    """Rule id -> why it is suppressed, for every gate whose context is present."""
+    """Rule id -> why it is suppressed, for every gate whose context is present (worked out once per call: the
+    engine and R22 both ask; callers only read it)."""
     out: dict[str, str] = {}
     for gate in GATES:
         reasons = gate.reasons(record, context)
