@@ -301,6 +301,12 @@ class Observation:
         return self.code.in_group(*groups)
 
     @property
+    def value_words(self) -> str:
+        """The value in words, in lower case: its text, then its coded value's text and displays."""
+        concept = self.value_concept.words() if self.value_concept else None
+        return " ".join(filter(None, (self.value_text, concept))).lower()
+
+    @property
     def value_label(self) -> str:
         """The value as reported, for messages: '11 [stone_av]', or a text result in quotes (cut short)."""
         if self.quantity is not None:

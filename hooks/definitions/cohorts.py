@@ -137,8 +137,7 @@ def imnm_confirmation(record: PatientRecord, before: date) -> str | None:
         return None
     done = [p.when for p in record.procedures_in("muscle_biopsy") if p.status == "completed" and p.when]
     done += [o.when for o in record.observations_in("muscle_biopsy") if o.when and o.status in _REPORTED
-             and _NECROTIZING_MYOPATHY.search(" ".join(filter(None, (
-                 o.value_text, o.value_concept.words() if o.value_concept else None))).lower())]
+             and _NECROTIZING_MYOPATHY.search(o.value_words)]
     biopsied = max((day for day in done if day < before), default=None)
     return f"{diagnosed[0].code.label} with a muscle biopsy ({biopsied})" if biopsied else None
 

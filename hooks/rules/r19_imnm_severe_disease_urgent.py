@@ -114,9 +114,7 @@ def _latest_value(record: PatientRecord, group: str, since: date, unit: str | No
 def _aspiration_on_swallow_study(record: PatientRecord, since: date) -> list[str]:
     found = []
     for observation in record.observations_in("swallow_study", since=since):
-        words = " ".join(filter(None, [observation.value_text,
-                                       observation.value_concept.words() if observation.value_concept else None]))
-        words = words.lower()
+        words = observation.value_words
         aspirates = "aspirat" in words and not any(n in words for n in ("no aspiration", "without aspiration",
                                                                           "no evidence of aspiration"))
         pas = observation.quantity.value if observation.quantity else None

@@ -94,11 +94,8 @@ def _grade(observation: Observation) -> int | None:
     if observation.quantity is not None and float(observation.quantity.value).is_integer():
         value = int(observation.quantity.value)
         return value if 1 <= value <= 5 else None
-    for text in (observation.value_text, observation.value_concept.words() if observation.value_concept else None):
-        match = _GRADE.search(text or "")
-        if match:
-            return int(match[1])
-    return None
+    match = _GRADE.search(observation.value_words)
+    return int(match[1]) if match else None
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
