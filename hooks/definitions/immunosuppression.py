@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from hooks.context import HookContext
-from hooks.definitions.courses import given_since, last_dose_day
+from hooks.definitions.courses import given_since
 from hooks.definitions.diagnosis import is_local_form
 from hooks.record import MedicationOrder, PatientRecord
 
@@ -24,8 +24,7 @@ def steroid_sparing_since(record: PatientRecord, since: date) -> list[Medication
 def pjp_prophylaxis(record: PatientRecord, context: HookContext) -> list[MedicationOrder]:
     """Active TMP/SMX, atovaquone, dapsone or pentamidine, or one given within the last 4 weeks."""
     since = record.today - timedelta(days=int(context.definition("pjp_prophylaxis_window_days")))
-    return [m for m in record.medications_in(*PJP_PROPHYLAXIS)
-            if covers_pjp(m) and (last := last_dose_day(m, record.today)) is not None and last >= since]
+    return [m for m in given_since(record, *PJP_PROPHYLAXIS, since=since) if covers_pjp(m)]
 
 
 def covers_pjp(order: MedicationOrder) -> bool:
