@@ -18,7 +18,6 @@ _SCALE_80 = re.compile(r"0\s*-\s*80\b|/\s*80\b|\b80[- ]point")
 
 @dataclass(frozen=True, slots=True)
 class Mmt8:
-    observation: Observation
     day: date
     score: float  # as recorded
     scale: int  # 80 or 150
@@ -42,5 +41,5 @@ def _scale(observation: Observation, score: float) -> int:
 
 def mmt8_scores(record: PatientRecord, since: date | None = None) -> list[Mmt8]:
     """The dated, numeric MMT-8 scores (from ``since``), oldest first."""
-    return [Mmt8(o, o.when, o.quantity.value, _scale(o, o.quantity.value))
+    return [Mmt8(o.when, o.quantity.value, _scale(o, o.quantity.value))
             for o in record.observations_in("mmt8", since=since) if o.when is not None and o.quantity is not None]
