@@ -109,8 +109,7 @@ def nsti(record: PatientRecord, context: HookContext) -> list[str]:
     A coded NSTI with onset within 30 days, or free-text 'necrotizing myositis' with infection markers
     within 72 h; never when IMNM is confirmed (``imnm_confirmation``).
     """
-    reasons, began = _nsti_signs(record, context)
-    return [] if not reasons or imnm_confirmation(record, before=began) else reasons
+    return [] if nsti_ruled_out_by(record, context) else _nsti_signs(record, context)[0]
 
 
 def nsti_ruled_out_by(record: PatientRecord, context: HookContext) -> str | None:
