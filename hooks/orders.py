@@ -25,7 +25,6 @@ ROUTES: dict[str, tuple[str, str]] = {
     "sc": ("34206005", "Subcutaneous route"),
     "im": ("78421000", "Intramuscular route"),
 }
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def concept(sets: ValueSets, group: str, display: str) -> dict[str, Any]:

@@ -702,7 +702,7 @@ def _read_observation(raw: dict[str, Any], sets: ValueSets, code: Concept, sex: 
 
 # FHIR's dayOfWeek codes; "Mon" or "monday", as some systems send them, are read as "mon", and anything else as no
 # named day (the once-weekly check then asks for one)
-_WEEKDAYS = frozenset(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # Monday first, as date.weekday() counts
 
 
 def _read_timing(raw: dict[str, Any]) -> Timing:
@@ -720,7 +720,7 @@ def _read_timing(raw: dict[str, Any]) -> Timing:
         period=_num(repeat.get("period"), "timing.repeat.period"),
         period_unit=_str(repeat.get("periodUnit"), "timing.repeat.periodUnit"),
         days_of_week=tuple(day for d in _list(repeat.get("dayOfWeek"), "timing.repeat.dayOfWeek")
-                           if (day := (_str(d, "timing.repeat.dayOfWeek") or "").strip().lower()[:3]) in _WEEKDAYS),
+                           if (day := (_str(d, "timing.repeat.dayOfWeek") or "").strip().lower()[:3]) in WEEKDAYS),
         code=code.upper() if code else None,
         duration=_num(repeat.get("duration"), "timing.repeat.duration"),
         duration_unit=_str(repeat.get("durationUnit"), "timing.repeat.durationUnit"),

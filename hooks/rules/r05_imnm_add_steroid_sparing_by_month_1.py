@@ -12,7 +12,7 @@ from hooks.definitions import cohorts, escalation, immunosuppression, renal
 from hooks.definitions import treatment_duration as td
 from hooks.definitions.weight import dosing_bsa
 from hooks.dosing import MTX_SYRINGE_STEP_MG, practical_dose
-from hooks.record import PatientRecord
+from hooks.record import WEEKDAYS, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ENMC_224, KASSARDJIAN_2015, SEED_000, SEED_001, SEED_003, SEED_004, SHARE_2017
 
@@ -57,7 +57,7 @@ Options:
 def _weekday(today: date) -> tuple[str, str]:
     """Tomorrow's weekday: the FHIR code ('tue') and its name ('Tuesday')."""
     day = (today + timedelta(days=1)).weekday()
-    return orders.WEEKDAYS[day], calendar.day_name[day]
+    return WEEKDAYS[day], calendar.day_name[day]
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:

@@ -16,7 +16,7 @@ from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.weight import Measure, dosing_bsa, dosing_height, dosing_weight
 from hooks.dosing import HALF_TABLET_STEP_MG, MTX_SYRINGE_STEP_MG, practical_dose
-from hooks.record import PatientRecord
+from hooks.record import WEEKDAYS, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IMACS_2023_CANCER, IMACS_CORE_SET, SEED_003, SHARE_2017
 
@@ -195,7 +195,7 @@ def _mtx_suggestion(record: PatientRecord, context: HookContext, p: Mapping[str,
     raw = per_m2 * bsa
     dose, capped = practical_dose(raw, MTX_SYRINGE_STEP_MG, p["mtx_max_mg_week"])
     days = doses[0].order.dosage.timing.days_of_week if doses[0].order.dosage else ()
-    day = days[0] if days and days[0] in orders.WEEKDAYS else "mon"
+    day = days[0] if days and days[0] in WEEKDAYS else "mon"
     text = f"Methotrexate {dose:g} mg SC ONCE WEEKLY ({day.capitalize()})"
     resource = orders.medication_request(
         context.patient_id, orders.concept(context.valuesets, "methotrexate",
