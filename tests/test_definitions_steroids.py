@@ -58,6 +58,7 @@ def test_iv_methylprednisolone_counts_as_peq_and_as_a_pulse(kb, today):
     ({"text": "as per protocol"}, True),  # a route that names no other way in leaves the product name to decide
     ({"text": "IM (not IV)"}, False),
     ({"text": "IM (non-IV)"}, False),
+    ({"text": "IM (non IV)"}, False),
     ({"text": "IV push"}, True),
 ])
 def test_a_route_other_than_intravenous_is_never_an_iv_pulse(kb, today, route, pulse):

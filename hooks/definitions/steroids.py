@@ -25,7 +25,7 @@ _OTHER_ROUTE_WORDS = ("intramuscular", "intra-articular", "intraarticular", "int
 
 
 # Into a vein, in a route's words ("IV", "IVPB", "IV piggyback")...
-_IV_WORDS = re.compile(r"(?<!not )(?<![-\w])(intravenous\w*|iv|ivpb)\b")  # not 'IM (not IV)', 'non-IV'
+_IV_WORDS = re.compile(r"(?<!not )(?<!non )(?<![-\w])(intravenous\w*|iv|ivpb)\b")  # not 'IM (not IV)', 'non-IV'
 # ... or in a product's name: an injectable, or the sodium succinate salt (Solu-Medrol) that pulses are given as
 _INJECTABLE_WORDS = re.compile(r"\b(injectable|injection|intravenous|iv|ivpb|infusion|sodium succinate|"
                                r"solu[- ]?medrol)\b")
