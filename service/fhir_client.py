@@ -55,10 +55,14 @@ class FhirClient:
     max_entries: int | None = None  # over every search of this client, counted page by page
     _entries: int = field(default=0, init=False, repr=False)
     _counting: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _origin: tuple[str, str, int | None] | None = field(default=None, init=False, repr=False)  # worked out once
+
+    def __post_init__(self) -> None:
+        self._origin = origin(self.base_url)
 
     def _get(self, url: str) -> dict[str, Any]:
         target = origin(url)
-        if target is None or target != origin(self.base_url):
+        if target is None or target != self._origin:
             raise FhirError("refused to call a URL off the fhirServer origin (or one that cannot be sent)")
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:

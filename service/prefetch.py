@@ -104,15 +104,16 @@ def resolve(request: Mapping[str, Any], templates: Mapping[str, str], *, session
         else:
             result.data[key] = value
     if missing:
-        _fetch(request, templates, missing, result, session, timeout, budget, max_bytes, max_pages, max_entries,
-               server_policy, page_size)
+        _fetch(request, templates, missing, result, session=session, timeout=timeout, budget=budget,
+               max_bytes=max_bytes, max_pages=max_pages, max_entries=max_entries, server_policy=server_policy,
+               page_size=page_size)
     total = sum(count_entries(v) for v in result.data.values())
     if total > max_entries:
         raise APIError(413, f"{total} resources in prefetch data; the limit is {max_entries}", "prefetch")
     return result
 
 
-def _fetch(request: Mapping[str, Any], templates: Mapping[str, str], missing: list[str], result: Prefetched,
+def _fetch(request: Mapping[str, Any], templates: Mapping[str, str], missing: list[str], result: Prefetched, *,
            session: requests.Session, timeout: float, budget: float, max_bytes: int, max_pages: int,
            max_entries: int, server_policy: ServerPolicy, page_size: int | None) -> None:
     server = request.get("fhirServer")
@@ -130,8 +131,8 @@ def _fetch(request: Mapping[str, Any], templates: Mapping[str, str], missing: li
     if not (token.isascii() and token.isprintable()):  # an HTTP header cannot carry it (RFC 6750: b64token)
         raise APIError(400, "fhirAuthorization.access_token must be printable ASCII",
                        "fhirAuthorization.access_token")
-    client = FhirClient(server, token, session, timeout,
-                        time.monotonic() + budget, max_bytes, max_pages, page_size, max_entries)
+    client = FhirClient(server, token, session, timeout=timeout, deadline=time.monotonic() + budget,
+                        max_bytes=max_bytes, max_pages=max_pages, page_size=page_size, max_entries=max_entries)
     context = request.get("context") or {}
     urls = {key: render(templates[key], context) for key in missing}
     with ThreadPoolExecutor(max_workers=len(urls), thread_name_prefix="fhir") as pool:
