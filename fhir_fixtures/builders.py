@@ -111,7 +111,7 @@ class Chart:
     def observation(self, code: Code | str, day: int, *, value: float | None = None, unit: str | None = None,
                     high: float | None = None, low: float | None = None, interpretation: str | None = None,
                     value_string: str | None = None, value_code: Code | None = None,
-                    date_field: str = "effectiveDateTime") -> Chart:
+                    date_field: str = "effectiveDateTime", comparator: str | None = None) -> Chart:
         resource: dict[str, Any] = {"resourceType": "Observation", "id": self._id("obs"), "status": "final",
                                     "code": concept(code), "subject": {"reference": f"Patient/{self.patient_id}"}}
         if date_field == "effectivePeriod":
@@ -120,6 +120,8 @@ class Chart:
             resource[date_field] = self.at(day) + ("T09:00:00Z" if date_field == "issued" else "")
         if value is not None:
             resource["valueQuantity"] = {"value": value, "unit": unit, "system": UCUM, "code": unit}
+            if comparator is not None:
+                resource["valueQuantity"]["comparator"] = comparator
         if value_string is not None:
             resource["valueString"] = value_string
         if value_code is not None:
@@ -175,7 +177,8 @@ class Chart:
                            period: float = 1, period_unit: str = "d", day_of_week: list[str] | None = None,
                            route: dict[str, Any] | None = None, timing_code: str | None = None,
                            text: str | None = None, reason: Code | None = None, resource_id: str | None = None,
-                           intent: str = "order", authored: int | None = None) -> dict[str, Any]:
+                           intent: str = "order", authored: int | None = None, count: int | None = None,
+                           time_of_day: list[str] | None = None) -> dict[str, Any]:
         dosage: dict[str, Any] = {}
         if text:
             dosage["text"] = text
@@ -186,6 +189,10 @@ class Chart:
             repeat: dict[str, Any] = {"frequency": frequency, "period": period, "periodUnit": period_unit}
             if day_of_week:
                 repeat["dayOfWeek"] = day_of_week
+            if count is not None:
+                repeat["count"] = count
+            if time_of_day:
+                repeat["timeOfDay"] = time_of_day
             if start is not None:
                 repeat["boundsPeriod"] = {"start": self.at(start)}
                 if end is not None:

@@ -66,8 +66,6 @@ def test_a_reference_range_without_a_unit_is_in_the_results_unit(kb, today):
 def test_a_titre_reported_as_a_bound_is_read_only_when_the_bound_settles_it(kb, today, comparator, value,
                                                                           expected):
     """'<30' against an upper limit of 20 once read as positive (and confirmed IMNM against an NSTI)."""
-    chart = Chart(today).observation(ANTI_HMGCR, -5, value=value, unit="[arb'U]/mL", high=20)
-    if comparator:
-        chart.resources["observations"][-1]["valueQuantity"]["comparator"] = comparator
+    chart = Chart(today).observation(ANTI_HMGCR, -5, value=value, unit="[arb'U]/mL", high=20, comparator=comparator)
     record, _ = record_and_context(kb, chart)
     assert antibodies.status(record.observations_in("anti_hmgcr")[0]) == expected

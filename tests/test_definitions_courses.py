@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fhir_fixtures.builders import METHOTREXATE_2_5, Chart
+from fhir_fixtures.builders import METHOTREXATE_2_5, UCUM, Chart
 from hooks.definitions import courses
 from tests.definitions_support import record_and_context
 
@@ -18,8 +18,7 @@ def test_last_dose_day_of_current_counted_supplied_and_undated_courses(kb, today
                                                          period_unit="wk"))
     assert courses.last_dose_day(current, today) == today
     counted = Chart(today).medication("rituximab Injectable Product", 1000, "mg", start=-200, status="completed",
-                                      period=14)
-    counted.resources["medications"][-1]["dosageInstruction"][0]["timing"]["repeat"]["count"] = 2
+                                      period=14, count=2)
     assert courses.last_dose_day(_order(kb, counted), today) == today - timedelta(days=186)
     ended = Chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-300, end=-40, status="stopped")
     assert courses.last_dose_day(_order(kb, ended), today) == today - timedelta(days=40)
@@ -29,8 +28,7 @@ def test_last_dose_day_of_current_counted_supplied_and_undated_courses(kb, today
 
 def test_given_since_reads_the_last_dose(kb, today):
     chart = Chart(today).medication("rituximab Injectable Product", 1000, "mg", start=-200, status="completed",
-                                    period=14)
-    chart.resources["medications"][-1]["dosageInstruction"][0]["timing"]["repeat"]["count"] = 2
+                                    period=14, count=2)
     record, _ = record_and_context(kb, chart)
     assert courses.given_since(record, "rituximab", since=today - timedelta(days=190))
     assert not courses.given_since(record, "rituximab", since=today - timedelta(days=185))
@@ -48,10 +46,8 @@ def test_an_end_date_ends_a_course_whatever_its_status_says(kb, today):
 def test_a_counted_course_outlasting_its_supply_ends_at_its_last_dose(kb, today):
     """Rituximab x2 fourteen days apart with a one-day supply: the second infusion, not the supply, is the end."""
     chart = Chart(today).medication("rituximab Injectable Product", 1000, "mg", start=-372, status="completed",
-                                    period=14)
-    resource = chart.resources["medications"][-1]
-    resource["dosageInstruction"][0]["timing"]["repeat"]["count"] = 2
-    resource["dispenseRequest"] = {"expectedSupplyDuration": {"value": 1, "unit": "days",
-                                                              "system": "http://unitsofmeasure.org", "code": "d"}}
+                                    period=14, count=2)
+    chart.resources["medications"][-1]["dispenseRequest"] = {
+        "expectedSupplyDuration": {"value": 1, "unit": "days", "system": UCUM, "code": "d"}}
     assert courses.course_days(_order(kb, chart), today) == (today - timedelta(days=372),
                                                              today - timedelta(days=358))

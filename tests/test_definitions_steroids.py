@@ -152,8 +152,7 @@ def test_unreadable_courses_are_reported_not_guessed(kb, today):
 
 def test_counted_course_spans_its_intervals(kb, today):
     chart = Chart(today)
-    chart.medication(METHYLPRED_1000, 1000, "mg", start=-20, status="completed", route=ROUTE_IV, period=7)
-    chart.resources["medications"][0]["dosageInstruction"][0]["timing"]["repeat"]["count"] = 3
+    chart.medication(METHYLPRED_1000, 1000, "mg", start=-20, status="completed", route=ROUTE_IV, period=7, count=3)
     record, _ = record_and_context(kb, chart)
     first, last = courses.course_days(record.medications[0], today)
     assert (last - first).days == 14  # three weekly pulses: days 0, 7 and 14

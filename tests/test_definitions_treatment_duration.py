@@ -98,9 +98,7 @@ def test_ivig_cycles_from_per_day_records_and_immunizations(kb, today):
 
 def test_rituximab_count_limited_course_ends_at_the_second_dose(kb, today):
     chart = Chart(today)
-    resource = chart.medication_request(RITUXIMAB, 1000, "mg", start=-200, status="completed", period=14)
-    resource["dosageInstruction"][0]["timing"]["repeat"]["count"] = 2
-    chart.resources["medications"].append(resource)
+    chart.medication(RITUXIMAB, 1000, "mg", start=-200, status="completed", period=14, count=2)
     record, _ = _evaluate(kb, chart)
     assert td.last_rituximab(record) == today - timedelta(days=186)
     assert td.given_within(record, td.last_rituximab(record), 365)

@@ -134,10 +134,8 @@ def test_pulse_longer_than_5_days(kb, today, end, expected):
 
 def test_days_from_count_and_bounds_duration(kb, today):
     chart = _chart(today)
-    resource = chart.medication_request(MP_500, 500, "mg", start=None, route=ROUTE_IV, status="draft",
-                                        intent="proposal")
-    resource["dosageInstruction"][0]["timing"]["repeat"]["count"] = 6
-    card = _card(kb, today, chart.draft_resource(resource))
+    chart.draft(MP_500, 500, "mg", start=None, route=ROUTE_IV, count=6)
+    card = _card(kb, today, chart)
     assert card["indicator"] == "warning" and "6 consecutive days" in card["detail"]
     chart = _chart(today)
     resource = chart.medication_request(MP_500, 240, "mg", start=None, route=ROUTE_IV, status="draft",

@@ -75,8 +75,8 @@ def test_interval_edge_with_a_named_day(kb, today, period, fires):
 def test_a_dose_split_over_times_of_the_weekly_day_is_one_day(kb, today, times, fires):
     """timeOfDay on Monday is a split weekly dose (R09 adds it up); the same two doses daily still stop."""
     chart = _chart(today).draft(METHOTREXATE_2_5, 10, "mg", period_unit="wk" if times else "d",
-                                day_of_week=["mon"] if times else None)
-    chart.drafts[-1]["dosageInstruction"][0]["timing"]["repeat"]["timeOfDay"] = times or ["08:00:00", "20:00:00"]
+                                day_of_week=["mon"] if times else None,
+                                time_of_day=times or ["08:00:00", "20:00:00"])
     assert (_card(kb, today, chart) is not None) is fires
 
 

@@ -39,8 +39,7 @@ def test_weekly_dose_edges(kb, today, dose, expected):
 
 
 def test_two_times_of_day_on_the_weekly_day_double_the_weekly_dose(kb, today):
-    chart = _weekly(_chart(today, prior_day=-10), 20, resource_id="mtx")
-    chart.drafts[-1]["dosageInstruction"][0]["timing"]["repeat"]["timeOfDay"] = ["08:00:00", "20:00:00"]
+    chart = _weekly(_chart(today, prior_day=-10), 20, resource_id="mtx", time_of_day=["08:00:00", "20:00:00"])
     card = _card(kb, today, chart)
     assert card["indicator"] == "critical" and "40 mg/week" in card["summary"]
 

@@ -167,10 +167,7 @@ def test_an_intramuscular_methylprednisolone_shot_is_not_a_pulse_already_given(k
 
 def _counted(chart: Chart, code, dose: float, unit: str, start: int, count: int, **timing) -> Chart:
     """A finished course written with timing.repeat.count and no end date."""
-    order = chart.medication_request(code, dose, unit, start=start, status="completed", route=ROUTE_IV, **timing)
-    order["dosageInstruction"][0]["timing"]["repeat"]["count"] = count
-    chart.resources["medications"].append(order)
-    return chart
+    return chart.medication(code, dose, unit, start=start, status="completed", route=ROUTE_IV, count=count, **timing)
 
 
 @pytest.mark.parametrize(("start", "treated"), [(-16, True), (-17, False)])

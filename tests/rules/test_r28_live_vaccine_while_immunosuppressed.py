@@ -69,8 +69,7 @@ def test_rituximab_window_runs_from_the_last_infusion_of_a_counted_course(kb, to
     """Rituximab 1 g twice, 14 days apart, started 372 days ago with no end date: the last infusion was 358 days
     ago, inside the 12 months (the window once ran from the first infusion)."""
     chart = Chart(today).medication("rituximab Injectable Product", 1000, "mg", start=-372, status="completed",
-                                    period=14)
-    chart.resources["medications"][-1]["dosageInstruction"][0]["timing"]["repeat"]["count"] = 2
+                                    period=14, count=2)
     assert _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)["indicator"] == "critical"
 
 

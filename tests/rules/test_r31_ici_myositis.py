@@ -227,9 +227,7 @@ def test_a_troponin_reported_as_a_bound_is_judged_when_the_bound_settles_it(kb, 
     assert entry["facts"]["troponin_not_judged"] is None and "may continue" in card["detail"]
     assert "<3 ng/L" in entry["facts"]["troponin_within_window"]
 
-    above = graded_with(value=0.04, unit="ng/mL", high=0.04)
-    above.resources["observations"][-1]["valueQuantity"]["comparator"] = ">"
-    card, entry = _card(kb, above, today)
+    card, entry = _card(kb, graded_with(value=0.04, unit="ng/mL", high=0.04, comparator=">"), today)
     assert "**permanently discontinue**" in card["detail"] and ">0.04 ng/mL" in entry["facts"]["troponin_raised"]
 
     card, entry = _card(kb, graded_with(value_string="<50 ng/L", unit="ng/L", high=14), today)
