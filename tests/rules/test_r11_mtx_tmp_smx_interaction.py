@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import EGFR, IMNM_SNOMED, LOINC, METHOTREXATE_2_5, RXNORM, TMP_SMX_DS, Chart
+from fhir_fixtures.builders import EGFR, IMNM_SNOMED, LOINC, METHOTREXATE_2_5, RXNORM, TMP_SMX_DS, TMP_SMX_SS, Chart
 from fhir_fixtures.r11_mtx_tmp_smx_interaction import on_mtx
 from tests.conftest import fired, run
 
@@ -139,8 +139,7 @@ def test_a_childs_regimen_is_judged_per_kg_and_never_prophylactic_without_a_curr
     """9 years, 18 kg: one single-strength tablet twice daily is 160 mg TMP a day, 8.9 mg/kg/day (a treatment
     dose). A 10-day-old weight is stale for a child; the adult 320 mg/day line used to call it prophylactic."""
     chart = on_mtx(today, age=9).weight(18, day=weighed)
-    chart.draft((RXNORM, "198335", "sulfamethoxazole 400 MG / trimethoprim 80 MG Oral Tablet"), 1, "{tbl}",
-                frequency=2)
+    chart.draft(TMP_SMX_SS, 1, "{tbl}", frequency=2)
     card, entry = _result(kb, today, chart)
     assert entry["facts"]["regimen"] == regimen and card["indicator"] == indicator
 
@@ -169,7 +168,7 @@ def test_a_prophylactic_draft_does_not_hide_an_active_treatment_course(kb, today
 def test_a_child_is_not_offered_the_adult_atovaquone_dose(kb, today, age, atovaquone_order):
     """9 years, 30 kg, prophylactic TMP/SMX: the switch offered atovaquone 1,500 mg, the adult dose."""
     chart = on_mtx(today, age=age).weight(30, day=-1)
-    chart.draft((RXNORM, "198335", "sulfamethoxazole 400 MG / trimethoprim 80 MG Oral Tablet"), 1, "{tbl}")
+    chart.draft(TMP_SMX_SS, 1, "{tbl}")
     card, entry = _result(kb, today, chart)
     assert entry["facts"]["regimen"] == "prophylactic"
     switch = card["suggestions"][1]["actions"][-1]
