@@ -63,8 +63,8 @@ def periods_per_day(timing: Timing) -> float | None:
         days = to_days(period, timing.period_unit)
         if days is None or period <= 0:
             return None
-        if days <= 1:
-            per_day = max(timing.frequency or 1, at_times) / days
+        if days <= 1:  # every day has doses; its times of day are the day's doses (Q12H at 08:00 and 20:00: 2)
+            per_day = max((timing.frequency or 1) / days, at_times)
             if timing.days_of_week:  # a daily timing restricted to named weekdays (e.g. Mon/Wed/Fri)
                 per_day *= len(timing.days_of_week) / 7
             return per_day

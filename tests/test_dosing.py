@@ -68,6 +68,13 @@ def _dosage(value: float, unit: str, **timing) -> Dosage:
     ({"code": "QD", "when": ("MORN", "EVE")}, 2),
     ({"code": "WK", "times_of_day": ("08:00", "20:00")}, 2 / 7),
     ({"times_of_day": ("08:00", "20:00")}, 2),
+    # every 12 hours at 08:00 and 20:00 is twice a day, as Q12H at those times is (not 2 times x 2 periods)
+    ({"frequency": 1, "period": 12, "period_unit": "h", "times_of_day": ("08:00", "20:00")}, 2),
+    ({"frequency": 1, "period": 12, "period_unit": "h", "times_of_day": ("08:00", "14:00", "20:00")}, 3),
+    ({"frequency": 1, "period": 8, "period_unit": "h", "times_of_day": ("08:00", "20:00")}, 3),
+    ({"code": "Q12H", "times_of_day": ("08:00", "20:00")}, 2),
+    ({"frequency": 1, "period": 12, "period_unit": "h", "days_of_week": ("mon",), "times_of_day": ("08:00", "20:00")},
+     2 / 7),
 ])
 def test_periods_per_day(timing, per_day):
     result = periods_per_day(Timing(**timing))
