@@ -111,7 +111,9 @@ class Chart:
     def observation(self, code: Code | str, day: int, *, value: float | None = None, unit: str | None = None,
                     high: float | None = None, low: float | None = None, interpretation: str | None = None,
                     value_string: str | None = None, value_code: Code | None = None,
-                    date_field: str = "effectiveDateTime", comparator: str | None = None) -> Chart:
+                    date_field: str = "effectiveDateTime", comparator: str | None = None,
+                    range_unit: str | None = None) -> Chart:
+        """One result; ``range_unit`` is its reference range's unit where the lab sends one unlike the value's."""
         resource: dict[str, Any] = {"resourceType": "Observation", "id": self._id("obs"), "status": "final",
                                     "code": concept(code), "subject": {"reference": f"Patient/{self.patient_id}"}}
         if date_field == "effectivePeriod":
@@ -132,10 +134,11 @@ class Chart:
                 "code": interpretation}]}]
         if high is not None or low is not None:
             limits: dict[str, Any] = {}
+            limit_unit = range_unit or unit
             if low is not None:
-                limits["low"] = {"value": low, "unit": unit, "system": UCUM, "code": unit}
+                limits["low"] = {"value": low, "unit": limit_unit, "system": UCUM, "code": limit_unit}
             if high is not None:
-                limits["high"] = {"value": high, "unit": unit, "system": UCUM, "code": unit}
+                limits["high"] = {"value": high, "unit": limit_unit, "system": UCUM, "code": limit_unit}
             resource["referenceRange"] = [limits]
         self.resources["observations"].append(resource)
         return self

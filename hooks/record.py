@@ -72,6 +72,8 @@ def _list(value: Any, where: str) -> list[Any]:
     return value
 
 
+# a result reported in words as a bound, with its unit: '<3 ng/L' (below the limit of detection), '> 0.04 ng/mL'
+_BOUND_TEXT = re.compile(r"^\s*(<=?|>=?)\s*(\d+(?:\.\d+)?)\s*([^\d\s,.].*?)\s*$")
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
@@ -313,6 +315,28 @@ class Observation:
             return str(self.quantity)
         text = self.value_text or ""
         return repr(text if len(text) <= 40 else text[:39] + "…")
+
+    @property
+    def reported_value(self) -> Quantity | None:
+        """The result as a quantity: its valueQuantity, or a bound written as text with a unit ('<3 ng/L')."""
+        if self.quantity is not None:
+            return self.quantity
+        match = _BOUND_TEXT.match(self.value_text or "")
+        return Quantity(float(match[2]), match[3], match[1]) if match else None
+
+    def above_upper_limit(self, canonical: str) -> bool | None:
+        """The value against the upper limit of its own reference range, in the same unit or both converted to
+        ``canonical`` (troponin 850 ng/L against 0.04 ng/mL); None when there is no value or no limit, the units
+        cannot be compared, or the value is a bound that does not settle it ('<50 ng/L' against 14 ng/L)."""
+        quantity, high = self.reported_value, self.ref_high
+        if quantity is None or high is None:
+            return None
+        same_unit = (high.unit or "") == (quantity.unit or "")
+        value = quantity.value if same_unit else convert(quantity.value, quantity.unit, canonical)
+        limit = high.value if same_unit else convert(high.value, high.unit, canonical)
+        if value is None or limit is None:
+            return None
+        return exceeds(value, limit, quantity.comparator)
 
     @property
     def measured_as_text(self) -> bool:

@@ -14,6 +14,8 @@ GREEK_MU, MICRO_SIGN = "\u03bc", "\u00b5"
 _CONVERSIONS: dict[str, dict[str, float]] = {
     "U/L": {"u/l": 1.0, "iu/l": 1.0, "u": 1.0, "iu": 1.0, "[iu]/l": 1.0, "units/l": 1.0,
             "ukat/l": 60.0, "µkat/l": 60.0},
+    # antibody titres (arbitrary assay units per volume: only the volume converts)
+    "U/mL": {"u/ml": 1.0, "iu/ml": 1.0, "[iu]/ml": 1.0, "u/l": 0.001, "iu/l": 0.001, "[iu]/l": 0.001},
     "kg": {"kg": 1.0, "g": 0.001, "[lb_av]": 0.45359237, "lb": 0.45359237, "lbs": 0.45359237},
     "cm": {"cm": 1.0, "m": 100.0, "mm": 0.1, "[in_i]": 2.54, "in": 2.54},
     "mg": {"mg": 1.0, "g": 1000.0, "mcg": 0.001, "ug": 0.001, "µg": 0.001, "kg": 1.0e6},

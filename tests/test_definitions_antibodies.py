@@ -69,3 +69,26 @@ def test_a_titre_reported_as_a_bound_is_read_only_when_the_bound_settles_it(kb, 
     chart = Chart(today).observation(ANTI_HMGCR, -5, value=value, unit="[arb'U]/mL", high=20, comparator=comparator)
     record, _ = record_and_context(kb, chart)
     assert antibodies.status(record.observations_in("anti_hmgcr")[0]) == expected
+
+
+@pytest.mark.parametrize(("value", "unit", "high", "range_unit", "expected"), [
+    (15, "U/mL", 20, "U/L", "positive"),  # 15 U/mL is 15,000 U/L: the limit alone converted read it as negative
+    (25, "U/mL", 20_000, "U/L", "positive"),
+    (15, "U/mL", 20_000, "U/L", "negative"),
+    (0.015, "U/L", 20, "U/mL", "negative"),
+    (25, "U/mL", 20, "{CU}", None),  # units that do not convert are not compared
+])
+def test_a_titre_and_a_limit_in_different_units_are_compared_in_one(kb, today, value, unit, high, range_unit,
+                                                                   expected):
+    chart = Chart(today).observation(ANTI_HMGCR, -5, value=value, unit=unit, high=high, range_unit=range_unit)
+    record, _ = record_and_context(kb, chart)
+    assert antibodies.status(record.observations_in("anti_hmgcr")[0]) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [("<20 U/mL", "negative"), ("<30 U/mL", None),
+                                                ("> 40 U/mL", "positive")])
+def test_a_titre_written_as_a_bound_in_text_is_read_against_the_limit(kb, today, text, expected):
+    """As troponin is ('<3 ng/L'): a bound with its unit, written as text, is the result."""
+    chart = Chart(today).observation(ANTI_HMGCR, -5, value_string=text, high=20, range_unit="U/mL")
+    record, _ = record_and_context(kb, chart)
+    assert antibodies.status(record.observations_in("anti_hmgcr")[0]) == expected

@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from hooks.record import SNOMED, Observation, PatientRecord, exceeds, per_record
-from hooks.units import convert
+from hooks.record import SNOMED, Observation, PatientRecord, per_record
 
 Status = Literal["positive", "negative"]
 Subtype = Literal["HMGCR", "SRP", "DUAL", "SERONEG", "UNKNOWN"]
 
 _POSITIVE_INTERPRETATION = {"POS", "H", "HH", "HU", "A", "AA", "DET", "POSITIVE", "DETECTED", "REACTIVE", "R"}
 _NEGATIVE_INTERPRETATION = {"NEG", "N", "ND", "NEGATIVE", "NOT DETECTED", "NR", "NON-REACTIVE"}
+# Titres in different units compare only once both are in this one (a value in U/mL against a limit in U/L)
+TITRE_UNIT = "U/mL"
 _POSITIVE_SNOMED = {"10828004", "260373001"}  # positive; detected
 _NEGATIVE_SNOMED = {"260385009", "260415000"}  # negative; not detected
 # Checked first: "not detected", "none detected" and "no antibodies detected" all contain "detected"
@@ -31,7 +32,8 @@ def _from_words(text: str | None) -> Status | None:
 
 
 def status(observation: Observation) -> Status | None:
-    """Positive or negative, from interpretation, then a coded value, then a string, then a number vs range."""
+    """Positive or negative, from interpretation, then a coded value, then a string, then the value (a number,
+    or a bound written as text: '<20 U/mL') against the upper limit of its range."""
     for code in observation.interpretation:
         if code in _POSITIVE_INTERPRETATION:
             return "positive"
@@ -50,13 +52,8 @@ def status(observation: Observation) -> Status | None:
         found = _from_words(observation.value_text)
         if found:
             return found
-    quantity, high = observation.quantity, observation.ref_high
-    if quantity is not None and high is not None:
-        limit = high.value if (high.unit or "") == (quantity.unit or "") else convert(high.value, high.unit, "U/L")
-        above = None if limit is None else exceeds(quantity.value, limit, quantity.comparator)
-        if above is not None:
-            return "positive" if above else "negative"
-    return None
+    above = observation.above_upper_limit(TITRE_UNIT)
+    return None if above is None else "positive" if above else "negative"
 
 
 @per_record

@@ -14,8 +14,7 @@ from datetime import date, timedelta
 
 from hooks.definitions.steroids import is_iv_methylprednisolone
 from hooks.dosing import prednisone_equivalent
-from hooks.record import MedicationOrder, Observation, PatientRecord, Quantity, exceeds
-from hooks.units import convert
+from hooks.record import MedicationOrder, Observation, PatientRecord
 
 # Words in a medication's name that mark a local (non-systemic) form of a systemic drug's ingredient.
 _LOCAL_FORMS = re.compile(r"\b(ophthalmic|topical|ointment|cream|eye drops?|otic|gel|lotion|shampoo|"
@@ -37,38 +36,15 @@ class Done:
 HIGH_FLAGS = frozenset({"H", "HH", "HU", "A", "AA"})
 
 
+# Troponin is a mass concentration: a result in ng/L and a range in ng/mL compare once both are in this unit
+TROPONIN_UNIT = "ng/mL"
+
+
 def above_reference_range(observation: Observation) -> bool:
-    """Flagged high or abnormal by the lab, or above the upper limit of its own reference range."""
+    """A troponin flagged high or abnormal by the lab, or above the upper limit of its own reference range."""
     if any(code in HIGH_FLAGS for code in observation.interpretation):
         return True
-    return above_upper_limit(observation) is True
-
-
-# a result reported in words as a bound, with its unit: '<3 ng/L' (below the limit of detection), '> 0.04 ng/mL'
-_BOUND_TEXT = re.compile(r"^\s*(<=?|>=?)\s*(\d+(?:\.\d+)?)\s*([^\d\s,.].*?)\s*$")
-
-
-def reported_value(observation: Observation) -> Quantity | None:
-    """The result as a quantity: its valueQuantity, or a bound written as text with a unit ('<3 ng/L')."""
-    if observation.quantity is not None:
-        return observation.quantity
-    match = _BOUND_TEXT.match(observation.value_text or "")
-    return Quantity(float(match[2]), match[3], match[1]) if match else None
-
-
-def above_upper_limit(observation: Observation) -> bool | None:
-    """The value against the upper limit of its own reference range, in the same unit or both mass
-    concentrations (troponin 850 ng/L against a limit of 0.04 ng/mL); None when there is no value or no limit,
-    the units cannot be compared, or the value is a bound that does not settle it ('<50 ng/L' against 14 ng/L)."""
-    quantity, high = reported_value(observation), observation.ref_high
-    if quantity is None or high is None:
-        return None
-    same_unit = (high.unit or "") == (quantity.unit or "")
-    value = quantity.value if same_unit else convert(quantity.value, quantity.unit, "ng/mL")
-    limit = high.value if same_unit else convert(high.value, high.unit, "ng/mL")
-    if value is None or limit is None:
-        return None
-    return exceeds(value, limit, quantity.comparator)
+    return observation.above_upper_limit(TROPONIN_UNIT) is True
 
 
 def last_done(record: PatientRecord, *groups: str, within_days: int | None = None) -> Done | None:

@@ -76,7 +76,7 @@ def _raised(observation: Observation) -> bool | None:
     flags = set(observation.interpretation)
     if flags & diagnosis.HIGH_FLAGS or "POS" in flags:
         return True
-    above = diagnosis.above_upper_limit(observation)
+    above = observation.above_upper_limit(diagnosis.TROPONIN_UNIT)
     return False if above is None and flags & {"N", "NEG"} else above
 
 

@@ -202,9 +202,7 @@ def test_creatinine_in_umol_per_l_and_mg_per_dl_compare(kb, today):
 @pytest.mark.parametrize(("ng_per_l", "fires"), [(850, True), (20, False)])
 def test_troponin_in_ng_per_l_against_a_range_in_ng_per_ml(kb, today, ng_per_l, fires):
     chart = severe_chart(today).condition(MYOCARDITIS, onset=-2)
-    chart.observation(TROPONIN_I_HS, -2, value=ng_per_l, unit="ng/L", high=1)
-    chart.resources["observations"][-1]["referenceRange"][0]["high"] = {
-        "value": 0.04, "unit": "ng/mL", "system": "http://unitsofmeasure.org", "code": "ng/mL"}
+    chart.observation(TROPONIN_I_HS, -2, value=ng_per_l, unit="ng/L", high=0.04, range_unit="ng/mL")
     assert (_card(kb, chart) is not None) is fires
 
 

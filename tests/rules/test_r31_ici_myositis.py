@@ -158,10 +158,7 @@ def test_the_first_ici_dose_is_the_first_ever_not_the_first_of_the_last_year(kb,
 
 def test_troponin_in_ng_per_l_against_a_range_in_ng_per_ml_is_compared(kb, today):
     """hs-troponin is reported in ng/L; a lab may still send its limit in ng/mL: 850 ng/L is above 0.04 ng/mL."""
-    chart = _graded(today, 1).observation(HS_TNI, day=0, value=850, unit="ng/L", high=14)
-    chart.resources["observations"][-1]["referenceRange"] = [{"high": {"value": 0.04, "unit": "ng/mL",
-                                                                       "system": "http://unitsofmeasure.org",
-                                                                       "code": "ng/mL"}}]
+    chart = _graded(today, 1).observation(HS_TNI, day=0, value=850, unit="ng/L", high=0.04, range_unit="ng/mL")
     card, entry = _card(kb, chart.draft(PEMBROLIZUMAB, 200, "mg"), today, "order-sign")
     assert "850 ng/L" in entry["facts"]["troponin_raised"] and ", raised" in entry["facts"]["troponin_raised"]
     assert entry["facts"]["myocardial_involvement"] and "permanently stop" in card["summary"]
