@@ -10,6 +10,7 @@ else (ranges, tapers, several amounts) is reported as unreadable rather than gue
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from hooks import dosing
@@ -311,8 +312,9 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
     """
     if not order.dosages:
         return DraftDose(order, None, None, None, None, problem="no dosage instruction")
-    totals: dict[int | None, float] = {}
-    kg_totals: dict[int | None, float] = {}  # the instructions written per kg, in mg/kg/day
+    # daily totals by sequence: mg/day, and mg/kg/day of the instructions written per kg
+    totals: defaultdict[int | None, float] = defaultdict(float)
+    kg_totals: defaultdict[int | None, float] = defaultdict(float)
     kg_unreadable = kg_part_only = unreadable = False
     first: tuple[Quantity | None, float | None, float | None, bool, float | None] | None = None
     for dosage in [d for d in order.dosages if not dosing.adds_no_dose(d)] or order.dosages[:1]:
@@ -345,13 +347,13 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
         if amount is None or per_day is None:
             unreadable = True
         else:
-            totals[dosage.sequence] = totals.get(dosage.sequence, 0.0) + amount.mg * per_day
+            totals[dosage.sequence] += amount.mg * per_day
         if not written_per_kg(use):
             kg_part_only = True
         elif (kg_day := dosing.mg_per_kg_day(use.dose, per_day)) is None:
             kg_unreadable = True
         else:
-            kg_totals[dosage.sequence] = kg_totals.get(dosage.sequence, 0.0) + kg_day
+            kg_totals[dosage.sequence] += kg_day
     assert first is not None
     daily_total = None if unreadable else max(totals.values())
     kg_daily = None if kg_unreadable or not kg_totals else max(kg_totals.values())
