@@ -18,10 +18,6 @@ def _draft(chart, folate=True):
     return chart
 
 
-def _code(observation):
-    return next((c["code"] for c in observation["code"].get("coding", [])), None)
-
-
 def _card(kb, today, chart):
     return fired(run(kb, chart.request("order-sign"), today)).get(RULE)
 
@@ -32,9 +28,7 @@ def _ordered_codes(card):
 
 
 def test_only_the_missing_items_are_listed_and_ordered(kb, today):
-    chart = worked_up(today)
-    chart.resources["observations"] = [o for o in chart.resources["observations"]
-                                       if _code(o) not in (HGB[1], ALT[1], HBSAG[1])]
+    chart = worked_up(today).without_observations(HGB[1], ALT[1], HBSAG[1])
     card = _card(kb, today, _draft(chart, folate=False))
     assert card["indicator"] == "warning"
     assert "missing haemoglobin, ALT, HBsAg, folic acid" in card["detail"]
@@ -99,9 +93,7 @@ def test_age_51_woman_needs_no_pregnancy_test(kb, today):
 
 
 def test_positive_hepatitis_screen_is_named(kb, today):
-    chart = worked_up(today)
-    chart.resources["observations"] = [o for o in chart.resources["observations"]
-                                       if _code(o) != HGB[1]]
+    chart = worked_up(today).without_observations(HGB[1])
     chart.observation((LOINC, "16933-4", "Hepatitis B virus core Ab"), -10, interpretation="POS")
     card = _card(kb, today, _draft(chart))
     assert "Positive hepatitis screen: anti-HBc positive" in card["detail"]
@@ -117,8 +109,7 @@ def test_facts_show_what_was_found(kb, today):
 def test_an_mdrd_egfr_counts_as_the_labs_own(kb, today):
     """LOINC 33914-3 (MDRD), still common and charted in the Synthea data: the lab's eGFR, not an estimate from
     the same day's creatinine, decides."""
-    chart = worked_up(today)
-    chart.resources["observations"] = [o for o in chart.resources["observations"] if _code(o) != EGFR[1]]
+    chart = worked_up(today).without_observations(EGFR[1])
     chart.lab((LOINC, "33914-3", "Glomerular filtration rate/1.73 sq M.predicted"), 22, "mL/min/{1.73_m2}", day=-7)
     card = _card(kb, today, _draft(chart))
     assert card["indicator"] == "critical" and "eGFR 22" in card["summary"]
@@ -127,9 +118,7 @@ def test_an_mdrd_egfr_counts_as_the_labs_own(kb, today):
 def test_a_creatinine_with_no_egfr_is_turned_into_one(kb, today):
     """Full work-up, but the renal result is a creatinine of 5.2 mg/dL with no eGFR: estimated ~11 (CKD-EPI
     2021), so avoid methotrexate; it used to pass as 'baseline labs in place'."""
-    chart = worked_up(today)
-    chart.resources["observations"] = [o for o in chart.resources["observations"]
-                                       if _code(o) not in ("2160-0", "33914-3", "62238-1", "98979-8")]
+    chart = worked_up(today).without_observations("2160-0", "33914-3", "62238-1", "98979-8")
     chart.lab(CREATININE, 5.2, "mg/dL", day=-1)
     card = _card(kb, today, _draft(chart))
     assert card is not None and card["indicator"] == "critical" and "CKD-EPI 2021" in card["detail"]
