@@ -98,3 +98,12 @@ def test_no_immunosuppression_gives_nothing(kb, today):
     record = build_record(chart.prefetch(), kb.valuesets, today)
     context = HookContext(hook="patient-view", today=today, thresholds=kb.thresholds, valuesets=kb.valuesets)
     assert exposures(record, context) == []
+
+
+def test_glucocorticoid_with_unreadable_dose_is_unknown_until_30_days_after_its_end_date(kb, today):
+    chart = Chart(today).medication(PREDNISONE_20, None, None, start=-60, end=-30, status="active")
+    high, low, unknown = _levels(kb, chart)
+    assert not high and not low and [e.agent for e in unknown] == ["glucocorticoid"]
+    assert "dose could not be read" in unknown[0].evidence
+    chart = Chart(today).medication(PREDNISONE_20, None, None, start=-60, end=-31, status="active")  # left active
+    assert _levels(kb, chart) == ([], [], [])

@@ -183,3 +183,20 @@ def test_daily_levels_agree_with_a_day_by_day_sum(today):
             day += timedelta(days=37)
         assert levels.on(last + timedelta(days=1)) == 0 and levels.on(first - timedelta(days=1)) == 0
         assert sum((b - a).days + 1 for a, b, _ in levels.runs()) == (last - first).days + 1
+
+
+def test_unreadable_since_reads_when_a_course_was_last_given_from_its_end_date_not_its_status(kb, today):
+    chart = Chart(today)
+    chart.medication(PREDNISONE_20, None, None, start=-60, end=-30, status="active", resource_id="left-active")
+    chart.medication(PREDNISONE_5, None, None, start=-10, resource_id="current")  # no end: given today
+    chart.medication(PREDNISONE_20, None, None, start=None, resource_id="undated-current")  # given today
+    chart.medication(PREDNISONE_20, None, None, start=None, status="completed", resource_id="undated-over")
+    record, context = record_and_context(kb, chart)
+    history = steroids.history(record, context)
+    assert len(history.unreadable) == 4
+
+    def since(days_ago: int) -> set[str]:
+        return {o.id for o in history.unreadable_since(today - timedelta(days=days_ago))}
+    assert since(30) == {"left-active", "current", "undated-current"}  # never "undated-over": not placed in time
+    assert since(29) == {"current", "undated-current"}
+    assert since(-1) == set()

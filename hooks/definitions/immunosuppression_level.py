@@ -85,10 +85,9 @@ def _glucocorticoid(record: PatientRecord, context: HookContext, t: Thresholds) 
     elif top > 0:
         found.append(Exposure("glucocorticoid", "low",
                               f"prednisone-equivalent up to {top:g} mg/day (< {t.peq_mg:g} mg/day)"))
-    for order in history.unreadable:
-        if (last := last_dose_day(order, record.today)) is not None and last >= window_start:
-            found.append(Exposure("glucocorticoid", "unknown",
-                                  f"{order.label} ({_when(order, record)}): dose could not be read", order))
+    for order in history.unreadable_since(window_start):
+        found.append(Exposure("glucocorticoid", "unknown",
+                              f"{order.label} ({_when(order, record)}): dose could not be read", order))
     return found
 
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from hooks.context import HookContext
 from hooks.definitions.cohorts import iim_onset, is_paediatric
-from hooks.definitions.courses import course_days
+from hooks.definitions.courses import course_days, last_dose_day
 from hooks.definitions.weight import dosing_weight, weight_near
 from hooks.dosing import prednisone_equivalent, prednisone_equivalent_by_sequence
 from hooks.record import SNOMED, MedicationOrder, PatientRecord, per_record
@@ -123,9 +123,10 @@ def daily_levels(spans: Iterable[tuple[date, date, float]], today: date) -> Dail
 
 @dataclass(slots=True)
 class SteroidHistory:
-    """Daily PEQ from HISTORY_DAYS ago to today, and the courses whose dose could not be read."""
+    """Daily PEQ from HISTORY_DAYS ago to ``today``, and the courses whose dose could not be read."""
 
     levels: DailyLevels
+    today: date
     courses: list[tuple[MedicationOrder, float, date, date]] = field(default_factory=list)
     unreadable: list[MedicationOrder] = field(default_factory=list)
 
@@ -135,6 +136,12 @@ class SteroidHistory:
     def days_at_or_above(self, threshold: float, ending: date) -> int:
         """Consecutive days, ending on ``ending``, with PEQ >= threshold."""
         return self.levels.days_at_or_above(threshold, ending)
+
+    def unreadable_since(self, day: date) -> list[MedicationOrder]:
+        """Orders whose dose could not be read, last given on or after ``day``: the doses they left out of the
+        timeline could change any answer about that window. When is read as courses.last_dose_day reads it (an end
+        date ends a course whatever its status says; a current course without one runs to today)."""
+        return [o for o in self.unreadable if (last := last_dose_day(o, self.today)) is not None and last >= day]
 
 
 def _dosed_spans(order: MedicationOrder, today: date, weight_kg: float | None) -> list[tuple[date, date, float]] | None:
@@ -166,7 +173,7 @@ def history(record: PatientRecord, context: HookContext) -> SteroidHistory:
             continue
         courses += [(order, peq, first, last) for first, last, peq in spans]
     levels = daily_levels(((first, last, peq) for _, peq, first, last in courses), record.today)
-    return SteroidHistory(levels, courses, unreadable)
+    return SteroidHistory(levels, record.today, courses, unreadable)
 
 
 @per_record

@@ -9,7 +9,7 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import immunosuppression, steroids
 from hooks.definitions.cohorts import is_paediatric
-from hooks.definitions.courses import course_days, given_since
+from hooks.definitions.courses import given_since
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import (
@@ -101,16 +101,6 @@ def _lymphocytes(record: PatientRecord, params: dict[str, float]) -> tuple[float
     return None
 
 
-def _unreadable_in_window(history: steroids.SteroidHistory, record: PatientRecord, first: date) -> list[str]:
-    """Glucocorticoid courses whose dose could not be read and that overlap the exposure window."""
-    out = []
-    for order in history.unreadable:
-        span = course_days(order, record.today)
-        if (span is None and order.current) or (span is not None and span[1] >= first):
-            out.append(f"{order.label} ({(order.dosage.text if order.dosage else None) or 'dose not readable'})")
-    return out
-
-
 def _suggestions(context: HookContext, mtx: bool) -> list[Suggestion]:
     sets, pid = context.valuesets, context.patient_id
     cbc = orders.service_request(pid, orders.lab_concept(sets, "cbc", "58410-2", "Complete blood count (CBC)"),
@@ -168,7 +158,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     run = history.days_at_or_above(min_peq, today)
     peq_today = history.peq_on(today)
     window_start = today - timedelta(days=min_days - 1)
-    unreadable = _unreadable_in_window(history, record, window_start)
+    unreadable = [f"{o.label} ({(o.dosage.text if o.dosage else None) or 'dose not readable'})"
+                  for o in history.unreadable_since(window_start)]
     prophylaxis = immunosuppression.pjp_prophylaxis(record, context)
     facts: dict[str, Any] = {
         "peq_today_mg": round(peq_today, 1),

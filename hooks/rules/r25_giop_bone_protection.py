@@ -9,7 +9,6 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import bone, cohorts, steroids
-from hooks.definitions.courses import course_days
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ACR_2022_GIOP, SEED_000, SEED_003
@@ -119,8 +118,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts.update(exposure_facts)
     history = steroids.history(record, context)
     window_start = record.today - timedelta(days=int(params["long_term_days"]) - 1)
-    unreadable = [o.label for o in history.unreadable
-                  if o.current or ((span := course_days(o, record.today)) and span[1] >= window_start)]
+    unreadable = [o.label for o in history.unreadable_since(window_start)]
     facts["unreadable_glucocorticoid_courses"] = ", ".join(unreadable) or None
     if exposure is None:
         if unreadable:

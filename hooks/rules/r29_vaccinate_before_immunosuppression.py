@@ -8,7 +8,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, steroids
-from hooks.definitions.courses import course_days
+from hooks.definitions.courses import given_since
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
 from hooks.record import Immunization, Observation, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
@@ -99,11 +99,9 @@ def _immunosuppression_start(record: PatientRecord, context: HookContext, onset:
         if last >= episode:
             starts.append((first, f"{order.label} ({peq:g} mg/day prednisone-equivalent)"))
     # a glucocorticoid whose dose cannot be read was still given from its start
-    others = [(o, f"{o.label} (dose unreadable)") for o in history.unreadable]
-    for order, label in others + [(o, o.label) for o in record.medications_in(*IMMUNOSUPPRESSANTS)]:
-        span = course_days(order, record.today)
-        if span is not None and span[1] >= episode:
-            starts.append((span[0], label))
+    given = [(o, f"{o.label} (dose unreadable)") for o in history.unreadable_since(episode)]
+    given += [(o, o.label) for o in given_since(record, *IMMUNOSUPPRESSANTS, since=episode)]
+    starts += [(o.start, label) for o, label in given if o.start is not None]
     return min(starts, key=lambda s: s[0], default=None)
 
 

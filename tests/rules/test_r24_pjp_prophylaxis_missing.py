@@ -181,3 +181,19 @@ def test_a_split_daily_dose_in_two_instructions_adds_up(kb, today):
 def test_only_forms_that_prevent_pjp_count_as_prophylaxis(kb, today, drug, covers):
     chart = _chart(today, start=-61).medication(drug, 1, "{tbl}", start=-10)
     assert (_card(kb, chart, today) is None) is covers
+
+
+def test_an_undated_unreadable_course_counts_until_its_end_date(kb, today):
+    """A glucocorticoid order with no dose, no start date and an end date was last given on that end date, as
+    courses.last_dose_day reads it. It counted if and only if its status said current, so one that ended within
+    the 28 days was passed over and one left 'active' long after its end held R24 at 'not evaluable'."""
+    def undated(end, status):
+        chart = Chart(today).condition(IMNM_SNOMED, onset=-60)
+        resource = chart.medication_request(PREDNISONE_20, None, None, start=None, status=status)
+        resource["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] = {"end": chart.at(end)}
+        chart.resources["medications"].append(resource)  # the builder writes an end only with a start
+        return _entry(run(kb, chart.request("patient-view"), today))
+    ended_in_window = undated(-27, "completed")  # last given on the window's first day
+    assert ended_in_window["status"] == "not-evaluable"
+    assert ended_in_window["facts"]["unreadable_glucocorticoid_courses"].startswith("prednisone 20 MG Oral Tablet")
+    assert undated(-28, "active")["status"] == "not-fired"

@@ -116,3 +116,33 @@ def test_complete_protection_is_quiet_with_facts(kb, today):
 def test_order_sign_never_fires(kb, today):
     chart = _low_dose(today).draft(PREDNISONE_5, 5, "mg")
     assert RULE not in fired(run(kb, chart.request("order-sign"), today))
+
+
+def _unreadable(today, end, start=-400, status="active"):
+    """An adult whose only glucocorticoid order has no dose and ends on day ``end``."""
+    chart = Chart(today, age=63)
+    resource = chart.medication_request(PREDNISONE_20, None, None, start=start, end=end, status=status)
+    if start is None:  # the builder writes an end only with a start
+        resource["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] = {"end": chart.at(end)}
+    chart.resources["medications"].append(resource)
+    return chart
+
+
+def test_an_unreadable_course_counts_until_its_end_date_whatever_its_status_says(kb, today):
+    """An order left 'active' after its end date counted as given in the 90-day window whenever it ended, so its
+    unreadable dose kept R25 'not evaluable' for good (found by review)."""
+    on_first_day = _entry(kb, _unreadable(today, end=-89), today)  # last given on the window's first day
+    assert on_first_day["status"] == "not-evaluable"
+    assert on_first_day["facts"]["unreadable_glucocorticoid_courses"] == PREDNISONE_20[2]
+    before = _entry(kb, _unreadable(today, end=-90), today)
+    assert before["status"] == "not-fired" and before["facts"]["unreadable_glucocorticoid_courses"] is None
+    assert before["reason"].startswith("no long-term glucocorticoid exposure")
+
+
+def test_an_undated_unreadable_course_counts_until_its_end_date(kb, today):
+    """With no start date the end date still says when it was last given: such an order counted if and only if
+    its status said current, however recently or long ago it ended."""
+    ended_in_window = _unreadable(today, end=-89, start=None, status="completed")
+    assert _entry(kb, ended_in_window, today)["status"] == "not-evaluable"
+    ended_before = _unreadable(today, end=-90, start=None, status="active")
+    assert _entry(kb, ended_before, today)["status"] == "not-fired"

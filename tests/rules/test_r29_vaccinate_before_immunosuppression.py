@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_20, Chart
 from fhir_fixtures.r29_vaccinate_before_immunosuppression import (
     ANTI_HBS,
@@ -163,3 +165,16 @@ def test_a_glucocorticoid_whose_dose_cannot_be_read_still_started_immunosuppress
     card, entry = _outcome(kb, chart, today)
     assert card is None and entry["status"] == "not-fired"
     assert entry["facts"]["immunosuppression_start"].endswith(f"(dose unreadable) from {chart.at(-45)}")
+
+
+def test_an_unreadable_glucocorticoid_ended_before_this_episode_did_not_start_immunosuppression(kb, today):
+    """Onset 30 days ago: a course last given more than 90 days before it belongs to another illness, even one
+    still marked active, since its end date ends it."""
+    def outcome(end):
+        return _outcome(kb, _new(today).medication(PREDNISONE_20, None, None, start=-400, end=end, status="active"),
+                        today)
+    card, entry = outcome(-121)
+    assert card is not None and entry["facts"]["immunosuppression_start"] is None
+    card, entry = outcome(-120)  # the episode's first day
+    assert card is None and entry["facts"]["immunosuppression_start"] == (
+        f"prednisone 20 MG Oral Tablet (dose unreadable) from {(today - timedelta(days=400)).isoformat()}")
