@@ -81,8 +81,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("not IMNM", facts)
     history = steroids.history(record, context)
     gc_days = history.days_at_or_above(0.01, record.today)
-    for order in history.unreadable:  # a current course whose dose could not be read still counts in days
-        if order.current and order.start is not None:
+    for order in history.unreadable_since(record.today):  # a course given today whose dose cannot be read
+        if order.start is not None:  # still counts in days
             gc_days = max(gc_days, (record.today - order.start).days + 1)
     facts["gc_days"] = gc_days
     if gc_days < params["min_gc_days"]:

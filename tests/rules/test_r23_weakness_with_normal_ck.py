@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import CK
+from fhir_fixtures.builders import CK, PREDNISONE_20
 from fhir_fixtures.r23_weakness_with_normal_ck import weak_chart
 from tests.conftest import fired, run
 
@@ -73,3 +73,13 @@ def test_a_score_on_the_0_80_scale_is_compared_on_the_0_150_scale(kb, today, now
     assert (card is not None) is fires
     if fires:
         assert entry["facts"]["weakness"].startswith("MMT-8 fell from 145/150") and "down 22%" in card["detail"]
+
+
+@pytest.mark.parametrize(("end", "fires"), [(None, True), (0, True), (-1, False), (-100, False)])
+def test_an_unreadable_course_counts_its_days_only_while_it_is_given(kb, today, end, fires):
+    """27 days of readable prednisone, and an order with no dose from 300 days ago: it counts in the days on
+    glucocorticoids while it runs, but an order left 'active' after its end date is no longer given."""
+    chart = weak_chart(today, gc_start=-26).medication(PREDNISONE_20, None, None, start=-300, end=end)
+    card, entry = _result(kb, chart)
+    assert (card is not None) is fires
+    assert entry["facts"]["gc_days"] == (301 if fires else 27)
