@@ -249,10 +249,16 @@ class Chart:
         return self
 
     # -- immunizations and procedures
-    def immunization(self, code: Code, day: int, status: str = "completed") -> Chart:
-        self.resources["immunizations"].append({
+    def immunization(self, code: Code, day: int, status: str = "completed", *, dose: float | None = None,
+                     dose_unit: str = "g") -> Chart:
+        """One Immunization; ``dose`` sets its doseQuantity (in grams unless ``dose_unit`` says otherwise: IVIG
+        charted as an Immunization carries its dose there)."""
+        resource: dict[str, Any] = {
             "resourceType": "Immunization", "id": self._id("imm"), "status": status, "vaccineCode": concept(code),
-            "patient": {"reference": f"Patient/{self.patient_id}"}, "occurrenceDateTime": self.at(day)})
+            "patient": {"reference": f"Patient/{self.patient_id}"}, "occurrenceDateTime": self.at(day)}
+        if dose is not None:
+            resource["doseQuantity"] = {"value": dose, "unit": dose_unit, "system": UCUM, "code": dose_unit}
+        self.resources["immunizations"].append(resource)
         return self
 
     def procedure(self, code: Code | str, day: int, status: str = "completed") -> Chart:

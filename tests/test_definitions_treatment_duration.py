@@ -131,3 +131,11 @@ def test_local_forms_are_not_steroid_sparing_therapy(kb, today):
     record, context = _evaluate(kb, chart)
     assert record.medications_in("tacrolimus")  # recognised by name...
     assert td.combination(record, context).days == 0  # ...but not counted
+
+
+def test_an_ivig_immunization_dated_after_today_is_not_ivig_given(kb, today):
+    """Counted from the day it was given, never before: every IVIG rule reads IVIG charted as an Immunization here."""
+    chart = Chart(today).immunization(IVIG_CVX, day=-10).immunization(IVIG_CVX, day=1)
+    record, _ = _evaluate(kb, chart)
+    assert [i.when for i in td.ivig_immunizations(record)] == [today - timedelta(days=10)]
+    assert td.ivig_immunizations(record, since=today - timedelta(days=9)) == []

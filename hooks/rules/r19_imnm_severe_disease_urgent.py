@@ -10,6 +10,7 @@ from hooks import dosing, orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, diagnosis, steroids, strength
 from hooks.definitions.courses import last_dose_day
+from hooks.definitions.treatment_duration import ivig_immunizations
 from hooks.definitions.weight import Measure, dosing_weight, ivig_dosing_weight
 from hooks.dosing import HALF_TABLET_STEP_MG, PULSE_STEP_MG, TABLET_STEP_MG, practical_dose
 from hooks.record import SNOMED, Condition, Observation, PatientRecord
@@ -195,8 +196,7 @@ def _already_treated(record: PatientRecord, context: HookContext) -> list[str]:
              if steroids.is_iv_methylprednisolone(m) and _recent(last := last_dose_day(m, record.today), mp_since)]
     found += [f"IVIG {m.label} (last {last})" for m in record.medications_in("ivig")
               if _recent(last := last_dose_day(m, record.today), ivig_since)]
-    found += [f"IVIG {i.vaccine.label} ({i.when})" for i in record.immunizations_in("ivig")
-              if _recent(i.when, ivig_since)]
+    found += [f"IVIG {i.vaccine.label} ({i.when})" for i in ivig_immunizations(record, since=ivig_since)]
     return found
 
 

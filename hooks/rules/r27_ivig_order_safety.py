@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -16,6 +15,7 @@ from hooks.definitions import renal
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import last_dose_day
+from hooks.definitions.treatment_duration import ivig_immunizations
 from hooks.record import Dosage, Immunization, MedicationOrder, PatientRecord, Quantity
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IVIG_BOXED_WARNING, OCTAGAM_DM, ONTARIO_IVIG, PRODERM, SEED_004
@@ -80,15 +80,15 @@ class CycleDose:
     how: str = ""
 
 
-def _g_per_kg(dose: Quantity) -> float | None:
-    """g per kg of a dose written per kg (IVIG is never written per kg per day: that unit is not read here)."""
+def _amount(dose: Quantity) -> tuple[float | None, bool]:
+    """(amount, whether per kg) of an IVIG dose: g/kg when written per kg, else g; None when it is neither (IVIG is
+    never written per kg per day: that unit is not read here). Orders, their maximum and Immunizations all read
+    their doses here, so that they add up and compare in the same units."""
     unit = dosing.unit_key(dose)
-    return dose.value / 1000.0 if unit == "mg/kg" else dose.value if unit == "g/kg" else None
-
-
-def _grams(value: float, unit: str) -> float | None:
-    mg = convert(value, unit, "mg")
-    return None if mg is None else mg / 1000.0
+    if unit in ("mg/kg", "g/kg"):
+        return (dose.value / 1000.0 if unit == "mg/kg" else dose.value), True
+    mg = convert(dose.value, unit, "mg")
+    return (None if mg is None else mg / 1000.0), False
 
 
 def read_cycle(dosage: Dosage | None, bounded_days: int | None = None) -> CycleDose | None:
@@ -102,14 +102,10 @@ def read_cycle(dosage: Dosage | None, bounded_days: int | None = None) -> CycleD
     if dosage is None or dosage.dose is None:
         return None
     result = CycleDose()
-    per_kg = _g_per_kg(dosage.dose)
-    if per_kg is not None:
-        result.per_kg, result.value = True, per_kg
-    else:
-        grams = _grams(dosage.dose.value, dosing.unit_key(dosage.dose))
-        if grams is None:
-            return None
-        result.value = grams
+    amount, result.per_kg = _amount(dosage.dose)
+    if amount is None:
+        return None
+    result.value = amount
     timing = dosage.timing
     span = to_days(timing.duration, timing.duration_unit)
     period = to_days(timing.period, timing.period_unit)
@@ -210,9 +206,8 @@ def _per_day_from_max(dosage: Dosage, cycle: CycleDose) -> bool | None:
     per = to_days(denominator.value, denominator.unit)
     if per is not None and per <= 1:
         return True
-    per_kg = _g_per_kg(numerator)
-    limit = per_kg if per_kg is not None else _grams(numerator.value, dosing.unit_key(numerator))
-    if limit is None or (per_kg is not None) != cycle.per_kg:
+    limit, per_kg = _amount(numerator)
+    if limit is None or per_kg != cycle.per_kg:
         return None
     return abs(cycle.value * cycle.doses - limit) < abs(cycle.value - limit)
 
@@ -251,21 +246,24 @@ def _last_given(order: MedicationOrder, today: date) -> date | None:
     return min(first + timedelta(days=cycle.days - 1), last)
 
 
-def _ivig_given(record: PatientRecord) -> Iterator[tuple[MedicationOrder | Immunization, date]]:
-    """Each IVIG given (a finished or current course, or an Immunization record) with the last day it gave."""
+IvigHistory = list[tuple[MedicationOrder | Immunization, date]]
+
+
+def _ivig_given(record: PatientRecord) -> IvigHistory:
+    """Each IVIG given (a finished or current course, or an Immunization given by today, see
+    ``treatment_duration.ivig_immunizations``) with the last day it gave; orders first."""
+    history: IvigHistory = []
     for order in record.medications_in("ivig"):
         if (day := _last_given(order, record.today) if order.current else last_dose_day(order, record.today)):
-            yield order, day
-    for immunization in record.immunizations_in("ivig"):
-        if immunization.when is not None:
-            yield immunization, immunization.when
+            history.append((order, day))
+    history += [(i, i.when) for i in ivig_immunizations(record) if i.when is not None]  # always dated: for mypy
+    return history
 
 
-def _previous_gap(record: PatientRecord, order: MedicationOrder, min_gap: int) -> tuple[int, date] | None:
-    """Days from the last IVIG given to the draft's start, when that last dose belongs to an earlier cycle (at
+def _previous_gap(history: IvigHistory, start: date, min_gap: int) -> tuple[int, date] | None:
+    """Days from the last IVIG given to a draft's ``start``, when that last dose belongs to an earlier cycle (at
     least ``min_gap`` days before)."""
-    start = order.start or record.today
-    earlier = [day for _, day in _ivig_given(record) if (start - day).days >= min_gap]
+    earlier = [day for _, day in history if (start - day).days >= min_gap]
     if not earlier:
         return None
     last = max(earlier)
@@ -297,15 +295,14 @@ def _drafted_earlier_in_cycle(drafts: list[MedicationOrder], index: int, today: 
             and 0 <= (start - (first := d.start or today)).days < min_gap and (first < start or j < index)]
 
 
-def _given_this_cycle(record: PatientRecord, order: MedicationOrder, together: list[MedicationOrder], min_gap: int,
+def _given_this_cycle(history: IvigHistory, start: date, together: list[MedicationOrder], min_gap: int,
                       weight_kg: float | None) -> GivenThisCycle:
-    """IVIG in the cycle the draft continues: given less than ``min_gap`` days before it starts (orders, and
-    Immunizations that are not an order's dose charted twice), and ``together``, the drafts signed with it that
-    start earlier in the same cycle."""
-    start = order.start or record.today
+    """IVIG in the cycle a draft starting on ``start`` continues: given less than ``min_gap`` days before it
+    (orders, and Immunizations that are not an order's dose charted twice), and ``together``, the drafts signed
+    with it that start earlier in the same cycle."""
     doses: list[tuple[float | None, bool, str]] = []
     ordered_days: list[tuple[date, date]] = []
-    for source, day in _ivig_given(record):  # orders come before Immunizations
+    for source, day in history:  # orders come before Immunizations
         if not 0 <= (start - day).days < min_gap:
             continue
         if isinstance(source, MedicationOrder):
@@ -315,9 +312,7 @@ def _given_this_cycle(record: PatientRecord, order: MedicationOrder, together: l
                                           f"{day.isoformat()}"))
         elif not any(first <= day <= last for first, last in ordered_days):
             dose = source.dose
-            per_kg = dose is not None and _g_per_kg(dose) is not None
-            amount = (None if dose is None else _g_per_kg(dose) if per_kg
-                      else _grams(dose.value, dosing.unit_key(dose)))
+            amount, per_kg = _amount(dose) if dose is not None else (None, False)
             doses.append((amount, per_kg, f"{source.vaccine.label} {dose or '(no dose recorded)'} on "
                                           f"{day.isoformat()}"))
     for draft in together:
@@ -387,6 +382,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     unchecked: list[str] = []
     days_for_suggestion = 2
     min_gap = int(params["cycle_min_gap_days"])
+    history = _ivig_given(record)  # the same for every draft: walked (and each order's cycle read) once
     for index, order in enumerate(drafts):
         cycle = read_order_cycle(order)
         name = order.label
@@ -425,7 +421,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                             "whether the dose is per day or per cycle.")
             dose_problem = True
         together = _drafted_earlier_in_cycle(drafts, index, record.today, min_gap)
-        given = _given_this_cycle(record, order, together, min_gap, weight.value if weight else None)
+        start = order.start or record.today
+        given = _given_this_cycle(history, start, together, min_gap, weight.value if weight else None)
         if given.counted and per_kg:
             total = given.g_per_kg + min(per_kg.values())
             facts[f"{order.id}_cycle_total_g_per_kg"] = round(total, 2)
@@ -440,7 +437,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             problems.append(f"{name}: cycles every {cycle.interval_days:g} days, closer than "
                             f"{params['min_interval_days']:g} days.")
             dose_problem = True
-        gap = _previous_gap(record, order, min_gap)
+        gap = _previous_gap(history, start, min_gap)
         if gap is not None:
             facts["last_ivig_before_draft"] = f"{gap[1].isoformat()} ({gap[0]} days before)"
             if gap[0] < params["min_interval_days"]:

@@ -221,3 +221,10 @@ def test_a_pulse_order_left_active_after_its_end_is_not_recent_treatment(kb, tod
     chart = _dysphagic(today).medication(METHYLPRED_1000, 1000, "mg", start=-202, end=-200, status="active",
                                          route=ROUTE_IV)
     assert _card(kb, chart)["indicator"] == "critical"
+
+
+@pytest.mark.parametrize(("day", "treated"), [(-30, True), (-31, False), (3, False)])
+def test_only_an_ivig_immunization_given_in_the_last_30_days_is_recent_ivig(kb, today, day, treated):
+    """IVIG charted as an Immunization dated after today has not been given yet: it hid the card of a severe
+    patient still to be treated (found by review)."""
+    assert (_card(kb, _dysphagic(today).immunization(IVIG_CVX, day=day)) is None) is treated

@@ -106,9 +106,7 @@ def test_doses_within_7_days_add_up_to_one_cycle(kb, today, given, draft, total)
 
 def test_ivig_recorded_as_an_immunization_adds_its_grams_to_the_cycle(kb, today):
     def chart(dose):
-        c = _chart(today).immunization(IVIG_CVX, day=-3)  # 70 kg
-        if dose is not None:
-            c.resources["immunizations"][0]["doseQuantity"] = {"value": dose, "unit": "g", "system": UCUM, "code": "g"}
+        c = _chart(today).immunization(IVIG_CVX, day=-3, dose=dose)  # 70 kg
         return _draft(c, 140, "g", text="per cycle")
     card, _ = _run(kb, chart(140), today)
     assert "the cycle totals **4.00 g/kg**" in card["detail"]
@@ -348,10 +346,22 @@ def test_ivig_drafts_signed_together_add_up_to_one_cycle(kb, today):
 
 def test_an_ivig_dose_charted_as_an_order_and_as_an_immunization_counts_once(kb, today):
     chart = _chart(today).medication(IVIG_CVX, 1, "g/kg", start=-1, end=-1, status="completed")
-    chart.immunization(IVIG_CVX, day=-1)
-    chart.resources["immunizations"][0]["doseQuantity"] = {"value": 70, "unit": "g", "system": UCUM, "code": "g"}
+    chart.immunization(IVIG_CVX, day=-1, dose=70)
     card, entry = _run(kb, _draft(chart, 1, "g/kg", days=1, text="per cycle"), today)
     assert card is None and entry["facts"]["draft-ivig_cycle_total_g_per_kg"] == 2.0
+
+
+@pytest.mark.parametrize(("day", "dose"), [
+    (5, None),  # would be the last cycle, 15 days before the draft's: an interval under 21 days
+    (17, 140),  # would be earlier in the draft's cycle: 2 + 2 g/kg
+])
+def test_a_future_dated_ivig_immunization_is_not_ivig_already_given(kb, today, day, dose):
+    """An IVIG Immunization dated after today has not been given yet: it set the interval before, or added to the
+    cycle total of, a draft starting on day 20 (found by review; the other IVIG rules already left it out)."""
+    chart = _chart(today).immunization(IVIG_CVX, day=day, dose=dose)
+    card, entry = _run(kb, _draft(chart, 2, "g/kg", text="per cycle", start=20), today)
+    assert card is None and entry["status"] == "not-fired"
+    assert "last_ivig_before_draft" not in entry["facts"] and "draft-ivig_cycle_total_g_per_kg" not in entry["facts"]
 
 
 def test_without_immunizations_an_otherwise_clean_order_is_not_called_checked(kb, today):
