@@ -68,3 +68,18 @@ def test_a_newer_ck_that_cannot_be_read_is_named(kb, today):
     record, _ = record_and_context(kb, chart)
     assert "'>20,000 U/L'" in ck.newest_unreadable(record)
     assert ck.newest_unreadable(record_and_context(kb, Chart(today).ck(150, day=-10))[0]) is None
+
+
+def test_latest_ck_gate_at_its_edges(kb, today):
+    """The one CK-age gate (section 4.2 latest_CK): at most max_age_days old is recent; older, or none, needs a
+    current CK; a newer result that cannot be read holds the row back without asking for another CK."""
+    latest = ck.latest_ck(*record_and_context(kb, Chart(today).ck(900, day=-30)))
+    assert latest.age_days == 30 and not latest.needs_current(30) and latest.why_not_recent(30) is None
+    assert latest.needs_current(29.5)
+    assert latest.why_not_recent(29) == f"a current CK is needed: latest CK {latest.point} is 30 days old (needs <= 29)"
+    none = ck.latest_ck(*record_and_context(kb, Chart(today)))
+    assert none.point is None and none.needs_current(30)
+    assert none.why_not_recent(30) == "a current CK is needed: no CK on file"
+    chart = Chart(today).ck(150, day=-40).observation(CK, -2, value_string=">20,000")
+    unread = ck.latest_ck(*record_and_context(kb, chart))
+    assert not unread.needs_current(30) and "'>20,000'" in (unread.why_not_recent(30) or "")

@@ -142,6 +142,15 @@ def test_possible_relapse_stale_ck_is_missing(today):
     assert taper.possible_relapse(*_ctx(tapering_chart(today, latest_day=-14))).possible
 
 
+def test_possible_relapse_judges_the_taper_it_is_given(today):
+    """R21 hands over the steps it gathered (a draft's included) rather than having them gathered again."""
+    record, context = _ctx(tapering_chart(today, taper=False))
+    assert taper.possible_relapse(record, context).reason == "no taper in progress"
+    draft = taper.TaperStep(today, "draft lowers the glucocorticoid from 20 to 15 mg/day PEQ")
+    check = taper.possible_relapse(record, context, taper=[draft])
+    assert check.possible and check.taper == [draft]
+
+
 def test_caveats_are_listed_not_excluding(today):
     chart = tapering_chart(today)
     chart.condition("Strenuous exercise (marathon)", onset=-6)

@@ -99,6 +99,40 @@ def newest_unreadable(record: PatientRecord) -> str | None:
     return None if unread is None else f"the newest CK ({unread}) cannot be read in U/L"
 
 
+@dataclass(frozen=True, slots=True)
+class LatestCk:
+    """latest_CK (section 4.2) as the rows that judge it read it: R15, R16 and R17 need it at most 30 days old, R21
+    at most 14 (by default); when it is older, or missing, the row is not evaluated and R22 asks for a CK. The one
+    CK-age gate, so that a row and R22 never disagree on whether the row is waiting for a CK."""
+
+    point: CkPoint | None  # the latest readable CK
+    age_days: int | None
+    unreadable: str | None  # a newer result that cannot be read: judging by the older point would mislead
+
+    def needs_current(self, max_age_days: float) -> bool:
+        """No CK, or the latest more than ``max_age_days`` old: a current CK would let the row judge. Not when a
+        newer result cannot be read: that holds the row back, and another CK would not be read any better."""
+        return self.unreadable is None and (self.age_days is None or self.age_days > max_age_days)
+
+    def why_not_recent(self, max_age_days: float) -> str | None:
+        """Why a row that needs a CK at most ``max_age_days`` old cannot judge the latest; None when it can."""
+        if self.unreadable:
+            return self.unreadable
+        if not self.needs_current(max_age_days):
+            return None
+        if self.point is None:
+            return "a current CK is needed: no CK on file"
+        return (f"a current CK is needed: latest CK {self.point} is {self.age_days} days old "
+                f"(needs <= {max_age_days:g})")
+
+
+@per_record
+def latest_ck(record: PatientRecord, context: HookContext) -> LatestCk:
+    """The latest CK, its age and any newer unreadable result; computed once per call (five rules ask)."""
+    point = latest(series(record, context))
+    return LatestCk(point, None if point is None else (record.today - point.day).days, newest_unreadable(record))
+
+
 def warnings(record: PatientRecord, context: HookContext) -> list[str]:
     """Data-quality notes on the CK results: ones read against the default ULN, and ones passed over."""
     points, unread = _readings(record, context)

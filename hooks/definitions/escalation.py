@@ -7,7 +7,8 @@ and records what it found in ``facts`` so every rule explains itself the same wa
 The rows that judge a recent CK (R15, R16, R17 and the relapse row R21) split their gates in two: every gate
 before the CK check is one function of the row (its ``before_ck``), which its evaluate starts with, and which a
 :class:`CkRow` hands to R22; R22 asks for a CK when those gates pass and only the CK's age holds the row back
-(clinical-rules.md section 4.2, ``latest_CK``): see :func:`awaiting_ck`.
+(clinical-rules.md section 4.2, ``latest_CK``): see :func:`awaiting_ck`. The rows and R22 read that age through
+one gate, :class:`ck.LatestCk`, so they agree on when a row is waiting for a CK.
 """
 
 from __future__ import annotations
@@ -44,21 +45,14 @@ def treatment_days(record: PatientRecord, context: HookContext,
 
 def recent_ck(record: PatientRecord, context: HookContext, max_age_days: float,
               facts: dict[str, Any]) -> list[ck.CkPoint] | NotEvaluable:
-    """The CK series when its latest value is at most ``max_age_days`` old; else not evaluable until a current CK
-    is resulted. R22 asks for that CK as soon as every gate of the row before this check passes (see
-    :func:`awaiting_ck`), not only once its own monitoring interval has passed; a newest CK that cannot be read
-    is not asked for again."""
-    points = ck.series(record, context)
-    latest = ck.latest(points)
-    facts["latest_ck"] = str(latest) if latest else None
-    if unread := ck.newest_unreadable(record):
-        return NotEvaluable(unread, facts)
-    if latest is None:
-        return NotEvaluable("no CK on file: a current CK is needed to judge the response", facts)
-    if (record.today - latest.day).days > max_age_days:
-        return NotEvaluable(f"latest CK is from {latest.day.isoformat()}, more than {max_age_days:g} days ago "
-                            "(a current CK is needed to judge the response)", facts)
-    return points
+    """The CK series when its latest value is at most ``max_age_days`` old (the gate of :class:`ck.LatestCk`);
+    else not evaluable until a current CK is resulted. R22 asks for that CK as soon as every gate of the row
+    before this check passes (see :func:`awaiting_ck`), not only once its own monitoring interval has passed."""
+    latest = ck.latest_ck(record, context)
+    facts["latest_ck"] = str(latest.point) if latest.point else None
+    if why := latest.why_not_recent(max_age_days):
+        return NotEvaluable(why, facts)
+    return ck.series(record, context)
 
 
 def inadequate_response(points: list[ck.CkPoint], t_tx: date | None, facts: dict[str, Any],
@@ -87,16 +81,10 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
-    """What an escalation rule knows once every gate before the advice has passed."""
+    """What the CK check adds to a :class:`Candidate` that passes it (the rule keeps the candidate it has)."""
 
-    subtype: str
-    t_tx: date
-    days: int
-    how: str
-    combo: td.Combination
-    points: list[ck.CkPoint]
     latest: ck.CkPoint
-    why: str
+    why: str  # why the response is inadequate
 
 
 def gates_before_ck(record: PatientRecord, context: HookContext, params: Mapping[str, float],
@@ -132,7 +120,7 @@ def inadequate_response_checkpoint(record: PatientRecord, context: HookContext, 
                                    ck_max_age_days: float, facts: dict[str, Any]
                                    ) -> Checkpoint | Quiet | NotEvaluable:
     """The rest of R15's and R16's path once ``candidate`` has passed the gates before the CK: a CK at most
-    ``ck_max_age_days`` old showing an inadequate response."""
+    ``ck_max_age_days`` old showing an inadequate response (the CK and why it is inadequate)."""
     points = recent_ck(record, context, ck_max_age_days, facts)
     if isinstance(points, NotEvaluable):
         return points
@@ -141,8 +129,7 @@ def inadequate_response_checkpoint(record: PatientRecord, context: HookContext, 
     judged = inadequate_response(points, candidate.t_tx, facts)
     if not isinstance(judged, str):
         return judged
-    return Checkpoint(candidate.subtype, candidate.t_tx, candidate.days, candidate.how, candidate.combo, points,
-                      points[-1], judged)
+    return Checkpoint(points[-1], judged)
 
 
 # ---------------------------------------------------------------- rows waiting for a CK (R22)
@@ -182,15 +169,8 @@ class CkRow:
 def awaiting_ck(record: PatientRecord, context: HookContext,
                 rows: Iterable[CkRow]) -> list[tuple[CkRow, float]]:
     """The rows (with the CK age each needs, in days) that would judge the CK now but for its age: every gate
-    before their CK check passes, and there is no CK or the latest is older than the row allows. A newer CK that
-    cannot be read holds the rows back for another reason (see :func:`recent_ck`): then none is waiting."""
-    if ck.newest_unreadable(record):
-        return []
-    latest = ck.latest(ck.series(record, context))
-    age = None if latest is None else (record.today - latest.day).days
-    waiting = []
-    for row in rows:
-        limit = row.max_age_days(context)
-        if (age is None or age > limit) and row.ready(record, context):
-            waiting.append((row, limit))
-    return waiting
+    before their CK check passes, and the row's own CK-age gate (:meth:`ck.LatestCk.needs_current`) asks for a
+    current CK. A newer CK that cannot be read holds the rows back for another reason: then none is waiting."""
+    latest = ck.latest_ck(record, context)
+    return [(row, limit) for row in rows
+            if latest.needs_current(limit := row.max_age_days(context)) and row.ready(record, context)]

@@ -200,7 +200,7 @@ def draft_reductions(record: PatientRecord, context: HookContext,
 class RelapseCheck:
     """The possible_relapse verdict; ``missing`` says what prevented an answer (then ``possible`` is False)."""
 
-    taper: list[TaperStep]
+    taper: Sequence[TaperStep]
     latest: ck.CkPoint | None = None
     nadir: ck.CkPoint | None = None
     possible: bool = False
@@ -216,28 +216,22 @@ class RelapseCheck:
 
 
 def possible_relapse(record: PatientRecord, context: HookContext, *,
-                     extra_taper: Sequence[TaperStep] = ()) -> RelapseCheck:
+                     taper: Sequence[TaperStep] | None = None) -> RelapseCheck:
     """Taper in progress and latest CK (<= 14 d old) > ULN and >= 2 x nadir CK; caveats are shown, never used
-    to exclude. ``extra_taper`` adds reductions not yet in the chart (a draft being signed)."""
-    ck_max_age_days = int(context.definition("relapse_ck_max_age_days"))
+    to exclude. ``taper``: the steps the caller has already gathered (with a draft's reductions when one is being
+    signed); by default the chart's :func:`taper_in_progress`."""
     nadir_multiple = float(context.definition("relapse_nadir_multiple"))
-    taper = [*taper_in_progress(record, context), *extra_taper]
-    check = RelapseCheck(taper=taper)
-    if not taper:
+    check = RelapseCheck(taper=taper_in_progress(record, context) if taper is None else taper)
+    if not check.taper:
         check.reason = "no taper in progress"
         return check
+    latest = ck.latest_ck(record, context)
+    check.latest = latest.point
+    if why := latest.why_not_recent(context.definition("relapse_ck_max_age_days")):
+        check.missing = why
+        return check
+    assert check.latest is not None  # a recent enough CK is on file
     points = ck.series(record, context)
-    check.latest = ck.latest(points)
-    if unread := ck.newest_unreadable(record):
-        check.missing = unread
-        return check
-    if check.latest is None:
-        check.missing = "no CK on file"
-        return check
-    age = (record.today - check.latest.day).days
-    if age > ck_max_age_days:
-        check.missing = f"latest CK {check.latest} is {age} days old (needs <= {ck_max_age_days})"
-        return check
     start = steroids.treatment_start(record, context)
     if unknown := steroids.why_treatment_start_unknown(record, context):
         check.missing = f"{unknown} (it anchors the nadir CK)"

@@ -94,12 +94,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     candidate = before_ck(record, context, facts)
     if not isinstance(candidate, escalation.Candidate):
         return candidate
-    last_ivig = candidate.last_agent
     found = escalation.inadequate_response_checkpoint(record, context, candidate, params["ck_max_age_days"], facts)
     if not isinstance(found, escalation.Checkpoint):
         return found
-    subtype, t_tx, days, how, combo, latest, why = (found.subtype, found.t_tx, found.days, found.how, found.combo,
-                                                    found.latest, found.why)
+    subtype, t_tx, days, how, combo, last_ivig = (candidate.subtype, candidate.t_tx, candidate.days, candidate.how,
+                                                  candidate.combo, candidate.last_agent)
+    latest, why = found.latest, found.why
 
     dosing_kg, basis = body.ivig_dosing_weight(record, context, params["obesity_bmi"])
     cycle_days = int(params["ivig_days_per_cycle"])

@@ -63,14 +63,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts: dict[str, object] = {"draft_reductions": "; ".join(str(s) for _, s in drafts) or None}
     if context.hook == "order-sign" and not drafts:
         return Quiet("no draft lowers the glucocorticoid dose or stops/reduces a steroid-sparing agent", facts)
-    extra_taper = [s for _, s in drafts]
-    ready = before_ck(record, context, facts, extra_taper)
-    if isinstance(ready, Quiet):
-        return ready
-    # Taper windows and relapse thresholds are shared definitions (R22 reads the same taper).
-    check = taper.possible_relapse(record, context, extra_taper=extra_taper)
+    steps = before_ck(record, context, facts, [s for _, s in drafts])
+    if isinstance(steps, Quiet):
+        return steps
+    # Taper windows and relapse thresholds are shared definitions (R22 reads the same taper); the relapse check
+    # judges the steps before_ck gathered (the draft's included) rather than gathering them again.
+    check = taper.possible_relapse(record, context, taper=steps)
+    taper_text = "; ".join(str(s) for s in steps)
     facts.update({
-        "taper": "; ".join(str(s) for s in check.taper) or None,
+        "taper": taper_text,
         "latest_ck": str(check.latest) if check.latest else None,
         "nadir_ck": str(check.nadir) if check.nadir else None,
         "ratio_to_nadir": round(check.ratio, 2) if check.ratio is not None else None,
@@ -91,7 +92,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         severity="warning",
         summary=(f"Possible IMNM relapse on taper: CK {check.latest.value:,.0f} U/L, {check.ratio:.1f}x nadir. "
                  + ("Hold this dose reduction" if drafts else "Hold the taper, recheck")),
-        detail=DETAIL.format(found=found, taper="; ".join(str(s) for s in check.taper), caveats=caveat_text),
+        detail=DETAIL.format(found=found, taper=taper_text, caveats=caveat_text),
         facts=facts,
         about=[order for order, _ in drafts],
         suggestions=_suggestions(context, drafts),

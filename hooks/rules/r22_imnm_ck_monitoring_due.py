@@ -128,8 +128,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     tapering = taper.taper_in_progress(record, context)
     early = since_ttx is not None and since_ttx <= params["early_phase_days"]
     interval = int(params["interval_early_days"] if early or tapering else params["interval_stable_days"])
-    last = ck.latest(ck.series(record, context))
-    age = (record.today - last.day).days if last else None
+    latest = ck.latest_ck(record, context)  # read once per call, shared with the rows' CK-age gate
+    last, age = latest.point, latest.age_days
     facts.update({"t_tx": start[1] if start else None, "days_since_t_tx": since_ttx,
                   "taper": "; ".join(str(s) for s in tapering) or None, "interval_days": interval,
                   "latest_ck": str(last) if last else None, "latest_ck_age_days": age,

@@ -1,0 +1,49 @@
+"""The CK-age gate of the rows that judge a recent CK (clinical-rules.md section 4.2, latest_CK): a row waits for a
+CK exactly when R22 asks for one on its behalf."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from typing import NamedTuple
+
+import pytest
+
+from fhir_fixtures.builders import Chart
+from fhir_fixtures.r15_hmgcr_add_ivig_inadequate_response import hmgcr_on_two_agents
+from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
+from tests.conftest import run
+
+R22 = "imnm-ck-monitoring-due"
+
+
+class Row(NamedTuple):
+    rule: str
+    code: str  # as R22's facts name it
+    chart: Callable[[date, int], Chart]  # the row's gates before the CK pass; the latest CK on the given day
+    section: str  # where the row's CK age limit is set
+    parameter: str
+
+
+ROWS = [
+    Row("hmgcr-add-ivig-inadequate-response", "R15", lambda today, day: hmgcr_on_two_agents(today, ck_day=day),
+        "hmgcr-add-ivig-inadequate-response", "ck_max_age_days"),
+    Row("imnm-possible-relapse-on-taper", "R21", lambda today, day: tapering_chart(today, latest_day=day),
+        "definitions", "relapse_ck_max_age_days"),
+]
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.code)
+@pytest.mark.parametrize(("ck_day", "max_age"), [(-14, 14), (-15, 14), (-14, 14.5), (-15, 14.5), (0, 0),
+                                                 (0, -0.5)])
+def test_a_row_waits_for_a_ck_exactly_when_r22_asks_for_one(kb, today, row, ck_day, max_age):
+    """R21 judged the CK's age against relapse_ck_max_age_days cut to a whole number, R22 against the value as
+    set: with a limit below zero (-0.5) R21 judged a CK taken today while R22 asked for one on R21's behalf."""
+    site = replace(kb, thresholds={**kb.thresholds,
+                                   row.section: {**kb.thresholds[row.section], row.parameter: max_age}})
+    result = run(site, row.chart(today, ck_day).request("patient-view"), today)
+    entries = {e["rule"]: e for e in result.explanation}
+    stale = -ck_day > max_age
+    assert (entries[row.rule]["status"] == "not-evaluable") == stale  # the charts hold a row back for nothing else
+    assert (row.code in (entries[R22]["facts"].get("ck_needed_by") or "")) == stale
