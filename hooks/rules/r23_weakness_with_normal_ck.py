@@ -91,13 +91,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["weakness"] = weakness
     if weakness is None:
         return Quiet("no MMT-8 fall of 10% or more and no recently documented weakness", facts)
-    latest = ck.latest(ck.series(record, context))
+    found = ck.latest_ck(record, context)
+    latest = found.point
     facts["latest_ck"] = str(latest) if latest else None
-    if unread := ck.newest_unreadable(record):  # "the CK is normal" would rest on an older result
-        return NotEvaluable(unread, facts)
-    if latest is None or (record.today - latest.day).days > params["ck_max_age_days"]:
-        return NotEvaluable(f"no CK within {params['ck_max_age_days']:g} days to tell weakness with a normal CK "
-                            "from active disease", facts)
+    # a newer unreadable CK counts too: "the CK is normal" would rest on an older result
+    if why := found.why_not_recent(params["ck_max_age_days"]):
+        return NotEvaluable(f"{why}, to tell weakness with a normal CK from active disease", facts)
+    assert latest is not None  # a recent enough CK is on file
     if latest.value > latest.uln:
         return Quiet(f"latest CK {latest} is above the ULN", facts)
     tsh = record.latest("tsh")

@@ -83,3 +83,10 @@ def test_an_unreadable_course_counts_its_days_only_while_it_is_given(kb, today, 
     card, entry = _result(kb, chart)
     assert (card is not None) is fires
     assert entry["facts"]["gc_days"] == (301 if fires else 27)
+
+
+def test_a_ck_more_than_30_days_old_is_not_judged_and_says_so(kb, today):
+    assert _result(kb, weak_chart(today, ck_day=-30))[0] is not None
+    card, entry = _result(kb, weak_chart(today, ck_day=-31))
+    assert card is None and entry["status"] == "not-evaluable"
+    assert "is 31 days old (needs <= 30), to tell weakness with a normal CK" in entry["reason"]
