@@ -181,7 +181,8 @@ class Chart:
                            route: dict[str, Any] | None = None, timing_code: str | None = None,
                            text: str | None = None, reason: Code | None = None, resource_id: str | None = None,
                            intent: str = "order", authored: int | None = None, count: int | None = None,
-                           time_of_day: list[str] | None = None) -> dict[str, Any]:
+                           time_of_day: list[str] | None = None, frequency_max: int | None = None
+                           ) -> dict[str, Any]:
         dosage: dict[str, Any] = {}
         if text:
             dosage["text"] = text
@@ -190,6 +191,8 @@ class Chart:
                 "system": "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation", "code": timing_code}]}}
         else:
             repeat: dict[str, Any] = {"frequency": frequency, "period": period, "periodUnit": period_unit}
+            if frequency_max is not None:
+                repeat["frequencyMax"] = frequency_max
             if day_of_week:
                 repeat["dayOfWeek"] = day_of_week
             if count is not None:

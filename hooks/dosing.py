@@ -64,12 +64,12 @@ def periods_per_day(timing: Timing) -> float | None:
         if days is None or period <= 0:
             return None
         if days <= 1:  # every day has doses; its times of day are the day's doses (Q12H at 08:00 and 20:00: 2)
-            per_day = max((timing.frequency or 1) / days, at_times)
+            per_day = max(timing.most_per_period / days, at_times)
             if timing.days_of_week:  # a daily timing restricted to named weekdays (e.g. Mon/Wed/Fri)
                 per_day *= len(timing.days_of_week) / 7
             return per_day
         # a weekly (or longer) period, on named weekdays at least one administration on each of them
-        per_day = max((timing.frequency or 1) / days, len(timing.days_of_week) / max(days, 7))
+        per_day = max(timing.most_per_period / days, len(timing.days_of_week) / max(days, 7))
         return per_day * at_times
     # named weekdays and a code (Q24H on Mondays): whichever gives more, as an overdose check must assume
     rates = [len(timing.days_of_week) / 7 * at_times] if timing.days_of_week else []
@@ -100,7 +100,7 @@ def interval_days(timing: Timing) -> float | None:
     """Days between administrations (or between cycles for a cyclic regimen)."""
     if timing.period is not None:
         days = to_days(timing.period, timing.period_unit) if timing.period_unit else None
-        return None if days is None else days / (timing.frequency or 1)
+        return None if days is None else days / timing.most_per_period
     per_day = periods_per_day(timing)
     return None if not per_day else 1 / per_day
 

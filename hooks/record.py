@@ -371,6 +371,7 @@ class Condition:
 @dataclass(slots=True)
 class Timing:
     frequency: float | None = None
+    frequency_max: float | None = None  # timing.repeat.frequencyMax: '1-3 times a day' may be 3
     period: float | None = None
     period_unit: str | None = None
     days_of_week: tuple[str, ...] = ()
@@ -380,6 +381,12 @@ class Timing:
     count: int | None = None
     when: tuple[str, ...] = ()
     times_of_day: tuple[str, ...] = ()  # timing.repeat.timeOfDay: one administration at each
+
+    @property
+    def most_per_period(self) -> float:
+        """Administrations in a period at most, as a dose check must assume: frequencyMax where it is given,
+        else the frequency (1 when there is none)."""
+        return max(self.frequency or 1, self.frequency_max or 0)
 
 
 @dataclass(slots=True)
@@ -741,6 +748,7 @@ def _read_timing(raw: dict[str, Any]) -> Timing:
         raise Malformed("timing.repeat.count is out of range")
     return Timing(
         frequency=_num(repeat.get("frequency"), "timing.repeat.frequency"),
+        frequency_max=_num(repeat.get("frequencyMax"), "timing.repeat.frequencyMax"),
         period=_num(repeat.get("period"), "timing.repeat.period"),
         period_unit=_str(repeat.get("periodUnit"), "timing.repeat.periodUnit"),
         days_of_week=tuple(day for d in _list(repeat.get("dayOfWeek"), "timing.repeat.dayOfWeek")

@@ -73,6 +73,10 @@ def _dosage(value: float, unit: str, **timing) -> Dosage:
     ({"frequency": 1, "period": 12, "period_unit": "h", "times_of_day": ("08:00", "14:00", "20:00")}, 3),
     ({"frequency": 1, "period": 8, "period_unit": "h", "times_of_day": ("08:00", "20:00")}, 3),
     ({"code": "Q12H", "times_of_day": ("08:00", "20:00")}, 2),
+    # frequencyMax: '1-3 times a day' may be three times, as an overdose check must assume
+    ({"frequency": 1, "frequency_max": 3, "period": 1, "period_unit": "d"}, 3),
+    ({"frequency": 1, "frequency_max": 2, "period": 1, "period_unit": "wk"}, 2 / 7),
+    ({"frequency": 2, "frequency_max": 1, "period": 1, "period_unit": "d"}, 2),  # a maximum below the frequency
     ({"frequency": 1, "period": 12, "period_unit": "h", "days_of_week": ("mon",), "times_of_day": ("08:00", "20:00")},
      2 / 7),
 ])

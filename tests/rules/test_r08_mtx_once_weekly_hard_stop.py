@@ -80,6 +80,14 @@ def test_a_dose_split_over_times_of_the_weekly_day_is_one_day(kb, today, times, 
     assert (_card(kb, today, chart) is not None) is fires
 
 
+@pytest.mark.parametrize(("frequency_max", "fires"), [(None, False), (1, False), (2, True)])
+def test_up_to_twice_a_week_is_more_often_than_weekly(kb, today, frequency_max, fires):
+    """frequencyMax was not read: 'once or twice a week' passed as once weekly."""
+    chart = _chart(today).draft(METHOTREXATE_2_5, 20, "mg", period_unit="wk", day_of_week=["mon"],
+                                frequency_max=frequency_max)
+    assert (_card(kb, today, chart) is not None) is fires
+
+
 def test_two_weekdays_a_week_fire(kb, today):
     chart = _chart(today).draft(METHOTREXATE_2_5, 7.5, "mg", period_unit="wk", day_of_week=["mon", "thu"])
     card = _card(kb, today, chart)
