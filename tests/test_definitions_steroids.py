@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from fhir_fixtures.builders import IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_5, PREDNISONE_20, ROUTE_IV, Chart
+from fhir_fixtures.builders import IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_5, PREDNISONE_20, ROUTE_IV, RXNORM, Chart
 from hooks.definitions import courses, steroids
 from tests.definitions_support import record_and_context
 
@@ -67,6 +67,23 @@ def test_a_route_other_than_intravenous_is_never_an_iv_pulse(kb, today, route, p
     chart = Chart(today).medication(METHYLPRED_1000, 40, "mg", start=-6, end=-6, status="completed", route=route)
     record, _ = record_and_context(kb, chart)
     assert steroids.is_iv_methylprednisolone(record.medications[0]) is pulse
+
+
+V3_ROUTE = "http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration"
+
+
+@pytest.mark.parametrize(("system", "code", "iv"), [
+    (V3_ROUTE, "IVINJ", True), (V3_ROUTE, "IVINF", True), (V3_ROUTE, "IVPUSH", True),
+    ("http://snomed.info/sct", "255560000", True), ("http://snomed.info/sct", "47625008", True),
+    (V3_ROUTE, "PO", False), (V3_ROUTE, "IM", False), (V3_ROUTE, "SQ", False),
+])
+def test_a_route_coded_without_words_is_read_by_its_code(kb, today, system, code, iv):
+    """Ingredient-level methylprednisolone (RxNorm 6902, no form in its name) with only a route code: an HL7 v3 or
+    SNOMED CT intravenous code other than 47625008 was not read as IV, so R07 passed 2 g a day unchecked."""
+    chart = Chart(today).medication((RXNORM, "6902", "methylprednisolone"), 1000, "mg", start=-3, end=-1,
+                                    status="completed", route={"coding": [{"system": system, "code": code}]})
+    record, _ = record_and_context(kb, chart)
+    assert steroids.is_iv_methylprednisolone(record.medications[0]) is iv
 
 
 @pytest.mark.parametrize(("onset", "courses", "ttx_day", "why"), [

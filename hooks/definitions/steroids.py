@@ -14,12 +14,17 @@ from hooks.definitions.cohorts import iim_onset, is_paediatric
 from hooks.definitions.courses import course_days, last_dose_day
 from hooks.definitions.weight import dosing_weight, weight_near
 from hooks.dosing import prednisone_equivalent, prednisone_equivalent_by_sequence
-from hooks.record import SNOMED, MedicationOrder, PatientRecord, per_record
+from hooks.record import SNOMED, Concept, MedicationOrder, PatientRecord, per_record
 
 HISTORY_DAYS = 3 * 365  # how far back the daily timeline reaches
-_IV_ROUTE_CODES = ("47625008",)  # SNOMED CT intravenous route
-_IM_ROUTE_CODES = ("78421000",)  # SNOMED CT intramuscular route
-_OTHER_ROUTE_CODES = (*_IM_ROUTE_CODES, "26643006", "34206005")  # and SNOMED CT oral, subcutaneous
+V3_ROUTE = "http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration"
+# Routes by code, in SNOMED CT and in HL7 v3 RouteOfAdministration (the IntravenousInjection and
+# IntravenousInfusion value sets): a coded route with no display text still says IV
+_IV_ROUTE_CODES = {SNOMED: ("47625008", "255560000"),  # intravenous route; intravenous
+                   V3_ROUTE: ("IVINJ", "IVINJBOL", "IVPUSH", "IVRPUSH", "IVSPUSH", "IVINF")}
+_IM_ROUTE_CODES = {SNOMED: ("78421000",), V3_ROUTE: ("IM",)}  # intramuscular
+_OTHER_ROUTE_CODES = {SNOMED: (*_IM_ROUTE_CODES[SNOMED], "26643006", "34206005"),  # and oral, subcutaneous
+                      V3_ROUTE: (*_IM_ROUTE_CODES[V3_ROUTE], "PO", "SQ")}
 _OTHER_ROUTE_WORDS = ("intramuscular", "intra-articular", "intraarticular", "intralesional", "epidural",
                       "subcutaneous", "oral", "topical", " im ", " po ", " sc ")
 
@@ -37,9 +42,9 @@ def is_intravenous(order: MedicationOrder) -> bool:
     route = order.dosage.route if order.dosage else None
     if route is not None:
         words = f" {route.words()} "
-        if route.has_code(SNOMED, *_IV_ROUTE_CODES) or _IV_WORDS.search(words):
+        if _coded(route, _IV_ROUTE_CODES) or _IV_WORDS.search(words):
             return True
-        if route.has_code(SNOMED, *_OTHER_ROUTE_CODES) or any(w in words for w in _OTHER_ROUTE_WORDS):
+        if _coded(route, _OTHER_ROUTE_CODES) or any(w in words for w in _OTHER_ROUTE_WORDS):
             return False
     return _INJECTABLE_WORDS.search(order.medication.words()) is not None
 
@@ -47,7 +52,11 @@ def is_intravenous(order: MedicationOrder) -> bool:
 def is_intramuscular(order: MedicationOrder) -> bool:
     """The order's route says intramuscular (by SNOMED CT code or in words)."""
     route = order.dosage.route if order.dosage else None
-    return route is not None and (route.has_code(SNOMED, *_IM_ROUTE_CODES) or "intramuscular" in route.words())
+    return route is not None and (_coded(route, _IM_ROUTE_CODES) or "intramuscular" in route.words())
+
+
+def _coded(route: Concept, codes: dict[str, tuple[str, ...]]) -> bool:
+    return any(route.has_code(system, *in_system) for system, in_system in codes.items())
 
 
 def is_iv_methylprednisolone(order: MedicationOrder) -> bool:
