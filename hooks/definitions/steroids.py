@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -55,7 +55,7 @@ def is_intramuscular(order: MedicationOrder) -> bool:
     return route is not None and (_coded(route, _IM_ROUTE_CODES) or "intramuscular" in route.words())
 
 
-def _coded(route: Concept, codes: dict[str, tuple[str, ...]]) -> bool:
+def _coded(route: Concept, codes: Mapping[str, tuple[str, ...]]) -> bool:
     return any(route.has_code(system, *in_system) for system, in_system in codes.items())
 
 
