@@ -75,6 +75,7 @@ class Chart:
     age: int = 55
     sex: str = "female"
     patient_id: str = "imnm-demo"
+    birth_date: str | None = None  # as sent ('2008', '2008-11'), in place of one worked out from ``age``
     resources: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {
         "conditions": [], "observations": [], "medications": [], "immunizations": [], "procedures": []})
     drafts: list[dict[str, Any]] = field(default_factory=list)
@@ -90,7 +91,7 @@ class Chart:
     def patient(self) -> dict[str, Any]:
         born = date(self.today.year - self.age, self.today.month, min(self.today.day, 28)) - timedelta(days=30)
         return {"resourceType": "Patient", "id": self.patient_id, "gender": self.sex,
-                "birthDate": born.isoformat()}
+                "birthDate": self.birth_date or born.isoformat()}
 
     # -- conditions
     def condition(self, code: Code | str, onset: int | None = -30, status: str = "active",

@@ -9,6 +9,7 @@ fhir.resources is available as ``strict`` mode, see :func:`build_record`).
 
 from __future__ import annotations
 
+import calendar
 import functools
 import math
 import re
@@ -517,7 +518,8 @@ class PatientRecord:
         born = self.patient.birth_date if self.patient else None
         if born is None:
             return None
-        return self.today.year - born.year - ((self.today.month, self.today.day) < (born.month, born.day))
+        # not below 0: a partial birthDate of this year may read as a day still to come
+        return max(self.today.year - born.year - ((self.today.month, self.today.day) < (born.month, born.day)), 0)
 
     def _members(self, kind: str, groups: tuple[str, ...]) -> list[Any]:
         """Items of one list that belong to any of ``groups``, in list order (shared: callers filter into a new
@@ -624,8 +626,19 @@ def unread_newer(record: PatientRecord, group: str, canonical: str) -> str | Non
 # ---------------------------------------------------------------- resource readers
 
 def _read_patient(raw: dict[str, Any]) -> Patient:
-    return Patient(_str(raw.get("id"), "Patient.id"), parse_date(raw.get("birthDate"), "Patient.birthDate"),
+    return Patient(_str(raw.get("id"), "Patient.id"), _birth_date(raw.get("birthDate")),
                    _str(raw.get("gender"), "Patient.gender"))
+
+
+def _birth_date(value: Any) -> date | None:
+    """birthDate; a partial one ('2008', '2008-11') is its last possible day: the youngest the patient may be,
+    so that a possible 17-year-old is never dosed by the adult checks."""
+    day = parse_date(value, "Patient.birthDate")
+    if day is None or len(value) >= 10:
+        return day
+    if len(value) == 4:
+        return date(day.year, 12, 31)
+    return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
 
 
 def _status_code(raw: dict[str, Any], key: str) -> str | None:

@@ -343,3 +343,11 @@ def test_a_quantity_keeps_its_comparator_and_refuses_an_unknown_one():
     for wrong in ("about", ["<"], {"code": "<"}, 1):  # a list once raised TypeError: HTTP 500 (found by review)
         with pytest.raises(Malformed, match="comparator must be one of"):
             read_quantity({"value": 3, "unit": "ng/L", "comparator": wrong}, "Observation.valueQuantity")
+
+
+@pytest.mark.parametrize(("birth_date", "age"), [("2008", 17), ("2008-11", 17), ("2008-10", 18), ("2008-11-21", 18),
+                                                 ("2008-11-22", 17), ("2026", 0), ("1960", 65)])
+def test_a_partial_birth_date_gives_the_youngest_age_the_patient_may_be(kb, birth_date, age):
+    record = build_record(Chart(date(2026, 11, 21), birth_date=birth_date).prefetch(), kb.valuesets,
+                          date(2026, 11, 21))
+    assert record.age_years == age

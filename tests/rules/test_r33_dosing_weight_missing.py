@@ -70,3 +70,12 @@ def test_a_newer_weight_that_cannot_be_read_asks_for_a_weight_and_says_why(kb, t
     chart.weight(11, day=-1, unit="[stone_av]").draft(METHYLPRED_1000, 10, "mg/kg", route=ROUTE_IV)
     card = fired(run(kb, chart.request("order-sign"), today)).get(RULE)
     assert card is not None and "a newer weight, 11 [stone_av] on" in card["detail"]
+
+
+@pytest.mark.parametrize(("birth_date", "fires"), [("2008", True), ("2008-11", True), ("2008-11-01", False)])
+def test_a_partial_birth_date_is_read_as_the_youngest_the_patient_may_be(kb, today, birth_date, fires):
+    """Born in 2008 (or in November 2008) may still be 17 on 2026-11-21: the child's 7-day weight window applies.
+    A partial birthDate was read as its first day, and a 28 kg child weighed 20 days ago was dosed as an adult."""
+    chart = Chart(today, birth_date=birth_date).condition(IMNM_SNOMED, onset=-10).weight(28, day=-20)
+    chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, count=3)
+    assert (RULE in fired(run(kb, chart.request("order-sign"), today))) is fires
