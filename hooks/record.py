@@ -563,7 +563,7 @@ class PatientRecord:
                     return observation
                 continue  # no value ('refused', or a pending result): not a measurement
             value = convert(observation.quantity.value, observation.quantity.unit, canonical)
-            return observation if value is None or value <= 0 else None
+            return observation if value is None or not plausible(group, canonical, value) else None
         return None
 
     def conditions_in(self, *groups: str, active_only: bool = False) -> list[Condition]:
@@ -586,6 +586,17 @@ class PatientRecord:
 
 # Procedure, DiagnosticReport and ImagingStudy statuses of a study that was not (or not yet, or not fully) done
 _NOT_DONE = frozenset({"entered-in-error", "not-done", "preparation", "on-hold", "stopped", "cancelled", "registered"})
+
+# Body measurements outside these bounds are data errors ('70 g' meant as kilograms, a height in metres typed as
+# centimetres), never a basis for a dose: they are read as unreadable, like an unknown unit
+_PLAUSIBLE = {("weight", "kg"): (0.3, 650.0), ("height", "cm"): (20.0, 275.0)}
+
+
+def plausible(group: str, canonical: str, value: float) -> bool:
+    """A measured value that can be the patient's: positive, and for a weight or height within human bounds."""
+    low, high = _PLAUSIBLE.get((group, canonical), (0.0, math.inf))
+    return value > 0 and low <= value <= high
+
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -617,8 +628,8 @@ def per_record(definition: Callable[Concatenate[PatientRecord, P], R]) -> Callab
 @per_record
 def unread_newer(record: PatientRecord, group: str, canonical: str) -> str | None:
     """A measurement newer than the latest readable one that cannot be read (a unit not understood: '11 st on
-    2026-11-20', or a text value). Nothing is then computed from the older value: it may no longer be the
-    patient's."""
+    2026-11-20', a text value, or a weight no one can have). Nothing is then computed from the older value: it may
+    no longer be the patient's."""
     found = record.newest_unreadable(group, canonical)
     return f"{found.value_label} on {found.when}" if found is not None else None
 

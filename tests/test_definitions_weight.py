@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from fhir_fixtures.builders import WEIGHT, Chart
@@ -73,3 +75,24 @@ def test_ivig_dosing_weight_refuses_to_guess(kb, today):
     assert kg is None and "no current height" in why
     stale = record_and_context(kb, Chart(today).weight(80, day=-60).height(170))
     assert weight.ivig_dosing_weight(*stale)[0] is None
+
+
+@pytest.mark.parametrize(("value", "unit", "usable"), [(70, "g", False), (900, "kg", False), (0.2, "kg", False),
+                                                       (0.3, "kg", True), (650, "kg", True), (1.2, "kg", True)])
+def test_a_weight_no_one_can_have_is_never_dosed_from(kb, today, value, unit, usable):
+    """'70 g' (meant as kg) was read as 0.07 kg: R06, R07 and R32 then offered 0 mg replacement doses."""
+    record, context = record_and_context(kb, Chart(today, age=40).weight(value, day=-1, unit=unit))
+    assert (weight.dosing_weight(record, context) is not None) is usable
+
+
+def test_a_newer_implausible_weight_stops_dosing_from_the_older_one_and_says_why(kb, today):
+    record, context = record_and_context(kb, Chart(today, age=40).weight(72, day=-10).weight(70, day=-1, unit="g"))
+    assert weight.dosing_weight(record, context) is None
+    assert weight.why_not_current(record, "weight", "kg") == (
+        f" (the latest weight, 70 g on {today - timedelta(days=1)}, cannot be read as a weight in kg)")
+
+
+@pytest.mark.parametrize(("cm", "usable"), [(1.7, False), (300, False), (170, True), (45, True)])
+def test_a_height_no_one_can_have_is_never_used_for_bsa(kb, today, cm, usable):
+    record, context = record_and_context(kb, Chart(today, age=40).height(cm, day=-1))
+    assert (weight.dosing_height(record, context) is not None) is usable

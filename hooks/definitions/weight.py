@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from hooks.context import HookContext
 from hooks.definitions.cohorts import is_paediatric
 from hooks.dosing import adjusted_body_weight, mosteller_bsa
-from hooks.record import PatientRecord, per_record, unread_newer
+from hooks.record import PatientRecord, per_record, plausible, unread_newer
 from hooks.units import convert
 
 
@@ -28,7 +28,7 @@ def _measures(record: PatientRecord, group: str, canonical: str) -> Iterator[Mea
         if observation.when is None or observation.quantity is None:
             continue
         value = convert(observation.quantity.value, observation.quantity.unit, canonical)
-        if value is not None and value > 0:
+        if value is not None and plausible(group, canonical, value):
             yield Measure(round(value, 2), observation.when)
 
 
@@ -41,7 +41,7 @@ def why_not_current(record: PatientRecord, name: str, unit: str) -> str:
     old)'."""
     unread = unread_newer(record, name, unit)
     if unread is not None:
-        return f" (the latest {name}, {unread}, cannot be read in {unit})"
+        return f" (the latest {name}, {unread}, cannot be read as a {name} in {unit})"
     latest = _latest_measure(record, name, unit)
     return f" (latest {latest.describe(unit)}, too old)" if latest else " on file"
 
