@@ -60,3 +60,13 @@ def paediatric(today: date) -> dict[str, Any]:
     chart = _chart(today, age=12).weight(40, day=-2).height(150, day=-10)
     chart.draft("prednisolone 5 MG Oral Tablet", 80, "mg", route=ROUTE_ORAL)
     return chart.request("order-sign")
+
+
+@fixture("r06-quiet-taper-as-two-orders", hook="order-sign",
+         story="A 70 kg adult; prednisone 60 mg daily for 2 weeks, then 40 mg daily for 2 weeks, written as two "
+               "orders: at most 60 mg on any day, not 100 mg.", quiet={RULE, R33})
+def taper_as_two_orders(today: date) -> dict[str, Any]:
+    chart = _chart(today).weight(70, day=-3)
+    chart.draft(PREDNISONE_20, 60, "mg", route=ROUTE_ORAL, end=13)
+    chart.draft(PREDNISONE_20, 40, "mg", route=ROUTE_ORAL, start=14, end=27)
+    return chart.request("order-sign")

@@ -74,3 +74,14 @@ def five_days(today: date) -> dict[str, Any]:
     chart = _chart(today)
     chart.draft("methylprednisolone 500 MG Injection", 500, "mg", route=ROUTE_IV, end=4)
     return chart.request("order-sign")
+
+
+@fixture("r07-fires-two-pulses-back-to-back", hook="order-sign",
+         story="Methylprednisolone 1,000 mg IV daily on days 0-2 and again on days 3-5, as two orders: never 2 g "
+               "on one day, but 6 days in a row at a pulse dose.",
+         fires={RULE}, indicators={RULE: "warning"})
+def back_to_back(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, end=2)
+    chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, start=3, end=5)
+    return chart.request("order-sign")

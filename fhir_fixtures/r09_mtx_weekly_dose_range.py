@@ -44,6 +44,26 @@ def at_max(today: date) -> dict[str, Any]:
     return chart.request("order-sign")
 
 
+@fixture("r09-fires-100-mg-every-2-weeks", hook="order-sign",
+         story="Methotrexate 100 mg every 2 weeks: 100 mg at once, four times the adult weekly maximum (R08 does "
+               "not stop it, as it is not more often than weekly).",
+         fires={RULE}, quiet={"mtx-once-weekly-hard-stop"}, indicators={RULE: "critical"})
+def fortnightly(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.draft(METHOTREXATE_2_5, 100, "mg", period=2, period_unit="wk", day_of_week=["mon"])
+    return chart.request("order-sign")
+
+
+@fixture("r09-quiet-titration-as-two-orders", hook="order-sign",
+         story="Methotrexate 15 mg weekly for 4 weeks, then 20 mg weekly, written as two orders: at most 20 mg in "
+               "a week, not 35 mg.", quiet={RULE})
+def titration(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.draft(MTX_SC, 15, "mg", period=1, period_unit="wk", day_of_week=["mon"], end=27)
+    chart.draft(MTX_SC, 20, "mg", period=1, period_unit="wk", day_of_week=["mon"], start=28)
+    return chart.request("order-sign")
+
+
 @fixture("r09-quiet-daily-is-r08s", hook="order-sign",
          story="Methotrexate 15 mg daily: the once-weekly hard stop (R08) handles it, not R09.",
          fires={"mtx-once-weekly-hard-stop"}, quiet={RULE})

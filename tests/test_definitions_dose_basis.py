@@ -154,7 +154,7 @@ def test_mg_beside_mg_per_kg_gives_the_per_kg_part_as_the_least_the_order_gives(
     """Without a weight the mg cannot be added; the per-kg part alone can still be over a limit."""
     dose = dose_basis.read_dose(_order(kb, _two_instructions(today, (1, "mg/kg"), (20, "mg"))))
     assert dose.written_per_kg_day() == pytest.approx(1) and dose.kg_part_only
-    total = dose_basis.daily_total([dose], None)
+    total = dose_basis.daily_total([dose], None, today)
     assert total.per_kg_written == pytest.approx(1) and "could not be added to its mg/kg" in total.unread[0]
 
 
@@ -226,3 +226,44 @@ def test_measure_facts_say_how_old(kb, today):
     facts = dose_basis.measure_facts(record, context)
     assert "31 days old, too old" in facts["latest_weight"]
     assert "200 days old, current" in facts["latest_height"]
+
+
+def test_drafts_are_added_up_only_over_the_days_they_are_given_together(kb, today):
+    chart = Chart(today)
+
+    def draft(dose, **kwargs):
+        return _order(kb, chart.medication_request(PREDNISONE_20, dose, "mg", **kwargs))
+
+    undated = [draft(60, start=None), draft(40, start=None, count=3)]  # no dates: both start today
+    assert dose_basis.most_on_one_day([(o, 60.0) for o in undated], today) == (120.0, undated)
+    first, then = draft(60, start=0, end=13), draft(40, start=14)
+    assert dose_basis.most_on_one_day([(first, 60.0), (then, 40.0)], today) == (60.0, [first])
+    assert dose_basis.most_on_one_day([(first, 60.0), (then, 80.0)], today) == (80.0, [then])
+    taper = _order(kb, {**Chart(today).taper_order(PREDNISONE_20, [(60, 14), (40, None)], start=0)
+                        .resources["medications"][0], "status": "draft"})
+    later = draft(30, start=20)  # the taper's open last step is still given on day 20
+    assert dose_basis.most_on_one_day([(taper, 60.0), (later, 30.0)], today)[0] == 90.0
+    steps = _two_instructions(today, (60, "mg"), (40, "mg"), steps=True)  # the second step goes back in time
+    steps["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] = Chart(today).at(13)
+    steps["dosageInstruction"][1]["timing"] = {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d",
+                                                          "boundsPeriod": {"start": Chart(today).at(-5)}}}
+    assert dose_basis.draft_span(_order(kb, steps), today) == (today, None)  # not laid out: no end known
+    endless = draft(10, start=None, text="10 mg daily x 99999999 days")  # past the calendar's end: no end
+    assert dose_basis.draft_span(endless, today) == (today, None)
+
+
+def test_back_to_back_courses_make_one_run_of_consecutive_days(kb, today):
+    chart = Chart(today)
+    courses = [_order(kb, chart.medication_request(METHYLPRED_1000, 1000, "mg", start=s, end=e))
+               for s, e in ((0, 2), (3, 5), (8, 9))]
+    assert dose_basis.back_to_back([(o, 3 if i < 2 else 2) for i, o in enumerate(courses)], today) == [
+        (6, courses[:2]), (2, courses[2:])]
+
+
+@pytest.mark.parametrize(("period", "unit", "weekly_or_less", "at_once"), [
+    (1, "d", False, 15), (1, "wk", True, 15), (2, "wk", True, 15), (10, "d", True, 15)])
+def test_the_dose_on_its_day_of_a_weekly_or_rarer_schedule(kb, today, period, unit, weekly_or_less, at_once):
+    order = _order(kb, Chart(today).medication_request(METHOTREXATE_2_5, 15, "mg", start=0, period=period,
+                                                       period_unit=unit))
+    dose = dose_basis.read_dose(order)
+    assert dose.weekly_or_less is weekly_or_less and dose.dose_day_mg == pytest.approx(at_once)

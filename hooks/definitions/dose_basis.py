@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from hooks import dosing
 from hooks.context import HookContext
@@ -265,10 +267,27 @@ class DraftDose:
         return dosing.unit_key(self.written) in dosing.PER_M2_UNITS
 
     @property
+    def dose_days(self) -> float | None:
+        """Days with a dose, a day (1/7 once weekly, 1/14 every 2 weeks): a split dose on one day is one day."""
+        return self.days_per_day if self.days_per_day is not None else self.per_day
+
+    @property
     def once_weekly(self) -> bool:
         """Given on one day a week (a split dose on that day included)."""
-        days = self.days_per_day if self.days_per_day is not None else self.per_day
+        days = self.dose_days
         return days is not None and abs(days * 7 - 1) < 1e-6
+
+    @property
+    def weekly_or_less(self) -> bool:
+        """Given on one day a week or less often (every 2 weeks, every 10 days, monthly)."""
+        days = self.dose_days
+        return days is not None and days * 7 <= 1 + 1e-6
+
+    @property
+    def dose_day_mg(self) -> float | None:
+        """mg given on a day it is given, every dose of that day added up: for once weekly, the weekly dose."""
+        days = self.dose_days
+        return None if self.daily is None or not days else self.daily / days
 
     def written_per_kg_day(self) -> float | None:
         """mg/kg/day for an order written per kg (no weight needed), every per-kg instruction counted."""
@@ -365,38 +384,47 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
 class DailyTotal:
     """What several drafts of one drug give in a day, as far as it can be read (R06 and R32 check it)."""
 
-    mg: float = 0.0  # mg/day of the drafts whose amount is known
+    mg: float = 0.0  # mg/day of the drafts whose amount is known, on the day they give the most together
     per_kg_written: float = 0.0  # mg/kg/day of drafts written per kg, when there is no weight to turn it into mg
     counted: list[DraftDose] = field(default_factory=list)
     per_dose_only: list[str] = field(default_factory=list)  # no frequency: one dose counted, the least in a day
     unread: list[str] = field(default_factory=list)
+    apart: list[str] = field(default_factory=list)  # counted, but not given on that day: not added
 
 
-def daily_total(doses: list[DraftDose], weight_kg: float | None) -> DailyTotal:
-    """The drafts' daily dose added up. A dose with no frequency counts once (enough to fire on, never to pass:
-    see ``per_dose_only``); mg/kg/day is known without a frequency."""
+def daily_total(doses: list[DraftDose], weight_kg: float | None, today: date) -> DailyTotal:
+    """The drafts' daily dose added up over the drafts given on the same day (see :func:`most_on_one_day`). A dose
+    with no frequency counts once (enough to fire on, never to pass: see ``per_dose_only``); mg/kg/day is known
+    without a frequency."""
     total = DailyTotal()
+    mg_day: list[tuple[MedicationOrder, float]] = []
+    kg_day_written: list[tuple[MedicationOrder, float]] = []
     for d in doses:
         if d.problem:
             total.unread.append(f"{d.order.label}: {d.problem}")
         elif d.daily is not None:
-            total.mg += d.daily
+            mg_day.append((d.order, d.daily))
             total.counted.append(d)
         elif d.mg is not None and d.per_day is None:
-            total.mg += d.mg
+            mg_day.append((d.order, d.mg))
             total.counted.append(d)
             total.per_dose_only.append(d.order.label)
         elif d.per_kg and (kg_day := d.written_per_kg_day()) is not None:
             if weight_kg is not None:
-                total.mg += kg_day * weight_kg
+                mg_day.append((d.order, kg_day * weight_kg))
             else:
-                total.per_kg_written += kg_day
+                kg_day_written.append((d.order, kg_day))
             total.counted.append(d)
             if d.kg_part_only:  # at least this much: enough to fire on, not to pass
                 total.unread.append(f"{d.order.label}: its instructions in mg could not be added to its mg/kg")
         else:
             total.unread.append(f"{d.order.label}: frequency not given" if d.per_day is None
                                 else f"{d.order.label}: written per kg and no current weight")
+    total.mg, on_mg_day = most_on_one_day(mg_day, today)
+    total.per_kg_written, on_kg_day = most_on_one_day(kg_day_written, today)
+    if len(total.counted) > 1:
+        judged = on_mg_day + on_kg_day
+        total.apart = [d.order.label for d in total.counted if not any(d.order is o for o in judged)]
     return total
 
 
@@ -404,7 +432,7 @@ def _has_timing(timing: Timing) -> bool:
     return dosing.periods_per_day(timing) is not None
 
 
-# ---------------------------------------------------------------- how many days a course runs
+# ---------------------------------------------------------------- how many days a course runs, and which overlap
 
 def draft_course_length(order: MedicationOrder) -> int | None:
     """Days a draft course runs: its bounds (boundsDuration or boundsPeriod), or its count; else the sig
@@ -418,6 +446,68 @@ def draft_course_length(order: MedicationOrder) -> int | None:
     if dosage is not None and dosage.text and (found := _DAYS.search(dosage.text.lower())):
         return int(found.group(1))
     return None
+
+
+def draft_start(order: MedicationOrder, today: date) -> date:
+    """The day a draft starts: its bounds' (or authored) start; a draft with no date starts today."""
+    return order.start or today
+
+
+def _days_on(first: date, days: int) -> date | None:
+    """The last of ``days`` days from ``first``; None (no end) past the calendar's end."""
+    try:
+        return first + timedelta(days=max(days, 1) - 1)
+    except OverflowError:
+        return None
+
+
+def draft_span(order: MedicationOrder, today: date) -> tuple[date, date | None]:
+    """The first and last day a draft is given (last None: no end). A taper in steps runs to its last step's end;
+    otherwise the order's end date, else its course length (bounds, count or 'x N days') from its start."""
+    first = draft_start(order, today)
+    if order.steps:  # an open last step runs on (record.py ends an order not being given at that step's first day)
+        last = order.steps[-1].last
+    elif len({d.sequence for d in order.dosages}) > 1:  # steps that could not be laid out: no end known
+        last = None
+    elif order.end is not None:
+        last = order.end
+    else:
+        length = draft_course_length(order)
+        last = _days_on(first, length) if length is not None else None
+    return first, (max(last, first) if last is not None else None)
+
+
+def most_on_one_day(amounts: Sequence[tuple[MedicationOrder, float]], today: date
+                    ) -> tuple[float, list[MedicationOrder]]:
+    """The highest total of the drafts' ``amounts`` (mg/day, mg/week...) over the drafts given on one same day, and
+    those drafts. Drafts whose date ranges do not overlap (a taper or titration written as separate orders, a
+    second pulse course after the first) are not added up; drafts with no dates all start today, so they are."""
+    if len(amounts) < 2:
+        return (amounts[0][1], [amounts[0][0]]) if amounts else (0.0, [])
+    spans = [(draft_span(order, today), order, amount) for order, amount in amounts]
+    best: tuple[float, list[MedicationOrder]] = (0.0, [])
+    # ranges that overlap at all overlap on the latest of their first days: trying each first day finds the most
+    for day in sorted({first for (first, _), _, _ in spans}):
+        on_day = [(order, amount) for (first, last), order, amount in spans
+                  if first <= day and (last is None or day <= last)]
+        together = sum(amount for _, amount in on_day)
+        if together > best[0] or not best[1]:
+            best = (together, [order for order, _ in on_day])
+    return best
+
+
+def back_to_back(courses: Sequence[tuple[MedicationOrder, int]], today: date
+                 ) -> list[tuple[int, list[MedicationOrder]]]:
+    """Runs of consecutive days covered by courses of known length (each from its start), where one starts by the
+    day after another ends: each run's days and its drafts, in order. Two 3-day pulses back to back are 6 days."""
+    runs: list[tuple[date, date, list[MedicationOrder]]] = []
+    for first, days, order in sorted(((draft_start(o, today), d, o) for o, d in courses), key=lambda c: c[0]):
+        last = _days_on(first, days) or date.max
+        if runs and (first - runs[-1][1]).days <= 1:
+            runs[-1] = (runs[-1][0], max(runs[-1][1], last), [*runs[-1][2], order])
+        else:
+            runs.append((first, last, [order]))
+    return [((last - first).days + 1, orders) for first, last, orders in runs]
 
 
 def mg(value: float) -> str:

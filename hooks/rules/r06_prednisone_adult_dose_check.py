@@ -71,10 +71,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     doses = [dose_basis.read_dose(o, weight.value if weight else None) for o in drafts]
     facts["drafts"] = "; ".join(f"{d.order.label}: {d.describe()}" for d in doses)
 
-    day = dose_basis.daily_total(doses, weight.value if weight else None)
+    day = dose_basis.daily_total(doses, weight.value if weight else None, context.today)
     unread, total_mg, per_kg_written = day.unread, day.mg, day.per_kg_written
     counted, per_dose_only = day.counted, day.per_dose_only
     facts["total_mg_day"] = round(total_mg, 2) if counted else None
+    facts["not_given_together"] = "; ".join(day.apart) or None
     per_kg = (total_mg / weight.value) if weight else (per_kg_written or None)
     facts["mg_per_kg_day"] = round(per_kg, 2) if per_kg is not None else None
     facts["unreadable"] = "; ".join(unread) or None
@@ -100,6 +101,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if over_kg and per_kg is not None:
         basis = f"on {weight.describe('kg')}" if weight else "as written"
         findings.append(f"That is {per_kg:.2f} mg/kg/day {basis}, above {p['max_mg_per_kg_day']:g} mg/kg/day.")
+    if day.apart:
+        findings.append(f"Not added up with it, as not given on the same days: {', '.join(day.apart)}.")
     if per_dose_only:
         findings.append(f"The frequency is not given for {', '.join(per_dose_only)}: one dose was counted a day, "
                         "so the daily dose is at least this.")

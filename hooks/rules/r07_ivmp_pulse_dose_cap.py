@@ -76,7 +76,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     unread: list[str] = []
     unchecked: list[str] = []
     mg_per_kg_adult_ok: list[DraftDose] = []
-    intended: list[float] = []
+    intended: list[tuple[MedicationOrder, float]] = []  # mg on a day each draft is given
+    pulses: list[tuple[MedicationOrder, int]] = []  # daily drafts at >= high_dose_mg_day, with their days
     described: list[str] = []
     over_on_its_own = False  # a single draft is above a daily maximum
     for order in drafts:
@@ -101,7 +102,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         per_dose = dose.per_day is None and dose.mg is not None
         frequency_note = " (frequency not given: checked per dose)" if per_dose else ""
         if day_mg is not None:
-            intended.append(day_mg)
+            intended.append((order, day_mg))
         if day_mg is not None and day_mg > p["max_mg_day"] + EPS:
             over_on_its_own = True
             basis = f" ({dose.describe()} x {weight.value:g} kg)" if dose.per_kg and weight else ""
@@ -131,24 +132,30 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             unchecked.append(f"{label}: frequency not given, so the daily dose could not be checked against "
                              f"{mg(p['max_mg_day'])}/day")
         daily_schedule = dose.per_day is not None and dose.per_day >= 1 - EPS  # weekly/monthly pulses are not
-        if day_mg is not None and day_mg >= p["high_dose_mg_day"] - EPS and days is not None \
-                and days > p["max_pulse_days"] and daily_schedule:
-            warning.append(f"{label}: {mg(day_mg)}/day for {days} consecutive days (more than "
-                           f"{p['max_pulse_days']:g} days at >= {mg(p['high_dose_mg_day'])}/day).")
+        if day_mg is not None and day_mg >= p["high_dose_mg_day"] - EPS and daily_schedule and days is not None:
+            pulses.append((order, days))
         elif day_mg is not None and day_mg >= p["high_dose_mg_day"] - EPS and days is None:
             facts["course_length"] = "not given in the order"
+    # consecutive days at a pulse dose, across drafts given back to back (two 3-day courses are 6 days)
+    for days, run in dose_basis.back_to_back(pulses, context.today):
+        if days > p["max_pulse_days"]:
+            high = max(day_mg for order, day_mg in intended if any(order is o for o in run))
+            who = f"{run[0].label}:" if len(run) == 1 else f"{len(run)} drafts given back to back give up to"
+            warning.append(f"{who} {mg(high)}/day for {days} consecutive days (more than "
+                           f"{p['max_pulse_days']:g} days at >= {mg(p['high_dose_mg_day'])}/day).")
     if len(intended) > 1 and not over_on_its_own:
-        together = sum(intended)
+        # drafts given on different days (a second course after the first) are not added up
+        together, given = dose_basis.most_on_one_day(intended, context.today)
         if together > p["max_mg_day"] + EPS:
             critical.append(f"Together the drafts give up to {mg(together)} on a day they are all given, above "
                             f"{mg(p['max_mg_day'])}/day.")
-            short.append(f"{mg(together)}/day across {len(intended)} drafts, above the {mg(p['max_mg_day'])}/day "
+            short.append(f"{mg(together)}/day across {len(given)} drafts, above the {mg(p['max_mg_day'])}/day "
                          "maximum")
         elif child and weight and together / weight.value > p["paediatric_max_mg_per_kg_day"] + EPS:
             together_kg = together / weight.value
             critical.append(f"Together the drafts give up to {together_kg:.1f} mg/kg on a day they are all given "
                             f"in a child, above {p['paediatric_max_mg_per_kg_day']:g} mg/kg/day.")
-            short.append(f"{together_kg:.1f} mg/kg/day across {len(intended)} drafts in a child, above "
+            short.append(f"{together_kg:.1f} mg/kg/day across {len(given)} drafts in a child, above "
                          f"{p['paediatric_max_mg_per_kg_day']:g} mg/kg/day")
     facts["drafts"] = "; ".join(described)
     facts["unreadable"] = "; ".join(unread) or None
@@ -161,7 +168,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     severity: Severity = "critical" if critical else "warning"
     findings = critical + warning
     suggestions = _suggestions(context, p, drafts, child, weight.value if weight else None,
-                               weight.day.isoformat() if weight else None, max(intended, default=None))
+                               weight.day.isoformat() if weight else None,
+                               max((day_mg for _, day_mg in intended), default=None))
     if child and weight is not None:
         advice = ("Suggested instead: methylprednisolone **30 mg/kg/day = "
                   f"{_child_dose(p, weight.value):g} mg** IV daily for 3 days (on {weight.describe('kg')}).")

@@ -1,7 +1,9 @@
 """R09: an adult once-weekly methotrexate draft above 25 mg/week (critical from 40 mg/week).
 
 Seed 003 gives methotrexate "25-50 mg/week with increments of 25-50 mg/week": a phrase transposed from
-azathioprine, two to four times the adult maximum. Daily or other non-weekly schedules are R08's hard stop.
+azathioprine, two to four times the adult maximum. Schedules more often than weekly are R08's hard stop. A draft
+given less often than weekly (every 2 weeks, every 10 days) is judged by the dose given at once on its day: one
+dose is what the weekly limits are about, and averaging it over the weeks between doses would hide an overdose.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ WEEKDAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "
                  "sat": "Saturday", "sun": "Sunday"}
 
 DETAIL = """\
-**Methotrexate {weekly}/week is above the adult range.** {findings}
+**Methotrexate {amount} is above the adult range.** {findings}
 
 Adult myositis: **start 15 mg once weekly** (7.5-15 mg if frail or eGFR 30-59), then titrate by 2.5-5 mg every
 2-4 weeks to **20-25 mg/week** within 3-6 months; give it subcutaneously above about 15-20 mg. Always with folic
@@ -66,6 +68,14 @@ def _prior_mtx(record: PatientRecord, since_days: int) -> MedicationOrder | None
 def _weekday(order: MedicationOrder) -> str:
     days = order.dosage.timing.days_of_week if order.dosage else ()
     return days[0] if days and days[0] in WEEKDAY_NAMES else "mon"
+
+
+def _amount(total: float, judged: list[DraftDose]) -> str:
+    """'30 mg/week'; for a draft given less often than weekly, the dose given at once ('100 mg at once'), or with
+    weekly drafts given alongside it, the most given in one week."""
+    if all(d.once_weekly for d in judged):
+        return f"{mg(total)}/week"
+    return f"{mg(total)} at once" if len(judged) == 1 else f"{mg(total)} in one week"
 
 
 def _folic_acid_present(record: PatientRecord, context: HookContext) -> bool:
@@ -92,7 +102,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("no methotrexate draft", facts)
     weight = dosing_weight(record, context)
     bsa = dosing_bsa(record, context)
-    weekly_drafts: list[DraftDose] = []
+    judged: list[DraftDose] = []  # given once a week or less often
     unread: list[str] = []
     skipped: list[str] = []
     for order in drafts:
@@ -101,27 +111,44 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             unread.append(f"{order.label}: {dose.problem}")
         elif dose.per_day is None:
             unread.append(f"{order.label}: frequency not given")
-        elif not dose.once_weekly:
+        elif not dose.weekly_or_less:
             skipped.append(f"{order.label} ({dose.describe()})")
-        elif dose.weekly is None:
+        elif dose.dose_day_mg is None:
             unread.append(f"{order.label}: {dose.describe()} needs a current weight and height")
         else:
-            weekly_drafts.append(dose)
-    total = sum(d.weekly or 0.0 for d in weekly_drafts)
-    facts["weekly_drafts"] = "; ".join(f"{d.order.label}: {d.describe()}" for d in weekly_drafts) or None
-    facts["weekly_mg"] = round(total, 2) if weekly_drafts else None
+            judged.append(dose)
+    # each draft's dose on its day (the weekly dose, once weekly), added up over the drafts given in the same
+    # weeks: a titration written as two orders, one after the other, is not
+    total, given = dose_basis.most_on_one_day([(d.order, d.dose_day_mg or 0.0) for d in judged], context.today)
+    together = [d for d in judged if any(d.order is o for o in given)]
+    apart = [d.order.label for d in judged if not any(d is t for t in together)]
+    less_often = [d for d in together if not d.once_weekly]
+    facts["weekly_drafts"] = "; ".join(f"{d.order.label}: {d.describe()}" for d in judged) or None
+    facts["weekly_mg"] = round(total, 2) if judged else None
+    facts["less_often_than_weekly"] = "; ".join(
+        f"{d.order.label} ({d.describe()}): {mg(d.dose_day_mg or 0.0)} at once, judged as a week's dose"
+        for d in judged if not d.once_weekly) or None
+    facts["not_given_together"] = "; ".join(apart) or None
     facts["not_once_weekly"] = "; ".join(skipped) or None
     facts["unreadable"] = "; ".join(unread) or None
-    if not weekly_drafts or total <= p["warning_above_mg_week"] + EPS:
+    if not judged or total <= p["warning_above_mg_week"] + EPS:
         if unread:
             return NotEvaluable("methotrexate dose could not be read: " + "; ".join(unread), facts)
-        if not weekly_drafts:
-            return Quiet("no once-weekly methotrexate draft (other schedules are R08's)", facts)
-        return Quiet(f"{mg(total)}/week is within the adult range", facts)
+        if not judged:
+            return Quiet("no methotrexate draft given once a week or less often (more often is R08's)", facts)
+        return Quiet(f"{_amount(total, together)} is within the adult range", facts)
 
     critical = total >= p["critical_from_mg_week"] - EPS
-    findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for d in weekly_drafts) + "."]
-    findings.append(f"That is {mg(total)}/week: " + (
+    amount = _amount(total, together)
+    findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for d in judged) + "."]
+    if less_often:
+        findings.append(f"{', '.join(d.order.label for d in less_often)} "
+                        f"{'is' if len(less_often) == 1 else 'are'} given less often than once a week: the dose "
+                        "given at once on its day is what was judged against the weekly limits (each dose is "
+                        "given in full, whatever the weeks between).")
+    if apart:
+        findings.append(f"Not added up with it, as not given in the same weeks: {', '.join(apart)}.")
+    findings.append(f"That is {amount}: " + (
         f"at or above {p['critical_from_mg_week']:g} mg/week, well beyond the adult maximum of about 25 mg/week."
         if critical else f"above the usual adult maximum of {p['warning_above_mg_week']:g} mg/week."))
     if prior is None:
@@ -131,9 +158,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                           if total > p["naive_start_above_mg_week"] + EPS else "."))
     else:
         findings.append(f"Methotrexate on file: {facts['methotrexate_in_prior_days']}.")
-    day = _weekday(weekly_drafts[0].order)
+    day = _weekday(judged[0].order)
     delete = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)
-              for d in weekly_drafts]
+              for d in judged]
     folic = [] if _folic_acid_present(record, context) else [Action(
         "create", "Folic acid 1 mg PO daily", resource=orders.medication_request(
             context.patient_id, orders.text_concept("folic acid 1 MG Oral Tablet"), 1, "mg",
@@ -161,17 +188,17 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     advice = ("Suggested: methotrexate **15 mg by mouth once weekly on " + WEEKDAY_NAMES[day]
               + "**, target \"titrate to 20-25 mg/wk\", with folic acid 1 mg daily"
               + (" — or, as the patient already takes methotrexate, 25 mg SC once weekly." if prior else "."))
-    summary = (f"Methotrexate {mg(total)}/week: " + (
+    summary = (f"Methotrexate {amount}" + (" (less often than weekly)" if less_often else "") + ": " + (
         f"at/above the {p['critical_from_mg_week']:g} mg/week danger limit" if critical
         else f"above the adult maximum of {p['warning_above_mg_week']:g} mg/week")
         + ("; new start should be 15 mg" if prior is None else ""))
     return Fired(
         severity="critical" if critical else "warning",
         summary=summary,
-        detail=DETAIL.format(weekly=mg(total), findings=" ".join(findings), advice=advice,
+        detail=DETAIL.format(amount=amount, findings=" ".join(findings), advice=advice,
                              unread=("\n\nNot read: " + "; ".join(unread) + ".") if unread else ""),
         facts=facts,
-        about=[d.order for d in weekly_drafts],
+        about=[d.order for d in judged],
         suggestions=suggestions,
         selection="at-most-one",
     )

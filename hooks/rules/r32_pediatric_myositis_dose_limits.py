@@ -7,6 +7,7 @@ methylprednisolone in children is R07's.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from hooks import orders
@@ -16,7 +17,7 @@ from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.weight import Measure, dosing_bsa, dosing_height, dosing_weight
 from hooks.dosing import HALF_TABLET_STEP_MG, MTX_SYRINGE_STEP_MG, practical_dose
-from hooks.record import WEEKDAYS, PatientRecord
+from hooks.record import WEEKDAYS, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IMACS_2023_CANCER, IMACS_CORE_SET, SEED_003, SHARE_2017
 
@@ -54,9 +55,9 @@ screening is not indicated in juvenile-onset IIM.
 {advice}{unread}"""
 
 
-def _steroid_findings(doses: list[DraftDose], weight: Measure | None, p: Mapping[str, float],
+def _steroid_findings(doses: list[DraftDose], weight: Measure | None, p: Mapping[str, float], today: date,
                       unread: list[str], unchecked: list[str]) -> tuple[list[str], float | None, float | None]:
-    day = dose_basis.daily_total(doses, weight.value if weight else None)
+    day = dose_basis.daily_total(doses, weight.value if weight else None, today)
     unread += day.unread
     # one dose within the limits says nothing about the day's total: not checked, never "within limits"
     unchecked += [f"{label}: frequency not given, one dose counted" for label in day.per_dose_only]
@@ -76,21 +77,23 @@ def _steroid_findings(doses: list[DraftDose], weight: Measure | None, p: Mapping
     return found, (total if counted else None), per_kg
 
 
-def _mtx_findings(doses: list[DraftDose], bsa: float | None, p: Mapping[str, float],
+def _mtx_findings(doses: list[DraftDose], bsa: float | None, p: Mapping[str, float], today: date,
                   unread: list[str], unchecked: list[str]) -> tuple[list[str], float | None, float | None]:
-    total, per_m2_written, counted = 0.0, 0.0, False
+    weekly: list[tuple[MedicationOrder, float]] = []
+    per_m2_written: list[tuple[MedicationOrder, float]] = []
     for d in doses:
         if d.problem:
             unread.append(f"{d.order.label}: {d.problem}")
         elif d.weekly is not None:
-            total += d.weekly
-            counted = True
-        elif d.per_m2 and d.written_per_m2_week() is not None:
-            per_m2_written += d.written_per_m2_week() or 0.0
+            weekly.append((d.order, d.weekly))
+        elif d.per_m2 and (m2_week := d.written_per_m2_week()) is not None:
+            per_m2_written.append((d.order, m2_week))
         else:
             unread.append(f"{d.order.label}: frequency not given" if d.per_day is None
                           else f"{d.order.label}: needs a current weight and height")
-    per_m2 = total / bsa if bsa and counted else (per_m2_written or None)
+    # drafts not given in the same weeks (a titration written as two orders) are not added up
+    total, counted = dose_basis.most_on_one_day(weekly, today)[0], bool(weekly)
+    per_m2 = total / bsa if bsa and counted else (dose_basis.most_on_one_day(per_m2_written, today)[0] or None)
     found = []
     if total > p["mtx_max_mg_week"] + EPS:
         found.append(f"Methotrexate {mg(total)}/week is above the {p['mtx_max_mg_week']:g} mg/week maximum.")
@@ -123,8 +126,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     unchecked: list[str] = []
     steroid_doses = [dose_basis.read_dose(o, weight.value if weight else None) for o in steroids]
     mtx_doses = [dose_basis.read_dose(o, weight.value if weight else None, bsa) for o in mtx]
-    steroid_found, steroid_day, steroid_kg = _steroid_findings(steroid_doses, weight, p, unread, unchecked)
-    mtx_found, mtx_week, mtx_m2 = _mtx_findings(mtx_doses, bsa, p, unread, unchecked)
+    steroid_found, steroid_day, steroid_kg = _steroid_findings(steroid_doses, weight, p, context.today, unread,
+                                                               unchecked)
+    mtx_found, mtx_week, mtx_m2 = _mtx_findings(mtx_doses, bsa, p, context.today, unread, unchecked)
     facts.update(steroid_mg_day=steroid_day, steroid_mg_per_kg_day=round(steroid_kg, 2) if steroid_kg else None,
                  mtx_mg_week=mtx_week, mtx_mg_per_m2_week=round(mtx_m2, 2) if mtx_m2 else None,
                  drafts="; ".join(f"{d.order.label}: {d.describe()}" for d in steroid_doses + mtx_doses),

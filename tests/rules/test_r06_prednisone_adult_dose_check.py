@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import IMNM_SNOMED, PREDNISONE_20, ROUTE_IV, ROUTE_ORAL, Chart
+from fhir_fixtures.builders import IMNM_SNOMED, PREDNISONE_5, PREDNISONE_20, ROUTE_IV, ROUTE_ORAL, Chart
 from tests.conftest import fired, run
 
 RULE = "prednisone-adult-dose-check"
@@ -164,3 +164,16 @@ def test_a_per_kg_per_day_dose_with_no_frequency_is_counted_on_the_weight(kb, to
     card = fired(run(kb, _sig_only(_chart(today, 70), None, dose=3, unit="mg/kg/day").request("order-sign"),
                      today))[RULE]
     assert "210 mg/day" in card["summary"]
+
+
+def test_a_taper_written_as_two_orders_one_after_the_other_is_not_added_up(kb, today):
+    """60 mg for 2 weeks then 40 mg for 2 weeks, as two orders, is at most 60 mg/day (it fired as 100 mg/day)."""
+    chart = _chart(today, 70).draft(PREDNISONE_20, 60, "mg", end=13).draft(PREDNISONE_5, 40, "mg", start=14, end=27)
+    entry = _explain(run(kb, chart.request("order-sign"), today))
+    assert entry["status"] == "not-fired" and entry["facts"]["total_mg_day"] == 60
+    chart = _chart(today, 70).draft(PREDNISONE_20, 90, "mg", end=13).draft(PREDNISONE_5, 40, "mg", start=14, end=27)
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert "90 mg/day" in card["summary"] and "not given on the same days: prednisone 5 MG Oral Tablet" \
+        in card["detail"]
+    chart = _chart(today, 70).draft(PREDNISONE_20, 60, "mg", end=14).draft(PREDNISONE_5, 40, "mg", start=14, end=27)
+    assert "100 mg/day" in fired(run(kb, chart.request("order-sign"), today))[RULE]["summary"]  # day 14: both

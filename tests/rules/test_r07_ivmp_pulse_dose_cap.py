@@ -243,3 +243,21 @@ def test_a_pulse_then_a_lower_step_in_one_order_is_a_3_day_pulse(kb, today):
         instruction["route"] = ROUTE_IV
     chart = _chart(today).draft_resource({**order, "status": "draft", "intent": "proposal"})
     assert _card(kb, today, chart) is None
+
+
+def test_two_pulse_courses_back_to_back_are_six_consecutive_days_not_2_g_a_day(kb, today):
+    """1 g days 0-2 and 1 g days 3-5: never 2 g on one day, but 6 days in a row at >= 250 mg/day (it was a false
+    critical "2,000 mg/day" and the long pulse was not named)."""
+    chart = _chart(today).draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, end=2)
+    chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, start=3, end=5)
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "warning" and "more than 5 days" in card["summary"]
+    assert "2 drafts given back to back give up to 1,000 mg/day for 6 consecutive days" in card["detail"]
+    assert "2,000" not in card["detail"]
+    apart = _chart(today).draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, end=2)
+    apart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, start=5, end=7)  # two days off between: 3 + 3 days
+    assert _card(kb, today, apart) is None
+    overlapping = _chart(today).draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, end=2)
+    overlapping.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, start=2, end=4)  # day 2: both
+    card = _card(kb, today, overlapping)
+    assert card["indicator"] == "critical" and "2,000 mg/day across 2 drafts" in card["summary"]

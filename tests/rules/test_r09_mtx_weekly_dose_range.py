@@ -93,8 +93,8 @@ def test_two_weekly_drafts_are_added(kb, today):
     assert _card(kb, today, chart)["indicator"] == "warning"
 
 
-def test_non_weekly_and_unreadable(kb, today):
-    chart = _chart(today).draft(METHOTREXATE_2_5, 50, "mg", period=2, period_unit="wk")
+def test_more_often_than_weekly_is_r08s_and_unreadable_is_named(kb, today):
+    chart = _chart(today).draft(METHOTREXATE_2_5, 50, "mg")  # daily
     entry = _explain(kb, today, chart)
     assert entry["status"] == "not-fired" and "R08" in entry["reason"]
     chart = _chart(today)
@@ -126,3 +126,41 @@ def test_an_unreadable_methotrexate_dose_is_said_in_the_response_warnings(kb, to
     assert RULE not in fired(result)
     assert any(w.startswith("R09 (") and "was not evaluated" in w and "could not be read safely" in w
                for w in result.warnings), result.warnings
+
+
+@pytest.mark.parametrize(("dose", "period", "unit", "expected"), [
+    (100, 2, "wk", "critical"), (80, 10, "d", "critical"), (30, 2, "wk", "warning"), (25, 2, "wk", None),
+    (50, 1, "mo", "critical")])
+def test_a_schedule_less_often_than_weekly_is_judged_by_the_dose_given_at_once(kb, today, dose, period, unit,
+                                                                               expected):
+    """100 mg every 2 weeks is 100 mg at once, four times the adult maximum: it got no card from anyone (R08
+    stops only schedules more often than weekly, and R09 kept only exactly once weekly)."""
+    chart = _chart(today, prior_day=-10).draft(MTX_SC, dose, "mg", period=period, period_unit=unit,
+                                               day_of_week=["mon"])
+    cards = fired(run(kb, chart.request("order-sign"), today))
+    assert "mtx-once-weekly-hard-stop" not in cards  # R08 unchanged: not more often than weekly
+    card = cards.get(RULE)
+    assert (card or {}).get("indicator") == expected
+    if card:
+        assert f"Methotrexate {dose} mg at once (less often than weekly)" in card["summary"]
+        assert "less often than once a week: the dose given at once" in card["detail"]
+        assert _explain(kb, today, chart)["facts"]["weekly_mg"] == dose
+
+
+def test_a_split_dose_on_the_day_of_a_fortnightly_schedule_is_added_up(kb, today):
+    chart = _chart(today, prior_day=-10).draft(MTX_SC, 15, "mg", period=2, period_unit="wk", day_of_week=["mon"],
+                                               time_of_day=["08:00:00", "20:00:00"])
+    assert "30 mg at once" in _card(kb, today, chart)["summary"]
+
+
+def test_a_titration_written_as_two_orders_one_after_the_other_is_not_added_up(kb, today):
+    """15 mg weekly for 4 weeks then 20 mg weekly, as two orders: never 35 mg in a week (it fired as 35 mg/week)."""
+    chart = _weekly(_weekly(_chart(today, prior_day=-7), 15, end=27), 20, start=28)
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-fired" and entry["facts"]["weekly_mg"] == 20
+    chart = _weekly(_weekly(_chart(today, prior_day=-7), 30, end=27), 20, start=28)
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "warning" and "30 mg/week" in card["summary"]
+    assert "not given in the same weeks" in card["detail"]
+    overlapping = _weekly(_weekly(_chart(today, prior_day=-7), 15, end=28), 20, start=28)
+    assert "35 mg/week" in _card(kb, today, overlapping)["summary"]

@@ -148,3 +148,17 @@ def test_the_cancer_screening_line_cites_the_imacs_2023_guideline(kb, today):
     card = _card(kb, today, _child(today, kg=25).draft(PREDNISOLONE_5, 60, "mg"))
     assert "Routine cancer\nscreening is not indicated in juvenile-onset IIM" in card["detail"]
     assert "IMACS 2023 cancer screening guideline" in card["detail"].split("**Sources:**")[1]
+
+
+def test_a_taper_or_titration_written_as_two_orders_one_after_the_other_is_not_added_up(kb, today):
+    """Prednisolone 50 mg then 30 mg, methotrexate 15 mg then 20 mg weekly, each as two orders one after the
+    other, in a 30 kg child (BSA 1.10 m2): within the limits (they fired as 80 mg/day and 35 mg/week)."""
+    chart = _child(today).draft(PREDNISOLONE_5, 50, "mg", end=13).draft(PREDNISOLONE_5, 30, "mg", start=14, end=27)
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-fired" and entry["facts"]["steroid_mg_day"] == 50
+    chart = _child(today).draft(MTX_SC, 15, "mg", period=1, period_unit="wk", day_of_week=["sat"], end=27)
+    chart.draft(MTX_SC, 20, "mg", period=1, period_unit="wk", day_of_week=["sat"], start=28)
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-fired" and entry["facts"]["mtx_mg_week"] == pytest.approx(20)
+    chart = _child(today).draft(PREDNISOLONE_5, 50, "mg", end=14).draft(PREDNISOLONE_5, 30, "mg", start=14, end=27)
+    assert "80 mg/day" in _card(kb, today, chart)["detail"]  # day 14: both
