@@ -12,6 +12,7 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import renal, weight
 from hooks.definitions.cohorts import is_paediatric
+from hooks.definitions.diagnosis import is_local_form
 from hooks.definitions.dose_basis import text_frequency
 from hooks.dosing import (
     PER_KG_UNITS,
@@ -72,6 +73,15 @@ def _is_combination(order: MedicationOrder) -> bool:
     words = order.medication.words()
     return order.medication.concept_in("tmp_smx") != "trimethoprim" or "sulfamethoxazole" in words or any(
         n in words for n in ("bactrim", "septra", "co-trimoxazole", "cotrimoxazole", "tmp/smx"))
+
+
+def _is_local(order: MedicationOrder) -> bool:
+    """Eye drops and other local forms (polymyxin B/trimethoprim ophthalmic solution), by the product's name or
+    by a route that says so on every instruction: too little trimethoprim reaches the blood to interact."""
+    if is_local_form(order.medication.words()):
+        return True
+    routes = [d.route for d in order.dosages]
+    return bool(routes) and all(r is not None and is_local_form(r.words()) for r in routes)
 
 
 def _tmp_per_administration(order: MedicationOrder, dosage: Dosage, weight_kg: float | None
@@ -213,7 +223,7 @@ Monitor a CBC at 1-2 weeks and at 4 weeks after the combination starts, then mon
 
 ADVICE = {
     "prophylactic": "At a **prophylactic** dose the combination is acceptable with CBC monitoring (a cohort showed "
-                    "no excess cytopenia), or use **{atovaquone}** for PJP prophylaxis.",
+                    "no excess cytopenia), or {alternative}.",
     "treatment": "At a **treatment** dose, **avoid** the combination: choose another antibiotic (for cystitis, "
                  "nitrofurantoin or fosfomycin per renal function and local guidance), or hold methotrexate during "
                  "the course and monitor the CBC.",
@@ -222,21 +232,35 @@ ADVICE = {
 }
 
 
+def _alternative(combination: bool, child: bool) -> str:
+    """The prophylactic-dose alternative: atovaquone replaces TMP/SMX for PJP, never trimethoprim alone."""
+    if not combination:
+        return ("choose **another agent for its indication** (trimethoprim alone is not PJP prophylaxis, so "
+                "atovaquone does not replace it)")
+    return "use **" + ("atovaquone, dosed by weight with paediatric pharmacy (1,500 mg daily is the adult dose)"
+                       if child else "atovaquone 1,500 mg PO daily with food") + "** for PJP prophylaxis"
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = dict(context.params(RULE))
     mtx_drafts = context.drafts_in("methotrexate")
-    tmp_drafts = context.drafts_in("tmp_smx")
+    any_tmp_drafts = context.drafts_in("tmp_smx")
+    any_active_tmp = record.medications_in("tmp_smx", current_only=True)
+    local = [o for o in any_tmp_drafts + any_active_tmp if _is_local(o)]  # eye drops: no systemic interaction
+    tmp_drafts = [o for o in any_tmp_drafts if not _is_local(o)]
     active_mtx = record.medications_in("methotrexate", current_only=True)
-    active_tmp = record.medications_in("tmp_smx", current_only=True)
+    active_tmp = [o for o in any_active_tmp if not _is_local(o)]
     facts: dict[str, Any] = {
         "methotrexate": ", ".join(o.label for o in mtx_drafts + active_mtx) or None,
         "tmp_smx": ", ".join(o.label for o in tmp_drafts + active_tmp) or None,
+        "tmp_local_forms": ", ".join(o.label for o in local) or None,
     }
     # A methotrexate draft meets every trimethoprim the patient will be on, drafted or active; the worst dose
     # decides (a prophylactic draft must not hide an active treatment course).
     tmp_orders = tmp_drafts + active_tmp if mtx_drafts else tmp_drafts
     if not tmp_orders or not (active_mtx or mtx_drafts):
-        return Quiet("no draft bringing methotrexate and trimethoprim together", facts)
+        return Quiet("no draft bringing methotrexate and trimethoprim together"
+                     + (f" (local forms do not count: {facts['tmp_local_forms']})" if local else ""), facts)
 
     dosing = weight.dosing_weight(record, context)
     facts["dosing_weight"] = dosing.describe("kg") if dosing else None
@@ -250,6 +274,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                  tmp_basis=dose.basis)
     risks = risk_factors(record, context, params)
     facts["risk_factors"] = "; ".join(risks) or None
+    # Trimethoprim alone is not PJP prophylaxis (see immunosuppression.covers_pjp): atovaquone would not replace
+    # what it is given for (a urinary infection), so only TMP/SMX is offered the atovaquone switch.
+    combination = _is_combination(tmp_order)
+    tmp_name = "TMP/SMX" if combination else "trimethoprim"
 
     severity: Severity = "warning" if dose.regimen == "prophylactic" else "critical"
     if dose.mg_per_day is not None:
@@ -263,10 +291,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         dose_line += f" = {dose.mg_per_kg_day:.1f} mg/kg/day"
     risk_line = ""
     if risks:
+        prefer = ("prefer atovaquone over TMP/SMX" if combination
+                  else "prefer another agent for trimethoprim's indication")
         risk_line = (f"\n**Higher risk here ({'; '.join(risks)}):** "
-                     + ("prefer atovaquone over TMP/SMX, and if the combination is used check the CBC at 1 week."
+                     + (f"{prefer}, and if the combination is used check the CBC at 1 week."
                         if dose.regimen == "prophylactic" else
-                        "do not combine; if TMP/SMX is essential, hold methotrexate and check the CBC weekly.")
+                        f"do not combine; if {tmp_name} is essential, hold methotrexate and check the CBC weekly.")
                      + "\n")
     tmp_state = "drafted" if drafted_tmp else "active"
     mtx_state = "drafted" if mtx_order in mtx_drafts else "active"
@@ -280,7 +310,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     monitor = Action("create", "CBC at 1-2 and 4 weeks, then monthly", resource=cbc)
     stop_tmp = Action("delete", f"{'Cancel' if drafted_tmp else 'Stop'} {tmp_order.label}",
                       resource_id=tmp_order.reference)
-    if child:  # 1,500 mg is the adult dose: a child's is by weight (as R24 does, a paediatric pharmacy consult);
+    if not combination:
+        switch = Suggestion(f"{'Cancel' if drafted_tmp else 'Stop'} {tmp_order.label}; choose another agent for its "
+                            "indication", [stop_tmp], is_recommended=bool(risks))
+    elif child:  # 1,500 mg is the adult dose: a child's is by weight (as R24 does, a paediatric pharmacy consult);
         # TMP/SMX stays until the pharmacy has a child's atovaquone dose, so there is no gap in prophylaxis
         switch = Suggestion("Paediatric pharmacy consult: switch to atovaquone dosed by weight", [Action(
             "create", "Paediatric pharmacy consult: atovaquone dosed by weight", resource=orders.service_request(
@@ -295,7 +328,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             is_recommended=bool(risks))
     suggestions: list[Suggestion] = []
     if dose.regimen == "prophylactic":
-        suggestions.append(Suggestion("Keep prophylactic TMP/SMX and monitor the CBC", [monitor],
+        suggestions.append(Suggestion(f"Keep prophylactic {tmp_name} and monitor the CBC", [monitor],
                                       is_recommended=not risks))
         suggestions.append(switch)
     elif drafted_tmp:
@@ -303,22 +336,20 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                       [stop_tmp], is_recommended=True))
         if mtx_state == "active":
             suggestions.append(Suggestion(
-                "Keep TMP/SMX, hold methotrexate during the course and monitor the CBC",
-                [Action("delete", f"Hold {mtx_order.label} during the TMP/SMX course",
+                f"Keep {tmp_name}, hold methotrexate during the course and monitor the CBC",
+                [Action("delete", f"Hold {mtx_order.label} during the {tmp_name} course",
                         resource_id=mtx_order.reference), monitor]))
     else:
         suggestions.append(Suggestion(
-            f"Do not start methotrexate during the TMP/SMX course: cancel {mtx_order.label}",
+            f"Do not start methotrexate during the {tmp_name} course: cancel {mtx_order.label}",
             [Action("delete", f"Cancel {mtx_order.label}", resource_id=mtx_order.reference)], is_recommended=True))
         suggestions.append(Suggestion("Start methotrexate anyway with CBC monitoring", [monitor]))
     return Fired(
         severity=severity,
-        summary=f"Methotrexate + {'TMP/SMX' if _is_combination(tmp_order) else 'trimethoprim'}: {headline}"
+        summary=f"Methotrexate + {tmp_name}: {headline}"
                 + (" (higher-risk patient)" if risks else ""),
         detail=DETAIL.format(headline=headline, pair=pair, dose_line=dose_line, risk_line=risk_line,
-                             advice=ADVICE[dose.regimen].format(atovaquone=(
-                                 "atovaquone, dosed by weight with paediatric pharmacy (1,500 mg daily is the adult "
-                                 "dose)" if child else "atovaquone 1,500 mg PO daily with food"))),
+                             advice=ADVICE[dose.regimen].format(alternative=_alternative(combination, child))),
         facts=facts,
         about=[tmp_order] if drafted_tmp else [mtx_order],
         suggestions=suggestions,

@@ -50,7 +50,9 @@ RULE = Rule(
 # Live vaccines whose take is blocked by the antibodies in IVIG (measles- and varicella-containing).
 IVIG_BLOCKED = frozenset({"MMR", "MMRV", "measles-rubella", "measles", "rubella", "mumps", "rubella-mumps",
                           "varicella"})
-ZOSTER_OR_VARICELLA = frozenset({"zoster, live", "varicella", "MMRV"})
+# RZV replaces live zoster vaccine only: it does not prevent primary varicella, so it is no substitute for a
+# varicella or MMRV vaccine (spec R28 pairs RZV with live zoster only; no non-live varicella vaccine exists).
+LIVE_ZOSTER = frozenset({"zoster, live"})
 LIVE_INFLUENZA = frozenset({"influenza, live attenuated (LAIV)", "influenza H1N1, live nasal"})
 TRAVEL = frozenset({"yellow fever", "typhoid, oral live", "cholera, live attenuated", "dengue (CYD-TDV)",
                     "chikungunya, live", "BCG", "hepatitis A, live attenuated", "VEE, live attenuated",
@@ -71,8 +73,9 @@ Immunosuppression found (now or within {recent_days} days; anti-CD20 within {cd2
 {found}
 {ivig}{unclassified}
 Use a non-live alternative where one exists: **recombinant zoster vaccine** 0.5 mL IM (dose 2 at 2-6 months)
-instead of live zoster or varicella vaccine in adults; **inactivated influenza vaccine** 0.5 mL IM instead of the
-nasal live vaccine. For travel vaccines such as yellow fever, refer to a travel clinic (exemption letter, advice).
+instead of live zoster vaccine in adults; **inactivated influenza vaccine** 0.5 mL IM instead of the nasal live
+vaccine. There is no non-live varicella vaccine (recombinant zoster vaccine does not prevent chickenpox). For travel
+vaccines such as yellow fever, refer to a travel clinic (exemption letter, advice).
 If a live vaccine is really needed, give it at least 4 weeks before immunosuppression starts, or at least 1 month
 after high-dose glucocorticoids stop (longer after rituximab)."""
 
@@ -250,7 +253,7 @@ def _suggestions(record: PatientRecord, context: HookContext, drafts: list[Medic
         options.append(Suggestion("Cancel the live vaccine; give recombinant zoster vaccine 0.5 mL IM",
                                   [*cancel, Action("create", "Recombinant zoster vaccine 0.5 mL IM (dose 1)",
                                                    resource=rzv)],
-                                  is_recommended=bool(concepts & ZOSTER_OR_VARICELLA)))
+                                  is_recommended=bool(concepts & LIVE_ZOSTER)))
     iiv = orders.medication_request(
         patient, orders.concept(sets, "non_live_vaccine", IIV_DISPLAY), 0.5, "mL", route="im", count=1,
         text="Inactivated influenza vaccine 0.5 mL IM once (current season)")

@@ -177,3 +177,58 @@ def test_a_child_is_not_offered_the_adult_atovaquone_dose(kb, today, age, atovaq
     if not atovaquone_order:  # and TMP/SMX is not cancelled before the child has an alternative
         assert switch["description"].startswith("Paediatric pharmacy consult") and "dosed by weight" in card["detail"]
         assert [a["type"] for a in card["suggestions"][1]["actions"]] == ["create"]
+
+
+TRIMETHOPRIM_100 = (RXNORM, "198332", "trimethoprim 100 MG Oral Tablet")
+
+
+@pytest.mark.parametrize(("age", "higher_risk"), [(50, False), (70, True)])
+def test_trimethoprim_alone_is_not_switched_to_atovaquone(kb, today, age, higher_risk):
+    """Trimethoprim 100 mg nightly (UTI prophylaxis) is not PJP prophylaxis: the card offered to cancel it for
+    atovaquone 1,500 mg (a PJP drug that does nothing for the urinary indication), recommended at age 70."""
+    chart = on_mtx(today, age=age).draft(TRIMETHOPRIM_100, 100, "mg", resource_id="tmp-uti",
+                                         text="100 mg at night for recurrent UTI prophylaxis")
+    card, entry = _result(kb, today, chart)
+    assert entry["facts"]["regimen"] == "prophylactic" and card["summary"].startswith("Methotrexate + trimethoprim")
+    keep, switch = card["suggestions"]
+    assert keep["label"] == "Keep prophylactic trimethoprim and monitor the CBC"
+    assert switch["label"] == f"Cancel {TRIMETHOPRIM_100[2]}; choose another agent for its indication"
+    assert switch["actions"] == [{"type": "delete", "description": f"Cancel {TRIMETHOPRIM_100[2]}",
+                                  "resourceId": "MedicationRequest/tmp-uti"}]
+    assert switch["isRecommended"] is higher_risk and keep["isRecommended"] is not higher_risk
+    assert "atovaquone 1,500 mg" not in card["detail"] and "prefer atovaquone" not in card["detail"]
+    assert "trimethoprim alone is not PJP prophylaxis" in card["detail"]
+
+
+def test_a_child_on_trimethoprim_alone_is_not_sent_for_atovaquone(kb, today):
+    chart = on_mtx(today, age=9).weight(30, day=-1).draft(TRIMETHOPRIM_100, 2, "mg/kg")  # 60 mg a day
+    card, entry = _result(kb, today, chart)
+    assert entry["facts"]["regimen"] == "prophylactic"
+    assert not any("atovaquone" in s["label"].lower() for s in card["suggestions"])
+
+
+@pytest.mark.parametrize("draft", [
+    (RXNORM, "1000002", "polymyxin B sulfate 10000 UNT/ML / trimethoprim 1 MG/ML Ophthalmic Solution"),
+    "trimethoprim 1 mg/mL / polymyxin B eye drops",
+])
+def test_trimethoprim_eye_drops_do_not_interact_with_methotrexate(kb, today, draft):
+    """Polymyxin B/trimethoprim eye drops four times a day raised a critical 'TMP dose unknown' card."""
+    card, entry = _result(kb, today, on_mtx(today).draft(draft, 1, "{drop}", frequency=4))
+    assert card is None and entry["status"] == "not-fired"
+    assert "local forms do not count" in entry["reason"]
+
+
+def test_trimethoprim_given_by_an_eye_route_does_not_interact(kb, today):
+    chart = on_mtx(today).draft("trimethoprim 1 mg/mL / polymyxin B 10,000 units/mL solution", 1, "{drop}",
+                                frequency=4, route={"text": "Ophthalmic"})
+    assert _result(kb, today, chart)[0] is None
+    oral = on_mtx(today).draft(TRIMETHOPRIM_100, 100, "mg", route={"text": "Oral"})
+    assert _result(kb, today, oral)[0] is not None
+
+
+def test_active_eye_drops_do_not_stop_a_methotrexate_draft(kb, today):
+    chart = Chart(today, age=55).condition(IMNM_SNOMED, onset=-200)
+    chart.medication("polymyxin B / trimethoprim ophthalmic solution", 1, "{drop}", start=-3, frequency=4)
+    chart.draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk", day_of_week=["mon"])
+    card, entry = _result(kb, today, chart)
+    assert card is None and entry["facts"]["tmp_local_forms"] == "polymyxin B / trimethoprim ophthalmic solution"

@@ -93,3 +93,21 @@ def test_split_azathioprine_orders_add_up_and_are_all_replaced(kb, today):
     assert "150 mg/day -> **50 mg/day**" in card["detail"]
     stopped = {a["resourceId"] for a in card["suggestions"][1]["actions"] if a["type"] == "delete"}
     assert stopped == {"MedicationRequest/aza-50", "MedicationRequest/aza-100"}
+
+
+@pytest.mark.parametrize(("draft", "xoi"), [
+    ("Uloric 40 mg tablet", "febuxostat"),
+    ("Zyloprim 100 mg tablet", "allopurinol"),
+    ("Aloprim 500 mg injection", "allopurinol"),
+    ("Duzallo 200 mg/300 mg tablet", "allopurinol"),  # lesinurad/allopurinol: the allopurinol advice applies
+])
+def test_xanthine_oxidase_inhibitor_brands_are_recognised(kb, today, draft, xoi):
+    chart = Chart(today).medication(AZATHIOPRINE_50, 100, "mg", start=-60).draft(draft, 1, "{tbl}")
+    card = _card(kb, today, chart)
+    assert card is not None and card["summary"].startswith(f"Azathioprine + {xoi}:")
+
+
+def test_azasan_brand_is_azathioprine(kb, today):
+    chart = Chart(today).medication(ALLOPURINOL, 300, "mg", start=-100).draft("Azasan 75 mg tablet", 75, "mg")
+    card = _card(kb, today, chart)
+    assert card is not None and card["indicator"] == "critical"

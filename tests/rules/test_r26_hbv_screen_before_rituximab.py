@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fhir_fixtures.builders import ANTI_HBC, HBSAG, HBV_DNA, IMNM_SNOMED, RITUXIMAB, SNOMED, Chart
 from tests.conftest import fired, run
 
@@ -125,3 +127,29 @@ def test_unreadable_result_counts_as_missing(kb, today):
 
 def test_patient_view_never_fires(kb, today):
     assert RULE not in fired(run(kb, _chart(today).request("patient-view"), today))
+
+
+@pytest.mark.parametrize("draft", [
+    "Truxima 1000 mg IV", "Ruxience 1000 mg IV", "Riabni 1000 mg IV",  # rituximab biosimilars
+    "Gazyva 1000 mg IV",  # obinutuzumab
+    "Kesimpta 20 mg SC", "Arzerra 300 mg IV",  # ofatumumab
+    "Ocrevus 600 mg IV",  # ocrelizumab
+    "Briumvi 450 mg IV", "ublituximab 450 mg IV",
+])
+def test_anti_cd20_written_by_brand_name_needs_an_hbv_screen(kb, today, draft):
+    card, entry = _run(kb, _chart(today, draft=draft), today)
+    assert card is not None and card["summary"] == f"No HBV screen before {draft}: HBsAg and anti-HBc missing"
+    assert entry["facts"]["anti_cd20_drafts"] == draft
+
+
+@pytest.mark.parametrize("finding", [(SNOMED, "271511000", "Hepatitis B immune (finding)"),
+                                     (SNOMED, "313234004", "Hepatitis B antibody present (finding)")])
+def test_hepatitis_b_immunity_on_the_problem_list_is_not_an_infection(kb, today, finding):
+    """A vaccinated patient (HBsAg and anti-HBc negative) with 'Hepatitis B immune' on the problem list got a
+    critical 'HBV infection positive' card recommending entecavir."""
+    chart = _negatives(_chart(today)).condition(finding, onset=-3000)
+    card, entry = _run(kb, chart, today)
+    assert card is None and entry["status"] == "not-fired"
+    chronic = (SNOMED, "186639003", "Chronic viral hepatitis B without delta-agent (disorder)")
+    card, _ = _run(kb, _negatives(_chart(today)).condition(chronic, onset=-3000), today)
+    assert card["summary"].startswith("HBV infection positive")  # an infection on the list still counts

@@ -263,3 +263,25 @@ def test_a_drafted_course_outranks_lower_level_suppression_already_given(kb, tod
     chart = Chart(today, age=45).weight(70, day=-3).medication(PREDNISONE_20, 10, "mg", start=-60)
     card = _card(kb, chart.draft(MMR_CVX, 0.5, "mL").draft(PREDNISONE_20, 60, "mg"), today)
     assert "Immunosuppression is being ordered with it" in card["detail"] and "low level: " in card["detail"]
+
+
+@pytest.mark.parametrize("given", ["Truxima 1000 mg IV", "Ruxience 1000 mg IV", "Riabni 1000 mg IV",
+                                   "Gazyva 1000 mg IV", "Kesimpta 20 mg SC", "Ocrevus 600 mg IV",
+                                   "Briumvi 450 mg IV"])
+def test_anti_cd20_charted_by_brand_name_is_high_level(kb, today, given):
+    """An anti-CD20 given 6 months ago, charted by brand name only, was not seen: MMR was signed silently."""
+    chart = Chart(today, age=40).medication(given, 1, "{dose}", start=-180, end=-166, status="completed")
+    card = _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)
+    assert card is not None and card["indicator"] == "critical" and "(anti-CD20)" in card["summary"]
+
+
+@pytest.mark.parametrize("draft", [VARICELLA, (CVX, "94", "measles, mumps, rubella, and varicella virus vaccine")])
+def test_recombinant_zoster_is_not_recommended_in_place_of_varicella_vaccine(kb, today, draft):
+    """RZV does not prevent primary chickenpox: it was the recommended replacement for a live varicella (or
+    MMRV) vaccine in an adult. The spec pairs RZV with live zoster vaccine only."""
+    chart = Chart(today, age=35).medication(MYCOPHENOLATE, 1000, "mg", start=-60, frequency=2)
+    card = _card(kb, chart.draft(draft, 0.5, "mL"), today)
+    recommended = [s["label"] for s in card["suggestions"] if s["isRecommended"]]
+    assert recommended == ["Cancel the live vaccine"]
+    assert "instead of live zoster or varicella" not in card["detail"]
+    assert "no non-live varicella vaccine" in card["detail"]
