@@ -56,14 +56,22 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("no statin or red yeast rice " + ("in the draft orders" if context.hook == "order-sign"
                                                         else "active"), facts)
     names = ", ".join(o.label for o in offending)
-    ezetimibe = orders.medication_request(
-        context.patient_id, orders.concept(context.valuesets, "ezetimibe", "ezetimibe"), 10, "mg",
-        text="Ezetimibe 10 mg by mouth once daily")
     lipid_clinic = orders.service_request(
         context.patient_id, orders.text_concept("Referral to lipid clinic (non-statin lipid lowering: "
                                                 "ezetimibe, PCSK9 monoclonal antibody)"))
     verb = "Cancel" if context.hook == "order-sign" else "Discontinue"
     remove = [Action("delete", f"{verb} {o.label}", resource_id=o.reference) for o in offending]
+    taking = record.medications_in("ezetimibe", current_only=True)
+    if taking:  # a second ezetimibe order would be duplicate therapy
+        first = Suggestion(f"{verb} the statin (ezetimibe is already ordered: {taking[-1].label})", remove,
+                           is_recommended=True)
+    else:
+        ezetimibe = orders.medication_request(
+            context.patient_id, orders.concept(context.valuesets, "ezetimibe", "ezetimibe"), 10, "mg",
+            text="Ezetimibe 10 mg by mouth once daily")
+        first = Suggestion(f"{verb} the statin and start ezetimibe 10 mg daily",
+                           [*remove, Action("create", "Ezetimibe 10 mg PO daily", resource=ezetimibe)],
+                           is_recommended=True)
     return Fired(
         severity="critical",
         summary=f"Statin contraindicated: anti-HMGCR myopathy. {verb} {names}",
@@ -72,9 +80,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         facts=facts,
         about=offending,
         suggestions=[
-            Suggestion(f"{verb} the statin and start ezetimibe 10 mg daily",
-                       [*remove, Action("create", "Ezetimibe 10 mg PO daily", resource=ezetimibe)],
-                       is_recommended=True),
+            first,
             Suggestion(f"{verb} the statin and refer to the lipid clinic",
                        [*remove, Action("create", "Lipid clinic referral", resource=lipid_clinic)]),
         ],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fhir_fixtures.builders import ATORVASTATIN_40, IMNM_SNOMED, Chart
+import pytest
+
+from fhir_fixtures.builders import ATORVASTATIN_40, IMNM_SNOMED, RXNORM, Chart
 from tests.conftest import fired, run
 
 RULE = "statin-contraindicated-anti-hmgcr"
@@ -50,3 +52,31 @@ def test_entered_in_error_antibody_does_not_count(kb, today):
     chart.resources["observations"][-1]["status"] = "entered-in-error"
     chart.draft(ATORVASTATIN_40, 40, "mg")
     assert RULE not in fired(run(kb, chart.request("order-sign"), today))
+
+
+@pytest.mark.parametrize("draft", [
+    "Advicor 500 mg/20 mg tablet",  # niacin/lovastatin
+    "Simcor 500 mg/20 mg tablet",  # niacin/simvastatin
+    "Juvisync 100 mg/40 mg tablet",  # sitagliptin/simvastatin
+    "Liptruzet 10 mg/40 mg tablet",  # ezetimibe/atorvastatin
+    "Atorvaliq 4 mg/mL oral suspension",  # atorvastatin
+    "Xuezhikang 300 mg capsule",  # red yeast rice extract
+])
+def test_statin_brands_combinations_and_red_yeast_rice_products_are_recognised(kb, today, draft):
+    card = fired(run(kb, _chart(today).draft(draft, 1, "{tbl}").request("order-sign"), today)).get(RULE)
+    assert card is not None and card["indicator"] == "critical" and draft in card["summary"]
+
+
+@pytest.mark.parametrize(("ezetimibe_status", "creates_ezetimibe"), [(None, True), ("active", False),
+                                                                    ("stopped", True)])
+def test_ezetimibe_is_not_ordered_twice(kb, today, ezetimibe_status, creates_ezetimibe):
+    """A patient already on ezetimibe was recommended a second ezetimibe order (duplicate therapy)."""
+    chart = _chart(today).draft(ATORVASTATIN_40, 40, "mg", resource_id="statin-1")
+    if ezetimibe_status:
+        chart.medication((RXNORM, "341248", "ezetimibe"), 10, "mg", start=-200, end=None if ezetimibe_status ==
+                         "active" else -100, status=ezetimibe_status)
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    recommended = next(s for s in card["suggestions"] if s.get("isRecommended"))
+    created = [a for a in recommended["actions"] if a["type"] == "create"]
+    assert bool(created) is creates_ezetimibe
+    assert [a["resourceId"] for a in recommended["actions"] if a["type"] == "delete"] == ["MedicationRequest/statin-1"]
