@@ -131,3 +131,46 @@ def oncology(today: date) -> dict[str, Any]:
          story="A daily methotrexate draft on patient-view is not an order being signed.", quiet={RULE})
 def patient_view(today: date) -> dict[str, Any]:
     return _chart(today).draft(METHOTREXATE_2_5, 10, "mg").request("patient-view")
+
+
+@fixture("r08-fires-weekly-repeat-coded-daily", hook="order-sign",
+         story="Methotrexate 15 mg with timing.repeat once weekly on Monday but timing.code QD: the encodings "
+               "disagree, and the one that gives more is read.", fires={RULE}, indicators={RULE: "critical"})
+def weekly_repeat_coded_daily(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    resource = chart.medication_request(METHOTREXATE_2_5, 15, "mg", start=0, status="draft", intent="proposal",
+                                        period_unit="wk", day_of_week=["mon"])
+    resource["dosageInstruction"][0]["timing"]["code"] = {"coding": [{
+        "system": "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation", "code": "QD"}]}
+    return chart.draft_resource(resource).request("order-sign")
+
+
+@fixture("r08-fires-cancer-named-only-in-the-reason-text", hook="order-sign",
+         story="Daily methotrexate whose reason is the text 'Cancer-associated myositis': a cancer word is no coded "
+               "oncologic indication.", fires={RULE}, indicators={RULE: "critical"})
+def cancer_in_reason_text(today: date) -> dict[str, Any]:
+    return _chart(today).draft(METHOTREXATE_2_5, 15, "mg", timing_code="QD",
+                               reason="Cancer-associated myositis").request("order-sign")
+
+
+def _weekly_on_the_chart(today: date) -> Chart:
+    """Methotrexate 15 mg once weekly on Monday, active for two months, and a new weekly draft on Thursday."""
+    chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-60, period_unit="wk", day_of_week=["mon"],
+                                     resource_id="mtx-active")
+    return chart.draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk", day_of_week=["thu"], resource_id="mtx-thu")
+
+
+@fixture("r08-fires-active-weekly-order-plus-draft-on-another-day", hook="order-sign",
+         story="Methotrexate once weekly on Monday is active; a new once-weekly draft on Thursday does not replace "
+               "it: twice a week together.", fires={RULE}, indicators={RULE: "critical"})
+def active_plus_draft(today: date) -> dict[str, Any]:
+    return _weekly_on_the_chart(today).request("order-sign")
+
+
+@fixture("r08-quiet-draft-replacing-the-active-order", hook="order-sign",
+         story="The same Thursday draft naming the active Monday order as its priorPrescription: it replaces it, "
+               "so methotrexate stays once weekly.", quiet={RULE})
+def draft_replacing_active(today: date) -> dict[str, Any]:
+    chart = _weekly_on_the_chart(today)
+    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/mtx-active"}
+    return chart.request("order-sign")

@@ -54,30 +54,31 @@ class Amount:
 def periods_per_day(timing: Timing) -> float | None:
     """How many administrations a day the timing gives (a weekly timing gives 1/7). Several times of day
     (``timeOfDay`` 08:00 and 20:00, or ``when`` MORN and EVE) are that many administrations on each day the
-    timing gives any: where the frequency says less, the times win, as an overdose check must assume."""
+    timing gives any: where the frequency says less, the times win, as an overdose check must assume. Where the
+    repeat and the code disagree (weekly on Monday, coded QD), the one that gives more wins for the same reason."""
     at_times = max(len(timing.times_of_day), len(timing.when), 1)
+    rate: float | None = None
     if timing.frequency is not None or timing.period is not None:
         if timing.period_unit is None:
             return None  # FHIR requires a unit with a period, and a period with a frequency: never guess "a day"
         period = timing.period or 1
         days = to_days(period, timing.period_unit)
         if days is None or period <= 0:
-            return None
+            return None  # an unreadable repeat: a code cannot say the timing gives no more than it
         if days <= 1:  # every day has doses; its times of day are the day's doses (Q12H at 08:00 and 20:00: 2)
-            per_day = max(timing.most_per_period / days, at_times)
+            rate = max(timing.most_per_period / days, at_times)
             if timing.days_of_week:  # a daily timing restricted to named weekdays (e.g. Mon/Wed/Fri)
-                per_day *= len(timing.days_of_week) / 7
-            return per_day
-        # a weekly (or longer) period, on named weekdays at least one administration on each of them
-        per_day = max(timing.most_per_period / days, len(timing.days_of_week) / max(days, 7))
-        return per_day * at_times
-    # named weekdays and a code (Q24H on Mondays): whichever gives more, as an overdose check must assume
-    rates = [len(timing.days_of_week) / 7 * at_times] if timing.days_of_week else []
+                rate *= len(timing.days_of_week) / 7
+        else:  # a weekly (or longer) period, on named weekdays at least one administration on each of them
+            rate = max(timing.most_per_period / days, len(timing.days_of_week) / max(days, 7)) * at_times
+    elif timing.days_of_week:  # named weekdays with no repeat frequency (and perhaps a code: Q24H on Mondays)
+        rate = len(timing.days_of_week) / 7 * at_times
     if timing.code and (coded := _code_per_day(timing.code.replace(" ", "").replace(".", ""))) is not None:
-        rates.append(max(coded, at_times) if coded >= 1 else coded * at_times)
-    if not rates and at_times > 1:
-        rates.append(at_times)  # times of day and nothing else: each day
-    return max(rates, default=None)
+        coded = max(coded, at_times) if coded >= 1 else coded * at_times
+        rate = coded if rate is None else max(rate, coded)
+    if rate is None and at_times > 1:
+        return at_times  # times of day and nothing else: each day
+    return rate
 
 
 def dose_days_per_day(timing: Timing) -> float | None:

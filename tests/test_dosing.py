@@ -85,6 +85,22 @@ def test_periods_per_day(timing, per_day):
     assert result == pytest.approx(per_day) if per_day is not None else result is None
 
 
+WEEKLY_ON_MONDAY = {"frequency": 1, "period": 1, "period_unit": "wk", "days_of_week": ("mon",)}
+
+
+@pytest.mark.parametrize(("timing", "per_day"), [
+    ({**WEEKLY_ON_MONDAY, "code": "QD"}, 1),
+    ({**WEEKLY_ON_MONDAY, "code": "BID"}, 2),
+    ({**WEEKLY_ON_MONDAY, "code": "WK"}, 1 / 7),
+    ({**WEEKLY_ON_MONDAY, "code": "Q2WK"}, 1 / 7),  # the repeat gives more: it wins
+    ({"frequency": 1, "period": 1, "period_unit": "d", "code": "WK"}, 1),
+])
+def test_of_a_repeat_and_a_timing_code_that_disagree_the_one_giving_more_wins(timing, per_day):
+    """A repeat weekly on Monday with timing.code QD or BID read as weekly: the code was ignored whenever the
+    repeat had a frequency. An overdose check must assume the encoding that gives more (found by review)."""
+    assert periods_per_day(Timing(**timing)) == pytest.approx(per_day)
+
+
 def test_dose_units_and_weight_based_doses():
     concept = _concept("prednisone 20 MG Oral Tablet")
     assert dose_per_administration(_dosage(1, "g"), concept).mg == 1000

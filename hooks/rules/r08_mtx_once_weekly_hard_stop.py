@@ -2,7 +2,8 @@
 
 Accidental daily methotrexate is a classic fatal prescribing error (ISMP, IMSN). The draft is read from its
 structured timing (repeat, dayOfWeek, code), its PRN flag and its free-text instructions; anything more often than
-once every 7 days, a PRN or "x N days" course, or a weekly order with no named weekday, stops the order.
+once every 7 days, a PRN or "x N days" course, or a weekly order with no named weekday, stops the order. Drafts
+signed together, and the methotrexate already on the chart that a draft does not replace, add up.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from hooks.context import HookContext
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import text_frequency
 from hooks.dosing import dose_days_per_day, dose_per_administration, round_to
-from hooks.record import Dosage, MedicationOrder, PatientRecord, Timing
+from hooks.record import Concept, Dosage, MedicationOrder, PatientRecord, Timing
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IMSN_BP3, ISMP_MTX, SEED_003, SEED_004
 
@@ -58,6 +59,9 @@ _NEGATED = re.compile(r"\([^)]*\b(?:do not|don't|never|not)\b[^)]*\)|\b(?:do not
 
 _COURSE_IN_DAYS = re.compile(r"\b(x|for|times)\s*\d+\s*(days?|d)\b|\bdays?\s*\d+\s*(-|to)\s*\d+\b", re.I)
 _PRN = re.compile(r"\b(prn|p\.r\.n\.?|as needed|when needed|as required|if needed)\b", re.I)
+# An injectable dose form in a product's name ('Auto-Injector', 'Injection', 'Injectable Solution', 'Prefilled
+# Syringe', 'Pen Injector'): methotrexate for myositis given that way is given under the skin.
+_INJECTABLE_FORM = re.compile(r"\binject|\bsyringe\b")
 
 
 @dataclass(slots=True)
@@ -77,6 +81,9 @@ class Schedule:
     weekday: str | None = None
     problems: list[str] = field(default_factory=list)
     together: Together = field(default_factory=Together)  # the instructions given first
+    # when more than weekly together: the other drafts signed with it, and the chart's orders that stay active
+    signed_with: list[tuple[MedicationOrder, Schedule]] = field(default_factory=list)
+    on_chart: list[tuple[MedicationOrder, Schedule]] = field(default_factory=list)
 
 
 def _days_a_week(*parts: Together) -> float:
@@ -95,16 +102,19 @@ def _text_clauses(text: str | None) -> str:
     return " ; ".join(c for c in clauses if c.strip())
 
 
-def text_weekdays(text: str | None) -> list[str]:
-    """The weekdays named in the instructions ('mon', 'thu'...), in order."""
-    return list(dict.fromkeys(m.group(1)[:3].lower() for m in _WEEKDAY_WORDS.finditer(_text_clauses(text))))
+def _weekdays_in(clauses: str) -> list[str]:
+    """The weekdays ('mon', 'thu'...) named in instructions cleared of folate and negations (:func:`_text_clauses`),
+    in order."""
+    return list(dict.fromkeys(m.group(1)[:3].lower() for m in _WEEKDAY_WORDS.finditer(clauses)))
 
 
 def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
     """How often the draft gives methotrexate, from every dosage instruction (structured timing and text).
 
     Instructions with the same sequence (or none) are given together, so their administrations add up: seven
-    'weekly' instructions, one per weekday, are a daily order."""
+    'weekly' instructions, one per weekday, are a daily order. Numbered instructions are steps given one after
+    another only when their bounds lay them out so (``order.steps``); otherwise nothing says the second waits for
+    the first, so all are taken as given together (sequence 1 on Monday and 2 on Thursday: twice a week)."""
     schedule = Schedule()
     weekly_limit = 1 / min_interval_days + 1e-9
     together: dict[int | None, Together] = {}  # sequence -> its instructions
@@ -125,14 +135,15 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
                                      f"{min_interval_days:g} days)")
         if from_text is not None and structured is not None and from_text.per_day > weekly_limit >= structured:
             schedule.problems.append(f"the instructions say '{from_text.phrase}' although the timing is weekly")
-        named = list(dict.fromkeys(d for d in timing.days_of_week if d)) or text_weekdays(dosage.text)
+        # the weekdays of the timing and of the text together: 'every Monday' timed, '... and every Thursday' typed
+        named = list(dict.fromkeys([*(d for d in timing.days_of_week if d), *_weekdays_in(text)]))
         if dosage.as_needed or _PRN.search(text or ""):
             schedule.problems.append("ordered as needed (PRN)")
         if _COURSE_IN_DAYS.search(text or ""):
             schedule.problems.append("written as a course of consecutive days")
         if per_day is None:
             schedule.problems.append("no frequency given")
-        group = together.setdefault(dosage.sequence, Together())
+        group = together.setdefault(dosage.sequence if order.steps else None, Together())
         group.days += [d for d in named if d not in group.days]
         if not named:
             group.unnamed_per_day += per_day or 0.0
@@ -152,17 +163,31 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
     return schedule
 
 
-def _signed_together(checked: list[tuple[MedicationOrder, Schedule]], min_interval_days: float) -> None:
-    """Drafts signed together add up: two once-weekly drafts on different days are methotrexate twice a week
-    (two strengths on the same day are one weekly dose). The problem goes on the first draft, which the card then
-    offers to replace."""
-    if len(checked) < 2:
+def _given_together(checked: list[tuple[MedicationOrder, Schedule]],
+                    on_chart: list[tuple[MedicationOrder, Schedule]], min_interval_days: float) -> None:
+    """Drafts signed together, and the chart's current methotrexate that no draft replaces, add up: two
+    once-weekly orders on different days are methotrexate twice a week (two strengths on the same day are one weekly
+    dose). The problem goes on the first draft (after its own), which the card then offers to cancel with the
+    other drafts."""
+    if not checked or len(checked) + len(on_chart) < 2:
         return
-    days = _days_a_week(*(schedule.together for _, schedule in checked))
-    if days > 7 / min_interval_days + 1e-9:
-        labels = ", ".join(order.label for order, _ in checked[1:])
-        checked[0][1].problems.insert(0, f"given on {days:g} days a week together with the other methotrexate draft(s) "
-                                 f"signed with it ({labels})")
+    days = _days_a_week(*(schedule.together for _, schedule in (*checked, *on_chart)))
+    if days <= 7 / min_interval_days + 1e-9:
+        return
+    first = checked[0][1]
+    first.signed_with, first.on_chart = checked[1:], on_chart
+    parts = ([f"the other methotrexate draft(s) signed with it ({', '.join(o.label for o, _ in checked[1:])})"]
+             if checked[1:] else [])
+    if on_chart:
+        parts.append(f"the methotrexate already on the chart ({_described(on_chart)}), which stays active")
+    first.problems.append(f"given on {days:g} days a week together with {' and '.join(parts)}")
+
+
+def _described(pairs: list[tuple[MedicationOrder, Schedule]]) -> str:
+    """'methotrexate 2.5 MG Oral Tablet, once weekly on Monday; ...' for the card."""
+    return "; ".join(f"{order.label}, {schedule.described}"
+                     + (f" on {WEEKDAYS[schedule.weekday]}" if schedule.weekday in WEEKDAYS else "")
+                     for order, schedule in pairs)
 
 
 def _describe_per_day(per_day: float) -> str:
@@ -183,12 +208,19 @@ def oncology_indication(order: MedicationOrder) -> str | None:
     not in the oncology value set"). A cancer on the problem list does not say why this methotrexate was ordered:
     a daily order for arthritis or myositis in a patient with cancer must still stop; the clinician overrides
     with the oncologic-indication reason when it is chemotherapy."""
-    reason = next((r for r in order.reasons if r.in_group(ONCOLOGY_GROUP)), None)
+    reason = next(iter(_cancer_reasons(order, coded=True)), None)
     return f"order reason {reason.label}" if reason is not None else None
 
 
+def _cancer_reasons(order: MedicationOrder, *, coded: bool) -> list[Concept]:
+    """The order's reasons in the oncology value set by their code (``coded``), or only by a cancer word in their
+    names: "Cancer-associated myositis" or "malignancy screen negative" is no oncologic indication."""
+    return [r for r in order.reasons if r.in_group(ONCOLOGY_GROUP) and r.matched_by_name is not coded]
+
+
 def _route(order: MedicationOrder) -> str:
-    """oral / sc / im from the draft's route (coded or text); oral when none is given."""
+    """oral / sc / im from the draft's route (coded or text); when none is read, sc for an injectable product
+    (an auto-injector or a vial is not swallowed), else oral."""
     dosage = order.dosage
     words = (dosage.route.words() if dosage and dosage.route else "") + " " + " ".join(
         c.code or "" for c in (dosage.route.codings if dosage and dosage.route else ()))
@@ -196,7 +228,9 @@ def _route(order: MedicationOrder) -> str:
         return "sc"
     if "78421000" in words or "intramusc" in words or re.search(r"\bim\b", words):
         return "im"
-    return "oral"
+    if "26643006" in words or re.search(r"\b(?:oral|po|by mouth)\b", words):
+        return "oral"
+    return "sc" if _INJECTABLE_FORM.search(order.medication.words()) else "oral"
 
 
 def is_intravenous(order: MedicationOrder) -> bool:
@@ -228,25 +262,47 @@ patient (which day, how many tablets), and give folic acid 1 mg daily (the site 
 Override only with a documented oncologic indication.{cancer}"""
 
 
+def _out_of_scope(order: MedicationOrder) -> tuple[str, str] | None:
+    """(fact, why) for an order this rule does not check: intravenous, or given for a coded cancer."""
+    if is_intravenous(order):
+        return "route", "intravenous (oncologic/high-dose protocols are out of scope)"
+    why_oncology = oncology_indication(order)
+    return ("oncology", why_oncology) if why_oncology else None
+
+
+def _replaced(drafts: list[MedicationOrder]) -> set[str]:
+    """The chart orders the drafts replace: one re-sent as a draft (the same id), or the one a draft names as its
+    ``priorPrescription`` (FHIR's link from a changed or renewed prescription to the order it follows)."""
+    replaced = {d.reference for d in drafts if d.id}  # a draft with no id names no order
+    for draft in drafts:
+        prior = draft.raw.get("priorPrescription")
+        target = prior.get("reference") if isinstance(prior, dict) else None
+        if isinstance(target, str) and "MedicationRequest/" in target:  # relative, or absolute with a _history
+            replaced.add("MedicationRequest/" + target.rsplit("MedicationRequest/", 1)[1].split("/")[0])
+    return replaced
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = context.params(RULE)
+    min_interval = params["min_interval_days"]
     drafts = [o for o in context.drafts_in("methotrexate") if o.resource_type == "MedicationRequest"]
     facts: dict[str, Any] = {"methotrexate_drafts": ", ".join(o.label for o in drafts) or None}
     if not drafts:
         return Quiet("no methotrexate draft order", facts)
     checked: list[tuple[MedicationOrder, Schedule]] = []
     for order in drafts:
-        if is_intravenous(order):
-            facts[f"{order.id}_route"] = "intravenous (oncologic/high-dose protocols are out of scope)"
+        if skipped := _out_of_scope(order):
+            facts[f"{order.id}_{skipped[0]}"] = skipped[1]
             continue
-        why_oncology = oncology_indication(order)
-        if why_oncology:
-            facts[f"{order.id}_oncology"] = why_oncology
-            continue
-        schedule = read_schedule(order, params["min_interval_days"])
+        schedule = read_schedule(order, min_interval)
         facts[f"{order.id}_schedule"] = f"{schedule.described}; day {schedule.weekday or 'none'}"
         checked.append((order, schedule))
-    _signed_together(checked, params["min_interval_days"])
+    # methotrexate being given now goes on beside the drafts unless one of them replaces it
+    replaced = _replaced(drafts)
+    on_chart = [(o, read_schedule(o, min_interval)) for o in record.medications_in("methotrexate", current_only=True)
+                if o.resource_type == "MedicationRequest" and o.reference not in replaced and not _out_of_scope(o)]
+    facts["methotrexate_on_chart"] = _described(on_chart) or None
+    _given_together(checked, on_chart, min_interval)
     unsafe = [(order, schedule) for order, schedule in checked if schedule.problems]
     if not unsafe:
         return Quiet("every methotrexate draft is once weekly on a named day, or oncologic", facts)
@@ -260,7 +316,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     route = _route(order)
     route_label = {"oral": "PO", "sc": "SC", "im": "IM"}[route]
     supply = int(params["max_supply_days"])
-    remove = Action("delete", f"Cancel {order.label} ({schedule.described})", resource_id=order.reference)
+    # every draft that makes it more than weekly goes: cancelling one of two leaves the other beside the new order
+    cancelled = [(order, schedule), *schedule.signed_with]
+    cancel = [Action("delete", f"Cancel {o.label} ({s.described})", resource_id=o.reference) for o, s in cancelled]
     folate_on_file = record.medications_in("folic_acid", current_only=True) or context.drafts_in("folic_acid")
     folic = orders.medication_request(context.patient_id, orders.concept(context.valuesets, "folic_acid", "folic acid"),
                                       1, "mg", text="Folic acid 1 mg by mouth once daily")
@@ -268,7 +326,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     suggestions: list[Suggestion] = []
     dose = round_to(amount.mg, 0.5) if amount is not None else None
     child = is_paediatric(record, context)  # a child's weekly dose goes by body surface area (R32): re-entered
-    if amount is not None and dose is not None and dose <= params["max_kept_dose_mg"] and not child:
+    if schedule.on_chart:
+        # a new weekly order beside the one being given would still be twice a week: the draft is cancelled only
+        dose_line = ("No draft replaces the methotrexate on the chart (none has its id or names it as its prior "
+                     "prescription), so signing adds to it. **Cancel the draft**; if it is meant to replace that "
+                     "order, stop the order on the chart first.")
+        suggestions.append(Suggestion("Cancel the methotrexate draft(s): the order on the chart stays active",
+                                      [*cancel, *folic_actions], is_recommended=True))
+    elif amount is not None and dose is not None and dose <= params["max_kept_dose_mg"] and not child:
         weekly = orders.medication_request(
             context.patient_id, _medication(order), dose, "mg", route=route, frequency=1, period=1, period_unit="wk",
             day_of_week=day, supply_days=supply,
@@ -281,8 +346,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         suggestions.append(Suggestion(
             f"Replace with methotrexate {dose:g} mg {route_label} once weekly on {WEEKDAYS[day]}"
             + ("" if folate_on_file else " + folic acid 1 mg daily"),
-            [remove, Action("create", f"Methotrexate {dose:g} mg {route_label} once weekly on {WEEKDAYS[day]}",
-                            resource=weekly), *folic_actions], is_recommended=True))
+            [*cancel, Action("create", f"Methotrexate {dose:g} mg {route_label} once weekly on {WEEKDAYS[day]}",
+                             resource=weekly), *folic_actions], is_recommended=True))
     else:
         # a replacement must not carry a dose above the weekly range (seed 003's "25-50 mg/week") into a new order
         dose_line = ("The dose on the draft could not be read: **re-enter the dose** (mg per weekly dose) when "
@@ -293,21 +358,24 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      f"{params['max_kept_dose_mg']:g} mg/week this card will carry into a new order: **re-enter the "
                      "weekly dose** (adults start at 15 mg and titrate to 20-25 mg/week).")
         suggestions.append(Suggestion("Cancel this order and re-enter methotrexate once weekly on a named day",
-                                      [remove, *folic_actions], is_recommended=True))
+                                      [*cancel, *folic_actions], is_recommended=True))
     cancer = record.conditions_in(ONCOLOGY_GROUP, active_only=True)
     facts["active_cancer"] = cancer[0].code.label if cancer else None
+    in_words = _cancer_reasons(order, coded=False)
+    facts["reason_naming_cancer_in_words"] = in_words[0].label if in_words else None
+    notes = ((f" The order's reason ({in_words[0].label}) names a cancer only in words, not by a code in the "
+              "oncology value set, so it does not exempt the order." if in_words else "")
+             + (f" An active cancer is on the problem list ({cancer[0].code.label}): if this is chemotherapy, "
+                "override with that indication, or give the cancer's code as the order's reason." if cancer else ""))
     headline = schedule.problems[0].split(" (")[0]
     summary = f"HARD STOP: methotrexate {headline}. Non-cancer methotrexate is once weekly on a named day only"
     return Fired(
         severity="critical",
         summary=summary,
         detail=DETAIL.format(order=order.label, problems="; ".join(schedule.problems), dose_line=dose_line,
-                             supply=supply, cancer=(f" An active cancer is on the problem list ({cancer[0].code.label})"
-                                                    ": if this is chemotherapy, override with that indication, or "
-                                                    "give the cancer as the order's reason." if cancer else "")),
+                             supply=supply, cancer=notes),
         facts=facts,
-        about=[order],
+        about=[o for o, _ in cancelled],
         suggestions=suggestions,
         selection="at-most-one",
     )
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import ICD10, IMNM_SNOMED, METHOTREXATE_2_5, ROUTE_SC, Chart
+from fhir_fixtures.builders import ICD10, IMNM_SNOMED, METHOTREXATE_2_5, ROUTE_ORAL, ROUTE_SC, RXNORM, UCUM, Chart
 from tests.conftest import fired, run
 
 RULE = "mtx-once-weekly-hard-stop"
@@ -246,7 +246,18 @@ def test_weekly_instructions_given_together_on_every_weekday_are_daily(kb, today
 
 def test_a_split_dose_on_one_day_or_weekly_steps_in_sequence_are_once_weekly(kb, today):
     assert _card(kb, today, _weekly_instructions(today, ["mon", "mon"], dose=7.5)) is None
-    assert _card(kb, today, _weekly_instructions(today, ["mon", "thu"], sequences=[1, 2])) is None
+    steps = _weekly_instructions(today, ["mon", "thu"], sequences=[1, 2])
+    first, second = steps.drafts[-1]["dosageInstruction"]
+    first["timing"]["repeat"]["boundsDuration"] = {"value": 4, "unit": "wk", "system": UCUM, "code": "wk"}
+    del second["timing"]["repeat"]["boundsPeriod"]  # Mondays for 4 weeks, then Thursdays from the day after
+    assert _card(kb, today, steps) is None
+
+
+def test_numbered_instructions_that_no_bounds_lay_out_one_after_another_are_given_together(kb, today):
+    """Sequence 1 on Monday and sequence 2 on Thursday with no bounds passed as two weekly steps: nothing says the
+    second waits for the first, so it is methotrexate twice a week (found by review)."""
+    card = _card(kb, today, _weekly_instructions(today, ["mon", "thu"], dose=15, sequences=[1, 2]))
+    assert card is not None and "2 days a week named (Monday, Thursday)" in card["detail"]
 
 
 def test_a_weekly_instruction_without_a_day_adds_a_day(kb, today):
@@ -285,3 +296,111 @@ def test_a_child_gets_no_replacement_dose_the_childrens_limits_would_flag(kb, to
     assert not [a for s in card["suggestions"] for a in s["actions"] if a["type"] == "create"
                 and "ethotrexate" in a["resource"]["medicationCodeableConcept"]["text"]]
     assert "In a child the weekly dose goes by body surface area" in card["detail"]
+
+
+@pytest.mark.parametrize("reason", ["Cancer-associated myositis", "Dermatomyositis, malignancy screen negative",
+                                    "Immune-mediated necrotizing myopathy (no cancer found on CT)",
+                                    "Polymyositis; history of melanoma (resected 2015)",
+                                    "Acute lymphoblastic leukemia maintenance"])
+def test_a_cancer_named_only_in_the_reason_text_does_not_exempt_daily_methotrexate(kb, today, reason):
+    """Any cancer word in reasonCode.text exempted the order ("cancer-associated myositis", "no cancer found"):
+    only a reason coded in the oncology value set is a documented oncologic indication (found by review)."""
+    card = _card(kb, today, _chart(today).draft(METHOTREXATE_2_5, 15, "mg", timing_code="QD", reason=reason))
+    assert card is not None and card["indicator"] == "critical"
+    assert f"The order's reason ({reason}) names a cancer only in words" in card["detail"]
+
+
+@pytest.mark.parametrize(("code", "fires"), [("QD", True), ("BID", True), ("WK", False)])
+def test_a_weekly_repeat_with_a_more_frequent_timing_code_stops(kb, today, code, fires):
+    """timing.repeat weekly on Monday with timing.code QD or BID passed as weekly: the code was ignored whenever
+    the repeat had a frequency (found by review)."""
+    resource = _chart(today).medication_request(METHOTREXATE_2_5, 15, "mg", start=0, status="draft",
+                                                day_of_week=["mon"], **WEEKLY)
+    resource["dosageInstruction"][0]["timing"]["code"] = {"coding": [{
+        "system": "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation", "code": code}]}
+    card = _card(kb, today, _chart(today).draft_resource(resource))
+    assert (card is not None) is fires
+    if fires:
+        assert "daily" in card["summary"]
+
+
+@pytest.mark.parametrize(("text", "days"), [
+    ("15 mg every Monday and every Thursday", "Monday, Thursday"),
+    ("15 mg every Monday until further notice; also 7.5 mg every Friday", "Monday, Friday"),
+    ("Take 15 mg by mouth every Monday", None),
+])
+def test_weekdays_in_the_text_add_to_the_weekday_of_the_timing(kb, today, text, days):
+    """A weekly Monday timing hid the text's "and every Thursday": the text's weekdays were read only when the
+    timing named none (found by review)."""
+    card = _card(kb, today, _chart(today).draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["mon"], text=text, **WEEKLY))
+    assert (card is not None) is (days is not None)
+    if days:
+        assert f"2 days a week named ({days})" in card["detail"]
+
+
+def test_an_active_weekly_order_on_another_day_adds_up_with_the_draft(kb, today):
+    """Weekly methotrexate on Monday on the chart and a weekly draft on Thursday was silent, though two drafts
+    signed together fire: the chart's order stays active beside the draft (found by review). The card cancels the
+    draft only (a new weekly order beside the chart's would still be twice a week) and says the order stays."""
+    chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-60, day_of_week=["mon"],
+                                     resource_id="mtx-active", **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["thu"], resource_id="mtx-thu", **WEEKLY)
+    card = _card(kb, today, chart)
+    assert card is not None and card["indicator"] == "critical"
+    assert "together with the methotrexate already on the chart" in card["summary"]
+    assert "once weekly on Monday), which stays active" in card["detail"]
+    actions = [a for s in card["suggestions"] for a in s["actions"]]
+    assert {a.get("resourceId") for a in actions if a["type"] == "delete"} == {"MedicationRequest/mtx-thu"}
+    assert not [a for a in actions if a["type"] == "create"
+                and "ethotrexate" in a["resource"]["medicationCodeableConcept"]["text"]]
+
+
+@pytest.mark.parametrize("link", ["same id", "MedicationRequest/mtx-active",
+                                  "https://ehr.example/fhir/MedicationRequest/mtx-active/_history/3"])
+def test_a_draft_that_replaces_the_chart_order_is_checked_alone(kb, today, link):
+    """The chart's order does not add up with a draft that replaces it: the same order re-sent as a draft, or a
+    draft naming it as its priorPrescription. Without the link the two add up (twice a week)."""
+    chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-60, day_of_week=["mon"],
+                                     resource_id="mtx-active", **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["thu"], resource_id="mtx-thu", **WEEKLY)
+    assert _card(kb, today, chart) is not None
+    if link == "same id":
+        chart.drafts[-1]["id"] = "mtx-active"
+    else:
+        chart.drafts[-1]["priorPrescription"] = {"reference": link}
+    assert _card(kb, today, chart) is None
+
+
+def test_a_replacement_for_two_drafts_on_different_days_cancels_both(kb, today):
+    """The suggestion cancelled only the first draft and recreated it, leaving the Thursday draft: methotrexate
+    still twice a week once accepted (found by review)."""
+    chart = _chart(today).draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["mon"], resource_id="mtx-mon", **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["thu"], resource_id="mtx-thu", **WEEKLY)
+    card = _card(kb, today, chart)
+    for suggestion in card["suggestions"]:
+        assert {a.get("resourceId") for a in suggestion["actions"] if a["type"] == "delete"} == {
+            "MedicationRequest/mtx-mon", "MedicationRequest/mtx-thu"}
+    created = [a["resource"] for a in card["suggestions"][0]["actions"] if a["type"] == "create"
+               and "ethotrexate" in a["resource"]["medicationCodeableConcept"]["text"]]
+    assert [r["dosageInstruction"][0]["timing"]["repeat"]["dayOfWeek"] for r in created] == [["mon"]]
+    assert set(card["extension"]["imnm-cds"]["draftOrders"]) == {"MedicationRequest/mtx-mon",
+                                                                 "MedicationRequest/mtx-thu"}
+
+
+@pytest.mark.parametrize(("product", "route", "expected"), [
+    ((RXNORM, "1441407", "0.4 ML methotrexate 25 MG/ML Auto-Injector [Otrexup]"), None, ("34206005", "SC")),
+    ((RXNORM, "105589", "methotrexate 100 MG/ML Injectable Solution"), None, ("34206005", "SC")),
+    ("methotrexate 25 MG/ML Prefilled Syringe", None, ("34206005", "SC")),
+    (METHOTREXATE_2_5, None, ("26643006", "PO")),
+    ((RXNORM, "105589", "methotrexate 100 MG/ML Injectable Solution"), ROUTE_ORAL, ("26643006", "PO")),
+])
+def test_an_injectable_product_without_a_route_is_replaced_under_the_skin(kb, today, product, route, expected):
+    """A daily auto-injector or vial with no route was replaced by "PO once weekly" on the same injectable
+    product: the default route was oral whatever the dose form (found by review). A route that is given wins."""
+    chart = _chart(today).draft(product, 10, "mg", timing_code="QD", route=route, resource_id="mtx-inj")
+    card = _card(kb, today, chart)
+    weekly = card["suggestions"][0]["actions"][1]["resource"]
+    dosage = weekly["dosageInstruction"][0]
+    assert dosage["route"]["coding"][0]["code"] == expected[0]
+    assert f"10 mg {expected[1]} ONCE WEEKLY" in dosage["text"]
+    assert f"{expected[1]} once weekly" in card["suggestions"][0]["label"]
