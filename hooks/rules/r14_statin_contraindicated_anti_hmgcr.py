@@ -5,6 +5,7 @@ from __future__ import annotations
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies
+from hooks.definitions.courses import given_since
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, Quiet, Result, Rule, Suggestion
 from hooks.sources import ENMC_224, MAMMEN_STATIN_REVIEW, SEED_001, SEED_004, TINIAKOU_2020
@@ -61,8 +62,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                                 "ezetimibe, PCSK9 monoclonal antibody)"))
     verb = "Cancel" if context.hook == "order-sign" else "Discontinue"
     remove = [Action("delete", f"{verb} {o.label}", resource_id=o.reference) for o in offending]
-    taking = record.medications_in("ezetimibe", current_only=True)
-    if taking:  # a second ezetimibe order would be duplicate therapy
+    # ezetimibe given now or signed with this call (a second order would be duplicate therapy); not a statin
+    # combination, which is stopped with the statin
+    taking = [o for o in (*given_since(record, "ezetimibe", since=record.today), *context.drafts_in("ezetimibe"))
+              if not o.in_group(*STATIN_GROUPS)]
+    if taking:
         first = Suggestion(f"{verb} the statin (ezetimibe is already ordered: {taking[-1].label})", remove,
                            is_recommended=True)
     else:

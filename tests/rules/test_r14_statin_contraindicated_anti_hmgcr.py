@@ -80,3 +80,28 @@ def test_ezetimibe_is_not_ordered_twice(kb, today, ezetimibe_status, creates_eze
     created = [a for a in recommended["actions"] if a["type"] == "create"]
     assert bool(created) is creates_ezetimibe
     assert [a["resourceId"] for a in recommended["actions"] if a["type"] == "delete"] == ["MedicationRequest/statin-1"]
+
+
+def _recommended_creates_ezetimibe(kb, today, chart, hook="order-sign"):
+    card = fired(run(kb, chart.request(hook), today))[RULE]
+    recommended = next(s for s in card["suggestions"] if s.get("isRecommended"))
+    return any(a["type"] == "create" for a in recommended["actions"])
+
+
+def test_a_statin_ezetimibe_combination_being_stopped_is_not_ezetimibe_taken(kb, today):
+    """Vytorin is stopped with the statin: the patient is then on no ezetimibe, so it is offered (found by
+    review: the combination read as 'ezetimibe already ordered' and nothing was offered)."""
+    chart = _chart(today).medication("Vytorin (ezetimibe/simvastatin) 10/20 mg tablet", 1, "{tbl}", start=-90)
+    assert _recommended_creates_ezetimibe(kb, today, chart, "patient-view")
+
+
+@pytest.mark.parametrize(("ezetimibe", "creates"), [("draft", False), ("ended", True), ("Zetia", False)])
+def test_ezetimibe_signed_together_or_by_brand_counts_and_an_ended_order_does_not(kb, today, ezetimibe, creates):
+    chart = _chart(today).draft(ATORVASTATIN_40, 40, "mg")
+    if ezetimibe == "draft":
+        chart.draft((RXNORM, "341248", "ezetimibe"), 10, "mg")
+    elif ezetimibe == "ended":  # left 'active' 100 days after its end date
+        chart.medication((RXNORM, "341248", "ezetimibe"), 10, "mg", start=-200, end=-100)
+    else:
+        chart.medication("Zetia 10 mg tablet", 10, "mg", start=-200)
+    assert _recommended_creates_ezetimibe(kb, today, chart) is creates
