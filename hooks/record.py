@@ -282,8 +282,9 @@ def read_quantity(value: Any, where: str) -> Quantity | None:
 @dataclass(slots=True)
 class Patient:
     id: str | None
-    birth_date: date | None
+    birth_date: date | None  # a partial birthDate ('2008') as its first day: the oldest the patient may be
     sex: str | None
+    born_by: date | None = None  # ... and as its last day (2008-12-31): the youngest
 
 
 @dataclass(slots=True)
@@ -515,10 +516,19 @@ class PatientRecord:
     # -- queries the rules use
     @property
     def age_years(self) -> int | None:
-        born = self.patient.birth_date if self.patient else None
+        """Age in years; for a partial birthDate the oldest the patient may be (age-related risks count)."""
+        return self._age_on(self.patient.birth_date if self.patient else None)
+
+    @property
+    def youngest_age_years(self) -> int | None:
+        """The youngest the patient may be: what the paediatric split reads, so that a partial birthDate never
+        doses a possible 17-year-old by the adult checks."""
+        return self._age_on(self.patient.born_by or self.patient.birth_date if self.patient else None)
+
+    def _age_on(self, born: date | None) -> int | None:
         if born is None:
             return None
-        # not below 0: a partial birthDate of this year may read as a day still to come
+        # not below 0: a partial birthDate of this year may end on a day still to come
         return max(self.today.year - born.year - ((self.today.month, self.today.day) < (born.month, born.day)), 0)
 
     def _members(self, kind: str, groups: tuple[str, ...]) -> list[Any]:
@@ -637,19 +647,18 @@ def unread_newer(record: PatientRecord, group: str, canonical: str) -> str | Non
 # ---------------------------------------------------------------- resource readers
 
 def _read_patient(raw: dict[str, Any]) -> Patient:
-    return Patient(_str(raw.get("id"), "Patient.id"), _birth_date(raw.get("birthDate")),
-                   _str(raw.get("gender"), "Patient.gender"))
+    born = parse_date(raw.get("birthDate"), "Patient.birthDate")
+    return Patient(_str(raw.get("id"), "Patient.id"), born, _str(raw.get("gender"), "Patient.gender"),
+                   _last_possible_day(born, raw["birthDate"]) if born is not None else None)
 
 
-def _birth_date(value: Any) -> date | None:
-    """birthDate; a partial one ('2008', '2008-11') is its last possible day: the youngest the patient may be,
-    so that a possible 17-year-old is never dosed by the adult checks."""
-    day = parse_date(value, "Patient.birthDate")
-    if day is None or len(value) >= 10:
-        return day
-    if len(value) == 4:
-        return date(day.year, 12, 31)
-    return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+def _last_possible_day(first: date, text: str) -> date:
+    """The last day a date written as ``text`` may be: a year ('2008') or a month ('2008-11') ends later."""
+    if len(text) == 4:
+        return date(first.year, 12, 31)
+    if len(text) == 7:
+        return date(first.year, first.month, calendar.monthrange(first.year, first.month)[1])
+    return first
 
 
 def _status_code(raw: dict[str, Any], key: str) -> str | None:

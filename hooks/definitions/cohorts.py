@@ -148,7 +148,7 @@ def ici_exposure(record: PatientRecord, context: HookContext) -> list[Medication
 
 
 def is_paediatric(record: PatientRecord, context: HookContext) -> bool:
-    age = record.age_years
+    age = record.youngest_age_years
     return age is not None and age < context.definition("paediatric_age_years")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import dose_basis
+from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.weight import dosing_weight
 from hooks.dosing import TABLET_STEP_MG, practical_dose
@@ -64,7 +65,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "max_mg_per_kg_day": p["max_mg_per_kg_day"],
         "max_mg_day": p["max_mg_day"],
     }
-    if age is not None and age < context.definition("paediatric_age_years"):
+    if is_paediatric(record, context):
         return Quiet("paediatric patient: R32 checks the dose", facts)
     if not drafts:
         return Quiet("no oral prednisone or prednisolone draft", facts)
