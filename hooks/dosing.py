@@ -98,10 +98,11 @@ def _code_per_day(code: str) -> float | None:
 
 
 def interval_days(timing: Timing) -> float | None:
-    """Days between administrations (or between cycles for a cyclic regimen)."""
+    """Days between administrations (or between cycles for a cyclic regimen). It sets how long a counted course
+    lasts, so a frequency range is read at its frequency, not its maximum: a course is never cut short."""
     if timing.period is not None:
         days = to_days(timing.period, timing.period_unit) if timing.period_unit else None
-        return None if days is None else days / timing.most_per_period
+        return None if days is None else days / (timing.frequency or 1)
     per_day = periods_per_day(timing)
     return None if not per_day else 1 / per_day
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fhir_fixtures.builders import METHOTREXATE_2_5, UCUM, Chart
+import pytest
+
+from fhir_fixtures.builders import METHOTREXATE_2_5, PREDNISONE_20, UCUM, Chart
 from hooks.definitions import courses
 from tests.definitions_support import record_and_context
 
@@ -51,3 +53,13 @@ def test_a_counted_course_outlasting_its_supply_ends_at_its_last_dose(kb, today)
         "expectedSupplyDuration": {"value": 1, "unit": "days", "system": UCUM, "code": "d"}}
     assert courses.course_days(_order(kb, chart), today) == (today - timedelta(days=372),
                                                              today - timedelta(days=358))
+
+
+@pytest.mark.parametrize("frequency_max", [None, 2])
+def test_a_frequency_range_does_not_cut_a_counted_course_short(kb, today, frequency_max):
+    """60 doses '1-2 times a day' last as long as 60 daily doses: the most a day is for dose checks only (found by
+    review: frequencyMax ended the course 30 days early)."""
+    chart = Chart(today).medication(PREDNISONE_20, 20, "mg", start=-120, status="completed", count=60,
+                                    frequency_max=frequency_max)
+    record, _ = record_and_context(kb, chart)
+    assert courses.last_dose_day(record.medications[0], today) == today - timedelta(days=61)

@@ -110,7 +110,7 @@ def read_cycle(dosage: Dosage | None, bounded_days: int | None = None) -> CycleD
     span = to_days(timing.duration, timing.duration_unit)
     period = to_days(timing.period, timing.period_unit)
     # a timing code (QD, Q2D...) or named weekdays also give the step
-    step = period / timing.most_per_period if period else dosing.interval_days(timing)
+    step = period / (timing.frequency or 1) if period else dosing.interval_days(timing)
     daily = step is not None and step <= 1
     a_day = (max(dosing.periods_per_day(replace(timing, days_of_week=())) or 1, 1) if daily
              else max(len(timing.times_of_day), len(timing.when), 1))
