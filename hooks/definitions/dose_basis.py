@@ -442,15 +442,18 @@ def draft_course_length(order: MedicationOrder) -> int | None:
     dosage = order.dosage
     if dosage is not None and dosage.timing.count:
         per_day = dosing.periods_per_day(dosage.timing) or 1.0
-        return max(1, round(dosage.timing.count / max(per_day, 1.0)))
+        if per_day < 1:  # the last of 12 weekly doses is 77 days after the first, not on day 12
+            return round((dosage.timing.count - 1) / per_day) + 1
+        return max(1, round(dosage.timing.count / per_day))
     if dosage is not None and dosage.text and (found := _DAYS.search(dosage.text.lower())):
         return int(found.group(1))
     return None
 
 
 def draft_start(order: MedicationOrder, today: date) -> date:
-    """The day a draft starts: its bounds' (or authored) start; a draft with no date starts today."""
-    return order.start or today
+    """The day a draft starts: its bounds' start when that is to come, else today (a draft saved days ago, its
+    start read from authoredOn, is still given from when it is signed)."""
+    return max(order.start, today) if order.start is not None else today
 
 
 def _days_on(first: date, days: int) -> date | None:

@@ -177,3 +177,12 @@ def test_a_taper_written_as_two_orders_one_after_the_other_is_not_added_up(kb, t
         in card["detail"]
     chart = _chart(today, 70).draft(PREDNISONE_20, 60, "mg", end=14).draft(PREDNISONE_5, 40, "mg", start=14, end=27)
     assert "100 mg/day" in fired(run(kb, chart.request("order-sign"), today))[RULE]["summary"]  # day 14: both
+
+
+def test_a_draft_saved_days_ago_is_given_from_today_with_the_new_one(kb, today):
+    """A pended draft authored 10 days ago (5 days' count) and a new draft, both 60 mg: given together from today,
+    120 mg/day. Its start read from authoredOn ended it before today, and R06 was quiet (found by review)."""
+    chart = _chart(today, weight=70).draft(PREDNISONE_20, 60, "mg", start=None, authored=-10, count=5)
+    chart.draft(PREDNISONE_20, 60, "mg", start=None)
+    card = fired(run(kb, chart.request("order-sign"), today)).get(RULE)
+    assert card is not None and "120 mg/day" in card["summary"]

@@ -164,3 +164,11 @@ def test_a_titration_written_as_two_orders_one_after_the_other_is_not_added_up(k
     assert "not given in the same weeks" in card["detail"]
     overlapping = _weekly(_weekly(_chart(today, prior_day=-7), 15, end=28), 20, start=28)
     assert "35 mg/week" in _card(kb, today, overlapping)["summary"]
+
+
+def test_a_counted_weekly_course_lasts_its_weeks(kb, today):
+    """12 weekly doses run 78 days, so a second weekly draft from day 14 is given in the same weeks: 30 mg/week.
+    The count was read as 12 days and the two passed as 15 mg/week each (found by review)."""
+    chart = _weekly(_chart(today, prior_day=-7), 15, count=12)
+    chart = _weekly(chart, 15, start=14)
+    assert "30 mg/week" in _card(kb, today, chart)["summary"]

@@ -162,3 +162,12 @@ def test_a_taper_or_titration_written_as_two_orders_one_after_the_other_is_not_a
     assert entry["status"] == "not-fired" and entry["facts"]["mtx_mg_week"] == pytest.approx(20)
     chart = _child(today).draft(PREDNISOLONE_5, 50, "mg", end=14).draft(PREDNISOLONE_5, 30, "mg", start=14, end=27)
     assert "80 mg/day" in _card(kb, today, chart)["detail"]  # day 14: both
+
+
+@pytest.mark.parametrize(("dose", "fires"), [(40, False), (42.5, True)])
+def test_methotrexate_less_often_than_weekly_is_judged_by_the_dose_given_at_once(kb, today, dose, fires):
+    """As R09 judges adults: 42.5 mg every 2 weeks is 42.5 mg at once, above the 40 mg cap (it was averaged to
+    21 mg/week and passed; found by review)."""
+    chart = _child(today, age=17, kg=90, cm=185).draft(MTX_SC, dose, "mg", period=2, period_unit="wk",
+                                                        day_of_week=["sat"])
+    assert (_card(kb, today, chart) is not None) is fires
