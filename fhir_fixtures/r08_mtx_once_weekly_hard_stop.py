@@ -174,3 +174,14 @@ def draft_replacing_active(today: date) -> dict[str, Any]:
     chart = _weekly_on_the_chart(today)
     chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/mtx-active"}
     return chart.request("order-sign")
+
+
+@fixture("r08-quiet-stale-active-order-plus-draft-on-another-day", hook="order-sign",
+         story="A weekly Friday methotrexate order still marked active though it ended 60 days ago, and a new "
+               "once-weekly draft on Monday: the end date ends the old order, so methotrexate is once weekly.",
+         quiet={RULE})
+def stale_active_plus_draft(today: date) -> dict[str, Any]:
+    chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-200, end=-60, status="active",
+                                     period_unit="wk", day_of_week=["fri"], resource_id="mtx-ended")
+    return chart.draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk", day_of_week=["mon"],
+                       resource_id="mtx-mon").request("order-sign")

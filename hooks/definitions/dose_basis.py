@@ -169,7 +169,7 @@ _NAMED: tuple[tuple[re.Pattern[str], int, int, str], ...] = tuple((re.compile(p)
 # Named weekdays give one administration on each: "every Friday", "on Mondays and Thursdays", "on Monday only".
 _WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)"
 _LIST = r"\s*(?:,|and|&|/)\s*"
-_ON_WEEKDAYS = re.compile(rf"\b(?:(?:every|each)\s+({_WEEKDAY}s?(?:{_LIST}{_WEEKDAY}s?)*)|"
+ON_WEEKDAYS = re.compile(rf"\b(?:(?:every|each)\s+({_WEEKDAY}s?(?:{_LIST}{_WEEKDAY}s?)*)|"
                           rf"on\s+({_WEEKDAY}s?(?:{_LIST}{_WEEKDAY}s?)*)\s+only|"
                           rf"on\s+({_WEEKDAY}s(?:{_LIST}{_WEEKDAY}s)*))\b")
 
@@ -190,7 +190,7 @@ def _frequencies(text: str) -> list[TextFrequency]:
         found += [TextFrequency(frequency, period, unit, m.group(0).strip()) for m in named.finditer(rest)]
         rest = named.sub(" ", rest)
     weekdays = [TextFrequency(len({d[:3] for d in re.findall(_WEEKDAY, next(g for g in m.groups() if g))}), 1, "wk",
-                              m.group(0)) for m in _ON_WEEKDAYS.finditer(rest)]
+                              m.group(0)) for m in ON_WEEKDAYS.finditer(rest)]
     # The days of a weekly (or longer) schedule with one dose on each ("every 2 weeks on Mondays") are not a
     # second frequency; "daily every Monday" or "weekly on Mondays and Thursdays" are.
     return found + [w for w in weekdays if not any(f.period * DAYS_PER_UNIT[f.unit] >= 7

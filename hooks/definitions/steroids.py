@@ -19,12 +19,15 @@ from hooks.record import SNOMED, Concept, MedicationOrder, PatientRecord, per_re
 HISTORY_DAYS = 3 * 365  # how far back the daily timeline reaches
 V3_ROUTE = "http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration"
 # Routes by code, in SNOMED CT and in HL7 v3 RouteOfAdministration (the IntravenousInjection and
-# IntravenousInfusion value sets): a coded route with no display text still says IV
-_IV_ROUTE_CODES = {SNOMED: ("47625008", "255560000"),  # intravenous route; intravenous
-                   V3_ROUTE: ("IVINJ", "IVINJBOL", "IVPUSH", "IVRPUSH", "IVSPUSH", "IVINF")}
-_IM_ROUTE_CODES = {SNOMED: ("78421000",), V3_ROUTE: ("IM",)}  # intramuscular
-_OTHER_ROUTE_CODES = {SNOMED: (*_IM_ROUTE_CODES[SNOMED], "26643006", "34206005"),  # and oral, subcutaneous
-                      V3_ROUTE: (*_IM_ROUTE_CODES[V3_ROUTE], "PO", "SQ")}
+# IntravenousInfusion value sets): a coded route with no display text still says IV. Public: every rule that
+# reads a route (R08's methotrexate) reads the same codes.
+IV_ROUTE_CODES = {SNOMED: ("47625008", "255560000"),  # intravenous route; intravenous
+                  V3_ROUTE: ("IVINJ", "IVINJBOL", "IVPUSH", "IVRPUSH", "IVSPUSH", "IVINF")}
+IM_ROUTE_CODES = {SNOMED: ("78421000",), V3_ROUTE: ("IM",)}  # intramuscular
+ORAL_ROUTE_CODES = {SNOMED: ("26643006",), V3_ROUTE: ("PO",)}
+SC_ROUTE_CODES = {SNOMED: ("34206005",), V3_ROUTE: ("SQ",)}  # subcutaneous
+_OTHER_ROUTE_CODES = {system: (*IM_ROUTE_CODES[system], *ORAL_ROUTE_CODES[system], *SC_ROUTE_CODES[system])
+                      for system in (SNOMED, V3_ROUTE)}
 _OTHER_ROUTE_WORDS = ("intramuscular", "intra-articular", "intraarticular", "intralesional", "epidural",
                       "subcutaneous", "oral", "topical", " im ", " po ", " sc ")
 
@@ -42,9 +45,9 @@ def is_intravenous(order: MedicationOrder) -> bool:
     route = order.dosage.route if order.dosage else None
     if route is not None:
         words = f" {route.words()} "
-        if _coded(route, _IV_ROUTE_CODES) or _IV_WORDS.search(words):
+        if route_is(route, IV_ROUTE_CODES) or _IV_WORDS.search(words):
             return True
-        if _coded(route, _OTHER_ROUTE_CODES) or any(w in words for w in _OTHER_ROUTE_WORDS):
+        if route_is(route, _OTHER_ROUTE_CODES) or any(w in words for w in _OTHER_ROUTE_WORDS):
             return False
     return _INJECTABLE_WORDS.search(order.medication.words()) is not None
 
@@ -52,10 +55,11 @@ def is_intravenous(order: MedicationOrder) -> bool:
 def is_intramuscular(order: MedicationOrder) -> bool:
     """The order's route says intramuscular (by SNOMED CT code or in words)."""
     route = order.dosage.route if order.dosage else None
-    return route is not None and (_coded(route, _IM_ROUTE_CODES) or "intramuscular" in route.words())
+    return route is not None and (route_is(route, IM_ROUTE_CODES) or "intramuscular" in route.words())
 
 
-def _coded(route: Concept, codes: Mapping[str, tuple[str, ...]]) -> bool:
+def route_is(route: Concept, codes: Mapping[str, tuple[str, ...]]) -> bool:
+    """The route carries one of ``codes`` (code system -> codes), e.g. :data:`IV_ROUTE_CODES`."""
     return any(route.has_code(system, *in_system) for system, in_system in codes.items())
 
 

@@ -16,7 +16,9 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions.cohorts import is_paediatric
-from hooks.definitions.dose_basis import text_frequency
+from hooks.definitions.courses import given_since
+from hooks.definitions.dose_basis import ON_WEEKDAYS, text_frequency
+from hooks.definitions.steroids import IM_ROUTE_CODES, IV_ROUTE_CODES, ORAL_ROUTE_CODES, SC_ROUTE_CODES, route_is
 from hooks.dosing import dose_days_per_day, dose_per_administration, round_to
 from hooks.record import Concept, Dosage, MedicationOrder, PatientRecord, Timing
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
@@ -108,6 +110,13 @@ def _weekdays_in(clauses: str) -> list[str]:
     return list(dict.fromkeys(m.group(1)[:3].lower() for m in _WEEKDAY_WORDS.finditer(clauses)))
 
 
+def _scheduled_weekdays(clauses: str) -> list[str]:
+    """The weekdays of the text's frequency phrases ("every Monday", "and every Thursday", "on Mondays", "on
+    Monday only": those text_frequency counts as days of the schedule). A weekday named otherwise ("if a dose is
+    missed, take it on Tuesday") is no day the order is given on."""
+    return _weekdays_in(" ; ".join(m.group(0) for m in ON_WEEKDAYS.finditer(clauses.lower())))
+
+
 def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
     """How often the draft gives methotrexate, from every dosage instruction (structured timing and text).
 
@@ -135,8 +144,10 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
                                      f"{min_interval_days:g} days)")
         if from_text is not None and structured is not None and from_text.per_day > weekly_limit >= structured:
             schedule.problems.append(f"the instructions say '{from_text.phrase}' although the timing is weekly")
-        # the weekdays of the timing and of the text together: 'every Monday' timed, '... and every Thursday' typed
-        named = list(dict.fromkeys([*(d for d in timing.days_of_week if d), *_weekdays_in(text)]))
+        # the weekdays of the timing and of the text's frequency phrases together: 'every Monday' timed, '... and
+        # every Thursday' typed; with none, any weekday the text names ("15 mg once weekly on Monday")
+        named = (list(dict.fromkeys([*(d for d in timing.days_of_week if d), *_scheduled_weekdays(text)]))
+                 or _weekdays_in(text))
         if dosage.as_needed or _PRN.search(text or ""):
             schedule.problems.append("ordered as needed (PRN)")
         if _COURSE_IN_DAYS.search(text or ""):
@@ -219,26 +230,29 @@ def _cancer_reasons(order: MedicationOrder, *, coded: bool) -> list[Concept]:
 
 
 def _route(order: MedicationOrder) -> str:
-    """oral / sc / im from the draft's route (coded or text); when none is read, sc for an injectable product
-    (an auto-injector or a vial is not swallowed), else oral."""
-    dosage = order.dosage
-    words = (dosage.route.words() if dosage and dosage.route else "") + " " + " ".join(
-        c.code or "" for c in (dosage.route.codings if dosage and dosage.route else ()))
-    if "34206005" in words or "subcut" in words or re.search(r"\bsc\b|\bsq\b", words):
-        return "sc"
-    if "78421000" in words or "intramusc" in words or re.search(r"\bim\b", words):
-        return "im"
-    if "26643006" in words or re.search(r"\b(?:oral|po|by mouth)\b", words):
-        return "oral"
+    """oral / sc / im from the draft's route (by its SNOMED CT or HL7 v3 code, as steroids reads it, or in words);
+    when none is read, sc for an injectable product (an auto-injector or a vial is not swallowed), else oral."""
+    route = order.dosage.route if order.dosage else None
+    if route is not None:
+        words = route.words()
+        if route_is(route, SC_ROUTE_CODES) or "subcut" in words or re.search(r"\bsc\b|\bsq\b", words):
+            return "sc"
+        if route_is(route, IM_ROUTE_CODES) or "intramusc" in words or re.search(r"\bim\b", words):
+            return "im"
+        if route_is(route, ORAL_ROUTE_CODES) or re.search(r"\b(?:oral|po|by mouth)\b", words):
+            return "oral"
     return "sc" if _INJECTABLE_FORM.search(order.medication.words()) else "oral"
 
 
 def is_intravenous(order: MedicationOrder) -> bool:
-    dosage = order.dosage
-    if dosage is None or dosage.route is None:
+    """The route says intravenous, by code (SNOMED CT or HL7 v3 'IVINF', 'IVPUSH'...) or in words. Unlike
+    steroids.is_intravenous, an injectable product with no route is not taken as IV: methotrexate vials and
+    auto-injectors for myositis go under the skin."""
+    route = order.dosage.route if order.dosage else None
+    if route is None:
         return False
-    words = dosage.route.words() + " " + " ".join(c.code or "" for c in dosage.route.codings)
-    return "47625008" in words or "intraven" in words or bool(re.search(r"\biv\b", words))
+    words = route.words()
+    return route_is(route, IV_ROUTE_CODES) or "intraven" in words or bool(re.search(r"\biv\b", words))
 
 
 def _weekday_of(day: date) -> str:
@@ -297,9 +311,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         schedule = read_schedule(order, min_interval)
         facts[f"{order.id}_schedule"] = f"{schedule.described}; day {schedule.weekday or 'none'}"
         checked.append((order, schedule))
-    # methotrexate being given now goes on beside the drafts unless one of them replaces it
+    # methotrexate still given today goes on beside the drafts unless one of them replaces it; an end date that has
+    # passed ends an order whatever its status still says (courses.course_days)
     replaced = _replaced(drafts)
-    on_chart = [(o, read_schedule(o, min_interval)) for o in record.medications_in("methotrexate", current_only=True)
+    on_chart = [(o, read_schedule(o, min_interval)) for o in given_since(record, "methotrexate", since=record.today)
                 if o.resource_type == "MedicationRequest" and o.reference not in replaced and not _out_of_scope(o)]
     facts["methotrexate_on_chart"] = _described(on_chart) or None
     _given_together(checked, on_chart, min_interval)

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import ICD10, IMNM_SNOMED, METHOTREXATE_2_5, ROUTE_ORAL, ROUTE_SC, RXNORM, UCUM, Chart
+from fhir_fixtures.builders import (
+    ICD10,
+    IMNM_SNOMED,
+    METHOTREXATE_2_5,
+    ROUTE_ORAL,
+    ROUTE_SC,
+    RXNORM,
+    SNOMED,
+    UCUM,
+    Chart,
+)
+from hooks.definitions.steroids import V3_ROUTE
 from tests.conftest import fired, run
 
 RULE = "mtx-once-weekly-hard-stop"
@@ -404,3 +415,58 @@ def test_an_injectable_product_without_a_route_is_replaced_under_the_skin(kb, to
     assert dosage["route"]["coding"][0]["code"] == expected[0]
     assert f"10 mg {expected[1]} ONCE WEEKLY" in dosage["text"]
     assert f"{expected[1]} once weekly" in card["suggestions"][0]["label"]
+
+
+@pytest.mark.parametrize(("end", "fires"), [(-60, False), (None, True), (30, True)])
+def test_a_chart_order_whose_end_date_has_passed_does_not_add_up_though_still_active(kb, today, end, fires):
+    """An order still marked 'active' whose end date passed two months ago added up with a new weekly draft on
+    another day (twice a week): an end date ends a course whatever its status says (found by review)."""
+    chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-200, end=end, status="active",
+                                     day_of_week=["fri"], resource_id="mtx-old", **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["mon"], resource_id="mtx-new", **WEEKLY)
+    card = _card(kb, today, chart)
+    assert (card is not None) is fires
+    if fires:
+        assert "together with the methotrexate already on the chart" in card["summary"]
+
+
+@pytest.mark.parametrize(("day_of_week", "text"), [
+    (["mon"], "15 mg once weekly on Monday. If a dose is missed, take it on Tuesday"),
+    (["mon"], "Take on Monday; if Monday is missed take it Tuesday or Wednesday"),
+    (["mon"], "15 mg weekly, not on Tuesday"),
+    ([], "15 mg once weekly on Monday. If a dose is missed, take it on Monday evening"),
+    ([], "15 mg once weekly on Monday"),
+])
+def test_a_weekday_outside_a_frequency_phrase_is_no_day_of_the_schedule(kb, today, day_of_week, text):
+    """A Monday timing with "if a dose is missed, take it on Tuesday" was a hard stop (2 days a week named): every
+    weekday in the text added to the timing's (found by review). Only "every <day>" / "on <day>s" phrases add;
+    with no day in the timing or such a phrase, the day the text names is the weekday ("once weekly on Monday")."""
+    chart = _chart(today).draft(METHOTREXATE_2_5, 15, "mg", day_of_week=day_of_week, text=text, **WEEKLY)
+    assert _card(kb, today, chart) is None
+
+
+@pytest.mark.parametrize("route", [
+    {"coding": [{"system": V3_ROUTE, "code": "IVINF"}]},
+    {"coding": [{"system": V3_ROUTE, "code": "IVPUSH"}]},
+    {"coding": [{"system": SNOMED, "code": "255560000"}]},
+])
+def test_a_route_coded_intravenous_in_hl7_v3_or_snomed_is_out_of_scope(kb, today, route):
+    """Daily methotrexate coded only IVINF (HL7 v3) was read as not IV and stopped, though IV methotrexate is an
+    oncologic protocol outside this rule: R08 did not read the codes steroids reads (found by review)."""
+    chart = _chart(today).draft("methotrexate 25 MG/ML Injectable Solution", 20, "mg", timing_code="QD", route=route,
+                                resource_id="mtx-iv")
+    assert _card(kb, today, chart) is None
+    assert _explain(kb, today, chart)["facts"]["mtx-iv_route"].startswith("intravenous")
+
+
+@pytest.mark.parametrize(("code", "expected"), [("IM", ("78421000", "IM")), ("SQ", ("34206005", "SC")),
+                                                ("PO", ("26643006", "PO"))])
+def test_a_route_coded_in_hl7_v3_only_is_kept_in_the_replacement(kb, today, code, expected):
+    """A daily methotrexate injection coded only 'IM' (HL7 v3) was replaced by an SC order: the route's lower-case
+    patterns never matched the upper-case code, and the injectable default won (found by review)."""
+    chart = _chart(today).draft("methotrexate 25 MG/ML Injectable Solution", 20, "mg", timing_code="QD",
+                                route={"coding": [{"system": V3_ROUTE, "code": code}]}, resource_id="mtx-v3")
+    card = _card(kb, today, chart)
+    dosage = card["suggestions"][0]["actions"][1]["resource"]["dosageInstruction"][0]
+    assert dosage["route"]["coding"][0]["code"] == expected[0]
+    assert f"20 mg {expected[1]} ONCE WEEKLY" in dosage["text"]
