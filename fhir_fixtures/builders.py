@@ -200,10 +200,9 @@ class Chart:
                 repeat["count"] = count
             if time_of_day:
                 repeat["timeOfDay"] = time_of_day
-            if start is not None:
-                repeat["boundsPeriod"] = {"start": self.at(start)}
-                if end is not None:
-                    repeat["boundsPeriod"]["end"] = self.at(end)
+            bounds = {key: self.at(day) for key, day in (("start", start), ("end", end)) if day is not None}
+            if bounds:
+                repeat["boundsPeriod"] = bounds
             dosage["timing"] = {"repeat": repeat}
         if route:
             dosage["route"] = route
@@ -246,6 +245,13 @@ class Chart:
         kwargs.setdefault("status", "draft")
         kwargs.setdefault("intent", "proposal")
         self.drafts.append(self.medication_request(code, dose, unit, **kwargs))
+        return self
+
+    def given_with(self, **changes: Any) -> Chart:
+        """Give the last draft a second dosage instruction, given together with its first: a copy of the first
+        with ``changes`` (e.g. ``text=`` or ``doseAndRate=``)."""
+        instructions = self.drafts[-1]["dosageInstruction"]
+        instructions.append({**instructions[0], **changes})
         return self
 
     def draft_resource(self, resource: dict[str, Any]) -> Chart:

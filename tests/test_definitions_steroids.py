@@ -8,6 +8,7 @@ import pytest
 
 from fhir_fixtures.builders import IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_5, PREDNISONE_20, ROUTE_IV, RXNORM, Chart
 from hooks.definitions import courses, steroids
+from hooks.definitions.steroids import V3_ROUTE
 from tests.definitions_support import record_and_context
 
 
@@ -67,9 +68,6 @@ def test_a_route_other_than_intravenous_is_never_an_iv_pulse(kb, today, route, p
     chart = Chart(today).medication(METHYLPRED_1000, 40, "mg", start=-6, end=-6, status="completed", route=route)
     record, _ = record_and_context(kb, chart)
     assert steroids.is_iv_methylprednisolone(record.medications[0]) is pulse
-
-
-V3_ROUTE = "http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration"
 
 
 @pytest.mark.parametrize(("system", "code", "iv"), [

@@ -53,8 +53,7 @@ def test_500_mg_twice_a_day_is_1_g_a_day_and_600_twice_is_over(kb, today):
 
 def test_instructions_given_together_add_up_to_the_day(kb, today):
     chart = _chart(today).draft(MP_500, 600, "mg", route=ROUTE_IV, end=2)
-    morning = chart.drafts[-1]["dosageInstruction"][0]
-    chart.drafts[-1]["dosageInstruction"].append({**morning, "text": "600 mg in the evening"})
+    chart.given_with(text="600 mg in the evening")
     card = _card(kb, today, chart)
     assert card["indicator"] == "critical" and "1,200 mg/day" in card["summary"]
 
@@ -62,8 +61,7 @@ def test_instructions_given_together_add_up_to_the_day(kb, today):
 def test_per_kg_instructions_given_together_add_up_for_a_child_without_a_weight(kb, today):
     """20 mg/kg morning and evening is 40 mg/kg/day, above the child's 30: only the first instruction was read."""
     chart = _chart(today, age=10, weight=None).draft(METHYLPRED_1000, 20, "mg/kg", route=ROUTE_IV, end=2)
-    morning = chart.drafts[-1]["dosageInstruction"][0]
-    chart.drafts[-1]["dosageInstruction"].append({**morning, "text": "20 mg/kg in the evening"})
+    chart.given_with(text="20 mg/kg in the evening")
     card = _card(kb, today, chart)
     assert card["summary"] == "IV methylprednisolone: 40.0 mg/kg/day in a child, above 30 mg/kg/day (max 1 g)"
 

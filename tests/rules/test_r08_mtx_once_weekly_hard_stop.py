@@ -34,6 +34,12 @@ def _explain(kb, today, chart):
     return next(e for e in result.explanation if e["rule"] == RULE)
 
 
+def _methotrexate_created(suggestions):
+    """The methotrexate orders the suggestions create (the replacement; folic acid and others left out)."""
+    return [a["resource"] for s in suggestions for a in s["actions"] if a["type"] == "create"
+            and "ethotrexate" in a["resource"]["medicationCodeableConcept"]["text"]]
+
+
 def test_daily_tablets_are_replaced_by_the_same_dose_once_weekly(kb, today):
     chart = _chart(today).draft(METHOTREXATE_2_5, 6, "{tbl}", resource_id="draft-mtx")
     card = _card(kb, today, chart)
@@ -143,9 +149,7 @@ def test_a_dose_above_the_weekly_range_is_not_carried_into_the_replacement(kb, t
     then stopped as critical: two hard stops advising different doses (found by review)."""
     chart = _chart(today).draft(METHOTREXATE_2_5, mg, "mg", timing_code="WK", resource_id="draft-mtx")
     card = _card(kb, today, chart)
-    created = [a["resource"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "create"
-               and "ethotrexate" in a["resource"]["medicationCodeableConcept"]["text"]]
-    assert bool(created) is kept
+    assert bool(_methotrexate_created(card["suggestions"])) is kept
     assert card["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/draft-mtx"
     if not kept:
         assert f"on the draft is {mg:g} mg, above the 25 mg/week" in card["detail"]
@@ -304,8 +308,7 @@ def test_a_child_gets_no_replacement_dose_the_childrens_limits_would_flag(kb, to
     """Age 8, 25 kg: "20 mg once weekly" was recommended and R32 then flagged it at 21.5 mg/m2/week."""
     chart = Chart(today, age=8, sex="male").condition(IMNM_SNOMED, onset=-30).weight(25, day=-1).height(125, day=-1)
     card = _card(kb, today, chart.draft(METHOTREXATE_2_5, 20, "mg", resource_id="draft-mtx"))
-    assert not [a for s in card["suggestions"] for a in s["actions"] if a["type"] == "create"
-                and "ethotrexate" in a["resource"]["medicationCodeableConcept"]["text"]]
+    assert not _methotrexate_created(card["suggestions"])
     assert "In a child the weekly dose goes by body surface area" in card["detail"]
 
 
@@ -349,21 +352,25 @@ def test_weekdays_in_the_text_add_to_the_weekday_of_the_timing(kb, today, text, 
         assert f"2 days a week named ({days})" in card["detail"]
 
 
+def _monday_active_thursday_draft(today):
+    """Weekly methotrexate on Monday active on the chart ('mtx-active'), and a weekly draft on Thursday ('mtx-thu')."""
+    chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-60, day_of_week=["mon"],
+                                     resource_id="mtx-active", **WEEKLY)
+    return chart.draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["thu"], resource_id="mtx-thu", **WEEKLY)
+
+
 def test_an_active_weekly_order_on_another_day_adds_up_with_the_draft(kb, today):
     """Weekly methotrexate on Monday on the chart and a weekly draft on Thursday was silent, though two drafts
     signed together fire: the chart's order stays active beside the draft (found by review). The card cancels the
     draft only (a new weekly order beside the chart's would still be twice a week) and says the order stays."""
-    chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-60, day_of_week=["mon"],
-                                     resource_id="mtx-active", **WEEKLY)
-    chart.draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["thu"], resource_id="mtx-thu", **WEEKLY)
+    chart = _monday_active_thursday_draft(today)
     card = _card(kb, today, chart)
     assert card is not None and card["indicator"] == "critical"
     assert "together with the methotrexate already on the chart" in card["summary"]
     assert "once weekly on Monday), which stays active" in card["detail"]
     actions = [a for s in card["suggestions"] for a in s["actions"]]
     assert {a.get("resourceId") for a in actions if a["type"] == "delete"} == {"MedicationRequest/mtx-thu"}
-    assert not [a for a in actions if a["type"] == "create"
-                and "ethotrexate" in a["resource"]["medicationCodeableConcept"]["text"]]
+    assert not _methotrexate_created(card["suggestions"])
 
 
 @pytest.mark.parametrize("link", ["same id", "MedicationRequest/mtx-active",
@@ -371,9 +378,7 @@ def test_an_active_weekly_order_on_another_day_adds_up_with_the_draft(kb, today)
 def test_a_draft_that_replaces_the_chart_order_is_checked_alone(kb, today, link):
     """The chart's order does not add up with a draft that replaces it: the same order re-sent as a draft, or a
     draft naming it as its priorPrescription. Without the link the two add up (twice a week)."""
-    chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-60, day_of_week=["mon"],
-                                     resource_id="mtx-active", **WEEKLY)
-    chart.draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["thu"], resource_id="mtx-thu", **WEEKLY)
+    chart = _monday_active_thursday_draft(today)
     assert _card(kb, today, chart) is not None
     if link == "same id":
         chart.drafts[-1]["id"] = "mtx-active"
@@ -391,8 +396,7 @@ def test_a_replacement_for_two_drafts_on_different_days_cancels_both(kb, today):
     for suggestion in card["suggestions"]:
         assert {a.get("resourceId") for a in suggestion["actions"] if a["type"] == "delete"} == {
             "MedicationRequest/mtx-mon", "MedicationRequest/mtx-thu"}
-    created = [a["resource"] for a in card["suggestions"][0]["actions"] if a["type"] == "create"
-               and "ethotrexate" in a["resource"]["medicationCodeableConcept"]["text"]]
+    created = _methotrexate_created(card["suggestions"][:1])
     assert [r["dosageInstruction"][0]["timing"]["repeat"]["dayOfWeek"] for r in created] == [["mon"]]
     assert set(card["extension"]["imnm-cds"]["draftOrders"]) == {"MedicationRequest/mtx-mon",
                                                                  "MedicationRequest/mtx-thu"}

@@ -147,8 +147,7 @@ def test_a_childs_regimen_is_judged_per_kg_and_never_prophylactic_without_a_curr
 def test_instructions_given_together_add_up_to_a_treatment_dose(kb, today):
     """One DS tablet in the morning and one in the evening, written as two instructions, are 320 mg a day."""
     chart = on_mtx(today).draft(TMP_SMX_DS, 1, "{tbl}", text="1 tablet in the morning")
-    morning = chart.drafts[-1]["dosageInstruction"][0]
-    chart.drafts[-1]["dosageInstruction"].append({**morning, "text": "1 tablet in the evening"})
+    chart.given_with(text="1 tablet in the evening")
     card, entry = _result(kb, today, chart)
     assert card["indicator"] == "critical" and entry["facts"]["tmp_mg_per_day"] == 320
 

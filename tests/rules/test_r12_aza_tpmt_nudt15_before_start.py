@@ -3,8 +3,6 @@ and orders for only the missing tests."""
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 from fhir_fixtures.builders import AZATHIOPRINE_50
@@ -161,8 +159,7 @@ def test_two_instructions_given_together_add_up(kb, today):
     """100 mg in the morning and 100 mg at night, as two dosage instructions, are 200 mg/day (3.3 mg/kg/day at
     60 kg): above the range. Only the first instruction used to be read (1.7 mg/kg/day, 'within range')."""
     chart = normal_results(patient(today, kg=60)).draft(AZATHIOPRINE_50, 100, "mg", resource_id="aza")
-    instructions = chart.drafts[-1]["dosageInstruction"]
-    instructions.append(copy.deepcopy(instructions[0]))
+    chart.given_with()
     result = run(kb, chart.request("order-sign"), today)
     entry = next(e for e in result.explanation if e["rule"] == RULE)
     assert entry["facts"]["mg_per_day"] == pytest.approx(200)
@@ -197,8 +194,7 @@ def test_unavailable_procedures_leave_a_tpmt_activity_unverifiable(kb, today):
 def test_every_per_kg_instruction_counts(kb, today):
     """1.75 mg/kg morning and evening is 3.5 mg/kg/day; only the first instruction was read (1.75, quiet)."""
     chart = normal_results(patient(today, kg=None)).draft(AZATHIOPRINE_50, 1.75, "mg/kg", resource_id="aza")
-    instructions = chart.drafts[-1]["dosageInstruction"]
-    instructions.append(copy.deepcopy(instructions[0]))
+    chart.given_with()
     result = run(kb, chart.request("order-sign"), today)
     entry = next(e for e in result.explanation if e["rule"] == RULE)
     assert RULE in fired(result) and entry["facts"]["mg_per_kg_day"] == 3.5

@@ -19,9 +19,7 @@ def _result(kb, chart):
 
 
 def test_ck_never_measured_after_treatment_start(kb, today):
-    chart = early_chart(today, None)
-    chart.resources["observations"] = [o for o in chart.resources["observations"]
-                                       if o["code"]["coding"][0]["code"] != "2157-6"]
+    chart = early_chart(today, None).without_observations(CK[1])
     card, entry = _result(kb, chart)
     assert "never measured" in card["summary"] and entry["facts"]["latest_ck"] is None
 

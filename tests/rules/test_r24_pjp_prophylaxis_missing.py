@@ -189,9 +189,7 @@ def test_an_undated_unreadable_course_counts_until_its_end_date(kb, today):
     the 28 days was passed over and one left 'active' long after its end held R24 at 'not evaluable'."""
     def undated(end, status):
         chart = Chart(today).condition(IMNM_SNOMED, onset=-60)
-        resource = chart.medication_request(PREDNISONE_20, None, None, start=None, status=status)
-        resource["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] = {"end": chart.at(end)}
-        chart.resources["medications"].append(resource)  # the builder writes an end only with a start
+        chart.medication(PREDNISONE_20, None, None, start=None, end=end, status=status)
         return _entry(run(kb, chart.request("patient-view"), today))
     ended_in_window = undated(-27, "completed")  # last given on the window's first day
     assert ended_in_window["status"] == "not-evaluable"

@@ -120,12 +120,7 @@ def test_order_sign_never_fires(kb, today):
 
 def _unreadable(today, end, start=-400, status="active"):
     """An adult whose only glucocorticoid order has no dose and ends on day ``end``."""
-    chart = Chart(today, age=63)
-    resource = chart.medication_request(PREDNISONE_20, None, None, start=start, end=end, status=status)
-    if start is None:  # the builder writes an end only with a start
-        resource["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] = {"end": chart.at(end)}
-    chart.resources["medications"].append(resource)
-    return chart
+    return Chart(today, age=63).medication(PREDNISONE_20, None, None, start=start, end=end, status=status)
 
 
 def test_an_unreadable_course_counts_until_its_end_date_whatever_its_status_says(kb, today):

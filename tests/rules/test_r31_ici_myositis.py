@@ -92,9 +92,7 @@ def test_raised_troponin_i_means_permanent_discontinuation(kb, today):
 
 
 def test_raised_troponin_t_alone_asks_for_troponin_i(kb, today):
-    chart = _graded(today, 1)
-    chart.resources["observations"] = [o for o in chart.resources["observations"]
-                                       if o["code"].get("coding", [{}])[0].get("code") != HS_TNI[1]]
+    chart = _graded(today, 1).without_observations(HS_TNI[1])
     chart.observation(TNT, day=0, value=0.08, unit="ng/mL", high=0.01).draft(PEMBROLIZUMAB, 200, "mg")
     card, entry = _card(kb, chart, today, "order-sign")
     assert entry["facts"]["troponin_t_only_raised"] is True and entry["facts"]["myocardial_involvement"] is None

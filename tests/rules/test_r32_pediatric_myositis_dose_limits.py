@@ -21,8 +21,8 @@ def _child(today, age=10, kg=30.0, cm=144.0, weight_day=-1, height_day=-5):
     return chart
 
 
-def _weekly(chart, dose, unit="mg", code=MTX_SC, day="sat"):
-    return chart.draft(code, dose, unit, period=1, period_unit="wk", day_of_week=[day])
+def _weekly(chart, dose, unit="mg", code=MTX_SC, day="sat", **kwargs):
+    return chart.draft(code, dose, unit, period=1, period_unit="wk", day_of_week=[day], **kwargs)
 
 
 def _card(kb, today, chart):
@@ -137,9 +137,7 @@ def test_a_dose_per_kg_per_day_is_counted_on_the_weight(kb, today):
 def test_a_per_kg_part_over_the_limit_fires_without_a_weight_to_add_the_mg_part(kb, today):
     """Prednisolone 3 mg/kg morning and 5 mg evening, no weight: 3 mg/kg/day alone is over 2 (it went quiet)."""
     chart = _child(today, kg=None).draft(PREDNISOLONE_5, 3, "mg/kg")
-    first = chart.drafts[-1]["dosageInstruction"][0]
-    chart.drafts[-1]["dosageInstruction"].append({**first, "doseAndRate": [{"doseQuantity": {"value": 5,
-                                                                                             "unit": "mg"}}]})
+    chart.given_with(doseAndRate=[{"doseQuantity": {"value": 5, "unit": "mg"}}])
     card = fired(run(kb, chart.request("order-sign"), today)).get(RULE)
     assert card is not None and "3.00 mg/kg/day (as written) is above 2 mg/kg/day" in card["detail"]
 
@@ -156,8 +154,7 @@ def test_a_taper_or_titration_written_as_two_orders_one_after_the_other_is_not_a
     chart = _child(today).draft(PREDNISOLONE_5, 50, "mg", end=13).draft(PREDNISOLONE_5, 30, "mg", start=14, end=27)
     entry = _explain(kb, today, chart)
     assert entry["status"] == "not-fired" and entry["facts"]["steroid_mg_day"] == 50
-    chart = _child(today).draft(MTX_SC, 15, "mg", period=1, period_unit="wk", day_of_week=["sat"], end=27)
-    chart.draft(MTX_SC, 20, "mg", period=1, period_unit="wk", day_of_week=["sat"], start=28)
+    chart = _weekly(_weekly(_child(today), 15, end=27), 20, start=28)
     entry = _explain(kb, today, chart)
     assert entry["status"] == "not-fired" and entry["facts"]["mtx_mg_week"] == pytest.approx(20)
     chart = _child(today).draft(PREDNISOLONE_5, 50, "mg", end=14).draft(PREDNISOLONE_5, 30, "mg", start=14, end=27)
