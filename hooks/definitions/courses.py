@@ -47,7 +47,12 @@ def last_dose_day(order: MedicationOrder, today: date) -> date | None:
     return today if order.current else None
 
 
+def doses_since(record: PatientRecord, *groups: str, since: date) -> list[tuple[MedicationOrder, date]]:
+    """(order, last day given) of the orders of ``groups`` current now or last given on or after ``since``."""
+    return [(m, last) for m in record.medications_in(*groups)
+            if (last := last_dose_day(m, record.today)) is not None and last >= since]
+
+
 def given_since(record: PatientRecord, *groups: str, since: date) -> list[MedicationOrder]:
     """Orders of ``groups`` current now or last given on or after ``since``."""
-    return [m for m in record.medications_in(*groups)
-            if (last := last_dose_day(m, record.today)) is not None and last >= since]
+    return [m for m, _ in doses_since(record, *groups, since=since)]

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from hooks.context import HookContext
 from hooks.definitions.cohorts import iim_onset, is_paediatric
-from hooks.definitions.courses import course_days, last_dose_day
+from hooks.definitions.courses import course_days, given_since, last_dose_day
 from hooks.definitions.weight import dosing_weight, weight_near
 from hooks.dosing import prednisone_equivalent, prednisone_equivalent_by_sequence
 from hooks.record import SNOMED, Concept, MedicationOrder, PatientRecord, per_record
@@ -65,6 +65,11 @@ def route_is(route: Concept, codes: Mapping[str, tuple[str, ...]]) -> bool:
 
 def is_iv_methylprednisolone(order: MedicationOrder) -> bool:
     return order.medication.concept_in("glucocorticoid_systemic") == "methylprednisolone" and is_intravenous(order)
+
+
+def iv_pulses_since(record: PatientRecord, since: date) -> list[MedicationOrder]:
+    """IV methylprednisolone courses current now or last given on or after ``since``."""
+    return [m for m in given_since(record, "glucocorticoid_systemic", since=since) if is_iv_methylprednisolone(m)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -232,7 +232,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             notes.append("No replacement dose is suggested: " + (
                 "no whole 25 mg step fits this weight; ask a paediatric pharmacist for a liquid formulation."
                 if weight_kg is not None else "a child's dose needs a current body weight (R33)."))
-    suggestions = _suggestions(context, drafts, tpmt, nudt15, missing, poor, unclear_low, replacement)
+    suggestions = _suggestions(context, drafts, tpmt, missing, poor, unclear_low, replacement)
     summary_text = f"Azathioprine: {headline}"
     return Fired(
         severity="critical" if critical else "warning",
@@ -246,7 +246,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
 
 def _suggestions(context: HookContext, drafts: list[MedicationOrder], tpmt: thiopurine.Summary,
-                 nudt15: thiopurine.Summary, missing: Sequence[str], poor: Sequence[str], unclear_low: Sequence[str],
+                 missing: Sequence[str], poor: Sequence[str], unclear_low: Sequence[str],
                  replacement: float | None) -> list[Suggestion]:
     """Tests for what is missing, monitoring, and a replacement order only when the draft dose is too high."""
     out: list[Suggestion] = []

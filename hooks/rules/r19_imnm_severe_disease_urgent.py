@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from hooks import dosing, orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, diagnosis, steroids, strength
-from hooks.definitions.courses import last_dose_day
+from hooks.definitions.courses import doses_since, last_dose_day
 from hooks.definitions.treatment_duration import ivig_immunizations
 from hooks.definitions.weight import Measure, dosing_weight, ivig_dosing_weight
 from hooks.dosing import HALF_TABLET_STEP_MG, PULSE_STEP_MG, TABLET_STEP_MG, practical_dose
@@ -192,10 +192,9 @@ def _already_treated(record: PatientRecord, context: HookContext) -> list[str]:
     mp_since = record.today - timedelta(days=int(params["iv_mp_recent_days"]))
     ivig_since = record.today - timedelta(days=int(params["ivig_recent_days"]))
     # the last dose, not the start: a 3-day pulse counted from D-16 was last given on D-14
-    found = [f"IV methylprednisolone {m.label} (last {last})" for m in record.medications_in("glucocorticoid_systemic")
-             if steroids.is_iv_methylprednisolone(m) and _recent(last := last_dose_day(m, record.today), mp_since)]
-    found += [f"IVIG {m.label} (last {last})" for m in record.medications_in("ivig")
-              if _recent(last := last_dose_day(m, record.today), ivig_since)]
+    found = [f"IV methylprednisolone {m.label} (last {last_dose_day(m, record.today)})"
+             for m in steroids.iv_pulses_since(record, mp_since)]
+    found += [f"IVIG {m.label} (last {last})" for m, last in doses_since(record, "ivig", since=ivig_since)]
     found += [f"IVIG {i.vaccine.label} ({i.when})" for i in ivig_immunizations(record, since=ivig_since)]
     return found
 

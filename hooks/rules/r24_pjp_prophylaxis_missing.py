@@ -76,11 +76,6 @@ body-surface area with paediatric pharmacy.
 """
 
 
-def _pulses(record: PatientRecord, since: date) -> list[MedicationOrder]:
-    return [m for m in given_since(record, "glucocorticoid_systemic", since=since)
-            if steroids.is_iv_methylprednisolone(m)]
-
-
 def _co_agents(record: PatientRecord, params: dict[str, float]) -> list[MedicationOrder]:
     today = record.today
     found = record.medications_in(*CO_AGENTS_CURRENT, current_only=True)
@@ -179,7 +174,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet(f"PJP prophylaxis on file: {facts['pjp_prophylaxis']}", facts)
 
     since_start = today - timedelta(days=run - 1)
-    pulses = _pulses(record, today - timedelta(days=int(params["iv_pulse_window_days"])))
+    pulses = steroids.iv_pulses_since(record, today - timedelta(days=int(params["iv_pulse_window_days"])))
     agents = _co_agents(record, params)
     lymph = _lymphocytes(record, params)
     low_lymph = lymph is not None and lymph[0] < params["lymphocytes_below"]

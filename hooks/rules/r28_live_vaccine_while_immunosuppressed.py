@@ -7,7 +7,7 @@ from datetime import date
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions.courses import last_dose_day
+from hooks.definitions.courses import doses_since
 from hooks.definitions.diagnosis import immunosuppressive_orders
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
 from hooks.definitions.immunosuppression_level import Exposure, Thresholds, exposures
@@ -107,8 +107,7 @@ def _recent_ivig(record: PatientRecord, months: int) -> tuple[str, date] | None:
     """The latest IVIG within ``months``: (label, last day given); as an order or, as some EHRs record it, an
     Immunization (CVX 87 / 14)."""
     since = _months_before(record.today, months)
-    given = [(m.label, last) for m in record.medications_in("ivig")
-             if (last := last_dose_day(m, record.today)) is not None and last >= since]
+    given = [(m.label, last) for m, last in doses_since(record, "ivig", since=since)]
     given += [(i.vaccine.label, i.when) for i in ivig_immunizations(record, since) if i.when is not None]
     return max(given, key=lambda pair: pair[1]) if given else None
 
