@@ -289,6 +289,12 @@ class DraftDose:
         days = self.dose_days
         return None if self.daily is None or not days else self.daily / days
 
+    @property
+    def week_mg(self) -> float | None:
+        """What the weekly limits judge: the weekly dose, or for a schedule less often than weekly the dose given
+        at once (100 mg every 2 weeks is 100 mg, not 50 mg a week)."""
+        return self.dose_day_mg if self.weekly_or_less and self.dose_day_mg is not None else self.weekly
+
     def written_per_kg_day(self) -> float | None:
         """mg/kg/day for an order written per kg (no weight needed), every per-kg instruction counted."""
         return self.kg_daily
@@ -424,8 +430,14 @@ def daily_total(doses: list[DraftDose], weight_kg: float | None, today: date) ->
     total.per_kg_written, on_kg_day = most_on_one_day(kg_day_written, today)
     if len(total.counted) > 1:
         judged = on_mg_day + on_kg_day
-        total.apart = [d.order.label for d in total.counted if not any(d.order is o for o in judged)]
+        total.apart = [d.order.label for d in left_apart(total.counted, judged)]
     return total
+
+
+def left_apart(doses: Sequence[DraftDose], given: Sequence[MedicationOrder]) -> list[DraftDose]:
+    """The doses whose draft is not among ``given`` (the drafts :func:`most_on_one_day` added up): given on
+    other days."""
+    return [d for d in doses if not any(d.order is o for o in given)]
 
 
 def _has_timing(timing: Timing) -> bool:

@@ -119,9 +119,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             judged.append(dose)
     # each draft's dose on its day (the weekly dose, once weekly), added up over the drafts given in the same
     # weeks: a titration written as two orders, one after the other, is not
-    total, given = dose_basis.most_on_one_day([(d.order, d.dose_day_mg or 0.0) for d in judged], context.today)
-    together = [d for d in judged if any(d.order is o for o in given)]
-    apart = [d.order.label for d in judged if not any(d is t for t in together)]
+    total, given = dose_basis.most_on_one_day([(d.order, d.week_mg or 0.0) for d in judged], context.today)
+    left = dose_basis.left_apart(judged, given)
+    together = [d for d in judged if not any(d is a for a in left)]
+    apart = [d.order.label for d in left]
     less_often = [d for d in together if not d.once_weekly]
     facts["weekly_drafts"] = "; ".join(f"{d.order.label}: {d.describe()}" for d in judged) or None
     facts["weekly_mg"] = round(total, 2) if judged else None

@@ -84,8 +84,8 @@ def _mtx_findings(doses: list[DraftDose], bsa: float | None, p: Mapping[str, flo
     for d in doses:
         if d.problem:
             unread.append(f"{d.order.label}: {d.problem}")
-        elif d.weekly is not None:  # less often than weekly: the dose given at once, as R09 judges it
-            weekly.append((d.order, d.dose_day_mg if d.weekly_or_less and d.dose_day_mg is not None else d.weekly))
+        elif d.week_mg is not None:  # less often than weekly: the dose given at once, as R09 judges it
+            weekly.append((d.order, d.week_mg))
         elif d.per_m2 and (m2_week := d.written_per_m2_week()) is not None:
             per_m2_written.append((d.order, m2_week))
         else:
