@@ -526,10 +526,8 @@ class PatientRecord:
         return self._age_on(self.patient.born_by or self.patient.birth_date if self.patient else None)
 
     def _age_on(self, born: date | None) -> int | None:
-        if born is None:
-            return None
         # not below 0: a partial birthDate of this year may end on a day still to come
-        return max(self.today.year - born.year - ((self.today.month, self.today.day) < (born.month, born.day)), 0)
+        return None if born is None else max(age_on(born, self.today), 0)
 
     def _members(self, kind: str, groups: tuple[str, ...]) -> list[Any]:
         """Items of one list that belong to any of ``groups``, in list order (shared: callers filter into a new
@@ -592,6 +590,11 @@ class PatientRecord:
         return [i for i in self._members("immunizations", groups)
                 if i.status not in ("entered-in-error", "not-done")]
 
+
+
+def age_on(born: date, day: date) -> int:
+    """Whole years from ``born`` to ``day``."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 # Procedure, DiagnosticReport and ImagingStudy statuses of a study that was not (or not yet, or not fully) done

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from hooks.context import HookContext
-from hooks.record import Observation, PatientRecord, per_record, unread_newer
+from hooks.record import Observation, PatientRecord, per_record, plausible, unread_newer
 from hooks.units import convert
 
 
@@ -45,7 +45,7 @@ def _point(observation: Observation, fallback: float) -> CkPoint | None:
     if observation.when is None or observation.quantity is None:
         return None
     value = convert(observation.quantity.value, observation.quantity.unit, "U/L")
-    if value is None or value <= 0:  # no serum has no CK: a zero or negative result is a data error
+    if value is None or not plausible("ck", "U/L", value):  # as newest_unreadable reads it: a zero CK is an error
         return None
     high = observation.ref_high
     uln = convert(high.value, high.unit, "U/L") if high is not None else None

@@ -58,7 +58,7 @@ def _daily(order: MedicationOrder, weight_kg: float | None,
     dose = dose_basis.read_dose(order, weight_kg, bsa_m2)
     if dose.problem:
         return None, None, dose.problem
-    per_kg = None if dose.kg_part_only else dose.written_per_kg_day()  # with mg beside it, only the least given
+    per_kg = None if dose.kg_part_only else dose.kg_daily  # with mg beside it, only the least given
     if per_kg is not None:
         return (per_kg * weight_kg if weight_kg else None), per_kg, f"{per_kg:g} mg/kg/day ({dose.describe()})"
     if dose.daily is None:

@@ -9,7 +9,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts
-from hooks.record import LOINC, SNOMED, PatientRecord, Procedure
+from hooks.record import LOINC, SNOMED, PatientRecord, Procedure, age_on
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ALLENBACH_2016, ENMC_224, IMACS_2023_CANCER, SEED_001, SHELLY_MAYO
 
@@ -74,10 +74,6 @@ def _anchors(record: PatientRecord) -> tuple[date | None, date | None]:
     return onset, min(diagnosed, default=None)
 
 
-def _age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
 def _screens(record: PatientRecord, since: date) -> tuple[list[Procedure], list[Procedure]]:
     """(complete screens, partial ones): PET-CT or CT chest + abdomen/pelvis, versus one region only."""
     by_kind: dict[str | None, list[Procedure]] = {}
@@ -130,7 +126,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if onset is None and diagnosed is None:
         return NotEvaluable("the onset or diagnosis date of the IMNM", facts)
     first = min(d for d in (onset, diagnosed) if d is not None)
-    age_at_onset = _age_on(record.patient.birth_date, first)
+    age_at_onset = age_on(record.patient.birth_date, first)
     facts["age_at_onset"] = age_at_onset
     if age_at_onset < p["min_age"]:
         return Quiet(f"juvenile onset (age {age_at_onset} on {first.isoformat()})", facts)
