@@ -121,7 +121,7 @@ def test_structured_dose_wins_and_tablets_use_strength(kb, today):
 def test_per_kg_dose_needs_the_weight_for_mg_but_not_for_mg_per_kg_day(kb, today):
     order = _order(kb, Chart(today).medication_request(METHYLPRED_1000, 15, "mg/kg", start=0, route=ROUTE_IV))
     without = dose_basis.read_dose(order)
-    assert without.mg is None and without.problem is None and without.written_per_kg_day() == pytest.approx(15)
+    assert without.mg is None and without.problem is None and without.kg_daily == pytest.approx(15)
     with_weight = dose_basis.read_dose(order, weight_kg=80)
     assert with_weight.daily == pytest.approx(1200)
 
@@ -141,7 +141,7 @@ def _two_instructions(today, first, second, steps=False):
 @pytest.mark.parametrize(("first", "second", "read", "together", "steps"), [
     ((40, "mg"), (20, "mg"), lambda dose: dose.daily, 60, 40),
     # without a weight, 1 mg/kg morning and 0.5 mg/kg evening was 1 mg/kg/day (the first instruction only)
-    ((1, "mg/kg"), (0.5, "mg/kg"), lambda dose: dose.written_per_kg_day(), 1.5, 1),
+    ((1, "mg/kg"), (0.5, "mg/kg"), lambda dose: dose.kg_daily, 1.5, 1),
 ])
 def test_concurrent_dosage_instructions_add_up_and_sequences_take_the_highest(kb, today, first, second, read,
                                                                               together, steps):
@@ -153,7 +153,7 @@ def test_concurrent_dosage_instructions_add_up_and_sequences_take_the_highest(kb
 def test_mg_beside_mg_per_kg_gives_the_per_kg_part_as_the_least_the_order_gives(kb, today):
     """Without a weight the mg cannot be added; the per-kg part alone can still be over a limit."""
     dose = dose_basis.read_dose(_order(kb, _two_instructions(today, (1, "mg/kg"), (20, "mg"))))
-    assert dose.written_per_kg_day() == pytest.approx(1) and dose.kg_part_only
+    assert dose.kg_daily == pytest.approx(1) and dose.kg_part_only
     total = dose_basis.daily_total([dose], None, today)
     assert total.per_kg_written == pytest.approx(1) and "could not be added to its mg/kg" in total.unread[0]
 
@@ -267,3 +267,12 @@ def test_the_dose_on_its_day_of_a_weekly_or_rarer_schedule(kb, today, period, un
                                                        period_unit=unit))
     dose = dose_basis.read_dose(order)
     assert dose.weekly_or_less is weekly_or_less and dose.dose_day_mg == pytest.approx(at_once)
+
+
+@pytest.mark.parametrize("frequency_max", [None, 2])
+def test_a_counted_draft_lasts_its_doses_at_their_frequency(kb, today, frequency_max):
+    """12 doses '1-2 times a day' run 12 days, as courses.course_days reads them: frequencyMax ran them 6 (found by
+    review: a draft's span was cut short, so a later draft was not added up)."""
+    order = _order(kb, Chart(today).medication_request(PREDNISONE_20, 20, "mg", start=0, count=12,
+                                                       frequency_max=frequency_max))
+    assert dose_basis.draft_course_length(order) == 12

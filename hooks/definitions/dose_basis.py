@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from hooks import dosing
@@ -169,7 +169,7 @@ _NAMED: tuple[tuple[re.Pattern[str], int, int, str], ...] = tuple((re.compile(p)
 # Named weekdays give one administration on each: "every Friday", "on Mondays and Thursdays", "on Monday only".
 _WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)"
 _LIST = r"\s*(?:,|and|&|/)\s*"
-ON_WEEKDAYS = re.compile(rf"\b(?:(?:every|each)\s+({_WEEKDAY}s?(?:{_LIST}{_WEEKDAY}s?)*)|"
+_ON_WEEKDAYS = re.compile(rf"\b(?:(?:every|each)\s+({_WEEKDAY}s?(?:{_LIST}{_WEEKDAY}s?)*)|"
                           rf"on\s+({_WEEKDAY}s?(?:{_LIST}{_WEEKDAY}s?)*)\s+only|"
                           rf"on\s+({_WEEKDAY}s(?:{_LIST}{_WEEKDAY}s)*))\b")
 
@@ -189,12 +189,22 @@ def _frequencies(text: str) -> list[TextFrequency]:
     for named, frequency, period, unit in _NAMED:
         found += [TextFrequency(frequency, period, unit, m.group(0).strip()) for m in named.finditer(rest)]
         rest = named.sub(" ", rest)
-    weekdays = [TextFrequency(len({d[:3] for d in re.findall(_WEEKDAY, next(g for g in m.groups() if g))}), 1, "wk",
-                              m.group(0)) for m in ON_WEEKDAYS.finditer(rest)]
+    weekdays = [TextFrequency(len(_days_named(m)), 1, "wk", m.group(0)) for m in _ON_WEEKDAYS.finditer(rest)]
     # The days of a weekly (or longer) schedule with one dose on each ("every 2 weeks on Mondays") are not a
     # second frequency; "daily every Monday" or "weekly on Mondays and Thursdays" are.
     return found + [w for w in weekdays if not any(f.period * DAYS_PER_UNIT[f.unit] >= 7
                                                    and f.frequency == w.frequency for f in found)]
+
+
+def _days_named(match: re.Match[str]) -> list[str]:
+    """The weekday codes ('mon', 'thu') one weekday phrase names, in order."""
+    return list(dict.fromkeys(d[:3] for d in re.findall(_WEEKDAY, next(g for g in match.groups() if g))))
+
+
+def scheduled_weekdays(text: str) -> list[str]:
+    """The weekdays of the text's weekday phrases ('every Monday', 'on Mondays', 'on Monday only'), in order: the
+    days the frequency above counts, not a weekday named otherwise ('if missed, take it on Tuesday')."""
+    return list(dict.fromkeys(d for m in _ON_WEEKDAYS.finditer(text.lower()) for d in _days_named(m)))
 
 
 def read_text(text: str | None) -> TextDose | None:
@@ -294,10 +304,6 @@ class DraftDose:
         """What the weekly limits judge: the weekly dose, or for a schedule less often than weekly the dose given
         at once (100 mg every 2 weeks is 100 mg, not 50 mg a week)."""
         return self.dose_day_mg if self.weekly_or_less and self.dose_day_mg is not None else self.weekly
-
-    def written_per_kg_day(self) -> float | None:
-        """mg/kg/day for an order written per kg (no weight needed), every per-kg instruction counted."""
-        return self.kg_daily
 
     def written_per_m2_week(self) -> float | None:
         if not self.per_m2 or self.written is None or self.per_day is None:
@@ -415,7 +421,7 @@ def daily_total(doses: list[DraftDose], weight_kg: float | None, today: date) ->
             mg_day.append((d.order, d.mg))
             total.counted.append(d)
             total.per_dose_only.append(d.order.label)
-        elif d.per_kg and (kg_day := d.written_per_kg_day()) is not None:
+        elif d.per_kg and (kg_day := d.kg_daily) is not None:
             if weight_kg is not None:
                 mg_day.append((d.order, kg_day * weight_kg))
             else:
@@ -453,7 +459,8 @@ def draft_course_length(order: MedicationOrder) -> int | None:
         return max(1, round(order.bounds_days))
     dosage = order.dosage
     if dosage is not None and dosage.timing.count:
-        per_day = dosing.periods_per_day(dosage.timing) or 1.0
+        # a course's length reads the frequency, not frequencyMax (as interval_days does: never cut short)
+        per_day = dosing.periods_per_day(replace(dosage.timing, frequency_max=None)) or 1.0
         if per_day < 1:  # the last of 12 weekly doses is 77 days after the first, not on day 12
             return round((dosage.timing.count - 1) / per_day) + 1
         return max(1, round(dosage.timing.count / per_day))

@@ -45,7 +45,7 @@ def is_intravenous(order: MedicationOrder) -> bool:
     route = order.dosage.route if order.dosage else None
     if route is not None:
         words = f" {route.words()} "
-        if route_is(route, IV_ROUTE_CODES) or _IV_WORDS.search(words):
+        if route_says_iv(route):
             return True
         if route_is(route, _OTHER_ROUTE_CODES) or any(w in words for w in _OTHER_ROUTE_WORDS):
             return False
@@ -56,6 +56,11 @@ def is_intramuscular(order: MedicationOrder) -> bool:
     """The order's route says intramuscular (by SNOMED CT code or in words)."""
     route = order.dosage.route if order.dosage else None
     return route is not None and (route_is(route, IM_ROUTE_CODES) or "intramuscular" in route.words())
+
+
+def route_says_iv(route: Concept) -> bool:
+    """The route is into a vein, by code or in words (never from a negation: 'IM (not IV)', 'non-IV')."""
+    return route_is(route, IV_ROUTE_CODES) or _IV_WORDS.search(f" {route.words()} ") is not None
 
 
 def route_is(route: Concept, codes: Mapping[str, tuple[str, ...]]) -> bool:

@@ -17,8 +17,8 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import given_since
-from hooks.definitions.dose_basis import ON_WEEKDAYS, text_frequency
-from hooks.definitions.steroids import IM_ROUTE_CODES, IV_ROUTE_CODES, ORAL_ROUTE_CODES, SC_ROUTE_CODES, route_is
+from hooks.definitions.dose_basis import scheduled_weekdays, text_frequency
+from hooks.definitions.steroids import IM_ROUTE_CODES, ORAL_ROUTE_CODES, SC_ROUTE_CODES, route_is, route_says_iv
 from hooks.dosing import dose_days_per_day, dose_per_administration, round_to
 from hooks.record import Concept, Dosage, MedicationOrder, PatientRecord, Timing
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
@@ -110,13 +110,6 @@ def _weekdays_in(clauses: str) -> list[str]:
     return list(dict.fromkeys(m.group(1)[:3].lower() for m in _WEEKDAY_WORDS.finditer(clauses)))
 
 
-def _scheduled_weekdays(clauses: str) -> list[str]:
-    """The weekdays of the text's frequency phrases ("every Monday", "and every Thursday", "on Mondays", "on
-    Monday only": those text_frequency counts as days of the schedule). A weekday named otherwise ("if a dose is
-    missed, take it on Tuesday") is no day the order is given on."""
-    return _weekdays_in(" ; ".join(m.group(0) for m in ON_WEEKDAYS.finditer(clauses.lower())))
-
-
 def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
     """How often the draft gives methotrexate, from every dosage instruction (structured timing and text).
 
@@ -146,7 +139,7 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
             schedule.problems.append(f"the instructions say '{from_text.phrase}' although the timing is weekly")
         # the weekdays of the timing and of the text's frequency phrases together: 'every Monday' timed, '... and
         # every Thursday' typed; with none, any weekday the text names ("15 mg once weekly on Monday")
-        named = (list(dict.fromkeys([*(d for d in timing.days_of_week if d), *_scheduled_weekdays(text)]))
+        named = (list(dict.fromkeys([*(d for d in timing.days_of_week if d), *scheduled_weekdays(text)]))
                  or _weekdays_in(text))
         if dosage.as_needed or _PRN.search(text or ""):
             schedule.problems.append("ordered as needed (PRN)")
@@ -251,8 +244,7 @@ def is_intravenous(order: MedicationOrder) -> bool:
     route = order.dosage.route if order.dosage else None
     if route is None:
         return False
-    words = route.words()
-    return route_is(route, IV_ROUTE_CODES) or "intraven" in words or bool(re.search(r"\biv\b", words))
+    return route_says_iv(route)
 
 
 def _weekday_of(day: date) -> str:

@@ -474,3 +474,19 @@ def test_a_route_coded_in_hl7_v3_only_is_kept_in_the_replacement(kb, today, code
     dosage = card["suggestions"][0]["actions"][1]["resource"]["dosageInstruction"][0]
     assert dosage["route"]["coding"][0]["code"] == expected[0]
     assert f"20 mg {expected[1]} ONCE WEEKLY" in dosage["text"]
+
+
+@pytest.mark.parametrize("route_text", ["IM (not IV)", "non-IV", "subcutaneous (not IV)"])
+def test_a_route_that_says_not_iv_is_not_intravenous(kb, today, route_text):
+    """R08 read a negated route as IV and left a daily methotrexate draft out of scope; it now reads routes as
+    steroids.route_says_iv does (found by review)."""
+    chart = _chart(today).draft(METHOTREXATE_2_5, 15, "mg", route={"text": route_text})
+    assert _card(kb, today, chart) is not None
+
+
+@pytest.mark.parametrize("text", ["Take 15 mg every sat", "15 mg on sats", "15 mg every sun"])
+def test_a_weekday_abbreviated_in_a_weekly_phrase_names_the_day(kb, today, text):
+    """R08 read these phrases with a weekday list lacking 'sat' and 'sun' and stopped the order as naming no day,
+    while the frequency reader counted them as once weekly (found by review)."""
+    chart = _chart(today).draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk", text=text)
+    assert _card(kb, today, chart) is None
