@@ -83,9 +83,6 @@ class Schedule:
     weekday: str | None = None
     problems: list[str] = field(default_factory=list)
     together: Together = field(default_factory=Together)  # the instructions given first
-    # when more than weekly together: the other drafts signed with it, and the chart's orders that stay active
-    signed_with: list[tuple[MedicationOrder, Schedule]] = field(default_factory=list)
-    on_chart: list[tuple[MedicationOrder, Schedule]] = field(default_factory=list)
 
 
 def _days_a_week(*parts: Together) -> float:
@@ -168,23 +165,22 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
 
 
 def _given_together(checked: list[tuple[MedicationOrder, Schedule]],
-                    on_chart: list[tuple[MedicationOrder, Schedule]], min_interval_days: float) -> None:
+                    on_chart: list[tuple[MedicationOrder, Schedule]], min_interval_days: float) -> bool:
     """Drafts signed together, and the chart's current methotrexate that no draft replaces, add up: two
     once-weekly orders on different days are methotrexate twice a week (two strengths on the same day are one weekly
     dose). The problem goes on the first draft (after its own), which the card then offers to cancel with the
-    other drafts."""
+    other drafts. True when they do."""
     if not checked or len(checked) + len(on_chart) < 2:
-        return
+        return False
     days = _days_a_week(*(schedule.together for _, schedule in (*checked, *on_chart)))
     if days <= 7 / min_interval_days + 1e-9:
-        return
-    first = checked[0][1]
-    first.signed_with, first.on_chart = checked[1:], on_chart
+        return False
     parts = ([f"the other methotrexate draft(s) signed with it ({', '.join(o.label for o, _ in checked[1:])})"]
              if checked[1:] else [])
     if on_chart:
         parts.append(f"the methotrexate already on the chart ({_described(on_chart)}), which stays active")
-    first.problems.append(f"given on {days:g} days a week together with {' and '.join(parts)}")
+    checked[0][1].problems.append(f"given on {days:g} days a week together with {' and '.join(parts)}")
+    return True
 
 
 def _described(pairs: list[tuple[MedicationOrder, Schedule]]) -> str:
@@ -309,7 +305,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     on_chart = [(o, read_schedule(o, min_interval)) for o in given_since(record, "methotrexate", since=record.today)
                 if o.resource_type == "MedicationRequest" and o.reference not in replaced and not _out_of_scope(o)]
     facts["methotrexate_on_chart"] = _described(on_chart) or None
-    _given_together(checked, on_chart, min_interval)
+    together = _given_together(checked, on_chart, min_interval)
     unsafe = [(order, schedule) for order, schedule in checked if schedule.problems]
     if not unsafe:
         return Quiet("every methotrexate draft is once weekly on a named day, or oncologic", facts)
@@ -324,7 +320,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     route_label = {"oral": "PO", "sc": "SC", "im": "IM"}[route]
     supply = int(params["max_supply_days"])
     # every draft that makes it more than weekly goes: cancelling one of two leaves the other beside the new order
-    cancelled = [(order, schedule), *schedule.signed_with]
+    # (when they add up, the problem is on the first draft checked, which is then the first unsafe one)
+    cancelled = checked if together else [(order, schedule)]
     cancel = [Action("delete", f"Cancel {o.label} ({s.described})", resource_id=o.reference) for o, s in cancelled]
     folate_on_file = record.medications_in("folic_acid", current_only=True) or context.drafts_in("folic_acid")
     folic = orders.medication_request(context.patient_id, orders.concept(context.valuesets, "folic_acid", "folic acid"),
@@ -333,7 +330,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     suggestions: list[Suggestion] = []
     dose = round_to(amount.mg, 0.5) if amount is not None else None
     child = is_paediatric(record, context)  # a child's weekly dose goes by body surface area (R32): re-entered
-    if schedule.on_chart:
+    if together and on_chart:
         # a new weekly order beside the one being given would still be twice a week: the draft is cancelled only
         dose_line = ("No draft replaces the methotrexate on the chart (none has its id or names it as its prior "
                      "prescription), so signing adds to it. **Cancel the draft**; if it is meant to replace that "
