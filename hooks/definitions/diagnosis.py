@@ -65,6 +65,15 @@ def is_local_form(words: str) -> bool:
     return _LOCAL_FORMS.search(words.lower()) is not None
 
 
+def is_local_order(order: MedicationOrder) -> bool:
+    """A local form (polymyxin B/trimethoprim eye drops), by the product's name or by a route that says so on
+    every instruction: too little reaches the blood to act systemically."""
+    if is_local_form(order.medication.words()):
+        return True
+    routes = [d.route for d in order.dosages]
+    return bool(routes) and all(r is not None and is_local_form(r.words()) for r in routes)
+
+
 @dataclass(frozen=True, slots=True)
 class Flagged:
     """An immunosuppressive order that a safety rule objects to, and why (for the card and the facts)."""

@@ -12,7 +12,7 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import renal, weight
 from hooks.definitions.cohorts import is_paediatric
-from hooks.definitions.diagnosis import is_local_form
+from hooks.definitions.diagnosis import is_local_order
 from hooks.definitions.dose_basis import text_frequency
 from hooks.dosing import (
     PER_KG_UNITS,
@@ -73,15 +73,6 @@ def _is_combination(order: MedicationOrder) -> bool:
     words = order.medication.words()
     return order.medication.concept_in("tmp_smx") != "trimethoprim" or "sulfamethoxazole" in words or any(
         n in words for n in ("bactrim", "septra", "co-trimoxazole", "cotrimoxazole", "tmp/smx"))
-
-
-def _is_local(order: MedicationOrder) -> bool:
-    """Eye drops and other local forms (polymyxin B/trimethoprim ophthalmic solution), by the product's name or
-    by a route that says so on every instruction: too little trimethoprim reaches the blood to interact."""
-    if is_local_form(order.medication.words()):
-        return True
-    routes = [d.route for d in order.dosages]
-    return bool(routes) and all(r is not None and is_local_form(r.words()) for r in routes)
 
 
 def _tmp_per_administration(order: MedicationOrder, dosage: Dosage, weight_kg: float | None
@@ -246,10 +237,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     mtx_drafts = context.drafts_in("methotrexate")
     any_tmp_drafts = context.drafts_in("tmp_smx")
     any_active_tmp = record.medications_in("tmp_smx", current_only=True)
-    local = [o for o in any_tmp_drafts + any_active_tmp if _is_local(o)]  # eye drops: no systemic interaction
-    tmp_drafts = [o for o in any_tmp_drafts if not _is_local(o)]
+    local = [o for o in any_tmp_drafts + any_active_tmp if is_local_order(o)]  # eye drops: no systemic interaction
+    tmp_drafts = [o for o in any_tmp_drafts if not is_local_order(o)]
     active_mtx = record.medications_in("methotrexate", current_only=True)
-    active_tmp = [o for o in any_active_tmp if not _is_local(o)]
+    active_tmp = [o for o in any_active_tmp if not is_local_order(o)]
     facts: dict[str, Any] = {
         "methotrexate": ", ".join(o.label for o in mtx_drafts + active_mtx) or None,
         "tmp_smx": ", ".join(o.label for o in tmp_drafts + active_tmp) or None,
