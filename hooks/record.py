@@ -436,6 +436,7 @@ class MedicationOrder:
     supply_days: float | None = None
     steps: tuple[Step, ...] = ()  # a taper written as sequenced instructions, laid out one after another
     notes: tuple[str, ...] = ()  # note[].text
+    prior: str | None = None  # priorPrescription as 'MedicationRequest/id': the order this one changes or renews
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -870,7 +871,7 @@ def _medication_concept(raw: dict[str, Any], sets: ValueSets, contained: dict[st
     target = _str(reference.get("reference"), f"{where}.medicationReference.reference") or ""
     medication = contained.get(target.lstrip("#")) or contained.get(target)
     if medication is None and "/Medication/" in target:  # an absolute URL (perhaps with a _history version)
-        medication = contained.get("Medication/" + target.rsplit("/Medication/", 1)[1].split("/")[0])
+        medication = contained.get(relative_reference(target, "Medication") or "")
     if medication is not None:
         return read_concept(medication.get("code"), "Medication.code", sets)
     display = _str(reference.get("display"), f"{where}.medicationReference.display")
@@ -922,8 +923,23 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
         supply_days=supply_days,
         steps=steps,
         notes=_note_texts(raw.get("note")),
+        prior=_prior_prescription(raw.get("priorPrescription")),
         raw=raw,
     )
+
+
+def relative_reference(target: str, kind: str) -> str | None:
+    """'Kind/id' from a relative or absolute reference, with or without a _history version; None when it names
+    no ``kind``."""
+    if f"{kind}/" not in target:
+        return None
+    return f"{kind}/" + target.rsplit(f"{kind}/", 1)[1].split("/")[0]
+
+
+def _prior_prescription(raw: Any) -> str | None:
+    """priorPrescription, leniently: a link the order's checks do not depend on, so a malformed one is no link."""
+    target = raw.get("reference") if isinstance(raw, dict) else None
+    return relative_reference(target, "MedicationRequest") if isinstance(target, str) else None
 
 
 def _note_texts(raw: Any) -> tuple[str, ...]:

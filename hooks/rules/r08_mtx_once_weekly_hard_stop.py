@@ -276,12 +276,7 @@ def _replaced(drafts: list[MedicationOrder]) -> set[str]:
     """The chart orders the drafts replace: one re-sent as a draft (the same id), or the one a draft names as its
     ``priorPrescription`` (FHIR's link from a changed or renewed prescription to the order it follows)."""
     replaced = {d.reference for d in drafts if d.id}  # a draft with no id names no order
-    for draft in drafts:
-        prior = draft.raw.get("priorPrescription")
-        target = prior.get("reference") if isinstance(prior, dict) else None
-        if isinstance(target, str) and "MedicationRequest/" in target:  # relative, or absolute with a _history
-            replaced.add("MedicationRequest/" + target.rsplit("MedicationRequest/", 1)[1].split("/")[0])
-    return replaced
+    return replaced | {d.prior for d in drafts if d.prior}
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
