@@ -71,8 +71,8 @@ def need(order: MedicationOrder, paediatric: bool) -> Need | None:
         return Need(order, True, True, "paediatric methotrexate is checked per m2 (R32)")
     if per_kg:
         return Need(order, True, False, "dose written per kg")
-    if is_iv_methylprednisolone(order):
-        return Need(order, True, False, "IV methylprednisolone is checked per kg (R07)")
+    if is_iv_methylprednisolone(order) and paediatric:  # an adult pulse in mg is a fixed dose, capped at 1 g
+        return Need(order, True, False, "a child's IV methylprednisolone is checked per kg (R07)")
     if oral_steroid(order):
         return Need(order, True, False, "prednis(ol)one is checked per kg (" + ("R32)" if paediatric else "R06)"))
     for group, why in _WEIGHT_CHECKED_GROUPS.items():

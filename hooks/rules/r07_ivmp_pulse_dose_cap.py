@@ -132,10 +132,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             unchecked.append(f"{label}: frequency not given, so the daily dose could not be checked against "
                              f"{mg(p['max_mg_day'])}/day")
         daily_schedule = dose.per_day is not None and dose.per_day >= 1 - EPS  # weekly/monthly pulses are not
-        if day_mg is not None and day_mg >= p["high_dose_mg_day"] - EPS and daily_schedule and days is not None:
-            pulses.append((order, days))
-        elif day_mg is not None and day_mg >= p["high_dose_mg_day"] - EPS and days is None:
-            facts["course_length"] = "not given in the order"
+        if day_mg is not None and day_mg >= p["high_dose_mg_day"] - EPS:
+            if days is None:
+                facts["course_length"] = "not given in the order"
+            if daily_schedule and days is not None:
+                pulses.append((order, days))
+            elif daily_schedule:  # given daily until someone stops it: the length limit cannot be checked
+                unchecked.append(f"{label}: no end date, duration or number of doses, so the "
+                                 f"{p['max_pulse_days']:g}-day limit could not be checked")
     # consecutive days at a pulse dose, across drafts given back to back (two 3-day courses are 6 days)
     for days, run in dose_basis.back_to_back(pulses, context.today):
         if days > p["max_pulse_days"]:

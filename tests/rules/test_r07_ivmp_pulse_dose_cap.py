@@ -196,7 +196,8 @@ def test_a_free_text_pulse_with_a_thousands_comma_is_read_in_full(kb, today):
 
 def test_a_child_per_kg_per_day_dose_given_q12h_is_not_doubled(kb, today):
     """20 mg/kg/day in two doses for a 20 kg child is 400 mg/day (it was read as 40 mg/kg/day, a critical card)."""
-    chart = _chart(today, age=8, weight=20).draft(METHYLPRED_1000, 20, "mg/kg/day", frequency=2, route=ROUTE_IV)
+    chart = _chart(today, age=8, weight=20).draft(METHYLPRED_1000, 20, "mg/kg/day", frequency=2, route=ROUTE_IV,
+                                                  end=2)
     assert _card(kb, today, chart) is None
     assert _explain(kb, today, chart)["status"] == "not-fired"
 
@@ -259,3 +260,14 @@ def test_two_pulse_courses_back_to_back_are_six_consecutive_days_not_2_g_a_day(k
     overlapping.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, start=2, end=4)  # day 2: both
     card = _card(kb, today, overlapping)
     assert card["indicator"] == "critical" and "2,000 mg/day across 2 drafts" in card["summary"]
+
+
+def test_a_daily_pulse_with_no_course_length_says_its_length_was_not_checked(kb, today):
+    """1 g daily with no end, duration or number of doses runs until someone stops it: within 1 g/day, but the
+    5-day limit could not be checked (it read as "within the pulse limits"). A once-weekly pulse needs no length."""
+    entry = _explain(kb, today, _chart(today).draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV))
+    assert entry["status"] == "not-evaluable" and "5-day limit could not be checked" in entry["reason"]
+    weekly = _chart(today).draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, period=1, period_unit="wk")
+    assert _explain(kb, today, weekly)["status"] == "not-fired"
+    over = _card(kb, today, _chart(today).draft(METHYLPRED_1000, 1500, "mg", route=ROUTE_IV))
+    assert over["indicator"] == "critical" and "5-day limit could not be checked" in over["detail"]

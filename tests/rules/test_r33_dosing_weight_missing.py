@@ -79,3 +79,13 @@ def test_a_partial_birth_date_is_read_as_the_youngest_the_patient_may_be(kb, tod
     chart = Chart(today, birth_date=birth_date).condition(IMNM_SNOMED, onset=-10).weight(28, day=-20)
     chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, count=3)
     assert (RULE in fired(run(kb, chart.request("order-sign"), today))) is fires
+
+
+@pytest.mark.parametrize(("age", "unit", "dose", "fires"), [(60, "mg", 1000, False), (60, "mg/kg", 15, True),
+                                                          (12, "mg", 500, True)])
+def test_only_a_weight_based_iv_methylprednisolone_asks_for_a_weight(kb, today, age, unit, dose, fires):
+    """An adult pulse is a fixed 500-1,000 mg, checked against 1 g/day with no weight (R07): asking to weigh the
+    patient first only delays it. Written per kg, or for a child (30 mg/kg/day), it needs the weight."""
+    chart = Chart(today, age=age).condition(IMNM_SNOMED, onset=-10).draft(METHYLPRED_1000, dose, unit,
+                                                                          route=ROUTE_IV, count=3)
+    assert (RULE in fired(run(kb, chart.request("order-sign"), today))) is fires
