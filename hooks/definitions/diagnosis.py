@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from hooks.definitions.steroids import is_iv_methylprednisolone
+from hooks.definitions.steroids import is_iv_methylprednisolone, route_words
 from hooks.dosing import prednisone_equivalent
 from hooks.record import MedicationOrder, Observation, PatientRecord
 
@@ -71,7 +71,7 @@ def is_local_order(order: MedicationOrder) -> bool:
     if is_local_form(order.medication.words()):
         return True
     routes = [d.route for d in order.dosages]
-    return bool(routes) and all(r is not None and is_local_form(r.words()) for r in routes)
+    return bool(routes) and all(r is not None and is_local_form(route_words(r)) for r in routes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,8 +32,10 @@ _OTHER_ROUTE_WORDS = ("intramuscular", "intra-articular", "intraarticular", "int
                       "subcutaneous", "oral", "topical", " im ", " po ", " sc ")
 
 
+# A route named only to be ruled out ('IM (not IV)', 'non-IV', 'not SC') is not the order's route
+_NEGATED_ROUTE = re.compile(r"\b(?:not|non)[\s-]+[\w-]+")
 # Into a vein, in a route's words ("IV", "IVPB", "IV piggyback")...
-_IV_WORDS = re.compile(r"(?<!not )(?<!non )(?<![-\w])(intravenous\w*|iv|ivpb)\b")  # not 'IM (not IV)', 'non-IV'
+_IV_WORDS = re.compile(r"(?<![-\w])(intravenous\w*|iv|ivpb)\b")
 # ... or in a product's name: an injectable, or the sodium succinate salt (Solu-Medrol) that pulses are given as
 _INJECTABLE_WORDS = re.compile(r"\b(injectable|injection|intravenous|iv|ivpb|infusion|sodium succinate|"
                                r"solu[- ]?medrol)\b")
@@ -44,7 +46,7 @@ def is_intravenous(order: MedicationOrder) -> bool:
     route that names another way in (a Depo-Medrol shot into a muscle or a joint) is never an IV pulse."""
     route = order.dosage.route if order.dosage else None
     if route is not None:
-        words = f" {route.words()} "
+        words = route_words(route)
         if route_says_iv(route):
             return True
         if route_is(route, _OTHER_ROUTE_CODES) or any(w in words for w in _OTHER_ROUTE_WORDS):
@@ -55,12 +57,18 @@ def is_intravenous(order: MedicationOrder) -> bool:
 def is_intramuscular(order: MedicationOrder) -> bool:
     """The order's route says intramuscular (by SNOMED CT code or in words)."""
     route = order.dosage.route if order.dosage else None
-    return route is not None and (route_is(route, IM_ROUTE_CODES) or "intramuscular" in route.words())
+    return route is not None and (route_is(route, IM_ROUTE_CODES) or "intramuscular" in route_words(route))
+
+
+def route_words(route: Concept) -> str:
+    """The route's text and displays in lower case, padded with spaces, without the routes it names only to rule
+    out: every reader of a route in words reads these."""
+    return f" {_NEGATED_ROUTE.sub(' ', route.words())} "
 
 
 def route_says_iv(route: Concept) -> bool:
     """The route is into a vein, by code or in words (never from a negation: 'IM (not IV)', 'non-IV')."""
-    return route_is(route, IV_ROUTE_CODES) or _IV_WORDS.search(f" {route.words()} ") is not None
+    return route_is(route, IV_ROUTE_CODES) or _IV_WORDS.search(route_words(route)) is not None
 
 
 def route_is(route: Concept, codes: Mapping[str, tuple[str, ...]]) -> bool:

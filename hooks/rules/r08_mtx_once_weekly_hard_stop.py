@@ -18,7 +18,14 @@ from hooks.context import HookContext
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import given_since
 from hooks.definitions.dose_basis import scheduled_weekdays, text_frequency
-from hooks.definitions.steroids import IM_ROUTE_CODES, ORAL_ROUTE_CODES, SC_ROUTE_CODES, route_is, route_says_iv
+from hooks.definitions.steroids import (
+    IM_ROUTE_CODES,
+    ORAL_ROUTE_CODES,
+    SC_ROUTE_CODES,
+    route_is,
+    route_says_iv,
+    route_words,
+)
 from hooks.dosing import dose_days_per_day, dose_per_administration, round_to
 from hooks.record import Concept, Dosage, MedicationOrder, PatientRecord, Timing
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
@@ -223,7 +230,7 @@ def _route(order: MedicationOrder) -> str:
     when none is read, sc for an injectable product (an auto-injector or a vial is not swallowed), else oral."""
     route = order.dosage.route if order.dosage else None
     if route is not None:
-        words = route.words()
+        words = route_words(route)
         if route_is(route, SC_ROUTE_CODES) or "subcut" in words or re.search(r"\bsc\b|\bsq\b", words):
             return "sc"
         if route_is(route, IM_ROUTE_CODES) or "intramusc" in words or re.search(r"\bim\b", words):

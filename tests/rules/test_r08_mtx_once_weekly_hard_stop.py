@@ -490,3 +490,16 @@ def test_a_weekday_abbreviated_in_a_weekly_phrase_names_the_day(kb, today, text)
     while the frequency reader counted them as once weekly (found by review)."""
     chart = _chart(today).draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk", text=text)
     assert _card(kb, today, chart) is None
+
+
+@pytest.mark.parametrize(("route_text", "expected"), [("IM (not SC)", ("78421000", "IM")),
+                                                      ("subcutaneous, not IM", ("34206005", "SC")),
+                                                      ("non-oral: SC", ("34206005", "SC"))])
+def test_a_route_named_only_to_be_ruled_out_is_not_the_replacements_route(kb, today, route_text, expected):
+    """'IM (not SC)' was replaced by an SC order: the words 'not SC' were read as the route. Every route read in
+    words now drops what it names only to rule out (steroids.route_words)."""
+    chart = _chart(today).draft("methotrexate 25 MG/ML Injectable Solution", 20, "mg", timing_code="QD",
+                                route={"text": route_text}, resource_id="mtx-neg")
+    dosage = _card(kb, today, chart)["suggestions"][0]["actions"][1]["resource"]["dosageInstruction"][0]
+    assert dosage["route"]["coding"][0]["code"] == expected[0]
+    assert f"20 mg {expected[1]} ONCE WEEKLY" in dosage["text"]

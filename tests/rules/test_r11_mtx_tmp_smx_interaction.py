@@ -231,3 +231,10 @@ def test_active_eye_drops_do_not_stop_a_methotrexate_draft(kb, today):
     chart.draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk", day_of_week=["mon"])
     card, entry = _result(kb, today, chart)
     assert card is None and entry["facts"]["tmp_local_forms"] == "polymyxin B / trimethoprim ophthalmic solution"
+
+
+def test_a_route_that_rules_a_local_form_out_is_systemic(kb, today):
+    """'By mouth (not topical)' named a local form only to rule it out; it was read as a local route and the
+    trimethoprim was passed over (steroids.route_words drops ruled-out routes)."""
+    chart = on_mtx(today).draft(TRIMETHOPRIM_100, 100, "mg", route={"text": "By mouth (not topical)"})
+    assert _result(kb, today, chart)[0] is not None
