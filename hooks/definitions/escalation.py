@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from hooks.context import HookContext
 from hooks.definitions import antibodies, ck, cohorts, steroids
@@ -67,9 +67,9 @@ def inadequate_response(points: list[ck.CkPoint], t_tx: date | None, facts: dict
     return why
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """What an escalation rule (R15, R16) knows once every gate before its CK check has passed."""
+class Candidate(NamedTuple):
+    """What an escalation rule (R15, R16) knows once every gate before its CK check has passed (a tuple, so the
+    rule can unpack it)."""
 
     subtype: str
     t_tx: date
@@ -77,14 +77,6 @@ class Candidate:
     how: str
     combo: td.Combination
     last_agent: date | None  # the last dose of the escalation agent, if any
-
-
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
-    """What the CK check adds to a :class:`Candidate` that passes it (the rule keeps the candidate it has)."""
-
-    latest: ck.CkPoint
-    why: str  # why the response is inadequate
 
 
 def gates_before_ck(record: PatientRecord, context: HookContext, params: Mapping[str, float],
@@ -116,11 +108,25 @@ def gates_before_ck(record: PatientRecord, context: HookContext, params: Mapping
     return Candidate(subtype, t_tx, days, facts["t_tx_found_by"], combo, last_agent)
 
 
-def inadequate_response_checkpoint(record: PatientRecord, context: HookContext, candidate: Candidate,
-                                   ck_max_age_days: float, facts: dict[str, Any]
-                                   ) -> Checkpoint | Quiet | NotEvaluable:
-    """The rest of R15's and R16's path once ``candidate`` has passed the gates before the CK: a CK at most
-    ``ck_max_age_days`` old showing an inadequate response (the CK and why it is inadequate)."""
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """An escalation row (R15, R16) whose every gate has passed: the candidate, and the CK that shows why."""
+
+    candidate: Candidate
+    latest: ck.CkPoint
+    why: str  # why the response is inadequate
+
+
+Gates = Callable[[PatientRecord, HookContext, dict[str, Any]], Candidate | Quiet | NotEvaluable]
+
+
+def judge(record: PatientRecord, context: HookContext, gates: Gates, ck_max_age_days: float,
+          facts: dict[str, Any]) -> Escalation | Quiet | NotEvaluable:
+    """R15's and R16's whole path: the row's ``gates`` before the CK (its ``before_ck``), then a CK at most
+    ``ck_max_age_days`` old (the limit its :class:`CkRow` gives R22) showing an inadequate response."""
+    candidate = gates(record, context, facts)
+    if not isinstance(candidate, Candidate):
+        return candidate
     points = recent_ck(record, context, ck_max_age_days, facts)
     if isinstance(points, NotEvaluable):
         return points
@@ -129,7 +135,7 @@ def inadequate_response_checkpoint(record: PatientRecord, context: HookContext, 
     judged = inadequate_response(points, candidate.t_tx, facts)
     if not isinstance(judged, str):
         return judged
-    return Checkpoint(points[-1], judged)
+    return Escalation(candidate, points[-1], judged)
 
 
 # ---------------------------------------------------------------- rows waiting for a CK (R22)

@@ -122,14 +122,10 @@ CK_ROW = escalation.CkRow(RULE, "whether to add rituximab", before_ck)
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = context.params(RULE)
     facts: dict[str, Any] = {}
-    candidate = before_ck(record, context, facts)
-    if not isinstance(candidate, escalation.Candidate):
-        return candidate
-    found = escalation.inadequate_response_checkpoint(record, context, candidate, params["ck_max_age_days"], facts)
-    if not isinstance(found, escalation.Checkpoint):
+    found = escalation.judge(record, context, before_ck, CK_ROW.max_age_days(context), facts)
+    if not isinstance(found, escalation.Escalation):
         return found
-    subtype, t_tx, days, how, combo, last_rtx = (candidate.subtype, candidate.t_tx, candidate.days, candidate.how,
-                                                 candidate.combo, candidate.last_agent)
+    subtype, t_tx, days, how, combo, last_rtx = found.candidate
     latest, why = found.latest, found.why
 
     hbv, need_hbsag, need_anti_hbc, hbv_positive = _hbv_line(record, int(params["hbsag_max_age_days"]))
