@@ -452,9 +452,10 @@ class MedicationOrder:
         """The course's length as bounded: its first instruction's (for a taper in steps, the first step's)."""
         return self.dosages[0].bounds_days if self.dosages else None
 
-    @property
-    def current(self) -> bool:
-        return self.status in CURRENT_STATUSES
+    def current_on(self, today: date) -> bool:
+        """Being given on ``today``: a current status and no end date before it. An end date ends a course whatever
+        the status says (a finished order is often left 'active')."""
+        return self.status in CURRENT_STATUSES and (self.end is None or self.end >= today)
 
     @property
     def counts_as_exposure(self) -> bool:
@@ -580,7 +581,7 @@ class PatientRecord:
 
     def medications_in(self, *groups: str, current_only: bool = False) -> list[MedicationOrder]:
         return [m for m in self._members("medications", groups) if m.counts_as_exposure
-                and (m.current or not current_only)]
+                and (not current_only or m.current_on(self.today))]
 
     def procedures_in(self, *groups: str, since: date | None = None) -> list[Procedure]:
         return [p for p in self._members("procedures", groups)

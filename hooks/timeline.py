@@ -90,7 +90,7 @@ def agent_courses(record: PatientRecord) -> list[dict[str, Any]]:
             continue
         out.append({"agent": agent, "label": AGENT_LABELS[agent], "order": order.label,
                     "dose": read_dose(order).describe(), "start": span[0].isoformat(), "end": span[1].isoformat(),
-                    "current": order.current})
+                    "current": order.current_on(record.today)})
     out.sort(key=lambda c: (BAR_AGENTS.index(c["agent"]), c["start"]))
     return out
 

@@ -62,3 +62,13 @@ def test_a_frequency_range_does_not_cut_a_counted_course_short(kb, today, freque
     chart = Chart(today).medication(PREDNISONE_20, 20, "mg", start=-120, status="completed", count=60,
                                     frequency_max=frequency_max)
     assert courses.last_dose_day(_order(kb, chart), today) == today - timedelta(days=61)
+
+
+@pytest.mark.parametrize(("end", "current"), [(-1, False), (0, True), (30, True), (None, True)])
+def test_an_order_left_active_after_its_end_date_is_not_current(kb, today, end, current):
+    """'Current' questions (a folate, an antiviral plan, an active statin) read an end date as ending the course,
+    as every 'given since' window does: an antiviral left 'active' after its end was an 'antiviral plan' (R26)."""
+    chart = Chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-200, end=end, status="active")
+    record, _ = record_and_context(kb, chart)
+    assert record.medications[0].current_on(today) is current
+    assert bool(record.medications_in("methotrexate", current_only=True)) is current

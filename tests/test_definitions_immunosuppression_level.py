@@ -107,3 +107,10 @@ def test_glucocorticoid_with_unreadable_dose_is_unknown_until_30_days_after_its_
     assert "dose could not be read" in unknown[0].evidence
     chart = Chart(today).medication(PREDNISONE_20, None, None, start=-60, end=-31, status="active")  # left active
     assert _levels(kb, chart) == ([], [], [])
+
+
+def test_an_order_left_active_after_its_end_is_described_by_its_last_dose(kb, today):
+    """Rituximab left 'active' after its end 100 days ago was described as 'current' on the cards."""
+    chart = Chart(today).medication(RITUXIMAB, 1000, "mg", start=-114, end=-100, status="active", period=14, count=2)
+    high, _, _ = _levels(kb, chart)
+    assert "last given" in high[0].evidence and "current" not in high[0].evidence

@@ -20,7 +20,7 @@ def course_days(order: MedicationOrder, today: date) -> tuple[date, date] | None
         return None
     if order.end is not None:
         last = order.end
-    elif order.current:
+    elif order.current_on(today):
         last = today
     else:
         ends = []
@@ -44,7 +44,7 @@ def last_dose_day(order: MedicationOrder, today: date) -> date | None:
         return span[1]
     if order.end is not None:
         return min(order.end, today)
-    return today if order.current else None
+    return today if order.current_on(today) else None
 
 
 def doses_since(record: PatientRecord, *groups: str, since: date) -> list[tuple[MedicationOrder, date]]:

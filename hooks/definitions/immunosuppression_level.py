@@ -56,7 +56,7 @@ def _recent(record: PatientRecord, groups: tuple[str, ...], days: int) -> list[M
 
 
 def _when(order: MedicationOrder, record: PatientRecord) -> str:
-    if order.current:
+    if order.current_on(record.today):
         return "current"
     last = last_dose_day(order, record.today)
     return f"last given {last.isoformat()}" if last else "undated"

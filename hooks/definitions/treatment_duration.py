@@ -45,7 +45,7 @@ def coverage(order: MedicationOrder, today: date) -> Span | None:
     last = last_dose_day(order, today)
     if first is None or last is None:
         return None
-    if not order.current:
+    if not order.current_on(today):
         last = last + timedelta(days=_carry_days(order))
     return first, min(last, today)
 

@@ -253,8 +253,9 @@ def _ivig_given(record: PatientRecord) -> IvigHistory:
     """Each IVIG given (a finished or current course, or an Immunization given by today, see
     ``treatment_duration.ivig_immunizations``) with the last day it gave; orders first."""
     history: IvigHistory = []
+    today = record.today
     for order in record.medications_in("ivig"):
-        if (day := _last_given(order, record.today) if order.current else last_dose_day(order, record.today)):
+        if (day := _last_given(order, today) if order.current_on(today) else last_dose_day(order, today)):
             history.append((order, day))
     history += [(i, i.when) for i in ivig_immunizations(record) if i.when is not None]  # always dated: for mypy
     return history

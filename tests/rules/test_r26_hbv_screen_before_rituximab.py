@@ -153,3 +153,13 @@ def test_hepatitis_b_immunity_on_the_problem_list_is_not_an_infection(kb, today,
     chronic = (SNOMED, "186639003", "Chronic viral hepatitis B without delta-agent (disorder)")
     card, _ = _run(kb, _negatives(_chart(today)).condition(chronic, onset=-3000), today)
     assert card["summary"].startswith("HBV infection positive")  # an infection on the list still counts
+
+
+def test_an_antiviral_left_active_after_its_end_date_is_no_plan(kb, today):
+    """An entecavir order still marked 'active' whose end date passed six months ago counted as the antiviral plan,
+    and an HBsAg-positive patient got no card before rituximab."""
+    chart = _chart(today).observation(HBSAG, -20, interpretation="POS").observation(ANTI_HBC, -20,
+                                                                                    interpretation="POS")
+    chart.medication("entecavir 0.5 mg tablet", 0.5, "mg", start=-400, end=-180, status="active")
+    card, entry = _run(kb, chart, today)
+    assert card is not None and entry["facts"]["antiviral_plan"] is None
