@@ -6,7 +6,9 @@ import pytest
 
 from fhir_fixtures.builders import (
     AZATHIOPRINE_50,
+    ICD10,
     IMNM_SNOMED,
+    LOINC,
     METHOTREXATE_2_5,
     METHYLPRED_1000,
     NEC_FASCIITIS_ICD,
@@ -210,3 +212,19 @@ def test_confirmed_imnm_is_named_only_where_an_nsti_was_ruled_out(kb, today):
         "no necrotizing soft-tissue infection (NSTI) context")
     chart.condition(NEC_FASCIITIS_ICD, onset=-2)
     assert "IMNM is confirmed (anti-HMGCR positive" in _explain(run(kb, chart.request("order-sign"), today))["reason"]
+
+
+@pytest.mark.parametrize("text", ["Immune-mediated necrotizing myositis", "Necrotizing autoimmune myositis"])
+def test_imnm_written_as_necrotizing_myositis_is_imnm_not_an_infection(kb, today, text):
+    """A biopsy-proven IMNM charted as 'Immune-mediated necrotizing myositis' (M60.89) was not read as IMNM, and
+    its words held the free-text NSTI phrase: a steroid leucocytosis then gave the critical 'stop prednisone,
+    debride' card and held back every IMNM row (found by review)."""
+    chart = Chart(today, age=52, sex="female").condition((ICD10, "M60.89", "Other myositis, multiple sites"),
+                                                         onset=-60)
+    chart.resources["conditions"][-1]["code"]["text"] = text
+    chart.procedure("Muscle biopsy, left vastus lateralis", day=-55)
+    chart.antibody("anti_hmgcr", "negative", day=-50).antibody("anti_srp", "negative", day=-50)
+    chart.ck(8000, day=-58).ck(6000, day=-2).weight(70).medication(PREDNISONE_20, 60, "mg", start=-45)
+    chart.lab((LOINC, "6690-2", "Leukocytes [#/volume] in Blood by Automated count"), 16.4, "10*3/uL", day=-1)
+    cards = fired(run(kb, chart.request("patient-view"), today))
+    assert RULE not in cards and "imnm-add-steroid-sparing-by-month-1" in cards
