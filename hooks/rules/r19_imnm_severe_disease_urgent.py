@@ -3,6 +3,7 @@ without a recent IV methylprednisolone pulse or IVIG: admit and treat now."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 
@@ -112,12 +113,13 @@ def _latest_value(record: PatientRecord, group: str, since: date, unit: str | No
     return None
 
 
+_ASPIRATION = re.compile(r"\baspirat\w*")
+
+
 def _aspiration_on_swallow_study(record: PatientRecord, since: date) -> list[str]:
     found = []
     for observation in record.observations_in("swallow_study", since=since):
-        words = observation.value_words
-        aspirates = "aspirat" in words and not any(n in words for n in ("no aspiration", "without aspiration",
-                                                                          "no evidence of aspiration"))
+        aspirates = diagnosis.states(observation.value_words, _ASPIRATION)
         pas = observation.quantity.value if observation.quantity else None
         if "penetration" in observation.code.words() and pas is not None and pas >= 6:
             aspirates = True  # Penetration-Aspiration Scale 6-8 = aspiration

@@ -228,3 +228,20 @@ def test_only_an_ivig_immunization_given_in_the_last_30_days_is_recent_ivig(kb, 
     """IVIG charted as an Immunization dated after today has not been given yet: it hid the card of a severe
     patient still to be treated (found by review)."""
     assert (_card(kb, _dysphagic(today).immunization(IVIG_CVX, day=day)) is None) is treated
+
+
+@pytest.mark.parametrize(("report", "severe"), [
+    ("No laryngeal penetration or aspiration.", False),
+    ("Normal study; no evidence of penetration or aspiration", False),
+    ("Negative for aspiration", False),
+    ("Without penetration or aspiration", False),
+    ("Aspiration: none. Aspiration precautions reviewed", False),
+    ("Deep penetration but aspiration of thin liquids with cough", True),
+    ("Aspiration with thin liquids; no aspiration with nectar", True),
+    ("Aspirated x2 despite chin tuck, no cough", True),
+])
+def test_a_swallow_study_that_rules_aspiration_out_is_not_severe_disease(kb, today, report, severe):
+    """Any 'aspirat...' outside three exact phrases read as aspiration, so normal studies worded the usual way gave
+    the critical 'admit, pulse, IVIG' card (found by review). The report's words are read with their negations."""
+    chart = severe_chart(today).observation("Modified barium swallow study", -2, value_string=report)
+    assert (_card(kb, chart) is not None) is severe
