@@ -37,7 +37,8 @@ _CONVERSIONS: dict[str, dict[str, float]] = {
     # creatinine: 1 mg/dL = 88.42 umol/L (molar mass 113.12 g/mol)
     "mg/dL{creatinine}": {"mg/dl": 1.0, "umol/l": 1 / 88.42, "µmol/l": 1 / 88.42, "mmol/l": 1000 / 88.42,
                           "mg/l": 0.1},
-    "cm[H2O]": {"cm[h2o]": 1.0, "cmh2o": 1.0},
+    # pressure (NIF): 1 kPa = 10.1972 cmH2O, 1 mmHg = 1.35951 cmH2O
+    "cm[H2O]": {"cm[h2o]": 1.0, "cmh2o": 1.0, "cm h2o": 1.0, "kpa": 10.1972, "mm[hg]": 1.35951, "mmhg": 1.35951},
 }
 
 

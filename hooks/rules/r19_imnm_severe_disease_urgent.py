@@ -15,7 +15,7 @@ from hooks.definitions.treatment_duration import ivig_immunizations
 from hooks.definitions.weight import Measure, dosing_weight, ivig_dosing_weight
 from hooks.dosing import HALF_TABLET_STEP_MG, PULSE_STEP_MG, TABLET_STEP_MG, practical_dose
 from hooks.record import SNOMED, Condition, Observation, PatientRecord
-from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import (
     ENMC_224,
     ETG,
@@ -102,14 +102,14 @@ def _recent_conditions(record: PatientRecord, since: date, *groups: str) -> list
 
 
 def _latest_value(record: PatientRecord, group: str, since: date, unit: str | None = None
-                  ) -> tuple[Observation, float] | None:
+                  ) -> tuple[Observation, float | None] | None:
+    """The newest numeric result of ``group`` in the window, in ``unit``: its value is None when its unit cannot be
+    read, and then no older result stands in for it (it may no longer be the patient's)."""
     for observation in reversed(record.observations_in(group, since=since)):
         quantity = observation.quantity
-        if quantity is None:
-            continue
-        value = quantity.value if unit is None else convert(quantity.value, quantity.unit or unit, unit)
-        if value is not None:
-            return observation, value
+        if quantity is not None:
+            return observation, quantity.value if unit is None else convert(quantity.value, quantity.unit or unit,
+                                                                            unit)
     return None
 
 
@@ -148,24 +148,28 @@ def _aki(record: PatientRecord, since: date, ratio: float) -> str | None:
     return None
 
 
-def severity_features(record: PatientRecord, context: HookContext) -> list[str]:
-    """Each severe feature found in the window, described with its value and date."""
+def severity_features(record: PatientRecord, context: HookContext) -> tuple[list[str], list[str]]:
+    """Each severe feature found in the window, described with its value and date; and the newest results that
+    could have been one but could not be read."""
     params = context.params(RULE)
     since = record.today - timedelta(days=int(params["window_days"]))
     found: list[str] = []
+    unread: list[str] = []
     for condition in _recent_conditions(record, since, "dysphagia"):
         found.append(f"dysphagia: {condition.code.label} ({_dated(condition)})")
     for condition in _recent_conditions(record, since, "aspiration"):
         found.append(f"aspiration: {condition.code.label} ({_dated(condition)})")
     found += _aspiration_on_swallow_study(record, since)
     fvc = _latest_value(record, "fvc_percent_predicted", since)
-    if fvc is not None and fvc[1] < params["fvc_percent_max"]:
+    if fvc is not None and fvc[1] is not None and fvc[1] < params["fvc_percent_max"]:
         found.append(f"FVC {fvc[1]:g}% predicted on {fvc[0].when} (below {params['fvc_percent_max']:g}%)")
     nif = _latest_value(record, "nif", since, "cm[H2O]")
-    if nif is not None:
+    if nif is not None and nif[1] is None:
+        unread.append(f"NIF {nif[0].value_label} on {nif[0].when} (unit not read as cmH2O)")
+    elif nif is not None and nif[1] is not None:
         value = -abs(nif[1])  # some charts record the magnitude only
         if value > params["nif_cmh2o"]:
-            found.append(f"NIF {value:g} cmH2O on {nif[0].when} (weaker than {params['nif_cmh2o']:g})")
+            found.append(f"NIF {value:.0f} cmH2O on {nif[0].when} (weaker than {params['nif_cmh2o']:g})")
     for condition in _recent_conditions(record, since, "respiratory_failure", "ventilatory_support"):
         found.append(f"ventilatory support / respiratory failure: {condition.code.label} "
                      f"({_dated(condition)})")
@@ -186,7 +190,7 @@ def severity_features(record: PatientRecord, context: HookContext) -> list[str]:
         found.append(f"MMT-8 {mmt8[-1]} on {mmt8[-1].day} (below {params['mmt8_min']:g})")
     for condition in _recent_conditions(record, since, "non_ambulatory"):
         found.append(f"non-ambulatory: {condition.code.label} ({_dated(condition)})")
-    return found
+    return found, unread
 
 
 def _already_treated(record: PatientRecord, context: HookContext) -> list[str]:
@@ -206,11 +210,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts: dict[str, object] = {}
     if not cohorts.is_imnm(record, context):
         return Quiet("not IMNM", facts)
-    features = severity_features(record, context)
+    features, unread = severity_features(record, context)
     treated = _already_treated(record, context)
     subtype = antibodies.subtype(record)
     facts.update({"severity_features": "; ".join(features) or None, "recent_pulse_or_ivig": "; ".join(treated) or None,
                   "subtype": subtype})
+    facts["unreadable"] = "; ".join(unread) or None
+    if not features and unread:
+        return NotEvaluable(f"no severe feature read in the window, but {'; '.join(unread)}", facts)
     if not features:
         return Quiet("no severe feature in the window", facts)
     if treated:

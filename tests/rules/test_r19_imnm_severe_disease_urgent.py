@@ -245,3 +245,22 @@ def test_a_swallow_study_that_rules_aspiration_out_is_not_severe_disease(kb, tod
     the critical 'admit, pulse, IVIG' card (found by review). The report's words are read with their negations."""
     chart = severe_chart(today).observation("Modified barium swallow study", -2, value_string=report)
     assert (_card(kb, chart) is not None) is severe
+
+
+@pytest.mark.parametrize(("value", "unit"), [(-15, "cm H2O"), (-15, "cmH2O"), (-15, "cm[H2O]"), (-1.471, "kPa"),
+                                            (-11.03, "mm[Hg]")])
+def test_a_nif_in_any_usual_unit_of_pressure_is_read(kb, today, value, unit):
+    """NIF -15 'cm H2O' (a flowsheet's spelling) was not read, and a weak NIF gave no card (found by review)."""
+    chart = severe_chart(today).observation("NIF", -1, value=value, unit=unit)
+    assert "NIF -15 cmH2O" in _card(kb, chart)["detail"]
+
+
+def test_a_newer_nif_that_cannot_be_read_is_not_replaced_by_an_older_one(kb, today):
+    """An older NIF of -60 stood in for a newer one the service could not read: the rule then said 'no severe
+    feature'. Now the newer result is named and the rule is not evaluable."""
+    chart = severe_chart(today).observation("NIF", -10, value=-60, unit="cmH2O")
+    chart.observation("NIF", -1, value=-25, unit="%")  # percent of predicted: not a pressure
+    entry = _explain(kb, chart)
+    assert entry["status"] == "not-evaluable" and "NIF -25 %" in entry["reason"]
+    weak = chart.observation("Modified barium swallow study", -2, value_string="Silent aspiration of thin liquids")
+    assert "NIF -25 %" in _explain(kb, weak)["facts"]["unreadable"]
