@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import HBSAG, IMNM_SNOMED, LOINC, METHOTREXATE_2_5, Chart
-from fhir_fixtures.r10_mtx_start_prerequisites import ALT, CREATININE, EGFR, HCG, HGB, worked_up
+from fhir_fixtures.r10_mtx_start_prerequisites import ALT, CREATININE, EGFR, HCG, HCV_AB, HGB, worked_up
 from tests.conftest import fired, run
 
 RULE = "mtx-start-prerequisites"
@@ -122,3 +122,17 @@ def test_a_creatinine_with_no_egfr_is_turned_into_one(kb, today):
     chart.lab(CREATININE, 5.2, "mg/dL", day=-1)
     card = _card(kb, today, _draft(chart))
     assert card is not None and card["indicator"] == "critical" and "CKD-EPI 2021" in card["detail"]
+
+
+@pytest.mark.parametrize(("screen", "follow_up"), [(HBSAG, ["HBV DNA", "Hepatology referral"]),
+                                                  (HCV_AB, ["HCV RNA", "Hepatology referral"])])
+def test_a_positive_hepatitis_screen_is_a_finding_even_with_every_prerequisite_on_file(kb, today, screen,
+                                                                                        follow_up):
+    """A positive HBsAg (or HCV antibody) on file answered the 'screen ever' question, and a methotrexate start with
+    everything else in place gave no card: the positive-screen text only showed when something was missing."""
+    chart = worked_up(today).without_observations(screen[1]).observation(screen, -200, interpretation="POS")
+    card = _card(kb, today, _draft(chart))
+    assert card["indicator"] == "warning" and card["summary"].startswith("Methotrexate start: positive hepatitis")
+    assert "Positive hepatitis screen" in card["detail"]
+    assert [a["description"] for a in card["suggestions"][0]["actions"]] == follow_up
+    assert _card(kb, today, _draft(worked_up(today))) is None  # the same chart with negative screens
