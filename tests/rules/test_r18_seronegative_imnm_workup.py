@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from fhir_fixtures.builders import LOINC
 from fhir_fixtures.r18_seronegative_imnm_workup import seronegative
 from tests.conftest import fired, run
@@ -60,3 +62,12 @@ def test_missing_procedures_prefetch_is_not_evaluable(kb, today):
     result = run(kb, seronegative(today).request("patient-view"), today, unavailable=["procedures"])
     entry = _explain(result)
     assert RULE not in fired(result) and entry["status"] == "not-evaluable"
+
+
+@pytest.mark.parametrize("code", [("http://www.ama-assn.org/go/cpt", "20205", "Biopsy, muscle; deep"),
+                                  "Biopsy of muscle, left vastus lateralis", "Muscle bx (deltoid)"])
+def test_a_biopsy_named_in_its_usual_wordings_is_on_file(kb, today, code):
+    """A biopsy charted under its CPT descriptor ('Biopsy, muscle; deep') or as 'Biopsy of muscle' was not seen,
+    and R18 asked for one already done (found by review). The pack has no procedure code for it: read by name."""
+    chart = seronegative(today).procedure(code, day=-50)
+    assert RULE not in fired(run(kb, chart.request("patient-view"), today))
