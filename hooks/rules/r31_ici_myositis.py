@@ -12,7 +12,7 @@ from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, diagnosis
 from hooks.definitions.weight import dosing_weight, latest_weight
 from hooks.dosing import practical_dose, round_to
-from hooks.record import SNOMED, MedicationOrder, Observation, PatientRecord
+from hooks.record import SNOMED, MedicationOrder, Observation, PatientRecord, Procedure
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ASCO_2021_CARDIAC, ASCO_2021_MYOSITIS, BSMO_TROPONIN, SEED_004, SITC_2021
 
@@ -46,7 +46,8 @@ FEATURES = (("ptosis", "ptosis"), ("diplopia", "diplopia"), ("dysphagia", "dysph
 HS_TROPONIN_I = "89579-7"
 ECG_LOINC = "34534-8"
 TTE_SNOMED = "252418006"
-_GRADE = re.compile(r"(?:grade|g)?\s*([1-5])\b", re.I)
+# 'Grade 2', 'G2', or the grade alone ('2'); never another number in the text ('CTCAE v5.0 grade 1' is grade 1)
+_GRADE = re.compile(r"\b(?:grade|g)\s*([1-5])\b|^\s*([1-5])\s*$", re.I)
 
 DETAIL = """\
 **Checkpoint-inhibitor myositis: rule out myocarditis now.** {why}. ICI: {ici}.
@@ -95,7 +96,7 @@ def _grade(observation: Observation) -> int | None:
         value = int(observation.quantity.value)
         return value if 1 <= value <= 5 else None
     match = _GRADE.search(observation.value_words)
-    return int(match[1]) if match else None
+    return int(match[1] or match[2]) if match else None
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
@@ -120,7 +121,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     raised = [o for o in looked_back if _raised(o)]
     raised_i = [o for o in raised if o.in_group("troponin_i")]
     tnt_only = [o for o in raised if not o.in_group("troponin_i")] if not raised_i else []
-    ecgs = record.procedures_in("ecg", since=recent)
+    # an ECG arrives as a Procedure or as a result (an Observation, LOINC 11524-6)
+    ecgs: list[Procedure | Observation] = [*record.procedures_in("ecg", since=recent),
+                                           *record.observations_in("ecg", since=recent)]
     myocarditis = [c for c in record.conditions_in("myocarditis_cardiomyopathy", active_only=True)
                    if c.code.concept_in("myocarditis_cardiomyopathy") == "myocarditis"]
     heart = [_describe(o) for o in raised_i] + [c.code.label for c in myocarditis]
@@ -188,7 +191,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
 
 def _plan(manage: str | None, grade: int | None, heart: list[str], unjudged: list[str],
-          troponins: list[Observation], ecgs: list[Any], ck_multiple: float | None, p: Any) -> str:
+          troponins: list[Observation], ecgs: list[Procedure | Observation], ck_multiple: float | None, p: Any) -> str:
     steps = []
     if heart:
         steps.append(f"heart involvement ({'; '.join(heart)}): hold the ICI and **permanently discontinue** it; "
@@ -288,7 +291,8 @@ def _steroids(record: PatientRecord, context: HookContext, manage: str | None, c
 
 
 def _suggestions(context: HookContext, drafts: list[MedicationOrder], manage: str | None, heart: list[str],
-                 troponin_unclear: bool, troponins: list[Observation], ecgs: list[Any]) -> list[Suggestion]:
+                 troponin_unclear: bool, troponins: list[Observation], ecgs: list[Procedure | Observation]
+                 ) -> list[Suggestion]:
     sets, patient = context.valuesets, context.patient_id
 
     def request(code: dict[str, Any], priority: str = "stat", note: str | None = None) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fhir_fixtures.builders import LOINC, SNOMED, Chart
 from fhir_fixtures.r31_ici_myositis import ECG, HS_TNI, NIVOLUMAB, PEMBROLIZUMAB, on_pembrolizumab
 from tests.conftest import fired, run
@@ -235,3 +237,23 @@ def test_grade_1_without_troponin_never_says_continue_before_myocarditis_is_excl
     assert "hold the ICI until myocarditis is excluded" in card["detail"]
     assert "Grade 1: once myocarditis is excluded, the ICI may continue" in card["detail"]
     assert "Grade 1: the ICI may continue" not in card["detail"]
+
+
+@pytest.mark.parametrize(("text", "grade"), [("CTCAE v5.0 grade 1", 1), ("G2 (CTCAE 5)", 2), ("3", 3),
+                                             ("Grade 1, CK 4,200", 1)])
+def test_the_grade_is_read_from_its_own_words_not_another_number(kb, today, text, grade):
+    """'CTCAE v5.0 grade 1' was read as grade 5 (the version's 5), and a G1 myositis was managed as G3-4: hold the
+    ICI and give IV methylprednisolone (found by review)."""
+    _, entry = _card(kb, _graded(today, text), today)
+    assert entry["facts"]["ctcae_grade"] == grade
+
+
+def test_an_ecg_charted_as_a_result_counts(kb, today):
+    """A normal ECG sent as an Observation (LOINC 11524-6) was not seen: a G1 card said 'no ECG: do one now' and
+    recommended holding the ICI (found by review). R04 and R20 already read both forms."""
+    chart = on_pembrolizumab(today, ck=4200).weight(70).observation(GRADE, day=-1, value=1, unit="1")
+    chart.observation(HS_TNI, day=-1, value=5, unit="ng/L", high=14)
+    chart.observation((LOINC, "11524-6", "EKG study"), -1, value_string="Normal sinus rhythm")
+    card, entry = _card(kb, chart.draft(PEMBROLIZUMAB, 200, "mg"), today, "order-sign")
+    assert entry["facts"]["ecg_within_window"] is not None
+    assert "continue ICI with close monitoring" in card["summary"]
