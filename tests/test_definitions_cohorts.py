@@ -37,9 +37,14 @@ def test_free_text_necrotizing_myositis_needs_infection_markers(kb, today):
     assert reasons and "39.1" in reasons[0]
 
 
-def test_confirmed_imnm_is_never_nsti(kb, today):
-    chart = Chart(today).condition(NEC_FASCIITIS_ICD, onset=-3).antibody("anti_hmgcr", "positive")
-    assert not cohorts.nsti(*record_and_context(kb, chart))
+def test_confirmed_imnm_rules_out_only_a_free_text_necrotizing_myositis(kb, today):
+    """Confirmed IMNM makes free-text 'necrotizing myositis' the IMNM's label; a coded necrotizing fasciitis stays
+    an infection (an anti-HMGCR-positive patient on treatment is at risk of one, and was offered IV pulses)."""
+    coded = Chart(today).condition(NEC_FASCIITIS_ICD, onset=-3).antibody("anti_hmgcr", "positive")
+    assert cohorts.nsti(*record_and_context(kb, coded))
+    free_text = Chart(today).condition("Necrotizing myositis of thigh", onset=-2).antibody("anti_hmgcr", "positive")
+    free_text.observation(("http://loinc.org", "8310-5", "Body temperature"), -1, value=39.1, unit="Cel")
+    assert not cohorts.nsti(*record_and_context(kb, free_text))
 
 
 def test_ici_myositis_needs_recent_ici_and_myositis_after_it(kb, today):

@@ -84,38 +84,38 @@ def _culture_positive(observation: Observation) -> bool:
 
 
 @per_record
-def _nsti_signs(record: PatientRecord, context: HookContext) -> tuple[list[str], date]:
-    """Why the chart reads as an NSTI before confirmed IMNM is weighed, and the day that episode began: a coded
-    NSTI's onset (within 30 days), or for free-text 'necrotizing myositis' (which may be a years-old label for
-    IMNM) the start of the 72 h in which its infection markers were found."""
+def _nsti_signs(record: PatientRecord, context: HookContext) -> tuple[list[str], list[str], date]:
+    """Why the chart reads as an NSTI: a coded NSTI with onset within 30 days (or undated); and free-text
+    'necrotizing myositis' (which may be a years-old label for IMNM) with infection markers, and the start of the
+    72 h in which those markers were found."""
     recent = record.today - timedelta(days=int(context.definition("nsti_onset_max_days")))
-    coded = [c for c in record.conditions_in("nsti", active_only=True) if c.start is None or c.start >= recent]
-    reasons = [f"{c.code.label} (onset {c.start or 'undated'})" for c in coded]
-    began = [c.start or recent for c in coded]
-    free_text = record.conditions_in("nsti_free_text", active_only=True)
-    if free_text:
-        window = record.today - timedelta(days=int(context.definition("nsti_marker_window_hours") // 24))
-        markers = _infection_markers(record, window)
-        if markers:
-            reasons.append(f"{free_text[0].code.label} with {', '.join(markers)}")
-            began.append(window)
-    return reasons, min(began, default=record.today)
+    coded = [f"{c.code.label} (onset {c.start or 'undated'})" for c in record.conditions_in("nsti", active_only=True)
+             if c.start is None or c.start >= recent]
+    free_text: list[str] = []
+    window = record.today - timedelta(days=int(context.definition("nsti_marker_window_hours") // 24))
+    labels = record.conditions_in("nsti_free_text", active_only=True)
+    if labels and (markers := _infection_markers(record, window)):
+        free_text.append(f"{labels[0].code.label} with {', '.join(markers)}")
+    return coded, free_text, window
 
 
 @per_record
 def nsti(record: PatientRecord, context: HookContext) -> list[str]:
     """Why the patient has an infectious necrotizing soft-tissue infection now (empty list: no NSTI).
 
-    A coded NSTI with onset within 30 days, or free-text 'necrotizing myositis' with infection markers
-    within 72 h; never when IMNM is confirmed (``imnm_confirmation``).
+    A coded NSTI with onset within 30 days, whatever else the chart holds: necrotizing fasciitis or gas gangrene is
+    never IMNM, and a patient on IMNM treatment is at risk of one. Free-text 'necrotizing myositis' with infection
+    markers within 72 h, unless IMNM is confirmed (``imnm_confirmation``): then it is the IMNM's old label.
     """
-    return [] if nsti_ruled_out_by(record, context) else _nsti_signs(record, context)[0]
+    coded, free_text, _ = _nsti_signs(record, context)
+    return coded + ([] if nsti_ruled_out_by(record, context) else free_text)
 
 
 def nsti_ruled_out_by(record: PatientRecord, context: HookContext) -> str | None:
-    """What confirms IMNM in a chart that would otherwise read as an NSTI (None when there is no sign of one)."""
-    reasons, began = _nsti_signs(record, context)
-    return imnm_confirmation(record, before=began) if reasons else None
+    """What confirms IMNM in a chart whose free-text 'necrotizing myositis' would otherwise read as an NSTI (None
+    when there is no such sign)."""
+    _, free_text, began = _nsti_signs(record, context)
+    return imnm_confirmation(record, before=began) if free_text else None
 
 
 _REPORTED = ("final", "amended", "corrected")

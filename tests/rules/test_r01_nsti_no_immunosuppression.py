@@ -210,8 +210,17 @@ def test_confirmed_imnm_is_named_only_where_an_nsti_was_ruled_out(kb, today):
     chart = Chart(today, age=58).antibody("anti_hmgcr", "positive").draft(PREDNISONE_20, 60, "mg")
     assert _explain(run(kb, chart.request("order-sign"), today))["reason"] == (
         "no necrotizing soft-tissue infection (NSTI) context")
-    chart.condition(NEC_FASCIITIS_ICD, onset=-2)
+    chart.condition("Necrotizing myositis of thigh", onset=-2)
+    chart.observation((LOINC, "8310-5", "Body temperature"), -1, value=39.1, unit="Cel")
     assert "IMNM is confirmed (anti-HMGCR positive" in _explain(run(kb, chart.request("order-sign"), today))["reason"]
+
+
+def test_a_coded_nsti_is_an_infection_even_when_imnm_is_confirmed(kb, today):
+    """Necrotizing fasciitis coded two days ago in an anti-SRP-positive patient was read as the IMNM: no R01 on an
+    IV methylprednisolone draft, and on patient-view R19 offered pulses and IVIG (found by review)."""
+    chart = Chart(today, age=58).antibody("anti_srp", "positive").condition(NEC_FASCIITIS_ICD, onset=-2)
+    card = fired(run(kb, chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV).request("order-sign"), today))
+    assert card[RULE]["indicator"] == "critical"
 
 
 @pytest.mark.parametrize("text", ["Immune-mediated necrotizing myositis", "Necrotizing autoimmune myositis"])
