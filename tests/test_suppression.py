@@ -41,10 +41,18 @@ def test_nsti_gate_edges(kb, today, onset, suppressed):
     assert (R05 in fired(result)) is not suppressed
 
 
-def test_nsti_gate_lifts_when_imnm_is_confirmed_by_antibody(kb, today):
-    chart = _imnm_on_steroids_alone(today).condition(NEC_FASCIITIS_ICD, onset=-3)
+def test_nsti_gate_lifts_when_imnm_confirmed_by_antibody_explains_a_free_text_label(kb, today):
+    chart = _imnm_on_steroids_alone(today).condition("Necrotizing myositis of thigh", onset=-3)
+    chart.observation(("http://loinc.org", "8310-5", "Body temperature"), -1, value=39.1, unit="Cel")
+    assert _status(run(kb, chart.request(), today), R05) == "suppressed"
     chart.antibody("anti_hmgcr", "positive", day=-40)
     assert _status(run(kb, chart.request(), today), R05) != "suppressed"
+
+
+def test_a_coded_nsti_suppresses_imnm_treatment_even_with_a_positive_antibody(kb, today):
+    chart = _imnm_on_steroids_alone(today).condition(NEC_FASCIITIS_ICD, onset=-3)
+    chart.antibody("anti_hmgcr", "positive", day=-40)
+    assert _status(run(kb, chart.request(), today), R05) == "suppressed"
 
 
 def test_ibm_gate_suppresses_imnm_treatment_and_antibody_workup(kb, today):
