@@ -13,7 +13,7 @@ from fhir_fixtures.builders import (
     Chart,
 )
 from hooks import knowledge
-from hooks.definitions import diagnosis
+from hooks.definitions import diagnosis, routes
 from hooks.engine import read_drafts
 from hooks.record import build_record
 
@@ -49,10 +49,10 @@ def test_not_done_procedure_does_not_count(today):
 
 
 def test_local_forms():
-    assert diagnosis.is_local_form("cyclosporine 0.05 % ophthalmic emulsion")
-    assert diagnosis.is_local_form("tacrolimus 0.1 % topical ointment")
-    assert not diagnosis.is_local_form("tacrolimus 1 MG Oral Capsule")
-    assert not diagnosis.is_local_form("gelatin capsule")
+    assert routes.is_local_form("cyclosporine 0.05 % ophthalmic emulsion")
+    assert routes.is_local_form("tacrolimus 0.1 % topical ointment")
+    assert not routes.is_local_form("tacrolimus 1 MG Oral Capsule")
+    assert not routes.is_local_form("gelatin capsule")
 
 
 def test_immunosuppressive_orders_thresholds_and_agents(today):

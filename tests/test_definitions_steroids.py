@@ -8,7 +8,7 @@ import pytest
 
 from fhir_fixtures.builders import IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_5, PREDNISONE_20, ROUTE_IV, RXNORM, Chart
 from hooks.definitions import courses, steroids
-from hooks.definitions.steroids import V3_ROUTE
+from hooks.definitions.routes import V3_ROUTE
 from tests.definitions_support import record_and_context
 
 

@@ -12,13 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from hooks.definitions.steroids import is_iv_methylprednisolone, route_words
+from hooks.definitions.routes import is_local_order
+from hooks.definitions.steroids import is_iv_methylprednisolone
 from hooks.dosing import prednisone_equivalent
 from hooks.record import MedicationOrder, Observation, PatientRecord
-
-# Words in a medication's name that mark a local (non-systemic) form of a systemic drug's ingredient.
-_LOCAL_FORMS = re.compile(r"\b(ophthalmic|topical|ointment|cream|eye drops?|otic|gel|lotion|shampoo|"
-                          r"inhalation|inhaler|nasal|rectal|enema|foam)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,20 +80,6 @@ def states(words: str, finding: re.Pattern[str]) -> bool:
     return False
 
 
-def is_local_form(words: str) -> bool:
-    """True for eye drops, creams, inhalers and other local forms (e.g. cyclosporine ophthalmic emulsion)."""
-    return _LOCAL_FORMS.search(words.lower()) is not None
-
-
-def is_local_order(order: MedicationOrder) -> bool:
-    """A local form (polymyxin B/trimethoprim eye drops), by the product's name or by a route that says so on
-    every instruction: too little reaches the blood to act systemically."""
-    if is_local_form(order.medication.words()):
-        return True
-    routes = [d.route for d in order.dosages]
-    return bool(routes) and all(r is not None and is_local_form(route_words(r)) for r in routes)
-
-
 @dataclass(frozen=True, slots=True)
 class Flagged:
     """An immunosuppressive order that a safety rule objects to, and why (for the card and the facts)."""
@@ -124,7 +107,7 @@ def immunosuppressive_orders(orders: Iterable[MedicationOrder], agents: Iterable
     wanted = tuple(agents)
     found: list[Flagged] = []
     for order in orders:
-        if is_local_form(order.medication.words()):
+        if is_local_order(order):
             continue
         if order.in_group("glucocorticoid_systemic"):
             peq = prednisone_equivalent(order, weight_kg)

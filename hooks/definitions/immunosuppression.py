@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from hooks.context import HookContext
 from hooks.definitions.courses import given_since
-from hooks.definitions.diagnosis import is_local_form
+from hooks.definitions.routes import is_local_form
 from hooks.record import MedicationOrder, PatientRecord
 
 STEROID_SPARING = ("methotrexate", "azathioprine", "mycophenolate", "ivig", "rituximab", "tacrolimus",

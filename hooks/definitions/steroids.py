@@ -5,37 +5,33 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from hooks.context import HookContext
 from hooks.definitions.cohorts import iim_onset, is_paediatric
 from hooks.definitions.courses import course_days, given_since, last_dose_day
+from hooks.definitions.routes import (
+    IM_ROUTE_CODES,
+    ORAL_ROUTE_CODES,
+    SC_ROUTE_CODES,
+    V3_ROUTE,
+    route_is,
+    route_says_iv,
+    route_words,
+)
 from hooks.definitions.weight import dosing_weight, weight_near
 from hooks.dosing import prednisone_equivalent, prednisone_equivalent_by_sequence
-from hooks.record import SNOMED, Concept, MedicationOrder, PatientRecord, per_record
+from hooks.record import SNOMED, MedicationOrder, PatientRecord, per_record
 
 HISTORY_DAYS = 3 * 365  # how far back the daily timeline reaches
-V3_ROUTE = "http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration"
-# Routes by code, in SNOMED CT and in HL7 v3 RouteOfAdministration (the IntravenousInjection and
-# IntravenousInfusion value sets): a coded route with no display text still says IV. Public: every rule that
-# reads a route (R08's methotrexate) reads the same codes.
-IV_ROUTE_CODES = {SNOMED: ("47625008", "255560000"),  # intravenous route; intravenous
-                  V3_ROUTE: ("IVINJ", "IVINJBOL", "IVPUSH", "IVRPUSH", "IVSPUSH", "IVINF")}
-IM_ROUTE_CODES = {SNOMED: ("78421000",), V3_ROUTE: ("IM",)}  # intramuscular
-ORAL_ROUTE_CODES = {SNOMED: ("26643006",), V3_ROUTE: ("PO",)}
-SC_ROUTE_CODES = {SNOMED: ("34206005",), V3_ROUTE: ("SQ",)}  # subcutaneous
 _OTHER_ROUTE_CODES = {system: (*IM_ROUTE_CODES[system], *ORAL_ROUTE_CODES[system], *SC_ROUTE_CODES[system])
                       for system in (SNOMED, V3_ROUTE)}
 _OTHER_ROUTE_WORDS = ("intramuscular", "intra-articular", "intraarticular", "intralesional", "epidural",
                       "subcutaneous", "oral", "topical", " im ", " po ", " sc ")
 
 
-# A route named only to be ruled out ('IM (not IV)', 'non-IV', 'not SC') is not the order's route
-_NEGATED_ROUTE = re.compile(r"\b(?:not|non)[\s-]+[\w-]+")
-# Into a vein, in a route's words ("IV", "IVPB", "IV piggyback")...
-_IV_WORDS = re.compile(r"(?<![-\w])(intravenous\w*|iv|ivpb)\b")
 # ... or in a product's name: an injectable, or the sodium succinate salt (Solu-Medrol) that pulses are given as
 _INJECTABLE_WORDS = re.compile(r"\b(injectable|injection|intravenous|iv|ivpb|infusion|sodium succinate|"
                                r"solu[- ]?medrol)\b")
@@ -58,22 +54,6 @@ def is_intramuscular(order: MedicationOrder) -> bool:
     """The order's route says intramuscular (by SNOMED CT code or in words)."""
     route = order.dosage.route if order.dosage else None
     return route is not None and (route_is(route, IM_ROUTE_CODES) or "intramuscular" in route_words(route))
-
-
-def route_words(route: Concept) -> str:
-    """The route's text and displays in lower case, padded with spaces, without the routes it names only to rule
-    out: every reader of a route in words reads these."""
-    return f" {_NEGATED_ROUTE.sub(' ', route.words())} "
-
-
-def route_says_iv(route: Concept) -> bool:
-    """The route is into a vein, by code or in words (never from a negation: 'IM (not IV)', 'non-IV')."""
-    return route_is(route, IV_ROUTE_CODES) or _IV_WORDS.search(route_words(route)) is not None
-
-
-def route_is(route: Concept, codes: Mapping[str, tuple[str, ...]]) -> bool:
-    """The route carries one of ``codes`` (code system -> codes), e.g. :data:`IV_ROUTE_CODES`."""
-    return any(route.has_code(system, *in_system) for system, in_system in codes.items())
 
 
 def is_iv_methylprednisolone(order: MedicationOrder) -> bool:

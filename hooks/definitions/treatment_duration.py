@@ -14,8 +14,8 @@ from datetime import date, timedelta
 
 from hooks.context import HookContext
 from hooks.definitions.courses import last_dose_day
-from hooks.definitions.diagnosis import is_local_form
 from hooks.definitions.immunosuppression import STEROID_SPARING
+from hooks.definitions.routes import is_local_form
 from hooks.dosing import interval_days
 from hooks.record import Immunization, MedicationOrder, PatientRecord, per_record
 

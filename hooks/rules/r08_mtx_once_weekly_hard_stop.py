@@ -18,7 +18,7 @@ from hooks.context import HookContext
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import given_since
 from hooks.definitions.dose_basis import scheduled_weekdays, text_frequency
-from hooks.definitions.steroids import (
+from hooks.definitions.routes import (
     IM_ROUTE_CODES,
     ORAL_ROUTE_CODES,
     SC_ROUTE_CODES,

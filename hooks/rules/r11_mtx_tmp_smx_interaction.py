@@ -12,8 +12,8 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import renal, weight
 from hooks.definitions.cohorts import is_paediatric
-from hooks.definitions.diagnosis import is_local_order
 from hooks.definitions.dose_basis import text_frequency
+from hooks.definitions.routes import is_local_order
 from hooks.dosing import (
     PER_KG_UNITS,
     concentration_mg_per_ml,

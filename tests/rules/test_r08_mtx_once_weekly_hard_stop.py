@@ -15,7 +15,7 @@ from fhir_fixtures.builders import (
     UCUM,
     Chart,
 )
-from hooks.definitions.steroids import V3_ROUTE
+from hooks.definitions.routes import V3_ROUTE
 from tests.conftest import fired, run
 
 RULE = "mtx-once-weekly-hard-stop"

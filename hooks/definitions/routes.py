@@ -1,0 +1,62 @@
+"""How a drug is given: the route of an order (by code or in words) and local forms that do not act systemically.
+
+Every rule that reads a route reads it here (R07's IV pulse, R08's replacement route, R11's eye drops, the
+steroid timeline's creams), so they agree on what 'IV' or 'topical' means.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from hooks.record import SNOMED, Concept, MedicationOrder
+
+V3_ROUTE = "http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration"
+# Routes by code, in SNOMED CT and in HL7 v3 RouteOfAdministration (the IntravenousInjection and
+# IntravenousInfusion value sets): a coded route with no display text still says IV. Public: every rule that
+# reads a route (R08's methotrexate) reads the same codes.
+IV_ROUTE_CODES = {SNOMED: ("47625008", "255560000"),  # intravenous route; intravenous
+                  V3_ROUTE: ("IVINJ", "IVINJBOL", "IVPUSH", "IVRPUSH", "IVSPUSH", "IVINF")}
+IM_ROUTE_CODES = {SNOMED: ("78421000",), V3_ROUTE: ("IM",)}  # intramuscular
+ORAL_ROUTE_CODES = {SNOMED: ("26643006",), V3_ROUTE: ("PO",)}
+SC_ROUTE_CODES = {SNOMED: ("34206005",), V3_ROUTE: ("SQ",)}  # subcutaneous
+
+# A route named only to be ruled out ('IM (not IV)', 'non-IV', 'not SC') is not the order's route
+_NEGATED_ROUTE = re.compile(r"\b(?:not|non)[\s-]+[\w-]+")
+# Into a vein, in a route's words ("IV", "IVPB", "IV piggyback")...
+_IV_WORDS = re.compile(r"(?<![-\w])(intravenous\w*|iv|ivpb)\b")
+
+
+def route_words(route: Concept) -> str:
+    """The route's text and displays in lower case, padded with spaces, without the routes it names only to rule
+    out: every reader of a route in words reads these."""
+    return f" {_NEGATED_ROUTE.sub(' ', route.words())} "
+
+
+def route_says_iv(route: Concept) -> bool:
+    """The route is into a vein, by code or in words (never from a negation: 'IM (not IV)', 'non-IV')."""
+    return route_is(route, IV_ROUTE_CODES) or _IV_WORDS.search(route_words(route)) is not None
+
+
+def route_is(route: Concept, codes: Mapping[str, tuple[str, ...]]) -> bool:
+    """The route carries one of ``codes`` (code system -> codes), e.g. :data:`IV_ROUTE_CODES`."""
+    return any(route.has_code(system, *in_system) for system, in_system in codes.items())
+
+
+# Words in a medication's name that mark a local (non-systemic) form of a systemic drug's ingredient.
+_LOCAL_FORMS = re.compile(r"\b(ophthalmic|topical|ointment|cream|eye drops?|otic|gel|lotion|shampoo|"
+                          r"inhalation|inhaler|nasal|rectal|enema|foam)\b")
+
+
+def is_local_form(words: str) -> bool:
+    """True for eye drops, creams, inhalers and other local forms (e.g. cyclosporine ophthalmic emulsion)."""
+    return _LOCAL_FORMS.search(words.lower()) is not None
+
+
+def is_local_order(order: MedicationOrder) -> bool:
+    """A local form (polymyxin B/trimethoprim eye drops), by the product's name or by a route that says so on
+    every instruction: too little reaches the blood to act systemically."""
+    if is_local_form(order.medication.words()):
+        return True
+    routes = [d.route for d in order.dosages]
+    return bool(routes) and all(r is not None and is_local_form(route_words(r)) for r in routes)
