@@ -17,6 +17,7 @@ from hooks.definitions.routes import (
     ORAL_ROUTE_CODES,
     SC_ROUTE_CODES,
     V3_ROUTE,
+    is_local_order,
     route_is,
     route_says_iv,
     route_words,
@@ -178,6 +179,8 @@ def history(record: PatientRecord, context: HookContext) -> SteroidHistory:
     weight = dosing_weight(record, context)
     courses, unreadable = [], []
     for order in record.medications_in("glucocorticoid_systemic"):
+        if is_local_order(order):  # a cream, eye drops or an enema of the same ingredient: not a systemic course
+            continue
         spans = _dosed_spans(order, record.today, weight.value if weight else None)
         if spans is None:
             unreadable.append(order)
