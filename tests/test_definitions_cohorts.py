@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from fhir_fixtures.builders import IBM_ICD, IMNM_SNOMED, LOINC, NEC_FASCIITIS_ICD, SNOMED, Chart
-from hooks.definitions import cohorts
+from fhir_fixtures.builders import IBM_ICD, ICD10, IMNM_SNOMED, LOINC, NEC_FASCIITIS_ICD, PREDNISONE_20, SNOMED, Chart
+from hooks.definitions import cohorts, steroids
 from tests.definitions_support import record_and_context
 
 PEMBROLIZUMAB = ("http://www.nlm.nih.gov/research/umls/rxnorm", "1547545", "pembrolizumab")
@@ -124,3 +126,18 @@ def test_what_does_not_confirm_imnm_against_an_nsti(kb, today, case):
             chart.resources["observations"][-1]["status"] = "preliminary"
     record, context = record_and_context(kb, chart)
     assert cohorts.nsti(record, context) and cohorts.nsti_ruled_out_by(record, context) is None
+
+
+def test_imnm_recognised_by_its_antibody_dates_from_its_myopathy_condition(kb, today):
+    """Anti-HMGCR positive with G72.0 (how sites code statin-associated IMNM) had no onset: R29 was not evaluable,
+    and T_tx reached back over the whole history, so a COPD burst 300 days ago made R05 fire on day 10 (found by
+    review)."""
+    chart = Chart(today, age=64).condition((ICD10, "G72.0", "Drug-induced myopathy"), onset=-20)
+    chart.antibody("anti_hmgcr", "positive", day=-15).ck(9000, day=-20).ck(7000, day=-2).weight(80)
+    assert cohorts.iim_onset(record_and_context(kb, chart)[0]) == today - timedelta(days=20)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-10).medication(PREDNISONE_20, 40, "mg", start=-300, end=-296,
+                                                                    status="completed")
+    record, context = record_and_context(kb, chart)
+    assert steroids.treatment_start(record, context)[0] == today - timedelta(days=10)
+    negative = Chart(today).condition((ICD10, "G72.0", "Drug-induced myopathy"), onset=-20)
+    assert cohorts.iim_onset(record_and_context(kb, negative.antibody("anti_hmgcr", "negative"))[0]) is None

@@ -36,9 +36,12 @@ def is_iim(record: PatientRecord, context: HookContext) -> bool:
 
 
 def iim_onset(record: PatientRecord) -> date | None:
-    """The earliest onset (or recorded date) of an IMNM/IIM condition."""
+    """The earliest onset (or recorded date) of an IMNM/IIM condition; for IMNM recognised by its antibody (section
+    4.1: anti-HMGCR or anti-SRP positive with a myopathy condition, such as G72.0), of that myopathy condition."""
     days = [c.start for c in record.conditions_in("imnm", "statin_autoimmune_myopathy", "iim_other")
             if c.start is not None]
+    if not days and (antibodies.ever_positive(record, "anti_hmgcr") or antibodies.ever_positive(record, "anti_srp")):
+        days = [c.start for c in record.conditions_in(*MYOPATHY_GROUPS, active_only=True) if c.start is not None]
     return min(days, default=None)
 
 
