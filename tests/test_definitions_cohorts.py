@@ -141,3 +141,28 @@ def test_imnm_recognised_by_its_antibody_dates_from_its_myopathy_condition(kb, t
     assert steroids.treatment_start(record, context)[0] == today - timedelta(days=10)
     negative = Chart(today).condition((ICD10, "G72.0", "Drug-induced myopathy"), onset=-20)
     assert cohorts.iim_onset(record_and_context(kb, negative.antibody("anti_hmgcr", "negative"))[0]) is None
+
+
+def test_imnm_recognised_by_its_antibody_dates_from_the_myopathy_nearest_before_it(kb, today):
+    """An old statin myalgia (M79.10, 900 days ago) is another episode: the onset is the G72.0 of 20 days ago, the
+    myopathy condition nearest before the first positive antibody (found by the whole-change review)."""
+    chart = Chart(today).condition((ICD10, "M79.10", "Myalgia, unspecified site"), onset=-900)
+    chart.condition((ICD10, "G72.0", "Drug-induced myopathy"), onset=-20).antibody("anti_hmgcr", "positive", day=-15)
+    assert cohorts.iim_onset(record_and_context(kb, chart)[0]) == today - timedelta(days=20)
+
+
+def test_an_undated_coded_nsti_yields_to_confirmed_imnm(kb, today):
+    """An undated, never-resolved fasciitis on the problem list may be years old: unlike one coded within 30 days, it
+    does not outweigh a positive antibody (found by the whole-change review)."""
+    chart = Chart(today).condition(NEC_FASCIITIS_ICD, onset=None).antibody("anti_srp", "positive")
+    assert not cohorts.nsti(*record_and_context(kb, chart))
+    assert cohorts.nsti(*record_and_context(kb, Chart(today).condition(NEC_FASCIITIS_ICD, onset=None)))
+
+
+def test_a_biopsy_that_rules_necrotizing_myopathy_out_does_not_confirm_imnm(kb, today):
+    """'No evidence of necrotizing myopathy. Suppurative myositis.' confirmed IMNM and ruled out a febrile free-text
+    'necrotizing myositis' (found by the whole-change review): the report is read with its negations."""
+    chart = Chart(today, age=50).condition(IMNM_SNOMED, onset=-400).condition("Necrotizing myositis", onset=-2)
+    chart.observation((LOINC, "8310-5", "Body temperature"), -1, value=39.2, unit="Cel")
+    chart.observation("Muscle biopsy", -100, value_string="No evidence of necrotizing myopathy. Suppurative myositis.")
+    assert cohorts.nsti(*record_and_context(kb, chart))

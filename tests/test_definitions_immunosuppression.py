@@ -30,3 +30,13 @@ def test_trimethoprim_alone_is_not_pjp_prophylaxis(kb, today):
     chart = Chart(today).medication(("http://www.nlm.nih.gov/research/umls/rxnorm", "198332",
                                      "trimethoprim 100 MG Oral Tablet"), 100, "mg", start=-5)
     assert not immunosuppression.pjp_prophylaxis(*record_and_context(kb, chart))
+
+
+def test_a_pjp_agent_local_by_its_route_is_no_prophylaxis_but_inhaled_pentamidine_is(kb, today):
+    """Dapsone gel with a 'Topical' route counted as PJP prophylaxis and silenced R24 (found by review); pentamidine
+    given by an 'Inhalation' route is the one local form that prevents PJP."""
+    topical = Chart(today).medication("Dapsone 7.5%", 1, "{application}", start=-20, route={"text": "Topical"})
+    assert immunosuppression.pjp_prophylaxis(*record_and_context(kb, topical)) == []
+    inhaled = Chart(today).medication("pentamidine isethionate 300 MG", 300, "mg", start=-20, period=4,
+                                      period_unit="wk", route={"text": "Inhalation"})
+    assert immunosuppression.pjp_prophylaxis(*record_and_context(kb, inhaled))

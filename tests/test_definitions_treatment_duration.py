@@ -139,3 +139,12 @@ def test_an_ivig_immunization_dated_after_today_is_not_ivig_given(kb, today):
     record, _ = _evaluate(kb, chart)
     assert [i.when for i in td.ivig_immunizations(record)] == [today - timedelta(days=10)]
     assert td.ivig_immunizations(record, since=today - timedelta(days=9)) == []
+
+
+def test_a_glucocorticoid_local_by_its_route_is_no_combination_therapy(kb, today):
+    """Prednisolone drops with an 'Ophthalmic' route (the product name says nothing) counted as the glucocorticoid
+    of 'glucocorticoid + steroid-sparing' for 100 days, passing the R05/R15/R16 gates (found by review)."""
+    chart = Chart(today, age=60).medication("prednisolone acetate 1%", 1, "{drop}", start=-100, frequency=4,
+                                            route={"text": "Ophthalmic"})
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-100, period=1, period_unit="wk")
+    assert td.combination(*_evaluate(kb, chart)).days == 0

@@ -6,7 +6,7 @@ import re
 from datetime import date, timedelta
 
 from hooks.context import HookContext
-from hooks.definitions import antibodies, ck
+from hooks.definitions import antibodies, ck, negation
 from hooks.definitions.courses import given_since
 from hooks.record import Condition, MedicationOrder, Observation, PatientRecord, per_record
 from hooks.units import convert, fahrenheit_to_celsius
@@ -36,13 +36,20 @@ def is_iim(record: PatientRecord, context: HookContext) -> bool:
 
 
 def iim_onset(record: PatientRecord) -> date | None:
-    """The earliest onset (or recorded date) of an IMNM/IIM condition; for IMNM recognised by its antibody (section
-    4.1: anti-HMGCR or anti-SRP positive with a myopathy condition, such as G72.0), of that myopathy condition."""
+    """The earliest onset (or recorded date) of an IMNM/IIM condition. For IMNM recognised by its antibody (section
+    4.1: anti-HMGCR or anti-SRP positive with a myopathy condition, such as G72.0), that of the myopathy condition
+    nearest before the first positive antibody (an older statin myalgia is another episode), else the first after."""
     days = [c.start for c in record.conditions_in("imnm", "statin_autoimmune_myopathy", "iim_other")
             if c.start is not None]
-    if not days and (antibodies.ever_positive(record, "anti_hmgcr") or antibodies.ever_positive(record, "anti_srp")):
-        days = [c.start for c in record.conditions_in(*MYOPATHY_GROUPS, active_only=True) if c.start is not None]
-    return min(days, default=None)
+    if days:
+        return min(days)
+    positives = [o for group in ("anti_hmgcr", "anti_srp") if (o := antibodies.ever_positive(record, group))]
+    if not positives:
+        return None
+    starts = [c.start for c in record.conditions_in(*MYOPATHY_GROUPS, active_only=True) if c.start is not None]
+    first_positive = min((o.when for o in positives if o.when is not None), default=None)
+    before = [day for day in starts if first_positive is None or day <= first_positive]
+    return max(before) if before else min(starts, default=None)
 
 
 def is_ibm(record: PatientRecord) -> bool:
@@ -88,18 +95,18 @@ def _culture_positive(observation: Observation) -> bool:
 
 @per_record
 def _nsti_signs(record: PatientRecord, context: HookContext) -> tuple[list[str], list[str], date]:
-    """Why the chart reads as an NSTI: a coded NSTI with onset within 30 days (or undated); and free-text
-    'necrotizing myositis' (which may be a years-old label for IMNM) with infection markers, and the start of the
-    72 h in which those markers were found."""
+    """Why the chart reads as an NSTI, in two lists: a coded NSTI with onset within 30 days; and the signs that may be
+    an old label for IMNM instead: an undated coded NSTI, or free-text 'necrotizing myositis' with infection markers
+    within 72 h. Then the day from which the second kind may have begun (for a biopsy to predate it)."""
     recent = record.today - timedelta(days=int(context.definition("nsti_onset_max_days")))
-    coded = [f"{c.code.label} (onset {c.start or 'undated'})" for c in record.conditions_in("nsti", active_only=True)
-             if c.start is None or c.start >= recent]
-    free_text: list[str] = []
+    coded = record.conditions_in("nsti", active_only=True)
+    dated = [f"{c.code.label} (onset {c.start})" for c in coded if c.start is not None and c.start >= recent]
+    uncertain = [f"{c.code.label} (onset undated)" for c in coded if c.start is None]
     window = record.today - timedelta(days=int(context.definition("nsti_marker_window_hours") // 24))
     labels = record.conditions_in("nsti_free_text", active_only=True)
     if labels and (markers := _infection_markers(record, window)):
-        free_text.append(f"{labels[0].code.label} with {', '.join(markers)}")
-    return coded, free_text, window
+        uncertain.append(f"{labels[0].code.label} with {', '.join(markers)}")
+    return dated, uncertain, min(recent, window) if any(c.start is None for c in coded) else window
 
 
 @per_record
@@ -107,18 +114,19 @@ def nsti(record: PatientRecord, context: HookContext) -> list[str]:
     """Why the patient has an infectious necrotizing soft-tissue infection now (empty list: no NSTI).
 
     A coded NSTI with onset within 30 days, whatever else the chart holds: necrotizing fasciitis or gas gangrene is
-    never IMNM, and a patient on IMNM treatment is at risk of one. Free-text 'necrotizing myositis' with infection
-    markers within 72 h, unless IMNM is confirmed (``imnm_confirmation``): then it is the IMNM's old label.
+    never IMNM, and a patient on IMNM treatment is at risk of one. An undated coded NSTI, or free-text 'necrotizing
+    myositis' with infection markers within 72 h, unless IMNM is confirmed (``imnm_confirmation``): then it may be
+    an old label for the IMNM.
     """
-    coded, free_text, _ = _nsti_signs(record, context)
-    return coded + ([] if nsti_ruled_out_by(record, context) else free_text)
+    dated, uncertain, _ = _nsti_signs(record, context)
+    return dated + ([] if nsti_ruled_out_by(record, context) else uncertain)
 
 
 def nsti_ruled_out_by(record: PatientRecord, context: HookContext) -> str | None:
-    """What confirms IMNM in a chart whose free-text 'necrotizing myositis' would otherwise read as an NSTI (None
-    when there is no such sign)."""
-    _, free_text, began = _nsti_signs(record, context)
-    return imnm_confirmation(record, before=began) if free_text else None
+    """What confirms IMNM in a chart whose undated NSTI or free-text 'necrotizing myositis' would otherwise read as
+    an NSTI (None when there is no such sign)."""
+    _, uncertain, began = _nsti_signs(record, context)
+    return imnm_confirmation(record, before=began) if uncertain else None
 
 
 _REPORTED = ("final", "amended", "corrected")
@@ -139,7 +147,7 @@ def imnm_confirmation(record: PatientRecord, before: date) -> str | None:
         return None
     done = [p.when for p in record.procedures_in("muscle_biopsy") if p.status == "completed" and p.when]
     done += [o.when for o in record.observations_in("muscle_biopsy") if o.when and o.status in _REPORTED
-             and _NECROTIZING_MYOPATHY.search(o.value_words)]
+             and negation.states(o.value_words, _NECROTIZING_MYOPATHY)]
     biopsied = max((day for day in done if day < before), default=None)
     return f"{diagnosed[0].code.label} with a muscle biopsy ({biopsied})" if biopsied else None
 

@@ -7,7 +7,6 @@ would suggest a test that was already done.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -55,29 +54,6 @@ def last_done(record: PatientRecord, *groups: str, within_days: int | None = Non
     if not found:
         return None
     return max(found, key=lambda d: d.day or date.min)
-
-
-# A finding a report names only to rule it out ('no penetration or aspiration', 'negative for aspiration',
-# 'aspiration: none') is not found. A sentence (or a 'but' clause) is the scope; a cue rules out a finding up to six
-# words after it, as NegEx does, or when the finding is followed by 'none', 'not seen' and the like.
-_CLAUSES = re.compile(r"[.;\n]|\bbut\b|\bhowever\b")
-_RULED_OUT_BEFORE = re.compile(r"\b(?:no|not|without|negative for|absence of|absent|free of|nil|denies)\b"
-                               r"(?:\W+\w+){0,6}\W*$")
-_RULED_OUT_AFTER = re.compile(r"^\W*(?:none|no|nil|absent|negative|not (?:seen|observed|present|identified|noted|"
-                              r"demonstrated|detected))\b")
-_ONLY_A_RISK = re.compile(r"^\W*(?:risk|precautions?)\b")
-
-
-def states(words: str, finding: re.Pattern[str]) -> bool:
-    """Whether a report's ``words`` (lower case) state ``finding`` rather than rule it out or name its risk
-    ('silent aspiration of thin liquids', not 'no laryngeal penetration or aspiration' or 'aspiration
-    precautions')."""
-    for clause in _CLAUSES.split(words):
-        for found in finding.finditer(clause):
-            before, after = clause[:found.start()], clause[found.end():]
-            if not (_RULED_OUT_BEFORE.search(before) or _RULED_OUT_AFTER.search(after) or _ONLY_A_RISK.search(after)):
-                return True
-    return False
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from hooks.context import HookContext
 from hooks.definitions.courses import given_since
-from hooks.definitions.routes import is_local_form
+from hooks.definitions.routes import is_local_order, route_words
 from hooks.record import MedicationOrder, PatientRecord
 
 STEROID_SPARING = ("methotrexate", "azathioprine", "mycophenolate", "ivig", "rituximab", "tacrolimus",
@@ -34,5 +34,6 @@ def covers_pjp(order: MedicationOrder) -> bool:
     words = medication.words()
     if medication.concept_in("tmp_smx") == "trimethoprim" or "proguanil" in words:
         return False
-    inhaled_pentamidine = medication.concept_in("pjp_alternative") == "pentamidine" and "inhal" in words
-    return inhaled_pentamidine or not is_local_form(words)
+    inhaled = "inhal" in words or any(d.route is not None and "inhal" in route_words(d.route) for d in order.dosages)
+    inhaled_pentamidine = medication.concept_in("pjp_alternative") == "pentamidine" and inhaled
+    return inhaled_pentamidine or not is_local_order(order)

@@ -21,8 +21,9 @@ IM_ROUTE_CODES = {SNOMED: ("78421000",), V3_ROUTE: ("IM",)}  # intramuscular
 ORAL_ROUTE_CODES = {SNOMED: ("26643006",), V3_ROUTE: ("PO",)}
 SC_ROUTE_CODES = {SNOMED: ("34206005",), V3_ROUTE: ("SQ",)}  # subcutaneous
 
-# A route named only to be ruled out ('IM (not IV)', 'non-IV', 'not SC') is not the order's route
-_NEGATED_ROUTE = re.compile(r"\b(?:not|non)[\s-]+[\w-]+")
+# A route named only to be ruled out ('IM (not IV)', 'non-IV', 'SC (not for IV use)', 'never IV') is not the order's
+# route: the negation reaches to the end of its parenthesis or clause
+_NEGATED_ROUTE = re.compile(r"\b(?:not|non|never)\b[^,;()]*")
 # Into a vein, in a route's words ("IV", "IVPB", "IV piggyback")...
 _IV_WORDS = re.compile(r"(?<![-\w])(intravenous\w*|iv|ivpb)\b")
 

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from hooks.context import HookContext
 from hooks.definitions.courses import last_dose_day
 from hooks.definitions.immunosuppression import STEROID_SPARING
-from hooks.definitions.routes import is_local_form
+from hooks.definitions.routes import is_local_order
 from hooks.dosing import interval_days
 from hooks.record import Immunization, MedicationOrder, PatientRecord, per_record
 
@@ -86,7 +86,7 @@ def run_days(run: Span | None) -> int:
 
 def systemic(orders: list[MedicationOrder]) -> list[MedicationOrder]:
     """Leave out local forms (tacrolimus ointment, prednisolone eye drops): they are not systemic therapy."""
-    return [o for o in orders if not is_local_form(o.medication.words())]
+    return [o for o in orders if not is_local_order(o)]
 
 
 def _covered(orders: list[MedicationOrder], today: date) -> list[tuple[MedicationOrder, Span]]:

@@ -226,8 +226,9 @@ def _cancer_reasons(order: MedicationOrder, *, coded: bool) -> list[Concept]:
 
 
 def _route(order: MedicationOrder) -> str:
-    """oral / sc / im from the draft's route (by its SNOMED CT or HL7 v3 code, as steroids reads it, or in words);
-    when none is read, sc for an injectable product (an auto-injector or a vial is not swallowed), else oral."""
+    """oral / sc / im from the draft's route (by its SNOMED CT or HL7 v3 code, or in words, through
+    hooks.definitions.routes); when none is read, sc for an injectable product (an auto-injector or a vial is not
+    swallowed), else oral."""
     route = order.dosage.route if order.dosage else None
     if route is not None:
         words = route_words(route)

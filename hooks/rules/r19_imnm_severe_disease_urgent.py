@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from hooks import dosing, orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, cohorts, diagnosis, steroids, strength
+from hooks.definitions import antibodies, cohorts, diagnosis, negation, steroids, strength
 from hooks.definitions.courses import doses_since, last_dose_day
 from hooks.definitions.treatment_duration import ivig_immunizations
 from hooks.definitions.weight import Measure, dosing_weight, ivig_dosing_weight
@@ -119,7 +119,7 @@ _ASPIRATION = re.compile(r"\baspirat\w*")
 def _aspiration_on_swallow_study(record: PatientRecord, since: date) -> list[str]:
     found = []
     for observation in record.observations_in("swallow_study", since=since):
-        aspirates = diagnosis.states(observation.value_words, _ASPIRATION)
+        aspirates = negation.states(observation.value_words, _ASPIRATION)
         pas = observation.quantity.value if observation.quantity else None
         if "penetration" in observation.code.words() and pas is not None and pas >= 6:
             aspirates = True  # Penetration-Aspiration Scale 6-8 = aspiration
@@ -169,7 +169,7 @@ def severity_features(record: PatientRecord, context: HookContext) -> tuple[list
     elif nif is not None and nif[1] is not None:
         value = -abs(nif[1])  # some charts record the magnitude only
         if value > params["nif_cmh2o"]:
-            found.append(f"NIF {value:.0f} cmH2O on {nif[0].when} (weaker than {params['nif_cmh2o']:g})")
+            found.append(f"NIF {round(value, 1):g} cmH2O on {nif[0].when} (weaker than {params['nif_cmh2o']:g})")
     for condition in _recent_conditions(record, since, "respiratory_failure", "ventilatory_support"):
         found.append(f"ventilatory support / respiratory failure: {condition.code.label} "
                      f"({_dated(condition)})")

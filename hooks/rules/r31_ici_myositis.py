@@ -46,8 +46,10 @@ FEATURES = (("ptosis", "ptosis"), ("diplopia", "diplopia"), ("dysphagia", "dysph
 HS_TROPONIN_I = "89579-7"
 ECG_LOINC = "34534-8"
 TTE_SNOMED = "252418006"
-# 'Grade 2', 'G2', or the grade alone ('2'); never another number in the text ('CTCAE v5.0 grade 1' is grade 1)
-_GRADE = re.compile(r"\b(?:grade|g)\s*([1-5])\b|^\s*([1-5])\s*$", re.I)
+# 'Grade 2', 'Grade: 2', 'G2', 'grade II', or a value that starts with the grade ('2', '3 (severe)'); never another
+# number in the text ('CTCAE v5.0 grade 1' is grade 1)
+_GRADE = re.compile(r"\b(?:grade|g)[\s:#-]*([1-5])\b|^\s*([1-5])\b(?![.,]\d)|\bgrade[\s:#-]*(iv|v|i{1,3})\b", re.I)
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}
 
 DETAIL = """\
 **Checkpoint-inhibitor myositis: rule out myocarditis now.** {why}. ICI: {ici}.
@@ -96,7 +98,9 @@ def _grade(observation: Observation) -> int | None:
         value = int(observation.quantity.value)
         return value if 1 <= value <= 5 else None
     match = _GRADE.search(observation.value_words)
-    return int(match[1] or match[2]) if match else None
+    if match is None:
+        return None
+    return _ROMAN[match[3]] if match[3] else int(match[1] or match[2])
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
@@ -132,9 +136,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     last_judged = max((o.when for o in looked_back if _raised(o) is not None and o.when is not None), default=None)
     unjudged = [_describe(o) for o in looked_back if _raised(o) is None and (o.quantity or o.measured_as_text)
                 and (last_judged is None or (o.when is not None and o.when > last_judged))] if not heart else []
-    grade_obs = next((o for o in reversed(record.observations_in(
-        "ctcae_myositis_grade", since=record.today - timedelta(days=int(p["grade_max_age_days"]))))
-        if _grade(o) is not None), None)
+    # the newest grade decides; one that cannot be read leaves the grade unknown (an older one may be out of date)
+    graded = record.observations_in("ctcae_myositis_grade",
+                                    since=record.today - timedelta(days=int(p["grade_max_age_days"])))
+    grade_obs = graded[-1] if graded else None
     grade = _grade(grade_obs) if grade_obs else None
     features = [label for group, label in FEATURES if record.conditions_in(group, active_only=True)]
     points = [pt for pt in ck.series(record, context) if pt.day >= record.today - timedelta(days=30)]
@@ -161,9 +166,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         plan = (f"Troponin T is raised ({'; '.join(_describe(o) for o in tnt_only)}) but it can come from "
                 "regenerating skeletal muscle: check hs-troponin I now and hold the ICI until it is known. " + plan)
     dose_text, steroid_suggestions = _steroids(record, context, manage, ck_multiple, heart, weight, p)
-    grade_text = (f"G{grade} (documented {grade_obs.when})" if grade_obs else
-                  "not documented" + (" (managed as G3-4 because of the features below)" if features else
-                                      ": grade the weakness today"))
+    grade_text = (f"G{grade} (documented {grade_obs.when})" if grade is not None and grade_obs else
+                  (f"not read from {grade_obs.value_label} ({grade_obs.when})" if grade_obs else "not documented")
+                  + (" (managed as G3-4 because of the features below)" if features else
+                     ": grade the weakness today"))
     detail = DETAIL.format(
         why="; ".join(reasons), ici=facts["ici"], hours=int(p["cardiac_test_max_hours"]),
         ck=(f"{last_ck} = {ck_multiple:.1f} x ULN" if last_ck else "none within 30 days"),

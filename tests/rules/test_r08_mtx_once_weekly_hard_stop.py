@@ -476,10 +476,12 @@ def test_a_route_coded_in_hl7_v3_only_is_kept_in_the_replacement(kb, today, code
     assert f"20 mg {expected[1]} ONCE WEEKLY" in dosage["text"]
 
 
-@pytest.mark.parametrize("route_text", ["IM (not IV)", "non-IV", "subcutaneous (not IV)"])
+@pytest.mark.parametrize("route_text", ["IM (not IV)", "non-IV", "subcutaneous (not IV)",
+                                        "Subcutaneous (not for IV use)", "Subcutaneous - do not give IV",
+                                        "Subcutaneous (never IV)"])
 def test_a_route_that_says_not_iv_is_not_intravenous(kb, today, route_text):
     """R08 read a negated route as IV and left a daily methotrexate draft out of scope; it now reads routes as
-    steroids.route_says_iv does (found by review)."""
+    routes.route_says_iv does (found by review)."""
     chart = _chart(today).draft(METHOTREXATE_2_5, 15, "mg", route={"text": route_text})
     assert _card(kb, today, chart) is not None
 
@@ -497,7 +499,7 @@ def test_a_weekday_abbreviated_in_a_weekly_phrase_names_the_day(kb, today, text)
                                                       ("non-oral: SC", ("34206005", "SC"))])
 def test_a_route_named_only_to_be_ruled_out_is_not_the_replacements_route(kb, today, route_text, expected):
     """'IM (not SC)' was replaced by an SC order: the words 'not SC' were read as the route. Every route read in
-    words now drops what it names only to rule out (steroids.route_words)."""
+    words now drops what it names only to rule out (routes.route_words)."""
     chart = _chart(today).draft("methotrexate 25 MG/ML Injectable Solution", 20, "mg", timing_code="QD",
                                 route={"text": route_text}, resource_id="mtx-neg")
     dosage = _card(kb, today, chart)["suggestions"][0]["actions"][1]["resource"]["dosageInstruction"][0]

@@ -235,6 +235,6 @@ def test_active_eye_drops_do_not_stop_a_methotrexate_draft(kb, today):
 
 def test_a_route_that_rules_a_local_form_out_is_systemic(kb, today):
     """'By mouth (not topical)' named a local form only to rule it out; it was read as a local route and the
-    trimethoprim was passed over (steroids.route_words drops ruled-out routes)."""
+    trimethoprim was passed over (routes.route_words drops ruled-out routes)."""
     chart = on_mtx(today).draft(TRIMETHOPRIM_100, 100, "mg", route={"text": "By mouth (not topical)"})
     assert _result(kb, today, chart)[0] is not None

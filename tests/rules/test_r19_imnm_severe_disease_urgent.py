@@ -239,6 +239,10 @@ def test_only_an_ivig_immunization_given_in_the_last_30_days_is_recent_ivig(kb, 
     ("Deep penetration but aspiration of thin liquids with cough", True),
     ("Aspiration with thin liquids; no aspiration with nectar", True),
     ("Aspirated x2 despite chin tuck, no cough", True),
+    ("No penetration, aspiration or residue", False),
+    ("Aspiration was not seen", False),
+    ("No penetration with nectar, aspiration with thin liquids", True),
+    ("Did not clear residue, aspirated thin liquids", True),
 ])
 def test_a_swallow_study_that_rules_aspiration_out_is_not_severe_disease(kb, today, report, severe):
     """Any 'aspirat...' outside three exact phrases read as aspiration, so normal studies worded the usual way gave

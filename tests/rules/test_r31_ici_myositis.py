@@ -240,7 +240,8 @@ def test_grade_1_without_troponin_never_says_continue_before_myocarditis_is_excl
 
 
 @pytest.mark.parametrize(("text", "grade"), [("CTCAE v5.0 grade 1", 1), ("G2 (CTCAE 5)", 2), ("3", 3),
-                                             ("Grade 1, CK 4,200", 1)])
+                                             ("Grade 1, CK 4,200", 1), ("Grade: 3", 3), ("3 (severe)", 3),
+                                             ("grade-2", 2), ("CTCAE grade III", 3)])
 def test_the_grade_is_read_from_its_own_words_not_another_number(kb, today, text, grade):
     """'CTCAE v5.0 grade 1' was read as grade 5 (the version's 5), and a G1 myositis was managed as G3-4: hold the
     ICI and give IV methylprednisolone (found by review)."""
@@ -257,3 +258,13 @@ def test_an_ecg_charted_as_a_result_counts(kb, today):
     card, entry = _card(kb, chart.draft(PEMBROLIZUMAB, 200, "mg"), today, "order-sign")
     assert entry["facts"]["ecg_within_window"] is not None
     assert "continue ICI with close monitoring" in card["summary"]
+
+
+def test_a_newest_grade_that_cannot_be_read_is_not_replaced_by_an_older_one(kb, today):
+    """G1 five days ago, then a grade the reader cannot read: the older G1 stood in, and the card said "continue the
+    ICI" (found by review). The grade is now unknown, and the card says which result was not read."""
+    chart = on_pembrolizumab(today, ck=4200).weight(70).observation(GRADE, day=-5, value=1, unit="1")
+    chart.observation(GRADE, day=-1, value_string="worse since Monday")
+    chart.observation(HS_TNI, day=-1, value=5, unit="ng/L", high=14).procedure(ECG, day=-1)
+    card, entry = _card(kb, chart, today)
+    assert entry["facts"]["ctcae_grade"] is None and "not read from" in card["detail"]
