@@ -219,11 +219,11 @@ def test_unreadable_since_reads_when_a_course_was_last_given_from_its_end_date_n
 
 @pytest.mark.parametrize(("product", "route"), [("hydrocortisone 1 % topical cream", None),
                                                 ("prednisolone acetate 1 % ophthalmic suspension", None),
-                                                ("hydrocortisone 100 MG", {"text": "Rectal"})])
+                                                ("hydrocortisone 1 %", {"text": "Topical"})])
 def test_a_local_form_is_no_glucocorticoid_course(kb, today, product, route):
-    """A cream, eye drops or an enema of a systemic ingredient was read as a systemic course with an unreadable
-    dose: T_tx became 'unknown' (R21 not evaluable), R29 took eye drops for immunosuppression started, and R23
-    counted 'glucocorticoids for 61 days' (found by review)."""
+    """A cream or eye drops of a systemic ingredient (by name or by route) was read as a systemic course with an
+    unreadable dose: T_tx became 'unknown' (R21 not evaluable), R29 took eye drops for immunosuppression started,
+    and R23 counted 'glucocorticoids for 61 days' (found by review). A rectal enema stays systemic (absorbed)."""
     chart = Chart(today, age=60).condition(IMNM_SNOMED, onset=-20)
     chart.medication(product, None, None, start=-60, frequency=2, route=route, text="Apply twice daily")
     record, context = record_and_context(kb, chart)

@@ -44,9 +44,10 @@ def route_is(route: Concept, codes: Mapping[str, tuple[str, ...]]) -> bool:
     return any(route.has_code(system, *in_system) for system, in_system in codes.items())
 
 
-# Words in a medication's name that mark a local (non-systemic) form of a systemic drug's ingredient.
+# Words in a medication's name that mark a local (non-systemic) form of a systemic drug's ingredient. Rectal forms
+# are not among them: a hydrocortisone enema is absorbed enough to count as a systemic course.
 _LOCAL_FORMS = re.compile(r"\b(ophthalmic|topical|ointment|cream|eye drops?|otic|gel|lotion|shampoo|"
-                          r"inhalation|inhaler|nasal|rectal|enema|foam)\b")
+                          r"inhalation|inhaler|nasal)\b")
 
 
 def is_local_form(words: str) -> bool:

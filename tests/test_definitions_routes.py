@@ -1,0 +1,31 @@
+"""hooks.definitions.routes: a route by code or in words, its negations, and local forms."""
+
+from __future__ import annotations
+
+import pytest
+
+from hooks.definitions import routes
+from hooks.definitions.routes import V3_ROUTE
+from hooks.record import SNOMED, Coding, Concept
+
+
+def _route(text: str | None = None, *codings: tuple[str, str]) -> Concept:
+    return Concept(tuple(Coding(system, code, None) for system, code in codings), text, (), False)
+
+
+@pytest.mark.parametrize(("route", "iv"), [
+    (_route("IV"), True), (_route("IV piggyback"), True), (_route(None, (V3_ROUTE, "IVINF")), True),
+    (_route(None, (SNOMED, "47625008")), True), (_route("IM (not IV)"), False), (_route("non-IV"), False),
+    (_route("Subcutaneous (not for IV use)"), False), (_route("IM (not SC or IV)"), False),
+    (_route("Subcutaneous (never IV)"), False), (_route("IV (not IM)"), True),
+])
+def test_a_route_says_iv_by_code_or_in_words_never_from_a_negation(route, iv):
+    assert routes.route_says_iv(route) is iv
+
+
+def test_local_forms_by_name():
+    assert routes.is_local_form("cyclosporine 0.05 % ophthalmic emulsion")
+    assert routes.is_local_form("tacrolimus 0.1 % topical ointment")
+    assert not routes.is_local_form("tacrolimus 1 MG Oral Capsule")
+    assert not routes.is_local_form("gelatin capsule")
+    assert not routes.is_local_form("hydrocortisone 100 MG/60ML rectal enema")  # absorbed: a systemic course
