@@ -34,6 +34,7 @@ CK = (LOINC, "2157-6", "Creatine kinase [Enzymatic activity/volume] in Serum or 
 ANTI_HMGCR = (LOINC, "93493-5", "HMGCR Ab")
 ANTI_SRP = (LOINC, "33921-8", "SRP Ab")
 WEIGHT = (LOINC, "29463-7", "Body weight")
+TEMPERATURE = (LOINC, "8310-5", "Body temperature")
 HEIGHT = (LOINC, "8302-2", "Body height")
 HBSAG = (LOINC, "5196-1", "Hepatitis B virus surface Ag [Presence] in Serum")
 ANTI_HBC = (LOINC, "16933-4", "Hepatitis B virus core Ab [Presence] in Serum")
@@ -152,6 +153,10 @@ class Chart:
 
     def ck(self, value: float, day: int, uln: float | None = 200, unit: str = "U/L") -> Chart:
         return self.observation(CK, day, value=value, unit=unit, high=uln)
+
+    def temperature(self, celsius: float, day: int = -1) -> Chart:
+        """A body temperature: an infection marker for free-text 'necrotizing myositis' (NSTI)."""
+        return self.observation(TEMPERATURE, day, value=celsius, unit="Cel")
 
     def weight(self, kg: float, day: int = -2, unit: str = "kg") -> Chart:
         return self.observation(WEIGHT, day, value=kg, unit=unit)

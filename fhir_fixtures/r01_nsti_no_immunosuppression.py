@@ -17,7 +17,6 @@ from fhir_fixtures.builders import (
 )
 
 RULE = "nsti-no-immunosuppression"
-TEMPERATURE = ("http://loinc.org", "8310-5", "Body temperature")
 
 
 def _fasciitis(today: date, onset: int = -2) -> Chart:
@@ -59,7 +58,7 @@ def rituximab(today: date) -> dict[str, Any]:
 def free_text(today: date) -> dict[str, Any]:
     chart = Chart(today, age=47)
     chart.condition("Necrotizing myositis", onset=-1)
-    chart.observation(TEMPERATURE, -1, value=39.2, unit="Cel")
+    chart.temperature(39.2)
     chart.medication(METHOTREXATE_2_5, 15, "mg", start=-200, period=1, period_unit="wk", day_of_week=["mon"])
     return chart.request("patient-view")
 
@@ -87,7 +86,7 @@ def old_onset(today: date) -> dict[str, Any]:
 def confirmed_imnm(today: date) -> dict[str, Any]:
     chart = Chart(today, age=63)
     chart.condition("Necrotizing myositis", onset=-20)
-    chart.observation(TEMPERATURE, -1, value=38.9, unit="Cel")
+    chart.temperature(38.9)
     chart.observation(ANTI_HMGCR, -15, interpretation="POS")
     chart.draft(PREDNISONE_20, 60, "mg")
     return chart.request("order-sign")
@@ -99,7 +98,7 @@ def confirmed_imnm(today: date) -> dict[str, Any]:
 def no_markers(today: date) -> dict[str, Any]:
     chart = Chart(today, age=52)
     chart.condition("Necrotizing myositis", onset=-5)
-    chart.observation(TEMPERATURE, -1, value=37.1, unit="Cel")
+    chart.temperature(37.1)
     chart.draft(PREDNISONE_20, 60, "mg")
     return chart.request("order-sign")
 

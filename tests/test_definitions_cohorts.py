@@ -34,7 +34,7 @@ def test_free_text_necrotizing_myositis_needs_infection_markers(kb, today):
     bare = Chart(today).condition("Necrotizing myositis of thigh", onset=-2)
     assert not cohorts.nsti(*record_and_context(kb, bare))
     febrile = Chart(today).condition("Necrotizing myositis of thigh", onset=-2)
-    febrile.observation(("http://loinc.org", "8310-5", "Body temperature"), -1, value=39.1, unit="Cel")
+    febrile.temperature(39.1)
     reasons = cohorts.nsti(*record_and_context(kb, febrile))
     assert reasons and "39.1" in reasons[0]
 
@@ -45,7 +45,7 @@ def test_confirmed_imnm_rules_out_only_a_free_text_necrotizing_myositis(kb, toda
     coded = Chart(today).condition(NEC_FASCIITIS_ICD, onset=-3).antibody("anti_hmgcr", "positive")
     assert cohorts.nsti(*record_and_context(kb, coded))
     free_text = Chart(today).condition("Necrotizing myositis of thigh", onset=-2).antibody("anti_hmgcr", "positive")
-    free_text.observation(("http://loinc.org", "8310-5", "Body temperature"), -1, value=39.1, unit="Cel")
+    free_text.temperature(39.1)
     assert not cohorts.nsti(*record_and_context(kb, free_text))
 
 
@@ -88,7 +88,7 @@ def test_a_culture_reported_as_its_organism_is_a_positive_infection_marker(kb, t
 
 def _febrile_necrotizing_myositis(chart: Chart) -> Chart:
     chart.condition("Necrotizing myositis", onset=-400)  # the problem list's old label for the myopathy
-    return chart.observation((LOINC, "8310-5", "Body temperature"), -1, value=38.9, unit="Cel")
+    return chart.temperature(38.9)
 
 
 def test_seronegative_imnm_with_a_biopsy_is_confirmed_and_never_nsti(kb, today):
@@ -163,6 +163,6 @@ def test_a_biopsy_that_rules_necrotizing_myopathy_out_does_not_confirm_imnm(kb, 
     """'No evidence of necrotizing myopathy. Suppurative myositis.' confirmed IMNM and ruled out a febrile free-text
     'necrotizing myositis' (found by the whole-change review): the report is read with its negations."""
     chart = Chart(today, age=50).condition(IMNM_SNOMED, onset=-400).condition("Necrotizing myositis", onset=-2)
-    chart.observation((LOINC, "8310-5", "Body temperature"), -1, value=39.2, unit="Cel")
+    chart.temperature(39.2)
     chart.observation("Muscle biopsy", -100, value_string="No evidence of necrotizing myopathy. Suppurative myositis.")
     assert cohorts.nsti(*record_and_context(kb, chart))

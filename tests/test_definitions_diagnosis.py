@@ -13,7 +13,7 @@ from fhir_fixtures.builders import (
     Chart,
 )
 from hooks import knowledge
-from hooks.definitions import diagnosis, routes
+from hooks.definitions import diagnosis
 from hooks.engine import read_drafts
 from hooks.record import build_record
 
@@ -48,13 +48,6 @@ def test_not_done_procedure_does_not_count(today):
     assert diagnosis.last_done(record, "ecg") is None
 
 
-def test_local_forms():
-    assert routes.is_local_form("cyclosporine 0.05 % ophthalmic emulsion")
-    assert routes.is_local_form("tacrolimus 0.1 % topical ointment")
-    assert not routes.is_local_form("tacrolimus 1 MG Oral Capsule")
-    assert not routes.is_local_form("gelatin capsule")
-
-
 def test_immunosuppressive_orders_thresholds_and_agents(today):
     chart = Chart(today)
     chart.draft(PREDNISONE_20, 20, "mg").draft(PREDNISONE_20, 7.5, "mg")
@@ -73,3 +66,13 @@ def test_immunosuppressive_orders_thresholds_and_agents(today):
     assert [f.why for f in lenient] == ["20 mg/day prednisone equivalent", "7.5 mg/day prednisone equivalent",
                                         "10 mg/day prednisone equivalent", "methotrexate",
                                         "immune globulin, intravenous"]
+
+
+def test_an_order_local_by_its_route_is_not_flagged_as_immunosuppression(today):
+    """Tacrolimus ointment named only 'tacrolimus 0.1 %' with a 'Topical' route was flagged for R01/R02/R28; a route
+    that rules a local form out ('by mouth (not topical)') is systemic."""
+    chart = Chart(today).draft("tacrolimus 0.1 %", 1, "{application}", route={"text": "Topical"})
+    chart.draft("tacrolimus 1 MG", 1, "mg", route={"text": "By mouth (not topical)"})
+    flagged = diagnosis.immunosuppressive_orders(_drafts(chart), ("tacrolimus",), min_peq_mg=20, weight_kg=None,
+                                                 any_iv_methylprednisolone=True, unreadable_steroid_counts=True)
+    assert [f.order.label for f in flagged] == ["tacrolimus 1 MG"]

@@ -43,7 +43,7 @@ def test_nsti_gate_edges(kb, today, onset, suppressed):
 
 def test_nsti_gate_lifts_when_imnm_confirmed_by_antibody_explains_a_free_text_label(kb, today):
     chart = _imnm_on_steroids_alone(today).condition("Necrotizing myositis of thigh", onset=-3)
-    chart.observation(("http://loinc.org", "8310-5", "Body temperature"), -1, value=39.1, unit="Cel")
+    chart.temperature(39.1)
     assert _status(run(kb, chart.request(), today), R05) == "suppressed"
     chart.antibody("anti_hmgcr", "positive", day=-40)
     assert _status(run(kb, chart.request(), today), R05) != "suppressed"

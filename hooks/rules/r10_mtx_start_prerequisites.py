@@ -25,7 +25,7 @@ RULE = Rule(
     hooks=("order-sign",),
     severities=("warning", "critical"),
     summary="A new methotrexate start without recent CBC, liver tests, albumin, renal function, hepatitis screens, "
-            "folic acid or a pregnancy test; critical when eGFR < 30.",
+            "folic acid or a pregnancy test, or with a positive hepatitis screen; critical when eGFR < 30.",
     sources=(MTX_BASELINE_DRORACLE, EULAR_2022_INFECTIONS, CFP_2014, MTX_LABEL),
     parameters={
         "new_start_lookback_days": Param(90, "days", "No methotrexate given within this window makes a new start."),

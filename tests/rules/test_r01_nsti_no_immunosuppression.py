@@ -211,7 +211,7 @@ def test_confirmed_imnm_is_named_only_where_an_nsti_was_ruled_out(kb, today):
     assert _explain(run(kb, chart.request("order-sign"), today))["reason"] == (
         "no necrotizing soft-tissue infection (NSTI) context")
     chart.condition("Necrotizing myositis of thigh", onset=-2)
-    chart.observation((LOINC, "8310-5", "Body temperature"), -1, value=39.1, unit="Cel")
+    chart.temperature(39.1)
     assert "IMNM is confirmed (anti-HMGCR positive" in _explain(run(kb, chart.request("order-sign"), today))["reason"]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_20, Chart
+from fhir_fixtures.builders import ICD10, IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_20, Chart
 from fhir_fixtures.r29_vaccinate_before_immunosuppression import (
     ANTI_HBS,
     COVID,
@@ -183,7 +183,7 @@ def test_an_unreadable_glucocorticoid_ended_before_this_episode_did_not_start_im
 def test_imnm_recognised_by_its_antibody_is_dated_by_its_myopathy_condition(kb, today):
     """New anti-HMGCR IMNM charted as G72.0 (40 days ago) with no treatment yet was not evaluable: no onset was read
     from the myopathy condition the IMNM rests on (found by review)."""
-    chart = Chart(today, age=62).condition(("http://hl7.org/fhir/sid/icd-10-cm", "G72.0", "Drug-induced myopathy"),
+    chart = Chart(today, age=62).condition((ICD10, "G72.0", "Drug-induced myopathy"),
                                            onset=-40)
     chart.antibody("anti_hmgcr", "positive", day=-35).antibody("anti_srp", "negative", day=-35).ck(6500, day=-35)
     assert RULE in fired(run(kb, chart.request("patient-view"), today))
