@@ -157,9 +157,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         items.append("pregnancy test")
     facts["missing"] = ", ".join(items) or None
     # a screen on file that is positive is a finding in itself: HBV reactivation, or liver toxicity with HCV
-    viral = [f"{label} {antibodies.status(o)} ({_shown(o)})" for label, group in
-             (("HBsAg", "hbsag"), ("anti-HBc", "anti_hbc"), ("HCV Ab", "hcv_ab"))
-             if (o := latest_result(record, (group,))) is not None and antibodies.status(o) == "positive"]
+    positive = {label: o for label, group in (("HBsAg", "hbsag"), ("anti-HBc", "anti_hbc"), ("HCV Ab", "hcv_ab"))
+                if (o := latest_result(record, (group,))) is not None and antibodies.status(o) == "positive"}
+    viral = [f"{label} positive ({_shown(o)})" for label, o in positive.items()]
     facts["positive_hepatitis_screen"] = "; ".join(viral) or None
     if not items and not critical and not viral:
         return Quiet("baseline labs, hepatitis screens and folic acid are in place, screens negative", facts)
@@ -216,11 +216,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         follow_up = [Action("create", "Hepatology referral", resource=orders.service_request(
             context.patient_id, orders.text_concept("Referral to hepatology: positive hepatitis screen before "
                                                     "methotrexate")))]
-        if any(v.startswith(("HBsAg", "anti-HBc")) for v in viral):
+        if positive.keys() & {"HBsAg", "anti-HBc"}:
             follow_up.insert(0, Action("create", "HBV DNA", resource=orders.service_request(
                 context.patient_id, orders.lab_concept(context.valuesets, "hbv_dna", "42595-9",
                                                        "HBV DNA PCR (quantitative)"))))
-        if any(v.startswith("HCV") for v in viral):
+        if "HCV Ab" in positive:
             follow_up.insert(0, Action("create", "HCV RNA", resource=orders.service_request(
                 context.patient_id, orders.text_concept("HCV RNA PCR (quantitative)"))))
         suggestions.append(Suggestion("Positive hepatitis screen: viral load and hepatology before starting",
@@ -231,7 +231,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             [Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafts], is_recommended=True))
     reason = (f"eGFR {egfr.value:g}: avoid methotrexate" if egfr is not None and egfr.value < params["egfr_avoid_below"]
               else "pregnancy: methotrexate contraindicated" if critical else f"missing {', '.join(items)}" if items
-              else f"positive hepatitis screen ({', '.join(v.split(' ')[0] for v in viral)}): check viral load first")
+              else f"positive hepatitis screen ({', '.join(positive)}): check viral load first")
     summary = f"Methotrexate start: {reason}"
     if len(summary) > 139:
         summary = f"Methotrexate start: missing {', '.join(_short(items))}"
