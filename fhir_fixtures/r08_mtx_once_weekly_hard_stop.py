@@ -153,7 +153,7 @@ def cancer_in_reason_text(today: date) -> dict[str, Any]:
                                reason="Cancer-associated myositis").request("order-sign")
 
 
-def _weekly_on_the_chart(today: date) -> Chart:
+def weekly_on_the_chart(today: date) -> Chart:
     """Methotrexate 15 mg once weekly on Monday, active for two months, and a new weekly draft on Thursday."""
     chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-60, period_unit="wk", day_of_week=["mon"],
                                      resource_id="mtx-active")
@@ -164,14 +164,14 @@ def _weekly_on_the_chart(today: date) -> Chart:
          story="Methotrexate once weekly on Monday is active; a new once-weekly draft on Thursday does not replace "
                "it: twice a week together.", fires={RULE}, indicators={RULE: "critical"})
 def active_plus_draft(today: date) -> dict[str, Any]:
-    return _weekly_on_the_chart(today).request("order-sign")
+    return weekly_on_the_chart(today).request("order-sign")
 
 
 @fixture("r08-quiet-draft-replacing-the-active-order", hook="order-sign",
          story="The same Thursday draft naming the active Monday order as its priorPrescription: it replaces it, "
                "so methotrexate stays once weekly.", quiet={RULE})
 def draft_replacing_active(today: date) -> dict[str, Any]:
-    chart = _weekly_on_the_chart(today)
+    chart = weekly_on_the_chart(today)
     chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/mtx-active"}
     return chart.request("order-sign")
 

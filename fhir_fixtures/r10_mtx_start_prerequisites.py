@@ -5,10 +5,9 @@ from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
-from fhir_fixtures.builders import ANTI_HBC, EGFR, HBSAG, IMNM_SNOMED, LOINC, METHOTREXATE_2_5, Chart
+from fhir_fixtures.builders import ANTI_HBC, EGFR, HBSAG, IMNM_SNOMED, LOINC, METHOTREXATE_2_5, WBC, Chart
 
 RULE = "mtx-start-prerequisites"
-WBC = (LOINC, "6690-2", "Leukocytes [#/volume] in Blood by Automated count")
 HGB = (LOINC, "718-7", "Hemoglobin [Mass/volume] in Blood")
 PLT = (LOINC, "777-3", "Platelets [#/volume] in Blood by Automated count")
 ALT = (LOINC, "1742-6", "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma")

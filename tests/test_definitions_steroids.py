@@ -6,7 +6,16 @@ from datetime import timedelta
 
 import pytest
 
-from fhir_fixtures.builders import IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_5, PREDNISONE_20, ROUTE_IV, RXNORM, Chart
+from fhir_fixtures.builders import (
+    IMNM_SNOMED,
+    METHYLPRED_1000,
+    PREDNISONE_5,
+    PREDNISONE_20,
+    ROUTE_IV,
+    RXNORM,
+    SNOMED,
+    Chart,
+)
 from hooks.definitions import courses, steroids
 from hooks.definitions.routes import V3_ROUTE
 from tests.definitions_support import record_and_context
@@ -72,7 +81,7 @@ def test_a_route_other_than_intravenous_is_never_an_iv_pulse(kb, today, route, p
 
 @pytest.mark.parametrize(("system", "code", "iv"), [
     (V3_ROUTE, "IVINJ", True), (V3_ROUTE, "IVINF", True), (V3_ROUTE, "IVPUSH", True),
-    ("http://snomed.info/sct", "255560000", True), ("http://snomed.info/sct", "47625008", True),
+    (SNOMED, "255560000", True), (SNOMED, "47625008", True),
     (V3_ROUTE, "PO", False), (V3_ROUTE, "IM", False), (V3_ROUTE, "SQ", False),
 ])
 def test_a_route_coded_without_words_is_read_by_its_code(kb, today, system, code, iv):

@@ -8,12 +8,12 @@ from fhir_fixtures.builders import (
     AZATHIOPRINE_50,
     ICD10,
     IMNM_SNOMED,
-    LOINC,
     METHOTREXATE_2_5,
     METHYLPRED_1000,
     NEC_FASCIITIS_ICD,
     PREDNISONE_20,
     ROUTE_IV,
+    WBC,
     Chart,
 )
 from tests.conftest import fired, run
@@ -197,8 +197,7 @@ def test_biopsy_proven_seronegative_imnm_on_steroids_gets_no_nsti_card(kb, today
     IMNM is the myopathy, not an infection, and must not stop the treatment."""
     chart = Chart(today, age=58).condition(IMNM_SNOMED, onset=-120).procedure("Muscle biopsy", day=-110)
     chart.condition("Necrotizing myositis", onset=-2).weight(84, day=-1)
-    chart.observation(("http://loinc.org", "6690-2", "Leukocytes [#/volume] in Blood"), -1, value=16.5,
-                      unit="10*3/uL")
+    chart.observation(WBC, -1, value=16.5, unit="10*3/uL")
     chart.draft(PREDNISONE_20, 60, "mg")
     result = run(kb, chart.request("order-sign"), today)
     assert RULE not in fired(result)
@@ -234,6 +233,6 @@ def test_imnm_written_as_necrotizing_myositis_is_imnm_not_an_infection(kb, today
     chart.procedure("Muscle biopsy, left vastus lateralis", day=-55)
     chart.antibody("anti_hmgcr", "negative", day=-50).antibody("anti_srp", "negative", day=-50)
     chart.ck(8000, day=-58).ck(6000, day=-2).weight(70).medication(PREDNISONE_20, 60, "mg", start=-45)
-    chart.lab((LOINC, "6690-2", "Leukocytes [#/volume] in Blood by Automated count"), 16.4, "10*3/uL", day=-1)
+    chart.lab(WBC, 16.4, "10*3/uL", day=-1)
     cards = fired(run(kb, chart.request("patient-view"), today))
     assert RULE not in cards and "imnm-add-steroid-sparing-by-month-1" in cards

@@ -15,6 +15,7 @@ from fhir_fixtures.builders import (
     UCUM,
     Chart,
 )
+from fhir_fixtures.r08_mtx_once_weekly_hard_stop import weekly_on_the_chart
 from hooks.definitions.routes import V3_ROUTE
 from tests.conftest import fired, run
 
@@ -352,18 +353,11 @@ def test_weekdays_in_the_text_add_to_the_weekday_of_the_timing(kb, today, text, 
         assert f"2 days a week named ({days})" in card["detail"]
 
 
-def _monday_active_thursday_draft(today):
-    """Weekly methotrexate on Monday active on the chart ('mtx-active'), and a weekly draft on Thursday ('mtx-thu')."""
-    chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-60, day_of_week=["mon"],
-                                     resource_id="mtx-active", **WEEKLY)
-    return chart.draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["thu"], resource_id="mtx-thu", **WEEKLY)
-
-
 def test_an_active_weekly_order_on_another_day_adds_up_with_the_draft(kb, today):
     """Weekly methotrexate on Monday on the chart and a weekly draft on Thursday was silent, though two drafts
     signed together fire: the chart's order stays active beside the draft (found by review). The card cancels the
     draft only (a new weekly order beside the chart's would still be twice a week) and says the order stays."""
-    chart = _monday_active_thursday_draft(today)
+    chart = weekly_on_the_chart(today)
     card = _card(kb, today, chart)
     assert card is not None and card["indicator"] == "critical"
     assert "together with the methotrexate already on the chart" in card["summary"]
@@ -378,7 +372,7 @@ def test_an_active_weekly_order_on_another_day_adds_up_with_the_draft(kb, today)
 def test_a_draft_that_replaces_the_chart_order_is_checked_alone(kb, today, link):
     """The chart's order does not add up with a draft that replaces it: the same order re-sent as a draft, or a
     draft naming it as its priorPrescription. Without the link the two add up (twice a week)."""
-    chart = _monday_active_thursday_draft(today)
+    chart = weekly_on_the_chart(today)
     assert _card(kb, today, chart) is not None
     if link == "same id":
         chart.drafts[-1]["id"] = "mtx-active"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import EGFR, IMNM_SNOMED, LOINC, METHOTREXATE_2_5, RXNORM, TMP_SMX_DS, TMP_SMX_SS, Chart
-from fhir_fixtures.r11_mtx_tmp_smx_interaction import on_mtx
+from fhir_fixtures.r11_mtx_tmp_smx_interaction import TRIMETHOPRIM_100, on_mtx
 from tests.conftest import fired, run
 
 RULE = "mtx-tmp-smx-interaction"
@@ -178,7 +178,6 @@ def test_a_child_is_not_offered_the_adult_atovaquone_dose(kb, today, age, atovaq
         assert [a["type"] for a in card["suggestions"][1]["actions"]] == ["create"]
 
 
-TRIMETHOPRIM_100 = (RXNORM, "198332", "trimethoprim 100 MG Oral Tablet")
 
 
 @pytest.mark.parametrize(("age", "higher_risk"), [(50, False), (70, True)])

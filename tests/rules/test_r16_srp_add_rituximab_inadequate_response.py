@@ -112,7 +112,7 @@ def test_dual_positive_fires_with_a_note(kb, today):
 def test_a_child_gets_bsa_dosing_advice_not_the_adult_fixed_dose(kb, today):
     """A 12-year-old was offered rituximab 1,000 mg with adult premedication."""
     chart = srp_on_two_agents(today)
-    chart.birth_date = today.replace(year=today.year - 12).isoformat()
+    chart.age = 12
     request = chart.request("patient-view")
     card = fired(run(kb, request, today))[RULE]
     resources = [r for s in card["suggestions"] for r in _resources(s)]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fhir_fixtures.builders import ICD10, IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_20, Chart
 from fhir_fixtures.r29_vaccinate_before_immunosuppression import (
     ANTI_HBS,
@@ -177,7 +175,7 @@ def test_an_unreadable_glucocorticoid_ended_before_this_episode_did_not_start_im
     assert card is not None and entry["facts"]["immunosuppression_start"] is None
     card, entry = outcome(-120)  # the episode's first day
     assert card is None and entry["facts"]["immunosuppression_start"] == (
-        f"prednisone 20 MG Oral Tablet (dose unreadable) from {(today - timedelta(days=400)).isoformat()}")
+        f"prednisone 20 MG Oral Tablet (dose unreadable) from {_new(today).at(-400)}")
 
 
 def test_imnm_recognised_by_its_antibody_is_dated_by_its_myopathy_condition(kb, today):
