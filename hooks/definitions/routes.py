@@ -24,8 +24,11 @@ SC_ROUTE_CODES = {SNOMED: ("34206005",), V3_ROUTE: ("SQ",)}  # subcutaneous
 # A route named only to be ruled out ('IM (not IV)', 'non-IV', 'SC (not for IV use)', 'never IV') is not the order's
 # route: the negation reaches to the end of its parenthesis or clause
 _NEGATED_ROUTE = re.compile(r"\b(?:not|non|never)\b[^,;()]*")
-# Into a vein, in a route's words ("IV", "IVPB", "IV piggyback")...
+# Into a vein, in a route's words ("IV", "IVPB", "IV piggyback"); under the skin, into a muscle, by mouth
 _IV_WORDS = re.compile(r"(?<![-\w])(intravenous\w*|iv|ivpb)\b")
+_SC_WORDS = re.compile(r"subcut|\bsc\b|\bsq\b")
+_IM_WORDS = re.compile(r"intramusc|\bim\b")
+_ORAL_WORDS = re.compile(r"\b(?:oral|po|by mouth)\b")
 
 
 def route_words(route: Concept) -> str:
@@ -37,6 +40,18 @@ def route_words(route: Concept) -> str:
 def route_says_iv(route: Concept) -> bool:
     """The route is into a vein, by code or in words (never from a negation: 'IM (not IV)', 'non-IV')."""
     return route_is(route, IV_ROUTE_CODES) or _IV_WORDS.search(route_words(route)) is not None
+
+
+def route_says_sc(route: Concept) -> bool:
+    return route_is(route, SC_ROUTE_CODES) or _SC_WORDS.search(route_words(route)) is not None
+
+
+def route_says_im(route: Concept) -> bool:
+    return route_is(route, IM_ROUTE_CODES) or _IM_WORDS.search(route_words(route)) is not None
+
+
+def route_says_oral(route: Concept) -> bool:
+    return route_is(route, ORAL_ROUTE_CODES) or _ORAL_WORDS.search(route_words(route)) is not None
 
 
 def route_is(route: Concept, codes: Mapping[str, tuple[str, ...]]) -> bool:

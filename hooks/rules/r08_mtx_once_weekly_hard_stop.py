@@ -18,14 +18,7 @@ from hooks.context import HookContext
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import given_since
 from hooks.definitions.dose_basis import scheduled_weekdays, text_frequency
-from hooks.definitions.routes import (
-    IM_ROUTE_CODES,
-    ORAL_ROUTE_CODES,
-    SC_ROUTE_CODES,
-    route_is,
-    route_says_iv,
-    route_words,
-)
+from hooks.definitions.routes import route_says_im, route_says_iv, route_says_oral, route_says_sc
 from hooks.dosing import dose_days_per_day, dose_per_administration, round_to
 from hooks.record import Concept, Dosage, MedicationOrder, PatientRecord, Timing
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
@@ -231,13 +224,9 @@ def _route(order: MedicationOrder) -> str:
     swallowed), else oral."""
     route = order.dosage.route if order.dosage else None
     if route is not None:
-        words = route_words(route)
-        if route_is(route, SC_ROUTE_CODES) or "subcut" in words or re.search(r"\bsc\b|\bsq\b", words):
-            return "sc"
-        if route_is(route, IM_ROUTE_CODES) or "intramusc" in words or re.search(r"\bim\b", words):
-            return "im"
-        if route_is(route, ORAL_ROUTE_CODES) or re.search(r"\b(?:oral|po|by mouth)\b", words):
-            return "oral"
+        for name, says in (("sc", route_says_sc), ("im", route_says_im), ("oral", route_says_oral)):
+            if says(route):
+                return name
     return "sc" if _INJECTABLE_FORM.search(order.medication.words()) else "oral"
 
 

@@ -8,13 +8,14 @@ dose is what the weekly limits are about, and averaging it over the weeks betwee
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import dose_basis
-from hooks.definitions.courses import given_since, last_dose_day
+from hooks.definitions.cohorts import is_paediatric
+from hooks.definitions.courses import doses_since
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.weight import dosing_bsa, dosing_weight
 from hooks.record import MedicationOrder, PatientRecord
@@ -58,11 +59,10 @@ it is a 2-4 fold overdose.
 {advice}{unread}"""
 
 
-def _prior_mtx(record: PatientRecord, since_days: int) -> MedicationOrder | None:
+def _prior_mtx(record: PatientRecord, since_days: int) -> tuple[MedicationOrder, date] | None:
+    """The methotrexate order last given within ``since_days``, with its last dose day."""
     since = record.today - timedelta(days=since_days)
-    # the latest given (given_since has only orders with a last dose day)
-    return max(given_since(record, "methotrexate", since=since),
-               key=lambda m: last_dose_day(m, record.today) or since, default=None)
+    return max(doses_since(record, "methotrexate", since=since), key=lambda found: found[1], default=None)
 
 
 def _weekday(order: MedicationOrder) -> str:
@@ -88,15 +88,16 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     p = context.params(RULE)
     age = record.age_years
     drafts = context.drafts_in("methotrexate")
-    prior = _prior_mtx(record, int(p["naive_lookback_days"]))
+    found = _prior_mtx(record, int(p["naive_lookback_days"]))
+    prior = found[0] if found else None
     facts: dict[str, Any] = {
         "age_years": age,
-        "methotrexate_in_prior_days": (f"{prior.label}, last {last_dose_day(prior, record.today)}" if prior else None),
+        "methotrexate_in_prior_days": (f"{found[0].label}, last {found[1]}" if found else None),
         "new_start": prior is None,
         "warning_above_mg_week": p["warning_above_mg_week"],
         "critical_from_mg_week": p["critical_from_mg_week"],
     }
-    if age is not None and age < context.definition("paediatric_age_years"):
+    if is_paediatric(record, context):
         return Quiet("paediatric patient: R32 checks the dose", facts)
     if not drafts:
         return Quiet("no methotrexate draft", facts)
@@ -120,9 +121,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # each draft's dose on its day (the weekly dose, once weekly), added up over the drafts given in the same
     # weeks: a titration written as two orders, one after the other, is not
     total, given = dose_basis.most_on_one_day([(d.order, d.week_mg or 0.0) for d in judged], context.today)
-    left = dose_basis.left_apart(judged, given)
-    together = [d for d in judged if not any(d is a for a in left)]
-    apart = [d.order.label for d in left]
+    together = [d for d in judged if any(d.order is o for o in given)]
+    apart = [d.order.label for d in dose_basis.left_apart(judged, given)]
     less_often = [d for d in together if not d.once_weekly]
     facts["weekly_drafts"] = "; ".join(f"{d.order.label}: {d.describe()}" for d in judged) or None
     facts["weekly_mg"] = round(total, 2) if judged else None

@@ -14,6 +14,7 @@ from hooks.definitions import renal, weight
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import text_frequency
 from hooks.definitions.routes import is_local_order
+from hooks.definitions.treatment_duration import systemic
 from hooks.dosing import (
     PER_KG_UNITS,
     concentration_mg_per_ml,
@@ -238,9 +239,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     any_tmp_drafts = context.drafts_in("tmp_smx")
     any_active_tmp = record.medications_in("tmp_smx", current_only=True)
     local = [o for o in any_tmp_drafts + any_active_tmp if is_local_order(o)]  # eye drops: no systemic interaction
-    tmp_drafts = [o for o in any_tmp_drafts if not is_local_order(o)]
+    tmp_drafts = systemic(any_tmp_drafts)
     active_mtx = record.medications_in("methotrexate", current_only=True)
-    active_tmp = [o for o in any_active_tmp if not is_local_order(o)]
+    active_tmp = systemic(any_active_tmp)
     facts: dict[str, Any] = {
         "methotrexate": ", ".join(o.label for o in mtx_drafts + active_mtx) or None,
         "tmp_smx": ", ".join(o.label for o in tmp_drafts + active_tmp) or None,
