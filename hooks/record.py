@@ -572,8 +572,7 @@ class PatientRecord:
                 if observation.measured_as_text:
                     return observation
                 continue  # no value ('refused', or a pending result): not a measurement
-            value = convert(observation.quantity.value, observation.quantity.unit, canonical)
-            return observation if value is None or not plausible(group, canonical, value) else None
+            return observation if measured(observation, group, canonical) is None else None
         return None
 
     def conditions_in(self, *groups: str, active_only: bool = False) -> list[Condition]:
@@ -605,6 +604,14 @@ _NOT_DONE = frozenset({"entered-in-error", "not-done", "preparation", "on-hold",
 # Body measurements outside these bounds are data errors ('70 g' meant as kilograms, a height in metres typed as
 # centimetres), never a basis for a dose: they are read as unreadable, like an unknown unit
 _PLAUSIBLE = {("weight", "kg"): (0.3, 650.0), ("height", "cm"): (20.0, 275.0)}
+
+
+def measured(observation: Observation, group: str, canonical: str) -> float | None:
+    """The result's value in ``canonical``, when its unit is read and the value can be the patient's; else None."""
+    if observation.quantity is None:
+        return None
+    value = convert(observation.quantity.value, observation.quantity.unit, canonical)
+    return value if value is not None and plausible(group, canonical, value) else None
 
 
 def plausible(group: str, canonical: str, value: float) -> bool:

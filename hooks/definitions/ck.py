@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from hooks.context import HookContext
-from hooks.record import Observation, PatientRecord, per_record, plausible, unread_newer
+from hooks.record import Observation, PatientRecord, measured, per_record, unread_newer
 from hooks.units import convert
 
 
@@ -42,10 +42,8 @@ def _readings(record: PatientRecord, context: HookContext) -> tuple[list[CkPoint
 
 
 def _point(observation: Observation, fallback: float) -> CkPoint | None:
-    if observation.when is None or observation.quantity is None:
-        return None
-    value = convert(observation.quantity.value, observation.quantity.unit, "U/L")
-    if value is None or not plausible("ck", "U/L", value):  # as newest_unreadable reads it: a zero CK is an error
+    value = measured(observation, "ck", "U/L")  # as newest_unreadable reads it: a zero CK is an error
+    if observation.when is None or value is None:
         return None
     high = observation.ref_high
     uln = convert(high.value, high.unit, "U/L") if high is not None else None

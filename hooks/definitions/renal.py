@@ -13,7 +13,7 @@ from datetime import date
 from hooks.context import HookContext
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.weight import dosing_height
-from hooks.record import PatientRecord, per_record, plausible
+from hooks.record import PatientRecord, measured, per_record
 from hooks.units import convert
 
 
@@ -61,9 +61,8 @@ def _reported(record: PatientRecord, since: date | None) -> Egfr | None:
 
 def _estimated(record: PatientRecord, context: HookContext, since: date | None) -> Egfr | None:
     creatinine = next(((o.when, level) for o in reversed(record.observations_in("creatinine", since=since))
-                       if o.when is not None and o.quantity is not None
-                       and (level := convert(o.quantity.value, o.quantity.unit, "mg/dL{creatinine}")) is not None
-                       and plausible("creatinine", "mg/dL{creatinine}", level)), None)
+                       if o.when is not None
+                       and (level := measured(o, "creatinine", "mg/dL{creatinine}")) is not None), None)
     if creatinine is None:
         return None
     day, level = creatinine

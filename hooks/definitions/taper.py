@@ -15,7 +15,7 @@ from itertools import pairwise
 from hooks import dosing
 from hooks.context import HookContext
 from hooks.definitions import ck, steroids
-from hooks.definitions.courses import course_days, last_dose_day
+from hooks.definitions.courses import course_days, doses_since, last_dose_day
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.weight import dosing_weight
 from hooks.record import MedicationOrder, PatientRecord, per_record
@@ -294,10 +294,8 @@ def caveats(record: PatientRecord, context: HookContext, latest: ck.CkPoint,
         if value is not None and value > tsh_limit:
             found.append(f"TSH {value:g} mIU/L on {tsh.when.isoformat()} (hypothyroidism raises CK)")
     since = nadir.day if nadir is not None else latest.day - timedelta(days=90)
-    for order in record.medications_in("statin", "red_yeast_rice"):
-        given = last_dose_day(order, record.today)
-        if given is not None and given >= since:
-            found.append(f"statin or red yeast rice exposure: {order.label} (last {given.isoformat()})")
+    for order, given in doses_since(record, "statin", "red_yeast_rice", since=since):
+        found.append(f"statin or red yeast rice exposure: {order.label} (last {given.isoformat()})")
     for condition in record.conditions_in("nonadherence"):
         if condition.start is None or condition.start >= record.today - timedelta(days=90):
             found.append(f"missed doses documented: {condition.code.label}")

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from hooks.context import HookContext
 from hooks.definitions.cohorts import is_paediatric
 from hooks.dosing import adjusted_body_weight, mosteller_bsa
-from hooks.record import PatientRecord, per_record, plausible, unread_newer
+from hooks.record import PatientRecord, measured, per_record, unread_newer
 from hooks.units import convert
 
 
@@ -25,10 +25,8 @@ class Measure:
 def _measures(record: PatientRecord, group: str, canonical: str) -> Iterator[Measure]:
     """The readable measurements of ``group`` in ``canonical`` units, newest first."""
     for observation in reversed(record.observations_in(group)):
-        if observation.when is None or observation.quantity is None:
-            continue
-        value = convert(observation.quantity.value, observation.quantity.unit, canonical)
-        if value is not None and plausible(group, canonical, value):
+        value = measured(observation, group, canonical)
+        if observation.when is not None and value is not None:
             yield Measure(round(value, 2), observation.when)
 
 
