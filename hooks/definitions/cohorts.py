@@ -19,13 +19,18 @@ def imnm_conditions(record: PatientRecord) -> list[Condition]:
     return record.conditions_in("imnm", "statin_autoimmune_myopathy", active_only=True)
 
 
+def imnm_antibodies(record: PatientRecord) -> list[tuple[str, Observation]]:
+    """(name, first positive result) of anti-HMGCR and anti-SRP, for each that was ever positive."""
+    return [(name, positive) for group, name in (("anti_hmgcr", "anti-HMGCR"), ("anti_srp", "anti-SRP"))
+            if (positive := antibodies.ever_positive(record, group)) is not None]
+
+
 @per_record
 def is_imnm(record: PatientRecord, context: HookContext) -> bool:
     """An active IMNM condition, or anti-HMGCR/anti-SRP positive with CK > ULN and a myopathy condition."""
     if imnm_conditions(record):
         return True
-    positive = antibodies.ever_positive(record, "anti_hmgcr") or antibodies.ever_positive(record, "anti_srp")
-    if positive is None or not record.conditions_in(*MYOPATHY_GROUPS, active_only=True):
+    if not imnm_antibodies(record) or not record.conditions_in(*MYOPATHY_GROUPS, active_only=True):
         return False
     return any(p.value > p.uln for p in ck.series(record, context))
 
@@ -43,7 +48,7 @@ def iim_onset(record: PatientRecord) -> date | None:
             if c.start is not None]
     if days:
         return min(days)
-    positives = [o for group in ("anti_hmgcr", "anti_srp") if (o := antibodies.ever_positive(record, group))]
+    positives = [o for _, o in imnm_antibodies(record)]
     if not positives:
         return None
     starts = [c.start for c in record.conditions_in(*MYOPATHY_GROUPS, active_only=True) if c.start is not None]
@@ -139,9 +144,9 @@ def imnm_confirmation(record: PatientRecord, before: date) -> str | None:
     anti-SRP, or a confirmed IMNM diagnosis with a muscle biopsy done before that day (seronegative IMNM is
     diagnosed by biopsy; a biopsy taken since may be of the infection), charted as a completed procedure or as a
     pathology result that reads as necrotizing myopathy."""
-    for group, name in (("anti_hmgcr", "anti-HMGCR"), ("anti_srp", "anti-SRP")):
-        if positive := antibodies.ever_positive(record, group):
-            return f"{name} positive ({positive.when or 'undated'})"
+    if found := imnm_antibodies(record):
+        name, positive = found[0]
+        return f"{name} positive ({positive.when or 'undated'})"
     diagnosed = [c for c in imnm_conditions(record) if c.verification == "confirmed"]
     if not diagnosed:
         return None
