@@ -51,8 +51,10 @@ class Amount:
     basis: str
 
 
-def periods_per_day(timing: Timing) -> float | None:
-    """How many administrations a day the timing gives (a weekly timing gives 1/7). Several times of day
+def periods_per_day(timing: Timing, *, at_most: bool = True) -> float | None:
+    """How many administrations a day the timing gives (a weekly timing gives 1/7); with ``at_most`` a frequency
+    range (frequencyMax) counts at its maximum, as a dose check must assume, else at its frequency, as a course's
+    length must read it (never cut short). Several times of day
     (``timeOfDay`` 08:00 and 20:00, or ``when`` MORN and EVE) are that many administrations on each day the
     timing gives any: where the frequency says less, the times win, as an overdose check must assume. Where the
     repeat and the code disagree (weekly on Monday, coded QD), the one that gives more wins for the same reason."""
@@ -62,15 +64,16 @@ def periods_per_day(timing: Timing) -> float | None:
         if timing.period_unit is None:
             return None  # FHIR requires a unit with a period, and a period with a frequency: never guess "a day"
         period = timing.period or 1
+        per_period = timing.most_per_period if at_most else timing.frequency or 1
         days = to_days(period, timing.period_unit)
         if days is None or period <= 0:
             return None  # an unreadable repeat: a code cannot say the timing gives no more than it
         if days <= 1:  # every day has doses; its times of day are the day's doses (Q12H at 08:00 and 20:00: 2)
-            rate = max(timing.most_per_period / days, at_times)
+            rate = max(per_period / days, at_times)
             if timing.days_of_week:  # a daily timing restricted to named weekdays (e.g. Mon/Wed/Fri)
                 rate *= len(timing.days_of_week) / 7
         else:  # a weekly (or longer) period, on named weekdays at least one administration on each of them
-            rate = max(timing.most_per_period / days, len(timing.days_of_week) / max(days, 7)) * at_times
+            rate = max(per_period / days, len(timing.days_of_week) / max(days, 7)) * at_times
     elif timing.days_of_week:  # named weekdays with no repeat frequency (and perhaps a code: Q24H on Mondays)
         rate = len(timing.days_of_week) / 7 * at_times
     if timing.code and (coded := _code_per_day(timing.code.replace(" ", "").replace(".", ""))) is not None:

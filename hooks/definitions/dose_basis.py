@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from hooks import dosing
@@ -459,8 +459,7 @@ def draft_course_length(order: MedicationOrder) -> int | None:
         return max(1, round(order.bounds_days))
     dosage = order.dosage
     if dosage is not None and dosage.timing.count:
-        # a course's length reads the frequency, not frequencyMax (as interval_days does: never cut short)
-        per_day = dosing.periods_per_day(replace(dosage.timing, frequency_max=None)) or 1.0
+        per_day = dosing.periods_per_day(dosage.timing, at_most=False) or 1.0
         if per_day < 1:  # the last of 12 weekly doses is 77 days after the first, not on day 12
             return round((dosage.timing.count - 1) / per_day) + 1
         return max(1, round(dosage.timing.count / per_day))
