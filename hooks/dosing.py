@@ -290,12 +290,18 @@ def round_to(value: float, step: float) -> float:
     return math.floor(value / step + 0.5) * step  # half up: 1,125 mg in 250 mg steps is 1,250, not 1,000
 
 
+def share_step(total: float, days: int, step: float) -> float:
+    """The unit :func:`daily_share` rounds to: ``step``, or 0.1 when a day's share is smaller than one step (a
+    small child), for card text that says what the dose was rounded to."""
+    return step if total / days >= step else 0.1
+
+
 def daily_share(total: float, days: int, step: float) -> float:
     """A dose per day in whole ``step`` units for ``days`` days whose sum stays within ``total``: the nearest
     step, one step lower when that would overshoot (40 g x 5 days is 200 g, above a 194 g cycle maximum). A share
     smaller than one step (a small child) is given to 0.1 unit instead."""
     exact = total / days
-    if exact < step:
+    if share_step(total, days, step) != step:
         return math.floor(exact * 10) / 10
     per_day = round_to(exact, step)
     return per_day - step if per_day * days > total + 1e-9 else per_day

@@ -16,6 +16,7 @@ from hooks.dosing import (
     practical_dose,
     prednisone_equivalent,
     round_to,
+    share_step,
     strength_mg,
 )
 from hooks.record import Coding, Concept, Dosage, MedicationOrder, Quantity, Timing
@@ -188,6 +189,12 @@ def test_a_daily_share_never_sums_above_the_total():
     assert daily_share(187.5, 5, 2.5) == 37.5  # exact
     assert daily_share(144, 5, 2.5) == 27.5
     assert daily_share(6, 5, 2.5) == 1.2  # a 3 kg infant: less than a vial a day, never 0 g
+
+
+def test_the_share_step_is_what_the_daily_share_rounds_to():
+    assert share_step(194, 5, 2.5) == 2.5
+    assert share_step(6, 5, 2.5) == 0.1  # less than a vial a day: rounded to 0.1 g
+    assert share_step(12.5, 5, 2.5) == 2.5  # exactly one vial a day is a whole step
 
 
 def test_unit_spellings_odd_and_long():

@@ -117,7 +117,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         total = dosing.daily_share(params["ivig_g_per_kg"] * dosing_kg, 1, params["ivig_round_g"])
         per_day = round(total / cycle_days, 2)
         facts.update(ivig_cycle_g=total, ivig_daily_g=per_day)
-        step = params["ivig_round_g"] if total >= params["ivig_round_g"] else 0.1  # less than a bottle: 0.1 g
+        step = dosing.share_step(params["ivig_g_per_kg"] * dosing_kg, 1, params["ivig_round_g"])
         dose_line = (f"For this patient: **{total:g} g per cycle** ({params['ivig_g_per_kg']:g} g/kg x "
                      f"{dosing_kg:g} kg, {basis}; rounded down to {step:g} g), given as "
                      f"**{per_day:g} g a day for {cycle_days} days**.")
