@@ -1,11 +1,11 @@
 """Fixtures for R10 mtx-start-prerequisites: a bare new start, a complete work-up, eGFR below 30, stale labs,
-pregnancy potential, and a patient already on methotrexate."""
+pregnancy potential, a positive anti-HBc already followed up, and a patient already on methotrexate."""
 
 from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
-from fhir_fixtures.builders import ANTI_HBC, EGFR, HBSAG, IMNM_SNOMED, LOINC, METHOTREXATE_2_5, WBC, Chart
+from fhir_fixtures.builders import ANTI_HBC, EGFR, HBSAG, HBV_DNA, IMNM_SNOMED, LOINC, METHOTREXATE_2_5, WBC, Chart
 
 RULE = "mtx-start-prerequisites"
 HGB = (LOINC, "718-7", "Hemoglobin [Mass/volume] in Blood")
@@ -75,6 +75,16 @@ def complete(today: date) -> dict[str, Any]:
          story="Woman aged 34 with a negative serum hCG last week and the full work-up.", quiet={RULE})
 def negative_hcg(today: date) -> dict[str, Any]:
     chart = worked_up(today, age=34, sex="female").observation(HCG, -5, interpretation="NEG")
+    return _with_mtx_and_folate(chart)
+
+
+@fixture("r10-quiet-anti-hbc-positive-followed-up", hook="order-sign",
+         story="Full work-up; anti-HBc positive, with HBV DNA not detected last month and entecavir active: the "
+               "positive screen is followed up (as R26 judges it before rituximab).", quiet={RULE})
+def anti_hbc_followed_up(today: date) -> dict[str, Any]:
+    chart = worked_up(today).without_observations(ANTI_HBC[1]).observation(ANTI_HBC, -200, interpretation="POS")
+    chart.observation(HBV_DNA, -20, value_string="Not detected")
+    chart.medication("entecavir 0.5 MG Oral Tablet", 0.5, "mg", start=-60)
     return _with_mtx_and_folate(chart)
 
 

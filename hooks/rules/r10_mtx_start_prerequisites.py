@@ -12,10 +12,11 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, renal
+from hooks.definitions import antibodies, hepatitis, renal
 from hooks.definitions.courses import given_since
 from hooks.record import Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.rules import r26_hbv_screen_before_rituximab as hbv_screen
 from hooks.sources import CFP_2014, EULAR_2022_INFECTIONS, MTX_BASELINE_DRORACLE, MTX_LABEL
 
 RULE = Rule(
@@ -25,7 +26,8 @@ RULE = Rule(
     hooks=("order-sign",),
     severities=("warning", "critical"),
     summary="A new methotrexate start without recent CBC, liver tests, albumin, renal function, hepatitis screens, "
-            "folic acid or a pregnancy test, or with a positive hepatitis screen; critical when eGFR < 30.",
+            "folic acid or a pregnancy test, or with a positive hepatitis screen not yet followed up; critical when "
+            "eGFR < 30.",
     sources=(MTX_BASELINE_DRORACLE, EULAR_2022_INFECTIONS, CFP_2014, MTX_LABEL),
     parameters={
         "new_start_lookback_days": Param(90, "days", "No methotrexate given within this window makes a new start."),
@@ -84,6 +86,8 @@ def _shown(observation: Observation) -> str:
                  observation.interpretation)))
     return f"{value} on {observation.when.isoformat() if observation.when else 'undated'}"
 
+
+HBV_MARKERS = {"HBsAg", "anti-HBc"}
 
 _SHORT = {"WBC": "CBC", "haemoglobin": "CBC", "platelets": "CBC", "ALT": "liver tests", "AST": "liver tests",
           "creatinine/eGFR": "renal function", "HBsAg": "HBV/HCV screen", "anti-HBc total": "HBV/HCV screen",
@@ -157,12 +161,19 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         items.append("pregnancy test")
     facts["missing"] = ", ".join(items) or None
     # a screen on file that is positive is a finding in itself: HBV reactivation, or liver toxicity with HCV
-    positive = {label: o for label, group in (("HBsAg", "hbsag"), ("anti-HBc", "anti_hbc"), ("HCV Ab", "hcv_ab"))
-                if (o := latest_result(record, (group,))) is not None and antibodies.status(o) == "positive"}
+    screens = {label: o for label, group in (("HBsAg", "hbsag"), ("anti-HBc", "anti_hbc"), ("HCV Ab", "hcv_ab"))
+               if (o := latest_result(record, (group,))) is not None and antibodies.status(o) == "positive"}
+    facts["positive_hepatitis_screen"] = "; ".join(f"{label} positive ({_shown(o)})"
+                                                   for label, o in screens.items()) or None
+    # a positive HBV marker with an HBV DNA result or an antiviral plan is followed up, as R26 judges it before
+    # rituximab (in R26's HBV DNA window), so the two rules never disagree about one chart
+    hbv = hepatitis.follow_up(record, context, context.params(hbv_screen.RULE)["hbv_dna_max_age_days"])
+    facts.update(hbv_dna_recent=hbv.describe_dna(), hbv_antiviral_plan=hbv.describe_antiviral())
+    positive = {label: o for label, o in screens.items() if not (label in HBV_MARKERS and hbv.in_place)}
     viral = [f"{label} positive ({_shown(o)})" for label, o in positive.items()]
-    facts["positive_hepatitis_screen"] = "; ".join(viral) or None
     if not items and not critical and not viral:
-        return Quiet("baseline labs, hepatitis screens and folic acid are in place, screens negative", facts)
+        return Quiet("baseline labs, hepatitis screens and folic acid are in place, " + (
+            "positive HBV marker with HBV DNA or an antiviral plan on file" if screens else "screens negative"), facts)
 
     egfr_line = ""
     if egfr is not None and egfr.value < params["egfr_avoid_below"]:
@@ -216,7 +227,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         follow_up = [Action("create", "Hepatology referral", resource=orders.service_request(
             context.patient_id, orders.text_concept("Referral to hepatology: positive hepatitis screen before "
                                                     "methotrexate")))]
-        if positive.keys() & {"HBsAg", "anti-HBc"}:
+        if positive.keys() & HBV_MARKERS:
             follow_up.insert(0, Action("create", "HBV DNA", resource=orders.service_request(
                 context.patient_id, orders.lab_concept(context.valuesets, "hbv_dna", "42595-9",
                                                        "HBV DNA PCR (quantitative)"))))

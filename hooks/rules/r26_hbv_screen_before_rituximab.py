@@ -7,8 +7,8 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies
-from hooks.record import PENDING_STATUSES, MedicationOrder, Observation, PatientRecord
+from hooks.definitions import antibodies, hepatitis
+from hooks.record import MedicationOrder, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import CD20_CLASS_LABEL, EULAR_2022_INFECTIONS, RITUXAN_LABEL
 
@@ -59,10 +59,8 @@ def _describe(observation: Observation, status: str | None) -> str:
 
 
 def _screening(record: PatientRecord, params: dict[str, float]) -> dict[str, Any]:
-    """What the chart says about HBsAg (recent), anti-HBc (ever), positivity, HBV DNA and antiviral therapy."""
-    today = record.today
-    hbsag_since = today - timedelta(days=int(params["hbsag_max_age_days"]))
-    dna_since = today - timedelta(days=int(params["hbv_dna_max_age_days"]))
+    """What the chart says about HBsAg (recent), anti-HBc (ever) and positivity."""
+    hbsag_since = record.today - timedelta(days=int(params["hbsag_max_age_days"]))
     hbsag_all = [(o, antibodies.status(o)) for o in record.observations_in("hbsag")]
     hbsag_recent = [(o, s) for o, s in hbsag_all if o.when is not None and o.when >= hbsag_since]
     anti_hbc = [(o, antibodies.status(o)) for o in record.observations_in("anti_hbc")]
@@ -79,16 +77,7 @@ def _screening(record: PatientRecord, params: dict[str, float]) -> dict[str, Any
         "anti_hbc": [(o, s) for o, s in anti_hbc if s is not None],
         "anti_hbc_unreadable": [o for o, s in anti_hbc if s is None],
         "positive": positive,
-        "hbv_dna": [o for o in record.observations_in("hbv_dna", since=dna_since) if _dna_resulted(o)],
     }
-
-
-def _dna_resulted(observation: Observation) -> bool:
-    """An HBV DNA result: a viral load, or detected / not detected; a pending test ('registered', 'preliminary')
-    or a rejected specimen does not tell whether the virus is replicating."""
-    if observation.status in PENDING_STATUSES:
-        return False
-    return observation.quantity is not None or antibodies.status(observation) is not None
 
 
 def _lab(context: HookContext, group: str, loinc: str, text: str | None = None) -> dict[str, Any]:
@@ -138,15 +127,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     drafts: list[MedicationOrder] = context.drafts_in("rituximab")
     params = dict(context.params(RULE))
     found = _screening(record, params)
-    plan = record.medications_in("hbv_antiviral", current_only=True) + context.drafts_in("hbv_antiviral")
+    hbv = hepatitis.follow_up(record, context, params["hbv_dna_max_age_days"])
     facts: dict[str, Any] = {
         "anti_cd20_drafts": ", ".join(o.label for o in drafts) or None,
         "hbsag_within_window": "; ".join(_describe(o, s) for o, s in found["hbsag_recent"]) or None,
         "hbsag_last_any": _describe(*found["hbsag_last_any"]) if found["hbsag_last_any"] else None,
         "anti_hbc_total": "; ".join(_describe(o, s) for o, s in found["anti_hbc"]) or None,
         "positive_markers": "; ".join(found["positive"]) or None,
-        "hbv_dna_recent": "; ".join(f"{o.code.label} on {o.when}" for o in found["hbv_dna"]) or None,
-        "antiviral_plan": ", ".join(o.label for o in plan) or None,
+        "hbv_dna_recent": hbv.describe_dna(),
+        "antiviral_plan": hbv.describe_antiviral(),
     }
     if not drafts:
         return Quiet("no rituximab or other anti-CD20 in the draft orders", facts)
@@ -160,7 +149,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not found["anti_hbc"]:
         missing.append("no anti-HBc total result" + (" (result not readable)" if found["anti_hbc_unreadable"]
                                                      else " on file"))
-    unmanaged = bool(found["positive"]) and not found["hbv_dna"] and not plan
+    unmanaged = bool(found["positive"]) and not hbv.in_place
     facts["missing"] = "; ".join(missing) or None
     facts["positive_without_dna_or_antiviral"] = unmanaged
     if not missing and not unmanaged:

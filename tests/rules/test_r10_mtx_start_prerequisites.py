@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import HBSAG, IMNM_SNOMED, LOINC, METHOTREXATE_2_5, Chart
+from fhir_fixtures.builders import ANTI_HBC, HBSAG, HBV_DNA, IMNM_SNOMED, LOINC, METHOTREXATE_2_5, RITUXIMAB, Chart
 from fhir_fixtures.r10_mtx_start_prerequisites import ALT, CREATININE, EGFR, HCG, HCV_AB, HGB, worked_up
 from tests.conftest import fired, run
 
 RULE = "mtx-start-prerequisites"
+ENTECAVIR = "entecavir 0.5 MG Oral Tablet"
 
 
 def _draft(chart, folate=True):
@@ -136,3 +137,66 @@ def test_a_positive_hepatitis_screen_is_a_finding_even_with_every_prerequisite_o
     assert "Positive hepatitis screen" in card["detail"]
     assert [a["description"] for a in card["suggestions"][0]["actions"]] == follow_up
     assert _card(kb, today, _draft(worked_up(today))) is None  # the same chart with negative screens
+
+
+def _anti_hbc_positive(today):
+    return worked_up(today).without_observations(ANTI_HBC[1]).observation(ANTI_HBC, -200, interpretation="POS")
+
+
+def _pending_dna(chart):
+    chart.observation(HBV_DNA, -2)
+    chart.resources["observations"][-1]["status"] = "registered"
+    return chart
+
+
+FOLLOW_UP = {
+    "nothing": (lambda chart: chart, True),
+    "dna-not-detected-and-entecavir": (lambda chart: chart.observation(HBV_DNA, -20, value_string="Not detected")
+                                       .medication(ENTECAVIR, 0.5, "mg", start=-60), False),
+    "entecavir-active": (lambda chart: chart.medication(ENTECAVIR, 0.5, "mg", start=-60), False),
+    "entecavir-drafted": (lambda chart: chart.draft(ENTECAVIR, 0.5, "mg"), False),
+    "dna-resulted-no-antiviral": (lambda chart: chart.lab(HBV_DNA, 0, "[IU]/mL", day=-20), False),  # R26 sign-off
+    "dna-pending": (_pending_dna, True),
+    "dna-older-than-a-year": (lambda chart: chart.lab(HBV_DNA, 0, "[IU]/mL", day=-400), True),
+}
+
+
+@pytest.mark.parametrize("state", FOLLOW_UP)
+def test_a_positive_hbv_marker_is_followed_up_as_r26_judges_it(kb, today, state):
+    """Anti-HBc positive with HBV DNA 'not detected' and entecavir on file still asked for a viral load and
+    hepatology (found by review). R10 now reads R26's definition: a recent HBV DNA result or an antiviral plan
+    follows the marker up; a pending, rejected or year-old test and nothing at all do not. One request drafting
+    methotrexate and rituximab gets the same answer from both rules."""
+    add, asks = FOLLOW_UP[state]
+    chart = _draft(add(_anti_hbc_positive(today))).draft(RITUXIMAB, 1000, "mg")
+    result = run(kb, chart.request("order-sign"), today)
+    card = fired(result).get(RULE)
+    r26 = next(e for e in result.explanation if e["rule"] == "hbv-screen-before-rituximab")
+    assert r26["facts"]["positive_without_dna_or_antiviral"] is asks
+    if asks:
+        assert card["summary"] == "Methotrexate start: positive hepatitis screen (anti-HBc): check viral load first"
+        assert [a["description"] for a in card["suggestions"][0]["actions"]] == ["HBV DNA", "Hepatology referral"]
+    else:
+        entry = next(e for e in result.explanation if e["rule"] == RULE)
+        assert card is None and entry["reason"].endswith("positive HBV marker with HBV DNA or an antiviral plan on "
+                                                         "file")
+        assert entry["facts"]["positive_hepatitis_screen"].startswith("anti-HBc positive")
+
+
+def test_hbv_followed_up_still_leaves_a_positive_hcv_antibody_to_follow_up(kb, today):
+    chart = _anti_hbc_positive(today).medication(ENTECAVIR, 0.5, "mg", start=-60)
+    chart.without_observations(HCV_AB[1]).observation(HCV_AB, -200, interpretation="POS")
+    card = _card(kb, today, _draft(chart))
+    assert "Positive hepatitis screen: HCV Ab positive" in card["detail"] and "anti-HBc positive" not in card["detail"]
+    assert [a["description"] for a in card["suggestions"][0]["actions"]] == ["HCV RNA", "Hepatology referral"]
+
+
+def test_the_hbv_dna_window_is_r26s(kb, today):
+    """A site that shortens R26's HBV DNA window shortens R10's with it: the two rules judge one chart alike."""
+    chart = _draft(_anti_hbc_positive(today).lab(HBV_DNA, 0, "[IU]/mL", day=-200))
+    request = chart.request("order-sign")
+    assert RULE not in fired(run(kb, request, today))
+    thresholds = {**kb.thresholds, "hbv-screen-before-rituximab": {
+        **kb.thresholds["hbv-screen-before-rituximab"], "hbv_dna_max_age_days": 180}}
+    site = type(kb)(kb.rules, kb.valuesets, thresholds, kb.version)
+    assert RULE in fired(run(site, request, today))
