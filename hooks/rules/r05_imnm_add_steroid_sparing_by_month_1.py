@@ -81,7 +81,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     ild = record.conditions_in("ild", active_only=True)
     egfr = renal.latest_egfr(record, context)
-    tmp_smx = record.medications_in("tmp_smx", current_only=True)
+    tmp_smx = td.systemic(record.medications_in("tmp_smx", current_only=True))  # eye drops do not meet methotrexate
     low_egfr = egfr is not None and egfr.value < params["mtx_egfr_min"]
     facts.update(ild=ild[0].code.label if ild else None,
                  latest_egfr=str(egfr) if egfr else None,

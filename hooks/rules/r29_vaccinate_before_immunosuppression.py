@@ -10,6 +10,7 @@ from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, steroids
 from hooks.definitions.courses import given_since
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
+from hooks.definitions.treatment_duration import systemic
 from hooks.record import Immunization, Observation, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ACR_2022_VACCINES, IDSA_2013_VACCINES, SEED_003
@@ -90,19 +91,23 @@ def _anti_hbs(observation: Observation, immune_level: float) -> str | None:
     return None if status is None else "immune" if status == "positive" else "non-immune"
 
 
-def _immunosuppression_start(record: PatientRecord, context: HookContext, onset: date) -> tuple[date, str] | None:
-    """The first immunosuppressive course of this episode (a course ending > 90 d before onset belongs to another)."""
+def _immunosuppression_start(record: PatientRecord, context: HookContext, onset: date
+                             ) -> tuple[tuple[date, str] | None, list[str]]:
+    """The first immunosuppressive course of this episode (a course ending > 90 d before onset belongs to another),
+    and the systemic courses of this episode with no start date: given, but since when is not known."""
     episode = onset - timedelta(days=90)
     starts: list[tuple[date, str]] = []
     history = steroids.history(record, context)
     for order, peq, first, last in history.courses:
         if last >= episode:
             starts.append((first, f"{order.label} ({peq:g} mg/day prednisone-equivalent)"))
-    # a glucocorticoid whose dose cannot be read was still given from its start
+    # a glucocorticoid whose dose cannot be read was still given from its start; tacrolimus ointment or
+    # ciclosporin eye drops suppress no immunity (the steroid history leaves local glucocorticoids out already)
     given = [(o, f"{o.label} (dose unreadable)") for o in history.unreadable_since(episode)]
-    given += [(o, o.label) for o in given_since(record, *IMMUNOSUPPRESSANTS, since=episode)]
+    given += [(o, o.label) for o in systemic(given_since(record, *IMMUNOSUPPRESSANTS, since=episode))]
     starts += [(o.start, label) for o, label in given if o.start is not None]
-    return min(starts, key=lambda s: s[0], default=None)
+    undated = [o.label for o, _ in given if o.start is None]
+    return min(starts, key=lambda s: s[0], default=None), undated
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
@@ -117,11 +122,16 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     onset_days = (record.today - onset).days
     if onset_days > p["onset_max_days"]:
         return Quiet(f"myositis onset {onset.isoformat()} is more than {int(p['onset_max_days'])} days ago", facts)
-    started = _immunosuppression_start(record, context, onset)
+    started, undated = _immunosuppression_start(record, context, onset)
     facts["immunosuppression_start"] = f"{started[1]} from {started[0].isoformat()}" if started else None
+    facts["immunosuppression_undated"] = ", ".join(undated) or None
     if started is not None and (record.today - started[0]).days > p["immunosuppression_started_max_days"]:
         return Quiet(f"immunosuppression started {started[0].isoformat()}, more than "
                      f"{int(p['immunosuppression_started_max_days'])} days ago", facts)
+    if undated:  # given, so started; whether within the window or before it, only its start date can tell
+        return NotEvaluable(f"start date of {', '.join(undated)}: immunosuppression of this episode with no start "
+                            f"date, so whether it began within {int(p['immunosuppression_started_max_days'])} days "
+                            "is unknown", facts)
     missing, done, actions = _check(record, context, p, facts)
     facts["missing"] = "; ".join(missing) or None
     if not missing:

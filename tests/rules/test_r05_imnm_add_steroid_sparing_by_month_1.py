@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from fhir_fixtures.builders import EGFR, IMNM_SNOMED, PREDNISONE_20, SNOMED, TMP_SMX_SS, Chart
 from hooks import engine
 from tests.conftest import fired, run
@@ -84,6 +86,19 @@ def test_active_cotrimoxazole_is_mentioned(kb, today):
     chart = _chart(today).medication(TMP_SMX_SS, 1, "{tbl}", start=-40)
     card = fired(run(kb, chart.request("patient-view"), today))[RULE]
     assert "Co-trimoxazole is active" in card["detail"]
+
+
+@pytest.mark.parametrize(("name", "route"), [
+    ("polymyxin B / trimethoprim ophthalmic solution", None),
+    ("trimethoprim 1 mg/mL / polymyxin B 10,000 units/mL solution", {"text": "Ophthalmic"}),
+])
+def test_trimethoprim_eye_drops_are_not_active_cotrimoxazole(kb, today, name, route):
+    """Polymyxin B/trimethoprim eye drops (local by name or by route) were read as active co-trimoxazole, and the
+    card warned about combining it with methotrexate (found by review); R11 passes over the same local forms."""
+    chart = _chart(today).medication(name, 1, "{drop}", start=-3, frequency=4, route=route)
+    result = run(kb, chart.request("patient-view"), today)
+    assert "Co-trimoxazole" not in fired(result)[RULE]["detail"]
+    assert _explain(result)["facts"]["tmp_smx_active"] is None
 
 
 def test_unreadable_glucocorticoid_dose_is_not_evaluable(kb, today):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fhir_fixtures.builders import ICD10, IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_20, Chart
 from fhir_fixtures.r29_vaccinate_before_immunosuppression import (
     ANTI_HBS,
@@ -185,3 +187,42 @@ def test_imnm_recognised_by_its_antibody_is_dated_by_its_myopathy_condition(kb, 
                                            onset=-40)
     chart.antibody("anti_hmgcr", "positive", day=-35).antibody("anti_srp", "negative", day=-35).ck(6500, day=-35)
     assert RULE in fired(run(kb, chart.request("patient-view"), today))
+
+
+UNDATED = {"methotrexate": (METHOTREXATE_2_5, 15, "mg", {"period": 1, "period_unit": "wk"}),
+           "prednisone": (PREDNISONE_20, 60, "mg", {})}
+
+
+@pytest.mark.parametrize("drug", UNDATED)
+def test_an_active_immunosuppressant_with_no_start_date_is_not_evaluable(kb, today, drug):
+    """An active methotrexate (or prednisone) order with no date counted as 'immunosuppression not started yet'
+    (found by review). It has started; whether within the 30-day window or before it only its date can tell."""
+    code, dose, unit, timing = UNDATED[drug]
+    chart = _new(today).medication(code, dose, unit, start=None, **timing)
+    card, entry = _outcome(kb, chart, today)
+    assert card is None and entry["status"] == "not-evaluable"
+    assert entry["reason"].startswith(f"start date of {code[2]}: immunosuppression of this episode with no start")
+    assert entry["facts"]["immunosuppression_undated"] == code[2]
+
+
+def test_an_undated_immunosuppressant_does_not_hide_a_dated_start_before_the_window(kb, today):
+    """A dated course that began more than 30 days ago decides whatever the undated order's start: the earliest
+    start is at least that old. One that began within the window does not: the undated one may be older."""
+    def outcome(prednisone_start):
+        chart = _new(today, onset=-60).medication(PREDNISONE_20, 60, "mg", start=prednisone_start)
+        return _outcome(kb, chart.medication(METHOTREXATE_2_5, 15, "mg", start=None, period=1, period_unit="wk"),
+                        today)
+    card, entry = outcome(-31)
+    assert card is None and entry["status"] == "not-fired" and "more than 30 days ago" in entry["reason"]
+    card, entry = outcome(-10)
+    assert card is None and entry["status"] == "not-evaluable"
+
+
+@pytest.mark.parametrize(("name", "unit"), [("tacrolimus 0.1% ointment", "{application}"),
+                                            ("cyclosporine 0.05% ophthalmic emulsion", "{drop}")])
+def test_a_local_form_of_a_steroid_sparing_agent_did_not_start_immunosuppression(kb, today, name, unit):
+    """Tacrolimus ointment or ciclosporin eye drops used for 200 days made new IMNM 'immunosuppression started more
+    than 30 days ago', and no vaccines were offered (local forms leave out local glucocorticoids already)."""
+    card, entry = _outcome(kb, _new(today).medication(name, 1, unit, start=-200, frequency=2), today)
+    assert card is not None and "immunosuppression not started yet" in card["detail"]
+    assert entry["facts"]["immunosuppression_start"] is None
