@@ -33,6 +33,21 @@ def tapering_chart(today: date, latest_ck: float = 600, latest_day: int = -5, ta
     return chart
 
 
+def long_standing_chart(today: date) -> Chart:
+    """Anti-HMGCR IMNM for four years: prednisone 60 mg from D-1480 (T_tx, before the three-year PEQ timeline),
+    20 mg from D-1199, tapered to 15 mg on D-60; methotrexate throughout. CK nadir 150 (D-300), latest 600 (D-5)."""
+    chart = Chart(today, age=60, sex="female")
+    chart.condition(IMNM_SNOMED, onset=-1500)
+    chart.antibody("anti_hmgcr", "positive", day=-1495).antibody("anti_srp", "negative", day=-1495)
+    chart.weight(70, day=-10)
+    chart.ck(8000, day=-1490).ck(300, day=-800).ck(150, day=-300).ck(600, day=-5)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-1480, end=-1200, status="completed")
+    chart.medication(PREDNISONE_20, 20, "mg", start=-1199, end=-61, status="completed")
+    chart.medication(PREDNISONE_5, 15, "mg", start=-60)
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-1400, period=1, period_unit="wk")
+    return chart
+
+
 @fixture("r21-fires-patient-view-ck-3x-nadir", hook="patient-view", demo=True,
          story="Anti-HMGCR IMNM tapered from 60 to 20 mg prednisone; CK 600 U/L five days ago, nadir 180.",
          fires={RULE}, indicators={RULE: "warning"})
@@ -61,6 +76,21 @@ def fires_order_sign(today: date) -> dict[str, Any]:
     chart = tapering_chart(today)
     chart.draft(PREDNISONE_5, 15, "mg", resource_id="draft-pred-15")
     return chart.request("order-sign")
+
+
+@fixture("r21-fires-t-tx-four-years-ago", hook="patient-view",
+         story="IMNM treated since four years ago (T_tx before the three-year dose timeline), tapered from 20 to "
+               "15 mg prednisone 60 days ago; CK 600 U/L, nadir 150.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_long_standing(today: date) -> dict[str, Any]:
+    return long_standing_chart(today).request("patient-view")
+
+
+@fixture("r21-fires-order-sign-t-tx-four-years-ago", hook="order-sign",
+         story="The same patient; prednisone 10 mg drafted while the CK is 4x its nadir: hold the reduction.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_long_standing_order_sign(today: date) -> dict[str, Any]:
+    return long_standing_chart(today).draft(PREDNISONE_5, 10, "mg", resource_id="draft-pred-10").request("order-sign")
 
 
 @fixture("r21-quiet-just-below-2x-nadir", hook="patient-view",

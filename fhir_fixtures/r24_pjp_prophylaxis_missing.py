@@ -50,6 +50,16 @@ def fires_higher_risk(today: date) -> dict[str, Any]:
     return chart.request("patient-view")
 
 
+@fixture("r24-fires-renewed-a-day-late", hook="patient-view",
+         story="Prednisone 40 mg/day for ten weeks, the renewal started a day after the first order ended: a late "
+               "refill, not a stop. No PJP prophylaxis on file.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_renewed_late(today: date) -> dict[str, Any]:
+    chart = _chart(today, start=-19)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-70, end=-21, status="completed")
+    return chart.request("patient-view")
+
+
 @fixture("r24-quiet-on-tmp-smx", hook="patient-view",
          story="Prednisone 40 mg/day for 35 days with TMP/SMX 80/400 mg daily active: prophylaxis in place.",
          quiet={RULE})

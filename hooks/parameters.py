@@ -39,6 +39,9 @@ DEFINITIONS: dict[str, Param] = {
     "relapse_ck_max_age_days": Param(14, "days", "Possible relapse needs a CK at most this old."),
     "relapse_nadir_multiple": Param(2.0, "x nadir", "Possible relapse: latest CK above the ULN and at least this "
                                                     "multiple of the nadir CK."),
+    "dose_gap_bridge_days": Param(7, "days", "A gap this short in a drug's doses (a late refill) is no stop: its days "
+                                             "count in a run of glucocorticoid days, a dose back within it is no "
+                                             "taper step, and combination therapy runs on."),
 }
 
 

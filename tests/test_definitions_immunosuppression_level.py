@@ -35,6 +35,16 @@ def test_prednisone_20_mg_for_13_days_is_low(kb, today):
     assert "only 13 days" in low[0].evidence
 
 
+def test_prednisone_20_mg_renewed_a_day_late_is_high(kb, today):
+    """A week, a day with no order, a week: 15 days at 20 mg/day, not two runs of 7."""
+    chart = Chart(today).medication(PREDNISONE_20, 20, "mg", start=-14, end=-8, status="completed")
+    chart.medication(PREDNISONE_20, 20, "mg", start=-6)
+    high, low, _ = _levels(kb, chart)
+    assert [e.agent for e in high] == ["glucocorticoid"] and not low
+    gap = chart.at(-7)
+    assert "for 15 days" in high[0].evidence and f"; a short gap on {gap} is counted" in high[0].evidence
+
+
 def test_prednisone_below_20_mg_is_low_however_long(kb, today):
     chart = Chart(today).medication(PREDNISONE_5, 17.5, "mg", start=-200)
     high, low, _ = _levels(kb, chart)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -29,8 +30,8 @@ def test_daily_timeline_and_consecutive_days(kb, today):
     history = steroids.history(record, context)
     assert history.peq_on(today - timedelta(days=45)) == 60
     assert history.peq_on(today) == 40
-    assert history.days_at_or_above(20, today) == 61
-    assert history.days_at_or_above(50, today) == 0
+    assert history.run_at_or_above(20, today).days == 61
+    assert history.run_at_or_above(50, today).days == 0
 
 
 def test_a_taper_written_as_one_order_gives_each_step_its_own_dose(kb, today):
@@ -39,7 +40,7 @@ def test_a_taper_written_as_one_order_gives_each_step_its_own_dose(kb, today):
     record, context = record_and_context(kb, chart)
     history = steroids.history(record, context)
     assert [history.peq_on(today - timedelta(days=d)) for d in (40, 27, 26, 13, 12, 0)] == [60, 60, 40, 40, 30, 30]
-    assert history.days_at_or_above(20, today) == 41
+    assert history.run_at_or_above(20, today).days == 41
     assert not history.unreadable
 
 
@@ -101,6 +102,12 @@ def test_a_route_coded_without_words_is_read_by_its_code(kb, today, system, code
     (-100, [(PREDNISONE_20, 20, -80, None), (PREDNISONE_20, 20, -60, None)], -60, "40 mg/day PEQ"),
     # a course that began before the three-year timeline: its own start
     (-1300, [(PREDNISONE_20, 40, -1250, None)], -1250, "40 mg/day PEQ"),
+    # T_tx's course ended before the timeline reaches back, the taper goes on: courses are read by their dates
+    (-1500, [(PREDNISONE_20, 60, -1480, -1200), (PREDNISONE_20, 20, -1199, -61), (PREDNISONE_5, 15, -60, None)],
+     -1480, "60 mg/day PEQ"),
+    # ... and a re-escalation within the timeline is not mistaken for the episode's first course
+    (-1500, [(PREDNISONE_20, 60, -1480, -1200), (PREDNISONE_20, 20, -1199, -301), (PREDNISONE_20, 40, -300, None)],
+     -1480, "60 mg/day PEQ"),
 ])
 def test_ttx_is_the_first_day_this_episodes_daily_peq_qualifies(kb, today, onset, courses, ttx_day, why):
     chart = Chart(today).weight(80, day=-2).condition(IMNM_SNOMED, onset=onset)
@@ -108,6 +115,59 @@ def test_ttx_is_the_first_day_this_episodes_daily_peq_qualifies(kb, today, onset
         chart.medication(product, mg, "mg", start=start, end=end, status="completed" if end else "active")
     start, reason = steroids.treatment_start(*record_and_context(kb, chart))
     assert start == today + timedelta(days=ttx_day) and why in reason
+
+
+def test_ttx_reaching_back_years_leaves_the_daily_timeline_as_long_as_it_was(kb, today):
+    chart = Chart(today).weight(80, day=-2).condition(IMNM_SNOMED, onset=-1500)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-1480, end=-1200, status="completed")
+    chart.medication(PREDNISONE_5, 15, "mg", start=-60)
+    record, context = record_and_context(kb, chart)
+    assert steroids.treatment_start(record, context)[0] == today - timedelta(days=1480)
+    history = steroids.history(record, context)
+    assert history.levels.first == (today - timedelta(days=steroids.HISTORY_DAYS)).toordinal()
+
+
+def test_with_no_onset_on_file_the_episode_reaches_back_as_far_as_the_timeline(kb, today):
+    """An IV pulse five years ago was T_tx when no onset was on file, while an oral course as old was not: both
+    are now judged within HISTORY_DAYS."""
+    chart = Chart(today).weight(80, day=-2).condition(IMNM_SNOMED, onset=None)
+    chart.medication(METHYLPRED_1000, 1000, "mg", start=-1800, end=-1798, status="completed", route=ROUTE_IV)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-1790, end=-1500, status="completed")
+    chart.medication(PREDNISONE_20, 60, "mg", start=-100)
+    start, reason = steroids.treatment_start(*record_and_context(kb, chart))
+    assert start == today - timedelta(days=100) and "60 mg/day PEQ" in reason
+
+
+@pytest.mark.parametrize(("gap_days", "run_days"), [(1, 71), (7, 71), (8, 12)])
+def test_a_refill_up_to_a_week_late_does_not_break_the_run_and_its_days_count(kb, today, gap_days, run_days):
+    """40 mg/day for ten weeks, renewed a day late, read as 20 days: R24's 28 days were never reached. A gap of
+    up to dose_gap_bridge_days (7) after which the dose is back is a late refill; its days count, so 'N days since
+    the first' stays true."""
+    chart = Chart(today).weight(70, day=-3)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-70, end=-20, status="completed")
+    chart.medication(PREDNISONE_20, 40, "mg", start=-20 + gap_days + 1)
+    record, context = record_and_context(kb, chart)
+    run = steroids.history(record, context).run_at_or_above(20, today)
+    assert run.days == run_days and run.first == today - timedelta(days=run_days - 1)
+    gap = (today - timedelta(days=19), today - timedelta(days=20 - gap_days))
+    assert run.gaps == ((gap,) if gap_days <= 7 else ())
+    assert (gap[0].isoformat() in run.gap_note()) is (gap_days <= 7)
+
+
+def test_a_gap_not_closed_yet_is_no_refill(kb, today):
+    """A course that ended two days ago may be renewed tomorrow, or not: nothing is counted today."""
+    chart = Chart(today).medication(PREDNISONE_20, 40, "mg", start=-70, end=-2, status="completed")
+    record, context = record_and_context(kb, chart)
+    assert steroids.history(record, context).run_at_or_above(20, today).days == 0
+
+
+def test_the_gap_bridged_is_the_site_parameter(kb, today):
+    chart = Chart(today).weight(70, day=-3)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-70, end=-20, status="completed")
+    chart.medication(PREDNISONE_20, 40, "mg", start=-18)
+    site = replace(kb, thresholds={**kb.thresholds,
+                                   "definitions": {**kb.thresholds["definitions"], "dose_gap_bridge_days": 0}})
+    assert steroids.history(*record_and_context(site, chart)).run_at_or_above(20, today).days == 19
 
 
 @pytest.mark.parametrize(("weights", "ttx_day", "why"), [
@@ -182,9 +242,28 @@ def test_counted_course_spans_its_intervals(kb, today):
     assert (last - first).days == 14  # three weekly pulses: days 0, 7 and 14
 
 
+def _run_day_by_day(daily: list[float], index: int, threshold: float, bridge: int) -> int:
+    """Days at or above ``threshold`` ending on ``daily[index]``, walking back one day at a time; a stretch below
+    it of at most ``bridge`` days with the threshold reached before it is counted in."""
+    if daily[index] < threshold:
+        return 0
+    start, back = index, index - 1
+    while back >= 0:
+        if daily[back] >= threshold:
+            start, back = back, back - 1
+            continue
+        gap = 0
+        while back >= 0 and daily[back] < threshold:
+            gap, back = gap + 1, back - 1
+        if back < 0 or gap > bridge:
+            break
+    return index - start + 1
+
+
 def test_daily_levels_agree_with_a_day_by_day_sum(today):
     """The step function against the obvious per-day sum, on random overlapping courses (some reaching before
-    the window or past today), including doses like 0.1 + 0.2 that must cancel to exactly zero."""
+    the window or past today, some renewed a few days late), including doses like 0.1 + 0.2 that must cancel to
+    exactly zero; the runs at or above a threshold with and without short gaps bridged."""
     import random
 
     rng = random.Random(6)
@@ -193,18 +272,24 @@ def test_daily_levels_agree_with_a_day_by_day_sum(today):
         spans = []
         for _ in range(rng.randint(0, 8)):
             start = today + timedelta(days=rng.randint(-500, 30))
-            spans.append((start, start + timedelta(days=rng.randint(0, 200)), rng.choice([0.1, 0.2, 2.5, 5, 40, 60])))
+            end, dose = start + timedelta(days=rng.randint(0, 200)), rng.choice([0.1, 0.2, 2.5, 5, 40, 60])
+            spans.append((start, end, dose))
+            if rng.random() < 0.5:  # renewed 1 to 9 days late
+                renewal = end + timedelta(days=rng.randint(2, 10))
+                spans.append((renewal, renewal + timedelta(days=rng.randint(0, 60)), dose))
         levels = steroids.DailyLevels.from_spans(spans, first, last)
-        day = first
-        while day <= last:
-            expected = round(sum(level for a, b, level in spans if a <= day <= b), 6)
-            assert levels.on(day) == expected, (day, spans)
+        daily = [round(sum(level for a, b, level in spans if a <= first + timedelta(days=i) <= b), 6)
+                 for i in range((last - first).days + 1)]
+        for index in range(0, len(daily), 37):
+            day = first + timedelta(days=index)
+            assert levels.on(day) == daily[index], (day, spans)
             for threshold in (0.01, 5, 40):
-                run, back = 0, day
-                while back >= first and round(sum(v for a, b, v in spans if a <= back <= b), 6) >= threshold:
-                    run, back = run + 1, back - timedelta(days=1)
-                assert levels.days_at_or_above(threshold, day) == run
-            day += timedelta(days=37)
+                for bridge in (0, 3, 7):
+                    run = levels.run_at_or_above(threshold, day, bridge)
+                    assert run.days == _run_day_by_day(daily, index, threshold, bridge), (day, threshold, bridge)
+                    assert run.first == (day - timedelta(days=run.days - 1) if run.days else None)
+                    assert all(daily[(a - first).days] < threshold and b - a < timedelta(days=bridge)
+                               for a, b in run.gaps)
         assert levels.on(last + timedelta(days=1)) == 0 and levels.on(first - timedelta(days=1)) == 0
         assert sum((b - a).days + 1 for a, b, _ in levels.runs()) == (last - first).days + 1
 

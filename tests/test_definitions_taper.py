@@ -76,6 +76,18 @@ def test_short_charting_gap_is_not_a_reduction(today):
     assert taper.taper_in_progress(*_ctx(chart)) == ()
 
 
+def test_the_charting_gap_bridged_is_the_shared_site_parameter(today):
+    """The same three-day gap is a stop and a restart where a site bridges only two days."""
+    chart = Chart(today)
+    chart.medication(PREDNISONE_20, 20, "mg", start=-200, end=-40, status="completed")
+    chart.medication(PREDNISONE_20, 20, "mg", start=-36)
+    record = build_record(chart.prefetch(), KB.valuesets, today)
+    thresholds = {**KB.thresholds, "definitions": {**KB.thresholds["definitions"], "dose_gap_bridge_days": 2}}
+    context = HookContext("patient-view", today, thresholds=thresholds, valuesets=KB.valuesets)
+    steps = taper.taper_in_progress(record, context)
+    assert [s.day for s in steps] == [today - timedelta(days=39)] and "stopped" in steps[0].what
+
+
 def test_steroid_sparing_stop_and_reduction_within_180_days(today):
     stopped = Chart(today).medication(AZATHIOPRINE_50, 150, "mg", start=-400, end=-180, status="stopped")
     steps = taper.taper_in_progress(*_ctx(stopped))

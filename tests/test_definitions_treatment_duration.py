@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from fhir_fixtures.builders import (
@@ -66,6 +67,18 @@ def test_stopped_weekly_agent_covers_until_the_next_dose_was_due(kb, today):
     chart.medication(METHOTREXATE_2_5, 15, "mg", start=-120, end=-10, status="stopped", period=1, period_unit="wk")
     record, context = _evaluate(kb, chart)
     assert td.combination(record, context).days == 121 - 4 + 0  # D-120 .. D-4
+
+
+def test_the_gap_a_combination_runs_on_through_is_the_shared_site_parameter(kb, today):
+    """Prednisone renewed 4 days late: one run by default (dose_gap_bridge_days 7), two where a site sets 3."""
+    chart = Chart(today)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-200, end=-50, status="completed")
+    chart.medication(PREDNISONE_20, 40, "mg", start=-45)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-150, period=1, period_unit="wk")
+    assert td.combination(*_evaluate(kb, chart)).days == 151
+    site = replace(kb, thresholds={**kb.thresholds,
+                                   "definitions": {**kb.thresholds["definitions"], "dose_gap_bridge_days": 3}})
+    assert td.combination(*_evaluate(site, chart)).days == 46
 
 
 def test_a_long_break_ends_the_run(kb, today):

@@ -1,10 +1,11 @@
 """High- and low-level immunosuppression (section 4.2), the thresholds that decide whether a live vaccine is safe.
 
-High level (IDSA 2013 / the live-vaccine table): PEQ >= 20 mg/day for >= 14 consecutive days, now or within the
-last 30 days; methotrexate > 0.4 mg/kg/week; azathioprine > 3 mg/kg/day; any mycophenolate, tacrolimus,
-cyclosporine or cyclophosphamide; rituximab or another anti-CD20 within 12 months. Low level: glucocorticoid below
-that, methotrexate <= 0.4 mg/kg/week, azathioprine <= 3 mg/kg/day. A weight-based threshold is never judged from
-a missing or stale weight: such an exposure is returned as ``unknown`` (the caller decides how cautious to be).
+High level (IDSA 2013 / the live-vaccine table): PEQ >= 20 mg/day for >= 14 consecutive days (a late refill's
+short gap does not break them), now or within the last 30 days; methotrexate > 0.4 mg/kg/week; azathioprine
+> 3 mg/kg/day; any mycophenolate, tacrolimus, cyclosporine or cyclophosphamide; rituximab or another anti-CD20
+within 12 months. Low level: glucocorticoid below that, methotrexate <= 0.4 mg/kg/week, azathioprine <= 3 mg/kg/day.
+A weight-based threshold is never judged from a missing or stale weight: such an exposure is returned as
+``unknown`` (the caller decides how cautious to be).
 """
 
 from __future__ import annotations
@@ -65,23 +66,24 @@ def _when(order: MedicationOrder, record: PatientRecord) -> str:
 def _glucocorticoid(record: PatientRecord, context: HookContext, t: Thresholds) -> list[Exposure]:
     history = steroids.history(record, context)
     window_start = record.today - timedelta(days=t.recent_days)
-    best_run, best_end, top = 0, None, 0.0
+    best, best_end, top = steroids.Run(None, 0), None, 0.0
     day = window_start
     while day <= record.today:
         top = max(top, history.peq_on(day))
-        run = history.days_at_or_above(t.peq_mg, day)
-        if run >= best_run and run > 0:
-            best_run, best_end = run, day
+        run = history.run_at_or_above(t.peq_mg, day)  # a late refill's gap does not break it
+        if run.days >= best.days and run.days > 0:
+            best, best_end = run, day
         day += timedelta(days=1)
     found: list[Exposure] = []
-    if best_end is not None and best_run >= t.peq_days:
+    if best_end is not None and best.days >= t.peq_days:
         found.append(Exposure("glucocorticoid", "high",
-                              f"prednisone-equivalent >= {t.peq_mg:g} mg/day for {best_run} days "
-                              f"(to {best_end.isoformat()})"))
+                              f"prednisone-equivalent >= {t.peq_mg:g} mg/day for {best.days} days "
+                              f"(to {best_end.isoformat()}{best.gap_note()})"))
     elif best_end is not None:
         found.append(Exposure("glucocorticoid", "low",
                               f"prednisone-equivalent up to {top:g} mg/day, >= {t.peq_mg:g} mg/day for only "
-                              f"{best_run} days (to {best_end.isoformat()}; high-level from {t.peq_days} days)"))
+                              f"{best.days} days (to {best_end.isoformat()}{best.gap_note()}; high-level from "
+                              f"{t.peq_days} days)"))
     elif top > 0:
         found.append(Exposure("glucocorticoid", "low",
                               f"prednisone-equivalent up to {top:g} mg/day (< {t.peq_mg:g} mg/day)"))

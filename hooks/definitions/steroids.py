@@ -67,6 +67,28 @@ def iv_pulses_since(record: PatientRecord, since: date) -> list[MedicationOrder]
 
 
 @dataclass(frozen=True, slots=True)
+class Run:
+    """Days at or above a threshold up to a day, counted on the calendar from ``first``: the days of a bridged
+    gap count, so "for ``days`` days since ``first``" stays true. ``gaps``: first and last day of each gap."""
+
+    first: date | None
+    days: int
+    gaps: tuple[tuple[date, date], ...] = ()
+
+    def describe_gaps(self) -> str | None:
+        """The bridged gaps' dates, or None when the run has none."""
+        if not self.gaps:
+            return None
+        return ", ".join(first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+                         for first, last in self.gaps)
+
+    def gap_note(self) -> str:
+        """The clause a card adds inside the parentheses after the count when a gap was bridged (else nothing)."""
+        gaps = self.describe_gaps()
+        return f"; a short gap on {gaps} is counted as a late refill, not a stop" if gaps else ""
+
+
+@dataclass(frozen=True, slots=True)
 class DailyLevels:
     """A daily amount (mg/day PEQ) from day ``first`` to day ``last`` (ordinals) as a step function.
 
@@ -115,17 +137,30 @@ class DailyLevels:
         for start, stop, value in zip(self.starts, ends, self.values, strict=True):
             yield date.fromordinal(start), date.fromordinal(stop - 1), value
 
-    def days_at_or_above(self, threshold: float, ending: date) -> int:
-        """Consecutive days, ending on ``ending``, at ``threshold`` or more."""
+    def run_at_or_above(self, threshold: float, ending: date, bridge_days: int) -> Run:
+        """The run of days at ``threshold`` or more that ends on ``ending``. A stretch of at most ``bridge_days``
+        days below it, after which the threshold is reached again, does not end the run and its days count; a
+        stretch that reaches ``ending`` (a dose not back yet) or the timeline's first day is never bridged."""
         ordinal = ending.toordinal()
         if not self.first <= ordinal <= self.last:
-            return 0
+            return Run(None, 0)
         index = bisect_right(self.starts, ordinal) - 1
-        run_start = ordinal + 1
-        while index >= 0 and self.values[index] >= threshold:
-            run_start = self.starts[index]
-            index -= 1
-        return ordinal - run_start + 1
+        run_start, gaps = ordinal + 1, []
+        while index >= 0:
+            if self.values[index] >= threshold:
+                run_start = self.starts[index]
+                index -= 1
+                continue
+            below = index  # the stretch below the threshold is runs below + 1 .. index
+            while below >= 0 and self.values[below] < threshold:
+                below -= 1
+            gap_first = self.starts[below + 1]
+            if run_start > ordinal or below < 0 or run_start - gap_first > bridge_days:
+                break
+            gaps.append((date.fromordinal(gap_first), date.fromordinal(run_start - 1)))
+            index = below
+        days = ordinal - run_start + 1
+        return Run(date.fromordinal(run_start) if days else None, days, tuple(reversed(gaps)))
 
 
 def daily_levels(spans: Iterable[tuple[date, date, float]], today: date) -> DailyLevels:
@@ -135,19 +170,31 @@ def daily_levels(spans: Iterable[tuple[date, date, float]], today: date) -> Dail
 
 @dataclass(slots=True)
 class SteroidHistory:
-    """Daily PEQ from HISTORY_DAYS ago to ``today``, and the courses whose dose could not be read."""
+    """Daily PEQ from HISTORY_DAYS ago to ``today``, every course with its full dates, and the courses whose dose
+    could not be read. ``bridge_days``: the longest gap (a late refill) that does not break a run of days."""
 
     levels: DailyLevels
     today: date
+    bridge_days: int
     courses: list[tuple[MedicationOrder, float, date, date]] = field(default_factory=list)
     unreadable: list[MedicationOrder] = field(default_factory=list)
 
     def peq_on(self, day: date) -> float:
         return self.levels.on(day)
 
-    def days_at_or_above(self, threshold: float, ending: date) -> int:
-        """Consecutive days, ending on ``ending``, with PEQ >= threshold."""
-        return self.levels.days_at_or_above(threshold, ending)
+    def run_at_or_above(self, threshold: float, ending: date) -> Run:
+        """The days, ending on ``ending``, with PEQ >= threshold; a gap of up to ``bridge_days`` after which the
+        dose came back is counted in, not a stop."""
+        return self.levels.run_at_or_above(threshold, ending, self.bridge_days)
+
+    def full_levels(self) -> DailyLevels:
+        """The daily PEQ from the first course's first day, for questions that reach further back than the
+        timeline (T_tx); the timeline itself when no course starts before it."""
+        earliest = min((first for _, _, first, _ in self.courses), default=self.today)
+        if earliest.toordinal() >= self.levels.first:
+            return self.levels
+        return DailyLevels.from_spans(((first, last, peq) for _, peq, first, last in self.courses), earliest,
+                                      self.today)
 
     def unreadable_since(self, day: date) -> list[MedicationOrder]:
         """Orders whose dose could not be read, last given on or after ``day``: the doses they left out of the
@@ -187,7 +234,7 @@ def history(record: PatientRecord, context: HookContext) -> SteroidHistory:
             continue
         courses += [(order, peq, first, last) for first, last, peq in spans]
     levels = daily_levels(((first, last, peq) for _, peq, first, last in courses), record.today)
-    return SteroidHistory(levels, record.today, courses, unreadable)
+    return SteroidHistory(levels, record.today, int(context.definition("dose_gap_bridge_days")), courses, unreadable)
 
 
 @per_record
@@ -198,21 +245,19 @@ def _treatment_start(record: PatientRecord, context: HookContext) -> tuple[tuple
     # with no weight, a course can be T_tx only if the patient could have weighed peq / per_kg or less
     lightest = 0.0 if is_paediatric(record, context) else context.definition("ttx_adult_min_weight_kg")
     onset = iim_onset(record)
-    episode = onset - timedelta(days=90) if onset is not None else date.min
+    # the episode: from 90 days before the onset; with no onset on file, as far back as the timeline reaches
+    episode = onset - timedelta(days=90) if onset is not None else record.today - timedelta(days=HISTORY_DAYS)
     found = [(first, f"IV methylprednisolone from {first.isoformat()}") for order, _, first, last in steroid.courses
              if last >= episode and is_iv_methylprednisolone(order)]
     undecided: list[tuple[date, str]] = []
-    timeline_start = date.fromordinal(steroid.levels.first)
-    for first, last, peq in steroid.levels.runs():
+    for first, last, peq in steroid.full_levels().runs():  # a course of the episode may have begun years back
         if last < episode or peq <= 0:
             continue
         weight = weight_near(record, first) if peq < absolute else None
         if peq < absolute and peq < per_kg * (weight.value if weight is not None else lightest):
             continue
-        given = [(order, start) for order, _, start, end in steroid.courses if start <= first <= end]
-        if first == timeline_start:  # the run began before the timeline: its courses' own start
-            first = min(start for _, start in given)
-        course = f"{' + '.join(o.label for o, _ in given)} {peq:g} mg/day PEQ from {first.isoformat()}"
+        labels = [order.label for order, _, start, end in steroid.courses if start <= first <= end]
+        course = f"{' + '.join(labels)} {peq:g} mg/day PEQ from {first.isoformat()}"
         if peq >= absolute:
             found.append((first, course))
             break
@@ -236,8 +281,10 @@ def treatment_start(record: PatientRecord, context: HookContext) -> tuple[date, 
     """T_tx: start of the first systemic GC course for this episode at >= 0.5 mg/kg/day or >= 30 mg/day PEQ,
     or any IV methylprednisolone pulse. The PEQ is the day's total, so two 20 mg orders given together count as
     40 mg, and a course below 30 mg/day is judged in mg/kg by the weight measured nearest its start. Courses ending
-    more than 90 days before the myositis onset belong to another illness and are passed over. Rules that need
-    T_tx to be certain also ask :func:`why_treatment_start_unknown`."""
+    more than 90 days before the myositis onset belong to another illness and are passed over; those after are read
+    by their full dates, however many years back (a patient still tapering years after T_tx). With no onset on file
+    the episode is taken to reach back HISTORY_DAYS. Rules that need T_tx to be certain also ask
+    :func:`why_treatment_start_unknown`."""
     return _treatment_start(record, context)[0]
 
 

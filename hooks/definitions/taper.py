@@ -27,7 +27,6 @@ TSH_CAVEAT_MIU_L = 10.0
 
 _TOLERANCE_MG = 0.01
 CYCLIC_AGENTS = ("ivig", "rituximab", "cyclophosphamide")  # given in cycles of infusions
-_GAP_BRIDGE_DAYS = 7  # a dose that comes back within a week was a charting gap, not a reduction
 _CAVEAT_GROUPS = {"exertion": "exertion", "im_injection": "IM injection", "trauma": "trauma",
                   "emg": "needle EMG", "muscle_biopsy": "muscle biopsy"}
 
@@ -59,7 +58,8 @@ def oral_peq_timeline(record: PatientRecord, context: HookContext) -> steroids.D
 
 def gc_reductions(record: PatientRecord, context: HookContext,
                   window_days: int | None = None) -> list[TaperStep]:
-    """Days in the window on which the daily PEQ fell (and did not come back within a week)."""
+    """Days in the window on which the daily PEQ fell and did not come back within the dose_gap_bridge_days that
+    a late refill or a charting gap may take."""
     if window_days is None:
         window_days = int(context.definition("taper_gc_window_days"))
     return _gc_reductions(record, context, window_days)
@@ -69,16 +69,16 @@ def gc_reductions(record: PatientRecord, context: HookContext,
 def _gc_reductions(record: PatientRecord, context: HookContext, window_days: int) -> list[TaperStep]:
     runs = list(oral_peq_timeline(record, context).runs())
     since = record.today - timedelta(days=window_days)
+    bridge = timedelta(days=int(context.definition("dose_gap_bridge_days")))
     steps = []
     for index in range(1, len(runs)):  # each run after the first starts with a change of dose
         day, _, now = runs[index]
         before = runs[index - 1][2]
         if day < since or now >= before - _TOLERANCE_MG:
             continue
-        bridge_end = min(day + timedelta(days=_GAP_BRIDGE_DAYS), record.today)
-        back_within_a_week = any(level >= before - _TOLERANCE_MG for first, _, level in runs[index + 1:]
-                                 if first <= bridge_end)
-        if not back_within_a_week:
+        bridge_end = min(day + bridge, record.today)
+        came_back = any(level >= before - _TOLERANCE_MG for first, _, level in runs[index + 1:] if first <= bridge_end)
+        if not came_back:
             what = (f"glucocorticoid stopped (was {before:g} mg/day PEQ)" if now <= _TOLERANCE_MG
                     else f"glucocorticoid lowered from {before:g} to {now:g} mg/day PEQ")
             steps.append(TaperStep(day, what))

@@ -4,7 +4,8 @@ The escalation rows (R15-R17) ask "glucocorticoid plus a steroid-sparing agent f
 (>= 3 cycles)" or "rituximab in the last 12 months". A course covers the days from its start to its last dose, plus
 the time until the next dose would be due (a weekly methotrexate or a 4-weekly IVIG cycle keeps acting between
 doses), so intermittent regimens are not mistaken for interruptions. Runs of covered days that are separated by a
-short gap (a late refill) are joined. A course with no usable start date is never counted.
+short gap (a late refill: the shared dose_gap_bridge_days) are joined. A course with no usable start date is never
+counted.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from hooks.dosing import interval_days
 from hooks.record import Immunization, MedicationOrder, PatientRecord, per_record
 
 GLUCOCORTICOID = "glucocorticoid_systemic"
-GAP_TOLERANCE_DAYS = 7  # a gap this short between covered days (a late refill) does not break a run
 IVIG_DEFAULT_INTERVAL_DAYS = 28  # IVIG cycles are 4-weekly unless the order says otherwise
 IVIG_CYCLE_MIN_GAP_DAYS = 7  # IVIG doses closer than this belong to one cycle (a cycle is given over 2-5 days)
 # One anti-CD20 course keeps B cells depleted for about 6 months; it counts as ongoing therapy for that long.
@@ -50,7 +50,7 @@ def coverage(order: MedicationOrder, today: date) -> Span | None:
     return first, min(last, today)
 
 
-def merge(spans: list[Span], tolerance: int = GAP_TOLERANCE_DAYS) -> list[Span]:
+def merge(spans: list[Span], tolerance: int) -> list[Span]:
     """Overlapping spans, and spans separated by at most ``tolerance`` days, joined; oldest first."""
     merged: list[Span] = []
     for first, last in sorted(spans):
@@ -72,7 +72,7 @@ def intersect(a: list[Span], b: list[Span]) -> list[Span]:
     return sorted(out)
 
 
-def current_run(spans: list[Span], today: date, tolerance: int = GAP_TOLERANCE_DAYS) -> Span | None:
+def current_run(spans: list[Span], today: date, tolerance: int) -> Span | None:
     """The joined run of covered days that reaches today (ends no more than ``tolerance`` days ago)."""
     runs = merge(spans, tolerance)
     if runs and (today - runs[-1][1]).days <= tolerance:
@@ -121,8 +121,9 @@ def combination(record: PatientRecord, context: HookContext,
     if "ivig" in agents:
         sparing_spans += [(d, min(d + timedelta(days=IVIG_DEFAULT_INTERVAL_DAYS - 1), today))
                           for d in _ivig_immunization_days(record)]
-    both = intersect(merge([span for _, span in steroids]), merge(sparing_spans))
-    run = current_run(both, today)
+    tolerance = int(context.definition("dose_gap_bridge_days"))
+    both = intersect(merge([span for _, span in steroids], tolerance), merge(sparing_spans, tolerance))
+    run = current_run(both, today, tolerance)
     used = [o for o, (first, last) in sparing if run is not None and first <= run[1] and last >= run[0]]
     gcs = [o for o, (first, last) in steroids if run is not None and first <= run[1] and last >= run[0]]
     return Combination(run_days(run), run[0] if run else None, gcs, used)

@@ -33,7 +33,7 @@ RULE = Rule(
 
 DETAIL = """\
 **Weakness with a normal CK.** {weakness}. The latest CK is normal: {ck}. Glucocorticoids for {gc_days} days
-(today {peq}).
+(today {peq}{gaps}).
 
 This is **not** a relapse on these findings. Consider:
 - **steroid myopathy** (hip flexors weakest, cushingoid features, high cumulative dose);
@@ -80,11 +80,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not cohorts.is_imnm(record, context):
         return Quiet("not IMNM", facts)
     history = steroids.history(record, context)
-    gc_days = history.days_at_or_above(0.01, record.today)
+    run = history.run_at_or_above(0.01, record.today)  # a late refill's short gap does not restart the count
+    gc_days = run.days
     for order in history.unreadable_since(record.today):  # a course given today whose dose cannot be read
         if order.start is not None:  # still counts in days
             gc_days = max(gc_days, (record.today - order.start).days + 1)
-    facts["gc_days"] = gc_days
+    facts.update(gc_days=gc_days, gaps_counted=run.describe_gaps())
     if gc_days < params["min_gc_days"]:
         return Quiet(f"glucocorticoids for {gc_days} days (< {params['min_gc_days']:g})", facts)
     weakness = mmt8_decline(record, context) or documented_weakness(record, context)
@@ -114,7 +115,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     return Fired(
         severity="info",
         summary=f"Weakness with a normal CK ({latest.value:,.0f} U/L): consider steroid myopathy before escalating",
-        detail=DETAIL.format(weakness=weakness, ck=str(latest), gc_days=gc_days,
+        detail=DETAIL.format(weakness=weakness, ck=str(latest), gc_days=gc_days, gaps=run.gap_note(),
                              peq=f"{history.peq_on(record.today):g} mg/day PEQ", tsh=tsh_text),
         facts=facts,
         suggestions=[Suggestion("MRI thighs (STIR + T1/fat fraction), potassium, TSH and physiotherapy", [

@@ -150,7 +150,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     min_peq, min_days = float(params["min_peq_mg"]), int(params["min_days"])
     history = steroids.history(record, context)
     today = record.today
-    run = history.days_at_or_above(min_peq, today)
+    run = history.run_at_or_above(min_peq, today)  # a late refill's short gap does not restart the count
     peq_today = history.peq_on(today)
     window_start = today - timedelta(days=min_days - 1)
     unreadable = [f"{o.label} ({(o.dosage.text if o.dosage else None) or 'dose not readable'})"
@@ -158,22 +158,23 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     prophylaxis = immunosuppression.pjp_prophylaxis(record, context)
     facts: dict[str, Any] = {
         "peq_today_mg": round(peq_today, 1),
-        "consecutive_days_at_or_above_threshold": run,
+        "consecutive_days_at_or_above_threshold": run.days,
+        "gaps_counted": run.describe_gaps(),
         "threshold": f">= {min_peq:g} mg/day for >= {min_days} days",
         "pjp_prophylaxis": ", ".join(m.label for m in prophylaxis) or None,
         "unreadable_glucocorticoid_courses": "; ".join(unreadable) or None,
     }
-    if run < min_days:
+    if run.days < min_days:
         if unreadable:
             facts["note"] = ("the dose of a glucocorticoid course in the window could not be read "
                              "(e.g. mg/kg with no current weight); it could change the answer")
             return NotEvaluable(f"readable dose of {', '.join(unreadable)} (needed to tell whether PEQ has been "
                                 f">= {min_peq:g} mg/day for {min_days} days)", facts)
-        return Quiet(f"PEQ >= {min_peq:g} mg/day for {run} consecutive days up to today (< {min_days})", facts)
+        return Quiet(f"PEQ >= {min_peq:g} mg/day for {run.days} consecutive days up to today (< {min_days})", facts)
     if prophylaxis:
         return Quiet(f"PJP prophylaxis on file: {facts['pjp_prophylaxis']}", facts)
 
-    since_start = today - timedelta(days=run - 1)
+    since_start = today - timedelta(days=run.days - 1)
     pulses = steroids.iv_pulses_since(record, today - timedelta(days=int(params["iv_pulse_window_days"])))
     agents = _co_agents(record, params)
     lymph = _lymphocytes(record, params)
@@ -200,8 +201,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "latest_egfr": f"{egfr.quantity} on {egfr.when.isoformat()}" if egfr and egfr.quantity and egfr.when
         else None,
     })
-    exposure = (f"Prednisone-equivalent {peq_today:g} mg/day today, at or above {min_peq:g} mg/day for {run} "
-                f"consecutive days (since {since_start.isoformat()})")
+    exposure = (f"Prednisone-equivalent {peq_today:g} mg/day today, at or above {min_peq:g} mg/day for {run.days} "
+                f"consecutive days (since {since_start.isoformat()}{run.gap_note()})")
     risk_text = ""
     if risks:
         risk_text = ("\n**Higher risk:** " + "; ".join(risks) + ". High-dose glucocorticoids combined with another "
@@ -214,9 +215,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         unreadable=(f"\nNote: the dose of {'; '.join(unreadable)} could not be read and was not counted.\n"
                     if unreadable else ""))
     if risks:
-        summary = f"High PJP risk, no prophylaxis: PEQ {peq_today:g} mg/day for {run} d plus {risks[0]}"
+        summary = f"High PJP risk, no prophylaxis: PEQ {peq_today:g} mg/day for {run.days} d plus {risks[0]}"
     else:
-        summary = f"Start PJP prophylaxis: PEQ {peq_today:g} mg/day for {run} days, none on file"
+        summary = f"Start PJP prophylaxis: PEQ {peq_today:g} mg/day for {run.days} days, none on file"
     return Fired(
         severity="warning",
         summary=summary if len(summary) < 140 else summary[:136] + "...",

@@ -57,15 +57,15 @@ def _exposure(record: PatientRecord, context: HookContext, params: dict[str, flo
     history = steroids.history(record, context)
     today = record.today
     low, days = float(params["long_term_peq_mg"]), int(params["long_term_days"])
-    run = history.days_at_or_above(low, today)
+    run = history.run_at_or_above(low, today)  # a late refill's short gap does not restart the count
     peq_today = history.peq_on(today)
     iim = cohorts.is_iim(record, context)
-    facts: dict[str, Any] = {"peq_today_mg": round(peq_today, 1), f"days_at_or_above_{low:g}_mg": run,
-                             "iim_or_imnm": iim}
-    if run >= days:
-        since = today - timedelta(days=run - 1)
-        return (f"Prednisone-equivalent {peq_today:g} mg/day today, at or above {low:g} mg/day for {run} "
-                f"consecutive days (since {since.isoformat()})"), facts
+    facts: dict[str, Any] = {"peq_today_mg": round(peq_today, 1), f"days_at_or_above_{low:g}_mg": run.days,
+                             "gaps_counted": run.describe_gaps(), "iim_or_imnm": iim}
+    if run.days >= days:
+        since = today - timedelta(days=run.days - 1)
+        return (f"Prednisone-equivalent {peq_today:g} mg/day today, at or above {low:g} mg/day for {run.days} "
+                f"consecutive days (since {since.isoformat()}{run.gap_note()})"), facts
     if iim and peq_today >= params["iim_high_dose_peq_mg"]:
         return (f"Inflammatory myopathy on prednisone-equivalent {peq_today:g} mg/day today: a long course is "
                 "expected"), facts

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fhir_fixtures.builders import AZATHIOPRINE_50, CK, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, Chart
-from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
+from fhir_fixtures.r21_imnm_possible_relapse_on_taper import long_standing_chart, tapering_chart
 from tests.conftest import fired, run
 
 RULE = "imnm-possible-relapse-on-taper"
@@ -71,6 +71,17 @@ def test_an_uncertain_t_tx_anchors_no_nadir(kb, today):
     card, entry = _result(kb, chart)
     assert card is None and entry["status"] == "not-evaluable"
     assert "40 kg or less" in entry["reason"] and "anchors the nadir CK" in entry["reason"]
+
+
+def test_a_relapse_more_than_three_years_after_t_tx_is_judged(kb, today):
+    """T_tx lay before the three-year PEQ timeline, so it was never found and R21 said 'no treatment start (T_tx)
+    to anchor the nadir CK': a draft lowering prednisone at 4x the nadir was not held (found by review)."""
+    card, entry = _result(kb, long_standing_chart(today))
+    assert card is not None and entry["facts"]["ratio_to_nadir"] == 4.0
+    assert entry["facts"]["nadir_ck"].startswith("150 U/L")
+    chart = long_standing_chart(today).draft(PREDNISONE_5, 10, "mg", resource_id="draft-10")
+    card, _ = _result(kb, chart, "order-sign")
+    assert card["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/draft-10"
 
 
 def test_a_taper_written_as_one_order_is_read_step_by_step(kb, today):

@@ -85,6 +85,15 @@ def test_an_unreadable_course_counts_its_days_only_while_it_is_given(kb, today, 
     assert entry["facts"]["gc_days"] == (301 if fires else 27)
 
 
+def test_a_renewal_a_day_late_does_not_restart_the_days_on_glucocorticoids(kb, today):
+    """Prednisone for 61 days, renewed a day late 20 days ago: 61 days (>= 28), not 20."""
+    chart = weak_chart(today, gc_start=-19).medication(PREDNISONE_20, 15, "mg", start=-60, end=-21,
+                                                       status="completed")
+    card, entry = _result(kb, chart)
+    assert entry["facts"]["gc_days"] == 61 and entry["facts"]["gaps_counted"] == chart.at(-20)
+    assert card is not None and f"mg/day PEQ; a short gap on {chart.at(-20)} is counted" in card["detail"]
+
+
 def test_a_ck_more_than_30_days_old_is_not_judged_and_says_so(kb, today):
     assert _result(kb, weak_chart(today, ck_day=-30))[0] is not None
     card, entry = _result(kb, weak_chart(today, ck_day=-31))

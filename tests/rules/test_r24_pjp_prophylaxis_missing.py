@@ -55,6 +55,23 @@ def test_facts_on_quiet_and_fired(kb, today):
     assert fired_entry["facts"]["peq_today_mg"] == 40
 
 
+@pytest.mark.parametrize(("renewal", "days"), [(-19, 71), (-13, 71), (-12, 13)])
+def test_a_renewal_up_to_a_week_late_does_not_restart_the_count(kb, today, renewal, days):
+    """Forty days on 40 mg/day, then the renewal 1, 7 or 8 days after the first order ended: a gap of a week or
+    less is a late refill (its days count, and the card says so); a longer one restarts the count."""
+    chart = _chart(today, start=renewal).medication(PREDNISONE_20, 40, "mg", start=-70, end=-21, status="completed")
+    result = run(kb, chart.request("patient-view"), today)
+    entry, card = _entry(result), fired(result).get(RULE)
+    assert entry["facts"]["consecutive_days_at_or_above_threshold"] == days
+    bridged = days > 28
+    assert (card is not None) is bridged
+    gap = f"{chart.at(-20)} to {chart.at(renewal - 1)}" if renewal - 1 > -20 else chart.at(-20)
+    assert entry["facts"]["gaps_counted"] == (gap if bridged else None)
+    if bridged:
+        assert f"; a short gap on {gap} is counted as a late refill" in card["detail"]
+        assert entry["facts"]["exposure_since"] == chart.at(-70)
+
+
 def test_methylprednisolone_counts_in_prednisone_equivalents(kb, today):
     chart = Chart(today).condition(IMNM_SNOMED, onset=-60)
     chart.medication((RXNORM, "6902", "methylprednisolone"), 16, "mg", start=-30)  # 16 mg MP = 20 mg PEQ

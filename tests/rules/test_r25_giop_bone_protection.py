@@ -34,6 +34,14 @@ def test_long_term_edges(kb, today):
     assert _card(kb, _low_dose(today, dose=2.4, start=-300), today) is None
 
 
+def test_a_renewal_a_few_days_late_does_not_restart_the_90_days(kb, today):
+    """5 mg/day for 120 days with three days between the first order's end and the renewal: long-term use."""
+    chart = _low_dose(today, start=-57).medication(PREDNISONE_5, 5, "mg", start=-119, end=-61, status="completed")
+    entry = _entry(kb, chart, today)
+    assert entry["status"] == "fired" and entry["facts"]["days_at_or_above_2.5_mg"] == 120
+    assert entry["facts"]["gaps_counted"] == f"{chart.at(-60)} to {chart.at(-58)}"
+
+
 def test_iim_on_high_dose_now_fires_early_only_for_myositis(kb, today):
     iim = Chart(today).condition(IMNM_SNOMED, onset=-20).medication(PREDNISONE_20, 20, "mg", start=-10)
     assert _card(kb, iim, today) is not None
