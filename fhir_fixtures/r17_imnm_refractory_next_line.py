@@ -88,6 +88,19 @@ def ivig_stopped(today: date) -> dict[str, Any]:
     return chart.request("patient-view")
 
 
+def earlier_ivig_course(chart: Chart) -> Chart:
+    """Four 4-weekly IVIG cycles two and a half years ago (D-900 to D-816), stopped: an earlier course."""
+    return chart.medication(IVIG_CVX, 2, "g/kg", start=-900, end=-816, status="completed", period=4,
+                            period_unit="wk", route=ROUTE_IV)
+
+
+@fixture("r17-quiet-ivig-earlier-course-not-counted", hook="patient-view",
+         story="IVIG restarted on D-30 (2 cycles) after four cycles that ended 2 years ago: the current course is "
+               "too short to call refractory.", quiet={RULE})
+def ivig_restarted(today: date) -> dict[str, Any]:
+    return on_ivig(earlier_ivig_course(refractory(today)), -30).request("patient-view")
+
+
 @fixture("r17-quiet-ck-responded", hook="patient-view",
          story="On IVIG for 100 days, CK down to 400 U/L.", quiet={RULE})
 def responded(today: date) -> dict[str, Any]:

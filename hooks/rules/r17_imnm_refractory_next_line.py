@@ -54,15 +54,24 @@ TACROLIMUS_MONITORING = ("If tacrolimus is used: trough level at 1-2 weeks (targ
 
 
 def _ivig_arm(record: PatientRecord, params: dict[str, float]) -> tuple[bool, str | None]:
-    cycles = td.ivig_cycles(record)
+    every = td.ivig_cycles(record)
     last = td.last_ivig(record)
-    if not cycles or last is None:
+    if not every or last is None:
         return False, None
+    # ">= 3 cycles over >= 90 days" is the current course's (R15: reassess after 3 cycles): a break longer than the
+    # window that still counts as 'on IVIG' ends a course, and the cycles before it (IVIG stopped, restarted
+    # later) do not count toward this one
+    gap = int(params["ivig_recent_days"])
+    runs = td.merge([(day, day) for day in every], tolerance=gap - 1)
+    cycles = [day for day in every if day >= runs[-1][0]]
     since = (record.today - cycles[0]).days
     text = (f"IVIG: {len(cycles)} cycle(s) since {cycles[0].isoformat()} ({since} days), last "
             f"{'ongoing (active order)' if last == record.today else last.isoformat()}")
+    if len(cycles) < len(every):
+        text += (f" (not counted: {len(every) - len(cycles)} earlier cycle(s), {every[0].isoformat()} to "
+                 f"{runs[-2][1].isoformat()}, before a break of more than {gap} days)")
     tried = (len(cycles) >= params["min_ivig_cycles"] and since >= params["min_ivig_days"]
-             and td.given_within(record, last, int(params["ivig_recent_days"])))
+             and td.given_within(record, last, gap))
     return tried, text
 
 
@@ -123,8 +132,8 @@ def before_ck(record: PatientRecord, context: HookContext, facts: dict[str, Any]
     on_rituximab, rituximab_text = _rituximab_arm(record, params)
     facts.update(ivig=ivig_text, ivig_tried=on_ivig, rituximab=rituximab_text, rituximab_tried=on_rituximab)
     if not (on_ivig or on_rituximab):
-        return Quiet("neither IVIG (>= 3 cycles over >= 90 days, still given) nor rituximab (>= 120 days ago, "
-                     "within 12 months) on file", facts)
+        return Quiet("neither IVIG (>= 3 cycles over >= 90 days in the current course, still given) nor rituximab "
+                     "(>= 120 days ago, within 12 months) on file", facts)
     return Tried(on_ivig, ivig_text, on_rituximab, rituximab_text)
 
 

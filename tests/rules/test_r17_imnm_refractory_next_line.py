@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, LOINC, PREDNISONE_20, Chart
-from fhir_fixtures.r17_imnm_refractory_next_line import on_ivig, refractory, rituximab
+from fhir_fixtures.r17_imnm_refractory_next_line import earlier_ivig_course, on_ivig, refractory, rituximab
 from tests.conftest import fired, run
 
 RULE = "imnm-refractory-next-line"
@@ -67,7 +69,7 @@ def test_recent_thigh_mri_is_not_suggested_again(kb, today):
 
 def test_three_cycles_are_needed_even_after_90_days(kb, today):
     chart = refractory(today)
-    chart.immunization(IVIG_CVX, day=-100).immunization(IVIG_CVX, day=-30)
+    chart.immunization(IVIG_CVX, day=-100).immunization(IVIG_CVX, day=-50)
     result = run(kb, chart.request("patient-view"), today)
     assert RULE not in fired(result)
     chart.immunization(IVIG_CVX, day=-2)
@@ -115,3 +117,29 @@ def test_unavailable_immunizations_make_ivig_cycles_unknown(kb, today):
     del request["prefetch"]["immunizations"]
     entry = _explain(run(kb, request, today, unavailable=["immunizations"]))
     assert entry["status"] == "not-evaluable" and "immunizations" in entry["reason"]
+
+
+def test_cycles_of_an_earlier_course_do_not_count(kb, today):
+    """Four cycles that ended two years ago and two of a course restarted on D-30 were counted as six cycles over
+    900 days, so the card called IVIG tried (found by review). ">= 3 cycles over >= 90 days" is the current
+    course's."""
+    result = run(kb, on_ivig(earlier_ivig_course(refractory(today)), -30).request("patient-view"), today)
+    assert RULE not in fired(result)
+    facts = _explain(result)["facts"]
+    assert facts["ivig_tried"] is False
+    assert facts["ivig"].startswith("IVIG: 2 cycle(s) since 2026-10-22 (30 days)")
+    assert "(not counted: 4 earlier cycle(s), 2024-06-04 to 2024-08-27, before a break of more than 60 days)" in (
+        facts["ivig"])
+
+
+def test_a_current_course_long_enough_counts_whatever_came_before(kb, today):
+    card = _card(kb, today, on_ivig(earlier_ivig_course(refractory(today)), -100))
+    assert "IVIG: 4 cycle(s) since 2026-08-13 (100 days)" in card["detail"] and "not counted: 4" in card["detail"]
+
+
+@pytest.mark.parametrize(("first", "fires"), [(-121, True), (-122, False)])
+def test_a_break_of_more_than_60_days_starts_a_new_course(kb, today, first, fires):
+    chart = refractory(today)
+    for day in (first, -61, -1):
+        chart.immunization(IVIG_CVX, day=day)
+    assert (RULE in fired(run(kb, chart.request("patient-view"), today))) is fires
