@@ -19,6 +19,7 @@ from fhir_fixtures.builders import (
 RULE = "ibm-immunosuppression-futile"
 RA_SNOMED = (SNOMED, "69896004", "Rheumatoid arthritis")
 KIDNEY_TRANSPLANT_ICD = (ICD10, "Z94.0", "Kidney transplant status")
+COPD_EXACERBATION_ICD = (ICD10, "J44.1", "Chronic obstructive pulmonary disease with (acute) exacerbation")
 IRAE_ICD = (ICD10, "T45.AX5A", "Adverse effect of immune checkpoint inhibitors and immunostimulant drugs, "
                                "initial encounter")
 
@@ -91,6 +92,15 @@ def with_irae(today: date) -> dict[str, Any]:
     chart = _ibm(today)
     chart.condition(IRAE_ICD, onset=-5)
     chart.draft(PREDNISONE_20, 60, "mg")
+    return chart.request("order-sign")
+
+
+@fixture("r02-quiet-prednisone-burst-for-copd", hook="order-sign",
+         story="Inclusion body myositis; a 5-day prednisone 40 mg burst drafted for a COPD exacerbation (its reason): "
+               "not given for IBM.", quiet={RULE})
+def copd_burst(today: date) -> dict[str, Any]:
+    chart = _ibm(today)
+    chart.draft(PREDNISONE_20, 40, "mg", end=4, reason=COPD_EXACERBATION_ICD)
     return chart.request("order-sign")
 
 

@@ -11,6 +11,10 @@ ECG = (SNOMED, "268400002", "12 lead ECG")
 TTE = (SNOMED, "252418006", "Transthoracic echocardiography")
 CARDIAC_MRI = (LOINC, "24748-6", "MR Heart")
 TROPONIN_T = (LOINC, "6598-7", "Troponin T.cardiac [Mass/volume] in Serum or Plasma")
+# a site's own codes, which no value set knows: recognised by their names
+LOCAL = "http://example.org/local"
+LOCAL_ECG = (LOCAL, "ECG12", "12-lead ECG")
+LOCAL_TTE = (LOCAL, "TTE-1", "Transthoracic echo")
 
 
 def srp_chart(today: date, antibody: str = "anti_srp") -> Chart:
@@ -54,6 +58,13 @@ def troponin_t(today: date) -> dict[str, Any]:
     chart = srp_chart(today)
     chart.lab(TROPONIN_T, 9, "ng/L", day=-60, high=14)
     return chart.procedure(CARDIAC_MRI, -730).request("patient-view")
+
+
+@fixture("r20-quiet-local-codes-by-name", hook="patient-view",
+         story="ECG last month and an echo on file, both sent under the site's own codes ('12-lead ECG', "
+               "'Transthoracic echo'): recognised by name, screened.", quiet={RULE})
+def local_codes(today: date) -> dict[str, Any]:
+    return srp_chart(today).procedure(LOCAL_ECG, -30).procedure(LOCAL_TTE, -400).request("patient-view")
 
 
 @fixture("r20-quiet-anti-hmgcr", hook="patient-view",

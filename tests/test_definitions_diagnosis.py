@@ -19,6 +19,7 @@ from hooks.record import build_record
 
 ECG_SNOMED = ("http://snomed.info/sct", "164847006", "Standard ECG")
 ECG_LOINC = ("http://loinc.org", "11524-6", "EKG study")
+LOCAL = "http://example.org/local"  # a site's own codes, which no value set knows
 KB = knowledge.load()
 
 
@@ -41,6 +42,28 @@ def test_last_done_window_edges(today):
     record = _record(Chart(today).procedure(ECG_SNOMED, day=-365), today)
     assert diagnosis.last_done(record, "ecg", within_days=365) is not None
     assert diagnosis.last_done(record, "ecg", within_days=364) is None
+
+
+def test_done_lists_every_study_oldest_first_within_the_window(today):
+    chart = Chart(today).observation(ECG_LOINC, -2).procedure(ECG_SNOMED, day=-3).procedure(ECG_SNOMED, day=-9)
+    record = _record(chart, today)
+    assert [(d.label, d.day) for d in diagnosis.done(record, "ecg", within_days=3)] == [
+        ("Standard ECG", date(2026, 11, 18)), ("EKG study", date(2026, 11, 19))]
+    assert len(diagnosis.done(record, "ecg")) == 3 and diagnosis.done(record, "echocardiogram") == []
+
+
+def test_a_study_under_a_local_code_is_found_by_its_name(today):
+    chart = Chart(today).procedure((LOCAL, "TTE-1", "Transthoracic echo"), day=-20)
+    chart.observation((LOCAL, "ECG12", "12-lead ECG"), -5, value_string="Sinus rhythm")
+    record = _record(chart, today)
+    assert str(diagnosis.last_done(record, "echocardiogram")) == "Transthoracic echo (2026-11-01)"
+    assert str(diagnosis.last_done(record, "ecg")) == "12-lead ECG (2026-11-16)"
+
+
+def test_a_name_that_only_contains_ecg_is_no_ecg(today):
+    chart = Chart(today).procedure((LOCAL, "CTCA", "CT coronary angiography (ECG-gated)"), day=-20)
+    chart.procedure((LOCAL, "TELE", "ECG monitoring"), day=-2)
+    assert diagnosis.last_done(_record(chart, today), "ecg") is None
 
 
 def test_not_done_procedure_does_not_count(today):

@@ -1,8 +1,9 @@
 """Diagnostic work-up on file (tests, studies, referrals), wherever the EHR put them.
 
 A study such as an ECG or an echocardiogram may arrive as a Procedure, a DiagnosticReport or an Observation,
-depending on the EHR; the rules that ask "was this done?" (R03, R04, R20) must look in both places, or they
-would suggest a test that was already done.
+depending on the EHR, and under a local code that only its name places in a value set (hooks/valuesets/names.csv);
+the rules that ask "was this done?" (R03, R04, R20, R31) must look in both places, or they would suggest a test
+that was already done.
 """
 
 from __future__ import annotations
@@ -43,17 +44,21 @@ def above_reference_range(observation: Observation) -> bool:
     return observation.above_upper_limit(TROPONIN_UNIT) is True
 
 
-def last_done(record: PatientRecord, *groups: str, within_days: int | None = None) -> Done | None:
-    """The most recent observation or procedure of ``groups`` (optionally within the last ``within_days``).
+def done(record: PatientRecord, *groups: str, within_days: int | None = None) -> list[Done]:
+    """Every observation or procedure of ``groups`` on file (optionally within the last ``within_days``), oldest
+    first (undated first).
 
     Undated items count only when no window is asked for.
     """
     since = None if within_days is None else record.today - timedelta(days=within_days)
     found: list[Done] = [Done(o.code.label, o.when) for o in record.observations_in(*groups, since=since)]
     found += [Done(p.code.label, p.when) for p in record.procedures_in(*groups, since=since)]
-    if not found:
-        return None
-    return max(found, key=lambda d: d.day or date.min)
+    return sorted(found, key=lambda d: d.day or date.min)
+
+
+def last_done(record: PatientRecord, *groups: str, within_days: int | None = None) -> Done | None:
+    """The most recent of :func:`done` (on a tie, the observation)."""
+    return max(done(record, *groups, within_days=within_days), key=lambda d: d.day or date.min, default=None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,14 +3,16 @@ would wrongly escalate it. Point the team to rehabilitation, falls and swallowin
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import diagnosis, weight
-from hooks.record import MedicationOrder, PatientRecord
+from hooks.record import Concept, MedicationOrder, PatientRecord, read_concept, relative_reference
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import NADDAF_2022, SCHMIDT_2018, SEED_003, UPTODATE_IBM
+from hooks.valuesets import ValueSets
 
 RULE = Rule(
     id="ibm-immunosuppression-futile",
@@ -30,11 +32,19 @@ RULE = Rule(
 AGENTS = ("methotrexate", "azathioprine", "mycophenolate", "rituximab", "ivig", "tacrolimus", "cyclosporine")
 # Conditions that justify immunosuppression in their own right (RA, SLE, transplant, irAE...).
 OTHER_INDICATIONS = ("other_immunosuppression_indication", "ici_adverse_effect")
+# What an order may name as its own indication to show it is not given for IBM: those conditions, or one treated
+# with a glucocorticoid course (a COPD burst, asthma, adrenal replacement...). The latter only exempts the order that
+# names it: on the problem list it does not justify immunosuppression for IBM.
+ORDER_INDICATIONS = (*OTHER_INDICATIONS, "steroid_course_indication")
+# An order that names the muscle disease too is (also) given for it, and still counts
+MYOSITIS = ("ibm", "imnm", "iim_other", "myopathy")
+# A dosage text with a negation ('not for COPD') exempts nothing: which indication it rules out is not read
+_NEGATION = re.compile(r"\b(?:no|not|non|never|without)\b")
 
 DETAIL = """\
 **Immunosuppression is unlikely to help inclusion body myositis (IBM).** Found: {ibm}.
-{verb}: {drugs}. No other condition that needs immunosuppression is on file (such as rheumatoid arthritis,
-lupus, an organ transplant or an immune-related adverse event).
+{verb}: {drugs}.{exempt} No other condition that needs immunosuppression is on file (such as rheumatoid
+arthritis, lupus, an organ transplant or an immune-related adverse event).
 
 Sporadic IBM is generally refractory to glucocorticoids and steroid-sparing agents: do not start or continue them
 for IBM alone. A trial belongs only to atypical or overlap cases, under a neuromuscular specialist. CK falls with
@@ -48,9 +58,40 @@ STEROID_NOTE = """
 A glucocorticoid taken for more than about 3 weeks must be tapered, not stopped abruptly (adrenal insufficiency)."""
 
 
-def _for_other_reason(order: MedicationOrder) -> bool:
-    """The order itself names another indication (e.g. reasonCode rheumatoid arthritis)."""
-    return any(reason.in_group(*OTHER_INDICATIONS) for reason in order.reasons)
+def _other_indication(order: MedicationOrder, record: PatientRecord, sets: ValueSets) -> str | None:
+    """Where the order itself names another indication (its reasonCode, reasonReference or dosage text: 'for COPD
+    exacerbation'), unless it names a myositis too; a condition elsewhere on the chart says nothing of this order."""
+    stated = [(reason, f"reason {reason.label}") for reason in order.reasons]
+    stated += _referenced_reasons(order, record, sets)
+    stated += [(read_concept({"text": d.text}, "dosage.text", sets), f"dosage text '{d.text}'")
+               for d in order.dosages if d.text and not _NEGATION.search(d.text.lower())]
+    if any(concept.in_group(*MYOSITIS) for concept, _ in stated):
+        return None
+    return next((where for concept, where in stated if concept.in_group(*ORDER_INDICATIONS)), None)
+
+
+def _referenced_reasons(order: MedicationOrder, record: PatientRecord, sets: ValueSets) -> list[tuple[Concept, str]]:
+    """reasonReference, read leniently (the record does not read it): the chart's Condition it points to, by id
+    ('Condition/id', or a bundle's 'urn:uuid:id' as Synthea writes it), and its display."""
+    found: list[tuple[Concept, str]] = []
+    references = order.raw.get("reasonReference")
+    for reference in references if isinstance(references, list) else ():
+        if not isinstance(reference, dict):
+            continue
+        target, display = reference.get("reference"), reference.get("display")
+        wanted = _condition_id(target) if isinstance(target, str) else None
+        found += [(c.code, f"reason {c.code.label}") for c in record.conditions
+                  if wanted and c.id == wanted and c.counts]
+        if isinstance(display, str) and display:
+            found.append((read_concept({"text": display}, "reasonReference.display", sets), f"reason {display}"))
+    return found
+
+
+def _condition_id(target: str) -> str | None:
+    if target.startswith("urn:uuid:"):
+        return target.removeprefix("urn:uuid:")
+    reference = relative_reference(target, "Condition")
+    return reference.removeprefix("Condition/") if reference else None
 
 
 def _rehabilitation(context: HookContext) -> list[Action]:
@@ -77,12 +118,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     found = diagnosis.immunosuppressive_orders(
         candidates, AGENTS, min_peq_mg=float(context.params(RULE)["min_peq_mg"]),
         weight_kg=dosing.value if dosing else None, any_iv_methylprednisolone=False, unreadable_steroid_counts=True)
-    flagged = [f for f in found if not _for_other_reason(f.order)]
+    indicated = [(f, _other_indication(f.order, record, context.valuesets)) for f in found]
+    flagged = [f for f, other in indicated if other is None]
     facts: dict[str, Any] = {
         "ibm": "; ".join(c.code.label for c in ibm) or None,
         "other_immunosuppression_indications": "; ".join(c.code.label for c in others) or None,
         "immunosuppression": "; ".join(str(f) for f in flagged) or None,
-        "ordered_for_another_indication": "; ".join(str(f) for f in found if f not in flagged) or None,
+        "ordered_for_another_indication": "; ".join(f"{f}: {other}" for f, other in indicated if other) or None,
     }
     if not ibm:
         return Quiet("no active inclusion body myositis", facts)
@@ -90,6 +132,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("another condition that needs immunosuppression is on file", facts)
     if not flagged:
         where = "in the draft orders" if order_sign else "active"
+        if found:
+            return Quiet(f"every immunosuppressive order {where} names another indication", facts)
         return Quiet(f"no immunosuppressive order {where}", facts)
     verb = "Cancel" if order_sign else "Stop"
     removable = [f for f in flagged if order_sign or not f.order.in_group("glucocorticoid_systemic")]
@@ -102,6 +146,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     suggestions.append(Suggestion("Rehabilitation, swallow and falls work-up (keep the order: specialist-directed "
                                   "trial)", rehab, is_recommended=not remove))
     has_steroid = any(f.order.in_group("glucocorticoid_systemic") for f in flagged)
+    exempt = facts["ordered_for_another_indication"]
     names = ", ".join(f.order.label for f in flagged)
     summary = f"Inclusion body myositis: immunosuppression is unlikely to help. Reconsider {names}"
     if len(summary) > 139:
@@ -111,6 +156,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         summary=summary,
         detail=DETAIL.format(ibm="; ".join(c.code.label for c in ibm), verb="Ordered" if order_sign else "Active",
                              drugs="; ".join(str(f) for f in flagged),
+                             exempt=f" Not counted, as the order names another indication: {exempt}." if exempt else "",
                              steroid_note=STEROID_NOTE if has_steroid else ""),
         facts=facts,
         about=[f.order for f in flagged],

@@ -12,7 +12,7 @@ from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, diagnosis
 from hooks.definitions.weight import dosing_weight, latest_weight
 from hooks.dosing import practical_dose, round_to
-from hooks.record import SNOMED, MedicationOrder, Observation, PatientRecord, Procedure
+from hooks.record import SNOMED, MedicationOrder, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ASCO_2021_CARDIAC, ASCO_2021_MYOSITIS, BSMO_TROPONIN, SEED_004, SITC_2021
 
@@ -93,6 +93,10 @@ def _describe(observation: Observation) -> str:
     return f"{name} {value}{high} on {observation.when}{flag}"
 
 
+def _ecgs_text(ecgs: list[diagnosis.Done]) -> str:
+    return ", ".join(f"{e.label} {e.day}" for e in ecgs)
+
+
 def _grade(observation: Observation) -> int | None:
     if observation.quantity is not None and float(observation.quantity.value).is_integer():
         value = int(observation.quantity.value)
@@ -125,9 +129,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     raised = [o for o in looked_back if _raised(o)]
     raised_i = [o for o in raised if o.in_group("troponin_i")]
     tnt_only = [o for o in raised if not o.in_group("troponin_i")] if not raised_i else []
-    # an ECG arrives as a Procedure or as a result (an Observation, LOINC 11524-6)
-    ecgs: list[Procedure | Observation] = [*record.procedures_in("ecg", since=recent),
-                                           *record.observations_in("ecg", since=recent)]
+    ecgs = diagnosis.done(record, "ecg", within_days=days)
     myocarditis = [c for c in record.conditions_in("myocarditis_cardiomyopathy", active_only=True)
                    if c.code.concept_in("myocarditis_cardiomyopathy") == "myocarditis"]
     heart = [_describe(o) for o in raised_i] + [c.code.label for c in myocarditis]
@@ -150,7 +152,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "troponin_within_window": "; ".join(_describe(o) for o in troponins) or None,
         "troponin_raised": "; ".join(_describe(o) for o in raised) or None,
         "troponin_t_only_raised": bool(tnt_only),
-        "ecg_within_window": ", ".join(f"{e.code.label} {e.when}" for e in ecgs) or None,
+        "ecg_within_window": _ecgs_text(ecgs) or None,
         "myocardial_involvement": "; ".join(heart) or None,
         "troponin_not_judged": "; ".join(unjudged) or None,
         "ctcae_grade": grade, "grade_documented": grade_obs.when if grade_obs else None,
@@ -174,7 +176,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         why="; ".join(reasons), ici=facts["ici"], hours=int(p["cardiac_test_max_hours"]),
         ck=(f"{last_ck} = {ck_multiple:.1f} x ULN" if last_ck else "none within 30 days"),
         troponin="; ".join(_describe(o) for o in troponins) or "**none: order hs-troponin I now**",
-        ecg=", ".join(f"{e.code.label} {e.when}" for e in ecgs) or "**none: do an ECG now**",
+        ecg=_ecgs_text(ecgs) or "**none: do an ECG now**",
         grade=grade_text, features=", ".join(features) or "none recorded", plan=plan, doses=dose_text)
     summary_grade = f"G{grade}" if grade else "ungraded"
     head = "ICI dose drafted with" if drafts else "Checkpoint-inhibitor"
@@ -197,7 +199,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
 
 def _plan(manage: str | None, grade: int | None, heart: list[str], unjudged: list[str],
-          troponins: list[Observation], ecgs: list[Procedure | Observation], ck_multiple: float | None, p: Any) -> str:
+          troponins: list[Observation], ecgs: list[diagnosis.Done], ck_multiple: float | None, p: Any) -> str:
     steps = []
     if heart:
         steps.append(f"heart involvement ({'; '.join(heart)}): hold the ICI and **permanently discontinue** it; "
@@ -297,7 +299,7 @@ def _steroids(record: PatientRecord, context: HookContext, manage: str | None, c
 
 
 def _suggestions(context: HookContext, drafts: list[MedicationOrder], manage: str | None, heart: list[str],
-                 troponin_unclear: bool, troponins: list[Observation], ecgs: list[Procedure | Observation]
+                 troponin_unclear: bool, troponins: list[Observation], ecgs: list[diagnosis.Done]
                  ) -> list[Suggestion]:
     sets, patient = context.valuesets, context.patient_id
 

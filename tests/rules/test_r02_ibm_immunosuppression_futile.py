@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import IBM_ICD, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, Chart
+from fhir_fixtures.builders import IBM_ICD, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, SNOMED, Chart
+from fhir_fixtures.r02_ibm_immunosuppression_futile import COPD_EXACERBATION_ICD
 from tests.conftest import fired, run
 
 RULE = "ibm-immunosuppression-futile"
@@ -93,3 +94,77 @@ def test_no_ibm_is_quiet(kb, today):
     chart = Chart(today).draft(PREDNISONE_20, 40, "mg")
     result = run(kb, chart.request("order-sign"), today)
     assert _explain(result)["status"] == "not-fired" and _explain(result)["facts"]["ibm"] is None
+
+
+def test_a_burst_for_copd_named_as_the_orders_reason_is_not_counted(kb, today):
+    """Prednisone for a COPD exacerbation in a patient with IBM drew "stop the immunosuppression" (found by review):
+    R02 is about immunosuppression given for the myositis, and this order says it is not."""
+    chart = _chart(today).draft(PREDNISONE_20, 40, "mg", end=4, reason=COPD_EXACERBATION_ICD)
+    result = run(kb, chart.request("order-sign"), today)
+    assert RULE not in fired(result)
+    entry = _explain(result)
+    assert entry["reason"] == "every immunosuppressive order in the draft orders names another indication"
+    assert entry["facts"]["ordered_for_another_indication"] == (
+        "prednisone 20 MG Oral Tablet (40 mg/day prednisone equivalent): reason Chronic obstructive pulmonary "
+        "disease with (acute) exacerbation")
+
+
+def test_an_active_course_for_asthma_is_not_counted_on_patient_view(kb, today):
+    chart = _chart(today).medication(PREDNISONE_20, 20, "mg", start=-3, end=2, reason="Asthma attack")
+    assert RULE not in fired(run(kb, chart.request("patient-view"), today))
+
+
+@pytest.mark.parametrize("form", ["reference", "urn:uuid", "display"])
+def test_a_reason_reference_to_copd_is_read(kb, today, form):
+    """reasonReference to the chart's COPD (as 'Condition/id', or 'urn:uuid:id' as Synthea writes it), or only its
+    display."""
+    chart = _chart(today).condition((SNOMED, "185086009", "Chronic obstructive bronchitis (disorder)"), onset=-2000)
+    condition_id = chart.resources["conditions"][-1]["id"]
+    reference = {"reference": f"Condition/{condition_id}", "urn:uuid": f"urn:uuid:{condition_id}",
+                 "display": None}[form]
+    chart.draft(PREDNISONE_20, 40, "mg", end=4)
+    chart.drafts[-1]["reasonReference"] = [{"reference": reference} if reference else {"display": "COPD flare"}]
+    assert RULE not in fired(run(kb, chart.request("order-sign"), today))
+
+
+def test_a_reason_reference_to_another_condition_still_counts(kb, today):
+    chart = _chart(today).condition((SNOMED, "185086009", "Chronic obstructive bronchitis (disorder)"), onset=-2000)
+    chart.draft(PREDNISONE_20, 40, "mg")
+    chart.drafts[-1]["reasonReference"] = [{"reference": "Condition/not-on-the-chart"}, "malformed"]
+    assert RULE in fired(run(kb, chart.request("order-sign"), today))
+
+
+def test_dosage_text_naming_the_indication_is_read(kb, today):
+    chart = _chart(today).draft(PREDNISONE_20, 40, "mg", end=4, text="40 mg daily for 5 days for COPD exacerbation")
+    result = run(kb, chart.request("order-sign"), today)
+    assert RULE not in fired(result)
+    assert "dosage text '40 mg daily for 5 days for COPD exacerbation'" in (
+        _explain(result)["facts"]["ordered_for_another_indication"])
+
+
+@pytest.mark.parametrize("text", ["Not for COPD", "non-COPD indication", "no asthma; weakness"])
+def test_a_negated_indication_in_the_dosage_text_exempts_nothing(kb, today, text):
+    chart = _chart(today).draft(PREDNISONE_20, 40, "mg", end=4, text=text)
+    assert RULE in fired(run(kb, chart.request("order-sign"), today))
+
+
+def test_an_order_that_also_names_the_myositis_still_counts(kb, today):
+    chart = _chart(today).draft(PREDNISONE_20, 40, "mg", reason=COPD_EXACERBATION_ICD,
+                                text="for inclusion body myositis and COPD")
+    assert RULE in fired(run(kb, chart.request("order-sign"), today))
+
+
+def test_copd_on_the_problem_list_alone_does_not_silence_the_card(kb, today):
+    """COPD does not need immunosuppression in its own right: only an order that names it is exempt."""
+    chart = _chart(today).condition(COPD_EXACERBATION_ICD, onset=-2000).draft(PREDNISONE_20, 40, "mg")
+    result = run(kb, chart.request("order-sign"), today)
+    assert RULE in fired(result) and _explain(result)["facts"]["other_immunosuppression_indications"] is None
+
+
+def test_the_card_names_the_order_it_left_out_and_why(kb, today):
+    chart = _chart(today).draft(PREDNISONE_20, 40, "mg", end=4, reason="COPD exacerbation")
+    chart.draft(METHOTREXATE_2_5, 15, "mg", period=1, period_unit="wk", day_of_week=["tue"])
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert "Reconsider methotrexate 2.5 MG Oral Tablet" in card["summary"] and "prednisone" not in card["summary"]
+    assert ("Not counted, as the order names another indication: prednisone 20 MG Oral Tablet (40 mg/day "
+            "prednisone equivalent): reason COPD exacerbation.") in card["detail"]

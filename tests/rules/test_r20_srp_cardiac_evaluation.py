@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fhir_fixtures.builders import LOINC
-from fhir_fixtures.r20_srp_cardiac_evaluation import ECG, TTE, srp_chart
+from fhir_fixtures.r20_srp_cardiac_evaluation import ECG, LOCAL, LOCAL_ECG, LOCAL_TTE, TTE, srp_chart
 from tests.conftest import fired, run
 
 RULE = "srp-cardiac-evaluation"
@@ -77,3 +77,37 @@ def test_a_loinc_coded_nt_probnp_counts(kb, today):
     chart = srp_chart(today).procedure(ECG, -30).lab(TNI, 0.01, "ng/mL", day=-30, high=0.04)
     chart.lab((LOINC, "33762-6", "NT-proBNP"), 90, "pg/mL", day=-30)
     assert _ordered(_card(kb, chart)) == ["Transthoracic echocardiogram"]
+
+
+def test_ecg_and_echo_under_local_codes_are_recognised_by_name(kb, today):
+    """An ECG and an echo sent only under the site's own codes were not seen, and the card asked for both again
+    (found by review): like the other concepts, they are recognised by name (hooks/valuesets/names.csv)."""
+    chart = srp_chart(today).procedure(LOCAL_ECG, -30).procedure(LOCAL_TTE, -400)
+    result = run(kb, chart.request("patient-view"), today)
+    facts = next(e for e in result.explanation if e["rule"] == RULE)["facts"]
+    assert RULE not in fired(result)
+    assert facts["last_ecg_12m"] == "2026-10-22" and facts["last_echo"] == "2025-10-17"
+
+
+def test_a_local_ecg_result_and_a_local_echo_report_count(kb, today):
+    """The same by name in an Observation (an ECG result) and a DiagnosticReport (the echo report)."""
+    chart = srp_chart(today).observation((LOCAL, "EKG", "EKG 12 lead"), -30, value_string="Sinus rhythm")
+    chart.resources["procedures"].append({
+        "resourceType": "DiagnosticReport", "id": "echo-report", "status": "final",
+        "code": {"coding": [{"system": LOCAL, "code": "ECHO-TTE"}], "text": "Echocardiogram, transthoracic"},
+        "subject": {"reference": f"Patient/{chart.patient_id}"}, "effectiveDateTime": chart.at(-200)})
+    assert _card(kb, chart) is None
+
+
+def test_a_local_cardiac_mri_counts_as_imaging(kb, today):
+    chart = srp_chart(today).procedure(ECG, -30).procedure((LOCAL, "CMR", "Cardiac MRI with contrast"), -500)
+    assert _card(kb, chart) is None
+
+
+def test_ecg_gated_ct_and_a_fetal_echo_are_not_the_screen(kb, today):
+    """Names that only contain 'ECG' or 'echocardiogram' (gated imaging, the fetus's heart) are not the patient's
+    ECG or echo: the card still asks for both."""
+    chart = srp_chart(today).procedure((LOCAL, "CTCA", "CT coronary angiography, ECG-gated"), -30)
+    chart.procedure((LOCAL, "FE", "Fetal echocardiogram"), -60)
+    ordered = _ordered(_card(kb, chart))
+    assert "12-lead ECG" in ordered and "Transthoracic echocardiogram" in ordered

@@ -268,3 +268,15 @@ def test_a_newest_grade_that_cannot_be_read_is_not_replaced_by_an_older_one(kb, 
     chart.observation(HS_TNI, day=-1, value=5, unit="ng/L", high=14).procedure(ECG, day=-1)
     card, entry = _card(kb, chart, today)
     assert entry["facts"]["ctcae_grade"] is None and "not read from" in card["detail"]
+
+
+def test_an_ecg_under_a_local_code_counts_by_its_name(kb, today):
+    """An ECG sent under the site's own code ('12-lead ECG') was not seen: the card asked for an ECG and to hold
+    the ICI. R31 finds its ECGs as R20 does (hooks.definitions.diagnosis.done), names included."""
+    chart = on_pembrolizumab(today, ck=4200).weight(70).observation(GRADE, day=-1, value=1, unit="1")
+    chart.observation(HS_TNI, day=-1, value=5, unit="ng/L", high=14)
+    chart.observation(("http://example.org/local", "ECG12", "12-lead ECG"), -1, value_string="Sinus rhythm")
+    chart.procedure(ECG, day=-2)
+    card, entry = _card(kb, chart.draft(PEMBROLIZUMAB, 200, "mg"), today, "order-sign")
+    assert entry["facts"]["ecg_within_window"] == "12 lead ECG 2026-11-19, 12-lead ECG 2026-11-20"
+    assert "continue ICI with close monitoring" in card["summary"]
