@@ -28,7 +28,7 @@ RULE = Rule(
         "min_ivig_days": Param(90, "days", "Days since the first IVIG cycle before IVIG counts as tried."),
         "min_ivig_cycles": Param(3, "cycles", "IVIG cycles given before IVIG counts as tried."),
         "ivig_recent_days": Param(60, "days", "The last IVIG must be this recent (still on IVIG; an earlier stop "
-                                              "is R15's case)."),
+                                              "is R15's case); a longer break between cycles ends a course."),
         "min_rituximab_days": Param(120, "days", "Days since the first rituximab dose before it counts as tried."),
         "rituximab_recent_days": Param(365, "days", "The last rituximab dose must be this recent (an older course "
                                                     "is R16's case for re-treatment)."),
