@@ -85,3 +85,16 @@ def not_imnm(today: date) -> dict[str, Any]:
     chart = Chart(today, age=70)
     chart.medication(PREDNISONE_20, 40, "mg", start=-90)
     return chart.request("patient-view")
+
+
+@fixture("r05-quiet-off-glucocorticoids-years-after-ttx", hook="patient-view",
+         story="Prednisone from D-1500 stopped at D-1100, nothing since: not glucocorticoid monotherapy now.",
+         quiet={RULE})
+def off_treatment(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=52, sex="female")
+    chart.condition(IMNM_SNOMED, onset=-1520)
+    chart.antibody("anti_hmgcr", "positive", day=-1510)
+    chart.ck(6800, day=-1505).ck(180, day=-20)
+    chart.weight(68, day=-5)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-1500, end=-1100, status="completed")
+    return chart.request("patient-view")

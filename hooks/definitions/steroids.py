@@ -196,6 +196,13 @@ class SteroidHistory:
         return DailyLevels.from_spans(((first, last, peq) for _, peq, first, last in self.courses), earliest,
                                       self.today)
 
+    def given_lately(self) -> bool:
+        """A glucocorticoid on any of the last ``bridge_days`` days or today (a refill a few days late is no stop),
+        including a course whose dose cannot be read."""
+        since = self.today - timedelta(days=self.bridge_days)
+        return (any(peq > 0 and last >= since for _, last, peq in self.levels.runs())
+                or bool(self.unreadable_since(since)))
+
     def unreadable_since(self, day: date) -> list[MedicationOrder]:
         """Orders whose dose could not be read, last given on or after ``day``: the doses they left out of the
         timeline could change any answer about that window. When is read as courses.last_dose_day reads it (an end

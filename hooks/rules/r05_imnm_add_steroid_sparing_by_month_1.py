@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import cohorts, escalation, immunosuppression, renal
+from hooks.definitions import cohorts, escalation, immunosuppression, renal, steroids
 from hooks.definitions import treatment_duration as td
 from hooks.definitions.weight import dosing_bsa
 from hooks.dosing import MTX_SYRINGE_STEP_MG, practical_dose
@@ -78,6 +78,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["steroid_sparing_since_ttx"] = ", ".join(labels) or "none"
     if labels:
         return Quiet("steroid-sparing agent given or ordered since T_tx", facts)
+    # the row's case is glucocorticoid monotherapy: years after T_tx, off every treatment, is not it
+    facts["glucocorticoid_now"] = steroids.history(record, context).given_lately()
+    if not facts["glucocorticoid_now"]:
+        return Quiet("no glucocorticoid given lately: not glucocorticoid monotherapy", facts)
 
     ild = record.conditions_in("ild", active_only=True)
     egfr = renal.latest_egfr(record, context)

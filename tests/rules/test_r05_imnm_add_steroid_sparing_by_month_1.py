@@ -170,3 +170,16 @@ def test_a_child_without_a_height_gets_no_methotrexate_dose(kb, today):
     created = [a["resource"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "create"]
     assert all("methotrexate" not in r.get("medicationCodeableConcept", {}).get("text", "") for r in created)
     assert "no dose is computed" in card["detail"]
+
+
+@pytest.mark.parametrize(("stopped", "fires"), [(-3, True), (-7, True), (-8, False)])
+def test_glucocorticoid_monotherapy_means_a_glucocorticoid_given_lately(kb, today, stopped, fires):
+    """A refill a few days late is still monotherapy (dose_gap_bridge_days); a course that ended longer ago is not."""
+    chart = Chart(today, age=52)
+    chart.condition(IMNM_SNOMED, onset=-120)
+    chart.antibody("anti_hmgcr", "positive", day=-110)
+    chart.ck(6800, day=-105).ck(2100, day=-10)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-100, end=stopped, status="completed")
+    result = run(kb, chart.request("patient-view"), today)
+    assert (RULE in fired(result)) is fires
+    assert _explain(result)["facts"]["glucocorticoid_now"] is fires
