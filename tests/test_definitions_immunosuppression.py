@@ -32,6 +32,16 @@ def test_trimethoprim_alone_is_not_pjp_prophylaxis(kb, today):
     assert not immunosuppression.pjp_prophylaxis(*record_and_context(kb, chart))
 
 
+def test_a_product_named_as_the_combination_is_co_trimoxazole(kb, today):
+    """One reading of 'TMP/SMX or trimethoprim alone' for R05's note, R11 and PJP prophylaxis: a brand or the
+    sulfamethoxazole in the name makes it the combination, whatever its code says."""
+    chart = Chart(today).medication(("http://www.nlm.nih.gov/research/umls/rxnorm", "198332", "Bactrim DS"), 1,
+                                    "TAB", start=-5)
+    record, context = record_and_context(kb, chart)
+    assert immunosuppression.is_co_trimoxazole(record.medications[0])
+    assert immunosuppression.pjp_prophylaxis(record, context)
+
+
 def test_a_pjp_agent_local_by_its_route_is_no_prophylaxis_but_inhaled_pentamidine_is(kb, today):
     """Dapsone gel with a 'Topical' route counted as PJP prophylaxis and silenced R24 (found by review); pentamidine
     given by an 'Inhalation' route is the one local form that prevents PJP."""

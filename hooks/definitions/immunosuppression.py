@@ -27,12 +27,20 @@ def pjp_prophylaxis(record: PatientRecord, context: HookContext) -> list[Medicat
     return [m for m in given_since(record, *PJP_PROPHYLAXIS, since=since) if covers_pjp(m)]
 
 
+def is_co_trimoxazole(order: MedicationOrder) -> bool:
+    """A TMP/SMX order rather than trimethoprim alone: by its concept, or by the sulfamethoxazole or a brand in its
+    name (a product coded as trimethoprim but named Bactrim is the combination)."""
+    words = order.medication.words()
+    return order.medication.concept_in("tmp_smx") != "trimethoprim" or "sulfamethoxazole" in words or any(
+        n in words for n in ("bactrim", "septra", "co-trimoxazole", "cotrimoxazole", "tmp/smx"))
+
+
 def covers_pjp(order: MedicationOrder) -> bool:
     """A form that prevents PJP: not trimethoprim alone, not a skin gel (dapsone for acne), not atovaquone with
     proguanil (malaria tablets, a quarter of the PJP dose); inhaled pentamidine is the one local form that does."""
     medication = order.medication
     words = medication.words()
-    if medication.concept_in("tmp_smx") == "trimethoprim" or "proguanil" in words:
+    if (order.in_group("tmp_smx") and not is_co_trimoxazole(order)) or "proguanil" in words:
         return False
     inhaled = "inhal" in words or any(d.route is not None and "inhal" in route_words(d.route) for d in order.dosages)
     inhaled_pentamidine = medication.concept_in("pjp_alternative") == "pentamidine" and inhaled

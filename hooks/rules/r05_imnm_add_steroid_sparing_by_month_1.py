@@ -96,9 +96,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if low_egfr and egfr is not None:
         notes.append(f"eGFR {egfr} is below {params['mtx_egfr_min']:g}: "
                      "methotrexate is not advised; mycophenolate is offered first.")
-    if tmp_smx:
+    if any(immunosuppression.is_co_trimoxazole(o) for o in tmp_smx):
         notes.append("Co-trimoxazole is active: with methotrexate keep it at a prophylactic dose and monitor the "
                      "blood count (see R11), or use atovaquone.")
+    elif tmp_smx:  # atovaquone replaces PJP prophylaxis, not trimethoprim given for a urinary infection
+        notes.append("Trimethoprim is active: with methotrexate it adds to marrow toxicity (see R11); choose another "
+                     "agent for its indication or monitor the blood count.")
     code, weekday = _weekday(record.today)
     facts["methotrexate_day"] = weekday
     prefer_mmf = bool(ild) or low_egfr

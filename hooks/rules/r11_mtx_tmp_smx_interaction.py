@@ -13,6 +13,7 @@ from hooks.context import HookContext
 from hooks.definitions import renal, weight
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import text_frequency
+from hooks.definitions.immunosuppression import is_co_trimoxazole
 from hooks.definitions.routes import is_local_order
 from hooks.definitions.treatment_duration import systemic
 from hooks.dosing import (
@@ -70,12 +71,6 @@ class TmpDose:
 REGIMEN_RANK = {"prophylactic": 0, "unknown": 1, "treatment": 2}  # the worst regimen decides
 
 
-def _is_combination(order: MedicationOrder) -> bool:
-    words = order.medication.words()
-    return order.medication.concept_in("tmp_smx") != "trimethoprim" or "sulfamethoxazole" in words or any(
-        n in words for n in ("bactrim", "septra", "co-trimoxazole", "cotrimoxazole", "tmp/smx"))
-
-
 def _tmp_per_administration(order: MedicationOrder, dosage: Dosage, weight_kg: float | None
                             ) -> tuple[float | None, float | None, str]:
     """(TMP mg, TMP mg/kg, how) for one administration. A plain mg dose of a combination is read as TMP when
@@ -96,7 +91,7 @@ def _tmp_per_administration(order: MedicationOrder, dosage: Dosage, weight_kg: f
         mg = dose.value * concentration
         return mg, (mg / weight_kg if weight_kg else None), f"{dose} x {concentration:g} mg/mL TMP"
     plain = convert(dose.value, unit, "mg")
-    if plain is not None and _is_combination(order):
+    if plain is not None and is_co_trimoxazole(order):
         if plain <= 320:
             how, mg = f"{plain:g} mg read as TMP", plain
         elif round(plain) % 480 == 0:
@@ -155,7 +150,7 @@ def _tmp_given_together(order: MedicationOrder, given: list[Dosage], weight_kg: 
         rates.append(per_day)
         hows.append(how)
     mg_day, per_kg_day, doses_a_day = _a_day(mgs, rates), _a_day(per_kgs, rates), sum(rates)
-    combination = _is_combination(order)
+    combination = is_co_trimoxazole(order)
     threshold = params["treatment_tmp_mg_per_day"] if combination else params["treatment_tmp_alone_mg_per_day"]
     basis = f"{'; '.join(dict.fromkeys(hows))}, {doses_a_day * 7:.3g} doses a week"
     treatment = ((mg_day is not None and mg_day >= threshold)
@@ -268,7 +263,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["risk_factors"] = "; ".join(risks) or None
     # Trimethoprim alone is not PJP prophylaxis (see immunosuppression.covers_pjp): atovaquone would not replace
     # what it is given for (a urinary infection), so only TMP/SMX is offered the atovaquone switch.
-    combination = _is_combination(tmp_order)
+    combination = is_co_trimoxazole(tmp_order)
     tmp_name = "TMP/SMX" if combination else "trimethoprim"
 
     severity: Severity = "warning" if dose.regimen == "prophylactic" else "critical"

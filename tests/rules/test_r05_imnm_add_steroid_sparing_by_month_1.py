@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from fhir_fixtures.builders import EGFR, IMNM_SNOMED, PREDNISONE_20, SNOMED, TMP_SMX_SS, Chart
+from fhir_fixtures.r11_mtx_tmp_smx_interaction import TRIMETHOPRIM_100
 from hooks import engine
 from tests.conftest import fired, run
 
@@ -86,6 +87,13 @@ def test_active_cotrimoxazole_is_mentioned(kb, today):
     chart = _chart(today).medication(TMP_SMX_SS, 1, "{tbl}", start=-40)
     card = fired(run(kb, chart.request("patient-view"), today))[RULE]
     assert "Co-trimoxazole is active" in card["detail"]
+
+
+def test_trimethoprim_alone_is_not_offered_atovaquone(kb, today):
+    """Atovaquone replaces co-trimoxazole as PJP prophylaxis, not trimethoprim given for a urinary infection."""
+    chart = _chart(today).medication(TRIMETHOPRIM_100, 100, "mg", start=-5, end=2, frequency=2)
+    detail = fired(run(kb, chart.request("patient-view"), today))[RULE]["detail"]
+    assert "Trimethoprim is active" in detail and "atovaquone" not in detail
 
 
 @pytest.mark.parametrize(("name", "route"), [
