@@ -64,3 +64,13 @@ def stopped(today: date) -> dict[str, Any]:
     chart = _hmgcr_chart(today)
     chart.medication(ATORVASTATIN_40, 40, "mg", start=-800, end=-365, status="stopped")
     return chart.request("patient-view")
+
+
+@fixture("r14-fires-condition-under-local-code", hook="order-sign",
+         story="Anti-HMGCR myopathy charted under a local code that names no system (no antibody result on file); "
+               "atorvastatin 40 mg drafted.", fires={RULE}, indicators={RULE: "critical"})
+def local_code(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=59)
+    chart.condition("Anti-HMGCR myopathy", onset=-200)
+    chart.resources["conditions"][-1]["code"]["coding"] = [{"code": "MYO-HMGCR"}]
+    return chart.draft(ATORVASTATIN_40, 40, "mg").request("order-sign")

@@ -291,8 +291,9 @@ def round_to(value: float, step: float) -> float:
 
 
 def share_step(total: float, days: int, step: float) -> float:
-    """The unit :func:`daily_share` rounds to: ``step``, or 0.1 when a day's share is smaller than one step (a
-    small child), for card text that says what the dose was rounded to."""
+    """The unit :func:`daily_share` (and, with ``days`` 1, :func:`practical_dose`) rounds to: ``step``, or 0.1
+    when a day's share is smaller than one step (a small child), for card text that says what the dose was
+    rounded to."""
     return step if total / days >= step else 0.1
 
 
@@ -318,7 +319,11 @@ PULSE_STEP_MG = 10.0  # a child's methylprednisolone pulse
 def practical_dose(raw: float, step: float, cap: float, *, round_down: bool = False) -> tuple[float, bool]:
     """``raw`` in whole ``step`` units, never above ``cap`` (itself taken down to a whole step), and whether the
     cap applied. ``round_down`` where the per-kg figure is itself a maximum (a child's 30 mg/kg pulse, 2 mg/kg
-    prednisolone): rounding up would put the suggestion above the limit the dose checks apply."""
-    stepped = math.floor(raw / step + 1e-9) * step if round_down else round_to(raw, step)
-    ceiling = math.floor(cap / step + 1e-9) * step
-    return (ceiling, True) if stepped > ceiling else (stepped, False)
+    prednisolone): rounding up would put the suggestion above the limit the dose checks apply. A dose or cap
+    smaller than one step (a small child) is given to 0.1 mg instead (:func:`share_step`): in whole steps it
+    would be 0 mg, or one step of up to twice the dose."""
+    unit = share_step(min(raw, cap), 1, step)
+    stepped = math.floor(raw / unit + 1e-9) * unit if round_down else round_to(raw, unit)
+    ceiling = math.floor(cap / unit + 1e-9) * unit
+    dose, capped = (ceiling, True) if stepped > ceiling else (stepped, False)
+    return round(dose, 6), capped  # 3 x 0.1 mg is 0.3 mg, not 0.30000000000000004

@@ -137,7 +137,8 @@ class Coding:
 
 @dataclass(slots=True)
 class Concept:
-    """A CodeableConcept, with the value-set groups its codings (or, failing them, its names) belong to."""
+    """A CodeableConcept, with the value-set groups its codings (and, where none has a meaning of its own, its
+    names) belong to."""
 
     codings: tuple[Coding, ...] = ()
     text: str | None = None
@@ -201,11 +202,20 @@ def _coding_parts(raw: dict[str, Any], where: str) -> tuple[tuple[Any, Any, Any]
     return tuple(parts)
 
 
+# The value-set group of generic codes: codes that say only what kind of thing a concept is and leave its text to
+# say which (LOINC 'Genetic variation's effect on drug metabolism' for a TPMT genotype; ICD-10-CM 'Other
+# inflammatory and immune myopathies, NEC' for anti-HMGCR myopathy). Such a code keeps the groups of its other
+# rows and lets the concept's names be read as well; the group itself places nothing in the record.
+GENERIC_CODE = "generic_code"
+
+
 def read_concept(value: Any, where: str, sets: ValueSets, by_name: bool = True,
                  exact_system: str | None = None) -> Concept:
-    """The concept and its value-set groups: by code, else (``by_name``) by its names. A concept coded in
-    ``exact_system`` (LOINC for a lab) is never matched by name: an unlisted code there is another test, and
-    'Creatine kinase.MB' is not CK."""
+    """The concept and its value-set groups: by code, and (``by_name``) by its names unless a coding has a
+    meaning of its own. A listed code has one (a misleading text must not re-read it), unless it is listed as a
+    generic code; so has an unlisted code of ``exact_system`` (LOINC for a lab): it is another test, and
+    'Creatine kinase.MB' is not CK. A coding without a system is a local code, read by name like an unlisted
+    one."""
     raw = _obj(value, where)
     parts = _coding_parts(raw, where)
     text = raw.get("text")
@@ -217,11 +227,20 @@ def read_concept(value: Any, where: str, sets: ValueSets, by_name: bool = True,
     if found is not None:
         return found
     codings = tuple(Coding(*p) for p in parts)
-    matches = [m for c in codings for m in sets.lookup_code(c.system, c.code)]
+    matches: list[CodeInfo] = []
+    read_names = by_name
+    for coding in codings:
+        listed = sets.lookup_code(coding.system, coding.code)
+        if any(m.group == GENERIC_CODE for m in listed):
+            matches += (m for m in listed if m.group != GENERIC_CODE)
+        elif listed or (exact_system is not None and coding.system == exact_system):
+            matches += listed
+            read_names = False
     named = False
-    if not matches and by_name and not any(c.system == exact_system for c in codings):
-        matches = [m for t in (text, *(c.display for c in codings)) for m in sets.lookup_names(t)]
-        named = bool(matches)
+    if read_names:
+        by_names = [m for t in (text, *(c.display for c in codings)) for m in sets.lookup_names(t)]
+        named = bool(by_names)
+        matches += by_names
     concept = Concept(codings, text, tuple(dict.fromkeys(matches)), named)
     if len(cache) >= _CONCEPT_CACHE_MAX:
         cache.clear()

@@ -184,6 +184,22 @@ def test_a_practical_dose_is_in_whole_steps_and_never_above_its_cap():
     assert practical_dose(0.3 * 3 * 100, 10, 1000, round_down=True) == (90, False)  # float noise is not a step down
 
 
+@pytest.mark.parametrize(("raw", "step", "cap", "round_down", "expected"), [
+    (2 * 0.4, 2.5, 60, True, (0.8, False)),  # a 0.4 kg neonate's 2 mg/kg prednisolone: was 0 mg
+    (30 * 0.3, 10, 1000, True, (9.0, False)),  # a 0.3 kg neonate's 30 mg/kg pulse: was 0 mg
+    (25 * 3, 250, 3000, False, (75.0, False)),  # a 3 kg infant's vancomycin load: was 0 mg
+    (25 * 6, 250, 3000, False, (150.0, False)),  # a 6 kg infant's: was one 250 mg vial, 42 mg/kg
+    (0.1 * 3, 2.5, 60, False, (0.3, False)),  # to 0.1 mg without float noise (not 0.30000000000000004)
+    (50, 25, 3 * 5, True, (15.0, True)),  # a cap below one step caps to 0.1 mg, not to 0 mg
+])
+def test_a_practical_dose_smaller_than_one_step_is_given_to_a_tenth_of_a_mg(raw, step, cap, round_down, expected):
+    """A dose below half a step was rounded to 0 mg (and one below a whole step up to as much as twice itself): a
+    suggested order of 0 mg is never right. No whole step fits such a dose, so it is given to 0.1 mg, as a day's
+    share is (share_step), never above the cap."""
+    assert practical_dose(raw, step, cap, round_down=round_down) == expected
+    assert share_step(min(raw, cap), 1, step) == 0.1
+
+
 def test_a_daily_share_never_sums_above_the_total():
     assert daily_share(194, 5, 2.5) == 37.5  # 40 x 5 = 200 would overshoot
     assert daily_share(187.5, 5, 2.5) == 37.5  # exact

@@ -9,7 +9,7 @@ import pytest
 
 from fhir_fixtures.builders import CK, IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_20, Chart
 from hooks import engine, valuesets
-from hooks.record import Malformed, PatientRecord, Quantity, build_record, parse_date, per_record
+from hooks.record import Malformed, PatientRecord, Quantity, build_record, parse_date, per_record, read_concept
 from tests.definitions_support import record_and_context
 
 
@@ -235,6 +235,60 @@ def test_a_lab_with_an_unlisted_loinc_code_is_not_matched_by_name(kb, today):
     chart.observation("Creatine kinase total", -1, value=900, unit="U/L")  # uncoded: the name still counts
     record = build_record(chart.prefetch(), kb.valuesets, today)
     assert [o.quantity.value for o in record.observations_in("ck")] == [900]
+
+
+GENETIC_EFFECT = {"system": "http://loinc.org", "code": "53040-2",
+                  "display": "Genetic variation's effect on drug metabolism"}
+OTHER_IMMUNE_MYOPATHY = {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G72.49",
+                         "display": "Other inflammatory and immune myopathies, not elsewhere classified"}
+
+
+@pytest.fixture
+def generic_sets(tmp_path):
+    """The value sets with two codes a site lists as generic: their text says what they are."""
+    (tmp_path / "generic.csv").write_text(
+        "group,concept,system,code,display,source\n"
+        "generic_code,pharmacogenomic result,http://loinc.org,53040-2,Genetic variation's effect,test\n"
+        "generic_code,other immune myopathy,http://hl7.org/fhir/sid/icd-10-cm,G72.49,Other immune myopathies,test\n")
+    return valuesets.load([tmp_path])
+
+
+@pytest.mark.parametrize(("coding", "text", "exact_system", "groups"), [
+    (GENETIC_EFFECT, "TPMT genotype", "http://loinc.org", {"tpmt_genotype"}),
+    (GENETIC_EFFECT, "NUDT15 genotype", "http://loinc.org", {"nudt15"}),
+    (GENETIC_EFFECT, "CYP2C19 genotype", "http://loinc.org", set()),  # a gene no rule reads: dropped as before
+    (OTHER_IMMUNE_MYOPATHY, "Anti-HMGCR myopathy", None, {"imnm", "statin_autoimmune_myopathy"}),  # keeps IMNM
+    (OTHER_IMMUNE_MYOPATHY, None, None, {"imnm"}),
+])
+def test_a_generic_code_lets_its_text_say_what_it_is(generic_sets, coding, text, exact_system, groups):
+    """A TPMT genotype sent under LOINC 53040-2 was never read (a LOINC code is never matched by name), so R12 asked
+    for a test already done; anti-HMGCR myopathy under ICD-10-CM G72.49 was IMNM only, and R14 let a statin through.
+    A code the value sets list as generic now lets the names count beside its own groups."""
+    concept = read_concept({"coding": [coding], "text": text}, "code", generic_sets, exact_system=exact_system)
+    assert concept.groups == groups
+    assert "generic_code" not in concept.groups  # the marker places nothing in the record
+
+
+def test_a_specific_code_keeps_its_meaning_beside_a_generic_one(generic_sets):
+    """The narrow rule: a listed code that is not generic is never re-read by its text, nor is an unlisted LOINC
+    code (another test), even beside a generic code."""
+    tpmt = {"system": "http://loinc.org", "code": "41048-0", "display": "TPMT Genotype"}
+    unlisted = {"system": "http://loinc.org", "code": "32673-6", "display": "Creatine kinase.MB"}
+    for codings in ([GENETIC_EFFECT, tpmt], [GENETIC_EFFECT, unlisted]):
+        concept = read_concept({"coding": codings, "text": "NUDT15 genotype"}, "Observation.code", generic_sets,
+                               exact_system="http://loinc.org")
+        assert "nudt15" not in concept.groups and not concept.matched_by_name
+
+
+@pytest.mark.parametrize(("where", "text", "group"), [
+    ("Condition.code", "Anti-HMGCR myopathy", "statin_autoimmune_myopathy"),
+    ("MedicationRequest.medicationCodeableConcept", "Atorvastatin 40 mg tablet", "statin"),
+])
+def test_a_local_code_without_a_system_is_no_code_of_its_own(kb, where, text, group):
+    """A coding with no system (a local code) counted as a code of the 'exact system' None, so its concept was never
+    matched by name: a statin or anti-HMGCR myopathy charted under a local code was read by no rule (R14)."""
+    concept = read_concept({"coding": [{"code": "LOCAL-17"}], "text": text}, where, kb.valuesets)
+    assert group in concept.groups and concept.matched_by_name
 
 
 def test_icd10_range_rows_match_malignancies(kb):

@@ -82,12 +82,12 @@ def _daily_total(drafts: list[MedicationOrder], weight_kg: float | None,
 def _range_mg(weight_kg: float, low_fraction: float, high_fraction: float, params: dict[str, float]
               ) -> tuple[float, float]:
     """The reduced starting range in mg/day: shares of the normal 2-3 mg/kg/day, in 25 mg steps within the
-    shares; to 0.1 mg where no whole step fits (a small child: a liquid formulation)."""
+    shares; to 0.1 mg where no whole step fits (a small child: a liquid formulation), as practical_dose gives it."""
     low = low_fraction * params["normal_low_mg_per_kg_day"] * weight_kg
     high = high_fraction * params["normal_high_mg_per_kg_day"] * weight_kg
-    if high < STEP_MG:
-        return math.ceil(low * 10) / 10, math.floor(high * 10) / 10
     top = practical_dose(high, STEP_MG, high, round_down=True)[0]
+    if high < STEP_MG:
+        return math.ceil(low * 10) / 10, top
     return min(max(STEP_MG, math.ceil(low / STEP_MG) * STEP_MG), top), top
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import ATORVASTATIN_40, IMNM_SNOMED, RXNORM, Chart
+from fhir_fixtures.builders import ATORVASTATIN_40, ICD10, IMNM_SNOMED, RXNORM, Chart
+from hooks import knowledge
 from tests.conftest import fired, run
 
 RULE = "statin-contraindicated-anti-hmgcr"
@@ -105,3 +106,39 @@ def test_ezetimibe_signed_together_or_by_brand_counts_and_an_ended_order_does_no
     else:
         chart.medication("Zetia 10 mg tablet", 10, "mg", start=-200)
     assert _recommended_creates_ezetimibe(kb, today, chart) is creates
+
+
+def _coded_locally(resource, code="LOCAL-17"):
+    """The resource's concept under a local code that names no system (its text kept)."""
+    concept = resource.get("code") or resource["medicationCodeableConcept"]
+    concept["coding"] = [{"code": code}]
+
+
+def test_a_condition_under_a_local_code_without_a_system_is_read_by_its_text(kb, today):
+    """A coding with no system blocked name matching, so anti-HMGCR myopathy under a local code was read by no rule
+    and a statin was signed without the critical card (from review)."""
+    chart = Chart(today, age=61).condition("Anti-HMGCR myopathy", onset=-100)
+    _coded_locally(chart.resources["conditions"][-1])
+    card = fired(run(kb, chart.draft(ATORVASTATIN_40, 40, "mg").request("order-sign"), today)).get(RULE)
+    assert card is not None and card["indicator"] == "critical"
+    assert "Condition on file: Anti-HMGCR myopathy" in card["detail"]
+
+
+def test_a_statin_under_a_local_code_without_a_system_is_read_by_its_name(kb, today):
+    chart = _chart(today).draft("Atorvastatin 40 mg tablet", 40, "mg", resource_id="local-statin")
+    _coded_locally(chart.drafts[-1])
+    card = fired(run(kb, chart.request("order-sign"), today)).get(RULE)
+    assert card is not None and card["extension"]["imnm-cds"]["draftOrders"] == ["MedicationRequest/local-statin"]
+
+
+def test_a_generic_diagnosis_code_lets_its_text_name_anti_hmgcr_myopathy(today, tmp_path):
+    """ICD-10-CM G72.49 ('Other inflammatory and immune myopathies, NEC') is IMNM's closest code; its text says
+    which. Read as IMNM only, 'Anti-HMGCR myopathy' under it let a statin through (from review). Listed as a generic
+    code (a value-set row), the code keeps IMNM and the text counts too."""
+    (tmp_path / "generic.csv").write_text("group,concept,system,code,display,source\n"
+                                          f"generic_code,other immune myopathy,{ICD10},G72.49,Other immune myopathies,"
+                                          "test\n")
+    generic_kb = knowledge.load([tmp_path])
+    chart = Chart(today, age=61).condition((ICD10, "G72.49", "Anti-HMGCR myopathy"), onset=-100)
+    card = fired(run(generic_kb, chart.draft(ATORVASTATIN_40, 40, "mg").request("order-sign"), today)).get(RULE)
+    assert card is not None and "Condition on file: Anti-HMGCR myopathy" in card["detail"]
