@@ -3,7 +3,6 @@ would wrongly escalate it. Point the team to rehabilitation, falls and swallowin
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from hooks import orders
@@ -32,14 +31,12 @@ RULE = Rule(
 AGENTS = ("methotrexate", "azathioprine", "mycophenolate", "rituximab", "ivig", "tacrolimus", "cyclosporine")
 # Conditions that justify immunosuppression in their own right (RA, SLE, transplant, irAE...).
 OTHER_INDICATIONS = ("other_immunosuppression_indication", "ici_adverse_effect")
-# What an order may name as its own indication to show it is not given for IBM: those conditions, or one treated
-# with a glucocorticoid course (a COPD burst, asthma, adrenal replacement...). The latter only exempts the order that
-# names it: on the problem list it does not justify immunosuppression for IBM.
-ORDER_INDICATIONS = (*OTHER_INDICATIONS, "steroid_course_indication")
+# What an order may name as its own indication to show it is not given for IBM: those conditions, or for a
+# glucocorticoid one treated with a steroid course (a COPD burst, asthma, adrenal replacement...). The latter only
+# exempts the glucocorticoid order that names it: on the problem list it does not justify immunosuppression for IBM.
+STEROID_COURSE_INDICATIONS = (*OTHER_INDICATIONS, "steroid_course_indication")
 # An order that names the muscle disease too is (also) given for it, and still counts
 MYOSITIS = ("ibm", "imnm", "iim_other", "myopathy")
-# A dosage text with a negation ('not for COPD') exempts nothing: which indication it rules out is not read
-_NEGATION = re.compile(r"\b(?:no|not|non|never|without)\b")
 
 DETAIL = """\
 **Immunosuppression is unlikely to help inclusion body myositis (IBM).** Found: {ibm}.
@@ -59,15 +56,15 @@ A glucocorticoid taken for more than about 3 weeks must be tapered, not stopped 
 
 
 def _other_indication(order: MedicationOrder, record: PatientRecord, sets: ValueSets) -> str | None:
-    """Where the order itself names another indication (its reasonCode, reasonReference or dosage text: 'for COPD
-    exacerbation'), unless it names a myositis too; a condition elsewhere on the chart says nothing of this order."""
+    """Where the order itself names another indication as its reason (reasonCode or reasonReference), unless it
+    names a myositis too; a condition elsewhere on the chart says nothing of this order. Free-text instructions are
+    not read: 'stop if anaphylaxis' or 'avoid adrenal crisis' name a condition the order is not given for."""
     stated = [(reason, f"reason {reason.label}") for reason in order.reasons]
     stated += _referenced_reasons(order, record, sets)
-    stated += [(read_concept({"text": d.text}, "dosage.text", sets), f"dosage text '{d.text}'")
-               for d in order.dosages if d.text and not _NEGATION.search(d.text.lower())]
     if any(concept.in_group(*MYOSITIS) for concept, _ in stated):
         return None
-    return next((where for concept, where in stated if concept.in_group(*ORDER_INDICATIONS)), None)
+    groups = STEROID_COURSE_INDICATIONS if order.in_group("glucocorticoid_systemic") else OTHER_INDICATIONS
+    return next((where for concept, where in stated if concept.in_group(*groups)), None)
 
 
 def _referenced_reasons(order: MedicationOrder, record: PatientRecord, sets: ValueSets) -> list[tuple[Concept, str]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fhir_fixtures.builders import LOINC
 from fhir_fixtures.r20_srp_cardiac_evaluation import ECG, LOCAL, LOCAL_ECG, LOCAL_TTE, TTE, srp_chart
 from tests.conftest import fired, run
@@ -111,3 +113,11 @@ def test_ecg_gated_ct_and_a_fetal_echo_are_not_the_screen(kb, today):
     chart.procedure((LOCAL, "FE", "Fetal echocardiogram"), -60)
     ordered = _ordered(_card(kb, chart))
     assert "12-lead ECG" in ordered and "Transthoracic echocardiogram" in ordered
+
+
+@pytest.mark.parametrize("name", ["Heart rate (ECG)", "ECG rhythm strip", "EKG lead II"])
+def test_a_monitor_reading_is_not_a_12_lead_ecg(kb, today, name):
+    """A heart rate or rhythm strip read off a monitor names 'ECG' too (found by review: it had silenced the ECG
+    request): the card still asks for a 12-lead ECG."""
+    chart = srp_chart(today).observation((LOCAL, "HR", name), -3, value_string="72")
+    assert "12-lead ECG" in _ordered(_card(kb, chart))
