@@ -32,8 +32,8 @@ def refractory(today: date, hmgcr: str = "positive", srp: str = "negative", late
     return chart
 
 
-def on_ivig(chart: Chart, start: int) -> Chart:
-    return chart.medication(IVIG_CVX, 2, "g/kg", start=start, period=4, period_unit="wk", route=ROUTE_IV)
+def on_ivig(chart: Chart, start: int, every_weeks: int = 4) -> Chart:
+    return chart.medication(IVIG_CVX, 2, "g/kg", start=start, period=every_weeks, period_unit="wk", route=ROUTE_IV)
 
 
 def rituximab(chart: Chart, start: int) -> Chart:
@@ -99,6 +99,13 @@ def earlier_ivig_course(chart: Chart) -> Chart:
                "too short to call refractory.", quiet={RULE})
 def ivig_restarted(today: date) -> dict[str, Any]:
     return on_ivig(earlier_ivig_course(refractory(today)), -30).request("patient-view")
+
+
+@fixture("r17-fires-maintenance-ivig-every-10-weeks", hook="patient-view",
+         story="Anti-HMGCR IMNM on IVIG spaced to every 10 weeks since D-290 (5 cycles), CK still 2,600 U/L: one "
+               "course, IVIG tried.", fires={RULE})
+def maintenance_ivig(today: date) -> dict[str, Any]:
+    return on_ivig(refractory(today), -290, every_weeks=10).request("patient-view")
 
 
 @fixture("r17-quiet-ck-responded", hook="patient-view",

@@ -109,6 +109,22 @@ def test_ivig_cycles_from_per_day_records_and_immunizations(kb, today):
     assert td.last_ivig(record) == today - timedelta(days=64)
 
 
+def test_ivig_course_starts_after_the_last_break_longer_than_break_days(kb, today):
+    """Cycle starts 180 days apart stay one course at a 180-day break, 181 days apart do not; IVIG restarted after a
+    long stop is a new course, whatever came before; no IVIG, no course."""
+    chart = Chart(today)
+    for day in (-700, -519, -339):  # 181, then 180 days apart
+        chart.immunization(IVIG_CVX, day=day)
+    record, _ = _evaluate(kb, chart)
+    assert td.ivig_course(record, 180) == [today - timedelta(days=d) for d in (519, 339)]
+    assert td.ivig_course(record, 181) == td.ivig_cycles(record)
+    chart.medication(IVIG_CVX, 2, "g/kg", start=-60, period=4, period_unit="wk", route=ROUTE_IV)  # 279 days later
+    record, _ = _evaluate(kb, chart)
+    assert td.ivig_course(record, 180) == [today - timedelta(days=d) for d in (60, 32, 4)]
+    assert td.ivig_course(record, 279) == td.ivig_cycles(record)
+    assert td.ivig_course(_evaluate(kb, Chart(today))[0], 180) == []
+
+
 def test_rituximab_count_limited_course_ends_at_the_second_dose(kb, today):
     chart = Chart(today)
     chart.medication(RITUXIMAB, 1000, "mg", start=-200, status="completed", period=14, count=2)

@@ -169,6 +169,14 @@ def ivig_cycles(record: PatientRecord) -> list[date]:
     return cycles
 
 
+def ivig_course(record: PatientRecord, break_days: int) -> list[date]:
+    """Start days of the current IVIG course's cycles, oldest first: those after the last break of more than
+    ``break_days`` days between two cycle starts (IVIG stopped and restarted later); earlier courses are left out."""
+    cycles = ivig_cycles(record)
+    first = next((i for i in range(len(cycles) - 1, 0, -1) if (cycles[i] - cycles[i - 1]).days > break_days), 0)
+    return cycles[first:]
+
+
 def last_ivig(record: PatientRecord) -> date | None:
     """The last day IVIG was (or is being) given: today for a current order."""
     days = [d for o in record.medications_in("ivig") if (d := last_dose_day(o, record.today)) is not None]

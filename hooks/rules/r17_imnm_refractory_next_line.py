@@ -28,7 +28,10 @@ RULE = Rule(
         "min_ivig_days": Param(90, "days", "Days since the first IVIG cycle before IVIG counts as tried."),
         "min_ivig_cycles": Param(3, "cycles", "IVIG cycles given before IVIG counts as tried."),
         "ivig_recent_days": Param(60, "days", "The last IVIG must be this recent (still on IVIG; an earlier stop "
-                                              "is R15's case); a longer break between cycles ends a course."),
+                                              "is R15's case)."),
+        "ivig_course_break_days": Param(180, "days", "A longer break between two IVIG cycles ends a course: the "
+                                                    "cycles before it do not count. Longer than any maintenance "
+                                                    "interval (IVIG spaced to every 8-12 weeks)."),
         "min_rituximab_days": Param(120, "days", "Days since the first rituximab dose before it counts as tried."),
         "rituximab_recent_days": Param(365, "days", "The last rituximab dose must be this recent (an older course "
                                                     "is R16's case for re-treatment)."),
@@ -58,20 +61,20 @@ def _ivig_arm(record: PatientRecord, params: dict[str, float]) -> tuple[bool, st
     last = td.last_ivig(record)
     if not every or last is None:
         return False, None
-    # ">= 3 cycles over >= 90 days" is the current course's (R15: reassess after 3 cycles): a break longer than the
-    # window that still counts as 'on IVIG' ends a course, and the cycles before it (IVIG stopped, restarted
-    # later) do not count toward this one
-    gap = int(params["ivig_recent_days"])
-    runs = td.merge([(day, day) for day in every], tolerance=gap - 1)
-    cycles = [day for day in every if day >= runs[-1][0]]
+    # ">= 3 cycles over >= 90 days" is the current course's (R15: reassess after 3 cycles): the cycles of an earlier
+    # course (IVIG stopped, restarted later) do not count toward this one. The break that ends a course is longer
+    # than any maintenance interval, so spaced-out IVIG stays one course
+    course_break = int(params["ivig_course_break_days"])
+    cycles = td.ivig_course(record, course_break)
+    earlier = every[:len(every) - len(cycles)]
     since = (record.today - cycles[0]).days
     text = (f"IVIG: {len(cycles)} cycle(s) since {cycles[0].isoformat()} ({since} days), last "
             f"{'ongoing (active order)' if last == record.today else last.isoformat()}")
-    if len(cycles) < len(every):
-        text += (f" (not counted: {len(every) - len(cycles)} earlier cycle(s), {every[0].isoformat()} to "
-                 f"{runs[-2][1].isoformat()}, before a break of more than {gap} days)")
+    if earlier:
+        text += (f" (not counted: {len(earlier)} earlier cycle(s), {earlier[0].isoformat()} to "
+                 f"{earlier[-1].isoformat()}, before a break of more than {course_break} days)")
     tried = (len(cycles) >= params["min_ivig_cycles"] and since >= params["min_ivig_days"]
-             and td.given_within(record, last, gap))
+             and td.given_within(record, last, int(params["ivig_recent_days"])))
     return tried, text
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, LOINC, PREDNISONE_20, Chart
@@ -128,7 +130,7 @@ def test_cycles_of_an_earlier_course_do_not_count(kb, today):
     facts = _explain(result)["facts"]
     assert facts["ivig_tried"] is False
     assert facts["ivig"].startswith("IVIG: 2 cycle(s) since 2026-10-22 (30 days)")
-    assert "(not counted: 4 earlier cycle(s), 2024-06-04 to 2024-08-27, before a break of more than 60 days)" in (
+    assert "(not counted: 4 earlier cycle(s), 2024-06-04 to 2024-08-27, before a break of more than 180 days)" in (
         facts["ivig"])
 
 
@@ -137,9 +139,34 @@ def test_a_current_course_long_enough_counts_whatever_came_before(kb, today):
     assert "IVIG: 4 cycle(s) since 2026-08-13 (100 days)" in card["detail"] and "not counted: 4" in card["detail"]
 
 
-@pytest.mark.parametrize(("first", "fires"), [(-121, True), (-122, False)])
-def test_a_break_of_more_than_60_days_starts_a_new_course(kb, today, first, fires):
+@pytest.mark.parametrize(("first", "fires"), [(-361, True), (-362, False)])
+def test_a_break_of_more_than_180_days_starts_a_new_course(kb, today, first, fires):
     chart = refractory(today)
-    for day in (first, -61, -1):
+    for day in (first, -181, -1):
         chart.immunization(IVIG_CVX, day=day)
     assert (RULE in fired(run(kb, chart.request("patient-view"), today))) is fires
+
+
+@pytest.mark.parametrize(("every_weeks", "cycles"), [(9, 5), (10, 5), (12, 4)])
+def test_maintenance_ivig_spaced_out_is_one_course(kb, today, every_weeks, cycles):
+    """Active IVIG given every 9 or 10 weeks since D-290 was split at each break of more than ivig_recent_days
+    (60 d) into one-cycle courses, so a refractory patient got neither R17 nor R15 (IVIG recent) (found by review).
+    Maintenance intervals (8-12 weeks) are far below the break that ends a course."""
+    result = run(kb, on_ivig(refractory(today), -290, every_weeks=every_weeks).request("patient-view"), today)
+    assert RULE in fired(result)
+    facts = _explain(result)["facts"]
+    assert facts["ivig_tried"] is True
+    assert facts["ivig"] == (f"IVIG: {cycles} cycle(s) since 2026-02-04 (290 days), last ongoing (active order)")
+
+
+def test_the_break_that_ends_a_course_is_a_site_parameter(kb, today):
+    """Cycles 180 days apart are one course by default; a site that sets ivig_course_break_days to 120 splits them."""
+    chart = refractory(today)
+    for day in (-361, -181, -1):
+        chart.immunization(IVIG_CVX, day=day)
+    assert RULE in fired(run(kb, chart.request("patient-view"), today))
+    site = replace(kb, thresholds={**kb.thresholds, RULE: {**kb.thresholds[RULE], "ivig_course_break_days": 120}})
+    result = run(site, chart.request("patient-view"), today)
+    assert RULE not in fired(result)
+    assert "(not counted: 2 earlier cycle(s), 2025-11-25 to 2026-05-24, before a break of more than 120 days)" in (
+        _explain(result)["facts"]["ivig"])
