@@ -154,6 +154,26 @@ def test_a_refill_up_to_a_week_late_does_not_break_the_run_and_its_days_count(kb
     assert (gap[0].isoformat() in run.gap_note()) is (gap_days <= 7)
 
 
+@pytest.mark.parametrize(("courses", "run_days"), [
+    ([(-32, -30), (-25, -23), (-18, -16), (-11, -9), (-4, 0)], 5),  # 3-day bursts a week apart: separate courses
+    ([(-60, -20), (-18, 0)], 61),  # long courses a day apart: a late refill
+    ([(-60, -20), (-18, -14), (-12, 0)], 13),  # a 5-day course between two gaps is a burst, not a refill
+])
+def test_only_a_gap_between_two_courses_of_a_week_or_more_is_a_late_refill(kb, today, courses, run_days):
+    """Short bursts a few days apart had counted as one long run (four 3-day bursts as 33 days: found by review)."""
+    chart = Chart(today)
+    for start, end in courses:
+        chart.medication(PREDNISONE_20, 40, "mg", start=start, end=end, status="completed" if end < 0 else "active")
+    assert steroids.history(*record_and_context(kb, chart)).run_at_or_above(20, today).days == run_days
+
+
+def test_a_lower_dose_for_a_few_days_is_a_step_down_not_a_refill(kb, today):
+    chart = Chart(today).medication(PREDNISONE_20, 40, "mg", start=-60, end=-11, status="completed")
+    chart.medication(PREDNISONE_20, 10, "mg", start=-10, end=-6, status="completed")
+    chart.medication(PREDNISONE_20, 40, "mg", start=-5)
+    assert steroids.history(*record_and_context(kb, chart)).run_at_or_above(20, today).days == 6
+
+
 def test_a_gap_not_closed_yet_is_no_refill(kb, today):
     """A course that ended two days ago may be renewed tomorrow, or not: nothing is counted today."""
     chart = Chart(today).medication(PREDNISONE_20, 40, "mg", start=-70, end=-2, status="completed")
@@ -243,20 +263,25 @@ def test_counted_course_spans_its_intervals(kb, today):
 
 
 def _run_day_by_day(daily: list[float], index: int, threshold: float, bridge: int) -> int:
-    """Days at or above ``threshold`` ending on ``daily[index]``, walking back one day at a time; a stretch below
-    it of at most ``bridge`` days with the threshold reached before it is counted in."""
+    """Days at or above ``threshold`` ending on ``daily[index]``, walking back one day at a time; a stretch of at
+    most ``bridge`` days with no dose at all, between two stretches at the threshold of at least ``bridge`` days
+    each, is counted in."""
     if daily[index] < threshold:
         return 0
-    start, back = index, index - 1
+    start, segment_end, back = index, index, index - 1
     while back >= 0:
         if daily[back] >= threshold:
             start, back = back, back - 1
             continue
-        gap = 0
+        gap, none_given = 0, True
         while back >= 0 and daily[back] < threshold:
-            gap, back = gap + 1, back - 1
-        if back < 0 or gap > bridge:
+            gap, none_given, back = gap + 1, none_given and daily[back] == 0, back - 1
+        before = 0
+        while back - before >= 0 and daily[back - before] >= threshold:
+            before += 1
+        if back < 0 or gap > bridge or not none_given or segment_end - start + 1 < bridge or before < bridge:
             break
+        segment_end = back
     return index - start + 1
 
 
@@ -288,7 +313,7 @@ def test_daily_levels_agree_with_a_day_by_day_sum(today):
                     run = levels.run_at_or_above(threshold, day, bridge)
                     assert run.days == _run_day_by_day(daily, index, threshold, bridge), (day, threshold, bridge)
                     assert run.first == (day - timedelta(days=run.days - 1) if run.days else None)
-                    assert all(daily[(a - first).days] < threshold and b - a < timedelta(days=bridge)
+                    assert all(daily[(a - first).days] == 0 and b - a < timedelta(days=bridge)
                                for a, b in run.gaps)
         assert levels.on(last + timedelta(days=1)) == 0 and levels.on(first - timedelta(days=1)) == 0
         assert sum((b - a).days + 1 for a, b, _ in levels.runs()) == (last - first).days + 1

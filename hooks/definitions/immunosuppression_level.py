@@ -67,13 +67,15 @@ def _glucocorticoid(record: PatientRecord, context: HookContext, t: Thresholds) 
     history = steroids.history(record, context)
     window_start = record.today - timedelta(days=t.recent_days)
     best, best_end, top = steroids.Run(None, 0), None, 0.0
-    day = window_start
-    while day <= record.today:
-        top = max(top, history.peq_on(day))
-        run = history.run_at_or_above(t.peq_mg, day)  # a late refill's gap does not break it
+    # a run is longest on the last day of a dose step, so only those days in the window (and today) are asked
+    for first, last, peq in history.levels.runs():
+        if last < window_start or first > record.today:
+            continue
+        top = max(top, peq)
+        end = min(last, record.today)
+        run = history.run_at_or_above(t.peq_mg, end)  # a late refill's gap does not break it
         if run.days >= best.days and run.days > 0:
-            best, best_end = run, day
-        day += timedelta(days=1)
+            best, best_end = run, end
     found: list[Exposure] = []
     if best_end is not None and best.days >= t.peq_days:
         found.append(Exposure("glucocorticoid", "high",

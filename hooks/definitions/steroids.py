@@ -87,6 +87,12 @@ class Run:
         gaps = self.describe_gaps()
         return f"; a short gap on {gaps} is counted as a late refill, not a stop" if gaps else ""
 
+    def exposure(self, peq_today: float, threshold: float) -> str:
+        """The card's sentence for a run that reaches today."""
+        since = self.first.isoformat() if self.first else "-"
+        return (f"Prednisone-equivalent {peq_today:g} mg/day today, at or above {threshold:g} mg/day for {self.days} "
+                f"consecutive days (since {since}{self.gap_note()})")
+
 
 @dataclass(frozen=True, slots=True)
 class DailyLevels:
@@ -138,29 +144,40 @@ class DailyLevels:
             yield date.fromordinal(start), date.fromordinal(stop - 1), value
 
     def run_at_or_above(self, threshold: float, ending: date, bridge_days: int) -> Run:
-        """The run of days at ``threshold`` or more that ends on ``ending``. A stretch of at most ``bridge_days``
-        days below it, after which the threshold is reached again, does not end the run and its days count; a
-        stretch that reaches ``ending`` (a dose not back yet) or the timeline's first day is never bridged."""
+        """The run of days at ``threshold`` or more that ends on ``ending``. A late refill does not end it: a
+        stretch of at most ``bridge_days`` days with no glucocorticoid at all, between two stretches at the
+        threshold of at least ``bridge_days`` days each; its days count. A lower dose is a step down, not a
+        refill; short bursts a few days apart are separate courses; a stretch that reaches ``ending`` (a dose not
+        back yet) or the timeline's first day is never bridged."""
         ordinal = ending.toordinal()
         if not self.first <= ordinal <= self.last:
             return Run(None, 0)
         index = bisect_right(self.starts, ordinal) - 1
-        run_start, gaps = ordinal + 1, []
+        run_start, segment_end, gaps = ordinal + 1, ordinal, []
         while index >= 0:
             if self.values[index] >= threshold:
                 run_start = self.starts[index]
                 index -= 1
                 continue
-            below = index  # the stretch below the threshold is runs below + 1 .. index
+            below = index  # the stretch below the threshold is steps below + 1 .. index
             while below >= 0 and self.values[below] < threshold:
                 below -= 1
             gap_first = self.starts[below + 1]
-            if run_start > ordinal or below < 0 or run_start - gap_first > bridge_days:
+            if (run_start > ordinal or below < 0 or run_start - gap_first > bridge_days
+                    or any(self.values[k] > 0 for k in range(below + 1, index + 1))
+                    or segment_end - run_start + 1 < bridge_days
+                    or gap_first - self._stretch_start(below, threshold) < bridge_days):
                 break
             gaps.append((date.fromordinal(gap_first), date.fromordinal(run_start - 1)))
-            index = below
+            index, segment_end = below, gap_first - 1
         days = ordinal - run_start + 1
         return Run(date.fromordinal(run_start) if days else None, days, tuple(reversed(gaps)))
+
+    def _stretch_start(self, index: int, threshold: float) -> int:
+        """The first day of the stretch at ``threshold`` or more that step ``index`` ends."""
+        while index > 0 and self.values[index - 1] >= threshold:
+            index -= 1
+        return self.starts[index]
 
 
 def daily_levels(spans: Iterable[tuple[date, date, float]], today: date) -> DailyLevels:
@@ -196,12 +213,11 @@ class SteroidHistory:
         return DailyLevels.from_spans(((first, last, peq) for _, peq, first, last in self.courses), earliest,
                                       self.today)
 
-    def given_lately(self) -> bool:
-        """A glucocorticoid on any of the last ``bridge_days`` days or today (a refill a few days late is no stop),
-        including a course whose dose cannot be read."""
-        since = self.today - timedelta(days=self.bridge_days)
-        return (any(peq > 0 and last >= since for _, last, peq in self.levels.runs())
-                or bool(self.unreadable_since(since)))
+    def last_given(self) -> date | None:
+        """The last day a glucocorticoid was given up to today, a course whose dose cannot be read included."""
+        dosed = [last for _, last, peq in self.levels.runs() if peq > 0]
+        unread = [day for o in self.unreadable if (day := last_dose_day(o, self.today)) is not None]
+        return max((*dosed[-1:], *unread), default=None)
 
     def unreadable_since(self, day: date) -> list[MedicationOrder]:
         """Orders whose dose could not be read, last given on or after ``day``: the doses they left out of the

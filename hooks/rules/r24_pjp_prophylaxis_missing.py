@@ -174,7 +174,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if prophylaxis:
         return Quiet(f"PJP prophylaxis on file: {facts['pjp_prophylaxis']}", facts)
 
-    since_start = today - timedelta(days=run.days - 1)
     pulses = steroids.iv_pulses_since(record, today - timedelta(days=int(params["iv_pulse_window_days"])))
     agents = _co_agents(record, params)
     lymph = _lymphocytes(record, params)
@@ -191,7 +190,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     paediatric = is_paediatric(record, context)
     egfr = record.latest("egfr")
     facts.update({
-        "exposure_since": since_start,
+        "exposure_since": run.first,
         "co_immunosuppressants": ", ".join(a.label for a in agents) or None,
         "lymphocytes": f"{lymph[0]:,.0f}/uL on {lymph[1].isoformat()}" if lymph else None,
         "iv_pulse_within_window": ", ".join(p.label for p in pulses) or None,
@@ -201,8 +200,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "latest_egfr": f"{egfr.quantity} on {egfr.when.isoformat()}" if egfr and egfr.quantity and egfr.when
         else None,
     })
-    exposure = (f"Prednisone-equivalent {peq_today:g} mg/day today, at or above {min_peq:g} mg/day for {run.days} "
-                f"consecutive days (since {since_start.isoformat()}{run.gap_note()})")
+    exposure = run.exposure(peq_today, min_peq)
     risk_text = ""
     if risks:
         risk_text = ("\n**Higher risk:** " + "; ".join(risks) + ". High-dose glucocorticoids combined with another "

@@ -63,9 +63,7 @@ def _exposure(record: PatientRecord, context: HookContext, params: dict[str, flo
     facts: dict[str, Any] = {"peq_today_mg": round(peq_today, 1), f"days_at_or_above_{low:g}_mg": run.days,
                              "gaps_counted": run.describe_gaps(), "iim_or_imnm": iim}
     if run.days >= days:
-        since = today - timedelta(days=run.days - 1)
-        return (f"Prednisone-equivalent {peq_today:g} mg/day today, at or above {low:g} mg/day for {run.days} "
-                f"consecutive days (since {since.isoformat()}{run.gap_note()})"), facts
+        return run.exposure(peq_today, low), facts
     if iim and peq_today >= params["iim_high_dose_peq_mg"]:
         return (f"Inflammatory myopathy on prednisone-equivalent {peq_today:g} mg/day today: a long course is "
                 "expected"), facts
