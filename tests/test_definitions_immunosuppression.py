@@ -40,6 +40,8 @@ def test_a_product_named_as_the_combination_is_co_trimoxazole(kb, today):
     record, context = record_and_context(kb, chart)
     assert immunosuppression.is_co_trimoxazole(record.medications[0])
     assert immunosuppression.pjp_prophylaxis(record, context)
+    other = Chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-5, period_unit="wk")
+    assert not immunosuppression.is_co_trimoxazole(record_and_context(kb, other)[0].medications[0])
 
 
 def test_a_pjp_agent_local_by_its_route_is_no_prophylaxis_but_inhaled_pentamidine_is(kb, today):

@@ -30,9 +30,10 @@ def pjp_prophylaxis(record: PatientRecord, context: HookContext) -> list[Medicat
 def is_co_trimoxazole(order: MedicationOrder) -> bool:
     """A TMP/SMX order rather than trimethoprim alone: by its concept, or by the sulfamethoxazole or a brand in its
     name (a product coded as trimethoprim but named Bactrim is the combination)."""
+    concept = order.medication.concept_in("tmp_smx")
     words = order.medication.words()
-    return order.medication.concept_in("tmp_smx") != "trimethoprim" or "sulfamethoxazole" in words or any(
-        n in words for n in ("bactrim", "septra", "co-trimoxazole", "cotrimoxazole", "tmp/smx"))
+    return concept is not None and (concept != "trimethoprim" or "sulfamethoxazole" in words or any(
+        n in words for n in ("bactrim", "septra", "co-trimoxazole", "cotrimoxazole", "tmp/smx")))
 
 
 def covers_pjp(order: MedicationOrder) -> bool:

@@ -33,6 +33,8 @@ RULE = Rule(
                                             at_most="pediatric-myositis-dose-limits.mtx_max_mg_week"),
         "min_days_since_ttx": Param(30, "days", "Days after T_tx (first glucocorticoid course) without a "
                                                 "steroid-sparing agent before the card shows."),
+        "max_days_off_glucocorticoid": Param(90, "days", "A glucocorticoid last given longer ago than this is no "
+                                                         "monotherapy now (a patient off treatment)."),
         "mtx_egfr_min": Param(30, "mL/min/1.73m2", "Below this eGFR methotrexate is not offered first "
                                                    "(mycophenolate is)."),
     },
@@ -79,9 +81,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if labels:
         return Quiet("steroid-sparing agent given or ordered since T_tx", facts)
     # the row's case is glucocorticoid monotherapy: years after T_tx, off every treatment, is not it
-    facts["glucocorticoid_now"] = steroids.history(record, context).given_lately()
-    if not facts["glucocorticoid_now"]:
-        return Quiet("no glucocorticoid given lately: not glucocorticoid monotherapy", facts)
+    last_gc = steroids.history(record, context).last_given()
+    facts["glucocorticoid_last_given"] = last_gc.isoformat() if last_gc else None
+    if last_gc is None or (record.today - last_gc).days > params["max_days_off_glucocorticoid"]:
+        return Quiet(f"no glucocorticoid within {params['max_days_off_glucocorticoid']:g} days: not glucocorticoid "
+                     "monotherapy now", facts)
 
     ild = record.conditions_in("ild", active_only=True)
     egfr = renal.latest_egfr(record, context)
