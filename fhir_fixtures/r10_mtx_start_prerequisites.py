@@ -1,5 +1,6 @@
 """Fixtures for R10 mtx-start-prerequisites: a bare new start, a complete work-up, eGFR below 30, stale labs,
-pregnancy potential, a positive anti-HBc already followed up, and a patient already on methotrexate."""
+pregnancy potential, a positive anti-HBc already followed up, HBsAg positive with a detectable HBV DNA and no
+antiviral, and a patient already on methotrexate."""
 
 from datetime import date
 from typing import Any
@@ -86,6 +87,15 @@ def anti_hbc_followed_up(today: date) -> dict[str, Any]:
     chart.observation(HBV_DNA, -20, value_string="Not detected")
     chart.medication("entecavir 0.5 MG Oral Tablet", 0.5, "mg", start=-60)
     return _with_mtx_and_folate(chart)
+
+
+@fixture("r10-fires-hbsag-positive-hbv-dna-detectable", hook="order-sign",
+         story="Full work-up; HBsAg positive with HBV DNA 250,000 IU/mL last month and no antiviral: the virus is "
+               "replicating, so hepatology and antiviral prophylaxis come before methotrexate.",
+         fires={RULE}, indicators={RULE: "warning"})
+def hbsag_viraemic(today: date) -> dict[str, Any]:
+    chart = worked_up(today).without_observations(HBSAG[1]).observation(HBSAG, -30, interpretation="POS")
+    return _with_mtx_and_folate(chart.lab(HBV_DNA, 250000, "[IU]/mL", day=-20))
 
 
 @fixture("r10-quiet-already-on-methotrexate", hook="order-sign",

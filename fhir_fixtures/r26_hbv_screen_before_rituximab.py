@@ -1,10 +1,11 @@
-"""Fixtures for R26 hbv-screen-before-rituximab: no screen, stale HBsAg, positive anti-HBc with and without a plan."""
+"""Fixtures for R26 hbv-screen-before-rituximab: no screen, stale HBsAg, positive anti-HBc with and without a plan,
+HBsAg positive with a detectable HBV DNA and no antiviral, anti-HBc positive with HBV DNA below quantification."""
 
 from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
-from fhir_fixtures.builders import ANTI_HBC, HBSAG, IMNM_SNOMED, RITUXIMAB, SNOMED, Chart
+from fhir_fixtures.builders import ANTI_HBC, HBSAG, HBV_DNA, IMNM_SNOMED, RITUXIMAB, SNOMED, Chart
 
 RULE = "hbv-screen-before-rituximab"
 NEGATIVE = (SNOMED, "260385009", "Negative")
@@ -45,6 +46,18 @@ def fires_positive(today: date) -> dict[str, Any]:
     return chart.request("order-sign")
 
 
+@fixture("r26-fires-hbsag-positive-hbv-dna-detectable", hook="order-sign",
+         story="HBsAg and anti-HBc positive, HBV DNA 250,000 IU/mL last month, no antiviral: a result on file, but "
+               "the virus is replicating; hepatology and entecavir before rituximab.",
+         fires={RULE}, indicators={RULE: "critical"})
+def fires_viraemic(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.observation(HBSAG, -30, interpretation="POS")
+    chart.observation(ANTI_HBC, -30, interpretation="POS")
+    chart.lab(HBV_DNA, 250000, "[IU]/mL", day=-20)
+    return chart.request("order-sign")
+
+
 @fixture("r26-quiet-screened-negative", hook="order-sign",
          story="HBsAg negative 11 months ago and anti-HBc negative: screened; rituximab may be signed.",
          quiet={RULE})
@@ -63,4 +76,15 @@ def quiet_plan(today: date) -> dict[str, Any]:
     chart.observation(HBSAG, -30, interpretation="NEG")
     chart.observation(ANTI_HBC, -30, interpretation="POS")
     chart.medication("entecavir 0.5 MG Oral Tablet", 0.5, "mg", start=-14)
+    return chart.request("order-sign")
+
+
+@fixture("r26-quiet-anti-hbc-positive-hbv-dna-below-quantification", hook="order-sign",
+         story="HBsAg negative, anti-HBc positive, HBV DNA '<20 IU/mL' (below quantification) last month: no "
+               "replicating virus, so the marker is followed up.", quiet={RULE})
+def quiet_dna_below_quantification(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.observation(HBSAG, -30, interpretation="NEG")
+    chart.observation(ANTI_HBC, -30, interpretation="POS")
+    chart.lab(HBV_DNA, 20, "[IU]/mL", day=-20, comparator="<")
     return chart.request("order-sign")

@@ -34,6 +34,8 @@ DEFINITIONS: dict[str, Param] = {
     "nsti_marker_window_hours": Param(72, "hours", "Infection markers for free-text necrotizing myositis."),
     "ici_window_days": Param(365, "days", "An immune checkpoint inhibitor given this recently makes an ICI context."),
     "pjp_prophylaxis_window_days": Param(28, "days", "PJP prophylaxis given this recently counts as present."),
+    "hbv_dna_max_age_days": Param(365, "days", "An HBV DNA result this recent can follow up a positive HBV marker "
+                                               "(R10, R26): not detected, or below the limit of quantification."),
     "taper_gc_window_days": Param(90, "days", "Taper in progress: the daily PEQ was lowered this recently..."),
     "taper_sparing_window_days": Param(180, "days", "... or a steroid-sparing agent stopped or reduced this recently."),
     "relapse_ck_max_age_days": Param(14, "days", "Possible relapse needs a CK at most this old."),

@@ -1,6 +1,9 @@
-"""The follow-up of a positive HBV marker (R10, R26): a recent HBV DNA result, or an antiviral active or drafted."""
+"""The follow-up of a positive HBV marker (R10, R26): an antiviral active or drafted, or a recent HBV DNA that shows
+no replicating virus."""
 
 from __future__ import annotations
+
+import pytest
 
 from fhir_fixtures.builders import HBV_DNA, Chart
 from hooks.definitions import hepatitis
@@ -10,10 +13,13 @@ from tests.definitions_support import record_and_context
 ENTECAVIR = "entecavir 0.5 MG Oral Tablet"
 
 
-def _follow_up(kb, chart, dna_max_age_days=365):
+def _follow_up(kb, chart, dna_max_age_days=None):
     record, context = record_and_context(kb, chart, hook="order-sign")
+    if dna_max_age_days is not None:  # a site's [definitions] override
+        context.thresholds = {**kb.thresholds, "definitions": {**kb.thresholds["definitions"],
+                                                               "hbv_dna_max_age_days": dna_max_age_days}}
     context.draft_orders = read_drafts(chart.request("order-sign")["context"], kb, [])
-    return hepatitis.follow_up(record, context, dna_max_age_days)
+    return hepatitis.follow_up(record, context)
 
 
 def test_nothing_on_file_is_no_follow_up(kb, today):
@@ -21,12 +27,49 @@ def test_nothing_on_file_is_no_follow_up(kb, today):
     assert not found.in_place and found.describe_dna() is None and found.describe_antiviral() is None
 
 
-def test_an_hbv_dna_result_counts_in_any_form_within_the_window(kb, today):
-    for form in ({"value": 0, "unit": "[IU]/mL"}, {"value_string": "Not detected"}, {"interpretation": "DET"}):
-        found = _follow_up(kb, Chart(today).observation(HBV_DNA, -365, **form))
-        assert found.in_place and found.describe_dna() == f"Hepatitis B DNA on {Chart(today).at(-365)}", form
-    assert not _follow_up(kb, Chart(today).observation(HBV_DNA, -366, value_string="Not detected")).in_place
-    assert not _follow_up(kb, Chart(today).observation(HBV_DNA, -200, value_string="Not detected"), 180).in_place
+@pytest.mark.parametrize(("form", "shown"), [
+    ({"value": 0, "unit": "[IU]/mL"}, "0 [IU]/mL"),
+    ({"value_string": "Not detected"}, "not detected"),
+    ({"interpretation": "ND"}, "not detected"),
+    ({"value": 20, "unit": "[IU]/mL", "comparator": "<"}, "<20 [IU]/mL"),
+    ({"value_string": "<20 IU/mL"}, "<20 IU/mL"),
+])
+def test_hbv_dna_not_detected_or_below_quantification_is_follow_up_within_the_window(kb, today, form, shown):
+    found = _follow_up(kb, Chart(today).observation(HBV_DNA, -365, **form))
+    assert found.in_place and found.viraemic is None
+    assert found.describe_dna() == f"Hepatitis B DNA {shown} on {Chart(today).at(-365)}"
+    assert not _follow_up(kb, Chart(today).observation(HBV_DNA, -366, **form)).in_place
+
+
+def test_the_dna_window_is_a_shared_definition(kb, today):
+    chart = Chart(today).observation(HBV_DNA, -200, value_string="Not detected")
+    assert _follow_up(kb, chart).in_place and not _follow_up(kb, chart, dna_max_age_days=180).in_place
+
+
+@pytest.mark.parametrize(("form", "shown"), [
+    ({"value": 250000, "unit": "[IU]/mL"}, "250,000 [IU]/mL"),
+    ({"value": 170000000, "unit": "[IU]/mL", "comparator": ">"}, ">170,000,000 [IU]/mL"),
+    ({"value": 35, "unit": "[IU]/mL"}, "35 [IU]/mL"),
+    ({"interpretation": "DET"}, "detected"),
+    ({"value_string": "HBV DNA detected"}, "detected"),
+])
+def test_a_detectable_hbv_dna_without_an_antiviral_is_no_follow_up(kb, today, form, shown):
+    """HBsAg positive with 250,000 IU/mL and no antiviral counted as 'followed up' (found by review): a
+    replicating virus needs hepatology and an antiviral before methotrexate or anti-CD20 therapy."""
+    found = _follow_up(kb, Chart(today).observation(HBV_DNA, -20, **form))
+    assert not found.in_place
+    assert hepatitis.describe(found.viraemic) == f"Hepatitis B DNA {shown} on {Chart(today).at(-20)}"
+    with_antiviral = Chart(today).observation(HBV_DNA, -20, **form).medication(ENTECAVIR, 0.5, "mg", start=-10)
+    assert _follow_up(kb, with_antiviral).in_place
+
+
+def test_the_newest_hbv_dna_decides(kb, today):
+    cleared = Chart(today).lab(HBV_DNA, 250000, "[IU]/mL", day=-200).observation(HBV_DNA, -20, interpretation="ND")
+    assert _follow_up(kb, cleared).in_place
+    rising = Chart(today).observation(HBV_DNA, -200, interpretation="ND").lab(HBV_DNA, 2000, "[IU]/mL", day=-20)
+    assert not _follow_up(kb, rising).in_place
+    same_day = Chart(today).observation(HBV_DNA, -20, interpretation="ND").lab(HBV_DNA, 2000, "[IU]/mL", day=-20)
+    assert not _follow_up(kb, same_day).in_place  # two results that day, one detectable: not followed up
 
 
 def test_a_pending_or_rejected_hbv_dna_test_is_no_result(kb, today):

@@ -16,7 +16,6 @@ from hooks.definitions import antibodies, hepatitis, renal
 from hooks.definitions.courses import given_since
 from hooks.record import Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
-from hooks.rules import r26_hbv_screen_before_rituximab as hbv_screen
 from hooks.sources import CFP_2014, EULAR_2022_INFECTIONS, MTX_BASELINE_DRORACLE, MTX_LABEL
 
 RULE = Rule(
@@ -165,15 +164,18 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                if (o := latest_result(record, (group,))) is not None and antibodies.status(o) == "positive"}
     facts["positive_hepatitis_screen"] = "; ".join(f"{label} positive ({_shown(o)})"
                                                    for label, o in screens.items()) or None
-    # a positive HBV marker with an HBV DNA result or an antiviral plan is followed up, as R26 judges it before
-    # rituximab (in R26's HBV DNA window), so the two rules never disagree about one chart
-    hbv = hepatitis.follow_up(record, context, context.params(hbv_screen.RULE)["hbv_dna_max_age_days"])
-    facts.update(hbv_dna_recent=hbv.describe_dna(), hbv_antiviral_plan=hbv.describe_antiviral())
+    # a positive HBV marker with HBV DNA not detectable or an antiviral plan is followed up, as R26 judges it
+    # before rituximab (one shared definition and DNA window), so the two rules never disagree about one chart
+    hbv = hepatitis.follow_up(record, context)
     positive = {label: o for label, o in screens.items() if not (label in HBV_MARKERS and hbv.in_place)}
+    viraemic = hbv.viraemic if positive.keys() & HBV_MARKERS else None  # a detectable load: no DNA to order
+    facts.update(hbv_dna_recent=hbv.describe_dna(), hbv_antiviral_plan=hbv.describe_antiviral(),
+                 hbv_dna_detectable=hepatitis.describe(hbv.viraemic) if hbv.viraemic else None)
     viral = [f"{label} positive ({_shown(o)})" for label, o in positive.items()]
     if not items and not critical and not viral:
         return Quiet("baseline labs, hepatitis screens and folic acid are in place, " + (
-            "positive HBV marker with HBV DNA or an antiviral plan on file" if screens else "screens negative"), facts)
+            "positive HBV marker with HBV DNA not detectable or an antiviral plan on file" if screens
+            else "screens negative"), facts)
 
     egfr_line = ""
     if egfr is not None and egfr.value < params["egfr_avoid_below"]:
@@ -191,13 +193,17 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 f"no pregnancy test in the last {params['pregnancy_test_max_age_days']:g} days")
         pregnancy_line = (f"\nPregnancy potential (female, age {age}): {test}. Confirm effective contraception "
                           "during methotrexate and for at least 3 months after stopping.\n")
+    viral_advice = "Check HBV DNA / HCV RNA and involve hepatology before starting."
+    if viraemic:
+        viral_advice = (f"{hepatitis.describe(viraemic)}: the virus is replicating, and no HBV antiviral is active "
+                        "or ordered. Involve hepatology and start antiviral prophylaxis (entecavir or tenofovir) "
+                        "before methotrexate" + ("; check HCV RNA." if "HCV Ab" in positive else "."))
     missing_sentence = (f"missing {', '.join(items)} (labs within {params['lab_max_age_days']:g} days; hepatitis "
                         "screens ever)." if items else "the prerequisites are on file, but see below.")
     detail = DETAIL.format(
         missing_sentence=missing_sentence, egfr_line=egfr_line,
         found_line=f"\nOn file: {'; '.join(found)}.\n" if found else "",
-        viral_line=(f"\n**Positive hepatitis screen: {'; '.join(viral)}.** Check HBV DNA / HCV RNA and involve "
-                    "hepatology before starting.\n" if viral else ""),
+        viral_line=f"\n**Positive hepatitis screen: {'; '.join(viral)}.** {viral_advice}\n" if viral else "",
         pregnancy_line=pregnancy_line, egfr_limit=params["egfr_avoid_below"],
         contraception=" and contraception" if childbearing else "")
 
@@ -224,25 +230,29 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         suggestions.append(Suggestion("Add folic acid 1 mg PO daily",
                                       [Action("create", "Folic acid 1 mg PO daily", resource=folic)]))
     if viral:
+        why = "HBV DNA detectable, antiviral prophylaxis" if viraemic else "positive hepatitis screen"
         follow_up = [Action("create", "Hepatology referral", resource=orders.service_request(
-            context.patient_id, orders.text_concept("Referral to hepatology: positive hepatitis screen before "
-                                                    "methotrexate")))]
-        if positive.keys() & HBV_MARKERS:
+            context.patient_id, orders.text_concept(f"Referral to hepatology: {why} before methotrexate")))]
+        if positive.keys() & HBV_MARKERS and not viraemic:
             follow_up.insert(0, Action("create", "HBV DNA", resource=orders.service_request(
                 context.patient_id, orders.lab_concept(context.valuesets, "hbv_dna", "42595-9",
                                                        "HBV DNA PCR (quantitative)"))))
         if "HCV Ab" in positive:
             follow_up.insert(0, Action("create", "HCV RNA", resource=orders.service_request(
                 context.patient_id, orders.text_concept("HCV RNA PCR (quantitative)"))))
-        suggestions.append(Suggestion("Positive hepatitis screen: viral load and hepatology before starting",
-                                      follow_up, is_recommended=not critical))
+        title = "Positive hepatitis screen: viral load and hepatology before starting"
+        if viraemic:
+            title = ("HBV DNA detectable: hepatology and antiviral prophylaxis"
+                     + (", and HCV RNA" if "HCV Ab" in positive else "") + " before starting")
+        suggestions.append(Suggestion(title, follow_up, is_recommended=not critical))
     if critical:
         suggestions.insert(0, Suggestion(
             "Do not start methotrexate: cancel the draft",
             [Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafts], is_recommended=True))
     reason = (f"eGFR {egfr.value:g}: avoid methotrexate" if egfr is not None and egfr.value < params["egfr_avoid_below"]
               else "pregnancy: methotrexate contraindicated" if critical else f"missing {', '.join(items)}" if items
-              else f"positive hepatitis screen ({', '.join(positive)}): check viral load first")
+              else f"positive hepatitis screen ({', '.join(positive)}): " + (
+                  "HBV DNA detectable, hepatology and antiviral first" if viraemic else "check viral load first"))
     summary = f"Methotrexate start: {reason}"
     if len(summary) > 139:
         summary = f"Methotrexate start: missing {', '.join(_short(items))}"

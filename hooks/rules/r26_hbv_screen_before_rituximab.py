@@ -19,11 +19,10 @@ RULE = Rule(
     hooks=("order-sign",),
     severities=("critical",),
     summary="Rituximab or another anti-CD20 drafted without HBsAg (<= 12 months) and anti-HBc total on file, or "
-            "with a positive HBV marker and neither an HBV DNA result nor an antiviral plan.",
+            "with a positive HBV marker and neither an antiviral plan nor a recent HBV DNA that is not detectable.",
     sources=(RITUXAN_LABEL, CD20_CLASS_LABEL, EULAR_2022_INFECTIONS),
     parameters={
         "hbsag_max_age_days": Param(365, "days", "An HBsAg result older than this does not count as screening."),
-        "hbv_dna_max_age_days": Param(365, "days", "An HBV DNA result this recent counts for a positive marker."),
         "immunoglobulin_max_age_days": Param(365, "days", "Baseline IgG/IgA/IgM this recent is not re-suggested."),
     },
     override_family="safety",
@@ -45,6 +44,15 @@ DNA result within {dna_days} days and no antiviral (entecavir or tenofovir) is a
 Anti-CD20 therapy can reactivate HBV (boxed warning: fulminant hepatitis, death). Check HBV DNA, refer to
 hepatology, and give antiviral prophylaxis (for example entecavir 0.5 mg daily) from before the first dose
 until at least 12-18 months after the last.
+"""
+
+DETAIL_VIRAEMIC = """\
+**Positive hepatitis B marker with detectable HBV DNA: refer to hepatology and start antiviral prophylaxis before
+{drug}.** {positive}. {dna}, and no antiviral (entecavir or tenofovir) is active or ordered.
+
+Anti-CD20 therapy can reactivate HBV (boxed warning: fulminant hepatitis, death), and the virus is replicating
+already. Refer to hepatology, and give antiviral therapy (for example entecavir 0.5 mg daily) from before the
+first dose until at least 12-18 months after the last.
 """
 
 DETAIL_COMMON = """
@@ -86,7 +94,7 @@ def _lab(context: HookContext, group: str, loinc: str, text: str | None = None) 
 
 
 def _labs(record: PatientRecord, context: HookContext, params: dict[str, float], missing_hbsag: bool,
-          missing_anti_hbc: bool, positive: bool) -> list[Action]:
+          missing_anti_hbc: bool, dna_needed: bool) -> list[Action]:
     today = record.today
     actions = []
     if missing_hbsag:
@@ -95,7 +103,7 @@ def _labs(record: PatientRecord, context: HookContext, params: dict[str, float],
         actions.append(Action("create", "Anti-HBc total", resource=_lab(context, "anti_hbc", "16933-4")))
     if not record.observations_in("anti_hbs"):
         actions.append(Action("create", "Anti-HBs", resource=_lab(context, "anti_hbs", "22322-2")))
-    if positive:
+    if dna_needed:
         actions.append(Action("create", "HBV DNA (PCR, quantitative)",
                               resource=_lab(context, "hbv_dna", "42595-9", "HBV DNA PCR (viral load)")))
     if not record.observations_in("hcv_ab"):
@@ -127,7 +135,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     drafts: list[MedicationOrder] = context.drafts_in("rituximab")
     params = dict(context.params(RULE))
     found = _screening(record, params)
-    hbv = hepatitis.follow_up(record, context, params["hbv_dna_max_age_days"])
+    hbv = hepatitis.follow_up(record, context)
     facts: dict[str, Any] = {
         "anti_cd20_drafts": ", ".join(o.label for o in drafts) or None,
         "hbsag_within_window": "; ".join(_describe(o, s) for o, s in found["hbsag_recent"]) or None,
@@ -136,6 +144,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "positive_markers": "; ".join(found["positive"]) or None,
         "hbv_dna_recent": hbv.describe_dna(),
         "antiviral_plan": hbv.describe_antiviral(),
+        "hbv_dna_detectable": hepatitis.describe(hbv.viraemic) if hbv.viraemic else None,
     }
     if not drafts:
         return Quiet("no rituximab or other anti-CD20 in the draft orders", facts)
@@ -150,36 +159,45 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         missing.append("no anti-HBc total result" + (" (result not readable)" if found["anti_hbc_unreadable"]
                                                      else " on file"))
     unmanaged = bool(found["positive"]) and not hbv.in_place
+    viraemic = hbv.viraemic if unmanaged else None
     facts["missing"] = "; ".join(missing) or None
     facts["positive_without_dna_or_antiviral"] = unmanaged
     if not missing and not unmanaged:
         reason = "HBsAg and anti-HBc on file, negative" if not found["positive"] else (
-            "positive HBV marker with HBV DNA or an antiviral plan on file")
+            "positive HBV marker with HBV DNA not detectable or an antiviral plan on file")
         return Quiet(reason, facts)
 
     drug = ", ".join(o.label for o in drafts)
     parts = []
-    if unmanaged:
+    if viraemic:
+        parts.append(DETAIL_VIRAEMIC.format(drug=drug, positive="; ".join(found["positive"]),
+                                            dna=hepatitis.describe(viraemic)))
+    elif unmanaged:
         parts.append(DETAIL_POSITIVE.format(drug=drug, positive="; ".join(found["positive"]),
-                                            dna_days=int(params["hbv_dna_max_age_days"])))
+                                            dna_days=int(context.definition("hbv_dna_max_age_days"))))
     if missing:
         parts.append(DETAIL_MISSING.format(drug=drug, missing="; ".join(missing)))
     parts.append(DETAIL_COMMON)
-    if unmanaged:
-        markers = "/".join(found["positive_kinds"])
+    markers = "/".join(found["positive_kinds"])
+    if viraemic:
+        summary = f"{markers} positive, HBV DNA detectable: hepatology and antiviral before {drafts[0].label}"
+    elif unmanaged:
         summary = f"{markers} positive: check HBV DNA and plan antiviral before {drafts[0].label}"
     else:
         summary = f"No HBV screen before {drafts[0].label}: " + " and ".join(
             "HBsAg" if m.startswith("no HBsAg") else "anti-HBc" for m in missing) + " missing"
-    labs = _labs(record, context, params, not found["hbsag_recent"], not found["anti_hbc"], bool(found["positive"]))
+    labs = _labs(record, context, params, not found["hbsag_recent"], not found["anti_hbc"],
+                 bool(found["positive"]) and not viraemic)  # a detectable load on file needs no second one
     hold = [Action("delete", f"Hold (cancel) {o.label} until HBV results and plan are in place",
                    resource_id=o.reference) for o in drafts]
-    suggestions = [Suggestion("Order HBV screening and baseline labs" if missing else "Order HBV DNA and labs",
-                              labs, is_recommended=True)]
+    labs_title = ("Order HBV screening and baseline labs" if missing else "Order baseline labs" if viraemic
+                  else "Order HBV DNA and labs")
+    suggestions = [Suggestion(labs_title, labs, is_recommended=True)] if labs else []
     if found["positive"]:
         suggestions.append(Suggestion("Hepatology referral and entecavir 0.5 mg PO daily (per hepatology)",
                                       _antiviral(context), is_recommended=unmanaged))
-    suggestions.append(Suggestion(f"Cancel {drafts[0].label} until HBV status is known", hold))
+    until = "antiviral prophylaxis is in place" if viraemic else "HBV status is known"
+    suggestions.append(Suggestion(f"Cancel {drafts[0].label} until {until}", hold))
     return Fired(
         severity="critical",
         summary=summary if len(summary) < 140 else summary[:136] + "...",

@@ -155,7 +155,14 @@ FOLLOW_UP = {
                                        .medication(ENTECAVIR, 0.5, "mg", start=-60), False),
     "entecavir-active": (lambda chart: chart.medication(ENTECAVIR, 0.5, "mg", start=-60), False),
     "entecavir-drafted": (lambda chart: chart.draft(ENTECAVIR, 0.5, "mg"), False),
-    "dna-resulted-no-antiviral": (lambda chart: chart.lab(HBV_DNA, 0, "[IU]/mL", day=-20), False),  # R26 sign-off
+    "dna-not-detected-no-antiviral": (lambda chart: chart.observation(HBV_DNA, -20, value_string="Not detected"),
+                                      False),
+    "dna-zero-no-antiviral": (lambda chart: chart.lab(HBV_DNA, 0, "[IU]/mL", day=-20), False),
+    "dna-below-quantification-no-antiviral": (lambda chart: chart.lab(HBV_DNA, 20, "[IU]/mL", day=-20,
+                                                                      comparator="<"), False),
+    "dna-detected-no-antiviral": (lambda chart: chart.lab(HBV_DNA, 250000, "[IU]/mL", day=-20), True),
+    "dna-detected-and-entecavir": (lambda chart: chart.lab(HBV_DNA, 250000, "[IU]/mL", day=-20)
+                                   .medication(ENTECAVIR, 0.5, "mg", start=-10), False),
     "dna-pending": (_pending_dna, True),
     "dna-older-than-a-year": (lambda chart: chart.lab(HBV_DNA, 0, "[IU]/mL", day=-400), True),
 }
@@ -164,9 +171,10 @@ FOLLOW_UP = {
 @pytest.mark.parametrize("state", FOLLOW_UP)
 def test_a_positive_hbv_marker_is_followed_up_as_r26_judges_it(kb, today, state):
     """Anti-HBc positive with HBV DNA 'not detected' and entecavir on file still asked for a viral load and
-    hepatology (found by review). R10 now reads R26's definition: a recent HBV DNA result or an antiviral plan
-    follows the marker up; a pending, rejected or year-old test and nothing at all do not. One request drafting
-    methotrexate and rituximab gets the same answer from both rules."""
+    hepatology (found by review). R10 reads R26's definition: an antiviral plan, or a recent HBV DNA not detected
+    or below quantification, follows the marker up; a detectable viral load with no antiviral, a pending, rejected
+    or year-old test and nothing at all do not. One request drafting methotrexate and rituximab gets the same
+    answer from both rules."""
     add, asks = FOLLOW_UP[state]
     chart = _draft(add(_anti_hbc_positive(today))).draft(RITUXIMAB, 1000, "mg")
     result = run(kb, chart.request("order-sign"), today)
@@ -174,13 +182,35 @@ def test_a_positive_hbv_marker_is_followed_up_as_r26_judges_it(kb, today, state)
     r26 = next(e for e in result.explanation if e["rule"] == "hbv-screen-before-rituximab")
     assert r26["facts"]["positive_without_dna_or_antiviral"] is asks
     if asks:
-        assert card["summary"] == "Methotrexate start: positive hepatitis screen (anti-HBc): check viral load first"
-        assert [a["description"] for a in card["suggestions"][0]["actions"]] == ["HBV DNA", "Hepatology referral"]
+        assert card["summary"].startswith("Methotrexate start: positive hepatitis screen (anti-HBc): ")
     else:
         entry = next(e for e in result.explanation if e["rule"] == RULE)
-        assert card is None and entry["reason"].endswith("positive HBV marker with HBV DNA or an antiviral plan on "
-                                                         "file")
+        assert card is None and entry["reason"].endswith("positive HBV marker with HBV DNA not detectable or an "
+                                                         "antiviral plan on file")
         assert entry["facts"]["positive_hepatitis_screen"].startswith("anti-HBc positive")
+
+
+def test_with_no_hbv_dna_r10_asks_for_one(kb, today):
+    card = _card(kb, today, _draft(_anti_hbc_positive(today)))
+    assert card["summary"] == "Methotrexate start: positive hepatitis screen (anti-HBc): check viral load first"
+    assert [a["description"] for a in card["suggestions"][0]["actions"]] == ["HBV DNA", "Hepatology referral"]
+
+
+def test_a_detectable_hbv_dna_is_named_and_asks_for_hepatology_and_an_antiviral_not_another_dna(kb, today):
+    """HBsAg positive, HBV DNA 250,000 IU/mL and no antiviral gave no card before a methotrexate start (found by
+    review): the DNA result counted as follow-up whatever the viral load."""
+    chart = worked_up(today).without_observations(HBSAG[1]).observation(HBSAG, -30, interpretation="POS")
+    card = _card(kb, today, _draft(chart.lab(HBV_DNA, 250000, "[IU]/mL", day=-20)))
+    assert card["indicator"] == "warning"
+    assert card["summary"] == ("Methotrexate start: positive hepatitis screen (HBsAg): HBV DNA detectable, "
+                               "hepatology and antiviral first")
+    assert (f"Hepatitis B DNA 250,000 [IU]/mL on {chart.at(-20)}: the virus is replicating, and no HBV antiviral is "
+            "active or ordered. Involve hepatology and start antiviral prophylaxis") in " ".join(card["detail"].split())
+    assert "Check HBV DNA" not in card["detail"]
+    follow_up = card["suggestions"][0]
+    assert follow_up["label"] == "HBV DNA detectable: hepatology and antiviral prophylaxis before starting"
+    assert [a["description"] for a in follow_up["actions"]] == ["Hepatology referral"]
+    assert "HBV DNA detectable" in follow_up["actions"][0]["resource"]["code"]["text"]
 
 
 def test_hbv_followed_up_still_leaves_a_positive_hcv_antibody_to_follow_up(kb, today):
@@ -191,12 +221,12 @@ def test_hbv_followed_up_still_leaves_a_positive_hcv_antibody_to_follow_up(kb, t
     assert [a["description"] for a in card["suggestions"][0]["actions"]] == ["HCV RNA", "Hepatology referral"]
 
 
-def test_the_hbv_dna_window_is_r26s(kb, today):
-    """A site that shortens R26's HBV DNA window shortens R10's with it: the two rules judge one chart alike."""
+def test_the_hbv_dna_window_is_the_shared_definition(kb, today):
+    """The HBV DNA window is the shared definition R26 reads too (no longer R26's parameter, which R10 imported):
+    a site that shortens it shortens R10's."""
     chart = _draft(_anti_hbc_positive(today).lab(HBV_DNA, 0, "[IU]/mL", day=-200))
     request = chart.request("order-sign")
     assert RULE not in fired(run(kb, request, today))
-    thresholds = {**kb.thresholds, "hbv-screen-before-rituximab": {
-        **kb.thresholds["hbv-screen-before-rituximab"], "hbv_dna_max_age_days": 180}}
+    thresholds = {**kb.thresholds, "definitions": {**kb.thresholds["definitions"], "hbv_dna_max_age_days": 180}}
     site = type(kb)(kb.rules, kb.valuesets, thresholds, kb.version)
     assert RULE in fired(run(site, request, today))

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import ANTI_HBC, HBSAG, HBV_DNA, IMNM_SNOMED, RITUXIMAB, SNOMED, Chart
+from fhir_fixtures.builders import ANTI_HBC, HBSAG, HBV_DNA, IMNM_SNOMED, LOINC, RITUXIMAB, SNOMED, Chart
 from tests.conftest import fired, run
 
 RULE = "hbv-screen-before-rituximab"
 POSITIVE = (SNOMED, "10828004", "Positive")
+ANTI_HBS = (LOINC, "22322-2", "Hepatitis B virus surface Ab [Presence] in Serum")
+HCV_AB = (LOINC, "16128-1", "Hepatitis C Antibody")
+IGG = (LOINC, "2465-3", "Immunoglobulin G")
+IGA = (LOINC, "2458-8", "Immunoglobulin A")
+IGM = "IgM"  # by name: no sourced LOINC in the value sets
 
 
 def _chart(today, draft=RITUXIMAB):
@@ -80,13 +85,54 @@ def test_positive_anti_hbc_forms_and_plan(kb, today):
     assert "hepatology" in entecavir["dosageInstruction"][0]["text"]
 
 
-def test_positive_with_dna_result_is_quiet_but_dna_must_be_recent(kb, today):
-    def chart(dna_day):
-        c = _chart(today).observation(HBSAG, -20, interpretation="NEG")
-        c.observation(ANTI_HBC, -20, interpretation="POS")
-        return c.lab(HBV_DNA, 0, "[IU]/mL", day=dna_day)
-    assert _run(kb, chart(-10), today)[0] is None
-    assert _run(kb, chart(-400), today)[0] is not None
+def _anti_hbc_positive(today):
+    return _chart(today).observation(HBSAG, -20, interpretation="NEG").observation(ANTI_HBC, -20, interpretation="POS")
+
+
+@pytest.mark.parametrize("form", [{"value": 0, "unit": "[IU]/mL"}, {"value_string": "Not detected"},
+                                  {"value": 20, "unit": "[IU]/mL", "comparator": "<"}])
+def test_positive_with_dna_not_detectable_is_quiet_but_dna_must_be_recent(kb, today, form):
+    card, entry = _run(kb, _anti_hbc_positive(today).observation(HBV_DNA, -10, **form), today)
+    assert card is None and entry["reason"] == ("positive HBV marker with HBV DNA not detectable or an antiviral "
+                                                "plan on file")
+    assert _run(kb, _anti_hbc_positive(today).observation(HBV_DNA, -400, **form), today)[0] is not None
+
+
+def test_a_detectable_hbv_dna_without_an_antiviral_is_no_follow_up(kb, today):
+    """HBsAg positive with HBV DNA 250,000 IU/mL and no antiviral gave no card before rituximab: any HBV DNA result
+    counted, whatever the viral load. The card names the load and asks for hepatology and entecavir, not for
+    another HBV DNA."""
+    chart = _chart(today).observation(HBSAG, -20, interpretation="POS").observation(ANTI_HBC, -20,
+                                                                                    interpretation="POS")
+    chart.observation(IGG, -30, value=9, unit="g/L").observation(IGA, -30, value=2, unit="g/L")
+    chart.observation(IGM, -30, value=1, unit="g/L").observation(ANTI_HBS, -30, interpretation="NEG")
+    chart.observation(HCV_AB, -30, interpretation="NEG").lab(HBV_DNA, 250000, "[IU]/mL", day=-15)
+    card, entry = _run(kb, chart, today)
+    assert card["indicator"] == "critical"
+    assert card["summary"] == ("HBsAg/anti-HBc positive, HBV DNA detectable: hepatology and antiviral before "
+                               "rituximab Injectable Product")
+    detail = " ".join(card["detail"].split())
+    assert "with detectable HBV DNA: refer to hepatology and start antiviral prophylaxis" in detail
+    assert f"Hepatitis B DNA 250,000 [IU]/mL on {chart.at(-15)}, and no antiviral" in detail
+    assert "Check HBV DNA" not in detail and "No HBV DNA result" not in detail
+    assert entry["facts"]["positive_without_dna_or_antiviral"] is True
+    assert entry["facts"]["hbv_dna_detectable"] == f"Hepatitis B DNA 250,000 [IU]/mL on {chart.at(-15)}"
+    # every baseline lab is on file: the first suggestion is hepatology and entecavir, recommended
+    antiviral = card["suggestions"][0]
+    assert antiviral["isRecommended"]
+    assert [a["description"] for a in antiviral["actions"]] == ["Hepatology referral",
+                                                                "Entecavir 0.5 mg PO daily (per hepatology)"]
+    assert card["suggestions"][-1]["label"] == ("Cancel rituximab Injectable Product until antiviral prophylaxis is "
+                                                "in place")
+    chart.medication("entecavir 0.5 mg tablet", 0.5, "mg", start=-7)
+    assert _run(kb, chart, today)[0] is None  # an antiviral plan follows a detectable load up
+
+
+def test_a_detectable_hbv_dna_orders_no_second_one(kb, today):
+    card, _ = _run(kb, _anti_hbc_positive(today).observation(HBV_DNA, -10, interpretation="DET"), today)
+    codes = [a["resource"]["code"].get("coding", [{}])[0].get("code") for a in card["suggestions"][0]["actions"]]
+    assert card["suggestions"][0]["label"] == "Order baseline labs" and "42595-9" not in codes
+    assert card["summary"].startswith("anti-HBc positive, HBV DNA detectable")
 
 
 def test_a_pending_or_rejected_hbv_dna_test_is_not_a_result(kb, today):
