@@ -302,7 +302,7 @@ def daily_share(total: float, days: int, step: float) -> float:
     step, one step lower when that would overshoot (40 g x 5 days is 200 g, above a 194 g cycle maximum). A share
     smaller than one step (a small child) is given to 0.1 unit instead."""
     exact = total / days
-    if share_step(total, days, step) != step:
+    if exact < step:
         return math.floor(exact * 10) / 10
     per_day = round_to(exact, step)
     return per_day - step if per_day * days > total + 1e-9 else per_day

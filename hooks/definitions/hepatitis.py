@@ -1,8 +1,8 @@
 """Hepatitis B: the follow-up of a positive HBV marker (R10 before methotrexate, R26 before anti-CD20 therapy).
 
 Both rules ask of a positive HBsAg or anti-HBc the same question (R26's row): is the virus known not to be
-replicating, or is there an antiviral plan? They answer it here, so one chart is never "followed up" before
-rituximab and "check HBV DNA" before methotrexate.
+replicating, or is there an antiviral plan? They answer it here, so they judge one chart's follow-up the same way
+(which markers count as positive is each rule's own row).
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ class HbvFollowUp:
 
     def describe_dna(self) -> str | None:
         return "; ".join(describe(o) for o in self.dna) or None
+
+    def describe_viraemic(self) -> str | None:
+        return describe(self.viraemic) if self.viraemic else None
 
     def describe_antiviral(self) -> str | None:
         return ", ".join(o.label for o in self.antiviral) or None

@@ -18,7 +18,7 @@ from hooks import dosing
 from hooks.context import HookContext
 from hooks.definitions import steroids
 from hooks.definitions.courses import given_since, last_dose_day
-from hooks.definitions.treatment_duration import systemic
+from hooks.definitions.routes import systemic
 from hooks.definitions.weight import dosing_weight
 from hooks.record import MedicationOrder, PatientRecord, per_record
 
@@ -67,15 +67,14 @@ def _glucocorticoid(record: PatientRecord, context: HookContext, t: Thresholds) 
     history = steroids.history(record, context)
     window_start = record.today - timedelta(days=t.recent_days)
     best, best_end, top = steroids.Run(None, 0), None, 0.0
-    # a run is longest on the last day of a dose step, so only those days in the window (and today) are asked
-    for first, last, peq in history.levels.runs():
-        if last < window_start or first > record.today:
+    # a run is longest on the last day of a dose step (the timeline ends today), so only those days are asked
+    for _, last, peq in history.levels.runs():
+        if last < window_start:
             continue
         top = max(top, peq)
-        end = min(last, record.today)
-        run = history.run_at_or_above(t.peq_mg, end)  # a late refill's gap does not break it
+        run = history.run_at_or_above(t.peq_mg, last)  # a late refill's gap does not break it
         if run.days >= best.days and run.days > 0:
-            best, best_end = run, end
+            best, best_end = run, last
     found: list[Exposure] = []
     if best_end is not None and best.days >= t.peq_days:
         found.append(Exposure("glucocorticoid", "high",

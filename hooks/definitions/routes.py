@@ -77,3 +77,8 @@ def is_local_order(order: MedicationOrder) -> bool:
         return True
     routes = [d.route for d in order.dosages]
     return bool(routes) and all(r is not None and is_local_form(route_words(r)) for r in routes)
+
+
+def systemic(orders: list[MedicationOrder]) -> list[MedicationOrder]:
+    """Leave out local forms (tacrolimus ointment, prednisolone eye drops): they are not systemic therapy."""
+    return [o for o in orders if not is_local_order(o)]

@@ -153,7 +153,9 @@ class DailyLevels:
         if not self.first <= ordinal <= self.last:
             return Run(None, 0)
         index = bisect_right(self.starts, ordinal) - 1
-        run_start, segment_end, gaps = ordinal + 1, ordinal, []
+        if self.values[index] < threshold:
+            return Run(None, 0)
+        run_start, segment_end, gaps = ordinal, ordinal, []
         while index >= 0:
             if self.values[index] >= threshold:
                 run_start = self.starts[index]
@@ -163,15 +165,14 @@ class DailyLevels:
             while below >= 0 and self.values[below] < threshold:
                 below -= 1
             gap_first = self.starts[below + 1]
-            if (run_start > ordinal or below < 0 or run_start - gap_first > bridge_days
+            if (below < 0 or run_start - gap_first > bridge_days
                     or any(self.values[k] > 0 for k in range(below + 1, index + 1))
                     or segment_end - run_start + 1 < bridge_days
                     or gap_first - self._stretch_start(below, threshold) < bridge_days):
                 break
             gaps.append((date.fromordinal(gap_first), date.fromordinal(run_start - 1)))
             index, segment_end = below, gap_first - 1
-        days = ordinal - run_start + 1
-        return Run(date.fromordinal(run_start) if days else None, days, tuple(reversed(gaps)))
+        return Run(date.fromordinal(run_start), ordinal - run_start + 1, tuple(reversed(gaps)))
 
     def _stretch_start(self, index: int, threshold: float) -> int:
         """The first day of the stretch at ``threshold`` or more that step ``index`` ends."""
@@ -200,8 +201,8 @@ class SteroidHistory:
         return self.levels.on(day)
 
     def run_at_or_above(self, threshold: float, ending: date) -> Run:
-        """The days, ending on ``ending``, with PEQ >= threshold; a gap of up to ``bridge_days`` after which the
-        dose came back is counted in, not a stop."""
+        """The days, ending on ``ending``, with PEQ >= threshold, a late refill's gap counted in (see
+        :meth:`DailyLevels.run_at_or_above`)."""
         return self.levels.run_at_or_above(threshold, ending, self.bridge_days)
 
     def full_levels(self) -> DailyLevels:

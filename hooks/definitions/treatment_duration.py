@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from hooks.context import HookContext
 from hooks.definitions.courses import last_dose_day
 from hooks.definitions.immunosuppression import STEROID_SPARING
-from hooks.definitions.routes import is_local_order
+from hooks.definitions.routes import systemic
 from hooks.dosing import interval_days
 from hooks.record import Immunization, MedicationOrder, PatientRecord, per_record
 
@@ -82,11 +82,6 @@ def current_run(spans: list[Span], today: date, tolerance: int) -> Span | None:
 
 def run_days(run: Span | None) -> int:
     return 0 if run is None else (run[1] - run[0]).days + 1
-
-
-def systemic(orders: list[MedicationOrder]) -> list[MedicationOrder]:
-    """Leave out local forms (tacrolimus ointment, prednisolone eye drops): they are not systemic therapy."""
-    return [o for o in orders if not is_local_order(o)]
 
 
 def _covered(orders: list[MedicationOrder], today: date) -> list[tuple[MedicationOrder, Span]]:

@@ -34,7 +34,7 @@ OTHER_INDICATIONS = ("other_immunosuppression_indication", "ici_adverse_effect")
 # What an order may name as its own indication to show it is not given for IBM: those conditions, or for a
 # glucocorticoid one treated with a steroid course (a COPD burst, asthma, adrenal replacement...). The latter only
 # exempts the glucocorticoid order that names it: on the problem list it does not justify immunosuppression for IBM.
-STEROID_COURSE_INDICATIONS = (*OTHER_INDICATIONS, "steroid_course_indication")
+GLUCOCORTICOID_REASON_GROUPS = (*OTHER_INDICATIONS, "steroid_course_indication")
 # An order that names the muscle disease too is (also) given for it, and still counts
 MYOSITIS = ("ibm", "imnm", "iim_other", "myopathy")
 
@@ -63,7 +63,7 @@ def _other_indication(order: MedicationOrder, record: PatientRecord, sets: Value
     stated += _referenced_reasons(order, record, sets)
     if any(concept.in_group(*MYOSITIS) for concept, _ in stated):
         return None
-    groups = STEROID_COURSE_INDICATIONS if order.in_group("glucocorticoid_systemic") else OTHER_INDICATIONS
+    groups = GLUCOCORTICOID_REASON_GROUPS if order.in_group("glucocorticoid_systemic") else OTHER_INDICATIONS
     return next((where for concept, where in stated if concept.in_group(*groups)), None)
 
 
@@ -117,11 +117,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         weight_kg=dosing.value if dosing else None, any_iv_methylprednisolone=False, unreadable_steroid_counts=True)
     indicated = [(f, _other_indication(f.order, record, context.valuesets)) for f in found]
     flagged = [f for f, other in indicated if other is None]
+    exempt = "; ".join(f"{f}: {other}" for f, other in indicated if other)
     facts: dict[str, Any] = {
         "ibm": "; ".join(c.code.label for c in ibm) or None,
         "other_immunosuppression_indications": "; ".join(c.code.label for c in others) or None,
         "immunosuppression": "; ".join(str(f) for f in flagged) or None,
-        "ordered_for_another_indication": "; ".join(f"{f}: {other}" for f, other in indicated if other) or None,
+        "ordered_for_another_indication": exempt or None,
     }
     if not ibm:
         return Quiet("no active inclusion body myositis", facts)
@@ -143,7 +144,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     suggestions.append(Suggestion("Rehabilitation, swallow and falls work-up (keep the order: specialist-directed "
                                   "trial)", rehab, is_recommended=not remove))
     has_steroid = any(f.order.in_group("glucocorticoid_systemic") for f in flagged)
-    exempt = facts["ordered_for_another_indication"]
     names = ", ".join(f.order.label for f in flagged)
     summary = f"Inclusion body myositis: immunosuppression is unlikely to help. Reconsider {names}"
     if len(summary) > 139:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import cohorts, escalation, immunosuppression, renal, steroids
+from hooks.definitions import cohorts, escalation, immunosuppression, renal, routes, steroids
 from hooks.definitions import treatment_duration as td
 from hooks.definitions.weight import dosing_bsa
 from hooks.dosing import MTX_SYRINGE_STEP_MG, practical_dose
@@ -73,7 +73,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     t_tx, days = start
     if days < params["min_days_since_ttx"]:
         return Quiet(f"T_tx {days} days ago (< {params['min_days_since_ttx']:g})", facts)
-    agents = td.systemic(immunosuppression.steroid_sparing_since(record, t_tx))
+    agents = routes.systemic(immunosuppression.steroid_sparing_since(record, t_tx))
     ivig = td.last_ivig(record)
     labels = [a.label for a in agents] + ([f"IVIG on {ivig.isoformat()}"] if ivig and ivig >= t_tx and not any(
         a.in_group("ivig") for a in agents) else [])
@@ -89,7 +89,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     ild = record.conditions_in("ild", active_only=True)
     egfr = renal.latest_egfr(record, context)
-    tmp_smx = td.systemic(record.medications_in("tmp_smx", current_only=True))  # eye drops do not meet methotrexate
+    tmp_smx = routes.systemic(record.medications_in("tmp_smx", current_only=True))  # eye drops do not meet methotrexate
     low_egfr = egfr is not None and egfr.value < params["mtx_egfr_min"]
     facts.update(ild=ild[0].code.label if ild else None,
                  latest_egfr=str(egfr) if egfr else None,

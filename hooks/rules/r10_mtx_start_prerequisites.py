@@ -39,6 +39,8 @@ RULE = Rule(
     override_family="safety",
 )
 
+HBV_MARKERS = {"HBsAg", "anti-HBc"}  # the positive screens whose follow-up is hepatitis.follow_up
+
 
 @dataclass(frozen=True, slots=True)
 class Lab:
@@ -85,8 +87,6 @@ def _shown(observation: Observation) -> str:
                  observation.interpretation)))
     return f"{value} on {observation.when.isoformat() if observation.when else 'undated'}"
 
-
-HBV_MARKERS = {"HBsAg", "anti-HBc"}
 
 _SHORT = {"WBC": "CBC", "haemoglobin": "CBC", "platelets": "CBC", "ALT": "liver tests", "AST": "liver tests",
           "creatinine/eGFR": "renal function", "HBsAg": "HBV/HCV screen", "anti-HBc total": "HBV/HCV screen",
@@ -165,12 +165,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["positive_hepatitis_screen"] = "; ".join(f"{label} positive ({_shown(o)})"
                                                    for label, o in screens.items()) or None
     # a positive HBV marker with HBV DNA not detectable or an antiviral plan is followed up, as R26 judges it
-    # before rituximab (one shared definition and DNA window), so the two rules never disagree about one chart
+    # before rituximab (one shared definition and DNA window)
     hbv = hepatitis.follow_up(record, context)
     positive = {label: o for label, o in screens.items() if not (label in HBV_MARKERS and hbv.in_place)}
     viraemic = hbv.viraemic if positive.keys() & HBV_MARKERS else None  # a detectable load: no DNA to order
     facts.update(hbv_dna_recent=hbv.describe_dna(), hbv_antiviral_plan=hbv.describe_antiviral(),
-                 hbv_dna_detectable=hepatitis.describe(hbv.viraemic) if hbv.viraemic else None)
+                 hbv_dna_detectable=hbv.describe_viraemic())
     viral = [f"{label} positive ({_shown(o)})" for label, o in positive.items()]
     if not items and not critical and not viral:
         return Quiet("baseline labs, hepatitis screens and folic acid are in place, " + (

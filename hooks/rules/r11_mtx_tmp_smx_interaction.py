@@ -14,8 +14,7 @@ from hooks.definitions import renal, weight
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import text_frequency
 from hooks.definitions.immunosuppression import is_co_trimoxazole
-from hooks.definitions.routes import is_local_order
-from hooks.definitions.treatment_duration import systemic
+from hooks.definitions.routes import is_local_order, systemic
 from hooks.dosing import (
     PER_KG_UNITS,
     concentration_mg_per_ml,

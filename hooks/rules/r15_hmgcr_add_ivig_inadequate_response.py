@@ -114,10 +114,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             patient, orders.lab_concept(context.valuesets, "igA", "2458-8", "Serum IgA before the first IVIG"))))
     if dosing_kg is not None:
         # whole bottles that stay within 2 g/kg (rounding half up gave 145 g, 2.03 g/kg, at 71.3 kg)
-        total = dosing.daily_share(params["ivig_g_per_kg"] * dosing_kg, 1, params["ivig_round_g"])
+        exact = params["ivig_g_per_kg"] * dosing_kg
+        total = dosing.daily_share(exact, 1, params["ivig_round_g"])
         per_day = round(total / cycle_days, 2)
         facts.update(ivig_cycle_g=total, ivig_daily_g=per_day)
-        step = dosing.share_step(params["ivig_g_per_kg"] * dosing_kg, 1, params["ivig_round_g"])
+        step = dosing.share_step(exact, 1, params["ivig_round_g"])
         dose_line = (f"For this patient: **{total:g} g per cycle** ({params['ivig_g_per_kg']:g} g/kg x "
                      f"{dosing_kg:g} kg, {basis}; rounded down to {step:g} g), given as "
                      f"**{per_day:g} g a day for {cycle_days} days**.")

@@ -25,8 +25,9 @@ RULE = Rule(
             "days or more ago.",
     sources=(ENMC_224, PINAL_FERNANDEZ_2018, SEED_000, SEED_001, SEED_003),
     parameters={
-        "min_ivig_days": Param(90, "days", "Days since the first IVIG cycle before IVIG counts as tried."),
-        "min_ivig_cycles": Param(3, "cycles", "IVIG cycles given before IVIG counts as tried."),
+        "min_ivig_days": Param(90, "days", "Days since the first IVIG cycle of the current course before IVIG "
+                                           "counts as tried."),
+        "min_ivig_cycles": Param(3, "cycles", "IVIG cycles of the current course given before IVIG counts as tried."),
         "ivig_recent_days": Param(60, "days", "The last IVIG must be this recent (still on IVIG; an earlier stop "
                                               "is R15's case)."),
         "ivig_course_break_days": Param(180, "days", "A longer break between two IVIG cycles ends a course: the "

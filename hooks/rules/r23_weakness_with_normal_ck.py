@@ -85,8 +85,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     for order in history.unreadable_since(record.today):  # a course given today whose dose cannot be read
         if order.start is not None:  # still counts in days
             gc_days = max(gc_days, (record.today - order.start).days + 1)
-    counted = run if gc_days == run.days else steroids.Run(None, gc_days)  # the days of an unreadable course
-    facts.update(gc_days=gc_days, gaps_counted=counted.describe_gaps())
+    bridged = gc_days == run.days  # not when the days are an unreadable course's
+    facts.update(gc_days=gc_days, gaps_counted=run.describe_gaps() if bridged else None)
     if gc_days < params["min_gc_days"]:
         return Quiet(f"glucocorticoids for {gc_days} days (< {params['min_gc_days']:g})", facts)
     weakness = mmt8_decline(record, context) or documented_weakness(record, context)
@@ -116,7 +116,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     return Fired(
         severity="info",
         summary=f"Weakness with a normal CK ({latest.value:,.0f} U/L): consider steroid myopathy before escalating",
-        detail=DETAIL.format(weakness=weakness, ck=str(latest), gc_days=gc_days, gaps=counted.gap_note(),
+        detail=DETAIL.format(weakness=weakness, ck=str(latest), gc_days=gc_days, gaps=run.gap_note() if bridged else "",
                              peq=f"{history.peq_on(record.today):g} mg/day PEQ", tsh=tsh_text),
         facts=facts,
         suggestions=[Suggestion("MRI thighs (STIR + T1/fat fraction), potassium, TSH and physiotherapy", [

@@ -144,7 +144,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "positive_markers": "; ".join(found["positive"]) or None,
         "hbv_dna_recent": hbv.describe_dna(),
         "antiviral_plan": hbv.describe_antiviral(),
-        "hbv_dna_detectable": hepatitis.describe(hbv.viraemic) if hbv.viraemic else None,
+        "hbv_dna_detectable": hbv.describe_viraemic(),
     }
     if not drafts:
         return Quiet("no rituximab or other anti-CD20 in the draft orders", facts)
@@ -161,7 +161,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     unmanaged = bool(found["positive"]) and not hbv.in_place
     viraemic = hbv.viraemic if unmanaged else None
     facts["missing"] = "; ".join(missing) or None
-    facts["positive_without_dna_or_antiviral"] = unmanaged
+    facts["positive_without_dna_or_antiviral"] = unmanaged  # a detectable HBV DNA without an antiviral too
     if not missing and not unmanaged:
         reason = "HBsAg and anti-HBc on file, negative" if not found["positive"] else (
             "positive HBV marker with HBV DNA not detectable or an antiviral plan on file")

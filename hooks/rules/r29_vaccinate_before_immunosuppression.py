@@ -10,7 +10,7 @@ from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, steroids
 from hooks.definitions.courses import given_since
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
-from hooks.definitions.treatment_duration import systemic
+from hooks.definitions.routes import systemic
 from hooks.record import Immunization, Observation, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ACR_2022_VACCINES, IDSA_2013_VACCINES, SEED_003

@@ -93,10 +93,6 @@ def _describe(observation: Observation) -> str:
     return f"{name} {value}{high} on {observation.when}{flag}"
 
 
-def _ecgs_text(ecgs: list[diagnosis.Done]) -> str:
-    return ", ".join(f"{e.label} {e.day}" for e in ecgs)
-
-
 def _grade(observation: Observation) -> int | None:
     if observation.quantity is not None and float(observation.quantity.value).is_integer():
         value = int(observation.quantity.value)
@@ -130,6 +126,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     raised_i = [o for o in raised if o.in_group("troponin_i")]
     tnt_only = [o for o in raised if not o.in_group("troponin_i")] if not raised_i else []
     ecgs = diagnosis.done(record, "ecg", within_days=days)
+    ecg_text = ", ".join(f"{e.label} {e.day}" for e in ecgs)
     myocarditis = [c for c in record.conditions_in("myocarditis_cardiomyopathy", active_only=True)
                    if c.code.concept_in("myocarditis_cardiomyopathy") == "myocarditis"]
     heart = [_describe(o) for o in raised_i] + [c.code.label for c in myocarditis]
@@ -152,7 +149,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "troponin_within_window": "; ".join(_describe(o) for o in troponins) or None,
         "troponin_raised": "; ".join(_describe(o) for o in raised) or None,
         "troponin_t_only_raised": bool(tnt_only),
-        "ecg_within_window": _ecgs_text(ecgs) or None,
+        "ecg_within_window": ecg_text or None,
         "myocardial_involvement": "; ".join(heart) or None,
         "troponin_not_judged": "; ".join(unjudged) or None,
         "ctcae_grade": grade, "grade_documented": grade_obs.when if grade_obs else None,
@@ -176,7 +173,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         why="; ".join(reasons), ici=facts["ici"], hours=int(p["cardiac_test_max_hours"]),
         ck=(f"{last_ck} = {ck_multiple:.1f} x ULN" if last_ck else "none within 30 days"),
         troponin="; ".join(_describe(o) for o in troponins) or "**none: order hs-troponin I now**",
-        ecg=_ecgs_text(ecgs) or "**none: do an ECG now**",
+        ecg=ecg_text or "**none: do an ECG now**",
         grade=grade_text, features=", ".join(features) or "none recorded", plan=plan, doses=dose_text)
     summary_grade = f"G{grade}" if grade else "ungraded"
     head = "ICI dose drafted with" if drafts else "Checkpoint-inhibitor"
