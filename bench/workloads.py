@@ -23,6 +23,7 @@ from typing import Any
 
 from fhir_fixtures import synthea
 from fhir_fixtures.builders import (
+    ANTI_HBC,
     ATORVASTATIN_40,
     CVX,
     EGFR,
@@ -33,6 +34,7 @@ from fhir_fixtures.builders import (
     LOINC,
     LYMPHOCYTES,
     METHOTREXATE_2_5,
+    METHYLPRED_1000,
     PREDNISONE_5,
     PREDNISONE_20,
     ROUTE_IV,
@@ -41,23 +43,21 @@ from fhir_fixtures.builders import (
     SNOMED,
     TMP_SMX_DS,
     TMP_SMX_SS,
+    WBC,
     Chart,
 )
 
-ANTI_HBC = (LOINC, "16933-4", "Hepatitis B virus core Ab [Presence] in Serum")
 HCV_AB = (LOINC, "13955-0", "Hep C Ab")
 ALT = (LOINC, "1742-6", "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma")
 AST = (LOINC, "1920-8", "Aspartate aminotransferase [Enzymatic activity/volume] in Serum or Plasma")
 CREATININE = (LOINC, "2160-0", "Creatinine [Mass/volume] in Serum or Plasma")
 HEMOGLOBIN = (LOINC, "718-7", "Hemoglobin [Mass/volume] in Blood")
-WBC = (LOINC, "6690-2", "Leukocytes [#/volume] in Blood by Automated count")
 PLATELETS = (LOINC, "777-3", "Platelets [#/volume] in Blood by Automated count")
 # Labs a real chart carries that no rule reads: they cost parsing, then are dropped by value-set matching.
 SODIUM = (LOINC, "2951-2", "Sodium [Moles/volume] in Serum or Plasma")
 POTASSIUM = (LOINC, "2823-3", "Potassium [Moles/volume] in Serum or Plasma")
 GLUCOSE = (LOINC, "2345-7", "Glucose [Mass/volume] in Serum or Plasma")
 CHOLESTEROL = (LOINC, "2093-3", "Cholesterol [Mass/volume] in Serum or Plasma")
-METHYLPRED_IV = (RXNORM, "1743726", "methylprednisolone 1000 MG Injection")
 CALCIUM = (RXNORM, "1897", "Calcium Carbonate")
 VITAMIN_D = (RXNORM, "2418", "Cholecalciferol")
 ALENDRONATE = (RXNORM, "46041", "Alendronate")
@@ -129,7 +129,7 @@ def _finish(chart: Chart, hook: str, seed: int) -> dict[str, Any]:
 
 def _steroid_taper(chart: Chart, start: int, rng: random.Random) -> None:
     """An IV pulse, then prednisone 60 mg tapered month by month to 5 mg, one MedicationRequest per step."""
-    chart.medication(METHYLPRED_IV, 1000, "mg", start=start, end=start + 2, status="completed", route=ROUTE_IV)
+    chart.medication(METHYLPRED_1000, 1000, "mg", start=start, end=start + 2, status="completed", route=ROUTE_IV)
     day, steps = start + 3, (60, 50, 40, 30, 25, 20, 17.5, 15, 12.5, 10, 7.5, 5)
     for i, dose in enumerate(steps):
         length = 28 + rng.randint(0, 10)

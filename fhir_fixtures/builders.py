@@ -40,6 +40,7 @@ HEIGHT = (LOINC, "8302-2", "Body height")
 HBSAG = (LOINC, "5196-1", "Hepatitis B virus surface Ag [Presence] in Serum")
 ANTI_HBC = (LOINC, "16933-4", "Hepatitis B virus core Ab [Presence] in Serum")
 HBV_DNA = (LOINC, "42595-9", "Hepatitis B DNA")
+ENTECAVIR = "entecavir 0.5 MG Oral Tablet"  # no sourced RxNorm code: by name
 LYMPHOCYTES = (LOINC, "731-0", "Lymphocytes [#/volume] in Blood by Automated count")
 EGFR = (LOINC, "98979-8", "eGFR (CKD-EPI 2021)")
 PREDNISONE_20 = (RXNORM, "312615", "prednisone 20 MG Oral Tablet")
@@ -265,15 +266,14 @@ class Chart:
         return self
 
     # -- immunizations and procedures
-    def immunization(self, code: Code, day: int, status: str = "completed", *, dose: float | None = None,
-                     dose_unit: str = "g") -> Chart:
-        """One Immunization; ``dose`` sets its doseQuantity (in grams unless ``dose_unit`` says otherwise: IVIG
-        charted as an Immunization carries its dose there)."""
+    def immunization(self, code: Code, day: int, status: str = "completed", *, dose: float | None = None) -> Chart:
+        """One Immunization; ``dose`` sets its doseQuantity in grams (IVIG charted as an Immunization carries its
+        dose there)."""
         resource: dict[str, Any] = {
             "resourceType": "Immunization", "id": self._id("imm"), "status": status, "vaccineCode": concept(code),
             "patient": {"reference": f"Patient/{self.patient_id}"}, "occurrenceDateTime": self.at(day)}
         if dose is not None:
-            resource["doseQuantity"] = {"value": dose, "unit": dose_unit, "system": UCUM, "code": dose_unit}
+            resource["doseQuantity"] = {"value": dose, "unit": "g", "system": UCUM, "code": "g"}
         self.resources["immunizations"].append(resource)
         return self
 

@@ -6,7 +6,18 @@ from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
-from fhir_fixtures.builders import ANTI_HBC, EGFR, HBSAG, HBV_DNA, IMNM_SNOMED, LOINC, METHOTREXATE_2_5, WBC, Chart
+from fhir_fixtures.builders import (
+    ANTI_HBC,
+    EGFR,
+    ENTECAVIR,
+    HBSAG,
+    HBV_DNA,
+    IMNM_SNOMED,
+    LOINC,
+    METHOTREXATE_2_5,
+    WBC,
+    Chart,
+)
 
 RULE = "mtx-start-prerequisites"
 HGB = (LOINC, "718-7", "Hemoglobin [Mass/volume] in Blood")
@@ -85,7 +96,7 @@ def negative_hcg(today: date) -> dict[str, Any]:
 def anti_hbc_followed_up(today: date) -> dict[str, Any]:
     chart = worked_up(today).without_observations(ANTI_HBC[1]).observation(ANTI_HBC, -200, interpretation="POS")
     chart.observation(HBV_DNA, -20, value_string="Not detected")
-    chart.medication("entecavir 0.5 MG Oral Tablet", 0.5, "mg", start=-60)
+    chart.medication(ENTECAVIR, 0.5, "mg", start=-60)
     return _with_mtx_and_folate(chart)
 
 

@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
-from fhir_fixtures.builders import ANTI_HBC, HBSAG, HBV_DNA, IMNM_SNOMED, RITUXIMAB, SNOMED, Chart
+from fhir_fixtures.builders import ANTI_HBC, ENTECAVIR, HBSAG, HBV_DNA, IMNM_SNOMED, RITUXIMAB, SNOMED, Chart
 
 RULE = "hbv-screen-before-rituximab"
 NEGATIVE = (SNOMED, "260385009", "Negative")
@@ -75,7 +75,7 @@ def quiet_plan(today: date) -> dict[str, Any]:
     chart = _chart(today)
     chart.observation(HBSAG, -30, interpretation="NEG")
     chart.observation(ANTI_HBC, -30, interpretation="POS")
-    chart.medication("entecavir 0.5 MG Oral Tablet", 0.5, "mg", start=-14)
+    chart.medication(ENTECAVIR, 0.5, "mg", start=-14)
     return chart.request("order-sign")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,11 @@ def run(kb: knowledge.Knowledge, request: dict[str, Any], today: date = TODAY, *
                              today=today, **kwargs)
     assert_valid_response({"cards": result.cards})
     return result
+
+
+def with_params(kb: knowledge.Knowledge, section: str, **values: float) -> knowledge.Knowledge:
+    """The knowledge base as a site that overrides ``values`` in one thresholds.toml ``section`` loads it."""
+    return replace(kb, thresholds={**kb.thresholds, section: {**kb.thresholds.get(section, {}), **values}})
 
 
 def fired(result: Evaluation) -> dict[str, dict[str, Any]]:

@@ -12,6 +12,7 @@ from fhir_fixtures.builders import (
     ROUTE_IV,
     Chart,
 )
+from fhir_fixtures.r20_srp_cardiac_evaluation import LOCAL, LOCAL_ECG, LOCAL_TTE
 from hooks import knowledge
 from hooks.definitions import diagnosis
 from hooks.engine import read_drafts
@@ -19,7 +20,6 @@ from hooks.record import build_record
 
 ECG_SNOMED = ("http://snomed.info/sct", "164847006", "Standard ECG")
 ECG_LOINC = ("http://loinc.org", "11524-6", "EKG study")
-LOCAL = "http://example.org/local"  # a site's own codes, which no value set knows
 KB = knowledge.load()
 
 
@@ -53,8 +53,8 @@ def test_done_lists_every_study_oldest_first_within_the_window(today):
 
 
 def test_a_study_under_a_local_code_is_found_by_its_name(today):
-    chart = Chart(today).procedure((LOCAL, "TTE-1", "Transthoracic echo"), day=-20)
-    chart.observation((LOCAL, "ECG12", "12-lead ECG"), -5, value_string="Sinus rhythm")
+    chart = Chart(today).procedure(LOCAL_TTE, day=-20)
+    chart.observation(LOCAL_ECG, -5, value_string="Sinus rhythm")
     record = _record(chart, today)
     assert str(diagnosis.last_done(record, "echocardiogram")) == "Transthoracic echo (2026-11-01)"
     assert str(diagnosis.last_done(record, "ecg")) == "12-lead ECG (2026-11-16)"

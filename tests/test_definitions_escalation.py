@@ -4,7 +4,6 @@ CK exactly when R22 asks for one on its behalf."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date
 from typing import NamedTuple
 
@@ -13,7 +12,7 @@ import pytest
 from fhir_fixtures.builders import Chart
 from fhir_fixtures.r15_hmgcr_add_ivig_inadequate_response import hmgcr_on_two_agents
 from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
-from tests.conftest import run
+from tests.conftest import run, with_params
 
 R22 = "imnm-ck-monitoring-due"
 
@@ -40,8 +39,7 @@ ROWS = [
 def test_a_row_waits_for_a_ck_exactly_when_r22_asks_for_one(kb, today, row, ck_day, max_age):
     """R21 judged the CK's age against relapse_ck_max_age_days cut to a whole number, R22 against the value as
     set: with a limit below zero (-0.5) R21 judged a CK taken today while R22 asked for one on R21's behalf."""
-    site = replace(kb, thresholds={**kb.thresholds,
-                                   row.section: {**kb.thresholds[row.section], row.parameter: max_age}})
+    site = with_params(kb, row.section, **{row.parameter: max_age})
     result = run(site, row.chart(today, ck_day).request("patient-view"), today)
     entries = {e["rule"]: e for e in result.explanation}
     stale = -ck_day > max_age

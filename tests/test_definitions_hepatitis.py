@@ -5,21 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import HBV_DNA, Chart
+from fhir_fixtures.builders import ENTECAVIR, HBV_DNA, Chart
 from hooks.definitions import hepatitis
-from hooks.engine import read_drafts
+from tests.conftest import with_params
 from tests.definitions_support import record_and_context
-
-ENTECAVIR = "entecavir 0.5 MG Oral Tablet"
 
 
 def _follow_up(kb, chart, dna_max_age_days=None):
-    record, context = record_and_context(kb, chart, hook="order-sign")
     if dna_max_age_days is not None:  # a site's [definitions] override
-        context.thresholds = {**kb.thresholds, "definitions": {**kb.thresholds["definitions"],
-                                                               "hbv_dna_max_age_days": dna_max_age_days}}
-    context.draft_orders = read_drafts(chart.request("order-sign")["context"], kb, [])
-    return hepatitis.follow_up(record, context)
+        kb = with_params(kb, "definitions", hbv_dna_max_age_days=dna_max_age_days)
+    return hepatitis.follow_up(*record_and_context(kb, chart, hook="order-sign"))
 
 
 def test_nothing_on_file_is_no_follow_up(kb, today):

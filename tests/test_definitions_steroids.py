@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -19,6 +18,7 @@ from fhir_fixtures.builders import (
 )
 from hooks.definitions import courses, steroids
 from hooks.definitions.routes import V3_ROUTE
+from tests.conftest import with_params
 from tests.definitions_support import record_and_context
 
 
@@ -185,8 +185,7 @@ def test_the_gap_bridged_is_the_site_parameter(kb, today):
     chart = Chart(today).weight(70, day=-3)
     chart.medication(PREDNISONE_20, 40, "mg", start=-70, end=-20, status="completed")
     chart.medication(PREDNISONE_20, 40, "mg", start=-18)
-    site = replace(kb, thresholds={**kb.thresholds,
-                                   "definitions": {**kb.thresholds["definitions"], "dose_gap_bridge_days": 0}})
+    site = with_params(kb, "definitions", dose_gap_bridge_days=0)
     assert steroids.history(*record_and_context(site, chart)).run_at_or_above(20, today).days == 19
 
 

@@ -20,20 +20,13 @@ from fhir_fixtures.builders import (
 )
 from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
 from hooks import knowledge
-from hooks.context import HookContext
 from hooks.definitions import taper
-from hooks.engine import read_drafts
-from hooks.record import LOINC, build_record
+from hooks.record import LOINC
+from tests.conftest import with_params
+from tests.definitions_support import record_and_context
 
 KB = knowledge.load()
 TSH = (LOINC, "3016-3", "Thyrotropin [Units/volume] in Serum or Plasma")
-
-
-def _ctx(chart: Chart, hook: str = "patient-view"):
-    record = build_record(chart.prefetch(), KB.valuesets, chart.today)
-    drafts = read_drafts(chart.request(hook)["context"], KB, []) if hook == "order-sign" else []
-    context = HookContext(hook, chart.today, draft_orders=drafts, thresholds=KB.thresholds, valuesets=KB.valuesets)
-    return record, context
 
 
 def _two_step(today, drop_day: int) -> Chart:
@@ -44,21 +37,21 @@ def _two_step(today, drop_day: int) -> Chart:
 
 
 def test_gc_reduction_inside_and_outside_90_days(today):
-    steps = taper.taper_in_progress(*_ctx(_two_step(today, -90)))
+    steps = taper.taper_in_progress(*record_and_context(KB, _two_step(today, -90)))
     assert [s.day for s in steps] == [today - timedelta(days=90)]
     assert "40 to 30" in steps[0].what
-    assert taper.taper_in_progress(*_ctx(_two_step(today, -91))) == ()
+    assert taper.taper_in_progress(*record_and_context(KB, _two_step(today, -91))) == ()
 
 
 def test_gc_window_is_a_parameter(today):
-    record, context = _ctx(_two_step(today, -100))
+    record, context = record_and_context(KB, _two_step(today, -100))
     assert taper.taper_in_progress(record, context, gc_window_days=120)
     assert not taper.taper_in_progress(record, context, gc_window_days=99)
 
 
 def test_stopping_prednisone_is_a_reduction(today):
     chart = Chart(today).medication(PREDNISONE_5, 5, "mg", start=-200, end=-20, status="completed")
-    steps = taper.taper_in_progress(*_ctx(chart))
+    steps = taper.taper_in_progress(*record_and_context(KB, chart))
     assert len(steps) == 1 and "stopped" in steps[0].what
 
 
@@ -66,14 +59,14 @@ def test_step_down_after_iv_pulse_is_not_a_taper(today):
     chart = Chart(today)
     chart.medication(METHYLPRED_1000, 1000, "mg", start=-30, end=-28, status="completed", route=ROUTE_IV)
     chart.medication(PREDNISONE_20, 60, "mg", start=-30)
-    assert taper.taper_in_progress(*_ctx(chart)) == ()
+    assert taper.taper_in_progress(*record_and_context(KB, chart)) == ()
 
 
 def test_short_charting_gap_is_not_a_reduction(today):
     chart = Chart(today)
     chart.medication(PREDNISONE_20, 20, "mg", start=-200, end=-40, status="completed")
     chart.medication(PREDNISONE_20, 20, "mg", start=-36)  # three days without a charted order
-    assert taper.taper_in_progress(*_ctx(chart)) == ()
+    assert taper.taper_in_progress(*record_and_context(KB, chart)) == ()
 
 
 def test_the_charting_gap_bridged_is_the_shared_site_parameter(today):
@@ -81,23 +74,20 @@ def test_the_charting_gap_bridged_is_the_shared_site_parameter(today):
     chart = Chart(today)
     chart.medication(PREDNISONE_20, 20, "mg", start=-200, end=-40, status="completed")
     chart.medication(PREDNISONE_20, 20, "mg", start=-36)
-    record = build_record(chart.prefetch(), KB.valuesets, today)
-    thresholds = {**KB.thresholds, "definitions": {**KB.thresholds["definitions"], "dose_gap_bridge_days": 2}}
-    context = HookContext("patient-view", today, thresholds=thresholds, valuesets=KB.valuesets)
-    steps = taper.taper_in_progress(record, context)
+    steps = taper.taper_in_progress(*record_and_context(with_params(KB, "definitions", dose_gap_bridge_days=2), chart))
     assert [s.day for s in steps] == [today - timedelta(days=39)] and "stopped" in steps[0].what
 
 
 def test_steroid_sparing_stop_and_reduction_within_180_days(today):
     stopped = Chart(today).medication(AZATHIOPRINE_50, 150, "mg", start=-400, end=-180, status="stopped")
-    steps = taper.taper_in_progress(*_ctx(stopped))
+    steps = taper.taper_in_progress(*record_and_context(KB, stopped))
     assert len(steps) == 1 and "azathioprine stopped" in steps[0].what
     old = Chart(today).medication(AZATHIOPRINE_50, 150, "mg", start=-400, end=-181, status="stopped")
-    assert taper.taper_in_progress(*_ctx(old)) == ()
+    assert taper.taper_in_progress(*record_and_context(KB, old)) == ()
     reduced = Chart(today)
     reduced.medication(METHOTREXATE_2_5, 20, "mg", start=-300, end=-61, status="completed", period=1, period_unit="wk")
     reduced.medication(METHOTREXATE_2_5, 15, "mg", start=-60, period=1, period_unit="wk")
-    steps = taper.taper_in_progress(*_ctx(reduced))
+    steps = taper.taper_in_progress(*record_and_context(KB, reduced))
     assert len(steps) == 1 and steps[0].what == "methotrexate reduced from 20 mg/week to 15 mg/week"
 
 
@@ -107,20 +97,20 @@ def test_a_course_that_has_ended_is_a_stop_whatever_its_status(today, status):
     same (only status 'stopped' used to count)."""
     chart = Chart(today).medication(METHOTREXATE_2_5, 20, "mg", start=-300, end=-40, status=status, period=1,
                                     period_unit="wk")
-    steps = taper.sparing_reductions(*_ctx(chart))
+    steps = taper.sparing_reductions(*record_and_context(KB, chart))
     assert [s.what for s in steps] == ["methotrexate stopped (methotrexate 2.5 MG Oral Tablet)"]
 
 
 def test_a_completed_infusion_is_not_a_stop(today):
     chart = Chart(today).medication(RITUXIMAB, 1000, "mg", start=-150, end=-150, status="completed")
-    assert taper.sparing_reductions(*_ctx(chart)) == []
+    assert taper.sparing_reductions(*record_and_context(KB, chart)) == []
 
 
 def test_stopped_order_replaced_by_a_renewal_is_not_a_stop(today):
     chart = Chart(today)
     chart.medication(AZATHIOPRINE_50, 150, "mg", start=-300, end=-50, status="stopped")
     chart.medication(AZATHIOPRINE_50, 150, "mg", start=-49)
-    assert taper.taper_in_progress(*_ctx(chart)) == ()
+    assert taper.taper_in_progress(*record_and_context(KB, chart)) == ()
 
 
 def test_draft_reductions(today):
@@ -129,14 +119,14 @@ def test_draft_reductions(today):
     chart.draft(PREDNISONE_5, 17.5, "mg", resource_id="d1")
     chart.draft(PREDNISONE_20, 20, "mg", resource_id="d2")
     chart.draft(METHOTREXATE_2_5, 0, "mg", resource_id="d3", period=1, period_unit="wk")
-    record, context = _ctx(chart, "order-sign")
+    record, context = record_and_context(KB, chart, "order-sign")
     found = {order.id: step.what for order, step in taper.draft_reductions(record, context, context.draft_orders)}
     assert set(found) == {"d1", "d3"}
     assert "20 to 17.5" in found["d1"] and "stops methotrexate" in found["d3"]
 
 
 def test_possible_relapse_values(today):
-    check = taper.possible_relapse(*_ctx(tapering_chart(today)))
+    check = taper.possible_relapse(*record_and_context(KB, tapering_chart(today)))
     assert check.possible and check.missing is None
     assert check.nadir is not None and check.nadir.value == 180
     assert round(check.ratio or 0, 2) == 3.33
@@ -144,19 +134,19 @@ def test_possible_relapse_values(today):
 
 def test_possible_relapse_needs_above_uln(today):
     # 2 x nadir but at the ULN: a higher ULN makes 360 normal
-    check = taper.possible_relapse(*_ctx(tapering_chart(today, latest_ck=360, uln=360)))
+    check = taper.possible_relapse(*record_and_context(KB, tapering_chart(today, latest_ck=360, uln=360)))
     assert not check.possible and "not above the ULN" in check.reason
 
 
 def test_possible_relapse_stale_ck_is_missing(today):
-    check = taper.possible_relapse(*_ctx(tapering_chart(today, latest_day=-15)))
+    check = taper.possible_relapse(*record_and_context(KB, tapering_chart(today, latest_day=-15)))
     assert check.missing and "15 days old" in check.missing
-    assert taper.possible_relapse(*_ctx(tapering_chart(today, latest_day=-14))).possible
+    assert taper.possible_relapse(*record_and_context(KB, tapering_chart(today, latest_day=-14))).possible
 
 
 def test_possible_relapse_judges_the_taper_it_is_given(today):
     """R21 hands over the steps it gathered (a draft's included) rather than having them gathered again."""
-    record, context = _ctx(tapering_chart(today, taper=False))
+    record, context = record_and_context(KB, tapering_chart(today, taper=False))
     assert taper.possible_relapse(record, context).reason == "no taper in progress"
     draft = taper.TaperStep(today, "draft lowers the glucocorticoid from 20 to 15 mg/day PEQ")
     check = taper.possible_relapse(record, context, taper=[draft])
@@ -169,7 +159,7 @@ def test_caveats_are_listed_not_excluding(today):
     chart.immunization(MMR_CVX, -7)
     chart.lab(TSH, 14, "mIU/L", day=-5)
     chart.medication("atorvastatin 10 MG Oral Tablet", 10, "mg", start=-20)
-    check = taper.possible_relapse(*_ctx(chart))
+    check = taper.possible_relapse(*record_and_context(KB, chart))
     assert check.possible
     text = " | ".join(check.caveats)
     assert "exertion" in text and "vaccination" in text and "TSH 14" in text and "atorvastatin" in text
@@ -180,11 +170,11 @@ def test_caveats_outside_72_hours_are_not_listed(today):
     chart.condition("Strenuous exercise", onset=-9)
     chart.immunization(MMR_CVX, -9)
     chart.lab(TSH, 9.9, "mIU/L", day=-5)
-    assert taper.possible_relapse(*_ctx(chart)).caveats == []
+    assert taper.possible_relapse(*record_and_context(KB, chart)).caveats == []
 
 
 def test_no_taper_means_no_relapse(today):
     chart = Chart(today).condition(IMNM_SNOMED, onset=-300)
     chart.medication(PREDNISONE_20, 20, "mg", start=-200).ck(900, day=-2)
-    check = taper.possible_relapse(*_ctx(chart))
+    check = taper.possible_relapse(*record_and_context(KB, chart))
     assert not check.possible and check.reason == "no taper in progress" and check.missing is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 
 from fhir_fixtures.builders import (
@@ -16,6 +15,7 @@ from fhir_fixtures.builders import (
 from hooks.context import HookContext
 from hooks.definitions import treatment_duration as td
 from hooks.record import build_record
+from tests.conftest import with_params
 
 
 def _evaluate(kb, chart: Chart):
@@ -76,8 +76,7 @@ def test_the_gap_a_combination_runs_on_through_is_the_shared_site_parameter(kb, 
     chart.medication(PREDNISONE_20, 40, "mg", start=-45)
     chart.medication(METHOTREXATE_2_5, 15, "mg", start=-150, period=1, period_unit="wk")
     assert td.combination(*_evaluate(kb, chart)).days == 151
-    site = replace(kb, thresholds={**kb.thresholds,
-                                   "definitions": {**kb.thresholds["definitions"], "dose_gap_bridge_days": 3}})
+    site = with_params(kb, "definitions", dose_gap_bridge_days=3)
     assert td.combination(*_evaluate(site, chart)).days == 46
 
 

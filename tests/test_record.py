@@ -243,16 +243,6 @@ OTHER_IMMUNE_MYOPATHY = {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": 
                          "display": "Other inflammatory and immune myopathies, not elsewhere classified"}
 
 
-@pytest.fixture
-def generic_sets(tmp_path):
-    """The value sets with two codes a site lists as generic: their text says what they are."""
-    (tmp_path / "generic.csv").write_text(
-        "group,concept,system,code,display,source\n"
-        "generic_code,pharmacogenomic result,http://loinc.org,53040-2,Genetic variation's effect,test\n"
-        "generic_code,other immune myopathy,http://hl7.org/fhir/sid/icd-10-cm,G72.49,Other immune myopathies,test\n")
-    return valuesets.load([tmp_path])
-
-
 @pytest.mark.parametrize(("coding", "text", "exact_system", "groups"), [
     (GENETIC_EFFECT, "TPMT genotype", "http://loinc.org", {"tpmt_genotype"}),
     (GENETIC_EFFECT, "NUDT15 genotype", "http://loinc.org", {"nudt15"}),
@@ -260,22 +250,22 @@ def generic_sets(tmp_path):
     (OTHER_IMMUNE_MYOPATHY, "Anti-HMGCR myopathy", None, {"imnm", "statin_autoimmune_myopathy"}),  # keeps IMNM
     (OTHER_IMMUNE_MYOPATHY, None, None, {"imnm"}),
 ])
-def test_a_generic_code_lets_its_text_say_what_it_is(generic_sets, coding, text, exact_system, groups):
+def test_a_generic_code_lets_its_text_say_what_it_is(kb, coding, text, exact_system, groups):
     """A TPMT genotype sent under LOINC 53040-2 was never read (a LOINC code is never matched by name), so R12 asked
     for a test already done; anti-HMGCR myopathy under ICD-10-CM G72.49 was IMNM only, and R14 let a statin through.
     A code the value sets list as generic now lets the names count beside its own groups."""
-    concept = read_concept({"coding": [coding], "text": text}, "code", generic_sets, exact_system=exact_system)
+    concept = read_concept({"coding": [coding], "text": text}, "code", kb.valuesets, exact_system=exact_system)
     assert concept.groups == groups
     assert "generic_code" not in concept.groups  # the marker places nothing in the record
 
 
-def test_a_specific_code_keeps_its_meaning_beside_a_generic_one(generic_sets):
+def test_a_specific_code_keeps_its_meaning_beside_a_generic_one(kb):
     """The narrow rule: a listed code that is not generic is never re-read by its text, nor is an unlisted LOINC
     code (another test), even beside a generic code."""
     tpmt = {"system": "http://loinc.org", "code": "41048-0", "display": "TPMT Genotype"}
     unlisted = {"system": "http://loinc.org", "code": "32673-6", "display": "Creatine kinase.MB"}
     for codings in ([GENETIC_EFFECT, tpmt], [GENETIC_EFFECT, unlisted]):
-        concept = read_concept({"coding": codings, "text": "NUDT15 genotype"}, "Observation.code", generic_sets,
+        concept = read_concept({"coding": codings, "text": "NUDT15 genotype"}, "Observation.code", kb.valuesets,
                                exact_system="http://loinc.org")
         assert "nudt15" not in concept.groups and not concept.matched_by_name
 

@@ -9,7 +9,7 @@ import pytest
 from fhir_fixtures.builders import EGFR, IMNM_SNOMED, PREDNISONE_20, SNOMED, TMP_SMX_SS, Chart
 from fhir_fixtures.r11_mtx_tmp_smx_interaction import TRIMETHOPRIM_100
 from hooks import engine
-from tests.conftest import fired, run
+from tests.conftest import fired, run, with_params
 
 RULE = "imnm-add-steroid-sparing-by-month-1"
 ILD = (SNOMED, "233703007", "Interstitial lung disease (disorder)")
@@ -140,8 +140,7 @@ def test_with_no_weight_on_file_a_course_below_30_mg_is_not_guessed(kb, today):
 def test_site_threshold_moves_the_edge(kb, today):
     request = _chart(today, ttx=-20).request("patient-view")
     assert RULE not in fired(run(kb, request, today))
-    thresholds = {**kb.thresholds, RULE: {"min_days_since_ttx": 14, "mtx_egfr_min": 30}}
-    site = type(kb)(kb.rules, kb.valuesets, thresholds, kb.version)
+    site = with_params(kb, RULE, min_days_since_ttx=14, mtx_egfr_min=30)
     result = engine.evaluate(site, request["hook"], request["context"], request["prefetch"], today=today)
     assert RULE in fired(result)
 

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import ANTI_HBC, HBSAG, HBV_DNA, IMNM_SNOMED, LOINC, METHOTREXATE_2_5, RITUXIMAB, Chart
+from fhir_fixtures.builders import (
+    ANTI_HBC,
+    ENTECAVIR,
+    HBSAG,
+    HBV_DNA,
+    IMNM_SNOMED,
+    LOINC,
+    METHOTREXATE_2_5,
+    RITUXIMAB,
+    Chart,
+)
 from fhir_fixtures.r10_mtx_start_prerequisites import ALT, CREATININE, EGFR, HCG, HCV_AB, HGB, worked_up
-from tests.conftest import fired, run
+from tests.conftest import fired, run, with_params
 
 RULE = "mtx-start-prerequisites"
-ENTECAVIR = "entecavir 0.5 MG Oral Tablet"
 
 
 def _draft(chart, folate=True):
@@ -227,6 +236,5 @@ def test_the_hbv_dna_window_is_the_shared_definition(kb, today):
     chart = _draft(_anti_hbc_positive(today).lab(HBV_DNA, 0, "[IU]/mL", day=-200))
     request = chart.request("order-sign")
     assert RULE not in fired(run(kb, request, today))
-    thresholds = {**kb.thresholds, "definitions": {**kb.thresholds["definitions"], "hbv_dna_max_age_days": 180}}
-    site = type(kb)(kb.rules, kb.valuesets, thresholds, kb.version)
+    site = with_params(kb, "definitions", hbv_dna_max_age_days=180)
     assert RULE in fired(run(site, request, today))

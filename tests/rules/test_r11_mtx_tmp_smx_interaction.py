@@ -178,8 +178,6 @@ def test_a_child_is_not_offered_the_adult_atovaquone_dose(kb, today, age, atovaq
         assert [a["type"] for a in card["suggestions"][1]["actions"]] == ["create"]
 
 
-
-
 @pytest.mark.parametrize(("age", "higher_risk"), [(50, False), (70, True)])
 def test_trimethoprim_alone_is_not_switched_to_atovaquone(kb, today, age, higher_risk):
     """Trimethoprim 100 mg nightly (UTI prophylaxis) is not PJP prophylaxis: the card offered to cancel it for

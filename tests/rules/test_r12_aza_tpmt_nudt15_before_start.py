@@ -7,7 +7,6 @@ import pytest
 
 from fhir_fixtures.builders import AZATHIOPRINE_50, LOINC, Chart
 from fhir_fixtures.r12_aza_tpmt_nudt15_before_start import NUDT15, TPMT_ACTIVITY, TPMT_GENOTYPE, normal_results, patient
-from hooks import knowledge
 from tests.conftest import fired, run
 
 RULE = "aza-tpmt-nudt15-before-start"
@@ -241,15 +240,6 @@ def test_an_extra_instruction_with_no_dose_keeps_the_card(kb, today):
 PGX_EFFECT = (LOINC, "53040-2", "Genetic variation's effect on drug metabolism")
 
 
-@pytest.fixture(scope="module")
-def generic_kb(tmp_path_factory):
-    """The knowledge base with LOINC 53040-2 listed as a generic code, as a site's value-set directory lists it."""
-    site = tmp_path_factory.mktemp("site")
-    (site / "generic.csv").write_text("group,concept,system,code,display,source\n"
-                                      f"generic_code,pharmacogenomic result,{LOINC},53040-2,{PGX_EFFECT[2]},test\n")
-    return knowledge.load([site])
-
-
 def _under_generic_code(chart: Chart, gene: str, value: str) -> Chart:
     """A pharmacogenomic result sent under LOINC 53040-2, the gene named only in its text."""
     chart.observation(PGX_EFFECT, -30, value_string=value)
@@ -258,18 +248,18 @@ def _under_generic_code(chart: Chart, gene: str, value: str) -> Chart:
 
 
 @pytest.mark.parametrize(("tpmt", "indicator"), [("Normal metabolizer", None), ("Poor metabolizer", "critical")])
-def test_results_sent_under_a_generic_loinc_code_are_read_by_their_text(generic_kb, today, tpmt, indicator):
+def test_results_sent_under_a_generic_loinc_code_are_read_by_their_text(kb, today, tpmt, indicator):
     """TPMT and NUDT15 sent under 'Genetic variation's effect on drug metabolism' with the gene in the text were never
     read (a LOINC code is never matched by name): R12 asked for both tests again, and a poor metabolizer got the
     'no result' warning instead of the hard stop (from review)."""
     chart = _under_generic_code(_under_generic_code(patient(today), "TPMT", tpmt), "NUDT15", "Normal metabolizer")
-    card, entry = _result(generic_kb, today, chart)
+    card, entry = _result(kb, today, chart)
     assert (card["indicator"] if card else None) == indicator
     assert entry["facts"]["tpmt"].startswith(f"TPMT genotype '{tpmt}'") and entry["facts"]["nudt15"] is not None
 
 
-def test_another_gene_under_the_generic_code_is_no_tpmt_result(generic_kb, today):
+def test_another_gene_under_the_generic_code_is_no_tpmt_result(kb, today):
     chart = patient(today).observation(NUDT15, -30, value_string="*1/*1")
     chart = _under_generic_code(chart, "CYP2C19", "Poor metabolizer")
-    card, _ = _result(generic_kb, today, chart)
+    card, _ = _result(kb, today, chart)
     assert card["summary"] == "Azathioprine: no TPMT result"

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, LOINC, PREDNISONE_20, Chart
 from fhir_fixtures.r17_imnm_refractory_next_line import earlier_ivig_course, on_ivig, refractory, rituximab
-from tests.conftest import fired, run
+from tests.conftest import fired, run, with_params
 
 RULE = "imnm-refractory-next-line"
 MRI_THIGHS = (LOINC, "26235-2", "MR Thigh - bilateral")
@@ -165,7 +163,7 @@ def test_the_break_that_ends_a_course_is_a_site_parameter(kb, today):
     for day in (-361, -181, -1):
         chart.immunization(IVIG_CVX, day=day)
     assert RULE in fired(run(kb, chart.request("patient-view"), today))
-    site = replace(kb, thresholds={**kb.thresholds, RULE: {**kb.thresholds[RULE], "ivig_course_break_days": 120}})
+    site = with_params(kb, RULE, ivig_course_break_days=120)
     result = run(site, chart.request("patient-view"), today)
     assert RULE not in fired(result)
     assert "(not counted: 2 earlier cycle(s), 2025-11-25 to 2026-05-24, before a break of more than 120 days)" in (

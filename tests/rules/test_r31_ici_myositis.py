@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import LOINC, SNOMED, Chart
+from fhir_fixtures.r20_srp_cardiac_evaluation import LOCAL_ECG
 from fhir_fixtures.r31_ici_myositis import ECG, HS_TNI, NIVOLUMAB, PEMBROLIZUMAB, on_pembrolizumab
 from tests.conftest import fired, run
 
@@ -275,7 +276,7 @@ def test_an_ecg_under_a_local_code_counts_by_its_name(kb, today):
     the ICI. R31 finds its ECGs as R20 does (hooks.definitions.diagnosis.done), names included."""
     chart = on_pembrolizumab(today, ck=4200).weight(70).observation(GRADE, day=-1, value=1, unit="1")
     chart.observation(HS_TNI, day=-1, value=5, unit="ng/L", high=14)
-    chart.observation(("http://example.org/local", "ECG12", "12-lead ECG"), -1, value_string="Sinus rhythm")
+    chart.observation(LOCAL_ECG, -1, value_string="Sinus rhythm")
     chart.procedure(ECG, day=-2)
     card, entry = _card(kb, chart.draft(PEMBROLIZUMAB, 200, "mg"), today, "order-sign")
     assert entry["facts"]["ecg_within_window"] == "12 lead ECG 2026-11-19, 12-lead ECG 2026-11-20"
