@@ -13,8 +13,8 @@ from hooks.record import SNOMED, Concept, MedicationOrder
 
 V3_ROUTE = "http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration"
 # Routes by code, in SNOMED CT and in HL7 v3 RouteOfAdministration (the IntravenousInjection and
-# IntravenousInfusion value sets): a coded route with no display text still says IV. Public: every rule that
-# reads a route (R08's methotrexate) reads the same codes.
+# IntravenousInfusion value sets): a coded route with no display text still says IV. Every rule reads a route
+# through route_says_iv/im/sc/oral below, so all read the same codes.
 IV_ROUTE_CODES = {SNOMED: ("47625008", "255560000"),  # intravenous route; intravenous
                   V3_ROUTE: ("IVINJ", "IVINJBOL", "IVPUSH", "IVRPUSH", "IVSPUSH", "IVINF")}
 IM_ROUTE_CODES = {SNOMED: ("78421000",), V3_ROUTE: ("IM",)}  # intramuscular

@@ -250,7 +250,7 @@ def history(record: PatientRecord, context: HookContext) -> SteroidHistory:
     weight = dosing_weight(record, context)
     courses, unreadable = [], []
     for order in record.medications_in("glucocorticoid_systemic"):
-        if is_local_order(order):  # a cream, eye drops or an enema of the same ingredient: not a systemic course
+        if is_local_order(order):  # a cream, eye drops or an inhaler of the same ingredient: not a systemic course
             continue
         spans = _dosed_spans(order, record.today, weight.value if weight else None)
         if spans is None:
