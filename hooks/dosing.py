@@ -327,3 +327,23 @@ def practical_dose(raw: float, step: float, cap: float, *, round_down: bool = Fa
     ceiling = math.floor(cap / unit + 1e-9) * unit
     dose, capped = (ceiling, True) if stepped > ceiling else (stepped, False)
     return round(dose, 6), capped  # 3 x 0.1 mg is 0.3 mg, not 0.30000000000000004
+
+
+@dataclass(frozen=True, slots=True)
+class RoundedDose:
+    """A suggested dose as :func:`practical_dose` gives it, with the words for how it was rounded, so that a
+    card's text and its order's note say what was done (R01, R06, R31 and R32 word their doses with it)."""
+
+    mg: float
+    capped: bool
+    how: str  # 'rounded to 5 mg' or 'below one 5 mg step, given to 0.1 mg', then ', capped at 80 mg' if it applied
+
+
+def rounded_dose(raw: float, step: float, cap: float, *, round_down: bool = False) -> RoundedDose:
+    """``raw`` mg in whole ``step`` units (``round_down`` as practical_dose takes it), never above ``cap``; a dose
+    below one step (a small child) is given to 0.1 mg and says so, never "rounded to 5 mg" for a 4 mg dose."""
+    dose, capped = practical_dose(raw, step, cap, round_down=round_down)
+    whole_steps = share_step(min(raw, cap), 1, step) == step
+    verb = "rounded down" if round_down else "rounded" if whole_steps else "given"
+    how = f"{verb} to {step:,g} mg" if whole_steps else f"below one {step:,g} mg step, {verb} to 0.1 mg"
+    return RoundedDose(dose, capped, how + (f", capped at {cap:,g} mg" if capped else ""))

@@ -15,6 +15,7 @@ from hooks.dosing import (
     periods_per_day,
     practical_dose,
     prednisone_equivalent,
+    rounded_dose,
     round_to,
     share_step,
     strength_mg,
@@ -219,3 +220,16 @@ def test_unit_spellings_odd_and_long():
     assert convert(5, "U/L{", "U/L") is None  # an unclosed annotation is an unknown unit, not endless recursion
     assert convert(5, "U/L{37C}", "U/L") == 5
     assert convert(5, "x" * 10_000, "U/L") is None
+
+
+@pytest.mark.parametrize(("raw", "step", "cap", "round_down", "mg", "how"), [
+    (72, 5, 80, False, 70, "rounded to 5 mg"),
+    (95, 5, 80, False, 80, "rounded to 5 mg, capped at 80 mg"),
+    (4.3, 5, 80, False, 4.3, "below one 5 mg step, given to 0.1 mg"),
+    (2.47, 2.5, 60, True, 2.4, "below one 2.5 mg step, rounded down to 0.1 mg"),
+    (1312, 250, 2000, False, 1250, "rounded to 250 mg"),
+])
+def test_a_rounded_dose_says_how_it_was_rounded(raw, step, cap, round_down, mg, how):
+    dose = rounded_dose(raw, step, cap, round_down=round_down)
+    assert (dose.mg, dose.how) == (mg, how)
+    assert dose.capped == ("capped" in how)

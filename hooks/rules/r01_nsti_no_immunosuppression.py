@@ -8,7 +8,8 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import cohorts, diagnosis, weight
-from hooks.dosing import practical_dose
+from hooks.definitions.dose_basis import mg
+from hooks.dosing import rounded_dose
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IDSA_2014_SSTI, SEED_004, WSES_2014
@@ -37,6 +38,10 @@ RULE = Rule(
 AGENTS = ("methotrexate", "azathioprine", "mycophenolate", "rituximab", "tacrolimus", "cyclosporine",
           "cyclophosphamide")
 VANCOMYCIN_STEP_MG = 250  # vials: round the loading dose to 250 mg
+# Whole vials only where half a vial is at most a tenth of the load (1,250 mg: 50 kg at 25 mg/kg). A small child's
+# load in whole vials was up to a third off its mg/kg dose (500 mg at 15 kg is 33 mg/kg; 250 mg at 14.9 kg is 17):
+# below this the load is given to 0.1 mg.
+VANCOMYCIN_WHOLE_VIALS_FROM_MG = 5 * VANCOMYCIN_STEP_MG
 
 DETAIL = """\
 **Do not give immunosuppression: this patient has an infectious necrotizing soft-tissue infection (NSTI).**
@@ -84,14 +89,16 @@ def _vancomycin(record: PatientRecord, context: HookContext) -> tuple[str, dict[
         return wording, orders.medication_request(context.patient_id, orders.text_concept("Vancomycin"), None, None,
                                                   text=text, route="iv", count=1), None
     raw = per_kg * dosing.value
-    dose, capped = practical_dose(raw, VANCOMYCIN_STEP_MG, cap)
-    basis = f"{per_kg:g} mg/kg x {dosing.value:g} kg weighed {dosing.day.isoformat()}"
-    capped_note = f", capped at {cap:,.0f} mg" if capped else ""
-    text = f"Vancomycin {dose:,.0f} mg IV once as a loading dose ({basis}{capped_note}), then pharmacy dosing"
-    order = orders.medication_request(context.patient_id, orders.text_concept("Vancomycin"), dose, "mg", text=text,
-                                      route="iv", count=1)
-    wording = f"vancomycin **{dose:,.0f} mg IV** loading dose ({basis}{capped_note}) then pharmacy dosing"
-    return wording, order, dose
+    whole_vials = raw >= VANCOMYCIN_WHOLE_VIALS_FROM_MG
+    dose = rounded_dose(raw, VANCOMYCIN_STEP_MG if whole_vials else 0.1, cap)
+    how = dose.how if whole_vials else (f"{dose.how}: whole {mg(VANCOMYCIN_STEP_MG)} vials only from "
+                                        f"{mg(VANCOMYCIN_WHOLE_VIALS_FROM_MG)}")
+    basis = f"{per_kg:g} mg/kg x {dosing.value:g} kg weighed {dosing.day.isoformat()}, {how}"
+    text = f"Vancomycin {mg(dose.mg)} IV once as a loading dose ({basis}), then pharmacy dosing"
+    order = orders.medication_request(context.patient_id, orders.text_concept("Vancomycin"), dose.mg, "mg",
+                                      text=text, route="iv", count=1)
+    wording = f"vancomycin **{mg(dose.mg)} IV** loading dose ({basis}) then pharmacy dosing"
+    return wording, order, dose.mg
 
 
 def _workup(context: HookContext) -> list[tuple[str, dict[str, Any]]]:
@@ -173,7 +180,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     verb = "Cancel" if order_sign else "Stop"
     remove = [Action("delete", f"{verb} {f.order.label}", resource_id=f.order.reference) for f in removable]
     workup = [Action("create", label, resource=resource) for label, resource in _workup(context)]
-    vanc_label = f" {vanc_mg:,.0f} mg" if vanc_mg else " (dose not computed: no current weight)"
+    vanc_label = f" {mg(vanc_mg)}" if vanc_mg is not None else " (dose not computed: no current weight)"
     vanc = Action("create", f"Vancomycin IV loading dose{vanc_label}", resource=vanc_order)
     suggestions = [
         Suggestion(f"{verb} immunosuppression; surgery, cultures, lactate, vancomycin + piperacillin-tazobactam "

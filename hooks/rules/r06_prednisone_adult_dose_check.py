@@ -8,7 +8,7 @@ from hooks.definitions import dose_basis
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.weight import dosing_weight
-from hooks.dosing import TABLET_STEP_MG, practical_dose
+from hooks.dosing import TABLET_STEP_MG, rounded_dose
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ETG, LANCET_2024, SEED_001, SEED_003, SEED_004
@@ -118,22 +118,18 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
               for d in doses]
     suggestions: list[Suggestion] = []
     if weight is not None:
-        raw = p["suggested_mg_per_kg_day"] * weight.value
-        dose, capped = practical_dose(raw, TABLET_STEP_MG, p["max_mg_day"])
-        text = f"{ingredient.capitalize()} {dose:g} mg by mouth once every morning"
+        dose = rounded_dose(p["suggested_mg_per_kg_day"] * weight.value, TABLET_STEP_MG, p["max_mg_day"])
+        text = f"{ingredient.capitalize()} {dose.mg:g} mg by mouth once every morning"
         resource = orders.medication_request(
             context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic",
                                                f"{ingredient} 5 MG Oral Tablet"),
-            dose, "mg", text=text, route="oral", when=["MORN"],
+            dose.mg, "mg", text=text, route="oral", when=["MORN"],
             note=f"{p['suggested_mg_per_kg_day']:g} mg/kg x {weight.value:g} kg ({weight.day.isoformat()}), "
-                 f"rounded to {TABLET_STEP_MG:g} mg" + (f", capped at {p['max_mg_day']:g} mg" if capped else "")
-                 + "; review for taper after 2-4 weeks.")
-        facts["suggested_mg_day"] = dose
-        advice = (f"Suggested instead: **{ingredient} {dose:g} mg by mouth every morning** "
-                  f"({p['suggested_mg_per_kg_day']:g} mg/kg on {weight.describe('kg')}, "
-                  f"rounded to {TABLET_STEP_MG:g} mg"
-                  + (f", capped at {p['max_mg_day']:g} mg" if capped else "") + ").")
-        suggestions.append(Suggestion(f"Replace with {ingredient} {dose:g} mg PO every morning (1 mg/kg)",
+                 f"{dose.how}; review for taper after 2-4 weeks.")
+        facts["suggested_mg_day"] = dose.mg
+        advice = (f"Suggested instead: **{ingredient} {dose.mg:g} mg by mouth every morning** "
+                  f"({p['suggested_mg_per_kg_day']:g} mg/kg on {weight.describe('kg')}, {dose.how}).")
+        suggestions.append(Suggestion(f"Replace with {ingredient} {dose.mg:g} mg PO every morning (1 mg/kg)",
                                       [*delete, Action("create", text, resource=resource)], is_recommended=True))
     else:
         facts["suggested_mg_day"] = None

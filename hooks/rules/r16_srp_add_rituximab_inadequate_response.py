@@ -11,6 +11,7 @@ from hooks.definitions import antibodies, escalation, immunosuppression
 from hooks.definitions import treatment_duration as td
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
+from hooks.definitions.dose_basis import mg
 from hooks.record import Observation, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import (
@@ -100,10 +101,12 @@ def _alternatives(record: PatientRecord, context: HookContext) -> str:
     if bsa is None:
         return ("BSA-based alternatives (375 mg/m² weekly x 4; RIM 750 mg/m², maximum 1 g, x 2) need a current "
                 "weight and height.")
-    weekly = dosing.round_to(375 * bsa, 100)
+    per_week = 375 * bsa
+    # 100 mg steps, or 0.1 mg below one step, as practical_dose gives RIM's: whole steps gave 0 mg under 0.13 m²
+    weekly = dosing.round_to(per_week, dosing.share_step(per_week, 1, 100))
     rim = dosing.practical_dose(750 * bsa, 100, 1000)[0]
-    return (f"Alternatives for BSA {bsa:g} m²: 375 mg/m² = {weekly:,.0f} mg weekly x 4; or RIM 750 mg/m² = "
-            f"{rim:,.0f} mg (maximum 1 g) twice, 2 weeks apart.")
+    return (f"Alternatives for BSA {bsa:g} m²: 375 mg/m² = {mg(weekly)} weekly x 4; or RIM 750 mg/m² = "
+            f"{mg(rim)} (maximum 1 g) twice, 2 weeks apart.")
 
 
 def before_ck(record: PatientRecord, context: HookContext,

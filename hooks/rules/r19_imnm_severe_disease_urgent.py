@@ -11,6 +11,7 @@ from hooks import dosing, orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, diagnosis, negation, steroids, strength
 from hooks.definitions.courses import doses_since, last_dose_day
+from hooks.definitions.dose_basis import mg
 from hooks.definitions.treatment_duration import ivig_immunizations
 from hooks.definitions.weight import Measure, dosing_weight, ivig_dosing_weight
 from hooks.dosing import HALF_TABLET_STEP_MG, PULSE_STEP_MG, TABLET_STEP_MG, practical_dose
@@ -332,8 +333,8 @@ def _pulse_and_prednisone(context: HookContext, params: Mapping[str, float], chi
     pulse_order = orders.medication_request(
         patient, orders.concept(sets, "glucocorticoid_systemic", "methylprednisolone 1000 MG Injection"), pulse_mg,
         "mg", route="iv", duration_days=3, count=3,
-        text=f"Methylprednisolone {pulse_mg:,.0f} mg IV once daily for 3 days (infuse over at least 1 hour)")
-    actions = [Action("create", f"Methylprednisolone {pulse_mg:,.0f} mg IV daily x3", resource=pulse_order)]
+        text=f"Methylprednisolone {mg(pulse_mg)} IV once daily for 3 days (infuse over at least 1 hour)")
+    actions = [Action("create", f"Methylprednisolone {mg(pulse_mg)} IV daily x3", resource=pulse_order)]
     if oral_mg is None or weight is None:
         return (f"{regimen} **No body weight from the last {int(context.definition('weight_max_age_days'))} days: "
                 f"the {oral} dose could not be computed.** Weigh the patient.", actions)
@@ -343,7 +344,7 @@ def _pulse_and_prednisone(context: HookContext, params: Mapping[str, float], chi
         patient, orders.concept(sets, "glucocorticoid_systemic", ORAL_PRODUCTS[oral]), oral_mg, "mg", text=oral_text)
     actions.append(Action("create", f"{oral.capitalize()} {oral_mg:g} mg PO daily after the pulses",
                           resource=oral_order))
-    return (f"{regimen} For {weight.describe('kg')}: **{pulse_mg:,.0f} mg IV daily**, then {oral} "
+    return (f"{regimen} For {weight.describe('kg')}: **{mg(pulse_mg)} IV daily**, then {oral} "
             f"**{oral_mg:g} mg daily**.", actions)
 
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import ck, cohorts, diagnosis
+from hooks.definitions import ck, cohorts, diagnosis, dose_basis
 from hooks.definitions.weight import dosing_weight, latest_weight
-from hooks.dosing import practical_dose, round_to
+from hooks.dosing import TABLET_STEP_MG, RoundedDose, rounded_dose
 from hooks.record import SNOMED, MedicationOrder, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ASCO_2021_CARDIAC, ASCO_2021_MYOSITIS, BSMO_TROPONIN, SEED_004, SITC_2021
@@ -251,7 +251,8 @@ def _methylprednisolone(context: HookContext, mg: float, note: str) -> dict[str,
 
 def _steroids(record: PatientRecord, context: HookContext, manage: str | None, ck_multiple: float | None,
               heart: list[str], weight: Any, p: Any) -> tuple[str, list[Suggestion]]:
-    """Doses on the dosing weight, rounded (prednisone to 5 mg, methylprednisolone to 10 mg) and capped."""
+    """Doses on the dosing weight, rounded (prednisone to 5 mg, methylprednisolone to 10 mg; a dose below one step
+    to 0.1 mg) and capped, each saying how."""
     g2_steroid = manage == "G2" and ck_multiple is not None and ck_multiple >= p["ck_steroid_multiple_g2"]
     if manage not in ("G3-4",) and not g2_steroid and not heart:
         return ("Glucocorticoid doses by grade: G2 prednisone 0.5-1 mg/kg/day (if CK >= 3x ULN); G3-4 prednisone "
@@ -266,32 +267,33 @@ def _steroids(record: PatientRecord, context: HookContext, manage: str | None, c
     child = cohorts.is_paediatric(record, context)
     pred_cap = p["paediatric_prednisone_cap_mg" if child else "prednisone_cap_mg"]
     mp_cap = p["methylprednisolone_cap_mg"]
-    cap_text = f"cap {pred_cap:g} mg" + (" for a child" if child else "")
+    pred_cap_text = f"prednisone cap {dose_basis.mg(pred_cap)}" + (" for a child" if child else "")
 
-    def pred(per_kg: float) -> float:
-        return practical_dose(per_kg * kg, 5, pred_cap)[0]
+    def pred(per_kg: float) -> RoundedDose:
+        return rounded_dose(per_kg * kg, TABLET_STEP_MG, pred_cap)
 
-    def mp(per_kg: float) -> float:
-        return practical_dose(per_kg * kg, 10, mp_cap)[0]
+    def mp(per_kg: float) -> RoundedDose:
+        return rounded_dose(per_kg * kg, 10, mp_cap)
 
-    capped = " (capped)" if pred(1) < round_to(kg, 5) else ""
     if g2_steroid and manage == "G2" and not heart:
-        text = (f"Doses for {weight.describe('kg')}: prednisone 0.5 mg/kg = **{pred(0.5):g} mg/day**, 1 mg/kg = "
-                f"{pred(1):g} mg/day{capped} (rounded to 5 mg, {cap_text}).")
-        return text, [Suggestion(f"Prednisone {pred(0.5):g} mg PO daily (0.5 mg/kg)", [Action(
-            "create", f"Prednisone {pred(0.5):g} mg PO daily", resource=_prednisone(context, pred(0.5)))],
+        half, full = pred(0.5), pred(1)
+        text = (f"Doses for {weight.describe('kg')}: prednisone 0.5 mg/kg = **{half.mg:g} mg/day** ({half.how}), "
+                f"1 mg/kg = {full.mg:g} mg/day ({full.how}); {pred_cap_text}.")
+        return text, [Suggestion(f"Prednisone {half.mg:g} mg PO daily (0.5 mg/kg)", [Action(
+            "create", f"Prednisone {half.mg:g} mg PO daily", resource=_prednisone(context, half.mg))],
             is_recommended=True)]
-    text = (f"Doses for {weight.describe('kg')}: prednisone 1 mg/kg = **{pred(1):g} mg/day**{capped}; "
-            f"methylprednisolone IV 1 mg/kg = **{mp(1):g} mg/day**, 2 mg/kg = {mp(2):g} mg/day (prednisone rounded "
-            f"to 5 mg, {cap_text}; methylprednisolone to 10 mg, cap {mp_cap:g} mg)."
+    pred_1, mp_1, mp_2 = pred(1), mp(1), mp(2)
+    text = (f"Doses for {weight.describe('kg')}: prednisone 1 mg/kg = **{pred_1.mg:g} mg/day** ({pred_1.how}); "
+            f"methylprednisolone IV 1 mg/kg = **{mp_1.mg:g} mg/day** ({mp_1.how}), 2 mg/kg = {mp_2.mg:g} mg/day "
+            f"({mp_2.how}); {pred_cap_text}, methylprednisolone cap {dose_basis.mg(mp_cap)}."
             + (" For myocarditis, cardio-oncology may choose a higher pulse." if heart else ""))
     note = "Up to 2 mg/kg/day; higher pulse for myocarditis or myasthenia per cardio-oncology/neurology."
     return text, [
-        Suggestion(f"Methylprednisolone {mp(1):g} mg IV daily (1 mg/kg)", [Action(
-            "create", f"Methylprednisolone {mp(1):g} mg IV daily", resource=_methylprednisolone(
-                context, mp(1), note))], is_recommended=bool(heart) or manage == "G3-4"),
-        Suggestion(f"Prednisone {pred(1):g} mg PO daily (1 mg/kg)", [Action(
-            "create", f"Prednisone {pred(1):g} mg PO daily", resource=_prednisone(context, pred(1)))]),
+        Suggestion(f"Methylprednisolone {mp_1.mg:g} mg IV daily (1 mg/kg)", [Action(
+            "create", f"Methylprednisolone {mp_1.mg:g} mg IV daily", resource=_methylprednisolone(
+                context, mp_1.mg, note))], is_recommended=bool(heart) or manage == "G3-4"),
+        Suggestion(f"Prednisone {pred_1.mg:g} mg PO daily (1 mg/kg)", [Action(
+            "create", f"Prednisone {pred_1.mg:g} mg PO daily", resource=_prednisone(context, pred_1.mg))]),
     ]
 
 

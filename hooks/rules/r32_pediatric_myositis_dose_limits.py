@@ -16,7 +16,7 @@ from hooks.definitions import dose_basis
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.weight import Measure, dosing_bsa, dosing_height, dosing_weight
-from hooks.dosing import HALF_TABLET_STEP_MG, MTX_SYRINGE_STEP_MG, practical_dose
+from hooks.dosing import HALF_TABLET_STEP_MG, MTX_SYRINGE_STEP_MG, rounded_dose
 from hooks.record import WEEKDAYS, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IMACS_2023_CANCER, IMACS_CORE_SET, SEED_003, SHARE_2017
@@ -172,21 +172,20 @@ def _steroid_suggestion(context: HookContext, p: Mapping[str, float], doses: lis
         return [], (f"No current weight (within {int(context.definition('weight_max_age_days_paediatric'))} days), "
                     f"so no dose is computed: prednisolone {p['steroid_max_mg_per_kg_day']:g} mg/kg/day, at most "
                     f"{p['steroid_max_mg_day']:g} mg/day. Weigh the child and re-order.")
-    raw = p["steroid_max_mg_per_kg_day"] * weight.value
-    dose, capped = practical_dose(raw, HALF_TABLET_STEP_MG, p["steroid_max_mg_day"], round_down=True)
-    text = f"Prednisolone {dose:g} mg by mouth once daily"
+    dose = rounded_dose(p["steroid_max_mg_per_kg_day"] * weight.value, HALF_TABLET_STEP_MG, p["steroid_max_mg_day"],
+                        round_down=True)
+    text = f"Prednisolone {dose.mg:g} mg by mouth once daily"
     resource = orders.medication_request(
         context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic",
-                                           "prednisolone 5 MG Oral Tablet"), dose, "mg", text=text,
+                                           "prednisolone 5 MG Oral Tablet"), dose.mg, "mg", text=text,
         note=f"{p['steroid_max_mg_per_kg_day']:g} mg/kg/day x {weight.value:g} kg ({weight.day.isoformat()}), "
-             f"rounded down to {HALF_TABLET_STEP_MG:g} mg" + (f", capped at {p['steroid_max_mg_day']:g} mg" if capped
-                                                          else "") + ". Liquid formulation if needed.")
+             f"{dose.how}. Liquid formulation if needed.")
     delete = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)
               for d in doses]
-    return ([Suggestion(f"Replace with prednisolone {dose:g} mg PO daily (2 mg/kg, max 60 mg)",
+    return ([Suggestion(f"Replace with prednisolone {dose.mg:g} mg PO daily (2 mg/kg, max 60 mg)",
                         [*delete, Action("create", text, resource=resource)], is_recommended=True)],
-            f"Suggested: **prednisolone {dose:g} mg by mouth daily** ({p['steroid_max_mg_per_kg_day']:g} mg/kg on "
-            f"{weight.describe('kg')}" + (f", capped at {p['steroid_max_mg_day']:g} mg" if capped else "") + ").")
+            f"Suggested: **prednisolone {dose.mg:g} mg by mouth daily** ({p['steroid_max_mg_per_kg_day']:g} mg/kg "
+            f"on {weight.describe('kg')}, {dose.how}).")
 
 
 def _mtx_suggestion(record: PatientRecord, context: HookContext, p: Mapping[str, float], doses: list[DraftDose],
@@ -196,18 +195,16 @@ def _mtx_suggestion(record: PatientRecord, context: HookContext, p: Mapping[str,
     if bsa is None or weight is None or height is None:
         return [], (f"No current weight and height, so no BSA dose is computed: methotrexate {per_m2:g} mg/m² SC "
                     f"once weekly, at most {p['mtx_max_mg_week']:g} mg/week. Measure the child and re-order.")
-    raw = per_m2 * bsa
-    dose, capped = practical_dose(raw, MTX_SYRINGE_STEP_MG, p["mtx_max_mg_week"])
+    dose = rounded_dose(per_m2 * bsa, MTX_SYRINGE_STEP_MG, p["mtx_max_mg_week"])
     days = doses[0].order.dosage.timing.days_of_week if doses[0].order.dosage else ()
     day = days[0] if days and days[0] in WEEKDAYS else "mon"
-    text = f"Methotrexate {dose:g} mg SC ONCE WEEKLY ({day.capitalize()})"
+    text = f"Methotrexate {dose.mg:g} mg SC ONCE WEEKLY ({day.capitalize()})"
     resource = orders.medication_request(
         context.patient_id, orders.concept(context.valuesets, "methotrexate",
-                                           "methotrexate 25 MG/ML Prefilled Syringe"), dose, "mg", text=text,
+                                           "methotrexate 25 MG/ML Prefilled Syringe"), dose.mg, "mg", text=text,
         route="sc", period=1, period_unit="wk", day_of_week=day,
         note=f"{per_m2:g} mg/m2 x BSA {bsa:.2f} m2 (Mosteller: {height.describe('cm')}, {weight.describe('kg')}), "
-             f"rounded to {MTX_SYRINGE_STEP_MG:g} mg" + (f", capped at {p['mtx_max_mg_week']:g} mg" if capped else "")
-             + ". Once weekly only.")
+             f"{dose.how}. Once weekly only.")
     actions = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)
                for d in doses]
     actions.append(Action("create", text, resource=resource))
@@ -215,7 +212,7 @@ def _mtx_suggestion(record: PatientRecord, context: HookContext, p: Mapping[str,
         actions.append(Action("create", "Folic acid 1 mg PO daily", resource=orders.medication_request(
             context.patient_id, orders.text_concept("folic acid 1 MG Oral Tablet"), 1, "mg",
             text="Folic acid 1 mg by mouth once daily")))
-    return ([Suggestion(f"Replace with methotrexate {dose:g} mg SC once weekly ({per_m2:g} mg/m2, max 40 mg)",
+    return ([Suggestion(f"Replace with methotrexate {dose.mg:g} mg SC once weekly ({per_m2:g} mg/m2, max 40 mg)",
                         actions, is_recommended=True)],
-            f"Suggested: **methotrexate {dose:g} mg SC once weekly** ({per_m2:g} mg/m² x {bsa:.2f} m²"
-            + (f", capped at {p['mtx_max_mg_week']:g} mg" if capped else "") + ") with folic acid.")
+            f"Suggested: **methotrexate {dose.mg:g} mg SC once weekly** ({per_m2:g} mg/m² x {bsa:.2f} m², "
+            f"{dose.how}) with folic acid.")

@@ -106,6 +106,39 @@ def test_vancomycin_load_is_computed_rounded_and_capped(kb, today, kg, expected)
     assert ("capped at 3,000 mg" in vanc["text"]) is (kg * 25 > 3000)
 
 
+def _child(today, kg: float):
+    chart = Chart(today, age=2, sex="female").condition(NEC_FASCIITIS_ICD, onset=-2).weight(kg, day=-1)
+    return chart.draft(AZATHIOPRINE_50, 25, "mg")
+
+
+@pytest.mark.parametrize(("kg", "expected"), [(15, 375), (14.9, 372.5), (12, 300), (45, 1125), (50, 1250)])
+def test_a_load_under_1250_mg_is_not_rounded_to_whole_vials(kb, today, kg, expected):
+    """In whole 250 mg vials a small child's load was up to a third off its 25 mg/kg: 500 mg at 15 kg (33 mg/kg,
+    above the table's 25-30 mg/kg), 250 mg at 14.9 kg (17 mg/kg). Below 1,250 mg, where half a vial is more than a
+    tenth of the load, it is given to 0.1 mg; from 1,250 mg (50 kg) whole vials are at most a tenth off."""
+    chart = _child(today, kg) if kg < 40 else _chart(today, weight=kg).draft(PREDNISONE_20, 60, "mg")
+    result = run(kb, chart.request("order-sign"), today)
+    vanc = _vancomycin(fired(result)[RULE])["dosageInstruction"][0]
+    assert vanc["doseAndRate"][0]["doseQuantity"]["value"] == expected
+    assert _explain(result)["facts"]["vancomycin_load_mg"] == expected
+
+
+@pytest.mark.parametrize(("kg", "dose", "how"), [
+    (3.3, "82.5 mg", "rounded to 0.1 mg: whole 250 mg vials only from 1,250 mg"),
+    (84, "2,000 mg", "rounded to 250 mg"),
+])
+def test_the_card_and_the_order_text_state_the_load_the_order_carries(kb, today, kg, dose, how):
+    """At 3.3 kg the order carried 82.5 mg while its text, its label and the card said "82 mg"."""
+    chart = _child(today, kg) if kg < 40 else _chart(today, weight=kg).draft(PREDNISONE_20, 60, "mg")
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    label = next(a["description"] for a in card["suggestions"][0]["actions"]
+                 if a.get("resource", {}).get("medicationCodeableConcept", {}).get("text") == "Vancomycin")
+    assert label == f"Vancomycin IV loading dose {dose}"
+    text = _vancomycin(card)["dosageInstruction"][0]["text"]
+    assert text.startswith(f"Vancomycin {dose} IV once") and how in text
+    assert f"vancomycin **{dose} IV** loading dose" in card["detail"] and how in card["detail"]
+
+
 def test_site_can_change_the_vancomycin_mg_per_kg(kb, today):
     chart = _chart(today, weight=80).draft(PREDNISONE_20, 60, "mg")
     from dataclasses import replace

@@ -186,3 +186,19 @@ def test_a_draft_saved_days_ago_is_given_from_today_with_the_new_one(kb, today):
     chart.draft(PREDNISONE_20, 60, "mg", start=None)
     card = fired(run(kb, chart.request("order-sign"), today)).get(RULE)
     assert card is not None and "120 mg/day" in card["summary"]
+
+
+@pytest.mark.parametrize(("kg", "dose", "how", "not_said"), [
+    (4.3, 4.3, "below one 5 mg step, given to 0.1 mg", "rounded to 5 mg"),
+    (72, 70, "rounded to 5 mg", "0.1 mg"),
+])
+def test_the_suggestion_says_how_it_was_rounded(kb, today, kg, dose, how, not_said):
+    """At 4.3 kg the 1 mg/kg suggestion is 4.3 mg (practical_dose gives a dose below one 5 mg tablet to 0.1 mg),
+    but its note and the card said "rounded to 5 mg"."""
+    card = fired(run(kb, _chart(today, kg).draft(PREDNISONE_20, 140, "mg").request("order-sign"), today))[RULE]
+    resource = card["suggestions"][0]["actions"][1]["resource"]
+    note = resource["note"][0]["text"]
+    assert resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == dose
+    assert how in note and not_said not in note
+    assert f"**prednisone {dose:g} mg by mouth every morning** (1 mg/kg on {kg:g} kg on 2026-11-18, {how})" \
+        in card["detail"] and not_said not in card["detail"]

@@ -107,6 +107,19 @@ def test_child_pulse_capped_at_1_g_and_rounded_down(kb, today):
     assert doses["prednisolone 5 MG Oral Tablet"] == 42.5  # 43.4 mg rounded down to 2.5 mg
 
 
+@pytest.mark.parametrize(("age", "weight", "pulse"), [(0, 0.31, "9.3 mg"), (44, 72, "1,000 mg")])
+def test_the_pulse_text_states_the_dose_the_order_carries(kb, today, age, weight, pulse):
+    """A 0.31 kg infant's pulse is 9.3 mg (30 mg/kg, below one 10 mg step, to 0.1 mg): the order carried 9.3 mg
+    while its text, its label and the card said "9 mg"."""
+    card = _card(kb, _severe_child(today, age=age, weight=weight))
+    action = card["suggestions"][0]["actions"][0]
+    dosage = action["resource"]["dosageInstruction"][0]
+    assert f"{dosage['doseAndRate'][0]['doseQuantity']['value']:,g} mg" == pulse
+    assert action["description"] == f"Methylprednisolone {pulse} IV daily x3"
+    assert dosage["text"].startswith(f"Methylprednisolone {pulse} IV once daily")
+    assert f"**{pulse} IV daily**" in card["detail"]
+
+
 def test_child_suggestion_passes_the_childrens_dose_checks(kb, today):
     """R19's orders, signed as drafts, must not be flagged by R07 (pulse) or R32 (prednisolone)."""
     chart = _severe_child(today, age=8, weight=26.3)

@@ -281,3 +281,21 @@ def test_an_ecg_under_a_local_code_counts_by_its_name(kb, today):
     card, entry = _card(kb, chart.draft(PEMBROLIZUMAB, 200, "mg"), today, "order-sign")
     assert entry["facts"]["ecg_within_window"] == "12 lead ECG 2026-11-19, 12-lead ECG 2026-11-20"
     assert "continue ICI with close monitoring" in card["summary"]
+
+
+@pytest.mark.parametrize(("kg", "grade", "said", "not_said"), [
+    (3, 3, "prednisone 1 mg/kg = **3 mg/day** (below one 5 mg step, given to 0.1 mg); methylprednisolone IV "
+           "1 mg/kg = **3 mg/day** (below one 10 mg step, given to 0.1 mg), 2 mg/kg = 6 mg/day (below one 10 mg "
+           "step, given to 0.1 mg)", "capped"),
+    (4.4, 2, "prednisone 0.5 mg/kg = **2.2 mg/day** (below one 5 mg step, given to 0.1 mg), 1 mg/kg = 4.4 mg/day "
+             "(below one 5 mg step, given to 0.1 mg); prednisone cap 80 mg.", "capped"),
+    (70, 3, "prednisone 1 mg/kg = **70 mg/day** (rounded to 5 mg); methylprednisolone IV 1 mg/kg = **70 mg/day** "
+            "(rounded to 10 mg), 2 mg/kg = 140 mg/day (rounded to 10 mg); prednisone cap 80 mg, methylprednisolone "
+            "cap 1,000 mg.", "capped"),
+    (95, 3, "prednisone 1 mg/kg = **80 mg/day** (rounded to 5 mg, capped at 80 mg)", "0.1 mg"),
+])
+def test_each_dose_says_how_it_was_rounded_and_only_a_capped_one_is_capped(kb, today, kg, grade, said, not_said):
+    """At 2.5-5 kg the 1 mg/kg prednisone (given to 0.1 mg below one 5 mg step) was marked "(capped)", and every
+    dose below one step was said to be "rounded to 5 mg" or "to 10 mg"."""
+    card, _ = _card(kb, _graded(today, grade, ck=4200, weight=kg), today)
+    assert said in card["detail"] and not_said not in card["detail"]

@@ -82,6 +82,31 @@ def test_mtx_suggestion_15_mg_per_m2_sc_weekly_with_folic_acid(kb, today):
     assert "folic" in folic["resource"]["medicationCodeableConcept"]["text"].lower()
 
 
+@pytest.mark.parametrize(("kg", "cm", "steroid", "mtx"), [
+    # 2 mg/kg x 1.2 kg = 2.4 mg; 15 mg/m2 x 0.12 m2 = 1.8 mg: each below one 2.5 mg step, given to 0.1 mg
+    (1.2, 40, (2.4, "below one 2.5 mg step, rounded down to 0.1 mg"), (1.8, "below one 2.5 mg step, given to 0.1 mg")),
+    # 6 mg -> 5 mg; 15 x 0.20 m2 = 3 mg -> 2.5 mg: whole steps
+    (3, 50, (5, "rounded down to 2.5 mg"), (2.5, "rounded to 2.5 mg")),
+])
+def test_each_suggestion_says_how_it_was_rounded_in_its_note_and_on_the_card(kb, today, kg, cm, steroid, mtx):
+    """A 1.2 kg infant's 2.4 mg prednisolone and 1.8 mg methotrexate were noted "rounded down to 2.5 mg" and
+    "rounded to 2.5 mg"; the card's advice did not say how a dose was rounded at all."""
+    chart = _weekly(_child(today, age=0, kg=kg, cm=cm).draft(PREDNISOLONE_5, 20, "mg"), 15)
+    card = _card(kb, today, chart)
+    suggested = {}
+    for suggestion in card["suggestions"]:
+        resource = next(a["resource"] for a in suggestion["actions"] if a["type"] == "create")
+        suggested[resource["medicationCodeableConcept"]["text"]] = (
+            resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"], resource["note"][0]["text"])
+    for name, (dose, how) in ((PREDNISOLONE_5, steroid), (MTX_SC, mtx)):
+        value, note = suggested[name]
+        assert value == dose and f", {how}." in note
+    assert f"**prednisolone {steroid[0]:g} mg by mouth daily** (2 mg/kg on {kg:g} kg on 2026-11-20, {steroid[1]})" \
+        in card["detail"]
+    assert f"**methotrexate {mtx[0]:g} mg SC once weekly** (15 mg/m² x " in card["detail"]
+    assert f"m², {mtx[1]}) with folic acid" in card["detail"]
+
+
 def test_no_weight_checks_absolute_caps_only(kb, today):
     chart = _child(today, weight_day=-8).draft(PREDNISOLONE_5, 55, "mg")  # weight 8 days old: stale for a child
     entry = _explain(kb, today, chart)
