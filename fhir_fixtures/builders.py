@@ -230,6 +230,14 @@ class Chart:
         self.resources["medications"].append(self.medication_request(code, dose, unit, **kwargs))
         return self
 
+    def maintenance_ivig(self, last_cycle: int) -> Chart:
+        """Five IVIG cycles spaced out from 4 to 8 to 12 weeks (84 days), the last on ``last_cycle``, each its own
+        completed order (1 g/kg a day for 2 days), as charts that order every maintenance cycle separately show
+        them."""
+        for start in (last_cycle - 252, last_cycle - 224, last_cycle - 168, last_cycle - 84, last_cycle):
+            self.medication(IVIG_CVX, 1, "g/kg", start=start, end=start + 1, status="completed", route=ROUTE_IV)
+        return self
+
     def taper_order(self, code: Code | str, steps: list[tuple[float, int | None]], unit: str = "mg", *,
                     start: int, status: str = "active") -> Chart:
         """One order whose numbered instructions run one after another: ``steps`` are (daily dose, days), and a

@@ -1,4 +1,5 @@
-"""Fixtures for R15 hmgcr-add-ivig-inadequate-response: month-6 edge, combination length, IVIG window, CK age."""
+"""Fixtures for R15 hmgcr-add-ivig-inadequate-response: month-6 edge, combination length, IVIG window, maintenance
+IVIG between cycles, CK age."""
 
 from datetime import date
 from typing import Any
@@ -63,6 +64,25 @@ def recent_ivig(today: date) -> dict[str, Any]:
     chart = hmgcr_on_two_agents(today)
     chart.medication(IVIG_CVX, 1, "g/kg", start=-60, end=-59, status="completed", route=ROUTE_IV)
     return chart.request("patient-view")
+
+
+def hmgcr_on_maintenance_ivig(today: date, last_cycle: int) -> Chart:
+    """Anti-HMGCR IMNM treated since D-400, on maintenance IVIG (:meth:`Chart.maintenance_ivig`)."""
+    return hmgcr_on_two_agents(today, ttx=-400, mtx_start=-370).maintenance_ivig(last_cycle)
+
+
+@fixture("r15-quiet-maintenance-ivig-between-cycles", hook="patient-view",
+         story="IVIG every 12 weeks, one order per cycle, the last 70 days ago: the next cycle is due in 14 days, so "
+               "IVIG is in use although none was given in the last 60 days.", quiet={RULE})
+def maintenance_between_cycles(today: date) -> dict[str, Any]:
+    return hmgcr_on_maintenance_ivig(today, -70).request("patient-view")
+
+
+@fixture("r15-fires-maintenance-ivig-overdue", hook="patient-view",
+         story="IVIG every 12 weeks, the last cycle 92 days ago: the next cycle is 8 days overdue (more than the "
+               "7-day grace), so IVIG has stopped.", fires={RULE})
+def maintenance_overdue(today: date) -> dict[str, Any]:
+    return hmgcr_on_maintenance_ivig(today, -92).request("patient-view")
 
 
 @fixture("r15-quiet-ck-31-days-old", hook="patient-view",

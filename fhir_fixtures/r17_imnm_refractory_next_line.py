@@ -1,4 +1,5 @@
-"""Fixtures for R17 imnm-refractory-next-line: IVIG length and cycles, rituximab timing, next step by subtype."""
+"""Fixtures for R17 imnm-refractory-next-line: IVIG length and cycles (maintenance between cycles), rituximab
+timing, next step by subtype."""
 
 from datetime import date
 from typing import Any
@@ -106,6 +107,20 @@ def ivig_restarted(today: date) -> dict[str, Any]:
                "course, IVIG tried.", fires={RULE})
 def maintenance_ivig(today: date) -> dict[str, Any]:
     return on_ivig(refractory(today), -290, every_weeks=10).request("patient-view")
+
+
+@fixture("r17-fires-maintenance-ivig-between-cycles", hook="patient-view",
+         story="Anti-HMGCR IMNM on IVIG every 12 weeks, one order per cycle, the last 70 days ago (the next is due "
+               "in 14 days); CK still 2,600 U/L: IVIG tried, add rituximab.", fires={RULE})
+def maintenance_between_cycles(today: date) -> dict[str, Any]:
+    return refractory(today).maintenance_ivig(-70).request("patient-view")
+
+
+@fixture("r17-quiet-maintenance-ivig-overdue", hook="patient-view",
+         story="IVIG every 12 weeks, the last cycle 92 days ago: 8 days overdue (more than the 7-day grace), so IVIG "
+               "has stopped (R15's case).", quiet={RULE})
+def maintenance_overdue(today: date) -> dict[str, Any]:
+    return refractory(today).maintenance_ivig(-92).request("patient-view")
 
 
 @fixture("r17-quiet-ck-responded", hook="patient-view",

@@ -4,15 +4,17 @@ Each rule declares its parameters (name, default, unit, meaning) in its own modu
 clinical-rules.md section 4 declare theirs in :data:`DEFINITIONS`. ``hooks/thresholds.toml`` lists them all with
 their defaults (generated, and checked current by a test); a site copies it, edits values and points the
 configuration's ``[clinical] thresholds_file`` at the copy. Unknown names in a site file are an error at start-up,
-so a typo never silently leaves a default in force; so is a dose a rule offers above the limit of the check that
-reads the same order (``Param.at_most``): lowering R32's cap for a child's prednisolone without R19's dose would
-have R19 suggest an order that R32 then flags.
+so a typo never silently leaves a default in force; so is a value beyond another parameter it is bound by
+(``Param.at_most``, ``Param.at_least``): lowering R32's cap for a child's prednisolone without R19's dose would have
+R19 suggest an order that R32 then flags, and an IVIG course that ends at a break shorter than R17's window for
+recent IVIG would end while IVIG is still recent.
 """
 
 from __future__ import annotations
 
+import operator
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from hooks.rule import Param, Rule
@@ -43,12 +45,20 @@ DEFINITIONS: dict[str, Param] = {
                                                     "multiple of the nadir CK."),
     "dose_gap_bridge_days": Param(7, "days", "A gap this short in a drug's doses (a late refill) is no stop: its days "
                                              "count in a run of glucocorticoid days, a dose back within it is no "
-                                             "taper step, and combination therapy runs on."),
+                                             "taper step, combination therapy runs on, and an IVIG course whose "
+                                             "next cycle is at most this late is still in use (R15, R17)."),
+    "ivig_course_break_days": Param(180, "days", "A longer break between two IVIG cycles ends a course: its cycles "
+                                                 "do not count toward the current one (R17), and the gap between "
+                                                 "the current course's last two cycles sets when its next cycle is "
+                                                 "due (R15, R17). Longer than any maintenance interval (IVIG spaced "
+                                                 "to every 8-12 weeks).",
+                                    at_least="imnm-refractory-next-line.ivig_recent_days"),
 }
 
 
 class ParameterError(ValueError):
-    """A site thresholds file names a parameter that does not exist, or gives it a non-number."""
+    """A site thresholds file names a parameter that does not exist, gives it a non-number, or sets a value
+    beyond a bound (``at_most``, ``at_least``) on another parameter."""
 
 
 def _declared(rules: Iterable[Rule]) -> dict[str, Mapping[str, Param]]:
@@ -57,7 +67,7 @@ def _declared(rules: Iterable[Rule]) -> dict[str, Mapping[str, Param]]:
 
 
 def load(rules: Iterable[Rule], site_file: Path | str | None = None) -> dict[str, dict[str, float]]:
-    """Defaults, overridden by the site's TOML file (``[rule-id] name = value``), with every ``at_most`` held."""
+    """Defaults, overridden by the site's TOML file (``[rule-id] name = value``), with every bound held."""
     declared = _declared(rules)
     table = {section: {name: p.default for name, p in params.items()} for section, params in declared.items()}
     if site_file is not None:
@@ -76,19 +86,31 @@ def load(rules: Iterable[Rule], site_file: Path | str | None = None) -> dict[str
     return table
 
 
+# A cross-parameter bound: its Param field, the comparison a value breaks it by, and what the error says.
+_BOUNDS: tuple[tuple[str, Callable[[float, float], bool], str], ...] = (
+    ("at_most", operator.gt, "may not exceed"),
+    ("at_least", operator.lt, "may not be below"),
+)
+
+
+def _bounds(param: Param) -> list[tuple[str, str, Callable[[float, float], bool], str]]:
+    """(bound, the parameter it names, the comparison that breaks it, the error's words) for each bound set."""
+    return [(bound, other, breaks, words) for bound, breaks, words in _BOUNDS
+            if (other := getattr(param, bound)) is not None]
+
+
 def _check_limits(table: Mapping[str, Mapping[str, float]], declared: Mapping[str, Mapping[str, Param]],
                   site_file: Path | str | None) -> None:
     for section, params in declared.items():
         for name, param in params.items():
-            if param.at_most is None:
-                continue
-            limit_section, _, limit_name = param.at_most.rpartition(".")
-            if limit_name not in table.get(limit_section, {}):
-                raise ParameterError(f"{section}.{name}: at_most names no parameter ({param.at_most})")
-            value, limit = table[section][name], table[limit_section][limit_name]
-            if value > limit:
-                raise ParameterError(f"{site_file or 'defaults'}: {section}.{name} = {value:g} may not exceed "
-                                     f"{param.at_most} = {limit:g}")
+            for bound, other, breaks, words in _bounds(param):
+                limit_section, _, limit_name = other.rpartition(".")
+                if limit_name not in table.get(limit_section, {}):
+                    raise ParameterError(f"{section}.{name}: {bound} names no parameter ({other})")
+                value, limit = table[section][name], table[limit_section][limit_name]
+                if breaks(value, limit):
+                    raise ParameterError(f"{site_file or 'defaults'}: {section}.{name} = {value:g} {words} "
+                                         f"{other} = {limit:g}")
 
 
 def render_toml(rules: Iterable[Rule]) -> str:
@@ -102,7 +124,7 @@ def render_toml(rules: Iterable[Rule]) -> str:
     for section, title, params in sections:
         lines += [f"# {title}", f"[{section}]"]
         for name, p in params.items():
-            limit = f" At most {p.at_most}." if p.at_most else ""
-            lines.append(f"{name} = {p.default!r}  # {p.unit}: {p.doc}{limit}")
+            limits = "".join(f" {bound.replace('_', ' ').capitalize()} {other}." for bound, other, _, _ in _bounds(p))
+            lines.append(f"{name} = {p.default!r}  # {p.unit}: {p.doc}{limits}")
         lines.append("")
     return "\n".join(lines)

@@ -32,14 +32,17 @@ class Source:
 class Param:
     """A [design] threshold: a default from clinical-rules.md that a site may override by name.
 
-    ``at_most`` names another parameter ('rule-id.name') this one may not exceed: a dose a rule offers must pass
-    the dose check that reads the same order, whatever values a site sets (checked at start-up).
+    ``at_most`` names another parameter ('rule-id.name', or 'definitions.name') this one may not exceed, and
+    ``at_least`` one it may not fall below, whatever values a site sets (checked at start-up): a dose a rule offers
+    must pass the dose check that reads the same order; the break that ends an IVIG course may not be shorter than
+    the window in which IVIG given still counts as in use.
     """
 
     default: float | int
     unit: str
     doc: str
     at_most: str | None = None
+    at_least: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

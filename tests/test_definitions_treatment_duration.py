@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from fhir_fixtures.builders import (
     IVIG_CVX,
     METHOTREXATE_2_5,
@@ -114,14 +116,68 @@ def test_ivig_course_starts_after_the_last_break_longer_than_break_days(kb, toda
     chart = Chart(today)
     for day in (-700, -519, -339):  # 181, then 180 days apart
         chart.immunization(IVIG_CVX, day=day)
-    record, _ = _evaluate(kb, chart)
-    assert td.ivig_course(record, 180) == [today - timedelta(days=d) for d in (519, 339)]
-    assert td.ivig_course(record, 181) == td.ivig_cycles(record)
+    course = td.ivig_course(*_evaluate(kb, chart))
+    assert course.cycles == tuple(today - timedelta(days=d) for d in (519, 339))
+    assert course.earlier == (today - timedelta(days=700),)
+    site = with_params(kb, "definitions", ivig_course_break_days=181)
+    assert td.ivig_course(*_evaluate(site, chart)).cycles == tuple(td.ivig_cycles(_evaluate(site, chart)[0]))
     chart.medication(IVIG_CVX, 2, "g/kg", start=-60, period=4, period_unit="wk", route=ROUTE_IV)  # 279 days later
-    record, _ = _evaluate(kb, chart)
-    assert td.ivig_course(record, 180) == [today - timedelta(days=d) for d in (60, 32, 4)]
-    assert td.ivig_course(record, 279) == td.ivig_cycles(record)
-    assert td.ivig_course(_evaluate(kb, Chart(today))[0], 180) == []
+    course = td.ivig_course(*_evaluate(kb, chart))
+    assert course.cycles == tuple(today - timedelta(days=d) for d in (60, 32, 4))
+    assert course.earlier == tuple(today - timedelta(days=d) for d in (700, 519, 339))
+    site = with_params(kb, "definitions", ivig_course_break_days=279)
+    assert td.ivig_course(*_evaluate(site, chart)).earlier == ()
+    empty = td.ivig_course(*_evaluate(kb, Chart(today)))
+    assert (empty.cycles, empty.earlier, empty.last, empty.next_due) == ((), (), None, None)
+
+
+def _maintenance(today, last_cycle: int, gap: int = 84) -> Chart:
+    """IVIG cycles 4 weeks apart, then ``gap`` days apart, each one completed order over 2 days."""
+    chart = Chart(today)
+    for start in (last_cycle - gap - 56, last_cycle - gap - 28, last_cycle - gap, last_cycle):
+        chart.medication(IVIG_CVX, 1, "g/kg", start=start, end=start + 1, status="completed", route=ROUTE_IV)
+    return chart
+
+
+@pytest.mark.parametrize(("last_cycle", "in_use"), [(-59, True), (-70, True), (-91, True), (-92, False)])
+def test_maintenance_ivig_is_in_use_until_its_next_cycle_is_overdue(kb, today, last_cycle, in_use):
+    """IVIG every 84 days, one order per cycle: the last cycle 70 days ago was read as 'no IVIG' (only the 60-day
+    window counted), so R15 offered IVIG the patient was receiving and R17 called IVIG stopped. The next cycle is
+    due 84 days after the last and late by at most dose_gap_bridge_days (7) it is still in use."""
+    record, context = _evaluate(kb, _maintenance(today, last_cycle))
+    course = td.ivig_course(record, context)
+    assert course.interval == 84 and course.next_due == today + timedelta(days=last_cycle + 84)
+    assert (td.ivig_in_use(record, context, 60) is not None) is in_use
+
+
+def test_why_ivig_is_in_use(kb, today):
+    assert td.ivig_in_use(*_evaluate(kb, _maintenance(today, -30)), 60) == "given within the last 60 days"
+    assert td.ivig_in_use(*_evaluate(kb, _maintenance(today, -70)), 60) == (
+        "a cycle every 84 days, the last on 2026-09-12: the next is due 2026-12-05 (overdue after 2026-12-12)")
+
+
+def test_the_grace_for_a_late_cycle_is_the_shared_dose_gap_definition(kb, today):
+    chart = _maintenance(today, -90)  # the next cycle 6 days overdue
+    assert td.ivig_in_use(*_evaluate(kb, chart), 60) is not None
+    site = with_params(kb, "definitions", dose_gap_bridge_days=5)
+    assert td.ivig_in_use(*_evaluate(site, chart), 60) is None
+
+
+def test_a_cycle_after_a_break_gives_no_interval(kb, today):
+    """A cycle 70 days ago restarting IVIG 200 days after the one before: one cycle of a new course, so only the
+    60-day window says whether IVIG is in use (the 200-day break is no maintenance interval)."""
+    chart = Chart(today).immunization(IVIG_CVX, day=-270).immunization(IVIG_CVX, day=-70)
+    record, context = _evaluate(kb, chart)
+    assert td.ivig_course(record, context).interval is None
+    assert td.ivig_in_use(record, context, 60) is None
+    assert td.ivig_in_use(record, context, 70) == "given within the last 70 days"
+
+
+def test_a_single_cycle_is_in_use_only_within_the_window(kb, today):
+    chart = Chart(today).immunization(IVIG_CVX, day=-61)
+    record, context = _evaluate(kb, chart)
+    assert td.ivig_in_use(record, context, 60) is None
+    assert td.ivig_in_use(record, context, 61) is not None
 
 
 def test_rituximab_count_limited_course_ends_at_the_second_dose(kb, today):

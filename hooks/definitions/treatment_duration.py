@@ -6,6 +6,10 @@ the time until the next dose would be due (a weekly methotrexate or a 4-weekly I
 doses), so intermittent regimens are not mistaken for interruptions. Runs of covered days that are separated by a
 short gap (a late refill: the shared dose_gap_bridge_days) are joined. A course with no usable start date is never
 counted.
+
+"On IVIG" (R15's "no IVIG in the last 60 d", R17's "IVIG >= 90 d") is one definition, :func:`ivig_in_use`: IVIG
+given recently, or a course whose next cycle is not yet overdue, so that maintenance IVIG spaced to every 10-12
+weeks and charted one order per cycle is not read as stopped in the weeks before each cycle.
 """
 
 from __future__ import annotations
@@ -164,12 +168,51 @@ def ivig_cycles(record: PatientRecord) -> list[date]:
     return cycles
 
 
-def ivig_course(record: PatientRecord, break_days: int) -> list[date]:
-    """Start days of the current IVIG course's cycles, oldest first: those after the last break of more than
-    ``break_days`` days between two cycle starts (IVIG stopped and restarted later); earlier courses are left out."""
+@dataclass(frozen=True, slots=True)
+class IvigCourse:
+    """IVIG cycle start days, oldest first, split at the last break of more than the ivig_course_break_days
+    definition between two cycle starts (IVIG stopped and restarted later)."""
+
+    cycles: tuple[date, ...]  # the current course's
+    earlier: tuple[date, ...]  # the earlier courses', which do not count toward this one
+    last: date | None  # the last day IVIG was (or is being) given: today for a current order
+
+    @property
+    def interval(self) -> int | None:
+        """Days between the course's last two cycle starts: the spacing it is given at now (a cyclic order's own
+        interval is already in its cycle dates); None for a single cycle."""
+        return (self.cycles[-1] - self.cycles[-2]).days if len(self.cycles) > 1 else None
+
+    @property
+    def next_due(self) -> date | None:
+        """When the next cycle is due at the course's current spacing."""
+        return None if self.interval is None else self.cycles[-1] + timedelta(days=self.interval)
+
+
+@per_record
+def ivig_course(record: PatientRecord, context: HookContext) -> IvigCourse:
+    """The current IVIG course and the cycles before it (see :class:`IvigCourse`)."""
     cycles = ivig_cycles(record)
+    break_days = context.definition("ivig_course_break_days")
     first = next((i for i in range(len(cycles) - 1, 0, -1) if (cycles[i] - cycles[i - 1]).days > break_days), 0)
-    return cycles[first:]
+    return IvigCourse(tuple(cycles[first:]), tuple(cycles[:first]), last_ivig(record))
+
+
+def ivig_in_use(record: PatientRecord, context: HookContext, recent_days: float) -> str | None:
+    """Why the patient is on IVIG, or None when IVIG has stopped.
+
+    On IVIG: given within ``recent_days`` days, or the current course's next cycle is not yet overdue: due one
+    interval (its last two cycles' spacing) after its last cycle and at most the dose_gap_bridge_days definition
+    late, as a late refill is no stop. A single cycle gives no interval: only ``recent_days`` counts then.
+    """
+    course = ivig_course(record, context)
+    if given_within(record, course.last, int(recent_days)):
+        return f"given within the last {recent_days:g} days"
+    due, grace = course.next_due, int(context.definition("dose_gap_bridge_days"))
+    if due is None or record.today > due + timedelta(days=grace):
+        return None
+    return (f"a cycle every {course.interval} days, the last on {course.cycles[-1].isoformat()}: the next is due "
+            f"{due.isoformat()} (overdue after {(due + timedelta(days=grace)).isoformat()})")
 
 
 def last_ivig(record: PatientRecord) -> date | None:

@@ -38,7 +38,9 @@ RULE = Rule(
         "min_days_since_ttx": Param(180, "days", "Days since T_tx before escalation (ENMC 6-month checkpoint); a "
                                                  "site may set 90 for a severe phenotype."),
         "min_combination_days": Param(90, "days", "Days on glucocorticoid plus a steroid-sparing agent."),
-        "ivig_window_days": Param(60, "days", "IVIG given this recently means IVIG is already in use."),
+        "ivig_window_days": Param(60, "days", "IVIG given this recently means IVIG is already in use (so does a "
+                                              "course whose next cycle is not yet overdue).",
+                                  at_most="definitions.ivig_course_break_days"),
         "ck_max_age_days": Param(30, "days", "The latest CK must be this recent (else not evaluable, and R22 asks "
                                            "for a CK)."),
         "ivig_g_per_kg": Param(2, "g/kg", "IVIG dose per cycle.",
@@ -78,11 +80,17 @@ def ivig_cycle_order(context: HookContext, per_day_g: float, total_g: float, day
 def before_ck(record: PatientRecord, context: HookContext,
               facts: dict[str, Any]) -> escalation.Candidate | Quiet | NotEvaluable:
     """Every gate of R15 before its CK check: anti-HMGCR (or dual) IMNM, the month-6 checkpoint passed, long enough
-    on glucocorticoid plus a steroid-sparing agent, no recent IVIG. R22 asks for a CK when these pass and only
-    the CK's age keeps R15 from judging the response."""
+    on glucocorticoid plus a steroid-sparing agent, not on IVIG. R22 asks for a CK when these pass and only the
+    CK's age keeps R15 from judging the response."""
     params = context.params(RULE)
-    return escalation.gates_before_ck(record, context, params, facts, ("HMGCR", "DUAL"), "IVIG",
-                                      td.last_ivig(record), params["ivig_window_days"])
+    found = escalation.gates_before_ck(record, context, params, facts, ("HMGCR", "DUAL"), "IVIG",
+                                       td.last_ivig(record), params["ivig_window_days"])
+    # the shared gate sees only how long ago the last IVIG was: maintenance IVIG between two cycles is in use too
+    if isinstance(found, escalation.Candidate) and (in_use := td.ivig_in_use(record, context,
+                                                                              params["ivig_window_days"])):
+        facts["ivig_in_use"] = in_use
+        return Quiet(f"IVIG already in use: {in_use}", facts)
+    return found
 
 
 CK_ROW = escalation.CkRow(RULE, "whether to add IVIG", before_ck)

@@ -28,11 +28,8 @@ RULE = Rule(
         "min_ivig_days": Param(90, "days", "Days since the first IVIG cycle of the current course before IVIG "
                                            "counts as tried."),
         "min_ivig_cycles": Param(3, "cycles", "IVIG cycles of the current course given before IVIG counts as tried."),
-        "ivig_recent_days": Param(60, "days", "The last IVIG must be this recent (still on IVIG; an earlier stop "
-                                              "is R15's case)."),
-        "ivig_course_break_days": Param(180, "days", "A longer break between two IVIG cycles ends a course: the "
-                                                    "cycles before it do not count. Longer than any maintenance "
-                                                    "interval (IVIG spaced to every 8-12 weeks)."),
+        "ivig_recent_days": Param(60, "days", "IVIG given this recently is still in use, as is a course whose next "
+                                              "cycle is not yet overdue (an earlier stop is R15's case)."),
         "min_rituximab_days": Param(120, "days", "Days since the first rituximab dose before it counts as tried."),
         "rituximab_recent_days": Param(365, "days", "The last rituximab dose must be this recent (an older course "
                                                     "is R16's case for re-treatment)."),
@@ -57,25 +54,25 @@ TACROLIMUS_MONITORING = ("If tacrolimus is used: trough level at 1-2 weeks (targ
                          "change; BMP, magnesium and glucose; blood pressure.")
 
 
-def _ivig_arm(record: PatientRecord, params: dict[str, float]) -> tuple[bool, str | None]:
-    every = td.ivig_cycles(record)
-    last = td.last_ivig(record)
-    if not every or last is None:
-        return False, None
+def _ivig_arm(record: PatientRecord, context: HookContext, params: dict[str, float]) -> tuple[bool, str | None]:
     # ">= 3 cycles over >= 90 days" is the current course's (R15: reassess after 3 cycles): the cycles of an earlier
     # course (IVIG stopped, restarted later) do not count toward this one. The break that ends a course is longer
     # than any maintenance interval, so spaced-out IVIG stays one course
-    course_break = int(params["ivig_course_break_days"])
-    cycles = td.ivig_course(record, course_break)
-    earlier = every[:len(every) - len(cycles)]
+    course = td.ivig_course(record, context)
+    cycles, earlier, last = course.cycles, course.earlier, course.last
+    if not cycles or last is None:
+        return False, None
     since = (record.today - cycles[0]).days
     text = (f"IVIG: {len(cycles)} cycle(s) since {cycles[0].isoformat()} ({since} days), last "
             f"{'ongoing (active order)' if last == record.today else last.isoformat()}")
+    if last != record.today and course.next_due is not None:
+        text += f", next cycle due {course.next_due.isoformat()} (every {course.interval} days)"
     if earlier:
         text += (f" (not counted: {len(earlier)} earlier cycle(s), {earlier[0].isoformat()} to "
-                 f"{earlier[-1].isoformat()}, before a break of more than {course_break} days)")
+                 f"{earlier[-1].isoformat()}, before a break of more than "
+                 f"{context.definition('ivig_course_break_days'):g} days)")
     tried = (len(cycles) >= params["min_ivig_cycles"] and since >= params["min_ivig_days"]
-             and td.given_within(record, last, int(params["ivig_recent_days"])))
+             and td.ivig_in_use(record, context, params["ivig_recent_days"]) is not None)
     return tried, text
 
 
@@ -132,11 +129,11 @@ def before_ck(record: PatientRecord, context: HookContext, facts: dict[str, Any]
     facts["imnm"] = cohorts.is_imnm(record, context)
     if not facts["imnm"]:
         return Quiet("not IMNM", facts)
-    on_ivig, ivig_text = _ivig_arm(record, params)
+    on_ivig, ivig_text = _ivig_arm(record, context, params)
     on_rituximab, rituximab_text = _rituximab_arm(record, params)
     facts.update(ivig=ivig_text, ivig_tried=on_ivig, rituximab=rituximab_text, rituximab_tried=on_rituximab)
     if not (on_ivig or on_rituximab):
-        return Quiet("neither IVIG (>= 3 cycles over >= 90 days in the current course, still given) nor rituximab "
+        return Quiet("neither IVIG (>= 3 cycles over >= 90 days in the current course, still in use) nor rituximab "
                      "(>= 120 days ago, within 12 months) on file", facts)
     return Tried(on_ivig, ivig_text, on_rituximab, rituximab_text)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fhir_fixtures.builders import IVIG_CVX, LOINC, PREDNISONE_20, ROUTE_IV, Chart
-from fhir_fixtures.r15_hmgcr_add_ivig_inadequate_response import hmgcr_on_two_agents
+from fhir_fixtures.r15_hmgcr_add_ivig_inadequate_response import hmgcr_on_maintenance_ivig, hmgcr_on_two_agents
 from tests.conftest import fired, run
 
 RULE = "hmgcr-add-ivig-inadequate-response"
@@ -121,6 +123,25 @@ def test_active_ivig_order_keeps_it_quiet(kb, today):
     chart.medication(IVIG_CVX, 2, "g/kg", start=-100, period=4, period_unit="wk", route=ROUTE_IV)
     result = run(kb, chart.request("patient-view"), today)
     assert RULE not in fired(result) and "IVIG given within" in _explain(result)["reason"]
+
+
+def test_maintenance_ivig_between_cycles_is_ivig_already_in_use(kb, today):
+    """IVIG every 12 weeks, one completed order per cycle, the last 70 days ago: R15 read 'no IVIG in the last 60
+    days' and offered IVIG the patient was receiving. The next cycle is due in 14 days: IVIG is in use."""
+    result = run(kb, hmgcr_on_maintenance_ivig(today, -70).request("patient-view"), today)
+    assert RULE not in fired(result)
+    entry = _explain(result)
+    assert entry["status"] == "not-fired"
+    assert entry["reason"] == ("IVIG already in use: a cycle every 84 days, the last on 2026-09-12: the next is due "
+                               "2026-12-05 (overdue after 2026-12-12)")
+    assert entry["facts"]["last_ivig"] == "2026-09-13"
+
+
+@pytest.mark.parametrize(("last_cycle", "fires"), [(-91, False), (-92, True)])
+def test_maintenance_ivig_overdue_by_more_than_the_grace_has_stopped(kb, today, last_cycle, fires):
+    """The next 12-weekly cycle 7 days overdue is late (in use); 8 days overdue, IVIG has stopped: add IVIG."""
+    result = run(kb, hmgcr_on_maintenance_ivig(today, last_cycle).request("patient-view"), today)
+    assert (RULE in fired(result)) is fires
 
 
 def test_dual_positive_fires_with_a_note(kb, today):

@@ -163,8 +163,28 @@ def test_the_break_that_ends_a_course_is_a_site_parameter(kb, today):
     for day in (-361, -181, -1):
         chart.immunization(IVIG_CVX, day=day)
     assert RULE in fired(run(kb, chart.request("patient-view"), today))
-    site = with_params(kb, RULE, ivig_course_break_days=120)
+    site = with_params(kb, "definitions", ivig_course_break_days=120)
     result = run(site, chart.request("patient-view"), today)
     assert RULE not in fired(result)
     assert "(not counted: 2 earlier cycle(s), 2025-11-25 to 2026-05-24, before a break of more than 120 days)" in (
         _explain(result)["facts"]["ivig"])
+
+
+def test_maintenance_ivig_between_cycles_is_ivig_tried(kb, today):
+    """IVIG every 12 weeks, one completed order per cycle, the last 70 days ago: R17 read the IVIG as stopped (last
+    given more than 60 days ago) and went quiet for a refractory patient. The next cycle is due in 14 days."""
+    result = run(kb, refractory(today).maintenance_ivig(-70).request("patient-view"), today)
+    card = fired(result)[RULE]
+    assert "**add rituximab**" in card["detail"]
+    facts = _explain(result)["facts"]
+    assert facts["ivig_tried"] is True
+    assert facts["ivig"] == ("IVIG: 5 cycle(s) since 2026-01-03 (322 days), last 2026-09-13, next cycle due "
+                             "2026-12-05 (every 84 days)")
+
+
+@pytest.mark.parametrize(("last_cycle", "fires"), [(-91, True), (-92, False)])
+def test_maintenance_ivig_overdue_by_more_than_the_grace_has_stopped(kb, today, last_cycle, fires):
+    """The next 12-weekly cycle 7 days overdue is late (still on IVIG); 8 days overdue, IVIG has stopped."""
+    result = run(kb, refractory(today).maintenance_ivig(last_cycle).request("patient-view"), today)
+    assert (RULE in fired(result)) is fires
+    assert _explain(result)["facts"]["ivig_tried"] is fires

@@ -1,0 +1,49 @@
+"""Site thresholds: cross-parameter bounds (``Param.at_least``, next to ``at_most`` in tests/test_docs.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hooks import knowledge, parameters
+from hooks.rule import Param, Rule
+
+RULES = [r.rule for r in knowledge.discover_rules()]
+
+
+def test_an_ivig_course_may_not_break_while_ivig_is_still_recent(tmp_path):
+    """A break that ends an IVIG course shorter than R17's window for recent IVIG would end a course while IVIG is
+    still recent: refused at start-up, naming both keys, whichever of the two the site set."""
+    site = tmp_path / "site.toml"
+    site.write_text("[definitions]\nivig_course_break_days = 50\n")
+    with pytest.raises(parameters.ParameterError) as refused:
+        parameters.load(RULES, site)
+    assert ("definitions.ivig_course_break_days = 50 may not be below imnm-refractory-next-line.ivig_recent_days "
+            "= 60") in str(refused.value)
+    site.write_text("[imnm-refractory-next-line]\nivig_recent_days = 200\n")
+    with pytest.raises(parameters.ParameterError, match=r"ivig_course_break_days = 180 may not be below "
+                                                        r"imnm-refractory-next-line\.ivig_recent_days = 200"):
+        parameters.load(RULES, site)
+    site.write_text("[definitions]\nivig_course_break_days = 60\n")
+    assert parameters.load(RULES, site)["definitions"]["ivig_course_break_days"] == 60  # equal is allowed
+
+
+def test_r15_window_for_recent_ivig_may_not_exceed_the_course_break(tmp_path):
+    site = tmp_path / "site.toml"
+    site.write_text("[hmgcr-add-ivig-inadequate-response]\nivig_window_days = 181\n")
+    with pytest.raises(parameters.ParameterError, match=r"hmgcr-add-ivig-inadequate-response\.ivig_window_days = "
+                                                        r"181 may not exceed definitions\.ivig_course_break_days"):
+        parameters.load(RULES, site)
+
+
+def test_at_least_must_name_a_parameter():
+    rule = Rule(id="made-up", number=99, title="t", hooks=("patient-view",), sources=(), summary="s",
+                severities=("info",), parameters={"low": Param(1, "days", "d", at_least="made-up.nowhere")})
+    with pytest.raises(parameters.ParameterError, match=r"made-up\.low: at_least names no parameter"):
+        parameters.load([*RULES, rule])
+
+
+def test_the_thresholds_file_documents_both_bounds():
+    text = parameters.render_toml(RULES)
+    assert "Longer than any maintenance interval (IVIG spaced to every 8-12 weeks). At least " \
+           "imnm-refractory-next-line.ivig_recent_days." in text
+    assert "At most definitions.ivig_course_break_days." in text
