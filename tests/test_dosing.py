@@ -15,8 +15,8 @@ from hooks.dosing import (
     periods_per_day,
     practical_dose,
     prednisone_equivalent,
-    rounded_dose,
     round_to,
+    rounded_dose,
     share_step,
     strength_mg,
 )
