@@ -1,15 +1,66 @@
-"""What the hook call says beyond the chart: which hook, which day, and the draft orders being signed."""
+"""What the hook call says beyond the chart: which hook, which day, the draft orders being signed, and what the
+loaded knowledge hands every call (the resolved thresholds, the rows that judge a recent CK)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from hooks.parameters import DEFINITIONS, DEFINITIONS_SECTION
 from hooks.record import MedicationOrder
-from hooks.rule import Rule
+from hooks.rule import Param, Rule
 from hooks.valuesets import ValueSets
+
+if TYPE_CHECKING:  # escalation imports this module
+    from hooks.definitions.escalation import CkRow
+
+
+def _resolve(declared: Mapping[str, Param], site: Mapping[str, float]) -> Mapping[str, float]:
+    """Every declared parameter: the site's value where set, else its default (read-only: it is shared by calls)."""
+    return MappingProxyType({name: site.get(name, param.default) for name, param in declared.items()})
+
+
+class Thresholds(Mapping[str, Mapping[str, float]]):
+    """A thresholds table (``[section] name = value``, as ``hooks/parameters.py`` loads it) whose sections are
+    resolved against what is declared once, not on every read: the shared definitions and every rule in ``rules``
+    up front (at start-up), any other rule on its first read."""
+
+    __slots__ = ("_definitions", "_rules", "_table")
+
+    def __init__(self, table: Mapping[str, Mapping[str, float]], rules: Iterable[Rule] = ()) -> None:
+        self._table = table
+        self._definitions = _resolve(DEFINITIONS, table.get(DEFINITIONS_SECTION, {}))
+        self._rules: dict[str, Mapping[str, float]] = {}
+        for rule in rules:
+            self.params(rule)
+
+    def __getitem__(self, section: str) -> Mapping[str, float]:
+        return MappingProxyType(self._table[section])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def params(self, rule: Rule) -> Mapping[str, float]:
+        resolved = self._rules.get(rule.id)
+        if resolved is None:
+            resolved = self._rules[rule.id] = _resolve(rule.parameters, self._table.get(rule.id, {}))
+        return resolved
+
+    def definition(self, name: str) -> float:
+        return self._definitions[name]
+
+
+def _every_ck_row() -> tuple[CkRow, ...]:
+    """Every rule module's CK row, for a context built without the loaded knowledge's (a test, a tool)."""
+    from hooks.knowledge import discovered_ck_rows  # here, not above: the loader imports the rules, which import this
+
+    return discovered_ck_rows()
 
 
 @dataclass(slots=True)
@@ -22,14 +73,21 @@ class HookContext:
     draft_orders: list[MedicationOrder] = field(default_factory=list)
     thresholds: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     valuesets: ValueSets = field(default_factory=ValueSets)
+    # The rows that judge a recent CK (each rule module's CK_ROW, in rule-number order), for R22.
+    ck_rows: tuple[CkRow, ...] = field(default_factory=_every_ck_row)
+    # The loaded knowledge's thresholds come resolved; a table built by hand is resolved once for this context.
+    _resolved: Thresholds = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._resolved = self.thresholds if isinstance(self.thresholds, Thresholds) else Thresholds(self.thresholds)
 
     def params(self, rule: Rule) -> Mapping[str, float]:
-        """The rule's thresholds: the site's values where set, else the defaults declared by the rule."""
-        site = self.thresholds.get(rule.id, {})
-        return {name: site.get(name, p.default) for name, p in rule.parameters.items()}
+        """The rule's thresholds: the site's values where set, else the defaults declared by the rule. Read-only:
+        the same mapping serves every call."""
+        return self._resolved.params(rule)
 
     def definition(self, name: str) -> float:
-        return self.thresholds.get(DEFINITIONS_SECTION, {}).get(name, DEFINITIONS[name].default)
+        return self._resolved.definition(name)
 
     def drafts_in(self, *groups: str) -> list[MedicationOrder]:
         return [o for o in self.draft_orders if o.in_group(*groups)]

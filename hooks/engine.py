@@ -88,7 +88,7 @@ def prepare(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: M
     hook_context = HookContext(
         hook=hook, today=today, patient_id=context.get("patientId"), user_id=context.get("userId"),
         encounter_id=context.get("encounterId"), draft_orders=drafts, thresholds=knowledge.thresholds,
-        valuesets=knowledge.valuesets)
+        valuesets=knowledge.valuesets, ck_rows=knowledge.ck_rows)
     return record, hook_context
 
 

@@ -1,17 +1,21 @@
-"""The knowledge base, loaded once at start-up: every rule module, the value sets and the thresholds."""
+"""The knowledge base, loaded once at start-up: every rule module, the value sets and the thresholds (each rule's
+resolved up front), and the rows that judge a recent CK, which R22 reads through the hook context."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import pkgutil
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
 import hooks.rules
 from hooks import parameters, valuesets
+from hooks.context import Thresholds
+from hooks.definitions.escalation import CkRow
 from hooks.rule import Evaluate, Rule
 
 
@@ -20,29 +24,54 @@ class LoadedRule:
     rule: Rule
     evaluate: Evaluate
     module: str
+    ck_row: CkRow | None = None  # the module's CK_ROW, when the rule judges a recent CK (R22 asks for that CK)
+
+
+def _ck_rows(rules: Iterable[LoadedRule]) -> tuple[CkRow, ...]:
+    return tuple(loaded.ck_row for loaded in rules if loaded.ck_row is not None)
 
 
 @dataclass(frozen=True, slots=True)
 class Knowledge:
+    """What every hook call reads. A thresholds table is held as :class:`Thresholds`, resolved for ``rules``, and
+    ``ck_rows`` is taken from ``rules``: in a copy made with :func:`dataclasses.replace` (a test's site override)
+    too."""
+
     rules: tuple[LoadedRule, ...]
     valuesets: valuesets.ValueSets
-    thresholds: dict[str, dict[str, float]]
+    thresholds: Mapping[str, Mapping[str, float]]
     version: str
+    ck_rows: tuple[CkRow, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.thresholds, Thresholds):
+            object.__setattr__(self, "thresholds", Thresholds(self.thresholds, [r.rule for r in self.rules]))
+        object.__setattr__(self, "ck_rows", _ck_rows(self.rules))
 
 
 def discover_rules() -> tuple[LoadedRule, ...]:
-    """Import every module of ``hooks.rules``; each must define RULE and evaluate()."""
+    """Import every module of ``hooks.rules``, in rule-number order; each must define RULE and evaluate(), and may
+    define CK_ROW (a :class:`CkRow` of its own RULE)."""
     found: list[LoadedRule] = []
     for info in pkgutil.iter_modules(hooks.rules.__path__):
         module: ModuleType = importlib.import_module(f"hooks.rules.{info.name}")
         rule, evaluate = getattr(module, "RULE", None), getattr(module, "evaluate", None)
         if not isinstance(rule, Rule) or not callable(evaluate):
             raise TypeError(f"hooks.rules.{info.name} must define RULE = Rule(...) and evaluate(record, context)")
-        found.append(LoadedRule(rule, evaluate, module.__name__))
+        ck_row = getattr(module, "CK_ROW", None)
+        if ck_row is not None and not (isinstance(ck_row, CkRow) and ck_row.rule is rule):
+            raise TypeError(f"hooks.rules.{info.name}: CK_ROW must be a CkRow of the module's own RULE")
+        found.append(LoadedRule(rule, evaluate, module.__name__, ck_row))
     ids = [r.rule.id for r in found]
     if len(ids) != len(set(ids)):
         raise ValueError("two rule modules declare the same rule id")
     return tuple(sorted(found, key=lambda r: r.rule.number))
+
+
+@functools.cache
+def discovered_ck_rows() -> tuple[CkRow, ...]:
+    """Every rule module's CK row, in rule-number order, discovered once (for a hook context built by hand)."""
+    return _ck_rows(discover_rules())
 
 
 def _version(paths: Iterable[Path]) -> str:

@@ -14,12 +14,6 @@ from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.treatment_duration import ivig_immunizations
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
-from hooks.rules import (
-    r15_hmgcr_add_ivig_inadequate_response,
-    r16_srp_add_rituximab_inadequate_response,
-    r17_imnm_refractory_next_line,
-    r21_imnm_possible_relapse_on_taper,
-)
 from hooks.sources import SEED_000, SEED_003, SEED_004
 from hooks.suppression import suppressed
 
@@ -52,15 +46,6 @@ at the same time: ALT and AST also come from damaged muscle, and GGT tells the l
 
 Current immunotherapy: {therapy}."""
 
-# The rows that need a recent CK to decide (clinical-rules.md section 4.2, latest_CK): when every gate of one
-# before its CK check passes but the CK is too old, the row is not evaluated, and this card asks for the CK.
-CK_ROWS: tuple[CkRow, ...] = (
-    r15_hmgcr_add_ivig_inadequate_response.CK_ROW,
-    r16_srp_add_rituximab_inadequate_response.CK_ROW,
-    r17_imnm_refractory_next_line.CK_ROW,
-    r21_imnm_possible_relapse_on_taper.CK_ROW,
-)
-
 
 def _on_therapy(record: PatientRecord, context: HookContext) -> list[str]:
     """Current glucocorticoid or steroid-sparing orders, or rituximab/IVIG given recently enough to still act (IVIG
@@ -76,16 +61,21 @@ def _on_therapy(record: PatientRecord, context: HookContext) -> list[str]:
 
 
 def _rows_waiting(record: PatientRecord, context: HookContext) -> list[tuple[CkRow, float]]:
-    """The rows of CK_ROWS that would decide now but for the CK's age; a row the suppression hierarchy holds back
-    (clinical-rules.md section 1) would not decide, so it is not cited."""
-    waiting = awaiting_ck(record, context, CK_ROWS)
+    """The rows that need a recent CK to decide (clinical-rules.md section 4.2, latest_CK: each rule module's
+    CK_ROW, which the knowledge loader hands over in ``context.ck_rows``) that would decide now but for the CK's
+    age: every gate before their CK check passes, so the row is not evaluated and this card asks for the CK. A row
+    the suppression hierarchy holds back (clinical-rules.md section 1) would not decide, so it is not cited."""
+    waiting = awaiting_ck(record, context, context.ck_rows)
     if not waiting:
         return []
     held = suppressed(record, context)
     return [(row, limit) for row, limit in waiting if row.rule.id not in held]
 
 
-def _by_age(waiting: list[tuple[CkRow, float]]) -> list[tuple[float, list[CkRow]]]:
+AgeGroups = list[tuple[float, list[CkRow]]]
+
+
+def _by_age(waiting: list[tuple[CkRow, float]]) -> AgeGroups:
     """The waiting rows grouped by the CK age they need, strictest first."""
     groups: dict[float, list[CkRow]] = {}
     for row, limit in waiting:
@@ -93,18 +83,18 @@ def _by_age(waiting: list[tuple[CkRow, float]]) -> list[tuple[float, list[CkRow]
     return sorted(groups.items())
 
 
-def _rows_why(waiting: list[tuple[CkRow, float]]) -> str:
+def _rows_why(by_age: AgeGroups) -> str:
     """'Deciding whether to add IVIG (R15) needs a CK from the last 30 days.' for each CK age needed."""
     sentences = [f"Deciding {' and '.join(f'{row.decision} ({row.rule.code})' for row in rows)} needs a CK from "
-                 f"the last {limit:g} days." for limit, rows in _by_age(waiting)]
-    codes = " and ".join(row.rule.code for limit, rows in _by_age(waiting) for row in rows)
+                 f"the last {limit:g} days." for limit, rows in by_age]
+    codes = " and ".join(row.rule.code for limit, rows in by_age for row in rows)
     return " ".join(sentences) + f" Until a current CK is resulted, {codes} cannot advise."
 
 
-def _rows_summary(waiting: list[tuple[CkRow, float]]) -> str:
+def _rows_summary(by_age: AgeGroups) -> str:
     """'R15 needs one within 30 d', 'R21 needs one within 14 d, R15/R16 within 30 d'."""
     parts: list[str] = []
-    for limit, rows in _by_age(waiting):
+    for limit, rows in by_age:
         codes = "/".join(row.rule.code for row in rows)
         verb = "" if parts else " needs one" if len(rows) == 1 else " need one"
         parts.append(f"{codes}{verb} within {limit:g} d")
@@ -147,8 +137,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                        f"{interval} days to catch a relapse early.")
     elif due:
         reasons.append(f"On stable treatment: check CK at least every {interval} days.")
-    if waiting:
-        reasons.append(_rows_why(waiting))
+    by_age = _by_age(waiting)
+    if by_age:
+        reasons.append(_rows_why(by_age))
     last_text = f"The last CK was {last}, {age} days ago" if last else "No CK is on file"
     sets, patient = context.valuesets, context.patient_id
     actions = [
@@ -159,7 +150,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     ]
     summary = f"CK due: last {'CK ' + str(age) + ' days ago' if last else 'CK never measured'}"
     summary += f" (interval {interval} d)" if due else ""
-    summary += f"; {_rows_summary(waiting)}" if waiting else ""
+    summary += f"; {_rows_summary(by_age)}" if by_age else ""
     return Fired(
         severity="info",
         summary=summary,

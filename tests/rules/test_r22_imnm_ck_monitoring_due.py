@@ -3,12 +3,17 @@ asked for when a row that judges it (R15, R16, R17, R21) would decide now but th
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fhir_fixtures.builders import CK, IMNM_SNOMED, IVIG_CVX, RITUXIMAB, ROUTE_IV, Chart
 from fhir_fixtures.r15_hmgcr_add_ivig_inadequate_response import hmgcr_on_two_agents
 from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
 from fhir_fixtures.r22_imnm_ck_monitoring_due import early_chart
 from fhir_fixtures.r31_ici_myositis import PEMBROLIZUMAB
+from hooks.rule import Fired, Quiet
+from hooks.rules.r22_imnm_ck_monitoring_due import evaluate
 from tests.conftest import fired, run
+from tests.definitions_support import record_and_context
 
 RULE = "imnm-ck-monitoring-due"
 
@@ -186,3 +191,14 @@ def test_a_suppressed_row_is_not_cited(kb, today):
     assert _entry(result, R15)["status"] == "suppressed"
     entry = _entry(result, RULE)
     assert RULE not in fired(result) and entry["facts"]["ck_needed_by"] is None
+
+
+def test_the_rows_come_from_the_hook_context(kb, today):
+    """The rows R22 asks a CK for are the ones the knowledge loader collected (context.ck_rows); R22 no longer
+    imports R15, R16, R17 and R21 to read them."""
+    record, context = record_and_context(kb, hmgcr_on_two_agents(today, ck_day=-45))
+    assert [row.rule.code for row in context.ck_rows] == ["R15", "R16", "R17", "R21"]
+    result = evaluate(record, context)
+    assert isinstance(result, Fired) and result.facts["ck_needed_by"] == "R15 (CK within 30 days)"
+    result = evaluate(record, replace(context, ck_rows=()))
+    assert isinstance(result, Quiet) and result.reason == "last CK 45 days ago, within the 90-day interval"
