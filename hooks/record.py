@@ -145,6 +145,7 @@ class Concept:
     matches: tuple[CodeInfo, ...] = ()
     matched_by_name: bool = False
     groups: frozenset[str] = field(init=False, repr=False, compare=False)  # read per query; concepts are cached
+    _words: str | None = field(default=None, init=False, repr=False, compare=False)  # see words()
 
     def __post_init__(self) -> None:
         self.groups = frozenset(m.group for m in self.matches)
@@ -165,7 +166,11 @@ class Concept:
         return any(c.system == system and c.code in codes for c in self.codings)
 
     def words(self) -> str:
-        return " ".join(filter(None, [self.text, *(c.display for c in self.codings)])).lower()
+        """The text and displays in lower case. Kept once built: a cached concept is read by many rules in every
+        call, and is never changed after reading."""
+        if self._words is None:
+            self._words = " ".join(filter(None, [self.text, *(c.display for c in self.codings)])).lower()
+        return self._words
 
 
 # Concepts already matched against a value-set index are kept on it (``ValueSets.concept_cache``): a chart
@@ -657,7 +662,9 @@ def per_record(definition: Callable[Concatenate[PatientRecord, P], R]) -> Callab
     """
     @functools.wraps(definition)
     def memoised(record: PatientRecord, *args: P.args, **kwargs: P.kwargs) -> R:
-        key = (definition, *map(_memo_key, args), *((k, _memo_key(v)) for k, v in kwargs.items()))
+        key = (definition, *map(_memo_key, args))
+        if kwargs:
+            key += tuple((k, _memo_key(v)) for k, v in kwargs.items())
         held = record.cache.get(key)
         if held is None:
             held = record.cache[key] = (definition(record, *args, **kwargs), args, kwargs)
@@ -810,21 +817,28 @@ def _read_timing(raw: dict[str, Any]) -> Timing:
     count = _num(repeat.get("count"), "timing.repeat.count")
     if count is not None and not 0 <= count <= _MAX_COURSE_DAYS * 24:
         raise Malformed("timing.repeat.count is out of range")
+    days = _strings(repeat, "dayOfWeek")
     return Timing(
         frequency=_num(repeat.get("frequency"), "timing.repeat.frequency"),
         frequency_max=_num(repeat.get("frequencyMax"), "timing.repeat.frequencyMax"),
         period=_num(repeat.get("period"), "timing.repeat.period"),
         period_unit=_str(repeat.get("periodUnit"), "timing.repeat.periodUnit"),
-        days_of_week=tuple(day for d in _list(repeat.get("dayOfWeek"), "timing.repeat.dayOfWeek")
-                           if (day := (_str(d, "timing.repeat.dayOfWeek") or "").strip().lower()[:3]) in WEEKDAYS),
+        days_of_week=tuple(day for d in days if (day := d.strip().lower()[:3]) in WEEKDAYS) if days else (),
         code=code.upper() if code else None,
         duration=_num(repeat.get("duration"), "timing.repeat.duration"),
         duration_unit=_str(repeat.get("durationUnit"), "timing.repeat.durationUnit"),
         count=int(count) if count is not None else None,
-        when=tuple(_str(w, "timing.repeat.when") or "" for w in _list(repeat.get("when"), "timing.repeat.when")),
-        times_of_day=tuple(_str(t, "timing.repeat.timeOfDay") or "" for t in
-                           _list(repeat.get("timeOfDay"), "timing.repeat.timeOfDay")),
+        when=_strings(repeat, "when"),
+        times_of_day=_strings(repeat, "timeOfDay"),
     )
+
+
+def _strings(repeat: dict[str, Any], key: str) -> tuple[str, ...]:
+    """A timing.repeat array of strings ('' for a null item); most timings have none, so absence is quick."""
+    values = repeat.get(key)
+    if values is None:
+        return ()
+    return tuple(_str(v, f"timing.repeat.{key}") or "" for v in _list(values, f"timing.repeat.{key}"))
 
 
 def _bounds(repeat: dict[str, Any]) -> tuple[date | None, date | None, float | None]:
@@ -844,13 +858,16 @@ def _read_dosage(raw: dict[str, Any], sets: ValueSets, first: bool = True) -> Do
     dose_and_rate = [_obj(d, "doseAndRate") for d in _list(raw.get("doseAndRate"), "doseAndRate")]
     dose = next((q for d in dose_and_rate if (q := read_quantity(d.get("doseQuantity"), "doseQuantity"))), None)
     if dose is None:
-        dose = next((Quantity(low.value, low.unit) for d in dose_and_rate if (low := read_quantity(
+        dose = next((Quantity(high.value, high.unit) for d in dose_and_rate if (high := read_quantity(
             _obj(d.get("doseRange"), "doseRange").get("high"), "doseRange.high"))), None)
     timing = _obj(raw.get("timing"), "timing")
     repeat = _obj(timing.get("repeat"), "timing.repeat")
-    max_period = _obj(raw.get("maxDosePerPeriod"), "maxDosePerPeriod")
-    numerator = read_quantity(max_period.get("numerator"), "maxDosePerPeriod.numerator")
-    denominator = read_quantity(max_period.get("denominator"), "maxDosePerPeriod.denominator")
+    max_period = raw.get("maxDosePerPeriod")
+    numerator = denominator = None
+    if max_period is not None:
+        max_period = _obj(max_period, "maxDosePerPeriod")
+        numerator = read_quantity(max_period.get("numerator"), "maxDosePerPeriod.numerator")
+        denominator = read_quantity(max_period.get("denominator"), "maxDosePerPeriod.denominator")
     route = raw.get("route")
     sequence = raw.get("sequence")
     if sequence is not None and (isinstance(sequence, bool) or not isinstance(sequence, int)):
@@ -881,6 +898,8 @@ _MAX_COURSE_DAYS = 100 * 365  # a course or supply longer than a century is a da
 
 
 def _duration_days(raw: Any, where: str) -> float | None:
+    if raw is None:  # most orders give none
+        return None
     quantity = _obj(raw, where)
     value = _num(quantity.get("value"), f"{where}.value")
     days = to_days(value, _str(quantity.get("code") or quantity.get("unit"), f"{where}.unit"))
@@ -906,8 +925,12 @@ def _medication_concept(raw: dict[str, Any], sets: ValueSets, contained: dict[st
 
 
 def _contained(raw: dict[str, Any], medications: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
-    """Medications a ``medicationReference`` may point to: the resource's own contained ones and the bundle's."""
-    contained = {str(r.get("id")): r for r in _list(raw.get("contained"), "contained") if isinstance(r, dict)}
+    """Medications a ``medicationReference`` may point to: the resource's own contained ones and the bundle's
+    (those shared, not copied, when it contains none: callers only read them)."""
+    own = raw.get("contained")
+    if own is None:
+        return medications or {}
+    contained = {str(r.get("id")): r for r in _list(own, "contained") if isinstance(r, dict)}
     contained.update(medications or {})
     return contained
 
@@ -935,7 +958,9 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
         end = steps[-1].last if steps[-1].last is not None or status in CURRENT_STATUSES else steps[-1].first
     elif end is None and start is not None and first is not None and first.bounds_days is not None:
         end = _day_after(start, first.bounds_days - 1)
-    reasons = tuple(read_concept(r, "reasonCode", sets) for r in _list(raw.get("reasonCode"), "reasonCode"))
+    reason_codes = raw.get("reasonCode")
+    reasons = tuple(read_concept(r, "reasonCode", sets) for r in _list(reason_codes, "reasonCode")) \
+        if reason_codes is not None else ()
     return MedicationOrder(
         resource_type=kind,
         id=_str(raw.get("id"), "id") or "",
@@ -1068,11 +1093,15 @@ def medication_index(bundle_or_resource: Any) -> dict[str, dict[str, Any]]:
     index: dict[str, dict[str, Any]] = {}
     for full_url, resource in iter_entries(bundle_or_resource):
         if isinstance(resource, dict) and resource.get("resourceType") == "Medication":
-            if isinstance(resource.get("id"), str):
-                index[f"Medication/{resource['id']}"] = resource
-            if isinstance(full_url, str):
-                index[full_url] = resource
+            _index_medication(index, full_url, resource)
     return index
+
+
+def _index_medication(index: dict[str, dict[str, Any]], full_url: Any, medication: dict[str, Any]) -> None:
+    if isinstance(medication.get("id"), str):
+        index[f"Medication/{medication['id']}"] = medication
+    if isinstance(full_url, str):
+        index[full_url] = medication
 
 
 def describe(resource: Any) -> str:
@@ -1089,17 +1118,19 @@ def build_record(data: dict[str, Any], sets: ValueSets, today: date, unavailable
     """
     record = PatientRecord(today=today, unavailable=set(unavailable))
     medications: dict[str, dict[str, Any]] = {}
-    queue: list[tuple[str, dict[str, Any]]] = []
+    patients: list[tuple[str, dict[str, Any]]] = []
+    others: list[tuple[str, dict[str, Any]]] = []
     for key, value in data.items():
-        medications.update(medication_index(value))
-        for resource in iter_resources(value):
-            if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+        for full_url, resource in iter_entries(value):
+            kind = resource.get("resourceType") if isinstance(resource, dict) else None
+            if not isinstance(kind, str):
                 record.warnings.append(f"Skipped {describe(resource)} in '{key}': not a FHIR resource.")
-                continue
-            queue.append((key, resource))
+            else:
+                if kind == "Medication":  # what orders' medicationReference point to (strict mode validates it too)
+                    _index_medication(medications, full_url, resource)
+                (patients if kind == "Patient" else others).append((key, resource))
     record.referenced_medications = medications
-    queue.sort(key=lambda item: item[1]["resourceType"] != "Patient")  # the patient's sex picks reference ranges
-    for key, resource in queue:
+    for key, resource in patients + others:  # the patient first: its sex picks reference ranges
         try:
             if strict:
                 validate_strictly(resource)

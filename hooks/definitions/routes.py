@@ -6,6 +6,7 @@ steroid timeline's creams), so they agree on what 'IV' or 'topical' means.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -34,7 +35,12 @@ _ORAL_WORDS = re.compile(r"\b(?:oral|po|by mouth)\b")
 def route_words(route: Concept) -> str:
     """The route's text and displays in lower case, padded with spaces, without the routes it names only to rule
     out: every reader of a route in words reads these."""
-    return f" {_NEGATED_ROUTE.sub(' ', route.words())} "
+    return _without_negated_routes(route.words())
+
+
+@functools.lru_cache(maxsize=4096)  # a chart writes the same few routes on every order, and rules ask many times
+def _without_negated_routes(words: str) -> str:
+    return f" {_NEGATED_ROUTE.sub(' ', words)} "
 
 
 def route_says_iv(route: Concept) -> bool:
@@ -65,6 +71,7 @@ _LOCAL_FORMS = re.compile(r"\b(ophthalmic|topical|ointment|cream|eye drops?|otic
                           r"inhalation|inhaler|nasal)\b")
 
 
+@functools.lru_cache(maxsize=4096)  # asked of every order's name and routes by several definitions in each call
 def is_local_form(words: str) -> bool:
     """True for eye drops, creams, inhalers and other local forms (e.g. cyclosporine ophthalmic emulsion)."""
     return _LOCAL_FORMS.search(words.lower()) is not None
