@@ -12,6 +12,7 @@ from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 
+from hooks.definitions.routes import IM_ROUTE_CODES, IV_ROUTE_CODES, ORAL_ROUTE_CODES, SC_ROUTE_CODES
 from hooks.record import LOINC, SNOMED, Concept
 from hooks.valuesets import ValueSets
 
@@ -19,11 +20,11 @@ UCUM = "http://unitsofmeasure.org"
 _SUBJECT_PLACEHOLDER = {"reference": "Patient/subject"}
 _VALIDATED: dict[str, str] = {}  # repr of a resource -> its validated JSON
 _VALIDATED_MAX = 4096
-ROUTES: dict[str, tuple[str, str]] = {
-    "oral": ("26643006", "Oral route"),
-    "iv": ("47625008", "Intravenous route"),
-    "sc": ("34206005", "Subcutaneous route"),
-    "im": ("78421000", "Intramuscular route"),
+ROUTES: dict[str, tuple[str, str]] = {  # the first SNOMED CT code of each route the readers recognise
+    "oral": (ORAL_ROUTE_CODES[SNOMED][0], "Oral route"),
+    "iv": (IV_ROUTE_CODES[SNOMED][0], "Intravenous route"),
+    "sc": (SC_ROUTE_CODES[SNOMED][0], "Subcutaneous route"),
+    "im": (IM_ROUTE_CODES[SNOMED][0], "Intramuscular route"),
 }
 
 

@@ -805,6 +805,8 @@ def _read_observation(raw: dict[str, Any], sets: ValueSets, code: Concept, sex: 
 # FHIR's dayOfWeek codes; "Mon" or "monday", as some systems send them, are read as "mon", and anything else as no
 # named day (the once-weekly check then asks for one)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # Monday first, as date.weekday() counts
+WEEKDAY_NAMES = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+                         strict=True))  # for card text
 
 
 def _read_timing(raw: dict[str, Any]) -> Timing:

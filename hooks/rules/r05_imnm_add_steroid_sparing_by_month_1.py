@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
 from datetime import date, timedelta
 
@@ -12,7 +11,7 @@ from hooks.definitions import cohorts, escalation, immunosuppression, renal, rou
 from hooks.definitions import treatment_duration as td
 from hooks.definitions.weight import dosing_bsa
 from hooks.dosing import MTX_SYRINGE_STEP_MG, practical_dose
-from hooks.record import WEEKDAYS, PatientRecord
+from hooks.record import WEEKDAY_NAMES, WEEKDAYS, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ENMC_224, KASSARDJIAN_2015, SEED_000, SEED_001, SEED_003, SEED_004, SHARE_2017
 
@@ -58,8 +57,8 @@ Options:
 
 def _weekday(today: date) -> tuple[str, str]:
     """Tomorrow's weekday: the FHIR code ('tue') and its name ('Tuesday')."""
-    day = (today + timedelta(days=1)).weekday()
-    return WEEKDAYS[day], calendar.day_name[day]
+    day = WEEKDAYS[(today + timedelta(days=1)).weekday()]
+    return day, WEEKDAY_NAMES[day]
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:

@@ -20,7 +20,7 @@ from hooks.definitions.courses import given_since
 from hooks.definitions.dose_basis import scheduled_weekdays, text_frequency
 from hooks.definitions.routes import route_says_im, route_says_iv, route_says_oral, route_says_sc
 from hooks.dosing import dose_days_per_day, dose_per_administration, round_to
-from hooks.record import Concept, Dosage, MedicationOrder, PatientRecord, Timing
+from hooks.record import WEEKDAY_NAMES, WEEKDAYS, Concept, Dosage, MedicationOrder, PatientRecord, Timing
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IMSN_BP3, ISMP_MTX, SEED_003, SEED_004
 
@@ -44,8 +44,6 @@ RULE = Rule(
 )
 
 ONCOLOGY_GROUP = "malignancy"
-WEEKDAYS: dict[str, str] = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
-                            "fri": "Friday", "sat": "Saturday", "sun": "Sunday"}
 # Full weekday names, or the unambiguous abbreviations ("sun" and "sat" are ordinary words in a sig).
 _WEEKDAY_WORDS = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|"
                             r"thu|thurs?|fri)s?\b", re.I)
@@ -153,7 +151,7 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
         days = _days_a_week(group)
         if len(group.days) > 1:
             schedule.problems.append(f"{len(group.days)} days a week named "
-                                     f"({', '.join(WEEKDAYS.get(d, d) for d in group.days)})")
+                                     f"({', '.join(WEEKDAY_NAMES.get(d, d) for d in group.days)})")
         elif days > 7 / min_interval_days + 1e-9:
             schedule.problems.append(f"given on {days:g} days a week in all (instructions given together)")
     first = None if None in together else min(sequence for sequence in together if sequence is not None)
@@ -186,7 +184,7 @@ def _given_together(checked: list[tuple[MedicationOrder, Schedule]],
 def _described(pairs: list[tuple[MedicationOrder, Schedule]]) -> str:
     """'methotrexate 2.5 MG Oral Tablet, once weekly on Monday; ...' for the card."""
     return "; ".join(f"{order.label}, {schedule.described}"
-                     + (f" on {WEEKDAYS[schedule.weekday]}" if schedule.weekday in WEEKDAYS else "")
+                     + (f" on {WEEKDAY_NAMES[schedule.weekday]}" if schedule.weekday in WEEKDAY_NAMES else "")
                      for order, schedule in pairs)
 
 
@@ -241,7 +239,7 @@ def is_intravenous(order: MedicationOrder) -> bool:
 
 
 def _weekday_of(day: date) -> str:
-    return tuple(WEEKDAYS)[day.weekday()]
+    return WEEKDAYS[day.weekday()]
 
 
 def _medication(order: MedicationOrder) -> dict[str, Any]:
@@ -333,16 +331,16 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         weekly = orders.medication_request(
             context.patient_id, _medication(order), dose, "mg", route=route, frequency=1, period=1, period_unit="wk",
             day_of_week=day, supply_days=supply,
-            text=f"Methotrexate {dose:g} mg {route_label} ONCE WEEKLY on {WEEKDAYS[day]} only",
-            note=f"Once weekly on {WEEKDAYS[day]}. Teach-back done: patient states the weekly day and dose. "
+            text=f"Methotrexate {dose:g} mg {route_label} ONCE WEEKLY on {WEEKDAY_NAMES[day]} only",
+            note=f"Once weekly on {WEEKDAY_NAMES[day]}. Teach-back done: patient states the weekly day and dose. "
                  f"Dispense at most {supply} days' supply.")
         dose_line = (f"The dose per administration on the draft is {amount.basis} = {amount.mg:g} mg; the "
                      f"replacement keeps **{dose:g} mg once a week** (never the daily doses added up). Check that "
                      f"this is the intended weekly dose.")
         suggestions.append(Suggestion(
-            f"Replace with methotrexate {dose:g} mg {route_label} once weekly on {WEEKDAYS[day]}"
+            f"Replace with methotrexate {dose:g} mg {route_label} once weekly on {WEEKDAY_NAMES[day]}"
             + ("" if folate_on_file else " + folic acid 1 mg daily"),
-            [*cancel, Action("create", f"Methotrexate {dose:g} mg {route_label} once weekly on {WEEKDAYS[day]}",
+            [*cancel, Action("create", f"Methotrexate {dose:g} mg {route_label} once weekly on {WEEKDAY_NAMES[day]}",
                              resource=weekly), *folic_actions], is_recommended=True))
     else:
         # a replacement must not carry a dose above the weekly range (seed 003's "25-50 mg/week") into a new order

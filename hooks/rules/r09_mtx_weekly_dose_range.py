@@ -18,7 +18,7 @@ from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import doses_since
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.weight import dosing_bsa, dosing_weight
-from hooks.record import MedicationOrder, PatientRecord
+from hooks.record import WEEKDAY_NAMES, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import LANCET_2024, MTX_AZA_PHRASE_DRORACLE, SEED_001, SEED_003, SEED_004
 
@@ -42,8 +42,6 @@ RULE = Rule(
 )
 
 EPS = 1e-9
-WEEKDAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
-                 "sat": "Saturday", "sun": "Sunday"}
 
 DETAIL = """\
 **Methotrexate {amount} is above the adult range.** {findings}
