@@ -48,6 +48,11 @@ def with_params(kb: knowledge.Knowledge, section: str, **values: float) -> knowl
     return replace(kb, thresholds={**kb.thresholds, section: {**kb.thresholds.get(section, {}), **values}})
 
 
+def explained(result: Evaluation, rule_id: str) -> dict[str, Any]:
+    """The explanation entry of one rule: its status, reason and facts."""
+    return next(e for e in result.explanation if e["rule"] == rule_id)
+
+
 def fired(result: Evaluation) -> dict[str, dict[str, Any]]:
     """Cards by rule id (there is at most one card per rule)."""
     by_rule = {c["source"]["topic"]["code"]: c for c in result.cards}

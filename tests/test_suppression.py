@@ -9,7 +9,7 @@ import pytest
 import fhir_fixtures
 from fhir_fixtures.builders import IBM_ICD, IMNM_SNOMED, NEC_FASCIITIS_ICD, PREDNISONE_20, Chart
 from hooks import engine
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 R05 = "imnm-add-steroid-sparing-by-month-1"
 R03 = "myositis-antibody-panel-missing"
@@ -97,7 +97,7 @@ def test_a_snoozed_warning_is_held_back_and_explained(kb, today):
     request = _imnm_on_steroids_alone(today).request()
     result = run(kb, request, today, snoozed=lambda rule_ids: {R05: "overridden on ..."})
     assert R05 not in fired(result)
-    entry = next(e for e in result.explanation if e["rule"] == R05)
+    entry = explained(result, R05)
     assert entry["status"] == "snoozed" and entry["reason"] == "overridden on ..." and "card" not in entry
 
 

@@ -16,7 +16,7 @@ from fhir_fixtures.builders import (
     WBC,
     Chart,
 )
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "nsti-no-immunosuppression"
 
@@ -26,10 +26,6 @@ def _chart(today, weight: float | None = 84, weight_day: int = -1, onset: int = 
     if weight is not None:
         chart.weight(weight, day=weight_day)
     return chart
-
-
-def _explain(result):
-    return next(e for e in result.explanation if e["rule"] == RULE)
 
 
 def _vancomycin(card):
@@ -43,7 +39,7 @@ def test_glucocorticoid_threshold_is_20_mg_peq(kb, today, dose, fires):
     chart = _chart(today).draft(PREDNISONE_20, dose, "mg")
     result = run(kb, chart.request("order-sign"), today)
     assert (RULE in fired(result)) is fires
-    flagged = _explain(result)["facts"]["immunosuppression"]
+    flagged = explained(result, RULE)["facts"]["immunosuppression"]
     assert (flagged is not None and f"{dose} mg/day prednisone equivalent" in flagged) is fires
 
 
@@ -59,7 +55,7 @@ def test_iv_methylprednisolone_counts_at_any_dose(kb, today):
     chart = _chart(today).draft(METHYLPRED_1000, 8, "mg", route=ROUTE_IV)
     result = run(kb, chart.request("order-sign"), today)
     assert RULE in fired(result)
-    assert "IV methylprednisolone" in _explain(result)["facts"]["immunosuppression"]
+    assert "IV methylprednisolone" in explained(result, RULE)["facts"]["immunosuppression"]
 
 
 def test_card_cancels_the_draft_and_names_it(kb, today):
@@ -102,7 +98,7 @@ def test_vancomycin_load_is_computed_rounded_and_capped(kb, today, kg, expected)
     assert vanc["doseAndRate"][0]["doseQuantity"]["value"] == expected
     assert vanc["timing"]["repeat"]["count"] == 1
     assert "then pharmacy dosing" in vanc["text"]
-    assert _explain(result)["facts"]["vancomycin_load_mg"] == expected
+    assert explained(result, RULE)["facts"]["vancomycin_load_mg"] == expected
     assert ("capped at 3,000 mg" in vanc["text"]) is (kg * 25 > 3000)
 
 
@@ -120,7 +116,7 @@ def test_a_load_under_1250_mg_is_not_rounded_to_whole_vials(kb, today, kg, expec
     result = run(kb, chart.request("order-sign"), today)
     vanc = _vancomycin(fired(result)[RULE])["dosageInstruction"][0]
     assert vanc["doseAndRate"][0]["doseQuantity"]["value"] == expected
-    assert _explain(result)["facts"]["vancomycin_load_mg"] == expected
+    assert explained(result, RULE)["facts"]["vancomycin_load_mg"] == expected
 
 
 @pytest.mark.parametrize(("kg", "dose", "how"), [
@@ -157,7 +153,7 @@ def test_no_current_weight_gives_vancomycin_as_text_only(kb, today, weight, weig
     assert "doseAndRate" not in vanc
     assert "25 mg/kg" in vanc["text"] and "not computed" in vanc["text"] and why in vanc["text"]
     assert "dose not computed" in card["detail"]
-    assert _explain(result)["facts"]["vancomycin_load_mg"] is None
+    assert explained(result, RULE)["facts"]["vancomycin_load_mg"] is None
 
 
 def test_weight_30_days_old_is_still_used(kb, today):
@@ -188,20 +184,20 @@ def test_order_sign_ignores_active_drugs_without_a_draft(kb, today):
     chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-60, period=1, period_unit="wk")
     result = run(kb, chart.request("order-sign"), today)
     assert RULE not in fired(result)
-    assert _explain(result)["status"] == "not-fired"
+    assert explained(result, RULE)["status"] == "not-fired"
 
 
 def test_unreadable_steroid_dose_counts(kb, today):
     chart = _chart(today).draft(PREDNISONE_20, None, None, text="as directed")
     result = run(kb, chart.request("order-sign"), today)
     assert RULE in fired(result)
-    assert "could not be read" in _explain(result)["facts"]["immunosuppression"]
+    assert "could not be read" in explained(result, RULE)["facts"]["immunosuppression"]
 
 
 def test_no_nsti_is_quiet_with_facts(kb, today):
     chart = Chart(today).weight(70).draft(PREDNISONE_20, 60, "mg")
     result = run(kb, chart.request("order-sign"), today)
-    entry = _explain(result)
+    entry = explained(result, RULE)
     assert entry["status"] == "not-fired" and entry["facts"]["nsti"] is None
     assert "prednisone" in entry["facts"]["immunosuppression"]
 
@@ -234,17 +230,18 @@ def test_biopsy_proven_seronegative_imnm_on_steroids_gets_no_nsti_card(kb, today
     chart.draft(PREDNISONE_20, 60, "mg")
     result = run(kb, chart.request("order-sign"), today)
     assert RULE not in fired(result)
-    assert "IMNM is confirmed" in _explain(result)["reason"]
-    assert "muscle biopsy" in _explain(result)["facts"]["imnm_confirmed_by"]
+    assert "IMNM is confirmed" in explained(result, RULE)["reason"]
+    assert "muscle biopsy" in explained(result, RULE)["facts"]["imnm_confirmed_by"]
 
 
 def test_confirmed_imnm_is_named_only_where_an_nsti_was_ruled_out(kb, today):
     chart = Chart(today, age=58).antibody("anti_hmgcr", "positive").draft(PREDNISONE_20, 60, "mg")
-    assert _explain(run(kb, chart.request("order-sign"), today))["reason"] == (
+    assert explained(run(kb, chart.request("order-sign"), today), RULE)["reason"] == (
         "no necrotizing soft-tissue infection (NSTI) context")
     chart.condition("Necrotizing myositis of thigh", onset=-2)
     chart.temperature(39.1)
-    assert "IMNM is confirmed (anti-HMGCR positive" in _explain(run(kb, chart.request("order-sign"), today))["reason"]
+    result = run(kb, chart.request("order-sign"), today)
+    assert "IMNM is confirmed (anti-HMGCR positive" in explained(result, RULE)["reason"]
 
 
 def test_a_coded_nsti_is_an_infection_even_when_imnm_is_confirmed(kb, today):

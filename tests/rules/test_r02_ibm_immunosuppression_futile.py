@@ -6,17 +6,13 @@ import pytest
 
 from fhir_fixtures.builders import IBM_ICD, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, SNOMED, Chart
 from fhir_fixtures.r02_ibm_immunosuppression_futile import COPD_EXACERBATION_ICD
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "ibm-immunosuppression-futile"
 
 
 def _chart(today):
     return Chart(today, age=72).condition(IBM_ICD, onset=-700).weight(70, day=-3)
-
-
-def _explain(result):
-    return next(e for e in result.explanation if e["rule"] == RULE)
 
 
 @pytest.mark.parametrize(("dose", "fires"), [(7.5, True), (7, False)])
@@ -68,7 +64,7 @@ def test_another_indication_on_the_problem_list_silences_the_card(kb, today, oth
     chart = _chart(today).condition(other, onset=-1000).draft(PREDNISONE_20, 40, "mg")
     result = run(kb, chart.request("order-sign"), today)
     assert RULE not in fired(result)
-    assert _explain(result)["facts"]["other_immunosuppression_indications"] == other
+    assert explained(result, RULE)["facts"]["other_immunosuppression_indications"] == other
 
 
 def test_resolved_other_indication_does_not_silence_the_card(kb, today):
@@ -82,7 +78,7 @@ def test_order_with_another_reason_is_not_counted(kb, today):
                                 reason="Psoriatic arthritis")
     result = run(kb, chart.request("order-sign"), today)
     assert RULE not in fired(result)
-    assert "methotrexate" in _explain(result)["facts"]["ordered_for_another_indication"]
+    assert "methotrexate" in explained(result, RULE)["facts"]["ordered_for_another_indication"]
 
 
 def test_cyclophosphamide_is_not_in_the_r02_list(kb, today):
@@ -93,7 +89,7 @@ def test_cyclophosphamide_is_not_in_the_r02_list(kb, today):
 def test_no_ibm_is_quiet(kb, today):
     chart = Chart(today).draft(PREDNISONE_20, 40, "mg")
     result = run(kb, chart.request("order-sign"), today)
-    assert _explain(result)["status"] == "not-fired" and _explain(result)["facts"]["ibm"] is None
+    assert explained(result, RULE)["status"] == "not-fired" and explained(result, RULE)["facts"]["ibm"] is None
 
 
 def test_a_burst_for_copd_named_as_the_orders_reason_is_not_counted(kb, today):
@@ -102,7 +98,7 @@ def test_a_burst_for_copd_named_as_the_orders_reason_is_not_counted(kb, today):
     chart = _chart(today).draft(PREDNISONE_20, 40, "mg", end=4, reason=COPD_EXACERBATION_ICD)
     result = run(kb, chart.request("order-sign"), today)
     assert RULE not in fired(result)
-    entry = _explain(result)
+    entry = explained(result, RULE)
     assert entry["reason"] == "every immunosuppressive order in the draft orders names another indication"
     assert entry["facts"]["ordered_for_another_indication"] == (
         "prednisone 20 MG Oral Tablet (40 mg/day prednisone equivalent): reason Chronic obstructive pulmonary "
@@ -164,7 +160,7 @@ def test_copd_on_the_problem_list_alone_does_not_silence_the_card(kb, today):
     """COPD does not need immunosuppression in its own right: only an order that names it is exempt."""
     chart = _chart(today).condition(COPD_EXACERBATION_ICD, onset=-2000).draft(PREDNISONE_20, 40, "mg")
     result = run(kb, chart.request("order-sign"), today)
-    assert RULE in fired(result) and _explain(result)["facts"]["other_immunosuppression_indications"] is None
+    assert RULE in fired(result) and explained(result, RULE)["facts"]["other_immunosuppression_indications"] is None
 
 
 def test_the_card_names_the_order_it_left_out_and_why(kb, today):

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from fhir_fixtures.builders import ANTI_HMGCR, ATORVASTATIN_40, IMNM_SNOMED, Chart
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "myositis-antibody-panel-missing"
 MRI_THIGHS = ("http://loinc.org", "26235-2", "MR Thigh - bilateral")
 TSH = ("http://loinc.org", "3016-3", "TSH")
-
-
-def _explain(result):
-    return next(e for e in result.explanation if e["rule"] == RULE)
 
 
 def _codes(card):
@@ -50,7 +46,7 @@ def test_only_the_missing_antibody_and_missing_studies_are_suggested(kb, today):
     assert "93493-5" in codes and "33921-8" not in codes
     assert "26235-2" not in codes and "3016-3" not in codes
     assert "Anti-SRP is negative" in card["detail"] and "atorvastatin" in card["detail"]
-    facts = _explain(result)["facts"]
+    facts = explained(result, RULE)["facts"]
     assert facts["anti_srp"] == "negative" and facts["anti_hmgcr"] == "never resulted"
     assert "MRI thighs" in facts["work_up_on_file"] and "TSH" in facts["work_up_on_file"]
 
@@ -65,7 +61,7 @@ def test_pending_antibody_without_a_value_counts_as_never_resulted(kb, today):
     chart.observation(ANTI_HMGCR, -2)  # registered, no value yet
     chart.antibody("anti_srp", "negative", day=-2)
     result = run(kb, chart.request("patient-view"), today)
-    assert RULE in fired(result) and _explain(result)["facts"]["anti_hmgcr"] == "never resulted"
+    assert RULE in fired(result) and explained(result, RULE)["facts"]["anti_hmgcr"] == "never resulted"
 
 
 def test_ck_threshold_edges(kb, today):
@@ -81,13 +77,13 @@ def test_ck_in_ukat_is_converted(kb, today):
     chart = Chart(today).condition("Myopathy", onset=-60).ck(17, day=-2, unit="ukat/L", uln=3.3)
     result = run(kb, chart.request("patient-view"), today)
     assert RULE in fired(result)
-    assert "1,020 U/L" in _explain(result)["facts"]["cohort"]
+    assert "1,020 U/L" in explained(result, RULE)["facts"]["cohort"]
 
 
 def test_high_ck_without_a_myopathy_condition_is_quiet(kb, today):
     chart = Chart(today).ck(8000, day=-2)
     result = run(kb, chart.request("patient-view"), today)
-    assert RULE not in fired(result) and _explain(result)["facts"]["cohort"] is None
+    assert RULE not in fired(result) and explained(result, RULE)["facts"]["cohort"] is None
 
 
 def test_not_on_order_sign(kb, today):
@@ -101,7 +97,7 @@ def test_unavailable_procedures_still_fire_with_a_caveat(kb, today):
     del request["prefetch"]["procedures"]
     result = run(kb, request, today, unavailable=("procedures",))
     assert "**Not checked:** The patient's procedures could not be fetched" in fired(result)[RULE]["detail"]
-    assert _explain(result)["facts"]["unavailable_prefetch"] == ["procedures"]
+    assert explained(result, RULE)["facts"]["unavailable_prefetch"] == ["procedures"]
 
 
 def test_ici_context_is_quiet(kb, today):
@@ -109,4 +105,4 @@ def test_ici_context_is_quiet(kb, today):
     chart = Chart(today, age=60).condition(IMNM_SNOMED, onset=-200)
     chart.medication("pembrolizumab 100 MG in 4 ML Injection", 200, "mg", start=-60)
     assert RULE not in fired(run(kb, chart.request("patient-view"), today))
-    assert "checkpoint-inhibitor" in _explain(run(kb, chart.request("patient-view"), today))["reason"]
+    assert "checkpoint-inhibitor" in explained(run(kb, chart.request("patient-view"), today), RULE)["reason"]

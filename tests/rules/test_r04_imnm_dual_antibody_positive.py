@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import ANTI_HMGCR, IMNM_SNOMED, SNOMED, Chart
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "imnm-dual-antibody-positive"
 ECG = (SNOMED, "268400002", "12 lead ECG")
@@ -18,10 +18,6 @@ TROPONIN_T = ("http://loinc.org", "6598-7", "Troponin T.cardiac")
 def _dual(today):
     chart = Chart(today).condition(IMNM_SNOMED, onset=-100)
     return chart.antibody("anti_hmgcr", "positive", day=-90).antibody("anti_srp", "positive", day=-80)
-
-
-def _explain(result):
-    return next(e for e in result.explanation if e["rule"] == RULE)
 
 
 def _created(card, index):
@@ -52,7 +48,7 @@ def test_only_missing_cardiac_tests_are_suggested(kb, today):
     result = run(kb, chart.request("patient-view"), today)
     card = fired(result)[RULE]
     assert [r["code"]["coding"][0]["code"] for r in _created(card, 1)] == ["252418006"]
-    facts = _explain(result)["facts"]
+    facts = explained(result, RULE)["facts"]
     assert "2025-11-21" in facts["ECG_on_file"] and facts["echocardiogram_or_cardiac_MRI_on_file"] is None
 
 
@@ -79,7 +75,7 @@ def test_one_positive_among_several_results_is_enough(kb, today):
 def test_single_positive_is_quiet_with_facts(kb, today):
     chart = Chart(today).antibody("anti_hmgcr", "positive", day=-30).antibody("anti_srp", "negative", day=-30)
     result = run(kb, chart.request("patient-view"), today)
-    entry = _explain(result)
+    entry = explained(result, RULE)
     assert entry["status"] == "not-fired"
     assert entry["facts"]["anti_hmgcr_positive"] is not None and entry["facts"]["anti_srp_positive"] is None
 
@@ -90,4 +86,4 @@ def test_unavailable_procedures_still_fire_with_a_caveat(kb, today):
     result = run(kb, request, today, unavailable=("procedures",))
     card = fired(result)[RULE]
     assert "**Not checked:** The patient's procedures could not be fetched" in card["detail"]
-    assert _explain(result)["facts"]["unavailable_prefetch"] == ["procedures"]
+    assert explained(result, RULE)["facts"]["unavailable_prefetch"] == ["procedures"]

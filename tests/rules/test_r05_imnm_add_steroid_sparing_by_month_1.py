@@ -9,7 +9,7 @@ import pytest
 from fhir_fixtures.builders import EGFR, IMNM_SNOMED, PREDNISONE_20, SNOMED, TMP_SMX_SS, Chart
 from fhir_fixtures.r11_mtx_tmp_smx_interaction import TRIMETHOPRIM_100
 from hooks import engine
-from tests.conftest import fired, run, with_params
+from tests.conftest import explained, fired, run, with_params
 
 RULE = "imnm-add-steroid-sparing-by-month-1"
 ILD = (SNOMED, "233703007", "Interstitial lung disease (disorder)")
@@ -25,7 +25,7 @@ def _chart(today, ttx=-45):
 
 
 def _explain(result, rule=RULE):
-    return next(e for e in result.explanation if e["rule"] == rule)
+    return explained(result, rule)
 
 
 def test_card_states_ttx_and_days_and_offers_weekly_methotrexate(kb, today):

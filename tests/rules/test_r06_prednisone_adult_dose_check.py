@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import IMNM_SNOMED, PREDNISONE_5, PREDNISONE_20, ROUTE_IV, ROUTE_ORAL, Chart
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "prednisone-adult-dose-check"
 
@@ -15,10 +15,6 @@ def _chart(today, weight=None, weight_day=-3, age=50):
     if weight is not None:
         chart.weight(weight, day=weight_day)
     return chart
-
-
-def _explain(result):
-    return next(e for e in result.explanation if e["rule"] == RULE)
 
 
 @pytest.mark.parametrize(("dose", "fires"), [(77, False), (78, True)])
@@ -62,7 +58,7 @@ def test_stale_weight_checks_only_the_cap_and_suggests_nothing_weight_based(kb, 
     chart = _chart(today, 50, weight_day=-31).draft(PREDNISONE_20, 75, "mg")  # 1.5 mg/kg on the stale weight
     result = run(kb, chart.request("order-sign"), today)
     assert RULE not in fired(result)
-    assert "80 mg cap" in _explain(result)["reason"]
+    assert "80 mg cap" in explained(result, RULE)["reason"]
     chart = _chart(today, 50, weight_day=-31).draft(PREDNISONE_20, 90, "mg")
     cards = fired(run(kb, chart.request("order-sign"), today))
     card = cards[RULE]
@@ -76,7 +72,7 @@ def test_mg_per_kg_order_checked_without_weight(kb, today):
     card = fired(run(kb, chart.request("order-sign"), today))[RULE]
     assert "2.00 mg/kg/day" in card["summary"]
     chart = _chart(today).draft(PREDNISONE_20, 1, "mg/kg")
-    entry = _explain(run(kb, chart.request("order-sign"), today))
+    entry = explained(run(kb, chart.request("order-sign"), today), RULE)
     assert entry["status"] == "not-evaluable" and "80 mg/day cap could not be checked" in entry["reason"]
 
 
@@ -93,7 +89,7 @@ def test_unreadable_text_sig_is_not_evaluable_and_named(kb, today):
                                         status="draft", intent="proposal", resource_id="draft-free")
     del resource["dosageInstruction"][0]["timing"]
     chart.draft_resource(resource)
-    entry = _explain(run(kb, chart.request("order-sign"), today))
+    entry = explained(run(kb, chart.request("order-sign"), today), RULE)
     assert entry["status"] == "not-evaluable" and "prednisone 20 MG Oral Tablet" in entry["reason"]
 
 
@@ -116,7 +112,7 @@ def test_iv_prednisolone_and_patient_view_are_out_of_scope(kb, today):
 
 def test_facts_carry_weight_and_dose(kb, today):
     chart = _chart(today, 70).draft(PREDNISONE_20, 140, "mg")
-    facts = _explain(run(kb, chart.request("order-sign"), today))["facts"]
+    facts = explained(run(kb, chart.request("order-sign"), today), RULE)["facts"]
     assert facts["total_mg_day"] == 140 and facts["mg_per_kg_day"] == 2.0 and facts["dosing_weight_kg"] == 70
 
 
@@ -153,7 +149,7 @@ def test_structured_dose_given_every_4_hours_in_the_sig_is_counted(kb, today):
 
 @pytest.mark.parametrize("sig", ["40 mg by mouth as directed", None])
 def test_a_dose_with_no_readable_frequency_is_not_evaluable_not_within_limits(kb, today, sig):
-    entry = _explain(run(kb, _sig_only(_chart(today, 70), sig, dose=40).request("order-sign"), today))
+    entry = explained(run(kb, _sig_only(_chart(today, 70), sig, dose=40).request("order-sign"), today), RULE)
     assert entry["status"] == "not-evaluable" and "frequency not given" in entry["reason"]
     card = fired(run(kb, _sig_only(_chart(today, 70), sig, dose=100).request("order-sign"), today))[RULE]
     assert "one dose was counted a day" in card["detail"]  # one dose over the cap is enough to fire
@@ -169,7 +165,7 @@ def test_a_per_kg_per_day_dose_with_no_frequency_is_counted_on_the_weight(kb, to
 def test_a_taper_written_as_two_orders_one_after_the_other_is_not_added_up(kb, today):
     """60 mg for 2 weeks then 40 mg for 2 weeks, as two orders, is at most 60 mg/day (it fired as 100 mg/day)."""
     chart = _chart(today, 70).draft(PREDNISONE_20, 60, "mg", end=13).draft(PREDNISONE_5, 40, "mg", start=14, end=27)
-    entry = _explain(run(kb, chart.request("order-sign"), today))
+    entry = explained(run(kb, chart.request("order-sign"), today), RULE)
     assert entry["status"] == "not-fired" and entry["facts"]["total_mg_day"] == 60
     chart = _chart(today, 70).draft(PREDNISONE_20, 90, "mg", end=13).draft(PREDNISONE_5, 40, "mg", start=14, end=27)
     card = fired(run(kb, chart.request("order-sign"), today))[RULE]

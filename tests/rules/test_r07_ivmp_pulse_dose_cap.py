@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_20, ROUTE_IV, Chart
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "ivmp-pulse-dose-cap"
 MP_500 = "methylprednisolone 500 MG Injection"
@@ -23,7 +23,7 @@ def _card(kb, today, chart):
 
 
 def _explain(kb, today, chart):
-    return next(e for e in run(kb, chart.request("order-sign"), today).explanation if e["rule"] == RULE)
+    return explained(run(kb, chart.request("order-sign"), today), RULE)
 
 
 @pytest.mark.parametrize(("dose", "expected"), [(1000, None), (1001, "critical"), (1250, "critical")])

@@ -17,7 +17,7 @@ from fhir_fixtures.builders import (
 )
 from fhir_fixtures.r08_mtx_once_weekly_hard_stop import weekly_on_the_chart
 from hooks.definitions.routes import V3_ROUTE
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "mtx-once-weekly-hard-stop"
 
@@ -32,7 +32,7 @@ def _card(kb, today, chart):
 
 def _explain(kb, today, chart):
     result = run(kb, chart.request("order-sign"), today)
-    return next(e for e in result.explanation if e["rule"] == RULE)
+    return explained(result, RULE)
 
 
 def _methotrexate_created(suggestions):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, Chart
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "mtx-weekly-dose-range"
 MTX_SC = "methotrexate 25 MG/ML Prefilled Syringe"
@@ -28,7 +28,7 @@ def _card(kb, today, chart):
 
 
 def _explain(kb, today, chart):
-    return next(e for e in run(kb, chart.request("order-sign"), today).explanation if e["rule"] == RULE)
+    return explained(run(kb, chart.request("order-sign"), today), RULE)
 
 
 @pytest.mark.parametrize(("dose", "expected"), [(25, None), (27.5, "warning"), (37.5, "warning"),

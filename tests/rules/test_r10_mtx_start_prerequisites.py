@@ -16,7 +16,7 @@ from fhir_fixtures.builders import (
     Chart,
 )
 from fhir_fixtures.r10_mtx_start_prerequisites import ALT, CREATININE, EGFR, HCG, HCV_AB, HGB, worked_up
-from tests.conftest import fired, run, with_params
+from tests.conftest import explained, fired, run, with_params
 
 RULE = "mtx-start-prerequisites"
 
@@ -111,7 +111,7 @@ def test_positive_hepatitis_screen_is_named(kb, today):
 
 def test_facts_show_what_was_found(kb, today):
     result = run(kb, _draft(worked_up(today, day=-3)).request("order-sign"), today)
-    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    entry = explained(result, RULE)
     assert entry["status"] == "not-fired"
     assert entry["facts"]["egfr"].startswith("85 on") and entry["facts"]["folic_acid"] == "Folic acid 1 mg tablet"
 
@@ -188,12 +188,12 @@ def test_a_positive_hbv_marker_is_followed_up_as_r26_judges_it(kb, today, state)
     chart = _draft(add(_anti_hbc_positive(today))).draft(RITUXIMAB, 1000, "mg")
     result = run(kb, chart.request("order-sign"), today)
     card = fired(result).get(RULE)
-    r26 = next(e for e in result.explanation if e["rule"] == "hbv-screen-before-rituximab")
+    r26 = explained(result, "hbv-screen-before-rituximab")
     assert r26["facts"]["positive_without_dna_or_antiviral"] is asks
     if asks:
         assert card["summary"].startswith("Methotrexate start: positive hepatitis screen (anti-HBc): ")
     else:
-        entry = next(e for e in result.explanation if e["rule"] == RULE)
+        entry = explained(result, RULE)
         assert card is None and entry["reason"].endswith("positive HBV marker with HBV DNA not detectable or an "
                                                          "antiviral plan on file")
         assert entry["facts"]["positive_hepatitis_screen"].startswith("anti-HBc positive")

@@ -7,7 +7,7 @@ import pytest
 
 from fhir_fixtures.builders import EGFR, IMNM_SNOMED, LOINC, METHOTREXATE_2_5, RXNORM, TMP_SMX_DS, TMP_SMX_SS, Chart
 from fhir_fixtures.r11_mtx_tmp_smx_interaction import TRIMETHOPRIM_100, on_mtx
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "mtx-tmp-smx-interaction"
 SUSPENSION = (RXNORM, "313134", "sulfamethoxazole 40 MG/ML / trimethoprim 8 MG/ML Oral Suspension")
@@ -16,7 +16,7 @@ PLATELETS = (LOINC, "777-3", "Platelets [#/volume] in Blood by Automated count")
 
 def _result(kb, today, chart):
     result = run(kb, chart.request("order-sign"), today)
-    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    entry = explained(result, RULE)
     return fired(result).get(RULE), entry
 
 

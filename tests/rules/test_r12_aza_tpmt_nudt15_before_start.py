@@ -7,7 +7,7 @@ import pytest
 
 from fhir_fixtures.builders import AZATHIOPRINE_50, LOINC, Chart
 from fhir_fixtures.r12_aza_tpmt_nudt15_before_start import NUDT15, TPMT_ACTIVITY, TPMT_GENOTYPE, normal_results, patient
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "aza-tpmt-nudt15-before-start"
 
@@ -15,7 +15,7 @@ RULE = "aza-tpmt-nudt15-before-start"
 def _result(kb, today, chart, mg=50, unit="mg", **timing):
     chart.draft(AZATHIOPRINE_50, mg, unit, resource_id="aza", **timing)
     result = run(kb, chart.request("order-sign"), today)
-    return fired(result).get(RULE), next(e for e in result.explanation if e["rule"] == RULE)
+    return fired(result).get(RULE), explained(result, RULE)
 
 
 def _creates(card):
@@ -161,7 +161,7 @@ def test_two_instructions_given_together_add_up(kb, today):
     chart = normal_results(patient(today, kg=60)).draft(AZATHIOPRINE_50, 100, "mg", resource_id="aza")
     chart.given_with()
     result = run(kb, chart.request("order-sign"), today)
-    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    entry = explained(result, RULE)
     assert entry["facts"]["mg_per_day"] == pytest.approx(200)
     assert fired(result).get(RULE) is not None
 
@@ -187,7 +187,7 @@ def test_unavailable_procedures_leave_a_tpmt_activity_unverifiable(kb, today):
     request = chart.request("order-sign")
     del request["prefetch"]["procedures"]
     result = run(kb, request, today, unavailable=["procedures"])
-    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    entry = explained(result, RULE)
     assert entry["status"] == "not-evaluable" and "procedures" in entry["reason"]
 
 
@@ -196,7 +196,7 @@ def test_every_per_kg_instruction_counts(kb, today):
     chart = normal_results(patient(today, kg=None)).draft(AZATHIOPRINE_50, 1.75, "mg/kg", resource_id="aza")
     chart.given_with()
     result = run(kb, chart.request("order-sign"), today)
-    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    entry = explained(result, RULE)
     assert RULE in fired(result) and entry["facts"]["mg_per_kg_day"] == 3.5
 
 

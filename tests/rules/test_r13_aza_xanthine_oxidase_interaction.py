@@ -7,7 +7,7 @@ import pytest
 from fhir_fixtures.builders import AZATHIOPRINE_50, Chart
 from fhir_fixtures.r13_aza_xanthine_oxidase_interaction import ALLOPURINOL
 from hooks.rules.r13_aza_xanthine_oxidase_interaction import reduced_dose
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "aza-xanthine-oxidase-interaction"
 
@@ -79,7 +79,7 @@ def test_both_drafted_together_fire(kb, today):
 
 def test_no_xanthine_oxidase_inhibitor_is_quiet(kb, today):
     result = run(kb, Chart(today).draft(AZATHIOPRINE_50, 50, "mg").request("order-sign"), today)
-    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    entry = explained(result, RULE)
     assert entry["status"] == "not-fired" and entry["facts"]["xanthine_oxidase_inhibitor"] is None
 
 

@@ -6,15 +6,11 @@ import pytest
 
 from fhir_fixtures.builders import IVIG_CVX, LOINC, PREDNISONE_20, ROUTE_IV, Chart
 from fhir_fixtures.r15_hmgcr_add_ivig_inadequate_response import hmgcr_on_maintenance_ivig, hmgcr_on_two_agents
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "hmgcr-add-ivig-inadequate-response"
 BMI = (LOINC, "39156-5", "Body mass index (BMI) [Ratio]")
 IGA = (LOINC, "2458-8", "Immunoglobulin A")
-
-
-def _explain(result):
-    return next(e for e in result.explanation if e["rule"] == RULE)
 
 
 def _with_weight(today, kg, cm=None, weight_day=-5, **kwargs) -> Chart:
@@ -47,7 +43,7 @@ def test_dose_on_actual_weight_as_a_cyclic_order(kb, today):
     assert dosage["route"]["coding"][0]["code"] == "47625008"
     assert "150 g per cycle" in card["detail"] and "75 g a day for 2 days" in card["detail"]
     assert "Confirm with a strength examination (MMT-8)" in card["detail"]
-    facts = _explain(result)["facts"]
+    facts = explained(result, RULE)["facts"]
     assert facts["ivig_cycle_g"] == 150 and facts["ivig_daily_g"] == 75
     assert "BMI 25.4" in facts["ivig_dosing_weight"]
 
@@ -67,7 +63,7 @@ def test_no_current_weight_gives_no_dose(kb, today):
     assert _ivig_order(card) is None
     assert "could not be computed" in card["detail"] and "too old" in card["detail"]
     assert "2 g/kg" in card["detail"]
-    assert _explain(result)["facts"]["ivig_cycle_g"] is None
+    assert explained(result, RULE)["facts"]["ivig_cycle_g"] is None
 
 
 def test_weight_30_days_old_is_still_current(kb, today):
@@ -98,7 +94,7 @@ def test_iga_is_asked_for_once(kb, today):
 
 def test_stale_ck_is_not_evaluable_and_asks_for_a_current_one(kb, today):
     result = run(kb, hmgcr_on_two_agents(today, ck_day=-31).request("patient-view"), today)
-    entry = _explain(result)
+    entry = explained(result, RULE)
     assert entry["status"] == "not-evaluable" and "a current CK is needed" in entry["reason"]
 
 
@@ -110,7 +106,7 @@ def test_less_than_half_fall_from_peak_is_inadequate(kb, today):
     chart = hmgcr_on_two_agents(today, latest_ck=550, peak_ck=1000)  # below 3 x ULN, but only a 45% fall
     result = run(kb, chart.request("patient-view"), today)
     assert RULE in fired(result)
-    assert "fallen only 45%" in _explain(result)["facts"]["response"]
+    assert "fallen only 45%" in explained(result, RULE)["facts"]["response"]
 
 
 def test_exactly_half_fall_is_adequate(kb, today):
@@ -122,7 +118,7 @@ def test_active_ivig_order_keeps_it_quiet(kb, today):
     chart = hmgcr_on_two_agents(today)
     chart.medication(IVIG_CVX, 2, "g/kg", start=-100, period=4, period_unit="wk", route=ROUTE_IV)
     result = run(kb, chart.request("patient-view"), today)
-    assert RULE not in fired(result) and "IVIG given within" in _explain(result)["reason"]
+    assert RULE not in fired(result) and "IVIG given within" in explained(result, RULE)["reason"]
 
 
 def test_maintenance_ivig_between_cycles_is_ivig_already_in_use(kb, today):
@@ -130,7 +126,7 @@ def test_maintenance_ivig_between_cycles_is_ivig_already_in_use(kb, today):
     days' and offered IVIG the patient was receiving. The next cycle is due in 14 days: IVIG is in use."""
     result = run(kb, hmgcr_on_maintenance_ivig(today, -70).request("patient-view"), today)
     assert RULE not in fired(result)
-    entry = _explain(result)
+    entry = explained(result, RULE)
     assert entry["status"] == "not-fired"
     assert entry["reason"] == ("IVIG already in use: a cycle every 84 days, the last on 2026-09-12: the next is due "
                                "2026-12-05 (overdue after 2026-12-12)")
@@ -155,7 +151,7 @@ def test_unavailable_immunizations_hide_ivig_given_so_the_rule_is_not_evaluable(
     assert RULE not in fired(run(kb, chart.request("patient-view"), today))
     request = chart.request("patient-view")
     del request["prefetch"]["immunizations"]
-    entry = _explain(run(kb, request, today, unavailable=["immunizations"]))
+    entry = explained(run(kb, request, today, unavailable=["immunizations"]), RULE)
     assert entry["status"] == "not-evaluable" and "immunizations" in entry["reason"]
 
 
@@ -167,7 +163,7 @@ def test_without_a_pre_treatment_peak_a_ck_under_3_x_uln_is_not_judged_adequate(
     chart = hmgcr_on_two_agents(today, latest_ck=550)
     chart.resources["observations"] = [o for o in chart.resources["observations"]
                                        if o.get("valueQuantity", {}).get("value") != 8000]
-    entry = _explain(run(kb, chart.request("patient-view"), today))
+    entry = explained(run(kb, chart.request("patient-view"), today), RULE)
     assert entry["status"] == "not-evaluable" and "no peak CK" in entry["reason"]
 
 
@@ -176,13 +172,13 @@ def test_an_earlier_course_that_may_be_t_tx_makes_the_month_6_checkpoint_unknown
     a month earlier than the 60 mg course says, so the time since T_tx is not guessed."""
     chart = _with_weight(today, None, ttx=-179).medication(PREDNISONE_20, 25, "mg", start=-209, end=-180,
                                                               status="completed")
-    entry = _explain(run(kb, chart.request("patient-view"), today))
+    entry = explained(run(kb, chart.request("patient-view"), today), RULE)
     assert entry["status"] == "not-evaluable" and entry["reason"].startswith("T_tx unknown: ")
 
 
 def test_the_cycle_is_rounded_down_to_whole_bottles_never_above_2_g_per_kg(kb, today):
     """At 71.3 kg, 2 g/kg is 142.6 g: rounding half up suggested 145 g (2.03 g/kg); it is now 140 g."""
     result = run(kb, _with_weight(today, 71.3, 172).request("patient-view"), today)
-    facts = _explain(result)["facts"]
+    facts = explained(result, RULE)["facts"]
     assert facts["ivig_cycle_g"] == 140 and facts["ivig_daily_g"] == 70
     assert "rounded down to 5 g" in fired(result)[RULE]["detail"]

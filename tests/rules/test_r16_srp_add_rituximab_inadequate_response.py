@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from fhir_fixtures.builders import RITUXIMAB, ROUTE_IV, TMP_SMX_SS
 from fhir_fixtures.r16_srp_add_rituximab_inadequate_response import srp_on_two_agents
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "srp-add-rituximab-inadequate-response"
-
-
-def _explain(result):
-    return next(e for e in result.explanation if e["rule"] == RULE)
 
 
 def _resources(suggestion):
@@ -32,7 +28,7 @@ def test_rituximab_order_is_fixed_dose_days_1_and_15(kb, today):
     assert dosage["route"]["coding"][0]["code"] == "47625008"
     assert "methylprednisolone 100 mg IV" in dosage["text"] and "acetaminophen 1 g" in dosage["text"]
     assert "Confirm with a strength examination (MMT-8)" in card["detail"]
-    facts = _explain(result)["facts"]
+    facts = explained(result, RULE)["facts"]
     assert facts["subtype"] == "SRP" and facts["inadequate_response"] is True
     assert "HBsAg negative" in facts["hbv_screen"] and "anti-HBc negative" in facts["hbv_screen"]
 
@@ -97,7 +93,7 @@ def test_rituximab_within_12_months_keeps_it_quiet(kb, today):
     chart = srp_on_two_agents(today, ttx=-400, mtx_start=-380)
     chart.medication(RITUXIMAB, 1000, "mg", start=-364, status="completed", route=ROUTE_IV)
     result = run(kb, chart.request("patient-view"), today)
-    assert RULE not in fired(result) and "rituximab given within" in _explain(result)["reason"]
+    assert RULE not in fired(result) and "rituximab given within" in explained(result, RULE)["reason"]
 
 
 def test_six_month_checkpoint_is_mentioned_when_passed(kb, today):
@@ -108,7 +104,7 @@ def test_six_month_checkpoint_is_mentioned_when_passed(kb, today):
 
 
 def test_stale_ck_is_not_evaluable(kb, today):
-    entry = _explain(run(kb, srp_on_two_agents(today, ck_day=-31).request("patient-view"), today))
+    entry = explained(run(kb, srp_on_two_agents(today, ck_day=-31).request("patient-view"), today), RULE)
     assert entry["status"] == "not-evaluable" and "a current CK is needed" in entry["reason"]
 
 

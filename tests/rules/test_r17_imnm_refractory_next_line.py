@@ -6,14 +6,10 @@ import pytest
 
 from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, LOINC, PREDNISONE_20, Chart
 from fhir_fixtures.r17_imnm_refractory_next_line import earlier_ivig_course, on_ivig, refractory, rituximab
-from tests.conftest import fired, run, with_params
+from tests.conftest import explained, fired, run, with_params
 
 RULE = "imnm-refractory-next-line"
 MRI_THIGHS = (LOINC, "26235-2", "MR Thigh - bilateral")
-
-
-def _explain(result):
-    return next(e for e in result.explanation if e["rule"] == RULE)
 
 
 def _card(kb, today, chart):
@@ -26,7 +22,7 @@ def test_hmgcr_on_ivig_is_told_to_add_rituximab(kb, today):
     assert card["indicator"] == "info" and len(card["summary"]) < 140
     assert "**add rituximab** (the ENMC next step for anti-HMGCR" in card["detail"]
     assert "IVIG: 4 cycle(s)" in card["detail"] and "tacrolimus" in card["detail"]
-    facts = _explain(result)["facts"]
+    facts = explained(result, RULE)["facts"]
     assert facts["ivig_tried"] is True and facts["rituximab_tried"] is False and facts["subtype"] == "HMGCR"
 
 
@@ -77,7 +73,7 @@ def test_three_cycles_are_needed_even_after_90_days(kb, today):
 
 
 def test_stale_ck_is_not_evaluable(kb, today):
-    entry = _explain(run(kb, on_ivig(refractory(today, ck_day=-31), -100).request("patient-view"), today))
+    entry = explained(run(kb, on_ivig(refractory(today, ck_day=-31), -100).request("patient-view"), today), RULE)
     assert entry["status"] == "not-evaluable" and "a current CK is needed" in entry["reason"]
 
 
@@ -85,7 +81,7 @@ def test_rituximab_older_than_a_year_is_not_current_therapy(kb, today):
     result = run(kb, rituximab(refractory(today, hmgcr="negative", srp="positive"), -400).request("patient-view"),
                  today)
     assert RULE not in fired(result)
-    assert _explain(result)["facts"]["rituximab_tried"] is False
+    assert explained(result, RULE)["facts"]["rituximab_tried"] is False
 
 
 def test_without_ttx_only_the_three_times_uln_criterion_can_be_judged(kb, today):
@@ -94,19 +90,19 @@ def test_without_ttx_only_the_three_times_uln_criterion_can_be_judged(kb, today)
     chart.ck(700, day=-3)
     on_ivig(chart, -100)
     result = run(kb, chart.request("patient-view"), today)
-    assert RULE in fired(result) and "above 3 x ULN" in _explain(result)["facts"]["response"]
+    assert RULE in fired(result) and "above 3 x ULN" in explained(result, RULE)["facts"]["response"]
     chart = Chart(today).condition(IMNM_SNOMED, onset=-300)
     chart.antibody("anti_hmgcr", "positive", day=-290)
     chart.ck(600, day=-3)  # 3 x ULN, not above: only the fall from the peak could tell, and there is no T_tx
     on_ivig(chart, -100)
-    entry = _explain(run(kb, chart.request("patient-view"), today))
+    entry = explained(run(kb, chart.request("patient-view"), today), RULE)
     assert entry["status"] == "not-evaluable" and "no peak CK: no T_tx to find it by" in entry["reason"]
 
 
 def test_an_uncertain_t_tx_anchors_no_peak_ck(kb, today):
     chart = on_ivig(refractory(today, latest_ck=600), -100).without_observations("29463-7")
     chart.medication(PREDNISONE_20, 25, "mg", start=-320, end=-301, status="completed")  # T_tx if <= 50 kg
-    entry = _explain(run(kb, chart.request("patient-view"), today))
+    entry = explained(run(kb, chart.request("patient-view"), today), RULE)
     assert entry["facts"]["t_tx"] is None and "50 kg or less" in entry["facts"]["t_tx_unknown"]
     assert entry["status"] == "not-evaluable"
     assert "(no peak CK: T_tx unknown: prednisone 20 MG Oral Tablet 25 mg/day PEQ" in entry["reason"]
@@ -115,7 +111,7 @@ def test_an_uncertain_t_tx_anchors_no_peak_ck(kb, today):
 def test_unavailable_immunizations_make_ivig_cycles_unknown(kb, today):
     request = on_ivig(refractory(today), -100).request("patient-view")
     del request["prefetch"]["immunizations"]
-    entry = _explain(run(kb, request, today, unavailable=["immunizations"]))
+    entry = explained(run(kb, request, today, unavailable=["immunizations"]), RULE)
     assert entry["status"] == "not-evaluable" and "immunizations" in entry["reason"]
 
 
@@ -125,7 +121,7 @@ def test_cycles_of_an_earlier_course_do_not_count(kb, today):
     course's."""
     result = run(kb, on_ivig(earlier_ivig_course(refractory(today)), -30).request("patient-view"), today)
     assert RULE not in fired(result)
-    facts = _explain(result)["facts"]
+    facts = explained(result, RULE)["facts"]
     assert facts["ivig_tried"] is False
     assert facts["ivig"].startswith("IVIG: 2 cycle(s) since 2026-10-22 (30 days)")
     assert "(not counted: 4 earlier cycle(s), 2024-06-04 to 2024-08-27, before a break of more than 180 days)" in (
@@ -152,7 +148,7 @@ def test_maintenance_ivig_spaced_out_is_one_course(kb, today, every_weeks, cycle
     Maintenance intervals (8-12 weeks) are far below the break that ends a course."""
     result = run(kb, on_ivig(refractory(today), -290, every_weeks=every_weeks).request("patient-view"), today)
     assert RULE in fired(result)
-    facts = _explain(result)["facts"]
+    facts = explained(result, RULE)["facts"]
     assert facts["ivig_tried"] is True
     assert facts["ivig"] == (f"IVIG: {cycles} cycle(s) since 2026-02-04 (290 days), last ongoing (active order)")
 
@@ -167,7 +163,7 @@ def test_the_break_that_ends_a_course_is_a_site_parameter(kb, today):
     result = run(site, chart.request("patient-view"), today)
     assert RULE not in fired(result)
     assert "(not counted: 2 earlier cycle(s), 2025-11-25 to 2026-05-24, before a break of more than 120 days)" in (
-        _explain(result)["facts"]["ivig"])
+        explained(result, RULE)["facts"]["ivig"])
 
 
 def test_maintenance_ivig_between_cycles_is_ivig_tried(kb, today):
@@ -176,7 +172,7 @@ def test_maintenance_ivig_between_cycles_is_ivig_tried(kb, today):
     result = run(kb, refractory(today).maintenance_ivig(-70).request("patient-view"), today)
     card = fired(result)[RULE]
     assert "**add rituximab**" in card["detail"]
-    facts = _explain(result)["facts"]
+    facts = explained(result, RULE)["facts"]
     assert facts["ivig_tried"] is True
     assert facts["ivig"] == ("IVIG: 5 cycle(s) since 2026-01-03 (322 days), last 2026-09-13, next cycle due "
                              "2026-12-05 (every 84 days)")
@@ -187,4 +183,4 @@ def test_maintenance_ivig_overdue_by_more_than_the_grace_has_stopped(kb, today, 
     """The next 12-weekly cycle 7 days overdue is late (still on IVIG); 8 days overdue, IVIG has stopped."""
     result = run(kb, refractory(today).maintenance_ivig(last_cycle).request("patient-view"), today)
     assert (RULE in fired(result)) is fires
-    assert _explain(result)["facts"]["ivig_tried"] is fires
+    assert explained(result, RULE)["facts"]["ivig_tried"] is fires

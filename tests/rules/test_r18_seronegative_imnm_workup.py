@@ -8,14 +8,10 @@ import pytest
 
 from fhir_fixtures.builders import LOINC
 from fhir_fixtures.r18_seronegative_imnm_workup import seronegative
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "seronegative-imnm-workup"
 TSH = (LOINC, "3016-3", "Thyrotropin [Units/volume] in Serum or Plasma")
-
-
-def _explain(result):
-    return next(e for e in result.explanation if e["rule"] == RULE)
 
 
 def test_card_names_both_negative_results_and_offers_biopsy_first(kb, today):
@@ -30,7 +26,7 @@ def test_card_names_both_negative_results_and_offers_biopsy_first(kb, today):
     assert tsh["code"]["coding"][0]["code"] == "3016-3"
     assert "genetic panel" in card["suggestions"][2]["label"]
     assert "R30" in card["detail"]
-    facts = _explain(result)["facts"]
+    facts = explained(result, RULE)["facts"]
     assert facts["subtype"] == "SERONEG" and facts["muscle_biopsy"] is None
 
 
@@ -50,7 +46,7 @@ def test_old_tsh_is_ordered_again(kb, today):
 def test_biopsy_report_as_an_observation_counts(kb, today):
     chart = seronegative(today).observation("Muscle biopsy pathology report", -40, value_string="necrotizing")
     result = run(kb, chart.request("patient-view"), today)
-    assert RULE not in fired(result) and "Muscle biopsy" in _explain(result)["reason"]
+    assert RULE not in fired(result) and "Muscle biopsy" in explained(result, RULE)["reason"]
 
 
 def test_cancelled_biopsy_does_not_count(kb, today):
@@ -60,7 +56,7 @@ def test_cancelled_biopsy_does_not_count(kb, today):
 
 def test_missing_procedures_prefetch_is_not_evaluable(kb, today):
     result = run(kb, seronegative(today).request("patient-view"), today, unavailable=["procedures"])
-    entry = _explain(result)
+    entry = explained(result, RULE)
     assert RULE not in fired(result) and entry["status"] == "not-evaluable"
 
 

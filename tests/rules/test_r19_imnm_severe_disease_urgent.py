@@ -13,7 +13,7 @@ from fhir_fixtures.r19_imnm_severe_disease_urgent import (
     TROPONIN_I_HS,
     severe_chart,
 )
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "imnm-severe-disease-urgent"
 
@@ -24,7 +24,7 @@ def _card(kb, chart: Chart):
 
 def _explain(kb, chart: Chart):
     result = run(kb, chart.request("patient-view"), chart.today)
-    return next(e for e in result.explanation if e["rule"] == RULE)
+    return explained(result, RULE)
 
 
 def _dysphagic(today, **kwargs) -> Chart:

@@ -6,7 +6,7 @@ import pytest
 
 from fhir_fixtures.builders import LOINC
 from fhir_fixtures.r20_srp_cardiac_evaluation import ECG, LOCAL, LOCAL_ECG, LOCAL_TTE, TTE, srp_chart
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "srp-cardiac-evaluation"
 TNI = (LOINC, "10839-9", "Troponin I.cardiac [Mass/volume] in Serum or Plasma")
@@ -54,7 +54,7 @@ def test_dual_positive_counts_and_procedures_must_be_prefetched(kb, today):
     request = screened.request("patient-view")
     del request["prefetch"]["procedures"]
     result = run(kb, request, today, unavailable=["procedures"])
-    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    entry = explained(result, RULE)
     assert entry["status"] == "not-evaluable"
 
 
@@ -68,7 +68,7 @@ def test_anti_srp_positive_counts_before_anti_hmgcr_is_resulted(kb, today):
     chart.resources["observations"] = [o for o in chart.resources["observations"]
                                        if "HMGCR" not in o["code"]["coding"][0]["display"]]
     result = run(kb, chart.request("patient-view"), today)
-    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    entry = explained(result, RULE)
     assert RULE in fired(result) and entry["facts"]["subtype"] == "UNKNOWN"
     negative = srp_chart(today, antibody="anti_hmgcr")  # anti-HMGCR positive, anti-SRP negative
     assert _card(kb, negative) is None
@@ -86,7 +86,7 @@ def test_ecg_and_echo_under_local_codes_are_recognised_by_name(kb, today):
     (found by review): like the other concepts, they are recognised by name (hooks/valuesets/names.csv)."""
     chart = srp_chart(today).procedure(LOCAL_ECG, -30).procedure(LOCAL_TTE, -400)
     result = run(kb, chart.request("patient-view"), today)
-    facts = next(e for e in result.explanation if e["rule"] == RULE)["facts"]
+    facts = explained(result, RULE)["facts"]
     assert RULE not in fired(result)
     assert facts["last_ecg_12m"] == "2026-10-22" and facts["last_echo"] == "2025-10-17"
 

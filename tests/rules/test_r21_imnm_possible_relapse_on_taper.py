@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from fhir_fixtures.builders import AZATHIOPRINE_50, CK, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, Chart
 from fhir_fixtures.r21_imnm_possible_relapse_on_taper import long_standing_chart, tapering_chart
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "imnm-possible-relapse-on-taper"
 
 
 def _result(kb, chart, hook="patient-view"):
     result = run(kb, chart.request(hook), chart.today)
-    return fired(result).get(RULE), next(e for e in result.explanation if e["rule"] == RULE)
+    return fired(result).get(RULE), explained(result, RULE)
 
 
 def test_order_sign_card_cancels_the_reducing_draft(kb, today):
@@ -106,5 +106,5 @@ def test_order_sign_draft_taper_written_as_one_order_is_a_reduction(kb, today):
 def test_a_newer_ck_written_as_text_is_not_passed_over_for_an_older_normal_one(kb, today):
     chart = tapering_chart(today, latest_ck=150, latest_day=-12).observation(CK, -2, value_string=">20,000 U/L")
     result = run(kb, chart.request("patient-view"), today)
-    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    entry = explained(result, RULE)
     assert entry["status"] == "not-evaluable" and "'>20,000 U/L'" in entry["reason"]

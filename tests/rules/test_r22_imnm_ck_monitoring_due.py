@@ -12,7 +12,7 @@ from fhir_fixtures.r22_imnm_ck_monitoring_due import early_chart
 from fhir_fixtures.r31_ici_myositis import PEMBROLIZUMAB
 from hooks.rule import Fired, Quiet
 from hooks.rules.r22_imnm_ck_monitoring_due import evaluate
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 from tests.definitions_support import record_and_context
 
 RULE = "imnm-ck-monitoring-due"
@@ -20,7 +20,7 @@ RULE = "imnm-ck-monitoring-due"
 
 def _result(kb, chart):
     result = run(kb, chart.request("patient-view"), chart.today)
-    return fired(result).get(RULE), next(e for e in result.explanation if e["rule"] == RULE)
+    return fired(result).get(RULE), explained(result, RULE)
 
 
 def test_ck_never_measured_after_treatment_start(kb, today):
@@ -74,7 +74,7 @@ def test_unavailable_immunizations_make_current_ivig_unknown(kb, today):
     request = early_chart(today, ck_day=-45).request("patient-view")
     del request["prefetch"]["immunizations"]
     result = run(kb, request, today, unavailable=["immunizations"])
-    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    entry = explained(result, RULE)
     assert entry["status"] == "not-evaluable" and "immunizations" in entry["reason"]
 
 
@@ -85,16 +85,12 @@ R15 = "hmgcr-add-ivig-inadequate-response"
 R21 = "imnm-possible-relapse-on-taper"
 
 
-def _entry(result, rule):
-    return next(e for e in result.explanation if e["rule"] == rule)
-
-
 def test_ck_too_old_for_the_ivig_decision_asks_for_one(kb, today):
     """Anti-HMGCR IMNM 200 days after T_tx, no taper, prednisone + methotrexate, CK 45 days old: R15 cannot judge
     the response and R22's own stable interval (90 d) has not passed; R22 used to stay quiet, so no card showed."""
     result = run(kb, hmgcr_on_two_agents(today, ck_day=-45).request("patient-view"), today)
-    card, entry = fired(result).get(RULE), _entry(result, RULE)
-    assert _entry(result, R15)["status"] == "not-evaluable"
+    card, entry = fired(result).get(RULE), explained(result, RULE)
+    assert explained(result, R15)["status"] == "not-evaluable"
     assert card is not None and card["indicator"] == "info"
     assert "Deciding whether to add IVIG (R15) needs a CK from the last 30 days." in card["detail"]
     assert "The last CK was 2,500 U/L on 2026-10-07 (ULN 200), 45 days ago" in card["detail"]
@@ -107,7 +103,7 @@ def test_ck_too_old_for_the_ivig_decision_asks_for_one(kb, today):
 def test_ck_30_days_old_lets_r15_judge_and_31_days_asks_for_a_ck(kb, today):
     result = run(kb, hmgcr_on_two_agents(today, ck_day=-30).request("patient-view"), today)
     assert R15 in fired(result) and RULE not in fired(result)
-    assert _entry(result, RULE)["reason"] == "last CK 30 days ago, within the 90-day interval"
+    assert explained(result, RULE)["reason"] == "last CK 30 days ago, within the 90-day interval"
     result = run(kb, hmgcr_on_two_agents(today, ck_day=-31).request("patient-view"), today)
     assert R15 not in fired(result) and "(R15) needs a CK" in fired(result)[RULE]["detail"]
 
@@ -116,7 +112,7 @@ def test_an_earlier_gate_of_r15_failing_keeps_r22_to_its_own_interval(kb, today)
     """Methotrexate added 88 days ago (89 days of combination, R15 needs 90): R15 would not decide now whatever
     the CK, so a 45-day-old CK is within R22's 90-day interval; one more day of combination and it is not."""
     result = run(kb, hmgcr_on_two_agents(today, mtx_start=-88, ck_day=-45).request("patient-view"), today)
-    entry = _entry(result, RULE)
+    entry = explained(result, RULE)
     assert RULE not in fired(result) and entry["reason"] == "last CK 45 days ago, within the 90-day interval"
     assert entry["facts"]["ck_needed_by"] is None
     result = run(kb, hmgcr_on_two_agents(today, mtx_start=-89, ck_day=-45).request("patient-view"), today)
@@ -127,8 +123,8 @@ def test_ck_too_old_for_the_relapse_check_during_a_taper(kb, today):
     """Taper in progress (prednisone 60 -> 40 -> 20 mg), CK 20 days old: within R22's 30-day taper interval, but
     R21 needs one from the last 14 days. R15's gates pass too, but a 20-day CK is recent enough for it."""
     result = run(kb, tapering_chart(today, latest_day=-20).request("patient-view"), today)
-    card, entry = fired(result).get(RULE), _entry(result, RULE)
-    assert _entry(result, R21)["status"] == "not-evaluable"
+    card, entry = fired(result).get(RULE), explained(result, RULE)
+    assert explained(result, R21)["status"] == "not-evaluable"
     assert card is not None and entry["facts"]["interval_days"] == 30
     assert "Deciding whether a relapse is starting during the taper (R21) needs a CK from the last 14 days." \
         in card["detail"]
@@ -140,7 +136,7 @@ def test_ck_too_old_for_the_relapse_check_during_a_taper(kb, today):
 def test_a_ck_14_days_old_lets_r21_judge_and_15_days_asks_for_a_ck(kb, today):
     result = run(kb, tapering_chart(today, latest_day=-14).request("patient-view"), today)
     assert R21 in fired(result) and RULE not in fired(result)
-    assert _entry(result, RULE)["facts"]["ck_needed_by"] is None
+    assert explained(result, RULE)["facts"]["ck_needed_by"] is None
     result = run(kb, tapering_chart(today, latest_day=-15).request("patient-view"), today)
     assert R21 not in fired(result) and "(R21) needs a CK from the last 14 days" in fired(result)[RULE]["detail"]
 
@@ -177,8 +173,8 @@ def test_a_newest_ck_that_cannot_be_read_is_not_asked_for_again(kb, today):
     to its own interval, measured from the last readable CK."""
     chart = hmgcr_on_two_agents(today, ck_day=-45).observation(CK, -2, value_string=">20,000")
     result = run(kb, chart.request("patient-view"), today)
-    assert "cannot be read" in _entry(result, R15)["reason"]
-    entry = _entry(result, RULE)
+    assert "cannot be read" in explained(result, R15)["reason"]
+    entry = explained(result, RULE)
     assert RULE not in fired(result) and entry["facts"]["ck_needed_by"] is None
 
 
@@ -188,8 +184,8 @@ def test_a_suppressed_row_is_not_cited(kb, today):
     chart = hmgcr_on_two_agents(today, ck_day=-45)
     chart.medication(PEMBROLIZUMAB, 200, "mg", start=-300, period=3, period_unit="wk")
     result = run(kb, chart.request("patient-view"), today)
-    assert _entry(result, R15)["status"] == "suppressed"
-    entry = _entry(result, RULE)
+    assert explained(result, R15)["status"] == "suppressed"
+    entry = explained(result, RULE)
     assert RULE not in fired(result) and entry["facts"]["ck_needed_by"] is None
 
 

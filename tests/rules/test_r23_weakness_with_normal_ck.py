@@ -6,14 +6,14 @@ import pytest
 
 from fhir_fixtures.builders import CK, PREDNISONE_20
 from fhir_fixtures.r23_weakness_with_normal_ck import weak_chart
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "weakness-with-normal-ck"
 
 
 def _result(kb, chart):
     result = run(kb, chart.request("patient-view"), chart.today)
-    return fired(result).get(RULE), next(e for e in result.explanation if e["rule"] == RULE)
+    return fired(result).get(RULE), explained(result, RULE)
 
 
 def test_card_content_and_orders(kb, today):

@@ -18,7 +18,7 @@ from fhir_fixtures.builders import (
     TMP_SMX_SS,
     Chart,
 )
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "pjp-prophylaxis-missing"
 
@@ -32,10 +32,6 @@ def _chart(today, dose=40, start=-35, unit="mg", age=52, weight=True):
     return chart
 
 
-def _entry(result):
-    return next(e for e in result.explanation if e["rule"] == RULE)
-
-
 def _card(kb, chart, today):
     return fired(run(kb, chart.request("patient-view"), today)).get(RULE)
 
@@ -47,10 +43,10 @@ def test_threshold_edges_dose_and_days(kb, today):
 
 
 def test_facts_on_quiet_and_fired(kb, today):
-    quiet = _entry(run(kb, _chart(today, start=-26).request("patient-view"), today))
+    quiet = explained(run(kb, _chart(today, start=-26).request("patient-view"), today), RULE)
     assert quiet["status"] == "not-fired"
     assert quiet["facts"]["consecutive_days_at_or_above_threshold"] == 27
-    fired_entry = _entry(run(kb, _chart(today, start=-40).request("patient-view"), today))
+    fired_entry = explained(run(kb, _chart(today, start=-40).request("patient-view"), today), RULE)
     assert fired_entry["facts"]["consecutive_days_at_or_above_threshold"] == 41
     assert fired_entry["facts"]["peq_today_mg"] == 40
 
@@ -61,7 +57,7 @@ def test_a_renewal_up_to_a_week_late_does_not_restart_the_count(kb, today, renew
     less is a late refill (its days count, and the card says so); a longer one restarts the count."""
     chart = _chart(today, start=renewal).medication(PREDNISONE_20, 40, "mg", start=-70, end=-21, status="completed")
     result = run(kb, chart.request("patient-view"), today)
-    entry, card = _entry(result), fired(result).get(RULE)
+    entry, card = explained(result, RULE), fired(result).get(RULE)
     assert entry["facts"]["consecutive_days_at_or_above_threshold"] == days
     bridged = days > 28
     assert (card is not None) is bridged
@@ -104,7 +100,7 @@ def test_recently_stopped_alternative_counts_within_four_weeks(kb, today):
 def test_unreadable_mg_per_kg_course_without_weight_is_not_evaluable(kb, today):
     chart = _chart(today, dose=0.5, unit="mg/kg", weight=False)
     result = run(kb, chart.request("patient-view"), today)
-    entry = _entry(result)
+    entry = explained(result, RULE)
     assert entry["status"] == "not-evaluable"
     assert "prednisone 20 MG Oral Tablet" in entry["facts"]["unreadable_glucocorticoid_courses"]
     assert "could change the answer" in entry["facts"]["note"]
@@ -135,7 +131,7 @@ def test_iv_pulse_and_rituximab_windows(kb, today):
     pulse = _chart(today).medication(METHYLPRED_1000, 1000, "mg", start=-34, end=-32, route=ROUTE_IV,
                                       status="completed")
     result = run(kb, pulse.request("patient-view"), today)
-    assert _entry(result)["facts"]["iv_pulse_within_window"] == "methylprednisolone 1000 MG Injection"
+    assert explained(result, RULE)["facts"]["iv_pulse_within_window"] == "methylprednisolone 1000 MG Injection"
     recent = _chart(today).medication(RITUXIMAB, 1000, "mg", start=-200, end=-186, status="completed")
     assert "rituximab" in _card(kb, recent, today)["detail"]
     old = _chart(today).medication(RITUXIMAB, 1000, "mg", start=-420, end=-400, status="completed")
@@ -207,7 +203,7 @@ def test_an_undated_unreadable_course_counts_until_its_end_date(kb, today):
     def undated(end, status):
         chart = Chart(today).condition(IMNM_SNOMED, onset=-60)
         chart.medication(PREDNISONE_20, None, None, start=None, end=end, status=status)
-        return _entry(run(kb, chart.request("patient-view"), today))
+        return explained(run(kb, chart.request("patient-view"), today), RULE)
     ended_in_window = undated(-27, "completed")  # last given on the window's first day
     assert ended_in_window["status"] == "not-evaluable"
     assert ended_in_window["facts"]["unreadable_glucocorticoid_courses"].startswith("prednisone 20 MG Oral Tablet")

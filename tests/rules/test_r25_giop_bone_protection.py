@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fhir_fixtures.builders import IMNM_SNOMED, PREDNISONE_5, PREDNISONE_20, RXNORM, Chart
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "giop-bone-protection"
 CPT = "http://www.ama-assn.org/go/cpt"
@@ -20,7 +20,7 @@ def _card(kb, chart, today):
 
 def _entry(kb, chart, today):
     result = run(kb, chart.request("patient-view"), today)
-    return next(e for e in result.explanation if e["rule"] == RULE)
+    return explained(result, RULE)
 
 
 def _low_dose(today, dose=5.0, start=-89, age=63):
@@ -58,7 +58,7 @@ def test_adult_age_edge_and_missing_birth_date(kb, today):
     request = chart.request("patient-view")
     del request["prefetch"]["patient"]["birthDate"]
     result = run(kb, request, today)
-    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    entry = explained(result, RULE)
     assert entry["status"] == "not-evaluable" and "birth date" in entry["reason"]
 
 

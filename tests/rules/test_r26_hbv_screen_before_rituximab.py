@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import ANTI_HBC, HBSAG, HBV_DNA, IMNM_SNOMED, LOINC, RITUXIMAB, SNOMED, Chart
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "hbv-screen-before-rituximab"
 POSITIVE = (SNOMED, "10828004", "Positive")
@@ -23,7 +23,7 @@ def _chart(today, draft=RITUXIMAB):
 
 def _run(kb, chart, today):
     result = run(kb, chart.request("order-sign"), today)
-    return fired(result).get(RULE), next(e for e in result.explanation if e["rule"] == RULE)
+    return fired(result).get(RULE), explained(result, RULE)
 
 
 def _negatives(chart, hbsag_day=-30, anti_hbc_day=-30):

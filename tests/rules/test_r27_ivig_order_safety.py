@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import EGFR, ICD10, IMNM_SNOMED, IVIG_CVX, LOINC, Chart
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "ivig-order-safety"
 IGA = (LOINC, "2458-8", "Immunoglobulin A")
@@ -39,7 +39,7 @@ def _draft(chart, dose, unit, days=2, period=4, text=None, max_per=None, start=0
 
 def _run(kb, chart, today):
     result = run(kb, chart.request("order-sign"), today)
-    return fired(result).get(RULE), next(e for e in result.explanation if e["rule"] == RULE)
+    return fired(result).get(RULE), explained(result, RULE)
 
 
 def test_g_per_kg_per_cycle_edge(kb, today):
@@ -368,7 +368,7 @@ def test_without_immunizations_an_otherwise_clean_order_is_not_called_checked(kb
     request = _draft(_chart(today), 2, "g/kg", text="per cycle").request("order-sign")
     del request["prefetch"]["immunizations"]
     result = run(kb, request, today, unavailable=("immunizations",))
-    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    entry = explained(result, RULE)
     assert RULE not in fired(result) and entry["status"] == "not-evaluable"
     assert "IVIG charted as an Immunization is missing" in entry["reason"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import CVX, IVIG_CVX, METHOTREXATE_2_5, MMR_CVX, PREDNISONE_20, Chart, concept
-from tests.conftest import TODAY, fired, run
+from tests.conftest import TODAY, explained, fired, run
 
 RULE = "live-vaccine-while-immunosuppressed"
 VARICELLA = (CVX, "21", "varicella virus vaccine")
@@ -20,7 +20,7 @@ def _card(kb, chart, today):
 
 def _facts(kb, chart, today):
     result = run(kb, chart.request("order-sign"), today)
-    return next(e for e in result.explanation if e["rule"] == RULE)
+    return explained(result, RULE)
 
 
 def _mtx(mg: float, weight_day: int = -3) -> Chart:

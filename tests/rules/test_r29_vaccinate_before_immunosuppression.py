@@ -14,14 +14,14 @@ from fhir_fixtures.r29_vaccinate_before_immunosuppression import (
     RZV,
     up_to_date,
 )
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "vaccinate-before-immunosuppression"
 
 
 def _outcome(kb, chart, today):
     result = run(kb, chart.request("patient-view"), today)
-    entry = next(e for e in result.explanation if e["rule"] == RULE)
+    entry = explained(result, RULE)
     return fired(result).get(RULE), entry
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from fhir_fixtures.builders import LOINC, Chart
 from fhir_fixtures.r30_imnm_cancer_screening import CT_CAP, CT_CHEST, imnm
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "imnm-cancer-screening"
 CT_ABDOMEN_PELVIS = (LOINC, "79103-8", "CT Abdomen W contrast IV")
@@ -16,7 +16,7 @@ NAF_PET = (LOINC, "81552-2", "PET+CT Whole body Bone W 18F-NaF IV")
 
 def _outcome(kb, chart, today):
     result = run(kb, chart.request("patient-view"), today)
-    return fired(result).get(RULE), next(e for e in result.explanation if e["rule"] == RULE)
+    return fired(result).get(RULE), explained(result, RULE)
 
 
 def test_three_year_window_edge(kb, today):

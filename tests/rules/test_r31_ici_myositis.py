@@ -7,7 +7,7 @@ import pytest
 from fhir_fixtures.builders import LOINC, SNOMED, Chart
 from fhir_fixtures.r20_srp_cardiac_evaluation import LOCAL_ECG
 from fhir_fixtures.r31_ici_myositis import ECG, HS_TNI, NIVOLUMAB, PEMBROLIZUMAB, on_pembrolizumab
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "ici-myositis"
 GRADE = "CTCAE grade (myositis)"
@@ -16,7 +16,7 @@ TNT = (LOINC, "6598-7", "Troponin T.cardiac [Mass/volume] in Serum or Plasma")
 
 def _card(kb, chart, today, hook="patient-view"):
     result = run(kb, chart.request(hook), today)
-    return fired(result).get(RULE), next(e for e in result.explanation if e["rule"] == RULE)
+    return fired(result).get(RULE), explained(result, RULE)
 
 
 def _graded(today, grade: int | str, ck: float = 4200, weight: float | None = 70) -> Chart:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import METHOTREXATE_2_5, Chart
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "pediatric-myositis-dose-limits"
 PREDNISOLONE_5 = "prednisolone 5 MG Oral Tablet"
@@ -30,7 +30,7 @@ def _card(kb, today, chart):
 
 
 def _explain(kb, today, chart):
-    return next(e for e in run(kb, chart.request("order-sign"), today).explanation if e["rule"] == RULE)
+    return explained(run(kb, chart.request("order-sign"), today), RULE)
 
 
 @pytest.mark.parametrize(("kg", "dose", "fires"), [(25, 50, False), (25, 52.5, True),  # 2 mg/kg edge

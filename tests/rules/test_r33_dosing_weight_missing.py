@@ -5,13 +5,9 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import AZATHIOPRINE_50, IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_20, ROUTE_IV, Chart
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "dosing-weight-missing"
-
-
-def _explain(result):
-    return next(e for e in result.explanation if e["rule"] == RULE)
 
 
 @pytest.mark.parametrize(("age", "weight_day", "fires"), [(50, -30, False), (50, -31, True),
@@ -46,7 +42,7 @@ def test_card_orders_weight_measurement_and_names_the_draft(kb, today):
     resource = action["resource"]
     assert resource["resourceType"] == "ServiceRequest" and resource["status"] == "draft"
     assert resource["code"]["coding"][0]["code"] == "29463-7"
-    facts = _explain(result)["facts"]
+    facts = explained(result, RULE)["facts"]
     assert facts["latest_weight"].startswith("81 kg on") and "45 days old" in facts["latest_weight"]
     assert facts["latest_height"] is None
 
@@ -62,7 +58,7 @@ def test_both_weight_and_height_missing_gives_two_orders(kb, today):
 def test_state_only_and_no_draft(kb, today):
     chart = Chart(today, age=60).medication(PREDNISONE_20, 60, "mg", start=-10)
     assert RULE not in fired(run(kb, chart.request("order-sign"), today))
-    assert _explain(run(kb, chart.request("order-sign"), today))["status"] == "not-fired"
+    assert explained(run(kb, chart.request("order-sign"), today), RULE)["status"] == "not-fired"
 
 
 def test_a_newer_weight_that_cannot_be_read_asks_for_a_weight_and_says_why(kb, today):
