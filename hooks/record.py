@@ -472,6 +472,11 @@ class MedicationOrder:
         return self.dosages[0] if self.dosages else None
 
     @property
+    def route(self) -> Concept | None:
+        """The first instruction's route, as the order's: None when it has none."""
+        return self.dosages[0].route if self.dosages else None
+
+    @property
     def bounds_days(self) -> float | None:
         """The course's length as bounded: its first instruction's (for a taper in steps, the first step's)."""
         return self.dosages[0].bounds_days if self.dosages else None

@@ -348,3 +348,19 @@ def test_a_local_form_is_no_glucocorticoid_course(kb, today, product, route):
     history = steroids.history(record, context)
     assert not history.courses and not history.unreadable
     assert steroids.why_treatment_start_unknown(record, context) is None
+
+
+@pytest.mark.parametrize(("route", "intramuscular"), [
+    ({"text": "IM"}, True),  # the abbreviation alone, as R08 and every other reader of a route take it
+    ({"text": "intramuscular"}, True),
+    ({"coding": [{"system": V3_ROUTE, "code": "IM"}]}, True),
+    ({"text": "IV (not IM)"}, False),
+    ({"text": "by mouth"}, False),
+    (None, False),
+])
+def test_an_intramuscular_route_is_read_as_every_route_is(kb, today, route, intramuscular):
+    """An IM depot shot raises CK (taper's confounders) and is not an oral dose (R06): a route written 'IM' was read
+    as neither before."""
+    chart = Chart(today).medication(METHYLPRED_1000, 40, "mg", start=-6, end=-6, status="completed", route=route)
+    record, _ = record_and_context(kb, chart)
+    assert steroids.is_intramuscular(record.medications[0]) is intramuscular

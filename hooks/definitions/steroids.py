@@ -19,6 +19,7 @@ from hooks.definitions.routes import (
     V3_ROUTE,
     is_local_order,
     route_is,
+    route_says_im,
     route_says_iv,
     route_words,
 )
@@ -41,7 +42,7 @@ _INJECTABLE_WORDS = re.compile(r"\b(injectable|injection|intravenous|iv|ivpb|inf
 def is_intravenous(order: MedicationOrder) -> bool:
     """Given into a vein: by the route, else, when no route says otherwise, by an injectable product's name. A
     route that names another way in (a Depo-Medrol shot into a muscle or a joint) is never an IV pulse."""
-    route = order.dosage.route if order.dosage else None
+    route = order.route
     if route is not None:
         words = route_words(route)
         if route_says_iv(route):
@@ -52,9 +53,9 @@ def is_intravenous(order: MedicationOrder) -> bool:
 
 
 def is_intramuscular(order: MedicationOrder) -> bool:
-    """The order's route says intramuscular (by SNOMED CT code or in words)."""
-    route = order.dosage.route if order.dosage else None
-    return route is not None and (route_is(route, IM_ROUTE_CODES) or "intramuscular" in route_words(route))
+    """The order's route says intramuscular, by code or in words ('IM', 'intramuscular'), as every rule reads it."""
+    route = order.route
+    return route is not None and route_says_im(route)
 
 
 def is_iv_methylprednisolone(order: MedicationOrder) -> bool:

@@ -220,7 +220,7 @@ def _route(order: MedicationOrder) -> str:
     """oral / sc / im from the draft's route (by its SNOMED CT or HL7 v3 code, or in words, through
     hooks.definitions.routes); when none is read, sc for an injectable product (an auto-injector or a vial is not
     swallowed), else oral."""
-    route = order.dosage.route if order.dosage else None
+    route = order.route
     if route is not None:
         for name, says in (("sc", route_says_sc), ("im", route_says_im), ("oral", route_says_oral)):
             if says(route):
@@ -232,7 +232,7 @@ def is_intravenous(order: MedicationOrder) -> bool:
     """The route says intravenous, by code (SNOMED CT or HL7 v3 'IVINF', 'IVPUSH'...) or in words. Unlike
     steroids.is_intravenous, an injectable product with no route is not taken as IV: methotrexate vials and
     auto-injectors for myositis go under the skin."""
-    route = order.dosage.route if order.dosage else None
+    route = order.route
     if route is None:
         return False
     return route_says_iv(route)
