@@ -227,6 +227,27 @@ def _alternative(combination: bool, child: bool) -> str:
                        if child else "atovaquone 1,500 mg PO daily with food") + "** for PJP prophylaxis"
 
 
+def _switch(context: HookContext, tmp_order: MedicationOrder, stop_tmp: Action, drafted_tmp: bool,
+            combination: bool, child: bool, recommended: bool) -> Suggestion:
+    """At a prophylactic dose, the way off trimethoprim: atovaquone for TMP/SMX (a child's through paediatric
+    pharmacy), another agent for trimethoprim alone."""
+    if not combination:
+        return Suggestion(f"{'Cancel' if drafted_tmp else 'Stop'} {tmp_order.label}; choose another agent for its "
+                          "indication", [stop_tmp], is_recommended=recommended)
+    if child:  # 1,500 mg is the adult dose: a child's is by weight (as R24 does, a paediatric pharmacy consult);
+        # TMP/SMX stays until the pharmacy has a child's atovaquone dose, so there is no gap in prophylaxis
+        return Suggestion("Paediatric pharmacy consult: switch to atovaquone dosed by weight", [Action(
+            "create", "Paediatric pharmacy consult: atovaquone dosed by weight", resource=orders.service_request(
+                context.patient_id, orders.text_concept(
+                    "Paediatric pharmacy consult: atovaquone for PJP prophylaxis, dosed by weight")))],
+            is_recommended=recommended)
+    return Suggestion("Use atovaquone for PJP prophylaxis instead of TMP/SMX", [stop_tmp, Action(
+        "create", "Atovaquone 1,500 mg PO daily with food", resource=orders.medication_request(
+            context.patient_id, orders.concept(context.valuesets, "pjp_alternative", "atovaquone"), 1500, "mg",
+            text="Atovaquone 1,500 mg by mouth once daily with food (PJP prophylaxis)", note="Take with food."))],
+        is_recommended=recommended)
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = dict(context.params(RULE))
     mtx_drafts = context.drafts_in("methotrexate")
@@ -296,27 +317,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     monitor = Action("create", "CBC at 1-2 and 4 weeks, then monthly", resource=cbc)
     stop_tmp = Action("delete", f"{'Cancel' if drafted_tmp else 'Stop'} {tmp_order.label}",
                       resource_id=tmp_order.reference)
-    if not combination:
-        switch = Suggestion(f"{'Cancel' if drafted_tmp else 'Stop'} {tmp_order.label}; choose another agent for its "
-                            "indication", [stop_tmp], is_recommended=bool(risks))
-    elif child:  # 1,500 mg is the adult dose: a child's is by weight (as R24 does, a paediatric pharmacy consult);
-        # TMP/SMX stays until the pharmacy has a child's atovaquone dose, so there is no gap in prophylaxis
-        switch = Suggestion("Paediatric pharmacy consult: switch to atovaquone dosed by weight", [Action(
-            "create", "Paediatric pharmacy consult: atovaquone dosed by weight", resource=orders.service_request(
-                context.patient_id, orders.text_concept(
-                    "Paediatric pharmacy consult: atovaquone for PJP prophylaxis, dosed by weight")))],
-            is_recommended=bool(risks))
-    else:
-        switch = Suggestion("Use atovaquone for PJP prophylaxis instead of TMP/SMX", [stop_tmp, Action(
-            "create", "Atovaquone 1,500 mg PO daily with food", resource=orders.medication_request(
-                context.patient_id, orders.concept(context.valuesets, "pjp_alternative", "atovaquone"), 1500, "mg",
-                text="Atovaquone 1,500 mg by mouth once daily with food (PJP prophylaxis)", note="Take with food."))],
-            is_recommended=bool(risks))
     suggestions: list[Suggestion] = []
     if dose.regimen == "prophylactic":
         suggestions.append(Suggestion(f"Keep prophylactic {tmp_name} and monitor the CBC", [monitor],
                                       is_recommended=not risks))
-        suggestions.append(switch)
+        suggestions.append(_switch(context, tmp_order, stop_tmp, drafted_tmp, combination, child, bool(risks)))
     elif drafted_tmp:
         suggestions.append(Suggestion(f"Cancel the treatment-dose {tmp_order.label}; choose another antibiotic",
                                       [stop_tmp], is_recommended=True))
