@@ -53,7 +53,16 @@ DEFINITIONS: dict[str, Param] = {
                                                  "due (R15, R17). Longer than any maintenance interval (IVIG spaced "
                                                  "to every 8-12 weeks).",
                                     at_least="imnm-refractory-next-line.ivig_recent_days"),
+    "ivig_maintenance_max_interval_days": Param(
+        84, "days", "The longest spacing between IVIG cycles read as a maintenance schedule (12 weeks): a course "
+                    "spaced at most this far apart is in use until its next cycle is overdue (R15, R17, R22); a "
+                    "longer gap is no schedule, and only the rule's recency window counts.",
+        at_most="definitions.ivig_course_break_days"),
 }
+
+# Parameters that moved from a rule's section to the shared definitions: a site file that still sets one under
+# its old section is refused with the new place named, never silently ignored.
+MOVED = {"imnm-refractory-next-line.ivig_course_break_days": "definitions.ivig_course_break_days"}
 
 
 class ParameterError(ValueError):
@@ -78,7 +87,9 @@ def load(rules: Iterable[Rule], site_file: Path | str | None = None) -> dict[str
                 raise ParameterError(f"{site_file}: unknown section [{section}]")
             for name, value in values.items():
                 if name not in table[section]:
-                    raise ParameterError(f"{site_file}: unknown parameter {section}.{name}")
+                    moved_section, _, moved_name = MOVED.get(f"{section}.{name}", "").partition(".")
+                    raise ParameterError(f"{site_file}: unknown parameter {section}.{name}" + (
+                        f" (it has moved: set {moved_name} under [{moved_section}])" if moved_name else ""))
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     raise ParameterError(f"{site_file}: {section}.{name} must be a number")
                 table[section][name] = value

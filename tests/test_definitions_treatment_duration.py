@@ -232,3 +232,44 @@ def test_a_glucocorticoid_local_by_its_route_is_no_combination_therapy(kb, today
                                             route={"text": "Ophthalmic"})
     chart.medication(METHOTREXATE_2_5, 15, "mg", start=-100, period=1, period_unit="wk")
     assert td.combination(*_evaluate(kb, chart)).days == 0
+
+
+def test_a_gap_longer_than_a_maintenance_interval_is_no_schedule(kb, today):
+    """Two rescue cycles 170 days apart (within the 180-day course break): the next is not 'due' 170 days later;
+    only the window counts, so R15 may offer IVIG again."""
+    chart = Chart(today).immunization(IVIG_CVX, day=-345).immunization(IVIG_CVX, day=-175)
+    record, context = _evaluate(kb, chart)
+    assert td.ivig_course(record, context).interval == 170
+    assert td.ivig_in_use(record, context, 60) is None
+    assert td.ivig_in_use(*_evaluate(with_params(kb, "definitions", ivig_maintenance_max_interval_days=170),
+                                     chart), 60) is not None
+
+
+def test_the_longest_spacing_of_the_course_sets_when_the_next_cycle_is_due(kb, today):
+    """12 weeks between cycles, then 10: the next cycle may still come 12 weeks after the last, as it did before
+    (by the last spacing alone it would be overdue now)."""
+    chart = Chart(today)
+    for start in (-234, -150, -80):
+        chart.medication(IVIG_CVX, 1, "g/kg", start=start, end=start + 1, status="completed", route=ROUTE_IV)
+    record, context = _evaluate(kb, chart)
+    assert td.ivig_course(record, context).interval == 84
+    assert td.ivig_in_use(record, context, 60) is not None
+
+
+@pytest.mark.parametrize(("status", "end", "in_use"), [
+    ("stopped", -65, False), ("completed", -65, False), ("active", None, True)])
+def test_a_cyclic_order_that_ended_gives_no_next_cycle(kb, today, status, end, in_use):
+    """One order every 12 weeks: once it is stopped or completed, its cycle dates are all it gave, and no next
+    cycle is due after it (only the window counts); while it is active, it is IVIG given."""
+    chart = Chart(today).medication(IVIG_CVX, 2, "g/kg", start=-238, end=end, status=status, route=ROUTE_IV,
+                                    period=12, period_unit="wk")
+    record, context = _evaluate(kb, chart)
+    assert td.ivig_course(record, context).interval == 84
+    assert (td.ivig_in_use(record, context, 60) is not None) is in_use
+
+
+def test_a_stopped_cycle_order_ends_the_course(kb, today):
+    """Maintenance IVIG whose last cycle's order was stopped (a reaction, a decision to stop): no next cycle."""
+    chart = _maintenance(today, -70)
+    chart.resources["medications"][-1]["status"] = "stopped"
+    assert td.ivig_in_use(*_evaluate(kb, chart), 60) is None

@@ -23,8 +23,27 @@ def test_an_ivig_course_may_not_break_while_ivig_is_still_recent(tmp_path):
     with pytest.raises(parameters.ParameterError, match=r"ivig_course_break_days = 180 may not be below "
                                                         r"imnm-refractory-next-line\.ivig_recent_days = 200"):
         parameters.load(RULES, site)
-    site.write_text("[definitions]\nivig_course_break_days = 60\n")
-    assert parameters.load(RULES, site)["definitions"]["ivig_course_break_days"] == 60  # equal is allowed
+    site.write_text("[definitions]\nivig_course_break_days = 84\n[imnm-refractory-next-line]\nivig_recent_days = 84\n")
+    assert parameters.load(RULES, site)["definitions"]["ivig_course_break_days"] == 84  # equal is allowed
+
+
+def test_a_maintenance_interval_may_not_be_longer_than_a_course_break(tmp_path):
+    site = tmp_path / "site.toml"
+    site.write_text("[definitions]\nivig_maintenance_max_interval_days = 181\n")
+    with pytest.raises(parameters.ParameterError, match=r"definitions\.ivig_maintenance_max_interval_days = 181 may "
+                                                        r"not exceed definitions\.ivig_course_break_days = 180"):
+        parameters.load(RULES, site)
+
+
+def test_a_parameter_that_moved_is_refused_with_its_new_place_named(tmp_path):
+    """A site file written before ivig_course_break_days became a shared definition must not start with the
+    site's value silently dropped."""
+    site = tmp_path / "site.toml"
+    site.write_text("[imnm-refractory-next-line]\nivig_course_break_days = 200\n")
+    with pytest.raises(parameters.ParameterError, match=r"unknown parameter imnm-refractory-next-line\."
+                                                        r"ivig_course_break_days \(it has moved: set "
+                                                        r"ivig_course_break_days under \[definitions\]\)"):
+        parameters.load(RULES, site)
 
 
 def test_r15_window_for_recent_ivig_may_not_exceed_the_course_break(tmp_path):

@@ -130,9 +130,15 @@ def combination(record: PatientRecord, context: HookContext,
 
 # ---------------------------------------------------------------- IVIG and rituximab
 
-def _ivig_interval(order: MedicationOrder) -> int:
+def _stated_interval(order: MedicationOrder) -> float | None:
+    """The days between cycles an IVIG order's timing states (a week or more), if it states one."""
     step = interval_days(order.dosage.timing) if order.dosage else None
-    return round(step) if step and step >= IVIG_CYCLE_MIN_GAP_DAYS else IVIG_DEFAULT_INTERVAL_DAYS
+    return step if step and step >= IVIG_CYCLE_MIN_GAP_DAYS else None
+
+
+def _ivig_interval(order: MedicationOrder) -> int:
+    step = _stated_interval(order)
+    return round(step) if step else IVIG_DEFAULT_INTERVAL_DAYS
 
 
 def ivig_immunizations(record: PatientRecord, since: date = date.min) -> list[Immunization]:
@@ -179,9 +185,9 @@ class IvigCourse:
 
     @property
     def interval(self) -> int | None:
-        """Days between the course's last two cycle starts: the spacing it is given at now (a cyclic order's own
-        interval is already in its cycle dates); None for a single cycle."""
-        return (self.cycles[-1] - self.cycles[-2]).days if len(self.cycles) > 1 else None
+        """The longest spacing between two of the course's cycle starts: what it is given at, once spaced out (a
+        cyclic order's own interval is already in its cycle dates); None for a single cycle."""
+        return max(((b - a).days for a, b in zip(self.cycles, self.cycles[1:], strict=False)), default=None)
 
     @property
     def next_due(self) -> date | None:
@@ -201,18 +207,36 @@ def ivig_course(record: PatientRecord, context: HookContext) -> IvigCourse:
 def ivig_in_use(record: PatientRecord, context: HookContext, recent_days: float) -> str | None:
     """Why the patient is on IVIG, or None when IVIG has stopped.
 
-    On IVIG: given within ``recent_days`` days, or the current course's next cycle is not yet overdue: due one
-    interval (its last two cycles' spacing) after its last cycle and at most the dose_gap_bridge_days definition
-    late, as a late refill is no stop. A single cycle gives no interval: only ``recent_days`` counts then.
+    On IVIG: given within ``recent_days`` days, or the current course is a maintenance schedule whose next cycle is
+    not yet overdue: due one interval (its longest spacing, at most the ivig_maintenance_max_interval_days
+    definition) after its last cycle and at most the dose_gap_bridge_days definition late, as a late refill is no
+    stop. A single cycle gives no interval, and a longer gap is no schedule: only ``recent_days`` counts then. Nor
+    is a next cycle due after an order that says IVIG ended (:func:`_ended_by_its_order`).
     """
     course = ivig_course(record, context)
     if given_within(record, course.last, int(recent_days)):
         return f"given within the last {recent_days:g} days"
     due, grace = course.next_due, int(context.definition("dose_gap_bridge_days"))
-    if due is None or record.today > due + timedelta(days=grace):
+    if (due is None or course.interval is None
+            or course.interval > context.definition("ivig_maintenance_max_interval_days")
+            or record.today > due + timedelta(days=grace) or _ended_by_its_order(record, course.cycles[-1])):
         return None
     return (f"a cycle every {course.interval} days, the last on {course.cycles[-1].isoformat()}: the next is due "
             f"{due.isoformat()} (overdue after {(due + timedelta(days=grace)).isoformat()})")
+
+
+def _ended_by_its_order(record: PatientRecord, last_cycle: date) -> bool:
+    """An IVIG order that gave the last cycle says IVIG ended there: it was stopped, or it was a cyclic order (its
+    own interval of a week or more) that is no longer current, whose cycle dates are all it gave. One order per
+    cycle, completed, says nothing about the next."""
+    for order in record.medications_in("ivig"):
+        first, last = order.start, last_dose_day(order, record.today)
+        if first is None or last is None or not first <= last_cycle <= last:
+            continue
+        cyclic = _stated_interval(order) is not None
+        if order.status == "stopped" or (cyclic and not order.current_on(record.today)):
+            return True
+    return False
 
 
 def last_ivig(record: PatientRecord) -> date | None:

@@ -11,7 +11,7 @@ from hooks.definitions import ck, cohorts, steroids, taper
 from hooks.definitions.courses import given_since
 from hooks.definitions.escalation import CkRow, awaiting_ck
 from hooks.definitions.immunosuppression import STEROID_SPARING
-from hooks.definitions.treatment_duration import ivig_immunizations
+from hooks.definitions.treatment_duration import ivig_immunizations, ivig_in_use
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import SEED_000, SEED_003, SEED_004
@@ -56,8 +56,14 @@ def _on_therapy(record: PatientRecord, context: HookContext) -> list[str]:
     since = {group: record.today - timedelta(days=int(days)) for group, days in recent.items()}
     for group, first in since.items():
         current += [m for m in given_since(record, group, since=first) if m not in current]
-    return [m.label for m in current] + [f"{i.vaccine.label} ({i.when})"
-                                         for i in ivig_immunizations(record, since["ivig"])]
+    therapy = [m.label for m in current] + [f"{i.vaccine.label} ({i.when})"
+                                            for i in ivig_immunizations(record, since["ivig"])]
+    if not any(m.in_group("ivig") for m in current) and not ivig_immunizations(record, since["ivig"]):
+        # maintenance IVIG between cycles is still current: its next cycle is not overdue (R15's and R17's reading)
+        in_use = ivig_in_use(record, context, params["ivig_active_days"])
+        if in_use is not None:
+            therapy.append(f"IVIG ({in_use})")
+    return therapy
 
 
 def _rows_waiting(record: PatientRecord, context: HookContext) -> list[tuple[CkRow, float]]:

@@ -70,6 +70,16 @@ def test_ivig_charted_as_an_immunization_counts_as_immunotherapy(kb, today):
     assert card is None and entry["reason"] == "no current glucocorticoid or steroid-sparing therapy"
 
 
+def test_maintenance_ivig_between_cycles_counts_as_immunotherapy(kb, today):
+    """IVIG monotherapy every 12 weeks, one order per cycle, the last 70 days ago: R15 and R17 read IVIG as in use
+    (its next cycle is not due yet), but R22 read it as no therapy and never asked for the CK (found by review)."""
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-900).ck(300, day=-120).maintenance_ivig(-70)
+    card, entry = _result(kb, chart)
+    assert card is not None and entry["facts"]["immunotherapy"].startswith("IVIG (a cycle every 84 days")
+    card, entry = _result(kb, Chart(today).condition(IMNM_SNOMED, onset=-900).ck(300, day=-120).maintenance_ivig(-92))
+    assert card is None and entry["reason"] == "no current glucocorticoid or steroid-sparing therapy"
+
+
 def test_unavailable_immunizations_make_current_ivig_unknown(kb, today):
     request = early_chart(today, ck_day=-45).request("patient-view")
     del request["prefetch"]["immunizations"]
