@@ -23,7 +23,7 @@ def _resolve(declared: Mapping[str, Param], site: Mapping[str, float]) -> Mappin
     return MappingProxyType({name: site.get(name, param.default) for name, param in declared.items()})
 
 
-class Thresholds(Mapping[str, Mapping[str, float]]):
+class ResolvedThresholds(Mapping[str, Mapping[str, float]]):
     """A thresholds table (``[section] name = value``, as ``hooks/parameters.py`` loads it) whose sections are
     resolved against what is declared once, not on every read: the shared definitions and every rule in ``rules``
     up front (at start-up), any other rule on its first read."""
@@ -76,10 +76,11 @@ class HookContext:
     # The rows that judge a recent CK (each rule module's CK_ROW, in rule-number order), for R22.
     ck_rows: tuple[CkRow, ...] = field(default_factory=_every_ck_row)
     # The loaded knowledge's thresholds come resolved; a table built by hand is resolved once for this context.
-    _resolved: Thresholds = field(init=False, repr=False, compare=False)
+    _resolved: ResolvedThresholds = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._resolved = self.thresholds if isinstance(self.thresholds, Thresholds) else Thresholds(self.thresholds)
+        given = self.thresholds
+        self._resolved = given if isinstance(given, ResolvedThresholds) else ResolvedThresholds(given)
 
     def params(self, rule: Rule) -> Mapping[str, float]:
         """The rule's thresholds: the site's values where set, else the defaults declared by the rule. Read-only:

@@ -14,7 +14,7 @@ from types import ModuleType
 
 import hooks.rules
 from hooks import parameters, valuesets
-from hooks.context import Thresholds
+from hooks.context import ResolvedThresholds
 from hooks.definitions.escalation import CkRow
 from hooks.rule import Evaluate, Rule
 
@@ -33,9 +33,9 @@ def _ck_rows(rules: Iterable[LoadedRule]) -> tuple[CkRow, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Knowledge:
-    """What every hook call reads. A thresholds table is held as :class:`Thresholds`, resolved for ``rules``, and
-    ``ck_rows`` is taken from ``rules``: in a copy made with :func:`dataclasses.replace` (a test's site override)
-    too."""
+    """What every hook call reads. A thresholds table is held as :class:`ResolvedThresholds`, resolved for
+    ``rules``, and ``ck_rows`` is taken from ``rules``: in a copy made with :func:`dataclasses.replace` (a test's
+    site override) too."""
 
     rules: tuple[LoadedRule, ...]
     valuesets: valuesets.ValueSets
@@ -44,8 +44,8 @@ class Knowledge:
     ck_rows: tuple[CkRow, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.thresholds, Thresholds):
-            object.__setattr__(self, "thresholds", Thresholds(self.thresholds, [r.rule for r in self.rules]))
+        if not isinstance(self.thresholds, ResolvedThresholds):
+            object.__setattr__(self, "thresholds", ResolvedThresholds(self.thresholds, [r.rule for r in self.rules]))
         object.__setattr__(self, "ck_rows", _ck_rows(self.rules))
 
 

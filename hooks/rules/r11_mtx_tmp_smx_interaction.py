@@ -4,6 +4,7 @@ dose is to be avoided. The regimen class is computed from the TMP/SMX order itse
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
@@ -112,7 +113,7 @@ def _per_day(dosage: Dosage) -> float | None:
     return found.per_day if found else None
 
 
-def tmp_dose(order: MedicationOrder, weight_kg: float | None, params: dict[str, float], child: bool = False
+def tmp_dose(order: MedicationOrder, weight_kg: float | None, params: Mapping[str, float], child: bool = False
              ) -> TmpDose:
     """The regimen class of a TMP/SMX or trimethoprim order. A child's regimen is judged per kg: without a current
     weight it is unknown (160 mg a day is prophylactic for an adult and a treatment dose for an 18 kg child).
@@ -134,7 +135,7 @@ def _a_day(amounts: list[float | None], rates: list[float]) -> float | None:
 
 
 def _tmp_given_together(order: MedicationOrder, given: list[Dosage], weight_kg: float | None,
-                        params: dict[str, float], child: bool) -> TmpDose:
+                        params: Mapping[str, float], child: bool) -> TmpDose:
     mgs: list[float | None] = []
     per_kgs: list[float | None] = []
     rates: list[float] = []
@@ -174,7 +175,7 @@ def _hemoglobin_g_dl(observation: Observation) -> float | None:
     return None if factor is None else quantity.value * factor
 
 
-def risk_factors(record: PatientRecord, context: HookContext, params: dict[str, float]) -> list[str]:
+def risk_factors(record: PatientRecord, context: HookContext, params: Mapping[str, float]) -> list[str]:
     """Age, renal function and baseline counts that make the interaction more dangerous."""
     found: list[str] = []
     age = record.age_years

@@ -7,7 +7,7 @@ dose (CPIC). Results are read by hooks.definitions.thiopurine; doses by hooks.do
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -79,7 +79,7 @@ def _daily_total(drafts: list[MedicationOrder], weight_kg: float | None,
             " + ".join(part[2] for part in parts))
 
 
-def _range_mg(weight_kg: float, low_fraction: float, high_fraction: float, params: dict[str, float]
+def _range_mg(weight_kg: float, low_fraction: float, high_fraction: float, params: Mapping[str, float]
               ) -> tuple[float, float]:
     """The reduced starting range in mg/day: shares of the normal 2-3 mg/kg/day, in 25 mg steps within the
     shares; to 0.1 mg where no whole step fits (a small child: a liquid formulation), as practical_dose gives it."""
@@ -91,7 +91,7 @@ def _range_mg(weight_kg: float, low_fraction: float, high_fraction: float, param
     return min(max(STEP_MG, math.ceil(low / STEP_MG) * STEP_MG), top), top
 
 
-def _replacement_mg(params: dict[str, float], weight_kg: float | None, reduced: tuple[float, float] | None,
+def _replacement_mg(params: Mapping[str, float], weight_kg: float | None, reduced: tuple[float, float] | None,
                     ceiling_mg_per_kg: float, adult: bool) -> float | None:
     """The starting dose to suggest instead: 50 mg/day, within the reduced range, and never above the mg/kg/day
     the rule checks against (50 mg is 4 mg/kg/day at 12 kg). None where no whole 25 mg step fits, or for a child

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, NamedTuple
 
@@ -54,7 +55,7 @@ TACROLIMUS_MONITORING = ("If tacrolimus is used: trough level at 1-2 weeks (targ
                          "change; BMP, magnesium and glucose; blood pressure.")
 
 
-def _ivig_arm(record: PatientRecord, context: HookContext, params: dict[str, float]) -> tuple[bool, str | None]:
+def _ivig_arm(record: PatientRecord, context: HookContext, params: Mapping[str, float]) -> tuple[bool, str | None]:
     # ">= 3 cycles over >= 90 days" is the current course's (R15: reassess after 3 cycles): the cycles of an earlier
     # course (IVIG stopped, restarted later) do not count toward this one. The break that ends a course is longer
     # than any maintenance interval, so spaced-out IVIG stays one course
@@ -76,7 +77,7 @@ def _ivig_arm(record: PatientRecord, context: HookContext, params: dict[str, flo
     return tried, text
 
 
-def _rituximab_arm(record: PatientRecord, params: dict[str, float]) -> tuple[bool, str | None]:
+def _rituximab_arm(record: PatientRecord, params: Mapping[str, float]) -> tuple[bool, str | None]:
     courses = td.rituximab_doses(record)
     if not courses:
         return False, None

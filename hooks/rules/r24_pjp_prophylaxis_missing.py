@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -76,7 +77,7 @@ body-surface area with paediatric pharmacy.
 """
 
 
-def _co_agents(record: PatientRecord, params: dict[str, float]) -> list[MedicationOrder]:
+def _co_agents(record: PatientRecord, params: Mapping[str, float]) -> list[MedicationOrder]:
     today = record.today
     found = record.medications_in(*CO_AGENTS_CURRENT, current_only=True)
     for group, window in (("rituximab", params["anti_cd20_window_days"]),
@@ -86,7 +87,7 @@ def _co_agents(record: PatientRecord, params: dict[str, float]) -> list[Medicati
     return list({id(m): m for m in found}.values())
 
 
-def _lymphocytes(record: PatientRecord, params: dict[str, float]) -> tuple[float, date] | None:
+def _lymphocytes(record: PatientRecord, params: Mapping[str, float]) -> tuple[float, date] | None:
     since = record.today - timedelta(days=int(params["lymphocyte_max_age_days"]))
     for observation in reversed(record.observations_in("lymphocytes_absolute", since=since)):
         quantity = observation.quantity

@@ -3,6 +3,7 @@ long-term glucocorticoids (ACR 2022 GIOP)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -52,7 +53,7 @@ Missing: **{missing}**.{found}{present}
 {unreadable}"""
 
 
-def _exposure(record: PatientRecord, context: HookContext, params: dict[str, float]
+def _exposure(record: PatientRecord, context: HookContext, params: Mapping[str, float]
               ) -> tuple[str | None, dict[str, Any]]:
     history = steroids.history(record, context)
     today = record.today

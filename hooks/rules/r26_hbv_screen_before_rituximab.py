@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -66,7 +67,7 @@ def _describe(observation: Observation, status: str | None) -> str:
     return f"{observation.code.label} {status or 'result not readable'} on {day}"
 
 
-def _screening(record: PatientRecord, params: dict[str, float]) -> dict[str, Any]:
+def _screening(record: PatientRecord, params: Mapping[str, float]) -> dict[str, Any]:
     """What the chart says about HBsAg (recent), anti-HBc (ever) and positivity."""
     hbsag_since = record.today - timedelta(days=int(params["hbsag_max_age_days"]))
     hbsag_all = [(o, antibodies.status(o)) for o in record.observations_in("hbsag")]
@@ -93,7 +94,7 @@ def _lab(context: HookContext, group: str, loinc: str, text: str | None = None) 
                                   priority="urgent", note="Before anti-CD20 therapy (HBV reactivation risk).")
 
 
-def _labs(record: PatientRecord, context: HookContext, params: dict[str, float], missing_hbsag: bool,
+def _labs(record: PatientRecord, context: HookContext, params: Mapping[str, float], missing_hbsag: bool,
           missing_anti_hbc: bool, dna_needed: bool) -> list[Action]:
     today = record.today
     actions = []
