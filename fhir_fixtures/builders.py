@@ -179,6 +179,10 @@ class Chart:
             return self.observation(code, day, value_string="Detected" if positive else "Not detected")
         return self.observation(code, day, value=80 if positive else 5, unit="[arb'U]/mL", high=20)
 
+    def hbv_markers(self, hbsag: str, anti_hbc: str, day: int = -20) -> Chart:
+        """HBsAg and anti-HBc resulted on ``day``, each read by its interpretation ('POS' or 'NEG')."""
+        return self.observation(HBSAG, day, interpretation=hbsag).observation(ANTI_HBC, day, interpretation=anti_hbc)
+
     def lab(self, code: Code | str, value: float, unit: str, day: int = -5, **kwargs: Any) -> Chart:
         return self.observation(code, day, value=value, unit=unit, **kwargs)
 

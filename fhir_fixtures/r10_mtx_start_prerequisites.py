@@ -36,7 +36,7 @@ def worked_up(today: date, *, day: int = -7, egfr: float = 85, age: int = 62, se
     chart.lab(WBC, 7.1, "10*9/L", day=day).lab(HGB, 13.2, "g/dL", day=day).lab(PLT, 240, "10*9/L", day=day)
     chart.lab(ALT, 80, "U/L", day=day).lab(AST, 95, "U/L", day=day).lab(ALBUMIN_TEXT, 40, "g/L", day=day)
     chart.lab(CREATININE, 0.8, "mg/dL", day=day).lab(EGFR, egfr, "mL/min/{1.73_m2}", day=day)
-    chart.observation(HBSAG, -200, interpretation="NEG").observation(ANTI_HBC, -200, interpretation="NEG")
+    chart.hbv_markers("NEG", "NEG", day=-200)
     chart.observation(HCV_AB, -200, interpretation="NEG")
     return chart
 

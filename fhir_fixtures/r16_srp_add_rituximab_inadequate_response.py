@@ -5,8 +5,6 @@ from typing import Any
 
 from fhir_fixtures import fixture
 from fhir_fixtures.builders import (
-    ANTI_HBC,
-    HBSAG,
     IMNM_SNOMED,
     METHOTREXATE_2_5,
     PREDNISONE_5,
@@ -28,8 +26,7 @@ def srp_on_two_agents(today: date, ttx: int = -120, mtx_start: int = -100, ck_da
     chart.antibody("anti_hmgcr", hmgcr, day=ttx - 15)
     chart.ck(peak_ck, day=ttx - 2).ck(latest_ck, day=ck_day)
     chart.weight(64, day=-7).height(165, day=-90)
-    chart.observation(HBSAG, -40, interpretation="NEG")
-    chart.observation(ANTI_HBC, -40, interpretation="NEG")
+    chart.hbv_markers("NEG", "NEG", day=-40)
     chart.medication(PREDNISONE_20, 60, "mg", start=ttx, end=ttx + 41, status="completed")
     chart.medication(PREDNISONE_5, 20, "mg", start=ttx + 42)
     chart.medication(METHOTREXATE_2_5, 20, "mg", start=mtx_start, period=1, period_unit="wk", day_of_week=["sun"])

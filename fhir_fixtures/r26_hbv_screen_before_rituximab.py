@@ -41,8 +41,7 @@ def fires_stale(today: date) -> dict[str, Any]:
          fires={RULE}, indicators={RULE: "critical"})
 def fires_positive(today: date) -> dict[str, Any]:
     chart = _chart(today)
-    chart.observation(HBSAG, -20, interpretation="NEG")
-    chart.observation(ANTI_HBC, -20, interpretation="POS")
+    chart.hbv_markers("NEG", "POS", day=-20)
     return chart.request("order-sign")
 
 
@@ -52,8 +51,7 @@ def fires_positive(today: date) -> dict[str, Any]:
          fires={RULE}, indicators={RULE: "critical"})
 def fires_viraemic(today: date) -> dict[str, Any]:
     chart = _chart(today)
-    chart.observation(HBSAG, -30, interpretation="POS")
-    chart.observation(ANTI_HBC, -30, interpretation="POS")
+    chart.hbv_markers("POS", "POS", day=-30)
     chart.lab(HBV_DNA, 250000, "[IU]/mL", day=-20)
     return chart.request("order-sign")
 
@@ -73,8 +71,7 @@ def quiet_negative(today: date) -> dict[str, Any]:
          quiet={RULE})
 def quiet_plan(today: date) -> dict[str, Any]:
     chart = _chart(today)
-    chart.observation(HBSAG, -30, interpretation="NEG")
-    chart.observation(ANTI_HBC, -30, interpretation="POS")
+    chart.hbv_markers("NEG", "POS", day=-30)
     chart.medication(ENTECAVIR, 0.5, "mg", start=-14)
     return chart.request("order-sign")
 
@@ -84,7 +81,6 @@ def quiet_plan(today: date) -> dict[str, Any]:
                "replicating virus, so the marker is followed up.", quiet={RULE})
 def quiet_dna_below_quantification(today: date) -> dict[str, Any]:
     chart = _chart(today)
-    chart.observation(HBSAG, -30, interpretation="NEG")
-    chart.observation(ANTI_HBC, -30, interpretation="POS")
+    chart.hbv_markers("NEG", "POS", day=-30)
     chart.lab(HBV_DNA, 20, "[IU]/mL", day=-20, comparator="<")
     return chart.request("order-sign")

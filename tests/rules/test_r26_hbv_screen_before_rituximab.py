@@ -86,7 +86,7 @@ def test_positive_anti_hbc_forms_and_plan(kb, today):
 
 
 def _anti_hbc_positive(today):
-    return _chart(today).observation(HBSAG, -20, interpretation="NEG").observation(ANTI_HBC, -20, interpretation="POS")
+    return _chart(today).hbv_markers("NEG", "POS", day=-20)
 
 
 @pytest.mark.parametrize("form", [{"value": 0, "unit": "[IU]/mL"}, {"value_string": "Not detected"},
@@ -102,8 +102,7 @@ def test_a_detectable_hbv_dna_without_an_antiviral_is_no_follow_up(kb, today):
     """HBsAg positive with HBV DNA 250,000 IU/mL and no antiviral gave no card before rituximab: any HBV DNA result
     counted, whatever the viral load. The card names the load and asks for hepatology and entecavir, not for
     another HBV DNA."""
-    chart = _chart(today).observation(HBSAG, -20, interpretation="POS").observation(ANTI_HBC, -20,
-                                                                                    interpretation="POS")
+    chart = _chart(today).hbv_markers("POS", "POS", day=-20)
     chart.observation(IGG, -30, value=9, unit="g/L").observation(IGA, -30, value=2, unit="g/L")
     chart.observation(IGM, -30, value=1, unit="g/L").observation(ANTI_HBS, -30, interpretation="NEG")
     chart.observation(HCV_AB, -30, interpretation="NEG").lab(HBV_DNA, 250000, "[IU]/mL", day=-15)
@@ -137,8 +136,7 @@ def test_a_detectable_hbv_dna_orders_no_second_one(kb, today):
 
 def test_a_pending_or_rejected_hbv_dna_test_is_not_a_result(kb, today):
     def chart():
-        return _chart(today).observation(HBSAG, -20, interpretation="NEG").observation(ANTI_HBC, -20,
-                                                                                       interpretation="POS")
+        return _chart(today).hbv_markers("NEG", "POS", day=-20)
     pending = chart().observation(HBV_DNA, -1)
     pending.resources["observations"][-1]["status"] = "registered"
     rejected = chart().observation(HBV_DNA, -1, value_string="Specimen rejected - not tested")
@@ -149,8 +147,7 @@ def test_a_pending_or_rejected_hbv_dna_test_is_not_a_result(kb, today):
 
 
 def test_drafted_antiviral_counts_as_a_plan(kb, today):
-    chart = _chart(today).observation(HBSAG, -20, interpretation="POS").observation(ANTI_HBC, -20,
-                                                                                    interpretation="POS")
+    chart = _chart(today).hbv_markers("POS", "POS", day=-20)
     assert _run(kb, chart, today)[0] is not None
     chart.draft("entecavir 0.5 mg tablet", 0.5, "mg")
     card, entry = _run(kb, chart, today)
@@ -204,8 +201,7 @@ def test_hepatitis_b_immunity_on_the_problem_list_is_not_an_infection(kb, today,
 def test_an_antiviral_left_active_after_its_end_date_is_no_plan(kb, today):
     """An entecavir order still marked 'active' whose end date passed six months ago counted as the antiviral plan,
     and an HBsAg-positive patient got no card before rituximab."""
-    chart = _chart(today).observation(HBSAG, -20, interpretation="POS").observation(ANTI_HBC, -20,
-                                                                                    interpretation="POS")
+    chart = _chart(today).hbv_markers("POS", "POS", day=-20)
     chart.medication("entecavir 0.5 mg tablet", 0.5, "mg", start=-400, end=-180, status="active")
     card, entry = _run(kb, chart, today)
     assert card is not None and entry["facts"]["antiviral_plan"] is None
