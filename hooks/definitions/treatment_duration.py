@@ -216,13 +216,14 @@ def ivig_in_use(record: PatientRecord, context: HookContext, recent_days: float)
     course = ivig_course(record, context)
     if given_within(record, course.last, int(recent_days)):
         return f"given within the last {recent_days:g} days"
-    due, grace = course.next_due, int(context.definition("dose_gap_bridge_days"))
-    if (due is None or course.interval is None
-            or course.interval > context.definition("ivig_maintenance_max_interval_days")
-            or record.today > due + timedelta(days=grace) or _ended_by_its_order(record, course.cycles[-1])):
+    interval, due = course.interval, course.next_due
+    if interval is None or due is None or interval > context.definition("ivig_maintenance_max_interval_days"):
+        return None  # no schedule: a single cycle, or a gap longer than any maintenance interval
+    overdue_after = due + timedelta(days=int(context.definition("dose_gap_bridge_days")))
+    if record.today > overdue_after or _ended_by_its_order(record, course.cycles[-1]):
         return None
-    return (f"a cycle every {course.interval} days, the last on {course.cycles[-1].isoformat()}: the next is due "
-            f"{due.isoformat()} (overdue after {(due + timedelta(days=grace)).isoformat()})")
+    return (f"a cycle every {interval} days, the last on {course.cycles[-1].isoformat()}: the next is due "
+            f"{due.isoformat()} (overdue after {overdue_after.isoformat()})")
 
 
 def _ended_by_its_order(record: PatientRecord, last_cycle: date) -> bool:

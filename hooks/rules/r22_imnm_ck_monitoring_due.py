@@ -56,9 +56,9 @@ def _on_therapy(record: PatientRecord, context: HookContext) -> list[str]:
     since = {group: record.today - timedelta(days=int(days)) for group, days in recent.items()}
     for group, first in since.items():
         current += [m for m in given_since(record, group, since=first) if m not in current]
-    therapy = [m.label for m in current] + [f"{i.vaccine.label} ({i.when})"
-                                            for i in ivig_immunizations(record, since["ivig"])]
-    if not any(m.in_group("ivig") for m in current) and not ivig_immunizations(record, since["ivig"]):
+    recorded_ivig = ivig_immunizations(record, since["ivig"])
+    therapy = [m.label for m in current] + [f"{i.vaccine.label} ({i.when})" for i in recorded_ivig]
+    if not recorded_ivig and not any(m.in_group("ivig") for m in current):
         # maintenance IVIG between cycles is still current: its next cycle is not overdue (R15's and R17's reading)
         in_use = ivig_in_use(record, context, params["ivig_active_days"])
         if in_use is not None:
