@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from operator import attrgetter
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from hooks.units import convert, to_days
@@ -572,8 +573,9 @@ class PatientRecord:
         index = self._group_index.get(kind)
         if index is None:
             index = defaultdict(list)
+            concept = _CONCEPT_OF[kind]
             for position, item in enumerate(getattr(self, kind)):
-                for group in _concept(item).groups:
+                for group in concept(item).groups:
                     index[group].append((position, item))
             self._group_index[kind] = index
         if len(groups) == 1:
@@ -1150,13 +1152,10 @@ def build_record(data: dict[str, Any], sets: ValueSets, today: date, unavailable
     return record
 
 
-def _concept(item: Any) -> Concept:
-    """The coded concept that places a record item in value-set groups."""
-    if isinstance(item, MedicationOrder):
-        return item.medication
-    if isinstance(item, Immunization):
-        return item.vaccine
-    return item.code
+# The coded concept that places an item of each record list in value-set groups
+_CONCEPT_OF: dict[str, Callable[[Any], Concept]] = {
+    "conditions": attrgetter("code"), "observations": attrgetter("code"), "medications": attrgetter("medication"),
+    "immunizations": attrgetter("vaccine"), "procedures": attrgetter("code")}
 
 
 def _sort_key(item: Any) -> date:

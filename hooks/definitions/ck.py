@@ -56,7 +56,8 @@ def latest(points: list[CkPoint]) -> CkPoint | None:
 
 def peak(points: list[CkPoint], t_tx: date) -> CkPoint | None:
     """Highest CK from T_tx - 90 d to T_tx + 7 d (the pre-treatment peak)."""
-    window = [p for p in points if t_tx - timedelta(days=90) <= p.day <= t_tx + timedelta(days=7)]
+    first, last = t_tx - timedelta(days=90), t_tx + timedelta(days=7)
+    window = [p for p in points if first <= p.day <= last]
     return max(window, key=lambda p: p.value, default=None)
 
 
@@ -65,7 +66,8 @@ def nadir(points: list[CkPoint], t_tx: date) -> CkPoint | None:
     last = latest(points)
     if last is None:
         return None
-    window = [p for p in points if t_tx + timedelta(days=14) <= p.day <= last.day - timedelta(days=14)]
+    first, until = t_tx + timedelta(days=14), last.day - timedelta(days=14)
+    window = [p for p in points if first <= p.day <= until]
     return min(window, key=lambda p: p.value, default=None)
 
 
