@@ -59,12 +59,23 @@ def quiet_short(today: date) -> dict[str, Any]:
     return chart.request("patient-view")
 
 
-@fixture("r25-quiet-age-17", hook="patient-view",
-         story="17-year-old with juvenile myositis on prednisolone-equivalent 30 mg/day for 4 months: adult-only rule.",
-         quiet={RULE})
-def quiet_child(today: date) -> dict[str, Any]:
+@fixture("r25-fires-age-17-calcium-vitamin-d", hook="patient-view",
+         story="17-year-old with juvenile myositis on prednisolone-equivalent 30 mg/day for 4 months and no calcium "
+               "or vitamin D: age-appropriate calcium and vitamin D 600 IU, no DXA or adult doses.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_child(today: date) -> dict[str, Any]:
     chart = Chart(today, age=17)
     chart.condition(IMNM_SNOMED, onset=-150)
     chart.weight(55, day=-3)
     chart.medication(PREDNISONE_20, 30, "mg", start=-120)
+    return chart.request("patient-view")
+
+
+@fixture("r25-quiet-age-12-vitamin-d-in-place", hook="patient-view",
+         story="12-year-old on prednisone 5 mg/day for 4 months with vitamin D: a child needs no DXA here.",
+         quiet={RULE})
+def quiet_child(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=12)
+    chart.medication(PREDNISONE_5, 5, "mg", start=-120)
+    chart.medication(VITAMIN_D3, 600, "[iU]", start=-110)
     return chart.request("patient-view")

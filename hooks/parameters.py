@@ -62,7 +62,8 @@ DEFINITIONS: dict[str, Param] = {
 
 # Parameters that moved from a rule's section to the shared definitions: a site file that still sets one under
 # its old section is refused with the new place named, never silently ignored.
-MOVED = {"imnm-refractory-next-line.ivig_course_break_days": "definitions.ivig_course_break_days"}
+MOVED = {"imnm-refractory-next-line.ivig_course_break_days": "definitions.ivig_course_break_days",
+         "giop-bone-protection.adult_age_years": "definitions.paediatric_age_years"}
 
 
 class ParameterError(ValueError):

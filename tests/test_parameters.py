@@ -36,12 +36,15 @@ def test_a_maintenance_interval_may_not_be_longer_than_a_course_break(tmp_path):
             "= 180") in _refused(tmp_path, "[definitions]\nivig_maintenance_max_interval_days = 181\n")
 
 
-def test_a_parameter_that_moved_is_refused_with_its_new_place_named(tmp_path):
-    """A site file written before ivig_course_break_days became a shared definition must not start with the
-    site's value silently dropped."""
-    assert ("unknown parameter imnm-refractory-next-line.ivig_course_break_days (it has moved: set "
-            "ivig_course_break_days under [definitions])"
-            in _refused(tmp_path, "[imnm-refractory-next-line]\nivig_course_break_days = 200\n"))
+@pytest.mark.parametrize(("section", "name", "new_name"), [
+    ("imnm-refractory-next-line", "ivig_course_break_days", "ivig_course_break_days"),
+    ("giop-bone-protection", "adult_age_years", "paediatric_age_years"),
+])
+def test_a_parameter_that_moved_is_refused_with_its_new_place_named(tmp_path, section, name, new_name):
+    """A site file written before a rule's parameter became a shared definition must not start with the site's
+    value silently dropped."""
+    assert (f"unknown parameter {section}.{name} (it has moved: set {new_name} under [definitions])"
+            in _refused(tmp_path, f"[{section}]\n{name} = 16\n"))
 
 
 def test_r15_window_for_recent_ivig_may_not_exceed_the_course_break(tmp_path):

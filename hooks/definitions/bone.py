@@ -92,11 +92,17 @@ def _percent(observation: Observation) -> float | None:
     return convert(quantity.value, quantity.unit or "%", "%")
 
 
+def fragility(record: PatientRecord) -> list[str]:
+    """Osteoporosis or a fragility fracture on the problem list: the findings that hold at any age (a T-score and
+    FRAX are adult measures)."""
+    return [_condition_text(c) for c in record.conditions_in("osteoporosis", "fragility_fracture")]
+
+
 def fracture_risk(record: PatientRecord) -> tuple[list[str], list[str]]:
     """Findings that call for an osteoporosis drug (ACR 2022: moderate risk or above), and FRAX results that
     could not be read. Osteoporosis or a fragility fracture on the problem list, a DXA T-score <= -2.5, or a
     FRAX (latest, per kind) at or above the moderate-risk cut-offs."""
-    findings = [_condition_text(c) for c in record.conditions_in("osteoporosis", "fragility_fracture")]
+    findings = fragility(record)
     for observation in record.observations_in("dxa_tscore"):
         if observation.quantity is not None and observation.quantity.value <= OSTEOPOROSIS_T_SCORE:
             day = observation.when.isoformat() if observation.when else "undated"

@@ -1,5 +1,6 @@
-"""R25: bone protection (calcium/vitamin D, DXA, an osteoporosis drug when the risk calls for one) for adults on
-long-term glucocorticoids (ACR 2022 GIOP)."""
+"""R25: bone protection on long-term glucocorticoids (ACR 2022 GIOP): calcium/vitamin D, DXA and an osteoporosis
+drug when the risk calls for one for an adult; age-appropriate calcium and vitamin D for a child, for whom DXA, FRAX
+and the adult drug thresholds do not apply (section 2, definition 4)."""
 
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ RULE = Rule(
     hooks=("patient-view",),
     severities=("warning",),
     also_reads=("procedures",),
-    summary="Adult on PEQ >= 2.5 mg/day for >= 90 days (or IIM/IMNM on >= 20 mg/day now) missing calcium/vitamin D, "
+    summary="PEQ >= 2.5 mg/day for >= 90 days (or IIM/IMNM on >= 20 mg/day now) missing calcium/vitamin D, "
             "a DXA within 24 months, or an osteoporosis drug despite osteoporosis, fragility fracture or "
-            "moderate+ FRAX.",
+            "moderate+ FRAX; for a child, calcium/vitamin D and a specialist for a fragility fracture.",
     sources=(ACR_2022_GIOP, SEED_000, SEED_003),
     parameters={
         "long_term_peq_mg": Param(2.5, "mg/day", "PEQ at or above which long-term use counts (ACR 2022 GIOP)."),
@@ -33,7 +34,6 @@ RULE = Rule(
         "iim_high_dose_peq_mg": Param(20, "mg/day", "IIM/IMNM on at least this PEQ today: a long course is expected."),
         "dxa_window_days": Param(730, "days", "A DXA this recent counts (24 months)."),
         "dxa_before_ttx_days": Param(180, "days", "A DXA more than this long before T_tx predates the course."),
-        "adult_age_years": Param(18, "years", "The rule applies from this age (DXA/FRAX are adult tools)."),
         "frax_min_age_years": Param(40, "years", "FRAX is advised from this age."),
     },
 )
@@ -51,6 +51,26 @@ Missing: **{missing}**.{found}{present}
   osteoporosis: oral bisphosphonate first (alendronate 70 mg weekly); alternatives zoledronic acid 5 mg IV
   yearly or denosumab 60 mg SC every 6 months; teriparatide 20 µg SC daily for very high risk.
 {unreadable}"""
+
+
+DETAIL_CHILD = """\
+**Bone protection for a child on long-term glucocorticoids.** {exposure}.
+
+Missing: **{missing}**.{present}
+
+- **Age-appropriate calcium and vitamin D** (ACR 2022: for every patient on glucocorticoids): calcium from diet
+  first, about 700 mg/day aged 1-3, 1,000 mg/day aged 4-8 and 1,300 mg/day aged 9-18 (a dietitian can check the
+  intake); vitamin D {vitamin_d_iu:,} IU/day; check 25-OH vitamin D.
+- DXA T-scores, FRAX and the adult osteoporosis-drug thresholds do not apply under 18: a child's bone health on
+  glucocorticoids is for the paediatric rheumatology or bone-health team.{fracture}
+{unreadable}"""
+
+CHILD_FRACTURE = """
+- **{findings} on file and no osteoporosis drug:** refer to a paediatric bone-health specialist (whether to give a
+  bisphosphonate to a child is a specialist decision)."""
+
+# Daily vitamin D for a child: the IOM recommended intake, 400 IU in the first year and 600 IU from 1 to 18 years
+INFANT_VITAMIN_D_IU, CHILD_VITAMIN_D_IU = 400, 600
 
 
 def _exposure(record: PatientRecord, context: HookContext, params: Mapping[str, float]
@@ -105,14 +125,62 @@ def _suggestions(context: HookContext, missing: list[str]) -> list[Suggestion]:
     return out
 
 
+def _child_suggestions(context: HookContext, missing: list[str], vitamin_d_iu: int) -> list[Suggestion]:
+    pid = context.patient_id
+    out = []
+    if "calcium/vitamin D" in missing:
+        vitamin_d = orders.medication_request(
+            pid, orders.concept(context.valuesets, "vitamin_d", "Cholecalciferol"), vitamin_d_iu, "[iU]",
+            text=f"Cholecalciferol (vitamin D3) {vitamin_d_iu:,} IU by mouth once daily")
+        level = orders.service_request(pid, orders.text_concept("25-hydroxyvitamin D, serum"))
+        dietitian = orders.service_request(pid, orders.text_concept(
+            "Paediatric dietitian: age-appropriate calcium intake on long-term glucocorticoids"))
+        out.append(Suggestion(f"Vitamin D3 {vitamin_d_iu:,} IU daily, 25-OH vitamin D, dietitian for calcium intake", [
+            Action("create", f"Cholecalciferol {vitamin_d_iu:,} IU PO daily", resource=vitamin_d),
+            Action("create", "25-OH vitamin D level", resource=level),
+            Action("create", "Paediatric dietitian (calcium intake)", resource=dietitian)], is_recommended=True))
+    if "bone-health specialist" in missing:
+        referral = orders.service_request(pid, orders.text_concept(
+            "Referral to paediatric bone-health specialist: fragility fracture or osteoporosis on long-term "
+            "glucocorticoids"), priority="urgent")
+        out.append(Suggestion("Paediatric bone-health specialist referral", [
+            Action("create", "Paediatric bone-health specialist referral", resource=referral)], is_recommended=True))
+    return out
+
+
+def _child(record: PatientRecord, context: HookContext, exposure: str, protection: bone.BoneProtection,
+           notes: list[str], facts: dict[str, Any]) -> Result:
+    """A child: age-appropriate calcium and vitamin D, and a specialist for a fragility fracture or osteoporosis;
+    no DXA or FRAX, whose adult thresholds do not apply (section 2, definition 4)."""
+    fragility = bone.fragility(record)
+    missing = ["calcium/vitamin D"] if not protection.calcium_vitamin_d else []
+    if fragility and not protection.osteoporosis_drugs:
+        missing.append("bone-health specialist")
+    vitamin_d_iu = INFANT_VITAMIN_D_IU if (record.youngest_age_years or 0) < 1 else CHILD_VITAMIN_D_IU
+    facts.update(paediatric=True, calcium_vitamin_d=", ".join(o.label for o in protection.calcium_vitamin_d) or None,
+                 osteoporosis_drugs=", ".join(o.label for o in protection.osteoporosis_drugs) or None,
+                 fragility_findings="; ".join(fragility) or None, missing=", ".join(missing) or None)
+    if not missing:
+        return Quiet("child: calcium/vitamin D in place" + (", and an osteoporosis drug" if fragility else ""), facts)
+    present = [f"{o.label} (active)" for o in protection.calcium_vitamin_d + protection.osteoporosis_drugs]
+    fracture = CHILD_FRACTURE.format(findings="; ".join(fragility)) if "bone-health specialist" in missing else ""
+    return Fired(
+        severity="warning",
+        summary=f"Bone protection incomplete for a child on long-term steroids: no {', no '.join(missing)}",
+        detail=DETAIL_CHILD.format(exposure=exposure, missing=", ".join(missing), vitamin_d_iu=vitamin_d_iu,
+                                   present=("\nIn place: " + "; ".join(present) + ".") if present else "",
+                                   fracture=fracture, unreadable=("\n" + " ".join(notes) + "\n") if notes else ""),
+        facts=facts,
+        suggestions=_child_suggestions(context, missing, vitamin_d_iu),
+    )
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = dict(context.params(RULE))
     age = record.age_years
     facts: dict[str, Any] = {"age_years": age}
     if age is None:
-        return NotEvaluable("patient birth date (the rule is for adults only)", facts)
-    if age < params["adult_age_years"]:
-        return Quiet(f"age {age} < {params['adult_age_years']:g}: adult-only rule (DXA/FRAX do not apply)", facts)
+        return NotEvaluable("patient birth date (a child's bone protection differs from an adult's)", facts)
     exposure, exposure_facts = _exposure(record, context, params)
     facts.update(exposure_facts)
     history = steroids.history(record, context)
@@ -124,6 +192,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             facts["note"] = "a glucocorticoid course whose dose could not be read could change the answer"
             return NotEvaluable(f"readable dose of {', '.join(unreadable)}", facts)
         return Quiet("no long-term glucocorticoid exposure (and not IIM on >= 20 mg/day now)", facts)
+    notes = [f"The dose of {', '.join(unreadable)} could not be read and was not counted."] if unreadable else []
+    if cohorts.is_paediatric(record, context):
+        return _child(record, context, exposure, bone.bone_protection(record, context), notes, facts)
 
     ttx = steroids.treatment_start(record, context)
     not_before = ttx[0] - timedelta(days=int(params["dxa_before_ttx_days"])) if ttx else None
@@ -154,9 +225,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     present = ("\nIn place: " + "; ".join(protection.present) + ".") if protection.present else ""
     frax = (", plus GC-adjusted FRAX (it underestimates risk at >= 30 mg/day)"
             if age >= params["frax_min_age_years"] else "; FRAX does not apply under 40 (use BMD Z-score)")
-    notes = []
-    if unreadable:
-        notes.append(f"The dose of {', '.join(unreadable)} could not be read and was not counted.")
     if protection.frax_unreadable:
         notes.append("FRAX result not read: " + "; ".join(protection.frax_unreadable) + ".")
     detail = DETAIL.format(exposure=exposure, missing=", ".join(missing), found=found, present=present,

@@ -52,8 +52,9 @@ def test_iim_on_high_dose_now_fires_early_only_for_myositis(kb, today):
 
 
 def test_adult_age_edge_and_missing_birth_date(kb, today):
-    assert _card(kb, _low_dose(today, age=18), today) is not None
-    assert _card(kb, _low_dose(today, age=17), today) is None
+    adult, child = _card(kb, _low_dose(today, age=18), today), _card(kb, _low_dose(today, age=17), today)
+    assert adult["summary"] == "Bone protection incomplete on long-term steroids: no calcium/vitamin D, no DXA"
+    assert child["summary"] == "Bone protection incomplete for a child on long-term steroids: no calcium/vitamin D"
     chart = _low_dose(today)
     request = chart.request("patient-view")
     del request["prefetch"]["patient"]["birthDate"]
@@ -149,3 +150,55 @@ def test_an_undated_unreadable_course_counts_until_its_end_date(kb, today):
     assert _entry(kb, ended_in_window, today)["status"] == "not-evaluable"
     ended_before = _unreadable(today, end=-90, start=None, status="active")
     assert _entry(kb, ended_before, today)["status"] == "not-fired"
+
+
+def test_a_child_gets_age_appropriate_calcium_and_vitamin_d_and_no_dxa_or_adult_doses(kb, today):
+    """Section 2, definition 4: under 18 the DXA/FRAX part of R25 does not apply, but ACR 2022 advises
+    age-appropriate calcium and vitamin D for every patient on glucocorticoids. A 17-year-old on 30 mg/day for four
+    months used to get nothing ('adult-only rule')."""
+    chart = Chart(today, age=17).condition(IMNM_SNOMED, onset=-150).medication(PREDNISONE_20, 30, "mg", start=-120)
+    entry = _entry(kb, chart, today)
+    assert entry["status"] == "fired" and entry["facts"]["paediatric"] is True
+    card = _card(kb, chart, today)
+    assert "DXA" not in card["summary"] and "alendronate" not in card["detail"].lower()
+    assert "1,300 mg/day aged 9-18" in card["detail"] and "vitamin D 600 IU/day" in card["detail"]
+    [suggestion] = card["suggestions"]
+    vitamin_d, level, dietitian = (a["resource"] for a in suggestion["actions"])
+    assert vitamin_d["medicationCodeableConcept"]["coding"][0]["code"] == "2418"
+    assert vitamin_d["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"] == {
+        "value": 600, "unit": "[iU]", "system": "http://unitsofmeasure.org", "code": "[iU]"}
+    assert level["code"]["text"].startswith("25-hydroxyvitamin D")
+    assert dietitian["code"]["text"].startswith("Paediatric dietitian")
+
+
+def test_an_infant_is_offered_400_iu(kb, today):
+    card = _card(kb, _low_dose(today, age=0, dose=2.5), today)
+    dose = card["suggestions"][0]["actions"][0]["resource"]["dosageInstruction"][0]["doseAndRate"][0]
+    assert dose["doseQuantity"]["value"] == 400 and "vitamin D 400 IU/day" in card["detail"]
+
+
+def test_a_child_with_vitamin_d_is_quiet_without_a_dxa(kb, today):
+    chart = _low_dose(today, age=12).medication(VITAMIN_D3, 600, "[iU]", start=-80)
+    entry = _entry(kb, chart, today)
+    assert entry["status"] == "not-fired" and entry["reason"] == "child: calcium/vitamin D in place"
+
+
+def test_a_child_with_a_fragility_fracture_is_referred_not_given_an_adult_drug(kb, today):
+    chart = _low_dose(today, age=12).medication(VITAMIN_D3, 600, "[iU]", start=-80)
+    chart.condition("Vertebral compression fracture", onset=-30)
+    card = _card(kb, chart, today)
+    assert card["summary"] == ("Bone protection incomplete for a child on long-term steroids: no bone-health "
+                               "specialist")
+    assert "Vertebral compression fracture" in card["detail"]
+    [suggestion] = card["suggestions"]
+    [referral] = (a["resource"] for a in suggestion["actions"])
+    assert referral["resourceType"] == "ServiceRequest" and referral["priority"] == "urgent"
+    assert "paediatric bone-health specialist" in referral["code"]["text"]
+
+
+def test_a_partial_birth_date_that_may_be_a_childs_gets_the_childs_doses(kb, today):
+    """Born in 2008 may still be 17 on 2026-11-21: the paediatric split reads the youngest possible age, as the
+    dosing rules do, so no adult calcium dose or DXA is ordered for a possible child."""
+    chart = Chart(today, birth_date="2008").medication(PREDNISONE_5, 5, "mg", start=-89)
+    card = _card(kb, chart, today)
+    assert card["summary"].startswith("Bone protection incomplete for a child")
