@@ -1,6 +1,7 @@
 """Fixtures for R10 mtx-start-prerequisites: a bare new start, a complete work-up, eGFR below 30, stale labs,
 pregnancy potential, a positive anti-HBc already followed up, HBsAg positive with a detectable HBV DNA and no
-antiviral, and a patient already on methotrexate."""
+antiviral, an anti-HBc positive once and negative later, chronic hepatitis B on the problem list, and a patient
+already on methotrexate."""
 
 from datetime import date
 from typing import Any
@@ -15,6 +16,7 @@ from fhir_fixtures.builders import (
     IMNM_SNOMED,
     LOINC,
     METHOTREXATE_2_5,
+    SNOMED,
     WBC,
     Chart,
 )
@@ -28,6 +30,7 @@ CREATININE = (LOINC, "2160-0", "Creatinine [Mass/volume] in Serum or Plasma")
 HCV_AB = (LOINC, "13955-0", "Hep C Ab")
 HCG = (LOINC, "2118-8", "Choriogonadotropin (pregnancy test) [Presence] in Serum or Plasma")
 ALBUMIN_TEXT = "Albumin [Mass/volume] in Serum or Plasma"
+CHRONIC_HBV = (SNOMED, "61977001", "Chronic type B viral hepatitis (disorder)")
 
 
 def worked_up(today: date, *, day: int = -7, egfr: float = 85, age: int = 62, sex: str = "male") -> Chart:
@@ -107,6 +110,22 @@ def anti_hbc_followed_up(today: date) -> dict[str, Any]:
 def hbsag_viraemic(today: date) -> dict[str, Any]:
     chart = worked_up(today).without_observations(HBSAG[1]).observation(HBSAG, -30, interpretation="POS")
     return _with_mtx_and_folate(chart.lab(HBV_DNA, 250000, "[IU]/mL", day=-20))
+
+
+@fixture("r10-fires-anti-hbc-positive-then-negative", hook="order-sign",
+         story="Full work-up; anti-HBc positive 900 days ago and negative 200 days ago (another assay). Anti-HBc "
+               "stays positive for life, so the positive counts (as R26 reads it): HBV DNA and hepatology first.",
+         fires={RULE}, indicators={RULE: "warning"})
+def anti_hbc_positive_then_negative(today: date) -> dict[str, Any]:
+    return _with_mtx_and_folate(worked_up(today).observation(ANTI_HBC, -900, interpretation="POS"))
+
+
+@fixture("r10-fires-chronic-hepatitis-b-on-problem-list", hook="order-sign",
+         story="Full work-up with HBsAg and anti-HBc read negative, but chronic hepatitis B on the problem list: "
+               "the diagnosis counts (as R26 reads it), so HBV DNA and hepatology come before methotrexate.",
+         fires={RULE}, indicators={RULE: "warning"})
+def chronic_hbv_listed(today: date) -> dict[str, Any]:
+    return _with_mtx_and_folate(worked_up(today).condition(CHRONIC_HBV, onset=-3000))
 
 
 @fixture("r10-quiet-already-on-methotrexate", hook="order-sign",

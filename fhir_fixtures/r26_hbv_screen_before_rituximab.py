@@ -1,5 +1,6 @@
 """Fixtures for R26 hbv-screen-before-rituximab: no screen, stale HBsAg, positive anti-HBc with and without a plan,
-HBsAg positive with a detectable HBV DNA and no antiviral, anti-HBc positive with HBV DNA below quantification."""
+HBsAg positive with a detectable HBV DNA and no antiviral, anti-HBc positive with HBV DNA below quantification,
+anti-HBc positive once and negative later, and chronic hepatitis B on the problem list with negative markers."""
 
 from datetime import date
 from typing import Any
@@ -9,6 +10,7 @@ from fhir_fixtures.builders import ANTI_HBC, ENTECAVIR, HBSAG, HBV_DNA, IMNM_SNO
 
 RULE = "hbv-screen-before-rituximab"
 NEGATIVE = (SNOMED, "260385009", "Negative")
+CHRONIC_HBV = (SNOMED, "61977001", "Chronic type B viral hepatitis (disorder)")
 
 
 def _chart(today: date) -> Chart:
@@ -53,6 +55,28 @@ def fires_viraemic(today: date) -> dict[str, Any]:
     chart = _chart(today)
     chart.hbv_markers("POS", "POS", day=-30)
     chart.lab(HBV_DNA, 250000, "[IU]/mL", day=-20)
+    return chart.request("order-sign")
+
+
+@fixture("r26-fires-anti-hbc-positive-then-negative", hook="order-sign",
+         story="Anti-HBc positive 900 days ago, then HBsAg and anti-HBc negative last month (another assay): "
+               "anti-HBc stays positive for life; the card names both results and asks for HBV DNA.",
+         fires={RULE}, indicators={RULE: "critical"})
+def fires_anti_hbc_then_negative(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.observation(ANTI_HBC, -900, interpretation="POS")
+    chart.hbv_markers("NEG", "NEG", day=-30)
+    return chart.request("order-sign")
+
+
+@fixture("r26-fires-chronic-hepatitis-b-on-problem-list", hook="order-sign",
+         story="HBsAg and anti-HBc negative last month, but chronic hepatitis B on the problem list for 8 years: the "
+               "diagnosis counts; the card names it with its onset and asks for HBV DNA.",
+         fires={RULE}, indicators={RULE: "critical"})
+def fires_chronic_hbv_listed(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.hbv_markers("NEG", "NEG", day=-30)
+    chart.condition(CHRONIC_HBV, onset=-3000)
     return chart.request("order-sign")
 
 

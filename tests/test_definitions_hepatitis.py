@@ -1,11 +1,12 @@
-"""The follow-up of a positive HBV marker (R10, R26): an antiviral active or drafted, or a recent HBV DNA that shows
-no replicating virus."""
+"""The HBV markers that count as positive (R10, R26), and the follow-up of a positive one: an antiviral active or
+drafted, or a recent HBV DNA that shows no replicating virus."""
 
 from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import ENTECAVIR, HBV_DNA, Chart
+from fhir_fixtures.builders import ANTI_HBC, ENTECAVIR, HBSAG, HBV_DNA, Chart
+from fhir_fixtures.r10_mtx_start_prerequisites import CHRONIC_HBV, HCV_AB
 from hooks.definitions import hepatitis
 from tests.conftest import with_params
 from tests.definitions_support import record_and_context
@@ -80,3 +81,59 @@ def test_an_antiviral_active_or_drafted_is_a_plan_but_not_one_that_ended(kb, tod
     assert _follow_up(kb, Chart(today).draft("tenofovir disoproxil 300 MG Oral Tablet", 300, "mg")).in_place
     ended = Chart(today).medication(ENTECAVIR, 0.5, "mg", start=-400, end=-180, status="active")
     assert not _follow_up(kb, ended).in_place
+
+
+# ---------------------------------------------------------------- which markers are positive (R10 and R26)
+
+def _markers(kb, chart):
+    return hepatitis.hbv_markers(record_and_context(kb, chart)[0])
+
+
+def test_negative_markers_and_no_diagnosis_are_no_positive_marker(kb, today):
+    assert _markers(kb, Chart(today).hbv_markers("NEG", "NEG")) == ()
+    assert _markers(kb, Chart(today)) == ()
+
+
+def test_a_marker_positive_once_stays_positive_after_a_later_negative(kb, today):
+    """R10 read only the latest anti-HBc: positive, then negative on another assay, gave no HBV follow-up before
+    methotrexate, while R26 asked for HBV DNA before rituximab. Anti-HBc stays positive for life; the later result
+    is named with the positive one."""
+    chart = Chart(today).hbv_markers("POS", "POS", day=-900).hbv_markers("NEG", "NEG", day=-30)
+    at = Chart(today).at
+    assert _markers(kb, chart) == (
+        hepatitis.PositiveMarker("HBsAg", f"{HBSAG[2]} positive on {at(-900)}, then negative on {at(-30)}"),
+        hepatitis.PositiveMarker("anti-HBc", f"{ANTI_HBC[2]} positive on {at(-900)}, then negative on {at(-30)}"))
+    newest = Chart(today).observation(ANTI_HBC, -900, interpretation="POS").observation(
+        ANTI_HBC, -30, interpretation="POS")
+    assert _markers(kb, newest) == (hepatitis.PositiveMarker("anti-HBc", f"{ANTI_HBC[2]} positive on {at(-30)}"),)
+
+
+@pytest.mark.parametrize(("status", "verification", "shown"), [
+    ("active", "confirmed", "onset {onset}"),
+    ("resolved", "confirmed", "onset {onset}, resolved"),  # resolved hepatitis B: anti-HBc positive for life
+    ("active", "refuted", None),
+])
+def test_hepatitis_b_on_the_problem_list_counts_and_is_dated(kb, today, status, verification, shown):
+    """R10 ignored chronic hepatitis B on the problem list (R26 counted it, but named no date)."""
+    chart = Chart(today).hbv_markers("NEG", "NEG").condition(CHRONIC_HBV, onset=-3000, status=status,
+                                                             verification=verification)
+    expected = () if shown is None else (hepatitis.PositiveMarker(
+        "HBV infection", f"{CHRONIC_HBV[2]} on the problem list, " + shown.format(onset=chart.at(-3000))),)
+    assert _markers(kb, chart) == expected
+
+
+def test_the_hbv_markers_are_read_once_per_record(kb, today):
+    record, _ = record_and_context(kb, Chart(today).hbv_markers("NEG", "POS"))
+    assert hepatitis.hbv_markers(record) is hepatitis.hbv_markers(record)
+
+
+def test_an_hcv_antibody_reads_ever_positive_too(kb, today):
+    """R10's HCV antibody: positive once, negative later, is still a positive screen (there is no HCV RNA value set
+    to settle it)."""
+    chart = Chart(today).observation(HCV_AB, -900, interpretation="POS").observation(HCV_AB, -30,
+                                                                                   interpretation="NEG")
+    record, _ = record_and_context(kb, chart)
+    assert hepatitis.positive_marker(record, "hcv_ab", "HCV Ab") == hepatitis.PositiveMarker(
+        "HCV Ab", f"Hep C Ab positive on {chart.at(-900)}, then negative on {chart.at(-30)}")
+    negative, _ = record_and_context(kb, Chart(today).observation(HCV_AB, -30, interpretation="NEG"))
+    assert hepatitis.positive_marker(negative, "hcv_ab", "HCV Ab") is None

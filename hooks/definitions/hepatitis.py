@@ -1,8 +1,10 @@
-"""Hepatitis B: the follow-up of a positive HBV marker (R10 before methotrexate, R26 before anti-CD20 therapy).
+"""Hepatitis B (R10 before methotrexate, R26 before anti-CD20 therapy): which markers are positive, and their
+follow-up.
 
-Both rules ask of a positive HBsAg or anti-HBc the same question (R26's row): is the virus known not to be
-replicating, or is there an antiviral plan? They answer it here, so they judge one chart's follow-up the same way
-(which markers count as positive is each rule's own row).
+A marker counts as positive once any result of it was (anti-HBc stays positive for life, and reactivation risk
+with it), and so does hepatitis B on the problem list; R10 reads the HCV antibody the same way. Both rules then ask
+the same question (R26's row): is the virus known not to be replicating, or is there an antiviral plan? They answer
+both here, so one chart gets one answer from both.
 """
 
 from __future__ import annotations
@@ -12,10 +14,50 @@ from datetime import timedelta
 
 from hooks.context import HookContext
 from hooks.definitions import antibodies
-from hooks.record import PENDING_STATUSES, MedicationOrder, Observation, PatientRecord, per_record
+from hooks.record import PENDING_STATUSES, Condition, MedicationOrder, Observation, PatientRecord, per_record
 
 # A bound below a value ('<20 IU/mL'): the load is under the lab's lower limit of quantification
 _BELOW = ("<", "<=")
+
+
+@dataclass(frozen=True, slots=True)
+class PositiveMarker:
+    """A hepatitis marker that counts as positive, and what on the chart shows it, named and dated for the card."""
+
+    kind: str  # 'HBsAg', 'anti-HBc', 'HBV infection' (the problem list) or 'HCV Ab'
+    shown_by: str  # 'Hepatitis B virus core Ab positive on 2025-03-02, then negative on 2026-05-01'
+
+
+def positive_marker(record: PatientRecord, group: str, kind: str) -> PositiveMarker | None:
+    """The newest positive result of ``group``, however old, and a later result that reads negative (an assay
+    change, or an error: it does not clear the positive one). None when no result was ever positive."""
+    found = antibodies.results(record, group)
+    last = max((i for i, (_, status) in enumerate(found) if status == "positive"), default=None)
+    if last is None:
+        return None
+    positive = found[last][0]
+    shown = f"{positive.code.label} positive " + (f"on {positive.when.isoformat()}" if positive.when else "(undated)")
+    if last < len(found) - 1 and (later := found[-1][0].when) is not None:  # results are oldest first
+        shown += f", then negative on {later.isoformat()}"
+    return PositiveMarker(kind, shown)
+
+
+def _listed(condition: Condition) -> str:
+    """'Chronic type B viral hepatitis on the problem list, onset 2018-08-14', and its status when not active."""
+    day = (f"onset {condition.onset}" if condition.onset else f"recorded {condition.recorded}"
+           if condition.recorded else "undated")
+    status = "" if condition.active else f", {condition.clinical_status}"
+    return f"{condition.code.label} on the problem list, {day}{status}"
+
+
+@per_record
+def hbv_markers(record: PatientRecord) -> tuple[PositiveMarker, ...]:
+    """HBsAg and anti-HBc ever positive, and hepatitis B on the problem list (the newest entry; a resolved one
+    too: the virus stays in the liver), in that order."""
+    results = (positive_marker(record, "hbsag", "HBsAg"), positive_marker(record, "anti_hbc", "anti-HBc"))
+    listed = record.conditions_in("hbv_infection")
+    problem_list = (PositiveMarker("HBV infection", _listed(listed[-1])),) if listed else ()
+    return (*(marker for marker in results if marker is not None), *problem_list)
 
 
 @dataclass(frozen=True, slots=True)

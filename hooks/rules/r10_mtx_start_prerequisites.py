@@ -39,9 +39,6 @@ RULE = Rule(
     override_family="safety",
 )
 
-HBV_MARKERS = {"HBsAg", "anti-HBc"}  # the positive screens whose follow-up is hepatitis.follow_up
-
-
 @dataclass(frozen=True, slots=True)
 class Lab:
     """A prerequisite test: the value-set group(s) that satisfy it, and the LOINC code to order it by."""
@@ -159,19 +156,22 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if childbearing and pregnancy_test is None:
         items.append("pregnancy test")
     facts["missing"] = ", ".join(items) or None
-    # a screen on file that is positive is a finding in itself: HBV reactivation, or liver toxicity with HCV
-    screens = {label: o for label, group in (("HBsAg", "hbsag"), ("anti-HBc", "anti_hbc"), ("HCV Ab", "hcv_ab"))
-               if (o := latest_result(record, (group,))) is not None and antibodies.status(o) == "positive"}
-    facts["positive_hepatitis_screen"] = "; ".join(f"{label} positive ({_shown(o)})"
-                                                   for label, o in screens.items()) or None
+    # a screen on file that was ever positive is a finding in itself: HBV reactivation (the HBV markers R26 reads
+    # too, the problem list included), or liver toxicity with HCV (HCV Ab also stays positive after clearance)
+    hbv_markers = hepatitis.hbv_markers(record)
+    hcv = hepatitis.positive_marker(record, "hcv_ab", "HCV Ab")
+    hcv_markers = (hcv,) if hcv else ()
+    screens = (*hbv_markers, *hcv_markers)
+    facts["positive_hepatitis_screen"] = "; ".join(f"{m.kind} positive ({m.shown_by})" for m in screens) or None
     # a positive HBV marker with HBV DNA not detectable or an antiviral plan is followed up, as R26 judges it
     # before rituximab (one shared definition and DNA window)
     hbv = hepatitis.follow_up(record, context)
-    positive = {label: o for label, o in screens.items() if not (label in HBV_MARKERS and hbv.in_place)}
-    viraemic = hbv.viraemic if positive.keys() & HBV_MARKERS else None  # a detectable load: no DNA to order
+    hbv_open = bool(hbv_markers) and not hbv.in_place
+    positive = (*(hbv_markers if hbv_open else ()), *hcv_markers)
+    viraemic = hbv.viraemic if hbv_open else None  # a detectable load: no DNA to order
     facts.update(hbv_dna_recent=hbv.describe_dna(), hbv_antiviral_plan=hbv.describe_antiviral(),
                  hbv_dna_detectable=hbv.describe_viraemic())
-    viral = [f"{label} positive ({_shown(o)})" for label, o in positive.items()]
+    viral = [f"{m.kind} positive ({m.shown_by})" for m in positive]
     if not items and not critical and not viral:
         return Quiet("baseline labs, hepatitis screens and folic acid are in place, " + (
             "positive HBV marker with HBV DNA not detectable or an antiviral plan on file" if screens
@@ -197,7 +197,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if viraemic:
         viral_advice = (f"{hepatitis.describe(viraemic)}: the virus is replicating, and no HBV antiviral is active "
                         "or ordered. Involve hepatology and start antiviral prophylaxis (entecavir or tenofovir) "
-                        "before methotrexate" + ("; check HCV RNA." if "HCV Ab" in positive else "."))
+                        "before methotrexate" + ("; check HCV RNA." if hcv else "."))
     missing_sentence = (f"missing {', '.join(items)} (labs within {params['lab_max_age_days']:g} days; hepatitis "
                         "screens ever)." if items else "the prerequisites are on file, but see below.")
     detail = DETAIL.format(
@@ -233,17 +233,17 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         why = "HBV DNA detectable, antiviral prophylaxis" if viraemic else "positive hepatitis screen"
         follow_up = [Action("create", "Hepatology referral", resource=orders.service_request(
             context.patient_id, orders.text_concept(f"Referral to hepatology: {why} before methotrexate")))]
-        if positive.keys() & HBV_MARKERS and not viraemic:
+        if hbv_open and not viraemic:
             follow_up.insert(0, Action("create", "HBV DNA", resource=orders.service_request(
                 context.patient_id, orders.lab_concept(context.valuesets, "hbv_dna", "42595-9",
                                                        "HBV DNA PCR (quantitative)"))))
-        if "HCV Ab" in positive:
+        if hcv:
             follow_up.insert(0, Action("create", "HCV RNA", resource=orders.service_request(
                 context.patient_id, orders.text_concept("HCV RNA PCR (quantitative)"))))
         title = "Positive hepatitis screen: viral load and hepatology before starting"
         if viraemic:
             title = ("HBV DNA detectable: hepatology and antiviral prophylaxis"
-                     + (", and HCV RNA" if "HCV Ab" in positive else "") + " before starting")
+                     + (", and HCV RNA" if hcv else "") + " before starting")
         suggestions.append(Suggestion(title, follow_up, is_recommended=not critical))
     if critical:
         suggestions.insert(0, Suggestion(
@@ -251,7 +251,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             [Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafts], is_recommended=True))
     reason = (f"eGFR {egfr.value:g}: avoid methotrexate" if egfr is not None and egfr.value < params["egfr_avoid_below"]
               else "pregnancy: methotrexate contraindicated" if critical else f"missing {', '.join(items)}" if items
-              else f"positive hepatitis screen ({', '.join(positive)}): " + (
+              else f"positive hepatitis screen ({', '.join(m.kind for m in positive)}): " + (
                   "HBV DNA detectable, hepatology and antiviral first" if viraemic else "check viral load first"))
     summary = f"Methotrexate start: {reason}"
     if len(summary) > 139:

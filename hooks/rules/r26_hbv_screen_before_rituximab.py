@@ -68,24 +68,20 @@ def _describe(observation: Observation, status: str | None) -> str:
 
 
 def _screening(record: PatientRecord, params: Mapping[str, float]) -> dict[str, Any]:
-    """What the chart says about HBsAg (recent), anti-HBc (ever) and positivity."""
+    """What the chart says about HBsAg (recent), anti-HBc (ever) and positivity (the shared HBV markers)."""
     hbsag_since = record.today - timedelta(days=int(params["hbsag_max_age_days"]))
     hbsag_all = [(o, antibodies.status(o)) for o in record.observations_in("hbsag")]
     hbsag_recent = [(o, s) for o, s in hbsag_all if o.when is not None and o.when >= hbsag_since]
     anti_hbc = [(o, antibodies.status(o)) for o in record.observations_in("anti_hbc")]
-    positive = [_describe(o, s) for o, s in hbsag_all + anti_hbc if s == "positive"]
-    positive += [f"{c.code.label} on the problem list" for c in record.conditions_in("hbv_infection")]
-    kinds = [name for name, hits in (("HBsAg", [s for _, s in hbsag_all if s == "positive"]),
-                                     ("anti-HBc", [s for _, s in anti_hbc if s == "positive"]),
-                                     ("HBV infection", record.conditions_in("hbv_infection"))) if hits]
+    markers = hepatitis.hbv_markers(record)
     return {
-        "positive_kinds": kinds,
+        "positive_kinds": [marker.kind for marker in markers],
         "hbsag_recent": [(o, s) for o, s in hbsag_recent if s is not None],
         "hbsag_unreadable": [o for o, s in hbsag_recent if s is None],
         "hbsag_last_any": hbsag_all[-1] if hbsag_all else None,
         "anti_hbc": [(o, s) for o, s in anti_hbc if s is not None],
         "anti_hbc_unreadable": [o for o, s in anti_hbc if s is None],
-        "positive": positive,
+        "positive": [marker.shown_by for marker in markers],
     }
 
 

@@ -15,7 +15,18 @@ from fhir_fixtures.builders import (
     RITUXIMAB,
     Chart,
 )
-from fhir_fixtures.r10_mtx_start_prerequisites import ALT, CREATININE, EGFR, HCG, HCV_AB, HGB, worked_up
+from fhir_fixtures.r10_mtx_start_prerequisites import (
+    ALT,
+    CHRONIC_HBV,
+    CREATININE,
+    EGFR,
+    HCG,
+    HCV_AB,
+    HGB,
+    anti_hbc_positive_then_negative,
+    chronic_hbv_listed,
+    worked_up,
+)
 from tests.conftest import explained, fired, run, with_params
 
 RULE = "mtx-start-prerequisites"
@@ -238,3 +249,64 @@ def test_the_hbv_dna_window_is_the_shared_definition(kb, today):
     assert RULE not in fired(run(kb, request, today))
     site = with_params(kb, "definitions", hbv_dna_max_age_days=180)
     assert RULE in fired(run(site, request, today))
+
+
+def _detail(card):
+    return " ".join(card["detail"].split())
+
+
+def test_an_anti_hbc_positive_once_counts_after_a_later_negative(kb, today):
+    """Anti-HBc positive, then negative on another assay: R10 read only the latest result and gave no HBV follow-up
+    before methotrexate, while R26 asked for HBV DNA before rituximab. Anti-HBc stays positive for life; the card
+    names the positive result, its date and the later negative."""
+    card = fired(run(kb, anti_hbc_positive_then_negative(today), today))[RULE]
+    assert card["summary"] == "Methotrexate start: positive hepatitis screen (anti-HBc): check viral load first"
+    assert (f"Positive hepatitis screen: anti-HBc positive ({ANTI_HBC[2]} positive on {Chart(today).at(-900)}, "
+            f"then negative on {Chart(today).at(-200)})") in _detail(card)
+    assert [a["description"] for a in card["suggestions"][0]["actions"]] == ["HBV DNA", "Hepatology referral"]
+
+
+def test_chronic_hepatitis_b_on_the_problem_list_counts(kb, today):
+    """Chronic hepatitis B on the problem list with HBsAg and anti-HBc read negative: R10 ignored the diagnosis
+    (R26 counts it). The card names it and its onset; a refuted diagnosis does not count."""
+    card = fired(run(kb, chronic_hbv_listed(today), today))[RULE]
+    assert card["summary"] == ("Methotrexate start: positive hepatitis screen (HBV infection): check viral load "
+                               "first")
+    assert (f"HBV infection positive ({CHRONIC_HBV[2]} on the problem list, onset {Chart(today).at(-3000)})"
+            in _detail(card))
+    assert [a["description"] for a in card["suggestions"][0]["actions"]] == ["HBV DNA", "Hepatology referral"]
+    refuted = _draft(worked_up(today).condition(CHRONIC_HBV, onset=-3000, verification="refuted"))
+    assert _card(kb, today, refuted) is None
+
+
+MARKERS_ON_FILE = {
+    "anti-hbc-positive-then-negative": lambda chart: chart.observation(ANTI_HBC, -900, interpretation="POS"),
+    "hbsag-positive-then-negative": lambda chart: chart.observation(HBSAG, -900, interpretation="POS"),
+    "chronic-hbv-listed": lambda chart: chart.condition(CHRONIC_HBV, onset=-3000),
+    "resolved-hbv-listed": lambda chart: chart.condition(CHRONIC_HBV, onset=-3000, status="resolved"),
+}
+
+
+@pytest.mark.parametrize("state", MARKERS_ON_FILE)
+def test_r10_and_r26_read_the_same_hbv_markers(kb, today, state):
+    """One request drafting methotrexate and rituximab, with screens negative last year but an HBV marker that R26
+    counted: R10 stayed quiet. Both now read one definition, name the same evidence, and both are silenced by the
+    same follow-up."""
+    chart = MARKERS_ON_FILE[state](worked_up(today))
+    result = run(kb, _draft(chart).draft(RITUXIMAB, 1000, "mg").request("order-sign"), today)
+    r10, r26 = explained(result, RULE)["facts"], explained(result, "hbv-screen-before-rituximab")["facts"]
+    assert RULE in fired(result) and r26["positive_without_dna_or_antiviral"] is True
+    assert r26["positive_markers"] and r26["positive_markers"] in r10["positive_hepatitis_screen"]
+    followed_up = _draft(MARKERS_ON_FILE[state](worked_up(today)).medication(ENTECAVIR, 0.5, "mg", start=-60))
+    assert _card(kb, today, followed_up) is None
+
+
+def test_an_hcv_antibody_positive_once_counts_after_a_later_negative(kb, today):
+    """HCV Ab follows the same reading as the HBV markers: it too stays positive after clearance or cure, so a later
+    negative antibody does not settle an earlier positive one (no HCV RNA is in the value sets to settle it). The
+    card asks for HCV RNA."""
+    chart = worked_up(today).observation(HCV_AB, -900, interpretation="POS")
+    card = _card(kb, today, _draft(chart))
+    assert (f"HCV Ab positive (Hep C Ab positive on {chart.at(-900)}, then negative on {chart.at(-200)})"
+            in _detail(card))
+    assert [a["description"] for a in card["suggestions"][0]["actions"]] == ["HCV RNA", "Hepatology referral"]

@@ -5,6 +5,11 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import ANTI_HBC, HBSAG, HBV_DNA, IMNM_SNOMED, LOINC, RITUXIMAB, SNOMED, Chart
+from fhir_fixtures.r26_hbv_screen_before_rituximab import (
+    CHRONIC_HBV,
+    fires_anti_hbc_then_negative,
+    fires_chronic_hbv_listed,
+)
 from tests.conftest import explained, fired, run
 
 RULE = "hbv-screen-before-rituximab"
@@ -21,9 +26,13 @@ def _chart(today, draft=RITUXIMAB):
     return chart.draft(draft, 1000, "mg", resource_id="draft-rtx")
 
 
-def _run(kb, chart, today):
-    result = run(kb, chart.request("order-sign"), today)
+def _run_request(kb, request, today):
+    result = run(kb, request, today)
     return fired(result).get(RULE), explained(result, RULE)
+
+
+def _run(kb, chart, today):
+    return _run_request(kb, chart.request("order-sign"), today)
 
 
 def _negatives(chart, hbsag_day=-30, anti_hbc_day=-30):
@@ -205,3 +214,27 @@ def test_an_antiviral_left_active_after_its_end_date_is_no_plan(kb, today):
     chart.medication("entecavir 0.5 mg tablet", 0.5, "mg", start=-400, end=-180, status="active")
     card, entry = _run(kb, chart, today)
     assert card is not None and entry["facts"]["antiviral_plan"] is None
+
+
+def test_a_positive_anti_hbc_is_named_with_its_date_and_the_later_negative(kb, today):
+    """Anti-HBc positive, then negative on another assay: the card named only the positive result, so it read as if
+    the latest result were positive. It counts (anti-HBc stays positive for life, and R10 now reads it the same
+    way), and the card names both dates."""
+    card, entry = _run_request(kb, fires_anti_hbc_then_negative(today), today)
+    shown = f"{ANTI_HBC[2]} positive on {Chart(today).at(-900)}, then negative on {Chart(today).at(-30)}"
+    assert card["summary"].startswith("anti-HBc positive: check HBV DNA")
+    assert f"{shown}. No HBV DNA result" in " ".join(card["detail"].split())
+    assert entry["facts"]["positive_markers"] == shown
+
+
+def test_hepatitis_b_on_the_problem_list_is_named_with_its_date(kb, today):
+    """Chronic hepatitis B on the problem list fired the card, but the card named no date for it; a resolved entry
+    counts too and says so."""
+    card, entry = _run_request(kb, fires_chronic_hbv_listed(today), today)
+    shown = f"{CHRONIC_HBV[2]} on the problem list, onset {Chart(today).at(-3000)}"
+    assert card["summary"].startswith("HBV infection positive: check HBV DNA")
+    assert f"{shown}. No HBV DNA result" in " ".join(card["detail"].split())
+    resolved = _negatives(_chart(today)).condition(CHRONIC_HBV, onset=-3000, status="resolved")
+    card, entry = _run(kb, resolved, today)
+    assert entry["facts"]["positive_markers"] == f"{shown}, resolved" and card["indicator"] == "critical"
+
