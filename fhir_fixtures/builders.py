@@ -27,6 +27,7 @@ UCUM = "http://unitsofmeasure.org"
 
 # Codes used by the fixtures (all from the project's value-set files).
 IMNM_SNOMED = (SNOMED, "715863001", "Autoimmune necrotizing myopathy")
+CHRONIC_HBV = (SNOMED, "61977001", "Chronic type B viral hepatitis (disorder)")
 IBM_ICD = (ICD10, "G72.41", "Inclusion body myositis [IBM]")
 NEC_FASCIITIS_ICD = (ICD10, "M72.6", "Necrotizing fasciitis")
 DERMATOMYOSITIS_ICD = (ICD10, "M33.90", "Dermatopolymyositis, unspecified, organ involvement unspecified")

@@ -9,6 +9,7 @@ from typing import Any
 from fhir_fixtures import fixture
 from fhir_fixtures.builders import (
     ANTI_HBC,
+    CHRONIC_HBV,
     EGFR,
     ENTECAVIR,
     HBSAG,
@@ -16,7 +17,6 @@ from fhir_fixtures.builders import (
     IMNM_SNOMED,
     LOINC,
     METHOTREXATE_2_5,
-    SNOMED,
     WBC,
     Chart,
 )
@@ -30,7 +30,6 @@ CREATININE = (LOINC, "2160-0", "Creatinine [Mass/volume] in Serum or Plasma")
 HCV_AB = (LOINC, "13955-0", "Hep C Ab")
 HCG = (LOINC, "2118-8", "Choriogonadotropin (pregnancy test) [Presence] in Serum or Plasma")
 ALBUMIN_TEXT = "Albumin [Mass/volume] in Serum or Plasma"
-CHRONIC_HBV = (SNOMED, "61977001", "Chronic type B viral hepatitis (disorder)")
 
 
 def worked_up(today: date, *, day: int = -7, egfr: float = 85, age: int = 62, sex: str = "male") -> Chart:

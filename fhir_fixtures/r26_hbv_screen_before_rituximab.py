@@ -6,11 +6,20 @@ from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
-from fhir_fixtures.builders import ANTI_HBC, ENTECAVIR, HBSAG, HBV_DNA, IMNM_SNOMED, RITUXIMAB, SNOMED, Chart
+from fhir_fixtures.builders import (
+    ANTI_HBC,
+    CHRONIC_HBV,
+    ENTECAVIR,
+    HBSAG,
+    HBV_DNA,
+    IMNM_SNOMED,
+    RITUXIMAB,
+    SNOMED,
+    Chart,
+)
 
 RULE = "hbv-screen-before-rituximab"
 NEGATIVE = (SNOMED, "260385009", "Negative")
-CHRONIC_HBV = (SNOMED, "61977001", "Chronic type B viral hepatitis (disorder)")
 
 
 def _chart(today: date) -> Chart:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import ANTI_HBC, ENTECAVIR, HBSAG, HBV_DNA, Chart
-from fhir_fixtures.r10_mtx_start_prerequisites import CHRONIC_HBV, HCV_AB
+from fhir_fixtures.builders import ANTI_HBC, CHRONIC_HBV, ENTECAVIR, HBSAG, HBV_DNA, Chart
+from fhir_fixtures.r10_mtx_start_prerequisites import HCV_AB
 from hooks.definitions import hepatitis
 from tests.conftest import with_params
 from tests.definitions_support import record_and_context

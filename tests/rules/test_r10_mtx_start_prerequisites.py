@@ -6,6 +6,7 @@ import pytest
 
 from fhir_fixtures.builders import (
     ANTI_HBC,
+    CHRONIC_HBV,
     ENTECAVIR,
     HBSAG,
     HBV_DNA,
@@ -17,7 +18,6 @@ from fhir_fixtures.builders import (
 )
 from fhir_fixtures.r10_mtx_start_prerequisites import (
     ALT,
-    CHRONIC_HBV,
     CREATININE,
     EGFR,
     HCG,

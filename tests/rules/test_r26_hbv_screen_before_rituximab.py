@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import ANTI_HBC, HBSAG, HBV_DNA, IMNM_SNOMED, LOINC, RITUXIMAB, SNOMED, Chart
+from fhir_fixtures.builders import ANTI_HBC, CHRONIC_HBV, HBSAG, HBV_DNA, IMNM_SNOMED, LOINC, RITUXIMAB, SNOMED, Chart
 from fhir_fixtures.r26_hbv_screen_before_rituximab import (
-    CHRONIC_HBV,
     fires_anti_hbc_then_negative,
     fires_chronic_hbv_listed,
 )
