@@ -311,9 +311,9 @@ def daily_share(total: float, days: int, step: float) -> float:
 # The practical steps suggested doses are rounded to (one place, so the rules that suggest and the rules that
 # check a dose agree on them)
 TABLET_STEP_MG = 5.0  # prednis(ol)one 5 mg tablets
-HALF_TABLET_STEP_MG = 2.5  # half a 5 mg tablet: a child's prednisolone
+HALF_TABLET_STEP_MG = 2.5  # a 2.5 mg tablet or half a 5 mg one: a child's prednis(ol)one
 MTX_SYRINGE_STEP_MG = 2.5  # methotrexate prefilled syringes
-PULSE_STEP_MG = 10.0  # a child's methylprednisolone pulse
+PULSE_STEP_MG = 10.0  # IV methylprednisolone: a child's pulse, R31's 1-2 mg/kg
 
 
 def practical_dose(raw: float, step: float, cap: float, *, round_down: bool = False) -> tuple[float, bool]:
@@ -322,28 +322,85 @@ def practical_dose(raw: float, step: float, cap: float, *, round_down: bool = Fa
     prednisolone): rounding up would put the suggestion above the limit the dose checks apply. A dose or cap
     smaller than one step (a small child) is given to 0.1 mg instead (:func:`share_step`): in whole steps it
     would be 0 mg, or one step of up to twice the dose."""
-    unit = share_step(min(raw, cap), 1, step)
+    return _in_units(raw, share_step(min(raw, cap), 1, step), cap, round_down)
+
+
+def _in_units(raw: float, unit: float, cap: float | None, round_down: bool) -> tuple[float, bool]:
+    """``raw`` in whole ``unit``s (down, or to the nearest), never above ``cap`` taken down to a whole unit."""
     stepped = math.floor(raw / unit + 1e-9) * unit if round_down else round_to(raw, unit)
-    ceiling = math.floor(cap / unit + 1e-9) * unit
+    ceiling = math.inf if cap is None else math.floor(cap / unit + 1e-9) * unit
     dose, capped = (ceiling, True) if stepped > ceiling else (stepped, False)
     return round(dose, 6), capped  # 3 x 0.1 mg is 0.3 mg, not 0.30000000000000004
 
 
+# A child's dose is rounded to a coarse step (2.5 mg tablets, 10 mg of methylprednisolone) only where that moves it
+# by at most a tenth; else to whole mg (1 mg tablets, 1 mg/mL solution), else to 0.1 mg: at 3.75 mg, 2.5 mg steps
+# give 2.5 or 5 mg, a third off
+CHILD_FINER_STEPS_MG = (1.0,)
+ROUNDING_TOLERANCE = 0.1
+
+
 @dataclass(frozen=True, slots=True)
 class RoundedDose:
-    """A suggested dose as :func:`practical_dose` gives it, with the words for how it was rounded, so that a
-    card's text and its order's note say what was done (R01, R06, R31 and R32 word their doses with it)."""
+    """A suggested dose as :func:`rounded_dose` gives it, with the words for how it was rounded, so that a card's
+    text and its order's note say what was done (R01, R06, R16, R19, R31 and R32 word their doses with it)."""
 
     mg: float
     capped: bool
     how: str  # 'rounded to 5 mg' or 'below one 5 mg step, given to 0.1 mg', then ', capped at 80 mg' if it applied
 
 
-def rounded_dose(raw: float, step: float, cap: float, *, round_down: bool = False) -> RoundedDose:
-    """``raw`` mg in whole ``step`` units (``round_down`` as practical_dose takes it), never above ``cap``; a dose
-    below one step (a small child) is given to 0.1 mg and says so, never "rounded to 5 mg" for a 4 mg dose."""
-    dose, capped = practical_dose(raw, step, cap, round_down=round_down)
-    whole_steps = share_step(min(raw, cap), 1, step) == step
-    verb = "rounded down" if round_down else "rounded" if whole_steps else "given"
-    how = f"{verb} to {step:,g} mg" if whole_steps else f"below one {step:,g} mg step, {verb} to 0.1 mg"
-    return RoundedDose(dose, capped, how + (f", capped at {cap:,g} mg" if capped else ""))
+def rounded_dose(raw: float, step: float, cap: float | None, *, round_down: bool = False, min_steps: int = 1,
+                 finer_steps: tuple[float, ...] = ()) -> RoundedDose:
+    """``raw`` mg in whole ``step`` units (``round_down`` as practical_dose takes it), never above ``cap`` (None: no
+    cap). Whole steps are used from ``min_steps`` of them (R01: five vials, where half a vial is at most a tenth of
+    the dose); a smaller dose is given to 0.1 mg and says so, never "rounded to 5 mg" for a 4 mg dose.
+
+    With ``finer_steps`` (a child's dose: :data:`CHILD_FINER_STEPS_MG`) a step is used only where it moves the dose
+    by at most :data:`ROUNDING_TOLERANCE`; the next finer one is tried where it does not, and 0.1 mg after the
+    last. A capped dose is the cap in whole steps, whatever it moves."""
+    verb = "rounded down" if round_down else "rounded"
+    capped_words = f", capped at {cap:,g} mg" if cap is not None else ""
+    target = raw if cap is None else min(raw, cap)
+    why = ""
+    for unit in (step, *finer_steps):
+        if target < min_steps * unit:
+            why = (f"below one {unit:,g} mg step" if min_steps == 1 else
+                   f"below {min_steps} whole {unit:,g} mg steps ({min_steps * unit:,g} mg)")
+            continue
+        dose, capped = _in_units(raw, unit, cap, round_down)
+        if not finer_steps or capped or abs(dose - raw) <= ROUNDING_TOLERANCE * raw + 1e-9:
+            return RoundedDose(dose, capped, (f"{why}, " if why else "") + f"{verb} to {unit:,g} mg"
+                               + (capped_words if capped else ""))
+        why = f"{unit:,g} mg steps more than {ROUNDING_TOLERANCE:.0%} off"
+    dose, capped = _in_units(raw, 0.1, cap, round_down)
+    return RoundedDose(dose, capped, f"{why}, {'rounded down' if round_down else 'given'} to 0.1 mg"
+                       + (capped_words if capped else ""))
+
+
+# Whole tablets of prednis(ol)one a suggested dose is given in (largest first: fewest tablets), as the value sets
+# name them ('prednisone 2.5 MG Oral Tablet'); a dose none of them gives whole is measured as the 1 mg/mL oral
+# solution, 0.1 mL to 0.1 mg
+ORAL_STEROID_TABLETS_MG = (20.0, 5.0, 2.5, 1.0)
+ORAL_STEROID_SOLUTION_MG_PER_ML = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class OralProduct:
+    """The product an oral prednis(ol)one dose is ordered as, and the dose in its units for the order's text."""
+
+    display: str  # the RxNorm clinical drug as the value sets name it: 'prednisone 5 MG Oral Tablet'
+    amount: str  # '3 x 2.5 mg tablets', '3.7 mL of 1 mg/mL oral solution'
+
+
+def oral_steroid_product(ingredient: str, dose_mg: float) -> OralProduct:
+    """The product that gives ``dose_mg`` of ``ingredient`` (prednisone or prednisolone) as it is: the largest
+    tablet it is a whole number of, else the oral solution. An order never names a 5 mg tablet for 3 mg."""
+    for strength in ORAL_STEROID_TABLETS_MG:
+        count = dose_mg / strength
+        if count >= 1 and abs(count - round(count)) < 1e-6:
+            return OralProduct(f"{ingredient} {strength:g} MG Oral Tablet",
+                               f"{round(count)} x {strength:g} mg tablet" + ("s" if round(count) > 1 else ""))
+    concentration = ORAL_STEROID_SOLUTION_MG_PER_ML
+    return OralProduct(f"{ingredient} {concentration:g} MG/ML Oral Solution",
+                       f"{dose_mg / concentration:g} mL of {concentration:g} mg/mL oral solution")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hooks.dosing import (
+    CHILD_FINER_STEPS_MG,
     adjusted_body_weight,
     daily_mg,
     daily_share,
@@ -12,6 +13,7 @@ from hooks.dosing import (
     ideal_body_weight,
     mg_per_kg,
     mosteller_bsa,
+    oral_steroid_product,
     periods_per_day,
     practical_dose,
     prednisone_equivalent,
@@ -233,3 +235,71 @@ def test_a_rounded_dose_says_how_it_was_rounded(raw, step, cap, round_down, mg, 
     dose = rounded_dose(raw, step, cap, round_down=round_down)
     assert (dose.mg, dose.how) == (mg, how)
     assert dose.capped == ("capped" in how)
+
+
+@pytest.mark.parametrize(("raw", "step", "round_down", "mg", "how"), [
+    # R31's 1 mg/kg prednisone at 7.5 kg: 3 x 2.5 mg (whole 5 mg tablets made it 10 mg, a third over)
+    (7.5, 2.5, False, 7.5, "rounded to 2.5 mg"),
+    # 0.5 mg/kg at 7.5 kg: 2.5 mg steps give 5 mg (a third over), whole mg is within a tenth
+    (3.75, 2.5, False, 4, "2.5 mg steps more than 10% off, rounded to 1 mg"),
+    # R32's 2 mg/kg at 12.3 kg: 22.5 mg is 8.5% under, within a tenth
+    (24.6, 2.5, True, 22.5, "rounded down to 2.5 mg"),
+    # at 7 kg: 12.5 mg would be 10.7% under
+    (14, 2.5, True, 14, "2.5 mg steps more than 10% off, rounded down to 1 mg"),
+    # at 1.2 kg: 2 mg would be 17% under
+    (2.4, 2.5, True, 2.4, "1 mg steps more than 10% off, rounded down to 0.1 mg"),
+    (0.8, 2.5, True, 0.8, "below one 1 mg step, rounded down to 0.1 mg"),
+    # R31's 2 mg/kg methylprednisolone at 7.5 kg: 10 mg steps give 20 mg
+    (15, 10, False, 15, "10 mg steps more than 10% off, rounded to 1 mg"),
+    (70, 2.5, True, 60, "rounded down to 2.5 mg, capped at 60 mg"),
+])
+def test_a_childs_dose_is_rounded_by_at_most_a_tenth(raw, step, round_down, mg, how):
+    """A child's prednisone was rounded to whole 5 mg tablets (R31: 7.5 mg at 7.5 kg became 10 mg) and R32's and
+    R19's prednisolone down to 2.5 mg whatever that took off (6 mg at 3 kg became 5 mg). With the finer steps a
+    child's dose takes the coarse step only within a tenth, then whole mg, then 0.1 mg; never above the cap."""
+    dose = rounded_dose(raw, step, 60, round_down=round_down, finer_steps=CHILD_FINER_STEPS_MG)
+    assert (dose.mg, dose.how) == (mg, how)
+    assert dose.capped == ("capped" in how)
+
+
+@pytest.mark.parametrize(("raw", "mg", "how"), [
+    (641.25, 600, "rounded to 100 mg"),  # R16's 375 mg/m2 at 1.71 m2
+    (41.25, 41.3, "below one 100 mg step, given to 0.1 mg"),
+    (5000, 5000, "rounded to 100 mg"),  # no cap: never "capped"
+])
+def test_a_rounded_dose_may_have_no_cap(raw, mg, how):
+    dose = rounded_dose(raw, 100, None)
+    assert (dose.mg, dose.capped, dose.how) == (mg, False, how)
+
+
+@pytest.mark.parametrize(("raw", "mg", "how"), [
+    (82.5, 82.5, "below 5 whole 250 mg steps (1,250 mg), given to 0.1 mg"),
+    (1125, 1125, "below 5 whole 250 mg steps (1,250 mg), given to 0.1 mg"),
+    (1312, 1250, "rounded to 250 mg"),
+    (4000, 3000, "rounded to 250 mg, capped at 3,000 mg"),
+])
+def test_whole_steps_from_a_number_of_them_say_so_as_below_one_step_does(raw, mg, how):
+    """R01 gives a vancomycin load below five 250 mg vials to 0.1 mg; it said so in its own words ("rounded to 0.1
+    mg: whole 250 mg vials only from 1,250 mg"), unlike every other rule's "below one 5 mg step, given to 0.1 mg"."""
+    dose = rounded_dose(raw, 250, 3000, min_steps=5)
+    assert (dose.mg, dose.how) == (mg, how)
+
+
+@pytest.mark.parametrize(("ingredient", "mg", "display", "amount"), [
+    ("prednisone", 60, "prednisone 20 MG Oral Tablet", "3 x 20 mg tablets"),
+    ("prednisone", 20, "prednisone 20 MG Oral Tablet", "1 x 20 mg tablet"),
+    ("prednisone", 70, "prednisone 5 MG Oral Tablet", "14 x 5 mg tablets"),
+    ("prednisone", 7.5, "prednisone 2.5 MG Oral Tablet", "3 x 2.5 mg tablets"),
+    ("prednisone", 3, "prednisone 1 MG Oral Tablet", "3 x 1 mg tablets"),
+    ("prednisone", 2.2, "prednisone 1 MG/ML Oral Solution", "2.2 mL of 1 mg/mL oral solution"),
+    ("prednisolone", 42.5, "prednisolone 2.5 MG Oral Tablet", "17 x 2.5 mg tablets"),
+    ("prednisolone", 0.8, "prednisolone 1 MG/ML Oral Solution", "0.8 mL of 1 mg/mL oral solution"),
+])
+def test_an_oral_steroid_dose_is_ordered_as_a_product_that_gives_it(kb, ingredient, mg, display, amount):
+    """R31 ordered 3 mg of prednisone as 5 mg tablets, R19 70 mg as 20 mg tablets and R32 22.5 mg of prednisolone
+    as 5 mg tablets. The product is now the largest tablet the dose is a whole number of, else the 1 mg/mL oral
+    solution; every one of them is an RxNorm clinical drug of the value sets, so the order carries its code."""
+    product = oral_steroid_product(ingredient, mg)
+    assert (product.display, product.amount) == (display, amount)
+    system, _, shown = kb.valuesets.by_display[("glucocorticoid_systemic", display.lower())]
+    assert system == "http://www.nlm.nih.gov/research/umls/rxnorm" and shown == display

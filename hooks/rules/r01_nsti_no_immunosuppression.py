@@ -38,10 +38,10 @@ RULE = Rule(
 AGENTS = ("methotrexate", "azathioprine", "mycophenolate", "rituximab", "tacrolimus", "cyclosporine",
           "cyclophosphamide")
 VANCOMYCIN_STEP_MG = 250  # vials: round the loading dose to 250 mg
-# Whole vials only where half a vial is at most a tenth of the load (1,250 mg: 50 kg at 25 mg/kg). A small child's
-# load in whole vials was up to a third off its mg/kg dose (500 mg at 15 kg is 33 mg/kg; 250 mg at 14.9 kg is 17):
-# below this the load is given to 0.1 mg.
-VANCOMYCIN_WHOLE_VIALS_FROM_MG = 5 * VANCOMYCIN_STEP_MG
+# Whole vials only where half a vial is at most a tenth of the load (5 vials, 1,250 mg: 50 kg at 25 mg/kg). A small
+# child's load in whole vials was up to a third off its mg/kg dose (500 mg at 15 kg is 33 mg/kg; 250 mg at 14.9 kg
+# is 17): below this the load is given to 0.1 mg.
+VANCOMYCIN_WHOLE_VIALS_FROM = 5
 
 DETAIL = """\
 **Do not give immunosuppression: this patient has an infectious necrotizing soft-tissue infection (NSTI).**
@@ -88,12 +88,8 @@ def _vancomycin(record: PatientRecord, context: HookContext) -> tuple[str, dict[
         # The dose stays in the text: a weight-based dose is never computed from a missing or stale weight.
         return wording, orders.medication_request(context.patient_id, orders.text_concept("Vancomycin"), None, None,
                                                   text=text, route="iv", count=1), None
-    raw = per_kg * dosing.value
-    whole_vials = raw >= VANCOMYCIN_WHOLE_VIALS_FROM_MG
-    dose = rounded_dose(raw, VANCOMYCIN_STEP_MG if whole_vials else 0.1, cap)
-    how = dose.how if whole_vials else (f"{dose.how}: whole {mg(VANCOMYCIN_STEP_MG)} vials only from "
-                                        f"{mg(VANCOMYCIN_WHOLE_VIALS_FROM_MG)}")
-    basis = f"{per_kg:g} mg/kg x {dosing.value:g} kg weighed {dosing.day.isoformat()}, {how}"
+    dose = rounded_dose(per_kg * dosing.value, VANCOMYCIN_STEP_MG, cap, min_steps=VANCOMYCIN_WHOLE_VIALS_FROM)
+    basis = f"{per_kg:g} mg/kg x {dosing.value:g} kg weighed {dosing.day.isoformat()}, {dose.how}"
     text = f"Vancomycin {mg(dose.mg)} IV once as a loading dose ({basis}), then pharmacy dosing"
     order = orders.medication_request(context.patient_id, orders.text_concept("Vancomycin"), dose.mg, "mg",
                                       text=text, route="iv", count=1)

@@ -8,7 +8,7 @@ from hooks.definitions import dose_basis
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.weight import dosing_weight
-from hooks.dosing import TABLET_STEP_MG, rounded_dose
+from hooks.dosing import TABLET_STEP_MG, oral_steroid_product, rounded_dose
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ETG, LANCET_2024, SEED_001, SEED_003, SEED_004
@@ -119,10 +119,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     suggestions: list[Suggestion] = []
     if weight is not None:
         dose = rounded_dose(p["suggested_mg_per_kg_day"] * weight.value, TABLET_STEP_MG, p["max_mg_day"])
-        text = f"{ingredient.capitalize()} {dose.mg:g} mg by mouth once every morning"
+        product = oral_steroid_product(ingredient, dose.mg)
+        text = f"{ingredient.capitalize()} {dose.mg:g} mg ({product.amount}) by mouth once every morning"
         resource = orders.medication_request(
-            context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic",
-                                               f"{ingredient} 5 MG Oral Tablet"),
+            context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic", product.display),
             dose.mg, "mg", text=text, route="oral", when=["MORN"],
             note=f"{p['suggested_mg_per_kg_day']:g} mg/kg x {weight.value:g} kg ({weight.day.isoformat()}), "
                  f"{dose.how}; review for taper after 2-4 weeks.")

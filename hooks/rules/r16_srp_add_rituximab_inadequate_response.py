@@ -101,12 +101,11 @@ def _alternatives(record: PatientRecord, context: HookContext) -> str:
     if bsa is None:
         return ("BSA-based alternatives (375 mg/m² weekly x 4; RIM 750 mg/m², maximum 1 g, x 2) need a current "
                 "weight and height.")
-    per_week = 375 * bsa
-    # 100 mg steps, or 0.1 mg below one step, as practical_dose gives RIM's: whole steps gave 0 mg under 0.13 m²
-    weekly = dosing.round_to(per_week, dosing.share_step(per_week, 1, 100))
-    rim = dosing.practical_dose(750 * bsa, 100, 1000)[0]
-    return (f"Alternatives for BSA {bsa:g} m²: 375 mg/m² = {mg(weekly)} weekly x 4; or RIM 750 mg/m² = "
-            f"{mg(rim)} (maximum 1 g) twice, 2 weeks apart.")
+    # 100 mg steps, or 0.1 mg below one step: whole steps gave 0 mg under 0.13 m²; 375 mg/m² has no cap
+    weekly = dosing.rounded_dose(375 * bsa, 100, None)
+    rim = dosing.rounded_dose(750 * bsa, 100, 1000)
+    return (f"Alternatives for BSA {bsa:g} m²: 375 mg/m² = {mg(weekly.mg)} weekly x 4 ({weekly.how}); or RIM "
+            f"750 mg/m² (maximum 1 g) = {mg(rim.mg)} ({rim.how}) twice, 2 weeks apart.")
 
 
 def before_ck(record: PatientRecord, context: HookContext,

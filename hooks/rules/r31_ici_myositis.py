@@ -11,7 +11,15 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, diagnosis, dose_basis
 from hooks.definitions.weight import dosing_weight, latest_weight
-from hooks.dosing import TABLET_STEP_MG, RoundedDose, rounded_dose
+from hooks.dosing import (
+    CHILD_FINER_STEPS_MG,
+    HALF_TABLET_STEP_MG,
+    PULSE_STEP_MG,
+    TABLET_STEP_MG,
+    RoundedDose,
+    oral_steroid_product,
+    rounded_dose,
+)
 from hooks.record import SNOMED, MedicationOrder, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ASCO_2021_CARDIAC, ASCO_2021_MYOSITIS, BSMO_TROPONIN, SEED_004, SITC_2021
@@ -235,10 +243,10 @@ def _plan(manage: str | None, grade: int | None, heart: list[str], unjudged: lis
 
 
 def _prednisone(context: HookContext, mg: float) -> dict[str, Any]:
-    display = "prednisone 20 MG Oral Tablet" if mg % 20 == 0 else "prednisone 5 MG Oral Tablet"
+    product = oral_steroid_product("prednisone", mg)
     return orders.medication_request(
-        context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic", display), mg, "mg",
-        text=f"Prednisone {mg:g} mg by mouth once daily (ICI myositis)")
+        context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic", product.display), mg, "mg",
+        text=f"Prednisone {mg:g} mg ({product.amount}) by mouth once daily (ICI myositis)")
 
 
 def _methylprednisolone(context: HookContext, mg: float, note: str) -> dict[str, Any]:
@@ -252,7 +260,8 @@ def _methylprednisolone(context: HookContext, mg: float, note: str) -> dict[str,
 def _steroids(record: PatientRecord, context: HookContext, manage: str | None, ck_multiple: float | None,
               heart: list[str], weight: Any, p: Any) -> tuple[str, list[Suggestion]]:
     """Doses on the dosing weight, rounded (prednisone to 5 mg, methylprednisolone to 10 mg; a dose below one step
-    to 0.1 mg) and capped, each saying how."""
+    to 0.1 mg) and capped, each saying how. A child's doses take 2.5 mg prednisone and 10 mg methylprednisolone
+    steps only where these are within a tenth of the dose, else 1 mg, else 0.1 mg, as R19 and R32 round theirs."""
     g2_steroid = manage == "G2" and ck_multiple is not None and ck_multiple >= p["ck_steroid_multiple_g2"]
     if manage not in ("G3-4",) and not g2_steroid and not heart:
         return ("Glucocorticoid doses by grade: G2 prednisone 0.5-1 mg/kg/day (if CK >= 3x ULN); G3-4 prednisone "
@@ -269,11 +278,14 @@ def _steroids(record: PatientRecord, context: HookContext, manage: str | None, c
     mp_cap = p["methylprednisolone_cap_mg"]
     pred_cap_text = f"prednisone cap {dose_basis.mg(pred_cap)}" + (" for a child" if child else "")
 
+    finer = CHILD_FINER_STEPS_MG if child else ()
+
     def pred(per_kg: float) -> RoundedDose:
-        return rounded_dose(per_kg * kg, TABLET_STEP_MG, pred_cap)
+        return rounded_dose(per_kg * kg, HALF_TABLET_STEP_MG if child else TABLET_STEP_MG, pred_cap,
+                            finer_steps=finer)
 
     def mp(per_kg: float) -> RoundedDose:
-        return rounded_dose(per_kg * kg, 10, mp_cap)
+        return rounded_dose(per_kg * kg, PULSE_STEP_MG, mp_cap, finer_steps=finer)
 
     if g2_steroid and manage == "G2" and not heart:
         half, full = pred(0.5), pred(1)

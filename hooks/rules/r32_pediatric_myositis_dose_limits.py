@@ -16,7 +16,13 @@ from hooks.definitions import dose_basis
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.weight import Measure, dosing_bsa, dosing_height, dosing_weight
-from hooks.dosing import HALF_TABLET_STEP_MG, MTX_SYRINGE_STEP_MG, rounded_dose
+from hooks.dosing import (
+    CHILD_FINER_STEPS_MG,
+    HALF_TABLET_STEP_MG,
+    MTX_SYRINGE_STEP_MG,
+    oral_steroid_product,
+    rounded_dose,
+)
 from hooks.record import WEEKDAYS, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IMACS_2023_CANCER, IMACS_CORE_SET, SEED_003, SHARE_2017
@@ -173,11 +179,12 @@ def _steroid_suggestion(context: HookContext, p: Mapping[str, float], doses: lis
                     f"so no dose is computed: prednisolone {p['steroid_max_mg_per_kg_day']:g} mg/kg/day, at most "
                     f"{p['steroid_max_mg_day']:g} mg/day. Weigh the child and re-order.")
     dose = rounded_dose(p["steroid_max_mg_per_kg_day"] * weight.value, HALF_TABLET_STEP_MG, p["steroid_max_mg_day"],
-                        round_down=True)
-    text = f"Prednisolone {dose.mg:g} mg by mouth once daily"
+                        round_down=True, finer_steps=CHILD_FINER_STEPS_MG)
+    product = oral_steroid_product("prednisolone", dose.mg)
+    text = f"Prednisolone {dose.mg:g} mg ({product.amount}) by mouth once daily"
     resource = orders.medication_request(
-        context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic",
-                                           "prednisolone 5 MG Oral Tablet"), dose.mg, "mg", text=text,
+        context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic", product.display),
+        dose.mg, "mg", text=text,
         note=f"{p['steroid_max_mg_per_kg_day']:g} mg/kg/day x {weight.value:g} kg ({weight.day.isoformat()}), "
              f"{dose.how}. Liquid formulation if needed.")
     delete = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)

@@ -120,11 +120,13 @@ def test_a_load_under_1250_mg_is_not_rounded_to_whole_vials(kb, today, kg, expec
 
 
 @pytest.mark.parametrize(("kg", "dose", "how"), [
-    (3.3, "82.5 mg", "rounded to 0.1 mg: whole 250 mg vials only from 1,250 mg"),
+    (3.3, "82.5 mg", "below 5 whole 250 mg steps (1,250 mg), given to 0.1 mg"),  # as "below one 5 mg step, ..."
     (84, "2,000 mg", "rounded to 250 mg"),
 ])
 def test_the_card_and_the_order_text_state_the_load_the_order_carries(kb, today, kg, dose, how):
-    """At 3.3 kg the order carried 82.5 mg while its text, its label and the card said "82 mg"."""
+    """At 3.3 kg the order carried 82.5 mg while its text, its label and the card said "82 mg". Below five vials the
+    load is worded as every other rule words a dose below its whole steps (it said "rounded to 0.1 mg: whole 250 mg
+    vials only from 1,250 mg")."""
     chart = _child(today, kg) if kg < 40 else _chart(today, weight=kg).draft(PREDNISONE_20, 60, "mg")
     card = fired(run(kb, chart.request("order-sign"), today))[RULE]
     label = next(a["description"] for a in card["suggestions"][0]["actions"]

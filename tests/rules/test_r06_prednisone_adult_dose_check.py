@@ -198,3 +198,19 @@ def test_the_suggestion_says_how_it_was_rounded(kb, today, kg, dose, how, not_sa
     assert how in note and not_said not in note
     assert f"**prednisone {dose:g} mg by mouth every morning** (1 mg/kg on {kg:g} kg on 2026-11-18, {how})" \
         in card["detail"] and not_said not in card["detail"]
+
+
+@pytest.mark.parametrize(("kg", "draft", "mg", "code", "amount"), [
+    (4.3, PREDNISONE_20, 4.3, "315187", "4.3 mL of 1 mg/mL oral solution"),  # was a 5 mg tablet for 4.3 mg
+    (62, PREDNISONE_20, 60, "312615", "3 x 20 mg tablets"),  # prednisone 20 MG Oral Tablet, was 12 x 5 mg
+    (72, PREDNISONE_20, 70, "312617", "14 x 5 mg tablets"),  # prednisone 5 MG Oral Tablet
+    (72, "prednisolone 5 MG Oral Tablet", 70, "198142", "14 x 5 mg tablets"),  # the drafted ingredient
+])
+def test_the_suggestion_names_a_product_that_gives_its_dose(kb, today, kg, draft, mg, code, amount):
+    """The suggestion was always the 5 mg tablet, including for a 4.3 mg dose no tablet gives. It is now the
+    largest tablet the dose is a whole number of, else the 1 mg/mL oral solution, and the text says how much."""
+    card = fired(run(kb, _chart(today, kg).draft(draft, 140, "mg").request("order-sign"), today))[RULE]
+    resource = card["suggestions"][0]["actions"][1]["resource"]
+    assert resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == mg
+    assert resource["medicationCodeableConcept"]["coding"][0]["code"] == code
+    assert f"{mg:g} mg ({amount}) by mouth once every morning" in resource["dosageInstruction"][0]["text"]

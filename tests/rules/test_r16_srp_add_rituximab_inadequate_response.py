@@ -61,16 +61,18 @@ def test_positive_anti_hbc_withholds_the_rituximab_order(kb, today):
 def test_bsa_alternatives_are_computed(kb, today):
     # 165 cm, 64 kg: BSA 1.71 m2; 375 mg/m2 = 641 -> 600 mg; RIM 750 mg/m2 = 1,283 -> capped at 1,000 mg
     card = fired(run(kb, srp_on_two_agents(today).request("patient-view"), today))[RULE]
-    assert "BSA 1.71" in card["detail"] and "600 mg weekly x 4" in card["detail"]
-    assert "1,000 mg (maximum 1 g)" in card["detail"]
+    assert ("BSA 1.71 m²: 375 mg/m² = 600 mg weekly x 4 (rounded to 100 mg); or RIM 750 mg/m² (maximum 1 g) = "
+            "1,000 mg (rounded to 100 mg, capped at 1,000 mg) twice") in card["detail"]
 
 
 def test_bsa_alternatives_below_one_100_mg_step_are_given_to_a_tenth_of_a_mg(kb, today):
     """At a BSA of 0.11 m² (0.44 kg, 100 cm) 375 mg/m² is 41.25 mg and RIM's 750 mg/m² 82.5 mg: the card said
-    "0 mg weekly" (rounded to whole 100 mg) and "82 mg" (RIM's 82.5 mg printed to whole mg)."""
+    "0 mg weekly" (rounded to whole 100 mg) and "82 mg" (RIM's 82.5 mg printed to whole mg). Each dose now says
+    how it was rounded, from rounded_dose (the weekly one with no cap)."""
     chart = srp_on_two_agents(today).weight(0.44, day=-1).height(100, day=-1)
     card = fired(run(kb, chart.request("patient-view"), today))[RULE]
-    assert "BSA 0.11 m²: 375 mg/m² = 41.3 mg weekly x 4; or RIM 750 mg/m² = 82.5 mg (maximum 1 g)" in card["detail"]
+    assert ("BSA 0.11 m²: 375 mg/m² = 41.3 mg weekly x 4 (below one 100 mg step, given to 0.1 mg); or RIM 750 mg/m² "
+            "(maximum 1 g) = 82.5 mg (below one 100 mg step, given to 0.1 mg)") in card["detail"]
 
 
 def test_no_bsa_without_current_weight(kb, today):

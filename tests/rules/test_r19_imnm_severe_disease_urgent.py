@@ -44,12 +44,16 @@ def test_pulse_prednisone_and_ivig_computed_for_72_kg(kb, today):
     card = _card(kb, _dysphagic(today))
     assert card["indicator"] == "critical" and len(card["summary"]) < 140
     doses = _doses(card)
-    assert doses == {"methylprednisolone 1000 MG Injection": 1000, "prednisone 20 MG Oral Tablet": 70,
+    # 70 mg is no whole number of 20 mg tablets (the order named them): 14 x 5 mg
+    assert doses == {"methylprednisolone 1000 MG Injection": 1000, "prednisone 5 MG Oral Tablet": 70,
                      "immune globulin, intravenous": 27.5}  # 2 g/kg x 72 = 144 g: 28.8 a day, 30 x 5 overshoots
     pulse = card["suggestions"][0]["actions"][0]["resource"]["dosageInstruction"][0]
     assert pulse["route"]["coding"][0]["code"] == "47625008"
     assert pulse["timing"]["repeat"]["boundsDuration"]["value"] == 3
-    assert "137.5 g" in card["detail"] and "70 mg daily" in card["detail"]
+    assert "137.5 g" in card["detail"] and "then prednisone **70 mg daily** (rounded to 5 mg)" in card["detail"]
+    oral = card["suggestions"][0]["actions"][1]["resource"]
+    assert oral["medicationCodeableConcept"]["coding"][0]["code"] == "312617"
+    assert oral["dosageInstruction"][0]["text"].startswith("Prednisone 70 mg (14 x 5 mg tablets) by mouth once")
 
 
 def test_prednisone_capped_at_80_mg(kb, today):
@@ -93,8 +97,8 @@ def test_child_gets_30_mg_per_kg_pulse_and_prednisolone_2_mg_per_kg(kb, today):
     card = _card(kb, _severe_child(today, age=10, weight=32))
     doses = _doses(card)
     assert doses["methylprednisolone 1000 MG Injection"] == 960  # 30 mg/kg x 32 kg, not the adult 1 g
-    assert doses["prednisolone 5 MG Oral Tablet"] == 60  # 2 mg/kg = 64 mg, capped at 60 mg
-    assert "prednisone 20 MG Oral Tablet" not in doses
+    assert doses["prednisolone 20 MG Oral Tablet"] == 60  # 2 mg/kg = 64 mg, capped at 60 mg: 3 x 20 mg
+    assert not any(name.startswith("prednisone") for name in doses)
     assert "30 mg/kg daily (maximum 1,000 mg)" in card["detail"]
     assert _explain(kb, _severe_child(today, age=10, weight=32))["facts"]["paediatric"] is True
 
@@ -104,7 +108,22 @@ def test_child_pulse_capped_at_1_g_and_rounded_down(kb, today):
     assert doses["methylprednisolone 1000 MG Injection"] == 1000  # 1,410 mg capped
     doses = _doses(_card(kb, _severe_child(today, age=6, weight=21.7)))
     assert doses["methylprednisolone 1000 MG Injection"] == 650  # 651 mg rounded down to 10 mg, never above 30 mg/kg
-    assert doses["prednisolone 5 MG Oral Tablet"] == 42.5  # 43.4 mg rounded down to 2.5 mg
+    assert doses["prednisolone 2.5 MG Oral Tablet"] == 42.5  # 43.4 mg rounded down to 2.5 mg: not 5 mg tablets
+
+
+@pytest.mark.parametrize(("weight", "mg", "product", "how"), [
+    # 14 mg: 12.5 mg would be 10.7% under; it was 12.5 mg on 5 mg tablets
+    (7, 14, "prednisolone 1 MG Oral Tablet", "2.5 mg steps more than 10% off, rounded down to 1 mg"),
+    # 2.4 mg: 2 mg would be 17% under; it was 2.4 mg on 5 mg tablets
+    (1.2, 2.4, "prednisolone 1 MG/ML Oral Solution", "1 mg steps more than 10% off, rounded down to 0.1 mg"),
+])
+def test_a_small_childs_prednisolone_is_rounded_as_r32_rounds_it(kb, today, weight, mg, product, how):
+    """2 mg/kg rounded down to 2.5 mg took up to a sixth off a small child's dose (14 mg at 7 kg became 12.5 mg),
+    and every dose was ordered as 5 mg tablets. R19 rounds as R32 does: 2.5 mg steps only within a tenth of the
+    dose, then whole mg, then 0.1 mg, on a product that gives the dose."""
+    card = _card(kb, _severe_child(today, age=1, weight=weight))
+    assert _doses(card)[product] == mg
+    assert f"then prednisolone **{mg:g} mg daily** ({how})" in card["detail"]
 
 
 @pytest.mark.parametrize(("age", "weight", "pulse"), [(0, 0.31, "9.3 mg"), (44, 72, "1,000 mg")])
@@ -120,9 +139,11 @@ def test_the_pulse_text_states_the_dose_the_order_carries(kb, today, age, weight
     assert f"**{pulse} IV daily**" in card["detail"]
 
 
-def test_child_suggestion_passes_the_childrens_dose_checks(kb, today):
-    """R19's orders, signed as drafts, must not be flagged by R07 (pulse) or R32 (prednisolone)."""
-    chart = _severe_child(today, age=8, weight=26.3)
+@pytest.mark.parametrize(("age", "weight"), [(8, 26.3), (1, 7), (0, 1.2)])
+def test_child_suggestion_passes_the_childrens_dose_checks(kb, today, age, weight):
+    """R19's orders, signed as drafts, must not be flagged by R07 (pulse) or R32 (prednisolone), whole tablets or
+    oral solution."""
+    chart = _severe_child(today, age=age, weight=weight)
     for number, action in enumerate(_card(kb, chart)["suggestions"][0]["actions"]):
         chart.draft_resource(dict(action["resource"], status="draft", id=f"suggested-{number}"))
     cards = fired(run(kb, chart.request("order-sign"), today))

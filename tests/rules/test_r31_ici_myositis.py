@@ -207,6 +207,70 @@ def test_child_prednisone_is_held_to_the_child_maximum_and_r32_stays_quiet(kb, t
     assert "pediatric-myositis-dose-limits" not in fired(run(kb, signed.request("order-sign"), today))
 
 
+def _young_child(today, kg: float, grade: int, ck: float = 4200) -> Chart:
+    """A 3-year-old on pembrolizumab, weighed yesterday, with the CTCAE grade and cardiac tests from yesterday."""
+    chart = Chart(today, age=3, sex="female").ck(ck, day=-1).weight(kg, day=-1)
+    chart.medication(PEMBROLIZUMAB, 2 * kg, "mg", start=-120, period=3, period_unit="wk")
+    chart.condition("Myalgia", onset=-8).observation(GRADE, day=-1, value=grade, unit="1")
+    return chart.observation(HS_TNI, day=-1, value=5, unit="ng/L", high=14).procedure(ECG, day=-1)
+
+
+def _by_route(card) -> dict[str, dict]:
+    return {r["dosageInstruction"][0]["route"]["coding"][0]["code"]: r for r in _steroid_orders(card)}
+
+
+ORAL, IV = "26643006", "47625008"
+
+
+def test_a_young_childs_prednisone_is_not_rounded_up_to_whole_5_mg_tablets(kb, today):
+    """7.5 kg, G3: prednisone 1 mg/kg is 7.5 mg, but in whole 5 mg tablets it was ordered as 10 mg (a third over,
+    1.33 mg/kg), and 2 mg/kg methylprednisolone (15 mg) in 10 mg steps as 20 mg. A child's dose takes the coarse
+    step only within a tenth of itself, then whole mg (R19's and R32's prednisolone round the same way)."""
+    card, _ = _card(kb, _young_child(today, 7.5, 3), today)
+    pred, methylpred = _by_route(card)[ORAL], _by_route(card)[IV]
+    assert pred["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 7.5
+    assert pred["medicationCodeableConcept"]["coding"][0]["code"] == "198146"  # prednisone 2.5 MG Oral Tablet
+    assert pred["dosageInstruction"][0]["text"] == "Prednisone 7.5 mg (3 x 2.5 mg tablets) by mouth once daily " \
+        "(ICI myositis)"
+    assert methylpred["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 8
+    assert ("prednisone 1 mg/kg = **7.5 mg/day** (rounded to 2.5 mg); methylprednisolone IV 1 mg/kg = **8 mg/day** "
+            "(below one 10 mg step, rounded to 1 mg), 2 mg/kg = 15 mg/day (10 mg steps more than 10% off, rounded "
+            "to 1 mg); prednisone cap 60 mg for a child") in card["detail"]
+
+
+@pytest.mark.parametrize(("kg", "mg", "code", "amount", "how"), [
+    # 0.5 mg/kg: 3.75 mg; 2.5 mg steps give 5 mg (a third over)
+    (7.5, 4, "198144", "4 x 1 mg tablets", "2.5 mg steps more than 10% off, rounded to 1 mg"),
+    # 0.5 mg/kg: 2.2 mg; whole mg give 2 mg (9% under), within a tenth
+    (4.4, 2, "198144", "2 x 1 mg tablets", "below one 2.5 mg step, rounded to 1 mg"),
+    # 0.5 mg/kg: 1.4 mg; 1 mg is 29% under
+    (2.8, 1.4, "315187", "1.4 mL of 1 mg/mL oral solution", "1 mg steps more than 10% off, given to 0.1 mg"),
+    (30, 15, "312617", "3 x 5 mg tablets", "rounded to 2.5 mg"),
+])
+def test_a_childs_grade_2_prednisone_and_the_product_that_gives_it(kb, today, kg, mg, code, amount, how):
+    """G2 with CK >= 3 x ULN: the child's 0.5 mg/kg went to whole 5 mg (3.75 mg became 5 mg) on a 5 mg tablet,
+    and below one 5 mg step (2.2 mg) on the same 5 mg tablet, which cannot give it."""
+    card, _ = _card(kb, _young_child(today, kg, 2), today)
+    (pred,) = _steroid_orders(card)
+    assert pred["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == mg
+    assert pred["medicationCodeableConcept"]["coding"][0]["code"] == code
+    assert f"({amount}) by mouth" in pred["dosageInstruction"][0]["text"]
+    assert f"prednisone 0.5 mg/kg = **{mg:g} mg/day** ({how})" in card["detail"]
+
+
+@pytest.mark.parametrize(("kg", "grade", "mg", "code"), [
+    (3, 3, 3, "198144"),  # prednisone 1 MG Oral Tablet: a 5 mg tablet was ordered for 3 mg
+    (4.4, 2, 2.2, "315187"),  # prednisone 1 MG/ML Oral Solution: 2.2 mg is no whole number of tablets
+    (70, 3, 70, "312617"),  # prednisone 5 MG Oral Tablet
+    (95, 3, 80, "312615"),  # prednisone 20 MG Oral Tablet
+])
+def test_the_prednisone_order_names_a_product_that_gives_its_dose(kb, today, kg, grade, mg, code):
+    card, _ = _card(kb, _graded(today, grade, ck=4200, weight=kg), today)
+    pred = _by_route(card)[ORAL]
+    assert pred["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == mg
+    assert pred["medicationCodeableConcept"]["coding"][0]["code"] == code
+
+
 def test_an_unjudged_troponin_is_cleared_by_a_later_judged_one(kb, today):
     """An old troponin without a range kept the ICI on hold after a normal repeat with its range (found by review)."""
     chart = _graded(today, 1).without_observations(HS_TNI[1])

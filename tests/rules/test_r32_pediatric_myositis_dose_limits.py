@@ -83,14 +83,17 @@ def test_mtx_suggestion_15_mg_per_m2_sc_weekly_with_folic_acid(kb, today):
 
 
 @pytest.mark.parametrize(("kg", "cm", "steroid", "mtx"), [
-    # 2 mg/kg x 1.2 kg = 2.4 mg; 15 mg/m2 x 0.12 m2 = 1.8 mg: each below one 2.5 mg step, given to 0.1 mg
-    (1.2, 40, (2.4, "below one 2.5 mg step, rounded down to 0.1 mg"), (1.8, "below one 2.5 mg step, given to 0.1 mg")),
-    # 6 mg -> 5 mg; 15 x 0.20 m2 = 3 mg -> 2.5 mg: whole steps
-    (3, 50, (5, "rounded down to 2.5 mg"), (2.5, "rounded to 2.5 mg")),
+    # 2 mg/kg x 1.2 kg = 2.4 mg (2 mg would be 17% under); 15 mg/m2 x 0.12 m2 = 1.8 mg: given to 0.1 mg
+    (1.2, 40, ("prednisolone 1 MG/ML Oral Solution", 2.4, "1 mg steps more than 10% off, rounded down to 0.1 mg"),
+     (1.8, "below one 2.5 mg step, given to 0.1 mg")),
+    # 6 mg (5 mg would be 17% under); 15 x 0.20 m2 = 3 mg -> 2.5 mg: whole steps
+    (3, 50, ("prednisolone 1 MG Oral Tablet", 6, "2.5 mg steps more than 10% off, rounded down to 1 mg"),
+     (2.5, "rounded to 2.5 mg")),
 ])
 def test_each_suggestion_says_how_it_was_rounded_in_its_note_and_on_the_card(kb, today, kg, cm, steroid, mtx):
     """A 1.2 kg infant's 2.4 mg prednisolone and 1.8 mg methotrexate were noted "rounded down to 2.5 mg" and
-    "rounded to 2.5 mg"; the card's advice did not say how a dose was rounded at all."""
+    "rounded to 2.5 mg"; the card's advice did not say how a dose was rounded at all. A 3 kg infant's 6 mg was
+    rounded down to 5 mg (a sixth under) and both were ordered as 5 mg tablets, which give neither."""
     chart = _weekly(_child(today, age=0, kg=kg, cm=cm).draft(PREDNISOLONE_5, 20, "mg"), 15)
     card = _card(kb, today, chart)
     suggested = {}
@@ -98,13 +101,31 @@ def test_each_suggestion_says_how_it_was_rounded_in_its_note_and_on_the_card(kb,
         resource = next(a["resource"] for a in suggestion["actions"] if a["type"] == "create")
         suggested[resource["medicationCodeableConcept"]["text"]] = (
             resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"], resource["note"][0]["text"])
-    for name, (dose, how) in ((PREDNISOLONE_5, steroid), (MTX_SC, mtx)):
+    product, *steroid = steroid
+    for name, (dose, how) in ((product, steroid), (MTX_SC, mtx)):
         value, note = suggested[name]
         assert value == dose and f", {how}." in note
     assert f"**prednisolone {steroid[0]:g} mg by mouth daily** (2 mg/kg on {kg:g} kg on 2026-11-20, {steroid[1]})" \
         in card["detail"]
     assert f"**methotrexate {mtx[0]:g} mg SC once weekly** (15 mg/m² x " in card["detail"]
     assert f"m², {mtx[1]}) with folic acid" in card["detail"]
+
+
+@pytest.mark.parametrize(("kg", "mg", "code", "amount"), [
+    (12.3, 22.5, "105411", "9 x 2.5 mg tablets"),  # 24.6 mg: 8.5% under; was 22.5 mg as 5 mg tablets
+    (7, 14, "199343", "14 x 1 mg tablets"),  # 14 mg: 12.5 would be 10.7% under; was 12.5 mg as 5 mg tablets
+    (32, 60, "429199", "3 x 20 mg tablets"),  # 64 mg capped at 60 mg
+])
+def test_the_prednisolone_order_names_a_product_that_gives_its_dose(kb, today, kg, mg, code, amount):
+    """The suggestion was always 'prednisolone 5 MG Oral Tablet', whatever the dose: 22.5 mg is no whole number of
+    5 mg tablets. Its product is now the largest tablet the dose is a whole number of (else the oral solution), and
+    the order's text says how many."""
+    card = _card(kb, today, _child(today, age=2 if kg < 20 else 10, kg=kg).draft(PREDNISOLONE_5, 80, "mg"))
+    create = card["suggestions"][0]["actions"][-1]["resource"]
+    dosage = create["dosageInstruction"][0]
+    assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == mg
+    assert create["medicationCodeableConcept"]["coding"][0]["code"] == code
+    assert dosage["text"] == f"Prednisolone {mg:g} mg ({amount}) by mouth once daily"
 
 
 def test_no_weight_checks_absolute_caps_only(kb, today):
