@@ -10,9 +10,10 @@ from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, METHOTREXATE_2_5, PRED
 RULE = "hmgcr-add-ivig-inadequate-response"
 
 
-def hmgcr_on_two_agents(today: date, ttx: int = -200, mtx_start: int = -170, ck_day: int = -5,
+def hmgcr_on_two_agents(today: date, ttx: int = -200, mtx_start: int | None = -170, ck_day: int = -5,
                         latest_ck: float = 2500, srp: str = "negative", peak_ck: float = 8000) -> Chart:
-    """Anti-HMGCR IMNM: prednisone 60 mg from ``ttx`` tapered to 15 mg, weekly methotrexate from ``mtx_start``."""
+    """Anti-HMGCR IMNM: prednisone 60 mg from ``ttx`` tapered to 15 mg, weekly methotrexate from ``mtx_start``
+    (None: no methotrexate)."""
     chart = Chart(today, age=58, sex="male")
     chart.condition(IMNM_SNOMED, onset=ttx - 30)
     chart.antibody("anti_hmgcr", "positive", day=ttx - 20)
@@ -21,7 +22,8 @@ def hmgcr_on_two_agents(today: date, ttx: int = -200, mtx_start: int = -170, ck_
     chart.weight(75, day=-5).height(172, day=-60)
     chart.medication(PREDNISONE_20, 60, "mg", start=ttx, end=ttx + 59, status="completed")
     chart.medication(PREDNISONE_5, 15, "mg", start=ttx + 60)
-    chart.medication(METHOTREXATE_2_5, 20, "mg", start=mtx_start, period=1, period_unit="wk", day_of_week=["fri"])
+    if mtx_start is not None:
+        chart.medication(METHOTREXATE_2_5, 20, "mg", start=mtx_start, period=1, period_unit="wk", day_of_week=["fri"])
     return chart
 
 
@@ -66,9 +68,10 @@ def recent_ivig(today: date) -> dict[str, Any]:
     return chart.request("patient-view")
 
 
-def hmgcr_on_maintenance_ivig(today: date, last_cycle: int) -> Chart:
-    """Anti-HMGCR IMNM treated since D-400, on maintenance IVIG (:meth:`Chart.maintenance_ivig`)."""
-    return hmgcr_on_two_agents(today, ttx=-400, mtx_start=-370).maintenance_ivig(last_cycle)
+def hmgcr_on_maintenance_ivig(today: date, last_cycle: int, mtx_start: int | None = -370) -> Chart:
+    """Anti-HMGCR IMNM treated since D-400, on maintenance IVIG (:meth:`Chart.maintenance_ivig`), with methotrexate
+    from ``mtx_start`` (None: IVIG is the only second agent)."""
+    return hmgcr_on_two_agents(today, ttx=-400, mtx_start=mtx_start).maintenance_ivig(last_cycle)
 
 
 @fixture("r15-quiet-maintenance-ivig-between-cycles", hook="patient-view",

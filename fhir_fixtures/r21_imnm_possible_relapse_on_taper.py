@@ -1,10 +1,11 @@
-"""Fixtures for R21 imnm-possible-relapse-on-taper: CK against its nadir during a prednisone taper."""
+"""Fixtures for R21 imnm-possible-relapse-on-taper: CK against its nadir during a prednisone taper, or while IVIG is
+spaced out."""
 
 from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
-from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, Chart
+from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, ROUTE_IV, Chart
 
 RULE = "imnm-possible-relapse-on-taper"
 
@@ -45,6 +46,14 @@ def long_standing_chart(today: date) -> Chart:
     chart.medication(PREDNISONE_20, 20, "mg", start=-1199, end=-61, status="completed")
     chart.medication(PREDNISONE_5, 15, "mg", start=-60)
     chart.medication(METHOTREXATE_2_5, 20, "mg", start=-1400, period=1, period_unit="wk")
+    return chart
+
+
+def ivig_cycles(chart: Chart, *cycles: tuple[int, float, int]) -> Chart:
+    """IVIG cycles charted one completed order per cycle: (first day, g/kg a day, days)."""
+    for start, g_per_kg, days in cycles:
+        chart.medication(IVIG_CVX, g_per_kg, "g/kg", start=start, end=start + days - 1, status="completed",
+                         route=ROUTE_IV)
     return chart
 
 
@@ -119,3 +128,20 @@ def same_dose(today: date) -> dict[str, Any]:
     chart = tapering_chart(today)
     chart.draft(PREDNISONE_20, 20, "mg")
     return chart.request("order-sign")
+
+
+@fixture("r21-fires-ivig-spaced-out", hook="patient-view",
+         story="Prednisone 20 mg unchanged for 5 months; IVIG 2 g/kg every 4 weeks, spaced out to every 8 weeks 60 "
+               "days ago (one order per cycle); CK 600 U/L, nadir 180.", fires={RULE})
+def fires_ivig_spaced_out(today: date) -> dict[str, Any]:
+    chart = tapering_chart(today, taper=False)
+    return ivig_cycles(chart, (-172, 1, 2), (-144, 1, 2), (-116, 1, 2), (-60, 1, 2), (-4, 1, 2)).request("patient-view")
+
+
+@fixture("r21-quiet-ivig-cycle-split-over-more-days", hook="patient-view",
+         story="Prednisone 20 mg unchanged; IVIG 2 g/kg every 4 weeks, given over 2 days, then over 5 days: the same "
+               "dose per cycle, no taper, although CK is 600 U/L.", quiet={RULE})
+def quiet_ivig_split(today: date) -> dict[str, Any]:
+    chart = tapering_chart(today, taper=False)
+    return ivig_cycles(chart, (-116, 1, 2), (-88, 1, 2), (-60, 0.4, 5), (-32, 0.4, 5), (-4, 0.4, 5)).request(
+        "patient-view")

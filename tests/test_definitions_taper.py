@@ -9,6 +9,7 @@ import pytest
 from fhir_fixtures.builders import (
     AZATHIOPRINE_50,
     IMNM_SNOMED,
+    IVIG_CVX,
     METHOTREXATE_2_5,
     METHYLPRED_1000,
     MMR_CVX,
@@ -104,6 +105,69 @@ def test_a_course_that_has_ended_is_a_stop_whatever_its_status(today, status):
 def test_a_completed_infusion_is_not_a_stop(today):
     chart = Chart(today).medication(RITUXIMAB, 1000, "mg", start=-150, end=-150, status="completed")
     assert taper.sparing_reductions(*record_and_context(KB, chart)) == []
+
+
+def _ivig_cycles(today, *cycles: tuple[int, float, int]) -> Chart:
+    """Prednisone 20 mg unchanged and 70 kg; IVIG cycles, each one completed order: (first day, g/kg a day, days)."""
+    chart = Chart(today).weight(70).medication(PREDNISONE_20, 20, "mg", start=-400)
+    for start, g_per_kg, days in cycles:
+        chart.medication(IVIG_CVX, g_per_kg, "g/kg", start=start, end=start + days - 1, status="completed",
+                         route=ROUTE_IV)
+    return chart
+
+
+def _sparing_steps(chart: Chart) -> list[str]:
+    return [str(step) for step in taper.sparing_reductions(*record_and_context(KB, chart))]
+
+
+def test_the_same_ivig_cycle_split_over_more_days_is_no_reduction(today):
+    """2 g/kg every 4 weeks as 1 g/kg a day for 2 days, then as 0.4 g/kg a day for 5 days: order by order this read
+    'ivig reduced from 70000 mg/day to 28000 mg/day', a taper that R21 and R22 acted on. Per cycle, nothing fell."""
+    chart = _ivig_cycles(today, (-116, 1, 2), (-88, 1, 2), (-60, 0.4, 5), (-32, 0.4, 5), (-4, 0.4, 5))
+    assert _sparing_steps(chart) == []
+
+
+def test_a_lower_ivig_dose_per_cycle_is_a_reduction_however_it_is_split(today):
+    """2 g/kg over 5 days, then 1 g/kg in one day: order by order a rise (28 to 70 g a day), per cycle halved."""
+    chart = _ivig_cycles(today, (-88, 0.4, 5), (-60, 0.4, 5), (-32, 1, 1), (-4, 1, 1))
+    assert _sparing_steps(chart) == [f"ivig reduced from 140 g to 70 g per cycle on {today - timedelta(days=32)}"]
+
+
+def test_ivig_spaced_out_is_a_reduction(today):
+    """Cycles every 4 weeks, then every 8, each one order of the same dose: the longer interval is a reduction
+    (none was seen: the orders are alike); dated by the first cycle given after the longer gap."""
+    chart = _ivig_cycles(today, (-172, 1, 2), (-144, 1, 2), (-116, 1, 2), (-60, 1, 2), (-4, 1, 2))
+    assert _sparing_steps(chart) == [f"ivig spaced out from every 28 to every 56 days on {today - timedelta(days=60)}"]
+
+
+@pytest.mark.parametrize(("late", "spaced_out"), [(7, False), (8, True)])
+def test_a_cycle_late_by_the_shared_dose_gap_is_not_spaced_out(today, late, spaced_out):
+    chart = _ivig_cycles(today, (-100 - late, 1, 2), (-72 - late, 1, 2), (-44 - late, 1, 2), (-16, 1, 2))
+    assert bool(_sparing_steps(chart)) is spaced_out
+    site = with_params(KB, "definitions", dose_gap_bridge_days=late - 1)
+    assert taper.sparing_reductions(*record_and_context(site, chart))
+
+
+def test_ivig_restarted_after_a_break_is_no_reduction(today):
+    """2 g/kg cycles, then 200 days without IVIG (a break that ends a course), then 1 g/kg: a new course."""
+    chart = _ivig_cycles(today, (-428, 2, 1), (-400, 2, 1), (-170, 1, 1), (-142, 1, 1))
+    assert _sparing_steps(chart) == []
+
+
+def test_an_ivig_cycle_charted_day_by_day_adds_up(today):
+    """One cycle as two one-day orders, the next as one order for the whole 2 g/kg: no reduction either way."""
+    chart = _ivig_cycles(today, (-84, 1, 1), (-83, 1, 1), (-56, 2, 1), (-28, 1, 1), (-27, 1, 1))
+    assert _sparing_steps(chart) == []
+
+
+def test_cyclic_ivig_orders_spaced_out_read_as_a_longer_interval(today):
+    """2 g/kg every 4 weeks, then every 8: the same cycle dose at a longer interval (it read as 35000 to 17500
+    mg/week)."""
+    chart = Chart(today).weight(70)
+    chart.medication(IVIG_CVX, 2, "g/kg", start=-200, end=-100, status="completed", route=ROUTE_IV, period=4,
+                     period_unit="wk")
+    chart.medication(IVIG_CVX, 2, "g/kg", start=-90, route=ROUTE_IV, period=8, period_unit="wk")
+    assert _sparing_steps(chart) == [f"ivig spaced out from every 28 to every 56 days on {today - timedelta(days=90)}"]
 
 
 def test_stopped_order_replaced_by_a_renewal_is_not_a_stop(today):

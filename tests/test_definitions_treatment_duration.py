@@ -273,3 +273,37 @@ def test_a_stopped_cycle_order_ends_the_course(kb, today):
     chart = _maintenance(today, -70)
     chart.resources["medications"][-1]["status"] = "stopped"
     assert td.ivig_in_use(*_evaluate(kb, chart), 60) is None
+
+
+@pytest.mark.parametrize(("last_cycle", "days"), [(-70, 211), (-91, 225), (-92, 0)])
+def test_maintenance_ivig_runs_on_in_the_combination_until_its_next_cycle_is_overdue(kb, today, last_cycle, days):
+    """Prednisone plus IVIG every 12 weeks, each cycle its own completed order: each order covered only the default
+    4 weeks, so the combination broke for 8 weeks before every cycle and read 0 days 70 days after the last one
+    (R16 then saw no combination therapy). A course on schedule covers every day from its first cycle until its next
+    is due, so the combination runs on exactly as long as IVIG is in use (7 days late at most) and stops with it."""
+    chart = _maintenance(today, last_cycle).medication(PREDNISONE_20, 20, "mg", start=-400)
+    record, context = _evaluate(kb, chart)
+    combo = td.combination(record, context)
+    assert combo.days == days
+    assert (combo.days > 0) is (td.ivig_in_use(record, context, 0) is not None)
+    if days:
+        assert combo.since == today + timedelta(days=last_cycle - 140)  # the course's first cycle
+        assert len(combo.agents) == 4
+
+
+def test_a_stopped_maintenance_course_is_not_extended_in_the_combination(kb, today):
+    """The last cycle's order stopped (a reaction, a decision to stop): it covers its own 4 weeks, no next cycle."""
+    chart = _maintenance(today, -70).medication(PREDNISONE_20, 20, "mg", start=-400)
+    chart.resources["medications"][3]["status"] = "stopped"
+    assert td.combination(*_evaluate(kb, chart)).days == 0
+
+
+@pytest.mark.parametrize(("status", "end", "days"), [("completed", -65, 0), ("stopped", -65, 0), ("active", None, 239)])
+def test_a_cyclic_order_that_ended_covers_its_last_cycle_not_a_next_one(kb, today, status, end, days):
+    """One order every 12 weeks, completed or stopped after the cycle 70 days ago: its last cycle was carried the
+    whole 12 weeks, to a next cycle that will not come, so the combination ran on to today while IVIG had ended
+    (ivig_in_use already said so). A cycle covers 4 weeks; a longer spacing only while the course is on schedule."""
+    chart = Chart(today).medication(PREDNISONE_20, 20, "mg", start=-400)
+    chart.medication(IVIG_CVX, 2, "g/kg", start=-238, end=end, status=status, route=ROUTE_IV, period=12,
+                     period_unit="wk")
+    assert td.combination(*_evaluate(kb, chart)).days == days

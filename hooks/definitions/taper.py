@@ -15,6 +15,7 @@ from itertools import pairwise
 from hooks import dosing
 from hooks.context import HookContext
 from hooks.definitions import ck, steroids
+from hooks.definitions import treatment_duration as td
 from hooks.definitions.courses import course_days, doses_since, last_dose_day
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.weight import dosing_weight
@@ -88,7 +89,8 @@ def _gc_reductions(record: PatientRecord, context: HookContext, window_days: int
 def sparing_reductions(record: PatientRecord, context: HookContext,
                        window_days: int | None = None) -> list[TaperStep]:
     """Steroid-sparing agents stopped (nothing given since) or re-ordered at a lower dose. Stopped: status
-    'stopped', or, for an agent taken continuously, a course that has ended ('completed', or past its end date)."""
+    'stopped', or, for an agent taken continuously, a course that has ended ('completed', or past its end date).
+    IVIG is reduced cycle by cycle (:func:`_ivig_reductions`), not order by order."""
     if window_days is None:
         window_days = int(context.definition("taper_sparing_window_days"))
     since = record.today - timedelta(days=window_days)
@@ -115,6 +117,9 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
             given_later = any(day > end for day, i in latest_two if i != position)
             if not given_later:
                 steps.append(TaperStep(end, f"{group} stopped ({order.label})"))
+        if group == "ivig":
+            steps += _ivig_reductions(record, context, weight, since)
+            continue
         for previous, following in pairwise(orders):
             if following.start is None or not since <= following.start <= record.today:
                 continue
@@ -123,6 +128,27 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
                 steps.append(TaperStep(following.start, f"{group} reduced from {_per_week(previous, old)} to "
                                                          f"{_per_week(following, new)}"))
     return sorted(steps, key=lambda s: s.day)
+
+
+def _ivig_reductions(record: PatientRecord, context: HookContext, weight: float | None,
+                     since: date) -> list[TaperStep]:
+    """IVIG given less from a cycle on: a lower dose per cycle (per kg, at today's dosing weight), or a longer
+    interval than the cycle before by more than the dose_gap_bridge_days a late cycle may take. The same cycle dose
+    split over other days (1 g/kg a day for 2 days, then 0.4 g/kg a day for 5) is no reduction, nor is a cycle
+    that restarts IVIG after a break that ends a course (:func:`td.ivig_doses`)."""
+    late = int(context.definition("dose_gap_bridge_days"))
+    steps = []
+    for previous, following in pairwise(td.ivig_doses(record, context, weight)):
+        if following.restart or not since <= following.start <= record.today:
+            continue
+        if previous.mg is not None and following.mg is not None and following.mg < previous.mg - _TOLERANCE_MG:
+            steps.append(TaperStep(following.start, f"ivig reduced from {previous.mg / 1000:g} g to "
+                                                    f"{following.mg / 1000:g} g per cycle"))
+        if previous.spacing is not None and following.spacing is not None \
+                and following.spacing > previous.spacing + late:
+            steps.append(TaperStep(following.start, f"ivig spaced out from every {previous.spacing} to every "
+                                                    f"{following.spacing} days"))
+    return steps
 
 
 def _per_week(order: MedicationOrder, daily: float) -> str:

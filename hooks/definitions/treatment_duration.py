@@ -3,9 +3,10 @@
 The escalation rows (R15-R17) ask "glucocorticoid plus a steroid-sparing agent for >= N days", "IVIG for >= 90 days
 (>= 3 cycles)" or "rituximab in the last 12 months". A course covers the days from its start to its last dose, plus
 the time until the next dose would be due (a weekly methotrexate or a 4-weekly IVIG cycle keeps acting between
-doses), so intermittent regimens are not mistaken for interruptions. Runs of covered days that are separated by a
-short gap (a late refill: the shared dose_gap_bridge_days) are joined. A course with no usable start date is never
-counted.
+doses), so intermittent regimens are not mistaken for interruptions; a maintenance IVIG course still being given
+covers every day until its next cycle is due, however far apart its cycles are. Runs of covered days that are
+separated by a short gap (a late refill: the shared dose_gap_bridge_days) are joined. A course with no usable start
+date is never counted.
 
 "On IVIG" (R15's "no IVIG in the last 60 d", R17's "IVIG >= 90 d") is one definition, :func:`ivig_in_use`: IVIG
 given recently, or a course whose next cycle is not yet overdue, so that maintenance IVIG spaced to every 10-12
@@ -14,14 +15,15 @@ weeks and charted one order per cycle is not read as stopped in the weeks before
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from bisect import bisect_right
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from hooks.context import HookContext
-from hooks.definitions.courses import last_dose_day
+from hooks.definitions.courses import course_days, last_dose_day
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.routes import systemic
-from hooks.dosing import interval_days
+from hooks.dosing import daily_mg, interval_days
 from hooks.record import Immunization, MedicationOrder, PatientRecord, per_record
 
 GLUCOCORTICOID = "glucocorticoid_systemic"
@@ -38,7 +40,9 @@ def _carry_days(order: MedicationOrder) -> int:
     if order.in_group("rituximab"):
         return RITUXIMAB_EFFECT_DAYS - 1
     if order.in_group("ivig"):
-        return _ivig_interval(order) - 1
+        # a cycle is given to last about 4 weeks; a longer maintenance spacing is covered only while the course is on
+        # schedule (_maintenance_ivig_span), never after an order that ended, whose next cycle will not come
+        return min(_ivig_interval(order), IVIG_DEFAULT_INTERVAL_DAYS) - 1
     step = interval_days(order.dosage.timing) if order.dosage else None
     return max(int(step) - 1, 0) if step else 0
 
@@ -120,6 +124,7 @@ def combination(record: PatientRecord, context: HookContext,
     if "ivig" in agents:
         sparing_spans += [(d, min(d + timedelta(days=IVIG_DEFAULT_INTERVAL_DAYS - 1), today))
                           for d in _ivig_immunization_days(record)]
+        sparing_spans += _maintenance_ivig_span(record, context)
     tolerance = int(context.definition("dose_gap_bridge_days"))
     both = intersect(merge([span for _, span in steroids], tolerance), merge(sparing_spans, tolerance))
     run = current_run(both, today, tolerance)
@@ -130,14 +135,14 @@ def combination(record: PatientRecord, context: HookContext,
 
 # ---------------------------------------------------------------- IVIG and rituximab
 
-def _stated_interval(order: MedicationOrder) -> float | None:
+def stated_interval(order: MedicationOrder) -> float | None:
     """The days between cycles an IVIG order's timing states (a week or more), if it states one."""
     step = interval_days(order.dosage.timing) if order.dosage else None
     return step if step and step >= IVIG_CYCLE_MIN_GAP_DAYS else None
 
 
 def _ivig_interval(order: MedicationOrder) -> int:
-    step = _stated_interval(order)
+    step = stated_interval(order)
     return round(step) if step else IVIG_DEFAULT_INTERVAL_DAYS
 
 
@@ -174,6 +179,59 @@ def ivig_cycles(record: PatientRecord) -> list[date]:
     return cycles
 
 
+def ivig_cycle_mg(order: MedicationOrder, weight_kg: float | None, today: date) -> float | None:
+    """mg of IVIG one cycle of an order gives: an order for one cycle, its daily dose times the days it runs (1 g/kg a
+    day for 2 days and 0.4 g/kg a day for 5 days are both 2 g/kg); a cyclic order, what it gives in one interval
+    (one dose a cycle: the days of a cycle in its ``duration`` or ``count`` are R27's fuller reading, not read here).
+    None when the dose cannot be read (a per-kg dose with no weight), or an order for one cycle has no end."""
+    daily = daily_mg(order, weight_kg)
+    if daily is None:
+        return None
+    if (step := stated_interval(order)) is not None:
+        return daily * step
+    if order.end is None and order.current_on(today):
+        return None  # given daily with no end: no cycle to add up
+    span = course_days(order, max(today, order.end or today))  # a cycle under way counts its planned days
+    return None if span is None else daily * ((span[1] - span[0]).days + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class IvigDose:
+    """What the IVIG orders of one cycle give (a cyclic order: each of its cycles, all alike)."""
+
+    start: date
+    mg: float | None  # per cycle (:func:`ivig_cycle_mg`); None when an order's dose cannot be read
+    spacing: int | None  # days between cycles: a cyclic order's own, else the days since the cycle before
+    restart: bool  # the first cycle of a course: no cycle within the ivig_course_break_days definition before
+    cyclic: bool  # one cyclic order, never added up with another
+
+
+def ivig_doses(record: PatientRecord, context: HookContext, weight_kg: float | None) -> list[IvigDose]:
+    """The IVIG orders started by today as cycles, oldest first: orders for one cycle that start less than
+    IVIG_CYCLE_MIN_GAP_DAYS apart are one cycle (charted day by day) and add up; a cyclic order is one entry. The
+    days since the cycle before are read from :func:`ivig_cycles`, so a cycle charted as an Immunization counts."""
+    today = record.today
+    cycles = ivig_cycles(record)
+    break_days = context.definition("ivig_course_break_days")
+    doses: list[IvigDose] = []
+    for order in sorted((o for o in record.medications_in("ivig") if o.start is not None and o.start <= today),
+                        key=lambda o: o.start or date.min):
+        assert order.start is not None  # filtered above: for mypy
+        mg = ivig_cycle_mg(order, weight_kg, today)
+        step = stated_interval(order)
+        if step is None and doses and not doses[-1].cyclic \
+                and (order.start - doses[-1].start).days < IVIG_CYCLE_MIN_GAP_DAYS:
+            added = None if mg is None or doses[-1].mg is None else doses[-1].mg + mg
+            doses[-1] = replace(doses[-1], mg=added)
+            continue
+        before = bisect_right(cycles, order.start - timedelta(days=IVIG_CYCLE_MIN_GAP_DAYS))
+        since = (order.start - cycles[before - 1]).days if before else None
+        restart = since is None or since > break_days
+        spacing = round(step) if step is not None else None if restart else since
+        doses.append(IvigDose(order.start, mg, spacing, restart, step is not None))
+    return doses
+
+
 @dataclass(frozen=True, slots=True)
 class IvigCourse:
     """IVIG cycle start days, oldest first, split at the last break of more than the ivig_course_break_days
@@ -204,26 +262,58 @@ def ivig_course(record: PatientRecord, context: HookContext) -> IvigCourse:
     return IvigCourse(tuple(cycles[first:]), tuple(cycles[:first]), last_ivig(record))
 
 
+@dataclass(frozen=True, slots=True)
+class NextIvigCycle:
+    """The next cycle of a maintenance IVIG course still being given."""
+
+    interval: int  # the course's spacing (its longest)
+    last: date  # the start of the course's last cycle
+    due: date
+    overdue_after: date  # due plus the dose_gap_bridge_days definition: a later cycle is no longer on schedule
+
+    def describe(self) -> str:
+        return (f"a cycle every {self.interval} days, the last on {self.last.isoformat()}: the next is due "
+                f"{self.due.isoformat()} (overdue after {self.overdue_after.isoformat()})")
+
+
+@per_record
+def next_ivig_cycle(record: PatientRecord, context: HookContext) -> NextIvigCycle | None:
+    """When the current course's next cycle is due, for a maintenance schedule that has not stopped: due one
+    interval (its longest spacing, at most the ivig_maintenance_max_interval_days definition) after its last cycle,
+    and at most the dose_gap_bridge_days definition late, as a late refill is no stop. None when there is no
+    schedule (a single cycle gives no interval, and a longer gap is none), when the next cycle is overdue, or when
+    an order says IVIG ended (:func:`_ended_by_its_order`)."""
+    course = ivig_course(record, context)
+    interval, due = course.interval, course.next_due
+    if interval is None or due is None or interval > context.definition("ivig_maintenance_max_interval_days"):
+        return None
+    overdue_after = due + timedelta(days=int(context.definition("dose_gap_bridge_days")))
+    if record.today > overdue_after or _ended_by_its_order(record, course.cycles[-1]):
+        return None
+    return NextIvigCycle(interval, course.cycles[-1], due, overdue_after)
+
+
 def ivig_in_use(record: PatientRecord, context: HookContext, recent_days: float) -> str | None:
     """Why the patient is on IVIG, or None when IVIG has stopped.
 
     On IVIG: given within ``recent_days`` days, or the current course is a maintenance schedule whose next cycle is
-    not yet overdue: due one interval (its longest spacing, at most the ivig_maintenance_max_interval_days
-    definition) after its last cycle and at most the dose_gap_bridge_days definition late, as a late refill is no
-    stop. A single cycle gives no interval, and a longer gap is no schedule: only ``recent_days`` counts then. Nor
-    is a next cycle due after an order that says IVIG ended (:func:`_ended_by_its_order`).
+    not yet overdue (:func:`next_ivig_cycle`). With no schedule only ``recent_days`` counts.
     """
-    course = ivig_course(record, context)
-    if given_within(record, course.last, int(recent_days)):
+    if given_within(record, ivig_course(record, context).last, int(recent_days)):
         return f"given within the last {recent_days:g} days"
-    interval, due = course.interval, course.next_due
-    if interval is None or due is None or interval > context.definition("ivig_maintenance_max_interval_days"):
-        return None  # no schedule: a single cycle, or a gap longer than any maintenance interval
-    overdue_after = due + timedelta(days=int(context.definition("dose_gap_bridge_days")))
-    if record.today > overdue_after or _ended_by_its_order(record, course.cycles[-1]):
-        return None
-    return (f"a cycle every {interval} days, the last on {course.cycles[-1].isoformat()}: the next is due "
-            f"{due.isoformat()} (overdue after {overdue_after.isoformat()})")
+    scheduled = next_ivig_cycle(record, context)
+    return None if scheduled is None else scheduled.describe()
+
+
+def _maintenance_ivig_span(record: PatientRecord, context: HookContext) -> list[Span]:
+    """The days a maintenance course still being given covers: from its first cycle until its next cycle is due
+    (:func:`next_ivig_cycle`), so that cycles every 8 or 12 weeks, each charted as its own completed order, leave
+    no gap between them, and the combination runs on until the next cycle is overdue, as "on IVIG" does. A course
+    that has stopped (overdue, or ended by its order) is not extended: its orders cover what they gave."""
+    scheduled = next_ivig_cycle(record, context)
+    if scheduled is None:
+        return []
+    return [(ivig_course(record, context).cycles[0], min(scheduled.due, record.today))]
 
 
 def _ended_by_its_order(record: PatientRecord, last_cycle: date) -> bool:
@@ -234,7 +324,7 @@ def _ended_by_its_order(record: PatientRecord, last_cycle: date) -> bool:
         first, last = order.start, last_dose_day(order, record.today)
         if first is None or last is None or not first <= last_cycle <= last:
             continue
-        cyclic = _stated_interval(order) is not None
+        cyclic = stated_interval(order) is not None
         if order.status == "stopped" or (cyclic and not order.current_on(record.today)):
             return True
     return False

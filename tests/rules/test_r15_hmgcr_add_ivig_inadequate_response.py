@@ -140,6 +140,17 @@ def test_maintenance_ivig_overdue_by_more_than_the_grace_has_stopped(kb, today, 
     assert (RULE in fired(result)) is fires
 
 
+def test_maintenance_ivig_as_the_second_agent_is_combination_therapy_between_cycles(kb, today):
+    """Prednisone plus IVIG every 12 weeks (no other agent), the last cycle 70 days ago: the combination read 0 days
+    between cycles (each order covered 4 weeks), so R15 gave the wrong reason to stay quiet. It runs from the
+    course's first cycle, and R15 is quiet because IVIG is in use."""
+    entry = explained(run(kb, hmgcr_on_maintenance_ivig(today, -70, mtx_start=None).request("patient-view"), today),
+                      RULE)
+    assert entry["facts"]["gc_plus_steroid_sparing"] == (
+        "323 days since 2026-01-03 (agents: immune globulin, intravenous)")
+    assert entry["reason"].startswith("IVIG already in use: a cycle every 84 days")
+
+
 def test_dual_positive_fires_with_a_note(kb, today):
     card = fired(run(kb, hmgcr_on_two_agents(today, srp="positive").request("patient-view"), today))[RULE]
     assert "Anti-SRP is also positive" in card["detail"] and len(card["summary"]) < 140

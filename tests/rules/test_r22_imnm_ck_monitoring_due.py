@@ -76,7 +76,7 @@ def test_maintenance_ivig_between_cycles_counts_as_immunotherapy(kb, today):
     chart = Chart(today).condition(IMNM_SNOMED, onset=-900).ck(300, day=-120).maintenance_ivig(-70)
     card, entry = _result(kb, chart)
     assert card is not None and entry["facts"]["immunotherapy"].startswith("IVIG (a cycle every 84 days")
-    card, entry = _result(kb, Chart(today).condition(IMNM_SNOMED, onset=-900).ck(300, day=-120).maintenance_ivig(-92))
+    card, entry = _result(kb, Chart(today).condition(IMNM_SNOMED, onset=-900).ck(300, day=-120).maintenance_ivig(-100))
     assert card is None and entry["reason"] == "no current glucocorticoid or steroid-sparing therapy"
 
 
