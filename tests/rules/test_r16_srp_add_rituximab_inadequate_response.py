@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fhir_fixtures.builders import RITUXIMAB, ROUTE_IV, TMP_SMX_SS
+from fhir_fixtures.builders import IMNM_SNOMED, PREDNISONE_5, PREDNISONE_20, RITUXIMAB, ROUTE_IV, TMP_SMX_SS, Chart
 from fhir_fixtures.r16_srp_add_rituximab_inadequate_response import srp_on_two_agents
 from tests.conftest import explained, fired, run
 
@@ -125,3 +125,18 @@ def test_a_child_gets_bsa_dosing_advice_not_the_adult_fixed_dose(kb, today):
     assert not [r for r in resources if r["resourceType"] == "MedicationRequest"]
     assert card["suggestions"][0]["label"] == "Paediatric pharmacy consult: rituximab dosed by BSA"
     assert "dose rituximab by body-surface area" in card["detail"] and "1,000 mg IV on days 1" not in card["detail"]
+
+
+def test_maintenance_ivig_between_cycles_counts_toward_the_combination(kb, today):
+    """Prednisone plus IVIG every 12 weeks, one completed order per cycle, the last 70 days ago: the course is on
+    schedule, so the combination runs from its first cycle to today. Each order covered only its own 4 weeks, and
+    R16 read 0 days on a second agent."""
+    chart = Chart(today, age=47, sex="female").condition(IMNM_SNOMED, onset=-430)
+    chart.antibody("anti_srp", "positive", day=-420).antibody("anti_hmgcr", "negative", day=-420)
+    chart.ck(12000, day=-402).ck(3200, day=-4).weight(64, day=-7).height(165, day=-90)
+    chart.hbv_markers("NEG", "NEG", day=-40)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-400, end=-359, status="completed")
+    chart.medication(PREDNISONE_5, 20, "mg", start=-358).maintenance_ivig(-70)
+    result = run(kb, chart.request("patient-view"), today)
+    assert RULE in fired(result)
+    assert explained(result, RULE)["facts"]["gc_plus_steroid_sparing"].startswith(f"323 days since {chart.at(-322)}")
