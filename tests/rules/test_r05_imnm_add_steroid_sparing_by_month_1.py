@@ -172,6 +172,15 @@ def test_a_childs_methotrexate_suggestion_passes_the_childrens_dose_check(kb, to
     assert "pediatric-myositis-dose-limits" not in fired(run(kb, chart.request("order-sign"), today))
 
 
+def test_a_child_by_a_partial_birth_date_is_named_at_the_youngest_age_that_makes_them_a_child(kb, today):
+    """Born in 2008 may be 17 or 18 on 2026-11-21: dosed as a child (the youngest age), so the card must not call
+    them a child of 18, the oldest age."""
+    chart = _child(today)
+    chart.birth_date = "2008"
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert "Child (17 y)" in card["detail"] and "Child (18 y)" not in card["detail"]
+
+
 def test_a_child_without_a_height_gets_no_methotrexate_dose(kb, today):
     card = fired(run(kb, _child(today, height=False).request("patient-view"), today))[RULE]
     created = [a["resource"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "create"]
