@@ -7,6 +7,7 @@ from datetime import date
 
 from hooks import orders
 from hooks.context import HookContext
+from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import doses_since
 from hooks.definitions.diagnosis import immunosuppressive_orders
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
@@ -243,8 +244,7 @@ def _suggestions(record: PatientRecord, context: HookContext, drafts: list[Medic
     cancel = [Action("delete", f"Cancel {d.label}", resource_id=d.reference) for d in drafts]
     sets, patient = context.valuesets, context.patient_id
     options: list[Suggestion] = []
-    adult = record.age_years is None or record.age_years >= 18
-    if adult:
+    if not is_paediatric(record, context):  # recombinant zoster vaccine is licensed from 18 years
         rzv = orders.medication_request(
             patient, orders.concept(sets, "non_live_vaccine", RZV_DISPLAY), 0.5, "mL", route="im", count=1,
             text="Recombinant zoster vaccine 0.5 mL IM once (dose 1 of 2)",

@@ -110,6 +110,17 @@ def test_recombinant_zoster_is_offered_for_live_zoster_with_second_dose_note(kb,
     assert best["actions"][0]["resourceId"] == "MedicationRequest/zvl"
 
 
+@pytest.mark.parametrize(("birth_date", "offered"), [("2008", False), ("2008-10", True)])
+def test_recombinant_zoster_is_not_offered_to_a_possible_child(kb, today, birth_date, offered):
+    """Born in 2008 may still be 17 on 2026-11-21: the paediatric split reads the youngest possible age, and
+    recombinant zoster vaccine is licensed from 18. The oldest possible age (18) used to offer it."""
+    chart = Chart(today, birth_date=birth_date).medication(MYCOPHENOLATE, 1000, "mg", start=-60, frequency=2)
+    card = _card(kb, chart.draft((CVX, "121", "zoster vaccine, live"), 0.65, "mL", resource_id="zvl"), today)
+    created = [a["resource"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "create"]
+    assert any(r.get("medicationCodeableConcept", {}).get("coding", [{}])[0].get("code") == "187"
+               for r in created) is offered
+
+
 def test_ivig_note_only_for_measles_or_varicella_vaccines(kb, today):
     chart = Chart(today).medication(MYCOPHENOLATE, 1000, "mg", start=-60, frequency=2)
     chart.medication(IVIG_CVX, 2, "g/kg", start=-200, status="completed")
