@@ -152,15 +152,16 @@ def _methotrexate(record: PatientRecord, context: HookContext, params: Mapping[s
         bsa = dosing_bsa(record, context)
         per_m2, cap = params["paediatric_mtx_mg_per_m2_week"], params["paediatric_mtx_max_mg_week"]
         facts.update(paediatric=True, bsa_m2=bsa)
+        who = f"Child ({record.youngest_age_years} y)"  # the age that makes them a child (a partial birthDate)
         if bsa is None:
-            notes.append(f"Child ({record.youngest_age_years} y): methotrexate {per_m2:g} mg/m² SC once weekly (maximum "
+            notes.append(f"{who}: methotrexate {per_m2:g} mg/m² SC once weekly (maximum "
                          f"{cap:g} mg) and mycophenolate by body-surface area, with paediatric rheumatology; **no "
                          "current weight and height, so no dose is computed**.")
             return None
         dose = practical_dose(per_m2 * bsa, MTX_SYRINGE_STEP_MG, cap, round_down=True)[0]
         route, product = "sc", "methotrexate 25 MG/ML Prefilled Syringe"
         text = f"Methotrexate {dose:g} mg SC ONCE WEEKLY on {weekday}s only ({per_m2:g} mg/m2 x {bsa:g} m2)"
-        notes.append(f"Child ({record.youngest_age_years} y): methotrexate {per_m2:g} mg/m² SC once weekly (maximum {cap:g} "
+        notes.append(f"{who}: methotrexate {per_m2:g} mg/m² SC once weekly (maximum {cap:g} "
                      f"mg) = {dose:g} mg at {bsa:g} m²; mycophenolate by body-surface area too (no adult dose "
                      "offered). Involve paediatric rheumatology.")
     order = orders.medication_request(
