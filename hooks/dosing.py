@@ -312,7 +312,7 @@ def daily_share(total: float, days: int, step: float) -> float:
 # check a dose agree on them)
 TABLET_STEP_MG = 5.0  # prednis(ol)one 5 mg tablets
 HALF_TABLET_STEP_MG = 2.5  # a 2.5 mg tablet or half a 5 mg one: a child's prednis(ol)one
-MTX_SYRINGE_STEP_MG = 2.5  # methotrexate prefilled syringes
+MTX_SYRINGE_STEP_MG = 2.5  # methotrexate: the prefilled syringes' sizes, and 0.1 mL of the 25 mg/mL solution
 PULSE_STEP_MG = 10.0  # IV methylprednisolone: a child's pulse, R31's 1-2 mg/kg
 
 
@@ -351,13 +351,15 @@ class RoundedDose:
 
 
 def rounded_dose(raw: float, step: float, cap: float | None, *, round_down: bool = False, min_steps: int = 1,
-                 finer_steps: tuple[float, ...] = ()) -> RoundedDose:
+                 finer_steps: tuple[float, ...] = (), finest: float = 0.1) -> RoundedDose:
     """``raw`` mg in whole ``step`` units (``round_down`` as practical_dose takes it), never above ``cap`` (None: no
     cap). Whole steps are used from ``min_steps`` of them (R01: five vials, where half a vial is at most a tenth of
-    the dose); a smaller dose is given to 0.1 mg and says so, never "rounded to 5 mg" for a 4 mg dose.
+    the dose); a smaller dose is given to ``finest`` mg and says so, never "rounded to 5 mg" for a 4 mg dose.
+    ``finest`` is the least amount the product measures: 0.1 mg (0.1 mL of a 1 mg/mL solution), or a product
+    line's :attr:`ProductLine.finest_mg` (0.25 mg of methotrexate 25 mg/mL, 0.01 mL).
 
     With ``finer_steps`` (a child's dose: :data:`CHILD_FINER_STEPS_MG`) a step is used only where it moves the dose
-    by at most :data:`ROUNDING_TOLERANCE`; the next finer one is tried where it does not, and 0.1 mg after the
+    by at most :data:`ROUNDING_TOLERANCE`; the next finer one is tried where it does not, and ``finest`` after the
     last. A capped dose is the cap in whole steps, whatever it moves."""
     verb = "rounded down" if round_down else "rounded"
     capped_words = f", capped at {cap:,g} mg" if cap is not None else ""
@@ -373,34 +375,121 @@ def rounded_dose(raw: float, step: float, cap: float | None, *, round_down: bool
             return RoundedDose(dose, capped, (f"{why}, " if why else "") + f"{verb} to {unit:,g} mg"
                                + (capped_words if capped else ""))
         why = f"{unit:,g} mg steps more than {ROUNDING_TOLERANCE:.0%} off"
-    dose, capped = _in_units(raw, 0.1, cap, round_down)
-    return RoundedDose(dose, capped, f"{why}, {'rounded down' if round_down else 'given'} to 0.1 mg"
+    dose, capped = _in_units(raw, finest, cap, round_down)
+    return RoundedDose(dose, capped, f"{why}, {'rounded down' if round_down else 'given'} to {finest:g} mg"
                        + (capped_words if capped else ""))
 
 
-# Whole tablets of prednis(ol)one a suggested dose is given in (largest first: fewest tablets), as the value sets
-# name them ('prednisone 2.5 MG Oral Tablet'); a dose none of them gives whole is measured as the 1 mg/mL oral
-# solution, 0.1 mL to 0.1 mg
-ORAL_STEROID_TABLETS_MG = (20.0, 5.0, 2.5, 1.0)
-ORAL_STEROID_SOLUTION_MG_PER_ML = 1.0
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One whole unit of a product a dose is given in: a tablet, or a prefilled syringe given whole."""
+
+    display: str  # the RxNorm clinical drug as the value sets name it: '0.4 ML methotrexate 25 MG/ML Prefilled Syringe'
+    mg: float
+    form: str  # 'tablet', 'prefilled syringe'
+    one_per_dose: bool = False  # a prefilled syringe is one injection of all it holds: never two, never part of one
+    volume_ml: float | None = None  # a prefilled syringe's volume, for its label: '10 mg/0.4 mL'
 
 
 @dataclass(frozen=True, slots=True)
-class OralProduct:
-    """The product an oral prednis(ol)one dose is ordered as, and the dose in its units for the order's text."""
+class Solution:
+    """A solution the dose is measured out of, to ``least_ml`` (the smallest volume its syringe measures)."""
+
+    display: str
+    mg_per_ml: float
+    least_ml: float
+    form: str  # 'oral solution', 'injection solution'
+
+
+@dataclass(frozen=True, slots=True)
+class ProductLine:
+    """The products a suggested dose of one drug by one route may be ordered as, in the order they are preferred:
+    whole units (largest tablet first: fewest tablets), then a solution measured out. Every display is a coded
+    RxNorm clinical drug of value-set ``group`` (tests/test_dosing.py checks each one)."""
+
+    group: str
+    units: tuple[Unit, ...]
+    solution: Solution | None = None
+
+    @property
+    def finest_mg(self) -> float:
+        """The smallest amount the line gives a dose in: the solution's measured volume, else the smallest unit
+        (``rounded_dose(..., finest=...)`` goes to it below one step, so that some product gives the dose)."""
+        if self.solution is not None:
+            return round(self.solution.least_ml * self.solution.mg_per_ml, 6)
+        return min(unit.mg for unit in self.units)
+
+
+@dataclass(frozen=True, slots=True)
+class ProductDose:
+    """The product a suggested dose is ordered as, and the dose in its units for the order's text."""
 
     display: str  # the RxNorm clinical drug as the value sets name it: 'prednisone 5 MG Oral Tablet'
-    amount: str  # '3 x 2.5 mg tablets', '3.7 mL of 1 mg/mL oral solution'
+    amount: str  # '3 x 2.5 mg tablets', '1 x 10 mg/0.4 mL prefilled syringe', '3.7 mL of 1 mg/mL oral solution'
 
 
-def oral_steroid_product(ingredient: str, dose_mg: float) -> OralProduct:
+def _whole(count: float) -> int | None:
+    """``count`` as a whole number of at least one (float noise allowed), else None."""
+    nearest = round(count)
+    return nearest if nearest >= 1 and abs(count - nearest) < 1e-6 else None
+
+
+def product_for(line: ProductLine, dose_mg: float) -> ProductDose:
+    """The product of ``line`` that gives ``dose_mg`` as it is: the first unit the dose is a whole number of (exactly
+    one of a unit given whole), else the solution where the dose is a whole number of its measured volume. An order
+    never names a 5 mg tablet for 3 mg, nor a 25 mg syringe for 30 mg.
+
+    Callers round the dose to what the line gives first (``rounded_dose(..., finest=line.finest_mg)`` or
+    :func:`largest_given`); a dose no product gives is a defect in the caller, so it raises ValueError."""
+    for unit in line.units:
+        count = _whole(dose_mg / unit.mg)
+        if count is not None and (count == 1 or not unit.one_per_dose):
+            volume = f"/{unit.volume_ml:g} mL" if unit.volume_ml else ""
+            return ProductDose(unit.display, f"{count} x {unit.mg:g} mg{volume} {unit.form}{'s' if count > 1 else ''}")
+    solution = line.solution
+    if solution is not None and _whole(dose_mg / solution.mg_per_ml / solution.least_ml) is not None:
+        return ProductDose(solution.display, f"{round(dose_mg / solution.mg_per_ml, 6):g} mL of "
+                                             f"{solution.mg_per_ml:g} mg/mL {solution.form}")
+    raise ValueError(f"no {line.group} product gives {dose_mg:g} mg")
+
+
+def largest_given(line: ProductLine, ceiling_mg: float) -> float | None:
+    """The largest dose at or below ``ceiling_mg`` that a product of ``line`` gives: rounding that only goes down,
+    for a dose cut for safety (R13). None where not even the smallest one does."""
+    given = [unit.mg if unit.one_per_dose else math.floor(ceiling_mg / unit.mg + 1e-6) * unit.mg
+             for unit in line.units if unit.mg <= ceiling_mg * (1 + 1e-6)]
+    if line.solution is not None:
+        step = line.finest_mg
+        given.append(math.floor(ceiling_mg / step + 1e-6) * step)
+    best = round(max(given, default=0.0), 6)
+    return best if best > 0 else None
+
+
+def _tablets(ingredient: str, strengths_mg: tuple[float, ...]) -> tuple[Unit, ...]:
+    return tuple(Unit(f"{ingredient} {mg:g} MG Oral Tablet", mg, "tablet") for mg in strengths_mg)
+
+
+# Prednis(ol)one: 20, 5, 2.5 and 1 mg tablets, else the 1 mg/mL oral solution measured to 0.1 mL (0.1 mg)
+ORAL_STEROID_PRODUCTS: dict[str, ProductLine] = {
+    ingredient: ProductLine("glucocorticoid_systemic", _tablets(ingredient, (20.0, 5.0, 2.5, 1.0)),
+                            Solution(f"{ingredient} 1 MG/ML Oral Solution", 1.0, 0.1, "oral solution"))
+    for ingredient in ("prednisone", "prednisolone")
+}
+# Oral methotrexate in 2.5 mg tablets only: one strength, as mixed strengths invite tablet-count errors
+METHOTREXATE_ORAL = ProductLine("methotrexate", _tablets("methotrexate", (2.5,)))
+# Injectable methotrexate 25 mg/mL: a prefilled syringe where one holds exactly the dose (0.3-1 mL: 7.5-25 mg),
+# else the solution from a vial, measured to 0.01 mL (0.25 mg) in a 1 mL syringe
+METHOTREXATE_INJECTION = ProductLine(
+    "methotrexate",
+    tuple(Unit(f"{ml:g} ML methotrexate 25 MG/ML Prefilled Syringe", round(25 * ml, 6), "prefilled syringe",
+               one_per_dose=True, volume_ml=ml)
+          for ml in (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3)),
+    Solution("methotrexate 25 MG/ML Injectable Solution", 25.0, 0.01, "injection solution"))
+# Azathioprine 100, 75, 50 and 25 mg tablets, never split (the value sets code no oral liquid)
+AZATHIOPRINE_ORAL = ProductLine("azathioprine", _tablets("azathioprine", (100.0, 75.0, 50.0, 25.0)))
+
+
+def oral_steroid_product(ingredient: str, dose_mg: float) -> ProductDose:
     """The product that gives ``dose_mg`` of ``ingredient`` (prednisone or prednisolone) as it is: the largest
-    tablet it is a whole number of, else the oral solution. An order never names a 5 mg tablet for 3 mg."""
-    for strength in ORAL_STEROID_TABLETS_MG:
-        count = dose_mg / strength
-        if count >= 1 and abs(count - round(count)) < 1e-6:
-            return OralProduct(f"{ingredient} {strength:g} MG Oral Tablet",
-                               f"{round(count)} x {strength:g} mg tablet" + ("s" if round(count) > 1 else ""))
-    concentration = ORAL_STEROID_SOLUTION_MG_PER_ML
-    return OralProduct(f"{ingredient} {concentration:g} MG/ML Oral Solution",
-                       f"{dose_mg / concentration:g} mL of {concentration:g} mg/mL oral solution")
+    tablet it is a whole number of, else the oral solution."""
+    return product_for(ORAL_STEROID_PRODUCTS[ingredient], dose_mg)

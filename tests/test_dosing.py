@@ -5,18 +5,25 @@ from __future__ import annotations
 import pytest
 
 from hooks.dosing import (
+    AZATHIOPRINE_ORAL,
     CHILD_FINER_STEPS_MG,
+    METHOTREXATE_INJECTION,
+    METHOTREXATE_ORAL,
+    ORAL_STEROID_PRODUCTS,
+    ProductLine,
     adjusted_body_weight,
     daily_mg,
     daily_share,
     dose_per_administration,
     ideal_body_weight,
+    largest_given,
     mg_per_kg,
     mosteller_bsa,
     oral_steroid_product,
     periods_per_day,
     practical_dose,
     prednisone_equivalent,
+    product_for,
     round_to,
     rounded_dose,
     share_step,
@@ -303,3 +310,78 @@ def test_an_oral_steroid_dose_is_ordered_as_a_product_that_gives_it(kb, ingredie
     assert (product.display, product.amount) == (display, amount)
     system, _, shown = kb.valuesets.by_display[("glucocorticoid_systemic", display.lower())]
     assert system == "http://www.nlm.nih.gov/research/umls/rxnorm" and shown == display
+
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+PRODUCT_LINES = (*ORAL_STEROID_PRODUCTS.values(), METHOTREXATE_ORAL, METHOTREXATE_INJECTION, AZATHIOPRINE_ORAL)
+
+
+@pytest.mark.parametrize("line", PRODUCT_LINES, ids=lambda line: line.units[0].display)
+def test_every_product_a_suggestion_can_name_is_a_coded_rxnorm_drug_of_its_group(kb, line: ProductLine):
+    """No code is typed in: each product is found by its display in the value sets, and orders.concept would send
+    a display it cannot find as text only."""
+    displays = [unit.display for unit in line.units] + ([line.solution.display] if line.solution else [])
+    for display in displays:
+        system, _, shown = kb.valuesets.by_display[(line.group, display.lower())]
+        assert system == RXNORM and shown.lower() == display.lower()
+
+
+@pytest.mark.parametrize(("mg", "display", "amount"), [
+    (7.5, "0.3 ML methotrexate 25 MG/ML Prefilled Syringe", "1 x 7.5 mg/0.3 mL prefilled syringe"),
+    (17.5, "0.7 ML methotrexate 25 MG/ML Prefilled Syringe", "1 x 17.5 mg/0.7 mL prefilled syringe"),
+    (25, "1 ML methotrexate 25 MG/ML Prefilled Syringe", "1 x 25 mg/1 mL prefilled syringe"),
+    (2.5, "methotrexate 25 MG/ML Injectable Solution", "0.1 mL of 25 mg/mL injection solution"),
+    (5, "methotrexate 25 MG/ML Injectable Solution", "0.2 mL of 25 mg/mL injection solution"),
+    (1.75, "methotrexate 25 MG/ML Injectable Solution", "0.07 mL of 25 mg/mL injection solution"),
+    (30, "methotrexate 25 MG/ML Injectable Solution", "1.2 mL of 25 mg/mL injection solution"),  # never 2 syringes
+])
+def test_injectable_methotrexate_is_a_syringe_of_exactly_the_dose_else_the_solution_by_volume(mg, display, amount):
+    """R32 and R09 named 'methotrexate 25 MG/ML Prefilled Syringe' for any dose; the syringes hold 7.5-25 mg."""
+    product = product_for(METHOTREXATE_INJECTION, mg)
+    assert (product.display, product.amount) == (display, amount)
+
+
+@pytest.mark.parametrize(("line", "mg", "display", "amount"), [
+    (METHOTREXATE_ORAL, 15, "methotrexate 2.5 MG Oral Tablet", "6 x 2.5 mg tablets"),
+    (AZATHIOPRINE_ORAL, 25, "azathioprine 25 MG Oral Tablet", "1 x 25 mg tablet"),
+    (AZATHIOPRINE_ORAL, 75, "azathioprine 75 MG Oral Tablet", "1 x 75 mg tablet"),
+    (AZATHIOPRINE_ORAL, 150, "azathioprine 75 MG Oral Tablet", "2 x 75 mg tablets"),
+    (AZATHIOPRINE_ORAL, 125, "azathioprine 25 MG Oral Tablet", "5 x 25 mg tablets"),
+])
+def test_tablets_are_the_largest_the_dose_is_a_whole_number_of(line, mg, display, amount):
+    product = product_for(line, mg)
+    assert (product.display, product.amount) == (display, amount)
+
+
+@pytest.mark.parametrize(("line", "mg"), [
+    (AZATHIOPRINE_ORAL, 12.5),  # half a 25 mg tablet: never split
+    (METHOTREXATE_ORAL, 16),  # 6.4 tablets; there is no oral methotrexate solution in the line
+    (METHOTREXATE_INJECTION, 1.8),  # 0.072 mL: below what a 1 mL syringe measures (0.01 mL)
+    (AZATHIOPRINE_ORAL, 0),
+])
+def test_a_dose_no_product_gives_is_refused_never_named_on_a_product(line, mg):
+    with pytest.raises(ValueError, match=r"no \w+ product gives"):
+        product_for(line, mg)
+
+
+@pytest.mark.parametrize(("line", "ceiling", "mg"), [
+    (AZATHIOPRINE_ORAL, 41.7, 25),  # a third of 125 mg: 50 mg would be above it
+    (AZATHIOPRINE_ORAL, 50, 50),
+    (AZATHIOPRINE_ORAL, 75 / 3, 25),  # float noise is not a step down
+    (AZATHIOPRINE_ORAL, 16.7, None),  # not even one 25 mg tablet
+    (METHOTREXATE_INJECTION, 1.8, 1.75),  # 0.07 mL of 25 mg/mL
+    (METHOTREXATE_INJECTION, 0.2, None),
+])
+def test_the_largest_dose_a_product_gives_at_or_below_a_ceiling(line, ceiling, mg):
+    dose = largest_given(line, ceiling)
+    assert dose == mg
+    if dose is not None:
+        product_for(line, dose)  # and a product gives it
+
+
+def test_below_one_step_a_dose_goes_to_the_least_amount_the_product_measures():
+    """A child's 15 mg/m2 methotrexate at 0.115 m2 (1.73 mg) was given to 0.1 mg (1.7 mg: 0.068 mL of 25 mg/mL,
+    which no syringe measures); it now goes to the solution's 0.01 mL, 0.25 mg."""
+    dose = rounded_dose(1.73, 2.5, 40, finest=METHOTREXATE_INJECTION.finest_mg)
+    assert (dose.mg, dose.how) == (1.75, "below one 2.5 mg step, given to 0.25 mg")
+    assert product_for(METHOTREXATE_INJECTION, dose.mg).amount == "0.07 mL of 25 mg/mL injection solution"

@@ -18,6 +18,7 @@ from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import doses_since
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.weight import dosing_bsa, dosing_weight
+from hooks.dosing import METHOTREXATE_INJECTION, METHOTREXATE_ORAL, product_for
 from hooks.record import WEEKDAY_NAMES, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import LANCET_2024, MTX_AZA_PHRASE_DRORACLE, SEED_001, SEED_003, SEED_004
@@ -164,17 +165,17 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "create", "Folic acid 1 mg PO daily", resource=orders.medication_request(
             context.patient_id, orders.text_concept("folic acid 1 MG Oral Tablet"), 1, "mg",
             text="Folic acid 1 mg by mouth once daily (may be omitted on the methotrexate day per local practice)"))]
+    tablets, syringe = product_for(METHOTREXATE_ORAL, 15), product_for(METHOTREXATE_INJECTION, 25)
     start = orders.medication_request(
-        context.patient_id, orders.concept(context.valuesets, "methotrexate", "methotrexate 2.5 MG Oral Tablet"),
-        15, "mg", text=f"Methotrexate 15 mg (6 x 2.5 mg tablets) by mouth ONCE WEEKLY on {WEEKDAY_NAMES[day]}; "
+        context.patient_id, orders.concept(context.valuesets, METHOTREXATE_ORAL.group, tablets.display),
+        15, "mg", text=f"Methotrexate 15 mg ({tablets.amount}) by mouth ONCE WEEKLY on {WEEKDAY_NAMES[day]}; "
                        "titrate to 20-25 mg/wk", period=1, period_unit="wk", day_of_week=day, supply_days=28,
         note="Target: titrate by 2.5-5 mg every 2-4 weeks to 20-25 mg/wk (SC above about 15-20 mg). "
              "Once weekly only.")
     keep_max = orders.medication_request(
-        context.patient_id, orders.concept(context.valuesets, "methotrexate",
-                                           "methotrexate 25 MG/ML Prefilled Syringe"),
-        25, "mg", text=f"Methotrexate 25 mg SC ONCE WEEKLY on {WEEKDAY_NAMES[day]}", route="sc", period=1,
-        period_unit="wk", day_of_week=day, supply_days=28, note="The usual adult maximum. Once weekly only.")
+        context.patient_id, orders.concept(context.valuesets, METHOTREXATE_INJECTION.group, syringe.display),
+        25, "mg", text=f"Methotrexate 25 mg ({syringe.amount}) SC ONCE WEEKLY on {WEEKDAY_NAMES[day]}", route="sc",
+        period=1, period_unit="wk", day_of_week=day, supply_days=28, note="The usual adult maximum. Once weekly only.")
     suggestions = [Suggestion(f"Replace with methotrexate 15 mg PO once weekly ({WEEKDAY_NAMES[day]}), "
                               "titrate to 20-25 mg/wk",
                               [*delete, Action("create", "Methotrexate 15 mg PO once weekly", resource=start),

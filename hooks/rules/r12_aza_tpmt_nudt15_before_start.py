@@ -16,7 +16,7 @@ from hooks.context import HookContext
 from hooks.definitions import dose_basis, thiopurine, weight
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import given_since
-from hooks.dosing import practical_dose
+from hooks.dosing import AZATHIOPRINE_ORAL, practical_dose, product_for
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import AZA_LABEL, CPIC_2024, CPIC_THIOPURINES, SEED_003
@@ -47,7 +47,7 @@ RULE = Rule(
     override_family="safety",
 )
 
-STEP_MG = 25.0
+STEP_MG = AZATHIOPRINE_ORAL.finest_mg  # 25 mg: the smallest whole tablet, so that every step is whole tablets
 
 
 def _daily(order: MedicationOrder, weight_kg: float | None,
@@ -278,10 +278,11 @@ def _suggestions(context: HookContext, drafts: list[MedicationOrder], tpmt: thio
                                   resource=monitoring)]))
     if replacement is not None:
         dose = replacement
+        product = product_for(AZATHIOPRINE_ORAL, dose)
         start = orders.medication_request(
-            context.patient_id, orders.concept(context.valuesets, "azathioprine", "azathioprine 50 MG Oral Tablet"),
-            dose, "mg", text=f"Azathioprine {dose:g} mg by mouth once daily; titrate by 25-50 mg/day every 1-2 "
-                             "weeks to the blood count", note="Titrate with weekly CBC and liver tests.")
+            context.patient_id, orders.concept(context.valuesets, AZATHIOPRINE_ORAL.group, product.display), dose,
+            "mg", text=f"Azathioprine {dose:g} mg ({product.amount}) by mouth once daily; titrate by 25-50 mg/day "
+                       "every 1-2 weeks to the blood count", note="Titrate with weekly CBC and liver tests.")
         out.append(Suggestion(f"Replace with azathioprine {dose:g} mg PO daily and titrate",
                               [*remove, Action("create", f"Azathioprine {dose:g} mg PO daily", resource=start)],
                               is_recommended=not missing))

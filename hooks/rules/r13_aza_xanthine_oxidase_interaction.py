@@ -4,13 +4,13 @@ avoided, azathioprine goes down to 25-33% of its dose (computed from the current
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping
 from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import weight
-from hooks.dosing import daily_mg
+from hooks.dosing import AZATHIOPRINE_ORAL, daily_mg, largest_given, product_for
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import AZA_ALLOPURINOL, AZA_LABEL
@@ -32,15 +32,32 @@ RULE = Rule(
     override_family="safety",
 )
 
-STEP_MG = 12.5  # half a 25 mg tablet
+
+def reduced_dose(current_mg: float, high_fraction: float) -> float | None:
+    """The most whole azathioprine tablets give at or below ``high_fraction`` x the current daily dose (the label's
+    one third): the dose is cut for the interaction, so rounding only goes down, below the range where no tablet
+    dose falls in it (125 mg/day: 31-42 mg has none, so 25 mg). None where not even one 25 mg tablet fits (50
+    mg/day: at most 16.7 mg); tablets are never split."""
+    return largest_given(AZATHIOPRINE_ORAL, current_mg * high_fraction)
 
 
-def reduced_dose(current_mg: float, low_fraction: float, high_fraction: float) -> float | None:
-    """The largest half-tablet step (12.5 mg) within low-high x the current daily dose; None when no step falls
-    in that range (25 mg/day: 6.25-8.3 mg; 70 mg/day: 17.5-23.3 mg). Never a dose outside the range."""
-    slack = current_mg * 1e-6  # 75 mg x 1/3 is 25 mg, not 24.999...
-    dose = math.floor((current_mg * high_fraction + slack) / STEP_MG) * STEP_MG
-    return dose if dose > 0 and dose >= current_mg * low_fraction - slack else None
+def _reduction(current: float | None, lower: float | None, params: Mapping[str, float]) -> tuple[str, str]:
+    """(how the card says to cut the dose, the share the reduced order's text gives) with allopurinol."""
+    share = f"{params['reduced_low_fraction'] * 100:.0f}-{params['reduced_high_fraction'] * 100:.0f}%"
+    if current is None:
+        return (f"{share} of the dose (the current dose could not be read, so the reduced dose is not computed)",
+                share)
+    low, high = current * params["reduced_low_fraction"], current * params["reduced_high_fraction"]
+    if lower is None:
+        return (f"{share} of the dose ({current:g} mg/day -> {low:.3g}-{high:.3g} mg/day: no whole tablet fits, as the "
+                f"smallest is {AZATHIOPRINE_ORAL.finest_mg:g} mg and tablets are not split, so none is suggested; "
+                "ask the pharmacy)", share)
+    cut = f"{share} of the dose: {current:g} mg/day -> **{lower:g} mg/day**"
+    if lower < low - 1e-6:  # no whole-tablet dose within the range: rounded down, never up, and the share said
+        given = f"{lower / current:.0%} of {current:g} mg"
+        return (f"{cut} ({low:.3g}-{high:.3g} mg/day has no dose in whole tablets, so it is rounded down to "
+                f"{given}),", f"{given}, rounded down to whole tablets")
+    return f"{cut},", f"{share} of {current:g} mg"
 
 
 DETAIL = """\
@@ -80,27 +97,19 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                  dosing_weight=dosing.describe("kg") if dosing else None)
     lower = None
     if allopurinol and current is not None:
-        lower = reduced_dose(current, params["reduced_low_fraction"], params["reduced_high_fraction"])
+        lower = reduced_dose(current, params["reduced_high_fraction"])
         facts["reduced_azathioprine_mg_per_day"] = lower
     aza_state = "drafted" if aza_drafted else "active"
     xoi_state = "active" if aza_drafted and xoi in active_xoi else "drafted"
     pair = f"{' + '.join(a.label for a in azas)} ({aza_state}) with {xoi.label} ({xoi_state})."
 
-    share = f"{params['reduced_low_fraction'] * 100:.0f}-{params['reduced_high_fraction'] * 100:.0f}%"
+    cut, given_share = _reduction(current, lower, params)
     if not allopurinol:
         advice = ("Avoid the combination: do not give azathioprine with febuxostat. Consider **mycophenolate** "
                   "instead of azathioprine, or another urate-lowering plan with the rheumatologist.")
-    elif lower is not None:
-        advice = (f"Avoid the combination; consider **mycophenolate** instead of azathioprine. If allopurinol is "
-                  f"unavoidable, cut azathioprine to {share} of the dose: {current:g} mg/day -> **{lower:g} mg/day**, "
-                  "and check a CBC every week.")
     else:
-        why = ("the current dose could not be read, so the reduced dose is not computed" if current is None else
-               f"{current:g} mg/day -> {current * params['reduced_low_fraction']:.3g}-"
-               f"{current * params['reduced_high_fraction']:.3g} mg/day: no dose in half tablets of 12.5 mg falls in "
-               "that range, so none is suggested; ask the pharmacy")
-        advice = (f"Avoid the combination; consider **mycophenolate** instead of azathioprine. If allopurinol is "
-                  f"unavoidable, cut azathioprine to {share} of the dose ({why}) and check a CBC every week.")
+        advice = ("Avoid the combination; consider **mycophenolate** instead of azathioprine. If allopurinol is "
+                  f"unavoidable, cut azathioprine to {cut} and check a CBC every week.")
 
     cbc = orders.service_request(context.patient_id, orders.text_concept("CBC with differential"),
                                  note="Weekly while azathioprine and allopurinol are given together.")
@@ -109,10 +118,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "Cancel azathioprine; consider mycophenolate instead" if aza_drafted else f"Cancel {xoi.label}",
         cancel_drafts, is_recommended=True)]
     if lower is not None:
+        product = product_for(AZATHIOPRINE_ORAL, lower)
         reduced = orders.medication_request(
-            context.patient_id, orders.concept(context.valuesets, "azathioprine", "azathioprine 25 MG Oral Tablet"),
-            lower, "mg", text=f"Azathioprine {lower:g} mg by mouth once daily ({share} of {current:g} mg: "
-                              "given with allopurinol)", note="Reduced for allopurinol; CBC weekly.")
+            context.patient_id, orders.concept(context.valuesets, AZATHIOPRINE_ORAL.group, product.display), lower,
+            "mg", text=f"Azathioprine {lower:g} mg ({product.amount}) by mouth once daily ({given_share}: given "
+                       "with allopurinol)", note="Reduced for allopurinol; CBC weekly.")
         replace_aza = [Action("delete", f"{'Cancel' if aza_drafted else 'Stop'} {aza.label} ({dose:g} mg/day)",
                               resource_id=aza.reference) for aza, dose in zip(azas, doses, strict=True)]
         suggestions.append(Suggestion(

@@ -19,8 +19,10 @@ from hooks.definitions.weight import Measure, dosing_bsa, dosing_height, dosing_
 from hooks.dosing import (
     CHILD_FINER_STEPS_MG,
     HALF_TABLET_STEP_MG,
+    METHOTREXATE_INJECTION,
     MTX_SYRINGE_STEP_MG,
     oral_steroid_product,
+    product_for,
     rounded_dose,
 )
 from hooks.record import WEEKDAYS, MedicationOrder, PatientRecord
@@ -202,14 +204,16 @@ def _mtx_suggestion(record: PatientRecord, context: HookContext, p: Mapping[str,
     if bsa is None or weight is None or height is None:
         return [], (f"No current weight and height, so no BSA dose is computed: methotrexate {per_m2:g} mg/m² SC "
                     f"once weekly, at most {p['mtx_max_mg_week']:g} mg/week. Measure the child and re-order.")
-    dose = rounded_dose(per_m2 * bsa, MTX_SYRINGE_STEP_MG, p["mtx_max_mg_week"])
+    # below one 2.5 mg step, to what the 25 mg/mL solution measures (0.01 mL), so that a product gives the dose
+    dose = rounded_dose(per_m2 * bsa, MTX_SYRINGE_STEP_MG, p["mtx_max_mg_week"],
+                        finest=METHOTREXATE_INJECTION.finest_mg)
+    product = product_for(METHOTREXATE_INJECTION, dose.mg)
     days = doses[0].order.dosage.timing.days_of_week if doses[0].order.dosage else ()
     day = days[0] if days and days[0] in WEEKDAYS else "mon"
-    text = f"Methotrexate {dose.mg:g} mg SC ONCE WEEKLY ({day.capitalize()})"
+    text = f"Methotrexate {dose.mg:g} mg ({product.amount}) SC ONCE WEEKLY ({day.capitalize()})"
     resource = orders.medication_request(
-        context.patient_id, orders.concept(context.valuesets, "methotrexate",
-                                           "methotrexate 25 MG/ML Prefilled Syringe"), dose.mg, "mg", text=text,
-        route="sc", period=1, period_unit="wk", day_of_week=day,
+        context.patient_id, orders.concept(context.valuesets, METHOTREXATE_INJECTION.group, product.display),
+        dose.mg, "mg", text=text, route="sc", period=1, period_unit="wk", day_of_week=day,
         note=f"{per_m2:g} mg/m2 x BSA {bsa:.2f} m2 (Mosteller: {height.describe('cm')}, {weight.describe('kg')}), "
              f"{dose.how}. Once weekly only.")
     actions = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)

@@ -75,6 +75,19 @@ def test_prior_mtx_within_90_days_is_not_a_new_start(kb, today):
     assert "new start" in card["detail"]
 
 
+def test_each_suggested_order_names_a_product_that_gives_its_dose(kb, today):
+    """The 25 mg SC order named 'methotrexate 25 MG/ML Prefilled Syringe', a concentration with no volume; it is
+    now the 1 mL syringe, which holds exactly 25 mg. The oral 15 mg stays six 2.5 mg tablets."""
+    card = _card(kb, today, _weekly(_chart(today, prior_day=-10), 30))
+    by_dose = {s["actions"][1]["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"]:
+               s["actions"][1]["resource"] for s in card["suggestions"]}
+    assert by_dose[15]["medicationCodeableConcept"]["coding"][0]["code"] == "105585"
+    assert by_dose[15]["dosageInstruction"][0]["text"].startswith("Methotrexate 15 mg (6 x 2.5 mg tablets) by mouth")
+    assert by_dose[25]["medicationCodeableConcept"]["coding"][0]["code"] == "2377351"  # 1 ML ... Prefilled Syringe
+    assert by_dose[25]["dosageInstruction"][0]["text"] == ("Methotrexate 25 mg (1 x 25 mg/1 mL prefilled syringe) SC "
+                                                           "ONCE WEEKLY on Wednesday")
+
+
 def test_folic_acid_not_duplicated(kb, today):
     chart = _weekly(_chart(today), 30).medication("Folic acid 1 mg tablet", 1, "mg", start=-20)
     actions = _card(kb, today, chart)["suggestions"][0]["actions"]

@@ -215,6 +215,24 @@ def test_a_childs_replacement_never_exceeds_the_mg_per_kg_limit(kb, today, kg, m
     assert ("no whole 25 mg step fits this weight" in card["detail"]) is (not suggested)
 
 
+@pytest.mark.parametrize(("kg", "age", "tpmt", "mg", "code", "amount"), [
+    (70, 52, "*1/*1", 50, "197388", "1 x 50 mg tablet"),  # the usual start: its code is unchanged
+    (12, 6, "*1/*1", 25, "199310", "1 x 25 mg tablet"),  # 3 mg/kg at 12 kg: was half a 50 mg tablet
+    (100, 52, "*1/*3A", 75, "359229", "1 x 75 mg tablet"),  # intermediate: 75-225 mg/day; was 1.5 x 50 mg tablets
+])
+def test_the_replacement_names_a_tablet_that_gives_its_dose(kb, today, kg, age, tpmt, mg, code, amount):
+    """Every replacement was ordered as 'azathioprine 50 MG Oral Tablet', whatever its 25 mg step; it is now the
+    largest whole tablet the dose is a number of, and the order's text says how many."""
+    chart = patient(today, kg=kg, age=age).observation(TPMT_GENOTYPE, -30, value_string=tpmt)
+    card, _ = _result(kb, today, chart.observation(NUDT15, -30, value_string="*1/*1"), mg=300)
+    [create] = [a["resource"] for a in _creates(card) if a["resource"]["resourceType"] == "MedicationRequest"]
+    dosage = create["dosageInstruction"][0]
+    assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == mg
+    assert create["medicationCodeableConcept"]["coding"][0]["code"] == code
+    assert dosage["text"] == (f"Azathioprine {mg:g} mg ({amount}) by mouth once daily; titrate by 25-50 mg/day every "
+                              "1-2 weeks to the blood count")
+
+
 def test_a_child_with_no_weight_gets_no_replacement_dose(kb, today):
     card, _ = _result(kb, today, normal_results(patient(today, kg=None, age=6)), mg=4, unit="mg/kg")
     assert _replacement(card) == [] and "a child's dose needs a current body weight (R33)" in card["detail"]

@@ -1,4 +1,5 @@
-"""R13 aza-xanthine-oxidase-interaction: both directions, the computed 25-33% dose, febuxostat without one."""
+"""R13 aza-xanthine-oxidase-interaction: both directions, the computed 25-33% dose in whole tablets, febuxostat
+without one."""
 
 from __future__ import annotations
 
@@ -16,15 +17,17 @@ def _card(kb, today, chart):
     return fired(run(kb, chart.request("order-sign"), today)).get(RULE)
 
 
-@pytest.mark.parametrize("current,expected", [(100, 25), (150, 50), (50, 12.5), (200, 62.5), (175, 50), (75, 25),
-                                              (37.5, 12.5), (25, None), (70, None)])
-def test_reduced_dose_is_a_quarter_to_a_third_in_half_tablets_or_none(current, expected):
-    """The label's one quarter to one third, in 12.5 mg steps; never a dose outside that range (25 mg/day once
-    came out as 12.5 mg, half the dose)."""
-    dose = reduced_dose(current, 0.25, 1 / 3)
+@pytest.mark.parametrize("current,expected", [(100, 25), (150, 50), (200, 50), (175, 50), (75, 25), (225, 75),
+                                              (300, 100), (125, 25), (50, None), (37.5, None), (25, None), (70, None)])
+def test_reduced_dose_is_whole_tablets_at_most_a_third_rounded_down(current, expected):
+    """The label's one quarter to one third, in whole 25, 50, 75 or 100 mg tablets: 12.5 mg steps (50 mg/day ->
+    12.5 mg, 200 -> 62.5) were split tablets no order can name. Never above a third (25 mg/day once came out as
+    12.5 mg, half the dose); where no whole-tablet dose falls in the range it is rounded down (125 mg/day: 25 mg,
+    not 37.5 mg), and None where not even one tablet fits."""
+    dose = reduced_dose(current, 1 / 3)
     assert dose == expected
     if dose is not None:
-        assert 0.25 * current - 1e-9 <= dose <= current / 3 + 1e-9
+        assert dose <= current / 3 + 1e-9 and dose % 25 == 0
 
 
 def test_aza_draft_with_allopurinol_offers_cancel_or_reduced_dose(kb, today):
@@ -37,6 +40,9 @@ def test_aza_draft_with_allopurinol_offers_cancel_or_reduced_dose(kb, today):
         {"type": "delete", "description": f"Cancel {AZATHIOPRINE_50[2]}", "resourceId": "MedicationRequest/aza"}]
     created = reduce["actions"][1]["resource"]
     assert created["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 25
+    assert created["medicationCodeableConcept"]["coding"][0]["code"] == "199310"  # azathioprine 25 MG Oral Tablet
+    assert created["dosageInstruction"][0]["text"] == ("Azathioprine 25 mg (1 x 25 mg tablet) by mouth once daily "
+                                                       "(25-33% of 100 mg: given with allopurinol)")
     assert reduce["actions"][2]["resource"]["note"][0]["text"].startswith("Weekly")
     assert "100 mg/day -> **25 mg/day**" in card["detail"]
 
@@ -48,8 +54,11 @@ def test_allopurinol_draft_reduces_the_active_azathioprine(kb, today):
     assert card["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/allo"
     stop = card["suggestions"][1]["actions"][0]
     assert stop["resourceId"] == "MedicationRequest/aza-on" and "150 mg/day" in stop["description"]
-    assert card["suggestions"][1]["actions"][1]["resource"]["dosageInstruction"][0]["doseAndRate"][0][
-        "doseQuantity"]["value"] == 50
+    created = card["suggestions"][1]["actions"][1]["resource"]
+    assert created["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 50
+    # one 50 mg tablet, not the 25 mg tablet every reduced order named
+    assert created["medicationCodeableConcept"]["coding"][0]["code"] == "197388"
+    assert created["dosageInstruction"][0]["text"].startswith("Azathioprine 50 mg (1 x 50 mg tablet) by mouth")
 
 
 def test_febuxostat_gets_no_reduced_dose(kb, today):
@@ -65,11 +74,31 @@ def test_unreadable_aza_dose_says_so(kb, today):
     assert "could not be read" in card["detail"] and len(card["suggestions"]) == 1
 
 
-def test_a_dose_too_small_to_reduce_in_half_tablets_offers_no_reduced_order(kb, today):
+@pytest.mark.parametrize("current", [25, 50])
+def test_a_dose_too_small_to_reduce_in_whole_tablets_offers_no_reduced_order(kb, today, current):
+    """50 mg/day was reduced to 12.5 mg ordered as 25 mg tablets: half a tablet. No whole tablet is at most a third
+    of it, so the card says so and offers no reduced order (25 mg/day: no 12.5 mg (50%) order either)."""
     chart = Chart(today).medication(ALLOPURINOL, 300, "mg", start=-100)
-    card = _card(kb, today, chart.draft(AZATHIOPRINE_50, 25, "mg"))
-    assert "25 mg/day -> 6.25-8.33 mg/day" in card["detail"] and "ask the pharmacy" in card["detail"]
-    assert len(card["suggestions"]) == 1  # cancel only: no 12.5 mg (50%) order
+    card = _card(kb, today, chart.draft(AZATHIOPRINE_50, current, "mg"))
+    low, high = f"{current / 4:.3g}", f"{current / 3:.3g}"
+    assert (f"{current} mg/day -> {low}-{high} mg/day: no whole tablet fits, as the smallest is 25 mg and tablets "
+            "are not split, so none is suggested; ask the pharmacy") in card["detail"]
+    assert len(card["suggestions"]) == 1  # cancel only
+
+
+def test_no_whole_tablet_dose_in_the_range_rounds_down_and_says_so(kb, today):
+    """125 mg/day: a quarter to a third is 31.25-41.7 mg, which no whole tablet gives (it was 37.5 mg, one and a half
+    25 mg tablets). It is rounded down to 25 mg (20%), never up to 50 mg (40%), and the card and order say so."""
+    chart = Chart(today).medication(ALLOPURINOL, 300, "mg", start=-100)
+    card = _card(kb, today, chart.draft(AZATHIOPRINE_50, 125, "mg"))
+    assert ("125 mg/day -> **25 mg/day** (31.2-41.7 mg/day has no dose in whole tablets, so it is rounded down to "
+            "20% of 125 mg), and check a CBC every week") in card["detail"]
+    created = card["suggestions"][1]["actions"][1]["resource"]
+    assert created["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 25
+    assert created["medicationCodeableConcept"]["coding"][0]["code"] == "199310"
+    assert created["dosageInstruction"][0]["text"] == ("Azathioprine 25 mg (1 x 25 mg tablet) by mouth once daily "
+                                                       "(20% of 125 mg, rounded down to whole tablets: given with "
+                                                       "allopurinol)")
 
 
 def test_both_drafted_together_fire(kb, today):

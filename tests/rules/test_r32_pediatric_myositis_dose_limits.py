@@ -83,9 +83,10 @@ def test_mtx_suggestion_15_mg_per_m2_sc_weekly_with_folic_acid(kb, today):
 
 
 @pytest.mark.parametrize(("kg", "cm", "steroid", "mtx"), [
-    # 2 mg/kg x 1.2 kg = 2.4 mg (2 mg would be 17% under); 15 mg/m2 x 0.12 m2 = 1.8 mg: given to 0.1 mg
+    # 2 mg/kg x 1.2 kg = 2.4 mg (2 mg would be 17% under); 15 mg/m2 x 0.115 m2 = 1.73 mg: given to 0.25 mg, what
+    # 0.01 mL of the 25 mg/mL solution is (it was 1.8 mg, 0.072 mL)
     (1.2, 40, ("prednisolone 1 MG/ML Oral Solution", 2.4, "1 mg steps more than 10% off, rounded down to 0.1 mg"),
-     (1.8, "below one 2.5 mg step, given to 0.1 mg")),
+     (1.75, "below one 2.5 mg step, given to 0.25 mg")),
     # 6 mg (5 mg would be 17% under); 15 x 0.20 m2 = 3 mg -> 2.5 mg: whole steps
     (3, 50, ("prednisolone 1 MG Oral Tablet", 6, "2.5 mg steps more than 10% off, rounded down to 1 mg"),
      (2.5, "rounded to 2.5 mg")),
@@ -99,10 +100,11 @@ def test_each_suggestion_says_how_it_was_rounded_in_its_note_and_on_the_card(kb,
     suggested = {}
     for suggestion in card["suggestions"]:
         resource = next(a["resource"] for a in suggestion["actions"] if a["type"] == "create")
-        suggested[resource["medicationCodeableConcept"]["text"]] = (
+        name = resource["medicationCodeableConcept"]["text"]
+        suggested["methotrexate" if "methotrexate" in name else name] = (
             resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"], resource["note"][0]["text"])
     product, *steroid = steroid
-    for name, (dose, how) in ((product, steroid), (MTX_SC, mtx)):
+    for name, (dose, how) in ((product, steroid), ("methotrexate", mtx)):
         value, note = suggested[name]
         assert value == dose and f", {how}." in note
     assert f"**prednisolone {steroid[0]:g} mg by mouth daily** (2 mg/kg on {kg:g} kg on 2026-11-20, {steroid[1]})" \
@@ -126,6 +128,26 @@ def test_the_prednisolone_order_names_a_product_that_gives_its_dose(kb, today, k
     assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == mg
     assert create["medicationCodeableConcept"]["coding"][0]["code"] == code
     assert dosage["text"] == f"Prednisolone {mg:g} mg ({amount}) by mouth once daily"
+
+
+@pytest.mark.parametrize(("age", "kg", "cm", "mg", "code", "amount"), [
+    (10, 30, 144, 17.5, "2377345", "1 x 17.5 mg/0.7 mL prefilled syringe"),  # 1.10 m2: 16.5 -> 17.5 mg
+    (2, 10, 90, 7.5, "2377353", "1 x 7.5 mg/0.3 mL prefilled syringe"),  # 0.50 m2: the smallest syringe
+    (0, 3, 50, 2.5, "1946772", "0.1 mL of 25 mg/mL injection solution"),  # 0.20 m2: 3.06 -> 2.5 mg, below the syringes
+    (0, 1.2, 40, 1.75, "1946772", "0.07 mL of 25 mg/mL injection solution"),  # 0.115 m2: 1.73 mg, to 0.01 mL
+    (17, 90, 185, 32.5, "1946772", "1.3 mL of 25 mg/mL injection solution"),  # 2.15 m2: 32.3 -> 32.5 mg, above them
+])
+def test_the_methotrexate_order_names_a_product_that_gives_its_dose(kb, today, age, kg, cm, mg, code, amount):
+    """Every dose was ordered as 'methotrexate 25 MG/ML Prefilled Syringe', but the syringes hold 7.5-25 mg
+    (0.3-1 mL) in 2.5 mg steps. A syringe is named only where one holds exactly the dose; else the 25 mg/mL
+    injection solution, with the volume in the order's text."""
+    chart = _weekly(_child(today, age=age, kg=kg, cm=cm), 45)  # above the 40 mg/week cap
+    card = _card(kb, today, chart)
+    create = card["suggestions"][0]["actions"][1]["resource"]
+    dosage = create["dosageInstruction"][0]
+    assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == mg
+    assert create["medicationCodeableConcept"]["coding"][0]["code"] == code
+    assert dosage["text"] == f"Methotrexate {mg:g} mg ({amount}) SC ONCE WEEKLY (Sat)"
 
 
 def test_no_weight_checks_absolute_caps_only(kb, today):
