@@ -23,7 +23,7 @@ from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
 from hooks import knowledge
 from hooks.definitions import taper
 from hooks.record import LOINC
-from tests.conftest import with_params
+from tests.conftest import TODAY, with_params
 from tests.definitions_support import record_and_context
 
 KB = knowledge.load()
@@ -242,3 +242,45 @@ def test_no_taper_means_no_relapse(today):
     chart.medication(PREDNISONE_20, 20, "mg", start=-200).ck(900, day=-2)
     check = taper.possible_relapse(*record_and_context(KB, chart))
     assert not check.possible and check.reason == "no taper in progress" and check.missing is None
+
+
+def _ivig_steps(chart):
+    return [str(step) for step in taper.sparing_reductions(*record_and_context(KB, chart))]
+
+
+def _on_prednisone():
+    return Chart(TODAY).weight(70).medication(PREDNISONE_20, 20, "mg", start=-400)
+
+
+def test_a_cyclic_order_reads_its_cycle_days_so_the_same_2_g_per_kg_split_differently_is_no_reduction():
+    """Per the contract a cyclic order's count (or duration) is the days of a cycle: 0.4 g/kg x 5 every 4 weeks
+    gives 2 g/kg a cycle, as 1 g/kg x 2 does. Read as one dose a cycle it was 'reduced from 140 g to 28 g' (review)."""
+    one_cycle_orders = _on_prednisone()
+    for start in (-116, -88, -60):
+        one_cycle_orders.medication(IVIG_CVX, 0.4, "g/kg", start=start, end=start + 4, status="completed",
+                                    route=ROUTE_IV)
+    one_cycle_orders.medication(IVIG_CVX, 0.4, "g/kg", start=-32, route=ROUTE_IV, period=4, period_unit="wk", count=5)
+    assert _ivig_steps(one_cycle_orders) == []
+    cyclic = _on_prednisone().medication(IVIG_CVX, 1, "g/kg", start=-200, end=-61, status="completed",
+                                         route=ROUTE_IV, period=4, period_unit="wk", count=2)
+    cyclic.medication(IVIG_CVX, 0.4, "g/kg", start=-32, route=ROUTE_IV, period=4, period_unit="wk", count=5)
+    assert _ivig_steps(cyclic) == []
+
+
+def test_an_extra_ivig_dose_during_a_running_cyclic_order_is_no_reduction():
+    """A 1 g/kg top-up 4 days ago on a current 2 g/kg every-4-weeks order was compared with it as the next cycle,
+    'reduced from 140 g to 70 g', and R21 called a CK rise a relapse on taper (review)."""
+    chart = _on_prednisone().medication(IVIG_CVX, 2, "g/kg", start=-200, route=ROUTE_IV, period=4, period_unit="wk")
+    chart.medication(IVIG_CVX, 1, "g/kg", start=-4, end=-4, status="completed", route=ROUTE_IV)
+    assert _ivig_steps(chart) == []
+
+
+def test_one_late_ivig_cycle_then_one_on_time_is_not_spaced_out():
+    chart = _on_prednisone()
+    for start in (-120, -92, -56, -28):  # 28, then 36 (8 days late), then 28 again
+        chart.medication(IVIG_CVX, 2, "g/kg", start=start, end=start, status="completed", route=ROUTE_IV)
+    assert _ivig_steps(chart) == []
+    held = _on_prednisone()
+    for start in (-120, -92, -56, -20):  # 28, then 36, then 36: the longer interval holds
+        held.medication(IVIG_CVX, 2, "g/kg", start=start, end=start, status="completed", route=ROUTE_IV)
+    assert _ivig_steps(held) == ["ivig spaced out from every 28 to every 36 days on " + held.at(-56)]

@@ -137,15 +137,24 @@ def _ivig_reductions(record: PatientRecord, context: HookContext, weight: float 
     split over other days (1 g/kg a day for 2 days, then 0.4 g/kg a day for 5) is no reduction, nor is a cycle
     that restarts IVIG after a break that ends a course (:func:`td.ivig_doses`)."""
     late = int(context.definition("dose_gap_bridge_days"))
+    doses = td.ivig_doses(record, context, weight)
     steps = []
-    for previous, following in pairwise(td.ivig_doses(record, context, weight)):
+    for index, (previous, following) in enumerate(pairwise(doses), 1):
         if following.restart or not since <= following.start <= record.today:
             continue
-        if previous.mg is not None and following.mg is not None and following.mg < previous.mg - _TOLERANCE_MG:
+        # a dose given while a cyclic order still runs is added on top of its cycles, not the next cycle
+        extra = previous.cyclic and previous.last is not None and following.start <= previous.last
+        if not extra and previous.mg is not None and following.mg is not None \
+                and following.mg < previous.mg - _TOLERANCE_MG:
             steps.append(TaperStep(following.start, f"ivig reduced from {previous.mg / 1000:g} g to "
                                                     f"{following.mg / 1000:g} g per cycle"))
-        if previous.spacing is not None and following.spacing is not None \
-                and following.spacing > previous.spacing + late:
+        spaced_out = (previous.spacing is not None and following.spacing is not None
+                      and following.spacing > previous.spacing + late)
+        # ... only when the longer interval holds: a single late cycle, then one on time again, is no taper
+        later = doses[index + 1] if index + 1 < len(doses) else None
+        back_on_time = (later is not None and not later.restart and later.spacing is not None
+                        and previous.spacing is not None and later.spacing <= previous.spacing + late)
+        if spaced_out and not back_on_time:
             steps.append(TaperStep(following.start, f"ivig spaced out from every {previous.spacing} to every "
                                                     f"{following.spacing} days"))
     return steps

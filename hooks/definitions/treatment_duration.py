@@ -181,14 +181,18 @@ def ivig_cycles(record: PatientRecord) -> list[date]:
 
 def ivig_cycle_mg(order: MedicationOrder, weight_kg: float | None, today: date) -> float | None:
     """mg of IVIG one cycle of an order gives: an order for one cycle, its daily dose times the days it runs (1 g/kg a
-    day for 2 days and 0.4 g/kg a day for 5 days are both 2 g/kg); a cyclic order, what it gives in one interval
-    (one dose a cycle: the days of a cycle in its ``duration`` or ``count`` are R27's fuller reading, not read here).
-    None when the dose cannot be read (a per-kg dose with no weight), or an order for one cycle has no end."""
+    day for 2 days and 0.4 g/kg a day for 5 days are both 2 g/kg); a cyclic order, its dose times the days of a cycle
+    (its ``duration`` in days, else its ``count``, as the service contract writes one), so that the same 2 g/kg
+    split differently is the same. None when the dose cannot be read (a per-kg dose with no weight), or an order for
+    one cycle has no end."""
     daily = daily_mg(order, weight_kg)
     if daily is None:
         return None
     if (step := stated_interval(order)) is not None:
-        return daily * step
+        timing = order.dosage.timing if order.dosage else None
+        days = (timing.duration if timing and timing.duration and timing.duration_unit in ("d", None)
+                else timing.count if timing and timing.count else 1)
+        return daily * step * days
     if order.end is None and order.current_on(today):
         return None  # given daily with no end: no cycle to add up
     span = course_days(order, max(today, order.end or today))  # a cycle under way counts its planned days
@@ -204,6 +208,7 @@ class IvigDose:
     spacing: int | None  # days between cycles: a cyclic order's own, else the days since the cycle before
     restart: bool  # the first cycle of a course: no cycle within the ivig_course_break_days definition before
     cyclic: bool  # one cyclic order, never added up with another
+    last: date | None  # the last day its order gives IVIG: a dose before then is extra, not the next cycle
 
 
 def ivig_doses(record: PatientRecord, context: HookContext, weight_kg: float | None) -> list[IvigDose]:
@@ -228,7 +233,7 @@ def ivig_doses(record: PatientRecord, context: HookContext, weight_kg: float | N
         since = (order.start - cycles[before - 1]).days if before else None
         restart = since is None or since > break_days
         spacing = round(step) if step is not None else None if restart else since
-        doses.append(IvigDose(order.start, mg, spacing, restart, step is not None))
+        doses.append(IvigDose(order.start, mg, spacing, restart, step is not None, last_dose_day(order, today)))
     return doses
 
 
