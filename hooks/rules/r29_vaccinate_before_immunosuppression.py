@@ -195,7 +195,7 @@ def _check(record: PatientRecord, context: HookContext, p: Any, facts: dict[str,
         actions.append(("PCV20 0.5 mL IM", [Action("create", "PCV20 0.5 mL IM", resource=_vaccine(
             context, PCV20_DISPLAY, "Pneumococcal conjugate vaccine 20-valent (PCV20) 0.5 mL IM once"))]))
 
-    age = record.age_years
+    age = record.youngest_age_years  # licensed from 18: a partial birthDate that may be 17 is not offered it
     if age is not None and age >= p["rzv_min_age"]:
         rzv = _given(record, "zoster, recombinant")
         doses = sorted({i.when for i in rzv if i.when is not None})

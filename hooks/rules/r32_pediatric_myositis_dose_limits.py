@@ -157,14 +157,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         advice.append(text)
         suggestions += suggestion
     findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for d in steroid_doses + mtx_doses
-                                        if d.problem is None) + f" (age {record.age_years})."]
+                                        if d.problem is None) + f" (age {record.youngest_age_years})."]
     findings += steroid_found + mtx_found
     what = " and ".join(w for w, hit in (("prednis(ol)one", steroid_found), ("methotrexate", mtx_found)) if hit)
     top = (steroid_found + mtx_found)[0].rstrip(".")
     return Fired(
         severity="warning",
-        summary=f"Child {record.age_years} y: {top}"[:139] if len(steroid_found + mtx_found) == 1
-        else f"Child {record.age_years} y: {what} above the juvenile myositis limits",
+        summary=f"Child {record.youngest_age_years} y: {top}"[:139] if len(steroid_found + mtx_found) == 1
+        else f"Child {record.youngest_age_years} y: {what} above the juvenile myositis limits",
         detail=DETAIL.format(findings=" ".join(findings), advice="\n\n".join(advice),
                              unread=("\n\nNot checked: " + "; ".join(unread + unchecked) + ".")
                              if unread or unchecked else ""),

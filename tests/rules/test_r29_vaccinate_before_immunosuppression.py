@@ -226,3 +226,14 @@ def test_a_local_form_of_a_steroid_sparing_agent_did_not_start_immunosuppression
     card, entry = _outcome(kb, _new(today).medication(name, 1, unit, start=-200, frequency=2), today)
     assert card is not None and "immunosuppression not started yet" in card["detail"]
     assert entry["facts"]["immunosuppression_start"] is None
+
+
+@pytest.mark.parametrize(("birth_date", "offered"), [("2008", False), ("2008-10", True)])
+def test_recombinant_zoster_waits_until_the_patient_is_surely_18(kb, today, birth_date, offered):
+    """Born in 2008 may still be 17 on 2026-11-21, and recombinant zoster vaccine is licensed from 18: the oldest
+    possible age (18) offered it (review)."""
+    chart = _without(up_to_date(_new(today)), "187")
+    chart.birth_date = birth_date
+    card, _ = _outcome(kb, chart, today)
+    labels = [a["description"] for s in (card or {}).get("suggestions", []) for a in s["actions"]]
+    assert any("zoster" in label.lower() for label in labels) is offered

@@ -236,3 +236,11 @@ def test_methotrexate_less_often_than_weekly_is_judged_by_the_dose_given_at_once
     chart = _child(today, age=17, kg=90, cm=185).draft(MTX_SC, dose, "mg", period=2, period_unit="wk",
                                                         day_of_week=["sat"])
     assert (_card(kb, today, chart) is not None) is fires
+
+
+def test_a_child_by_a_partial_birth_date_is_named_at_the_youngest_age(kb, today):
+    """Born in 2008 is checked as a child because they may be 17 on 2026-11-21: the card said 'Child 18 y'."""
+    chart = _child(today, kg=35)
+    chart.birth_date = "2008"
+    card = _card(kb, today, chart.draft(PREDNISOLONE_5, 80, "mg"))
+    assert card["summary"].startswith("Child 17 y:") and "(age 17)" in card["detail"]
