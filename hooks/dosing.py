@@ -426,6 +426,7 @@ class ProductDose:
 
     display: str  # the RxNorm clinical drug as the value sets name it: 'prednisone 5 MG Oral Tablet'
     amount: str  # '3 x 2.5 mg tablets', '1 x 10 mg/0.4 mL prefilled syringe', '3.7 mL of 1 mg/mL oral solution'
+    group: str  # the value-set group its display is coded in (its line's)
 
 
 def _whole(count: float) -> int | None:
@@ -445,11 +446,12 @@ def product_for(line: ProductLine, dose_mg: float) -> ProductDose:
         count = _whole(dose_mg / unit.mg)
         if count is not None and (count == 1 or not unit.one_per_dose):
             volume = f"/{unit.volume_ml:g} mL" if unit.volume_ml else ""
-            return ProductDose(unit.display, f"{count} x {unit.mg:g} mg{volume} {unit.form}{'s' if count > 1 else ''}")
+            return ProductDose(unit.display, f"{count} x {unit.mg:g} mg{volume} {unit.form}{'s' if count > 1 else ''}",
+                               line.group)
     solution = line.solution
     if solution is not None and _whole(dose_mg / solution.mg_per_ml / solution.least_ml) is not None:
         return ProductDose(solution.display, f"{round(dose_mg / solution.mg_per_ml, 6):g} mL of "
-                                             f"{solution.mg_per_ml:g} mg/mL {solution.form}")
+                                             f"{solution.mg_per_ml:g} mg/mL {solution.form}", line.group)
     raise ValueError(f"no {line.group} product gives {dose_mg:g} mg")
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from fhir.resources.R4B import get_fhir_model_class
 
 from hooks.definitions.routes import IM_ROUTE_CODES, IV_ROUTE_CODES, ORAL_ROUTE_CODES, SC_ROUTE_CODES
+from hooks.dosing import ProductDose
 from hooks.record import LOINC, SNOMED, Concept
 from hooks.valuesets import ValueSets
 
@@ -35,6 +36,11 @@ def concept(sets: ValueSets, group: str, display: str) -> dict[str, Any]:
         return {"text": display}
     system, code, shown = found
     return {"coding": [{"system": system, "code": code, "display": shown}], "text": display}
+
+
+def product_concept(sets: ValueSets, product: ProductDose) -> dict[str, Any]:
+    """The coded CodeableConcept of the product a suggested dose is given as (:func:`hooks.dosing.product_for`)."""
+    return concept(sets, product.group, product.display)
 
 
 def lab_concept(sets: ValueSets, group: str, loinc: str | None = None, text: str | None = None) -> dict[str, Any]:

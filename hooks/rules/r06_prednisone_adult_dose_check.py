@@ -122,7 +122,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         product = oral_steroid_product(ingredient, dose.mg)
         text = f"{ingredient.capitalize()} {dose.mg:g} mg ({product.amount}) by mouth once every morning"
         resource = orders.medication_request(
-            context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic", product.display),
+            context.patient_id, orders.product_concept(context.valuesets, product),
             dose.mg, "mg", text=text, route="oral", when=["MORN"],
             note=f"{p['suggested_mg_per_kg_day']:g} mg/kg x {weight.value:g} kg ({weight.day.isoformat()}), "
                  f"{dose.how}; review for taper after 2-4 weeks.")

@@ -167,13 +167,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             text="Folic acid 1 mg by mouth once daily (may be omitted on the methotrexate day per local practice)"))]
     tablets, syringe = product_for(METHOTREXATE_ORAL, 15), product_for(METHOTREXATE_INJECTION, 25)
     start = orders.medication_request(
-        context.patient_id, orders.concept(context.valuesets, METHOTREXATE_ORAL.group, tablets.display),
+        context.patient_id, orders.product_concept(context.valuesets, tablets),
         15, "mg", text=f"Methotrexate 15 mg ({tablets.amount}) by mouth ONCE WEEKLY on {WEEKDAY_NAMES[day]}; "
                        "titrate to 20-25 mg/wk", period=1, period_unit="wk", day_of_week=day, supply_days=28,
         note="Target: titrate by 2.5-5 mg every 2-4 weeks to 20-25 mg/wk (SC above about 15-20 mg). "
              "Once weekly only.")
     keep_max = orders.medication_request(
-        context.patient_id, orders.concept(context.valuesets, METHOTREXATE_INJECTION.group, syringe.display),
+        context.patient_id, orders.product_concept(context.valuesets, syringe),
         25, "mg", text=f"Methotrexate 25 mg ({syringe.amount}) SC ONCE WEEKLY on {WEEKDAY_NAMES[day]}", route="sc",
         period=1, period_unit="wk", day_of_week=day, supply_days=28, note="The usual adult maximum. Once weekly only.")
     suggestions = [Suggestion(f"Replace with methotrexate 15 mg PO once weekly ({WEEKDAY_NAMES[day]}), "

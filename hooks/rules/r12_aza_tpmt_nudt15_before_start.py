@@ -280,7 +280,7 @@ def _suggestions(context: HookContext, drafts: list[MedicationOrder], tpmt: thio
         dose = replacement
         product = product_for(AZATHIOPRINE_ORAL, dose)
         start = orders.medication_request(
-            context.patient_id, orders.concept(context.valuesets, AZATHIOPRINE_ORAL.group, product.display), dose,
+            context.patient_id, orders.product_concept(context.valuesets, product), dose,
             "mg", text=f"Azathioprine {dose:g} mg ({product.amount}) by mouth once daily; titrate by 25-50 mg/day "
                        "every 1-2 weeks to the blood count", note="Titrate with weekly CBC and liver tests.")
         out.append(Suggestion(f"Replace with azathioprine {dose:g} mg PO daily and titrate",

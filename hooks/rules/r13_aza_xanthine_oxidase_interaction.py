@@ -120,7 +120,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if lower is not None:
         product = product_for(AZATHIOPRINE_ORAL, lower)
         reduced = orders.medication_request(
-            context.patient_id, orders.concept(context.valuesets, AZATHIOPRINE_ORAL.group, product.display), lower,
+            context.patient_id, orders.product_concept(context.valuesets, product), lower,
             "mg", text=f"Azathioprine {lower:g} mg ({product.amount}) by mouth once daily ({given_share}: given "
                        "with allopurinol)", note="Reduced for allopurinol; CBC weekly.")
         replace_aza = [Action("delete", f"{'Cancel' if aza_drafted else 'Stop'} {aza.label} ({dose:g} mg/day)",

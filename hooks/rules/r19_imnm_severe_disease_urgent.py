@@ -350,7 +350,7 @@ def _pulse_and_prednisone(context: HookContext, params: Mapping[str, float], chi
     oral_text = (f"{oral.capitalize()} {oral_mg:g} mg ({product.amount}) by mouth once daily, starting the day "
                  "after the third methylprednisolone pulse")
     oral_order = orders.medication_request(
-        patient, orders.concept(sets, "glucocorticoid_systemic", product.display), oral_mg, "mg", text=oral_text)
+        patient, orders.product_concept(sets, product), oral_mg, "mg", text=oral_text)
     actions.append(Action("create", f"{oral.capitalize()} {oral_mg:g} mg PO daily after the pulses",
                           resource=oral_order))
     return (f"{regimen} For {weight.describe('kg')}: **{mg(pulse_mg)} IV daily**, then {oral} "

@@ -245,7 +245,7 @@ def _plan(manage: str | None, grade: int | None, heart: list[str], unjudged: lis
 def _prednisone(context: HookContext, mg: float) -> dict[str, Any]:
     product = oral_steroid_product("prednisone", mg)
     return orders.medication_request(
-        context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic", product.display), mg, "mg",
+        context.patient_id, orders.product_concept(context.valuesets, product), mg, "mg",
         text=f"Prednisone {mg:g} mg ({product.amount}) by mouth once daily (ICI myositis)")
 
 

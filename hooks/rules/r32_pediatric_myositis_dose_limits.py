@@ -185,7 +185,7 @@ def _steroid_suggestion(context: HookContext, p: Mapping[str, float], doses: lis
     product = oral_steroid_product("prednisolone", dose.mg)
     text = f"Prednisolone {dose.mg:g} mg ({product.amount}) by mouth once daily"
     resource = orders.medication_request(
-        context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic", product.display),
+        context.patient_id, orders.product_concept(context.valuesets, product),
         dose.mg, "mg", text=text,
         note=f"{p['steroid_max_mg_per_kg_day']:g} mg/kg/day x {weight.value:g} kg ({weight.day.isoformat()}), "
              f"{dose.how}. Liquid formulation if needed.")
@@ -212,7 +212,7 @@ def _mtx_suggestion(record: PatientRecord, context: HookContext, p: Mapping[str,
     day = days[0] if days and days[0] in WEEKDAYS else "mon"
     text = f"Methotrexate {dose.mg:g} mg ({product.amount}) SC ONCE WEEKLY ({day.capitalize()})"
     resource = orders.medication_request(
-        context.patient_id, orders.concept(context.valuesets, METHOTREXATE_INJECTION.group, product.display),
+        context.patient_id, orders.product_concept(context.valuesets, product),
         dose.mg, "mg", text=text, route="sc", period=1, period_unit="wk", day_of_week=day,
         note=f"{per_m2:g} mg/m2 x BSA {bsa:.2f} m2 (Mosteller: {height.describe('cm')}, {weight.describe('kg')}), "
              f"{dose.how}. Once weekly only.")
