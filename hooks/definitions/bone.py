@@ -36,6 +36,7 @@ class BoneProtection:
     last_dxa_any: Done | None = None  # the most recent DXA on file, however old
     osteoporosis_drugs: list[MedicationOrder] = field(default_factory=list)
     risk_findings: list[str] = field(default_factory=list)  # osteoporosis, fragility fracture, T-score, FRAX
+    fragility: list[str] = field(default_factory=list)  # of those, the ones that hold at any age (:func:`fragility`)
     frax_unreadable: list[str] = field(default_factory=list)
 
     @property
@@ -98,11 +99,11 @@ def fragility(record: PatientRecord) -> list[str]:
     return [_condition_text(c) for c in record.conditions_in("osteoporosis", "fragility_fracture")]
 
 
-def fracture_risk(record: PatientRecord) -> tuple[list[str], list[str]]:
+def fracture_risk(record: PatientRecord, fragile: list[str]) -> tuple[list[str], list[str]]:
     """Findings that call for an osteoporosis drug (ACR 2022: moderate risk or above), and FRAX results that
     could not be read. Osteoporosis or a fragility fracture on the problem list, a DXA T-score <= -2.5, or a
     FRAX (latest, per kind) at or above the moderate-risk cut-offs."""
-    findings = fragility(record)
+    findings = list(fragile)  # the record's fragility(), read once by the caller
     for observation in record.observations_in("dxa_tscore"):
         if observation.quantity is not None and observation.quantity.value <= OSTEOPOROSIS_T_SCORE:
             day = observation.when.isoformat() if observation.when else "undated"
@@ -135,12 +136,14 @@ def bone_protection(record: PatientRecord, context: HookContext, *, dxa_window_d
         since = max(since, dxa_not_before)
     studies = dxa_studies(record)
     counting = [d for d in studies if d.day is not None and d.day >= since]
-    findings, unreadable = fracture_risk(record)
+    fragile = fragility(record)
+    findings, unreadable = fracture_risk(record, fragile)
     return BoneProtection(
         calcium_vitamin_d=record.medications_in(*CALCIUM_VITAMIN_D, current_only=True),
         dxa=counting[-1] if counting else None,
         last_dxa_any=studies[-1] if studies else None,
         osteoporosis_drugs=osteoporosis_drugs(record, drug_window_days),
         risk_findings=findings,
+        fragility=fragile,
         frax_unreadable=unreadable,
     )

@@ -152,7 +152,7 @@ def _child(record: PatientRecord, context: HookContext, exposure: str, protectio
            notes: list[str], facts: dict[str, Any]) -> Result:
     """A child: age-appropriate calcium and vitamin D, and a specialist for a fragility fracture or osteoporosis;
     no DXA or FRAX, whose adult thresholds do not apply (section 2, definition 4)."""
-    fragility = bone.fragility(record)
+    fragility = protection.fragility
     missing = ["calcium/vitamin D"] if not protection.calcium_vitamin_d else []
     if fragility and not protection.osteoporosis_drugs:
         missing.append("bone-health specialist")
