@@ -59,8 +59,9 @@ DETAIL_CHILD = """\
 Missing: **{missing}**.{present}
 
 - **Age-appropriate calcium and vitamin D** (ACR 2022: for every patient on glucocorticoids): calcium from diet
-  first, about 700 mg/day aged 1-3, 1,000 mg/day aged 4-8 and 1,300 mg/day aged 9-18 (a dietitian can check the
-  intake); vitamin D {vitamin_d_iu:,} IU/day; check 25-OH vitamin D.
+  first (breast milk or formula under 1 year: about 200-260 mg/day), about 700 mg/day aged 1-3, 1,000 mg/day
+  aged 4-8 and 1,300 mg/day aged 9-18 (a dietitian can check the intake); vitamin D {vitamin_d_iu:,} IU/day;
+  check 25-OH vitamin D.
 - DXA T-scores, FRAX and the adult osteoporosis-drug thresholds do not apply under 18: a child's bone health on
   glucocorticoids is for the paediatric rheumatology or bone-health team.{fracture}
 {unreadable}"""
@@ -162,7 +163,7 @@ def _child(record: PatientRecord, context: HookContext, exposure: str, protectio
                  fragility_findings="; ".join(fragility) or None, missing=", ".join(missing) or None)
     if not missing:
         return Quiet("child: calcium/vitamin D in place" + (", and an osteoporosis drug" if fragility else ""), facts)
-    present = [f"{o.label} (active)" for o in protection.calcium_vitamin_d + protection.osteoporosis_drugs]
+    present = protection.present
     fracture = CHILD_FRACTURE.format(findings="; ".join(fragility)) if "bone-health specialist" in missing else ""
     return Fired(
         severity="warning",

@@ -202,3 +202,21 @@ def test_a_partial_birth_date_that_may_be_a_childs_gets_the_childs_doses(kb, tod
     chart = Chart(today, birth_date="2008").medication(PREDNISONE_5, 5, "mg", start=-89)
     card = _card(kb, chart, today)
     assert card["summary"].startswith("Bone protection incomplete for a child")
+
+
+ALENDRONATE = (RXNORM, "46041", "Alendronate")
+
+
+def test_a_childs_card_names_a_past_osteoporosis_drug_as_given_not_active(kb, today):
+    """A bisphosphonate counts as protection for a year after its last dose, but the card must not call a completed
+    course 'active' (the adult card's wording, one list for both)."""
+    chart = _low_dose(today, age=12).condition("Vertebral compression fracture", onset=-300)
+    chart.medication(ALENDRONATE, 70, "mg", start=-250, end=-200, status="completed", period=1, period_unit="wk")
+    card = _card(kb, chart, today)
+    assert "In place: Alendronate." in card["detail"]
+    assert "Alendronate (active)" not in card["detail"]
+
+
+def test_an_infants_calcium_is_from_breast_milk_or_formula(kb, today):
+    card = _card(kb, _low_dose(today, age=0, dose=2.5), today)
+    assert "breast milk or formula under 1 year: about 200-260 mg/day" in card["detail"]
