@@ -1,7 +1,7 @@
 """Fixtures for R10 mtx-start-prerequisites: a bare new start, a complete work-up, eGFR below 30, stale labs,
-pregnancy potential, a positive anti-HBc already followed up, HBsAg positive with a detectable HBV DNA and no
-antiviral, an anti-HBc positive once and negative later, chronic hepatitis B on the problem list, and a patient
-already on methotrexate."""
+pregnancy potential (also at a partial birth date that may be 50 or 51), a positive anti-HBc already followed up,
+HBsAg positive with a detectable HBV DNA and no antiviral, an anti-HBc positive once and negative later, chronic
+hepatitis B on the problem list, and a patient already on methotrexate."""
 
 from datetime import date
 from typing import Any
@@ -76,6 +76,16 @@ def stale(today: date) -> dict[str, Any]:
          indicators={RULE: "warning"})
 def pregnancy_potential(today: date) -> dict[str, Any]:
     return _with_mtx_and_folate(worked_up(today, age=34, sex="female"))
+
+
+@fixture("r10-fires-pregnancy-test-missing-partial-birth-date", hook="order-sign",
+         story="Woman whose birth date is a year only, 51 years ago: she is 50 or 51, complete work-up and folic "
+               "acid, but no pregnancy test. She may be 50, so the test is asked for (read as 51, it was dropped).",
+         fires={RULE}, indicators={RULE: "warning"})
+def pregnancy_potential_partial_birth_date(today: date) -> dict[str, Any]:
+    chart = worked_up(today, sex="female")
+    chart.birth_date = str(today.year - 51)
+    return _with_mtx_and_folate(chart)
 
 
 @fixture("r10-quiet-complete-work-up", hook="order-sign",

@@ -1,4 +1,5 @@
-"""Fixtures for R28 live-vaccine-while-immunosuppressed: live vs non-live, high vs low level, draft forms."""
+"""Fixtures for R28 live-vaccine-while-immunosuppressed: live vs non-live, high vs low level, draft forms, no birth
+date."""
 
 from datetime import date
 from typing import Any
@@ -59,6 +60,16 @@ def mmr_after_ivig(today: date) -> dict[str, Any]:
     chart.medication(IVIG_CVX, 2, "g/kg", start=-120, status="completed")
     chart.draft(MMR_CVX, 0.5, "mL")
     return chart.request("order-sign")
+
+
+@fixture("r28-fires-live-zoster-no-birth-date", hook="order-sign",
+         story="IMNM on mycophenolate, no birth date on file; live zoster vaccine drafted: critical. Recombinant "
+               "zoster vaccine, licensed from 18, is not offered while the age is unknown (the card says so).",
+         fires={RULE}, indicators={RULE: "critical"})
+def zoster_no_birth_date(today: date) -> dict[str, Any]:
+    request = _on_mycophenolate(today).draft(ZOSTER_LIVE, 0.65, "mL").request("order-sign")
+    del request["prefetch"]["patient"]["birthDate"]
+    return request
 
 
 @fixture("r28-quiet-recombinant-zoster-on-mycophenolate", hook="order-sign",

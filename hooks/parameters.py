@@ -28,6 +28,8 @@ DEFINITIONS: dict[str, Param] = {
     "height_max_age_days": Param(365, "days", "A height older than this is stale for adult BSA."),
     "height_max_age_days_paediatric": Param(30, "days", "A height older than this is stale for a child's BSA."),
     "paediatric_age_years": Param(18, "years", "Below this age the patient is paediatric."),
+    "rzv_min_age": Param(18, "years", "Recombinant zoster vaccine is licensed from this age: offered (R28, R29) only "
+                                      "to a patient surely this old, whatever the paediatric age."),
     "ttx_peq_mg_per_kg": Param(0.5, "mg/kg/day", "T_tx: first glucocorticoid course at or above this PEQ..."),
     "ttx_peq_mg": Param(30, "mg/day", "... or at or above this absolute PEQ (or any IV methylprednisolone pulse)."),
     "ttx_adult_min_weight_kg": Param(30, "kg", "With no weight on file, an adult is taken to weigh at least this "
@@ -63,7 +65,8 @@ DEFINITIONS: dict[str, Param] = {
 # Parameters that moved from a rule's section to the shared definitions: a site file that still sets one under
 # its old section is refused with the new place named, never silently ignored.
 MOVED = {"imnm-refractory-next-line.ivig_course_break_days": "definitions.ivig_course_break_days",
-         "giop-bone-protection.adult_age_years": "definitions.paediatric_age_years"}
+         "giop-bone-protection.adult_age_years": "definitions.paediatric_age_years",
+         "vaccinate-before-immunosuppression.rzv_min_age": "definitions.rzv_min_age"}
 
 
 class ParameterError(ValueError):

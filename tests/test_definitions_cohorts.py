@@ -8,6 +8,8 @@ import pytest
 
 from fhir_fixtures.builders import IBM_ICD, ICD10, IMNM_SNOMED, LOINC, NEC_FASCIITIS_ICD, PREDNISONE_20, SNOMED, Chart
 from hooks.definitions import cohorts, steroids
+from hooks.record import build_record
+from tests.conftest import with_params
 from tests.definitions_support import record_and_context
 
 PEMBROLIZUMAB = ("http://www.nlm.nih.gov/research/umls/rxnorm", "1547545", "pembrolizumab")
@@ -66,6 +68,52 @@ def test_ibm_and_paediatric(kb, today):
     assert cohorts.is_ibm(record_and_context(kb, Chart(today).condition(IBM_ICD))[0])
     assert cohorts.is_paediatric(*record_and_context(kb, Chart(today, age=17)))
     assert not cohorts.is_paediatric(*record_and_context(kb, Chart(today, age=18)))
+
+
+def _record(kb, today, birth_date: str | None):
+    """The record of a chart whose birthDate is as sent (None: none on file)."""
+    chart = Chart(today, birth_date=birth_date)
+    prefetch = chart.prefetch()
+    if birth_date is None:
+        del prefetch["patient"]["birthDate"]
+    return build_record(prefetch, kb.valuesets, today)
+
+
+@pytest.mark.parametrize(("birth_date", "described", "twelve_to_fifty"), [
+    ("1976", "49 or 50", True),
+    ("1975", "50 or 51", True),  # may be 50
+    ("1975-11", "50 or 51", True),
+    ("1975-10", "51", False),
+    ("2014", "11 or 12", True),  # may be 12
+    ("2014-12", "11", False),
+    ("1990-06-15", "36", True),
+    (None, "unknown (no birth date on file)", True),  # any age may be
+])
+def test_may_be_aged_reads_every_age_a_birth_date_allows(kb, today, birth_date, described, twelve_to_fifty):
+    record = _record(kb, today, birth_date)
+    assert cohorts.describe_age(record) == described
+    assert cohorts.may_be_aged(record, 12, 50) is twelve_to_fifty
+
+
+@pytest.mark.parametrize(("birth_date", "why_not"), [
+    ("2008-10", None),
+    ("2008", "it is licensed from 18 years and the patient's age is 17 or 18"),
+    ("2009-01", "it is licensed from 18 years and the patient's age is 17"),
+    (None, "it is licensed from 18 years and the patient's age is unknown (no birth date on file)"),
+])
+def test_recombinant_zoster_needs_the_patient_surely_18(kb, today, birth_date, why_not):
+    record = _record(kb, today, birth_date)
+    _, context = record_and_context(kb, Chart(today))
+    assert cohorts.rzv_unlicensed(record, context) == why_not
+
+
+def test_a_sites_paediatric_age_does_not_move_the_recombinant_zoster_licence(kb, today):
+    """A site that makes 16 its paediatric age treats a 17-year-old as an adult, but the vaccine's licence is 18."""
+    site = with_params(kb, "definitions", paediatric_age_years=16)
+    record, context = record_and_context(site, Chart(today, age=17))
+    assert not cohorts.is_paediatric(record, context)
+    assert cohorts.rzv_unlicensed(record, context) == "it is licensed from 18 years and the patient's age is 17"
+    assert cohorts.rzv_unlicensed(*record_and_context(site, Chart(today, age=18))) is None
 
 
 def test_weakness_alone_after_ici_is_not_ici_myositis(kb, today):

@@ -39,6 +39,7 @@ def test_a_maintenance_interval_may_not_be_longer_than_a_course_break(tmp_path):
 @pytest.mark.parametrize(("section", "name", "new_name"), [
     ("imnm-refractory-next-line", "ivig_course_break_days", "ivig_course_break_days"),
     ("giop-bone-protection", "adult_age_years", "paediatric_age_years"),
+    ("vaccinate-before-immunosuppression", "rzv_min_age", "rzv_min_age"),
 ])
 def test_a_parameter_that_moved_is_refused_with_its_new_place_named(tmp_path, section, name, new_name):
     """A site file written before a rule's parameter became a shared definition must not start with the site's

@@ -168,6 +168,42 @@ def is_paediatric(record: PatientRecord, context: HookContext) -> bool:
     return age is not None and age < context.definition("paediatric_age_years")
 
 
+def age_range(record: PatientRecord) -> tuple[int, int] | None:
+    """(youngest, oldest) the patient may be: a partial birthDate ('1975', '1975-05') allows two ages. None with no
+    birthDate."""
+    youngest, oldest = record.youngest_age_years, record.age_years
+    return None if youngest is None or oldest is None else (youngest, oldest)
+
+
+def describe_age(record: PatientRecord) -> str:
+    """The age read, as a card or its facts show it: '50', '50 or 51' (a partial birthDate), or unknown."""
+    ages = age_range(record)
+    if ages is None:
+        return "unknown (no birth date on file)"
+    youngest, oldest = ages
+    return str(youngest) if youngest == oldest else f"{youngest} or {oldest}"
+
+
+def may_be_aged(record: PatientRecord, low: float, high: float) -> bool:
+    """Whether the patient may be from ``low`` to ``high`` years old (both included): any age a partial birthDate
+    allows counts, and with no birthDate any age may be. For a risk that comes with an age, so that it is never
+    dropped on the one reading of a partial date that misses it."""
+    ages = age_range(record)
+    return ages is None or (ages[0] <= high and ages[1] >= low)
+
+
+def rzv_unlicensed(record: PatientRecord, context: HookContext) -> str | None:
+    """Why recombinant zoster vaccine is not offered (None: it is). It is licensed from ``rzv_min_age`` (18) years,
+    so the patient must surely be that old: the youngest a partial birthDate allows, and no birthDate is no age. Its
+    own parameter, not the paediatric age: a site that moves its paediatric split does not move a licence. R28 and
+    R29 read it alike."""
+    minimum = context.definition("rzv_min_age")
+    youngest = record.youngest_age_years
+    if youngest is not None and youngest >= minimum:
+        return None
+    return f"it is licensed from {minimum:g} years and the patient's age is {describe_age(record)}"
+
+
 def ici_myositis(record: PatientRecord, context: HookContext) -> list[str]:
     """Checkpoint-inhibitor myositis: ICI context and (CK > ULN within 30 d with weakness or myalgia, or a
     myositis/IMNM condition starting after the first ICI dose). Empty list: not present."""

@@ -12,7 +12,7 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, hepatitis, renal
+from hooks.definitions import antibodies, cohorts, hepatitis, renal
 from hooks.definitions.courses import given_since
 from hooks.record import Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
@@ -134,10 +134,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     folate = record.medications_in("folic_acid", current_only=True) + context.drafts_in("folic_acid")
     facts["folic_acid"] = ", ".join(o.label for o in folate) or None
 
-    age, sex = record.age_years, (record.patient.sex if record.patient else None)
-    childbearing = (sex == "female" and age is not None
-                    and params["childbearing_age_min"] <= age <= params["childbearing_age_max"])
-    facts["pregnancy_potential"] = childbearing
+    # any age she may be (a partial birthDate allows two; none on file, any) within the range: never drop the
+    # pregnancy test on the one reading that misses it
+    sex, age = (record.patient.sex if record.patient else None), cohorts.describe_age(record)
+    childbearing = sex == "female" and cohorts.may_be_aged(record, params["childbearing_age_min"],
+                                                           params["childbearing_age_max"])
+    facts.update(age_years=age, pregnancy_potential=childbearing)
     pregnancy_test = None
     pregnant = record.conditions_in("pregnancy", active_only=True)
     if childbearing:
@@ -191,7 +193,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     elif childbearing:
         test = (f"pregnancy test {_shown(pregnancy_test)}" if pregnancy_test is not None else
                 f"no pregnancy test in the last {params['pregnancy_test_max_age_days']:g} days")
-        pregnancy_line = (f"\nPregnancy potential (female, age {age}): {test}. Confirm effective contraception "
+        pregnancy_line = (f"\nPregnancy potential: female, age {age}; {test}. Confirm effective contraception "
                           "during methotrexate and for at least 3 months after stopping.\n")
     viral_advice = "Check HBV DNA / HCV RNA and involve hepatology before starting."
     if viraemic:

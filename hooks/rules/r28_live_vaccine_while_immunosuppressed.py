@@ -7,7 +7,7 @@ from datetime import date
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions.cohorts import is_paediatric
+from hooks.definitions.cohorts import rzv_unlicensed
 from hooks.definitions.courses import doses_since
 from hooks.definitions.diagnosis import immunosuppressive_orders
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
@@ -76,7 +76,7 @@ Immunosuppression found (now or within {recent_days} days; anti-CD20 within {cd2
 Use a non-live alternative where one exists: **recombinant zoster vaccine** 0.5 mL IM (dose 2 at 2-6 months)
 instead of live zoster vaccine in adults; **inactivated influenza vaccine** 0.5 mL IM instead of the nasal live
 vaccine. There is no non-live varicella vaccine (recombinant zoster vaccine does not prevent chickenpox). For travel
-vaccines such as yellow fever, refer to a travel clinic (exemption letter, advice).
+vaccines such as yellow fever, refer to a travel clinic (exemption letter, advice).{rzv_not_offered}
 If a live vaccine is really needed, give it at least 4 weeks before immunosuppression starts, or at least 1 month
 after high-dose glucocorticoids stop (longer after rituximab)."""
 
@@ -185,6 +185,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # a course drafted now outranks lower-level suppression already given: it is what the vaccine meets next
     level = (suppression if suppression in ("high", "unknown") else "planned" if planned else suppression
              or ("ivig" if ivig and blocked else None))
+    rzv_not_offered = rzv_unlicensed(record, context)  # the non-live alternative to live zoster vaccine, as R29
     facts.update({
         "high_level": "; ".join(e.evidence for e in found if e.level == "high") or None,
         "low_level": "; ".join(e.evidence for e in found if e.level == "low") or None,
@@ -192,6 +193,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "recent_ivig": f"{ivig[0]} (last {ivig[1]})" if ivig else None,
         "drafted_immunosuppression": "; ".join(planned) or None,
         "level": level,
+        "rzv_not_offered": rzv_not_offered,
     })
     unknown_names = ", ".join(d.label for d in unclassified)
     if level is None or not drafts:
@@ -219,6 +221,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                            level=LEVEL_TEXT[level],
                            recent_days=int(p["recent_days"]), cd20_days=int(p["anti_cd20_days"]),
                            found=_bullets(found, planned), ivig=ivig_note,
+                           rzv_not_offered=(f" Recombinant zoster vaccine is not offered here: {rzv_not_offered}."
+                                            if rzv_not_offered else ""),
                            unclassified=(f"\nAlso drafted, and not recognised as live or non-live: {unknown_names}. "
                                          "Check whether it is a live vaccine before signing.\n"
                                          if unclassified else ""))
@@ -234,17 +238,17 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         detail=detail,
         facts=facts,
         about=drafts,
-        suggestions=_suggestions(record, context, drafts, concepts),
+        suggestions=_suggestions(context, drafts, concepts, offer_rzv=rzv_not_offered is None),
         selection="at-most-one",
     )
 
 
-def _suggestions(record: PatientRecord, context: HookContext, drafts: list[MedicationOrder],
-                 concepts: set[str]) -> list[Suggestion]:
+def _suggestions(context: HookContext, drafts: list[MedicationOrder], concepts: set[str], offer_rzv: bool
+                 ) -> list[Suggestion]:
     cancel = [Action("delete", f"Cancel {d.label}", resource_id=d.reference) for d in drafts]
     sets, patient = context.valuesets, context.patient_id
     options: list[Suggestion] = []
-    if not is_paediatric(record, context):  # recombinant zoster vaccine is licensed from 18 years
+    if offer_rzv:  # within its licence (cohorts.rzv_unlicensed)
         rzv = orders.medication_request(
             patient, orders.concept(sets, "non_live_vaccine", RZV_DISPLAY), 0.5, "mL", route="im", count=1,
             text="Recombinant zoster vaccine 0.5 mL IM once (dose 1 of 2)",

@@ -31,7 +31,6 @@ RULE = Rule(
                                                                 "this long ago."),
         "flu_season_start_month": Param(8, "month", "The influenza season starts on day 1 of this month."),
         "covid_current_days": Param(365, "days", "A COVID-19 dose this recent counts as up to date."),
-        "rzv_min_age": Param(18, "years", "Recombinant zoster vaccine (2 doses) from this age."),
         "anti_hbs_immune_miu_ml": Param(10, "mIU/mL", "Anti-HBs at or above this is immune."),
     },
     needs=("patient", "conditions", "observations", "medications", "immunizations"),
@@ -56,7 +55,7 @@ DETAIL = """\
 
 Missing:
 {missing}
-{done}
+{done}{rzv_not_offered}
 Vaccines work best before immunosuppression: ideally at least 2 weeks before rituximab. Non-live vaccines are safe
 on any treatment. Live vaccines only if at least 4 weeks can safely pass before immunosuppression starts, which is
 rarely possible in IMNM."""
@@ -134,8 +133,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                             "is unknown", facts)
     missing, done, actions = _check(record, context, p, facts)
     facts["missing"] = "; ".join(missing) or None
+    rzv_not_offered = facts["rzv_not_offered"]
     if not missing:
-        return Quiet("influenza, pneumococcal, zoster, COVID-19 and hepatitis B vaccination up to date", facts)
+        if record.youngest_age_years is None:  # whether recombinant zoster vaccine is due, only the age can tell
+            return NotEvaluable(f"birth date: recombinant zoster vaccine is not offered ({rzv_not_offered}); the "
+                                "other vaccines are up to date", facts)
+        return Quiet(f"influenza, pneumococcal, COVID-19 and hepatitis B vaccination up to date; recombinant zoster "
+                     f"vaccine not offered ({rzv_not_offered})" if rzv_not_offered else
+                     "influenza, pneumococcal, zoster, COVID-19 and hepatitis B vaccination up to date", facts)
     treatment = (f"immunosuppression started {started[0].isoformat()} ({started[1]})" if started
                  else "immunosuppression not started yet")
     condition = next(iter(cohorts.imnm_conditions(record) or record.conditions_in("iim_other", active_only=True)),
@@ -143,7 +148,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     diagnosis = condition.code.label if condition else "Inflammatory myopathy"
     detail = DETAIL.format(diagnosis=diagnosis, onset=onset.isoformat(), onset_days=onset_days, treatment=treatment,
                            missing="\n".join(f"- {m}" for m in missing),
-                           done=("\nUp to date: " + "; ".join(done) + ".\n") if done else "")
+                           done=("\nUp to date: " + "; ".join(done) + ".\n") if done else "",
+                           rzv_not_offered=(f"\nRecombinant zoster vaccine is not offered: {rzv_not_offered}.\n"
+                                            if rzv_not_offered else ""))
     short = ", ".join(SHORT.get(m.split(":")[0].split(" (")[0], m[:20]) for m in missing)
     return Fired(
         severity="info",
@@ -195,8 +202,8 @@ def _check(record: PatientRecord, context: HookContext, p: Any, facts: dict[str,
         actions.append(("PCV20 0.5 mL IM", [Action("create", "PCV20 0.5 mL IM", resource=_vaccine(
             context, PCV20_DISPLAY, "Pneumococcal conjugate vaccine 20-valent (PCV20) 0.5 mL IM once"))]))
 
-    age = record.youngest_age_years  # licensed from 18: a partial birthDate that may be 17 is not offered it
-    if age is not None and age >= p["rzv_min_age"]:
+    facts["rzv_not_offered"] = cohorts.rzv_unlicensed(record, context)  # as R28 offers it
+    if facts["rzv_not_offered"] is None:
         rzv = _given(record, "zoster, recombinant")
         doses = sorted({i.when for i in rzv if i.when is not None})
         facts["rzv_doses"] = len(doses)

@@ -113,6 +113,47 @@ def test_age_51_woman_needs_no_pregnancy_test(kb, today):
     assert card is not None and "pregnancy test" in card["summary"]
 
 
+@pytest.mark.parametrize(("birth_date", "ages", "potential"), [
+    ("1975", "50 or 51", True),  # the upper edge: she may be 50
+    ("1975-11", "50 or 51", True),
+    ("1975-10", "51", False),
+    ("1974", "51 or 52", False),
+    ("2014", "11 or 12", True),  # the lower edge: she may be 12
+    ("2014-11", "11 or 12", True),
+    ("2014-12", "11", False),
+    ("2015", "10 or 11", False),
+])
+def test_pregnancy_potential_when_any_age_a_partial_birth_date_allows_is_12_to_50(kb, today, birth_date, ages,
+                                                                                   potential):
+    """A woman born in 1975 is 50 or 51 on 2026-11-21: read as 51 (the oldest she may be), the pregnancy test and
+    contraception advice were dropped though she may be 50 (review). The ages read are shown."""
+    chart = worked_up(today, sex="female")
+    chart.birth_date = birth_date
+    result = run(kb, _draft(chart).request("order-sign"), today)
+    card = fired(result).get(RULE)
+    assert (card is not None) is potential
+    facts = explained(result, RULE)["facts"]
+    assert facts["age_years"] == ages and facts["pregnancy_potential"] is potential
+    if card is None:
+        return
+    assert card["summary"] == "Methotrexate start: missing pregnancy test"
+    assert f"Pregnancy potential: female, age {ages}; no pregnancy test" in card["detail"]
+    assert "contraception" in card["detail"] and "2118-8" in str(_ordered_codes(card))
+
+
+def test_a_woman_with_no_birth_date_may_have_pregnancy_potential(kb, today):
+    """No birthDate: any age may be hers, so the pregnancy test is not dropped on a guess; a man's is not asked."""
+    def outcome(sex):
+        request = _draft(worked_up(today, sex=sex)).request("order-sign")
+        del request["prefetch"]["patient"]["birthDate"]
+        return run(kb, request, today)
+    result = outcome("female")
+    card = fired(result)[RULE]
+    assert "Pregnancy potential: female, age unknown (no birth date on file); no pregnancy test" in card["detail"]
+    assert explained(result, RULE)["facts"]["age_years"] == "unknown (no birth date on file)"
+    assert RULE not in fired(outcome("male"))
+
+
 def test_positive_hepatitis_screen_is_named(kb, today):
     chart = worked_up(today).without_observations(HGB[1])
     chart.observation((LOINC, "16933-4", "Hepatitis B virus core Ab"), -10, interpretation="POS")

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import CVX, IVIG_CVX, METHOTREXATE_2_5, MMR_CVX, PREDNISONE_20, Chart, concept
-from tests.conftest import TODAY, explained, fired, run
+from fhir_fixtures.builders import (
+    CVX,
+    IMNM_SNOMED,
+    IVIG_CVX,
+    METHOTREXATE_2_5,
+    MMR_CVX,
+    PREDNISONE_20,
+    Chart,
+    concept,
+)
+from tests.conftest import TODAY, explained, fired, run, with_params
 
 RULE = "live-vaccine-while-immunosuppressed"
+R29 = "vaccinate-before-immunosuppression"
 VARICELLA = (CVX, "21", "varicella virus vaccine")
 LAIV = (CVX, "149", "influenza, live, intranasal, quadrivalent")
 RZV = (CVX, "187", "zoster vaccine recombinant")
+ZOSTER_LIVE = (CVX, "121", "zoster vaccine, live")
 MYCOPHENOLATE = "mycophenolate mofetil 500 MG Oral Tablet"
 
 
@@ -115,10 +126,55 @@ def test_recombinant_zoster_is_not_offered_to_a_possible_child(kb, today, birth_
     """Born in 2008 may still be 17 on 2026-11-21: the paediatric split reads the youngest possible age, and
     recombinant zoster vaccine is licensed from 18. The oldest possible age (18) used to offer it."""
     chart = Chart(today, birth_date=birth_date).medication(MYCOPHENOLATE, 1000, "mg", start=-60, frequency=2)
-    card = _card(kb, chart.draft((CVX, "121", "zoster vaccine, live"), 0.65, "mL", resource_id="zvl"), today)
-    created = [a["resource"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "create"]
-    assert any(r.get("medicationCodeableConcept", {}).get("coding", [{}])[0].get("code") == "187"
-               for r in created) is offered
+    card = _card(kb, chart.draft(ZOSTER_LIVE, 0.65, "mL", resource_id="zvl"), today)
+    assert _rzv_created(card) is offered
+
+
+def _rzv_created(card) -> bool:
+    return any(a["resource"].get("medicationCodeableConcept", {}).get("coding", [{}])[0].get("code") == "187"
+               for s in card["suggestions"] for a in s["actions"] if a["type"] == "create")
+
+
+def test_with_no_birth_date_recombinant_zoster_is_not_offered_and_the_card_says_why(kb, today):
+    """Recombinant zoster vaccine is licensed from 18: with no birthDate it was offered (R29 did not offer it). The
+    card still offers every other option and says why this one is missing."""
+    request = Chart(today).medication(MYCOPHENOLATE, 1000, "mg", start=-60, frequency=2).draft(
+        ZOSTER_LIVE, 0.65, "mL", resource_id="zvl").request("order-sign")
+    del request["prefetch"]["patient"]["birthDate"]
+    result = run(kb, request, today)
+    card = fired(result)[RULE]
+    assert card["indicator"] == "critical" and not _rzv_created(card)
+    assert [s["label"] for s in card["suggestions"]] == [
+        "Cancel the live vaccine", "Cancel the live vaccine; give inactivated influenza vaccine 0.5 mL IM",
+        "Cancel the live vaccine; refer to a travel clinic"]
+    assert card["suggestions"][0]["isRecommended"]
+    why = "it is licensed from 18 years and the patient's age is unknown (no birth date on file)"
+    assert f"Recombinant zoster vaccine is not offered here: {why}." in card["detail"]
+    assert explained(result, RULE)["facts"]["rzv_not_offered"] == why
+
+
+@pytest.mark.parametrize(("patient", "paediatric_age", "offered"), [
+    ({"age": 17}, 18, False),
+    ({"age": 18}, 18, True),
+    ({"birth_date": "2008"}, 18, False),  # 17 or 18 on 2026-11-21
+    (None, 18, False),  # no birthDate
+    ({"age": 17}, 16, False),  # a site's paediatric age is not the vaccine's licence
+])
+def test_r28_and_r29_offer_recombinant_zoster_to_the_same_patients(kb, today, patient, paediatric_age, offered):
+    """R28 read the paediatric split (a site's, and no birthDate offered it), R29 its own age of 18 (no birthDate did
+    not): both read the one licence now, cohorts.rzv_unlicensed with definitions.rzv_min_age."""
+    site = with_params(kb, "definitions", paediatric_age_years=paediatric_age)
+    chart = Chart(today, **(patient or {})).condition(IMNM_SNOMED, onset=-30)
+    chart.medication(MYCOPHENOLATE, 1000, "mg", start=-10, frequency=2).draft(ZOSTER_LIVE, 0.65, "mL")
+    reasons = []
+    for rule, hook in ((RULE, "order-sign"), (R29, "patient-view")):
+        request = chart.request(hook)
+        if patient is None:
+            del request["prefetch"]["patient"]["birthDate"]
+        result = run(site, request, today)
+        assert _rzv_created(fired(result)[rule]) is offered, rule
+        reasons.append(explained(result, rule)["facts"]["rzv_not_offered"])
+    assert reasons[0] == reasons[1] and (reasons[0] is None) is offered
 
 
 def test_ivig_note_only_for_measles_or_varicella_vaccines(kb, today):

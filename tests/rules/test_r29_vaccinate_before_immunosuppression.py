@@ -237,3 +237,29 @@ def test_recombinant_zoster_waits_until_the_patient_is_surely_18(kb, today, birt
     card, _ = _outcome(kb, chart, today)
     labels = [a["description"] for s in (card or {}).get("suggestions", []) for a in s["actions"]]
     assert any("zoster" in label.lower() for label in labels) is offered
+
+
+def _no_birth_date(chart):
+    request = chart.request("patient-view")
+    del request["prefetch"]["patient"]["birthDate"]
+    return request
+
+
+def test_with_no_birth_date_recombinant_zoster_is_not_evaluable_not_up_to_date(kb, today):
+    """No birthDate: whether recombinant zoster vaccine (licensed from 18) is due only the age can tell. The rule
+    said every vaccine, zoster included, was up to date; a card for the others says why it is not offered."""
+    why = "it is licensed from 18 years and the patient's age is unknown (no birth date on file)"
+    result = run(kb, _no_birth_date(_without(up_to_date(_new(today)), "187")), today)
+    entry = explained(result, RULE)
+    assert RULE not in fired(result) and entry["status"] == "not-evaluable"
+    assert entry["reason"].startswith(f"birth date: recombinant zoster vaccine is not offered ({why})")
+    card = fired(run(kb, _no_birth_date(_without(up_to_date(_new(today)), "140")), today))[RULE]
+    assert f"Recombinant zoster vaccine is not offered: {why}." in card["detail"]
+    assert card["summary"].endswith("Missing: influenza")
+
+
+def test_a_child_up_to_date_is_not_told_zoster_is_up_to_date(kb, today):
+    _, entry = _outcome(kb, _without(up_to_date(_new(today, age=17)), "187"), today)
+    assert entry["status"] == "not-fired" and entry["reason"] == (
+        "influenza, pneumococcal, COVID-19 and hepatitis B vaccination up to date; recombinant zoster vaccine not "
+        "offered (it is licensed from 18 years and the patient's age is 17)")
