@@ -30,6 +30,8 @@ DEFINITIONS: dict[str, Param] = {
     "paediatric_age_years": Param(18, "years", "Below this age the patient is paediatric."),
     "rzv_min_age": Param(18, "years", "Recombinant zoster vaccine is licensed from this age: offered (R28, R29) only "
                                       "to a patient surely this old, whatever the paediatric age."),
+    "hepb_cpg_min_age": Param(18, "years", "The CpG-adjuvanted hepatitis B vaccine is licensed from this age: offered "
+                                           "(R29) only to a patient surely this old, else the paediatric series."),
     "ttx_peq_mg_per_kg": Param(0.5, "mg/kg/day", "T_tx: first glucocorticoid course at or above this PEQ..."),
     "ttx_peq_mg": Param(30, "mg/day", "... or at or above this absolute PEQ (or any IV methylprednisolone pulse)."),
     "ttx_adult_min_weight_kg": Param(30, "kg", "With no weight on file, an adult is taken to weigh at least this "

@@ -104,7 +104,7 @@ def test_may_be_aged_reads_every_age_a_birth_date_allows(kb, today, birth_date, 
 def test_recombinant_zoster_needs_the_patient_surely_18(kb, today, birth_date, why_not):
     record = _record(kb, today, birth_date)
     _, context = record_and_context(kb, Chart(today))
-    assert cohorts.rzv_unlicensed(record, context) == why_not
+    assert cohorts.below_licensed_age(record, context, "rzv_min_age") == why_not
 
 
 def test_a_sites_paediatric_age_does_not_move_the_recombinant_zoster_licence(kb, today):
@@ -112,8 +112,9 @@ def test_a_sites_paediatric_age_does_not_move_the_recombinant_zoster_licence(kb,
     site = with_params(kb, "definitions", paediatric_age_years=16)
     record, context = record_and_context(site, Chart(today, age=17))
     assert not cohorts.is_paediatric(record, context)
-    assert cohorts.rzv_unlicensed(record, context) == "it is licensed from 18 years and the patient's age is 17"
-    assert cohorts.rzv_unlicensed(*record_and_context(site, Chart(today, age=18))) is None
+    assert (cohorts.below_licensed_age(record, context, "rzv_min_age")
+            == "it is licensed from 18 years and the patient's age is 17")
+    assert cohorts.below_licensed_age(*record_and_context(site, Chart(today, age=18)), "rzv_min_age") is None
 
 
 def test_weakness_alone_after_ici_is_not_ici_myositis(kb, today):

@@ -192,12 +192,12 @@ def may_be_aged(record: PatientRecord, low: float, high: float) -> bool:
     return ages is None or (ages[0] <= high and ages[1] >= low)
 
 
-def rzv_unlicensed(record: PatientRecord, context: HookContext) -> str | None:
-    """Why recombinant zoster vaccine is not offered (None: it is). It is licensed from ``rzv_min_age`` (18) years,
-    so the patient must surely be that old: the youngest a partial birthDate allows, and no birthDate is no age. Its
-    own parameter, not the paediatric age: a site that moves its paediatric split does not move a licence. R28 and
-    R29 read it alike."""
-    minimum = context.definition("rzv_min_age")
+def below_licensed_age(record: PatientRecord, context: HookContext, licence: str) -> str | None:
+    """Why a vaccine licensed from the age in definition ``licence`` (``rzv_min_age``, ``hepb_cpg_min_age``) is not
+    offered (None: it is). The patient must surely be that old: the youngest a partial birthDate allows, and no
+    birthDate is no age. Its own parameter, not the paediatric age: a site that moves its paediatric split does not
+    move a licence. R28 and R29 read it alike."""
+    minimum = context.definition(licence)
     youngest = record.youngest_age_years
     if youngest is not None and youngest >= minimum:
         return None

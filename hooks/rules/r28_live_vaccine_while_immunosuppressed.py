@@ -7,7 +7,7 @@ from datetime import date
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions.cohorts import rzv_unlicensed
+from hooks.definitions.cohorts import below_licensed_age
 from hooks.definitions.courses import doses_since
 from hooks.definitions.diagnosis import immunosuppressive_orders
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
@@ -185,7 +185,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # a course drafted now outranks lower-level suppression already given: it is what the vaccine meets next
     level = (suppression if suppression in ("high", "unknown") else "planned" if planned else suppression
              or ("ivig" if ivig and blocked else None))
-    rzv_not_offered = rzv_unlicensed(record, context)  # the non-live alternative to live zoster vaccine, as R29
+    # the non-live alternative to live zoster vaccine, offered as R29 offers it
+    rzv_not_offered = below_licensed_age(record, context, "rzv_min_age")
     facts.update({
         "high_level": "; ".join(e.evidence for e in found if e.level == "high") or None,
         "low_level": "; ".join(e.evidence for e in found if e.level == "low") or None,
@@ -248,7 +249,7 @@ def _suggestions(context: HookContext, drafts: list[MedicationOrder], concepts: 
     cancel = [Action("delete", f"Cancel {d.label}", resource_id=d.reference) for d in drafts]
     sets, patient = context.valuesets, context.patient_id
     options: list[Suggestion] = []
-    if offer_rzv:  # within its licence (cohorts.rzv_unlicensed)
+    if offer_rzv:  # within its licence (cohorts.below_licensed_age)
         rzv = orders.medication_request(
             patient, orders.concept(sets, "non_live_vaccine", RZV_DISPLAY), 0.5, "mL", route="im", count=1,
             text="Recombinant zoster vaccine 0.5 mL IM once (dose 1 of 2)",

@@ -202,7 +202,7 @@ def _check(record: PatientRecord, context: HookContext, p: Any, facts: dict[str,
         actions.append(("PCV20 0.5 mL IM", [Action("create", "PCV20 0.5 mL IM", resource=_vaccine(
             context, PCV20_DISPLAY, "Pneumococcal conjugate vaccine 20-valent (PCV20) 0.5 mL IM once"))]))
 
-    facts["rzv_not_offered"] = cohorts.rzv_unlicensed(record, context)  # as R28 offers it
+    facts["rzv_not_offered"] = cohorts.below_licensed_age(record, context, "rzv_min_age")  # as R28 offers it
     if facts["rzv_not_offered"] is None:
         rzv = _given(record, "zoster, recombinant")
         doses = sorted({i.when for i in rzv if i.when is not None})
@@ -254,8 +254,16 @@ def _hepatitis_b(record: PatientRecord, context: HookContext, p: Any, facts: dic
     found = (f"anti-HBs negative on {latest.when}" if latest else "anti-HBs not on file") + (
         f"; {len(doses)} hepatitis B vaccine dose(s) on file" if doses else "")
     missing.append(f"Hepatitis B: {found}")
-    if cohorts.is_paediatric(record, context):
-        # The CpG-adjuvanted vaccine is licensed from age 18 only: children get the paediatric 3-dose series.
+    too_young = cohorts.below_licensed_age(record, context, "hepb_cpg_min_age")
+    facts["hepatitis_b_cpg_not_offered"] = too_young
+    if record.youngest_age_years is None:
+        # the product and its dose go by age (a paediatric dose is half an adult's): no age, no product
+        label = "Hepatitis B vaccine series (product and dose by age: no birth date on file)"
+        resource = orders.service_request(context.patient_id, orders.text_concept(
+            "Hepatitis B vaccine series: choose the product and dose by age (no birth date on file)"))
+    elif too_young:
+        # the CpG-adjuvanted vaccine is for adults only: a child, or a possible 17-year-old, gets the paediatric
+        # 3-dose series (licensed to 19 years)
         label = "Hepatitis B vaccine (paediatric dosage) 0.5 mL IM (dose 1 of 3)"
         resource = _vaccine(context, HBV_PAEDIATRIC_DISPLAY,
                             "Hepatitis B vaccine, paediatric/adolescent dosage, 0.5 mL IM once (dose 1 of 3)",

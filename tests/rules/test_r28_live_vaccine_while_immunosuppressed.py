@@ -162,7 +162,7 @@ def test_with_no_birth_date_recombinant_zoster_is_not_offered_and_the_card_says_
 ])
 def test_r28_and_r29_offer_recombinant_zoster_to_the_same_patients(kb, today, patient, paediatric_age, offered):
     """R28 read the paediatric split (a site's, and no birthDate offered it), R29 its own age of 18 (no birthDate did
-    not): both read the one licence now, cohorts.rzv_unlicensed with definitions.rzv_min_age."""
+    not): both read the one licence now, cohorts.below_licensed_age with definitions.rzv_min_age."""
     site = with_params(kb, "definitions", paediatric_age_years=paediatric_age)
     chart = Chart(today, **(patient or {})).condition(IMNM_SNOMED, onset=-30)
     chart.medication(MYCOPHENOLATE, 1000, "mg", start=-10, frequency=2).draft(ZOSTER_LIVE, 0.65, "mL")

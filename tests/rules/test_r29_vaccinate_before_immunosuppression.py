@@ -14,7 +14,7 @@ from fhir_fixtures.r29_vaccinate_before_immunosuppression import (
     RZV,
     up_to_date,
 )
-from tests.conftest import explained, fired, run
+from tests.conftest import explained, fired, run, with_params
 
 RULE = "vaccinate-before-immunosuppression"
 
@@ -263,3 +263,30 @@ def test_a_child_up_to_date_is_not_told_zoster_is_up_to_date(kb, today):
     assert entry["status"] == "not-fired" and entry["reason"] == (
         "influenza, pneumococcal, COVID-19 and hepatitis B vaccination up to date; recombinant zoster vaccine not "
         "offered (it is licensed from 18 years and the patient's age is 17)")
+
+
+@pytest.mark.parametrize(("birth_date", "cvx"), [("2008", "08"), ("2008-10", "189")])
+def test_the_cpg_hepatitis_b_vaccine_waits_until_the_patient_is_surely_18(kb, today, birth_date, cvx):
+    """Born in 2008 may still be 17: the adult-only CpG-adjuvanted vaccine (CVX 189) waits for a surely-18 patient;
+    until then the paediatric/adolescent series (CVX 08, licensed to 19 years)."""
+    chart = _new(today)
+    chart.birth_date = birth_date
+    card, entry = _outcome(kb, chart, today)
+    assert _hbv_action(card)["resource"]["medicationCodeableConcept"]["coding"][0]["code"] == cvx
+    assert (entry["facts"]["hepatitis_b_cpg_not_offered"] is None) is (cvx == "189")
+
+
+def test_a_sites_paediatric_age_does_not_move_the_cpg_hepatitis_b_licence(kb, today):
+    """A site whose paediatric age is 16 treats a 17-year-old as an adult; the vaccine's licence is still 18."""
+    site = with_params(kb, "definitions", paediatric_age_years=16)
+    card, _ = _outcome(site, _new(today, age=17), today)
+    assert _hbv_action(card)["resource"]["medicationCodeableConcept"]["coding"][0]["code"] == "08"
+
+
+def test_with_no_birth_date_no_hepatitis_b_product_is_chosen(kb, today):
+    """The product and its dose go by age (a paediatric dose is half an adult's): no age, a request to choose."""
+    card = fired(run(kb, _no_birth_date(_new(today)), today))[RULE]
+    action = _hbv_action(card)
+    assert action["resource"]["resourceType"] == "ServiceRequest"
+    assert "no birth date on file" in action["resource"]["code"]["text"]
+    assert "CpG" not in str(card["suggestions"])
