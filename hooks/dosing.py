@@ -318,10 +318,10 @@ PULSE_STEP_MG = 10.0  # IV methylprednisolone: a child's pulse, R31's 1-2 mg/kg
 
 def practical_dose(raw: float, step: float, cap: float, *, round_down: bool = False) -> tuple[float, bool]:
     """``raw`` in whole ``step`` units, never above ``cap`` (itself taken down to a whole step), and whether the
-    cap applied. ``round_down`` where the per-kg figure is itself a maximum (a child's 30 mg/kg pulse, 2 mg/kg
-    prednisolone): rounding up would put the suggestion above the limit the dose checks apply. A dose or cap
-    smaller than one step (a small child) is given to 0.1 mg instead (:func:`share_step`): in whole steps it
-    would be 0 mg, or one step of up to twice the dose."""
+    cap applied. ``round_down`` where the per-kg figure is itself a maximum (R12's azathioprine mg/kg ceiling):
+    rounding up would put the suggestion above the limit the dose checks apply. A dose or cap smaller than one
+    step (a small child) is given to 0.1 mg instead (:func:`share_step`): in whole steps it would be 0 mg, or one
+    step of up to twice the dose. A suggested dose whose rounding the card states uses :func:`rounded_dose`."""
     return _in_units(raw, share_step(min(raw, cap), 1, step), cap, round_down)
 
 
@@ -343,7 +343,8 @@ ROUNDING_TOLERANCE = 0.1
 @dataclass(frozen=True, slots=True)
 class RoundedDose:
     """A suggested dose as :func:`rounded_dose` gives it, with the words for how it was rounded, so that a card's
-    text and its order's note say what was done (R01, R06, R16, R19, R31 and R32 word their doses with it)."""
+    text and its order's note say what was done (R01, R05, R06, R07, R16, R19, R31 and R32 word their doses with
+    it)."""
 
     mg: float
     capped: bool

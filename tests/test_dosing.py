@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from hooks.definitions.paediatric_doses import PULSE_ANY_DOSE, PULSE_VIALS_MG, pulse_product
 from hooks.dosing import (
     AZATHIOPRINE_ORAL,
     CHILD_FINER_STEPS_MG,
@@ -324,6 +325,26 @@ def test_every_product_a_suggestion_can_name_is_a_coded_rxnorm_drug_of_its_group
     for display in displays:
         system, _, shown = kb.valuesets.by_display[(line.group, display.lower())]
         assert system == RXNORM and shown.lower() == display.lower()
+
+
+@pytest.mark.parametrize("display", [*(f"methylprednisolone {mg:g} MG Injection" for mg in PULSE_VIALS_MG),
+                                     PULSE_ANY_DOSE])
+def test_every_pulse_product_is_a_coded_rxnorm_methylprednisolone_injection(kb, display):
+    """R19 named the 1 g vial for a child's 420 mg and R07 "methylprednisolone Injectable Product", a group that
+    takes in the acetate suspension (never IV). Each product a pulse can name is found in the value sets."""
+    system, code, shown = kb.valuesets.by_display[("glucocorticoid_systemic", display.lower())]
+    assert system == RXNORM and shown == display
+    assert [info.concept for info in kb.valuesets.lookup_code(system, code)] == ["methylprednisolone"]
+
+
+@pytest.mark.parametrize(("mg", "display"), [
+    (1000, "methylprednisolone 1000 MG Injection"),  # an adult's pulse, or a child's capped at 1 g
+    (500, "methylprednisolone 500 MG Injection"),
+    (420, "methylprednisolone Injection"),  # a child's 30 mg/kg at 14 kg: no vial holds exactly that
+    (27, "methylprednisolone Injection"),
+])
+def test_a_pulse_names_a_vial_only_where_one_holds_exactly_the_dose(mg, display):
+    assert pulse_product(mg) == display
 
 
 @pytest.mark.parametrize(("mg", "display", "amount"), [

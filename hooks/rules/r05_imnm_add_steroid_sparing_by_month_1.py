@@ -9,8 +9,8 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import cohorts, escalation, immunosuppression, renal, routes, steroids
 from hooks.definitions import treatment_duration as td
+from hooks.definitions.paediatric_doses import child_weekly_methotrexate
 from hooks.definitions.weight import dosing_bsa
-from hooks.dosing import MTX_SYRINGE_STEP_MG, practical_dose
 from hooks.record import WEEKDAY_NAMES, WEEKDAYS, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ENMC_224, KASSARDJIAN_2015, SEED_000, SEED_001, SEED_003, SEED_004, SHARE_2017
@@ -143,31 +143,31 @@ def _methotrexate(record: PatientRecord, context: HookContext, params: Mapping[s
                   day_code: str, weekday: str, facts: dict[str, object], notes: list[str]
                   ) -> tuple[str, list[Action]] | None:
     """The weekly methotrexate and folic acid to offer (label, actions): 15 mg orally for an adult; for a child,
-    15 mg/m2 SC by body-surface area (SHARE), or nothing without a current weight and height. Adult fixed doses are
-    not for children: 15 mg is 25 mg/m2 at 0.6 m2."""
-    dose, route, product = 15.0, "oral", "methotrexate 2.5 MG Oral Tablet"
-    text = (f"Methotrexate 15 mg (6 x 2.5 mg tablets) by mouth ONCE WEEKLY on {weekday}s only. Titrate by 2.5-5 mg "
-            "every 2-4 weeks to 20-25 mg/week; subcutaneous when 20 mg/week or more.")
+    15 mg/m2 SC by body-surface area (SHARE), as R32 suggests it, or nothing without a current weight and height.
+    Adult fixed doses are not for children: 15 mg is 25 mg/m2 at 0.6 m2."""
     if child:
         bsa = dosing_bsa(record, context)
         per_m2, cap = params["paediatric_mtx_mg_per_m2_week"], params["paediatric_mtx_max_mg_week"]
         facts.update(paediatric=True, bsa_m2=bsa)
         who = f"Child ({record.youngest_age_years} y)"  # the age that makes them a child (a partial birthDate)
-        if bsa is None:
+        suggested = child_weekly_methotrexate(record, context, per_m2, cap, day_code)
+        if bsa is None or suggested is None:
             notes.append(f"{who}: methotrexate {per_m2:g} mg/m² SC once weekly (maximum "
                          f"{cap:g} mg) and mycophenolate by body-surface area, with paediatric rheumatology; **no "
                          "current weight and height, so no dose is computed**.")
             return None
-        dose = practical_dose(per_m2 * bsa, MTX_SYRINGE_STEP_MG, cap, round_down=True)[0]
-        route, product = "sc", "methotrexate 25 MG/ML Prefilled Syringe"
-        text = f"Methotrexate {dose:g} mg SC ONCE WEEKLY on {weekday}s only ({per_m2:g} mg/m2 x {bsa:g} m2)"
+        dose, order = suggested.dose.mg, suggested.resource
         notes.append(f"{who}: methotrexate {per_m2:g} mg/m² SC once weekly (maximum {cap:g} "
-                     f"mg) = {dose:g} mg at {bsa:g} m²; mycophenolate by body-surface area too (no adult dose "
-                     "offered). Involve paediatric rheumatology.")
-    order = orders.medication_request(
-        context.patient_id, orders.concept(context.valuesets, "methotrexate", product), dose, "mg", route=route,
-        text=text, frequency=1, period=1, period_unit="wk", day_of_week=day_code,
-        note="Once weekly, never daily. Folic acid 1 mg daily alongside.")
+                     f"mg) = {dose:g} mg at {bsa:g} m² ({suggested.dose.how}); mycophenolate by body-surface area "
+                     "too (no adult dose offered). Involve paediatric rheumatology.")
+    else:
+        dose = 15.0
+        order = orders.medication_request(
+            context.patient_id, orders.concept(context.valuesets, "methotrexate", "methotrexate 2.5 MG Oral Tablet"),
+            dose, "mg", route="oral", frequency=1, period=1, period_unit="wk", day_of_week=day_code,
+            text=f"Methotrexate 15 mg (6 x 2.5 mg tablets) by mouth ONCE WEEKLY on {weekday}s only. Titrate by "
+                 "2.5-5 mg every 2-4 weeks to 20-25 mg/week; subcutaneous when 20 mg/week or more.",
+            note="Once weekly, never daily. Folic acid 1 mg daily alongside.")
     folic = orders.medication_request(
         context.patient_id, orders.text_concept("folic acid 1 MG Oral Tablet"), 1, "mg",
         text="Folic acid 1 mg by mouth once daily (with weekly methotrexate)")

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import dose_basis
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import DraftDose, mg
+from hooks.definitions.paediatric_doses import ChildOrder, child_pulse, pulse_order
 from hooks.definitions.steroids import is_iv_methylprednisolone
 from hooks.definitions.weight import dosing_weight
-from hooks.dosing import PULSE_STEP_MG, mg_per_kg_day, practical_dose
+from hooks.dosing import mg_per_kg_day
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Severity, Suggestion
 from hooks.sources import ETG, LANCET_2024, SEED_001, SHARE_2017
@@ -171,12 +169,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     severity: Severity = "critical" if critical else "warning"
     findings = critical + warning
-    suggestions = _suggestions(context, p, drafts, child, weight.value if weight else None,
-                               weight.day.isoformat() if weight else None,
-                               max((day_mg for _, day_mg in intended), default=None))
-    if child and weight is not None:
-        advice = ("Suggested instead: methylprednisolone **30 mg/kg/day = "
-                  f"{_child_dose(p, weight.value):g} mg** IV daily for 3 days (on {weight.describe('kg')}).")
+    pulse = (child_pulse(context, p["paediatric_max_mg_per_kg_day"], p["max_mg_day"], weight)
+             if child and weight is not None else None)
+    suggestions = _suggestions(context, drafts, child, pulse, max((day_mg for _, day_mg in intended), default=None))
+    if pulse is not None and weight is not None:
+        advice = (f"Suggested instead: methylprednisolone **{p['paediatric_max_mg_per_kg_day']:g} mg/kg/day = "
+                  f"{mg(pulse.dose.mg)}** IV daily for 3 days (on {weight.describe('kg')}, {pulse.dose.how}).")
     elif child:
         advice = ("No current weight, so no child dose can be computed: the dose is 30 mg/kg/day (maximum 1 g) "
                   "for 3 days. Weigh the patient and re-order (see the dosing-weight card).")
@@ -205,11 +203,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     )
 
 
-def _child_dose(p: Mapping[str, float], weight_kg: float) -> float:
-    return practical_dose(p["paediatric_max_mg_per_kg_day"] * weight_kg, PULSE_STEP_MG, p["max_mg_day"],
-                          round_down=True)[0]
-
-
 def _monitoring(context: HookContext) -> list[Action]:
     glucose = orders.service_request(context.patient_id, orders.text_concept(
         "Capillary blood glucose four times a day during methylprednisolone pulses"))
@@ -219,39 +212,22 @@ def _monitoring(context: HookContext) -> list[Action]:
             Action("create", "Blood pressure with each infusion", resource=bp)]
 
 
-def _pulse(context: HookContext, dose: float, display: str) -> dict[str, Any]:
-    return orders.medication_request(
-        context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic", display), dose, "mg",
-        text=f"Methylprednisolone {dose:,.0f} mg IV over at least 60 minutes once daily for 3 days",
-        route="iv", duration_days=3, note="Infuse over at least 60 minutes; then oral prednisone. "
-                                          "Consider a proton-pump inhibitor.")
-
-
-def _suggestions(context: HookContext, p: Mapping[str, float], drafts: list[MedicationOrder], child: bool,
-                 weight_kg: float | None, weighed: str | None, intended: float | None) -> list[Suggestion]:
+def _suggestions(context: HookContext, drafts: list[MedicationOrder], child: bool, pulse: ChildOrder | None,
+                 intended: float | None) -> list[Suggestion]:
     delete = [Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafts]
     if child:
-        if weight_kg is None:
+        if pulse is None:  # no current weight: no child's dose
             return []
-        dose = _child_dose(p, weight_kg)
-        resource = orders.medication_request(
-            context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic",
-                                               "methylprednisolone Injectable Product"), dose, "mg",
-            text=f"Methylprednisolone {dose:g} mg IV over at least 60 minutes once daily for 3 days",
-            route="iv", duration_days=3,
-            note=f"30 mg/kg/day x {weight_kg:g} kg ({weighed}), rounded down to {PULSE_STEP_MG:g} mg, "
-                 "maximum 1 g.")
-        return [Suggestion(f"Replace with methylprednisolone {dose:g} mg IV daily x3 (30 mg/kg)",
-                           [*delete, Action("create", f"Methylprednisolone {dose:g} mg IV daily x3",
-                                            resource=resource), *_monitoring(context)], is_recommended=True)]
+        dose = mg(pulse.dose.mg)
+        return [Suggestion(f"Replace with methylprednisolone {dose} IV daily x3 (30 mg/kg)",
+                           [*delete, Action("create", f"Methylprednisolone {dose} IV daily x3",
+                                            resource=pulse.resource), *_monitoring(context)], is_recommended=True)]
+
+    def fixed(dose: int, recommended: bool) -> Suggestion:
+        return Suggestion(f"Replace with methylprednisolone {mg(dose)} IV daily x3",
+                          [*delete, Action("create", f"Methylprednisolone {mg(dose)} IV daily x3",
+                                           resource=pulse_order(context, dose, "prednisone")),
+                           *_monitoring(context)], is_recommended=recommended)
+
     prefer_500 = intended is not None and intended <= 750
-    return [
-        Suggestion("Replace with methylprednisolone 1,000 mg IV daily x3",
-                   [*delete, Action("create", "Methylprednisolone 1,000 mg IV daily x3",
-                                    resource=_pulse(context, 1000, "methylprednisolone 1000 MG Injection")),
-                    *_monitoring(context)], is_recommended=not prefer_500),
-        Suggestion("Replace with methylprednisolone 500 mg IV daily x3",
-                   [*delete, Action("create", "Methylprednisolone 500 mg IV daily x3",
-                                    resource=_pulse(context, 500, "methylprednisolone 500 MG Injection")),
-                    *_monitoring(context)], is_recommended=prefer_500),
-    ]
+    return [fixed(1000, not prefer_500), fixed(500, prefer_500)]

@@ -12,16 +12,15 @@ from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, diagnosis, negation, steroids, strength
 from hooks.definitions.courses import doses_since, last_dose_day
 from hooks.definitions.dose_basis import mg
+from hooks.definitions.paediatric_doses import child_pulse, pulse_order
 from hooks.definitions.treatment_duration import ivig_immunizations
 from hooks.definitions.weight import Measure, dosing_weight, ivig_dosing_weight
 from hooks.dosing import (
     CHILD_FINER_STEPS_MG,
     HALF_TABLET_STEP_MG,
-    PULSE_STEP_MG,
     TABLET_STEP_MG,
     RoundedDose,
     oral_steroid_product,
-    practical_dose,
     rounded_dose,
 )
 from hooks.record import SNOMED, Condition, Observation, PatientRecord
@@ -313,8 +312,9 @@ def _pulse_and_prednisone(context: HookContext, params: Mapping[str, float], chi
                           weight: Measure | None) -> tuple[str, list[Action]]:
     """The pulse and the oral glucocorticoid after it, for the card's text and as orders. Adults: a fixed 1 g
     pulse and prednisone 1 mg/kg (maximum 80 mg). Children: 30 mg/kg (maximum 1 g) and prednisolone 2 mg/kg
-    (maximum 60 mg), rounded down so that R07 and R32 never flag the suggestion, the prednisolone as R32 rounds
-    its own (2.5 mg steps only within a tenth of the dose); no weight, no child's dose."""
+    (maximum 60 mg), rounded down so that R07 and R32 never flag the suggestion: the pulse order is R07's own
+    (``child_pulse``), the prednisolone rounded as R32 rounds its own (2.5 mg steps only within a tenth of the
+    dose); no weight, no child's dose."""
     sets, patient = context.valuesets, context.patient_id
     cap = params["pulse_mg"]
     oral_dose: RoundedDose | None
@@ -328,21 +328,19 @@ def _pulse_and_prednisone(context: HookContext, params: Mapping[str, float], chi
             days = int(context.definition("weight_max_age_days_paediatric"))
             return (f"{regimen} **No body weight from the last {days} days: the child's doses could not be "
                     "computed.** Weigh the child.", [])
-        pulse_mg = practical_dose(per_kg * weight.value, PULSE_STEP_MG, cap, round_down=True)[0]
+        pulse = child_pulse(context, per_kg, cap, weight)
+        pulse_mg, pulse_request, pulse_how = pulse.dose.mg, pulse.resource, f" ({pulse.dose.how})"
         oral, oral_dose = "prednisolone", rounded_dose(oral_per_kg * weight.value, HALF_TABLET_STEP_MG, oral_cap,
                                                        round_down=True, finer_steps=CHILD_FINER_STEPS_MG)
     else:
         oral_per_kg, oral_cap = params["prednisone_mg_per_kg"], params["prednisone_max_mg"]
         regimen = (f"{cap:,.0f} mg daily for 3 days, then prednisone {oral_per_kg:g} mg/kg/day (maximum "
                    f"{oral_cap:g} mg).")
-        pulse_mg, oral = cap, "prednisone"
+        pulse_mg, oral, pulse_how = cap, "prednisone", ""
+        pulse_request = pulse_order(context, cap, "prednisone")
         oral_dose = (None if weight is None
                      else rounded_dose(oral_per_kg * weight.value, TABLET_STEP_MG, oral_cap))
-    pulse_order = orders.medication_request(
-        patient, orders.concept(sets, "glucocorticoid_systemic", "methylprednisolone 1000 MG Injection"), pulse_mg,
-        "mg", route="iv", duration_days=3, count=3,
-        text=f"Methylprednisolone {mg(pulse_mg)} IV once daily for 3 days (infuse over at least 1 hour)")
-    actions = [Action("create", f"Methylprednisolone {mg(pulse_mg)} IV daily x3", resource=pulse_order)]
+    actions = [Action("create", f"Methylprednisolone {mg(pulse_mg)} IV daily x3", resource=pulse_request)]
     if oral_dose is None or weight is None:
         return (f"{regimen} **No body weight from the last {int(context.definition('weight_max_age_days'))} days: "
                 f"the {oral} dose could not be computed.** Weigh the patient.", actions)
@@ -353,7 +351,7 @@ def _pulse_and_prednisone(context: HookContext, params: Mapping[str, float], chi
         patient, orders.product_concept(sets, product), oral_mg, "mg", text=oral_text)
     actions.append(Action("create", f"{oral.capitalize()} {oral_mg:g} mg PO daily after the pulses",
                           resource=oral_order))
-    return (f"{regimen} For {weight.describe('kg')}: **{mg(pulse_mg)} IV daily**, then {oral} "
+    return (f"{regimen} For {weight.describe('kg')}: **{mg(pulse_mg)} IV daily**{pulse_how}, then {oral} "
             f"**{oral_mg:g} mg daily** ({oral_dose.how}).", actions)
 
 

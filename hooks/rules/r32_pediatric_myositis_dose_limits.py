@@ -15,16 +15,9 @@ from hooks.context import HookContext
 from hooks.definitions import dose_basis
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import DraftDose, mg
-from hooks.definitions.weight import Measure, dosing_bsa, dosing_height, dosing_weight
-from hooks.dosing import (
-    CHILD_FINER_STEPS_MG,
-    HALF_TABLET_STEP_MG,
-    METHOTREXATE_INJECTION,
-    MTX_SYRINGE_STEP_MG,
-    oral_steroid_product,
-    product_for,
-    rounded_dose,
-)
+from hooks.definitions.paediatric_doses import child_weekly_methotrexate
+from hooks.definitions.weight import Measure, dosing_bsa, dosing_weight
+from hooks.dosing import CHILD_FINER_STEPS_MG, HALF_TABLET_STEP_MG, oral_steroid_product, rounded_dose
 from hooks.record import WEEKDAYS, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IMACS_2023_CANCER, IMACS_CORE_SET, SEED_003, SHARE_2017
@@ -127,7 +120,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not steroids and not mtx:
         return Quiet("no prednis(ol)one or methotrexate draft", facts)
     weight = dosing_weight(record, context)
-    height = dosing_height(record, context)
     bsa = dosing_bsa(record, context)
     facts.update(dosing_weight_kg=weight.value if weight else None, bsa_m2=bsa)
     unread: list[str] = []
@@ -153,7 +145,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         advice.append(text)
         suggestions += suggestion
     if mtx_found:
-        suggestion, text = _mtx_suggestion(record, context, p, mtx_doses, weight, height, bsa)
+        suggestion, text = _mtx_suggestion(record, context, p, mtx_doses, bsa)
         advice.append(text)
         suggestions += suggestion
     findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for d in steroid_doses + mtx_doses
@@ -198,27 +190,18 @@ def _steroid_suggestion(context: HookContext, p: Mapping[str, float], doses: lis
 
 
 def _mtx_suggestion(record: PatientRecord, context: HookContext, p: Mapping[str, float], doses: list[DraftDose],
-                    weight: Measure | None, height: Measure | None, bsa: float | None
-                    ) -> tuple[list[Suggestion], str]:
+                    bsa: float | None) -> tuple[list[Suggestion], str]:
     per_m2 = p["mtx_suggested_mg_per_m2_week"]
-    if bsa is None or weight is None or height is None:
-        return [], (f"No current weight and height, so no BSA dose is computed: methotrexate {per_m2:g} mg/m² SC "
-                    f"once weekly, at most {p['mtx_max_mg_week']:g} mg/week. Measure the child and re-order.")
-    # below one 2.5 mg step, to what the 25 mg/mL solution measures (0.01 mL), so that a product gives the dose
-    dose = rounded_dose(per_m2 * bsa, MTX_SYRINGE_STEP_MG, p["mtx_max_mg_week"],
-                        finest=METHOTREXATE_INJECTION.finest_mg)
-    product = product_for(METHOTREXATE_INJECTION, dose.mg)
     days = doses[0].order.dosage.timing.days_of_week if doses[0].order.dosage else ()
     day = days[0] if days and days[0] in WEEKDAYS else "mon"
-    text = f"Methotrexate {dose.mg:g} mg ({product.amount}) SC ONCE WEEKLY ({day.capitalize()})"
-    resource = orders.medication_request(
-        context.patient_id, orders.product_concept(context.valuesets, product),
-        dose.mg, "mg", text=text, route="sc", period=1, period_unit="wk", day_of_week=day,
-        note=f"{per_m2:g} mg/m2 x BSA {bsa:.2f} m2 (Mosteller: {height.describe('cm')}, {weight.describe('kg')}), "
-             f"{dose.how}. Once weekly only.")
+    suggested = child_weekly_methotrexate(record, context, per_m2, p["mtx_max_mg_week"], day)
+    if bsa is None or suggested is None:
+        return [], (f"No current weight and height, so no BSA dose is computed: methotrexate {per_m2:g} mg/m² SC "
+                    f"once weekly, at most {p['mtx_max_mg_week']:g} mg/week. Measure the child and re-order.")
+    dose = suggested.dose
     actions = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)
                for d in doses]
-    actions.append(Action("create", text, resource=resource))
+    actions.append(Action("create", suggested.text, resource=suggested.resource))
     if not (record.medications_in("folic_acid", current_only=True) or context.drafts_in("folic_acid")):
         actions.append(Action("create", "Folic acid 1 mg PO daily", resource=orders.medication_request(
             context.patient_id, orders.text_concept("folic acid 1 MG Oral Tablet"), 1, "mg",

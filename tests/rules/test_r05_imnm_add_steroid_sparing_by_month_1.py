@@ -145,31 +145,85 @@ def test_site_threshold_moves_the_edge(kb, today):
     assert RULE in fired(result)
 
 
-def _child(today, height: bool = True) -> Chart:
-    chart = Chart(today, age=8).condition(IMNM_SNOMED, onset=-65).antibody("anti_hmgcr", "positive", day=-55)
-    chart.ck(6800, day=-50).ck(2100, day=-3).weight(26, day=-2)
+def _child(today, height: bool = True, age: int = 8, kg: float = 26, cm: float = 128) -> Chart:
+    chart = Chart(today, age=age).condition(IMNM_SNOMED, onset=-65).antibody("anti_hmgcr", "positive", day=-55)
+    chart.ck(6800, day=-50).ck(2100, day=-3).weight(kg, day=-2)
     if height:
-        chart.height(128, day=-2)
+        chart.height(cm, day=-2)
     return chart.medication(PREDNISONE_20, 50, "mg", start=-45)
+
+
+def _created(card) -> list[dict]:
+    return [a["resource"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "create"]
+
+
+def _sc_methotrexate(card) -> dict:
+    return next(r for r in _created(card) if r["dosageInstruction"][0]["route"].get("coding", [{}])[0].get("code")
+                == "34206005" and "methotrexate" in r["medicationCodeableConcept"]["text"])
 
 
 def test_a_child_is_offered_methotrexate_by_body_surface_area_and_no_adult_doses(kb, today):
     card = fired(run(kb, _child(today).request("patient-view"), today))[RULE]
-    created = [a["resource"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "create"]
-    texts = {r.get("medicationCodeableConcept", {}).get("text"): r for r in created}
-    mtx = texts["methotrexate 25 MG/ML Prefilled Syringe"]["dosageInstruction"][0]
-    assert mtx["doseAndRate"][0]["doseQuantity"]["value"] == 12.5  # 15 mg/m2 x 0.96 m2, not the adult 15 mg
-    assert mtx["route"]["coding"][0]["code"] == "34206005"
+    texts = {r.get("medicationCodeableConcept", {}).get("text") for r in _created(card)}
+    mtx = _sc_methotrexate(card)
+    # 15 mg/m2 x 0.96 m2 = 14.4 mg, to the nearest 2.5 mg as R32 gives it (not the adult 15 mg by mouth)
+    assert mtx["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 15
+    assert mtx["medicationCodeableConcept"]["text"] == "0.6 ML methotrexate 25 MG/ML Prefilled Syringe"
     assert "mycophenolate mofetil 500 MG Oral Tablet" not in texts and "methotrexate 2.5 MG Oral Tablet" not in texts
     assert "paediatric rheumatology" in card["detail"]
 
 
-def test_a_childs_methotrexate_suggestion_passes_the_childrens_dose_check(kb, today):
-    chart = _child(today)
+@pytest.mark.parametrize(("age", "kg", "cm", "mg", "code", "amount", "how"), [
+    # 0.96 m2: 14.4 mg (it was 12.5 mg, rounded down, on the 25 mg/mL syringe with no volume)
+    (8, 26, 128, 15, "2377343", "1 x 15 mg/0.6 mL prefilled syringe", "rounded to 2.5 mg"),
+    (2, 10, 90, 7.5, "2377353", "1 x 7.5 mg/0.3 mL prefilled syringe", "rounded to 2.5 mg"),  # 0.50 m2
+    # 0.36 m2: 5.4 mg, below the smallest syringe (it was 5 mg named on a syringe that holds none such)
+    (1, 7, 68, 5, "1946772", "0.2 mL of 25 mg/mL injection solution", "rounded to 2.5 mg"),
+    (0, 1.2, 40, 1.75, "1946772", "0.07 mL of 25 mg/mL injection solution",  # 0.12 m2: 1.8 mg, to 0.01 mL
+     "1 mg steps more than 10% off, given to 0.25 mg"),
+    # 0.20 m2: 3.06 mg; 2.5 mg would be 18% under, so whole mg
+    (0, 3, 50, 3, "1946772", "0.12 mL of 25 mg/mL injection solution",
+     "2.5 mg steps more than 10% off, rounded to 1 mg"),
+    (17, 90, 185, 32.5, "1946772", "1.3 mL of 25 mg/mL injection solution", "rounded to 2.5 mg"),  # 2.15 m2
+    (17, 140, 200, 40, "1946772", "1.6 mL of 25 mg/mL injection solution",  # 2.79 m2: 41.8 mg
+     "rounded to 2.5 mg, capped at 40 mg"),
+])
+def test_a_childs_methotrexate_names_a_product_that_gives_the_dose_and_says_how_it_was_rounded(
+        kb, today, age, kg, cm, mg, code, amount, how):
+    """R05 named 'methotrexate 25 MG/ML Prefilled Syringe' for any dose and said nothing of its rounding. It now
+    builds the order R32 builds: a syringe only where one holds exactly the dose, else the 25 mg/mL solution with
+    the volume in the text; the note and the card say how the dose was rounded."""
+    chart = _child(today, age=age, kg=kg, cm=cm)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    mtx = _sc_methotrexate(card)
+    dosage = mtx["dosageInstruction"][0]
+    weekday = (today + timedelta(days=1)).strftime("%A")
+    assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == mg
+    assert mtx["medicationCodeableConcept"]["coding"][0]["code"] == code
+    assert dosage["text"] == f"Methotrexate {mg:g} mg ({amount}) SC ONCE WEEKLY on {weekday}s only"
+    assert f", {how}. Once weekly, never daily" in mtx["note"][0]["text"]
+    bsa = _explain(run(kb, chart.request("patient-view"), today))["facts"]["bsa_m2"]
+    assert f"= {mg:g} mg at {bsa:g} m² ({how})" in card["detail"]
+
+
+@pytest.mark.parametrize(("age", "kg", "cm"), [
+    (8, 26, 128),
+    (0, 4.5, 50),  # 0.25 m2: 3.75 mg; 5 mg would be a third over, so 4 mg (whole mg, 16 mg/m2)
+    (1, 7, 68),
+    (0, 1.2, 40),
+    (17, 140, 200),  # capped at 40 mg
+])
+def test_a_childs_methotrexate_suggestion_passes_the_childrens_dose_check(kb, today, age, kg, cm):
+    """Drafted and signed, R05's suggestion is read by R32 and found within the juvenile limits."""
+    chart = _child(today, age=age, kg=kg, cm=cm)
     suggestion = fired(run(kb, chart.request("patient-view"), today))[RULE]["suggestions"][0]
+    assert suggestion["label"].startswith("Methotrexate")
     for number, action in enumerate(suggestion["actions"]):
         chart.draft_resource(dict(action["resource"], status="draft", id=f"suggested-{number}"))
-    assert "pediatric-myositis-dose-limits" not in fired(run(kb, chart.request("order-sign"), today))
+    result = run(kb, chart.request("order-sign"), today)
+    assert "pediatric-myositis-dose-limits" not in fired(result)
+    entry = _explain(result, "pediatric-myositis-dose-limits")
+    assert entry["reason"] == "within the juvenile myositis limits" and entry["facts"]["mtx_mg_week"] > 0
 
 
 def test_a_child_by_a_partial_birth_date_is_named_at_the_youngest_age_that_makes_them_a_child(kb, today):
@@ -183,8 +237,7 @@ def test_a_child_by_a_partial_birth_date_is_named_at_the_youngest_age_that_makes
 
 def test_a_child_without_a_height_gets_no_methotrexate_dose(kb, today):
     card = fired(run(kb, _child(today, height=False).request("patient-view"), today))[RULE]
-    created = [a["resource"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "create"]
-    assert all("methotrexate" not in r.get("medicationCodeableConcept", {}).get("text", "") for r in created)
+    assert all("methotrexate" not in r.get("medicationCodeableConcept", {}).get("text", "") for r in _created(card))
     assert "no dose is computed" in card["detail"]
 
 

@@ -118,6 +118,31 @@ def test_child_suggestion_is_computed_and_capped(kb, today):
     assert resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 1000
 
 
+@pytest.mark.parametrize(("kg", "mg", "code", "how"), [
+    (23, 690, "1743703", "rounded down to 10 mg"),
+    (2.5, 70, "1743703", "rounded down to 10 mg"),  # 75 mg: 70 mg is 7% under, within a tenth
+    (1.5, 45, "1743703", "10 mg steps more than 10% off, rounded down to 1 mg"),  # 40 mg would be 11% under
+    (0.9, 27, "1743703", "10 mg steps more than 10% off, rounded down to 1 mg"),  # it was 20 mg, 26% under
+    (40, 1000, "1743726", "rounded down to 10 mg, capped at 1,000 mg"),  # the 1 g vial holds exactly the dose
+])
+def test_a_childs_pulse_is_rounded_down_by_at_most_a_tenth_and_says_how(kb, today, kg, mg, code, how):
+    """A child's 30 mg/kg was rounded down to 10 mg whatever that took off (0.9 kg: 27 mg became 20 mg), and the
+    note said "rounded down to 10 mg" even where it was not. It now takes 10 mg steps only within a tenth of the
+    dose, else whole mg, as R19 and R31 round a child's methylprednisolone; the note and the card say which. A
+    dose no vial holds exactly is ordered as methylprednisolone Injection with no strength."""
+    chart = _chart(today, age=0 if kg < 10 else 12, weight=kg).draft(METHYLPRED_1000, 45, "mg/kg", route=ROUTE_IV,
+                                                                     end=2)
+    card = _card(kb, today, chart)
+    pulse = card["suggestions"][0]["actions"][1]["resource"]
+    dosage = pulse["dosageInstruction"][0]
+    weighed = f"{kg:g} kg on 2026-11-19"
+    assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == mg
+    assert pulse["medicationCodeableConcept"]["coding"][0]["code"] == code
+    assert dosage["text"] == f"Methylprednisolone {mg:,g} mg IV over at least 60 minutes once daily for 3 days"
+    assert pulse["note"][0]["text"].startswith(f"30 mg/kg/day (maximum 1,000 mg) x {weighed}: {how}. ")
+    assert f"30 mg/kg/day = {mg:,g} mg** IV daily for 3 days (on {weighed}, {how})" in card["detail"]
+
+
 def test_child_mg_order_without_weight_is_not_evaluable_under_1_g(kb, today):
     chart = _chart(today, age=10, weight=None).draft(METHYLPRED_1000, 500, "mg", route=ROUTE_IV, end=2)
     entry = _explain(kb, today, chart)

@@ -96,7 +96,7 @@ def _severe_child(today, age: int, weight: float | None, weighed: int = -2) -> C
 def test_child_gets_30_mg_per_kg_pulse_and_prednisolone_2_mg_per_kg(kb, today):
     card = _card(kb, _severe_child(today, age=10, weight=32))
     doses = _doses(card)
-    assert doses["methylprednisolone 1000 MG Injection"] == 960  # 30 mg/kg x 32 kg, not the adult 1 g
+    assert doses["methylprednisolone Injection"] == 960  # 30 mg/kg x 32 kg, not the adult 1 g (nor its 1 g vial)
     assert doses["prednisolone 20 MG Oral Tablet"] == 60  # 2 mg/kg = 64 mg, capped at 60 mg: 3 x 20 mg
     assert not any(name.startswith("prednisone") for name in doses)
     assert "30 mg/kg daily (maximum 1,000 mg)" in card["detail"]
@@ -105,9 +105,9 @@ def test_child_gets_30_mg_per_kg_pulse_and_prednisolone_2_mg_per_kg(kb, today):
 
 def test_child_pulse_capped_at_1_g_and_rounded_down(kb, today):
     doses = _doses(_card(kb, _severe_child(today, age=16, weight=47)))
-    assert doses["methylprednisolone 1000 MG Injection"] == 1000  # 1,410 mg capped
+    assert doses["methylprednisolone 1000 MG Injection"] == 1000  # 1,410 mg capped: the 1 g vial holds it exactly
     doses = _doses(_card(kb, _severe_child(today, age=6, weight=21.7)))
-    assert doses["methylprednisolone 1000 MG Injection"] == 650  # 651 mg rounded down to 10 mg, never above 30 mg/kg
+    assert doses["methylprednisolone Injection"] == 650  # 651 mg rounded down to 10 mg, never above 30 mg/kg
     assert doses["prednisolone 2.5 MG Oral Tablet"] == 42.5  # 43.4 mg rounded down to 2.5 mg: not 5 mg tablets
 
 
@@ -126,35 +126,56 @@ def test_a_small_childs_prednisolone_is_rounded_as_r32_rounds_it(kb, today, weig
     assert f"then prednisolone **{mg:g} mg daily** ({how})" in card["detail"]
 
 
-@pytest.mark.parametrize(("age", "weight", "pulse"), [(0, 0.31, "9.3 mg"), (44, 72, "1,000 mg")])
+@pytest.mark.parametrize(("age", "weight", "pulse"), [(0, 0.9, "27 mg"), (44, 72, "1,000 mg")])
 def test_the_pulse_text_states_the_dose_the_order_carries(kb, today, age, weight, pulse):
-    """A 0.31 kg infant's pulse is 9.3 mg (30 mg/kg, below one 10 mg step, to 0.1 mg): the order carried 9.3 mg
-    while its text, its label and the card said "9 mg"."""
+    """The order's text, its label and the card give the dose the order carries, as R07's pulse order does (a
+    0.31 kg infant's 9.3 mg read "9 mg")."""
     card = _card(kb, _severe_child(today, age=age, weight=weight))
     action = card["suggestions"][0]["actions"][0]
     dosage = action["resource"]["dosageInstruction"][0]
     assert f"{dosage['doseAndRate'][0]['doseQuantity']['value']:,g} mg" == pulse
     assert action["description"] == f"Methylprednisolone {pulse} IV daily x3"
-    assert dosage["text"].startswith(f"Methylprednisolone {pulse} IV once daily")
+    assert dosage["text"] == f"Methylprednisolone {pulse} IV over at least 60 minutes once daily for 3 days"
     assert f"**{pulse} IV daily**" in card["detail"]
 
 
-@pytest.mark.parametrize(("age", "weight"), [(8, 26.3), (1, 7), (0, 1.2)])
+@pytest.mark.parametrize(("age", "weight"), [(8, 26.3), (1, 7), (0, 2.5), (0, 1.2), (0, 0.9), (16, 47)])
 def test_child_suggestion_passes_the_childrens_dose_checks(kb, today, age, weight):
     """R19's orders, signed as drafts, must not be flagged by R07 (pulse) or R32 (prednisolone), whole tablets or
-    oral solution."""
+    oral solution; R07 reads the pulse (a 3-day course) and finds it within its limits."""
     chart = _severe_child(today, age=age, weight=weight)
     for number, action in enumerate(_card(kb, chart)["suggestions"][0]["actions"]):
         chart.draft_resource(dict(action["resource"], status="draft", id=f"suggested-{number}"))
-    cards = fired(run(kb, chart.request("order-sign"), today))
-    assert not {"ivmp-pulse-dose-cap", "pediatric-myositis-dose-limits"} & set(cards)
+    result = run(kb, chart.request("order-sign"), today)
+    assert not {"ivmp-pulse-dose-cap", "pediatric-myositis-dose-limits"} & set(fired(result))
+    assert explained(result, "ivmp-pulse-dose-cap")["reason"] == "IV methylprednisolone within the pulse limits"
+
+
+@pytest.mark.parametrize(("weight", "mg", "how"), [
+    (2.5, 70, "rounded down to 10 mg"),  # 75 mg: 7% under, within a tenth
+    (0.9, 27, "10 mg steps more than 10% off, rounded down to 1 mg"),  # it was 20 mg, 26% under
+    (21.7, 650, "rounded down to 10 mg"),
+])
+def test_a_childs_pulse_is_r07s_own_order_and_says_how_it_was_rounded(kb, today, weight, mg, how):
+    """R19 rounded a child's 30 mg/kg down to 10 mg whatever that took off (0.9 kg: 27 mg became 20 mg), said
+    nothing of it, and named the 1 g vial for any dose; R07 named "methylprednisolone Injectable Product" with
+    other text and note. Both now suggest the same order, rounded by at most a tenth, saying how."""
+    chart = _severe_child(today, age=0 if weight < 10 else 6, weight=weight)
+    card = _card(kb, chart)
+    pulse = card["suggestions"][0]["actions"][0]["resource"]
+    assert pulse["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == mg
+    assert f"**{mg:,g} mg IV daily** ({how}), then prednisolone" in card["detail"]
+    assert f": {how}. " in pulse["note"][0]["text"]
+    r07 = chart.draft(METHYLPRED_1000, 45, "mg/kg", route=ROUTE_IV, end=2)
+    suggested = fired(run(kb, r07.request("order-sign"), today))["ivmp-pulse-dose-cap"]["suggestions"][0]
+    same = ("medicationCodeableConcept", "dosageInstruction", "note")
+    assert {k: suggested["actions"][1]["resource"][k] for k in same} == {k: pulse[k] for k in same}
 
 
 def test_child_without_a_week_old_weight_gets_no_pulse_order(kb, today):
     card = _card(kb, _severe_child(today, age=10, weight=32, weighed=-10))  # adults may use 30 days; children 7
-    assert "methylprednisolone 1000 MG Injection" not in {
-        a["resource"].get("medicationCodeableConcept", {}).get("text") for s in card["suggestions"]
-        for a in s["actions"]}
+    assert not any("methylprednisolone" in a["resource"].get("medicationCodeableConcept", {}).get("text", "")
+                   for s in card["suggestions"] for a in s["actions"])
     assert "the child's doses could not be computed" in card["detail"]
 
 

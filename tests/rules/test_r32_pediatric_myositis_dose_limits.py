@@ -83,13 +83,13 @@ def test_mtx_suggestion_15_mg_per_m2_sc_weekly_with_folic_acid(kb, today):
 
 
 @pytest.mark.parametrize(("kg", "cm", "steroid", "mtx"), [
-    # 2 mg/kg x 1.2 kg = 2.4 mg (2 mg would be 17% under); 15 mg/m2 x 0.115 m2 = 1.73 mg: given to 0.25 mg, what
-    # 0.01 mL of the 25 mg/mL solution is (it was 1.8 mg, 0.072 mL)
+    # 2 mg/kg x 1.2 kg = 2.4 mg (2 mg would be 17% under); 15 mg/m2 x 0.115 m2 = 1.73 mg (2 mg would be 16% over):
+    # given to 0.25 mg, what 0.01 mL of the 25 mg/mL solution is (it was 1.8 mg, 0.072 mL)
     (1.2, 40, ("prednisolone 1 MG/ML Oral Solution", 2.4, "1 mg steps more than 10% off, rounded down to 0.1 mg"),
-     (1.75, "below one 2.5 mg step, given to 0.25 mg")),
-    # 6 mg (5 mg would be 17% under); 15 x 0.20 m2 = 3 mg -> 2.5 mg: whole steps
+     (1.75, "1 mg steps more than 10% off, given to 0.25 mg")),
+    # 6 mg (5 mg would be 17% under); 15 x 0.20 m2 = 3.06 mg: 2.5 mg would be 18% under, so whole mg (3 mg)
     (3, 50, ("prednisolone 1 MG Oral Tablet", 6, "2.5 mg steps more than 10% off, rounded down to 1 mg"),
-     (2.5, "rounded to 2.5 mg")),
+     (3, "2.5 mg steps more than 10% off, rounded to 1 mg")),
 ])
 def test_each_suggestion_says_how_it_was_rounded_in_its_note_and_on_the_card(kb, today, kg, cm, steroid, mtx):
     """A 1.2 kg infant's 2.4 mg prednisolone and 1.8 mg methotrexate were noted "rounded down to 2.5 mg" and
@@ -133,7 +133,7 @@ def test_the_prednisolone_order_names_a_product_that_gives_its_dose(kb, today, k
 @pytest.mark.parametrize(("age", "kg", "cm", "mg", "code", "amount"), [
     (10, 30, 144, 17.5, "2377345", "1 x 17.5 mg/0.7 mL prefilled syringe"),  # 1.10 m2: 16.5 -> 17.5 mg
     (2, 10, 90, 7.5, "2377353", "1 x 7.5 mg/0.3 mL prefilled syringe"),  # 0.50 m2: the smallest syringe
-    (0, 3, 50, 2.5, "1946772", "0.1 mL of 25 mg/mL injection solution"),  # 0.20 m2: 3.06 -> 2.5 mg, below the syringes
+    (0, 3, 50, 3, "1946772", "0.12 mL of 25 mg/mL injection solution"),  # 0.20 m2: 3.06 -> 3 mg, below the syringes
     (0, 1.2, 40, 1.75, "1946772", "0.07 mL of 25 mg/mL injection solution"),  # 0.115 m2: 1.73 mg, to 0.01 mL
     (17, 90, 185, 32.5, "1946772", "1.3 mL of 25 mg/mL injection solution"),  # 2.15 m2: 32.3 -> 32.5 mg, above them
 ])
@@ -147,7 +147,7 @@ def test_the_methotrexate_order_names_a_product_that_gives_its_dose(kb, today, a
     dosage = create["dosageInstruction"][0]
     assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == mg
     assert create["medicationCodeableConcept"]["coding"][0]["code"] == code
-    assert dosage["text"] == f"Methotrexate {mg:g} mg ({amount}) SC ONCE WEEKLY (Sat)"
+    assert dosage["text"] == f"Methotrexate {mg:g} mg ({amount}) SC ONCE WEEKLY on Saturdays only"
 
 
 def test_no_weight_checks_absolute_caps_only(kb, today):
