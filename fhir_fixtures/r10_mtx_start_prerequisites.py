@@ -3,7 +3,7 @@ pregnancy potential (also at a partial birth date that may be 50 or 51), a posit
 HBsAg positive with a detectable HBV DNA and no antiviral, an anti-HBc positive once and negative later, chronic
 hepatitis B on the problem list, and a patient already on methotrexate."""
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from fhir_fixtures import fixture
@@ -84,7 +84,8 @@ def pregnancy_potential(today: date) -> dict[str, Any]:
          fires={RULE}, indicators={RULE: "warning"})
 def pregnancy_potential_partial_birth_date(today: date) -> dict[str, Any]:
     chart = worked_up(today, sex="female")
-    chart.birth_date = str(today.year - 51)
+    # a year-only date allows two ages on every day but 31 December, when the next day's year keeps her 50
+    chart.birth_date = str((today + timedelta(days=1)).year - 51)
     return _with_mtx_and_folate(chart)
 
 

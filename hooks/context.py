@@ -14,8 +14,9 @@ from hooks.record import MedicationOrder
 from hooks.rule import Param, Rule
 from hooks.valuesets import ValueSets
 
-if TYPE_CHECKING:  # escalation imports this module
+if TYPE_CHECKING:  # escalation imports this module, the loader the rules that do
     from hooks.definitions.escalation import CkRow
+    from hooks.knowledge import LoadedRule
 
 
 def _resolve(declared: Mapping[str, Param], site: Mapping[str, float]) -> Mapping[str, float]:
@@ -55,6 +56,26 @@ class ResolvedThresholds(Mapping[str, Mapping[str, float]]):
     def definition(self, name: str) -> float:
         return self._definitions[name]
 
+    def bound(self, rule: Rule, name: str) -> float | None:
+        """The value of the parameter that ``rule``'s ``name`` may not exceed (its ``at_most``), or None: a dose
+        suggested from ``name`` is kept within the check that reads the bound (R05's child methotrexate, R32)."""
+        section, _, bound = (rule.parameters[name].at_most or "").rpartition(".")
+        if not bound:
+            return None
+        if section == DEFINITIONS_SECTION:
+            return self._definitions[bound]
+        resolved = self._rules.get(section)
+        if resolved is None:  # a table built by hand: the other rule's declared default, unless the site sets it
+            other = next(r.rule for r in _every_rule() if r.rule.id == section)
+            resolved = self.params(other)
+        return resolved[bound]
+
+
+def _every_rule() -> tuple[LoadedRule, ...]:
+    from hooks.knowledge import discover_rules  # here, not above: the loader imports the rules, which import this
+
+    return discover_rules()
+
 
 def _every_ck_row() -> tuple[CkRow, ...]:
     """Every rule module's CK row, for a context built without the loaded knowledge's (a test, a tool)."""
@@ -89,6 +110,9 @@ class HookContext:
 
     def definition(self, name: str) -> float:
         return self._resolved.definition(name)
+
+    def bound(self, rule: Rule, name: str) -> float | None:
+        return self._resolved.bound(rule, name)
 
     def drafts_in(self, *groups: str) -> list[MedicationOrder]:
         return [o for o in self.draft_orders if o.in_group(*groups)]

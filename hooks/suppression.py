@@ -31,7 +31,7 @@ def _ibm(record: PatientRecord, context: HookContext) -> list[str]:
 
 
 def _paediatric(record: PatientRecord, context: HookContext) -> list[str]:
-    return [f"age {record.age_years} years"] if cohorts.is_paediatric(record, context) else []
+    return [f"age {cohorts.describe_age(record)} years"] if cohorts.is_paediatric(record, context) else []
 
 
 GATES: tuple[Gate, ...] = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hooks.definitions.paediatric_doses import PULSE_ANY_DOSE, PULSE_VIALS_MG, pulse_product
+from hooks.definitions.paediatric_doses import PULSE_VIALS_MG, pulse_product
 from hooks.dosing import (
     AZATHIOPRINE_ORAL,
     CHILD_FINER_STEPS_MG,
@@ -327,8 +327,7 @@ def test_every_product_a_suggestion_can_name_is_a_coded_rxnorm_drug_of_its_group
         assert system == RXNORM and shown.lower() == display.lower()
 
 
-@pytest.mark.parametrize("display", [*(f"methylprednisolone {mg:g} MG Injection" for mg in PULSE_VIALS_MG),
-                                     PULSE_ANY_DOSE])
+@pytest.mark.parametrize("display", [f"methylprednisolone {mg:g} MG Injection" for mg in PULSE_VIALS_MG])
 def test_every_pulse_product_is_a_coded_rxnorm_methylprednisolone_injection(kb, display):
     """R19 named the 1 g vial for a child's 420 mg and R07 "methylprednisolone Injectable Product", a group that
     takes in the acetate suspension (never IV). Each product a pulse can name is found in the value sets."""
@@ -340,10 +339,14 @@ def test_every_pulse_product_is_a_coded_rxnorm_methylprednisolone_injection(kb, 
 @pytest.mark.parametrize(("mg", "display"), [
     (1000, "methylprednisolone 1000 MG Injection"),  # an adult's pulse, or a child's capped at 1 g
     (500, "methylprednisolone 500 MG Injection"),
-    (420, "methylprednisolone Injection"),  # a child's 30 mg/kg at 14 kg: no vial holds exactly that
-    (27, "methylprednisolone Injection"),
+    (420, "methylprednisolone 500 MG Injection"),  # a child's 30 mg/kg at 14 kg: the smallest vial that holds it
+    (126, "methylprednisolone 500 MG Injection"),
+    (125, "methylprednisolone 125 MG Injection"),
+    (27, "methylprednisolone 40 MG Injection"),
 ])
-def test_a_pulse_names_a_vial_only_where_one_holds_exactly_the_dose(mg, display):
+def test_a_pulse_names_the_smallest_succinate_vial_that_holds_the_dose(mg, display):
+    """Never a strength-free methylprednisolone injection concept: those take in the acetate suspension too
+    (Depo-Medrol, never IV). The dose itself is the order's doseQuantity and text."""
     assert pulse_product(mg) == display
 
 

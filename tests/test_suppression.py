@@ -90,6 +90,14 @@ def test_paediatric_gate_replaces_adult_dose_checks(kb, today, age, adult_rule_s
     assert ("pediatric-myositis-dose-limits" in fired(result)) is (age < 18)
 
 
+def test_the_paediatric_gate_names_every_age_a_partial_birth_date_allows(kb, today):
+    """Born in 2008: 17 or 18. The gate reads the youngest (17: paediatric); its reason said 'age 18 years'."""
+    chart = Chart(today, birth_date="2008").weight(60, day=-1).condition("Juvenile dermatomyositis", onset=-20)
+    chart.draft(PREDNISONE_20, 100, "mg", resource_id="draft-pred")
+    entry = explained(run(kb, chart.request("order-sign"), today), "prednisone-adult-dose-check")
+    assert entry["status"] == "suppressed" and "age 17 or 18 years" in entry["reason"]
+
+
 # --- snoozes (feedback overrides), applied by the engine after the rules --------------------------------------
 
 

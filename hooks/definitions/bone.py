@@ -53,11 +53,13 @@ class BoneProtection:
 
     @property
     def present(self) -> list[str]:
-        out = [f"{o.label} (active)" for o in self.calcium_vitamin_d]
-        if self.dxa is not None:
-            out.append(f"DXA {self.dxa}")
-        out += [o.label for o in self.osteoporosis_drugs]
-        return out
+        """What is in place, for an adult's card: the treatments, then the DXA."""
+        return self.treatments + ([f"DXA {self.dxa}"] if self.dxa is not None else [])
+
+    @property
+    def treatments(self) -> list[str]:
+        """What is in place but a DXA, for a child's card (DXA does not apply under 18)."""
+        return [f"{o.label} (active)" for o in self.calcium_vitamin_d] + [o.label for o in self.osteoporosis_drugs]
 
 
 def _procedure_dxa(record: PatientRecord) -> list[Done]:

@@ -24,11 +24,10 @@ from hooks.dosing import (
 from hooks.record import WEEKDAY_NAMES, PatientRecord
 
 PULSE_DAYS = 3
-# Methylprednisolone for injection (the sodium succinate powder, the IV form): the single-dose vials the value sets
-# code, and the form with no strength, for a dose drawn up from a vial. Not "methylprednisolone Injectable Product",
-# which also takes in the acetate suspension (Depo-Medrol) that is never given IV.
+# Methylprednisolone sodium succinate for injection (the IV form): the single-dose vials the value sets code. Never
+# the strength-free "methylprednisolone Injection" or "Injectable Product", which also take in the acetate
+# suspension (Depo-Medrol) that is never given IV.
 PULSE_VIALS_MG = (40.0, 125.0, 500.0, 1000.0)
-PULSE_ANY_DOSE = "methylprednisolone Injection"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +40,10 @@ class ChildOrder:
 
 
 def pulse_product(dose_mg: float) -> str:
-    """The product a pulse of ``dose_mg`` is ordered as: the vial that holds exactly the dose (an adult's 1 g or
-    500 mg), else the form with no strength that a weight-based dose is drawn up from; never a 1 g vial named for
-    a 420 mg dose."""
-    return next((f"methylprednisolone {vial:g} MG Injection" for vial in PULSE_VIALS_MG
-                 if abs(dose_mg - vial) < 1e-6), PULSE_ANY_DOSE)
+    """The product a dose of IV methylprednisolone is ordered as: the smallest vial that holds it (1 g for an
+    adult's 1 g, the 500 mg vial for a child's 420 mg); the dose itself is the order's doseQuantity and text."""
+    vial = next((v for v in PULSE_VIALS_MG if dose_mg <= v + 1e-6), PULSE_VIALS_MG[-1])
+    return f"methylprednisolone {vial:g} MG Injection"
 
 
 def pulse_order(context: HookContext, dose_mg: float, oral: str, basis: str = "") -> dict[str, Any]:
@@ -71,17 +69,20 @@ def child_pulse(context: HookContext, per_kg: float, cap_mg: float, weight: Meas
 
 
 def child_weekly_methotrexate(record: PatientRecord, context: HookContext, per_m2: float, cap_mg: float,
-                              day: str) -> ChildOrder | None:
-    """A child's methotrexate ``per_m2`` mg/m2 (at most ``cap_mg``) SC once weekly on ``day`` (a FHIR weekday
-    code), by Mosteller BSA; None without a current weight and height.
+                              day: str, limit_mg_per_m2: float | None) -> ChildOrder | None:
+    """A child's methotrexate ``per_m2`` mg/m2 (at most ``cap_mg``, and at most ``limit_mg_per_m2``, the most R32
+    allows) SC once weekly on ``day`` (a FHIR weekday code), by Mosteller BSA; None without a current weight and
+    height.
 
     The dose goes to the nearest 2.5 mg (the prefilled syringes' sizes) where that moves it by at most a tenth, as
     every child's dose is rounded (``CHILD_FINER_STEPS_MG``), else to whole mg, else to what the 25 mg/mL solution
-    measures (0.25 mg), never above ``cap_mg``. Nearest, not down: 15 mg/m2 is the start of SHARE's 15-20 mg/m2
-    range, not a maximum; a tenth above it (16.5 mg/m2) is within R32's 20 mg/m2."""
+    measures (0.25 mg). Nearest, not down: 15 mg/m2 is the start of SHARE's 15-20 mg/m2 range, not a maximum; the
+    limit keeps a site's higher figure from rounding past R32's check."""
     weight, height, bsa = dosing_weight(record, context), dosing_height(record, context), dosing_bsa(record, context)
     if weight is None or height is None or bsa is None:
         return None
+    if limit_mg_per_m2 is not None:
+        cap_mg = min(cap_mg, limit_mg_per_m2 * bsa)
     dose = rounded_dose(per_m2 * bsa, MTX_SYRINGE_STEP_MG, cap_mg, finer_steps=CHILD_FINER_STEPS_MG,
                         finest=METHOTREXATE_INJECTION.finest_mg)
     product = product_for(METHOTREXATE_INJECTION, dose.mg)

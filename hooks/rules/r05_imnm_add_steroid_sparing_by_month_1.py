@@ -150,7 +150,8 @@ def _methotrexate(record: PatientRecord, context: HookContext, params: Mapping[s
         per_m2, cap = params["paediatric_mtx_mg_per_m2_week"], params["paediatric_mtx_max_mg_week"]
         facts.update(paediatric=True, bsa_m2=bsa)
         who = f"Child ({record.youngest_age_years} y)"  # the age that makes them a child (a partial birthDate)
-        suggested = child_weekly_methotrexate(record, context, per_m2, cap, day_code)
+        suggested = child_weekly_methotrexate(record, context, per_m2, cap, day_code,
+                                              context.bound(RULE, "paediatric_mtx_mg_per_m2_week"))
         if bsa is None or suggested is None:
             notes.append(f"{who}: methotrexate {per_m2:g} mg/m² SC once weekly (maximum "
                          f"{cap:g} mg) and mycophenolate by body-surface area, with paediatric rheumatology; **no "

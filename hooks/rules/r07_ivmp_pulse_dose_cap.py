@@ -173,8 +173,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
              if child and weight is not None else None)
     suggestions = _suggestions(context, drafts, child, pulse, max((day_mg for _, day_mg in intended), default=None))
     if pulse is not None and weight is not None:
-        advice = (f"Suggested instead: methylprednisolone **{p['paediatric_max_mg_per_kg_day']:g} mg/kg/day = "
-                  f"{mg(pulse.dose.mg)}** IV daily for 3 days (on {weight.describe('kg')}, {pulse.dose.how}).")
+        advice = (f"Suggested instead: methylprednisolone **{p['paediatric_max_mg_per_kg_day']:g} mg/kg/day (maximum "
+                  f"{mg(p['max_mg_day'])}) = {mg(pulse.dose.mg)}** IV daily for 3 days (on {weight.describe('kg')}, "
+                  f"{pulse.dose.how}).")
     elif child:
         advice = ("No current weight, so no child dose can be computed: the dose is 30 mg/kg/day (maximum 1 g) "
                   "for 3 days. Weigh the patient and re-order (see the dosing-weight card).")
@@ -219,7 +220,7 @@ def _suggestions(context: HookContext, drafts: list[MedicationOrder], child: boo
         if pulse is None:  # no current weight: no child's dose
             return []
         dose = mg(pulse.dose.mg)
-        return [Suggestion(f"Replace with methylprednisolone {dose} IV daily x3 (30 mg/kg)",
+        return [Suggestion(f"Replace with methylprednisolone {dose} IV daily x3 (by weight, {pulse.dose.how})",
                            [*delete, Action("create", f"Methylprednisolone {dose} IV daily x3",
                                             resource=pulse.resource), *_monitoring(context)], is_recommended=True)]
 

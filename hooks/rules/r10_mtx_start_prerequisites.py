@@ -139,7 +139,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     sex, age = (record.patient.sex if record.patient else None), cohorts.describe_age(record)
     childbearing = sex == "female" and cohorts.may_be_aged(record, params["childbearing_age_min"],
                                                            params["childbearing_age_max"])
-    facts.update(age_years=age, pregnancy_potential=childbearing)
+    facts.update(age_read=age, pregnancy_potential=childbearing)
     pregnancy_test = None
     pregnant = record.conditions_in("pregnancy", active_only=True)
     if childbearing:

@@ -163,7 +163,7 @@ def _child(record: PatientRecord, context: HookContext, exposure: str, protectio
                  fragility_findings="; ".join(fragility) or None, missing=", ".join(missing) or None)
     if not missing:
         return Quiet("child: calcium/vitamin D in place" + (", and an osteoporosis drug" if fragility else ""), facts)
-    present = protection.present
+    present = protection.treatments
     fracture = CHILD_FRACTURE.format(findings="; ".join(fragility)) if "bone-health specialist" in missing else ""
     return Fired(
         severity="warning",

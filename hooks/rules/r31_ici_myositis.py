@@ -10,6 +10,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, diagnosis, dose_basis
+from hooks.definitions.paediatric_doses import pulse_product
 from hooks.definitions.weight import dosing_weight, latest_weight
 from hooks.dosing import (
     CHILD_FINER_STEPS_MG,
@@ -250,10 +251,9 @@ def _prednisone(context: HookContext, mg: float) -> dict[str, Any]:
 
 
 def _methylprednisolone(context: HookContext, mg: float, note: str) -> dict[str, Any]:
-    vial = 125 if mg <= 125 else 500 if mg <= 500 else 1000
     return orders.medication_request(
-        context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic",
-                                           f"methylprednisolone {vial} MG Injection"), mg, "mg", route="iv",
+        context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic", pulse_product(mg)), mg,
+        "mg", route="iv",
         text=f"Methylprednisolone {mg:g} mg IV once daily (ICI myositis)", note=note)
 
 

@@ -253,3 +253,17 @@ def test_glucocorticoid_monotherapy_means_a_glucocorticoid_within_90_days(kb, to
     result = run(kb, chart.request("patient-view"), today)
     assert (RULE in fired(result)) is fires
     assert _explain(result)["facts"]["glucocorticoid_last_given"] == (today + timedelta(days=stopped)).isoformat()
+
+
+
+def test_a_site_at_the_bound_never_gets_a_childs_methotrexate_its_own_dose_check_flags(kb, today):
+    """A site may raise the child's figure to R32's 20 mg/m2 (its at_most bound); rounded to the nearest step, 19.2
+    mg at 0.96 m2 became 20 mg, 20.8 mg/m2, and R32 flagged R05's own suggestion. The bound caps the dose."""
+    site = with_params(kb, RULE, paediatric_mtx_mg_per_m2_week=20)
+    chart = _child(today)
+    card = fired(run(site, chart.request("patient-view"), today))[RULE]
+    dose = _sc_methotrexate(card)["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"]
+    assert dose <= 20 * 0.96
+    for number, action in enumerate(card["suggestions"][0]["actions"]):
+        chart.draft_resource(dict(action["resource"], status="draft", id=f"suggested-{number}"))
+    assert "pediatric-myositis-dose-limits" not in fired(run(site, chart.request("order-sign"), today))

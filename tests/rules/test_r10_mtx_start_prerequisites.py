@@ -133,7 +133,7 @@ def test_pregnancy_potential_when_any_age_a_partial_birth_date_allows_is_12_to_5
     card = fired(result).get(RULE)
     assert (card is not None) is potential
     facts = explained(result, RULE)["facts"]
-    assert facts["age_years"] == ages and facts["pregnancy_potential"] is potential
+    assert facts["age_read"] == ages and facts["pregnancy_potential"] is potential
     if card is None:
         return
     assert card["summary"] == "Methotrexate start: missing pregnancy test"
@@ -150,7 +150,7 @@ def test_a_woman_with_no_birth_date_may_have_pregnancy_potential(kb, today):
     result = outcome("female")
     card = fired(result)[RULE]
     assert "Pregnancy potential: female, age unknown (no birth date on file); no pregnancy test" in card["detail"]
-    assert explained(result, RULE)["facts"]["age_years"] == "unknown (no birth date on file)"
+    assert explained(result, RULE)["facts"]["age_read"] == "unknown (no birth date on file)"
     assert RULE not in fired(outcome("male"))
 
 

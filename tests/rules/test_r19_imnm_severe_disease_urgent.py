@@ -96,7 +96,7 @@ def _severe_child(today, age: int, weight: float | None, weighed: int = -2) -> C
 def test_child_gets_30_mg_per_kg_pulse_and_prednisolone_2_mg_per_kg(kb, today):
     card = _card(kb, _severe_child(today, age=10, weight=32))
     doses = _doses(card)
-    assert doses["methylprednisolone Injection"] == 960  # 30 mg/kg x 32 kg, not the adult 1 g (nor its 1 g vial)
+    assert doses["methylprednisolone 1000 MG Injection"] == 960  # 30 mg/kg x 32 kg (the 1 g vial), not the adult 1 g
     assert doses["prednisolone 20 MG Oral Tablet"] == 60  # 2 mg/kg = 64 mg, capped at 60 mg: 3 x 20 mg
     assert not any(name.startswith("prednisone") for name in doses)
     assert "30 mg/kg daily (maximum 1,000 mg)" in card["detail"]
@@ -107,7 +107,7 @@ def test_child_pulse_capped_at_1_g_and_rounded_down(kb, today):
     doses = _doses(_card(kb, _severe_child(today, age=16, weight=47)))
     assert doses["methylprednisolone 1000 MG Injection"] == 1000  # 1,410 mg capped: the 1 g vial holds it exactly
     doses = _doses(_card(kb, _severe_child(today, age=6, weight=21.7)))
-    assert doses["methylprednisolone Injection"] == 650  # 651 mg rounded down to 10 mg, never above 30 mg/kg
+    assert doses["methylprednisolone 1000 MG Injection"] == 650  # 651 mg rounded down to 10 mg, never above 30 mg/kg
     assert doses["prednisolone 2.5 MG Oral Tablet"] == 42.5  # 43.4 mg rounded down to 2.5 mg: not 5 mg tablets
 
 

@@ -220,3 +220,10 @@ def test_a_childs_card_names_a_past_osteoporosis_drug_as_given_not_active(kb, to
 def test_an_infants_calcium_is_from_breast_milk_or_formula(kb, today):
     card = _card(kb, _low_dose(today, age=0, dose=2.5), today)
     assert "breast milk or formula under 1 year: about 200-260 mg/day" in card["detail"]
+
+
+def test_a_childs_card_does_not_list_a_dxa_as_protection_in_place(kb, today):
+    """DXA does not apply under 18 (the card says so): a child's 'In place' list names treatments only."""
+    chart = _low_dose(today, age=12).procedure(CPT_DXA, day=-100)
+    card = _card(kb, chart, today)
+    assert "In place:" not in card["detail"] and "DXA axial skeleton" not in card["detail"]
