@@ -4,8 +4,8 @@ High level (IDSA 2013 / the live-vaccine table): PEQ >= 20 mg/day for >= 14 cons
 short gap does not break them), now or within the last 30 days; methotrexate > 0.4 mg/kg/week; azathioprine
 > 3 mg/kg/day; any mycophenolate, tacrolimus, cyclosporine or cyclophosphamide; rituximab or another anti-CD20
 within 12 months. Low level: glucocorticoid below that, methotrexate <= 0.4 mg/kg/week, azathioprine <= 3 mg/kg/day.
-A weight-based threshold is never judged from a missing or stale weight, nor an order 'stopped' on a day the chart
-does not give read as over: such an exposure is returned as ``unknown`` (the caller decides how cautious to be).
+A weight-based threshold is never judged from a missing or stale weight: such an exposure is returned as
+``unknown`` (the caller decides how cautious to be).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Literal
 from hooks import dosing
 from hooks.context import HookContext
 from hooks.definitions import steroids
-from hooks.definitions.courses import course_days, given_since, last_dose_day
+from hooks.definitions.courses import given_since, last_dose_day
 from hooks.definitions.routes import systemic
 from hooks.definitions.weight import dosing_weight
 from hooks.record import MedicationOrder, PatientRecord, per_record
@@ -54,34 +54,6 @@ class Exposure:
 def _recent(record: PatientRecord, groups: tuple[str, ...], days: int) -> list[MedicationOrder]:
     """Systemic orders of ``groups`` given within ``days`` (a tacrolimus ointment suppresses no immunity)."""
     return systemic(given_since(record, *groups, since=record.today - timedelta(days=days)))
-
-
-# Every agent whose exposure the definition reads, with the name an exposure gives it
-_AGENTS = (("glucocorticoid_systemic", "glucocorticoid"), ("methotrexate", "methotrexate"),
-           ("azathioprine", "azathioprine"), *((group, group) for group in ALWAYS_HIGH), ("rituximab", "anti-CD20"))
-
-
-def _stop_day_unknown(record: PatientRecord, t: Thresholds) -> list[Exposure]:
-    """Orders 'stopped' on a day the chart does not give (no end date, nothing written that ends them) and not
-    followed by a later order of the same agent, started before the window: read as given on their start day only
-    (courses.course_days), they would count as over, yet they may have stopped yesterday. Their level is unknown,
-    which the caller treats as high until someone checks (a live vaccine is not a guess)."""
-    found = []
-    for group, agent in _AGENTS:
-        orders = systemic(record.medications_in(group))
-        window = t.anti_cd20_days if group == "rituximab" else t.recent_days
-        since = record.today - timedelta(days=window)
-        for order in orders:
-            span = course_days(order, record.today)
-            if (order.status != "stopped" or order.end is not None or span is None or span[1] >= since
-                    or span[1] != order.start):
-                continue
-            if any(other.start is not None and order.start is not None and other.start > order.start
-                   for other in orders):
-                continue  # re-ordered since: the later order's own dates say when it was given
-            found.append(Exposure(agent, "unknown", f"{order.label} (started {span[0].isoformat()}, stopped on a "
-                                                    "day the chart does not give: when decides the level)", order))
-    return found
 
 
 def _when(order: MedicationOrder, record: PatientRecord) -> str:
@@ -159,7 +131,7 @@ def _exposures(record: PatientRecord, context: HookContext, t: Thresholds) -> li
     for order in _recent(record, ("rituximab",), t.anti_cd20_days):
         found.append(Exposure("anti-CD20", "high", f"{order.label} ({_when(order, record)}; anti-CD20 within "
                                                    f"{t.anti_cd20_days} days)", order))
-    return found + _stop_day_unknown(record, t)
+    return found
 
 
 def high_level_immunosuppression(record: PatientRecord, context: HookContext,

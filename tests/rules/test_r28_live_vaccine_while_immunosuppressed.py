@@ -352,38 +352,3 @@ def test_recombinant_zoster_is_not_recommended_in_place_of_varicella_vaccine(kb,
     assert recommended == ["Cancel the live vaccine"]
     assert "instead of live zoster or varicella" not in card["detail"]
     assert "no non-live varicella vaccine" in card["detail"]
-
-
-def _stopped(chart: Chart, code, start: int, **kwargs) -> Chart:
-    """An order 'stopped' with no end date and nothing that ends it: the chart does not say when."""
-    chart.medication(code, 15, "mg", start=start, status="stopped", period=1, period_unit="wk", **kwargs)
-    return chart
-
-
-def test_a_methotrexate_order_stopped_on_an_unrecorded_day_is_immunosuppression_of_unknown_level(kb, today):
-    """Started 200 days ago and 'stopped' with no end date: read as given on its start day only, it counted as over,
-    and a live vaccine passed with no card; it may have stopped yesterday."""
-    chart = _stopped(Chart(today, age=50).weight(70, day=-3), METHOTREXATE_2_5, start=-200).draft(MMR_CVX, 0.5, "mL")
-    card = _card(kb, chart, today)
-    assert card["indicator"] == "critical"
-    assert "stopped on a day the chart does not give" in card["detail"]
-
-
-def test_a_stopped_order_followed_by_a_later_order_of_the_agent_is_read_from_that_order(kb, today):
-    """Re-ordered since (a renewal stops the old order): the later order's own dates say when the agent was given."""
-    chart = _stopped(Chart(today, age=50).weight(70, day=-3), METHOTREXATE_2_5, start=-400)
-    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-300, end=-200, status="completed", period=1,
-                     period_unit="wk")
-    assert _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today) is None
-
-
-def test_a_stopped_order_with_an_end_date_is_read_by_it(kb, today):
-    chart = _stopped(Chart(today, age=50).weight(70, day=-3), METHOTREXATE_2_5, start=-200, end=-100)
-    assert _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today) is None
-
-
-def test_a_prednisone_order_stopped_on_an_unrecorded_day_is_of_unknown_level_too(kb, today):
-    chart = Chart(today, age=50).weight(70, day=-3)
-    chart.medication(PREDNISONE_20, 40, "mg", start=-100, status="stopped").draft(MMR_CVX, 0.5, "mL")
-    card = _card(kb, chart, today)
-    assert card["indicator"] == "critical" and "stopped on a day the chart does not give" in card["detail"]
