@@ -20,10 +20,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from hooks.context import HookContext
-from hooks.definitions.courses import bounded_days, course_days, dose_run, last_dose_day
+from hooks.definitions.courses import course_days, last_dose_day
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.routes import systemic
-from hooks.dosing import daily_mg, interval_days, periods_per_day
+from hooks.dosing import daily_mg, interval_days
 from hooks.record import Immunization, MedicationOrder, PatientRecord, per_record
 
 GLUCOCORTICOID = "glucocorticoid_systemic"
@@ -180,23 +180,22 @@ def ivig_cycles(record: PatientRecord) -> list[date]:
 
 
 def ivig_cycle_mg(order: MedicationOrder, weight_kg: float | None, today: date) -> float | None:
-    """mg of IVIG one cycle of an order gives: the dose of one administration times the administrations of one
-    cycle, as :func:`courses.dose_run` reads them for R27 too (a cyclic order's ``duration`` in days, else its
-    ``count``, as the service contract writes one; an order for one cycle, its count or bounds), so that 1 g/kg a
-    day for 2 days and 0.4 g/kg a day for 5 days are both 2 g/kg, however the same 2 g/kg is split. A past daily
-    order with none of these gives its course's days (:func:`courses.course_days`: its supply, else one day). None
-    when the dose cannot be read (a per-kg dose with no weight), or a current daily order has no end."""
-    timing = order.dosage.timing if order.dosage else None
+    """mg of IVIG one cycle of an order gives: an order for one cycle, its daily dose times the days it runs (1 g/kg a
+    day for 2 days and 0.4 g/kg a day for 5 days are both 2 g/kg); a cyclic order, its dose times the days of a cycle
+    (its ``duration`` in days, else its ``count``, as the service contract writes one), so that the same 2 g/kg
+    split differently is the same. None when the dose cannot be read (a per-kg dose with no weight), or an order for
+    one cycle has no end."""
     daily = daily_mg(order, weight_kg)
-    rate = periods_per_day(timing) if timing else None
-    if timing is None or daily is None or not rate:
+    if daily is None:
         return None
-    cycle = dose_run(timing, cyclic=True, bounded_days=bounded_days(order))
-    if not cycle.open_ended:
-        return daily / rate * cycle.doses  # each administration's dose, times the administrations
-    if order.current_on(today):
+    if (step := stated_interval(order)) is not None:
+        timing = order.dosage.timing if order.dosage else None
+        days = (timing.duration if timing and timing.duration and timing.duration_unit in ("d", None)
+                else timing.count if timing and timing.count else 1)
+        return daily * step * days
+    if order.end is None and order.current_on(today):
         return None  # given daily with no end: no cycle to add up
-    span = course_days(order, today)
+    span = course_days(order, max(today, order.end or today))  # a cycle under way counts its planned days
     return None if span is None else daily * ((span[1] - span[0]).days + 1)
 
 
@@ -303,8 +302,7 @@ def ivig_in_use(record: PatientRecord, context: HookContext, recent_days: float)
     """Why the patient is on IVIG, or None when IVIG has stopped.
 
     On IVIG: given within ``recent_days`` days, or the current course is a maintenance schedule whose next cycle is
-    not yet overdue (:func:`next_ivig_cycle`). With no schedule only ``recent_days`` counts. R15 asks the two
-    halves apart: the first in the escalation gate it shares with R16, the second itself.
+    not yet overdue (:func:`next_ivig_cycle`). With no schedule only ``recent_days`` counts.
     """
     if given_within(record, ivig_course(record, context).last, int(recent_days)):
         return f"given within the last {recent_days:g} days"

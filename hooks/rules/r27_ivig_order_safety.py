@@ -11,7 +11,7 @@ from typing import Any
 
 from hooks import dosing, orders
 from hooks.context import HookContext
-from hooks.definitions import courses, renal
+from hooks.definitions import renal
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import last_dose_day
@@ -94,10 +94,11 @@ def _amount(dose: Quantity) -> tuple[float | None, bool]:
 def read_cycle(dosage: Dosage | None, bounded_days: int | None = None) -> CycleDose | None:
     """Dose per cycle of one IVIG dosage instruction (contract section 4: cyclic regimens), or None if unreadable.
 
-    The cycle's days, administrations and interval are :func:`courses.dose_run`'s (``duration`` in days, else
-    ``count``, else, for a daily order, the ``bounded_days`` of the order; any repeat longer than a day is the
-    interval between cycles), which the other IVIG readers share. Several administrations a day (every 12 hours,
-    two times of day) each give the dose."""
+    The days of a cycle are ``duration`` in days (a duration in hours is how long one infusion runs, not the
+    cycle), else ``count``, else, for a daily order, the ``bounded_days`` of the order (boundsDuration/Period).
+    A daily order is one cycle split over those days; any longer repeat is the interval between cycles. Several
+    administrations a day (every 12 hours, two times of day) each give the dose: for a daily timing ``count``
+    counts administrations, as FHIR defines it; for a cyclic one it counts the days of the cycle (the contract)."""
     if dosage is None or dosage.dose is None:
         return None
     result = CycleDose()
@@ -105,11 +106,33 @@ def read_cycle(dosage: Dosage | None, bounded_days: int | None = None) -> CycleD
     if amount is None:
         return None
     result.value = amount
-    run = courses.dose_run(dosage.timing, cyclic=True, bounded_days=bounded_days)
-    result.days, result.doses, result.interval_days = run.days, run.doses, run.interval_days
-    result.open_ended, a_day = run.open_ended, run.a_day
-    if run.daily or a_day > 1:
+    timing = dosage.timing
+    span = to_days(timing.duration, timing.duration_unit)
+    period = to_days(timing.period, timing.period_unit)
+    # a timing code (QD, Q2D...) or named weekdays also give the step
+    step = period / (timing.frequency or 1) if period else dosing.interval_days(timing)
+    daily = step is not None and step <= 1
+    a_day = (max(dosing.periods_per_day(replace(timing, days_of_week=())) or 1, 1) if daily
+             else max(len(timing.times_of_day), len(timing.when), 1))
+    counted_doses = None
+    if span is not None and span >= 1:
+        result.days = round(span)
+    elif timing.count and daily:  # FHIR's count: administrations
+        result.days, counted_doses = max(math.ceil(timing.count / a_day), 1), timing.count
+    elif timing.count:
+        result.days = max(timing.count, 1)
+    elif daily and bounded_days:
+        result.days = bounded_days
+    else:
+        result.days = 1
+        result.open_ended = daily
+    result.doses = counted_doses or result.days * a_day
+    if daily or a_day > 1:
         result.per_day = True  # given daily, or several times a day: each administration is one dose
+    if not daily and step is not None and not (bounded_days is not None and bounded_days <= step):
+        # any repeat that is not daily is a new full cycle, even 2-6 days on; bounds too short for a second dose
+        # give a single cycle
+        result.interval_days = step
     if result.days > 1 and result.per_day is None:
         result.per_day = _per_day_from_max(dosage, result) if dosage.max_per_period else _per_day_from_text(dosage)
     unit_label = "g/kg" if result.per_kg else "g"
@@ -140,7 +163,7 @@ def read_order_cycle(order: MedicationOrder) -> CycleDose | None:
     Instructions with the same ``sequence`` (or none) are given together and add up. Steps of different
     sequences that each repeat are phases of the regimen (q4 weeks, then q6 weeks): the highest counts. Steps
     that do not repeat are days of one cycle (1 g/kg on day 1, then 1 g/kg on day 2) and add up."""
-    bounded = courses.bounded_days(order)
+    bounded = _bounded_days(order)
     if any(d.dose is None and not dosing.adds_no_dose(d) for d in order.dosages):
         return None  # a dose in words ("1.5 g/kg on day 2") cannot be left out of the cycle
     dosed = [d for d in order.dosages if d.dose is not None and not d.as_needed]
@@ -195,6 +218,15 @@ def _per_day_from_text(dosage: Dosage) -> bool | None:
         return False
     if any(w in words for w in _PER_DAY_WORDS):
         return True
+    return None
+
+
+def _bounded_days(order: MedicationOrder) -> int | None:
+    """Days the order runs: its bounds, else start to end (an end date alone still bounds it)."""
+    if order.bounds_days:
+        return round(order.bounds_days)
+    if order.start is not None and order.end is not None and order.end >= order.start:
+        return (order.end - order.start).days + 1
     return None
 
 

@@ -381,9 +381,6 @@ def test_without_immunizations_an_otherwise_clean_order_is_not_called_checked(kb
     (1.0, {"count": 4, "timeOfDay": ["08:00:00", "20:00:00"]}, True, "1 g/kg x 2 a day x 2 days"),
     (0.5, {"duration": 2, "durationUnit": "d", "timeOfDay": ["08:00:00", "20:00:00"]}, False,
      "0.5 g/kg x 2 a day x 2 days"),
-    # 1-2 a day: each dose counts at the most a day, but 4 doses may take 4 days, as a counted course is read
-    # everywhere (courses.dose_run: never cut short); they were read as 2 days
-    (0.5, {"count": 4, "frequencyMax": 2}, False, "0.5 g/kg x 4 doses"),
 ])
 def test_several_administrations_a_day_each_give_the_dose(kb, today, dose, repeat, flagged, how):
     """1 g/kg every 12 hours for 2 days is 4 g/kg a cycle; it was read as 1 g/kg a day, 2 g/kg, and passed."""
