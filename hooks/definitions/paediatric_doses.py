@@ -35,8 +35,13 @@ class ChildOrder:
     """A child's suggested order: the dose with how it was rounded, the order's text and the MedicationRequest."""
 
     dose: RoundedDose
-    text: str
     resource: dict[str, Any]
+
+    @property
+    def text(self) -> str:
+        """The order's own text (its dosage instruction's), for an action's description."""
+        text: str = self.resource["dosageInstruction"][0]["text"]
+        return text
 
 
 def pulse_product(dose_mg: float) -> str:
@@ -65,7 +70,7 @@ def child_pulse(context: HookContext, per_kg: float, cap_mg: float, weight: Meas
                         finer_steps=CHILD_FINER_STEPS_MG)
     resource = pulse_order(context, dose.mg, "prednisolone",
                            f"{per_kg:g} mg/kg/day (maximum {mg(cap_mg)}) x {weight.describe('kg')}: {dose.how}")
-    return ChildOrder(dose, resource["dosageInstruction"][0]["text"], resource)
+    return ChildOrder(dose, resource)
 
 
 def child_weekly_methotrexate(record: PatientRecord, context: HookContext, per_m2: float, cap_mg: float,
@@ -92,4 +97,4 @@ def child_weekly_methotrexate(record: PatientRecord, context: HookContext, per_m
         route="sc", frequency=1, period=1, period_unit="wk", day_of_week=day,
         note=f"{per_m2:g} mg/m2 x BSA {bsa:.2f} m2 (Mosteller: {height.describe('cm')}, {weight.describe('kg')}), "
              f"{dose.how}. Once weekly, never daily; folic acid 1 mg daily alongside.")
-    return ChildOrder(dose, text, resource)
+    return ChildOrder(dose, resource)

@@ -152,7 +152,7 @@ def _methotrexate(record: PatientRecord, context: HookContext, params: Mapping[s
         who = f"Child ({record.youngest_age_years} y)"  # the age that makes them a child (a partial birthDate)
         suggested = child_weekly_methotrexate(record, context, per_m2, cap, day_code,
                                               context.bound(RULE, "paediatric_mtx_mg_per_m2_week"))
-        if bsa is None or suggested is None:
+        if suggested is None:  # no current weight and height, so no BSA
             notes.append(f"{who}: methotrexate {per_m2:g} mg/m² SC once weekly (maximum "
                          f"{cap:g} mg) and mycophenolate by body-surface area, with paediatric rheumatology; **no "
                          "current weight and height, so no dose is computed**.")
