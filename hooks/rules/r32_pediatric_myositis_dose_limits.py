@@ -196,7 +196,7 @@ def _mtx_suggestion(record: PatientRecord, context: HookContext, p: Mapping[str,
     day = days[0] if days and days[0] in WEEKDAYS else "mon"
     suggested = child_weekly_methotrexate(record, context, per_m2, p["mtx_max_mg_week"], day,
                                           p["mtx_max_mg_per_m2_week"])
-    if bsa is None or suggested is None:
+    if suggested is None:  # no current weight and height, so no BSA
         return [], (f"No current weight and height, so no BSA dose is computed: methotrexate {per_m2:g} mg/m² SC "
                     f"once weekly, at most {p['mtx_max_mg_week']:g} mg/week. Measure the child and re-order.")
     dose = suggested.dose
