@@ -1,11 +1,21 @@
 """Fixtures for R28 live-vaccine-while-immunosuppressed: live vs non-live, high vs low level, draft forms, no birth
-date."""
+date, an immunosuppressant stopped on a day the chart does not give."""
 
 from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
-from fhir_fixtures.builders import CVX, IMNM_SNOMED, IVIG_CVX, MMR_CVX, PREDNISONE_5, PREDNISONE_20, Chart, concept
+from fhir_fixtures.builders import (
+    CVX,
+    IMNM_SNOMED,
+    IVIG_CVX,
+    METHOTREXATE_2_5,
+    MMR_CVX,
+    PREDNISONE_5,
+    PREDNISONE_20,
+    Chart,
+    concept,
+)
 
 RULE = "live-vaccine-while-immunosuppressed"
 ZOSTER_LIVE = (CVX, "121", "zoster vaccine, live")
@@ -89,3 +99,36 @@ def mmr_after_wait(today: date) -> dict[str, Any]:
     chart.medication(PREDNISONE_20, 40, "mg", start=-73, end=-31, status="completed")
     chart.draft(MMR_CVX, 0.5, "mL")
     return chart.request("order-sign")
+
+
+def stopped_methotrexate(today: date, weekly_mg: float, start: int = -200) -> Chart:
+    """IMNM, 60 kg; methotrexate ``weekly_mg`` once weekly from ``start`` days ago, 'stopped' with no end date and
+    nothing else that says when (no count, no supply); MMR drafted."""
+    chart = Chart(today, age=48).weight(60, day=-3)
+    chart.condition(IMNM_SNOMED, onset=-300)
+    chart.medication(METHOTREXATE_2_5, weekly_mg, "mg", start=start, status="stopped", period=1, period_unit="wk")
+    return chart.draft(MMR_CVX, 0.5, "mL")
+
+
+@fixture("r28-fires-mmr-methotrexate-stopped-on-an-unknown-day", hook="order-sign",
+         story="Methotrexate 25 mg weekly (60 kg: 0.42 mg/kg/week) started 200 days ago, 'stopped' on a day the chart "
+               "does not give; MMR drafted: taken until today it is high level, so critical.",
+         fires={RULE}, indicators={RULE: "critical"})
+def mmr_methotrexate_stopped_unknown(today: date) -> dict[str, Any]:
+    return stopped_methotrexate(today, 25).request("order-sign")
+
+
+@fixture("r28-fires-mmr-low-dose-methotrexate-stopped-on-an-unknown-day", hook="order-sign",
+         story="Methotrexate 7.5 mg weekly started 200 days ago, 'stopped' on a day the chart does not give; MMR "
+               "drafted: low level even if taken until today, so a warning (a specialist decision).",
+         fires={RULE}, indicators={RULE: "warning"})
+def mmr_low_dose_methotrexate_stopped_unknown(today: date) -> dict[str, Any]:
+    return stopped_methotrexate(today, 7.5).request("order-sign")
+
+
+@fixture("r28-quiet-mmr-methotrexate-stopped-before-the-look-back", hook="order-sign",
+         story="Methotrexate 25 mg weekly started 400 days ago and 'stopped' on a day the chart does not give: "
+               "before the 365-day look-back, it is read as given on its start day only; MMR drafted: no card.",
+         quiet={RULE})
+def mmr_methotrexate_stopped_long_ago(today: date) -> dict[str, Any]:
+    return stopped_methotrexate(today, 25, start=-400).request("order-sign")

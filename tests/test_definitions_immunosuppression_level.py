@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fhir_fixtures.builders import AZATHIOPRINE_50, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, RITUXIMAB, Chart
 from hooks.context import HookContext
 from hooks.definitions.immunosuppression_level import (
@@ -12,6 +14,7 @@ from hooks.definitions.immunosuppression_level import (
     unknown_level,
 )
 from hooks.record import build_record
+from tests.conftest import TODAY
 
 
 def _levels(kb, chart: Chart, thresholds: Thresholds | None = None):
@@ -124,3 +127,106 @@ def test_an_order_left_active_after_its_end_is_described_by_its_last_dose(kb, to
     chart = Chart(today).medication(RITUXIMAB, 1000, "mg", start=-114, end=-100, status="active", period=14, count=2)
     high, _, _ = _levels(kb, chart)
     assert "last given" in high[0].evidence and "current" not in high[0].evidence
+
+
+# An order that says it stopped (or completed) but not when: read as given on its start day only, a methotrexate
+# started 200 days ago let a live vaccine pass, though it may have stopped yesterday. It is judged at its worst.
+UNKNOWN_STOP = "stopped on a day the chart does not give; judged as if taken until today"
+WEEKLY = {"period": 1, "period_unit": "wk"}
+
+
+def _stopped_mtx(mg: float, start: int = -200, **kwargs) -> Chart:
+    return Chart(TODAY).weight(60).medication(METHOTREXATE_2_5, mg, "mg", start=start, status="stopped",
+                                              **(WEEKLY | kwargs))
+
+
+@pytest.mark.parametrize("start", [-200, -20])  # before the 30-day window or inside it: one path, one answer
+def test_methotrexate_high_if_taken_until_today_is_unknown(kb, today, start):
+    high, low, unknown = _levels(kb, _stopped_mtx(25, start))  # 25 mg/week at 60 kg: 0.42 mg/kg/week
+    assert not high and not low and [e.agent for e in unknown] == ["methotrexate"]
+    assert UNKNOWN_STOP in unknown[0].evidence and "0.42 mg/kg/week > 0.4" in unknown[0].evidence
+
+
+@pytest.mark.parametrize("start", [-200, -20])
+def test_methotrexate_low_even_if_taken_until_today_is_low(kb, today, start):
+    high, low, unknown = _levels(kb, _stopped_mtx(7.5, start))
+    assert not high and not unknown and UNKNOWN_STOP in low[0].evidence and "0.12 mg/kg/week <= 0.4" in low[0].evidence
+
+
+@pytest.mark.parametrize("start", [-200, -20])
+def test_prednisone_40_mg_stopped_on_an_unknown_day_is_unknown(kb, today, start):
+    """Taken until today it is 40 mg/day for 201 (or 21) days: high, so its level could not be shown to be low.
+    Started 20 days ago it was read as one day at 40 mg (low)."""
+    chart = Chart(today).medication(PREDNISONE_20, 40, "mg", start=start, status="stopped")
+    high, low, unknown = _levels(kb, chart)
+    assert not high and not low and [e.agent for e in unknown] == ["glucocorticoid"]
+    assert f"for {1 - start} days" in unknown[0].evidence and UNKNOWN_STOP in unknown[0].evidence
+
+
+def test_prednisone_5_mg_stopped_on_an_unknown_day_is_low(kb, today):
+    chart = Chart(today).medication(PREDNISONE_5, 5, "mg", start=-200, status="completed")
+    high, low, unknown = _levels(kb, chart)
+    assert not high and not unknown and "up to 5 mg/day (< 20 mg/day)" in low[0].evidence
+    assert UNKNOWN_STOP in low[0].evidence
+
+
+def test_mycophenolate_or_an_unreadable_glucocorticoid_stopped_on_an_unknown_day_is_unknown(kb, today):
+    chart = Chart(today).medication("mycophenolate mofetil 500 MG Oral Tablet", 1000, "mg", start=-200,
+                                    status="stopped", frequency=2)
+    chart.medication(PREDNISONE_20, None, None, start=-200, status="stopped")
+    high, low, unknown = _levels(kb, chart)
+    assert not high and not low and sorted(e.agent for e in unknown) == ["glucocorticoid", "mycophenolate"]
+    assert all(UNKNOWN_STOP in e.evidence for e in unknown)
+
+
+@pytest.mark.parametrize("written", [{"end": -100}, {"count": 20}, {"timing_code": "ONCE"}])
+def test_a_stopped_order_whose_end_is_written_or_that_does_not_repeat_is_read_as_before(kb, today, written):
+    """An end date, a count of doses, or a single administration (no repeating timing) says when it ended."""
+    assert _levels(kb, _stopped_mtx(25, **written)) == ([], [], [])
+
+
+def test_a_stopped_order_with_a_supply_is_read_by_it(kb, today):
+    chart = _stopped_mtx(25)
+    chart.resources["medications"][-1]["dispenseRequest"] = {
+        "expectedSupplyDuration": {"value": 90, "unit": "days", "system": "http://unitsofmeasure.org", "code": "d"}}
+    assert _levels(kb, chart) == ([], [], [])
+
+
+def test_an_order_started_before_the_look_back_is_read_as_before(kb, today):
+    assert _levels(kb, _stopped_mtx(25, start=-365))[2]
+    assert _levels(kb, _stopped_mtx(25, start=-366)) == ([], [], [])
+    assert _levels(kb, _stopped_mtx(25, start=-366), Thresholds(unknown_stop_lookback_days=400))[2]
+
+
+def test_a_later_order_of_the_same_drug_took_over(kb, today):
+    """Re-ordered 100 days ago and current: the earlier order ended by then, and only the current one counts."""
+    chart = _stopped_mtx(25, start=-300).medication(METHOTREXATE_2_5, 25, "mg", start=-100, **WEEKLY)
+    high, low, unknown = _levels(kb, chart)
+    assert [e.evidence.split(": ")[0] for e in high] == ["methotrexate 2.5 MG Oral Tablet (current)"]
+    assert not low and not unknown
+
+
+def test_a_later_order_started_inside_the_window_leaves_the_earlier_one_in_it(kb, today):
+    """Lowered to 7.5 mg 10 days ago: the 25 mg order may have run until the day before, within the 30 days."""
+    chart = _stopped_mtx(25, start=-300).medication(METHOTREXATE_2_5, 7.5, "mg", start=-10, **WEEKLY)
+    high, low, unknown = _levels(kb, chart)
+    assert not high and "(current)" in low[0].evidence
+    assert f"judged as if taken until {chart.at(-11)}, the day before a later order of it started" in \
+        unknown[0].evidence
+
+
+def test_a_later_order_of_another_drug_of_the_group_does_not_take_over(kb, today):
+    chart = Chart(today).medication(PREDNISONE_20, 40, "mg", start=-200, status="stopped")
+    chart.medication("methylprednisolone 4 MG Oral Tablet", 4, "mg", start=-100)
+    _, _, unknown = _levels(kb, chart)
+    assert UNKNOWN_STOP in unknown[0].evidence
+
+
+def test_a_taper_charted_as_successive_stopped_orders_is_read_as_one_course(kb, today):
+    """60 mg, then 40 mg, each 'stopped' with no end, then 10 mg current: each ran until the next began, so 40 mg
+    until 11 days ago; read as one day each, the taper looked like 10 mg for 11 days (low)."""
+    chart = Chart(today).medication(PREDNISONE_20, 60, "mg", start=-60, status="stopped")
+    chart.medication(PREDNISONE_20, 40, "mg", start=-40, status="stopped").medication(PREDNISONE_5, 10, "mg", start=-10)
+    high, low, unknown = _levels(kb, chart)
+    assert not high and not low
+    assert f"for 50 days (to {chart.at(-11)})" in unknown[0].evidence

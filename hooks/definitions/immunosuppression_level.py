@@ -6,24 +6,35 @@ short gap does not break them), now or within the last 30 days; methotrexate > 0
 within 12 months. Low level: glucocorticoid below that, methotrexate <= 0.4 mg/kg/week, azathioprine <= 3 mg/kg/day.
 A weight-based threshold is never judged from a missing or stale weight: such an exposure is returned as
 ``unknown`` (the caller decides how cautious to be).
+
+An order that says it ended (stopped, completed) but not when, read as given on its start day only, could have
+stopped yesterday. Such a repeating order started within ``unknown_stop_lookback_days`` is judged at its worst:
+as if taken until today, or until the day before a later order of the same drug started (that order took over).
+A worst case that reaches high level is ``unknown`` (it could not be shown to be low); a low one stays low.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Literal
 
 from hooks import dosing
 from hooks.context import HookContext
 from hooks.definitions import steroids
-from hooks.definitions.courses import given_since, last_dose_day
+from hooks.definitions.courses import last_dose_day
 from hooks.definitions.routes import systemic
 from hooks.definitions.weight import dosing_weight
 from hooks.record import MedicationOrder, PatientRecord, per_record
 
 Level = Literal["high", "low", "unknown"]
 ALWAYS_HIGH = ("mycophenolate", "tacrolimus", "cyclosporine", "cyclophosphamide")
+# The groups whose orders may have stopped on a day the chart does not give (anti-CD20 is judged over 12 months
+# from its start already: a course is one or two infusions)
+_WORST_CASE_GROUPS = ("glucocorticoid_systemic", "methotrexate", "azathioprine", *ALWAYS_HIGH)
+_ENDED_STATUSES = ("stopped", "completed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +47,7 @@ class Thresholds:
     mtx_mg_per_kg_week: float = 0.4
     aza_mg_per_kg_day: float = 3.0
     anti_cd20_days: int = 365
+    unknown_stop_lookback_days: int = 365  # an order stopped on an unknown day is judged at its worst if this recent
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,54 +63,153 @@ class Exposure:
         return self.evidence
 
 
-def _recent(record: PatientRecord, groups: tuple[str, ...], days: int) -> list[MedicationOrder]:
-    """Systemic orders of ``groups`` given within ``days`` (a tacrolimus ointment suppresses no immunity)."""
-    return systemic(given_since(record, *groups, since=record.today - timedelta(days=days)))
+@dataclass(frozen=True, slots=True)
+class UnknownStop:
+    """An order that says it ended but not when, taken as given from its start until ``until``: today, or, when a
+    later order of the same drug took over, the day before that one started."""
+
+    until: date
+    taken_over: bool = False
+
+    def describe(self, order: MedicationOrder) -> str:
+        start = order.start.isoformat() if order.start else "undated"
+        until = f"{self.until.isoformat()}, the day before a later order of it started" if self.taken_over else "today"
+        return f"started {start}, stopped on a day the chart does not give; judged as if taken until {until}"
 
 
-def _when(order: MedicationOrder, record: PatientRecord) -> str:
+# Orders stopped on a day the chart does not give, by id(): orders of the record, which outlives the answer
+UnknownStops = dict[int, UnknownStop]
+
+
+def _end_not_given(order: MedicationOrder) -> bool:
+    """The order says it ended, repeats, and nothing says when it ended: no end date, no bounds, no count of
+    administrations, no supply. A single administration (no repeating timing) ended on its day."""
+    return (order.status in _ENDED_STATUSES and order.end is None and not order.supply_days
+            and not any(d.bounds_days is not None or d.bounds_end is not None or d.timing.count
+                        for d in order.dosages)
+            and any(not d.as_needed and dosing.periods_per_day(d.timing) is not None for d in order.dosages))
+
+
+def _unknown_stops(record: PatientRecord, lookback_days: int) -> UnknownStops:
+    """The systemic orders started within ``lookback_days`` whose stop day the chart does not give, each with the
+    last day it may have been given. A later order of the same drug (not merely of its group) took over from it,
+    so it ran at most until the day before that one started. The record lists orders oldest first, so each later
+    order is found by bisection: O(n log n) per drug."""
+    earliest = record.today - timedelta(days=lookback_days)
+    stops: UnknownStops = {}
+    for group in _WORST_CASE_GROUPS:
+        by_drug: dict[str | None, list[tuple[date, MedicationOrder]]] = defaultdict(list)
+        for order in systemic(record.medications_in(group)):
+            if order.start is not None:
+                by_drug[order.medication.concept_in(group)].append((order.start, order))
+        for dated in by_drug.values():
+            starts = [start for start, _ in dated]
+            for start, order in dated:
+                if not earliest <= start <= record.today or not _end_not_given(order):
+                    continue
+                later = bisect_right(starts, start)  # one of the drug started the same day runs alongside
+                until = record.today if later == len(dated) else min(record.today,
+                                                                     dated[later][0] - timedelta(days=1))
+                stops[id(order)] = UnknownStop(until, taken_over=until < record.today)
+    return stops
+
+
+def _given(record: PatientRecord, groups: tuple[str, ...], days: int, stops: UnknownStops
+           ) -> list[tuple[MedicationOrder, UnknownStop | None]]:
+    """Systemic orders of ``groups`` given within ``days`` (a tacrolimus ointment suppresses no immunity); one
+    stopped on an unknown day counts by the last day it may have been given."""
+    since = record.today - timedelta(days=days)
+    found = []
+    for order in systemic(record.medications_in(*groups)):
+        stop = stops.get(id(order))
+        last = stop.until if stop else last_dose_day(order, record.today)
+        if last is not None and last >= since:
+            found.append((order, stop))
+    return found
+
+
+def _at_worst(level: Level, stop_assumed: bool) -> Level:
+    """A level judged as if an order ran to the last day it may have: high only if it ran that long, so it could
+    not be shown to be low (unknown); low even then is low."""
+    return "unknown" if stop_assumed and level == "high" else level
+
+
+def _when(order: MedicationOrder, record: PatientRecord, stop: UnknownStop | None = None) -> str:
+    if stop is not None:
+        return stop.describe(order)
     if order.current_on(record.today):
         return "current"
     last = last_dose_day(order, record.today)
     return f"last given {last.isoformat()}" if last else "undated"
 
 
-def _glucocorticoid(record: PatientRecord, context: HookContext, t: Thresholds) -> list[Exposure]:
-    history = steroids.history(record, context)
-    window_start = record.today - timedelta(days=t.recent_days)
+def _peq_level(levels: steroids.DailyLevels, bridge_days: int, window_start: date, t: Thresholds
+               ) -> tuple[Exposure, date] | None:
+    """The glucocorticoid exposure of a PEQ timeline, and the first day its judgement reads."""
     best, best_end, top = steroids.Run(None, 0), None, 0.0
     # a run is longest on the last day of a dose step (the timeline ends today), so only those days are asked
-    for _, last, peq in history.levels.runs():
+    for _, last, peq in levels.runs():
         if last < window_start:
             continue
         top = max(top, peq)
-        run = history.run_at_or_above(t.peq_mg, last)  # a late refill's gap does not break it
+        run = levels.run_at_or_above(t.peq_mg, last, bridge_days)  # a late refill's gap does not break it
         if run.days >= best.days and run.days > 0:
             best, best_end = run, last
-    found: list[Exposure] = []
-    if best_end is not None and best.days >= t.peq_days:
-        found.append(Exposure("glucocorticoid", "high",
-                              f"prednisone-equivalent >= {t.peq_mg:g} mg/day for {best.days} days "
-                              f"(to {best_end.isoformat()}{best.gap_note()})"))
-    elif best_end is not None:
-        found.append(Exposure("glucocorticoid", "low",
-                              f"prednisone-equivalent up to {top:g} mg/day, >= {t.peq_mg:g} mg/day for only "
-                              f"{best.days} days (to {best_end.isoformat()}{best.gap_note()}; high-level from "
-                              f"{t.peq_days} days)"))
-    elif top > 0:
-        found.append(Exposure("glucocorticoid", "low",
-                              f"prednisone-equivalent up to {top:g} mg/day (< {t.peq_mg:g} mg/day)"))
-    for order in history.unreadable_since(window_start):
-        found.append(Exposure("glucocorticoid", "unknown",
-                              f"{order.label} ({_when(order, record)}): dose could not be read", order))
+    if best_end is not None:
+        level: Level = "high" if best.days >= t.peq_days else "low"
+        evidence = (f"prednisone-equivalent >= {t.peq_mg:g} mg/day for {best.days} days "
+                    f"(to {best_end.isoformat()}{best.gap_note()})" if level == "high" else
+                    f"prednisone-equivalent up to {top:g} mg/day, >= {t.peq_mg:g} mg/day for only {best.days} days "
+                    f"(to {best_end.isoformat()}{best.gap_note()}; high-level from {t.peq_days} days)")
+        return Exposure("glucocorticoid", level, evidence), min(best.first or window_start, window_start)
+    if top > 0:
+        return (Exposure("glucocorticoid", "low", f"prednisone-equivalent up to {top:g} mg/day (< {t.peq_mg:g} "
+                                                  "mg/day)"), window_start)
+    return None
+
+
+def _peq_at_worst(history: steroids.SteroidHistory, today: date, window_start: date, t: Thresholds,
+                  stops: UnknownStops) -> tuple[Exposure, date] | None:
+    """The exposure of the PEQ timeline with each course stopped on an unknown day run to its assumed last day;
+    None when no such course bears on the judgement."""
+    if not any(id(order) in stops for order, *_ in history.courses):
+        return None
+    worst = _peq_level(steroids.daily_levels(
+        ((first, stop.until if (stop := stops.get(id(order))) else last, peq)
+         for order, peq, first, last in history.courses), today), history.bridge_days, window_start, t)
+    if worst is None:
+        return None
+    exposure, since = worst
+    assumed = [f"{order.label} {peq:g} mg/day prednisone-equivalent ({stop.describe(order)})"
+               for order, peq, _, _ in history.courses if (stop := stops.get(id(order))) and stop.until >= since]
+    if not assumed:
+        return None
+    return (Exposure(exposure.agent, _at_worst(exposure.level, True), f"{exposure.evidence}; {'; '.join(assumed)}"),
+            since)
+
+
+def _glucocorticoid(record: PatientRecord, context: HookContext, t: Thresholds, stops: UnknownStops
+                    ) -> list[Exposure]:
+    history = steroids.history(record, context)
+    window_start = record.today - timedelta(days=t.recent_days)
+    judged = _peq_level(history.levels, history.bridge_days, window_start, t)
+    if judged is None or judged[0].level != "high":  # high as charted needs no worst case
+        judged = _peq_at_worst(history, record.today, window_start, t, stops) or judged
+    found = [judged[0]] if judged else []
+    for order in history.unreadable:
+        stop = stops.get(id(order))
+        last = stop.until if stop else last_dose_day(order, record.today)
+        if last is not None and last >= window_start:
+            found.append(Exposure("glucocorticoid", "unknown",
+                                  f"{order.label} ({_when(order, record, stop)}): dose could not be read", order))
     return found
 
 
 def _per_kg(record: PatientRecord, context: HookContext, order: MedicationOrder, agent: str,
-            limit: float, per: str) -> Exposure:
+            limit: float, per: str, stop: UnknownStop | None) -> Exposure:
     weight = dosing_weight(record, context)
     daily = dosing.daily_mg(order, weight.value if weight else None)
-    label = f"{order.label} ({_when(order, record)})"
+    label = f"{order.label} ({_when(order, record, stop)})"
     if daily is None:
         return Exposure(agent, "unknown", f"{label}: dose could not be read", order)
     amount = daily * 7 if per == "week" else daily
@@ -108,8 +219,9 @@ def _per_kg(record: PatientRecord, context: HookContext, order: MedicationOrder,
     per_kg = amount / weight.value
     level: Level = "high" if per_kg > limit else "low"
     sign = ">" if level == "high" else "<="
-    return Exposure(agent, level, f"{label}: {amount:g} mg/{per} = {per_kg:.2f} mg/kg/{per} {sign} {limit:g} "
-                                  f"(weight {weight.describe('kg')})", order)
+    return Exposure(agent, _at_worst(level, stop is not None),
+                    f"{label}: {amount:g} mg/{per} = {per_kg:.2f} mg/kg/{per} {sign} {limit:g} "
+                    f"(weight {weight.describe('kg')})", order)
 
 
 def exposures(record: PatientRecord, context: HookContext, thresholds: Thresholds | None = None
@@ -120,15 +232,17 @@ def exposures(record: PatientRecord, context: HookContext, thresholds: Threshold
 
 @per_record
 def _exposures(record: PatientRecord, context: HookContext, t: Thresholds) -> list[Exposure]:
-    found = _glucocorticoid(record, context, t)
-    for order in _recent(record, ("methotrexate",), t.recent_days):
-        found.append(_per_kg(record, context, order, "methotrexate", t.mtx_mg_per_kg_week, "week"))
-    for order in _recent(record, ("azathioprine",), t.recent_days):
-        found.append(_per_kg(record, context, order, "azathioprine", t.aza_mg_per_kg_day, "day"))
-    for order in _recent(record, ALWAYS_HIGH, t.recent_days):
+    stops = _unknown_stops(record, t.unknown_stop_lookback_days)
+    found = _glucocorticoid(record, context, t, stops)
+    for order, stop in _given(record, ("methotrexate",), t.recent_days, stops):
+        found.append(_per_kg(record, context, order, "methotrexate", t.mtx_mg_per_kg_week, "week", stop))
+    for order, stop in _given(record, ("azathioprine",), t.recent_days, stops):
+        found.append(_per_kg(record, context, order, "azathioprine", t.aza_mg_per_kg_day, "day", stop))
+    for order, stop in _given(record, ALWAYS_HIGH, t.recent_days, stops):
         agent = next(g for g in ALWAYS_HIGH if order.in_group(g))
-        found.append(Exposure(agent, "high", f"{order.label} ({_when(order, record)})", order))
-    for order in _recent(record, ("rituximab",), t.anti_cd20_days):
+        found.append(Exposure(agent, _at_worst("high", stop is not None),
+                              f"{order.label} ({_when(order, record, stop)})", order))
+    for order, _ in _given(record, ("rituximab",), t.anti_cd20_days, {}):
         found.append(Exposure("anti-CD20", "high", f"{order.label} ({_when(order, record)}; anti-CD20 within "
                                                    f"{t.anti_cd20_days} days)", order))
     return found

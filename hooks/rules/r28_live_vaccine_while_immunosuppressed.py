@@ -13,6 +13,7 @@ from hooks.definitions.diagnosis import immunosuppressive_orders
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
 from hooks.definitions.immunosuppression_level import Exposure, Thresholds, exposures
 from hooks.definitions.treatment_duration import ivig_immunizations
+from hooks.definitions.vaccines import SERIES_DOSES, RzvSeries, rzv_series
 from hooks.definitions.weight import dosing_weight
 from hooks.record import CVX, Concept, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Severity, Suggestion
@@ -42,6 +43,10 @@ RULE = Rule(
         "mtx_mg_per_kg_week": Param(0.4, "mg/kg/week", "Methotrexate above this is high level."),
         "aza_mg_per_kg_day": Param(3, "mg/kg/day", "Azathioprine above this is high level."),
         "anti_cd20_days": Param(365, "days", "Rituximab or another anti-CD20 this recently is high level."),
+        "unknown_stop_lookback_days": Param(365, "days", "An immunosuppressant order started this recently that says "
+                                                         "it stopped but not when is judged as if taken until today "
+                                                         "(high at that: level unknown, treated as high).",
+                                            at_least="live-vaccine-while-immunosuppressed.recent_days"),
         "ivig_interference_months": Param(11, "months", "IVIG this recently may stop MMR or varicella vaccine "
                                                          "from working."),
     },
@@ -169,7 +174,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     unclassified = _unclassified(active)
     thresholds = Thresholds(peq_mg=p["high_peq_mg"], peq_days=int(p["high_peq_days"]),
                             recent_days=int(p["recent_days"]), mtx_mg_per_kg_week=p["mtx_mg_per_kg_week"],
-                            aza_mg_per_kg_day=p["aza_mg_per_kg_day"], anti_cd20_days=int(p["anti_cd20_days"]))
+                            aza_mg_per_kg_day=p["aza_mg_per_kg_day"], anti_cd20_days=int(p["anti_cd20_days"]),
+                            unknown_stop_lookback_days=int(p["unknown_stop_lookback_days"]))
     facts: dict[str, object] = {"live_vaccine_drafts": ", ".join(d.label for d in drafts) or None,
                                 "unclassified_vaccine_drafts": ", ".join(d.label for d in unclassified) or None}
     if not drafts and not unclassified:
@@ -185,8 +191,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # a course drafted now outranks lower-level suppression already given: it is what the vaccine meets next
     level = (suppression if suppression in ("high", "unknown") else "planned" if planned else suppression
              or ("ivig" if ivig and blocked else None))
-    # the non-live alternative to live zoster vaccine, offered as R29 offers it
-    rzv_not_offered = below_licensed_age(record, context, "rzv_min_age")
+    # the non-live alternative to live zoster vaccine, offered as R29 offers it: the next dose of the series
+    series = rzv_series(record)
+    rzv_not_offered = (f"the {SERIES_DOSES}-dose series is complete ({series.describe()})" if series.complete
+                       else below_licensed_age(record, context, "rzv_min_age"))
     facts.update({
         "high_level": "; ".join(e.evidence for e in found if e.level == "high") or None,
         "low_level": "; ".join(e.evidence for e in found if e.level == "low") or None,
@@ -195,6 +203,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "drafted_immunosuppression": "; ".join(planned) or None,
         "level": level,
         "rzv_not_offered": rzv_not_offered,
+        "rzv_doses": len(series.doses),
     })
     unknown_names = ", ".join(d.label for d in unclassified)
     if level is None or not drafts:
@@ -239,24 +248,28 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         detail=detail,
         facts=facts,
         about=drafts,
-        suggestions=_suggestions(context, drafts, concepts, offer_rzv=rzv_not_offered is None),
+        suggestions=_suggestions(context, drafts, concepts, rzv=series if rzv_not_offered is None else None),
         selection="at-most-one",
     )
 
 
-def _suggestions(context: HookContext, drafts: list[MedicationOrder], concepts: set[str], offer_rzv: bool
+def _suggestions(context: HookContext, drafts: list[MedicationOrder], concepts: set[str], rzv: RzvSeries | None
                  ) -> list[Suggestion]:
+    """``rzv``: the recombinant zoster vaccine doses on file when its next dose is offered (None: not offered)."""
     cancel = [Action("delete", f"Cancel {d.label}", resource_id=d.reference) for d in drafts]
     sets, patient = context.valuesets, context.patient_id
     options: list[Suggestion] = []
-    if offer_rzv:  # within its licence (cohorts.below_licensed_age)
-        rzv = orders.medication_request(
+    if rzv is not None:  # within its licence (cohorts.below_licensed_age), the series not complete
+        dose = rzv.next_dose
+        when = ("Dose 2 at 2-6 months." if dose == 1
+                else f"Dose 1 was given {rzv.describe()}: dose 2 is due 2-6 months after it.")
+        order = orders.medication_request(
             patient, orders.concept(sets, "non_live_vaccine", RZV_DISPLAY), 0.5, "mL", route="im", count=1,
-            text="Recombinant zoster vaccine 0.5 mL IM once (dose 1 of 2)",
-            note="Dose 2 at 2-6 months. Non-live: safe on immunosuppression.")
+            text=f"Recombinant zoster vaccine 0.5 mL IM once (dose {dose} of {SERIES_DOSES})",
+            note=f"{when} Non-live: safe on immunosuppression.")
         options.append(Suggestion("Cancel the live vaccine; give recombinant zoster vaccine 0.5 mL IM",
-                                  [*cancel, Action("create", "Recombinant zoster vaccine 0.5 mL IM (dose 1)",
-                                                   resource=rzv)],
+                                  [*cancel, Action("create", f"Recombinant zoster vaccine 0.5 mL IM (dose {dose})",
+                                                   resource=order)],
                                   is_recommended=bool(concepts & LIVE_ZOSTER)))
     iiv = orders.medication_request(
         patient, orders.concept(sets, "non_live_vaccine", IIV_DISPLAY), 0.5, "mL", route="im", count=1,

@@ -11,6 +11,7 @@ from hooks.definitions import antibodies, cohorts, steroids
 from hooks.definitions.courses import given_since
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
 from hooks.definitions.routes import systemic
+from hooks.definitions.vaccines import SERIES_DOSES, rzv_series, vaccines_given
 from hooks.record import Immunization, Observation, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ACR_2022_VACCINES, IDSA_2013_VACCINES, SEED_003
@@ -63,14 +64,6 @@ rarely possible in IMNM."""
 
 def _season_start(today: date, month: int) -> date:
     return date(today.year if today.month >= month else today.year - 1, month, 1)
-
-
-def _given(record: PatientRecord, *concepts: str, groups: tuple[str, ...] = ("non_live_vaccine", "live_vaccine")
-           ) -> list[Immunization]:
-    # Every match is checked, not the first: "Live attenuated influenza vaccine" also matches the generic
-    # "named live" row, which must not hide its influenza concept.
-    return [i for i in record.immunizations_in(*groups)
-            if not concepts or any(m.group in groups and m.concept in concepts for m in i.vaccine.matches)]
 
 
 def _when(items: list[Immunization]) -> str:
@@ -135,7 +128,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["missing"] = "; ".join(missing) or None
     rzv_not_offered = facts["rzv_not_offered"]
     if not missing:
-        if record.youngest_age_years is None:  # whether recombinant zoster vaccine is due, only the age can tell
+        if rzv_not_offered and record.youngest_age_years is None:  # whether RZV is due, only the age can tell
             return NotEvaluable(f"birth date: recombinant zoster vaccine is not offered ({rzv_not_offered}); the "
                                 "other vaccines are up to date", facts)
         return Quiet(f"influenza, pneumococcal, COVID-19 and hepatitis B vaccination up to date; recombinant zoster "
@@ -174,7 +167,7 @@ def _check(record: PatientRecord, context: HookContext, p: Any, facts: dict[str,
     actions: list[tuple[str, list[Action]]] = []
 
     season = _season_start(record.today, int(p["flu_season_start_month"]))
-    flu = [i for i in _given(record, *INFLUENZA) if i.when is not None and i.when >= season]
+    flu = [i for i in vaccines_given(record, *INFLUENZA) if i.when is not None and i.when >= season]
     facts["influenza_this_season"] = _when(flu) or None
     if flu:
         done.append(f"influenza {_when(flu)}")
@@ -184,9 +177,9 @@ def _check(record: PatientRecord, context: HookContext, p: Any, facts: dict[str,
             "create", "Inactivated influenza vaccine 0.5 mL IM", resource=_vaccine(
                 context, IIV_DISPLAY, "Inactivated influenza vaccine 0.5 mL IM once (current season)"))]))
 
-    pcv20 = _given(record, groups=("pcv20_or_pcv21",))
-    pcv15 = _given(record, groups=("pcv15",))
-    ppsv23 = _given(record, "pneumococcal polysaccharide (PPSV23)")
+    pcv20 = vaccines_given(record, groups=("pcv20_or_pcv21",))
+    pcv15 = vaccines_given(record, groups=("pcv15",))
+    ppsv23 = vaccines_given(record, "pneumococcal polysaccharide (PPSV23)")
     facts["pneumococcal"] = "; ".join(f"{name} {_when(items)}" for name, items in
                                       (("PCV20/21", pcv20), ("PCV15", pcv15), ("PPSV23", ppsv23)) if items) or None
     if pcv20 or (pcv15 and ppsv23):
@@ -202,25 +195,25 @@ def _check(record: PatientRecord, context: HookContext, p: Any, facts: dict[str,
         actions.append(("PCV20 0.5 mL IM", [Action("create", "PCV20 0.5 mL IM", resource=_vaccine(
             context, PCV20_DISPLAY, "Pneumococcal conjugate vaccine 20-valent (PCV20) 0.5 mL IM once"))]))
 
-    facts["rzv_not_offered"] = cohorts.below_licensed_age(record, context, "rzv_min_age")  # as R28 offers it
-    if facts["rzv_not_offered"] is None:
-        rzv = _given(record, "zoster, recombinant")
-        doses = sorted({i.when for i in rzv if i.when is not None})
-        facts["rzv_doses"] = len(doses)
-        if len(doses) >= 2:
-            done.append(f"recombinant zoster x2 ({', '.join(d.isoformat() for d in doses)})")
-        else:
-            number = len(doses) + 1
-            missing.append(f"Recombinant zoster (RZV): {len(doses)} of 2 doses"
-                           + (f" (dose 1 {doses[0].isoformat()})" if doses else ""))
-            note = "Dose 2 at 2-6 months." if number == 1 else None
-            actions.append((f"Recombinant zoster vaccine 0.5 mL IM (dose {number})", [Action(
-                "create", f"Recombinant zoster vaccine 0.5 mL IM (dose {number} of 2)", resource=_vaccine(
-                    context, RZV_DISPLAY, f"Recombinant zoster vaccine 0.5 mL IM once (dose {number} of 2)",
-                    note=note))]))
+    series = rzv_series(record)  # the doses R28 counts too
+    facts["rzv_doses"] = len(series.doses)
+    # a complete series is done whatever the age; a dose is offered only within the licence, as R28 offers it
+    facts["rzv_not_offered"] = None if series.complete else cohorts.below_licensed_age(record, context,
+                                                                                         "rzv_min_age")
+    if series.complete:
+        done.append(f"recombinant zoster x{len(series.doses)} ({series.describe()})")
+    elif facts["rzv_not_offered"] is None:
+        number = series.next_dose
+        missing.append(f"Recombinant zoster (RZV): {len(series.doses)} of {SERIES_DOSES} doses"
+                       + (f" (dose 1 {series.describe()})" if series.doses else ""))
+        note = "Dose 2 at 2-6 months." if number == 1 else None
+        actions.append((f"Recombinant zoster vaccine 0.5 mL IM (dose {number})", [Action(
+            "create", f"Recombinant zoster vaccine 0.5 mL IM (dose {number} of {SERIES_DOSES})", resource=_vaccine(
+                context, RZV_DISPLAY, f"Recombinant zoster vaccine 0.5 mL IM once (dose {number} of {SERIES_DOSES})",
+                note=note))]))
 
     covid_since = record.today - timedelta(days=int(p["covid_current_days"]))
-    covid = [i for i in _given(record, "COVID-19") if i.when is not None and i.when >= covid_since]
+    covid = [i for i in vaccines_given(record, "COVID-19") if i.when is not None and i.when >= covid_since]
     facts["covid_within_window"] = _when(covid) or None
     if covid:
         done.append(f"COVID-19 {_when(covid)}")
@@ -250,7 +243,7 @@ def _hepatitis_b(record: PatientRecord, context: HookContext, p: Any, facts: dic
     if latest is not None and status == "immune":
         done.append(f"hepatitis B immune (anti-HBs {latest.when})")
         return
-    doses = _given(record, *HEPATITIS_B)
+    doses = vaccines_given(record, *HEPATITIS_B)
     found = (f"anti-HBs negative on {latest.when}" if latest else "anti-HBs not on file") + (
         f"; {len(doses)} hepatitis B vaccine dose(s) on file" if doses else "")
     missing.append(f"Hepatitis B: {found}")

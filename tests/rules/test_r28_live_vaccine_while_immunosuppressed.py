@@ -10,9 +10,16 @@ from fhir_fixtures.builders import (
     IVIG_CVX,
     METHOTREXATE_2_5,
     MMR_CVX,
+    PREDNISONE_5,
     PREDNISONE_20,
     Chart,
     concept,
+)
+from fhir_fixtures.r28_live_vaccine_while_immunosuppressed import (
+    mmr_low_dose_methotrexate_stopped_unknown,
+    mmr_methotrexate_stopped_long_ago,
+    mmr_methotrexate_stopped_unknown,
+    stopped_methotrexate,
 )
 from tests.conftest import TODAY, explained, fired, run, with_params
 
@@ -352,3 +359,100 @@ def test_recombinant_zoster_is_not_recommended_in_place_of_varicella_vaccine(kb,
     assert recommended == ["Cancel the live vaccine"]
     assert "instead of live zoster or varicella" not in card["detail"]
     assert "no non-live varicella vaccine" in card["detail"]
+
+
+
+# An immunosuppressant 'stopped' (or 'completed') with nothing that says when: read as given on its start day only,
+# methotrexate 25 mg weekly started 200 days ago let MMR pass with no card, though it may have stopped yesterday.
+UNKNOWN_STOP = "stopped on a day the chart does not give; judged as if taken until today"
+
+
+def test_methotrexate_stopped_on_an_unknown_day_high_if_taken_until_today_is_critical(kb, today):
+    card = fired(run(kb, mmr_methotrexate_stopped_unknown(today), today))[RULE]
+    assert card["indicator"] == "critical" and "could not be shown to be low" in card["detail"]
+    started = Chart(today).at(-200)
+    assert f"- unknown level: methotrexate 2.5 MG Oral Tablet (started {started}, {UNKNOWN_STOP}): 25 mg/week = " \
+           "0.42 mg/kg/week > 0.4" in card["detail"]
+    assert "immunosuppression of unconfirmed level (methotrexate)" in card["summary"]
+
+
+def test_low_dose_methotrexate_stopped_on_an_unknown_day_is_a_warning(kb, today):
+    card = fired(run(kb, mmr_low_dose_methotrexate_stopped_unknown(today), today))[RULE]
+    assert card["indicator"] == "warning" and "lower-level" in card["detail"]
+    assert f"{UNKNOWN_STOP}): 7.5 mg/week = 0.12 mg/kg/week <= 0.4" in card["detail"]
+
+
+def test_an_order_stopped_before_the_look_back_is_read_as_before_and_the_look_back_is_a_parameter(kb, today):
+    request = mmr_methotrexate_stopped_long_ago(today)  # started 400 days ago
+    assert RULE not in fired(run(kb, request, today))
+    site = with_params(kb, RULE, unknown_stop_lookback_days=400)
+    assert fired(run(site, request, today))[RULE]["indicator"] == "critical"
+
+
+@pytest.mark.parametrize(("code", "dose", "timing", "indicator"), [
+    (METHOTREXATE_2_5, 25, {"period": 1, "period_unit": "wk"}, "critical"),
+    (PREDNISONE_20, 40, {}, "critical"),  # 40 mg/day for 201 (or 21) days if taken until today
+    (PREDNISONE_5, 5, {}, "warning"),
+])
+@pytest.mark.parametrize("start", [-200, -20])
+def test_stopped_on_an_unknown_day_before_the_window_or_inside_it_gives_one_answer(kb, today, code, dose, timing,
+                                                                                    indicator, start):
+    """Started inside the 30 days, prednisone 40 mg was read as one day (a warning) and methotrexate as high: the
+    order is judged by the same worst case wherever its start falls."""
+    chart = Chart(today, age=50).weight(60, day=-3).draft(MMR_CVX, 0.5, "mL")
+    card = _card(kb, chart.medication(code, dose, "mg", start=start, status="stopped", **timing), today)
+    assert card is not None and card["indicator"] == indicator and UNKNOWN_STOP in card["detail"]
+
+
+@pytest.mark.parametrize("written", [{"end": -100}, {"timing_code": "ONCE"}])
+def test_a_stopped_order_with_an_end_date_or_given_once_is_read_as_before(kb, today, written):
+    """An end date says when it stopped; a single administration (a one-off infusion) ended on its day."""
+    chart = Chart(today, age=50).weight(60, day=-3).draft(MMR_CVX, 0.5, "mL")
+    chart.medication(METHOTREXATE_2_5, 25, "mg", start=-200, status="stopped", period=1, period_unit="wk", **written)
+    chart.medication("cyclophosphamide 1000 MG Injection", 1000, "mg", start=-100, status="completed",
+                     timing_code="ONCE")
+    assert _card(kb, chart, today) is None
+
+
+def test_a_later_current_order_of_the_same_drug_is_the_one_exposure(kb, today):
+    """Re-ordered 100 days ago: the stopped order ended by then, and the card lists the current one only."""
+    chart = stopped_methotrexate(today, 25, start=-300)
+    chart.medication(METHOTREXATE_2_5, 25, "mg", start=-100, period=1, period_unit="wk")
+    card = _card(kb, chart, today)
+    assert card["indicator"] == "critical" and card["detail"].count("- high level: methotrexate") == 1
+    assert "stopped on a day" not in card["detail"] and "unknown level" not in card["detail"]
+
+
+def _rzv_order(card):
+    return next((a["resource"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "create"
+                 and a["resource"].get("medicationCodeableConcept", {}).get("coding", [{}])[0].get("code") == "187"),
+                None)
+
+
+@pytest.mark.parametrize(("doses", "offered"), [((), 1), ((-70,), 2), ((-400, -300), None)])
+def test_r28_and_r29_number_the_recombinant_zoster_dose_alike(kb, today, doses, offered):
+    """R28 always offered 'dose 1 of 2' while R29 counted the doses on file: with one on file it offered the series
+    again, with two a third dose. Both read vaccines.rzv_series now."""
+    chart = Chart(today, age=66).condition(IMNM_SNOMED, onset=-30)
+    chart.medication(MYCOPHENOLATE, 1000, "mg", start=-10, frequency=2).draft(ZOSTER_LIVE, 0.65, "mL")
+    for day in doses:
+        chart.immunization(RZV, day=day)
+    card = _card(kb, chart, today)
+    r29 = fired(run(kb, chart.request("patient-view"), today)).get(R29)
+    r29_text = [a["resource"]["dosageInstruction"][0]["text"] for s in (r29 or {}).get("suggestions", [])
+                for a in s["actions"] if "zoster" in a["description"].lower()]
+    rzv = _rzv_order(card)
+    if offered is None:
+        assert rzv is None and not r29_text
+        assert [s["label"] for s in card["suggestions"] if s["isRecommended"]] == ["Cancel the live vaccine"]
+        dates = ", ".join(chart.at(day) for day in doses)
+        assert f"Recombinant zoster vaccine is not offered here: the 2-dose series is complete ({dates})." in \
+            card["detail"]
+        return
+    text = f"Recombinant zoster vaccine 0.5 mL IM once (dose {offered} of 2)"
+    assert rzv["dosageInstruction"][0]["text"] == text and r29_text == [text]
+    best = next(s for s in card["suggestions"] if s["isRecommended"])
+    assert best["actions"][1]["description"] == f"Recombinant zoster vaccine 0.5 mL IM (dose {offered})"
+    if offered == 2:
+        note = rzv["note"][0]["text"]
+        assert note.startswith(f"Dose 1 was given {chart.at(-70)}: dose 2 is due 2-6 months after it.")

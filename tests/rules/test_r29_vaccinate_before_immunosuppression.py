@@ -253,7 +253,7 @@ def test_with_no_birth_date_recombinant_zoster_is_not_evaluable_not_up_to_date(k
     entry = explained(result, RULE)
     assert RULE not in fired(result) and entry["status"] == "not-evaluable"
     assert entry["reason"].startswith(f"birth date: recombinant zoster vaccine is not offered ({why})")
-    card = fired(run(kb, _no_birth_date(_without(up_to_date(_new(today)), "140")), today))[RULE]
+    card = fired(run(kb, _no_birth_date(_without(_without(up_to_date(_new(today)), "140"), "187")), today))[RULE]
     assert f"Recombinant zoster vaccine is not offered: {why}." in card["detail"]
     assert card["summary"].endswith("Missing: influenza")
 
@@ -290,3 +290,18 @@ def test_with_no_birth_date_no_hepatitis_b_product_is_chosen(kb, today):
     assert action["resource"]["resourceType"] == "ServiceRequest"
     assert "no birth date on file" in action["resource"]["code"]["text"]
     assert "CpG" not in str(card["suggestions"])
+
+
+@pytest.mark.parametrize("patient", [None, {"age": 17}])
+def test_a_complete_recombinant_zoster_series_is_done_at_any_age(kb, today, patient):
+    """Two doses on file: the series is complete, so age (unknown, or below the licence) no longer decides it. With
+    no birth date R29 was not evaluable ('birth date: recombinant zoster vaccine is not offered')."""
+    chart = up_to_date(Chart(today, **(patient or {})).condition(IMNM_SNOMED, onset=-30))
+    request = chart.request("patient-view")
+    if patient is None:
+        del request["prefetch"]["patient"]["birthDate"]
+    result = run(kb, request, today)
+    entry = explained(result, RULE)
+    assert RULE not in fired(result) and entry["status"] == "not-fired"
+    assert entry["reason"] == "influenza, pneumococcal, zoster, COVID-19 and hepatitis B vaccination up to date"
+    assert entry["facts"]["rzv_doses"] == 2 and entry["facts"]["rzv_not_offered"] is None
