@@ -1,5 +1,6 @@
 """Fixtures for R28 live-vaccine-while-immunosuppressed: live vs non-live, high vs low level, draft forms, no birth
-date, an immunosuppressant stopped on a day the chart does not give."""
+date, an immunosuppressant stopped on a day the chart does not give (or with no start date or timing to judge it
+by), a recombinant zoster series under way."""
 
 from datetime import date
 from typing import Any
@@ -101,12 +102,12 @@ def mmr_after_wait(today: date) -> dict[str, Any]:
     return chart.request("order-sign")
 
 
-def stopped_methotrexate(today: date, weekly_mg: float, start: int = -200) -> Chart:
-    """IMNM, 60 kg; methotrexate ``weekly_mg`` once weekly from ``start`` days ago, 'stopped' with no end date and
+def stopped_methotrexate(today: date, weekly_mg: float, start: int = -200, status: str = "stopped") -> Chart:
+    """IMNM, 60 kg; methotrexate ``weekly_mg`` once weekly from ``start`` days ago, ``status`` with no end date and
     nothing else that says when (no count, no supply); MMR drafted."""
     chart = Chart(today, age=48).weight(60, day=-3)
     chart.condition(IMNM_SNOMED, onset=-300)
-    chart.medication(METHOTREXATE_2_5, weekly_mg, "mg", start=start, status="stopped", period=1, period_unit="wk")
+    chart.medication(METHOTREXATE_2_5, weekly_mg, "mg", start=start, status=status, period=1, period_unit="wk")
     return chart.draft(MMR_CVX, 0.5, "mL")
 
 
@@ -132,3 +133,34 @@ def mmr_low_dose_methotrexate_stopped_unknown(today: date) -> dict[str, Any]:
          quiet={RULE})
 def mmr_methotrexate_stopped_long_ago(today: date) -> dict[str, Any]:
     return stopped_methotrexate(today, 25, start=-400).request("order-sign")
+
+
+@fixture("r28-fires-mmr-methotrexate-of-unknown-status", hook="order-sign",
+         story="Methotrexate 25 mg weekly (60 kg) started 200 days ago, status 'unknown' and no end date; MMR "
+               "drafted: whether or when it ended the chart does not give, so it is judged as if taken until today: "
+               "critical, as for a 'stopped' order (it was read as given on its start day only: no card).",
+         fires={RULE}, indicators={RULE: "critical"})
+def mmr_methotrexate_unknown_status(today: date) -> dict[str, Any]:
+    return stopped_methotrexate(today, 25, status="unknown").request("order-sign")
+
+
+@fixture("r28-fires-mmr-stopped-prednisone-taper-with-an-open-last-step", hook="order-sign",
+         story="One prednisone order: 60 mg daily for 28 days, then 40 mg daily with no end, started 60 days ago and "
+               "'stopped' on a day the chart does not give; MMR drafted: the open 40 mg step is judged as if taken "
+               "until today, so critical, as the same order 'active' is (it was read as ending the day the 40 mg "
+               "step began: no card).",
+         fires={RULE}, indicators={RULE: "critical"})
+def mmr_stopped_taper_open_last_step(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=55).weight(70, day=-3).condition(IMNM_SNOMED, onset=-90)
+    chart.taper_order(PREDNISONE_20, [(60, 28), (40, None)], start=-60, status="stopped")
+    return chart.draft(MMR_CVX, 0.5, "mL").request("order-sign")
+
+
+@fixture("r28-quiet-mmr-mycophenolate-stopped-with-no-start-date", hook="order-sign",
+         story="Mycophenolate 1 g twice daily 'stopped', with no start or end date; nothing else; MMR drafted: when "
+               "it was taken is not given, so R28 is not evaluable and says so (it said 'no immunosuppression').",
+         quiet={RULE})
+def mmr_mycophenolate_stopped_undated(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=52).condition(IMNM_SNOMED, onset=-300)
+    chart.medication(MYCOPHENOLATE, 1000, "mg", start=None, status="stopped", frequency=2)
+    return chart.draft(MMR_CVX, 0.5, "mL").request("order-sign")

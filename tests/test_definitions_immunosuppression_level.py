@@ -8,6 +8,7 @@ from fhir_fixtures.builders import AZATHIOPRINE_50, METHOTREXATE_2_5, PREDNISONE
 from hooks.context import HookContext
 from hooks.definitions.immunosuppression_level import (
     Thresholds,
+    ends_not_given,
     exposures,
     high_level_immunosuppression,
     low_level,
@@ -135,9 +136,15 @@ UNKNOWN_STOP = "stopped on a day the chart does not give; judged as if taken unt
 WEEKLY = {"period": 1, "period_unit": "wk"}
 
 
-def _stopped_mtx(mg: float, start: int = -200, **kwargs) -> Chart:
-    return Chart(TODAY).weight(60).medication(METHOTREXATE_2_5, mg, "mg", start=start, status="stopped",
+def _stopped_mtx(mg: float, start: int = -200, status: str = "stopped", **kwargs) -> Chart:
+    return Chart(TODAY).weight(60).medication(METHOTREXATE_2_5, mg, "mg", start=start, status=status,
                                               **(WEEKLY | kwargs))
+
+
+def _as_needed(chart: Chart) -> Chart:
+    """The last medication order taken as needed (PRN)."""
+    chart.resources["medications"][-1]["dosageInstruction"][0]["asNeededBoolean"] = True
+    return chart
 
 
 @pytest.mark.parametrize("start", [-200, -20])  # before the 30-day window or inside it: one path, one answer
@@ -163,11 +170,12 @@ def test_prednisone_40_mg_stopped_on_an_unknown_day_is_unknown(kb, today, start)
     assert f"for {1 - start} days" in unknown[0].evidence and UNKNOWN_STOP in unknown[0].evidence
 
 
-def test_prednisone_5_mg_stopped_on_an_unknown_day_is_low(kb, today):
+def test_prednisone_5_mg_completed_on_an_unknown_day_is_low_and_says_completed(kb, today):
+    """The evidence said 'stopped' for a completed order."""
     chart = Chart(today).medication(PREDNISONE_5, 5, "mg", start=-200, status="completed")
     high, low, unknown = _levels(kb, chart)
     assert not high and not unknown and "up to 5 mg/day (< 20 mg/day)" in low[0].evidence
-    assert UNKNOWN_STOP in low[0].evidence
+    assert "completed on a day the chart does not give; judged as if taken until today" in low[0].evidence
 
 
 def test_mycophenolate_or_an_unreadable_glucocorticoid_stopped_on_an_unknown_day_is_unknown(kb, today):
@@ -230,3 +238,101 @@ def test_a_taper_charted_as_successive_stopped_orders_is_read_as_one_course(kb, 
     high, low, unknown = _levels(kb, chart)
     assert not high and not low
     assert f"for 50 days (to {chart.at(-11)})" in unknown[0].evidence
+
+
+def test_a_stopped_taper_with_an_open_last_step_runs_that_step_on(kb, today):
+    """60 mg for 28 days then 40 mg with no end, 'stopped' on a day the chart does not give: the record ends such an
+    order on its open step's first day, so it gave no exposure in the window (the same order 'active' is high)."""
+    chart = Chart(today).taper_order(PREDNISONE_20, [(60, 28), (40, None)], start=-60, status="stopped")
+    high, low, unknown = _levels(kb, chart)
+    assert not high and not low and f"for 61 days (to {chart.at(0)})" in unknown[0].evidence
+    assert (f"prednisone 20 MG Oral Tablet 40 mg/day prednisone-equivalent (started {chart.at(-60)}, {UNKNOWN_STOP})"
+            in unknown[0].evidence)
+
+
+def test_only_the_open_last_step_of_a_stopped_taper_is_run_on(kb, today):
+    """15 mg for 28 days then 10 mg open: the 10 mg step alone is run on to today (low); running the 15 mg step on
+    too would add the two (25 mg/day for 33 days: high, so unknown)."""
+    chart = Chart(today).taper_order(PREDNISONE_20, [(15, 28), (10, None)], start=-60, status="stopped")
+    high, low, unknown = _levels(kb, chart)
+    assert not high and not unknown and "up to 10 mg/day (< 20 mg/day)" in low[0].evidence
+
+
+@pytest.mark.parametrize(("status", "said"), [("unknown", "status unknown"), (None, "no status")])
+def test_an_order_of_unknown_or_no_status_is_read_as_ended_on_a_day_not_given(kb, today, status, said):
+    """Such an order counts as given (MedicationOrder.counts_as_exposure) but not as current: it was read as given on
+    its start day only."""
+    chart = _stopped_mtx(25, status=status or "stopped")
+    if status is None:
+        del chart.resources["medications"][-1]["status"]
+    high, low, unknown = _levels(kb, chart)
+    assert not high and not low and "0.42 mg/kg/week > 0.4" in unknown[0].evidence
+    assert f"{said}, no end day given; judged as if taken until today" in unknown[0].evidence
+
+
+def test_prednisolone_takes_over_from_prednisone(kb, today):
+    """A switch between the two is common: prednisone 15 mg 'stopped' and prednisolone 15 mg current from 60 days
+    ago summed to 30 mg/day (unknown)."""
+    chart = Chart(today).medication(PREDNISONE_20, 15, "mg", start=-100, status="stopped")
+    chart.medication("prednisolone 5 MG Oral Tablet", 15, "mg", start=-60)
+    high, low, unknown = _levels(kb, chart)
+    assert not high and not unknown and "up to 15 mg/day (< 20 mg/day)" in low[0].evidence
+
+
+@pytest.mark.parametrize("later", [
+    {"timing_code": "ONCE", "status": "completed"},  # a one-off dose
+    {"as_needed": True},  # taken as needed
+    {"start": -100},  # started the same day: runs alongside
+    {"status": "entered-in-error"}, {"status": "draft"}, {"status": "cancelled"},  # never given
+])
+def test_a_later_order_that_does_not_take_over(kb, today, later):
+    """Only a later order of the drug that repeats, is not taken as needed, was given, and started on a later day
+    ends an order stopped on an unknown day: a one-off 60 mg dose or a PRN order cut a daily 40 mg course short."""
+    chart = Chart(today).medication(PREDNISONE_20, 40, "mg", start=-100, status="stopped")
+    chart.medication(PREDNISONE_20, 10 if "timing_code" not in later else 60, "mg",
+                     **({"start": -60} | {k: v for k, v in later.items() if k != "as_needed"}))
+    if later.get("as_needed"):
+        _as_needed(chart)
+    _, _, unknown = _levels(kb, chart)
+    assert any(UNKNOWN_STOP in e.evidence for e in unknown)
+
+
+def test_a_topical_order_of_the_drug_does_not_take_over(kb, today):
+    chart = Chart(today).medication("tacrolimus 1 MG Oral Capsule", 2, "mg", start=-200, status="stopped",
+                                    frequency=2)
+    chart.medication("tacrolimus 0.1 % Topical Ointment", 1, "g", start=-100, frequency=2)
+    _, _, unknown = _levels(kb, chart)
+    assert [e.agent for e in unknown] == ["tacrolimus"] and UNKNOWN_STOP in unknown[0].evidence
+
+
+def test_an_as_needed_order_is_not_run_on(kb, today):
+    """Taken as needed, an order ended on its day: PRN prednisone 'stopped' is not judged as if taken daily."""
+    chart = _as_needed(Chart(today).medication(PREDNISONE_20, 40, "mg", start=-100, status="stopped"))
+    assert _levels(kb, chart) == ([], [], [])
+
+
+def test_a_later_order_is_found_whatever_order_the_record_lists_them_in(kb, today):
+    """The later order was found by bisection over the record's order, assumed sorted by start."""
+    chart = _stopped_mtx(25, start=-300).medication(METHOTREXATE_2_5, 25, "mg", start=-100, **WEEKLY)
+    record = build_record(chart.prefetch(), kb.valuesets, chart.today)
+    record.medications.reverse()  # before any query: the group index is built from this order
+    context = HookContext(hook="patient-view", today=chart.today, thresholds=kb.thresholds, valuesets=kb.valuesets)
+    high = high_level_immunosuppression(record, context)
+    assert [e.evidence.split(": ")[0] for e in high] == ["methotrexate 2.5 MG Oral Tablet (current)"]
+    assert not unknown_level(record, context)
+
+
+def test_an_order_with_no_start_date_or_a_text_only_dosage_cannot_be_judged(kb, today):
+    """No start date: no look-back can be applied; a dosage in words only: nothing says how often it was given.
+    Both were dropped without a word. A 10-year-old order is still read by its start day (the look-back)."""
+    chart = Chart(today).medication("mycophenolate mofetil 500 MG Oral Tablet", 1000, "mg", start=None,
+                                    status="stopped", frequency=2)
+    chart.medication(METHOTREXATE_2_5, None, None, start=-200, status="completed")
+    chart.resources["medications"][-1]["dosageInstruction"] = [{"text": "15 mg once weekly"}]
+    chart.medication(AZATHIOPRINE_50, 100, "mg", start=-3650, status="stopped")
+    ends = ends_not_given(build_record(chart.prefetch(), kb.valuesets, chart.today))
+    assert sorted(u.describe() for u in ends.unplaced) == [
+        "methotrexate 2.5 MG Oral Tablet (completed; dosage in text only: how long it was taken is not given, nor "
+        "how much a day)",
+        "mycophenolate mofetil 500 MG Oral Tablet (stopped; no start or end date: when it was taken is not given)"]
+    assert [o.label for o in ends.before_lookback] == ["Azathioprine 50 MG Oral Tablet [Imuran]"] and not ends.stops

@@ -7,10 +7,12 @@ within 12 months. Low level: glucocorticoid below that, methotrexate <= 0.4 mg/k
 A weight-based threshold is never judged from a missing or stale weight: such an exposure is returned as
 ``unknown`` (the caller decides how cautious to be).
 
-An order that says it ended (stopped, completed) but not when, read as given on its start day only, could have
-stopped yesterday. Such a repeating order started within ``unknown_stop_lookback_days`` is judged at its worst:
-as if taken until today, or until the day before a later order of the same drug started (that order took over).
-A worst case that reaches high level is ``unknown`` (it could not be shown to be low); a low one stays low.
+An order that says it ended (stopped, completed; or whose status is unknown or missing) but not when, read as
+given on its start day only, could have stopped yesterday. Such a repeating order whose open part (the whole
+order, or a taper's open last step) began within ``unknown_stop_lookback_days`` is judged at its worst: as if
+taken until today, or until the day before a later order of the same drug started (that order took over). A worst
+case that reaches high level is ``unknown`` (it could not be shown to be low); a low one stays low. Such an order
+the chart gives no start date for, or no timing (a dosage in text only), cannot be judged: see :func:`ends_not_given`.
 """
 
 from __future__ import annotations
@@ -27,14 +29,16 @@ from hooks.definitions import steroids
 from hooks.definitions.courses import last_dose_day
 from hooks.definitions.routes import systemic
 from hooks.definitions.weight import dosing_weight
-from hooks.record import MedicationOrder, PatientRecord, per_record
+from hooks.record import CURRENT_STATUSES, Dosage, MedicationOrder, PatientRecord, Timing, per_record
 
 Level = Literal["high", "low", "unknown"]
 ALWAYS_HIGH = ("mycophenolate", "tacrolimus", "cyclosporine", "cyclophosphamide")
-# The groups whose orders may have stopped on a day the chart does not give (anti-CD20 is judged over 12 months
-# from its start already: a course is one or two infusions)
+# The groups whose orders may have stopped on a day the chart does not give (anti-CD20 is left out: its own window,
+# at least the look-back, counts a course from its start already)
 _WORST_CASE_GROUPS = ("glucocorticoid_systemic", "methotrexate", "azathioprine", *ALWAYS_HIGH)
-_ENDED_STATUSES = ("stopped", "completed")
+# One drug for "a later order took over": a switch between prednisone and prednisolone is common
+_ONE_DRUG = {"prednisolone": "prednisone"}
+_NO_TIMING = Timing()  # a dosage that says nothing of when it is given (its text only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +51,9 @@ class Thresholds:
     mtx_mg_per_kg_week: float = 0.4
     aza_mg_per_kg_day: float = 3.0
     anti_cd20_days: int = 365
-    unknown_stop_lookback_days: int = 365  # an order stopped on an unknown day is judged at its worst if this recent
+    # an order stopped on an unknown day is judged at its worst if this recent; at most anti_cd20_days, which is
+    # why anti-CD20 needs no worst case
+    unknown_stop_lookback_days: int = 365
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,56 +71,134 @@ class Exposure:
 
 @dataclass(frozen=True, slots=True)
 class UnknownStop:
-    """An order that says it ended but not when, taken as given from its start until ``until``: today, or, when a
-    later order of the same drug took over, the day before that one started."""
+    """An order that says it ended but not when, its open part (from ``first``: the order's start, or its open last
+    step's first day) taken as given until ``until``: today, or, when a later order of the same drug took over, the
+    day before that one started."""
 
+    first: date
     until: date
     taken_over: bool = False
 
     def describe(self, order: MedicationOrder) -> str:
-        start = order.start.isoformat() if order.start else "undated"
         until = f"{self.until.isoformat()}, the day before a later order of it started" if self.taken_over else "today"
-        return f"started {start}, stopped on a day the chart does not give; judged as if taken until {until}"
+        return f"started {order.start}, {_ended(order)}; judged as if taken until {until}"
 
 
-# Orders stopped on a day the chart does not give, by id(): orders of the record, which outlives the answer
-UnknownStops = dict[int, UnknownStop]
+@dataclass(frozen=True, slots=True)
+class Unplaced:
+    """An order that says it ended but not when, which cannot be judged even at its worst: ``missing`` says what the
+    chart does not give (a start date, a timing)."""
+
+    order: MedicationOrder
+    missing: str
+
+    def describe(self) -> str:
+        return f"{self.order.label} ({_status(self.order)}; {self.missing})"
 
 
-def _end_not_given(order: MedicationOrder) -> bool:
-    """The order says it ended, repeats, and nothing says when it ended: no end date, no bounds, no count of
-    administrations, no supply. A single administration (no repeating timing) ended on its day."""
-    return (order.status in _ENDED_STATUSES and order.end is None and not order.supply_days
-            and not any(d.bounds_days is not None or d.bounds_end is not None or d.timing.count
-                        for d in order.dosages)
-            and any(not d.as_needed and dosing.periods_per_day(d.timing) is not None for d in order.dosages))
+@dataclass(frozen=True, slots=True)
+class EndsNotGiven:
+    """The orders of the worst-case groups that say they ended but not when. ``stops``: those judged at their worst,
+    by id() (orders of the record, which outlives the answer); ``unplaced``: those that cannot be judged;
+    ``before_lookback``: those whose open part began before the look-back, read as given on their start day."""
+
+    stops: dict[int, UnknownStop]
+    unplaced: tuple[Unplaced, ...]
+    before_lookback: tuple[MedicationOrder, ...]
 
 
-def _unknown_stops(record: PatientRecord, lookback_days: int) -> UnknownStops:
-    """The systemic orders started within ``lookback_days`` whose stop day the chart does not give, each with the
-    last day it may have been given. A later order of the same drug (not merely of its group) took over from it,
-    so it ran at most until the day before that one started. The record lists orders oldest first, so each later
-    order is found by bisection: O(n log n) per drug."""
-    earliest = record.today - timedelta(days=lookback_days)
-    stops: UnknownStops = {}
+def _status(order: MedicationOrder) -> str:
+    """An ended order's status in words: 'stopped', 'completed', 'status unknown' or 'no status'."""
+    if order.status is None:
+        return "no status"
+    return "status unknown" if order.status == "unknown" else order.status
+
+
+def _ended(order: MedicationOrder) -> str:
+    """How the order says it ended, for the evidence: its status, and that the day is not given."""
+    if order.status in ("stopped", "completed"):
+        return f"{order.status} on a day the chart does not give"
+    return f"{_status(order)}, no end day given"
+
+
+def _repeats(dosages: tuple[Dosage, ...]) -> bool:
+    """Given again and again (a frequency/period, a repeating code or named weekdays); as-needed doses do not."""
+    return any(not d.as_needed and dosing.periods_per_day(d.timing) is not None for d in dosages)
+
+
+def _open_part(order: MedicationOrder) -> tuple[date | None, tuple[Dosage, ...]] | None:
+    """The part of an order whose end the chart does not give: its first day and instructions (a taper's open last
+    step, else the whole order). None when an end is written: an end date, bounds, a count of administrations or a
+    supply. (The record reads a non-current taper as ending on its open step's first day: no day it gave.)"""
+    if order.supply_days:
+        return None
+    first: date | None
+    if order.steps:
+        step = order.steps[-1]
+        if step.last is not None:
+            return None
+        first, dosages = step.first, tuple(d for d in order.dosages if d.sequence == step.sequence)
+    elif order.end is not None or any(d.bounds_days is not None or d.bounds_end is not None for d in order.dosages):
+        return None
+    else:
+        first, dosages = order.start, order.dosages
+    return None if any(d.timing.count for d in dosages) else (first, dosages)
+
+
+def _drug(order: MedicationOrder, group: str) -> str | None:
+    """The drug, for 'a later order of the same drug took over': the concept within its group, prednisolone read as
+    prednisone (a switch between the two is common)."""
+    concept = order.medication.concept_in(group)
+    return _ONE_DRUG.get(concept, concept) if concept is not None else None
+
+
+def ends_not_given(record: PatientRecord, thresholds: Thresholds | None = None) -> EndsNotGiven:
+    """The systemic orders of the worst-case groups that say they ended (or name no current status) but not when."""
+    return _ends_not_given(record, (thresholds or Thresholds()).unknown_stop_lookback_days)
+
+
+@per_record
+def _ends_not_given(record: PatientRecord, lookback_days: int) -> EndsNotGiven:
+    """Each such order whose open part repeats (a single administration or an as-needed order ended on its day) is
+    judged until the last day it may have been given, when that part began within ``lookback_days``. A later order
+    of the same drug (not merely of its group) that itself repeats took over from it, so it ran at most until the
+    day before that one started; one started the same day runs alongside. Found by bisection: O(n log n)."""
+    today = record.today
+    earliest = today - timedelta(days=lookback_days)
+    stops: dict[int, UnknownStop] = {}
+    unplaced: dict[int, Unplaced] = {}
+    before: dict[int, MedicationOrder] = {}
     for group in _WORST_CASE_GROUPS:
-        by_drug: dict[str | None, list[tuple[date, MedicationOrder]]] = defaultdict(list)
-        for order in systemic(record.medications_in(group)):
-            if order.start is not None:
-                by_drug[order.medication.concept_in(group)].append((order.start, order))
-        for dated in by_drug.values():
-            starts = [start for start, _ in dated]
-            for start, order in dated:
-                if not earliest <= start <= record.today or not _end_not_given(order):
-                    continue
-                later = bisect_right(starts, start)  # one of the drug started the same day runs alongside
-                until = record.today if later == len(dated) else min(record.today,
-                                                                     dated[later][0] - timedelta(days=1))
-                stops[id(order)] = UnknownStop(until, taken_over=until < record.today)
-    return stops
+        given = systemic(record.medications_in(group))  # drafts, cancellations and errors never count
+        successors: dict[str | None, list[date]] = defaultdict(list)
+        for order in given:
+            if order.start is not None and _repeats(order.dosages):
+                successors[_drug(order, group)].append(order.start)
+        for starts in successors.values():
+            starts.sort()
+        for order in given:
+            if order.status in CURRENT_STATUSES or (part := _open_part(order)) is None:
+                continue
+            first, dosages = part
+            timed = any(d.as_needed or d.timing != _NO_TIMING for d in dosages)
+            if first is None:
+                unplaced[id(order)] = Unplaced(order, "no start or end date: when it was taken is not given")
+            elif first > today or (timed and not _repeats(dosages)):
+                continue
+            elif first < earliest:
+                before[id(order)] = order
+            elif not timed:
+                unplaced[id(order)] = Unplaced(order, "dosage in text only: how long it was taken is not given" + (
+                    "" if group in ALWAYS_HIGH else ", nor how much a day"))
+            else:
+                starts = successors.get(_drug(order, group), [])
+                later = bisect_right(starts, first)
+                until = today if later == len(starts) else min(today, starts[later] - timedelta(days=1))
+                stops[id(order)] = UnknownStop(first, until, taken_over=until < today)
+    return EndsNotGiven(stops, tuple(unplaced.values()), tuple(before.values()))
 
 
-def _given(record: PatientRecord, groups: tuple[str, ...], days: int, stops: UnknownStops
+def _given(record: PatientRecord, groups: tuple[str, ...], days: int, stops: dict[int, UnknownStop]
            ) -> list[tuple[MedicationOrder, UnknownStop | None]]:
     """Systemic orders of ``groups`` given within ``days`` (a tacrolimus ointment suppresses no immunity); one
     stopped on an unknown day counts by the last day it may have been given."""
@@ -169,26 +253,30 @@ def _peq_level(levels: steroids.DailyLevels, bridge_days: int, window_start: dat
 
 
 def _peq_at_worst(history: steroids.SteroidHistory, today: date, window_start: date, t: Thresholds,
-                  stops: UnknownStops) -> tuple[Exposure, date] | None:
+                  stops: dict[int, UnknownStop]) -> tuple[Exposure, date] | None:
     """The exposure of the PEQ timeline with each course stopped on an unknown day run to its assumed last day;
-    None when no such course bears on the judgement."""
-    if not any(id(order) in stops for order, *_ in history.courses):
+    None when no such course bears on the judgement. Only an order's open part is run on (a taper's open last step;
+    its earlier steps keep their own days), so no two steps of one order are added together."""
+    # each course with the stop of its order when it is that order's open part (else None)
+    courses = [(order, peq, first, last, stop if (stop := stops.get(id(order))) and first == stop.first else None)
+               for order, peq, first, last in history.courses]
+    if not any(stop for *_, stop in courses):
         return None
-    worst = _peq_level(steroids.daily_levels(
-        ((first, stop.until if (stop := stops.get(id(order))) else last, peq)
-         for order, peq, first, last in history.courses), today), history.bridge_days, window_start, t)
+    worst = _peq_level(steroids.daily_levels(((first, max(last, stop.until) if stop else last, peq)
+                                              for _, peq, first, last, stop in courses), today),
+                       history.bridge_days, window_start, t)
     if worst is None:
         return None
     exposure, since = worst
     assumed = [f"{order.label} {peq:g} mg/day prednisone-equivalent ({stop.describe(order)})"
-               for order, peq, _, _ in history.courses if (stop := stops.get(id(order))) and stop.until >= since]
+               for order, peq, _, _, stop in courses if stop and stop.until >= since]
     if not assumed:
         return None
     return (Exposure(exposure.agent, _at_worst(exposure.level, True), f"{exposure.evidence}; {'; '.join(assumed)}"),
             since)
 
 
-def _glucocorticoid(record: PatientRecord, context: HookContext, t: Thresholds, stops: UnknownStops
+def _glucocorticoid(record: PatientRecord, context: HookContext, t: Thresholds, stops: dict[int, UnknownStop]
                     ) -> list[Exposure]:
     history = steroids.history(record, context)
     window_start = record.today - timedelta(days=t.recent_days)
@@ -232,7 +320,7 @@ def exposures(record: PatientRecord, context: HookContext, thresholds: Threshold
 
 @per_record
 def _exposures(record: PatientRecord, context: HookContext, t: Thresholds) -> list[Exposure]:
-    stops = _unknown_stops(record, t.unknown_stop_lookback_days)
+    stops = _ends_not_given(record, t.unknown_stop_lookback_days).stops
     found = _glucocorticoid(record, context, t, stops)
     for order, stop in _given(record, ("methotrexate",), t.recent_days, stops):
         found.append(_per_kg(record, context, order, "methotrexate", t.mtx_mg_per_kg_week, "week", stop))

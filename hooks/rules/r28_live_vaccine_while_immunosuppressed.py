@@ -11,9 +11,9 @@ from hooks.definitions.cohorts import below_licensed_age
 from hooks.definitions.courses import doses_since
 from hooks.definitions.diagnosis import immunosuppressive_orders
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
-from hooks.definitions.immunosuppression_level import Exposure, Thresholds, exposures
+from hooks.definitions.immunosuppression_level import Exposure, Thresholds, Unplaced, ends_not_given, exposures
 from hooks.definitions.treatment_duration import ivig_immunizations
-from hooks.definitions.vaccines import SERIES_DOSES, RzvSeries, rzv_series
+from hooks.definitions.vaccines import SERIES_DOSES, RzvSeries, months_after, rzv_series
 from hooks.definitions.weight import dosing_weight
 from hooks.record import CVX, Concept, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Severity, Suggestion
@@ -46,7 +46,8 @@ RULE = Rule(
         "unknown_stop_lookback_days": Param(365, "days", "An immunosuppressant order started this recently that says "
                                                          "it stopped but not when is judged as if taken until today "
                                                          "(high at that: level unknown, treated as high).",
-                                            at_least="live-vaccine-while-immunosuppressed.recent_days"),
+                                            at_least="live-vaccine-while-immunosuppressed.recent_days",
+                                            at_most="live-vaccine-while-immunosuppressed.anti_cd20_days"),
         "ivig_interference_months": Param(11, "months", "IVIG this recently may stop MMR or varicella vaccine "
                                                          "from working."),
     },
@@ -78,10 +79,10 @@ DETAIL = """\
 Immunosuppression found (now or within {recent_days} days; anti-CD20 within {cd20_days} days):
 {found}
 {ivig}{unclassified}
-Use a non-live alternative where one exists: **recombinant zoster vaccine** 0.5 mL IM (dose 2 at 2-6 months)
-instead of live zoster vaccine in adults; **inactivated influenza vaccine** 0.5 mL IM instead of the nasal live
-vaccine. There is no non-live varicella vaccine (recombinant zoster vaccine does not prevent chickenpox). For travel
-vaccines such as yellow fever, refer to a travel clinic (exemption letter, advice).{rzv_not_offered}
+Use a non-live alternative where one exists: **recombinant zoster vaccine** instead of live zoster vaccine in
+adults; **inactivated influenza vaccine** 0.5 mL IM instead of the nasal live vaccine.
+There is no non-live varicella vaccine (recombinant zoster vaccine does not prevent chickenpox). For travel
+vaccines such as yellow fever, refer to a travel clinic (exemption letter, advice).{rzv}
 If a live vaccine is really needed, give it at least 4 weeks before immunosuppression starts, or at least 1 month
 after high-dose glucocorticoids stop (longer after rituximab)."""
 
@@ -97,22 +98,10 @@ LEVEL_TEXT = {
 }
 
 
-def _months_before(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    for last_day in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last_day))
-        except ValueError:
-            continue
-    return date(year, month, 28)
-
-
 def _recent_ivig(record: PatientRecord, months: int) -> tuple[str, date] | None:
     """The latest IVIG within ``months``: (label, last day given); as an order or, as some EHRs record it, an
     Immunization (CVX 87 / 14)."""
-    since = _months_before(record.today, months)
+    since = months_after(record.today, -months)
     given = [(m.label, last) for m, last in doses_since(record, "ivig", since=since)]
     given += [(i.vaccine.label, i.when) for i in ivig_immunizations(record, since) if i.when is not None]
     return max(given, key=lambda pair: pair[1]) if given else None
@@ -160,9 +149,17 @@ def _unclassified(drafts: list[MedicationOrder]) -> list[MedicationOrder]:
     return found
 
 
-def _bullets(found: list[Exposure], planned: list[str]) -> str:
+def _bullets(found: list[Exposure], planned: list[str], unplaced: list[Unplaced]) -> str:
     return "\n".join([*(f"- {e.level} level: {e.evidence}" for e in found),
-                      *(f"- drafted with the vaccine: {p}" for p in planned)]) or "- none"
+                      *(f"- drafted with the vaccine: {p}" for p in planned),
+                      *(f"- not judged: {u.describe()}" for u in unplaced)]) or "- none"
+
+
+def _rzv_text(series: RzvSeries, not_offered: str | None) -> str:
+    """What the card says of recombinant zoster vaccine: the dose offered and when it is due, or why none is."""
+    if not_offered:
+        return f" Recombinant zoster vaccine is not offered here: {not_offered}."
+    return f" Recombinant zoster vaccine 0.5 mL IM ({series.dose_label()}) is among the options. {series.when_next()}"
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
@@ -181,6 +178,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not drafts and not unclassified:
         return Quiet("no live vaccine in the draft orders", facts)
     found = exposures(record, context, thresholds)
+    ends = ends_not_given(record, thresholds)
+    judged = {id(e.order) for e in found if e.order is not None}
+    # an order the chart gives no start date or no timing for: listed, and not evaluable if nothing else is found
+    unplaced = [u for u in ends.unplaced if id(u.order) not in judged]
+    before = "; ".join(f"{o.label} (started {o.start})" for o in ends.before_lookback)  # read by their start day
     levels = {e.level for e in found}
     concepts = _concepts(drafts)
     blocked = bool(concepts & IVIG_BLOCKED)
@@ -204,18 +206,29 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "level": level,
         "rzv_not_offered": rzv_not_offered,
         "rzv_doses": len(series.doses),
+        "rzv_too_soon": ", ".join(day.isoformat() for day in series.too_soon) or None,
+        "not_judged": "; ".join(u.describe() for u in unplaced) or None,
+        "before_unknown_stop_lookback": before or None,
     })
     unknown_names = ", ".join(d.label for d in unclassified)
     if level is None or not drafts:
-        if unclassified and (suppression or planned or ivig):
+        if unclassified and (suppression or planned or ivig or unplaced):
             # Silence would read as "not a live vaccine": say that it could not be told, and why it matters.
             why_it_matters = (f"{suppression} level immunosuppression found" if suppression
                               else f"immunosuppression drafted with it: {planned[0]}" if planned
-                              else f"IVIG given {ivig[1] if ivig else ''}")
+                              else f"IVIG given {ivig[1]}" if ivig
+                              else f"an immunosuppressant not judged: {unplaced[0].describe()}")
             return NotEvaluable(f"whether {unknown_names} is a live vaccine: it is in no live or non-live vaccine "
                                 f"value set; check it before signing ({why_it_matters})", facts)
+        if drafts and unplaced:  # quiet would say no immunosuppression: that is not known
+            return NotEvaluable(f"when an immunosuppressant was taken: {'; '.join(u.describe() for u in unplaced)}. "
+                                f"Whether it was given within {int(p['recent_days'])} days is unknown; check it "
+                                f"before signing {', '.join(d.label for d in drafts)}", facts)
         return Quiet(f"no immunosuppression now or within {int(p['recent_days'])} days, no anti-CD20 within "
                      f"{int(p['anti_cd20_days'])} days"
+                     + (f"; read as given on the start day only (started before the "
+                        f"{int(p['unknown_stop_lookback_days'])}-day look-back, end day not given): {before}"
+                        if before else "")
                      + (f" (not classified as live or non-live: {unknown_names})" if unclassified else ""), facts)
     severity: Severity = "critical" if level in ("high", "unknown") else "warning"
     names = ", ".join(d.label for d in drafts)
@@ -230,9 +243,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     detail = DETAIL.format(headline=headline, drafts=names, is_are="are" if len(drafts) > 1 else "is",
                            level=LEVEL_TEXT[level],
                            recent_days=int(p["recent_days"]), cd20_days=int(p["anti_cd20_days"]),
-                           found=_bullets(found, planned), ivig=ivig_note,
-                           rzv_not_offered=(f" Recombinant zoster vaccine is not offered here: {rzv_not_offered}."
-                                            if rzv_not_offered else ""),
+                           found=_bullets(found, planned, unplaced), ivig=ivig_note,
+                           rzv=_rzv_text(series, rzv_not_offered),
                            unclassified=(f"\nAlso drafted, and not recognised as live or non-live: {unknown_names}. "
                                          "Check whether it is a live vaccine before signing.\n"
                                          if unclassified else ""))
@@ -260,15 +272,13 @@ def _suggestions(context: HookContext, drafts: list[MedicationOrder], concepts: 
     sets, patient = context.valuesets, context.patient_id
     options: list[Suggestion] = []
     if rzv is not None:  # within its licence (cohorts.below_licensed_age), the series not complete
-        dose = rzv.next_dose
-        when = ("Dose 2 at 2-6 months." if dose == 1
-                else f"Dose 1 was given {rzv.describe()}: dose 2 is due 2-6 months after it.")
+        dose = rzv.dose_label()
         order = orders.medication_request(
             patient, orders.concept(sets, "non_live_vaccine", RZV_DISPLAY), 0.5, "mL", route="im", count=1,
-            text=f"Recombinant zoster vaccine 0.5 mL IM once (dose {dose} of {SERIES_DOSES})",
-            note=f"{when} Non-live: safe on immunosuppression.")
+            text=f"Recombinant zoster vaccine 0.5 mL IM once ({dose})",
+            note=f"{rzv.when_next()} Non-live: safe on immunosuppression.")
         options.append(Suggestion("Cancel the live vaccine; give recombinant zoster vaccine 0.5 mL IM",
-                                  [*cancel, Action("create", f"Recombinant zoster vaccine 0.5 mL IM (dose {dose})",
+                                  [*cancel, Action("create", f"Recombinant zoster vaccine 0.5 mL IM ({dose})",
                                                    resource=order)],
                                   is_recommended=bool(concepts & LIVE_ZOSTER)))
     iiv = orders.medication_request(

@@ -197,20 +197,20 @@ def _check(record: PatientRecord, context: HookContext, p: Any, facts: dict[str,
 
     series = rzv_series(record)  # the doses R28 counts too
     facts["rzv_doses"] = len(series.doses)
+    facts["rzv_too_soon"] = ", ".join(day.isoformat() for day in series.too_soon) or None
     # a complete series is done whatever the age; a dose is offered only within the licence, as R28 offers it
     facts["rzv_not_offered"] = None if series.complete else cohorts.below_licensed_age(record, context,
                                                                                          "rzv_min_age")
     if series.complete:
         done.append(f"recombinant zoster x{len(series.doses)} ({series.describe()})")
     elif facts["rzv_not_offered"] is None:
-        number = series.next_dose
+        dose = series.dose_label()
         missing.append(f"Recombinant zoster (RZV): {len(series.doses)} of {SERIES_DOSES} doses"
-                       + (f" (dose 1 {series.describe()})" if series.doses else ""))
-        note = "Dose 2 at 2-6 months." if number == 1 else None
-        actions.append((f"Recombinant zoster vaccine 0.5 mL IM (dose {number})", [Action(
-            "create", f"Recombinant zoster vaccine 0.5 mL IM (dose {number} of {SERIES_DOSES})", resource=_vaccine(
-                context, RZV_DISPLAY, f"Recombinant zoster vaccine 0.5 mL IM once (dose {number} of {SERIES_DOSES})",
-                note=note))]))
+                       + (f". {series.when_next().rstrip('.')}" if series.doses else ""))
+        actions.append((f"Recombinant zoster vaccine 0.5 mL IM ({dose})", [Action(
+            "create", f"Recombinant zoster vaccine 0.5 mL IM ({dose})", resource=_vaccine(
+                context, RZV_DISPLAY, f"Recombinant zoster vaccine 0.5 mL IM once ({dose})",
+                note=series.when_next()))]))
 
     covid_since = record.today - timedelta(days=int(p["covid_current_days"]))
     covid = [i for i in vaccines_given(record, "COVID-19") if i.when is not None and i.when >= covid_since]

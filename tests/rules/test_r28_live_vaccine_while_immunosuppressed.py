@@ -19,8 +19,12 @@ from fhir_fixtures.r28_live_vaccine_while_immunosuppressed import (
     mmr_low_dose_methotrexate_stopped_unknown,
     mmr_methotrexate_stopped_long_ago,
     mmr_methotrexate_stopped_unknown,
+    mmr_methotrexate_unknown_status,
+    mmr_mycophenolate_stopped_undated,
+    mmr_stopped_taper_open_last_step,
     stopped_methotrexate,
 )
+from hooks import knowledge, parameters
 from tests.conftest import TODAY, explained, fired, run, with_params
 
 RULE = "live-vaccine-while-immunosuppressed"
@@ -384,9 +388,33 @@ def test_low_dose_methotrexate_stopped_on_an_unknown_day_is_a_warning(kb, today)
 
 def test_an_order_stopped_before_the_look_back_is_read_as_before_and_the_look_back_is_a_parameter(kb, today):
     request = mmr_methotrexate_stopped_long_ago(today)  # started 400 days ago
-    assert RULE not in fired(run(kb, request, today))
-    site = with_params(kb, RULE, unknown_stop_lookback_days=400)
+    result = run(kb, request, today)
+    assert RULE not in fired(result)
+    entry = explained(result, RULE)
+    started = Chart(today).at(-400)
+    assert entry["facts"]["before_unknown_stop_lookback"] == f"methotrexate 2.5 MG Oral Tablet (started {started})"
+    site = with_params(kb, RULE, unknown_stop_lookback_days=400, anti_cd20_days=400)
     assert fired(run(site, request, today))[RULE]["indicator"] == "critical"
+
+
+def test_the_quiet_reason_names_an_order_read_by_its_start_day_only(kb, today):
+    """'No immunosuppression now or within 30 days' hid that an order which ended on a day the chart does not give
+    was read as given on its start day only (it started before the look-back)."""
+    entry = explained(run(kb, mmr_methotrexate_stopped_long_ago(today), today), RULE)
+    assert entry["reason"] == (
+        "no immunosuppression now or within 30 days, no anti-CD20 within 365 days; read as given on the start day "
+        "only (started before the 365-day look-back, end day not given): methotrexate 2.5 MG Oral Tablet (started "
+        f"{Chart(today).at(-400)})")
+
+
+def test_the_look_back_may_not_exceed_the_anti_cd20_window(tmp_path):
+    """Anti-CD20 is left out of the worst case because its own window covers the look-back: a site may not set a
+    longer look-back (a rituximab order started 400 days ago and stopped on an unknown day would be missed)."""
+    site = tmp_path / "site.toml"
+    site.write_text(f"[{RULE}]\nunknown_stop_lookback_days = 400\n")
+    with pytest.raises(parameters.ParameterError, match=f"{RULE}.unknown_stop_lookback_days = 400 may not exceed "
+                                                        f"{RULE}.anti_cd20_days = 365"):
+        parameters.load([r.rule for r in knowledge.discover_rules()], site)
 
 
 @pytest.mark.parametrize(("code", "dose", "timing", "indicator"), [
@@ -452,7 +480,106 @@ def test_r28_and_r29_number_the_recombinant_zoster_dose_alike(kb, today, doses, 
     text = f"Recombinant zoster vaccine 0.5 mL IM once (dose {offered} of 2)"
     assert rzv["dosageInstruction"][0]["text"] == text and r29_text == [text]
     best = next(s for s in card["suggestions"] if s["isRecommended"])
-    assert best["actions"][1]["description"] == f"Recombinant zoster vaccine 0.5 mL IM (dose {offered})"
+    assert best["actions"][1]["description"] == f"Recombinant zoster vaccine 0.5 mL IM (dose {offered} of 2)"
     if offered == 2:
         note = rzv["note"][0]["text"]
-        assert note.startswith(f"Dose 1 was given {chart.at(-70)}: dose 2 is due 2-6 months after it.")
+        assert note.startswith(f"Dose 1 was given {chart.at(-70)}: dose 2 is due 2-6 months after dose 1.")
+
+
+def test_a_stopped_taper_with_an_open_last_step_is_critical_as_the_same_order_active(kb, today):
+    """The record ends a stopped taper on the first day of its open last step: 60 mg x28 then 40 mg open, started
+    60 days ago, 'stopped', gave no card. Only the open step is run on to today."""
+    card = fired(run(kb, mmr_stopped_taper_open_last_step(today), today))[RULE]
+    assert card["indicator"] == "critical" and "could not be shown to be low" in card["detail"]
+    assert (f"prednisone 20 MG Oral Tablet 40 mg/day prednisone-equivalent (started {Chart(today).at(-60)}, stopped "
+            f"on a day the chart does not give; judged as if taken until today)") in card["detail"]
+
+
+def test_an_order_of_unknown_status_is_judged_as_one_that_stopped_on_an_unknown_day(kb, today):
+    card = fired(run(kb, mmr_methotrexate_unknown_status(today), today))[RULE]
+    assert card["indicator"] == "critical"
+    assert "status unknown, no end day given; judged as if taken until today): 25 mg/week" in card["detail"]
+
+
+def test_a_stopped_order_with_no_start_date_is_not_evaluable_not_no_immunosuppression(kb, today):
+    result = run(kb, mmr_mycophenolate_stopped_undated(today), today)
+    entry = explained(result, RULE)
+    assert RULE not in fired(result) and entry["status"] == "not-evaluable"
+    named = f"{MYCOPHENOLATE} (stopped; no start or end date: when it was taken is not given)"
+    assert entry["reason"] == (f"when an immunosuppressant was taken: {named}. Whether it was given within 30 days "
+                               "is unknown; check it before signing measles, mumps and rubella virus vaccine")
+    assert entry["facts"]["not_judged"] == named
+
+
+def _text_only(chart: Chart) -> Chart:
+    """The last medication order's dosage in words only: no timing, no structured dose."""
+    chart.resources["medications"][-1]["dosageInstruction"] = [{"text": "1 g by mouth twice daily"}]
+    return chart
+
+
+def test_a_stopped_order_with_a_text_only_dosage_is_listed_and_not_evaluable_alone(kb, today):
+    """Mycophenolate 'stopped', started 200 days ago, its dosage in words only: nothing says how long it ran, and any
+    dose is high level. Alone it is not evaluable; next to a low-level exposure the card lists it as not judged."""
+    chart = Chart(today, age=50).weight(60, day=-3).draft(MMR_CVX, 0.5, "mL")
+    _text_only(chart.medication(MYCOPHENOLATE, None, None, start=-200, status="stopped"))
+    named = f"{MYCOPHENOLATE} (stopped; dosage in text only: how long it was taken is not given)"
+    entry = _facts(kb, chart, today)
+    assert entry["status"] == "not-evaluable" and named in entry["reason"]
+    card = _card(kb, chart.medication(PREDNISONE_5, 5, "mg", start=-20), today)
+    assert card["indicator"] == "warning" and f"- not judged: {named}" in card["detail"]
+    assert _facts(kb, chart, today)["facts"]["not_judged"] == named
+
+
+def test_an_order_stopped_with_no_start_date_is_named_when_an_unclassified_vaccine_is_drafted(kb, today):
+    chart = Chart(today, age=50).medication(MYCOPHENOLATE, 1000, "mg", start=None, status="stopped", frequency=2)
+    entry = _facts(kb, chart.draft("Mystery vaccine XYZ", 0.5, "mL"), today)
+    assert entry["status"] == "not-evaluable"
+    assert entry["reason"].endswith(f"(an immunosuppressant not judged: {MYCOPHENOLATE} (stopped; no start or end "
+                                    "date: when it was taken is not given))")
+
+
+def test_the_card_text_agrees_with_the_recombinant_zoster_dose_offered(kb, today):
+    """The fixed paragraph said 'recombinant zoster vaccine 0.5 mL IM (dose 2 at 2-6 months)' whatever was offered:
+    with the series complete, or with dose 2 offered."""
+    chart = Chart(today, age=66).medication(MYCOPHENOLATE, 1000, "mg", start=-10, frequency=2)
+    chart.draft(ZOSTER_LIVE, 0.65, "mL")
+    card = _card(kb, chart, today)
+    assert "(dose 2 at 2-6 months)" not in card["detail"]
+    assert ("Recombinant zoster vaccine 0.5 mL IM (dose 1 of 2) is among the options. Dose 2 at 2-6 months."
+            in card["detail"])
+    card = _card(kb, chart.immunization(RZV, day=-70), today)
+    assert "(dose 2 at 2-6 months)" not in card["detail"]
+    assert (f"Recombinant zoster vaccine 0.5 mL IM (dose 2 of 2) is among the options. Dose 1 was given "
+            f"{chart.at(-70)}: dose 2 is due 2-6 months after dose 1." in card["detail"])
+    card = _card(kb, chart.immunization(RZV, day=-10), today)
+    assert "(dose 2 at 2-6 months)" not in card["detail"] and "0.5 mL IM (dose" not in card["detail"]
+
+
+@pytest.mark.parametrize(("doses", "label", "note"), [
+    ((-10,), "dose 2 of 2, not before {d1+28}",
+     "Dose 1 was given {d1}: give dose 2 not before {d1+28} (at least 4 weeks after the last dose); it is due 2-6 "
+     "months after dose 1."),
+    ((-100, -90), "dose 2 of 2",
+     "Dose 1 was given {d1}; the dose of {d2} came less than 4 weeks after the dose before it and does not count: "
+     "dose 2 is due 2-6 months after dose 1."),
+    ((-300,), "dose 2 of 2", "Dose 1 was given {d1}, more than 6 months ago: give dose 2 now; do not restart the "
+                             "series."),
+])
+def test_r28_and_r29_time_recombinant_zoster_dose_2_alike(kb, today, doses, label, note):
+    """CDC: dose 2 at least 4 weeks after dose 1 (a dose given sooner does not count), due 2-6 months after it, and
+    a late one is given without restarting the series. R28 and R29 offered dose 2 at once, and counted a dose given
+    2 days after dose 1 as a complete series."""
+    chart = Chart(today, age=66).condition(IMNM_SNOMED, onset=-30)
+    chart.medication(MYCOPHENOLATE, 1000, "mg", start=-10, frequency=2).draft(ZOSTER_LIVE, 0.65, "mL")
+    for day in doses:
+        chart.immunization(RZV, day=day)
+    words = {"{d1}": chart.at(doses[0]), "{d1+28}": chart.at(doses[0] + 28), "{d2}": chart.at(doses[-1])}
+    for key, value in words.items():
+        label, note = label.replace(key, value), note.replace(key, value)
+    rzv = _rzv_order(_card(kb, chart, today))
+    assert rzv["dosageInstruction"][0]["text"] == f"Recombinant zoster vaccine 0.5 mL IM once ({label})"
+    assert rzv["note"][0]["text"] == f"{note} Non-live: safe on immunosuppression."
+    r29 = fired(run(kb, chart.request("patient-view"), today))[R29]
+    r29_rzv = next(a["resource"] for s in r29["suggestions"] for a in s["actions"] if "zoster" in a["description"])
+    assert r29_rzv["dosageInstruction"][0]["text"] == rzv["dosageInstruction"][0]["text"]
+    assert r29_rzv["note"][0]["text"] == note

@@ -305,3 +305,26 @@ def test_a_complete_recombinant_zoster_series_is_done_at_any_age(kb, today, pati
     assert RULE not in fired(result) and entry["status"] == "not-fired"
     assert entry["reason"] == "influenza, pneumococcal, zoster, COVID-19 and hepatitis B vaccination up to date"
     assert entry["facts"]["rzv_doses"] == 2 and entry["facts"]["rzv_not_offered"] is None
+
+
+def test_a_recombinant_zoster_dose_given_less_than_4_weeks_after_the_one_before_does_not_count(kb, today):
+    """CDC: the minimum interval is 4 weeks, and a dose given sooner is repeated. Doses 500 and 480 days ago were
+    counted as a complete series."""
+    chart = _without(up_to_date(_new(today)), "187").immunization(RZV, day=-500).immunization(RZV, day=-480)
+    card, entry = _outcome(kb, chart, today)
+    assert entry["facts"]["rzv_doses"] == 1 and entry["facts"]["rzv_too_soon"] == chart.at(-480)
+    assert card["summary"].endswith("Missing: RZV")
+    note = (f"Dose 1 was given {chart.at(-500)}, more than 6 months ago; the dose of {chart.at(-480)} came less than "
+            "4 weeks after the dose before it and does not count: give dose 2 now; do not restart the series.")
+    assert f"- Recombinant zoster (RZV): 1 of 2 doses. {note[:-1]}\n" in card["detail"]
+    action = card["suggestions"][0]["actions"][0]
+    assert action["description"] == "Recombinant zoster vaccine 0.5 mL IM (dose 2 of 2)"
+    assert action["resource"]["note"][0]["text"] == note
+
+
+def test_recombinant_zoster_dose_2_is_not_offered_before_4_weeks_after_dose_1(kb, today):
+    chart = _without(up_to_date(_new(today)), "187").immunization(RZV, day=-20)
+    card, _ = _outcome(kb, chart, today)
+    action = card["suggestions"][0]["actions"][0]
+    assert action["description"] == f"Recombinant zoster vaccine 0.5 mL IM (dose 2 of 2, not before {chart.at(8)})"
+    assert action["resource"]["dosageInstruction"][0]["text"].endswith(f"(dose 2 of 2, not before {chart.at(8)})")
