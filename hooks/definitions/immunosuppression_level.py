@@ -33,9 +33,8 @@ from hooks.record import CURRENT_STATUSES, Dosage, MedicationOrder, PatientRecor
 
 Level = Literal["high", "low", "unknown"]
 ALWAYS_HIGH = ("mycophenolate", "tacrolimus", "cyclosporine", "cyclophosphamide")
-# The groups whose orders may have stopped on a day the chart does not give (anti-CD20 is left out: its own window,
-# at least the look-back, counts a course from its start already)
-_WORST_CASE_GROUPS = ("glucocorticoid_systemic", "methotrexate", "azathioprine", *ALWAYS_HIGH)
+# The groups whose orders may have stopped on a day the chart does not give
+_WORST_CASE_GROUPS = ("glucocorticoid_systemic", "methotrexate", "azathioprine", *ALWAYS_HIGH, "rituximab")
 # One drug for "a later order took over": a switch between prednisone and prednisolone is common
 _ONE_DRUG = {"prednisolone": "prednisone"}
 _NO_TIMING = Timing()  # a dosage that says nothing of when it is given (its text only)
@@ -51,9 +50,7 @@ class Thresholds:
     mtx_mg_per_kg_week: float = 0.4
     aza_mg_per_kg_day: float = 3.0
     anti_cd20_days: int = 365
-    # an order stopped on an unknown day is judged at its worst if this recent; at most anti_cd20_days, which is
-    # why anti-CD20 needs no worst case
-    unknown_stop_lookback_days: int = 365
+    unknown_stop_lookback_days: int = 365  # an order stopped on an unknown day is judged at its worst if this recent
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +118,13 @@ def _ended(order: MedicationOrder) -> str:
     return f"{_status(order)}, no end day given"
 
 
+def _text_only(dosages: tuple[Dosage, ...]) -> bool:
+    """Instructions in words only: neither when nor how much is structured (a structured dose with no timing is one
+    administration)."""
+    return any(d.text for d in dosages) and all(d.dose is None and d.timing == _NO_TIMING and not d.as_needed
+                                                 for d in dosages)
+
+
 def _repeats(dosages: tuple[Dosage, ...]) -> bool:
     """Given again and again (a frequency/period, a repeating code or named weekdays); as-needed doses do not."""
     return any(not d.as_needed and dosing.periods_per_day(d.timing) is not None for d in dosages)
@@ -180,14 +184,16 @@ def _ends_not_given(record: PatientRecord, lookback_days: int) -> EndsNotGiven:
             if order.status in CURRENT_STATUSES or (part := _open_part(order)) is None:
                 continue
             first, dosages = part
-            timed = any(d.as_needed or d.timing != _NO_TIMING for d in dosages)
+            text_only = _text_only(dosages)
+            if not text_only and not _repeats(dosages):
+                continue  # one administration (or as needed, or no instruction): it ended on its day
             if first is None:
                 unplaced[id(order)] = Unplaced(order, "no start or end date: when it was taken is not given")
-            elif first > today or (timed and not _repeats(dosages)):
+            elif first > today:
                 continue
             elif first < earliest:
                 before[id(order)] = order
-            elif not timed:
+            elif text_only:
                 unplaced[id(order)] = Unplaced(order, "dosage in text only: how long it was taken is not given" + (
                     "" if group in ALWAYS_HIGH else ", nor how much a day"))
             else:
@@ -330,9 +336,10 @@ def _exposures(record: PatientRecord, context: HookContext, t: Thresholds) -> li
         agent = next(g for g in ALWAYS_HIGH if order.in_group(g))
         found.append(Exposure(agent, _at_worst("high", stop is not None),
                               f"{order.label} ({_when(order, record, stop)})", order))
-    for order, _ in _given(record, ("rituximab",), t.anti_cd20_days, {}):
-        found.append(Exposure("anti-CD20", "high", f"{order.label} ({_when(order, record)}; anti-CD20 within "
-                                                   f"{t.anti_cd20_days} days)", order))
+    for order, stop in _given(record, ("rituximab",), t.anti_cd20_days, stops):
+        found.append(Exposure("anti-CD20", _at_worst("high", stop is not None),
+                              f"{order.label} ({_when(order, record, stop)}; anti-CD20 within {t.anti_cd20_days} "
+                              "days)", order))
     return found
 
 

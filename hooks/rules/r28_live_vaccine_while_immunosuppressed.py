@@ -46,8 +46,7 @@ RULE = Rule(
         "unknown_stop_lookback_days": Param(365, "days", "An immunosuppressant order started this recently that says "
                                                          "it stopped but not when is judged as if taken until today "
                                                          "(high at that: level unknown, treated as high).",
-                                            at_least="live-vaccine-while-immunosuppressed.recent_days",
-                                            at_most="live-vaccine-while-immunosuppressed.anti_cd20_days"),
+                                            at_least="live-vaccine-while-immunosuppressed.recent_days"),
         "ivig_interference_months": Param(11, "months", "IVIG this recently may stop MMR or varicella vaccine "
                                                          "from working."),
     },
@@ -182,7 +181,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     judged = {id(e.order) for e in found if e.order is not None}
     # an order the chart gives no start date or no timing for: listed, and not evaluable if nothing else is found
     unplaced = [u for u in ends.unplaced if id(u.order) not in judged]
-    before = "; ".join(f"{o.label} (started {o.start})" for o in ends.before_lookback)  # read by their start day
+    # read by their start day; the newest few (monthly renewals over years would make a page of them)
+    older = sorted(ends.before_lookback, key=lambda o: o.start or date.min, reverse=True)
+    before = "; ".join([*(f"{o.label} (started {o.start})" for o in older[:3]),
+                        *([f"{len(older) - 3} older"] if len(older) > 3 else [])])
     levels = {e.level for e in found}
     concepts = _concepts(drafts)
     blocked = bool(concepts & IVIG_BLOCKED)

@@ -407,14 +407,70 @@ def test_the_quiet_reason_names_an_order_read_by_its_start_day_only(kb, today):
         f"{Chart(today).at(-400)})")
 
 
-def test_the_look_back_may_not_exceed_the_anti_cd20_window(tmp_path):
-    """Anti-CD20 is left out of the worst case because its own window covers the look-back: a site may not set a
-    longer look-back (a rituximab order started 400 days ago and stopped on an unknown day would be missed)."""
+def test_a_repeating_anti_cd20_order_stopped_on_an_unknown_day_is_judged_at_its_worst(kb, today):
+    """Rituximab every 6 months, started 300 days ago, 'stopped' on a day the chart does not give: a dose 40 days ago
+    is possible, so it counts as if given until today (unknown level, critical). Read by its start day it was
+    quiet once the look-back outgrew the anti-CD20 window."""
+    chart = Chart(today, age=50).medication("rituximab Injectable Product", 1000, "mg", start=-300, status="stopped",
+                                            period=6, period_unit="mo")
+    card = _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)
+    assert card["indicator"] == "critical" and "immunosuppression of unconfirmed level (anti-CD20)" in card["summary"]
+    chart = Chart(today, age=50).medication("rituximab Injectable Product", 1000, "mg", start=-400, status="stopped",
+                                            period=6, period_unit="mo").draft(MMR_CVX, 0.5, "mL")
+    assert _card(kb, chart, today) is None
+    site = with_params(kb, RULE, unknown_stop_lookback_days=400)
+    assert _card(site, chart, today)["indicator"] == "critical"
+
+
+def test_a_site_may_shorten_the_anti_cd20_window_alone(tmp_path):
+    """The look-back is not bound to the anti-CD20 window (anti-CD20 has its own worst case): a site file that
+    shortens only the window loads."""
     site = tmp_path / "site.toml"
-    site.write_text(f"[{RULE}]\nunknown_stop_lookback_days = 400\n")
-    with pytest.raises(parameters.ParameterError, match=f"{RULE}.unknown_stop_lookback_days = 400 may not exceed "
-                                                        f"{RULE}.anti_cd20_days = 365"):
-        parameters.load([r.rule for r in knowledge.discover_rules()], site)
+    site.write_text(f"[{RULE}]\nanti_cd20_days = 180\n")
+    loaded = parameters.load([r.rule for r in knowledge.discover_rules()], site)
+    assert loaded[RULE]["anti_cd20_days"] == 180
+
+
+def _without_timing(resource):
+    for dosage in resource["dosageInstruction"]:
+        dosage.pop("timing", None)
+    return resource
+
+
+@pytest.mark.parametrize("start", [-100, None])
+def test_a_single_infusion_written_without_timing_ended_on_its_day(kb, today, start):
+    """IV methylprednisolone 1000 mg with a structured dose and no timing, completed: one administration, read as
+    given on its day, whether dated or not (it once made R28 not evaluable as 'dosage in text only')."""
+    chart = Chart(today, age=50)
+    chart.resources["medications"].append(_without_timing(chart.medication_request(
+        "methylprednisolone 1000 MG Injection", 1000, "mg", start=start, status="completed")))
+    result = run(kb, chart.draft(MMR_CVX, 0.5, "mL").request("order-sign"), today)
+    entry = explained(result, RULE)
+    assert entry["status"] == "not-fired" and not entry["facts"].get("not_judged")
+
+
+def test_an_undated_one_off_or_as_needed_order_is_not_unjudgeable(kb, today):
+    """A one-off ('ONCE') or as-needed order ended on its day: with no date it is still not a course of unknown
+    length, so it does not make R28 not evaluable."""
+    chart = Chart(today, age=50)
+    chart.medication("methylprednisolone 1000 MG Injection", 1000, "mg", start=None, status="completed",
+                     timing_code="ONCE")
+    prn = chart.medication_request(PREDNISONE_20, 20, "mg", start=None, status="stopped")
+    prn["dosageInstruction"][0]["asNeededBoolean"] = True
+    chart.resources["medications"].append(prn)
+    entry = explained(run(kb, chart.draft(MMR_CVX, 0.5, "mL").request("order-sign"), today), RULE)
+    assert entry["status"] == "not-fired" and not entry["facts"].get("not_judged")
+
+
+def test_the_quiet_reason_names_only_the_newest_orders_read_by_their_start_day(kb, today):
+    """Monthly renewals over years, each 'stopped' with no end and all before the look-back: the reason names the
+    three newest and counts the rest, rather than a page of orders."""
+    chart = Chart(today, age=50).weight(60, day=-3)
+    for start in range(-400, -1000, -30):
+        chart.medication(METHOTREXATE_2_5, 15, "mg", start=start, status="stopped", period=1, period_unit="wk")
+    reason = explained(run(kb, chart.draft(MMR_CVX, 0.5, "mL").request("order-sign"), today), RULE)["reason"]
+    assert reason.count("methotrexate 2.5 MG Oral Tablet (started") == 3
+    assert f"(started {Chart(today).at(-400)})" in reason and "; 17 older" in reason
 
 
 @pytest.mark.parametrize(("code", "dose", "timing", "indicator"), [
