@@ -78,7 +78,9 @@ class UnknownStop:
 
     def describe(self, order: MedicationOrder) -> str:
         until = f"{self.until.isoformat()}, the day before a later order of it started" if self.taken_over else "today"
-        return f"started {order.start}, {_ended(order)}; judged as if taken until {until}"
+        began = (f"last step from {self.first}" if order.steps and self.first != order.start
+                 else f"started {order.start}")
+        return f"{began}, {_ended(order)}; judged as if taken until {until}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -547,7 +547,7 @@ def test_a_stopped_taper_with_an_open_last_step_is_critical_as_the_same_order_ac
     60 days ago, 'stopped', gave no card. Only the open step is run on to today."""
     card = fired(run(kb, mmr_stopped_taper_open_last_step(today), today))[RULE]
     assert card["indicator"] == "critical" and "could not be shown to be low" in card["detail"]
-    assert (f"prednisone 20 MG Oral Tablet 40 mg/day prednisone-equivalent (started {Chart(today).at(-60)}, stopped "
+    assert (f"prednisone 20 MG Oral Tablet 40 mg/day prednisone-equivalent (last step from {Chart(today).at(-32)}, stopped "
             f"on a day the chart does not give; judged as if taken until today)") in card["detail"]
 
 
