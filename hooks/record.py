@@ -92,6 +92,16 @@ _YEARS = range(1800, 10000)
 
 def parse_date(value: Any, where: str = "date") -> date | None:
     """A FHIR date or dateTime as a calendar date in the reading zone (partial dates take the first day)."""
+    if type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        # the common YYYY-MM-DD, parsed in C without the calls below (this runs for most resources); anything
+        # else, or an error, takes the careful path
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if day.year in _YEARS:
+                return day
     text = _str(value, where)
     if not text:
         return None
@@ -102,11 +112,6 @@ def parse_date(value: Any, where: str = "date") -> date | None:
 
 
 def _calendar_date(text: str, where: str) -> date:
-    if len(text) == 10 and text[4] == "-" and text[7] == "-":  # the common YYYY-MM-DD, parsed in C
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            pass  # the checks below give the precise message
     if "T" in text:
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -188,6 +193,11 @@ def _coding_parts(raw: dict[str, Any], where: str) -> tuple[tuple[Any, Any, Any]
     items = raw.get("coding")
     if items is None:
         return ()
+    if type(items) is list and len(items) == 1 and type(item := items[0]) is dict:
+        # the usual single coding of three strings, checked without the loop below
+        system, code, display = item.get("system"), item.get("code"), item.get("display")
+        if type(system) is str and type(code) is str and type(display) is str:
+            return ((system, code, display),)
     if not isinstance(items, list):
         raise Malformed(f"{where}.coding must be an array")
     parts: list[tuple[Any, Any, Any]] = []
@@ -222,7 +232,7 @@ def read_concept(value: Any, where: str, sets: ValueSets, by_name: bool = True,
     generic code; so has an unlisted code of ``exact_system`` (LOINC for a lab): it is another test, and
     'Creatine kinase.MB' is not CK. A coding without a system is a local code, read by name like an unlisted
     one."""
-    raw = _obj(value, where)
+    raw = value if type(value) is dict else _obj(value, where)  # no call for the usual object: this runs per code
     parts = _coding_parts(raw, where)
     text = raw.get("text")
     if text is not None and not isinstance(text, str):
@@ -283,7 +293,7 @@ def exceeds(value: float, limit: float, comparator: str | None = None) -> bool |
 def read_quantity(value: Any, where: str) -> Quantity | None:
     if value is None:
         return None
-    raw = _obj(value, where)
+    raw = value if type(value) is dict else _obj(value, where)  # no call for the usual object: this runs per value
     number = raw.get("value")
     if number is None:
         return None
@@ -301,7 +311,18 @@ def read_quantity(value: Any, where: str) -> Quantity | None:
     comparator = raw.get("comparator")
     if comparator is not None and (not isinstance(comparator, str) or comparator not in COMPARATORS):
         raise Malformed(f"{where}.comparator must be one of <, <=, >=, >")
-    return Quantity(float(number), code, comparator)
+    quantity = _new_object(Quantity)  # Quantity(float(number), code, comparator), at half the cost: see below
+    _set_value(quantity, float(number))
+    _set_unit(quantity, code)
+    _set_comparator(quantity, comparator)
+    return quantity
+
+
+# A frozen dataclass's __init__ sets each field through object.__setattr__, which made up half the cost of reading
+# a quantity (one per result, range limit and dose); read_quantity fills the slots directly instead (a field added
+# to Quantity must be set there too: tests/test_record.py checks it)
+_new_object = object.__new__
+_set_value, _set_unit, _set_comparator = (getattr(Quantity, name).__set__ for name in ("value", "unit", "comparator"))
 
 
 @dataclass(slots=True)
@@ -751,6 +772,8 @@ _SEX_CODES = {"248153007": "male", "248152002": "female", "M": "male", "F": "fem
 def _range_for(ranges: list[Any], sex: str | None) -> dict[str, Any]:
     """The reference range for this patient: the one whose appliesTo names their sex, else one for everyone, else
     the first (the CK upper limit is 'the lab's range, by sex': a man's range read for a woman hides a high CK)."""
+    if len(ranges) == 1 and type(only := ranges[0]) is dict and only.get("appliesTo") is None:
+        return only  # the usual single range for everyone, without the checks below
     general: dict[str, Any] | None = None
     for i, item in enumerate(ranges):
         candidate = _obj(item, f"referenceRange[{i}]")
@@ -790,19 +813,20 @@ def _read_observation(raw: dict[str, Any], sets: ValueSets, code: Concept, sex: 
         ref_low = _limit(read_quantity(chosen.get("low"), "referenceRange.low"), quantity)
     value_concept = get("valueCodeableConcept")
     components = get("component")
+    # positional: keyword arguments more than double the cost of building a dataclass (this runs for every result)
     return Observation(
-        id=_str(get("id"), "id") or "",
-        code=code,
-        when=parse_date(when, "Observation.effective"),
-        status=_str(get("status"), "Observation.status"),
-        quantity=quantity,
-        value_concept=(read_concept(value_concept, "Observation.valueCodeableConcept", sets, by_name=False)
-                       if value_concept is not None else None),
-        value_text=_str(get("valueString"), "Observation.valueString"),
-        interpretation=_interpretation(raw) if "interpretation" in raw else (),
-        ref_high=ref_high,
-        ref_low=ref_low,
-        components=tuple(
+        _str(get("id"), "id") or "",  # id
+        code,
+        parse_date(when, "Observation.effective"),  # when
+        _str(get("status"), "Observation.status"),  # status
+        quantity,
+        (read_concept(value_concept, "Observation.valueCodeableConcept", sets, by_name=False)
+         if value_concept is not None else None),  # value_concept
+        _str(get("valueString"), "Observation.valueString"),  # value_text
+        _interpretation(raw) if "interpretation" in raw else (),  # interpretation
+        ref_high,
+        ref_low,
+        tuple(
             (read_concept(c.get("code"), "component.code", sets),
              read_quantity(c.get("valueQuantity"), "component.valueQuantity"))
             for c in (_obj(c, "component") for c in _list(components, "component"))) if components is not None else (),
@@ -816,29 +840,31 @@ WEEKDAY_NAMES = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday"
                          strict=True))  # for card text
 
 
-def _read_timing(raw: dict[str, Any]) -> Timing:
-    repeat = _obj(raw.get("repeat"), "timing.repeat")
+def _read_timing(raw: dict[str, Any], repeat: dict[str, Any]) -> Timing:
+    """A dosage's timing, with its ``repeat`` as the caller has read it."""
     code = None
-    code_concept = _obj(raw.get("code"), "timing.code")
-    for coding in _list(code_concept.get("coding"), "timing.code.coding"):
-        code = _str(_obj(coding, "timing.code.coding").get("code"), "timing.code.code") or code
-    code = code or _str(code_concept.get("text"), "timing.code.text")
+    if (code_concept := raw.get("code")) is not None:  # most timings have no code: skip the work
+        code_concept = _obj(code_concept, "timing.code")
+        for coding in _list(code_concept.get("coding"), "timing.code.coding"):
+            code = _str(_obj(coding, "timing.code.coding").get("code"), "timing.code.code") or code
+        code = code or _str(code_concept.get("text"), "timing.code.text")
     count = _num(repeat.get("count"), "timing.repeat.count")
     if count is not None and not 0 <= count <= _MAX_COURSE_DAYS * 24:
         raise Malformed("timing.repeat.count is out of range")
     days = _strings(repeat, "dayOfWeek")
+    # positional, as in _read_observation (this runs for every instruction)
     return Timing(
-        frequency=_num(repeat.get("frequency"), "timing.repeat.frequency"),
-        frequency_max=_num(repeat.get("frequencyMax"), "timing.repeat.frequencyMax"),
-        period=_num(repeat.get("period"), "timing.repeat.period"),
-        period_unit=_str(repeat.get("periodUnit"), "timing.repeat.periodUnit"),
-        days_of_week=tuple(day for d in days if (day := d.strip().lower()[:3]) in WEEKDAYS) if days else (),
-        code=code.upper() if code else None,
-        duration=_num(repeat.get("duration"), "timing.repeat.duration"),
-        duration_unit=_str(repeat.get("durationUnit"), "timing.repeat.durationUnit"),
-        count=int(count) if count is not None else None,
-        when=_strings(repeat, "when"),
-        times_of_day=_strings(repeat, "timeOfDay"),
+        _num(repeat.get("frequency"), "timing.repeat.frequency"),  # frequency
+        _num(repeat.get("frequencyMax"), "timing.repeat.frequencyMax"),  # frequency_max
+        _num(repeat.get("period"), "timing.repeat.period"),  # period
+        _str(repeat.get("periodUnit"), "timing.repeat.periodUnit"),  # period_unit
+        tuple(day for d in days if (day := d.strip().lower()[:3]) in WEEKDAYS) if days else (),  # days_of_week
+        code.upper() if code else None,  # code
+        _num(repeat.get("duration"), "timing.repeat.duration"),  # duration
+        _str(repeat.get("durationUnit"), "timing.repeat.durationUnit"),  # duration_unit
+        int(count) if count is not None else None,  # count
+        _strings(repeat, "when"),  # when
+        _strings(repeat, "timeOfDay"),  # times_of_day
     )
 
 
@@ -864,8 +890,12 @@ def _bounds(repeat: dict[str, Any]) -> tuple[date | None, date | None, float | N
 def _read_dosage(raw: dict[str, Any], sets: ValueSets, first: bool = True) -> Dosage:
     """One dosage instruction. The first instruction's bounds are the order's, so a malformed one makes the order
     malformed; a later instruction's malformed bounds only leave that instruction unbounded."""
-    dose_and_rate = [_obj(d, "doseAndRate") for d in _list(raw.get("doseAndRate"), "doseAndRate")]
-    dose = next((q for d in dose_and_rate if (q := read_quantity(d.get("doseQuantity"), "doseQuantity"))), None)
+    dose_and_rate = [d if type(d) is dict else _obj(d, "doseAndRate")
+                     for d in _list(raw.get("doseAndRate"), "doseAndRate")]
+    dose = None
+    for item in dose_and_rate:  # the first doseQuantity given
+        if (dose := read_quantity(item.get("doseQuantity"), "doseQuantity")) is not None:
+            break
     if dose is None:
         dose = next((Quantity(high.value, high.unit) for d in dose_and_rate if (high := read_quantity(
             _obj(d.get("doseRange"), "doseRange").get("high"), "doseRange.high"))), None)
@@ -887,17 +917,18 @@ def _read_dosage(raw: dict[str, Any], sets: ValueSets, first: bool = True) -> Do
         if first:
             raise
         bounds_start = bounds_end = bounds_days = None
+    # positional, as in _read_observation (this runs for every instruction)
     return Dosage(
-        dose=dose,
-        timing=_read_timing(timing),
-        route=read_concept(route, "dosage.route", sets, by_name=False) if route is not None else None,
-        text=_str(raw.get("text"), "dosage.text"),
-        as_needed=bool(raw.get("asNeededBoolean")) or raw.get("asNeededCodeableConcept") is not None,
-        max_per_period=(numerator, denominator) if numerator and denominator else None,
-        sequence=sequence,
-        bounds_start=bounds_start,
-        bounds_end=bounds_end,
-        bounds_days=bounds_days,
+        dose,
+        _read_timing(timing, repeat),  # timing
+        read_concept(route, "dosage.route", sets, by_name=False) if route is not None else None,  # route
+        _str(raw.get("text"), "dosage.text"),  # text
+        bool(raw.get("asNeededBoolean")) or raw.get("asNeededCodeableConcept") is not None,  # as_needed
+        (numerator, denominator) if numerator and denominator else None,  # max_per_period
+        sequence,
+        bounds_start,
+        bounds_end,
+        bounds_days,
     )
 
 
@@ -951,8 +982,10 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
     kind = _str(raw.get("resourceType"), "resourceType") or "MedicationRequest"
     if medication is None:
         medication = _medication_concept(raw, sets, _contained(raw, medications), kind)
-    dosages = tuple(_read_dosage(_obj(d, f"dosageInstruction[{i}]"), sets, first=i == 0)
-                    for i, d in enumerate(_list(raw.get("dosageInstruction"), "dosageInstruction")))
+    instructions = _list(raw.get("dosageInstruction"), "dosageInstruction")
+    # the label of a malformed instruction is built only when one is (this runs for every instruction)
+    dosages = tuple([_read_dosage(d if type(d) is dict else _obj(d, f"dosageInstruction[{i}]"), sets, first=i == 0)
+                     for i, d in enumerate(instructions)])
     # the order's bounds are its first instruction's (a sequenced schedule's steps are laid out below)
     first = dosages[0] if dosages else None
     start, end = (first.bounds_start, first.bounds_end) if first else (None, None)
@@ -970,22 +1003,23 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
     reason_codes = raw.get("reasonCode")
     reasons = tuple(read_concept(r, "reasonCode", sets) for r in _list(reason_codes, "reasonCode")) \
         if reason_codes is not None else ()
+    # positional, as in _read_observation (this runs for every order)
     return MedicationOrder(
-        resource_type=kind,
-        id=_str(raw.get("id"), "id") or "",
-        medication=medication,
-        status=status,
-        intent=_str(raw.get("intent"), f"{kind}.intent"),
-        authored=authored,
-        start=start,
-        end=end,
-        dosages=dosages,
-        reasons=reasons,
-        supply_days=supply_days,
-        steps=steps,
-        notes=_note_texts(raw.get("note")),
-        prior=_prior_prescription(raw.get("priorPrescription")),
-        raw=raw,
+        kind,  # resource_type
+        _str(raw.get("id"), "id") or "",  # id
+        medication,
+        status,
+        _str(raw.get("intent"), f"{kind}.intent"),  # intent
+        authored,
+        start,
+        end,
+        dosages,
+        reasons,
+        supply_days,
+        steps,
+        _note_texts(raw.get("note")),  # notes
+        _prior_prescription(raw.get("priorPrescription")),  # prior
+        raw,
     )
 
 
@@ -1005,8 +1039,9 @@ def _prior_prescription(raw: Any) -> str | None:
 
 def _note_texts(raw: Any) -> tuple[str, ...]:
     """note[].text, leniently: a note is commentary, and a malformed one must not cost the order its checks."""
-    notes = raw if isinstance(raw, list) else []
-    return tuple(n["text"] for n in notes if isinstance(n, dict) and isinstance(n.get("text"), str) and n["text"])
+    if not isinstance(raw, list):  # most orders have none
+        return ()
+    return tuple(n["text"] for n in raw if isinstance(n, dict) and isinstance(n.get("text"), str) and n["text"])
 
 
 def _day_after(day: date, days: float) -> date:
@@ -1021,6 +1056,8 @@ def _steps(dosages: tuple[Dosage, ...], start: date | None) -> tuple[Step, ...]:
     (or boundsPeriod), given one after another from the order's start; a step ends the day before the next one
     starts, and a step of no days is no step. Empty when the instructions are not such a schedule (fewer than two
     sequences, an unnumbered one, a step before the last of unknown length, or steps that go back in time)."""
+    if len(dosages) < 2:  # most orders: one instruction is no schedule
+        return ()
     by_sequence: dict[int, list[Dosage]] = defaultdict(list)
     for dosage in dosages:
         if dosage.sequence is None:
@@ -1146,9 +1183,11 @@ def build_record(data: dict[str, Any], sets: ValueSets, today: date, unavailable
             _add(record, resource, sets, medications)
         except Malformed as exc:
             record.warnings.append(f"Skipped {describe(resource)} in '{key}': {exc}.")
-    for items in (record.conditions, record.medications, record.immunizations, record.procedures):
-        items.sort(key=_sort_key)
-    record.observations.sort(key=_sort_key)
+    record.conditions.sort(key=_start_day)
+    record.medications.sort(key=_start_day)
+    record.immunizations.sort(key=_day)
+    record.procedures.sort(key=_day)
+    record.observations.sort(key=_day)
     return record
 
 
@@ -1158,9 +1197,14 @@ _CONCEPT_OF: dict[str, Callable[[Any], Concept]] = {
     "immunizations": attrgetter("vaccine"), "procedures": attrgetter("code")}
 
 
-def _sort_key(item: Any) -> date:
-    day = getattr(item, "when", None) or getattr(item, "start", None)
-    return day or date.min
+# What each list is sorted by: its items' date, undated ones first (one attribute per class: a getattr with a
+# default on an attribute a class lacks costs an exception each time)
+def _day(item: Observation | Immunization | Procedure) -> date:
+    return item.when or date.min
+
+
+def _start_day(item: Condition | MedicationOrder) -> date:
+    return item.start or date.min
 
 
 def _add(record: PatientRecord, resource: dict[str, Any], sets: ValueSets,

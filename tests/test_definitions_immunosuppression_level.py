@@ -247,8 +247,8 @@ def test_a_stopped_taper_with_an_open_last_step_runs_that_step_on(kb, today):
     chart = Chart(today).taper_order(PREDNISONE_20, [(60, 28), (40, None)], start=-60, status="stopped")
     high, low, unknown = _levels(kb, chart)
     assert not high and not low and f"for 61 days (to {chart.at(0)})" in unknown[0].evidence
-    assert (f"prednisone 20 MG Oral Tablet 40 mg/day prednisone-equivalent (last step from {chart.at(-32)}, {UNKNOWN_STOP})"
-            in unknown[0].evidence)
+    assert (f"prednisone 20 MG Oral Tablet 40 mg/day prednisone-equivalent (last step from {chart.at(-32)}, "
+            f"{UNKNOWN_STOP})" in unknown[0].evidence)
 
 
 def test_only_the_open_last_step_of_a_stopped_taper_is_run_on(kb, today):

@@ -389,6 +389,21 @@ def test_a_quantity_keeps_its_comparator_and_refuses_an_unknown_one():
             read_quantity({"value": 3, "unit": "ng/L", "comparator": wrong}, "Observation.valueQuantity")
 
 
+def test_a_read_quantity_is_the_value_its_constructor_builds():
+    """read_quantity fills a Quantity's slots itself (its constructor is slow for a frozen dataclass): the result
+    must be the same frozen value, with every field set (a field added to Quantity must be set there too)."""
+    import dataclasses
+
+    from hooks.record import read_quantity
+
+    read = read_quantity({"value": 3, "code": "ng/L", "comparator": "<"}, "Observation.valueQuantity")
+    built = Quantity(3.0, "ng/L", "<")
+    assert (read, hash(read), repr(read), type(read)) == (built, hash(built), repr(built), Quantity)
+    assert [getattr(read, f.name) for f in dataclasses.fields(Quantity)] == [3.0, "ng/L", "<"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        read.value = 4.0  # type: ignore[misc]
+
+
 @pytest.mark.parametrize(("birth_date", "oldest", "youngest"), [
     ("2008", 18, 17), ("2008-11", 18, 17), ("2008-10", 18, 18), ("2008-11-21", 18, 18), ("2008-11-22", 17, 17),
     ("2026", 0, 0), ("1961", 65, 64)])

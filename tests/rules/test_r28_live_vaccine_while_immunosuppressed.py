@@ -547,8 +547,8 @@ def test_a_stopped_taper_with_an_open_last_step_is_critical_as_the_same_order_ac
     60 days ago, 'stopped', gave no card. Only the open step is run on to today."""
     card = fired(run(kb, mmr_stopped_taper_open_last_step(today), today))[RULE]
     assert card["indicator"] == "critical" and "could not be shown to be low" in card["detail"]
-    assert (f"prednisone 20 MG Oral Tablet 40 mg/day prednisone-equivalent (last step from {Chart(today).at(-32)}, stopped "
-            f"on a day the chart does not give; judged as if taken until today)") in card["detail"]
+    assert (f"prednisone 20 MG Oral Tablet 40 mg/day prednisone-equivalent (last step from {Chart(today).at(-32)}, "
+            "stopped on a day the chart does not give; judged as if taken until today)") in card["detail"]
 
 
 def test_an_order_of_unknown_status_is_judged_as_one_that_stopped_on_an_unknown_day(kb, today):
