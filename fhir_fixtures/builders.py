@@ -239,8 +239,14 @@ class Chart:
         """Five IVIG cycles spaced out from 4 to 8 to 12 weeks (84 days), the last on ``last_cycle``, each its own
         completed order (1 g/kg a day for 2 days), as charts that order every maintenance cycle separately show
         them."""
-        for start in (last_cycle - 252, last_cycle - 224, last_cycle - 168, last_cycle - 84, last_cycle):
-            self.medication(IVIG_CVX, 1, "g/kg", start=start, end=start + 1, status="completed", route=ROUTE_IV)
+        return self.ivig_cycles(*((start, 1, 2) for start in (last_cycle - 252, last_cycle - 224, last_cycle - 168,
+                                                              last_cycle - 84, last_cycle)))
+
+    def ivig_cycles(self, *cycles: tuple[int, float, int]) -> Chart:
+        """IVIG cycles charted one completed order per cycle: (first day, g/kg a day, days)."""
+        for start, g_per_kg, days in cycles:
+            self.medication(IVIG_CVX, g_per_kg, "g/kg", start=start, end=start + days - 1, status="completed",
+                            route=ROUTE_IV)
         return self
 
     def taper_order(self, code: Code | str, steps: list[tuple[float, int | None]], unit: str = "mg", *,

@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
-from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, ROUTE_IV, Chart
+from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, Chart
 
 RULE = "imnm-possible-relapse-on-taper"
 
@@ -46,14 +46,6 @@ def long_standing_chart(today: date) -> Chart:
     chart.medication(PREDNISONE_20, 20, "mg", start=-1199, end=-61, status="completed")
     chart.medication(PREDNISONE_5, 15, "mg", start=-60)
     chart.medication(METHOTREXATE_2_5, 20, "mg", start=-1400, period=1, period_unit="wk")
-    return chart
-
-
-def ivig_cycles(chart: Chart, *cycles: tuple[int, float, int]) -> Chart:
-    """IVIG cycles charted one completed order per cycle: (first day, g/kg a day, days)."""
-    for start, g_per_kg, days in cycles:
-        chart.medication(IVIG_CVX, g_per_kg, "g/kg", start=start, end=start + days - 1, status="completed",
-                         route=ROUTE_IV)
     return chart
 
 
@@ -135,7 +127,7 @@ def same_dose(today: date) -> dict[str, Any]:
                "days ago (one order per cycle); CK 600 U/L, nadir 180.", fires={RULE})
 def fires_ivig_spaced_out(today: date) -> dict[str, Any]:
     chart = tapering_chart(today, taper=False)
-    return ivig_cycles(chart, (-172, 1, 2), (-144, 1, 2), (-116, 1, 2), (-60, 1, 2), (-4, 1, 2)).request("patient-view")
+    return chart.ivig_cycles((-172, 1, 2), (-144, 1, 2), (-116, 1, 2), (-60, 1, 2), (-4, 1, 2)).request("patient-view")
 
 
 @fixture("r21-quiet-ivig-cycle-split-over-more-days", hook="patient-view",
@@ -143,5 +135,5 @@ def fires_ivig_spaced_out(today: date) -> dict[str, Any]:
                "dose per cycle, no taper, although CK is 600 U/L.", quiet={RULE})
 def quiet_ivig_split(today: date) -> dict[str, Any]:
     chart = tapering_chart(today, taper=False)
-    return ivig_cycles(chart, (-116, 1, 2), (-88, 1, 2), (-60, 0.4, 5), (-32, 0.4, 5), (-4, 0.4, 5)).request(
+    return chart.ivig_cycles((-116, 1, 2), (-88, 1, 2), (-60, 0.4, 5), (-32, 0.4, 5), (-4, 0.4, 5)).request(
         "patient-view")

@@ -291,7 +291,7 @@ def round_to(value: float, step: float) -> float:
 
 
 def share_step(total: float, days: int, step: float) -> float:
-    """The unit :func:`daily_share` (and, with ``days`` 1, :func:`practical_dose`) rounds to: ``step``, or 0.1
+    """The unit :func:`daily_share` rounds to: ``step``, or 0.1
     when a day's share is smaller than one step (a small child), for card text that says what the dose was
     rounded to."""
     return step if total / days >= step else 0.1
@@ -302,7 +302,7 @@ def daily_share(total: float, days: int, step: float) -> float:
     step, one step lower when that would overshoot (40 g x 5 days is 200 g, above a 194 g cycle maximum). A share
     smaller than one step (a small child) is given to 0.1 unit instead."""
     exact = total / days
-    if exact < step:
+    if share_step(total, days, step) != step:
         return math.floor(exact * 10) / 10
     per_day = round_to(exact, step)
     return per_day - step if per_day * days > total + 1e-9 else per_day
@@ -321,8 +321,9 @@ def practical_dose(raw: float, step: float, cap: float, *, round_down: bool = Fa
     cap applied. ``round_down`` where the per-kg figure is itself a maximum (R12's azathioprine mg/kg ceiling):
     rounding up would put the suggestion above the limit the dose checks apply. A dose or cap smaller than one
     step (a small child) is given to 0.1 mg instead (:func:`share_step`): in whole steps it would be 0 mg, or one
-    step of up to twice the dose. A suggested dose whose rounding the card states uses :func:`rounded_dose`."""
-    return _in_units(raw, share_step(min(raw, cap), 1, step), cap, round_down)
+    step of up to twice the dose. :func:`rounded_dose` with its defaults, for callers that need no words."""
+    dose = rounded_dose(raw, step, cap, round_down=round_down)
+    return dose.mg, dose.capped
 
 
 def _in_units(raw: float, unit: float, cap: float | None, round_down: bool) -> tuple[float, bool]:

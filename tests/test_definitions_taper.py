@@ -109,11 +109,7 @@ def test_a_completed_infusion_is_not_a_stop(today):
 
 def _ivig_cycles(today, *cycles: tuple[int, float, int]) -> Chart:
     """Prednisone 20 mg unchanged and 70 kg; IVIG cycles, each one completed order: (first day, g/kg a day, days)."""
-    chart = Chart(today).weight(70).medication(PREDNISONE_20, 20, "mg", start=-400)
-    for start, g_per_kg, days in cycles:
-        chart.medication(IVIG_CVX, g_per_kg, "g/kg", start=start, end=start + days - 1, status="completed",
-                         route=ROUTE_IV)
-    return chart
+    return Chart(today).weight(70).medication(PREDNISONE_20, 20, "mg", start=-400).ivig_cycles(*cycles)
 
 
 def _sparing_steps(chart: Chart) -> list[str]:

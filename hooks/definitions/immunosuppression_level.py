@@ -206,6 +206,14 @@ def _ends_not_given(record: PatientRecord, lookback_days: int) -> EndsNotGiven:
     return EndsNotGiven(stops, tuple(unplaced.values()), tuple(before.values()))
 
 
+def _last_day(order: MedicationOrder, today: date, stops: dict[int, UnknownStop]
+              ) -> tuple[UnknownStop | None, date | None]:
+    """The last day ``order`` may have been given: its assumed last day when it stopped on a day the chart does not
+    give (with that stop), else its last dose day."""
+    stop = stops.get(id(order))
+    return stop, (stop.until if stop else last_dose_day(order, today))
+
+
 def _given(record: PatientRecord, groups: tuple[str, ...], days: int, stops: dict[int, UnknownStop]
            ) -> list[tuple[MedicationOrder, UnknownStop | None]]:
     """Systemic orders of ``groups`` given within ``days`` (a tacrolimus ointment suppresses no immunity); one
@@ -213,8 +221,7 @@ def _given(record: PatientRecord, groups: tuple[str, ...], days: int, stops: dic
     since = record.today - timedelta(days=days)
     found = []
     for order in systemic(record.medications_in(*groups)):
-        stop = stops.get(id(order))
-        last = stop.until if stop else last_dose_day(order, record.today)
+        stop, last = _last_day(order, record.today, stops)
         if last is not None and last >= since:
             found.append((order, stop))
     return found
@@ -293,8 +300,7 @@ def _glucocorticoid(record: PatientRecord, context: HookContext, t: Thresholds, 
         judged = _peq_at_worst(history, record.today, window_start, t, stops) or judged
     found = [judged[0]] if judged else []
     for order in history.unreadable:
-        stop = stops.get(id(order))
-        last = stop.until if stop else last_dose_day(order, record.today)
+        stop, last = _last_day(order, record.today, stops)
         if last is not None and last >= window_start:
             found.append(Exposure("glucocorticoid", "unknown",
                                   f"{order.label} ({_when(order, record, stop)}): dose could not be read", order))

@@ -155,6 +155,7 @@ def _ivig_immunization_days(record: PatientRecord) -> list[date]:
     return [i.when for i in ivig_immunizations(record) if i.when is not None]
 
 
+@per_record
 def ivig_cycles(record: PatientRecord) -> list[date]:
     """Start days of the IVIG cycles given up to today, oldest first.
 

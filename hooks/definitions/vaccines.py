@@ -22,13 +22,12 @@ RZV_DOSE_2_MONTHS = (2, 6)  # CDC: dose 2 is due 2-6 months after dose 1
 VACCINE_GROUPS = ("non_live_vaccine", "live_vaccine")
 
 
-def vaccines_given(record: PatientRecord, *concepts: str, groups: tuple[str, ...] = VACCINE_GROUPS
-                   ) -> list[Immunization]:
-    """Immunizations given of any of ``concepts`` (of any concept when none is named) in ``groups``."""
+def vaccines_given(record: PatientRecord, *concepts: str) -> list[Immunization]:
+    """Immunizations given of any of ``concepts`` (a group of vaccines is asked of the record itself)."""
     # Every match is checked, not the first: "Live attenuated influenza vaccine" also matches the generic
     # "named live" row, which must not hide its influenza concept.
-    return [i for i in record.immunizations_in(*groups)
-            if not concepts or any(m.group in groups and m.concept in concepts for m in i.vaccine.matches)]
+    return [i for i in record.immunizations_in(*VACCINE_GROUPS)
+            if any(m.group in VACCINE_GROUPS and m.concept in concepts for m in i.vaccine.matches)]
 
 
 def months_after(day: date, months: int) -> date:

@@ -177,8 +177,8 @@ def _check(record: PatientRecord, context: HookContext, p: Any, facts: dict[str,
             "create", "Inactivated influenza vaccine 0.5 mL IM", resource=_vaccine(
                 context, IIV_DISPLAY, "Inactivated influenza vaccine 0.5 mL IM once (current season)"))]))
 
-    pcv20 = vaccines_given(record, groups=("pcv20_or_pcv21",))
-    pcv15 = vaccines_given(record, groups=("pcv15",))
+    pcv20 = record.immunizations_in("pcv20_or_pcv21")
+    pcv15 = record.immunizations_in("pcv15")
     ppsv23 = vaccines_given(record, "pneumococcal polysaccharide (PPSV23)")
     facts["pneumococcal"] = "; ".join(f"{name} {_when(items)}" for name, items in
                                       (("PCV20/21", pcv20), ("PCV15", pcv15), ("PPSV23", ppsv23)) if items) or None

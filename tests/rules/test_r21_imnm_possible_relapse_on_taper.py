@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fhir_fixtures.builders import AZATHIOPRINE_50, CK, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, Chart
-from fhir_fixtures.r21_imnm_possible_relapse_on_taper import ivig_cycles, long_standing_chart, tapering_chart
+from fhir_fixtures.r21_imnm_possible_relapse_on_taper import long_standing_chart, tapering_chart
 from tests.conftest import explained, fired, run
 
 RULE = "imnm-possible-relapse-on-taper"
@@ -65,8 +65,8 @@ def test_azathioprine_stopped_is_a_taper(kb, today):
 def test_ivig_spaced_out_is_a_taper(kb, today):
     """IVIG every 4 weeks, then every 8, one completed order per cycle: the orders were alike, so no taper was seen
     and a CK three times its nadir went without a card."""
-    chart = ivig_cycles(tapering_chart(today, taper=False), (-172, 1, 2), (-144, 1, 2), (-116, 1, 2), (-60, 1, 2),
-                        (-4, 1, 2))
+    chart = tapering_chart(today, taper=False).ivig_cycles((-172, 1, 2), (-144, 1, 2), (-116, 1, 2), (-60, 1, 2),
+                                                           (-4, 1, 2))
     card, entry = _result(kb, chart)
     assert card is not None
     assert entry["facts"]["taper"] == f"ivig spaced out from every 28 to every 56 days on {today - timedelta(days=60)}"
@@ -75,8 +75,8 @@ def test_ivig_spaced_out_is_a_taper(kb, today):
 def test_the_same_ivig_cycle_over_more_days_is_no_taper(kb, today):
     """1 g/kg a day for 2 days, then 0.4 g/kg a day for 5: the same 2 g/kg per cycle read as a reduction from 70 to
     28 g a day, and the card called a CK rise a relapse during a taper that was not happening."""
-    chart = ivig_cycles(tapering_chart(today, taper=False), (-116, 1, 2), (-88, 1, 2), (-60, 0.4, 5), (-32, 0.4, 5),
-                        (-4, 0.4, 5))
+    chart = tapering_chart(today, taper=False).ivig_cycles((-116, 1, 2), (-88, 1, 2), (-60, 0.4, 5), (-32, 0.4, 5),
+                                                           (-4, 0.4, 5))
     card, entry = _result(kb, chart)
     assert card is None and entry["reason"] == "no taper in progress"
 
