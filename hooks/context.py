@@ -57,11 +57,12 @@ class ResolvedThresholds(Mapping[str, Mapping[str, float]]):
         return self._definitions[name]
 
     def bound(self, rule: Rule, name: str) -> float | None:
-        """The value of the parameter that ``rule``'s ``name`` may not exceed (its ``at_most``), or None: a dose
-        suggested from ``name`` is kept within the check that reads the bound (R05's child methotrexate, R32)."""
-        section, _, bound = (rule.parameters[name].at_most or "").rpartition(".")
-        if not bound:
-            return None
+        """The value that ``rule``'s ``name`` may not exceed (its ``at_most``: a number or a parameter), or None: a
+        dose suggested from ``name`` is kept within the check that reads the bound (R05's child methotrexate, R32)."""
+        limit = rule.parameters[name].at_most
+        if limit is None or not isinstance(limit, str):
+            return limit
+        section, _, bound = limit.rpartition(".")
         if section == DEFINITIONS_SECTION:
             return self._definitions[bound]
         resolved = self._rules.get(section)

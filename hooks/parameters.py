@@ -4,10 +4,11 @@ Each rule declares its parameters (name, default, unit, meaning) in its own modu
 clinical-rules.md section 4 declare theirs in :data:`DEFINITIONS`. ``hooks/thresholds.toml`` lists them all with
 their defaults (generated, and checked current by a test); a site copies it, edits values and points the
 configuration's ``[clinical] thresholds_file`` at the copy. Unknown names in a site file are an error at start-up,
-so a typo never silently leaves a default in force; so is a value beyond another parameter it is bound by
-(``Param.at_most``, ``Param.at_least``): lowering R32's cap for a child's prednisolone without R19's dose would have
-R19 suggest an order that R32 then flags, and an IVIG course that ends at a break shorter than R17's window for
-recent IVIG would end while IVIG is still recent.
+so a typo never silently leaves a default in force; so is a negative value, and a value beyond another parameter
+or a number it is bound by (``Param.at_most``, ``Param.at_least``): lowering R32's cap for a child's prednisolone
+without R19's dose would have R19 suggest an order that R32 then flags, an IVIG course that ends at a break shorter
+than R17's window for recent IVIG would end while IVIG is still recent, and an age below a vaccine's licence would
+offer it off-licence.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ DEFINITIONS: dict[str, Param] = {
     "height_max_age_days_paediatric": Param(30, "days", "A height older than this is stale for a child's BSA."),
     "paediatric_age_years": Param(18, "years", "Below this age the patient is paediatric."),
     "rzv_min_age": Param(18, "years", "Recombinant zoster vaccine is licensed from this age: offered (R28, R29) only "
-                                      "to a patient surely this old, whatever the paediatric age."),
+                                      "to a patient surely this old, whatever the paediatric age.", at_least=18),
     "hepb_cpg_min_age": Param(18, "years", "The CpG-adjuvanted hepatitis B vaccine is licensed from this age: offered "
-                                           "(R29) only to a patient surely this old, else the paediatric series."),
+                                           "(R29) only to a patient surely this old, else the paediatric series.",
+                             at_least=18),
     "ttx_peq_mg_per_kg": Param(0.5, "mg/kg/day", "T_tx: first glucocorticoid course at or above this PEQ..."),
     "ttx_peq_mg": Param(30, "mg/day", "... or at or above this absolute PEQ (or any IV methylprednisolone pulse)."),
     "ttx_adult_min_weight_kg": Param(30, "kg", "With no weight on file, an adult is taken to weigh at least this "
@@ -96,8 +98,8 @@ def load(rules: Iterable[Rule], site_file: Path | str | None = None) -> dict[str
                     moved_section, _, moved_name = MOVED.get(f"{section}.{name}", "").partition(".")
                     raise ParameterError(f"{site_file}: unknown parameter {section}.{name}" + (
                         f" (it has moved: set {moved_name} under [{moved_section}])" if moved_name else ""))
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    raise ParameterError(f"{site_file}: {section}.{name} must be a number")
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+                    raise ParameterError(f"{site_file}: {section}.{name} must be a number, not negative")
                 table[section][name] = value
     _check_limits(table, declared, site_file)
     return table
@@ -110,10 +112,15 @@ _BOUNDS: tuple[tuple[str, Callable[[float, float], bool], str], ...] = (
 )
 
 
-def _bounds(param: Param) -> list[tuple[str, str, Callable[[float, float], bool], str]]:
-    """(bound, the parameter it names, the comparison that breaks it, the error's words) for each bound set."""
+def _bounds(param: Param) -> list[tuple[str, str | float, Callable[[float, float], bool], str]]:
+    """(bound, the parameter it names or its number, the comparison that breaks it, the error's words) for each
+    bound set."""
     return [(bound, other, breaks, words) for bound, breaks, words in _BOUNDS
             if (other := getattr(param, bound)) is not None]
+
+
+def _shown(limit: str | float) -> str:
+    return limit if isinstance(limit, str) else f"{limit:g}"
 
 
 def _check_limits(table: Mapping[str, Mapping[str, float]], declared: Mapping[str, Mapping[str, Param]],
@@ -121,13 +128,17 @@ def _check_limits(table: Mapping[str, Mapping[str, float]], declared: Mapping[st
     for section, params in declared.items():
         for name, param in params.items():
             for bound, other, breaks, words in _bounds(param):
-                limit_section, _, limit_name = other.rpartition(".")
-                if limit_name not in table.get(limit_section, {}):
-                    raise ParameterError(f"{section}.{name}: {bound} names no parameter ({other})")
-                value, limit = table[section][name], table[limit_section][limit_name]
+                if isinstance(other, str):
+                    limit_section, _, limit_name = other.rpartition(".")
+                    if limit_name not in table.get(limit_section, {}):
+                        raise ParameterError(f"{section}.{name}: {bound} names no parameter ({other})")
+                    limit, named = table[limit_section][limit_name], f"{other} = "
+                else:
+                    limit, named = other, ""  # a number, shown as it stands
+                value = table[section][name]
                 if breaks(value, limit):
                     raise ParameterError(f"{site_file or 'defaults'}: {section}.{name} = {value:g} {words} "
-                                         f"{other} = {limit:g}")
+                                         f"{named}{limit:g}")
 
 
 def render_toml(rules: Iterable[Rule]) -> str:
@@ -141,7 +152,8 @@ def render_toml(rules: Iterable[Rule]) -> str:
     for section, title, params in sections:
         lines += [f"# {title}", f"[{section}]"]
         for name, p in params.items():
-            limits = "".join(f" {bound.replace('_', ' ').capitalize()} {other}." for bound, other, _, _ in _bounds(p))
+            limits = "".join(f" {bound.replace('_', ' ').capitalize()} {_shown(other)}."
+                             for bound, other, _, _ in _bounds(p))
             lines.append(f"{name} = {p.default!r}  # {p.unit}: {p.doc}{limits}")
         lines.append("")
     return "\n".join(lines)

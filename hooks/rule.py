@@ -32,17 +32,18 @@ class Source:
 class Param:
     """A [design] threshold: a default from clinical-rules.md that a site may override by name.
 
-    ``at_most`` names another parameter ('rule-id.name', or 'definitions.name') this one may not exceed, and
-    ``at_least`` one it may not fall below, whatever values a site sets (checked at start-up): a dose a rule offers
-    must pass the dose check that reads the same order; the break that ends an IVIG course may not be shorter than
-    the window in which IVIG given still counts as in use.
+    ``at_most`` names another parameter ('rule-id.name', or 'definitions.name') or gives a number this one may not
+    exceed, and ``at_least`` one it may not fall below, whatever values a site sets (checked at start-up): a dose a
+    rule offers must pass the dose check that reads the same order; the break that ends an IVIG course may not be
+    shorter than the window in which IVIG given still counts as in use; a vaccine is not offered below the age its
+    licence starts at. No parameter may be negative.
     """
 
     default: float | int
     unit: str
     doc: str
-    at_most: str | None = None
-    at_least: str | None = None
+    at_most: str | float | None = None
+    at_least: str | float | None = None
 
 
 @dataclass(frozen=True, slots=True)

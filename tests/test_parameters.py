@@ -5,17 +5,18 @@ from __future__ import annotations
 import pytest
 
 from hooks import knowledge, parameters
+from hooks.context import ResolvedThresholds
 from hooks.rule import Param, Rule
 
 RULES = [r.rule for r in knowledge.discover_rules()]
 
 
-def _refused(tmp_path, site_text: str) -> str:
+def _refused(tmp_path, site_text: str, rules=RULES) -> str:
     """Why a site thresholds file with ``site_text`` is refused at start-up."""
     site = tmp_path / "site.toml"
     site.write_text(site_text)
     with pytest.raises(parameters.ParameterError) as refused:
-        parameters.load(RULES, site)
+        parameters.load(rules, site)
     return str(refused.value)
 
 
@@ -66,3 +67,36 @@ def test_the_thresholds_file_documents_both_bounds():
     assert "Longer than any maintenance interval (IVIG spaced to every 8-12 weeks). At least " \
            "imnm-refractory-next-line.ivig_recent_days." in text
     assert "At most definitions.ivig_course_break_days." in text
+
+
+@pytest.mark.parametrize("name", ["rzv_min_age", "hepb_cpg_min_age"])
+def test_a_vaccine_is_not_offered_below_the_age_its_licence_starts_at(tmp_path, name):
+    """RZV and the CpG-adjuvanted hepatitis B vaccine are licensed from 18: a site may raise the age, never lower it."""
+    assert f"definitions.{name} = 16 may not be below 18" in _refused(tmp_path, f"[definitions]\n{name} = 16\n")
+    site = tmp_path / "site.toml"
+    site.write_text(f"[definitions]\n{name} = 50\n")
+    assert parameters.load(RULES, site)["definitions"][name] == 50
+    assert "At least 18." in parameters.render_toml(RULES).split(f"\n{name} = ")[1].split("\n")[0]
+
+
+@pytest.mark.parametrize("value", ["-1", "-0.5", "nan", "true", '"30"'])
+def test_a_parameter_is_a_number_never_negative(tmp_path, value):
+    """No threshold is a signed quantity: a negative window or dose (a typo) is refused, not read as 'always'."""
+    assert ("definitions.weight_max_age_days must be a number, not negative"
+            in _refused(tmp_path, f"[definitions]\nweight_max_age_days = {value}\n"))
+
+
+def test_zero_is_a_value_a_site_may_choose(tmp_path):
+    site = tmp_path / "site.toml"
+    site.write_text("[definitions]\ndose_gap_bridge_days = 0\n")
+    assert parameters.load(RULES, site)["definitions"]["dose_gap_bridge_days"] == 0
+
+
+def test_a_number_as_at_most_is_the_bound_a_suggested_dose_is_kept_within(tmp_path):
+    rule = Rule(id="made-up", number=99, title="t", hooks=("patient-view",), sources=(), summary="s",
+                severities=("info",),
+                parameters={"dose": Param(10, "mg", "d", at_most=12), "free": Param(1, "mg", "d")})
+    thresholds = ResolvedThresholds(parameters.load([*RULES, rule]), [*RULES, rule])
+    assert thresholds.bound(rule, "dose") == 12
+    assert thresholds.bound(rule, "free") is None
+    assert "made-up.dose = 13 may not exceed 12" in _refused(tmp_path, "[made-up]\ndose = 13\n", [*RULES, rule])
