@@ -238,9 +238,14 @@ def w3(today: date, seed: int = 1) -> Workload:
 
 
 def w4(directory: Path | None = None) -> list[Workload]:
-    """Each Synthea R4 bundle as a patient-view request (real-world shape, no myositis)."""
+    """Each Synthea R4 bundle as a patient-view request (real-world shape, no myositis). A folder with none is an
+    error: a run that silently left out W4 would read as complete."""
+    directory = directory or synthea.SYNTHEA_DIR
+    paths = synthea.bundles(directory)
+    if not paths:
+        raise FileNotFoundError(f"no Synthea bundles in {directory}: set IMNM_SYNTHEA_DIR to the synthea-r4 folder")
     out = []
-    for path in synthea.bundles(directory or synthea.SYNTHEA_DIR):
+    for path in paths:
         body = synthea.request(path)
         body["hookInstance"] = str(uuid.uuid5(uuid.NAMESPACE_URL, path.name))
         out.append(Workload(f"W4:{path.stem.split('_')[0]}", "imnm-patient-view", body, count_resources(body),

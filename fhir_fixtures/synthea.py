@@ -1,15 +1,18 @@
-"""Real-world-shaped charts: the Synthea R4 patient bundles in ../shared/data/synthea-r4, as CDS Hooks requests."""
+"""Real-world-shaped charts: the Synthea R4 patient bundles in ../shared/data/synthea-r4 (or the folder named by
+``IMNM_SYNTHEA_DIR``, for a checkout that does not sit next to it), as CDS Hooks requests."""
 
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from pathlib import Path
 from typing import Any
 
 from service.prefetch import from_bundle
 
-SYNTHEA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "synthea-r4"
+SYNTHEA_DIR = Path(os.environ.get("IMNM_SYNTHEA_DIR")
+                   or Path(__file__).resolve().parents[1].parent / "shared" / "data" / "synthea-r4")
 
 
 def bundles(directory: Path = SYNTHEA_DIR) -> list[Path]:

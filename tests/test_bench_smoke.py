@@ -3,12 +3,18 @@ in-process part of ``bench.run`` runs. No timing is asserted here: the targets l
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from bench import run, workloads
 from service import validation
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +39,7 @@ def test_workloads_are_reproducible(today):
 
 def test_synthea_bundles_become_requests():
     items = workloads.w4()
-    if not items:
-        pytest.skip("no Synthea bundles on this machine")
+    assert items
     for item in items:
         assert item.resources > 0
         assert validation.errors("hook-request", item.body) == []
@@ -66,3 +71,16 @@ def test_update_docs_replaces_only_the_marked_table(tmp_path):
     for path in run.DOCS:  # both real documents carry the markers
         text = path.read_text(encoding="utf-8")
         assert text.index(run.TABLE_BEGIN) < text.index(run.TABLE_END)
+
+
+def test_a_bench_without_synthea_bundles_says_so(tmp_path):
+    with pytest.raises(FileNotFoundError, match="IMNM_SYNTHEA_DIR"):
+        workloads.w4(tmp_path)
+
+
+def test_the_synthea_folder_can_be_named(tmp_path):
+    (tmp_path / "one.json").write_text("{}")
+    found = subprocess.run([sys.executable, "-c", "from fhir_fixtures import synthea; print(synthea.bundles())"],
+                           env={**os.environ, "IMNM_SYNTHEA_DIR": str(tmp_path)}, capture_output=True, text=True,
+                           check=True, cwd=ROOT)
+    assert str(tmp_path / "one.json") in found.stdout
