@@ -479,6 +479,7 @@ class MedicationOrder:
     end: date | None
     dosages: tuple[Dosage, ...]
     reasons: tuple[Concept, ...] = ()
+    cited: tuple[CitedReason, ...] = ()  # reasonReference
     supply_days: float | None = None
     steps: tuple[Step, ...] = ()  # a taper written as sequenced instructions, laid out one after another
     notes: tuple[str, ...] = ()  # note[].text
@@ -519,6 +520,15 @@ class MedicationOrder:
     @property
     def label(self) -> str:
         return self.medication.label
+
+
+@dataclass(frozen=True, slots=True)
+class CitedReason:
+    """A reasonReference: the id of the Condition it points to ('Condition/id', or a bundle's 'urn:uuid:id' as
+    Synthea writes it) and its display, read as a concept."""
+
+    condition_id: str | None
+    display: Concept | None
 
 
 @dataclass(slots=True)
@@ -1003,6 +1013,7 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
     reason_codes = raw.get("reasonCode")
     reasons = tuple(read_concept(r, "reasonCode", sets) for r in _list(reason_codes, "reasonCode")) \
         if reason_codes is not None else ()
+    references = raw.get("reasonReference")
     # positional, as in _read_observation (this runs for every order)
     return MedicationOrder(
         kind,  # resource_type
@@ -1015,6 +1026,7 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
         end,
         dosages,
         reasons,
+        _cited_reasons(references, sets) if references is not None else (),  # cited
         supply_days,
         steps,
         _note_texts(raw.get("note")),  # notes
@@ -1029,6 +1041,23 @@ def relative_reference(target: str, kind: str) -> str | None:
     if f"{kind}/" not in target:
         return None
     return f"{kind}/" + target.rsplit(f"{kind}/", 1)[1].split("/")[0]
+
+
+def _cited_reasons(raw: Any, sets: ValueSets) -> tuple[CitedReason, ...]:
+    """reasonReference, leniently: a reason is context for a rule's judgement, and a malformed one must not cost
+    the order its checks; a reference that is neither a string nor an object is left out."""
+    cited = []
+    for reference in raw if isinstance(raw, list) else ():
+        if not isinstance(reference, dict):
+            continue
+        target, display = reference.get("reference"), reference.get("display")
+        condition = None
+        if isinstance(target, str):
+            condition = (target.removeprefix("urn:uuid:") if target.startswith("urn:uuid:")
+                         else (relative_reference(target, "Condition") or "").removeprefix("Condition/") or None)
+        cited.append(CitedReason(condition, read_concept({"text": display}, "reasonReference.display", sets)
+                                 if isinstance(display, str) and display else None))
+    return tuple(cited)
 
 
 def _prior_prescription(raw: Any) -> str | None:

@@ -8,7 +8,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import diagnosis, weight
-from hooks.record import Concept, MedicationOrder, PatientRecord, read_concept, relative_reference
+from hooks.record import Concept, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import NADDAF_2022, SCHMIDT_2018, SEED_003, UPTODATE_IBM
 from hooks.valuesets import ValueSets
@@ -60,35 +60,22 @@ def _other_indication(order: MedicationOrder, record: PatientRecord, sets: Value
     names a myositis too; a condition elsewhere on the chart says nothing of this order. Free-text instructions are
     not read: 'stop if anaphylaxis' or 'avoid adrenal crisis' name a condition the order is not given for."""
     stated = [(reason, f"reason {reason.label}") for reason in order.reasons]
-    stated += _referenced_reasons(order, record, sets)
+    stated += _referenced_reasons(order, record)
     if any(concept.in_group(*MYOSITIS) for concept, _ in stated):
         return None
     groups = GLUCOCORTICOID_REASON_GROUPS if order.in_group("glucocorticoid_systemic") else OTHER_INDICATIONS
     return next((where for concept, where in stated if concept.in_group(*groups)), None)
 
 
-def _referenced_reasons(order: MedicationOrder, record: PatientRecord, sets: ValueSets) -> list[tuple[Concept, str]]:
-    """reasonReference, read leniently (the record does not read it): the chart's Condition it points to, by id
-    ('Condition/id', or a bundle's 'urn:uuid:id' as Synthea writes it), and its display."""
+def _referenced_reasons(order: MedicationOrder, record: PatientRecord) -> list[tuple[Concept, str]]:
+    """The chart's Condition a reasonReference points to (by id), and the reference's own display."""
     found: list[tuple[Concept, str]] = []
-    references = order.raw.get("reasonReference")
-    for reference in references if isinstance(references, list) else ():
-        if not isinstance(reference, dict):
-            continue
-        target, display = reference.get("reference"), reference.get("display")
-        wanted = _condition_id(target) if isinstance(target, str) else None
+    for cited in order.cited:
         found += [(c.code, f"reason {c.code.label}") for c in record.conditions
-                  if wanted and c.id == wanted and c.counts]
-        if isinstance(display, str) and display:
-            found.append((read_concept({"text": display}, "reasonReference.display", sets), f"reason {display}"))
+                  if cited.condition_id and c.id == cited.condition_id and c.counts]
+        if cited.display is not None:
+            found.append((cited.display, f"reason {cited.display.label}"))
     return found
-
-
-def _condition_id(target: str) -> str | None:
-    if target.startswith("urn:uuid:"):
-        return target.removeprefix("urn:uuid:")
-    reference = relative_reference(target, "Condition")
-    return reference.removeprefix("Condition/") if reference else None
 
 
 def _rehabilitation(context: HookContext) -> list[Action]:
