@@ -547,13 +547,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 def _short(problem: str) -> str:
     """A few words for the summary line."""
     lowered = problem.lower()
-    for key, label in (("per day or per cycle", "dose unclear"), ("g/kg per cycle**, above", "dose > 2 g/kg"),
+    # "dose not checked" first: what was left unchecked is named in it (an obesity check, a unit)
+    for key, label in (("dose not checked", "dose unchecked"),
+                       ("per day or per cycle", "dose unclear"), ("g/kg per cycle**, above", "dose > 2 g/kg"),
                        ("cycle totals", "cycle > 2 g/kg"),
                        ("closer than", "interval < 21 d"), ("days before this cycle", "interval < 21 d"),
                        ("no egfr", "no recent eGFR"), ("with no end", "daily, no end"), ("egfr ", "eGFR < 60"),
-                       ("adjusted body weight", "BMI >= 30 on actual weight"), ("iga has never", "no IgA"),
-                       ("thromboembolism", "prior VTE"), ("could not be read", "dose unreadable"),
-                       ("dose not checked", "dose unchecked")):
+                       ("based on actual body weight", "BMI >= 30 on actual weight"), ("iga has never", "no IgA"),
+                       ("thromboembolism", "prior VTE"), ("could not be read", "dose unreadable")):
         if key in lowered:
             return label
     return "see card"

@@ -492,6 +492,8 @@ def test_without_a_current_height_the_card_says_obesity_was_not_checked_and_offe
     """A card for another problem (cycles every 14 days) says so, and does not offer 2 g/kg of actual weight."""
     card, _ = _run(kb, _draft(_obese_chart(today), 2, "g/kg", period=2, text="per cycle"), today)
     assert "obesity (BMI >= 30: dose on adjusted body weight) could not be checked" in card["detail"]
+    # the summary names the unchecked dose, never "BMI >= 30 on actual weight": the BMI is unknown
+    assert card["summary"] == "IVIG order: 2 safety issues to check (interval < 21 d; dose unchecked)"
     assert "of adjusted body weight if BMI >= 30" in card["detail"]
     assert all(a["resource"]["resourceType"] == "ServiceRequest" for s in card["suggestions"] for a in s["actions"]
                if "resource" in a)
