@@ -14,7 +14,7 @@ from typing import Any
 
 from hooks import cards
 from hooks.context import HookContext
-from hooks.definitions import ck
+from hooks.definitions import antibodies, ck, weight
 from hooks.knowledge import Knowledge
 from hooks.record import (
     READING_ZONE,
@@ -92,6 +92,12 @@ def prepare(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: M
     return record, hook_context
 
 
+# Notes on the chart's data that are not advice (contract section 3): results read against a default, converted
+# from another unit, or passed over because they could not be read
+DATA_QUALITY_NOTES: tuple[Callable[[PatientRecord, HookContext], list[str]], ...] = (
+    ck.warnings, antibodies.warnings, weight.warnings)
+
+
 # Asked, with the ids of the rules whose card could be held back, which of them a clinician's recent override
 # snoozes and why; most calls have no such card, and then it is not asked at all (it reads the database).
 SnoozeLookup = Callable[[list[str]], Mapping[str, str]]
@@ -151,7 +157,8 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
         result.explanation.append(entry)
     if snoozed is not None:
         _hold_snoozed(result, snoozed)
-    result.warnings.extend(ck.warnings(record, hook_context))
+    for notes in DATA_QUALITY_NOTES:
+        result.warnings.extend(notes(record, hook_context))
     result.cards.sort(key=lambda c: -SEVERITY_ORDER[c["indicator"]])
     return result
 
@@ -167,5 +174,7 @@ def _hold_snoozed(result: Evaluation, snoozed: SnoozeLookup) -> None:
         if entry["rule"] in reasons:
             held.add(entry.pop("card"))
             entry.update(status="snoozed", reason=reasons[entry["rule"]])
+            # said in every response, not only with ?explain: a card that is not shown must not vanish unexplained
+            result.warnings.append(f"{entry['number']} ({entry['title']}) is not shown: {entry['reason']}.")
     if held:
         result.cards = [c for c in result.cards if c["uuid"] not in held]

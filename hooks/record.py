@@ -1144,8 +1144,9 @@ def _read_procedure(raw: dict[str, Any], code: Concept) -> Procedure:
 # ---------------------------------------------------------------- building the record
 
 def iter_entries(bundle_or_resource: Any) -> Iterator[tuple[Any, Any]]:
-    """(fullUrl, resource) of each entry of a Bundle (or of a lone resource); entries without a resource are
-    passed over."""
+    """(fullUrl, resource) of each entry of a Bundle (or of a lone resource). An entry that is no object, or has no
+    resource, is yielded as (None, that entry) and (None, None): the caller names it as skipped, never drops it
+    unseen."""
     if not isinstance(bundle_or_resource, dict):
         return
     if bundle_or_resource.get("resourceType") != "Bundle":
@@ -1153,8 +1154,10 @@ def iter_entries(bundle_or_resource: Any) -> Iterator[tuple[Any, Any]]:
         return
     entries = bundle_or_resource.get("entry")
     for entry in entries if isinstance(entries, list) else ():  # where the schema does not hold it to an array
-        if isinstance(entry, dict) and "resource" in entry:
-            yield entry.get("fullUrl"), entry["resource"]
+        if type(entry) is dict:
+            yield entry.get("fullUrl"), entry.get("resource")
+        else:
+            yield None, entry
 
 
 def iter_resources(bundle_or_resource: Any) -> Iterator[Any]:
@@ -1182,6 +1185,8 @@ def _index_medication(index: dict[str, dict[str, Any]], full_url: Any, medicatio
 def describe(resource: Any) -> str:
     if isinstance(resource, dict):
         return f"{resource.get('resourceType', 'resource')}/{resource.get('id', '?')}"
+    if resource is None:
+        return "an entry with no resource"
     return f"a {type(resource).__name__} where a resource was expected"
 
 

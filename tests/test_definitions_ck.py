@@ -15,8 +15,9 @@ def test_units_and_uln_fallback(kb, today):
     record, context = record_and_context(kb, chart)
     points = ck.series(record, context)
     assert [(p.value, p.uln, p.uln_from_lab) for p in points] == [(1200, 198, True), (900, 200, False)]
-    default_uln, passed_over = ck.warnings(record, context)
+    default_uln, converted, passed_over = ck.warnings(record, context)
     assert "default upper limit of normal 200 U/L" in default_uln
+    assert converted == "1 CK result(s) given in ukat/L were converted to U/L (1 ukat/L = 60 U/L)."
     assert passed_over == f"1 CK result(s) could not be read in U/L and were not used (5 mg/dL on {chart.at(-1)})."
 
 

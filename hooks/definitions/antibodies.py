@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from hooks.context import HookContext
 from hooks.record import SNOMED, Observation, PatientRecord, per_record
 
 Status = Literal["positive", "negative"]
@@ -59,6 +60,21 @@ def status(observation: Observation) -> Status | None:
 @per_record
 def results(record: PatientRecord, group: str) -> list[tuple[Observation, Status]]:
     return [(o, s) for o in record.observations_in(group) if (s := status(o)) is not None]
+
+
+def warnings(record: PatientRecord, context: HookContext) -> list[str]:
+    """Data-quality notes: anti-HMGCR or anti-SRP results that carry a value but read as neither positive nor
+    negative (a titre with no reference range, a word not understood), and so count as not resulted."""
+    notes = []
+    for group, name in (("anti_hmgcr", "Anti-HMGCR"), ("anti_srp", "Anti-SRP")):
+        unread = [o for o in record.observations_in(group) if status(o) is None
+                  and (o.quantity is not None or o.value_text or o.value_concept is not None)]
+        if unread:
+            shown = ", ".join(f"{o.value_label} on {o.when or 'an unknown date'}" for o in unread[-3:])
+            notes.append(f"{name} result(s) could not be read as positive or negative and were not used ({shown}"
+                         f"{', ...' if len(unread) > 3 else ''}): a titre needs an interpretation or a reference "
+                         "range.")
+    return notes
 
 
 def ever_positive(record: PatientRecord, group: str) -> Observation | None:

@@ -17,6 +17,7 @@ class CkPoint:
     uln: float  # U/L
     uln_from_lab: bool
     observation_id: str
+    converted_from: str | None = None  # the unit given, when it is not U/L or an equal one (IU/L, U): ukat/L
 
     def __str__(self) -> str:
         return f"{self.value:,.0f} U/L on {self.day.isoformat()} (ULN {self.uln:,.0f})"
@@ -47,7 +48,9 @@ def _point(observation: Observation, fallback: float) -> CkPoint | None:
         return None
     high = observation.ref_high
     uln = convert(high.value, high.unit, "U/L") if high is not None else None
-    return CkPoint(observation.when, value, uln if uln else fallback, bool(uln), observation.id)
+    given = observation.quantity
+    converted = given.unit if given is not None and given.value != value else None
+    return CkPoint(observation.when, value, uln if uln else fallback, bool(uln), observation.id, converted)
 
 
 def latest(points: list[CkPoint]) -> CkPoint | None:
@@ -140,6 +143,10 @@ def warnings(record: PatientRecord, context: HookContext) -> list[str]:
     if any(not p.uln_from_lab for p in points):
         notes.append(f"CK without a reference range: the default upper limit of normal "
                      f"{context.definition('ck_uln_fallback'):g} U/L was used.")
+    converted = [p for p in points if p.converted_from]
+    if converted:
+        units = ", ".join(sorted({str(p.converted_from) for p in converted}))
+        notes.append(f"{len(converted)} CK result(s) given in {units} were converted to U/L (1 ukat/L = 60 U/L).")
     if unread:
         shown = ", ".join(f"{o.value_label} on {o.when}" for o in unread[-3:])
         notes.append(f"{len(unread)} CK result(s) could not be read in U/L and were not used ({shown}"

@@ -44,6 +44,22 @@ def why_not_current(record: PatientRecord, name: str, unit: str) -> str:
     return f" (latest {latest.describe(unit)}, too old)" if latest else " on file"
 
 
+def warnings(record: PatientRecord, context: HookContext) -> list[str]:
+    """Data-quality notes: the latest weight or height (the one doses are computed from) was given in another unit
+    and converted (contract section 3)."""
+    notes = []
+    for group, canonical in (("weight", "kg"), ("height", "cm")):
+        for observation in reversed(record.observations_in(group)):
+            value = measured(observation, group, canonical)
+            if observation.when is None or value is None:
+                continue
+            if observation.quantity is not None and observation.quantity.unit != canonical:
+                notes.append(f"The latest {group}, {observation.value_label} on {observation.when}, was converted to "
+                             f"{round(value, 2):g} {canonical}.")
+            break
+    return notes
+
+
 def latest_weight(record: PatientRecord) -> Measure | None:
     """The most recent body weight in kg, however old (for messages; dosing uses :func:`dosing_weight`)."""
     return _latest_measure(record, "weight", "kg")

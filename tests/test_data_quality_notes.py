@@ -1,0 +1,74 @@
+"""Data-quality notes that are not advice (contract section 3): they go in the response's warnings, never in cards,
+and nothing the chart sent is passed over without one."""
+
+from __future__ import annotations
+
+import pytest
+
+import fhir_fixtures
+from fhir_fixtures.builders import IMNM_SNOMED, Chart
+from tests.conftest import run
+
+
+def _warnings(kb, chart, today, hook="patient-view") -> list[str]:
+    return run(kb, chart.request(hook), today).warnings
+
+
+def test_a_ck_given_in_ukat_per_litre_is_said_to_be_converted(kb, today):
+    chart = Chart(today).condition(IMNM_SNOMED).ck(40, day=-20, unit="ukat/L", uln=3.3).ck(3000, day=-5)
+    notes = _warnings(kb, chart, today)
+    assert "1 CK result(s) given in ukat/L were converted to U/L (1 ukat/L = 60 U/L)." in notes
+    same_scale = Chart(today).condition(IMNM_SNOMED).ck(2400, day=-20, unit="IU/L").ck(3000, day=-5)
+    assert not [n for n in _warnings(kb, same_scale, today) if "converted" in n]
+
+
+@pytest.mark.parametrize(("kind", "value", "unit", "note"), [
+    ("weight", 154, "[lb_av]", "The latest weight, 154 [lb_av] on 2026-11-19, was converted to 69.85 kg."),
+    ("height", 1.72, "m", "The latest height, 1.72 m on 2026-10-22, was converted to 172 cm."),
+])
+def test_the_weight_or_height_doses_come_from_is_said_to_be_converted(kb, today, kind, value, unit, note):
+    chart = getattr(Chart(today).condition(IMNM_SNOMED), kind)(value, unit=unit)
+    assert note in _warnings(kb, chart, today)
+    older = getattr(Chart(today).condition(IMNM_SNOMED), kind)(value, day=-400, unit=unit)
+    in_canonical_units = getattr(older, kind)(70 if kind == "weight" else 172)
+    assert not [n for n in _warnings(kb, in_canonical_units, today) if "converted" in n]
+
+
+def test_an_antibody_titre_that_reads_as_neither_is_named(kb, today):
+    """45 CU with no reference range and no interpretation is no result: say so, do not let it vanish."""
+    chart = Chart(today).condition(IMNM_SNOMED).observation(("http://loinc.org", "93493-5", "HMGCR Ab"), -30,
+                                                            value=45, unit="[arb'U]")
+    notes = _warnings(kb, chart, today)
+    assert any(n.startswith("Anti-HMGCR result(s) could not be read as positive or negative and were not used "
+                            "(45 [arb'U] on 2026-10-22)") for n in notes), notes
+    read = Chart(today).condition(IMNM_SNOMED).antibody("anti_hmgcr", "positive", form="quantity")
+    assert not [n for n in _warnings(kb, read, today) if "could not be read as positive" in n]
+
+
+@pytest.mark.parametrize(("entry", "named"), [
+    (42, "Skipped a int where a resource was expected in 'observations'"),
+    ({"fullUrl": "urn:uuid:x"}, "Skipped an entry with no resource in 'observations'"),
+    ({"resource": "text"}, "Skipped a str where a resource was expected in 'observations'"),
+])
+def test_a_malformed_bundle_entry_is_named_not_dropped_unseen(kb, today, entry, named):
+    request = Chart(today).condition(IMNM_SNOMED).ck(3000, day=-5).request()
+    request["prefetch"]["observations"]["entry"].append(entry)
+    result = run(kb, request, today)
+    assert any(n.startswith(named) for n in result.warnings), result.warnings
+    panel = next(e for e in result.explanation if e["rule"] == "myositis-antibody-panel-missing")
+    assert panel["facts"]["ck_at_or_above_threshold_recent"].startswith("3,000 U/L")  # the rest is read
+
+
+def test_a_malformed_draft_entry_is_named(kb, today):
+    request = Chart(today).condition(IMNM_SNOMED).request("order-sign")
+    request["context"]["draftOrders"]["entry"].append({"fullUrl": "urn:uuid:y"})
+    assert any(n.startswith("Skipped draft order an entry with no resource") for n in run(kb, request, today).warnings)
+
+
+def test_a_snoozed_card_is_said_to_be_held_back_without_explain(kb, today):
+    """A clinician's earlier override holds back a non-critical card; the response says so in every call."""
+    request = fhir_fixtures.get("r09-fires-30-mg-weekly-established").request(today)
+    reason = "overridden on 2026-11-01 with reason 'Benefit outweighs risk'; snoozed for this patient until ..."
+    result = run(kb, request, today, snoozed=lambda rule_ids: dict.fromkeys(rule_ids, reason))
+    assert "mtx-weekly-dose-range" not in {c["source"]["topic"]["code"] for c in result.cards}
+    assert f"R09 (Methotrexate weekly dose above the adult range) is not shown: {reason}." in result.warnings
