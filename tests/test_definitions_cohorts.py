@@ -217,10 +217,9 @@ def test_a_biopsy_that_rules_necrotizing_myopathy_out_does_not_confirm_imnm(kb, 
     assert cohorts.nsti(*record_and_context(kb, chart))
 
 
-@pytest.mark.parametrize("myopathy", [(ICD10, "G72.89", "Other specified myopathies"), (ICD10, "G72.89", None),
-                                      "Other specified myopathies"])
+@pytest.mark.parametrize("myopathy", [(ICD10, "G72.89", "Other specified myopathies"), (ICD10, "G72.89", None)])
 def test_anti_hmgcr_with_a_raised_ck_and_g72_89_is_imnm(kb, today, myopathy):
-    """Section 4.1: with no ICD-10-CM code for IMNM, sites use G72.89; its title says 'myopathies'."""
+    """Section 4.1: with no ICD-10-CM code for IMNM, sites use G72.89 ('Other specified myopathies')."""
     chart = Chart(today).antibody("anti_hmgcr", "positive").ck(2400, day=-5).condition(myopathy, onset=-60)
     assert cohorts.is_imnm(*record_and_context(kb, chart))
     assert not cohorts.is_imnm(*record_and_context(kb, Chart(today).ck(2400, day=-5).condition(myopathy)))
