@@ -1,4 +1,5 @@
-"""Fixtures for R02 ibm-immunosuppression-futile: IBM alone, IBM with another indication, dose threshold."""
+"""Fixtures for R02 ibm-immunosuppression-futile: IBM alone, IBM with another indication or an overlap myositis,
+dose threshold."""
 
 from datetime import date
 from typing import Any
@@ -7,6 +8,7 @@ from fhir_fixtures import fixture
 from fhir_fixtures.builders import (
     IBM_ICD,
     ICD10,
+    IMNM_SNOMED,
     IVIG_CVX,
     METHOTREXATE_2_5,
     PREDNISONE_5,
@@ -73,6 +75,19 @@ def with_ra(today: date) -> dict[str, Any]:
     chart.condition(RA_SNOMED, onset=-3000)
     chart.draft(METHOTREXATE_2_5, 15, "mg", period=1, period_unit="wk", day_of_week=["mon"])
     return chart.request("order-sign")
+
+
+@fixture("r02-quiet-ibm-with-coded-imnm", hook="patient-view",
+         story="Inclusion body myositis and a coded anti-HMGCR IMNM (overlap) on prednisone 60 mg alone for 45 days: "
+               "no R02 card, and the IMNM rows run (add a steroid-sparing agent).",
+         fires={"imnm-add-steroid-sparing-by-month-1"}, quiet={RULE})
+def with_imnm(today: date) -> dict[str, Any]:
+    chart = _ibm(today)
+    chart.condition(IMNM_SNOMED, onset=-60)
+    chart.antibody("anti_hmgcr", "positive", day=-55).antibody("anti_srp", "negative", day=-55)
+    chart.ck(6000, day=-50)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-45)
+    return chart.request("patient-view")
 
 
 @fixture("r02-quiet-ibm-with-kidney-transplant", hook="patient-view",

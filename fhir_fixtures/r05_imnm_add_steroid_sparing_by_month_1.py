@@ -16,9 +16,9 @@ from fhir_fixtures.builders import (
 RULE = "imnm-add-steroid-sparing-by-month-1"
 
 
-def _chart(today: date, ttx: int) -> Chart:
+def _chart(today: date, ttx: int, diagnosis: tuple[str, str, str] | str = IMNM_SNOMED) -> Chart:
     chart = Chart(today, age=52, sex="female")
-    chart.condition(IMNM_SNOMED, onset=ttx - 20)
+    chart.condition(diagnosis, onset=ttx - 20)
     chart.antibody("anti_hmgcr", "positive", day=ttx - 10)
     chart.antibody("anti_srp", "negative", day=ttx - 10)
     chart.ck(6800, day=ttx - 5).ck(2100, day=-3)
@@ -72,9 +72,10 @@ def ivig(today: date) -> dict[str, Any]:
 
 
 @fixture("r05-quiet-ibm-suppressed", hook="patient-view",
-         story="Inclusion body myositis on the problem list: IMNM treatment rows are suppressed.", quiet={RULE})
+         story="Inclusion body myositis with anti-HMGCR and a raised CK but no IMNM diagnosis charted: IMNM "
+               "treatment rows are suppressed.", quiet={RULE})
 def ibm(today: date) -> dict[str, Any]:
-    chart = _chart(today, -90)
+    chart = _chart(today, -90, diagnosis="Myopathy")
     chart.condition(IBM_ICD, onset=-400)
     return chart.request("patient-view")
 

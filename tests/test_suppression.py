@@ -7,19 +7,27 @@ from dataclasses import replace
 import pytest
 
 import fhir_fixtures
-from fhir_fixtures.builders import IBM_ICD, IMNM_SNOMED, NEC_FASCIITIS_ICD, PREDNISONE_20, Chart
+from fhir_fixtures.builders import (
+    DERMATOMYOSITIS_ICD,
+    IBM_ICD,
+    IMNM_SNOMED,
+    NEC_FASCIITIS_ICD,
+    PREDNISONE_20,
+    Chart,
+)
 from hooks import engine
 from tests.conftest import explained, fired, run
 
 R05 = "imnm-add-steroid-sparing-by-month-1"
 R03 = "myositis-antibody-panel-missing"
+R02 = "ibm-immunosuppression-futile"
 PEMBROLIZUMAB = ("http://www.nlm.nih.gov/research/umls/rxnorm", "1547545", "pembrolizumab")
 
 
-def _imnm_on_steroids_alone(today, onset: int = -50) -> Chart:
+def _imnm_on_steroids_alone(today, onset: int = -50, diagnosis: tuple[str, str, str] | str = IMNM_SNOMED) -> Chart:
     """IMNM on prednisone 60 mg for 45 days with no second agent: R05 fires unless suppressed."""
     chart = Chart(today, age=52).weight(75, day=-3)
-    chart.condition(IMNM_SNOMED, onset=onset)
+    chart.condition(diagnosis, onset=onset)
     chart.ck(6000, day=-47).ck(2500, day=-4)
     chart.medication(PREDNISONE_20, 60, "mg", start=-45)
     return chart
@@ -55,11 +63,36 @@ def test_a_coded_nsti_suppresses_imnm_treatment_even_with_a_positive_antibody(kb
     assert _status(run(kb, chart.request(), today), R05) == "suppressed"
 
 
-def test_ibm_gate_suppresses_imnm_treatment_and_antibody_workup(kb, today):
-    chart = _imnm_on_steroids_alone(today).condition(IBM_ICD, onset=-400)
+def _imnm_by_antibody(today) -> Chart:
+    """IMNM read from anti-HMGCR, a raised CK and a myopathy condition, with no IMNM diagnosis charted."""
+    return _imnm_on_steroids_alone(today, diagnosis="Myopathy").antibody("anti_hmgcr", "positive", day=-40)
+
+
+def test_baseline_r05_fires_for_imnm_read_from_the_antibody(kb, today):
+    assert R05 in fired(run(kb, _imnm_by_antibody(today).request(), today))
+
+
+@pytest.mark.parametrize("other", [None, "Rheumatoid arthritis"])
+def test_ibm_gate_suppresses_imnm_treatment_and_antibody_workup(kb, today, other):
+    """Anti-HMGCR and a raised CK do not make an IBM patient an IMNM patient (a statin history may explain both); nor
+    does another condition that needs immunosuppression, such as RA, call for IMNM treatment."""
+    chart = _imnm_by_antibody(today).condition(IBM_ICD, onset=-400)
+    if other:
+        chart.condition(other, onset=-3000)
     result = run(kb, chart.request(), today)
     assert _status(result, R05) == "suppressed" and _status(result, R03) == "suppressed"
     assert not {R05, R03} & fired(result).keys()
+
+
+@pytest.mark.parametrize("myositis", [IMNM_SNOMED, DERMATOMYOSITIS_ICD])
+def test_a_coded_myositis_besides_ibm_lifts_the_ibm_gate(kb, today, myositis):
+    """IBM with a charted IMNM or dermatomyositis is an overlap case (found by audit: the gate silenced the IMNM rows
+    while R02 said to cancel the immunosuppression). R02 stands down for the same chart: one definition for both."""
+    chart = _imnm_on_steroids_alone(today, diagnosis=myositis).antibody("anti_hmgcr", "positive", day=-40)
+    chart.condition(IBM_ICD, onset=-400)
+    result = run(kb, chart.request(), today)
+    assert "suppressed" not in {_status(result, R05), _status(result, R03), _status(result, "imnm-cancer-screening")}
+    assert R05 in fired(result) and R02 not in fired(result)
 
 
 def test_resolved_ibm_does_not_suppress(kb, today):

@@ -11,6 +11,7 @@ from hooks.definitions import diagnosis, weight
 from hooks.record import Concept, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import NADDAF_2022, SCHMIDT_2018, SEED_003, UPTODATE_IBM
+from hooks.suppression import overlap_myositis
 from hooks.valuesets import ValueSets
 
 RULE = Rule(
@@ -95,6 +96,7 @@ def _rehabilitation(context: HookContext) -> list[Action]:
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     ibm = record.conditions_in("ibm", active_only=True)
     others = record.conditions_in(*OTHER_INDICATIONS, active_only=True)
+    overlap = overlap_myositis(record)
     order_sign = context.hook == "order-sign"
     candidates = (context.draft_orders if order_sign
                   else record.medications_in("glucocorticoid_systemic", *AGENTS, current_only=True))
@@ -108,11 +110,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts: dict[str, Any] = {
         "ibm": "; ".join(c.code.label for c in ibm) or None,
         "other_immunosuppression_indications": "; ".join(c.code.label for c in others) or None,
+        "overlap_myositis": "; ".join(c.code.label for c in overlap) or None,
         "immunosuppression": "; ".join(str(f) for f in flagged) or None,
         "ordered_for_another_indication": exempt or None,
     }
     if not ibm:
         return Quiet("no active inclusion body myositis", facts)
+    if overlap:
+        return Quiet(f"another myositis that needs immunosuppression is on file ({facts['overlap_myositis']}): an "
+                     "overlap case, where a trial belongs under a neuromuscular specialist", facts)
     if others:
         return Quiet("another condition that needs immunosuppression is on file", facts)
     if not flagged:

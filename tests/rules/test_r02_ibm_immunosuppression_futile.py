@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import IBM_ICD, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, SNOMED, Chart
+from fhir_fixtures.builders import (
+    DERMATOMYOSITIS_ICD,
+    IBM_ICD,
+    ICD10,
+    IMNM_SNOMED,
+    METHOTREXATE_2_5,
+    PREDNISONE_5,
+    PREDNISONE_20,
+    SNOMED,
+    Chart,
+)
 from fhir_fixtures.r02_ibm_immunosuppression_futile import COPD_EXACERBATION_ICD
 from tests.conftest import explained, fired, run
 
@@ -65,6 +75,46 @@ def test_another_indication_on_the_problem_list_silences_the_card(kb, today, oth
     result = run(kb, chart.request("order-sign"), today)
     assert RULE not in fired(result)
     assert explained(result, RULE)["facts"]["other_immunosuppression_indications"] == other
+
+
+@pytest.mark.parametrize("myositis", [IMNM_SNOMED, DERMATOMYOSITIS_ICD, (SNOMED, "31384009", "Polymyositis"),
+                                      "Antisynthetase syndrome", "Statin-associated autoimmune myopathy"])
+def test_a_coded_myositis_that_needs_immunosuppression_silences_the_card(kb, today, myositis):
+    """IBM with IMNM or dermatomyositis drew 'cancel the methotrexate' (found by audit): an overlap case, where the
+    row allows a trial under a neuromuscular specialist. The IBM gate stands down for it too (test_suppression)."""
+    chart = _chart(today).condition(myositis, onset=-60).draft(METHOTREXATE_2_5, 15, "mg", period=1, period_unit="wk",
+                                                               day_of_week=["tue"])
+    result = run(kb, chart.request("order-sign"), today)
+    assert RULE not in fired(result)
+    entry = explained(result, RULE)
+    label = myositis if isinstance(myositis, str) else myositis[2]
+    assert entry["facts"]["overlap_myositis"] == label
+    assert entry["reason"] == (f"another myositis that needs immunosuppression is on file ({label}): an overlap case, "
+                               "where a trial belongs under a neuromuscular specialist")
+
+
+@pytest.mark.parametrize("label", [
+    "Myositis", (ICD10, "M60.9", "Myositis, unspecified"), "Suspected inflammatory myopathy",
+    (SNOMED, "702380008", "Idiopathic inflammatory myopathy (disorder)"),
+    (ICD10, "G72.49", "Sporadic inclusion body myositis"),  # a generic code whose text names the IBM
+])
+def test_a_label_the_ibm_itself_may_carry_is_no_overlap(kb, today, label):
+    """IBM is an inflammatory myopathy too: 'myositis' or 'idiopathic inflammatory myopathy' name no second disease."""
+    chart = _chart(today).condition(label, onset=-60).draft(PREDNISONE_20, 40, "mg")
+    result = run(kb, chart.request("order-sign"), today)
+    assert RULE in fired(result) and explained(result, RULE)["facts"]["overlap_myositis"] is None
+
+
+def test_imnm_read_from_antibody_and_ck_is_no_overlap(kb, today):
+    """An IBM patient with a statin history may carry anti-HMGCR and a raised CK: only a charted diagnosis counts."""
+    chart = _chart(today).condition("Myopathy", onset=-200).antibody("anti_hmgcr", "positive", day=-100)
+    chart.ck(3000, day=-90).draft(PREDNISONE_20, 40, "mg")
+    assert RULE in fired(run(kb, chart.request("order-sign"), today))
+
+
+def test_a_resolved_myositis_is_no_overlap(kb, today):
+    chart = _chart(today).condition(DERMATOMYOSITIS_ICD, onset=-3000, status="resolved").draft(PREDNISONE_20, 40, "mg")
+    assert RULE in fired(run(kb, chart.request("order-sign"), today))
 
 
 def test_resolved_other_indication_does_not_silence_the_card(kb, today):
