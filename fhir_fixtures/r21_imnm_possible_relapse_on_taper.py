@@ -1,11 +1,20 @@
 """Fixtures for R21 imnm-possible-relapse-on-taper: CK against its nadir during a prednisone taper, or while IVIG is
-spaced out."""
+spaced out; drafts that would lower IVIG or rituximab where every cycle is its own completed order."""
 
 from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
-from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, Chart
+from fhir_fixtures.builders import (
+    IMNM_SNOMED,
+    IVIG_CVX,
+    METHOTREXATE_2_5,
+    PREDNISONE_5,
+    PREDNISONE_20,
+    RITUXIMAB,
+    ROUTE_IV,
+    Chart,
+)
 
 RULE = "imnm-possible-relapse-on-taper"
 
@@ -32,6 +41,21 @@ def tapering_chart(today: date, latest_ck: float = 600, latest_day: int = -5, ta
         chart.medication(PREDNISONE_20, 20, "mg", start=-149)
     chart.medication(METHOTREXATE_2_5, 20, "mg", start=-180, period=1, period_unit="wk")
     return chart
+
+
+def ivig_cycles_chart(today: date, last_cycle: int = -4) -> Chart:
+    """Prednisone 20 mg unchanged for 5 months (no taper on the chart); IVIG 1 g/kg a day for 2 days every 4 weeks,
+    five cycles, the last on ``last_cycle``, each its own completed order: no IVIG order is current between cycles.
+    CK 600 U/L on D-5, nadir 180."""
+    cycles = range(last_cycle - 112, last_cycle + 1, 28)
+    return tapering_chart(today, taper=False).ivig_cycles(*((start, 1, 2) for start in cycles))
+
+
+def draft_ivig(chart: Chart, g_per_kg_day: float, days: int, every_weeks: int) -> Chart:
+    """A cyclic IVIG draft, as the service contract writes one: ``g_per_kg_day`` for ``days`` days (its count),
+    every ``every_weeks`` weeks."""
+    return chart.draft(IVIG_CVX, g_per_kg_day, "g/kg", route=ROUTE_IV, period=every_weeks, period_unit="wk",
+                       count=days, resource_id="draft-ivig")
 
 
 def long_standing_chart(today: date) -> Chart:
@@ -137,3 +161,44 @@ def quiet_ivig_split(today: date) -> dict[str, Any]:
     chart = tapering_chart(today, taper=False)
     return chart.ivig_cycles((-116, 1, 2), (-88, 1, 2), (-60, 0.4, 5), (-32, 0.4, 5), (-4, 0.4, 5)).request(
         "patient-view")
+
+
+@fixture("r21-fires-order-sign-ivig-cycle-halved", hook="order-sign",
+         story="Prednisone unchanged; IVIG 2 g/kg every 4 weeks, each cycle a completed order, the last 4 days ago; "
+               "CK 600 U/L, 3x its nadir. IVIG 0.5 g/kg a day for 2 days every 4 weeks drafted: half the cycle "
+               "dose, so hold it.", fires={RULE}, indicators={RULE: "warning"})
+def fires_ivig_cycle_halved(today: date) -> dict[str, Any]:
+    return draft_ivig(ivig_cycles_chart(today), 0.5, 2, 4).request("order-sign")
+
+
+@fixture("r21-fires-order-sign-ivig-spaced-out", hook="order-sign",
+         story="The same patient; IVIG 2 g/kg drafted every 8 weeks instead of every 4: hold the spacing out.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_ivig_draft_spaced_out(today: date) -> dict[str, Any]:
+    return draft_ivig(ivig_cycles_chart(today), 1, 2, 8).request("order-sign")
+
+
+@fixture("r21-quiet-order-sign-ivig-same-cycle", hook="order-sign",
+         story="The same patient; IVIG 0.4 g/kg a day for 5 days every 4 weeks drafted: the same 2 g/kg per cycle "
+               "at the same interval, no reduction to hold.", quiet={RULE})
+def quiet_ivig_draft_same_cycle(today: date) -> dict[str, Any]:
+    return draft_ivig(ivig_cycles_chart(today), 0.4, 5, 4).request("order-sign")
+
+
+@fixture("r21-quiet-order-sign-ivig-restart-after-break", hook="order-sign",
+         story="IVIG 2 g/kg every 4 weeks ended 256 days ago (longer than the 180-day course break); IVIG 0.5 g/kg "
+               "a day for 2 days every 4 weeks drafted: a restart, not a reduction, although CK is 600 U/L.",
+         quiet={RULE})
+def quiet_ivig_draft_restart(today: date) -> dict[str, Any]:
+    return draft_ivig(ivig_cycles_chart(today, last_cycle=-256), 0.5, 2, 4).request("order-sign")
+
+
+@fixture("r21-fires-order-sign-rituximab-lower-dose", hook="order-sign",
+         story="Prednisone unchanged; rituximab 1 g on D-170 and D-156 (two completed orders); CK 600 U/L, 3x its "
+               "nadir. Rituximab 500 mg drafted: a lower dose of the current course, so hold it.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_rituximab_lower_dose(today: date) -> dict[str, Any]:
+    chart = tapering_chart(today, taper=False)
+    for day in (-170, -156):
+        chart.medication(RITUXIMAB, 1000, "mg", start=day, end=day, status="completed", route=ROUTE_IV)
+    return chart.draft(RITUXIMAB, 500, "mg", route=ROUTE_IV, resource_id="draft-rituximab").request("order-sign")

@@ -280,3 +280,45 @@ def test_one_late_ivig_cycle_then_one_on_time_is_not_spaced_out():
     for start in (-120, -92, -56, -20):  # 28, then 36, then 36: the longer interval holds
         held.medication(IVIG_CVX, 2, "g/kg", start=start, end=start, status="completed", route=ROUTE_IV)
     assert _ivig_steps(held) == ["ivig spaced out from every 28 to every 36 days on " + held.at(-56)]
+
+
+def test_a_cyclic_ivig_order_started_while_the_last_one_runs_is_the_new_schedule():
+    """2 g/kg every 4 weeks (its end date 10 days after the next order starts), then 1 g/kg every 4 weeks: the new
+    order was taken for an extra dose on top of the old one's cycles, and the halved cycle dose was not seen."""
+    chart = _on_prednisone().medication(IVIG_CVX, 2, "g/kg", start=-200, end=-50, status="completed", route=ROUTE_IV,
+                                        period=4, period_unit="wk")
+    chart.medication(IVIG_CVX, 1, "g/kg", start=-60, route=ROUTE_IV, period=4, period_unit="wk")
+    assert _ivig_steps(chart) == ["ivig reduced from 140 g to 70 g per cycle on " + chart.at(-60)]
+
+
+def _ivig_drafts(chart: Chart) -> list[str]:
+    record, context = record_and_context(KB, chart, "order-sign")
+    return [step.what for _, step in taper.draft_reductions(record, context, context.draft_orders)]
+
+
+def _every_4_weeks() -> Chart:
+    """IVIG 2 g/kg (1 g/kg a day for 2 days) every 4 weeks, one completed order per cycle, the last on D-4."""
+    return _on_prednisone().ivig_cycles((-60, 1, 2), (-32, 1, 2), (-4, 1, 2))
+
+
+def test_a_one_cycle_ivig_draft_is_compared_with_the_last_cycle():
+    """The next cycle drafted for its due day (D+24) at half the dose: no IVIG order is current, and the draft was
+    compared with nothing."""
+    chart = _every_4_weeks().draft(IVIG_CVX, 0.5, "g/kg", start=24, end=25, route=ROUTE_IV)
+    assert _ivig_drafts(chart) == ["draft: ivig reduced from 140 g to 70 g per cycle (immune globulin, intravenous; "
+                                   f"last cycle {chart.at(-4)})"]
+
+
+def test_ivig_drafts_of_one_cycle_add_up():
+    """The next cycle drafted day by day (1 g/kg on D+24 and on D+25) is 2 g/kg, no reduction; a one-cycle draft
+    starting 4 days after a one-cycle order adds to that cycle."""
+    day_by_day = _every_4_weeks().draft(IVIG_CVX, 1, "g/kg", start=24, end=24, route=ROUTE_IV)
+    day_by_day.draft(IVIG_CVX, 1, "g/kg", start=25, end=25, route=ROUTE_IV)
+    assert _ivig_drafts(day_by_day) == []
+    assert _ivig_drafts(_every_4_weeks().draft(IVIG_CVX, 0.5, "g/kg", start=0, end=1, route=ROUTE_IV)) == []
+
+
+def test_a_draft_stopping_ivig_between_cycles_is_a_stop():
+    """No IVIG order is current between cycles charted one order each, but the course is: stopping it is a taper."""
+    chart = _every_4_weeks().draft(IVIG_CVX, 1, "g/kg", status="stopped", route=ROUTE_IV, period=4, period_unit="wk")
+    assert _ivig_drafts(chart) == ["draft stops ivig (immune globulin, intravenous)"]

@@ -8,7 +8,7 @@ behind them, so R21 (relapse card), R22 (CK monitoring interval) and others read
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import pairwise
 
@@ -28,6 +28,9 @@ TSH_CAVEAT_MIU_L = 10.0
 
 _TOLERANCE_MG = 0.01
 CYCLIC_AGENTS = ("ivig", "rituximab", "cyclophosphamide")  # given in cycles of infusions
+# Anti-CD20 maintenance is 0.5-1 g every 6-9 months (clinical-rules.md, dosing references), and the table reads
+# anti-CD20 given within 12 months as still in use: a dose this soon after the last continues the course [design]
+RITUXIMAB_COURSE_DAYS = 365
 _CAVEAT_GROUPS = {"exertion": "exertion", "im_injection": "IM injection", "trauma": "trauma",
                   "emg": "needle EMG", "muscle_biopsy": "muscle biopsy"}
 
@@ -132,32 +135,44 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
 
 def _ivig_reductions(record: PatientRecord, context: HookContext, weight: float | None,
                      since: date) -> list[TaperStep]:
-    """IVIG given less from a cycle on: a lower dose per cycle (per kg, at today's dosing weight), or a longer
-    interval than the cycle before by more than the dose_gap_bridge_days a late cycle may take. The same cycle dose
-    split over other days (1 g/kg a day for 2 days, then 0.4 g/kg a day for 5) is no reduction, nor is a cycle
-    that restarts IVIG after a break that ends a course (:func:`td.ivig_doses`)."""
+    """IVIG given less from a cycle on (:func:`_ivig_given_less`), cycle by cycle (:func:`td.ivig_doses`)."""
     late = int(context.definition("dose_gap_bridge_days"))
     doses = td.ivig_doses(record, context, weight)
     steps = []
     for index, (previous, following) in enumerate(pairwise(doses), 1):
-        if following.restart or not since <= following.start <= record.today:
+        if not since <= following.start <= record.today:
             continue
-        # a dose given while a cyclic order still runs is added on top of its cycles, not the next cycle
-        extra = previous.cyclic and previous.last is not None and following.start <= previous.last
-        if not extra and previous.mg is not None and following.mg is not None \
-                and following.mg < previous.mg - _TOLERANCE_MG:
-            steps.append(TaperStep(following.start, f"ivig reduced from {previous.mg / 1000:g} g to "
-                                                    f"{following.mg / 1000:g} g per cycle"))
-        spaced_out = (previous.spacing is not None and following.spacing is not None
-                      and following.spacing > previous.spacing + late)
-        # ... only when the longer interval holds: a single late cycle, then one on time again, is no taper
         later = doses[index + 1] if index + 1 < len(doses) else None
-        back_on_time = (later is not None and not later.restart and later.spacing is not None
-                        and previous.spacing is not None and later.spacing <= previous.spacing + late)
-        if spaced_out and not back_on_time:
-            steps.append(TaperStep(following.start, f"ivig spaced out from every {previous.spacing} to every "
-                                                    f"{following.spacing} days"))
+        steps += [TaperStep(following.start, f"ivig {change}")
+                  for change in _ivig_given_less(previous, following, later, late)]
     return steps
+
+
+def _ivig_given_less(previous: td.IvigDose, following: td.IvigDose, later: td.IvigDose | None,
+                     late: int) -> list[str]:
+    """How ``following`` gives less IVIG than the cycle before it: a lower dose per cycle (per kg, at today's
+    dosing weight), or a longer interval by more than the ``late`` days (dose_gap_bridge_days) a late cycle may
+    take, unless the cycle after it (``later``) is back on time. The same cycle dose split over other days (1 g/kg
+    a day for 2 days, then 0.4 g/kg a day for 5) is no reduction, nor is a cycle that restarts IVIG after a break
+    that ends a course (:func:`td.ivig_doses`)."""
+    if following.restart:
+        return []
+    changes = []
+    # a one-cycle dose given while a cyclic order still runs is added on top of its cycles; a cyclic order that
+    # starts then is the new schedule
+    extra = (not following.cyclic and previous.cyclic and previous.last is not None
+             and following.start <= previous.last)
+    if not extra and previous.mg is not None and following.mg is not None \
+            and following.mg < previous.mg - _TOLERANCE_MG:
+        changes.append(f"reduced from {previous.mg / 1000:g} g to {following.mg / 1000:g} g per cycle")
+    spaced_out = (previous.spacing is not None and following.spacing is not None
+                  and following.spacing > previous.spacing + late)
+    # ... only when the longer interval holds: a single late cycle, then one on time again, is no taper
+    back_on_time = (later is not None and not later.restart and later.spacing is not None
+                    and previous.spacing is not None and later.spacing <= previous.spacing + late)
+    if spaced_out and not back_on_time:
+        changes.append(f"spaced out from every {previous.spacing} to every {following.spacing} days")
+    return changes
 
 
 def _per_week(order: MedicationOrder, daily: float) -> str:
@@ -199,10 +214,13 @@ def _lowest_peq(order: MedicationOrder, weight: float | None) -> float | None:
 
 def draft_reductions(record: PatientRecord, context: HookContext,
                      drafts: Sequence[MedicationOrder]) -> list[tuple[MedicationOrder, TaperStep]]:
-    """Draft orders that lower today's daily PEQ or stop/reduce a current steroid-sparing agent."""
+    """Draft orders that lower today's daily PEQ or stop/reduce a steroid-sparing agent being given
+    (:func:`_being_given`). IVIG drafts are read cycle by cycle (:func:`_ivig_draft_reductions`)."""
     weight = _weight(record, context)
     found = []
     now = current_peq(record, context)
+    ivig = _ivig_draft_reductions(record, context, weight,
+                                  [d for d in drafts if d.in_group("ivig") and not _is_stop(d)])
     for order in drafts:
         if order.in_group("glucocorticoid_systemic") and not steroids.is_iv_methylprednisolone(order):
             if now <= _TOLERANCE_MG:
@@ -215,18 +233,76 @@ def draft_reductions(record: PatientRecord, context: HookContext,
         group = next((g for g in STEROID_SPARING if order.in_group(g)), None)
         if group is None:
             continue
-        current = record.medications_in(group, current_only=True)
-        if not current:
+        if group == "ivig" and not _is_stop(order):
+            found += [(o, step) for o, step in ivig if o is order]
+            continue
+        given = _being_given(record, context, group)
+        if not given:
             continue
         if _is_stop(order):
             found.append((order, TaperStep(record.today, f"draft stops {group} ({order.label})")))
             continue
-        old = max((d for m in current if (d := dosing.daily_mg(m, weight)) is not None), default=None)
+        old = max((d for m in given if (d := dosing.daily_mg(m, weight)) is not None), default=None)
         new = dosing.daily_mg(order, weight)
         if old is not None and new is not None and new < old - _TOLERANCE_MG:
-            found.append((order, TaperStep(record.today, f"draft reduces {group} from {_per_week(current[0], old)} "
+            found.append((order, TaperStep(record.today, f"draft reduces {group} from {_per_week(given[0], old)} "
                                                          f"to {_per_week(order, new)}")))
     return found
+
+
+def _being_given(record: PatientRecord, context: HookContext, group: str) -> list[MedicationOrder]:
+    """The orders of ``group`` a draft changes: the current ones; for a cyclic agent with none, the order that gave
+    its last dose, when that was within its course (RITUXIMAB_COURSE_DAYS for anti-CD20, else the
+    ivig_course_break_days definition): charts that order every cycle separately (rituximab 1 g x2 as two completed
+    orders) leave no current order between cycles. After a longer break the course has ended: a draft restarts it."""
+    current = record.medications_in(group, current_only=True)
+    if current or group not in CYCLIC_AGENTS:
+        return current
+    given = [(day, order) for order in record.medications_in(group)
+             if (day := last_dose_day(order, record.today)) is not None]
+    if not given:
+        return []
+    last_day, last_order = max(given, key=lambda item: item[0])
+    course_length = RITUXIMAB_COURSE_DAYS if group == "rituximab" else context.definition("ivig_course_break_days")
+    return [last_order] if (record.today - last_day).days <= course_length else []
+
+
+def _ivig_draft_reductions(record: PatientRecord, context: HookContext, weight: float | None,
+                           drafts: Sequence[MedicationOrder]) -> list[tuple[MedicationOrder, TaperStep]]:
+    """IVIG drafts that give less than the last cycle on the chart, read as :func:`_ivig_reductions` reads two
+    charted cycles (:func:`_ivig_given_less`), whether or not an order is current: a chart that orders every cycle
+    separately has none between cycles. Each draft is the cycle it would add (:func:`td.ivig_doses`): a cyclic
+    draft, its own dose per cycle and interval; one-cycle drafts starting less than IVIG_CYCLE_MIN_GAP_DAYS apart
+    are one cycle and add up, spaced from the chart's last cycle, and one starting that soon after a one-cycle order
+    on the chart adds to that cycle. A draft more than ivig_course_break_days after the last cycle restarts IVIG."""
+    doses = td.ivig_doses(record, context, weight) if drafts else []
+    cycles = td.ivig_course(record, context).cycles if doses else ()
+    if not doses or not cycles:
+        return []
+    previous, last_cycle = doses[-1], cycles[-1]
+    break_days = context.definition("ivig_course_break_days")
+    late = int(context.definition("dose_gap_bridge_days"))
+    drafted: list[tuple[list[MedicationOrder], td.IvigDose]] = []
+    for order in sorted(drafts, key=lambda o: o.start or record.today):
+        start = order.start or record.today
+        # read as planned, to its last day: a draft's cycle is not cut short at today
+        mg = td.ivig_cycle_mg(order, weight, date.max)
+        step = td.stated_interval(order)
+        if step is None and drafted and not drafted[-1][1].cyclic \
+                and (start - drafted[-1][1].start).days < td.IVIG_CYCLE_MIN_GAP_DAYS:
+            orders, cycle = drafted[-1]
+            added = None if mg is None or cycle.mg is None else cycle.mg + mg
+            drafted[-1] = ([*orders, order], replace(cycle, mg=added))
+            continue
+        if step is None and not previous.cyclic and (start - previous.start).days < td.IVIG_CYCLE_MIN_GAP_DAYS:
+            continue  # part of the cycle on file: it adds to it
+        since = (start - last_cycle).days
+        drafted.append(([order], td.IvigDose(start, mg, round(step) if step is not None else since,
+                                             since > break_days, step is not None, None)))
+    return [(order, TaperStep(record.today, f"draft: ivig {change} ({order.label}; last cycle "
+                                            f"{last_cycle.isoformat()})"))
+            for orders, cycle in drafted for change in _ivig_given_less(previous, cycle, None, late)
+            for order in orders]
 
 
 # ---------------------------------------------------------------- possible relapse

@@ -4,9 +4,26 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fhir_fixtures.builders import AZATHIOPRINE_50, CK, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, Chart
-from fhir_fixtures.r21_imnm_possible_relapse_on_taper import long_standing_chart, tapering_chart
-from tests.conftest import explained, fired, run
+import pytest
+
+from fhir_fixtures.builders import (
+    AZATHIOPRINE_50,
+    CK,
+    IVIG_CVX,
+    METHOTREXATE_2_5,
+    PREDNISONE_5,
+    PREDNISONE_20,
+    RITUXIMAB,
+    ROUTE_IV,
+    Chart,
+)
+from fhir_fixtures.r21_imnm_possible_relapse_on_taper import (
+    draft_ivig,
+    ivig_cycles_chart,
+    long_standing_chart,
+    tapering_chart,
+)
+from tests.conftest import explained, fired, run, with_params
 
 RULE = "imnm-possible-relapse-on-taper"
 
@@ -79,6 +96,69 @@ def test_the_same_ivig_cycle_over_more_days_is_no_taper(kb, today):
                                                            (-4, 0.4, 5))
     card, entry = _result(kb, chart)
     assert card is None and entry["reason"] == "no taper in progress"
+
+
+@pytest.mark.parametrize(("g_per_kg_day", "days", "every_weeks", "change"), [
+    (0.5, 2, 4, "reduced from 140 g to 70 g per cycle"),
+    (1, 2, 8, "spaced out from every 28 to every 56 days"),
+])
+def test_order_sign_ivig_draft_giving_less_than_the_last_completed_cycle(kb, today, g_per_kg_day, days, every_weeks,
+                                                                        change):
+    """Every cycle a completed order, so no IVIG order was current: the draft was compared with nothing and R21 said
+    'no draft lowers ...' while CK stood at 3x its nadir (audit). It is read against the last cycle."""
+    card, entry = _result(kb, draft_ivig(ivig_cycles_chart(today), g_per_kg_day, days, every_weeks), "order-sign")
+    assert card is not None and "Hold this dose reduction" in card["summary"]
+    assert card["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/draft-ivig"
+    last_cycle = (today - timedelta(days=4)).isoformat()
+    assert entry["facts"]["draft_reductions"] == (f"draft: ivig {change} (immune globulin, intravenous; last cycle "
+                                                  f"{last_cycle}) on {today.isoformat()}")
+
+
+@pytest.mark.parametrize(("g_per_kg_day", "days"), [(1, 2), (0.4, 5)])
+def test_order_sign_ivig_draft_of_the_same_cycle_is_quiet(kb, today, g_per_kg_day, days):
+    card, entry = _result(kb, draft_ivig(ivig_cycles_chart(today), g_per_kg_day, days, 4), "order-sign")
+    assert card is None and entry["reason"].startswith("no draft lowers")
+
+
+def test_order_sign_ivig_draft_is_read_per_cycle_against_a_current_order(kb, today):
+    """A current 1 g/kg x 2 every-4-weeks order, and the same 2 g/kg drafted as 0.4 g/kg x 5: compared per day it
+    read 'draft reduces ivig from 17500 mg/week to 7000 mg/week' and held a draft that lowered nothing."""
+    chart = tapering_chart(today, taper=False).medication(IVIG_CVX, 1, "g/kg", start=-116, route=ROUTE_IV, period=4,
+                                                          period_unit="wk", count=2)
+    card, entry = _result(kb, draft_ivig(chart, 0.4, 5, 4), "order-sign")
+    assert card is None and entry["facts"]["draft_reductions"] is None
+    card, entry = _result(kb, draft_ivig(chart, 0.5, 2, 4), "order-sign")
+    assert card is not None and "reduced from 140 g to 70 g per cycle" in entry["facts"]["draft_reductions"]
+
+
+def test_order_sign_ivig_draft_after_the_course_break_restarts_ivig(kb, today):
+    """The last cycle 256 days ago: longer than ivig_course_break_days (180), so the draft starts a new course. A site
+    whose break is longer reads the same draft as halving the course's cycle dose."""
+    chart = draft_ivig(ivig_cycles_chart(today, last_cycle=-256), 0.5, 2, 4)
+    card, entry = _result(kb, chart, "order-sign")
+    assert card is None and entry["facts"]["draft_reductions"] is None
+    site = with_params(kb, "definitions", ivig_course_break_days=300)
+    entry = explained(run(site, chart.request("order-sign"), today), RULE)
+    assert entry["status"] == "fired" and "reduced from 140 g to 70 g per cycle" in entry["facts"]["draft_reductions"]
+
+
+def _rituximab_1g_x2(today, first_day: int) -> Chart:
+    chart = tapering_chart(today, taper=False)
+    for day in (first_day, first_day + 14):
+        chart.medication(RITUXIMAB, 1000, "mg", start=day, end=day, status="completed", route=ROUTE_IV)
+    return chart
+
+
+@pytest.mark.parametrize(("first_day", "dose", "held"), [(-170, 500, True), (-170, 1000, False), (-380, 500, False)])
+def test_order_sign_rituximab_draft_against_the_last_dose_of_the_course(kb, today, first_day, dose, held):
+    """Rituximab 1 g x2 as two completed orders left no current order, so a 500 mg draft was not seen. A lower dose
+    than the course's last is a reduction; 1 g again is not; a year and more after the last dose is a new course."""
+    chart = _rituximab_1g_x2(today, first_day).draft(RITUXIMAB, dose, "mg", route=ROUTE_IV, resource_id="rtx")
+    card, entry = _result(kb, chart, "order-sign")
+    assert (card is not None) is held
+    if held:
+        assert entry["facts"]["draft_reductions"] == (f"draft reduces rituximab from 1000 mg/day to 500 mg/day on "
+                                                      f"{today.isoformat()}")
 
 
 def test_stale_ck_is_not_evaluable(kb, today):
