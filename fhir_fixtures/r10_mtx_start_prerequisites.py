@@ -1,7 +1,7 @@
-"""Fixtures for R10 mtx-start-prerequisites: a bare new start, a complete work-up, eGFR below 30, stale labs,
-pregnancy potential (also at a partial birth date that may be 50 or 51), a positive anti-HBc already followed up,
-HBsAg positive with a detectable HBV DNA and no antiviral, an anti-HBc positive once and negative later, chronic
-hepatitis B on the problem list, and a patient already on methotrexate."""
+"""Fixtures for R10 mtx-start-prerequisites: a bare new start, a complete work-up, eGFR below 30 (recent, and 45 days
+old with no newer renal result), stale labs, pregnancy potential (also at a partial birth date that may be 50 or 51),
+a positive anti-HBc already followed up, HBsAg positive with a detectable HBV DNA and no antiviral, an anti-HBc
+positive once and negative later, chronic hepatitis B on the problem list, and a patient already on methotrexate."""
 
 from datetime import date, timedelta
 from typing import Any
@@ -62,6 +62,15 @@ def bare(today: date) -> dict[str, Any]:
          fires={RULE}, indicators={RULE: "critical"})
 def low_egfr(today: date) -> dict[str, Any]:
     return _with_mtx_and_folate(worked_up(today, egfr=29))
+
+
+@fixture("r10-fires-egfr-below-30-45-days-ago", hook="order-sign",
+         story="Work-up last week but no creatinine or eGFR within 30 days; eGFR 22 45 days ago: the card names it, "
+               "asks for a recheck and is critical (a low eGFR older than the lab window was ignored).",
+         fires={RULE}, indicators={RULE: "critical"})
+def old_low_egfr(today: date) -> dict[str, Any]:
+    chart = worked_up(today).without_observations(CREATININE[1], EGFR[1])
+    return _with_mtx_and_folate(chart.lab(EGFR, 22, "mL/min/{1.73_m2}", day=-45))
 
 
 @fixture("r10-fires-labs-31-days-old", hook="order-sign",

@@ -1,7 +1,9 @@
 """R10: before a new methotrexate start, the baseline labs, viral screens, folic acid and pregnancy checks.
 
 Methotrexate is cleared by the kidney and is hepatotoxic, myelotoxic and teratogenic; HBV can reactivate under
-it. The card lists exactly what is missing and offers orders for those items only. eGFR < 30 makes it critical.
+it. The card lists exactly what is missing and offers orders for those items only. eGFR < 30 makes it critical: the
+latest eGFR of any age (reported, or estimated from a creatinine), so a low one older than the lab window is named and
+rechecked, not ignored, unless a newer one is at or above the limit.
 """
 
 from __future__ import annotations
@@ -127,9 +129,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             found.append(f"{lab.label} {_shown(result)}")
         facts[lab.key] = _shown(result) if result else None
 
-    egfr = renal.latest_egfr(record, context, since)  # reported, or estimated from the creatinine
+    # the latest eGFR of any age, reported or estimated from the creatinine: a low one older than the lab window
+    # still counts (an eGFR this low rarely recovers; the fresh one stays asked for), a newer one at or above the
+    # limit overrides it
+    egfr = renal.latest_egfr(record, context)
     facts["egfr"] = str(egfr) if egfr else None
-    critical = egfr is not None and egfr.value < params["egfr_avoid_below"]
+    recent_egfr = egfr is not None and egfr.day >= since
+    low_egfr = egfr if egfr is not None and egfr.value < params["egfr_avoid_below"] else None
+    critical = low_egfr is not None
 
     folate = record.medications_in("folic_acid", current_only=True) + context.drafts_in("folic_acid")
     facts["folic_acid"] = ", ".join(o.label for o in folate) or None
@@ -179,13 +186,24 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             "positive HBV marker with HBV DNA not detectable or an antiviral plan on file" if screens
             else "screens negative"), facts)
 
-    egfr_line = ""
-    if egfr is not None and egfr.value < params["egfr_avoid_below"]:
-        egfr_line = (f"\n**eGFR {egfr}: avoid methotrexate** (it is cleared by the kidney; "
-                     f"toxicity rises sharply in renal impairment). Choose another steroid-sparing agent.\n")
-    elif egfr is None and not any(lab.key == "renal" for lab in missing):
-        egfr_line = ("\nCreatinine is on file but no eGFR, and none could be estimated (age and sex, or a child's "
-                     "height, are needed): check renal function before dosing.\n")
+    egfr_line, egfr_reason = "", None
+    if low_egfr is not None:
+        limit = params["egfr_avoid_below"]
+        if recent_egfr:
+            egfr_reason = f"eGFR {low_egfr.value:g}: avoid methotrexate"
+            head, advice = f"eGFR {low_egfr}: avoid methotrexate", "Choose another steroid-sparing agent."
+        else:
+            days = (record.today - low_egfr.day).days
+            egfr_reason = (f"eGFR {low_egfr.value:g} ({days} days ago): recheck, avoid methotrexate if still below "
+                           f"{limit:g}")
+            head = (f"eGFR {low_egfr}, {days} days ago: recheck renal function now; avoid methotrexate if it is "
+                    f"still below {limit:g}")
+            advice = "An eGFR this low rarely recovers; if it has not, choose another steroid-sparing agent."
+        egfr_line = (f"\n**{head}** (it is cleared by the kidney; toxicity rises sharply in renal impairment). "
+                     f"{advice}\n")
+    if not recent_egfr and not any(lab.key == "renal" for lab in missing):
+        egfr_line += ("\nCreatinine is on file but no eGFR, and none could be estimated (age and sex, or a child's "
+                      "height, are needed): check renal function before dosing.\n")
     pregnancy_line = ""
     if pregnant or (pregnancy_test is not None and antibodies.status(pregnancy_test) == "positive"):
         pregnancy_line = ("\n**Pregnancy on file: methotrexate is contraindicated in pregnancy** (teratogenic and "
@@ -251,7 +269,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         suggestions.insert(0, Suggestion(
             "Do not start methotrexate: cancel the draft",
             [Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafts], is_recommended=True))
-    reason = (f"eGFR {egfr.value:g}: avoid methotrexate" if egfr is not None and egfr.value < params["egfr_avoid_below"]
+    reason = (egfr_reason if egfr_reason is not None
               else "pregnancy: methotrexate contraindicated" if critical else f"missing {', '.join(items)}" if items
               else f"positive hepatitis screen ({', '.join(m.kind for m in positive)}): " + (
                   "HBV DNA detectable, hepatology and antiviral first" if viraemic else "check viral load first"))

@@ -180,10 +180,84 @@ def test_an_mdrd_egfr_counts_as_the_labs_own(kb, today):
 def test_a_creatinine_with_no_egfr_is_turned_into_one(kb, today):
     """Full work-up, but the renal result is a creatinine of 5.2 mg/dL with no eGFR: estimated ~11 (CKD-EPI
     2021), so avoid methotrexate; it used to pass as 'baseline labs in place'."""
-    chart = worked_up(today).without_observations("2160-0", "33914-3", "62238-1", "98979-8")
-    chart.lab(CREATININE, 5.2, "mg/dL", day=-1)
-    card = _card(kb, today, _draft(chart))
+    card = _card(kb, today, _draft(_renal(today, _creatinine(5.2, -1))))
     assert card is not None and card["indicator"] == "critical" and "CKD-EPI 2021" in card["detail"]
+
+
+RENAL_CODES = ("2160-0", "33914-3", "62238-1", "98979-8")  # creatinine and the eGFR codes
+
+
+def _egfr(value, day):
+    return EGFR, value, "mL/min/{1.73_m2}", day
+
+
+def _creatinine(value, day):
+    return CREATININE, value, "mg/dL", day
+
+
+def _renal(today, *results, sex="male"):
+    """The full work-up (last week) with its renal results replaced by ``results``."""
+    chart = worked_up(today, sex=sex).without_observations(*RENAL_CODES)
+    for code, value, unit, day in results:
+        chart.lab(code, value, unit, day=day)
+    return chart
+
+
+@pytest.mark.parametrize("days_ago", [45, 400])
+def test_an_egfr_below_30_older_than_the_lab_window_is_named_and_rechecked(kb, today, days_ago):
+    """eGFR 22 45 days ago and no newer renal result: the card asked for 'renal function' as if nothing were known,
+    never named the eGFR, and was a warning (the same eGFR 10 days ago was critical). A low eGFR of any age counts
+    until a newer one is at or above 30: critical, named with its date and age, and a fresh creatinine is still
+    asked for."""
+    chart = _renal(today, _egfr(22, -days_ago))
+    result = run(kb, _draft(chart).request("order-sign"), today)
+    card = fired(result)[RULE]
+    assert card["indicator"] == "critical"
+    assert card["summary"] == (f"Methotrexate start: eGFR 22 ({days_ago} days ago): recheck, avoid methotrexate if "
+                               "still below 30")
+    assert (f"eGFR 22 on {chart.at(-days_ago)}, {days_ago} days ago: recheck renal function now; avoid methotrexate "
+            "if it is still below 30") in _detail(card)
+    assert "missing creatinine/eGFR (labs within 30 days" in _detail(card)
+    assert card["suggestions"][0]["label"] == "Do not start methotrexate: cancel the draft"
+    assert [c["coding"][0]["code"] for c in _ordered_codes(card)] == ["2160-0"]
+    assert explained(result, RULE)["facts"]["egfr"] == f"22 on {chart.at(-days_ago)}"
+
+
+RENAL_HISTORIES = {  # results, then the card: its indicator, or None for no card
+    "creatinine-3.0-45-days-ago": ((_creatinine(3.0, -45),), "critical"),
+    "creatinine-0.9-then-egfr-22": ((_creatinine(0.9, -100), _egfr(22, -45)), "critical"),
+    "egfr-45-then-creatinine-3.0": ((_egfr(45, -100), _creatinine(3.0, -45)), "critical"),
+    "egfr-22-then-egfr-30": ((_egfr(22, -100), _egfr(30, -45)), "warning"),
+    "egfr-22-then-creatinine-0.9": ((_egfr(22, -100), _creatinine(0.9, -45)), "warning"),
+    "creatinine-3.0-then-egfr-45": ((_creatinine(3.0, -100), _egfr(45, -45)), "warning"),
+    "egfr-22-then-egfr-40-last-week": ((_egfr(22, -45), _egfr(40, -5)), None),
+}
+
+
+@pytest.mark.parametrize("history", RENAL_HISTORIES)
+def test_the_latest_egfr_of_any_age_decides_whether_reported_or_estimated_from_creatinine(kb, today, history):
+    """The latest renal result decides, an eGFR as the lab reported it or estimated from a creatinine alike: a low
+    one older than 30 days is critical and named (3.0 mg/dL at 60 is an eGFR of 23), a newer one at or above 30
+    overrides it (the card then only asks for a fresh creatinine, or is quiet when that is within 30 days)."""
+    results, indicator = RENAL_HISTORIES[history]
+    chart = _renal(today, *results)
+    card = _card(kb, today, _draft(chart))
+    assert (card and card["indicator"]) == indicator
+    if indicator == "critical":
+        assert "days ago: recheck renal function now" in _detail(card)
+    if history.startswith("creatinine-3.0-45"):
+        assert (f"eGFR 23 on {chart.at(-45)} (estimated from creatinine 3 mg/dL, CKD-EPI 2021), 45 days ago"
+                in _detail(card))
+    if indicator == "warning":
+        assert card["summary"] == "Methotrexate start: missing creatinine/eGFR"
+
+
+def test_a_recent_creatinine_that_gives_no_egfr_does_not_hide_an_older_low_one(kb, today):
+    """Sex unknown: last week's creatinine cannot be turned into an eGFR, so the eGFR 22 of 45 days ago is still the
+    latest known; the card names it and says why the creatinine did not count."""
+    card = _card(kb, today, _draft(_renal(today, _egfr(22, -45), _creatinine(1.0, -7), sex="unknown")))
+    assert card["indicator"] == "critical" and "eGFR 22 on" in _detail(card)
+    assert "Creatinine is on file but no eGFR, and none could be estimated" in _detail(card)
 
 
 @pytest.mark.parametrize(("screen", "follow_up"), [(HBSAG, ["HBV DNA", "Hepatology referral"]),
