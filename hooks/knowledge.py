@@ -42,11 +42,23 @@ class Knowledge:
     thresholds: Mapping[str, Mapping[str, float]]
     version: str
     ck_rows: tuple[CkRow, ...] = field(init=False)
+    # per hook, the prefetch keys some rule listening to it needs (Rule.needs), worked out once
+    prefetch_needs: Mapping[str, frozenset[str]] = field(init=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.thresholds, ResolvedThresholds):
             object.__setattr__(self, "thresholds", ResolvedThresholds(self.thresholds, [r.rule for r in self.rules]))
         object.__setattr__(self, "ck_rows", _ck_rows(self.rules))
+        needs: dict[str, set[str]] = {}
+        for loaded in self.rules:
+            for hook in loaded.rule.hooks:
+                needs.setdefault(hook, set()).update(loaded.rule.needs)
+        object.__setattr__(self, "prefetch_needs", {hook: frozenset(keys) for hook, keys in needs.items()})
+
+    def needed_prefetch(self, hook: str) -> frozenset[str]:
+        """The prefetch keys without which some rule of ``hook`` cannot be evaluated (the HTTP layer answers 412
+        when one of them is neither sent nor fetchable; any other key is only reported as unavailable)."""
+        return self.prefetch_needs.get(hook, frozenset())
 
 
 def discover_rules() -> tuple[LoadedRule, ...]:

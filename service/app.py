@@ -121,21 +121,28 @@ def _unexpected_error(error: Exception) -> Response:
 
 
 def _audience() -> str:
+    """The URL invoked: what a client's JWT carries as aud (CDS Hooks 2.0 "Trusting CDS Clients")."""
     base = runtime().settings.server.public_base_url.rstrip("/")
     return f"{base}{request.path}" if base else request.base_url
 
 
-def _authenticate() -> Caller:
-    try:
-        caller = runtime().authenticator.authenticate(request.headers.get("Authorization"), _audience())
-    except Unauthorized as exc:
-        log.warning("authentication failed for %s: %s", request.path, exc)
-        raise APIError(401, "Unauthorized") from exc
-    except ReplayCheckUnavailable as exc:
-        log.error("authentication could not check the token for replay: %s", exc)
-        raise APIError(503, "The token cannot be checked now; try again shortly") from exc
-    g.caller = caller
-    return caller
+def _authenticate(*also_accepted: str) -> Caller:
+    """The caller, from a JWT whose aud is the URL invoked or one of ``also_accepted``."""
+    authorization = request.headers.get("Authorization")
+    reasons: dict[str, None] = {}  # why each audience was refused, each reason once
+    for audience in (_audience(), *also_accepted):
+        try:
+            caller = runtime().authenticator.authenticate(authorization, audience)
+        except Unauthorized as exc:  # the token may be signed for the next audience
+            reasons[str(exc)] = None
+            continue
+        except ReplayCheckUnavailable as exc:
+            log.error("authentication could not check the token for replay: %s", exc)
+            raise APIError(503, "The token cannot be checked now; try again shortly") from exc
+        g.caller = caller
+        return caller
+    log.warning("authentication failed for %s: %s", request.path, "; ".join(reasons))
+    raise APIError(401, "Unauthorized")
 
 
 def _routes(app: Flask) -> None:
@@ -164,11 +171,14 @@ def _routes(app: Flask) -> None:
         if service is None:
             raise APIError(404, f"Unknown CDS service id {service_id!r}", "id")
         caller = _authenticate()
-        body = validation.read_json(request, runtime().settings.limits, "hook-request")
-        logging_json.bind(hook=body["hookInstance"])
-        if body["hook"] != service.hook:
-            raise APIError(400, f"Service {service_id} answers hook {service.hook!r}, not {body['hook']!r}", "hook")
         rt = runtime()
+        body = validation.read_json(request, rt.settings.limits)
+        hook = body.get("hook") if isinstance(body, dict) else None
+        # before the schema, whose context checks follow the body's hook: a mismatch is named as one
+        if isinstance(hook, str) and hook != service.hook:
+            raise APIError(400, f"Service {service_id} answers hook {service.hook!r}, not {hook!r}", "hook")
+        validation.validate("hook-request", body)
+        logging_json.bind(hook=body["hookInstance"])
         limits, fhir = rt.settings.limits, rt.settings.fhir
         context = body["context"]
         order_count = prefetch.count_entries(context.get("draftOrders"))  # refused before any FHIR call
@@ -176,8 +186,9 @@ def _routes(app: Flask) -> None:
             raise APIError(413, f"{order_count} draft orders; the limit is {limits.max_bundle_entries}",
                            "context.draftOrders")
         data = prefetch.resolve(
-            body, PREFETCH, session=rt.session, timeout=fhir.timeout_seconds, budget=fhir.budget_seconds,
-            max_bytes=limits.max_fhir_response_bytes, max_pages=fhir.max_pages,
+            body, PREFETCH, needed=rt.knowledge.needed_prefetch(service.hook), session=rt.session,
+            timeout=fhir.timeout_seconds, budget=fhir.budget_seconds, max_bytes=limits.max_fhir_response_bytes,
+            max_pages=fhir.max_pages,
             max_entries=limits.max_bundle_entries, page_size=fhir.page_size,
             server_policy=lambda server: fhir_server_refusal(server, caller, rt.settings))
         patient_id = context.get("patientId")
@@ -211,7 +222,8 @@ def _routes(app: Flask) -> None:
     def feedback_call(service_id: str) -> Response:
         if service_id not in SERVICES:
             raise APIError(404, f"Unknown CDS service id {service_id!r}", "id")
-        caller = _authenticate()
+        # CDS clients sign feedback for the feedback URL (the endpoint invoked) or for the service's own URL
+        caller = _authenticate(_audience().removesuffix("/feedback"))
         body = validation.read_json(request, runtime().settings.limits, "feedback-request")
         results = feedback.receive(runtime().store, operations.snooze_policy(app), service_id, caller.iss, body)
         return jsonify(feedback.response_body(results))  # only after the items are committed

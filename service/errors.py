@@ -34,4 +34,6 @@ def error_response(status: int, message: str, field: str | None = None) -> Respo
     response = jsonify(operation_outcome(status, message, field))
     response.status_code = status
     response.mimetype = "application/fhir+json" if status != 401 else "application/json"
+    if status == 401:  # RFC 7235 section 3.1 and RFC 6750 section 3: a 401 names the scheme that is expected
+        response.headers["WWW-Authenticate"] = "Bearer"
     return response

@@ -2,15 +2,17 @@
 
 Each key is either present (use it), ``null`` (known empty), an OperationOutcome (the client failed to get it:
 the data is unavailable, and rules that need it say so), or missing (fetch it from ``fhirServer`` with the
-``fhirAuthorization`` token, all keys in parallel, within one time budget). If a missing key cannot be
-fetched, the call is answered 412.
+``fhirAuthorization`` token, all keys in parallel, within one time budget). A present value that is not what its
+query answers (an Observation search sent as a Patient, a Bundle whose ``entry`` is not an array) is unavailable
+like an OperationOutcome, never read as an empty chart. If a missing key cannot be fetched, the call is answered
+412 when some rule of the hook needs it; any other key is reported unavailable and the call goes on.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,13 +86,27 @@ def count_entries(document: Any) -> int:
 ServerPolicy = Callable[[str], str | None]
 
 
-def resolve(request: Mapping[str, Any], templates: Mapping[str, str], *, session: requests.Session,
-            timeout: float, budget: float, max_bytes: int, max_pages: int, max_entries: int,
-            server_policy: ServerPolicy, page_size: int | None = None) -> Prefetched:
+def _unreadable(template: str, value: Mapping[str, Any]) -> str | None:
+    """Why ``value`` cannot be the answer to the prefetch query ``template`` (None: it can). A search answers with a
+    Bundle; a read (``Patient/{{context.patientId}}``) with the resource, or a Bundle holding it."""
+    kind = value.get("resourceType")
+    expected = ("Bundle",) if "?" in template else (template.split("/", 1)[0], "Bundle")
+    if kind not in expected:
+        return f"a {kind} where {' or '.join(f'a {e}' for e in expected)} was expected"
+    if kind == "Bundle" and "entry" in value and not isinstance(value["entry"], list):
+        return "a Bundle whose 'entry' is not an array"
+    return None
+
+
+def resolve(request: Mapping[str, Any], templates: Mapping[str, str], *, needed: Collection[str],
+            session: requests.Session, timeout: float, budget: float, max_bytes: int, max_pages: int,
+            max_entries: int, server_policy: ServerPolicy, page_size: int | None = None) -> Prefetched:
+    """The prefetch data of a hook call; ``needed`` are the keys some rule of its hook cannot be evaluated without
+    (a missing one that cannot be fetched is answered 412)."""
     result = Prefetched()
     sent = request.get("prefetch") or {}
     missing = []
-    for key in templates:
+    for key, template in templates.items():
         if key not in sent:
             missing.append(key)
             continue
@@ -101,10 +117,14 @@ def resolve(request: Mapping[str, Any], templates: Mapping[str, str], *, session
             result.unavailable.add(key)
             result.warnings.append(f"Prefetch '{key}' failed at the EHR (OperationOutcome); rules that need it "
                                    "are reported as not evaluable.")
+        elif problem := _unreadable(template, value):
+            result.unavailable.add(key)
+            result.warnings.append(f"Prefetch '{key}' could not be read: it is {problem}. Rules that need it are "
+                                   "reported as not evaluable.")
         else:
             result.data[key] = value
     if missing:
-        _fetch(request, templates, missing, result, session=session, timeout=timeout, budget=budget,
+        _fetch(request, templates, missing, needed, result, session=session, timeout=timeout, budget=budget,
                max_bytes=max_bytes, max_pages=max_pages, max_entries=max_entries, server_policy=server_policy,
                page_size=page_size)
     total = sum(count_entries(v) for v in result.data.values())
@@ -113,21 +133,39 @@ def resolve(request: Mapping[str, Any], templates: Mapping[str, str], *, session
     return result
 
 
-def _fetch(request: Mapping[str, Any], templates: Mapping[str, str], missing: list[str], result: Prefetched, *,
-           session: requests.Session, timeout: float, budget: float, max_bytes: int, max_pages: int,
-           max_entries: int, server_policy: ServerPolicy, page_size: int | None) -> None:
+def _give_up(failed: Mapping[str, str], needed: Collection[str], result: Prefetched, field: str) -> None:
+    """Keys that were not sent and could not be fetched (key: why): 412 if a rule of the hook needs one of them;
+    otherwise each is unavailable (rules that also read it say what they could not see) and the response says so."""
+    blocking: dict[str, list[str]] = {}  # why: the needed keys that failed so
+    for key, why in failed.items():
+        if key in needed:
+            blocking.setdefault(why, []).append(key)
+    if blocking:
+        reasons = "; ".join(f"{', '.join(keys)}: {why}" for why, keys in blocking.items())
+        raise APIError(412, f"Prefetch data this hook's rules need was not sent and could not be fetched ({reasons})",
+                       field)
+    for key, why in failed.items():
+        result.unavailable.add(key)
+        result.warnings.append(f"Prefetch '{key}' was not sent and could not be fetched ({why}); rules that read "
+                               "it say what they could not see.")
+
+
+def _fetch(request: Mapping[str, Any], templates: Mapping[str, str], missing: list[str], needed: Collection[str],
+           result: Prefetched, *, session: requests.Session, timeout: float, budget: float, max_bytes: int,
+           max_pages: int, max_entries: int, server_policy: ServerPolicy, page_size: int | None) -> None:
     server = request.get("fhirServer")
     if not server:
-        raise APIError(412, f"Prefetch keys {', '.join(missing)} were not sent and no fhirServer was given",
-                       "prefetch")
+        _give_up(dict.fromkeys(missing, "no fhirServer was given"), needed, result, "prefetch")
+        return
     refusal = server_policy(server)
     if refusal:
-        raise APIError(412, f"Prefetch keys {', '.join(missing)} were not sent and fhirServer cannot be used: "
-                       f"{refusal}", "fhirServer")
+        _give_up(dict.fromkeys(missing, f"fhirServer cannot be used: {refusal}"), needed, result, "fhirServer")
+        return
     token = (request.get("fhirAuthorization") or {}).get("access_token")
     if not token:  # CDS Hooks: a service presents the client's access token with every FHIR call; none, no call
-        raise APIError(412, f"Prefetch keys {', '.join(missing)} were not sent and no fhirAuthorization was given "
-                       "to fetch them with", "fhirAuthorization")
+        _give_up(dict.fromkeys(missing, "no fhirAuthorization was given to fetch it with"), needed, result,
+                 "fhirAuthorization")
+        return
     if not (token.isascii() and token.isprintable()):  # an HTTP header cannot carry it (RFC 6750: b64token)
         raise APIError(400, "fhirAuthorization.access_token must be printable ASCII",
                        "fhirAuthorization.access_token")
@@ -135,18 +173,21 @@ def _fetch(request: Mapping[str, Any], templates: Mapping[str, str], missing: li
                         max_bytes=max_bytes, max_pages=max_pages, page_size=page_size, max_entries=max_entries)
     context = request.get("context") or {}
     urls = {key: render(templates[key], context) for key in missing}
+    failures: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=len(urls), thread_name_prefix="fhir") as pool:
         futures = {key: pool.submit(client.get, url) for key, url in urls.items()}
-        failures = []
         for key, future in futures.items():
             try:
-                result.data[key] = future.result()
+                value = future.result()
+                if problem := _unreadable(templates[key], value):
+                    raise FhirError(f"FHIR server answered {problem}")
+                result.data[key] = value
                 result.fetched.append(key)
                 metrics.FHIR_FETCHES.labels(key).inc()
             except TooManyEntries as exc:
                 raise APIError(413, f"{exc}; the limit is {max_entries} resources", "prefetch") from exc
             except FhirError as exc:
-                failures.append(f"{key}: {exc}")
+                failures[key] = str(exc)
                 metrics.FHIR_FETCH_FAILURES.labels(key).inc()
     if failures:
-        raise APIError(412, "Could not fetch needed FHIR data: " + "; ".join(failures), "prefetch")
+        _give_up(failures, needed, result, "prefetch")

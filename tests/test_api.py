@@ -287,3 +287,13 @@ def test_a_body_must_be_utf_8_and_may_start_with_a_byte_order_mark(client):
     bom = client.post("/cds-services/imnm-order-sign", data=b"\xef\xbb\xbf" + text.encode(),
                       content_type="application/json")
     assert bom.status_code == 200
+
+
+def test_hook_differing_from_the_service_is_named_before_the_context_is_checked(client):
+    """A patient-view body labelled order-sign lacks draftOrders: the answer is about the hook, not the context."""
+    body = _request("patient-view")
+    body["hook"] = "order-sign"
+    response = client.post("/cds-services/imnm-patient-view", json=body)
+    assert response.status_code == 400
+    issue = response.get_json()["issue"][0]
+    assert issue["expression"] == ["hook"] and "answers hook 'patient-view'" in issue["diagnostics"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -11,6 +12,10 @@ import pytest
 
 import fhir_fixtures
 from fhir_fixtures.fake_server import FakeFhir, serving
+from hooks import knowledge
+from service.app import create_app
+from service.config import Settings
+from service.store import NullStore
 from tests.api_support import make_app, post
 
 RULE = "statin-contraindicated-anti-hmgcr"
@@ -172,3 +177,123 @@ def test_plain_http_fhir_server_is_refused_unless_allowed():
         response = post(client, "imnm-patient-view", _with_server(body, fake))
     assert response.status_code == 412
     assert fake.requests == []
+
+
+# --- which missing keys stop the call (contract section 2: "if that is impossible and the data is needed") -------
+
+ORDER_SIGN = "r14-fires-order-sign-antibody-coded"
+
+
+def test_a_missing_key_no_rule_of_the_hook_needs_is_reported_unavailable_not_412(client):
+    """No order-sign rule needs immunizations (some also read them): the statin card still shows, the response says
+    the key was neither sent nor fetchable, and the rules that read it say what they could not see."""
+    body = _request(ORDER_SIGN)
+    del body["prefetch"]["immunizations"]
+    response = client.post("/cds-services/imnm-order-sign?explain=true", json=body)
+    assert response.status_code == 200 and RULE in _codes(response)
+    extension = response.get_json()["extension"]["imnm-cds"]
+    assert any("'immunizations' was not sent and could not be fetched (no fhirServer was given)" in w
+               for w in extension["warnings"])
+    unseen = [e["rule"] for e in extension["explanation"]
+              if "immunizations" in e.get("facts", {}).get("unavailable_prefetch", [])]
+    assert unseen, "rules that also read immunizations report them as not seen"
+
+
+def test_a_missing_key_a_rule_of_the_hook_needs_is_412_naming_only_that_key(client):
+    body = _request(ORDER_SIGN)
+    del body["prefetch"]["immunizations"], body["prefetch"]["procedures"]
+    response = post(client, "imnm-order-sign", body)
+    assert response.status_code == 412
+    diagnostics = response.get_json()["issue"][0]["diagnostics"]
+    assert "procedures" in diagnostics and "immunizations" not in diagnostics
+
+
+def test_the_needed_keys_are_the_loaded_rules_needs():
+    """The HTTP layer asks the knowledge base: once an order-sign rule needs immunizations, their absence is 412."""
+    kb = knowledge.load()
+    assert "immunizations" not in kb.needed_prefetch("order-sign")
+    assert kb.needed_prefetch("patient-view") == {key for loaded in kb.rules if "patient-view" in loaded.rule.hooks
+                                                  for key in loaded.rule.needs}
+    rules = tuple(replace(loaded, rule=replace(loaded.rule, needs=(*loaded.rule.needs, "immunizations")))
+                  if "order-sign" in loaded.rule.hooks else loaded for loaded in kb.rules)
+    strict = replace(kb, rules=rules)
+    assert "immunizations" in strict.needed_prefetch("order-sign")
+    settings = Settings.load(None, env={}, overrides={"auth": {"required": False}})
+    client = create_app(settings, kb=strict, store=NullStore()).test_client()
+    body = _request(ORDER_SIGN)
+    del body["prefetch"]["immunizations"]
+    assert post(client, "imnm-order-sign", body).status_code == 412
+
+
+def test_an_unneeded_key_the_fhir_server_fails_to_give_is_reported_not_412(client):
+    body = _request(ORDER_SIGN)
+    data = dict(body["prefetch"])
+    del body["prefetch"]["immunizations"]
+    with serving(FakeFhir(data, fail={"Immunization"})) as fake:
+        response = post(client, "imnm-order-sign", _with_server(body, fake))
+    assert response.status_code == 200 and RULE in _codes(response)
+    warnings = response.get_json()["extension"]["imnm-cds"]["warnings"]
+    assert any("'immunizations' was not sent and could not be fetched (FHIR server answered 500)" in w
+               for w in warnings)
+    assert not any("Fetched from the FHIR server" in w for w in warnings)
+
+
+def test_an_unneeded_key_with_an_unusable_fhir_server_is_reported_not_412():
+    client = make_app(fhir={"allow_http": False}).test_client()
+    body = _request(ORDER_SIGN)
+    data = dict(body["prefetch"])
+    del body["prefetch"]["immunizations"]
+    with serving(FakeFhir(data)) as fake:
+        response = post(client, "imnm-order-sign", _with_server(body, fake))
+    assert response.status_code == 200 and RULE in _codes(response)
+    assert fake.requests == []
+    assert any("'immunizations' was not sent and could not be fetched (fhirServer cannot be used" in w
+               for w in response.get_json()["extension"]["imnm-cds"]["warnings"])
+
+
+# --- a prefetch value that is not what its query answers (contract sections 2 and 5) ----------------------------
+
+@pytest.mark.parametrize(("key", "value", "says"), [
+    ("observations", {"resourceType": "Patient", "id": "x"}, "a Patient where a Bundle was expected"),
+    ("observations", {"resourceType": "Bundle", "type": "searchset", "entry": {"a": 1}},
+     "a Bundle whose 'entry' is not an array"),
+    ("patient", {"resourceType": "Condition", "id": "x"}, "a Condition where a Patient or a Bundle was expected"),
+    ("patient", {"resourceType": "Bundle", "type": "searchset", "entry": "x"},
+     "a Bundle whose 'entry' is not an array"),
+])
+def test_a_prefetch_value_that_is_not_its_querys_answer_is_unavailable_and_named(client, key, value, says):
+    """Read like an OperationOutcome, never as an empty chart: the critical statin card is not dropped silently."""
+    body = _request(ORDER_SIGN)
+    body["prefetch"][key] = value
+    response = client.post("/cds-services/imnm-order-sign?explain=true", json=body)
+    assert response.status_code == 200
+    extension = response.get_json()["extension"]["imnm-cds"]
+    assert f"Prefetch '{key}' could not be read: it is {says}. Rules that need it are reported as not evaluable." \
+        in extension["warnings"]
+    entry = next(e for e in extension["explanation"] if e["rule"] == RULE)
+    assert entry["status"] == "not-evaluable" and key in entry["reason"]
+
+
+@pytest.mark.parametrize("key", ["patient", "medications"])
+def test_a_bundle_holding_the_data_or_with_no_entry_is_read_as_usual(client, key):
+    body = _request(ORDER_SIGN)
+    if key == "patient":  # a read's resource, sent inside a Bundle
+        body["prefetch"]["patient"] = {"resourceType": "Bundle", "type": "searchset",
+                                       "entry": [{"resource": body["prefetch"]["patient"]}]}
+    else:  # a search that found nothing may leave 'entry' out
+        body["prefetch"][key] = {"resourceType": "Bundle", "type": "searchset", "total": 0}
+    response = post(client, "imnm-order-sign", body)
+    assert response.status_code == 200 and RULE in _codes(response)
+    assert not any("could not be read" in w
+                   for w in response.get_json().get("extension", {}).get("imnm-cds", {}).get("warnings", []))
+
+
+def test_a_fhir_server_answering_a_read_with_another_resource_is_a_failed_fetch(client):
+    body = _request(ORDER_SIGN)
+    data = {**body["prefetch"], "patient": {"resourceType": "Condition", "id": "x"}}
+    del body["prefetch"]["patient"]
+    with serving(FakeFhir(data)) as fake:
+        response = post(client, "imnm-order-sign", _with_server(body, fake))
+    assert response.status_code == 412
+    assert "patient: FHIR server answered a Condition where a Patient or a Bundle was expected" in \
+        response.get_json()["issue"][0]["diagnostics"]
