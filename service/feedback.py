@@ -5,7 +5,9 @@ into a ``FeedbackItem`` (400 naming the item when its timestamp is not a real in
 transaction that commits before the 200, and an override with a coded reason snoozes the same rule for the same
 patient for a configured number of days. Critical cards, rules that can only be critical, and rules a site lists
 in ``[feedback] never_snooze_rules`` are never snoozed; and the engine shows a critical card even when its rule
-is snoozed, so a warning-level override can never hide a later critical finding.
+is snoozed, so a warning-level override can never hide a later critical finding. No item is dropped: one for a
+card this service never issued, or one posted to the other service's URL, is stored and named in the answer, and
+the latter snoozes nothing.
 """
 
 from __future__ import annotations
@@ -138,6 +140,9 @@ def receive(store: Any, policy: SnoozePolicy, service_id: str, client: str | Non
         if not result.known_card:
             metrics.FEEDBACK_UNKNOWN.inc()
             log.warning("feedback for unknown card %s recorded", item.card[:64])
+        elif result.issued_by_other_service:
+            log.warning("feedback for card %s of %s posted to %s: recorded, snoozes nothing", item.card[:64],
+                        result.issued_by_other_service, service_id)
         if result.snoozed_until:
             log.info("rule %s snoozed until %s after override (%s)", result.rule_id,
                      result.snoozed_until.isoformat(), item.override_code)
@@ -148,4 +153,5 @@ def response_body(results: list[FeedbackResult]) -> dict[str, Any]:
     """CDS Hooks says nothing about the body of a 200; a small summary helps an integrator check their sends."""
     return {"received": len(results), "stored": sum(r.recorded for r in results),
             "duplicates": sum(not r.recorded for r in results),
-            "unknownCards": [r.card for r in results if not r.known_card]}
+            "unknownCards": [r.card for r in results if not r.known_card],
+            "otherServiceCards": [r.card for r in results if r.issued_by_other_service]}

@@ -319,8 +319,12 @@ class JwtAuthenticator:
         alg, kid = header.get("alg"), header.get("kid")
         if alg not in self._algorithms:
             raise Unauthorized(f"alg {_scrub(alg)} is not allowed")
-        if header.get("typ") not in (None, "JWT", "jwt"):
-            raise Unauthorized(f"typ {_scrub(header.get('typ'))} is not JWT")
+        # CDS Hooks 2.0 requires typ "JWT"; RFC 7519 section 5.1 makes its case not significant.
+        typ = header.get("typ")
+        if typ is None:
+            raise Unauthorized("JWT header has no typ (CDS Hooks requires 'JWT')")
+        if not isinstance(typ, str) or typ.upper() != "JWT":
+            raise Unauthorized(f"typ {_scrub(typ)} is not JWT")
         if not isinstance(kid, str) or not kid:
             raise Unauthorized("JWT header has no kid")
         iss = unverified.get("iss")

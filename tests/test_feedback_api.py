@@ -69,7 +69,8 @@ def test_override_with_a_reason_snoozes_the_rule_for_that_patient(client, app):
     reason = next(r for r in card["overrideReasons"] if r["code"] == "benefit-outweighs-risk")
     response = _feedback(client, _override(card, reason, comment="Discussed with rheumatology"))
     assert response.status_code == 200
-    assert response.get_json() == {"received": 1, "stored": 1, "duplicates": 0, "unknownCards": []}
+    assert response.get_json() == {"received": 1, "stored": 1, "duplicates": 0, "unknownCards": [],
+                                   "otherServiceCards": []}
 
     again = _call(client)
     assert WARNING_RULE not in {c["source"]["topic"]["code"] for c in again["cards"]}
@@ -147,12 +148,46 @@ def test_duplicates_are_idempotent_and_unknown_cards_recorded(client, app):
     items = [_override(card, card["overrideReasons"][0]),
              {"card": stranger, "outcome": "overridden", "outcomeTimestamp": STAMP}]
     assert _feedback(client, *items).get_json() == {"received": 2, "stored": 2, "duplicates": 0,
-                                                   "unknownCards": [stranger]}
+                                                   "unknownCards": [stranger], "otherServiceCards": []}
     assert _feedback(client, *items).get_json() == {"received": 2, "stored": 0, "duplicates": 2,
-                                                   "unknownCards": [stranger]}
+                                                   "unknownCards": [stranger], "otherServiceCards": []}
     with _engine(app).connect() as connection:
         rows = connection.execute(select(Feedback.card_uuid, Feedback.known_card)).all()
     assert sorted(rows) == sorted([(card["uuid"], True), (stranger, False)])
+
+
+def test_an_override_resent_with_a_reason_is_stored_and_snoozes(client, app):
+    """The same card, outcome and time, first without a reason and then with one, is two records: the second was
+    taken for a retry of the first, dropped, and the rule never snoozed."""
+    card = _card(_call(client), WARNING_RULE)
+    assert _feedback(client, _override(card)).get_json()["stored"] == 1
+    assert _explained(_call(client), WARNING_RULE)["status"] == "fired"
+    with_reason = _override(card, card["overrideReasons"][0])
+    assert _feedback(client, with_reason).get_json() == {"received": 1, "stored": 1, "duplicates": 0,
+                                                         "unknownCards": [], "otherServiceCards": []}
+    assert _explained(_call(client), WARNING_RULE)["status"] == "snoozed"
+    assert _feedback(client, with_reason).get_json()["duplicates"] == 1, "a retry is still a duplicate"
+    with _engine(app).connect() as connection:
+        assert connection.execute(select(Feedback.override_code).order_by(Feedback.id)).scalars().all() == [
+            None, card["overrideReasons"][0]["code"]]
+
+
+def test_feedback_posted_to_the_other_service_is_stored_reported_and_snoozes_nothing(client, app, caplog):
+    """An order-sign card's override posted to imnm-patient-view's feedback URL: kept (never a lost record), named
+    in otherServiceCards (not unknownCards: the card is known), and it does not snooze the rule."""
+    card = _card(_call(client), WARNING_RULE)
+    response = _feedback(client, _override(card, card["overrideReasons"][0]), service="imnm-patient-view")
+    assert response.get_json() == {"received": 1, "stored": 1, "duplicates": 0, "unknownCards": [],
+                                   "otherServiceCards": [card["uuid"]]}
+    assert f"card {card['uuid']} of imnm-order-sign posted to imnm-patient-view" in caplog.text
+    assert _explained(_call(client), WARNING_RULE)["status"] == "fired"
+    with _engine(app).connect() as connection:
+        stored = connection.execute(select(Feedback)).one()
+    assert stored.service_id == "imnm-patient-view" and stored.known_card and stored.rule_id == WARNING_RULE
+    assert stored.snoozed_until is None
+    # the same override posted where the card came from snoozes as usual
+    assert _feedback(client, _override(card, card["overrideReasons"][0])).get_json()["otherServiceCards"] == []
+    assert _explained(_call(client), WARNING_RULE)["status"] == "snoozed"
 
 
 @pytest.mark.parametrize(("item", "field"), [

@@ -120,6 +120,12 @@ def test_bearer_scheme_is_case_insensitive(client: FlaskClient) -> None:
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("typ", ["JWT", "jwt", "Jwt"])
+def test_typ_jwt_is_accepted_in_any_case(client: FlaskClient, typ: str) -> None:
+    """RFC 7519 section 5.1: "JWT" is recommended in upper case, and a media type's case is not significant."""
+    assert discover(client, mint(EC, aud=DISCOVERY_AUD, headers={"typ": typ})).status_code == 200
+
+
 # --- rejected with 401 and no detail ------------------------------------------------------------------------
 
 
@@ -188,6 +194,11 @@ FORGERIES: dict[str, tuple[Callable[[], str], str]] = {  # name: (token factory,
     "no kid": (lambda: sec.unsigned({"alg": "ES384", "typ": "JWT"}, sec.claims(aud=DISCOVERY_AUD)),
         "no kid"),
     "typ not JWT": (lambda: mint(EC, aud=DISCOVERY_AUD, headers={"typ": "at+jwt"}),
+        "is not JWT"),
+    # CDS Hooks 2.0 (requirements row 184): the typ field is required and SHALL be "JWT"
+    "no typ": (lambda: mint(EC, aud=DISCOVERY_AUD, headers={"typ": None}),
+        "has no typ"),
+    "typ not a string": (lambda: mint(EC, aud=DISCOVERY_AUD, headers={"typ": ["JWT"]}),
         "is not JWT"),
     "ES256 not enabled": (lambda: mint(SigningKey("p256", "ES256", ec.generate_private_key(ec.SECP256R1())),
                                       aud=DISCOVERY_AUD),

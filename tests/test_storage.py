@@ -7,11 +7,12 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import OperationalError
 
 from service.auth import ReplayCheckUnavailable
@@ -74,10 +75,36 @@ def _ten_days(card: IssuedCardInfo, item: FeedbackItem) -> timedelta | None:
 def test_first_start_creates_every_table_at_head(database_url):
     store = open_store(database_url)
     assert set(inspect(store.engine).get_table_names()) >= TABLES
-    assert current_revision(store.engine) == head_revision() == "0001"
+    assert current_revision(store.engine) == head_revision() == "0002"
     assert store.ready()
     upgrade(store.engine)  # a second start is a no-op
-    assert current_revision(store.engine) == "0001"
+    assert current_revision(store.engine) == "0002"
+
+
+def test_upgrading_a_database_keeps_its_feedback_and_a_retry_of_a_stored_item_stays_a_duplicate(database_url):
+    """Migration 0002 (feedback idempotent on the whole item): the rows stored under 0001 get the digest the
+    service computes, so an EHR resending one after the upgrade adds nothing; one that says more is stored."""
+    store = open_store(database_url, migrate=False)
+    upgrade(store.engine, "0001")
+    card = _card()
+    store.record_call(_record([card]))
+    old = _override(card, code=None)
+    accepted = FeedbackItem(card=card["uuid"], outcome="accepted", outcome_timestamp="2026-11-21T12:00:00Z",
+                            accepted_suggestions=("s-2", "s-1"))
+    columns = {"received_at": Clock()(), "service_id": "imnm-order-sign", "known_card": True}
+    with store.engine.begin() as connection:  # rows as the 0001 schema held them (no digest)
+        for item in (old, accepted):
+            connection.execute(Feedback.__table__.insert(), {  # type: ignore[attr-defined]
+                "card_uuid": item.card, "outcome": item.outcome, "outcome_timestamp": item.outcome_timestamp,
+                "accepted_suggestions": list(item.accepted_suggestions), **columns})
+    upgrade(store.engine)
+    assert current_revision(store.engine) == "0002"
+    reordered = FeedbackItem(card=card["uuid"], outcome="accepted", outcome_timestamp="2026-11-21T12:00:00Z",
+                             accepted_suggestions=("s-1", "s-2"))
+    results = store.record_feedback("imnm-order-sign", "iss", [old, reordered, _override(card)], _ten_days)
+    assert [r.recorded for r in results] == [False, False, True]
+    with store.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(Feedback)).scalar_one() == 3
 
 
 def test_sqlite_file_is_created_in_wal_mode(tmp_path):
@@ -180,7 +207,7 @@ def test_several_processes_migrating_at_once_agree(database_url):
                                   stderr=subprocess.PIPE, text=True) for _ in range(4)]
     outputs = [p.communicate(timeout=120) for p in processes]
     assert [p.returncode for p in processes] == [0, 0, 0, 0], [err[-2000:] for _, err in outputs]
-    assert current_revision(open_engine(database_url)) == "0001"
+    assert current_revision(open_engine(database_url)) == head_revision()
 
 
 def test_record_call_keeps_the_audit_trail_and_the_issued_cards(database_url):
@@ -312,6 +339,36 @@ def test_feedback_is_idempotent_and_unknown_cards_are_recorded(database_url):
     assert stranger.outcome == "accepted" and stranger.accepted_suggestions == ["s-1"] and stranger.rule_id is None
 
 
+def test_an_item_that_says_more_than_a_stored_one_is_stored_and_a_retry_is_not(database_url):
+    """Idempotent on the whole item, not on (card, outcome, outcomeTimestamp): an override first sent without a
+    reason and then with one (same card, same time) was taken for a retry, never stored, and never snoozed."""
+    store = open_store(database_url)
+    card = _card()
+    store.record_call(_record([card], patient="p1"))
+    no_reason = _override(card, code=None)
+    with_reason = _override(card)
+    with_comment = replace(with_reason, user_comment="discussed with the patient")
+    accepted = [FeedbackItem(card=card["uuid"], outcome="accepted", outcome_timestamp="2026-11-21T12:00:00Z",
+                             accepted_suggestions=ids) for ids in (("s-1",), ("s-1", "s-2"), ("s-2", "s-1"))]
+
+    def snoozes_with_a_reason(issued: IssuedCardInfo, item: FeedbackItem) -> timedelta | None:
+        return timedelta(days=10) if item.override_code else None
+
+    results = store.record_feedback("imnm-order-sign", "iss", [no_reason, with_reason, with_comment, *accepted],
+                                    snoozes_with_a_reason)
+    assert [r.recorded for r in results[:3]] == [True, True, True], "no reason, then a reason, then a comment"
+    assert [r.recorded for r in results[3:]] == [True, True, False], "other suggestions; the same set reordered"
+    assert results[0].snoozed_until is None and results[1].snoozed_until is not None
+    assert "mtx-weekly-dose-range" in store.snoozed("p1", ["mtx-weekly-dose-range"])
+    retried = store.record_feedback("imnm-order-sign", "iss", [no_reason, with_reason, with_comment],
+                                    snoozes_with_a_reason)
+    assert [r.recorded for r in retried] == [False, False, False], "a retry of the same item is a duplicate"
+    with store.engine.connect() as connection:
+        codes = connection.execute(select(Feedback.override_code, Feedback.user_comment).where(
+            Feedback.outcome == "overridden").order_by(Feedback.id)).all()
+    assert codes == [(None, None), ("patient-declined", None), ("patient-declined", "discussed with the patient")]
+
+
 def test_the_policy_decides_and_critical_cards_are_not_snoozed(database_url):
     store = open_store(database_url)
     critical = _card("statin-contraindicated-anti-hmgcr", "critical")
@@ -374,7 +431,7 @@ def test_purge_deletes_by_age_and_expired_snoozes(database_url):
     store = open_store(database_url, clock=clock)
     old = _card()
     store.record_call(_record([old]))
-    store.record_feedback("s", None, [_override(old)], _ten_days)
+    store.record_feedback("imnm-order-sign", None, [_override(old)], _ten_days)
     clock.now += timedelta(days=40)
     new = _card()
     store.record_call(_record([new]))

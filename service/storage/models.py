@@ -58,15 +58,20 @@ class AuditCall(Base):
 
 
 class Feedback(Base):
-    """One CDS Hooks feedback item, joined to its card when the uuid is known (unknown ones are kept too)."""
+    """One CDS Hooks feedback item, joined to its card when the uuid is known (unknown ones are kept too).
+
+    Idempotent on (card, service posted to, digest of the whole item, ``FeedbackItem.digest``): a retry is stored
+    once; an item that says anything more or else, or is sent again to the service that issued the card after going
+    to the other one, is stored as well."""
 
     __tablename__ = "feedback"
-    __table_args__ = (UniqueConstraint("card_uuid", "outcome", "outcome_timestamp", name="uq_feedback_item"),)
+    __table_args__ = (UniqueConstraint("card_uuid", "service_id", "item_digest", name="uq_feedback_item"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     card_uuid: Mapped[str] = mapped_column(String(64), index=True)
+    item_digest: Mapped[str] = mapped_column(String(64))  # SHA-256 hex
     outcome: Mapped[str] = mapped_column(String(16))
-    outcome_timestamp: Mapped[str] = mapped_column(String(64))  # as sent: the idempotency key uses it verbatim
+    outcome_timestamp: Mapped[str] = mapped_column(String(64))  # as sent: the digest uses it verbatim
     outcome_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     service_id: Mapped[str] = mapped_column(String(64))

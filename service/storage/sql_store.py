@@ -8,6 +8,8 @@ can page someone. Feedback is different: it is acknowledged (200) only after its
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Callable, Iterable
 from contextlib import closing
@@ -71,6 +73,17 @@ class FeedbackItem:
     override_display: str | None = None
     user_comment: str | None = None
 
+    @property
+    def digest(self) -> str:
+        """SHA-256 of everything the item says (``outcome_at`` is read from ``outcome_timestamp``): with the card
+        and the service posted to, the idempotency key. A retry of the same item is a duplicate; the same card,
+        outcome and time sent again with a reason, a comment or other accepted suggestions is another record (never
+        a lost one). Suggestions are a set. Migration 0002 gave the rows stored before it their digest with this:
+        changing it needs a migration."""
+        content = [self.card, self.outcome, self.outcome_timestamp, sorted(self.accepted_suggestions),
+                   self.override_system, self.override_code, self.override_display, self.user_comment]
+        return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
+
 
 @dataclass(frozen=True)
 class IssuedCardInfo:
@@ -80,6 +93,7 @@ class IssuedCardInfo:
     rule_id: str
     indicator: str
     patient_id: str | None
+    service_id: str  # the CDS service that returned the card
 
 
 @dataclass
@@ -89,6 +103,7 @@ class FeedbackResult:
     known_card: bool
     rule_id: str | None = None
     snoozed_until: datetime | None = None
+    issued_by_other_service: str | None = None  # the service that returned the card, when not the one posted to
 
 
 # Given the card and the item, how long to snooze (None: not at all) and a note for the log.
@@ -195,16 +210,21 @@ class SqlStore:
         results = []
         with write_transaction(self.engine, durable=True) as connection:
             uuids = sorted({item.card for item in items})
-            known = {row.uuid: IssuedCardInfo(row.uuid, row.rule_id, row.indicator, row.patient_id)
+            known = {row.uuid: IssuedCardInfo(row.uuid, row.rule_id, row.indicator, row.patient_id, row.service_id)
                      for row in connection.execute(
-                         select(IssuedCard.uuid, IssuedCard.rule_id, IssuedCard.indicator, IssuedCard.patient_id)
+                         select(IssuedCard.uuid, IssuedCard.rule_id, IssuedCard.indicator, IssuedCard.patient_id,
+                                IssuedCard.service_id)
                          .where(IssuedCard.uuid.in_(uuids)))}
             for item in items:
                 card = known.get(item.card)
-                snooze_for = policy(card, item) if card is not None and card.patient_id else None
+                # Feedback posted to the other service's URL is kept and reported, but snoozes nothing: the EHR
+                # has mixed up its cards, and the safe direction is to go on showing them.
+                other_service = card.service_id if card is not None and card.service_id != service_id else None
+                snooze_for = (policy(card, item) if card is not None and card.patient_id and other_service is None
+                              else None)
                 until = now + snooze_for if snooze_for else None
                 values = {
-                    "card_uuid": _clip(item.card, 64), "outcome": item.outcome,
+                    "card_uuid": _clip(item.card, 64), "item_digest": item.digest, "outcome": item.outcome,
                     "outcome_timestamp": _clip(item.outcome_timestamp, 64), "outcome_at": item.outcome_at,
                     "received_at": now, "service_id": _clip(service_id, 64), "client": _clip(client, 512),
                     "known_card": card is not None, "rule_id": card.rule_id if card else None,
@@ -219,7 +239,7 @@ class SqlStore:
                 # RETURNING, not rowcount: with an implicit RETURNING psycopg reports rowcount -1.
                 inserted = connection.execute(
                     self._insert(Feedback).values(**values).on_conflict_do_nothing(
-                        index_elements=["card_uuid", "outcome", "outcome_timestamp"])
+                        index_elements=["card_uuid", "service_id", "item_digest"])
                     .returning(Feedback.id)).first() is not None
                 if inserted and until is not None and card is not None:
                     connection.execute(self._insert(Snooze).values(
@@ -227,7 +247,8 @@ class SqlStore:
                         reason_display=_clip(item.override_display, 512), created_at=now, until=until,
                         card_uuid=card.uuid))
                 results.append(FeedbackResult(item.card, bool(inserted), card is not None,
-                                              card.rule_id if card else None, until if inserted else None))
+                                              card.rule_id if card else None, until if inserted else None,
+                                              other_service))
         return results
 
     # --- maintenance -----------------------------------------------------------------------------------
