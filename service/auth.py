@@ -7,6 +7,7 @@ any https FHIR server may be used. The JWT verification of CDS Hooks 2.0 "Trusti
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -36,13 +37,14 @@ class ReplayCheckUnavailable(Exception):
 
 
 class Authenticator(Protocol):
-    def authenticate(self, authorization: str | None, audience: str) -> Caller: ...
+    def authenticate(self, authorization: str | None, audience: str | Sequence[str]) -> Caller:
+        """The caller, from a JWT whose aud is ``audience`` (or one of them)."""
 
 
 class Anonymous:
     """Authentication switched off: every caller is accepted (a loud warning is logged at start-up)."""
 
-    def authenticate(self, authorization: str | None, audience: str) -> Caller:
+    def authenticate(self, authorization: str | None, audience: str | Sequence[str]) -> Caller:
         return Caller()
 
 

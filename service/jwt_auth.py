@@ -13,7 +13,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -309,7 +309,7 @@ class JwtAuthenticator:
         if not self._clients:
             log.warning("[auth] required = true but no [[auth.clients]] are configured: every call is refused")
 
-    def authenticate(self, authorization: str | None, audience: str) -> Caller:
+    def authenticate(self, authorization: str | None, audience: str | Sequence[str]) -> Caller:
         token = _parse_bearer(authorization)
         try:
             header = jwt.get_unverified_header(token)
@@ -352,7 +352,8 @@ class JwtAuthenticator:
             return self._source(client.jwks_file, True).key(kid)
         raise Unauthorized(f"no jku in the JWT and no jwks_url or jwks_file for {client.iss}")
 
-    def _verify(self, token: str, key: VerificationKey, alg: str, audience: str, iss: str) -> dict[str, Any]:
+    def _verify(self, token: str, key: VerificationKey, alg: str, audience: str | Sequence[str],
+                iss: str) -> dict[str, Any]:
         """Signature, iss and aud by PyJWT; the times here, against one injectable clock."""
         try:
             claims: dict[str, Any] = jwt.decode(
@@ -362,7 +363,8 @@ class JwtAuthenticator:
         except jwt.InvalidSignatureError:
             raise Unauthorized(f"bad signature (iss {iss})") from None
         except jwt.InvalidAudienceError:
-            raise Unauthorized(f"aud is not {audience} (iss {iss})") from None
+            wanted = audience if isinstance(audience, str) else " or ".join(audience)
+            raise Unauthorized(f"aud is not {wanted} (iss {iss})") from None
         except jwt.MissingRequiredClaimError as exc:
             raise Unauthorized(f"claim {exc.claim} missing (iss {iss})") from None
         except jwt.InvalidTokenError as exc:

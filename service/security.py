@@ -99,6 +99,8 @@ def install(app: Flask, settings: Settings) -> None:
         allowed = origin_allowed()
         if allowed is not None:
             response.headers["Access-Control-Allow-Origin"] = allowed
+            # a browser client may read only the response headers listed here: a 401's scheme is one
+            response.headers["Access-Control-Expose-Headers"] = "WWW-Authenticate"
         if origins and "*" not in origins:
             response.vary.add("Origin")
         return security_headers(response, hsts)

@@ -333,6 +333,8 @@ def test_actual_request_from_an_allowed_origin_gets_cors_headers(cors_client: Fl
     refused = cors_client.get("/cds-services", headers={"Origin": SANDBOX})
     assert refused.status_code == 401
     assert refused.headers["Access-Control-Allow-Origin"] == SANDBOX  # so the browser can show the 401
+    assert refused.headers["WWW-Authenticate"] == "Bearer"
+    assert refused.headers["Access-Control-Expose-Headers"] == "WWW-Authenticate"  # ... and read its scheme
 
 
 @pytest.mark.parametrize("origin", ["https://evil.example.com", "http://sandbox.cds-hooks.org",
