@@ -4,11 +4,11 @@ Each rule declares its parameters (name, default, unit, meaning) in its own modu
 clinical-rules.md section 4 declare theirs in :data:`DEFINITIONS`. ``hooks/thresholds.toml`` lists them all with
 their defaults (generated, and checked current by a test); a site copies it, edits values and points the
 configuration's ``[clinical] thresholds_file`` at the copy. Unknown names in a site file are an error at start-up,
-so a typo never silently leaves a default in force; so is a negative value, and a value beyond another parameter
-or a number it is bound by (``Param.at_most``, ``Param.at_least``): lowering R32's cap for a child's prednisolone
-without R19's dose would have R19 suggest an order that R32 then flags, an IVIG course that ends at a break shorter
-than R17's window for recent IVIG would end while IVIG is still recent, and an age below a vaccine's licence would
-offer it off-licence.
+so a typo never silently leaves a default in force; so is a value of the other sign than its default's (a negative
+window, a positive NIF), and a value beyond another parameter or a number it is bound by (``Param.at_most``,
+``Param.at_least``): lowering R32's cap for a child's prednisolone without R19's dose would have R19 suggest an
+order that R32 then flags, an IVIG course that ends at a break shorter than R17's window for recent IVIG would end
+while IVIG is still recent, and an age below a vaccine's licence would offer it off-licence.
 """
 
 from __future__ import annotations
@@ -98,8 +98,11 @@ def load(rules: Iterable[Rule], site_file: Path | str | None = None) -> dict[str
                     moved_section, _, moved_name = MOVED.get(f"{section}.{name}", "").partition(".")
                     raise ParameterError(f"{site_file}: unknown parameter {section}.{name}" + (
                         f" (it has moved: set {moved_name} under [{moved_section}])" if moved_name else ""))
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-                    raise ParameterError(f"{site_file}: {section}.{name} must be a number, not negative")
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+                    raise ParameterError(f"{site_file}: {section}.{name} must be a number")
+                if value * declared[section][name].default < 0:  # a NIF is negative; a window or a dose is not
+                    raise ParameterError(f"{site_file}: {section}.{name} = {value:g} has the wrong sign (its "
+                                         f"default is {declared[section][name].default:g})")
                 table[section][name] = value
     _check_limits(table, declared, site_file)
     return table

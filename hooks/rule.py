@@ -36,7 +36,7 @@ class Param:
     exceed, and ``at_least`` one it may not fall below, whatever values a site sets (checked at start-up): a dose a
     rule offers must pass the dose check that reads the same order; the break that ends an IVIG course may not be
     shorter than the window in which IVIG given still counts as in use; a vaccine is not offered below the age its
-    licence starts at. No parameter may be negative.
+    licence starts at. No value may have the other sign than the default's (a negative window, a positive NIF).
     """
 
     default: float | int

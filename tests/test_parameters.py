@@ -79,11 +79,29 @@ def test_a_vaccine_is_not_offered_below_the_age_its_licence_starts_at(tmp_path, 
     assert "At least 18." in parameters.render_toml(RULES).split(f"\n{name} = ")[1].split("\n")[0]
 
 
-@pytest.mark.parametrize("value", ["-1", "-0.5", "nan", "true", '"30"'])
-def test_a_parameter_is_a_number_never_negative(tmp_path, value):
-    """No threshold is a signed quantity: a negative window or dose (a typo) is refused, not read as 'always'."""
-    assert ("definitions.weight_max_age_days must be a number, not negative"
-            in _refused(tmp_path, f"[definitions]\nweight_max_age_days = {value}\n"))
+@pytest.mark.parametrize(("value", "why"), [("-1", "= -1 has the wrong sign (its default is 30)"),
+                                            ("-0.5", "= -0.5 has the wrong sign"), ("nan", "must be a number"),
+                                            ("true", "must be a number"), ('"30"', "must be a number")])
+def test_a_parameter_is_a_number_of_its_defaults_sign(tmp_path, value, why):
+    """A negative window or dose (a typo) is refused, not read as 'never recent' or 'always stale'."""
+    site_text = f"[definitions]\nweight_max_age_days = {value}\n"
+    assert f"definitions.weight_max_age_days {why}" in _refused(tmp_path, site_text)
+
+
+def test_a_nif_threshold_stays_negative(tmp_path):
+    """R19's NIF threshold is negative by nature (-30 cmH2O): a site may move it, never flip its sign."""
+    site = tmp_path / "site.toml"
+    site.write_text("[imnm-severe-disease-urgent]\nnif_cmh2o = -40\n")
+    assert parameters.load(RULES, site)["imnm-severe-disease-urgent"]["nif_cmh2o"] == -40
+    assert "nif_cmh2o = 30 has the wrong sign (its default is -30)" in _refused(
+        tmp_path, "[imnm-severe-disease-urgent]\nnif_cmh2o = 30\n")
+
+
+def test_an_unchanged_copy_of_the_thresholds_file_loads(tmp_path):
+    """The documented workflow: copy hooks/thresholds.toml, then edit it. The copy as it stands must start."""
+    site = tmp_path / "site.toml"
+    site.write_text(parameters.render_toml(RULES))
+    assert parameters.load(RULES, site) == parameters.load(RULES)
 
 
 def test_zero_is_a_value_a_site_may_choose(tmp_path):
