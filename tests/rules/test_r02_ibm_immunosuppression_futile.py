@@ -97,10 +97,20 @@ def test_a_coded_myositis_that_needs_immunosuppression_silences_the_card(kb, tod
     "Myositis", (ICD10, "M60.9", "Myositis, unspecified"), "Suspected inflammatory myopathy",
     (SNOMED, "702380008", "Idiopathic inflammatory myopathy (disorder)"),
     (ICD10, "G72.49", "Sporadic inclusion body myositis"),  # a generic code whose text names the IBM
+    (ICD10, "G72.49", "Other inflammatory and immune myopathies, not elsewhere classified"),  # IBM before G72.41
 ])
 def test_a_label_the_ibm_itself_may_carry_is_no_overlap(kb, today, label):
     """IBM is an inflammatory myopathy too: 'myositis' or 'idiopathic inflammatory myopathy' name no second disease."""
     chart = _chart(today).condition(label, onset=-60).draft(PREDNISONE_20, 40, "mg")
+    result = run(kb, chart.request("order-sign"), today)
+    assert RULE in fired(result) and explained(result, RULE)["facts"]["overlap_myositis"] is None
+
+
+@pytest.mark.parametrize("verification", ["provisional", "differential", "unconfirmed"])
+def test_a_myositis_not_confirmed_is_no_overlap(kb, today, verification):
+    """Polymyositis is the usual working diagnosis before a biopsy shows IBM: only a confirmed one is an overlap."""
+    chart = _chart(today).condition((ICD10, "M33.20", "Polymyositis, organ involvement unspecified"), onset=-300,
+                                    verification=verification).draft(PREDNISONE_20, 40, "mg")
     result = run(kb, chart.request("order-sign"), today)
     assert RULE in fired(result) and explained(result, RULE)["facts"]["overlap_myositis"] is None
 
