@@ -358,10 +358,10 @@ class Observation:
 
     @property
     def value_label(self) -> str:
-        """The value as reported, for messages: '11 [stone_av]', or a text result in quotes (cut short)."""
+        """The value as reported, for messages: '11 [stone_av]', or a text or coded result in quotes (cut short)."""
         if self.quantity is not None:
             return str(self.quantity)
-        text = self.value_text or ""
+        text = self.value_text or (self.value_concept.label if self.value_concept is not None else "")
         return repr(text if len(text) <= 40 else text[:39] + "…")
 
     @property

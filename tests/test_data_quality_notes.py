@@ -29,6 +29,9 @@ def test_a_ck_given_in_ukat_per_litre_is_said_to_be_converted(kb, today):
 def test_the_weight_or_height_doses_come_from_is_said_to_be_converted(kb, today, kind, value, unit, note):
     chart = getattr(Chart(today).condition(IMNM_SNOMED), kind)(value, unit=unit)
     assert note in _warnings(kb, chart, today)
+    spelt_otherwise = getattr(Chart(today).condition(IMNM_SNOMED), kind)(70 if kind == "weight" else 172,
+                                                                        unit="Kg" if kind == "weight" else "CM")
+    assert not [n for n in _warnings(kb, spelt_otherwise, today) if "converted" in n]  # same unit, other case
     older = getattr(Chart(today).condition(IMNM_SNOMED), kind)(value, day=-400, unit=unit)
     in_canonical_units = getattr(older, kind)(70 if kind == "weight" else 172)
     assert not [n for n in _warnings(kb, in_canonical_units, today) if "converted" in n]
@@ -41,6 +44,11 @@ def test_an_antibody_titre_that_reads_as_neither_is_named(kb, today):
     notes = _warnings(kb, chart, today)
     assert any(n.startswith("Anti-HMGCR result(s) could not be read as positive or negative and were not used "
                             "(45 [arb'U] on 2026-10-22)") for n in notes), notes
+    equivocal = Chart(today).condition(IMNM_SNOMED).observation(("http://loinc.org", "33921-8", "SRP Ab"), -30,
+                                                                value_code=("http://snomed.info/sct", "42425007",
+                                                                            "Equivocal"))
+    assert "Anti-SRP result(s) could not be read as positive or negative and were not used ('Equivocal' on " \
+           "2026-10-22)." in _warnings(kb, equivocal, today)
     read = Chart(today).condition(IMNM_SNOMED).antibody("anti_hmgcr", "positive", form="quantity")
     assert not [n for n in _warnings(kb, read, today) if "could not be read as positive" in n]
 

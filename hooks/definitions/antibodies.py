@@ -67,13 +67,15 @@ def warnings(record: PatientRecord, context: HookContext) -> list[str]:
     negative (a titre with no reference range, a word not understood), and so count as not resulted."""
     notes = []
     for group, name in (("anti_hmgcr", "Anti-HMGCR"), ("anti_srp", "Anti-SRP")):
-        unread = [o for o in record.observations_in(group) if status(o) is None
+        read = {id(o) for o, _ in results(record, group)}
+        unread = [o for o in record.observations_in(group) if id(o) not in read
                   and (o.quantity is not None or o.value_text or o.value_concept is not None)]
         if unread:
             shown = ", ".join(f"{o.value_label} on {o.when or 'an unknown date'}" for o in unread[-3:])
+            titre = any(o.quantity is not None for o in unread)
             notes.append(f"{name} result(s) could not be read as positive or negative and were not used ({shown}"
-                         f"{', ...' if len(unread) > 3 else ''}): a titre needs an interpretation or a reference "
-                         "range.")
+                         f"{', ...' if len(unread) > 3 else ''})"
+                         + (": a titre needs an interpretation or a reference range." if titre else "."))
     return notes
 
 

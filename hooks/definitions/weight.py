@@ -17,6 +17,7 @@ from hooks.units import convert
 class Measure:
     value: float
     day: date
+    converted_from: str | None = None  # the result as reported, when its unit is not the one asked for ('154 [lb_av]')
 
     def describe(self, unit: str) -> str:
         return f"{self.value:g} {unit} on {self.day.isoformat()}"
@@ -27,7 +28,9 @@ def _measures(record: PatientRecord, group: str, canonical: str) -> Iterator[Mea
     for observation in reversed(record.observations_in(group)):
         value = measured(observation, group, canonical)
         if observation.when is not None and value is not None:
-            yield Measure(round(value, 2), observation.when)
+            given = observation.quantity
+            converted = observation.value_label if given is not None and given.value != value else None
+            yield Measure(round(value, 2), observation.when, converted)
 
 
 def _latest_measure(record: PatientRecord, group: str, canonical: str) -> Measure | None:
@@ -47,17 +50,9 @@ def why_not_current(record: PatientRecord, name: str, unit: str) -> str:
 def warnings(record: PatientRecord, context: HookContext) -> list[str]:
     """Data-quality notes: the latest weight or height (the one doses are computed from) was given in another unit
     and converted (contract section 3)."""
-    notes = []
-    for group, canonical in (("weight", "kg"), ("height", "cm")):
-        for observation in reversed(record.observations_in(group)):
-            value = measured(observation, group, canonical)
-            if observation.when is None or value is None:
-                continue
-            if observation.quantity is not None and observation.quantity.unit != canonical:
-                notes.append(f"The latest {group}, {observation.value_label} on {observation.when}, was converted to "
-                             f"{round(value, 2):g} {canonical}.")
-            break
-    return notes
+    return [f"The latest {group}, {latest.converted_from} on {latest.day}, was converted to {latest.value:g} "
+            f"{canonical}." for group, canonical in (("weight", "kg"), ("height", "cm"))
+            if (latest := _latest_measure(record, group, canonical)) is not None and latest.converted_from]
 
 
 def latest_weight(record: PatientRecord) -> Measure | None:
