@@ -1,7 +1,9 @@
 """Fixtures for R10 mtx-start-prerequisites: a bare new start, a complete work-up, eGFR below 30 (recent, and 45 days
-old with no newer renal result), stale labs, pregnancy potential (also at a partial birth date that may be 50 or 51),
-a positive anti-HBc already followed up, HBsAg positive with a detectable HBV DNA and no antiviral, an anti-HBc
-positive once and negative later, chronic hepatitis B on the problem list, and a patient already on methotrexate."""
+old with no newer renal result, and estimated from a creatinine when the sex is unknown), a child's creatinine with no
+current height (no eGFR can be estimated) and with the lab's eGFR charted as '>60', stale labs, pregnancy potential
+(also at a partial birth date that may be 50 or 51), a positive anti-HBc already followed up, HBsAg positive with a
+detectable HBV DNA and no antiviral, an anti-HBc positive once and negative later, chronic hepatitis B on the problem
+list, and a patient already on methotrexate."""
 
 from datetime import date, timedelta
 from typing import Any
@@ -71,6 +73,33 @@ def low_egfr(today: date) -> dict[str, Any]:
 def old_low_egfr(today: date) -> dict[str, Any]:
     chart = worked_up(today).without_observations(CREATININE[1], EGFR[1])
     return _with_mtx_and_folate(chart.lab(EGFR, 22, "mL/min/{1.73_m2}", day=-45))
+
+
+@fixture("r10-fires-egfr-below-30-sex-unknown", hook="order-sign",
+         story="Work-up last week with a creatinine of 2.1 mg/dL and no eGFR; sex on file 'unknown', so neither "
+               "CKD-EPI 2021 equation applies. The lower estimate decides: 26 as if female (35 as if male), so "
+               "critical (no eGFR was estimated and the card was quiet).",
+         fires={RULE}, indicators={RULE: "critical"})
+def sex_unknown_low_egfr(today: date) -> dict[str, Any]:
+    chart = worked_up(today, sex="unknown").without_observations(EGFR[1])
+    chart.without_observations(CREATININE[1]).lab(CREATININE, 2.1, "mg/dL", day=-7)
+    return _with_mtx_and_folate(chart)
+
+
+@fixture("r10-fires-child-creatinine-no-current-height", hook="order-sign",
+         story="Boy aged 10, work-up last week with a creatinine but no eGFR and no height on file: bedside Schwartz "
+               "cannot estimate the eGFR, so the card asks for a height (the creatinine passed as renal function).",
+         fires={RULE}, indicators={RULE: "warning"})
+def child_no_height(today: date) -> dict[str, Any]:
+    return _with_mtx_and_folate(worked_up(today, age=10).without_observations(EGFR[1]))
+
+
+@fixture("r10-quiet-child-creatinine-with-lab-egfr-as-text", hook="order-sign",
+         story="Boy aged 10 with no height on file, but the lab reported the eGFR with last week's creatinine as "
+               "'>60' (text): the lab's own eGFR stands for the creatinine, and '>60' is normal.", quiet={RULE})
+def child_lab_egfr_text(today: date) -> dict[str, Any]:
+    chart = worked_up(today, age=10).without_observations(EGFR[1]).observation(EGFR, -7, value_string=">60")
+    return _with_mtx_and_folate(chart)
 
 
 @fixture("r10-fires-labs-31-days-old", hook="order-sign",

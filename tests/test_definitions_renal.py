@@ -1,12 +1,16 @@
-"""Kidney function: the reported eGFR, or one estimated from creatinine (CKD-EPI 2021, bedside Schwartz)."""
+"""Kidney function: the reported eGFR, or one estimated from creatinine (CKD-EPI 2021, bedside Schwartz), the lower
+estimate when the sex is neither male nor female, and what is missing when none can be estimated."""
 
 from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import EGFR, Chart
+from fhir_fixtures.builders import EGFR, IMNM_SNOMED, IVIG_CVX, LOINC, PREDNISONE_20, TMP_SMX_DS, Chart
+from fhir_fixtures.r11_mtx_tmp_smx_interaction import on_mtx
 from fhir_fixtures.r19_imnm_severe_disease_urgent import CREATININE
 from hooks.definitions import renal
+from hooks.record import build_record
+from tests.conftest import fired, run
 from tests.definitions_support import record_and_context
 
 
@@ -46,3 +50,80 @@ def test_a_child_needs_a_current_height(kb, today):
     chart.height(130, day=-2)
     egfr = renal.latest_egfr(*record_and_context(kb, chart))
     assert egfr is not None and egfr.value == 107 and "Schwartz" in egfr.how
+
+
+@pytest.mark.parametrize("sex", ["unknown", "other", None])
+def test_an_adult_whose_sex_is_neither_male_nor_female_is_estimated_on_the_lower_of_the_two(kb, today, sex):
+    """Patient.gender unknown, other or absent: neither CKD-EPI equation applied, so a creatinine of 5.2 mg/dL gave
+    no eGFR at all and every rule read 'no eGFR'. Both are now computed and the lower one (as if female) is used."""
+    chart = Chart(today, age=62, sex=sex).lab(CREATININE, 2.1, "mg/dL", day=-1)
+    egfr = renal.latest_egfr(*record_and_context(kb, chart))
+    as_female, as_male = (round(renal.ckd_epi_2021(2.1, 62, female=female)) for female in (True, False))
+    assert egfr is not None and egfr.value == as_female == 26 and as_male == 35
+    assert egfr.how == (f"estimated from creatinine 2.1 mg/dL, CKD-EPI 2021; sex on file {sex or 'none'}, so "
+                        "estimated as if female, the lower of the two")
+
+
+@pytest.mark.parametrize(("state", "missing", "why"), [
+    ("child-no-height", "height", "bedside Schwartz needs a current height, and there is no current height on file"),
+    ("child-height-too-old", "height", "bedside Schwartz needs a current height, and there is no current height "
+                                       "(latest 130 cm on {day_100}, too old)"),
+    ("no-birth-date", "age", "CKD-EPI 2021 needs the age, and there is no birth date on file"),
+    ("unit-not-read", "creatinine", "its value cannot be read in mg/dL or umol/L"),
+])
+def test_a_creatinine_that_gives_no_egfr_says_what_is_missing(kb, today, state, missing, why):
+    chart = Chart(today, age=9 if state.startswith("child") else 60, sex="male")
+    chart.lab(CREATININE, 0.5, "mEq/L" if state == "unit-not-read" else "mg/dL", day=-1)
+    if state == "child-height-too-old":
+        chart.height(130, day=-100)
+    record, context = record_and_context(kb, chart)
+    why = why.format(day_100=chart.at(-100))
+    if state == "no-birth-date":
+        prefetch = chart.prefetch()
+        del prefetch["patient"]["birthDate"]
+        record = build_record(prefetch, kb.valuesets, today)
+    assert renal.estimate(record, context, record.observations_in("creatinine")[-1]) == renal.NoEstimate(missing, why)
+    assert renal.latest_egfr(record, context) is None
+
+
+def _r05(today):
+    chart = Chart(today, age=62).condition(IMNM_SNOMED, onset=-65)
+    chart.antibody("anti_hmgcr", "positive", day=-55)
+    chart.ck(6800, day=-50).ck(2100, day=-3)
+    return chart.medication(PREDNISONE_20, 60, "mg", start=-45), "patient-view"
+
+
+def _r11(today):
+    return on_mtx(today, age=62).draft(TMP_SMX_DS, 1, "{tbl}", day_of_week=["mon", "wed", "fri"]), "order-sign"
+
+
+def _r27(today):
+    chart = Chart(today, age=62).condition(IMNM_SNOMED, onset=-200).weight(70, day=-5).height(165, day=-100)
+    chart.lab((LOINC, "2458-8", "Immunoglobulin A"), 2.1, "g/L", day=-150)
+    resource = chart.medication_request(IVIG_CVX, 2, "g/kg", start=0, status="draft", intent="proposal", period=4,
+                                        period_unit="wk", text="per cycle")
+    resource["dosageInstruction"][0]["timing"]["repeat"].update({"duration": 2, "durationUnit": "d"})
+    return chart.draft_resource(resource), "order-sign"
+
+
+READERS = {  # each rule that reads the eGFR: its chart, and what its card says of an eGFR of 26 (as if female)
+    "imnm-add-steroid-sparing-by-month-1": (_r05, lambda card: "methotrexate is not advised" in card["detail"]
+                                            and not card["suggestions"][0]["label"].startswith("Methotrexate")),
+    "mtx-tmp-smx-interaction": (_r11, lambda card: "Higher risk here (eGFR 26 on" in card["detail"]),
+    "ivig-order-safety": (_r27, lambda card: card["summary"].endswith("(eGFR < 60)")),
+}
+
+
+@pytest.mark.parametrize("rule", READERS)
+def test_every_rule_that_reads_the_egfr_judges_the_lower_estimate(kb, today, rule):
+    """The lower estimate is the safe side for each reader (each is more careful below its limit): R05 no longer
+    offers methotrexate first below 30, R11 words the interaction more strongly below 60, and R27 names the eGFR
+    below 60 instead of asking for one it cannot read. With sex unknown they read 'no eGFR' before."""
+    build, says = READERS[rule]
+    chart, hook = build(today)
+    chart.sex = "unknown"
+    chart.lab(CREATININE, 2.1, "mg/dL", day=-10)
+    result = run(kb, chart.request(hook), today)
+    card = fired(result)[rule]
+    assert says(card), card
+    assert "estimated as if female, the lower of the two" in card["detail"]

@@ -3,6 +3,8 @@
 Many charts carry a creatinine without an eGFR. The rules that avoid a drug below an eGFR (methotrexate, IVIG,
 TMP/SMX) must not read "no eGFR" as "kidneys fine", so a creatinine is turned into an eGFR the way labs do:
 CKD-EPI 2021 (race-free) for adults, the bedside Schwartz formula (which needs a current height) for children.
+An adult whose sex is recorded as neither male nor female is estimated both ways and read on the lower eGFR (as if
+female): every reader of the eGFR is more careful below a limit, so the lower one is the safe reading.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from datetime import date
 
 from hooks.context import HookContext
 from hooks.definitions.cohorts import is_paediatric
-from hooks.definitions.weight import dosing_height
-from hooks.record import PatientRecord, measured, per_record
+from hooks.definitions.weight import dosing_height, why_not_current
+from hooks.record import Observation, PatientRecord, measured, per_record
 from hooks.units import convert
 
 
@@ -60,20 +62,39 @@ def _reported(record: PatientRecord, since: date | None) -> Egfr | None:
 
 
 def _estimated(record: PatientRecord, context: HookContext, since: date | None) -> Egfr | None:
-    creatinine = next(((o.when, level) for o in reversed(record.observations_in("creatinine", since=since))
-                       if o.when is not None
-                       and (level := measured(o, "creatinine", "mg/dL{creatinine}")) is not None), None)
-    if creatinine is None:
-        return None
-    day, level = creatinine
+    creatinine = next((o for o in reversed(record.observations_in("creatinine", since=since))
+                       if o.when is not None and measured(o, "creatinine", "mg/dL{creatinine}") is not None), None)
+    found = estimate(record, context, creatinine) if creatinine is not None else None
+    return found if isinstance(found, Egfr) else None
+
+
+@dataclass(frozen=True, slots=True)
+class NoEstimate:
+    """Why a creatinine gives no eGFR: what is missing ('height', 'age' or 'creatinine') and why, for the card."""
+
+    missing: str
+    why: str
+
+
+def estimate(record: PatientRecord, context: HookContext, creatinine: Observation) -> Egfr | NoEstimate:
+    """The eGFR estimated from this creatinine, or what is missing to estimate one."""
+    level, day = measured(creatinine, "creatinine", "mg/dL{creatinine}"), creatinine.when
+    if level is None or day is None:
+        return NoEstimate("creatinine", "its value cannot be read in mg/dL or umol/L")
     if is_paediatric(record, context):
         height = dosing_height(record, context)
         if height is None:
-            return None
+            return NoEstimate("height", "bedside Schwartz needs a current height, and there is no current height"
+                              + why_not_current(record, "height", "cm"))
         return Egfr(round(bedside_schwartz(level, height.value)), day,
                     f"estimated from creatinine {level:.2g} mg/dL and height {height.value:g} cm, bedside Schwartz")
     age, sex = record.age_years, record.patient.sex if record.patient else None
-    if age is None or sex not in ("female", "male"):
-        return None
-    return Egfr(round(ckd_epi_2021(level, age, sex == "female")), day,
-                f"estimated from creatinine {level:.2g} mg/dL, CKD-EPI 2021")
+    if age is None:
+        return NoEstimate("age", "CKD-EPI 2021 needs the age, and there is no birth date on file")
+    how = f"estimated from creatinine {level:.2g} mg/dL, CKD-EPI 2021"
+    if sex in ("female", "male"):
+        return Egfr(round(ckd_epi_2021(level, age, sex == "female")), day, how)
+    # neither equation is hers or his: judge on the lower estimate, the conservative side
+    value, lower = min((ckd_epi_2021(level, age, female), "female" if female else "male") for female in (True, False))
+    return Egfr(round(value), day, f"{how}; sex on file {sex or 'none'}, so estimated as if {lower}, the lower of "
+                                   "the two")

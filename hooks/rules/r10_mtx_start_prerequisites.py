@@ -3,7 +3,9 @@
 Methotrexate is cleared by the kidney and is hepatotoxic, myelotoxic and teratogenic; HBV can reactivate under
 it. The card lists exactly what is missing and offers orders for those items only. eGFR < 30 makes it critical: the
 latest eGFR of any age (reported, or estimated from a creatinine), so a low one older than the lab window is named and
-rechecked, not ignored, unless a newer one is at or above the limit.
+rechecked, not ignored, unless a newer one is at or above the limit. A recent creatinine that no eGFR stands for (none
+could be estimated from it, and the lab reported none since) leaves eGFR < 30 open: the card asks for what the
+estimate needs (a child's current height, a birth date, a creatinine that can be read).
 """
 
 from __future__ import annotations
@@ -92,6 +94,26 @@ _SHORT = {"WBC": "CBC", "haemoglobin": "CBC", "platelets": "CBC", "ALT": "liver 
           "HCV antibody": "HBV/HCV screen"}
 
 
+# what a creatinine that gives no eGFR needs (renal.NoEstimate.missing): the item the card lists, and what to do
+NOT_ESTIMATED: dict[str, tuple[str, str]] = {
+    "height": ("a current height (for eGFR)", "measure the height"),
+    "age": ("a birth date (for eGFR)", "record the birth date"),
+    "creatinine": ("a creatinine that can be read", "repeat the creatinine"),
+}
+
+
+def _unjudged(record: PatientRecord, context: HookContext, since: date,
+              egfr: renal.Egfr | None) -> tuple[Observation, renal.NoEstimate] | None:
+    """The latest creatinine within the window when no eGFR stands for it: none estimated from it, none reported on or
+    after its day (a text eGFR such as '>60' is the lab's own reading of it), and why none could be estimated."""
+    creatinine = latest_result(record, ("creatinine",), since)
+    if creatinine is None or creatinine.when is None or (egfr is not None and egfr.day >= creatinine.when) \
+            or latest_result(record, ("egfr",), creatinine.when) is not None:
+        return None
+    found = renal.estimate(record, context, creatinine)
+    return (creatinine, found) if isinstance(found, renal.NoEstimate) else None
+
+
 def _short(items: list[str]) -> list[str]:
     """The missing items in a few words each, for the card summary."""
     return list(dict.fromkeys(_SHORT.get(item, item) for item in items))
@@ -135,6 +157,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     egfr = renal.latest_egfr(record, context)
     facts["egfr"] = str(egfr) if egfr else None
     recent_egfr = egfr is not None and egfr.day >= since
+    unjudged = _unjudged(record, context, since, egfr)
+    facts["egfr_not_estimated"] = f"creatinine {_shown(unjudged[0])}: {unjudged[1].why}" if unjudged else None
     low_egfr = egfr if egfr is not None and egfr.value < params["egfr_avoid_below"] else None
     critical = low_egfr is not None
 
@@ -160,6 +184,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         facts["pregnancy"] = pregnant[0].code.label
 
     items = [lab.label for lab in missing]
+    if unjudged:
+        items.append(NOT_ESTIMATED[unjudged[1].missing][0])
     if not folate:
         items.append("folic acid")
     if childbearing and pregnancy_test is None:
@@ -201,9 +227,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             advice = "An eGFR this low rarely recovers; if it has not, choose another steroid-sparing agent."
         egfr_line = (f"\n**{head}** (it is cleared by the kidney; toxicity rises sharply in renal impairment). "
                      f"{advice}\n")
-    if not recent_egfr and not any(lab.key == "renal" for lab in missing):
-        egfr_line += ("\nCreatinine is on file but no eGFR, and none could be estimated (age and sex, or a child's "
-                      "height, are needed): check renal function before dosing.\n")
+    if unjudged:
+        creatinine, no_estimate = unjudged
+        egfr_line += (f"\n**Creatinine {_shown(creatinine)} gives no eGFR: {no_estimate.why}.** Whether the eGFR is "
+                      f"below {params['egfr_avoid_below']:g} is not known: {NOT_ESTIMATED[no_estimate.missing][1]} (or "
+                      "get the lab's eGFR) before dosing.\n")
     pregnancy_line = ""
     if pregnant or (pregnancy_test is not None and antibodies.status(pregnancy_test) == "positive"):
         pregnancy_line = ("\n**Pregnancy on file: methotrexate is contraindicated in pregnancy** (teratogenic and "
@@ -228,7 +256,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         contraception=" and contraception" if childbearing else "")
 
     labs: list[Action] = []
-    for lab in missing:
+    unreadable = [lab for lab in BASELINE if lab.key == "renal"] if unjudged and unjudged[1].missing == "creatinine" \
+        else []
+    for lab in (*missing, *unreadable):
         labs.append(Action("create", f"Order {lab.label}", resource=orders.service_request(
             context.patient_id, orders.lab_concept(context.valuesets, lab.order_group, lab.loinc),
             note="Baseline before starting methotrexate")))
@@ -236,6 +266,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         labs.append(Action("create", "Order GGT", resource=orders.service_request(
             context.patient_id, orders.lab_concept(context.valuesets, "ggt", "2324-2"),
             note="Liver toxicity marker not confounded by muscle injury (IMNM)")))
+    if unjudged and unjudged[1].missing == "height":
+        labs.append(Action("create", "Measure body height today", resource=orders.service_request(
+            context.patient_id, orders.lab_concept(context.valuesets, "height", "8302-2",
+                                                   text="Measure body height today (nursing)"),
+            note="Needed to estimate eGFR from creatinine (bedside Schwartz) before methotrexate")))
     if childbearing and pregnancy_test is None and not pregnant:
         labs.append(Action("create", "Order a pregnancy test (serum hCG)", resource=orders.service_request(
             context.patient_id, orders.lab_concept(context.valuesets, "pregnancy_test", "2118-8"),

@@ -195,9 +195,9 @@ def _creatinine(value, day):
     return CREATININE, value, "mg/dL", day
 
 
-def _renal(today, *results, sex="male"):
+def _renal(today, *results, sex="male", age=62):
     """The full work-up (last week) with its renal results replaced by ``results``."""
-    chart = worked_up(today, sex=sex).without_observations(*RENAL_CODES)
+    chart = worked_up(today, sex=sex, age=age).without_observations(*RENAL_CODES)
     for code, value, unit, day in results:
         chart.lab(code, value, unit, day=day)
     return chart
@@ -253,11 +253,88 @@ def test_the_latest_egfr_of_any_age_decides_whether_reported_or_estimated_from_c
 
 
 def test_a_recent_creatinine_that_gives_no_egfr_does_not_hide_an_older_low_one(kb, today):
-    """Sex unknown: last week's creatinine cannot be turned into an eGFR, so the eGFR 22 of 45 days ago is still the
-    latest known; the card names it and says why the creatinine did not count."""
-    card = _card(kb, today, _draft(_renal(today, _egfr(22, -45), _creatinine(1.0, -7), sex="unknown")))
+    """A child with no current height: last week's creatinine cannot be turned into an eGFR, so the eGFR 22 of 45 days
+    ago is still the latest known; the card names it and says why the creatinine did not count."""
+    card = _card(kb, today, _draft(_renal(today, _egfr(22, -45), _creatinine(1.0, -7), age=10)))
     assert card["indicator"] == "critical" and "eGFR 22 on" in _detail(card)
-    assert "Creatinine is on file but no eGFR, and none could be estimated" in _detail(card)
+    assert "gives no eGFR: bedside Schwartz needs a current height" in _detail(card)
+
+
+@pytest.mark.parametrize("sex", ["unknown", "other", None])
+def test_an_adult_whose_sex_is_neither_male_nor_female_is_judged_on_the_lower_estimate(kb, today, sex):
+    """Sex unknown, other or absent: neither CKD-EPI 2021 equation applied, so a creatinine of 5.2 mg/dL (or 2.1) with
+    no eGFR gave no card at all ('baseline labs in place'). Both equations are now applied and the lower eGFR (as if
+    female) decides, which the card says: 2.1 mg/dL at 62 is 26 as if female, 35 as if male."""
+    for creatinine, egfr in ((5.2, 9), (2.1, 26)):
+        card = _card(kb, today, _draft(_renal(today, _creatinine(creatinine, -7), sex=sex)))
+        assert card["indicator"] == "critical"
+        assert card["summary"] == f"Methotrexate start: eGFR {egfr}: avoid methotrexate"
+        assert (f"eGFR {egfr} on {Chart(today).at(-7)} (estimated from creatinine {creatinine:g} mg/dL, CKD-EPI 2021; "
+                f"sex on file {sex or 'none'}, so estimated as if female, the lower of the two): avoid methotrexate"
+                in _detail(card))
+    assert _card(kb, today, _draft(_renal(today, _creatinine(2.1, -7), sex="male"))) is None  # 35 as if male
+    # a newer estimate at or above 30 overrides an older low eGFR, as for a man or a woman
+    assert _card(kb, today, _draft(_renal(today, _egfr(22, -45), _creatinine(1.0, -7), sex=sex))) is None
+
+
+def _no_birth_date(chart):
+    request = _draft(chart).request("order-sign")
+    del request["prefetch"]["patient"]["birthDate"]
+    return request
+
+
+NOT_ESTIMATED = {  # chart (child aged 10 unless said), the item and the sentence the card shows, the order offered
+    "child-no-height": (lambda today: _renal(today, _creatinine(0.6, -7), age=10), "a current height (for eGFR)",
+                        "bedside Schwartz needs a current height, and there is no current height on file",
+                        "measure the height", "Measure body height today"),
+    "child-height-too-old": (lambda today: _renal(today, _creatinine(0.6, -7), age=10).height(140, day=-100),
+                             "a current height (for eGFR)", "bedside Schwartz needs a current height, and there is no "
+                             "current height (latest 140 cm on {day_100}, too old)",
+                             "measure the height", "Measure body height today"),
+    "child-creatinine-newer-than-the-lab-egfr": (
+        lambda today: _renal(today, _egfr(85, -20), _creatinine(3.0, -5), age=10), "a current height (for eGFR)",
+        "bedside Schwartz needs a current height, and there is no current height on file", "measure the height",
+        "Measure body height today"),
+    "adult-no-birth-date": (lambda today: _no_birth_date(_renal(today, _creatinine(1.1, -7))),
+                            "a birth date (for eGFR)", "CKD-EPI 2021 needs the age, and there is no birth date on file",
+                            "record the birth date", None),
+    "adult-creatinine-unit-not-read": (lambda today: _renal(today, (CREATININE, 1.1, "mEq/L", -7)),
+                                       "a creatinine that can be read", "its value cannot be read in mg/dL or umol/L",
+                                       "repeat the creatinine", "Order creatinine/eGFR"),
+}
+
+
+@pytest.mark.parametrize("state", NOT_ESTIMATED)
+def test_a_recent_creatinine_no_egfr_could_be_estimated_from_is_not_taken_as_renal_function_known(kb, today, state):
+    """A child with no current height (bedside Schwartz), no birth date (CKD-EPI 2021 needs the age) or a creatinine in
+    a unit not read, with no eGFR since: the creatinine met 'creatinine/eGFR within 30 days' and the card was quiet,
+    though no one knew whether the eGFR was below 30. The card now names the creatinine, says what the estimate needs
+    and asks for it (a warning: nothing shows the eGFR is low)."""
+    build, item, why, ask, order = NOT_ESTIMATED[state]
+    chart, why = build(today), why.format(day_100=Chart(today).at(-100))
+    request = chart if isinstance(chart, dict) else _draft(chart).request("order-sign")
+    result = run(kb, request, today)
+    card = fired(result)[RULE]
+    assert card["indicator"] == "warning" and card["summary"] == f"Methotrexate start: missing {item}"
+    assert f"gives no eGFR: {why}.** Whether the eGFR is below 30 is not known: {ask} (or get the lab's eGFR)" \
+        in card["detail"]
+    actions = [a["description"] for s in card.get("suggestions", []) for a in s["actions"]]
+    assert actions == ([order] if order else [])
+    assert explained(result, RULE)["facts"]["egfr_not_estimated"].endswith(why)
+
+
+@pytest.mark.parametrize("judged", [
+    "current-height", "lab-egfr-as-text-same-day", "lab-egfr-as-text-later", "lab-egfr-same-day"])
+def test_a_creatinine_an_egfr_stands_for_keeps_the_card_quiet(kb, today, judged):
+    """A child's creatinine with a current height (bedside Schwartz), or with the lab's own eGFR on or after its day,
+    even one charted as text ('>60' is a normal eGFR, not a value to estimate): nothing is asked."""
+    chart = _renal(today, _creatinine(0.6, -7), age=10)
+    {"current-height": lambda: chart.height(140, day=-10),
+     "lab-egfr-as-text-same-day": lambda: chart.observation(EGFR, -7, value_string=">60"),
+     "lab-egfr-as-text-later": lambda: chart.observation(EGFR, -3, value_string=">60"),
+     "lab-egfr-same-day": lambda: chart.lab(*_egfr(75, -7)[:3], day=-7)}[judged]()
+    result = run(kb, _draft(chart).request("order-sign"), today)
+    assert RULE not in fired(result) and explained(result, RULE)["facts"]["egfr_not_estimated"] is None
 
 
 @pytest.mark.parametrize(("screen", "follow_up"), [(HBSAG, ["HBV DNA", "Hepatology referral"]),
