@@ -1,0 +1,198 @@
+"""Contract section 3: suggested orders are coded (RxNorm, LOINC, SNOMED CT), except the explicit list below.
+
+Every fixture is run and every suggested MedicationRequest / ServiceRequest is read. A concept sent as text only
+must be listed here with why: either no public source gave a code (docs/clinical-validation.md: no code typed
+from memory), or a sourced value-set row exists but the rule still builds a text concept. Both lists must stay
+true: an entry that no fixture produces any more is stale and fails too, so the lists only shrink.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pytest
+
+import fhir_fixtures
+from fhir_fixtures.builders import CVX, IMNM_SNOMED, LOINC, RITUXIMAB, RXNORM, SNOMED, Chart
+from tests.conftest import fired, run
+
+NO_PACK_RXNORM = "no RxNorm code in the terminology pack (README Gaps) nor in any value set searched"
+COMPOSITE = "one request for several tests or services: no single code names it"
+NO_SNOMED_REFERRAL = "no SNOMED CT 'Referral to ...' code for this service in the VSAC referral value sets"
+
+# (rule id, concept text) -> why the order goes as text: no sourced code exists.
+TEXT_ONLY: dict[tuple[str, str], str] = {
+    ("mtx-once-weekly-hard-stop", "folic acid"): NO_PACK_RXNORM,
+    ("mtx-start-prerequisites", "folic acid"): NO_PACK_RXNORM,
+    ("imnm-add-steroid-sparing-by-month-1", "folic acid 1 MG Oral Tablet"): NO_PACK_RXNORM,
+    ("mtx-weekly-dose-range", "folic acid 1 MG Oral Tablet"): NO_PACK_RXNORM,
+    ("pediatric-myositis-dose-limits", "folic acid 1 MG Oral Tablet"): NO_PACK_RXNORM,
+    ("mtx-tmp-smx-interaction", "atovaquone"): NO_PACK_RXNORM,
+    ("pjp-prophylaxis-missing", "Atovaquone"): NO_PACK_RXNORM,
+    ("hbv-screen-before-rituximab", "Entecavir"): NO_PACK_RXNORM,
+    ("aza-tpmt-nudt15-before-start", "NUDT15 genotype"): "no NUDT15 LOINC in the pack (README Gaps) or lab catalogues",
+    ("aza-tpmt-nudt15-before-start", "CBC with differential and liver function tests"): COMPOSITE,
+    ("imnm-add-steroid-sparing-by-month-1",
+     "TPMT activity (or TPMT genotype) and NUDT15 genotype before azathioprine"): COMPOSITE,
+    ("myositis-antibody-panel-missing", "Electromyography (EMG) with nerve conduction studies"):
+        "no EMG code in the pack (README Gaps: the emg group is absent)",
+    ("myositis-antibody-panel-missing",
+     "Myositis-specific and myositis-associated antibody panel (anti-synthetases incl. Jo-1, Mi-2, MDA5, TIF1-gamma, "
+     "NXP2, SAE, PM/Scl, Ku, Ro52)"): "no LOINC myositis antibody panel code (README Gaps)",
+    ("myositis-antibody-panel-missing", "Referral for muscle biopsy (MHC-I, C5b-9 and p62 stains; guided by MRI)"):
+        "no code for the biopsy procedure itself (README Gaps: only imaging-guidance LOINC codes)",
+    ("seronegative-imnm-workup",
+     "Muscle biopsy (referral): MHC-I, C5b-9 (MAC) and p62 staining; question seronegative IMNM"):
+        "no code for the biopsy procedure itself (README Gaps: only imaging-guidance LOINC codes)",
+    ("seronegative-imnm-workup", "Neuromuscular genetic panel (limb-girdle muscular dystrophies and other myopathies)"):
+        "no sourced LOINC for a neuromuscular gene panel",
+    ("hmgcr-add-ivig-inadequate-response", "MMT-8 manual muscle strength examination"):
+        "MMT-8 has no standard code (the mmt8 group is read by name)",
+    ("imnm-possible-relapse-on-taper", "Manual muscle testing (MMT-8) within 2 weeks"):
+        "MMT-8 has no standard code (the mmt8 group is read by name)",
+    ("ibm-immunosuppression-futile", "Fall-risk assessment (quadriceps weakness in inclusion body myositis)"):
+        "no sourced SNOMED CT fall-risk assessment procedure",
+    ("ibm-immunosuppression-futile",
+     "Referral to physiotherapy and occupational therapy (inclusion body myositis: strength, function, aids)"):
+        COMPOSITE,
+    ("imnm-severe-disease-urgent",
+     "Bedside FVC and NIF every 8-12 hours; call if FVC < 20 mL/kg or NIF weaker than -30 cmH2O"):
+        COMPOSITE + "; NIF has no standard code (the nif group is read by name)",
+    ("ici-myositis", "Spirometry (FVC) and negative inspiratory force (NIF)"):
+        COMPOSITE + "; NIF has no standard code (the nif group is read by name)",
+    ("ici-myositis", "Urinalysis with urine myoglobin"): COMPOSITE + "; no sourced urine myoglobin LOINC",
+    ("imnm-severe-disease-urgent", "ICU and neuromuscular consults: severe IMNM (admit)"): COMPOSITE,
+    ("imnm-severe-disease-urgent", "VTE prophylaxis per hospital protocol"):
+        "no sourced SNOMED CT VTE prophylaxis procedure",
+    ("imnm-cancer-screening", "Serum protein electrophoresis (SPEP)"):
+        "lab catalogues give only component LOINC codes (albumin, globulin fractions), no order code",
+    ("imnm-cancer-screening", "Serum free light chains (kappa/lambda)"):
+        "lab catalogues give only component LOINC codes (kappa, lambda, ratio), no order code",
+    ("mtx-start-prerequisites",
+     "Referral to hepatology: HBV DNA detectable, antiviral prophylaxis before methotrexate"): NO_SNOMED_REFERRAL,
+    ("mtx-start-prerequisites", "Referral to hepatology: positive hepatitis screen before methotrexate"):
+        NO_SNOMED_REFERRAL,
+    ("hbv-screen-before-rituximab", "Referral to hepatology: HBV marker positive before anti-CD20 therapy"):
+        NO_SNOMED_REFERRAL,
+    ("statin-contraindicated-anti-hmgcr",
+     "Referral to lipid clinic (non-statin lipid lowering: ezetimibe, PCSK9 monoclonal antibody)"): NO_SNOMED_REFERRAL,
+    ("live-vaccine-while-immunosuppressed",
+     "Referral to travel clinic (live vaccine contraindicated: exemption letter and non-live alternatives)"):
+        NO_SNOMED_REFERRAL,
+    ("imnm-refractory-next-line",
+     "Referral to a myositis centre: refractory IMNM (next-line therapy, diagnosis review)"): NO_SNOMED_REFERRAL,
+}
+
+# (rule id, concept text) -> (group, system, code) of the sourced value-set row the rule should ask for: the rule
+# still builds orders.text_concept(...) (a rule change, not a value-set change, codes these).
+RULE_SENDS_TEXT: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("nsti-no-immunosuppression", "Vancomycin"): ("nsti_antibiotic", RXNORM, "11124"),
+    ("nsti-no-immunosuppression", "Clindamycin"): ("nsti_antibiotic", RXNORM, "2582"),
+    ("nsti-no-immunosuppression", "Meropenem"): ("nsti_antibiotic", RXNORM, "29561"),
+    ("nsti-no-immunosuppression", "Piperacillin-tazobactam"): ("nsti_antibiotic", RXNORM, "74169"),
+    ("nsti-no-immunosuppression",
+     "Surgical consultation for exploration and debridement of a necrotizing soft-tissue infection"):
+        ("referral", SNOMED, "183541002"),
+    ("aza-xanthine-oxidase-interaction", "CBC with differential"): ("cbc", LOINC, "57021-8"),
+    ("mtx-tmp-smx-interaction", "CBC with differential"): ("cbc", LOINC, "57021-8"),
+    ("srp-add-rituximab-inadequate-response", "Complete blood count with differential"): ("cbc", LOINC, "57021-8"),
+    ("srp-add-rituximab-inadequate-response", "Serum IgM"): ("igM", LOINC, "2472-9"),
+    ("hbv-screen-before-rituximab", "IgM, serum"): ("igM", LOINC, "2472-9"),
+    ("giop-bone-protection", "25-hydroxyvitamin D, serum"): ("vitamin_d_level", LOINC, "62292-8"),
+    ("pjp-prophylaxis-missing", "G6PD activity"): ("g6pd", LOINC, "32546-4"),
+    ("weakness-with-normal-ck", "Potassium (serum)"): ("potassium", LOINC, "2823-3"),
+    ("imnm-refractory-next-line", "Fasting glucose (tacrolimus monitoring)"): ("glucose_fasting", LOINC, "1558-6"),
+    ("imnm-refractory-next-line", "Serum magnesium (tacrolimus monitoring)"): ("magnesium", LOINC, "19123-9"),
+    ("imnm-refractory-next-line", "Tacrolimus trough level 1-2 weeks after start (target 5-10 ng/mL)"):
+        ("tacrolimus_level", LOINC, "11253-2"),
+    ("imnm-refractory-next-line", "Blood pressure check at each visit on tacrolimus"):
+        ("blood_pressure", LOINC, "85354-9"),
+    ("ivmp-pulse-dose-cap", "Blood pressure before and after each methylprednisolone infusion"):
+        ("blood_pressure", LOINC, "85354-9"),
+    ("ivmp-pulse-dose-cap", "Capillary blood glucose four times a day during methylprednisolone pulses"):
+        ("glucose_capillary", LOINC, "41653-7"),
+    ("imnm-cancer-screening", "Erythrocyte sedimentation rate (ESR)"): ("esr", LOINC, "30341-2"),
+    ("imnm-cancer-screening", "C-reactive protein (CRP)"): ("crp", LOINC, "1988-5"),
+    ("imnm-cancer-screening", "Urinalysis"): ("urinalysis", LOINC, "24356-8"),
+    ("ici-myositis", "Erythrocyte sedimentation rate (ESR)"): ("esr", LOINC, "30341-2"),
+    ("ici-myositis", "C-reactive protein (CRP)"): ("crp", LOINC, "1988-5"),
+    ("ici-myositis", "Acetylcholine receptor (AChR) antibodies"): ("achr_ab", LOINC, "11034-6"),
+    ("ici-myositis", "Anti-striational (striated muscle) antibodies"): ("striational_ab", LOINC, "8097-8"),
+    ("ici-myositis", "Cardio-oncology consult: exclude ICI myocarditis"): ("referral", SNOMED, "308471005"),
+    ("ici-myositis", "Neuromuscular (neurology) consult: ICI myositis, exclude myasthenia overlap"):
+        ("referral", SNOMED, "308474002"),
+    ("ici-myositis", "Oncology review today: ICI myositis (hold/discontinue decision)"):
+        ("referral", SNOMED, "183529009"),
+    ("srp-cardiac-evaluation", "Cardiology referral: anti-SRP myopathy with possible cardiac involvement"):
+        ("referral", SNOMED, "308471005"),
+    ("ibm-immunosuppression-futile", "Referral to a neuromuscular clinic (inclusion body myositis)"):
+        ("referral", SNOMED, "308474002"),
+    ("imnm-possible-relapse-on-taper", "Neuromuscular clinic visit within 2 weeks (possible IMNM relapse)"):
+        ("referral", SNOMED, "308474002"),
+    ("ibm-immunosuppression-futile",
+     "Speech-language pathology swallow assessment with video-fluoroscopy (dysphagia in inclusion body myositis)"):
+        ("referral", SNOMED, "308452008"),
+    ("imnm-severe-disease-urgent",
+     "Speech-language pathology swallow evaluation; nil by mouth or modified diet until assessed"):
+        ("referral", SNOMED, "308452008"),
+    ("weakness-with-normal-ck", "Physiotherapy referral: strengthening and reconditioning (possible steroid myopathy)"):
+        ("referral", SNOMED, "306170007"),
+    ("giop-bone-protection", "Paediatric dietitian: age-appropriate calcium intake on long-term glucocorticoids"):
+        ("referral", SNOMED, "408285001"),
+    ("pjp-prophylaxis-missing",
+     "Paediatric pharmacy consult: PJP prophylaxis dosed by weight/BSA (TMP/SMX or alternative)"):
+        ("referral", SNOMED, "306362008"),
+    ("vaccinate-before-immunosuppression", "COVID-19 vaccination, current-season formulation (dose per product)"):
+        ("non_live_vaccine", CVX, "213"),
+}
+
+CODED_KEYS = ("medicationCodeableConcept", "code")
+
+
+def _suggested_resources(cards: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    return [(card["source"]["topic"]["code"], action["resource"])
+            for card in cards for suggestion in card.get("suggestions", [])
+            for action in suggestion.get("actions", []) if "resource" in action]
+
+
+@pytest.fixture(scope="module")
+def uncoded(kb, today) -> dict[tuple[str, str], set[str]]:
+    """(rule id, concept text) of every suggested order with no coding -> the fixtures that produce it."""
+    found: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for name, fixture in fhir_fixtures.all_fixtures().items():
+        for rule_id, resource in _suggested_resources(run(kb, fixture.request(today), today).cards):
+            for key in CODED_KEYS:
+                concept = resource.get(key)
+                if concept is not None and not concept.get("coding"):
+                    found[(rule_id, concept.get("text", ""))].add(name)
+    return found
+
+
+def test_every_suggested_order_is_coded_or_listed(uncoded):
+    unlisted = {key: sorted(names)[0] for key, names in uncoded.items()
+                if key not in TEXT_ONLY and key not in RULE_SENDS_TEXT}
+    assert not unlisted, f"suggested orders with no coding (rule, text) -> a fixture: {unlisted}"
+
+
+def test_the_lists_are_not_stale(uncoded):
+    stale = sorted((TEXT_ONLY.keys() | RULE_SENDS_TEXT.keys()) - uncoded.keys())
+    assert not stale, f"now coded or no longer suggested: remove from the lists: {stale}"
+    assert not TEXT_ONLY.keys() & RULE_SENDS_TEXT.keys()
+
+
+@pytest.mark.parametrize("key", sorted(RULE_SENDS_TEXT))
+def test_the_code_a_rule_should_ask_for_is_in_its_group(kb, key):
+    """The sourced row is there: coding the order is a one-line rule change (lab_concept/procedure_concept)."""
+    group, system, code = RULE_SENDS_TEXT[key]
+    assert group in {info.group for info in kb.valuesets.lookup_code(system, code)}, key
+
+
+def test_a_coded_igm_result_is_a_baseline_igm(kb, today):
+    """R26 re-suggested IgM before rituximab although a recent IgM was charted with its LOINC code: an unlisted LOINC
+    is another test (its names are not read), and the igM group had only the name 'IgM'."""
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-200).draft(RITUXIMAB, 1000, "mg")
+    chart.observation((LOINC, "2472-9", "Immunoglobulin M"), -30, value=1.1, unit="g/L")
+    card = fired(run(kb, chart.request("order-sign"), today))["hbv-screen-before-rituximab"]
+    labels = [action["description"] for suggestion in card["suggestions"] for action in suggestion["actions"]]
+    assert "IgG" in labels and "IgM" not in labels
