@@ -1,11 +1,10 @@
-"""Fixtures for R06 prednisone-adult-dose-check: per-kg and absolute limits, stale weight, paediatric hand-off, and
-the prednisone on the chart that a draft does (or does not) replace."""
+"""Fixtures for R06 prednisone-adult-dose-check: per-kg and absolute limits, stale weight, paediatric hand-off."""
 
 from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
-from fhir_fixtures.builders import IMNM_SNOMED, PREDNISONE_5, PREDNISONE_20, ROUTE_ORAL, Chart
+from fhir_fixtures.builders import IMNM_SNOMED, PREDNISONE_20, ROUTE_ORAL, Chart
 
 RULE = "prednisone-adult-dose-check"
 R32 = "pediatric-myositis-dose-limits"
@@ -70,29 +69,4 @@ def taper_as_two_orders(today: date) -> dict[str, Any]:
     chart = _chart(today).weight(70, day=-3)
     chart.draft(PREDNISONE_20, 60, "mg", route=ROUTE_ORAL, end=13)
     chart.draft(PREDNISONE_20, 40, "mg", route=ROUTE_ORAL, start=14, end=27)
-    return chart.request("order-sign")
-
-
-def sixty_on_the_chart_forty_drafted(today: date) -> Chart:
-    """A 70 kg adult on prednisone 20 mg tablets, 60 mg daily for 10 days; prednisone 5 mg tablets, 40 mg daily
-    drafted with no link to it."""
-    chart = _chart(today).weight(70, day=-3)
-    chart.medication(PREDNISONE_20, 60, "mg", start=-10, route=ROUTE_ORAL, resource_id="pred-60")
-    return chart.draft(PREDNISONE_5, 40, "mg", route=ROUTE_ORAL, resource_id="draft-pred-40")
-
-
-@fixture("r06-fires-active-order-plus-unlinked-draft", hook="order-sign",
-         story="A 70 kg adult on prednisone 60 mg daily; a second order of 40 mg daily (other tablets) is drafted "
-               "with no link to the first: signed, 100 mg a day (the draft alone is within the limits).",
-         fires={RULE}, quiet={R33}, indicators={RULE: "warning"})
-def active_plus_unlinked_draft(today: date) -> dict[str, Any]:
-    return sixty_on_the_chart_forty_drafted(today).request("order-sign")
-
-
-@fixture("r06-quiet-taper-step-replacing-the-active-order", hook="order-sign",
-         story="The same 40 mg draft naming the 60 mg order as its priorPrescription (the EHR's modify): a taper "
-               "step that replaces it, so 40 mg a day.", quiet={RULE, R33})
-def taper_step_replacing_active(today: date) -> dict[str, Any]:
-    chart = sixty_on_the_chart_forty_drafted(today)
-    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/pred-60"}
     return chart.request("order-sign")

@@ -1,18 +1,10 @@
-"""R06: an adult oral prednisone/prednisolone draft above 1.1 mg/kg/day or 80 mg/day (2 mg/kg is a JDM dose).
-
-Oral prednisone or prednisolone already on the chart that no draft replaces goes on beside the drafts
-(hooks.definitions.continuing, as R08 and R09 read methotrexate): its daily dose adds up with theirs, so two
-concurrent orders are judged together. A taper step that replaces the order before it (linked to it, the same
-order written again, or starting after it ends) is not added.
-"""
+"""R06: an adult oral prednisone/prednisolone draft above 1.1 mg/kg/day or 80 mg/day (2 mg/kg is a JDM dose)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import continuing, dose_basis
+from hooks.definitions import dose_basis
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.weight import dosing_weight
@@ -54,15 +46,6 @@ gives adults "1-2 mg/kg/day", which is wrong.
 {advice}{unread}"""
 
 
-def _over_limits(day: dose_basis.DailyTotal, weight_kg: float | None,
-                 p: Mapping[str, float]) -> tuple[float | None, bool, bool]:
-    """mg/kg/day (on the weight, else as written per kg), and whether the daily mg and the mg/kg go over the
-    limits."""
-    per_kg = (day.mg / weight_kg) if weight_kg else (day.per_kg_written or None)
-    return (per_kg, day.mg > p["max_mg_day"] + EPS,
-            per_kg is not None and per_kg > p["max_mg_per_kg_day"] + EPS)
-
-
 def _ingredient_label(drafts: list[DraftDose]) -> str:
     names = sorted({dose_basis.oral_steroid(d.order) or "prednisone" for d in drafts})
     return "/".join(names).capitalize()
@@ -86,31 +69,20 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("paediatric patient: R32 checks the dose", facts)
     if not drafts:
         return Quiet("no oral prednisone or prednisolone draft", facts)
-    kg = weight.value if weight else None
-    doses = [dose_basis.read_dose(o, kg) for o in drafts]
+    doses = [dose_basis.read_dose(o, weight.value if weight else None) for o in drafts]
     facts["drafts"] = "; ".join(f"{d.order.label}: {d.describe()}" for d in doses)
-    chart = continuing.on_chart(drafts, [o for o in continuing.current_orders(record, "glucocorticoid_systemic")
-                                         if dose_basis.oral_steroid(o)], context.today)
-    on_chart = [dose_basis.read_dose(o, kg) for o in chart.scheduled]
-    facts["steroid_on_chart"] = "; ".join(f"{d.order.label}: {d.describe()}{continuing.on_hold(d.order)}"
-                                          for d in on_chart) or None
-    facts.update(chart.facts())
 
-    day = dose_basis.daily_total([*doses, *on_chart], kg, context.today)
+    day = dose_basis.daily_total(doses, weight.value if weight else None, context.today)
     unread, total_mg, per_kg_written = day.unread, day.mg, day.per_kg_written
     counted, per_dose_only = day.counted, day.per_dose_only
-    is_counted = {id(d) for d in counted}
-    # the chart's orders added to the drafts (the others are given on other days)
-    kept = [d for d in on_chart if id(d) in is_counted and d.order.label not in day.apart]
     facts["total_mg_day"] = round(total_mg, 2) if counted else None
     facts["not_given_together"] = "; ".join(day.apart) or None
-    per_kg, over_cap, over_kg = _over_limits(day, kg, p)
+    per_kg = (total_mg / weight.value) if weight else (per_kg_written or None)
     facts["mg_per_kg_day"] = round(per_kg, 2) if per_kg is not None else None
     facts["unreadable"] = "; ".join(unread) or None
 
-    # the chart's orders only add to a draft: with no draft's dose read, nothing is judged
-    drafted = [d for d in doses if id(d) in is_counted]
-    over_cap, over_kg = over_cap and bool(drafted), over_kg and bool(drafted)
+    over_cap = total_mg > p["max_mg_day"] + EPS
+    over_kg = per_kg is not None and per_kg > p["max_mg_per_kg_day"] + EPS
     if not over_cap and not over_kg:
         if unread:
             return NotEvaluable("dose could not be read: " + "; ".join(unread), facts)
@@ -121,15 +93,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             return NotEvaluable(f"{', '.join(d.order.label for d in counted if d.per_kg)} is written per kg and "
                                 "there is no current weight: the 80 mg/day cap could not be checked", facts)
         why = f"{mg(total_mg)}/day" + (f" ({per_kg:.2f} mg/kg/day)" if per_kg is not None else "")
-        return Quiet(f"{why}" + (" with the order on the chart" if kept else "") + " is within the adult limits"
-                     + ("" if weight else " (no current weight: only the 80 mg cap was checked)"), facts)
+        return Quiet(f"{why} is within the adult limits" + ("" if weight else " (no current weight: only "
+                                                                              "the 80 mg cap was checked)"), facts)
 
-    findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for d in drafted) + "."]
-    if kept:
-        findings.append(continuing.going_on([(d.order, d.describe()) for d in kept]))
+    findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for d in counted) + "."]
     if over_cap:
-        findings.append(f"{'Together they give' if kept else 'The draft gives'} {mg(total_mg)}/day, above "
-                        f"{p['max_mg_day']:g} mg/day.")
+        findings.append(f"The draft gives {mg(total_mg)}/day, above {p['max_mg_day']:g} mg/day.")
     if over_kg and per_kg is not None:
         basis = f"on {weight.describe('kg')}" if weight else "as written"
         findings.append(f"That is {per_kg:.2f} mg/kg/day {basis}, above {p['max_mg_per_kg_day']:g} mg/kg/day.")
@@ -147,15 +116,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     ingredient = drug.split("/")[0].lower()
     delete = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)
               for d in doses]
-    stop = [(d.order, d.describe()) for d in kept]
     suggestions: list[Suggestion] = []
-    if kept and not any(_over_limits(dose_basis.daily_total(doses, kg, context.today), kg, p)[1:]):
-        # the draft alone is within the limits: it is the order beside the chart's that is wrong, not its dose
-        facts["suggested_mg_day"] = None
-        suggestions = continuing.cancel_or_discontinue(delete, stop)
-        advice = ("**Cancel the draft**, or, if it is meant to replace the order on the chart (a taper step), "
-                  "discontinue that order when you sign it.")
-    elif weight is not None:
+    if weight is not None:
         dose = rounded_dose(p["suggested_mg_per_kg_day"] * weight.value, TABLET_STEP_MG, p["max_mg_day"])
         product = oral_steroid_product(ingredient, dose.mg)
         text = f"{ingredient.capitalize()} {dose.mg:g} mg ({product.amount}) by mouth once every morning"
@@ -167,11 +129,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         facts["suggested_mg_day"] = dose.mg
         advice = (f"Suggested instead: **{ingredient} {dose.mg:g} mg by mouth every morning** "
                   f"({p['suggested_mg_per_kg_day']:g} mg/kg on {weight.describe('kg')}, {dose.how}).")
-        # the replacement stops the chart's order too: beside it, the new dose would add up again
         suggestions.append(Suggestion(f"Replace with {ingredient} {dose.mg:g} mg PO every morning (1 mg/kg)",
-                                      [*delete, *continuing.discontinue(stop), Action("create", text,
-                                                                                      resource=resource)],
-                                      is_recommended=True))
+                                      [*delete, Action("create", text, resource=resource)], is_recommended=True))
     else:
         facts["suggested_mg_day"] = None
         advice = (f"No weight-based dose can be suggested without a current weight: the target is "
@@ -182,8 +141,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         summary_dose += f" ({per_kg:.1f} mg/kg)"
     elif over_kg and weight is not None and per_kg is not None:
         summary_dose += f" = {per_kg:.2f} mg/kg/day"
-    if kept:
-        summary_dose += " with the order on the chart"
     limit = f"{p['max_mg_day']:g} mg/day" if over_cap else f"{p['max_mg_per_kg_day']:g} mg/kg/day"
     return Fired(
         severity="warning",

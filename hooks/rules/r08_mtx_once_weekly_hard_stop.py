@@ -15,8 +15,8 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import continuing
 from hooks.definitions.cohorts import is_paediatric
+from hooks.definitions.courses import given_since
 from hooks.definitions.dose_basis import scheduled_weekdays, text_frequency
 from hooks.definitions.routes import route_says_im, route_says_iv, route_says_oral, route_says_sc
 from hooks.dosing import dose_days_per_day, dose_per_administration, round_to
@@ -267,6 +267,13 @@ def _out_of_scope(order: MedicationOrder) -> tuple[str, str] | None:
     return ("oncology", why_oncology) if why_oncology else None
 
 
+def _replaced(drafts: list[MedicationOrder]) -> set[str]:
+    """The chart orders the drafts replace: one re-sent as a draft (the same id), or the one a draft names as its
+    ``priorPrescription`` (FHIR's link from a changed or renewed prescription to the order it follows)."""
+    replaced = {d.reference for d in drafts if d.id}  # a draft with no id names no order
+    return replaced | {d.prior for d in drafts if d.prior}
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = context.params(RULE)
     min_interval = params["min_interval_days"]
@@ -282,13 +289,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         schedule = read_schedule(order, min_interval)
         facts[f"{order.id}_schedule"] = f"{schedule.described}; day {schedule.weekday or 'none'}"
         checked.append((order, schedule))
-    # methotrexate given now goes on beside the drafts unless one of them replaces it or it ends before they start
-    # (continuing.on_chart, as R06 and R09 read it); one given as needed may still be taken on its day: its days count
-    chart = continuing.on_chart(
-        drafts, [o for o in continuing.current_orders(record, "methotrexate") if not _out_of_scope(o)], context.today)
-    on_chart = [(o, read_schedule(o, min_interval)) for o in chart.beside]
+    # methotrexate still given today goes on beside the drafts unless one of them replaces it; an end date that has
+    # passed ends an order whatever its status still says (courses.course_days)
+    replaced = _replaced(drafts)
+    on_chart = [(o, read_schedule(o, min_interval)) for o in given_since(record, "methotrexate", since=record.today)
+                if o.resource_type == "MedicationRequest" and o.reference not in replaced and not _out_of_scope(o)]
     facts["methotrexate_on_chart"] = _described(on_chart) or None
-    facts.update(chart.facts())
     together = _given_together(checked, on_chart, min_interval)
     unsafe = [(order, schedule) for order, schedule in checked if schedule.problems]
     if not unsafe:
@@ -316,9 +322,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     child = is_paediatric(record, context)  # a child's weekly dose goes by body surface area (R32): re-entered
     if together and on_chart:
         # a new weekly order beside the one being given would still be twice a week: the draft is cancelled only
-        dose_line = ("No draft replaces the methotrexate on the chart (none has its id, names it as its prior "
-                     "prescription, or is the same product and day written again), so signing adds to it. **Cancel "
-                     "the draft**; if it is meant to replace that order, stop the order on the chart first.")
+        dose_line = ("No draft replaces the methotrexate on the chart (none has its id or names it as its prior "
+                     "prescription), so signing adds to it. **Cancel the draft**; if it is meant to replace that "
+                     "order, stop the order on the chart first.")
         suggestions.append(Suggestion("Cancel the methotrexate draft(s): the order on the chart stays active",
                                       [*cancel, *folic_actions], is_recommended=True))
     elif amount is not None and dose is not None and dose <= params["max_kept_dose_mg"] and not child:

@@ -1,12 +1,10 @@
-"""R09 mtx-weekly-dose-range: weekly dose edges, severity, new-start note, suggestions, azathioprine phrase, and the
-methotrexate on the chart that no draft replaces."""
+"""R09 mtx-weekly-dose-range: weekly dose edges, severity, new-start note, suggestions, azathioprine phrase."""
 
 from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, ROUTE_SC, Chart
-from fhir_fixtures.r09_mtx_weekly_dose_range import MTX_INJECTABLE, tablets_plus_injection
+from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, Chart
 from tests.conftest import explained, fired, run
 
 RULE = "mtx-weekly-dose-range"
@@ -187,130 +185,3 @@ def test_a_counted_weekly_course_lasts_its_weeks(kb, today):
     chart = _weekly(_chart(today, prior_day=-7), 15, count=12)
     chart = _weekly(chart, 15, start=14)
     assert "30 mg/week" in _card(kb, today, chart)["summary"]
-
-
-def _on_chart(today, dose=20, code=METHOTREXATE_2_5, day="mon", **kwargs):
-    """An established patient on weekly methotrexate (the order ``mtx-chart``), for a draft to add to or replace."""
-    return _chart(today).medication(code, dose, "mg", start=kwargs.pop("start", -100), period=1, period_unit="wk",
-                                    day_of_week=[day], resource_id="mtx-chart", **kwargs)
-
-
-def _deleted(suggestion):
-    return [a["resourceId"] for a in suggestion["actions"] if a["type"] == "delete"]
-
-
-def test_methotrexate_on_the_chart_that_no_draft_replaces_adds_up_with_the_draft(kb, today):
-    """20 mg PO weekly active and an unlinked 25 mg SC weekly draft: 45 mg a week once signed. R09 read only the
-    drafts and said 25 mg/week was within the range (found by audit). The card names both orders and the total,
-    and offers to cancel the draft (recommended) or to discontinue the chart's order."""
-    chart = tablets_plus_injection(today)
-    card = _card(kb, today, chart)
-    assert card["indicator"] == "critical"
-    assert card["summary"].startswith("Methotrexate 45 mg/week with the order on the chart: at/above the 40 mg/week")
-    assert "Ordered: methotrexate 25 MG/ML Injectable Solution, 25 mg once weekly." in card["detail"]
-    assert "Already on the chart, and going on beside the draft: methotrexate 2.5 MG Oral Tablet, 20 mg once " \
-           "weekly." in card["detail"]
-    assert "That is 45 mg/week together" in card["detail"]
-    cancel, stop = card["suggestions"]
-    assert cancel["isRecommended"] and _deleted(cancel) == ["MedicationRequest/mtx-sc"]
-    assert not stop["isRecommended"] and _deleted(stop) == ["MedicationRequest/mtx-po"]
-    assert card["extension"]["imnm-cds"]["draftOrders"] == ["MedicationRequest/mtx-sc"]
-    facts = _explain(kb, today, chart)["facts"]
-    assert facts["weekly_mg"] == 45 and facts["methotrexate_on_chart"] == "methotrexate 2.5 MG Oral Tablet: 20 mg " \
-                                                                          "once weekly"
-
-
-@pytest.mark.parametrize("link", ["priorPrescription", "same id"])
-def test_a_draft_linked_to_the_chart_order_replaces_it(kb, today, link):
-    """The EHR's modify: the draft names the order as its priorPrescription, or is that order re-sent."""
-    chart = tablets_plus_injection(today)
-    if link == "same id":
-        chart.drafts[-1]["id"] = "mtx-po"
-    else:
-        chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/mtx-po"}
-    entry = _explain(kb, today, chart)
-    assert entry["status"] == "not-fired" and entry["facts"]["weekly_mg"] == 25
-    assert "methotrexate 2.5 MG Oral Tablet (MedicationRequest/mtx-po)" in entry["facts"]["on_chart_replaced"]
-
-
-@pytest.mark.parametrize(("dose", "weekly"), [(20, 20), (25, 25), (30, 30)])
-def test_the_same_product_and_day_written_again_replaces_the_chart_order(kb, today, dose, weekly):
-    """A renewal (the same dose) or a dose change written as a new order with no link: the same product, route and
-    weekday as the one order on the chart. Read as replacing it (20 + 20 is no 40 mg/week), and said so."""
-    chart = _on_chart(today, code=MTX_SC, day="fri")
-    chart.draft(MTX_SC, dose, "mg", period=1, period_unit="wk", day_of_week=["fri"])
-    entry = _explain(kb, today, chart)
-    assert entry["facts"]["weekly_mg"] == weekly and entry["facts"]["methotrexate_on_chart"] is None
-    assert "the same product, route and schedule written again" in entry["facts"]["on_chart_replaced"]
-
-
-@pytest.mark.parametrize(("change", "weekly"), [("another weekday", 40), ("another route", 40),
-                                                ("two such orders on the chart", 60)])
-def test_a_draft_that_is_not_the_same_order_written_again_adds_up(kb, today, change, weekly):
-    """Another weekday or route (tablets to a syringe) is another order; and with two orders on the chart that the
-    draft could rewrite, nothing says which one goes: all add up."""
-    chart = _on_chart(today, code=MTX_SC, day="fri", route=ROUTE_SC)
-    if change == "two such orders on the chart":
-        chart.medication(MTX_SC, 20, "mg", start=-50, period=1, period_unit="wk", day_of_week=["fri"], route=ROUTE_SC)
-    chart.draft(MTX_SC, 20, "mg", period=1, period_unit="wk", day_of_week=["mon" if change == "another weekday"
-                                                                           else "fri"],
-                route=ROUTE_SC if change != "another route" else {"text": "intramuscular"})
-    assert _explain(kb, today, chart)["facts"]["weekly_mg"] == weekly
-
-
-def test_an_order_on_hold_on_the_chart_adds_up(kb, today):
-    """On hold, FHIR expects the order to resume: beside the new draft it would give 45 mg a week."""
-    chart = _on_chart(today, status="on-hold").draft(MTX_INJECTABLE, 25, "mg", period=1, period_unit="wk",
-                                                     day_of_week=["mon"], route=ROUTE_SC)
-    card = _card(kb, today, chart)
-    assert card["indicator"] == "critical" and "20 mg once weekly (on hold)" in card["detail"]
-
-
-def test_an_as_needed_order_on_the_chart_is_named_but_not_added(kb, today):
-    chart = _on_chart(today)
-    chart.resources["medications"][-1]["dosageInstruction"][0]["asNeededBoolean"] = True
-    chart.draft(MTX_INJECTABLE, 25, "mg", period=1, period_unit="wk", day_of_week=["mon"], route=ROUTE_SC)
-    entry = _explain(kb, today, chart)
-    assert entry["status"] == "not-fired" and entry["facts"]["weekly_mg"] == 25
-    assert entry["facts"]["on_chart_as_needed"] == "methotrexate 2.5 MG Oral Tablet " \
-                                                             "(MedicationRequest/mtx-chart)"
-
-
-@pytest.mark.parametrize(("end", "expected"), [(6, None), (7, "critical")])
-def test_a_chart_order_ending_before_the_draft_starts_is_not_added(kb, today, end, expected):
-    """The tablets end on day 6 and the SC draft starts on day 7: one after the other, 25 mg a week. Ending on the
-    day the draft starts, both are given that day."""
-    chart = _on_chart(today, end=end).draft(MTX_INJECTABLE, 25, "mg", start=7, period=1, period_unit="wk",
-                                            day_of_week=["mon"], route=ROUTE_SC)
-    assert (_card(kb, today, chart) or {}).get("indicator") == expected
-
-
-def test_the_replacement_for_a_draft_over_the_range_also_stops_the_chart_order(kb, today):
-    """The draft alone (30 mg) is over the range: the replacements cancel it and discontinue the chart's 20 mg, or
-    the new order would be given beside it."""
-    chart = _on_chart(today).draft(MTX_INJECTABLE, 30, "mg", period=1, period_unit="wk", day_of_week=["mon"],
-                                   route=ROUTE_SC, resource_id="mtx-30")
-    card = _card(kb, today, chart)
-    assert card["indicator"] == "critical" and "50 mg/week with the order on the chart" in card["summary"]
-    assert [s["label"].split(" (")[0] for s in card["suggestions"]] == [
-        "Replace with methotrexate 15 mg PO once weekly", "Replace with methotrexate 25 mg SC once weekly"]
-    for suggestion in card["suggestions"]:
-        assert _deleted(suggestion) == ["MedicationRequest/mtx-30", "MedicationRequest/mtx-chart"]
-    assert suggestion["actions"][1]["description"].startswith("Discontinue methotrexate 2.5 MG Oral Tablet")
-
-
-def test_a_chart_order_whose_dose_cannot_be_read_makes_the_total_unknown(kb, today):
-    """The weekly total is not known: not evaluable (it said the 25 mg draft was within the range). The chart's
-    order alone is never judged: its draft must be read first."""
-    chart = _chart(today)
-    resource = chart.medication_request(METHOTREXATE_2_5, None, None, start=-100, text="methotrexate as directed")
-    del resource["dosageInstruction"][0]["timing"]
-    chart.resources["medications"].append(resource)
-    chart.draft(MTX_INJECTABLE, 25, "mg", period=1, period_unit="wk", day_of_week=["mon"], route=ROUTE_SC)
-    entry = _explain(kb, today, chart)
-    assert entry["status"] == "not-evaluable" and "methotrexate 2.5 MG Oral Tablet (on the chart)" in entry["reason"]
-    chart = _on_chart(today, dose=30)
-    chart.draft_resource(chart.medication_request(MTX_SC, None, None, start=0, text="as directed", status="draft",
-                                                  intent="proposal"))
-    entry = _explain(kb, today, chart)
-    assert entry["status"] == "not-evaluable" and entry["facts"]["weekly_mg"] is None
