@@ -1,5 +1,6 @@
 """Fixtures for R21 imnm-possible-relapse-on-taper: CK against its nadir during a prednisone taper, or while IVIG is
-spaced out; drafts that would lower IVIG or rituximab where every cycle is its own completed order."""
+spaced out; drafts that would lower IVIG or rituximab where every cycle is its own completed order, and drafts that
+give the same again (the escalation, never a reduction to hold)."""
 
 from datetime import date
 from typing import Any
@@ -56,6 +57,22 @@ def draft_ivig(chart: Chart, g_per_kg_day: float, days: int, every_weeks: int) -
     every ``every_weeks`` weeks."""
     return chart.draft(IVIG_CVX, g_per_kg_day, "g/kg", route=ROUTE_IV, period=every_weeks, period_unit="wk",
                        count=days, resource_id="draft-ivig")
+
+
+def draft_ivig_cycle(chart: Chart, g_per_kg_day: float, days: int, start: int = 0) -> Chart:
+    """The next IVIG cycle drafted as the chart orders every cycle: one order, ``g_per_kg_day`` a day for ``days``
+    days from ``start``, no interval of its own."""
+    return chart.draft(IVIG_CVX, g_per_kg_day, "g/kg", route=ROUTE_IV, start=start, end=start + days - 1,
+                       resource_id="draft-ivig-cycle")
+
+
+def rituximab_course_chart(today: date, first_day: int = -170) -> Chart:
+    """Prednisone 20 mg unchanged (no taper on the chart); rituximab 1 g on ``first_day`` and 14 days later, two
+    completed orders (no rituximab order current); CK 600 U/L on D-5, nadir 180."""
+    chart = tapering_chart(today, taper=False)
+    for day in (first_day, first_day + 14):
+        chart.medication(RITUXIMAB, 1000, "mg", start=day, end=day, status="completed", route=ROUTE_IV)
+    return chart
 
 
 def long_standing_chart(today: date) -> Chart:
@@ -198,7 +215,23 @@ def quiet_ivig_draft_restart(today: date) -> dict[str, Any]:
                "nadir. Rituximab 500 mg drafted: a lower dose of the current course, so hold it.",
          fires={RULE}, indicators={RULE: "warning"})
 def fires_rituximab_lower_dose(today: date) -> dict[str, Any]:
-    chart = tapering_chart(today, taper=False)
-    for day in (-170, -156):
-        chart.medication(RITUXIMAB, 1000, "mg", start=day, end=day, status="completed", route=ROUTE_IV)
+    chart = rituximab_course_chart(today)
     return chart.draft(RITUXIMAB, 500, "mg", route=ROUTE_IV, resource_id="draft-rituximab").request("order-sign")
+
+
+@fixture("r21-quiet-order-sign-rituximab-same-course-again", hook="order-sign",
+         story="The same patient; rituximab 1 g twice 2 weeks apart drafted again (one order with a count): the same "
+               "1 g a dose, the escalation for a relapse, not a reduction to hold, although CK is 600 U/L.",
+         quiet={RULE})
+def quiet_rituximab_same_course(today: date) -> dict[str, Any]:
+    chart = rituximab_course_chart(today)
+    return chart.draft(RITUXIMAB, 1000, "mg", route=ROUTE_IV, period=2, period_unit="wk", count=2,
+                       resource_id="draft-rituximab").request("order-sign")
+
+
+@fixture("r21-quiet-order-sign-ivig-next-cycle-drafted-late", hook="order-sign",
+         story="IVIG 2 g/kg every 4 weeks, each cycle a completed order, the last 36 days ago; CK 600 U/L, 3x its "
+               "nadir. The next cycle drafted as one order, 1 g/kg a day for 2 days: the same 2 g/kg, late, not a "
+               "schedule spaced out, so nothing to hold.", quiet={RULE})
+def quiet_ivig_next_cycle_late(today: date) -> dict[str, Any]:
+    return draft_ivig_cycle(ivig_cycles_chart(today, last_cycle=-36), 1, 2).request("order-sign")

@@ -107,6 +107,31 @@ def test_a_completed_infusion_is_not_a_stop(today):
     assert taper.sparing_reductions(*record_and_context(KB, chart)) == []
 
 
+CYCLOPHOSPHAMIDE = "cyclophosphamide 1000 MG Injection"
+
+
+def test_an_agent_given_in_cycles_is_reduced_per_dose_not_per_day(today):
+    """Rituximab 1 g x2 written with a count, then 1 g every 6 months; cyclophosphamide 1 g as monthly one-day
+    orders, then 1 g every 4 weeks: read per day, 'rituximab reduced from 500 mg/week to 38.8889 mg/week' and
+    'cyclophosphamide reduced from 1000 mg/day to 250 mg/week', a taper for R21 and R22 that was not happening
+    (review). The same dose each time is no reduction; 750 mg after 1 g is."""
+    chart = Chart(today).weight(70)
+    chart.medication(RITUXIMAB, 1000, "mg", start=-200, status="completed", route=ROUTE_IV, period=2, period_unit="wk",
+                     count=2)
+    chart.medication(RITUXIMAB, 1000, "mg", start=-20, route=ROUTE_IV, period=6, period_unit="mo")
+    for day in (-150, -120, -90):
+        chart.medication(CYCLOPHOSPHAMIDE, 1000, "mg", start=day, end=day, status="completed", route=ROUTE_IV)
+    chart.medication(CYCLOPHOSPHAMIDE, 1000, "mg", start=-60, end=-31, route=ROUTE_IV, period=4, period_unit="wk")
+    assert _sparing_steps(chart) == []
+    chart.medication(CYCLOPHOSPHAMIDE, 750, "mg", start=-30, route=ROUTE_IV, period=4, period_unit="wk")
+    assert _sparing_steps(chart) == [f"cyclophosphamide reduced from 1000 mg/dosing day to 750 mg/dosing day on "
+                                     f"{chart.at(-30)}"]
+    split = Chart(today).medication("cyclophosphamide 50 MG Oral Tablet", 100, "mg", start=-100, end=-41,
+                                    status="completed")
+    split.medication("cyclophosphamide 50 MG Oral Tablet", 50, "mg", start=-40, frequency=2)
+    assert _sparing_steps(split) == []  # 100 mg a day, once or as 50 mg twice
+
+
 def _ivig_cycles(today, *cycles: tuple[int, float, int]) -> Chart:
     """Prednisone 20 mg unchanged and 70 kg; IVIG cycles, each one completed order: (first day, g/kg a day, days)."""
     return Chart(today).weight(70).medication(PREDNISONE_20, 20, "mg", start=-400).ivig_cycles(*cycles)
@@ -296,9 +321,9 @@ def _ivig_drafts(chart: Chart) -> list[str]:
     return [step.what for _, step in taper.draft_reductions(record, context, context.draft_orders)]
 
 
-def _every_4_weeks() -> Chart:
-    """IVIG 2 g/kg (1 g/kg a day for 2 days) every 4 weeks, one completed order per cycle, the last on D-4."""
-    return _on_prednisone().ivig_cycles((-60, 1, 2), (-32, 1, 2), (-4, 1, 2))
+def _every_4_weeks(last: int = -4) -> Chart:
+    """IVIG 2 g/kg (1 g/kg a day for 2 days) every 4 weeks, one completed order per cycle, the last on ``last``."""
+    return _on_prednisone().ivig_cycles((last - 56, 1, 2), (last - 28, 1, 2), (last, 1, 2))
 
 
 def test_a_one_cycle_ivig_draft_is_compared_with_the_last_cycle():
@@ -322,3 +347,50 @@ def test_a_draft_stopping_ivig_between_cycles_is_a_stop():
     """No IVIG order is current between cycles charted one order each, but the course is: stopping it is a taper."""
     chart = _every_4_weeks().draft(IVIG_CVX, 1, "g/kg", status="stopped", route=ROUTE_IV, period=4, period_unit="wk")
     assert _ivig_drafts(chart) == ["draft stops ivig (immune globulin, intravenous)"]
+
+
+def test_a_one_cycle_ivig_draft_has_no_interval_of_its_own():
+    """The next 2 g/kg cycle drafted 42 days after the last of 4-weekly cycles (the same drafted day by day, too) read
+    'spaced out from every 28 to every 42 days': when a cycle is drafted is no schedule. A cyclic draft's interval is
+    one."""
+    late = _every_4_weeks(last=-42).draft(IVIG_CVX, 1, "g/kg", start=0, end=1, route=ROUTE_IV)
+    assert _ivig_drafts(late) == []
+    day_by_day = _every_4_weeks(last=-42)
+    for day in range(5):
+        day_by_day.draft(IVIG_CVX, 0.4, "g/kg", start=day, end=day, route=ROUTE_IV)
+    assert _ivig_drafts(day_by_day) == []
+    cyclic = _every_4_weeks(last=-42).draft(IVIG_CVX, 1, "g/kg", route=ROUTE_IV, period=8, period_unit="wk", count=2)
+    assert _ivig_drafts(cyclic) == ["draft: ivig spaced out from every 28 to every 56 days (immune globulin, "
+                                    f"intravenous; last cycle {cyclic.at(-42)})"]
+
+
+@pytest.mark.parametrize(("start", "end"), [(0, 0), (0, None), (3, 0)])
+def test_an_ivig_draft_whose_cycle_dose_is_unknown_is_not_judged(start, end):
+    """The next cycle due today. 1 g/kg for one day (the first of a cycle charted day by day: the second may be
+    drafted at the next signing), 1 g/kg daily with no end nor count (no known number of days), or an order ending
+    before it starts ('-140 g per cycle'): none says what the cycle gives (review)."""
+    chart = _every_4_weeks(last=-28).draft(IVIG_CVX, 1, "g/kg", start=start, end=end, route=ROUTE_IV)
+    assert _ivig_drafts(chart) == []
+
+
+def test_one_day_ivig_drafts_are_judged_when_they_make_a_whole_cycle():
+    """A one-day draft may be a whole cycle: 1 g/kg after cycles of 2 g/kg in one day is half. One-day drafts for
+    each day of the cycle are the cycle: 0.5 g/kg a day for 2 days after 1 g/kg a day for 2 days is half."""
+    one_day_cycles = _on_prednisone().ivig_cycles((-84, 2, 1), (-56, 2, 1), (-28, 2, 1))
+    one_day_cycles.draft(IVIG_CVX, 1, "g/kg", start=0, end=0, route=ROUTE_IV)
+    assert _ivig_drafts(one_day_cycles) == ["draft: ivig reduced from 140 g to 70 g per cycle (immune globulin, "
+                                            f"intravenous; last cycle {one_day_cycles.at(-28)})"]
+    day_by_day = _every_4_weeks(last=-28)
+    for day in (0, 1):
+        day_by_day.draft(IVIG_CVX, 0.5, "g/kg", start=day, end=day, route=ROUTE_IV)
+    assert len(_ivig_drafts(day_by_day)) == 2 and "reduced from 140 g to 70 g per cycle" in _ivig_drafts(day_by_day)[0]
+
+
+def test_ivig_drafts_of_one_cycle_are_added_up_before_they_meet_the_cycle_on_file():
+    """0.4 g/kg a day for 5 days drafted day by day, from 4 days after the last cycle began: the three days within a
+    week of it were added to it, and the last two read as a cycle of their own, 'reduced from 140 g to 56 g per
+    cycle' (review). The drafts are one cycle, and it adds to the cycle on file."""
+    chart = _every_4_weeks()
+    for day in range(5):
+        chart.draft(IVIG_CVX, 0.4, "g/kg", start=day, end=day, route=ROUTE_IV)
+    assert _ivig_drafts(chart) == []

@@ -307,3 +307,20 @@ def test_a_cyclic_order_that_ended_covers_its_last_cycle_not_a_next_one(kb, toda
     chart.medication(IVIG_CVX, 2, "g/kg", start=-238, end=end, status=status, route=ROUTE_IV, period=12,
                      period_unit="wk")
     assert td.combination(*_evaluate(kb, chart)).days == days
+
+
+@pytest.mark.parametrize(("order", "days"), [
+    ({"start": -30, "end": -29, "status": "completed"}, 2),
+    ({"start": -30, "period": 4, "period_unit": "wk", "count": 5}, 5),
+    ({"start": -30, "period": 4, "period_unit": "wk"}, 1),
+    ({"start": -30, "end": -33, "status": "completed"}, None),
+    ({"start": -30, "period": 4, "period_unit": "wk", "count": 0}, None),
+], ids=["one cycle over 2 days", "cyclic, 5 days a cycle", "cyclic, no days given", "ends before it starts",
+        "count of none"])
+def test_the_days_of_an_ivig_cycle(kb, today, order, days):
+    """An order ending before it starts read as a cycle of -2 days, so its 1 g/kg a day was '-140 g per cycle'; a
+    cycle counted zero days was read as one (review). Neither says what the cycle gives."""
+    chart = Chart(today).weight(70).medication(IVIG_CVX, 1, "g/kg", route=ROUTE_IV, **order)
+    record, _ = _evaluate(kb, chart)
+    assert td.ivig_cycle_mg(record.medications[0], 70, today) == (None if days is None else 70_000 * days)
+    assert td.ivig_cycle_days(record.medications[0], today) == days

@@ -8,13 +8,13 @@ behind them, so R21 (relapse card), R22 (CK monitoring interval) and others read
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import pairwise
 
 from hooks import dosing
 from hooks.context import HookContext
-from hooks.definitions import ck, steroids
+from hooks.definitions import ck, immunosuppression_level, steroids
 from hooks.definitions import treatment_duration as td
 from hooks.definitions.courses import course_days, doses_since, last_dose_day
 from hooks.definitions.immunosuppression import STEROID_SPARING
@@ -28,9 +28,9 @@ TSH_CAVEAT_MIU_L = 10.0
 
 _TOLERANCE_MG = 0.01
 CYCLIC_AGENTS = ("ivig", "rituximab", "cyclophosphamide")  # given in cycles of infusions
-# Anti-CD20 maintenance is 0.5-1 g every 6-9 months (clinical-rules.md, dosing references), and the table reads
-# anti-CD20 given within 12 months as still in use: a dose this soon after the last continues the course [design]
-RITUXIMAB_COURSE_DAYS = 365
+# Anti-CD20 given this recently still acts (section 4.2: "anti-CD20 within 12 months"; maintenance is 0.5-1 g every
+# 6-9 months): a draft this soon after the last dose changes the course in use. The definition's own default.
+ANTI_CD20_IN_USE_DAYS = immunosuppression_level.Thresholds().anti_cd20_days
 _CAVEAT_GROUPS = {"exertion": "exertion", "im_injection": "IM injection", "trauma": "trauma",
                   "emg": "needle EMG", "muscle_biopsy": "muscle biopsy"}
 
@@ -91,9 +91,9 @@ def _gc_reductions(record: PatientRecord, context: HookContext, window_days: int
 
 def sparing_reductions(record: PatientRecord, context: HookContext,
                        window_days: int | None = None) -> list[TaperStep]:
-    """Steroid-sparing agents stopped (nothing given since) or re-ordered at a lower dose. Stopped: status
-    'stopped', or, for an agent taken continuously, a course that has ended ('completed', or past its end date).
-    IVIG is reduced cycle by cycle (:func:`_ivig_reductions`), not order by order."""
+    """Steroid-sparing agents stopped (nothing given since) or re-ordered at a lower dose (:func:`_dose`). Stopped:
+    status 'stopped', or, for an agent taken continuously, a course that has ended ('completed', or past its end
+    date). IVIG is reduced cycle by cycle (:func:`_ivig_reductions`), not order by order."""
     if window_days is None:
         window_days = int(context.definition("taper_sparing_window_days"))
     since = record.today - timedelta(days=window_days)
@@ -126,10 +126,9 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
         for previous, following in pairwise(orders):
             if following.start is None or not since <= following.start <= record.today:
                 continue
-            old, new = dosing.daily_mg(previous, weight), dosing.daily_mg(following, weight)
-            if old is not None and new is not None and new < old - _TOLERANCE_MG:
-                steps.append(TaperStep(following.start, f"{group} reduced from {_per_week(previous, old)} to "
-                                                         f"{_per_week(following, new)}"))
+            old, new = _dose(group, previous, weight), _dose(group, following, weight)
+            if old is not None and new is not None and new.mg < old.mg - _TOLERANCE_MG:
+                steps.append(TaperStep(following.start, f"{group} reduced from {old.basis} to {new.basis}"))
     return sorted(steps, key=lambda s: s.day)
 
 
@@ -151,10 +150,10 @@ def _ivig_reductions(record: PatientRecord, context: HookContext, weight: float 
 def _ivig_given_less(previous: td.IvigDose, following: td.IvigDose, later: td.IvigDose | None,
                      late: int) -> list[str]:
     """How ``following`` gives less IVIG than the cycle before it: a lower dose per cycle (per kg, at today's
-    dosing weight), or a longer interval by more than the ``late`` days (dose_gap_bridge_days) a late cycle may
-    take, unless the cycle after it (``later``) is back on time. The same cycle dose split over other days (1 g/kg
-    a day for 2 days, then 0.4 g/kg a day for 5) is no reduction, nor is a cycle that restarts IVIG after a break
-    that ends a course (:func:`td.ivig_doses`)."""
+    dosing weight), or a longer interval (where both have one) by more than the ``late`` days
+    (dose_gap_bridge_days) a late cycle may take, unless the cycle after it (``later``) is back on time. The same
+    cycle dose split over other days (1 g/kg a day for 2 days, then 0.4 g/kg a day for 5) is no reduction, nor is a
+    cycle that restarts IVIG after a break that ends a course (:func:`td.ivig_doses`)."""
     if following.restart:
         return []
     changes = []
@@ -175,11 +174,24 @@ def _ivig_given_less(previous: td.IvigDose, following: td.IvigDose, later: td.Iv
     return changes
 
 
-def _per_week(order: MedicationOrder, daily: float) -> str:
-    per_day = dosing.periods_per_day(order.dosage.timing) if order.dosage else None
-    if per_day is not None and per_day < 1:
-        return f"{daily * 7:g} mg/week"
-    return f"{daily:g} mg/day"
+def _dose(group: str, order: MedicationOrder, weight: float | None) -> dosing.Amount | None:
+    """What a reduction of ``group`` is read from: the average daily mg (a weekly one read per week), but for an
+    agent given in cycles (rituximab, cyclophosphamide) the mg on each day it is given, since its average over the
+    days between doses says nothing of the dose: 1 g twice 2 weeks apart, or 1 g every 6 months, is the same 1 g
+    again as a one-day 1 g order (and 50 mg twice a day the same as 100 mg once). None when it cannot be read."""
+    daily = dosing.daily_mg(order, weight)
+    timing = order.dosage.timing if order.dosage else None
+    if daily is None or timing is None:
+        return None
+    if group in CYCLIC_AGENTS:
+        dose_days = dosing.dose_days_per_day(timing)
+        if not dose_days:
+            return None
+        given = daily / min(dose_days, 1)  # several doses a day are one dosing day
+        return dosing.Amount(given, f"{given:g} mg/dosing day")
+    per_day = dosing.periods_per_day(timing)
+    weekly = per_day is not None and per_day < 1
+    return dosing.Amount(daily, f"{daily * 7:g} mg/week" if weekly else f"{daily:g} mg/day")
 
 
 @per_record
@@ -242,67 +254,80 @@ def draft_reductions(record: PatientRecord, context: HookContext,
         if _is_stop(order):
             found.append((order, TaperStep(record.today, f"draft stops {group} ({order.label})")))
             continue
-        old = max((d for m in given if (d := dosing.daily_mg(m, weight)) is not None), default=None)
-        new = dosing.daily_mg(order, weight)
-        if old is not None and new is not None and new < old - _TOLERANCE_MG:
-            found.append((order, TaperStep(record.today, f"draft reduces {group} from {_per_week(given[0], old)} "
-                                                         f"to {_per_week(order, new)}")))
+        old = max((d for m in given if (d := _dose(group, m, weight)) is not None), key=lambda d: d.mg, default=None)
+        new = _dose(group, order, weight)
+        if old is not None and new is not None and new.mg < old.mg - _TOLERANCE_MG:
+            found.append((order, TaperStep(record.today, f"draft reduces {group} from {old.basis} to {new.basis}")))
     return found
 
 
 def _being_given(record: PatientRecord, context: HookContext, group: str) -> list[MedicationOrder]:
     """The orders of ``group`` a draft changes: the current ones; for a cyclic agent with none, the order that gave
-    its last dose, when that was within its course (RITUXIMAB_COURSE_DAYS for anti-CD20, else the
+    its last dose, when that was within its course (ANTI_CD20_IN_USE_DAYS for anti-CD20, else the
     ivig_course_break_days definition): charts that order every cycle separately (rituximab 1 g x2 as two completed
     orders) leave no current order between cycles. After a longer break the course has ended: a draft restarts it."""
     current = record.medications_in(group, current_only=True)
     if current or group not in CYCLIC_AGENTS:
         return current
-    given = [(day, order) for order in record.medications_in(group)
-             if (day := last_dose_day(order, record.today)) is not None]
-    if not given:
-        return []
-    last_day, last_order = max(given, key=lambda item: item[0])
-    course_length = RITUXIMAB_COURSE_DAYS if group == "rituximab" else context.definition("ivig_course_break_days")
-    return [last_order] if (record.today - last_day).days <= course_length else []
+    course_length = ANTI_CD20_IN_USE_DAYS if group == "rituximab" else context.definition("ivig_course_break_days")
+    given = doses_since(record, group, since=record.today - timedelta(days=int(course_length)))
+    return [max(given, key=lambda item: item[1])[0]] if given else []
 
 
 def _ivig_draft_reductions(record: PatientRecord, context: HookContext, weight: float | None,
                            drafts: Sequence[MedicationOrder]) -> list[tuple[MedicationOrder, TaperStep]]:
     """IVIG drafts that give less than the last cycle on the chart, read as :func:`_ivig_reductions` reads two
     charted cycles (:func:`_ivig_given_less`), whether or not an order is current: a chart that orders every cycle
-    separately has none between cycles. Each draft is the cycle it would add (:func:`td.ivig_doses`): a cyclic
-    draft, its own dose per cycle and interval; one-cycle drafts starting less than IVIG_CYCLE_MIN_GAP_DAYS apart
-    are one cycle and add up, spaced from the chart's last cycle, and one starting that soon after a one-cycle order
-    on the chart adds to that cycle. A draft more than ivig_course_break_days after the last cycle restarts IVIG."""
+    separately has none between cycles. Each drafted cycle (:func:`_drafted_ivig_cycles`) is compared, except one
+    that adds to the cycle on file (one-cycle drafts starting less than IVIG_CYCLE_MIN_GAP_DAYS after a one-cycle
+    order) and one more than ivig_course_break_days after the last cycle (a restart). A cycle drafted as one-day
+    orders over fewer days than the last cycle may be its first days only (the rest drafted at a later signing):
+    its dose is not judged."""
     doses = td.ivig_doses(record, context, weight) if drafts else []
     cycles = td.ivig_course(record, context).cycles if doses else ()
     if not doses or not cycles:
         return []
     previous, last_cycle = doses[-1], cycles[-1]
-    break_days = context.definition("ivig_course_break_days")
     late = int(context.definition("dose_gap_bridge_days"))
+    found = []
+    for orders, cycle in _drafted_ivig_cycles(drafts, weight, record.today, last_cycle,
+                                              context.definition("ivig_course_break_days")):
+        if not cycle.cyclic and not previous.cyclic \
+                and (cycle.start - previous.start).days < td.IVIG_CYCLE_MIN_GAP_DAYS:
+            continue  # part of the cycle on file: it adds to it
+        day_by_day = not cycle.cyclic and cycle.days == len(orders)  # every draft one day long
+        if day_by_day and cycle.days is not None and previous.days is not None and cycle.days < previous.days:
+            continue  # perhaps the cycle's first days only
+        found += [(order, TaperStep(record.today, f"draft: ivig {change} ({order.label}; last cycle "
+                                                  f"{last_cycle.isoformat()})"))
+                  for change in _ivig_given_less(previous, cycle, None, late) for order in orders]
+    return found
+
+
+def _drafted_ivig_cycles(drafts: Sequence[MedicationOrder], weight: float | None, today: date, last_cycle: date,
+                         break_days: float) -> list[tuple[list[MedicationOrder], td.IvigDose]]:
+    """The IVIG cycles drafts would give, as :func:`td.ivig_doses` reads orders, each read as planned (to its last
+    day, not cut short at today): a cyclic draft, its own dose per cycle and interval; one-cycle drafts starting less
+    than IVIG_CYCLE_MIN_GAP_DAYS apart, one cycle that adds up. A one-cycle draft has no interval of its own (how
+    long after the last cycle it is drafted is no schedule), and no dose per cycle when it gives neither an end date
+    nor a count (a daily draft with no end is no known number of days). A cycle more than ``break_days`` after
+    ``last_cycle`` restarts IVIG."""
     drafted: list[tuple[list[MedicationOrder], td.IvigDose]] = []
-    for order in sorted(drafts, key=lambda o: o.start or record.today):
-        start = order.start or record.today
-        # read as planned, to its last day: a draft's cycle is not cut short at today
-        mg = td.ivig_cycle_mg(order, weight, date.max)
+    for order in sorted(drafts, key=lambda o: o.start or today):
+        start = order.start or today
         step = td.stated_interval(order)
+        timing = order.dosage.timing if order.dosage else None
+        open_ended = step is None and order.end is None and not (timing and timing.count) and not order.supply_days
+        days = None if open_ended else td.ivig_cycle_days(order, date.max)
+        mg = None if days is None else td.ivig_cycle_mg(order, weight, date.max)
         if step is None and drafted and not drafted[-1][1].cyclic \
                 and (start - drafted[-1][1].start).days < td.IVIG_CYCLE_MIN_GAP_DAYS:
             orders, cycle = drafted[-1]
-            added = None if mg is None or cycle.mg is None else cycle.mg + mg
-            drafted[-1] = ([*orders, order], replace(cycle, mg=added))
+            drafted[-1] = ([*orders, order], cycle.adding(mg, days))
             continue
-        if step is None and not previous.cyclic and (start - previous.start).days < td.IVIG_CYCLE_MIN_GAP_DAYS:
-            continue  # part of the cycle on file: it adds to it
-        since = (start - last_cycle).days
-        drafted.append(([order], td.IvigDose(start, mg, round(step) if step is not None else since,
-                                             since > break_days, step is not None, None)))
-    return [(order, TaperStep(record.today, f"draft: ivig {change} ({order.label}; last cycle "
-                                            f"{last_cycle.isoformat()})"))
-            for orders, cycle in drafted for change in _ivig_given_less(previous, cycle, None, late)
-            for order in orders]
+        drafted.append(([order], td.IvigDose(start, mg, round(step) if step is not None else None,
+                                             (start - last_cycle).days > break_days, step is not None, None, days)))
+    return drafted
 
 
 # ---------------------------------------------------------------- possible relapse

@@ -180,24 +180,37 @@ def ivig_cycles(record: PatientRecord) -> list[date]:
     return cycles
 
 
-def ivig_cycle_mg(order: MedicationOrder, weight_kg: float | None, today: date) -> float | None:
-    """mg of IVIG one cycle of an order gives: an order for one cycle, its daily dose times the days it runs (1 g/kg a
-    day for 2 days and 0.4 g/kg a day for 5 days are both 2 g/kg); a cyclic order, its dose times the days of a cycle
-    (its ``duration`` in days, else its ``count``, as the service contract writes one), so that the same 2 g/kg
-    split differently is the same. None when the dose cannot be read (a per-kg dose with no weight), or an order for
-    one cycle has no end."""
-    daily = daily_mg(order, weight_kg)
-    if daily is None:
+def ivig_cycle_days(order: MedicationOrder, today: date) -> float | None:
+    """Days of IVIG one cycle of an order gives: a cyclic order, its ``duration`` in days, else its ``count`` (as the
+    service contract writes one), else one; an order for one cycle, the days it runs (its planned days, for a cycle
+    under way). None when an order for one cycle is current with no end (given daily: no cycle to add up), or its
+    days cannot be read (an end before its start, a count below one)."""
+    if order.start is not None and order.end is not None and order.end < order.start:
         return None
-    if (step := stated_interval(order)) is not None:
-        timing = order.dosage.timing if order.dosage else None
-        days = (timing.duration if timing and timing.duration and timing.duration_unit in ("d", None)
-                else timing.count if timing and timing.count else 1)
-        return daily * step * days
+    timing = order.dosage.timing if order.dosage else None
+    if stated_interval(order) is not None:
+        if timing is not None and timing.duration and timing.duration_unit in ("d", None):
+            return timing.duration
+        if timing is not None and timing.count is not None:
+            return timing.count if timing.count >= 1 else None
+        return 1
     if order.end is None and order.current_on(today):
-        return None  # given daily with no end: no cycle to add up
+        return None
     span = course_days(order, max(today, order.end or today))  # a cycle under way counts its planned days
-    return None if span is None else daily * ((span[1] - span[0]).days + 1)
+    return None if span is None or span[1] < span[0] else (span[1] - span[0]).days + 1
+
+
+def ivig_cycle_mg(order: MedicationOrder, weight_kg: float | None, today: date) -> float | None:
+    """mg of IVIG one cycle of an order gives: its dose on each day of the cycle times the cycle's days
+    (:func:`ivig_cycle_days`), so that 1 g/kg a day for 2 days and 0.4 g/kg a day for 5 days are both 2 g/kg, as a
+    cyclic order or as an order for one cycle. None when the dose cannot be read (a per-kg dose with no weight) or
+    the cycle's days cannot."""
+    daily = daily_mg(order, weight_kg)
+    days = ivig_cycle_days(order, today)
+    if daily is None or days is None:
+        return None
+    # a cyclic order's daily mg is averaged over its interval: times the interval, what it gives on a day it is given
+    return daily * (stated_interval(order) or 1) * days
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +223,12 @@ class IvigDose:
     restart: bool  # the first cycle of a course: no cycle within the ivig_course_break_days definition before
     cyclic: bool  # one cyclic order, never added up with another
     last: date | None  # the last day its order gives IVIG: a dose before then is extra, not the next cycle
+    days: float | None  # the days a cycle is given over (:func:`ivig_cycle_days`); None when unknown
+
+    def adding(self, mg: float | None, days: float | None) -> IvigDose:
+        """This cycle with another order for it (the cycle charted day by day) added: unknown if either is."""
+        return replace(self, mg=None if mg is None or self.mg is None else self.mg + mg,
+                       days=None if days is None or self.days is None else self.days + days)
 
 
 def ivig_doses(record: PatientRecord, context: HookContext, weight_kg: float | None) -> list[IvigDose]:
@@ -224,17 +243,17 @@ def ivig_doses(record: PatientRecord, context: HookContext, weight_kg: float | N
                         key=lambda o: o.start or date.min):
         assert order.start is not None  # filtered above: for mypy
         mg = ivig_cycle_mg(order, weight_kg, today)
+        days = ivig_cycle_days(order, today)
         step = stated_interval(order)
         if step is None and doses and not doses[-1].cyclic \
                 and (order.start - doses[-1].start).days < IVIG_CYCLE_MIN_GAP_DAYS:
-            added = None if mg is None or doses[-1].mg is None else doses[-1].mg + mg
-            doses[-1] = replace(doses[-1], mg=added)
+            doses[-1] = doses[-1].adding(mg, days)
             continue
         before = bisect_right(cycles, order.start - timedelta(days=IVIG_CYCLE_MIN_GAP_DAYS))
         since = (order.start - cycles[before - 1]).days if before else None
         restart = since is None or since > break_days
         spacing = round(step) if step is not None else None if restart else since
-        doses.append(IvigDose(order.start, mg, spacing, restart, step is not None, last_dose_day(order, today)))
+        doses.append(IvigDose(order.start, mg, spacing, restart, step is not None, last_dose_day(order, today), days))
     return doses
 
 

@@ -19,8 +19,10 @@ from fhir_fixtures.builders import (
 )
 from fhir_fixtures.r21_imnm_possible_relapse_on_taper import (
     draft_ivig,
+    draft_ivig_cycle,
     ivig_cycles_chart,
     long_standing_chart,
+    rituximab_course_chart,
     tapering_chart,
 )
 from tests.conftest import explained, fired, run, with_params
@@ -142,23 +144,66 @@ def test_order_sign_ivig_draft_after_the_course_break_restarts_ivig(kb, today):
     assert entry["status"] == "fired" and "reduced from 140 g to 70 g per cycle" in entry["facts"]["draft_reductions"]
 
 
-def _rituximab_1g_x2(today, first_day: int) -> Chart:
-    chart = tapering_chart(today, taper=False)
-    for day in (first_day, first_day + 14):
-        chart.medication(RITUXIMAB, 1000, "mg", start=day, end=day, status="completed", route=ROUTE_IV)
-    return chart
-
-
-@pytest.mark.parametrize(("first_day", "dose", "held"), [(-170, 500, True), (-170, 1000, False), (-380, 500, False)])
+@pytest.mark.parametrize(("first_day", "dose", "held"), [(-170, 500, True), (-170, 1000, False), (-379, 500, True),
+                                                      (-380, 500, False)])
 def test_order_sign_rituximab_draft_against_the_last_dose_of_the_course(kb, today, first_day, dose, held):
     """Rituximab 1 g x2 as two completed orders left no current order, so a 500 mg draft was not seen. A lower dose
-    than the course's last is a reduction; 1 g again is not; a year and more after the last dose is a new course."""
-    chart = _rituximab_1g_x2(today, first_day).draft(RITUXIMAB, dose, "mg", route=ROUTE_IV, resource_id="rtx")
+    than the course's last is a reduction; 1 g again is not; more than a year (anti-CD20 in use, as the definition of
+    high-level immunosuppression reads it) after the last dose is a new course."""
+    chart = rituximab_course_chart(today, first_day).draft(RITUXIMAB, dose, "mg", route=ROUTE_IV, resource_id="rtx")
     card, entry = _result(kb, chart, "order-sign")
     assert (card is not None) is held
     if held:
-        assert entry["facts"]["draft_reductions"] == (f"draft reduces rituximab from 1000 mg/day to 500 mg/day on "
-                                                      f"{today.isoformat()}")
+        assert entry["facts"]["draft_reductions"] == ("draft reduces rituximab from 1000 mg/dosing day to 500 mg/"
+                                                      f"dosing day on {today.isoformat()}")
+
+
+@pytest.mark.parametrize("timing", [{"period": 2, "period_unit": "wk", "count": 2}, {"period": 6, "period_unit": "mo"}],
+                         ids=["1 g x2 again", "1 g every 6 months"])
+def test_order_sign_rituximab_at_the_same_dose_is_no_reduction(kb, today, timing):
+    """After 1 g x2 as two one-day orders, the same 1 g drafted as a course with a count, or as maintenance every 6
+    months, was compared by its average over the weeks between doses: 'draft reduces rituximab from 1000 mg/day to
+    500 mg/week' (38.9 mg/week), and R21 offered to cancel the rituximab that escalates a possible relapse (review).
+    Per dose it is the same 1 g."""
+    chart = rituximab_course_chart(today).draft(RITUXIMAB, 1000, "mg", route=ROUTE_IV, resource_id="rtx", **timing)
+    card, entry = _result(kb, chart, "order-sign")
+    assert card is None and entry["facts"]["draft_reductions"] is None
+
+
+@pytest.mark.parametrize(("dose", "held"), [(1000, False), (750, True)])
+def test_order_sign_cyclophosphamide_is_read_per_dose(kb, today, dose, held):
+    """Cyclophosphamide 1 g a month as one-day completed orders, then 1 g every 4 weeks drafted: 'draft reduces
+    cyclophosphamide from 1000 mg/day to 250 mg/week' (review). 750 mg every 4 weeks is a lower dose."""
+    chart = tapering_chart(today, taper=False)
+    for day in (-90, -60, -30):
+        chart.medication("cyclophosphamide 1000 MG Injection", 1000, "mg", start=day, end=day, status="completed",
+                         route=ROUTE_IV)
+    chart.draft("cyclophosphamide 1000 MG Injection", dose, "mg", route=ROUTE_IV, period=4, period_unit="wk")
+    card, entry = _result(kb, chart, "order-sign")
+    assert (card is not None) is held
+    assert entry["facts"]["draft_reductions"] == ("draft reduces cyclophosphamide from 1000 mg/dosing day to 750 mg/"
+                                                  f"dosing day on {today.isoformat()}" if held else None)
+
+
+@pytest.mark.parametrize("last_cycle", [-36, -42])
+def test_order_sign_next_ivig_cycle_drafted_late_is_not_spaced_out(kb, today, last_cycle):
+    """The next cycle drafted as the chart orders every cycle (1 g/kg a day for 2 days) 36 or 42 days after the last
+    of 4-weekly cycles read 'spaced out from every 28 to every 36 days', and R21 offered to cancel the IVIG during a
+    possible relapse (review). A one-cycle draft has no interval of its own: only a cyclic draft's is judged."""
+    card, entry = _result(kb, draft_ivig_cycle(ivig_cycles_chart(today, last_cycle=last_cycle), 1, 2), "order-sign")
+    assert card is None and entry["facts"]["draft_reductions"] is None
+
+
+@pytest.mark.parametrize(("start", "end"), [(0, 0), (0, None), (3, 0)],
+                         ids=["day 1 of a cycle drafted day by day", "no end nor count", "ends before it starts"])
+def test_order_sign_ivig_draft_of_unknown_cycle_dose_is_not_judged(kb, today, start, end):
+    """The next cycle due today (the last 28 days ago, 1 g/kg a day for 2 days). 1 g/kg for today alone (day 2 drafted
+    at the next signing) read 'reduced from 140 g to 70 g per cycle'; so did 1 g/kg daily with no end nor count, read
+    as one day; one ending before it starts read '-140 g per cycle' (review). None says what the cycle gives."""
+    chart = ivig_cycles_chart(today, last_cycle=-28).draft(IVIG_CVX, 1, "g/kg", route=ROUTE_IV, start=start, end=end,
+                                                           resource_id="draft-ivig")
+    card, entry = _result(kb, chart, "order-sign")
+    assert card is None and entry["facts"]["draft_reductions"] is None
 
 
 def test_stale_ck_is_not_evaluable(kb, today):
