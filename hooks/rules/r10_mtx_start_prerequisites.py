@@ -10,6 +10,7 @@ estimate needs (a child's current height, a birth date, a creatinine that can be
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -102,6 +103,9 @@ NOT_ESTIMATED: dict[str, tuple[str, str]] = {
 }
 
 
+_AT_LEAST = re.compile(r"\s*>=?\s*(\d+(?:\.\d+)?)")  # an eGFR written as a lower bound: '>60', '>= 90'
+
+
 def _unjudged(record: PatientRecord, context: HookContext, since: date,
               egfr: renal.Egfr | None) -> tuple[Observation, renal.NoEstimate] | None:
     """The latest creatinine within the window when no eGFR stands for it: none estimated from it, none reported on or
@@ -111,6 +115,9 @@ def _unjudged(record: PatientRecord, context: HookContext, since: date,
             or latest_result(record, ("egfr",), creatinine.when) is not None:
         return None
     found = renal.estimate(record, context, creatinine)
+    if isinstance(found, renal.NoEstimate) and found.missing == "creatinine" and egfr is not None \
+            and egfr.day >= since:
+        return None  # an unreadable creatinine (haemolysed) beside a readable eGFR within the window
     return (creatinine, found) if isinstance(found, renal.NoEstimate) else None
 
 
@@ -160,6 +167,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     unjudged = _unjudged(record, context, since, egfr)
     facts["egfr_not_estimated"] = f"creatinine {_shown(unjudged[0])}: {unjudged[1].why}" if unjudged else None
     low_egfr = egfr if egfr is not None and egfr.value < params["egfr_avoid_below"] else None
+    newer = latest_result(record, ("egfr",), low_egfr.day + timedelta(days=1)) if low_egfr is not None else None
+    above = _AT_LEAST.match(newer.value_text or "") if newer is not None else None
+    if above and float(above.group(1)) >= params["egfr_avoid_below"]:
+        low_egfr = None  # a newer eGFR the lab wrote as a bound ('>60') is past the limit: the old low one is past
     critical = low_egfr is not None
 
     folate = record.medications_in("folic_acid", current_only=True) + context.drafts_in("folic_acid")

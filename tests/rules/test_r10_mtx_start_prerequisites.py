@@ -502,3 +502,17 @@ def test_an_hcv_antibody_positive_once_counts_after_a_later_negative(kb, today):
     assert (f"HCV Ab positive (Hep C Ab positive on {chart.at(-900)}, then negative on {chart.at(-200)})"
             in _detail(card))
     assert [a["description"] for a in card["suggestions"][0]["actions"]] == ["HCV RNA", "Hepatology referral"]
+
+
+def test_a_newer_egfr_written_as_a_bound_above_30_overrides_an_old_low_one(kb, today):
+    """eGFR 25 during an AKI 400 days ago, complete labs last week with the eGFR reported as '>60': not critical."""
+    chart = _renal(today, _egfr(25, -400)).observation(EGFR, -7, value_string=">60")
+    card = fired(run(kb, _draft(chart).request("order-sign"), today)).get(RULE)
+    assert card is None or card["indicator"] != "critical"
+    below = _renal(today, _egfr(25, -400)).observation(EGFR, -7, value_string="<15")  # a bound below: no override
+    assert fired(run(kb, _draft(below).request("order-sign"), today))[RULE]["indicator"] == "critical"
+
+
+def test_an_unreadable_creatinine_beside_a_readable_egfr_in_the_window_is_no_gap(kb, today):
+    chart = _renal(today, _egfr(85, -7)).observation(CREATININE, -2, value_string="Specimen haemolysed - see comment")
+    assert RULE not in fired(run(kb, _draft(chart).request("order-sign"), today))
