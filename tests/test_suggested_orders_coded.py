@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import fhir_fixtures
-from fhir_fixtures.builders import CVX, IMNM_SNOMED, LOINC, RITUXIMAB, RXNORM, SNOMED, Chart
+from fhir_fixtures.builders import IMNM_SNOMED, LOINC, RITUXIMAB, SNOMED, Chart
 from tests.conftest import fired, run
 
 NO_PACK_RXNORM = "no RxNorm code in the terminology pack (README Gaps) nor in any value set searched"
@@ -87,64 +87,8 @@ TEXT_ONLY: dict[tuple[str, str], str] = {
 # (rule id, concept text) -> (group, system, code) of the sourced value-set row the rule should ask for: the rule
 # still builds orders.text_concept(...) (a rule change, not a value-set change, codes these).
 RULE_SENDS_TEXT: dict[tuple[str, str], tuple[str, str, str]] = {
-    ("nsti-no-immunosuppression", "Vancomycin"): ("nsti_antibiotic", RXNORM, "11124"),
-    ("nsti-no-immunosuppression", "Clindamycin"): ("nsti_antibiotic", RXNORM, "2582"),
-    ("nsti-no-immunosuppression", "Meropenem"): ("nsti_antibiotic", RXNORM, "29561"),
-    ("nsti-no-immunosuppression", "Piperacillin-tazobactam"): ("nsti_antibiotic", RXNORM, "74169"),
-    ("nsti-no-immunosuppression",
-     "Surgical consultation for exploration and debridement of a necrotizing soft-tissue infection"):
-        ("referral", SNOMED, "183541002"),
-    ("aza-xanthine-oxidase-interaction", "CBC with differential"): ("cbc", LOINC, "57021-8"),
-    ("mtx-tmp-smx-interaction", "CBC with differential"): ("cbc", LOINC, "57021-8"),
-    ("srp-add-rituximab-inadequate-response", "Complete blood count with differential"): ("cbc", LOINC, "57021-8"),
-    ("srp-add-rituximab-inadequate-response", "Serum IgM"): ("igM", LOINC, "2472-9"),
-    ("hbv-screen-before-rituximab", "IgM, serum"): ("igM", LOINC, "2472-9"),
-    ("giop-bone-protection", "25-hydroxyvitamin D, serum"): ("vitamin_d_level", LOINC, "62292-8"),
-    ("pjp-prophylaxis-missing", "G6PD activity"): ("g6pd", LOINC, "32546-4"),
-    ("weakness-with-normal-ck", "Potassium (serum)"): ("potassium", LOINC, "2823-3"),
-    ("imnm-refractory-next-line", "Fasting glucose (tacrolimus monitoring)"): ("glucose_fasting", LOINC, "1558-6"),
-    ("imnm-refractory-next-line", "Serum magnesium (tacrolimus monitoring)"): ("magnesium", LOINC, "19123-9"),
-    ("imnm-refractory-next-line", "Tacrolimus trough level 1-2 weeks after start (target 5-10 ng/mL)"):
-        ("tacrolimus_level", LOINC, "11253-2"),
-    ("imnm-refractory-next-line", "Blood pressure check at each visit on tacrolimus"):
-        ("blood_pressure", LOINC, "85354-9"),
-    ("ivmp-pulse-dose-cap", "Blood pressure before and after each methylprednisolone infusion"):
-        ("blood_pressure", LOINC, "85354-9"),
-    ("ivmp-pulse-dose-cap", "Capillary blood glucose four times a day during methylprednisolone pulses"):
-        ("glucose_capillary", LOINC, "41653-7"),
-    ("imnm-cancer-screening", "Erythrocyte sedimentation rate (ESR)"): ("esr", LOINC, "30341-2"),
-    ("imnm-cancer-screening", "C-reactive protein (CRP)"): ("crp", LOINC, "1988-5"),
-    ("imnm-cancer-screening", "Urinalysis"): ("urinalysis", LOINC, "24356-8"),
-    ("ici-myositis", "Erythrocyte sedimentation rate (ESR)"): ("esr", LOINC, "30341-2"),
-    ("ici-myositis", "C-reactive protein (CRP)"): ("crp", LOINC, "1988-5"),
-    ("ici-myositis", "Acetylcholine receptor (AChR) antibodies"): ("achr_ab", LOINC, "11034-6"),
-    ("ici-myositis", "Anti-striational (striated muscle) antibodies"): ("striational_ab", LOINC, "8097-8"),
-    ("ici-myositis", "Cardio-oncology consult: exclude ICI myocarditis"): ("referral", SNOMED, "308471005"),
-    ("ici-myositis", "Neuromuscular (neurology) consult: ICI myositis, exclude myasthenia overlap"):
-        ("referral", SNOMED, "308474002"),
-    ("ici-myositis", "Oncology review today: ICI myositis (hold/discontinue decision)"):
-        ("referral", SNOMED, "183529009"),
-    ("srp-cardiac-evaluation", "Cardiology referral: anti-SRP myopathy with possible cardiac involvement"):
-        ("referral", SNOMED, "308471005"),
-    ("ibm-immunosuppression-futile", "Referral to a neuromuscular clinic (inclusion body myositis)"):
-        ("referral", SNOMED, "308474002"),
     ("imnm-possible-relapse-on-taper", "Neuromuscular clinic visit within 2 weeks (possible IMNM relapse)"):
         ("referral", SNOMED, "308474002"),
-    ("ibm-immunosuppression-futile",
-     "Speech-language pathology swallow assessment with video-fluoroscopy (dysphagia in inclusion body myositis)"):
-        ("referral", SNOMED, "308452008"),
-    ("imnm-severe-disease-urgent",
-     "Speech-language pathology swallow evaluation; nil by mouth or modified diet until assessed"):
-        ("referral", SNOMED, "308452008"),
-    ("weakness-with-normal-ck", "Physiotherapy referral: strengthening and reconditioning (possible steroid myopathy)"):
-        ("referral", SNOMED, "306170007"),
-    ("giop-bone-protection", "Paediatric dietitian: age-appropriate calcium intake on long-term glucocorticoids"):
-        ("referral", SNOMED, "408285001"),
-    ("pjp-prophylaxis-missing",
-     "Paediatric pharmacy consult: PJP prophylaxis dosed by weight/BSA (TMP/SMX or alternative)"):
-        ("referral", SNOMED, "306362008"),
-    ("vaccinate-before-immunosuppression", "COVID-19 vaccination, current-season formulation (dose per product)"):
-        ("non_live_vaccine", CVX, "213"),
 }
 
 CODED_KEYS = ("medicationCodeableConcept", "code")

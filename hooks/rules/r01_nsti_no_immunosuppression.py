@@ -10,7 +10,7 @@ from hooks.context import HookContext
 from hooks.definitions import cohorts, diagnosis, weight
 from hooks.definitions.dose_basis import mg
 from hooks.dosing import rounded_dose
-from hooks.record import MedicationOrder, PatientRecord
+from hooks.record import SNOMED, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IDSA_2014_SSTI, SEED_004, WSES_2014
 
@@ -42,6 +42,10 @@ VANCOMYCIN_STEP_MG = 250  # vials: round the loading dose to 250 mg
 # child's load in whole vials was up to a third off its mg/kg dose (500 mg at 15 kg is 33 mg/kg; 250 mg at 14.9 kg
 # is 17): below this the load is given to 0.1 mg.
 VANCOMYCIN_WHOLE_VIALS_FROM = 5
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+# The RxNorm ingredient each suggested antibiotic is ordered as (value set nsti_antibiotic, local.csv).
+ANTIBIOTIC_RXNORM = {"Vancomycin": "11124", "Clindamycin": "2582", "Meropenem": "29561",
+                     "Piperacillin-tazobactam": "74169"}
 
 DETAIL = """\
 **Do not give immunosuppression: this patient has an infectious necrotizing soft-tissue infection (NSTI).**
@@ -74,6 +78,11 @@ def _flagged(record: PatientRecord, context: HookContext, weight_kg: float | Non
         any_iv_methylprednisolone=True, unreadable_steroid_counts=True)
 
 
+def _antibiotic(context: HookContext, name: str) -> dict[str, Any]:
+    return orders.procedure_concept(context.valuesets, "nsti_antibiotic", ANTIBIOTIC_RXNORM[name], system=RXNORM,
+                                    text=name)
+
+
 def _vancomycin(record: PatientRecord, context: HookContext) -> tuple[str, dict[str, Any], float | None]:
     """Card wording, the suggested order and the computed loading dose (None without a current weight)."""
     params = context.params(RULE)
@@ -86,12 +95,12 @@ def _vancomycin(record: PatientRecord, context: HookContext) -> tuple[str, dict[
         wording = (f"vancomycin {per_kg:g} mg/kg IV loading dose then pharmacy dosing (**dose not computed**: {why}; "
                    "weigh the patient)")
         # The dose stays in the text: a weight-based dose is never computed from a missing or stale weight.
-        return wording, orders.medication_request(context.patient_id, orders.text_concept("Vancomycin"), None, None,
-                                                  text=text, route="iv", count=1), None
+        return wording, orders.medication_request(context.patient_id, _antibiotic(context, "Vancomycin"), None,
+                                                  None, text=text, route="iv", count=1), None
     dose = rounded_dose(per_kg * dosing.value, VANCOMYCIN_STEP_MG, cap, min_steps=VANCOMYCIN_WHOLE_VIALS_FROM)
     basis = f"{per_kg:g} mg/kg x {dosing.value:g} kg weighed {dosing.day.isoformat()}, {dose.how}"
     text = f"Vancomycin {mg(dose.mg)} IV once as a loading dose ({basis}), then pharmacy dosing"
-    order = orders.medication_request(context.patient_id, orders.text_concept("Vancomycin"), dose.mg, "mg",
+    order = orders.medication_request(context.patient_id, _antibiotic(context, "Vancomycin"), dose.mg, "mg",
                                       text=text, route="iv", count=1)
     wording = f"vancomycin **{mg(dose.mg)} IV** loading dose ({basis}) then pharmacy dosing"
     return wording, order, dose.mg
@@ -100,8 +109,9 @@ def _vancomycin(record: PatientRecord, context: HookContext) -> tuple[str, dict[
 def _workup(context: HookContext) -> list[tuple[str, dict[str, Any]]]:
     pid, sets = context.patient_id, context.valuesets
     return [
-        ("STAT surgical consult", orders.service_request(pid, orders.text_concept(
-            "Surgical consultation for exploration and debridement of a necrotizing soft-tissue infection"),
+        ("STAT surgical consult", orders.service_request(pid, orders.procedure_concept(
+            sets, "referral", "183541002", system=SNOMED,
+            text="Surgical consultation for exploration and debridement of a necrotizing soft-tissue infection"),
             priority="stat")),
         ("Blood cultures x2", orders.service_request(pid, orders.lab_concept(
             sets, "culture", "600-7", text="Blood cultures x2 (two sets from separate sites)"), priority="stat")),
@@ -134,7 +144,7 @@ def _antibiotics(context: HookContext, beta_lactam: str, child: bool) -> list[tu
             label, amount, text = (f"{name} {dose:g} {unit} IV q{hours}h", dose,
                                    f"{name} {dose:g} {unit} IV every {hours} hours ({why})")
         out.append((label, orders.medication_request(
-            context.patient_id, orders.text_concept(name), amount, unit if amount is not None else None,
+            context.patient_id, _antibiotic(context, name), amount, unit if amount is not None else None,
             route="iv", period=hours, period_unit="h", text=text)))
     return out
 

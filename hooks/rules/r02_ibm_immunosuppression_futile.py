@@ -8,7 +8,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import diagnosis, weight
-from hooks.record import Concept, MedicationOrder, PatientRecord
+from hooks.record import SNOMED, Concept, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import NADDAF_2022, SCHMIDT_2018, SEED_003, UPTODATE_IBM
 from hooks.suppression import overlap_myositis
@@ -80,17 +80,20 @@ def _referenced_reasons(order: MedicationOrder, record: PatientRecord) -> list[t
 
 
 def _rehabilitation(context: HookContext) -> list[Action]:
-    pid = context.patient_id
-    referrals = (
+    pid, sets = context.patient_id, context.valuesets
+    referrals = (  # (label, order text, SNOMED CT referral procedure where one names the service)
         ("Physiotherapy and occupational therapy referral",
-         "Referral to physiotherapy and occupational therapy (inclusion body myositis: strength, function, aids)"),
+         "Referral to physiotherapy and occupational therapy (inclusion body myositis: strength, function, aids)",
+         None),
         ("Speech-language pathology swallow study",
-         "Speech-language pathology swallow assessment with video-fluoroscopy (dysphagia in inclusion body myositis)"),
-        ("Fall-risk assessment", "Fall-risk assessment (quadriceps weakness in inclusion body myositis)"),
-        ("Neuromuscular clinic referral", "Referral to a neuromuscular clinic (inclusion body myositis)"),
+         "Speech-language pathology swallow assessment with video-fluoroscopy (dysphagia in inclusion body myositis)",
+         "308452008"),
+        ("Fall-risk assessment", "Fall-risk assessment (quadriceps weakness in inclusion body myositis)", None),
+        ("Neuromuscular clinic referral", "Referral to a neuromuscular clinic (inclusion body myositis)", "308474002"),
     )
-    return [Action("create", label, resource=orders.service_request(pid, orders.text_concept(text)))
-            for label, text in referrals]
+    return [Action("create", label, resource=orders.service_request(pid, orders.procedure_concept(
+        sets, "referral", code, system=SNOMED, text=text) if code else orders.text_concept(text)))
+            for label, text, code in referrals]
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:

@@ -205,10 +205,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
 
 def _monitoring(context: HookContext) -> list[Action]:
-    glucose = orders.service_request(context.patient_id, orders.text_concept(
-        "Capillary blood glucose four times a day during methylprednisolone pulses"))
-    bp = orders.service_request(context.patient_id, orders.text_concept(
-        "Blood pressure before and after each methylprednisolone infusion"))
+    glucose = orders.service_request(context.patient_id, orders.lab_concept(
+        context.valuesets, "glucose_capillary", "41653-7",
+        text="Capillary blood glucose four times a day during methylprednisolone pulses"))
+    bp = orders.service_request(context.patient_id, orders.procedure_concept(
+        context.valuesets, "blood_pressure", "85354-9",
+        text="Blood pressure before and after each methylprednisolone infusion"))
     return [Action("create", "Capillary glucose QID during pulses", resource=glucose),
             Action("create", "Blood pressure with each infusion", resource=bp)]
 

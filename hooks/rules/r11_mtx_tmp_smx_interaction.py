@@ -313,7 +313,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 "unknown": "TMP dose unknown"}[dose.regimen]
 
     cbc = orders.service_request(
-        context.patient_id, orders.text_concept("CBC with differential"),
+        context.patient_id, orders.lab_concept(context.valuesets, "cbc", "57021-8", text="CBC with differential"),
         note="Methotrexate with trimethoprim: CBC at 1-2 weeks and 4 weeks, then monthly while both continue.")
     monitor = Action("create", "CBC at 1-2 and 4 weeks, then monthly", resource=cbc)
     stop_tmp = Action("delete", f"{'Cancel' if drafted_tmp else 'Stop'} {tmp_order.label}",

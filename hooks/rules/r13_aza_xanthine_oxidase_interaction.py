@@ -111,8 +111,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         advice = ("Avoid the combination; consider **mycophenolate** instead of azathioprine. If allopurinol is "
                   f"unavoidable, cut azathioprine to {cut} and check a CBC every week.")
 
-    cbc = orders.service_request(context.patient_id, orders.text_concept("CBC with differential"),
-                                 note="Weekly while azathioprine and allopurinol are given together.")
+    cbc = orders.service_request(
+        context.patient_id, orders.lab_concept(context.valuesets, "cbc", "57021-8", text="CBC with differential"),
+        note="Weekly while azathioprine and allopurinol are given together.")
     cancel_drafts = [Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafted]
     suggestions = [Suggestion(
         "Cancel azathioprine; consider mycophenolate instead" if aza_drafted else f"Cancel {xoi.label}",

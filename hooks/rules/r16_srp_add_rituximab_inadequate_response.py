@@ -146,9 +146,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             patient, orders.lab_concept(context.valuesets, "igG", "2465-3"))),
         Action("create", "IgA", resource=orders.service_request(
             patient, orders.lab_concept(context.valuesets, "igA", "2458-8"))),
-        Action("create", "IgM", resource=orders.service_request(patient, orders.text_concept("Serum IgM"))),
+        Action("create", "IgM", resource=orders.service_request(
+            patient, orders.lab_concept(context.valuesets, "igM", "2472-9", text="Serum IgM"))),
         Action("create", "CBC with differential", resource=orders.service_request(
-            patient, orders.text_concept("Complete blood count with differential"))),
+            patient, orders.lab_concept(context.valuesets, "cbc", "57021-8",
+                                      text="Complete blood count with differential"))),
     ]
     suggestions = [Suggestion("Baseline labs before rituximab (HBV screen, immunoglobulins, CBC)", labs)]
     child = is_paediatric(record, context)

@@ -181,16 +181,21 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if (on_ivig and on_rituximab) or tacrolimus_active:
         suggestions.append(Suggestion("Tacrolimus monitoring (trough at 1-2 weeks, BMP, Mg, glucose, BP)", [
             Action("create", "Tacrolimus trough level in 1-2 weeks", resource=orders.service_request(
-                patient, orders.text_concept("Tacrolimus trough level 1-2 weeks after start (target 5-10 ng/mL)"))),
+                patient, orders.lab_concept(
+                    context.valuesets, "tacrolimus_level", "11253-2",
+                    text="Tacrolimus trough level 1-2 weeks after start (target 5-10 ng/mL)"))),
             Action("create", "Basic metabolic panel", resource=orders.service_request(
                 patient, orders.lab_concept(context.valuesets, "bmp", "51990-0",
                                             "Basic metabolic panel (tacrolimus monitoring)"))),
             Action("create", "Magnesium", resource=orders.service_request(
-                patient, orders.text_concept("Serum magnesium (tacrolimus monitoring)"))),
+                patient, orders.lab_concept(context.valuesets, "magnesium", "19123-9",
+                                            text="Serum magnesium (tacrolimus monitoring)"))),
             Action("create", "Glucose", resource=orders.service_request(
-                patient, orders.text_concept("Fasting glucose (tacrolimus monitoring)"))),
+                patient, orders.lab_concept(context.valuesets, "glucose_fasting", "1558-6",
+                                            text="Fasting glucose (tacrolimus monitoring)"))),
             Action("create", "Blood pressure check", resource=orders.service_request(
-                patient, orders.text_concept("Blood pressure check at each visit on tacrolimus")))]))
+                patient, orders.procedure_concept(context.valuesets, "blood_pressure", "85354-9",
+                                                  text="Blood pressure check at each visit on tacrolimus")))]))
     tried = "; ".join(filter(None, (ivig_text if on_ivig else None, rituximab_text if on_rituximab else None)))
     tacrolimus_line = ("\n" + TACROLIMUS_MONITORING) if (on_ivig and on_rituximab) or tacrolimus_active else ""
     agent = "IVIG and rituximab" if on_ivig and on_rituximab else "IVIG" if on_ivig else "rituximab"

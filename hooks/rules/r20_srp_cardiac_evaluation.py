@@ -100,8 +100,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             actions.append(Action("create", "Cardiac MRI", resource=orders.service_request(
                 patient, orders.procedure_concept(sets, "cardiac_mri", "24748-6", text="Cardiac MRI"))))
         actions.append(Action("create", "Cardiology referral", resource=orders.service_request(
-            patient, orders.text_concept("Cardiology referral: anti-SRP myopathy with possible cardiac "
-                                         "involvement"))))
+            patient, orders.procedure_concept(
+                sets, "referral", "308471005", system=SNOMED,
+                text="Cardiology referral: anti-SRP myopathy with possible cardiac involvement"))))
     return Fired(
         severity="warning",
         summary=f"Anti-SRP: cardiac screen incomplete ({', '.join(missing) or 'cardiac review'} missing)",

@@ -8,7 +8,7 @@ from datetime import timedelta
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, steroids, strength
-from hooks.record import LOINC, PatientRecord
+from hooks.record import LOINC, SNOMED, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import PINAL_FERNANDEZ_2018, SEED_003, SEED_004
 
@@ -109,10 +109,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         patient, orders.procedure_concept(sets, "mri_thigh", "26235-2", system=LOINC,
                                           text="MRI both thighs: STIR and T1 / fat fraction"),
         note="Weakness with a normal CK: oedema (active myositis) or fatty replacement (damage)?")
-    potassium = orders.service_request(patient, orders.text_concept("Potassium (serum)"))
+    potassium = orders.service_request(
+        patient, orders.lab_concept(sets, "potassium", "2823-3", text="Potassium (serum)"))
     tsh_order = orders.service_request(patient, orders.lab_concept(sets, "tsh", "3016-3"))
-    pt = orders.service_request(patient, orders.text_concept("Physiotherapy referral: strengthening and "
-                                                             "reconditioning (possible steroid myopathy)"))
+    pt = orders.service_request(patient, orders.procedure_concept(
+        sets, "referral", "306170007", system=SNOMED,
+        text="Physiotherapy referral: strengthening and reconditioning (possible steroid myopathy)"))
     return Fired(
         severity="info",
         summary=f"Weakness with a normal CK ({latest.value:,.0f} U/L): consider steroid myopathy before escalating",

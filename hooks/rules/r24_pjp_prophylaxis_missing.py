@@ -11,7 +11,7 @@ from hooks.context import HookContext
 from hooks.definitions import immunosuppression, steroids
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import given_since
-from hooks.record import MedicationOrder, PatientRecord
+from hooks.record import SNOMED, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import (
     EULAR_2022_INFECTIONS,
@@ -112,7 +112,8 @@ def _suggestions(context: HookContext, mtx: bool) -> list[Suggestion]:
     atovaquone = orders.medication_request(
         pid, orders.concept(sets, "pjp_alternative", "Atovaquone"), 1500, "mg",
         text="Atovaquone 1,500 mg by mouth once daily with food (PJP prophylaxis)")
-    g6pd = orders.service_request(pid, orders.text_concept("G6PD activity"), note="Before dapsone.")
+    g6pd = orders.service_request(pid, orders.lab_concept(sets, "g6pd", "32546-4", text="G6PD activity"),
+                                  note="Before dapsone.")
     dapsone = orders.medication_request(
         pid, orders.concept(sets, "pjp_alternative", "Dapsone"), 100, "mg",
         text="Dapsone 100 mg by mouth once daily (PJP prophylaxis), after a normal G6PD result")
@@ -139,8 +140,9 @@ def _suggestions(context: HookContext, mtx: bool) -> list[Suggestion]:
 
 
 def _paediatric_suggestions(context: HookContext) -> list[Suggestion]:
-    consult = orders.service_request(context.patient_id, orders.text_concept(
-        "Paediatric pharmacy consult: PJP prophylaxis dosed by weight/BSA (TMP/SMX or alternative)"))
+    consult = orders.service_request(context.patient_id, orders.procedure_concept(
+        context.valuesets, "referral", "306362008", system=SNOMED,
+        text="Paediatric pharmacy consult: PJP prophylaxis dosed by weight/BSA (TMP/SMX or alternative)"))
     return [Suggestion("Paediatric pharmacy consult for PJP prophylaxis dosing",
                        [Action("create", "Paediatric pharmacy consult (PJP prophylaxis)", resource=consult)],
                        is_recommended=True)]

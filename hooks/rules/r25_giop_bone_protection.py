@@ -11,7 +11,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import bone, cohorts, steroids
-from hooks.record import PatientRecord
+from hooks.record import SNOMED, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ACR_2022_GIOP, SEED_000, SEED_003
 
@@ -92,6 +92,11 @@ def _exposure(record: PatientRecord, context: HookContext, params: Mapping[str, 
     return None, facts
 
 
+def _vitamin_d_level(context: HookContext) -> dict[str, Any]:
+    return orders.service_request(context.patient_id, orders.lab_concept(
+        context.valuesets, "vitamin_d_level", "62292-8", text="25-hydroxyvitamin D, serum"))
+
+
 def _suggestions(context: HookContext, missing: list[str]) -> list[Suggestion]:
     sets, pid = context.valuesets, context.patient_id
     out = []
@@ -103,7 +108,7 @@ def _suggestions(context: HookContext, missing: list[str]) -> list[Suggestion]:
         vitamin_d = orders.medication_request(
             pid, orders.concept(sets, "vitamin_d", "Cholecalciferol"), 1000, "[iU]",
             text="Cholecalciferol (vitamin D3) 1,000 IU by mouth once daily")
-        level = orders.service_request(pid, orders.text_concept("25-hydroxyvitamin D, serum"))
+        level = _vitamin_d_level(context)
         out.append(Suggestion("Calcium 500 mg elemental BID, vitamin D3 1,000 IU daily, 25-OH vitamin D", [
             Action("create", "Calcium carbonate 500 mg elemental PO BID with food", resource=calcium),
             Action("create", "Cholecalciferol 1,000 IU PO daily", resource=vitamin_d),
@@ -133,9 +138,10 @@ def _child_suggestions(context: HookContext, missing: list[str], vitamin_d_iu: i
         vitamin_d = orders.medication_request(
             pid, orders.concept(context.valuesets, "vitamin_d", "Cholecalciferol"), vitamin_d_iu, "[iU]",
             text=f"Cholecalciferol (vitamin D3) {vitamin_d_iu:,} IU by mouth once daily")
-        level = orders.service_request(pid, orders.text_concept("25-hydroxyvitamin D, serum"))
-        dietitian = orders.service_request(pid, orders.text_concept(
-            "Paediatric dietitian: age-appropriate calcium intake on long-term glucocorticoids"))
+        level = _vitamin_d_level(context)
+        dietitian = orders.service_request(pid, orders.procedure_concept(
+            context.valuesets, "referral", "408285001", system=SNOMED,
+            text="Paediatric dietitian: age-appropriate calcium intake on long-term glucocorticoids"))
         out.append(Suggestion(f"Vitamin D3 {vitamin_d_iu:,} IU daily, 25-OH vitamin D, dietitian for calcium intake", [
             Action("create", f"Cholecalciferol {vitamin_d_iu:,} IU PO daily", resource=vitamin_d),
             Action("create", "25-OH vitamin D level", resource=level),

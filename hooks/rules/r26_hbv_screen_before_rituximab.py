@@ -111,8 +111,9 @@ def _labs(record: PatientRecord, context: HookContext, params: Mapping[str, floa
     if not record.observations_in("igA", since=ig_since):
         actions.append(Action("create", "IgA", resource=_lab(context, "igA", "2458-8")))
     if not record.observations_in("igM", since=ig_since):
-        igm = orders.service_request(context.patient_id, orders.text_concept("IgM, serum"), priority="urgent",
-                                     note="Baseline before anti-CD20 therapy.")
+        igm = orders.service_request(
+            context.patient_id, orders.lab_concept(context.valuesets, "igM", "2472-9", text="IgM, serum"),
+            priority="urgent", note="Baseline before anti-CD20 therapy.")
         actions.append(Action("create", "IgM", resource=igm))
     return actions
 

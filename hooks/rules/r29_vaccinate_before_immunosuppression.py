@@ -12,7 +12,7 @@ from hooks.definitions.courses import given_since
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
 from hooks.definitions.routes import systemic
 from hooks.definitions.vaccines import SERIES_DOSES, rzv_series, vaccines_given
-from hooks.record import Immunization, Observation, PatientRecord
+from hooks.record import CVX, Immunization, Observation, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ACR_2022_VACCINES, IDSA_2013_VACCINES, SEED_003
 from hooks.units import convert
@@ -221,8 +221,9 @@ def _check(record: PatientRecord, context: HookContext, p: Any, facts: dict[str,
         missing.append(f"COVID-19: no dose since {covid_since.isoformat()}")
         actions.append(("COVID-19 vaccine, current formulation", [Action(
             "create", "COVID-19 vaccination (current formulation)", resource=orders.service_request(
-                context.patient_id, orders.text_concept("COVID-19 vaccination, current-season formulation "
-                                                        "(dose per product)"),
+                context.patient_id, orders.procedure_concept(
+                    context.valuesets, "non_live_vaccine", "213", system=CVX,
+                    text="COVID-19 vaccination, current-season formulation (dose per product)"),
                 note="Immunocompromised schedule: additional doses may be due."))]))
 
     _hepatitis_b(record, context, p, facts, missing, done, actions)

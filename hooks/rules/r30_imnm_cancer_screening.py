@@ -43,9 +43,10 @@ ENHANCED_CT_LOINC = "89283-6"  # CT Neck+Chest+Abdomen+Pelvis W contrast IV
 BASIC_PANEL: tuple[tuple[str, tuple[str, str, str] | None], ...] = (
     ("Complete blood count (CBC)", ("cbc", "58410-2", LOINC)),
     ("Comprehensive metabolic panel (CMP)", ("cmp", "24323-8", LOINC)),
-    ("Erythrocyte sedimentation rate (ESR)", None), ("C-reactive protein (CRP)", None),
+    ("Erythrocyte sedimentation rate (ESR)", ("esr", "30341-2", LOINC)),
+    ("C-reactive protein (CRP)", ("crp", "1988-5", LOINC)),
     ("Serum protein electrophoresis (SPEP)", None), ("Serum free light chains (kappa/lambda)", None),
-    ("Urinalysis", None),
+    ("Urinalysis", ("urinalysis", "24356-8", LOINC)),
     ("Chest X-ray (PA and lateral)", ("chest_xray", "399208008", SNOMED)))
 
 DETAIL = """\

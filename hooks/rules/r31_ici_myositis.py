@@ -55,6 +55,7 @@ FEATURES = (("ptosis", "ptosis"), ("diplopia", "diplopia"), ("dysphagia", "dysph
 HS_TROPONIN_I = "89579-7"
 ECG_LOINC = "34534-8"
 TTE_SNOMED = "252418006"
+ONCOLOGY_REFERRAL, NEUROLOGY_REFERRAL, CARDIOLOGY_REFERRAL = "183529009", "308474002", "308471005"  # SNOMED CT
 # 'Grade 2', 'Grade: 2', 'G2', 'grade II', or a value that starts with the grade ('2', '3 (severe)'); never another
 # number in the text ('CTCAE v5.0 grade 1' is grade 1)
 _GRADE = re.compile(r"\b(?:grade|g)[\s:#-]*([1-5])\b|^\s*([1-5])\b(?![.,]\d)|\bgrade[\s:#-]*(iv|v|i{1,3})\b", re.I)
@@ -325,29 +326,33 @@ def _suggestions(context: HookContext, drafts: list[MedicationOrder], manage: st
             sets, "echocardiogram", TTE_SNOMED, system=SNOMED), priority="urgent")),
         ("CK", request(orders.lab_concept(sets, "ck", "2157-6"), priority="urgent")),
         ("Aldolase", request(orders.lab_concept(sets, "aldolase", "1761-6"), priority="urgent")),
-        ("ESR", request(orders.text_concept("Erythrocyte sedimentation rate (ESR)"), priority="urgent")),
-        ("CRP", request(orders.text_concept("C-reactive protein (CRP)"), priority="urgent")),
+        ("ESR", request(orders.lab_concept(
+            sets, "esr", "30341-2", text="Erythrocyte sedimentation rate (ESR)"), priority="urgent")),
+        ("CRP", request(orders.lab_concept(sets, "crp", "1988-5", text="C-reactive protein (CRP)"),
+                        priority="urgent")),
         ("Urinalysis (myoglobin)", request(orders.text_concept("Urinalysis with urine myoglobin"),
                                            priority="urgent")),
-        ("AChR antibodies", request(orders.text_concept("Acetylcholine receptor (AChR) antibodies"),
-                                    priority="urgent")),
-        ("Anti-striational antibodies", request(orders.text_concept("Anti-striational (striated muscle) "
-                                                                    "antibodies"), priority="urgent")),
+        ("AChR antibodies", request(orders.lab_concept(
+            sets, "achr_ab", "11034-6", text="Acetylcholine receptor (AChR) antibodies"), priority="urgent")),
+        ("Anti-striational antibodies", request(orders.lab_concept(
+            sets, "striational_ab", "8097-8", text="Anti-striational (striated muscle) antibodies"),
+            priority="urgent")),
         ("Spirometry (FVC) and NIF", request(orders.text_concept("Spirometry (FVC) and negative inspiratory "
                                                                  "force (NIF)"), priority="urgent")),
     ]
-    consults = [
-        ("Oncology", "Oncology review today: ICI myositis (hold/discontinue decision)"),
-        ("Neuromuscular", "Neuromuscular (neurology) consult: ICI myositis, exclude myasthenia overlap"),
-        ("Cardio-oncology", "Cardio-oncology consult: exclude ICI myocarditis"),
+    consults = [  # (name, text, SNOMED CT referral procedure)
+        ("Oncology", "Oncology review today: ICI myositis (hold/discontinue decision)", ONCOLOGY_REFERRAL),
+        ("Neuromuscular", "Neuromuscular (neurology) consult: ICI myositis, exclude myasthenia overlap",
+         NEUROLOGY_REFERRAL),
+        ("Cardio-oncology", "Cardio-oncology consult: exclude ICI myocarditis", CARDIOLOGY_REFERRAL),
     ]
     out = [
         Suggestion("Myocarditis and myositis work-up (troponin, ECG, NT-proBNP, echo, CK, AChR Ab, NIF)",
                    [Action("create", name, resource=resource) for name, resource in workup], is_recommended=True),
         Suggestion("Oncology, neuromuscular and cardio-oncology consults",
-                   [Action("create", f"{name} consult", resource=request(orders.text_concept(text),
-                                                                          priority="urgent"))
-                    for name, text in consults], is_recommended=True),
+                   [Action("create", f"{name} consult", resource=request(orders.procedure_concept(
+                       sets, "referral", code, system=SNOMED, text=text), priority="urgent"))
+                    for name, text, code in consults], is_recommended=True),
     ]
     if drafts:
         hold = bool(heart) or troponin_unclear or manage != "G1" or not troponins or not ecgs

@@ -57,7 +57,7 @@ def test_nothing_on_file_card_and_orders(kb, today):
     labs = card["suggestions"][0]
     assert labs["isRecommended"]
     codes = [a["resource"]["code"].get("coding", [{}])[0].get("code") for a in labs["actions"]]
-    assert codes == ["5196-1", "16933-4", "22322-2", "16128-1", "2465-3", "2458-8", None]  # IgM as text
+    assert codes == ["5196-1", "16933-4", "22322-2", "16128-1", "2465-3", "2458-8", "2472-9"]
     assert all(a["resource"]["status"] == "draft" for a in labs["actions"])
     assert "42595-9" not in codes  # HBV DNA only when a marker is positive
     hold = card["suggestions"][-1]["actions"][0]

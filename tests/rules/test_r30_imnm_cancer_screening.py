@@ -95,7 +95,9 @@ def test_suggested_orders(kb, today):
     coded = {a["resource"]["code"]["text"]: a["resource"]["code"]["coding"][0]["code"] for a in basic["actions"]
              if a["resource"]["code"].get("coding")}
     assert coded == {"Complete blood count (CBC)": "58410-2", "Comprehensive metabolic panel (CMP)": "24323-8",
-                     "Chest X-ray (PA and lateral)": "399208008"}  # the others have no sourced code
+                     "Erythrocyte sedimentation rate (ESR)": "30341-2", "C-reactive protein (CRP)": "1988-5",
+                     "Urinalysis": "24356-8",
+                     "Chest X-ray (PA and lateral)": "399208008"}  # SPEP and free light chains have no sourced code
     code = ct["actions"][0]["resource"]["code"]["coding"][0]
     assert code == {"system": LOINC, "code": "89283-6", "display": "CT Neck+Chest+Abdomen+Pelvis W contrast IV"}
     assert "mammography" in card["detail"] and "colonoscopy" in card["detail"] and "PSA" not in card["detail"]
