@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -40,6 +41,9 @@ _ONE_DRUG = {"prednisolone": "prednisone"}
 _NO_TIMING = Timing()  # a dosage that says nothing of when it is given (its text only)
 
 
+ANTI_CD20_DAYS = 365  # anti-CD20 given this recently is still in use (B cells stay depleted for 6-12 months)
+
+
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     """The [design] thresholds of the definition; rules pass their own Params to override them."""
@@ -49,7 +53,7 @@ class Thresholds:
     recent_days: int = 30  # 'now or within the last 30 days' (and the CDC one-month wait after stopping)
     mtx_mg_per_kg_week: float = 0.4
     aza_mg_per_kg_day: float = 3.0
-    anti_cd20_days: int = 365
+    anti_cd20_days: int = ANTI_CD20_DAYS
     unknown_stop_lookback_days: int = 365  # an order stopped on an unknown day is judged at its worst if this recent
 
 
@@ -216,12 +220,18 @@ def _last_day(order: MedicationOrder, today: date, stops: dict[int, UnknownStop]
 
 def _given(record: PatientRecord, groups: tuple[str, ...], days: int, stops: dict[int, UnknownStop]
            ) -> list[tuple[MedicationOrder, UnknownStop | None]]:
-    """Systemic orders of ``groups`` given within ``days`` (a tacrolimus ointment suppresses no immunity); one
-    stopped on an unknown day counts by the last day it may have been given."""
-    since = record.today - timedelta(days=days)
+    """Systemic orders of ``groups`` given within ``days`` (a tacrolimus ointment suppresses no immunity)."""
+    return _given_since(systemic(record.medications_in(*groups)), record.today,
+                        record.today - timedelta(days=days), stops)
+
+
+def _given_since(orders: Iterable[MedicationOrder], today: date, since: date, stops: dict[int, UnknownStop]
+                 ) -> list[tuple[MedicationOrder, UnknownStop | None]]:
+    """The ``orders`` given on or after ``since``, each with its unknown stop: one stopped on a day the chart does
+    not give counts by the last day it may have been given."""
     found = []
-    for order in systemic(record.medications_in(*groups)):
-        stop, last = _last_day(order, record.today, stops)
+    for order in orders:
+        stop, last = _last_day(order, today, stops)
         if last is not None and last >= since:
             found.append((order, stop))
     return found
@@ -299,11 +309,9 @@ def _glucocorticoid(record: PatientRecord, context: HookContext, t: Thresholds, 
     if judged is None or judged[0].level != "high":  # high as charted needs no worst case
         judged = _peq_at_worst(history, record.today, window_start, t, stops) or judged
     found = [judged[0]] if judged else []
-    for order in history.unreadable:
-        stop, last = _last_day(order, record.today, stops)
-        if last is not None and last >= window_start:
-            found.append(Exposure("glucocorticoid", "unknown",
-                                  f"{order.label} ({_when(order, record, stop)}): dose could not be read", order))
+    for order, stop in _given_since(history.unreadable, record.today, window_start, stops):
+        found.append(Exposure("glucocorticoid", "unknown",
+                              f"{order.label} ({_when(order, record, stop)}): dose could not be read", order))
     return found
 
 

@@ -14,10 +14,11 @@ from itertools import pairwise
 
 from hooks import dosing
 from hooks.context import HookContext
-from hooks.definitions import ck, immunosuppression_level, steroids
+from hooks.definitions import ck, steroids
 from hooks.definitions import treatment_duration as td
 from hooks.definitions.courses import course_days, doses_since, last_dose_day
 from hooks.definitions.immunosuppression import STEROID_SPARING
+from hooks.definitions.immunosuppression_level import ANTI_CD20_DAYS
 from hooks.definitions.weight import dosing_weight
 from hooks.record import MedicationOrder, PatientRecord, per_record
 from hooks.units import convert
@@ -28,9 +29,6 @@ TSH_CAVEAT_MIU_L = 10.0
 
 _TOLERANCE_MG = 0.01
 CYCLIC_AGENTS = ("ivig", "rituximab", "cyclophosphamide")  # given in cycles of infusions
-# Anti-CD20 given this recently still acts (section 4.2: "anti-CD20 within 12 months"; maintenance is 0.5-1 g every
-# 6-9 months): a draft this soon after the last dose changes the course in use. The definition's own default.
-ANTI_CD20_IN_USE_DAYS = immunosuppression_level.Thresholds().anti_cd20_days
 _CAVEAT_GROUPS = {"exertion": "exertion", "im_injection": "IM injection", "trauma": "trauma",
                   "emg": "needle EMG", "muscle_biopsy": "muscle biopsy"}
 
@@ -263,13 +261,13 @@ def draft_reductions(record: PatientRecord, context: HookContext,
 
 def _being_given(record: PatientRecord, context: HookContext, group: str) -> list[MedicationOrder]:
     """The orders of ``group`` a draft changes: the current ones; for a cyclic agent with none, the order that gave
-    its last dose, when that was within its course (ANTI_CD20_IN_USE_DAYS for anti-CD20, else the
+    its last dose, when that was within its course (ANTI_CD20_DAYS for anti-CD20, else the
     ivig_course_break_days definition): charts that order every cycle separately (rituximab 1 g x2 as two completed
     orders) leave no current order between cycles. After a longer break the course has ended: a draft restarts it."""
     current = record.medications_in(group, current_only=True)
     if current or group not in CYCLIC_AGENTS:
         return current
-    course_length = ANTI_CD20_IN_USE_DAYS if group == "rituximab" else context.definition("ivig_course_break_days")
+    course_length = ANTI_CD20_DAYS if group == "rituximab" else context.definition("ivig_course_break_days")
     given = doses_since(record, group, since=record.today - timedelta(days=int(course_length)))
     return [max(given, key=lambda item: item[1])[0]] if given else []
 
@@ -292,8 +290,7 @@ def _ivig_draft_reductions(record: PatientRecord, context: HookContext, weight: 
     found = []
     for orders, cycle in _drafted_ivig_cycles(drafts, weight, record.today, last_cycle,
                                               context.definition("ivig_course_break_days")):
-        if not cycle.cyclic and not previous.cyclic \
-                and (cycle.start - previous.start).days < td.IVIG_CYCLE_MIN_GAP_DAYS:
+        if previous.takes_in(cycle.start, cycle.cyclic):
             continue  # part of the cycle on file: it adds to it
         day_by_day = not cycle.cyclic and cycle.days == len(orders)  # every draft one day long
         if day_by_day and cycle.days is not None and previous.days is not None and cycle.days < previous.days:
@@ -320,8 +317,7 @@ def _drafted_ivig_cycles(drafts: Sequence[MedicationOrder], weight: float | None
         open_ended = step is None and order.end is None and not (timing and timing.count) and not order.supply_days
         days = None if open_ended else td.ivig_cycle_days(order, date.max)
         mg = None if days is None else td.ivig_cycle_mg(order, weight, date.max)
-        if step is None and drafted and not drafted[-1][1].cyclic \
-                and (start - drafted[-1][1].start).days < td.IVIG_CYCLE_MIN_GAP_DAYS:
+        if drafted and drafted[-1][1].takes_in(start, step is not None):
             orders, cycle = drafted[-1]
             drafted[-1] = ([*orders, order], cycle.adding(mg, days))
             continue

@@ -225,6 +225,11 @@ class IvigDose:
     last: date | None  # the last day its order gives IVIG: a dose before then is extra, not the next cycle
     days: float | None  # the days a cycle is given over (:func:`ivig_cycle_days`); None when unknown
 
+    def takes_in(self, start: date, cyclic: bool) -> bool:
+        """Whether a one-cycle order starting on ``start`` is part of this one-cycle dose (the cycle charted day by
+        day): it starts less than IVIG_CYCLE_MIN_GAP_DAYS after it."""
+        return not cyclic and not self.cyclic and (start - self.start).days < IVIG_CYCLE_MIN_GAP_DAYS
+
     def adding(self, mg: float | None, days: float | None) -> IvigDose:
         """This cycle with another order for it (the cycle charted day by day) added: unknown if either is."""
         return replace(self, mg=None if mg is None or self.mg is None else self.mg + mg,
@@ -245,8 +250,7 @@ def ivig_doses(record: PatientRecord, context: HookContext, weight_kg: float | N
         mg = ivig_cycle_mg(order, weight_kg, today)
         days = ivig_cycle_days(order, today)
         step = stated_interval(order)
-        if step is None and doses and not doses[-1].cyclic \
-                and (order.start - doses[-1].start).days < IVIG_CYCLE_MIN_GAP_DAYS:
+        if doses and doses[-1].takes_in(order.start, step is not None):
             doses[-1] = doses[-1].adding(mg, days)
             continue
         before = bisect_right(cycles, order.start - timedelta(days=IVIG_CYCLE_MIN_GAP_DAYS))
@@ -324,7 +328,7 @@ def ivig_in_use(record: PatientRecord, context: HookContext, recent_days: float)
     On IVIG: given within ``recent_days`` days, or the current course is a maintenance schedule whose next cycle is
     not yet overdue (:func:`next_ivig_cycle`). With no schedule only ``recent_days`` counts.
     """
-    if given_within(record, ivig_course(record, context).last, int(recent_days)):
+    if given_within(record, last_ivig(record), int(recent_days)):
         return f"given within the last {recent_days:g} days"
     scheduled = next_ivig_cycle(record, context)
     return None if scheduled is None else scheduled.describe()
