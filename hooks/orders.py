@@ -63,6 +63,11 @@ def procedure_concept(sets: ValueSets, group: str, code: str, system: str = LOIN
     raise KeyError(f"{system}|{code} is not in value set {group!r}")
 
 
+def referral_concept(sets: ValueSets, code: str, text: str) -> dict[str, Any]:
+    """A referral or consult, coded with its SNOMED CT "Referral to <specialist>" (value set ``referral``)."""
+    return procedure_concept(sets, "referral", code, system=SNOMED, text=text)
+
+
 def _timing(frequency: int, period: float, period_unit: str, day_of_week: str | Sequence[str] | None,
             when: Sequence[str] | None, duration_days: int | None, count: int | None) -> dict[str, Any]:
     repeat: dict[str, Any] = {"frequency": frequency, "period": period, "periodUnit": period_unit}

@@ -27,6 +27,7 @@ from hooks.valuesets import CodeInfo, ValueSets
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
 CVX = "http://hl7.org/fhir/sid/cvx"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
 
 class Malformed(ValueError):

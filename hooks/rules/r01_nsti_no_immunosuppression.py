@@ -10,7 +10,7 @@ from hooks.context import HookContext
 from hooks.definitions import cohorts, diagnosis, weight
 from hooks.definitions.dose_basis import mg
 from hooks.dosing import rounded_dose
-from hooks.record import SNOMED, MedicationOrder, PatientRecord
+from hooks.record import RXNORM, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IDSA_2014_SSTI, SEED_004, WSES_2014
 
@@ -42,7 +42,6 @@ VANCOMYCIN_STEP_MG = 250  # vials: round the loading dose to 250 mg
 # child's load in whole vials was up to a third off its mg/kg dose (500 mg at 15 kg is 33 mg/kg; 250 mg at 14.9 kg
 # is 17): below this the load is given to 0.1 mg.
 VANCOMYCIN_WHOLE_VIALS_FROM = 5
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 # The RxNorm ingredient each suggested antibiotic is ordered as (value set nsti_antibiotic, local.csv).
 ANTIBIOTIC_RXNORM = {"Vancomycin": "11124", "Clindamycin": "2582", "Meropenem": "29561",
                      "Piperacillin-tazobactam": "74169"}
@@ -109,8 +108,8 @@ def _vancomycin(record: PatientRecord, context: HookContext) -> tuple[str, dict[
 def _workup(context: HookContext) -> list[tuple[str, dict[str, Any]]]:
     pid, sets = context.patient_id, context.valuesets
     return [
-        ("STAT surgical consult", orders.service_request(pid, orders.procedure_concept(
-            sets, "referral", "183541002", system=SNOMED,
+        ("STAT surgical consult", orders.service_request(pid, orders.referral_concept(
+            sets, "183541002",
             text="Surgical consultation for exploration and debridement of a necrotizing soft-tissue infection"),
             priority="stat")),
         ("Blood cultures x2", orders.service_request(pid, orders.lab_concept(

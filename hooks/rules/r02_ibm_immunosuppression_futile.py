@@ -8,7 +8,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import diagnosis, weight
-from hooks.record import SNOMED, Concept, MedicationOrder, PatientRecord
+from hooks.record import Concept, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import NADDAF_2022, SCHMIDT_2018, SEED_003, UPTODATE_IBM
 from hooks.suppression import overlap_myositis
@@ -91,8 +91,8 @@ def _rehabilitation(context: HookContext) -> list[Action]:
         ("Fall-risk assessment", "Fall-risk assessment (quadriceps weakness in inclusion body myositis)", None),
         ("Neuromuscular clinic referral", "Referral to a neuromuscular clinic (inclusion body myositis)", "308474002"),
     )
-    return [Action("create", label, resource=orders.service_request(pid, orders.procedure_concept(
-        sets, "referral", code, system=SNOMED, text=text) if code else orders.text_concept(text)))
+    return [Action("create", label, resource=orders.service_request(pid, orders.referral_concept(
+        sets, code, text=text) if code else orders.text_concept(text)))
             for label, text, code in referrals]
 
 

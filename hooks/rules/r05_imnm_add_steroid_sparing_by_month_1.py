@@ -11,6 +11,7 @@ from hooks.definitions import cohorts, escalation, immunosuppression, renal, rou
 from hooks.definitions import treatment_duration as td
 from hooks.definitions.paediatric_doses import child_weekly_methotrexate
 from hooks.definitions.weight import dosing_bsa
+from hooks.dosing import METHOTREXATE_ORAL, product_for
 from hooks.record import WEEKDAY_NAMES, WEEKDAYS, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ENMC_224, KASSARDJIAN_2015, SEED_000, SEED_001, SEED_003, SEED_004, SHARE_2017
@@ -163,10 +164,11 @@ def _methotrexate(record: PatientRecord, context: HookContext, params: Mapping[s
                      "too (no adult dose offered). Involve paediatric rheumatology.")
     else:
         dose = 15.0
+        tablets = product_for(METHOTREXATE_ORAL, dose)
         order = orders.medication_request(
-            context.patient_id, orders.concept(context.valuesets, "methotrexate", "methotrexate 2.5 MG Oral Tablet"),
+            context.patient_id, orders.product_concept(context.valuesets, tablets),
             dose, "mg", route="oral", frequency=1, period=1, period_unit="wk", day_of_week=day_code,
-            text=f"Methotrexate 15 mg (6 x 2.5 mg tablets) by mouth ONCE WEEKLY on {weekday}s only. Titrate by "
+            text=f"Methotrexate 15 mg ({tablets.amount}) by mouth ONCE WEEKLY on {weekday}s only. Titrate by "
                  "2.5-5 mg every 2-4 weeks to 20-25 mg/week; subcutaneous when 20 mg/week or more.",
             note="Once weekly, never daily. Folic acid 1 mg daily alongside.")
     folic = orders.medication_request(

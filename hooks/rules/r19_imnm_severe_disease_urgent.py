@@ -271,8 +271,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     swallow = "Speech-language pathology swallow evaluation; nil by mouth or modified diet until assessed"
     airway = [
         Action("create", "SLP swallow evaluation; NPO or modified diet until assessed",
-               resource=request(swallow, concept=orders.procedure_concept(
-                   sets, "referral", "308452008", system=SNOMED, text=swallow))),
+               resource=request(swallow, concept=orders.referral_concept(
+                   sets, "308452008", text=swallow))),
         Action("create", "FVC and NIF every 8-12 hours",
                resource=request("Bedside FVC and NIF every 8-12 hours; call if FVC < 20 mL/kg or NIF weaker than "
                                 "-30 cmH2O", priority="urgent")),

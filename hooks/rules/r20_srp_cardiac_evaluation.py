@@ -100,8 +100,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             actions.append(Action("create", "Cardiac MRI", resource=orders.service_request(
                 patient, orders.procedure_concept(sets, "cardiac_mri", "24748-6", text="Cardiac MRI"))))
         actions.append(Action("create", "Cardiology referral", resource=orders.service_request(
-            patient, orders.procedure_concept(
-                sets, "referral", "308471005", system=SNOMED,
+            patient, orders.referral_concept(
+                sets, "308471005",
                 text="Cardiology referral: anti-SRP myopathy with possible cardiac involvement"))))
     return Fired(
         severity="warning",

@@ -8,7 +8,7 @@ from datetime import timedelta
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, steroids, strength
-from hooks.record import LOINC, SNOMED, PatientRecord
+from hooks.record import LOINC, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import PINAL_FERNANDEZ_2018, SEED_003, SEED_004
 
@@ -112,8 +112,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     potassium = orders.service_request(
         patient, orders.lab_concept(sets, "potassium", "2823-3", text="Potassium (serum)"))
     tsh_order = orders.service_request(patient, orders.lab_concept(sets, "tsh", "3016-3"))
-    pt = orders.service_request(patient, orders.procedure_concept(
-        sets, "referral", "306170007", system=SNOMED,
+    pt = orders.service_request(patient, orders.referral_concept(
+        sets, "306170007",
         text="Physiotherapy referral: strengthening and reconditioning (possible steroid myopathy)"))
     return Fired(
         severity="info",

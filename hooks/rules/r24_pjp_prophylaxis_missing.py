@@ -11,7 +11,7 @@ from hooks.context import HookContext
 from hooks.definitions import immunosuppression, steroids
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import given_since
-from hooks.record import SNOMED, MedicationOrder, PatientRecord
+from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import (
     EULAR_2022_INFECTIONS,
@@ -140,8 +140,8 @@ def _suggestions(context: HookContext, mtx: bool) -> list[Suggestion]:
 
 
 def _paediatric_suggestions(context: HookContext) -> list[Suggestion]:
-    consult = orders.service_request(context.patient_id, orders.procedure_concept(
-        context.valuesets, "referral", "306362008", system=SNOMED,
+    consult = orders.service_request(context.patient_id, orders.referral_concept(
+        context.valuesets, "306362008",
         text="Paediatric pharmacy consult: PJP prophylaxis dosed by weight/BSA (TMP/SMX or alternative)"))
     return [Suggestion("Paediatric pharmacy consult for PJP prophylaxis dosing",
                        [Action("create", "Paediatric pharmacy consult (PJP prophylaxis)", resource=consult)],

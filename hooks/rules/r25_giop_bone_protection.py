@@ -11,7 +11,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import bone, cohorts, steroids
-from hooks.record import SNOMED, PatientRecord
+from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ACR_2022_GIOP, SEED_000, SEED_003
 
@@ -139,8 +139,8 @@ def _child_suggestions(context: HookContext, missing: list[str], vitamin_d_iu: i
             pid, orders.concept(context.valuesets, "vitamin_d", "Cholecalciferol"), vitamin_d_iu, "[iU]",
             text=f"Cholecalciferol (vitamin D3) {vitamin_d_iu:,} IU by mouth once daily")
         level = _vitamin_d_level(context)
-        dietitian = orders.service_request(pid, orders.procedure_concept(
-            context.valuesets, "referral", "408285001", system=SNOMED,
+        dietitian = orders.service_request(pid, orders.referral_concept(
+            context.valuesets, "408285001",
             text="Paediatric dietitian: age-appropriate calcium intake on long-term glucocorticoids"))
         out.append(Suggestion(f"Vitamin D3 {vitamin_d_iu:,} IU daily, 25-OH vitamin D, dietitian for calcium intake", [
             Action("create", f"Cholecalciferol {vitamin_d_iu:,} IU PO daily", resource=vitamin_d),

@@ -350,8 +350,8 @@ def _suggestions(context: HookContext, drafts: list[MedicationOrder], manage: st
         Suggestion("Myocarditis and myositis work-up (troponin, ECG, NT-proBNP, echo, CK, AChR Ab, NIF)",
                    [Action("create", name, resource=resource) for name, resource in workup], is_recommended=True),
         Suggestion("Oncology, neuromuscular and cardio-oncology consults",
-                   [Action("create", f"{name} consult", resource=request(orders.procedure_concept(
-                       sets, "referral", code, system=SNOMED, text=text), priority="urgent"))
+                   [Action("create", f"{name} consult", resource=request(orders.referral_concept(
+                       sets, code, text=text), priority="urgent"))
                     for name, text, code in consults], is_recommended=True),
     ]
     if drafts:
