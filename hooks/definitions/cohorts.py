@@ -13,6 +13,15 @@ from hooks.units import convert, fahrenheit_to_celsius
 
 MYOPATHY_GROUPS = ("myopathy", "imnm", "iim_other", "drug_induced_myopathy", "statin_adverse_effect",
                    "statin_autoimmune_myopathy")
+# Inflammatory myopathies that need immunosuppression in their own right
+INFLAMMATORY_MYOPATHY = ("imnm", "statin_autoimmune_myopathy", "iim_other")
+# Labels of those groups that IBM itself may carry (it is an idiopathic inflammatory myopathy too): beside IBM they
+# name no second disease. G72.49 is the catch-all "other inflammatory and immune myopathies" (IBM was coded there
+# before G72.41 existed)
+IBM_MAY_BE_CALLED = frozenset({"suspected inflammatory myopathy", "myositis, unspecified", "inflammatory myopathy",
+                               "idiopathic inflammatory myopathy", "autoimmune myopathy (broader parent concept)",
+                               "immune-mediated necrotizing myopathy (no specific ICD-10-CM code; G72.49 is the "
+                               "closest fit)"})
 
 
 def imnm_conditions(record: PatientRecord) -> list[Condition]:
@@ -44,7 +53,7 @@ def iim_onset(record: PatientRecord) -> date | None:
     """The earliest onset (or recorded date) of an IMNM/IIM condition. For IMNM recognised by its antibody (section
     4.1: anti-HMGCR or anti-SRP positive with a myopathy condition, such as G72.0), that of the myopathy condition
     nearest before the first positive antibody (an older statin myalgia is another episode), else the first after."""
-    days = [c.start for c in record.conditions_in("imnm", "statin_autoimmune_myopathy", "iim_other")
+    days = [c.start for c in record.conditions_in(*INFLAMMATORY_MYOPATHY)
             if c.start is not None]
     if days:
         return min(days)
@@ -59,6 +68,19 @@ def iim_onset(record: PatientRecord) -> date | None:
 
 def is_ibm(record: PatientRecord) -> bool:
     return bool(record.conditions_in("ibm", active_only=True))
+
+
+@per_record
+def overlap_myositis(record: PatientRecord) -> list[Condition]:
+    """Active coded myositis besides IBM that needs immunosuppression in its own right (IMNM, dermatomyositis,
+    polymyositis, antisynthetase syndrome, overlap myositis): IBM with one is an overlap case, where a trial belongs
+    under a neuromuscular specialist. R02 and the IBM gate (hooks/suppression.py) both ask this. Only a charted
+    diagnosis counts, not IMNM read from anti-HMGCR and a raised CK: an IBM patient with a statin history may carry
+    both; and only a confirmed one (or one with no verification status): polymyositis is the usual working
+    diagnosis before a biopsy shows IBM."""
+    return [c for c in record.conditions_in(*INFLAMMATORY_MYOPATHY, active_only=True)
+            if c.verification in (None, "confirmed") and not c.code.in_group("ibm")
+            and any(m.group in INFLAMMATORY_MYOPATHY and m.concept not in IBM_MAY_BE_CALLED for m in c.code.matches)]
 
 
 def _infection_markers(record: PatientRecord, since: date) -> list[str]:
@@ -230,5 +252,5 @@ def ici_myositis(record: PatientRecord, context: HookContext) -> list[str]:
 
 def _is_myositis(condition: Condition) -> bool:
     """A myositis or IMNM diagnosis (not a symptom such as weakness or myalgia)."""
-    return condition.code.in_group("imnm", "iim_other", "statin_autoimmune_myopathy") or any(
+    return condition.code.in_group(*INFLAMMATORY_MYOPATHY) or any(
         m.group == "myopathy" and m.concept == "myositis" for m in condition.code.matches)

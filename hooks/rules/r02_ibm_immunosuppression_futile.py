@@ -7,11 +7,10 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import diagnosis, weight
+from hooks.definitions import cohorts, diagnosis, weight
 from hooks.record import Concept, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import NADDAF_2022, SCHMIDT_2018, SEED_003, UPTODATE_IBM
-from hooks.suppression import overlap_myositis
 from hooks.valuesets import ValueSets
 
 RULE = Rule(
@@ -99,7 +98,7 @@ def _rehabilitation(context: HookContext) -> list[Action]:
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     ibm = record.conditions_in("ibm", active_only=True)
     others = record.conditions_in(*OTHER_INDICATIONS, active_only=True)
-    overlap = overlap_myositis(record)
+    overlap = cohorts.overlap_myositis(record)
     order_sign = context.hook == "order-sign"
     candidates = (context.draft_orders if order_sign
                   else record.medications_in("glucocorticoid_systemic", *AGENTS, current_only=True))

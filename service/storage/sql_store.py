@@ -78,8 +78,8 @@ class FeedbackItem:
         """SHA-256 of everything the item says (``outcome_at`` is read from ``outcome_timestamp``): with the card
         and the service posted to, the idempotency key. A retry of the same item is a duplicate; the same card,
         outcome and time sent again with a reason, a comment or other accepted suggestions is another record (never
-        a lost one). Suggestions are a set. Migration 0002 gave the rows stored before it their digest with this:
-        changing it needs a migration."""
+        a lost one). Suggestions are a set. Migration 0002 gave the rows stored before it their digest with a frozen
+        copy of this: changing it needs a migration."""
         content = [self.card, self.outcome, self.outcome_timestamp, sorted(self.accepted_suggestions),
                    self.override_system, self.override_code, self.override_display, self.user_comment]
         return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()

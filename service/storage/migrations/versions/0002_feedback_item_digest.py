@@ -3,18 +3,20 @@ outcomeTimestamp).
 
 The old key took a second item for the same card, outcome and time that now carried an override reason (or
 other accepted suggestions) for a retry and dropped it: it was never stored and never snoozed. Rows already
-stored get the digest the service computes for the same item, so that a retry of one of them after the upgrade
-is still a duplicate.
+stored get the digest the service computes for the same item (frozen here as it is at this revision), so that a
+retry of one of them after the upgrade is still a duplicate.
 
 Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-21
 """
 
+import hashlib
+import json
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
-
-from service.storage.sql_store import FeedbackItem
 
 revision = "0002"
 down_revision = "0001"
@@ -29,17 +31,19 @@ _feedback = sa.table(
     sa.column("user_comment", sa.Text))
 
 
+def _digest(row: Any) -> str:
+    """FeedbackItem.digest as it is at this revision, frozen here: a later change to the service's digest must not
+    change what this migration did (it needs a migration of its own)."""
+    content = [row.card_uuid, row.outcome, row.outcome_timestamp, sorted(row.accepted_suggestions or ()),
+               row.override_system, row.override_code, row.override_display, row.user_comment]
+    return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
+
+
 def upgrade() -> None:
     with op.batch_alter_table("feedback") as batch:
         batch.add_column(sa.Column("item_digest", sa.String(64)))
     connection = op.get_bind()
-    digests = [
-        {"row_id": row.id, "digest": FeedbackItem(
-            card=row.card_uuid, outcome=row.outcome, outcome_timestamp=row.outcome_timestamp,
-            accepted_suggestions=tuple(row.accepted_suggestions or ()), override_system=row.override_system,
-            override_code=row.override_code, override_display=row.override_display,
-            user_comment=row.user_comment).digest}
-        for row in connection.execute(sa.select(_feedback))]
+    digests = [{"row_id": row.id, "digest": _digest(row)} for row in connection.execute(sa.select(_feedback))]
     if digests:
         connection.execute(_feedback.update().where(_feedback.c.id == sa.bindparam("row_id"))
                            .values(item_digest=sa.bindparam("digest")), digests)
