@@ -76,7 +76,7 @@ class Chart:
     """A patient's chart under construction; ``day`` arguments are days relative to today (-30 = D-30)."""
 
     today: date
-    age: int = 55
+    age: int | None = 55  # None: no birth date on file (unless ``birth_date`` gives one)
     sex: str = "female"
     patient_id: str = "imnm-demo"
     birth_date: str | None = None  # as sent ('2008', '2008-11'), in place of one worked out from ``age``
@@ -93,9 +93,13 @@ class Chart:
 
     @property
     def patient(self) -> dict[str, Any]:
-        born = date(self.today.year - self.age, self.today.month, min(self.today.day, 28)) - timedelta(days=30)
-        return {"resourceType": "Patient", "id": self.patient_id, "gender": self.sex,
-                "birthDate": self.birth_date or born.isoformat()}
+        patient = {"resourceType": "Patient", "id": self.patient_id, "gender": self.sex}
+        if self.birth_date:
+            patient["birthDate"] = self.birth_date
+        elif self.age is not None:
+            born = date(self.today.year - self.age, self.today.month, min(self.today.day, 28)) - timedelta(days=30)
+            patient["birthDate"] = born.isoformat()
+        return patient
 
     # -- conditions
     def condition(self, code: Code | str, onset: int | None = -30, status: str = "active",

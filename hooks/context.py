@@ -16,7 +16,6 @@ from hooks.valuesets import ValueSets
 
 if TYPE_CHECKING:  # escalation imports this module, the loader the rules that do
     from hooks.definitions.escalation import CkRow
-    from hooks.knowledge import LoadedRule
 
 
 def _resolve(declared: Mapping[str, Param], site: Mapping[str, float]) -> Mapping[str, float]:
@@ -31,7 +30,8 @@ class ResolvedThresholds(Mapping[str, Mapping[str, float]]):
 
     __slots__ = ("_definitions", "_rules", "_table")
 
-    def __init__(self, table: Mapping[str, Mapping[str, float]], rules: Iterable[Rule] = ()) -> None:
+    def __init__(self, table: Mapping[str, Mapping[str, float]] = MappingProxyType({}), rules: Iterable[Rule] = ()
+                 ) -> None:
         self._table = table
         self._definitions = _resolve(DEFINITIONS, table.get(DEFINITIONS_SECTION, {}))
         self._rules: dict[str, Mapping[str, float]] = {}
@@ -67,15 +67,15 @@ class ResolvedThresholds(Mapping[str, Mapping[str, float]]):
             return self._definitions[bound]
         resolved = self._rules.get(section)
         if resolved is None:  # a table built by hand: the other rule's declared default, unless the site sets it
-            other = next(r.rule for r in _every_rule() if r.rule.id == section)
-            resolved = self.params(other)
+            resolved = self.params(_discovered_rule(section))
         return resolved[bound]
 
 
-def _every_rule() -> tuple[LoadedRule, ...]:
-    from hooks.knowledge import discover_rules  # here, not above: the loader imports the rules, which import this
+def _discovered_rule(rule_id: str) -> Rule:
+    """The rule ``rule_id`` of the rule modules, discovered once (a table built by hand resolves it on demand)."""
+    from hooks.knowledge import discovered_rules  # here, not above: the loader imports the rules, which import this
 
-    return discover_rules()
+    return next(loaded.rule for loaded in discovered_rules() if loaded.rule.id == rule_id)
 
 
 def _every_ck_row() -> tuple[CkRow, ...]:
@@ -93,27 +93,26 @@ class HookContext:
     user_id: str | None = None
     encounter_id: str | None = None
     draft_orders: list[MedicationOrder] = field(default_factory=list)
-    thresholds: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    # The loaded knowledge's; a plain table built by hand (a test's) is resolved when the context is built.
+    thresholds: ResolvedThresholds = field(default_factory=ResolvedThresholds)
     valuesets: ValueSets = field(default_factory=ValueSets)
     # The rows that judge a recent CK (each rule module's CK_ROW, in rule-number order), for R22.
     ck_rows: tuple[CkRow, ...] = field(default_factory=_every_ck_row)
-    # The loaded knowledge's thresholds come resolved; a table built by hand is resolved once for this context.
-    _resolved: ResolvedThresholds = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        given = self.thresholds
-        self._resolved = given if isinstance(given, ResolvedThresholds) else ResolvedThresholds(given)
+        if not isinstance(self.thresholds, ResolvedThresholds):
+            self.thresholds = ResolvedThresholds(self.thresholds)
 
     def params(self, rule: Rule) -> Mapping[str, float]:
         """The rule's thresholds: the site's values where set, else the defaults declared by the rule. Read-only:
         the same mapping serves every call."""
-        return self._resolved.params(rule)
+        return self.thresholds.params(rule)
 
     def definition(self, name: str) -> float:
-        return self._resolved.definition(name)
+        return self.thresholds.definition(name)
 
     def bound(self, rule: Rule, name: str) -> float | None:
-        return self._resolved.bound(rule, name)
+        return self.thresholds.bound(rule, name)
 
     def drafts_in(self, *groups: str) -> list[MedicationOrder]:
         return [o for o in self.draft_orders if o.in_group(*groups)]

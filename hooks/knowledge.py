@@ -33,13 +33,13 @@ def _ck_rows(rules: Iterable[LoadedRule]) -> tuple[CkRow, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Knowledge:
-    """What every hook call reads. A thresholds table is held as :class:`ResolvedThresholds`, resolved for
-    ``rules``, and ``ck_rows`` is taken from ``rules``: in a copy made with :func:`dataclasses.replace` (a test's
-    site override) too."""
+    """What every hook call reads. A plain thresholds table (a test's site override, in a copy made with
+    :func:`dataclasses.replace`) is resolved for ``rules`` here, and ``ck_rows`` is taken from ``rules``: in such a
+    copy too."""
 
     rules: tuple[LoadedRule, ...]
     valuesets: valuesets.ValueSets
-    thresholds: Mapping[str, Mapping[str, float]]
+    thresholds: ResolvedThresholds
     version: str
     ck_rows: tuple[CkRow, ...] = field(init=False)
     # per hook, the prefetch keys some rule listening to it needs (Rule.needs), worked out once
@@ -81,9 +81,16 @@ def discover_rules() -> tuple[LoadedRule, ...]:
 
 
 @functools.cache
+def discovered_rules() -> tuple[LoadedRule, ...]:
+    """Every rule module, discovered once, for a hook context built by hand (a test's, a tool's): its CK rows, and
+    the rule another rule's parameter is bounded by."""
+    return discover_rules()
+
+
+@functools.cache
 def discovered_ck_rows() -> tuple[CkRow, ...]:
-    """Every rule module's CK row, in rule-number order, discovered once (for a hook context built by hand)."""
-    return _ck_rows(discover_rules())
+    """Every rule module's CK row, in rule-number order (the default of a hook context built by hand)."""
+    return _ck_rows(discovered_rules())
 
 
 def _version(paths: Iterable[Path]) -> str:
@@ -96,7 +103,8 @@ def _version(paths: Iterable[Path]) -> str:
 def load(valueset_dirs: Iterable[Path | str] = (), thresholds_file: Path | str | None = None) -> Knowledge:
     rules = discover_rules()
     sets = valuesets.load(valueset_dirs)
-    thresholds = parameters.load([r.rule for r in rules], thresholds_file)
+    declared = [r.rule for r in rules]
+    thresholds = ResolvedThresholds(parameters.load(declared, thresholds_file), declared)
     sources = [Path(p) for p in sets.files] + [Path(hooks.rules.__path__[0]) / f"{r.module.rsplit('.', 1)[1]}.py"
                                                 for r in rules]
     if thresholds_file:

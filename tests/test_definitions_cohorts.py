@@ -72,11 +72,7 @@ def test_ibm_and_paediatric(kb, today):
 
 def _record(kb, today, birth_date: str | None):
     """The record of a chart whose birthDate is as sent (None: none on file)."""
-    chart = Chart(today, birth_date=birth_date)
-    prefetch = chart.prefetch()
-    if birth_date is None:
-        del prefetch["patient"]["birthDate"]
-    return build_record(prefetch, kb.valuesets, today)
+    return build_record(Chart(today, age=None, birth_date=birth_date).prefetch(), kb.valuesets, today)
 
 
 @pytest.mark.parametrize(("birth_date", "described", "twelve_to_fifty"), [

@@ -103,3 +103,14 @@ def test_a_table_built_by_hand_is_resolved_against_the_defaults(kb):
                                          "interval_early_days": 20}
     assert context.definition("ck_uln_fallback") == 300 and context.definition("relapse_ck_max_age_days") == 14
     assert HookContext("patient-view", TODAY).params(rule)["interval_early_days"] == 30
+
+
+def test_a_table_built_by_hand_bounds_a_parameter_by_another_rules(kb):
+    """R15's IVIG dose per cycle may not exceed R27's maximum: a table that does not name R27 reads R27's default,
+    or the value it sets; the other rule is looked up among the rule modules discovered once, not on every read."""
+    rule = _rule(kb, "hmgcr-add-ivig-inadequate-response")
+    assert HookContext("patient-view", TODAY, thresholds={}).bound(rule, "ivig_g_per_kg") == 2.0
+    site = HookContext("patient-view", TODAY, thresholds={"ivig-order-safety": {"max_g_per_kg_cycle": 1.5}})
+    assert site.bound(rule, "ivig_g_per_kg") == 1.5
+    assert knowledge.discovered_rules() is knowledge.discovered_rules()
+    assert [loaded.rule.id for loaded in knowledge.discovered_rules()] == [loaded.rule.id for loaded in kb.rules]

@@ -79,12 +79,17 @@ class Candidate(NamedTuple):
     last_agent: date | None  # the last dose of the escalation agent, if any
 
 
+# Why the escalation agent is in use though not given within the window (or None), asked with the window's days
+InUse = Callable[[PatientRecord, HookContext, float], str | None]
+
+
 def gates_before_ck(record: PatientRecord, context: HookContext, params: Mapping[str, float],
                     facts: dict[str, Any], subtypes: tuple[str, ...], agent: str, last_agent: date | None,
-                    agent_window_days: float) -> Candidate | Quiet | NotEvaluable:
+                    agent_window_days: float, *, in_use: InUse | None = None) -> Candidate | Quiet | NotEvaluable:
     """The gates of R15 and R16 before the CK: IMNM of one of ``subtypes``; T_tx long enough ago; glucocorticoid
-    plus a steroid-sparing agent long enough; the escalation ``agent`` not given recently. Uses the rule's
-    parameters min_days_since_ttx and min_combination_days."""
+    plus a steroid-sparing agent long enough; the escalation ``agent`` not given within ``agent_window_days`` nor,
+    when the rule says how else it may be, otherwise in use (``in_use``: R15's maintenance IVIG between two cycles).
+    Uses the rule's parameters min_days_since_ttx and min_combination_days."""
     subtype = antibodies.subtype(record)
     facts.update(imnm=cohorts.is_imnm(record, context), subtype=subtype)
     if not facts["imnm"]:
@@ -105,6 +110,9 @@ def gates_before_ck(record: PatientRecord, context: HookContext, params: Mapping
     facts[f"last_{agent.lower()}"] = last_agent
     if td.given_within(record, last_agent, int(agent_window_days)):
         return Quiet(f"{agent} given within the last {agent_window_days:g} days", facts)
+    if in_use is not None and (why := in_use(record, context, agent_window_days)):
+        facts[f"{agent.lower()}_in_use"] = why
+        return Quiet(f"{agent} already in use: {why}", facts)
     return Candidate(subtype, t_tx, days, facts["t_tx_found_by"], combo, last_agent)
 
 

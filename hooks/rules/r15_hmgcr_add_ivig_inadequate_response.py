@@ -83,14 +83,9 @@ def before_ck(record: PatientRecord, context: HookContext,
     on glucocorticoid plus a steroid-sparing agent, not on IVIG. R22 asks for a CK when these pass and only the
     CK's age keeps R15 from judging the response."""
     params = context.params(RULE)
-    found = escalation.gates_before_ck(record, context, params, facts, ("HMGCR", "DUAL"), "IVIG",
-                                       td.last_ivig(record), params["ivig_window_days"])
-    # the shared gate sees only how long ago the last IVIG was: maintenance IVIG between two cycles is in use too
-    if isinstance(found, escalation.Candidate) and (in_use := td.ivig_in_use(record, context,
-                                                                              params["ivig_window_days"])):
-        facts["ivig_in_use"] = in_use
-        return Quiet(f"IVIG already in use: {in_use}", facts)
-    return found
+    # not only IVIG given within the window: maintenance IVIG between two cycles is in use too
+    return escalation.gates_before_ck(record, context, params, facts, ("HMGCR", "DUAL"), "IVIG",
+                                      td.last_ivig(record), params["ivig_window_days"], in_use=td.ivig_in_use)
 
 
 CK_ROW = escalation.CkRow(RULE, "whether to add IVIG", before_ck)
