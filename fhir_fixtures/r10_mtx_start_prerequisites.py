@@ -1,6 +1,7 @@
 """Fixtures for R10 mtx-start-prerequisites: a bare new start, a complete work-up, eGFR below 30 (recent, and 45 days
 old with no newer renal result, and estimated from a creatinine when the sex is unknown), a child's creatinine with no
-current height (no eGFR can be estimated) and with the lab's eGFR charted as '>60', stale labs, pregnancy potential
+current height (no eGFR can be estimated) and with the lab's eGFR charted as '>60', an eGFR reported only as '<45'
+(whether it is below 30 is not known), stale labs, pregnancy potential
 (also at a partial birth date that may be 50 or 51), a positive anti-HBc already followed up, HBsAg positive with a
 detectable HBV DNA and no antiviral, an anti-HBc positive once and negative later, chronic hepatitis B on the problem
 list, and a patient already on methotrexate."""
@@ -84,6 +85,16 @@ def sex_unknown_low_egfr(today: date) -> dict[str, Any]:
     chart = worked_up(today, sex="unknown").without_observations(EGFR[1])
     chart.without_observations(CREATININE[1]).lab(CREATININE, 2.1, "mg/dL", day=-7)
     return _with_mtx_and_folate(chart)
+
+
+@fixture("r10-fires-egfr-reported-as-a-bound-that-does-not-settle-30", hook="order-sign",
+         story="Complete work-up last week, but for renal function only an eGFR the lab reported as '<45' "
+               "(valueQuantity comparator '<'): it may be below 30, so the card says it is not known and asks for a "
+               "creatinine (it was read as 45, 'not below 30', and the card was quiet).",
+         fires={RULE}, indicators={RULE: "warning"})
+def egfr_bound_unsettled(today: date) -> dict[str, Any]:
+    chart = worked_up(today).without_observations(CREATININE[1], EGFR[1])
+    return _with_mtx_and_folate(chart.observation(EGFR, -7, value=45, unit="mL/min/{1.73_m2}", comparator="<"))
 
 
 @fixture("r10-fires-child-creatinine-no-current-height", hook="order-sign",

@@ -1,5 +1,6 @@
 """Fixtures for R11 mtx-tmp-smx-interaction: prophylactic and treatment TMP/SMX with methotrexate in both
-directions, trimethoprim alone, weight-based dosing, and the near misses."""
+directions, trimethoprim alone, weight-based dosing, a child offered a paediatric pharmacy consult, and the near
+misses."""
 
 from datetime import date
 from typing import Any
@@ -56,6 +57,15 @@ def ss_daily(today: date) -> dict[str, Any]:
     chart = Chart(today, age=70).condition(IMNM_SNOMED, onset=-60)
     chart.medication(TMP_SMX_SS, 1, "{tbl}", start=-30)
     return chart.draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk", day_of_week=["fri"]).request("order-sign")
+
+
+@fixture("r11-fires-child-prophylactic-pharmacy-consult", hook="order-sign",
+         story="Girl aged 9 (30 kg) on methotrexate; TMP/SMX SS 1 tablet daily drafted for PJP prophylaxis: the "
+               "switch offered is a paediatric pharmacy consult for atovaquone dosed by weight, not the adult "
+               "1,500 mg.", fires={RULE}, indicators={RULE: "warning"})
+def child_prophylactic(today: date) -> dict[str, Any]:
+    chart = on_mtx(today, age=9).weight(30, day=-1).draft(TMP_SMX_SS, 1, "{tbl}")
+    return chart.request("order-sign")
 
 
 @fixture("r11-quiet-no-methotrexate", hook="order-sign", story="TMP/SMX DS BID drafted; no methotrexate.",

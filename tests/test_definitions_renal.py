@@ -1,7 +1,10 @@
 """Kidney function: the reported eGFR, or one estimated from creatinine (CKD-EPI 2021, bedside Schwartz), the lower
-estimate when the sex is neither male nor female, and what is missing when none can be estimated."""
+estimate when the sex is neither male nor female, what is missing when none can be estimated, and an eGFR reported as
+a bound ('<15', '>60'): below a limit, not below it, or not known."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 
@@ -127,3 +130,87 @@ def test_every_rule_that_reads_the_egfr_judges_the_lower_estimate(kb, today, rul
     card = fired(result)[rule]
     assert says(card), card
     assert "estimated as if female, the lower of the two" in card["detail"]
+
+
+@pytest.mark.parametrize(("comparator", "value", "below_30"), [
+    (None, 29.9, True), (None, 30, False), ("<", 15, True), ("<", 30, True), ("<=", 29, True), ("<=", 30, None),
+    ("<", 45, None), (">", 60, False), (">", 30, False), (">=", 30, False), (">", 20, None), (">=", 29, None)])
+def test_an_egfr_bound_is_below_a_limit_only_when_every_value_it_allows_is(comparator, value, below_30):
+    """'<15' is below 30 and '>60' is not; '<45' may be 20 or 44, so whether it is below 30 is not known (None)."""
+    assert renal.Egfr(value, date(2026, 11, 1), "reported", comparator).below(30) is below_30
+
+
+@pytest.mark.parametrize(("written", "shown", "below_30"), [
+    ({"value": 45, "comparator": "<"}, "<45", None),
+    ({"value": 15, "comparator": "<"}, "<15", True),
+    ({"value": 60, "comparator": ">"}, ">60", False),
+    ({"value_string": "<15"}, "<15", True),
+    ({"value_string": "<=15"}, "<=15", True),
+    ({"value_string": ">60"}, ">60", False),
+    ({"value_string": "> 90 mL/min/1.73m2"}, ">90", False),
+    ({"value_string": " <45 "}, "<45", None),
+])
+def test_an_egfr_reported_as_a_bound_is_read_as_one(kb, today, written, shown, below_30):
+    """The comparator of a valueQuantity was ignored ('<45' read as 45, 'not below 30') and an eGFR written as text
+    ('<15', '>60', '> 90 mL/min/1.73m2') was not read at all: the rules fell back to an older value or to an estimate
+    from a creatinine. Both are now read as the bound they are."""
+    chart = Chart(today, age=60, sex="male").lab(CREATININE, 0.9, "mg/dL", day=-30)
+    if "value" in written:
+        chart.observation(EGFR, -3, unit="mL/min/{1.73_m2}", **written)
+    else:
+        chart.observation(EGFR, -3, **written)
+    egfr = renal.latest_egfr(*record_and_context(kb, chart))
+    assert egfr is not None and egfr.how == "reported"
+    assert str(egfr) == f"{shown} on {chart.at(-3)}" and egfr.below(30) is below_30
+
+
+def test_a_text_that_is_no_bound_is_still_not_read(kb, today):
+    chart = Chart(today, age=60, sex="male").lab(CREATININE, 0.9, "mg/dL", day=-30)
+    chart.observation(EGFR, -3, value_string="see comment")
+    assert renal.latest_egfr(*record_and_context(kb, chart)).how.startswith("estimated from creatinine")
+
+
+def test_an_egfr_bound_keeps_the_precedence_of_the_labs_own_and_the_newer(kb, today):
+    """On the creatinine's day the lab's own eGFR wins, bound or not; a newer creatinine's estimate wins over it."""
+    chart = Chart(today, age=60, sex="male").lab(CREATININE, 3.0, "mg/dL", day=-5)
+    chart.observation(EGFR, -5, value_string="<45")
+    assert renal.latest_egfr(*record_and_context(kb, chart)).shown == "<45"
+    chart.lab(CREATININE, 3.0, "mg/dL", day=-1)
+    egfr = renal.latest_egfr(*record_and_context(kb, chart))
+    assert egfr.comparator is None and egfr.below(30) is True and egfr.day.isoformat() == chart.at(-1)
+    earlier = renal.latest_egfr(*record_and_context(kb, chart), before=egfr.day)
+    assert earlier is not None and earlier.shown == "<45"
+
+
+UNSETTLED = {  # each rule that reads the eGFR: its chart, a bound that does not settle its limit, what its card says
+    "imnm-add-steroid-sparing-by-month-1": (
+        _r05, 45, lambda card, day: f"eGFR reported as <45 on {day}: whether it is below 30 is not known, so "
+                                    "methotrexate is not offered until renal function is rechecked" in card["detail"]
+        and not any(s["label"].startswith("Methotrexate") for s in card["suggestions"])),
+    "mtx-tmp-smx-interaction": (
+        _r11, 75, lambda card, day: f"Higher risk here (eGFR reported as <75 on {day}: whether it is below 60 is not "
+                                    "known)" in card["detail"]),
+    "ivig-order-safety": (
+        _r27, 75, lambda card, day: card["summary"].endswith("(eGFR < 60 not ruled out)")
+        and f"eGFR reported as <75 on {day}: whether it is below 60 mL/min/1.73m2 is not known; check renal "
+            "function before IVIG" in card["detail"]),
+}
+
+
+@pytest.mark.parametrize("form", ["comparator", "text"])
+@pytest.mark.parametrize("rule", UNSETTLED)
+def test_every_rule_that_reads_the_egfr_takes_a_bound_that_does_not_settle_its_limit_as_not_fine(kb, today, rule,
+                                                                                                  form):
+    """An eGFR reported as '<45' (R05: methotrexate below 30) or '<75' (R11, R27: below 60) may be below the limit.
+    Read as 45 or 75 (the comparator ignored), or not read at all (a text), it was taken as 'not below': R05
+    offered methotrexate first, R11 did not name the renal risk, R27 was quiet. Each now says it is not known and
+    takes the careful side: R05 offers mycophenolate first and no methotrexate, R11 names it as a higher risk, R27
+    lists it as a problem to check before IVIG."""
+    build, bound, says = UNSETTLED[rule]
+    chart, hook = build(today)
+    if form == "comparator":
+        chart.observation(EGFR, -10, value=bound, unit="mL/min/{1.73_m2}", comparator="<")
+    else:
+        chart.observation(EGFR, -10, value_string=f"<{bound}")
+    card = fired(run(kb, chart.request(hook), today))[rule]
+    assert says(card, chart.at(-10)), card

@@ -5,18 +5,29 @@ TMP/SMX) must not read "no eGFR" as "kidneys fine", so a creatinine is turned in
 CKD-EPI 2021 (race-free) for adults, the bedside Schwartz formula (which needs a current height) for children.
 An adult whose sex is recorded as neither male nor female is estimated both ways and read on the lower eGFR (as if
 female): every reader of the eGFR is more careful below a limit, so the lower one is the safe reading.
+
+A lab may report the eGFR as a bound rather than a value: a valueQuantity with a comparator ({value 15, comparator
+'<'}) or a text ('<15', '>60', '> 90 mL/min/1.73m2'). ``Egfr.below`` answers whether it is below a limit with yes, no
+or not known ('<45' against 30): a reader must not take 'not known' as 'not below'.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
 from hooks.context import HookContext
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.weight import dosing_height, why_not_current
-from hooks.record import Observation, PatientRecord, measured, per_record
+from hooks.record import Observation, PatientRecord, Quantity, exceeds, measured, per_record
 from hooks.units import convert
+
+EGFR_UNIT = "mL/min/1.73m2"
+# x < limit exactly when -x > -limit: ``exceeds`` answers 'below' on the negated values, the bound turned round
+_MIRRORED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_BARE_BOUND = re.compile(r"\s*(<=?|>=?)\s*(\d+(?:\.\d+)?)\s*")  # '<15', '> 60': a bound with no unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +35,20 @@ class Egfr:
     value: float  # mL/min/1.73 m2
     day: date
     how: str  # for the card: "eGFR 45" or "estimated from creatinine 2.1 mg/dL (CKD-EPI 2021)"
+    comparator: str | None = None  # '<', '<=', '>=', '>': the lab reported a bound ('<15', '>60'), not a value
+
+    @property
+    def shown(self) -> str:
+        """The eGFR as the lab gave it: '45', or a bound such as '<15'."""
+        return f"{self.comparator or ''}{self.value:g}"
+
+    def below(self, limit: float) -> bool | None:
+        """Whether the eGFR is below ``limit``; None when it is a bound that does not settle it ('<45' against 30:
+        it may be 20 or 44). '<15' is below 30, '>60' is not."""
+        return exceeds(-self.value, -limit, _MIRRORED.get(self.comparator or ""))
 
     def __str__(self) -> str:
-        return f"{self.value:g} on {self.day.isoformat()}" + ("" if self.how == "reported" else f" ({self.how})")
+        return f"{self.shown} on {self.day.isoformat()}" + ("" if self.how == "reported" else f" ({self.how})")
 
 
 def ckd_epi_2021(creatinine_mg_dl: float, age: int, female: bool) -> float:
@@ -43,27 +65,41 @@ def bedside_schwartz(creatinine_mg_dl: float, height_cm: float) -> float:
 
 
 @per_record
-def latest_egfr(record: PatientRecord, context: HookContext, since: date | None = None) -> Egfr | None:
+def latest_egfr(record: PatientRecord, context: HookContext, since: date | None = None,
+                before: date | None = None) -> Egfr | None:
     """The newer of the latest reported eGFR and the eGFR estimated from the latest creatinine (on the same day
-    the lab's own wins); None when neither can be read."""
-    reported = _reported(record, since)
-    estimated = _estimated(record, context, since)
+    the lab's own wins), of the days from ``since`` and before ``before``; None when neither can be read."""
+    reported = _reported(record, since, before)
+    estimated = _estimated(record, context, since, before)
     candidates = [e for e in (reported, estimated) if e is not None]
     return max(candidates, key=lambda e: (e.day, e is reported), default=None)
 
 
-def _reported(record: PatientRecord, since: date | None) -> Egfr | None:
-    for observation in reversed(record.observations_in("egfr", since=since)):
-        quantity = observation.quantity
-        value = convert(quantity.value, quantity.unit, "mL/min/1.73m2") if quantity else None
-        if value is not None and observation.when is not None:
-            return Egfr(value, observation.when, "reported")
+def _dated(observations: list[Observation], before: date | None) -> Iterator[Observation]:
+    """The dated results, newest first, up to the day before ``before``."""
+    return (o for o in reversed(observations) if o.when is not None and (before is None or o.when < before))
+
+
+def _reported(record: PatientRecord, since: date | None, before: date | None) -> Egfr | None:
+    for observation in _dated(record.observations_in("egfr", since=since), before):
+        quantity = _as_reported(observation)
+        value = convert(quantity.value, quantity.unit, EGFR_UNIT) if quantity is not None else None
+        if quantity is not None and value is not None and observation.when is not None:
+            return Egfr(value, observation.when, "reported", quantity.comparator)
     return None
 
 
-def _estimated(record: PatientRecord, context: HookContext, since: date | None) -> Egfr | None:
-    creatinine = next((o for o in reversed(record.observations_in("creatinine", since=since))
-                       if o.when is not None and measured(o, "creatinine", "mg/dL{creatinine}") is not None), None)
+def _as_reported(observation: Observation) -> Quantity | None:
+    """The eGFR as the lab wrote it: a valueQuantity (with its comparator), a bound written as text with a unit
+    ('> 90 mL/min/1.73m2'), or one without ('<15', '>60'): an eGFR has one unit, so a bare bound is in it."""
+    quantity = observation.reported_value
+    bare = _BARE_BOUND.fullmatch(observation.value_text or "") if quantity is None else None
+    return Quantity(float(bare[2]), EGFR_UNIT, bare[1]) if bare else quantity
+
+
+def _estimated(record: PatientRecord, context: HookContext, since: date | None, before: date | None) -> Egfr | None:
+    creatinine = next((o for o in _dated(record.observations_in("creatinine", since=since), before)
+                       if measured(o, "creatinine", "mg/dL{creatinine}") is not None), None)
     found = estimate(record, context, creatinine) if creatinine is not None else None
     return found if isinstance(found, Egfr) else None
 

@@ -90,16 +90,21 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     ild = record.conditions_in("ild", active_only=True)
     egfr = renal.latest_egfr(record, context)
     tmp_smx = routes.systemic(record.medications_in("tmp_smx", current_only=True))  # eye drops do not meet methotrexate
-    low_egfr = egfr is not None and egfr.value < params["mtx_egfr_min"]
+    # an eGFR bound that does not settle the limit ('<45') is read as low: methotrexate waits for a recheck
+    below = egfr.below(params["mtx_egfr_min"]) if egfr is not None else False
+    low_egfr = below is not False
     facts.update(ild=ild[0].code.label if ild else None,
                  latest_egfr=str(egfr) if egfr else None,
                  tmp_smx_active=", ".join(o.label for o in tmp_smx) or None)
     notes = []
     if ild:
         notes.append(f"Interstitial lung disease on file ({ild[0].code.label}): mycophenolate is preferred.")
-    if low_egfr and egfr is not None:
+    if below:
         notes.append(f"eGFR {egfr} is below {params['mtx_egfr_min']:g}: "
                      "methotrexate is not advised; mycophenolate is offered first.")
+    elif below is None:
+        notes.append(f"eGFR reported as {egfr}: whether it is below {params['mtx_egfr_min']:g} is not known, so "
+                     "methotrexate is not offered until renal function is rechecked; mycophenolate is offered first.")
     if any(immunosuppression.is_co_trimoxazole(o) for o in tmp_smx):
         notes.append("Co-trimoxazole is active: with methotrexate keep it at a prophylactic dose and monitor the "
                      "blood count (see R11), or use atovaquone.")

@@ -5,12 +5,13 @@ it. The card lists exactly what is missing and offers orders for those items onl
 latest eGFR of any age (reported, or estimated from a creatinine), so a low one older than the lab window is named and
 rechecked, not ignored, unless a newer one is at or above the limit. A recent creatinine that no eGFR stands for (none
 could be estimated from it, and the lab reported none since) leaves eGFR < 30 open: the card asks for what the
-estimate needs (a child's current height, a birth date, a creatinine that can be read).
+estimate needs (a child's current height, a birth date, a creatinine that can be read). So does an eGFR the lab
+reported as a bound that does not settle it ('<45'): the card names it and asks for a recheck; it clears no older
+low eGFR ('>60' does).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -103,9 +104,6 @@ NOT_ESTIMATED: dict[str, tuple[str, str]] = {
 }
 
 
-_AT_LEAST = re.compile(r"\s*>=?\s*(\d+(?:\.\d+)?)")  # an eGFR written as a lower bound: '>60', '>= 90'
-
-
 def _unjudged(record: PatientRecord, context: HookContext, since: date,
               egfr: renal.Egfr | None) -> tuple[Observation, renal.NoEstimate] | None:
     """The latest creatinine within the window when no eGFR stands for it: none estimated from it, none reported on or
@@ -160,17 +158,19 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     # the latest eGFR of any age, reported or estimated from the creatinine: a low one older than the lab window
     # still counts (an eGFR this low rarely recovers; the fresh one stays asked for), a newer one at or above the
-    # limit overrides it
+    # limit ('>60' too) overrides it; a newer bound that does not settle it ('<45') is named and rechecked but
+    # overrides nothing: the latest eGFR that settles it decides
+    limit = params["egfr_avoid_below"]
     egfr = renal.latest_egfr(record, context)
     facts["egfr"] = str(egfr) if egfr else None
-    recent_egfr = egfr is not None and egfr.day >= since
     unjudged = _unjudged(record, context, since, egfr)
     facts["egfr_not_estimated"] = f"creatinine {_shown(unjudged[0])}: {unjudged[1].why}" if unjudged else None
-    low_egfr = egfr if egfr is not None and egfr.value < params["egfr_avoid_below"] else None
-    newer = latest_result(record, ("egfr",), low_egfr.day + timedelta(days=1)) if low_egfr is not None else None
-    above = _AT_LEAST.match(newer.value_text or "") if newer is not None else None
-    if above and float(above.group(1)) >= params["egfr_avoid_below"]:
-        low_egfr = None  # a newer eGFR the lab wrote as a bound ('>60') is past the limit: the old low one is past
+    unsettled = egfr if egfr is not None and egfr.below(limit) is None else None
+    settled = egfr
+    while settled is not None and settled.below(limit) is None:
+        settled = renal.latest_egfr(record, context, before=settled.day)
+    low_egfr = settled if settled is not None and settled.below(limit) else None
+    recent_egfr = low_egfr is not None and low_egfr.day >= since
     critical = low_egfr is not None
 
     folate = record.medications_in("folic_acid", current_only=True) + context.drafts_in("folic_acid")
@@ -195,6 +195,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         facts["pregnancy"] = pregnant[0].code.label
 
     items = [lab.label for lab in missing]
+    if unsettled:
+        items.append(f"an exact eGFR, reported only as {unsettled.shown}")
     if unjudged:
         items.append(NOT_ESTIMATED[unjudged[1].missing][0])
     if not folate:
@@ -225,24 +227,26 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     egfr_line, egfr_reason = "", None
     if low_egfr is not None:
-        limit = params["egfr_avoid_below"]
         if recent_egfr:
-            egfr_reason = f"eGFR {low_egfr.value:g}: avoid methotrexate"
+            egfr_reason = f"eGFR {low_egfr.shown}: avoid methotrexate"
             head, advice = f"eGFR {low_egfr}: avoid methotrexate", "Choose another steroid-sparing agent."
         else:
             days = (record.today - low_egfr.day).days
-            egfr_reason = (f"eGFR {low_egfr.value:g} ({days} days ago): recheck, avoid methotrexate if still below "
+            egfr_reason = (f"eGFR {low_egfr.shown} ({days} days ago): recheck, avoid methotrexate if still below "
                            f"{limit:g}")
             head = (f"eGFR {low_egfr}, {days} days ago: recheck renal function now; avoid methotrexate if it is "
                     f"still below {limit:g}")
             advice = "An eGFR this low rarely recovers; if it has not, choose another steroid-sparing agent."
         egfr_line = (f"\n**{head}** (it is cleared by the kidney; toxicity rises sharply in renal impairment). "
                      f"{advice}\n")
+    if unsettled:
+        egfr_line += (f"\n**eGFR reported as {unsettled}: whether it is below {limit:g} is not known; recheck before "
+                      f"methotrexate** (a creatinine, or the lab's eGFR as a value).\n")
     if unjudged:
         creatinine, no_estimate = unjudged
         egfr_line += (f"\n**Creatinine {_shown(creatinine)} gives no eGFR: {no_estimate.why}.** Whether the eGFR is "
-                      f"below {params['egfr_avoid_below']:g} is not known: {NOT_ESTIMATED[no_estimate.missing][1]} (or "
-                      "get the lab's eGFR) before dosing.\n")
+                      f"below {limit:g} is not known: {NOT_ESTIMATED[no_estimate.missing][1]} (or get the lab's "
+                      "eGFR) before dosing.\n")
     pregnancy_line = ""
     if pregnant or (pregnancy_test is not None and antibodies.status(pregnancy_test) == "positive"):
         pregnancy_line = ("\n**Pregnancy on file: methotrexate is contraindicated in pregnancy** (teratogenic and "
@@ -263,13 +267,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         missing_sentence=missing_sentence, egfr_line=egfr_line,
         found_line=f"\nOn file: {'; '.join(found)}.\n" if found else "",
         viral_line=f"\n**Positive hepatitis screen: {'; '.join(viral)}.** {viral_advice}\n" if viral else "",
-        pregnancy_line=pregnancy_line, egfr_limit=params["egfr_avoid_below"],
+        pregnancy_line=pregnancy_line, egfr_limit=limit,
         contraception=" and contraception" if childbearing else "")
 
     labs: list[Action] = []
-    unreadable = [lab for lab in BASELINE if lab.key == "renal"] if unjudged and unjudged[1].missing == "creatinine" \
-        else []
-    for lab in (*missing, *unreadable):
+    # renal function to recheck: a creatinine that cannot be read, or an eGFR bound that does not settle the limit
+    recheck = [lab for lab in BASELINE if lab.key == "renal" and lab not in missing
+               and (unsettled or (unjudged and unjudged[1].missing == "creatinine"))]
+    for lab in (*missing, *recheck):
         labs.append(Action("create", f"Order {lab.label}", resource=orders.service_request(
             context.patient_id, orders.lab_concept(context.valuesets, lab.order_group, lab.loinc),
             note="Baseline before starting methotrexate")))

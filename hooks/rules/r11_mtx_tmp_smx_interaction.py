@@ -183,8 +183,11 @@ def risk_factors(record: PatientRecord, context: HookContext, params: Mapping[st
         found.append(f"age {age}")
     since = record.today - timedelta(days=int(params["lab_max_age_days"]))
     egfr = renal.latest_egfr(record, context, since)
-    if egfr is not None and egfr.value < params["egfr_reduced_below"]:
+    below = egfr.below(params["egfr_reduced_below"]) if egfr is not None else False
+    if below:
         found.append(f"eGFR {egfr}")
+    elif below is None:  # a bound that does not settle it ('<75'): reduced clearance is not ruled out
+        found.append(f"eGFR reported as {egfr}: whether it is below {params['egfr_reduced_below']:g} is not known")
     for group, label, limit in (("wbc", "WBC", params["wbc_low"]), ("platelets", "platelets",
                                                                      params["platelets_low"])):
         observation = _latest(record, group, since)
@@ -239,8 +242,9 @@ def _switch(context: HookContext, tmp_order: MedicationOrder, stop_tmp: Action, 
         # TMP/SMX stays until the pharmacy has a child's atovaquone dose, so there is no gap in prophylaxis
         return Suggestion("Paediatric pharmacy consult: switch to atovaquone dosed by weight", [Action(
             "create", "Paediatric pharmacy consult: atovaquone dosed by weight", resource=orders.service_request(
-                context.patient_id, orders.text_concept(
-                    "Paediatric pharmacy consult: atovaquone for PJP prophylaxis, dosed by weight")))],
+                context.patient_id, orders.referral_concept(
+                    context.valuesets, "306362008",
+                    text="Paediatric pharmacy consult: atovaquone for PJP prophylaxis, dosed by weight")))],
             is_recommended=recommended)
     return Suggestion("Use atovaquone for PJP prophylaxis instead of TMP/SMX", [stop_tmp, Action(
         "create", "Atovaquone 1,500 mg PO daily with food", resource=orders.medication_request(

@@ -465,13 +465,18 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 problems.append(f"{name}: {bmi[1]}, and the dose is based on actual body weight; use adjusted "
                                 "body weight" + (f" ({adjusted:.1f} kg)" if adjusted else "") + ".")
                 dose_problem = True
+    below = egfr.below(params["egfr_min"]) if egfr is not None else None
     if egfr is None:
         problems.append(f"No eGFR within the last {int(params['egfr_max_age_days'])} days: check renal function "
                         "before IVIG (renal failure risk).")
-    elif egfr.value < params["egfr_min"]:
+    elif below:
         problems.append(f"eGFR {egfr} (< {params['egfr_min']:g} mL/min/1.73m2): "
                         "risk of IVIG-related acute kidney injury; avoid sucrose-containing products, hydrate, "
                         "infuse slowly.")
+    elif below is None:  # a bound that does not settle it ('<75'): renal impairment is not ruled out
+        problems.append(f"eGFR reported as {egfr}: whether it is below {params['egfr_min']:g} mL/min/1.73m2 is not "
+                        "known; check renal function before IVIG (renal failure risk), and until then avoid "
+                        "sucrose-containing products, hydrate, infuse slowly.")
     if not iga:
         problems.append("IgA has never been measured: check it (IgA deficiency with anti-IgA antibodies can cause "
                         "anaphylaxis).")
@@ -552,7 +557,8 @@ def _short(problem: str) -> str:
                        ("per day or per cycle", "dose unclear"), ("g/kg per cycle**, above", "dose > 2 g/kg"),
                        ("cycle totals", "cycle > 2 g/kg"),
                        ("closer than", "interval < 21 d"), ("days before this cycle", "interval < 21 d"),
-                       ("no egfr", "no recent eGFR"), ("with no end", "daily, no end"), ("egfr ", "eGFR < 60"),
+                       ("no egfr", "no recent eGFR"), ("with no end", "daily, no end"),
+                       ("egfr reported as", "eGFR < 60 not ruled out"), ("egfr ", "eGFR < 60"),
                        ("based on actual body weight", "BMI >= 30 on actual weight"), ("iga has never", "no IgA"),
                        ("thromboembolism", "prior VTE"), ("could not be read", "dose unreadable")):
         if key in lowered:

@@ -516,3 +516,55 @@ def test_a_newer_egfr_written_as_a_bound_above_30_overrides_an_old_low_one(kb, t
 def test_an_unreadable_creatinine_beside_a_readable_egfr_in_the_window_is_no_gap(kb, today):
     chart = _renal(today, _egfr(85, -7)).observation(CREATININE, -2, value_string="Specimen haemolysed - see comment")
     assert RULE not in fired(run(kb, _draft(chart).request("order-sign"), today))
+
+
+def _bound(chart, bound, day, form):
+    """An eGFR the lab reported as a bound ('<45'): a valueQuantity with a comparator, or a text."""
+    if form == "text":
+        return chart.observation(EGFR, day, value_string=bound)
+    comparator, value = bound.rstrip("0123456789."), float(bound.lstrip("<>="))
+    return chart.observation(EGFR, day, value=value, unit="mL/min/{1.73_m2}", comparator=comparator)
+
+
+@pytest.mark.parametrize("form", ["comparator", "text"])
+def test_an_egfr_reported_as_a_bound_that_does_not_settle_30_is_named_and_rechecked(kb, today, form):
+    """The lab reported the eGFR only as '<45' last week: it may be 20 or 44. The comparator was ignored (read as 45,
+    'not below 30') and the text was not read at all, so the card was quiet. It is now a warning that says whether
+    the eGFR is below 30 is not known and offers a creatinine to recheck it."""
+    chart = _bound(_renal(today), "<45", -7, form)
+    result = run(kb, _draft(chart).request("order-sign"), today)
+    card = fired(result)[RULE]
+    assert card["indicator"] == "warning"
+    assert card["summary"] == "Methotrexate start: missing an exact eGFR, reported only as <45"
+    assert (f"**eGFR reported as <45 on {chart.at(-7)}: whether it is below 30 is not known; recheck before "
+            "methotrexate**") in _detail(card)
+    assert [c["coding"][0]["code"] for c in _ordered_codes(card)] == ["2160-0"]
+    assert explained(result, RULE)["facts"]["egfr"] == f"<45 on {chart.at(-7)}"
+
+
+@pytest.mark.parametrize("form", ["comparator", "text"])
+@pytest.mark.parametrize(("bound", "indicator"), [("<15", "critical"), ("<=29", "critical"), ("<30", "critical"),
+                                                  ("<=30", "warning"), (">=30", None), (">20", "warning")])
+def test_an_egfr_bound_is_below_30_only_when_every_value_it_allows_is(kb, today, form, bound, indicator):
+    """'<15' and '<30' are below 30 (critical, named as the lab wrote them); '>=30' is not (quiet); '<=30' and '>20'
+    do not settle it (a warning asking for a recheck). The text '<15' was not read at all before."""
+    card = _card(kb, today, _draft(_bound(_renal(today), bound, -7, form)))
+    assert (card and card["indicator"]) == indicator
+    if indicator == "critical":
+        assert card["summary"] == f"Methotrexate start: eGFR {bound}: avoid methotrexate"
+
+
+def test_a_newer_egfr_bound_that_does_not_settle_30_does_not_clear_an_older_low_one(kb, today):
+    """eGFR 22 a year ago, then '<45' last week: '<45' allows 22, so the old low eGFR still makes the card critical
+    (the comparator was ignored: 45 read as 'at or above 30' cleared it). '>60' still clears it."""
+    chart = _bound(_renal(today, _egfr(22, -400)), "<45", -7, "comparator")
+    card = _card(kb, today, _draft(chart))
+    assert card["indicator"] == "critical"
+    assert f"eGFR 22 on {chart.at(-400)}, 400 days ago: recheck renal function now" in _detail(card)
+    assert f"eGFR reported as <45 on {chart.at(-7)}: whether it is below 30 is not known" in _detail(card)
+    assert _card(kb, today, _draft(_bound(_renal(today, _egfr(22, -400)), ">60", -7, "comparator"))) is None
+
+
+def test_an_egfr_bound_with_its_unit_in_the_text_is_read(kb, today):
+    chart = _renal(today).observation(EGFR, -7, value_string="<15 mL/min/1.73m2")
+    assert _card(kb, today, _draft(chart))["summary"] == "Methotrexate start: eGFR <15: avoid methotrexate"

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import EGFR, IMNM_SNOMED, LOINC, METHOTREXATE_2_5, RXNORM, TMP_SMX_DS, TMP_SMX_SS, Chart
+import fhir_fixtures
+from fhir_fixtures.builders import (
+    EGFR,
+    IMNM_SNOMED,
+    LOINC,
+    METHOTREXATE_2_5,
+    RXNORM,
+    SNOMED,
+    TMP_SMX_DS,
+    TMP_SMX_SS,
+    Chart,
+)
 from fhir_fixtures.r11_mtx_tmp_smx_interaction import TRIMETHOPRIM_100, on_mtx
 from tests.conftest import explained, fired, run
 
@@ -176,6 +187,17 @@ def test_a_child_is_not_offered_the_adult_atovaquone_dose(kb, today, age, atovaq
     if not atovaquone_order:  # and TMP/SMX is not cancelled before the child has an alternative
         assert switch["description"].startswith("Paediatric pharmacy consult") and "dosed by weight" in card["detail"]
         assert [a["type"] for a in card["suggestions"][1]["actions"]] == ["create"]
+
+
+def test_a_childs_paediatric_pharmacy_consult_is_coded_as_a_referral_to_pharmacist(kb, today):
+    """The consult went as text only; it is coded as R24's is: SNOMED CT 306362008 'Referral to pharmacist'."""
+    request = fhir_fixtures.get("r11-fires-child-prophylactic-pharmacy-consult").request(today)
+    card = fired(run(kb, request, today))[RULE]
+    consult = card["suggestions"][1]["actions"][0]["resource"]
+    assert consult["resourceType"] == "ServiceRequest"
+    assert consult["code"]["coding"] == [{"system": SNOMED, "code": "306362008",
+                                          "display": "Referral to pharmacist (procedure)"}]
+    assert consult["code"]["text"] == "Paediatric pharmacy consult: atovaquone for PJP prophylaxis, dosed by weight"
 
 
 @pytest.mark.parametrize(("age", "higher_risk"), [(50, False), (70, True)])
