@@ -41,6 +41,10 @@ DEFINITIONS: dict[str, Param] = {
     "nsti_onset_max_days": Param(30, "days", "An NSTI condition counts when its onset is this recent."),
     "nsti_marker_window_hours": Param(72, "hours", "Infection markers for free-text necrotizing myositis."),
     "ici_window_days": Param(365, "days", "An immune checkpoint inhibitor given this recently makes an ICI context."),
+    "anti_cd20_in_use_days": Param(365, "days", "Rituximab (or another anti-CD20) given this recently is still in "
+                                                "use, its B cells depleted: not advised again (R16), the line being "
+                                                "given (R17), a PJP risk (R24), high-level immunosuppression (R28), "
+                                                "the course a draft of it is compared with (R21)."),
     "pjp_prophylaxis_window_days": Param(28, "days", "PJP prophylaxis given this recently counts as present."),
     "hbv_dna_max_age_days": Param(365, "days", "An HBV DNA result this recent can follow up a positive HBV marker "
                                                "(R10, R26): not detected, or below the limit of quantification."),
@@ -70,7 +74,11 @@ DEFINITIONS: dict[str, Param] = {
 # its old section is refused with the new place named, never silently ignored.
 MOVED = {"imnm-refractory-next-line.ivig_course_break_days": "definitions.ivig_course_break_days",
          "giop-bone-protection.adult_age_years": "definitions.paediatric_age_years",
-         "vaccinate-before-immunosuppression.rzv_min_age": "definitions.rzv_min_age"}
+         "vaccinate-before-immunosuppression.rzv_min_age": "definitions.rzv_min_age",
+         **dict.fromkeys(("srp-add-rituximab-inadequate-response.rituximab_window_days",
+                          "imnm-refractory-next-line.rituximab_recent_days",
+                          "pjp-prophylaxis-missing.anti_cd20_window_days",
+                          "live-vaccine-while-immunosuppressed.anti_cd20_days"), "definitions.anti_cd20_in_use_days")}
 
 
 class ParameterError(ValueError):

@@ -210,6 +210,20 @@ def test_draft_reductions(today):
     assert "20 to 17.5" in found["d1"] and "stops methotrexate" in found["d3"]
 
 
+def test_a_rituximab_draft_is_compared_with_the_course_while_anti_cd20_is_in_use(today):
+    """Rituximab 1 g on D-170 and D-156 (two completed orders), then 500 mg drafted: a reduction while the course is
+    in use, by the shared anti_cd20_in_use_days definition (R16, R17, R24, R28 read it too); a site that shortens it
+    to 150 days reads the draft as a new course."""
+    chart = Chart(today)
+    for day in (-170, -156):
+        chart.medication(RITUXIMAB, 1000, "mg", start=day, end=day, status="completed", route=ROUTE_IV)
+    chart.draft(RITUXIMAB, 500, "mg", route=ROUTE_IV)
+    site = with_params(KB, "definitions", anti_cd20_in_use_days=150)
+    for kb, found in ((KB, ["draft reduces rituximab from 1000 mg/dosing day to 500 mg/dosing day"]), (site, [])):
+        record, context = record_and_context(kb, chart, "order-sign")
+        assert [step.what for _, step in taper.draft_reductions(record, context, context.draft_orders)] == found
+
+
 def test_possible_relapse_values(today):
     check = taper.possible_relapse(*record_and_context(KB, tapering_chart(today)))
     assert check.possible and check.missing is None

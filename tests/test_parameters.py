@@ -41,6 +41,10 @@ def test_a_maintenance_interval_may_not_be_longer_than_a_course_break(tmp_path):
     ("imnm-refractory-next-line", "ivig_course_break_days", "ivig_course_break_days"),
     ("giop-bone-protection", "adult_age_years", "paediatric_age_years"),
     ("vaccinate-before-immunosuppression", "rzv_min_age", "rzv_min_age"),
+    ("srp-add-rituximab-inadequate-response", "rituximab_window_days", "anti_cd20_in_use_days"),
+    ("imnm-refractory-next-line", "rituximab_recent_days", "anti_cd20_in_use_days"),
+    ("pjp-prophylaxis-missing", "anti_cd20_window_days", "anti_cd20_in_use_days"),
+    ("live-vaccine-while-immunosuppressed", "anti_cd20_days", "anti_cd20_in_use_days"),
 ])
 def test_a_parameter_that_moved_is_refused_with_its_new_place_named(tmp_path, section, name, new_name):
     """A site file written before a rule's parameter became a shared definition must not start with the site's

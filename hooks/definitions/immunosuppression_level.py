@@ -3,9 +3,9 @@
 High level (IDSA 2013 / the live-vaccine table): PEQ >= 20 mg/day for >= 14 consecutive days (a late refill's
 short gap does not break them), now or within the last 30 days; methotrexate > 0.4 mg/kg/week; azathioprine
 > 3 mg/kg/day; any mycophenolate, tacrolimus, cyclosporine or cyclophosphamide; rituximab or another anti-CD20
-within 12 months. Low level: glucocorticoid below that, methotrexate <= 0.4 mg/kg/week, azathioprine <= 3 mg/kg/day.
-A weight-based threshold is never judged from a missing or stale weight: such an exposure is returned as
-``unknown`` (the caller decides how cautious to be).
+still in use (the ``anti_cd20_in_use_days`` definition: 12 months). Low level: glucocorticoid below that,
+methotrexate <= 0.4 mg/kg/week, azathioprine <= 3 mg/kg/day. A weight-based threshold is never judged from a
+missing or stale weight: such an exposure is returned as ``unknown`` (the caller decides how cautious to be).
 
 An order that says it ended (stopped, completed; or whose status is unknown or missing) but not when, read as
 given on its start day only, could have stopped yesterday. Such a repeating order whose open part (the whole
@@ -41,19 +41,16 @@ _ONE_DRUG = {"prednisolone": "prednisone"}
 _NO_TIMING = Timing()  # a dosage that says nothing of when it is given (its text only)
 
 
-ANTI_CD20_DAYS = 365  # anti-CD20 given this recently is still in use (B cells stay depleted for 6-12 months)
-
-
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """The [design] thresholds of the definition; rules pass their own Params to override them."""
+    """The [design] thresholds of the definition; rules pass their own Params to override them. How long anti-CD20
+    counts is the shared ``anti_cd20_in_use_days`` definition."""
 
     peq_mg: float = 20.0
     peq_days: int = 14
     recent_days: int = 30  # 'now or within the last 30 days' (and the CDC one-month wait after stopping)
     mtx_mg_per_kg_week: float = 0.4
     aza_mg_per_kg_day: float = 3.0
-    anti_cd20_days: int = ANTI_CD20_DAYS
     unknown_stop_lookback_days: int = 365  # an order stopped on an unknown day is judged at its worst if this recent
 
 
@@ -352,9 +349,10 @@ def _exposures(record: PatientRecord, context: HookContext, t: Thresholds) -> li
         agent = next(g for g in ALWAYS_HIGH if order.in_group(g))
         found.append(Exposure(agent, _at_worst("high", stop is not None),
                               f"{order.label} ({_when(order, record, stop)})", order))
-    for order, stop in _given(record, ("rituximab",), t.anti_cd20_days, stops):
+    anti_cd20_days = int(context.definition("anti_cd20_in_use_days"))
+    for order, stop in _given(record, ("rituximab",), anti_cd20_days, stops):
         found.append(Exposure("anti-CD20", _at_worst("high", stop is not None),
-                              f"{order.label} ({_when(order, record, stop)}; anti-CD20 within {t.anti_cd20_days} "
+                              f"{order.label} ({_when(order, record, stop)}; anti-CD20 within {anti_cd20_days} "
                               "days)", order))
     return found
 

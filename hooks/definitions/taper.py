@@ -18,7 +18,6 @@ from hooks.definitions import ck, steroids
 from hooks.definitions import treatment_duration as td
 from hooks.definitions.courses import course_days, doses_since, last_dose_day
 from hooks.definitions.immunosuppression import STEROID_SPARING
-from hooks.definitions.immunosuppression_level import ANTI_CD20_DAYS
 from hooks.definitions.weight import dosing_weight
 from hooks.record import MedicationOrder, PatientRecord, per_record
 from hooks.units import convert
@@ -261,13 +260,13 @@ def draft_reductions(record: PatientRecord, context: HookContext,
 
 def _being_given(record: PatientRecord, context: HookContext, group: str) -> list[MedicationOrder]:
     """The orders of ``group`` a draft changes: the current ones; for a cyclic agent with none, the order that gave
-    its last dose, when that was within its course (ANTI_CD20_DAYS for anti-CD20, else the
+    its last dose, when that was within its course (the anti_cd20_in_use_days definition for anti-CD20, else the
     ivig_course_break_days definition): charts that order every cycle separately (rituximab 1 g x2 as two completed
     orders) leave no current order between cycles. After a longer break the course has ended: a draft restarts it."""
     current = record.medications_in(group, current_only=True)
     if current or group not in CYCLIC_AGENTS:
         return current
-    course_length = ANTI_CD20_DAYS if group == "rituximab" else context.definition("ivig_course_break_days")
+    course_length = context.definition("anti_cd20_in_use_days" if group == "rituximab" else "ivig_course_break_days")
     given = doses_since(record, group, since=record.today - timedelta(days=int(course_length)))
     return [max(given, key=lambda item: item[1])[0]] if given else []
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from hooks import dosing, orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, escalation, immunosuppression
+from hooks.definitions import antibodies, escalation, hepatitis, immunosuppression
 from hooks.definitions import treatment_duration as td
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
@@ -38,8 +38,6 @@ RULE = Rule(
         "min_days_since_ttx": Param(90, "days", "Days since T_tx before rituximab is advised (by 6 months at the "
                                                 "latest)."),
         "min_combination_days": Param(60, "days", "Days on glucocorticoid plus a steroid-sparing agent."),
-        "rituximab_window_days": Param(365, "days", "Rituximab (or another anti-CD20) given this recently means "
-                                                    "it is already in use."),
         "ck_max_age_days": Param(30, "days", "The latest CK must be this recent (else not evaluable, and R22 asks "
                                            "for a CK)."),
         "checkpoint_days": Param(180, "days", "After this many days since T_tx the card says the 6-month "
@@ -65,11 +63,15 @@ Before the first dose:
 - Pneumocystis prophylaxis: {pjp}{dual}"""
 
 
-def _hbv_line(record: PatientRecord, max_age_days: int) -> tuple[str, bool, bool, bool]:
-    """What the chart says about HBsAg (recent) and anti-HBc (ever): text, need HBsAg, need anti-HBc, positive."""
+def _hbv_line(record: PatientRecord, max_age_days: int) -> tuple[str, bool, bool, tuple[hepatitis.PositiveMarker, ...]]:
+    """What the chart says about HBsAg (recent) and anti-HBc (ever): text, need HBsAg, need anti-HBc, and the HBV
+    markers that count as positive. Positive is read as R10 and R26 read it (:func:`hepatitis.hbv_markers`): a marker
+    positive at any time, or hepatitis B on the problem list; a later negative result clears none (anti-HBc stays
+    positive for life, and so does the reactivation risk under rituximab)."""
     since = record.today - timedelta(days=max_age_days)
     hbsag = [(o, s) for o, s in antibodies.results(record, "hbsag") if o.when and o.when >= since]
     anti_hbc = antibodies.results(record, "anti_hbc")
+    positive = hepatitis.hbv_markers(record)
 
     def describe(found: list[tuple[Observation, antibodies.Status]], name: str) -> str:
         observation, status = found[-1]
@@ -77,11 +79,10 @@ def _hbv_line(record: PatientRecord, max_age_days: int) -> tuple[str, bool, bool
 
     parts = [describe(hbsag, "HBsAg") if hbsag else "no HBsAg within 12 months",
              describe(anti_hbc, "anti-HBc") if anti_hbc else "no anti-HBc on file"]
-    positive = any(s == "positive" for _, s in hbsag[-1:] + anti_hbc[-1:])
     text = "; ".join(parts)
     if positive:
-        text += (". **Positive: check HBV DNA, refer to hepatology and start antiviral prophylaxis before the first "
-                 "dose**")
+        text += (f". **Positive: {'; '.join(f'{m.kind} positive ({m.shown_by})' for m in positive)}. Check HBV DNA, "
+                 "refer to hepatology and start antiviral prophylaxis before the first dose**")
     return text, not hbsag, not anti_hbc, positive
 
 
@@ -111,11 +112,10 @@ def _alternatives(record: PatientRecord, context: HookContext) -> str:
 def before_ck(record: PatientRecord, context: HookContext,
               facts: dict[str, Any]) -> escalation.Candidate | Quiet | NotEvaluable:
     """Every gate of R16 before its CK check: anti-SRP (or dual) IMNM, far enough from T_tx, long enough on
-    glucocorticoid plus a steroid-sparing agent, no rituximab in the window. R22 asks for a CK when these pass and
-    only the CK's age keeps R16 from judging the response."""
-    params = context.params(RULE)
-    return escalation.gates_before_ck(record, context, params, facts, ("SRP", "DUAL"), "rituximab",
-                                      td.last_rituximab(record), params["rituximab_window_days"])
+    glucocorticoid plus a steroid-sparing agent, no anti-CD20 still in use (the anti_cd20_in_use_days definition).
+    R22 asks for a CK when these pass and only the CK's age keeps R16 from judging the response."""
+    return escalation.gates_before_ck(record, context, context.params(RULE), facts, ("SRP", "DUAL"), "rituximab",
+                                      td.last_rituximab(record), context.definition("anti_cd20_in_use_days"))
 
 
 CK_ROW = escalation.CkRow(RULE, "whether to add rituximab", before_ck)
@@ -132,7 +132,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     hbv, need_hbsag, need_anti_hbc, hbv_positive = _hbv_line(record, int(params["hbsag_max_age_days"]))
     pjp = immunosuppression.pjp_prophylaxis(record, context)
-    facts.update(hbv_screen=hbv, pjp_prophylaxis=", ".join(o.label for o in pjp) or None)
+    facts.update(hbv_screen=hbv, positive_hbv_markers="; ".join(m.kind for m in hbv_positive) or None,
+                 pjp_prophylaxis=", ".join(o.label for o in pjp) or None)
     patient = context.patient_id
     labs: list[Action] = []
     if need_hbsag:

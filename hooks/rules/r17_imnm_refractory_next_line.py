@@ -32,8 +32,6 @@ RULE = Rule(
         "ivig_recent_days": Param(60, "days", "IVIG given this recently is still in use, as is a course whose next "
                                               "cycle is not yet overdue (an earlier stop is R15's case)."),
         "min_rituximab_days": Param(120, "days", "Days since the first rituximab dose before it counts as tried."),
-        "rituximab_recent_days": Param(365, "days", "The last rituximab dose must be this recent (an older course "
-                                                    "is R16's case for re-treatment)."),
         "ck_max_age_days": Param(30, "days", "The latest CK must be this recent (else not evaluable, and R22 asks "
                                            "for a CK)."),
         "mri_recent_days": Param(180, "days", "A thigh MRI this recent is not suggested again."),
@@ -77,11 +75,14 @@ def _ivig_arm(record: PatientRecord, context: HookContext, params: Mapping[str, 
     return tried, text
 
 
-def _rituximab_arm(record: PatientRecord, params: Mapping[str, float]) -> tuple[bool, str | None]:
+def _rituximab_arm(record: PatientRecord, context: HookContext, params: Mapping[str, float]
+                   ) -> tuple[bool, str | None]:
+    # rituximab counts as tried while it is still in use (its last dose within the anti_cd20_in_use_days
+    # definition): an older course has worn off, and re-treating it is R16's case, by the same definition
     courses = td.rituximab_doses(record)
     if not courses:
         return False, None
-    recent = record.today - timedelta(days=int(params["rituximab_recent_days"]))
+    recent = record.today - timedelta(days=int(context.definition("anti_cd20_in_use_days")))
     first = min(c[0] for c in courses if c[1] >= recent) if any(c[1] >= recent for c in courses) else None
     last = max(c[1] for c in courses)
     text = f"rituximab: first dose {courses[0][0].isoformat()}, last dose {last.isoformat()}"
@@ -131,7 +132,7 @@ def before_ck(record: PatientRecord, context: HookContext, facts: dict[str, Any]
     if not facts["imnm"]:
         return Quiet("not IMNM", facts)
     on_ivig, ivig_text = _ivig_arm(record, context, params)
-    on_rituximab, rituximab_text = _rituximab_arm(record, params)
+    on_rituximab, rituximab_text = _rituximab_arm(record, context, params)
     facts.update(ivig=ivig_text, ivig_tried=on_ivig, rituximab=rituximab_text, rituximab_tried=on_rituximab)
     if not (on_ivig or on_rituximab):
         return Quiet("neither IVIG (>= 3 cycles over >= 90 days in the current course, still in use) nor rituximab "

@@ -40,13 +40,13 @@ RULE = Rule(
         "lymphocyte_max_age_days": Param(90, "days", "A lymphocyte count older than this is not used."),
         "iv_pulse_window_days": Param(90, "days", "An IV methylprednisolone pulse this recent adds to the risk."),
         "cyclophosphamide_window_days": Param(90, "days", "A cyclophosphamide pulse this recent adds to the risk."),
-        "anti_cd20_window_days": Param(365, "days", "Rituximab (or another anti-CD20) this recent adds to the risk."),
     },
 )
 
 # Agents that, with high-dose glucocorticoids, make PJP more likely (the table: MTX, AZA, MMF, rituximab,
 # cyclophosphamide, a calcineurin inhibitor). Current courses count; rituximab and cyclophosphamide act for
-# months after the last dose, so they count within their windows.
+# months after the last dose, so they count within their windows (rituximab's: the anti_cd20_in_use_days
+# definition).
 CO_AGENTS_CURRENT = ("methotrexate", "azathioprine", "mycophenolate", "tacrolimus", "cyclosporine")
 TMP_SMX_SS = "sulfamethoxazole 400 MG / trimethoprim 80 MG Oral Tablet"
 TMP_SMX_DS = "sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet"
@@ -77,10 +77,10 @@ body-surface area with paediatric pharmacy.
 """
 
 
-def _co_agents(record: PatientRecord, params: Mapping[str, float]) -> list[MedicationOrder]:
+def _co_agents(record: PatientRecord, context: HookContext, params: Mapping[str, float]) -> list[MedicationOrder]:
     today = record.today
     found = record.medications_in(*CO_AGENTS_CURRENT, current_only=True)
-    for group, window in (("rituximab", params["anti_cd20_window_days"]),
+    for group, window in (("rituximab", context.definition("anti_cd20_in_use_days")),
                           ("cyclophosphamide", params["cyclophosphamide_window_days"])):
         since = today - timedelta(days=int(window))
         found += given_since(record, group, since=since)
@@ -178,7 +178,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet(f"PJP prophylaxis on file: {facts['pjp_prophylaxis']}", facts)
 
     pulses = steroids.iv_pulses_since(record, today - timedelta(days=int(params["iv_pulse_window_days"])))
-    agents = _co_agents(record, params)
+    agents = _co_agents(record, context, params)
     lymph = _lymphocytes(record, params)
     low_lymph = lymph is not None and lymph[0] < params["lymphocytes_below"]
     risks = []

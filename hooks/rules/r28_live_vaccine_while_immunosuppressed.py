@@ -42,7 +42,6 @@ RULE = Rule(
                                          "1 month after high-dose glucocorticoids)."),
         "mtx_mg_per_kg_week": Param(0.4, "mg/kg/week", "Methotrexate above this is high level."),
         "aza_mg_per_kg_day": Param(3, "mg/kg/day", "Azathioprine above this is high level."),
-        "anti_cd20_days": Param(365, "days", "Rituximab or another anti-CD20 this recently is high level."),
         "unknown_stop_lookback_days": Param(365, "days", "An immunosuppressant order started this recently that says "
                                                          "it stopped but not when is judged as if taken until today "
                                                          "(high at that: level unknown, treated as high).",
@@ -170,8 +169,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     unclassified = _unclassified(active)
     thresholds = Thresholds(peq_mg=p["high_peq_mg"], peq_days=int(p["high_peq_days"]),
                             recent_days=int(p["recent_days"]), mtx_mg_per_kg_week=p["mtx_mg_per_kg_week"],
-                            aza_mg_per_kg_day=p["aza_mg_per_kg_day"], anti_cd20_days=int(p["anti_cd20_days"]),
+                            aza_mg_per_kg_day=p["aza_mg_per_kg_day"],
                             unknown_stop_lookback_days=int(p["unknown_stop_lookback_days"]))
+    anti_cd20_days = int(context.definition("anti_cd20_in_use_days"))  # high level while still in use
     facts: dict[str, object] = {"live_vaccine_drafts": ", ".join(d.label for d in drafts) or None,
                                 "unclassified_vaccine_drafts": ", ".join(d.label for d in unclassified) or None}
     if not drafts and not unclassified:
@@ -227,7 +227,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                 f"Whether it was given within {int(p['recent_days'])} days is unknown; check it "
                                 f"before signing {', '.join(d.label for d in drafts)}", facts)
         return Quiet(f"no immunosuppression now or within {int(p['recent_days'])} days, no anti-CD20 within "
-                     f"{int(p['anti_cd20_days'])} days"
+                     f"{anti_cd20_days} days"
                      + (f"; read as given on the start day only (started before the "
                         f"{int(p['unknown_stop_lookback_days'])}-day look-back, end day not given): {before}"
                         if before else "")
@@ -244,7 +244,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         level, "**A live vaccine is contraindicated while immunosuppressed.**")
     detail = DETAIL.format(headline=headline, drafts=names, is_are="are" if len(drafts) > 1 else "is",
                            level=LEVEL_TEXT[level],
-                           recent_days=int(p["recent_days"]), cd20_days=int(p["anti_cd20_days"]),
+                           recent_days=int(p["recent_days"]), cd20_days=anti_cd20_days,
                            found=_bullets(found, planned, unplaced), ivig=ivig_note,
                            rzv=_rzv_text(series, rzv_not_offered),
                            unclassified=(f"\nAlso drafted, and not recognised as live or non-live: {unknown_names}. "

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from fhir_fixtures.builders import IMNM_SNOMED, PREDNISONE_5, PREDNISONE_20, RITUXIMAB, ROUTE_IV, TMP_SMX_SS, Chart
+from fhir_fixtures.builders import (
+    ANTI_HBC,
+    CHRONIC_HBV,
+    HBSAG,
+    IMNM_SNOMED,
+    PREDNISONE_5,
+    PREDNISONE_20,
+    RITUXIMAB,
+    ROUTE_IV,
+    TMP_SMX_SS,
+    Chart,
+)
 from fhir_fixtures.r16_srp_add_rituximab_inadequate_response import srp_on_two_agents
-from tests.conftest import explained, fired, run
+from tests.conftest import explained, fired, run, with_params
 
 RULE = "srp-add-rituximab-inadequate-response"
 
@@ -58,6 +69,41 @@ def test_positive_anti_hbc_withholds_the_rituximab_order(kb, today):
         "Hepatitis B DNA (lab reporting name; LOINC long name not shown on source page)")}
 
 
+def _hbv_card(kb, today, chart):
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    return card, [r["resourceType"] for s in card["suggestions"] for r in _resources(s)]
+
+
+def test_anti_hbc_positive_once_stays_positive_after_a_later_negative(kb, today):
+    """R16 read the latest anti-HBc only: positive, then negative on another assay, offered rituximab 1 g with no
+    HBV DNA or hepatology, while R26 (and R10) count a marker positive once. Anti-HBc stays positive for life, and so
+    does the reactivation risk under rituximab."""
+    chart = srp_on_two_agents(today).observation(ANTI_HBC, -400, interpretation="POS")
+    card, kinds = _hbv_card(kb, today, chart)
+    assert "MedicationRequest" not in kinds
+    assert (f"anti-HBc positive ({ANTI_HBC[2]} positive on {chart.at(-400)}, then negative on {chart.at(-40)}). "
+            "Check HBV DNA, refer to hepatology") in card["detail"]
+
+
+def test_an_older_positive_hbsag_is_not_hidden_by_a_newer_negative(kb, today):
+    """HBsAg positive 200 days ago, negative 40 days ago (anti-HBc negative): R16 judged the newest HBsAg only."""
+    chart = srp_on_two_agents(today).observation(HBSAG, -200, interpretation="POS")
+    card, kinds = _hbv_card(kb, today, chart)
+    assert "MedicationRequest" not in kinds
+    assert f"HBsAg positive ({HBSAG[2]} positive on {chart.at(-200)}, then negative on {chart.at(-40)})" \
+        in card["detail"]
+
+
+def test_hepatitis_b_on_the_problem_list_counts(kb, today):
+    """Chronic hepatitis B on the problem list with negative markers on file: R16 did not read the problem list."""
+    chart = srp_on_two_agents(today).condition(CHRONIC_HBV, onset=-3000)
+    card, kinds = _hbv_card(kb, today, chart)
+    assert "MedicationRequest" not in kinds and "HBV DNA" in card["detail"]
+    entry = explained(run(kb, chart.request("patient-view"), today), RULE)
+    assert entry["facts"]["positive_hbv_markers"] == "HBV infection"
+    assert f"{CHRONIC_HBV[2]} on the problem list, onset {chart.at(-3000)}" in entry["facts"]["hbv_screen"]
+
+
 def test_bsa_alternatives_are_computed(kb, today):
     # 165 cm, 64 kg: BSA 1.71 m2; 375 mg/m2 = 641 -> 600 mg; RIM 750 mg/m2 = 1,283 -> capped at 1,000 mg
     card = fired(run(kb, srp_on_two_agents(today).request("patient-view"), today))[RULE]
@@ -96,6 +142,16 @@ def test_rituximab_within_12_months_keeps_it_quiet(kb, today):
     chart.medication(RITUXIMAB, 1000, "mg", start=-364, status="completed", route=ROUTE_IV)
     result = run(kb, chart.request("patient-view"), today)
     assert RULE not in fired(result) and "rituximab given within" in explained(result, RULE)["reason"]
+
+
+def test_the_rituximab_window_is_the_shared_anti_cd20_definition(kb, today):
+    """R16's 'no rituximab in 12 months' is the anti_cd20_in_use_days definition R17, R24, R28 and the taper read:
+    a site that shortens it to 180 days advises rituximab again 200 days after the last dose, in every rule at once."""
+    chart = srp_on_two_agents(today, ttx=-400, mtx_start=-380)
+    chart.medication(RITUXIMAB, 1000, "mg", start=-214, end=-200, status="completed", period=14, route=ROUTE_IV)
+    assert RULE not in fired(run(kb, chart.request("patient-view"), today))
+    site = with_params(kb, "definitions", anti_cd20_in_use_days=180)
+    assert RULE in fired(run(site, chart.request("patient-view"), today))
 
 
 def test_six_month_checkpoint_is_mentioned_when_passed(kb, today):

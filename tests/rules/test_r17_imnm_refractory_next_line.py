@@ -84,6 +84,17 @@ def test_rituximab_older_than_a_year_is_not_current_therapy(kb, today):
     assert explained(result, RULE)["facts"]["rituximab_tried"] is False
 
 
+def test_rituximab_counts_as_tried_while_the_shared_anti_cd20_definition_says_it_is_in_use(kb, today):
+    """R17's 'last rituximab within 12 months' is the window in which R16 does not advise rituximab again (the
+    anti_cd20_in_use_days definition): one site value moves both, so no patient is both refractory to rituximab and
+    due to start it."""
+    chart = rituximab(refractory(today, hmgcr="negative", srp="positive"), -214)
+    assert explained(run(kb, chart.request("patient-view"), today), RULE)["facts"]["rituximab_tried"] is True
+    site = with_params(kb, "definitions", anti_cd20_in_use_days=180)
+    result = run(site, chart.request("patient-view"), today)
+    assert RULE not in fired(result) and explained(result, RULE)["facts"]["rituximab_tried"] is False
+
+
 def test_without_ttx_only_the_three_times_uln_criterion_can_be_judged(kb, today):
     chart = Chart(today).condition(IMNM_SNOMED, onset=-300)
     chart.antibody("anti_hmgcr", "positive", day=-290)

@@ -16,9 +16,10 @@ from fhir_fixtures.builders import (
     ROUTE_IV,
     RXNORM,
     TMP_SMX_SS,
+    UCUM,
     Chart,
 )
-from tests.conftest import explained, fired, run
+from tests.conftest import explained, fired, run, with_params
 
 RULE = "pjp-prophylaxis-missing"
 
@@ -81,6 +82,38 @@ def test_course_that_ended_yesterday_is_not_current_exposure(kb, today):
     assert _card(kb, chart, today) is None
 
 
+def _for_28_days(chart, code, dose, unit, start, how):
+    """A completed order whose 28 days are written as a duration (boundsDuration, or a 28-day supply), not as an
+    end date."""
+    resource = chart.medication_request(code, dose, unit, start=start, status="completed")
+    days = {"value": 28, "unit": "days", "system": UCUM, "code": "d"}
+    if how == "boundsDuration":
+        repeat = resource["dosageInstruction"][0]["timing"]["repeat"]
+        repeat.pop("boundsPeriod")
+        repeat["boundsDuration"] = days
+    else:
+        resource["dispenseRequest"] = {"expectedSupplyDuration": days}
+    chart.resources["medications"].append(resource)
+    return chart
+
+
+@pytest.mark.parametrize("how", ["boundsDuration", "expectedSupplyDuration"])
+def test_a_course_of_28_days_counts_28_days_up_to_its_last_day(kb, today, how):
+    """An older note read a course that ended yesterday as lasting 0 days (an off-by-one in counting a duration). A
+    course of 28 days counts 28 days to its last: started D-27 it reaches today, 28 days of exposure; started D-28 it
+    ended yesterday, no exposure today (as with an end date of yesterday, above); prophylaxis that ended yesterday is
+    on file."""
+    condition = Chart(today).condition(IMNM_SNOMED, onset=-90)
+    ends_today = _for_28_days(copy.deepcopy(condition), PREDNISONE_20, 40, "mg", -27, how)
+    entry = explained(run(kb, ends_today.request("patient-view"), today), RULE)
+    assert entry["status"] == "fired" and entry["facts"]["consecutive_days_at_or_above_threshold"] == 28
+    ended = _for_28_days(copy.deepcopy(condition), PREDNISONE_20, 40, "mg", -28, how)
+    assert explained(run(kb, ended.request("patient-view"), today), RULE)["facts"][
+        "consecutive_days_at_or_above_threshold"] == 0
+    prophylaxis = _for_28_days(_chart(today), TMP_SMX_SS, 1, "{tbl}", -28, how)
+    assert _card(kb, prophylaxis, today) is None
+
+
 def test_trimethoprim_alone_is_not_pjp_prophylaxis(kb, today):
     chart = _chart(today).medication((RXNORM, "198332", "trimethoprim 100 MG Oral Tablet"), 100, "mg", start=-10)
     assert _card(kb, chart, today) is not None
@@ -136,6 +169,13 @@ def test_iv_pulse_and_rituximab_windows(kb, today):
     assert "rituximab" in _card(kb, recent, today)["detail"]
     old = _chart(today).medication(RITUXIMAB, 1000, "mg", start=-420, end=-400, status="completed")
     assert "Higher risk" not in _card(kb, old, today)["detail"]
+
+
+def test_the_rituximab_window_is_the_shared_anti_cd20_definition(kb, today):
+    recent = _chart(today).medication(RITUXIMAB, 1000, "mg", start=-214, end=-200, status="completed")
+    assert "rituximab" in _card(kb, recent, today)["detail"]
+    site = with_params(kb, "definitions", anti_cd20_in_use_days=180)
+    assert "Higher risk" not in _card(site, recent, today)["detail"]
 
 
 def test_methotrexate_card_and_suggested_orders(kb, today):

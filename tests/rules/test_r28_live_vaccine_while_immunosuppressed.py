@@ -393,7 +393,7 @@ def test_an_order_stopped_before_the_look_back_is_read_as_before_and_the_look_ba
     entry = explained(result, RULE)
     started = Chart(today).at(-400)
     assert entry["facts"]["before_unknown_stop_lookback"] == f"methotrexate 2.5 MG Oral Tablet (started {started})"
-    site = with_params(kb, RULE, unknown_stop_lookback_days=400, anti_cd20_days=400)
+    site = with_params(kb, RULE, unknown_stop_lookback_days=400)
     assert fired(run(site, request, today))[RULE]["indicator"] == "critical"
 
 
@@ -422,13 +422,19 @@ def test_a_repeating_anti_cd20_order_stopped_on_an_unknown_day_is_judged_at_its_
     assert _card(site, chart, today)["indicator"] == "critical"
 
 
-def test_a_site_may_shorten_the_anti_cd20_window_alone(tmp_path):
+def test_a_site_may_shorten_the_anti_cd20_window_alone(kb, today, tmp_path):
     """The look-back is not bound to the anti-CD20 window (anti-CD20 has its own worst case): a site file that
-    shortens only the window loads."""
+    shortens only the window loads. The window is the shared anti_cd20_in_use_days definition (R16, R17, R24 and the
+    taper read it too): rituximab 200 days ago is then no longer high level."""
     site = tmp_path / "site.toml"
-    site.write_text(f"[{RULE}]\nanti_cd20_days = 180\n")
+    site.write_text("[definitions]\nanti_cd20_in_use_days = 180\n")
     loaded = parameters.load([r.rule for r in knowledge.discover_rules()], site)
-    assert loaded[RULE]["anti_cd20_days"] == 180
+    assert loaded["definitions"]["anti_cd20_in_use_days"] == 180
+    chart = Chart(today).medication("rituximab Injectable Product", 1000, "mg", start=-200, end=-200,
+                                    status="completed")
+    assert _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)["indicator"] == "critical"
+    entry = _facts(with_params(kb, "definitions", anti_cd20_in_use_days=180), chart, today)
+    assert entry["status"] == "not-fired" and "no anti-CD20 within 180 days" in entry["reason"]
 
 
 def _without_timing(resource):
