@@ -35,7 +35,7 @@ HCG = (LOINC, "2118-8", "Choriogonadotropin (pregnancy test) [Presence] in Serum
 ALBUMIN_TEXT = "Albumin [Mass/volume] in Serum or Plasma"
 
 
-def worked_up(today: date, *, day: int = -7, egfr: float = 85, age: int = 62, sex: str = "male") -> Chart:
+def worked_up(today: date, *, day: int = -7, egfr: float = 85, age: int | None = 62, sex: str = "male") -> Chart:
     """A chart with every prerequisite in place ``day`` days ago (screens long ago)."""
     chart = Chart(today, age=age, sex=sex).condition(IMNM_SNOMED, onset=-45)
     chart.lab(WBC, 7.1, "10*9/L", day=day).lab(HGB, 13.2, "g/dL", day=day).lab(PLT, 240, "10*9/L", day=day)

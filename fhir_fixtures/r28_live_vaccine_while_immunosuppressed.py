@@ -25,8 +25,8 @@ YELLOW_FEVER = (CVX, "37", "yellow fever vaccine")
 MYCOPHENOLATE = "mycophenolate mofetil 500 MG Oral Tablet"
 
 
-def _on_mycophenolate(today: date) -> Chart:
-    chart = Chart(today, age=52)
+def _on_mycophenolate(today: date, age: int | None = 52) -> Chart:
+    chart = Chart(today, age=age)
     chart.condition(IMNM_SNOMED, onset=-200)
     chart.medication(MYCOPHENOLATE, 1000, "mg", start=-150, frequency=2)
     return chart
@@ -78,9 +78,7 @@ def mmr_after_ivig(today: date) -> dict[str, Any]:
                "zoster vaccine, licensed from 18, is not offered while the age is unknown (the card says so).",
          fires={RULE}, indicators={RULE: "critical"})
 def zoster_no_birth_date(today: date) -> dict[str, Any]:
-    request = _on_mycophenolate(today).draft(ZOSTER_LIVE, 0.65, "mL").request("order-sign")
-    del request["prefetch"]["patient"]["birthDate"]
-    return request
+    return _on_mycophenolate(today, age=None).draft(ZOSTER_LIVE, 0.65, "mL").request("order-sign")
 
 
 @fixture("r28-quiet-recombinant-zoster-on-mycophenolate", hook="order-sign",

@@ -144,9 +144,7 @@ def test_pregnancy_potential_when_any_age_a_partial_birth_date_allows_is_12_to_5
 def test_a_woman_with_no_birth_date_may_have_pregnancy_potential(kb, today):
     """No birthDate: any age may be hers, so the pregnancy test is not dropped on a guess; a man's is not asked."""
     def outcome(sex):
-        request = _draft(worked_up(today, sex=sex)).request("order-sign")
-        del request["prefetch"]["patient"]["birthDate"]
-        return run(kb, request, today)
+        return run(kb, _draft(worked_up(today, sex=sex, age=None)).request("order-sign"), today)
     result = outcome("female")
     card = fired(result)[RULE]
     assert "Pregnancy potential: female, age unknown (no birth date on file); no pregnancy test" in card["detail"]
@@ -277,12 +275,6 @@ def test_an_adult_whose_sex_is_neither_male_nor_female_is_judged_on_the_lower_es
     assert _card(kb, today, _draft(_renal(today, _egfr(22, -45), _creatinine(1.0, -7), sex=sex))) is None
 
 
-def _no_birth_date(chart):
-    request = _draft(chart).request("order-sign")
-    del request["prefetch"]["patient"]["birthDate"]
-    return request
-
-
 NOT_ESTIMATED = {  # chart (child aged 10 unless said), the item and the sentence the card shows, the order offered
     "child-no-height": (lambda today: _renal(today, _creatinine(0.6, -7), age=10), "a current height (for eGFR)",
                         "bedside Schwartz needs a current height, and there is no current height on file",
@@ -295,7 +287,7 @@ NOT_ESTIMATED = {  # chart (child aged 10 unless said), the item and the sentenc
         lambda today: _renal(today, _egfr(85, -20), _creatinine(3.0, -5), age=10), "a current height (for eGFR)",
         "bedside Schwartz needs a current height, and there is no current height on file", "measure the height",
         "Measure body height today"),
-    "adult-no-birth-date": (lambda today: _no_birth_date(_renal(today, _creatinine(1.1, -7))),
+    "adult-no-birth-date": (lambda today: _renal(today, _creatinine(1.1, -7), age=None),
                             "a birth date (for eGFR)", "CKD-EPI 2021 needs the age, and there is no birth date on file",
                             "record the birth date", None),
     "adult-creatinine-unit-not-read": (lambda today: _renal(today, (CREATININE, 1.1, "mEq/L", -7)),
@@ -312,8 +304,7 @@ def test_a_recent_creatinine_no_egfr_could_be_estimated_from_is_not_taken_as_ren
     and asks for it (a warning: nothing shows the eGFR is low)."""
     build, item, why, ask, order = NOT_ESTIMATED[state]
     chart, why = build(today), why.format(day_100=Chart(today).at(-100))
-    request = chart if isinstance(chart, dict) else _draft(chart).request("order-sign")
-    result = run(kb, request, today)
+    result = run(kb, _draft(chart).request("order-sign"), today)
     card = fired(result)[RULE]
     assert card["indicator"] == "warning" and card["summary"] == f"Methotrexate start: missing {item}"
     assert f"gives no eGFR: {why}.** Whether the eGFR is below 30 is not known: {ask} (or get the lab's eGFR)" \

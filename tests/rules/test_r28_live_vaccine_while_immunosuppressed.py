@@ -149,9 +149,8 @@ def _rzv_created(card) -> bool:
 def test_with_no_birth_date_recombinant_zoster_is_not_offered_and_the_card_says_why(kb, today):
     """Recombinant zoster vaccine is licensed from 18: with no birthDate it was offered (R29 did not offer it). The
     card still offers every other option and says why this one is missing."""
-    request = Chart(today).medication(MYCOPHENOLATE, 1000, "mg", start=-60, frequency=2).draft(
+    request = Chart(today, age=None).medication(MYCOPHENOLATE, 1000, "mg", start=-60, frequency=2).draft(
         ZOSTER_LIVE, 0.65, "mL", resource_id="zvl").request("order-sign")
-    del request["prefetch"]["patient"]["birthDate"]
     result = run(kb, request, today)
     card = fired(result)[RULE]
     assert card["indicator"] == "critical" and not _rzv_created(card)
@@ -168,20 +167,18 @@ def test_with_no_birth_date_recombinant_zoster_is_not_offered_and_the_card_says_
     ({"age": 17}, 18, False),
     ({"age": 18}, 18, True),
     ({"birth_date": "2008"}, 18, False),  # 17 or 18 on 2026-11-21
-    (None, 18, False),  # no birthDate
+    ({"age": None}, 18, False),  # no birthDate
     ({"age": 17}, 16, False),  # a site's paediatric age is not the vaccine's licence
 ])
 def test_r28_and_r29_offer_recombinant_zoster_to_the_same_patients(kb, today, patient, paediatric_age, offered):
     """R28 read the paediatric split (a site's, and no birthDate offered it), R29 its own age of 18 (no birthDate did
     not): both read the one licence now, cohorts.below_licensed_age with definitions.rzv_min_age."""
     site = with_params(kb, "definitions", paediatric_age_years=paediatric_age)
-    chart = Chart(today, **(patient or {})).condition(IMNM_SNOMED, onset=-30)
+    chart = Chart(today, **patient).condition(IMNM_SNOMED, onset=-30)
     chart.medication(MYCOPHENOLATE, 1000, "mg", start=-10, frequency=2).draft(ZOSTER_LIVE, 0.65, "mL")
     reasons = []
     for rule, hook in ((RULE, "order-sign"), (R29, "patient-view")):
         request = chart.request(hook)
-        if patient is None:
-            del request["prefetch"]["patient"]["birthDate"]
         result = run(site, request, today)
         assert _rzv_created(fired(result)[rule]) is offered, rule
         reasons.append(explained(result, rule)["facts"]["rzv_not_offered"])
