@@ -1,14 +1,16 @@
-"""Fixtures for R06 prednisone-adult-dose-check: per-kg and absolute limits, stale weight, paediatric hand-off."""
+"""Fixtures for R06 prednisone-adult-dose-check: per-kg and absolute limits, stale weight, paediatric hand-off, the
+prednisone on the chart that a draft does (or does not) replace, and eye drops that are no systemic dose."""
 
 from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
-from fhir_fixtures.builders import IMNM_SNOMED, PREDNISONE_20, ROUTE_ORAL, Chart
+from fhir_fixtures.builders import IMNM_SNOMED, PREDNISONE_5, PREDNISONE_20, ROUTE_ORAL, Chart
 
 RULE = "prednisone-adult-dose-check"
 R32 = "pediatric-myositis-dose-limits"
 R33 = "dosing-weight-missing"
+PRED_EYE_DROPS = "prednisolone acetate 10 MG/ML Ophthalmic Suspension"
 
 
 def _chart(today: date, age: int = 52) -> Chart:
@@ -69,4 +71,51 @@ def taper_as_two_orders(today: date) -> dict[str, Any]:
     chart = _chart(today).weight(70, day=-3)
     chart.draft(PREDNISONE_20, 60, "mg", route=ROUTE_ORAL, end=13)
     chart.draft(PREDNISONE_20, 40, "mg", route=ROUTE_ORAL, start=14, end=27)
+    return chart.request("order-sign")
+
+
+def sixty_on_the_chart_forty_drafted(today: date) -> Chart:
+    """A 70 kg adult on prednisone 20 mg tablets, 60 mg daily for 10 days (the order ``pred-60``); prednisone 5 mg
+    tablets, 20 mg twice a day (40 mg a day) drafted with no link to it: given twice a day, it is not that
+    prescription written again."""
+    chart = _chart(today).weight(70, day=-3)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-10, route=ROUTE_ORAL, resource_id="pred-60")
+    return chart.draft(PREDNISONE_5, 20, "mg", frequency=2, route=ROUTE_ORAL, resource_id="draft-pred-40")
+
+
+@fixture("r06-fires-active-order-plus-unlinked-draft", hook="order-sign",
+         story="A 70 kg adult on prednisone 60 mg daily; a second order of 20 mg twice a day (other tablets) is "
+               "drafted with no link to the first: signed, 100 mg a day (the draft alone is within the limits).",
+         fires={RULE}, quiet={R33}, indicators={RULE: "warning"})
+def active_plus_unlinked_draft(today: date) -> dict[str, Any]:
+    return sixty_on_the_chart_forty_drafted(today).request("order-sign")
+
+
+@fixture("r06-quiet-taper-step-replacing-the-active-order", hook="order-sign",
+         story="The same draft naming the 60 mg order as its priorPrescription (the EHR's modify): a taper step that "
+               "replaces it, so 40 mg a day.", quiet={RULE, R33})
+def taper_step_replacing_active(today: date) -> dict[str, Any]:
+    chart = sixty_on_the_chart_forty_drafted(today)
+    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/pred-60"}
+    return chart.request("order-sign")
+
+
+@fixture("r06-quiet-taper-as-two-drafts-after-the-active-order", hook="order-sign",
+         story="A 70 kg adult on prednisone 60 mg daily; the taper is drafted as two unlinked orders, 60 mg daily "
+               "for 2 weeks then 40 mg daily: one schedule that rewrites the order on the chart, at most 60 mg a day "
+               "(not 120).", quiet={RULE, R33})
+def taper_chain_after_active(today: date) -> dict[str, Any]:
+    chart = _chart(today).weight(70, day=-3)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-10, route=ROUTE_ORAL, resource_id="pred-60")
+    chart.draft(PREDNISONE_20, 60, "mg", route=ROUTE_ORAL, end=13)
+    chart.draft(PREDNISONE_20, 40, "mg", route=ROUTE_ORAL, start=14)
+    return chart.request("order-sign")
+
+
+@fixture("r06-quiet-prednisolone-eye-drops", hook="order-sign",
+         story="A 70 kg adult; prednisolone acetate eye drops drafted four times a day: a local form, no systemic "
+               "dose (it was read as an oral dose in drops and left the rule not evaluable).", quiet={RULE})
+def eye_drops(today: date) -> dict[str, Any]:
+    chart = _chart(today).weight(70, day=-3)
+    chart.draft(PRED_EYE_DROPS, 1, "{drop}", frequency=4)
     return chart.request("order-sign")

@@ -185,3 +185,13 @@ def stale_active_plus_draft(today: date) -> dict[str, Any]:
                                      period_unit="wk", day_of_week=["fri"], resource_id="mtx-ended")
     return chart.draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk", day_of_week=["mon"],
                        resource_id="mtx-mon").request("order-sign")
+
+
+@fixture("r08-quiet-active-order-ending-before-the-draft-starts", hook="order-sign",
+         story="Weekly Monday methotrexate active until day 6, and a weekly Thursday draft from day 7: one follows "
+               "the other, so methotrexate stays once weekly.", quiet={RULE})
+def active_ending_before_draft(today: date) -> dict[str, Any]:
+    chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-60, end=6, period_unit="wk",
+                                     day_of_week=["mon"], resource_id="mtx-until-6")
+    return chart.draft(METHOTREXATE_2_5, 15, "mg", start=7, period_unit="wk", day_of_week=["thu"],
+                       resource_id="mtx-thu-from-7").request("order-sign")

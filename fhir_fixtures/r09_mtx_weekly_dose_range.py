@@ -1,13 +1,17 @@
-"""Fixtures for R09 mtx-weekly-dose-range: the seed's '25-50 mg/week', the 25 and 40 mg/week edges."""
+"""Fixtures for R09 mtx-weekly-dose-range: the seed's '25-50 mg/week', the 25 and 40 mg/week edges, and the
+methotrexate on the chart that a draft does (or does not) replace."""
 
 from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
-from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, Chart
+from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, ROUTE_SC, RXNORM, Chart
 
 RULE = "mtx-weekly-dose-range"
+R08 = "mtx-once-weekly-hard-stop"
 MTX_SC = "methotrexate 25 MG/ML Prefilled Syringe"
+MTX_INJECTABLE = (RXNORM, "1946772", "methotrexate 25 MG/ML Injectable Solution")
+METHOTREXATE_10 = (RXNORM, "105586", "methotrexate 10 MG Oral Tablet")
 
 
 def _chart(today: date, age: int = 58) -> Chart:
@@ -79,4 +83,53 @@ def child(today: date) -> dict[str, Any]:
     chart = Chart(today, age=14).condition("Juvenile dermatomyositis", onset=-20).weight(50, day=-2)
     chart.height(160, day=-10)
     chart.draft(MTX_SC, 30, "mg", period=1, period_unit="wk", day_of_week=["sat"])
+    return chart.request("order-sign")
+
+
+def tablets_plus_injection(today: date) -> Chart:
+    """Methotrexate 20 mg by mouth once weekly on Monday, active for 100 days (the order ``mtx-po``), and a draft
+    of 25 mg SC once weekly on Monday with no link to it."""
+    chart = _chart(today)
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-100, period=1, period_unit="wk", day_of_week=["mon"],
+                     resource_id="mtx-po")
+    return chart.draft(MTX_INJECTABLE, 25, "mg", period=1, period_unit="wk", day_of_week=["mon"], route=ROUTE_SC,
+                       resource_id="mtx-sc")
+
+
+@fixture("r09-fires-active-order-plus-unlinked-draft", hook="order-sign",
+         story="Methotrexate 20 mg PO weekly on Monday is active; 25 mg SC weekly on Monday is drafted with no link "
+               "to it: signed, the patient takes 45 mg a week (the draft alone is within the range).",
+         fires={RULE}, quiet={R08}, indicators={RULE: "critical"})
+def active_plus_unlinked_draft(today: date) -> dict[str, Any]:
+    return tablets_plus_injection(today).request("order-sign")
+
+
+@fixture("r09-quiet-draft-replacing-the-active-order", hook="order-sign",
+         story="The same 25 mg SC draft naming the active tablets as its priorPrescription (a switch to SC): it "
+               "replaces them, so 25 mg a week.", quiet={RULE, R08})
+def draft_replacing_active(today: date) -> dict[str, Any]:
+    chart = tablets_plus_injection(today)
+    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/mtx-po"}
+    return chart.request("order-sign")
+
+
+@fixture("r09-quiet-renewal-of-the-active-order", hook="order-sign",
+         story="Methotrexate 20 mg SC weekly on Friday is active; the same drug, dose and day is drafted again with "
+               "no link (a renewal): 20 mg a week, not 40.", quiet={RULE, R08})
+def renewal(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.medication(MTX_SC, 20, "mg", start=-80, period=1, period_unit="wk", day_of_week=["fri"])
+    chart.draft(MTX_SC, 20, "mg", period=1, period_unit="wk", day_of_week=["fri"])
+    return chart.request("order-sign")
+
+
+@fixture("r09-quiet-titration-as-two-drafts-after-the-active-order", hook="order-sign",
+         story="Methotrexate 20 mg weekly on Monday is active; a titration is drafted as two unlinked orders on "
+               "10 mg tablets, 20 mg weekly for 4 weeks then 25 mg weekly: one schedule that rewrites the order on "
+               "the chart, 25 mg a week at most (not 45).", quiet={RULE, R08})
+def titration_chain_after_active(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-100, period=1, period_unit="wk", day_of_week=["mon"])
+    chart.draft(METHOTREXATE_10, 20, "mg", period=1, period_unit="wk", day_of_week=["mon"], end=27)
+    chart.draft(METHOTREXATE_10, 25, "mg", period=1, period_unit="wk", day_of_week=["mon"], start=28)
     return chart.request("order-sign")

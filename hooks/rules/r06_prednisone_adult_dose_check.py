@@ -1,12 +1,22 @@
-"""R06: an adult oral prednisone/prednisolone draft above 1.1 mg/kg/day or 80 mg/day (2 mg/kg is a JDM dose)."""
+"""R06: an adult oral prednisone/prednisolone draft above 1.1 mg/kg/day or 80 mg/day (2 mg/kg is a JDM dose).
+
+Oral prednisone or prednisolone already on the chart that no draft replaces goes on beside the drafts
+(hooks.definitions.continuing, as R08 and R09 read methotrexate): its daily dose adds up with theirs, so two
+concurrent orders are judged together. A taper step that replaces the order before it (linked to it, the same
+prescription written again, alone or as the first of steps written as separate orders, or starting after it ends)
+is not added. Eye drops and other local forms (hooks.definitions.routes) are no systemic dose.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import dose_basis
+from hooks.definitions import continuing, dose_basis
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import DraftDose, mg
+from hooks.definitions.routes import systemic
 from hooks.definitions.weight import dosing_weight
 from hooks.dosing import TABLET_STEP_MG, oral_steroid_product, rounded_dose
 from hooks.record import PatientRecord
@@ -34,6 +44,7 @@ RULE = Rule(
 )
 
 EPS = 1e-9
+GROUP = "glucocorticoid_systemic"
 
 DETAIL = """\
 **{drug} {total} exceeds the adult starting dose.** {findings}
@@ -46,6 +57,15 @@ gives adults "1-2 mg/kg/day", which is wrong.
 {advice}{unread}"""
 
 
+def _over_limits(day: dose_basis.DailyTotal, weight_kg: float | None,
+                 p: Mapping[str, float]) -> tuple[float | None, bool, bool]:
+    """mg/kg/day (on the weight, else as written per kg), and whether the daily mg and the mg/kg go over the
+    limits."""
+    per_kg = (day.mg / weight_kg) if weight_kg else (day.per_kg_written or None)
+    return (per_kg, day.mg > p["max_mg_day"] + EPS,
+            per_kg is not None and per_kg > p["max_mg_per_kg_day"] + EPS)
+
+
 def _ingredient_label(drafts: list[DraftDose]) -> str:
     names = sorted({dose_basis.oral_steroid(d.order) or "prednisone" for d in drafts})
     return "/".join(names).capitalize()
@@ -56,7 +76,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("order-sign only")
     p = context.params(RULE)
     age = record.age_years
-    drafts = [o for o in context.drafts_in("glucocorticoid_systemic") if dose_basis.oral_steroid(o)]
+    oral = [o for o in context.drafts_in(GROUP) if dose_basis.oral_steroid(o)]
     weight = dosing_weight(record, context)
     facts: dict[str, object] = {
         "age_years": age,
@@ -67,22 +87,41 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     }
     if is_paediatric(record, context):
         return Quiet("paediatric patient: R32 checks the dose", facts)
+    # prednisolone eye drops are no systemic dose (they were read as an unreadable oral one)
+    drafts = systemic(oral)
+    facts["not_systemic"] = "; ".join(o.label for o in oral if all(o is not d for d in drafts)) or None
     if not drafts:
-        return Quiet("no oral prednisone or prednisolone draft", facts)
-    doses = [dose_basis.read_dose(o, weight.value if weight else None) for o in drafts]
+        return Quiet("no oral prednisone or prednisolone draft" + (" (eye drops and other local forms are no "
+                                                                   "systemic dose)" if oral else ""), facts)
+    kg = weight.value if weight else None
+    doses = [dose_basis.read_dose(o, kg) for o in drafts]
     facts["drafts"] = "; ".join(f"{d.order.label}: {d.describe()}" for d in doses)
+    chart = continuing.on_chart(drafts, [o for o in continuing.current_orders(record, GROUP)
+                                         if dose_basis.oral_steroid(o)], context.today, GROUP)
+    on_chart = [dose_basis.read_dose(o, kg) for o in chart.scheduled]
+    facts["steroid_on_chart"] = "; ".join(f"{d.order.label}: {d.describe()}{chart.note(d.order)}"
+                                          for d in on_chart) or None
+    facts.update(chart.facts())
 
-    day = dose_basis.daily_total(doses, weight.value if weight else None, context.today)
-    unread, total_mg, per_kg_written = day.unread, day.mg, day.per_kg_written
+    # the chart's orders are added to the drafts on the days both are given; one whose dose cannot be read leaves
+    # the total unknown
+    read = [d for d in on_chart if not d.problem]
+    day = dose_basis.daily_total([*doses, *read], kg, context.today)
+    unread = [*day.unread, *(f"{d.order.label} (on the chart): {d.problem}" for d in on_chart if d.problem)]
+    total_mg, per_kg_written = day.mg, day.per_kg_written
     counted, per_dose_only = day.counted, day.per_dose_only
     facts["total_mg_day"] = round(total_mg, 2) if counted else None
     facts["not_given_together"] = "; ".join(day.apart) or None
-    per_kg = (total_mg / weight.value) if weight else (per_kg_written or None)
+    per_kg, over_cap, over_kg = _over_limits(day, kg, p)
     facts["mg_per_kg_day"] = round(per_kg, 2) if per_kg is not None else None
     facts["unreadable"] = "; ".join(unread) or None
 
-    over_cap = total_mg > p["max_mg_day"] + EPS
-    over_kg = per_kg is not None and per_kg > p["max_mg_per_kg_day"] + EPS
+    # the chart's orders only add to a draft: with no draft's dose read, nothing is judged
+    drafted = [d for d in doses if any(d is c for c in counted)]
+    over_cap, over_kg = over_cap and bool(drafted), over_kg and bool(drafted)
+    # what the drafts give alone: more with the chart's orders means they are on the day that gives the most
+    alone = dose_basis.daily_total(doses, kg, context.today) if read else day
+    adds = alone.mg + EPS < total_mg or alone.per_kg_written + EPS < per_kg_written
     if not over_cap and not over_kg:
         if unread:
             return NotEvaluable("dose could not be read: " + "; ".join(unread), facts)
@@ -93,12 +132,18 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             return NotEvaluable(f"{', '.join(d.order.label for d in counted if d.per_kg)} is written per kg and "
                                 "there is no current weight: the 80 mg/day cap could not be checked", facts)
         why = f"{mg(total_mg)}/day" + (f" ({per_kg:.2f} mg/kg/day)" if per_kg is not None else "")
-        return Quiet(f"{why} is within the adult limits" + ("" if weight else " (no current weight: only "
-                                                                              "the 80 mg cap was checked)"), facts)
+        return Quiet(why + (" with the order on the chart" if adds else "") + " is within the adult limits"
+                     + ("" if weight else " (no current weight: only the 80 mg cap was checked)"), facts)
 
-    findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for d in counted) + "."]
+    findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for d in drafted) + "."]
+    # every order on the chart going on beside the drafts is named, and offered to be stopped, by its id
+    described = {d.order.reference: d.describe() if not d.problem else "dose not read" for d in on_chart}
+    stop = [(o, described[o.reference]) for o in chart.scheduled]
+    if stop:
+        findings.append(chart.going_on(stop))
     if over_cap:
-        findings.append(f"The draft gives {mg(total_mg)}/day, above {p['max_mg_day']:g} mg/day.")
+        findings.append(f"{'Together they give' if adds else 'The draft gives'} {mg(total_mg)}/day, above "
+                        f"{p['max_mg_day']:g} mg/day.")
     if over_kg and per_kg is not None:
         basis = f"on {weight.describe('kg')}" if weight else "as written"
         findings.append(f"That is {per_kg:.2f} mg/kg/day {basis}, above {p['max_mg_per_kg_day']:g} mg/kg/day.")
@@ -112,12 +157,18 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                         "days, so the per-kg limit could not be checked (see the dosing-weight card).")
     if age is None:
         findings.append("The patient's age is not on file: adult limits were applied.")
-    drug = _ingredient_label(counted or doses)
+    drug = _ingredient_label(drafted or doses)
     ingredient = drug.split("/")[0].lower()
     delete = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)
               for d in doses]
     suggestions: list[Suggestion] = []
-    if weight is not None:
+    if adds and not any(_over_limits(alone, kg, p)[1:]):
+        # the draft alone is within the limits: it is the order beside the chart's that is wrong, not its dose
+        facts["suggested_mg_day"] = None
+        suggestions = continuing.cancel_or_discontinue(delete, stop)
+        advice = ("**Cancel the draft**, or, if it is meant to replace the order on the chart (a taper step), "
+                  "discontinue that order when you sign it.")
+    elif weight is not None:
         dose = rounded_dose(p["suggested_mg_per_kg_day"] * weight.value, TABLET_STEP_MG, p["max_mg_day"])
         product = oral_steroid_product(ingredient, dose.mg)
         text = f"{ingredient.capitalize()} {dose.mg:g} mg ({product.amount}) by mouth once every morning"
@@ -129,18 +180,24 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         facts["suggested_mg_day"] = dose.mg
         advice = (f"Suggested instead: **{ingredient} {dose.mg:g} mg by mouth every morning** "
                   f"({p['suggested_mg_per_kg_day']:g} mg/kg on {weight.describe('kg')}, {dose.how}).")
+        # the replacement stops the chart's orders too: beside them, the new dose would add up again
         suggestions.append(Suggestion(f"Replace with {ingredient} {dose.mg:g} mg PO every morning (1 mg/kg)",
-                                      [*delete, Action("create", text, resource=resource)], is_recommended=True))
+                                      [*delete, *continuing.discontinue(chart.to_stop(drafts, described)),
+                                       Action("create", text, resource=resource)], is_recommended=True))
     else:
         facts["suggested_mg_day"] = None
         advice = (f"No weight-based dose can be suggested without a current weight: the target is "
                   f"{p['suggested_mg_per_kg_day']:g} mg/kg/day once each morning, rounded to {TABLET_STEP_MG:g} mg, "
-                  f"at most {p['max_mg_day']:g} mg/day. Weigh the patient and re-order.")
+                  f"at most {p['max_mg_day']:g} mg/day. Weigh the patient and re-order"
+                  + (", and stop the order on the chart, or the new dose adds up with it."
+                     if chart.to_stop(drafts, described) else "."))
     summary_dose = mg(total_mg) + "/day" if counted and total_mg else f"{per_kg:.2f} mg/kg/day"
     if over_kg and over_cap and per_kg is not None and weight is not None:
         summary_dose += f" ({per_kg:.1f} mg/kg)"
     elif over_kg and weight is not None and per_kg is not None:
         summary_dose += f" = {per_kg:.2f} mg/kg/day"
+    if adds:
+        summary_dose += " with the order on the chart"
     limit = f"{p['max_mg_day']:g} mg/day" if over_cap else f"{p['max_mg_per_kg_day']:g} mg/kg/day"
     return Fired(
         severity="warning",

@@ -15,10 +15,11 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
+from hooks.definitions import continuing
 from hooks.definitions.cohorts import is_paediatric
-from hooks.definitions.courses import given_since
-from hooks.definitions.dose_basis import scheduled_weekdays, text_frequency
-from hooks.definitions.routes import route_says_im, route_says_iv, route_says_oral, route_says_sc
+from hooks.definitions.continuing import OnChart, route_of, text_clauses, weekdays_named
+from hooks.definitions.dose_basis import text_frequency
+from hooks.definitions.routes import route_says_iv
 from hooks.dosing import dose_days_per_day, dose_per_administration, round_to
 from hooks.record import WEEKDAY_NAMES, WEEKDAYS, Concept, Dosage, MedicationOrder, PatientRecord, Timing
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
@@ -44,24 +45,8 @@ RULE = Rule(
 )
 
 ONCOLOGY_GROUP = "malignancy"
-# Full weekday names, or the unambiguous abbreviations ("sun" and "sat" are ordinary words in a sig).
-_WEEKDAY_WORDS = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|"
-                            r"thu|thurs?|fri)s?\b", re.I)
-_FOLATE = r"(?:folic acid|folic|folate|folinic acid|leucovorin)\b"
-# An instruction about the folate itself, to the end of its clause: one that starts with it, is joined on by "and",
-# "plus", "then" or "+", or is in brackets ("folic acid 1 mg daily", "(folate on the other days)").
-_FOLATE_INSTRUCTION = re.compile(rf"(?:^\s*|\b(?:and|plus|also|then)\s+|\+\s*)(?:(?:take|give|also)\s+)*{_FOLATE}.*|"
-                                 rf"\([^)]*{_FOLATE}[^)]*\)", re.I)
-# "with folic acid (1 mg ...)" inside a methotrexate clause: only the folate and its own dose go.
-_WITH_FOLATE = re.compile(rf"\bwith\s+{_FOLATE}(?:\s*\d+(?:\.\d+)?\s*mg\b.*)?", re.I)
-# A negation in brackets, or from the negating word to the end of its clause.
-_NEGATED = re.compile(r"\([^)]*\b(?:do not|don't|never|not)\b[^)]*\)|\b(?:do not|don't|never|not)\b.*", re.I)
-
 _COURSE_IN_DAYS = re.compile(r"\b(x|for|times)\s*\d+\s*(days?|d)\b|\bdays?\s*\d+\s*(-|to)\s*\d+\b", re.I)
 _PRN = re.compile(r"\b(prn|p\.r\.n\.?|as needed|when needed|as required|if needed)\b", re.I)
-# An injectable dose form in a product's name ('Auto-Injector', 'Injection', 'Injectable Solution', 'Prefilled
-# Syringe', 'Pen Injector'): methotrexate for myositis given that way is given under the skin.
-_INJECTABLE_FORM = re.compile(r"\binject|\bsyringe\b")
 
 
 @dataclass(slots=True)
@@ -89,22 +74,6 @@ def _days_a_week(*parts: Together) -> float:
     return len({d for part in parts for d in part.days}) + 7 * sum(part.unnamed_per_day for part in parts)
 
 
-def _text_clauses(text: str | None) -> str:
-    """The instruction text without what it says about folic acid (daily by design) or what it negates ("do not
-    take daily", the ISMP-recommended warning), which say nothing about how often methotrexate is given. Only
-    the folate instruction and the negated words go: "daily with folic acid" and "every day (do not take with
-    alcohol)" still say daily."""
-    clauses = (_NEGATED.sub(" ", _WITH_FOLATE.sub(" ", _FOLATE_INSTRUCTION.sub(" ", c)))
-               for c in re.split(r"[;\n.,]+(?:\s|$)", text or ""))
-    return " ; ".join(c for c in clauses if c.strip())
-
-
-def _weekdays_in(clauses: str) -> list[str]:
-    """The weekdays ('mon', 'thu'...) named in instructions cleared of folate and negations (:func:`_text_clauses`),
-    in order."""
-    return list(dict.fromkeys(m.group(1)[:3].lower() for m in _WEEKDAY_WORDS.finditer(clauses)))
-
-
 def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
     """How often the draft gives methotrexate, from every dosage instruction (structured timing and text).
 
@@ -117,7 +86,7 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
     together: dict[int | None, Together] = {}  # sequence -> its instructions
     for dosage in order.dosages or (Dosage(None, Timing(), None, None, False),):
         timing = dosage.timing
-        text = _text_clauses(dosage.text)
+        text = text_clauses(dosage.text)  # without folate instructions and negations
         structured = dose_days_per_day(timing)  # a dose split over times of one day is one day (R09 adds it up)
         from_text = text_frequency(text) if text else None
         per_day = structured if structured is not None else (from_text.per_day if from_text else None)
@@ -134,8 +103,7 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
             schedule.problems.append(f"the instructions say '{from_text.phrase}' although the timing is weekly")
         # the weekdays of the timing and of the text's frequency phrases together: 'every Monday' timed, '... and
         # every Thursday' typed; with none, any weekday the text names ("15 mg once weekly on Monday")
-        named = (list(dict.fromkeys([*(d for d in timing.days_of_week if d), *scheduled_weekdays(text)]))
-                 or _weekdays_in(text))
+        named = weekdays_named(timing, text)
         if dosage.as_needed or _PRN.search(text or ""):
             schedule.problems.append("ordered as needed (PRN)")
         if _COURSE_IN_DAYS.search(text or ""):
@@ -162,8 +130,8 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
     return schedule
 
 
-def _given_together(checked: list[tuple[MedicationOrder, Schedule]],
-                    on_chart: list[tuple[MedicationOrder, Schedule]], min_interval_days: float) -> bool:
+def _given_together(checked: list[tuple[MedicationOrder, Schedule]], on_chart: list[tuple[MedicationOrder, Schedule]],
+                    chart: OnChart, min_interval_days: float) -> bool:
     """Drafts signed together, and the chart's current methotrexate that no draft replaces, add up: two
     once-weekly orders on different days are methotrexate twice a week (two strengths on the same day are one weekly
     dose). The problem goes on the first draft (after its own), which the card then offers to cancel with the
@@ -176,16 +144,17 @@ def _given_together(checked: list[tuple[MedicationOrder, Schedule]],
     parts = ([f"the other methotrexate draft(s) signed with it ({', '.join(o.label for o, _ in checked[1:])})"]
              if checked[1:] else [])
     if on_chart:
-        parts.append(f"the methotrexate already on the chart ({_described(on_chart)}), which stays active")
+        parts.append(f"the methotrexate already on the chart ({_described(on_chart, chart)}), which stays active")
     checked[0][1].problems.append(f"given on {days:g} days a week together with {' and '.join(parts)}")
     return True
 
 
-def _described(pairs: list[tuple[MedicationOrder, Schedule]]) -> str:
-    """'methotrexate 2.5 MG Oral Tablet, once weekly on Monday; ...' for the card."""
+def _described(pairs: list[tuple[MedicationOrder, Schedule]], chart: OnChart) -> str:
+    """'methotrexate 2.5 MG Oral Tablet, once weekly on Monday; ...' for the card, each chart order with what
+    ``chart`` notes of it ('(on hold)')."""
     return "; ".join(f"{order.label}, {schedule.described}"
                      + (f" on {WEEKDAY_NAMES[schedule.weekday]}" if schedule.weekday in WEEKDAY_NAMES else "")
-                     for order, schedule in pairs)
+                     + chart.note(order) for order, schedule in pairs)
 
 
 def _describe_per_day(per_day: float) -> str:
@@ -217,15 +186,10 @@ def _cancer_reasons(order: MedicationOrder, *, coded: bool) -> list[Concept]:
 
 
 def _route(order: MedicationOrder) -> str:
-    """oral / sc / im from the draft's route (by its SNOMED CT or HL7 v3 code, or in words, through
-    hooks.definitions.routes); when none is read, sc for an injectable product (an auto-injector or a vial is not
-    swallowed), else oral."""
-    route = order.route
-    if route is not None:
-        for name, says in (("sc", route_says_sc), ("im", route_says_im), ("oral", route_says_oral)):
-            if says(route):
-                return name
-    return "sc" if _INJECTABLE_FORM.search(order.medication.words()) else "oral"
+    """oral / sc / im from the draft's route, else its product's form (continuing.route_of: an auto-injector or a
+    vial is not swallowed); oral when neither says."""
+    found = route_of(order)
+    return found if found in ("sc", "im") else "oral"
 
 
 def is_intravenous(order: MedicationOrder) -> bool:
@@ -267,13 +231,6 @@ def _out_of_scope(order: MedicationOrder) -> tuple[str, str] | None:
     return ("oncology", why_oncology) if why_oncology else None
 
 
-def _replaced(drafts: list[MedicationOrder]) -> set[str]:
-    """The chart orders the drafts replace: one re-sent as a draft (the same id), or the one a draft names as its
-    ``priorPrescription`` (FHIR's link from a changed or renewed prescription to the order it follows)."""
-    replaced = {d.reference for d in drafts if d.id}  # a draft with no id names no order
-    return replaced | {d.prior for d in drafts if d.prior}
-
-
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = context.params(RULE)
     min_interval = params["min_interval_days"]
@@ -289,13 +246,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         schedule = read_schedule(order, min_interval)
         facts[f"{order.id}_schedule"] = f"{schedule.described}; day {schedule.weekday or 'none'}"
         checked.append((order, schedule))
-    # methotrexate still given today goes on beside the drafts unless one of them replaces it; an end date that has
-    # passed ends an order whatever its status still says (courses.course_days)
-    replaced = _replaced(drafts)
-    on_chart = [(o, read_schedule(o, min_interval)) for o in given_since(record, "methotrexate", since=record.today)
-                if o.resource_type == "MedicationRequest" and o.reference not in replaced and not _out_of_scope(o)]
-    facts["methotrexate_on_chart"] = _described(on_chart) or None
-    together = _given_together(checked, on_chart, min_interval)
+    # methotrexate given now goes on beside the drafts unless one of them replaces it or it ends before they start
+    # (continuing.on_chart, as R06 and R09 read it); one given as needed may still be taken on its day: its days count
+    chart = continuing.on_chart(drafts, [o for o in continuing.current_orders(record, "methotrexate")
+                                         if not _out_of_scope(o)], context.today, "methotrexate")
+    on_chart = [(o, read_schedule(o, min_interval)) for o in chart.beside]
+    facts["methotrexate_on_chart"] = _described(on_chart, chart) or None
+    facts.update(chart.facts())
+    together = _given_together(checked, on_chart, chart, min_interval)
     unsafe = [(order, schedule) for order, schedule in checked if schedule.problems]
     if not unsafe:
         return Quiet("every methotrexate draft is once weekly on a named day, or oncologic", facts)
@@ -322,9 +280,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     child = is_paediatric(record, context)  # a child's weekly dose goes by body surface area (R32): re-entered
     if together and on_chart:
         # a new weekly order beside the one being given would still be twice a week: the draft is cancelled only
-        dose_line = ("No draft replaces the methotrexate on the chart (none has its id or names it as its prior "
-                     "prescription), so signing adds to it. **Cancel the draft**; if it is meant to replace that "
-                     "order, stop the order on the chart first.")
+        dose_line = ("No draft replaces the methotrexate on the chart (none has its id, names it as its prior "
+                     "prescription, or is the same drug, route and day written again), so signing adds to it. "
+                     "**Cancel the draft**; if it is meant to replace that order, stop the order on the chart first.")
         suggestions.append(Suggestion("Cancel the methotrexate draft(s): the order on the chart stays active",
                                       [*cancel, *folic_actions], is_recommended=True))
     elif amount is not None and dose is not None and dose <= params["max_kept_dose_mg"] and not child:

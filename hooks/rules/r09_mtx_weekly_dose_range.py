@@ -4,6 +4,8 @@ Seed 003 gives methotrexate "25-50 mg/week with increments of 25-50 mg/week": a 
 azathioprine, two to four times the adult maximum. Schedules more often than weekly are R08's hard stop. A draft
 given less often than weekly (every 2 weeks, every 10 days) is judged by the dose given at once on its day: one
 dose is what the weekly limits are about, and averaging it over the weeks between doses would hide an overdose.
+Methotrexate already on the chart that no draft replaces goes on beside the drafts (hooks.definitions.continuing,
+as R08 reads it): its weekly dose adds up with theirs in the weeks both are given.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import dose_basis
+from hooks.definitions import continuing, dose_basis
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import doses_since
 from hooks.definitions.dose_basis import DraftDose, mg
@@ -81,6 +83,41 @@ def _folic_acid_present(record: PatientRecord, context: HookContext) -> bool:
     return bool(record.medications_in("folic_acid", current_only=True) or context.drafts_in("folic_acid"))
 
 
+def _replacements(record: PatientRecord, context: HookContext, day: str, on_methotrexate: bool,
+                  remove: list[Action]) -> tuple[list[Suggestion], str]:
+    """The orders offered instead (each with ``remove``, the drafts to cancel and the chart orders to stop), and
+    the card's advice: 15 mg PO once weekly, titrated; for a patient already on methotrexate, also 25 mg SC."""
+    folic = [] if _folic_acid_present(record, context) else [Action(
+        "create", "Folic acid 1 mg PO daily", resource=orders.medication_request(
+            context.patient_id, orders.text_concept("folic acid 1 MG Oral Tablet"), 1, "mg",
+            text="Folic acid 1 mg by mouth once daily (may be omitted on the methotrexate day per local practice)"))]
+    tablets, syringe = product_for(METHOTREXATE_ORAL, 15), product_for(METHOTREXATE_INJECTION, 25)
+    start = orders.medication_request(
+        context.patient_id, orders.product_concept(context.valuesets, tablets),
+        15, "mg", text=f"Methotrexate 15 mg ({tablets.amount}) by mouth ONCE WEEKLY on {WEEKDAY_NAMES[day]}; "
+                       "titrate to 20-25 mg/wk", period=1, period_unit="wk", day_of_week=day, supply_days=28,
+        note="Target: titrate by 2.5-5 mg every 2-4 weeks to 20-25 mg/wk (SC above about 15-20 mg). "
+             "Once weekly only.")
+    keep_max = orders.medication_request(
+        context.patient_id, orders.product_concept(context.valuesets, syringe),
+        25, "mg", text=f"Methotrexate 25 mg ({syringe.amount}) SC ONCE WEEKLY on {WEEKDAY_NAMES[day]}", route="sc",
+        period=1, period_unit="wk", day_of_week=day, supply_days=28, note="The usual adult maximum. Once weekly only.")
+    suggestions = [Suggestion(f"Replace with methotrexate 15 mg PO once weekly ({WEEKDAY_NAMES[day]}), "
+                              "titrate to 20-25 mg/wk",
+                              [*remove, Action("create", "Methotrexate 15 mg PO once weekly", resource=start),
+                               *folic], is_recommended=not on_methotrexate)]
+    if on_methotrexate:
+        suggestions.append(Suggestion(f"Replace with methotrexate 25 mg SC once weekly ({WEEKDAY_NAMES[day]}), "
+                                      "the usual maximum",
+                                      [*remove, Action("create", "Methotrexate 25 mg SC once weekly",
+                                                       resource=keep_max), *folic], is_recommended=True))
+    advice = ("Suggested: methotrexate **15 mg by mouth once weekly on " + WEEKDAY_NAMES[day]
+              + "**, target \"titrate to 20-25 mg/wk\", with folic acid 1 mg daily"
+              + (" — or, as the patient already takes methotrexate, 25 mg SC once weekly." if on_methotrexate
+                 else "."))
+    return suggestions, advice
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if context.hook != "order-sign":
         return Quiet("order-sign only")
@@ -102,45 +139,64 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("no methotrexate draft", facts)
     weight = dosing_weight(record, context)
     bsa = dosing_bsa(record, context)
-    judged: list[DraftDose] = []  # given once a week or less often
+    chart = continuing.on_chart(drafts, continuing.current_orders(record, "methotrexate"), context.today,
+                                "methotrexate")
+    judged: list[DraftDose] = []  # given once a week or less often: the drafts, then the chart's
     unread: list[str] = []
     skipped: list[str] = []
-    for order in drafts:
+    described: dict[str, str] = {}  # the chart's orders going on beside the drafts: how each is given, by id
+    for order, where in [*((d, "") for d in drafts), *((o, " (on the chart)") for o in chart.scheduled)]:
         dose = dose_basis.read_dose(order, weight.value if weight else None, bsa)
+        if where:
+            described[order.reference] = dose.describe() if not dose.problem else "dose not read"
         if dose.problem:
-            unread.append(f"{order.label}: {dose.problem}")
+            unread.append(f"{order.label}{where}: {dose.problem}")
         elif dose.per_day is None:
-            unread.append(f"{order.label}: frequency not given")
+            unread.append(f"{order.label}{where}: frequency not given")
         elif not dose.weekly_or_less:
-            skipped.append(f"{order.label} ({dose.describe()})")
+            skipped.append(f"{order.label}{where} ({dose.describe()})")
         elif dose.dose_day_mg is None:
-            unread.append(f"{order.label}: {dose.describe()} needs a current weight and height")
+            unread.append(f"{order.label}{where}: {dose.describe()} needs a current weight and height")
         else:
             judged.append(dose)
-    # each draft's dose on its day (the weekly dose, once weekly), added up over the drafts given in the same
+    # each order's dose on its day (the weekly dose, once weekly), added up over the orders given in the same
     # weeks: a titration written as two orders, one after the other, is not
     total, given = dose_basis.most_on_one_day([(d.order, d.week_mg or 0.0) for d in judged], context.today)
     together = [d for d in judged if any(d.order is o for o in given)]
     apart = [d.order.label for d in dose_basis.left_apart(judged, given)]
     less_often = [d for d in together if not d.once_weekly]
-    facts["weekly_drafts"] = "; ".join(f"{d.order.label}: {d.describe()}" for d in judged) or None
-    facts["weekly_mg"] = round(total, 2) if judged else None
+    drafted = [d for d in judged if any(d.order is o for o in drafts)]
+    # what the drafts give alone: more with the chart's orders means they are in the week that gives the most
+    alone, _ = dose_basis.most_on_one_day([(d.order, d.week_mg or 0.0) for d in drafted], context.today)
+    adds = alone + EPS < total
+    facts["weekly_drafts"] = "; ".join(f"{d.order.label}: {d.describe()}" for d in drafted) or None
+    facts["methotrexate_on_chart"] = "; ".join(f"{o.label}: {described[o.reference]}{chart.note(o)}"
+                                               for o in chart.scheduled) or None
+    facts.update(chart.facts())
+    facts["weekly_mg"] = round(total, 2) if drafted else None
     facts["less_often_than_weekly"] = "; ".join(
         f"{d.order.label} ({d.describe()}): {mg(d.dose_day_mg or 0.0)} at once, judged as a week's dose"
         for d in judged if not d.once_weekly) or None
     facts["not_given_together"] = "; ".join(apart) or None
     facts["not_once_weekly"] = "; ".join(skipped) or None
     facts["unreadable"] = "; ".join(unread) or None
-    if not judged or total <= p["warning_above_mg_week"] + EPS:
+    # the chart's orders only add to a draft: with no draft's dose read, nothing is judged
+    if not drafted or total <= p["warning_above_mg_week"] + EPS:
         if unread:
             return NotEvaluable("methotrexate dose could not be read: " + "; ".join(unread), facts)
-        if not judged:
+        if not drafted:
             return Quiet("no methotrexate draft given once a week or less often (more often is R08's)", facts)
-        return Quiet(f"{_amount(total, together)} is within the adult range", facts)
+        return Quiet(f"{_amount(total, together)}" + (" with the methotrexate on the chart" if adds else "")
+                     + " is within the adult range", facts)
 
     critical = total >= p["critical_from_mg_week"] - EPS
     amount = _amount(total, together)
-    findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for d in judged) + "."]
+    beside = " with the order on the chart" if adds else ""
+    findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for d in drafted) + "."]
+    # every order on the chart going on beside the drafts is named, and stopped by the replacements, by its id
+    stop = [(o, described[o.reference]) for o in chart.scheduled]
+    if stop:
+        findings.append(chart.going_on(stop))
     if less_often:
         findings.append(f"{', '.join(d.order.label for d in less_often)} "
                         f"{'is' if len(less_often) == 1 else 'are'} given less often than once a week: the dose "
@@ -148,7 +204,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                         "given in full, whatever the weeks between).")
     if apart:
         findings.append(f"Not added up with it, as not given in the same weeks: {', '.join(apart)}.")
-    findings.append(f"That is {amount}: " + (
+    findings.append(f"That is {amount}{' together' if adds else ''}: " + (
         f"at or above {p['critical_from_mg_week']:g} mg/week, well beyond the adult maximum of about 25 mg/week."
         if critical else f"above the usual adult maximum of {p['warning_above_mg_week']:g} mg/week."))
     if prior is None:
@@ -158,47 +214,27 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                           if total > p["naive_start_above_mg_week"] + EPS else "."))
     else:
         findings.append(f"Methotrexate on file: {facts['methotrexate_in_prior_days']}.")
-    day = _weekday(judged[0].order)
     delete = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)
-              for d in judged]
-    folic = [] if _folic_acid_present(record, context) else [Action(
-        "create", "Folic acid 1 mg PO daily", resource=orders.medication_request(
-            context.patient_id, orders.text_concept("folic acid 1 MG Oral Tablet"), 1, "mg",
-            text="Folic acid 1 mg by mouth once daily (may be omitted on the methotrexate day per local practice)"))]
-    tablets, syringe = product_for(METHOTREXATE_ORAL, 15), product_for(METHOTREXATE_INJECTION, 25)
-    start = orders.medication_request(
-        context.patient_id, orders.product_concept(context.valuesets, tablets),
-        15, "mg", text=f"Methotrexate 15 mg ({tablets.amount}) by mouth ONCE WEEKLY on {WEEKDAY_NAMES[day]}; "
-                       "titrate to 20-25 mg/wk", period=1, period_unit="wk", day_of_week=day, supply_days=28,
-        note="Target: titrate by 2.5-5 mg every 2-4 weeks to 20-25 mg/wk (SC above about 15-20 mg). "
-             "Once weekly only.")
-    keep_max = orders.medication_request(
-        context.patient_id, orders.product_concept(context.valuesets, syringe),
-        25, "mg", text=f"Methotrexate 25 mg ({syringe.amount}) SC ONCE WEEKLY on {WEEKDAY_NAMES[day]}", route="sc",
-        period=1, period_unit="wk", day_of_week=day, supply_days=28, note="The usual adult maximum. Once weekly only.")
-    suggestions = [Suggestion(f"Replace with methotrexate 15 mg PO once weekly ({WEEKDAY_NAMES[day]}), "
-                              "titrate to 20-25 mg/wk",
-                              [*delete, Action("create", "Methotrexate 15 mg PO once weekly", resource=start),
-                               *folic], is_recommended=prior is None)]
-    if prior is not None:
-        suggestions.append(Suggestion(f"Replace with methotrexate 25 mg SC once weekly ({WEEKDAY_NAMES[day]}), "
-                                      "the usual maximum",
-                                      [*delete, Action("create", "Methotrexate 25 mg SC once weekly",
-                                                       resource=keep_max), *folic], is_recommended=True))
-    advice = ("Suggested: methotrexate **15 mg by mouth once weekly on " + WEEKDAY_NAMES[day]
-              + "**, target \"titrate to 20-25 mg/wk\", with folic acid 1 mg daily"
-              + (" — or, as the patient already takes methotrexate, 25 mg SC once weekly." if prior else "."))
-    summary = (f"Methotrexate {amount}" + (" (less often than weekly)" if less_often else "") + ": " + (
+              for d in drafted]
+    if adds and alone <= p["warning_above_mg_week"] + EPS:
+        # the draft alone is within the range: it is the order beside the chart's that is wrong, not its dose
+        suggestions = continuing.cancel_or_discontinue(delete, stop)
+        advice = ("**Cancel the draft**, or, if it is meant to replace the methotrexate on the chart, discontinue "
+                  "that order when you sign it.")
+    else:  # the replacements stop the chart's orders too: beside them, even 15 mg would add up
+        suggestions, advice = _replacements(record, context, _weekday(drafted[0].order), prior is not None,
+                                            [*delete, *continuing.discontinue(chart.to_stop(drafts, described))])
+    summary = (f"Methotrexate {amount}" + (" (less often than weekly)" if less_often else "") + beside + ": " + (
         f"at/above the {p['critical_from_mg_week']:g} mg/week danger limit" if critical
         else f"above the adult maximum of {p['warning_above_mg_week']:g} mg/week")
         + ("; new start should be 15 mg" if prior is None else ""))
     return Fired(
         severity="critical" if critical else "warning",
         summary=summary,
-        detail=DETAIL.format(amount=amount, findings=" ".join(findings), advice=advice,
+        detail=DETAIL.format(amount=amount + beside, findings=" ".join(findings), advice=advice,
                              unread=("\n\nNot read: " + "; ".join(unread) + ".") if unread else ""),
         facts=facts,
-        about=[d.order for d in judged],
+        about=[d.order for d in drafted],
         suggestions=suggestions,
         selection="at-most-one",
     )

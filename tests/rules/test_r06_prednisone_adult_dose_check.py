@@ -1,10 +1,12 @@
-"""R06 prednisone-adult-dose-check: limits on both sides, computed replacement dose, no-weight behaviour."""
+"""R06 prednisone-adult-dose-check: limits on both sides, computed replacement dose, no-weight behaviour, the
+prednisone on the chart that no draft replaces, and local forms."""
 
 from __future__ import annotations
 
 import pytest
 
 from fhir_fixtures.builders import IMNM_SNOMED, PREDNISONE_5, PREDNISONE_20, ROUTE_IV, ROUTE_ORAL, Chart
+from fhir_fixtures.r06_prednisone_adult_dose_check import sixty_on_the_chart_forty_drafted
 from tests.conftest import explained, fired, run
 
 RULE = "prednisone-adult-dose-check"
@@ -214,3 +216,166 @@ def test_the_suggestion_names_a_product_that_gives_its_dose(kb, today, kg, draft
     assert resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == mg
     assert resource["medicationCodeableConcept"]["coding"][0]["code"] == code
     assert f"{mg:g} mg ({amount}) by mouth once every morning" in resource["dosageInstruction"][0]["text"]
+
+
+def _sixty_on_the_chart(today, **kwargs):
+    """A 70 kg adult on prednisone 20 mg tablets, 60 mg daily (the order ``pred-60``)."""
+    return _chart(today, 70).medication(PREDNISONE_20, 60, "mg", start=kwargs.pop("start", -10), route=ROUTE_ORAL,
+                                        resource_id="pred-60", **kwargs)
+
+
+def _explain(kb, today, chart):
+    return explained(run(kb, chart.request("order-sign"), today), RULE)
+
+
+def _card(kb, today, chart):
+    return fired(run(kb, chart.request("order-sign"), today)).get(RULE)
+
+
+def _deleted(suggestion):
+    return [a["resourceId"] for a in suggestion["actions"] if a["type"] == "delete"]
+
+
+@pytest.mark.parametrize("draft", ["20 mg twice a day", "prednisolone 40 mg daily"])
+def test_prednisone_on_the_chart_that_no_draft_replaces_adds_up_with_the_draft(kb, today, draft):
+    """60 mg daily active and an unlinked draft of 40 mg a day given another way (twice a day, or as prednisolone):
+    100 mg a day once signed. R06 read only the draft and said 40 mg/day was within the limits (found by audit).
+    The card names both orders and the total, and offers to cancel the draft (recommended) or to discontinue the
+    chart's order."""
+    chart = sixty_on_the_chart_forty_drafted(today)
+    if draft != "20 mg twice a day":
+        chart.drafts[-1] = chart.medication_request("prednisolone 5 MG Oral Tablet", 40, "mg", start=0,
+                                                    status="draft", intent="proposal", route=ROUTE_ORAL,
+                                                    resource_id="draft-pred-40")
+    card = _card(kb, today, chart)
+    assert " 100 mg/day (1.4 mg/kg) with the order on the chart exceeds" in card["summary"]
+    assert "Already on the chart, and going on beside the draft: prednisone 20 MG Oral Tablet, 60 mg once a day." \
+        in card["detail"]
+    assert "Together they give 100 mg/day, above 80 mg/day." in card["detail"]
+    cancel, stop = card["suggestions"]
+    assert cancel["isRecommended"] and _deleted(cancel) == ["MedicationRequest/draft-pred-40"]
+    assert _deleted(stop) == ["MedicationRequest/pred-60"]
+    assert card["extension"]["imnm-cds"]["draftOrders"] == ["MedicationRequest/draft-pred-40"]
+    facts = _explain(kb, today, chart)["facts"]
+    assert facts["total_mg_day"] == 100
+    assert facts["steroid_on_chart"] == "prednisone 20 MG Oral Tablet: 60 mg once a day"
+
+
+@pytest.mark.parametrize("how", ["priorPrescription", "same id", "same drug and schedule, no link"])
+def test_a_taper_step_that_replaces_the_chart_order_is_not_added(kb, today, how):
+    """A taper step from 60 to 40 mg: linked to the order it follows (the EHR's modify), the order re-sent, or the
+    same drug on the same schedule written again with no link (other tablets: the drug is what counts). 40 mg/day,
+    not 100."""
+    chart = _sixty_on_the_chart(today)
+    chart.draft(PREDNISONE_5, 40, "mg", route=ROUTE_ORAL, resource_id="pred-60" if how == "same id" else None)
+    if how == "priorPrescription":
+        chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/pred-60"}
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-fired" and entry["facts"]["total_mg_day"] == 40
+    assert entry["facts"]["on_chart_replaced"].startswith("prednisone 20 MG Oral Tablet (MedicationRequest/pred-60)")
+
+
+def test_a_taper_written_as_two_drafts_rewrites_the_chart_order_as_one_schedule(kb, today):
+    """60 mg daily on the chart; the taper drafted as two unlinked orders, 60 mg for 2 weeks then 40 mg. The drafts
+    follow one another: one schedule, whose first step is the chart order written again, so at most 60 mg a day.
+    The reverted version had two drafts rewriting one order, read neither as replacing it, and added the chart's
+    60 mg: 120 mg/day, a false card."""
+    chart = _sixty_on_the_chart(today).draft(PREDNISONE_20, 60, "mg", route=ROUTE_ORAL, end=13)
+    chart.draft(PREDNISONE_20, 40, "mg", route=ROUTE_ORAL, start=14)
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-fired" and entry["facts"]["total_mg_day"] == 60
+    assert entry["facts"]["steroid_on_chart"] is None
+
+
+@pytest.mark.parametrize("later_mg", [40, 90])
+def test_the_chart_order_added_is_named_and_stopped_by_its_id_not_by_its_name(kb, today, later_mg):
+    """60 mg daily on the chart (20 mg tablets), and unlinked drafts: 20 mg of the same tablets every other day for
+    a week, then 40 (or 90) mg daily on 5 mg tablets. The chart order goes on beside them: 100 (150) mg/day. The
+    reverted version tracked the chart orders it added by name: the first draft, on another day than the total,
+    has the chart order's name, so the chart order was dropped from the card and from the suggestions; accepting
+    the 1 mg/kg replacement left it beside the new 70 mg (130 mg/day)."""
+    chart = _sixty_on_the_chart(today).draft(PREDNISONE_20, 20, "mg", period=2, route=ROUTE_ORAL, end=6,
+                                             resource_id="pred-alternate")
+    chart.draft(PREDNISONE_5, later_mg, "mg", route=ROUTE_ORAL, start=7, resource_id="pred-later")
+    card = _card(kb, today, chart)
+    assert f"{60 + later_mg} mg/day (" in card["summary"] and "with the order on the chart" in card["summary"]
+    assert "Already on the chart, and going on beside the draft: prednisone 20 MG Oral Tablet, 60 mg once a day" \
+        in card["detail"]
+    assert any("MedicationRequest/pred-60" in _deleted(s) for s in card["suggestions"])
+    for suggestion in card["suggestions"]:  # nothing offered leaves a new order beside the chart's
+        if any(a["type"] == "create" for a in suggestion["actions"]):
+            assert "MedicationRequest/pred-60" in _deleted(suggestion)
+
+
+def test_an_as_needed_order_of_the_same_drug_neither_adds_nor_blocks_the_rewrite(kb, today):
+    """60 mg daily and a 20 mg as-needed order of the same tablets on the chart; 50 mg daily drafted with no link.
+    The draft is the daily order written again (50 mg/day); the as-needed order takes no part in that test and has
+    no daily dose to add. The reverted version read the draft as rewriting both, replaced neither, and added 60 mg:
+    110 mg/day."""
+    chart = _sixty_on_the_chart(today).medication(PREDNISONE_20, 20, "mg", start=-10, route=ROUTE_ORAL,
+                                                  resource_id="pred-prn")
+    chart.resources["medications"][-1]["dosageInstruction"][0]["asNeededBoolean"] = True
+    chart.draft(PREDNISONE_20, 50, "mg", route=ROUTE_ORAL)
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-fired" and entry["facts"]["total_mg_day"] == 50
+    assert "(MedicationRequest/pred-60)" in entry["facts"]["on_chart_replaced"]
+    assert entry["facts"]["on_chart_as_needed"] == "prednisone 20 MG Oral Tablet (MedicationRequest/pred-prn)"
+
+
+@pytest.mark.parametrize(("end", "fires"), [(6, False), (7, True)])
+def test_a_chart_order_ending_before_the_draft_starts_is_not_added(kb, today, end, fires):
+    """60 mg until day 6 and 20 mg twice a day from day 7 as a new order: at most 60 mg a day. Ending on the day
+    the draft starts, both are given that day."""
+    chart = _sixty_on_the_chart(today, end=end).draft(PREDNISONE_5, 20, "mg", frequency=2, start=7,
+                                                      route=ROUTE_ORAL)
+    assert (_card(kb, today, chart) is not None) is fires
+
+
+def test_an_order_on_hold_or_of_unstated_status_adds_up_and_the_card_says_so(kb, today):
+    """On hold, FHIR expects the order to resume; with status 'unknown', whether it is still given cannot be told,
+    so it is counted (the safe side) and the card says why."""
+    for status, said in (("on-hold", "(on hold)"),
+                         ("unknown", "(its status does not say whether it is still given: counted as going on)")):
+        chart = _sixty_on_the_chart(today, status=status).draft(PREDNISONE_5, 20, "mg", frequency=2,
+                                                                route=ROUTE_ORAL)
+        assert f"prednisone 20 MG Oral Tablet, 60 mg once a day {said}" in _card(kb, today, chart)["detail"]
+
+
+def test_a_taper_order_on_the_chart_adds_the_step_being_given(kb, today):
+    """A taper order on the chart, 60 mg for 14 days then 40 mg: from today it gives 40 mg, so with an unlinked
+    15 mg twice-a-day draft it is 70 mg/day, not 90 (its first step ended a week ago)."""
+    chart = _chart(today, 70).taper_order(PREDNISONE_20, [(60, 14), (40, None)], start=-20)
+    chart.draft(PREDNISONE_5, 15, "mg", frequency=2, route=ROUTE_ORAL)
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-fired" and entry["facts"]["total_mg_day"] == 70
+    assert entry["facts"]["steroid_on_chart"] == "prednisone 20 MG Oral Tablet: 40 mg once a day"
+
+
+@pytest.mark.parametrize(("frequency", "stopped"), [(2, "60 mg once a day"), (1, "the draft replaces it")])
+def test_the_replacement_for_a_draft_over_the_limits_also_stops_the_chart_order(kb, today, frequency, stopped):
+    """The draft alone (90 mg) is over the cap: the 1 mg/kg replacement cancels it and discontinues the chart's
+    60 mg, whether that goes on beside the draft (90 mg given twice a day) or the draft replaces it (90 mg daily,
+    the same prescription written again): cancelling the draft does not stop the chart order that signing it would
+    have replaced, so the new order would be given beside it."""
+    chart = _sixty_on_the_chart(today).draft(PREDNISONE_5, 90 / frequency, "mg", frequency=frequency,
+                                             route=ROUTE_ORAL, resource_id="pred-90")
+    card = _card(kb, today, chart)
+    [suggestion] = card["suggestions"]
+    delete, stop, create = suggestion["actions"]
+    assert (delete["resourceId"], stop["resourceId"]) == ("MedicationRequest/pred-90", "MedicationRequest/pred-60")
+    assert stop["description"] == f"Discontinue prednisone 20 MG Oral Tablet ({stopped}) on the chart"
+    assert create["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 70
+
+
+def test_prednisolone_eye_drops_are_no_systemic_dose(kb, today):
+    """Prednisolone eye drops were read as an oral glucocorticoid dose in drops: the rule was not evaluable, and
+    beside an oral draft the card said the drops could not be read. A local form (hooks.definitions.routes) is left
+    out and named."""
+    drops = "prednisolone acetate 10 MG/ML Ophthalmic Suspension"
+    entry = _explain(kb, today, _chart(today, 70).draft(drops, 1, "{drop}", frequency=4))
+    assert entry["status"] == "not-fired" and "eye drops and other local forms" in entry["reason"]
+    assert entry["facts"]["not_systemic"] == drops
+    chart = _chart(today, 70).draft(drops, 1, "{drop}", frequency=4).draft(PREDNISONE_20, 100, "mg",
+                                                                            route=ROUTE_ORAL)
+    card = _card(kb, today, chart)
+    assert "100 mg/day" in card["summary"] and "Not read" not in card["detail"] and drops not in card["detail"]

@@ -499,3 +499,50 @@ def test_a_route_named_only_to_be_ruled_out_is_not_the_replacements_route(kb, to
     dosage = _card(kb, today, chart)["suggestions"][0]["actions"][1]["resource"]["dosageInstruction"][0]
     assert dosage["route"]["coding"][0]["code"] == expected[0]
     assert f"20 mg {expected[1]} ONCE WEEKLY" in dosage["text"]
+
+
+@pytest.mark.parametrize(("status", "end", "fires"), [("active", 6, False), ("active", 7, True),
+                                                       ("stopped", 30, False), ("on-hold", None, True)])
+def test_the_chart_order_goes_on_beside_the_draft_while_current_and_not_ended_before_it_starts(kb, today, status,
+                                                                                                 end, fires):
+    """Monday methotrexate and a Thursday draft from day 7. An order ending on day 6 is followed by the draft, not
+    given with it, and a stopped order is not given at all, whatever its end date (both were read as given beside
+    the draft: twice a week). On hold, FHIR expects it to resume (hooks.definitions.continuing, as R06 and R09)."""
+    chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-60, end=end, status=status,
+                                     day_of_week=["mon"], resource_id="mtx-mon", **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 15, "mg", start=7, day_of_week=["thu"], resource_id="mtx-thu", **WEEKLY)
+    card = _card(kb, today, chart)
+    assert (card is not None) is fires
+    if fires:
+        assert "together with the methotrexate already on the chart" in card["summary"]
+
+
+def test_an_as_needed_order_on_the_chart_still_counts_its_days(kb, today):
+    """Unlike the dose checks (R06, R09), which add no scheduled dose for it, an as-needed methotrexate may still be
+    taken on its day: with a draft on another day, twice a week."""
+    chart = weekly_on_the_chart(today)
+    chart.resources["medications"][-1]["dosageInstruction"][0]["asNeededBoolean"] = True
+    card = _card(kb, today, chart)
+    assert card is not None and "together with the methotrexate already on the chart" in card["summary"]
+    assert _explain(kb, today, chart)["facts"]["on_chart_as_needed"]
+
+
+def test_a_draft_naming_the_chart_order_by_its_identifier_replaces_it(kb, today):
+    """priorPrescription may name the order by its identifier rather than by a reference: it was read as no link,
+    so the Monday order and the Thursday draft meant to replace it were twice a week."""
+    chart = weekly_on_the_chart(today)
+    chart.resources["medications"][-1]["identifier"] = [{"system": "https://ehr.example/rx", "value": "88412"}]
+    chart.drafts[-1]["priorPrescription"] = {"identifier": {"system": "https://ehr.example/rx", "value": "88412"}}
+    assert _card(kb, today, chart) is None
+    assert "identifier 88412" in _explain(kb, today, chart)["facts"]["on_chart_replaced"]
+    chart.drafts[-1]["priorPrescription"]["identifier"]["value"] = "88413"  # another order's
+    assert _card(kb, today, chart) is not None
+
+
+def test_an_order_whose_status_does_not_say_is_counted_and_said_to_be(kb, today):
+    """status 'unknown': whether the Monday order is still given cannot be told, so it counts beside the Thursday
+    draft (the safe side) and the card says why."""
+    chart = weekly_on_the_chart(today)
+    chart.resources["medications"][-1]["status"] = "unknown"
+    card = _card(kb, today, chart)
+    assert "(its status does not say whether it is still given: counted as going on)" in card["detail"]

@@ -1,10 +1,12 @@
-"""R09 mtx-weekly-dose-range: weekly dose edges, severity, new-start note, suggestions, azathioprine phrase."""
+"""R09 mtx-weekly-dose-range: weekly dose edges, severity, new-start note, suggestions, azathioprine phrase, and the
+methotrexate on the chart that no draft replaces."""
 
 from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, Chart
+from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, ROUTE_SC, Chart
+from fhir_fixtures.r09_mtx_weekly_dose_range import METHOTREXATE_10, MTX_INJECTABLE, tablets_plus_injection
 from tests.conftest import explained, fired, run
 
 RULE = "mtx-weekly-dose-range"
@@ -185,3 +187,176 @@ def test_a_counted_weekly_course_lasts_its_weeks(kb, today):
     chart = _weekly(_chart(today, prior_day=-7), 15, count=12)
     chart = _weekly(chart, 15, start=14)
     assert "30 mg/week" in _card(kb, today, chart)["summary"]
+
+
+def _on_chart(today, dose=20, code=METHOTREXATE_2_5, day="mon", **kwargs):
+    """An established patient on weekly methotrexate (the order ``mtx-chart``), for a draft to add to or replace."""
+    return _chart(today).medication(code, dose, "mg", start=kwargs.pop("start", -100), period=1, period_unit="wk",
+                                    day_of_week=[day], resource_id="mtx-chart", **kwargs)
+
+
+def _deleted(suggestion):
+    return [a["resourceId"] for a in suggestion["actions"] if a["type"] == "delete"]
+
+
+def test_methotrexate_on_the_chart_that_no_draft_replaces_adds_up_with_the_draft(kb, today):
+    """20 mg PO weekly active and an unlinked 25 mg SC weekly draft: 45 mg a week once signed. R09 read only the
+    drafts and said 25 mg/week was within the range (found by audit). The card names both orders and the total,
+    and offers to cancel the draft (recommended) or to discontinue the chart's order."""
+    chart = tablets_plus_injection(today)
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical"
+    assert card["summary"].startswith("Methotrexate 45 mg/week with the order on the chart: at/above the 40 mg/week")
+    assert "Ordered: methotrexate 25 MG/ML Injectable Solution, 25 mg once weekly." in card["detail"]
+    assert "Already on the chart, and going on beside the draft: methotrexate 2.5 MG Oral Tablet, 20 mg once " \
+           "weekly." in card["detail"]
+    assert "That is 45 mg/week together" in card["detail"]
+    cancel, stop = card["suggestions"]
+    assert cancel["isRecommended"] and _deleted(cancel) == ["MedicationRequest/mtx-sc"]
+    assert not stop["isRecommended"] and _deleted(stop) == ["MedicationRequest/mtx-po"]
+    assert card["extension"]["imnm-cds"]["draftOrders"] == ["MedicationRequest/mtx-sc"]
+    facts = _explain(kb, today, chart)["facts"]
+    assert facts["weekly_mg"] == 45
+    assert facts["methotrexate_on_chart"] == "methotrexate 2.5 MG Oral Tablet: 20 mg once weekly"
+
+
+@pytest.mark.parametrize("link", ["priorPrescription", "same id", "identifier"])
+def test_a_draft_linked_to_the_chart_order_replaces_it(kb, today, link):
+    """The EHR's modify: the draft names the order as its priorPrescription, by reference or by its identifier
+    (the reverted version read only a reference: 45 mg/week, critical), or is that order re-sent."""
+    chart = tablets_plus_injection(today)
+    if link == "same id":
+        chart.drafts[-1]["id"] = "mtx-po"
+    elif link == "identifier":
+        chart.resources["medications"][-1]["identifier"] = [{"system": "urn:oid:2.16.840.1.113883.3.42",
+                                                             "value": "RX-20931"}]
+        chart.drafts[-1]["priorPrescription"] = {"identifier": {"system": "urn:oid:2.16.840.1.113883.3.42",
+                                                                "value": "RX-20931"}}
+    else:
+        chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/mtx-po"}
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-fired" and entry["facts"]["weekly_mg"] == 25
+    assert "methotrexate 2.5 MG Oral Tablet (MedicationRequest/mtx-po)" in entry["facts"]["on_chart_replaced"]
+
+
+@pytest.mark.parametrize(("draft", "weekly"), [
+    ({}, 20),  # a renewal
+    ({"dose": 25}, 25),  # a dose change
+    ({"code": METHOTREXATE_10, "dose": 25}, 25),  # other tablets: the reverted version matched codes (45 mg/week)
+    ({"day_of_week": None, "text": "25 mg once weekly on Monday", "dose": 25}, 25),  # the weekday in the text only
+])
+def test_the_same_drug_route_and_day_written_again_replaces_the_chart_order(kb, today, draft, weekly):
+    """A renewal or a dose change written as a new order with no link: the same drug (whatever the tablets), route
+    and weekday (in the timing or only in the text) as the one order on the chart. Read as replacing it (20 + 20 is
+    no 40 mg/week), and said so."""
+    kwargs = {"day_of_week": ["mon"], **draft}
+    chart = _on_chart(today).draft(kwargs.pop("code", METHOTREXATE_2_5), kwargs.pop("dose", 20), "mg", period=1,
+                                   period_unit="wk", **kwargs)
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-fired" and entry["facts"]["weekly_mg"] == weekly
+    assert entry["facts"]["methotrexate_on_chart"] is None
+    assert "the same drug, route and schedule written again" in entry["facts"]["on_chart_replaced"]
+
+
+@pytest.mark.parametrize(("change", "weekly"), [("another weekday", 40), ("another route", 40),
+                                                ("two such orders on the chart", 60)])
+def test_a_draft_that_is_not_the_same_order_written_again_adds_up(kb, today, change, weekly):
+    """Another weekday or route (a syringe to an IM injection) is another order; and with two orders on the chart
+    that the draft could rewrite, nothing says which one goes: all add up, and the explanation says why."""
+    chart = _on_chart(today, code=MTX_SC, day="fri", route=ROUTE_SC)
+    if change == "two such orders on the chart":
+        chart.medication(MTX_SC, 20, "mg", start=-50, period=1, period_unit="wk", day_of_week=["fri"], route=ROUTE_SC)
+    chart.draft(MTX_SC, 20, "mg", period=1, period_unit="wk", day_of_week=["mon" if change == "another weekday"
+                                                                           else "fri"],
+                route=ROUTE_SC if change != "another route" else {"text": "intramuscular"})
+    facts = _explain(kb, today, chart)["facts"]
+    assert facts["weekly_mg"] == weekly
+    assert ("could be it written again" in (facts["on_chart_cannot_tell"] or "")) is (weekly == 60)
+
+
+def test_a_titration_written_as_two_drafts_rewrites_the_chart_order_as_one_schedule(kb, today):
+    """20 mg weekly on the chart; 20 mg weekly for 4 weeks then 25 mg, as two unlinked drafts on 10 mg tablets.
+    The two drafts follow one another: one schedule, whose first step is the chart order written again. The
+    reverted version had two drafts rewriting one order, read neither as replacing it, and added the chart's 20 mg
+    to them: a false critical (45 mg/week). Overlapping by a week, they are two orders given together."""
+    chart = _on_chart(today)
+    chart.draft(METHOTREXATE_10, 20, "mg", period=1, period_unit="wk", day_of_week=["mon"], end=27)
+    chart.draft(METHOTREXATE_10, 25, "mg", period=1, period_unit="wk", day_of_week=["mon"], start=28)
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-fired" and entry["facts"]["weekly_mg"] == 25
+    assert "then methotrexate 10 MG Oral Tablet (the steps after it)" in entry["facts"]["on_chart_replaced"]
+    chart.drafts[-1]["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["start"] = chart.at(21)
+    assert _card(kb, today, chart)["indicator"] == "critical"  # 20 + 20 + 25 in the week both drafts are given
+
+
+def test_an_order_on_hold_on_the_chart_adds_up(kb, today):
+    """On hold, FHIR expects the order to resume: beside the new draft it would give 45 mg a week."""
+    chart = _on_chart(today, status="on-hold").draft(MTX_INJECTABLE, 25, "mg", period=1, period_unit="wk",
+                                                     day_of_week=["mon"], route=ROUTE_SC)
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical" and "20 mg once weekly (on hold)" in card["detail"]
+
+
+def test_an_order_whose_status_does_not_say_is_counted_and_said_to_be(kb, today):
+    """status 'unknown': whether it is still given cannot be told, so it is counted (the safe side), and the card
+    says so rather than guessing it stopped."""
+    chart = _on_chart(today, status="unknown").draft(MTX_INJECTABLE, 25, "mg", period=1, period_unit="wk",
+                                                     day_of_week=["mon"], route=ROUTE_SC)
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical"
+    assert "20 mg once weekly (its status does not say whether it is still given: counted as going on)" in \
+        card["detail"]
+
+
+def test_an_as_needed_order_on_the_chart_is_named_but_not_added_nor_blocks_the_rewrite(kb, today):
+    """An as-needed order has no weekly dose to add; nor is it a second order the draft could rewrite (the reverted
+    version read the draft as rewriting both, replaced neither, and added 20 + 25)."""
+    chart = _on_chart(today)
+    chart.medication(METHOTREXATE_2_5, 5, "mg", start=-30, period=1, period_unit="wk", day_of_week=["mon"],
+                     resource_id="mtx-prn")
+    chart.resources["medications"][-1]["dosageInstruction"][0]["asNeededBoolean"] = True
+    chart.draft(METHOTREXATE_2_5, 25, "mg", period=1, period_unit="wk", day_of_week=["mon"])
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-fired" and entry["facts"]["weekly_mg"] == 25
+    assert "MedicationRequest/mtx-chart" in entry["facts"]["on_chart_replaced"]
+    assert entry["facts"]["on_chart_as_needed"] == "methotrexate 2.5 MG Oral Tablet (MedicationRequest/mtx-prn)"
+
+
+@pytest.mark.parametrize(("end", "expected"), [(6, None), (7, "critical")])
+def test_a_chart_order_ending_before_the_draft_starts_is_not_added(kb, today, end, expected):
+    """The tablets end on day 6 and the SC draft starts on day 7: one after the other, 25 mg a week. Ending on the
+    day the draft starts, both are given that day."""
+    chart = _on_chart(today, end=end).draft(MTX_INJECTABLE, 25, "mg", start=7, period=1, period_unit="wk",
+                                            day_of_week=["mon"], route=ROUTE_SC)
+    assert (_card(kb, today, chart) or {}).get("indicator") == expected
+
+
+def test_the_replacement_for_a_draft_over_the_range_also_stops_the_chart_order(kb, today):
+    """The draft alone (30 mg) is over the range: the replacements cancel it and discontinue the chart's 20 mg, or
+    the new order would be given beside it."""
+    chart = _on_chart(today).draft(MTX_INJECTABLE, 30, "mg", period=1, period_unit="wk", day_of_week=["mon"],
+                                   route=ROUTE_SC, resource_id="mtx-30")
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical" and "50 mg/week with the order on the chart" in card["summary"]
+    assert [s["label"].split(" (")[0] for s in card["suggestions"]] == [
+        "Replace with methotrexate 15 mg PO once weekly", "Replace with methotrexate 25 mg SC once weekly"]
+    for suggestion in card["suggestions"]:
+        assert _deleted(suggestion) == ["MedicationRequest/mtx-30", "MedicationRequest/mtx-chart"]
+    assert suggestion["actions"][1]["description"].startswith("Discontinue methotrexate 2.5 MG Oral Tablet")
+
+
+def test_a_chart_order_whose_dose_cannot_be_read_makes_the_total_unknown(kb, today):
+    """The weekly total is not known: not evaluable (it said the 25 mg draft was within the range). The chart's
+    order alone is never judged: its draft must be read first."""
+    chart = _chart(today)
+    resource = chart.medication_request(METHOTREXATE_2_5, None, None, start=-100, text="methotrexate as directed")
+    del resource["dosageInstruction"][0]["timing"]
+    chart.resources["medications"].append(resource)
+    chart.draft(MTX_INJECTABLE, 25, "mg", period=1, period_unit="wk", day_of_week=["mon"], route=ROUTE_SC)
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-evaluable" and "methotrexate 2.5 MG Oral Tablet (on the chart)" in entry["reason"]
+    chart = _on_chart(today, dose=30)
+    chart.draft_resource(chart.medication_request(MTX_SC, None, None, start=0, text="as directed", status="draft",
+                                                  intent="proposal"))
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-evaluable" and entry["facts"]["weekly_mg"] is None

@@ -1,0 +1,350 @@
+"""Which of the chart's current orders of a drug go on beside the draft orders being signed.
+
+Signing a draft does not stop the order already on the chart unless the draft replaces it, so a dose check that
+reads only the drafts misses what the patient would take in all: methotrexate 20 mg weekly on the chart and an
+unlinked 25 mg draft are 45 mg a week. R06, R08 and R09 read the chart here, so they agree on which orders go on.
+
+A draft replaces a chart order when it says so, or when it is that prescription written again:
+
+* it is the chart order re-sent (the same id), or names it as its ``priorPrescription`` by reference or by
+  identifier (FHIR's link from a changed or renewed prescription to the order it follows: the EHR's modify and
+  renew);
+* or, with no link, it is the same drug (the ingredient of the rule's drug group, whatever the product or tablet
+  strength) by the same route, on the same schedule (the days with a dose and the weekdays named, in the timing or
+  in the text), only its dose changed or not: a renewal, or a dose change written as a new order.
+
+Drafts that follow one another in time (each starting after the one before it ends: a taper or a titration written
+as separate orders) are one schedule, a *chain*. Its steps are never added up with one another, and it is the
+chain, by its first step, that may be a chart order written again. That unlinked test holds only one to one: when
+two chart orders could be the one a chain rewrites, or two chains could rewrite one order, nothing says which goes,
+so none is read as replaced, and the explanation says so [design].
+
+As-needed (PRN) orders take no part in the test: a PRN draft rewrites no chart order and starts no chain, and a PRN
+chart order is no candidate, so it cannot block the match. A PRN chart order goes on beside the drafts, but R06 and
+R09 add no scheduled dose for it; R08 still counts its weekday [design].
+
+Anything else goes on beside the drafts, and its dose adds up with theirs: another drug or route (tablets to a
+syringe), another weekday or frequency, or a schedule that cannot be read. An order on hold counts, as FHIR expects
+it to resume; so does one whose status does not say whether it is given (``unknown``, or none) and whose end date
+has not passed: the safe side, said on the card. A stopped or completed order does not, nor does one ending before
+every draft starts (the step before a taper step written as its own order) [design].
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+from hooks import dosing
+from hooks.definitions.dose_basis import draft_span, draft_start, scheduled_weekdays, text_frequency
+from hooks.definitions.routes import is_local_order, route_says_im, route_says_iv, route_says_oral, route_says_sc
+from hooks.record import CURRENT_STATUSES, MedicationOrder, PatientRecord, Timing, per_record
+from hooks.rule import Action, Suggestion
+
+# A status that does not say whether the order is still given: counted as going on, and said so
+_UNSTATED_STATUSES = ("unknown", None)
+
+
+# ---------------------------------------------------------------- how an order is given: route and weekdays
+
+# In the order of R08's replacement route: a route saying two of them is read as the first
+_ROUTES = (("sc", route_says_sc), ("im", route_says_im), ("oral", route_says_oral), ("iv", route_says_iv))
+# An injectable dose form in a product's name ('Auto-Injector', 'Injection', 'Injectable Solution', 'Prefilled
+# Syringe', 'Pen Injector'): methotrexate for myositis given that way is given under the skin.
+_INJECTABLE_FORM = re.compile(r"\binject|\bsyringe\b")
+_ORAL_FORM = re.compile(r"\b(?:oral|tablets?|capsules?)\b")
+
+
+def route_of(order: MedicationOrder) -> str | None:
+    """'sc', 'im', 'oral' or 'iv' by the order's route (by code or in words, through hooks.definitions.routes);
+    with none read, by its product's dose form: an injectable is 'sc', a tablet or an oral form 'oral'. None when
+    neither says."""
+    route = order.route
+    if route is not None:
+        found = next((name for name, says in _ROUTES if says(route)), None)
+        if found is not None:
+            return found
+    words = order.medication.words()
+    if _INJECTABLE_FORM.search(words):
+        return "sc"
+    return "oral" if _ORAL_FORM.search(words) else None
+
+
+# Full weekday names, or the unambiguous abbreviations ("sun" and "sat" are ordinary words in a sig).
+_WEEKDAY_WORDS = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|"
+                            r"thu|thurs?|fri)s?\b", re.I)
+_FOLATE = r"(?:folic acid|folic|folate|folinic acid|leucovorin)\b"
+# An instruction about the folate itself, to the end of its clause: one that starts with it, is joined on by "and",
+# "plus", "then" or "+", or is in brackets ("folic acid 1 mg daily", "(folate on the other days)").
+_FOLATE_INSTRUCTION = re.compile(rf"(?:^\s*|\b(?:and|plus|also|then)\s+|\+\s*)(?:(?:take|give|also)\s+)*{_FOLATE}.*|"
+                                 rf"\([^)]*{_FOLATE}[^)]*\)", re.I)
+# "with folic acid (1 mg ...)" inside a methotrexate clause: only the folate and its own dose go.
+_WITH_FOLATE = re.compile(rf"\bwith\s+{_FOLATE}(?:\s*\d+(?:\.\d+)?\s*mg\b.*)?", re.I)
+# A negation in brackets, or from the negating word to the end of its clause.
+_NEGATED = re.compile(r"\([^)]*\b(?:do not|don't|never|not)\b[^)]*\)|\b(?:do not|don't|never|not)\b.*", re.I)
+
+
+@functools.lru_cache(maxsize=1024)  # a sig is read by R08 and by the rewrite test in one call
+def text_clauses(text: str | None) -> str:
+    """The instruction text without what it says about folic acid (daily by design) or what it negates ("do not
+    take daily", the ISMP-recommended warning), which say nothing about how often the drug is given. Only the
+    folate instruction and the negated words go: "daily with folic acid" and "every day (do not take with alcohol)"
+    still say daily."""
+    clauses = (_NEGATED.sub(" ", _WITH_FOLATE.sub(" ", _FOLATE_INSTRUCTION.sub(" ", c)))
+               for c in re.split(r"[;\n.,]+(?:\s|$)", text or ""))
+    return " ; ".join(c for c in clauses if c.strip())
+
+
+def weekdays_named(timing: Timing, clauses: str) -> list[str]:
+    """The weekdays ('mon', 'thu') an instruction gives its doses on, in order: its timing's and its text's weekday
+    phrases ('every Monday', 'on Mondays'); with none, a weekday its text names ('15 mg once weekly on Monday').
+    ``clauses``: its text through :func:`text_clauses`. R08's reading, here so the rewrite test agrees with it."""
+    return (list(dict.fromkeys([*(d for d in timing.days_of_week if d), *scheduled_weekdays(clauses)]))
+            or list(dict.fromkeys(m.group(1)[:3].lower() for m in _WEEKDAY_WORDS.finditer(clauses))))
+
+
+# ---------------------------------------------------------------- the chart's orders beside the drafts
+
+@dataclass(frozen=True, slots=True)
+class OnChart:
+    """The chart's current orders of a drug, read against the drafts signed with them. Orders are named by their
+    reference (the resource id), never by their label: two orders may share a product."""
+
+    # go on beside the drafts, their doses adding up (a taper order as given from the drafts' first day)
+    scheduled: tuple[MedicationOrder, ...] = ()
+    as_needed: tuple[MedicationOrder, ...] = ()  # go on beside the drafts, with no scheduled dose to add
+    replaced: tuple[tuple[MedicationOrder, str], ...] = ()  # each with how a draft replaces it
+    ending_first: tuple[MedicationOrder, ...] = ()  # end before any draft starts
+    # among those going on: whether it goes on could not be told, and why (counted as going on, the safe side)
+    unsure: tuple[tuple[MedicationOrder, str], ...] = ()
+
+    @property
+    def beside(self) -> tuple[MedicationOrder, ...]:
+        """Every order that goes on beside the drafts."""
+        return self.scheduled + self.as_needed
+
+    def note(self, order: MedicationOrder) -> str:
+        """What a card says after the order's name: ' (on hold)', or why it is counted though that cannot be
+        told; else ''."""
+        unsure = "; ".join(why for o, why in self.unsure if o.reference == order.reference)
+        held = "on hold" if order.status == "on-hold" else ""
+        return f" ({'; '.join(filter(None, (held, unsure)))})" if held or unsure else ""
+
+    def to_stop(self, drafts: Sequence[MedicationOrder],
+                described: Mapping[str, str]) -> list[tuple[MedicationOrder, str]]:
+        """What an order offered instead of the drafts must stop on the chart, each with how it is given
+        (``described``, by reference): every order going on beside them with a scheduled dose, and every order a
+        draft replaces (signing the draft would have stopped it; cancelling it does not), but not one re-sent as
+        the draft itself (cancelling the draft is that)."""
+        sent = {d.reference for d in drafts}
+        return ([(o, described.get(o.reference, "dose not read")) for o in self.scheduled]
+                + [(o, "the draft replaces it") for o, _ in self.replaced if o.reference not in sent])
+
+    def going_on(self, kept: Sequence[tuple[MedicationOrder, str]]) -> str:
+        """The card's finding that names the chart orders going on beside the drafts, each with how it is given."""
+        return ("Already on the chart, and going on beside the draft: "
+                + "; ".join(f"{order.label}, {how}{self.note(order)}" for order, how in kept)
+                + ". No draft replaces it (none re-sends it, names it as its prior prescription, or is the same drug, "
+                  "route and schedule written again, and it does not end before the draft starts), so signing adds "
+                  "to it.")
+
+    def facts(self) -> dict[str, str | None]:
+        """What was read and left out, for the rule's explanation."""
+        return {
+            "on_chart_replaced": "; ".join(f"{o.label} ({o.reference}): {how}" for o, how in self.replaced) or None,
+            "on_chart_ending_first": "; ".join(f"{o.label} ({o.reference}), ends {o.end}"
+                                               for o in self.ending_first) or None,
+            "on_chart_as_needed": "; ".join(f"{o.label} ({o.reference})" for o in self.as_needed) or None,
+            "on_chart_cannot_tell": "; ".join(f"{o.label} ({o.reference}): {why}" for o, why in self.unsure) or None,
+        }
+
+
+@per_record
+def current_orders(record: PatientRecord, group: str) -> tuple[MedicationOrder, ...]:
+    """The chart's prescriptions of ``group`` that may be given now: active or on hold, or with a status that does
+    not say, the end date not passed. Local forms (eye drops, creams) are left out: they are not systemic therapy.
+    Shared: callers must not change it."""
+    today = record.today
+    return tuple(o for o in record.medications_in(group)
+                 if o.resource_type == "MedicationRequest" and (o.end is None or o.end >= today)
+                 and (o.status in CURRENT_STATUSES or o.status in _UNSTATED_STATUSES) and not is_local_order(o))
+
+
+def on_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder], today: date,
+             group: str) -> OnChart:
+    """Which of ``chart`` (current orders: :func:`current_orders`, narrowed by the rule) go on beside ``drafts``;
+    ``group`` is the drug group whose ingredient makes two orders the same drug."""
+    if not drafts or not chart:
+        return OnChart()
+    replaced = [(o, how) for o in chart if (how := _linked(o, drafts))]
+    gone = {o.reference for o, _ in replaced}
+    first_day = min(draft_start(d, today) for d in drafts)
+    ending_first = tuple(o for o in chart if o.reference not in gone and o.end is not None and o.end < first_day)
+    gone.update(o.reference for o in ending_first)
+    unsure = [(o, "its status does not say whether it is still given: counted as going on") for o in chart
+              if o.reference not in gone and o.status in _UNSTATED_STATUSES]
+
+    # the unlinked test: chains of scheduled drafts that name no order, against the scheduled orders left
+    on_file = {o.reference for o in chart}
+    free = [(chain, _Prescription.of(chain[0], group)) for chain in _chains(drafts, today)
+            if not any(d.reference in on_file or _names_prior(d) for d in chain)]
+    candidates = {o.reference: _Prescription.of(o, group) for o in chart
+                  if o.reference not in gone and not _only_as_needed(o)}
+    for order in chart:
+        if (written := candidates.get(order.reference)) is None:
+            continue
+        rewriting = [(chain, p) for chain, p in free if p.rewrites(written)]
+        if len(rewriting) == 1 and sum(rewriting[0][1].rewrites(other) for other in candidates.values()) == 1:
+            replaced.append((order, _rewritten_by(rewriting[0][0])))
+        elif rewriting:
+            unsure.append((order, "more than one draft, or more than one order, could be it written again: counted "
+                                  "as going on"))
+        elif any(p.same_drug(written) and None in (p.schedule, written.schedule) for _, p in free):
+            unsure.append((order, "a schedule could not be read to tell whether the draft writes it again: counted "
+                                  "as going on"))
+    gone.update(o.reference for o, _ in replaced)
+    going_on = [o for o in chart if o.reference not in gone]
+    return OnChart(
+        scheduled=tuple(_given_from(o, first_day) for o in going_on if not _only_as_needed(o)),
+        as_needed=tuple(o for o in going_on if _only_as_needed(o)),
+        replaced=tuple(replaced),
+        ending_first=ending_first,
+        unsure=tuple((o, why) for o, why in unsure if o.reference not in gone),
+    )
+
+
+def discontinue(chart: Sequence[tuple[MedicationOrder, str]]) -> list[Action]:
+    """Actions that stop each chart order (``(order, how it is given)``), by its reference."""
+    return [Action("delete", f"Discontinue {o.label} ({how}) on the chart", resource_id=o.reference)
+            for o, how in chart]
+
+
+def cancel_or_discontinue(cancel: list[Action], chart: Sequence[tuple[MedicationOrder, str]]) -> list[Suggestion]:
+    """The two ways out of drafts that add to orders already on the chart: cancel the drafts (``cancel``) and keep
+    the chart's orders, recommended, as nothing says the drafts replace them; or keep the drafts and discontinue
+    the chart's orders."""
+    return [Suggestion("Cancel the draft: the order on the chart stays active", cancel, is_recommended=True),
+            Suggestion("Keep the draft and discontinue the order on the chart", discontinue(chart))]
+
+
+# ---------------------------------------------------------------- links, chains and the rewrite test
+
+def _linked(order: MedicationOrder, drafts: Sequence[MedicationOrder]) -> str | None:
+    """How a draft says it replaces ``order``: re-sent with its id, or naming it as its priorPrescription (by
+    reference or by identifier); None when none does."""
+    for draft in drafts:
+        if draft.id and draft.reference == order.reference:
+            return "re-sent as a draft (the same id)"
+        if draft.prior == order.reference:
+            return f"named as its priorPrescription by {draft.label}"
+        prior = _prior_identifier(draft)
+        if prior is not None and any(_same_identifier(prior, own) for own in _identifiers(order)):
+            return f"named as its priorPrescription (identifier {prior[1]}) by {draft.label}"
+    return None
+
+
+def _names_prior(draft: MedicationOrder) -> bool:
+    return draft.prior is not None or _prior_identifier(draft) is not None
+
+
+def _prior_identifier(draft: MedicationOrder) -> tuple[str | None, str] | None:
+    """priorPrescription.identifier as (system, value), leniently: a malformed one is no link."""
+    prior = draft.raw.get("priorPrescription")
+    return _identifier(prior.get("identifier")) if isinstance(prior, dict) else None
+
+
+def _identifiers(order: MedicationOrder) -> list[tuple[str | None, str]]:
+    found = order.raw.get("identifier")
+    return [i for i in map(_identifier, found) if i is not None] if isinstance(found, list) else []
+
+
+def _identifier(raw: object) -> tuple[str | None, str] | None:
+    if not isinstance(raw, dict) or not isinstance(value := raw.get("value"), str) or not value:
+        return None
+    system = raw.get("system")
+    return (system if isinstance(system, str) else None, value)
+
+
+def _same_identifier(a: tuple[str | None, str], b: tuple[str | None, str]) -> bool:
+    """The same value, in the same system where both name one."""
+    return a[1] == b[1] and (a[0] is None or b[0] is None or a[0] == b[0])
+
+
+def _chains(drafts: Sequence[MedicationOrder], today: date) -> list[list[MedicationOrder]]:
+    """The scheduled drafts in chains: a draft starting after exactly one chain's last step has ended is that
+    chain's next step (a taper or titration written as separate orders); any other starts a chain of its own, as
+    does one that could follow two chains (nothing says which). As-needed drafts are left out."""
+    chains: list[tuple[list[MedicationOrder], date | None]] = []  # steps, and the last day of the last step
+    spans = sorted(((draft_span(d, today), d) for d in drafts if not _only_as_needed(d)),
+                   key=lambda span: (span[0][0], span[0][1] or date.max))
+    for (first, last), draft in spans:
+        before = [i for i, (_, end) in enumerate(chains) if end is not None and end < first]
+        if len(before) == 1:
+            chains[before[0]] = ([*chains[before[0]][0], draft], last)
+        else:
+            chains.append(([draft], last))
+    return [steps for steps, _ in chains]
+
+
+def _rewritten_by(chain: Sequence[MedicationOrder]) -> str:
+    then = f", then {'; '.join(d.label for d in chain[1:])} (the steps after it)" if chain[1:] else ""
+    return (f"the same drug, route and schedule written again by {chain[0].label}{then} (a renewal, a dose change "
+            "or a taper step), with no link to it")
+
+
+@dataclass(frozen=True, slots=True)
+class _Prescription:
+    """What the rewrite test compares: the ingredient, the route, and the schedule (:func:`_schedule`)."""
+
+    ingredient: str | None
+    route: str | None
+    schedule: frozenset[tuple[float, tuple[str, ...]]] | None
+
+    @classmethod
+    def of(cls, order: MedicationOrder, group: str) -> _Prescription:
+        return cls(order.medication.concept_in(group), route_of(order), _schedule(order))
+
+    def same_drug(self, other: _Prescription) -> bool:
+        """The same ingredient, by routes that do not differ (a route neither states nor its form tells does
+        not count as a difference)."""
+        return (self.ingredient is not None and self.ingredient == other.ingredient
+                and (self.route is None or other.route is None or self.route == other.route))
+
+    def rewrites(self, other: _Prescription) -> bool:
+        """``other`` written again: the same drug on the same schedule (the dose may differ)."""
+        return self.same_drug(other) and self.schedule is not None and self.schedule == other.schedule
+
+
+def _schedule(order: MedicationOrder) -> frozenset[tuple[float, tuple[str, ...]]] | None:
+    """Administrations a day, and the weekdays named (:func:`weekdays_named`), of each instruction that gives a
+    dose (from the timing, else the text); None when one does not say how often. The steps of a taper given as
+    often on the same days are one schedule."""
+    parts: set[tuple[float, tuple[str, ...]]] = set()
+    for dosage in [d for d in order.dosages if not dosing.adds_no_dose(d)] or order.dosages:
+        clauses = text_clauses(dosage.text)
+        per_day = dosing.periods_per_day(dosage.timing)
+        if per_day is None and clauses and (found := text_frequency(clauses)) is not None:
+            per_day = found.per_day
+        if per_day is None:
+            return None
+        parts.add((round(per_day, 6), tuple(sorted(weekdays_named(dosage.timing, clauses)))))
+    return frozenset(parts) or None
+
+
+def _given_from(order: MedicationOrder, day: date) -> MedicationOrder:
+    """The order as given from ``day`` on: a taper written as one order keeps only the steps not finished by then
+    (its dose beside the drafts is the step being given, not the one it started at); any other order as it is."""
+    if not order.steps:
+        return order
+    steps = tuple(s for s in order.steps if s.last is None or s.last >= day)
+    if len(steps) == len(order.steps) or not steps:
+        return order
+    kept = {s.sequence for s in steps}
+    return replace(order, dosages=tuple(d for d in order.dosages if d.sequence in kept), steps=steps)
+
+
+def _only_as_needed(order: MedicationOrder) -> bool:
+    return bool(order.dosages) and all(d.as_needed for d in order.dosages)

@@ -1,0 +1,213 @@
+"""continuing: which of the chart's current orders go on beside the drafts, and which a draft replaces."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from fhir_fixtures.builders import METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, ROUTE_ORAL, ROUTE_SC, Chart
+from fhir_fixtures.r09_mtx_weekly_dose_range import METHOTREXATE_10, MTX_INJECTABLE
+from hooks.definitions import continuing
+from tests.definitions_support import record_and_context
+
+WEEKLY = {"period": 1, "period_unit": "wk"}
+
+
+def _read(kb, chart, group="methotrexate"):
+    record, context = record_and_context(kb, chart, "order-sign")
+    return continuing.on_chart(context.drafts_in(group), continuing.current_orders(record, group), context.today,
+                               group)
+
+
+def _ids(orders):
+    return [o.id for o in orders]
+
+
+def _monday_tablets(today, **kwargs):
+    """Methotrexate tablets 15 mg by mouth every Monday."""
+    return Chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-60, day_of_week=["mon"], route=ROUTE_ORAL,
+                                   resource_id=kwargs.pop("resource_id", "chart"), **WEEKLY, **kwargs)
+
+
+def test_nothing_is_read_without_a_draft_or_an_order(kb, today):
+    assert _read(kb, _monday_tablets(today)) == continuing.OnChart()
+    assert _read(kb, Chart(today).draft(METHOTREXATE_2_5, 15, "mg", **WEEKLY)) == continuing.OnChart()
+
+
+@pytest.mark.parametrize(("link", "how"), [
+    ({"reference": "MedicationRequest/chart"}, "named as its priorPrescription by"),
+    ({"reference": "https://ehr.example/fhir/MedicationRequest/chart/_history/2"}, "named as its priorPrescription"),
+    ({"identifier": {"system": "urn:rx", "value": "77"}}, "named as its priorPrescription (identifier 77)"),
+    ({"identifier": {"value": "77"}}, "named as its priorPrescription (identifier 77)"),  # no system: the value
+    ("same id", "re-sent as a draft (the same id)"),
+])
+def test_a_linked_draft_replaces_its_order_whatever_it_changes(kb, today, link, how):
+    chart = _monday_tablets(today).draft(MTX_INJECTABLE, 25, "mg", day_of_week=["thu"], route=ROUTE_SC,
+                                         resource_id="chart" if link == "same id" else "draft", **WEEKLY)
+    chart.resources["medications"][-1]["identifier"] = [{"system": "urn:rx", "value": "77"}]
+    if link != "same id":
+        chart.drafts[-1]["priorPrescription"] = link
+    read = _read(kb, chart)
+    assert read.beside == () and _ids(o for o, _ in read.replaced) == ["chart"]
+    assert how in read.replaced[0][1]
+
+
+@pytest.mark.parametrize("identifier", [{"system": "urn:other", "value": "77"}, {"value": "78"}, "77", {}])
+def test_an_identifier_of_another_order_or_malformed_is_no_link(kb, today, identifier):
+    chart = _monday_tablets(today).draft(MTX_INJECTABLE, 25, "mg", day_of_week=["thu"], route=ROUTE_SC, **WEEKLY)
+    chart.resources["medications"][-1]["identifier"] = [{"system": "urn:rx", "value": "77"}]
+    chart.drafts[-1]["priorPrescription"] = {"identifier": identifier}
+    assert _ids(_read(kb, chart).scheduled) == ["chart"]
+
+
+@pytest.mark.parametrize(("draft", "replaced"), [
+    ({"route": ROUTE_ORAL}, True),  # a renewal
+    ({"dose": 20}, True),  # a dose change; the route stated on one only is the product's own (oral tablets)
+    ({"code": METHOTREXATE_10, "dose": 20}, True),  # other tablets of the same drug
+    ({"day_of_week": None, "text": "20 mg once weekly on Monday"}, True),  # the weekday in the text only
+    ({"day_of_week": None, "text": "20 mg every Monday (folic acid on Tuesday)"}, True),
+    ({"day_of_week": ["thu"]}, False),
+    ({"day_of_week": None, "text": "20 mg once weekly on Thursday"}, False),
+    ({"code": MTX_INJECTABLE}, False),  # an injectable: under the skin, not by mouth
+    ({"route": ROUTE_SC}, False),  # another route
+    ({"period": 2}, False),
+    ({"time_of_day": ["08:00:00", "20:00:00"]}, False),  # split over the day: another schedule
+])
+def test_the_same_drug_route_and_schedule_written_again_replaces_the_order(kb, today, draft, replaced):
+    kwargs = {"day_of_week": ["mon"], **WEEKLY, **draft}
+    chart = _monday_tablets(today).draft(kwargs.pop("code", METHOTREXATE_2_5), kwargs.pop("dose", 15), "mg",
+                                         **kwargs)
+    read = _read(kb, chart)
+    assert bool(read.replaced) is replaced and bool(read.scheduled) is not replaced
+    if replaced:
+        assert "the same drug, route and schedule written again" in read.replaced[0][1]
+
+
+def test_a_schedule_read_from_the_text_is_compared_too(kb, today):
+    chart = _monday_tablets(today)
+    resource = chart.medication_request(METHOTREXATE_2_5, 20, "mg", start=0, status="draft", intent="proposal",
+                                        text="20 mg once weekly every Monday")
+    del resource["dosageInstruction"][0]["timing"]
+    assert _read(kb, chart.draft_resource(resource)).replaced
+
+
+def test_only_one_to_one_is_read_as_replaced_and_the_rest_is_said(kb, today):
+    """Two orders on the chart that a draft could rewrite, or two drafts given together that could rewrite one
+    order: nothing says which goes, so all go on, each said to be counted for that reason."""
+    chart = _monday_tablets(today).medication(METHOTREXATE_2_5, 5, "mg", start=-30, day_of_week=["mon"], **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 20, "mg", day_of_week=["mon"], **WEEKLY)
+    read = _read(kb, chart)
+    assert not read.replaced and len(read.scheduled) == 2 and len(read.unsure) == 2
+    chart = _monday_tablets(today).draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["mon"], **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 5, "mg", day_of_week=["mon"], **WEEKLY)
+    read = _read(kb, chart)
+    assert not read.replaced and _ids(read.scheduled) == ["chart"]
+    assert read.facts()["on_chart_cannot_tell"].endswith("could be it written again: counted as going on")
+    assert "(more than one draft" in read.note(read.scheduled[0])
+
+
+def test_drafts_one_after_another_are_one_schedule_by_its_first_step(kb, today):
+    """A titration written as two orders, the second starting after the first ends, rewrites the chart order by its
+    first step; with the first step on another weekday it does not, and the two overlapping are two orders."""
+    chart = _monday_tablets(today).draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["mon"], end=27, **WEEKLY)
+    chart.draft(MTX_INJECTABLE, 20, "mg", day_of_week=["mon"], route=ROUTE_SC, start=28, **WEEKLY)
+    read = _read(kb, chart)
+    assert _ids(o for o, _ in read.replaced) == ["chart"] and "then methotrexate 25 MG/ML" in read.replaced[0][1]
+    chart.drafts[0]["dosageInstruction"][0]["timing"]["repeat"]["dayOfWeek"] = ["thu"]
+    assert _ids(_read(kb, chart).scheduled) == ["chart"]
+    chart = _monday_tablets(today).draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["mon"], end=27, **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 20, "mg", day_of_week=["mon"], start=27, **WEEKLY)  # both on day 27
+    assert not _read(kb, chart).replaced
+
+
+def test_a_step_that_could_follow_two_drafts_starts_a_schedule_of_its_own(kb, today):
+    """Two drafts given together for 4 weeks, then a third: it follows either, nothing says which, so it is a
+    schedule of its own, and three schedules could rewrite the chart order: none is read as replacing it."""
+    chart = _monday_tablets(today).draft(METHOTREXATE_2_5, 10, "mg", day_of_week=["mon"], end=27, **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 5, "mg", day_of_week=["mon"], end=27, **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 20, "mg", day_of_week=["mon"], start=28, **WEEKLY)
+    assert not _read(kb, chart).replaced
+
+
+def test_as_needed_orders_take_no_part_in_the_rewrite_test(kb, today):
+    """An as-needed order of the same drug on the chart does not make the draft's match two to one; an as-needed
+    draft rewrites nothing; an as-needed chart order goes on beside the drafts, with no scheduled dose."""
+    chart = _monday_tablets(today).medication(METHOTREXATE_2_5, 5, "mg", start=-30, day_of_week=["mon"],
+                                              resource_id="prn", **WEEKLY)
+    chart.resources["medications"][-1]["dosageInstruction"][0]["asNeededBoolean"] = True
+    chart.draft(METHOTREXATE_2_5, 20, "mg", day_of_week=["mon"], **WEEKLY)
+    read = _read(kb, chart)
+    assert _ids(o for o, _ in read.replaced) == ["chart"] and _ids(read.as_needed) == ["prn"]
+    assert read.scheduled == () and _ids(read.beside) == ["prn"]
+    chart = _monday_tablets(today).draft(METHOTREXATE_2_5, 20, "mg", day_of_week=["mon"], **WEEKLY)
+    chart.drafts[-1]["dosageInstruction"][0]["asNeededBoolean"] = True
+    assert _ids(_read(kb, chart).scheduled) == ["chart"]
+
+
+def test_on_hold_and_unstated_go_on_stopped_or_ended_first_do_not(kb, today):
+    chart = _monday_tablets(today, status="on-hold", resource_id="held")
+    chart.medication(METHOTREXATE_2_5, 10, "mg", start=-60, day_of_week=["sat"], status="unknown",
+                     resource_id="unknown", **WEEKLY)
+    chart.medication(METHOTREXATE_2_5, 10, "mg", start=-60, end=30, status="stopped", day_of_week=["tue"],
+                     resource_id="stopped", **WEEKLY)
+    chart.medication(METHOTREXATE_2_5, 10, "mg", start=-60, end=6, day_of_week=["wed"], resource_id="until-6",
+                     **WEEKLY)
+    chart.medication(METHOTREXATE_2_5, 10, "mg", start=-60, end=-1, day_of_week=["fri"], status="unknown",
+                     resource_id="ended", **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 15, "mg", start=7, day_of_week=["thu"], **WEEKLY)
+    read = _read(kb, chart)
+    assert _ids(read.scheduled) == ["held", "unknown"] and _ids(read.ending_first) == ["until-6"]
+    assert read.note(read.scheduled[0]) == " (on hold)"
+    assert read.facts() == {
+        "on_chart_replaced": None,
+        "on_chart_ending_first": f"methotrexate 2.5 MG Oral Tablet (MedicationRequest/until-6), "
+                                 f"ends {today + timedelta(days=6)}",
+        "on_chart_as_needed": None,
+        "on_chart_cannot_tell": "methotrexate 2.5 MG Oral Tablet (MedicationRequest/unknown): its status does not "
+                                "say whether it is still given: counted as going on"}
+
+
+def test_a_taper_order_goes_on_from_the_step_being_given(kb, today):
+    chart = Chart(today).taper_order(PREDNISONE_20, [(60, 14), (40, 14), (20, None)], start=-20)
+    chart.draft(PREDNISONE_5, 15, "mg", frequency=2, route=ROUTE_ORAL)
+    [order] = _read(kb, chart, "glucocorticoid_systemic").scheduled
+    assert [d.dose.value for d in order.dosages] == [40, 20] and [s.sequence for s in order.steps] == [2, 3]
+
+
+def test_what_a_replacement_must_stop(kb, today):
+    """The orders going on, and those a draft replaces but does not re-send: cancelling the draft does not stop
+    them."""
+    chart = _monday_tablets(today, resource_id="replaced").medication(METHOTREXATE_2_5, 5, "mg", start=-30,
+                                                                       day_of_week=["thu"], resource_id="beside",
+                                                                       **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 20, "mg", day_of_week=["mon"], **WEEKLY)
+    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/replaced"}
+    record, context = record_and_context(kb, chart, "order-sign")
+    drafts = context.drafts_in("methotrexate")
+    read = continuing.on_chart(drafts, continuing.current_orders(record, "methotrexate"), today, "methotrexate")
+    assert [(o.id, how) for o, how in read.to_stop(drafts, {"MedicationRequest/beside": "5 mg"})] == [
+        ("beside", "5 mg"), ("replaced", "the draft replaces it")]
+    chart.drafts[-1]["id"] = "replaced"
+    del chart.drafts[-1]["priorPrescription"]
+    record, context = record_and_context(kb, chart, "order-sign")
+    drafts = context.drafts_in("methotrexate")
+    read = continuing.on_chart(drafts, continuing.current_orders(record, "methotrexate"), today, "methotrexate")
+    assert [o.id for o, _ in read.to_stop(drafts, {})] == ["beside"]
+
+
+def test_local_forms_are_not_current_systemic_orders(kb, today):
+    chart = Chart(today).medication("prednisolone acetate 10 MG/ML Ophthalmic Suspension", 1, "{drop}", start=-5)
+    chart.medication(PREDNISONE_20, 10, "mg", start=-5, resource_id="oral")
+    record, _ = record_and_context(kb, chart)
+    assert _ids(continuing.current_orders(record, "glucocorticoid_systemic")) == ["oral"]
+
+
+@pytest.mark.parametrize(("code", "route", "expected"), [
+    (METHOTREXATE_2_5, None, "oral"), (MTX_INJECTABLE, None, "sc"),
+    ("methotrexate 25 MG/ML Prefilled Syringe", None, "sc"), (MTX_INJECTABLE, {"text": "IM (not SC)"}, "im"),
+    (METHOTREXATE_2_5, {"text": "per G-tube"}, "oral"), ("methotrexate", None, None), ("methotrexate", ROUTE_SC, "sc"),
+])
+def test_the_route_by_the_order_else_by_the_products_form(kb, today, code, route, expected):
+    _, context = record_and_context(kb, Chart(today).draft(code, 15, "mg", route=route, **WEEKLY), "order-sign")
+    assert continuing.route_of(context.draft_orders[0]) == expected
