@@ -1,7 +1,8 @@
 """Fixtures for R10 mtx-start-prerequisites: a bare new start, a complete work-up, eGFR below 30 (recent, and 45 days
 old with no newer renal result, and estimated from a creatinine when the sex is unknown), a child's creatinine with no
 current height (no eGFR can be estimated) and with the lab's eGFR charted as '>60', an eGFR reported only as '<45'
-(whether it is below 30 is not known), stale labs, pregnancy potential
+(whether it is below 30 is not known), a high creatinine beside a same-day lab eGFR of '>60' (the lower counts), a
+newest eGFR that cannot be read, stale labs, pregnancy potential
 (also at a partial birth date that may be 50 or 51), a positive anti-HBc already followed up, HBsAg positive with a
 detectable HBV DNA and no antiviral, an anti-HBc positive once and negative later, chronic hepatitis B on the problem
 list, and a patient already on methotrexate."""
@@ -95,6 +96,25 @@ def sex_unknown_low_egfr(today: date) -> dict[str, Any]:
 def egfr_bound_unsettled(today: date) -> dict[str, Any]:
     chart = worked_up(today).without_observations(CREATININE[1], EGFR[1])
     return _with_mtx_and_folate(chart.observation(EGFR, -7, value=45, unit="mL/min/{1.73_m2}", comparator="<"))
+
+
+@fixture("r10-fires-creatinine-high-beside-a-same-day-lab-egfr-over-60", hook="order-sign",
+         story="Complete work-up last week, but that day's creatinine is 3.0 mg/dL (CKD-EPI 2021: 23) while the lab "
+               "reported the eGFR as '>60' (text): on one day the lower reading counts, so critical (the lab's '>60' "
+               "won and the card was quiet).",
+         fires={RULE}, indicators={RULE: "critical"})
+def creatinine_high_lab_egfr_normal(today: date) -> dict[str, Any]:
+    chart = worked_up(today).without_observations(CREATININE[1], EGFR[1])
+    return _with_mtx_and_folate(chart.lab(CREATININE, 3.0, "mg/dL", day=-7).observation(EGFR, -7, value_string=">60"))
+
+
+@fixture("r10-fires-newest-egfr-cannot-be-read", hook="order-sign",
+         story="Complete work-up last week with eGFR 85, then an eGFR two days ago charted as '<15 (critical)': it "
+               "cannot be read, so whether the eGFR is below 30 is not known and the card asks for a recheck (the "
+               "older 85 was used and the card was quiet).",
+         fires={RULE}, indicators={RULE: "warning"})
+def newest_egfr_unreadable(today: date) -> dict[str, Any]:
+    return _with_mtx_and_folate(worked_up(today).observation(EGFR, -2, value_string="<15 (critical)"))
 
 
 @fixture("r10-fires-child-creatinine-no-current-height", hook="order-sign",

@@ -1,4 +1,5 @@
-"""Kidney function: the latest eGFR, as the lab reported it or estimated from a serum creatinine.
+"""Kidney function: the eGFR, as the lab reported it or estimated from a serum creatinine, and whether it is below a
+rule's limit.
 
 Many charts carry a creatinine without an eGFR. The rules that avoid a drug below an eGFR (methotrexate, IVIG,
 TMP/SMX) must not read "no eGFR" as "kidneys fine", so a creatinine is turned into an eGFR the way labs do:
@@ -7,16 +8,26 @@ An adult whose sex is recorded as neither male nor female is estimated both ways
 female): every reader of the eGFR is more careful below a limit, so the lower one is the safe reading.
 
 A lab may report the eGFR as a bound rather than a value: a valueQuantity with a comparator ({value 15, comparator
-'<'}) or a text ('<15', '>60', '> 90 mL/min/1.73m2'). ``Egfr.below`` answers whether it is below a limit with yes, no
-or not known ('<45' against 30): a reader must not take 'not known' as 'not below'.
+'<'}) or a text ('<15', '≤15', '>60', '> 90 mL/min/1.73m2'). ``Egfr.below`` answers whether it is below a limit with
+yes, no or not known ('<45' against 30): a reader must not take 'not known' as 'not below'. A lab's eGFR with a
+number that cannot be read ('<15 (critical)', a unit not understood) is an ``UnreadEgfr``: not known either.
+
+A rule asks :func:`below_limit`, which reads the results day by day, newest first (:func:`egfr_days`):
+- within one day every reading is asked (the lab's, a value or a bound, and the estimate from each creatinine of that
+  day): any yes makes the day's answer yes, else any not known makes it not known, else no. The safe side wins, so
+  a lab's '>60' does not hide a same-day creatinine of 3.0 mg/dL, and the order of the entries does not matter;
+- the newest day that settles it decides. A newer day that does not ('<45', a result that cannot be read) is named,
+  and it clears no older low eGFR: '<45' allows the old 22.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from itertools import groupby
 
 from hooks.context import HookContext
 from hooks.definitions.cohorts import is_paediatric
@@ -27,14 +38,19 @@ from hooks.units import convert
 EGFR_UNIT = "mL/min/1.73m2"
 # x < limit exactly when -x > -limit: ``exceeds`` answers 'below' on the negated values, the bound turned round
 _MIRRORED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
-_BARE_BOUND = re.compile(r"\s*(<=?|>=?)\s*(\d+(?:\.\d+)?)\s*")  # '<15', '> 60': a bound with no unit
+# comparators written in ways Observation.reported_value does not read
+_COMPARATOR_SPELLINGS = {"≤": "<=", "≥": ">=", "=<": "<=", "=>": ">="}
+# '<15,0': a comma before one or two final digits is a decimal comma (a thousands separator has three after it)
+_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d{1,2}(?!\d))")
 
 
 @dataclass(frozen=True, slots=True)
 class Egfr:
-    value: float  # mL/min/1.73 m2
+    # mL/min/1.73 m2, as reported or estimated; with a comparator it is the bound ('<15' holds 15), not the eGFR:
+    # compare it with a limit through ``below``, never ``value < limit``
+    value: float
     day: date
-    how: str  # for the card: "eGFR 45" or "estimated from creatinine 2.1 mg/dL (CKD-EPI 2021)"
+    how: str  # for the card: "reported", or "estimated from creatinine 2.1 mg/dL, CKD-EPI 2021"
     comparator: str | None = None  # '<', '<=', '>=', '>': the lab reported a bound ('<15', '>60'), not a value
 
     @property
@@ -42,13 +58,219 @@ class Egfr:
         """The eGFR as the lab gave it: '45', or a bound such as '<15'."""
         return f"{self.comparator or ''}{self.value:g}"
 
+    @property
+    def named(self) -> str:
+        """In a few words, beside another reading of the same day: "the lab's >60", or the estimate with its how."""
+        return f"the lab's {self.shown}" if self.how == "reported" else f"{self.shown} ({self.how})"
+
     def below(self, limit: float) -> bool | None:
         """Whether the eGFR is below ``limit``; None when it is a bound that does not settle it ('<45' against 30:
-        it may be 20 or 44). '<15' is below 30, '>60' is not."""
-        return exceeds(-self.value, -limit, _MIRRORED.get(self.comparator or ""))
+        it may be 20 or 44). '<15' is below 30, '>60' is not. An eGFR is reported in whole numbers, so '>59' is 60
+        or more: not below 60."""
+        value, comparator = self.value, self.comparator
+        if comparator == ">" and float(value).is_integer():
+            value, comparator = value + 1, ">="
+        return exceeds(-value, -limit, _MIRRORED.get(comparator or ""))
 
     def __str__(self) -> str:
         return f"{self.shown} on {self.day.isoformat()}" + ("" if self.how == "reported" else f" ({self.how})")
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadEgfr:
+    """A lab's eGFR with a number that cannot be read as one ('<15 (critical)', '12' as text, a unit not understood):
+    whether it is below any limit is not known, and an older value does not stand in for it."""
+
+    day: date
+    written: str  # as reported, for the card: "'<15 (critical)'", '0.25 mL/s/{1.73_m2}'
+
+    @property
+    def shown(self) -> str:
+        return self.written
+
+    @property
+    def named(self) -> str:
+        return f"the lab's {self.written}, which could not be read"
+
+    def below(self, limit: float) -> None:
+        return None
+
+    def __str__(self) -> str:
+        return f"{self.written} on {self.day.isoformat()}, which could not be read"
+
+
+Reading = Egfr | UnreadEgfr
+
+
+@dataclass(frozen=True, slots=True)
+class DayAnswer:
+    """One day's answer to 'below the limit?': the reading that gives it, and that day's readings that said
+    otherwise (the safe side won over them)."""
+
+    below: bool | None
+    reading: Reading
+    overruled: tuple[Reading, ...] = ()
+
+    @property
+    def otherwise(self) -> str:
+        """The same day's readings that said otherwise, briefly; '' when none did."""
+        if not self.overruled:
+            return ""
+        return (f", though {' and '.join(r.named for r in self.overruled)} the same day said otherwise (the more "
+                "careful reading counts)")
+
+    def says(self, limit: float) -> str:
+        """For the card: 'eGFR 22 on ... is below 30', 'eGFR reported as <45 on ...: whether it is below 30 is not
+        known', 'eGFR on ... could not be read: ...; whether it is below 30 is not known'."""
+        reading = self.reading
+        if isinstance(reading, UnreadEgfr):
+            text = (f"eGFR on {reading.day.isoformat()} could not be read: {reading.written}; whether it is below "
+                    f"{limit:g} is not known")
+        elif self.below is None:
+            text = f"eGFR reported as {reading}: whether it is below {limit:g} is not known"
+        else:
+            text = f"eGFR {reading} is {'' if self.below else 'not '}below {limit:g}"
+        return text + self.otherwise
+
+
+@dataclass(frozen=True, slots=True)
+class EgfrDay:
+    """The eGFR readings of one day: the lab's results, then the estimates from that day's creatinines."""
+
+    day: date
+    readings: tuple[Reading, ...]
+
+    def judged(self, limit: float) -> DayAnswer:
+        """Any reading below ``limit`` makes the day below it, else any not known makes it not known (the safe
+        side); the reading named is the lowest that gives the answer."""
+        answers = [(reading.below(limit), reading) for reading in self.readings]
+        given = {answer for answer, _ in answers}
+        below = True if True in given else None if None in given else False
+        decides = min((reading for answer, reading in answers if answer is below), key=_lowest_first)
+        return DayAnswer(below, decides, tuple(reading for answer, reading in answers if answer is not below))
+
+    def __str__(self) -> str:
+        return "; ".join(map(str, self.readings))
+
+
+@dataclass(frozen=True, slots=True)
+class EgfrAnswer:
+    """Whether the eGFR is below ``limit``, as :func:`below_limit` judges it."""
+
+    limit: float
+    decided: DayAnswer | None  # the day that decides (the newest, unless it does not settle it); None: no eGFR
+    unsettled: DayAnswer | None = None  # the newest day's answer when it does not settle the limit
+
+    @property
+    def below(self) -> bool | None:
+        """Yes, no, or not known (a bound that does not settle it, a result that cannot be read, or no eGFR)."""
+        return self.decided.below if self.decided is not None else None
+
+    @property
+    def may_be_below(self) -> bool:
+        """Below, or not known from an eGFR on file: the careful side ("no eGFR at all" is not this)."""
+        return self.decided is not None and self.decided.below is not False
+
+    def __str__(self) -> str:
+        if self.decided is None:
+            return "no eGFR"
+        text = self.decided.says(self.limit)
+        if self.unsettled is not None and self.unsettled is not self.decided:
+            text += f"; the newer result does not clear it: {self.unsettled.says(self.limit)}"
+        return text
+
+
+@per_record
+def below_limit(record: PatientRecord, context: HookContext, limit: float, since: date | None = None) -> EgfrAnswer:
+    """Whether the eGFR of the days from ``since`` (any age by default) is below ``limit``: the newest day that
+    settles it decides; newer days that do not are named, and clear no older low eGFR."""
+    unsettled: DayAnswer | None = None
+    for day in egfr_days(record, context, since):
+        answer = day.judged(limit)
+        if answer.below is None:
+            unsettled = answer if unsettled is None else unsettled  # the newest that does not settle it is named
+        elif answer.below or unsettled is None:
+            return EgfrAnswer(limit, answer, unsettled)
+        else:
+            break  # at or above the limit, older than a result that does not settle it: not known stands
+    return EgfrAnswer(limit, unsettled, unsettled)
+
+
+def egfr_days(record: PatientRecord, context: HookContext, since: date | None = None) -> Iterator[EgfrDay]:
+    """The eGFR readings day by day, newest day first, from ``since``: the lab's results (a value, a bound, or one
+    that cannot be read) and the estimate from each creatinine. A day with neither (a creatinine no eGFR can be
+    estimated from, a text with no number such as 'see comment') is left out. Lazy: a reader stops at the day it
+    needs."""
+    results = record.observations_in("egfr", "creatinine", since=since)
+    for day, of_day in groupby((o for o in reversed(results) if o.when is not None), key=_day):
+        readings = _readings(record, context, day, list(of_day))
+        if readings:
+            yield EgfrDay(day, readings)
+
+
+@per_record
+def latest_egfr(record: PatientRecord, context: HookContext, since: date | None = None) -> Egfr | None:
+    """The newest eGFR that can be read, of the days from ``since``: on one day the lab's own, else the estimate.
+    A rule that judges a limit asks :func:`below_limit` (this skips a result that cannot be read, and a same-day
+    reading that says otherwise)."""
+    return next((r for day in egfr_days(record, context, since) for r in day.readings if isinstance(r, Egfr)), None)
+
+
+def latest_shown(record: PatientRecord, context: HookContext) -> str | None:
+    """The latest eGFR for display: the newest day's readings ('<15 on ...', an estimate says so) and, when none of
+    them can be read, the latest that can."""
+    newest = next(egfr_days(record, context), None)
+    if newest is None:
+        return None
+    readable = None if any(isinstance(r, Egfr) for r in newest.readings) else latest_egfr(record, context)
+    return str(newest) + (f"; the latest that can be read: {readable}" if readable else "")
+
+
+def _day(observation: Observation) -> date:
+    assert observation.when is not None  # egfr_days groups dated results only
+    return observation.when
+
+
+def _lowest_first(reading: Reading) -> tuple[float, str]:
+    return (reading.value if isinstance(reading, Egfr) else math.inf), str(reading)
+
+
+def _readings(record: PatientRecord, context: HookContext, day: date,
+              results: list[Observation]) -> tuple[Reading, ...]:
+    reported = [r for o in results if o.in_group("egfr") and (r := _lab_reading(o, day)) is not None]
+    estimated = [e for o in results if o.in_group("creatinine")
+                 and isinstance(e := estimate(record, context, o), Egfr)]
+    return (*sorted(reported, key=_lowest_first), *sorted(estimated, key=_lowest_first))
+
+
+def _lab_reading(observation: Observation, day: date) -> Reading | None:
+    """The lab's eGFR; an UnreadEgfr when its number cannot be read as one; None when it holds no number ('see
+    comment', a result still pending)."""
+    quantity = _as_reported(observation)
+    # an eGFR has one unit (another in use, mL/s, gives values 60 times smaller: read as mL/min they err low, the
+    # careful side), so a valueQuantity without a unit is in it, as a bare text bound is
+    value = convert(quantity.value, quantity.unit or EGFR_UNIT, EGFR_UNIT) if quantity is not None else None
+    if quantity is not None and value is not None:
+        return Egfr(value, day, "reported", quantity.comparator)
+    if observation.quantity is not None or observation.measured_as_text:
+        return UnreadEgfr(day, observation.value_label)
+    return None
+
+
+def _as_reported(observation: Observation) -> Quantity | None:
+    """The eGFR as the lab wrote it: a valueQuantity (with its comparator), or a bound written as text with a unit
+    ('> 90 mL/min/1.73m2') or without ('<15', '≤15', '=<15', '<15,0'): a bare bound is in the eGFR's unit."""
+    text = observation.value_text
+    if observation.quantity is not None or not text:
+        return observation.quantity
+    text = _DECIMAL_COMMA.sub(".", text.strip())
+    for spelling, comparator in _COMPARATOR_SPELLINGS.items():
+        if text.startswith(spelling):
+            text = comparator + text[len(spelling):]
+    # read as record.py reads a bound ('<3 ng/L'); a bare one with the eGFR's unit added (record.py reads no bound
+    # without a unit: a default unit there would make this one call)
+    return (replace(observation, value_text=text).reported_value
+            or replace(observation, value_text=f"{text} {EGFR_UNIT}").reported_value)
 
 
 def ckd_epi_2021(creatinine_mg_dl: float, age: int, female: bool) -> float:
@@ -62,46 +284,6 @@ def ckd_epi_2021(creatinine_mg_dl: float, age: int, female: bool) -> float:
 def bedside_schwartz(creatinine_mg_dl: float, height_cm: float) -> float:
     """Bedside Schwartz (Schwartz et al., JASN 2009), children: 0.413 x height / creatinine."""
     return 0.413 * height_cm / creatinine_mg_dl
-
-
-@per_record
-def latest_egfr(record: PatientRecord, context: HookContext, since: date | None = None,
-                before: date | None = None) -> Egfr | None:
-    """The newer of the latest reported eGFR and the eGFR estimated from the latest creatinine (on the same day
-    the lab's own wins), of the days from ``since`` and before ``before``; None when neither can be read."""
-    reported = _reported(record, since, before)
-    estimated = _estimated(record, context, since, before)
-    candidates = [e for e in (reported, estimated) if e is not None]
-    return max(candidates, key=lambda e: (e.day, e is reported), default=None)
-
-
-def _dated(observations: list[Observation], before: date | None) -> Iterator[Observation]:
-    """The dated results, newest first, up to the day before ``before``."""
-    return (o for o in reversed(observations) if o.when is not None and (before is None or o.when < before))
-
-
-def _reported(record: PatientRecord, since: date | None, before: date | None) -> Egfr | None:
-    for observation in _dated(record.observations_in("egfr", since=since), before):
-        quantity = _as_reported(observation)
-        value = convert(quantity.value, quantity.unit, EGFR_UNIT) if quantity is not None else None
-        if quantity is not None and value is not None and observation.when is not None:
-            return Egfr(value, observation.when, "reported", quantity.comparator)
-    return None
-
-
-def _as_reported(observation: Observation) -> Quantity | None:
-    """The eGFR as the lab wrote it: a valueQuantity (with its comparator), a bound written as text with a unit
-    ('> 90 mL/min/1.73m2'), or one without ('<15', '>60'): an eGFR has one unit, so a bare bound is in it."""
-    quantity = observation.reported_value
-    bare = _BARE_BOUND.fullmatch(observation.value_text or "") if quantity is None else None
-    return Quantity(float(bare[2]), EGFR_UNIT, bare[1]) if bare else quantity
-
-
-def _estimated(record: PatientRecord, context: HookContext, since: date | None, before: date | None) -> Egfr | None:
-    creatinine = next((o for o in _dated(record.observations_in("creatinine", since=since), before)
-                       if measured(o, "creatinine", "mg/dL{creatinine}") is not None), None)
-    found = estimate(record, context, creatinine) if creatinine is not None else None
-    return found if isinstance(found, Egfr) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,23 +88,22 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      "monotherapy now", facts)
 
     ild = record.conditions_in("ild", active_only=True)
-    egfr = renal.latest_egfr(record, context)
+    kidney = renal.below_limit(record, context, params["mtx_egfr_min"])
     tmp_smx = routes.systemic(record.medications_in("tmp_smx", current_only=True))  # eye drops do not meet methotrexate
-    # an eGFR bound that does not settle the limit ('<45') is read as low: methotrexate waits for a recheck
-    below = egfr.below(params["mtx_egfr_min"]) if egfr is not None else False
-    low_egfr = below is not False
+    # an eGFR that may be below the limit ('<45', a result that cannot be read) is read as low: methotrexate waits
+    # for a recheck
+    low_egfr = kidney.may_be_below
     facts.update(ild=ild[0].code.label if ild else None,
-                 latest_egfr=str(egfr) if egfr else None,
+                 egfr=str(kidney) if kidney.decided else None,
                  tmp_smx_active=", ".join(o.label for o in tmp_smx) or None)
     notes = []
     if ild:
         notes.append(f"Interstitial lung disease on file ({ild[0].code.label}): mycophenolate is preferred.")
-    if below:
-        notes.append(f"eGFR {egfr} is below {params['mtx_egfr_min']:g}: "
-                     "methotrexate is not advised; mycophenolate is offered first.")
-    elif below is None:
-        notes.append(f"eGFR reported as {egfr}: whether it is below {params['mtx_egfr_min']:g} is not known, so "
-                     "methotrexate is not offered until renal function is rechecked; mycophenolate is offered first.")
+    if kidney.below:
+        notes.append(f"{kidney}: methotrexate is not advised; mycophenolate is offered first.")
+    elif low_egfr:
+        notes.append(f"{kidney}, so methotrexate is not offered until renal function is rechecked; mycophenolate is "
+                     "offered first.")
     if any(immunosuppression.is_co_trimoxazole(o) for o in tmp_smx):
         notes.append("Co-trimoxazole is active: with methotrexate keep it at a prophylactic dose and monitor the "
                      "blood count (see R11), or use atovaquone.")

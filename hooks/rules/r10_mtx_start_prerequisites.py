@@ -1,13 +1,14 @@
 """R10: before a new methotrexate start, the baseline labs, viral screens, folic acid and pregnancy checks.
 
 Methotrexate is cleared by the kidney and is hepatotoxic, myelotoxic and teratogenic; HBV can reactivate under
-it. The card lists exactly what is missing and offers orders for those items only. eGFR < 30 makes it critical: the
-latest eGFR of any age (reported, or estimated from a creatinine), so a low one older than the lab window is named and
-rechecked, not ignored, unless a newer one is at or above the limit. A recent creatinine that no eGFR stands for (none
-could be estimated from it, and the lab reported none since) leaves eGFR < 30 open: the card asks for what the
-estimate needs (a child's current height, a birth date, a creatinine that can be read). So does an eGFR the lab
-reported as a bound that does not settle it ('<45'): the card names it and asks for a recheck; it clears no older
-low eGFR ('>60' does).
+it. The card lists exactly what is missing and offers orders for those items only. eGFR < 30 makes it critical,
+judged by ``renal.below_limit`` on the eGFR of any age (reported, or estimated from a creatinine): a low one older
+than the lab window is named and rechecked, not ignored, unless a newer one is at or above the limit; on one day the
+lower reading counts (a lab's '>60' does not hide a same-day creatinine of 3.0 mg/dL). A recent creatinine that no
+eGFR stands for (none could be estimated from it, and the lab reported none since) leaves eGFR < 30 open: the card
+asks for what the estimate needs (a child's current height, a birth date, a creatinine that can be read). So does a
+newest eGFR that does not settle it, a bound ('<45') or a result that cannot be read: the card names it and asks for
+a recheck; it clears no older low eGFR ('>60' does).
 """
 
 from __future__ import annotations
@@ -105,17 +106,18 @@ NOT_ESTIMATED: dict[str, tuple[str, str]] = {
 
 
 def _unjudged(record: PatientRecord, context: HookContext, since: date,
-              egfr: renal.Egfr | None) -> tuple[Observation, renal.NoEstimate] | None:
+              newest_egfr: date | None) -> tuple[Observation, renal.NoEstimate] | None:
     """The latest creatinine within the window when no eGFR stands for it: none estimated from it, none reported on or
-    after its day (a text eGFR such as '>60' is the lab's own reading of it), and why none could be estimated."""
+    after its day (a text eGFR such as '>60' is the lab's own reading of it), and why none could be estimated.
+    ``newest_egfr``: the day of the newest eGFR reading (renal.egfr_days)."""
     creatinine = latest_result(record, ("creatinine",), since)
-    if creatinine is None or creatinine.when is None or (egfr is not None and egfr.day >= creatinine.when) \
+    if creatinine is None or creatinine.when is None or (newest_egfr is not None and newest_egfr >= creatinine.when) \
             or latest_result(record, ("egfr",), creatinine.when) is not None:
         return None
     found = renal.estimate(record, context, creatinine)
-    if isinstance(found, renal.NoEstimate) and found.missing == "creatinine" and egfr is not None \
-            and egfr.day >= since:
-        return None  # an unreadable creatinine (haemolysed) beside a readable eGFR within the window
+    if isinstance(found, renal.NoEstimate) and found.missing == "creatinine" and newest_egfr is not None \
+            and newest_egfr >= since:
+        return None  # an unreadable creatinine (haemolysed) beside an eGFR within the window
     return (creatinine, found) if isinstance(found, renal.NoEstimate) else None
 
 
@@ -156,22 +158,21 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             found.append(f"{lab.label} {_shown(result)}")
         facts[lab.key] = _shown(result) if result else None
 
-    # the latest eGFR of any age, reported or estimated from the creatinine: a low one older than the lab window
-    # still counts (an eGFR this low rarely recovers; the fresh one stays asked for), a newer one at or above the
-    # limit ('>60' too) overrides it; a newer bound that does not settle it ('<45') is named and rechecked but
-    # overrides nothing: the latest eGFR that settles it decides
+    # the eGFR of any age, reported or estimated from the creatinine: a low one older than the lab window still
+    # counts (an eGFR this low rarely recovers; the fresh one stays asked for), a newer one at or above the limit
+    # ('>60' too) overrides it; a newer one that does not settle it ('<45', a result that cannot be read) is named
+    # and rechecked but overrides nothing
     limit = params["egfr_avoid_below"]
-    egfr = renal.latest_egfr(record, context)
-    facts["egfr"] = str(egfr) if egfr else None
-    unjudged = _unjudged(record, context, since, egfr)
+    kidney = renal.below_limit(record, context, limit)
+    low = kidney.decided if kidney.below else None
+    unsettled = kidney.unsettled
+    facts["egfr"] = str(kidney.decided.reading) if kidney.decided else None
+    facts["egfr_newer_unsettled"] = str(unsettled.reading) if unsettled and unsettled is not kidney.decided else None
+    newest = next(renal.egfr_days(record, context), None)
+    unjudged = _unjudged(record, context, since, newest.day if newest else None)
     facts["egfr_not_estimated"] = f"creatinine {_shown(unjudged[0])}: {unjudged[1].why}" if unjudged else None
-    unsettled = egfr if egfr is not None and egfr.below(limit) is None else None
-    settled = egfr
-    while settled is not None and settled.below(limit) is None:
-        settled = renal.latest_egfr(record, context, before=settled.day)
-    low_egfr = settled if settled is not None and settled.below(limit) else None
-    recent_egfr = low_egfr is not None and low_egfr.day >= since
-    critical = low_egfr is not None
+    recent_egfr = low is not None and low.reading.day >= since
+    critical = low is not None
 
     folate = record.medications_in("folic_acid", current_only=True) + context.drafts_in("folic_acid")
     facts["folic_acid"] = ", ".join(o.label for o in folate) or None
@@ -196,7 +197,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     items = [lab.label for lab in missing]
     if unsettled:
-        items.append(f"an exact eGFR, reported only as {unsettled.shown}")
+        items.append(f"an exact eGFR, reported only as {unsettled.reading.shown}"
+                     if isinstance(unsettled.reading, renal.Egfr) else
+                     f"an eGFR that can be read (the latest, {unsettled.reading.written}, cannot)")
     if unjudged:
         items.append(NOT_ESTIMATED[unjudged[1].missing][0])
     if not folate:
@@ -226,22 +229,24 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             else "screens negative"), facts)
 
     egfr_line, egfr_reason = "", None
-    if low_egfr is not None:
+    if low is not None:
+        low_egfr = low.reading
         if recent_egfr:
             egfr_reason = f"eGFR {low_egfr.shown}: avoid methotrexate"
-            head, advice = f"eGFR {low_egfr}: avoid methotrexate", "Choose another steroid-sparing agent."
+            head = f"eGFR {low_egfr}{low.otherwise}: avoid methotrexate"
+            advice = "Choose another steroid-sparing agent."
         else:
             days = (record.today - low_egfr.day).days
             egfr_reason = (f"eGFR {low_egfr.shown} ({days} days ago): recheck, avoid methotrexate if still below "
                            f"{limit:g}")
-            head = (f"eGFR {low_egfr}, {days} days ago: recheck renal function now; avoid methotrexate if it is "
-                    f"still below {limit:g}")
+            head = (f"eGFR {low_egfr}{low.otherwise}, {days} days ago: recheck renal function now; avoid methotrexate "
+                    f"if it is still below {limit:g}")
             advice = "An eGFR this low rarely recovers; if it has not, choose another steroid-sparing agent."
         egfr_line = (f"\n**{head}** (it is cleared by the kidney; toxicity rises sharply in renal impairment). "
                      f"{advice}\n")
     if unsettled:
-        egfr_line += (f"\n**eGFR reported as {unsettled}: whether it is below {limit:g} is not known; recheck before "
-                      f"methotrexate** (a creatinine, or the lab's eGFR as a value).\n")
+        egfr_line += (f"\n**{unsettled.says(limit)}; recheck before methotrexate** (a creatinine, or the lab's eGFR "
+                      "as a value).\n")
     if unjudged:
         creatinine, no_estimate = unjudged
         egfr_line += (f"\n**Creatinine {_shown(creatinine)} gives no eGFR: {no_estimate.why}.** Whether the eGFR is "
@@ -271,7 +276,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         contraception=" and contraception" if childbearing else "")
 
     labs: list[Action] = []
-    # renal function to recheck: a creatinine that cannot be read, or an eGFR bound that does not settle the limit
+    # renal function to recheck: a creatinine that cannot be read, or a newest eGFR that does not settle the limit
     recheck = [lab for lab in BASELINE if lab.key == "renal" and lab not in missing
                and (unsettled or (unjudged and unjudged[1].missing == "creatinine"))]
     for lab in (*missing, *recheck):

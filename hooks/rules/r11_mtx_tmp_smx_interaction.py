@@ -182,12 +182,9 @@ def risk_factors(record: PatientRecord, context: HookContext, params: Mapping[st
     if age is not None and age >= params["older_age_years"]:
         found.append(f"age {age}")
     since = record.today - timedelta(days=int(params["lab_max_age_days"]))
-    egfr = renal.latest_egfr(record, context, since)
-    below = egfr.below(params["egfr_reduced_below"]) if egfr is not None else False
-    if below:
-        found.append(f"eGFR {egfr}")
-    elif below is None:  # a bound that does not settle it ('<75'): reduced clearance is not ruled out
-        found.append(f"eGFR reported as {egfr}: whether it is below {params['egfr_reduced_below']:g} is not known")
+    kidney = renal.below_limit(record, context, params["egfr_reduced_below"], since)
+    if kidney.may_be_below:  # below, or not known ('<75', a result that cannot be read): reduced clearance possible
+        found.append(str(kidney))
     for group, label, limit in (("wbc", "WBC", params["wbc_low"]), ("platelets", "platelets",
                                                                      params["platelets_low"])):
         observation = _latest(record, group, since)

@@ -8,7 +8,7 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import immunosuppression, steroids
+from hooks.definitions import immunosuppression, renal, steroids
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import given_since
 from hooks.record import MedicationOrder, PatientRecord
@@ -191,7 +191,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             (p.start for p in pulses if p.start), default=today).isoformat())
     mtx = record.medications_in("methotrexate", current_only=True)
     paediatric = is_paediatric(record, context)
-    egfr = record.latest("egfr")
     facts.update({
         "exposure_since": run.first,
         "co_immunosuppressants": ", ".join(a.label for a in agents) or None,
@@ -200,8 +199,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "higher_risk": bool(risks),
         "methotrexate_active": ", ".join(m.label for m in mtx) or None,
         "paediatric": paediatric,
-        "latest_egfr": f"{egfr.quantity} on {egfr.when.isoformat()}" if egfr and egfr.quantity and egfr.when
-        else None,
+        "latest_egfr": renal.latest_shown(record, context),  # shown only: nothing here is decided on it
     })
     exposure = run.exposure(peq_today, min_peq)
     risk_text = ""

@@ -167,8 +167,8 @@ def test_facts_show_what_was_found(kb, today):
 
 
 def test_an_mdrd_egfr_counts_as_the_labs_own(kb, today):
-    """LOINC 33914-3 (MDRD), still common and charted in the Synthea data: the lab's eGFR, not an estimate from
-    the same day's creatinine, decides."""
+    """LOINC 33914-3 (MDRD), still common and charted in the Synthea data, is the lab's eGFR: its 22 decides over
+    the estimate from the same day's creatinine of 0.8 mg/dL (the lower reading of a day counts)."""
     chart = worked_up(today).without_observations(EGFR[1])
     chart.lab((LOINC, "33914-3", "Glomerular filtration rate/1.73 sq M.predicted"), 22, "mL/min/{1.73_m2}", day=-7)
     card = _card(kb, today, _draft(chart))
@@ -195,7 +195,10 @@ def _creatinine(value, day):
 
 def _renal(today, *results, sex="male", age=62):
     """The full work-up (last week) with its renal results replaced by ``results``."""
-    chart = worked_up(today, sex=sex, age=age).without_observations(*RENAL_CODES)
+    return _add(worked_up(today, sex=sex, age=age).without_observations(*RENAL_CODES), *results)
+
+
+def _add(chart, *results):
     for code, value, unit, day in results:
         chart.lab(code, value, unit, day=day)
     return chart
@@ -535,10 +538,12 @@ def test_an_egfr_reported_as_a_bound_that_does_not_settle_30_is_named_and_rechec
 
 @pytest.mark.parametrize("form", ["comparator", "text"])
 @pytest.mark.parametrize(("bound", "indicator"), [("<15", "critical"), ("<=29", "critical"), ("<30", "critical"),
-                                                  ("<=30", "warning"), (">=30", None), (">20", "warning")])
+                                                  ("<=30", "warning"), (">=30", None), (">20", "warning"),
+                                                  (">29", None), (">29.5", "warning")])
 def test_an_egfr_bound_is_below_30_only_when_every_value_it_allows_is(kb, today, form, bound, indicator):
     """'<15' and '<30' are below 30 (critical, named as the lab wrote them); '>=30' is not (quiet); '<=30' and '>20'
-    do not settle it (a warning asking for a recheck). The text '<15' was not read at all before."""
+    do not settle it (a warning asking for a recheck). The text '<15' was not read at all before. An eGFR is
+    reported in whole numbers, so '>29' is 30 or more (it was a warning); '>29.5' still does not settle it."""
     card = _card(kb, today, _draft(_bound(_renal(today), bound, -7, form)))
     assert (card and card["indicator"]) == indicator
     if indicator == "critical":
@@ -559,3 +564,79 @@ def test_a_newer_egfr_bound_that_does_not_settle_30_does_not_clear_an_older_low_
 def test_an_egfr_bound_with_its_unit_in_the_text_is_read(kb, today):
     chart = _renal(today).observation(EGFR, -7, value_string="<15 mL/min/1.73m2")
     assert _card(kb, today, _draft(chart))["summary"] == "Methotrexate start: eGFR <15: avoid methotrexate"
+
+
+@pytest.mark.parametrize("lab_first", [True, False])
+@pytest.mark.parametrize(("form", "lab"), [("text", ">60"), ("comparator", "<45"), ("value", "85")])
+def test_on_one_day_the_lower_reading_decides_whatever_the_lab_reported(kb, today, form, lab, lab_first):
+    """A creatinine of 3.0 mg/dL (CKD-EPI 2021: 23) and the lab's eGFR on the same day: the lab's own won, so '>60' or
+    85 hid the 23 (no card) and '<45' made the card a warning. Every reading of the day is now asked, and any below 30
+    decides whatever the order of entry: critical, naming the reading that decided and the one that said otherwise."""
+    chart = _renal(today)
+    entries = [lambda: _add(chart, _egfr(85, -7)) if form == "value" else _bound(chart, lab, -7, form),
+               lambda: _add(chart, _creatinine(3.0, -7))]
+    for add in entries if lab_first else reversed(entries):
+        add()
+    card = _card(kb, today, _draft(chart))
+    assert card["indicator"] == "critical" and card["summary"] == "Methotrexate start: eGFR 23: avoid methotrexate"
+    assert (f"**eGFR 23 on {chart.at(-7)} (estimated from creatinine 3 mg/dL, CKD-EPI 2021), though the lab's {lab} "
+            "the same day said otherwise (the more careful reading counts): avoid methotrexate**") in _detail(card)
+
+
+@pytest.mark.parametrize("bound_first", [True, False])
+def test_results_of_one_day_give_one_answer_whatever_their_order(kb, today, bound_first):
+    """eGFR 20 and '<45' on one day, 80 a year before: looking past the bound ('the latest before that day') skipped
+    the 20 when it was entered first, so the card was a warning or critical by the order of entry."""
+    chart = _renal(today, _egfr(80, -300))
+    entries = [lambda: _bound(chart, "<45", -7, "comparator"), lambda: _add(chart, _egfr(20, -7))]
+    for add in entries if bound_first else reversed(entries):
+        add()
+    card = _card(kb, today, _draft(chart))
+    assert card["indicator"] == "critical" and card["summary"] == "Methotrexate start: eGFR 20: avoid methotrexate"
+
+
+UNREADABLE = {  # an eGFR result that cannot be read, and how the card quotes it
+    "critical-note": ({"value_string": "<15 (critical)"}, "'<15 (critical)'"),
+    "see-note": ({"value_string": "<15 see note"}, "'<15 see note'"),
+    "normal-with-note": ({"value_string": ">60 (see note)"}, "'>60 (see note)'"),
+    "wrong-unit-text": ({"value_string": "<15 mmol/L"}, "'<15 mmol/L'"),
+    "plain-number-text": ({"value_string": "12"}, "'12'"),
+    "words": ({"value_string": "LESS THAN 15"}, "'LESS THAN 15'"),
+    "millilitres-per-second": ({"value": 0.25, "unit": "mL/s/{1.73_m2}", "comparator": "<"}, "<0.25 mL/s/{1.73_m2}"),
+}
+
+
+@pytest.mark.parametrize("state", UNREADABLE)
+def test_a_newest_egfr_that_cannot_be_read_is_not_replaced_by_an_older_one(kb, today, state):
+    """eGFR 85 last week, then an eGFR two days ago that cannot be read: the 85 was used and the card was quiet.
+    Whether the eGFR is below 30 is now not known: a warning names the result and asks for a creatinine."""
+    written, quoted = UNREADABLE[state]
+    chart = worked_up(today).observation(EGFR, -2, **written)
+    result = run(kb, _draft(chart).request("order-sign"), today)
+    card = fired(result)[RULE]
+    assert card["indicator"] == "warning"
+    assert card["summary"] == f"Methotrexate start: missing an eGFR that can be read (the latest, {quoted}, cannot)"
+    assert (f"**eGFR on {chart.at(-2)} could not be read: {quoted}; whether it is below 30 is not known; recheck "
+            "before methotrexate**") in _detail(card)
+    assert [c["coding"][0]["code"] for c in _ordered_codes(card)] == ["2160-0"]
+    assert explained(result, RULE)["facts"]["egfr"] == f"{quoted} on {chart.at(-2)}, which could not be read"
+
+
+def test_a_newest_egfr_that_cannot_be_read_clears_no_older_low_one_and_an_older_one_is_passed_over(kb, today):
+    """eGFR 22 a year ago, then '<15 (critical)' last week: still critical (the 22), and the unread result is named
+    (it was skipped without a word). An unreadable result older than a readable one changes nothing."""
+    chart = _renal(today, _egfr(22, -400)).observation(EGFR, -7, value_string="<15 (critical)")
+    card = _card(kb, today, _draft(chart))
+    assert card["indicator"] == "critical"
+    assert f"eGFR on {chart.at(-7)} could not be read: '<15 (critical)'; whether it is below 30" in _detail(card)
+    older = worked_up(today).observation(EGFR, -20, value_string="<15 (critical)")
+    assert _card(kb, today, _draft(older)) is None
+
+
+@pytest.mark.parametrize("written", [{"value_string": "≤15"}, {"value_string": "=<15"}, {"value_string": "<15,0"},
+                                     {"value": 12}, {"value": 15, "comparator": "<"}])
+def test_simple_spellings_of_a_low_egfr_are_read(kb, today, written):
+    """'≤15', '=<15', a decimal comma, or a valueQuantity with no unit (an eGFR has one) two days after an eGFR of
+    85: they were skipped for the 85 (quiet); they are below 30."""
+    card = _card(kb, today, _draft(worked_up(today).observation(EGFR, -2, **written)))
+    assert card["indicator"] == "critical" and card["summary"].startswith("Methotrexate start: eGFR ")

@@ -7,6 +7,7 @@ import copy
 import pytest
 
 from fhir_fixtures.builders import (
+    EGFR,
     IMNM_SNOMED,
     LYMPHOCYTES,
     METHOTREXATE_2_5,
@@ -19,6 +20,7 @@ from fhir_fixtures.builders import (
     UCUM,
     Chart,
 )
+from fhir_fixtures.r10_mtx_start_prerequisites import CREATININE
 from tests.conftest import explained, fired, run, with_params
 
 RULE = "pjp-prophylaxis-missing"
@@ -248,3 +250,27 @@ def test_an_undated_unreadable_course_counts_until_its_end_date(kb, today):
     assert ended_in_window["status"] == "not-evaluable"
     assert ended_in_window["facts"]["unreadable_glucocorticoid_courses"].startswith("prednisone 20 MG Oral Tablet")
     assert undated(-28, "active")["status"] == "not-fired"
+
+
+EGFR_SHOWN = {  # renal results, and what the card shows as the latest eGFR ({day}: D-n)
+    "text-bound": (lambda c: c.observation(EGFR, -3, value_string="<15"), "Latest eGFR: <15 on {d3}."),
+    "estimated": (lambda c: c.lab(CREATININE, 3.0, "mg/dL", day=-3),
+                  "Latest eGFR: 18 on {d3} (estimated from creatinine 3 mg/dL, CKD-EPI 2021)."),
+    "newer-unreadable": (lambda c: c.lab(EGFR, 18, "mL/min/{1.73_m2}", day=-20).observation(
+        EGFR, -3, value_string="<15 (critical)"), "Latest eGFR: '<15 (critical)' on {d3}, which could not be read; "
+                                                  "the latest that can be read: 18 on {d20}."),
+    "newer-text-without-a-number": (lambda c: c.lab(EGFR, 18, "mL/min/{1.73_m2}", day=-20).observation(
+        EGFR, -3, value_string="see comment"), "Latest eGFR: 18 on {d20}."),
+    "none": (lambda c: c, "No eGFR on file."),
+}
+
+
+@pytest.mark.parametrize("state", EGFR_SHOWN)
+def test_the_latest_egfr_is_shown_as_renal_reads_it(kb, today, state):
+    """The card showed only a valueQuantity eGFR: a text '<15' or an eGFR estimated from a creatinine read 'No eGFR on
+    file', and a newer result with no value hid an older 18. It now shows the eGFR as the rules read it (for TMP/SMX
+    dosing; nothing is decided on it here)."""
+    add, shown = EGFR_SHOWN[state]
+    chart = _chart(today)
+    add(chart)
+    assert shown.format(d3=chart.at(-3), d20=chart.at(-20)) in " ".join(_card(kb, chart, today)["detail"].split())
