@@ -8,7 +8,9 @@ so a typo never silently leaves a default in force; so is a value of the other s
 window, a positive NIF), and a value beyond another parameter or a number it is bound by (``Param.at_most``,
 ``Param.at_least``): lowering R32's cap for a child's prednisolone without R19's dose would have R19 suggest an
 order that R32 then flags, an IVIG course that ends at a break shorter than R17's window for recent IVIG would end
-while IVIG is still recent, and an age below a vaccine's licence would offer it off-licence.
+while IVIG is still recent, an age below a vaccine's licence would offer it off-licence, and an anti-CD20 window
+shorter than 12 months would pass a live vaccine while B cells are depleted. One error names every unknown, moved or
+malformed value of the file.
 """
 
 from __future__ import annotations
@@ -43,11 +45,16 @@ DEFINITIONS: dict[str, Param] = {
     "ici_window_days": Param(365, "days", "An immune checkpoint inhibitor given this recently makes an ICI context."),
     "anti_cd20_in_use_days": Param(365, "days", "Rituximab (or another anti-CD20) given this recently is still in "
                                                 "use, its B cells depleted: not advised again (R16), the line being "
-                                                "given (R17), a PJP risk (R24), high-level immunosuppression (R28), "
-                                                "the course a draft of it is compared with (R21)."),
+                                                "given (R17; R22 asks for the CK these two then need), a PJP risk "
+                                                "(R24), high-level immunosuppression (R28), the course a draft of it "
+                                                "is compared with (R21). A site may lengthen it, not shorten it: "
+                                                "section 4.2 counts anti-CD20 within 12 months as high-level "
+                                                "immunosuppression, and a shorter window would let a live vaccine "
+                                                "(R28) or the missing PJP prophylaxis (R24) pass while B cells are "
+                                                "still depleted.", at_least=365),
     "pjp_prophylaxis_window_days": Param(28, "days", "PJP prophylaxis given this recently counts as present."),
     "hbv_dna_max_age_days": Param(365, "days", "An HBV DNA result this recent can follow up a positive HBV marker "
-                                               "(R10, R26): not detected, or below the limit of quantification."),
+                                               "(R10, R16, R26): not detected, or below the limit of quantification."),
     "taper_gc_window_days": Param(90, "days", "Taper in progress: the daily PEQ was lowered this recently..."),
     "taper_sparing_window_days": Param(180, "days", "... or a steroid-sparing agent stopped or reduced this recently."),
     "relapse_ck_max_age_days": Param(14, "days", "Possible relapse needs a CK at most this old."),
@@ -71,7 +78,8 @@ DEFINITIONS: dict[str, Param] = {
 }
 
 # Parameters that moved from a rule's section to the shared definitions: a site file that still sets one under
-# its old section is refused with the new place named, never silently ignored.
+# its old section is refused with the new place named, with what it means there and its bounds (the rules it now
+# drives; a floor the old name did not have), never silently ignored.
 MOVED = {"imnm-refractory-next-line.ivig_course_break_days": "definitions.ivig_course_break_days",
          "giop-bone-protection.adult_age_years": "definitions.paediatric_age_years",
          "vaccinate-before-immunosuppression.rzv_min_age": "definitions.rzv_min_age",
@@ -98,22 +106,48 @@ def load(rules: Iterable[Rule], site_file: Path | str | None = None) -> dict[str
     if site_file is not None:
         with open(site_file, "rb") as handle:
             overrides: Mapping[str, object] = tomllib.load(handle)
-        for section, values in overrides.items():
-            if section not in table or not isinstance(values, dict):
-                raise ParameterError(f"{site_file}: unknown section [{section}]")
-            for name, value in values.items():
-                if name not in table[section]:
-                    moved_section, _, moved_name = MOVED.get(f"{section}.{name}", "").partition(".")
-                    raise ParameterError(f"{site_file}: unknown parameter {section}.{name}" + (
-                        f" (it has moved: set {moved_name} under [{moved_section}])" if moved_name else ""))
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-                    raise ParameterError(f"{site_file}: {section}.{name} must be a number")
-                if value * declared[section][name].default < 0:  # a NIF is negative; a window or a dose is not
-                    raise ParameterError(f"{site_file}: {section}.{name} = {value:g} has the wrong sign (its "
-                                         f"default is {declared[section][name].default:g})")
-                table[section][name] = value
+        problems = _override(table, declared, overrides)
+        if problems:
+            raise ParameterError("\n".join(f"{site_file}: {problem}" for problem in problems))
     _check_limits(table, declared, site_file)
     return table
+
+
+def _override(table: dict[str, dict[str, float]], declared: Mapping[str, Mapping[str, Param]],
+              overrides: Mapping[str, object]) -> list[str]:
+    """Set the site's values in ``table``, and say everything the file gets wrong at once: a copy of an older
+    release's thresholds file is mended in one round, not one start-up per name."""
+    problems: list[str] = []
+    moved: dict[str, list[str]] = {}  # a new place, and the old names the file still sets for it
+    for section, values in overrides.items():
+        if section not in table or not isinstance(values, dict):
+            problems.append(f"unknown section [{section}]")
+            continue
+        for name, value in values.items():
+            if name not in table[section]:
+                if (new_place := MOVED.get(f"{section}.{name}")) is not None:
+                    moved.setdefault(new_place, []).append(f"{section}.{name}")
+                else:
+                    problems.append(f"unknown parameter {section}.{name}")
+            elif isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+                problems.append(f"{section}.{name} must be a number")
+            elif value * declared[section][name].default < 0:  # a NIF is negative; a window or a dose is not
+                problems.append(f"{section}.{name} = {value:g} has the wrong sign (its default is "
+                                f"{declared[section][name].default:g})")
+            else:
+                table[section][name] = value
+    return problems + [_moved(new_place, old_names, declared) for new_place, old_names in moved.items()]
+
+
+def _moved(new_place: str, old_names: list[str], declared: Mapping[str, Mapping[str, Param]]) -> str:
+    """Old names a site file still sets, the place they moved to, and what that parameter means and is bound by
+    (one shared definition may replace several rules' parameters, and drive more rules than the old name did)."""
+    section, _, name = new_place.partition(".")
+    several = len(old_names) > 1
+    names = f"{', '.join(old_names[:-1])} and {old_names[-1]}" if several else old_names[0]
+    return (f"unknown parameter{'s' if several else ''} {names} ({'they have' if several else 'it has'} moved: set "
+            f"{name} under [{section}]{', one value for all' if several else ''}). {new_place}: "
+            f"{_meaning(declared[section][name])}")
 
 
 # A cross-parameter bound: its Param field, the comparison a value breaks it by, and what the error says.
@@ -132,6 +166,13 @@ def _bounds(param: Param) -> list[tuple[str, str | float, Callable[[float, float
 
 def _shown(limit: str | float) -> str:
     return limit if isinstance(limit, str) else f"{limit:g}"
+
+
+def _meaning(param: Param) -> str:
+    """What a parameter means, and its bounds: 'Recombinant zoster vaccine is licensed from this age: ... At least
+    18.'"""
+    return param.doc + "".join(f" {bound.replace('_', ' ').capitalize()} {_shown(other)}."
+                               for bound, other, _, _ in _bounds(param))
 
 
 def _check_limits(table: Mapping[str, Mapping[str, float]], declared: Mapping[str, Mapping[str, Param]],
@@ -163,8 +204,6 @@ def render_toml(rules: Iterable[Rule]) -> str:
     for section, title, params in sections:
         lines += [f"# {title}", f"[{section}]"]
         for name, p in params.items():
-            limits = "".join(f" {bound.replace('_', ' ').capitalize()} {_shown(other)}."
-                             for bound, other, _, _ in _bounds(p))
-            lines.append(f"{name} = {p.default!r}  # {p.unit}: {p.doc}{limits}")
+            lines.append(f"{name} = {p.default!r}  # {p.unit}: {_meaning(p)}")
         lines.append("")
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""The HBV markers that count as positive (R10, R26), and the follow-up of a positive one: an antiviral active or
+"""The HBV markers that count as positive (R10, R16, R26), and the follow-up of a positive one: an antiviral active or
 drafted, or a recent HBV DNA that shows no replicating virus."""
 
 from __future__ import annotations
@@ -117,9 +117,20 @@ def test_hepatitis_b_on_the_problem_list_counts_and_is_dated(kb, today, status, 
     """R10 ignored chronic hepatitis B on the problem list (R26 counted it, but named no date)."""
     chart = Chart(today).hbv_markers("NEG", "NEG").condition(CHRONIC_HBV, onset=-3000, status=status,
                                                              verification=verification)
+    entry = None if shown is None else f"{CHRONIC_HBV[2]}, " + shown.format(onset=chart.at(-3000))
     expected = () if shown is None else (hepatitis.PositiveMarker(
-        "HBV infection", f"{CHRONIC_HBV[2]} on the problem list, " + shown.format(onset=chart.at(-3000))),)
+        "HBV infection", f"{CHRONIC_HBV[2]} on the problem list, " + shown.format(onset=chart.at(-3000)),
+        problem_list_entry=entry),)
     assert _markers(kb, chart) == expected
+
+
+def test_a_card_states_a_result_as_positive_and_the_problem_list_as_an_entry(kb, today):
+    """R16's card read "HBV infection positive (Chronic type B viral hepatitis on the problem list, ...)": an entry on
+    the problem list is no positive result."""
+    chart = Chart(today).observation(ANTI_HBC, -30, interpretation="POS").condition(CHRONIC_HBV, onset=-3000)
+    assert [marker.stated for marker in _markers(kb, chart)] == [
+        f"anti-HBc positive ({ANTI_HBC[2]} positive on {chart.at(-30)})",
+        f"hepatitis B on the problem list ({CHRONIC_HBV[2]}, onset {chart.at(-3000)})"]
 
 
 def test_the_hbv_markers_are_read_once_per_record(kb, today):

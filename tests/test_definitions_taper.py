@@ -211,15 +211,15 @@ def test_draft_reductions(today):
 
 
 def test_a_rituximab_draft_is_compared_with_the_course_while_anti_cd20_is_in_use(today):
-    """Rituximab 1 g on D-170 and D-156 (two completed orders), then 500 mg drafted: a reduction while the course is
-    in use, by the shared anti_cd20_in_use_days definition (R16, R17, R24, R28 read it too); a site that shortens it
-    to 150 days reads the draft as a new course."""
+    """Rituximab 1 g on D-390 and D-376 (two completed orders), then 500 mg drafted: past the shared
+    anti_cd20_in_use_days definition (365; R16, R17, R24, R28 read it too) the draft is a new course; a site that
+    lengthens it to 420 days reads it as a reduction while the course is in use."""
     chart = Chart(today)
-    for day in (-170, -156):
+    for day in (-390, -376):
         chart.medication(RITUXIMAB, 1000, "mg", start=day, end=day, status="completed", route=ROUTE_IV)
     chart.draft(RITUXIMAB, 500, "mg", route=ROUTE_IV)
-    site = with_params(KB, "definitions", anti_cd20_in_use_days=150)
-    for kb, found in ((KB, ["draft reduces rituximab from 1000 mg/dosing day to 500 mg/dosing day"]), (site, [])):
+    site = with_params(KB, "definitions", anti_cd20_in_use_days=420)
+    for kb, found in ((KB, []), (site, ["draft reduces rituximab from 1000 mg/dosing day to 500 mg/dosing day"])):
         record, context = record_and_context(kb, chart, "order-sign")
         assert [step.what for _, step in taper.draft_reductions(record, context, context.draft_orders)] == found
 

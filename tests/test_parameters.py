@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 
 from hooks import knowledge, parameters
@@ -51,6 +53,53 @@ def test_a_parameter_that_moved_is_refused_with_its_new_place_named(tmp_path, se
     value silently dropped."""
     assert (f"unknown parameter {section}.{name} (it has moved: set {new_name} under [definitions])"
             in _refused(tmp_path, f"[{section}]\n{name} = 16\n"))
+
+
+ANTI_CD20_OLD_NAMES = {"srp-add-rituximab-inadequate-response": "rituximab_window_days",
+                       "imnm-refractory-next-line": "rituximab_recent_days",
+                       "pjp-prophylaxis-missing": "anti_cd20_window_days",
+                       "live-vaccine-while-immunosuppressed": "anti_cd20_days"}
+
+
+@pytest.mark.parametrize(("section", "name"), ANTI_CD20_OLD_NAMES.items())
+def test_a_moved_name_says_what_the_new_place_drives_and_its_bounds(tmp_path, section, name):
+    """R16's old rituximab_window_days = 180 was answered "set anti_cd20_in_use_days under [definitions]", and
+    nothing said that the definition also decides R28's live-vaccine block, R24's PJP risk and R21's draft reading:
+    the message names every rule it drives and its floor."""
+    refused = _refused(tmp_path, f"[{section}]\n{name} = 180\n")
+    meaning = refused.split("definitions.anti_cd20_in_use_days: ", 1)[1]
+    assert all(code in meaning for code in ("R16", "R17", "R21", "R22", "R24", "R28"))
+    assert meaning.endswith("still depleted. At least 365.")
+
+
+def _toml(table: dict[str, dict[str, float]]) -> str:
+    return "".join(f"[{section}]\n" + "".join(f"{name} = {value!r}\n" for name, value in values.items())
+                   for section, values in table.items())
+
+
+def test_every_moved_name_of_a_site_file_is_refused_at_once(tmp_path):
+    """A full copy of the previous release's thresholds file (as the header tells a site to make) took four start-ups
+    to mend, one moved name each. Every problem of the file now comes in one error."""
+    old_copy = tomllib.loads(parameters.render_toml(RULES))
+    for section, name in ANTI_CD20_OLD_NAMES.items():
+        old_copy[section][name] = 365
+    refused = _refused(tmp_path, _toml(old_copy) + "[definitions-typo]\nx = 1\n")
+    assert refused.count("\n") == 1  # two problems, one line each
+    assert "unknown section [definitions-typo]" in refused
+    old_names = [f"{section}.{name}" for section, name in ANTI_CD20_OLD_NAMES.items()]
+    assert (f"unknown parameters {', '.join(old_names[:3])} and {old_names[3]} (they have moved: set "
+            "anti_cd20_in_use_days under [definitions], one value for all)") in refused
+
+
+def test_the_anti_cd20_window_may_be_lengthened_not_shortened(tmp_path):
+    """Section 4.2 reads anti-CD20 within 12 months as high-level immunosuppression. A site that had shortened R16's
+    re-treatment window to 180 days, told to set the shared definition instead, would have silently let an MMR
+    draft pass 200 days after rituximab (R28), and dropped it from R24's PJP risk and R21's draft reading."""
+    assert "definitions.anti_cd20_in_use_days = 180 may not be below 365" in _refused(
+        tmp_path, "[definitions]\nanti_cd20_in_use_days = 180\n")
+    site = tmp_path / "site.toml"
+    site.write_text("[definitions]\nanti_cd20_in_use_days = 400\n")
+    assert parameters.load(RULES, site)["definitions"]["anti_cd20_in_use_days"] == 400
 
 
 def test_r15_window_for_recent_ivig_may_not_exceed_the_course_break(tmp_path):

@@ -1,10 +1,11 @@
-"""Hepatitis B (R10 before methotrexate, R26 before anti-CD20 therapy): which markers are positive, and their
-follow-up.
+"""Hepatitis B (R10 before methotrexate, R16 before it offers rituximab, R26 before anti-CD20 therapy is signed):
+which markers are positive, and their follow-up.
 
 A marker counts as positive once any result of it was (anti-HBc stays positive for life, and reactivation risk
-with it), and so does hepatitis B on the problem list; R10 reads the HCV antibody the same way. Both rules then ask
-the same question (R26's row): is the virus known not to be replicating, or is there an antiviral plan? They answer
-both here, so one chart gets one answer from both.
+with it), and so does hepatitis B on the problem list; R10 reads the HCV antibody the same way. The three rules then
+ask the same question (R26's row): is the virus known not to be replicating, or is there an antiviral plan? It is
+answered here, so one chart gets one answer from all three: R16 offers the rituximab order that R26 then lets pass,
+and holds it where R26 would.
 """
 
 from __future__ import annotations
@@ -26,6 +27,15 @@ class PositiveMarker:
 
     kind: str  # 'HBsAg', 'anti-HBc', 'HBV infection' (the problem list) or 'HCV Ab'
     shown_by: str  # 'Hepatitis B virus core Ab positive on 2025-03-02, then negative on 2026-05-01'
+    problem_list_entry: str | None = None  # 'Chronic type B viral hepatitis, onset 2018-08-14' (no test result)
+
+    @property
+    def stated(self) -> str:
+        """The marker as a card states it: 'anti-HBc positive (<result>)', or, for an entry on the problem list,
+        which is no test result, 'hepatitis B on the problem list (<entry>)'."""
+        if self.problem_list_entry is not None:
+            return f"hepatitis B on the problem list ({self.problem_list_entry})"
+        return f"{self.kind} positive ({self.shown_by})"
 
 
 def positive_marker(record: PatientRecord, group: str, kind: str) -> PositiveMarker | None:
@@ -42,12 +52,14 @@ def positive_marker(record: PatientRecord, group: str, kind: str) -> PositiveMar
     return PositiveMarker(kind, shown)
 
 
-def _listed(condition: Condition) -> str:
-    """'Chronic type B viral hepatitis on the problem list, onset 2018-08-14', and its status when not active."""
+def _listed(condition: Condition) -> PositiveMarker:
+    """Hepatitis B on the problem list, shown by 'Chronic type B viral hepatitis on the problem list, onset
+    2018-08-14' (and its status when not active)."""
     day = (f"onset {condition.onset}" if condition.onset else f"recorded {condition.recorded}"
            if condition.recorded else "undated")
     status = "" if condition.active else f", {condition.clinical_status}"
-    return f"{condition.code.label} on the problem list, {day}{status}"
+    return PositiveMarker("HBV infection", f"{condition.code.label} on the problem list, {day}{status}",
+                          problem_list_entry=f"{condition.code.label}, {day}{status}")
 
 
 @per_record
@@ -56,7 +68,7 @@ def hbv_markers(record: PatientRecord) -> tuple[PositiveMarker, ...]:
     too: the virus stays in the liver), in that order."""
     results = (positive_marker(record, "hbsag", "HBsAg"), positive_marker(record, "anti_hbc", "anti-HBc"))
     listed = record.conditions_in("hbv_infection")
-    problem_list = (PositiveMarker("HBV infection", _listed(listed[-1])),) if listed else ()
+    problem_list = (_listed(listed[-1]),) if listed else ()
     return (*(marker for marker in results if marker is not None), *problem_list)
 
 

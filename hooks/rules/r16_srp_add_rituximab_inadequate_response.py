@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from hooks import dosing, orders
 from hooks.context import HookContext
@@ -49,7 +49,7 @@ RULE = Rule(
 DETAIL = """\
 **The response is inadequate: add rituximab early.** {subtype_line} Glucocorticoid treatment started on {ttx}
 ({ttx_how}), {days} days ago{checkpoint}; glucocorticoid plus a steroid-sparing agent for {combo}. No rituximab
-in the last 12 months ({rtx_last}). CK has not responded: {why}.
+in the last {rtx_days} days ({rtx_last}). CK has not responded: {why}.
 
 **Confirm with a strength examination (MMT-8)**: this is a CK surrogate, and CK alone is not enough to escalate.
 Check adherence and mimics first. Anti-SRP myopathy responds best to regimens that include rituximab.
@@ -63,27 +63,61 @@ Before the first dose:
 - Pneumocystis prophylaxis: {pjp}{dual}"""
 
 
-def _hbv_line(record: PatientRecord, max_age_days: int) -> tuple[str, bool, bool, tuple[hepatitis.PositiveMarker, ...]]:
-    """What the chart says about HBsAg (recent) and anti-HBc (ever): text, need HBsAg, need anti-HBc, and the HBV
-    markers that count as positive. Positive is read as R10 and R26 read it (:func:`hepatitis.hbv_markers`): a marker
-    positive at any time, or hepatitis B on the problem list; a later negative result clears none (anti-HBc stays
-    positive for life, and so does the reactivation risk under rituximab)."""
+class HbvScreen(NamedTuple):
+    """What the chart says of hepatitis B before rituximab, read as R26 will read the order."""
+
+    text: str
+    need_hbsag: bool  # no HBsAg within hbsag_max_age_days
+    need_anti_hbc: bool  # no anti-HBc ever
+    positive: tuple[hepatitis.PositiveMarker, ...]
+    follow_up: hepatitis.HbvFollowUp
+
+    @property
+    def unmanaged(self) -> bool:
+        """A positive marker with neither an antiviral nor a recent HBV DNA showing no replicating virus: R26 would
+        hold the order, so R16 does not offer it."""
+        return bool(self.positive) and not self.follow_up.in_place
+
+
+def _hbv_screen(record: PatientRecord, context: HookContext, max_age_days: int) -> HbvScreen:
+    """HBsAg (recent) and anti-HBc (ever) on file, and the HBV markers that count as positive with their follow-up,
+    as R10 and R26 read them (:func:`hepatitis.hbv_markers`, :func:`hepatitis.follow_up`): a marker positive at any
+    time, or hepatitis B on the problem list (a later negative result clears none: anti-HBc stays positive for life,
+    and so does the reactivation risk under rituximab), followed up by an HBV antiviral or a recent HBV DNA that
+    shows no replicating virus."""
     since = record.today - timedelta(days=max_age_days)
     hbsag = [(o, s) for o, s in antibodies.results(record, "hbsag") if o.when and o.when >= since]
     anti_hbc = antibodies.results(record, "anti_hbc")
     positive = hepatitis.hbv_markers(record)
+    follow_up = hepatitis.follow_up(record, context)
 
     def describe(found: list[tuple[Observation, antibodies.Status]], name: str) -> str:
         observation, status = found[-1]
         return f"{name} {status} on {observation.when.isoformat() if observation.when else 'undated'}"
 
-    parts = [describe(hbsag, "HBsAg") if hbsag else "no HBsAg within 12 months",
+    parts = [describe(hbsag, "HBsAg") if hbsag else f"no HBsAg within {max_age_days} days",
              describe(anti_hbc, "anti-HBc") if anti_hbc else "no anti-HBc on file"]
     text = "; ".join(parts)
     if positive:
-        text += (f". **Positive: {'; '.join(f'{m.kind} positive ({m.shown_by})' for m in positive)}. Check HBV DNA, "
-                 "refer to hepatology and start antiviral prophylaxis before the first dose**")
-    return text, not hbsag, not anti_hbc, positive
+        text += f". **Positive: {'; '.join(m.stated for m in positive)}.** " + _hbv_advice(context, follow_up)
+    return HbvScreen(text, not hbsag, not anti_hbc, positive, follow_up)
+
+
+def _hbv_advice(context: HookContext, follow_up: hepatitis.HbvFollowUp) -> str:
+    """What a positive marker asks for before the first dose, by its follow-up as R26 judges it: an antiviral; a
+    recent HBV DNA showing no replicating virus; one showing it; neither."""
+    antiviral, dna = follow_up.describe_antiviral(), follow_up.describe_dna()
+    if antiviral:
+        return (f"HBV antiviral: {antiviral}" + (f"; {dna}" if dna else "") + ". Keep it from before the first dose "
+                "until at least 12-18 months after the last (with hepatology)")
+    if follow_up.in_place:
+        return (f"{dna}: no replicating virus, and no HBV antiviral is active or ordered. Agree antiviral "
+                "prophylaxis or HBV DNA monitoring with hepatology before the first dose")
+    if (viraemic := follow_up.viraemic) is not None:
+        return (f"{hepatitis.describe(viraemic)}: the virus is replicating, and no HBV antiviral is active or ordered. "
+                "**Refer to hepatology and start antiviral prophylaxis before the first dose**")
+    return (f"No HBV DNA within {context.definition('hbv_dna_max_age_days'):g} days and no HBV antiviral active or "
+            "ordered. **Check HBV DNA, refer to hepatology and start antiviral prophylaxis before the first dose**")
 
 
 ADULT_REGIMEN = """\
@@ -130,16 +164,19 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     subtype, t_tx, days, how, combo, last_rtx = found.candidate
     latest, why = found.latest, found.why
 
-    hbv, need_hbsag, need_anti_hbc, hbv_positive = _hbv_line(record, int(params["hbsag_max_age_days"]))
+    hbv = _hbv_screen(record, context, int(params["hbsag_max_age_days"]))
     pjp = immunosuppression.pjp_prophylaxis(record, context)
-    facts.update(hbv_screen=hbv, positive_hbv_markers="; ".join(m.kind for m in hbv_positive) or None,
+    # named as R26 names them
+    facts.update(hbv_screen=hbv.text, positive_markers="; ".join(m.shown_by for m in hbv.positive) or None,
+                 hbv_dna_recent=hbv.follow_up.describe_dna(), antiviral_plan=hbv.follow_up.describe_antiviral(),
+                 hbv_dna_detectable=hbv.follow_up.describe_viraemic(), positive_without_dna_or_antiviral=hbv.unmanaged,
                  pjp_prophylaxis=", ".join(o.label for o in pjp) or None)
     patient = context.patient_id
     labs: list[Action] = []
-    if need_hbsag:
+    if hbv.need_hbsag:
         labs.append(Action("create", "HBsAg", resource=orders.service_request(
             patient, orders.lab_concept(context.valuesets, "hbsag", "5196-1"))))
-    if need_anti_hbc:
+    if hbv.need_anti_hbc:
         labs.append(Action("create", "Anti-HBc total", resource=orders.service_request(
             patient, orders.lab_concept(context.valuesets, "anti_hbc", "16933-4"))))
     labs += [
@@ -155,7 +192,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     ]
     suggestions = [Suggestion("Baseline labs before rituximab (HBV screen, immunoglobulins, CBC)", labs)]
     child = is_paediatric(record, context)
-    if not hbv_positive:
+    if not hbv.unmanaged:
         if child:  # a child's dose is by BSA (the RIM protocol), planned with paediatric pharmacy
             label = "Paediatric pharmacy consult: rituximab dosed by BSA"
             start = Action("create", label, resource=orders.service_request(patient, orders.text_concept(
@@ -169,7 +206,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      "diphenhydramine 25-50 mg.",
                 route="iv", frequency=1, period=14, period_unit="d", count=2,
                 note="Only after a current HBV screen (HBsAg and anti-HBc). Infuse per the local rituximab protocol."))
-        suggestions.insert(0, Suggestion(label, [start], is_recommended=not (need_hbsag or need_anti_hbc)))
+        suggestions.insert(0, Suggestion(label, [start], is_recommended=not (hbv.need_hbsag or hbv.need_anti_hbc)))
+    elif hbv.follow_up.viraemic is not None:  # a detectable load on file needs no second one (R26)
+        suggestions.append(Suggestion("Hepatology referral before rituximab: HBV DNA detectable", [
+            Action("create", "Hepatology referral", resource=orders.service_request(patient, orders.text_concept(
+                "Hepatology referral: HBV DNA detectable, antiviral prophylaxis before anti-CD20 therapy")))],
+            is_recommended=True))
     else:
         suggestions.append(Suggestion("HBV DNA and hepatology referral before rituximab", [
             Action("create", "HBV DNA", resource=orders.service_request(
@@ -187,9 +229,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         detail=DETAIL.format(
             subtype_line="Anti-SRP and anti-HMGCR positive." if subtype == "DUAL" else "Anti-SRP positive.",
             ttx=t_tx.isoformat(), ttx_how=how, days=days, checkpoint=checkpoint, combo=combo.describe(),
+            rtx_days=f"{context.definition('anti_cd20_in_use_days'):g}",
             rtx_last=f"last dose {last_rtx.isoformat()}" if last_rtx else "none on file", why=why,
             regimen=PAEDIATRIC_REGIMEN if child else ADULT_REGIMEN.format(alternatives=_alternatives(record, context)),
-            hbv=hbv,
+            hbv=hbv.text,
             pjp=(f"on file ({facts['pjp_prophylaxis']})." if pjp
                  else "none on file; review it with rituximab plus glucocorticoid (R24)."),
             dual=dual),

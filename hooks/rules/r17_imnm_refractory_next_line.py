@@ -135,8 +135,10 @@ def before_ck(record: PatientRecord, context: HookContext, facts: dict[str, Any]
     on_rituximab, rituximab_text = _rituximab_arm(record, context, params)
     facts.update(ivig=ivig_text, ivig_tried=on_ivig, rituximab=rituximab_text, rituximab_tried=on_rituximab)
     if not (on_ivig or on_rituximab):
-        return Quiet("neither IVIG (>= 3 cycles over >= 90 days in the current course, still in use) nor rituximab "
-                     "(>= 120 days ago, within 12 months) on file", facts)
+        return Quiet(f"neither IVIG (>= {params['min_ivig_cycles']:g} cycles over >= {params['min_ivig_days']:g} "
+                     "days in the current course, still in use) nor rituximab (first dose >= "
+                     f"{params['min_rituximab_days']:g} days ago, last within "
+                     f"{context.definition('anti_cd20_in_use_days'):g} days) on file", facts)
     return Tried(on_ivig, ivig_text, on_rituximab, rituximab_text)
 
 

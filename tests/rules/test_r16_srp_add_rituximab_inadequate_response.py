@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+
+import pytest
+
 from fhir_fixtures.builders import (
     ANTI_HBC,
     CHRONIC_HBV,
+    ENTECAVIR,
     HBSAG,
+    HBV_DNA,
     IMNM_SNOMED,
     PREDNISONE_5,
     PREDNISONE_20,
@@ -54,7 +60,9 @@ def test_labs_are_loinc_coded_and_hbv_only_when_missing(kb, today):
     codes = [r["code"].get("coding", [{}])[0].get("code") for r in _resources(card["suggestions"][1])]
     assert {"5196-1", "16933-4", "2465-3"} <= set(codes)
     assert not card["suggestions"][0]["isRecommended"]  # screen first
-    assert "no HBsAg within 12 months" in card["detail"]
+    assert "no HBsAg within 365 days" in card["detail"]
+    site = with_params(kb, RULE, hbsag_max_age_days=30)  # the site's window, not "12 months", is printed
+    assert "no HBsAg within 30 days" in fired(run(site, chart.request("patient-view"), today))[RULE]["detail"]
 
 
 def test_positive_anti_hbc_withholds_the_rituximab_order(kb, today):
@@ -81,8 +89,9 @@ def test_anti_hbc_positive_once_stays_positive_after_a_later_negative(kb, today)
     chart = srp_on_two_agents(today).observation(ANTI_HBC, -400, interpretation="POS")
     card, kinds = _hbv_card(kb, today, chart)
     assert "MedicationRequest" not in kinds
-    assert (f"anti-HBc positive ({ANTI_HBC[2]} positive on {chart.at(-400)}, then negative on {chart.at(-40)}). "
-            "Check HBV DNA, refer to hepatology") in card["detail"]
+    assert (f"anti-HBc positive ({ANTI_HBC[2]} positive on {chart.at(-400)}, then negative on {chart.at(-40)}).** "
+            "No HBV DNA within 365 days and no HBV antiviral active or ordered. **Check HBV DNA, refer to hepatology"
+            ) in card["detail"]
 
 
 def test_an_older_positive_hbsag_is_not_hidden_by_a_newer_negative(kb, today):
@@ -95,13 +104,108 @@ def test_an_older_positive_hbsag_is_not_hidden_by_a_newer_negative(kb, today):
 
 
 def test_hepatitis_b_on_the_problem_list_counts(kb, today):
-    """Chronic hepatitis B on the problem list with negative markers on file: R16 did not read the problem list."""
+    """Chronic hepatitis B on the problem list with negative markers on file: R16 did not read the problem list. The
+    card says so plainly (it read "HBV infection positive (... on the problem list ...)"), and the fact has R26's
+    name and content."""
     chart = srp_on_two_agents(today).condition(CHRONIC_HBV, onset=-3000)
     card, kinds = _hbv_card(kb, today, chart)
     assert "MedicationRequest" not in kinds and "HBV DNA" in card["detail"]
+    assert f"**Positive: hepatitis B on the problem list ({CHRONIC_HBV[2]}, onset {chart.at(-3000)}).**" \
+        in card["detail"]
+    assert "HBV infection positive" not in card["detail"]
     entry = explained(run(kb, chart.request("patient-view"), today), RULE)
-    assert entry["facts"]["positive_hbv_markers"] == "HBV infection"
-    assert f"{CHRONIC_HBV[2]} on the problem list, onset {chart.at(-3000)}" in entry["facts"]["hbv_screen"]
+    assert entry["facts"]["positive_markers"] == f"{CHRONIC_HBV[2]} on the problem list, onset {chart.at(-3000)}"
+    assert "positive_hbv_markers" not in entry["facts"]
+
+
+def _followed_up(chart: Chart, antiviral: bool = True) -> Chart:
+    """HBV DNA below the limit of quantification 30 days ago, and entecavir since 60 days ago when ``antiviral``."""
+    chart.observation(HBV_DNA, -30, value=10, unit="[IU]/mL", comparator="<")
+    return chart.medication(ENTECAVIR, 0.5, "mg", start=-60) if antiviral else chart
+
+
+def test_a_positive_marker_on_an_antiviral_with_no_replicating_virus_gets_the_rituximab_order(kb, today):
+    """Anti-HBc positive, HBV DNA <10 IU/mL 30 days ago, entecavir running: R16 held the order, re-ordered HBV DNA and
+    a hepatology referral and said "start antiviral prophylaxis", while R26 lets the same order pass (found by
+    review). The card offers rituximab and names the DNA result and the antiviral."""
+    chart = _followed_up(srp_on_two_agents(today).observation(ANTI_HBC, -400, interpretation="POS"))
+    card, kinds = _hbv_card(kb, today, chart)
+    assert card["suggestions"][0]["label"] == "Rituximab 1,000 mg IV on days 1 and 15"
+    assert card["suggestions"][0]["isRecommended"] and "MedicationRequest" in kinds
+    assert not [s for s in card["suggestions"] if "HBV DNA" in s["label"] or "epatology" in s["label"]]
+    assert (f"HBV antiviral: {ENTECAVIR}; Hepatitis B DNA <10 [IU]/mL on {chart.at(-30)}. Keep it from before the "
+            "first dose until at least 12-18 months after the last (with hepatology)") in card["detail"]
+    assert "start antiviral prophylaxis" not in card["detail"]
+    facts = explained(run(kb, chart.request("patient-view"), today), RULE)["facts"]
+    assert facts["antiviral_plan"] == ENTECAVIR and facts["positive_without_dna_or_antiviral"] is False
+
+
+def test_no_replicating_virus_without_an_antiviral_gets_the_order_and_asks_for_a_plan(kb, today):
+    """HBV DNA not detectable and no antiviral is follow-up for R26 (quiet): R16 offers rituximab too, and asks for
+    prophylaxis or monitoring to be agreed with hepatology."""
+    chart = _followed_up(srp_on_two_agents(today).observation(ANTI_HBC, -400, interpretation="POS"), antiviral=False)
+    card, kinds = _hbv_card(kb, today, chart)
+    assert "MedicationRequest" in kinds
+    assert (f"Hepatitis B DNA <10 [IU]/mL on {chart.at(-30)}: no replicating virus, and no HBV antiviral is active or "
+            "ordered. Agree antiviral prophylaxis or HBV DNA monitoring with hepatology") in card["detail"]
+
+
+def test_a_detectable_viral_load_holds_the_order_without_ordering_another(kb, today):
+    """HBsAg positive with HBV DNA 2,000 IU/mL and no antiviral: the order waits, as R26 would hold it, and the
+    hepatology referral is offered alone (the load is on file; R16 re-ordered HBV DNA)."""
+    chart = srp_on_two_agents(today).observation(HBSAG, -60, interpretation="POS").lab(HBV_DNA, 2000, "[IU]/mL",
+                                                                                        day=-20)
+    card, kinds = _hbv_card(kb, today, chart)
+    assert "MedicationRequest" not in kinds
+    referral = next(s for s in card["suggestions"] if "epatology" in s["label"])
+    assert referral["isRecommended"] and [a["description"] for a in referral["actions"]] == ["Hepatology referral"]
+    assert not any(a["description"] == "HBV DNA" for s in card["suggestions"] for a in s["actions"])
+    assert (f"Hepatitis B DNA 2,000 [IU]/mL on {chart.at(-20)}: the virus is replicating, and no HBV antiviral is "
+            "active or ordered. **Refer to hepatology and start antiviral prophylaxis") in card["detail"]
+
+
+def _anti_hbc(chart: Chart) -> Chart:
+    return chart.observation(ANTI_HBC, -400, interpretation="POS")
+
+
+def _hbv_dna(chart: Chart, detectable: bool) -> Chart:
+    return (chart.lab(HBV_DNA, 2000, "[IU]/mL", day=-20) if detectable
+            else chart.observation(HBV_DNA, -30, interpretation="ND"))
+
+
+def _entecavir(chart: Chart) -> Chart:
+    return chart.medication(ENTECAVIR, 0.5, "mg", start=-60)
+
+
+HBV_CHARTS = {
+    "negative": lambda chart: chart,
+    "positive, nothing else": _anti_hbc,
+    "positive, DNA not detected": lambda chart: _hbv_dna(_anti_hbc(chart), detectable=False),
+    "positive, on an antiviral": lambda chart: _entecavir(_anti_hbc(chart)),
+    "positive, DNA detectable": lambda chart: _hbv_dna(_anti_hbc(chart), detectable=True),
+    "positive, DNA detectable, on an antiviral": lambda chart: _entecavir(_hbv_dna(_anti_hbc(chart), True)),
+    "problem list, on an antiviral": lambda chart: _entecavir(chart.condition(CHRONIC_HBV, onset=-3000)),
+}
+
+
+@pytest.mark.parametrize("case", HBV_CHARTS)
+def test_r16_offers_rituximab_exactly_when_r26_lets_the_order_pass(kb, today, case):
+    """One chart, one answer: R16 offers the rituximab order where R26, with that order drafted, is quiet."""
+    chart = HBV_CHARTS[case](srp_on_two_agents(today))
+    _, kinds = _hbv_card(kb, today, chart)
+    signed = copy.deepcopy(chart).draft(RITUXIMAB, 1000, "mg", route=ROUTE_IV)
+    r26_holds = "hbv-screen-before-rituximab" in fired(run(kb, signed.request("order-sign"), today))
+    assert ("MedicationRequest" in kinds) is not r26_holds
+
+
+def test_the_window_printed_is_the_sites(kb, today):
+    """The card said "No rituximab in the last 12 months" whatever the site set."""
+    chart = srp_on_two_agents(today)
+    assert "No rituximab\nin the last 365 days (none on file)" in fired(run(kb, chart.request("patient-view"),
+                                                                          today))[RULE]["detail"]
+    site = with_params(kb, "definitions", anti_cd20_in_use_days=400)
+    assert "No rituximab\nin the last 400 days (none on file)" in fired(run(site, chart.request("patient-view"),
+                                                                            today))[RULE]["detail"]
 
 
 def test_bsa_alternatives_are_computed(kb, today):
@@ -146,12 +250,14 @@ def test_rituximab_within_12_months_keeps_it_quiet(kb, today):
 
 def test_the_rituximab_window_is_the_shared_anti_cd20_definition(kb, today):
     """R16's 'no rituximab in 12 months' is the anti_cd20_in_use_days definition R17, R24, R28 and the taper read:
-    a site that shortens it to 180 days advises rituximab again 200 days after the last dose, in every rule at once."""
-    chart = srp_on_two_agents(today, ttx=-400, mtx_start=-380)
-    chart.medication(RITUXIMAB, 1000, "mg", start=-214, end=-200, status="completed", period=14, route=ROUTE_IV)
-    assert RULE not in fired(run(kb, chart.request("patient-view"), today))
-    site = with_params(kb, "definitions", anti_cd20_in_use_days=180)
-    assert RULE in fired(run(site, chart.request("patient-view"), today))
+    a site that lengthens it to 400 days does not advise rituximab again 380 days after the last dose, in every rule
+    at once (it may not shorten it: tests/test_parameters.py)."""
+    chart = srp_on_two_agents(today, ttx=-500, mtx_start=-450)
+    chart.medication(RITUXIMAB, 1000, "mg", start=-394, end=-380, status="completed", period=14, route=ROUTE_IV)
+    assert RULE in fired(run(kb, chart.request("patient-view"), today))
+    site = with_params(kb, "definitions", anti_cd20_in_use_days=400)
+    result = run(site, chart.request("patient-view"), today)
+    assert RULE not in fired(result) and "rituximab given within the last 400 days" in explained(result, RULE)["reason"]
 
 
 def test_six_month_checkpoint_is_mentioned_when_passed(kb, today):

@@ -87,12 +87,25 @@ def test_rituximab_older_than_a_year_is_not_current_therapy(kb, today):
 def test_rituximab_counts_as_tried_while_the_shared_anti_cd20_definition_says_it_is_in_use(kb, today):
     """R17's 'last rituximab within 12 months' is the window in which R16 does not advise rituximab again (the
     anti_cd20_in_use_days definition): one site value moves both, so no patient is both refractory to rituximab and
-    due to start it."""
-    chart = rituximab(refractory(today, hmgcr="negative", srp="positive"), -214)
-    assert explained(run(kb, chart.request("patient-view"), today), RULE)["facts"]["rituximab_tried"] is True
-    site = with_params(kb, "definitions", anti_cd20_in_use_days=180)
+    due to start it. A site may lengthen it (not shorten it: tests/test_parameters.py)."""
+    chart = rituximab(refractory(today, hmgcr="negative", srp="positive"), -394)  # last dose D-380
+    assert explained(run(kb, chart.request("patient-view"), today), RULE)["facts"]["rituximab_tried"] is False
+    site = with_params(kb, "definitions", anti_cd20_in_use_days=400)
     result = run(site, chart.request("patient-view"), today)
-    assert RULE not in fired(result) and explained(result, RULE)["facts"]["rituximab_tried"] is False
+    assert RULE in fired(result) and explained(result, RULE)["facts"]["rituximab_tried"] is True
+
+
+def test_the_quiet_reason_gives_the_sites_values(kb, today):
+    """The reason said ">= 3 cycles over >= 90 days" and "within 12 months" whatever the site set."""
+    chart = rituximab(refractory(today, hmgcr="negative", srp="positive"), -100)
+    entry = explained(run(kb, chart.request("patient-view"), today), RULE)
+    assert entry["reason"] == ("neither IVIG (>= 3 cycles over >= 90 days in the current course, still in use) nor "
+                               "rituximab (first dose >= 120 days ago, last within 365 days) on file")
+    site = with_params(with_params(kb, "definitions", anti_cd20_in_use_days=400), RULE, min_ivig_cycles=4,
+                       min_ivig_days=120, min_rituximab_days=150)
+    assert explained(run(site, chart.request("patient-view"), today), RULE)["reason"] == (
+        "neither IVIG (>= 4 cycles over >= 120 days in the current course, still in use) nor rituximab (first dose "
+        ">= 150 days ago, last within 400 days) on file")
 
 
 def test_without_ttx_only_the_three_times_uln_criterion_can_be_judged(kb, today):

@@ -174,10 +174,10 @@ def test_iv_pulse_and_rituximab_windows(kb, today):
 
 
 def test_the_rituximab_window_is_the_shared_anti_cd20_definition(kb, today):
-    recent = _chart(today).medication(RITUXIMAB, 1000, "mg", start=-214, end=-200, status="completed")
-    assert "rituximab" in _card(kb, recent, today)["detail"]
-    site = with_params(kb, "definitions", anti_cd20_in_use_days=180)
-    assert "Higher risk" not in _card(site, recent, today)["detail"]
+    older = _chart(today).medication(RITUXIMAB, 1000, "mg", start=-394, end=-380, status="completed")
+    assert "Higher risk" not in _card(kb, older, today)["detail"]
+    site = with_params(kb, "definitions", anti_cd20_in_use_days=400)
+    assert "rituximab" in _card(site, older, today)["detail"]
 
 
 def test_methotrexate_card_and_suggested_orders(kb, today):

@@ -419,19 +419,23 @@ def test_a_repeating_anti_cd20_order_stopped_on_an_unknown_day_is_judged_at_its_
     assert _card(site, chart, today)["indicator"] == "critical"
 
 
-def test_a_site_may_shorten_the_anti_cd20_window_alone(kb, today, tmp_path):
+def test_a_site_may_lengthen_the_anti_cd20_window_alone_not_shorten_it(kb, today, tmp_path):
     """The look-back is not bound to the anti-CD20 window (anti-CD20 has its own worst case): a site file that
-    shortens only the window loads. The window is the shared anti_cd20_in_use_days definition (R16, R17, R24 and the
-    taper read it too): rituximab 200 days ago is then no longer high level."""
+    lengthens only the window loads, and rituximab 380 days ago is then high level. The window is the shared
+    anti_cd20_in_use_days definition (R16, R17, R24 and the taper read it too); below the table's 12 months it would
+    let a live vaccine pass, so 180 is refused."""
     site = tmp_path / "site.toml"
-    site.write_text("[definitions]\nanti_cd20_in_use_days = 180\n")
+    site.write_text("[definitions]\nanti_cd20_in_use_days = 400\n")
     loaded = parameters.load([r.rule for r in knowledge.discover_rules()], site)
-    assert loaded["definitions"]["anti_cd20_in_use_days"] == 180
-    chart = Chart(today).medication("rituximab Injectable Product", 1000, "mg", start=-200, end=-200,
-                                    status="completed")
-    assert _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)["indicator"] == "critical"
-    entry = _facts(with_params(kb, "definitions", anti_cd20_in_use_days=180), chart, today)
-    assert entry["status"] == "not-fired" and "no anti-CD20 within 180 days" in entry["reason"]
+    assert loaded["definitions"]["anti_cd20_in_use_days"] == 400
+    site.write_text("[definitions]\nanti_cd20_in_use_days = 180\n")
+    with pytest.raises(parameters.ParameterError, match="365"):
+        parameters.load([r.rule for r in knowledge.discover_rules()], site)
+    chart = Chart(today).medication("rituximab Injectable Product", 1000, "mg", start=-380, end=-380,
+                                    status="completed").draft(MMR_CVX, 0.5, "mL")
+    entry = _facts(kb, chart, today)
+    assert entry["status"] == "not-fired" and "no anti-CD20 within 365 days" in entry["reason"]
+    assert _card(with_params(kb, "definitions", anti_cd20_in_use_days=400), chart, today)["indicator"] == "critical"
 
 
 def _without_timing(resource):
