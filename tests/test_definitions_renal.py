@@ -183,7 +183,7 @@ UNREADABLE = [  # an eGFR result with a number that cannot be read as one, and h
     ({"value_string": ">60 (see note)"}, "'>60 (see note)'"), ({"value_string": "<15 mmol/L"}, "'<15 mmol/L'"),
     ({"value_string": "12"}, "'12'"), ({"value_string": "<1,500"}, "'<1,500'"),
     ({"value": 15, "unit": "mmol/L", "comparator": "<"}, "<15 mmol/L"),
-    ({"value": 0.25, "unit": "mL/s/{1.73_m2}", "comparator": "<"}, "<0.25 mL/s/{1.73_m2}"),
+    ({"value": 0.25, "unit": "mL/h", "comparator": "<"}, "<0.25 mL/h"),
 ]
 
 
@@ -199,6 +199,15 @@ def test_a_newest_egfr_that_cannot_be_read_makes_the_answer_not_known(kb, today,
     chart = Chart(today, age=60, sex="male").observation(EGFR, -7, **written)
     assert renal.below_limit(*record_and_context(kb, chart.lab(EGFR, 85, "mL/min/{1.73_m2}", day=-2)), 30).below \
         is False
+
+
+@pytest.mark.parametrize(("written", "below_30"), [
+    ({"value": 0.25, "unit": "mL/s/{1.73_m2}", "comparator": "<"}, True), ({"value": 1.5, "unit": "mL/s"}, False),
+    ({"value_string": "<0.25 mL/s/1.73m2"}, True)])
+def test_an_egfr_per_second_is_read_in_ml_per_minute(kb, today, written, below_30):
+    """Nordic labs report the eGFR in mL/s/1.73 m2 (1 mL/s = 60 mL/min): it was 'not known', now read."""
+    chart = Chart(today, age=60, sex="male").lab(EGFR, 85, "mL/min/{1.73_m2}", day=-7)
+    assert renal.below_limit(*record_and_context(kb, chart.observation(EGFR, -2, **written)), 30).below is below_30
 
 
 def test_a_text_with_no_number_is_no_reading(kb, today):

@@ -602,7 +602,7 @@ UNREADABLE = {  # an eGFR result that cannot be read, and how the card quotes it
     "wrong-unit-text": ({"value_string": "<15 mmol/L"}, "'<15 mmol/L'"),
     "plain-number-text": ({"value_string": "12"}, "'12'"),
     "words": ({"value_string": "LESS THAN 15"}, "'LESS THAN 15'"),
-    "millilitres-per-second": ({"value": 0.25, "unit": "mL/s/{1.73_m2}", "comparator": "<"}, "<0.25 mL/s/{1.73_m2}"),
+    "millilitres-per-hour": ({"value": 0.25, "unit": "mL/h", "comparator": "<"}, "<0.25 mL/h"),
 }
 
 
