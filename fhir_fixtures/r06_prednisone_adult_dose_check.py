@@ -1,5 +1,6 @@
 """Fixtures for R06 prednisone-adult-dose-check: per-kg and absolute limits, stale weight, paediatric hand-off, the
-prednisone on the chart that a draft does (or does not) replace, and eye drops that are no systemic dose."""
+prednisone on the chart that a draft does (or does not) replace, or rewrites with no link, and eye drops that are no
+systemic dose."""
 
 from datetime import date
 from typing import Any
@@ -100,10 +101,23 @@ def taper_step_replacing_active(today: date) -> dict[str, Any]:
     return chart.request("order-sign")
 
 
-@fixture("r06-quiet-taper-as-two-drafts-after-the-active-order", hook="order-sign",
+@fixture("r06-warns-unlinked-rewrite-leaves-chart-order-active", hook="order-sign",
+         story="A 70 kg adult on prednisone 60 mg daily; prednisone 40 mg daily is drafted with no link to it: read "
+               "as a taper step (40 mg a day, within the limits), but signing does not stop the 60 mg order, so the "
+               "card warns that both would give 100 mg a day and offers to discontinue it.",
+         fires={RULE}, quiet={R33}, indicators={RULE: "warning"})
+def unlinked_rewrite(today: date) -> dict[str, Any]:
+    chart = _chart(today).weight(70, day=-3)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-10, route=ROUTE_ORAL, resource_id="pred-60")
+    chart.draft(PREDNISONE_20, 40, "mg", route=ROUTE_ORAL, resource_id="draft-pred-40")
+    return chart.request("order-sign")
+
+
+@fixture("r06-warns-taper-as-two-drafts-leaves-the-active-order", hook="order-sign",
          story="A 70 kg adult on prednisone 60 mg daily; the taper is drafted as two unlinked orders, 60 mg daily "
                "for 2 weeks then 40 mg daily: one schedule that rewrites the order on the chart, at most 60 mg a day "
-               "(not 120).", quiet={RULE, R33})
+               "(not 120, no card over the limits), and one warning that the order on the chart is still active.",
+         fires={RULE}, quiet={R33}, indicators={RULE: "warning"})
 def taper_chain_after_active(today: date) -> dict[str, Any]:
     chart = _chart(today).weight(70, day=-3)
     chart.medication(PREDNISONE_20, 60, "mg", start=-10, route=ROUTE_ORAL, resource_id="pred-60")

@@ -1,5 +1,5 @@
 """Fixtures for R09 mtx-weekly-dose-range: the seed's '25-50 mg/week', the 25 and 40 mg/week edges, and the
-methotrexate on the chart that a draft does (or does not) replace."""
+methotrexate on the chart that a draft does (or does not) replace, or rewrites with no link."""
 
 from datetime import date
 from typing import Any
@@ -40,11 +40,14 @@ def thirty(today: date) -> dict[str, Any]:
 
 
 @fixture("r09-quiet-25-mg-weekly", hook="order-sign",
-         story="Methotrexate 25 mg SC once weekly (the top of the adult range): no card.", quiet={RULE})
+         story="Methotrexate 25 mg SC once weekly (the top of the adult range), a change of the 20 mg order it names "
+               "as its priorPrescription: no card.", quiet={RULE})
 def at_max(today: date) -> dict[str, Any]:
     chart = _chart(today)
-    chart.medication(MTX_SC, 20, "mg", start=-200, period=1, period_unit="wk", day_of_week=["fri"])
+    chart.medication(MTX_SC, 20, "mg", start=-200, period=1, period_unit="wk", day_of_week=["fri"],
+                     resource_id="mtx-20")
     chart.draft(MTX_SC, 25, "mg", period=1, period_unit="wk", day_of_week=["fri"])
+    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/mtx-20"}
     return chart.request("order-sign")
 
 
@@ -113,20 +116,38 @@ def draft_replacing_active(today: date) -> dict[str, Any]:
     return chart.request("order-sign")
 
 
-@fixture("r09-quiet-renewal-of-the-active-order", hook="order-sign",
-         story="Methotrexate 20 mg SC weekly on Friday is active; the same drug, dose and day is drafted again with "
-               "no link (a renewal): 20 mg a week, not 40.", quiet={RULE, R08})
+@fixture("r09-quiet-linked-renewal-of-the-active-order", hook="order-sign",
+         story="Methotrexate 20 mg SC weekly on Friday is active; the same drug, dose and day is drafted again naming "
+               "it as its priorPrescription (the EHR's renew): 20 mg a week, not 40, and the EHR stops the old "
+               "order.", quiet={RULE, R08})
 def renewal(today: date) -> dict[str, Any]:
     chart = _chart(today)
-    chart.medication(MTX_SC, 20, "mg", start=-80, period=1, period_unit="wk", day_of_week=["fri"])
+    chart.medication(MTX_SC, 20, "mg", start=-80, period=1, period_unit="wk", day_of_week=["fri"],
+                     resource_id="mtx-fri")
     chart.draft(MTX_SC, 20, "mg", period=1, period_unit="wk", day_of_week=["fri"])
+    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/mtx-fri"}
     return chart.request("order-sign")
 
 
-@fixture("r09-quiet-titration-as-two-drafts-after-the-active-order", hook="order-sign",
+@fixture("r09-warns-unlinked-rewrite-leaves-chart-order-active", hook="order-sign",
+         story="Methotrexate 20 mg weekly on Monday is active; 25 mg weekly on Monday is drafted on 10 mg tablets "
+               "with no link to it: read as a dose change (25 mg a week, within the range), but signing does not "
+               "stop the 20 mg order, so the card warns that both would give 45 mg a week (a warning, not critical: "
+               "the draft alone is the dose intended) and offers to discontinue it.",
+         fires={RULE}, quiet={R08}, indicators={RULE: "warning"})
+def unlinked_rewrite(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-100, period=1, period_unit="wk", day_of_week=["mon"],
+                     resource_id="mtx-po")
+    chart.draft(METHOTREXATE_10, 25, "mg", period=1, period_unit="wk", day_of_week=["mon"], resource_id="mtx-25")
+    return chart.request("order-sign")
+
+
+@fixture("r09-warns-titration-as-two-drafts-leaves-the-active-order", hook="order-sign",
          story="Methotrexate 20 mg weekly on Monday is active; a titration is drafted as two unlinked orders on "
                "10 mg tablets, 20 mg weekly for 4 weeks then 25 mg weekly: one schedule that rewrites the order on "
-               "the chart, 25 mg a week at most (not 45).", quiet={RULE, R08})
+               "the chart, 25 mg a week at most (not 45, no critical card), and one warning that the order on the "
+               "chart is still active.", fires={RULE}, quiet={R08}, indicators={RULE: "warning"})
 def titration_chain_after_active(today: date) -> dict[str, Any]:
     chart = _chart(today)
     chart.medication(METHOTREXATE_2_5, 20, "mg", start=-100, period=1, period_unit="wk", day_of_week=["mon"])

@@ -145,6 +145,43 @@ def test_as_needed_orders_take_no_part_in_the_rewrite_test(kb, today):
     assert _ids(_read(kb, chart).scheduled) == ["chart"]
 
 
+def test_an_order_rewritten_with_no_link_is_left_active_and_a_linked_one_is_not(kb, today):
+    """Replaced only by the unlinked rewrite test, nothing tells the EHR to stop the chart order: it is left active,
+    with the drafts that rewrite it (a chain once, by its steps). A link (priorPrescription, the same id) is not."""
+    chart = _monday_tablets(today).draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["mon"], end=27,
+                                         resource_id="step-1", **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 20, "mg", day_of_week=["mon"], start=28, resource_id="step-2", **WEEKLY)
+    read = _read(kb, chart)
+    assert [(o.id, _ids(chain)) for o, chain in read.left_active] == [("chart", ["step-1", "step-2"])]
+    assert read.facts()["on_chart_left_active"] == ("methotrexate 2.5 MG Oral Tablet (MedicationRequest/chart): "
+                                                    "still active, no draft links to it")
+    chart.drafts[0]["priorPrescription"] = {"reference": "MedicationRequest/chart"}
+    read = _read(kb, chart)
+    assert _ids(o for o, _ in read.replaced) == ["chart"] and read.left_active == ()
+
+
+def test_an_order_ending_before_the_draft_that_rewrites_it_starts_is_not_left_active(kb, today):
+    """Monday tablets until day 10; a Thursday draft from today (another order) and a Monday draft from day 14 that
+    rewrites them: they end before it starts, so they are followed, not given with it."""
+    chart = _monday_tablets(today, end=10).draft(METHOTREXATE_2_5, 5, "mg", day_of_week=["thu"], **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 20, "mg", day_of_week=["mon"], start=14, **WEEKLY)
+    read = _read(kb, chart)
+    assert _ids(o for o, _ in read.replaced) == ["chart"] and read.left_active == ()
+
+
+@pytest.mark.parametrize(("status", "said"), [("on-hold", "on hold, expected to resume"),
+                                              (None, "its status does not say it has stopped")])
+def test_what_the_card_says_of_an_order_left_active(kb, today, status, said):
+    chart = _monday_tablets(today, status=status).draft(METHOTREXATE_2_5, 20, "mg", day_of_week=["mon"], **WEEKLY)
+    if status is None:
+        del chart.resources["medications"][-1]["status"]
+    [(order, _)] = _read(kb, chart).left_active
+    assert continuing.left_active_finding([(order, "15 mg once weekly")], "35 mg/week", None) == (
+        f"Methotrexate 2.5 MG Oral Tablet, 15 mg once weekly (on the chart, {said}) is read as replaced by this "
+        "draft, which does not link to it: discontinue it when signing, or both would be given (35 mg/week "
+        "together).")
+
+
 def test_on_hold_and_unstated_go_on_stopped_or_ended_first_do_not(kb, today):
     chart = _monday_tablets(today, status="on-hold", resource_id="held")
     chart.medication(METHOTREXATE_2_5, 10, "mg", start=-60, day_of_week=["sat"], status="unknown",
@@ -165,7 +202,8 @@ def test_on_hold_and_unstated_go_on_stopped_or_ended_first_do_not(kb, today):
                                  f"ends {today + timedelta(days=6)}",
         "on_chart_as_needed": None,
         "on_chart_cannot_tell": "methotrexate 2.5 MG Oral Tablet (MedicationRequest/unknown): its status does not "
-                                "say whether it is still given: counted as going on"}
+                                "say whether it is still given: counted as going on",
+        "on_chart_left_active": None}
 
 
 def test_a_taper_order_goes_on_from_the_step_being_given(kb, today):

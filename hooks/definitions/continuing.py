@@ -28,6 +28,14 @@ syringe), another weekday or frequency, or a schedule that cannot be read. An or
 it to resume; so does one whose status does not say whether it is given (``unknown``, or none) and whose end date
 has not passed: the safe side, said on the card. A stopped or completed order does not, nor does one ending before
 every draft starts (the step before a taper step written as its own order) [design].
+
+A chart order read as replaced only by that unlinked test is still on the chart when the draft is signed: nothing
+tells the EHR to stop it. While it is current and does not end before the draft that rewrites it starts, it is
+*left active* (:attr:`OnChart.left_active`): the dose check still reads the draft alone (a taper step is no
+overdose), but the card says that both would be given, and what they give together, unless it is discontinued
+(:func:`left_active_finding`, :func:`keep_and_discontinue`); a rule that would otherwise be quiet fires a warning
+for it alone (:func:`left_active_warning`). A linked replacement says nothing: the EHR stops the order it names
+[design].
 """
 
 from __future__ import annotations
@@ -42,7 +50,7 @@ from hooks import dosing
 from hooks.definitions.dose_basis import draft_span, draft_start, scheduled_weekdays, text_frequency
 from hooks.definitions.routes import is_local_order, route_says_im, route_says_iv, route_says_oral, route_says_sc
 from hooks.record import CURRENT_STATUSES, MedicationOrder, PatientRecord, Timing, per_record
-from hooks.rule import Action, Suggestion
+from hooks.rule import Action, Fired, Suggestion
 
 # A status that does not say whether the order is still given: counted as going on, and said so
 _UNSTATED_STATUSES = ("unknown", None)
@@ -120,6 +128,9 @@ class OnChart:
     ending_first: tuple[MedicationOrder, ...] = ()  # end before any draft starts
     # among those going on: whether it goes on could not be told, and why (counted as going on, the safe side)
     unsure: tuple[tuple[MedicationOrder, str], ...] = ()
+    # among those replaced: replaced only by the unlinked rewrite test, and given still when the drafts that rewrite
+    # it start (as given from then): signing does not stop it. Each with those drafts (a chain's steps, in order).
+    left_active: tuple[tuple[MedicationOrder, tuple[MedicationOrder, ...]], ...] = ()
 
     @property
     def beside(self) -> tuple[MedicationOrder, ...]:
@@ -159,6 +170,8 @@ class OnChart:
                                                for o in self.ending_first) or None,
             "on_chart_as_needed": "; ".join(f"{o.label} ({o.reference})" for o in self.as_needed) or None,
             "on_chart_cannot_tell": "; ".join(f"{o.label} ({o.reference}): {why}" for o, why in self.unsure) or None,
+            "on_chart_left_active": "; ".join(f"{o.label} ({o.reference}): {_still(o)}, no draft links to it"
+                                              for o, _ in self.left_active) or None,
         }
 
 
@@ -186,6 +199,7 @@ def on_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder]
     gone.update(o.reference for o in ending_first)
     unsure = [(o, "its status does not say whether it is still given: counted as going on") for o in chart
               if o.reference not in gone and o.status in _UNSTATED_STATUSES]
+    left_active: list[tuple[MedicationOrder, tuple[MedicationOrder, ...]]] = []
 
     # the unlinked test: chains of scheduled drafts that name no order, against the scheduled orders left
     on_file = {o.reference for o in chart}
@@ -198,7 +212,12 @@ def on_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder]
             continue
         rewriting = [(chain, p) for chain, p in free if p.rewrites(written)]
         if len(rewriting) == 1 and sum(rewriting[0][1].rewrites(other) for other in candidates.values()) == 1:
-            replaced.append((order, _rewritten_by(rewriting[0][0])))
+            chain = rewriting[0][0]
+            replaced.append((order, _rewritten_by(chain)))
+            # nothing tells the EHR to stop it: unless it ends before the chain starts, both would be given
+            starts = draft_start(chain[0], today)
+            if order.end is None or order.end >= starts:
+                left_active.append((_given_from(order, starts), tuple(chain)))
         elif rewriting:
             unsure.append((order, "more than one draft, or more than one order, could be it written again: counted "
                                   "as going on"))
@@ -213,6 +232,7 @@ def on_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder]
         replaced=tuple(replaced),
         ending_first=ending_first,
         unsure=tuple((o, why) for o, why in unsure if o.reference not in gone),
+        left_active=tuple(left_active),
     )
 
 
@@ -222,12 +242,65 @@ def discontinue(chart: Sequence[tuple[MedicationOrder, str]]) -> list[Action]:
             for o, how in chart]
 
 
+def keep_and_discontinue(chart: Sequence[tuple[MedicationOrder, str]], *, recommended: bool = False) -> Suggestion:
+    """Keep the drafts and stop the chart's orders (``(order, how it is given)``) by their reference."""
+    return Suggestion("Keep the draft and discontinue the order on the chart", discontinue(chart),
+                      is_recommended=recommended)
+
+
 def cancel_or_discontinue(cancel: list[Action], chart: Sequence[tuple[MedicationOrder, str]]) -> list[Suggestion]:
     """The two ways out of drafts that add to orders already on the chart: cancel the drafts (``cancel``) and keep
     the chart's orders, recommended, as nothing says the drafts replace them; or keep the drafts and discontinue
     the chart's orders."""
     return [Suggestion("Cancel the draft: the order on the chart stays active", cancel, is_recommended=True),
-            Suggestion("Keep the draft and discontinue the order on the chart", discontinue(chart))]
+            keep_and_discontinue(chart)]
+
+
+# ---------------------------------------------------------------- a chart order rewritten with no link
+
+def _still(order: MedicationOrder) -> str:
+    """How a chart order left active stands: active, on hold, or of a status that does not say."""
+    return {"active": "still active", "on-hold": "on hold, expected to resume"}.get(
+        order.status or "", "its status does not say it has stopped")
+
+
+def left_active_finding(left: Sequence[tuple[MedicationOrder, str]], total: str | None, over: str | None) -> str:
+    """The card's line for the chart orders left active (``(order, how it is given)``): what the drafts and they
+    would give together (``total``, e.g. '100 mg/day'; None when a dose cannot be read), and the limit that passes
+    (``over``, e.g. 'above 80 mg/day'), if any."""
+    one = len(left) == 1
+    it = "it" if one else "them"
+    together = f" ({total} together{', ' + over if over else ''})" if total else ""
+    named = "; ".join(f"{o.label}, {how} (on the chart, {_still(o)})" for o, how in left)
+    return (f"{named[:1].upper()}{named[1:]} {'is' if one else 'are'} read as replaced by this draft, which does "
+            f"not link to {it}: discontinue {it} when signing, or {'both' if one else 'all'} would be "
+            f"given{together}.")
+
+
+def left_active_summary(drafted: str, on_chart: Sequence[str]) -> str:
+    """'Prednisone 40 mg/day draft: the 60 mg/day order on the chart is still active'."""
+    one = len(on_chart) == 1
+    return (f"{drafted} draft: the {' and '.join(on_chart)} order{'' if one else 's'} on the chart "
+            f"{'is' if one else 'are'} still active")
+
+
+LEFT_ACTIVE_DETAIL = """**{summary}.** {findings}
+
+The draft is the same drug by the same route on the same schedule as that order, so it was read as its next
+prescription (a taper step, a dose change or a renewal written as a new order), and the dose check read the draft
+alone: {judged}. But nothing links it to the order on the chart (it neither re-sends it nor names it as its prior
+prescription), so signing it does not stop that order. **Discontinue the order on the chart when you sign**, or
+write the draft as a change of that order."""
+
+
+def left_active_warning(left: Sequence[tuple[MedicationOrder, str]], *, summary: str, findings: Sequence[str],
+                        judged: str, facts: dict[str, object], about: list[MedicationOrder]) -> Fired:
+    """The warning a dose check gives when only chart orders left active (``left``) are wrong: ``findings`` (what
+    was ordered, and :func:`left_active_finding`) and ``judged`` (the draft alone, within the limits). Never
+    critical: the draft alone is the dose intended."""
+    return Fired(severity="warning", summary=summary,
+                 detail=LEFT_ACTIVE_DETAIL.format(summary=summary, findings=" ".join(findings), judged=judged),
+                 facts=dict(facts), about=about, suggestions=[keep_and_discontinue(left, recommended=True)])
 
 
 # ---------------------------------------------------------------- links, chains and the rewrite test

@@ -4,12 +4,15 @@ Oral prednisone or prednisolone already on the chart that no draft replaces goes
 (hooks.definitions.continuing, as R08 and R09 read methotrexate): its daily dose adds up with theirs, so two
 concurrent orders are judged together. A taper step that replaces the order before it (linked to it, the same
 prescription written again, alone or as the first of steps written as separate orders, or starting after it ends)
-is not added. Eye drops and other local forms (hooks.definitions.routes) are no systemic dose.
+is not added. A chart order replaced only by being written again, with no link, is still on the chart once the draft
+is signed: the card says what both would give together and offers to discontinue it, a warning of its own when the
+draft alone is within the limits. Eye drops and other local forms (hooks.definitions.routes) are no systemic dose.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 from hooks import orders
 from hooks.context import HookContext
@@ -19,7 +22,7 @@ from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.routes import systemic
 from hooks.definitions.weight import dosing_weight
 from hooks.dosing import TABLET_STEP_MG, oral_steroid_product, rounded_dose
-from hooks.record import PatientRecord
+from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ETG, LANCET_2024, SEED_001, SEED_003, SEED_004
 
@@ -66,6 +69,22 @@ def _over_limits(day: dose_basis.DailyTotal, weight_kg: float | None,
             per_kg is not None and per_kg > p["max_mg_per_kg_day"] + EPS)
 
 
+def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[DraftDose], weight_kg: float | None,
+                      today: date, p: Mapping[str, float]) -> str:
+    """continuing.left_active_finding with what ``given`` (the drafts, the chart's orders going on and those left
+    active) give together in a day, and the limits that passes; no total when a dose is not read or is per kg with
+    no weight."""
+    both = dose_basis.daily_total(given, weight_kg, today)
+    if both.unread or both.per_kg_written:
+        return continuing.left_active_finding(left, None, None)
+    per_kg, over_cap, over_kg = _over_limits(both, weight_kg, p)
+    over = [f"above {p['max_mg_day']:g} mg/day"] if over_cap else []
+    if over_kg and per_kg is not None:
+        over.append(f"{per_kg:.2f} mg/kg/day, above {p['max_mg_per_kg_day']:g} mg/kg/day")
+    at_least = "at least " if both.per_dose_only else ""
+    return continuing.left_active_finding(left, f"{at_least}{mg(both.mg)}/day", "; ".join(over) or None)
+
+
 def _ingredient_label(drafts: list[DraftDose]) -> str:
     names = sorted({dose_basis.oral_steroid(d.order) or "prednisone" for d in drafts})
     return "/".join(names).capitalize()
@@ -99,6 +118,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     chart = continuing.on_chart(drafts, [o for o in continuing.current_orders(record, GROUP)
                                          if dose_basis.oral_steroid(o)], context.today, GROUP)
     on_chart = [dose_basis.read_dose(o, kg) for o in chart.scheduled]
+    left = [dose_basis.read_dose(o, kg) for o, _ in chart.left_active]  # rewritten with no link: still active
+    described = {d.order.reference: d.describe() if not d.problem else "dose not read" for d in [*on_chart, *left]}
     facts["steroid_on_chart"] = "; ".join(f"{d.order.label}: {d.describe()}{chart.note(d.order)}"
                                           for d in on_chart) or None
     facts.update(chart.facts())
@@ -122,6 +143,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # what the drafts give alone: more with the chart's orders means they are on the day that gives the most
     alone = dose_basis.daily_total(doses, kg, context.today) if read else day
     adds = alone.mg + EPS < total_mg or alone.per_kg_written + EPS < per_kg_written
+    drug = _ingredient_label(drafted or doses)
+    findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for d in drafted or doses) + "."]
+    # every order on the chart going on beside the drafts is named, and offered to be stopped, by its id
+    stop = [(o, described[o.reference]) for o in chart.scheduled]
+    if stop:
+        findings.append(chart.going_on(stop))
+    left_kept = [(d.order, described[d.order.reference]) for d in left]
+    left_line = [_left_active_line(left_kept, [*doses, *read, *left], kg, context.today, p)] if left else []
     if not over_cap and not over_kg:
         if unread:
             return NotEvaluable("dose could not be read: " + "; ".join(unread), facts)
@@ -131,16 +160,17 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if weight is None and per_kg_written:
             return NotEvaluable(f"{', '.join(d.order.label for d in counted if d.per_kg)} is written per kg and "
                                 "there is no current weight: the 80 mg/day cap could not be checked", facts)
-        why = f"{mg(total_mg)}/day" + (f" ({per_kg:.2f} mg/kg/day)" if per_kg is not None else "")
-        return Quiet(why + (" with the order on the chart" if adds else "") + " is within the adult limits"
-                     + ("" if weight else " (no current weight: only the 80 mg cap was checked)"), facts)
+        within = (f"{mg(total_mg)}/day" + (f" ({per_kg:.2f} mg/kg/day)" if per_kg is not None else "")
+                  + (" with the order on the chart" if adds else "") + " is within the adult limits"
+                  + ("" if weight else " (no current weight: only the 80 mg cap was checked)"))
+        if left:
+            summary = continuing.left_active_summary(
+                f"{drug} {mg(alone.mg)}/day", [f"{mg(d.daily)}/day" if d.daily is not None else d.describe()
+                                               for d in left])
+            return continuing.left_active_warning(left_kept, summary=summary, findings=[*findings, *left_line],
+                                                  judged=within, facts=facts, about=[d.order for d in doses])
+        return Quiet(within, facts)
 
-    findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for d in drafted) + "."]
-    # every order on the chart going on beside the drafts is named, and offered to be stopped, by its id
-    described = {d.order.reference: d.describe() if not d.problem else "dose not read" for d in on_chart}
-    stop = [(o, described[o.reference]) for o in chart.scheduled]
-    if stop:
-        findings.append(chart.going_on(stop))
     if over_cap:
         findings.append(f"{'Together they give' if adds else 'The draft gives'} {mg(total_mg)}/day, above "
                         f"{p['max_mg_day']:g} mg/day.")
@@ -149,6 +179,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         findings.append(f"That is {per_kg:.2f} mg/kg/day {basis}, above {p['max_mg_per_kg_day']:g} mg/kg/day.")
     if day.apart:
         findings.append(f"Not added up with it, as not given on the same days: {', '.join(day.apart)}.")
+    findings += left_line
     if per_dose_only:
         findings.append(f"The frequency is not given for {', '.join(per_dose_only)}: one dose was counted a day, "
                         "so the daily dose is at least this.")
@@ -157,7 +188,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                         "days, so the per-kg limit could not be checked (see the dosing-weight card).")
     if age is None:
         findings.append("The patient's age is not on file: adult limits were applied.")
-    drug = _ingredient_label(drafted or doses)
     ingredient = drug.split("/")[0].lower()
     delete = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)
               for d in doses]
@@ -165,7 +195,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if adds and not any(_over_limits(alone, kg, p)[1:]):
         # the draft alone is within the limits: it is the order beside the chart's that is wrong, not its dose
         facts["suggested_mg_day"] = None
-        suggestions = continuing.cancel_or_discontinue(delete, stop)
+        suggestions = continuing.cancel_or_discontinue(delete, [*stop, *left_kept])
         advice = ("**Cancel the draft**, or, if it is meant to replace the order on the chart (a taper step), "
                   "discontinue that order when you sign it.")
     elif weight is not None:
@@ -186,6 +216,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                        Action("create", text, resource=resource)], is_recommended=True))
     else:
         facts["suggested_mg_day"] = None
+        # no replacement to stop them: the orders left active are offered to be stopped on their own
+        suggestions = [continuing.keep_and_discontinue(left_kept)] if left_kept else []
         advice = (f"No weight-based dose can be suggested without a current weight: the target is "
                   f"{p['suggested_mg_per_kg_day']:g} mg/kg/day once each morning, rounded to {TABLET_STEP_MG:g} mg, "
                   f"at most {p['max_mg_day']:g} mg/day. Weigh the patient and re-order"

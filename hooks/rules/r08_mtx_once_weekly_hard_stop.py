@@ -3,7 +3,9 @@
 Accidental daily methotrexate is a classic fatal prescribing error (ISMP, IMSN). The draft is read from its
 structured timing (repeat, dayOfWeek, code), its PRN flag and its free-text instructions; anything more often than
 once every 7 days, a PRN or "x N days" course, or a weekly order with no named weekday, stops the order. Drafts
-signed together, and the methotrexate already on the chart that a draft does not replace, add up.
+signed together, and the methotrexate already on the chart that a draft does not replace, add up. A chart order
+replaced only by being written again, with no link, is still on the chart once the draft is signed: a card says
+what both would give together, and its replacement order discontinues it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from hooks.context import HookContext
 from hooks.definitions import continuing
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.continuing import OnChart, route_of, text_clauses, weekdays_named
-from hooks.definitions.dose_basis import text_frequency
+from hooks.definitions.dose_basis import mg, text_frequency
 from hooks.definitions.routes import route_says_iv
 from hooks.dosing import dose_days_per_day, dose_per_administration, round_to
 from hooks.record import WEEKDAY_NAMES, WEEKDAYS, Concept, Dosage, MedicationOrder, PatientRecord, Timing
@@ -152,9 +154,31 @@ def _given_together(checked: list[tuple[MedicationOrder, Schedule]], on_chart: l
 def _described(pairs: list[tuple[MedicationOrder, Schedule]], chart: OnChart) -> str:
     """'methotrexate 2.5 MG Oral Tablet, once weekly on Monday; ...' for the card, each chart order with what
     ``chart`` notes of it ('(on hold)')."""
-    return "; ".join(f"{order.label}, {schedule.described}"
-                     + (f" on {WEEKDAY_NAMES[schedule.weekday]}" if schedule.weekday in WEEKDAY_NAMES else "")
-                     + chart.note(order) for order, schedule in pairs)
+    return "; ".join(f"{order.label}, {_how(schedule)}{chart.note(order)}" for order, schedule in pairs)
+
+
+def _how(schedule: Schedule) -> str:
+    """'once weekly on Monday'."""
+    return schedule.described + (f" on {WEEKDAY_NAMES[schedule.weekday]}" if schedule.weekday in WEEKDAY_NAMES
+                                 else "")
+
+
+def _left_active_line(chart: OnChart, left: list[tuple[MedicationOrder, str]]) -> str:
+    """continuing.left_active_finding with the dose both would give each time: each chart order left active with
+    the largest dose of the drafts that rewrite it; no total when a dose is not read."""
+    together = 0.0
+    for order, chain in chart.left_active:
+        doses = [_mg_a_dose(o) for o in (order, *chain)]
+        read = [d for d in doses if d is not None]
+        if len(read) < len(doses):
+            return continuing.left_active_finding(left, None, None)
+        together += read[0] + max(read[1:])
+    return continuing.left_active_finding(left, f"{mg(together)} a dose", None)
+
+
+def _mg_a_dose(order: MedicationOrder) -> float | None:
+    amount = dose_per_administration(order.dosage, order.medication) if order.dosage else None
+    return amount.mg if amount else None
 
 
 def _describe_per_day(per_day: float) -> str:
@@ -270,6 +294,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # every draft that makes it more than weekly goes: cancelling one of two leaves the other beside the new order
     # (when they add up, the problem is on the first draft checked, which is then the first unsafe one)
     cancelled = checked if together else [(order, schedule)]
+    # chart orders a draft rewrites with no link stay active once it is signed: said, and stopped by the replacement
+    left = [(o, _how(read_schedule(o, min_interval))) for o, _ in chart.left_active]
+    left_line = f" {_left_active_line(chart, left)}" if left else ""
     cancel = [Action("delete", f"Cancel {o.label} ({s.described})", resource_id=o.reference) for o, s in cancelled]
     folate_on_file = record.medications_in("folic_acid", current_only=True) or context.drafts_in("folic_acid")
     folic = orders.medication_request(context.patient_id, orders.concept(context.valuesets, "folic_acid", "folic acid"),
@@ -298,8 +325,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         suggestions.append(Suggestion(
             f"Replace with methotrexate {dose:g} mg {route_label} once weekly on {WEEKDAY_NAMES[day]}"
             + ("" if folate_on_file else " + folic acid 1 mg daily"),
-            [*cancel, Action("create", f"Methotrexate {dose:g} mg {route_label} once weekly on {WEEKDAY_NAMES[day]}",
-                             resource=weekly), *folic_actions], is_recommended=True))
+            [*cancel, *continuing.discontinue(left),
+             Action("create", f"Methotrexate {dose:g} mg {route_label} once weekly on {WEEKDAY_NAMES[day]}",
+                    resource=weekly), *folic_actions], is_recommended=True))
     else:
         # a replacement must not carry a dose above the weekly range (seed 003's "25-50 mg/week") into a new order
         dose_line = ("The dose on the draft could not be read: **re-enter the dose** (mg per weekly dose) when "
@@ -324,7 +352,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     return Fired(
         severity="critical",
         summary=summary,
-        detail=DETAIL.format(order=order.label, problems="; ".join(schedule.problems), dose_line=dose_line,
+        detail=DETAIL.format(order=order.label, problems="; ".join(schedule.problems), dose_line=dose_line + left_line,
                              supply=supply, cancer=notes),
         facts=facts,
         about=[o for o, _ in cancelled],

@@ -5,11 +5,14 @@ azathioprine, two to four times the adult maximum. Schedules more often than wee
 given less often than weekly (every 2 weeks, every 10 days) is judged by the dose given at once on its day: one
 dose is what the weekly limits are about, and averaging it over the weeks between doses would hide an overdose.
 Methotrexate already on the chart that no draft replaces goes on beside the drafts (hooks.definitions.continuing,
-as R08 reads it): its weekly dose adds up with theirs in the weeks both are given.
+as R08 reads it): its weekly dose adds up with theirs in the weeks both are given. One replaced only by being written
+again, with no link, is still on the chart once the draft is signed: the card says what both would give together
+and offers to discontinue it, a warning of its own when the draft alone is within the range.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -77,6 +80,23 @@ def _amount(total: float, judged: list[DraftDose]) -> str:
     if all(d.once_weekly for d in judged):
         return f"{mg(total)}/week"
     return f"{mg(total)} at once" if len(judged) == 1 else f"{mg(total)} in one week"
+
+
+def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[DraftDose], today: date,
+                      p: Mapping[str, float]) -> str:
+    """continuing.left_active_finding with what ``given`` (the drafts, the chart's orders going on and those left
+    active) give together in the week that gives the most, and the limits that passes; no total when a dose left
+    active is not read, or is given more often than weekly (R08's)."""
+    if any(d.problem or not d.weekly_or_less or d.week_mg is None for d in given):
+        return continuing.left_active_finding(left, None, None)
+    both, on_week = dose_basis.most_on_one_day([(d.order, d.week_mg or 0.0) for d in given], today)
+    over = None
+    if both > p["warning_above_mg_week"] + EPS:
+        over = f"above {p['warning_above_mg_week']:g} mg/week" + (
+            f", at or above the {p['critical_from_mg_week']:g} mg/week danger limit"
+            if both >= p["critical_from_mg_week"] - EPS else "")
+    return continuing.left_active_finding(left, _amount(both, [d for d in given if any(d.order is o for o in on_week)]),
+                                          over)
 
 
 def _folic_acid_present(record: PatientRecord, context: HookContext) -> bool:
@@ -159,6 +179,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             unread.append(f"{order.label}{where}: {dose.describe()} needs a current weight and height")
         else:
             judged.append(dose)
+    # chart orders a draft rewrites with no link: still active once it is signed, so what both give is said
+    left = [dose_basis.read_dose(o, weight.value if weight else None, bsa) for o, _ in chart.left_active]
+    described.update((d.order.reference, d.describe() if not d.problem else "dose not read") for d in left)
+    left_kept = [(d.order, described[d.order.reference]) for d in left]
     # each order's dose on its day (the weekly dose, once weekly), added up over the orders given in the same
     # weeks: a titration written as two orders, one after the other, is not
     total, given = dose_basis.most_on_one_day([(d.order, d.week_mg or 0.0) for d in judged], context.today)
@@ -180,23 +204,31 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["not_given_together"] = "; ".join(apart) or None
     facts["not_once_weekly"] = "; ".join(skipped) or None
     facts["unreadable"] = "; ".join(unread) or None
+    findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for d in drafted) + "."]
+    # every order on the chart going on beside the drafts is named, and stopped by the replacements, by its id
+    stop = [(o, described[o.reference]) for o in chart.scheduled]
+    if stop:
+        findings.append(chart.going_on(stop))
+    left_line = [_left_active_line(left_kept, [*judged, *left], context.today, p)] if left else []
     # the chart's orders only add to a draft: with no draft's dose read, nothing is judged
     if not drafted or total <= p["warning_above_mg_week"] + EPS:
         if unread:
             return NotEvaluable("methotrexate dose could not be read: " + "; ".join(unread), facts)
         if not drafted:
             return Quiet("no methotrexate draft given once a week or less often (more often is R08's)", facts)
-        return Quiet(f"{_amount(total, together)}" + (" with the methotrexate on the chart" if adds else "")
-                     + " is within the adult range", facts)
+        within = (f"{_amount(total, together)}" + (" with the methotrexate on the chart" if adds else "")
+                  + " is within the adult range")
+        if left:
+            summary = continuing.left_active_summary(
+                f"Methotrexate {_amount(alone, drafted)}",
+                [f"{mg(d.week_mg)}/week" if d.week_mg is not None else described[d.order.reference] for d in left])
+            return continuing.left_active_warning(left_kept, summary=summary, findings=[*findings, *left_line],
+                                                  judged=within, facts=facts, about=[d.order for d in drafted])
+        return Quiet(within, facts)
 
     critical = total >= p["critical_from_mg_week"] - EPS
     amount = _amount(total, together)
     beside = " with the order on the chart" if adds else ""
-    findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for d in drafted) + "."]
-    # every order on the chart going on beside the drafts is named, and stopped by the replacements, by its id
-    stop = [(o, described[o.reference]) for o in chart.scheduled]
-    if stop:
-        findings.append(chart.going_on(stop))
     if less_often:
         findings.append(f"{', '.join(d.order.label for d in less_often)} "
                         f"{'is' if len(less_often) == 1 else 'are'} given less often than once a week: the dose "
@@ -207,6 +239,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     findings.append(f"That is {amount}{' together' if adds else ''}: " + (
         f"at or above {p['critical_from_mg_week']:g} mg/week, well beyond the adult maximum of about 25 mg/week."
         if critical else f"above the usual adult maximum of {p['warning_above_mg_week']:g} mg/week."))
+    findings += left_line
     if prior is None:
         findings.append(f"No methotrexate in the chart in the last {int(p['naive_lookback_days'])} days: this is "
                         f"a new start" + (f", and a first dose above {p['naive_start_above_mg_week']:g} mg/week is "
@@ -218,7 +251,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
               for d in drafted]
     if adds and alone <= p["warning_above_mg_week"] + EPS:
         # the draft alone is within the range: it is the order beside the chart's that is wrong, not its dose
-        suggestions = continuing.cancel_or_discontinue(delete, stop)
+        suggestions = continuing.cancel_or_discontinue(delete, [*stop, *left_kept])
         advice = ("**Cancel the draft**, or, if it is meant to replace the methotrexate on the chart, discontinue "
                   "that order when you sign it.")
     else:  # the replacements stop the chart's orders too: beside them, even 15 mg would add up

@@ -265,26 +265,101 @@ def test_prednisone_on_the_chart_that_no_draft_replaces_adds_up_with_the_draft(k
 def test_a_taper_step_that_replaces_the_chart_order_is_not_added(kb, today, how):
     """A taper step from 60 to 40 mg: linked to the order it follows (the EHR's modify), the order re-sent, or the
     same drug on the same schedule written again with no link (other tablets: the drug is what counts). 40 mg/day,
-    not 100."""
+    not 100. Linked, nothing is said (the EHR stops the order); with no link, the warning that the order on the chart
+    is still active (was: quiet)."""
     chart = _sixty_on_the_chart(today)
     chart.draft(PREDNISONE_5, 40, "mg", route=ROUTE_ORAL, resource_id="pred-60" if how == "same id" else None)
     if how == "priorPrescription":
         chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/pred-60"}
     entry = _explain(kb, today, chart)
-    assert entry["status"] == "not-fired" and entry["facts"]["total_mg_day"] == 40
+    assert entry["status"] == ("fired" if how.endswith("no link") else "not-fired")
+    assert entry["facts"]["total_mg_day"] == 40
     assert entry["facts"]["on_chart_replaced"].startswith("prednisone 20 MG Oral Tablet (MedicationRequest/pred-60)")
+    assert (entry["facts"]["on_chart_left_active"] is None) is not how.endswith("no link")
+
+
+def test_an_unlinked_rewrite_warns_that_the_chart_order_is_still_active(kb, today):
+    """The brief's example: prednisone 60 mg daily active, and an unlinked prednisone 40 mg daily draft. Read as a
+    taper step (40 mg/day: no card over the limits), but nothing tells the EHR to stop the 60 mg: unless it is
+    discontinued, the patient has 100 mg/day. It was quiet; now a warning (never critical) names both and the total,
+    and offers to discontinue the chart order by its id."""
+    chart = _sixty_on_the_chart(today).draft(PREDNISONE_20, 40, "mg", route=ROUTE_ORAL, resource_id="draft-40")
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "warning"
+    assert card["summary"] == "Prednisone 40 mg/day draft: the 60 mg/day order on the chart is still active"
+    assert ("Prednisone 20 MG Oral Tablet, 60 mg once a day (on the chart, still active) is read as replaced by this "
+            "draft, which does not link to it: discontinue it when signing, or both would be given (100 mg/day "
+            "together, above 80 mg/day; 1.43 mg/kg/day, above 1.1 mg/kg/day).") in card["detail"]
+    assert "alone: 40 mg/day (0.57 mg/kg/day) is within the adult limits" in card["detail"]
+    [stop] = card["suggestions"]
+    assert stop["label"] == "Keep the draft and discontinue the order on the chart" and stop["isRecommended"]
+    assert _deleted(stop) == ["MedicationRequest/pred-60"]
+    assert card["extension"]["imnm-cds"]["draftOrders"] == ["MedicationRequest/draft-40"]
+    facts = _explain(kb, today, chart)["facts"]
+    assert facts["total_mg_day"] == 40
+    assert facts["on_chart_left_active"] == ("prednisone 20 MG Oral Tablet (MedicationRequest/pred-60): still active, "
+                                             "no draft links to it")
+
+
+@pytest.mark.parametrize(("status", "said"), [("on-hold", "on hold, expected to resume"),
+                                              ("unknown", "its status does not say it has stopped")])
+def test_a_chart_order_on_hold_or_of_unstated_status_rewritten_with_no_link_is_still_current(kb, today, status,
+                                                                                             said):
+    chart = _sixty_on_the_chart(today, status=status).draft(PREDNISONE_20, 40, "mg", route=ROUTE_ORAL)
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "warning"
+    assert f"60 mg once a day (on the chart, {said}) is read as replaced" in card["detail"]
+
+
+@pytest.mark.parametrize("end", [-1, 6])
+def test_a_chart_order_ended_or_ending_before_the_rewrite_starts_is_not_said_to_be_active(kb, today, end):
+    """Ended yesterday (not current) or ending on day 6 before a rewrite from day 7 (followed, not doubled): no
+    warning."""
+    chart = _sixty_on_the_chart(today, end=end).draft(PREDNISONE_20, 40, "mg", route=ROUTE_ORAL, start=7)
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-fired" and entry["facts"]["on_chart_left_active"] is None
+
+
+def test_a_rewrite_with_no_link_beside_another_chart_order_is_stopped_with_it(kb, today):
+    """60 mg daily rewritten as 40 mg daily with no link, and 25 mg twice a day on the chart going on beside the
+    draft: 90 mg/day with the draft, over the cap. The card fires as before, and also says the 60 mg order is still
+    active (150 mg/day all together); keeping the draft discontinues both chart orders."""
+    chart = _sixty_on_the_chart(today).medication(PREDNISONE_5, 25, "mg", frequency=2, start=-5, route=ROUTE_ORAL,
+                                                  resource_id="pred-bid")
+    chart.draft(PREDNISONE_20, 40, "mg", route=ROUTE_ORAL, resource_id="draft-40")
+    card = _card(kb, today, chart)
+    assert "90 mg/day (1.3 mg/kg) with the order on the chart exceeds" in card["summary"]
+    assert "both would be given (150 mg/day together, above 80 mg/day" in card["detail"]
+    cancel, keep = card["suggestions"]
+    assert _deleted(cancel) == ["MedicationRequest/draft-40"]
+    assert _deleted(keep) == ["MedicationRequest/pred-bid", "MedicationRequest/pred-60"]
+
+
+def test_with_no_weight_an_over_the_cap_rewrite_offers_to_discontinue_the_chart_order(kb, today):
+    """90 mg daily rewriting 60 mg daily with no link and no weight: over the cap, no replacement can be computed,
+    so the card's only way to stop the chart order is the discontinue suggestion."""
+    chart = Chart(today, age=50).condition(IMNM_SNOMED, onset=-10)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-10, route=ROUTE_ORAL, resource_id="pred-60")
+    chart.draft(PREDNISONE_20, 90, "mg", route=ROUTE_ORAL)
+    card = _card(kb, today, chart)
+    assert "(150 mg/day together, above 80 mg/day)" in card["detail"]
+    [keep] = card["suggestions"]
+    assert _deleted(keep) == ["MedicationRequest/pred-60"]
 
 
 def test_a_taper_written_as_two_drafts_rewrites_the_chart_order_as_one_schedule(kb, today):
     """60 mg daily on the chart; the taper drafted as two unlinked orders, 60 mg for 2 weeks then 40 mg. The drafts
     follow one another: one schedule, whose first step is the chart order written again, so at most 60 mg a day.
     The reverted version had two drafts rewriting one order, read neither as replacing it, and added the chart's
-    60 mg: 120 mg/day, a false card."""
+    60 mg: 120 mg/day, a false card. No link stops the chart order, so the warning that it is still active is given,
+    once (it was quiet)."""
     chart = _sixty_on_the_chart(today).draft(PREDNISONE_20, 60, "mg", route=ROUTE_ORAL, end=13)
     chart.draft(PREDNISONE_20, 40, "mg", route=ROUTE_ORAL, start=14)
     entry = _explain(kb, today, chart)
-    assert entry["status"] == "not-fired" and entry["facts"]["total_mg_day"] == 60
-    assert entry["facts"]["steroid_on_chart"] is None
+    assert entry["facts"]["total_mg_day"] == 60 and entry["facts"]["steroid_on_chart"] is None
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "warning" and card["summary"].startswith("Prednisone 60 mg/day draft: the 60 mg/day")
+    assert card["detail"].count("(on the chart, still active)") == 1 and "(120 mg/day together" in card["detail"]
 
 
 @pytest.mark.parametrize("later_mg", [40, 90])
@@ -317,9 +392,13 @@ def test_an_as_needed_order_of_the_same_drug_neither_adds_nor_blocks_the_rewrite
     chart.resources["medications"][-1]["dosageInstruction"][0]["asNeededBoolean"] = True
     chart.draft(PREDNISONE_20, 50, "mg", route=ROUTE_ORAL)
     entry = _explain(kb, today, chart)
-    assert entry["status"] == "not-fired" and entry["facts"]["total_mg_day"] == 50
+    assert entry["facts"]["total_mg_day"] == 50
     assert "(MedicationRequest/pred-60)" in entry["facts"]["on_chart_replaced"]
     assert entry["facts"]["on_chart_as_needed"] == "prednisone 20 MG Oral Tablet (MedicationRequest/pred-prn)"
+    # the daily order, rewritten with no link, is still active (the warning, was quiet); the as-needed one adds no dose
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "warning" and "(110 mg/day together" in card["detail"]
+    assert _deleted(card["suggestions"][0]) == ["MedicationRequest/pred-60"]
 
 
 @pytest.mark.parametrize(("end", "fires"), [(6, False), (7, True)])
@@ -365,6 +444,8 @@ def test_the_replacement_for_a_draft_over_the_limits_also_stops_the_chart_order(
     assert (delete["resourceId"], stop["resourceId"]) == ("MedicationRequest/pred-90", "MedicationRequest/pred-60")
     assert stop["description"] == f"Discontinue prednisone 20 MG Oral Tablet ({stopped}) on the chart"
     assert create["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 70
+    # rewritten with no link, the chart order is also said to be still active (the replacement already stops it)
+    assert ("(on the chart, still active)" in card["detail"]) is (frequency == 1)
 
 
 def test_prednisolone_eye_drops_are_no_systemic_dose(kb, today):

@@ -546,3 +546,36 @@ def test_an_order_whose_status_does_not_say_is_counted_and_said_to_be(kb, today)
     chart.resources["medications"][-1]["status"] = "unknown"
     card = _card(kb, today, chart)
     assert "(its status does not say whether it is still given: counted as going on)" in card["detail"]
+
+
+@pytest.mark.parametrize("linked", [False, True])
+def test_a_stopped_draft_that_rewrites_the_chart_order_with_no_link_says_it_is_still_active(kb, today, linked):
+    """15 mg weekly with no weekday on the chart, and a 20 mg weekly draft with no weekday either: the same schedule,
+    so the draft is read as that order written again, and stopped (no day named). With no link, the order on the
+    chart stays active once a corrected order is signed: the card says so (35 mg a dose together), and the
+    replacement also discontinues it, by its id. Linked, nothing is said (the EHR stops the order a signed draft
+    names)."""
+    chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-60, resource_id="mtx-chart", **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 20, "mg", resource_id="mtx-draft", **WEEKLY)
+    if linked:
+        chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/mtx-chart"}
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical" and "no day of the week named" in card["detail"]
+    said = ("Methotrexate 2.5 MG Oral Tablet, once weekly (on the chart, still active) is read as replaced by this "
+            "draft, which does not link to it: discontinue it when signing, or both would be given (35 mg a dose "
+            "together).")
+    assert (said in card["detail"]) is not linked and ("still active" in card["detail"]) is not linked
+    if not linked:
+        [replace] = card["suggestions"]
+        assert [a.get("resourceId") for a in replace["actions"] if a["type"] == "delete"] == [
+            "MedicationRequest/mtx-draft", "MedicationRequest/mtx-chart"]
+
+
+def test_a_draft_on_the_chart_orders_day_with_no_link_is_no_hard_stop(kb, today):
+    """Monday on the chart and a Monday draft with no link: once weekly either way, so no hard stop (R08 has no
+    warning to give); the dose check (R09) warns that the order on the chart is still active."""
+    chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-60, day_of_week=["mon"],
+                                     resource_id="mtx-chart", **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 20, "mg", day_of_week=["mon"], **WEEKLY)
+    cards = fired(run(kb, chart.request("order-sign"), today))
+    assert RULE not in cards and cards["mtx-weekly-dose-range"]["indicator"] == "warning"

@@ -248,14 +248,59 @@ def test_a_draft_linked_to_the_chart_order_replaces_it(kb, today, link):
 def test_the_same_drug_route_and_day_written_again_replaces_the_chart_order(kb, today, draft, weekly):
     """A renewal or a dose change written as a new order with no link: the same drug (whatever the tablets), route
     and weekday (in the timing or only in the text) as the one order on the chart. Read as replacing it (20 + 20 is
-    no 40 mg/week), and said so."""
+    no 40 mg/week), and said so. Nothing tells the EHR to stop the chart order, so the card warns that it is still
+    active (it was quiet), and never critical: the draft alone is the dose intended."""
     kwargs = {"day_of_week": ["mon"], **draft}
     chart = _on_chart(today).draft(kwargs.pop("code", METHOTREXATE_2_5), kwargs.pop("dose", 20), "mg", period=1,
                                    period_unit="wk", **kwargs)
     entry = _explain(kb, today, chart)
-    assert entry["status"] == "not-fired" and entry["facts"]["weekly_mg"] == weekly
+    assert entry["facts"]["weekly_mg"] == weekly
     assert entry["facts"]["methotrexate_on_chart"] is None
     assert "the same drug, route and schedule written again" in entry["facts"]["on_chart_replaced"]
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "warning"
+    assert card["summary"] == f"Methotrexate {weekly} mg/week draft: the 20 mg/week order on the chart is still active"
+    assert f"both would be given ({20 + weekly} mg/week together, above 25 mg/week" in card["detail"]
+    assert _deleted(card["suggestions"][0]) == ["MedicationRequest/mtx-chart"]
+
+
+def test_an_unlinked_rewrite_above_the_danger_limit_together_is_still_a_warning(kb, today):
+    """20 mg weekly on the chart, rewritten as 25 mg weekly with no link: 45 mg a week if both are given, above the
+    40 mg/week danger limit. The card says that total, as a warning: the draft alone (25 mg) is the dose intended
+    [sign-off]."""
+    chart = _on_chart(today).draft(METHOTREXATE_2_5, 25, "mg", period=1, period_unit="wk", day_of_week=["mon"],
+                                   resource_id="mtx-25")
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "warning"
+    assert ("Methotrexate 2.5 MG Oral Tablet, 20 mg once weekly (on the chart, still active) is read as replaced by "
+            "this draft, which does not link to it: discontinue it when signing, or both would be given (45 mg/week "
+            "together, above 25 mg/week, at or above the 40 mg/week danger limit).") in card["detail"]
+    assert "alone: 25 mg/week is within the adult range" in card["detail"]
+    [keep] = card["suggestions"]
+    assert keep["isRecommended"] and _deleted(keep) == ["MedicationRequest/mtx-chart"]
+    assert card["extension"]["imnm-cds"]["draftOrders"] == ["MedicationRequest/mtx-25"]
+
+
+def test_a_linked_rewrite_says_nothing(kb, today):
+    """The same 25 mg draft naming the chart order as its priorPrescription: the EHR stops it, no card."""
+    chart = _on_chart(today).draft(METHOTREXATE_2_5, 25, "mg", period=1, period_unit="wk", day_of_week=["mon"])
+    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/mtx-chart"}
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-fired" and entry["facts"]["on_chart_left_active"] is None
+
+
+def test_a_draft_over_the_range_that_rewrites_the_chart_order_with_no_link_says_it_too(kb, today):
+    """30 mg weekly rewriting 20 mg weekly with no link: the warning for 30 mg, as before, now also says the chart
+    order is still active (50 mg/week together); the replacements discontinue it, so no suggestion is added."""
+    chart = _on_chart(today).draft(METHOTREXATE_2_5, 30, "mg", period=1, period_unit="wk", day_of_week=["mon"],
+                                   resource_id="mtx-30")
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "warning" and card["summary"].startswith("Methotrexate 30 mg/week: above")
+    assert "both would be given (50 mg/week together, above 25 mg/week, at or above the 40 mg/week" in card["detail"]
+    assert [s["label"].split(" (")[0] for s in card["suggestions"]] == [
+        "Replace with methotrexate 15 mg PO once weekly", "Replace with methotrexate 25 mg SC once weekly"]
+    for suggestion in card["suggestions"]:
+        assert _deleted(suggestion) == ["MedicationRequest/mtx-30", "MedicationRequest/mtx-chart"]
 
 
 @pytest.mark.parametrize(("change", "weekly"), [("another weekday", 40), ("another route", 40),
@@ -278,13 +323,17 @@ def test_a_titration_written_as_two_drafts_rewrites_the_chart_order_as_one_sched
     """20 mg weekly on the chart; 20 mg weekly for 4 weeks then 25 mg, as two unlinked drafts on 10 mg tablets.
     The two drafts follow one another: one schedule, whose first step is the chart order written again. The
     reverted version had two drafts rewriting one order, read neither as replacing it, and added the chart's 20 mg
-    to them: a false critical (45 mg/week). Overlapping by a week, they are two orders given together."""
+    to them: a false critical (45 mg/week). Overlapping by a week, they are two orders given together. No link
+    stops the chart order: the warning that it is still active, once (it was quiet)."""
     chart = _on_chart(today)
     chart.draft(METHOTREXATE_10, 20, "mg", period=1, period_unit="wk", day_of_week=["mon"], end=27)
     chart.draft(METHOTREXATE_10, 25, "mg", period=1, period_unit="wk", day_of_week=["mon"], start=28)
     entry = _explain(kb, today, chart)
-    assert entry["status"] == "not-fired" and entry["facts"]["weekly_mg"] == 25
+    assert entry["facts"]["weekly_mg"] == 25
     assert "then methotrexate 10 MG Oral Tablet (the steps after it)" in entry["facts"]["on_chart_replaced"]
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "warning" and card["detail"].count("(on the chart, still active)") == 1
+    assert "(45 mg/week together" in card["detail"]
     chart.drafts[-1]["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["start"] = chart.at(21)
     assert _card(kb, today, chart)["indicator"] == "critical"  # 20 + 20 + 25 in the week both drafts are given
 
@@ -317,7 +366,7 @@ def test_an_as_needed_order_on_the_chart_is_named_but_not_added_nor_blocks_the_r
     chart.resources["medications"][-1]["dosageInstruction"][0]["asNeededBoolean"] = True
     chart.draft(METHOTREXATE_2_5, 25, "mg", period=1, period_unit="wk", day_of_week=["mon"])
     entry = _explain(kb, today, chart)
-    assert entry["status"] == "not-fired" and entry["facts"]["weekly_mg"] == 25
+    assert entry["status"] == "fired" and entry["facts"]["weekly_mg"] == 25  # rewritten with no link: was quiet
     assert "MedicationRequest/mtx-chart" in entry["facts"]["on_chart_replaced"]
     assert entry["facts"]["on_chart_as_needed"] == "methotrexate 2.5 MG Oral Tablet (MedicationRequest/mtx-prn)"
 
