@@ -934,7 +934,8 @@ def _read_dosage(raw: dict[str, Any], sets: ValueSets, first: bool = True) -> Do
         _read_timing(timing, repeat),  # timing
         read_concept(route, "dosage.route", sets, by_name=False) if route is not None else None,  # route
         _str(raw.get("text"), "dosage.text"),  # text
-        bool(raw.get("asNeededBoolean")) or raw.get("asNeededCodeableConcept") is not None,  # as_needed
+        # as_needed: only a real true (a string "false" is not as-needed: an as-needed dose is not added up)
+        raw.get("asNeededBoolean") is True or raw.get("asNeededCodeableConcept") is not None,
         (numerator, denominator) if numerator and denominator else None,  # max_per_period
         sequence,
         bounds_start,

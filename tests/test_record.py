@@ -52,6 +52,18 @@ def test_dosage_sequences_are_read_and_a_malformed_one_is_named(kb, today):
     assert any("MedicationRequest/bad" in w and "sequence must be an integer" in w for w in record.warnings)
 
 
+@pytest.mark.parametrize(("written", "as_needed"), [
+    ({"asNeededBoolean": True}, True), ({"asNeededCodeableConcept": {"text": "pain"}}, True),
+    ({"asNeededBoolean": False}, False), ({"asNeededBoolean": "false"}, False), ({"asNeededBoolean": "no"}, False),
+    ({"asNeededBoolean": {"x": 1}}, False), ({}, False)])
+def test_only_a_real_true_or_a_reason_makes_a_dose_as_needed(kb, today, written, as_needed):
+    """An as-needed dose is not added to a scheduled total (R06, R09): a string 'false' read as true hid one."""
+    chart = Chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-10, period_unit="wk")
+    chart.resources["medications"][-1]["dosageInstruction"][0].update(written)
+    record = build_record(chart.prefetch(), kb.valuesets, today)
+    assert record.medications[0].dosages[0].as_needed is as_needed
+
+
 @pytest.mark.parametrize(("bounds", "days", "ends"), [
     ({"boundsPeriod": {"start": "2026-01-01", "end": "2026-01-05"}}, 5, date(2026, 1, 5)),
     ({"boundsDuration": {"value": 2, "unit": "wk", "system": "http://unitsofmeasure.org", "code": "wk"}}, 14, None),
