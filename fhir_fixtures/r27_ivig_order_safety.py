@@ -4,7 +4,7 @@ from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
-from fhir_fixtures.builders import EGFR, IMNM_SNOMED, IVIG_CVX, LOINC, Chart
+from fhir_fixtures.builders import EGFR, IMNM_SNOMED, IVIG_CVX, LOINC, UCUM, Chart
 
 RULE = "ivig-order-safety"
 IGA = (LOINC, "2458-8", "Immunoglobulin A")
@@ -78,4 +78,32 @@ def quiet_clean(today: date) -> dict[str, Any]:
 def quiet_daily(today: date) -> dict[str, Any]:
     chart = _clean_chart(today)
     resource = _ivig(chart, 0.4, "g/kg", days=5, text="0.4 g/kg per day for 5 days every 4 weeks")
+    return chart.draft_resource(resource).request("order-sign")
+
+
+@fixture("r27-quiet-period-without-unit-said", hook="order-sign",
+         story="IVIG 2 g/kg per cycle over 2 days, repeated with a period of 4 and no periodUnit: the interval cannot "
+               "be read (FHIR requires the unit), so R27 is not evaluable and says so; it was read as every 4 days.",
+         quiet={RULE})
+def quiet_period_without_unit(today: date) -> dict[str, Any]:
+    chart = _clean_chart(today)
+    resource = _ivig(chart, 2, "g/kg", text="2 g/kg per cycle over 2 days")
+    del resource["dosageInstruction"][0]["timing"]["repeat"]["periodUnit"]
+    return chart.draft_resource(resource).request("order-sign")
+
+
+@fixture("r27-fires-one-cycle-in-two-steps", hook="order-sign",
+         story="One IVIG cycle written as two sequenced steps: 1 g/kg on day 1, then 0.5 g/kg a day on days 2-5 "
+               "(3 g/kg per cycle); the steps add up, as the IVIG taper reads them too.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_two_steps(today: date) -> dict[str, Any]:
+    chart = _clean_chart(today)
+    resource = chart.medication_request(IVIG_CVX, None, None, start=0, status="draft", intent="proposal",
+                                        resource_id="draft-ivig")
+    resource["dosageInstruction"] = [
+        {"sequence": number, "text": f"{dose:g} g/kg daily for {days} days",
+         "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d",
+                               "boundsDuration": {"value": days, "unit": "days", "system": UCUM, "code": "d"}}},
+         "doseAndRate": [{"doseQuantity": {"value": dose, "unit": "g/kg", "system": UCUM, "code": "g/kg"}}]}
+        for number, (dose, days) in enumerate([(1, 1), (0.5, 4)], 1)]
     return chart.draft_resource(resource).request("order-sign")

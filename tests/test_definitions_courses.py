@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import copy
+from datetime import date, timedelta
 
 import pytest
 
-from fhir_fixtures.builders import METHOTREXATE_2_5, PREDNISONE_20, UCUM, Chart
+from fhir_fixtures.builders import IVIG_CVX, METHOTREXATE_2_5, PREDNISONE_20, RITUXIMAB, TMP_SMX_DS, UCUM, Chart
 from hooks.definitions import courses
+from hooks.definitions import treatment_duration as td
+from hooks.record import Timing
+from hooks.rules import r27_ivig_order_safety as r27
 from tests.definitions_support import record_and_context
 
 
@@ -72,3 +76,202 @@ def test_an_order_left_active_after_its_end_date_is_not_current(kb, today, end, 
     record, _ = record_and_context(kb, chart)
     assert record.medications[0].current_on(today) is current
     assert bool(record.medications_in("methotrexate", current_only=True)) is current
+
+
+# ---------------------------------------------------------------- one reading of a timing's days and administrations
+#
+# Three readers ask how many days and administrations an order's timing gives: courses.course_days (the last dose
+# day of a course that ended without an end date), treatment_duration.ivig_cycle_mg (the mg of one IVIG cycle, the
+# IVIG taper's) and R27's dose per cycle. They now share courses.dose_run and courses.order_runs. The tables pin
+# each reader's answer; a "was" comment gives the answer before the shared reading where it differed (each such
+# change is a row of docs/clinical-validation.md).
+
+GTS_ABBREVIATION = "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation"
+_FIVE_DAYS = {"value": 5, "unit": "d", "system": UCUM, "code": "d"}
+_Q4_WEEKS = {"period": 4, "periodUnit": "wk"}
+_Q3_DAYS = {"period": 3, "periodUnit": "d"}
+_TWICE = ["08:00:00", "20:00:00"]
+_NO_REPEAT = {"frequency": None, "period": None, "periodUnit": None}
+
+
+def _repeat(**repeat):
+    return ({"repeat": repeat},)
+
+
+def _built(kb, today, code, instructions, status="completed"):
+    """An order of ``code`` from D-100, 1000 mg each administration, with one dosage instruction per item of
+    ``instructions`` ({"repeat": timing.repeat changes (None removes a key), "mg", "sequence", "code"}), each
+    daily (the builder's repeat) unless changed; the later ones start where the one before ends."""
+    chart = Chart(today)
+    resource = chart.medication_request(code, 1000, "mg", start=-100, status=status)
+    template = resource["dosageInstruction"][0]
+    resource["dosageInstruction"] = []
+    for item in instructions:
+        dosage = copy.deepcopy(template)
+        repeat = {**dosage["timing"]["repeat"], **item.get("repeat", {})}
+        if resource["dosageInstruction"]:
+            del repeat["boundsPeriod"]
+        dosage["timing"]["repeat"] = {key: value for key, value in repeat.items() if value is not None}
+        if "code" in item:
+            dosage["timing"]["code"] = {"coding": [{"system": GTS_ABBREVIATION, "code": item["code"]}]}
+        if "mg" in item:
+            dosage["doseAndRate"][0]["doseQuantity"]["value"] = item["mg"]
+        if "sequence" in item:
+            dosage["sequence"] = item["sequence"]
+        resource["dosageInstruction"].append(dosage)
+    chart.resources["medications"].append(resource)
+    return _order(kb, chart)
+
+
+def _course_length(order, today):
+    first, last = courses.course_days(order, today)
+    return (last - first).days + 1
+
+
+# name -> (instructions, (course_days' days, ivig_cycle_mg in administrations of 1 g, R27's (days of the cycle,
+# administrations, interval))); completed orders unless named active
+_IVIG = {
+    "daily, count 2": (_repeat(count=2), (2, 2, (2, 2, None))),
+    "daily, 2 a day, count 4": (_repeat(frequency=2, count=4), (2, 4, (2, 4, None))),
+    # ivig_cycle_mg was 4 administrations (2 days at 2 a day): a count is the administrations
+    "daily, 2 a day, count 3": (_repeat(frequency=2, count=3), (2, 3, (2, 3, None))),
+    # once a day, at two times of day: ivig_cycle_mg was 8 administrations (4 days at 2), R27 2 days. The count is 4
+    # administrations (FHIR), over the days the frequency gives (never cut short, as for frequencyMax)
+    "daily at two times of day, count 4": (_repeat(count=4, timeOfDay=_TWICE), (4, 4, (4, 4, None))),
+    # ivig_cycle_mg was 8 administrations, R27 2 days
+    "daily, 1-2 a day, count 4": (_repeat(count=4, frequencyMax=2), (4, 4, (4, 4, None))),
+    # course_days and ivig_cycle_mg were 1 day: the contract's duration is the days of the cycle
+    "daily, duration 2 d": (_repeat(duration=2, durationUnit="d"), (2, 2, (2, 2, None))),
+    "daily, duration 2 d and count 2": (_repeat(duration=2, durationUnit="d", count=2), (2, 2, (2, 2, None))),
+    "daily, count 2, infusions of 4 h": (_repeat(count=2, duration=4, durationUnit="h"), (2, 2, (2, 2, None))),
+    # review: hours are not a cycle's days. ivig_cycle_mg was 1 administration, R27 2 days; now said (unread)
+    "daily, duration 48 h": (_repeat(duration=48, durationUnit="h"), (1, None, (1, 1, None))),
+    # ivig_cycle_mg was 1 administration, R27 2 days: a duration with no unit is said, not read as days
+    "daily, duration 2 with no unit": (_repeat(duration=2), (1, None, (1, 1, None))),
+    "daily, boundsDuration 5 d": (_repeat(boundsDuration=_FIVE_DAYS), (5, 5, (5, 5, None))),
+    # ivig_cycle_mg was 5 administrations (the bounds' days): the count is the administrations within them; the
+    # course still ends on its end date
+    "daily, count 2 within 5-day bounds": (_repeat(count=2, boundsDuration=_FIVE_DAYS), (5, 2, (2, 2, None))),
+    "daily, nothing written": (_repeat(), (1, 1, (1, 1, None))),
+    "daily, nothing written, active": (_repeat(), (101, None, (1, 1, None))),
+    # ivig_cycle_mg was None (given daily with no end): its count ends the cycle
+    "daily, count 2, active": (_repeat(count=2), (101, 2, (2, 2, None))),
+    "code QD, count 2": (({"code": "QD", "repeat": {**_NO_REPEAT, "count": 2}},), (2, 2, (2, 2, None))),
+    # course_days was 1 day
+    "q4wk, duration 2 d": (_repeat(**_Q4_WEEKS, duration=2, durationUnit="d"), (2, 2, (2, 2, 28))),
+    "q4wk, count 2": (_repeat(**_Q4_WEEKS, count=2), (2, 2, (2, 2, 28))),
+    # course_days and ivig_cycle_mg were 1 day: a duration in weeks is days of a cycle too
+    "q4wk, duration 1 wk": (_repeat(**_Q4_WEEKS, duration=1, durationUnit="wk"), (7, 7, (7, 7, 28))),
+    # review: R27 read 2 days (ivig_cycle_mg 1 administration); now said (unread)
+    "q4wk, duration 48 h": (_repeat(**_Q4_WEEKS, duration=48, durationUnit="h"), (1, None, (1, 1, 28))),
+    "q4wk at two times of day, count 2": (_repeat(**_Q4_WEEKS, count=2, timeOfDay=_TWICE), (2, 4, (2, 4, 28))),
+    "q4wk, nothing written": (_repeat(**_Q4_WEEKS), (1, 1, (1, 1, 28))),
+    "q4wk, bounds too short for a second cycle": (
+        _repeat(**_Q4_WEEKS, duration=2, durationUnit="d", boundsDuration=_FIVE_DAYS), (5, 2, (2, 2, None))),
+    # course_days was 1 day and ivig_cycle_mg None: the contract's count is the days of one cycle
+    "count 2, no frequency or period": (_repeat(**_NO_REPEAT, count=2), (2, 2, (2, 2, None))),
+    # review: dosing's rule, no unit no step. R27 read a 14-day interval (now said, unread); course_days was 1 day
+    "period 14 with no unit, count 2": (_repeat(period=14, periodUnit=None, count=2), (2, None, (2, 2, None))),
+    # every 3 days is within one cycle for the course and the taper (a cycle is doses < 7 days apart), a repeat
+    # for R27's interval check: course_days was 5 days and ivig_cycle_mg 1.67 administrations (13 days' average)
+    "q3d, count 5": (_repeat(**_Q3_DAYS, count=5), (13, 5, (5, 5, 3))),
+    # ivig_cycle_mg was 1.67 administrations: days 1 and 4 of the 5 are 2
+    "q3d, boundsDuration 5 d": (_repeat(**_Q3_DAYS, boundsDuration=_FIVE_DAYS), (5, 2, (1, 1, 3))),
+    # review: 1 g on day 1, then 250 mg a day on days 2-5 is 2 g. ivig_cycle_mg was 5 g (the highest day, 5 days)
+    "one cycle in two sequences, bounded": (
+        ({"sequence": 1, "repeat": {"boundsDuration": {**_FIVE_DAYS, "value": 1}}},
+         {"mg": 250, "sequence": 2, "repeat": {"boundsDuration": {**_FIVE_DAYS, "value": 4}}}), (5, 2, (5, 5, None))),
+    # course_days was 1 day and ivig_cycle_mg 1 g (the first instruction only)
+    "one cycle in two sequences, counted": (
+        ({"sequence": 1, "repeat": {"count": 1}}, {"mg": 250, "sequence": 2, "repeat": {"count": 4}}),
+        (5, 2, (5, 5, None))),
+    # course_days was 1 day
+    "phases, q4wk then q6wk": (
+        ({"sequence": 1, "repeat": {**_Q4_WEEKS, "duration": 2, "durationUnit": "d"}},
+         {"mg": 500, "sequence": 2, "repeat": {"period": 6, "periodUnit": "wk", "duration": 2, "durationUnit": "d"}}),
+        (2, 2, (2, 2, 28))),
+    "1 g and 500 mg given together": (({"repeat": {"count": 2}}, {"mg": 500, "repeat": {"count": 2}}),
+                                      (2, 3, (2, 4, None))),
+}
+
+
+@pytest.mark.parametrize("name", list(_IVIG))
+def test_each_reader_of_an_ivig_timing(kb, today, name):
+    """An IVIG order of 1 g an administration: the days course_days gives it (completed, no end date), the mg of
+    one cycle (in administrations of 1 g; None: not read) and R27's reading of the cycle."""
+    instructions, (days, administrations, r27_cycle) = _IVIG[name]
+    order = _built(kb, today, IVIG_CVX, instructions, "active" if name.endswith("active") else "completed")
+    mg = td.ivig_cycle_mg(order, 70, today)
+    cycle = r27.read_order_cycle(order)
+    assert cycle is not None
+    assert _course_length(order, today) == days
+    assert (None if mg is None else mg / 1000) == (None if administrations is None else pytest.approx(administrations))
+    assert (cycle.days, cycle.doses, cycle.interval_days) == r27_cycle
+
+
+# name -> (medication, instructions, days course_days gives a completed course from D-100, a Thursday)
+_COURSES = {
+    "rituximab every 14 days, count 2": (RITUXIMAB, _repeat(period=14, count=2), 15),
+    # once a day at two times of day: 60 doses are read at the frequency (never cut short), as before
+    "prednisone at two times of day, count 60": (PREDNISONE_20, _repeat(count=60, timeOfDay=_TWICE), 60),
+    "prednisone 2 a day, count 60": (PREDNISONE_20, _repeat(frequency=2, count=60), 30),
+    "prednisone 1-2 a day, count 60": (PREDNISONE_20, _repeat(frequencyMax=2, count=60), 60),
+    "prednisone BID, count 4": (PREDNISONE_20, ({"code": "BID", "repeat": {**_NO_REPEAT, "count": 4}},), 2),
+    "methotrexate weekly, count 4": (METHOTREXATE_2_5, _repeat(period=1, periodUnit="wk", count=4), 22),
+    "methotrexate weekly at two times of day, count 4": (
+        METHOTREXATE_2_5, _repeat(period=1, periodUnit="wk", count=4, timeOfDay=_TWICE), 22),
+    # review: a count on named weekdays is spread over them. Was 26 (read 7/3 days apart): Fri, Mon, Wed... x4
+    "TMP-SMX 3 a week on Mon/Wed/Fri, count 12": (
+        TMP_SMX_DS, _repeat(frequency=3, period=1, periodUnit="wk", dayOfWeek=["mon", "wed", "fri"], count=12), 28),
+    # review: was 12, read as consecutive days
+    "TMP-SMX daily on Mon/Wed/Fri, count 12": (TMP_SMX_DS, _repeat(dayOfWeek=["mon", "wed", "fri"], count=12), 28),
+    # review: was 8, read as consecutive days (R24's 4 weeks of prophylaxis ended two weeks early)
+    "TMP-SMX daily on Mon/Thu, count 8": (TMP_SMX_DS, _repeat(dayOfWeek=["mon", "thu"], count=8), 26),
+    # was 25 (3.5 days apart)
+    "TMP-SMX twice a week on Mon/Thu, count 8": (
+        TMP_SMX_DS, _repeat(frequency=2, period=1, periodUnit="wk", dayOfWeek=["mon", "thu"], count=8), 26),
+    # was 25
+    "TMP-SMX on Mon/Thu, count 8": (TMP_SMX_DS, _repeat(**_NO_REPEAT, dayOfWeek=["mon", "thu"], count=8), 26),
+    # dosing's rule: a period with no unit gives no step, so the count gives no length (FHIR requires the unit)
+    "rituximab, period 14 with no unit, count 2": (RITUXIMAB, _repeat(period=14, periodUnit=None, count=2), 1),
+    "rituximab, count 2 and no frequency": (RITUXIMAB, _repeat(**_NO_REPEAT, count=2), 1),
+    # was 7 (the first instruction only): the steps of a course follow one another
+    "prednisone by count, 7 days then 7": (
+        PREDNISONE_20, ({"sequence": 1, "repeat": {"count": 7}}, {"mg": 500, "sequence": 2, "repeat": {"count": 7}}),
+        14),
+}
+
+
+@pytest.mark.parametrize("name", list(_COURSES))
+def test_the_last_dose_day_of_a_counted_course(kb, today, name):
+    code, instructions, days = _COURSES[name]
+    assert _course_length(_built(kb, today, code, instructions), today) == days
+
+
+@pytest.mark.parametrize(("start", "days"), [(None, 28), (0, 25), (3, 26), (4, 28)])
+def test_a_count_on_named_weekdays_from_its_start(start, days):
+    """8 administrations on Mondays and Thursdays (weekday 0 and 3) are 4 weeks of them, from the first named day on
+    or after the start; with no start, as long as any start makes them."""
+    monday = date(2026, 11, 16)
+    run = courses.dose_run(Timing(frequency=1, period=1, period_unit="d", days_of_week=("mon", "thu"), count=8),
+                           start=None if start is None else monday + timedelta(days=start))
+    assert (run.days, run.doses, run.written) == (days, 8, True)
+
+
+def _daily(**changes):
+    return Timing(**{"frequency": 1, "period": 1, "period_unit": "d", **changes})
+
+
+@pytest.mark.parametrize(("repeat", "unread"), [
+    (_daily(period=14, period_unit=None, count=2), "a period of 14 with no unit"),
+    (_daily(duration=48, duration_unit="h"),
+     "a duration of 48 h (how long an infusion runs, not the days of a cycle)"),
+    (_daily(duration=2), "a duration of 2 with no unit"),
+    (_daily(period=4, period_unit="wk", count=0), "a count of 0"),
+    (_daily(duration=4, duration_unit="h", count=2), None),  # how long one infusion runs
+    (_daily(period=4, period_unit="wk", duration=1, duration_unit="mo"), None),
+])
+def test_what_a_cycle_cannot_be_read_from_is_said(repeat, unread):
+    """Review: a cycle's days are read from a duration in days, weeks or months only, and a period needs its unit
+    (hooks.dosing reads none without one); what is not read is said, for R27 to show and the taper to leave out."""
+    assert courses.dose_run(repeat, cycle_gap=courses.IVIG_CYCLE_MIN_GAP_DAYS).unread == unread

@@ -315,11 +315,17 @@ def test_a_cyclic_order_that_ended_covers_its_last_cycle_not_a_next_one(kb, toda
     ({"start": -30, "period": 4, "period_unit": "wk"}, 1),
     ({"start": -30, "end": -33, "status": "completed"}, None),
     ({"start": -30, "period": 4, "period_unit": "wk", "count": 0}, None),
+    ({"start": -1, "end": 1}, 3),
+    ({"start": -1, "count": 2}, 2),
+    ({"start": -1}, None),
 ], ids=["one cycle over 2 days", "cyclic, 5 days a cycle", "cyclic, no days given", "ends before it starts",
-        "count of none"])
+        "count of none", "a cycle under way: its planned days", "under way, counted (was None)",
+        "under way, daily with no end"])
 def test_the_days_of_an_ivig_cycle(kb, today, order, days):
     """An order ending before it starts read as a cycle of -2 days, so its 1 g/kg a day was '-140 g per cycle'; a
-    cycle counted zero days was read as one (review). Neither says what the cycle gives."""
+    cycle counted zero days was read as one (review). Neither says what the cycle gives. An order for one cycle
+    still being given is read to its end or its count (courses.order_runs, as R27 reads it: the count ends the
+    cycle; it was read as given daily with no end); with neither there is no cycle to add up."""
     chart = Chart(today).weight(70).medication(IVIG_CVX, 1, "g/kg", route=ROUTE_IV, **order)
     record, _ = _evaluate(kb, chart)
     assert td.ivig_cycle_mg(record.medications[0], 70, today) == (None if days is None else 70_000 * days)

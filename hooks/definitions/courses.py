@@ -1,21 +1,201 @@
-"""When a medication course was given: its first and last day of dosing.
+"""When a medication course was given: its first and last day of dosing, and the days and administrations its
+dosage timing gives.
 
 Every "given within N days" question (section 4.2: rituximab within 12 months, a steroid-sparing agent since T_tx,
 PJP prophylaxis within 4 weeks) reads the last day a dose was given, so a counted or supplied course that ended
 without an end date (rituximab 1 g x2, prednisone for 30 days) counts until its last dose, not only its first.
+
+How many days and administrations a timing's count, duration and bounds give is one reading, :func:`dose_run`, and
+how an order's instructions make one course or cycle (sequences, phases) is another, :func:`order_runs`: the last
+day of a counted course here, the mg of an IVIG cycle (``treatment_duration.ivig_cycle_mg``) and R27's dose per
+cycle all read them, so they agree on the days and the administrations.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import TypeVar
 
-from hooks.dosing import interval_days
-from hooks.record import MedicationOrder, PatientRecord
+from hooks.dosing import adds_no_dose, interval_days, periods_per_day
+from hooks.record import WEEKDAYS, Dosage, MedicationOrder, PatientRecord, Timing
+from hooks.units import to_days
+
+IVIG_CYCLE_MIN_GAP_DAYS = 7  # IVIG doses closer than this belong to one cycle (a cycle is given over 2-5 days)
+
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class DoseRun:
+    """The days and administrations one dosage instruction gives: a counted course (rituximab 1 g x2 fourteen days
+    apart: 2 over 15 days), or one cycle of a cyclic IVIG order (2 g/kg over 2 days every 4 weeks: 2 over 2 days)."""
+
+    days: int  # from the first dose day to the last, both counted
+    doses: float  # administrations (several a day count each)
+    a_day: float  # administrations on a day that has any, at most (as a dose check must assume)
+    daily: bool  # repeats every day or more often
+    interval_days: float | None  # a cyclic order's days from one cycle's start to the next
+    written: bool  # its length is written (a count, a cycle's duration, bounds); else one day, or open-ended
+    open_ended: bool  # repeats within one course or cycle, and nothing written ends it
+    unread: str | None = None  # what the timing writes that could not be read as a length (said, never guessed)
+
+
+def dose_run(timing: Timing, *, cycle_gap: float | None = None, bounded_days: int | None = None,
+             start: date | None = None) -> DoseRun:
+    """The days and administrations a timing gives in one course, or with a ``cycle_gap`` in one cycle.
+
+    The step between administrations is :func:`hooks.dosing.interval_days`'s, so a period with no unit has none
+    (FHIR requires the unit; it is said, not read as days). FHIR's ``count`` counts administrations; their days are
+    read at the fewest a day the timing states (its frequency, not frequencyMax, nor times of day that say more),
+    and on named weekdays only on those days, so a course is never cut short.
+
+    With a ``cycle_gap`` (IVIG: service contract, section 4) a repeat that is not daily and at least that many days
+    apart (or no step at all) is a new cycle: its ``duration`` in days, weeks or months, else its ``count``, is the
+    days of ONE cycle, each day giving ``a_day`` administrations; a duration in hours or minutes is how long one
+    infusion runs, and one of a day or more is said (``unread``). A daily order with neither is one cycle of its
+    ``bounded_days`` (boundsDuration/Period, or its start to its end), and bounds too short for a second cycle
+    leave a single one.
+    """
+    step = interval_days(timing)
+    daily = step is not None and step <= 1
+    cyclic = cycle_gap is not None and not daily and (step is None or step >= cycle_gap)
+    # a daily timing on named weekdays gives its administrations on each of those days
+    each_day = replace(timing, days_of_week=()) if daily and timing.days_of_week else timing
+    a_day = (max(periods_per_day(each_day) or 1, 1) if daily
+             else max(len(timing.times_of_day), len(timing.when), 1))
+    unread = (f"a period of {timing.period:g} with no unit" if timing.period is not None and step is None
+              else "a count of 0" if timing.count == 0 else None)
+    cycle_days, why = _cycle_days(timing) if cycle_gap is not None and timing.duration else (None, None)
+    unread = unread or why
+    days, doses, written = 1, a_day, True
+    if cycle_days is not None:
+        days, doses = cycle_days, cycle_days * a_day
+    elif timing.count and cyclic:  # the contract's count: the days of one cycle
+        days, doses = max(timing.count, 1), max(timing.count, 1) * a_day
+    elif timing.count and step is not None:
+        days, doses = _counted_days(timing, timing.count, start), timing.count
+    elif bounded_days and step is not None and not cyclic:  # a repeat within its bounds
+        days = bounded_days
+        doses = a_day * (bounded_days if daily else math.floor((bounded_days - 1) / step) + 1)
+    else:
+        written = False
+    interval = (step if cyclic and step is not None and not (bounded_days is not None and bounded_days <= step)
+                else None)
+    return DoseRun(days, doses, a_day, daily, interval, written, not written and step is not None and not cyclic,
+                   unread)
+
+
+def _cycle_days(timing: Timing) -> tuple[int | None, str | None]:
+    """(days of one cycle, what could not be read) from an IVIG timing's ``duration``: days, weeks or months only."""
+    assert timing.duration is not None  # the caller asks only when there is one
+    written = f"a duration of {timing.duration:g} {timing.duration_unit or 'with no unit'}"
+    unit_days = to_days(1, timing.duration_unit) if timing.duration_unit else None
+    if unit_days is None:
+        return None, written
+    days = timing.duration * unit_days
+    if unit_days < 1:  # hours, minutes: how long one infusion runs; a day or more of them is no infusion time
+        return None, f"{written} (how long an infusion runs, not the days of a cycle)" if days >= 1 else None
+    return max(round(days), 1), None
+
+
+def _counted_days(timing: Timing, count: int, start: date | None) -> int:
+    """Days from the first to the last of ``count`` administrations, read at the fewest a day the timing states."""
+    plain = replace(timing, times_of_day=(), when=(), frequency_max=None)
+    step = interval_days(plain) or interval_days(timing)
+    assert step is not None  # the caller has a step
+    if timing.days_of_week and step <= 7:  # spread over the named weekdays
+        per_day = 1 / step if step <= 1 else 7 / step / len(set(timing.days_of_week))
+        return _weekday_span(timing.days_of_week, math.ceil(count / per_day), start)
+    if step <= 1:
+        return max(math.ceil(count * step), 1)
+    return int((count - 1) * step) + 1
+
+
+def _weekday_span(days_of_week: tuple[str, ...], dosing_days: int, start: date | None) -> int:
+    """Days from ``start`` to the last of ``dosing_days`` named weekdays, both counted; with no start, the longest
+    it can be."""
+    named = {WEEKDAYS.index(day) for day in days_of_week}
+
+    def span(first: int) -> int:
+        offsets = sorted((day - first) % 7 for day in named)
+        weeks, index = divmod(max(dosing_days, 1) - 1, len(offsets))
+        return weeks * 7 + offsets[index] + 1
+
+    return span(start.weekday()) if start is not None else max(span(first) for first in range(7))
+
+
+def _bounded_days(order: MedicationOrder) -> int | None:
+    """Days the order runs: its bounds, else start to end (an end date alone still bounds it)."""
+    if order.bounds_days:
+        return round(order.bounds_days)
+    if order.start is not None and order.end is not None and order.end >= order.start:
+        return (order.end - order.start).days + 1
+    return None
+
+
+@dataclass(slots=True)
+class OrderRuns:
+    """An order's dosage instructions as one course or cycle. Instructions with the same ``sequence`` (or none)
+    are given together; the groups of different sequences follow one another (1 g/kg on day 1, then 1 g/kg on day
+    2; a taper's steps) and add up, unless each repeats (``phases``: q4 weeks, then q6 weeks), when the highest
+    counts."""
+
+    groups: list[list[tuple[Dosage, DoseRun]]]
+    phases: bool
+    dose_in_words: bool  # an instruction with no coded dose but a figure in its text ("1.5 g/kg on day 2")
+
+    def combine(self, read: Callable[[Dosage, DoseRun], T | None], add: Callable[[list[T], int, bool], T],
+                highest: Callable[[list[T]], T]) -> T | None:
+        """``read`` each instruction, ``add(items, days, together)`` those given together and then the groups that
+        follow one another, or take the ``highest`` phase; None when any instruction reads None."""
+        totals: list[T] = []
+        for group in self.groups:
+            items = [read(dosage, run) for dosage, run in group]
+            if any(item is None for item in items):
+                return None
+            ready = [item for item in items if item is not None]  # all of them: for mypy
+            totals.append(ready[0] if len(ready) == 1 else add(ready, max(run.days for _, run in group), True))
+        if len(totals) == 1:
+            return totals[0]
+        return highest(totals) if self.phases else add(totals, self.days, False)
+
+    @property
+    def days(self) -> int:
+        """Days of the course or cycle: the groups' days added (each group its longest), or the longest phase."""
+        days = [max(run.days for _, run in group) for group in self.groups]
+        return max(days) if self.phases else sum(days)
+
+    @property
+    def runs(self) -> list[DoseRun]:
+        return [run for group in self.groups for _, run in group]
+
+
+def order_runs(order: MedicationOrder, *, cycle_gap: float | None = None,
+               bounded: int | None = None) -> OrderRuns | None:
+    """The order's dosed instructions (as needed ones left out; the first instruction when none is dosed) with
+    their runs (:func:`dose_run`); None when it has no instruction. Each instruction is bounded by its own bounds,
+    else by the order's (``bounded``, else its bounds or its start to its end)."""
+    if not order.dosages:
+        return None
+    bounded = bounded or _bounded_days(order)
+    dosed = [d for d in order.dosages if d.dose is not None and not d.as_needed] or [order.dosages[0]]
+    groups: dict[int | None, list[tuple[Dosage, DoseRun]]] = {}
+    for dosage in dosed:
+        own = round(dosage.bounds_days) if dosage.bounds_days and len(dosed) > 1 else bounded
+        run = dose_run(dosage.timing, cycle_gap=cycle_gap, bounded_days=own, start=dosage.bounds_start or order.start)
+        groups.setdefault(dosage.sequence, []).append((dosage, run))
+    parts = list(groups.values())
+    phases = len(parts) > 1 and all(any(run.interval_days is not None for _, run in group) for group in parts)
+    return OrderRuns(parts, phases, any(d.dose is None and not adds_no_dose(d) for d in order.dosages))
 
 
 def course_days(order: MedicationOrder, today: date) -> tuple[date, date] | None:
     """First and last day of a course: an end date ends it (whatever the status says); a current course without
-    one runs to today; else its supply or its counted doses, whichever lasts longer; else it is one day."""
+    one runs to today; else its supply or its written doses (:func:`order_runs`: a count, or an IVIG cycle's
+    duration), whichever lasts longer; else it is one day."""
     if order.start is None:
         return None
     if order.end is not None:
@@ -26,12 +206,12 @@ def course_days(order: MedicationOrder, today: date) -> tuple[date, date] | None
         ends = []
         if order.supply_days:
             ends.append(order.start + timedelta(days=max(int(order.supply_days) - 1, 0)))
-        if order.dosage and order.dosage.timing.count and (gap := interval_days(order.dosage.timing)):
-            # a counted course: the last administration is (count - 1) intervals after the first; a cyclic IVIG
-            # order's count is the days of one cycle (service contract, section 4), not the number of cycles
-            if order.in_group("ivig"):
-                gap = min(gap, 1.0)
-            ends.append(order.start + timedelta(days=int((order.dosage.timing.count - 1) * gap)))
+        # only a count, or an IVIG cycle's duration, writes a length here (bounds set the end date)
+        lengths = [d.timing for d in order.dosages if d.timing.count or d.timing.duration]
+        if lengths and ((ivig := order.in_group("ivig")) or any(timing.count for timing in lengths)):
+            runs = order_runs(order, cycle_gap=IVIG_CYCLE_MIN_GAP_DAYS if ivig else None)
+            if runs is not None and any(run.written for run in runs.runs):
+                ends.append(order.start + timedelta(days=runs.days - 1))
         last = max(ends, default=order.start)
     return order.start, min(last, today)
 

@@ -20,15 +20,21 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from hooks.context import HookContext
-from hooks.definitions.courses import course_days, last_dose_day
+from hooks.definitions.courses import (
+    IVIG_CYCLE_MIN_GAP_DAYS,
+    DoseRun,
+    OrderRuns,
+    course_days,
+    last_dose_day,
+    order_runs,
+)
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.routes import systemic
-from hooks.dosing import daily_mg, interval_days
-from hooks.record import Immunization, MedicationOrder, PatientRecord, per_record
+from hooks.dosing import dose_per_administration, interval_days
+from hooks.record import Dosage, Immunization, MedicationOrder, PatientRecord, per_record
 
 GLUCOCORTICOID = "glucocorticoid_systemic"
 IVIG_DEFAULT_INTERVAL_DAYS = 28  # IVIG cycles are 4-weekly unless the order says otherwise
-IVIG_CYCLE_MIN_GAP_DAYS = 7  # IVIG doses closer than this belong to one cycle (a cycle is given over 2-5 days)
 # One anti-CD20 course keeps B cells depleted for about 6 months; it counts as ongoing therapy for that long.
 RITUXIMAB_EFFECT_DAYS = 180
 
@@ -180,37 +186,47 @@ def ivig_cycles(record: PatientRecord) -> list[date]:
     return cycles
 
 
-def ivig_cycle_days(order: MedicationOrder, today: date) -> float | None:
-    """Days of IVIG one cycle of an order gives: a cyclic order, its ``duration`` in days, else its ``count`` (as the
-    service contract writes one), else one; an order for one cycle, the days it runs (its planned days, for a cycle
-    under way). None when an order for one cycle is current with no end (given daily: no cycle to add up), or its
-    days cannot be read (an end before its start, a count below one)."""
+def _ivig_cycle(order: MedicationOrder, today: date) -> OrderRuns | None:
+    """One cycle of an IVIG order as :func:`courses.order_runs` reads it (R27 reads it so too): a cyclic order's
+    ``duration`` in days, weeks or months, else its ``count``, as the service contract writes one; an order for one
+    cycle, its count, else its bounds (its planned days, for a cycle under way), and an order that ended with
+    nothing written that ends it, its course (:func:`courses.course_days`: its supply, else one day). None when the
+    cycle cannot be read: an end before its start, a length its timing does not say in days (a count of none, a
+    duration in hours, a period with no unit), or an order for one cycle still being given with no end."""
     if order.start is not None and order.end is not None and order.end < order.start:
         return None
-    timing = order.dosage.timing if order.dosage else None
-    if stated_interval(order) is not None:
-        if timing is not None and timing.duration and timing.duration_unit in ("d", None):
-            return timing.duration
-        if timing is not None and timing.count is not None:
-            return timing.count if timing.count >= 1 else None
-        return 1
-    if order.end is None and order.current_on(today):
+    cycle = order_runs(order, cycle_gap=IVIG_CYCLE_MIN_GAP_DAYS)
+    if cycle is None or any(run.unread for run in cycle.runs):
         return None
-    span = course_days(order, max(today, order.end or today))  # a cycle under way counts its planned days
-    return None if span is None or span[1] < span[0] else (span[1] - span[0]).days + 1
+    if any(run.open_ended for run in cycle.runs):
+        span = None if order.current_on(today) else course_days(order, today)
+        if span is None:
+            return None  # given with no end: no cycle to add up
+        cycle = order_runs(order, cycle_gap=IVIG_CYCLE_MIN_GAP_DAYS, bounded=(span[1] - span[0]).days + 1)
+    return cycle
+
+
+def ivig_cycle_days(order: MedicationOrder, today: date) -> float | None:
+    """Days of IVIG one cycle of an order gives (:func:`_ivig_cycle`), or None when they cannot be read."""
+    cycle = _ivig_cycle(order, today)
+    return None if cycle is None else cycle.days
 
 
 def ivig_cycle_mg(order: MedicationOrder, weight_kg: float | None, today: date) -> float | None:
-    """mg of IVIG one cycle of an order gives: its dose on each day of the cycle times the cycle's days
-    (:func:`ivig_cycle_days`), so that 1 g/kg a day for 2 days and 0.4 g/kg a day for 5 days are both 2 g/kg, as a
-    cyclic order or as an order for one cycle. None when the dose cannot be read (a per-kg dose with no weight) or
-    the cycle's days cannot."""
-    daily = daily_mg(order, weight_kg)
-    days = ivig_cycle_days(order, today)
-    if daily is None or days is None:
+    """mg of IVIG one cycle of an order gives: each administration's dose times the administrations of the cycle
+    (:func:`_ivig_cycle`), its instructions added up or the highest phase taken as R27 takes them, so that 1 g/kg a
+    day for 2 days and 0.4 g/kg a day for 5 days are both 2 g/kg, and a cycle written in two steps (1 g/kg on day 1,
+    then 0.25 g/kg a day on days 2-5) is the 2 g/kg of both. None when a dose cannot be read (a per-kg dose with no
+    weight, a dose in words) or the cycle's days cannot."""
+    cycle = _ivig_cycle(order, today)
+    if cycle is None or cycle.dose_in_words:
         return None
-    # a cyclic order's daily mg is averaged over its interval: times the interval, what it gives on a day it is given
-    return daily * (stated_interval(order) or 1) * days
+
+    def given(dosage: Dosage, run: DoseRun) -> float | None:
+        each = dose_per_administration(dosage, order.medication, weight_kg)
+        return None if each is None else each.mg * run.doses
+
+    return cycle.combine(given, lambda parts, _days, _together: sum(parts), max)
 
 
 @dataclass(frozen=True, slots=True)

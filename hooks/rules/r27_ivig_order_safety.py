@@ -11,10 +11,9 @@ from typing import Any
 
 from hooks import dosing, orders
 from hooks.context import HookContext
-from hooks.definitions import renal
+from hooks.definitions import courses, renal
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
-from hooks.definitions.courses import last_dose_day
 from hooks.definitions.treatment_duration import ivig_immunizations
 from hooks.record import Dosage, Immunization, MedicationOrder, PatientRecord, Quantity
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
@@ -56,6 +55,7 @@ each cycle, and watch for haemolysis (CBC). IgA deficiency with anti-IgA antibod
 products.
 """
 
+ANY_REPEAT = 1  # for a safety check any repeat that is not daily starts a new full cycle, even 2-6 days on
 _PER_DAY_WORDS = ("per day", "/day", "daily", "each day", "a day", "/d ")
 _PER_CYCLE_WORDS = ("per cycle", "total", "divided", "split over", "per course")
 # A per-kg dose written on a weight other than the actual one, named as a weight ('adjusted body weight', 'AdjBW',
@@ -77,6 +77,7 @@ class CycleDose:
     per_day: bool | None = None  # None: the order does not say whether the dose is per day or per cycle
     open_ended: bool = False  # daily with no count, duration or bounds: no cycle length, so no total dose
     readings: dict[str, float] = field(default_factory=dict)  # "per cycle"/"per day" -> cycle amount (g or g/kg)
+    unread: list[str] = field(default_factory=list)  # what the timing writes that could not be read as a length
     how: str = ""
 
 
@@ -91,68 +92,43 @@ def _amount(dose: Quantity) -> tuple[float | None, bool]:
     return (None if mg is None else mg / 1000.0), False
 
 
-def read_cycle(dosage: Dosage | None, bounded_days: int | None = None) -> CycleDose | None:
+def read_cycle(dosage: Dosage, run: courses.DoseRun) -> CycleDose | None:
     """Dose per cycle of one IVIG dosage instruction (contract section 4: cyclic regimens), or None if unreadable.
 
-    The days of a cycle are ``duration`` in days (a duration in hours is how long one infusion runs, not the
-    cycle), else ``count``, else, for a daily order, the ``bounded_days`` of the order (boundsDuration/Period).
-    A daily order is one cycle split over those days; any longer repeat is the interval between cycles. Several
-    administrations a day (every 12 hours, two times of day) each give the dose: for a daily timing ``count``
-    counts administrations, as FHIR defines it; for a cyclic one it counts the days of the cycle (the contract)."""
-    if dosage is None or dosage.dose is None:
+    The cycle's days, administrations and interval are ``run``'s (:func:`courses.dose_run`, which the other IVIG
+    readers share: ``duration`` in days, weeks or months, else ``count``, else, for a daily order, its bounds; any
+    repeat that is not daily is the interval between cycles). Several administrations a day (every 12 hours, two
+    times of day) each give the dose."""
+    if dosage.dose is None:
         return None
-    result = CycleDose()
-    amount, result.per_kg = _amount(dosage.dose)
+    amount, per_kg = _amount(dosage.dose)
     if amount is None:
         return None
-    result.value = amount
-    timing = dosage.timing
-    span = to_days(timing.duration, timing.duration_unit)
-    period = to_days(timing.period, timing.period_unit)
-    # a timing code (QD, Q2D...) or named weekdays also give the step
-    step = period / (timing.frequency or 1) if period else dosing.interval_days(timing)
-    daily = step is not None and step <= 1
-    a_day = (max(dosing.periods_per_day(replace(timing, days_of_week=())) or 1, 1) if daily
-             else max(len(timing.times_of_day), len(timing.when), 1))
-    counted_doses = None
-    if span is not None and span >= 1:
-        result.days = round(span)
-    elif timing.count and daily:  # FHIR's count: administrations
-        result.days, counted_doses = max(math.ceil(timing.count / a_day), 1), timing.count
-    elif timing.count:
-        result.days = max(timing.count, 1)
-    elif daily and bounded_days:
-        result.days = bounded_days
-    else:
-        result.days = 1
-        result.open_ended = daily
-    result.doses = counted_doses or result.days * a_day
-    if daily or a_day > 1:
+    result = CycleDose(value=amount, per_kg=per_kg, days=run.days, doses=run.doses, interval_days=run.interval_days,
+                       open_ended=run.open_ended, unread=[run.unread] if run.unread else [])
+    a_day = run.a_day
+    if run.daily or a_day > 1:
         result.per_day = True  # given daily, or several times a day: each administration is one dose
-    if not daily and step is not None and not (bounded_days is not None and bounded_days <= step):
-        # any repeat that is not daily is a new full cycle, even 2-6 days on; bounds too short for a second dose
-        # give a single cycle
-        result.interval_days = step
     if result.days > 1 and result.per_day is None:
         result.per_day = _per_day_from_max(dosage, result) if dosage.max_per_period else _per_day_from_text(dosage)
     unit_label = "g/kg" if result.per_kg else "g"
-    each = f"{result.value:g} {unit_label}" + ("/day" if a_day == 1 else f" x {a_day:g} a day")
+    each = f"{amount:g} {unit_label}" + ("/day" if a_day == 1 else f" x {a_day:g} a day")
     if result.open_ended:
-        result.readings = {"per day": result.value * a_day}  # at least this much per cycle: the order has no end
+        result.readings = {"per day": amount * a_day}  # at least this much per cycle: the order has no end
         result.how = f"{each} with no end"
     elif result.doses == 1:
-        result.readings = {"per cycle": result.value}
-        result.how = f"{result.value:g} {unit_label} in one day"
+        result.readings = {"per cycle": amount}
+        result.how = f"{amount:g} {unit_label} in one day"
     elif result.per_day is True:
-        result.readings = {"per day": result.value * result.doses}
+        result.readings = {"per day": amount * result.doses}
         result.how = (f"{each} x {result.days} day{'s' if result.days > 1 else ''}" if result.days * a_day
-                      == result.doses else f"{result.value:g} {unit_label} x {result.doses:g} doses")
+                      == result.doses else f"{amount:g} {unit_label} x {result.doses:g} doses")
     elif result.per_day is False:
-        result.readings = {"per cycle": result.value}
-        result.how = f"{result.value:g} {unit_label} per cycle over {result.days} days"
+        result.readings = {"per cycle": amount}
+        result.how = f"{amount:g} {unit_label} per cycle over {result.days} days"
     else:
-        result.readings = {"per cycle": result.value, "per day": result.value * result.doses}
-        result.how = (f"{result.value:g} {unit_label} over {result.days} days; the order does not say whether "
+        result.readings = {"per cycle": amount, "per day": amount * result.doses}
+        result.how = (f"{amount:g} {unit_label} over {result.days} days; the order does not say whether "
                       "this is per day or per cycle")
     return result
 
@@ -160,35 +136,28 @@ def read_cycle(dosage: Dosage | None, bounded_days: int | None = None) -> CycleD
 def read_order_cycle(order: MedicationOrder) -> CycleDose | None:
     """Dose per cycle of an IVIG order from all its dosage instructions, or None if one cannot be read.
 
-    Instructions with the same ``sequence`` (or none) are given together and add up. Steps of different
-    sequences that each repeat are phases of the regimen (q4 weeks, then q6 weeks): the highest counts. Steps
-    that do not repeat are days of one cycle (1 g/kg on day 1, then 1 g/kg on day 2) and add up."""
-    bounded = _bounded_days(order)
-    if any(d.dose is None and not dosing.adds_no_dose(d) for d in order.dosages):
+    How the instructions make one cycle is :func:`courses.order_runs`'s, which ``ivig_cycle_mg`` shares:
+    instructions with the same ``sequence`` (or none) are given together and add up; steps of different sequences
+    that each repeat are phases of the regimen (q4 weeks, then q6 weeks), and the highest counts; steps that do not
+    repeat are days of one cycle (1 g/kg on day 1, then 1 g/kg on day 2) and add up."""
+    runs = courses.order_runs(order, cycle_gap=ANY_REPEAT)
+    if runs is None or runs.dose_in_words:
         return None  # a dose in words ("1.5 g/kg on day 2") cannot be left out of the cycle
-    dosed = [d for d in order.dosages if d.dose is not None and not d.as_needed]
-    if len(dosed) < 2:
-        return read_cycle(dosed[0] if dosed else order.dosage, bounded)
-    steps: dict[int | None, list[CycleDose]] = {}
-    for dosage in dosed:
-        part = read_cycle(dosage, round(dosage.bounds_days) if dosage.bounds_days else bounded)
-        if part is None:
-            return None
-        steps.setdefault(dosage.sequence, []).append(part)
-    if len({part.per_kg for parts in steps.values() for part in parts}) > 1:
+    if len({_amount(d.dose)[1] for group in runs.groups for d, _ in group if d.dose is not None}) > 1:
         return None  # g and g/kg mixed in one order: no one amount to add up
-    cycles = [_added(parts, days=max(p.days for p in parts), joiner=" with ") for parts in steps.values()]
-    if len(cycles) > 1 and all(c.interval_days is not None for c in cycles):
-        highest = max(cycles, key=lambda c: max(c.readings.values()))
-        return replace(highest, interval_days=min(c.interval_days or math.inf for c in cycles),
-                       how="; then ".join(c.how for c in cycles))
-    return _added(cycles, days=sum(c.days for c in cycles), joiner=", then ")
+    return runs.combine(read_cycle, lambda parts, days, together: _added(parts, days, " with " if together
+                                                                        else ", then "), _highest_phase)
+
+
+def _highest_phase(phases: list[CycleDose]) -> CycleDose:
+    """The phase giving the most per cycle, repeating as often as the most frequent one."""
+    highest = max(phases, key=lambda c: max(c.readings.values()))
+    return replace(highest, interval_days=min(c.interval_days or math.inf for c in phases),
+                   unread=[why for c in phases for why in c.unread], how="; then ".join(c.how for c in phases))
 
 
 def _added(parts: list[CycleDose], days: int, joiner: str) -> CycleDose:
     """One cycle giving all of ``parts``: each reading adds up (a part read one way only adds that amount)."""
-    if len(parts) == 1:
-        return parts[0]
     keys = {key for part in parts for key in part.readings}
     intervals = [p.interval_days for p in parts if p.interval_days is not None]
     return CycleDose(
@@ -196,7 +165,7 @@ def _added(parts: list[CycleDose], days: int, joiner: str) -> CycleDose:
         doses=sum(p.doses for p in parts), interval_days=min(intervals, default=None),
         open_ended=any(p.open_ended for p in parts),
         readings={key: sum(p.readings.get(key, min(p.readings.values())) for p in parts) for key in keys},
-        how=joiner.join(p.how for p in parts))
+        unread=[why for p in parts for why in p.unread], how=joiner.join(p.how for p in parts))
 
 
 def _per_day_from_max(dosage: Dosage, cycle: CycleDose) -> bool | None:
@@ -218,15 +187,6 @@ def _per_day_from_text(dosage: Dosage) -> bool | None:
         return False
     if any(w in words for w in _PER_DAY_WORDS):
         return True
-    return None
-
-
-def _bounded_days(order: MedicationOrder) -> int | None:
-    """Days the order runs: its bounds, else start to end (an end date alone still bounds it)."""
-    if order.bounds_days:
-        return round(order.bounds_days)
-    if order.start is not None and order.end is not None and order.end >= order.start:
-        return (order.end - order.start).days + 1
     return None
 
 
@@ -255,7 +215,7 @@ def _ivig_given(record: PatientRecord) -> IvigHistory:
     history: IvigHistory = []
     today = record.today
     for order in record.medications_in("ivig"):
-        if (day := _last_given(order, today) if order.current_on(today) else last_dose_day(order, today)):
+        if (day := _last_given(order, today) if order.current_on(today) else courses.last_dose_day(order, today)):
             history.append((order, day))
     history += [(i, i.when) for i in ivig_immunizations(record) if i.when is not None]  # always dated: for mypy
     return history
@@ -399,6 +359,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                             "is unbounded; state the days of the cycle (2-5).")
             dose_problem = True
         facts[f"{order.id}_interval_days"] = cycle.interval_days
+        if cycle.unread:  # said, never guessed: FHIR gives every period and duration a unit
+            unchecked.append(f"{name}: {'; '.join(cycle.unread)} cannot be read as days, so the days of a cycle "
+                             f"and the interval between cycles were checked only as read ({cycle.how})")
         per_kg: dict[str, float] = {}
         if cycle.per_kg:
             per_kg = dict(cycle.readings)

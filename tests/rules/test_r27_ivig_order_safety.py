@@ -378,9 +378,13 @@ def test_without_immunizations_an_otherwise_clean_order_is_not_called_checked(kb
     (0.5, {"period": 12, "periodUnit": "h", "count": 4}, False, "0.5 g/kg x 2 a day x 2 days"),
     (1.0, {"period": 12, "periodUnit": "h", "count": 3}, True, "1 g/kg x 3 doses"),
     (1.0, {"period": 12, "periodUnit": "h", "duration": 2, "durationUnit": "d"}, True, "1 g/kg x 2 a day x 2 days"),
-    (1.0, {"count": 4, "timeOfDay": ["08:00:00", "20:00:00"]}, True, "1 g/kg x 2 a day x 2 days"),
+    # once a day at two times of day: 4 doses, over the 4 days the frequency gives (a count is never cut short, as
+    # every reader of a timing reads it: courses.dose_run); it was read as 2 days, with the same 4 g/kg
+    (1.0, {"count": 4, "timeOfDay": ["08:00:00", "20:00:00"]}, True, "1 g/kg x 4 doses"),
     (0.5, {"duration": 2, "durationUnit": "d", "timeOfDay": ["08:00:00", "20:00:00"]}, False,
      "0.5 g/kg x 2 a day x 2 days"),
+    # 1-2 a day: each dose counts at the most a day, but 4 doses may take 4 days (was read as 2 days)
+    (0.5, {"count": 4, "frequencyMax": 2}, False, "0.5 g/kg x 4 doses"),
 ])
 def test_several_administrations_a_day_each_give_the_dose(kb, today, dose, repeat, flagged, how):
     """1 g/kg every 12 hours for 2 days is 4 g/kg a cycle; it was read as 1 g/kg a day, 2 g/kg, and passed."""
@@ -526,3 +530,24 @@ def test_a_vein_condition_that_is_not_a_vte_is_not_called_one(kb, today, name):
     """Broad names ('venous thrombosis', 'deep veins') called these a prior VTE on the card (found by review)."""
     chart = _chart(today).condition(name, onset=-400)
     assert _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)[0] is None
+
+
+@pytest.mark.parametrize(("repeat", "unread"), [
+    ({"period": 14, "periodUnit": None, "count": 2}, "a period of 14 with no unit"),
+    ({"period": 4, "periodUnit": "wk", "duration": 48, "durationUnit": "h"},
+     "a duration of 48 h (how long an infusion runs, not the days of a cycle)"),
+    ({"period": 4, "periodUnit": "wk", "duration": 2}, "a duration of 2 with no unit"),
+])
+def test_a_timing_not_written_in_days_is_said_not_guessed(kb, today, repeat, unread):
+    """A period with no unit was read in days (cycles every 14 days), although hooks.dosing reads no step from it;
+    a duration in hours, or with no unit, was read as the days of a cycle (48 h as 2 days). FHIR requires the unit
+    and the contract writes a cycle's days in days: R27 now says what it could not read rather than guess."""
+    chart = _chart(today)
+    resource = chart.medication_request(IVIG_CVX, 1, "g/kg", start=0, status="draft", intent="proposal",
+                                        resource_id="draft-ivig", text="per cycle")
+    timing = resource["dosageInstruction"][0]["timing"]
+    timing["repeat"] = {key: value for key, value in {**timing["repeat"], **repeat}.items() if value is not None}
+    card, entry = _run(kb, chart.draft_resource(resource), today)
+    assert card is None and entry["status"] == "not-evaluable"
+    assert entry["reason"].startswith(f"immune globulin, intravenous: {unread} cannot be read as days, so the days "
+                                      "of a cycle and the interval between cycles were checked only as read")
