@@ -314,14 +314,6 @@ def test_every_rule_that_reads_the_egfr_takes_a_bound_that_does_not_settle_its_l
     assert says(card, chart.at(-10)), card
 
 
-R27_PENDING = pytest.mark.xfail(strict=True, reason="R27 not yet moved to renal.below_limit")
-
-
-def _readers(cases):
-    """The rules of ``cases``, R27's marked until it asks renal.below_limit (the lead applies that change)."""
-    return [pytest.param(rule, marks=R27_PENDING) if rule == "ivig-order-safety" else rule for rule in cases]
-
-
 def _no_methotrexate(card):
     return not any(s["label"].startswith("Methotrexate") for s in card["suggestions"])
 
@@ -337,7 +329,7 @@ SAME_DAY_LOW = {  # each reader: what its card says when a day's estimate is bel
 }
 
 
-@pytest.mark.parametrize("rule", _readers(SAME_DAY_LOW))
+@pytest.mark.parametrize("rule", SAME_DAY_LOW)
 def test_every_reader_takes_the_more_careful_reading_of_a_day(kb, today, rule):
     """A creatinine of 3.0 mg/dL (an eGFR of 17 at 62, as a woman) and the lab's '>60' on the same day: the lab's own
     won, so R05 offered methotrexate first, R11 named no renal risk and R27 was quiet. The estimate now counts, and
@@ -359,7 +351,7 @@ UNREAD_SAYS = {  # each reader: what its card says when the newest eGFR cannot b
 }
 
 
-@pytest.mark.parametrize("rule", _readers(UNREAD_SAYS))
+@pytest.mark.parametrize("rule", UNREAD_SAYS)
 def test_every_reader_takes_a_newest_egfr_that_cannot_be_read_as_not_known(kb, today, rule):
     """eGFR 80 ten days ago, then '<15 (critical)' two days ago: the older 80 was used, so R05 offered methotrexate
     first, R11 named no renal risk and R27 was quiet. Whether the eGFR is below the limit is now not known, and the

@@ -325,7 +325,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                            if found is None) if adult and bmi is None else None)
     adjusted = (dosing.adjusted_body_weight(weight.value, height.value, record.patient.sex if record.patient
                                             else None) if obese and weight and height else None)
-    egfr = renal.latest_egfr(record, context, record.today - timedelta(days=int(params["egfr_max_age_days"])))
+    kidney = renal.below_limit(record, context, params["egfr_min"],
+                               record.today - timedelta(days=int(params["egfr_max_age_days"])))
     iga = record.observations_in("igA")
     vte = record.conditions_in("vte")
     facts.update({
@@ -333,7 +334,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "latest_weight_any": (w.describe("kg") if (w := body.latest_weight(record)) else None),
         "bmi": bmi[1] if bmi else None,
         "adjusted_body_weight_kg": round(adjusted, 1) if adjusted else None,
-        "egfr": str(egfr) if egfr else None,
+        "egfr": str(kidney) if kidney.decided else None,
         "iga_measured": bool(iga),
         "prior_vte": "; ".join(c.code.label for c in vte) or None,
     })
@@ -428,18 +429,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 problems.append(f"{name}: {bmi[1]}, and the dose is based on actual body weight; use adjusted "
                                 "body weight" + (f" ({adjusted:.1f} kg)" if adjusted else "") + ".")
                 dose_problem = True
-    below = egfr.below(params["egfr_min"]) if egfr is not None else None
-    if egfr is None:
+    if kidney.decided is None:
         problems.append(f"No eGFR within the last {int(params['egfr_max_age_days'])} days: check renal function "
                         "before IVIG (renal failure risk).")
-    elif below:
-        problems.append(f"eGFR {egfr} (< {params['egfr_min']:g} mL/min/1.73m2): "
-                        "risk of IVIG-related acute kidney injury; avoid sucrose-containing products, hydrate, "
-                        "infuse slowly.")
-    elif below is None:  # a bound that does not settle it ('<75'): renal impairment is not ruled out
-        problems.append(f"eGFR reported as {egfr}: whether it is below {params['egfr_min']:g} mL/min/1.73m2 is not "
-                        "known; check renal function before IVIG (renal failure risk), and until then avoid "
-                        "sucrose-containing products, hydrate, infuse slowly.")
+    elif kidney.below:
+        problems.append(f"{kidney}: risk of IVIG-related acute kidney injury; avoid sucrose-containing products, "
+                        "hydrate, infuse slowly.")
+    elif kidney.below is None:  # '<75', or a result that cannot be read: renal impairment is not ruled out
+        problems.append(f"Renal impairment not ruled out: {kidney}; check renal function before IVIG (renal failure "
+                        "risk), and until then avoid sucrose-containing products, hydrate, infuse slowly.")
     if not iga:
         problems.append("IgA has never been measured: check it (IgA deficiency with anti-IgA antibodies can cause "
                         "anaphylaxis).")
@@ -521,7 +519,7 @@ def _short(problem: str) -> str:
                        ("cycle totals", "cycle > 2 g/kg"),
                        ("closer than", "interval < 21 d"), ("days before this cycle", "interval < 21 d"),
                        ("no egfr", "no recent eGFR"), ("with no end", "daily, no end"),
-                       ("egfr reported as", "eGFR < 60 not ruled out"), ("egfr ", "eGFR < 60"),
+                       ("renal impairment not ruled out", "eGFR < 60 not ruled out"), ("egfr ", "eGFR < 60"),
                        ("based on actual body weight", "BMI >= 30 on actual weight"), ("iga has never", "no IgA"),
                        ("thromboembolism", "prior VTE"), ("could not be read", "dose unreadable")):
         if key in lowered:
