@@ -72,7 +72,9 @@ def test_an_identifier_of_another_order_or_malformed_is_no_link(kb, today, ident
     ({"code": MTX_INJECTABLE}, False),  # an injectable: under the skin, not by mouth
     ({"route": ROUTE_SC}, False),  # another route
     ({"period": 2}, False),
-    ({"time_of_day": ["08:00:00", "20:00:00"]}, False),  # split over the day: another schedule
+    ({"time_of_day": ["08:00:00", "20:00:00"]}, True),  # a dose split over the day: the same dose days
+    ({"day_of_week": None}, True),  # a weekday named on one side only, as often: no difference
+    ({"day_of_week": None, "period": 2}, False),
 ])
 def test_the_same_drug_route_and_schedule_written_again_replaces_the_order(kb, today, draft, replaced):
     kwargs = {"day_of_week": ["mon"], **WEEKLY, **draft}
@@ -224,7 +226,8 @@ def test_what_a_replacement_must_stop(kb, today):
     record, context = record_and_context(kb, chart, "order-sign")
     drafts = context.drafts_in("methotrexate")
     read = continuing.on_chart(drafts, continuing.current_orders(record, "methotrexate"), today, "methotrexate")
-    assert [(o.id, how) for o, how in read.to_stop(drafts, {"MedicationRequest/beside": "5 mg"})] == [
+    beside = next(o for o in read.scheduled if o.id == "beside")
+    assert [(o.id, how) for o, how in read.to_stop(drafts, {id(beside): "5 mg"})] == [
         ("beside", "5 mg"), ("replaced", "the draft replaces it")]
     chart.drafts[-1]["id"] = "replaced"
     del chart.drafts[-1]["priorPrescription"]
@@ -249,3 +252,58 @@ def test_local_forms_are_not_current_systemic_orders(kb, today):
 def test_the_route_by_the_order_else_by_the_products_form(kb, today, code, route, expected):
     _, context = record_and_context(kb, Chart(today).draft(code, 15, "mg", route=route, **WEEKLY), "order-sign")
     assert continuing.route_of(context.draft_orders[0]) == expected
+
+
+def test_orders_with_no_id_are_told_apart(kb, today):
+    """Two chart orders with no id both read as 'MedicationRequest/': keyed by it, the renewal of one replaced both
+    and the other was lost from the total (found by review). They are told apart by identity."""
+    chart = _monday_tablets(today).medication(MTX_INJECTABLE, 25, "mg", start=-100, day_of_week=["wed"],
+                                                        route=ROUTE_SC, **WEEKLY)
+    for resource in chart.resources["medications"]:
+        resource["id"] = ""  # read as no id
+    chart.draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["mon"], **WEEKLY)
+    read = _read(kb, chart)
+    assert [o.label for o, _ in read.replaced] == ["methotrexate 2.5 MG Oral Tablet"]
+    assert [o.label for o in read.scheduled] == ["methotrexate 25 MG/ML Injectable Solution"]
+
+
+@pytest.mark.parametrize(("end", "goes_on"), [(0, False), (1, False), (2, True)])
+def test_an_order_whose_last_dose_day_comes_before_the_drafts_ends_first(kb, today, end, goes_on):
+    """Monday tablets ending today (a Saturday) or tomorrow gave their last dose the Monday before: the Monday
+    injection drafted from today follows them (they were read as given beside it: 40 mg a week, found by review).
+    Ending on Monday the 23rd, both are given that day."""
+    chart = _monday_tablets(today, end=end).draft(MTX_INJECTABLE, 20, "mg", day_of_week=["mon"], route=ROUTE_SC,
+                                                  **WEEKLY)
+    read = _read(kb, chart)
+    assert (_ids(read.scheduled) == ["chart"]) is goes_on and (_ids(read.ending_first) == ["chart"]) is not goes_on
+
+
+@pytest.mark.parametrize("stop", [{"status": "stopped"}, {"status": "cancelled"}, {"status": "entered-in-error"},
+                                  {"dose": 0}])
+def test_a_draft_that_discontinues_the_order_replaces_it_and_gives_nothing(kb, today, stop):
+    """The tablets re-sent as stopped (or with a 0 mg dose) beside a Wednesday injection: a switch with the old order
+    discontinued in the same batch. It replaces the order, and is no step of a schedule (it was read as a dose given
+    with the injection: twice a week, 45 mg, found by review)."""
+    chart = _monday_tablets(today)
+    chart.draft_resource(chart.medication_request(METHOTREXATE_2_5, stop.get("dose", 15), "mg", start=-60,
+                                                  day_of_week=["mon"], route=ROUTE_ORAL, resource_id="chart",
+                                                  status=stop.get("status", "draft"), **WEEKLY))
+    chart.draft(MTX_INJECTABLE, 25, "mg", day_of_week=["wed"], route=ROUTE_SC, start=2, **WEEKLY)
+    record, context = record_and_context(kb, chart, "order-sign")
+    drafts = context.drafts_in("methotrexate")
+    read = continuing.on_chart(drafts, continuing.current_orders(record, "methotrexate"), today, "methotrexate")
+    assert _ids(o for o, _ in read.replaced) == ["chart"] and read.beside == ()
+    assert read.replaced[0][1].startswith("discontinued by a draft (the same id, ")
+    assert [d.label for d in continuing.given_drafts(drafts)] == ["methotrexate 25 MG/ML Injectable Solution"]
+
+
+def test_cancel_or_discontinue_recommends_stopping_a_chart_order_unsafe_on_its_own(kb, today):
+    """A chart order that is wrong on its own (daily methotrexate) must not be the one kept: cancelling the draft is
+    offered but not recommended, and says why."""
+    [order] = _read(kb, _monday_tablets(today).draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["thu"],
+                                                     **WEEKLY)).scheduled
+    cancel, keep = continuing.cancel_or_discontinue([], [(order, "once daily")], chart_alone="given once daily")
+    assert cancel.label == "Cancel the draft: the order on the chart stays active (given once daily)"
+    assert (cancel.is_recommended, keep.is_recommended) == (False, True)
+    cancel, keep = continuing.cancel_or_discontinue([], [(order, "once weekly")])
+    assert (cancel.is_recommended, keep.is_recommended) == (True, False)

@@ -8,10 +8,13 @@ A draft replaces a chart order when it says so, or when it is that prescription 
 
 * it is the chart order re-sent (the same id), or names it as its ``priorPrescription`` by reference or by
   identifier (FHIR's link from a changed or renewed prescription to the order it follows: the EHR's modify and
-  renew);
+  renew); a draft re-sent as stopped, cancelled or entered in error, or with a 0 mg dose, discontinues the order
+  and gives nothing (:func:`discontinues`): a switch with the old order stopped in the same batch adds nothing up;
 * or, with no link, it is the same drug (the ingredient of the rule's drug group, whatever the product or tablet
-  strength) by the same route, on the same schedule (the days with a dose and the weekdays named, in the timing or
-  in the text), only its dose changed or not: a renewal, or a dose change written as a new order.
+  strength) by the same route, on the same schedule (the days with a dose, a dose split over one day's times being
+  one day as R08 counts them, and the weekdays named, in the timing or in the text), only its dose changed or not:
+  a renewal, or a dose change written as a new order. A weekday named on one side only is no difference when both
+  are as often (a legacy 'weekly' order renewed on a named day), as a route stated on one side only is none.
 
 Drafts that follow one another in time (each starting after the one before it ends: a taper or a titration written
 as separate orders) are one schedule, a *chain*. Its steps are never added up with one another, and it is the
@@ -26,8 +29,9 @@ R09 add no scheduled dose for it; R08 still counts its weekday [design].
 Anything else goes on beside the drafts, and its dose adds up with theirs: another drug or route (tablets to a
 syringe), another weekday or frequency, or a schedule that cannot be read. An order on hold counts, as FHIR expects
 it to resume; so does one whose status does not say whether it is given (``unknown``, or none) and whose end date
-has not passed: the safe side, said on the card. A stopped or completed order does not, nor does one ending before
-every draft starts (the step before a taper step written as its own order) [design].
+has not passed: the safe side, said on the card. A stopped or completed order does not, nor does one whose last dose
+comes before every draft starts (the step before a taper step written as its own order; a Monday order ending on a
+Sunday gave its last dose the Monday before) [design]. Orders are told apart by identity: two with no id are two.
 
 A chart order read as replaced only by that unlinked test is still on the chart when the draft is signed: nothing
 tells the EHR to stop it. While it is current and does not end before the draft that rewrites it starts, it is
@@ -42,14 +46,15 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 
 from hooks import dosing
 from hooks.definitions.dose_basis import draft_span, draft_start, scheduled_weekdays, text_frequency
 from hooks.definitions.routes import is_local_order, route_says_im, route_says_iv, route_says_oral, route_says_sc
-from hooks.record import CURRENT_STATUSES, MedicationOrder, PatientRecord, Timing, per_record
+from hooks.record import CURRENT_STATUSES, WEEKDAYS, Dosage, MedicationOrder, PatientRecord, Timing, per_record
 from hooks.rule import Action, Fired, Suggestion
 
 # A status that does not say whether the order is still given: counted as going on, and said so
@@ -118,8 +123,9 @@ def weekdays_named(timing: Timing, clauses: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class OnChart:
-    """The chart's current orders of a drug, read against the drafts signed with them. Orders are named by their
-    reference (the resource id), never by their label: two orders may share a product."""
+    """The chart's current orders of a drug, read against the drafts signed with them. Orders are told apart by
+    identity, never by their label (two orders may share a product) nor by their reference (two orders with no id
+    share one): a caller keys what it reads of them by ``id(order)``."""
 
     # go on beside the drafts, their doses adding up (a taper order as given from the drafts' first day)
     scheduled: tuple[MedicationOrder, ...] = ()
@@ -131,6 +137,8 @@ class OnChart:
     # among those replaced: replaced only by the unlinked rewrite test, and given still when the drafts that rewrite
     # it start (as given from then): signing does not stop it. Each with those drafts (a chain's steps, in order).
     left_active: tuple[tuple[MedicationOrder, tuple[MedicationOrder, ...]], ...] = ()
+    # why each order in ``unsure`` is counted, by id(order): read once, as a card names every order
+    unsure_why: Mapping[int, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def beside(self) -> tuple[MedicationOrder, ...]:
@@ -140,19 +148,19 @@ class OnChart:
     def note(self, order: MedicationOrder) -> str:
         """What a card says after the order's name: ' (on hold)', or why it is counted though that cannot be
         told; else ''."""
-        unsure = "; ".join(why for o, why in self.unsure if o.reference == order.reference)
+        unsure = self.unsure_why.get(id(order), "")
         held = "on hold" if order.status == "on-hold" else ""
         return f" ({'; '.join(filter(None, (held, unsure)))})" if held or unsure else ""
 
     def to_stop(self, drafts: Sequence[MedicationOrder],
-                described: Mapping[str, str]) -> list[tuple[MedicationOrder, str]]:
+                described: Mapping[int, str]) -> list[tuple[MedicationOrder, str]]:
         """What an order offered instead of the drafts must stop on the chart, each with how it is given
-        (``described``, by reference): every order going on beside them with a scheduled dose, and every order a
+        (``described``, by id(order)): every order going on beside them with a scheduled dose, and every order a
         draft replaces (signing the draft would have stopped it; cancelling it does not), but not one re-sent as
         the draft itself (cancelling the draft is that)."""
-        sent = {d.reference for d in drafts}
-        return ([(o, described.get(o.reference, "dose not read")) for o in self.scheduled]
-                + [(o, "the draft replaces it") for o, _ in self.replaced if o.reference not in sent])
+        sent = {d.reference for d in drafts if d.id}
+        return ([(o, described.get(id(o), "dose not read")) for o in self.scheduled]
+                + [(o, "the draft replaces it") for o, _ in self.replaced if not (o.id and o.reference in sent)])
 
     def going_on(self, kept: Sequence[tuple[MedicationOrder, str]]) -> str:
         """The card's finding that names the chart orders going on beside the drafts, each with how it is given."""
@@ -189,51 +197,73 @@ def current_orders(record: PatientRecord, group: str) -> tuple[MedicationOrder, 
 def on_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder], today: date,
              group: str) -> OnChart:
     """Which of ``chart`` (current orders: :func:`current_orders`, narrowed by the rule) go on beside ``drafts``;
-    ``group`` is the drug group whose ingredient makes two orders the same drug."""
+    ``group`` is the drug group whose ingredient makes two orders the same drug. A draft that discontinues
+    (:func:`discontinues`) replaces the order it re-sends or names, and gives nothing."""
     if not drafts or not chart:
         return OnChart()
-    replaced = [(o, how) for o in chart if (how := _linked(o, drafts))]
-    gone = {o.reference for o, _ in replaced}
-    first_day = min(draft_start(d, today) for d in drafts)
-    ending_first = tuple(o for o in chart if o.reference not in gone and o.end is not None and o.end < first_day)
-    gone.update(o.reference for o in ending_first)
+    dosed = given_drafts(drafts)
+    links = _Links(drafts)
+    replaced = [(o, how) for o in chart if (how := links.how(o))]
+    gone = {id(o) for o, _ in replaced}
+    first_day = min((draft_start(d, today) for d in dosed), default=today)
+    ending_first = tuple(o for o in chart if id(o) not in gone and (last := _last_dose_day(o)) is not None
+                         and last < first_day)
+    gone.update(id(o) for o in ending_first)
     unsure = [(o, "its status does not say whether it is still given: counted as going on") for o in chart
-              if o.reference not in gone and o.status in _UNSTATED_STATUSES]
+              if id(o) not in gone and o.status in _UNSTATED_STATUSES]
     left_active: list[tuple[MedicationOrder, tuple[MedicationOrder, ...]]] = []
 
-    # the unlinked test: chains of scheduled drafts that name no order, against the scheduled orders left
-    on_file = {o.reference for o in chart}
-    free = [(chain, _Prescription.of(chain[0], group)) for chain in _chains(drafts, today)
-            if not any(d.reference in on_file or _names_prior(d) for d in chain)]
-    candidates = {o.reference: _Prescription.of(o, group) for o in chart
-                  if o.reference not in gone and not _only_as_needed(o)}
-    for order in chart:
-        if (written := candidates.get(order.reference)) is None:
-            continue
-        rewriting = [(chain, p) for chain, p in free if p.rewrites(written)]
-        if len(rewriting) == 1 and sum(rewriting[0][1].rewrites(other) for other in candidates.values()) == 1:
-            chain = rewriting[0][0]
+    # the unlinked test: chains of scheduled drafts that name no order, against the scheduled orders left. Each
+    # chain is compared with each order once: the chains are the drafts (few), so the cost grows with the chart.
+    on_file = {o.reference for o in chart if o.id}
+    free = [(chain, _Prescription.of(chain[0], group)) for chain in _chains(dosed, today)
+            if not any(_links_itself(d, on_file) for d in chain)]
+    candidates = [(o, _Prescription.of(o, group)) for o in chart if id(o) not in gone and not _only_as_needed(o)]
+    rewritten_by = [[i for i, (_, p) in enumerate(free) if p.rewrites(written)] for _, written in candidates]
+    orders_rewritten = Counter(i for found in rewritten_by for i in found)
+    for (order, written), found in zip(candidates, rewritten_by, strict=True):
+        if len(found) == 1 and orders_rewritten[found[0]] == 1:
+            chain = free[found[0]][0]
             replaced.append((order, _rewritten_by(chain)))
-            # nothing tells the EHR to stop it: unless it ends before the chain starts, both would be given
+            # nothing tells the EHR to stop it: unless its last dose comes before the chain starts, both are given
             starts = draft_start(chain[0], today)
-            if order.end is None or order.end >= starts:
+            if (last := _last_dose_day(order)) is None or last >= starts:
                 left_active.append((_given_from(order, starts), tuple(chain)))
-        elif rewriting:
+        elif found:
             unsure.append((order, "more than one draft, or more than one order, could be it written again: counted "
                                   "as going on"))
         elif any(p.same_drug(written) and None in (p.schedule, written.schedule) for _, p in free):
             unsure.append((order, "a schedule could not be read to tell whether the draft writes it again: counted "
                                   "as going on"))
-    gone.update(o.reference for o, _ in replaced)
-    going_on = [o for o in chart if o.reference not in gone]
+    gone.update(id(o) for o, _ in replaced)
+    # as given from the drafts' first day: what a card names is that object, so what is said of it goes with it
+    going_on = {id(o): _given_from(o, first_day) for o in chart if id(o) not in gone}
+    unsure_kept = tuple((going_on[id(o)], why) for o, why in unsure if id(o) in going_on)
     return OnChart(
-        scheduled=tuple(_given_from(o, first_day) for o in going_on if not _only_as_needed(o)),
-        as_needed=tuple(o for o in going_on if _only_as_needed(o)),
+        scheduled=tuple(o for o in going_on.values() if not _only_as_needed(o)),
+        as_needed=tuple(o for o in going_on.values() if _only_as_needed(o)),
         replaced=tuple(replaced),
         ending_first=ending_first,
-        unsure=tuple((o, why) for o, why in unsure if o.reference not in gone),
+        unsure=unsure_kept,
         left_active=tuple(left_active),
+        unsure_why={id(o): why for o, why in unsure_kept},
     )
+
+
+# A draft re-sent with one of these statuses, or with a 0 mg dose, discontinues the order (as hooks.definitions.taper
+# reads a stop): it gives no dose and names no weekday
+STOP_STATUSES = ("stopped", "cancelled", "entered-in-error", "revoked", "completed")
+
+
+def discontinues(draft: MedicationOrder) -> bool:
+    """The draft stops an order rather than giving a dose: a status that ends it, or a 0 mg dose."""
+    dose = draft.dosage.dose if draft.dosage else None
+    return draft.status in STOP_STATUSES or (dose is not None and dose.value == 0)
+
+
+def given_drafts(drafts: Sequence[MedicationOrder]) -> list[MedicationOrder]:
+    """The drafts that give a dose: those that discontinue (:func:`discontinues`) only replace an order."""
+    return [d for d in drafts if not discontinues(d)]
 
 
 def discontinue(chart: Sequence[tuple[MedicationOrder, str]]) -> list[Action]:
@@ -248,12 +278,16 @@ def keep_and_discontinue(chart: Sequence[tuple[MedicationOrder, str]], *, recomm
                       is_recommended=recommended)
 
 
-def cancel_or_discontinue(cancel: list[Action], chart: Sequence[tuple[MedicationOrder, str]]) -> list[Suggestion]:
+def cancel_or_discontinue(cancel: list[Action], chart: Sequence[tuple[MedicationOrder, str]], *,
+                          chart_alone: str | None = None) -> list[Suggestion]:
     """The two ways out of drafts that add to orders already on the chart: cancel the drafts (``cancel``) and keep
     the chart's orders, recommended, as nothing says the drafts replace them; or keep the drafts and discontinue
-    the chart's orders."""
-    return [Suggestion("Cancel the draft: the order on the chart stays active", cancel, is_recommended=True),
-            keep_and_discontinue(chart)]
+    the chart's orders. ``chart_alone``: what is wrong with the chart's orders on their own ('given once daily'):
+    cancelling the drafts would leave that, so it is said, and keeping them is the one recommended."""
+    stays = f" ({chart_alone})" if chart_alone else ""
+    return [Suggestion(f"Cancel the draft: the order on the chart stays active{stays}", cancel,
+                       is_recommended=chart_alone is None),
+            keep_and_discontinue(chart, recommended=chart_alone is not None)]
 
 
 # ---------------------------------------------------------------- a chart order rewritten with no link
@@ -305,18 +339,40 @@ def left_active_warning(left: Sequence[tuple[MedicationOrder, str]], *, summary:
 
 # ---------------------------------------------------------------- links, chains and the rewrite test
 
-def _linked(order: MedicationOrder, drafts: Sequence[MedicationOrder]) -> str | None:
-    """How a draft says it replaces ``order``: re-sent with its id, or naming it as its priorPrescription (by
-    reference or by identifier); None when none does."""
-    for draft in drafts:
-        if draft.id and draft.reference == order.reference:
-            return "re-sent as a draft (the same id)"
-        if draft.prior == order.reference:
+class _Links:
+    """How the drafts say which orders they replace, read once for all the chart's orders: re-sent with an order's
+    id, or naming it as their priorPrescription by reference or by identifier."""
+
+    def __init__(self, drafts: Sequence[MedicationOrder]) -> None:
+        self.resent: dict[str, MedicationOrder] = {}
+        self.named: dict[str, MedicationOrder] = {}
+        self.by_identifier: dict[str, list[tuple[tuple[str | None, str], MedicationOrder]]] = {}
+        for draft in reversed(drafts):  # the first draft that links wins
+            if draft.id:
+                self.resent[draft.reference] = draft
+            if draft.prior is not None:
+                self.named[draft.prior] = draft
+            if (prior := _prior_identifier(draft)) is not None:
+                self.by_identifier.setdefault(prior[1], []).insert(0, (prior, draft))
+
+    def how(self, order: MedicationOrder) -> str | None:
+        """How a draft says it replaces ``order``; None when none does."""
+        if order.id and (draft := self.resent.get(order.reference)) is not None:
+            if not discontinues(draft):
+                return "re-sent as a draft (the same id)"
+            return f"discontinued by a draft (the same id, {draft.status if draft.status in STOP_STATUSES else '0 mg'})"
+        if order.id and (draft := self.named.get(order.reference)) is not None:
             return f"named as its priorPrescription by {draft.label}"
-        prior = _prior_identifier(draft)
-        if prior is not None and any(_same_identifier(prior, own) for own in _identifiers(order)):
-            return f"named as its priorPrescription (identifier {prior[1]}) by {draft.label}"
-    return None
+        for own in _identifiers(order):
+            for prior, draft in self.by_identifier.get(own[1], ()):
+                if _same_identifier(prior, own):
+                    return f"named as its priorPrescription (identifier {prior[1]}) by {draft.label}"
+        return None
+
+
+def _links_itself(draft: MedicationOrder, on_file: set[str]) -> bool:
+    """The draft is one of the chart's orders (``on_file``: their references) re-sent, or names a prior one."""
+    return (bool(draft.id) and draft.reference in on_file) or _names_prior(draft)
 
 
 def _names_prior(draft: MedicationOrder) -> bool:
@@ -388,17 +444,38 @@ class _Prescription:
 
     def rewrites(self, other: _Prescription) -> bool:
         """``other`` written again: the same drug on the same schedule (the dose may differ)."""
-        return self.same_drug(other) and self.schedule is not None and self.schedule == other.schedule
+        return self.same_drug(other) and _same_schedule(self.schedule, other.schedule)
 
 
-def _schedule(order: MedicationOrder) -> frozenset[tuple[float, tuple[str, ...]]] | None:
-    """Administrations a day, and the weekdays named (:func:`weekdays_named`), of each instruction that gives a
-    dose (from the timing, else the text); None when one does not say how often. The steps of a taper given as
-    often on the same days are one schedule."""
+_Schedule = frozenset[tuple[float, tuple[str, ...]]]
+
+
+def _same_schedule(a: _Schedule | None, b: _Schedule | None) -> bool:
+    """The same days with a dose. A weekday named on one side only is no difference when they are as often (a
+    legacy 'weekly' order renewed on a named day), as a route stated on one side only is none."""
+    if a is None or b is None:
+        return False
+    return a == b or ((_no_weekday(a) or _no_weekday(b)) and {rate for rate, _ in a} == {rate for rate, _ in b})
+
+
+def _no_weekday(schedule: _Schedule) -> bool:
+    return all(not days for _, days in schedule)
+
+
+def _dosing(order: MedicationOrder) -> list[Dosage]:
+    """The instructions that give a dose (all of them when none says)."""
+    return [d for d in order.dosages if not dosing.adds_no_dose(d)] or list(order.dosages)
+
+
+def _schedule(order: MedicationOrder) -> _Schedule | None:
+    """Days with a dose a day as R08 counts them (:func:`hooks.dosing.dose_days_per_day`: a dose split over the
+    times of one day is one day; a frequency of twice a day stays another schedule), and the weekdays named
+    (:func:`weekdays_named`), of each instruction that gives a dose (from the timing, else the text); None when one
+    does not say how often. The steps of a taper given as often on the same days are one schedule."""
     parts: set[tuple[float, tuple[str, ...]]] = set()
-    for dosage in [d for d in order.dosages if not dosing.adds_no_dose(d)] or order.dosages:
+    for dosage in _dosing(order):
         clauses = text_clauses(dosage.text)
-        per_day = dosing.periods_per_day(dosage.timing)
+        per_day = dosing.dose_days_per_day(dosage.timing)
         if per_day is None and clauses and (found := text_frequency(clauses)) is not None:
             per_day = found.per_day
         if per_day is None:
@@ -407,9 +484,26 @@ def _schedule(order: MedicationOrder) -> frozenset[tuple[float, tuple[str, ...]]
     return frozenset(parts) or None
 
 
+def _last_dose_day(order: MedicationOrder) -> date | None:
+    """The order's end date; for one given only on named weekdays, the last of them on or before it (a Monday order
+    ending on a Sunday gives its last dose the Monday before). None with no end."""
+    if order.end is None:
+        return None
+    named = [weekdays_named(d.timing, text_clauses(d.text)) for d in _dosing(order)]
+    if not named or not all(named):
+        return order.end
+    days = {day for found in named for day in found}
+    return next((order.end - timedelta(days=back) for back in range(7)
+                 if WEEKDAYS[(order.end - timedelta(days=back)).weekday()] in days), order.end)
+
+
 def _given_from(order: MedicationOrder, day: date) -> MedicationOrder:
     """The order as given from ``day`` on: a taper written as one order keeps only the steps not finished by then
-    (its dose beside the drafts is the step being given, not the one it started at); any other order as it is."""
+    (its dose beside the drafts is the step being given, not the one it started at); an order given on named
+    weekdays ends on its last dose day (:func:`_last_dose_day`), so it is not added to a draft starting after it;
+    any other order as it is."""
+    if (last := _last_dose_day(order)) != order.end:
+        order = replace(order, end=last)
     if not order.steps:
         return order
     steps = tuple(s for s in order.steps if s.last is None or s.last >= day)

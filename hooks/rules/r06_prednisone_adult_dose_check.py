@@ -107,19 +107,21 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if is_paediatric(record, context):
         return Quiet("paediatric patient: R32 checks the dose", facts)
     # prednisolone eye drops are no systemic dose (they were read as an unreadable oral one)
-    drafts = systemic(oral)
-    facts["not_systemic"] = "; ".join(o.label for o in oral if all(o is not d for d in drafts)) or None
+    sent = systemic(oral)
+    facts["not_systemic"] = "; ".join(o.label for o in oral if all(o is not d for d in sent)) or None
+    drafts = continuing.given_drafts(sent)  # a draft that discontinues an order gives no dose
     if not drafts:
-        return Quiet("no oral prednisone or prednisolone draft" + (" (eye drops and other local forms are no "
-                                                                   "systemic dose)" if oral else ""), facts)
+        return Quiet("no oral prednisone or prednisolone draft" + (
+            " giving a dose (one that discontinues an order gives none)" if sent else
+            " (eye drops and other local forms are no systemic dose)" if oral else ""), facts)
     kg = weight.value if weight else None
     doses = [dose_basis.read_dose(o, kg) for o in drafts]
     facts["drafts"] = "; ".join(f"{d.order.label}: {d.describe()}" for d in doses)
-    chart = continuing.on_chart(drafts, [o for o in continuing.current_orders(record, GROUP)
+    chart = continuing.on_chart(sent, [o for o in continuing.current_orders(record, GROUP)
                                          if dose_basis.oral_steroid(o)], context.today, GROUP)
     on_chart = [dose_basis.read_dose(o, kg) for o in chart.scheduled]
     left = [dose_basis.read_dose(o, kg) for o, _ in chart.left_active]  # rewritten with no link: still active
-    described = {d.order.reference: d.describe() if not d.problem else "dose not read" for d in [*on_chart, *left]}
+    described = {id(d.order): d.describe() if not d.problem else "dose not read" for d in [*on_chart, *left]}
     facts["steroid_on_chart"] = "; ".join(f"{d.order.label}: {d.describe()}{chart.note(d.order)}"
                                           for d in on_chart) or None
     facts.update(chart.facts())
@@ -146,10 +148,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     drug = _ingredient_label(drafted or doses)
     findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for d in drafted or doses) + "."]
     # every order on the chart going on beside the drafts is named, and offered to be stopped, by its id
-    stop = [(o, described[o.reference]) for o in chart.scheduled]
+    stop = [(o, described[id(o)]) for o in chart.scheduled]
     if stop:
         findings.append(chart.going_on(stop))
-    left_kept = [(d.order, described[d.order.reference]) for d in left]
+    left_kept = [(d.order, described[id(d.order)]) for d in left]
     left_line = [_left_active_line(left_kept, [*doses, *read, *left], kg, context.today, p)] if left else []
     if not over_cap and not over_kg:
         if unread:
@@ -192,8 +194,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     delete = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)
               for d in doses]
     suggestions: list[Suggestion] = []
-    if adds and not any(_over_limits(alone, kg, p)[1:]):
-        # the draft alone is within the limits: it is the order beside the chart's that is wrong, not its dose
+    # what the chart's orders give alone: cancelling the draft leaves that
+    chart_only = dose_basis.daily_total(read, kg, context.today) if adds else None
+    chart_over = chart_only is not None and any(_over_limits(chart_only, kg, p)[1:])
+    if chart_over and chart_only is not None:
+        findings.append(f"The order on the chart alone gives {mg(chart_only.mg)}/day, above the limits: cancelling "
+                        "the draft would leave that.")
+    if adds and not chart_over and not any(_over_limits(alone, kg, p)[1:]):
+        # the draft alone, and the chart's orders alone, are within the limits: it is the order beside the chart's
+        # that is wrong, not a dose
         facts["suggested_mg_day"] = None
         suggestions = continuing.cancel_or_discontinue(delete, [*stop, *left_kept])
         advice = ("**Cancel the draft**, or, if it is meant to replace the order on the chart (a taper step), "
@@ -212,7 +221,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                   f"({p['suggested_mg_per_kg_day']:g} mg/kg on {weight.describe('kg')}, {dose.how}).")
         # the replacement stops the chart's orders too: beside them, the new dose would add up again
         suggestions.append(Suggestion(f"Replace with {ingredient} {dose.mg:g} mg PO every morning (1 mg/kg)",
-                                      [*delete, *continuing.discontinue(chart.to_stop(drafts, described)),
+                                      [*delete, *continuing.discontinue(chart.to_stop(sent, described)),
                                        Action("create", text, resource=resource)], is_recommended=True))
     else:
         facts["suggested_mg_day"] = None
@@ -222,7 +231,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                   f"{p['suggested_mg_per_kg_day']:g} mg/kg/day once each morning, rounded to {TABLET_STEP_MG:g} mg, "
                   f"at most {p['max_mg_day']:g} mg/day. Weigh the patient and re-order"
                   + (", and stop the order on the chart, or the new dose adds up with it."
-                     if chart.to_stop(drafts, described) else "."))
+                     if chart.to_stop(sent, described) else "."))
     summary_dose = mg(total_mg) + "/day" if counted and total_mg else f"{per_kg:.2f} mg/kg/day"
     if over_kg and over_cap and per_kg is not None and weight is not None:
         summary_dose += f" ({per_kg:.1f} mg/kg)"

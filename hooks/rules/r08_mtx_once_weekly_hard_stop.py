@@ -72,8 +72,9 @@ class Schedule:
 
 def _days_a_week(*parts: Together) -> float:
     """Days a week methotrexate is taken under ``parts`` together: a split dose on one named day is one day (and
-    not a problem); a weekly instruction without a named day counts as a day of its own."""
-    return len({d for part in parts for d in part.days}) + 7 * sum(part.unnamed_per_day for part in parts)
+    not a problem); a weekly instruction without a named day counts as a day of its own; a week has 7 (daily and
+    Monday is every day)."""
+    return min(7.0, len({d for part in parts for d in part.days}) + 7 * sum(part.unnamed_per_day for part in parts))
 
 
 def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
@@ -258,7 +259,8 @@ def _out_of_scope(order: MedicationOrder) -> tuple[str, str] | None:
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = context.params(RULE)
     min_interval = params["min_interval_days"]
-    drafts = [o for o in context.drafts_in("methotrexate") if o.resource_type == "MedicationRequest"]
+    sent = [o for o in context.drafts_in("methotrexate") if o.resource_type == "MedicationRequest"]
+    drafts = continuing.given_drafts(sent)  # a draft that discontinues an order gives no dose and names no day
     facts: dict[str, Any] = {"methotrexate_drafts": ", ".join(o.label for o in drafts) or None}
     if not drafts:
         return Quiet("no methotrexate draft order", facts)
@@ -272,11 +274,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         checked.append((order, schedule))
     # methotrexate given now goes on beside the drafts unless one of them replaces it or it ends before they start
     # (continuing.on_chart, as R06 and R09 read it); one given as needed may still be taken on its day: its days count
-    chart = continuing.on_chart(drafts, [o for o in continuing.current_orders(record, "methotrexate")
+    chart = continuing.on_chart(sent, [o for o in continuing.current_orders(record, "methotrexate")
                                          if not _out_of_scope(o)], context.today, "methotrexate")
     on_chart = [(o, read_schedule(o, min_interval)) for o in chart.beside]
     facts["methotrexate_on_chart"] = _described(on_chart, chart) or None
     facts.update(chart.facts())
+    drafts_fine = not any(schedule.problems for _, schedule in checked)  # each draft on its own
     together = _given_together(checked, on_chart, chart, min_interval)
     unsafe = [(order, schedule) for order, schedule in checked if schedule.problems]
     if not unsafe:
@@ -297,6 +300,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # chart orders a draft rewrites with no link stay active once it is signed: said, and stopped by the replacement
     left = [(o, _how(read_schedule(o, min_interval))) for o, _ in chart.left_active]
     left_line = f" {_left_active_line(chart, left)}" if left else ""
+    described = {id(o): _how(s) for o, s in on_chart} | {id(o): how for o, how in left}
+    # what a replacement stops on the chart: every order beside the drafts (one as needed still counts its day),
+    # and every order a draft replaces but does not re-send (cancelling the draft does not stop it)
+    stop = [(o, described[id(o)]) for o in chart.as_needed] + chart.to_stop(sent, described)
+    # chart orders beside the drafts that are themselves not once weekly on a named day (a daily home medication)
+    chart_unsafe = [schedule.problems[0].split(" (")[0] for _, schedule in on_chart if schedule.problems]
     cancel = [Action("delete", f"Cancel {o.label} ({s.described})", resource_id=o.reference) for o, s in cancelled]
     folate_on_file = record.medications_in("folic_acid", current_only=True) or context.drafts_in("folic_acid")
     folic = orders.medication_request(context.patient_id, orders.concept(context.valuesets, "folic_acid", "folic acid"),
@@ -305,11 +314,24 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     suggestions: list[Suggestion] = []
     dose = round_to(amount.mg, 0.5) if amount is not None else None
     child = is_paediatric(record, context)  # a child's weekly dose goes by body surface area (R32): re-entered
-    if together and on_chart:
+    not_replaced = ("No draft replaces the methotrexate on the chart (none has its id, names it as its prior "
+                    "prescription, or is the same drug, route and day written again), so signing adds to it.")
+    if together and on_chart and drafts_fine:
+        # each draft is once weekly on a named day: it is the pairing with the chart's order that is wrong. A chart
+        # order that is itself not once weekly is what goes; else nothing says the draft replaces it, so it does
+        beside = [(o, described[id(o)]) for o, _ in on_chart]
+        if chart_unsafe:
+            dose_line = (f"{not_replaced} The methotrexate on the chart is itself {'; '.join(chart_unsafe)}: "
+                         "**discontinue it** and keep the once-weekly draft; cancelling the draft would leave it.")
+        else:
+            dose_line = (f"{not_replaced} **Cancel the draft**, or, if it is meant to replace that order, "
+                         "discontinue the order on the chart when you sign it.")
+        suggestions += continuing.cancel_or_discontinue([*cancel, *folic_actions], beside,
+                                                        chart_alone="; ".join(chart_unsafe) or None)
+    elif together and on_chart and not chart_unsafe:
         # a new weekly order beside the one being given would still be twice a week: the draft is cancelled only
-        dose_line = ("No draft replaces the methotrexate on the chart (none has its id, names it as its prior "
-                     "prescription, or is the same drug, route and day written again), so signing adds to it. "
-                     "**Cancel the draft**; if it is meant to replace that order, stop the order on the chart first.")
+        dose_line = (f"{not_replaced} **Cancel the draft**; if it is meant to replace that order, stop the order on "
+                     "the chart first.")
         suggestions.append(Suggestion("Cancel the methotrexate draft(s): the order on the chart stays active",
                                       [*cancel, *folic_actions], is_recommended=True))
     elif amount is not None and dose is not None and dose <= params["max_kept_dose_mg"] and not child:
@@ -321,11 +343,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                  f"Dispense at most {supply} days' supply.")
         dose_line = (f"The dose per administration on the draft is {amount.basis} = {amount.mg:g} mg; the "
                      f"replacement keeps **{dose:g} mg once a week** (never the daily doses added up). Check that "
-                     f"this is the intended weekly dose.")
+                     f"this is the intended weekly dose." + (" It also discontinues the methotrexate on the chart: "
+                                                             "beside it, the weekly order would add up." if on_chart
+                                                             else ""))
         suggestions.append(Suggestion(
             f"Replace with methotrexate {dose:g} mg {route_label} once weekly on {WEEKDAY_NAMES[day]}"
             + ("" if folate_on_file else " + folic acid 1 mg daily"),
-            [*cancel, *continuing.discontinue(left),
+            [*cancel, *continuing.discontinue(stop),
              Action("create", f"Methotrexate {dose:g} mg {route_label} once weekly on {WEEKDAY_NAMES[day]}",
                     resource=weekly), *folic_actions], is_recommended=True))
     else:
@@ -337,8 +361,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      f"The dose per administration on the draft is {dose:g} mg, above the "
                      f"{params['max_kept_dose_mg']:g} mg/week this card will carry into a new order: **re-enter the "
                      "weekly dose** (adults start at 15 mg and titrate to 20-25 mg/week).")
-        suggestions.append(Suggestion("Cancel this order and re-enter methotrexate once weekly on a named day",
-                                      [*cancel, *folic_actions], is_recommended=True))
+        suggestions.append(Suggestion("Cancel this order and re-enter methotrexate once weekly on a named day"
+                                      + (", discontinuing the methotrexate on the chart" if stop else ""),
+                                      [*cancel, *continuing.discontinue(stop), *folic_actions], is_recommended=True))
     cancer = record.conditions_in(ONCOLOGY_GROUP, active_only=True)
     facts["active_cancer"] = cancer[0].code.label if cancer else None
     in_words = _cancer_reasons(order, coded=False)

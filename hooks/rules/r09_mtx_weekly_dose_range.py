@@ -143,7 +143,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("order-sign only")
     p = context.params(RULE)
     age = record.age_years
-    drafts = context.drafts_in("methotrexate")
+    sent = context.drafts_in("methotrexate")
+    drafts = continuing.given_drafts(sent)  # a draft that discontinues an order gives no dose
     found = _prior_mtx(record, int(p["naive_lookback_days"]))
     prior = found[0] if found else None
     facts: dict[str, Any] = {
@@ -159,16 +160,16 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("no methotrexate draft", facts)
     weight = dosing_weight(record, context)
     bsa = dosing_bsa(record, context)
-    chart = continuing.on_chart(drafts, continuing.current_orders(record, "methotrexate"), context.today,
+    chart = continuing.on_chart(sent, continuing.current_orders(record, "methotrexate"), context.today,
                                 "methotrexate")
     judged: list[DraftDose] = []  # given once a week or less often: the drafts, then the chart's
     unread: list[str] = []
     skipped: list[str] = []
-    described: dict[str, str] = {}  # the chart's orders going on beside the drafts: how each is given, by id
+    described: dict[int, str] = {}  # the chart's orders going on beside the drafts: how each is given, by identity
     for order, where in [*((d, "") for d in drafts), *((o, " (on the chart)") for o in chart.scheduled)]:
         dose = dose_basis.read_dose(order, weight.value if weight else None, bsa)
         if where:
-            described[order.reference] = dose.describe() if not dose.problem else "dose not read"
+            described[id(order)] = dose.describe() if not dose.problem else "dose not read"
         if dose.problem:
             unread.append(f"{order.label}{where}: {dose.problem}")
         elif dose.per_day is None:
@@ -181,8 +182,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             judged.append(dose)
     # chart orders a draft rewrites with no link: still active once it is signed, so what both give is said
     left = [dose_basis.read_dose(o, weight.value if weight else None, bsa) for o, _ in chart.left_active]
-    described.update((d.order.reference, d.describe() if not d.problem else "dose not read") for d in left)
-    left_kept = [(d.order, described[d.order.reference]) for d in left]
+    described.update((id(d.order), d.describe() if not d.problem else "dose not read") for d in left)
+    left_kept = [(d.order, described[id(d.order)]) for d in left]
     # each order's dose on its day (the weekly dose, once weekly), added up over the orders given in the same
     # weeks: a titration written as two orders, one after the other, is not
     total, given = dose_basis.most_on_one_day([(d.order, d.week_mg or 0.0) for d in judged], context.today)
@@ -192,9 +193,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     drafted = [d for d in judged if any(d.order is o for o in drafts)]
     # what the drafts give alone: more with the chart's orders means they are in the week that gives the most
     alone, _ = dose_basis.most_on_one_day([(d.order, d.week_mg or 0.0) for d in drafted], context.today)
+    # and what the chart's orders give alone: cancelling the drafts leaves that
+    chart_alone, _ = dose_basis.most_on_one_day([(d.order, d.week_mg or 0.0) for d in judged
+                                                 if all(d.order is not o for o in drafts)], context.today)
     adds = alone + EPS < total
     facts["weekly_drafts"] = "; ".join(f"{d.order.label}: {d.describe()}" for d in drafted) or None
-    facts["methotrexate_on_chart"] = "; ".join(f"{o.label}: {described[o.reference]}{chart.note(o)}"
+    facts["methotrexate_on_chart"] = "; ".join(f"{o.label}: {described[id(o)]}{chart.note(o)}"
                                                for o in chart.scheduled) or None
     facts.update(chart.facts())
     facts["weekly_mg"] = round(total, 2) if drafted else None
@@ -206,7 +210,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["unreadable"] = "; ".join(unread) or None
     findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for d in drafted) + "."]
     # every order on the chart going on beside the drafts is named, and stopped by the replacements, by its id
-    stop = [(o, described[o.reference]) for o in chart.scheduled]
+    stop = [(o, described[id(o)]) for o in chart.scheduled]
     if stop:
         findings.append(chart.going_on(stop))
     left_line = [_left_active_line(left_kept, [*judged, *left], context.today, p)] if left else []
@@ -221,7 +225,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if left:
             summary = continuing.left_active_summary(
                 f"Methotrexate {_amount(alone, drafted)}",
-                [f"{mg(d.week_mg)}/week" if d.week_mg is not None else described[d.order.reference] for d in left])
+                [f"{mg(d.week_mg)}/week" if d.week_mg is not None else described[id(d.order)] for d in left])
             return continuing.left_active_warning(left_kept, summary=summary, findings=[*findings, *left_line],
                                                   judged=within, facts=facts, about=[d.order for d in drafted])
         return Quiet(within, facts)
@@ -249,14 +253,18 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         findings.append(f"Methotrexate on file: {facts['methotrexate_in_prior_days']}.")
     delete = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)
               for d in drafted]
-    if adds and alone <= p["warning_above_mg_week"] + EPS:
-        # the draft alone is within the range: it is the order beside the chart's that is wrong, not its dose
+    if adds and chart_alone > p["warning_above_mg_week"] + EPS:
+        findings.append(f"The methotrexate on the chart alone gives {mg(chart_alone)}/week, above "
+                        f"{p['warning_above_mg_week']:g} mg/week: cancelling the draft would leave that.")
+    if adds and max(alone, chart_alone) <= p["warning_above_mg_week"] + EPS:
+        # the draft alone, and the chart's orders alone, are within the range: it is the order beside the chart's
+        # that is wrong, not a dose
         suggestions = continuing.cancel_or_discontinue(delete, [*stop, *left_kept])
         advice = ("**Cancel the draft**, or, if it is meant to replace the methotrexate on the chart, discontinue "
                   "that order when you sign it.")
     else:  # the replacements stop the chart's orders too: beside them, even 15 mg would add up
         suggestions, advice = _replacements(record, context, _weekday(drafted[0].order), prior is not None,
-                                            [*delete, *continuing.discontinue(chart.to_stop(drafts, described))])
+                                            [*delete, *continuing.discontinue(chart.to_stop(sent, described))])
     summary = (f"Methotrexate {amount}" + (" (less often than weekly)" if less_often else "") + beside + ": " + (
         f"at/above the {p['critical_from_mg_week']:g} mg/week danger limit" if critical
         else f"above the adult maximum of {p['warning_above_mg_week']:g} mg/week")

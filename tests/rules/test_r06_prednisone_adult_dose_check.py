@@ -460,3 +460,28 @@ def test_prednisolone_eye_drops_are_no_systemic_dose(kb, today):
                                                                             route=ROUTE_ORAL)
     card = _card(kb, today, chart)
     assert "100 mg/day" in card["summary"] and "Not read" not in card["detail"] and drops not in card["detail"]
+
+
+@pytest.mark.parametrize("stop", [{"status": "stopped"}, {"status": "entered-in-error"}, {"dose": 0}])
+def test_the_chart_order_discontinued_in_the_same_batch_gives_no_dose(kb, today, stop):
+    """Prednisone 60 mg re-sent as stopped (or 0 mg) with a switch to prednisolone 40 mg: the stopped draft was read
+    as 60 mg given with it, 100 mg a day (found by review)."""
+    chart = _sixty_on_the_chart(today)
+    chart.draft_resource(chart.medication_request(PREDNISONE_20, stop.get("dose", 60), "mg", start=-10,
+                                                  route=ROUTE_ORAL, resource_id="pred-60",
+                                                  status=stop.get("status", "draft")))
+    chart.draft("prednisolone 5 MG Oral Tablet", 40, "mg", route=ROUTE_ORAL, start=1)
+    assert _card(kb, today, chart) is None
+
+
+def test_with_the_chart_order_over_the_limits_alone_cancelling_the_draft_is_not_recommended(kb, today):
+    """90 mg a day on the chart and 5 mg drafted beside it: cancelling the draft would leave 90 mg. The card says so
+    and recommends the 1 mg/kg replacement, which stops the chart order too."""
+    chart = _chart(today, 70).medication(PREDNISONE_20, 90, "mg", start=-5, route=ROUTE_ORAL, resource_id="pred-90")
+    chart.draft(PREDNISONE_5, 5, "mg", route=ROUTE_ORAL, frequency=2, resource_id="pred-5")
+    card = _card(kb, today, chart)
+    assert "The order on the chart alone gives 90 mg/day, above the limits" in card["detail"]
+    [replace] = card["suggestions"]
+    assert replace["isRecommended"] and replace["label"].startswith("Replace with prednisone 70 mg")
+    assert [a.get("resourceId") for a in replace["actions"] if a["type"] == "delete"] == [
+        "MedicationRequest/pred-5", "MedicationRequest/pred-90"]

@@ -356,14 +356,18 @@ def test_weekdays_in_the_text_add_to_the_weekday_of_the_timing(kb, today, text, 
 def test_an_active_weekly_order_on_another_day_adds_up_with_the_draft(kb, today):
     """Weekly methotrexate on Monday on the chart and a weekly draft on Thursday was silent, though two drafts
     signed together fire: the chart's order stays active beside the draft (found by review). The card cancels the
-    draft only (a new weekly order beside the chart's would still be twice a week) and says the order stays."""
+    draft, recommended (a new weekly order beside the chart's would still be twice a week), or keeps it and
+    discontinues the order on the chart (as R06 and R09 offer), and says the order stays."""
     chart = weekly_on_the_chart(today)
     card = _card(kb, today, chart)
     assert card is not None and card["indicator"] == "critical"
     assert "together with the methotrexate already on the chart" in card["summary"]
     assert "once weekly on Monday), which stays active" in card["detail"]
-    actions = [a for s in card["suggestions"] for a in s["actions"]]
-    assert {a.get("resourceId") for a in actions if a["type"] == "delete"} == {"MedicationRequest/mtx-thu"}
+    cancel, discontinue = card["suggestions"]
+    assert cancel["isRecommended"] and not discontinue.get("isRecommended")
+    assert cancel["label"] == "Cancel the draft: the order on the chart stays active"
+    assert {a.get("resourceId") for a in cancel["actions"] if a["type"] == "delete"} == {"MedicationRequest/mtx-thu"}
+    assert [a.get("resourceId") for a in discontinue["actions"]] == ["MedicationRequest/mtx-active"]
     assert not _methotrexate_created(card["suggestions"])
 
 
@@ -505,11 +509,12 @@ def test_a_route_named_only_to_be_ruled_out_is_not_the_replacements_route(kb, to
                                                        ("stopped", 30, False), ("on-hold", None, True)])
 def test_the_chart_order_goes_on_beside_the_draft_while_current_and_not_ended_before_it_starts(kb, today, status,
                                                                                                  end, fires):
-    """Monday methotrexate and a Thursday draft from day 7. An order ending on day 6 is followed by the draft, not
-    given with it, and a stopped order is not given at all, whatever its end date (both were read as given beside
-    the draft: twice a week). On hold, FHIR expects it to resume (hooks.definitions.continuing, as R06 and R09)."""
+    """Saturday methotrexate and a Thursday draft from day 7 (a Saturday). An order ending on day 6 is followed by
+    the draft, not given with it, and a stopped order is not given at all, whatever its end date (both were read as
+    given beside the draft: twice a week). On hold, FHIR expects it to resume (hooks.definitions.continuing, as R06
+    and R09)."""
     chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-60, end=end, status=status,
-                                     day_of_week=["mon"], resource_id="mtx-mon", **WEEKLY)
+                                     day_of_week=["sat"], resource_id="mtx-sat", **WEEKLY)
     chart.draft(METHOTREXATE_2_5, 15, "mg", start=7, day_of_week=["thu"], resource_id="mtx-thu", **WEEKLY)
     card = _card(kb, today, chart)
     assert (card is not None) is fires
@@ -576,6 +581,60 @@ def test_a_draft_on_the_chart_orders_day_with_no_link_is_no_hard_stop(kb, today)
     warning to give); the dose check (R09) warns that the order on the chart is still active."""
     chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-60, day_of_week=["mon"],
                                      resource_id="mtx-chart", **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 20, "mg", day_of_week=["mon"], **WEEKLY)
+    cards = fired(run(kb, chart.request("order-sign"), today))
+    assert RULE not in cards and cards["mtx-weekly-dose-range"]["indicator"] == "warning"
+
+
+def test_a_daily_order_on_the_chart_is_the_one_discontinued_not_the_weekly_draft(kb, today):
+    """Daily methotrexate on the chart (a home-medication transcription error) and its correction drafted once weekly
+    on Monday with no link: the only suggestion, recommended, cancelled the safe draft and kept the daily order, and
+    the card said '8 days a week' (found by review). Keeping the draft and discontinuing the daily order is
+    recommended; cancelling the draft is offered, saying the order left is given daily."""
+    chart = _chart(today).medication(METHOTREXATE_2_5, 2.5, "mg", start=-3, resource_id="mtx-daily")
+    chart.draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["mon"], resource_id="mtx-weekly", **WEEKLY)
+    card = _card(kb, today, chart)
+    assert "given on 7 days a week together with the methotrexate already on the chart" in card["summary"]
+    assert "The methotrexate on the chart is itself given once daily: **discontinue it**" in card["detail"]
+    cancel, keep = card["suggestions"]
+    assert cancel["label"] == "Cancel the draft: the order on the chart stays active (given once daily)"
+    assert keep["isRecommended"] and not cancel.get("isRecommended")
+    assert [a.get("resourceId") for a in keep["actions"]] == ["MedicationRequest/mtx-daily"]
+
+
+@pytest.mark.parametrize("stop", [{"status": "stopped"}, {"status": "entered-in-error"}, {"dose": 0}])
+def test_a_switch_with_the_old_order_discontinued_in_the_same_batch_is_no_hard_stop(kb, today, stop):
+    """Monday tablets re-sent as stopped (or 0 mg) and a Wednesday injection from day 2: the stopped draft was read
+    as a Monday dose given with the injection, a hard stop 'twice a week' (found by review)."""
+    chart = weekly_on_the_chart(today)
+    chart.drafts.clear()
+    chart.draft_resource(chart.medication_request(METHOTREXATE_2_5, stop.get("dose", 15), "mg", start=-60,
+                                                  period_unit="wk", day_of_week=["mon"], resource_id="mtx-active",
+                                                  status=stop.get("status", "draft")))
+    chart.draft(METHOTREXATE_2_5, 25, "mg", start=2, day_of_week=["wed"], route=ROUTE_SC, **WEEKLY)
+    assert _card(kb, today, chart) is None
+
+
+def test_the_replacement_for_a_draft_linked_to_the_chart_order_discontinues_it(kb, today):
+    """A daily draft naming the Monday order as its prior prescription: the replacement cancels the draft, which
+    signing would have stopped the Monday order by, so it discontinues that order too (it was left active: twice a
+    week with the new weekly order)."""
+    chart = weekly_on_the_chart(today)
+    chart.drafts.clear()
+    chart.draft(METHOTREXATE_2_5, 15, "mg", resource_id="mtx-daily")
+    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/mtx-active"}
+    [replace] = _card(kb, today, chart)["suggestions"]
+    assert [a.get("resourceId") for a in replace["actions"] if a["type"] == "delete"] == [
+        "MedicationRequest/mtx-daily", "MedicationRequest/mtx-active"]
+
+
+@pytest.mark.parametrize("legacy", [{"period": 1}, {"timing_code": "WK"}])
+def test_a_legacy_weekly_order_with_no_day_renewed_on_a_named_day_is_no_hard_stop(kb, today, legacy):
+    """'20 mg weekly' with no weekday on the chart, renewed as 20 mg weekly on Monday (what this rule asks for):
+    read as two orders, a hard stop 'twice a week' recommending to cancel the compliant draft (found by review). A
+    weekday named on one side only is no difference: the renewal, and R09 warns that the old order stays active."""
+    chart = _chart(today).medication(METHOTREXATE_2_5, 20, "mg", start=-100, resource_id="mtx-legacy",
+                                     **({"period_unit": "wk"} | legacy))
     chart.draft(METHOTREXATE_2_5, 20, "mg", day_of_week=["mon"], **WEEKLY)
     cards = fired(run(kb, chart.request("order-sign"), today))
     assert RULE not in cards and cards["mtx-weekly-dose-range"]["indicator"] == "warning"

@@ -371,10 +371,12 @@ def test_an_as_needed_order_on_the_chart_is_named_but_not_added_nor_blocks_the_r
     assert entry["facts"]["on_chart_as_needed"] == "methotrexate 2.5 MG Oral Tablet (MedicationRequest/mtx-prn)"
 
 
-@pytest.mark.parametrize(("end", "expected"), [(6, None), (7, "critical")])
+@pytest.mark.parametrize(("end", "expected"), [(6, None), (7, None), (8, None), (9, "critical")])
 def test_a_chart_order_ending_before_the_draft_starts_is_not_added(kb, today, end, expected):
-    """The tablets end on day 6 and the SC draft starts on day 7: one after the other, 25 mg a week. Ending on the
-    day the draft starts, both are given that day."""
+    """The Monday tablets end on day 6 and the SC draft starts on day 7: one after the other, 25 mg a week. Ending
+    on the day the draft starts (a Saturday) or the day after, their last dose was the Monday before (it was read as
+    given with the draft: 45 mg, found by review); ending on the Monday of the draft's first dose (day 9), both are
+    given that day."""
     chart = _on_chart(today, end=end).draft(MTX_INJECTABLE, 25, "mg", start=7, period=1, period_unit="wk",
                                             day_of_week=["mon"], route=ROUTE_SC)
     assert (_card(kb, today, chart) or {}).get("indicator") == expected
@@ -409,3 +411,56 @@ def test_a_chart_order_whose_dose_cannot_be_read_makes_the_total_unknown(kb, tod
                                                   intent="proposal"))
     entry = _explain(kb, today, chart)
     assert entry["status"] == "not-evaluable" and entry["facts"]["weekly_mg"] is None
+
+
+@pytest.mark.parametrize("stop", [{"status": "stopped"}, {"status": "cancelled"}, {"dose": 0}])
+def test_the_old_order_discontinued_in_the_same_batch_gives_no_dose(kb, today, stop):
+    """A switch to 25 mg SC with the tablets re-sent as stopped (or 0 mg) in the same batch was 45 mg a week,
+    critical, and its replacement 'cancelled' the stopped draft (found by review): that draft gives nothing."""
+    chart = _on_chart(today)
+    chart.draft_resource(chart.medication_request(METHOTREXATE_2_5, stop.get("dose", 20), "mg", start=-100, period=1,
+                                                  period_unit="wk", day_of_week=["mon"], resource_id="mtx-chart",
+                                                  status=stop.get("status", "draft")))
+    _weekly(chart, 25, code=MTX_INJECTABLE, day="mon", route=ROUTE_SC)
+    assert _card(kb, today, chart) is None
+    assert "discontinued by a draft (the same id" in _explain(kb, today, chart)["facts"]["on_chart_replaced"]
+
+
+@pytest.mark.parametrize("chart_order", [{"period": 1}, {"timing_code": "WK"},
+                                         {"time_of_day": ["08:00:00", "20:00:00"], "dose": 10}])
+def test_a_renewal_that_only_names_the_day_or_joins_a_split_dose_is_the_same_order(kb, today, chart_order):
+    """A legacy weekly order with no weekday renewed on Monday, or 20 mg on Monday given as 10 mg twice renewed as
+    one 20 mg dose: read as two orders, 40 mg a week, critical (found by review). It is the renewal: a warning that
+    the order on the chart stays active."""
+    kwargs = {"period_unit": "wk", "day_of_week": ["mon"] if "time_of_day" in chart_order else None, **chart_order}
+    chart = _chart(today).medication(METHOTREXATE_2_5, kwargs.pop("dose", 20), "mg", start=-100,
+                                     resource_id="mtx-chart", **kwargs)
+    _weekly(chart, 20, code=METHOTREXATE_2_5, day="mon")
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "warning" and "order on the chart is still active" in card["summary"]
+
+
+def test_orders_with_no_id_on_the_chart_are_each_counted(kb, today):
+    """Two chart orders with no id (Monday tablets, Wednesday injection) shared one reference: the renewal of the
+    tablets replaced both, 20 mg a week and quiet (found by review). The injection goes on: 45 mg, critical."""
+    chart = _on_chart(today)
+    chart.medication(MTX_INJECTABLE, 25, "mg", start=-100, period=1, period_unit="wk", day_of_week=["wed"],
+                     route=ROUTE_SC)
+    for resource in chart.resources["medications"]:
+        resource["id"] = ""  # read as no id
+    _weekly(chart, 20, code=METHOTREXATE_2_5, day="mon")
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical" and _explain(kb, today, chart)["facts"]["weekly_mg"] == 45
+
+
+def test_with_the_chart_order_over_the_range_alone_cancelling_the_draft_is_not_recommended(kb, today):
+    """40 mg a week on the chart and a 5 mg injection drafted: 'cancel the draft: the order on the chart stays
+    active' was recommended, leaving 40 mg a week (found by review). The card says so and recommends a replacement
+    that stops the chart order too."""
+    chart = _weekly(_on_chart(today, dose=40), 5, code=MTX_INJECTABLE, day="mon", route=ROUTE_SC,
+                    resource_id="mtx-sc")
+    card = _card(kb, today, chart)
+    assert "The methotrexate on the chart alone gives 40 mg/week" in card["detail"]
+    assert all(s["label"].startswith("Replace with") for s in card["suggestions"])
+    [recommended] = [s for s in card["suggestions"] if s.get("isRecommended")]
+    assert _deleted(recommended) == ["MedicationRequest/mtx-sc", "MedicationRequest/mtx-chart"]
