@@ -81,14 +81,27 @@ def quiet_daily(today: date) -> dict[str, Any]:
     return chart.draft_resource(resource).request("order-sign")
 
 
-@fixture("r27-quiet-period-without-unit-said", hook="order-sign",
+@fixture("r27-fires-period-without-unit-said", hook="order-sign",
          story="IVIG 2 g/kg per cycle over 2 days, repeated with a period of 4 and no periodUnit: the interval cannot "
-               "be read (FHIR requires the unit), so R27 is not evaluable and says so; it was read as every 4 days.",
-         quiet={RULE})
-def quiet_period_without_unit(today: date) -> dict[str, Any]:
+               "be read (FHIR requires the unit), so it cannot be checked and the card says so (it was read as every "
+               "4 days; then, for a while, only 'not evaluable', with no card).",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_period_without_unit(today: date) -> dict[str, Any]:
     chart = _clean_chart(today)
     resource = _ivig(chart, 2, "g/kg", text="2 g/kg per cycle over 2 days")
     del resource["dosageInstruction"][0]["timing"]["repeat"]["periodUnit"]
+    return chart.draft_resource(resource).request("order-sign")
+
+
+@fixture("r27-fires-duration-in-hours-over-2-g-per-kg", hook="order-sign",
+         story="IVIG 1.5 g/kg daily every 4 weeks with a duration of 48 h: the days of a cycle are not written in "
+               "days, and read as 2 days the cycle is 3 g/kg; the card says both (it showed no card, only 'not "
+               "evaluable').",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_duration_in_hours(today: date) -> dict[str, Any]:
+    chart = _clean_chart(today)
+    resource = _ivig(chart, 1.5, "g/kg", text="1.5 g/kg daily")
+    resource["dosageInstruction"][0]["timing"]["repeat"].update({"duration": 48, "durationUnit": "h"})
     return chart.draft_resource(resource).request("order-sign")
 
 

@@ -100,8 +100,9 @@ def _repeat(**repeat):
 
 def _built(kb, today, code, instructions, status="completed"):
     """An order of ``code`` from D-100, 1000 mg each administration, with one dosage instruction per item of
-    ``instructions`` ({"repeat": timing.repeat changes (None removes a key), "mg", "sequence", "code"}), each
-    daily (the builder's repeat) unless changed; the later ones start where the one before ends."""
+    ``instructions`` ({"repeat": timing.repeat changes (None removes a key), "mg" (None: no coded dose),
+    "sequence", "code", "as_needed"}), each daily (the builder's repeat) unless changed; the later ones start where
+    the one before ends."""
     chart = Chart(today)
     resource = chart.medication_request(code, 1000, "mg", start=-100, status=status)
     template = resource["dosageInstruction"][0]
@@ -114,8 +115,12 @@ def _built(kb, today, code, instructions, status="completed"):
         dosage["timing"]["repeat"] = {key: value for key, value in repeat.items() if value is not None}
         if "code" in item:
             dosage["timing"]["code"] = {"coding": [{"system": GTS_ABBREVIATION, "code": item["code"]}]}
-        if "mg" in item:
+        if "mg" in item and item["mg"] is None:
+            del dosage["doseAndRate"]
+        elif "mg" in item:
             dosage["doseAndRate"][0]["doseQuantity"]["value"] = item["mg"]
+        if item.get("as_needed"):
+            dosage["asNeededBoolean"] = True
         if "sequence" in item:
             dosage["sequence"] = item["sequence"]
         resource["dosageInstruction"].append(dosage)
@@ -166,6 +171,11 @@ _IVIG = {
     "q4wk, duration 48 h": (_repeat(**_Q4_WEEKS, duration=48, durationUnit="h"), (1, None, (1, 1, 28))),
     "q4wk at two times of day, count 2": (_repeat(**_Q4_WEEKS, count=2, timeOfDay=_TWICE), (2, 4, (2, 4, 28))),
     "q4wk, nothing written": (_repeat(**_Q4_WEEKS), (1, 1, (1, 1, 28))),
+    # review: a duration below zero was read as one day (ivig_cycle_mg 1 administration); now said (unread)
+    "q4wk, duration -2 d": (_repeat(**_Q4_WEEKS, duration=-2, durationUnit="d"), (1, None, (1, 1, 28))),
+    # review: a period of 0 was read as daily (course_days 1 day, ivig_cycle_mg 2 administrations, R27 1 day of 2
+    # doses); it gives no step, as a period with no unit, and is said (unread)
+    "period 0 wk, count 2": (_repeat(period=0, periodUnit="wk", count=2), (2, None, (2, 2, None))),
     "q4wk, bounds too short for a second cycle": (
         _repeat(**_Q4_WEEKS, duration=2, durationUnit="d", boundsDuration=_FIVE_DAYS), (5, 2, (2, 2, None))),
     # course_days was 1 day and ivig_cycle_mg None: the contract's count is the days of one cycle
@@ -235,6 +245,15 @@ _COURSES = {
     # dosing's rule: a period with no unit gives no step, so the count gives no length (FHIR requires the unit)
     "rituximab, period 14 with no unit, count 2": (RITUXIMAB, _repeat(period=14, periodUnit=None, count=2), 1),
     "rituximab, count 2 and no frequency": (RITUXIMAB, _repeat(**_NO_REPEAT, count=2), 1),
+    # review: was 26, 4 Mondays (twice a week read as two doses each Monday): a count on named weekdays is at most
+    # one a named day unless its frequency is daily. 8 Mondays from the first on or after the Thursday start
+    "TMP-SMX twice a week on Mondays alone, count 8": (
+        TMP_SMX_DS, _repeat(frequency=2, period=1, periodUnit="wk", dayOfWeek=["mon"], count=8), 54),
+    # review: was 1 (only dosed, scheduled instructions were read): every instruction's count lasts its days
+    "prednisone, count 30 on an instruction with no coded dose": (
+        PREDNISONE_20, ({"mg": None, "repeat": {"count": 30}}, {}), 30),
+    "prednisone, count 30 as needed beside a scheduled instruction": (
+        PREDNISONE_20, ({"as_needed": True, "repeat": {"count": 30}}, {}), 30),
     # was 7 (the first instruction only): the steps of a course follow one another
     "prednisone by count, 7 days then 7": (
         PREDNISONE_20, ({"sequence": 1, "repeat": {"count": 7}}, {"mg": 500, "sequence": 2, "repeat": {"count": 7}}),
@@ -258,6 +277,32 @@ def test_a_count_on_named_weekdays_from_its_start(start, days):
     assert (run.days, run.doses, run.written) == (days, 8, True)
 
 
+@pytest.mark.parametrize(("code", "repeat"), [
+    (IVIG_CVX, {"count": 876000, "dayOfWeek": ["mon"]}),
+    (TMP_SMX_DS, {"count": 876000, "dayOfWeek": ["mon"]}),
+    (TMP_SMX_DS, {"frequency": 2, "period": 1, "periodUnit": "wk", "dayOfWeek": ["mon", "thu"], "count": 876000}),
+    (IVIG_CVX, {"period": 4, "periodUnit": "wk", "duration": 1e9, "durationUnit": "mo"}),
+    (IVIG_CVX, {"period": 4, "periodUnit": "wk", "duration": 1e12, "durationUnit": "d"}),
+], ids=["IVIG 876000 on Mondays", "876000 on Mondays", "876000 twice a week", "IVIG cycles of 1e9 months",
+        "IVIG cycles of 1e12 days"])
+def test_a_course_of_odd_length_never_overflows_a_date(kb, today, code, repeat):
+    """Review: a count spread over named weekdays, or an IVIG cycle's duration, of many centuries overflowed the
+    date (OverflowError: R15, R17, R19, R21, R22 and R28 ended in 'error'). A course is at most the record's
+    century; a completed one from D-100 lasts to today."""
+    order = _built(kb, today, code, _repeat(**repeat))
+    assert courses.course_days(order, today) == (today - timedelta(days=100), today)
+    assert courses.dose_run(order.dosages[0].timing, cycle_gap=courses.IVIG_CYCLE_MIN_GAP_DAYS).days <= 36500
+
+
+def test_a_course_starting_near_the_last_date_there_is_never_overflows(kb, today):
+    """A future order started in December 9999 (a year the record reads) with 60 daily doses: its last day is at
+    most the last date there is, and the course ends no later than today."""
+    start = date(9999, 12, 1)
+    chart = Chart(today).medication(PREDNISONE_20, 20, "mg", start=(start - today).days, status="completed",
+                                    count=60)
+    assert courses.course_days(_order(kb, chart), today) == (start, today)
+
+
 def _daily(**changes):
     return Timing(**{"frequency": 1, "period": 1, "period_unit": "d", **changes})
 
@@ -268,6 +313,9 @@ def _daily(**changes):
      "a duration of 48 h (how long an infusion runs, not the days of a cycle)"),
     (_daily(duration=2), "a duration of 2 with no unit"),
     (_daily(period=4, period_unit="wk", count=0), "a count of 0"),
+    # review: a period of 0 was read as daily, a duration below zero as one day
+    (_daily(period=0, period_unit="wk", count=2), "a period of 0 wk"),
+    (_daily(period=4, period_unit="wk", duration=-2, duration_unit="d"), "a duration of -2 d (below zero)"),
     (_daily(duration=4, duration_unit="h", count=2), None),  # how long one infusion runs
     (_daily(period=4, period_unit="wk", duration=1, duration_unit="mo"), None),
 ])

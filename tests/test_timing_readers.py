@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, PREDNISONE_20, TMP_SMX_DS, Chart
+from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, MMR_CVX, PREDNISONE_20, TMP_SMX_DS, Chart
 from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
 from tests.conftest import explained, fired, run
 
@@ -42,3 +42,24 @@ def test_prophylaxis_counted_on_named_weekdays_lasts_its_weeks(kb, today, start,
     card, entry = _result(kb, chart, "pjp-prophylaxis-missing")
     assert (card is None) is covered
     assert (entry["facts"]["pjp_prophylaxis"] is not None) is covered
+
+
+@pytest.mark.parametrize("repeat", [
+    {"duration": 1e9, "durationUnit": "mo"},
+    {"duration": 1e12, "durationUnit": "d"},
+    {"period": 1, "periodUnit": "d", "dayOfWeek": ["mon"], "count": 876000},
+], ids=["cycles of 1e9 months", "cycles of 1e12 days", "876000 doses on Mondays"])
+def test_an_ivig_course_of_odd_length_ends_no_rule_in_error(kb, today, repeat):
+    """Review: an IVIG order whose cycle lasts a billion months (or a count of 876,000 on Mondays) overflowed the
+    date of its last dose, and every rule asking when IVIG was last given ended in 'error' (R15, R17, R19, R21, R22;
+    R28 showed no live-vaccine card). The course is read as at most a century, so each rule still answers."""
+    chart = Chart(today, age=50).condition(IMNM_SNOMED, onset=-300).weight(70, day=-3)
+    resource = chart.medication_request(IVIG_CVX, 1, "g/kg", start=-100, status="completed", period=4,
+                                        period_unit="wk")
+    resource["dosageInstruction"][0]["timing"]["repeat"].update(repeat)
+    chart.resources["medications"].append(resource)
+    chart.draft(MMR_CVX, None, None)
+    for hook in ("patient-view", "order-sign"):
+        result = run(kb, chart.request(hook), today)
+        assert [e["rule"] for e in result.explanation if e["status"] == "error"] == []
+    assert "live-vaccine-while-immunosuppressed" in fired(result)

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from typing import TypeVar
 
 from hooks.dosing import adds_no_dose, interval_days, periods_per_day
+from hooks.record import _MAX_COURSE_DAYS as MAX_COURSE_DAYS  # a course longer than a century is a data error
 from hooks.record import WEEKDAYS, Dosage, MedicationOrder, PatientRecord, Timing
 from hooks.units import to_days
 
@@ -41,6 +42,9 @@ class DoseRun:
     written: bool  # its length is written (a count, a cycle's duration, bounds); else one day, or open-ended
     open_ended: bool  # repeats within one course or cycle, and nothing written ends it
     unread: str | None = None  # what the timing writes that could not be read as a length (said, never guessed)
+    # the days an unread duration gives if read as days anyway (48 h: 2, a duration of 2 with no unit: 2), for a dose
+    # check to show as a second reading (the prescriber must see an overdose it may hide); never a length
+    unread_days: int | None = None
 
 
 def dose_run(timing: Timing, *, cycle_gap: float | None = None, bounded_days: int | None = None,
@@ -57,18 +61,23 @@ def dose_run(timing: Timing, *, cycle_gap: float | None = None, bounded_days: in
     days of ONE cycle, each day giving ``a_day`` administrations; a duration in hours or minutes is how long one
     infusion runs, and one of a day or more is said (``unread``). A daily order with neither is one cycle of its
     ``bounded_days`` (boundsDuration/Period, or its start to its end), and bounds too short for a second cycle
-    leave a single one.
+    leave a single one. A period of none or less, or with no unit, gives no step (said, like a count of 0).
+
+    Every length is at most :data:`MAX_COURSE_DAYS`, so that a date it is added to never overflows.
     """
     step = interval_days(timing)
+    if step is not None and step <= 0:
+        step = None  # a period of 0 (or below) is no repeat: not read as daily
     daily = step is not None and step <= 1
     cyclic = cycle_gap is not None and not daily and (step is None or step >= cycle_gap)
     # a daily timing on named weekdays gives its administrations on each of those days
     each_day = replace(timing, days_of_week=()) if daily and timing.days_of_week else timing
     a_day = (max(periods_per_day(each_day) or 1, 1) if daily
              else max(len(timing.times_of_day), len(timing.when), 1))
-    unread = (f"a period of {timing.period:g} with no unit" if timing.period is not None and step is None
-              else "a count of 0" if timing.count == 0 else None)
-    cycle_days, why = _cycle_days(timing) if cycle_gap is not None and timing.duration else (None, None)
+    unread = (f"a period of {timing.period:g} {timing.period_unit or 'with no unit'}"
+              if timing.period is not None and step is None else "a count of 0" if timing.count == 0 else None)
+    cycle_days, why, unread_days = (_cycle_days(timing.duration, timing.duration_unit)
+                                    if cycle_gap is not None and timing.duration else (None, None, None))
     unread = unread or why
     days, doses, written = 1, a_day, True
     if cycle_days is not None:
@@ -76,7 +85,7 @@ def dose_run(timing: Timing, *, cycle_gap: float | None = None, bounded_days: in
     elif timing.count and cyclic:  # the contract's count: the days of one cycle
         days, doses = max(timing.count, 1), max(timing.count, 1) * a_day
     elif timing.count and step is not None:
-        days, doses = _counted_days(timing, timing.count, start), timing.count
+        days, doses = _counted_days(timing, timing.count, step, start), timing.count
     elif bounded_days and step is not None and not cyclic:  # a repeat within its bounds
         days = bounded_days
         doses = a_day * (bounded_days if daily else math.floor((bounded_days - 1) / step) + 1)
@@ -84,30 +93,38 @@ def dose_run(timing: Timing, *, cycle_gap: float | None = None, bounded_days: in
         written = False
     interval = (step if cyclic and step is not None and not (bounded_days is not None and bounded_days <= step)
                 else None)
-    return DoseRun(days, doses, a_day, daily, interval, written, not written and step is not None and not cyclic,
-                   unread)
+    return DoseRun(min(days, MAX_COURSE_DAYS), doses, a_day, daily, interval, written,
+                   not written and step is not None and not cyclic, unread, unread_days)
 
 
-def _cycle_days(timing: Timing) -> tuple[int | None, str | None]:
-    """(days of one cycle, what could not be read) from an IVIG timing's ``duration``: days, weeks or months only."""
-    assert timing.duration is not None  # the caller asks only when there is one
-    written = f"a duration of {timing.duration:g} {timing.duration_unit or 'with no unit'}"
-    unit_days = to_days(1, timing.duration_unit) if timing.duration_unit else None
-    if unit_days is None:
-        return None, written
-    days = timing.duration * unit_days
+def _cycle_days(duration: float, unit: str | None) -> tuple[int | None, str | None, int | None]:
+    """(days of one cycle, what could not be read, the days it gives read as days anyway) from an IVIG timing's
+    ``duration``: days, weeks or months only, and not below zero."""
+    written = f"a duration of {duration:g} {unit or 'with no unit'}"
+    if duration < 0:
+        return None, f"{written} (below zero)", None
+    unit_days = to_days(1, unit) if unit else None
+    if unit_days is None:  # no unit: read as days for the second reading; an unknown unit gives none
+        return None, written, None if unit else _whole_days(duration)
+    days = duration * unit_days
     if unit_days < 1:  # hours, minutes: how long one infusion runs; a day or more of them is no infusion time
-        return None, f"{written} (how long an infusion runs, not the days of a cycle)" if days >= 1 else None
-    return max(round(days), 1), None
+        return ((None, f"{written} (how long an infusion runs, not the days of a cycle)", _whole_days(days))
+                if days >= 1 else (None, None, None))
+    return _whole_days(days), None, None
 
 
-def _counted_days(timing: Timing, count: int, start: date | None) -> int:
-    """Days from the first to the last of ``count`` administrations, read at the fewest a day the timing states."""
+def _whole_days(days: float) -> int:
+    return min(max(round(days), 1), MAX_COURSE_DAYS)
+
+
+def _counted_days(timing: Timing, count: int, step: float, start: date | None) -> int:
+    """Days from the first to the last of ``count`` administrations ``step`` days apart, read at the fewest a day
+    the timing states; on named weekdays at most one a named day unless its frequency is daily (twice a week on
+    Mondays alone is weekly: the count is never read as a shorter course)."""
     plain = replace(timing, times_of_day=(), when=(), frequency_max=None)
-    step = interval_days(plain) or interval_days(timing)
-    assert step is not None  # the caller has a step
+    step = interval_days(plain) or step
     if timing.days_of_week and step <= 7:  # spread over the named weekdays
-        per_day = 1 / step if step <= 1 else 7 / step / len(set(timing.days_of_week))
+        per_day = 1 / step if step <= 1 else min(7 / step / len(set(timing.days_of_week)), 1)
         return _weekday_span(timing.days_of_week, math.ceil(count / per_day), start)
     if step <= 1:
         return max(math.ceil(count * step), 1)
@@ -147,41 +164,45 @@ class OrderRuns:
     phases: bool
     dose_in_words: bool  # an instruction with no coded dose but a figure in its text ("1.5 g/kg on day 2")
 
-    def combine(self, read: Callable[[Dosage, DoseRun], T | None], add: Callable[[list[T], int, bool], T],
-                highest: Callable[[list[T]], T]) -> T | None:
-        """``read`` each instruction, ``add(items, days, together)`` those given together and then the groups that
-        follow one another, or take the ``highest`` phase; None when any instruction reads None."""
+    def combine(self, read: Callable[[Dosage, DoseRun], T | None], together: Callable[[list[T]], T],
+                then: Callable[[list[T]], T], highest: Callable[[list[T]], T]) -> T | None:
+        """``read`` each instruction, add up those given ``together``, and ``then`` the groups that follow one
+        another, or take the ``highest`` phase; None when any instruction reads None."""
         totals: list[T] = []
         for group in self.groups:
             items = [read(dosage, run) for dosage, run in group]
-            if any(item is None for item in items):
+            ready = [item for item in items if item is not None]
+            if len(ready) < len(items):
                 return None
-            ready = [item for item in items if item is not None]  # all of them: for mypy
-            totals.append(ready[0] if len(ready) == 1 else add(ready, max(run.days for _, run in group), True))
+            totals.append(ready[0] if len(ready) == 1 else together(ready))
         if len(totals) == 1:
             return totals[0]
-        return highest(totals) if self.phases else add(totals, self.days, False)
+        return highest(totals) if self.phases else then(totals)
 
     @property
     def days(self) -> int:
-        """Days of the course or cycle: the groups' days added (each group its longest), or the longest phase."""
+        """Days of the course or cycle: the groups' days added (each group its longest), or the longest phase; at
+        most MAX_COURSE_DAYS, as each run's."""
         days = [max(run.days for _, run in group) for group in self.groups]
-        return max(days) if self.phases else sum(days)
+        return min(max(days) if self.phases else sum(days), MAX_COURSE_DAYS)
 
     @property
     def runs(self) -> list[DoseRun]:
         return [run for group in self.groups for _, run in group]
 
 
-def order_runs(order: MedicationOrder, *, cycle_gap: float | None = None,
-               bounded: int | None = None) -> OrderRuns | None:
-    """The order's dosed instructions (as needed ones left out; the first instruction when none is dosed) with
-    their runs (:func:`dose_run`); None when it has no instruction. Each instruction is bounded by its own bounds,
-    else by the order's (``bounded``, else its bounds or its start to its end)."""
+def order_runs(order: MedicationOrder, *, cycle_gap: float | None = None, bounded: int | None = None,
+               every_instruction: bool = False) -> OrderRuns | None:
+    """The order's dosed instructions (as needed ones left out; the first instruction when none is dosed), or
+    with ``every_instruction`` all of them (how long a course lasts: a count on an instruction with no coded dose,
+    or on an as-needed one, still gives days), with their runs (:func:`dose_run`); None when it has no
+    instruction. Each instruction is bounded by its own bounds, else by the order's (``bounded``, else its bounds or
+    its start to its end)."""
     if not order.dosages:
         return None
     bounded = bounded or _bounded_days(order)
-    dosed = [d for d in order.dosages if d.dose is not None and not d.as_needed] or [order.dosages[0]]
+    dosed = (list(order.dosages) if every_instruction
+             else [d for d in order.dosages if d.dose is not None and not d.as_needed] or [order.dosages[0]])
     groups: dict[int | None, list[tuple[Dosage, DoseRun]]] = {}
     for dosage in dosed:
         own = round(dosage.bounds_days) if dosage.bounds_days and len(dosed) > 1 else bounded
@@ -205,15 +226,21 @@ def course_days(order: MedicationOrder, today: date) -> tuple[date, date] | None
     else:
         ends = []
         if order.supply_days:
-            ends.append(order.start + timedelta(days=max(int(order.supply_days) - 1, 0)))
+            ends.append(_days_on(order.start, int(order.supply_days)))
         # only a count, or an IVIG cycle's duration, writes a length here (bounds set the end date)
         lengths = [d.timing for d in order.dosages if d.timing.count or d.timing.duration]
         if lengths and ((ivig := order.in_group("ivig")) or any(timing.count for timing in lengths)):
-            runs = order_runs(order, cycle_gap=IVIG_CYCLE_MIN_GAP_DAYS if ivig else None)
+            runs = order_runs(order, cycle_gap=IVIG_CYCLE_MIN_GAP_DAYS if ivig else None, every_instruction=True)
             if runs is not None and any(run.written for run in runs.runs):
-                ends.append(order.start + timedelta(days=runs.days - 1))
+                ends.append(_days_on(order.start, runs.days))
         last = max(ends, default=order.start)
     return order.start, min(last, today)
+
+
+def _days_on(start: date, days: int) -> date:
+    """The last of ``days`` days from ``start`` (both counted), capped at MAX_COURSE_DAYS and the last date there
+    is: a course read from odd data (a count of 876,000 on Mondays) never overflows a date."""
+    return start + timedelta(days=max(min(days, MAX_COURSE_DAYS, (date.max - start).days + 1) - 1, 0))
 
 
 def last_dose_day(order: MedicationOrder, today: date) -> date | None:

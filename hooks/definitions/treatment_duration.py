@@ -206,7 +206,7 @@ def _ivig_cycle(order: MedicationOrder, today: date) -> OrderRuns | None:
     return cycle
 
 
-def ivig_cycle_days(order: MedicationOrder, today: date) -> float | None:
+def ivig_cycle_days(order: MedicationOrder, today: date) -> int | None:
     """Days of IVIG one cycle of an order gives (:func:`_ivig_cycle`), or None when they cannot be read."""
     cycle = _ivig_cycle(order, today)
     return None if cycle is None else cycle.days
@@ -226,7 +226,7 @@ def ivig_cycle_mg(order: MedicationOrder, weight_kg: float | None, today: date) 
         each = dose_per_administration(dosage, order.medication, weight_kg)
         return None if each is None else each.mg * run.doses
 
-    return cycle.combine(given, lambda parts, _days, _together: sum(parts), max)
+    return cycle.combine(given, sum, sum, max)
 
 
 @dataclass(frozen=True, slots=True)

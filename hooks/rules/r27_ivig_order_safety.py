@@ -130,6 +130,12 @@ def read_cycle(dosage: Dosage, run: courses.DoseRun) -> CycleDose | None:
         result.readings = {"per cycle": amount, "per day": amount * result.doses}
         result.how = (f"{amount:g} {unit_label} over {result.days} days; the order does not say whether "
                       "this is per day or per cycle")
+    if run.unread_days is not None and run.unread_days > run.days:
+        # the unread duration read as days anyway (48 h as 2): a second reading, so an overdose it hides is seen
+        as_days = read_cycle(dosage, replace(run, days=run.unread_days, doses=run.unread_days * a_day, unread=None,
+                                             unread_days=None))
+        if as_days is not None:
+            result.readings[f"as {run.unread_days} days"] = max(as_days.readings.values())
     return result
 
 
@@ -145,8 +151,8 @@ def read_order_cycle(order: MedicationOrder) -> CycleDose | None:
         return None  # a dose in words ("1.5 g/kg on day 2") cannot be left out of the cycle
     if len({_amount(d.dose)[1] for group in runs.groups for d, _ in group if d.dose is not None}) > 1:
         return None  # g and g/kg mixed in one order: no one amount to add up
-    return runs.combine(read_cycle, lambda parts, days, together: _added(parts, days, " with " if together
-                                                                        else ", then "), _highest_phase)
+    return runs.combine(read_cycle, lambda parts: _added(parts, max(p.days for p in parts), " with "),
+                        lambda steps: _added(steps, runs.days, ", then "), _highest_phase)
 
 
 def _highest_phase(phases: list[CycleDose]) -> CycleDose:
@@ -158,7 +164,7 @@ def _highest_phase(phases: list[CycleDose]) -> CycleDose:
 
 def _added(parts: list[CycleDose], days: int, joiner: str) -> CycleDose:
     """One cycle giving all of ``parts``: each reading adds up (a part read one way only adds that amount)."""
-    keys = {key for part in parts for key in part.readings}
+    keys = dict.fromkeys(key for part in parts for key in part.readings)  # in order: the facts read the same
     intervals = [p.interval_days for p in parts if p.interval_days is not None]
     return CycleDose(
         value=parts[0].value, per_kg=parts[0].per_kg, days=days,
@@ -360,9 +366,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                             "is unbounded; state the days of the cycle (2-5).")
             dose_problem = True
         facts[f"{order.id}_interval_days"] = cycle.interval_days
-        if cycle.unread:  # said, never guessed: FHIR gives every period and duration a unit
-            unchecked.append(f"{name}: {'; '.join(cycle.unread)} cannot be read as days, so the days of a cycle "
-                             f"and the interval between cycles were checked only as read ({cycle.how})")
+        if cycle.unread:  # said, never guessed (FHIR gives every period and duration a unit): the prescriber must
+            # see it, as a dose that cannot be read
+            problems.append(f"{name}: {'; '.join(cycle.unread)} cannot be read as days, so the days of a cycle and "
+                            f"the interval between cycles could not be checked (read as {cycle.how}); write them "
+                            "in days.")
+            dose_problem = True
         per_kg: dict[str, float] = {}
         if cycle.per_kg:
             per_kg = dict(cycle.readings)
@@ -380,10 +389,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             problems.append(f"{name}: {cycle.how} = **{max(over.values()):.2f} g/kg per cycle**, above "
                             f"{limit:g} g/kg.")
             dose_problem = True
-        elif over:
-            problems.append(f"{name}: {cycle.how}. Read per cycle it is {per_kg['per cycle']:.2f} g/kg; read per "
-                            f"day it is **{per_kg['per day']:.2f} g/kg per cycle**, above {limit:g} g/kg. State "
-                            "whether the dose is per day or per cycle.")
+        elif over:  # read one way it is above the limit: per day rather than per cycle, or a duration as days
+            readings = "; read ".join(
+                f"{key} it is " + (f"**{value:.2f} g/kg per cycle**, above {limit:g} g/kg" if key in over
+                                   else f"{value:.2f} g/kg")
+                for key, value in sorted(per_kg.items(), key=lambda reading: reading[0] in over))
+            ask = (" State whether the dose is per day or per cycle." if {"per day", "per cycle"} <= per_kg.keys()
+                   else "")
+            problems.append(f"{name}: {cycle.how}. Read {readings}.{ask}")
             dose_problem = True
         together = _drafted_earlier_in_cycle(drafts, index, record.today, min_gap)
         start = order.start or record.today
@@ -514,7 +527,7 @@ def _short(problem: str) -> str:
     """A few words for the summary line."""
     lowered = problem.lower()
     # "dose not checked" first: what was left unchecked is named in it (an obesity check, a unit)
-    for key, label in (("dose not checked", "dose unchecked"),
+    for key, label in (("dose not checked", "dose unchecked"), ("cannot be read as days", "cycle days unread"),
                        ("per day or per cycle", "dose unclear"), ("g/kg per cycle**, above", "dose > 2 g/kg"),
                        ("cycle totals", "cycle > 2 g/kg"),
                        ("closer than", "interval < 21 d"), ("days before this cycle", "interval < 21 d"),

@@ -537,17 +537,52 @@ def test_a_vein_condition_that_is_not_a_vte_is_not_called_one(kb, today, name):
     ({"period": 4, "periodUnit": "wk", "duration": 48, "durationUnit": "h"},
      "a duration of 48 h (how long an infusion runs, not the days of a cycle)"),
     ({"period": 4, "periodUnit": "wk", "duration": 2}, "a duration of 2 with no unit"),
+    # review: a period of 0 was read as daily, a duration below zero as one day
+    ({"period": 0, "periodUnit": "wk", "count": 2}, "a period of 0 wk"),
+    ({"period": 4, "periodUnit": "wk", "duration": -2, "durationUnit": "d"}, "a duration of -2 d (below zero)"),
 ])
-def test_a_timing_not_written_in_days_is_said_not_guessed(kb, today, repeat, unread):
+def test_a_timing_not_written_in_days_is_said_on_the_card(kb, today, repeat, unread):
     """A period with no unit was read in days (cycles every 14 days), although hooks.dosing reads no step from it;
     a duration in hours, or with no unit, was read as the days of a cycle (48 h as 2 days). FHIR requires the unit
-    and the contract writes a cycle's days in days: R27 now says what it could not read rather than guess."""
+    and the contract writes a cycle's days in days: R27 says what it could not read rather than guess. Review: it
+    said so only as 'not evaluable', with no card, so an interval or a cycle it could not check went unseen; like a
+    dose that cannot be read, it is now a problem on the card."""
     chart = _chart(today)
     resource = chart.medication_request(IVIG_CVX, 1, "g/kg", start=0, status="draft", intent="proposal",
                                         resource_id="draft-ivig", text="per cycle")
     timing = resource["dosageInstruction"][0]["timing"]
     timing["repeat"] = {key: value for key, value in {**timing["repeat"], **repeat}.items() if value is not None}
     card, entry = _run(kb, chart.draft_resource(resource), today)
-    assert card is None and entry["status"] == "not-evaluable"
-    assert entry["reason"].startswith(f"immune globulin, intravenous: {unread} cannot be read as days, so the days "
-                                      "of a cycle and the interval between cycles were checked only as read")
+    assert card is not None and entry["status"] == "fired"
+    assert card["summary"] == "IVIG order: 1 safety issue to check (cycle days unread)"
+    assert (f"- immune globulin, intravenous: {unread} cannot be read as days, so the days of a cycle and the "
+            "interval between cycles could not be checked (read as ") in card["detail"]
+
+
+@pytest.mark.parametrize("duration", [{"duration": 48, "durationUnit": "h"}, {"duration": 2}],
+                         ids=["48 h", "2 with no unit"])
+def test_an_unread_cycle_length_that_read_as_days_is_an_overdose_is_shown(kb, today, duration):
+    """Review: 1.5 g/kg daily every 4 weeks over 48 h (or a duration of 2 with no unit) was flagged as 3 g/kg per
+    cycle before the shared reading (48 h read as 2 days); then the duration was said, not read, and R27 showed no
+    card at all. Read as days it is above the limit: the card says both, as it does for 'per day or per cycle'."""
+    chart = _chart(today)
+    resource = chart.medication_request(IVIG_CVX, 1.5, "g/kg", start=0, status="draft", intent="proposal",
+                                        period=4, period_unit="wk", resource_id="draft-ivig", text="1.5 g/kg daily")
+    resource["dosageInstruction"][0]["timing"]["repeat"].update(duration)
+    card, entry = _run(kb, chart.draft_resource(resource), today)
+    assert card is not None
+    assert card["summary"] == "IVIG order: 2 safety issues to check (cycle days unread; dose > 2 g/kg)"
+    assert ("1.5 g/kg in one day. Read per cycle it is 1.50 g/kg; read as 2 days it is **3.00 g/kg per cycle**, "
+            "above 2 g/kg.") in card["detail"]
+    assert entry["facts"]["draft-ivig_g_per_kg_cycle"] == "1.50 per cycle, 3.00 as 2 days"
+    assert any(s["label"].startswith("Replace with IVIG 140 g per cycle") for s in card["suggestions"])
+
+
+def test_an_unread_cycle_length_within_the_limit_read_as_days_is_not_called_an_overdose(kb, today):
+    """1 g/kg over 48 h is 2 g/kg read as 2 days: the length is still said, but no dose problem is made up."""
+    chart = _chart(today)
+    resource = chart.medication_request(IVIG_CVX, 1, "g/kg", start=0, status="draft", intent="proposal",
+                                        period=4, period_unit="wk", resource_id="draft-ivig", text="1 g/kg daily")
+    resource["dosageInstruction"][0]["timing"]["repeat"].update({"duration": 48, "durationUnit": "h"})
+    card, _ = _run(kb, chart.draft_resource(resource), today)
+    assert card is not None and card["summary"] == "IVIG order: 1 safety issue to check (cycle days unread)"
