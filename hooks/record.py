@@ -860,7 +860,7 @@ def _read_timing(raw: dict[str, Any], repeat: dict[str, Any]) -> Timing:
             code = _str(_obj(coding, "timing.code.coding").get("code"), "timing.code.code") or code
         code = code or _str(code_concept.get("text"), "timing.code.text")
     count = _num(repeat.get("count"), "timing.repeat.count")
-    if count is not None and not 0 <= count <= _MAX_COURSE_DAYS * 24:
+    if count is not None and not 0 <= count <= MAX_COURSE_DAYS * 24:
         raise Malformed("timing.repeat.count is out of range")
     days = _strings(repeat, "dayOfWeek")
     # positional, as in _read_observation (this runs for every instruction)
@@ -946,7 +946,7 @@ def _read_dosage(raw: dict[str, Any], sets: ValueSets, first: bool = True) -> Do
 
 
 
-_MAX_COURSE_DAYS = 100 * 365  # a course or supply longer than a century is a data error, not a regimen
+MAX_COURSE_DAYS = 100 * 365  # a course or supply longer than a century is a data error, not a regimen
 
 
 def _duration_days(raw: Any, where: str) -> float | None:
@@ -955,7 +955,7 @@ def _duration_days(raw: Any, where: str) -> float | None:
     quantity = _obj(raw, where)
     value = _num(quantity.get("value"), f"{where}.value")
     days = to_days(value, _str(quantity.get("code") or quantity.get("unit"), f"{where}.unit"))
-    if days is not None and not 0 <= days <= _MAX_COURSE_DAYS:
+    if days is not None and not 0 <= days <= MAX_COURSE_DAYS:
         raise Malformed(f"{where} is out of range")
     return days
 

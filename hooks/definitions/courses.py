@@ -20,8 +20,7 @@ from datetime import date, timedelta
 from typing import TypeVar
 
 from hooks.dosing import adds_no_dose, interval_days, periods_per_day
-from hooks.record import _MAX_COURSE_DAYS as MAX_COURSE_DAYS  # a course longer than a century is a data error
-from hooks.record import WEEKDAYS, Dosage, MedicationOrder, PatientRecord, Timing
+from hooks.record import MAX_COURSE_DAYS, WEEKDAYS, Dosage, MedicationOrder, PatientRecord, Timing
 from hooks.units import to_days
 
 IVIG_CYCLE_MIN_GAP_DAYS = 7  # IVIG doses closer than this belong to one cycle (a cycle is given over 2-5 days)
