@@ -213,7 +213,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     hcv = hepatitis.positive_marker(record, "hcv_ab", "HCV Ab")
     hcv_markers = (hcv,) if hcv else ()
     screens = (*hbv_markers, *hcv_markers)
-    facts["positive_hepatitis_screen"] = "; ".join(f"{m.kind} positive ({m.shown_by})" for m in screens) or None
+    facts["positive_hepatitis_screen"] = "; ".join(m.stated for m in screens) or None
     # a positive HBV marker with HBV DNA not detectable or an antiviral plan is followed up, as R26 judges it
     # before rituximab (one shared definition and DNA window)
     hbv = hepatitis.follow_up(record, context)
@@ -222,7 +222,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     viraemic = hbv.viraemic if hbv_open else None  # a detectable load: no DNA to order
     facts.update(hbv_dna_recent=hbv.describe_dna(), hbv_antiviral_plan=hbv.describe_antiviral(),
                  hbv_dna_detectable=hbv.describe_viraemic())
-    viral = [f"{m.kind} positive ({m.shown_by})" for m in positive]
+    viral = [m.stated for m in positive]
     if not items and not critical and not viral:
         return Quiet("baseline labs, hepatitis screens and folic acid are in place, " + (
             "positive HBV marker with HBV DNA not detectable or an antiviral plan on file" if screens

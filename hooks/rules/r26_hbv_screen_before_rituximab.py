@@ -81,7 +81,7 @@ def _screening(record: PatientRecord, params: Mapping[str, float]) -> dict[str, 
         "hbsag_last_any": hbsag_all[-1] if hbsag_all else None,
         "anti_hbc": [(o, s) for o, s in anti_hbc if s is not None],
         "anti_hbc_unreadable": [o for o, s in anti_hbc if s is None],
-        "positive": [marker.shown_by for marker in markers],
+        "positive": [marker.stated for marker in markers],
     }
 
 

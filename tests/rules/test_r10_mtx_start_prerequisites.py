@@ -458,8 +458,8 @@ def test_chronic_hepatitis_b_on_the_problem_list_counts(kb, today):
     card = fired(run(kb, chronic_hbv_listed(today), today))[RULE]
     assert card["summary"] == ("Methotrexate start: positive hepatitis screen (HBV infection): check viral load "
                                "first")
-    assert (f"HBV infection positive ({CHRONIC_HBV[2]} on the problem list, onset {Chart(today).at(-3000)})"
-            in _detail(card))
+    assert (f"hepatitis B on the problem list ({CHRONIC_HBV[2]}, onset {Chart(today).at(-3000)})"
+            in _detail(card))  # as R16 states it (it read 'HBV infection positive (... on the problem list ...)')
     assert [a["description"] for a in card["suggestions"][0]["actions"]] == ["HBV DNA", "Hepatology referral"]
     refuted = _draft(worked_up(today).condition(CHRONIC_HBV, onset=-3000, verification="refuted"))
     assert _card(kb, today, refuted) is None

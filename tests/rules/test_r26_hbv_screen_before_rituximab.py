@@ -222,18 +222,18 @@ def test_a_positive_anti_hbc_is_named_with_its_date_and_the_later_negative(kb, t
     card, entry = _run_request(kb, fires_anti_hbc_then_negative(today), today)
     shown = f"{ANTI_HBC[2]} positive on {Chart(today).at(-900)}, then negative on {Chart(today).at(-30)}"
     assert card["summary"].startswith("anti-HBc positive: check HBV DNA")
-    assert f"{shown}. No HBV DNA result" in " ".join(card["detail"].split())
-    assert entry["facts"]["positive_markers"] == shown
+    assert f"anti-HBc positive ({shown}). No HBV DNA result" in " ".join(card["detail"].split())
+    assert entry["facts"]["positive_markers"] == f"anti-HBc positive ({shown})"
 
 
 def test_hepatitis_b_on_the_problem_list_is_named_with_its_date(kb, today):
     """Chronic hepatitis B on the problem list fired the card, but the card named no date for it; a resolved entry
     counts too and says so."""
     card, entry = _run_request(kb, fires_chronic_hbv_listed(today), today)
-    shown = f"{CHRONIC_HBV[2]} on the problem list, onset {Chart(today).at(-3000)}"
+    shown = f"hepatitis B on the problem list ({CHRONIC_HBV[2]}, onset {Chart(today).at(-3000)}"
     assert card["summary"].startswith("HBV infection positive: check HBV DNA")
-    assert f"{shown}. No HBV DNA result" in " ".join(card["detail"].split())
+    assert f"{shown}). No HBV DNA result" in " ".join(card["detail"].split())
     resolved = _negatives(_chart(today)).condition(CHRONIC_HBV, onset=-3000, status="resolved")
     card, entry = _run(kb, resolved, today)
-    assert entry["facts"]["positive_markers"] == f"{shown}, resolved" and card["indicator"] == "critical"
+    assert entry["facts"]["positive_markers"] == f"{shown}, resolved)" and card["indicator"] == "critical"
 
