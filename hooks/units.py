@@ -49,13 +49,15 @@ DAYS_PER_UNIT: dict[str, float] = {"s": 1 / 86400, "min": 1 / 1440, "h": 1 / 24,
 
 
 # The spellings a Duration's free-text unit may carry instead of its UCUM code.
-_TIME_UNIT_WORDS = {"day": "d", "days": "d", "week": "wk", "weeks": "wk", "hour": "h", "hours": "h",
-                    "month": "mo", "months": "mo", "year": "a", "years": "a", "minute": "min", "minutes": "min"}
+_TIME_UNIT_WORDS = {"day": "d", "days": "d", "week": "wk", "weeks": "wk", "wks": "wk", "hour": "h", "hours": "h",
+                    "hr": "h", "hrs": "h", "month": "mo", "months": "mo", "mos": "mo", "year": "a", "years": "a",
+                    "yr": "a", "yrs": "a", "minute": "min", "minutes": "min", "mins": "min"}
 
 
 def to_days(value: float | None, unit: str | None) -> float | None:
     """``value`` in UCUM time ``unit`` (days when none is given) as days; None when either is unknown."""
-    factor = DAYS_PER_UNIT.get(_TIME_UNIT_WORDS.get(unit.lower(), unit) if unit else "d")
+    spelled = unit.lower() if unit else "d"  # 'D', 'H', 'WK': a unit typed in capitals is the same unit
+    factor = DAYS_PER_UNIT.get(_TIME_UNIT_WORDS.get(spelled, spelled))
     return None if value is None or factor is None else value * factor
 
 

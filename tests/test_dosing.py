@@ -224,6 +224,17 @@ def test_the_share_step_is_what_the_daily_share_rounds_to():
     assert share_step(12.5, 5, 2.5) == 2.5  # exactly one vial a day is a whole step
 
 
+@pytest.mark.parametrize(("unit", "days"), [
+    ("d", 2), ("D", 2), ("days", 2), ("wk", 14), ("WK", 14), ("wks", 14), ("h", 2 / 24), ("hr", 2 / 24),
+    ("hrs", 2 / 24), ("H", 2 / 24), ("mo", 60), ("mos", 60), ("yr", 730), ("mins", 2 / 1440), (None, 2),
+    ("fortnights", None)])
+def test_time_units_as_written_on_orders(unit, days):
+    """'4 hr' and '2 D' were not read as times (the IVIG cycle reading then called them unreadable)."""
+    from hooks.units import to_days
+
+    assert to_days(2, unit) == days
+
+
 def test_unit_spellings_odd_and_long():
     from hooks.units import convert
 
