@@ -5,6 +5,7 @@ from typing import Any
 
 from fhir_fixtures import fixture
 from fhir_fixtures.builders import AZATHIOPRINE_50, IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_20, ROUTE_IV, Chart
+from fhir_fixtures.r06_prednisone_adult_dose_check import PRED_EYE_DROPS
 
 RULE = "dosing-weight-missing"
 
@@ -52,4 +53,13 @@ def edge(today: date) -> dict[str, Any]:
 def fixed(today: date) -> dict[str, Any]:
     chart = Chart(today, age=55).condition(IMNM_SNOMED, onset=-10)
     chart.draft("Folic acid 1 mg tablet", 1, "mg")
+    return chart.request("order-sign")
+
+
+@fixture("r33-quiet-prednisolone-eye-drops", hook="order-sign",
+         story="Prednisolone acetate eye drops drafted four times a day, no weight on file: a local form gives no "
+               "systemic dose to weigh for (it was read as oral prednisolone dosed per kg).", quiet={RULE})
+def eye_drops(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=55).condition(IMNM_SNOMED, onset=-10)
+    chart.draft(PRED_EYE_DROPS, 1, "{drop}", frequency=4)
     return chart.request("order-sign")

@@ -244,16 +244,6 @@ def test_local_forms_are_not_current_systemic_orders(kb, today):
     assert _ids(continuing.current_orders(record, "glucocorticoid_systemic")) == ["oral"]
 
 
-@pytest.mark.parametrize(("code", "route", "expected"), [
-    (METHOTREXATE_2_5, None, "oral"), (MTX_INJECTABLE, None, "sc"),
-    ("methotrexate 25 MG/ML Prefilled Syringe", None, "sc"), (MTX_INJECTABLE, {"text": "IM (not SC)"}, "im"),
-    (METHOTREXATE_2_5, {"text": "per G-tube"}, "oral"), ("methotrexate", None, None), ("methotrexate", ROUTE_SC, "sc"),
-])
-def test_the_route_by_the_order_else_by_the_products_form(kb, today, code, route, expected):
-    _, context = record_and_context(kb, Chart(today).draft(code, 15, "mg", route=route, **WEEKLY), "order-sign")
-    assert continuing.route_of(context.draft_orders[0]) == expected
-
-
 def test_orders_with_no_id_are_told_apart(kb, today):
     """Two chart orders with no id both read as 'MedicationRequest/': keyed by it, the renewal of one replaced both
     and the other was lost from the total (found by review). They are told apart by identity."""

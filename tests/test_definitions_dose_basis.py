@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 
-from fhir_fixtures.builders import AZATHIOPRINE_50, METHOTREXATE_2_5, METHYLPRED_1000, PREDNISONE_20, ROUTE_IV, Chart
+from fhir_fixtures.builders import (
+    AZATHIOPRINE_50,
+    METHOTREXATE_2_5,
+    METHYLPRED_1000,
+    PREDNISONE_20,
+    ROUTE_IV,
+    ROUTE_ORAL,
+    Chart,
+)
+from fhir_fixtures.r06_prednisone_adult_dose_check import PRED_EYE_DROPS
 from hooks.context import HookContext
 from hooks.definitions import dose_basis
-from hooks.record import build_record, read_order
+from hooks.record import Timing, build_record, read_order
 
 
 def _order(kb, resource):
@@ -213,6 +223,20 @@ def test_which_drafts_need_a_weight_or_bsa(kb, today):
                      (True, False), "rituximab Injectable Product": (True, True)}
 
 
+@pytest.mark.parametrize(("code", "route", "ingredient"), [
+    (PREDNISONE_20, None, "prednisone"), ("prednisolone 5 MG Oral Tablet", ROUTE_ORAL, "prednisolone"),
+    (PRED_EYE_DROPS, None, None), ("prednisolone", {"text": "ophthalmic"}, None), (PREDNISONE_20, ROUTE_IV, None),
+])
+def test_an_oral_steroid_is_prednisone_or_prednisolone_by_mouth_and_never_a_local_form(kb, today, code, route,
+                                                                                        ingredient):
+    """Prednisolone eye drops (by name or by route) were read as oral prednisolone: R33 asked for a weight to dose
+    them, and R32 found a child's drops' dose in drops unreadable (not evaluable). R06 had left them out on its own."""
+    chart = Chart(today, age=10).draft(code, 1, "{drop}" if ingredient is None else "mg", frequency=4, route=route)
+    record, context = _record_and_context(kb, chart, today)
+    assert dose_basis.oral_steroid(context.draft_orders[0]) == ingredient
+    assert bool(dose_basis.needs(record, context)) is (ingredient is not None)
+
+
 def test_paediatric_methotrexate_needs_a_bsa(kb, today):
     chart = Chart(today, age=9).draft(METHOTREXATE_2_5, 10, "mg", period_unit="wk")
     record, context = _record_and_context(kb, chart, today)
@@ -276,3 +300,31 @@ def test_a_counted_draft_lasts_its_doses_at_their_frequency(kb, today, frequency
     order = _order(kb, Chart(today).medication_request(PREDNISONE_20, 20, "mg", start=0, count=12,
                                                        frequency_max=frequency_max))
     assert dose_basis.draft_course_length(order) == 12
+
+
+def test_one_weekday_pattern_with_or_without_the_weekend_abbreviations():
+    pattern = re.compile(rf"\b{dose_basis.weekday_pattern()}\b")
+    no_weekend = re.compile(rf"\b{dose_basis.weekday_pattern(weekend_abbreviations=False)}\b")
+    for day in ("monday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "saturday", "sunday"):
+        assert pattern.fullmatch(day) and no_weekend.fullmatch(day)
+    for day in ("sat", "sun"):
+        assert pattern.fullmatch(day) and not no_weekend.fullmatch(day)
+
+
+@pytest.mark.parametrize(("text", "days"), [
+    ("15 mg once weekly on Monday", ["mon"]),
+    ("15 mg every Sat", ["sat"]),  # a scheduling phrase reads the abbreviation
+    ("15 mg once weekly on Monday; avoid the sun", ["mon"]),  # named only: "sun" is an ordinary word
+    ("15 mg once weekly (do not take on Friday)", []),  # negated
+    ("15 mg weekly on Thursdays with folic acid 1 mg daily except Thursday", ["thu"]),
+    ("15 mg weekly. Folic acid 5 mg on Monday", []),  # the folate's own instruction
+])
+def test_the_weekdays_a_sig_gives_its_doses_on(text, days):
+    """R08's reading, which continuing's rewrite test shares: the sig without its folate instructions and
+    negations, its weekday phrases, else a weekday it names."""
+    assert dose_basis.weekdays_named(Timing(), dose_basis.text_clauses(text)) == days
+
+
+def test_the_timing_and_the_texts_weekday_phrases_are_read_together():
+    clauses = dose_basis.text_clauses("and every Thursday")
+    assert dose_basis.weekdays_named(Timing(days_of_week=("mon",)), clauses) == ["mon", "thu"]

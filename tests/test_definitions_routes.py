@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from fhir_fixtures.builders import METHOTREXATE_2_5, ROUTE_SC, Chart
+from fhir_fixtures.r09_mtx_weekly_dose_range import MTX_INJECTABLE
 from hooks.definitions import routes
 from hooks.definitions.routes import V3_ROUTE
 from hooks.record import SNOMED, Coding, Concept
+from tests.definitions_support import record_and_context
 
 
 def _route(text: str | None = None, *codings: tuple[str, str]) -> Concept:
@@ -29,3 +32,14 @@ def test_local_forms_by_name():
     assert not routes.is_local_form("tacrolimus 1 MG Oral Capsule")
     assert not routes.is_local_form("gelatin capsule")
     assert not routes.is_local_form("hydrocortisone 100 MG/60ML rectal enema")  # absorbed: a systemic course
+
+
+@pytest.mark.parametrize(("code", "route", "expected"), [
+    (METHOTREXATE_2_5, None, "oral"), (MTX_INJECTABLE, None, "sc"),
+    ("methotrexate 25 MG/ML Prefilled Syringe", None, "sc"), (MTX_INJECTABLE, {"text": "IM (not SC)"}, "im"),
+    (METHOTREXATE_2_5, {"text": "per G-tube"}, "oral"), ("methotrexate", None, None), ("methotrexate", ROUTE_SC, "sc"),
+])
+def test_the_route_by_the_order_else_by_the_products_form(kb, today, code, route, expected):
+    chart = Chart(today).draft(code, 15, "mg", route=route, period=1, period_unit="wk")
+    _, context = record_and_context(kb, chart, "order-sign")
+    assert routes.route_of(context.draft_orders[0]) == expected

@@ -210,6 +210,20 @@ def test_draft_reductions(today):
     assert "20 to 17.5" in found["d1"] and "stops methotrexate" in found["d3"]
 
 
+@pytest.mark.parametrize("status", ["stopped", "cancelled", "entered-in-error", "revoked", "completed"])
+def test_a_draft_re_sent_with_a_status_that_ends_the_order_is_a_stop(today, status):
+    """Prednisone and methotrexate re-sent as drafts that end them: a stop, as continuing.discontinues reads it for
+    R06, R08 and R09. Re-sent as entered in error, the order was read as given on at its dose, no taper."""
+    chart = Chart(today).medication(PREDNISONE_20, 20, "mg", start=-60, resource_id="pred")
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-100, period=1, period_unit="wk", resource_id="mtx")
+    chart.draft(PREDNISONE_20, 20, "mg", start=-60, status=status, resource_id="pred")
+    chart.draft(METHOTREXATE_2_5, 20, "mg", start=-100, period=1, period_unit="wk", status=status, resource_id="mtx")
+    record, context = record_and_context(KB, chart, "order-sign")
+    found = {order.id: step.what for order, step in taper.draft_reductions(record, context, context.draft_orders)}
+    assert found == {"pred": "draft lowers the glucocorticoid from 20 to 0 mg/day PEQ (prednisone 20 MG Oral Tablet)",
+                     "mtx": "draft stops methotrexate (methotrexate 2.5 MG Oral Tablet)"}
+
+
 def test_a_rituximab_draft_is_compared_with_the_course_while_anti_cd20_is_in_use(today):
     """Rituximab 1 g on D-390 and D-376 (two completed orders), then 500 mg drafted: past the shared
     anti_cd20_in_use_days definition (365; R16, R17, R24, R28 read it too) the draft is a new course; a site that

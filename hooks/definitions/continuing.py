@@ -44,79 +44,19 @@ for it alone (:func:`left_active_warning`). A linked replacement says nothing: t
 
 from __future__ import annotations
 
-import functools
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from hooks import dosing
-from hooks.definitions.dose_basis import draft_span, draft_start, scheduled_weekdays, text_frequency
-from hooks.definitions.routes import is_local_order, route_says_im, route_says_iv, route_says_oral, route_says_sc
-from hooks.record import CURRENT_STATUSES, WEEKDAYS, Dosage, MedicationOrder, PatientRecord, Timing, per_record
+from hooks.definitions.dose_basis import draft_span, draft_start, text_clauses, text_frequency, weekdays_named
+from hooks.definitions.routes import is_local_order, route_of
+from hooks.record import CURRENT_STATUSES, WEEKDAYS, Dosage, MedicationOrder, PatientRecord, per_record
 from hooks.rule import Action, Fired, Suggestion
 
 # A status that does not say whether the order is still given: counted as going on, and said so
 _UNSTATED_STATUSES = ("unknown", None)
-
-
-# ---------------------------------------------------------------- how an order is given: route and weekdays
-
-# In the order of R08's replacement route: a route saying two of them is read as the first
-_ROUTES = (("sc", route_says_sc), ("im", route_says_im), ("oral", route_says_oral), ("iv", route_says_iv))
-# An injectable dose form in a product's name ('Auto-Injector', 'Injection', 'Injectable Solution', 'Prefilled
-# Syringe', 'Pen Injector'): methotrexate for myositis given that way is given under the skin.
-_INJECTABLE_FORM = re.compile(r"\binject|\bsyringe\b")
-_ORAL_FORM = re.compile(r"\b(?:oral|tablets?|capsules?)\b")
-
-
-def route_of(order: MedicationOrder) -> str | None:
-    """'sc', 'im', 'oral' or 'iv' by the order's route (by code or in words, through hooks.definitions.routes);
-    with none read, by its product's dose form: an injectable is 'sc', a tablet or an oral form 'oral'. None when
-    neither says."""
-    route = order.route
-    if route is not None:
-        found = next((name for name, says in _ROUTES if says(route)), None)
-        if found is not None:
-            return found
-    words = order.medication.words()
-    if _INJECTABLE_FORM.search(words):
-        return "sc"
-    return "oral" if _ORAL_FORM.search(words) else None
-
-
-# Full weekday names, or the unambiguous abbreviations ("sun" and "sat" are ordinary words in a sig).
-_WEEKDAY_WORDS = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|"
-                            r"thu|thurs?|fri)s?\b", re.I)
-_FOLATE = r"(?:folic acid|folic|folate|folinic acid|leucovorin)\b"
-# An instruction about the folate itself, to the end of its clause: one that starts with it, is joined on by "and",
-# "plus", "then" or "+", or is in brackets ("folic acid 1 mg daily", "(folate on the other days)").
-_FOLATE_INSTRUCTION = re.compile(rf"(?:^\s*|\b(?:and|plus|also|then)\s+|\+\s*)(?:(?:take|give|also)\s+)*{_FOLATE}.*|"
-                                 rf"\([^)]*{_FOLATE}[^)]*\)", re.I)
-# "with folic acid (1 mg ...)" inside a methotrexate clause: only the folate and its own dose go.
-_WITH_FOLATE = re.compile(rf"\bwith\s+{_FOLATE}(?:\s*\d+(?:\.\d+)?\s*mg\b.*)?", re.I)
-# A negation in brackets, or from the negating word to the end of its clause.
-_NEGATED = re.compile(r"\([^)]*\b(?:do not|don't|never|not)\b[^)]*\)|\b(?:do not|don't|never|not)\b.*", re.I)
-
-
-@functools.lru_cache(maxsize=1024)  # a sig is read by R08 and by the rewrite test in one call
-def text_clauses(text: str | None) -> str:
-    """The instruction text without what it says about folic acid (daily by design) or what it negates ("do not
-    take daily", the ISMP-recommended warning), which say nothing about how often the drug is given. Only the
-    folate instruction and the negated words go: "daily with folic acid" and "every day (do not take with alcohol)"
-    still say daily."""
-    clauses = (_NEGATED.sub(" ", _WITH_FOLATE.sub(" ", _FOLATE_INSTRUCTION.sub(" ", c)))
-               for c in re.split(r"[;\n.,]+(?:\s|$)", text or ""))
-    return " ; ".join(c for c in clauses if c.strip())
-
-
-def weekdays_named(timing: Timing, clauses: str) -> list[str]:
-    """The weekdays ('mon', 'thu') an instruction gives its doses on, in order: its timing's and its text's weekday
-    phrases ('every Monday', 'on Mondays'); with none, a weekday its text names ('15 mg once weekly on Monday').
-    ``clauses``: its text through :func:`text_clauses`. R08's reading, here so the rewrite test agrees with it."""
-    return (list(dict.fromkeys([*(d for d in timing.days_of_week if d), *scheduled_weekdays(clauses)]))
-            or list(dict.fromkeys(m.group(1)[:3].lower() for m in _WEEKDAY_WORDS.finditer(clauses))))
 
 
 # ---------------------------------------------------------------- the chart's orders beside the drafts
@@ -250,8 +190,8 @@ def on_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder]
     )
 
 
-# A draft re-sent with one of these statuses, or with a 0 mg dose, discontinues the order (as hooks.definitions.taper
-# reads a stop): it gives no dose and names no weekday
+# A draft re-sent with one of these statuses, or with a 0 mg dose, discontinues the order: it gives no dose and names
+# no weekday (hooks.definitions.taper reads a drafted stop here too)
 STOP_STATUSES = ("stopped", "cancelled", "entered-in-error", "revoked", "completed")
 
 

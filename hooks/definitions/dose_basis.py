@@ -4,11 +4,13 @@ R33 (dosing weight missing) and the dose checks R06, R07, R09 and R32 read draft
 agree on which orders are weight- or BSA-based and on the dose an order gives. A dose is taken from the
 structured ``doseAndRate``/``timing`` first; only when those are absent is ``dosageInstruction.text`` read, and
 only in the plain forms listed in :func:`read_text` ("60 mg PO every morning", "15 mg once weekly"). Anything
-else (ranges, tapers, several amounts) is reported as unreadable rather than guessed at.
+else (ranges, tapers, several amounts) is reported as unreadable rather than guessed at. The weekdays a sig gives
+its doses on are read here too (:func:`weekdays_named`, R08's reading, which hooks.definitions.continuing shares).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -19,6 +21,7 @@ from hooks import dosing
 from hooks.context import HookContext
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
+from hooks.definitions.routes import is_local_order
 from hooks.definitions.steroids import is_intramuscular, is_intravenous, is_iv_methylprednisolone
 from hooks.record import Dosage, MedicationOrder, PatientRecord, Quantity, Timing, unread_newer
 from hooks.units import DAYS_PER_UNIT
@@ -37,11 +40,12 @@ def written_per_m2(dosage: Dosage | None) -> bool:
 
 
 def oral_steroid(order: MedicationOrder) -> str | None:
-    """'prednisone' or 'prednisolone' for a draft of either by mouth (not IV, not IM), else None."""
+    """'prednisone' or 'prednisolone' for a draft of either by mouth, else None: not IV, not IM, and not a local
+    form (prednisolone eye drops, hooks.definitions.routes), which gives no systemic dose to check or weigh for."""
     ingredient = order.medication.concept_in("glucocorticoid_systemic")
-    if ingredient not in ORAL_STEROIDS or is_intravenous(order):
+    if ingredient not in ORAL_STEROIDS or is_intravenous(order) or is_intramuscular(order) or is_local_order(order):
         return None
-    return None if is_intramuscular(order) else ingredient
+    return ingredient
 
 
 # ---------------------------------------------------------------- which drafts need a weight or a BSA
@@ -166,8 +170,19 @@ _NAMED: tuple[tuple[re.Pattern[str], int, int, str], ...] = tuple((re.compile(p)
     (r"\b(?:weekly|a week|per week|qw|q ?wk|q ?week)\b|/\s*(?:week|wk)\b", 1, 1, "wk"),
     (r"\b(?:monthly|a month|per month)\b", 1, 1, "mo"),
 ))
+
+_WEEKDAY_NAMES = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri"
+
+
+def weekday_pattern(*, weekend_abbreviations: bool = True) -> str:
+    """The one pattern of a weekday's name or abbreviation in lower case ('monday', 'tues', 'thurs'), as a group
+    that captures nothing. ``weekend_abbreviations=False`` leaves out 'sat' and 'sun', ordinary words in a sig
+    ('avoid the sun') where a weekday is named with no phrase that schedules it (:func:`weekdays_named`)."""
+    return f"(?:{_WEEKDAY_NAMES}{'|sat|sun' if weekend_abbreviations else ''})"
+
+
 # Named weekdays give one administration on each: "every Friday", "on Mondays and Thursdays", "on Monday only".
-_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)"
+_WEEKDAY = weekday_pattern()
 _LIST = r"\s*(?:,|and|&|/)\s*"
 _ON_WEEKDAYS = re.compile(rf"\b(?:(?:every|each)\s+({_WEEKDAY}s?(?:{_LIST}{_WEEKDAY}s?)*)|"
                           rf"on\s+({_WEEKDAY}s?(?:{_LIST}{_WEEKDAY}s?)*)\s+only|"
@@ -205,6 +220,41 @@ def scheduled_weekdays(text: str) -> list[str]:
     """The weekdays of the text's weekday phrases ('every Monday', 'on Mondays', 'on Monday only'), in order: the
     days the frequency above counts, not a weekday named otherwise ('if missed, take it on Tuesday')."""
     return list(dict.fromkeys(d for m in _ON_WEEKDAYS.finditer(text.lower()) for d in _days_named(m)))
+
+
+# R08's reading of the days an instruction gives its doses on, which continuing's rewrite test shares: the sig
+# without its folate instructions and negations (:func:`text_clauses`), then its weekdays (:func:`weekdays_named`).
+
+# A weekday named with no phrase that schedules it: full names, or the abbreviations that are no ordinary word
+_WEEKDAY_WORDS = re.compile(rf"\b({weekday_pattern(weekend_abbreviations=False)})s?\b", re.I)
+_FOLATE = r"(?:folic acid|folic|folate|folinic acid|leucovorin)\b"
+# An instruction about the folate itself, to the end of its clause: one that starts with it, is joined on by "and",
+# "plus", "then" or "+", or is in brackets ("folic acid 1 mg daily", "(folate on the other days)").
+_FOLATE_INSTRUCTION = re.compile(rf"(?:^\s*|\b(?:and|plus|also|then)\s+|\+\s*)(?:(?:take|give|also)\s+)*{_FOLATE}.*|"
+                                 rf"\([^)]*{_FOLATE}[^)]*\)", re.I)
+# "with folic acid (1 mg ...)" inside a methotrexate clause: only the folate and its own dose go.
+_WITH_FOLATE = re.compile(rf"\bwith\s+{_FOLATE}(?:\s*\d+(?:\.\d+)?\s*mg\b.*)?", re.I)
+# A negation in brackets, or from the negating word to the end of its clause.
+_NEGATED = re.compile(r"\([^)]*\b(?:do not|don't|never|not)\b[^)]*\)|\b(?:do not|don't|never|not)\b.*", re.I)
+
+
+@functools.lru_cache(maxsize=1024)  # a sig is read by R08 and by the rewrite test in one call
+def text_clauses(text: str | None) -> str:
+    """The instruction text without what it says about folic acid (daily by design) or what it negates ("do not
+    take daily", the ISMP-recommended warning), which say nothing about how often the drug is given. Only the
+    folate instruction and the negated words go: "daily with folic acid" and "every day (do not take with alcohol)"
+    still say daily."""
+    clauses = (_NEGATED.sub(" ", _WITH_FOLATE.sub(" ", _FOLATE_INSTRUCTION.sub(" ", c)))
+               for c in re.split(r"[;\n.,]+(?:\s|$)", text or ""))
+    return " ; ".join(c for c in clauses if c.strip())
+
+
+def weekdays_named(timing: Timing, clauses: str) -> list[str]:
+    """The weekdays ('mon', 'thu') an instruction gives its doses on, in order: its timing's and its text's weekday
+    phrases ('every Monday', 'on Mondays'); with none, a weekday its text names ('15 mg once weekly on Monday').
+    ``clauses``: its text through :func:`text_clauses`. R08's reading, shared by continuing's rewrite test."""
+    return (list(dict.fromkeys([*(d for d in timing.days_of_week if d), *scheduled_weekdays(clauses)]))
+            or list(dict.fromkeys(m.group(1)[:3].lower() for m in _WEEKDAY_WORDS.finditer(clauses))))
 
 
 def read_text(text: str | None) -> TextDose | None:

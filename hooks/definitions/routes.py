@@ -1,7 +1,8 @@
 """How a drug is given: the route of an order (by code or in words) and local forms that do not act systemically.
 
 Every rule that reads a route reads it here (R07's IV pulse, R08's replacement route, R11's eye drops, the
-steroid timeline's creams), so they agree on what 'IV' or 'topical' means.
+steroid timeline's creams, the prednis(ol)one drafts R06, R32 and R33 check), so they agree on what 'IV' or
+'topical' means.
 """
 
 from __future__ import annotations
@@ -63,6 +64,29 @@ def route_says_oral(route: Concept) -> bool:
 def route_is(route: Concept, codes: Mapping[str, tuple[str, ...]]) -> bool:
     """The route carries one of ``codes`` (code system -> codes), e.g. :data:`IV_ROUTE_CODES`."""
     return any(route.has_code(system, *in_system) for system, in_system in codes.items())
+
+
+# In the order of R08's replacement route: a route saying two of them is read as the first
+_ROUTES = (("sc", route_says_sc), ("im", route_says_im), ("oral", route_says_oral), ("iv", route_says_iv))
+# An injectable dose form in a product's name ('Auto-Injector', 'Injection', 'Injectable Solution', 'Prefilled
+# Syringe', 'Pen Injector'): methotrexate for myositis given that way is given under the skin.
+_INJECTABLE_FORM = re.compile(r"\binject|\bsyringe\b")
+_ORAL_FORM = re.compile(r"\b(?:oral|tablets?|capsules?)\b")
+
+
+def route_of(order: MedicationOrder) -> str | None:
+    """'sc', 'im', 'oral' or 'iv' by the order's route (by code or in words); with none read, by its product's dose
+    form: an injectable is 'sc', a tablet or an oral form 'oral'. None when neither says. R08's replacement route
+    and continuing's rewrite test read it."""
+    route = order.route
+    if route is not None:
+        found = next((name for name, says in _ROUTES if says(route)), None)
+        if found is not None:
+            return found
+    words = order.medication.words()
+    if _INJECTABLE_FORM.search(words):
+        return "sc"
+    return "oral" if _ORAL_FORM.search(words) else None
 
 
 # Words in a medication's name that mark a local (non-systemic) form of a systemic drug's ingredient. Rectal forms

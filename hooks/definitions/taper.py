@@ -16,6 +16,7 @@ from hooks import dosing
 from hooks.context import HookContext
 from hooks.definitions import ck, steroids
 from hooks.definitions import treatment_duration as td
+from hooks.definitions.continuing import discontinues
 from hooks.definitions.courses import course_days, doses_since, last_dose_day
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.weight import dosing_weight
@@ -207,14 +208,6 @@ def current_peq(record: PatientRecord, context: HookContext) -> float:
     return oral_peq_timeline(record, context).on(record.today)
 
 
-_STOP_STATUSES = ("stopped", "cancelled", "revoked", "completed")
-
-
-def _is_stop(order: MedicationOrder) -> bool:
-    dose = order.dosage.dose if order.dosage else None
-    return order.status in _STOP_STATUSES or (dose is not None and dose.value == 0)
-
-
 def _lowest_peq(order: MedicationOrder, weight: float | None) -> float | None:
     """The daily PEQ a draft leads to: for a taper written as one order, its lowest dosed step."""
     steps = dosing.prednisone_equivalent_by_sequence(order, weight)
@@ -224,17 +217,19 @@ def _lowest_peq(order: MedicationOrder, weight: float | None) -> float | None:
 def draft_reductions(record: PatientRecord, context: HookContext,
                      drafts: Sequence[MedicationOrder]) -> list[tuple[MedicationOrder, TaperStep]]:
     """Draft orders that lower today's daily PEQ or stop/reduce a steroid-sparing agent being given
-    (:func:`_being_given`). IVIG drafts are read cycle by cycle (:func:`_ivig_draft_reductions`)."""
+    (:func:`_being_given`); a draft that discontinues (:func:`continuing.discontinues`: stopped, cancelled, entered
+    in error, revoked or completed, or 0 mg) is a stop. IVIG drafts are read cycle by cycle
+    (:func:`_ivig_draft_reductions`)."""
     weight = _weight(record, context)
     found = []
     now = current_peq(record, context)
     ivig = _ivig_draft_reductions(record, context, weight,
-                                  [d for d in drafts if d.in_group("ivig") and not _is_stop(d)])
+                                  [d for d in drafts if d.in_group("ivig") and not discontinues(d)])
     for order in drafts:
         if order.in_group("glucocorticoid_systemic") and not steroids.is_iv_methylprednisolone(order):
             if now <= _TOLERANCE_MG:
                 continue
-            peq = 0.0 if _is_stop(order) else _lowest_peq(order, weight)
+            peq = 0.0 if discontinues(order) else _lowest_peq(order, weight)
             if peq is not None and peq < now - _TOLERANCE_MG:
                 found.append((order, TaperStep(record.today, f"draft lowers the glucocorticoid from {now:g} to "
                                                              f"{peq:g} mg/day PEQ ({order.label})")))
@@ -242,13 +237,13 @@ def draft_reductions(record: PatientRecord, context: HookContext,
         group = next((g for g in STEROID_SPARING if order.in_group(g)), None)
         if group is None:
             continue
-        if group == "ivig" and not _is_stop(order):
+        if group == "ivig" and not discontinues(order):
             found += [(o, step) for o, step in ivig if o is order]
             continue
         given = _being_given(record, context, group)
         if not given:
             continue
-        if _is_stop(order):
+        if discontinues(order):
             found.append((order, TaperStep(record.today, f"draft stops {group} ({order.label})")))
             continue
         old = max((d for m in given if (d := _dose(group, m, weight)) is not None), key=lambda d: d.mg, default=None)

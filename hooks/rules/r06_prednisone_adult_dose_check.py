@@ -19,7 +19,7 @@ from hooks.context import HookContext
 from hooks.definitions import continuing, dose_basis
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import DraftDose, mg
-from hooks.definitions.routes import systemic
+from hooks.definitions.routes import is_local_order
 from hooks.definitions.weight import dosing_weight
 from hooks.dosing import TABLET_STEP_MG, oral_steroid_product, rounded_dose
 from hooks.record import MedicationOrder, PatientRecord
@@ -95,7 +95,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("order-sign only")
     p = context.params(RULE)
     age = record.age_years
-    oral = [o for o in context.drafts_in(GROUP) if dose_basis.oral_steroid(o)]
+    glucocorticoids = context.drafts_in(GROUP)
+    sent = [o for o in glucocorticoids if dose_basis.oral_steroid(o)]  # not eye drops or other local forms
     weight = dosing_weight(record, context)
     facts: dict[str, object] = {
         "age_years": age,
@@ -106,14 +107,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     }
     if is_paediatric(record, context):
         return Quiet("paediatric patient: R32 checks the dose", facts)
-    # prednisolone eye drops are no systemic dose (they were read as an unreadable oral one)
-    sent = systemic(oral)
-    facts["not_systemic"] = "; ".join(o.label for o in oral if all(o is not d for d in sent)) or None
+    # prednisolone eye drops are no systemic dose (they were read as an unreadable oral one): named, as left out
+    local = [o for o in glucocorticoids
+             if is_local_order(o) and o.medication.concept_in(GROUP) in dose_basis.ORAL_STEROIDS]
+    facts["not_systemic"] = "; ".join(o.label for o in local) or None
     drafts = continuing.given_drafts(sent)  # a draft that discontinues an order gives no dose
     if not drafts:
         return Quiet("no oral prednisone or prednisolone draft" + (
             " giving a dose (one that discontinues an order gives none)" if sent else
-            " (eye drops and other local forms are no systemic dose)" if oral else ""), facts)
+            " (eye drops and other local forms are no systemic dose)" if local else ""), facts)
     kg = weight.value if weight else None
     doses = [dose_basis.read_dose(o, kg) for o in drafts]
     facts["drafts"] = "; ".join(f"{d.order.label}: {d.describe()}" for d in doses)

@@ -19,9 +19,9 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import continuing
 from hooks.definitions.cohorts import is_paediatric
-from hooks.definitions.continuing import OnChart, route_of, text_clauses, weekdays_named
-from hooks.definitions.dose_basis import mg, text_frequency
-from hooks.definitions.routes import route_says_iv
+from hooks.definitions.continuing import OnChart
+from hooks.definitions.dose_basis import mg, text_clauses, text_frequency, weekdays_named
+from hooks.definitions.routes import route_of, route_says_iv
 from hooks.dosing import dose_days_per_day, dose_per_administration, round_to
 from hooks.record import WEEKDAY_NAMES, WEEKDAYS, Concept, Dosage, MedicationOrder, PatientRecord, Timing
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
@@ -211,7 +211,7 @@ def _cancer_reasons(order: MedicationOrder, *, coded: bool) -> list[Concept]:
 
 
 def _route(order: MedicationOrder) -> str:
-    """oral / sc / im from the draft's route, else its product's form (continuing.route_of: an auto-injector or a
+    """oral / sc / im from the draft's route, else its product's form (routes.route_of: an auto-injector or a
     vial is not swallowed); oral when neither says."""
     found = route_of(order)
     return found if found in ("sc", "im") else "oral"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import AZATHIOPRINE_50, IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_20, ROUTE_IV, Chart
+from fhir_fixtures.r06_prednisone_adult_dose_check import PRED_EYE_DROPS
 from tests.conftest import explained, fired, run
 
 RULE = "dosing-weight-missing"
@@ -85,3 +86,20 @@ def test_only_a_weight_based_iv_methylprednisolone_asks_for_a_weight(kb, today, 
     chart = Chart(today, age=age).condition(IMNM_SNOMED, onset=-10).draft(METHYLPRED_1000, dose, unit,
                                                                           route=ROUTE_IV, count=3)
     assert (RULE in fired(run(kb, chart.request("order-sign"), today))) is fires
+
+
+@pytest.mark.parametrize("age", [50, 10])
+@pytest.mark.parametrize(("code", "route"), [(PRED_EYE_DROPS, None), ("prednisolone", {"text": "ophthalmic"})])
+def test_prednisolone_eye_drops_need_no_weight(kb, today, age, code, route):
+    """Prednisolone eye drops were read as an oral steroid checked per kg: with no current weight the card asked
+    to weigh the patient to dose eye drops. A local form, by its name or by its route (hooks.definitions.routes),
+    gives no systemic dose; beside a tablet, only the tablet is named."""
+    chart = Chart(today, age=age).condition(IMNM_SNOMED, onset=-10)
+    chart.draft(code, 1, "{drop}", frequency=4, route=route)
+    result = run(kb, chart.request("order-sign"), today)
+    assert RULE not in fired(result) and explained(result, RULE)["facts"]["drafts_needing_weight"] is None
+    result = run(kb, chart.draft(PREDNISONE_20, 40, "mg").request("order-sign"), today)
+    assert fired(result)[RULE]["summary"] == "Measure weight today: none current to dose prednisone 20 MG Oral Tablet"
+    checker = "R32" if age < 18 else "R06"
+    assert explained(result, RULE)["facts"]["drafts_needing_weight"] == (
+        f"prednisone 20 MG Oral Tablet (prednis(ol)one is checked per kg ({checker}))")
