@@ -337,3 +337,49 @@ def test_an_order_with_no_start_date_or_a_text_only_dosage_cannot_be_judged(kb, 
         "how much a day)",
         "mycophenolate mofetil 500 MG Oral Tablet (stopped; no start or end date: when it was taken is not given)"]
     assert [o.label for o in ends.before_lookback] == ["Azathioprine 50 MG Oral Tablet [Imuran]"] and not ends.stops
+
+
+@pytest.mark.parametrize("status", ["completed", "stopped"])
+@pytest.mark.parametrize("start", [-200, -500], ids=["within the look-back", "before it"])
+def test_an_order_that_ended_before_its_end_date_is_judged_at_its_worst(kb, today, status, start):
+    """Methotrexate 25 mg weekly with its end date 30 days ahead, 'completed': it ended on a day the chart does not
+    give, at the latest today. Its end date was read as written, so the evidence said 'last given <today>' for an
+    order that says it is over, and once courses.course_days reads its doses as the chart gives them, an order
+    begun before the look-back would be read as given on its start day only. It was written to run past today, so
+    it is judged at its worst however long ago it began."""
+    chart = _stopped_mtx(25, start=start, status=status, end=30)
+    high, low, unknown = _levels(kb, chart)
+    assert not high and not low and [e.agent for e in unknown] == ["methotrexate"]
+    assert (f"started {chart.at(start)}, {status} before its end date {chart.at(30)} on a day the chart does not "
+            "give; judged as if taken until today): 25 mg/week = 0.42 mg/kg/week > 0.4") in unknown[0].evidence
+    assert not ends_not_given(build_record(chart.prefetch(), kb.valuesets, today)).before_lookback
+
+
+def test_a_glucocorticoid_that_ended_before_its_end_date_is_judged_at_its_worst(kb, today):
+    """Prednisone 40 mg from D-100, completed before its D+30 end date: 101 days at 40 mg if taken until today, so
+    its level could not be shown to be low."""
+    chart = Chart(today).medication(PREDNISONE_20, 40, "mg", start=-100, end=30, status="completed")
+    high, low, unknown = _levels(kb, chart)
+    assert not high and not low and [e.agent for e in unknown] == ["glucocorticoid"]
+    assert "for 101 days" in unknown[0].evidence and f"completed before its end date {chart.at(30)}" in \
+        unknown[0].evidence
+
+
+def test_a_dose_change_charted_as_a_completed_order_and_a_new_one_is_not_added_up(kb, today):
+    """40 mg from D-100 completed before its D+30 end date, 20 mg current from D-50 (a dose change): the end date
+    ran the 40 mg order to today beside the 20 mg one, 60 mg/day. The later order took over: 20 mg/day now."""
+    chart = Chart(today).medication(PREDNISONE_20, 40, "mg", start=-100, end=30, status="completed")
+    chart.medication(PREDNISONE_20, 20, "mg", start=-50)
+    high, low, unknown = _levels(kb, chart)
+    assert [e.evidence for e in high] == [f"prednisone-equivalent >= 20 mg/day for 51 days (to {chart.at(0)})"]
+    assert not low and not unknown
+
+
+def test_an_order_with_no_start_that_ended_before_its_end_date_is_read_as_given_until_today(kb, today):
+    """No start date, an end date 30 days ahead, 'stopped': when it began is not given, but it was given at the
+    latest today, as every "given within" window reads it (not "not judged")."""
+    chart = _stopped_mtx(25, start=None, end=30)
+    record = build_record(chart.prefetch(), kb.valuesets, today)
+    assert not ends_not_given(record).unplaced
+    high, _, _ = _levels(kb, chart)
+    assert f"(last given at the latest {chart.at(0)})" in high[0].evidence
