@@ -173,7 +173,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     hbv = _hbv_screen(record, context, int(params["hbsag_max_age_days"]))
     pjp = immunosuppression.pjp_prophylaxis(record, context)
     # named as R26 names them
-    facts.update(hbv_screen=hbv.text, positive_markers="; ".join(m.shown_by for m in hbv.positive) or None,
+    facts.update(hbv_screen=hbv.text, positive_markers="; ".join(m.stated for m in hbv.positive) or None,
                  hbv_dna_recent=hbv.follow_up.describe_dna(), antiviral_plan=hbv.follow_up.describe_antiviral(),
                  hbv_dna_detectable=hbv.follow_up.describe_viraemic(), positive_without_dna_or_antiviral=hbv.unmanaged,
                  pjp_prophylaxis=", ".join(o.label for o in pjp) or None)

@@ -114,7 +114,8 @@ def test_hepatitis_b_on_the_problem_list_counts(kb, today):
         in card["detail"]
     assert "HBV infection positive" not in card["detail"]
     entry = explained(run(kb, chart.request("patient-view"), today), RULE)
-    assert entry["facts"]["positive_markers"] == f"{CHRONIC_HBV[2]} on the problem list, onset {chart.at(-3000)}"
+    assert entry["facts"]["positive_markers"] == (f"hepatitis B on the problem list ({CHRONIC_HBV[2]}, onset "
+                                                  f"{chart.at(-3000)})")  # as R10 and R26 state it
     assert "positive_hbv_markers" not in entry["facts"]
 
 
