@@ -77,6 +77,12 @@ def _list(value: Any, where: str) -> list[Any]:
 
 # a result reported in words as a bound, with its unit: '<3 ng/L' (below the limit of detection), '> 0.04 ng/mL'
 _BOUND_TEXT = re.compile(r"^\s*(<=?|>=?)\s*(\d+(?:\.\d+)?)\s*([^\d\s,.].*?)\s*$")
+
+
+def bound_in_text(text: str | None) -> Quantity | None:
+    """A result written as a bound with its unit ('<3 ng/L', '> 90 mL/min/1.73m2'); None for any other text."""
+    match = _BOUND_TEXT.match(text or "")
+    return Quantity(float(match[2]), match[3], match[1]) if match else None
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
@@ -368,10 +374,7 @@ class Observation:
     @property
     def reported_value(self) -> Quantity | None:
         """The result as a quantity: its valueQuantity, or a bound written as text with a unit ('<3 ng/L')."""
-        if self.quantity is not None:
-            return self.quantity
-        match = _BOUND_TEXT.match(self.value_text or "")
-        return Quantity(float(match[2]), match[3], match[1]) if match else None
+        return self.quantity if self.quantity is not None else bound_in_text(self.value_text)
 
     def above_upper_limit(self, canonical: str) -> bool | None:
         """The value against the upper limit of its own reference range, in the same unit or both converted to

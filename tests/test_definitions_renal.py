@@ -39,7 +39,7 @@ def test_creatinine_in_umol_per_l_is_converted(kb, today):
 
 
 def test_the_latest_readable_egfr_is_the_labs_own_on_its_day_and_the_newer_result_otherwise(kb, today):
-    """What renal.latest_egfr gives (R27 reads it until it asks below_limit; R24 shows it)."""
+    """What renal.latest_egfr gives (R24 shows it, through renal.latest_shown; the rules judge with below_limit)."""
     chart = Chart(today, age=60, sex="male").lab(CREATININE, 1.2, "mg/dL", day=-1)
     chart.lab(EGFR, 55, "mL/min/{1.73_m2}", day=-1)
     assert renal.latest_egfr(*record_and_context(kb, chart)).how == "reported"

@@ -137,3 +137,18 @@ def follow_up(record: PatientRecord, context: HookContext) -> HbvFollowUp:
     dna = tuple(o for o in record.observations_in("hbv_dna", since=since) if dna_resulted(o))
     antiviral = (*record.medications_in("hbv_antiviral", current_only=True), *context.drafts_in("hbv_antiviral"))
     return HbvFollowUp(dna, antiviral)
+
+
+@per_record
+def unmanaged(record: PatientRecord, context: HookContext) -> bool:
+    """A positive HBV marker with neither an antiviral nor a recent HBV DNA showing no replicating virus: R26 holds an
+    anti-CD20 order for it, R16 does not offer one, R10 asks for the follow-up before methotrexate."""
+    return bool(hbv_markers(record)) and not follow_up(record, context).in_place
+
+
+def follow_up_facts(record: PatientRecord, context: HookContext) -> dict[str, str | None]:
+    """The positive markers and their follow-up, under the names R16 and R26 both give them in their explanation."""
+    hbv = follow_up(record, context)
+    return {"positive_markers": "; ".join(marker.stated for marker in hbv_markers(record)) or None,
+            "hbv_dna_recent": hbv.describe_dna(), "antiviral_plan": hbv.describe_antiviral(),
+            "hbv_dna_detectable": hbv.describe_viraemic()}

@@ -134,11 +134,11 @@ def _text_only(dosages: tuple[Dosage, ...]) -> bool:
                                                  for d in dosages)
 
 
-def _open_part(order: MedicationOrder, today: date) -> tuple[date | None, tuple[Dosage, ...]] | None:
+def _open_part(order: MedicationOrder, unreached: bool) -> tuple[date | None, tuple[Dosage, ...]] | None:
     """The part of an order whose end the chart does not give: its first day and instructions (a taper's open last
-    step, else the whole order). None when an end is written: an end date (not one the order ended before:
-    :func:`courses.ended_before_its_end`), bounds, a count of administrations or a supply. (The record reads a
-    non-current taper as ending on its open step's first day: no day it gave.)"""
+    step, else the whole order). None when an end is written: an end date (not one the order ended before,
+    ``unreached``: :func:`courses.ended_before_its_end`), bounds, a count of administrations or a supply. (The
+    record reads a non-current taper as ending on its open step's first day: no day it gave.)"""
     if order.supply_days:
         return None
     first: date | None
@@ -147,7 +147,7 @@ def _open_part(order: MedicationOrder, today: date) -> tuple[date | None, tuple[
         if step.last is not None:
             return None
         first, dosages = step.first, tuple(d for d in order.dosages if d.sequence == step.sequence)
-    elif not ended_before_its_end(order, today) and (
+    elif not unreached and (
             order.end is not None or any(d.bounds_days is not None or d.bounds_end is not None for d in order.dosages)):
         return None
     else:
@@ -187,14 +187,16 @@ def _ends_not_given(record: PatientRecord, lookback_days: int) -> EndsNotGiven:
         for starts in successors.values():
             starts.sort()
         for order in given:
-            if order.status in CURRENT_STATUSES or (part := _open_part(order, today)) is None:
+            if order.status in CURRENT_STATUSES:
+                continue
+            # written to run past today: it ended on a day the chart does not give, however long ago it began
+            unreached = ended_before_its_end(order, today)
+            if (part := _open_part(order, unreached)) is None:
                 continue
             first, dosages = part
             text_only = _text_only(dosages)
             if not text_only and not repeats(dosages):
                 continue  # one administration (or as needed, or no instruction): it ended on its day
-            # written to run past today: it ended on a day the chart does not give, however long ago it began
-            unreached = ended_before_its_end(order, today)
             if first is None:
                 if not unreached:  # else read as given until today, the latest it may have been (last_dose_day)
                     unplaced[id(order)] = Unplaced(order, "no start or end date: when it was taken is not given")

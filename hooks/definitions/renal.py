@@ -25,14 +25,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 
 from hooks.context import HookContext
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.weight import dosing_height, why_not_current
-from hooks.record import Observation, PatientRecord, Quantity, exceeds, measured, per_record
+from hooks.record import Observation, PatientRecord, Quantity, bound_in_text, exceeds, measured, per_record
 from hooks.units import convert
 
 EGFR_UNIT = "mL/min/1.73m2"
@@ -171,12 +171,22 @@ class EgfrAnswer:
         """Below, or not known from an eGFR on file: the careful side ("no eGFR at all" is not this)."""
         return self.decided is not None and self.decided.below is not False
 
+    @property
+    def newer_unsettled(self) -> DayAnswer | None:
+        """A newer day than the deciding one that does not settle the limit (it clears no older low eGFR)."""
+        return self.unsettled if self.unsettled is not self.decided else None
+
+    @property
+    def newest(self) -> DayAnswer | None:
+        """The newest day's answer (the one that decides, or a newer one that does not settle it)."""
+        return self.unsettled or self.decided
+
     def __str__(self) -> str:
         if self.decided is None:
             return "no eGFR"
         text = self.decided.says(self.limit)
-        if self.unsettled is not None and self.unsettled is not self.decided:
-            text += f"; the newer result does not clear it: {self.unsettled.says(self.limit)}"
+        if (newer := self.newer_unsettled) is not None:
+            text += f"; the newer result does not clear it: {newer.says(self.limit)}"
         return text
 
 
@@ -267,10 +277,8 @@ def _as_reported(observation: Observation) -> Quantity | None:
     for spelling, comparator in _COMPARATOR_SPELLINGS.items():
         if text.startswith(spelling):
             text = comparator + text[len(spelling):]
-    # read as record.py reads a bound ('<3 ng/L'); a bare one with the eGFR's unit added (record.py reads no bound
-    # without a unit: a default unit there would make this one call)
-    return (replace(observation, value_text=text).reported_value
-            or replace(observation, value_text=f"{text} {EGFR_UNIT}").reported_value)
+    # read as record.py reads a bound ('<3 ng/L'); a bare one in the eGFR's unit
+    return bound_in_text(text) or bound_in_text(f"{text} {EGFR_UNIT}")
 
 
 def ckd_epi_2021(creatinine_mg_dl: float, age: int, female: bool) -> float:

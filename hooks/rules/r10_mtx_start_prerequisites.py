@@ -167,9 +167,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     low = kidney.decided if kidney.below else None
     unsettled = kidney.unsettled
     facts["egfr"] = str(kidney.decided.reading) if kidney.decided else None
-    facts["egfr_newer_unsettled"] = str(unsettled.reading) if unsettled and unsettled is not kidney.decided else None
-    newest = next(renal.egfr_days(record, context), None)
-    unjudged = _unjudged(record, context, since, newest.day if newest else None)
+    facts["egfr_newer_unsettled"] = str(newer.reading) if (newer := kidney.newer_unsettled) else None
+    newest = kidney.newest
+    unjudged = _unjudged(record, context, since, newest.reading.day if newest else None)
     facts["egfr_not_estimated"] = f"creatinine {_shown(unjudged[0])}: {unjudged[1].why}" if unjudged else None
     recent_egfr = low is not None and low.reading.day >= since
     critical = low is not None
@@ -217,7 +217,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # a positive HBV marker with HBV DNA not detectable or an antiviral plan is followed up, as R26 judges it
     # before rituximab (one shared definition and DNA window)
     hbv = hepatitis.follow_up(record, context)
-    hbv_open = bool(hbv_markers) and not hbv.in_place
+    hbv_open = hepatitis.unmanaged(record, context)
     positive = (*(hbv_markers if hbv_open else ()), *hcv_markers)
     viraemic = hbv.viraemic if hbv_open else None  # a detectable load: no DNA to order
     facts.update(hbv_dna_recent=hbv.describe_dna(), hbv_antiviral_plan=hbv.describe_antiviral(),

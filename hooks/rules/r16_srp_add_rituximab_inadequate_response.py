@@ -72,12 +72,6 @@ class HbvScreen(NamedTuple):
     positive: tuple[hepatitis.PositiveMarker, ...]
     follow_up: hepatitis.HbvFollowUp
 
-    @property
-    def unmanaged(self) -> bool:
-        """A positive marker with neither an antiviral nor a recent HBV DNA showing no replicating virus: R26 would
-        hold the order, so R16 does not offer it."""
-        return bool(self.positive) and not self.follow_up.in_place
-
 
 def _hbv_screen(record: PatientRecord, context: HookContext, max_age_days: int) -> HbvScreen:
     """HBsAg (recent) and anti-HBc (ever) on file, and the HBV markers that count as positive with their follow-up,
@@ -173,10 +167,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     hbv = _hbv_screen(record, context, int(params["hbsag_max_age_days"]))
     pjp = immunosuppression.pjp_prophylaxis(record, context)
     # named as R26 names them
-    facts.update(hbv_screen=hbv.text, positive_markers="; ".join(m.stated for m in hbv.positive) or None,
-                 hbv_dna_recent=hbv.follow_up.describe_dna(), antiviral_plan=hbv.follow_up.describe_antiviral(),
-                 hbv_dna_detectable=hbv.follow_up.describe_viraemic(), positive_without_dna_or_antiviral=hbv.unmanaged,
-                 pjp_prophylaxis=", ".join(o.label for o in pjp) or None)
+    unmanaged = hepatitis.unmanaged(record, context)  # R26 would hold the order: R16 does not offer it
+    facts.update(hbv_screen=hbv.text, **hepatitis.follow_up_facts(record, context),
+                 positive_without_dna_or_antiviral=unmanaged, pjp_prophylaxis=", ".join(o.label for o in pjp) or None)
     patient = context.patient_id
     labs: list[Action] = []
     if hbv.need_hbsag:
@@ -198,7 +191,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     ]
     suggestions = [Suggestion("Baseline labs before rituximab (HBV screen, immunoglobulins, CBC)", labs)]
     child = is_paediatric(record, context)
-    if not hbv.unmanaged:
+    if not unmanaged:
         if child:  # a child's dose is by BSA (the RIM protocol), planned with paediatric pharmacy
             label = "Paediatric pharmacy consult: rituximab dosed by BSA"
             start = Action("create", label, resource=orders.service_request(patient, orders.text_concept(

@@ -139,10 +139,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "hbsag_within_window": "; ".join(_describe(o, s) for o, s in found["hbsag_recent"]) or None,
         "hbsag_last_any": _describe(*found["hbsag_last_any"]) if found["hbsag_last_any"] else None,
         "anti_hbc_total": "; ".join(_describe(o, s) for o, s in found["anti_hbc"]) or None,
-        "positive_markers": "; ".join(found["positive"]) or None,
-        "hbv_dna_recent": hbv.describe_dna(),
-        "antiviral_plan": hbv.describe_antiviral(),
-        "hbv_dna_detectable": hbv.describe_viraemic(),
+        **hepatitis.follow_up_facts(record, context),
     }
     if not drafts:
         return Quiet("no rituximab or other anti-CD20 in the draft orders", facts)
@@ -156,7 +153,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not found["anti_hbc"]:
         missing.append("no anti-HBc total result" + (" (result not readable)" if found["anti_hbc_unreadable"]
                                                      else " on file"))
-    unmanaged = bool(found["positive"]) and not hbv.in_place
+    unmanaged = hepatitis.unmanaged(record, context)
     viraemic = hbv.viraemic if unmanaged else None
     facts["missing"] = "; ".join(missing) or None
     facts["positive_without_dna_or_antiviral"] = unmanaged  # a detectable HBV DNA without an antiviral too
