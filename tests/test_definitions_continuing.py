@@ -32,7 +32,8 @@ def _monday_tablets(today, **kwargs):
 
 def test_nothing_is_read_without_a_draft_or_an_order(kb, today):
     assert _read(kb, _monday_tablets(today)) == continuing.OnChart()
-    assert _read(kb, Chart(today).draft(METHOTREXATE_2_5, 15, "mg", **WEEKLY)) == continuing.OnChart()
+    read = _read(kb, Chart(today).draft(METHOTREXATE_2_5, 15, "mg", resource_id="draft", **WEEKLY))
+    assert read == continuing.OnChart(given=read.given) and _ids(read.given) == ["draft"]
 
 
 @pytest.mark.parametrize(("link", "how"), [
@@ -205,7 +206,8 @@ def test_on_hold_and_unstated_go_on_stopped_or_ended_first_do_not(kb, today):
         "on_chart_as_needed": None,
         "on_chart_cannot_tell": "methotrexate 2.5 MG Oral Tablet (MedicationRequest/unknown): its status does not "
                                 "say whether it is still given: counted as going on",
-        "on_chart_left_active": None}
+        "on_chart_left_active": None,
+        "stop_draft_unlinked": None}
 
 
 def test_a_taper_order_goes_on_from_the_step_being_given(kb, today):
@@ -284,7 +286,7 @@ def test_a_draft_that_discontinues_the_order_replaces_it_and_gives_nothing(kb, t
     read = continuing.on_chart(drafts, continuing.current_orders(record, "methotrexate"), today, "methotrexate")
     assert _ids(o for o, _ in read.replaced) == ["chart"] and read.beside == ()
     assert read.replaced[0][1].startswith("discontinued by a draft (the same id, ")
-    assert [d.label for d in continuing.given_drafts(drafts)] == ["methotrexate 25 MG/ML Injectable Solution"]
+    assert [d.label for d in read.given] == ["methotrexate 25 MG/ML Injectable Solution"]
 
 
 def test_cancel_or_discontinue_recommends_stopping_a_chart_order_unsafe_on_its_own(kb, today):
@@ -297,3 +299,76 @@ def test_cancel_or_discontinue_recommends_stopping_a_chart_order_unsafe_on_its_o
     assert (cancel.is_recommended, keep.is_recommended) == (False, True)
     cancel, keep = continuing.cancel_or_discontinue([], [(order, "once weekly")])
     assert (cancel.is_recommended, keep.is_recommended) == (True, False)
+
+
+@pytest.mark.parametrize(("dosing", "ends_first"), [
+    ({"text": "2.5 mg by mouth daily, started Monday"}, False),  # a weekday the text only mentions
+    ({"text": "2.5 mg daily every Monday"}, False),  # daily, beyond the weekday named
+    ({"day_of_week": ["mon"], "text": "2.5 mg by mouth daily"}, True),  # daily on Mondays: Monday only
+    ({"period_unit": "wk", "text": "15 mg every Monday"}, True),
+])
+def test_only_an_order_given_on_named_weekdays_alone_ends_on_its_last_weekday(kb, today, dosing, ends_first):
+    """Methotrexate until Sunday the 29th and a Wednesday draft from the 25th: a daily order whose text mentions
+    Monday was read as Monday-only, its last dose on the 23rd, and left out as ending first (a daily methotrexate
+    order silent beside the draft, found by review). Only a timing or an 'every Monday' phrase that gives doses on
+    the named weekdays alone ends it early."""
+    chart = Chart(today).medication(METHOTREXATE_2_5, 2.5, "mg", start=-12, end=8, resource_id="chart", **dosing)
+    chart.draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["wed"], start=4, **WEEKLY)
+    read = _read(kb, chart)
+    assert _ids(read.ending_first if ends_first else read.scheduled) == ["chart"]
+
+
+def test_a_daily_order_mentioning_a_weekday_rewritten_after_another_draft_starts_is_left_active(kb, today):
+    """Prednisone 60 mg daily 'started Monday' until the 29th, a prednisone 10 mg every-other-day draft from today
+    and a 40 mg daily draft from the 25th that rewrites the order with no link: the order was read as last given on
+    Monday the 23rd, before the rewrite starts, so not left active (100 mg a day unsaid). It is given to the 29th."""
+    chart = Chart(today).medication(PREDNISONE_20, 60, "mg", start=-12, end=8, route=ROUTE_ORAL,
+                                    text="60 mg every morning, started Monday", resource_id="chart")
+    chart.draft(PREDNISONE_5, 10, "mg", period=2, route=ROUTE_ORAL)
+    chart.draft(PREDNISONE_20, 40, "mg", start=4, route=ROUTE_ORAL, resource_id="step")
+    read = _read(kb, chart, "glucocorticoid_systemic")
+    assert [(o.id, o.end, _ids(chain)) for o, chain in read.left_active] == [
+        ("chart", today + timedelta(days=8), ["step"])]
+
+
+@pytest.mark.parametrize("text", ["20 mg once weekly on Sat", "20 mg weekly (Sun)", "20 mg weekly; not on Friday"])
+def test_an_order_naming_a_weekday_not_read_is_no_renewal_on_another_day(kb, today, text):
+    """'20 mg once weekly on Sat': 'sat' is read as a weekday only in a phrase that schedules it, so the order was
+    read as naming none, and a weekday on one side only made the unlinked Monday draft its renewal (twice a week,
+    40 mg, with no hard stop; found by review). An order whose text names a weekday names one: it goes on, said."""
+    chart = Chart(today).medication(METHOTREXATE_2_5, 20, "mg", start=-100, text=text, resource_id="chart", **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 20, "mg", day_of_week=["mon"], **WEEKLY)
+    read = _read(kb, chart)
+    assert not read.replaced and _ids(read.scheduled) == ["chart"]
+    assert "a schedule could not be read" in read.note(read.scheduled[0])
+
+
+def test_a_draft_is_a_stop_only_with_every_dosing_instruction_at_0_mg(kb, today):
+    """A week held at 0 mg, then 2.5 mg daily: read as a stop by its first instruction, so daily methotrexate gave
+    nothing (found by review). A 0 mg dose with an instruction that gives none ('take with food') is a stop."""
+    chart = Chart(today).draft(METHOTREXATE_2_5, 0, "mg", day_of_week=["mon"], **WEEKLY)
+    chart.given_with(doseAndRate=[{"doseQuantity": {"value": 2.5, "unit": "mg", "system": "http://unitsofmeasure.org",
+                                                    "code": "mg"}}], timing={"repeat": {"frequency": 1, "period": 1,
+                                                                                        "periodUnit": "d"}})
+    for second, stops in ((chart.drafts[-1]["dosageInstruction"][1], False), ({"text": "take with food"}, True)):
+        chart.drafts[-1]["dosageInstruction"][1] = second
+        _, context = record_and_context(kb, chart, "order-sign")
+        assert continuing.discontinues(context.drafts_in("methotrexate")[0]) is stops
+
+
+@pytest.mark.parametrize("status", ["stopped", "completed", "entered-in-error"])
+def test_a_stop_that_re_sends_or_names_no_chart_order_gives_its_dose_and_is_said(kb, today, status):
+    """Daily methotrexate drafted with a stop status under an id no chart order has: it stopped nothing anyone can
+    tell, and was dropped unsaid (found by review). It is read as the dose it orders, and named; naming the chart
+    order as its priorPrescription makes it that order's discontinuation."""
+    chart = _monday_tablets(today).draft(METHOTREXATE_2_5, 2.5, "mg", status=status, resource_id="other")
+    read = _read(kb, chart)
+    assert _ids(read.given) == ["other"] and _ids(read.stop_unlinked) == ["other"] and not read.replaced
+    assert read.facts()["stop_draft_unlinked"] == (
+        f"methotrexate 2.5 MG Oral Tablet (MedicationRequest/other): {status}, but it re-sends or names no order on "
+        "the chart: read as the dose it orders")
+    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/chart"}
+    read = _read(kb, chart)
+    assert read.given == () and read.facts()["stop_draft_unlinked"] is None
+    assert read.replaced[0][1] == (f"discontinued by methotrexate 2.5 MG Oral Tablet, which names it as its "
+                                   f"priorPrescription ({status})")

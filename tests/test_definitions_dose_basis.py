@@ -328,3 +328,13 @@ def test_the_weekdays_a_sig_gives_its_doses_on(text, days):
 def test_the_timing_and_the_texts_weekday_phrases_are_read_together():
     clauses = dose_basis.text_clauses("and every Thursday")
     assert dose_basis.weekdays_named(Timing(days_of_week=("mon",)), clauses) == ["mon", "thu"]
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("20 mg once weekly on Sat", True), ("20 mg weekly (Sun)", True), ("take on Thurs", True),
+    ("15 mg weekly; do not take on Friday", True), ("20 mg once weekly", False), ("take with food", False),
+    (None, False),
+])
+def test_whether_a_sig_names_a_weekday_anywhere(text, names):
+    """continuing's rewrite test: a sig naming a weekday, scheduled or not, in any spelling, names one."""
+    assert dose_basis.names_a_weekday(text) is names

@@ -8,13 +8,17 @@ A draft replaces a chart order when it says so, or when it is that prescription 
 
 * it is the chart order re-sent (the same id), or names it as its ``priorPrescription`` by reference or by
   identifier (FHIR's link from a changed or renewed prescription to the order it follows: the EHR's modify and
-  renew); a draft re-sent as stopped, cancelled or entered in error, or with a 0 mg dose, discontinues the order
-  and gives nothing (:func:`discontinues`): a switch with the old order stopped in the same batch adds nothing up;
+  renew); a draft re-sent as stopped, cancelled or entered in error, or with 0 mg in every instruction,
+  discontinues the order and gives nothing (:func:`discontinues`): a switch with the old order stopped in the same
+  batch adds nothing up. A draft written as a stop that re-sends or names no chart order stops nothing anyone can
+  tell: it is read as the dose it orders, and said [design];
 * or, with no link, it is the same drug (the ingredient of the rule's drug group, whatever the product or tablet
   strength) by the same route, on the same schedule (the days with a dose, a dose split over one day's times being
   one day as R08 counts them, and the weekdays named, in the timing or in the text), only its dose changed or not:
   a renewal, or a dose change written as a new order. A weekday named on one side only is no difference when both
-  are as often (a legacy 'weekly' order renewed on a named day), as a route stated on one side only is none.
+  are as often (a legacy 'weekly' order renewed on a named day), as a route stated on one side only is none; a
+  side whose text names a weekday not read as its day ('once weekly on Sat') names one, so it is no match
+  [design].
 
 Drafts that follow one another in time (each starting after the one before it ends: a taper or a titration written
 as separate orders) are one schedule, a *chain*. Its steps are never added up with one another, and it is the
@@ -31,7 +35,8 @@ syringe), another weekday or frequency, or a schedule that cannot be read. An or
 it to resume; so does one whose status does not say whether it is given (``unknown``, or none) and whose end date
 has not passed: the safe side, said on the card. A stopped or completed order does not, nor does one whose last dose
 comes before every draft starts (the step before a taper step written as its own order; a Monday order ending on a
-Sunday gave its last dose the Monday before) [design]. Orders are told apart by identity: two with no id are two.
+Sunday gave its last dose the Monday before, but only when its timing gives doses on named weekdays alone, never a
+daily order whose text mentions one) [design]. Orders are told apart by identity: two with no id are two.
 
 A chart order read as replaced only by that unlinked test is still on the chart when the draft is signed: nothing
 tells the EHR to stop it. While it is current and does not end before the draft that rewrites it starts, it is
@@ -50,7 +55,15 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from hooks import dosing
-from hooks.definitions.dose_basis import draft_span, draft_start, text_clauses, text_frequency, weekdays_named
+from hooks.definitions.dose_basis import (
+    draft_span,
+    draft_start,
+    names_a_weekday,
+    scheduled_weekdays,
+    text_clauses,
+    text_frequency,
+    weekdays_named,
+)
 from hooks.definitions.routes import is_local_order, route_of
 from hooks.record import CURRENT_STATUSES, WEEKDAYS, Dosage, MedicationOrder, PatientRecord, per_record
 from hooks.rule import Action, Fired, Suggestion
@@ -77,6 +90,11 @@ class OnChart:
     # among those replaced: replaced only by the unlinked rewrite test, and given still when the drafts that rewrite
     # it start (as given from then): signing does not stop it. Each with those drafts (a chain's steps, in order).
     left_active: tuple[tuple[MedicationOrder, tuple[MedicationOrder, ...]], ...] = ()
+    # the drafts that give a dose: all but those that discontinue a chart order they re-send or name
+    given: tuple[MedicationOrder, ...] = ()
+    # among those given: written as a stop (:func:`discontinues`) but re-sending or naming no order on the chart, so
+    # nothing says what it stops; read as the dose it orders, as any draft is (daily methotrexate stays a hard stop)
+    stop_unlinked: tuple[MedicationOrder, ...] = ()
     # why each order in ``unsure`` is counted, by id(order): read once, as a card names every order
     unsure_why: Mapping[int, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -120,6 +138,9 @@ class OnChart:
             "on_chart_cannot_tell": "; ".join(f"{o.label} ({o.reference}): {why}" for o, why in self.unsure) or None,
             "on_chart_left_active": "; ".join(f"{o.label} ({o.reference}): {_still(o)}, no draft links to it"
                                               for o, _ in self.left_active) or None,
+            "stop_draft_unlinked": "; ".join(f"{d.label} ({d.reference}): {_written_as_stop(d)}, but it re-sends or "
+                                             "names no order on the chart: read as the dose it orders"
+                                             for d in self.stop_unlinked) or None,
         }
 
 
@@ -136,13 +157,19 @@ def current_orders(record: PatientRecord, group: str) -> tuple[MedicationOrder, 
 
 def on_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder], today: date,
              group: str) -> OnChart:
-    """Which of ``chart`` (current orders: :func:`current_orders`, narrowed by the rule) go on beside ``drafts``;
-    ``group`` is the drug group whose ingredient makes two orders the same drug. A draft that discontinues
-    (:func:`discontinues`) replaces the order it re-sends or names, and gives nothing."""
-    if not drafts or not chart:
+    """Which of ``chart`` (current orders: :func:`current_orders`, narrowed by the rule) go on beside ``drafts``,
+    and which drafts give a dose (:attr:`OnChart.given`); ``group`` is the drug group whose ingredient makes two
+    orders the same drug. A draft that discontinues (:func:`discontinues`) and re-sends or names a chart order
+    replaces it, and gives nothing; one that links to none gives the dose it orders, said
+    (:attr:`OnChart.stop_unlinked`)."""
+    if not drafts:
         return OnChart()
-    dosed = given_drafts(drafts)
     links = _Links(drafts)
+    stops = {id(d) for o in chart for d, _ in links.linking(o) if discontinues(d)}
+    dosed = [d for d in drafts if id(d) not in stops]
+    stop_unlinked = tuple(d for d in dosed if discontinues(d))
+    if not chart:
+        return OnChart(given=tuple(dosed), stop_unlinked=stop_unlinked)
     replaced = [(o, how) for o in chart if (how := links.how(o))]
     gone = {id(o) for o, _ in replaced}
     first_day = min((draft_start(d, today) for d in dosed), default=today)
@@ -187,6 +214,8 @@ def on_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder]
         unsure=unsure_kept,
         left_active=tuple(left_active),
         unsure_why={id(o): why for o, why in unsure_kept},
+        given=tuple(dosed),
+        stop_unlinked=stop_unlinked,
     )
 
 
@@ -196,14 +225,16 @@ STOP_STATUSES = ("stopped", "cancelled", "entered-in-error", "revoked", "complet
 
 
 def discontinues(draft: MedicationOrder) -> bool:
-    """The draft stops an order rather than giving a dose: a status that ends it, or a 0 mg dose."""
-    dose = draft.dosage.dose if draft.dosage else None
-    return draft.status in STOP_STATUSES or (dose is not None and dose.value == 0)
+    """The draft is written as a stop rather than a dose: a status that ends it, or 0 mg in every instruction that
+    gives a dose (a week held at 0 mg, then 2.5 mg daily, gives a dose). Whether it stops an order on the chart is
+    :func:`on_chart`'s: only one that re-sends or names it does."""
+    return draft.status in STOP_STATUSES or (bool(draft.dosages) and all(
+        d.dose is not None and d.dose.value == 0 for d in _dosing(draft)))
 
 
-def given_drafts(drafts: Sequence[MedicationOrder]) -> list[MedicationOrder]:
-    """The drafts that give a dose: those that discontinue (:func:`discontinues`) only replace an order."""
-    return [d for d in drafts if not discontinues(d)]
+def _written_as_stop(draft: MedicationOrder) -> str:
+    """How a draft that discontinues says so: its status, or '0 mg'."""
+    return draft.status if draft.status in STOP_STATUSES else "0 mg"
 
 
 def discontinue(chart: Sequence[tuple[MedicationOrder, str]]) -> list[Action]:
@@ -284,30 +315,38 @@ class _Links:
     id, or naming it as their priorPrescription by reference or by identifier."""
 
     def __init__(self, drafts: Sequence[MedicationOrder]) -> None:
-        self.resent: dict[str, MedicationOrder] = {}
-        self.named: dict[str, MedicationOrder] = {}
+        self.resent: dict[str, list[MedicationOrder]] = {}
+        self.named: dict[str, list[MedicationOrder]] = {}
         self.by_identifier: dict[str, list[tuple[tuple[str | None, str], MedicationOrder]]] = {}
-        for draft in reversed(drafts):  # the first draft that links wins
+        for draft in drafts:
             if draft.id:
-                self.resent[draft.reference] = draft
+                self.resent.setdefault(draft.reference, []).append(draft)
             if draft.prior is not None:
-                self.named[draft.prior] = draft
+                self.named.setdefault(draft.prior, []).append(draft)
             if (prior := _prior_identifier(draft)) is not None:
-                self.by_identifier.setdefault(prior[1], []).insert(0, (prior, draft))
+                self.by_identifier.setdefault(prior[1], []).append((prior, draft))
+
+    def linking(self, order: MedicationOrder) -> list[tuple[MedicationOrder, str | None]]:
+        """The drafts that re-send or name ``order``, re-sent ones first, each with what it names it by as its
+        priorPrescription ('' its reference, 'identifier 77'), None when it is re-sent."""
+        found: list[tuple[MedicationOrder, str | None]] = []
+        if order.id:
+            found += [(d, None) for d in self.resent.get(order.reference, ())]
+            found += [(d, "") for d in self.named.get(order.reference, ())]
+        return found + [(draft, f"identifier {prior[1]}") for own in _identifiers(order)
+                        for prior, draft in self.by_identifier.get(own[1], ()) if _same_identifier(prior, own)]
 
     def how(self, order: MedicationOrder) -> str | None:
-        """How a draft says it replaces ``order``; None when none does."""
-        if order.id and (draft := self.resent.get(order.reference)) is not None:
-            if not discontinues(draft):
-                return "re-sent as a draft (the same id)"
-            return f"discontinued by a draft (the same id, {draft.status if draft.status in STOP_STATUSES else '0 mg'})"
-        if order.id and (draft := self.named.get(order.reference)) is not None:
-            return f"named as its priorPrescription by {draft.label}"
-        for own in _identifiers(order):
-            for prior, draft in self.by_identifier.get(own[1], ()):
-                if _same_identifier(prior, own):
-                    return f"named as its priorPrescription (identifier {prior[1]}) by {draft.label}"
-        return None
+        """How a draft says it replaces ``order`` (the first that links); None when none does."""
+        if not (found := self.linking(order)):
+            return None
+        draft, by = found[0]
+        stop = _written_as_stop(draft) if discontinues(draft) else None
+        if by is None:
+            return f"discontinued by a draft (the same id, {stop})" if stop else "re-sent as a draft (the same id)"
+        named = f"its priorPrescription{f' ({by})' if by else ''}"
+        return (f"discontinued by {draft.label}, which names it as {named} ({stop})" if stop
+                else f"named as {named} by {draft.label}")
 
 
 def _links_itself(draft: MedicationOrder, on_file: set[str]) -> bool:
@@ -392,7 +431,8 @@ _Schedule = frozenset[tuple[float, tuple[str, ...]]]
 
 def _same_schedule(a: _Schedule | None, b: _Schedule | None) -> bool:
     """The same days with a dose. A weekday named on one side only is no difference when they are as often (a
-    legacy 'weekly' order renewed on a named day), as a route stated on one side only is none."""
+    legacy 'weekly' order renewed on a named day), as a route stated on one side only is none: a schedule with no
+    weekday names none at all (:func:`_schedule`)."""
     if a is None or b is None:
         return False
     return a == b or ((_no_weekday(a) or _no_weekday(b)) and {rate for rate, _ in a} == {rate for rate, _ in b})
@@ -411,30 +451,52 @@ def _schedule(order: MedicationOrder) -> _Schedule | None:
     """Days with a dose a day as R08 counts them (:func:`hooks.dosing.dose_days_per_day`: a dose split over the
     times of one day is one day; a frequency of twice a day stays another schedule), and the weekdays named
     (:func:`weekdays_named`), of each instruction that gives a dose (from the timing, else the text); None when one
-    does not say how often. The steps of a taper given as often on the same days are one schedule."""
+    does not say how often, or names a weekday that is not read as its day ('once weekly on Sat', '(Sun)': read
+    as naming none, it would be any weekday's renewal). The steps of a taper given as often on the same days are
+    one schedule."""
     parts: set[tuple[float, tuple[str, ...]]] = set()
     for dosage in _dosing(order):
         clauses = text_clauses(dosage.text)
-        per_day = dosing.dose_days_per_day(dosage.timing)
-        if per_day is None and clauses and (found := text_frequency(clauses)) is not None:
-            per_day = found.per_day
-        if per_day is None:
+        days = weekdays_named(dosage.timing, clauses)
+        if (per_day := _dose_days(dosage, clauses)) is None or (not days and names_a_weekday(dosage.text)):
             return None
-        parts.add((round(per_day, 6), tuple(sorted(weekdays_named(dosage.timing, clauses)))))
+        parts.add((round(per_day, 6), tuple(sorted(days))))
     return frozenset(parts) or None
 
 
+def _dose_days(dosage: Dosage, clauses: str) -> float | None:
+    """Days with a dose a day (:func:`hooks.dosing.dose_days_per_day`), from the timing, else the text
+    (``clauses``: :func:`text_clauses`); None when neither says."""
+    per_day = dosing.dose_days_per_day(dosage.timing)
+    if per_day is None and clauses and (found := text_frequency(clauses)) is not None:
+        per_day = found.per_day
+    return per_day
+
+
 def _last_dose_day(order: MedicationOrder) -> date | None:
-    """The order's end date; for one given only on named weekdays, the last of them on or before it (a Monday order
-    ending on a Sunday gives its last dose the Monday before). None with no end."""
+    """The order's end date; for one given only on named weekdays (:func:`_only_on_weekdays`), the last of them on
+    or before it (a Monday order ending on a Sunday gives its last dose the Monday before). None with no end."""
     if order.end is None:
         return None
-    named = [weekdays_named(d.timing, text_clauses(d.text)) for d in _dosing(order)]
-    if not named or not all(named):
-        return order.end
-    days = {day for found in named for day in found}
+    days = _only_on_weekdays(order)
     return next((order.end - timedelta(days=back) for back in range(7)
                  if WEEKDAYS[(order.end - timedelta(days=back)).weekday()] in days), order.end)
+
+
+def _only_on_weekdays(order: MedicationOrder) -> set[str]:
+    """The weekdays an order gives all its doses on; none unless every instruction that gives a dose schedules them
+    (its dayOfWeek, or an 'every Monday' phrase: :func:`scheduled_weekdays`) and gives doses on no more days than
+    those. A weekday its text only mentions ('daily, started Monday') or one that a daily frequency goes beyond
+    ('daily every Monday') does not end it early: an order read as ending first is not added up at all."""
+    days: set[str] = set()
+    for dosage in _dosing(order):
+        clauses = text_clauses(dosage.text)
+        named = {d for d in (*dosage.timing.days_of_week, *scheduled_weekdays(clauses)) if d}
+        rate = _dose_days(dosage, clauses)
+        if not named or rate is None or rate > len(named) / 7 + 1e-9:
+            return set()
+        days |= named
+    return days
 
 
 def _given_from(order: MedicationOrder, day: date) -> MedicationOrder:

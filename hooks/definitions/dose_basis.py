@@ -249,6 +249,16 @@ def text_clauses(text: str | None) -> str:
     return " ; ".join(c for c in clauses if c.strip())
 
 
+# A weekday in any spelling, the weekend's abbreviations too: whether a sig mentions one at all
+_ANY_WEEKDAY = re.compile(rf"\b{weekday_pattern()}s?\b", re.I)
+
+
+def names_a_weekday(text: str | None) -> bool:
+    """The text names a weekday anywhere, in any spelling ('Sat', '(Sun)', 'thurs'), scheduling it or not: a sig
+    that does cannot be taken to name none (hooks.definitions.continuing)."""
+    return bool(_ANY_WEEKDAY.search(text or ""))
+
+
 def weekdays_named(timing: Timing, clauses: str) -> list[str]:
     """The weekdays ('mon', 'thu') an instruction gives its doses on, in order: its timing's and its text's weekday
     phrases ('every Monday', 'on Mondays'); with none, a weekday its text names ('15 mg once weekly on Monday').

@@ -111,7 +111,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     local = [o for o in glucocorticoids
              if is_local_order(o) and o.medication.concept_in(GROUP) in dose_basis.ORAL_STEROIDS]
     facts["not_systemic"] = "; ".join(o.label for o in local) or None
-    drafts = continuing.given_drafts(sent)  # a draft that discontinues an order gives no dose
+    # the chart's current orders beside the drafts; a draft that discontinues one of them gives no dose
+    chart = continuing.on_chart(sent, [o for o in continuing.current_orders(record, GROUP)
+                                         if dose_basis.oral_steroid(o)], context.today, GROUP)
+    drafts = chart.given
     if not drafts:
         return Quiet("no oral prednisone or prednisolone draft" + (
             " giving a dose (one that discontinues an order gives none)" if sent else
@@ -119,8 +122,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     kg = weight.value if weight else None
     doses = [dose_basis.read_dose(o, kg) for o in drafts]
     facts["drafts"] = "; ".join(f"{d.order.label}: {d.describe()}" for d in doses)
-    chart = continuing.on_chart(sent, [o for o in continuing.current_orders(record, GROUP)
-                                         if dose_basis.oral_steroid(o)], context.today, GROUP)
     on_chart = [dose_basis.read_dose(o, kg) for o in chart.scheduled]
     left = [dose_basis.read_dose(o, kg) for o, _ in chart.left_active]  # rewritten with no link: still active
     described = {id(d.order): d.describe() if not d.problem else "dose not read" for d in [*on_chart, *left]}

@@ -59,6 +59,18 @@ class Together:
     unnamed_per_day: float = 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why a schedule is not once weekly on a named day: ``what`` heads the card ('given once daily'), ``more``
+    follows it in the detail (' (more often than once every 7 days)')."""
+
+    what: str
+    more: str = ""
+
+    def __str__(self) -> str:
+        return self.what + self.more
+
+
 @dataclass(slots=True)
 class Schedule:
     """What a methotrexate draft says about how often it is given, and why it is (or is not) safe."""
@@ -66,7 +78,7 @@ class Schedule:
     per_day: float | None = None
     described: str = "not stated"
     weekday: str | None = None
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     together: Together = field(default_factory=Together)  # the instructions given first
 
 
@@ -100,19 +112,20 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
         if per_day is not None:
             schedule.per_day = max(schedule.per_day or 0, per_day)
         if per_day is not None and per_day > weekly_limit:
-            schedule.problems.append(f"given {_describe_per_day(per_day)} (more often than once every "
-                                     f"{min_interval_days:g} days)")
+            schedule.problems.append(Problem(f"given {_describe_per_day(per_day)}",
+                                             f" (more often than once every {min_interval_days:g} days)"))
         if from_text is not None and structured is not None and from_text.per_day > weekly_limit >= structured:
-            schedule.problems.append(f"the instructions say '{from_text.phrase}' although the timing is weekly")
+            schedule.problems.append(Problem(f"the instructions say '{from_text.phrase}' although the timing is "
+                                             "weekly"))
         # the weekdays of the timing and of the text's frequency phrases together: 'every Monday' timed, '... and
         # every Thursday' typed; with none, any weekday the text names ("15 mg once weekly on Monday")
         named = weekdays_named(timing, text)
         if dosage.as_needed or _PRN.search(text or ""):
-            schedule.problems.append("ordered as needed (PRN)")
+            schedule.problems.append(Problem("ordered as needed", " (PRN)"))
         if _COURSE_IN_DAYS.search(text or ""):
-            schedule.problems.append("written as a course of consecutive days")
+            schedule.problems.append(Problem("written as a course of consecutive days"))
         if per_day is None:
-            schedule.problems.append("no frequency given")
+            schedule.problems.append(Problem("no frequency given"))
         group = together.setdefault(dosage.sequence if order.steps else None, Together())
         group.days += [d for d in named if d not in group.days]
         if not named:
@@ -121,14 +134,14 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
     for group in together.values():
         days = _days_a_week(group)
         if len(group.days) > 1:
-            schedule.problems.append(f"{len(group.days)} days a week named "
-                                     f"({', '.join(WEEKDAY_NAMES.get(d, d) for d in group.days)})")
+            schedule.problems.append(Problem(f"{len(group.days)} days a week named",
+                                             f" ({', '.join(WEEKDAY_NAMES.get(d, d) for d in group.days)})"))
         elif days > 7 / min_interval_days + 1e-9:
-            schedule.problems.append(f"given on {days:g} days a week in all (instructions given together)")
+            schedule.problems.append(Problem(f"given on {days:g} days a week in all", " (instructions given together)"))
     first = None if None in together else min(sequence for sequence in together if sequence is not None)
     schedule.together = together[first]
     if schedule.weekday is None:
-        schedule.problems.append("no day of the week named")
+        schedule.problems.append(Problem("no day of the week named"))
     schedule.problems = list(dict.fromkeys(schedule.problems))
     return schedule
 
@@ -144,11 +157,14 @@ def _given_together(checked: list[tuple[MedicationOrder, Schedule]], on_chart: l
     days = _days_a_week(*(schedule.together for _, schedule in (*checked, *on_chart)))
     if days <= 7 / min_interval_days + 1e-9:
         return False
-    parts = ([f"the other methotrexate draft(s) signed with it ({', '.join(o.label for o, _ in checked[1:])})"]
+    # (what the card's headline names, what follows it)
+    parts = ([("the other methotrexate draft(s) signed with it", f" ({', '.join(o.label for o, _ in checked[1:])})")]
              if checked[1:] else [])
     if on_chart:
-        parts.append(f"the methotrexate already on the chart ({_described(on_chart, chart)}), which stays active")
-    checked[0][1].problems.append(f"given on {days:g} days a week together with {' and '.join(parts)}")
+        parts.append(("the methotrexate already on the chart",
+                      f" ({_described(on_chart, chart)}), which stays active"))
+    checked[0][1].problems.append(Problem(f"given on {days:g} days a week together with {parts[0][0]}",
+                                          parts[0][1] + "".join(f" and {who}{more}" for who, more in parts[1:])))
     return True
 
 
@@ -260,7 +276,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = context.params(RULE)
     min_interval = params["min_interval_days"]
     sent = [o for o in context.drafts_in("methotrexate") if o.resource_type == "MedicationRequest"]
-    drafts = continuing.given_drafts(sent)  # a draft that discontinues an order gives no dose and names no day
+    # methotrexate given now goes on beside the drafts unless one of them replaces it or it ends before they start
+    # (continuing.on_chart, as R06 and R09 read it); a draft that discontinues one of them gives no dose and names no
+    # day. One given as needed may still be taken on its day: its days count
+    chart = continuing.on_chart(sent, [o for o in continuing.current_orders(record, "methotrexate")
+                                       if not _out_of_scope(o)], context.today, "methotrexate")
+    drafts = chart.given
     facts: dict[str, Any] = {"methotrexate_drafts": ", ".join(o.label for o in drafts) or None}
     if not drafts:
         return Quiet("no methotrexate draft order", facts)
@@ -272,10 +293,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         schedule = read_schedule(order, min_interval)
         facts[f"{order.id}_schedule"] = f"{schedule.described}; day {schedule.weekday or 'none'}"
         checked.append((order, schedule))
-    # methotrexate given now goes on beside the drafts unless one of them replaces it or it ends before they start
-    # (continuing.on_chart, as R06 and R09 read it); one given as needed may still be taken on its day: its days count
-    chart = continuing.on_chart(sent, [o for o in continuing.current_orders(record, "methotrexate")
-                                         if not _out_of_scope(o)], context.today, "methotrexate")
     on_chart = [(o, read_schedule(o, min_interval)) for o in chart.beside]
     facts["methotrexate_on_chart"] = _described(on_chart, chart) or None
     facts.update(chart.facts())
@@ -286,7 +303,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("every methotrexate draft is once weekly on a named day, or oncologic", facts)
 
     order, schedule = unsafe[0]
-    facts["problems"] = "; ".join(schedule.problems)
+    facts["problems"] = "; ".join(map(str, schedule.problems))
     dosage = order.dosage
     amount = dose_per_administration(dosage, order.medication) if dosage else None
     facts["dose_per_administration_mg"] = amount.mg if amount else None
@@ -305,7 +322,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # and every order a draft replaces but does not re-send (cancelling the draft does not stop it)
     stop = [(o, described[id(o)]) for o in chart.as_needed] + chart.to_stop(sent, described)
     # chart orders beside the drafts that are themselves not once weekly on a named day (a daily home medication)
-    chart_unsafe = [schedule.problems[0].split(" (")[0] for _, schedule in on_chart if schedule.problems]
+    chart_unsafe = [schedule.problems[0].what for _, schedule in on_chart if schedule.problems]
     cancel = [Action("delete", f"Cancel {o.label} ({s.described})", resource_id=o.reference) for o, s in cancelled]
     folate_on_file = record.medications_in("folic_acid", current_only=True) or context.drafts_in("folic_acid")
     folic = orders.medication_request(context.patient_id, orders.concept(context.valuesets, "folic_acid", "folic acid"),
@@ -314,19 +331,20 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     suggestions: list[Suggestion] = []
     dose = round_to(amount.mg, 0.5) if amount is not None else None
     child = is_paediatric(record, context)  # a child's weekly dose goes by body surface area (R32): re-entered
-    not_replaced = ("No draft replaces the methotrexate on the chart (none has its id, names it as its prior "
-                    "prescription, or is the same drug, route and day written again), so signing adds to it.")
+    # the chart orders going on beside the drafts, named (not those read as replaced, said by left_line)
+    beside = [(o, described[id(o)]) for o, _ in on_chart]
+    not_replaced = chart.going_on(beside) if beside else ""
     if together and on_chart and drafts_fine:
         # each draft is once weekly on a named day: it is the pairing with the chart's order that is wrong. A chart
         # order that is itself not once weekly is what goes; else nothing says the draft replaces it, so it does
-        beside = [(o, described[id(o)]) for o, _ in on_chart]
         if chart_unsafe:
             dose_line = (f"{not_replaced} The methotrexate on the chart is itself {'; '.join(chart_unsafe)}: "
                          "**discontinue it** and keep the once-weekly draft; cancelling the draft would leave it.")
         else:
             dose_line = (f"{not_replaced} **Cancel the draft**, or, if it is meant to replace that order, "
                          "discontinue the order on the chart when you sign it.")
-        suggestions += continuing.cancel_or_discontinue([*cancel, *folic_actions], beside,
+        # keeping the draft stops the orders left active too: beside it, they would still be given
+        suggestions += continuing.cancel_or_discontinue([*cancel, *folic_actions], beside + left,
                                                         chart_alone="; ".join(chart_unsafe) or None)
     elif together and on_chart and not chart_unsafe:
         # a new weekly order beside the one being given would still be twice a week: the draft is cancelled only
@@ -372,13 +390,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
               "oncology value set, so it does not exempt the order." if in_words else "")
              + (f" An active cancer is on the problem list ({cancer[0].code.label}): if this is chemotherapy, "
                 "override with that indication, or give the cancer's code as the order's reason." if cancer else ""))
-    headline = schedule.problems[0].split(" (")[0]
+    headline = schedule.problems[0].what
     summary = f"HARD STOP: methotrexate {headline}. Non-cancer methotrexate is once weekly on a named day only"
     return Fired(
         severity="critical",
         summary=summary,
-        detail=DETAIL.format(order=order.label, problems="; ".join(schedule.problems), dose_line=dose_line + left_line,
-                             supply=supply, cancer=notes),
+        detail=DETAIL.format(order=order.label, problems="; ".join(map(str, schedule.problems)),
+                             dose_line=dose_line + left_line, supply=supply, cancer=notes),
         facts=facts,
         about=[o for o, _ in cancelled],
         suggestions=suggestions,

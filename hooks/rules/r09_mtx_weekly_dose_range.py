@@ -144,7 +144,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     p = context.params(RULE)
     age = record.age_years
     sent = context.drafts_in("methotrexate")
-    drafts = continuing.given_drafts(sent)  # a draft that discontinues an order gives no dose
     found = _prior_mtx(record, int(p["naive_lookback_days"]))
     prior = found[0] if found else None
     facts: dict[str, Any] = {
@@ -156,12 +155,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     }
     if is_paediatric(record, context):
         return Quiet("paediatric patient: R32 checks the dose", facts)
+    # the chart's current orders beside the drafts; a draft that discontinues one of them gives no dose
+    chart = continuing.on_chart(sent, continuing.current_orders(record, "methotrexate"), context.today,
+                                "methotrexate")
+    drafts = chart.given
     if not drafts:
         return Quiet("no methotrexate draft", facts)
     weight = dosing_weight(record, context)
     bsa = dosing_bsa(record, context)
-    chart = continuing.on_chart(sent, continuing.current_orders(record, "methotrexate"), context.today,
-                                "methotrexate")
     judged: list[DraftDose] = []  # given once a week or less often: the drafts, then the chart's
     unread: list[str] = []
     skipped: list[str] = []

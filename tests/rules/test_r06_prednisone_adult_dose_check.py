@@ -485,3 +485,14 @@ def test_with_the_chart_order_over_the_limits_alone_cancelling_the_draft_is_not_
     assert replace["isRecommended"] and replace["label"].startswith("Replace with prednisone 70 mg")
     assert [a.get("resourceId") for a in replace["actions"] if a["type"] == "delete"] == [
         "MedicationRequest/pred-5", "MedicationRequest/pred-90"]
+
+
+def test_a_daily_order_whose_text_mentions_a_weekday_goes_on_to_its_end(kb, today):
+    """Prednisone 60 mg daily 'started Monday 11/9' until Sunday the 29th, and prednisolone 40 mg daily drafted from
+    the 25th: the order was read as given on Mondays only, its last dose on the 23rd, and left out as ending first
+    (40 mg/day within the limits, found by review). Both are given from the 25th to the 29th: 100 mg/day."""
+    chart = _sixty_on_the_chart(today, start=-12, end=8, text="60 mg every morning, started Monday 11/9")
+    chart.draft("prednisolone 5 MG Oral Tablet", 40, "mg", route=ROUTE_ORAL, start=4)
+    card = _card(kb, today, chart)
+    assert card["summary"].startswith("Prednisolone 100 mg/day (1.4 mg/kg) with the order on the chart exceeds")
+    assert _explain(kb, today, chart)["facts"]["on_chart_ending_first"] is None

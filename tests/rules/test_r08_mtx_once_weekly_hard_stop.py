@@ -638,3 +638,65 @@ def test_a_legacy_weekly_order_with_no_day_renewed_on_a_named_day_is_no_hard_sto
     chart.draft(METHOTREXATE_2_5, 20, "mg", day_of_week=["mon"], **WEEKLY)
     cards = fired(run(kb, chart.request("order-sign"), today))
     assert RULE not in cards and cards["mtx-weekly-dose-range"]["indicator"] == "warning"
+
+
+def test_a_daily_order_whose_text_mentions_a_weekday_is_not_read_as_ending_first(kb, today):
+    """Daily methotrexate 'started Monday' until Sunday the 29th and a Wednesday draft from the 25th: the order was
+    read as Monday-only, its last dose on the 23rd, so it ended before the draft and the hard stop was silent
+    (found by review). It is given daily to the 29th, beside the draft."""
+    chart = _chart(today).medication(METHOTREXATE_2_5, 2.5, "mg", start=-12, end=8, resource_id="mtx-daily",
+                                     text="2.5 mg by mouth daily, started Monday")
+    chart.draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["wed"], start=4, **WEEKLY)
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical" and "together with the methotrexate already on the chart" in card["summary"]
+
+
+@pytest.mark.parametrize("text", ["20 mg once weekly on Sat", "20 mg weekly (Sun)"])
+def test_a_chart_order_on_a_weekend_day_in_its_text_is_not_renewed_by_a_monday_draft(kb, today, text):
+    """'Sat' and '(Sun)' were read as no weekday, so the unlinked Monday draft was that order's renewal and the hard
+    stop was silent on methotrexate given on two days a week (found by review)."""
+    chart = _chart(today).medication(METHOTREXATE_2_5, 20, "mg", start=-100, text=text, resource_id="mtx-chart",
+                                     **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 20, "mg", day_of_week=["mon"], **WEEKLY)
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical" and "together with the methotrexate already on the chart" in card["summary"]
+
+
+def test_a_held_week_at_0_mg_then_daily_doses_is_no_stop(kb, today):
+    """A first instruction at 0 mg made the draft a discontinuation, though its second gives 2.5 mg daily: no hard
+    stop (found by review)."""
+    chart = _chart(today).draft(METHOTREXATE_2_5, 0, "mg", day_of_week=["mon"], **WEEKLY)
+    chart.given_with(doseAndRate=[{"doseQuantity": {"value": 2.5, "unit": "mg", "system": UCUM, "code": "mg"}}],
+                     timing={"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}})
+    assert "given once daily" in _card(kb, today, chart)["summary"]
+
+
+@pytest.mark.parametrize("status", ["stopped", "completed", "entered-in-error"])
+def test_a_daily_draft_with_a_stop_status_linked_to_no_chart_order_is_still_a_hard_stop(kb, today, status):
+    """Daily methotrexate drafted with a stop status under an id no chart order has was dropped as a discontinuation,
+    silently (found by review): nothing says what it stops, so it is read as the daily order it is, and said."""
+    chart = weekly_on_the_chart(today)
+    chart.drafts.clear()
+    chart.draft(METHOTREXATE_2_5, 2.5, "mg", status=status, resource_id="other-id")
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical" and "given once daily" in card["summary"]
+    assert _explain(kb, today, chart)["facts"]["stop_draft_unlinked"].startswith(
+        f"methotrexate 2.5 MG Oral Tablet (MedicationRequest/other-id): {status}, but it re-sends or names no order")
+
+
+def test_keeping_the_draft_beside_a_daily_order_also_stops_the_order_it_renews(kb, today):
+    """Daily methotrexate and 20 mg every Monday on the chart, and the Monday order renewed with no link: the
+    recommended 'keep the draft' stopped only the daily order, leaving the Monday one beside the draft, 40 mg on
+    Mondays (found by review). It stops both; the card names the daily order as going on and the Monday one as read
+    as replaced (it said no draft replaced the methotrexate on the chart)."""
+    chart = _chart(today).medication(METHOTREXATE_2_5, 2.5, "mg", start=-5, resource_id="mtx-daily")
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-100, day_of_week=["mon"], resource_id="mtx-mon", **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 20, "mg", day_of_week=["mon"], resource_id="mtx-draft", **WEEKLY)
+    card = _card(kb, today, chart)
+    cancel, keep = card["suggestions"]
+    assert keep["isRecommended"] and not cancel.get("isRecommended")
+    assert [a.get("resourceId") for a in keep["actions"]] == ["MedicationRequest/mtx-daily",
+                                                             "MedicationRequest/mtx-mon"]
+    assert "Already on the chart, and going on beside the draft: methotrexate 2.5 MG Oral Tablet, once daily." in \
+        card["detail"]
+    assert "No draft replaces the methotrexate on the chart" not in card["detail"]

@@ -464,3 +464,16 @@ def test_with_the_chart_order_over_the_range_alone_cancelling_the_draft_is_not_r
     assert all(s["label"].startswith("Replace with") for s in card["suggestions"])
     [recommended] = [s for s in card["suggestions"] if s.get("isRecommended")]
     assert _deleted(recommended) == ["MedicationRequest/mtx-sc", "MedicationRequest/mtx-chart"]
+
+
+@pytest.mark.parametrize("text", ["20 mg once weekly on Sat", "20 mg weekly (Sun)"])
+def test_an_order_on_a_weekend_day_written_in_its_text_is_no_renewal_on_monday(kb, today, text):
+    """'20 mg once weekly on Sat' was read as naming no weekday ('sat' is read only in a phrase that schedules it),
+    so an unlinked Monday draft was taken for its renewal: a warning at 20 mg/week instead of 40 mg/week given on
+    two days (found by review)."""
+    chart = _chart(today).medication(METHOTREXATE_2_5, 20, "mg", start=-100, period=1, period_unit="wk", text=text,
+                                     resource_id="mtx-chart")
+    chart.draft(METHOTREXATE_2_5, 20, "mg", period=1, period_unit="wk", day_of_week=["mon"])
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical" and card["summary"].startswith("Methotrexate 40 mg/week with the order")
+    assert _explain(kb, today, chart)["facts"]["on_chart_left_active"] is None
