@@ -120,3 +120,27 @@ def fires_two_steps(today: date) -> dict[str, Any]:
          "doseAndRate": [{"doseQuantity": {"value": dose, "unit": "g/kg", "system": UCUM, "code": "g/kg"}}]}
         for number, (dose, days) in enumerate([(1, 1), (0.5, 4)], 1)]
     return chart.draft_resource(resource).request("order-sign")
+
+
+@fixture("r27-fires-duration-of-1-day-against-a-count-of-5", hook="order-sign",
+         story="IVIG 0.8 g/kg daily, count 5, duration 1 d: the duration gives a cycle of 1 day, the count 5 days "
+               "(4 g/kg). The longer is read and the card says both lengths and the overdose (the 1-day duration "
+               "had been read alone: 0.8 g/kg per cycle, no card).",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_duration_against_count(today: date) -> dict[str, Any]:
+    chart = _clean_chart(today)
+    resource = chart.medication_request(IVIG_CVX, 0.8, "g/kg", start=0, status="draft", intent="proposal",
+                                        resource_id="draft-ivig", count=5)
+    resource["dosageInstruction"][0]["timing"]["repeat"].update({"duration": 1, "durationUnit": "d"})
+    return chart.draft_resource(resource).request("order-sign")
+
+
+@fixture("r27-quiet-2-g-per-kg-infused-over-24-h", hook="order-sign",
+         story="IVIG 2 g/kg per cycle infused over 24 h every 4 weeks: 24 h is how long the infusion runs, one day, "
+               "so the cycle is read (it was called 'cycle days unread').",
+         quiet={RULE})
+def quiet_infused_over_24_hours(today: date) -> dict[str, Any]:
+    chart = _clean_chart(today)
+    resource = _ivig(chart, 2, "g/kg", text="2 g/kg per cycle over 24 hours every 4 weeks")
+    resource["dosageInstruction"][0]["timing"]["repeat"].update({"duration": 24, "durationUnit": "h"})
+    return chart.draft_resource(resource).request("order-sign")

@@ -149,6 +149,19 @@ _IVIG = {
     "daily, duration 2 d": (_repeat(duration=2, durationUnit="d"), (2, 2, (2, 2, None))),
     "daily, duration 2 d and count 2": (_repeat(duration=2, durationUnit="d", count=2), (2, 2, (2, 2, None))),
     "daily, count 2, infusions of 4 h": (_repeat(count=2, duration=4, durationUnit="h"), (2, 2, (2, 2, None))),
+    # second review: a duration under a day is infusion time, as hours are: every reader read 1 day, 1 administration
+    "daily, count 2, infusions of 0.5 d": (_repeat(count=2, duration=0.5, durationUnit="d"), (2, 2, (2, 2, None))),
+    # second review: 24 h is one day, infusion time; ivig_cycle_mg was None (unread)
+    "daily, count 2, infusions of 24 h": (_repeat(count=2, duration=24, durationUnit="h"), (2, 2, (2, 2, None))),
+    # second review: 48 h read as days (2) is no longer than the count's 5 days, which are read; ivig_cycle_mg was
+    # None (unread)
+    "daily, count 5, infusions of 48 h": (_repeat(count=5, duration=48, durationUnit="h"), (5, 5, (5, 5, None))),
+    # second review: the duration's 1 day against the count's 5: the longer is read (and said). Every reader read 1
+    # day, 1 administration
+    "daily, count 5, duration 1 d": (_repeat(count=5, duration=1, durationUnit="d"), (5, 5, (5, 5, None))),
+    # second review: against 5-day bounds, as a count. ivig_cycle_mg and R27 read 1 day
+    "daily, duration 1 d within 5-day bounds": (_repeat(duration=1, durationUnit="d", boundsDuration=_FIVE_DAYS),
+                                                (5, 5, (5, 5, None))),
     # review: hours are not a cycle's days. ivig_cycle_mg was 1 administration, R27 2 days; now said (unread)
     "daily, duration 48 h": (_repeat(duration=48, durationUnit="h"), (1, None, (1, 1, None))),
     # ivig_cycle_mg was 1 administration, R27 2 days: a duration with no unit is said, not read as days
@@ -288,10 +301,12 @@ def test_a_count_on_named_weekdays_from_its_start(start, days):
 def test_a_course_of_odd_length_never_overflows_a_date(kb, today, code, repeat):
     """Review: a count spread over named weekdays, or an IVIG cycle's duration, of many centuries overflowed the
     date (OverflowError: R15, R17, R19, R21, R22 and R28 ended in 'error'). A course is at most the record's
-    century; a completed one from D-100 lasts to today."""
+    century, its administrations capped with its days (they were not: 876,000 doses in 36,500 days); a completed
+    one from D-100 lasts to today."""
     order = _built(kb, today, code, _repeat(**repeat))
     assert courses.course_days(order, today) == (today - timedelta(days=100), today)
-    assert courses.dose_run(order.dosages[0].timing, cycle_gap=courses.IVIG_CYCLE_MIN_GAP_DAYS).days <= 36500
+    run = courses.dose_run(order.dosages[0].timing, cycle_gap=courses.IVIG_CYCLE_MIN_GAP_DAYS)
+    assert run.days <= 36500 and run.doses <= 36500 * run.a_day
 
 
 def test_a_course_starting_near_the_last_date_there_is_never_overflows(kb, today):
@@ -317,12 +332,49 @@ def _daily(**changes):
     (_daily(period=0, period_unit="wk", count=2), "a period of 0 wk"),
     (_daily(period=4, period_unit="wk", duration=-2, duration_unit="d"), "a duration of -2 d (below zero)"),
     (_daily(duration=4, duration_unit="h", count=2), None),  # how long one infusion runs
+    # second review: 24 h (or 1440 min) is one day, infusion time, as 0.5 d is; 24 h was said
+    (_daily(duration=24, duration_unit="h"), None),
+    (_daily(duration=1440, duration_unit="min"), None),
+    (_daily(duration=0.5, duration_unit="d"), None),
     (_daily(period=4, period_unit="wk", duration=1, duration_unit="mo"), None),
 ])
 def test_what_a_cycle_cannot_be_read_from_is_said(repeat, unread):
     """Review: a cycle's days are read from a duration in days, weeks or months only, and a period needs its unit
     (hooks.dosing reads none without one); what is not read is said, for R27 to show and the taper to leave out."""
     assert courses.dose_run(repeat, cycle_gap=courses.IVIG_CYCLE_MIN_GAP_DAYS).unread == unread
+
+
+_48_HOURS = "a duration of 48 h (how long an infusion runs, not the days of a cycle)"
+
+
+@pytest.mark.parametrize(("repeat", "bounds", "read", "said"), [
+    (_daily(count=5, duration=1, duration_unit="d"), None, (5, 5),
+     {"conflict": "a duration of 1 d (1 day) and a count of 5 (5 days)"}),
+    (_daily(count=2, duration=5, duration_unit="d"), None, (5, 5),
+     {"conflict": "a duration of 5 d (5 days) and a count of 2 (2 days)"}),
+    (_daily(duration=1, duration_unit="d"), 3, (3, 3),
+     {"conflict": "a duration of 1 d (1 day) and its bounds (3 days)"}),
+    (_daily(period=4, period_unit="wk", count=2, duration=1, duration_unit="wk"), None, (7, 7),
+     {"conflict": "a duration of 1 wk (7 days) and a count of 2 (2 days)"}),
+    (_daily(count=2, duration=2, duration_unit="d"), None, (2, 2), {}),
+    (_daily(count=2, duration=0.5, duration_unit="d"), None, (2, 2), {}),
+    (_daily(count=5, duration=48, duration_unit="h"), None, (5, 5), {"aside": _48_HOURS}),
+    (_daily(count=2, duration=48, duration_unit="h"), None, (2, 2), {"aside": _48_HOURS}),
+    (_daily(count=2, duration=2), None, (2, 2), {"aside": "a duration of 2 with no unit"}),
+    (_daily(count=1, duration=48, duration_unit="h"), None, (1, 1), {"unread": _48_HOURS, "unread_days": 2}),
+    (_daily(duration=48, duration_unit="h"), None, (1, 1), {"unread": _48_HOURS, "unread_days": 2}),
+], ids=["1 d against a count of 5", "5 d against a count of 2", "1 d against 3-day bounds", "1 wk against a count of 2",
+        "2 d and a count of 2", "0.5 d beside a count of 2", "48 h beside a count of 5", "48 h beside a count of 2",
+        "2 with no unit beside a count of 2", "48 h beside a count of 1", "48 h alone"])
+def test_a_cycle_written_twice_is_read_as_the_longer_and_said(repeat, bounds, read, said):
+    """Second review: a cycle's duration of a day or more was read over its count or bounds, however much shorter
+    (0.8 g/kg daily x5 over 1 d was 0.8 g/kg a cycle). Both lengths written: the longer is read and the two said
+    (``conflict``); a duration that cannot be read beside a count or bounds giving as many days or more is left aside
+    (``aside``: not checked), else said (``unread``, with its days read as days anyway)."""
+    run = courses.dose_run(repeat, cycle_gap=courses.IVIG_CYCLE_MIN_GAP_DAYS, bounded_days=bounds)
+    assert (run.days, run.doses) == read
+    assert {key: getattr(run, key) for key in ("unread", "unread_days", "aside", "conflict")
+            if getattr(run, key) is not None} == said
 
 
 @pytest.mark.parametrize(("written", "course", "last"), [

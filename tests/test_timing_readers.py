@@ -90,3 +90,25 @@ def test_every_reader_of_the_last_rituximab_dose_reads_an_order_with_no_start_da
     chart = given(Chart(today, age=50)).draft(MMR_CVX, 0.5, "mL")
     r28 = fired(run(kb, chart.request("order-sign"), today))["live-vaccine-while-immunosuppressed"]
     assert f"{RITUXIMAB[2]} (last given {chart.at(-100)}; anti-CD20 within 365 days)" in r28["detail"]
+
+
+def test_a_stopped_counted_course_written_to_run_past_today_is_read_until_today(kb, today):
+    """Second review, item 3 (pinned, not changed): prednisone 40 mg daily x60 from D-30, stopped with no end date.
+    Its count runs 29 days past today, so its course is read until today (courses.course_days) and it stopped on a
+    day the chart does not give. So R22 reads no reduction within 90 days, no taper, and no 'R21 needs one within
+    14 d'; R24 and the bone-protection rule read 31 days of 40 mg. The same order with an end date 30 days ahead
+    (courses.ended_before_its_end) is one day as charted, with a taper. Reading this one so too in courses.py alone
+    made R28 call the 40 mg 'low-level' immunosuppression (one day), not 'high-level': the unknown-stop worst case
+    (immunosuppression_level._open_part) takes a count as a written end. Both must change together (in the report);
+    until then the later reading is kept, the safe one for a live vaccine."""
+    def stopped(chart):
+        return chart.medication(PREDNISONE_20, 40, "mg", start=-30, status="stopped", count=60)
+
+    chart = stopped(Chart(today, age=55).condition(IMNM_SNOMED, onset=-500).weight(70, day=-3))
+    result = run(kb, chart.request("patient-view"), today)
+    r22 = explained(result, "imnm-ck-monitoring-due")
+    assert r22["status"] == "not-fired" and "pjp-prophylaxis-missing" in fired(result)
+    chart = stopped(Chart(today, age=55).condition(IMNM_SNOMED, onset=-500).weight(70, day=-3)).draft(MMR_CVX, 0.5,
+                                                                                                       "mL")
+    r28 = fired(run(kb, chart.request("order-sign"), today))["live-vaccine-while-immunosuppressed"]
+    assert r28["summary"].startswith("Live vaccine (MMR) with high-level immunosuppression")

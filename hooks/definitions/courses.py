@@ -40,10 +40,18 @@ class DoseRun:
     interval_days: float | None  # a cyclic order's days from one cycle's start to the next
     written: bool  # its length is written (a count, a cycle's duration, bounds); else one day, or open-ended
     open_ended: bool  # repeats within one course or cycle, and nothing written ends it
-    unread: str | None = None  # what the timing writes that could not be read as a length (said, never guessed)
+    # what the timing writes that could not be read as a length, with nothing else written giving as many days
+    # (said, never guessed: a dose check must say it could not check the cycle)
+    unread: str | None = None
     # the days an unread duration gives if read as days anyway (48 h: 2, a duration of 2 with no unit: 2), for a dose
     # check to show as a second reading (the prescriber must see an overdose it may hide); never a length
     unread_days: int | None = None
+    # an unread duration left aside because a count or bounds give as many days or more, which are read (a duration
+    # of 48 h beside a count of 5 daily doses): said, as what was not checked
+    aside: str | None = None
+    # a cycle's duration in days and its count or bounds giving different days: the longer is read (never silently
+    # the shorter), and the two are said (a duration of 1 d (1 day) and a count of 5 (5 days))
+    conflict: str | None = None
 
 
 def dose_run(timing: Timing, *, cycle_gap: float | None = None, bounded_days: int | None = None,
@@ -56,13 +64,18 @@ def dose_run(timing: Timing, *, cycle_gap: float | None = None, bounded_days: in
     and on named weekdays only on those days, so a course is never cut short.
 
     With a ``cycle_gap`` (IVIG: service contract, section 4) a repeat that is not daily and at least that many days
-    apart (or no step at all) is a new cycle: its ``duration`` in days, weeks or months, else its ``count``, is the
-    days of ONE cycle, each day giving ``a_day`` administrations; a duration in hours or minutes is how long one
-    infusion runs, and one of a day or more is said (``unread``). A daily order with neither is one cycle of its
-    ``bounded_days`` (boundsDuration/Period, or its start to its end), and bounds too short for a second cycle
-    leave a single one. A period of none or less, or with no unit, gives no step (said, like a count of 0).
+    apart (or no step at all) is a new cycle, its ``count`` the days of ONE cycle, each day giving ``a_day``
+    administrations; a daily order's count is its administrations, and with neither a count nor a repeat it is one
+    cycle of its ``bounded_days`` (boundsDuration/Period, or its start to its end; bounds too short for a second
+    cycle leave a single one). A ``duration`` of a day or more in days, weeks or months is the days of one cycle
+    too (:func:`_cycle_length`); under a day, or in hours or minutes up to a day, it is how long one infusion runs.
+    When the duration and the count or bounds give different days, the longer is read and both are said
+    (``conflict``); a duration that cannot be read is said (``unread``), or, when the count or bounds give as many
+    days or more, left aside (``aside``). A period of none or less, or with no unit, gives no step (said, like a
+    count of 0).
 
-    Every length is at most :data:`MAX_COURSE_DAYS`, so that a date it is added to never overflows.
+    Every length is at most :data:`MAX_COURSE_DAYS` (its administrations in proportion), so that a date it is added
+    to never overflows.
     """
     step = interval_days(timing)
     if step is not None and step <= 0:
@@ -75,13 +88,8 @@ def dose_run(timing: Timing, *, cycle_gap: float | None = None, bounded_days: in
              else max(len(timing.times_of_day), len(timing.when), 1))
     unread = (f"a period of {timing.period:g} {timing.period_unit or 'with no unit'}"
               if timing.period is not None and step is None else "a count of 0" if timing.count == 0 else None)
-    cycle_days, why, unread_days = (_cycle_days(timing.duration, timing.duration_unit)
-                                    if cycle_gap is not None and timing.duration else (None, None, None))
-    unread = unread or why
     days, doses, written = 1, a_day, True
-    if cycle_days is not None:
-        days, doses = cycle_days, cycle_days * a_day
-    elif timing.count and cyclic:  # the contract's count: the days of one cycle
+    if timing.count and cyclic:  # the contract's count: the days of one cycle
         days, doses = max(timing.count, 1), max(timing.count, 1) * a_day
     elif timing.count and step is not None:
         days, doses = _counted_days(timing, timing.count, step, start), timing.count
@@ -90,30 +98,54 @@ def dose_run(timing: Timing, *, cycle_gap: float | None = None, bounded_days: in
         doses = a_day * (bounded_days if daily else math.floor((bounded_days - 1) / step) + 1)
     else:
         written = False
+    aside = conflict = unread_days = None
+    if cycle_gap is not None and timing.duration:
+        cycle_days, why, unread_days = _cycle_length(timing.duration, timing.duration_unit)
+        duration = f"a duration of {timing.duration:g} {timing.duration_unit or 'with no unit'}"
+        if why is not None and written and (unread_days is None or unread_days <= days):
+            aside, unread_days = f"{duration}{why}", None  # the count or bounds give the days: read, not guessed
+        elif why is not None:
+            unread = unread or f"{duration}{why}"
+        elif cycle_days is not None and not written:
+            days, doses, written = cycle_days, cycle_days * a_day, True
+        elif cycle_days is not None and cycle_days != days:
+            other = f"a count of {timing.count}" if timing.count else "its bounds"
+            conflict = f"{duration} ({days_text(cycle_days)}) and {other} ({days_text(days)})"
+            if cycle_days > days:
+                days, doses = cycle_days, cycle_days * a_day
     interval = (step if cyclic and step is not None and not (bounded_days is not None and bounded_days <= step)
                 else None)
-    return DoseRun(min(days, MAX_COURSE_DAYS), doses, a_day, daily, interval, written,
-                   not written and step is not None and not cyclic, unread, unread_days)
+    if days > MAX_COURSE_DAYS:  # its administrations are capped with its days
+        days, doses = MAX_COURSE_DAYS, math.ceil(doses * MAX_COURSE_DAYS / days)
+    return DoseRun(days, doses, a_day, daily, interval, written, not written and step is not None and not cyclic,
+                   unread, unread_days, aside, conflict)
 
 
-def _cycle_days(duration: float, unit: str | None) -> tuple[int | None, str | None, int | None]:
-    """(days of one cycle, what could not be read, the days it gives read as days anyway) from an IVIG timing's
-    ``duration``: days, weeks or months only, and not below zero."""
-    written = f"a duration of {duration:g} {unit or 'with no unit'}"
+def _cycle_length(duration: float, unit: str | None) -> tuple[int | None, str | None, int | None]:
+    """(days of one cycle, why the duration is not read as them, the days it gives read as days anyway) from an
+    IVIG timing's ``duration``. A day or more in days, weeks or months is days of a cycle; less than a day, or up to
+    a day in hours or minutes, is how long one infusion runs (no days: None, None, None). Longer in hours or
+    minutes, with no unit, an unknown unit or below zero, it is not read."""
     if duration < 0:
-        return None, f"{written} (below zero)", None
+        return None, " (below zero)", None
     unit_days = to_days(1, unit) if unit else None
     if unit_days is None:  # no unit: read as days for the second reading; an unknown unit gives none
-        return None, written, None if unit else _whole_days(duration)
+        return None, "", None if unit else _whole_days(duration)
     days = duration * unit_days
-    if unit_days < 1:  # hours, minutes: how long one infusion runs; a day or more of them is no infusion time
-        return ((None, f"{written} (how long an infusion runs, not the days of a cycle)", _whole_days(days))
-                if days >= 1 else (None, None, None))
+    if days < 1 or (unit_days < 1 and days <= 1):  # 12 h, 0.5 d, 24 h: how long one infusion runs
+        return None, None, None
+    if unit_days < 1:  # more than a day of hours or minutes is no infusion time, nor days of a cycle
+        return None, " (how long an infusion runs, not the days of a cycle)", _whole_days(days)
     return _whole_days(days), None, None
 
 
 def _whole_days(days: float) -> int:
     return min(max(round(days), 1), MAX_COURSE_DAYS)
+
+
+def days_text(days: int) -> str:
+    """'1 day', '5 days'."""
+    return f"{days} day{'s' if days != 1 else ''}"
 
 
 def _counted_days(timing: Timing, count: int, step: float, start: date | None) -> int:

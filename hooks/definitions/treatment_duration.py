@@ -188,11 +188,13 @@ def ivig_cycles(record: PatientRecord) -> list[date]:
 
 def _ivig_cycle(order: MedicationOrder, today: date) -> OrderRuns | None:
     """One cycle of an IVIG order as :func:`courses.order_runs` reads it (R27 reads it so too): a cyclic order's
-    ``duration`` in days, weeks or months, else its ``count``, as the service contract writes one; an order for one
+    ``duration`` of a day or more in days, weeks or months, or its ``count``, as the service contract writes one (the
+    longer when they disagree); an order for one
     cycle, its count, else its bounds (its planned days, for a cycle under way), and an order that ended with
     nothing written that ends it, its course (:func:`courses.course_days`: its supply, else one day). None when the
     cycle cannot be read: an end before its start, a length its timing does not say in days (a count of none, a
-    duration in hours, a period with no unit), or an order for one cycle still being given with no end."""
+    duration of more than a day in hours that no count or bounds outlast, a period with no unit), or an order for
+    one cycle still being given with no end."""
     if order.start is not None and order.end is not None and order.end < order.start:
         return None
     cycle = order_runs(order, cycle_gap=IVIG_CYCLE_MIN_GAP_DAYS)

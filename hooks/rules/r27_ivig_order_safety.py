@@ -77,7 +77,7 @@ class CycleDose:
     per_day: bool | None = None  # None: the order does not say whether the dose is per day or per cycle
     open_ended: bool = False  # daily with no count, duration or bounds: no cycle length, so no total dose
     readings: dict[str, float] = field(default_factory=dict)  # "per cycle"/"per day" -> cycle amount (g or g/kg)
-    unread: list[str] = field(default_factory=list)  # what the timing writes that could not be read as a length
+    runs: list[courses.DoseRun] = field(default_factory=list)  # read from: what each left unread, aside or read twice
     how: str = ""
 
 
@@ -96,47 +96,61 @@ def read_cycle(dosage: Dosage, run: courses.DoseRun) -> CycleDose | None:
     """Dose per cycle of one IVIG dosage instruction (contract section 4: cyclic regimens), or None if unreadable.
 
     The cycle's days, administrations and interval are ``run``'s (:func:`courses.dose_run`, which the other IVIG
-    readers share: ``duration`` in days, weeks or months, else ``count``, else, for a daily order, its bounds; any
-    repeat that is not daily is the interval between cycles). Several administrations a day (every 12 hours, two
-    times of day) each give the dose."""
+    readers share: ``duration`` in days, weeks or months, ``count``, or, for a daily order, its bounds, the longer
+    when they disagree; any repeat that is not daily is the interval between cycles). Several administrations a day
+    (every 12 hours, two times of day) each give the dose."""
     if dosage.dose is None:
         return None
     amount, per_kg = _amount(dosage.dose)
     if amount is None:
         return None
+    unit_label = "g/kg" if per_kg else "g"
     result = CycleDose(value=amount, per_kg=per_kg, days=run.days, doses=run.doses, interval_days=run.interval_days,
-                       open_ended=run.open_ended, unread=[run.unread] if run.unread else [])
-    a_day = run.a_day
-    if run.daily or a_day > 1:
-        result.per_day = True  # given daily, or several times a day: each administration is one dose
-    if result.days > 1 and result.per_day is None:
-        result.per_day = _per_day_from_max(dosage, result) if dosage.max_per_period else _per_day_from_text(dosage)
-    unit_label = "g/kg" if result.per_kg else "g"
-    each = f"{amount:g} {unit_label}" + ("/day" if a_day == 1 else f" x {a_day:g} a day")
+                       per_day=_says_per_day(dosage, run, amount, per_kg, run.days, run.doses),
+                       open_ended=run.open_ended, runs=[run])
     if result.open_ended:
-        result.readings = {"per day": amount * a_day}  # at least this much per cycle: the order has no end
-        result.how = f"{each} with no end"
-    elif result.doses == 1:
-        result.readings = {"per cycle": amount}
-        result.how = f"{amount:g} {unit_label} in one day"
-    elif result.per_day is True:
-        result.readings = {"per day": amount * result.doses}
-        result.how = (f"{each} x {result.days} day{'s' if result.days > 1 else ''}" if result.days * a_day
-                      == result.doses else f"{amount:g} {unit_label} x {result.doses:g} doses")
-    elif result.per_day is False:
-        result.readings = {"per cycle": amount}
-        result.how = f"{amount:g} {unit_label} per cycle over {result.days} days"
+        result.readings = {"per day": amount * run.a_day}  # at least this much per cycle: the order has no end
+        result.how = f"{_each(amount, unit_label, run.a_day)} with no end"
     else:
-        result.readings = {"per cycle": amount, "per day": amount * result.doses}
-        result.how = (f"{amount:g} {unit_label} over {result.days} days; the order does not say whether "
-                      "this is per day or per cycle")
+        result.readings, result.how = _readings(amount, unit_label, run.a_day, run.days, run.doses, result.per_day)
     if run.unread_days is not None and run.unread_days > run.days:
         # the unread duration read as days anyway (48 h as 2): a second reading, so an overdose it hides is seen
-        as_days = read_cycle(dosage, replace(run, days=run.unread_days, doses=run.unread_days * a_day, unread=None,
-                                             unread_days=None))
-        if as_days is not None:
-            result.readings[f"as {run.unread_days} days"] = max(as_days.readings.values())
+        days, doses = run.unread_days, run.unread_days * run.a_day
+        as_days, _ = _readings(amount, unit_label, run.a_day, days, doses,
+                               _says_per_day(dosage, run, amount, per_kg, days, doses))
+        result.readings[f"as {days} days"] = max(as_days.values())
     return result
+
+
+def _says_per_day(dosage: Dosage, run: courses.DoseRun, amount: float, per_kg: bool, days: int, doses: float
+                  ) -> bool | None:
+    """Whether ``amount``, an instruction's dose given as ``run`` over ``days`` in ``doses``, is per day (True) or
+    per cycle (False); None when the order does not say."""
+    if run.daily or run.a_day > 1:
+        return True  # given daily, or several times a day: each administration is one dose
+    if days <= 1:
+        return None
+    if dosage.max_per_period is not None:
+        return _per_day_from_max(dosage.max_per_period, amount, per_kg, doses)
+    return _per_day_from_text(dosage)
+
+
+def _each(amount: float, unit_label: str, a_day: float) -> str:
+    return f"{amount:g} {unit_label}" + ("/day" if a_day == 1 else f" x {a_day:g} a day")
+
+
+def _readings(amount: float, unit_label: str, a_day: float, days: int, doses: float, per_day: bool | None
+              ) -> tuple[dict[str, float], str]:
+    """(cycle amount per reading, how it was read) of ``amount`` an administration over ``days`` in ``doses``."""
+    if doses == 1:
+        return {"per cycle": amount}, f"{amount:g} {unit_label} in one day"
+    if per_day is True:
+        return {"per day": amount * doses}, (f"{_each(amount, unit_label, a_day)} x {courses.days_text(days)}"
+                                             if days * a_day == doses else f"{amount:g} {unit_label} x {doses:g} doses")
+    if per_day is False:
+        return {"per cycle": amount}, f"{amount:g} {unit_label} per cycle over {days} days"
+    return ({"per cycle": amount, "per day": amount * doses},
+            f"{amount:g} {unit_label} over {days} days; the order does not say whether this is per day or per cycle")
 
 
 def read_order_cycle(order: MedicationOrder) -> CycleDose | None:
@@ -159,7 +173,7 @@ def _highest_phase(phases: list[CycleDose]) -> CycleDose:
     """The phase giving the most per cycle, repeating as often as the most frequent one."""
     highest = max(phases, key=lambda c: max(c.readings.values()))
     return replace(highest, interval_days=min(c.interval_days or math.inf for c in phases),
-                   unread=[why for c in phases for why in c.unread], how="; then ".join(c.how for c in phases))
+                   runs=[run for c in phases for run in c.runs], how="; then ".join(c.how for c in phases))
 
 
 def _added(parts: list[CycleDose], days: int, joiner: str) -> CycleDose:
@@ -171,20 +185,20 @@ def _added(parts: list[CycleDose], days: int, joiner: str) -> CycleDose:
         doses=sum(p.doses for p in parts), interval_days=min(intervals, default=None),
         open_ended=any(p.open_ended for p in parts),
         readings={key: sum(p.readings.get(key, min(p.readings.values())) for p in parts) for key in keys},
-        unread=[why for p in parts for why in p.unread], how=joiner.join(p.how for p in parts))
+        runs=[run for p in parts for run in p.runs], how=joiner.join(p.how for p in parts))
 
 
-def _per_day_from_max(dosage: Dosage, cycle: CycleDose) -> bool | None:
+def _per_day_from_max(max_per_period: tuple[Quantity, Quantity], amount: float, per_kg: bool, doses: float
+                      ) -> bool | None:
     """maxDosePerPeriod tells per day from per cycle: a daily maximum, or which reading matches the maximum."""
-    assert dosage.max_per_period is not None and cycle.value is not None
-    numerator, denominator = dosage.max_per_period
+    numerator, denominator = max_per_period
     per = to_days(denominator.value, denominator.unit)
     if per is not None and per <= 1:
         return True
-    limit, per_kg = _amount(numerator)
-    if limit is None or per_kg != cycle.per_kg:
+    limit, limit_per_kg = _amount(numerator)
+    if limit is None or limit_per_kg != per_kg:
         return None
-    return abs(cycle.value * cycle.doses - limit) < abs(cycle.value - limit)
+    return abs(amount * doses - limit) < abs(amount - limit)
 
 
 def _per_day_from_text(dosage: Dosage) -> bool | None:
@@ -366,12 +380,19 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                             "is unbounded; state the days of the cycle (2-5).")
             dose_problem = True
         facts[f"{order.id}_interval_days"] = cycle.interval_days
-        if cycle.unread:  # said, never guessed (FHIR gives every period and duration a unit): the prescriber must
-            # see it, as a dose that cannot be read
-            problems.append(f"{name}: {'; '.join(cycle.unread)} cannot be read as days, so the days of a cycle and "
-                            f"the interval between cycles could not be checked (read as {cycle.how}); write them "
-                            "in days.")
+        if unread := [run.unread for run in cycle.runs if run.unread]:  # said, never guessed (FHIR gives every
+            # period and duration a unit): the prescriber must see it, as a dose that cannot be read
+            problems.append(f"{name}: {'; '.join(unread)} cannot be read as days, so the days of a cycle and the "
+                            f"interval between cycles could not be checked (read as {cycle.how}); write them in "
+                            "days.")
             dose_problem = True
+        if conflicts := [run.conflict for run in cycle.runs if run.conflict]:  # the longer was read, never silently
+            problems.append(f"{name}: {'; '.join(conflicts)} disagree on the days of a cycle; read as the longer "
+                            f"({cycle.how}). Write the days of a cycle once.")
+            dose_problem = True
+        if aside := [run.aside for run in cycle.runs if run.aside]:
+            unchecked.append(f"{name}: {'; '.join(aside)} cannot be read as days; the days of a cycle were read from "
+                             f"its count or bounds alone ({cycle.how})")
         per_kg: dict[str, float] = {}
         if cycle.per_kg:
             per_kg = dict(cycle.readings)
@@ -528,6 +549,7 @@ def _short(problem: str) -> str:
     lowered = problem.lower()
     # "dose not checked" first: what was left unchecked is named in it (an obesity check, a unit)
     for key, label in (("dose not checked", "dose unchecked"), ("cannot be read as days", "cycle days unread"),
+                       ("disagree on the days", "cycle days disagree"),
                        ("per day or per cycle", "dose unclear"), ("g/kg per cycle**, above", "dose > 2 g/kg"),
                        ("cycle totals", "cycle > 2 g/kg"),
                        ("closer than", "interval < 21 d"), ("days before this cycle", "interval < 21 d"),

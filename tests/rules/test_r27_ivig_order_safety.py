@@ -586,3 +586,81 @@ def test_an_unread_cycle_length_within_the_limit_read_as_days_is_not_called_an_o
     resource["dosageInstruction"][0]["timing"]["repeat"].update({"duration": 48, "durationUnit": "h"})
     card, _ = _run(kb, chart.draft_resource(resource), today)
     assert card is not None and card["summary"] == "IVIG order: 1 safety issue to check (cycle days unread)"
+
+
+def _timed(chart, dose, repeat, text=None):
+    """An IVIG draft of ``dose`` g/kg, daily, with timing.repeat changed by ``repeat`` (None removes a key)."""
+    resource = chart.medication_request(IVIG_CVX, dose, "g/kg", start=0, status="draft", intent="proposal",
+                                        resource_id="draft-ivig", text=text)
+    timing = resource["dosageInstruction"][0]["timing"]
+    timing["repeat"] = {key: value for key, value in {**timing["repeat"], **repeat}.items() if value is not None}
+    return chart.draft_resource(resource)
+
+
+_BOUNDS_3_DAYS = {"boundsDuration": {"value": 3, "unit": "d", "system": UCUM, "code": "d"}}
+
+
+@pytest.mark.parametrize(("dose", "repeat", "summary", "how"), [
+    # infusion time, as 12 h is: the count gives the 2 days (it was read as 1.5 g/kg in one day, no card)
+    (1.5, {"count": 2, "duration": 0.5, "durationUnit": "d"}, "1 safety issue to check (dose > 2 g/kg)",
+     "1.5 g/kg/day x 2 days"),
+    # the duration's 1 day against the count's 5 (it was read as 0.8 g/kg per cycle, no card)
+    (0.8, {"count": 5, "duration": 1, "durationUnit": "d"},
+     "2 safety issues to check (cycle days disagree; dose > 2 g/kg)", "0.8 g/kg/day x 5 days"),
+    # against 3-day bounds (it was read as 1 g/kg per cycle, no card)
+    (1.0, {"duration": 1, "durationUnit": "d", **_BOUNDS_3_DAYS},
+     "2 safety issues to check (cycle days disagree; dose > 2 g/kg)", "1 g/kg/day x 3 days"),
+    (0.4, {"count": 5, "duration": 1, "durationUnit": "d"}, "1 safety issue to check (cycle days disagree)",
+     "0.4 g/kg/day x 5 days"),
+])
+def test_a_duration_of_a_day_or_less_never_shortens_a_cycle_its_count_or_bounds_give(kb, today, dose, repeat,
+                                                                                      summary, how):
+    """Review: a duration of 1 day or less (read as one day) overrode the count or bounds, so 1.5 g/kg daily x2 over
+    0.5 d (3 g/kg) and 0.8 g/kg daily x5 over 1 d (4 g/kg) passed as one day's dose. Under a day it is how long an
+    infusion runs; a day or more that disagrees with the count or bounds is read as the longer, and said."""
+    card, entry = _run(kb, _timed(_chart(today), dose, repeat), today)
+    assert card is not None and card["summary"] == f"IVIG order: {summary}"
+    assert entry["facts"]["draft-ivig_dose"] == how
+    if "disagree" in summary:
+        written = "a count of 5 (5 days)" if "count" in repeat else "its bounds (3 days)"
+        assert (f"- immune globulin, intravenous: a duration of 1 d (1 day) and {written} disagree on the days of a "
+                f"cycle; read as the longer ({how}). Write the days of a cycle once.") in card["detail"]
+
+
+_ONCE = {"frequency": None, "period": None, "periodUnit": None}
+
+
+@pytest.mark.parametrize("repeat", [
+    {**_ONCE, "duration": 24, "durationUnit": "h"},
+    {**_ONCE, "duration": 1440, "durationUnit": "min"},
+    {"period": 4, "periodUnit": "wk", "duration": 24, "durationUnit": "h"},
+    {"frequency": 1, "period": 4, "periodUnit": "wk", "duration": 1, "durationUnit": "D"},
+], ids=["once over 24 h", "once over 1440 min", "q4wk over 24 h", "q4wk over 1 D"])
+def test_an_infusion_of_24_hours_is_one_day_not_an_unread_cycle(kb, today, repeat):
+    """Review: 2 g/kg over 24 h (or 1440 min) was 'cycle days unread', although 24 h read as days is the one day
+    read anyway: hours are how long an infusion runs, up to a day."""
+    card, entry = _run(kb, _timed(_chart(today), 2, repeat, text="2 g/kg per cycle"), today)
+    assert card is None and entry["status"] == "not-fired"
+
+
+def test_a_count_that_gives_the_days_is_read_beside_an_infusion_of_24_hours(kb, today):
+    """Review: 0.4 g/kg daily x5 over 24 h warned 'cycle days unread' and said the cycle 'could not be checked
+    (read as 0.4 g/kg/day x 5 days)': the count gives the days, and 24 h is one infusion's."""
+    card, entry = _run(kb, _timed(_chart(today), 0.4, {"count": 5, "duration": 24, "durationUnit": "h"}), today)
+    assert card is None and entry["status"] == "not-fired"
+    assert entry["facts"]["draft-ivig_dose"] == "0.4 g/kg/day x 5 days"
+
+
+def test_an_unread_duration_shorter_than_the_count_is_unchecked_not_a_problem(kb, today):
+    """0.4 g/kg daily x5 over 48 h: the count gives 5 days, more than the 2 the hours give read as days, so the
+    cycle is read from the count and the hours are said as not checked (no card of their own; on the card when
+    another problem fires it), not as 'cycle days unread'."""
+    repeat = {"count": 5, "duration": 48, "durationUnit": "h"}
+    aside = ("immune globulin, intravenous: a duration of 48 h (how long an infusion runs, not the days of a cycle) "
+             "cannot be read as days; the days of a cycle were read from its count or bounds alone (0.4 g/kg/day x 5 "
+             "days)")
+    card, entry = _run(kb, _timed(_chart(today), 0.4, repeat), today)
+    assert card is None and entry["status"] == "not-evaluable" and entry["reason"] == aside
+    card, entry = _run(kb, _timed(_chart(today, iga=False), 0.4, repeat), today)
+    assert card["summary"] == "IVIG order: 2 safety issues to check (no IgA; dose unchecked)"
+    assert f"- Dose not checked: {aside}." in card["detail"]
