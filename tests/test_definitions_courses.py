@@ -375,38 +375,3 @@ def test_a_cycle_written_twice_is_read_as_the_longer_and_said(repeat, bounds, re
     assert (run.days, run.doses) == read
     assert {key: getattr(run, key) for key in ("unread", "unread_days", "aside", "conflict")
             if getattr(run, key) is not None} == said
-
-
-@pytest.mark.parametrize(("written", "course", "last"), [
-    ({}, (-100, -100), 0),  # nothing says when it ended: one day as charted, given at the latest today
-    ({"status": "stopped"}, (-100, -100), 0),
-    ({"count": 28}, (-100, -73), -73),  # its count says when
-    ({"once": True}, (-100, -100), -100),  # a single administration ended on its day
-    ({"status": "active"}, (-100, 0), 0),  # current: runs to today
-    ({"status": "unknown"}, (-100, 0), 0),  # the status does not say it ended: its end date bounds it
-], ids=["nothing written", "stopped", "a count", "one administration", "active", "status unknown"])
-def test_an_order_that_ended_before_its_end_date_is_not_read_as_given_today(kb, today, written, course, last):
-    """Prednisone from 100 days ago with an end date 30 days ahead, 'completed' (or 'stopped'): the end date is the
-    end it was written to have, and it ended on a day the chart does not give. The end date won over the status, so
-    its course ran to today and R23 read '101 days, today 20 mg/day PEQ' on an order that says it is over. Its
-    course is the doses the chart gives (its start day, or its count); a "given within N days" question reads it at
-    the latest today (a repeating order with nothing written that says when), so no exposure is read early."""
-    chart = Chart(today).medication(PREDNISONE_20, 20, "mg", start=-100, end=30,
-                                    **({"status": "completed"} | {k: v for k, v in written.items() if k != "once"}))
-    if "once" in written:  # no frequency or period: its bounds only
-        repeat = chart.resources["medications"][-1]["dosageInstruction"][0]["timing"]["repeat"]
-        chart.resources["medications"][-1]["dosageInstruction"][0]["timing"] = {
-            "code": {"coding": [{"code": "ONCE"}]}, "repeat": {"boundsPeriod": repeat["boundsPeriod"]}}
-    order = _order(kb, chart)
-    assert courses.course_days(order, today) == tuple(today + timedelta(days=d) for d in course)
-    assert courses.last_dose_day(order, today) == today + timedelta(days=last)
-    assert courses.ended_before_its_end(order, today) is (order.status in ("stopped", "completed"))
-
-
-@pytest.mark.parametrize("end", [0, -1])
-def test_a_completed_order_whose_end_date_has_come_ended_on_it(kb, today, end):
-    """An end date of today or before is the day it ended: only one after today is a plan the order did not reach."""
-    chart = Chart(today).medication(PREDNISONE_20, 20, "mg", start=-100, end=end, status="completed")
-    order = _order(kb, chart)
-    assert courses.course_days(order, today) == (today - timedelta(days=100), today + timedelta(days=end))
-    assert not courses.ended_before_its_end(order, today)

@@ -244,48 +244,28 @@ def order_runs(order: MedicationOrder, *, cycle_gap: float | None = None, bounde
     return OrderRuns(parts, phases, any(d.dose is None and not adds_no_dose(d) for d in order.dosages))
 
 
-def ended_before_its_end(order: MedicationOrder, today: date) -> bool:
-    """The order says it ended (stopped, completed) though its end date lies after today: that date is the end it
-    was written to have, and the day it ended is one the chart does not give (at the latest today)."""
-    return order.status in ("stopped", "completed") and order.end is not None and order.end > today
-
-
-def repeats(dosages: tuple[Dosage, ...]) -> bool:
-    """Given again and again (a frequency/period, a repeating code or named weekdays); as-needed doses do not."""
-    return any(not d.as_needed and periods_per_day(d.timing) is not None for d in dosages)
-
-
 def course_days(order: MedicationOrder, today: date) -> tuple[date, date] | None:
-    """First and last day of a course as the chart gives its doses: an end date ends it (whatever a current status
-    says), unless the order ended before it (:func:`ended_before_its_end`); a current course without one runs to
-    today; else its supply or its written doses (:func:`order_runs`: a count, or an IVIG cycle's duration),
-    whichever lasts longer; else it is one day. So an order that ended on a day the chart does not give is never
-    read as given today (R23's days on glucocorticoids, a PEQ today); a "given within N days" question reads
-    :func:`last_dose_day`, which errs late."""
+    """First and last day of a course: an end date ends it (whatever the status says); a current course without
+    one runs to today; else its supply or its written doses (:func:`order_runs`: a count, or an IVIG cycle's
+    duration), whichever lasts longer; else it is one day."""
     if order.start is None:
         return None
-    if order.end is not None and not ended_before_its_end(order, today):
+    if order.end is not None:
         last = order.end
     elif order.current_on(today):
         last = today
     else:
-        last = _written_last_day(order, order.start) or order.start
+        ends = []
+        if order.supply_days:
+            ends.append(_days_on(order.start, int(order.supply_days)))
+        # only a count, or an IVIG cycle's duration, writes a length here (bounds set the end date)
+        lengths = [d.timing for d in order.dosages if d.timing.count or d.timing.duration]
+        if lengths and ((ivig := order.in_group("ivig")) or any(timing.count for timing in lengths)):
+            runs = order_runs(order, cycle_gap=IVIG_CYCLE_MIN_GAP_DAYS if ivig else None, every_instruction=True)
+            if runs is not None and any(run.written for run in runs.runs):
+                ends.append(_days_on(order.start, runs.days))
+        last = max(ends, default=order.start)
     return order.start, min(last, today)
-
-
-def _written_last_day(order: MedicationOrder, start: date) -> date | None:
-    """The last day the order's supply or its written doses give from ``start``, whichever lasts longer; None when
-    neither is written."""
-    ends = []
-    if order.supply_days:
-        ends.append(_days_on(start, int(order.supply_days)))
-    # only a count, or an IVIG cycle's duration, writes a length here (bounds set the end date)
-    lengths = [d.timing for d in order.dosages if d.timing.count or d.timing.duration]
-    if lengths and ((ivig := order.in_group("ivig")) or any(timing.count for timing in lengths)):
-        runs = order_runs(order, cycle_gap=IVIG_CYCLE_MIN_GAP_DAYS if ivig else None, every_instruction=True)
-        if runs is not None and any(run.written for run in runs.runs):
-            ends.append(_days_on(start, runs.days))
-    return max(ends, default=None)
 
 
 def _days_on(start: date, days: int) -> date:
@@ -295,19 +275,14 @@ def _days_on(start: date, days: int) -> date:
 
 
 def last_dose_day(order: MedicationOrder, today: date) -> date | None:
-    """The last day a dose was (or is being, or may have been) given: the course's last day; without a start date,
-    its end date, else today for a current order. A repeating order that ended before its end date
-    (:func:`ended_before_its_end`) with no supply or count that says when counts until today, the latest it may have
-    been given: every "given within N days" question errs late (a single administration ended on its day)."""
+    """The last day a dose was (or is being) given: the course's last day; without a start date, its end date,
+    else today for a current order."""
     span = course_days(order, today)
-    if span is None:
-        if order.end is not None:
-            return min(order.end, today)
-        return today if order.current_on(today) else None
-    if (ended_before_its_end(order, today) and repeats(order.dosages)
-            and _written_last_day(order, span[0]) is None):
-        return today
-    return span[1]
+    if span is not None:
+        return span[1]
+    if order.end is not None:
+        return min(order.end, today)
+    return today if order.current_on(today) else None
 
 
 def doses_since(record: PatientRecord, *groups: str, since: date) -> list[tuple[MedicationOrder, date]]:

@@ -10,12 +10,9 @@ missing or stale weight: such an exposure is returned as ``unknown`` (the caller
 An order that says it ended (stopped, completed; or whose status is unknown or missing) but not when, read as
 given on its start day only, could have stopped yesterday. Such a repeating order whose open part (the whole
 order, or a taper's open last step) began within ``unknown_stop_lookback_days`` is judged at its worst: as if
-taken until today, or until the day before a later order of the same drug started (that order took over). A
-stopped or completed order whose end date lies after today ended before it, on a day the chart does not give
-(:func:`courses.ended_before_its_end`): it is judged so too, however long ago it began, as it was written to run
-past today. A worst case that reaches high level is ``unknown`` (it could not be shown to be low); a low one stays
-low. Such an order the chart gives no start date for, or no timing (a dosage in text only), cannot be judged: see
-:func:`ends_not_given`.
+taken until today, or until the day before a later order of the same drug started (that order took over). A worst
+case that reaches high level is ``unknown`` (it could not be shown to be low); a low one stays low. Such an order
+the chart gives no start date for, or no timing (a dosage in text only), cannot be judged: see :func:`ends_not_given`.
 """
 
 from __future__ import annotations
@@ -30,7 +27,7 @@ from typing import Literal
 from hooks import dosing
 from hooks.context import HookContext
 from hooks.definitions import steroids
-from hooks.definitions.courses import ended_before_its_end, last_dose_day, repeats
+from hooks.definitions.courses import last_dose_day
 from hooks.definitions.routes import systemic
 from hooks.definitions.weight import dosing_weight
 from hooks.record import CURRENT_STATUSES, Dosage, MedicationOrder, PatientRecord, Timing, per_record
@@ -79,14 +76,12 @@ class UnknownStop:
     first: date
     until: date
     taken_over: bool = False
-    unreached_end: date | None = None  # the end date of an order that ended before it
 
     def describe(self, order: MedicationOrder) -> str:
         until = f"{self.until.isoformat()}, the day before a later order of it started" if self.taken_over else "today"
         began = (f"last step from {self.first}" if order.steps and self.first != order.start
                  else f"started {order.start}")
-        before = f" before its end date {self.unreached_end.isoformat()}" if self.unreached_end else ""
-        return f"{began}, {_ended(order, before)}; judged as if taken until {until}"
+        return f"{began}, {_ended(order)}; judged as if taken until {until}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,11 +114,10 @@ def _status(order: MedicationOrder) -> str:
     return "status unknown" if order.status == "unknown" else order.status
 
 
-def _ended(order: MedicationOrder, before: str = "") -> str:
-    """How the order says it ended, for the evidence: its status (``before`` its end date), and that the day is not
-    given."""
+def _ended(order: MedicationOrder) -> str:
+    """How the order says it ended, for the evidence: its status, and that the day is not given."""
     if order.status in ("stopped", "completed"):
-        return f"{order.status}{before} on a day the chart does not give"
+        return f"{order.status} on a day the chart does not give"
     return f"{_status(order)}, no end day given"
 
 
@@ -134,11 +128,15 @@ def _text_only(dosages: tuple[Dosage, ...]) -> bool:
                                                  for d in dosages)
 
 
-def _open_part(order: MedicationOrder, unreached: bool) -> tuple[date | None, tuple[Dosage, ...]] | None:
+def _repeats(dosages: tuple[Dosage, ...]) -> bool:
+    """Given again and again (a frequency/period, a repeating code or named weekdays); as-needed doses do not."""
+    return any(not d.as_needed and dosing.periods_per_day(d.timing) is not None for d in dosages)
+
+
+def _open_part(order: MedicationOrder) -> tuple[date | None, tuple[Dosage, ...]] | None:
     """The part of an order whose end the chart does not give: its first day and instructions (a taper's open last
-    step, else the whole order). None when an end is written: an end date (not one the order ended before,
-    ``unreached``: :func:`courses.ended_before_its_end`), bounds, a count of administrations or a supply. (The
-    record reads a non-current taper as ending on its open step's first day: no day it gave.)"""
+    step, else the whole order). None when an end is written: an end date, bounds, a count of administrations or a
+    supply. (The record reads a non-current taper as ending on its open step's first day: no day it gave.)"""
     if order.supply_days:
         return None
     first: date | None
@@ -147,8 +145,7 @@ def _open_part(order: MedicationOrder, unreached: bool) -> tuple[date | None, tu
         if step.last is not None:
             return None
         first, dosages = step.first, tuple(d for d in order.dosages if d.sequence == step.sequence)
-    elif not unreached and (
-            order.end is not None or any(d.bounds_days is not None or d.bounds_end is not None for d in order.dosages)):
+    elif order.end is not None or any(d.bounds_days is not None or d.bounds_end is not None for d in order.dosages):
         return None
     else:
         first, dosages = order.start, order.dosages
@@ -182,27 +179,22 @@ def _ends_not_given(record: PatientRecord, lookback_days: int) -> EndsNotGiven:
         given = systemic(record.medications_in(group))  # drafts, cancellations and errors never count
         successors: dict[str | None, list[date]] = defaultdict(list)
         for order in given:
-            if order.start is not None and repeats(order.dosages):
+            if order.start is not None and _repeats(order.dosages):
                 successors[_drug(order, group)].append(order.start)
         for starts in successors.values():
             starts.sort()
         for order in given:
-            if order.status in CURRENT_STATUSES:
-                continue
-            # written to run past today: it ended on a day the chart does not give, however long ago it began
-            unreached = ended_before_its_end(order, today)
-            if (part := _open_part(order, unreached)) is None:
+            if order.status in CURRENT_STATUSES or (part := _open_part(order)) is None:
                 continue
             first, dosages = part
             text_only = _text_only(dosages)
-            if not text_only and not repeats(dosages):
+            if not text_only and not _repeats(dosages):
                 continue  # one administration (or as needed, or no instruction): it ended on its day
             if first is None:
-                if not unreached:  # else read as given until today, the latest it may have been (last_dose_day)
-                    unplaced[id(order)] = Unplaced(order, "no start or end date: when it was taken is not given")
+                unplaced[id(order)] = Unplaced(order, "no start or end date: when it was taken is not given")
             elif first > today:
                 continue
-            elif first < earliest and not unreached:
+            elif first < earliest:
                 before[id(order)] = order
             elif text_only:
                 unplaced[id(order)] = Unplaced(order, "dosage in text only: how long it was taken is not given" + (
@@ -211,8 +203,7 @@ def _ends_not_given(record: PatientRecord, lookback_days: int) -> EndsNotGiven:
                 starts = successors.get(_drug(order, group), [])
                 later = bisect_right(starts, first)
                 until = today if later == len(starts) else min(today, starts[later] - timedelta(days=1))
-                stops[id(order)] = UnknownStop(first, until, taken_over=until < today,
-                                               unreached_end=order.end if unreached else None)
+                stops[id(order)] = UnknownStop(first, until, taken_over=until < today)
     return EndsNotGiven(stops, tuple(unplaced.values()), tuple(before.values()))
 
 
@@ -255,11 +246,7 @@ def _when(order: MedicationOrder, record: PatientRecord, stop: UnknownStop | Non
     if order.current_on(record.today):
         return "current"
     last = last_dose_day(order, record.today)
-    if last is None:
-        return "undated"
-    # an order that ended before its end date, on a day the chart does not give, read as given until today
-    latest = "at the latest " if ended_before_its_end(order, record.today) and last == record.today else ""
-    return f"last given {latest}{last.isoformat()}"
+    return f"last given {last.isoformat()}" if last else "undated"
 
 
 def _peq_level(levels: steroids.DailyLevels, bridge_days: int, window_start: date, t: Thresholds

@@ -385,7 +385,7 @@ def last_ivig(record: PatientRecord) -> date | None:
 
 
 def rituximab_doses(record: PatientRecord) -> list[tuple[date, date, MedicationOrder]]:
-    """(first dose, last dose, order) of every anti-CD20 course given with a start date, oldest first."""
+    """(first dose, last dose, order) of every anti-CD20 course given, oldest first."""
     out = []
     for order in record.medications_in("rituximab"):
         last = last_dose_day(order, record.today)
@@ -395,15 +395,7 @@ def rituximab_doses(record: PatientRecord) -> list[tuple[date, date, MedicationO
 
 
 def last_rituximab(record: PatientRecord) -> date | None:
-    """The last day anti-CD20 was (or may have been) given, as every "given within N days" reads it
-    (:func:`courses.last_dose_day`): an order with an end date and no start counts by its end date."""
-    return max((d for o in record.medications_in("rituximab") if (d := last_dose_day(o, record.today)) is not None),
-               default=None)
-
-
-def undated_rituximab(record: PatientRecord) -> list[MedicationOrder]:
-    """Anti-CD20 orders given (not current) with neither a start nor an end date: when is not given."""
-    return [o for o in record.medications_in("rituximab") if last_dose_day(o, record.today) is None]
+    return max((last for _, last, _ in rituximab_doses(record)), default=None)
 
 
 def given_within(record: PatientRecord, day: date | None, days: int) -> bool:

@@ -8,7 +8,6 @@ from datetime import timedelta
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, steroids, strength
-from hooks.definitions.courses import course_days
 from hooks.record import LOINC, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import PINAL_FERNANDEZ_2018, SEED_003, SEED_004
@@ -83,11 +82,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     history = steroids.history(record, context)
     run = history.run_at_or_above(0.01, record.today)  # a late refill's short gap does not restart the count
     gc_days = run.days
-    # a course given today whose dose cannot be read still counts in days: given today as the chart gives its doses
-    # (courses.course_days), so not an order that ended before its end date, on a day the chart does not give
-    for order in history.unreadable:
-        if (span := course_days(order, record.today)) is not None and span[1] >= record.today:
-            gc_days = max(gc_days, (span[1] - span[0]).days + 1)
+    for order in history.unreadable_since(record.today):  # a course given today whose dose cannot be read
+        if order.start is not None:  # still counts in days
+            gc_days = max(gc_days, (record.today - order.start).days + 1)
     bridged = gc_days == run.days  # not when the days are an unreadable course's
     facts.update(gc_days=gc_days, gaps_counted=run.describe_gaps() if bridged else None)
     if gc_days < params["min_gc_days"]:

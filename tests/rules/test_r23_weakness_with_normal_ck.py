@@ -99,34 +99,3 @@ def test_a_ck_more_than_30_days_old_is_not_judged_and_says_so(kb, today):
     card, entry = _result(kb, weak_chart(today, ck_day=-31))
     assert card is None and entry["status"] == "not-evaluable"
     assert "is 31 days old (needs <= 30), to tell weakness with a normal CK" in entry["reason"]
-
-
-@pytest.mark.parametrize("status", ["completed", "stopped"])
-@pytest.mark.parametrize("dose", [20, None], ids=["readable", "unreadable dose"])
-def test_an_order_that_ended_before_its_end_date_is_not_given_today(kb, today, status, dose):
-    """Prednisone from D-100 with its end date at D+30, 'completed': the order says it is over, on a day the chart
-    does not give. R23 counted 101 days up to today and wrote 'today 20 mg/day PEQ' (courses.course_days let the end
-    date win over the status and clipped it to today; an unreadable dose counted its days to today too). The days
-    on glucocorticoids are those the chart gives it up to today: none. The same order 'active' is 101 days."""
-    ended = weak_chart(today)
-    ended.resources["medications"].clear()
-    ended.medication(PREDNISONE_20, dose, "mg" if dose else None, start=-100, end=30, status=status)
-    card, entry = _result(kb, ended)
-    assert card is None and entry["facts"]["gc_days"] == 0
-    active = weak_chart(today)
-    active.resources["medications"].clear()
-    active.medication(PREDNISONE_20, dose, "mg" if dose else None, start=-100, end=30)
-    card, entry = _result(kb, active)
-    assert card is not None and entry["facts"]["gc_days"] == 101
-
-
-def test_days_given_beside_an_order_that_ended_before_its_end_date_are_counted_alone(kb, today):
-    """15 mg current for 21 days beside a 20 mg order from D-100 completed before its D+30 end date: 21 days
-    (< 28), and today's PEQ is the current order's 15 mg."""
-    chart = weak_chart(today, gc_start=-20).medication(PREDNISONE_20, 20, "mg", start=-100, end=30,
-                                                       status="completed")
-    card, entry = _result(kb, chart)
-    assert card is None and entry["facts"]["gc_days"] == 21
-    chart = weak_chart(today, gc_start=-40).medication(PREDNISONE_20, 20, "mg", start=-100, end=30,
-                                                       status="completed")
-    assert "Glucocorticoids for 41 days\n(today 15 mg/day PEQ)" in _result(kb, chart)[0]["detail"]
