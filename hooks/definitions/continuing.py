@@ -51,17 +51,20 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from hooks import dosing
 from hooks.definitions.dose_basis import (
+    DOSE_NOT_READ,
+    DraftDose,
+    dose_days,
     draft_span,
     draft_start,
     names_a_weekday,
-    scheduled_weekdays,
+    read_dose,
+    scheduled_days,
     text_clauses,
-    text_frequency,
     weekdays_named,
 )
 from hooks.definitions.routes import is_local_order, route_of
@@ -95,8 +98,6 @@ class OnChart:
     # among those given: written as a stop (:func:`discontinues`) but re-sending or naming no order on the chart, so
     # nothing says what it stops; read as the dose it orders, as any draft is (daily methotrexate stays a hard stop)
     stop_unlinked: tuple[MedicationOrder, ...] = ()
-    # why each order in ``unsure`` is counted, by id(order): read once, as a card names every order
-    unsure_why: Mapping[int, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def beside(self) -> tuple[MedicationOrder, ...]:
@@ -106,7 +107,8 @@ class OnChart:
     def note(self, order: MedicationOrder) -> str:
         """What a card says after the order's name: ' (on hold)', or why it is counted though that cannot be
         told; else ''."""
-        unsure = self.unsure_why.get(id(order), "")
+        # of two reasons (its status, then the rewrite test), the rewrite test's: it is found last
+        unsure = next((why for o, why in reversed(self.unsure) if o is order), "")
         held = "on hold" if order.status == "on-hold" else ""
         return f" ({'; '.join(filter(None, (held, unsure)))})" if held or unsure else ""
 
@@ -117,8 +119,15 @@ class OnChart:
         draft replaces (signing the draft would have stopped it; cancelling it does not), but not one re-sent as
         the draft itself (cancelling the draft is that)."""
         sent = {d.reference for d in drafts if d.id}
-        return ([(o, described.get(id(o), "dose not read")) for o in self.scheduled]
+        return ([(o, described.get(id(o), DOSE_NOT_READ)) for o in self.scheduled]
                 + [(o, "the draft replaces it") for o, _ in self.replaced if not (o.id and o.reference in sent)])
+
+    def left_active_doses(self, weight_kg: float | None, bsa_m2: float | None = None
+                          ) -> tuple[list[DraftDose], list[tuple[MedicationOrder, str]]]:
+        """The orders left active (:attr:`left_active`), their doses read (:func:`read_dose`), and each with how it
+        is given (:meth:`DraftDose.how_given`), as the card names them and offers to discontinue them."""
+        doses = [read_dose(o, weight_kg, bsa_m2) for o, _ in self.left_active]
+        return doses, [(d.order, d.how_given()) for d in doses]
 
     def going_on(self, kept: Sequence[tuple[MedicationOrder, str]]) -> str:
         """The card's finding that names the chart orders going on beside the drafts, each with how it is given."""
@@ -213,7 +222,6 @@ def on_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder]
         ending_first=ending_first,
         unsure=unsure_kept,
         left_active=tuple(left_active),
-        unsure_why={id(o): why for o, why in unsure_kept},
         given=tuple(dosed),
         stop_unlinked=stop_unlinked,
     )
@@ -403,13 +411,17 @@ def _rewritten_by(chain: Sequence[MedicationOrder]) -> str:
             "or a taper step), with no link to it")
 
 
+# Days with a dose a day, each with the weekdays named (:func:`_schedule`)
+_Schedule = frozenset[tuple[float, tuple[str, ...]]]
+
+
 @dataclass(frozen=True, slots=True)
 class _Prescription:
     """What the rewrite test compares: the ingredient, the route, and the schedule (:func:`_schedule`)."""
 
     ingredient: str | None
     route: str | None
-    schedule: frozenset[tuple[float, tuple[str, ...]]] | None
+    schedule: _Schedule | None
 
     @classmethod
     def of(cls, order: MedicationOrder, group: str) -> _Prescription:
@@ -424,9 +436,6 @@ class _Prescription:
     def rewrites(self, other: _Prescription) -> bool:
         """``other`` written again: the same drug on the same schedule (the dose may differ)."""
         return self.same_drug(other) and _same_schedule(self.schedule, other.schedule)
-
-
-_Schedule = frozenset[tuple[float, tuple[str, ...]]]
 
 
 def _same_schedule(a: _Schedule | None, b: _Schedule | None) -> bool:
@@ -448,8 +457,8 @@ def _dosing(order: MedicationOrder) -> list[Dosage]:
 
 
 def _schedule(order: MedicationOrder) -> _Schedule | None:
-    """Days with a dose a day as R08 counts them (:func:`hooks.dosing.dose_days_per_day`: a dose split over the
-    times of one day is one day; a frequency of twice a day stays another schedule), and the weekdays named
+    """Days with a dose a day as R08 counts them (:func:`dose_days`: a dose split over the times of one day is one
+    day; a frequency of twice a day stays another schedule), and the weekdays named
     (:func:`weekdays_named`), of each instruction that gives a dose (from the timing, else the text); None when one
     does not say how often, or names a weekday that is not read as its day ('once weekly on Sat', '(Sun)': read
     as naming none, it would be any weekday's renewal). The steps of a taper given as often on the same days are
@@ -458,19 +467,10 @@ def _schedule(order: MedicationOrder) -> _Schedule | None:
     for dosage in _dosing(order):
         clauses = text_clauses(dosage.text)
         days = weekdays_named(dosage.timing, clauses)
-        if (per_day := _dose_days(dosage, clauses)) is None or (not days and names_a_weekday(dosage.text)):
+        if (per_day := dose_days(dosage, clauses)) is None or (not days and names_a_weekday(dosage.text)):
             return None
         parts.add((round(per_day, 6), tuple(sorted(days))))
     return frozenset(parts) or None
-
-
-def _dose_days(dosage: Dosage, clauses: str) -> float | None:
-    """Days with a dose a day (:func:`hooks.dosing.dose_days_per_day`), from the timing, else the text
-    (``clauses``: :func:`text_clauses`); None when neither says."""
-    per_day = dosing.dose_days_per_day(dosage.timing)
-    if per_day is None and clauses and (found := text_frequency(clauses)) is not None:
-        per_day = found.per_day
-    return per_day
 
 
 def _last_dose_day(order: MedicationOrder) -> date | None:
@@ -485,14 +485,14 @@ def _last_dose_day(order: MedicationOrder) -> date | None:
 
 def _only_on_weekdays(order: MedicationOrder) -> set[str]:
     """The weekdays an order gives all its doses on; none unless every instruction that gives a dose schedules them
-    (its dayOfWeek, or an 'every Monday' phrase: :func:`scheduled_weekdays`) and gives doses on no more days than
+    (its dayOfWeek, or an 'every Monday' phrase: :func:`scheduled_days`) and gives doses on no more days than
     those. A weekday its text only mentions ('daily, started Monday') or one that a daily frequency goes beyond
     ('daily every Monday') does not end it early: an order read as ending first is not added up at all."""
     days: set[str] = set()
     for dosage in _dosing(order):
         clauses = text_clauses(dosage.text)
-        named = {d for d in (*dosage.timing.days_of_week, *scheduled_weekdays(clauses)) if d}
-        rate = _dose_days(dosage, clauses)
+        named = set(scheduled_days(dosage.timing, clauses))
+        rate = dose_days(dosage, clauses)
         if not named or rate is None or rate > len(named) / 7 + 1e-9:
             return set()
         days |= named

@@ -250,7 +250,7 @@ def text_clauses(text: str | None) -> str:
 
 
 # A weekday in any spelling, the weekend's abbreviations too: whether a sig mentions one at all
-_ANY_WEEKDAY = re.compile(rf"\b{weekday_pattern()}s?\b", re.I)
+_ANY_WEEKDAY = re.compile(rf"\b{_WEEKDAY}s?\b", re.I)
 
 
 def names_a_weekday(text: str | None) -> bool:
@@ -259,12 +259,29 @@ def names_a_weekday(text: str | None) -> bool:
     return bool(_ANY_WEEKDAY.search(text or ""))
 
 
+def scheduled_days(timing: Timing, clauses: str) -> list[str]:
+    """The weekdays ('mon', 'thu') an instruction schedules its doses on, in order: its timing's dayOfWeek and its
+    text's weekday phrases ('every Monday', 'on Mondays': :func:`scheduled_weekdays`). ``clauses``: its text
+    through :func:`text_clauses`."""
+    return list(dict.fromkeys([*(d for d in timing.days_of_week if d), *scheduled_weekdays(clauses)]))
+
+
 def weekdays_named(timing: Timing, clauses: str) -> list[str]:
-    """The weekdays ('mon', 'thu') an instruction gives its doses on, in order: its timing's and its text's weekday
-    phrases ('every Monday', 'on Mondays'); with none, a weekday its text names ('15 mg once weekly on Monday').
-    ``clauses``: its text through :func:`text_clauses`. R08's reading, shared by continuing's rewrite test."""
-    return (list(dict.fromkeys([*(d for d in timing.days_of_week if d), *scheduled_weekdays(clauses)]))
+    """The weekdays ('mon', 'thu') an instruction gives its doses on, in order: those it schedules
+    (:func:`scheduled_days`); with none, a weekday its text names ('15 mg once weekly on Monday'). ``clauses``: its
+    text through :func:`text_clauses`. R08's reading, shared by continuing's rewrite test."""
+    return (scheduled_days(timing, clauses)
             or list(dict.fromkeys(m.group(1)[:3].lower() for m in _WEEKDAY_WORDS.finditer(clauses))))
+
+
+def dose_days(dosage: Dosage, clauses: str) -> float | None:
+    """Days with a dose, a day (:func:`hooks.dosing.dose_days_per_day`: a dose split over the times of one day is
+    one day), from the timing, else the text (``clauses``: :func:`text_clauses`); None when neither says. R08's
+    reading, shared by continuing's rewrite test."""
+    per_day = dosing.dose_days_per_day(dosage.timing)
+    if per_day is None and clauses and (found := text_frequency(clauses)) is not None:
+        per_day = found.per_day
+    return per_day
 
 
 def read_text(text: str | None) -> TextDose | None:
@@ -301,6 +318,7 @@ def read_text(text: str | None) -> TextDose | None:
                     int(days.group(1)) if days else None)
 
 
+@functools.lru_cache(maxsize=1024)  # a sig is read by R08, R11 and the rewrite test in one call, some more than once
 def text_frequency(text: str) -> TextFrequency | None:
     """The frequency free text gives; None if it names none. Of two different ones the most frequent is kept:
     "twice weekly" must not pass as "weekly", and "daily ... once weekly" as weekly (the dangerous reading wins)."""
@@ -308,6 +326,10 @@ def text_frequency(text: str) -> TextFrequency | None:
 
 
 # ---------------------------------------------------------------- how much a draft gives
+
+# What a card says of an order whose dose could not be read, where it says how each order is given
+DOSE_NOT_READ = "dose not read"
+
 
 @dataclass(frozen=True, slots=True)
 class DraftDose:
@@ -380,6 +402,11 @@ class DraftDose:
         how = _frequency_words(self.per_day)
         return f"{self.written.value:g} {unit} {how}".strip() + (" (read from the free-text sig)"
                                                                   if self.from_text else "")
+
+    def how_given(self) -> str:
+        """How an order is given, as a card names it beside its label: :meth:`describe`, or
+        :data:`DOSE_NOT_READ` when its dose could not be read."""
+        return DOSE_NOT_READ if self.problem else self.describe()
 
 
 def _frequency_words(per_day: float | None) -> str:

@@ -123,8 +123,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     doses = [dose_basis.read_dose(o, kg) for o in drafts]
     facts["drafts"] = "; ".join(f"{d.order.label}: {d.describe()}" for d in doses)
     on_chart = [dose_basis.read_dose(o, kg) for o in chart.scheduled]
-    left = [dose_basis.read_dose(o, kg) for o, _ in chart.left_active]  # rewritten with no link: still active
-    described = {id(d.order): d.describe() if not d.problem else "dose not read" for d in [*on_chart, *left]}
+    left, left_kept = chart.left_active_doses(kg)  # rewritten with no link: still active
+    described = {id(d.order): d.how_given() for d in on_chart}
     facts["steroid_on_chart"] = "; ".join(f"{d.order.label}: {d.describe()}{chart.note(d.order)}"
                                           for d in on_chart) or None
     facts.update(chart.facts())
@@ -154,7 +154,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     stop = [(o, described[id(o)]) for o in chart.scheduled]
     if stop:
         findings.append(chart.going_on(stop))
-    left_kept = [(d.order, described[id(d.order)]) for d in left]
     left_line = [_left_active_line(left_kept, [*doses, *read, *left], kg, context.today, p)] if left else []
     if not over_cap and not over_kg:
         if unread:

@@ -20,9 +20,9 @@ from hooks.context import HookContext
 from hooks.definitions import continuing
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.continuing import OnChart
-from hooks.definitions.dose_basis import mg, text_clauses, text_frequency, weekdays_named
+from hooks.definitions.dose_basis import dose_days, mg, text_clauses, text_frequency, weekdays_named
 from hooks.definitions.routes import route_of, route_says_iv
-from hooks.dosing import dose_days_per_day, dose_per_administration, round_to
+from hooks.dosing import Amount, dose_days_per_day, dose_per_administration, round_to
 from hooks.record import WEEKDAY_NAMES, WEEKDAYS, Concept, Dosage, MedicationOrder, PatientRecord, Timing
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IMSN_BP3, ISMP_MTX, SEED_003, SEED_004
@@ -104,7 +104,7 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
         text = text_clauses(dosage.text)  # without folate instructions and negations
         structured = dose_days_per_day(timing)  # a dose split over times of one day is one day (R09 adds it up)
         from_text = text_frequency(text) if text else None
-        per_day = structured if structured is not None else (from_text.per_day if from_text else None)
+        per_day = dose_days(dosage, text)  # the timing's, else the text's: as continuing's rewrite test reads it
         if structured is not None:
             schedule.described = _describe_per_day(structured)
         elif from_text is not None:
@@ -185,17 +185,18 @@ def _left_active_line(chart: OnChart, left: list[tuple[MedicationOrder, str]]) -
     the largest dose of the drafts that rewrite it; no total when a dose is not read."""
     together = 0.0
     for order, chain in chart.left_active:
-        doses = [_mg_a_dose(o) for o in (order, *chain)]
-        read = [d for d in doses if d is not None]
-        if len(read) < len(doses):
+        amounts = [_per_administration(o) for o in (order, *chain)]
+        read = [a.mg for a in amounts if a is not None]
+        if len(read) < len(amounts):
             return continuing.left_active_finding(left, None, None)
         together += read[0] + max(read[1:])
     return continuing.left_active_finding(left, f"{mg(together)} a dose", None)
 
 
-def _mg_a_dose(order: MedicationOrder) -> float | None:
-    amount = dose_per_administration(order.dosage, order.medication) if order.dosage else None
-    return amount.mg if amount else None
+def _per_administration(order: MedicationOrder) -> Amount | None:
+    """The mg each administration of the order's first instruction gives, read with no weight or BSA
+    (:func:`hooks.dosing.dose_per_administration`); None when that cannot be read or there is no instruction."""
+    return dose_per_administration(order.dosage, order.medication) if order.dosage else None
 
 
 def _describe_per_day(per_day: float) -> str:
@@ -304,8 +305,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     order, schedule = unsafe[0]
     facts["problems"] = "; ".join(map(str, schedule.problems))
-    dosage = order.dosage
-    amount = dose_per_administration(dosage, order.medication) if dosage else None
+    amount = _per_administration(order)
     facts["dose_per_administration_mg"] = amount.mg if amount else None
     day = schedule.weekday or _weekday_of(order.start or context.today)
     route = _route(order)

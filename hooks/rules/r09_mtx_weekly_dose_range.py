@@ -12,7 +12,7 @@ and offers to discontinue it, a warning of its own when the draft alone is withi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -82,6 +82,12 @@ def _amount(total: float, judged: list[DraftDose]) -> str:
     return f"{mg(total)} at once" if len(judged) == 1 else f"{mg(total)} in one week"
 
 
+def _most_in_one_week(doses: Sequence[DraftDose], today: date) -> tuple[float, list[MedicationOrder]]:
+    """The most the doses give in one week (each its :attr:`DraftDose.week_mg`), over those given in the same
+    weeks (:func:`dose_basis.most_on_one_day`), and their orders."""
+    return dose_basis.most_on_one_day([(d.order, d.week_mg or 0.0) for d in doses], today)
+
+
 def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[DraftDose], today: date,
                       p: Mapping[str, float]) -> str:
     """continuing.left_active_finding with what ``given`` (the drafts, the chart's orders going on and those left
@@ -89,7 +95,7 @@ def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[Draft
     active is not read, or is given more often than weekly (R08's)."""
     if any(d.problem or not d.weekly_or_less or d.week_mg is None for d in given):
         return continuing.left_active_finding(left, None, None)
-    both, on_week = dose_basis.most_on_one_day([(d.order, d.week_mg or 0.0) for d in given], today)
+    both, on_week = _most_in_one_week(given, today)
     over = None
     if both > p["warning_above_mg_week"] + EPS:
         over = f"above {p['warning_above_mg_week']:g} mg/week" + (
@@ -170,7 +176,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     for order, where in [*((d, "") for d in drafts), *((o, " (on the chart)") for o in chart.scheduled)]:
         dose = dose_basis.read_dose(order, weight.value if weight else None, bsa)
         if where:
-            described[id(order)] = dose.describe() if not dose.problem else "dose not read"
+            described[id(order)] = dose.how_given()
         if dose.problem:
             unread.append(f"{order.label}{where}: {dose.problem}")
         elif dose.per_day is None:
@@ -182,21 +188,18 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         else:
             judged.append(dose)
     # chart orders a draft rewrites with no link: still active once it is signed, so what both give is said
-    left = [dose_basis.read_dose(o, weight.value if weight else None, bsa) for o, _ in chart.left_active]
-    described.update((id(d.order), d.describe() if not d.problem else "dose not read") for d in left)
-    left_kept = [(d.order, described[id(d.order)]) for d in left]
+    left, left_kept = chart.left_active_doses(weight.value if weight else None, bsa)
     # each order's dose on its day (the weekly dose, once weekly), added up over the orders given in the same
     # weeks: a titration written as two orders, one after the other, is not
-    total, given = dose_basis.most_on_one_day([(d.order, d.week_mg or 0.0) for d in judged], context.today)
+    total, given = _most_in_one_week(judged, context.today)
     together = [d for d in judged if any(d.order is o for o in given)]
     apart = [d.order.label for d in dose_basis.left_apart(judged, given)]
     less_often = [d for d in together if not d.once_weekly]
     drafted = [d for d in judged if any(d.order is o for o in drafts)]
     # what the drafts give alone: more with the chart's orders means they are in the week that gives the most
-    alone, _ = dose_basis.most_on_one_day([(d.order, d.week_mg or 0.0) for d in drafted], context.today)
+    alone, _ = _most_in_one_week(drafted, context.today)
     # and what the chart's orders give alone: cancelling the drafts leaves that
-    chart_alone, _ = dose_basis.most_on_one_day([(d.order, d.week_mg or 0.0) for d in judged
-                                                 if all(d.order is not o for o in drafts)], context.today)
+    chart_alone, _ = _most_in_one_week(dose_basis.left_apart(judged, drafts), context.today)
     adds = alone + EPS < total
     facts["weekly_drafts"] = "; ".join(f"{d.order.label}: {d.describe()}" for d in drafted) or None
     facts["methotrexate_on_chart"] = "; ".join(f"{o.label}: {described[id(o)]}{chart.note(o)}"
@@ -226,7 +229,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if left:
             summary = continuing.left_active_summary(
                 f"Methotrexate {_amount(alone, drafted)}",
-                [f"{mg(d.week_mg)}/week" if d.week_mg is not None else described[id(d.order)] for d in left])
+                [f"{mg(d.week_mg)}/week" if d.week_mg is not None else d.how_given() for d in left])
             return continuing.left_active_warning(left_kept, summary=summary, findings=[*findings, *left_line],
                                                   judged=within, facts=facts, about=[d.order for d in drafted])
         return Quiet(within, facts)
