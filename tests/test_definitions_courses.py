@@ -7,7 +7,16 @@ from datetime import date, timedelta
 
 import pytest
 
-from fhir_fixtures.builders import IVIG_CVX, METHOTREXATE_2_5, PREDNISONE_20, RITUXIMAB, TMP_SMX_DS, UCUM, Chart
+from fhir_fixtures.builders import (
+    IVIG_CVX,
+    METHOTREXATE_2_5,
+    PREDNISONE_5,
+    PREDNISONE_20,
+    RITUXIMAB,
+    TMP_SMX_DS,
+    UCUM,
+    Chart,
+)
 from hooks.definitions import courses
 from hooks.definitions import treatment_duration as td
 from hooks.record import Timing
@@ -375,3 +384,64 @@ def test_a_cycle_written_twice_is_read_as_the_longer_and_said(repeat, bounds, re
     assert (run.days, run.doses) == read
     assert {key: getattr(run, key) for key in ("unread", "unread_days", "aside", "conflict")
             if getattr(run, key) is not None} == said
+
+
+# ------------------------------------------------------- an order that ended before its end date (a076247, redone)
+
+def _ended_early(today, *later, status="completed"):
+    """Prednisone 40 mg from D-200 with its end date at D+30, ``status``; then ``later`` (code, mg, start) orders."""
+    chart = Chart(today).medication(PREDNISONE_20, 40, "mg", start=-200, end=30, status=status)
+    for code, mg, start in later:
+        chart.medication(code, mg, "mg", start=start)
+    return chart
+
+
+@pytest.mark.parametrize("status", ["completed", "stopped"])
+def test_an_order_that_ended_before_its_end_date_runs_until_a_later_order_of_it_took_over(kb, today, status):
+    """A dose change charted as the old order completed (or stopped) early and a new one: the end date ran the old
+    order to today beside the new one. The later order of the same drug took over, so the old one ran until the day
+    before it started. A lone one runs to today at the latest, as its end date gives it (no exposure is read
+    shorter), but it is never 'given today'."""
+    record, _ = record_and_context(kb, _ended_early(today, (PREDNISONE_5, 20, -20), status=status))
+    old, new = record.medications
+    assert courses.ended_before_its_end(old, today) and not courses.ended_before_its_end(new, today)
+    took_over = courses.taken_over(record, old, "glucocorticoid_systemic", old.start)
+    assert took_over == today - timedelta(days=20)
+    assert courses.course_days(old, today, took_over) == (today - timedelta(days=200), today - timedelta(days=21))
+    assert courses.course_days(old, today) == (today - timedelta(days=200), today)  # lone: until today at the latest
+    assert courses.last_dose_day(old, today) == today  # "given within N days" errs late
+    assert not courses.given_today(old, today) and courses.given_today(new, today)
+
+
+@pytest.mark.parametrize(("later", "took_over"), [
+    ((PREDNISONE_5, 20, -200), None),  # started the same day: runs alongside
+    (("methylprednisolone 4 MG Oral Tablet", 16, -20), None),  # another drug of the group
+    (("prednisolone 5 MG Oral Tablet", 20, -20), -20),  # prednisolone is read as prednisone
+], ids=["same day", "another drug", "prednisolone"])
+def test_only_a_later_order_of_the_same_drug_takes_over(kb, today, later, took_over):
+    record, _ = record_and_context(kb, _ended_early(today, later))
+    old = record.medications[0]
+    assert courses.taken_over(record, old, "glucocorticoid_systemic", old.start) == (
+        None if took_over is None else today + timedelta(days=took_over))
+
+
+def test_a_later_order_given_once_or_as_needed_takes_over_nothing(kb, today):
+    chart = _ended_early(today).medication(PREDNISONE_20, 40, "mg", start=-20, timing_code="ONCE")
+    record, _ = record_and_context(kb, chart)
+    assert courses.taken_over(record, record.medications[0], "glucocorticoid_systemic", today - timedelta(days=200)) \
+        is None
+
+
+@pytest.mark.parametrize(("status", "end"), [("active", 30), ("unknown", 30), ("completed", 0), ("completed", -1)])
+def test_an_end_date_that_came_or_a_current_status_is_not_ended_before_it(kb, today, status, end):
+    """Only a stopped or completed order with its end date after today ended before it: a current one runs to its end
+    date (and is not taken over: two current orders are given together), and an end date of today or before is the
+    day it ended."""
+    chart = Chart(today).medication(PREDNISONE_20, 40, "mg", start=-200, end=end, status=status)
+    chart.medication(PREDNISONE_20, 20, "mg", start=-20)
+    record, _ = record_and_context(kb, chart)
+    old = record.medications[0]
+    assert not courses.ended_before_its_end(old, today)
+    took_over = courses.taken_over(record, old, "glucocorticoid_systemic", old.start)
+    last = today + timedelta(days=min(end, 0))
+    assert courses.course_days(old, today, took_over) == (today - timedelta(days=200), last)

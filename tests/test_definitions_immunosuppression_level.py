@@ -16,6 +16,7 @@ from hooks.definitions.immunosuppression_level import (
 )
 from hooks.record import build_record
 from tests.conftest import TODAY
+from tests.definitions_support import record_and_context
 
 
 def _levels(kb, chart: Chart, thresholds: Thresholds | None = None):
@@ -337,3 +338,93 @@ def test_an_order_with_no_start_date_or_a_text_only_dosage_cannot_be_judged(kb, 
         "how much a day)",
         "mycophenolate mofetil 500 MG Oral Tablet (stopped; no start or end date: when it was taken is not given)"]
     assert [o.label for o in ends.before_lookback] == ["Azathioprine 50 MG Oral Tablet [Imuran]"] and not ends.stops
+
+
+def _supplied(chart: Chart, days: int) -> Chart:
+    """The last order with a supply of ``days`` days and 3 refills."""
+    chart.resources["medications"][-1]["dispenseRequest"] = {
+        "expectedSupplyDuration": {"value": days, "unit": "days", "system": "http://unitsofmeasure.org", "code": "d"},
+        "numberOfRepeatsAllowed": 3}
+    return chart
+
+
+@pytest.mark.parametrize("status", ["completed", "stopped"])
+@pytest.mark.parametrize(("start", "written"), [
+    (-200, {}), (-3650, {}),  # within the look-back or ten years before it
+    (-100, {"supply": 28}),  # a supply was written for a course it did not complete
+    (-100, {"count": 52}),
+], ids=["within the look-back", "ten years back", "a supply", "a count"])
+def test_an_order_that_ended_before_its_end_date_is_judged_at_its_worst(kb, today, status, start, written):
+    """Methotrexate 25 mg weekly with its end date 60 days ahead, 'completed' (or 'stopped'): it ended on a day the
+    chart does not give, at the latest today. It was read by its end date as 'last given <today>'; read as ended on
+    a day not given, it must not be cut short by the look-back, nor by a supply or count written for the course it
+    did not complete (the review's F1, F5: a live vaccine passed with no card when the supply ended it)."""
+    chart = _stopped_mtx(25, start=start, status=status, end=60, count=written.get("count"))
+    if "supply" in written:
+        _supplied(chart, written["supply"])
+    high, low, unknown = _levels(kb, chart)
+    assert not high and not low and [e.agent for e in unknown] == ["methotrexate"]
+    assert (f"started {chart.at(start)}, {status} before its end date {chart.at(60)} on a day the chart does not "
+            "give; judged as if taken until today): 25 mg/week = 0.42 mg/kg/week > 0.4") in unknown[0].evidence
+    ends = ends_not_given(build_record(chart.prefetch(), kb.valuesets, today))
+    assert not ends.before_lookback and not ends.unplaced
+
+
+@pytest.mark.parametrize(("later", "level", "said"), [
+    (-50, "low", None),  # the 25 mg order ended by D-51: outside the 30 days
+    (-20, "unknown", "judged as if taken until {}, the day before a later order of it started"),
+], ids=["taken over 50 days ago", "taken over 20 days ago"])
+def test_a_dose_change_charted_as_an_order_ended_early_and_a_new_one(kb, today, later, level, said):
+    """Methotrexate 25 mg weekly completed before its D+30 end date, then 10 mg weekly: the end date read the 25 mg
+    order as given until today beside the 10 mg one. The later order took over (courses.taken_over): the 25 mg
+    order ran until the day before it started."""
+    chart = _stopped_mtx(25, start=-100, status="completed", end=30)
+    chart.medication(METHOTREXATE_2_5, 10, "mg", start=later, **WEEKLY)
+    found = {e.level: e.evidence for e in exposures(*record_and_context(kb, chart))}
+    assert level in found and "high" not in found
+    if said:
+        assert said.format(chart.at(later - 1)) in found["unknown"]
+
+
+def test_a_glucocorticoid_dose_change_charted_as_an_order_ended_early_and_a_new_one(kb, today):
+    """Prednisone 40 mg from D-100 completed before its D+30 end date, 10 mg current from D-20: 50 mg/day was read
+    for the last 21 days. The 40 mg order ran until D-21, within the 30 days: still high, for 80 days."""
+    chart = Chart(today).medication(PREDNISONE_20, 40, "mg", start=-100, end=30, status="completed")
+    chart.medication(PREDNISONE_5, 10, "mg", start=-20)
+    high, low, unknown = _levels(kb, chart)
+    assert [e.evidence for e in high] == [f"prednisone-equivalent >= 20 mg/day for 80 days (to {chart.at(-21)})"]
+    assert not low and not unknown
+
+
+@pytest.mark.parametrize("supply", [None, 30])
+def test_a_lone_glucocorticoid_ended_early_with_a_supply_is_read_to_today(kb, today, supply):
+    """Prednisone 40 mg from D-60 completed before its D+30 end date, with or without a 30-day supply: high (the
+    review's F4: the supply had ended it on D-31, and a live vaccine passed with no card)."""
+    chart = Chart(today).medication(PREDNISONE_20, 40, "mg", start=-60, end=30, status="completed")
+    if supply:
+        _supplied(chart, supply)
+    high, _, _ = _levels(kb, chart)
+    assert [e.evidence for e in high] == [f"prednisone-equivalent >= 20 mg/day for 61 days (to {chart.at(0)})"]
+
+
+def test_an_order_with_no_start_that_ended_before_its_end_date_is_read_as_given_until_today(kb, today):
+    """No start date, an end date 30 days ahead, 'stopped': when it began is not given, but it was given at the
+    latest today, as every "given within" window reads it (not "not judged"), and the evidence says so."""
+    chart = _stopped_mtx(25, start=None, end=30)
+    record = build_record(chart.prefetch(), kb.valuesets, today)
+    assert not ends_not_given(record).unplaced
+    high, _, _ = _levels(kb, chart)
+    assert f"(last given at the latest {chart.at(0)})" in high[0].evidence
+
+
+@pytest.mark.parametrize("timing", [{"timing_code": "ONCE"}, {}], ids=["one infusion", "no timing"])
+def test_an_anti_cd20_order_given_on_no_day_the_chart_gives_cannot_be_judged(kb, today, timing):
+    """Rituximab completed with no start or end date and a single infusion: only a repeating order was listed, so
+    R28 said 'no anti-CD20 within 365 days' while R16 is not evaluable for the same order. One infusion keeps B
+    cells depleted for months: it is not judged, and said."""
+    chart = Chart(today).medication(RITUXIMAB, 1000, "mg", start=None, status="completed", **timing)
+    if not timing:
+        del chart.resources["medications"][-1]["dosageInstruction"][0]["timing"]
+    ends = ends_not_given(build_record(chart.prefetch(), kb.valuesets, today))
+    assert [u.describe() for u in ends.unplaced] == [
+        f"{RITUXIMAB[2]} (completed; no start or end date: when it was taken is not given)"]

@@ -364,3 +364,49 @@ def test_an_intramuscular_route_is_read_as_every_route_is(kb, today, route, intr
     chart = Chart(today).medication(METHYLPRED_1000, 40, "mg", start=-6, end=-6, status="completed", route=route)
     record, _ = record_and_context(kb, chart)
     assert steroids.is_intramuscular(record.medications[0]) is intramuscular
+
+
+@pytest.mark.parametrize("status", ["completed", "stopped"])
+def test_a_dose_change_charted_as_an_order_ended_early_and_a_new_one_is_not_added_up(kb, today, status):
+    """Prednisone 40 mg from D-200 'completed' (or 'stopped') before its D+30 end date, then 20 mg current from D-20:
+    the end date ran the 40 mg order to today, so the timeline read 60 mg/day for the last 21 days. The later order
+    took over (courses.taken_over): 40 mg until D-21, then 20 mg, still >= 20 mg/day for 201 days (R24, R25 and
+    R28 read the same days as before, at the dose given)."""
+    chart = Chart(today).weight(70, day=-1)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-200, end=30, status=status)
+    chart.medication(PREDNISONE_20, 20, "mg", start=-20)
+    record, context = record_and_context(kb, chart)
+    history = steroids.history(record, context)
+    assert history.peq_on(today - timedelta(days=21)) == 40 and history.peq_on(today) == 20
+    assert history.run_at_or_above(20, today).days == 201
+    assert history.peq_given_today() == 20 and history.given_today()
+
+
+def test_a_taper_ended_early_ends_its_last_step_when_a_later_order_took_over(kb, today):
+    """A taper written as one order (60 mg for 14 days, then 40 mg for 90 days, to D+43), completed before its end,
+    and prednisolone 20 mg from D-10 (one drug for a takeover): the 40 mg step ran until D-11, not beside the
+    20 mg to today."""
+    chart = Chart(today).weight(70, day=-1).taper_order(PREDNISONE_20, [(60, 14), (40, 90)], start=-60,
+                                                        status="completed")
+    chart.medication("prednisolone 5 MG Oral Tablet", 20, "mg", start=-10)
+    record, context = record_and_context(kb, chart)
+    assert record.medications[0].end == today + timedelta(days=43)
+    history = steroids.history(record, context)
+    assert [(first, last, peq) for _, peq, first, last in history.courses] == [
+        (today - timedelta(days=60), today - timedelta(days=47), 60),
+        (today - timedelta(days=46), today - timedelta(days=11), 40),
+        (today - timedelta(days=10), today, 20)]
+
+
+@pytest.mark.parametrize("dose", [40, None], ids=["readable", "unreadable"])
+def test_a_lone_order_ended_before_its_end_date_is_read_to_today_but_not_given_today(kb, today, dose):
+    """No later order took over: its days run to today, the latest it may have been given (an exposure window
+    never reads them shorter), but it is over, so no dose is given today (R23's 'today ... mg/day PEQ')."""
+    chart = Chart(today).weight(70, day=-1).medication(PREDNISONE_20, dose, "mg" if dose else None, start=-100,
+                                                       end=30, status="completed")
+    record, context = record_and_context(kb, chart)
+    history = steroids.history(record, context)
+    assert history.peq_on(today) == (dose or 0) and history.peq_given_today() == 0
+    assert not history.given_today()
+    assert [o.label for o in history.over_by_today()] == [PREDNISONE_20[2]]
+    assert [o.label for o in history.unreadable_since(today)] == ([] if dose else [PREDNISONE_20[2]])

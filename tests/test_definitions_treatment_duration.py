@@ -189,6 +189,25 @@ def test_rituximab_count_limited_course_ends_at_the_second_dose(kb, today):
     assert not td.given_within(record, td.last_rituximab(record), 180)
 
 
+@pytest.mark.parametrize(("dates", "last"), [
+    ({"start": None, "end": -100}, -100),  # an end date and no start: given by then
+    ({"start": -120, "end": -100}, -100),
+    ({"start": None}, None),  # no date at all, not current: when is not given
+], ids=["end only", "start and end", "no dates"])
+def test_the_last_rituximab_dose_is_every_readers_last_dose_day(kb, today, dates, last):
+    """A completed rituximab order with only an end date 100 days ago: last_rituximab (R16, R17) skipped orders with
+    no start date, so R16 said 'none on file' and offered rituximab again, while R24, R28 and R21
+    (courses.last_dose_day) counted it as in use. One with no date at all is named (R16 is not evaluable); a first
+    dose needs a start date."""
+    chart = Chart(today).medication(RITUXIMAB, 1000, "mg", status="completed", route=ROUTE_IV, **dates)
+    record, _ = _evaluate(kb, chart)
+    given = td.rituximab_given(record)
+    assert td.last_rituximab(record) == given.last == (None if last is None else today + timedelta(days=last))
+    assert [o.label for o in given.undated] == ([] if last is not None else [RITUXIMAB[2]])
+    assert [first for first, _, _ in given.courses] == (
+        [today + timedelta(days=dates["start"])] if dates.get("start") else [])
+
+
 def test_rituximab_counts_as_ongoing_for_six_months(kb, today):
     chart = Chart(today)
     chart.medication(PREDNISONE_20, 20, "mg", start=-300)

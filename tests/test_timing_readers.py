@@ -1,11 +1,25 @@
 """Rules that read a timing's days and administrations through courses.dose_run (R21's IVIG taper, R24's window of
-PJP prophylaxis): the cases the review of the first shared reading found."""
+PJP prophylaxis), and the days of an order that ended before its end date and the last rituximab dose through
+courses: the cases the reviews found."""
 
 from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, MMR_CVX, PREDNISONE_20, TMP_SMX_DS, Chart
+from fhir_fixtures.builders import (
+    IMNM_SNOMED,
+    IVIG_CVX,
+    METHOTREXATE_2_5,
+    MMR_CVX,
+    PREDNISONE_5,
+    PREDNISONE_20,
+    RITUXIMAB,
+    ROUTE_IV,
+    TMP_SMX_DS,
+    UCUM,
+    Chart,
+)
+from fhir_fixtures.r16_srp_add_rituximab_inadequate_response import srp_on_two_agents
 from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
 from tests.conftest import explained, fired, run
 
@@ -63,3 +77,102 @@ def test_an_ivig_course_of_odd_length_ends_no_rule_in_error(kb, today, repeat):
         result = run(kb, chart.request(hook), today)
         assert [e["rule"] for e in result.explanation if e["status"] == "error"] == []
     assert "live-vaccine-while-immunosuppressed" in fired(result)
+
+
+# ------------------------------------------- an order that ended before its end date: the review's scenarios
+#
+# A stopped or completed order whose end date lies after today ended before it, on a day the chart does not give.
+# Reading it as given on its start day only (a076247, reverted) lost R24's, R25's and R28's cards; these pin the
+# cards on the review's charts (its letters in the ids).
+
+def _patient(today, age=52):
+    return Chart(today, age=age).condition(IMNM_SNOMED, onset=-300).weight(70, day=-3)
+
+
+@pytest.mark.parametrize("status", ["completed", "stopped"], ids=["A", "A2"])
+def test_a_dose_change_charted_as_an_order_ended_early_keeps_the_pjp_card_at_the_dose_given(kb, today, status):
+    """40 mg from D-200 ended before its D+30 end date, 20 mg current from D-20: >= 20 mg/day for 201 days. The end
+    date had read 60 mg/day today (both orders); the later order took over, so today is its 20 mg."""
+    chart = _patient(today).medication(PREDNISONE_20, 40, "mg", start=-200, end=30, status=status)
+    chart.medication(PREDNISONE_20, 20, "mg", start=-20)
+    card, entry = _result(kb, chart, "pjp-prophylaxis-missing")
+    assert card is not None and entry["facts"]["consecutive_days_at_or_above_threshold"] == 201
+    assert entry["facts"]["peq_today_mg"] == 20
+
+
+def test_a_dose_change_charted_as_an_order_ended_early_keeps_the_bone_card(kb, today):
+    """The review's C: 10 mg from D-200 completed before its D+30 end date, 5 mg current from D-30 (no myositis on
+    the chart): >= 2.5 mg/day for 201 days, long-term exposure."""
+    chart = Chart(today, age=62).weight(70, day=-3)
+    chart.medication(PREDNISONE_5, 10, "mg", start=-200, end=30, status="completed")
+    chart.medication(PREDNISONE_5, 5, "mg", start=-30)
+    assert _result(kb, chart, "giop-bone-protection")[0] is not None
+
+
+def test_a_taper_charted_as_orders_ended_early_is_a_taper(kb, today):
+    """The review's D: 60, 40 and 20 mg orders, the first two completed before their D+30 end dates: each ran until
+    the next started, so R21 reads the taper at its steps' dates (it read 120 mg/day today, no taper)."""
+    chart = tapering_chart(today, taper=False)
+    chart.resources["medications"] = [m for m in chart.resources["medications"] if "prednisone" not in str(m)]
+    chart.medication(PREDNISONE_20, 60, "mg", start=-195, end=30, status="completed")
+    chart.medication(PREDNISONE_20, 40, "mg", start=-59, end=30, status="completed")
+    chart.medication(PREDNISONE_20, 20, "mg", start=-29)
+    card, entry = _result(kb, chart, "imnm-possible-relapse-on-taper")
+    assert card is not None and entry["facts"]["taper"] == (
+        f"glucocorticoid lowered from 60 to 40 mg/day PEQ on {chart.at(-59)}; glucocorticoid lowered from 40 to 20 "
+        f"mg/day PEQ on {chart.at(-29)}")
+
+
+def _supplied(chart, days):
+    chart.resources["medications"][-1]["dispenseRequest"] = {
+        "expectedSupplyDuration": {"value": days, "unit": "days", "system": UCUM, "code": "d"},
+        "numberOfRepeatsAllowed": 3}
+    return chart
+
+
+@pytest.mark.parametrize("order", [
+    {"code": PREDNISONE_20, "dose": 40, "start": -60, "end": 30, "status": "completed", "supply": 30},
+    {"code": PREDNISONE_20, "dose": 40, "start": -60, "end": 30, "status": "stopped", "supply": 30},
+    {"code": METHOTREXATE_2_5, "dose": 25, "start": -100, "end": 60, "status": "stopped", "supply": 28,
+     "period_unit": "wk"},
+], ids=["F4", "F4b", "F5"])
+def test_a_supply_does_not_end_an_order_that_ended_before_its_end_date(kb, today, order):
+    """A live vaccine beside prednisone 40 mg daily (or methotrexate 25 mg weekly at 60 kg) that ended before its
+    end date, with a supply: read as ended when the supply ran out, the vaccine passed with no card. It is judged at
+    its worst, until today: critical."""
+    chart = Chart(today, age=50).weight(60, day=-3).medication(
+        order["code"], order["dose"], "mg", start=order["start"], end=order["end"], status=order["status"],
+        period_unit=order.get("period_unit", "d"))
+    _supplied(chart, order["supply"]).draft(MMR_CVX, 0.5, "mL")
+    card = fired(run(kb, chart.request("order-sign"), today)).get("live-vaccine-while-immunosuppressed")
+    assert card is not None and card["indicator"] == "critical"
+
+
+def test_an_undated_rituximab_infusion_is_not_read_as_no_anti_cd20(kb, today):
+    """The review's G2: rituximab completed with no dates and no timing (one infusion). R28 said 'no anti-CD20
+    within 365 days' and stayed quiet while R16 is not evaluable for the same order: R28 is not evaluable too."""
+    chart = Chart(today, age=50).weight(60, day=-3).medication(RITUXIMAB, 1000, "mg", start=None, status="completed",
+                                                               route=ROUTE_IV)
+    del chart.resources["medications"][-1]["dosageInstruction"][0]["timing"]
+    entry = explained(run(kb, chart.draft(MMR_CVX, 0.5, "mL").request("order-sign"), today),
+                      "live-vaccine-while-immunosuppressed")
+    assert entry["status"] == "not-evaluable"
+    assert entry["facts"]["not_judged"] == (f"{RITUXIMAB[2]} (completed; no start or end date: when it was taken is "
+                                            "not given)")
+
+
+def test_every_reader_of_the_last_rituximab_dose_reads_an_order_with_no_start_date(kb, today):
+    """Rituximab completed with an end date 100 days ago and no start: R24 (PJP risk) and R28 (live vaccine) read it
+    through courses.last_dose_day as in use, while R16 (through treatment_duration.last_rituximab) skipped it, said
+    'none on file' and offered rituximab again. Every reader now counts it."""
+    def given(chart):
+        return chart.medication(RITUXIMAB, 1000, "mg", start=None, end=-100, status="completed", route=ROUTE_IV)
+
+    r16 = _result(kb, given(srp_on_two_agents(today, ttx=-700, mtx_start=-650)),
+                  "srp-add-rituximab-inadequate-response")
+    assert r16[0] is None and r16[1]["reason"] == "rituximab given within the last 365 days"
+    r24 = _result(kb, given(_on_high_dose_prednisone(today)), "pjp-prophylaxis-missing")
+    assert RITUXIMAB[2] in r24[1]["facts"]["co_immunosuppressants"]
+    chart = given(Chart(today, age=50)).draft(MMR_CVX, 0.5, "mL")
+    r28 = fired(run(kb, chart.request("order-sign"), today))["live-vaccine-while-immunosuppressed"]
+    assert f"{RITUXIMAB[2]} (last given {chart.at(-100)}; anti-CD20 within 365 days)" in r28["detail"]

@@ -5,6 +5,12 @@ Every "given within N days" question (section 4.2: rituximab within 12 months, a
 PJP prophylaxis within 4 weeks) reads the last day a dose was given, so a counted or supplied course that ended
 without an end date (rituximab 1 g x2, prednisone for 30 days) counts until its last dose, not only its first.
 
+An order that says it ended (stopped, completed) though its end date lies after today ended before it, on a day the
+chart does not give (:func:`ended_before_its_end`). Its course runs at the latest to today, as its end date gives it
+(no exposure is read shorter), unless a later repeating order of the same drug took over (:func:`taken_over`): then
+it ran until the day before that one started (a dose change charted as the old order completed early and a new one
+is not read as both doses). It is never read as given today (:func:`given_today`).
+
 How many days and administrations a timing's count, duration and bounds give is one reading, :func:`dose_run`, and
 how an order's instructions make one course or cycle (sequences, phases) is another, :func:`order_runs`: the last
 day of a counted course here, the mg of an IVIG cycle (``treatment_duration.ivig_cycle_mg``) and R27's dose per
@@ -14,16 +20,21 @@ cycle all read them, so they agree on the days and the administrations.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TypeVar
 
+from hooks.definitions.routes import systemic
 from hooks.dosing import adds_no_dose, interval_days, periods_per_day
-from hooks.record import MAX_COURSE_DAYS, WEEKDAYS, Dosage, MedicationOrder, PatientRecord, Timing
+from hooks.record import MAX_COURSE_DAYS, WEEKDAYS, Dosage, MedicationOrder, PatientRecord, Timing, per_record
 from hooks.units import to_days
 
 IVIG_CYCLE_MIN_GAP_DAYS = 7  # IVIG doses closer than this belong to one cycle (a cycle is given over 2-5 days)
+# One drug for "a later order took over": a switch between prednisone and prednisolone is common
+_ONE_DRUG = {"prednisolone": "prednisone"}
 
 T = TypeVar("T")
 
@@ -244,14 +255,66 @@ def order_runs(order: MedicationOrder, *, cycle_gap: float | None = None, bounde
     return OrderRuns(parts, phases, any(d.dose is None and not adds_no_dose(d) for d in order.dosages))
 
 
-def course_days(order: MedicationOrder, today: date) -> tuple[date, date] | None:
-    """First and last day of a course: an end date ends it (whatever the status says); a current course without
+def ended_before_its_end(order: MedicationOrder, today: date) -> bool:
+    """The order says it ended (stopped, completed) though its end date lies after today: that date is the end it
+    was written to have, and the day it ended is one the chart does not give (at the latest today)."""
+    return order.status in ("stopped", "completed") and order.end is not None and order.end > today
+
+
+def repeats(dosages: tuple[Dosage, ...]) -> bool:
+    """Given again and again (a frequency/period, a repeating code or named weekdays); as-needed doses do not."""
+    return any(not d.as_needed and periods_per_day(d.timing) is not None for d in dosages)
+
+
+def drug(order: MedicationOrder, group: str) -> str | None:
+    """The drug, for 'a later order of the same drug took over': the concept within its group, prednisolone read as
+    prednisone (a switch between the two is common)."""
+    concept = order.medication.concept_in(group)
+    return _ONE_DRUG.get(concept, concept) if concept is not None else None
+
+
+@per_record
+def _repeating_starts(record: PatientRecord, group: str) -> dict[str | None, list[date]]:
+    """The start days of the systemic orders of ``group`` given again and again, by drug, oldest first (drafts,
+    cancellations and errors never count)."""
+    starts: dict[str | None, list[date]] = defaultdict(list)
+    for order in systemic(record.medications_in(group)):
+        if order.start is not None and repeats(order.dosages):
+            starts[drug(order, group)].append(order.start)
+    for days in starts.values():
+        days.sort()
+    return starts
+
+
+def taken_over(record: PatientRecord, order: MedicationOrder, group: str, first: date | None) -> date | None:
+    """The day a later order of the same drug of ``group`` that itself repeats started after ``first`` (the first
+    day of the part of ``order`` whose end the chart does not give): that order took over, so ``order`` ran at most
+    until the day before. One started the same day runs alongside. None when no later one started (or no
+    ``first``). Found by bisection."""
+    if first is None:
+        return None
+    starts = _repeating_starts(record, group).get(drug(order, group), [])
+    later = bisect_right(starts, first)
+    return starts[later] if later < len(starts) else None
+
+
+def course_end(order: MedicationOrder, today: date, taken_over_on: date | None = None) -> date | None:
+    """The order's end date as a course reads it; for one that ended before it (:func:`ended_before_its_end`) and
+    that a later order took over on ``taken_over_on`` (:func:`taken_over`), the day before that one started."""
+    if order.end is not None and taken_over_on is not None and ended_before_its_end(order, today):
+        return min(order.end, taken_over_on - timedelta(days=1))
+    return order.end
+
+
+def course_days(order: MedicationOrder, today: date, taken_over_on: date | None = None) -> tuple[date, date] | None:
+    """First and last day of a course: an end date ends it (whatever the status says; :func:`course_end`: an order
+    that ended before it and was taken over on ``taken_over_on`` ran until the day before); a current course without
     one runs to today; else its supply or its written doses (:func:`order_runs`: a count, or an IVIG cycle's
     duration), whichever lasts longer; else it is one day."""
     if order.start is None:
         return None
-    if order.end is not None:
-        last = order.end
+    if (end := course_end(order, today, taken_over_on)) is not None:
+        last = end
     elif order.current_on(today):
         last = today
     else:
@@ -275,14 +338,23 @@ def _days_on(start: date, days: int) -> date:
 
 
 def last_dose_day(order: MedicationOrder, today: date) -> date | None:
-    """The last day a dose was (or is being) given: the course's last day; without a start date, its end date,
-    else today for a current order."""
+    """The last day a dose was (or is being, or may have been) given: the course's last day; without a start date,
+    its end date, else today for a current order. An order that ended before its end date counts until today, the
+    latest it may have been given: every "given within N days" question errs late."""
     span = course_days(order, today)
     if span is not None:
         return span[1]
     if order.end is not None:
         return min(order.end, today)
     return today if order.current_on(today) else None
+
+
+def given_today(order: MedicationOrder, today: date) -> bool:
+    """Being given today as the chart says: its course reaches today, and it did not end before its end date (such
+    an order is read up to today only as the latest it may have been given: it is over). A "dose today" question
+    reads this; an exposure window reads the course."""
+    span = course_days(order, today)
+    return span is not None and span[1] >= today and not ended_before_its_end(order, today)
 
 
 def doses_since(record: PatientRecord, *groups: str, since: date) -> list[tuple[MedicationOrder, date]]:

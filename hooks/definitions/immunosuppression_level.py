@@ -10,15 +10,17 @@ missing or stale weight: such an exposure is returned as ``unknown`` (the caller
 An order that says it ended (stopped, completed; or whose status is unknown or missing) but not when, read as
 given on its start day only, could have stopped yesterday. Such a repeating order whose open part (the whole
 order, or a taper's open last step) began within ``unknown_stop_lookback_days`` is judged at its worst: as if
-taken until today, or until the day before a later order of the same drug started (that order took over). A worst
-case that reaches high level is ``unknown`` (it could not be shown to be low); a low one stays low. Such an order
-the chart gives no start date for, or no timing (a dosage in text only), cannot be judged: see :func:`ends_not_given`.
+taken until today, or until the day before a later order of the same drug started (that order took over:
+:func:`courses.taken_over`). A stopped or completed order whose end date lies after today ended before it, on a day
+the chart does not give (:func:`courses.ended_before_its_end`): it is judged so too, however long ago it began and
+whatever supply, bounds or count it was written with, as it was written to run past today. A worst case that
+reaches high level is ``unknown`` (it could not be shown to be low); a low one stays low. Such an order the chart
+gives no start date for, or no timing (a dosage in text only), cannot be judged, nor can an anti-CD20 order given on
+no day the chart gives (one infusion counts for months): see :func:`ends_not_given`.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -27,7 +29,7 @@ from typing import Literal
 from hooks import dosing
 from hooks.context import HookContext
 from hooks.definitions import steroids
-from hooks.definitions.courses import last_dose_day
+from hooks.definitions.courses import ended_before_its_end, last_dose_day, repeats, taken_over
 from hooks.definitions.routes import systemic
 from hooks.definitions.weight import dosing_weight
 from hooks.record import CURRENT_STATUSES, Dosage, MedicationOrder, PatientRecord, Timing, per_record
@@ -36,8 +38,6 @@ Level = Literal["high", "low", "unknown"]
 ALWAYS_HIGH = ("mycophenolate", "tacrolimus", "cyclosporine", "cyclophosphamide")
 # The groups whose orders may have stopped on a day the chart does not give
 _WORST_CASE_GROUPS = ("glucocorticoid_systemic", "methotrexate", "azathioprine", *ALWAYS_HIGH, "rituximab")
-# One drug for "a later order took over": a switch between prednisone and prednisolone is common
-_ONE_DRUG = {"prednisolone": "prednisone"}
 _NO_TIMING = Timing()  # a dosage that says nothing of when it is given (its text only)
 
 
@@ -76,12 +76,14 @@ class UnknownStop:
     first: date
     until: date
     taken_over: bool = False
+    unreached_end: date | None = None  # the end date of an order that ended before it
 
     def describe(self, order: MedicationOrder) -> str:
         until = f"{self.until.isoformat()}, the day before a later order of it started" if self.taken_over else "today"
         began = (f"last step from {self.first}" if order.steps and self.first != order.start
                  else f"started {order.start}")
-        return f"{began}, {_ended(order)}; judged as if taken until {until}"
+        before = f" before its end date {self.unreached_end.isoformat()}" if self.unreached_end else ""
+        return f"{began}, {_ended(order, before)}; judged as if taken until {until}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +116,11 @@ def _status(order: MedicationOrder) -> str:
     return "status unknown" if order.status == "unknown" else order.status
 
 
-def _ended(order: MedicationOrder) -> str:
-    """How the order says it ended, for the evidence: its status, and that the day is not given."""
+def _ended(order: MedicationOrder, before: str = "") -> str:
+    """How the order says it ended, for the evidence: its status (``before`` its end date), and that the day is not
+    given."""
     if order.status in ("stopped", "completed"):
-        return f"{order.status} on a day the chart does not give"
+        return f"{order.status}{before} on a day the chart does not give"
     return f"{_status(order)}, no end day given"
 
 
@@ -128,35 +131,28 @@ def _text_only(dosages: tuple[Dosage, ...]) -> bool:
                                                  for d in dosages)
 
 
-def _repeats(dosages: tuple[Dosage, ...]) -> bool:
-    """Given again and again (a frequency/period, a repeating code or named weekdays); as-needed doses do not."""
-    return any(not d.as_needed and dosing.periods_per_day(d.timing) is not None for d in dosages)
-
-
-def _open_part(order: MedicationOrder) -> tuple[date | None, tuple[Dosage, ...]] | None:
+def _open_part(order: MedicationOrder, today: date) -> tuple[date | None, tuple[Dosage, ...]] | None:
     """The part of an order whose end the chart does not give: its first day and instructions (a taper's open last
     step, else the whole order). None when an end is written: an end date, bounds, a count of administrations or a
-    supply. (The record reads a non-current taper as ending on its open step's first day: no day it gave.)"""
-    if order.supply_days:
-        return None
+    supply. (The record reads a non-current taper as ending on its open step's first day: no day it gave.) For an
+    order that ended before its end date (:func:`courses.ended_before_its_end`) none of these ends it: all were
+    written for a course it did not complete. With no start, such an order's end date places it
+    (:func:`courses.last_dose_day` reads it as given at the latest today)."""
     first: date | None
     if order.steps:
         step = order.steps[-1]
         if step.last is not None:
             return None
         first, dosages = step.first, tuple(d for d in order.dosages if d.sequence == step.sequence)
-    elif order.end is not None or any(d.bounds_days is not None or d.bounds_end is not None for d in order.dosages):
-        return None
     else:
         first, dosages = order.start, order.dosages
-    return None if any(d.timing.count for d in dosages) else (first, dosages)
-
-
-def _drug(order: MedicationOrder, group: str) -> str | None:
-    """The drug, for 'a later order of the same drug took over': the concept within its group, prednisolone read as
-    prednisone (a switch between the two is common)."""
-    concept = order.medication.concept_in(group)
-    return _ONE_DRUG.get(concept, concept) if concept is not None else None
+    if ended_before_its_end(order, today):
+        return None if first is None else (first, dosages)
+    written_end = not order.steps and (
+        order.end is not None or any(d.bounds_days is not None or d.bounds_end is not None for d in dosages))
+    if written_end or order.supply_days or any(d.timing.count for d in dosages):
+        return None
+    return first, dosages
 
 
 def ends_not_given(record: PatientRecord, thresholds: Thresholds | None = None) -> EndsNotGiven:
@@ -167,43 +163,45 @@ def ends_not_given(record: PatientRecord, thresholds: Thresholds | None = None) 
 @per_record
 def _ends_not_given(record: PatientRecord, lookback_days: int) -> EndsNotGiven:
     """Each such order whose open part repeats (a single administration or an as-needed order ended on its day) is
-    judged until the last day it may have been given, when that part began within ``lookback_days``. A later order
-    of the same drug (not merely of its group) that itself repeats took over from it, so it ran at most until the
-    day before that one started; one started the same day runs alongside. Found by bisection: O(n log n)."""
+    judged until the last day it may have been given, when that part began within ``lookback_days`` (or the order
+    ended before its end date, written to run past today). A later order of the same drug that itself repeats took
+    over from it (:func:`courses.taken_over`), so it ran at most until the day before that one started. An anti-CD20
+    order given on no day the chart gives (no start or end date, not current) cannot be judged, even a single
+    infusion: one keeps B cells depleted for months. O(n log n)."""
     today = record.today
     earliest = today - timedelta(days=lookback_days)
     stops: dict[int, UnknownStop] = {}
     unplaced: dict[int, Unplaced] = {}
     before: dict[int, MedicationOrder] = {}
     for group in _WORST_CASE_GROUPS:
-        given = systemic(record.medications_in(group))  # drafts, cancellations and errors never count
-        successors: dict[str | None, list[date]] = defaultdict(list)
-        for order in given:
-            if order.start is not None and _repeats(order.dosages):
-                successors[_drug(order, group)].append(order.start)
-        for starts in successors.values():
-            starts.sort()
-        for order in given:
-            if order.status in CURRENT_STATUSES or (part := _open_part(order)) is None:
+        for order in systemic(record.medications_in(group)):  # drafts, cancellations and errors never count
+            if order.status in CURRENT_STATUSES:
+                continue
+            if group == "rituximab" and last_dose_day(order, today) is None:
+                unplaced[id(order)] = Unplaced(order, "no start or end date: when it was taken is not given")
+                continue
+            if (part := _open_part(order, today)) is None:
                 continue
             first, dosages = part
             text_only = _text_only(dosages)
-            if not text_only and not _repeats(dosages):
+            if not text_only and not repeats(dosages):
                 continue  # one administration (or as needed, or no instruction): it ended on its day
+            # written to run past today: it ended on a day the chart does not give, however long ago it began
+            unreached = ended_before_its_end(order, today)
             if first is None:
                 unplaced[id(order)] = Unplaced(order, "no start or end date: when it was taken is not given")
             elif first > today:
                 continue
-            elif first < earliest:
+            elif first < earliest and not unreached:
                 before[id(order)] = order
-            elif text_only:
+            elif text_only and not unreached:
                 unplaced[id(order)] = Unplaced(order, "dosage in text only: how long it was taken is not given" + (
                     "" if group in ALWAYS_HIGH else ", nor how much a day"))
             else:
-                starts = successors.get(_drug(order, group), [])
-                later = bisect_right(starts, first)
-                until = today if later == len(starts) else min(today, starts[later] - timedelta(days=1))
-                stops[id(order)] = UnknownStop(first, until, taken_over=until < today)
+                successor = taken_over(record, order, group, first)
+                until = today if successor is None else min(today, successor - timedelta(days=1))
+                stops[id(order)] = UnknownStop(first, until, taken_over=until < today,
+                                               unreached_end=order.end if unreached else None)
     return EndsNotGiven(stops, tuple(unplaced.values()), tuple(before.values()))
 
 
@@ -246,7 +244,11 @@ def _when(order: MedicationOrder, record: PatientRecord, stop: UnknownStop | Non
     if order.current_on(record.today):
         return "current"
     last = last_dose_day(order, record.today)
-    return f"last given {last.isoformat()}" if last else "undated"
+    if last is None:
+        return "undated"
+    # an order that ended before its end date, on a day the chart does not give, is read as given until today
+    latest = "at the latest " if ended_before_its_end(order, record.today) and last == record.today else ""
+    return f"last given {latest}{last.isoformat()}"
 
 
 def _peq_level(levels: steroids.DailyLevels, bridge_days: int, window_start: date, t: Thresholds

@@ -11,7 +11,15 @@ from datetime import date, timedelta
 
 from hooks.context import HookContext
 from hooks.definitions.cohorts import iim_onset, is_paediatric
-from hooks.definitions.courses import course_days, given_since, last_dose_day
+from hooks.definitions.courses import (
+    course_days,
+    course_end,
+    ended_before_its_end,
+    given_since,
+    given_today,
+    last_dose_day,
+    taken_over,
+)
 from hooks.definitions.routes import (
     IM_ROUTE_CODES,
     ORAL_ROUTE_CODES,
@@ -28,6 +36,7 @@ from hooks.dosing import prednisone_equivalent, prednisone_equivalent_by_sequenc
 from hooks.record import SNOMED, MedicationOrder, PatientRecord, per_record
 
 HISTORY_DAYS = 3 * 365  # how far back the daily timeline reaches
+GROUP = "glucocorticoid_systemic"
 _OTHER_ROUTE_CODES = {system: (*IM_ROUTE_CODES[system], *ORAL_ROUTE_CODES[system], *SC_ROUTE_CODES[system])
                       for system in (SNOMED, V3_ROUTE)}
 _OTHER_ROUTE_WORDS = ("intramuscular", "intra-articular", "intraarticular", "intralesional", "epidural",
@@ -59,12 +68,12 @@ def is_intramuscular(order: MedicationOrder) -> bool:
 
 
 def is_iv_methylprednisolone(order: MedicationOrder) -> bool:
-    return order.medication.concept_in("glucocorticoid_systemic") == "methylprednisolone" and is_intravenous(order)
+    return order.medication.concept_in(GROUP) == "methylprednisolone" and is_intravenous(order)
 
 
 def iv_pulses_since(record: PatientRecord, since: date) -> list[MedicationOrder]:
     """IV methylprednisolone courses current now or last given on or after ``since``."""
-    return [m for m in given_since(record, "glucocorticoid_systemic", since=since) if is_iv_methylprednisolone(m)]
+    return [m for m in given_since(record, GROUP, since=since) if is_iv_methylprednisolone(m)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +210,25 @@ class SteroidHistory:
     def peq_on(self, day: date) -> float:
         return self.levels.on(day)
 
+    def peq_given_today(self) -> float:
+        """Today's PEQ from the courses given today as the chart says: an order that ended before its end date
+        (courses.ended_before_its_end) is on the timeline until today, the latest it may have been given, but it
+        is over, so it gives no dose today (R23's "today ... mg/day PEQ")."""
+        return round(sum(peq for order, peq, _, last in self.courses
+                         if last >= self.today and not ended_before_its_end(order, self.today)), 6)
+
+    def given_today(self) -> bool:
+        """A glucocorticoid is given today as the chart says (:meth:`peq_given_today`), one whose dose cannot be read
+        included (courses.given_today)."""
+        return self.peq_given_today() > 0 or any(given_today(o, self.today) for o in self.unreadable)
+
+    def over_by_today(self) -> list[MedicationOrder]:
+        """The orders read as given up to today that ended before their end date: today is only the latest day
+        they may have been given."""
+        reach = [order for order, _, _, last in self.courses if last >= self.today]
+        reach += self.unreadable_since(self.today)
+        return list({id(o): o for o in reach if ended_before_its_end(o, self.today)}.values())
+
     def run_at_or_above(self, threshold: float, ending: date) -> Run:
         """The days, ending on ``ending``, with PEQ >= threshold, a late refill's gap counted in (see
         :meth:`DailyLevels.run_at_or_above`)."""
@@ -228,21 +256,25 @@ class SteroidHistory:
         return [o for o in self.unreadable if (last := last_dose_day(o, self.today)) is not None and last >= day]
 
 
-def _dosed_spans(order: MedicationOrder, today: date, weight_kg: float | None) -> list[tuple[date, date, float]] | None:
+def _dosed_spans(order: MedicationOrder, today: date, weight_kg: float | None, taken_over_on: date | None
+                 ) -> list[tuple[date, date, float]] | None:
     """(first day, last day, PEQ) of a course, or of each step of a taper written as one order; None when a
-    dose or the start cannot be read."""
+    dose or the start cannot be read. An order that ended before its end date and was taken over by a later one
+    (``taken_over_on``: courses.course_end) runs until the day before that one started."""
     if not order.steps:
-        span, peq = course_days(order, today), prednisone_equivalent(order, weight_kg)
+        span, peq = course_days(order, today, taken_over_on), prednisone_equivalent(order, weight_kg)
         return None if span is None or peq is None else [(*span, peq)]
     peqs = prednisone_equivalent_by_sequence(order, weight_kg)
     if peqs is None:
         return None
     spans = []
+    # no step runs past the order's end (an open last step: to it, or to today while it runs)
+    end = min(course_end(order, today, taken_over_on) or today, today)
     for step in order.steps:
-        if step.first > today:
+        if step.first > end:
             break
-        last = step.last or order.end or today  # an open last step: the order's end, or today while it runs
-        spans.append((step.first, min(last, today), peqs.get(step.sequence, 0.0)))  # a dose-less step: none given
+        last = min(step.last or end, end)
+        spans.append((step.first, last, peqs.get(step.sequence, 0.0)))  # a dose-less step: none given
     return spans
 
 
@@ -250,10 +282,13 @@ def _dosed_spans(order: MedicationOrder, today: date, weight_kg: float | None) -
 def history(record: PatientRecord, context: HookContext) -> SteroidHistory:
     weight = dosing_weight(record, context)
     courses, unreadable = [], []
-    for order in record.medications_in("glucocorticoid_systemic"):
+    for order in record.medications_in(GROUP):
         if is_local_order(order):  # a cream, eye drops or an inhaler of the same ingredient: not a systemic course
             continue
-        spans = _dosed_spans(order, record.today, weight.value if weight else None)
+        # a later order took over from the part given last: the whole order, or a taper's last step
+        first = order.steps[-1].first if order.steps else order.start
+        spans = _dosed_spans(order, record.today, weight.value if weight else None,
+                             taken_over(record, order, GROUP, first))
         if spans is None:
             unreadable.append(order)
             continue

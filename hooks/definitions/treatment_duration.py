@@ -384,18 +384,37 @@ def last_ivig(record: PatientRecord) -> date | None:
     return max(days, default=None)
 
 
-def rituximab_doses(record: PatientRecord) -> list[tuple[date, date, MedicationOrder]]:
-    """(first dose, last dose, order) of every anti-CD20 course given, oldest first."""
-    out = []
+@dataclass(frozen=True, slots=True)
+class RituximabGiven:
+    """The anti-CD20 orders given, read once. ``courses``: (first dose, last dose, order) of those with a start date,
+    oldest first (a first dose needs one). ``last``: the last day one was given, or may have been, as every "given
+    within N days" question reads it (courses.last_dose_day: an order with an end date and no start counts by it).
+    ``undated``: those given on no day the chart gives (no start or end date, not current): no window can place
+    them."""
+
+    courses: tuple[tuple[date, date, MedicationOrder], ...]
+    last: date | None
+    undated: tuple[MedicationOrder, ...]
+
+
+@per_record
+def rituximab_given(record: PatientRecord) -> RituximabGiven:
+    """Every anti-CD20 order given (drafts, cancellations and errors never count), walked once per record."""
+    courses, lasts, undated = [], [], []
     for order in record.medications_in("rituximab"):
         last = last_dose_day(order, record.today)
-        if order.start is not None and last is not None:
-            out.append((order.start, last, order))
-    return sorted(out, key=lambda c: c[0])
+        if last is None:
+            undated.append(order)
+            continue
+        lasts.append(last)
+        if order.start is not None:
+            courses.append((order.start, last, order))
+    return RituximabGiven(tuple(sorted(courses, key=lambda c: c[0])), max(lasts, default=None), tuple(undated))
 
 
 def last_rituximab(record: PatientRecord) -> date | None:
-    return max((last for _, last, _ in rituximab_doses(record)), default=None)
+    """The last day anti-CD20 was (or may have been) given: :attr:`RituximabGiven.last`."""
+    return rituximab_given(record).last
 
 
 def given_within(record: PatientRecord, day: date | None, days: int) -> bool:

@@ -155,6 +155,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     found = escalation.judge(record, context, before_ck, CK_ROW.max_age_days(context), facts)
     if not isinstance(found, escalation.Escalation):
         return found
+    window = f"{context.definition('anti_cd20_in_use_days'):g}"
+    if undated := td.rituximab_given(record).undated:  # "none in the window" would be a guess
+        facts["rituximab_undated"] = "; ".join(f"{o.label} ({o.status or 'no status'})" for o in undated)
+        return NotEvaluable(f"when rituximab was given: {facts['rituximab_undated']}, with no start or end date. "
+                            f"Whether it was given within the last {window} days is unknown; check it before adding "
+                            "rituximab", facts)
     subtype, t_tx, days, how, combo, last_rtx = found.candidate
     latest, why = found.latest, found.why
 
@@ -222,7 +228,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         detail=DETAIL.format(
             subtype_line="Anti-SRP and anti-HMGCR positive." if subtype == "DUAL" else "Anti-SRP positive.",
             ttx=t_tx.isoformat(), ttx_how=how, days=days, checkpoint=checkpoint, combo=combo.describe(),
-            rtx_days=f"{context.definition('anti_cd20_in_use_days'):g}",
+            rtx_days=window,
             rtx_last=f"last dose {last_rtx.isoformat()}" if last_rtx else "none on file", why=why,
             regimen=PAEDIATRIC_REGIMEN if child else ADULT_REGIMEN.format(alternatives=_alternatives(record, context)),
             hbv=hbv.text,

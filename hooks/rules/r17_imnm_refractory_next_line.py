@@ -78,14 +78,15 @@ def _ivig_arm(record: PatientRecord, context: HookContext, params: Mapping[str, 
 def _rituximab_arm(record: PatientRecord, context: HookContext, params: Mapping[str, float]
                    ) -> tuple[bool, str | None]:
     # rituximab counts as tried while it is still in use (its last dose within the anti_cd20_in_use_days
-    # definition): an older course has worn off, and re-treating it is R16's case, by the same definition
-    courses = td.rituximab_doses(record)
-    if not courses:
+    # definition): an older course has worn off, and re-treating it is R16's case, by the same definition. The last
+    # dose is R16's (an order with an end date and no start counts by it); a first dose needs a start date
+    given = td.rituximab_given(record)
+    if given.last is None:
         return False, None
     recent = record.today - timedelta(days=int(context.definition("anti_cd20_in_use_days")))
-    first = min(c[0] for c in courses if c[1] >= recent) if any(c[1] >= recent for c in courses) else None
-    last = max(c[1] for c in courses)
-    text = f"rituximab: first dose {courses[0][0].isoformat()}, last dose {last.isoformat()}"
+    first = min((start for start, last_dose, _ in given.courses if last_dose >= recent), default=None)
+    began = f"first dose {given.courses[0][0].isoformat()}" if given.courses else "no first dose date on file"
+    text = f"rituximab: {began}, last dose {given.last.isoformat()}"
     tried = first is not None and (record.today - first).days >= params["min_rituximab_days"]
     return tried, text
 

@@ -303,3 +303,34 @@ def test_maintenance_ivig_between_cycles_counts_toward_the_combination(kb, today
     result = run(kb, chart.request("patient-view"), today)
     assert RULE in fired(result)
     assert explained(result, RULE)["facts"]["gc_plus_steroid_sparing"].startswith(f"323 days since {chart.at(-322)}")
+
+
+def test_rituximab_with_an_end_date_and_no_start_is_the_last_dose(kb, today):
+    """A completed rituximab order with only an end date: R16 read the last dose from orders with a start date only,
+    so 100 days ago it said 'none on file' and offered rituximab again (R24, R28 and R21 counted it as in use), and
+    400 days ago the card said 'none on file'."""
+    chart = srp_on_two_agents(today, ttx=-700, mtx_start=-650)
+    chart.medication(RITUXIMAB, 1000, "mg", start=None, end=-100, status="completed", route=ROUTE_IV)
+    result = run(kb, chart.request("patient-view"), today)
+    assert RULE not in fired(result)
+    assert explained(result, RULE)["reason"] == "rituximab given within the last 365 days"
+    chart = srp_on_two_agents(today, ttx=-700, mtx_start=-650)
+    chart.medication(RITUXIMAB, 1000, "mg", start=None, end=-400, status="completed", route=ROUTE_IV)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert f"No rituximab\nin the last 365 days (last dose {chart.at(-400)})" in card["detail"]
+
+
+@pytest.mark.parametrize("status", ["completed", "unknown"])
+def test_a_rituximab_order_with_no_dates_is_not_evaluable_and_says_so(kb, today, status):
+    """Given, with neither a start nor an end date: whether it was given within 12 months is not known, so R16
+    does not offer rituximab on "none on file" (R28 does not judge the same order either). With an adequate response
+    R16 is quiet for that reason, whatever the order."""
+    chart = srp_on_two_agents(today).medication(RITUXIMAB, 1000, "mg", start=None, status=status, route=ROUTE_IV)
+    entry = explained(run(kb, chart.request("patient-view"), today), RULE)
+    assert entry["status"] == "not-evaluable"
+    assert entry["reason"] == (
+        f"when rituximab was given: {RITUXIMAB[2]} ({status}), with no start or end date. Whether it was given "
+        "within the last 365 days is unknown; check it before adding rituximab")
+    responded = srp_on_two_agents(today, latest_ck=500).medication(RITUXIMAB, 1000, "mg", start=None,
+                                                                   status=status, route=ROUTE_IV)
+    assert explained(run(kb, responded.request("patient-view"), today), RULE)["status"] == "not-fired"

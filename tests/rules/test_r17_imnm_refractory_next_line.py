@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, LOINC, PREDNISONE_20, Chart
+from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, LOINC, PREDNISONE_20, RITUXIMAB, ROUTE_IV, Chart
 from fhir_fixtures.r17_imnm_refractory_next_line import earlier_ivig_course, on_ivig, refractory, rituximab
 from tests.conftest import explained, fired, run, with_params
 
@@ -208,3 +208,17 @@ def test_maintenance_ivig_overdue_by_more_than_the_grace_has_stopped(kb, today, 
     result = run(kb, refractory(today).maintenance_ivig(last_cycle).request("patient-view"), today)
     assert (RULE in fired(result)) is fires
     assert explained(result, RULE)["facts"]["ivig_tried"] is fires
+
+
+def test_the_last_rituximab_dose_counts_an_order_with_no_start_date(kb, today):
+    """A completed rituximab order with an end date 100 days ago and no start: R17 read its rituximab from orders
+    with a start date only, so it said nothing of it, or gave an older course's last dose (D-380) as the last. The
+    last dose is R16's; 'first dose' still needs a start date, so the order does not make rituximab tried."""
+    chart = refractory(today, hmgcr="negative", srp="positive").medication(
+        RITUXIMAB, 1000, "mg", start=None, end=-100, status="completed", route=ROUTE_IV)
+    facts = explained(run(kb, chart.request("patient-view"), today), RULE)["facts"]
+    assert facts["rituximab"] == f"rituximab: no first dose date on file, last dose {chart.at(-100)}"
+    assert facts["rituximab_tried"] is False
+    rituximab(chart, -394)
+    facts = explained(run(kb, chart.request("patient-view"), today), RULE)["facts"]
+    assert facts["rituximab"] == f"rituximab: first dose {chart.at(-394)}, last dose {chart.at(-100)}"

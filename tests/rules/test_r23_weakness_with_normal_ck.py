@@ -99,3 +99,35 @@ def test_a_ck_more_than_30_days_old_is_not_judged_and_says_so(kb, today):
     card, entry = _result(kb, weak_chart(today, ck_day=-31))
     assert card is None and entry["status"] == "not-evaluable"
     assert "is 31 days old (needs <= 30), to tell weakness with a normal CK" in entry["reason"]
+
+
+@pytest.mark.parametrize("status", ["completed", "stopped"])
+@pytest.mark.parametrize("dose", [20, None], ids=["readable", "unreadable dose"])
+def test_an_order_that_ended_before_its_end_date_is_not_given_today(kb, today, status, dose):
+    """Prednisone from D-100 with its end date at D+30, 'completed': the order says it is over, on a day the chart
+    does not give. R23 read the end date over the status and wrote 'today 20 mg/day PEQ'. Its days still count
+    (at the latest to today, as every exposure window reads them), but no glucocorticoid is given today, so this
+    is not weakness on glucocorticoids now. The same order 'active' fires."""
+    ended = weak_chart(today)
+    ended.resources["medications"].clear()
+    ended.medication(PREDNISONE_20, dose, "mg" if dose else None, start=-100, end=30, status=status)
+    card, entry = _result(kb, ended)
+    assert card is None and entry["facts"]["gc_days"] == 101
+    assert entry["reason"] == (f"no glucocorticoid given today: {PREDNISONE_20[2]} ({status} before its end date "
+                               f"{ended.at(30)}), on a day the chart does not give")
+    active = weak_chart(today)
+    active.resources["medications"].clear()
+    active.medication(PREDNISONE_20, dose, "mg" if dose else None, start=-100, end=30)
+    card, entry = _result(kb, active)
+    assert card is not None and entry["facts"]["gc_days"] == 101
+
+
+def test_a_dose_change_charted_as_an_order_ended_early_and_a_new_one(kb, today):
+    """15 mg current from D-20 after a 20 mg order from D-100 completed before its D+30 end date: 101 days on
+    glucocorticoids, today the current order's 15 mg (it read 35 mg, both orders to today). The review's scenario
+    E: reading the old order as given on its start day only had left 21 days (< 28) and no card."""
+    chart = weak_chart(today, gc_start=-20).medication(PREDNISONE_20, 20, "mg", start=-100, end=30,
+                                                       status="completed")
+    card, entry = _result(kb, chart)
+    assert entry["facts"]["gc_days"] == 101
+    assert "Glucocorticoids for 101 days\n(today 15 mg/day PEQ)" in card["detail"]
