@@ -7,9 +7,10 @@ without an end date (rituximab 1 g x2, prednisone for 30 days) counts until its 
 
 An order that says it ended (stopped, completed) though its end date lies after today ended before it, on a day the
 chart does not give (:func:`ended_before_its_end`). Its course runs at the latest to today, as its end date gives it
-(no exposure is read shorter), unless a later repeating order of the same drug took over (:func:`taken_over`): then
-it ran until the day before that one started (a dose change charted as the old order completed early and a new one
-is not read as both doses). It is never read as given today (:func:`given_today`).
+(no exposure is read shorter), unless a later maintenance order of the same drug and route took over
+(:func:`taken_over`; a burst, a single dose, a pulse or a shot given meanwhile does not): then it ran until the day
+before that one started (a dose change charted as the old order completed early and a new one is not read as both
+doses). It is never read as given today (:func:`given_today`).
 
 How many days and administrations a timing's count, duration and bounds give is one reading, :func:`dose_run`, and
 how an order's instructions make one course or cycle (sequences, phases) is another, :func:`order_runs`: the last
@@ -27,7 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TypeVar
 
-from hooks.definitions.routes import systemic
+from hooks.definitions.routes import route_of, systemic
 from hooks.dosing import adds_no_dose, interval_days, periods_per_day
 from hooks.record import MAX_COURSE_DAYS, WEEKDAYS, Dosage, MedicationOrder, PatientRecord, Timing, per_record
 from hooks.units import to_days
@@ -273,27 +274,44 @@ def drug(order: MedicationOrder, group: str) -> str | None:
     return _ONE_DRUG.get(concept, concept) if concept is not None else None
 
 
+def _takes_over(order: MedicationOrder, today: date) -> bool:
+    """The order can take over from an earlier one of the same drug and route: a maintenance course that reaches
+    today. It repeats and is current, or it ended before its own end date (so a 60 -> 40 -> 20 mg chain of orders
+    each completed early still hands on). A counted course (a single dose, a 3-day pulse) or one that ended on its
+    own end date (a 5-day burst months ago) is a course given alongside: the order it interrupted resumes after."""
+    if not repeats(order.dosages):
+        return False
+    return order.current_on(today) or (ended_before_its_end(order, today)
+                                       and not any(d.timing.count for d in order.dosages))
+
+
+def _successor_key(order: MedicationOrder, group: str) -> tuple[str | None, str | None]:
+    """Same drug and same route (routes.route_of): an IV pulse, an intramuscular or intra-articular shot never
+    takes over from tablets, nor tablets from an infusion."""
+    return drug(order, group), route_of(order)
+
+
 @per_record
-def _repeating_starts(record: PatientRecord, group: str) -> dict[str | None, list[date]]:
-    """The start days of the systemic orders of ``group`` given again and again, by drug, oldest first (drafts,
-    cancellations and errors never count)."""
-    starts: dict[str | None, list[date]] = defaultdict(list)
+def _repeating_starts(record: PatientRecord, group: str) -> dict[tuple[str | None, str | None], list[date]]:
+    """The start days of the systemic orders of ``group`` that can take over (:func:`_takes_over`), by drug and
+    route, oldest first (drafts, cancellations and errors never count)."""
+    starts: dict[tuple[str | None, str | None], list[date]] = defaultdict(list)
     for order in systemic(record.medications_in(group)):
-        if order.start is not None and repeats(order.dosages):
-            starts[drug(order, group)].append(order.start)
+        if order.start is not None and _takes_over(order, record.today):
+            starts[_successor_key(order, group)].append(order.start)
     for days in starts.values():
         days.sort()
     return starts
 
 
 def taken_over(record: PatientRecord, order: MedicationOrder, group: str, first: date | None) -> date | None:
-    """The day a later order of the same drug of ``group`` that itself repeats started after ``first`` (the first
-    day of the part of ``order`` whose end the chart does not give): that order took over, so ``order`` ran at most
-    until the day before. One started the same day runs alongside. None when no later one started (or no
-    ``first``). Found by bisection."""
+    """The day a later order of the same drug and route of ``group`` that can take over (:func:`_takes_over`)
+    started after ``first`` (the first day of the part of ``order`` whose end the chart does not give): that order
+    took over, so ``order`` ran at most until the day before. One started the same day runs alongside. None when no
+    later one started (or no ``first``): ``order`` is read up to today. Found by bisection."""
     if first is None:
         return None
-    starts = _repeating_starts(record, group).get(drug(order, group), [])
+    starts = _repeating_starts(record, group).get(_successor_key(order, group), [])
     later = bisect_right(starts, first)
     return starts[later] if later < len(starts) else None
 
