@@ -89,11 +89,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts.update(gc_days=gc_days, gaps_counted=run.describe_gaps() if bridged else None)
     if gc_days < params["min_gc_days"]:
         return Quiet(f"glucocorticoids for {gc_days} days (< {params['min_gc_days']:g})", facts)
-    # the days err late (an order that ended before its end date counts until today), but "on glucocorticoids now"
-    # and today's dose are the orders still given today
-    if not history.given_today():
-        over = "; ".join(f"{o.label} ({o.status} before its end date {o.end})" for o in history.over_by_today())
-        return Quiet(f"no glucocorticoid given today: {over}, on a day the chart does not give", facts)
+    # the days err late (an order that ended before its end date counts until today), but today's dose is the
+    # orders still given today; one stopped on a day the chart does not give may have stopped yesterday, and steroid
+    # myopathy outlasts the last dose, so the card still shows, saying so
+    over = None if history.given_today() else "; ".join(
+        f"{o.label} ({o.status} before its end date {o.end})" for o in history.over_by_today())
+    facts["stopped_on_a_day_not_given"] = over
     weakness = mmt8_decline(record, context) or documented_weakness(record, context)
     facts["weakness"] = weakness
     if weakness is None:
@@ -124,7 +125,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         severity="info",
         summary=f"Weakness with a normal CK ({latest.value:,.0f} U/L): consider steroid myopathy before escalating",
         detail=DETAIL.format(weakness=weakness, ck=str(latest), gc_days=gc_days, gaps=run.gap_note() if bridged else "",
-                             peq=f"{history.peq_given_today():g} mg/day PEQ", tsh=tsh_text),
+                             peq=f"{history.peq_given_today():g} mg/day PEQ" if over is None else
+                             f"none given: {over}, stopped on a day the chart does not give", tsh=tsh_text),
         facts=facts,
         suggestions=[Suggestion("MRI thighs (STIR + T1/fat fraction), potassium, TSH and physiotherapy", [
             Action("create", "MRI thighs (STIR + T1/fat fraction)", resource=mri),

@@ -106,15 +106,18 @@ def test_a_ck_more_than_30_days_old_is_not_judged_and_says_so(kb, today):
 def test_an_order_that_ended_before_its_end_date_is_not_given_today(kb, today, status, dose):
     """Prednisone from D-100 with its end date at D+30, 'completed': the order says it is over, on a day the chart
     does not give. R23 read the end date over the status and wrote 'today 20 mg/day PEQ'. Its days still count
-    (at the latest to today, as every exposure window reads them), but no glucocorticoid is given today, so this
-    is not weakness on glucocorticoids now. The same order 'active' fires."""
+    (at the latest to today, as every exposure window reads them), and the card still shows (it may have stopped
+    yesterday, and steroid myopathy outlasts the last dose), saying no glucocorticoid is given today. The same order
+    'active' fires with today's dose."""
     ended = weak_chart(today)
     ended.resources["medications"].clear()
     ended.medication(PREDNISONE_20, dose, "mg" if dose else None, start=-100, end=30, status=status)
     card, entry = _result(kb, ended)
-    assert card is None and entry["facts"]["gc_days"] == 101
-    assert entry["reason"] == (f"no glucocorticoid given today: {PREDNISONE_20[2]} ({status} before its end date "
-                               f"{ended.at(30)}), on a day the chart does not give")
+    assert card is not None and entry["facts"]["gc_days"] == 101
+    stopped = f"{PREDNISONE_20[2]} ({status} before its end date {ended.at(30)})"
+    assert entry["facts"]["stopped_on_a_day_not_given"] == stopped
+    assert (f"(today none given: {stopped}, stopped on a day the chart does not give)"
+            in " ".join(card["detail"].split())) and "mg/day PEQ" not in card["detail"]
     active = weak_chart(today)
     active.resources["medications"].clear()
     active.medication(PREDNISONE_20, dose, "mg" if dose else None, start=-100, end=30)
