@@ -285,10 +285,11 @@ def history(record: PatientRecord, context: HookContext) -> SteroidHistory:
     for order in record.medications_in(GROUP):
         if is_local_order(order):  # a cream, eye drops or an inhaler of the same ingredient: not a systemic course
             continue
-        # a later order took over from the part given last: the whole order, or a taper's last step
+        # a later order took over from the part given last (the whole order, or a taper's last step) of an order
+        # that ended before its end date; asked only of those (courses.course_end reads it of no other)
         first = order.steps[-1].first if order.steps else order.start
-        spans = _dosed_spans(order, record.today, weight.value if weight else None,
-                             taken_over(record, order, GROUP, first))
+        successor = taken_over(record, order, GROUP, first) if ended_before_its_end(order, record.today) else None
+        spans = _dosed_spans(order, record.today, weight.value if weight else None, successor)
         if spans is None:
             unreadable.append(order)
             continue
