@@ -121,10 +121,8 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
         result.warnings.append("The suppression hierarchy could not be applied (internal error logged): every card "
                                "is shown.")
         held = {}
-    for loaded in knowledge.rules:
+    for loaded in knowledge.rules_for(hook):
         rule = loaded.rule
-        if hook not in rule.hooks:
-            continue
         entry: dict[str, Any] = {"rule": rule.id, "number": rule.code, "title": rule.title}
         missing = [key for key in rule.needs if key in record.unavailable]
         if rule.id in held:

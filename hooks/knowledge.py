@@ -42,18 +42,26 @@ class Knowledge:
     thresholds: ResolvedThresholds
     version: str
     ck_rows: tuple[CkRow, ...] = field(init=False)
-    # per hook, the prefetch keys some rule listening to it needs (Rule.needs), worked out once
+    # per hook, the rules listening to it (in rule-number order) and the prefetch keys one of them needs
+    # (Rule.needs), worked out once
+    rules_by_hook: Mapping[str, tuple[LoadedRule, ...]] = field(init=False)
     prefetch_needs: Mapping[str, frozenset[str]] = field(init=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.thresholds, ResolvedThresholds):
             object.__setattr__(self, "thresholds", ResolvedThresholds(self.thresholds, [r.rule for r in self.rules]))
         object.__setattr__(self, "ck_rows", _ck_rows(self.rules))
-        needs: dict[str, set[str]] = {}
+        by_hook: dict[str, list[LoadedRule]] = {}
         for loaded in self.rules:
             for hook in loaded.rule.hooks:
-                needs.setdefault(hook, set()).update(loaded.rule.needs)
-        object.__setattr__(self, "prefetch_needs", {hook: frozenset(keys) for hook, keys in needs.items()})
+                by_hook.setdefault(hook, []).append(loaded)
+        object.__setattr__(self, "rules_by_hook", {hook: tuple(rules) for hook, rules in by_hook.items()})
+        object.__setattr__(self, "prefetch_needs", {hook: frozenset(key for r in rules for key in r.rule.needs)
+                                                    for hook, rules in by_hook.items()})
+
+    def rules_for(self, hook: str) -> tuple[LoadedRule, ...]:
+        """The rules listening to ``hook``, in rule-number order."""
+        return self.rules_by_hook.get(hook, ())
 
     def needed_prefetch(self, hook: str) -> frozenset[str]:
         """The prefetch keys without which some rule of ``hook`` cannot be evaluated (the HTTP layer answers 412

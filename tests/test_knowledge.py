@@ -48,6 +48,12 @@ def test_no_rule_module_imports_another(path):
     assert not [name for name in imported if name.startswith("hooks.rules.")]
 
 
+@pytest.mark.parametrize("hook", ["patient-view", "order-sign", "no-such-hook"])
+def test_the_rules_of_a_hook_are_grouped_once_in_rule_number_order(kb, hook):
+    assert kb.rules_for(hook) == tuple(r for r in kb.rules if hook in r.rule.hooks)
+    assert kb.needed_prefetch(hook) == frozenset(key for r in kb.rules_for(hook) for key in r.rule.needs)
+
+
 def test_a_ck_row_of_another_rule_is_refused(tmp_path, monkeypatch):
     """A module that exports another rule's CK row would have R22 cite that rule twice, or under the wrong rule."""
     name = "r99_borrowed_ck_row"
