@@ -34,7 +34,7 @@ _CODES_PER_DAY: dict[str, float] = {
 }
 # Every n hours, days, weeks or months: Q8H, Q24H, Q72H, Q7D, Q2WK, Q1W, Q4MO...
 _EVERY_N = re.compile(r"Q(\d+)(H|D|WK|W|MO)")
-_EVERY_N_UNIT = {"H": "h", "D": "d", "WK": "wk", "W": "wk", "MO": "mo"}
+_EVERY_N_UNIT = {"W": "wk"}  # the others are UCUM codes in capitals, which units.to_days reads
 _DOSE_FORMS = ("{tbl}", "tab", "tabs", "tablet", "tablets", "{tablet}", "cap", "caps", "capsule", "capsules",
                "{capsule}", "{cap}", "1", "{unit}", "{dose}", "vial", "{vial}", "ampule", "{ampule}", "each",
                "ea", "{each}", "pill", "{pill}")
@@ -96,7 +96,7 @@ def _code_per_day(code: str) -> float | None:
     every = _EVERY_N.fullmatch(code)
     if every is None or int(every[1]) == 0:
         return None
-    days = to_days(int(every[1]), _EVERY_N_UNIT[every[2]])
+    days = to_days(int(every[1]), _EVERY_N_UNIT.get(every[2], every[2]))
     return None if days is None else 1 / days
 
 

@@ -1150,8 +1150,8 @@ def _read_procedure(raw: dict[str, Any], code: Concept) -> Procedure:
 
 def iter_entries(bundle_or_resource: Any) -> Iterator[tuple[Any, Any]]:
     """(fullUrl, resource) of each entry of a Bundle (or of a lone resource). An entry that is no object, or has no
-    resource, is yielded as (None, that entry) and (None, None): the caller names it as skipped, never drops it
-    unseen."""
+    resource, is yielded as (None, that entry) and (its fullUrl, None): the caller names it as skipped, never drops
+    it unseen."""
     if not isinstance(bundle_or_resource, dict):
         return
     if bundle_or_resource.get("resourceType") != "Bundle":
