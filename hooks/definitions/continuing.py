@@ -95,9 +95,13 @@ class OnChart:
     left_active: tuple[tuple[MedicationOrder, tuple[MedicationOrder, ...]], ...] = ()
     # the drafts that give a dose: all but those that discontinue a chart order they re-send or name
     given: tuple[MedicationOrder, ...] = ()
-    # among those given: written as a stop (:func:`discontinues`) but re-sending or naming no order on the chart, so
-    # nothing says what it stops; read as the dose it orders, as any draft is (daily methotrexate stays a hard stop)
-    stop_unlinked: tuple[MedicationOrder, ...] = ()
+
+    @property
+    def stop_unlinked(self) -> tuple[MedicationOrder, ...]:
+        """Among the drafts given: written as a stop (:func:`discontinues`) but re-sending or naming no order on the
+        chart, so nothing says what it stops; read as the dose it orders, as any draft is (daily methotrexate stays a
+        hard stop)."""
+        return tuple(d for d in self.given if discontinues(d))
 
     @property
     def beside(self) -> tuple[MedicationOrder, ...]:
@@ -176,9 +180,8 @@ def on_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder]
     links = _Links(drafts)
     stops = {id(d) for o in chart for d, _ in links.linking(o) if discontinues(d)}
     dosed = [d for d in drafts if id(d) not in stops]
-    stop_unlinked = tuple(d for d in dosed if discontinues(d))
     if not chart:
-        return OnChart(given=tuple(dosed), stop_unlinked=stop_unlinked)
+        return OnChart(given=tuple(dosed))
     replaced = [(o, how) for o in chart if (how := links.how(o))]
     gone = {id(o) for o, _ in replaced}
     first_day = min((draft_start(d, today) for d in dosed), default=today)
@@ -223,7 +226,6 @@ def on_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder]
         unsure=unsure_kept,
         left_active=tuple(left_active),
         given=tuple(dosed),
-        stop_unlinked=stop_unlinked,
     )
 
 

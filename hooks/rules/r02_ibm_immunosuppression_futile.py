@@ -11,7 +11,6 @@ from hooks.definitions import cohorts, diagnosis, weight
 from hooks.record import Concept, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import NADDAF_2022, SCHMIDT_2018, SEED_003, UPTODATE_IBM
-from hooks.valuesets import ValueSets
 
 RULE = Rule(
     id="ibm-immunosuppression-futile",
@@ -55,7 +54,7 @@ STEROID_NOTE = """
 A glucocorticoid taken for more than about 3 weeks must be tapered, not stopped abruptly (adrenal insufficiency)."""
 
 
-def _other_indication(order: MedicationOrder, record: PatientRecord, sets: ValueSets) -> str | None:
+def _other_indication(order: MedicationOrder, record: PatientRecord) -> str | None:
     """Where the order itself names another indication as its reason (reasonCode or reasonReference), unless it
     names a myositis too; a condition elsewhere on the chart says nothing of this order. Free-text instructions are
     not read: 'stop if anaphylaxis' or 'avoid adrenal crisis' name a condition the order is not given for."""
@@ -106,7 +105,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     found = diagnosis.immunosuppressive_orders(
         candidates, AGENTS, min_peq_mg=float(context.params(RULE)["min_peq_mg"]),
         weight_kg=dosing.value if dosing else None, any_iv_methylprednisolone=False, unreadable_steroid_counts=True)
-    indicated = [(f, _other_indication(f.order, record, context.valuesets)) for f in found]
+    indicated = [(f, _other_indication(f.order, record)) for f in found]
     flagged = [f for f, other in indicated if other is None]
     exempt = "; ".join(f"{f}: {other}" for f, other in indicated if other)
     facts: dict[str, Any] = {

@@ -52,7 +52,7 @@ def _cohort(record: PatientRecord, context: HookContext) -> tuple[str | None, st
     since = record.today - timedelta(days=int(params["ck_window_days"]))
     high = [p for p in ck.series(record, context) if p.day >= since and p.value >= params["ck_min_u_per_l"]]
     high_ck = str(max(high, key=lambda p: p.value)) if high else None
-    conditions = record.conditions_in("imnm", "statin_autoimmune_myopathy", "iim_other", active_only=True)
+    conditions = record.conditions_in(*cohorts.INFLAMMATORY_MYOPATHY, active_only=True)
     if conditions:
         return f"Myositis diagnosis on file: {conditions[0].code.label}", high_ck
     if cohorts.is_iim(record, context):
