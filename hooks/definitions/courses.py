@@ -267,13 +267,6 @@ def repeats(dosages: tuple[Dosage, ...]) -> bool:
     return any(not d.as_needed and periods_per_day(d.timing) is not None for d in dosages)
 
 
-def drug(order: MedicationOrder, group: str) -> str | None:
-    """The drug, for 'a later order of the same drug took over': the concept within its group, prednisolone read as
-    prednisone (a switch between the two is common)."""
-    concept = order.medication.concept_in(group)
-    return _ONE_DRUG.get(concept, concept) if concept is not None else None
-
-
 def _takes_over(order: MedicationOrder, today: date) -> bool:
     """The order can take over from an earlier one of the same drug and route: a maintenance course that reaches
     today. It repeats and is current, or it ended before its own end date (so a 60 -> 40 -> 20 mg chain of orders
@@ -286,9 +279,11 @@ def _takes_over(order: MedicationOrder, today: date) -> bool:
 
 
 def _successor_key(order: MedicationOrder, group: str) -> tuple[str | None, str | None]:
-    """Same drug and same route (routes.route_of): an IV pulse, an intramuscular or intra-articular shot never
-    takes over from tablets, nor tablets from an infusion."""
-    return drug(order, group), route_of(order)
+    """Same drug (the concept within its group, prednisolone read as prednisone: a switch between the two is
+    common) and same route (routes.route_of): an IV pulse, an intramuscular or intra-articular shot never takes
+    over from tablets, nor tablets from an infusion."""
+    concept = order.medication.concept_in(group)
+    return (_ONE_DRUG.get(concept, concept) if concept is not None else None), route_of(order)
 
 
 @per_record
@@ -314,6 +309,20 @@ def taken_over(record: PatientRecord, order: MedicationOrder, group: str, first:
     starts = _repeating_starts(record, group).get(_successor_key(order, group), [])
     later = bisect_right(starts, first)
     return starts[later] if later < len(starts) else None
+
+
+def open_first(order: MedicationOrder) -> date | None:
+    """The first day of the part of an order whose end the chart may not give: a taper's last step, else the whole
+    order's start."""
+    return order.steps[-1].first if order.steps else order.start
+
+
+def taken_over_on(record: PatientRecord, order: MedicationOrder, group: str) -> date | None:
+    """The day a later order took over (:func:`taken_over`) from an order that ended before its end date: the value
+    :func:`course_days` and :func:`course_end` read, and of no other order."""
+    if not ended_before_its_end(order, record.today):
+        return None
+    return taken_over(record, order, group, open_first(order))
 
 
 def course_end(order: MedicationOrder, today: date, taken_over_on: date | None = None) -> date | None:

@@ -10,8 +10,8 @@ missing or stale weight: such an exposure is returned as ``unknown`` (the caller
 An order that says it ended (stopped, completed; or whose status is unknown or missing) but not when, read as
 given on its start day only, could have stopped yesterday. Such a repeating order whose open part (the whole
 order, or a taper's open last step) began within ``unknown_stop_lookback_days`` is judged at its worst: as if
-taken until today, or until the day before a later order of the same drug started (that order took over:
-:func:`courses.taken_over`). A stopped or completed order whose end date lies after today ended before it, on a day
+taken until today, or until the day before a later order took over (:func:`courses.taken_over` says which
+orders can). A stopped or completed order whose end date lies after today ended before it, on a day
 the chart does not give (:func:`courses.ended_before_its_end`): it is judged so too, however long ago it began and
 whatever supply, bounds or count it was written with, as it was written to run past today. A worst case that
 reaches high level is ``unknown`` (it could not be shown to be low); a low one stays low. Such an order the chart
@@ -29,7 +29,8 @@ from typing import Literal
 from hooks import dosing
 from hooks.context import HookContext
 from hooks.definitions import steroids
-from hooks.definitions.courses import ended_before_its_end, last_dose_day, repeats, taken_over
+from hooks.definitions import treatment_duration as td
+from hooks.definitions.courses import ended_before_its_end, last_dose_day, open_first, repeats, taken_over
 from hooks.definitions.routes import systemic
 from hooks.definitions.weight import dosing_weight
 from hooks.record import CURRENT_STATUSES, Dosage, MedicationOrder, PatientRecord, Timing, per_record
@@ -70,8 +71,8 @@ class Exposure:
 @dataclass(frozen=True, slots=True)
 class UnknownStop:
     """An order that says it ended but not when, its open part (from ``first``: the order's start, or its open last
-    step's first day) taken as given until ``until``: today, or, when a later order of the same drug took over, the
-    day before that one started."""
+    step's first day) taken as given until ``until``: today, or, when a later order took over
+    (:func:`courses.taken_over`), the day before that one started."""
 
     first: date
     until: date
@@ -138,14 +139,14 @@ def _open_part(order: MedicationOrder, today: date) -> tuple[date | None, tuple[
     order that ended before its end date (:func:`courses.ended_before_its_end`) none of these ends it: all were
     written for a course it did not complete. With no start, such an order's end date places it
     (:func:`courses.last_dose_day` reads it as given at the latest today)."""
-    first: date | None
+    first = open_first(order)
     if order.steps:
         step = order.steps[-1]
         if step.last is not None:
             return None
-        first, dosages = step.first, tuple(d for d in order.dosages if d.sequence == step.sequence)
+        dosages = tuple(d for d in order.dosages if d.sequence == step.sequence)
     else:
-        first, dosages = order.start, order.dosages
+        dosages = order.dosages
     if ended_before_its_end(order, today):
         return None if first is None else (first, dosages)
     written_end = not order.steps and (
@@ -164,20 +165,21 @@ def ends_not_given(record: PatientRecord, thresholds: Thresholds | None = None) 
 def _ends_not_given(record: PatientRecord, lookback_days: int) -> EndsNotGiven:
     """Each such order whose open part repeats (a single administration or an as-needed order ended on its day) is
     judged until the last day it may have been given, when that part began within ``lookback_days`` (or the order
-    ended before its end date, written to run past today). A later order of the same drug that itself repeats took
-    over from it (:func:`courses.taken_over`), so it ran at most until the day before that one started. An anti-CD20
-    order given on no day the chart gives (no start or end date, not current) cannot be judged, even a single
-    infusion: one keeps B cells depleted for months. O(n log n)."""
+    ended before its end date, written to run past today). A later order that took over from it
+    (:func:`courses.taken_over` says which can) bounds it: it ran at most until the day before that one started.
+    An anti-CD20 order given on no day the chart gives (no start or end date, not current) cannot be judged, even a
+    single infusion: one keeps B cells depleted for months. O(n log n)."""
     today = record.today
     earliest = today - timedelta(days=lookback_days)
     stops: dict[int, UnknownStop] = {}
     unplaced: dict[int, Unplaced] = {}
     before: dict[int, MedicationOrder] = {}
+    undated_anti_cd20 = {id(o) for o in td.rituximab_given(record).undated}  # R16 is not evaluable for these too
     for group in _WORST_CASE_GROUPS:
         for order in systemic(record.medications_in(group)):  # drafts, cancellations and errors never count
             if order.status in CURRENT_STATUSES:
                 continue
-            if group == "rituximab" and last_dose_day(order, today) is None:
+            if group == "rituximab" and id(order) in undated_anti_cd20:
                 unplaced[id(order)] = Unplaced(order, "no start or end date: when it was taken is not given")
                 continue
             if (part := _open_part(order, today)) is None:

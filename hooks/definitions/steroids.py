@@ -18,7 +18,7 @@ from hooks.definitions.courses import (
     given_since,
     given_today,
     last_dose_day,
-    taken_over,
+    taken_over_on,
 )
 from hooks.definitions.routes import (
     IM_ROUTE_CODES,
@@ -285,11 +285,8 @@ def history(record: PatientRecord, context: HookContext) -> SteroidHistory:
     for order in record.medications_in(GROUP):
         if is_local_order(order):  # a cream, eye drops or an inhaler of the same ingredient: not a systemic course
             continue
-        # a later order took over from the part given last (the whole order, or a taper's last step) of an order
-        # that ended before its end date; asked only of those (courses.course_end reads it of no other)
-        first = order.steps[-1].first if order.steps else order.start
-        successor = taken_over(record, order, GROUP, first) if ended_before_its_end(order, record.today) else None
-        spans = _dosed_spans(order, record.today, weight.value if weight else None, successor)
+        spans = _dosed_spans(order, record.today, weight.value if weight else None,
+                             taken_over_on(record, order, GROUP))
         if spans is None:
             unreadable.append(order)
             continue
