@@ -53,6 +53,11 @@ def explained(result: Evaluation, rule_id: str) -> dict[str, Any]:
     return next(e for e in result.explanation if e["rule"] == rule_id)
 
 
+def deleted(suggestion: dict[str, Any]) -> list[str]:
+    """The resources a card's suggestion deletes (cancels or discontinues), by id."""
+    return [a["resourceId"] for a in suggestion["actions"] if a["type"] == "delete"]
+
+
 def fired(result: Evaluation) -> dict[str, dict[str, Any]]:
     """Cards by rule id (there is at most one card per rule)."""
     by_rule = {c["source"]["topic"]["code"]: c for c in result.cards}

@@ -7,7 +7,7 @@ import pytest
 
 from fhir_fixtures.builders import IMNM_SNOMED, PREDNISONE_5, PREDNISONE_20, ROUTE_IV, ROUTE_ORAL, Chart
 from fhir_fixtures.r06_prednisone_adult_dose_check import sixty_on_the_chart_forty_drafted
-from tests.conftest import explained, fired, run
+from tests.conftest import deleted, explained, fired, run
 
 RULE = "prednisone-adult-dose-check"
 
@@ -232,10 +232,6 @@ def _card(kb, today, chart):
     return fired(run(kb, chart.request("order-sign"), today)).get(RULE)
 
 
-def _deleted(suggestion):
-    return [a["resourceId"] for a in suggestion["actions"] if a["type"] == "delete"]
-
-
 @pytest.mark.parametrize("draft", ["20 mg twice a day", "prednisolone 40 mg daily"])
 def test_prednisone_on_the_chart_that_no_draft_replaces_adds_up_with_the_draft(kb, today, draft):
     """60 mg daily active and an unlinked draft of 40 mg a day given another way (twice a day, or as prednisolone):
@@ -253,8 +249,8 @@ def test_prednisone_on_the_chart_that_no_draft_replaces_adds_up_with_the_draft(k
         in card["detail"]
     assert "Together they give 100 mg/day, above 80 mg/day." in card["detail"]
     cancel, stop = card["suggestions"]
-    assert cancel["isRecommended"] and _deleted(cancel) == ["MedicationRequest/draft-pred-40"]
-    assert _deleted(stop) == ["MedicationRequest/pred-60"]
+    assert cancel["isRecommended"] and deleted(cancel) == ["MedicationRequest/draft-pred-40"]
+    assert deleted(stop) == ["MedicationRequest/pred-60"]
     assert card["extension"]["imnm-cds"]["draftOrders"] == ["MedicationRequest/draft-pred-40"]
     facts = _explain(kb, today, chart)["facts"]
     assert facts["total_mg_day"] == 100
@@ -293,7 +289,7 @@ def test_an_unlinked_rewrite_warns_that_the_chart_order_is_still_active(kb, toda
     assert "alone: 40 mg/day (0.57 mg/kg/day) is within the adult limits" in card["detail"]
     [stop] = card["suggestions"]
     assert stop["label"] == "Keep the draft and discontinue the order on the chart" and stop["isRecommended"]
-    assert _deleted(stop) == ["MedicationRequest/pred-60"]
+    assert deleted(stop) == ["MedicationRequest/pred-60"]
     assert card["extension"]["imnm-cds"]["draftOrders"] == ["MedicationRequest/draft-40"]
     facts = _explain(kb, today, chart)["facts"]
     assert facts["total_mg_day"] == 40
@@ -331,8 +327,8 @@ def test_a_rewrite_with_no_link_beside_another_chart_order_is_stopped_with_it(kb
     assert "90 mg/day (1.3 mg/kg) with the order on the chart exceeds" in card["summary"]
     assert "both would be given (150 mg/day together, above 80 mg/day" in card["detail"]
     cancel, keep = card["suggestions"]
-    assert _deleted(cancel) == ["MedicationRequest/draft-40"]
-    assert _deleted(keep) == ["MedicationRequest/pred-bid", "MedicationRequest/pred-60"]
+    assert deleted(cancel) == ["MedicationRequest/draft-40"]
+    assert deleted(keep) == ["MedicationRequest/pred-bid", "MedicationRequest/pred-60"]
 
 
 def test_with_no_weight_an_over_the_cap_rewrite_offers_to_discontinue_the_chart_order(kb, today):
@@ -344,7 +340,7 @@ def test_with_no_weight_an_over_the_cap_rewrite_offers_to_discontinue_the_chart_
     card = _card(kb, today, chart)
     assert "(150 mg/day together, above 80 mg/day)" in card["detail"]
     [keep] = card["suggestions"]
-    assert _deleted(keep) == ["MedicationRequest/pred-60"]
+    assert deleted(keep) == ["MedicationRequest/pred-60"]
 
 
 def test_a_taper_written_as_two_drafts_rewrites_the_chart_order_as_one_schedule(kb, today):
@@ -376,10 +372,10 @@ def test_the_chart_order_added_is_named_and_stopped_by_its_id_not_by_its_name(kb
     assert f"{60 + later_mg} mg/day (" in card["summary"] and "with the order on the chart" in card["summary"]
     assert "Already on the chart, and going on beside the draft: prednisone 20 MG Oral Tablet, 60 mg once a day" \
         in card["detail"]
-    assert any("MedicationRequest/pred-60" in _deleted(s) for s in card["suggestions"])
+    assert any("MedicationRequest/pred-60" in deleted(s) for s in card["suggestions"])
     for suggestion in card["suggestions"]:  # nothing offered leaves a new order beside the chart's
         if any(a["type"] == "create" for a in suggestion["actions"]):
-            assert "MedicationRequest/pred-60" in _deleted(suggestion)
+            assert "MedicationRequest/pred-60" in deleted(suggestion)
 
 
 def test_an_as_needed_order_of_the_same_drug_neither_adds_nor_blocks_the_rewrite(kb, today):
@@ -398,7 +394,7 @@ def test_an_as_needed_order_of_the_same_drug_neither_adds_nor_blocks_the_rewrite
     # the daily order, rewritten with no link, is still active (the warning, was quiet); the as-needed one adds no dose
     card = _card(kb, today, chart)
     assert card["indicator"] == "warning" and "(110 mg/day together" in card["detail"]
-    assert _deleted(card["suggestions"][0]) == ["MedicationRequest/pred-60"]
+    assert deleted(card["suggestions"][0]) == ["MedicationRequest/pred-60"]
 
 
 @pytest.mark.parametrize(("end", "fires"), [(6, False), (7, True)])
@@ -483,7 +479,7 @@ def test_with_the_chart_order_over_the_limits_alone_cancelling_the_draft_is_not_
     assert "The order on the chart alone gives 90 mg/day, above the limits" in card["detail"]
     [replace] = card["suggestions"]
     assert replace["isRecommended"] and replace["label"].startswith("Replace with prednisone 70 mg")
-    assert [a.get("resourceId") for a in replace["actions"] if a["type"] == "delete"] == [
+    assert deleted(replace) == [
         "MedicationRequest/pred-5", "MedicationRequest/pred-90"]
 
 

@@ -17,7 +17,7 @@ from fhir_fixtures.builders import (
 )
 from fhir_fixtures.r08_mtx_once_weekly_hard_stop import weekly_on_the_chart
 from hooks.definitions.routes import V3_ROUTE
-from tests.conftest import explained, fired, run
+from tests.conftest import deleted, explained, fired, run
 
 RULE = "mtx-once-weekly-hard-stop"
 
@@ -233,8 +233,7 @@ def test_a_draft_naming_its_drug_by_a_medication_entry_of_the_draft_bundle_is_re
     chart = _chart(today).draft_resource(resource).draft_resource(medication)
     card = _card(kb, today, chart)
     assert card is not None and card["indicator"] == "critical"
-    deleted = {a.get("resourceId") for s in card["suggestions"] for a in s["actions"] if a["type"] == "delete"}
-    assert deleted == {"MedicationRequest/mtx-by-reference"}
+    assert {gone for s in card["suggestions"] for gone in deleted(s)} == {"MedicationRequest/mtx-by-reference"}
 
 
 WEEKLY = {"frequency": 1, "period": 1, "period_unit": "wk"}
@@ -366,7 +365,7 @@ def test_an_active_weekly_order_on_another_day_adds_up_with_the_draft(kb, today)
     cancel, discontinue = card["suggestions"]
     assert cancel["isRecommended"] and not discontinue.get("isRecommended")
     assert cancel["label"] == "Cancel the draft: the order on the chart stays active"
-    assert {a.get("resourceId") for a in cancel["actions"] if a["type"] == "delete"} == {"MedicationRequest/mtx-thu"}
+    assert set(deleted(cancel)) == {"MedicationRequest/mtx-thu"}
     assert [a.get("resourceId") for a in discontinue["actions"]] == ["MedicationRequest/mtx-active"]
     assert not _methotrexate_created(card["suggestions"])
 
@@ -392,7 +391,7 @@ def test_a_replacement_for_two_drafts_on_different_days_cancels_both(kb, today):
     chart.draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["thu"], resource_id="mtx-thu", **WEEKLY)
     card = _card(kb, today, chart)
     for suggestion in card["suggestions"]:
-        assert {a.get("resourceId") for a in suggestion["actions"] if a["type"] == "delete"} == {
+        assert set(deleted(suggestion)) == {
             "MedicationRequest/mtx-mon", "MedicationRequest/mtx-thu"}
     created = _methotrexate_created(card["suggestions"][:1])
     assert [r["dosageInstruction"][0]["timing"]["repeat"]["dayOfWeek"] for r in created] == [["mon"]]
@@ -572,7 +571,7 @@ def test_a_stopped_draft_that_rewrites_the_chart_order_with_no_link_says_it_is_s
     assert (said in card["detail"]) is not linked and ("still active" in card["detail"]) is not linked
     if not linked:
         [replace] = card["suggestions"]
-        assert [a.get("resourceId") for a in replace["actions"] if a["type"] == "delete"] == [
+        assert deleted(replace) == [
             "MedicationRequest/mtx-draft", "MedicationRequest/mtx-chart"]
 
 
@@ -624,7 +623,7 @@ def test_the_replacement_for_a_draft_linked_to_the_chart_order_discontinues_it(k
     chart.draft(METHOTREXATE_2_5, 15, "mg", resource_id="mtx-daily")
     chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/mtx-active"}
     [replace] = _card(kb, today, chart)["suggestions"]
-    assert [a.get("resourceId") for a in replace["actions"] if a["type"] == "delete"] == [
+    assert deleted(replace) == [
         "MedicationRequest/mtx-daily", "MedicationRequest/mtx-active"]
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, ROUTE_SC, Chart
 from fhir_fixtures.r09_mtx_weekly_dose_range import METHOTREXATE_10, MTX_INJECTABLE, tablets_plus_injection
-from tests.conftest import explained, fired, run
+from tests.conftest import deleted, explained, fired, run
 
 RULE = "mtx-weekly-dose-range"
 MTX_SC = "methotrexate 25 MG/ML Prefilled Syringe"
@@ -195,10 +195,6 @@ def _on_chart(today, dose=20, code=METHOTREXATE_2_5, day="mon", **kwargs):
                                     day_of_week=[day], resource_id="mtx-chart", **kwargs)
 
 
-def _deleted(suggestion):
-    return [a["resourceId"] for a in suggestion["actions"] if a["type"] == "delete"]
-
-
 def test_methotrexate_on_the_chart_that_no_draft_replaces_adds_up_with_the_draft(kb, today):
     """20 mg PO weekly active and an unlinked 25 mg SC weekly draft: 45 mg a week once signed. R09 read only the
     drafts and said 25 mg/week was within the range (found by audit). The card names both orders and the total,
@@ -212,8 +208,8 @@ def test_methotrexate_on_the_chart_that_no_draft_replaces_adds_up_with_the_draft
            "weekly." in card["detail"]
     assert "That is 45 mg/week together" in card["detail"]
     cancel, stop = card["suggestions"]
-    assert cancel["isRecommended"] and _deleted(cancel) == ["MedicationRequest/mtx-sc"]
-    assert not stop["isRecommended"] and _deleted(stop) == ["MedicationRequest/mtx-po"]
+    assert cancel["isRecommended"] and deleted(cancel) == ["MedicationRequest/mtx-sc"]
+    assert not stop["isRecommended"] and deleted(stop) == ["MedicationRequest/mtx-po"]
     assert card["extension"]["imnm-cds"]["draftOrders"] == ["MedicationRequest/mtx-sc"]
     facts = _explain(kb, today, chart)["facts"]
     assert facts["weekly_mg"] == 45
@@ -261,7 +257,7 @@ def test_the_same_drug_route_and_day_written_again_replaces_the_chart_order(kb, 
     assert card["indicator"] == "warning"
     assert card["summary"] == f"Methotrexate {weekly} mg/week draft: the 20 mg/week order on the chart is still active"
     assert f"both would be given ({20 + weekly} mg/week together, above 25 mg/week" in card["detail"]
-    assert _deleted(card["suggestions"][0]) == ["MedicationRequest/mtx-chart"]
+    assert deleted(card["suggestions"][0]) == ["MedicationRequest/mtx-chart"]
 
 
 def test_an_unlinked_rewrite_above_the_danger_limit_together_is_still_a_warning(kb, today):
@@ -277,7 +273,7 @@ def test_an_unlinked_rewrite_above_the_danger_limit_together_is_still_a_warning(
             "together, above 25 mg/week, at or above the 40 mg/week danger limit).") in card["detail"]
     assert "alone: 25 mg/week is within the adult range" in card["detail"]
     [keep] = card["suggestions"]
-    assert keep["isRecommended"] and _deleted(keep) == ["MedicationRequest/mtx-chart"]
+    assert keep["isRecommended"] and deleted(keep) == ["MedicationRequest/mtx-chart"]
     assert card["extension"]["imnm-cds"]["draftOrders"] == ["MedicationRequest/mtx-25"]
 
 
@@ -300,7 +296,7 @@ def test_a_draft_over_the_range_that_rewrites_the_chart_order_with_no_link_says_
     assert [s["label"].split(" (")[0] for s in card["suggestions"]] == [
         "Replace with methotrexate 15 mg PO once weekly", "Replace with methotrexate 25 mg SC once weekly"]
     for suggestion in card["suggestions"]:
-        assert _deleted(suggestion) == ["MedicationRequest/mtx-30", "MedicationRequest/mtx-chart"]
+        assert deleted(suggestion) == ["MedicationRequest/mtx-30", "MedicationRequest/mtx-chart"]
 
 
 @pytest.mark.parametrize(("change", "weekly"), [("another weekday", 40), ("another route", 40),
@@ -392,7 +388,7 @@ def test_the_replacement_for_a_draft_over_the_range_also_stops_the_chart_order(k
     assert [s["label"].split(" (")[0] for s in card["suggestions"]] == [
         "Replace with methotrexate 15 mg PO once weekly", "Replace with methotrexate 25 mg SC once weekly"]
     for suggestion in card["suggestions"]:
-        assert _deleted(suggestion) == ["MedicationRequest/mtx-30", "MedicationRequest/mtx-chart"]
+        assert deleted(suggestion) == ["MedicationRequest/mtx-30", "MedicationRequest/mtx-chart"]
     assert suggestion["actions"][1]["description"].startswith("Discontinue methotrexate 2.5 MG Oral Tablet")
 
 
@@ -463,7 +459,7 @@ def test_with_the_chart_order_over_the_range_alone_cancelling_the_draft_is_not_r
     assert "The methotrexate on the chart alone gives 40 mg/week" in card["detail"]
     assert all(s["label"].startswith("Replace with") for s in card["suggestions"])
     [recommended] = [s for s in card["suggestions"] if s.get("isRecommended")]
-    assert _deleted(recommended) == ["MedicationRequest/mtx-sc", "MedicationRequest/mtx-chart"]
+    assert deleted(recommended) == ["MedicationRequest/mtx-sc", "MedicationRequest/mtx-chart"]
 
 
 @pytest.mark.parametrize("text", ["20 mg once weekly on Sat", "20 mg weekly (Sun)"])
