@@ -60,7 +60,7 @@ class ResolvedThresholds(Mapping[str, Mapping[str, float]]):
         """The value that ``rule``'s ``name`` may not exceed (its ``at_most``: a number or a parameter), or None: a
         dose suggested from ``name`` is kept within the check that reads the bound (R05's child methotrexate, R32)."""
         limit = rule.parameters[name].at_most
-        if limit is None or not isinstance(limit, str):
+        if not isinstance(limit, str):  # none, or a number
             return limit
         section, _, bound = limit.rpartition(".")
         if section == DEFINITIONS_SECTION:
