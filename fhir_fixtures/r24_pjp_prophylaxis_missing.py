@@ -69,6 +69,17 @@ def quiet_prophylaxis(today: date) -> dict[str, Any]:
     return chart.request("patient-view")
 
 
+@fixture("r24-fires-tmp-smx-stopped-before-its-end-date", hook="patient-view",
+         story="Prednisone 40 mg/day for 35 days; TMP/SMX from 100 days ago stopped before its end date next month, "
+               "on a day the chart does not give: prophylaxis is not known to have been given in the last 4 weeks, "
+               "and the card names the order it did not count.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_prophylaxis_stopped_early(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.medication(TMP_SMX_SS, 1, "{tbl}", start=-100, end=30, status="stopped")
+    return chart.request("patient-view")
+
+
 @fixture("r24-quiet-27-days", hook="patient-view",
          story="Prednisone 40 mg/day for only 27 days (threshold 28): not yet due.", quiet={RULE})
 def quiet_short(today: date) -> dict[str, Any]:

@@ -51,6 +51,23 @@ def quiet_complete(today: date) -> dict[str, Any]:
     return chart.request("patient-view")
 
 
+@fixture("r25-fires-alendronate-stopped-before-its-end-date", hook="patient-view",
+         story="Prednisone 10 mg/day for 6 months with calcium, vitamin D, a recent DXA and osteoporosis; "
+               "alendronate from 400 days ago stopped before its end date next month, on a day the chart does not "
+               "give: it is not known to have been given within the year, so the drug is missing (the card names "
+               "the order it did not count).",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_drug_stopped_early(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=70)
+    chart.condition("Osteoporosis", onset=-500)
+    chart.medication(PREDNISONE_20, 10, "mg", start=-180)
+    chart.medication(CALCIUM, 500, "mg", start=-170, frequency=2)
+    chart.medication(VITAMIN_D3, 1000, "[iU]", start=-170)
+    chart.medication(ALENDRONATE, 70, "mg", start=-400, end=30, status="stopped", period=1, period_unit="wk")
+    chart.procedure(CPT_DXA_AXIAL, day=-150)
+    return chart.request("patient-view")
+
+
 @fixture("r25-quiet-89-days", hook="patient-view",
          story="Prednisone 5 mg/day for 89 days (threshold 90) in a patient without myositis.", quiet={RULE})
 def quiet_short(today: date) -> dict[str, Any]:

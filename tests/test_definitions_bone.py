@@ -83,3 +83,20 @@ def test_frax_major_and_hip_cut_offs(today):
     assert not _protection(Chart(today).lab("FRAX hip fracture probability", 1.0, "%")).risk_findings
     unread = _protection(Chart(today).lab("FRAX major osteoporotic fracture", 15, "score"))
     assert unread.frax_unreadable and not unread.risk_findings
+
+
+def test_an_osteoporosis_drug_that_ended_before_its_end_date_counts_only_as_far_as_it_is_known_given(today):
+    """Alendronate weekly from D-500 stopped before its end date at D+30 (on a day the chart does not give) counted
+    as given up to today, hiding a missing drug; protection errs early: it was given on its first day, more than a
+    year ago, and is named as left out. A zoledronic acid infusion 300 days ago completed before its end date was
+    given on its first day, within the year."""
+    chart = Chart(today).condition("Osteoporosis", onset=-600)
+    chart.medication("alendronate 70 mg tablet", 70, "mg", start=-500, end=30, status="stopped", period=1,
+                     period_unit="wk")
+    stopped = _protection(chart)
+    assert stopped.osteoporosis_drugs == [] and "osteoporosis drug" in stopped.missing
+    assert [o.label for o in stopped.osteoporosis_drugs_not_counted] == ["alendronate 70 mg tablet"]
+    chart.medication("zoledronic acid 5 mg/100 mL infusion", 5, "mg", start=-300, end=60, status="completed")
+    infused = _protection(chart)
+    assert [o.label for o in infused.osteoporosis_drugs] == ["zoledronic acid 5 mg/100 mL infusion"]
+    assert "osteoporosis drug" not in infused.missing

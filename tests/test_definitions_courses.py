@@ -445,3 +445,49 @@ def test_an_end_date_that_came_or_a_current_status_is_not_ended_before_it(kb, to
     took_over = courses.taken_over(record, old, "glucocorticoid_systemic", old.start)
     last = today + timedelta(days=min(end, 0))
     assert courses.course_days(old, today, took_over) == (today - timedelta(days=200), last)
+
+
+# ------------------------------------------- a protection question errs early on an order that ended before its end
+
+def _tmp_smx(today, status="stopped", end=30, start=-100, supply=None, count=None):
+    """TMP/SMX daily from ``start`` to its end date ``end``, ``status``; with a supply of ``supply`` days."""
+    chart = Chart(today).medication(TMP_SMX_DS, 1, "{tbl}", start=start, end=end, status=status, count=count)
+    if supply is not None:
+        chart.resources["medications"][-1]["dispenseRequest"] = {
+            "expectedSupplyDuration": {"value": supply, "unit": "days", "system": UCUM, "code": "d"}}
+    return chart
+
+
+@pytest.mark.parametrize(("order", "early"), [
+    ({}, -100),  # no supply or written doses: its first day
+    ({"supply": 30}, -71),  # its supply
+    ({"count": 60}, -41),  # its written doses
+    ({"start": None}, None),  # no start: given on no day it is known to have been
+    ({"status": "completed"}, -100),
+    ({"status": "active"}, 0),  # current: runs to its end date
+    ({"end": -10}, -10),  # its end date came: the day it ended
+], ids=["first day", "supply", "count", "no start", "completed", "active", "end date came"])
+def test_a_protection_question_reads_an_order_that_ended_before_its_end_date_early(kb, today, order, early):
+    """TMP/SMX stopped before its end date at D+30 was read as given up to today, so R24's 4-week window counted
+    prophylaxis that may have stopped months ago. Read early (``err_early``) it was given up to the last day its
+    supply or written doses give, else on its first day, as an order without an end date; read late (exposure) it
+    still counts until today."""
+    record, _ = record_and_context(kb, _tmp_smx(today, **order))
+    tmp_smx = record.medications[0]
+    late = courses.last_dose_day(tmp_smx, today)
+    assert courses.last_dose_day(tmp_smx, today, err_early=True) == (
+        None if early is None else today + timedelta(days=early))
+    assert late == (today + timedelta(days=-10) if order.get("end") else today)
+    since = today - timedelta(days=28)
+    counted = early is not None and early >= -28
+    assert bool(courses.given_since(record, "tmp_smx", since=since, err_early=True)) is counted
+    assert bool(courses.given_since(record, "tmp_smx", since=since))  # exposure still errs late
+    assert [o.label for o in courses.left_out_early(record, "tmp_smx", since=since)] == (
+        [] if counted else [TMP_SMX_DS[2]])
+
+
+def test_an_order_ended_early_is_named_with_its_status_and_end_date(kb, today):
+    record, _ = record_and_context(kb, _tmp_smx(today))
+    assert courses.ended_early_text(record.medications[0]) == (
+        f"{TMP_SMX_DS[2]} (stopped before its end date {today + timedelta(days=30)}, on a day the chart does not "
+        "give)")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from fhir_fixtures.builders import METHOTREXATE_2_5, TMP_SMX_SS, Chart
 from hooks.definitions import immunosuppression
 from tests.definitions_support import record_and_context
@@ -52,3 +54,27 @@ def test_a_pjp_agent_local_by_its_route_is_no_prophylaxis_but_inhaled_pentamidin
     inhaled = Chart(today).medication("pentamidine isethionate 300 MG", 300, "mg", start=-20, period=4,
                                       period_unit="wk", route={"text": "Inhalation"})
     assert immunosuppression.pjp_prophylaxis(*record_and_context(kb, inhaled))
+
+
+@pytest.mark.parametrize(("start", "status", "counted"), [
+    (-100, "stopped", False),  # may have stopped 100 days ago: no prophylaxis known within 4 weeks
+    (-100, "completed", False),
+    (-20, "stopped", True),  # given on its first day, within 4 weeks
+    (-100, "active", True),
+])
+def test_prophylaxis_that_ended_before_its_end_date_counts_only_as_far_as_it_is_known_given(kb, today, start, status,
+                                                                                           counted):
+    """TMP/SMX from ``start`` with its end date at D+30, ``status``: one stopped or completed before its end date
+    ended on a day the chart does not give. Read up to today it counted as prophylaxis and silenced R24; protection
+    errs early, so it counts only from what the chart gives (here its first day), and what is left out is named."""
+    chart = Chart(today).medication(TMP_SMX_SS, 1, "TAB", start=start, end=30, status=status)
+    record, context = record_and_context(kb, chart)
+    assert bool(immunosuppression.pjp_prophylaxis(record, context)) is counted
+    assert [o.label for o in immunosuppression.pjp_prophylaxis_not_counted(record, context)] == (
+        [] if counted else [TMP_SMX_SS[2]])
+
+
+def test_a_form_that_does_not_prevent_pjp_is_not_named_as_left_out(kb, today):
+    chart = Chart(today).medication("Dapsone 7.5%", 1, "{application}", start=-100, end=30, status="stopped",
+                                    route={"text": "Topical"})
+    assert immunosuppression.pjp_prophylaxis_not_counted(*record_and_context(kb, chart)) == []

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from hooks.context import HookContext
-from hooks.definitions.courses import given_since
+from hooks.definitions.courses import given_since, left_out_early
 from hooks.definitions.diagnosis import Done
 from hooks.record import Condition, MedicationOrder, Observation, PatientRecord
 from hooks.units import convert
@@ -35,6 +35,8 @@ class BoneProtection:
     dxa: Done | None = None  # the most recent DXA that counts
     last_dxa_any: Done | None = None  # the most recent DXA on file, however old
     osteoporosis_drugs: list[MedicationOrder] = field(default_factory=list)
+    # left out of osteoporosis_drugs: each ended before its end date, on a day the chart does not give
+    osteoporosis_drugs_not_counted: list[MedicationOrder] = field(default_factory=list)
     risk_findings: list[str] = field(default_factory=list)  # osteoporosis, fragility fracture, T-score, FRAX
     fragility: list[str] = field(default_factory=list)  # of those, the ones that hold at any age (:func:`fragility`)
     frax_unreadable: list[str] = field(default_factory=list)
@@ -77,10 +79,14 @@ def dxa_studies(record: PatientRecord) -> list[Done]:
 
 
 def osteoporosis_drugs(record: PatientRecord, window_days: int = OSTEOPOROSIS_DRUG_WINDOW_DAYS
-                       ) -> list[MedicationOrder]:
-    """Osteoporosis drugs active now, or given within ``window_days`` (long-interval infusions/injections)."""
+                       ) -> tuple[list[MedicationOrder], list[MedicationOrder]]:
+    """Osteoporosis drugs active now, or given within ``window_days`` (long-interval infusions/injections); and
+    those left out because they ended before their end date, on a day the chart does not give. Protection errs
+    early (courses.given_since's ``err_early``): such a drug counts until the last day it is known to have been
+    given, not until today, so a missing drug is not hidden."""
     since = record.today - timedelta(days=window_days)
-    return given_since(record, "osteoporosis_drug", since=since)
+    return (given_since(record, "osteoporosis_drug", since=since, err_early=True),
+            left_out_early(record, "osteoporosis_drug", since=since))
 
 
 def _condition_text(condition: Condition) -> str:
@@ -140,11 +146,13 @@ def bone_protection(record: PatientRecord, context: HookContext, *, dxa_window_d
     counting = [d for d in studies if d.day is not None and d.day >= since]
     fragile = fragility(record)
     findings, unreadable = fracture_risk(record, fragile)
+    drugs, not_counted = osteoporosis_drugs(record, drug_window_days)
     return BoneProtection(
         calcium_vitamin_d=record.medications_in(*CALCIUM_VITAMIN_D, current_only=True),
         dxa=counting[-1] if counting else None,
         last_dxa_any=studies[-1] if studies else None,
-        osteoporosis_drugs=osteoporosis_drugs(record, drug_window_days),
+        osteoporosis_drugs=drugs,
+        osteoporosis_drugs_not_counted=not_counted,
         risk_findings=findings,
         fragility=fragile,
         frax_unreadable=unreadable,

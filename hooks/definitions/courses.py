@@ -12,6 +12,12 @@ chart does not give (:func:`ended_before_its_end`). Its course runs at the lates
 before that one started (a dose change charted as the old order completed early and a new one is not read as both
 doses). It is never read as given today (:func:`given_today`).
 
+Read up to today, an exposure question (immunosuppressed? on a checkpoint inhibitor?) errs late, the safe side. A
+protection question (PJP prophylaxis, an osteoporosis drug) errs early instead (``err_early``): erring late would
+count protection that may have stopped weeks ago and hide the card saying it is missing. Such an order was given
+up to the last day its supply or written doses give, else on its first day, as one without an end date; the orders
+that only the late reading counts are for the card to name (:func:`left_out_early`).
+
 How many days and administrations a timing's count, duration and bounds give is one reading, :func:`dose_run`, and
 how an order's instructions make one course or cycle (sequences, phases) is another, :func:`order_runs`: the last
 day of a counted course here, the mg of an IVIG cycle (``treatment_duration.ivig_cycle_mg``) and R27's dose per
@@ -333,14 +339,17 @@ def course_end(order: MedicationOrder, today: date, taken_over_on: date | None =
     return order.end
 
 
-def course_days(order: MedicationOrder, today: date, taken_over_on: date | None = None) -> tuple[date, date] | None:
+def course_days(order: MedicationOrder, today: date, taken_over_on: date | None = None, *,
+                err_early: bool = False) -> tuple[date, date] | None:
     """First and last day of a course: an end date ends it (whatever the status says; :func:`course_end`: an order
     that ended before it and was taken over on ``taken_over_on`` ran until the day before); a current course without
     one runs to today; else its supply or its written doses (:func:`order_runs`: a count, or an IVIG cycle's
-    duration), whichever lasts longer; else it is one day."""
+    duration), whichever lasts longer; else it is one day. With ``err_early`` an order that ended before its end
+    date (:func:`ended_before_its_end`) is read as if it had none: the days it is known to have been given."""
     if order.start is None:
         return None
-    if (end := course_end(order, today, taken_over_on)) is not None:
+    end = None if err_early and ended_before_its_end(order, today) else course_end(order, today, taken_over_on)
+    if end is not None:
         last = end
     elif order.current_on(today):
         last = today
@@ -364,13 +373,17 @@ def _days_on(start: date, days: int) -> date:
     return start + timedelta(days=max(min(days, MAX_COURSE_DAYS, (date.max - start).days + 1) - 1, 0))
 
 
-def last_dose_day(order: MedicationOrder, today: date) -> date | None:
+def last_dose_day(order: MedicationOrder, today: date, *, err_early: bool = False) -> date | None:
     """The last day a dose was (or is being, or may have been) given: the course's last day; without a start date,
     its end date, else today for a current order. An order that ended before its end date counts until today, the
-    latest it may have been given: every "given within N days" question errs late."""
-    span = course_days(order, today)
+    latest it may have been given: a "given within N days" question errs late. With ``err_early`` (a protection
+    question) it counts until the last day it is known to have been given (:func:`course_days`), and with no start
+    date on no day at all."""
+    span = course_days(order, today, err_early=err_early)
     if span is not None:
         return span[1]
+    if err_early and ended_before_its_end(order, today):
+        return None
     if order.end is not None:
         return min(order.end, today)
     return today if order.current_on(today) else None
@@ -384,12 +397,27 @@ def given_today(order: MedicationOrder, today: date) -> bool:
     return span is not None and span[1] >= today and not ended_before_its_end(order, today)
 
 
-def doses_since(record: PatientRecord, *groups: str, since: date) -> list[tuple[MedicationOrder, date]]:
-    """(order, last day given) of the orders of ``groups`` current now or last given on or after ``since``."""
+def doses_since(record: PatientRecord, *groups: str, since: date, err_early: bool = False
+                ) -> list[tuple[MedicationOrder, date]]:
+    """(order, last day given) of the orders of ``groups`` current now or last given on or after ``since``; an order
+    that ended before its end date read late, or with ``err_early`` early (:func:`last_dose_day`)."""
     return [(m, last) for m in record.medications_in(*groups)
-            if (last := last_dose_day(m, record.today)) is not None and last >= since]
+            if (last := last_dose_day(m, record.today, err_early=err_early)) is not None and last >= since]
 
 
-def given_since(record: PatientRecord, *groups: str, since: date) -> list[MedicationOrder]:
-    """Orders of ``groups`` current now or last given on or after ``since``."""
-    return [m for m, _ in doses_since(record, *groups, since=since)]
+def given_since(record: PatientRecord, *groups: str, since: date, err_early: bool = False) -> list[MedicationOrder]:
+    """Orders of ``groups`` current now or last given on or after ``since`` (``err_early``: :func:`doses_since`)."""
+    return [m for m, _ in doses_since(record, *groups, since=since, err_early=err_early)]
+
+
+def left_out_early(record: PatientRecord, *groups: str, since: date) -> list[MedicationOrder]:
+    """Orders of ``groups`` given on or after ``since`` read late but not read early (``err_early``): each ended
+    before its end date, on a day the chart does not give. A protection question that leaves them out says so."""
+    return [m for m in given_since(record, *groups, since=since)
+            if (last := last_dose_day(m, record.today, err_early=True)) is None or last < since]
+
+
+def ended_early_text(order: MedicationOrder) -> str:
+    """How a card names an order that ended before its end date: 'TMP/SMX (stopped before its end date 2026-12-21,
+    on a day the chart does not give)'."""
+    return f"{order.label} ({order.status} before its end date {order.end}, on a day the chart does not give)"

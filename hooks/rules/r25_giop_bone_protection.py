@@ -11,6 +11,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import bone, cohorts, steroids
+from hooks.definitions.courses import ended_early_text
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ACR_2022_GIOP, SEED_000, SEED_003
@@ -155,6 +156,14 @@ def _child_suggestions(context: HookContext, missing: list[str], vitamin_d_iu: i
     return out
 
 
+def _drugs_not_counted(protection: bone.BoneProtection, facts: dict[str, Any], drug_needed: bool) -> list[str]:
+    """The osteoporosis drugs left out because they ended before their end date, on a day the chart does not give
+    (bone protection errs early): in the facts, and a note for the card when a drug is needed."""
+    text = "; ".join(ended_early_text(o) for o in protection.osteoporosis_drugs_not_counted) or None
+    facts["osteoporosis_drugs_not_counted"] = text
+    return [f"Not counted as current osteoporosis treatment: {text}."] if text and drug_needed else []
+
+
 def _child(record: PatientRecord, context: HookContext, exposure: str, protection: bone.BoneProtection,
            notes: list[str], facts: dict[str, Any]) -> Result:
     """A child: age-appropriate calcium and vitamin D, and a specialist for a fragility fracture or osteoporosis;
@@ -167,6 +176,7 @@ def _child(record: PatientRecord, context: HookContext, exposure: str, protectio
     facts.update(paediatric=True, calcium_vitamin_d=", ".join(o.label for o in protection.calcium_vitamin_d) or None,
                  osteoporosis_drugs=", ".join(o.label for o in protection.osteoporosis_drugs) or None,
                  fragility_findings="; ".join(fragility) or None, missing=", ".join(missing) or None)
+    notes = notes + _drugs_not_counted(protection, facts, "bone-health specialist" in missing)
     if not missing:
         return Quiet("child: calcium/vitamin D in place" + (", and an osteoporosis drug" if fragility else ""), facts)
     present = protection.treatments
@@ -220,6 +230,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "frax_unreadable": "; ".join(protection.frax_unreadable) or None,
         "missing": ", ".join(missing) or None,
     })
+    notes += _drugs_not_counted(protection, facts, "osteoporosis drug" in missing)
     if not missing:
         return Quiet("bone protection in place: " + "; ".join(protection.present), facts)
 

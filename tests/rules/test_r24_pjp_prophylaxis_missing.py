@@ -274,3 +274,67 @@ def test_the_latest_egfr_is_shown_as_renal_reads_it(kb, today, state):
     chart = _chart(today)
     add(chart)
     assert shown.format(d3=chart.at(-3), d20=chart.at(-20)) in " ".join(_card(kb, chart, today)["detail"].split())
+
+
+@pytest.mark.parametrize("status", ["stopped", "completed"])
+def test_prophylaxis_that_ended_before_its_end_date_is_named_and_not_counted(kb, today, status):
+    """TMP/SMX from D-100 with its end date at D+30, stopped (or completed) on a day the chart does not give: it was
+    read as given up to today, within the 4 weeks, and R24 stayed quiet though it may have stopped 100 days ago.
+    Protection errs early: it is not counted, and the card names it. The same order active is prophylaxis."""
+    chart = _chart(today).medication(TMP_SMX_SS, 1, "{tbl}", start=-100, end=30, status=status)
+    result = run(kb, chart.request("patient-view"), today)
+    card, entry = fired(result).get(RULE), explained(result, RULE)
+    named = f"{TMP_SMX_SS[2]} ({status} before its end date {chart.at(30)}, on a day the chart does not give)"
+    assert card is not None and entry["facts"]["pjp_prophylaxis"] is None
+    assert entry["facts"]["pjp_prophylaxis_not_counted"] == named
+    assert f"Not counted as current prophylaxis: {named}." in " ".join(card["detail"].split())
+    active = _chart(today).medication(TMP_SMX_SS, 1, "{tbl}", start=-100, end=30)
+    assert _card(kb, active, today) is None
+    started_recently = _chart(today).medication(TMP_SMX_SS, 1, "{tbl}", start=-20, end=30, status=status)
+    assert _card(kb, started_recently, today) is None  # given on its first day, within the 4 weeks
+
+
+def _ended_early(today, current=None):
+    """Prednisone 40 mg/day from D-100, completed before its end date at D+30; with a ``current`` (code, mg) order
+    from D-40."""
+    chart = _chart(today, start=-100)
+    chart.resources["medications"].clear()
+    chart.medication(PREDNISONE_20, 40, "mg", start=-100, end=30, status="completed")
+    if current is not None:
+        chart.medication(current[0], current[1], "mg", start=-40)
+    return chart
+
+
+@pytest.mark.parametrize(("current", "given"), [
+    (None, "none given today"),
+    (((RXNORM, "6902", "methylprednisolone"), 16),  # 20 mg/day PEQ, another drug: it does not take over
+     "20 mg/day given today"),
+], ids=["alone", "beside a current order"])
+def test_a_dose_from_an_order_that_ended_before_its_end_date_is_not_said_as_given_today(kb, today, current, given):
+    """The timeline reads prednisone completed before its end date as given up to today (exposure errs late), and
+    the card said 'Prednisone-equivalent 40 mg/day today'. It ended on a day the chart does not give: the card still
+    shows (the run may well have reached 28 days), saying the dose is up to a stop day the chart does not give, as
+    R23 does."""
+    chart = _ended_early(today, current)
+    result = run(kb, chart.request("patient-view"), today)
+    card, entry = fired(result).get(RULE), explained(result, RULE)
+    peq = 40 + (20 if current else 0)
+    stopped = f"{PREDNISONE_20[2]} (completed before its end date {chart.at(30)}, on a day the chart does not give)"
+    assert card is not None and entry["facts"]["stopped_on_a_day_not_given"] == stopped
+    assert entry["facts"]["peq_given_today_mg"] == peq - 40
+    detail = " ".join(card["detail"].split())
+    assert (f"Prednisone-equivalent {peq} mg/day up to a stop day the chart does not give ({given}; {stopped}), at "
+            f"or above 20 mg/day for up to 101 consecutive days (since {chart.at(-100)})") in detail
+    assert "mg/day today" not in detail
+    assert card["summary"] == f"Start PJP prophylaxis: PEQ {peq} mg/day for up to 101 days, none on file"
+
+
+def test_a_current_order_with_an_end_date_says_todays_dose(kb, today):
+    chart = _chart(today, start=-100)
+    chart.resources["medications"].clear()
+    chart.medication(PREDNISONE_20, 40, "mg", start=-100, end=30)
+    result = run(kb, chart.request("patient-view"), today)
+    card, entry = fired(result).get(RULE), explained(result, RULE)
+    assert entry["facts"]["stopped_on_a_day_not_given"] is None
+    assert "Prednisone-equivalent 40 mg/day today, at or above 20 mg/day for 101 consecutive days" in " ".join(
+        card["detail"].split())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from fhir_fixtures.builders import IMNM_SNOMED, PREDNISONE_5, PREDNISONE_20, RXNORM, Chart
 from tests.conftest import explained, fired, run
 
@@ -224,3 +226,29 @@ def test_a_childs_card_does_not_list_a_dxa_as_protection_in_place(kb, today):
     chart = _low_dose(today, age=12).procedure(CPT_DXA, day=-100)
     card = _card(kb, chart, today)
     assert "In place:" not in card["detail"] and "DXA axial skeleton" not in card["detail"]
+
+
+def _fracture_with_alendronate(today, age, status, start=-400):
+    """Long-term prednisone 5 mg/day, calcium, vitamin D and a DXA in place, a vertebral fracture on file, and weekly
+    alendronate from ``start`` with its end date at D+30, ``status``."""
+    chart = _low_dose(today, age=age).procedure(CPT_DXA, day=-60).condition("Vertebral compression fracture",
+                                                                             onset=-500)
+    chart.medication(CALCIUM, 500, "mg", start=-80, frequency=2).medication(VITAMIN_D3, 1000, "[iU]", start=-80)
+    chart.medication(ALENDRONATE, 70, "mg", start=start, end=30, status=status, period=1, period_unit="wk")
+    return chart
+
+
+@pytest.mark.parametrize(("age", "missing"), [(63, "osteoporosis drug"), (12, "bone-health specialist")])
+def test_an_osteoporosis_drug_that_ended_before_its_end_date_is_named_and_not_counted(kb, today, age, missing):
+    """Alendronate from D-400 stopped before its end date at D+30, on a day the chart does not give, was read as
+    given up to today and hid the missing drug. Bone protection errs early: it was given on its first day, more than
+    a year ago, so the drug is missing and the card names the one not counted. The same order active is in place."""
+    chart = _fracture_with_alendronate(today, age, "stopped")
+    card, entry = _card(kb, chart, today), _entry(kb, chart, today)
+    named = f"Alendronate (stopped before its end date {chart.at(30)}, on a day the chart does not give)"
+    assert card is not None and card["summary"].endswith(f"no {missing}")
+    assert entry["facts"]["osteoporosis_drugs"] is None and entry["facts"]["osteoporosis_drugs_not_counted"] == named
+    assert f"Not counted as current osteoporosis treatment: {named}." in " ".join(card["detail"].split())
+    assert _card(kb, _fracture_with_alendronate(today, age, "active"), today) is None
+    recent = _fracture_with_alendronate(today, age, "stopped", start=-200)  # given on its first day, within the year
+    assert _card(kb, recent, today) is None
