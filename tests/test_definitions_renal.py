@@ -5,7 +5,7 @@ more careful reading of a day, the newest day that settles it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -280,6 +280,91 @@ def test_the_newest_day_that_settles_the_limit_decides_and_a_newer_one_that_does
     assert nothing.decided is None and nothing.below is None and not nothing.may_be_below
 
 
+def _unestimated(chart, kind, day=-2):
+    """A creatinine that gives no eGFR on ``day``, and how a card names it."""
+    if kind == "haemolysed":
+        chart.observation(CREATININE, day, value_string="Specimen haemolysed - see comment")
+        return "creatinine 'Specimen haemolysed - see comment': its value cannot be read in mg/dL or umol/L"
+    if kind == "unit-not-read":
+        chart.lab(CREATININE, 1.1, "mEq/L", day=day)
+        return "creatinine 1.1 mEq/L: its value cannot be read in mg/dL or umol/L"
+    if kind == "no-birth-date":
+        chart.age = None
+        chart.lab(CREATININE, 1.1, "mg/dL", day=day)
+        return "creatinine 1.1 mg/dL: CKD-EPI 2021 needs the age, and there is no birth date on file"
+    chart.age = 9  # a child with no current height
+    chart.lab(CREATININE, 0.5, "mg/dL", day=day)
+    return ("creatinine 0.5 mg/dL: bedside Schwartz needs a current height, and there is no current height on "
+            "file")
+
+
+@pytest.mark.parametrize("kind", ["haemolysed", "unit-not-read", "no-birth-date", "child-no-height"])
+def test_a_newer_creatinine_that_gives_no_egfr_leaves_an_older_egfr_not_known_when_counted(kb, today, kind):
+    """eGFR 85 three weeks ago, then a creatinine two days ago that gives no eGFR (haemolysed, a unit not read, no
+    birth date, a child with no current height): below_limit skipped it and the 85 answered 'not below 30', though
+    the kidneys may have changed since. Counted (R05, R11), it makes the answer not known and is named; uncounted
+    (R10 asks for it apart), the answer is as it was."""
+    chart = Chart(today, age=60, sex="male").lab(EGFR, 85, "mL/min/{1.73_m2}", day=-20)
+    named = _unestimated(chart, kind)
+    record, context = record_and_context(kb, chart)
+    answer = renal.below_limit(record, context, 30, count_unestimated_creatinine=True)
+    assert answer.below is None and answer.may_be_below
+    assert str(answer) == (f"eGFR 85 on {chart.at(-20)} is not below 30; the newer result leaves it open: eGFR on "
+                           f"{chart.at(-2)} could not be estimated from {named}; whether it is below 30 is not known")
+    assert renal.below_limit(record, context, 30).below is False
+    assert renal.unestimated_creatinine(record, context).creatinine.when.isoformat() == chart.at(-2)
+
+
+def test_a_creatinine_that_gives_no_egfr_clears_no_older_low_egfr_and_alone_is_not_known(kb, today):
+    """It settles nothing: an older eGFR 22 stays below 30 (the creatinine named with it), and with no eGFR on file
+    at all it is not 'no result' (methotrexate offered as if nothing were known) but a result whose answer is not
+    known."""
+    chart = Chart(today, age=60, sex="male").lab(EGFR, 22, "mL/min/{1.73_m2}", day=-20)
+    named = _unestimated(chart, "unit-not-read")
+    answer = renal.below_limit(*record_and_context(kb, chart), 30, count_unestimated_creatinine=True)
+    assert answer.below is True
+    assert str(answer) == (f"eGFR 22 on {chart.at(-20)} is below 30; the newer result does not clear it: eGFR on "
+                           f"{chart.at(-2)} could not be estimated from {named}; whether it is below 30 is not known")
+    chart = Chart(today, age=60, sex="male")
+    named = _unestimated(chart, "unit-not-read")
+    alone = renal.below_limit(*record_and_context(kb, chart), 30, count_unestimated_creatinine=True)
+    assert alone.decided is None and alone.below is None and alone.may_be_below and alone.on_file
+    assert str(alone) == (f"eGFR on {chart.at(-2)} could not be estimated from {named}; whether it is below 30 is "
+                          "not known")
+
+
+STANDS_FOR = {  # an eGFR that stands for a creatinine (haemolysed, on D-2) that gives none: it is not counted
+    "lab-egfr-as-text-same-day": lambda chart: chart.observation(EGFR, -2, value_string=">60"),
+    "lab-egfr-later": lambda chart: chart.lab(EGFR, 85, "mL/min/{1.73_m2}", day=-1),
+    "estimate-from-a-creatinine-the-same-day": lambda chart: chart.lab(CREATININE, 0.9, "mg/dL", day=-2),
+}
+
+
+@pytest.mark.parametrize("stands_for", STANDS_FOR)
+def test_a_creatinine_an_egfr_stands_for_is_not_counted(kb, today, stands_for):
+    """The lab's eGFR on or after its day, in any form, or an estimate from another creatinine of its day, is the
+    reading of that day: the creatinine that gives none is no gap (as R10 has always judged it)."""
+    chart = Chart(today, age=60, sex="male").lab(EGFR, 85, "mL/min/{1.73_m2}", day=-20)
+    _unestimated(chart, "haemolysed")
+    STANDS_FOR[stands_for](chart)
+    record, context = record_and_context(kb, chart)
+    assert renal.unestimated_creatinine(record, context) is None
+    assert renal.below_limit(record, context, 30, count_unestimated_creatinine=True).below is False
+
+
+def test_a_creatinine_older_than_the_newest_egfr_or_before_the_window_is_not_counted(kb, today):
+    """A newer eGFR at or above the limit settles it; a creatinine before the rule's window (R11: 90 days) is as old
+    as an eGFR the rule does not read."""
+    chart = Chart(today, age=60, sex="male").lab(EGFR, 85, "mL/min/{1.73_m2}", day=-2)
+    _unestimated(chart, "unit-not-read", day=-20)
+    assert renal.below_limit(*record_and_context(kb, chart), 30, count_unestimated_creatinine=True).below is False
+    chart = Chart(today, age=60, sex="male")
+    _unestimated(chart, "unit-not-read", day=-20)
+    record, context = record_and_context(kb, chart)
+    window = renal.below_limit(record, context, 60, today - timedelta(days=10), count_unestimated_creatinine=True)
+    assert not window.on_file and not window.may_be_below
+
+
 UNSETTLED = {  # each rule that reads the eGFR: its chart, a bound that does not settle its limit, what its card says
     "imnm-add-steroid-sparing-by-month-1": (
         _r05, 45, lambda card, day: f"eGFR reported as <45 on {day}: whether it is below 30 is not known, so "
@@ -371,3 +456,25 @@ def test_a_whole_number_bound_just_under_the_limit_is_not_below_it(kb, today, ru
     chart, hook = READERS[rule][0](today)
     card = fired(run(kb, chart.observation(EGFR, -3, value_string=">59").request(hook), today)).get(rule)
     assert card is None or ("eGFR" not in card["summary"] and "Higher risk here" not in card["detail"]), card
+
+
+UNESTIMATED_SAYS = {  # R05 and R11: what the card says when a newer creatinine gives no eGFR (``said``: renal's)
+    "imnm-add-steroid-sparing-by-month-1": lambda card, said: _no_methotrexate(card) and (
+        f"{said}, so methotrexate is not offered until renal function is rechecked" in card["detail"]),
+    "mtx-tmp-smx-interaction": lambda card, said: f"Higher risk here ({said})" in card["detail"],
+}
+
+
+@pytest.mark.parametrize("kind", ["haemolysed", "unit-not-read"])
+@pytest.mark.parametrize("rule", UNESTIMATED_SAYS)
+def test_r05_and_r11_take_a_newer_creatinine_that_gives_no_egfr_as_not_known(kb, today, rule, kind):
+    """eGFR 80 ten days ago, then a creatinine two days ago that gives no eGFR: R05 offered methotrexate first and
+    R11 named no renal risk, reading the kidneys as fine on the 80. Whether the eGFR is below the limit is now not
+    known, as for an eGFR that cannot be read, and the card names the creatinine and why it gives none."""
+    chart, hook = READERS[rule][0](today)
+    named = _unestimated(chart.lab(EGFR, 80, "mL/min/{1.73_m2}", day=-10), kind)
+    card = fired(run(kb, chart.request(hook), today)).get(rule)
+    limit = 30 if rule == "imnm-add-steroid-sparing-by-month-1" else 60
+    said = (f"eGFR 80 on {chart.at(-10)} is not below {limit}; the newer result leaves it open: eGFR on "
+            f"{chart.at(-2)} could not be estimated from {named}; whether it is below {limit} is not known")
+    assert card is not None and UNESTIMATED_SAYS[rule](card, said), card

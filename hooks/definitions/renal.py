@@ -18,6 +18,10 @@ A rule asks :func:`below_limit`, which reads the results day by day, newest firs
   a lab's '>60' does not hide a same-day creatinine of 3.0 mg/dL, and the order of the entries does not matter;
 - the newest day that settles it decides. A newer day that does not ('<45', a result that cannot be read) is named,
   and it clears no older low eGFR: '<45' allows the old 22.
+
+A newer creatinine that gives no eGFR (:func:`unestimated_creatinine`: haemolysed, in a unit not read, a child with
+no current height, no birth date) settles nothing either: a rule that counts it (``count_unestimated_creatinine``)
+reads an older eGFR at or above its limit as not known, and the card names the creatinine and why it gives none.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from itertools import groupby
 
@@ -160,16 +164,27 @@ class EgfrAnswer:
     limit: float
     decided: DayAnswer | None  # the day that decides (the newest, unless it does not settle it); None: no eGFR
     unsettled: DayAnswer | None = None  # the newest day's answer when it does not settle the limit
+    # a creatinine newer than every eGFR reading that gives no eGFR, when the rule counts it: it clears no older low
+    # eGFR, and leaves an older one at or above the limit not known
+    unestimated: UnestimatedCreatinine | None = None
 
     @property
     def below(self) -> bool | None:
-        """Yes, no, or not known (a bound that does not settle it, a result that cannot be read, or no eGFR)."""
-        return self.decided.below if self.decided is not None else None
+        """Yes, no, or not known (a bound that does not settle it, a result that cannot be read, a newer creatinine
+        that gives no eGFR, or no eGFR)."""
+        below = self.decided.below if self.decided is not None else None
+        return None if below is False and self.unestimated is not None else below
 
     @property
     def may_be_below(self) -> bool:
-        """Below, or not known from an eGFR on file: the careful side ("no eGFR at all" is not this)."""
-        return self.decided is not None and self.decided.below is not False
+        """Below, or not known from a result on file (an eGFR, or a creatinine that gives none): the careful side
+        ("no result at all" is not this)."""
+        return self.on_file and self.below is not False
+
+    @property
+    def on_file(self) -> bool:
+        """Whether any kidney result was judged (an eGFR reading, or a counted creatinine that gives none)."""
+        return self.decided is not None or self.unestimated is not None
 
     @property
     def newer_unsettled(self) -> DayAnswer | None:
@@ -182,18 +197,28 @@ class EgfrAnswer:
         return self.unsettled or self.decided
 
     def __str__(self) -> str:
+        unestimated = self.unestimated
         if self.decided is None:
-            return "no eGFR"
+            return unestimated.says(self.limit) if unestimated is not None else "no eGFR"
         text = self.decided.says(self.limit)
         if (newer := self.newer_unsettled) is not None:
             text += f"; the newer result does not clear it: {newer.says(self.limit)}"
+        if unestimated is not None:
+            text += (f"; the newer result {'does not clear it' if self.decided.below else 'leaves it open'}: "
+                     f"{unestimated.says(self.limit)}")
         return text
 
 
 @per_record
-def below_limit(record: PatientRecord, context: HookContext, limit: float, since: date | None = None) -> EgfrAnswer:
+def below_limit(record: PatientRecord, context: HookContext, limit: float, since: date | None = None,
+                count_unestimated_creatinine: bool = False) -> EgfrAnswer:
     """Whether the eGFR of the days from ``since`` (any age by default) is below ``limit``: the newest day that
-    settles it decides; newer days that do not are named, and clear no older low eGFR."""
+    settles it decides; newer days that do not are named, and clear no older low eGFR. With
+    ``count_unestimated_creatinine`` a newer creatinine that gives no eGFR (:func:`unestimated_creatinine`, from
+    ``since``) is one of them. (R10 asks for that creatinine itself, within its lab window.)"""
+    if count_unestimated_creatinine:
+        return replace(below_limit(record, context, limit, since),
+                       unestimated=unestimated_creatinine(record, context, since))
     unsettled: DayAnswer | None = None
     for day in egfr_days(record, context, since):
         answer = day.judged(limit)
@@ -234,6 +259,13 @@ def latest_shown(record: PatientRecord, context: HookContext) -> str | None:
         return None
     readable = None if any(isinstance(r, Egfr) for r in newest.readings) else latest_egfr(record, context)
     return str(newest) + (f"; the latest that can be read: {readable}" if readable else "")
+
+
+def has_result(observation: Observation) -> bool:
+    """Whether a result was reported in any form: a quantity, a text ('>60', 'haemolysed'), a coded value or an
+    interpretation (a pending or cancelled result has none)."""
+    return (observation.quantity is not None or observation.value_text is not None
+            or observation.value_concept is not None or bool(observation.interpretation))
 
 
 def _day(observation: Observation) -> date:
@@ -324,3 +356,36 @@ def estimate(record: PatientRecord, context: HookContext, creatinine: Observatio
     value, lower = min((ckd_epi_2021(level, age, female), "female" if female else "male") for female in (True, False))
     return Egfr(round(value), day, f"{how}; sex on file {sex or 'none'}, so estimated as if {lower}, the lower of "
                                    "the two")
+
+
+@dataclass(frozen=True, slots=True)
+class UnestimatedCreatinine:
+    """A creatinine that no eGFR stands for: none could be estimated from it, and the lab reported none on or after
+    its day. Whether the eGFR is below any limit is not known from it."""
+
+    creatinine: Observation
+    reason: NoEstimate
+
+    def says(self, limit: float) -> str:
+        """For the card: 'eGFR on ... could not be estimated from creatinine 0.6 mg/dL: bedside Schwartz needs ...;
+        whether it is below 30 is not known'."""
+        return (f"eGFR on {_day(self.creatinine).isoformat()} could not be estimated from creatinine "
+                f"{self.creatinine.value_label}: {self.reason.why}; whether it is below {limit:g} is not known")
+
+
+@per_record
+def unestimated_creatinine(record: PatientRecord, context: HookContext,
+                           since: date | None = None) -> UnestimatedCreatinine | None:
+    """The newest creatinine from ``since`` when it gives no eGFR and no eGFR stands for it: no eGFR reading on or
+    after its day (:func:`egfr_days`: the lab's, or one estimated from a creatinine of that day), and no eGFR result
+    of the lab on or after it in any form (a text such as '>60' is the lab's own reading of it)."""
+    creatinine = max((o for o in record.observations_in("creatinine", since=since)
+                      if o.when is not None and has_result(o)), key=_day, default=None)
+    if creatinine is None:
+        return None
+    day = _day(creatinine)
+    newest = next(egfr_days(record, context, since), None)
+    if (newest is not None and newest.day >= day) or any(map(has_result, record.observations_in("egfr", since=day))):
+        return None
+    found = estimate(record, context, creatinine)
+    return UnestimatedCreatinine(creatinine, found) if isinstance(found, NoEstimate) else None

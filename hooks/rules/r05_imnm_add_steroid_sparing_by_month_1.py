@@ -88,13 +88,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      "monotherapy now", facts)
 
     ild = record.conditions_in("ild", active_only=True)
-    kidney = renal.below_limit(record, context, params["mtx_egfr_min"])
+    kidney = renal.below_limit(record, context, params["mtx_egfr_min"], count_unestimated_creatinine=True)
     tmp_smx = routes.systemic(record.medications_in("tmp_smx", current_only=True))  # eye drops do not meet methotrexate
-    # an eGFR that may be below the limit ('<45', a result that cannot be read) is read as low: methotrexate waits
-    # for a recheck
+    # an eGFR that may be below the limit ('<45', a result that cannot be read, a newer creatinine that gives no eGFR)
+    # is read as low: methotrexate waits for a recheck
     low_egfr = kidney.may_be_below
     facts.update(ild=ild[0].code.label if ild else None,
-                 egfr=str(kidney) if kidney.decided else None,
+                 egfr=str(kidney) if kidney.on_file else None,
                  tmp_smx_active=", ".join(o.label for o in tmp_smx) or None)
     notes = []
     if ild:

@@ -76,8 +76,7 @@ def _usable(observation: Observation) -> bool:
     """A result that was actually reported (a urine albumin is not a serum albumin)."""
     if observation.in_group("albumin") and "urine" in observation.code.words():
         return False
-    return (observation.quantity is not None or observation.value_text is not None
-            or observation.value_concept is not None or bool(observation.interpretation))
+    return renal.has_result(observation)
 
 
 def latest_result(record: PatientRecord, groups: tuple[str, ...], since: date | None = None) -> Observation | None:
@@ -106,19 +105,14 @@ NOT_ESTIMATED: dict[str, tuple[str, str]] = {
 
 
 def _unjudged(record: PatientRecord, context: HookContext, since: date,
-              newest_egfr: date | None) -> tuple[Observation, renal.NoEstimate] | None:
-    """The latest creatinine within the window when no eGFR stands for it: none estimated from it, none reported on or
-    after its day (a text eGFR such as '>60' is the lab's own reading of it), and why none could be estimated.
-    ``newest_egfr``: the day of the newest eGFR reading (renal.egfr_days)."""
-    creatinine = latest_result(record, ("creatinine",), since)
-    if creatinine is None or creatinine.when is None or (newest_egfr is not None and newest_egfr >= creatinine.when) \
-            or latest_result(record, ("egfr",), creatinine.when) is not None:
-        return None
-    found = renal.estimate(record, context, creatinine)
-    if isinstance(found, renal.NoEstimate) and found.missing == "creatinine" and newest_egfr is not None \
+              newest_egfr: date | None) -> renal.UnestimatedCreatinine | None:
+    """The latest creatinine within the window when no eGFR stands for it (renal.unestimated_creatinine), and why
+    none could be estimated. ``newest_egfr``: the day of the newest eGFR reading (renal.egfr_days)."""
+    found = renal.unestimated_creatinine(record, context, since)
+    if found is not None and found.reason.missing == "creatinine" and newest_egfr is not None \
             and newest_egfr >= since:
-        return None  # an unreadable creatinine (haemolysed) beside an eGFR within the window
-    return (creatinine, found) if isinstance(found, renal.NoEstimate) else None
+        return None  # an unreadable creatinine (haemolysed) beside an eGFR within the window meets the prerequisite
+    return found
 
 
 def _short(items: list[str]) -> list[str]:
@@ -170,7 +164,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["egfr_newer_unsettled"] = str(newer.reading) if (newer := kidney.newer_unsettled) else None
     newest = kidney.newest
     unjudged = _unjudged(record, context, since, newest.reading.day if newest else None)
-    facts["egfr_not_estimated"] = f"creatinine {_shown(unjudged[0])}: {unjudged[1].why}" if unjudged else None
+    facts["egfr_not_estimated"] = (f"creatinine {_shown(unjudged.creatinine)}: {unjudged.reason.why}" if unjudged
+                                   else None)
     recent_egfr = low is not None and low.reading.day >= since
     critical = low is not None
 
@@ -201,7 +196,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      if isinstance(unsettled.reading, renal.Egfr) else
                      f"an eGFR that can be read (the latest, {unsettled.reading.written}, cannot)")
     if unjudged:
-        items.append(NOT_ESTIMATED[unjudged[1].missing][0])
+        items.append(NOT_ESTIMATED[unjudged.reason.missing][0])
     if not folate:
         items.append("folic acid")
     if childbearing and pregnancy_test is None:
@@ -248,7 +243,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         egfr_line += (f"\n**{unsettled.says(limit)}; recheck before methotrexate** (a creatinine, or the lab's eGFR "
                       "as a value).\n")
     if unjudged:
-        creatinine, no_estimate = unjudged
+        creatinine, no_estimate = unjudged.creatinine, unjudged.reason
         egfr_line += (f"\n**Creatinine {_shown(creatinine)} gives no eGFR: {no_estimate.why}.** Whether the eGFR is "
                       f"below {limit:g} is not known: {NOT_ESTIMATED[no_estimate.missing][1]} (or get the lab's "
                       "eGFR) before dosing.\n")
@@ -278,7 +273,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     labs: list[Action] = []
     # renal function to recheck: a creatinine that cannot be read, or a newest eGFR that does not settle the limit
     recheck = [lab for lab in BASELINE if lab.key == "renal" and lab not in missing
-               and (unsettled or (unjudged and unjudged[1].missing == "creatinine"))]
+               and (unsettled or (unjudged and unjudged.reason.missing == "creatinine"))]
     for lab in (*missing, *recheck):
         labs.append(Action("create", f"Order {lab.label}", resource=orders.service_request(
             context.patient_id, orders.lab_concept(context.valuesets, lab.order_group, lab.loinc),
@@ -287,7 +282,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         labs.append(Action("create", "Order GGT", resource=orders.service_request(
             context.patient_id, orders.lab_concept(context.valuesets, "ggt", "2324-2"),
             note="Liver toxicity marker not confounded by muscle injury (IMNM)")))
-    if unjudged and unjudged[1].missing == "height":
+    if unjudged and unjudged.reason.missing == "height":
         labs.append(Action("create", "Measure body height today", resource=orders.service_request(
             context.patient_id, orders.lab_concept(context.valuesets, "height", "8302-2",
                                                    text="Measure body height today (nursing)"),

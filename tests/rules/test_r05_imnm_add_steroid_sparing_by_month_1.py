@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from fhir_fixtures.builders import EGFR, IMNM_SNOMED, PREDNISONE_20, SNOMED, TMP_SMX_SS, Chart
+from fhir_fixtures.r10_mtx_start_prerequisites import CREATININE
 from fhir_fixtures.r11_mtx_tmp_smx_interaction import TRIMETHOPRIM_100
 from hooks import engine
 from tests.conftest import explained, fired, run, with_params
@@ -81,6 +82,22 @@ def test_egfr_at_threshold_keeps_methotrexate(kb, today):
     chart = _chart(today).lab(EGFR, 30, "mL/min/{1.73_m2}", day=-10)
     card = fired(run(kb, chart.request("patient-view"), today))[RULE]
     assert card["suggestions"][0]["label"].startswith("Methotrexate")
+
+
+def test_a_creatinine_that_gives_no_egfr_holds_methotrexate_back_with_no_egfr_on_file(kb, today):
+    """The only renal result is a creatinine in a unit that is not read: R05 read 'no eGFR' and offered methotrexate
+    first, as if the kidneys were known to be fine. Whether the eGFR is below 30 is not known, as for an eGFR that
+    cannot be read: mycophenolate comes first, methotrexate is not offered, and the card and facts name the
+    creatinine and why it gives no eGFR."""
+    chart = _chart(today).lab(CREATININE, 1.1, "mEq/L", day=-3)
+    result = run(kb, chart.request("patient-view"), today)
+    card = fired(result)[RULE]
+    said = (f"eGFR on {chart.at(-3)} could not be estimated from creatinine 1.1 mEq/L: its value cannot be read in "
+            "mg/dL or umol/L; whether it is below 30 is not known")
+    assert f"{said}, so methotrexate is not offered until renal function is rechecked" in card["detail"]
+    assert card["suggestions"][0]["label"].startswith("Mycophenolate") and card["suggestions"][0]["isRecommended"]
+    assert not any(s["label"].startswith("Methotrexate") for s in card["suggestions"])
+    assert _explain(result)["facts"]["egfr"] == said
 
 
 def test_active_cotrimoxazole_is_mentioned(kb, today):

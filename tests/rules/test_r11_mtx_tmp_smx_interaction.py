@@ -17,6 +17,7 @@ from fhir_fixtures.builders import (
     TMP_SMX_SS,
     Chart,
 )
+from fhir_fixtures.r10_mtx_start_prerequisites import CREATININE
 from fhir_fixtures.r11_mtx_tmp_smx_interaction import TRIMETHOPRIM_100, on_mtx
 from tests.conftest import explained, fired, run
 
@@ -97,6 +98,19 @@ def test_egfr_below_60_strengthens_the_wording(kb, today, egfr, stronger):
     card, _ = _result(kb, today, chart.draft(TMP_SMX_DS, 1, "{tbl}", day_of_week=["mon", "wed", "fri"]))
     assert ("Higher risk here" in card["detail"]) is stronger
     assert card["suggestions"][1]["isRecommended"] is stronger  # atovaquone preferred
+
+
+@pytest.mark.parametrize(("day", "stronger"), [(-5, True), (-91, False)])
+def test_a_childs_creatinine_with_no_current_height_leaves_the_renal_risk_open(kb, today, day, stronger):
+    """A child of 9 with no current height: last week's creatinine gives no eGFR (bedside Schwartz needs the height),
+    and R11 named no renal risk. Whether the eGFR is below 60 is not known: the risk line says so and names the
+    creatinine. One older than the 90-day lab window is not read, as an eGFR that old is not."""
+    chart = on_mtx(today, age=9).weight(30, day=-1).lab(CREATININE, 0.5, "mg/dL", day=day)
+    card, entry = _result(kb, today, chart.draft(TMP_SMX_SS, 1, "{tbl}"))
+    said = (f"eGFR on {chart.at(day)} could not be estimated from creatinine 0.5 mg/dL: bedside Schwartz needs a "
+            "current height, and there is no current height on file; whether it is below 60 is not known")
+    assert (f"Higher risk here ({said})" in card["detail"]) is stronger
+    assert entry["facts"]["risk_factors"] == (said if stronger else None)
 
 
 @pytest.mark.parametrize("count,stronger", [(149, True), (150, False)])
