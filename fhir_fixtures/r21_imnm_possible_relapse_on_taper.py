@@ -21,9 +21,11 @@ RULE = "imnm-possible-relapse-on-taper"
 
 
 def tapering_chart(today: date, latest_ck: float = 600, latest_day: int = -5, taper: bool = True,
-                   uln: float = 200, one_order: bool = False) -> Chart:
-    """Anti-HMGCR IMNM: prednisone 60 mg from D-195, tapered to 40 (D-59) and 20 mg (D-29); CK nadir 180.
-    ``one_order``: the taper is written as one order of sequenced instructions rather than three orders."""
+                   uln: float = 200, one_order: bool = False, methotrexate_stopped_early: bool = False) -> Chart:
+    """Anti-HMGCR IMNM: prednisone 60 mg from D-195, tapered to 40 (D-59) and 20 mg (D-29); methotrexate 20 mg
+    weekly from D-180; CK nadir 180. ``one_order``: the taper is written as one order of sequenced instructions
+    rather than three orders. ``methotrexate_stopped_early``: methotrexate stopped though its end date lies 60 days
+    ahead (on a day the chart does not give)."""
     chart = Chart(today, age=58, sex="female")
     chart.condition(IMNM_SNOMED, onset=-210)
     chart.antibody("anti_hmgcr", "positive", day=-205)
@@ -40,7 +42,8 @@ def tapering_chart(today: date, latest_ck: float = 600, latest_day: int = -5, ta
     else:
         chart.medication(PREDNISONE_20, 60, "mg", start=-195, end=-150, status="completed")
         chart.medication(PREDNISONE_20, 20, "mg", start=-149)
-    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-180, period=1, period_unit="wk")
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-180, end=60 if methotrexate_stopped_early else None,
+                     status="stopped" if methotrexate_stopped_early else "active", period=1, period_unit="wk")
     return chart
 
 
@@ -133,6 +136,14 @@ def fires_long_standing(today: date) -> dict[str, Any]:
          fires={RULE}, indicators={RULE: "warning"})
 def fires_long_standing_order_sign(today: date) -> dict[str, Any]:
     return long_standing_chart(today).draft(PREDNISONE_5, 10, "mg", resource_id="draft-pred-10").request("order-sign")
+
+
+@fixture("r21-fires-methotrexate-stopped-before-its-end-date", hook="patient-view",
+         story="Prednisone 20 mg unchanged for 5 months; methotrexate stopped though its end date is 60 days ahead, "
+               "on a day the chart does not give (by today at the latest); CK 600 U/L, nadir 180.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_methotrexate_stopped_early(today: date) -> dict[str, Any]:
+    return tapering_chart(today, taper=False, methotrexate_stopped_early=True).request("patient-view")
 
 
 @fixture("r21-quiet-just-below-2x-nadir", hook="patient-view",

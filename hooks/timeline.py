@@ -5,16 +5,24 @@ limit of normal) with the glucocorticoid dose and each steroid-sparing agent ben
 This module turns the same PatientRecord the rules read into that picture's data, through the same shared
 definitions (CK series with ULN, daily prednisone-equivalent timeline, antibody status), so the chart can never
 disagree with what the rules saw. It returns JSON-ready dicts (ISO dates) and does no HTTP and no drawing.
+
+An order that says it ended before its end date (courses.ended_before_its_end) ended on a day the chart does not
+give. It is drawn as the rules read it: until the day before a later order of the same drug and route took over
+(courses.taken_over_on), else up to today, the latest it may have been given. Drawn up to today, what it draws (an
+agent's bar, its IVIG cycles or rituximab infusions, the glucocorticoid dose step ending today) carries
+``"endUnknown": true`` and an ``endNote`` saying so, for the page to show that end as uncertain; nothing else
+carries them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from hooks.context import HookContext
 from hooks.definitions import antibodies, ck, steroids
-from hooks.definitions.courses import course_days
+from hooks.definitions.courses import course_days, ended_before_its_end, taken_over_on
 from hooks.definitions.dose_basis import read_dose
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.steroids import DailyLevels
@@ -38,11 +46,13 @@ def build(record: PatientRecord, context: HookContext) -> dict[str, Any]:
     history = steroids.history(record, context)
     notes += [f"Glucocorticoid dose not readable: {o.label} ({o.reference}); not drawn." for o in history.unreadable]
     notes += ck.warnings(record, context)
+    unreadable = {id(order) for order in history.unreadable}  # not drawn, so no step of theirs to mark
+    ended = [order for order in history.over_by_today() if id(order) not in unreadable]
     data: dict[str, Any] = {
         "today": record.today.isoformat(),
         "ck": [{"date": p.day.isoformat(), "value": round(p.value, 1), "uln": round(p.uln, 1),
                 "ulnFromLab": p.uln_from_lab} for p in points],
-        "glucocorticoid": glucocorticoid_segments(history.levels),
+        "glucocorticoid": glucocorticoid_segments(history.levels, ended),
         "agents": agent_courses(record),
         "ivig": ivig_cycles(record),
         "rituximab": rituximab_infusions(record),
@@ -55,11 +65,13 @@ def build(record: PatientRecord, context: HookContext) -> dict[str, Any]:
     return data
 
 
-def glucocorticoid_segments(levels: DailyLevels) -> list[dict[str, Any]]:
+def glucocorticoid_segments(levels: DailyLevels, ended: Sequence[MedicationOrder] = ()) -> list[dict[str, Any]]:
     """The daily PEQ timeline as runs of the same dose: {start, end, peq} with both ends inclusive.
 
     Runs, not one point a day, because a three-year history is ~1,100 days but only a handful of dose steps,
     and a stepped bar per run is how a taper is read. Days without a glucocorticoid are gaps between runs.
+    ``ended``: the orders drawn up to today that ended before their end date (SteroidHistory.over_by_today); the
+    run ending today, which their doses are part of, ends on a day the chart does not give.
     """
     segments: list[dict[str, Any]] = []
     for first, last, value in levels.runs():
@@ -70,11 +82,32 @@ def glucocorticoid_segments(levels: DailyLevels) -> list[dict[str, Any]]:
             segments[-1]["end"] = last.isoformat()  # runs that differ only past the second decimal
         else:
             segments.append(_segment(first, last, dose))
+    if ended and segments and segments[-1]["end"] == date.fromordinal(levels.last).isoformat():
+        segments[-1].update(_end_unknown(*ended))
     return segments
 
 
 def _segment(start: date, end: date, peq: float) -> dict[str, Any]:
     return {"start": start.isoformat(), "end": end.isoformat(), "peq": peq}
+
+
+def _end_unknown(*orders: MedicationOrder) -> dict[str, Any]:
+    """The keys marking an end drawn at today that is only the latest it may have been: ``orders`` ended before
+    their end dates, on days the chart does not give."""
+    how = "; ".join(f"{order.label} {order.status} before its end date {order.end}" for order in orders)
+    return {"endUnknown": True,
+            "endNote": f"{how}, on a day the chart does not give: drawn up to today, the latest it may have been given"}
+
+
+def _course(record: PatientRecord, order: MedicationOrder, group: str) -> tuple[tuple[date, date] | None,
+                                                                                dict[str, Any]]:
+    """The order's first and last day as the rules read them (courses.course_days; one that ended before its end
+    date until the day before a later order took over, courses.taken_over_on, else up to today), and the keys that
+    mark the end as unknown when it is drawn up to today (:func:`_end_unknown`; none otherwise)."""
+    taken_over = taken_over_on(record, order, group)
+    span = course_days(order, record.today, taken_over)
+    unknown = taken_over is None and ended_before_its_end(order, record.today)
+    return span, _end_unknown(order) if unknown else {}
 
 
 def _agent(order: MedicationOrder) -> str | None:
@@ -85,12 +118,15 @@ def agent_courses(record: PatientRecord) -> list[dict[str, Any]]:
     """One bar per course of each steroid-sparing agent other than IVIG and rituximab."""
     out = []
     for order in record.medications_in(*BAR_AGENTS):
-        agent, span = _agent(order), course_days(order, record.today)
-        if agent is None or span is None:
+        agent = _agent(order)
+        if agent is None:
+            continue
+        span, end_unknown = _course(record, order, agent)
+        if span is None:
             continue
         out.append({"agent": agent, "label": AGENT_LABELS[agent], "order": order.label,
                     "dose": read_dose(order).describe(), "start": span[0].isoformat(), "end": span[1].isoformat(),
-                    "current": order.current_on(record.today)})
+                    "current": order.current_on(record.today), **end_unknown})
     out.sort(key=lambda c: (BAR_AGENTS.index(c["agent"]), c["start"]))
     return out
 
@@ -116,14 +152,14 @@ def ivig_cycles(record: PatientRecord) -> list[dict[str, Any]]:
     """
     out = []
     for order in record.medications_in("ivig"):
-        span = course_days(order, record.today)
+        span, end_unknown = _course(record, order, "ivig")
         if span is None:
             continue
         starts = _repeats(order, span[0], span[1], min_gap_days=7)
         for start in starts:
             end = span[1] if len(starts) == 1 else start
             out.append({"start": start.isoformat(), "end": end.isoformat(), "label": order.label,
-                        "dose": read_dose(order).describe()})
+                        "dose": read_dose(order).describe(), **end_unknown})
     return sorted(out, key=lambda c: c["start"])
 
 
@@ -131,11 +167,12 @@ def rituximab_infusions(record: PatientRecord) -> list[dict[str, Any]]:
     """Rituximab (anti-CD20) infusion dates: 1 g on days 1 and 15 is two dates, not a two-week bar."""
     out = []
     for order in record.medications_in("rituximab"):
-        span = course_days(order, record.today)
+        span, end_unknown = _course(record, order, "rituximab")
         if span is None:
             continue
         for day in _repeats(order, span[0], span[1], min_gap_days=2):
-            out.append({"date": day.isoformat(), "label": order.label, "dose": read_dose(order).describe()})
+            out.append({"date": day.isoformat(), "label": order.label, "dose": read_dose(order).describe(),
+                        **end_unknown})
     return sorted(out, key=lambda c: c["date"])
 
 

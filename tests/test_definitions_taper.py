@@ -17,6 +17,8 @@ from fhir_fixtures.builders import (
     PREDNISONE_20,
     RITUXIMAB,
     ROUTE_IV,
+    ROUTE_ORAL,
+    ROUTE_SC,
     Chart,
 )
 from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
@@ -100,6 +102,73 @@ def test_a_course_that_has_ended_is_a_stop_whatever_its_status(today, status):
                                     period_unit="wk")
     steps = taper.sparing_reductions(*record_and_context(KB, chart))
     assert [s.what for s in steps] == ["methotrexate stopped (methotrexate 2.5 MG Oral Tablet)"]
+
+
+MTX = "methotrexate 2.5 MG Oral Tablet"
+
+
+def _weekly_mtx(chart: Chart, dose: float, start: int, end: int | None = None, status: str = "active",
+                **kwargs) -> Chart:
+    return chart.medication(METHOTREXATE_2_5, dose, "mg", start=start, end=end, status=status, period=1,
+                            period_unit="wk", **kwargs)
+
+
+@pytest.mark.parametrize("status", ["stopped", "completed"])
+def test_an_agent_that_ended_before_its_end_date_stopped_on_a_day_the_chart_does_not_give(today, status):
+    """Methotrexate stopped (or completed) though its end date is 60 days ahead: it was read as stopping on that
+    future day, so never as stopped, and R21 missed a relapse after it. It stopped by today at the latest, and the
+    step says the day is not given."""
+    chart = _weekly_mtx(Chart(today), 20, start=-300, end=60, status=status)
+    (step,) = taper.sparing_reductions(*record_and_context(KB, chart))
+    assert (step.day, step.at_the_latest) == (today, True)
+    assert str(step) == (f"methotrexate stopped ({MTX}; {status} before its end date {chart.at(60)}, on a day the "
+                         f"chart does not give) by {today.isoformat()} at the latest")
+
+
+def test_a_chain_of_orders_each_ended_before_its_end_date_stops_at_the_last(today):
+    """20 mg, then 15 mg, each stopped before its end date: the 20 mg order ran until the 15 mg one took over
+    (courses.taken_over_on), a reduction on a known day; the 15 mg order stopped by today at the latest."""
+    chart = _weekly_mtx(Chart(today), 20, start=-300, end=60, status="stopped")
+    _weekly_mtx(chart, 15, start=-60, end=90, status="stopped")
+    assert _sparing_steps(chart) == [
+        f"methotrexate reduced from 20 mg/week to 15 mg/week on {chart.at(-60)}",
+        f"methotrexate stopped ({MTX}; stopped before its end date {chart.at(90)}, on a day the chart does not give) "
+        f"by {today.isoformat()} at the latest"]
+
+
+def test_an_agent_ended_before_its_end_date_but_given_another_way_since_is_not_stopped(today):
+    """Oral methotrexate stopped before its end date, subcutaneous methotrexate current since D-30: no later order
+    of the same route took over, but the agent is still given today, so it has not stopped."""
+    chart = _weekly_mtx(Chart(today), 20, start=-300, end=60, status="stopped", route=ROUTE_ORAL)
+    _weekly_mtx(chart, 20, start=-30, route=ROUTE_SC)
+    assert _sparing_steps(chart) == []
+
+
+def test_an_infusion_completed_before_its_end_date_is_no_stop_but_one_stopped_is(today):
+    chart = Chart(today).medication(RITUXIMAB, 1000, "mg", start=-150, end=30, status="completed", route=ROUTE_IV,
+                                    period=6, period_unit="mo")
+    assert taper.sparing_reductions(*record_and_context(KB, chart)) == []
+    chart.resources["medications"][0]["status"] = "stopped"
+    (step,) = taper.sparing_reductions(*record_and_context(KB, chart))
+    assert step.at_the_latest and step.day == today and step.what.startswith("rituximab stopped")
+
+
+def test_a_glucocorticoid_ended_before_its_end_date_is_a_reduction_by_today_at_the_latest(today):
+    """Prednisone 20 mg stopped though its end date is 30 days ahead: the timeline reads it up to today (the latest
+    it may have been given), so its runs never showed it end and no taper was seen; with 5 mg going on, it fell
+    from 25 to 5 mg/day PEQ. Taken over by a later 10 mg order, it ran until the day before that one started."""
+    stopped = Chart(today).medication(PREDNISONE_20, 20, "mg", start=-100, end=30, status="stopped")
+    (step,) = taper.gc_reductions(*record_and_context(KB, stopped))
+    assert str(step) == (f"glucocorticoid stopped (was 20 mg/day PEQ) (prednisone 20 MG Oral Tablet stopped before "
+                         f"its end date {stopped.at(30)}, on a day the chart does not give) by {today} at the latest")
+    lowered = Chart(today).medication(PREDNISONE_20, 20, "mg", start=-100, end=30, status="stopped")
+    lowered.medication(PREDNISONE_5, 5, "mg", start=-200)
+    (step,) = taper.gc_reductions(*record_and_context(KB, lowered))
+    assert step.at_the_latest and step.what.startswith("glucocorticoid lowered from 25 to 5 mg/day PEQ (")
+    taken_over = Chart(today).medication(PREDNISONE_20, 20, "mg", start=-100, end=30, status="completed")
+    taken_over.medication(PREDNISONE_5, 10, "mg", start=-20)
+    assert [str(s) for s in taper.gc_reductions(*record_and_context(KB, taken_over))] == [
+        f"glucocorticoid lowered from 20 to 10 mg/day PEQ on {taken_over.at(-20)}"]
 
 
 def test_a_completed_infusion_is_not_a_stop(today):
@@ -412,6 +481,22 @@ def test_one_day_ivig_drafts_are_judged_when_they_make_a_whole_cycle():
     for day in (0, 1):
         day_by_day.draft(IVIG_CVX, 0.5, "g/kg", start=day, end=day, route=ROUTE_IV)
     assert len(_ivig_drafts(day_by_day)) == 2 and "reduced from 140 g to 70 g per cycle" in _ivig_drafts(day_by_day)[0]
+
+
+@pytest.mark.parametrize("written", ["a cycle duration", "a single administration"])
+def test_an_ivig_draft_whose_cycle_its_timing_gives_is_judged(written):
+    """1 g/kg daily with a cycle duration of 1 day (the contract's days of a cycle), or 1 g/kg with no timing (one
+    administration), after cycles of 2 g/kg in one day: the draft was taken as open-ended (no end date nor count) and
+    not judged. Its cycle is read as courses.dose_run reads it: 70 g, half the last cycle."""
+    chart = _on_prednisone().ivig_cycles((-84, 2, 1), (-56, 2, 1), (-28, 2, 1))
+    chart.draft(IVIG_CVX, 1, "g/kg", start=0, route=ROUTE_IV)
+    instruction = chart.drafts[-1]["dosageInstruction"][0]
+    if written == "a cycle duration":
+        instruction["timing"]["repeat"].update(duration=1, durationUnit="d")
+    else:
+        del instruction["timing"]
+    assert _ivig_drafts(chart) == ["draft: ivig reduced from 140 g to 70 g per cycle (immune globulin, intravenous; "
+                                   f"last cycle {chart.at(-28)})"]
 
 
 def test_ivig_drafts_of_one_cycle_are_added_up_before_they_meet_the_cycle_on_file():

@@ -12,6 +12,7 @@ from fhir_fixtures.builders import (
     IMNM_SNOMED,
     IVIG_CVX,
     METHOTREXATE_2_5,
+    PREDNISONE_5,
     PREDNISONE_20,
     RITUXIMAB,
     ROUTE_IV,
@@ -83,6 +84,59 @@ def test_each_agent_course_is_its_own_bar_in_a_stable_order(kb):
     assert [(a["agent"], a["start"], a["end"], a["current"]) for a in data["agents"]] == [
         ("methotrexate", iso(-380), iso(-200), False), ("methotrexate", iso(-190), iso(-160), False),
         ("azathioprine", iso(-150), iso(0), True)]
+
+
+def _note(status: str, end: int, label: str = "methotrexate 2.5 MG Oral Tablet") -> str:
+    return (f"{label} {status} before its end date {iso(end)}, on a day the chart does not give: drawn up to today, "
+            "the latest it may have been given")
+
+
+def test_an_agent_ended_before_its_end_date_is_drawn_to_today_with_its_end_unknown(kb):
+    """Methotrexate stopped though its end date is 50 days ahead was drawn to today as if given until now. It still
+    reaches today (the latest it may have run) but says its end is unknown; the current azathioprine bar does not."""
+    chart = Chart(TODAY).condition(IMNM_SNOMED, onset=-400)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-100, end=50, status="stopped", period=1, period_unit="wk")
+    chart.medication(AZATHIOPRINE_50, 100, "mg", start=-150)
+    mtx, aza = picture(kb, chart.request())["agents"]
+    assert (mtx["start"], mtx["end"], mtx["current"]) == (iso(-100), iso(0), False)
+    assert mtx["endUnknown"] is True and mtx["endNote"] == _note("stopped", 50)
+    assert "endUnknown" not in aza and "endNote" not in aza
+
+
+def test_an_agent_order_taken_over_ends_the_day_before_the_next_one(kb):
+    """Methotrexate 20 mg completed before its end date, then 15 mg from D-60: both bars ran to today, as if 35 mg a
+    week had been given. The first ran until the 15 mg order took over (courses.taken_over_on), as the rules read it."""
+    chart = Chart(TODAY).condition(IMNM_SNOMED, onset=-400)
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-300, end=50, status="completed", period=1, period_unit="wk")
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-60, period=1, period_unit="wk")
+    assert [(a["start"], a["end"], "endUnknown" in a) for a in picture(kb, chart.request())["agents"]] == [
+        (iso(-300), iso(-61), False), (iso(-60), iso(0), False)]
+
+
+def test_ivig_and_rituximab_given_up_to_today_from_an_order_ended_before_its_end_date_say_so(kb):
+    chart = Chart(TODAY).condition(IMNM_SNOMED, onset=-200)
+    chart.medication(IVIG_CVX, 2, "g/kg", start=-84, end=60, period=4, period_unit="wk", route=ROUTE_IV,
+                     status="stopped")
+    chart.medication(RITUXIMAB, 1000, "mg", start=-400, end=-386, status="completed", period=14, route=ROUTE_IV)
+    chart.medication(RITUXIMAB, 1000, "mg", start=-200, end=100, status="completed", period=26, period_unit="wk",
+                     route=ROUTE_IV)
+    data = picture(kb, chart.request())
+    assert [(c["start"], c.get("endNote")) for c in data["ivig"]] == [
+        (iso(day), _note("stopped", 60, "immune globulin, intravenous")) for day in (-84, -56, -28, 0)]
+    assert [(r["date"], r.get("endUnknown")) for r in data["rituximab"]] == [
+        (iso(-400), None), (iso(-386), None), (iso(-200), True), (iso(-18), True)]
+
+
+def test_the_glucocorticoid_step_ending_today_with_an_order_ended_before_its_end_date_says_so(kb):
+    """Prednisone 20 mg stopped though its end date is 30 days ahead, beside 5 mg current: the 25 mg step reaches
+    today only as the latest the 20 mg may have been given."""
+    chart = Chart(TODAY).condition(IMNM_SNOMED, onset=-200)
+    chart.medication(PREDNISONE_5, 5, "mg", start=-150)
+    chart.medication(PREDNISONE_20, 20, "mg", start=-60, end=30, status="stopped")
+    before, ending_today = picture(kb, chart.request())["glucocorticoid"]
+    assert before == {"start": iso(-150), "end": iso(-61), "peq": 5}
+    assert (ending_today["peq"], ending_today["end"], ending_today["endUnknown"]) == (25, iso(0), True)
+    assert ending_today["endNote"] == _note("stopped", 30, "prednisone 20 MG Oral Tablet")
 
 
 def test_ck_without_reference_range_uses_the_fallback_and_says_so(kb):

@@ -17,7 +17,15 @@ from hooks.context import HookContext
 from hooks.definitions import ck, steroids
 from hooks.definitions import treatment_duration as td
 from hooks.definitions.continuing import discontinues
-from hooks.definitions.courses import course_days, doses_since, last_dose_day
+from hooks.definitions.courses import (
+    IVIG_CYCLE_MIN_GAP_DAYS,
+    course_days,
+    doses_since,
+    ended_before_its_end,
+    last_dose_day,
+    order_runs,
+    taken_over_on,
+)
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.weight import dosing_weight
 from hooks.record import MedicationOrder, PatientRecord, per_record
@@ -35,13 +43,22 @@ _CAVEAT_GROUPS = {"exertion": "exertion", "im_injection": "IM injection", "traum
 
 @dataclass(frozen=True, slots=True)
 class TaperStep:
-    """One dose reduction or stop, with the day it took effect."""
+    """One dose reduction or stop, with the day it took effect; ``at_the_latest``: the chart does not give that day
+    (an order that ended before its end date), ``day`` is the latest it can have been, and is said so."""
 
     day: date
     what: str
+    at_the_latest: bool = False
 
     def __str__(self) -> str:
-        return f"{self.what} on {self.day.isoformat()}"
+        when = f"by {self.day.isoformat()} at the latest" if self.at_the_latest else f"on {self.day.isoformat()}"
+        return f"{self.what} {when}"
+
+
+def _ended_on_an_unknown_day(order: MedicationOrder) -> str:
+    """How an order that ended before its end date (courses.ended_before_its_end) ended, for a step's text."""
+    assert order.end is not None  # ended_before_its_end: its end date lies after today
+    return f"{order.status} before its end date {order.end.isoformat()}, on a day the chart does not give"
 
 
 def _weight(record: PatientRecord, context: HookContext) -> float | None:
@@ -67,9 +84,15 @@ def gc_reductions(record: PatientRecord, context: HookContext,
     return _gc_reductions(record, context, window_days)
 
 
+def _gc_change(before: float, now: float) -> str:
+    return (f"glucocorticoid stopped (was {before:g} mg/day PEQ)" if now <= _TOLERANCE_MG
+            else f"glucocorticoid lowered from {before:g} to {now:g} mg/day PEQ")
+
+
 @per_record
 def _gc_reductions(record: PatientRecord, context: HookContext, window_days: int) -> list[TaperStep]:
-    runs = list(oral_peq_timeline(record, context).runs())
+    timeline = oral_peq_timeline(record, context)
+    runs = list(timeline.runs())
     since = record.today - timedelta(days=window_days)
     bridge = timedelta(days=int(context.definition("dose_gap_bridge_days")))
     steps = []
@@ -81,17 +104,33 @@ def _gc_reductions(record: PatientRecord, context: HookContext, window_days: int
         bridge_end = min(day + bridge, record.today)
         came_back = any(level >= before - _TOLERANCE_MG for first, _, level in runs[index + 1:] if first <= bridge_end)
         if not came_back:
-            what = (f"glucocorticoid stopped (was {before:g} mg/day PEQ)" if now <= _TOLERANCE_MG
-                    else f"glucocorticoid lowered from {before:g} to {now:g} mg/day PEQ")
-            steps.append(TaperStep(day, what))
-    return steps
+            steps.append(TaperStep(day, _gc_change(before, now)))
+    return steps + _gc_ended_on_an_unknown_day(record, context, timeline.on(record.today))
+
+
+def _gc_ended_on_an_unknown_day(record: PatientRecord, context: HookContext, today_peq: float) -> list[TaperStep]:
+    """The fall in PEQ that oral orders which ended before their end date (courses.ended_before_its_end) make: the
+    timeline reads them up to today, the latest they may have been given, so its runs never show them end. A
+    reduction on a day the chart does not give, by today at the latest."""
+    ended = [(order, peq) for order, peq, _, last in steroids.history(record, context).courses
+             if last >= record.today and ended_before_its_end(order, record.today)
+             and not steroids.is_iv_methylprednisolone(order)]
+    now = today_peq - sum(peq for _, peq in ended)
+    if not ended or now >= today_peq - _TOLERANCE_MG:
+        return []
+    orders = {id(order): order for order, _ in ended}.values()  # a taper written as one order: its last step
+    said = "; ".join(f"{order.label} {_ended_on_an_unknown_day(order)}" for order in orders)
+    return [TaperStep(record.today, f"{_gc_change(today_peq, max(now, 0.0))} ({said})", at_the_latest=True)]
 
 
 def sparing_reductions(record: PatientRecord, context: HookContext,
                        window_days: int | None = None) -> list[TaperStep]:
     """Steroid-sparing agents stopped (nothing given since) or re-ordered at a lower dose (:func:`_dose`). Stopped:
     status 'stopped', or, for an agent taken continuously, a course that has ended ('completed', or past its end
-    date). IVIG is reduced cycle by cycle (:func:`_ivig_reductions`), not order by order."""
+    date). One that ended before its end date (courses.ended_before_its_end) stopped on a day the chart does not
+    give: read at the latest it may have been given (today, or the day before a later order of the same drug and
+    route took over: courses.taken_over_on), and said so. IVIG is reduced cycle by cycle (:func:`_ivig_reductions`),
+    not order by order."""
     if window_days is None:
         window_days = int(context.definition("taper_sparing_window_days"))
     since = record.today - timedelta(days=window_days)
@@ -99,11 +138,16 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
     steps = []
     for group in STEROID_SPARING:
         orders = sorted(record.medications_in(group), key=lambda o: o.start or date.min)
+        last_given = [_last_given(record, order, group) for order in orders]
         # the two latest last doses: whether another order was given after one ended, in one pass
-        latest_two = sorted(((day, i) for i, o in enumerate(orders)
-                             if (day := last_dose_day(o, record.today)) is not None), reverse=True)[:2]
+        latest_two = sorted(((day, i) for i, day in enumerate(last_given) if day is not None), reverse=True)[:2]
         for position, order in enumerate(orders):
-            if order.status == "stopped":
+            # ended before its end date, on a day the chart does not give (an infusion order's 'completed' never is)
+            unknown_day = ended_before_its_end(order, record.today) and (order.status == "stopped"
+                                                                           or group not in CYCLIC_AGENTS)
+            if unknown_day:
+                end = last_given[position]
+            elif order.status == "stopped":
                 end = order.end or order.start
             elif group in CYCLIC_AGENTS:  # an infusion order completes every cycle: only 'stopped' stops it
                 continue
@@ -115,9 +159,14 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
                 continue
             if end is None or not since <= end <= record.today:
                 continue
-            given_later = any(day > end for day, i in latest_two if i != position)
-            if not given_later:
-                steps.append(TaperStep(end, f"{group} stopped ({order.label})"))
+            # a stop on an unknown day is read on the latest day it can have been: an order given that day was given
+            # after it
+            given_later = any(day > end or (unknown_day and day == end) for day, i in latest_two if i != position)
+            if given_later:
+                continue
+            steps.append(TaperStep(end, f"{group} stopped ({order.label}; {_ended_on_an_unknown_day(order)})",
+                                   at_the_latest=True) if unknown_day
+                         else TaperStep(end, f"{group} stopped ({order.label})"))
         if group == "ivig":
             steps += _ivig_reductions(record, context, weight, since)
             continue
@@ -128,6 +177,14 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
             if old is not None and new is not None and new.mg < old.mg - _TOLERANCE_MG:
                 steps.append(TaperStep(following.start, f"{group} reduced from {old.basis} to {new.basis}"))
     return sorted(steps, key=lambda s: s.day)
+
+
+def _last_given(record: PatientRecord, order: MedicationOrder, group: str) -> date | None:
+    """The last day ``order`` was given (courses.last_dose_day); for one that ended before its end date and that a
+    later order of the same drug and route took over (courses.taken_over_on), the day before that one started."""
+    last = last_dose_day(order, record.today)
+    taken_over = taken_over_on(record, order, group)
+    return last if last is None or taken_over is None else min(last, taken_over - timedelta(days=1))
 
 
 def _ivig_reductions(record: PatientRecord, context: HookContext, weight: float | None,
@@ -300,15 +357,17 @@ def _drafted_ivig_cycles(drafts: Sequence[MedicationOrder], weight: float | None
     """The IVIG cycles drafts would give, as :func:`td.ivig_doses` reads orders, each read as planned (to its last
     day, not cut short at today): a cyclic draft, its own dose per cycle and interval; one-cycle drafts starting less
     than IVIG_CYCLE_MIN_GAP_DAYS apart, one cycle that adds up. A one-cycle draft has no interval of its own (how
-    long after the last cycle it is drafted is no schedule), and no dose per cycle when it gives neither an end date
-    nor a count (a daily draft with no end is no known number of days). A cycle more than ``break_days`` after
+    long after the last cycle it is drafted is no schedule), and no dose per cycle when it repeats with nothing
+    written that ends it (courses.dose_run's ``open_ended``: no count, bounds, end date nor cycle duration) and no
+    supply (a daily draft with no end is no known number of days). A cycle more than ``break_days`` after
     ``last_cycle`` restarts IVIG."""
     drafted: list[tuple[list[MedicationOrder], td.IvigDose]] = []
     for order in sorted(drafts, key=lambda o: o.start or today):
         start = order.start or today
         step = td.stated_interval(order)
-        timing = order.dosage.timing if order.dosage else None
-        open_ended = step is None and order.end is None and not (timing and timing.count) and not order.supply_days
+        runs = order_runs(order, cycle_gap=IVIG_CYCLE_MIN_GAP_DAYS)
+        # read as planned, an open-ended run would be its start day alone (its supply, if any, ends it)
+        open_ended = runs is not None and any(run.open_ended for run in runs.runs) and not order.supply_days
         days = None if open_ended else td.ivig_cycle_days(order, date.max)
         mg = None if days is None else td.ivig_cycle_mg(order, weight, date.max)
         if drafted and drafted[-1][1].takes_in(start, step is not None):

@@ -81,6 +81,19 @@ def test_azathioprine_stopped_is_a_taper(kb, today):
     assert card is not None and "azathioprine stopped" in entry["facts"]["taper"]
 
 
+def test_methotrexate_stopped_before_its_end_date_is_a_taper_on_a_day_not_given(kb, today):
+    """Methotrexate stopped though its end date lies 60 days ahead was read as stopping on that future day, so no
+    taper was seen and a CK three times its nadir went without a card. The card says when it stopped is not known:
+    by today at the latest, never 'on' a day."""
+    card, entry = _result(kb, tapering_chart(today, taper=False, methotrexate_stopped_early=True))
+    assert card is not None
+    stop = (f"methotrexate stopped (methotrexate 2.5 MG Oral Tablet; stopped before its end date "
+            f"{(today + timedelta(days=60)).isoformat()}, on a day the chart does not give) by {today.isoformat()} at "
+            f"the latest")
+    assert entry["facts"]["taper"] == stop
+    assert f"Taper: {stop}." in card["detail"] and f"on {today.isoformat()}" not in card["detail"]
+
+
 def test_ivig_spaced_out_is_a_taper(kb, today):
     """IVIG every 4 weeks, then every 8, one completed order per cycle: the orders were alike, so no taper was seen
     and a CK three times its nadir went without a card."""
