@@ -5,6 +5,7 @@ from typing import Any
 
 from fhir_fixtures import fixture
 from fhir_fixtures.builders import PREDNISONE_20, Chart
+from fhir_fixtures.r06_prednisone_adult_dose_check import PRED_EYE_DROPS
 
 RULE = "pediatric-myositis-dose-limits"
 JDM = "Juvenile dermatomyositis"
@@ -50,4 +51,14 @@ def within(today: date) -> dict[str, Any]:
 def adult(today: date) -> dict[str, Any]:
     chart = Chart(today, age=18).condition(JDM, onset=-2000).weight(70, day=-3)
     chart.draft(PREDNISONE_20, 70, "mg")
+    return chart.request("order-sign")
+
+
+@fixture("r32-quiet-prednisolone-eye-drops", hook="order-sign",
+         story="An 11-year-old, 30 kg: prednisolone acetate eye drops four times a day, a local form with no systemic "
+               "dose: left out of the juvenile limits and named as left out, as R06 names them for an adult.",
+         quiet={RULE})
+def eye_drops(today: date) -> dict[str, Any]:
+    chart = _child(today)
+    chart.draft(PRED_EYE_DROPS, 1, "{drop}", frequency=4)
     return chart.request("order-sign")

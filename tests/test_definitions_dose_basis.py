@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from fhir_fixtures.builders import (
     AZATHIOPRINE_50,
+    IMNM_SNOMED,
     METHOTREXATE_2_5,
     METHYLPRED_1000,
     PREDNISONE_20,
@@ -20,6 +21,7 @@ from fhir_fixtures.r06_prednisone_adult_dose_check import PRED_EYE_DROPS
 from hooks.context import HookContext
 from hooks.definitions import dose_basis
 from hooks.record import Timing, build_record, read_order
+from tests.conftest import explained, run
 
 
 def _order(kb, resource):
@@ -210,6 +212,36 @@ def test_course_days_from_bounds_count_and_text(kb, today):
     assert dose_basis.draft_course_length(_order(kb, resource)) is None
 
 
+_DAILY = {"frequency": 1, "period": 1, "periodUnit": "d"}
+
+
+@pytest.mark.parametrize(("repeat", "text", "days"), [
+    ({**_DAILY, "count": 3, "boundsDuration": {"value": 7, "code": "d"}}, None, 3),  # was 7: the bounds won
+    ({**_DAILY, "count": 10, "boundsDuration": {"value": 5, "code": "d"}}, None, 5),  # never past its bounds
+    ({**_DAILY, "frequency": 2, "count": 5}, None, 3),  # was 2: 2.5 days rounded to even
+    ({**_DAILY, "frequency": 4, "count": 21}, None, 6),  # was 5: the 21st dose of 4 a day is on day 6
+    ({"count": 3}, "500 mg IV once weekly", 15),  # was 3: the sig's frequency, not daily
+    ({"count": 3}, "1 g IV daily", 3),
+    ({"count": 3}, None, None),  # was 3: no frequency anywhere, so daily was guessed
+    ({"boundsDuration": {"value": 3, "code": "d"}}, None, 3),  # bounds with no repeat still bound it
+])
+def test_a_drafts_count_and_bounds_are_read_as_courses_reads_them(kb, today, repeat, text, days):
+    """draft_course_length reads a count or bounds through courses.dose_run, the one timing reader (it had a
+    reading of its own: bounds before a count, a count rounded to even, daily when only the sig said how often)."""
+    resource = Chart(today).medication_request(METHYLPRED_1000, 1000, "mg", start=None, route=ROUTE_IV, text=text)
+    resource["dosageInstruction"][0]["timing"] = {"repeat": repeat}
+    assert dose_basis.draft_course_length(_order(kb, resource)) == days
+
+
+def test_a_counted_draft_on_named_weekdays_lasts_from_its_start_to_its_last_dose(kb, today):
+    """4 doses on Mondays and Thursdays from today, a Saturday: the last on the second Thursday, day 13 (it was read
+    as 11 days whatever the start, so the draft ended before its last dose)."""
+    assert today.weekday() == 5
+    order = _order(kb, Chart(today).medication_request(PREDNISONE_20, 20, "mg", start=0, frequency=2, period_unit="wk",
+                                                       day_of_week=["mon", "thu"], count=4))
+    assert dose_basis.draft_span(order, today) == (today, today + timedelta(days=12))
+
+
 def test_which_drafts_need_a_weight_or_bsa(kb, today):
     chart = Chart(today, age=40)
     chart.draft(PREDNISONE_20, 60, "mg").draft(AZATHIOPRINE_50, 100, "mg")
@@ -305,10 +337,21 @@ def test_a_counted_draft_lasts_its_doses_at_their_frequency(kb, today, frequency
 def test_one_weekday_pattern_with_or_without_the_weekend_abbreviations():
     pattern = re.compile(rf"\b{dose_basis.weekday_pattern()}\b")
     no_weekend = re.compile(rf"\b{dose_basis.weekday_pattern(weekend_abbreviations=False)}\b")
-    for day in ("monday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "saturday", "sunday"):
+    for day in ("monday", "mon", "tue", "tues", "wed", "weds", "thu", "thur", "thurs", "fri", "saturday", "sunday",
+                "thursdays", "mons"):
         assert pattern.fullmatch(day) and no_weekend.fullmatch(day)
     for day in ("sat", "sun"):
         assert pattern.fullmatch(day) and not no_weekend.fullmatch(day)
+
+
+@pytest.mark.parametrize("word", ["thus", "wedding", "saturated", "satisfactory", "sunlight", "month", "monitor",
+                                  "fridge"])
+def test_an_ordinary_word_is_no_weekday(word):
+    """'thus' was 'thu' with a plural 's', as 'thurs' is 'thur' with one: 'once weekly on Monday, thus 15 mg a week'
+    named Monday and Thursday, and R08 stopped a once-weekly methotrexate order as given 2 days a week. A weekday is
+    a whole word: none is read inside one."""
+    assert re.search(dose_basis.weekday_pattern(), word) is None
+    assert not dose_basis.names_a_weekday(f"15 mg once weekly, {word}")
 
 
 @pytest.mark.parametrize(("text", "days"), [
@@ -318,11 +361,37 @@ def test_one_weekday_pattern_with_or_without_the_weekend_abbreviations():
     ("15 mg once weekly (do not take on Friday)", []),  # negated
     ("15 mg weekly on Thursdays with folic acid 1 mg daily except Thursday", ["thu"]),
     ("15 mg weekly. Folic acid 5 mg on Monday", []),  # the folate's own instruction
+    ("methotrexate 15 mg once weekly, thus 6 tablets", []),  # 'thus' was Thursday
+    ("6 tablets by mouth once weekly on Monday, thus 15 mg a week", ["mon"]),  # was Monday and Thursday
+    ("take on Thurs", ["thu"]), ("15 mg once weekly, Thu", ["thu"]), ("15 mg on thursdays", ["thu"]),
+    ("15 mg once weekly on Weds", ["wed"]), ("Mon & Thu", ["mon", "thu"]),
 ])
 def test_the_weekdays_a_sig_gives_its_doses_on(text, days):
     """R08's reading, which continuing's rewrite test shares: the sig without its folate instructions and
     negations, its weekday phrases, else a weekday it names."""
     assert dose_basis.weekdays_named(Timing(), dose_basis.text_clauses(text)) == days
+
+
+@pytest.mark.parametrize("text", ["methotrexate 15 mg every Monday, thus once a week",
+                                  "15 mg on Mondays, thus once a week"])
+def test_thus_after_a_weekday_phrase_is_no_second_weekday(text):
+    """'every Monday, thus' was read as 'every Monday, Thursday': twice a week, which disagreed with 'once a week',
+    so the sig's dose could not be read (R09 and R32 not evaluable) and its frequency was twice weekly."""
+    parsed = dose_basis.read_text(text)
+    assert parsed is not None and parsed.dose is not None and parsed.dose.value == 15
+    assert parsed.timing is not None and parsed.timing.period_unit == "wk" and parsed.timing.frequency == 1
+    found = dose_basis.text_frequency(text)
+    assert found is not None and found.per_day == pytest.approx(1 / 7)
+    assert dose_basis.scheduled_weekdays(text) == ["mon"]
+
+
+def test_a_once_weekly_methotrexate_sig_saying_thus_is_no_second_weekday(kb, today):
+    """R08 (hard stop) fired on this once-weekly order: '2 days a week named' (Monday and 'thus')."""
+    chart = Chart(today, age=60).condition(IMNM_SNOMED, onset=-30).draft(
+        METHOTREXATE_2_5, 6, "{tbl}", period=1, period_unit="wk",
+        text="6 tablets by mouth once weekly on Monday, thus 15 mg a week")
+    entry = explained(run(kb, chart.request("order-sign"), today), "mtx-once-weekly-hard-stop")
+    assert entry["status"] == "not-fired"
 
 
 def test_the_timing_and_the_texts_weekday_phrases_are_read_together():
@@ -334,6 +403,8 @@ def test_the_timing_and_the_texts_weekday_phrases_are_read_together():
     ("20 mg once weekly on Sat", True), ("20 mg weekly (Sun)", True), ("take on Thurs", True),
     ("15 mg weekly; do not take on Friday", True), ("20 mg once weekly", False), ("take with food", False),
     (None, False),
+    # an ordinary word (it named a weekday, so continuing could not read the sig's schedule)
+    ("methotrexate 15 mg once weekly, thus 6 tablets", False),
 ])
 def test_whether_a_sig_names_a_weekday_anywhere(text, names):
     """continuing's rewrite test: a sig naming a weekday, scheduled or not, in any spelling, names one."""

@@ -5,7 +5,9 @@ agree on which orders are weight- or BSA-based and on the dose an order gives. A
 structured ``doseAndRate``/``timing`` first; only when those are absent is ``dosageInstruction.text`` read, and
 only in the plain forms listed in :func:`read_text` ("60 mg PO every morning", "15 mg once weekly"). Anything
 else (ranges, tapers, several amounts) is reported as unreadable rather than guessed at. The weekdays a sig gives
-its doses on are read here too (:func:`weekdays_named`, R08's reading, which hooks.definitions.continuing shares).
+its doses on are read here too (:func:`weekdays_named`, R08's reading, which hooks.definitions.continuing shares), and
+how long a draft course runs, its count and bounds read by courses.dose_run, the one timing reader
+(:func:`draft_course_length`).
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from hooks import dosing
 from hooks.context import HookContext
+from hooks.definitions import courses
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.routes import is_local_order
@@ -46,6 +49,17 @@ def oral_steroid(order: MedicationOrder) -> str | None:
     if ingredient not in ORAL_STEROIDS or is_intravenous(order) or is_intramuscular(order) or is_local_order(order):
         return None
     return ingredient
+
+
+# Why the dose checks pass over :func:`local_steroids`, as their explanations say it
+LOCAL_FORMS_NO_DOSE = "eye drops and other local forms are no systemic dose"
+
+
+def local_steroids(orders: Iterable[MedicationOrder]) -> list[MedicationOrder]:
+    """The prednisone or prednisolone orders in a local form (eye drops, a cream: hooks.definitions.routes), which
+    :func:`oral_steroid` leaves out: R06 and R32 name them as left out, never as a dose they could not read."""
+    return [o for o in orders
+            if o.medication.concept_in("glucocorticoid_systemic") in ORAL_STEROIDS and is_local_order(o)]
 
 
 # ---------------------------------------------------------------- which drafts need a weight or a BSA
@@ -171,22 +185,29 @@ _NAMED: tuple[tuple[re.Pattern[str], int, int, str], ...] = tuple((re.compile(p)
     (r"\b(?:monthly|a month|per month)\b", 1, 1, "mo"),
 ))
 
-_WEEKDAY_NAMES = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri"
+# A weekday as a whole word: its name or an abbreviation, each with a plural 's' ('mondays', 'sats', 'tues', 'weds'),
+# except 'thu': Thursdays are written 'thurs', and 'thu' + 's' is the word 'thus' ('once weekly on Monday, thus 15 mg
+# a week' named Monday and Thursday).
+_WEEKDAY_NAMES = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thur|fri"
 
 
-def weekday_pattern(*, weekend_abbreviations: bool = True) -> str:
-    """The one pattern of a weekday's name or abbreviation in lower case ('monday', 'tues', 'thurs'), as a group
-    that captures nothing. ``weekend_abbreviations=False`` leaves out 'sat' and 'sun', ordinary words in a sig
-    ('avoid the sun') where a weekday is named with no phrase that schedules it (:func:`weekdays_named`)."""
-    return f"(?:{_WEEKDAY_NAMES}{'|sat|sun' if weekend_abbreviations else ''})"
+def weekday_pattern(*, weekend_abbreviations: bool = True, plural: bool = False) -> str:
+    """The one pattern of a weekday's name or abbreviation as a whole word, in lower case ('monday', 'thursdays',
+    'tues', 'thurs'; never inside a word, 'wedding', 'month', nor 'thus'), as a group that captures nothing. With
+    ``plural`` only its plural spellings ('on Mondays' gives every Monday, 'on Monday' may be one day).
+    ``weekend_abbreviations=False`` leaves out 'sat' and 'sun', ordinary words in a sig ('avoid the sun') where a
+    weekday is named with no phrase that schedules it (:func:`weekdays_named`)."""
+    names = f"{_WEEKDAY_NAMES}{'|sat|sun' if weekend_abbreviations else ''}"
+    return rf"\b(?:(?:{names})s)\b" if plural else rf"\b(?:(?:{names})s?|thu)\b"
 
 
 # Named weekdays give one administration on each: "every Friday", "on Mondays and Thursdays", "on Monday only".
 _WEEKDAY = weekday_pattern()
+_WEEKDAYS = weekday_pattern(plural=True)
 _LIST = r"\s*(?:,|and|&|/)\s*"
-_ON_WEEKDAYS = re.compile(rf"\b(?:(?:every|each)\s+({_WEEKDAY}s?(?:{_LIST}{_WEEKDAY}s?)*)|"
-                          rf"on\s+({_WEEKDAY}s?(?:{_LIST}{_WEEKDAY}s?)*)\s+only|"
-                          rf"on\s+({_WEEKDAY}s(?:{_LIST}{_WEEKDAY}s)*))\b")
+_ON_WEEKDAYS = re.compile(rf"\b(?:(?:every|each)\s+({_WEEKDAY}(?:{_LIST}{_WEEKDAY})*)|"
+                          rf"on\s+({_WEEKDAY}(?:{_LIST}{_WEEKDAY})*)\s+only|"
+                          rf"on\s+({_WEEKDAYS}(?:{_LIST}{_WEEKDAYS})*))")
 
 
 def _frequencies(text: str) -> list[TextFrequency]:
@@ -226,7 +247,7 @@ def scheduled_weekdays(text: str) -> list[str]:
 # without its folate instructions and negations (:func:`text_clauses`), then its weekdays (:func:`weekdays_named`).
 
 # A weekday named with no phrase that schedules it: full names, or the abbreviations that are no ordinary word
-_WEEKDAY_WORDS = re.compile(rf"\b({weekday_pattern(weekend_abbreviations=False)})s?\b", re.I)
+_WEEKDAY_WORDS = re.compile(weekday_pattern(weekend_abbreviations=False), re.I)
 _FOLATE = r"(?:folic acid|folic|folate|folinic acid|leucovorin)\b"
 # An instruction about the folate itself, to the end of its clause: one that starts with it, is joined on by "and",
 # "plus", "then" or "+", or is in brackets ("folic acid 1 mg daily", "(folate on the other days)").
@@ -250,7 +271,7 @@ def text_clauses(text: str | None) -> str:
 
 
 # A weekday in any spelling, the weekend's abbreviations too: whether a sig mentions one at all
-_ANY_WEEKDAY = re.compile(rf"\b{_WEEKDAY}s?\b", re.I)
+_ANY_WEEKDAY = re.compile(_WEEKDAY, re.I)
 
 
 def names_a_weekday(text: str | None) -> bool:
@@ -271,7 +292,7 @@ def weekdays_named(timing: Timing, clauses: str) -> list[str]:
     (:func:`scheduled_days`); with none, a weekday its text names ('15 mg once weekly on Monday'). ``clauses``: its
     text through :func:`text_clauses`. R08's reading, shared by continuing's rewrite test."""
     return (scheduled_days(timing, clauses)
-            or list(dict.fromkeys(m.group(1)[:3].lower() for m in _WEEKDAY_WORDS.finditer(clauses))))
+            or list(dict.fromkeys(m.group(0)[:3].lower() for m in _WEEKDAY_WORDS.finditer(clauses))))
 
 
 def dose_days(dosage: Dosage, clauses: str) -> float | None:
@@ -539,20 +560,35 @@ def _has_timing(timing: Timing) -> bool:
 
 # ---------------------------------------------------------------- how many days a course runs, and which overlap
 
-def draft_course_length(order: MedicationOrder) -> int | None:
-    """Days a draft course runs: its bounds (boundsDuration or boundsPeriod), or its count; else the sig
-    ('x 5 days')."""
-    if order.bounds_days is not None:
-        return max(1, round(order.bounds_days))
+def draft_course_length(order: MedicationOrder, start: date | None = None) -> int | None:
+    """Days a draft course runs: its count or bounds as courses.dose_run reads them (a count at the timing's
+    frequency, else the sig's; on named weekdays from ``start``, the longest it can be with none), never past its
+    bounds (FHIR: a count within bounds ends at whichever comes first; bounds with no repeat still bound it); else
+    the sig ('x 5 days'). A count with no frequency gives no length: the days of its doses are not guessed."""
     dosage = order.dosage
-    if dosage is not None and dosage.timing.count:
-        per_day = dosing.periods_per_day(dosage.timing, at_most=False) or 1.0
-        if per_day < 1:  # the last of 12 weekly doses is 77 days after the first, not on day 12
-            return round((dosage.timing.count - 1) / per_day) + 1
-        return max(1, round(dosage.timing.count / per_day))
-    if dosage is not None and dosage.text and (found := _DAYS.search(dosage.text.lower())):
+    if dosage is None:
+        return None
+    bounds = max(1, round(order.bounds_days)) if order.bounds_days is not None else None
+    run = courses.dose_run(_timing_read(dosage), bounded_days=bounds, start=start)
+    if bounds is not None:
+        return min(run.days, bounds) if run.written else bounds
+    if run.written:
+        return run.days
+    if dosage.text and (found := _DAYS.search(dosage.text.lower())):
         return int(found.group(1))
     return None
+
+
+def _timing_read(dosage: Dosage) -> Timing:
+    """The instruction's timing with the frequency :func:`read_dose` reads: the sig's when the timing gives none (a
+    count of 3 with '1 g IV daily' typed is 3 days; of 3 with 'once weekly' typed, 15)."""
+    if _has_timing(dosage.timing) or not dosage.text:
+        return dosage.timing
+    parsed = read_text(dosage.text)
+    if parsed is None or parsed.timing is None:
+        return dosage.timing
+    typed = parsed.timing
+    return replace(dosage.timing, frequency=typed.frequency, period=typed.period, period_unit=typed.period_unit)
 
 
 def draft_start(order: MedicationOrder, today: date) -> date:
@@ -580,7 +616,7 @@ def draft_span(order: MedicationOrder, today: date) -> tuple[date, date | None]:
     elif order.end is not None:
         last = order.end
     else:
-        length = draft_course_length(order)
+        length = draft_course_length(order, first)
         last = _days_on(first, length) if length is not None else None
     return first, (max(last, first) if last is not None else None)
 

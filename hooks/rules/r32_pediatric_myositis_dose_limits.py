@@ -1,7 +1,8 @@
 """R32: a child's prednis(ol)one or methotrexate draft above the juvenile myositis (SHARE) limits.
 
 For age < 18 this replaces the adult checks R06 and R09 (the suppression gate holds those back). IV
-methylprednisolone in children is R07's.
+methylprednisolone in children is R07's. Eye drops and other local forms (hooks.definitions.routes) are no systemic
+dose: left out, and named as left out (dose_basis.local_steroids, as R06 names them).
 """
 
 from __future__ import annotations
@@ -116,9 +117,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not is_paediatric(record, context):
         return Quiet("not a child (age >= 18 or unknown): R06/R09 apply", facts)
     steroids = [o for o in context.draft_orders if dose_basis.oral_steroid(o)]
+    # prednisolone eye drops are no systemic dose: named as left out, as R06 names them
+    local = dose_basis.local_steroids(context.draft_orders)
+    facts["not_systemic"] = "; ".join(o.label for o in local) or None
     mtx = context.drafts_in("methotrexate")
     if not steroids and not mtx:
-        return Quiet("no prednis(ol)one or methotrexate draft", facts)
+        return Quiet("no prednis(ol)one or methotrexate draft"
+                     + (f" ({dose_basis.LOCAL_FORMS_NO_DOSE})" if local else ""), facts)
     weight = dosing_weight(record, context)
     bsa = dosing_bsa(record, context)
     facts.update(dosing_weight_kg=weight.value if weight else None, bsa_m2=bsa)

@@ -297,3 +297,15 @@ def test_a_daily_pulse_with_no_course_length_says_its_length_was_not_checked(kb,
     assert _explain(kb, today, weekly)["status"] == "not-fired"
     over = _card(kb, today, _chart(today).draft(METHYLPRED_1000, 1500, "mg", route=ROUTE_IV))
     assert over["indicator"] == "critical" and "5-day limit could not be checked" in over["detail"]
+
+
+def test_a_counted_pulse_lasts_its_doses_within_its_bounds_as_courses_reads_them(kb, today):
+    """1 g daily, 3 doses, to be given within a week: a 3-day pulse (the week's bounds were read as its length, a
+    false '7 consecutive days' warning). 250 mg every 6 hours, 21 doses: the last on day 6 (21 / 4 = 5.25 was
+    rounded to 5 days, and the long pulse passed). The count is read by courses.dose_run, the one timing reader."""
+    within_a_week = _chart(today).draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, end=6, count=3)
+    entry = _explain(kb, today, within_a_week)
+    assert entry["status"] == "not-fired" and "for 3 days" in entry["facts"]["drafts"]
+    q6h = _chart(today).draft(MP_500, 250, "mg", start=None, route=ROUTE_IV, frequency=4, count=21)
+    card = _card(kb, today, q6h)
+    assert card["indicator"] == "warning" and "1,000 mg/day for 6 consecutive days" in card["detail"]

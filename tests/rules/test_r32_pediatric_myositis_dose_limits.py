@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import METHOTREXATE_2_5, Chart
+from fhir_fixtures.r06_prednisone_adult_dose_check import PRED_EYE_DROPS
 from tests.conftest import explained, fired, run
 
 RULE = "pediatric-myositis-dose-limits"
@@ -244,3 +245,20 @@ def test_a_child_by_a_partial_birth_date_is_named_at_the_youngest_age(kb, today)
     chart.birth_date = "2008"
     card = _card(kb, today, chart.draft(PREDNISOLONE_5, 80, "mg"))
     assert card["summary"].startswith("Child 17 y:") and "(age 17)" in card["detail"]
+
+
+@pytest.mark.parametrize(("code", "route"), [(PRED_EYE_DROPS, None), ("prednisolone", {"text": "ophthalmic"})])
+def test_prednisolone_eye_drops_are_named_as_left_out(kb, today, code, route):
+    """A child's prednisolone eye drops are no systemic dose (dose_basis.oral_steroid leaves them out): R32 said only
+    'no prednis(ol)one or methotrexate draft' and its facts did not name them; R06 names them for an adult. Beside an
+    oral draft over the limits, the card judges the oral dose alone and does not call the drops unread."""
+    chart = _child(today).draft(code, 1, "{drop}", frequency=4, route=route)
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-fired" and "eye drops and other local forms are no systemic dose" in entry["reason"]
+    assert entry["facts"]["not_systemic"] == code
+    chart = _child(today, kg=25).draft(code, 1, "{drop}", frequency=4, route=route).draft(PREDNISOLONE_5, 60, "mg")
+    result = run(kb, chart.request("order-sign"), today)
+    card = fired(result)[RULE]
+    assert "Ordered: prednisolone 5 MG Oral Tablet, 60 mg once a day (age 10)." in card["detail"]
+    assert "2.40 mg/kg/day" in card["detail"] and "Not checked" not in card["detail"]
+    assert explained(result, RULE)["facts"]["not_systemic"] == code
