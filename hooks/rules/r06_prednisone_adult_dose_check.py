@@ -19,7 +19,6 @@ from hooks.context import HookContext
 from hooks.definitions import continuing, dose_basis
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import DraftDose, mg
-from hooks.definitions.routes import is_local_order
 from hooks.definitions.weight import dosing_weight
 from hooks.dosing import TABLET_STEP_MG, oral_steroid_product, rounded_dose
 from hooks.record import MedicationOrder, PatientRecord
@@ -108,8 +107,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if is_paediatric(record, context):
         return Quiet("paediatric patient: R32 checks the dose", facts)
     # prednisolone eye drops are no systemic dose (they were read as an unreadable oral one): named, as left out
-    local = [o for o in glucocorticoids
-             if is_local_order(o) and o.medication.concept_in(GROUP) in dose_basis.ORAL_STEROIDS]
+    local = dose_basis.local_steroids(glucocorticoids)
     facts["not_systemic"] = "; ".join(o.label for o in local) or None
     # the chart's current orders beside the drafts; a draft that discontinues one of them gives no dose
     chart = continuing.on_chart(sent, [o for o in continuing.current_orders(record, GROUP)
@@ -118,7 +116,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not drafts:
         return Quiet("no oral prednisone or prednisolone draft" + (
             " giving a dose (one that discontinues an order gives none)" if sent else
-            " (eye drops and other local forms are no systemic dose)" if local else ""), facts)
+            f" ({dose_basis.LOCAL_FORMS_NO_DOSE})" if local else ""), facts)
     kg = weight.value if weight else None
     doses = [dose_basis.read_dose(o, kg) for o in drafts]
     facts["drafts"] = "; ".join(f"{d.order.label}: {d.describe()}" for d in doses)
