@@ -302,16 +302,16 @@ def _unestimated(chart, kind, day=-2):
 def test_a_newer_creatinine_that_gives_no_egfr_leaves_an_older_egfr_not_known_when_counted(kb, today, kind):
     """eGFR 85 three weeks ago, then a creatinine two days ago that gives no eGFR (haemolysed, a unit not read, no
     birth date, a child with no current height): below_limit skipped it and the 85 answered 'not below 30', though
-    the kidneys may have changed since. Counted (R05, R11), it makes the answer not known and is named; uncounted
-    (R10 asks for it apart), the answer is as it was."""
+    the kidneys may have changed since. Counted (by default: R05, R11, R27), it makes the answer not known and is
+    named; uncounted (R10 asks for it apart), the answer is as it was."""
     chart = Chart(today, age=60, sex="male").lab(EGFR, 85, "mL/min/{1.73_m2}", day=-20)
     named = _unestimated(chart, kind)
     record, context = record_and_context(kb, chart)
-    answer = renal.below_limit(record, context, 30, count_unestimated_creatinine=True)
+    answer = renal.below_limit(record, context, 30)
     assert answer.below is None and answer.may_be_below
     assert str(answer) == (f"eGFR 85 on {chart.at(-20)} is not below 30; the newer result leaves it open: eGFR on "
                            f"{chart.at(-2)} could not be estimated from {named}; whether it is below 30 is not known")
-    assert renal.below_limit(record, context, 30).below is False
+    assert renal.below_limit(record, context, 30, count_unestimated_creatinine=False).below is False
     assert renal.unestimated_creatinine(record, context).creatinine.when.isoformat() == chart.at(-2)
 
 
@@ -321,13 +321,13 @@ def test_a_creatinine_that_gives_no_egfr_clears_no_older_low_egfr_and_alone_is_n
     known."""
     chart = Chart(today, age=60, sex="male").lab(EGFR, 22, "mL/min/{1.73_m2}", day=-20)
     named = _unestimated(chart, "unit-not-read")
-    answer = renal.below_limit(*record_and_context(kb, chart), 30, count_unestimated_creatinine=True)
+    answer = renal.below_limit(*record_and_context(kb, chart), 30)
     assert answer.below is True
     assert str(answer) == (f"eGFR 22 on {chart.at(-20)} is below 30; the newer result does not clear it: eGFR on "
                            f"{chart.at(-2)} could not be estimated from {named}; whether it is below 30 is not known")
     chart = Chart(today, age=60, sex="male")
     named = _unestimated(chart, "unit-not-read")
-    alone = renal.below_limit(*record_and_context(kb, chart), 30, count_unestimated_creatinine=True)
+    alone = renal.below_limit(*record_and_context(kb, chart), 30)
     assert alone.decided is None and alone.below is None and alone.may_be_below and alone.on_file
     assert str(alone) == (f"eGFR on {chart.at(-2)} could not be estimated from {named}; whether it is below 30 is "
                           "not known")
@@ -349,7 +349,7 @@ def test_a_creatinine_an_egfr_stands_for_is_not_counted(kb, today, stands_for):
     STANDS_FOR[stands_for](chart)
     record, context = record_and_context(kb, chart)
     assert renal.unestimated_creatinine(record, context) is None
-    assert renal.below_limit(record, context, 30, count_unestimated_creatinine=True).below is False
+    assert renal.below_limit(record, context, 30).below is False
 
 
 def test_a_creatinine_older_than_the_newest_egfr_or_before_the_window_is_not_counted(kb, today):
@@ -357,11 +357,11 @@ def test_a_creatinine_older_than_the_newest_egfr_or_before_the_window_is_not_cou
     as an eGFR the rule does not read."""
     chart = Chart(today, age=60, sex="male").lab(EGFR, 85, "mL/min/{1.73_m2}", day=-2)
     _unestimated(chart, "unit-not-read", day=-20)
-    assert renal.below_limit(*record_and_context(kb, chart), 30, count_unestimated_creatinine=True).below is False
+    assert renal.below_limit(*record_and_context(kb, chart), 30).below is False
     chart = Chart(today, age=60, sex="male")
     _unestimated(chart, "unit-not-read", day=-20)
     record, context = record_and_context(kb, chart)
-    window = renal.below_limit(record, context, 60, today - timedelta(days=10), count_unestimated_creatinine=True)
+    window = renal.below_limit(record, context, 60, today - timedelta(days=10))
     assert not window.on_file and not window.may_be_below
 
 
@@ -458,23 +458,17 @@ def test_a_whole_number_bound_just_under_the_limit_is_not_below_it(kb, today, ru
     assert card is None or ("eGFR" not in card["summary"] and "Higher risk here" not in card["detail"]), card
 
 
-UNESTIMATED_SAYS = {  # R05 and R11: what the card says when a newer creatinine gives no eGFR (``said``: renal's)
-    "imnm-add-steroid-sparing-by-month-1": lambda card, said: _no_methotrexate(card) and (
-        f"{said}, so methotrexate is not offered until renal function is rechecked" in card["detail"]),
-    "mtx-tmp-smx-interaction": lambda card, said: f"Higher risk here ({said})" in card["detail"],
-}
-
-
 @pytest.mark.parametrize("kind", ["haemolysed", "unit-not-read"])
-@pytest.mark.parametrize("rule", UNESTIMATED_SAYS)
-def test_r05_and_r11_take_a_newer_creatinine_that_gives_no_egfr_as_not_known(kb, today, rule, kind):
-    """eGFR 80 ten days ago, then a creatinine two days ago that gives no eGFR: R05 offered methotrexate first and
-    R11 named no renal risk, reading the kidneys as fine on the 80. Whether the eGFR is below the limit is now not
-    known, as for an eGFR that cannot be read, and the card names the creatinine and why it gives none."""
+@pytest.mark.parametrize("rule", UNREAD_SAYS)
+def test_every_reader_takes_a_newer_creatinine_that_gives_no_egfr_as_not_known(kb, today, rule, kind):
+    """eGFR 80 ten days ago, then a creatinine two days ago that gives no eGFR: R05 offered methotrexate first, R11
+    named no renal risk and R27 was quiet about the kidneys, reading them as fine on the 80. Whether the eGFR is below
+    the limit is now not known, as for an eGFR that cannot be read, and the card names the creatinine and why it
+    gives none."""
     chart, hook = READERS[rule][0](today)
     named = _unestimated(chart.lab(EGFR, 80, "mL/min/{1.73_m2}", day=-10), kind)
     card = fired(run(kb, chart.request(hook), today)).get(rule)
     limit = 30 if rule == "imnm-add-steroid-sparing-by-month-1" else 60
     said = (f"eGFR 80 on {chart.at(-10)} is not below {limit}; the newer result leaves it open: eGFR on "
             f"{chart.at(-2)} could not be estimated from {named}; whether it is below {limit} is not known")
-    assert card is not None and UNESTIMATED_SAYS[rule](card, said), card
+    assert card is not None and UNREAD_SAYS[rule](card, said), card

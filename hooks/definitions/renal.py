@@ -211,13 +211,13 @@ class EgfrAnswer:
 
 @per_record
 def below_limit(record: PatientRecord, context: HookContext, limit: float, since: date | None = None,
-                count_unestimated_creatinine: bool = False) -> EgfrAnswer:
+                count_unestimated_creatinine: bool = True) -> EgfrAnswer:
     """Whether the eGFR of the days from ``since`` (any age by default) is below ``limit``: the newest day that
-    settles it decides; newer days that do not are named, and clear no older low eGFR. With
-    ``count_unestimated_creatinine`` a newer creatinine that gives no eGFR (:func:`unestimated_creatinine`, from
-    ``since``) is one of them. (R10 asks for that creatinine itself, within its lab window.)"""
+    settles it decides; newer days that do not are named, and clear no older low eGFR. A newer creatinine that gives
+    no eGFR (:func:`unestimated_creatinine`, from ``since``) is one of them, unless ``count_unestimated_creatinine``
+    is off (R10 asks for that creatinine itself, within its lab window)."""
     if count_unestimated_creatinine:
-        return replace(below_limit(record, context, limit, since),
+        return replace(below_limit(record, context, limit, since, count_unestimated_creatinine=False),
                        unestimated=unestimated_creatinine(record, context, since))
     unsettled: DayAnswer | None = None
     for day in egfr_days(record, context, since):

@@ -88,7 +88,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      "monotherapy now", facts)
 
     ild = record.conditions_in("ild", active_only=True)
-    kidney = renal.below_limit(record, context, params["mtx_egfr_min"], count_unestimated_creatinine=True)
+    kidney = renal.below_limit(record, context, params["mtx_egfr_min"])
     tmp_smx = routes.systemic(record.medications_in("tmp_smx", current_only=True))  # eye drops do not meet methotrexate
     # an eGFR that may be below the limit ('<45', a result that cannot be read, a newer creatinine that gives no eGFR)
     # is read as low: methotrexate waits for a recheck

@@ -157,7 +157,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # ('>60' too) overrides it; a newer one that does not settle it ('<45', a result that cannot be read) is named
     # and rechecked but overrides nothing
     limit = params["egfr_avoid_below"]
-    kidney = renal.below_limit(record, context, limit)
+    kidney = renal.below_limit(record, context, limit, count_unestimated_creatinine=False)  # asked below, in its window
     low = kidney.decided if kidney.below else None
     unsettled = kidney.unsettled
     facts["egfr"] = str(kidney.decided.reading) if kidney.decided else None

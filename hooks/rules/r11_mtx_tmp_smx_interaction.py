@@ -182,7 +182,7 @@ def risk_factors(record: PatientRecord, context: HookContext, params: Mapping[st
     if age is not None and age >= params["older_age_years"]:
         found.append(f"age {age}")
     since = record.today - timedelta(days=int(params["lab_max_age_days"]))
-    kidney = renal.below_limit(record, context, params["egfr_reduced_below"], since, count_unestimated_creatinine=True)
+    kidney = renal.below_limit(record, context, params["egfr_reduced_below"], since)
     # below, or not known ('<75', a result that cannot be read, a newer creatinine that gives no eGFR): reduced
     # clearance possible
     if kidney.may_be_below:
