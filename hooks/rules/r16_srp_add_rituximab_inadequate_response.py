@@ -11,6 +11,7 @@ from hooks.definitions import antibodies, escalation, hepatitis, immunosuppressi
 from hooks.definitions import treatment_duration as td
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
+from hooks.definitions.courses import ended_early_text
 from hooks.definitions.dose_basis import mg
 from hooks.record import Observation, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
@@ -166,10 +167,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     hbv = _hbv_screen(record, context, int(params["hbsag_max_age_days"]))
     pjp = immunosuppression.pjp_prophylaxis(record, context)
+    pjp_not_counted = "; ".join(ended_early_text(o) for o in immunosuppression.pjp_prophylaxis_not_counted(record,
+                                                                                                          context))
     # named as R26 names them
     unmanaged = hepatitis.unmanaged(record, context)  # R26 would hold the order: R16 does not offer it
     facts.update(hbv_screen=hbv.text, **hepatitis.follow_up_facts(record, context),
-                 positive_without_dna_or_antiviral=unmanaged, pjp_prophylaxis=", ".join(o.label for o in pjp) or None)
+                 positive_without_dna_or_antiviral=unmanaged, pjp_prophylaxis=", ".join(o.label for o in pjp) or None,
+                 pjp_prophylaxis_not_counted=pjp_not_counted or None)
     patient = context.patient_id
     labs: list[Action] = []
     if hbv.need_hbsag:
@@ -233,7 +237,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             regimen=PAEDIATRIC_REGIMEN if child else ADULT_REGIMEN.format(alternatives=_alternatives(record, context)),
             hbv=hbv.text,
             pjp=(f"on file ({facts['pjp_prophylaxis']})." if pjp
-                 else "none on file; review it with rituximab plus glucocorticoid (R24)."),
+                 else "none on file; review it with rituximab plus glucocorticoid (R24)."
+                 + (f" Not counted as current prophylaxis: {pjp_not_counted}." if pjp_not_counted else "")),
             dual=dual),
         facts=facts,
         suggestions=suggestions,

@@ -242,6 +242,19 @@ def test_pjp_prophylaxis_is_reported(kb, today):
     assert "on file (sulfamethoxazole" in card["detail"]
 
 
+def test_pjp_prophylaxis_that_stopped_before_its_end_date_is_named_as_not_counted(kb, today):
+    """TMP/SMX from 100 days ago, stopped on a day the chart does not give (its end date is next month): protection
+    errs early, so it is not read as on file, and the card names it rather than dropping it silently."""
+    chart = srp_on_two_agents(today).medication(TMP_SMX_SS, 1, "{tbl}", start=-100, end=30, status="stopped")
+    result = run(kb, chart.request("patient-view"), today)
+    card = fired(result)[RULE]
+    assert "none on file; review it with rituximab plus glucocorticoid (R24). Not counted as current prophylaxis: " \
+           f"sulfamethoxazole 400 MG / trimethoprim 80 MG Oral Tablet (stopped before its end date {chart.at(30)}, " \
+           "on a day the chart does not give)." in card["detail"]
+    facts = explained(result, RULE)["facts"]
+    assert facts["pjp_prophylaxis"] is None and "stopped before its end date" in facts["pjp_prophylaxis_not_counted"]
+
+
 def test_rituximab_within_12_months_keeps_it_quiet(kb, today):
     chart = srp_on_two_agents(today, ttx=-400, mtx_start=-380)
     chart.medication(RITUXIMAB, 1000, "mg", start=-364, status="completed", route=ROUTE_IV)
