@@ -22,7 +22,7 @@ from typing import Any
 
 from hooks.context import HookContext
 from hooks.definitions import antibodies, ck, steroids
-from hooks.definitions.courses import course_days, ended_before_its_end, taken_over_on
+from hooks.definitions.courses import course_days, ended_before_its_end, ended_early_text, taken_over_on
 from hooks.definitions.dose_basis import read_dose
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.steroids import DailyLevels
@@ -94,9 +94,8 @@ def _segment(start: date, end: date, peq: float) -> dict[str, Any]:
 def _end_unknown(*orders: MedicationOrder) -> dict[str, Any]:
     """The keys marking an end drawn at today that is only the latest it may have been: ``orders`` ended before
     their end dates, on days the chart does not give."""
-    how = "; ".join(f"{order.label} {order.status} before its end date {order.end}" for order in orders)
-    return {"endUnknown": True,
-            "endNote": f"{how}, on a day the chart does not give: drawn up to today, the latest it may have been given"}
+    how = "; ".join(ended_early_text(order) for order in orders)
+    return {"endUnknown": True, "endNote": f"{how}: drawn up to today, the latest it may have been given"}
 
 
 def _course(record: PatientRecord, order: MedicationOrder, group: str) -> tuple[tuple[date, date] | None,

@@ -87,8 +87,8 @@ def test_each_agent_course_is_its_own_bar_in_a_stable_order(kb):
 
 
 def _note(status: str, end: int, label: str = "methotrexate 2.5 MG Oral Tablet") -> str:
-    return (f"{label} {status} before its end date {iso(end)}, on a day the chart does not give: drawn up to today, "
-            "the latest it may have been given")
+    return (f"{label} ({status} before its end date {iso(end)}, on a day the chart does not give): drawn up to "
+            "today, the latest it may have been given")
 
 
 def test_an_agent_ended_before_its_end_date_is_drawn_to_today_with_its_end_unknown(kb):

@@ -417,7 +417,13 @@ def left_out_early(record: PatientRecord, *groups: str, since: date) -> list[Med
             if (last := last_dose_day(m, record.today, err_early=True)) is None or last < since]
 
 
+def ended_early_how(order: MedicationOrder) -> str:
+    """How an order that ended before its end date ended: 'stopped before its end date 2026-12-21, on a day the
+    chart does not give'."""
+    return f"{order.status} before its end date {order.end}, on a day the chart does not give"
+
+
 def ended_early_text(order: MedicationOrder) -> str:
     """How a card names an order that ended before its end date: 'TMP/SMX (stopped before its end date 2026-12-21,
     on a day the chart does not give)'."""
-    return f"{order.label} ({order.status} before its end date {order.end}, on a day the chart does not give)"
+    return f"{order.label} ({ended_early_how(order)})"

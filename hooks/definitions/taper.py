@@ -22,6 +22,7 @@ from hooks.definitions.courses import (
     course_days,
     doses_since,
     ended_before_its_end,
+    ended_early_how,
     last_dose_day,
     order_runs,
     taken_over_on,
@@ -53,12 +54,6 @@ class TaperStep:
     def __str__(self) -> str:
         when = f"by {self.day.isoformat()} at the latest" if self.at_the_latest else f"on {self.day.isoformat()}"
         return f"{self.what} {when}"
-
-
-def _ended_on_an_unknown_day(order: MedicationOrder) -> str:
-    """How an order that ended before its end date (courses.ended_before_its_end) ended, for a step's text."""
-    assert order.end is not None  # ended_before_its_end: its end date lies after today
-    return f"{order.status} before its end date {order.end.isoformat()}, on a day the chart does not give"
 
 
 def _weight(record: PatientRecord, context: HookContext) -> float | None:
@@ -119,7 +114,7 @@ def _gc_ended_on_an_unknown_day(record: PatientRecord, context: HookContext, tod
     if not ended or now >= today_peq - _TOLERANCE_MG:
         return []
     orders = {id(order): order for order, _ in ended}.values()  # a taper written as one order: its last step
-    said = "; ".join(f"{order.label} {_ended_on_an_unknown_day(order)}" for order in orders)
+    said = "; ".join(f"{order.label} {ended_early_how(order)}" for order in orders)
     return [TaperStep(record.today, f"{_gc_change(today_peq, max(now, 0.0))} ({said})", at_the_latest=True)]
 
 
@@ -164,7 +159,7 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
             given_later = any(day > end or (unknown_day and day == end) for day, i in latest_two if i != position)
             if given_later:
                 continue
-            steps.append(TaperStep(end, f"{group} stopped ({order.label}; {_ended_on_an_unknown_day(order)})",
+            steps.append(TaperStep(end, f"{group} stopped ({order.label}; {ended_early_how(order)})",
                                    at_the_latest=True) if unknown_day
                          else TaperStep(end, f"{group} stopped ({order.label})"))
         if group == "ivig":
