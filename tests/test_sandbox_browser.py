@@ -231,6 +231,36 @@ def test_demo_order_sign_story_and_pasted_bundle(page: Any, server: str) -> None
     assert page.console_errors == [], page.console_errors  # type: ignore[attr-defined]
 
 
+def test_an_order_that_ended_before_its_end_date_shows_its_end_as_not_on_the_chart(page: Any, server: str) -> None:
+    """Methotrexate and prednisone stopped though their end dates are weeks ahead: the chart draws them up to today,
+    the latest they may have been given, so the page must not show today as a known end (timeline endUnknown)."""
+    from datetime import date
+
+    from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_20, Chart
+
+    chart = Chart(date.today()).condition(IMNM_SNOMED, onset=-400)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-100, end=50, status="stopped", period=1, period_unit="wk")
+    chart.medication(PREDNISONE_20, 20, "mg", start=-100, end=30, status="stopped")
+    prefetch = chart.request()["prefetch"].values()
+    resources = [entry["resource"] for value in prefetch
+                 for entry in (value.get("entry", []) if value["resourceType"] == "Bundle" else [{"resource": value}])]
+    _open(page, server)
+    page.click("#paste-box summary")
+    page.fill("#paste", json.dumps({"resourceType": "Bundle", "type": "collection",
+                                    "entry": [{"resource": r} for r in resources]}))
+    page.click("#use-pasted")
+    page.wait_for_function("() => window.sandbox.name === 'pasted' && window.sandbox.timeline")
+    table = page.text_content("#chart-table")
+    today = date.today().isoformat()
+    assert f"15 mg once weekly until {today} at the latest (end day not on the chart)" in table, table
+    assert f"20 mg/day PEQ until {today} at the latest (end day not on the chart)" in table, table
+    summary = page.text_content("#chart-summary")
+    assert "Glucocorticoid up to 20 mg/day" in summary and "Glucocorticoid now" not in summary, summary
+    bar = page.evaluate("() => Chart.getChart('lanes-chart').data.datasets[0].data[0]")
+    assert bar["endUnknown"] is True and "on a day the chart does not give" in bar["info"], bar
+    assert page.console_errors == [], page.console_errors  # type: ignore[attr-defined]
+
+
 def test_keyboard_only_user_can_pick_a_patient_and_fire(page: Any, server: str) -> None:
     _open(page, server)
     page.focus("#patient-select")

@@ -15,6 +15,10 @@
     methotrexate: "#2e7d32", azathioprine: "#6a1b9a", mycophenolate: "#00838f", tacrolimus: "#ad1457",
     cyclosporine: "#5d4037", cyclophosphamide: "#37474f", ivig: "#1565c0", rituximab: "#c62828", draft: "#757575",
   };
+  // An end the chart does not give (an order that ended before its end date, drawn up to today): said, never shown
+  // as a known day, and its bar drawn paler.
+  const until = (item) => (item.endUnknown ? `${item.end} at the latest (end day not on the chart)` : item.end);
+  const noted = (text, item) => (item.endNote ? `${text}. ${item.endNote}` : text);
   const AXIS_WIDTH = 128; // every chart's y axis is this wide, so the three time axes line up exactly
 
   const state = { patients: [], orders: [], name: null, request: null, charts: {}, lastResponse: null };
@@ -505,20 +509,22 @@
     const lane = (name, colour, bars) => {
       if (!bars.length) return;
       lanes.push(name);
-      datasets.push({ label: name, data: bars.map((b) => ({ x: [b.start, b.end], y: name, info: b.info })),
-        backgroundColor: colour, borderColor: colour, borderWidth: 1, minBarLength: 5, grouped: false,
+      datasets.push({ label: name,
+        data: bars.map((b) => ({ x: [b.start, b.end], y: name, info: b.info, endUnknown: !!b.endUnknown })),
+        backgroundColor: (ctx) => (ctx.raw && ctx.raw.endUnknown ? `${colour}66` : colour), borderColor: colour, borderWidth: 1, minBarLength: 5, grouped: false,
         barPercentage: 0.75, categoryPercentage: 0.9 });
     };
     const agents = [...new Set(data.agents.map((a) => a.agent))];
     for (const agent of agents) {
       const courses = data.agents.filter((a) => a.agent === agent);
       lane(courses[0].label, COLOURS[agent] || "#37474f", courses.map((c) => ({ start: ms(c.start),
-        end: ms(c.end) + DAY, info: `${c.order}: ${c.dose} (${c.start} to ${c.current ? "today" : c.end})` })));
+        end: ms(c.end) + DAY, endUnknown: c.endUnknown,
+        info: noted(`${c.order}: ${c.dose} (${c.start} to ${c.current ? "today" : until(c)})`, c) })));
     }
     lane("IVIG cycles", COLOURS.ivig, data.ivig.map((c) => ({ start: ms(c.start), end: ms(c.end) + DAY,
-      info: `IVIG ${c.dose} (${c.start}${c.end !== c.start ? ` to ${c.end}` : ""})` })));
+      endUnknown: c.endUnknown, info: noted(`IVIG ${c.dose} (${c.start}${c.end !== c.start ? ` to ${until(c)}` : ""})`, c) })));
     lane("Rituximab", COLOURS.rituximab, data.rituximab.map((r) => ({ start: ms(r.date), end: ms(r.date) + DAY,
-      info: `Rituximab ${r.dose} (${r.date})` })));
+      endUnknown: r.endUnknown, info: noted(`Rituximab ${r.dose} (${r.date})`, r) })));
     lane("Drafts (today)", COLOURS.draft, data.drafts.map((d) => ({ start: ms(d.date), end: ms(d.date) + DAY,
       info: `Draft: ${d.label}, ${d.dose}` })));
     if (!lanes.length) lanes.push("No steroid-sparing agent, IVIG or rituximab on file");
@@ -551,7 +557,12 @@
       parts.push("No CK on file.");
     }
     const current = data.glucocorticoid.find((s) => s.end === data.today);
-    parts.push(current ? `Glucocorticoid now ${fmt(current.peq)} mg/day prednisone-equivalent.` : "No current glucocorticoid.");
+    if (current && current.endUnknown) {
+      parts.push(`Glucocorticoid up to ${fmt(current.peq)} mg/day prednisone-equivalent, from orders that ended on a day ` +
+        "the chart does not give (part of it may no longer be given).");
+    } else {
+      parts.push(current ? `Glucocorticoid now ${fmt(current.peq)} mg/day prednisone-equivalent.` : "No current glucocorticoid.");
+    }
     const agents = [...new Set(data.agents.map((a) => a.label))];
     if (agents.length) parts.push(`Steroid-sparing: ${agents.join(", ")}.`);
     if (data.ivig.length) parts.push(`${data.ivig.length} IVIG cycle${data.ivig.length === 1 ? "" : "s"}.`);
@@ -566,10 +577,10 @@
   function renderTable(data) {
     const rows = [];
     for (const p of data.ck) rows.push([p.date, "CK", `${fmt(p.value)} U/L (ULN ${fmt(p.uln)}${p.ulnFromLab ? "" : ", default"})`]);
-    for (const s of data.glucocorticoid) rows.push([s.start, "Glucocorticoid", `${fmt(s.peq)} mg/day PEQ until ${s.end}`]);
-    for (const a of data.agents) rows.push([a.start, a.label, `${a.dose} until ${a.current ? "today" : a.end}`]);
-    for (const c of data.ivig) rows.push([c.start, "IVIG cycle", `${c.dose} until ${c.end}`]);
-    for (const r of data.rituximab) rows.push([r.date, "Rituximab infusion", r.dose]);
+    for (const s of data.glucocorticoid) rows.push([s.start, "Glucocorticoid", `${fmt(s.peq)} mg/day PEQ until ${until(s)}`]);
+    for (const a of data.agents) rows.push([a.start, a.label, `${a.dose} until ${a.current ? "today" : until(a)}`]);
+    for (const c of data.ivig) rows.push([c.start, "IVIG cycle", `${c.dose} until ${until(c)}`]);
+    for (const r of data.rituximab) rows.push([r.date, "Rituximab infusion", noted(r.dose, r)]);
     for (const a of data.antibodies) rows.push([a.date, a.antibody, a.result]);
     for (const d of data.drafts) rows.push([d.date, "Draft order", `${d.label}: ${d.dose}`]);
     rows.sort((a, b) => a[0].localeCompare(b[0]));
