@@ -22,10 +22,11 @@ from typing import Any
 
 from hooks.context import HookContext
 from hooks.definitions import antibodies, ck, steroids
-from hooks.definitions.courses import course_days, ended_before_its_end, ended_early_text, taken_over_on
+from hooks.definitions.courses import course_days, ended_early_text, taken_over_on
 from hooks.definitions.dose_basis import read_dose
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.steroids import DailyLevels
+from hooks.definitions.taper import ended_on_an_unknown_day
 from hooks.dosing import interval_days
 from hooks.record import MedicationOrder, PatientRecord
 
@@ -100,12 +101,15 @@ def _end_unknown(*orders: MedicationOrder) -> dict[str, Any]:
 
 def _course(record: PatientRecord, order: MedicationOrder, group: str) -> tuple[tuple[date, date] | None,
                                                                                 dict[str, Any]]:
-    """The order's first and last day as the rules read them (courses.course_days; one that ended before its end
-    date until the day before a later order took over, courses.taken_over_on, else up to today), and the keys that
-    mark the end as unknown when it is drawn up to today (:func:`_end_unknown`; none otherwise)."""
-    taken_over = taken_over_on(record, order, group)
+    """The order's first and last day as the rules read them (courses.course_days; an agent's order that ended
+    before its end date until the day before a later order took over, courses.taken_over_on, as the taper reads
+    it; IVIG and rituximab cycles as treatment_duration reads them, with no take-over), and the keys that mark the
+    end as unknown when it is drawn up to today (:func:`_end_unknown`, for the part drawn on today; none
+    otherwise)."""
+    taken_over = taken_over_on(record, order, group) if group in BAR_AGENTS else None
     span = course_days(order, record.today, taken_over)
-    unknown = taken_over is None and ended_before_its_end(order, record.today)
+    unknown = (taken_over is None and span is not None and span[1] == record.today
+               and ended_on_an_unknown_day(order, group, record.today))
     return span, _end_unknown(order) if unknown else {}
 
 
@@ -158,7 +162,7 @@ def ivig_cycles(record: PatientRecord) -> list[dict[str, Any]]:
         for start in starts:
             end = span[1] if len(starts) == 1 else start
             out.append({"start": start.isoformat(), "end": end.isoformat(), "label": order.label,
-                        "dose": read_dose(order).describe(), **end_unknown})
+                        "dose": read_dose(order).describe(), **(end_unknown if end == span[1] else {})})
     return sorted(out, key=lambda c: c["start"])
 
 
@@ -171,7 +175,7 @@ def rituximab_infusions(record: PatientRecord) -> list[dict[str, Any]]:
             continue
         for day in _repeats(order, span[0], span[1], min_gap_days=2):
             out.append({"date": day.isoformat(), "label": order.label, "dose": read_dose(order).describe(),
-                        **end_unknown})
+                        **(end_unknown if day == span[1] else {})})
     return sorted(out, key=lambda c: c["date"])
 
 

@@ -19,6 +19,7 @@ from fhir_fixtures.builders import (
     ROUTE_IV,
     ROUTE_ORAL,
     ROUTE_SC,
+    RXNORM,
     Chart,
 )
 from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
@@ -507,3 +508,66 @@ def test_ivig_drafts_of_one_cycle_are_added_up_before_they_meet_the_cycle_on_fil
     for day in range(5):
         chart.draft(IVIG_CVX, 0.4, "g/kg", start=day, end=day, route=ROUTE_IV)
     assert _ivig_drafts(chart) == []
+
+
+HYDROCORTISONE_20 = (RXNORM, "105396", "hydrocortisone 20 MG Oral Tablet [Hydrocortone]")
+
+
+def _steps(chart: Chart, reading=taper.taper_in_progress) -> list[str]:
+    return [str(step) for step in reading(*record_and_context(KB, chart))]
+
+
+@pytest.mark.parametrize("reading, drug, dose", [
+    (taper.sparing_reductions, AZATHIOPRINE_50, 100),
+    (taper.gc_reductions, PREDNISONE_20, 15),
+    (taper.gc_reductions, PREDNISONE_20, 30),
+])
+def test_an_order_stopped_before_it_began_is_no_stop(today, reading, drug, dose):
+    """A planned next order (from D+7 or D+14) called off before it began: it was read up to today (a span from a
+    day after today) and its dose taken away from today's, so a stop or a fall that never happened was a taper
+    step (R21 could fire, R22 shortened the CK interval). It gave nothing, so it stopped nothing."""
+    chart = Chart(today).weight(70).medication(PREDNISONE_20, 20, "mg", start=-400)
+    chart.medication(drug, dose, "mg", start=14, end=60, status="stopped")
+    assert _steps(chart, reading) == []
+
+
+def test_a_glucocorticoid_switched_to_another_at_the_same_dose_is_no_fall(today):
+    """Prednisone 5 mg completed before its end date, then hydrocortisone 20 mg (5 mg PEQ) from D-20: both were read
+    up to today (10 mg/day), so the ended order's 5 mg read as a fall from 10 to 5 mg/day. The switch kept the dose:
+    the fall is measured from the dose before the new order began. A switch to a lower dose is still a fall."""
+    same = Chart(today).medication(PREDNISONE_5, 5, "mg", start=-149, end=30, status="completed")
+    same.medication(HYDROCORTISONE_20, 20, "mg", start=-20)
+    assert _steps(same, taper.gc_reductions) == []
+    lower = Chart(today).medication(PREDNISONE_20, 20, "mg", start=-149, end=30, status="completed")
+    lower.medication(HYDROCORTISONE_20, 20, "mg", start=-20)
+    (step,) = _steps(lower, taper.gc_reductions)
+    assert step.startswith("glucocorticoid lowered from 20 to 5 mg/day PEQ (prednisone 20 MG Oral Tablet completed "
+                           "before its end date") and step.endswith(f"by {today} at the latest")
+
+
+def test_an_agent_stopped_over_two_orders_both_ended_early_is_a_stop(today):
+    """Azathioprine 100 mg and 50 mg as two orders, both stopped before their end dates: each was read up to today,
+    so each hid the other's stop and no taper was seen. Neither is given today as the chart says: the agent stopped
+    (the later order read as taking over from the earlier, courses.taken_over_on, so one stop is said)."""
+    chart = Chart(today).weight(70).medication(PREDNISONE_20, 20, "mg", start=-400)
+    chart.medication(AZATHIOPRINE_50, 100, "mg", start=-170, end=60, status="stopped")
+    chart.medication(AZATHIOPRINE_50, 50, "mg", start=-180, end=60, status="stopped")
+    steps = _steps(chart, taper.sparing_reductions)
+    assert steps and all(s.startswith("azathioprine stopped") and s.endswith("at the latest") for s in steps), steps
+    chart.medication(AZATHIOPRINE_50, 50, "mg", start=-30)  # one still given: the agent goes on, at a lower dose
+    assert _steps(chart, taper.sparing_reductions) == [
+        f"azathioprine reduced from 100 mg/day to 50 mg/day on {chart.at(-30)}"]
+
+
+def test_an_ivig_draft_whose_days_are_only_in_its_text_is_not_judged(today):
+    """1 g/kg with no timing, its text 'daily for 2 days', after 2 g/kg one-day cycles: read as one administration
+    it was 'reduced from 140 g to 70 g per cycle' (R21 asked to hold the reduction). Its days are not read, so its
+    cycle is not judged; with the same days written in its timing it is."""
+    chart = Chart(today).weight(70).medication(PREDNISONE_20, 20, "mg", start=-400)
+    chart.ivig_cycles((-84, 2, 1), (-56, 2, 1), (-28, 2, 1))
+    chart.draft(IVIG_CVX, 1, "g/kg", start=0, route=ROUTE_IV)
+    instruction = chart.drafts[-1]["dosageInstruction"][0]
+    del instruction["timing"]
+    instruction["text"] = "1 g/kg IV daily for 2 days"
+    record, context = record_and_context(KB, chart, "order-sign")
+    assert taper.draft_reductions(record, context, context.draft_orders) == []

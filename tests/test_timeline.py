@@ -20,6 +20,7 @@ from fhir_fixtures.builders import (
 )
 from hooks import engine, timeline
 from hooks.context import HookContext
+from hooks.definitions import treatment_duration as td
 from hooks.definitions.steroids import DailyLevels
 from hooks.knowledge import Knowledge
 from hooks.record import build_record
@@ -114,6 +115,9 @@ def test_an_agent_order_taken_over_ends_the_day_before_the_next_one(kb):
 
 
 def test_ivig_and_rituximab_given_up_to_today_from_an_order_ended_before_its_end_date_say_so(kb):
+    """An IVIG order stopped before its end date is drawn up to today: the cycle drawn on today says its end is not
+    on the chart, the cycles before it are dates the chart gives. A rituximab order marked completed before its end
+    date is no stop (an infusion order completes every cycle, as the taper reads it): none of its dots is marked."""
     chart = Chart(TODAY).condition(IMNM_SNOMED, onset=-200)
     chart.medication(IVIG_CVX, 2, "g/kg", start=-84, end=60, period=4, period_unit="wk", route=ROUTE_IV,
                      status="stopped")
@@ -122,9 +126,10 @@ def test_ivig_and_rituximab_given_up_to_today_from_an_order_ended_before_its_end
                      route=ROUTE_IV)
     data = picture(kb, chart.request())
     assert [(c["start"], c.get("endNote")) for c in data["ivig"]] == [
-        (iso(day), _note("stopped", 60, "immune globulin, intravenous")) for day in (-84, -56, -28, 0)]
+        (iso(-84), None), (iso(-56), None), (iso(-28), None),
+        (iso(0), _note("stopped", 60, "immune globulin, intravenous"))]
     assert [(r["date"], r.get("endUnknown")) for r in data["rituximab"]] == [
-        (iso(-400), None), (iso(-386), None), (iso(-200), True), (iso(-18), True)]
+        (iso(-400), None), (iso(-386), None), (iso(-200), None), (iso(-18), None)]
 
 
 def test_the_glucocorticoid_step_ending_today_with_an_order_ended_before_its_end_date_says_so(kb):
@@ -176,3 +181,17 @@ def test_segments_split_on_dose_change_and_on_gaps():
         {"start": "2026-01-01", "end": "2026-01-05", "peq": 20.0},
         {"start": "2026-01-06", "end": "2026-01-08", "peq": 10.0},
         {"start": "2026-01-11", "end": "2026-01-12", "peq": 10.0}]
+
+
+def test_ivig_cycles_drawn_are_the_cycles_the_rules_read(kb):
+    """IVIG every 4 weeks completed before its end date, then every 8 weeks from D-56: the picture ended the first
+    order when the second began (as the taper reads agents' orders) and left out its cycle on D-28, which the rules
+    (treatment_duration.ivig_cycles) count. Each IVIG cycle drawn is one the rules read."""
+    chart = Chart(TODAY).condition(IMNM_SNOMED, onset=-400).weight(70)
+    chart.medication(IVIG_CVX, 2, "g/kg", start=-168, end=60, period=4, period_unit="wk", route=ROUTE_IV,
+                     status="completed")
+    chart.medication(IVIG_CVX, 2, "g/kg", start=-56, period=8, period_unit="wk", route=ROUTE_IV)
+    record = build_record(chart.request()["prefetch"], kb.valuesets, TODAY)
+    drawn = {cycle["start"] for cycle in picture(kb, chart.request())["ivig"]}
+    assert {day.isoformat() for day in td.ivig_cycles(record)} <= drawn
+    assert iso(-28) in drawn

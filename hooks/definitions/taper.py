@@ -23,7 +23,9 @@ from hooks.definitions.courses import (
     doses_since,
     ended_before_its_end,
     ended_early_how,
+    given_today,
     last_dose_day,
+    open_first,
     order_runs,
     taken_over_on,
 )
@@ -100,22 +102,34 @@ def _gc_reductions(record: PatientRecord, context: HookContext, window_days: int
         came_back = any(level >= before - _TOLERANCE_MG for first, _, level in runs[index + 1:] if first <= bridge_end)
         if not came_back:
             steps.append(TaperStep(day, _gc_change(before, now)))
-    return steps + _gc_ended_on_an_unknown_day(record, context, timeline.on(record.today))
+    return steps + _gc_ended_on_an_unknown_day(record, context, timeline)
 
 
-def _gc_ended_on_an_unknown_day(record: PatientRecord, context: HookContext, today_peq: float) -> list[TaperStep]:
+def _gc_ended_on_an_unknown_day(record: PatientRecord, context: HookContext,
+                                timeline: steroids.DailyLevels) -> list[TaperStep]:
     """The fall in PEQ that oral orders which ended before their end date (courses.ended_before_its_end) make: the
     timeline reads them up to today, the latest they may have been given, so its runs never show them end. A
-    reduction on a day the chart does not give, by today at the latest."""
-    ended = [(order, peq) for order, peq, _, last in steroids.history(record, context).courses
-             if last >= record.today and ended_before_its_end(order, record.today)
-             and not steroids.is_iv_methylprednisolone(order)]
-    now = today_peq - sum(peq for _, peq in ended)
-    if not ended or now >= today_peq - _TOLERANCE_MG:
+    reduction on a day the chart does not give, by today at the latest. An order that never began (its start after
+    today) makes none. The fall is measured from the dose before another glucocorticoid given today began after
+    the ended order's last part: a switch (prednisone to methylprednisolone at the same dose) read up to today
+    beside the new order is two doses on the timeline, not one to fall from."""
+    today = record.today
+    courses = [(order, peq, first, last) for order, peq, first, last in steroids.history(record, context).courses
+               if not steroids.is_iv_methylprednisolone(order)]
+    ended = [(order, peq) for order, peq, first, last in courses
+             if first <= today <= last and ended_before_its_end(order, today)]
+    if not ended:
+        return []
+    opened = min(open_first(order) or today for order, _ in ended)
+    switched = [order.start for order, _, _, _ in courses
+                if order.start is not None and opened < order.start <= today and given_today(order, today)]
+    before = timeline.on(max(switched) - timedelta(days=1)) if switched else timeline.on(today)
+    now = timeline.on(today) - sum(peq for _, peq in ended)
+    if now >= before - _TOLERANCE_MG:
         return []
     orders = {id(order): order for order, _ in ended}.values()  # a taper written as one order: its last step
     said = "; ".join(f"{order.label} {ended_early_how(order)}" for order in orders)
-    return [TaperStep(record.today, f"{_gc_change(today_peq, max(now, 0.0))} ({said})", at_the_latest=True)]
+    return [TaperStep(today, f"{_gc_change(before, max(now, 0.0))} ({said})", at_the_latest=True)]
 
 
 def sparing_reductions(record: PatientRecord, context: HookContext,
@@ -136,10 +150,12 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
         last_given = [_last_given(record, order, group) for order in orders]
         # the two latest last doses: whether another order was given after one ended, in one pass
         latest_two = sorted(((day, i) for i, day in enumerate(last_given) if day is not None), reverse=True)[:2]
+        # given today as the chart says (an order that ended before its end date is not, though read up to today)
+        given_now = [i for i, order in enumerate(orders) if given_today(order, record.today)][:2]
         for position, order in enumerate(orders):
-            # ended before its end date, on a day the chart does not give (an infusion order's 'completed' never is)
-            unknown_day = ended_before_its_end(order, record.today) and (order.status == "stopped"
-                                                                           or group not in CYCLIC_AGENTS)
+            unknown_day = ended_on_an_unknown_day(order, group, record.today)
+            if unknown_day and order.start is not None and order.start > record.today:
+                continue  # stopped before it began: no stop of anything given
             if unknown_day:
                 end = last_given[position]
             elif order.status == "stopped":
@@ -154,9 +170,10 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
                 continue
             if end is None or not since <= end <= record.today:
                 continue
-            # a stop on an unknown day is read on the latest day it can have been: an order given that day was given
-            # after it
-            given_later = any(day > end or (unknown_day and day == end) for day, i in latest_two if i != position)
+            # a stop on an unknown day is read on the latest day it can have been: another order given that day as the
+            # chart says was given after it (two orders both ended early hide neither's stop)
+            given_later = (any(day > end for day, i in latest_two if i != position)
+                           or (unknown_day and any(i != position for i in given_now)))
             if given_later:
                 continue
             steps.append(TaperStep(end, f"{group} stopped ({order.label}; {ended_early_how(order)})",
@@ -172,6 +189,12 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
             if old is not None and new is not None and new.mg < old.mg - _TOLERANCE_MG:
                 steps.append(TaperStep(following.start, f"{group} reduced from {old.basis} to {new.basis}"))
     return sorted(steps, key=lambda s: s.day)
+
+
+def ended_on_an_unknown_day(order: MedicationOrder, group: str, today: date) -> bool:
+    """The order ended before its end date (courses.ended_before_its_end), on a day the chart does not give; an
+    infusion order's 'completed' never says so (it completes every cycle: only 'stopped' stops it)."""
+    return ended_before_its_end(order, today) and (order.status == "stopped" or group not in CYCLIC_AGENTS)
 
 
 def _last_given(record: PatientRecord, order: MedicationOrder, group: str) -> date | None:
@@ -363,7 +386,7 @@ def _drafted_ivig_cycles(drafts: Sequence[MedicationOrder], weight: float | None
         runs = order_runs(order, cycle_gap=IVIG_CYCLE_MIN_GAP_DAYS)
         # read as planned, an open-ended run would be its start day alone (its supply, if any, ends it)
         open_ended = runs is not None and any(run.open_ended for run in runs.runs) and not order.supply_days
-        days = None if open_ended else td.ivig_cycle_days(order, date.max)
+        days = None if open_ended or _days_only_in_text(order) else td.ivig_cycle_days(order, date.max)
         mg = None if days is None else td.ivig_cycle_mg(order, weight, date.max)
         if drafted and drafted[-1][1].takes_in(start, step is not None):
             orders, cycle = drafted[-1]
@@ -372,6 +395,15 @@ def _drafted_ivig_cycles(drafts: Sequence[MedicationOrder], weight: float | None
         drafted.append(([order], td.IvigDose(start, mg, round(step) if step is not None else None,
                                              (start - last_cycle).days > break_days, step is not None, None, days)))
     return drafted
+
+
+def _days_only_in_text(order: MedicationOrder) -> bool:
+    """A draft whose timing writes nothing (no repeat, count or duration), nor its end or supply, but whose text
+    may ("1 g/kg IV daily for 2 days"): read as one administration its cycle could be half what it is, so it is
+    not judged."""
+    return (order.end is None and not order.supply_days and any(d.text for d in order.dosages)
+            and not any(dosing.periods_per_day(d.timing) is not None or d.timing.count or d.timing.duration
+                        for d in order.dosages))
 
 
 # ---------------------------------------------------------------- possible relapse
