@@ -134,15 +134,21 @@ def agent_courses(record: PatientRecord) -> list[dict[str, Any]]:
     return out
 
 
-def _repeats(order: MedicationOrder, first: date, last: date, min_gap_days: float) -> list[date]:
+def _repeats(order: MedicationOrder, first: date, last: date, min_gap_days: float, counted: bool = False
+             ) -> list[date]:
     """Administration days of a repeating order (every ``interval`` days from ``first`` to ``last``), or
-    ``[first]`` when the order does not repeat at least ``min_gap_days`` apart (a single course)."""
+    ``[first]`` when the order does not repeat at least ``min_gap_days`` apart (a single course). ``counted``: the
+    timing's count is its administrations (rituximab 1 g x2 with an end date a year ahead is two infusions; an IVIG
+    order's count is the days of one cycle instead)."""
     gap = interval_days(order.dosage.timing) if order.dosage else None
     if gap is None or gap < min_gap_days or last <= first:
         return [first]
+    most = MAX_EVENTS_PER_ORDER
+    if counted and order.dosage is not None and order.dosage.timing.count:
+        most = min(most, order.dosage.timing.count)
     days: list[date] = []
     day = first
-    while day <= last and len(days) < MAX_EVENTS_PER_ORDER:
+    while day <= last and len(days) < most:
         days.append(day)
         day += timedelta(days=round(gap))
     return days
@@ -173,7 +179,7 @@ def rituximab_infusions(record: PatientRecord) -> list[dict[str, Any]]:
         span, end_unknown = _course(record, order, "rituximab")
         if span is None:
             continue
-        for day in _repeats(order, span[0], span[1], min_gap_days=2):
+        for day in _repeats(order, span[0], span[1], min_gap_days=2, counted=True):
             out.append({"date": day.isoformat(), "label": order.label, "dose": read_dose(order).describe(),
                         **(end_unknown if day == span[1] else {})})
     return sorted(out, key=lambda c: c["date"])

@@ -195,3 +195,11 @@ def test_ivig_cycles_drawn_are_the_cycles_the_rules_read(kb):
     drawn = {cycle["start"] for cycle in picture(kb, chart.request())["ivig"]}
     assert {day.isoformat() for day in td.ivig_cycles(record)} <= drawn
     assert iso(-28) in drawn
+
+
+def test_a_counted_rituximab_course_draws_its_count_of_infusions(kb):
+    """Rituximab 1 g x2 fourteen days apart whose end date is a year ahead (a validity period) was drawn as an
+    infusion every 14 days up to today (15 dots): the count is its administrations."""
+    chart = Chart(TODAY).condition(IMNM_SNOMED, onset=-400)
+    chart.medication(RITUXIMAB, 1000, "mg", start=-200, end=165, period=14, route=ROUTE_IV, count=2)
+    assert [r["date"] for r in picture(kb, chart.request())["rituximab"]] == [iso(-200), iso(-186)]
