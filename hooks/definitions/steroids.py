@@ -15,6 +15,7 @@ from hooks.definitions.courses import (
     course_days,
     course_end,
     ended_before_its_end,
+    ended_early_text,
     given_since,
     given_today,
     last_dose_day,
@@ -97,11 +98,46 @@ class Run:
         gaps = self.describe_gaps()
         return f"; a short gap on {gaps} is counted as a late refill, not a stop" if gaps else ""
 
-    def exposure(self, peq_today: float, threshold: float) -> str:
-        """The card's sentence for a run that reaches today."""
-        since = self.first.isoformat() if self.first else "-"
-        return (f"Prednisone-equivalent {peq_today:g} mg/day today, at or above {threshold:g} mg/day for {self.days} "
-                f"consecutive days (since {since}{self.gap_note()})")
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """Today's glucocorticoid dose and its run at or above ``threshold`` up to today, as a card says them.
+
+    ``stopped`` names the orders that ended before their end date (courses.ended_before_its_end) whose dose is part
+    of today's on the timeline: that part is only the latest it may have been given, so the dose is "up to" it, and
+    the run may have ended on the stop day the chart does not give: ``certain_days`` is the run without them."""
+
+    run: Run
+    threshold: float
+    peq_today: float
+    certain_days: int
+    peq_given_today: float = 0.0
+    stopped: str | None = None
+
+    @property
+    def days(self) -> str:
+        """'101', or 'up to 101' when the run is that long only with the orders that ended on an unknown day."""
+        return f"up to {self.run.days}" if self.certain_days < self.run.days else str(self.run.days)
+
+    def dose(self) -> str:
+        """'40 mg/day today', or 'up to 60 mg/day (40 mg/day given today; <orders that ended early>)'."""
+        if self.stopped is None:
+            return f"{self.peq_today:g} mg/day today"
+        given = f"{self.peq_given_today:g} mg/day given today" if self.peq_given_today else "none given today"
+        return f"up to {self.peq_today:g} mg/day ({given}; {self.stopped})"
+
+    def headline(self) -> str:
+        """'40 mg/day', or 'up to 60 mg/day (40 given today)': for a card's summary line."""
+        if self.stopped is None:
+            return f"{self.peq_today:g} mg/day"
+        return f"up to {self.peq_today:g} mg/day ({self.peq_given_today:g} given today)"
+
+    def sentence(self) -> str:
+        """The card's sentence for the run reaching today."""
+        since = self.run.first.isoformat() if self.run.first else "-"
+        return (f"Prednisone-equivalent {self.dose()}, at or above {self.threshold:g} mg/day for {self.days} "
+                f"consecutive days (since {since}{self.run.gap_note()})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,9 +249,9 @@ class SteroidHistory:
     def peq_given_today(self) -> float:
         """Today's PEQ from the courses given today as the chart says: an order that ended before its end date
         (courses.ended_before_its_end) is on the timeline until today, the latest it may have been given, but it
-        is over, so it gives no dose today (R23's "today ... mg/day PEQ")."""
-        return round(sum(peq for order, peq, _, last in self.courses
-                         if last >= self.today and not ended_before_its_end(order, self.today)), 6)
+        is over, so it gives no dose today (R23's "today ... mg/day PEQ"); nor does one that starts after today."""
+        return round(sum(peq for order, peq, first, last in self.courses
+                         if first <= self.today <= last and not ended_before_its_end(order, self.today)), 6)
 
     def given_today(self) -> bool:
         """A glucocorticoid is given today as the chart says (:meth:`peq_given_today`), one whose dose cannot be read
@@ -225,9 +261,23 @@ class SteroidHistory:
     def over_by_today(self) -> list[MedicationOrder]:
         """The orders read as given up to today that ended before their end date: today is only the latest day
         they may have been given."""
-        reach = [order for order, _, _, last in self.courses if last >= self.today]
+        reach = [order for order, _, first, last in self.courses if first <= self.today <= last]
         reach += self.unreadable_since(self.today)
         return list({id(o): o for o in reach if ended_before_its_end(o, self.today)}.values())
+
+    def exposure(self, threshold: float) -> Exposure:
+        """Today's dose and the run at or above ``threshold`` up to today (:class:`Exposure`): the part of today's
+        dose from courses whose order ended before its end date is named, and the run is also read without them."""
+        run = self.run_at_or_above(threshold, self.today)
+        ended = [course for course in self.courses if course[2] <= self.today <= course[3] and course[1] > 0
+                 and ended_before_its_end(course[0], self.today)]
+        if not ended:
+            return Exposure(run, threshold, self.peq_on(self.today), run.days)
+        without = daily_levels(((first, last, peq) for order, peq, first, last in self.courses
+                                if not any(order is gone[0] and first == gone[2] for gone in ended)), self.today)
+        certain = without.run_at_or_above(threshold, self.today, self.bridge_days).days
+        stopped = "; ".join(dict.fromkeys(ended_early_text(course[0]) for course in ended))
+        return Exposure(run, threshold, self.peq_on(self.today), certain, self.peq_given_today(), stopped)
 
     def run_at_or_above(self, threshold: float, ending: date) -> Run:
         """The days, ending on ``ending``, with PEQ >= threshold, a late refill's gap counted in (see

@@ -8,6 +8,7 @@ from datetime import timedelta
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, steroids, strength
+from hooks.definitions.courses import ended_early_text
 from hooks.record import LOINC, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import PINAL_FERNANDEZ_2018, SEED_003, SEED_004
@@ -93,7 +94,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # orders still given today; one stopped on a day the chart does not give may have stopped yesterday, and steroid
     # myopathy outlasts the last dose, so the card still shows, saying so
     over = None if history.given_today() else "; ".join(
-        f"{o.label} ({o.status} before its end date {o.end})" for o in history.over_by_today())
+        ended_early_text(o) for o in history.over_by_today())
     facts["stopped_on_a_day_not_given"] = over
     weakness = mmt8_decline(record, context) or documented_weakness(record, context)
     facts["weakness"] = weakness
@@ -126,7 +127,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         summary=f"Weakness with a normal CK ({latest.value:,.0f} U/L): consider steroid myopathy before escalating",
         detail=DETAIL.format(weakness=weakness, ck=str(latest), gc_days=gc_days, gaps=run.gap_note() if bridged else "",
                              peq=f"{history.peq_given_today():g} mg/day PEQ" if over is None else
-                             f"none given: {over}, stopped on a day the chart does not give", tsh=tsh_text),
+                             f"none given: {over}", tsh=tsh_text),
         facts=facts,
         suggestions=[Suggestion("MRI thighs (STIR + T1/fat fraction), potassium, TSH and physiotherapy", [
             Action("create", "MRI thighs (STIR + T1/fat fraction)", resource=mri),

@@ -148,30 +148,15 @@ def _paediatric_suggestions(context: HookContext) -> list[Suggestion]:
                        is_recommended=True)]
 
 
-def _exposure(run: steroids.Run, peq_today: float, peq_given_today: float, threshold: float,
-              stopped: str | None) -> str:
-    """The card's sentence for the run reaching today. When (part of) the dose reaching today is an order's that
-    ended before its end date (``stopped``), it is the dose up to a stop day the chart does not give, not a dose
-    given today, and the run may have ended that day (as R23 says it)."""
-    if stopped is None:
-        return run.exposure(peq_today, threshold)
-    given = f"{peq_given_today:g} mg/day given today" if peq_given_today else "none given today"
-    return (f"Prednisone-equivalent {peq_today:g} mg/day up to a stop day the chart does not give ({given}; "
-            f"{stopped}), at or above {threshold:g} mg/day for up to {run.days} consecutive days (since {run.first}"
-            f"{run.gap_note()})")
-
-
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = dict(context.params(RULE))
     min_peq, min_days = float(params["min_peq_mg"]), int(params["min_days"])
     history = steroids.history(record, context)
     today = record.today
-    run = history.run_at_or_above(min_peq, today)  # a late refill's short gap does not restart the count
-    peq_today, peq_given_today = history.peq_on(today), history.peq_given_today()
-    # the timeline runs an order that ended before its end date up to today (exposure errs late): the part of
-    # today's dose that comes from such an order is not said to be given today
-    stopped = ("; ".join(ended_early_text(o) for o in history.over_by_today())
-               if peq_given_today < peq_today else None)
+    # a late refill's short gap does not restart the count; the timeline runs an order that ended before its end
+    # date up to today (exposure errs late): that part of today's dose is not said to be given today
+    exposure = history.exposure(min_peq)
+    run, peq_today = exposure.run, exposure.peq_today
     window_start = today - timedelta(days=min_days - 1)
     unreadable = [f"{o.label} ({(o.dosage.text if o.dosage else None) or 'dose not readable'})"
                   for o in history.unreadable_since(window_start)]
@@ -179,8 +164,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     not_counted = "; ".join(ended_early_text(o) for o in immunosuppression.pjp_prophylaxis_not_counted(record, context))
     facts: dict[str, Any] = {
         "peq_today_mg": round(peq_today, 1),
-        "peq_given_today_mg": round(peq_given_today, 1),
-        "stopped_on_a_day_not_given": stopped,
+        "peq_given_today_mg": round(history.peq_given_today(), 1),
+        "stopped_on_a_day_not_given": exposure.stopped,
         "consecutive_days_at_or_above_threshold": run.days,
         "gaps_counted": run.describe_gaps(),
         "threshold": f">= {min_peq:g} mg/day for >= {min_days} days",
@@ -222,24 +207,22 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "paediatric": paediatric,
         "latest_egfr": renal.latest_shown(record, context),  # shown only: nothing here is decided on it
     })
-    exposure = _exposure(run, peq_today, peq_given_today, min_peq, stopped)
     risk_text = ""
     if risks:
         risk_text = ("\n**Higher risk:** " + "; ".join(risks) + ". High-dose glucocorticoids combined with another "
                      "immunosuppressant, lymphopenia or pulse therapy carry the highest PJP risk; do not delay.\n")
     detail = DETAIL.format(
-        exposure=exposure, window=int(context.definition("pjp_prophylaxis_window_days")), risk=risk_text,
+        exposure=exposure.sentence(), window=int(context.definition("pjp_prophylaxis_window_days")), risk=risk_text,
         not_counted=f" Not counted as current prophylaxis: {not_counted}." if not_counted else "",
         egfr=f" Latest eGFR: {facts['latest_egfr']}." if facts["latest_egfr"] else " No eGFR on file.",
         mtx=MTX_NOTE.format(names=", ".join(m.label for m in mtx)) if mtx else "",
         paediatric=PAEDIATRIC_NOTE if paediatric else "",
         unreadable=(f"\nNote: the dose of {'; '.join(unreadable)} could not be read and was not counted.\n"
                     if unreadable else ""))
-    days = f"{'up to ' if stopped else ''}{run.days}"
     if risks:
-        summary = f"High PJP risk, no prophylaxis: PEQ {peq_today:g} mg/day for {days} d plus {risks[0]}"
+        summary = f"High PJP risk, no prophylaxis: PEQ {exposure.headline()} for {exposure.days} d plus {risks[0]}"
     else:
-        summary = f"Start PJP prophylaxis: PEQ {peq_today:g} mg/day for {days} days, none on file"
+        summary = f"Start PJP prophylaxis: PEQ {exposure.headline()} for {exposure.days} days, none on file"
     return Fired(
         severity="warning",
         summary=summary if len(summary) < 140 else summary[:136] + "...",

@@ -78,17 +78,16 @@ INFANT_VITAMIN_D_IU, CHILD_VITAMIN_D_IU = 400, 600
 def _exposure(record: PatientRecord, context: HookContext, params: Mapping[str, float]
               ) -> tuple[str | None, dict[str, Any]]:
     history = steroids.history(record, context)
-    today = record.today
     low, days = float(params["long_term_peq_mg"]), int(params["long_term_days"])
-    run = history.run_at_or_above(low, today)  # a late refill's short gap does not restart the count
-    peq_today = history.peq_on(today)
+    exposure = history.exposure(low)  # a late refill's short gap does not restart the count
+    run, peq_today = exposure.run, exposure.peq_today
     iim = cohorts.is_iim(record, context)
     facts: dict[str, Any] = {"peq_today_mg": round(peq_today, 1), f"days_at_or_above_{low:g}_mg": run.days,
                              "gaps_counted": run.describe_gaps(), "iim_or_imnm": iim}
     if run.days >= days:
-        return run.exposure(peq_today, low), facts
+        return exposure.sentence(), facts
     if iim and peq_today >= params["iim_high_dose_peq_mg"]:
-        return (f"Inflammatory myopathy on prednisone-equivalent {peq_today:g} mg/day today: a long course is "
+        return (f"Inflammatory myopathy on prednisone-equivalent {exposure.dose()}: a long course is "
                 "expected"), facts
     return None, facts
 

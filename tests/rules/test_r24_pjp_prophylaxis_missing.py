@@ -313,8 +313,8 @@ def _ended_early(today, current=None):
 def test_a_dose_from_an_order_that_ended_before_its_end_date_is_not_said_as_given_today(kb, today, current, given):
     """The timeline reads prednisone completed before its end date as given up to today (exposure errs late), and
     the card said 'Prednisone-equivalent 40 mg/day today'. It ended on a day the chart does not give: the card still
-    shows (the run may well have reached 28 days), saying the dose is up to a stop day the chart does not give, as
-    R23 does."""
+    shows (the run may well have reached 28 days), saying the dose is up to what it was and the run up to 101 days
+    (without that order it is shorter), as R23 does."""
     chart = _ended_early(today, current)
     result = run(kb, chart.request("patient-view"), today)
     card, entry = fired(result).get(RULE), explained(result, RULE)
@@ -323,10 +323,11 @@ def test_a_dose_from_an_order_that_ended_before_its_end_date_is_not_said_as_give
     assert card is not None and entry["facts"]["stopped_on_a_day_not_given"] == stopped
     assert entry["facts"]["peq_given_today_mg"] == peq - 40
     detail = " ".join(card["detail"].split())
-    assert (f"Prednisone-equivalent {peq} mg/day up to a stop day the chart does not give ({given}; {stopped}), at "
-            f"or above 20 mg/day for up to 101 consecutive days (since {chart.at(-100)})") in detail
+    assert (f"Prednisone-equivalent up to {peq} mg/day ({given}; {stopped}), at or above 20 mg/day for up to 101 "
+            f"consecutive days (since {chart.at(-100)})") in detail
     assert "mg/day today" not in detail
-    assert card["summary"] == f"Start PJP prophylaxis: PEQ {peq} mg/day for up to 101 days, none on file"
+    assert card["summary"] == (f"Start PJP prophylaxis: PEQ up to {peq} mg/day ({peq - 40} given today) for up to 101 "
+                               "days, none on file")
 
 
 def test_a_current_order_with_an_end_date_says_todays_dose(kb, today):
@@ -338,3 +339,36 @@ def test_a_current_order_with_an_end_date_says_todays_dose(kb, today):
     assert entry["facts"]["stopped_on_a_day_not_given"] is None
     assert "Prednisone-equivalent 40 mg/day today, at or above 20 mg/day for 101 consecutive days" in " ".join(
         card["detail"].split())
+
+
+def test_prophylaxis_stopped_before_it_began_is_no_protection(kb, today):
+    """TMP/SMX ordered from D+5 and stopped before it began (end date D+30): read early it was 'given' up to today
+    (a span from a day after today), so R24 said prophylaxis was on file. It was given on no day: R24 fires and
+    names it as not counted."""
+    chart = _chart(today).medication(TMP_SMX_SS, 1, "{tbl}", start=5, end=30, status="stopped")
+    result = run(kb, chart.request("patient-view"), today)
+    assert fired(result).get(RULE) is not None
+    assert "stopped before its end date" in explained(result, RULE)["facts"]["pjp_prophylaxis_not_counted"]
+
+
+@pytest.mark.parametrize("later_mg", [60, 10])
+def test_an_order_starting_after_today_is_not_said_given_today(kb, today, later_mg):
+    """Prednisone 40 mg completed before its D+30 end date, and a new order starting in 3 days: that order was
+    counted as given today (60 mg: more than 40, so the card said '40 mg/day today' from the order that is over;
+    10 mg: '10 mg/day given today'). None is given today."""
+    chart = _ended_early(today)
+    chart.medication(PREDNISONE_20, later_mg, "mg", start=3)
+    result = run(kb, chart.request("patient-view"), today)
+    detail = " ".join(fired(result)[RULE]["detail"].split())
+    assert "Prednisone-equivalent up to 40 mg/day (none given today; prednisone 20 MG Oral Tablet (completed" in detail
+    assert explained(result, RULE)["facts"]["peq_given_today_mg"] == 0
+
+
+def test_a_run_certain_without_the_order_that_ended_early_is_not_hedged(kb, today):
+    """Prednisone 40 mg current since D-100 and methylprednisolone 16 mg (20 mg PEQ) from D-50 completed before its
+    end date: the headline said 'PEQ 60 mg/day for up to 101 days'. Prednisone alone makes the 101 days certain;
+    only the dose is 'up to'."""
+    chart = _chart(today, start=-100)
+    chart.medication((RXNORM, "6902", "methylprednisolone"), 16, "mg", start=-50, end=30, status="completed")
+    card = _card(kb, chart, today)
+    assert card["summary"] == "Start PJP prophylaxis: PEQ up to 60 mg/day (40 given today) for 101 days, none on file"
