@@ -284,7 +284,7 @@ def _unestimated(chart, kind, day=-2):
     """A creatinine that gives no eGFR on ``day``, and how a card names it."""
     if kind == "haemolysed":
         chart.observation(CREATININE, day, value_string="Specimen haemolysed - see comment")
-        return "creatinine 'Specimen haemolysed - see comment': its value cannot be read in mg/dL or umol/L"
+        return "creatinine Specimen haemolysed - see comment: its value cannot be read in mg/dL or umol/L"
     if kind == "unit-not-read":
         chart.lab(CREATININE, 1.1, "mEq/L", day=day)
         return "creatinine 1.1 mEq/L: its value cannot be read in mg/dL or umol/L"
@@ -333,7 +333,7 @@ def test_a_creatinine_that_gives_no_egfr_clears_no_older_low_egfr_and_alone_is_n
                           "not known")
 
 
-STANDS_FOR = {  # an eGFR that stands for a creatinine (haemolysed, on D-2) that gives none: it is not counted
+STANDS_FOR = {  # an eGFR reading that stands for a creatinine (haemolysed, on D-2) that gives none: it is not counted
     "lab-egfr-as-text-same-day": lambda chart: chart.observation(EGFR, -2, value_string=">60"),
     "lab-egfr-later": lambda chart: chart.lab(EGFR, 85, "mL/min/{1.73_m2}", day=-1),
     "estimate-from-a-creatinine-the-same-day": lambda chart: chart.lab(CREATININE, 0.9, "mg/dL", day=-2),
@@ -342,8 +342,8 @@ STANDS_FOR = {  # an eGFR that stands for a creatinine (haemolysed, on D-2) that
 
 @pytest.mark.parametrize("stands_for", STANDS_FOR)
 def test_a_creatinine_an_egfr_stands_for_is_not_counted(kb, today, stands_for):
-    """The lab's eGFR on or after its day, in any form, or an estimate from another creatinine of its day, is the
-    reading of that day: the creatinine that gives none is no gap (as R10 has always judged it)."""
+    """An eGFR reading of the lab on or after its day (a value, or a bound written as text), or an estimate from
+    another creatinine of its day, is the reading of that day: the creatinine that gives none is no gap."""
     chart = Chart(today, age=60, sex="male").lab(EGFR, 85, "mL/min/{1.73_m2}", day=-20)
     _unestimated(chart, "haemolysed")
     STANDS_FOR[stands_for](chart)
@@ -427,9 +427,14 @@ def test_every_reader_takes_the_more_careful_reading_of_a_day(kb, today, rule):
     assert card is not None and SAME_DAY_LOW[rule](card, named), card
 
 
+def _r05_holds_back(until):
+    """R05's card when the eGFR may be below 30: no methotrexate, and until what (``said``: renal's sentence)."""
+    return lambda card, said: _no_methotrexate(card) and (
+        f"{said}, so methotrexate is not offered until {until}; mycophenolate is offered first." in card["detail"])
+
+
 UNREAD_SAYS = {  # each reader: what its card says when the newest eGFR cannot be read (``said``: renal's sentence)
-    "imnm-add-steroid-sparing-by-month-1": lambda card, said: _no_methotrexate(card) and (
-        f"{said}, so methotrexate is not offered until renal function is rechecked" in card["detail"]),
+    "imnm-add-steroid-sparing-by-month-1": _r05_holds_back("renal function is rechecked"),
     "mtx-tmp-smx-interaction": lambda card, said: f"Higher risk here ({said})" in card["detail"],
     "ivig-order-safety": lambda card, said: card["summary"].endswith("(eGFR < 60 not ruled out)") and (
         f"{said}; check renal function before IVIG" in card["detail"]),
@@ -458,6 +463,11 @@ def test_a_whole_number_bound_just_under_the_limit_is_not_below_it(kb, today, ru
     assert card is None or ("eGFR" not in card["summary"] and "Higher risk here" not in card["detail"]), card
 
 
+# R05 names what a creatinine that cannot be read needs
+_REPEAT_THE_CREATININE = {"imnm-add-steroid-sparing-by-month-1": _r05_holds_back(
+    "the eGFR is known: repeat the creatinine (or get the lab's eGFR)")}
+
+
 @pytest.mark.parametrize("kind", ["haemolysed", "unit-not-read"])
 @pytest.mark.parametrize("rule", UNREAD_SAYS)
 def test_every_reader_takes_a_newer_creatinine_that_gives_no_egfr_as_not_known(kb, today, rule, kind):
@@ -471,4 +481,107 @@ def test_every_reader_takes_a_newer_creatinine_that_gives_no_egfr_as_not_known(k
     limit = 30 if rule == "imnm-add-steroid-sparing-by-month-1" else 60
     said = (f"eGFR 80 on {chart.at(-10)} is not below {limit}; the newer result leaves it open: eGFR on "
             f"{chart.at(-2)} could not be estimated from {named}; whether it is below {limit} is not known")
-    assert card is not None and UNREAD_SAYS[rule](card, said), card
+    says = _REPEAT_THE_CREATININE.get(rule, UNREAD_SAYS[rule])
+    assert card is not None and says(card, said), card
+
+
+NO_NUMBER = {  # a lab's eGFR result that holds no number: a text, or a flag alone
+    "specimen-haemolysed": {"value_string": "Specimen haemolysed"},
+    "see-comment": {"value_string": "see comment"},
+    "flag-only": {"interpretation": "L"},
+}
+
+
+@pytest.mark.parametrize("day", [-2, -1])
+@pytest.mark.parametrize("written", NO_NUMBER)
+def test_a_lab_egfr_with_no_number_does_not_stand_for_a_creatinine_that_gives_none(kb, today, written, day):
+    """A haemolysed creatinine two days ago, and the lab's eGFR of that sample (or a later one) written 'Specimen
+    haemolysed', 'see comment' or only flagged 'L': that eGFR 'stood for' the creatinine, so the eGFR 80 of ten days
+    ago answered 'not below 30' though the newer sample gave no reading at all. Only an eGFR reading stands for it
+    now: the answer is not known, and the creatinine is named. Uncounted (R10), the answer is as it was."""
+    chart = Chart(today, age=60, sex="male").lab(EGFR, 80, "mL/min/{1.73_m2}", day=-10)
+    named = _unestimated(chart, "haemolysed")
+    chart.observation(EGFR, day, **NO_NUMBER[written])
+    record, context = record_and_context(kb, chart)
+    answer = renal.below_limit(record, context, 30)
+    assert answer.below is None and answer.may_be_below
+    assert str(answer) == (f"eGFR 80 on {chart.at(-10)} is not below 30; the newer result leaves it open: eGFR on "
+                           f"{chart.at(-2)} could not be estimated from {named}; whether it is below 30 is not known")
+    assert renal.below_limit(record, context, 30, count_unestimated_creatinine=False).below is False
+
+
+@pytest.mark.parametrize("rule", UNREAD_SAYS)
+def test_every_reader_takes_a_haemolysed_sample_with_no_egfr_number_as_not_known(kb, today, rule):
+    """The lab flags the whole sample: creatinine and eGFR both 'Specimen haemolysed'. R05 offered methotrexate first,
+    R11 named no renal risk and R27 was quiet, all on the eGFR of 80 from before it."""
+    chart, hook = READERS[rule][0](today)
+    named = _unestimated(chart.lab(EGFR, 80, "mL/min/{1.73_m2}", day=-10), "haemolysed")
+    chart.observation(EGFR, -2, value_string="Specimen haemolysed")
+    card = fired(run(kb, chart.request(hook), today)).get(rule)
+    limit = 30 if rule == "imnm-add-steroid-sparing-by-month-1" else 60
+    said = (f"eGFR 80 on {chart.at(-10)} is not below {limit}; the newer result leaves it open: eGFR on "
+            f"{chart.at(-2)} could not be estimated from {named}; whether it is below {limit} is not known")
+    says = _REPEAT_THE_CREATININE.get(rule, UNREAD_SAYS[rule])
+    assert card is not None and says(card, said), card
+
+
+def _pending(chart, day, status="registered", **written):
+    """A creatinine on ``day`` not yet reported: 'Pending' (or ``written``) with a pending status."""
+    chart.observation(CREATININE, day, **(written or {"value_string": "Pending"}))
+    chart.resources["observations"][-1]["status"] = status
+    return chart
+
+
+@pytest.mark.parametrize(("status", "written"), [
+    ("registered", {"value_string": "Pending"}), ("preliminary", {"value_string": "Pending"}),
+    ("registered", {"interpretation": "H"})])
+def test_a_creatinine_not_yet_reported_is_passed_over(kb, today, status, written):
+    """eGFR 80 ten days ago, then yesterday's creatinine still pending: it was read as a creatinine whose 'value
+    cannot be read', and the 80 as not known. It is no result yet: the 80 answers, and an older creatinine that gives
+    no eGFR is still the one counted."""
+    chart = _pending(Chart(today, age=60, sex="male").lab(EGFR, 80, "mL/min/{1.73_m2}", day=-10), -1, status,
+                     **written)
+    record, context = record_and_context(kb, chart)
+    assert renal.unestimated_creatinine(record, context) is None
+    assert renal.below_limit(record, context, 30).below is False
+    pending = record.observations_in("creatinine")[-1]
+    assert renal.not_yet_reported(pending) and renal.estimate(record, context, pending).why == "it is not yet reported"
+    chart = Chart(today, age=60, sex="male").lab(EGFR, 80, "mL/min/{1.73_m2}", day=-10)
+    _unestimated(chart, "unit-not-read", day=-3)
+    counted = renal.unestimated_creatinine(*record_and_context(kb, _pending(chart, -1, status, **written)))
+    assert counted is not None and counted.creatinine.when.isoformat() == chart.at(-3)
+
+
+@pytest.mark.parametrize(("status", "written", "pending"), [
+    ("preliminary", {"value": 1.1, "unit": "mEq/L"}, False), ("preliminary", {"value_string": "1.2 (repeat)"}, False),
+    ("final", {"value_string": "Pending"}, False), ("registered", {"value_string": "Pending"}, True)])
+def test_only_a_pending_result_with_no_number_is_not_yet_reported(kb, today, status, written, pending):
+    """A preliminary result with a number in it is reported, if not finally, and a final one is final whatever it
+    says: each is read as any creatinine (one that cannot be read is counted)."""
+    record, _ = record_and_context(kb, _pending(Chart(today, age=60, sex="male"), -1, status, **written))
+    assert renal.not_yet_reported(record.observations_in("creatinine")[-1]) is pending
+
+
+def test_a_creatinine_shown_by_its_flag_alone_is_named_by_it(kb, today):
+    """A creatinine reported only as flagged 'H' was named "creatinine ''": it is named as R10 shows a result."""
+    chart = Chart(today, age=60, sex="male").lab(EGFR, 80, "mL/min/{1.73_m2}", day=-10)
+    chart.observation(CREATININE, -2, interpretation="H")
+    assert renal.unestimated_creatinine(*record_and_context(kb, chart)).says(30) == (
+        f"eGFR on {chart.at(-2)} could not be estimated from creatinine H: its value cannot be read in mg/dL or "
+        "umol/L; whether it is below 30 is not known")
+
+
+def test_a_creatinine_that_gives_no_egfr_is_judged_on_the_results_from_its_day_only(kb, today, monkeypatch):
+    """A child with no current height and two years of creatinines (none gives an eGFR), the newest haemolysed:
+    whether an eGFR stands for it was asked of every creatinine since ``since`` (each estimated again), though only
+    those from its day can. Now only the results from its day are read."""
+    chart = Chart(today, age=9, sex="female")
+    for day in range(-730, -1, 7):
+        chart.lab(CREATININE, 0.5, "mg/dL", day=day)
+    _unestimated(chart, "haemolysed", day=-1)
+    record, context = record_and_context(kb, chart)
+    estimated = []
+    monkeypatch.setattr(renal, "estimate", lambda *args, real=renal.estimate: estimated.append(1) or real(*args))
+    found = renal.unestimated_creatinine(record, context)
+    assert found is not None and found.creatinine.when.isoformat() == chart.at(-1)
+    assert len(estimated) == 2  # the haemolysed creatinine: in egfr_days of its day, then for why it gives none

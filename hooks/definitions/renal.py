@@ -21,7 +21,10 @@ A rule asks :func:`below_limit`, which reads the results day by day, newest firs
 
 A newer creatinine that gives no eGFR (:func:`unestimated_creatinine`: haemolysed, in a unit not read, a child with
 no current height, no birth date) settles nothing either: a rule that counts it (``count_unestimated_creatinine``)
-reads an older eGFR at or above its limit as not known, and the card names the creatinine and why it gives none.
+reads an older eGFR at or above its limit as not known, and the card names the creatinine, why it gives none and what
+to do (``NoEstimate.remedy``). Only an eGFR reading stands for it: a lab's eGFR with no number ('Specimen
+haemolysed', 'see comment', a flag alone) is none. A creatinine not yet reported (pending) is no result yet, and is
+not counted.
 """
 
 from __future__ import annotations
@@ -36,7 +39,16 @@ from itertools import groupby
 from hooks.context import HookContext
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.weight import dosing_height, why_not_current
-from hooks.record import Observation, PatientRecord, Quantity, bound_in_text, exceeds, measured, per_record
+from hooks.record import (
+    PENDING_STATUSES,
+    Observation,
+    PatientRecord,
+    Quantity,
+    bound_in_text,
+    exceeds,
+    measured,
+    per_record,
+)
 from hooks.units import convert
 
 EGFR_UNIT = "mL/min/1.73m2"
@@ -211,14 +223,16 @@ class EgfrAnswer:
 
 @per_record
 def below_limit(record: PatientRecord, context: HookContext, limit: float, since: date | None = None,
-                count_unestimated_creatinine: bool = True) -> EgfrAnswer:
+                count_unestimated_creatinine: bool = True, creatinine_since: date | None = None) -> EgfrAnswer:
     """Whether the eGFR of the days from ``since`` (any age by default) is below ``limit``: the newest day that
     settles it decides; newer days that do not are named, and clear no older low eGFR. A newer creatinine that gives
-    no eGFR (:func:`unestimated_creatinine`, from ``since``) is one of them, unless ``count_unestimated_creatinine``
+    no eGFR (:func:`unestimated_creatinine`, from ``since``, or from the later ``creatinine_since``: R05 reads the
+    eGFR of any age, that creatinine only while it is recent) is one of them, unless ``count_unestimated_creatinine``
     is off (R10 asks for that creatinine itself, within its lab window)."""
     if count_unestimated_creatinine:
+        counted_from = max((day for day in (since, creatinine_since) if day is not None), default=None)
         return replace(below_limit(record, context, limit, since, count_unestimated_creatinine=False),
-                       unestimated=unestimated_creatinine(record, context, since))
+                       unestimated=unestimated_creatinine(record, context, counted_from))
     unsettled: DayAnswer | None = None
     for day in egfr_days(record, context, since):
         answer = day.judged(limit)
@@ -262,10 +276,27 @@ def latest_shown(record: PatientRecord, context: HookContext) -> str | None:
 
 
 def has_result(observation: Observation) -> bool:
-    """Whether a result was reported in any form: a quantity, a text ('>60', 'haemolysed'), a coded value or an
-    interpretation (a pending or cancelled result has none)."""
+    """Whether the result holds anything in any form: a quantity, a text ('>60', 'haemolysed', and 'Pending' too), a
+    coded value or an interpretation. A result with none of them (a test only ordered) has none; a cancelled or
+    entered-in-error one never reaches a rule. One not yet reported may still hold a text: :func:`not_yet_reported`."""
     return (observation.quantity is not None or observation.value_text is not None
             or observation.value_concept is not None or bool(observation.interpretation))
+
+
+def not_yet_reported(observation: Observation) -> bool:
+    """A result still pending (registered or preliminary) with no number in it ('Pending', or a flag alone): not a
+    value that cannot be read, but no value yet."""
+    return observation.status in PENDING_STATUSES and observation.quantity is None \
+        and not observation.measured_as_text
+
+
+def shown_result(observation: Observation) -> str:
+    """The result as the lab reported it, for a card: a quantity ('1.1 mEq/L'), a text, a coded value's label, or
+    the interpretation flags alone ('H')."""
+    if observation.quantity is not None:
+        return str(observation.quantity)
+    return observation.value_text or (observation.value_concept.label if observation.value_concept is not None
+                                      else "/".join(observation.interpretation))
 
 
 def _day(observation: Observation) -> date:
@@ -326,6 +357,14 @@ def bedside_schwartz(creatinine_mg_dl: float, height_cm: float) -> float:
     return 0.413 * height_cm / creatinine_mg_dl
 
 
+# what a creatinine that gives no eGFR needs (NoEstimate.missing): the item a card lists, and what to do
+_TO_ESTIMATE: dict[str, tuple[str, str]] = {
+    "height": ("a current height (for eGFR)", "measure the height"),
+    "age": ("a birth date (for eGFR)", "record the birth date"),
+    "creatinine": ("a creatinine that can be read", "repeat the creatinine"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class NoEstimate:
     """Why a creatinine gives no eGFR: what is missing ('height', 'age' or 'creatinine') and why, for the card."""
@@ -333,12 +372,23 @@ class NoEstimate:
     missing: str
     why: str
 
+    @property
+    def needed(self) -> str:
+        """What is missing, as a card lists it: 'a current height (for eGFR)'."""
+        return _TO_ESTIMATE[self.missing][0]
+
+    @property
+    def remedy(self) -> str:
+        """What to do for an eGFR: 'measure the height', 'record the birth date', 'repeat the creatinine'."""
+        return _TO_ESTIMATE[self.missing][1]
+
 
 def estimate(record: PatientRecord, context: HookContext, creatinine: Observation) -> Egfr | NoEstimate:
     """The eGFR estimated from this creatinine, or what is missing to estimate one."""
     level, day = measured(creatinine, "creatinine", "mg/dL{creatinine}"), creatinine.when
     if level is None or day is None:
-        return NoEstimate("creatinine", "its value cannot be read in mg/dL or umol/L")
+        return NoEstimate("creatinine", "it is not yet reported" if not_yet_reported(creatinine)
+                          else "its value cannot be read in mg/dL or umol/L")
     if is_paediatric(record, context):
         height = dosing_height(record, context)
         if height is None:
@@ -360,8 +410,8 @@ def estimate(record: PatientRecord, context: HookContext, creatinine: Observatio
 
 @dataclass(frozen=True, slots=True)
 class UnestimatedCreatinine:
-    """A creatinine that no eGFR stands for: none could be estimated from it, and the lab reported none on or after
-    its day. Whether the eGFR is below any limit is not known from it."""
+    """A creatinine that no eGFR stands for: none could be estimated from it, and no eGFR reading is on or after its
+    day. Whether the eGFR is below any limit is not known from it."""
 
     creatinine: Observation
     reason: NoEstimate
@@ -370,22 +420,27 @@ class UnestimatedCreatinine:
         """For the card: 'eGFR on ... could not be estimated from creatinine 0.6 mg/dL: bedside Schwartz needs ...;
         whether it is below 30 is not known'."""
         return (f"eGFR on {_day(self.creatinine).isoformat()} could not be estimated from creatinine "
-                f"{self.creatinine.value_label}: {self.reason.why}; whether it is below {limit:g} is not known")
+                f"{shown_result(self.creatinine)}: {self.reason.why}; whether it is below {limit:g} is not known")
+
+
+def gives_no_egfr(record: PatientRecord, context: HookContext,
+                  creatinine: Observation) -> UnestimatedCreatinine | None:
+    """The creatinine, and why, when no eGFR can be estimated from it and no eGFR reading stands for it: none on or
+    after its day (:func:`egfr_days`: the lab's, a value, a bound or one that cannot be read, or an estimate from
+    another creatinine of its day). A lab's eGFR with no number ('Specimen haemolysed', 'see comment') is no reading:
+    it does not say the kidneys are as before."""
+    day = _day(creatinine)
+    if next(egfr_days(record, context, day), None) is not None:  # asked from its day only: no older result is read
+        return None
+    found = estimate(record, context, creatinine)
+    return UnestimatedCreatinine(creatinine, found) if isinstance(found, NoEstimate) else None
 
 
 @per_record
 def unestimated_creatinine(record: PatientRecord, context: HookContext,
                            since: date | None = None) -> UnestimatedCreatinine | None:
-    """The newest creatinine from ``since`` when it gives no eGFR and no eGFR stands for it: no eGFR reading on or
-    after its day (:func:`egfr_days`: the lab's, or one estimated from a creatinine of that day), and no eGFR result
-    of the lab on or after it in any form (a text such as '>60' is the lab's own reading of it)."""
+    """The newest creatinine reported from ``since`` when it gives no eGFR (:func:`gives_no_egfr`). One not yet
+    reported (pending) is passed over: it is no result yet, and an older one may be."""
     creatinine = max((o for o in record.observations_in("creatinine", since=since)
-                      if o.when is not None and has_result(o)), key=_day, default=None)
-    if creatinine is None:
-        return None
-    day = _day(creatinine)
-    newest = next(egfr_days(record, context, since), None)
-    if (newest is not None and newest.day >= day) or any(map(has_result, record.observations_in("egfr", since=day))):
-        return None
-    found = estimate(record, context, creatinine)
-    return UnestimatedCreatinine(creatinine, found) if isinstance(found, NoEstimate) else None
+                      if o.when is not None and has_result(o) and not not_yet_reported(o)), key=_day, default=None)
+    return gives_no_egfr(record, context, creatinine) if creatinine is not None else None

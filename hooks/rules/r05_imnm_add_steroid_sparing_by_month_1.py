@@ -40,6 +40,11 @@ RULE = Rule(
     },
 )
 
+# R05 reads the eGFR of any age, but a creatinine that gives none only this recent: as long as R10 (its default lab
+# window) reads a baseline creatinine before methotrexate. An older one tells no more than no result at all, and R10
+# asks for a fresh creatinine when methotrexate is ordered.
+UNESTIMATED_CREATININE_MAX_AGE_DAYS = 30
+
 DETAIL = """\
 **Glucocorticoid alone is usually not enough in IMNM.** Treatment started on {ttx} ({ttx_how}), {days} days
 ago, and no steroid-sparing agent has been given or ordered since. ENMC advises adding a second agent within
@@ -88,7 +93,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      "monotherapy now", facts)
 
     ild = record.conditions_in("ild", active_only=True)
-    kidney = renal.below_limit(record, context, params["mtx_egfr_min"])
+    kidney = renal.below_limit(record, context, params["mtx_egfr_min"], creatinine_since=record.today - timedelta(
+        days=UNESTIMATED_CREATININE_MAX_AGE_DAYS))
     tmp_smx = routes.systemic(record.medications_in("tmp_smx", current_only=True))  # eye drops do not meet methotrexate
     # an eGFR that may be below the limit ('<45', a result that cannot be read, a newer creatinine that gives no eGFR)
     # is read as low: methotrexate waits for a recheck
@@ -96,14 +102,19 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts.update(ild=ild[0].code.label if ild else None,
                  egfr=str(kidney) if kidney.on_file else None,
                  tmp_smx_active=", ".join(o.label for o in tmp_smx) or None)
+    child = cohorts.is_paediatric(record, context)
+    mmf_first = "" if child else "; mycophenolate is offered first"  # a child is offered no mycophenolate dose
     notes = []
     if ild:
         notes.append(f"Interstitial lung disease on file ({ild[0].code.label}): mycophenolate is preferred.")
     if kidney.below:
-        notes.append(f"{kidney}: methotrexate is not advised; mycophenolate is offered first.")
+        notes.append(f"{kidney}: methotrexate is not advised{mmf_first}.")
     elif low_egfr:
-        notes.append(f"{kidney}, so methotrexate is not offered until renal function is rechecked; mycophenolate is "
-                     "offered first.")
+        # the newest result is a creatinine that gives no eGFR: what it lacks is the remedy (a recheck alone cannot
+        # give a child's eGFR without a height)
+        until = (f"the eGFR is known: {kidney.unestimated.reason.remedy} (or get the lab's eGFR)"
+                 if kidney.unestimated else "renal function is rechecked")
+        notes.append(f"{kidney}, so methotrexate is not offered until {until}{mmf_first}.")
     if any(immunosuppression.is_co_trimoxazole(o) for o in tmp_smx):
         notes.append("Co-trimoxazole is active: with methotrexate keep it at a prophylactic dose and monitor the "
                      "blood count (see R11), or use atovaquone.")
@@ -115,7 +126,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     prefer_mmf = bool(ild) or low_egfr
 
     patient = context.patient_id
-    child = cohorts.is_paediatric(record, context)
     methotrexate = _methotrexate(record, context, params, child, code, weekday, facts, notes)
     mmf = orders.medication_request(
         patient, orders.concept(context.valuesets, "mycophenolate", "mycophenolate mofetil 500 MG Oral Tablet"),

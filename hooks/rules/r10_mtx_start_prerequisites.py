@@ -85,10 +85,7 @@ def latest_result(record: PatientRecord, groups: tuple[str, ...], since: date | 
 
 
 def _shown(observation: Observation) -> str:
-    value = (str(observation.quantity) if observation.quantity else observation.value_text
-             or (observation.value_concept.label if observation.value_concept else "/".join(
-                 observation.interpretation)))
-    return f"{value} on {observation.when.isoformat() if observation.when else 'undated'}"
+    return f"{renal.shown_result(observation)} on {observation.when.isoformat() if observation.when else 'undated'}"
 
 
 _SHORT = {"WBC": "CBC", "haemoglobin": "CBC", "platelets": "CBC", "ALT": "liver tests", "AST": "liver tests",
@@ -96,19 +93,16 @@ _SHORT = {"WBC": "CBC", "haemoglobin": "CBC", "platelets": "CBC", "ALT": "liver 
           "HCV antibody": "HBV/HCV screen"}
 
 
-# what a creatinine that gives no eGFR needs (renal.NoEstimate.missing): the item the card lists, and what to do
-NOT_ESTIMATED: dict[str, tuple[str, str]] = {
-    "height": ("a current height (for eGFR)", "measure the height"),
-    "age": ("a birth date (for eGFR)", "record the birth date"),
-    "creatinine": ("a creatinine that can be read", "repeat the creatinine"),
-}
-
-
 def _unjudged(record: PatientRecord, context: HookContext, since: date,
               newest_egfr: date | None) -> renal.UnestimatedCreatinine | None:
-    """The latest creatinine within the window when no eGFR stands for it (renal.unestimated_creatinine), and why
-    none could be estimated. ``newest_egfr``: the day of the newest eGFR reading (renal.egfr_days)."""
-    found = renal.unestimated_creatinine(record, context, since)
+    """The latest creatinine within the window when no eGFR stands for it (renal.gives_no_egfr), and why none could
+    be estimated. R10 alone also takes a lab's eGFR on or after its day in any form as standing for it, a text with
+    no number ('see comment') too: the renal prerequisite asks for a result, not a value. ``newest_egfr``: the day of
+    the newest eGFR reading (renal.egfr_days)."""
+    creatinine = latest_result(record, ("creatinine",), since)
+    if creatinine is None or creatinine.when is None or latest_result(record, ("egfr",), creatinine.when) is not None:
+        return None
+    found = renal.gives_no_egfr(record, context, creatinine)
     if found is not None and found.reason.missing == "creatinine" and newest_egfr is not None \
             and newest_egfr >= since:
         return None  # an unreadable creatinine (haemolysed) beside an eGFR within the window meets the prerequisite
@@ -196,7 +190,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      if isinstance(unsettled.reading, renal.Egfr) else
                      f"an eGFR that can be read (the latest, {unsettled.reading.written}, cannot)")
     if unjudged:
-        items.append(NOT_ESTIMATED[unjudged.reason.missing][0])
+        items.append(unjudged.reason.needed)
     if not folate:
         items.append("folic acid")
     if childbearing and pregnancy_test is None:
@@ -245,8 +239,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if unjudged:
         creatinine, no_estimate = unjudged.creatinine, unjudged.reason
         egfr_line += (f"\n**Creatinine {_shown(creatinine)} gives no eGFR: {no_estimate.why}.** Whether the eGFR is "
-                      f"below {limit:g} is not known: {NOT_ESTIMATED[no_estimate.missing][1]} (or get the lab's "
-                      "eGFR) before dosing.\n")
+                      f"below {limit:g} is not known: {no_estimate.remedy} (or get the lab's eGFR) before "
+                      "dosing.\n")
     pregnancy_line = ""
     if pregnant or (pregnancy_test is not None and antibodies.status(pregnancy_test) == "positive"):
         pregnancy_line = ("\n**Pregnancy on file: methotrexate is contraindicated in pregnancy** (teratogenic and "

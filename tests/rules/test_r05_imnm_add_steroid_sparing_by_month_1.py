@@ -94,10 +94,61 @@ def test_a_creatinine_that_gives_no_egfr_holds_methotrexate_back_with_no_egfr_on
     card = fired(result)[RULE]
     said = (f"eGFR on {chart.at(-3)} could not be estimated from creatinine 1.1 mEq/L: its value cannot be read in "
             "mg/dL or umol/L; whether it is below 30 is not known")
-    assert f"{said}, so methotrexate is not offered until renal function is rechecked" in card["detail"]
+    assert (f"{said}, so methotrexate is not offered until the eGFR is known: repeat the creatinine (or get the lab's "
+            "eGFR); mycophenolate is offered first.") in card["detail"]
     assert card["suggestions"][0]["label"].startswith("Mycophenolate") and card["suggestions"][0]["isRecommended"]
     assert not any(s["label"].startswith("Methotrexate") for s in card["suggestions"])
     assert _explain(result)["facts"]["egfr"] == said
+
+
+@pytest.mark.parametrize(("who", "why", "remedy"), [
+    ("child", "bedside Schwartz needs a current height, and there is no current height on file",
+     "measure the height"),
+    ("no-birth-date", "CKD-EPI 2021 needs the age, and there is no birth date on file", "record the birth date")])
+def test_a_creatinine_that_gives_no_egfr_names_what_it_needs(kb, today, who, why, remedy):
+    """A child of 8 with no current height, or a patient with no birth date, and last week's creatinine: the card held
+    methotrexate back "until renal function is rechecked", though a new creatinine gives no eGFR either, and told of
+    a child that "mycophenolate is offered first" when no mycophenolate is offered (no adult dose for a child). It
+    now says what the estimate needs, as R10 does, and says nothing of mycophenolate for a child."""
+    chart = _child(today, height=False) if who == "child" else _chart(today)
+    if who == "no-birth-date":
+        chart.age = None
+    chart.lab(CREATININE, 0.5, "mg/dL", day=-7)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    said = (f"eGFR on {chart.at(-7)} could not be estimated from creatinine 0.5 mg/dL: {why}; whether it is below 30 "
+            "is not known")
+    offered = "" if who == "child" else "; mycophenolate is offered first"
+    assert (f"{said}, so methotrexate is not offered until the eGFR is known: {remedy} (or get the lab's "
+            f"eGFR){offered}.") in card["detail"]
+    assert "until renal function is rechecked" not in card["detail"]
+    assert not any(s["label"].startswith("Methotrexate") for s in card["suggestions"])
+    assert any(s["label"].startswith("Mycophenolate") for s in card["suggestions"]) is (who != "child")
+
+
+def test_a_childs_low_egfr_does_not_say_mycophenolate_is_offered(kb, today):
+    """eGFR 22 in a child: "methotrexate is not advised; mycophenolate is offered first", though a child is offered
+    no mycophenolate (by body-surface area, with paediatric rheumatology)."""
+    chart = _child(today).lab(EGFR, 22, "mL/min/{1.73_m2}", day=-10)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert f"eGFR 22 on {chart.at(-10)} is below 30: methotrexate is not advised." in card["detail"]
+    assert "mycophenolate is offered first" not in card["detail"]
+    assert not any(s["label"].startswith(("Methotrexate", "Mycophenolate")) for s in card["suggestions"])
+
+
+@pytest.mark.parametrize(("day", "held_back"), [(-1460, False), (-31, False), (-30, True)])
+def test_a_creatinine_that_gives_no_egfr_counts_only_while_recent(kb, today, day, held_back):
+    """The only renal result a haemolysed creatinine four years ago: methotrexate was held back for it, though with no
+    renal result at all it is offered (R10 asks for a creatinine within 30 days when it is ordered). One within R10's
+    30-day lab window still holds it back; an older one is as no result, and an eGFR is still read at any age."""
+    chart = _chart(today).observation(CREATININE, day, value_string="Specimen haemolysed - see comment")
+    result = run(kb, chart.request("patient-view"), today)
+    card = fired(result)[RULE]
+    assert card["suggestions"][0]["label"].startswith("Mycophenolate" if held_back else "Methotrexate")
+    assert (_explain(result)["facts"]["egfr"] is None) is not held_back
+    chart.lab(EGFR, 80, "mL/min/{1.73_m2}", day=-2000)
+    facts = _explain(run(kb, chart.request("patient-view"), today))["facts"]
+    assert facts["egfr"].startswith(f"eGFR 80 on {chart.at(-2000)} is not below 30")
+    assert ("leaves it open" in facts["egfr"]) is held_back
 
 
 def test_active_cotrimoxazole_is_mentioned(kb, today):

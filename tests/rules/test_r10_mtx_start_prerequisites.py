@@ -318,15 +318,19 @@ def test_a_recent_creatinine_no_egfr_could_be_estimated_from_is_not_taken_as_ren
 
 
 @pytest.mark.parametrize("judged", [
-    "current-height", "lab-egfr-as-text-same-day", "lab-egfr-as-text-later", "lab-egfr-same-day"])
+    "current-height", "lab-egfr-as-text-same-day", "lab-egfr-as-text-later", "lab-egfr-same-day",
+    "lab-egfr-with-no-number-same-day", "lab-egfr-flag-only-later"])
 def test_a_creatinine_an_egfr_stands_for_keeps_the_card_quiet(kb, today, judged):
     """A child's creatinine with a current height (bedside Schwartz), or with the lab's own eGFR on or after its day,
-    even one charted as text ('>60' is a normal eGFR, not a value to estimate): nothing is asked."""
+    even one charted as text ('>60' is a normal eGFR, not a value to estimate), and for R10 alone even one with no
+    number ('see comment', a flag alone: the renal prerequisite asks for a result): nothing is asked."""
     chart = _renal(today, _creatinine(0.6, -7), age=10)
     {"current-height": lambda: chart.height(140, day=-10),
      "lab-egfr-as-text-same-day": lambda: chart.observation(EGFR, -7, value_string=">60"),
      "lab-egfr-as-text-later": lambda: chart.observation(EGFR, -3, value_string=">60"),
-     "lab-egfr-same-day": lambda: chart.lab(*_egfr(75, -7)[:3], day=-7)}[judged]()
+     "lab-egfr-same-day": lambda: chart.lab(*_egfr(75, -7)[:3], day=-7),
+     "lab-egfr-with-no-number-same-day": lambda: chart.observation(EGFR, -7, value_string="see comment"),
+     "lab-egfr-flag-only-later": lambda: chart.observation(EGFR, -3, interpretation="L")}[judged]()
     result = run(kb, _draft(chart).request("order-sign"), today)
     assert RULE not in fired(result) and explained(result, RULE)["facts"]["egfr_not_estimated"] is None
 
@@ -510,6 +514,19 @@ def test_a_newer_egfr_written_as_a_bound_above_30_overrides_an_old_low_one(kb, t
 def test_an_unreadable_creatinine_beside_a_readable_egfr_in_the_window_is_no_gap(kb, today):
     chart = _renal(today, _egfr(85, -7)).observation(CREATININE, -2, value_string="Specimen haemolysed - see comment")
     assert RULE not in fired(run(kb, _draft(chart).request("order-sign"), today))
+
+
+def test_a_creatinine_not_yet_reported_is_said_to_be_so(kb, today):
+    """The only renal result in the window a creatinine still pending ('Pending', registered): the card said "its
+    value cannot be read". It is not yet reported; the card still asks for a creatinine that can be read."""
+    chart = _renal(today).observation(CREATININE, -1, value_string="Pending")
+    chart.resources["observations"][-1]["status"] = "registered"
+    result = run(kb, _draft(chart).request("order-sign"), today)
+    card = fired(result)[RULE]
+    assert card["summary"] == "Methotrexate start: missing a creatinine that can be read"
+    assert f"**Creatinine Pending on {chart.at(-1)} gives no eGFR: it is not yet reported.**" in card["detail"]
+    assert explained(result, RULE)["facts"]["egfr_not_estimated"] == (f"creatinine Pending on {chart.at(-1)}: it is "
+                                                                      "not yet reported")
 
 
 def _bound(chart, bound, day, form):
