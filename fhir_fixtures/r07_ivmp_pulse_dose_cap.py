@@ -85,3 +85,23 @@ def back_to_back(today: date) -> dict[str, Any]:
     chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, end=2)
     chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, start=3, end=5)
     return chart.request("order-sign")
+
+
+@fixture("r07-fires-counted-pulse-overlapping-a-second-draft", hook="order-sign",
+         story="Methylprednisolone 1,000 mg IV three times a week, 3 doses, and 500 mg IV daily from day 5: the "
+               "last 1 g dose may fall on day 5, so up to 1,500 mg on one day.",
+         fires={RULE}, indicators={RULE: "critical"})
+def counted_overlap(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.draft(METHYLPRED_1000, 1000, "mg", start=None, route=ROUTE_IV, frequency=3, period_unit="wk", count=3)
+    chart.draft("methylprednisolone 500 MG Injection", 500, "mg", route=ROUTE_IV, start=5, end=7)
+    return chart.request("order-sign")
+
+
+@fixture("r07-fires-pulse-to-an-end-date-without-a-start", hook="order-sign",
+         story="Methylprednisolone 1,000 mg IV daily authored today, its bounds an end date 6 days away and no "
+               "start: a 7-day pulse.", fires={RULE}, indicators={RULE: "warning"})
+def end_without_start(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.draft(METHYLPRED_1000, 1000, "mg", start=None, authored=0, route=ROUTE_IV, end=6)
+    return chart.request("order-sign")

@@ -90,6 +90,14 @@ def unreadable(today: date) -> dict[str, Any]:
     return chart.draft_resource(_text_only(chart, "Take as directed", None, None)).request("order-sign")
 
 
+@fixture("r08-fires-twice-weekly-sig-on-a-weekly-timing", hook="order-sign",
+         story="Methotrexate 3 tablets on a weekly timing, its sig '3 tablets by mouth on Mondays and Thursday': "
+               "twice a week.", fires={RULE}, indicators={RULE: "critical"})
+def twice_weekly_sig(today: date) -> dict[str, Any]:
+    return _chart(today).draft(METHOTREXATE_2_5, 3, "{tbl}", period_unit="wk",
+                               text="3 tablets by mouth on Mondays and Thursday").request("order-sign")
+
+
 @fixture("r08-fires-imnm-with-active-cancer-no-reason", hook="order-sign",
          story="IMNM with an active cancer on the problem list; methotrexate daily with no reason: the cancer does "
                "not explain the order by itself.", fires={RULE}, indicators={RULE: "critical"})

@@ -224,6 +224,9 @@ _IVIG = {
         (2, 2, (2, 2, 28))),
     "1 g and 500 mg given together": (({"repeat": {"count": 2}}, {"mg": 500, "repeat": {"count": 2}}),
                                       (2, 3, (2, 4, None))),
+    # review of 6f85af8: 36 hours apart is within one cycle; its 2 doses span 3 days at the longest (course_days was
+    # 2). The mg of the cycle and R27's cycle (any repeat that is not daily is a new cycle) count doses: unchanged
+    "every 36 h, count 2": (_repeat(period=36, periodUnit="h", count=2), (3, 2, (2, 2, 1.5))),
 }
 
 
@@ -280,6 +283,12 @@ _COURSES = {
     "prednisone by count, 7 days then 7": (
         PREDNISONE_20, ({"sequence": 1, "repeat": {"count": 7}}, {"mg": 500, "sequence": 2, "repeat": {"count": 7}}),
         14),
+    # review of 6f85af8: doses not whole days apart span their longest (rounded up, never cut short)
+    "TMP-SMX 3 a week, count 12": (TMP_SMX_DS, _repeat(frequency=3, period=1, periodUnit="wk", count=12), 27),  # was 26
+    "TMP-SMX 2 a week, count 8": (TMP_SMX_DS, _repeat(frequency=2, period=1, periodUnit="wk", count=8), 26),  # was 25
+    "rituximab every 36 hours, count 2": (RITUXIMAB, _repeat(period=36, periodUnit="h", count=2), 3),  # was 2
+    "TMP-SMX 3 a week, count 4 (7 days apart exactly)": (
+        TMP_SMX_DS, _repeat(frequency=3, period=1, periodUnit="wk", count=4), 8),
 }
 
 

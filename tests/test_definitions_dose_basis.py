@@ -242,6 +242,55 @@ def test_a_counted_draft_on_named_weekdays_lasts_from_its_start_to_its_last_dose
     assert dose_basis.draft_span(order, today) == (today, today + timedelta(days=12))
 
 
+@pytest.mark.parametrize(("frequency", "period", "unit", "count", "days"), [
+    (2, 1, "wk", 2, 5),  # was 4: 3.5 days apart, the second dose on day 4 or 5
+    (3, 1, "wk", 3, 6),  # was 5 (and R07 missed 1,500 mg/day with a draft from day 5)
+    (3, 1, "wk", 6, 13),  # was 12
+    (5, 1, "wk", 5, 7),  # was 6
+    (1, 36, "h", 2, 3),  # was 2: 36 hours after a dose in the evening is the morning of the third day
+    (3, 1, "wk", 4, 8),  # 7 days after the first exactly: not read as 9
+])
+def test_a_counted_draft_whose_doses_are_not_whole_days_apart_is_read_at_its_longest(kb, today, frequency, period,
+                                                                                      unit, count, days):
+    """Review of 6f85af8: counted non-daily drafts read through courses.dose_run had their span rounded down (a day
+    shorter than the reading before it), so a draft given alongside was not added up. courses.dose_run promises a
+    course is never cut short: a span that is not whole days is rounded up."""
+    resource = Chart(today).medication_request(METHYLPRED_1000, 1000, "mg", start=None, route=ROUTE_IV,
+                                               frequency=frequency, period=period, period_unit=unit, count=count)
+    assert dose_basis.draft_course_length(_order(kb, resource)) == days
+
+
+def test_a_count_within_an_end_date_ends_at_whichever_comes_first(kb, today):
+    """1 g daily, 3 doses, within a week: its span is 3 days, as its course length (it ran to the end date, so R07
+    said '3 days' and still added it to a draft from day 4)."""
+    within = _order(kb, Chart(today).medication_request(METHYLPRED_1000, 1000, "mg", start=0, end=6, count=3))
+    assert dose_basis.draft_course_length(within) == 3
+    assert dose_basis.draft_span(within, today) == (today, today + timedelta(days=2))
+    beyond = _order(kb, Chart(today).medication_request(METHYLPRED_1000, 1000, "mg", start=0, end=2, count=10))
+    assert dose_basis.draft_span(beyond, today) == (today, today + timedelta(days=2))
+
+
+def test_an_end_date_with_no_bounds_start_bounds_the_course_from_its_start(kb, today):
+    """boundsPeriod with an end and no start, the draft authored today: 7 days, as courses reads an end date (no
+    length was read, so R07 said 'no end date, duration or number of doses')."""
+    order = _order(kb, Chart(today).medication_request(METHYLPRED_1000, 1000, "mg", start=None, authored=0, end=6))
+    assert dose_basis.draft_course_length(order) == 7
+
+
+def test_a_sig_is_read_once_for_its_dose_and_its_course(kb, today):
+    """read_text is cached (what it returns is immutable): draft_span read the sig again on every call (about 90 us
+    each), once per draft compared for every rule adding drafts up."""
+    resource = Chart(today).medication_request(PREDNISONE_20, None, None, start=None,
+                                               text="prednisone 40 mg by mouth every morning x 5 days")
+    del resource["dosageInstruction"][0]["timing"]
+    order = _order(kb, resource)
+    dose_basis.read_dose(order)
+    read = dose_basis.read_text.cache_info().misses
+    for _ in range(3):
+        assert dose_basis.draft_span(order, today) == (today, today + timedelta(days=4))
+    assert dose_basis.read_text.cache_info().misses == read
+
+
 def test_which_drafts_need_a_weight_or_bsa(kb, today):
     chart = Chart(today, age=40)
     chart.draft(PREDNISONE_20, 60, "mg").draft(AZATHIOPRINE_50, 100, "mg")
@@ -409,3 +458,33 @@ def test_the_timing_and_the_texts_weekday_phrases_are_read_together():
 def test_whether_a_sig_names_a_weekday_anywhere(text, names):
     """continuing's rewrite test: a sig naming a weekday, scheduled or not, in any spelling, names one."""
     assert dose_basis.names_a_weekday(text) is names
+
+
+@pytest.mark.parametrize(("text", "days"), [
+    ("3 tablets by mouth on Mondays and Thursday", ["mon", "thu"]),  # a list goes on in any spelling
+    ("3 tablets by mouth every Monday, and Thursday", ["mon", "thu"]),  # ', and' (a clause break once read)
+    ("3 tablets by mouth weekly on Tue & Sat", ["tue", "sat"]),  # 'on' and two weekdays is a schedule
+    ("3 tablets by mouth every Monday and on Thursday", ["mon", "thu"]),  # the list's head word again
+    ("15 mg every Mon., Thu.", ["mon", "thu"]),
+    ("1 tab tues & sats", ["tue", "sat"]),  # 'sat' and 'sun' are weekdays in a list of them
+    ("15 mg Mon/Sun", ["mon", "sun"]),
+    # unchanged: 'on' and one weekday may be one day; an ordinary word is no weekday
+    ("15 mg once weekly on Monday; avoid the sun", ["mon"]), ("15 mg weekly on Monday and avoid the sun", ["mon"]),
+    ("check O2 sats weekly", []), ("15 mg once weekly sat", []), ("15 mg on sats", ["sat"]),
+    ("15 mg every Monday, thus once a week", ["mon"]), ("15 mg every Monday, not Thursday", ["mon"]),
+])
+def test_every_weekday_of_a_list_is_read(text, days):
+    """Review of 6f85af8 (R08's hard stop missed these twice-weekly sigs): a list of weekdays stopped at a singular
+    after a plural ('on Mondays and Thursday'), at ', and' or a repeated 'on', 'on' with two singular weekdays
+    scheduled nothing, and 'sat'/'sun' were no weekday even in a list ('tues & sats' named Tuesday alone)."""
+    assert dose_basis.weekdays_named(Timing(), dose_basis.text_clauses(text)) == days
+
+
+@pytest.mark.parametrize("text", ["15 mg by mouth every Monday and every Thursday",
+                                  "15 mg by mouth on Monday and Thursday", "15 mg by mouth every Monday, and Thursday"])
+def test_a_list_of_weekdays_is_their_number_of_doses_a_week(text):
+    """'every Monday and every Thursday' was two phrases of once a week each (read as once weekly); 'on Monday and
+    Thursday' no frequency at all."""
+    parsed = dose_basis.read_text(text)
+    assert parsed is not None and parsed.timing is not None
+    assert (parsed.timing.frequency, parsed.timing.period, parsed.timing.period_unit) == (2, 1, "wk")

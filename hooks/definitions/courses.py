@@ -169,15 +169,21 @@ def days_text(days: int) -> str:
 def _counted_days(timing: Timing, count: int, step: float, start: date | None) -> int:
     """Days from the first to the last of ``count`` administrations ``step`` days apart, read at the fewest a day
     the timing states; on named weekdays at most one a named day unless its frequency is daily (twice a week on
-    Mondays alone is weekly: the count is never read as a shorter course)."""
+    Mondays alone is weekly: the count is never read as a shorter course). A span that is not a whole number of
+    days is read at its longest, rounded up: 2 doses 36 h apart may fall on 3 calendar days, and 3 doses at 3 a week
+    (2 1/3 days apart) on 6 (rounded down, 2 and 5, a dose check missed the days they overlap another draft)."""
+
+    def rounded_up(days: float) -> int:  # past float noise: 4 doses at 3 a week are 7 days apart, not 8
+        return math.ceil(days - 1e-9)
+
     plain = replace(timing, times_of_day=(), when=(), frequency_max=None)
     step = interval_days(plain) or step
     if timing.days_of_week and step <= 7:  # spread over the named weekdays
         per_day = 1 / step if step <= 1 else min(7 / step / len(set(timing.days_of_week)), 1)
-        return _weekday_span(timing.days_of_week, math.ceil(count / per_day), start)
+        return _weekday_span(timing.days_of_week, rounded_up(count / per_day), start)
     if step <= 1:
-        return max(math.ceil(count * step), 1)
-    return int((count - 1) * step) + 1
+        return max(rounded_up(count * step), 1)
+    return rounded_up((count - 1) * step) + 1
 
 
 def _weekday_span(days_of_week: tuple[str, ...], dosing_days: int, start: date | None) -> int:

@@ -109,9 +109,15 @@ def needs(record: PatientRecord, context: HookContext) -> list[Need]:
 
 @dataclass(frozen=True, slots=True)
 class TextDose:
+    """What :func:`read_text` reads from a sig, immutable (it is cached): a dose, a frequency, a number of days."""
+
     dose: Quantity | None
-    timing: Timing | None
+    frequency: TextFrequency | None
     days: int | None
+
+    @property
+    def timing(self) -> Timing | None:
+        return self.frequency.timing() if self.frequency is not None else None
 
 
 # A number: "2,000" (thousands), "27,5" (a decimal comma), "37.5"; a comma that is neither leaves no number, so the
@@ -204,10 +210,23 @@ def weekday_pattern(*, weekend_abbreviations: bool = True, plural: bool = False)
 # Named weekdays give one administration on each: "every Friday", "on Mondays and Thursdays", "on Monday only".
 _WEEKDAY = weekday_pattern()
 _WEEKDAYS = weekday_pattern(plural=True)
-_LIST = r"\s*(?:,|and|&|/)\s*"
-_ON_WEEKDAYS = re.compile(rf"\b(?:(?:every|each)\s+({_WEEKDAY}(?:{_LIST}{_WEEKDAY})*)|"
-                          rf"on\s+({_WEEKDAY}(?:{_LIST}{_WEEKDAY})*)\s+only|"
-                          rf"on\s+({_WEEKDAYS}(?:{_LIST}{_WEEKDAYS})*))")
+# A weekday in any spelling, the weekend's abbreviations too
+_ANY_WEEKDAY = re.compile(_WEEKDAY, re.I)
+# What joins the weekdays of a list: a comma (or a clause break of :func:`text_clauses`, where a comma was), 'and', '&'
+# or '/', or a comma and 'and' (', and'); an abbreviation's full stop may come before it ('Mon., Thu.') and the list's
+# head word again after it ('every Monday and on Thursday')
+_LIST = r"\.?\s*(?:[,;]\s*(?:(?:\band\b|&)\s*)?|(?:\band\b|&|/)\s*)(?:(?:on|every|each)\s+)?"
+# Two or more weekdays joined as a list ('Tue & Sat', 'Mondays and Thursday'): weekdays whatever their spelling
+_WEEKDAY_LIST = rf"{_WEEKDAY}(?:{_LIST}{_WEEKDAY})+"
+# A weekday phrase: 'every' or 'each' and one or more weekdays; 'on' and a list of them, one plural ('on Mondays'), or
+# one followed by 'only'. 'On' and one weekday alone ('start on Monday') may be one day: it schedules nothing.
+_ON_WEEKDAYS = re.compile(rf"\b(?:(?:every|each)\s+{_WEEKDAY}(?:{_LIST}{_WEEKDAY})*|"
+                          rf"on\s+(?:{_WEEKDAY_LIST}|{_WEEKDAYS}|{_WEEKDAY}(?=\s+only\b))(?:\s+only\b)?)")
+
+
+def _weekday_codes(text: str) -> list[str]:
+    """The weekday codes ('mon', 'thu') the text names, each once, in order."""
+    return list(dict.fromkeys(day[:3].lower() for day in _ANY_WEEKDAY.findall(text)))
 
 
 def _frequencies(text: str) -> list[TextFrequency]:
@@ -225,29 +244,26 @@ def _frequencies(text: str) -> list[TextFrequency]:
     for named, frequency, period, unit in _NAMED:
         found += [TextFrequency(frequency, period, unit, m.group(0).strip()) for m in named.finditer(rest)]
         rest = named.sub(" ", rest)
-    weekdays = [TextFrequency(len(_days_named(m)), 1, "wk", m.group(0)) for m in _ON_WEEKDAYS.finditer(rest)]
+    weekdays = [TextFrequency(len(_weekday_codes(phrase)), 1, "wk", phrase)
+                for phrase in (m.group(0) for m in _ON_WEEKDAYS.finditer(rest))]
     # The days of a weekly (or longer) schedule with one dose on each ("every 2 weeks on Mondays") are not a
     # second frequency; "daily every Monday" or "weekly on Mondays and Thursdays" are.
     return found + [w for w in weekdays if not any(f.period * DAYS_PER_UNIT[f.unit] >= 7
                                                    and f.frequency == w.frequency for f in found)]
 
 
-def _days_named(match: re.Match[str]) -> list[str]:
-    """The weekday codes ('mon', 'thu') one weekday phrase names, in order."""
-    return list(dict.fromkeys(d[:3] for d in re.findall(_WEEKDAY, next(g for g in match.groups() if g))))
-
-
 def scheduled_weekdays(text: str) -> list[str]:
     """The weekdays of the text's weekday phrases ('every Monday', 'on Mondays', 'on Monday only'), in order: the
     days the frequency above counts, not a weekday named otherwise ('if missed, take it on Tuesday')."""
-    return list(dict.fromkeys(d for m in _ON_WEEKDAYS.finditer(text.lower()) for d in _days_named(m)))
+    return _weekday_codes(" ".join(m.group(0) for m in _ON_WEEKDAYS.finditer(text.lower())))
 
 
 # R08's reading of the days an instruction gives its doses on, which continuing's rewrite test shares: the sig
 # without its folate instructions and negations (:func:`text_clauses`), then its weekdays (:func:`weekdays_named`).
 
-# A weekday named with no phrase that schedules it: full names, or the abbreviations that are no ordinary word
-_WEEKDAY_WORDS = re.compile(weekday_pattern(weekend_abbreviations=False), re.I)
+# A weekday named with no phrase that schedules it: full names and the abbreviations that are no ordinary word; 'sat'
+# and 'sun' (ordinary words: 'avoid the sun', 'O2 sats') only in a list of weekdays ('tues & sats', 'Mon/Sun')
+_WEEKDAY_WORDS = re.compile(rf"{_WEEKDAY_LIST}|{weekday_pattern(weekend_abbreviations=False)}", re.I)
 _FOLATE = r"(?:folic acid|folic|folate|folinic acid|leucovorin)\b"
 # An instruction about the folate itself, to the end of its clause: one that starts with it, is joined on by "and",
 # "plus", "then" or "+", or is in brackets ("folic acid 1 mg daily", "(folate on the other days)").
@@ -270,10 +286,6 @@ def text_clauses(text: str | None) -> str:
     return " ; ".join(c for c in clauses if c.strip())
 
 
-# A weekday in any spelling, the weekend's abbreviations too: whether a sig mentions one at all
-_ANY_WEEKDAY = re.compile(_WEEKDAY, re.I)
-
-
 def names_a_weekday(text: str | None) -> bool:
     """The text names a weekday anywhere, in any spelling ('Sat', '(Sun)', 'thurs'), scheduling it or not: a sig
     that does cannot be taken to name none (hooks.definitions.continuing)."""
@@ -292,7 +304,7 @@ def weekdays_named(timing: Timing, clauses: str) -> list[str]:
     (:func:`scheduled_days`); with none, a weekday its text names ('15 mg once weekly on Monday'). ``clauses``: its
     text through :func:`text_clauses`. R08's reading, shared by continuing's rewrite test."""
     return (scheduled_days(timing, clauses)
-            or list(dict.fromkeys(m.group(0)[:3].lower() for m in _WEEKDAY_WORDS.finditer(clauses))))
+            or _weekday_codes(" ".join(m.group(0) for m in _WEEKDAY_WORDS.finditer(clauses))))
 
 
 def dose_days(dosage: Dosage, clauses: str) -> float | None:
@@ -305,6 +317,7 @@ def dose_days(dosage: Dosage, clauses: str) -> float | None:
     return per_day
 
 
+@functools.lru_cache(maxsize=1024)  # a sig is read for its dose and for its course's days, by several rules
 def read_text(text: str | None) -> TextDose | None:
     """A dose, a frequency and a number of days from a plain free-text sig; None when it is not plain.
 
@@ -335,7 +348,7 @@ def read_text(text: str | None) -> TextDose | None:
     if _STRAY_COUNT.search(leftover):
         return None
     days = _DAYS.search(lowered)
-    return TextDose(Quantity(float(value), unit), found[0].timing() if found else None,
+    return TextDose(Quantity(float(value), unit), found[0] if found else None,
                     int(days.group(1)) if days else None)
 
 
@@ -563,12 +576,14 @@ def _has_timing(timing: Timing) -> bool:
 def draft_course_length(order: MedicationOrder, start: date | None = None) -> int | None:
     """Days a draft course runs: its count or bounds as courses.dose_run reads them (a count at the timing's
     frequency, else the sig's; on named weekdays from ``start``, the longest it can be with none), never past its
-    bounds (FHIR: a count within bounds ends at whichever comes first; bounds with no repeat still bound it); else
-    the sig ('x 5 days'). A count with no frequency gives no length: the days of its doses are not guessed."""
+    bounds (FHIR: a count within bounds ends at whichever comes first; bounds with no repeat still bound it; an end
+    date with no bounds start bounds it from the order's start, as courses reads it); else the sig ('x 5 days'). A
+    count with no frequency gives no length: the days of its doses are not guessed."""
     dosage = order.dosage
     if dosage is None:
         return None
-    bounds = max(1, round(order.bounds_days)) if order.bounds_days is not None else None
+    bounded = courses._bounded_days(order)
+    bounds = max(1, bounded) if bounded is not None else None
     run = courses.dose_run(_timing_read(dosage), bounded_days=bounds, start=start)
     if bounds is not None:
         return min(run.days, bounds) if run.written else bounds
@@ -607,17 +622,19 @@ def _days_on(first: date, days: int) -> date | None:
 
 def draft_span(order: MedicationOrder, today: date) -> tuple[date, date | None]:
     """The first and last day a draft is given (last None: no end). A taper in steps runs to its last step's end;
-    otherwise the order's end date, else its course length (bounds, count or 'x N days') from its start."""
+    otherwise its end date, else its course length (bounds, count or 'x N days') from its start; a count within an
+    end date ends at whichever comes first (FHIR), as :func:`draft_course_length` reads it."""
     first = draft_start(order, today)
     if order.steps:  # an open last step runs on (record.py ends an order not being given at that step's first day)
         last = order.steps[-1].last
     elif len({d.sequence for d in order.dosages}) > 1:  # steps that could not be laid out: no end known
         last = None
-    elif order.end is not None:
+    elif order.end is not None and not (order.dosage is not None and order.dosage.timing.count):
         last = order.end
     else:
         length = draft_course_length(order, first)
-        last = _days_on(first, length) if length is not None else None
+        ends = (order.end, _days_on(first, length) if length is not None else None)
+        last = min((end for end in ends if end is not None), default=None)
     return first, (max(last, first) if last is not None else None)
 
 

@@ -52,6 +52,14 @@ def _days_text(days: int | None) -> str:
     return f" for {days} days" if days else ""
 
 
+def _no_length(order: MedicationOrder) -> str:
+    """Why a draft's course length is not known, as its facts say it: a count with no frequency to spread it over
+    is given, but its days are not read (dose_basis.draft_course_length)."""
+    count = order.dosage.timing.count if order.dosage else None
+    return (f"a count of {count} doses with no frequency: its days are not read" if count
+            else "not given in the order")
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if context.hook != "order-sign":
         return Quiet("order-sign only")
@@ -132,7 +140,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         daily_schedule = dose.per_day is not None and dose.per_day >= 1 - EPS  # weekly/monthly pulses are not
         if day_mg is not None and day_mg >= p["high_dose_mg_day"] - EPS:
             if days is None:
-                facts["course_length"] = "not given in the order"
+                facts["course_length"] = _no_length(order)
             if daily_schedule and days is not None:
                 pulses.append((order, days))
             elif daily_schedule:  # given daily until someone stops it: the length limit cannot be checked

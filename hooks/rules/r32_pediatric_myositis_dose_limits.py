@@ -122,7 +122,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["not_systemic"] = "; ".join(o.label for o in local) or None
     mtx = context.drafts_in("methotrexate")
     if not steroids and not mtx:
-        return Quiet("no prednis(ol)one or methotrexate draft"
+        return Quiet("no oral prednis(ol)one draft and no methotrexate draft"
                      + (f" ({dose_basis.LOCAL_FORMS_NO_DOSE})" if local else ""), facts)
     weight = dosing_weight(record, context)
     bsa = dosing_bsa(record, context)

@@ -309,3 +309,49 @@ def test_a_counted_pulse_lasts_its_doses_within_its_bounds_as_courses_reads_them
     q6h = _chart(today).draft(MP_500, 250, "mg", start=None, route=ROUTE_IV, frequency=4, count=21)
     card = _card(kb, today, q6h)
     assert card["indicator"] == "warning" and "1,000 mg/day for 6 consecutive days" in card["detail"]
+
+
+@pytest.mark.parametrize(("frequency", "count", "second_from"), [(3, 3, 5), (2, 2, 4)])
+def test_a_counted_pulse_not_given_daily_is_added_to_a_draft_on_its_last_days(kb, today, frequency, count,
+                                                                               second_from):
+    """1 g three times a week, 3 doses (the last 4 2/3 days after the first: on day 5 or 6 of the course), and 500 mg
+    daily from day 5 (the course's sixth): up to 1,500 mg on one day. Read through courses.dose_run its span was
+    rounded down to 5 days, so the drafts did not overlap and the critical card was lost (review of 6f85af8). Twice
+    a week, 2 doses (3 1/2 days apart), and 500 mg from day 4, likewise."""
+    chart = _chart(today).draft(METHYLPRED_1000, 1000, "mg", start=None, route=ROUTE_IV, frequency=frequency,
+                                period=1, period_unit="wk", count=count)
+    chart.draft(MP_500, 500, "mg", route=ROUTE_IV, start=second_from, end=second_from + 2)
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical" and "1,500 mg/day across 2 drafts" in card["summary"]
+
+
+def test_a_counted_pulse_ending_before_its_end_date_is_not_added_to_a_later_draft(kb, today):
+    """1 g daily, 3 doses within a week (days 0-2, '3 days' in the facts), then 500 mg on days 4-6: never given on
+    one day. The first was added up as running to its end date (critical 1,500 mg/day; review of 6f85af8)."""
+    chart = _chart(today).draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, end=6, count=3)
+    chart.draft(MP_500, 500, "mg", route=ROUTE_IV, start=4, end=6)
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-fired" and "1000 mg once a day for 3 days" in entry["facts"]["drafts"]
+    assert entry["facts"]["findings"] is None
+
+
+def test_an_end_date_with_no_bounds_start_is_the_pulses_length(kb, today):
+    """1 g daily to an end date 6 days away with no bounds start (the draft authored today): 7 days at a pulse dose.
+    The end date was not read: 'no end date, duration or number of doses' (review of 6f85af8)."""
+    card = _card(kb, today, _chart(today).draft(METHYLPRED_1000, 1000, "mg", start=None, authored=0,
+                                                route=ROUTE_IV, end=6))
+    assert card["indicator"] == "warning" and "1,000 mg/day for 7 consecutive days" in card["detail"]
+    assert "no end date" not in card["detail"]
+
+
+def test_a_count_with_no_frequency_is_said_as_such(kb, today):
+    """A count of 3 with no frequency was reported as 'course_length: not given in the order' (review of
+    6f85af8): the count is given, its days are not read."""
+    chart = _chart(today).draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV)
+    chart.drafts[-1]["dosageInstruction"][0]["timing"] = {"repeat": {"count": 3}}
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-evaluable"
+    assert entry["facts"]["course_length"] == "a count of 3 doses with no frequency: its days are not read"
+    no_length = _chart(today).draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV)
+    no_length.drafts[-1]["dosageInstruction"][0]["timing"] = {}
+    assert _explain(kb, today, no_length)["facts"]["course_length"] == "not given in the order"

@@ -699,3 +699,35 @@ def test_keeping_the_draft_beside_a_daily_order_also_stops_the_order_it_renews(k
     assert "Already on the chart, and going on beside the draft: methotrexate 2.5 MG Oral Tablet, once daily." in \
         card["detail"]
     assert "No draft replaces the methotrexate on the chart" not in card["detail"]
+
+
+_TWICE_WEEKLY_SIGS = ["3 tablets by mouth on Mondays and Thursday", "3 tablets by mouth every Monday, and Thursday",
+                      "3 tablets by mouth weekly on Tue & Sat", "3 tablets by mouth every Monday and on Thursday",
+                      "3 tablets by mouth Tues & Sats"]
+
+
+@pytest.mark.parametrize("text", _TWICE_WEEKLY_SIGS)
+def test_a_twice_weekly_sig_on_a_weekly_timing_is_a_hard_stop(kb, today, text):
+    """Twice-weekly methotrexate passed as once weekly (review of 6f85af8): a weekday list stopped at a singular
+    after a plural, at ', and' or a repeated 'on'; 'on' with two weekdays scheduled nothing, and 'Sat' was read
+    only in a weekday phrase, so one day was named. Every weekday of a list is read (dose_basis.weekdays_named)."""
+    chart = _chart(today).draft(METHOTREXATE_2_5, 3, "{tbl}", text=text, **WEEKLY)
+    card = _card(kb, today, chart)
+    assert card is not None and card["indicator"] == "critical"
+    assert "2 days a week named" in card["detail"]
+
+
+@pytest.mark.parametrize("text", _TWICE_WEEKLY_SIGS)
+def test_a_twice_weekly_sig_alone_is_a_hard_stop(kb, today, text):
+    """The same sigs with no structured timing: read as given twice a week, or on two named days."""
+    resource = _chart(today).medication_request(METHOTREXATE_2_5, 3, "{tbl}", start=0, status="draft", text=text)
+    resource["dosageInstruction"][0].pop("timing")
+    card = _card(kb, today, _chart(today).draft_resource(resource))
+    assert card is not None and card["indicator"] == "critical"
+
+
+@pytest.mark.parametrize("text", ["15 mg by mouth once weekly on Monday; avoid the sun",
+                                  "15 mg by mouth every Monday, thus once a week", "15 mg by mouth on Mondays only"])
+def test_one_weekday_and_an_ordinary_word_is_still_once_weekly(kb, today, text):
+    chart = _chart(today).draft(METHOTREXATE_2_5, 15, "mg", text=text, **WEEKLY)
+    assert _card(kb, today, chart) is None

@@ -473,3 +473,29 @@ def test_an_order_on_a_weekend_day_written_in_its_text_is_no_renewal_on_monday(k
     card = _card(kb, today, chart)
     assert card["indicator"] == "critical" and card["summary"].startswith("Methotrexate 40 mg/week with the order")
     assert _explain(kb, today, chart)["facts"]["on_chart_left_active"] is None
+
+
+def _sig_only(chart, text):
+    resource = chart.medication_request(METHOTREXATE_2_5, None, None, start=0, text=text, status="draft",
+                                        intent="proposal")
+    del resource["dosageInstruction"][0]["timing"]
+    return chart.draft_resource(resource)
+
+
+@pytest.mark.parametrize("text", ["3 tablets by mouth on Mondays and Thursday",
+                                  "3 tablets by mouth every Monday, and Thursday",
+                                  "3 tablets by mouth every Monday and on Thursday"])
+def test_a_twice_weekly_sig_is_not_judged_as_a_weekly_dose(kb, today, text):
+    """These sigs give 3 tablets on two days a week: R09 read them as once weekly, '7.5 mg/week is within the
+    adult range' (review of 6f85af8: the weekday list stopped at the first day). Given more often than weekly, they
+    are R08's hard stop, and named as not once weekly."""
+    entry = _explain(kb, today, _sig_only(_chart(today), text))
+    assert entry["status"] == "not-fired" and "R08" in entry["reason"]
+    assert "7.5 mg) every 3.5 days (read from the free-text sig)" in entry["facts"]["not_once_weekly"]
+
+
+def test_weekly_on_two_named_days_is_no_plain_weekly_dose(kb, today):
+    """'weekly on Tue & Sat' says weekly and two days a week: two frequencies, so the dose is not read (it was
+    7.5 mg once weekly, within the range)."""
+    entry = _explain(kb, today, _sig_only(_chart(today), "3 tablets by mouth weekly on Tue & Sat"))
+    assert entry["status"] == "not-evaluable" and "could not be read safely" in entry["reason"]

@@ -255,6 +255,8 @@ def test_prednisolone_eye_drops_are_named_as_left_out(kb, today, code, route):
     chart = _child(today).draft(code, 1, "{drop}", frequency=4, route=route)
     entry = _explain(kb, today, chart)
     assert entry["status"] == "not-fired" and "eye drops and other local forms are no systemic dose" in entry["reason"]
+    # there is a prednisolone draft: no ORAL one (it said 'no prednis(ol)one ... draft'; review of 6f85af8)
+    assert entry["reason"].startswith("no oral prednis(ol)one draft and no methotrexate draft")
     assert entry["facts"]["not_systemic"] == code
     chart = _child(today, kg=25).draft(code, 1, "{drop}", frequency=4, route=route).draft(PREDNISOLONE_5, 60, "mg")
     result = run(kb, chart.request("order-sign"), today)
