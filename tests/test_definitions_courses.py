@@ -146,7 +146,9 @@ def _course_length(order, today):
 # administrations, interval))); completed orders unless named active
 _IVIG = {
     "daily, count 2": (_repeat(count=2), (2, 2, (2, 2, None))),
-    "daily, 2 a day, count 4": (_repeat(frequency=2, count=4), (2, 4, (2, 4, None))),
+    # review of 075557a: 4 doses 12 hours apart span 1 1/2 days, so 3 calendar days at the longest (started in the
+    # evening); they were read as 2. The mg of the cycle and its doses are unchanged
+    "daily, 2 a day, count 4": (_repeat(frequency=2, count=4), (3, 4, (3, 4, None))),
     # ivig_cycle_mg was 4 administrations (2 days at 2 a day): a count is the administrations
     "daily, 2 a day, count 3": (_repeat(frequency=2, count=3), (2, 3, (2, 3, None))),
     # once a day, at two times of day: ivig_cycle_mg was 8 administrations (4 days at 2), R27 2 days. The count is 4
@@ -249,9 +251,9 @@ _COURSES = {
     "rituximab every 14 days, count 2": (RITUXIMAB, _repeat(period=14, count=2), 15),
     # once a day at two times of day: 60 doses are read at the frequency (never cut short), as before
     "prednisone at two times of day, count 60": (PREDNISONE_20, _repeat(count=60, timeOfDay=_TWICE), 60),
-    "prednisone 2 a day, count 60": (PREDNISONE_20, _repeat(frequency=2, count=60), 30),
+    "prednisone 2 a day, count 60": (PREDNISONE_20, _repeat(frequency=2, count=60), 31),  # was 30 (review of 075557a)
     "prednisone 1-2 a day, count 60": (PREDNISONE_20, _repeat(frequencyMax=2, count=60), 60),
-    "prednisone BID, count 4": (PREDNISONE_20, ({"code": "BID", "repeat": {**_NO_REPEAT, "count": 4}},), 2),
+    "prednisone BID, count 4": (PREDNISONE_20, ({"code": "BID", "repeat": {**_NO_REPEAT, "count": 4}},), 3),  # was 2
     "methotrexate weekly, count 4": (METHOTREXATE_2_5, _repeat(period=1, periodUnit="wk", count=4), 22),
     "methotrexate weekly at two times of day, count 4": (
         METHOTREXATE_2_5, _repeat(period=1, periodUnit="wk", count=4, timeOfDay=_TWICE), 22),
@@ -298,14 +300,37 @@ def test_the_last_dose_day_of_a_counted_course(kb, today, name):
     assert _course_length(_built(kb, today, code, instructions), today) == days
 
 
-@pytest.mark.parametrize(("start", "days"), [(None, 28), (0, 25), (3, 26), (4, 28)])
-def test_a_count_on_named_weekdays_from_its_start(start, days):
+@pytest.mark.parametrize(("name", "late", "early"), [
+    ("TMP-SMX 3 a week, count 12", 27, 26),  # the 12th dose 25 2/3 days after the first
+    ("TMP-SMX 2 a week, count 8", 26, 25),
+    ("rituximab every 36 hours, count 2", 3, 2),
+    ("TMP-SMX 3 a week, count 4 (7 days apart exactly)", 8, 8),
+    ("prednisone BID, count 4", 3, 2),
+    ("prednisone 2 a day, count 60", 31, 30),
+    ("rituximab every 14 days, count 2", 15, 15),  # whole days apart: one reading
+])
+def test_a_protection_question_reads_a_count_at_its_fewest_days(kb, today, name, late, early):
+    """Review of 075557a: a count whose doses are not whole days apart was read at its longest for every question,
+    so TMP/SMX 3 a week x 12 from D-54 counted as R24's prophylaxis within 4 weeks on the day it may have run out.
+    course_days(err_early=True) reads it at its fewest days (through order_runs and dose_run); exposure still at its
+    most."""
+    code, instructions, _ = _COURSES[name]
+    order = _built(kb, today, code, instructions)
+    first, last = courses.course_days(order, today, err_early=True)
+    assert ((last - first).days + 1, _course_length(order, today)) == (early, late)
+
+
+@pytest.mark.parametrize(("start", "days", "early"), [(None, 28, 25), (0, 25, 25), (3, 26, 26), (4, 28, 28)])
+def test_a_count_on_named_weekdays_from_its_start(start, days, early):
     """8 administrations on Mondays and Thursdays (weekday 0 and 3) are 4 weeks of them, from the first named day on
-    or after the start; with no start, as long as any start makes them."""
+    or after the start; with no start, as long as any start makes them, or for a protection question (err_early) as
+    short."""
     monday = date(2026, 11, 16)
-    run = courses.dose_run(Timing(frequency=1, period=1, period_unit="d", days_of_week=("mon", "thu"), count=8),
-                           start=None if start is None else monday + timedelta(days=start))
+    timing = Timing(frequency=1, period=1, period_unit="d", days_of_week=("mon", "thu"), count=8)
+    first = None if start is None else monday + timedelta(days=start)
+    run = courses.dose_run(timing, start=first)
     assert (run.days, run.doses, run.written) == (days, 8, True)
+    assert courses.dose_run(timing, start=first, err_early=True).days == early
 
 
 @pytest.mark.parametrize(("code", "repeat"), [

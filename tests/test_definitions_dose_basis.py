@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import date, timedelta
 
@@ -249,6 +250,8 @@ def test_a_counted_draft_on_named_weekdays_lasts_from_its_start_to_its_last_dose
     (5, 1, "wk", 5, 7),  # was 6
     (1, 36, "h", 2, 3),  # was 2: 36 hours after a dose in the evening is the morning of the third day
     (3, 1, "wk", 4, 8),  # 7 days after the first exactly: not read as 9
+    (2, 1, "d", 2, 2),  # review of 075557a: was 1, though 12 hours after a dose in the evening is the next day
+    (1, 8, "h", 3, 2),  # was 1: 16 hours from the first dose to the last
 ])
 def test_a_counted_draft_whose_doses_are_not_whole_days_apart_is_read_at_its_longest(kb, today, frequency, period,
                                                                                       unit, count, days):
@@ -268,6 +271,28 @@ def test_a_count_within_an_end_date_ends_at_whichever_comes_first(kb, today):
     assert dose_basis.draft_span(within, today) == (today, today + timedelta(days=2))
     beyond = _order(kb, Chart(today).medication_request(METHYLPRED_1000, 1000, "mg", start=0, end=2, count=10))
     assert dose_basis.draft_span(beyond, today) == (today, today + timedelta(days=2))
+
+
+@pytest.mark.parametrize(("counts", "end", "days"), [
+    ((3, None), 6, 7),  # was 3: the 500 mg to the end date was read as ending with the 1 g counted beside it
+    ((None, 3), 6, 7),
+    ((3, 5), 6, 5),  # every instruction has a count: the longest of them, within the end date
+    ((3, 10), 6, 7),
+    ((3, None), None, None),  # one instruction has no end: the draft has none
+])
+def test_a_draft_runs_until_the_last_of_its_instructions_given_together_ends(kb, today, counts, end, days):
+    """Review of 075557a: a count within an end date ended the draft's span when its first instruction had one,
+    whatever the others said (1 g IV daily x 3 doses and 500 mg daily to D+6, given together, read as 3 days; in
+    the other order 7). A draft ends before its end date only when every instruction's count does."""
+    resource = Chart(today).medication_request(METHYLPRED_1000, 1000, "mg", start=0, end=end, count=counts[0])
+    second = copy.deepcopy(resource["dosageInstruction"][0])
+    second["timing"]["repeat"].pop("count", None)
+    if counts[1] is not None:
+        second["timing"]["repeat"]["count"] = counts[1]
+    second["doseAndRate"][0]["doseQuantity"]["value"] = 500
+    resource["dosageInstruction"].append(second)
+    first, last = dose_basis.draft_span(_order(kb, resource), today)
+    assert first == today and (None if last is None else (last - first).days + 1) == days
 
 
 def test_an_end_date_with_no_bounds_start_bounds_the_course_from_its_start(kb, today):
@@ -472,6 +497,10 @@ def test_whether_a_sig_names_a_weekday_anywhere(text, names):
     ("15 mg once weekly on Monday; avoid the sun", ["mon"]), ("15 mg weekly on Monday and avoid the sun", ["mon"]),
     ("check O2 sats weekly", []), ("15 mg once weekly sat", []), ("15 mg on sats", ["sat"]),
     ("15 mg every Monday, thus once a week", ["mon"]), ("15 mg every Monday, not Thursday", ["mon"]),
+    # review of 075557a: a comma joins weekdays that end their clause (', Thursday blood test' does not)
+    ("15 mg every Mon, Thu", ["mon", "thu"]), ("15 mg weekly (Mon, Thu)", ["mon", "thu"]),
+    ("15 mg every Monday, Thursday 7.5 mg", ["mon", "thu"]), ("15 mg every Monday, and Thursday only", ["mon", "thu"]),
+    ("avoid alcohol and take 15 mg on Monday and Thursday", ["mon", "thu"]),
 ])
 def test_every_weekday_of_a_list_is_read(text, days):
     """Review of 6f85af8 (R08's hard stop missed these twice-weekly sigs): a list of weekdays stopped at a singular
@@ -488,3 +517,40 @@ def test_a_list_of_weekdays_is_their_number_of_doses_a_week(text):
     parsed = dose_basis.read_text(text)
     assert parsed is not None and parsed.timing is not None
     assert (parsed.timing.frequency, parsed.timing.period, parsed.timing.period_unit) == (2, 1, "wk")
+
+
+_NO_DOSE_DAY_SIGS = [
+    "15 mg once weekly on Monday, sun protection advised", "15 mg once weekly on Monday; Sat/Sun no dose",
+    "15 mg every Monday, Thursday blood test", "15 mg every Monday; Friday: folic acid",
+    "15 mg once weekly on Mondays; Tuesday folic acid 5 mg",
+    "15 mg once weekly on Monday; avoid alcohol on Saturday and Sunday",
+    "15 mg once weekly on Monday; clinic on Tuesday and Friday",
+    "15 mg once weekly on Monday; do not take on Tuesday, Wednesday, Thursday, Friday, Saturday or Sunday",
+    "15 mg every Monday; labs every Thursday", "15 mg once weekly on Monday, avoid on Sundays",
+    "15 mg once weekly (avoid on Sundays) every Monday", "15 mg once weekly on Monday; no dose Tue-Sun",
+    "15 mg weekly on Monday, Friday bloods", "15 mg once weekly on Monday. Blood tests on Thursday",
+]
+
+
+@pytest.mark.parametrize("text", _NO_DOSE_DAY_SIGS)
+def test_a_weekday_in_a_clause_about_something_else_is_no_dose_day(text):
+    """Review of 075557a (R08 stopped these once-weekly sigs): a clause break where a comma was joined a weekday
+    list ('on Monday ; sun', 'every Monday ; Thursday'), 'on' and two weekdays scheduled doses in a clause about a
+    clinic or alcohol, and a negation ended at its list's first comma. A comma joins weekdays only when they end
+    their clause, a clause holds its list whole, and the weekdays of a clause about something else (led by 'avoid',
+    'clinic', 'labs', 'bloods', 'no dose', a negation or a folate, after its weekdays if any) are no dose days."""
+    assert dose_basis.weekdays_named(Timing(), dose_basis.text_clauses(text)) == ["mon"]
+    found = dose_basis.text_frequency(dose_basis.text_clauses(text))
+    assert found is not None and found.per_day == pytest.approx(1 / 7)
+
+
+@pytest.mark.parametrize("text", ["15 mg once weekly on Monday; clinic on Tuesday and Friday",
+                                  "15 mg once weekly on Monday; avoid alcohol on Saturday and Sunday",
+                                  "15 mg every Monday, Thursday blood test",
+                                  "15 mg once weekly on Monday; do not take on Tuesday, Wednesday or Thursday"])
+def test_a_sig_naming_a_clinic_day_is_still_a_plain_weekly_dose(text):
+    """The dose checks read these sigs as once weekly: 'on Tuesday and Friday' was a second frequency (twice a
+    week, so the dose was not read), and 'every Monday, Thursday' twice a week."""
+    parsed = dose_basis.read_text(text)
+    assert parsed is not None and parsed.timing is not None
+    assert (parsed.timing.frequency, parsed.timing.period, parsed.timing.period_unit) == (1, 1, "wk")

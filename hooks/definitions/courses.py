@@ -16,7 +16,8 @@ Read up to today, an exposure question (immunosuppressed? on a checkpoint inhibi
 protection question (PJP prophylaxis, an osteoporosis drug) errs early instead (``err_early``): erring late would
 count protection that may have stopped weeks ago and hide the card saying it is missing. Such an order was given
 up to the last day its supply or written doses give, else on its first day, as one without an end date; the orders
-that only the late reading counts are for the card to name (:func:`left_out_early`).
+that only the late reading counts are for the card to name (:func:`left_out_early`). Written doses not a whole number
+of days apart are read at their fewest calendar days there, at their most elsewhere (:func:`dose_run`).
 
 How many days and administrations a timing's count, duration and bounds give is one reading, :func:`dose_run`, and
 how an order's instructions make one course or cycle (sequences, phases) is another, :func:`order_runs`: the last
@@ -73,13 +74,15 @@ class DoseRun:
 
 
 def dose_run(timing: Timing, *, cycle_gap: float | None = None, bounded_days: int | None = None,
-             start: date | None = None) -> DoseRun:
+             start: date | None = None, err_early: bool = False) -> DoseRun:
     """The days and administrations a timing gives in one course, or with a ``cycle_gap`` in one cycle.
 
     The step between administrations is :func:`hooks.dosing.interval_days`'s, so a period with no unit has none
     (FHIR requires the unit; it is said, not read as days). FHIR's ``count`` counts administrations; their days are
     read at the fewest a day the timing states (its frequency, not frequencyMax, nor times of day that say more),
-    and on named weekdays only on those days, so a course is never cut short.
+    and on named weekdays only on those days, so a course is never cut short; doses not a whole number of days
+    apart span their most calendar days, or with ``err_early`` (a protection question) their fewest
+    (:func:`_counted_days`).
 
     With a ``cycle_gap`` (IVIG: service contract, section 4) a repeat that is not daily and at least that many days
     apart (or no step at all) is a new cycle, its ``count`` the days of ONE cycle, each day giving ``a_day``
@@ -110,7 +113,7 @@ def dose_run(timing: Timing, *, cycle_gap: float | None = None, bounded_days: in
     if timing.count and cyclic:  # the contract's count: the days of one cycle
         days, doses = max(timing.count, 1), max(timing.count, 1) * a_day
     elif timing.count and step is not None:
-        days, doses = _counted_days(timing, timing.count, step, start), timing.count
+        days, doses = _counted_days(timing, timing.count, step, start, err_early=err_early), timing.count
     elif bounded_days and step is not None and not cyclic:  # a repeat within its bounds
         days = bounded_days
         doses = a_day * (bounded_days if daily else math.floor((bounded_days - 1) / step) + 1)
@@ -166,29 +169,29 @@ def days_text(days: int) -> str:
     return f"{days} day{'s' if days != 1 else ''}"
 
 
-def _counted_days(timing: Timing, count: int, step: float, start: date | None) -> int:
-    """Days from the first to the last of ``count`` administrations ``step`` days apart, read at the fewest a day
-    the timing states; on named weekdays at most one a named day unless its frequency is daily (twice a week on
-    Mondays alone is weekly: the count is never read as a shorter course). A span that is not a whole number of
-    days is read at its longest, rounded up: 2 doses 36 h apart may fall on 3 calendar days, and 3 doses at 3 a week
-    (2 1/3 days apart) on 6 (rounded down, 2 and 5, a dose check missed the days they overlap another draft)."""
+def _counted_days(timing: Timing, count: int, step: float, start: date | None, *, err_early: bool = False) -> int:
+    """Calendar days from the first to the last of ``count`` administrations ``step`` days apart, read at the fewest
+    a day the timing states; on named weekdays at most one a named day unless its frequency is daily (twice a week
+    on Mondays alone is weekly: the count is never read as a shorter course). Doses not a whole number of days apart
+    fall on more or fewer calendar days depending on the hour of the first: read at the most (an exposure or a dose
+    check adding drafts up errs late: 2 doses 12 h apart span 2 days, 3 at 3 a week 6), or with ``err_early`` at the
+    fewest (a protection question: 1 and 5)."""
 
-    def rounded_up(days: float) -> int:  # past float noise: 4 doses at 3 a week are 7 days apart, not 8
-        return math.ceil(days - 1e-9)
+    def calendar_days(span: float) -> int:  # a span of days between doses, past float noise (7 days, not 7.0000001)
+        return max(math.floor(span + 1e-9) if err_early else math.ceil(span - 1e-9), 0) + 1
 
     plain = replace(timing, times_of_day=(), when=(), frequency_max=None)
     step = interval_days(plain) or step
     if timing.days_of_week and step <= 7:  # spread over the named weekdays
         per_day = 1 / step if step <= 1 else min(7 / step / len(set(timing.days_of_week)), 1)
-        return _weekday_span(timing.days_of_week, rounded_up(count / per_day), start)
-    if step <= 1:
-        return max(rounded_up(count * step), 1)
-    return rounded_up((count - 1) * step) + 1
+        return _weekday_span(timing.days_of_week, calendar_days((count - 1) / per_day), start, err_early=err_early)
+    return calendar_days((count - 1) * step)
 
 
-def _weekday_span(days_of_week: tuple[str, ...], dosing_days: int, start: date | None) -> int:
+def _weekday_span(days_of_week: tuple[str, ...], dosing_days: int, start: date | None, *,
+                  err_early: bool = False) -> int:
     """Days from ``start`` to the last of ``dosing_days`` named weekdays, both counted; with no start, the longest
-    it can be."""
+    it can be (``err_early``: the shortest)."""
     named = {WEEKDAYS.index(day) for day in days_of_week}
 
     def span(first: int) -> int:
@@ -196,7 +199,9 @@ def _weekday_span(days_of_week: tuple[str, ...], dosing_days: int, start: date |
         weeks, index = divmod(max(dosing_days, 1) - 1, len(offsets))
         return weeks * 7 + offsets[index] + 1
 
-    return span(start.weekday()) if start is not None else max(span(first) for first in range(7))
+    if start is not None:
+        return span(start.weekday())
+    return (min if err_early else max)(span(first) for first in range(7))
 
 
 def _bounded_days(order: MedicationOrder) -> int | None:
@@ -247,12 +252,12 @@ class OrderRuns:
 
 
 def order_runs(order: MedicationOrder, *, cycle_gap: float | None = None, bounded: int | None = None,
-               every_instruction: bool = False) -> OrderRuns | None:
+               every_instruction: bool = False, err_early: bool = False) -> OrderRuns | None:
     """The order's dosed instructions (as needed ones left out; the first instruction when none is dosed), or
     with ``every_instruction`` all of them (how long a course lasts: a count on an instruction with no coded dose,
     or on an as-needed one, still gives days), with their runs (:func:`dose_run`); None when it has no
     instruction. Each instruction is bounded by its own bounds, else by the order's (``bounded``, else its bounds or
-    its start to its end)."""
+    its start to its end). ``err_early``: a count's days at their fewest (:func:`dose_run`)."""
     if not order.dosages:
         return None
     bounded = bounded or _bounded_days(order)
@@ -261,7 +266,8 @@ def order_runs(order: MedicationOrder, *, cycle_gap: float | None = None, bounde
     groups: dict[int | None, list[tuple[Dosage, DoseRun]]] = {}
     for dosage in dosed:
         own = round(dosage.bounds_days) if dosage.bounds_days and len(dosed) > 1 else bounded
-        run = dose_run(dosage.timing, cycle_gap=cycle_gap, bounded_days=own, start=dosage.bounds_start or order.start)
+        run = dose_run(dosage.timing, cycle_gap=cycle_gap, bounded_days=own, start=dosage.bounds_start or order.start,
+                       err_early=err_early)
         groups.setdefault(dosage.sequence, []).append((dosage, run))
     parts = list(groups.values())
     phases = len(parts) > 1 and all(any(run.interval_days is not None for _, run in group) for group in parts)
@@ -352,7 +358,7 @@ def course_days(order: MedicationOrder, today: date, taken_over_on: date | None 
     one runs to today; else its supply or its written doses (:func:`order_runs`: a count, or an IVIG cycle's
     duration), whichever lasts longer; else it is one day. With ``err_early`` an order that ended before its end
     date (:func:`ended_before_its_end`) is read as if it had none: the days it is known to have been given (none
-    when it was to start after today: it never began)."""
+    when it was to start after today: it never began), and a count's days at their fewest (:func:`dose_run`)."""
     if order.start is None:
         return None
     ended_early = err_early and ended_before_its_end(order, today)
@@ -370,7 +376,8 @@ def course_days(order: MedicationOrder, today: date, taken_over_on: date | None 
         # only a count, or an IVIG cycle's duration, writes a length here (bounds set the end date)
         lengths = [d.timing for d in order.dosages if d.timing.count or d.timing.duration]
         if lengths and ((ivig := order.in_group("ivig")) or any(timing.count for timing in lengths)):
-            runs = order_runs(order, cycle_gap=IVIG_CYCLE_MIN_GAP_DAYS if ivig else None, every_instruction=True)
+            runs = order_runs(order, cycle_gap=IVIG_CYCLE_MIN_GAP_DAYS if ivig else None, every_instruction=True,
+                              err_early=err_early)
             if runs is not None and any(run.written for run in runs.runs):
                 ends.append(_days_on(order.start, runs.days))
         last = max(ends, default=order.start)
@@ -421,10 +428,11 @@ def given_since(record: PatientRecord, *groups: str, since: date, err_early: boo
 
 
 def left_out_early(record: PatientRecord, *groups: str, since: date) -> list[MedicationOrder]:
-    """Orders of ``groups`` given on or after ``since`` read late but not read early (``err_early``): each ended
-    before its end date, on a day the chart does not give. A protection question that leaves them out says so."""
-    return [m for m in given_since(record, *groups, since=since)
-            if (last := last_dose_day(m, record.today, err_early=True)) is None or last < since]
+    """Orders of ``groups`` given on or after ``since`` read late but not read early (``err_early``) because each
+    ended before its end date, on a day the chart does not give. A protection question that leaves them out says so.
+    A count whose last dose falls a day before ``since`` at the earliest is not one of them: it has no end date."""
+    return [m for m in given_since(record, *groups, since=since) if ended_before_its_end(m, record.today)
+            and ((last := last_dose_day(m, record.today, err_early=True)) is None or last < since)]
 
 
 def ended_early_how(order: MedicationOrder) -> str:

@@ -212,16 +212,57 @@ _WEEKDAY = weekday_pattern()
 _WEEKDAYS = weekday_pattern(plural=True)
 # A weekday in any spelling, the weekend's abbreviations too
 _ANY_WEEKDAY = re.compile(_WEEKDAY, re.I)
-# What joins the weekdays of a list: a comma (or a clause break of :func:`text_clauses`, where a comma was), 'and', '&'
-# or '/', or a comma and 'and' (', and'); an abbreviation's full stop may come before it ('Mon., Thu.') and the list's
-# head word again after it ('every Monday and on Thursday')
-_LIST = r"\.?\s*(?:[,;]\s*(?:(?:\band\b|&)\s*)?|(?:\band\b|&|/)\s*)(?:(?:on|every|each)\s+)?"
-# Two or more weekdays joined as a list ('Tue & Sat', 'Mondays and Thursday'): weekdays whatever their spelling
-_WEEKDAY_LIST = rf"{_WEEKDAY}(?:{_LIST}{_WEEKDAY})+"
+# A list's head word, which may come again after a join ('every Monday and on Thursday')
+_HEAD = r"(?:(?:on|every|each)\s+)?"
+
+
+def _weekday_list(joins: str) -> str:
+    """Two or more weekdays joined as a list, whatever their spelling ('Tue & Sat', 'Mondays and Thursday'): by one
+    of ``joins`` ('and', '&', '/'), a comma, or a comma and a join (', and'), an abbreviation's full stop before it
+    ('Mon., Thu.') and the list's head word again after it allowed. A comma also ends a clause, so it joins only
+    when the weekdays after it end theirs (at a clause break, the text's end, 'only' or an amount: 'every Monday,
+    Thursday', 'Mon, Thu 7.5 mg'): 'every Monday, Thursday blood test' and 'on Monday, sun protection' are no list."""
+    joined = rf"\.?\s*(?:{joins})\s*{_HEAD}"
+    ends_its_clause = rf"{_HEAD}{_WEEKDAY}(?:{joined}{_WEEKDAY})*\.?\s*(?:$|[;,)\n]|\.(?:\s|$)|\bonly\b|\d)"
+    comma = rf"\.?\s*,\s*(?:(?:{joins})\s*)?(?={ends_its_clause}){_HEAD}"
+    return rf"{_WEEKDAY}(?:(?:{joined}|{comma}){_WEEKDAY})+"
+
+
+# A list of the days a dose is given on: 'or' gives one of them ('on Monday or Tuesday' is once weekly)
+_WEEKDAY_LIST = _weekday_list(r"\band\b|&|/")
 # A weekday phrase: 'every' or 'each' and one or more weekdays; 'on' and a list of them, one plural ('on Mondays'), or
 # one followed by 'only'. 'On' and one weekday alone ('start on Monday') may be one day: it schedules nothing.
-_ON_WEEKDAYS = re.compile(rf"\b(?:(?:every|each)\s+{_WEEKDAY}(?:{_LIST}{_WEEKDAY})*|"
+_ON_WEEKDAYS = re.compile(rf"\b(?:(?:every|each)\s+(?:{_WEEKDAY_LIST}|{_WEEKDAY})|"
                           rf"on\s+(?:{_WEEKDAY_LIST}|{_WEEKDAYS}|{_WEEKDAY}(?=\s+only\b))(?:\s+only\b)?)")
+
+# A clause runs to the next clause break (a ';', ',', '.' or line end followed by a space), a list of weekdays whole:
+# the commas of 'do not take on Tuesday, Wednesday, ... Saturday or Sunday' are no break, so a negation reaches the
+# end of its list
+_BREAK = r"[;\n.,]+(?:\s|$)"
+_CLAUSE_LIST = _weekday_list(r"\band\b|\bor\b|&|/")
+_CLAUSE_BODY = rf"(?:{_CLAUSE_LIST}|(?!{_BREAK}).)"
+_CLAUSE = re.compile(rf"{_CLAUSE_BODY}+", re.I | re.S)
+_FOLATE = r"(?:folic acid|folic|folate|folinic acid|leucovorin)\b"
+# A clause about something other than giving the drug, led by a word that says so (after the clause's weekdays, if
+# any), up to where it gives the drug ('take', 'give', an amount) or its bracket closes: the weekdays it names are no
+# dose days ('avoid alcohol on Saturday and Sunday', 'clinic on Tuesday and Friday', 'Thursday blood test', 'Sat/Sun
+# no dose', 'Friday: folic acid'; 'avoid alcohol and take 15 mg on Monday and Thursday' still gives two)
+_NOT_DOSING = (rf"(?:avoid|clinic|appointments?|review|labs?|bloods?|monitor\w*|no doses?|"
+               rf"(?:do not|don't|never)(?:\s+take)?|{_FOLATE})\b")
+_NO_DOSE_DAYS = re.compile(rf"(?:^|(?<=[;\n.,(]))\s*(?:(?:{_CLAUSE_LIST}|{_WEEKDAY})\s*:?\s*)?{_NOT_DOSING}"
+                           rf"(?:(?!\b(?:take|give)\b|{_AMOUNT.pattern}|\)){_CLAUSE_BODY})*", re.I | re.S)
+
+
+def _dose_day_text(text: str) -> str:
+    """The text without the clauses about something other than giving the drug (:data:`_NO_DOSE_DAYS`), in lower
+    case: where its weekdays are read."""
+    return _NO_DOSE_DAYS.sub(" ; ", text.lower())
+
+
+def _weekday_phrases(text: str) -> list[str]:
+    """The text's weekday phrases ('every Monday', 'on Tue & Sat'), in lower case, outside the clauses about
+    something other than giving the drug."""
+    return [m.group(0) for m in _ON_WEEKDAYS.finditer(_dose_day_text(text))]
 
 
 def _weekday_codes(text: str) -> list[str]:
@@ -244,8 +285,7 @@ def _frequencies(text: str) -> list[TextFrequency]:
     for named, frequency, period, unit in _NAMED:
         found += [TextFrequency(frequency, period, unit, m.group(0).strip()) for m in named.finditer(rest)]
         rest = named.sub(" ", rest)
-    weekdays = [TextFrequency(len(_weekday_codes(phrase)), 1, "wk", phrase)
-                for phrase in (m.group(0) for m in _ON_WEEKDAYS.finditer(rest))]
+    weekdays = [TextFrequency(len(_weekday_codes(phrase)), 1, "wk", phrase) for phrase in _weekday_phrases(rest)]
     # The days of a weekly (or longer) schedule with one dose on each ("every 2 weeks on Mondays") are not a
     # second frequency; "daily every Monday" or "weekly on Mondays and Thursdays" are.
     return found + [w for w in weekdays if not any(f.period * DAYS_PER_UNIT[f.unit] >= 7
@@ -255,7 +295,7 @@ def _frequencies(text: str) -> list[TextFrequency]:
 def scheduled_weekdays(text: str) -> list[str]:
     """The weekdays of the text's weekday phrases ('every Monday', 'on Mondays', 'on Monday only'), in order: the
     days the frequency above counts, not a weekday named otherwise ('if missed, take it on Tuesday')."""
-    return _weekday_codes(" ".join(m.group(0) for m in _ON_WEEKDAYS.finditer(text.lower())))
+    return _weekday_codes(" ".join(_weekday_phrases(text)))
 
 
 # R08's reading of the days an instruction gives its doses on, which continuing's rewrite test shares: the sig
@@ -264,7 +304,6 @@ def scheduled_weekdays(text: str) -> list[str]:
 # A weekday named with no phrase that schedules it: full names and the abbreviations that are no ordinary word; 'sat'
 # and 'sun' (ordinary words: 'avoid the sun', 'O2 sats') only in a list of weekdays ('tues & sats', 'Mon/Sun')
 _WEEKDAY_WORDS = re.compile(rf"{_WEEKDAY_LIST}|{weekday_pattern(weekend_abbreviations=False)}", re.I)
-_FOLATE = r"(?:folic acid|folic|folate|folinic acid|leucovorin)\b"
 # An instruction about the folate itself, to the end of its clause: one that starts with it, is joined on by "and",
 # "plus", "then" or "+", or is in brackets ("folic acid 1 mg daily", "(folate on the other days)").
 _FOLATE_INSTRUCTION = re.compile(rf"(?:^\s*|\b(?:and|plus|also|then)\s+|\+\s*)(?:(?:take|give|also)\s+)*{_FOLATE}.*|"
@@ -280,9 +319,9 @@ def text_clauses(text: str | None) -> str:
     """The instruction text without what it says about folic acid (daily by design) or what it negates ("do not
     take daily", the ISMP-recommended warning), which say nothing about how often the drug is given. Only the
     folate instruction and the negated words go: "daily with folic acid" and "every day (do not take with alcohol)"
-    still say daily."""
-    clauses = (_NEGATED.sub(" ", _WITH_FOLATE.sub(" ", _FOLATE_INSTRUCTION.sub(" ", c)))
-               for c in re.split(r"[;\n.,]+(?:\s|$)", text or ""))
+    still say daily. A clause ends at a clause break, not inside a list of weekdays (:data:`_CLAUSE`)."""
+    clauses = (_NEGATED.sub(" ", _WITH_FOLATE.sub(" ", _FOLATE_INSTRUCTION.sub(" ", c.group(0).strip())))
+               for c in _CLAUSE.finditer(text or ""))
     return " ; ".join(c for c in clauses if c.strip())
 
 
@@ -304,7 +343,7 @@ def weekdays_named(timing: Timing, clauses: str) -> list[str]:
     (:func:`scheduled_days`); with none, a weekday its text names ('15 mg once weekly on Monday'). ``clauses``: its
     text through :func:`text_clauses`. R08's reading, shared by continuing's rewrite test."""
     return (scheduled_days(timing, clauses)
-            or _weekday_codes(" ".join(m.group(0) for m in _WEEKDAY_WORDS.finditer(clauses))))
+            or _weekday_codes(" ".join(m.group(0) for m in _WEEKDAY_WORDS.finditer(_dose_day_text(clauses)))))
 
 
 def dose_days(dosage: Dosage, clauses: str) -> float | None:
@@ -579,7 +618,11 @@ def draft_course_length(order: MedicationOrder, start: date | None = None) -> in
     bounds (FHIR: a count within bounds ends at whichever comes first; bounds with no repeat still bound it; an end
     date with no bounds start bounds it from the order's start, as courses reads it); else the sig ('x 5 days'). A
     count with no frequency gives no length: the days of its doses are not guessed."""
-    dosage = order.dosage
+    return _instruction_length(order, order.dosage, start)
+
+
+def _instruction_length(order: MedicationOrder, dosage: Dosage | None, start: date | None) -> int | None:
+    """Days one instruction of a draft runs, as :func:`draft_course_length` reads the draft's first."""
     if dosage is None:
         return None
     bounded = courses._bounded_days(order)
@@ -622,20 +665,30 @@ def _days_on(first: date, days: int) -> date | None:
 
 def draft_span(order: MedicationOrder, today: date) -> tuple[date, date | None]:
     """The first and last day a draft is given (last None: no end). A taper in steps runs to its last step's end;
-    otherwise its end date, else its course length (bounds, count or 'x N days') from its start; a count within an
-    end date ends at whichever comes first (FHIR), as :func:`draft_course_length` reads it."""
+    otherwise until the last of its instructions (given together) ends: each at the order's end date, else its
+    course length (bounds, count or 'x N days') from its start; a count within an end date ends at whichever comes
+    first (FHIR), as :func:`draft_course_length` reads it. So the draft ends before its end date only when every
+    instruction has a count that does."""
     first = draft_start(order, today)
     if order.steps:  # an open last step runs on (record.py ends an order not being given at that step's first day)
         last = order.steps[-1].last
     elif len({d.sequence for d in order.dosages}) > 1:  # steps that could not be laid out: no end known
         last = None
-    elif order.end is not None and not (order.dosage is not None and order.dosage.timing.count):
-        last = order.end
-    else:
-        length = draft_course_length(order, first)
-        ends = (order.end, _days_on(first, length) if length is not None else None)
-        last = min((end for end in ends if end is not None), default=None)
+    else:  # instructions given together: the draft runs until the last of them ends, open-ended if one is
+        ends = [_instruction_end(order, dosage, first) for dosage in order.dosages or (None,)]
+        last = None if None in ends else max(end for end in ends if end is not None)
     return first, (max(last, first) if last is not None else None)
+
+
+def _instruction_end(order: MedicationOrder, dosage: Dosage | None, first: date) -> date | None:
+    """The last day one instruction of a draft starting on ``first`` is given (None: no end): the order's end date,
+    else its course length from ``first``; with a count, whichever comes first."""
+    counted = dosage is not None and bool(dosage.timing.count)
+    if order.end is not None and not counted:
+        return order.end
+    length = _instruction_length(order, dosage, first)
+    return min((end for end in (order.end, _days_on(first, length) if length is not None else None)
+                if end is not None), default=None)
 
 
 def most_on_one_day(amounts: Sequence[tuple[MedicationOrder, float]], today: date

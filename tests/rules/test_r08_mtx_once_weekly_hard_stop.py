@@ -703,7 +703,9 @@ def test_keeping_the_draft_beside_a_daily_order_also_stops_the_order_it_renews(k
 
 _TWICE_WEEKLY_SIGS = ["3 tablets by mouth on Mondays and Thursday", "3 tablets by mouth every Monday, and Thursday",
                       "3 tablets by mouth weekly on Tue & Sat", "3 tablets by mouth every Monday and on Thursday",
-                      "3 tablets by mouth Tues & Sats"]
+                      "3 tablets by mouth Tues & Sats", "3 tablets by mouth every Mon, Thu",
+                      # a clause about something else ends where the drug is given
+                      "avoid alcohol and take 3 tablets on Monday and Thursday"]
 
 
 @pytest.mark.parametrize("text", _TWICE_WEEKLY_SIGS)
@@ -731,3 +733,32 @@ def test_a_twice_weekly_sig_alone_is_a_hard_stop(kb, today, text):
 def test_one_weekday_and_an_ordinary_word_is_still_once_weekly(kb, today, text):
     chart = _chart(today).draft(METHOTREXATE_2_5, 15, "mg", text=text, **WEEKLY)
     assert _card(kb, today, chart) is None
+
+
+_ONCE_WEEKLY_SIGS = [
+    "15 mg once weekly on Monday, sun protection advised", "15 mg once weekly on Monday; Sat/Sun no dose",
+    "15 mg every Monday, Thursday blood test", "15 mg every Monday; Friday: folic acid",
+    "15 mg once weekly on Mondays; Tuesday folic acid 5 mg",
+    "15 mg once weekly on Monday; avoid alcohol on Saturday and Sunday",
+    "15 mg once weekly on Monday; clinic on Tuesday and Friday",
+    "15 mg once weekly on Monday; do not take on Tuesday, Wednesday, Thursday, Friday, Saturday or Sunday",
+]
+
+
+@pytest.mark.parametrize("form", ["weekly", "weekly on Monday", "text alone"])
+@pytest.mark.parametrize("text", _ONCE_WEEKLY_SIGS)
+def test_a_weekday_in_a_clause_about_something_else_is_no_second_dose_day(kb, today, text, form):
+    """Once-weekly methotrexate the hard stop stopped (review of 075557a): a comma, read as a clause break, joined a
+    weekday list across clauses ('on Monday ; sun', 'every Monday ; Thursday'), 'on' and two weekdays scheduled doses
+    in a clause about alcohol or a clinic, and a negation ended at the list's first comma. A comma joins only weekdays
+    that end their clause, a clause led by a word about something else ('avoid', 'clinic', 'bloods', 'no dose', a
+    folate) names no dose day, and a clause holds its list whole."""
+    if form == "text alone":
+        resource = _chart(today).medication_request(METHOTREXATE_2_5, 15, "mg", start=0, status="draft", text=text)
+        resource["dosageInstruction"][0].pop("timing")
+        chart = _chart(today).draft_resource(resource)
+    else:
+        on_monday = {"day_of_week": ["mon"]} if form == "weekly on Monday" else {}
+        chart = _chart(today).draft(METHOTREXATE_2_5, 15, "mg", text=text, **WEEKLY, **on_monday)
+    card = _card(kb, today, chart)
+    assert card is None, card and card["detail"].split("\n")[1]
