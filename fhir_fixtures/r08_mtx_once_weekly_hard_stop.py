@@ -203,3 +203,18 @@ def active_ending_before_draft(today: date) -> dict[str, Any]:
                                      day_of_week=["mon"], resource_id="mtx-until-6")
     return chart.draft(METHOTREXATE_2_5, 15, "mg", start=7, period_unit="wk", day_of_week=["thu"],
                        resource_id="mtx-thu-from-7").request("order-sign")
+
+
+# Correct once-weekly sigs whose other weekdays are about something else (a clinic, labs, alcohol, no dose, a
+# folate): no second dose day, so no hard stop (tests of R08 and of the weekday reader)
+ONCE_WEEKLY_SIGS_NAMING_OTHER_DAYS = [
+    "15 mg once weekly on Monday, sun protection advised", "15 mg once weekly on Monday; Sat/Sun no dose",
+    "15 mg every Monday, Thursday blood test", "15 mg every Monday; Friday: folic acid",
+    "15 mg once weekly on Mondays; Tuesday folic acid 5 mg",
+    "15 mg once weekly on Monday; avoid alcohol on Saturday and Sunday",
+    "15 mg once weekly on Monday; clinic on Tuesday and Friday",
+    "15 mg once weekly on Monday; do not take on Tuesday, Wednesday, Thursday, Friday, Saturday or Sunday",
+    "15 mg every Monday; labs every Thursday", "15 mg once weekly on Monday, avoid on Sundays",
+    "15 mg once weekly (avoid on Sundays) every Monday", "15 mg once weekly on Monday; no dose Tue-Sun",
+    "15 mg weekly on Monday, Friday bloods", "15 mg once weekly on Monday. Blood tests on Thursday",
+]

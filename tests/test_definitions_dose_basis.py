@@ -19,6 +19,7 @@ from fhir_fixtures.builders import (
     Chart,
 )
 from fhir_fixtures.r06_prednisone_adult_dose_check import PRED_EYE_DROPS
+from fhir_fixtures.r08_mtx_once_weekly_hard_stop import ONCE_WEEKLY_SIGS_NAMING_OTHER_DAYS
 from hooks.context import HookContext
 from hooks.definitions import dose_basis
 from hooks.record import Timing, build_record, read_order
@@ -519,20 +520,9 @@ def test_a_list_of_weekdays_is_their_number_of_doses_a_week(text):
     assert (parsed.timing.frequency, parsed.timing.period, parsed.timing.period_unit) == (2, 1, "wk")
 
 
-_NO_DOSE_DAY_SIGS = [
-    "15 mg once weekly on Monday, sun protection advised", "15 mg once weekly on Monday; Sat/Sun no dose",
-    "15 mg every Monday, Thursday blood test", "15 mg every Monday; Friday: folic acid",
-    "15 mg once weekly on Mondays; Tuesday folic acid 5 mg",
-    "15 mg once weekly on Monday; avoid alcohol on Saturday and Sunday",
-    "15 mg once weekly on Monday; clinic on Tuesday and Friday",
-    "15 mg once weekly on Monday; do not take on Tuesday, Wednesday, Thursday, Friday, Saturday or Sunday",
-    "15 mg every Monday; labs every Thursday", "15 mg once weekly on Monday, avoid on Sundays",
-    "15 mg once weekly (avoid on Sundays) every Monday", "15 mg once weekly on Monday; no dose Tue-Sun",
-    "15 mg weekly on Monday, Friday bloods", "15 mg once weekly on Monday. Blood tests on Thursday",
-]
 
 
-@pytest.mark.parametrize("text", _NO_DOSE_DAY_SIGS)
+@pytest.mark.parametrize("text", ONCE_WEEKLY_SIGS_NAMING_OTHER_DAYS)
 def test_a_weekday_in_a_clause_about_something_else_is_no_dose_day(text):
     """Review of 075557a (R08 stopped these once-weekly sigs): a clause break where a comma was joined a weekday
     list ('on Monday ; sun', 'every Monday ; Thursday'), 'on' and two weekdays scheduled doses in a clause about a

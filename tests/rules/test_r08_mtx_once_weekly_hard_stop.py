@@ -15,7 +15,7 @@ from fhir_fixtures.builders import (
     UCUM,
     Chart,
 )
-from fhir_fixtures.r08_mtx_once_weekly_hard_stop import weekly_on_the_chart
+from fhir_fixtures.r08_mtx_once_weekly_hard_stop import ONCE_WEEKLY_SIGS_NAMING_OTHER_DAYS, weekly_on_the_chart
 from hooks.definitions.routes import V3_ROUTE
 from tests.conftest import deleted, explained, fired, run
 
@@ -735,18 +735,10 @@ def test_one_weekday_and_an_ordinary_word_is_still_once_weekly(kb, today, text):
     assert _card(kb, today, chart) is None
 
 
-_ONCE_WEEKLY_SIGS = [
-    "15 mg once weekly on Monday, sun protection advised", "15 mg once weekly on Monday; Sat/Sun no dose",
-    "15 mg every Monday, Thursday blood test", "15 mg every Monday; Friday: folic acid",
-    "15 mg once weekly on Mondays; Tuesday folic acid 5 mg",
-    "15 mg once weekly on Monday; avoid alcohol on Saturday and Sunday",
-    "15 mg once weekly on Monday; clinic on Tuesday and Friday",
-    "15 mg once weekly on Monday; do not take on Tuesday, Wednesday, Thursday, Friday, Saturday or Sunday",
-]
 
 
 @pytest.mark.parametrize("form", ["weekly", "weekly on Monday", "text alone"])
-@pytest.mark.parametrize("text", _ONCE_WEEKLY_SIGS)
+@pytest.mark.parametrize("text", ONCE_WEEKLY_SIGS_NAMING_OTHER_DAYS)
 def test_a_weekday_in_a_clause_about_something_else_is_no_second_dose_day(kb, today, text, form):
     """Once-weekly methotrexate the hard stop stopped (review of 075557a): a comma, read as a clause break, joined a
     weekday list across clauses ('on Monday ; sun', 'every Monday ; Thursday'), 'on' and two weekdays scheduled doses
