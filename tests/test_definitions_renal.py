@@ -476,6 +476,16 @@ _REPEAT_THE_CREATININE = {"imnm-add-steroid-sparing-by-month-1": _r05_holds_back
     "the eGFR is known: repeat the creatinine (or get the lab's eGFR)")}
 
 
+def _reader_says_left_open(kb, today, rule: str, chart: Chart, hook: str, named: str) -> None:
+    """The rule's card says the eGFR 80 of ten days ago is left open by the creatinine two days ago, ``named``."""
+    card = fired(run(kb, chart.request(hook), today)).get(rule)
+    limit = 30 if rule == "imnm-add-steroid-sparing-by-month-1" else 60
+    said = (f"eGFR 80 on {chart.at(-10)} is not below {limit}; the newer result leaves it open: eGFR on "
+            f"{chart.at(-2)} could not be estimated from {named}; whether it is below {limit} is not known")
+    says = _REPEAT_THE_CREATININE.get(rule, UNREAD_SAYS[rule])
+    assert card is not None and says(card, said), card
+
+
 @pytest.mark.parametrize("kind", ["haemolysed", "unit-not-read"])
 @pytest.mark.parametrize("rule", UNREAD_SAYS)
 def test_every_reader_takes_a_newer_creatinine_that_gives_no_egfr_as_not_known(kb, today, rule, kind):
@@ -485,12 +495,7 @@ def test_every_reader_takes_a_newer_creatinine_that_gives_no_egfr_as_not_known(k
     gives none."""
     chart, hook = READERS[rule][0](today)
     named = _unestimated(chart.lab(EGFR, 80, "mL/min/{1.73_m2}", day=-10), kind)
-    card = fired(run(kb, chart.request(hook), today)).get(rule)
-    limit = 30 if rule == "imnm-add-steroid-sparing-by-month-1" else 60
-    said = (f"eGFR 80 on {chart.at(-10)} is not below {limit}; the newer result leaves it open: eGFR on "
-            f"{chart.at(-2)} could not be estimated from {named}; whether it is below {limit} is not known")
-    says = _REPEAT_THE_CREATININE.get(rule, UNREAD_SAYS[rule])
-    assert card is not None and says(card, said), card
+    _reader_says_left_open(kb, today, rule, chart, hook, named)
 
 
 NO_NUMBER = {  # a lab's eGFR result that holds no number: a text, or a flag alone
@@ -520,12 +525,7 @@ def test_every_reader_takes_a_haemolysed_sample_with_no_egfr_number_as_not_known
     chart, hook = READERS[rule][0](today)
     named = _unestimated(chart.lab(EGFR, 80, "mL/min/{1.73_m2}", day=-10), "haemolysed")
     chart.observation(EGFR, -2, value_string="Specimen haemolysed")
-    card = fired(run(kb, chart.request(hook), today)).get(rule)
-    limit = 30 if rule == "imnm-add-steroid-sparing-by-month-1" else 60
-    said = (f"eGFR 80 on {chart.at(-10)} is not below {limit}; the newer result leaves it open: eGFR on "
-            f"{chart.at(-2)} could not be estimated from {named}; whether it is below {limit} is not known")
-    says = _REPEAT_THE_CREATININE.get(rule, UNREAD_SAYS[rule])
-    assert card is not None and says(card, said), card
+    _reader_says_left_open(kb, today, rule, chart, hook, named)
 
 
 def _pending(chart, day, status="registered", **written):
