@@ -22,7 +22,7 @@ from typing import Any
 
 from hooks.context import HookContext
 from hooks.definitions import antibodies, ck, steroids
-from hooks.definitions.courses import course_days, ended_early_text, taken_over_on
+from hooks.definitions.courses import course_days, ended_early_list, taken_over_on
 from hooks.definitions.dose_basis import read_dose
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.steroids import DailyLevels
@@ -47,8 +47,7 @@ def build(record: PatientRecord, context: HookContext) -> dict[str, Any]:
     history = steroids.history(record, context)
     notes += [f"Glucocorticoid dose not readable: {o.label} ({o.reference}); not drawn." for o in history.unreadable]
     notes += ck.warnings(record, context)
-    unreadable = {id(order) for order in history.unreadable}  # not drawn, so no step of theirs to mark
-    ended = [order for order in history.over_by_today() if id(order) not in unreadable]
+    ended = history.over_by_today(unreadable=False)  # an unreadable dose is not drawn: no step of its to mark
     data: dict[str, Any] = {
         "today": record.today.isoformat(),
         "ck": [{"date": p.day.isoformat(), "value": round(p.value, 1), "uln": round(p.uln, 1),
@@ -95,7 +94,7 @@ def _segment(start: date, end: date, peq: float) -> dict[str, Any]:
 def _end_unknown(*orders: MedicationOrder) -> dict[str, Any]:
     """The keys marking an end drawn at today that is only the latest it may have been: ``orders`` ended before
     their end dates, on days the chart does not give."""
-    how = "; ".join(ended_early_text(order) for order in orders)
+    how = ended_early_list(orders)
     return {"endUnknown": True, "endNote": f"{how}: drawn up to today, the latest it may have been given"}
 
 

@@ -514,9 +514,10 @@ def test_a_protection_question_reads_an_order_that_ended_before_its_end_date_ear
     assert late == (today + timedelta(days=-10) if order.get("end") else today)
     since = today - timedelta(days=28)
     counted = early is not None and early >= -28
-    assert bool(courses.given_since(record, "tmp_smx", since=since, err_early=True)) is counted
+    protecting, left_out = courses.protection_since(record, "tmp_smx", since=since)
+    assert bool(protecting) is counted
     assert bool(courses.given_since(record, "tmp_smx", since=since))  # exposure still errs late
-    assert [o.label for o in courses.left_out_early(record, "tmp_smx", since=since)] == (
+    assert [o.label for o in left_out] == (
         [] if counted else [TMP_SMX_DS[2]])
 
 

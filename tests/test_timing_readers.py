@@ -66,7 +66,7 @@ def test_prophylaxis_counted_three_times_a_week_lasts_to_its_earliest_last_dose(
     unsafe side: it reads the course at its fewest days (courses.course_days(err_early=True) through order_runs and
     dose_run), so from D-54 the last dose is D-29, outside its 4 weeks ('prophylaxis missing'). Review of 075557a:
     it read the longest span, D-28, and counted it; a dose check adding drafts up still reads the longest. It did
-    not stop before an end date, so it is not named as stopped before one (courses.left_out_early)."""
+    not stop before an end date, so it is not named as stopped before one (courses.protection_since)."""
     chart = _on_high_dose_prednisone(today).medication(TMP_SMX_DS, 1, "{tbl}", start=start, status="completed",
                                                        frequency=3, period_unit="wk", count=12)
     card, entry = _result(kb, chart, "pjp-prophylaxis-missing")

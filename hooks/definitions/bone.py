@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from hooks.context import HookContext
-from hooks.definitions.courses import given_since, left_out_early
+from hooks.definitions.courses import protection_since
 from hooks.definitions.diagnosis import Done
 from hooks.record import Condition, MedicationOrder, Observation, PatientRecord
 from hooks.units import convert
@@ -82,11 +82,10 @@ def osteoporosis_drugs(record: PatientRecord, window_days: int = OSTEOPOROSIS_DR
                        ) -> tuple[list[MedicationOrder], list[MedicationOrder]]:
     """Osteoporosis drugs active now, or given within ``window_days`` (long-interval infusions/injections); and
     those left out because they ended before their end date, on a day the chart does not give. Protection errs
-    early (courses.given_since's ``err_early``): such a drug counts until the last day it is known to have been
+    early (courses.protection_since): such a drug counts until the last day it is known to have been
     given, not until today, so a missing drug is not hidden."""
     since = record.today - timedelta(days=window_days)
-    return (given_since(record, "osteoporosis_drug", since=since, err_early=True),
-            left_out_early(record, "osteoporosis_drug", since=since))
+    return protection_since(record, "osteoporosis_drug", since=since)
 
 
 def _condition_text(condition: Condition) -> str:

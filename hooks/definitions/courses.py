@@ -16,7 +16,7 @@ Read up to today, an exposure question (immunosuppressed? on a checkpoint inhibi
 protection question (PJP prophylaxis, an osteoporosis drug) errs early instead (``err_early``): erring late would
 count protection that may have stopped weeks ago and hide the card saying it is missing. Such an order was given
 up to the last day its supply or written doses give, else on its first day, as one without an end date; the orders
-that only the late reading counts are for the card to name (:func:`left_out_early`). Written doses not a whole number
+that only the late reading counts are for the card to name (:func:`protection_since`). Written doses not a whole number
 of days apart are read at their fewest calendar days there, at their most elsewhere (:func:`dose_run`).
 
 How many days and administrations a timing's count, duration and bounds give is one reading, :func:`dose_run`, and
@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TypeVar
@@ -414,25 +414,34 @@ def given_today(order: MedicationOrder, today: date) -> bool:
     return span is not None and span[1] >= today and not ended_before_its_end(order, today)
 
 
-def doses_since(record: PatientRecord, *groups: str, since: date, err_early: bool = False
-                ) -> list[tuple[MedicationOrder, date]]:
+def doses_since(record: PatientRecord, *groups: str, since: date) -> list[tuple[MedicationOrder, date]]:
     """(order, last day given) of the orders of ``groups`` current now or last given on or after ``since``; an order
-    that ended before its end date read late, or with ``err_early`` early (:func:`last_dose_day`)."""
+    that ended before its end date read late (:func:`last_dose_day`)."""
     return [(m, last) for m in record.medications_in(*groups)
-            if (last := last_dose_day(m, record.today, err_early=err_early)) is not None and last >= since]
+            if (last := last_dose_day(m, record.today)) is not None and last >= since]
 
 
-def given_since(record: PatientRecord, *groups: str, since: date, err_early: bool = False) -> list[MedicationOrder]:
-    """Orders of ``groups`` current now or last given on or after ``since`` (``err_early``: :func:`doses_since`)."""
-    return [m for m, _ in doses_since(record, *groups, since=since, err_early=err_early)]
+def given_since(record: PatientRecord, *groups: str, since: date) -> list[MedicationOrder]:
+    """Orders of ``groups`` current now or last given on or after ``since`` (:func:`doses_since`)."""
+    return [m for m, _ in doses_since(record, *groups, since=since)]
 
 
-def left_out_early(record: PatientRecord, *groups: str, since: date) -> list[MedicationOrder]:
-    """Orders of ``groups`` given on or after ``since`` read late but not read early (``err_early``) because each
-    ended before its end date, on a day the chart does not give. A protection question that leaves them out says so.
-    A count whose last dose falls a day before ``since`` at the earliest is not one of them: it has no end date."""
-    return [m for m in given_since(record, *groups, since=since) if ended_before_its_end(m, record.today)
-            and ((last := last_dose_day(m, record.today, err_early=True)) is None or last < since)]
+def protection_since(record: PatientRecord, *groups: str, since: date
+                     ) -> tuple[list[MedicationOrder], list[MedicationOrder]]:
+    """The orders of ``groups`` that protect on or after ``since``, read early (``err_early``: a protection
+    question), and those read late but not early because each ended before its end date, on a day the chart does
+    not give: a protection question that leaves them out says so. A count whose last dose falls a day before
+    ``since`` at the earliest is not one of the latter: it has no end date."""
+    counted: list[MedicationOrder] = []
+    left_out: list[MedicationOrder] = []
+    for order in record.medications_in(*groups):
+        early = last_dose_day(order, record.today, err_early=True)
+        if early is not None and early >= since:
+            counted.append(order)
+        elif ended_before_its_end(order, record.today) and (
+                (late := last_dose_day(order, record.today)) is not None and late >= since):
+            left_out.append(order)
+    return counted, left_out
 
 
 def ended_early_how(order: MedicationOrder) -> str:
@@ -445,3 +454,8 @@ def ended_early_text(order: MedicationOrder) -> str:
     """How a card names an order that ended before its end date: 'TMP/SMX (stopped before its end date 2026-12-21,
     on a day the chart does not give)'."""
     return f"{order.label} ({ended_early_how(order)})"
+
+
+def ended_early_list(orders: Iterable[MedicationOrder]) -> str:
+    """Orders that ended before their end date, each as :func:`ended_early_text` names it, joined by '; '."""
+    return "; ".join(ended_early_text(order) for order in orders)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from hooks.context import HookContext
-from hooks.definitions.courses import given_since, left_out_early
+from hooks.definitions.courses import given_since, protection_since
 from hooks.definitions.routes import is_local_order, route_words
-from hooks.record import MedicationOrder, PatientRecord
+from hooks.record import MedicationOrder, PatientRecord, per_record
 
 STEROID_SPARING = ("methotrexate", "azathioprine", "mycophenolate", "ivig", "rituximab", "tacrolimus",
                    "cyclosporine", "cyclophosphamide")
@@ -21,24 +21,27 @@ def steroid_sparing_since(record: PatientRecord, since: date) -> list[Medication
     return given_since(record, *STEROID_SPARING, since=since)
 
 
-def _pjp_window_start(record: PatientRecord, context: HookContext) -> date:
-    return record.today - timedelta(days=int(context.definition("pjp_prophylaxis_window_days")))
+@per_record
+def _pjp_protection(record: PatientRecord, context: HookContext
+                    ) -> tuple[list[MedicationOrder], list[MedicationOrder]]:
+    """PJP prophylaxis within the window, and what ended before its end date and is left out
+    (courses.protection_since), in forms that prevent PJP (:func:`covers_pjp`)."""
+    since = record.today - timedelta(days=int(context.definition("pjp_prophylaxis_window_days")))
+    counted, left_out = protection_since(record, *PJP_PROPHYLAXIS, since=since)
+    return [m for m in counted if covers_pjp(m)], [m for m in left_out if covers_pjp(m)]
 
 
 def pjp_prophylaxis(record: PatientRecord, context: HookContext) -> list[MedicationOrder]:
     """Active TMP/SMX, atovaquone, dapsone or pentamidine, or one given within the last 4 weeks. Protection errs
-    early (courses.given_since's ``err_early``): one that ended before its end date counts until the last day it is
-    known to have been given, not until today (it may have stopped weeks ago; the missing-prophylaxis card must
-    show)."""
-    since = _pjp_window_start(record, context)
-    return [m for m in given_since(record, *PJP_PROPHYLAXIS, since=since, err_early=True) if covers_pjp(m)]
+    early (courses.protection_since): one that ended before its end date counts until the last day it is known to
+    have been given, not until today (it may have stopped weeks ago; the missing-prophylaxis card must show)."""
+    return _pjp_protection(record, context)[0]
 
 
 def pjp_prophylaxis_not_counted(record: PatientRecord, context: HookContext) -> list[MedicationOrder]:
     """The prophylaxis :func:`pjp_prophylaxis` leaves out because it ended before its end date, on a day the chart
-    does not give (courses.left_out_early): for the card to name."""
-    since = _pjp_window_start(record, context)
-    return [m for m in left_out_early(record, *PJP_PROPHYLAXIS, since=since) if covers_pjp(m)]
+    does not give: for the card to name (courses.ended_early_list)."""
+    return _pjp_protection(record, context)[1]
 
 
 def is_co_trimoxazole(order: MedicationOrder) -> bool:

@@ -38,7 +38,7 @@ from hooks.record import CURRENT_STATUSES, Dosage, MedicationOrder, PatientRecor
 Level = Literal["high", "low", "unknown"]
 ALWAYS_HIGH = ("mycophenolate", "tacrolimus", "cyclosporine", "cyclophosphamide")
 # The groups whose orders may have stopped on a day the chart does not give
-_WORST_CASE_GROUPS = ("glucocorticoid_systemic", "methotrexate", "azathioprine", *ALWAYS_HIGH, "rituximab")
+_WORST_CASE_GROUPS = (steroids.GROUP, "methotrexate", "azathioprine", *ALWAYS_HIGH, "rituximab")
 _NO_TIMING = Timing()  # a dosage that says nothing of when it is given (its text only)
 
 

@@ -250,31 +250,36 @@ class SteroidHistory:
         """Today's PEQ from the courses given today as the chart says: an order that ended before its end date
         (courses.ended_before_its_end) is on the timeline until today, the latest it may have been given, but it
         is over, so it gives no dose today (R23's "today ... mg/day PEQ"); nor does one that starts after today."""
-        return round(sum(peq for order, peq, first, last in self.courses
-                         if first <= self.today <= last and not ended_before_its_end(order, self.today)), 6)
+        return round(sum(peq for order, peq, _, _ in self._reaching_today()
+                         if not ended_before_its_end(order, self.today)), 6)
 
     def given_today(self) -> bool:
         """A glucocorticoid is given today as the chart says (:meth:`peq_given_today`), one whose dose cannot be read
         included (courses.given_today)."""
         return self.peq_given_today() > 0 or any(given_today(o, self.today) for o in self.unreadable)
 
-    def over_by_today(self) -> list[MedicationOrder]:
+    def _reaching_today(self) -> Iterator[tuple[MedicationOrder, float, date, date]]:
+        """The courses whose days include today."""
+        return (course for course in self.courses if course[2] <= self.today <= course[3])
+
+    def over_by_today(self, *, unreadable: bool = True) -> list[MedicationOrder]:
         """The orders read as given up to today that ended before their end date: today is only the latest day
-        they may have been given."""
-        reach = [order for order, _, first, last in self.courses if first <= self.today <= last]
-        reach += self.unreadable_since(self.today)
+        they may have been given; with ``unreadable``, those whose dose could not be read too."""
+        reach = [order for order, _, _, _ in self._reaching_today()]
+        if unreadable:
+            reach += self.unreadable_since(self.today)
         return list({id(o): o for o in reach if ended_before_its_end(o, self.today)}.values())
 
     def exposure(self, threshold: float) -> Exposure:
         """Today's dose and the run at or above ``threshold`` up to today (:class:`Exposure`): the part of today's
         dose from courses whose order ended before its end date is named, and the run is also read without them."""
         run = self.run_at_or_above(threshold, self.today)
-        ended = [course for course in self.courses if course[2] <= self.today <= course[3] and course[1] > 0
-                 and ended_before_its_end(course[0], self.today)]
+        ended = [course for course in self._reaching_today()
+                 if course[1] > 0 and ended_before_its_end(course[0], self.today)]
         if not ended:
             return Exposure(run, threshold, self.peq_on(self.today), run.days)
-        without = daily_levels(((first, last, peq) for order, peq, first, last in self.courses
-                                if not any(order is gone[0] and first == gone[2] for gone in ended)), self.today)
+        gone = {id(course) for course in ended}
+        without = daily_levels(((c[2], c[3], c[1]) for c in self.courses if id(c) not in gone), self.today)
         certain = without.run_at_or_above(threshold, self.today, self.bridge_days).days
         stopped = "; ".join(dict.fromkeys(ended_early_text(course[0]) for course in ended))
         return Exposure(run, threshold, self.peq_on(self.today), certain, self.peq_given_today(), stopped)

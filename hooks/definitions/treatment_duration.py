@@ -30,10 +30,10 @@ from hooks.definitions.courses import (
 )
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.routes import systemic
+from hooks.definitions.steroids import GROUP as GLUCOCORTICOID_GROUP
 from hooks.dosing import dose_per_administration, interval_days
 from hooks.record import Dosage, Immunization, MedicationOrder, PatientRecord, per_record
 
-GLUCOCORTICOID = "glucocorticoid_systemic"
 IVIG_DEFAULT_INTERVAL_DAYS = 28  # IVIG cycles are 4-weekly unless the order says otherwise
 # One anti-CD20 course keeps B cells depleted for about 6 months; it counts as ongoing therapy for that long.
 RITUXIMAB_EFFECT_DAYS = 180
@@ -124,7 +124,7 @@ def combination(record: PatientRecord, context: HookContext,
                 agents: tuple[str, ...] = STEROID_SPARING) -> Combination:
     """How many consecutive days, up to today, a systemic GC and a steroid-sparing agent were both given."""
     today = record.today
-    steroids = _covered(systemic(record.medications_in(GLUCOCORTICOID)), today)
+    steroids = _covered(systemic(record.medications_in(GLUCOCORTICOID_GROUP)), today)
     sparing = _covered(systemic(record.medications_in(*agents)), today)
     sparing_spans = [span for _, span in sparing]
     if "ivig" in agents:

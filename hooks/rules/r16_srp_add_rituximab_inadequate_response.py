@@ -11,7 +11,7 @@ from hooks.definitions import antibodies, escalation, hepatitis, immunosuppressi
 from hooks.definitions import treatment_duration as td
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
-from hooks.definitions.courses import ended_early_text
+from hooks.definitions.courses import ended_early_list
 from hooks.definitions.dose_basis import mg
 from hooks.record import Observation, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
@@ -167,8 +167,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     hbv = _hbv_screen(record, context, int(params["hbsag_max_age_days"]))
     pjp = immunosuppression.pjp_prophylaxis(record, context)
-    pjp_not_counted = "; ".join(ended_early_text(o) for o in immunosuppression.pjp_prophylaxis_not_counted(record,
-                                                                                                          context))
+    pjp_not_counted = ended_early_list(immunosuppression.pjp_prophylaxis_not_counted(record, context))
     # named as R26 names them
     unmanaged = hepatitis.unmanaged(record, context)  # R26 would hold the order: R16 does not offer it
     facts.update(hbv_screen=hbv.text, **hepatitis.follow_up_facts(record, context),

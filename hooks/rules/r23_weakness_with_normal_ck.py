@@ -8,7 +8,7 @@ from datetime import timedelta
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, steroids, strength
-from hooks.definitions.courses import ended_early_text
+from hooks.definitions.courses import ended_early_list
 from hooks.record import LOINC, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import PINAL_FERNANDEZ_2018, SEED_003, SEED_004
@@ -93,8 +93,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # the days err late (an order that ended before its end date counts until today), but today's dose is the
     # orders still given today; one stopped on a day the chart does not give may have stopped yesterday, and steroid
     # myopathy outlasts the last dose, so the card still shows, saying so
-    over = None if history.given_today() else "; ".join(
-        ended_early_text(o) for o in history.over_by_today())
+    over = None if history.given_today() else ended_early_list(history.over_by_today())
     facts["stopped_on_a_day_not_given"] = over
     weakness = mmt8_decline(record, context) or documented_weakness(record, context)
     facts["weakness"] = weakness

@@ -10,7 +10,7 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import immunosuppression, renal, steroids
 from hooks.definitions.cohorts import is_paediatric
-from hooks.definitions.courses import ended_early_text, given_since
+from hooks.definitions.courses import ended_early_list, given_since
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import (
@@ -161,7 +161,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     unreadable = [f"{o.label} ({(o.dosage.text if o.dosage else None) or 'dose not readable'})"
                   for o in history.unreadable_since(window_start)]
     prophylaxis = immunosuppression.pjp_prophylaxis(record, context)
-    not_counted = "; ".join(ended_early_text(o) for o in immunosuppression.pjp_prophylaxis_not_counted(record, context))
+    not_counted = ended_early_list(immunosuppression.pjp_prophylaxis_not_counted(record, context))
     facts: dict[str, Any] = {
         "peq_today_mg": round(peq_today, 1),
         "peq_given_today_mg": round(history.peq_given_today(), 1),

@@ -11,7 +11,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import bone, cohorts, steroids
-from hooks.definitions.courses import ended_early_text
+from hooks.definitions.courses import ended_early_list
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ACR_2022_GIOP, SEED_000, SEED_003
@@ -158,7 +158,7 @@ def _child_suggestions(context: HookContext, missing: list[str], vitamin_d_iu: i
 def _drugs_not_counted(protection: bone.BoneProtection, facts: dict[str, Any], drug_needed: bool) -> list[str]:
     """The osteoporosis drugs left out because they ended before their end date, on a day the chart does not give
     (bone protection errs early): in the facts, and a note for the card when a drug is needed."""
-    text = "; ".join(ended_early_text(o) for o in protection.osteoporosis_drugs_not_counted) or None
+    text = ended_early_list(protection.osteoporosis_drugs_not_counted) or None
     facts["osteoporosis_drugs_not_counted"] = text
     return [f"Not counted as current osteoporosis treatment: {text}."] if text and drug_needed else []
 
