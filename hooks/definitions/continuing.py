@@ -292,7 +292,7 @@ def left_active_finding(left: Sequence[tuple[MedicationOrder, str]], total: str 
             f"given{together}.")
 
 
-def left_active_summary(drafted: str, on_chart: Sequence[str]) -> str:
+def _left_active_summary(drafted: str, on_chart: Sequence[str]) -> str:
     """'Prednisone 40 mg/day draft: the 60 mg/day order on the chart is still active'."""
     one = len(on_chart) == 1
     return (f"{drafted} draft: the {' and '.join(on_chart)} order{'' if one else 's'} on the chart "
@@ -308,11 +308,14 @@ prescription), so signing it does not stop that order. **Discontinue the order o
 write the draft as a change of that order."""
 
 
-def left_active_warning(left: Sequence[tuple[MedicationOrder, str]], *, summary: str, findings: Sequence[str],
-                        judged: str, facts: dict[str, object], about: list[MedicationOrder]) -> Fired:
-    """The warning a dose check gives when only chart orders left active (``left``) are wrong: ``findings`` (what
-    was ordered, and :func:`left_active_finding`) and ``judged`` (the draft alone, within the limits). Never
-    critical: the draft alone is the dose intended."""
+def left_active_warning(left: Sequence[tuple[MedicationOrder, str]], *, drafted: str, on_chart: Sequence[str],
+                        findings: Sequence[str], judged: str, facts: dict[str, object],
+                        about: list[MedicationOrder]) -> Fired:
+    """The warning a dose check gives when only chart orders left active (``left``) are wrong: ``drafted`` and
+    ``on_chart`` (the draft's dose and each left-active order's, for the summary), ``findings`` (what was ordered,
+    and :func:`left_active_finding`) and ``judged`` (the draft alone, within the limits). Never critical: the draft
+    alone is the dose intended."""
+    summary = _left_active_summary(drafted, on_chart)
     return Fired(severity="warning", summary=summary,
                  detail=LEFT_ACTIVE_DETAIL.format(summary=summary, findings=" ".join(findings), judged=judged),
                  facts=dict(facts), about=about, suggestions=[keep_and_discontinue(left, recommended=True)])

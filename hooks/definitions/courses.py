@@ -204,7 +204,7 @@ def _weekday_span(days_of_week: tuple[str, ...], dosing_days: int, start: date |
     return (min if err_early else max)(span(first) for first in range(7))
 
 
-def _bounded_days(order: MedicationOrder) -> int | None:
+def order_bounded_days(order: MedicationOrder) -> int | None:
     """Days the order runs: its bounds, else start to end (an end date alone still bounds it)."""
     if order.bounds_days:
         return round(order.bounds_days)
@@ -260,7 +260,7 @@ def order_runs(order: MedicationOrder, *, cycle_gap: float | None = None, bounde
     its start to its end). ``err_early``: a count's days at their fewest (:func:`dose_run`)."""
     if not order.dosages:
         return None
-    bounded = bounded or _bounded_days(order)
+    bounded = bounded or order_bounded_days(order)
     dosed = (list(order.dosages) if every_instruction
              else [d for d in order.dosages if d.dose is not None and not d.as_needed] or [order.dosages[0]])
     groups: dict[int | None, list[tuple[Dosage, DoseRun]]] = {}

@@ -625,7 +625,7 @@ def _instruction_length(order: MedicationOrder, dosage: Dosage | None, start: da
     """Days one instruction of a draft runs, as :func:`draft_course_length` reads the draft's first."""
     if dosage is None:
         return None
-    bounded = courses._bounded_days(order)
+    bounded = courses.order_bounded_days(order)
     bounds = max(1, bounded) if bounded is not None else None
     run = courses.dose_run(_timing_read(dosage), bounded_days=bounds, start=start)
     if bounds is not None:

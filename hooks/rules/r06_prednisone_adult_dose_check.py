@@ -166,11 +166,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                   + (" with the order on the chart" if adds else "") + " is within the adult limits"
                   + ("" if weight else " (no current weight: only the 80 mg cap was checked)"))
         if left:
-            summary = continuing.left_active_summary(
-                f"{drug} {mg(alone.mg)}/day", [f"{mg(d.daily)}/day" if d.daily is not None else d.describe()
-                                               for d in left])
-            return continuing.left_active_warning(left_kept, summary=summary, findings=[*findings, *left_line],
-                                                  judged=within, facts=facts, about=[d.order for d in doses])
+            return continuing.left_active_warning(
+                left_kept, drafted=f"{drug} {mg(alone.mg)}/day",
+                on_chart=[f"{mg(d.daily)}/day" if d.daily is not None else d.describe() for d in left],
+                findings=[*findings, *left_line], judged=within, facts=facts, about=[d.order for d in doses])
         return Quiet(within, facts)
 
     if over_cap:

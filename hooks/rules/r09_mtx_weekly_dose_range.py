@@ -227,11 +227,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         within = (f"{_amount(total, together)}" + (" with the methotrexate on the chart" if adds else "")
                   + " is within the adult range")
         if left:
-            summary = continuing.left_active_summary(
-                f"Methotrexate {_amount(alone, drafted)}",
-                [f"{mg(d.week_mg)}/week" if d.week_mg is not None else d.how_given() for d in left])
-            return continuing.left_active_warning(left_kept, summary=summary, findings=[*findings, *left_line],
-                                                  judged=within, facts=facts, about=[d.order for d in drafted])
+            return continuing.left_active_warning(
+                left_kept, drafted=f"Methotrexate {_amount(alone, drafted)}",
+                on_chart=[f"{mg(d.week_mg)}/week" if d.week_mg is not None else d.how_given() for d in left],
+                findings=[*findings, *left_line], judged=within, facts=facts, about=[d.order for d in drafted])
         return Quiet(within, facts)
 
     critical = total >= p["critical_from_mg_week"] - EPS

@@ -70,8 +70,6 @@ class HbvScreen(NamedTuple):
     text: str
     need_hbsag: bool  # no HBsAg within hbsag_max_age_days
     need_anti_hbc: bool  # no anti-HBc ever
-    positive: tuple[hepatitis.PositiveMarker, ...]
-    follow_up: hepatitis.HbvFollowUp
 
 
 def _hbv_screen(record: PatientRecord, context: HookContext, max_age_days: int) -> HbvScreen:
@@ -95,7 +93,7 @@ def _hbv_screen(record: PatientRecord, context: HookContext, max_age_days: int) 
     text = "; ".join(parts)
     if positive:
         text += f". **Positive: {'; '.join(m.stated for m in positive)}.** " + _hbv_advice(context, follow_up)
-    return HbvScreen(text, not hbsag, not anti_hbc, positive, follow_up)
+    return HbvScreen(text, not hbsag, not anti_hbc)
 
 
 def _hbv_advice(context: HookContext, follow_up: hepatitis.HbvFollowUp) -> str:
@@ -209,7 +207,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 route="iv", frequency=1, period=14, period_unit="d", count=2,
                 note="Only after a current HBV screen (HBsAg and anti-HBc). Infuse per the local rituximab protocol."))
         suggestions.insert(0, Suggestion(label, [start], is_recommended=not (hbv.need_hbsag or hbv.need_anti_hbc)))
-    elif hbv.follow_up.viraemic is not None:  # a detectable load on file needs no second one (R26)
+    elif hepatitis.follow_up(record, context).viraemic is not None:  # a detectable load needs no second one (R26)
         suggestions.append(Suggestion("Hepatology referral before rituximab: HBV DNA detectable", [
             Action("create", "Hepatology referral", resource=orders.service_request(patient, orders.text_concept(
                 "Hepatology referral: HBV DNA detectable, antiviral prophylaxis before anti-CD20 therapy")))],
