@@ -207,8 +207,12 @@ def _ivig_cycles(today, *cycles: tuple[int, float, int]) -> Chart:
     return Chart(today).weight(70).medication(PREDNISONE_20, 20, "mg", start=-400).ivig_cycles(*cycles)
 
 
+def _steps(chart: Chart, reading) -> list[str]:
+    return [str(step) for step in reading(*record_and_context(KB, chart))]
+
+
 def _sparing_steps(chart: Chart) -> list[str]:
-    return [str(step) for step in taper.sparing_reductions(*record_and_context(KB, chart))]
+    return _steps(chart, taper.sparing_reductions)
 
 
 def test_the_same_ivig_cycle_split_over_more_days_is_no_reduction(today):
@@ -363,10 +367,6 @@ def test_no_taper_means_no_relapse(today):
     assert not check.possible and check.reason == "no taper in progress" and check.missing is None
 
 
-def _ivig_steps(chart):
-    return [str(step) for step in taper.sparing_reductions(*record_and_context(KB, chart))]
-
-
 def _on_prednisone():
     return Chart(TODAY).weight(70).medication(PREDNISONE_20, 20, "mg", start=-400)
 
@@ -379,11 +379,11 @@ def test_a_cyclic_order_reads_its_cycle_days_so_the_same_2_g_per_kg_split_differ
         one_cycle_orders.medication(IVIG_CVX, 0.4, "g/kg", start=start, end=start + 4, status="completed",
                                     route=ROUTE_IV)
     one_cycle_orders.medication(IVIG_CVX, 0.4, "g/kg", start=-32, route=ROUTE_IV, period=4, period_unit="wk", count=5)
-    assert _ivig_steps(one_cycle_orders) == []
+    assert _sparing_steps(one_cycle_orders) == []
     cyclic = _on_prednisone().medication(IVIG_CVX, 1, "g/kg", start=-200, end=-61, status="completed",
                                          route=ROUTE_IV, period=4, period_unit="wk", count=2)
     cyclic.medication(IVIG_CVX, 0.4, "g/kg", start=-32, route=ROUTE_IV, period=4, period_unit="wk", count=5)
-    assert _ivig_steps(cyclic) == []
+    assert _sparing_steps(cyclic) == []
 
 
 def test_an_extra_ivig_dose_during_a_running_cyclic_order_is_no_reduction():
@@ -391,18 +391,18 @@ def test_an_extra_ivig_dose_during_a_running_cyclic_order_is_no_reduction():
     'reduced from 140 g to 70 g', and R21 called a CK rise a relapse on taper (review)."""
     chart = _on_prednisone().medication(IVIG_CVX, 2, "g/kg", start=-200, route=ROUTE_IV, period=4, period_unit="wk")
     chart.medication(IVIG_CVX, 1, "g/kg", start=-4, end=-4, status="completed", route=ROUTE_IV)
-    assert _ivig_steps(chart) == []
+    assert _sparing_steps(chart) == []
 
 
 def test_one_late_ivig_cycle_then_one_on_time_is_not_spaced_out():
     chart = _on_prednisone()
     for start in (-120, -92, -56, -28):  # 28, then 36 (8 days late), then 28 again
         chart.medication(IVIG_CVX, 2, "g/kg", start=start, end=start, status="completed", route=ROUTE_IV)
-    assert _ivig_steps(chart) == []
+    assert _sparing_steps(chart) == []
     held = _on_prednisone()
     for start in (-120, -92, -56, -20):  # 28, then 36, then 36: the longer interval holds
         held.medication(IVIG_CVX, 2, "g/kg", start=start, end=start, status="completed", route=ROUTE_IV)
-    assert _ivig_steps(held) == ["ivig spaced out from every 28 to every 36 days on " + held.at(-56)]
+    assert _sparing_steps(held) == ["ivig spaced out from every 28 to every 36 days on " + held.at(-56)]
 
 
 def test_a_cyclic_ivig_order_started_while_the_last_one_runs_is_the_new_schedule():
@@ -411,7 +411,7 @@ def test_a_cyclic_ivig_order_started_while_the_last_one_runs_is_the_new_schedule
     chart = _on_prednisone().medication(IVIG_CVX, 2, "g/kg", start=-200, end=-50, status="completed", route=ROUTE_IV,
                                         period=4, period_unit="wk")
     chart.medication(IVIG_CVX, 1, "g/kg", start=-60, route=ROUTE_IV, period=4, period_unit="wk")
-    assert _ivig_steps(chart) == ["ivig reduced from 140 g to 70 g per cycle on " + chart.at(-60)]
+    assert _sparing_steps(chart) == ["ivig reduced from 140 g to 70 g per cycle on " + chart.at(-60)]
 
 
 def _ivig_drafts(chart: Chart) -> list[str]:
@@ -513,10 +513,6 @@ def test_ivig_drafts_of_one_cycle_are_added_up_before_they_meet_the_cycle_on_fil
 HYDROCORTISONE_20 = (RXNORM, "105396", "hydrocortisone 20 MG Oral Tablet [Hydrocortone]")
 
 
-def _steps(chart: Chart, reading=taper.taper_in_progress) -> list[str]:
-    return [str(step) for step in reading(*record_and_context(KB, chart))]
-
-
 @pytest.mark.parametrize("reading, drug, dose", [
     (taper.sparing_reductions, AZATHIOPRINE_50, 100),
     (taper.gc_reductions, PREDNISONE_20, 15),
@@ -526,7 +522,7 @@ def test_an_order_stopped_before_it_began_is_no_stop(today, reading, drug, dose)
     """A planned next order (from D+7 or D+14) called off before it began: it was read up to today (a span from a
     day after today) and its dose taken away from today's, so a stop or a fall that never happened was a taper
     step (R21 could fire, R22 shortened the CK interval). It gave nothing, so it stopped nothing."""
-    chart = Chart(today).weight(70).medication(PREDNISONE_20, 20, "mg", start=-400)
+    chart = _on_prednisone()
     chart.medication(drug, dose, "mg", start=14, end=60, status="stopped")
     assert _steps(chart, reading) == []
 
@@ -549,7 +545,7 @@ def test_an_agent_stopped_over_two_orders_both_ended_early_is_a_stop(today):
     """Azathioprine 100 mg and 50 mg as two orders, both stopped before their end dates: each was read up to today,
     so each hid the other's stop and no taper was seen. Neither is given today as the chart says: the agent stopped
     (the later order read as taking over from the earlier, courses.taken_over_on, so one stop is said)."""
-    chart = Chart(today).weight(70).medication(PREDNISONE_20, 20, "mg", start=-400)
+    chart = _on_prednisone()
     chart.medication(AZATHIOPRINE_50, 100, "mg", start=-170, end=60, status="stopped")
     chart.medication(AZATHIOPRINE_50, 50, "mg", start=-180, end=60, status="stopped")
     steps = _steps(chart, taper.sparing_reductions)
@@ -563,11 +559,10 @@ def test_an_ivig_draft_whose_days_are_only_in_its_text_is_not_judged(today):
     """1 g/kg with no timing, its text 'daily for 2 days', after 2 g/kg one-day cycles: read as one administration
     it was 'reduced from 140 g to 70 g per cycle' (R21 asked to hold the reduction). Its days are not read, so its
     cycle is not judged; with the same days written in its timing it is."""
-    chart = Chart(today).weight(70).medication(PREDNISONE_20, 20, "mg", start=-400)
+    chart = _on_prednisone()
     chart.ivig_cycles((-84, 2, 1), (-56, 2, 1), (-28, 2, 1))
     chart.draft(IVIG_CVX, 1, "g/kg", start=0, route=ROUTE_IV)
     instruction = chart.drafts[-1]["dosageInstruction"][0]
     del instruction["timing"]
     instruction["text"] = "1 g/kg IV daily for 2 days"
-    record, context = record_and_context(KB, chart, "order-sign")
-    assert taper.draft_reductions(record, context, context.draft_orders) == []
+    assert _ivig_drafts(chart) == []
