@@ -171,3 +171,13 @@ def test_a_number_as_at_most_is_the_bound_a_suggested_dose_is_kept_within(tmp_pa
     assert thresholds.bound(rule, "dose") == 12
     assert thresholds.bound(rule, "free") is None
     assert "made-up.dose = 13 may not exceed 12" in _refused(tmp_path, "[made-up]\ndose = 13\n", [*RULES, rule])
+
+
+def test_r05_reads_no_unestimated_creatinine_older_than_r10s_lab_window(tmp_path):
+    """R05 holds methotrexate back for a creatinine that gives no eGFR; one older than R10 checks before methotrexate
+    starts tells no more than none, so the window may not exceed R10's, whichever of the two the site set."""
+    assert ("imnm-add-steroid-sparing-by-month-1.unestimated_creatinine_max_age_days = 45 may not exceed "
+            "mtx-start-prerequisites.lab_max_age_days = 30") in _refused(
+        tmp_path, "[imnm-add-steroid-sparing-by-month-1]\nunestimated_creatinine_max_age_days = 45\n")
+    assert "may not exceed mtx-start-prerequisites.lab_max_age_days = 14" in _refused(
+        tmp_path, "[mtx-start-prerequisites]\nlab_max_age_days = 14\n")

@@ -37,13 +37,13 @@ RULE = Rule(
                                                          "monotherapy now (a patient off treatment)."),
         "mtx_egfr_min": Param(30, "mL/min/1.73m2", "Below this eGFR methotrexate is not offered first "
                                                    "(mycophenolate is)."),
+        # an older one tells no more than no result at all: R10 asks for a fresh creatinine when methotrexate is
+        # ordered, so R05 reads none older than R10's lab window
+        "unestimated_creatinine_max_age_days": Param(
+            30, "days", "A creatinine that gives no eGFR counts as possibly low kidney function only this recent "
+                        "(an eGFR counts at any age).", at_most="mtx-start-prerequisites.lab_max_age_days"),
     },
 )
-
-# R05 reads the eGFR of any age, but a creatinine that gives none only this recent: as long as R10 (its default lab
-# window) reads a baseline creatinine before methotrexate. An older one tells no more than no result at all, and R10
-# asks for a fresh creatinine when methotrexate is ordered.
-UNESTIMATED_CREATININE_MAX_AGE_DAYS = 30
 
 DETAIL = """\
 **Glucocorticoid alone is usually not enough in IMNM.** Treatment started on {ttx} ({ttx_how}), {days} days
@@ -94,7 +94,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     ild = record.conditions_in("ild", active_only=True)
     kidney = renal.below_limit(record, context, params["mtx_egfr_min"], creatinine_since=record.today - timedelta(
-        days=UNESTIMATED_CREATININE_MAX_AGE_DAYS))
+        days=params["unestimated_creatinine_max_age_days"]))
     tmp_smx = routes.systemic(record.medications_in("tmp_smx", current_only=True))  # eye drops do not meet methotrexate
     # an eGFR that may be below the limit ('<45', a result that cannot be read, a newer creatinine that gives no eGFR)
     # is read as low: methotrexate waits for a recheck

@@ -151,6 +151,17 @@ def test_a_creatinine_that_gives_no_egfr_counts_only_while_recent(kb, today, day
     assert ("leaves it open" in facts["egfr"]) is held_back
 
 
+def test_the_creatinine_window_is_a_site_parameter(kb, today):
+    """A site that reads an unestimated creatinine only within 10 days offers methotrexate first beside one from 20
+    days ago (a window longer than R10's lab window is refused: tests/test_parameters.py)."""
+    chart = _chart(today).observation(CREATININE, -20, value_string="Specimen haemolysed - see comment")
+    assert fired(run(kb, chart.request("patient-view"), today))[RULE]["suggestions"][0]["label"].startswith(
+        "Mycophenolate")
+    site = with_params(kb, RULE, unestimated_creatinine_max_age_days=10)
+    assert fired(run(site, chart.request("patient-view"), today))[RULE]["suggestions"][0]["label"].startswith(
+        "Methotrexate")
+
+
 def test_active_cotrimoxazole_is_mentioned(kb, today):
     chart = _chart(today).medication(TMP_SMX_SS, 1, "{tbl}", start=-40)
     card = fired(run(kb, chart.request("patient-view"), today))[RULE]
