@@ -396,6 +396,29 @@ class Observation:
         cannot be read. Text without a digit ('refused', 'haemolysed') is no measurement at all."""
         return self.quantity is None and self.value_text is not None and any(c.isdigit() for c in self.value_text)
 
+    @property
+    def has_result(self) -> bool:
+        """Whether the result holds anything in any form: a quantity, a text ('>60', 'haemolysed', and 'Pending'
+        too), a coded value or an interpretation. A result with none of them (a test only ordered) has none; a
+        cancelled or entered-in-error one never reaches a rule. One not yet reported may still hold a text."""
+        return (self.quantity is not None or self.value_text is not None or self.value_concept is not None
+                or bool(self.interpretation))
+
+    @property
+    def not_yet_reported(self) -> bool:
+        """A result still pending (registered or preliminary) with no number in it ('Pending', or a flag alone): not
+        a value that cannot be read, but no value yet."""
+        return self.status in PENDING_STATUSES and self.quantity is None and not self.measured_as_text
+
+    @property
+    def shown_result(self) -> str:
+        """The result as the lab reported it, for a card: a quantity ('1.1 mEq/L'), a text, a coded value's label,
+        or the interpretation flags alone ('H'); :attr:`value_label` quotes and shortens it for messages."""
+        if self.quantity is not None:
+            return str(self.quantity)
+        return self.value_text or (self.value_concept.label if self.value_concept is not None
+                                   else "/".join(self.interpretation))
+
 
 @dataclass(slots=True)
 class Condition:

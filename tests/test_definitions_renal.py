@@ -548,7 +548,7 @@ def test_a_creatinine_not_yet_reported_is_passed_over(kb, today, status, written
     assert renal.unestimated_creatinine(record, context) is None
     assert renal.below_limit(record, context, 30).below is False
     pending = record.observations_in("creatinine")[-1]
-    assert renal.not_yet_reported(pending) and renal.estimate(record, context, pending).why == "it is not yet reported"
+    assert pending.not_yet_reported and renal.estimate(record, context, pending).why == "it is not yet reported"
     chart = Chart(today, age=60, sex="male").lab(EGFR, 80, "mL/min/{1.73_m2}", day=-10)
     _unestimated(chart, "unit-not-read", day=-3)
     counted = renal.unestimated_creatinine(*record_and_context(kb, _pending(chart, -1, status, **written)))
@@ -562,7 +562,7 @@ def test_only_a_pending_result_with_no_number_is_not_yet_reported(kb, today, sta
     """A preliminary result with a number in it is reported, if not finally, and a final one is final whatever it
     says: each is read as any creatinine (one that cannot be read is counted)."""
     record, _ = record_and_context(kb, _pending(Chart(today, age=60, sex="male"), -1, status, **written))
-    assert renal.not_yet_reported(record.observations_in("creatinine")[-1]) is pending
+    assert record.observations_in("creatinine")[-1].not_yet_reported is pending
 
 
 def test_a_creatinine_shown_by_its_flag_alone_is_named_by_it(kb, today):

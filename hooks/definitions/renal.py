@@ -40,7 +40,6 @@ from hooks.context import HookContext
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.weight import dosing_height, why_not_current
 from hooks.record import (
-    PENDING_STATUSES,
     Observation,
     PatientRecord,
     Quantity,
@@ -275,30 +274,6 @@ def latest_shown(record: PatientRecord, context: HookContext) -> str | None:
     return str(newest) + (f"; the latest that can be read: {readable}" if readable else "")
 
 
-def has_result(observation: Observation) -> bool:
-    """Whether the result holds anything in any form: a quantity, a text ('>60', 'haemolysed', and 'Pending' too), a
-    coded value or an interpretation. A result with none of them (a test only ordered) has none; a cancelled or
-    entered-in-error one never reaches a rule. One not yet reported may still hold a text: :func:`not_yet_reported`."""
-    return (observation.quantity is not None or observation.value_text is not None
-            or observation.value_concept is not None or bool(observation.interpretation))
-
-
-def not_yet_reported(observation: Observation) -> bool:
-    """A result still pending (registered or preliminary) with no number in it ('Pending', or a flag alone): not a
-    value that cannot be read, but no value yet."""
-    return observation.status in PENDING_STATUSES and observation.quantity is None \
-        and not observation.measured_as_text
-
-
-def shown_result(observation: Observation) -> str:
-    """The result as the lab reported it, for a card: a quantity ('1.1 mEq/L'), a text, a coded value's label, or
-    the interpretation flags alone ('H')."""
-    if observation.quantity is not None:
-        return str(observation.quantity)
-    return observation.value_text or (observation.value_concept.label if observation.value_concept is not None
-                                      else "/".join(observation.interpretation))
-
-
 def _day(observation: Observation) -> date:
     assert observation.when is not None  # egfr_days groups dated results only
     return observation.when
@@ -387,7 +362,7 @@ def estimate(record: PatientRecord, context: HookContext, creatinine: Observatio
     """The eGFR estimated from this creatinine, or what is missing to estimate one."""
     level, day = measured(creatinine, "creatinine", "mg/dL{creatinine}"), creatinine.when
     if level is None or day is None:
-        return NoEstimate("creatinine", "it is not yet reported" if not_yet_reported(creatinine)
+        return NoEstimate("creatinine", "it is not yet reported" if creatinine.not_yet_reported
                           else "its value cannot be read in mg/dL or umol/L")
     if is_paediatric(record, context):
         height = dosing_height(record, context)
@@ -420,7 +395,7 @@ class UnestimatedCreatinine:
         """For the card: 'eGFR on ... could not be estimated from creatinine 0.6 mg/dL: bedside Schwartz needs ...;
         whether it is below 30 is not known'."""
         return (f"eGFR on {_day(self.creatinine).isoformat()} could not be estimated from creatinine "
-                f"{shown_result(self.creatinine)}: {self.reason.why}; whether it is below {limit:g} is not known")
+                f"{self.creatinine.shown_result}: {self.reason.why}; whether it is below {limit:g} is not known")
 
 
 def gives_no_egfr(record: PatientRecord, context: HookContext,
@@ -442,5 +417,5 @@ def unestimated_creatinine(record: PatientRecord, context: HookContext,
     """The newest creatinine reported from ``since`` when it gives no eGFR (:func:`gives_no_egfr`). One not yet
     reported (pending) is passed over: it is no result yet, and an older one may be."""
     creatinine = max((o for o in record.observations_in("creatinine", since=since)
-                      if o.when is not None and has_result(o) and not not_yet_reported(o)), key=_day, default=None)
+                      if o.when is not None and o.has_result and not o.not_yet_reported), key=_day, default=None)
     return gives_no_egfr(record, context, creatinine) if creatinine is not None else None

@@ -76,7 +76,7 @@ def _usable(observation: Observation) -> bool:
     """A result that was actually reported (a urine albumin is not a serum albumin)."""
     if observation.in_group("albumin") and "urine" in observation.code.words():
         return False
-    return renal.has_result(observation)
+    return observation.has_result
 
 
 def latest_result(record: PatientRecord, groups: tuple[str, ...], since: date | None = None) -> Observation | None:
@@ -85,7 +85,7 @@ def latest_result(record: PatientRecord, groups: tuple[str, ...], since: date | 
 
 
 def _shown(observation: Observation) -> str:
-    return f"{renal.shown_result(observation)} on {observation.when.isoformat() if observation.when else 'undated'}"
+    return f"{observation.shown_result} on {observation.when.isoformat() if observation.when else 'undated'}"
 
 
 _SHORT = {"WBC": "CBC", "haemoglobin": "CBC", "platelets": "CBC", "ALT": "liver tests", "AST": "liver tests",
