@@ -492,6 +492,9 @@ class Step:
     last: date | None
 
 
+Identifier = tuple[str | None, str]  # (system, value); the system None when it names none
+
+
 @dataclass(slots=True)
 class MedicationOrder:
     """A MedicationRequest (or a draft order of another type: ServiceRequest, Immunization...)."""
@@ -535,6 +538,19 @@ class MedicationOrder:
         """Being given on ``today``: a current status and no end date before it. An end date ends a course whatever
         the status says (a finished order is often left 'active')."""
         return self.status in CURRENT_STATUSES and (self.end is None or self.end >= today)
+
+    @property
+    def identifiers(self) -> list[Identifier]:
+        """identifier[] as (system, value), leniently: only the links between orders read them, and a malformed
+        one is no link (read on demand: most calls never ask)."""
+        found = self.raw.get("identifier")
+        return [i for i in map(_identifier, found) if i is not None] if isinstance(found, list) else []
+
+    @property
+    def prior_identifier(self) -> Identifier | None:
+        """priorPrescription.identifier as (system, value), leniently as :attr:`identifiers`."""
+        prior = self.raw.get("priorPrescription")
+        return _identifier(prior.get("identifier")) if isinstance(prior, dict) else None
 
     @property
     def counts_as_exposure(self) -> bool:
@@ -1086,6 +1102,13 @@ def _cited_reasons(raw: Any, sets: ValueSets) -> tuple[CitedReason, ...]:
         cited.append(CitedReason(condition, read_concept({"text": display}, "reasonReference.display", sets)
                                  if isinstance(display, str) and display else None))
     return tuple(cited)
+
+
+def _identifier(raw: object) -> Identifier | None:
+    if not isinstance(raw, dict) or not isinstance(value := raw.get("value"), str) or not value:
+        return None
+    system = raw.get("system")
+    return (system if isinstance(system, str) else None, value)
 
 
 def _prior_prescription(raw: Any) -> str | None:

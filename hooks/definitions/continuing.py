@@ -68,7 +68,7 @@ from hooks.definitions.dose_basis import (
     weekdays_named,
 )
 from hooks.definitions.routes import is_local_order, route_of
-from hooks.record import CURRENT_STATUSES, WEEKDAYS, Dosage, MedicationOrder, PatientRecord, per_record
+from hooks.record import CURRENT_STATUSES, WEEKDAYS, Dosage, Identifier, MedicationOrder, PatientRecord, per_record
 from hooks.rule import Action, Fired, Suggestion
 
 # A status that does not say whether the order is still given: counted as going on, and said so
@@ -330,13 +330,13 @@ class _Links:
     def __init__(self, drafts: Sequence[MedicationOrder]) -> None:
         self.resent: dict[str, list[MedicationOrder]] = {}
         self.named: dict[str, list[MedicationOrder]] = {}
-        self.by_identifier: dict[str, list[tuple[tuple[str | None, str], MedicationOrder]]] = {}
+        self.by_identifier: dict[str, list[tuple[Identifier, MedicationOrder]]] = {}
         for draft in drafts:
             if draft.id:
                 self.resent.setdefault(draft.reference, []).append(draft)
             if draft.prior is not None:
                 self.named.setdefault(draft.prior, []).append(draft)
-            if (prior := _prior_identifier(draft)) is not None:
+            if (prior := draft.prior_identifier) is not None:
                 self.by_identifier.setdefault(prior[1], []).append((prior, draft))
 
     def linking(self, order: MedicationOrder) -> list[tuple[MedicationOrder, str | None]]:
@@ -346,7 +346,7 @@ class _Links:
         if order.id:
             found += [(d, None) for d in self.resent.get(order.reference, ())]
             found += [(d, "") for d in self.named.get(order.reference, ())]
-        return found + [(draft, f"identifier {prior[1]}") for own in _identifiers(order)
+        return found + [(draft, f"identifier {prior[1]}") for own in order.identifiers
                         for prior, draft in self.by_identifier.get(own[1], ()) if _same_identifier(prior, own)]
 
     def how(self, order: MedicationOrder) -> str | None:
@@ -368,28 +368,10 @@ def _links_itself(draft: MedicationOrder, on_file: set[str]) -> bool:
 
 
 def _names_prior(draft: MedicationOrder) -> bool:
-    return draft.prior is not None or _prior_identifier(draft) is not None
+    return draft.prior is not None or draft.prior_identifier is not None
 
 
-def _prior_identifier(draft: MedicationOrder) -> tuple[str | None, str] | None:
-    """priorPrescription.identifier as (system, value), leniently: a malformed one is no link."""
-    prior = draft.raw.get("priorPrescription")
-    return _identifier(prior.get("identifier")) if isinstance(prior, dict) else None
-
-
-def _identifiers(order: MedicationOrder) -> list[tuple[str | None, str]]:
-    found = order.raw.get("identifier")
-    return [i for i in map(_identifier, found) if i is not None] if isinstance(found, list) else []
-
-
-def _identifier(raw: object) -> tuple[str | None, str] | None:
-    if not isinstance(raw, dict) or not isinstance(value := raw.get("value"), str) or not value:
-        return None
-    system = raw.get("system")
-    return (system if isinstance(system, str) else None, value)
-
-
-def _same_identifier(a: tuple[str | None, str], b: tuple[str | None, str]) -> bool:
+def _same_identifier(a: Identifier, b: Identifier) -> bool:
     """The same value, in the same system where both name one."""
     return a[1] == b[1] and (a[0] is None or b[0] is None or a[0] == b[0])
 
