@@ -90,7 +90,7 @@ def test_an_order_left_active_after_its_end_date_is_not_current(kb, today, end, 
 # ---------------------------------------------------------------- one reading of a timing's days and administrations
 #
 # Three readers ask how many days and administrations an order's timing gives: courses.course_days (the last dose
-# day of a course that ended without an end date), treatment_duration.ivig_cycle_mg (the mg of one IVIG cycle, the
+# day of a course that ended without an end date), treatment_duration.ivig_cycle (the mg of one IVIG cycle, the
 # IVIG taper's) and R27's dose per cycle. They now share courses.dose_run and courses.order_runs. The tables pin
 # each reader's answer; a "was" comment gives the answer before the shared reading where it differed (each such
 # change is a row of docs/clinical-validation.md).
@@ -238,7 +238,7 @@ def test_each_reader_of_an_ivig_timing(kb, today, name):
     one cycle (in administrations of 1 g; None: not read) and R27's reading of the cycle."""
     instructions, (days, administrations, r27_cycle) = _IVIG[name]
     order = _built(kb, today, IVIG_CVX, instructions, "active" if name.endswith("active") else "completed")
-    mg = td.ivig_cycle_mg(order, 70, today)
+    mg = td.ivig_cycle(order, 70, today).mg
     cycle = r27.read_order_cycle(order)
     assert cycle is not None
     assert _course_length(order, today) == days

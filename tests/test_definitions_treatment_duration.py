@@ -347,5 +347,4 @@ def test_the_days_of_an_ivig_cycle(kb, today, order, days):
     cycle; it was read as given daily with no end); with neither there is no cycle to add up."""
     chart = Chart(today).weight(70).medication(IVIG_CVX, 1, "g/kg", route=ROUTE_IV, **order)
     record, _ = _evaluate(kb, chart)
-    assert td.ivig_cycle_mg(record.medications[0], 70, today) == (None if days is None else 70_000 * days)
-    assert td.ivig_cycle_days(record.medications[0], today) == days
+    assert td.ivig_cycle(record.medications[0], 70, today) == (None if days is None else 70_000 * days, days)

@@ -21,7 +21,7 @@ of days apart are read at their fewest calendar days there, at their most elsewh
 
 How many days and administrations a timing's count, duration and bounds give is one reading, :func:`dose_run`, and
 how an order's instructions make one course or cycle (sequences, phases) is another, :func:`order_runs`: the last
-day of a counted course here, the mg of an IVIG cycle (``treatment_duration.ivig_cycle_mg``) and R27's dose per
+day of a counted course here, the mg of an IVIG cycle (``treatment_duration.ivig_cycle``) and R27's dose per
 cycle all read them, so they agree on the days and the administrations.
 """
 

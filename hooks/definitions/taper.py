@@ -386,8 +386,7 @@ def _drafted_ivig_cycles(drafts: Sequence[MedicationOrder], weight: float | None
         runs = order_runs(order, cycle_gap=IVIG_CYCLE_MIN_GAP_DAYS)
         # read as planned, an open-ended run would be its start day alone (its supply, if any, ends it)
         open_ended = runs is not None and any(run.open_ended for run in runs.runs) and not order.supply_days
-        days = None if open_ended or _days_only_in_text(order) else td.ivig_cycle_days(order, date.max)
-        mg = None if days is None else td.ivig_cycle_mg(order, weight, date.max)
+        mg, days = (None, None) if open_ended or _days_only_in_text(order) else td.ivig_cycle(order, weight, date.max)
         if drafted and drafted[-1][1].takes_in(start, step is not None):
             orders, cycle = drafted[-1]
             drafted[-1] = ([*orders, order], cycle.adding(mg, days))

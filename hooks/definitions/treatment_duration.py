@@ -18,6 +18,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from hooks.context import HookContext
 from hooks.definitions.courses import (
@@ -208,27 +209,29 @@ def _ivig_cycle(order: MedicationOrder, today: date) -> OrderRuns | None:
     return cycle
 
 
-def ivig_cycle_days(order: MedicationOrder, today: date) -> int | None:
-    """Days of IVIG one cycle of an order gives (:func:`_ivig_cycle`), or None when they cannot be read."""
-    cycle = _ivig_cycle(order, today)
-    return None if cycle is None else cycle.days
+class IvigCycle(NamedTuple):
+    """What one cycle of an IVIG order gives (:func:`ivig_cycle`)."""
+
+    mg: float | None  # None when a dose cannot be read (a per-kg dose with no weight, a dose in words)
+    days: int | None  # the days it is given over; None when they cannot be read (then mg is None too)
 
 
-def ivig_cycle_mg(order: MedicationOrder, weight_kg: float | None, today: date) -> float | None:
-    """mg of IVIG one cycle of an order gives: each administration's dose times the administrations of the cycle
-    (:func:`_ivig_cycle`), its instructions added up or the highest phase taken as R27 takes them, so that 1 g/kg a
-    day for 2 days and 0.4 g/kg a day for 5 days are both 2 g/kg, and a cycle written in two steps (1 g/kg on day 1,
-    then 0.25 g/kg a day on days 2-5) is the 2 g/kg of both. None when a dose cannot be read (a per-kg dose with no
-    weight, a dose in words) or the cycle's days cannot."""
+def ivig_cycle(order: MedicationOrder, weight_kg: float | None, today: date) -> IvigCycle:
+    """The mg and days of one cycle of an order (:func:`_ivig_cycle`, read once for both). The mg are each
+    administration's dose times the administrations of the cycle, its instructions added up or the highest phase
+    taken as R27 takes them, so that 1 g/kg a day for 2 days and 0.4 g/kg a day for 5 days are both 2 g/kg, and a
+    cycle written in two steps (1 g/kg on day 1, then 0.25 g/kg a day on days 2-5) is the 2 g/kg of both."""
     cycle = _ivig_cycle(order, today)
-    if cycle is None or cycle.dose_in_words:
-        return None
+    if cycle is None:
+        return IvigCycle(None, None)
+    if cycle.dose_in_words:
+        return IvigCycle(None, cycle.days)
 
     def given(dosage: Dosage, run: DoseRun) -> float | None:
         each = dose_per_administration(dosage, order.medication, weight_kg)
         return None if each is None else each.mg * run.doses
 
-    return cycle.combine(given, sum, sum, max)
+    return IvigCycle(cycle.combine(given, sum, sum, max), cycle.days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,12 +239,12 @@ class IvigDose:
     """What the IVIG orders of one cycle give (a cyclic order: each of its cycles, all alike)."""
 
     start: date
-    mg: float | None  # per cycle (:func:`ivig_cycle_mg`); None when an order's dose cannot be read
+    mg: float | None  # per cycle (:func:`ivig_cycle`); None when an order's dose cannot be read
     spacing: int | None  # days between cycles: a cyclic order's own, else the days since the cycle before
     restart: bool  # the first cycle of a course: no cycle within the ivig_course_break_days definition before
     cyclic: bool  # one cyclic order, never added up with another
     last: date | None  # the last day its order gives IVIG: a dose before then is extra, not the next cycle
-    days: float | None  # the days a cycle is given over (:func:`ivig_cycle_days`); None when unknown
+    days: float | None  # the days a cycle is given over (:func:`ivig_cycle`); None when unknown
 
     def takes_in(self, start: date, cyclic: bool) -> bool:
         """Whether a one-cycle order starting on ``start`` is part of this one-cycle dose (the cycle charted day by
@@ -265,8 +268,7 @@ def ivig_doses(record: PatientRecord, context: HookContext, weight_kg: float | N
     for order in sorted((o for o in record.medications_in("ivig") if o.start is not None and o.start <= today),
                         key=lambda o: o.start or date.min):
         assert order.start is not None  # filtered above: for mypy
-        mg = ivig_cycle_mg(order, weight_kg, today)
-        days = ivig_cycle_days(order, today)
+        mg, days = ivig_cycle(order, weight_kg, today)
         step = stated_interval(order)
         if doses and doses[-1].takes_in(order.start, step is not None):
             doses[-1] = doses[-1].adding(mg, days)

@@ -156,7 +156,7 @@ def _readings(amount: float, unit_label: str, a_day: float, days: int, doses: fl
 def read_order_cycle(order: MedicationOrder) -> CycleDose | None:
     """Dose per cycle of an IVIG order from all its dosage instructions, or None if one cannot be read.
 
-    How the instructions make one cycle is :func:`courses.order_runs`'s, which ``ivig_cycle_mg`` shares:
+    How the instructions make one cycle is :func:`courses.order_runs`'s, which ``ivig_cycle`` shares:
     instructions with the same ``sequence`` (or none) are given together and add up; steps of different sequences
     that each repeat are phases of the regimen (q4 weeks, then q6 weeks), and the highest counts; steps that do not
     repeat are days of one cycle (1 g/kg on day 1, then 1 g/kg on day 2) and add up."""
