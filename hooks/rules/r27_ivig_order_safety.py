@@ -354,7 +354,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "latest_weight_any": (w.describe("kg") if (w := body.latest_weight(record)) else None),
         "bmi": bmi[1] if bmi else None,
         "adjusted_body_weight_kg": round(adjusted, 1) if adjusted else None,
-        "egfr": str(kidney) if kidney.decided else None,
+        "egfr": str(kidney) if kidney.on_file else None,
         "iga_measured": bool(iga),
         "prior_vte": "; ".join(c.code.label for c in vte) or None,
     })
@@ -463,13 +463,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 problems.append(f"{name}: {bmi[1]}, and the dose is based on actual body weight; use adjusted "
                                 "body weight" + (f" ({adjusted:.1f} kg)" if adjusted else "") + ".")
                 dose_problem = True
-    if kidney.decided is None:
+    if not kidney.on_file:
         problems.append(f"No eGFR within the last {int(params['egfr_max_age_days'])} days: check renal function "
                         "before IVIG (renal failure risk).")
     elif kidney.below:
         problems.append(f"{kidney}: risk of IVIG-related acute kidney injury; avoid sucrose-containing products, "
                         "hydrate, infuse slowly.")
-    elif kidney.below is None:  # '<75', or a result that cannot be read: renal impairment is not ruled out
+    elif kidney.below is None:  # '<75', a result that cannot be read, or a creatinine that gives no eGFR
         problems.append(f"Renal impairment not ruled out: {kidney}; check renal function before IVIG (renal failure "
                         "risk), and until then avoid sucrose-containing products, hydrate, infuse slowly.")
     if not iga:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import EGFR, ICD10, IMNM_SNOMED, IVIG_CVX, LOINC, Chart
+from fhir_fixtures.r10_mtx_start_prerequisites import CREATININE
 from tests.conftest import explained, fired, run
 
 RULE = "ivig-order-safety"
@@ -124,6 +125,18 @@ def test_egfr_edges_and_age(kb, today):
     creatinine_only = {a["description"]: a["resource"]["code"] for s in card["suggestions"] for a in s["actions"]}
     panel = creatinine_only["Basic metabolic panel before and 3-5 days after each cycle"]
     assert panel["coding"][0]["code"] == "51990-0"
+
+
+def test_a_creatinine_that_gives_no_egfr_is_named_not_said_to_be_missing(kb, today):
+    """The only recent renal result a haemolysed creatinine: the card said "No eGFR within the last 30 days",
+    though there is a creatinine, and the lab needs to know why it gave no eGFR."""
+    chart = _chart(today, egfr=None).observation(CREATININE, -3, value_string="Specimen haemolysed - see comment")
+    card, entry = _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)
+    assert "No eGFR within" not in card["detail"]
+    assert (f"Renal impairment not ruled out: eGFR on {chart.at(-3)} could not be estimated from creatinine "
+            in card["detail"])
+    assert card["summary"].endswith("(eGFR < 60 not ruled out)")
+    assert entry["facts"]["egfr"].startswith(f"eGFR on {chart.at(-3)} could not be estimated")
 
 
 def test_iga_never_measured_adds_an_iga_order(kb, today):
