@@ -51,14 +51,24 @@ ago, and no steroid-sparing agent has been given or ordered since. ENMC advises 
 the first month; patients given two or more agents early do better (Kassardjian 2015).
 
 Options:
+{options}
+- **Azathioprine** only after TPMT (and NUDT15) testing (see the azathioprine card, R12).
+- **IVIG** is a first-line option too, especially for anti-HMGCR or severe disease.
+{notes}"""
+
+ADULT_OPTIONS = """\
 - **Methotrexate** (the usual choice): 15 mg by mouth **once weekly** on {weekday}s, with folic acid 1 mg daily.
   Raise by 2.5-5 mg every 2-4 weeks to 20-25 mg/week; switch to subcutaneous at 20 mg/week or more. Check the
   methotrexate baseline labs first.
 - **Mycophenolate mofetil** 500 mg twice daily, rising to 1,000-1,500 mg twice daily (preferred with
-  interstitial lung disease, or when methotrexate is contraindicated).
-- **Azathioprine** only after TPMT (and NUDT15) testing (see the azathioprine card, R12).
-- **IVIG** is a first-line option too, especially for anti-HMGCR or severe disease.
-{notes}"""
+  interstitial lung disease, or when methotrexate is contraindicated)."""
+
+# a child is offered no adult fixed dose, in the text either: the doses are by body-surface area (the note below)
+CHILD_OPTIONS = """\
+- **Methotrexate** (the usual choice): by body-surface area, subcutaneous **once weekly** on {weekday}s, with
+  folic acid (the dose is below). Check the methotrexate baseline labs first.
+- **Mycophenolate mofetil** by body-surface area, with paediatric rheumatology (preferred with interstitial lung
+  disease, or when methotrexate is contraindicated)."""
 
 
 def _weekday(today: date) -> tuple[str, str]:
@@ -146,7 +156,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         severity="warning",
         summary=f"IMNM on glucocorticoid alone {days} days after start ({t_tx.isoformat()}): add a steroid-sparing "
                 "agent",
-        detail=DETAIL.format(ttx=t_tx.isoformat(), ttx_how=facts["t_tx_found_by"], days=days, weekday=weekday,
+        detail=DETAIL.format(ttx=t_tx.isoformat(), ttx_how=facts["t_tx_found_by"], days=days,
+                             options=(CHILD_OPTIONS if child else ADULT_OPTIONS).format(weekday=weekday),
                              notes="\n" + "\n".join(notes) if notes else ""),
         facts=facts,
         suggestions=choices,

@@ -250,6 +250,11 @@ def test_a_child_is_offered_methotrexate_by_body_surface_area_and_no_adult_doses
     assert mtx["medicationCodeableConcept"]["text"] == "0.6 ML methotrexate 25 MG/ML Prefilled Syringe"
     assert "mycophenolate mofetil 500 MG Oral Tablet" not in texts and "methotrexate 2.5 MG Oral Tablet" not in texts
     assert "paediatric rheumatology" in card["detail"]
+    # nor in the text: the options listed 15 mg by mouth and mycophenolate 500 mg twice daily for a child too
+    assert "15 mg by mouth" not in card["detail"] and "500 mg twice daily" not in card["detail"]
+    assert "**Mycophenolate mofetil** by body-surface area, with paediatric rheumatology" in card["detail"]
+    assert "15 mg by mouth **once weekly**" in fired(run(kb, _chart(today).request("patient-view"), today))[RULE][
+        "detail"]
 
 
 @pytest.mark.parametrize(("age", "kg", "cm", "mg", "code", "amount", "how"), [
