@@ -20,6 +20,8 @@ ASPIRATION = re.compile(r"\baspirat\w*")
     ("Aspiration: none", False),
     ("Aspiration was not seen", False),
     ("Aspiration precautions advised", False),
+    ("Patient at risk for aspiration; thickened fluids", False),
+    ("Risk of aspiration discussed, but trace aspiration with thin liquids", True),
     ("Patient did not aspirate", False),
     ("No penetration but aspiration of thin liquids", True),  # 'but' ends the negation's scope
     ("No penetration. Aspiration of thin liquids", True),  # so does a sentence

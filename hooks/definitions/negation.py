@@ -14,6 +14,7 @@ _RULED_OUT_BEFORE = re.compile(r"\b(?:no|not|without|negative for|absence of|abs
 _RULED_OUT_AFTER = re.compile(r"^\W*(?:(?:was|were|is|are|has been)\s+)?(?:none|no|nil|absent|negative|"
                               r"not (?:seen|observed|present|identified|noted|demonstrated|detected))\b")
 _ONLY_A_RISK = re.compile(r"^\W*(?:risk|precautions?)\b")
+_ONLY_A_RISK_BEFORE = re.compile(r"\brisk\s+(?:of|for)\W*$")
 _LIST_AFTER = re.compile(r"^\s*(?:,|or\b|and\b|nor\b)")
 _LIST_BEFORE = re.compile(r"\b(?:or|and|nor)\s*$")
 
@@ -21,13 +22,15 @@ _LIST_BEFORE = re.compile(r"\b(?:or|and|nor)\s*$")
 def states(words: str, finding: re.Pattern[str]) -> bool:
     """Whether a report's ``words`` (lower case) state ``finding`` rather than rule it out or name its risk
     ('silent aspiration of thin liquids', 'no penetration with nectar, aspiration with thin liquids'; not 'no
-    laryngeal penetration or aspiration', 'aspiration was not seen' or 'aspiration precautions')."""
+    laryngeal penetration or aspiration', 'aspiration was not seen', 'aspiration precautions' or 'at risk for
+    aspiration')."""
     for clause in _CLAUSES.split(words):
         for found in finding.finditer(clause):
             before, after = clause[:found.start()], clause[found.end():]
             comma = before.rfind(",")
             if comma >= 0 and not (_LIST_AFTER.search(after) or _LIST_BEFORE.search(before[comma + 1:])):
                 before = before[comma + 1:]  # a new phrase, not an item of a list the cue rules out
-            if not (_RULED_OUT_BEFORE.search(before) or _RULED_OUT_AFTER.search(after) or _ONLY_A_RISK.search(after)):
+            if not (_RULED_OUT_BEFORE.search(before) or _RULED_OUT_AFTER.search(after) or _ONLY_A_RISK.search(after)
+                    or _ONLY_A_RISK_BEFORE.search(before)):
                 return True
     return False

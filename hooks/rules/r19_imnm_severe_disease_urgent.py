@@ -121,6 +121,9 @@ def _latest_value(record: PatientRecord, group: str, since: date, unit: str | No
 
 
 _ASPIRATION = re.compile(r"\baspirat\w*")
+# FVC measured/predicted is a ratio (LOINC RelRto): '1' is read as a ratio (0.85 is 85%), '%' as a percent. A value
+# this small with no unit is a ratio or a typing slip, not a percent predicted anyone lives with: said, not read
+FVC_UNITLESS_RATIO_BELOW = 5
 
 
 def _aspiration_on_swallow_study(record: PatientRecord, since: date) -> list[str]:
@@ -164,12 +167,19 @@ def severity_features(record: PatientRecord, context: HookContext) -> tuple[list
     unread: list[str] = []
     for condition in _recent_conditions(record, since, "dysphagia"):
         found.append(f"dysphagia: {condition.code.label} ({_dated(condition)})")
+    # a condition named for aspiration states it unless its name rules it out or names only its risk ('no
+    # aspiration', 'aspiration precautions', 'at risk for aspiration')
     for condition in _recent_conditions(record, since, "aspiration"):
-        found.append(f"aspiration: {condition.code.label} ({_dated(condition)})")
+        if negation.states(condition.code.words(), _ASPIRATION):
+            found.append(f"aspiration: {condition.code.label} ({_dated(condition)})")
     found += _aspiration_on_swallow_study(record, since)
-    fvc = _latest_value(record, "fvc_percent_predicted", since)
-    if fvc is not None and fvc[1] is not None and fvc[1] < params["fvc_percent_max"]:
-        found.append(f"FVC {fvc[1]:g}% predicted on {fvc[0].when} (below {params['fvc_percent_max']:g}%)")
+    if (fvc := _latest_value(record, "fvc_percent_predicted", since, "%")) is not None:
+        observation, percent = fvc
+        unitless = observation.quantity is not None and not observation.quantity.unit
+        if percent is None or (unitless and percent < FVC_UNITLESS_RATIO_BELOW):
+            unread.append(f"FVC {observation.value_label} on {observation.when} (not read as % predicted)")
+        elif percent < params["fvc_percent_max"]:
+            found.append(f"FVC {percent:g}% predicted on {observation.when} (below {params['fvc_percent_max']:g}%)")
     nif = _latest_value(record, "nif", since, "cm[H2O]")
     if nif is not None and nif[1] is None:
         unread.append(f"NIF {nif[0].value_label} on {nif[0].when} (unit not read as cmH2O)")

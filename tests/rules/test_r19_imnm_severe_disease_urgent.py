@@ -8,6 +8,7 @@ from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, METHYLPRED_1000, ROUTE
 from fhir_fixtures.r19_imnm_severe_disease_urgent import (
     CREATININE,
     DYSPHAGIA,
+    FVC,
     MYOCARDITIS,
     RHABDO,
     TROPONIN_I_HS,
@@ -198,6 +199,31 @@ def test_aspiration_on_swallow_study_and_negative_study(kb, today):
     negative = severe_chart(today).observation("Modified barium swallow study", -2,
                                                value_string="No aspiration or penetration")
     assert _card(kb, negative) is None
+
+
+@pytest.mark.parametrize(("name", "severe"), [
+    ("Aspiration pneumonia", True), ("Silent aspiration", True),
+    # each of these was a critical card with pulse and IVIG orders: a name that rules aspiration out or names its risk
+    ("No aspiration", False), ("Aspiration precautions", False), ("At risk for aspiration", False),
+    ("Risk of aspiration", False)])
+def test_a_condition_counts_as_aspiration_only_when_its_name_states_it(kb, today, name, severe):
+    assert (_card(kb, severe_chart(today).condition(name, onset=-2)) is not None) is severe
+
+
+@pytest.mark.parametrize(("value", "unit", "read"), [
+    (59, "%", "FVC 59% predicted"), (0.59, "1", "FVC 59% predicted"), (59, None, "FVC 59% predicted"),
+    # each of these was read as a percent below 60: a critical card with a 1,000 mg pulse and IVIG
+    (0.85, None, None), (3.2, "L", None)])
+def test_fvc_is_read_as_percent_predicted_or_said_to_be_unread(kb, today, value, unit, read):
+    """FVC measured/predicted is a ratio: '%' and the UCUM ratio '1' are read; litres, or a value too small to be a
+    percent with no unit (a ratio written without its unit), are named as unread and decide nothing."""
+    chart = severe_chart(today, srp=False).observation(FVC, -1, value=value, unit=unit)
+    entry = _explain(kb, chart)
+    if read:
+        assert entry["status"] == "fired" and read in entry["facts"]["severity_features"]
+    else:
+        assert entry["status"] == "not-evaluable"
+        assert "(not read as % predicted)" in entry["facts"]["unreadable"]
 
 
 def test_ventilator_dependence_counts(kb, today):
