@@ -780,12 +780,67 @@ def _last_possible_day(first: date, text: str) -> date:
     return first
 
 
-def _status_code(raw: dict[str, Any], key: str) -> str | None:
+# FHIR R4's status codes (required bindings). A code in another letter case or with stray spaces ('Active') is read
+# as that code; one FHIR does not list ('cancelled' for a Procedure) is kept as written, in lower case. Either way,
+# and for a missing status, the record names it (:func:`status_note`): a status decides whether an order is current.
+STATUS_CODES: dict[str, frozenset[str]] = {
+    "MedicationRequest": frozenset(("active", "on-hold", "cancelled", "completed", "entered-in-error", "stopped",
+                                    "draft", "unknown")),
+    "Observation": frozenset(("registered", "preliminary", "final", "amended", "corrected", "cancelled",
+                              "entered-in-error", "unknown")),
+    "Immunization": frozenset(("completed", "entered-in-error", "not-done")),
+    "Procedure": frozenset(("preparation", "in-progress", "not-done", "on-hold", "stopped", "completed",
+                            "entered-in-error", "unknown")),
+    "DiagnosticReport": frozenset(("registered", "partial", "preliminary", "final", "amended", "corrected",
+                                   "appended", "cancelled", "entered-in-error", "unknown")),
+    "ImagingStudy": frozenset(("registered", "available", "cancelled", "entered-in-error", "unknown")),
+    "clinicalStatus": frozenset(("active", "recurrence", "relapse", "inactive", "remission", "resolved")),
+    "verificationStatus": frozenset(("unconfirmed", "provisional", "differential", "confirmed", "refuted",
+                                     "entered-in-error")),
+}
+
+
+def read_status(code: Any, element: str) -> str | None:
+    """A status code of ``element`` (a resource type, or 'clinicalStatus'), read as :data:`STATUS_CODES` says."""
+    code = _str(code, f"{element}.status")
+    allowed = STATUS_CODES.get(element)
+    if code is None or allowed is None or code in allowed:  # the usual case
+        return code
+    return code.strip().lower()  # a code FHIR does not list is kept, and named: a rule may still know it
+
+
+def status_note(resource: dict[str, Any]) -> str | None:
+    """What the record says of a status not written as a code ('Active', 'foo'), or missing where FHIR requires
+    one, for the response's warnings; None when every status is a code as written."""
+    kind = resource.get("resourceType")
+    notes = []
+    if kind == "Condition":
+        for key in ("clinicalStatus", "verificationStatus"):
+            written = _status_code(resource, key, spelled=True)
+            if written is not None and written not in STATUS_CODES[key]:
+                notes.append(_read_as(key, written, STATUS_CODES[key]))
+    elif kind in STATUS_CODES:
+        written = resource.get("status")
+        if written is None:
+            notes.append("it has no status (FHIR requires one)")
+        elif written not in STATUS_CODES[kind]:
+            notes.append(_read_as("status", written, STATUS_CODES[kind]))
+    return f"{describe(resource)}: {'; '.join(notes)}." if notes else None
+
+
+def _read_as(key: str, written: str, allowed: frozenset[str]) -> str:
+    read = written.strip().lower()
+    return (f"its {key} {written!r} was read as {read!r}" if read in allowed
+            else f"its {key} {written!r} is not a code of it")
+
+
+def _status_code(raw: dict[str, Any], key: str, spelled: bool = False) -> str | None:
+    """The code of a Condition's ``key`` status (:func:`read_status`; ``spelled``: as written)."""
     concept = _obj(raw.get(key), key)
     for coding in _list(concept.get("coding"), f"{key}.coding"):
         code = _str(_obj(coding, key).get("code"), f"{key}.code")
         if code:
-            return code
+            return code if spelled else read_status(code, key)
     return None
 
 
@@ -871,7 +926,7 @@ def _read_observation(raw: dict[str, Any], sets: ValueSets, code: Concept, sex: 
         _str(get("id"), "id") or "",  # id
         code,
         parse_date(when, "Observation.effective"),  # when
-        _str(get("status"), "Observation.status"),  # status
+        read_status(get("status"), "Observation"),  # status
         quantity,
         (read_concept(value_concept, "Observation.valueCodeableConcept", sets, by_name=False)
          if value_concept is not None else None),  # value_concept
@@ -1047,7 +1102,7 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
     start = start or authored
     supply = _obj(raw.get("dispenseRequest"), "dispenseRequest")
     supply_days = _duration_days(supply.get("expectedSupplyDuration"), "expectedSupplyDuration")
-    status = _str(raw.get("status"), f"{kind}.status")
+    status = read_status(raw.get("status"), kind)
     steps = _steps(dosages, start)
     if steps:  # the order runs from its first step to its last
         start = steps[0].first
@@ -1175,7 +1230,7 @@ def _read_immunization(raw: dict[str, Any], vaccine: Concept) -> Immunization:
         id=_str(raw.get("id"), "id") or "",
         vaccine=vaccine,
         when=parse_date(raw.get("occurrenceDateTime") or raw.get("recorded"), "Immunization.occurrence"),
-        status=_str(raw.get("status"), "Immunization.status"),
+        status=read_status(raw.get("status"), "Immunization"),
         dose=read_quantity(raw.get("doseQuantity"), "Immunization.doseQuantity"),
     )
 
@@ -1188,7 +1243,7 @@ def _read_procedure(raw: dict[str, Any], code: Concept) -> Procedure:
         id=_str(raw.get("id"), "id") or "",
         code=code,
         when=parse_date(when, "Procedure.performed"),
-        status=_str(raw.get("status"), "Procedure.status"),
+        status=read_status(raw.get("status"), raw.get("resourceType", "Procedure")),
     )
 
 
@@ -1303,12 +1358,14 @@ def _add(record: PatientRecord, resource: dict[str, Any], sets: ValueSets,
         code = read_concept(resource.get("code"), "Condition.code", sets)
         if code.matches:
             record.conditions.append(_read_condition(resource, code))
+            _note_status(record, resource)
     elif kind == "Observation":
         code = read_concept(resource.get("code"), "Observation.code", sets, exact_system=LOINC)
         if code.matches:
             observation = _read_observation(resource, sets, code, record.patient.sex if record.patient else None)
             if observation.status not in ("entered-in-error", "cancelled"):
                 record.observations.append(observation)
+                _note_status(record, resource)
     elif kind == "MedicationRequest":
         medication = _medication_concept(resource, sets, _contained(resource, medications), "MedicationRequest")
         if not medication.matches and not medication.codings and not medication.text:
@@ -1320,12 +1377,14 @@ def _add(record: PatientRecord, resource: dict[str, Any], sets: ValueSets,
         if medication.matches:
             order = read_order(resource, sets, medications, medication)
             record.medications.append(order)
+            _note_status(record, resource)
             if order.medication.matched_by_name:
                 record.warnings.append(f"{order.reference} ({order.label}) was recognised by name, not by code.")
     elif kind == "Immunization":
         vaccine = read_concept(resource.get("vaccineCode"), "Immunization.vaccineCode", sets)
         if vaccine.matches:
             record.immunizations.append(_read_immunization(resource, vaccine))
+            _note_status(record, resource)
     elif kind in ("Procedure", "DiagnosticReport", "ImagingStudy"):
         if kind == "ImagingStudy":  # no 'code': what was done is its procedureCode
             codes = _list(resource.get("procedureCode"), "ImagingStudy.procedureCode")
@@ -1334,7 +1393,14 @@ def _add(record: PatientRecord, resource: dict[str, Any], sets: ValueSets,
             code = read_concept(resource.get("code"), f"{kind}.code", sets)
         if code.matches:
             record.procedures.append(_read_procedure(resource, code))
+            _note_status(record, resource)
 
+
+
+def _note_status(record: PatientRecord, resource: dict[str, Any]) -> None:
+    """Names a status of a resource a rule reads that was not written as a code (:func:`status_note`)."""
+    if (note := status_note(resource)) is not None:
+        record.warnings.append(note)
 
 def validate_strictly(resource: dict[str, Any]) -> None:
     """Full FHIR validation with the fhir.resources R4B models."""

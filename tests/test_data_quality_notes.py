@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import fhir_fixtures
-from fhir_fixtures.builders import IMNM_SNOMED, Chart
+from fhir_fixtures.builders import ATORVASTATIN_40, IMNM_SNOMED, Chart
 from tests.conftest import run
 
 
@@ -80,3 +80,38 @@ def test_a_snoozed_card_is_said_to_be_held_back_without_explain(kb, today):
     result = run(kb, request, today, snoozed=lambda rule_ids: dict.fromkeys(rule_ids, reason))
     assert "mtx-weekly-dose-range" not in {c["source"]["topic"]["code"] for c in result.cards}
     assert f"R09 (Methotrexate weekly dose above the adult range) is not shown: {reason}." in result.warnings
+
+
+def _statin_chart(today, status: str | None, clinical_status: str = "active") -> Chart:
+    chart = Chart(today, age=61).condition(IMNM_SNOMED, onset=-120, status=clinical_status)
+    chart.antibody("anti_hmgcr", "positive", day=-110).antibody("anti_srp", "negative", day=-110)
+    chart.medication(ATORVASTATIN_40, 40, "mg", start=-400, resource_id="statin")
+    order = chart.resources["medications"][-1]
+    if status is None:
+        del order["status"]
+    else:
+        order["status"] = status
+    return chart
+
+
+@pytest.mark.parametrize(("status", "fires", "named"), [
+    ("active", True, None),
+    # the critical card was gone and nothing said why: 'Active' is read as active, and named
+    ("Active", True, "MedicationRequest/statin: its status 'Active' was read as 'active'."),
+    (" active ", True, "MedicationRequest/statin: its status ' active ' was read as 'active'."),
+    ("foo", False, "MedicationRequest/statin: its status 'foo' is not a code of it."),
+    (None, False, "MedicationRequest/statin: it has no status (FHIR requires one)."),
+])
+def test_an_order_status_in_another_spelling_is_read_and_a_bad_one_named(kb, today, status, fires, named):
+    result = run(kb, _statin_chart(today, status).request("patient-view"), today)
+    assert any(c["source"]["topic"]["code"] == "statin-contraindicated-anti-hmgcr" for c in result.cards) is fires
+    status_notes = [w for w in result.warnings if "status" in w]
+    assert status_notes == ([named] if named else [])
+
+
+def test_a_condition_status_in_another_spelling_is_read_and_named(kb, today):
+    """A Condition with clinicalStatus 'Active' was not active: the IMNM rules lost it, silently."""
+    result = run(kb, _statin_chart(today, "active", clinical_status="Active").request("patient-view"), today)
+    imnm = next(e for e in result.explanation if e["rule"] == "imnm-add-steroid-sparing-by-month-1")
+    assert imnm["reason"] != "not IMNM"
+    assert any(w.endswith("its clinicalStatus 'Active' was read as 'active'.") for w in result.warnings)
