@@ -4,10 +4,11 @@ from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
-from fhir_fixtures.builders import AZATHIOPRINE_50, IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_20, ROUTE_IV, Chart
+from fhir_fixtures.builders import AZATHIOPRINE_50, IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_20, ROUTE_IV, RXNORM, Chart
 from fhir_fixtures.r06_prednisone_adult_dose_check import PRED_EYE_DROPS
 
 RULE = "dosing-weight-missing"
+CYCLOPHOSPHAMIDE = (RXNORM, "3002", "cyclophosphamide")
 
 
 @fixture("r33-fires-mg-per-kg-pulse-no-weight", hook="order-sign",
@@ -36,6 +37,15 @@ def child_height(today: date) -> dict[str, Any]:
     chart.weight(32, day=-1).height(138, day=-90)
     chart.draft("methotrexate 25 MG/ML Prefilled Syringe", 15, "mg/m2", period=1, period_unit="wk",
                 day_of_week=["fri"])
+    return chart.request("order-sign")
+
+
+@fixture("r33-fires-bsa-dose-in-g-per-m2", hook="order-sign",
+         story="Cyclophosphamide 0.75 g/m2 IV drafted (the unit of the published tables); weight current, no height "
+               "on file. Only mg/m2 was read as a BSA dose, so 750 mg/m2 fired and 0.75 g/m2 did not.", fires={RULE})
+def grams_per_m2(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=50).condition(IMNM_SNOMED, onset=-100).weight(70, day=-1)
+    chart.draft(CYCLOPHOSPHAMIDE, 0.75, "g/m2", route=ROUTE_IV)
     return chart.request("order-sign")
 
 

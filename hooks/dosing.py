@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from hooks.record import Concept, Dosage, MedicationOrder, Quantity, Timing
-from hooks.units import convert, to_days
+from hooks.units import GREEK_MU, MICRO_SIGN, convert, to_days
 
 # Prednisone-equivalent factors (clinical-rules.md section 1): mg of prednisone per mg of the drug.
 PEQ_FACTORS: dict[str, float] = {
@@ -162,15 +162,14 @@ def dose_per_administration(dosage: Dosage, medication: Concept, weight_kg: floa
     plain = convert(dose.value, unit, "mg")
     if plain is not None:
         return Amount(plain, f"{dose.value:g} {dose.unit}")
-    per_kg = mg_per_kg(dosage)
-    if per_kg is not None:
-        if weight_kg is None:
+    per_body = _per_body_each_time(dosage)
+    if per_body is not None:
+        written, mg_each = per_body
+        size = weight_kg if written.basis == "kg" else bsa_m2
+        if mg_each is None or size is None:
             return None
-        return Amount(per_kg * weight_kg, f"{dose.value:g} {dose.unit} x {weight_kg:g} kg")
-    if unit in PER_M2_UNITS:
-        if bsa_m2 is None:
-            return None
-        return Amount(dose.value * bsa_m2, f"{dose.value:g} mg/m2 x {bsa_m2:.2f} m2")
+        measured = f"{size:g} kg" if written.basis == "kg" else f"{size:.2f} m2"
+        return Amount(mg_each * size, f"{dose.value:g} {dose.unit} x {measured}")
     if unit in _DOSE_FORMS:
         strength = strength_mg(medication, ingredient)
         if strength is None:
@@ -184,44 +183,75 @@ def dose_per_administration(dosage: Dosage, medication: Concept, weight_kg: floa
     return None
 
 
-# mg per kg unit: (factor to mg, written per day rather than per administration)
-_PER_KG: dict[str, tuple[float, bool]] = {"mg/kg": (1.0, False), "g/kg": (1000.0, False),
-                                          "mg/kg/d": (1.0, True), "mg/kg/day": (1.0, True)}
-PER_KG_UNITS = frozenset(_PER_KG)
-PER_M2_UNITS = frozenset({"mg/m2", "mg/m^2", "mg/[m2]"})
+@dataclass(frozen=True, slots=True)
+class PerBody:
+    """A dose written per kg of body weight or per m2 of body-surface area."""
+
+    mg: float  # mg per kg (or per m2) as written: 0.75 g/m2 is 750
+    basis: str  # "kg" or "m2"
+    per_day: bool  # written per day ('mg/kg/day'): the day's amount, shared over its administrations
+
+
+# Every spelling of a per-kg or per-m2 dose: a mass unit (factor from hooks.units), per kg or m2, optionally per day
+_MASSES = ("mg", "g", "mcg", "ug", "µg")
+_BODY = {"kg": "kg", "m2": "m2", "m^2": "m2", "[m2]": "m2", "m²": "m2"}
+_PER_DAY = {"": False, "/d": True, "/day": True}
+_PER_BODY: dict[str, tuple[float, str, bool]] = {
+    f"{mass}/{body}{day}": (factor, basis, per_day)
+    for mass in _MASSES if (factor := convert(1.0, mass, "mg")) is not None
+    for body, basis in _BODY.items() for day, per_day in _PER_DAY.items()}
+PER_KG_UNITS = frozenset(unit for unit, (_, basis, _) in _PER_BODY.items() if basis == "kg")
+PER_M2_UNITS = frozenset(unit for unit, (_, basis, _) in _PER_BODY.items() if basis == "m2")
 
 
 def unit_key(dose: Quantity | None) -> str:
-    """A dose's unit as the tables here spell it: lower case, no spaces ('mg/kg', '{tbl}')."""
-    return ((dose.unit if dose else "") or "").strip().lower().replace(" ", "")
+    """A dose's unit as the tables here spell it: lower case, no spaces, the micro sign for a Greek mu ('mg/kg',
+    '{tbl}', 'µg/kg')."""
+    return ((dose.unit if dose else "") or "").strip().lower().replace(" ", "").replace(GREEK_MU, MICRO_SIGN)
 
 
-def _per_kg(dose: Quantity | None) -> tuple[float, bool] | None:
-    """(mg/kg as written, whether it was written per day) of a dose ordered per kg (g/kg converted)."""
-    factor, per_day_written = _PER_KG.get(unit_key(dose), (None, False))
-    return None if dose is None or factor is None else (dose.value * factor, per_day_written)
+def per_body(dose: Quantity | None) -> PerBody | None:
+    """A dose written per kg or per m2, in mg (g/m2 and mcg/kg converted); None for any other unit."""
+    found = _PER_BODY.get(unit_key(dose))
+    if dose is None or found is None:
+        return None
+    factor, basis, per_day = found
+    return PerBody(dose.value * factor, basis, per_day)
+
+
+def _per_body_each_time(dosage: Dosage) -> tuple[PerBody, float | None] | None:
+    """A dose written per kg or m2 and its mg per kg (or m2) given each time: a per-day dose shared over the day's
+    administrations ("2 mg/kg/day twice daily" is 1 mg/kg each time; None when how often is not known)."""
+    written = per_body(dosage.dose)
+    if written is None:
+        return None
+    if not written.per_day:
+        return written, written.mg
+    per_day = periods_per_day(dosage.timing)
+    return written, (written.mg / per_day if per_day else None)
+
+
+def mg_per_body_day(dose: Quantity | None, per_day: float | None, basis: str) -> float | None:
+    """mg per kg (``basis`` 'kg') or per m2 ('m2') on a day, of a dose ordered per that: per dose x ``per_day``, or
+    the amount per day as written; None for a dose not ordered per ``basis``."""
+    written = per_body(dose)
+    if written is None or written.basis != basis:
+        return None
+    if written.per_day:
+        return written.mg
+    return written.mg * per_day if per_day is not None else None
 
 
 def mg_per_kg_day(dose: Quantity | None, per_day: float | None) -> float | None:
     """mg/kg on a day of a dose ordered per kg: per dose x ``per_day``, or the mg/kg/day as written."""
-    if (written := _per_kg(dose)) is None:
-        return None
-    value, per_day_written = written
-    if per_day_written:
-        return value
-    return value * per_day if per_day is not None else None
+    return mg_per_body_day(dose, per_day, "kg")
 
 
 def mg_per_kg(dosage: Dosage) -> float | None:
-    """mg per kg of body weight given each time, for a dose ordered per kg (g/kg converted; a mg/kg/day dose is
-    shared over the day's administrations, so "2 mg/kg/day twice daily" is 1 mg/kg each time)."""
-    if (written := _per_kg(dosage.dose)) is None:
-        return None
-    value, per_day_written = written
-    if not per_day_written:
-        return value
-    per_day = periods_per_day(dosage.timing)
-    return value / per_day if per_day else None
+    """mg per kg of body weight given each time, for a dose ordered per kg (g/kg and mcg/kg converted; a mg/kg/day
+    dose is shared over the day's administrations, so "2 mg/kg/day twice daily" is 1 mg/kg each time)."""
+    found = _per_body_each_time(dosage)
+    return found[1] if found is not None and found[0].basis == "kg" else None
 
 
 def daily_mg(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: float | None = None,

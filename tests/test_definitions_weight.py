@@ -19,6 +19,20 @@ def test_weight_freshness_by_age(kb, today, age, day, usable):
     assert weight.latest_weight(record).value == 70
 
 
+@pytest.mark.parametrize(("age", "weight_days", "height_days"), [(40, 30, 365), (17, 7, 30), (18, 30, 365)])
+def test_the_windows_cards_state_are_the_ones_applied(kb, today, age, weight_days, height_days):
+    """Cards say how old a weight may be from the same definition the dosing weight applies (a child was told 30
+    days while 7 applied: audit F8)."""
+    chart = Chart(today, age=age).weight(70, day=-weight_days).height(170, day=-height_days)
+    record, context = record_and_context(kb, chart)
+    assert weight.weight_max_age_days(record, context) == weight_days
+    assert weight.height_max_age_days(record, context) == height_days
+    assert weight.dosing_weight(record, context) is not None and weight.dosing_height(record, context) is not None
+    older = Chart(today, age=age).weight(70, day=-weight_days - 1).height(170, day=-height_days - 1)
+    record, context = record_and_context(kb, older)
+    assert weight.dosing_weight(record, context) is None and weight.dosing_height(record, context) is None
+
+
 def test_pounds_and_grams(kb, today):
     record, context = record_and_context(kb, Chart(today).weight(154, day=-1, unit="[lb_av]"))
     assert weight.dosing_weight(record, context).value == pytest.approx(69.85, abs=0.01)

@@ -11,6 +11,8 @@ from hooks.dosing import (
     METHOTREXATE_INJECTION,
     METHOTREXATE_ORAL,
     ORAL_STEROID_PRODUCTS,
+    PER_KG_UNITS,
+    PER_M2_UNITS,
     ProductLine,
     adjusted_body_weight,
     daily_mg,
@@ -18,9 +20,12 @@ from hooks.dosing import (
     dose_per_administration,
     ideal_body_weight,
     largest_given,
+    mg_per_body_day,
     mg_per_kg,
+    mg_per_kg_day,
     mosteller_bsa,
     oral_steroid_product,
+    per_body,
     periods_per_day,
     practical_dose,
     prednisone_equivalent,
@@ -29,6 +34,7 @@ from hooks.dosing import (
     rounded_dose,
     share_step,
     strength_mg,
+    unit_key,
 )
 from hooks.record import Coding, Concept, Dosage, MedicationOrder, Quantity, Timing
 from hooks.valuesets import CodeInfo
@@ -149,6 +155,47 @@ def test_a_per_kg_per_day_dose_is_the_whole_days_amount():
     order = MedicationOrder("MedicationRequest", "x", _concept("azathioprine 50 MG Oral Tablet", "azathioprine"),
                             "active", "order", None, None, None, (_dosage(2, "mg/kg/day", **twice),))
     assert daily_mg(order, weight_kg=70) == pytest.approx(140)
+
+
+@pytest.mark.parametrize(("value", "unit", "mg", "basis", "per_day"), [
+    (750, "mg/m2", 750, "m2", False),
+    (0.75, "g/m2", 750, "m2", False),  # audit F7: g/m2 was no BSA dose at all
+    (0.75, "G/M2", 750, "m2", False),
+    (750, "mg/m²", 750, "m2", False),
+    (750, "mg/[m2]", 750, "m2", False),
+    (60, "mg/m2/day", 60, "m2", True),
+    (15_000, "mcg/kg", 15, "kg", False),
+    (15_000, "\u03bcg/kg", 15, "kg", False),  # Greek mu
+    (15_000, "\u00b5g/kg", 15, "kg", False),  # micro sign
+    (2, "g/kg", 2000, "kg", False),
+    (2, "mg/kg/d", 2, "kg", True),
+])
+def test_a_dose_per_kg_or_per_m2_is_read_in_any_mass_unit(value, unit, mg, basis, per_day):
+    written = per_body(Quantity(value, unit))
+    assert written is not None and (written.basis, written.per_day) == (basis, per_day)
+    assert written.mg == pytest.approx(mg)
+    assert unit_key(Quantity(value, unit)) in (PER_KG_UNITS if basis == "kg" else PER_M2_UNITS)
+
+
+@pytest.mark.parametrize("unit", ["mg", "g", "mg/kg/h", "mg/m3", "kg/m2", "furlongs/kg"])
+def test_other_units_are_no_dose_per_body_size(unit):
+    assert per_body(Quantity(1, unit)) is None
+
+
+def test_a_dose_per_m2_in_grams_or_per_day_gives_its_mg():
+    """0.75 g/m2 at 1.8 m2 is 1,350 mg (it read as 0.75 mg/m2, or not at all); 60 mg/m2/day given twice a day is
+    30 mg/m2 each time, as mg/kg/day is shared."""
+    concept = _concept("cyclophosphamide 500 MG Injection", "cyclophosphamide")
+    grams = dose_per_administration(_dosage(0.75, "g/m2"), concept, bsa_m2=1.8)
+    assert grams is not None and grams.mg == pytest.approx(1350) and grams.basis == "0.75 g/m2 x 1.80 m2"
+    assert dose_per_administration(_dosage(0.75, "g/m2"), concept, weight_kg=70) is None  # a BSA dose needs a BSA
+    twice = {"frequency": 2, "period": 1, "period_unit": "d"}
+    assert dose_per_administration(_dosage(60, "mg/m2/day", **twice), concept, bsa_m2=1.5).mg == pytest.approx(45)
+    assert dose_per_administration(_dosage(60, "mg/m2/day", code="SOMETIMES"), concept, bsa_m2=1.5) is None
+    assert dose_per_administration(_dosage(15_000, "mcg/kg"), concept, weight_kg=70).mg == pytest.approx(1050)
+    assert mg_per_kg_day(Quantity(500, "ug/kg"), 2) == pytest.approx(1)
+    assert mg_per_body_day(Quantity(0.015, "g/m2"), 1 / 7, "m2") == pytest.approx(15 / 7)
+    assert mg_per_body_day(Quantity(0.015, "g/m2"), 1 / 7, "kg") is None
 
 
 def test_strength_for_combination_products_needs_the_ingredient():

@@ -461,9 +461,10 @@ class DraftDose:
         return self.dose_day_mg if self.weekly_or_less and self.dose_day_mg is not None else self.weekly
 
     def written_per_m2_week(self) -> float | None:
-        if not self.per_m2 or self.written is None or self.per_day is None:
+        if self.written is None or self.per_day is None:
             return None
-        return self.written.value * self.per_day * 7
+        m2_day = dosing.mg_per_body_day(self.written, self.per_day, "m2")  # mg/m2, g/m2, mcg/m2...
+        return None if m2_day is None else m2_day * 7
 
     def describe(self) -> str:
         """'60 mg once a day' / '1.5 mg/kg 1x/day' as ordered, for the card."""

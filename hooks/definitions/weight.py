@@ -70,12 +70,24 @@ def latest_height(record: PatientRecord) -> Measure | None:
     return _latest_measure(record, "height", "cm")
 
 
+def weight_max_age_days(record: PatientRecord, context: HookContext) -> int:
+    """How old, in days, the weight doses are computed from may be for this patient: 30, or 7 for a child (section
+    4.2). Cards that say a weight is missing state this window, the one :func:`dosing_weight` applies."""
+    paediatric = is_paediatric(record, context)
+    return int(context.definition("weight_max_age_days_paediatric" if paediatric else "weight_max_age_days"))
+
+
+def height_max_age_days(record: PatientRecord, context: HookContext) -> int:
+    """How old, in days, a height for BSA may be for this patient: 365, or 30 for a child (section 4.2)."""
+    paediatric = is_paediatric(record, context)
+    return int(context.definition("height_max_age_days_paediatric" if paediatric else "height_max_age_days"))
+
+
 @per_record
 def dosing_weight(record: PatientRecord, context: HookContext) -> Measure | None:
-    """The weight to dose from: at most 30 days old (7 for a child), else None."""
+    """The weight to dose from: at most :func:`weight_max_age_days` old, else None."""
     weight = latest_weight(record)
-    key = "weight_max_age_days_paediatric" if is_paediatric(record, context) else "weight_max_age_days"
-    if weight is None or (record.today - weight.day).days > context.definition(key) \
+    if weight is None or (record.today - weight.day).days > weight_max_age_days(record, context) \
             or unread_newer(record, "weight", "kg"):
         return None
     return weight
@@ -83,8 +95,7 @@ def dosing_weight(record: PatientRecord, context: HookContext) -> Measure | None
 
 def dosing_height(record: PatientRecord, context: HookContext) -> Measure | None:
     height = latest_height(record)
-    key = "height_max_age_days_paediatric" if is_paediatric(record, context) else "height_max_age_days"
-    if height is None or (record.today - height.day).days > context.definition(key) \
+    if height is None or (record.today - height.day).days > height_max_age_days(record, context) \
             or unread_newer(record, "height", "cm"):
         return None
     return height

@@ -85,10 +85,10 @@ def _amount(dose: Quantity) -> tuple[float | None, bool]:
     """(amount, whether per kg) of an IVIG dose: g/kg when written per kg, else g; None when it is neither (IVIG is
     never written per kg per day: that unit is not read here). Orders, their maximum and Immunizations all read
     their doses here, so that they add up and compare in the same units."""
-    unit = dosing.unit_key(dose)
-    if unit in ("mg/kg", "g/kg"):
-        return (dose.value / 1000.0 if unit == "mg/kg" else dose.value), True
-    mg = convert(dose.value, unit, "mg")
+    written = dosing.per_body(dose)
+    if written is not None and written.basis == "kg" and not written.per_day:
+        return written.mg / 1000.0, True
+    mg = convert(dose.value, dosing.unit_key(dose), "mg")
     return (None if mg is None else mg / 1000.0), False
 
 
@@ -400,8 +400,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             per_kg = {k: v / weight.value for k, v in cycle.readings.items()}
         else:
             unchecked.append(f"{name} ({cycle.how}): no body weight within the last "
-                             f"{int(context.definition('weight_max_age_days'))} days, so the dose per kg could not "
-                             "be checked (see R33)")
+                             f"{body.weight_max_age_days(record, context)} days, so the dose per kg could not be "
+                             "checked (see R33)")
         ceiling = limit + (0 if cycle.per_kg or weight is None else _rounding_slack(limit, weight.value))
         over = {k: v for k, v in per_kg.items() if v > ceiling}
         if per_kg:

@@ -11,7 +11,7 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, diagnosis, dose_basis
 from hooks.definitions.paediatric_doses import pulse_product
-from hooks.definitions.weight import dosing_weight, latest_weight
+from hooks.definitions.weight import dosing_weight, weight_max_age_days, why_not_current
 from hooks.dosing import (
     CHILD_FINER_STEPS_MG,
     HALF_TABLET_STEP_MG,
@@ -127,16 +127,24 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if context.hook == "order-sign" and not drafts:
         return Quiet("no ICI dose in the draft orders", facts)
 
-    days = math.ceil(p["cardiac_test_max_hours"] / 24)
-    recent = record.today - timedelta(days=days)
-    troponins = [o for o in record.observations_in("troponin_i", "troponin_t", since=recent)]
+    hours = p["cardiac_test_max_hours"]
+    certain, possible = _days_within_hours(hours)
+    recent = record.today - timedelta(days=certain)
+    near = record.observations_in("troponin_i", "troponin_t", since=record.today - timedelta(days=possible))
+    troponins = [o for o in near if o.when is not None and o.when >= recent]
+    older_troponins = [o for o in near if o.when is not None and o.when < recent]
     lookback = record.today - timedelta(days=int(p["troponin_lookback_days"]))
     looked_back = record.observations_in("troponin_i", "troponin_t", since=lookback)
     raised = [o for o in looked_back if _raised(o)]
     raised_i = [o for o in raised if o.in_group("troponin_i")]
     tnt_only = [o for o in raised if not o.in_group("troponin_i")] if not raised_i else []
-    ecgs = diagnosis.done(record, "ecg", within_days=days)
+    near_ecgs = diagnosis.done(record, "ecg", within_days=possible)
+    ecgs = [e for e in near_ecgs if e.day is not None and e.day >= recent]
+    older_ecgs = [e for e in near_ecgs if e.day is not None and e.day < recent]
     ecg_text = ", ".join(f"{e.label} {e.day}" for e in ecgs)
+    # left out, and named: dated so that they may be older than the window
+    old_troponin_text = [_describe(o) for o in older_troponins]
+    old_ecg_text = [f"{e.label} {e.day}" for e in older_ecgs]
     myocarditis = [c for c in record.conditions_in("myocarditis_cardiomyopathy", active_only=True)
                    if c.code.concept_in("myocarditis_cardiomyopathy") == "myocarditis"]
     heart = [_describe(o) for o in raised_i] + [c.code.label for c in myocarditis]
@@ -160,6 +168,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "troponin_raised": "; ".join(_describe(o) for o in raised) or None,
         "troponin_t_only_raised": bool(tnt_only),
         "ecg_within_window": ecg_text or None,
+        "cardiac_tests_possibly_too_old": "; ".join(old_troponin_text + old_ecg_text) or None,
         "myocardial_involvement": "; ".join(heart) or None,
         "troponin_not_judged": "; ".join(unjudged) or None,
         "ctcae_grade": grade, "grade_documented": grade_obs.when if grade_obs else None,
@@ -180,10 +189,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                   + (" (managed as G3-4 because of the features below)" if features else
                      ": grade the weakness today"))
     detail = DETAIL.format(
-        why="; ".join(reasons), ici=facts["ici"], hours=int(p["cardiac_test_max_hours"]),
+        why="; ".join(reasons), ici=facts["ici"], hours=f"{hours:g}",
         ck=(f"{last_ck} = {ck_multiple:.1f} x ULN" if last_ck else "none within 30 days"),
-        troponin="; ".join(_describe(o) for o in troponins) or "**none: order hs-troponin I now**",
-        ecg=ecg_text or "**none: do an ECG now**",
+        troponin=("; ".join(_describe(o) for o in troponins) or "**none: order hs-troponin I now**")
+        + _possibly_too_old(old_troponin_text, hours),
+        ecg=(ecg_text or "**none: do an ECG now**") + _possibly_too_old(old_ecg_text, hours),
         grade=grade_text, features=", ".join(features) or "none recorded", plan=plan, doses=dose_text)
     summary_grade = f"G{grade}" if grade else "ungraded"
     head = "ICI dose drafted with" if drafts else "Checkpoint-inhibitor"
@@ -205,6 +215,21 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     )
 
 
+def _days_within_hours(hours: float) -> tuple[int, int]:
+    """(certain, possible): how many days back a result known only by its date is certainly, and may be, at most
+    ``hours`` old. Neither the result's time of day nor now's is known, so one dated ``k`` days ago is anywhere from
+    (k - 1) x 24 h (late that day, read just after midnight) to (k + 1) x 24 h old (just after midnight, read late
+    today). Certain: (k + 1) x 24 <= hours, so k <= floor(hours / 24) - 1 (72 h: today and the 2 days before; -1
+    under 24 h: none). Possible: (k - 1) x 24 < hours, so k <= ceil(hours / 24) (72 h: 3 days back)."""
+    return math.floor(hours / 24) - 1, math.ceil(hours / 24)
+
+
+def _possibly_too_old(results: list[str], hours: float) -> str:
+    if not results:
+        return ""
+    return f" (left out, as only the date is on file and it may be more than {hours:g} h old: {'; '.join(results)})"
+
+
 def _plan(manage: str | None, grade: int | None, heart: list[str], unjudged: list[str],
           troponins: list[Observation], ecgs: list[diagnosis.Done], ck_multiple: float | None, p: Any) -> str:
     steps = []
@@ -218,7 +243,7 @@ def _plan(manage: str | None, grade: int | None, heart: list[str], unjudged: lis
                      "cardio-oncology).")
     if not troponins or not ecgs:
         missing = " or ".join(n for n, have in (("hs-troponin I", troponins), ("ECG", ecgs)) if not have)
-        steps.append(f"no {missing} within {int(p['cardiac_test_max_hours'])} h: do it now, and hold the ICI "
+        steps.append(f"no {missing} within {p['cardiac_test_max_hours']:g} h: do it now, and hold the ICI "
                      "until myocarditis is excluded.")
     if manage == "G1":
         # continuing is only for a heart known to be spared; the steps above already say hold or discontinue
@@ -268,10 +293,9 @@ def _steroids(record: PatientRecord, context: HookContext, manage: str | None, c
         return ("Glucocorticoid doses by grade: G2 prednisone 0.5-1 mg/kg/day (if CK >= 3x ULN); G3-4 prednisone "
                 "1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV."), []
     if weight is None:
-        stale = latest_weight(record)
-        return ("**Doses could not be computed:** no body weight within 30 days"
-                + (f" (latest {stale.describe('kg')})" if stale else "") + ". Record a weight; give "
-                "prednisone 0.5-1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV by grade."), []
+        return ("**Doses could not be computed:** no body weight within the last "
+                f"{weight_max_age_days(record, context)} days{why_not_current(record, 'weight', 'kg')}. Record a "
+                "weight; give prednisone 0.5-1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV by grade."), []
     kg = weight.value
     # a child's cap is held at or below R32's maximum, so that R32 does not flag this rule's own suggestion
     child = cohorts.is_paediatric(record, context)

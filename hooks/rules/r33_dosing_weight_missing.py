@@ -6,7 +6,7 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import dose_basis
 from hooks.definitions.cohorts import is_paediatric
-from hooks.definitions.weight import dosing_height, dosing_weight
+from hooks.definitions.weight import dosing_height, dosing_weight, height_max_age_days, weight_max_age_days
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, Quiet, Result, Rule, Suggestion
 from hooks.sources import DESIGN, OCTAGAM_WEIGHT
@@ -41,8 +41,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     needs = dose_basis.needs(record, context)
     weight, height = dosing_weight(record, context), dosing_height(record, context)
     paediatric = is_paediatric(record, context)
-    weight_days = int(context.definition("weight_max_age_days_paediatric" if paediatric else "weight_max_age_days"))
-    height_days = int(context.definition("height_max_age_days_paediatric" if paediatric else "height_max_age_days"))
+    weight_days, height_days = weight_max_age_days(record, context), height_max_age_days(record, context)
     facts: dict[str, object] = {
         **dose_basis.measure_facts(record, context),
         "weight_max_age_days": weight_days,

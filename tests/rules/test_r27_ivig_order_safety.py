@@ -218,6 +218,24 @@ def test_no_weight_grams_order_is_not_evaluable_or_noted(kb, today):
     assert "dose per kg could not be checked" in card["detail"]
 
 
+@pytest.mark.parametrize(("age", "window"), [(12, 7), (54, 30)])
+def test_no_current_weight_names_the_window_that_applies(kb, today, age, window):
+    """Audit F8: a 12-year-old weighed 10 days ago (a child's weight is current for 7 days) was told there was 'no
+    body weight within the last 30 days'."""
+    chart = _chart(today, weight=None, age=age).weight(40, day=-40 if window == 30 else -10)
+    _, entry = _run(kb, _draft(chart, 80, "g", text="80 g per cycle over 2 days"), today)
+    assert entry["status"] == "not-evaluable"
+    assert f"no body weight within the last {window} days, so the dose per kg could not be checked" in \
+        entry["reason"]
+
+
+@pytest.mark.parametrize(("dose", "unit"), [(2.0, "g/kg"), (2000, "mg/kg"), (2_000_000, "ug/kg")])
+def test_a_dose_per_kg_is_read_in_any_mass_unit(kb, today, dose, unit):
+    """IVIG per kg is read through the one per-kg reader (hooks.dosing.per_body): 2 g/kg in any mass unit."""
+    _, entry = _run(kb, _draft(_chart(today), dose, unit, text="per cycle"), today)
+    assert entry["status"] == "not-fired" and entry["facts"]["draft-ivig_g_per_kg_cycle"] == "2.00 per cycle"
+
+
 def test_prior_vte_by_name(kb, today):
     chart = _chart(today).condition("Pulmonary embolism", onset=-700, status="resolved")
     card, _ = _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)

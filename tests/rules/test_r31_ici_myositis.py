@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from fhir_fixtures.builders import LOINC, SNOMED, Chart
 from fhir_fixtures.r20_srp_cardiac_evaluation import LOCAL_ECG
 from fhir_fixtures.r31_ici_myositis import ECG, HS_TNI, NIVOLUMAB, PEMBROLIZUMAB, on_pembrolizumab
-from tests.conftest import explained, fired, run
+from tests.conftest import explained, fired, run, with_params
 
 RULE = "ici-myositis"
 GRADE = "CTCAE grade (myositis)"
@@ -74,15 +76,56 @@ def test_no_current_weight_gives_mg_per_kg_only(kb, today):
     assert not _steroid_orders(card) and entry["facts"]["dosing_weight"] is None
 
 
-def test_troponin_and_ecg_72_hour_edge(kb, today):
-    chart = on_pembrolizumab(today).observation(HS_TNI, day=-3, value=5, unit="ng/L", high=14)
-    chart.procedure(ECG, day=-3)
-    _, entry = _card(kb, chart, today)
-    assert entry["facts"]["troponin_within_window"] and entry["facts"]["ecg_within_window"]
-    chart = on_pembrolizumab(today).observation(HS_TNI, day=-4, value=5, unit="ng/L", high=14)
-    chart.procedure(ECG, day=-4)
-    card, entry = _card(kb, chart, today)
-    assert entry["facts"]["troponin_within_window"] is None and "none: order hs-troponin I now" in card["detail"]
+@pytest.mark.parametrize(("hours", "counted", "named"), [
+    (72, {0, -1, -2}, {-3}),  # D-2 is at most 72 h old; D-3 is 48-96 h old; D-4 is over 72 h
+    (48, {0, -1}, {-2}),
+    (60, {0, -1}, {-2, -3}),
+    (12, set(), {0, -1}),  # even a result dated today may be over 12 h old
+])
+def test_troponin_and_ecg_count_only_when_certainly_within_the_window(kb, today, hours, counted, named):
+    """Only the date of a result is kept, so one dated k days ago is (k - 1) x 24 to (k + 1) x 24 h old. It counts
+    only when it is within the window whatever its time of day; one that may be older is left out and named. D-3
+    counted as 'within 72 h', though a result at 00:30 on D-3 is over 72 h old all of today (audit F4)."""
+    site = with_params(kb, RULE, cardiac_test_max_hours=hours)
+    for day in range(0, -5, -1):
+        chart = on_pembrolizumab(today).observation(HS_TNI, day=day, value=5, unit="ng/L", high=14)
+        card, entry = _card(site, chart.procedure(ECG, day=day), today)
+        facts = entry["facts"]
+        assert bool(facts["troponin_within_window"]) is bool(facts["ecg_within_window"]) is (day in counted), day
+        assert bool(facts["cardiac_tests_possibly_too_old"]) is (day in named), day
+        assert ("none: order hs-troponin I now" in card["detail"]) is (day not in counted), day
+        assert (f"may be more than {hours} h old" in card["detail"]) is (day in named), day
+
+
+def test_a_grade_1_ici_dose_is_held_when_its_cardiac_tests_may_be_over_72_hours_old(kb, today):
+    """Audit F4: a normal hs-troponin I and an ECG at 00:30 three days ago (over 72 h old all of today), G1, the
+    next pembrolizumab drafted: the card said 'Troponin (within 72 h): ... normal' and 'the ICI may continue', and
+    did not recommend holding the dose."""
+    three_days_ago = (today - timedelta(days=3)).isoformat()
+    chart = on_pembrolizumab(today).weight(70).observation(GRADE, day=-1, value=1, unit="1")
+    chart.observation(HS_TNI, day=-3, value=5, unit="ng/L", high=14).procedure(ECG, day=-3)
+    chart.resources["observations"][-1]["effectiveDateTime"] = f"{three_days_ago}T00:30:00Z"
+    chart.resources["procedures"][-1]["performedDateTime"] = f"{three_days_ago}T00:40:00Z"
+    card, entry = _card(kb, chart.draft(PEMBROLIZUMAB, 200, "mg", resource_id="next-pembro"), today, "order-sign")
+    assert "check troponin and ECG now" in card["summary"] and "Grade 1: the ICI may continue" not in card["detail"]
+    assert "No hs-troponin I or ECG within 72 h: do it now, and hold the ICI" in card["detail"]
+    assert f"(left out, as only the date is on file and it may be more than 72 h old: 12 lead ECG {three_days_ago})" \
+        in card["detail"]
+    assert f"5 ng/L (ULN 14 ng/L) on {three_days_ago}, normal" in entry["facts"]["cardiac_tests_possibly_too_old"]
+    hold = card["suggestions"][0]
+    assert hold["label"] == "Hold: cancel this ICI dose" and hold["isRecommended"] is True
+
+
+@pytest.mark.parametrize(("age", "weighed", "window"), [(16, -10, 7), (64, -45, 30)])
+def test_no_current_weight_names_the_window_that_applies(kb, today, age, weighed, window):
+    """Audit F8: a 16-year-old weighed 10 days ago (a child's weight is current for 7 days) was told 'no body
+    weight within 30 days (latest 50 kg on ...)', which contradicts itself."""
+    chart = Chart(today, age=age).weight(50, day=weighed).ck(4200, day=-2).condition("Myalgia", onset=-8)
+    chart.medication(PEMBROLIZUMAB, 200, "mg", start=-120, period=3, period_unit="wk")
+    card, _ = _card(kb, chart.observation(GRADE, day=-1, value=3, unit="1"), today)
+    latest = (today + timedelta(days=weighed)).isoformat()
+    assert (f"no body weight within the last {window} days (latest 50 kg on {latest}, too old)"
+            in card["detail"])
 
 
 def test_raised_troponin_i_means_permanent_discontinuation(kb, today):
@@ -363,3 +406,4 @@ def test_each_dose_says_how_it_was_rounded_and_only_a_capped_one_is_capped(kb, t
     dose below one step was said to be "rounded to 5 mg" or "to 10 mg"."""
     card, _ = _card(kb, _graded(today, grade, ck=4200, weight=kg), today)
     assert said in card["detail"] and not_said not in card["detail"]
+

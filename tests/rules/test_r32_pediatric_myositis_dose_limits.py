@@ -59,6 +59,17 @@ def test_mtx_per_m2_order_checked_without_bsa(kb, today):
     assert "suggestions" not in card and "no BSA dose is computed" in card["detail"]
 
 
+@pytest.mark.parametrize(("dose", "unit", "fires"), [(0.03, "g/m2", True), (30_000, "ug/m2", True),
+                                                   (0.02, "g/m2", False)])
+def test_mtx_per_m2_in_another_mass_unit_is_read_in_mg(kb, today, dose, unit, fires):
+    """0.03 g/m2 weekly is 30 mg/m2/week, above 20: once the per-m2 units were read in any mass unit, it was taken as
+    0.03 mg/m2 and found within the limits."""
+    card = _card(kb, today, _weekly(_child(today, kg=None, cm=None), dose, unit))
+    assert (card is not None) is fires
+    if fires:
+        assert "30.0 mg/m²/week (as written)" in card["detail"]
+
+
 def test_steroid_suggestion_computed_rounded_down_and_capped(kb, today):
     card = _card(kb, today, _child(today, kg=23.4).draft(PREDNISOLONE_5, 60, "mg", resource_id="d1"))
     [suggestion] = card["suggestions"]

@@ -6,6 +6,7 @@ import pytest
 
 from fhir_fixtures.builders import AZATHIOPRINE_50, IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_20, ROUTE_IV, Chart
 from fhir_fixtures.r06_prednisone_adult_dose_check import PRED_EYE_DROPS
+from fhir_fixtures.r33_dosing_weight_missing import CYCLOPHOSPHAMIDE
 from tests.conftest import explained, fired, run
 
 RULE = "dosing-weight-missing"
@@ -31,6 +32,23 @@ def test_height_not_needed_for_per_kg_orders(kb, today):
     chart = Chart(today, age=50).weight(70, day=-1)  # no height at all
     chart.draft(METHYLPRED_1000, 10, "mg/kg", route=ROUTE_IV)
     assert RULE not in fired(run(kb, chart.request("order-sign"), today))
+
+
+@pytest.mark.parametrize(("drug", "dose", "unit", "missing"), [
+    (CYCLOPHOSPHAMIDE, 750, "mg/m2", "weight and height"),
+    (CYCLOPHOSPHAMIDE, 0.75, "g/m2", "weight and height"),  # audit F7: only mg/m2 was read as per m2
+    (CYCLOPHOSPHAMIDE, 750, "mg/m²", "weight and height"),
+    (CYCLOPHOSPHAMIDE, 375, "mg/m2/d", "weight and height"),
+    (METHYLPRED_1000, 15_000, "mcg/kg", "weight"),
+    (METHYLPRED_1000, 15_000, "\u03bcg/kg", "weight"),  # Greek mu, as often typed
+    (METHYLPRED_1000, 1, "g", None),  # an adult's fixed pulse is no weight-based dose
+])
+def test_every_mass_unit_per_kg_or_per_m2_needs_the_measurement(kb, today, drug, dose, unit, missing):
+    """A dose per kg or per m2 is one in any mass unit (g, mg, mcg), per administration or per day: 0.75 g/m2
+    cyclophosphamide with no weight or height on file was 'no weight- or BSA-based draft order'."""
+    chart = Chart(today, age=50).condition(IMNM_SNOMED, onset=-100).draft(drug, dose, unit, route=ROUTE_IV)
+    card = fired(run(kb, chart.request("order-sign"), today)).get(RULE)
+    assert (card["summary"].startswith(f"Measure {missing} today") if missing else card is None), unit
 
 
 def test_card_orders_weight_measurement_and_names_the_draft(kb, today):
