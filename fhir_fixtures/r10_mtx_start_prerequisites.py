@@ -158,6 +158,14 @@ def pregnancy_potential_partial_birth_date(today: date) -> dict[str, Any]:
     return _with_mtx_and_folate(chart)
 
 
+@fixture("r10-fires-pregnancy-test-missing-sex-unknown", hook="order-sign",
+         story="Patient aged 34 whose sex is recorded as 'unknown', complete work-up and folic acid, but no pregnancy "
+               "test. Only a male sex rules pregnancy out, so the test is asked for (it was dropped).",
+         fires={RULE}, indicators={RULE: "warning"})
+def pregnancy_potential_sex_unknown(today: date) -> dict[str, Any]:
+    return _with_mtx_and_folate(worked_up(today, age=34, sex="unknown"))
+
+
 @fixture("r10-quiet-complete-work-up", hook="order-sign",
          story="Labs 30 days old (edge), eGFR exactly 30, screens done, folic acid in the same order set.",
          quiet={RULE})

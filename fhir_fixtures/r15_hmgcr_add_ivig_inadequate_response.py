@@ -11,13 +11,15 @@ RULE = "hmgcr-add-ivig-inadequate-response"
 
 
 def hmgcr_on_two_agents(today: date, ttx: int = -200, mtx_start: int | None = -170, ck_day: int = -5,
-                        latest_ck: float = 2500, srp: str = "negative", peak_ck: float = 8000) -> Chart:
+                        latest_ck: float = 2500, srp: str | None = "negative", peak_ck: float = 8000,
+                        hmgcr: str | None = "positive") -> Chart:
     """Anti-HMGCR IMNM: prednisone 60 mg from ``ttx`` tapered to 15 mg, weekly methotrexate from ``mtx_start``
-    (None: no methotrexate)."""
+    (None: no methotrexate). An antibody given as None was never resulted."""
     chart = Chart(today, age=58, sex="male")
     chart.condition(IMNM_SNOMED, onset=ttx - 30)
-    chart.antibody("anti_hmgcr", "positive", day=ttx - 20)
-    chart.antibody("anti_srp", srp, day=ttx - 20)
+    for group, status in (("anti_hmgcr", hmgcr), ("anti_srp", srp)):
+        if status is not None:
+            chart.antibody(group, status, day=ttx - 20)
     chart.ck(peak_ck, day=ttx - 3).ck(latest_ck, day=ck_day)
     chart.weight(75, day=-5).height(172, day=-60)
     chart.medication(PREDNISONE_20, 60, "mg", start=ttx, end=ttx + 59, status="completed")
@@ -46,6 +48,20 @@ def old_ivig(today: date) -> dict[str, Any]:
     chart = hmgcr_on_two_agents(today)
     chart.medication(IVIG_CVX, 1, "g/kg", start=-62, end=-61, status="completed", route=ROUTE_IV)
     return chart.request("patient-view")
+
+
+@fixture("r15-fires-anti-srp-never-resulted", hook="patient-view",
+         story="Anti-HMGCR positive, anti-SRP never resulted: HMGCR or DUAL, either way the IVIG row applies (the "
+               "card asks for anti-SRP).", fires={RULE})
+def srp_not_resulted(today: date) -> dict[str, Any]:
+    return hmgcr_on_two_agents(today, srp=None).request("patient-view")
+
+
+@fixture("r15-quiet-anti-hmgcr-never-resulted", hook="patient-view",
+         story="Anti-SRP negative, anti-HMGCR never resulted: its result decides the row, so not evaluable (R03 "
+               "asks for it).", quiet={RULE})
+def hmgcr_not_resulted(today: date) -> dict[str, Any]:
+    return hmgcr_on_two_agents(today, hmgcr=None).request("patient-view")
 
 
 @fixture("r15-quiet-179-days", hook="patient-view", story="T_tx 179 days ago: before the month-6 checkpoint.",

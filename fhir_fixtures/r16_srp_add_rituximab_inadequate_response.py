@@ -18,12 +18,15 @@ RULE = "srp-add-rituximab-inadequate-response"
 
 
 def srp_on_two_agents(today: date, ttx: int = -120, mtx_start: int = -100, ck_day: int = -4,
-                      latest_ck: float = 3200, hmgcr: str = "negative", peak_ck: float = 12000) -> Chart:
-    """Anti-SRP IMNM: prednisone 60 mg from ``ttx`` tapered to 20 mg; weekly methotrexate from ``mtx_start``."""
+                      latest_ck: float = 3200, hmgcr: str | None = "negative", peak_ck: float = 12000,
+                      srp: str | None = "positive") -> Chart:
+    """Anti-SRP IMNM: prednisone 60 mg from ``ttx`` tapered to 20 mg; weekly methotrexate from ``mtx_start``. An
+    antibody given as None was never resulted."""
     chart = Chart(today, age=47, sex="female")
     chart.condition(IMNM_SNOMED, onset=ttx - 25)
-    chart.antibody("anti_srp", "positive", day=ttx - 15)
-    chart.antibody("anti_hmgcr", hmgcr, day=ttx - 15)
+    for group, status in (("anti_srp", srp), ("anti_hmgcr", hmgcr)):
+        if status is not None:
+            chart.antibody(group, status, day=ttx - 15)
     chart.ck(peak_ck, day=ttx - 2).ck(latest_ck, day=ck_day)
     chart.weight(64, day=-7).height(165, day=-90)
     chart.hbv_markers("NEG", "NEG", day=-40)
@@ -52,6 +55,20 @@ def old_rituximab(today: date) -> dict[str, Any]:
     chart = srp_on_two_agents(today, ttx=-500, mtx_start=-450)
     chart.medication(RITUXIMAB, 1000, "mg", start=-394, end=-380, status="completed", period=14, route=ROUTE_IV)
     return chart.request("patient-view")
+
+
+@fixture("r16-fires-anti-hmgcr-never-resulted", hook="patient-view",
+         story="Anti-SRP positive, anti-HMGCR never resulted: SRP or DUAL, either way the rituximab row applies (the "
+               "card asks for anti-HMGCR).", fires={RULE})
+def hmgcr_not_resulted(today: date) -> dict[str, Any]:
+    return srp_on_two_agents(today, hmgcr=None).request("patient-view")
+
+
+@fixture("r16-quiet-anti-srp-never-resulted", hook="patient-view",
+         story="Anti-HMGCR negative, anti-SRP never resulted: its result decides the row, so not evaluable (R03 "
+               "asks for it).", quiet={RULE})
+def srp_not_resulted(today: date) -> dict[str, Any]:
+    return srp_on_two_agents(today, srp=None).request("patient-view")
 
 
 @fixture("r16-quiet-89-days", hook="patient-view", story="T_tx 89 days ago: too early.", quiet={RULE})

@@ -48,7 +48,8 @@ def hmgcr(today: date) -> dict[str, Any]:
 
 
 @fixture("r18-quiet-anti-srp-not-resulted", hook="patient-view",
-         story="Anti-HMGCR negative, anti-SRP never resulted: subtype unknown (R03 asks for the panel).",
+         story="Anti-HMGCR negative, anti-SRP never resulted: seronegative or anti-SRP, so not evaluable until "
+               "anti-SRP is resulted (R03 asks for it).",
          quiet={RULE})
 def unknown(today: date) -> dict[str, Any]:
     chart = Chart(today, age=63)

@@ -24,10 +24,11 @@ def early_chart(today: date, ck_day: int | None) -> Chart:
 
 
 def stable_chart(today: date, ck_day: int, tapering: bool = False) -> Chart:
-    """Two years in: T_tx D-700; prednisone 5 mg unchanged since D-300 (or lowered from 7.5 mg on D-60)."""
+    """Seronegative IMNM two years in: T_tx D-700; prednisone 5 mg unchanged since D-300 (or lowered from 7.5 mg on
+    D-60). Seronegative, so no escalation row (R15, R16) asks for a CK sooner than R22's own interval."""
     chart = Chart(today, age=63, sex="female")
     chart.condition(IMNM_SNOMED, onset=-720)
-    chart.antibody("anti_hmgcr", "positive", day=-715)
+    chart.antibody("anti_hmgcr", "negative", day=-715).antibody("anti_srp", "negative", day=-715)
     chart.ck(6000, day=-705).ck(150, day=ck_day)
     chart.medication(PREDNISONE_20, 60, "mg", start=-700, end=-400, status="completed")
     if tapering:
@@ -81,3 +82,22 @@ def off_treatment(today: date) -> dict[str, Any]:
     chart.ck(120, day=-200)
     chart.medication(PREDNISONE_5, 5, "mg", start=-700, end=-365, status="completed")
     return chart.request("patient-view")
+
+
+def unweighed_chart(today: date, weight_kg: float | None = None) -> Chart:
+    """Anti-HMGCR IMNM (onset D-60) on prednisone 25 mg/day from D-55, last CK D-45; a body weight only if given.
+    25 mg/day is T_tx (0.5 mg/kg/day) for a patient of 50 kg or less, so with no weight T_tx is unknown."""
+    chart = Chart(today, age=60).condition(IMNM_SNOMED, onset=-60)
+    chart.antibody("anti_hmgcr", "positive", day=-58).antibody("anti_srp", "negative", day=-58)
+    chart.ck(5000, day=-58).ck(900, day=-45)
+    if weight_kg is not None:
+        chart.weight(weight_kg, day=-50)
+    return chart.medication(PREDNISONE_20, 25, "mg", start=-55)
+
+
+@fixture("r22-fires-ttx-unknown-no-weight-ck-45-days", hook="patient-view",
+         story="Prednisone 25 mg/day for 55 days and no body weight on file: T_tx is unknown (T_tx below 50 kg), "
+               "so the early 30-day interval applies and a CK 45 days old is due.",
+         fires={RULE}, indicators={RULE: "info"})
+def ttx_unknown_due(today: date) -> dict[str, Any]:
+    return unweighed_chart(today).request("patient-view")

@@ -96,3 +96,24 @@ def quiet_child(today: date) -> dict[str, Any]:
     chart.medication(PREDNISONE_5, 5, "mg", start=-120)
     chart.medication(VITAMIN_D3, 600, "[iU]", start=-110)
     return chart.request("patient-view")
+
+
+def unweighed_chart(today: date, dxa_day: int, weight_kg: float | None = None) -> Chart:
+    """Prednisone 25 mg/day for a year with calcium and vitamin D, a DXA on ``dxa_day``; a body weight only if
+    given. 25 mg/day is T_tx (0.5 mg/kg/day) for a patient of 50 kg or less, so with no weight T_tx is unknown."""
+    chart = Chart(today, age=60)
+    if weight_kg is not None:
+        chart.weight(weight_kg, day=-360)
+    chart.medication(PREDNISONE_20, 25, "mg", start=-365)
+    chart.medication(CALCIUM, 500, "mg", start=-300, frequency=2)
+    chart.medication(VITAMIN_D3, 1000, "[iU]", start=-300)
+    return chart.procedure(CPT_DXA_AXIAL, day=dxa_day)
+
+
+@fixture("r25-fires-ttx-unknown-dxa-may-predate-course", hook="patient-view",
+         story="Prednisone 25 mg/day for a year, no body weight on file (T_tx unknown: it is T_tx below 50 kg), "
+               "calcium and vitamin D, a DXA 600 days ago: it may predate the course by more than 6 months, so it "
+               "does not count and a DXA is asked for.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_ttx_unknown(today: date) -> dict[str, Any]:
+    return unweighed_chart(today, dxa_day=-600).request("patient-view")

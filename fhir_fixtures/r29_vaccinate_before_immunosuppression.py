@@ -68,3 +68,14 @@ def treated(today: date) -> dict[str, Any]:
     chart = Chart(today, age=58).condition(IMNM_SNOMED, onset=-60)
     chart.medication(PREDNISONE_20, 60, "mg", start=-31)
     return chart.request("patient-view")
+
+
+@fixture("r29-fires-unrelated-burst-before-onset", hook="patient-view",
+         story="New IMNM (onset 40 days ago), prednisone 60 mg started 10 days ago; a 5-day prednisone burst ended "
+               "56 days before the onset (another illness): immunosuppression for the myositis started 10 days ago.",
+         fires={RULE}, indicators={RULE: "info"})
+def burst_before_onset(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=55).condition(IMNM_SNOMED, onset=-40)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-100, end=-96, status="completed")
+    chart.medication(PREDNISONE_20, 60, "mg", start=-10)
+    return chart.request("patient-view")

@@ -12,12 +12,16 @@ CT_CHEST = (LOINC, "69096-6", "CT Chest limited W contrast IV")
 MALIGNANCY = (SNOMED, "363346000", "Malignant neoplastic disease (disorder)")
 
 
-def imnm(today: date, subtype: str = "SERONEG", onset: int = -200, age: int = 62, sex: str = "female") -> Chart:
+def imnm(today: date, subtype: str = "SERONEG", onset: int = -200, age: int = 62, sex: str = "female",
+         never_resulted: str | None = None) -> Chart:
+    """IMNM of ``subtype``, but with the antibody group ``never_resulted`` ('anti_srp') left off the chart."""
     chart = Chart(today, age=age, sex=sex)
     chart.condition(IMNM_SNOMED, onset=onset)
-    hmgcr = "positive" if subtype in ("HMGCR", "DUAL") else "negative"
-    srp = "positive" if subtype in ("SRP", "DUAL") else "negative"
-    chart.antibody("anti_hmgcr", hmgcr, day=onset + 10).antibody("anti_srp", srp, day=onset + 10)
+    statuses = {"anti_hmgcr": "positive" if subtype in ("HMGCR", "DUAL") else "negative",
+                "anti_srp": "positive" if subtype in ("SRP", "DUAL") else "negative"}
+    for group, status in statuses.items():
+        if group != never_resulted:
+            chart.antibody(group, status, day=onset + 10)
     return chart
 
 
@@ -32,6 +36,20 @@ def seronegative(today: date) -> dict[str, Any]:
          story="Anti-HMGCR IMNM; only a CT chest 3 months ago (abdomen and pelvis not imaged).", fires={RULE})
 def chest_only(today: date) -> dict[str, Any]:
     return imnm(today, "HMGCR", sex="male").procedure(CT_CHEST, day=-90).request("patient-view")
+
+
+@fixture("r30-fires-hmgcr-anti-srp-never-resulted", hook="patient-view",
+         story="Anti-HMGCR positive, anti-SRP never resulted: HMGCR or DUAL, both carry the cancer risk.",
+         fires={RULE})
+def srp_not_resulted(today: date) -> dict[str, Any]:
+    return imnm(today, "HMGCR", never_resulted="anti_srp").request("patient-view")
+
+
+@fixture("r30-quiet-anti-hmgcr-negative-anti-srp-never-resulted", hook="patient-view",
+         story="Anti-HMGCR negative, anti-SRP never resulted: seronegative (a risk) or anti-SRP (none), so not "
+               "evaluable until anti-SRP is resulted (R03 asks for it).", quiet={RULE})
+def seronegative_or_srp(today: date) -> dict[str, Any]:
+    return imnm(today, never_resulted="anti_srp").request("patient-view")
 
 
 @fixture("r30-quiet-srp-only", hook="patient-view",

@@ -6,6 +6,7 @@ import pytest
 
 from fhir_fixtures.builders import ANTI_HMGCR, SNOMED, Chart
 from hooks.definitions import antibodies
+from hooks.rule import NotEvaluable, Quiet
 from tests.definitions_support import record_and_context
 
 
@@ -52,6 +53,68 @@ def test_subtype(kb, today, hmgcr, srp, subtype):
         chart.antibody("anti_srp", srp)
     record, _ = record_and_context(kb, chart)
     assert antibodies.subtype(record) == subtype
+
+
+def _serology_chart(today, hmgcr, srp) -> Chart:
+    chart = Chart(today)
+    for group, status in (("anti_hmgcr", hmgcr), ("anti_srp", srp)):
+        if status:
+            chart.antibody(group, status)
+    return chart
+
+
+@pytest.mark.parametrize(("hmgcr", "srp", "possible"), [
+    ("positive", None, ("HMGCR", "DUAL")), ("negative", None, ("SRP", "SERONEG")),
+    (None, "positive", ("SRP", "DUAL")), (None, "negative", ("HMGCR", "SERONEG")),
+    (None, None, ("HMGCR", "SRP", "DUAL", "SERONEG")), ("positive", "negative", ("HMGCR",)),
+])
+def test_the_subtypes_still_possible_are_every_completion_of_a_missing_result(kb, today, hmgcr, srp, possible):
+    record, _ = record_and_context(kb, _serology_chart(today, hmgcr, srp))
+    assert antibodies.serology(record).possible == possible
+
+
+# (anti-HMGCR, anti-SRP, a row's subtypes, what the row is told): the subtype (fires), "quiet", or "open"
+@pytest.mark.parametrize(("hmgcr", "srp", "wanted", "outcome"), [
+    ("positive", None, ("HMGCR", "DUAL"), "UNKNOWN"),  # R15: either anti-SRP result satisfies the row
+    ("negative", None, ("HMGCR", "DUAL"), "quiet"),  # neither does
+    (None, "negative", ("HMGCR", "DUAL"), "open"),  # anti-HMGCR decides it
+    ("positive", None, ("HMGCR", "SERONEG", "DUAL"), "UNKNOWN"),  # R30
+    (None, "negative", ("HMGCR", "SERONEG", "DUAL"), "UNKNOWN"),  # R30: HMGCR or SERONEG, both carry the risk
+    ("negative", None, ("HMGCR", "SERONEG", "DUAL"), "open"),  # R30: SERONEG or SRP
+    ("negative", None, ("SERONEG",), "open"),  # R18
+    (None, None, ("SRP", "DUAL"), "open"),
+    ("positive", "negative", ("HMGCR", "DUAL"), "HMGCR"), ("negative", "positive", ("HMGCR", "DUAL"), "quiet"),
+])
+def test_a_row_fires_when_every_completion_satisfies_it_and_is_not_evaluable_when_the_result_decides(
+        kb, today, hmgcr, srp, wanted, outcome):
+    """Anti-HMGCR positive with anti-SRP never resulted was subtype UNKNOWN, and R15, R16, R18 and R30 read it as
+    "not this subtype": quiet, though HMGCR and DUAL both satisfy R15 (audit)."""
+    record, _ = record_and_context(kb, _serology_chart(today, hmgcr, srp))
+    facts: dict = {}
+    found = antibodies.subtype_among(record, wanted, facts)
+    if outcome == "quiet":
+        assert isinstance(found, Quiet)
+    elif outcome == "open":
+        assert isinstance(found, NotEvaluable)
+        missing = " and ".join(n for n, s in (("anti-HMGCR", hmgcr), ("anti-SRP", srp)) if s is None)
+        assert found.missing.startswith(f"{missing} never resulted: the subtype may be ")
+    else:
+        assert isinstance(found, antibodies.Serology) and found.subtype == outcome
+    assert facts["subtype"] == antibodies.subtype(record)
+
+
+def test_the_reasons_name_what_is_known(kb, today):
+    record, _ = record_and_context(kb, _serology_chart(today, "negative", None))
+    quiet = antibodies.subtype_among(record, ("HMGCR", "DUAL"), {})
+    assert isinstance(quiet, Quiet)
+    assert quiet.reason == ("subtype SRP or SERONEG (anti-HMGCR negative, anti-SRP never resulted), not HMGCR or "
+                            "DUAL")
+    facts: dict = {}
+    open_ = antibodies.subtype_among(record, ("HMGCR", "SERONEG", "DUAL"), facts)
+    assert isinstance(open_, NotEvaluable)
+    assert open_.missing == ("anti-SRP never resulted: the subtype may be SRP or SERONEG, and only HMGCR, SERONEG or "
+                             "DUAL counts here (R03 asks for the missing result)")
+    assert facts == {"subtype": "UNKNOWN", "antibodies_never_resulted": "anti-SRP"}
 
 
 def test_a_reference_range_without_a_unit_is_in_the_results_unit(kb, today):

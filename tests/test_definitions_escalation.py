@@ -45,3 +45,19 @@ def test_a_row_waits_for_a_ck_exactly_when_r22_asks_for_one(kb, today, row, ck_d
     stale = -ck_day > max_age
     assert (entries[row.rule]["status"] == "not-evaluable") == stale  # the charts hold a row back for nothing else
     assert (row.code in (entries[R22]["facts"].get("ck_needed_by") or "")) == stale
+
+
+@pytest.mark.parametrize(("hmgcr", "srp", "waits"), [("positive", None, True), ("positive", "negative", True),
+                                                     (None, "negative", False), ("negative", None, False)])
+def test_a_row_whose_subtype_the_missing_antibody_cannot_change_waits_for_a_ck(kb, today, hmgcr, srp, waits):
+    """Anti-HMGCR positive with anti-SRP never resulted is R15's row whatever anti-SRP shows: with a stale CK, R15 is
+    not evaluable for the CK and R22 asks for one on its behalf, as for anti-SRP negative. While anti-HMGCR itself is
+    missing R15 waits for it (R03 asks), not for a CK."""
+    result = run(kb, hmgcr_on_two_agents(today, ck_day=-45, hmgcr=hmgcr, srp=srp).request("patient-view"), today)
+    entries = {e["rule"]: e for e in result.explanation}
+    asked = "R15" in (entries[R22]["facts"].get("ck_needed_by") or "")
+    assert asked == waits
+    if waits:
+        assert entries[ROWS[0].rule]["status"] == "not-evaluable" and "CK" in entries[ROWS[0].rule]["reason"]
+    elif hmgcr is None:
+        assert entries[ROWS[0].rule]["reason"].startswith("anti-HMGCR never resulted")

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from hooks.context import HookContext
 from hooks.record import SNOMED, Observation, PatientRecord, per_record
+from hooks.rule import NotEvaluable, Quiet
 
 Status = Literal["positive", "negative"]
 Subtype = Literal["HMGCR", "SRP", "DUAL", "SERONEG", "UNKNOWN"]
+# the subtype both results make (anti-HMGCR, anti-SRP), in the rules table's order
+_SUBTYPE_OF: dict[tuple[Status, Status], Subtype] = {
+    ("positive", "negative"): "HMGCR", ("negative", "positive"): "SRP", ("positive", "positive"): "DUAL",
+    ("negative", "negative"): "SERONEG"}
+_STATUSES: tuple[Status, ...] = ("positive", "negative")
 
 _POSITIVE_INTERPRETATION = {"POS", "H", "HH", "HU", "A", "AA", "DET", "POSITIVE", "DETECTED", "REACTIVE", "R"}
 _NEGATIVE_INTERPRETATION = {"NEG", "N", "ND", "NEGATIVE", "NOT DETECTED", "NR", "NON-REACTIVE"}
@@ -88,16 +96,78 @@ def resulted(record: PatientRecord, group: str) -> bool:
     return bool(results(record, group))
 
 
+def _status_of(record: PatientRecord, group: str) -> Status | None:
+    """Positive when ever positive, negative when resulted and never positive, None when never resulted."""
+    found = results(record, group)
+    return None if not found else "positive" if any(s == "positive" for _, s in found) else "negative"
+
+
+def _either(names: Collection[str]) -> str:
+    """'HMGCR, SERONEG or DUAL'."""
+    *rest, last = names
+    return f"{', '.join(rest)} or {last}" if rest else last
+
+
+@dataclass(frozen=True, slots=True)
+class Serology:
+    """Anti-HMGCR and anti-SRP as the chart has them (each positive, negative or never resulted: None), and the
+    subtypes they allow."""
+
+    hmgcr: Status | None
+    srp: Status | None
+
+    @property
+    def subtype(self) -> Subtype:
+        """The subtype of section 4.1: UNKNOWN when either antibody was never resulted (R03 asks for it)."""
+        return "UNKNOWN" if self.hmgcr is None or self.srp is None else _SUBTYPE_OF[(self.hmgcr, self.srp)]
+
+    @property
+    def possible(self) -> tuple[Subtype, ...]:
+        """Every subtype the chart still allows: the one the results make, or each one a result for an antibody
+        never resulted could make (anti-HMGCR positive, anti-SRP never resulted: HMGCR or DUAL)."""
+        allowed = {_SUBTYPE_OF[(h, s)] for h in ((self.hmgcr,) if self.hmgcr else _STATUSES)
+                   for s in ((self.srp,) if self.srp else _STATUSES)}
+        return tuple(s for s in _SUBTYPE_OF.values() if s in allowed)
+
+    @property
+    def never_resulted(self) -> str | None:
+        """The antibodies never resulted, in words ('anti-SRP'), or None."""
+        names = [name for name, status in (("anti-HMGCR", self.hmgcr), ("anti-SRP", self.srp)) if status is None]
+        return " and ".join(names) or None
+
+    @property
+    def label(self) -> str:
+        """The subtype, or the subtypes still possible ('HMGCR or DUAL')."""
+        return self.subtype if self.subtype != "UNKNOWN" else _either(self.possible)
+
+    def describe(self) -> str:
+        """'anti-HMGCR positive, anti-SRP never resulted'."""
+        return ", ".join(f"{name} {status or 'never resulted'}"
+                         for name, status in (("anti-HMGCR", self.hmgcr), ("anti-SRP", self.srp)))
+
+
+@per_record
+def serology(record: PatientRecord) -> Serology:
+    return Serology(_status_of(record, "anti_hmgcr"), _status_of(record, "anti_srp"))
+
+
 def subtype(record: PatientRecord) -> Subtype:
-    hmgcr, srp = results(record, "anti_hmgcr"), results(record, "anti_srp")
-    hmgcr_pos = any(s == "positive" for _, s in hmgcr)
-    srp_pos = any(s == "positive" for _, s in srp)
-    if hmgcr_pos and srp_pos:
-        return "DUAL"
-    if hmgcr_pos and srp:
-        return "HMGCR"
-    if srp_pos and hmgcr:
-        return "SRP"
-    if hmgcr and srp:
-        return "SERONEG"
-    return "UNKNOWN"  # either never resulted (the rules table); R03 asks for the missing one
+    return serology(record).subtype
+
+
+def subtype_among(record: PatientRecord, wanted: Collection[Subtype],
+                  facts: dict[str, Any]) -> Serology | Quiet | NotEvaluable:
+    """Whether the subtype is one of ``wanted`` (a row's trigger), decided from what is known. Yes (the serology)
+    when every subtype the chart still allows is wanted, whatever an antibody never resulted would show (anti-HMGCR
+    positive for 'HMGCR or DUAL'); no (Quiet) when none is; else not evaluable, naming the antibody whose result
+    decides it, never a guess. A rule gives that NotEvaluable only once its other gates have passed, so that a row
+    quiet for a known reason stays quiet. Records ``subtype`` and ``antibodies_never_resulted`` in ``facts``."""
+    found = serology(record)
+    facts.update(subtype=found.subtype, antibodies_never_resulted=found.never_resulted)
+    if all(s in wanted for s in found.possible):
+        return found
+    partial = f" ({found.describe()})" if found.never_resulted else ""
+    if not any(s in wanted for s in found.possible):
+        return Quiet(f"subtype {found.label}{partial}, not {_either(wanted)}", facts)
+    return NotEvaluable(f"{found.never_resulted} never resulted: the subtype may be {_either(found.possible)}, and "
+                        f"only {_either(wanted)} counts here (R03 asks for the missing result)", facts)

@@ -71,7 +71,7 @@ class Candidate(NamedTuple):
     """What an escalation rule (R15, R16) knows once every gate before its CK check has passed (a tuple, so the
     rule can unpack it)."""
 
-    subtype: str
+    serology: antibodies.Serology  # the subtype is one of the row's (a never-resulted antibody cannot change that)
     t_tx: date
     days: int
     how: str
@@ -84,18 +84,20 @@ InUse = Callable[[PatientRecord, HookContext, float], str | None]
 
 
 def gates_before_ck(record: PatientRecord, context: HookContext, params: Mapping[str, float],
-                    facts: dict[str, Any], subtypes: tuple[str, ...], agent: str, last_agent: date | None,
-                    agent_window_days: float, *, in_use: InUse | None = None) -> Candidate | Quiet | NotEvaluable:
+                    facts: dict[str, Any], subtypes: tuple[antibodies.Subtype, ...], agent: str,
+                    last_agent: date | None, agent_window_days: float, *,
+                    in_use: InUse | None = None) -> Candidate | Quiet | NotEvaluable:
     """The gates of R15 and R16 before the CK: IMNM of one of ``subtypes``; T_tx long enough ago; glucocorticoid
     plus a steroid-sparing agent long enough; the escalation ``agent`` not given within ``agent_window_days`` nor,
     when the rule says how else it may be, otherwise in use (``in_use``: R15's maintenance IVIG between two cycles).
-    Uses the rule's parameters min_days_since_ttx and min_combination_days."""
-    subtype = antibodies.subtype(record)
-    facts.update(imnm=cohorts.is_imnm(record, context), subtype=subtype)
+    Uses the rule's parameters min_days_since_ttx and min_combination_days. An antibody never resulted whose result
+    would decide the subtype makes the row not evaluable once the other gates pass (antibodies.subtype_among)."""
+    facts["imnm"] = cohorts.is_imnm(record, context)
+    serology = antibodies.subtype_among(record, subtypes, facts)
     if not facts["imnm"]:
         return Quiet("not IMNM", facts)
-    if subtype not in subtypes:
-        return Quiet(f"subtype {subtype}, not {' or '.join(subtypes)}", facts)
+    if isinstance(serology, Quiet):
+        return serology
     started = treatment_days(record, context, facts)
     if not isinstance(started, tuple):
         return started
@@ -113,7 +115,9 @@ def gates_before_ck(record: PatientRecord, context: HookContext, params: Mapping
     if in_use is not None and (why := in_use(record, context, agent_window_days)):
         facts[f"{agent.lower()}_in_use"] = why
         return Quiet(f"{agent} already in use: {why}", facts)
-    return Candidate(subtype, t_tx, days, facts["t_tx_found_by"], combo, last_agent)
+    if isinstance(serology, NotEvaluable):
+        return serology
+    return Candidate(serology, t_tx, days, facts["t_tx_found_by"], combo, last_agent)
 
 
 @dataclass(frozen=True, slots=True)

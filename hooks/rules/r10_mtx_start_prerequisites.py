@@ -166,12 +166,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     folate = record.medications_in("folic_acid", current_only=True) + context.drafts_in("folic_acid")
     facts["folic_acid"] = ", ".join(o.label for o in folate) or None
 
-    # any age she may be (a partial birthDate allows two; none on file, any) within the range: never drop the
-    # pregnancy test on the one reading that misses it
+    # any age she may be (a partial birthDate allows two; none on file, any) within the range, and any sex but male
+    # (unknown, other or none on file, as a missing birth date): never drop the pregnancy test on a reading that
+    # misses it
     sex, age = (record.patient.sex if record.patient else None), cohorts.describe_age(record)
-    childbearing = sex == "female" and cohorts.may_be_aged(record, params["childbearing_age_min"],
-                                                           params["childbearing_age_max"])
-    facts.update(age_read=age, pregnancy_potential=childbearing)
+    childbearing = sex != "male" and cohorts.may_be_aged(record, params["childbearing_age_min"],
+                                                         params["childbearing_age_max"])
+    sex_read = "female" if sex == "female" else f"sex on file {sex or 'none'} (only male rules it out)"
+    facts.update(age_read=age, sex_read=sex_read, pregnancy_potential=childbearing)
     pregnancy_test = None
     pregnant = record.conditions_in("pregnancy", active_only=True)
     if childbearing:
@@ -248,7 +250,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     elif childbearing:
         test = (f"pregnancy test {_shown(pregnancy_test)}" if pregnancy_test is not None else
                 f"no pregnancy test in the last {params['pregnancy_test_max_age_days']:g} days")
-        pregnancy_line = (f"\nPregnancy potential: female, age {age}; {test}. Confirm effective contraception "
+        pregnancy_line = (f"\nPregnancy potential: {sex_read}, age {age}; {test}. Confirm effective contraception "
                           "during methotrexate and for at least 3 months after stopping.\n")
     viral_advice = "Check HBV DNA / HCV RNA and involve hepatology before starting."
     if viraemic:

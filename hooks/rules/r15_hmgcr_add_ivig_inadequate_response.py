@@ -97,7 +97,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     found = escalation.judge(record, context, before_ck, CK_ROW.max_age_days(context), facts)
     if not isinstance(found, escalation.Escalation):
         return found
-    subtype, t_tx, days, how, combo, last_ivig = found.candidate
+    serology, t_tx, days, how, combo, last_ivig = found.candidate
     latest, why = found.latest, found.why
 
     dosing_kg, basis = body.ivig_dosing_weight(record, context, params["obesity_bmi"])
@@ -144,14 +144,18 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["statin_active"] = ", ".join(o.label for o in statins) or None
     statin_line = (f" **A statin or red yeast rice is active ({facts['statin_active']}): stop it first (R14).**"
                    if statins else "")
-    dual = ("\n\nAnti-SRP is also positive: whether to add IVIG or rituximab first is not settled; the rituximab "
-            "card (R16) may also show." if subtype == "DUAL" else "")
+    # anti-SRP never resulted leaves the row as it is (HMGCR or DUAL), but a positive result adds the rituximab row
+    dual = {"DUAL": "\n\nAnti-SRP is also positive: whether to add IVIG or rituximab first is not settled; the "
+                    "rituximab card (R16) may also show.",
+            "UNKNOWN": "\n\n**Anti-SRP was never resulted: order it** (R03). IVIG is advised whatever it "
+                       "shows; if positive, rituximab (R16) is an option too."}.get(serology.subtype, "")
     return Fired(
         severity="warning",
         summary=f"Anti-HMGCR IMNM, inadequate response {days} days after start (CK {latest.value:,.0f} U/L): "
                 "consider adding IVIG",
         detail=DETAIL.format(
-            subtype_line="Anti-HMGCR and anti-SRP positive." if subtype == "DUAL" else "Anti-HMGCR positive.",
+            subtype_line={"DUAL": "Anti-HMGCR and anti-SRP positive.", "HMGCR": "Anti-HMGCR positive."}.get(
+                serology.subtype, "Anti-HMGCR positive; anti-SRP never resulted."),
             ttx=t_tx.isoformat(), ttx_how=how, days=days, combo=combo.describe(),
             ivig_window=f"{params['ivig_window_days']:g}",
             ivig_last=f"last IVIG {last_ivig.isoformat()}" if last_ivig else "none on file",

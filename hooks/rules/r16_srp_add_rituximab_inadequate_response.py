@@ -160,7 +160,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return NotEvaluable(f"when rituximab was given: {facts['rituximab_undated']}, with no start or end date. "
                             f"Whether it was given within the last {window} days is unknown; check it before adding "
                             "rituximab", facts)
-    subtype, t_tx, days, how, combo, last_rtx = found.candidate
+    serology, t_tx, days, how, combo, last_rtx = found.candidate
     latest, why = found.latest, found.why
 
     hbv = _hbv_screen(record, context, int(params["hbsag_max_age_days"]))
@@ -220,14 +220,19 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 patient, orders.text_concept("Hepatology referral: antiviral prophylaxis before anti-CD20 therapy")))],
             is_recommended=True))
     checkpoint = (" (past the 6-month checkpoint)" if days >= params["checkpoint_days"] else "")
-    dual = ("\n\nAnti-HMGCR is also positive: whether to add rituximab or IVIG first is not settled; the IVIG card "
-            "(R15) may also show." if subtype == "DUAL" else "")
+    # anti-HMGCR never resulted leaves the row as it is (SRP or DUAL), but a positive result adds the IVIG row
+    dual = {"DUAL": "\n\nAnti-HMGCR is also positive: whether to add rituximab or IVIG first is not settled; the "
+                    "IVIG card (R15) may also show.",
+            "UNKNOWN": "\n\n**Anti-HMGCR was never resulted: order it** (R03). Rituximab is advised whatever "
+                       "it shows; if positive, IVIG (R15) is an option too, and statins are to be avoided for life "
+                       "(R14)."}.get(serology.subtype, "")
     return Fired(
         severity="warning",
         summary=f"Anti-SRP IMNM, inadequate response {days} days after start (CK {latest.value:,.0f} U/L): "
                 "consider adding rituximab",
         detail=DETAIL.format(
-            subtype_line="Anti-SRP and anti-HMGCR positive." if subtype == "DUAL" else "Anti-SRP positive.",
+            subtype_line={"DUAL": "Anti-SRP and anti-HMGCR positive.", "SRP": "Anti-SRP positive."}.get(
+                serology.subtype, "Anti-SRP positive; anti-HMGCR never resulted."),
             ttx=t_tx.isoformat(), ttx_how=how, days=days, checkpoint=checkpoint, combo=combo.describe(),
             rtx_days=window,
             rtx_last=f"last dose {last_rtx.isoformat()}" if last_rtx else "none on file", why=why,

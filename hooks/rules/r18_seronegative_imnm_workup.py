@@ -8,7 +8,7 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, diagnosis
 from hooks.record import PatientRecord
-from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ALLENBACH_2016, ALLENBACH_2020, ENMC_224
 
 RULE = Rule(
@@ -38,16 +38,19 @@ associated with this subtype, so make sure cancer screening is done (R30)."""
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = context.params(RULE)
-    subtype = antibodies.subtype(record)
-    facts: dict[str, Any] = {"imnm": cohorts.is_imnm(record, context), "subtype": subtype}
+    facts: dict[str, Any] = {"imnm": cohorts.is_imnm(record, context)}
+    # neither antibody positive and one never resulted: the missing result decides, said once the biopsy gate passes
+    seronegative = antibodies.subtype_among(record, {"SERONEG"}, facts)
     if not facts["imnm"]:
         return Quiet("not IMNM", facts)
-    if subtype != "SERONEG":
-        return Quiet(f"subtype {subtype}, not seronegative", facts)
+    if isinstance(seronegative, Quiet):
+        return seronegative
     biopsy = diagnosis.last_done(record, "muscle_biopsy")
     facts["muscle_biopsy"] = str(biopsy) if biopsy else None
     if biopsy is not None:
         return Quiet(f"muscle biopsy on file: {biopsy}", facts)
+    if isinstance(seronegative, NotEvaluable):
+        return seronegative
     results = []
     for group, name in (("anti_hmgcr", "anti-HMGCR"), ("anti_srp", "anti-SRP")):
         observation, _ = antibodies.results(record, group)[-1]

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, diagnosis
+from hooks.definitions import antibodies, cohorts, diagnosis
 from hooks.record import SNOMED, PatientRecord
-from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import BSMO_TROPONIN, SEED_001, SRP_CARDIAC_REVIEW
 
 RULE = Rule(
@@ -43,12 +43,15 @@ def _last(record: PatientRecord, group: str, within_days: int | None = None) -> 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = context.params(RULE)
-    subtype = antibodies.subtype(record)
-    facts: dict[str, object] = {"subtype": subtype}
-    # anti-SRP positive is what carries the cardiac risk, whether or not anti-HMGCR has been resulted yet
-    positive = antibodies.ever_positive(record, "anti_srp")
-    if positive is None:
-        return Quiet("not anti-SRP positive", facts)
+    facts: dict[str, object] = {}
+    # anti-SRP positive is what carries the cardiac risk, whether or not anti-HMGCR has been resulted yet (SRP or
+    # DUAL); anti-SRP never resulted leaves it open, said once the screen is found incomplete
+    srp = antibodies.subtype_among(record, ("SRP", "DUAL"), facts)
+    if isinstance(srp, Quiet):
+        return srp
+    # the row names no cohort: anti-SRP is a missing result only in myositis (IMNM or another IIM: R03 asks for it)
+    if isinstance(srp, NotEvaluable) and not cohorts.is_iim(record, context):
+        return Quiet("anti-SRP never resulted, and no inflammatory myopathy on file (where R03 asks for it)", facts)
     window = int(params["screen_window_days"])
     since = record.today - timedelta(days=window)
     ecg = _last(record, "ecg", window)
@@ -62,8 +65,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     imaging_gap = echo is None and cmr is None
     if not rhythm_gap and not imaging_gap:
         return Quiet("ECG or troponin within 12 months, and an echocardiogram or cardiac MRI on file", facts)
+    if isinstance(srp, NotEvaluable):
+        return srp
 
-    antibody = f"Anti-SRP positive ({positive.when.isoformat() if positive.when else 'undated'})"
+    positive = antibodies.ever_positive(record, "anti_srp")
+    antibody = (f"Anti-SRP positive ({positive.when.isoformat() if positive and positive.when else 'undated'})"
+                + ("; anti-HMGCR never resulted" if srp.hmgcr is None else ""))
     found = [f"ECG {ecg}" if ecg else "no ECG in 12 months",
              f"troponin {troponins[-1].code.label} {troponins[-1].when}" if troponins else "no troponin in 12 months",
              f"echocardiogram {echo}" if echo else "no echocardiogram ever",

@@ -120,13 +120,16 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not therapy and not waiting:
         return Quiet("no current glucocorticoid or steroid-sparing therapy", facts)
     start = steroids.treatment_start(record, context)
+    unknown = steroids.why_treatment_start_unknown(record, context)
     since_ttx = (record.today - start[0]).days if start else None
     tapering = taper.taper_in_progress(record, context)
-    early = since_ttx is not None and since_ttx <= params["early_phase_days"]
+    # an unknown T_tx lies before the one found (which then decides), or, with none found, may be as recent as
+    # today: the early phase cannot be ruled out, so its shorter interval applies (erring toward the CK card)
+    early = since_ttx <= params["early_phase_days"] if since_ttx is not None else unknown is not None
     interval = int(params["interval_early_days"] if early or tapering else params["interval_stable_days"])
     latest = ck.latest_ck(record, context)  # read once per call, shared with the rows' CK-age gate
     last, age = latest.point, latest.age_days
-    facts.update({"t_tx": start[1] if start else None, "days_since_t_tx": since_ttx,
+    facts.update({"t_tx": start[1] if start else None, "t_tx_unknown": unknown, "days_since_t_tx": since_ttx,
                   "taper": "; ".join(str(s) for s in tapering) or None, "interval_days": interval,
                   "latest_ck": str(last) if last else None, "latest_ck_age_days": age,
                   "ck_needed_by": "; ".join(f"{row.rule.code} (CK within {limit:g} days)" for row, limit in waiting)
@@ -135,9 +138,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not due and not waiting:
         return Quiet(f"last CK {age} days ago, within the {interval}-day interval", facts)
     reasons = []
-    if due and early:
-        reasons.append(f"Treatment started {since_ttx} days ago ({start[1] if start else ''}): check CK every "
-                       f"{interval} days.")
+    if due and early and start:
+        reasons.append(f"Treatment started {since_ttx} days ago ({start[1]}): check CK every {interval} days.")
+    elif due and early:
+        reasons.append(f"{unknown}. Until it is known, treatment may have started within the last "
+                       f"{params['early_phase_days']:g} days: check CK every {interval} days.")
     elif due and tapering:
         reasons.append(f"A taper is in progress ({'; '.join(str(s) for s in tapering)}): check CK every "
                        f"{interval} days to catch a relapse early.")

@@ -213,14 +213,19 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return _child(record, context, exposure, bone.bone_protection(record, context), notes, facts)
 
     ttx = steroids.treatment_start(record, context)
-    not_before = ttx[0] - timedelta(days=int(params["dxa_before_ttx_days"])) if ttx else None
+    unknown = steroids.why_treatment_start_unknown(record, context)
+    # the DXA must postdate every T_tx still possible: an unknown T_tx lies before the one found, or, with none
+    # found, may be as late as today (erring toward asking for a DXA rather than counting one that may predate it)
+    latest_ttx = ttx[0] if ttx else record.today if unknown else None
+    not_before = latest_ttx - timedelta(days=int(params["dxa_before_ttx_days"])) if latest_ttx else None
+    dxa_window_start = record.today - timedelta(days=int(params["dxa_window_days"]))
     protection = bone.bone_protection(record, context, dxa_window_days=int(params["dxa_window_days"]),
                                       dxa_not_before=not_before)
     missing = protection.missing
     facts.update({
         "t_tx": ttx[0] if ttx else None,
-        "dxa_counts_from": max(filter(None, (record.today - timedelta(days=int(params["dxa_window_days"])),
-                                             not_before))),
+        "t_tx_unknown": unknown,
+        "dxa_counts_from": max(filter(None, (dxa_window_start, not_before))),
         "calcium_vitamin_d": ", ".join(o.label for o in protection.calcium_vitamin_d) or None,
         "dxa": str(protection.dxa) if protection.dxa else None,
         "last_dxa_any": str(protection.last_dxa_any) if protection.last_dxa_any else None,
@@ -236,9 +241,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     found = ""
     if protection.risk_findings:
         found = "\nFracture risk on file: " + "; ".join(protection.risk_findings) + "."
-    if "DXA" in missing and protection.last_dxa_any is not None:
-        found += (f"\nLast DXA on file: {protection.last_dxa_any}, older than 24 months or from before this "
+    last_dxa = protection.last_dxa_any
+    if "DXA" in missing and last_dxa is not None:
+        found += (f"\nLast DXA on file: {last_dxa}, older than 24 months or from before this "
                   "glucocorticoid course.")
+        if unknown and not ttx and last_dxa.day is not None and last_dxa.day >= dxa_window_start:
+            found += (f" {unknown}. Until it is known, T_tx may be as late as today, so only a DXA from the last "
+                      f"{int(params['dxa_before_ttx_days'])} days counts.")
     present = ("\nIn place: " + "; ".join(protection.present) + ".") if protection.present else ""
     frax = (", plus GC-adjusted FRAX (it underestimates risk at >= 30 mg/day)"
             if age >= params["frax_min_age_years"] else "; FRAX does not apply under 40 (use BMD Z-score)")

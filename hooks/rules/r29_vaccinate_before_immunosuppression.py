@@ -85,18 +85,20 @@ def _anti_hbs(observation: Observation, immune_level: float) -> str | None:
 
 def _immunosuppression_start(record: PatientRecord, context: HookContext, onset: date
                              ) -> tuple[tuple[date, str] | None, list[str]]:
-    """The first immunosuppressive course of this episode (a course ending > 90 d before onset belongs to another),
-    and the systemic courses of this episode with no start date: given, but since when is not known."""
-    episode = onset - timedelta(days=90)
+    """The first immunosuppressive course of this episode, and the systemic courses of this episode with no start
+    date: given, but since when is not known. A course (an order, all its dose steps) is of this episode when it is
+    given on or after the onset: started since, or still given then. One over before the onset, such as a short
+    burst for another illness, is not counted: it leaves the vaccines as due as before (erring toward the card)."""
     starts: list[tuple[date, str]] = []
     history = steroids.history(record, context)
-    for order, peq, first, last in history.courses:
-        if last >= episode:
+    of_episode = {id(order) for order, _, _, last in history.courses if last >= onset}
+    for order, peq, first, _ in history.courses:
+        if id(order) in of_episode:
             starts.append((first, f"{order.label} ({peq:g} mg/day prednisone-equivalent)"))
     # a glucocorticoid whose dose cannot be read was still given from its start; tacrolimus ointment or
     # ciclosporin eye drops suppress no immunity (the steroid history leaves local glucocorticoids out already)
-    given = [(o, f"{o.label} (dose unreadable)") for o in history.unreadable_since(episode)]
-    given += [(o, o.label) for o in systemic(given_since(record, *IMMUNOSUPPRESSANTS, since=episode))]
+    given = [(o, f"{o.label} (dose unreadable)") for o in history.unreadable_since(onset)]
+    given += [(o, o.label) for o in systemic(given_since(record, *IMMUNOSUPPRESSANTS, since=onset))]
     starts += [(o.start, label) for o, label in given if o.start is not None]
     undated = [o.label for o, _ in given if o.start is None]
     return min(starts, key=lambda s: s[0], default=None), undated

@@ -30,8 +30,9 @@ RULE = Rule(
     needs=("patient", "conditions", "observations", "medications", "procedures"),
 )
 
-SUBTYPES = {"HMGCR": "anti-HMGCR positive", "SERONEG": "seronegative (anti-HMGCR and anti-SRP negative)",
-            "DUAL": "anti-HMGCR and anti-SRP both positive"}
+SUBTYPES: dict[antibodies.Subtype, str] = {
+    "HMGCR": "anti-HMGCR positive", "SERONEG": "seronegative (anti-HMGCR and anti-SRP negative)",
+    "DUAL": "anti-HMGCR and anti-SRP both positive"}
 NOT_A_SCREEN = ("PET-CT bone with 18F-NaF (not FDG; member of VSAC Bone Scan value set)",)
 LIMITED_PET = "PET limited area (CPT)"  # one region (head and neck, chest): a partial screen, like one CT
 # A tracer named that is not FDG (PSMA, DOTATATE, NaF, choline...): not a cancer screen for myositis
@@ -108,16 +109,18 @@ def _age_sex(age: int, sex: str | None) -> str:
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     p = context.params(RULE)
     age = record.age_years
-    subtype = antibodies.subtype(record)
-    facts: dict[str, Any] = {"age": age, "subtype": subtype, "imnm": cohorts.is_imnm(record, context)}
+    facts: dict[str, Any] = {"age": age}
+    # an antibody never resulted whose result would decide it is said once every other gate has passed
+    serology = antibodies.subtype_among(record, tuple(SUBTYPES), facts)
+    facts["imnm"] = cohorts.is_imnm(record, context)
     if not facts["imnm"]:
         return Quiet("no IMNM", facts)
     ici = cohorts.ici_exposure(record, context)
     facts["ici_context"] = ", ".join(o.label for o in ici) or None
     if ici:
         return Quiet("checkpoint-inhibitor context: the cancer is known and under oncology care", facts)
-    if subtype not in SUBTYPES:
-        return Quiet(f"subtype {subtype}: no excess cancer risk (SRP) or antibodies not resulted", facts)
+    if isinstance(serology, Quiet):
+        return serology
     if age is None or record.patient is None or record.patient.birth_date is None:
         return NotEvaluable("the patient's birth date (age)", facts)
     if age < p["min_age"]:
@@ -147,16 +150,21 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if complete:
         return Quiet(f"cancer screening imaging within {int(p['imaging_lookback_days'])} days: "
                      f"{facts['screening_imaging']}", facts)
+    if isinstance(serology, NotEvaluable):
+        return serology
     anchor = "; ".join(f"{name} {day.isoformat()}" for name, day in (("onset", onset), ("diagnosed", diagnosed))
                        if day is not None)
     imaging = (f"No CT chest/abdomen/pelvis or PET-CT since {since.isoformat()}"
                + (f" (only {facts['partial_imaging']}, which does not cover chest, abdomen and pelvis)." if partial
                   else "."))
-    detail = DETAIL.format(subtype=SUBTYPES[subtype], anchor=anchor, imaging=imaging,
+    # both possible subtypes carry the risk (anti-HMGCR positive, anti-SRP never resulted: HMGCR or DUAL)
+    subtype = SUBTYPES.get(serology.subtype) or (f"{serology.describe()} (the screen is due whatever the missing "
+                                                 "result shows; R03 asks for it)")
+    detail = DETAIL.format(subtype=subtype, anchor=anchor, imaging=imaging,
                            age_sex=_age_sex(age, record.patient.sex))
     return Fired(
         severity="warning",
-        summary=f"Cancer screen due: {subtype} IMNM since {first.isoformat()}, no CT chest/abdomen/pelvis or "
+        summary=f"Cancer screen due: {serology.label} IMNM since {first.isoformat()}, no CT chest/abdomen/pelvis or "
                 "PET-CT in 12 months",
         detail=detail,
         facts=facts,

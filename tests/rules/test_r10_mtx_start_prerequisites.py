@@ -152,6 +152,21 @@ def test_a_woman_with_no_birth_date_may_have_pregnancy_potential(kb, today):
     assert RULE not in fired(outcome("male"))
 
 
+@pytest.mark.parametrize("sex", ["unknown", "other", None])
+def test_a_sex_other_than_male_or_female_does_not_rule_out_pregnancy(kb, today, sex):
+    """Aged 30 with sex unknown, other or none on file: the pregnancy test was dropped ('baseline labs ... in
+    place'; audit). Only a male sex rules it out, as only a birth date rules out an age."""
+    result = run(kb, _draft(worked_up(today, age=30, sex=sex)).request("order-sign"), today)
+    card = fired(result)[RULE]
+    assert card["summary"] == "Methotrexate start: missing pregnancy test"
+    assert (f"Pregnancy potential: sex on file {sex or 'none'} (only male rules it out), age 30; no pregnancy test"
+            in card["detail"])
+    assert "2118-8" in str(_ordered_codes(card))
+    facts = explained(result, RULE)["facts"]
+    assert facts["pregnancy_potential"] is True and facts["sex_read"].startswith(f"sex on file {sex or 'none'}")
+    assert RULE not in fired(run(kb, _draft(worked_up(today, age=30, sex="male")).request("order-sign"), today))
+
+
 def test_positive_hepatitis_screen_is_named(kb, today):
     chart = worked_up(today).without_observations(HGB[1])
     chart.observation((LOINC, "16933-4", "Hepatitis B virus core Ab"), -10, interpretation="POS")

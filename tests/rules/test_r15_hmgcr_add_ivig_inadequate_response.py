@@ -156,6 +156,34 @@ def test_dual_positive_fires_with_a_note(kb, today):
     assert "Anti-SRP is also positive" in card["detail"] and len(card["summary"]) < 140
 
 
+def test_anti_srp_never_resulted_still_fires_and_asks_for_it(kb, today):
+    """Anti-HMGCR positive, anti-SRP never resulted: HMGCR or DUAL, and both are R15's row, but R15 was quiet
+    ("subtype UNKNOWN, not HMGCR or DUAL"; audit)."""
+    result = run(kb, hmgcr_on_two_agents(today, srp=None).request("patient-view"), today)
+    card = fired(result)[RULE]
+    assert "Anti-HMGCR positive; anti-SRP never resulted." in card["detail"]
+    assert "**Anti-SRP was never resulted: order it** (R03). IVIG is advised whatever it shows" in card["detail"]
+    assert "Anti-SRP is also positive" not in card["detail"]
+    facts = explained(result, RULE)["facts"]
+    assert facts["subtype"] == "UNKNOWN" and facts["antibodies_never_resulted"] == "anti-SRP"
+
+
+def test_anti_hmgcr_never_resulted_is_not_evaluable_unless_another_gate_is_quiet(kb, today):
+    """Anti-HMGCR never resulted (anti-SRP negative): HMGCR or SERONEG, so its result decides the row. Not
+    evaluable, naming it, once the other gates before the CK pass; a row quiet for a known reason stays quiet."""
+    entry = explained(run(kb, hmgcr_on_two_agents(today, hmgcr=None).request("patient-view"), today), RULE)
+    assert entry["status"] == "not-evaluable"
+    assert entry["reason"].startswith("anti-HMGCR never resulted: the subtype may be HMGCR or SERONEG")
+    early = explained(run(kb, hmgcr_on_two_agents(today, hmgcr=None, ttx=-100, mtx_start=-95)
+                          .request("patient-view"), today), RULE)
+    assert early["status"] == "not-fired" and early["reason"].startswith("T_tx 100 days ago")
+    negative = explained(run(kb, hmgcr_on_two_agents(today, hmgcr="negative", srp=None).request("patient-view"),
+                             today), RULE)
+    assert negative["status"] == "not-fired"
+    assert negative["reason"] == ("subtype SRP or SERONEG (anti-HMGCR negative, anti-SRP never resulted), not HMGCR "
+                                  "or DUAL")
+
+
 def test_unavailable_immunizations_hide_ivig_given_so_the_rule_is_not_evaluable(kb, today):
     """Some EHRs record IVIG as an Immunization (CVX 87): without them R15 would offer IVIG already given."""
     chart = hmgcr_on_two_agents(today).immunization(IVIG_CVX, day=-20)

@@ -291,6 +291,26 @@ def test_dual_positive_fires_with_a_note(kb, today):
     assert "Anti-HMGCR is also positive" in card["detail"]
 
 
+def test_anti_hmgcr_never_resulted_still_fires_and_asks_for_it(kb, today):
+    """Anti-SRP positive, anti-HMGCR never resulted: SRP or DUAL, and both are R16's row, but R16 was quiet
+    ("subtype UNKNOWN, not SRP or DUAL"; audit)."""
+    result = run(kb, srp_on_two_agents(today, hmgcr=None).request("patient-view"), today)
+    card = fired(result)[RULE]
+    assert "Anti-SRP positive; anti-HMGCR never resulted." in card["detail"]
+    assert "**Anti-HMGCR was never resulted: order it** (R03). Rituximab is advised whatever" in card["detail"]
+    assert explained(result, RULE)["facts"]["antibodies_never_resulted"] == "anti-HMGCR"
+
+
+def test_anti_srp_never_resulted_is_not_evaluable(kb, today):
+    entry = explained(run(kb, srp_on_two_agents(today, srp=None).request("patient-view"), today), RULE)
+    assert entry["status"] == "not-evaluable"
+    assert entry["reason"].startswith("anti-SRP never resulted: the subtype may be SRP or SERONEG")
+    neither = explained(run(kb, srp_on_two_agents(today, srp=None, hmgcr=None).request("patient-view"), today), RULE)
+    assert neither["status"] == "not-evaluable"
+    assert neither["reason"].startswith("anti-HMGCR and anti-SRP never resulted: the subtype may be HMGCR, SRP, "
+                                        "DUAL or SERONEG")
+
+
 def test_a_child_gets_bsa_dosing_advice_not_the_adult_fixed_dose(kb, today):
     """A 12-year-old was offered rituximab 1,000 mg with adult premedication."""
     chart = srp_on_two_agents(today)

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from fhir_fixtures.builders import LOINC
-from fhir_fixtures.r18_seronegative_imnm_workup import seronegative
+from fhir_fixtures.r18_seronegative_imnm_workup import seronegative, unknown
 from tests.conftest import explained, fired, run
 
 RULE = "seronegative-imnm-workup"
@@ -67,3 +67,15 @@ def test_a_biopsy_named_in_its_usual_wordings_is_on_file(kb, today, code):
     and R18 asked for one already done (found by review). The pack has no procedure code for it: read by name."""
     chart = seronegative(today).procedure(code, day=-50)
     assert RULE not in fired(run(kb, chart.request("patient-view"), today))
+
+
+def test_anti_hmgcr_negative_with_anti_srp_never_resulted_is_not_evaluable(kb, today):
+    """Seronegative or anti-SRP: the missing anti-SRP decides the row, which was quiet ("subtype UNKNOWN, not
+    seronegative"; audit). A biopsy on file settles it either way."""
+    result = run(kb, unknown(today), today)
+    entry = explained(result, RULE)
+    assert RULE not in fired(result) and entry["status"] == "not-evaluable"
+    assert entry["reason"].startswith("anti-SRP never resulted: the subtype may be SRP or SERONEG")
+    chart = seronegative(today).without_observations("33921-8").procedure("Muscle biopsy", day=-50)
+    entry = explained(run(kb, chart.request("patient-view"), today), RULE)
+    assert entry["status"] == "not-fired" and entry["reason"].startswith("muscle biopsy on file")

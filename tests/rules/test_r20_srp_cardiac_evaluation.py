@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import LOINC
+from fhir_fixtures.builders import LOINC, Chart
 from fhir_fixtures.r20_srp_cardiac_evaluation import ECG, LOCAL, LOCAL_ECG, LOCAL_TTE, TTE, srp_chart
 from tests.conftest import explained, fired, run
 
@@ -72,6 +72,22 @@ def test_anti_srp_positive_counts_before_anti_hmgcr_is_resulted(kb, today):
     assert RULE in fired(result) and entry["facts"]["subtype"] == "UNKNOWN"
     negative = srp_chart(today, antibody="anti_hmgcr")  # anti-HMGCR positive, anti-SRP negative
     assert _card(kb, negative) is None
+
+
+def test_anti_srp_never_resulted_in_myositis_is_not_evaluable(kb, today):
+    """In IMNM (or another inflammatory myopathy) anti-SRP never resulted decides the row: not evaluable, not quiet
+    ("not anti-SRP positive"). Outside myositis it is no missing result, and a complete screen settles it anyway."""
+    def entry(chart):
+        return explained(run(kb, chart.request("patient-view"), today), RULE)
+    chart = srp_chart(today).without_observations("33921-8")
+    found = entry(chart)
+    assert found["status"] == "not-evaluable" and found["reason"].startswith("anti-SRP never resulted")
+    screened = entry(srp_chart(today).without_observations("33921-8").procedure(ECG, -30).procedure(TTE, -30))
+    assert screened["status"] == "not-fired" and screened["reason"].startswith("ECG or troponin")
+    no_myositis = Chart(today, age=40).antibody("anti_hmgcr", "negative", day=-10)
+    found = entry(no_myositis)
+    assert found["status"] == "not-fired" and found["reason"].startswith("anti-SRP never resulted, and no "
+                                                                         "inflammatory myopathy")
 
 
 def test_a_loinc_coded_nt_probnp_counts(kb, today):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from fhir_fixtures.builders import CK, IMNM_SNOMED, IVIG_CVX, RITUXIMAB, ROUTE_IV, Chart
+from fhir_fixtures.builders import CK, IMNM_SNOMED, IVIG_CVX, PREDNISONE_20, RITUXIMAB, ROUTE_IV, Chart
 from fhir_fixtures.r15_hmgcr_add_ivig_inadequate_response import hmgcr_on_two_agents
 from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
-from fhir_fixtures.r22_imnm_ck_monitoring_due import early_chart
+from fhir_fixtures.r22_imnm_ck_monitoring_due import early_chart, unweighed_chart
 from fhir_fixtures.r31_ici_myositis import PEMBROLIZUMAB
 from hooks.rule import Fired, Quiet
 from hooks.rules.r22_imnm_ck_monitoring_due import evaluate
@@ -34,6 +34,33 @@ def test_orders_are_loinc_coded(kb, today):
     codes = [a["resource"]["code"]["coding"][0]["code"] for a in card["suggestions"][0]["actions"]]
     assert codes == ["2157-6", "1742-6", "1920-8", "2324-2"]
     assert "40 days ago" in card["detail"] and "every 30 days" in card["detail"]
+
+
+def test_an_unknown_t_tx_takes_the_early_interval(kb, today):
+    """Prednisone 25 mg/day from D-55 and no body weight: T_tx is unknown (it is T_tx at 50 kg or less). R22 read
+    that as 'no T_tx', used the 90-day interval and was quiet with a 45-day-old CK, while the same chart with a
+    50 kg weight fired on the 30-day interval (audit F5). With a weight that rules T_tx out, 90 days it is."""
+    card, entry = _result(kb, unweighed_chart(today))
+    assert card is not None and card["summary"] == "CK due: last CK 45 days ago (interval 30 d)"
+    assert entry["facts"]["t_tx"] is None and entry["facts"]["interval_days"] == 30
+    assert "50 kg or less, and no body weight is on file" in entry["facts"]["t_tx_unknown"]
+    assert (f"{entry['facts']['t_tx_unknown']}. Until it is known, treatment may have started within the last 180 "
+            "days: check CK every 30 days.") in card["detail"]
+    card, entry = _result(kb, unweighed_chart(today, weight_kg=50))
+    assert card is not None and entry["facts"]["interval_days"] == 30 and entry["facts"]["t_tx_unknown"] is None
+    card, entry = _result(kb, unweighed_chart(today, weight_kg=70))
+    assert card is None and entry["reason"] == "last CK 45 days ago, within the 90-day interval"
+    assert entry["facts"]["t_tx"] is None and entry["facts"]["t_tx_unknown"] is None
+
+
+def test_an_unknown_t_tx_before_one_found_past_the_early_phase_keeps_the_stable_interval(kb, today):
+    """T_tx found 300 days ago (60 mg/day), an unweighed 25 mg/day course before it: whichever is T_tx, the early
+    phase is over, so the 90-day interval stands."""
+    chart = Chart(today, age=60).condition(IMNM_SNOMED, onset=-420).ck(5000, day=-410).ck(300, day=-45)
+    chart.medication(PREDNISONE_20, 25, "mg", start=-400, end=-301, status="completed")
+    card, entry = _result(kb, chart.medication(PREDNISONE_20, 60, "mg", start=-300))
+    assert entry["facts"]["t_tx_unknown"] is not None and entry["facts"]["days_since_t_tx"] == 300
+    assert card is None and entry["reason"] == "last CK 45 days ago, within the 90-day interval"
 
 
 def _rituximab_only(today, given_day: int) -> Chart:

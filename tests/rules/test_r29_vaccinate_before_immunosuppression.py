@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import ICD10, IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_20, Chart
+from fhir_fixtures.builders import ICD10, IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_20, RITUXIMAB, ROUTE_IV, Chart
 from fhir_fixtures.r29_vaccinate_before_immunosuppression import (
     ANTI_HBS,
     COVID,
@@ -167,17 +167,46 @@ def test_a_glucocorticoid_whose_dose_cannot_be_read_still_started_immunosuppress
     assert entry["facts"]["immunosuppression_start"].endswith(f"(dose unreadable) from {chart.at(-45)}")
 
 
-def test_an_unreadable_glucocorticoid_ended_before_this_episode_did_not_start_immunosuppression(kb, today):
-    """Onset 30 days ago: a course last given more than 90 days before it belongs to another illness, even one
-    still marked active, since its end date ends it."""
+def test_an_unreadable_glucocorticoid_ended_before_the_onset_did_not_start_immunosuppression(kb, today):
+    """Onset 30 days ago: a course last given before it was for another illness, even one still marked active,
+    since its end date ends it; one still given on the onset day was current then."""
     def outcome(end):
         return _outcome(kb, _new(today).medication(PREDNISONE_20, None, None, start=-400, end=end, status="active"),
                         today)
-    card, entry = outcome(-121)
+    card, entry = outcome(-31)
     assert card is not None and entry["facts"]["immunosuppression_start"] is None
-    card, entry = outcome(-120)  # the episode's first day
+    card, entry = outcome(-30)  # the onset day
     assert card is None and entry["facts"]["immunosuppression_start"] == (
         f"prednisone 20 MG Oral Tablet (dose unreadable) from {_new(today).at(-400)}")
+
+
+@pytest.mark.parametrize("earlier", ["prednisone burst", "rituximab"])
+def test_a_course_over_before_the_onset_did_not_start_immunosuppression(kb, today, earlier):
+    """Onset 40 days ago. A 5-day prednisone burst that ended 56 days before it (or a rituximab infusion 10 days
+    before it) counted as 'immunosuppression started' more than 30 days ago, which silenced the card for
+    prednisone started 10 days ago (audit F6). Only a course given on or after the onset is of this episode."""
+    chart = _new(today, onset=-40)
+    if earlier == "rituximab":
+        chart.medication(RITUXIMAB, 1000, "mg", start=-50, end=-50, status="completed", route=ROUTE_IV)
+    else:
+        chart.medication(PREDNISONE_20, 40, "mg", start=-100, end=-96, status="completed")
+    card, entry = _outcome(kb, chart, today)
+    assert card is not None and "immunosuppression not started yet" in card["detail"]
+    assert entry["facts"]["immunosuppression_start"] is None
+    card, entry = _outcome(kb, chart.medication(PREDNISONE_20, 60, "mg", start=-10), today)
+    assert card is not None and f"immunosuppression started {chart.at(-10)}" in card["detail"]
+
+
+def test_a_course_still_given_at_the_onset_counts_from_its_first_day(kb, today):
+    """A course current at the onset started immunosuppression when it began, before the onset, all its dose steps
+    together: a taper order whose first step ended before the onset still began then."""
+    chart = _new(today, onset=-20).taper_order(PREDNISONE_20, [(60, 10), (40, None)], start=-35)
+    card, entry = _outcome(kb, chart, today)
+    assert card is None and entry["reason"] == f"immunosuppression started {chart.at(-35)}, more than 30 days ago"
+    methotrexate = _new(today, onset=-20).medication(METHOTREXATE_2_5, 15, "mg", start=-400, period=1,
+                                                     period_unit="wk")
+    card, entry = _outcome(kb, methotrexate, today)
+    assert card is None and entry["facts"]["immunosuppression_start"].endswith(f"from {methotrexate.at(-400)}")
 
 
 def test_imnm_recognised_by_its_antibody_is_dated_by_its_myopathy_condition(kb, today):

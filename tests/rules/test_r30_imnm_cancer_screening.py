@@ -69,7 +69,29 @@ def test_subtypes(kb, today):
     chart = Chart(today, age=60).condition(("http://snomed.info/sct", "715863001", "Autoimmune necrotizing myopathy"),
                                            onset=-100)
     card, entry = _outcome(kb, chart, today)
-    assert card is None and entry["facts"]["subtype"] == "UNKNOWN"
+    assert card is None and entry["facts"]["subtype"] == "UNKNOWN" and entry["status"] == "not-evaluable"
+
+
+@pytest.mark.parametrize(("subtype", "never_resulted", "label", "known"), [
+    ("HMGCR", "anti_srp", "HMGCR or DUAL", "anti-HMGCR positive, anti-SRP never resulted"),
+    ("SERONEG", "anti_hmgcr", "HMGCR or SERONEG", "anti-HMGCR never resulted, anti-SRP negative")])
+def test_a_missing_antibody_that_cannot_change_the_answer_does_not_hold_the_screen_back(kb, today, subtype,
+                                                                                         never_resulted, label, known):
+    """Anti-HMGCR positive with anti-SRP never resulted (HMGCR or DUAL), or anti-SRP negative with anti-HMGCR never
+    resulted (HMGCR or SERONEG): every possible subtype carries the risk, but R30 was quiet (audit)."""
+    card, entry = _outcome(kb, imnm(today, subtype, never_resulted=never_resulted), today)
+    assert card["summary"].startswith(f"Cancer screen due: {label} IMNM since")
+    assert f"IMNM, {known} (the screen is due whatever the missing result shows; R03 asks for it);" in card["detail"]
+    assert entry["facts"]["subtype"] == "UNKNOWN"
+
+
+def test_a_missing_antibody_that_decides_the_row_makes_it_not_evaluable(kb, today):
+    """Anti-HMGCR negative, anti-SRP never resulted: seronegative (the highest risk) or anti-SRP (none)."""
+    card, entry = _outcome(kb, imnm(today, never_resulted="anti_srp"), today)
+    assert card is None and entry["status"] == "not-evaluable"
+    assert entry["reason"].startswith("anti-SRP never resulted: the subtype may be SRP or SERONEG")
+    card, entry = _outcome(kb, imnm(today, never_resulted="anti_srp").procedure(CT_CAP, day=-30), today)
+    assert entry["status"] == "not-fired" and entry["reason"].startswith("cancer screening imaging")
 
 
 def test_resolved_malignancy_does_not_block(kb, today):
