@@ -7,6 +7,7 @@ from fhir_fixtures import fixture
 from fhir_fixtures.builders import (
     ANTI_HMGCR,
     IVIG_CVX,
+    LOINC,
     METHOTREXATE_2_5,
     METHYLPRED_1000,
     NEC_FASCIITIS_ICD,
@@ -110,4 +111,27 @@ def not_counted(today: date) -> dict[str, Any]:
     chart = _fasciitis(today)
     chart.draft(IVIG_CVX, 1, "g/kg", route=ROUTE_IV)
     chart.draft("cyclosporine 0.05 % ophthalmic emulsion", 1, "{drop}", frequency=2)
+    return chart.request("order-sign")
+
+
+def _free_text_on_prednisone(today: date) -> Chart:
+    chart = Chart(today, age=47).condition("Necrotizing myositis", onset=-1).weight(70, day=-1)
+    return chart.draft(PREDNISONE_20, 60, "mg")
+
+
+@fixture("r01-fires-order-sign-free-text-lactate-in-mg-dl", hook="order-sign",
+         story="'Necrotizing myositis' in free text with a lactate of 36 mg/dL (4.0 mmol/L) yesterday; prednisone "
+               "60 mg drafted.", fires={RULE}, indicators={RULE: "critical"})
+def lactate_mg_dl(today: date) -> dict[str, Any]:
+    chart = _free_text_on_prednisone(today)
+    chart.observation((LOINC, "2524-7", "Lactate [Moles/volume] in Serum or Plasma"), -1, value=36, unit="mg/dL")
+    return chart.request("order-sign")
+
+
+@fixture("r01-fires-order-sign-free-text-oral-temperature", hook="order-sign",
+         story="'Necrotizing myositis' in free text with an oral temperature (LOINC 8331-1) of 39.0 °C yesterday; "
+               "prednisone 60 mg drafted.", fires={RULE}, indicators={RULE: "critical"})
+def oral_temperature(today: date) -> dict[str, Any]:
+    chart = _free_text_on_prednisone(today)
+    chart.observation((LOINC, "8331-1", "Oral temperature"), -1, value=39.0, unit="Cel")
     return chart.request("order-sign")

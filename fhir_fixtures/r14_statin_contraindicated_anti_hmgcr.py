@@ -74,3 +74,11 @@ def local_code(today: date) -> dict[str, Any]:
     chart.condition("Anti-HMGCR myopathy", onset=-200)
     chart.resources["conditions"][-1]["code"]["coding"] = [{"code": "MYO-HMGCR"}]
     return chart.draft(ATORVASTATIN_40, 40, "mg").request("order-sign")
+
+
+@fixture("r14-fires-statin-induced-necrotizing-autoimmune-myopathy", hook="order-sign",
+         story="'Statin-induced necrotizing autoimmune myopathy' on the problem list (no antibody result on file); "
+               "atorvastatin 40 mg drafted.", fires={RULE}, indicators={RULE: "critical"})
+def statin_induced(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=68).condition("Statin-induced necrotizing autoimmune myopathy", onset=-400)
+    return chart.draft(ATORVASTATIN_40, 40, "mg").request("order-sign")

@@ -219,3 +219,129 @@ def test_anti_hmgcr_with_a_raised_ck_and_g72_89_is_imnm(kb, today, myopathy):
     chart = Chart(today).antibody("anti_hmgcr", "positive").ck(2400, day=-5).condition(myopathy, onset=-60)
     assert cohorts.is_imnm(*record_and_context(kb, chart))
     assert not cohorts.is_imnm(*record_and_context(kb, Chart(today).ck(2400, day=-5).condition(myopathy)))
+
+
+# -- names and codes the audit found unread (audit_rulesA F2, F3, F5)
+
+@pytest.mark.parametrize("name", [
+    "Necrotising autoimmune myopathy", "Autoimmune necrotising myopathy", "Necrotising autoimmune myositis",
+    "Autoimmune necrotising myositis", "Anti-SRP myopathy",
+    # statin-associated autoimmune myopathy under its usual names is IMNM too (and R14's condition)
+    "Statin-induced necrotizing autoimmune myopathy", "Statin-induced autoimmune myopathy",
+    "Statin-associated immune-mediated necrotising myopathy",
+])
+def test_imnm_under_british_spellings_and_its_subtype_names(kb, today, name):
+    """Charted by name only, these read as 'not IMNM', so R05, R15 and R16 stayed quiet (audit F5)."""
+    assert cohorts.is_imnm(*record_and_context(kb, Chart(today).condition(name, onset=-60)))
+
+
+@pytest.mark.parametrize("name", ["Necrotising myositis", "Anti-SRP antibody", "Statin myalgia", "Autoimmune myopathy"])
+def test_names_near_the_imnm_names_are_not_imnm(kb, today, name):
+    assert not cohorts.is_imnm(*record_and_context(kb, Chart(today).condition(name, onset=-60)))
+
+
+def _free_text(today, observation_code, **result) -> Chart:
+    """Free-text 'necrotizing myositis' two days ago and one infection marker yesterday."""
+    chart = Chart(today).condition("Necrotizing myositis", onset=-2)
+    return chart.observation(observation_code, -1, **result)
+
+
+@pytest.mark.parametrize(("code", "display"), [
+    ("8329-5", "Body temperature - Core"), ("8331-1", "Oral temperature"), ("8332-9", "Rectal temperature"),
+    ("8328-7", "Axillary temperature"), ("8333-7", "Tympanic membrane temperature"),
+    ("60836-4", "Esophageal temperature"), ("8334-5", "Body temperature - Urinary bladder"),
+    ("60834-9", "Blood temperature"),
+])
+def test_a_fever_under_a_site_specific_temperature_code_is_an_infection_marker(kb, today, code, display):
+    """An oral temperature of 39.0 °C (LOINC 8331-1) was another test: an unlisted LOINC code is not read by its name,
+    and only 8310-5 was listed (audit F3)."""
+    reasons = cohorts.nsti(*record_and_context(kb, _free_text(today, (LOINC, code, display), value=39.0, unit="Cel")))
+    assert reasons and "temperature 39.0 °C" in reasons[0]
+    afebrile = _free_text(today, (LOINC, code, display), value=38.2, unit="Cel")
+    assert not cohorts.nsti(*record_and_context(kb, afebrile))
+
+
+@pytest.mark.parametrize(("code", "mg_dl", "shown"), [
+    ((LOINC, "2524-7", "Lactate [Moles/volume] in Serum or Plasma"), 36, "lactate 4 mmol/L"),
+    ((LOINC, "59032-3", "Lactate [Mass/volume] in Blood"), 27, "lactate 3 mmol/L"),
+    ((LOINC, "2524-7", "Lactate [Moles/volume] in Serum or Plasma"), 18, None),  # 2.0 mmol/L: not above 2
+])
+def test_a_lactate_in_mg_per_dl_is_read_in_mmol_per_l(kb, today, code, mg_dl, shown):
+    """Lactate 36 mg/dL (4.0 mmol/L) was not read: lactate converted from mmol/L only (audit F3)."""
+    reasons = cohorts.nsti(*record_and_context(kb, _free_text(today, code, value=mg_dl, unit="mg/dL")))
+    assert (shown in reasons[0]) if shown else reasons == []
+
+
+ORGANISM = (SNOMED, "80166006", "Streptococcus pyogenes (organism)")
+UNSPECIFIED_CULTURE = (LOINC, "6463-4", "Bacteria identified in Unspecified specimen by Culture")
+
+
+@pytest.mark.parametrize(("code", "text", "counts"), [
+    ((LOINC, "627-0", "Bacteria identified in Tissue by Aerobe culture"), None, True),
+    ((LOINC, "6462-6", "Bacteria identified in Wound by Culture"), None, True),
+    # a culture of an unspecified specimen (6463-4) or on an isolate (43409-2) counts when its text names blood,
+    # tissue or a wound, as a lab that reports every culture under the one code writes it
+    (UNSPECIFIED_CULTURE, "Tissue culture", True),
+    (UNSPECIFIED_CULTURE, "Wound culture", True),
+    (UNSPECIFIED_CULTURE, None, False),
+    (UNSPECIFIED_CULTURE, "Urine culture", False),
+    ((LOINC, "6463-4", "Bacteria identified in Tissue by Culture"), None, True),
+    ((LOINC, "43409-2", "Bacteria identified in Isolate by Culture"), "Blood culture", True),
+    ((LOINC, "43409-2", "Bacteria identified in Wound by Culture"), None, True),
+    ((LOINC, "43409-2", "Bacteria identified in Blood by Culture"), None, True),
+    ((LOINC, "43409-2", "Bacteria identified in Isolate by Culture"), "Sputum culture", False),
+])
+def test_a_positive_tissue_or_wound_culture_is_an_infection_marker(kb, today, code, text, counts):
+    """A positive tissue or wound culture was not read (only the blood culture 600-7 was listed; audit F3)."""
+    chart = _free_text(today, code, value_code=ORGANISM)
+    if text:
+        chart.resources["observations"][-1]["code"]["text"] = text
+    reasons = cohorts.nsti(*record_and_context(kb, chart))
+    assert bool(reasons) is counts and (not counts or "positive culture" in reasons[0])
+
+
+@pytest.mark.parametrize(("result", "unread"), [
+    ({"value": 36, "unit": "[iU]/L"}, "Lactate [Moles/volume] in Serum or Plasma 36 [iU]/L on "),
+    ({"value_string": "4.1 mmol/L"}, "'4.1 mmol/L'"),
+    ({"value": 4.1, "unit": "mmol/L"}, None),  # read, and it meets the limit
+    ({"value": 1.1, "unit": "mmol/L"}, None),  # read, and it does not
+    ({"value_string": "haemolysed"}, None),  # no measurement at all
+])
+def test_a_lactate_that_cannot_be_read_is_named_not_read_as_none(kb, today, result, unread):
+    chart = _free_text(today, (LOINC, "2524-7", "Lactate [Moles/volume] in Serum or Plasma"), **result)
+    found = cohorts.nsti_unread(*record_and_context(kb, chart))
+    assert (found is not None and found.startswith("Necrotizing myositis with infection markers that could not be "
+                                                   "read: ") and unread in found) if unread else found is None
+
+
+@pytest.mark.parametrize(("result", "unread"), [
+    ({"value_string": "Streptococcus pyogenes"}, True),  # an organism written as text may be growth
+    ({"value_string": "Clostridium perfringens"}, True),
+    ({"value_string": "No significant growth at 48 hours"}, False),
+    ({"value_string": "Mixed skin flora"}, False),
+    ({"value_string": "Pending"}, False),
+    ({"value_code": (SNOMED, "264868006", "No growth")}, False),
+])
+def test_a_culture_worded_neither_as_growth_nor_as_none_is_unread(kb, today, result, unread):
+    chart = _free_text(today, (LOINC, "627-0", "Bacteria identified in Tissue by Aerobe culture"), **result)
+    record, context = record_and_context(kb, chart)
+    assert not cohorts.nsti(record, context)
+    assert (cohorts.nsti_unread(record, context) is not None) is unread
+
+
+def test_an_unread_marker_matters_only_when_no_marker_was_read_and_imnm_is_not_confirmed(kb, today):
+    lactate = (LOINC, "2524-7", "Lactate [Moles/volume] in Serum or Plasma")
+    febrile = _free_text(today, lactate, value=36, unit="[iU]/L").temperature(39.4)
+    record, context = record_and_context(kb, febrile)
+    assert cohorts.nsti(record, context) and cohorts.nsti_unread(record, context) is None
+    confirmed = _free_text(today, lactate, value=36, unit="[iU]/L").antibody("anti_hmgcr", "positive")
+    assert cohorts.nsti_unread(*record_and_context(kb, confirmed)) is None
+    no_label = Chart(today).observation(lactate, -1, value=36, unit="[iU]/L")
+    assert cohorts.nsti_unread(*record_and_context(kb, no_label)) is None
+
+
+@pytest.mark.parametrize("growth", ["Gram-negative rods", "Gram positive cocci in chains"])
+def test_a_culture_growing_gram_negative_rods_is_positive(kb, today, growth):
+    """'Gram-negative rods' read as a negative result (the word 'negative'): a growing culture was no marker."""
+    chart = _free_text(today, (LOINC, "627-0", "Bacteria identified in Tissue by Aerobe culture"), value_string=growth)
+    assert "positive culture" in cohorts.nsti(*record_and_context(kb, chart))[0]

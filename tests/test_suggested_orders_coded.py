@@ -23,6 +23,7 @@ NO_SNOMED_REFERRAL = "no SNOMED CT 'Referral to ...' code for this service in th
 
 # (rule id, concept text) -> why the order goes as text: no sourced code exists.
 TEXT_ONLY: dict[tuple[str, str], str] = {
+    ("statin-contraindicated-anti-hmgcr", "evolocumab"): NO_PACK_RXNORM,
     ("mtx-once-weekly-hard-stop", "folic acid"): NO_PACK_RXNORM,
     ("mtx-start-prerequisites", "folic acid"): NO_PACK_RXNORM,
     ("imnm-add-steroid-sparing-by-month-1", "folic acid 1 MG Oral Tablet"): NO_PACK_RXNORM,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from hooks.context import HookContext
@@ -83,57 +84,101 @@ def overlap_myositis(record: PatientRecord) -> list[Condition]:
             and any(m.group in INFLAMMATORY_MYOPATHY and m.concept not in IBM_MAY_BE_CALLED for m in c.code.matches)]
 
 
-def _infection_markers(record: PatientRecord, since: date) -> list[str]:
-    found = []
+# The laboratory infection markers of section 4.1's NSTI: (group, canonical unit, the unit shown, limit, label)
+_LAB_MARKERS = (("wbc", "10*9/L", "10*9/L", 15.0, "WBC"), ("lactate", "mmol/L{lactate}", "mmol/L", 2.0, "lactate"))
+_FAHRENHEIT = ("[degf]", "°f", "f", "degf")
+
+
+def _celsius(observation: Observation) -> float | None:
+    quantity = observation.quantity
+    if quantity is None:
+        return None
+    if (quantity.unit or "").lower() in _FAHRENHEIT:
+        return fahrenheit_to_celsius(quantity.value)
+    return convert(quantity.value, quantity.unit, "Cel")
+
+
+def _not_read(observation: Observation, why: str) -> str:
+    return f"{observation.code.label} {observation.value_label} on {observation.when} ({why})"
+
+
+def _infection_markers(record: PatientRecord, since: date) -> tuple[list[str], list[str]]:
+    """The infection markers since ``since`` that meet their limit, and those charted that could not be read: a
+    measurement in a unit not known or written as text, a culture worded neither as growth nor as none."""
+    found: list[str] = []
+    unread: list[str] = []
     for observation in record.observations_in("body_temperature", since=since):
-        quantity = observation.quantity
-        if quantity is None:
-            continue
-        unit = (quantity.unit or "").lower()
-        celsius = fahrenheit_to_celsius(quantity.value) if unit in ("[degf]", "°f", "f", "degf") else convert(
-            quantity.value, quantity.unit, "Cel")
+        celsius = _celsius(observation)
         if celsius is not None and celsius >= 38.3:
             found.append(f"temperature {celsius:.1f} °C")
-    for group, canonical, limit, label in (("wbc", "10*9/L", 15.0, "WBC"), ("lactate", "mmol/L", 2.0, "lactate")):
+        elif celsius is None and (observation.quantity is not None or observation.measured_as_text):
+            unread.append(_not_read(observation, "not read as a temperature"))
+    for group, canonical, shown, limit, label in _LAB_MARKERS:
         for observation in record.observations_in(group, since=since):
             quantity = observation.quantity
             value = convert(quantity.value, quantity.unit, canonical) if quantity else None
             if value is not None and value > limit:
-                found.append(f"{label} {value:g} {canonical}")
+                found.append(f"{label} {round(value, 1):g} {shown}")
+            elif value is None and (quantity is not None or observation.measured_as_text):
+                unread.append(_not_read(observation, f"not read in {shown}"))
     for observation in record.observations_in("culture", since=since):
-        if _culture_positive(observation):
+        positive = _culture_positive(observation)
+        if positive:
             found.append(f"positive culture ({observation.code.label})")
-    return found
+        elif positive is None:
+            unread.append(_not_read(observation, "neither growth nor no growth read"))
+    return found, unread
 
 
 # matched against Concept.words(), which is lower case
-_NO_ORGANISM = re.compile(r"\b(no growth|no organisms?|sterile|pending|in progress|contaminat\w*)\b")
+_NO_ORGANISM = re.compile(r"\b(no (?:\w+ )?growth|no organisms?|sterile|pending|in progress|contaminat\w*|"
+                          r"(?:normal|mixed|skin) (?:\w+ )?flora)\b")
+_GRAM_STAIN = re.compile(r"\bgram[- ]?(?:positive|negative|variable)\b")
 
 
-def _culture_positive(observation: Observation) -> bool:
-    """Flagged or worded positive, or an organism coded as the result (how a culture is usually reported):
-    'no growth', 'pending' and the like are not."""
+def _culture_positive(observation: Observation) -> bool | None:
+    """Flagged or worded positive, growth described by its Gram stain, or an organism coded as the result (how a
+    culture is usually reported): 'no growth', 'pending', 'mixed skin flora' and the like are not. None: a result in
+    words that say neither (an organism written as text), which may be growth."""
+    words = observation.value_words
+    if _GRAM_STAIN.search(words) and _NO_ORGANISM.search(words) is None:
+        return True  # 'Gram-negative rods' names growth: its 'negative' is no negative result
     status = antibodies.status(observation)
     if status is not None:
         return status == "positive"
     concept = observation.value_concept
-    return concept is not None and bool(concept.codings) and _NO_ORGANISM.search(concept.words()) is None
+    if concept is not None and concept.codings:
+        return _NO_ORGANISM.search(concept.words()) is None
+    return None if words and _NO_ORGANISM.search(words) is None else False
+
+
+@dataclass(frozen=True, slots=True)
+class _NstiSigns:
+    dated: list[str]  # a coded NSTI with onset within 30 days
+    uncertain: list[str]  # signs that may be an old label for IMNM instead
+    began: date  # the day from which the uncertain kind may have begun (for a biopsy to predate it)
+    unread: str | None  # a free-text 'necrotizing myositis' whose markers within 72 h could not be read (none was)
 
 
 @per_record
-def _nsti_signs(record: PatientRecord, context: HookContext) -> tuple[list[str], list[str], date]:
+def _nsti_signs(record: PatientRecord, context: HookContext) -> _NstiSigns:
     """Why the chart reads as an NSTI, in two lists: a coded NSTI with onset within 30 days; and the signs that may be
     an old label for IMNM instead: an undated coded NSTI, or free-text 'necrotizing myositis' with infection markers
-    within 72 h. Then the day from which the second kind may have begun (for a biopsy to predate it)."""
+    within 72 h. Then the day from which the second kind may have begun, and the markers of such a label that could
+    not be read when none that was read meets its limit."""
     recent = record.today - timedelta(days=int(context.definition("nsti_onset_max_days")))
     coded = record.conditions_in("nsti", active_only=True)
     dated = [f"{c.code.label} (onset {c.start})" for c in coded if c.start is not None and c.start >= recent]
     uncertain = [f"{c.code.label} (onset undated)" for c in coded if c.start is None]
     window = record.today - timedelta(days=int(context.definition("nsti_marker_window_hours") // 24))
     labels = record.conditions_in("nsti_free_text", active_only=True)
-    if labels and (markers := _infection_markers(record, window)):
+    markers, unread = _infection_markers(record, window) if labels else ([], [])
+    if markers:
         uncertain.append(f"{labels[0].code.label} with {', '.join(markers)}")
-    return dated, uncertain, min(recent, window) if any(c.start is None for c in coded) else window
+    not_read = (f"{labels[0].code.label} with infection markers that could not be read: {'; '.join(unread)}"
+                if unread and not markers else None)
+    return _NstiSigns(dated, uncertain, min(recent, window) if any(c.start is None for c in coded) else window,
+                      not_read)
 
 
 @per_record
@@ -145,15 +190,25 @@ def nsti(record: PatientRecord, context: HookContext) -> list[str]:
     myositis' with infection markers within 72 h, unless IMNM is confirmed (``imnm_confirmation``): then it may be
     an old label for the IMNM.
     """
-    dated, uncertain, _ = _nsti_signs(record, context)
-    return dated + ([] if nsti_ruled_out_by(record, context) else uncertain)
+    signs = _nsti_signs(record, context)
+    return signs.dated + ([] if nsti_ruled_out_by(record, context) else signs.uncertain)
 
 
 def nsti_ruled_out_by(record: PatientRecord, context: HookContext) -> str | None:
     """What confirms IMNM in a chart whose undated NSTI or free-text 'necrotizing myositis' would otherwise read as
     an NSTI (None when there is no such sign)."""
-    _, uncertain, began = _nsti_signs(record, context)
-    return imnm_confirmation(record, before=began) if uncertain else None
+    signs = _nsti_signs(record, context)
+    return imnm_confirmation(record, before=signs.began) if signs.uncertain else None
+
+
+def nsti_unread(record: PatientRecord, context: HookContext) -> str | None:
+    """A free-text 'necrotizing myositis' whose infection markers within 72 h could not be read, none that was read
+    meeting its limit, in a chart without confirmed IMNM: an NSTI is then not ruled out, and R01 says so rather than
+    reading the markers as absent (None: nothing of the kind)."""
+    signs = _nsti_signs(record, context)
+    if signs.unread is None or imnm_confirmation(record, before=signs.began) is not None:
+        return None
+    return signs.unread
 
 
 _REPORTED = ("final", "amended", "corrected")

@@ -11,7 +11,7 @@ from hooks.definitions import cohorts, diagnosis, weight
 from hooks.definitions.dose_basis import mg
 from hooks.dosing import rounded_dose
 from hooks.record import RXNORM, MedicationOrder, PatientRecord
-from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IDSA_2014_SSTI, SEED_004, WSES_2014
 
 RULE = Rule(
@@ -172,6 +172,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if confirmed := cohorts.nsti_ruled_out_by(record, context):
             facts["imnm_confirmed_by"] = confirmed
             return Quiet(f"IMNM is confirmed ({confirmed}): not read as an infection", facts)
+        facts["unreadable"] = cohorts.nsti_unread(record, context)
+        if facts["unreadable"] and flagged:  # an NSTI is not ruled out: said, not read as no infection
+            return NotEvaluable(f"NSTI not ruled out: {facts['unreadable']}", facts)
         return Quiet("no necrotizing soft-tissue infection (NSTI) context", facts)
     if not flagged:
         where = "in the draft orders" if context.hook == "order-sign" else "active"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies
 from hooks.definitions.courses import given_since
-from hooks.record import PatientRecord
+from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Quiet, Result, Rule, Suggestion
 from hooks.sources import ENMC_224, MAMMEN_STATIN_REVIEW, SEED_001, SEED_004, TINIAKOU_2020
 
@@ -28,8 +30,9 @@ DETAIL = """\
 **Do not start or restart statins.** {why}. Statin re-exposure can reactivate anti-HMGCR myopathy, and
 avoidance is lifelong — this includes statin-naive anti-HMGCR patients and red yeast rice (monacolin K).
 
-If lipid lowering is needed, use **ezetimibe** and/or a **PCSK9 monoclonal antibody** (evolocumab or
-alirocumab); refer to the lipid clinic. Bempedoic acid has no data here: a specialist decision.
+If lipid lowering is needed, use **ezetimibe** 10 mg daily and/or a **PCSK9 monoclonal antibody**: evolocumab
+140 mg SC every 2 weeks (or 420 mg monthly) or alirocumab 75-150 mg SC every 2 weeks; refer to the lipid clinic.
+Bempedoic acid has no data here: a specialist decision.
 {exposure}"""
 
 
@@ -42,6 +45,22 @@ def _why(record: PatientRecord) -> str | None:
     if condition is not None:
         return f"Condition on file: {condition.code.label}"
     return None
+
+
+def _taking(record: PatientRecord, context: HookContext, group: str) -> list[MedicationOrder]:
+    """Orders of ``group`` given now or signed with this call (a second order would be duplicate therapy); not a
+    statin combination, which is stopped with the statin."""
+    return [o for o in (*given_since(record, group, since=record.today), *context.drafts_in(group))
+            if not o.in_group(*STATIN_GROUPS)]
+
+
+def _pcsk9_inhibitor(context: HookContext) -> dict[str, Any]:
+    """The table's PCSK9 antibody order: evolocumab 140 mg SC every 2 weeks, its alternatives in the text."""
+    return orders.medication_request(
+        context.patient_id, orders.concept(context.valuesets, "pcsk9_inhibitor", "evolocumab"), 140, "mg",
+        route="sc", period=2, period_unit="wk",
+        text="Evolocumab 140 mg subcutaneously every 2 weeks (or 420 mg once monthly); alternative: alirocumab "
+             "75-150 mg subcutaneously every 2 weeks")
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
@@ -62,10 +81,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                                 "ezetimibe, PCSK9 monoclonal antibody)"))
     verb = "Cancel" if context.hook == "order-sign" else "Discontinue"
     remove = [Action("delete", f"{verb} {o.label}", resource_id=o.reference) for o in offending]
-    # ezetimibe given now or signed with this call (a second order would be duplicate therapy); not a statin
-    # combination, which is stopped with the statin
-    taking = [o for o in (*given_since(record, "ezetimibe", since=record.today), *context.drafts_in("ezetimibe"))
-              if not o.in_group(*STATIN_GROUPS)]
+    taking = _taking(record, context, "ezetimibe")
     if taking:
         first = Suggestion(f"{verb} the statin (ezetimibe is already ordered: {taking[-1].label})", remove,
                            is_recommended=True)
@@ -76,6 +92,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         first = Suggestion(f"{verb} the statin and start ezetimibe 10 mg daily",
                            [*remove, Action("create", "Ezetimibe 10 mg PO daily", resource=ezetimibe)],
                            is_recommended=True)
+    pcsk9 = [] if _taking(record, context, "pcsk9_inhibitor") else [Suggestion(
+        f"{verb} the statin and start evolocumab 140 mg SC every 2 weeks (PCSK9 antibody)",
+        [*remove, Action("create", "Evolocumab 140 mg SC every 2 weeks", resource=_pcsk9_inhibitor(context))])]
     return Fired(
         severity="critical",
         summary=f"Statin contraindicated: anti-HMGCR myopathy. {verb} {names}",
@@ -85,6 +104,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         about=offending,
         suggestions=[
             first,
+            *pcsk9,
             Suggestion(f"{verb} the statin and refer to the lipid clinic",
                        [*remove, Action("create", "Lipid clinic referral", resource=lipid_clinic)]),
         ],

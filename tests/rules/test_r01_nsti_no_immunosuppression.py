@@ -8,11 +8,13 @@ from fhir_fixtures.builders import (
     AZATHIOPRINE_50,
     ICD10,
     IMNM_SNOMED,
+    LOINC,
     METHOTREXATE_2_5,
     METHYLPRED_1000,
     NEC_FASCIITIS_ICD,
     PREDNISONE_20,
     ROUTE_IV,
+    SNOMED,
     WBC,
     Chart,
 )
@@ -268,3 +270,55 @@ def test_imnm_written_as_necrotizing_myositis_is_imnm_not_an_infection(kb, today
     chart.lab(WBC, 16.4, "10*3/uL", day=-1)
     cards = fired(run(kb, chart.request("patient-view"), today))
     assert RULE not in cards and "imnm-add-steroid-sparing-by-month-1" in cards
+
+
+@pytest.mark.parametrize("name", ["Necrotising fasciitis", "Fournier's gangrene", "Necrotizing soft tissue infection",
+                                  "Necrotising soft tissue infection of the left thigh"])
+def test_an_nsti_under_its_british_possessive_or_own_name_is_an_nsti(kb, today, name):
+    """'Necrotising fasciitis' and "Fournier's gangrene" two days ago with prednisone 60 mg drafted gave no card: only
+    the American and plain spellings were listed (audit F3)."""
+    chart = Chart(today, age=60).condition(name, onset=-2).weight(80, day=-1).draft(PREDNISONE_20, 60, "mg")
+    card = fired(run(kb, chart.request("order-sign"), today)).get(RULE)
+    assert card is not None and card["indicator"] == "critical" and name in card["detail"]
+
+
+LACTATE = (LOINC, "2524-7", "Lactate [Moles/volume] in Serum or Plasma")
+
+
+def _free_text_on_prednisone(today) -> Chart:
+    chart = Chart(today, age=47).condition("Necrotizing myositis", onset=-1).weight(70, day=-1)
+    return chart.draft(PREDNISONE_20, 60, "mg")
+
+
+@pytest.mark.parametrize(("marker", "read_as"), [
+    (lambda c: c.observation((LOINC, "8331-1", "Oral temperature"), -1, value=39.0, unit="Cel"), "temperature 39.0"),
+    (lambda c: c.observation(LACTATE, -1, value=36, unit="mg/dL"), "lactate 4 mmol/L"),
+    (lambda c: c.observation((LOINC, "627-0", "Tissue Culture"), -1, value_code=(SNOMED, "80166006", "S. pyogenes")),
+     "positive culture (Tissue Culture)"),
+])
+def test_the_markers_the_audit_found_unread_now_give_the_card(kb, today, marker, read_as):
+    """An oral temperature of 39.0 °C, a lactate of 36 mg/dL and a positive tissue culture each gave 'no NSTI
+    context' beside free-text 'necrotizing myositis' and a prednisone draft (audit F3)."""
+    card = fired(run(kb, marker(_free_text_on_prednisone(today)).request("order-sign"), today)).get(RULE)
+    assert card is not None and card["indicator"] == "critical" and read_as in card["detail"]
+
+
+def test_a_marker_that_cannot_be_read_is_said_not_read_as_no_infection(kb, today):
+    """A lactate in a unit not known beside free-text 'necrotizing myositis' read as no NSTI, silently: the rule is
+    not evaluable and says which result it could not read; on order-sign that is a warning too."""
+    chart = _free_text_on_prednisone(today).observation(LACTATE, -1, value=36, unit="[iU]/L")
+    result = run(kb, chart.request("order-sign"), today)
+    entry = explained(result, RULE)
+    assert RULE not in fired(result) and entry["status"] == "not-evaluable"
+    assert entry["reason"].startswith("NSTI not ruled out: Necrotizing myositis with infection markers that could "
+                                      "not be read: Lactate [Moles/volume] in Serum or Plasma 36 [iU]/L on ")
+    assert entry["facts"]["unreadable"] in entry["reason"]
+    assert any(w.startswith("R01 (") and "could not be read" in w for w in result.warnings)
+
+
+def test_an_unread_marker_without_an_immunosuppressive_order_is_quiet(kb, today):
+    chart = Chart(today, age=47).condition("Necrotizing myositis", onset=-1)
+    chart.observation(LACTATE, -1, value_string="4.1 mmol/L")
+    chart.draft("acetaminophen 500 MG Oral Tablet", 1000, "mg")
+    entry = explained(run(kb, chart.request("order-sign"), today), RULE)
+    assert entry["status"] == "not-fired" and "'4.1 mmol/L'" in entry["facts"]["unreadable"]

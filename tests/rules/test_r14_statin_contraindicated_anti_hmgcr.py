@@ -137,3 +137,64 @@ def test_a_generic_diagnosis_code_lets_its_text_name_anti_hmgcr_myopathy(kb, tod
     chart = Chart(today, age=61).condition((ICD10, "G72.49", "Anti-HMGCR myopathy"), onset=-100)
     card = fired(run(kb, chart.draft(ATORVASTATIN_40, 40, "mg").request("order-sign"), today)).get(RULE)
     assert card is not None and "Condition on file: Anti-HMGCR myopathy" in card["detail"]
+
+
+STATIN_MYOPATHY_NAMES = [
+    "Statin-induced autoimmune myopathy",
+    *(f"Statin-{cause} {core.replace('necrotizing', spelling)}"
+      for cause in ("associated", "induced")
+      for core in ("necrotizing autoimmune myopathy", "autoimmune necrotizing myopathy",
+                   "immune-mediated necrotizing myopathy", "necrotizing myopathy")
+      for spelling in ("necrotizing", "necrotising")),
+]
+
+
+@pytest.mark.parametrize("name", STATIN_MYOPATHY_NAMES)
+def test_statin_associated_autoimmune_myopathy_under_its_usual_names(kb, today, name):
+    """'Statin-induced necrotizing autoimmune myopathy' and the like, with no antibody result on file, let an
+    atorvastatin draft through: only three exact phrases were listed (audit F2). Each usual name, in either
+    spelling, is the condition."""
+    chart = Chart(today, age=61).condition(name, onset=-200).draft(ATORVASTATIN_40, 40, "mg")
+    card = fired(run(kb, chart.request("order-sign"), today)).get(RULE)
+    assert card is not None and card["indicator"] == "critical"
+    assert f"Condition on file: {name}" in card["detail"]
+
+
+@pytest.mark.parametrize("name", ["Statin myalgia", "Statin myopathy", "Statin-induced myopathy",
+                                  "History of statin intolerance", "Statin-associated muscle symptoms",
+                                  "Necrotizing myopathy"])
+def test_statin_muscle_symptoms_that_are_not_autoimmune_myopathy_do_not_forbid_a_statin(kb, today, name):
+    chart = Chart(today, age=61).condition(name, onset=-200).draft(ATORVASTATIN_40, 40, "mg")
+    assert RULE not in fired(run(kb, chart.request("order-sign"), today))
+
+
+def _pcsk9(card):
+    return next((s for s in card["suggestions"] if "evolocumab" in s["label"]), None)
+
+
+def test_a_pcsk9_antibody_is_offered_with_the_tables_doses(kb, today):
+    """The table's suggested orders name evolocumab 140 mg SC every 2 weeks (or 420 mg monthly) or alirocumab
+    75-150 mg SC every 2 weeks; the card named a PCSK9 antibody with no dose and offered no order (audit F7)."""
+    chart = _chart(today).draft(ATORVASTATIN_40, 40, "mg", resource_id="draft-atorva")
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    suggestion = _pcsk9(card)
+    assert suggestion is not None and not suggestion.get("isRecommended")
+    deleted, created = suggestion["actions"]
+    assert deleted["resourceId"] == "MedicationRequest/draft-atorva"
+    order = created["resource"]
+    assert order["resourceType"] == "MedicationRequest" and order["status"] == "draft"
+    assert order["medicationCodeableConcept"] == {"text": "evolocumab"}  # no RxNorm code in the pack
+    dosage = order["dosageInstruction"][0]
+    assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == 140
+    assert dosage["route"]["coding"][0]["display"] == "Subcutaneous route"
+    assert dosage["timing"]["repeat"]["period"] == 2 and dosage["timing"]["repeat"]["periodUnit"] == "wk"
+    assert "420 mg once monthly" in dosage["text"] and "alirocumab 75-150 mg" in dosage["text"]
+    assert ("evolocumab\n140 mg SC every 2 weeks (or 420 mg monthly) or alirocumab 75-150 mg SC every 2 weeks"
+            in card["detail"])
+
+
+@pytest.mark.parametrize("on_pcsk9", ["evolocumab 140 MG/ML Auto-Injector", "alirocumab 75 MG/ML Pen Injector"])
+def test_no_second_pcsk9_antibody_is_offered(kb, today, on_pcsk9):
+    chart = _chart(today).draft(ATORVASTATIN_40, 40, "mg").medication(on_pcsk9, 140, "mg", start=-60, period=2,
+                                                                      period_unit="wk")
+    assert _pcsk9(fired(run(kb, chart.request("order-sign"), today))[RULE]) is None

@@ -407,3 +407,13 @@ def test_each_dose_says_how_it_was_rounded_and_only_a_capped_one_is_capped(kb, t
     card, _ = _card(kb, _graded(today, grade, ck=4200, weight=kg), today)
     assert said in card["detail"] and not_said not in card["detail"]
 
+
+@pytest.mark.parametrize("brand", ["Keytruda", "Opdivo", "Yervoy", "Tecentriq", "Imfinzi", "Imjudo", "Bavencio",
+                                   "Libtayo", "Jemperli", "Opdualag", "Zynyz", "Tevimbra", "Loqtorzi"])
+def test_a_checkpoint_inhibitor_charted_by_its_brand_name_is_ici_context(kb, today, brand):
+    """'Keytruda 200 mg IV every 3 weeks' with myalgia and CK 4,200 gave no card: the ICIs were listed by ingredient
+    only, while other drugs had their brand names (audit_rulesB F9)."""
+    chart = Chart(today, age=64, sex="male").condition("Myalgia", onset=-8).ck(4200, day=-2).weight(80)
+    chart.medication(f"{brand} IV infusion", 200, "mg", start=-120, period=3, period_unit="wk")
+    card, _ = _card(kb, chart, today)
+    assert card is not None and card["indicator"] == "critical"
