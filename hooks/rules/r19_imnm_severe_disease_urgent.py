@@ -268,8 +268,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     else:
         ivig = ("2 g/kg per cycle over 2-5 days — **no current body weight, so the dose could not be computed**. "
                 "Weigh the patient before ordering.")
+    # anti-SRP positive is SRP or DUAL whatever anti-HMGCR shows, resulted or not
     srp = (" **Anti-SRP positive: give rituximab early** (after HBV screening, see R26)."
-           if subtype in ("SRP", "DUAL") else "")
+           if antibodies.serology(record).srp == "positive" else "")
     detail = DETAIL.format(window=int(params["window_days"]), features="\n".join(f"- {f}" for f in features),
                            mp_days=int(params["iv_mp_recent_days"]), ivig_days=int(params["ivig_recent_days"]),
                            pulse=pulse, ivig=ivig, srp=srp)

@@ -185,6 +185,14 @@ def test_rituximab_only_for_anti_srp(kb, today):
     assert "rituximab" not in _card(kb, _dysphagic(today, srp=False))["detail"]
 
 
+def test_rituximab_for_anti_srp_with_anti_hmgcr_never_resulted(kb, today):
+    """Anti-SRP positive and anti-HMGCR never resulted is SRP or DUAL: the card dropped its rituximab advice."""
+    chart = _dysphagic(today)
+    chart.resources["observations"] = [o for o in chart.resources["observations"]
+                                       if o["code"]["coding"][0]["code"] != "93493-5"]
+    assert "give rituximab early" in _card(kb, chart)["detail"]
+
+
 def test_facts_list_each_feature_and_the_treatment_check(kb, today):
     chart = _dysphagic(today).observation("NIF", -1, value=18, unit="cm[H2O]")  # magnitude only: -18
     entry = _explain(kb, chart)
