@@ -1,4 +1,5 @@
-"""Fixtures for R07 ivmp-pulse-dose-cap: the seed's 30 mg/kg in an adult, 1 g cap, child per-kg limit, long pulses."""
+"""Fixtures for R07 ivmp-pulse-dose-cap: the seed's 30 mg/kg in an adult, 1 g cap, child per-kg limit, long pulses,
+and the pulse on the chart that a draft does (or does not) replace, or follows."""
 
 from datetime import date
 from typing import Any
@@ -104,4 +105,56 @@ def counted_overlap(today: date) -> dict[str, Any]:
 def end_without_start(today: date) -> dict[str, Any]:
     chart = _chart(today)
     chart.draft(METHYLPRED_1000, 1000, "mg", start=None, authored=0, route=ROUTE_IV, end=6)
+    return chart.request("order-sign")
+
+
+MP_500 = "methylprednisolone 500 MG Injection"
+
+
+def pulse_on_the_chart(today: date) -> Chart:
+    """A 70 kg adult given methylprednisolone 1,000 mg IV daily, 3 doses from yesterday (the active order
+    ``ivmp-active``: yesterday, today and tomorrow)."""
+    chart = _chart(today)
+    return chart.medication(METHYLPRED_1000, 1000, "mg", start=-1, count=3, route=ROUTE_IV, resource_id="ivmp-active")
+
+
+@fixture("r07-fires-second-pulse-beside-the-active-one", hook="order-sign",
+         story="Methylprednisolone 1,000 mg IV daily x3 is active since yesterday; 500 mg IV twice a day for 3 days "
+               "is drafted with no link to it: signed, 2,000 mg on today and tomorrow (the draft alone is 1 g a day).",
+         fires={RULE}, indicators={RULE: "critical"})
+def second_pulse_beside(today: date) -> dict[str, Any]:
+    chart = pulse_on_the_chart(today)
+    chart.draft(MP_500, 500, "mg", route=ROUTE_IV, frequency=2, end=2, resource_id="draft-ivmp-bid")
+    return chart.request("order-sign")
+
+
+@fixture("r07-quiet-dose-change-replacing-the-active-pulse", hook="order-sign",
+         story="Methylprednisolone 500 mg IV daily x3 drafted naming the active 1 g pulse as its priorPrescription "
+               "(the EHR's modify): it replaces it, so 500 mg a day, and 4 days at a pulse dose with yesterday's.",
+         quiet={RULE})
+def dose_change_replacing(today: date) -> dict[str, Any]:
+    chart = pulse_on_the_chart(today)
+    chart.draft(MP_500, 500, "mg", route=ROUTE_IV, count=3)
+    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/ivmp-active"}
+    return chart.request("order-sign")
+
+
+@fixture("r07-warns-unlinked-pulse-leaves-the-active-one", hook="order-sign",
+         story="Methylprednisolone 1,000 mg IV daily x3 drafted again with no link to the active 1 g pulse: read as "
+               "its renewal (1 g a day, within the limits), but signing does not stop it, so the card warns that "
+               "both would give 2,000 mg a day and offers to discontinue it.",
+         fires={RULE}, indicators={RULE: "warning"})
+def unlinked_pulse(today: date) -> dict[str, Any]:
+    chart = pulse_on_the_chart(today)
+    chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, count=3, resource_id="draft-ivmp")
+    return chart.request("order-sign")
+
+
+@fixture("r07-fires-pulse-after-three-days-given", hook="order-sign",
+         story="Methylprednisolone 1,000 mg IV daily was given for the last 3 days (a completed order); another 3 "
+               "days are drafted: 6 days in a row at a pulse dose.", fires={RULE}, indicators={RULE: "warning"})
+def after_three_days(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.medication(METHYLPRED_1000, 1000, "mg", start=-3, end=-1, status="completed", route=ROUTE_IV)
+    chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, count=3, resource_id="draft-ivmp")
     return chart.request("order-sign")

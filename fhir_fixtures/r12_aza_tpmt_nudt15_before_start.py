@@ -1,5 +1,6 @@
 """Fixtures for R12 aza-tpmt-nudt15-before-start: no result, poor and intermediate metabolizers (text, genotype,
-activity number), a transfusion that invalidates the activity, a dose above 3 mg/kg/day, and the near misses."""
+activity number), a transfusion that invalidates the activity, a dose above 3 mg/kg/day (with the azathioprine on the
+chart that a draft does not replace, or rewrites with no link), and the near misses."""
 
 from datetime import date
 from typing import Any
@@ -96,3 +97,35 @@ def normal_number(today: date) -> dict[str, Any]:
          quiet={RULE})
 def patient_view(today: date) -> dict[str, Any]:
     return patient(today).medication(AZATHIOPRINE_50, 100, "mg", start=-100).request("patient-view")
+
+
+def on_150_mg(today: date) -> Chart:
+    """A 70 kg adult, both genes normal, on azathioprine 150 mg daily for 200 days (the order ``aza-150``)."""
+    return normal_results(patient(today)).medication(AZATHIOPRINE_50, 150, "mg", start=-200, resource_id="aza-150")
+
+
+@fixture("r12-fires-active-order-plus-unlinked-draft", hook="order-sign",
+         story="On azathioprine 150 mg daily; 50 mg twice a day drafted with no link to it (another schedule): "
+               "signed, 250 mg a day, 3.6 mg/kg/day at 70 kg (the draft alone is 1.4 mg/kg/day).",
+         fires={RULE}, indicators={RULE: "warning"})
+def active_plus_unlinked_draft(today: date) -> dict[str, Any]:
+    return on_150_mg(today).draft(AZATHIOPRINE_50, 50, "mg", frequency=2, resource_id="aza-draft").request(
+        "order-sign")
+
+
+@fixture("r12-quiet-dose-change-replacing-the-active-order", hook="order-sign",
+         story="On azathioprine 150 mg daily; 200 mg daily drafted naming it as its priorPrescription (the EHR's "
+               "modify): it replaces it, so 2.9 mg/kg/day.", quiet={RULE})
+def dose_change_replacing_active(today: date) -> dict[str, Any]:
+    chart = on_150_mg(today).draft(AZATHIOPRINE_50, 200, "mg", resource_id="aza-draft")
+    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/aza-150"}
+    return chart.request("order-sign")
+
+
+@fixture("r12-warns-unlinked-rewrite-leaves-chart-order-active", hook="order-sign",
+         story="On azathioprine 150 mg daily; 100 mg daily drafted with no link to it: read as a dose change "
+               "(1.4 mg/kg/day), but signing does not stop the 150 mg order, so the card warns that both would give "
+               "250 mg a day (3.6 mg/kg/day) and offers to discontinue it.", fires={RULE},
+         indicators={RULE: "warning"})
+def unlinked_rewrite(today: date) -> dict[str, Any]:
+    return _aza(on_150_mg(today), mg=100)

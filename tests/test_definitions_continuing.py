@@ -6,7 +6,16 @@ from datetime import timedelta
 
 import pytest
 
-from fhir_fixtures.builders import METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, ROUTE_ORAL, ROUTE_SC, Chart
+from fhir_fixtures.builders import (
+    METHOTREXATE_2_5,
+    METHYLPRED_1000,
+    PREDNISONE_5,
+    PREDNISONE_20,
+    ROUTE_IV,
+    ROUTE_ORAL,
+    ROUTE_SC,
+    Chart,
+)
 from fhir_fixtures.r09_mtx_weekly_dose_range import METHOTREXATE_10, MTX_INJECTABLE
 from hooks.definitions import continuing
 from tests.definitions_support import record_and_context
@@ -372,3 +381,40 @@ def test_a_stop_that_re_sends_or_names_no_chart_order_gives_its_dose_and_is_said
     assert read.given == () and read.facts()["stop_draft_unlinked"] is None
     assert read.replaced[0][1] == (f"discontinued by methotrexate 2.5 MG Oral Tablet, which names it as its "
                                    f"priorPrescription ({status})")
+
+
+@pytest.mark.parametrize(("start", "goes_on"), [(-3, False), (-2, True)])
+def test_a_counted_course_with_no_end_date_ends_on_its_last_dose(kb, today, start, goes_on):
+    """Prednisone 40 mg daily, 3 doses, still 'active' with no end date (as a pulse or a burst is often left): from 3
+    days ago its last dose was yesterday, so a 20 mg twice-a-day draft from today follows it, and the facts say
+    when; from 2 days ago it is given today too, so both are. It was read as going on for ever."""
+    chart = Chart(today).medication(PREDNISONE_20, 40, "mg", start=start, count=3, route=ROUTE_ORAL,
+                                    resource_id="burst")
+    chart.draft(PREDNISONE_5, 20, "mg", frequency=2, route=ROUTE_ORAL)
+    read = _read(kb, chart, "glucocorticoid_systemic")
+    assert (_ids(read.scheduled) == ["burst"]) is goes_on and (_ids(read.ending_first) == ["burst"]) is not goes_on
+    if not goes_on:
+        assert read.facts()["on_chart_ending_first"] == (f"prednisone 20 MG Oral Tablet (MedicationRequest/burst), its "
+                                                         f"last written dose {today - timedelta(days=1)}")
+    else:  # given from the drafts' first day, it ends on its last dose
+        assert read.scheduled[0].end == today
+
+
+def test_a_counted_course_rewritten_with_no_link_is_left_active_only_while_it_is_given(kb, today):
+    """1 g IV daily x3 from yesterday, written again as 1 g daily x3 from today: still given today and tomorrow, so
+    left active; the same from 3 days ago has been given in full, so the draft follows it."""
+    for start, left in ((-1, True), (-3, False)):
+        chart = Chart(today).medication(METHYLPRED_1000, 1000, "mg", start=start, count=3, route=ROUTE_IV,
+                                        resource_id="pulse")
+        chart.draft(METHYLPRED_1000, 1000, "mg", count=3, route=ROUTE_IV)
+        read = _read(kb, chart, "glucocorticoid_systemic")
+        assert bool(read.left_active) is left and (_ids(read.ending_first) == ["pulse"]) is not left
+        if left:
+            assert continuing.last_written_dose(read.left_active[0][0]) == today + timedelta(days=1)
+
+
+def test_the_last_written_dose_of_an_order_with_nothing_that_ends_it_is_none(kb, today):
+    chart = Chart(today).medication(PREDNISONE_20, 40, "mg", start=-3, route=ROUTE_ORAL, resource_id="daily")
+    chart.draft(PREDNISONE_5, 20, "mg", frequency=2, route=ROUTE_ORAL)
+    [order] = _read(kb, chart, "glucocorticoid_systemic").scheduled
+    assert continuing.last_written_dose(order) is None

@@ -2,7 +2,8 @@
 
 Signing a draft does not stop the order already on the chart unless the draft replaces it, so a dose check that
 reads only the drafts misses what the patient would take in all: methotrexate 20 mg weekly on the chart and an
-unlinked 25 mg draft are 45 mg a week. R06, R08 and R09 read the chart here, so they agree on which orders go on.
+unlinked 25 mg draft are 45 mg a week. R06, R07, R08, R09 and R12 read the chart here, so they agree on which orders
+go on.
 
 A draft replaces a chart order when it says so, or when it is that prescription written again:
 
@@ -27,8 +28,8 @@ two chart orders could be the one a chain rewrites, or two chains could rewrite 
 so none is read as replaced, and the explanation says so [design].
 
 As-needed (PRN) orders take no part in the test: a PRN draft rewrites no chart order and starts no chain, and a PRN
-chart order is no candidate, so it cannot block the match. A PRN chart order goes on beside the drafts, but R06 and
-R09 add no scheduled dose for it; R08 still counts its weekday [design].
+chart order is no candidate, so it cannot block the match. A PRN chart order goes on beside the drafts, but the dose
+checks (R06, R07, R09, R12) add no scheduled dose for it; R08 still counts its weekday [design].
 
 Anything else goes on beside the drafts, and its dose adds up with theirs: another drug or route (tablets to a
 syringe), another weekday or frequency, or a schedule that cannot be read. An order on hold counts, as FHIR expects
@@ -36,7 +37,9 @@ it to resume; so does one whose status does not say whether it is given (``unkno
 has not passed: the safe side, said on the card. A stopped or completed order does not, nor does one whose last dose
 comes before every draft starts (the step before a taper step written as its own order; a Monday order ending on a
 Sunday gave its last dose the Monday before, but only when its timing gives doses on named weekdays alone, never a
-daily order whose text mentions one) [design]. Orders are told apart by identity: two with no id are two.
+daily order whose text mentions one; a course with no end date whose count of doses, or 'x 3 days', has been given
+from its start, as an IV pulse is often left active) [design]. Orders are told apart by identity: two with no id
+are two.
 
 A chart order read as replaced only by that unlinked test is still on the chart when the draft is signed: nothing
 tells the EHR to stop it. While it is current and does not end before the draft that rewrites it starts, it is
@@ -59,6 +62,7 @@ from hooks.definitions.dose_basis import (
     DOSE_NOT_READ,
     DraftDose,
     dose_days,
+    draft_course_length,
     draft_span,
     draft_start,
     names_a_weekday,
@@ -145,8 +149,9 @@ class OnChart:
         """What was read and left out, for the rule's explanation."""
         return {
             "on_chart_replaced": "; ".join(f"{o.label} ({o.reference}): {how}" for o, how in self.replaced) or None,
-            "on_chart_ending_first": "; ".join(f"{o.label} ({o.reference}), ends {o.end}"
-                                               for o in self.ending_first) or None,
+            "on_chart_ending_first": "; ".join(f"{o.label} ({o.reference}), " + (
+                f"ends {o.end}" if o.end is not None else f"its last written dose {last_written_dose(o)}")
+                for o in self.ending_first) or None,
             "on_chart_as_needed": "; ".join(f"{o.label} ({o.reference})" for o in self.as_needed) or None,
             "on_chart_cannot_tell": "; ".join(f"{o.label} ({o.reference}): {why}" for o, why in self.unsure) or None,
             "on_chart_left_active": "; ".join(f"{o.label} ({o.reference}): {_still(o)}, no draft links to it"
@@ -185,7 +190,7 @@ def on_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder]
     replaced = [(o, how) for o in chart if (how := links.how(o))]
     gone = {id(o) for o, _ in replaced}
     first_day = min((draft_start(d, today) for d in dosed), default=today)
-    ending_first = tuple(o for o in chart if id(o) not in gone and (last := _last_dose_day(o)) is not None
+    ending_first = tuple(o for o in chart if id(o) not in gone and (last := last_written_dose(o)) is not None
                          and last < first_day)
     gone.update(id(o) for o in ending_first)
     unsure = [(o, "its status does not say whether it is still given: counted as going on") for o in chart
@@ -206,7 +211,7 @@ def on_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder]
             replaced.append((order, _rewritten_by(chain)))
             # nothing tells the EHR to stop it: unless its last dose comes before the chain starts, both are given
             starts = draft_start(chain[0], today)
-            if (last := _last_dose_day(order)) is None or last >= starts:
+            if (last := last_written_dose(order)) is None or last >= starts:
                 left_active.append((_given_from(order, starts), tuple(chain)))
         elif found:
             unsure.append((order, "more than one draft, or more than one order, could be it written again: counted "
@@ -460,11 +465,17 @@ def _schedule(order: MedicationOrder) -> _Schedule | None:
     return frozenset(parts) or None
 
 
-def _last_dose_day(order: MedicationOrder) -> date | None:
-    """The order's end date; for one given only on named weekdays (:func:`_only_on_weekdays`), the last of them on
-    or before it (a Monday order ending on a Sunday gives its last dose the Monday before). None with no end."""
+def last_written_dose(order: MedicationOrder) -> date | None:
+    """The last day the order gives a dose as written: its end date; for one given only on named weekdays
+    (:func:`_only_on_weekdays`), the last of them on or before it (a Monday order ending on a Sunday gives its last
+    dose the Monday before). With no end date, the last day its written doses give from its start (a count, or
+    'x 3 days', as :func:`dose_basis.draft_course_length` reads a draft's: 1 g IV daily x3 started two days ago
+    gives its last dose today), as a pulse is often left active once given. None when nothing written ends it."""
     if order.end is None:
-        return None
+        start = order.start
+        length = draft_course_length(order, start) if start is not None and not order.steps else None
+        return None if start is None or length is None else start + timedelta(
+            days=min(length, (date.max - start).days + 1) - 1)
     days = _only_on_weekdays(order)
     return next((order.end - timedelta(days=back) for back in range(7)
                  if WEEKDAYS[(order.end - timedelta(days=back)).weekday()] in days), order.end)
@@ -489,9 +500,9 @@ def _only_on_weekdays(order: MedicationOrder) -> set[str]:
 def _given_from(order: MedicationOrder, day: date) -> MedicationOrder:
     """The order as given from ``day`` on: a taper written as one order keeps only the steps not finished by then
     (its dose beside the drafts is the step being given, not the one it started at); an order given on named
-    weekdays ends on its last dose day (:func:`_last_dose_day`), so it is not added to a draft starting after it;
-    any other order as it is."""
-    if (last := _last_dose_day(order)) != order.end:
+    weekdays, or a counted course with no end date, ends on its last dose day (:func:`last_written_dose`), so it is
+    not added to a draft starting after it; any other order as it is."""
+    if (last := last_written_dose(order)) != order.end:
         order = replace(order, end=last)
     if not order.steps:
         return order

@@ -1,14 +1,26 @@
-"""R07: IV methylprednisolone pulse above 1 g/day (or 30 mg/kg/day in a child), mg/kg adult orders, long pulses."""
+"""R07: IV methylprednisolone pulse above 1 g/day (or 30 mg/kg/day in a child), mg/kg adult orders, long pulses.
+
+IV methylprednisolone already on the chart that no draft replaces goes on beside the drafts
+(hooks.definitions.continuing, as R06 and R09 read theirs): its daily dose adds up with theirs on the days both are
+given, and its days at a pulse dose run on with theirs. The pulse days already given count too (courses.course_days,
+no later than a counted course's last dose): three days given and three drafted are six in a row. A chart order
+replaced only by being written again, with no link, is still on the chart once the draft is signed: the card says
+what both would give together and offers to discontinue it, a warning of its own when the draft alone is within the
+limits.
+"""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import dose_basis
+from hooks.definitions import continuing, dose_basis
 from hooks.definitions.cohorts import is_paediatric
+from hooks.definitions.courses import course_days, days_text
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.paediatric_doses import ChildOrder, child_pulse, pulse_order
-from hooks.definitions.steroids import is_iv_methylprednisolone
+from hooks.definitions.steroids import GROUP, DailyLevels, Run, is_iv_methylprednisolone
 from hooks.definitions.weight import dosing_weight
 from hooks.dosing import mg_per_kg_day
 from hooks.record import MedicationOrder, PatientRecord
@@ -34,6 +46,9 @@ RULE = Rule(
 )
 
 EPS = 1e-9
+ON_CHART = " (on the chart)"
+# A chart order's days at a pulse dose: the order, its first and last day, and its mg a day
+PulseDays = tuple[MedicationOrder, date, date, float]
 
 DETAIL = """\
 **{headline}** {findings}
@@ -60,135 +75,290 @@ def _no_length(order: MedicationOrder) -> str:
             else "not given in the order")
 
 
+def _day_amount(dose: DraftDose, weight_kg: float | None) -> tuple[float | None, float | None]:
+    """(mg on a day the order is given, mg/kg/day as written per kg): per dose x doses a day (at least one dose on
+    the day given), or its concurrent instructions added up (600 mg morning + 600 mg evening), whichever is more;
+    mg/kg/day with no frequency gives the day's dose, on the weight, though not the dose per administration."""
+    per_day = max(dose.per_day, 1.0) if dose.per_day is not None else 1.0
+    written_kg_day = None
+    if dose.per_kg:  # the first instruction on a day it is given, or all of them added up, whichever is more
+        written_kg_day = max(filter(None, (mg_per_kg_day(dose.written, per_day), dose.kg_daily)), default=None)
+    if dose.mg is not None:
+        return max(dose.mg * per_day, dose.daily or 0.0), written_kg_day
+    return (written_kg_day * weight_kg if written_kg_day is not None and weight_kg else None), written_kg_day
+
+
+def _days_ahead(order: MedicationOrder, today: date) -> int | None:
+    """Days a chart order going on beside the drafts is still given from today (continuing gives it as from the
+    drafts' first day, a counted course ending on its last dose); None when nothing ends it."""
+    first, last = dose_basis.draft_span(order, today)
+    return None if last is None else (last - first).days + 1
+
+
+def _pulse_days_on_chart(record: PatientRecord, chart: continuing.OnChart, weight_kg: float | None, high_mg: float
+                         ) -> tuple[list[PulseDays], list[tuple[MedicationOrder, date]]]:
+    """The chart's IV methylprednisolone courses given daily at ``high_mg`` a day or more, each with its first and
+    last day and its mg a day; and the courses whose dose could not be read, with their last day. A course runs up
+    to today (courses.course_days), but no later than its written doses reach (continuing.last_written_dose: a pulse
+    left active once given); one that no draft replaces runs on to its written last dose (a pulse ending the day
+    before the drafts start runs up to them)."""
+    given: list[PulseDays] = []
+    unread: list[tuple[MedicationOrder, date]] = []
+    replaced = {id(o) for o, _ in chart.replaced}
+    beside = {id(o.raw) for o in chart.scheduled}  # read already, as given from the drafts' first day
+    for order in record.medications_in(GROUP):
+        if not is_iv_methylprednisolone(order) or (span := course_days(order, record.today)) is None:
+            continue
+        written = continuing.last_written_dose(order)
+        goes_on = written is not None and order.current_on(record.today) and id(order) not in replaced
+        first, last = span[0], written if goes_on and written else min(span[1], written or span[1])
+        if last < first:
+            continue
+        dose = dose_basis.read_dose(order, weight_kg)
+        day_mg, _ = _day_amount(dose, weight_kg)
+        if dose.problem or day_mg is None:
+            if id(order.raw) not in beside:  # an order beside the drafts whose dose is not read is said already
+                unread.append((order, last))
+        elif dose.per_day is not None and dose.per_day >= 1 - EPS and day_mg >= high_mg - EPS:
+            given.append((order, first, last, day_mg))
+    return given, unread
+
+
+def _run_before(given: list[PulseDays], first: date, today: date,
+                high_mg: float) -> tuple[Run, list[MedicationOrder]]:
+    """The days at a pulse dose on the chart (``given``: :func:`_pulse_days_on_chart`) that run up to the day before
+    ``first``, and their orders."""
+    if not given:
+        return Run(None, 0), []
+    levels = DailyLevels.from_spans(((start, end, day_mg) for _, start, end, day_mg in given),
+                                    min(start for _, start, _, _ in given),
+                                    max(today, *(end for _, _, end, _ in given)))
+    run = levels.run_at_or_above(high_mg, first - timedelta(days=1), 0)
+    if run.first is None:
+        return run, []
+    return run, [o for o, start, end, _ in given if start < first and end >= run.first]
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if context.hook != "order-sign":
         return Quiet("order-sign only")
     p = context.params(RULE)
-    drafts = [o for o in context.draft_orders if is_iv_methylprednisolone(o)]
+    sent = [o for o in context.draft_orders if is_iv_methylprednisolone(o)]
     weight = dosing_weight(record, context)
+    kg = weight.value if weight else None
     child = is_paediatric(record, context)
     facts: dict[str, object] = {
         "age_years": record.age_years,
         "paediatric": child,
         **dose_basis.measure_facts(record, context),
-        "dosing_weight_kg": weight.value if weight else None,
+        "dosing_weight_kg": kg,
         "max_mg_day": p["max_mg_day"],
     }
-    if not drafts:
+    if not sent:
         return Quiet("no IV methylprednisolone draft", facts)
+    # the chart's current orders beside the drafts; a draft that discontinues one of them gives no dose
+    chart = continuing.on_chart(sent, [o for o in continuing.current_orders(record, GROUP)
+                                       if is_iv_methylprednisolone(o)], context.today, GROUP)
+    drafts = list(chart.given)
+    if not drafts:
+        return Quiet("no IV methylprednisolone draft giving a dose (one that discontinues an order gives none)",
+                     facts)
     critical: list[str] = []
     warning: list[str] = []
     short: list[str] = []  # the first critical (else warning) finding, for the summary
     unread: list[str] = []
     unchecked: list[str] = []
     mg_per_kg_adult_ok: list[DraftDose] = []
-    intended: list[tuple[MedicationOrder, float]] = []  # mg on a day each draft is given
-    pulses: list[tuple[MedicationOrder, int]] = []  # daily drafts at >= high_dose_mg_day, with their days
-    described: list[str] = []
+    intended: list[tuple[MedicationOrder, float]] = []  # mg on a day each order is given: drafts, then the chart's
+    pulses: list[tuple[MedicationOrder, int]] = []  # daily orders at >= high_dose_mg_day, with their days ahead
+    described: list[tuple[str, str]] = []  # each draft's label, and its dose and days
+    on_chart: dict[int, str] = {}  # the chart's orders going on beside the drafts: how each is given, by identity
     over_on_its_own = False  # a single draft is above a daily maximum
-    for order in drafts:
-        dose = dose_basis.read_dose(order, weight.value if weight else None)
-        days = dose_basis.draft_course_length(order)
+    for order in [*drafts, *chart.scheduled]:
+        drafted = any(order is d for d in drafts)
+        where = "" if drafted else ON_CHART
+        dose = dose_basis.read_dose(order, kg)
+        days = dose_basis.draft_course_length(order) if drafted else _days_ahead(order, context.today)
         label = order.label
-        described.append(f"{label}: {dose.describe()}{_days_text(days)}")
+        if drafted:
+            described.append((label, f"{dose.describe()}{_days_text(days)}"))
+        else:
+            on_chart[id(order)] = dose.how_given()
         if dose.problem:
-            unread.append(f"{label}: {dose.problem}")
+            unread.append(f"{label}{where}: {dose.problem}")
             continue
         critical_before = len(critical)
-        # mg on any day it is given: per dose x doses a day (at least one dose on the day given)
-        per_day = max(dose.per_day, 1.0) if dose.per_day is not None else 1.0
-        written_kg_day = None
-        if dose.per_kg:  # the first instruction on a day it is given, or all of them added up, whichever is more
-            written_kg_day = max(filter(None, (mg_per_kg_day(dose.written, per_day), dose.kg_daily)), default=None)
-        if dose.mg is not None:  # concurrent instructions (600 mg morning + 600 mg evening) add up in ``daily``
-            day_mg: float | None = max(dose.mg * per_day, dose.daily or 0.0)
-        else:  # mg/kg/day with no frequency: the day's dose is known, the dose per administration is not
-            day_mg = written_kg_day * weight.value if written_kg_day is not None and weight else None
-        kg_day = written_kg_day if dose.per_kg else (day_mg / weight.value if day_mg is not None and weight else None)
+        day_mg, written_kg_day = _day_amount(dose, kg)
+        kg_day = written_kg_day if dose.per_kg else (day_mg / kg if day_mg is not None and kg else None)
         per_dose = dose.per_day is None and dose.mg is not None
         frequency_note = " (frequency not given: checked per dose)" if per_dose else ""
         if day_mg is not None:
             intended.append((order, day_mg))
-        if day_mg is not None and day_mg > p["max_mg_day"] + EPS:
+        elif not drafted:  # the chart's order adds an amount that is not known
+            unread.append(f"{label}{where}: written per kg and no current weight")
+            continue
+        if drafted and day_mg is not None and day_mg > p["max_mg_day"] + EPS:
             over_on_its_own = True
             basis = f" ({dose.describe()} x {weight.value:g} kg)" if dose.per_kg and weight else ""
             critical.append(f"{label} gives {mg(day_mg)}/day{basis}{frequency_note}, above "
                             f"{mg(p['max_mg_day'])}/day.")
             short.append(f"{mg(day_mg)}/day ordered, above the {mg(p['max_mg_day'])}/day maximum")
-        if child and kg_day is not None and kg_day > p["paediatric_max_mg_per_kg_day"] + EPS:
+        if drafted and child and kg_day is not None and kg_day > p["paediatric_max_mg_per_kg_day"] + EPS:
             over_on_its_own = True
             critical.append(f"{label} is {kg_day:.1f} mg/kg/day in a child, above "
                             f"{p['paediatric_max_mg_per_kg_day']:g} mg/kg/day.")
             short.append(f"{kg_day:.1f} mg/kg/day in a child, above "
                          f"{p['paediatric_max_mg_per_kg_day']:g} mg/kg/day (max 1 g)")
-        if dose.per_kg and weight is None:
+        if drafted and dose.per_kg and weight is None:
             critical.append(f"{label} is written per kg ({dose.describe()}) and there is no current weight, so "
                             "the dose in mg is unknown.")
             short.append(f"{dose.describe()} with no current weight: the dose in mg is unknown (max 1 g/day)")
-        elif dose.per_kg and not child and day_mg is not None and day_mg <= p["max_mg_day"] + EPS:
+        elif drafted and dose.per_kg and not child and day_mg is not None and day_mg <= p["max_mg_day"] + EPS:
             mg_per_kg_adult_ok.append(dose)
             warning.append(f"{label} is written per kg ({dose.describe()} = {mg(day_mg)}/day on "
                            f"{weight.describe('kg') if weight else 'the dosing weight'}): adult pulses are "
                            "ordered as a fixed dose.")
-        if child and not dose.per_kg and weight is None:
+        if drafted and child and not dose.per_kg and weight is None:
             unchecked.append(f"{label}: no current weight, so the {p['paediatric_max_mg_per_kg_day']:g} mg/kg/day "
                              "limit could not be checked")
         if dose.per_day is None and len(critical) == critical_before:
             # one dose within the cap says nothing about the day's total
-            unchecked.append(f"{label}: frequency not given, so the daily dose could not be checked against "
+            unchecked.append(f"{label}{where}: frequency not given, so the daily dose could not be checked against "
                              f"{mg(p['max_mg_day'])}/day")
         daily_schedule = dose.per_day is not None and dose.per_day >= 1 - EPS  # weekly/monthly pulses are not
         if day_mg is not None and day_mg >= p["high_dose_mg_day"] - EPS:
-            if days is None:
+            if days is None and drafted:
                 facts["course_length"] = _no_length(order)
             if daily_schedule and days is not None:
                 pulses.append((order, days))
             elif daily_schedule:  # given daily until someone stops it: the length limit cannot be checked
-                unchecked.append(f"{label}: no end date, duration or number of doses, so the "
+                unchecked.append(f"{label}{where}: no end date, duration or number of doses, so the "
                                  f"{p['max_pulse_days']:g}-day limit could not be checked")
-    # consecutive days at a pulse dose, across drafts given back to back (two 3-day courses are 6 days)
+
+    def is_draft(order: MedicationOrder) -> bool:
+        return any(order is d for d in drafts)
+
+    cap, child_cap = p["max_mg_day"], p["paediatric_max_mg_per_kg_day"]
+
+    def over_a_day(day_mg: float) -> bool:
+        """Above the daily maximum, or in a child above the mg/kg/day one."""
+        return day_mg > cap + EPS or (child and weight is not None and day_mg / weight.value > child_cap + EPS)
+
+    # what the drafts give alone, and the chart's orders alone, on the day each gives the most
+    alone, _ = dose_basis.most_on_one_day([(o, day_mg) for o, day_mg in intended if is_draft(o)], context.today)
+    chart_alone, _ = dose_basis.most_on_one_day([(o, day_mg) for o, day_mg in intended if not is_draft(o)],
+                                                context.today)
+    draft_pulses = [(o, days) for o, days in pulses if is_draft(o)]
+    alone_too_long = any(days > p["max_pulse_days"] for days, _ in dose_basis.back_to_back(draft_pulses,
+                                                                                          context.today))
+    alone_over = bool(critical or warning) or alone_too_long or over_a_day(alone)
+    # consecutive days at a pulse dose, across orders given back to back (two 3-day courses are 6 days), after the
+    # days already given on the chart
+    given, given_unread = (_pulse_days_on_chart(record, chart, kg, p["high_dose_mg_day"]) if draft_pulses
+                           else ([], []))
+    counted_on_chart: list[MedicationOrder] = []  # chart orders whose days made a run too long
     for days, run in dose_basis.back_to_back(pulses, context.today):
-        if days > p["max_pulse_days"]:
-            high = max(day_mg for order, day_mg in intended if any(order is o for o in run))
-            who = f"{run[0].label}:" if len(run) == 1 else f"{len(run)} drafts given back to back give up to"
-            warning.append(f"{who} {mg(high)}/day for {days} consecutive days (more than "
-                           f"{p['max_pulse_days']:g} days at >= {mg(p['high_dose_mg_day'])}/day).")
+        run_drafts = [o for o in run if is_draft(o)]
+        if not run_drafts:  # the chart's own pulse, not the drafts'
+            continue
+        first = dose_basis.draft_start(run[0], context.today)
+        before, before_orders = _run_before(given, first, context.today, p["high_dose_mg_day"])
+        if days + before.days <= p["max_pulse_days"]:
+            unchecked += [f"{o.label} (on the chart, given until {last}): dose not read, so its days could not be "
+                          f"counted towards the {p['max_pulse_days']:g}-day limit"
+                          for o, last in given_unread if last >= first - timedelta(days=1)]
+            continue
+        high = max(day_mg for order, day_mg in intended if any(order is o for o in run))
+        limit = f"(more than {p['max_pulse_days']:g} days at >= {mg(p['high_dose_mg_day'])}/day)"
+        beside = [o for o in run if not is_draft(o)]
+        if not beside and not before.days:
+            who = (f"{run[0].label}:" if len(run) == 1 else
+                   f"{len(run)} drafts given back to back give up to")
+            warning.append(f"{who} {mg(high)}/day for {days} consecutive days {limit}.")
+            continue
+        counted_on_chart += [*before_orders, *beside]
+        who = run_drafts[0].label if len(run_drafts) == 1 else f"{len(run_drafts)} drafts given back to back"
+        added = [f"after {days_text(before.days)} at a pulse dose on the chart from {before.first} "
+                 f"({', '.join(dict.fromkeys(o.label for o in before_orders))})"] if before.days else []
+        added += [f"with {o.label} on the chart going on beside {'it' if len(run_drafts) == 1 else 'them'}"
+                  for o in beside]
+        warning.append(f"{who}, {' and '.join(added)}: up to {mg(high)}/day for {days + before.days} "
+                       f"consecutive days {limit}.")
+    facts["pulse_days_on_chart"] = "; ".join(
+        f"{o.label}: {mg(day_mg)}/day, {start} to {end}" for o, start, end, day_mg in given
+        if any(o is c for c in counted_on_chart)) or None
     if len(intended) > 1 and not over_on_its_own:
-        # drafts given on different days (a second course after the first) are not added up
-        together, given = dose_basis.most_on_one_day(intended, context.today)
-        if together > p["max_mg_day"] + EPS:
-            critical.append(f"Together the drafts give up to {mg(together)} on a day they are all given, above "
-                            f"{mg(p['max_mg_day'])}/day.")
-            short.append(f"{mg(together)}/day across {len(given)} drafts, above the {mg(p['max_mg_day'])}/day "
-                         "maximum")
-        elif child and weight and together / weight.value > p["paediatric_max_mg_per_kg_day"] + EPS:
+        # orders given on different days (a second course after the first) are not added up
+        together, on_day = dose_basis.most_on_one_day(intended, context.today)
+        with_chart = any(not is_draft(o) for o in on_day)
+        drafted_on_day = [o for o in on_day if is_draft(o)]
+        who = (("Together with the order on the chart, " + ("the draft gives" if len(drafted_on_day) == 1 else
+                                                           "the drafts give"))
+               if with_chart else "Together the drafts give")
+        across = "with the order on the chart" if with_chart else f"across {len(on_day)} drafts"
+        if together > cap + EPS:
+            critical.append(f"{who} up to {mg(together)} on a day they are all given, above {mg(cap)}/day.")
+            short.append(f"{mg(together)}/day {across}, above the {mg(cap)}/day maximum")
+        elif child and weight and together / weight.value > child_cap + EPS:
             together_kg = together / weight.value
-            critical.append(f"Together the drafts give up to {together_kg:.1f} mg/kg on a day they are all given "
-                            f"in a child, above {p['paediatric_max_mg_per_kg_day']:g} mg/kg/day.")
-            short.append(f"{together_kg:.1f} mg/kg/day across {len(given)} drafts in a child, above "
-                         f"{p['paediatric_max_mg_per_kg_day']:g} mg/kg/day")
-    facts["drafts"] = "; ".join(described)
+            critical.append(f"{who} up to {together_kg:.1f} mg/kg on a day they are all given in a child, above "
+                            f"{child_cap:g} mg/kg/day.")
+            short.append(f"{together_kg:.1f} mg/kg/day {across} in a child, above {child_cap:g} mg/kg/day")
+    stop = [(o, on_chart[id(o)]) for o in chart.scheduled]
+    facts["drafts"] = "; ".join(f"{label}: {how}" for label, how in described)
+    facts["ivmp_on_chart"] = "; ".join(f"{o.label}: {how}{chart.note(o)}" for o, how in stop) or None
+    facts.update(chart.facts())
     facts["unreadable"] = "; ".join(unread) or None
     facts["findings"] = " ".join(critical + warning) or None
+    # chart orders a draft rewrites with no link: still active once it is signed, so what all give is said
+    left, left_kept = chart.left_active_doses(kg)
+    left_amounts = [(d.order, _day_amount(d, kg)[0]) for d in left]
+    left_line = [_left_active_line(left_kept, [*intended, *left_amounts], weight.value if weight else None, child,
+                                   context.today, cap, child_cap)] if left else []
     if not critical and not warning:
         if unread or unchecked:
             return NotEvaluable("; ".join(unread + unchecked), facts)
-        return Quiet("IV methylprednisolone within the pulse limits", facts)
+        within = "IV methylprednisolone within the pulse limits" + (" with the order on the chart" if stop else "")
+        if left:
+            return continuing.left_active_warning(
+                left_kept, drafted=f"Methylprednisolone {mg(alone)}/day",
+                on_chart=[f"{mg(amount)}/day" if amount is not None else d.how_given()
+                          for d, (_, amount) in zip(left, left_amounts, strict=True)],
+                findings=["Ordered: " + "; ".join(f"{label}, {how}" for label, how in described) + ".", *left_line],
+                judged=within, facts=facts, about=drafts)
+        return Quiet(within, facts)
 
     severity: Severity = "critical" if critical else "warning"
-    findings = critical + warning
-    pulse = (child_pulse(context, p["paediatric_max_mg_per_kg_day"], p["max_mg_day"], weight)
-             if child and weight is not None else None)
-    suggestions = _suggestions(context, drafts, child, pulse, max((day_mg for _, day_mg in intended), default=None))
-    if pulse is not None and weight is not None:
-        advice = (f"Suggested instead: methylprednisolone **{p['paediatric_max_mg_per_kg_day']:g} mg/kg/day (maximum "
-                  f"{mg(p['max_mg_day'])}) = {mg(pulse.dose.mg)}** IV daily for 3 days (on {weight.describe('kg')}, "
-                  f"{pulse.dose.how}).")
-    elif child:
-        advice = ("No current weight, so no child dose can be computed: the dose is 30 mg/kg/day (maximum 1 g) "
-                  "for 3 days. Weigh the patient and re-order (see the dosing-weight card).")
+    findings = [*critical, *warning, *([chart.going_on(stop)] if stop else []), *left_line]
+    pulse = (child_pulse(context, child_cap, cap, weight) if child and weight is not None else None)
+    delete = [Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafts]
+    if not alone_over and not over_a_day(chart_alone):
+        # the drafts alone, and the chart's orders alone, are within the limits: it is the drafts beside the
+        # chart's orders, or after the pulse days already given, that are wrong, not a dose
+        if stop or left_kept:
+            suggestions = continuing.cancel_or_discontinue(delete, [*stop, *left_kept])
+            advice = ("**Cancel the draft**, or, if it is meant to replace the order on the chart, discontinue that "
+                      "order when you sign it.")
+        else:
+            suggestions = [Suggestion("Cancel the draft: the pulse already given counts", delete,
+                                      is_recommended=True)]
+            advice = ("The pulse days already given count: **cancel the draft** and go on with oral prednisone, or "
+                      f"keep the whole pulse within {p['max_pulse_days']:g} days.")
     else:
-        advice = "Suggested instead: methylprednisolone **1,000 mg (or 500 mg) IV once daily for 3 days**."
+        # the replacement stops the chart's orders too: beside them, the new pulse would add up again
+        remove = [*delete, *continuing.discontinue(chart.to_stop(sent, on_chart))]
+        largest = max((day_mg for o, day_mg in intended if is_draft(o)), default=None)
+        suggestions = _suggestions(context, remove, child, pulse, largest)
+        if pulse is not None and weight is not None:
+            advice = (f"Suggested instead: methylprednisolone **{child_cap:g} mg/kg/day (maximum {mg(cap)}) = "
+                      f"{mg(pulse.dose.mg)}** IV daily for 3 days (on {weight.describe('kg')}, {pulse.dose.how}).")
+        elif child:
+            advice = ("No current weight, so no child dose can be computed: the dose is 30 mg/kg/day (maximum 1 g) "
+                      "for 3 days. Weigh the patient and re-order (see the dosing-weight card).")
+        else:
+            advice = "Suggested instead: methylprednisolone **1,000 mg (or 500 mg) IV once daily for 3 days**."
+        if left_kept and not suggestions:  # no replacement to stop them: offered on their own
+            suggestions = [continuing.keep_and_discontinue(left_kept)]
     if critical:
         over = any("no current weight" not in c for c in critical)
         headline = ("IV methylprednisolone above the maximum pulse dose." if over else
@@ -197,8 +367,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     else:
         headline = "IV methylprednisolone pulse to review."
         summary = ("IV methylprednisolone ordered per kg in an adult: use a fixed 500-1,000 mg dose"
-                   if mg_per_kg_adult_ok else "IV methylprednisolone >= 250 mg/day for more than 5 days: "
-                                              "pulses run 3-5 days")
+                   if mg_per_kg_adult_ok else "IV methylprednisolone >= 250 mg/day for more than 5 days"
+                   + (" with the pulse on the chart" if counted_on_chart else "") + ": pulses run 3-5 days")
     return Fired(
         severity=severity,
         summary=summary[:139],
@@ -212,6 +382,22 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     )
 
 
+def _left_active_line(left: list[tuple[MedicationOrder, str]], amounts: list[tuple[MedicationOrder, float | None]],
+                      weight_kg: float | None, child: bool, today: date, cap: float, child_cap: float) -> str:
+    """continuing.left_active_finding with what ``amounts`` (mg a day of the drafts, the chart's orders going on and
+    those left active) give together on the day that gives the most, and the limit that passes; no total when a
+    dose left active is not read."""
+    if any(amount is None for _, amount in amounts):
+        return continuing.left_active_finding(left, None, None)
+    both, _ = dose_basis.most_on_one_day([(o, amount) for o, amount in amounts if amount is not None], today)
+    over = None
+    if both > cap + EPS:
+        over = f"above {mg(cap)}/day"
+    elif child and weight_kg and both / weight_kg > child_cap + EPS:
+        over = f"{both / weight_kg:.1f} mg/kg/day in a child, above {child_cap:g} mg/kg/day"
+    return continuing.left_active_finding(left, f"{mg(both)}/day", over)
+
+
 def _monitoring(context: HookContext) -> list[Action]:
     glucose = orders.service_request(context.patient_id, orders.lab_concept(
         context.valuesets, "glucose_capillary", "41653-7",
@@ -223,9 +409,11 @@ def _monitoring(context: HookContext) -> list[Action]:
             Action("create", "Blood pressure with each infusion", resource=bp)]
 
 
-def _suggestions(context: HookContext, drafts: list[MedicationOrder], child: bool, pulse: ChildOrder | None,
+def _suggestions(context: HookContext, remove: list[Action], child: bool, pulse: ChildOrder | None,
                  intended: float | None) -> list[Suggestion]:
-    delete = [Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafts]
+    """The pulse offered instead, each with ``remove`` (the drafts cancelled, the chart's orders stopped); for an
+    adult, 500 mg recommended when the largest draft (``intended``, mg a day) is nearer it than 1 g."""
+    delete = remove
     if child:
         if pulse is None:  # no current weight: no child's dose
             return []

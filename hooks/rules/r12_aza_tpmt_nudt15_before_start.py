@@ -2,6 +2,10 @@
 
 Poor TPMT or NUDT15 metabolizers accumulate thioguanine nucleotides and can die of myelosuppression on a normal
 dose (CPIC). Results are read by hooks.definitions.thiopurine; doses by hooks.dosing with the dosing weight.
+Azathioprine already on the chart that no draft replaces goes on beside the drafts (hooks.definitions.continuing, as
+R06 and R09 read theirs): its daily dose adds up with theirs. One replaced only by being written again, with no link,
+is still on the chart once the draft is signed: the card says what both would give together and offers to
+discontinue it, a warning of its own when the draft alone is within the limits.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import dose_basis, thiopurine, weight
+from hooks.definitions import continuing, dose_basis, thiopurine, weight
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import given_since
 from hooks.dosing import AZATHIOPRINE_ORAL, practical_dose, product_for
@@ -48,6 +52,7 @@ RULE = Rule(
 )
 
 STEP_MG = AZATHIOPRINE_ORAL.finest_mg  # 25 mg: the smallest whole tablet, so that every step is whole tablets
+GROUP = "azathioprine"
 
 
 def _daily(order: MedicationOrder, weight_kg: float | None,
@@ -67,10 +72,11 @@ def _daily(order: MedicationOrder, weight_kg: float | None,
     return dose.daily, (dose.daily / weight_kg if weight_kg else None), f"{dose.daily:g} mg/day"
 
 
-def _daily_total(drafts: list[MedicationOrder], weight_kg: float | None,
+def _daily_total(given: Sequence[MedicationOrder], weight_kg: float | None,
                  bsa_m2: float | None) -> tuple[float | None, float | None, str]:
-    """``_daily`` of all the azathioprine drafts together (a morning and an evening order add up)."""
-    parts = [_daily(order, weight_kg, bsa_m2) for order in drafts]
+    """``_daily`` of all the azathioprine orders ``given`` together (a morning and an evening order add up; so do
+    the drafts and the chart's orders going on beside them, given from the drafts' first day)."""
+    parts = [_daily(order, weight_kg, bsa_m2) for order in given]
     if len(parts) == 1:
         return parts[0]
     mgs, per_kgs = [part[0] for part in parts], [part[1] for part in parts]
@@ -114,12 +120,34 @@ TPMT testing does not replace blood counts: check a CBC and liver tests weekly f
 every 1-2 weeks.{notes}"""
 
 
+def _amount(mg_day: float | None, per_kg_day: float | None, how: str) -> str:
+    """'150 mg/day', else '2.5 mg/kg/day', else how the dose was read."""
+    return f"{mg_day:g} mg/day" if mg_day is not None else f"{per_kg_day:.1f} mg/kg/day" if per_kg_day else how
+
+
+def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[MedicationOrder], weight_kg: float | None,
+                      bsa_m2: float | None, params: Mapping[str, float]) -> str:
+    """continuing.left_active_finding with what ``given`` (the drafts, the chart's orders going on and those left
+    active) give together in a day, and the limit that passes; no total when a dose is not read."""
+    mg_day, per_kg_day, how = _daily_total(given, weight_kg, bsa_m2)
+    if mg_day is None and per_kg_day is None:
+        return continuing.left_active_finding(left, None, None)
+    over = (f"{per_kg_day:.1f} mg/kg/day, above {params['max_mg_per_kg_day']:g} mg/kg/day"
+            if per_kg_day is not None and per_kg_day > params["max_mg_per_kg_day"] else None)
+    return continuing.left_active_finding(left, _amount(mg_day, per_kg_day, how), over)
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = dict(context.params(RULE))
-    drafts = [o for o in context.drafts_in("azathioprine") if o.resource_type == "MedicationRequest"]
-    facts: dict[str, Any] = {"azathioprine_drafts": ", ".join(o.label for o in drafts) or None}
-    if not drafts:
+    sent = [o for o in context.drafts_in(GROUP) if o.resource_type == "MedicationRequest"]
+    facts: dict[str, Any] = {"azathioprine_drafts": ", ".join(o.label for o in sent) or None}
+    if not sent:
         return Quiet("no azathioprine draft order", facts)
+    # the chart's current orders beside the drafts; a draft that discontinues one of them gives no dose
+    chart = continuing.on_chart(sent, continuing.current_orders(record, GROUP), context.today, GROUP)
+    drafts = list(chart.given)
+    if not drafts:
+        return Quiet("no azathioprine draft giving a dose (one that discontinues an order gives none)", facts)
     label = " + ".join(o.label for o in drafts)
     tpmt = thiopurine.summarise(record, "TPMT")
     nudt15 = thiopurine.summarise(record, "NUDT15")
@@ -131,9 +159,23 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     dosing = weight.dosing_weight(record, context)
     weight_kg = dosing.value if dosing else None
     facts["dosing_weight"] = dosing.describe("kg") if dosing else None
-    mg_day, per_kg_day, how = _daily_total(drafts, weight_kg, weight.dosing_bsa(record, context))
+    bsa = weight.dosing_bsa(record, context)
+    # what the patient would take: the drafts and the chart's orders going on beside them; and each alone
+    mg_day, per_kg_day, how = _daily_total([*drafts, *chart.scheduled], weight_kg, bsa)
+    alone = _daily_total(drafts, weight_kg, bsa)
+    chart_alone = _daily_total(chart.scheduled, weight_kg, bsa) if chart.scheduled else None
+    adds = chart_alone is not None
+    stop = [(o, dose_basis.read_dose(o, weight_kg, bsa).how_given()) for o in chart.scheduled]
+    described = {id(o): how_given for o, how_given in stop}
     facts.update(mg_per_day=round(mg_day, 1) if mg_day is not None else None,
                  mg_per_kg_day=round(per_kg_day, 2) if per_kg_day is not None else None, dose_basis=how)
+    facts["azathioprine_on_chart"] = "; ".join(f"{o.label}: {how_given}{chart.note(o)}"
+                                               for o, how_given in stop) or None
+    facts.update(chart.facts())
+    # chart orders a draft rewrites with no link: still active once it is signed, so what all give is said
+    left, left_kept = chart.left_active_doses(weight_kg, bsa)
+    left_line = _left_active_line(left_kept, [*drafts, *chart.scheduled, *(d.order for d in left)], weight_kg, bsa,
+                                  params) if left else None
     lookback = record.today - timedelta(days=int(params["new_start_lookback_days"]))
     new_start = not given_since(record, "azathioprine", since=lookback)
     facts["new_start"] = new_start
@@ -159,12 +201,20 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         # no weight, but a mg/kg order can still be checked against the reduced share of 3 mg/kg/day
         above_reduced = per_kg_day > high_f * params["normal_high_mg_per_kg_day"]
 
+    beside = " with the order on the chart" if adds else ""
     if not (poor or unclear_low or intermediate or missing or too_high_per_kg):
         if per_kg_day is None:  # never "within range" for a dose that was not read
             why = "no current weight" if mg_day is not None else how
             return NotEvaluable(f"TPMT and NUDT15 normal, but the dose could not be checked against 3 mg/kg/day "
                                 f"({why})", facts)
-        return Quiet("TPMT and NUDT15 normal and the dose is within 3 mg/kg/day", facts)
+        within = f"TPMT and NUDT15 normal and the dose{beside} is within 3 mg/kg/day"
+        if left_line is not None:
+            return continuing.left_active_warning(
+                left_kept, drafted=f"Azathioprine {_amount(*alone)}",
+                on_chart=[_amount(*_daily(d.order, weight_kg, bsa)) for d in left],
+                findings=[f"Ordered: {label}, {_amount(*alone)}.", left_line], judged=within, facts=facts,
+                about=drafts)
+        return Quiet(within, facts)
 
     critical = bool(poor or unclear_low)
     notes: list[str] = []
@@ -194,14 +244,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                   "in people of East Asian, South Asian and Hispanic ancestry. Until the result is back, a low "
                   "starting dose (25-50 mg/day) with weekly CBCs limits the harm.")
     else:
-        headline = "dose above 3 mg/kg/day"
+        headline = f"dose above 3 mg/kg/day{beside}"
         advice = "The usual maximum is 3 mg/kg/day (normal metabolizers); lower the dose."
     if missing and (poor or unclear_low or intermediate):
         notes.append(f"No {' or '.join(missing)} result on file: test it as well.")
     if too_high_per_kg:
-        notes.append(f"The order gives {per_kg_day:.1f} mg/kg/day, above {params['max_mg_per_kg_day']:g} "
-                     "mg/kg/day.")
-        if not critical and headline != "dose above 3 mg/kg/day":
+        notes.append(f"{'Together with the order on the chart they give' if adds else 'The order gives'} "
+                     f"{per_kg_day:.1f} mg/kg/day, above {params['max_mg_per_kg_day']:g} mg/kg/day.")
+        if not critical and not headline.startswith("dose above 3 mg/kg/day"):
             headline += "; dose above 3 mg/kg/day"
     for summary in (tpmt, nudt15):
         for item in summary.invalid:
@@ -213,26 +263,56 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     status_line = "; ".join(f"{s.gene}: {s.basis.describe() if s.basis else 'no result'}" for s in (tpmt, nudt15))
     status_line += "."
+    ordered = f"Ordered: {label}" + (f" ({_amount(*alone)}), with the azathioprine on the chart" if adds else "")
     if mg_day is not None:
-        dose_line = f"Ordered: {label}, {mg_day:g} mg/day" + (
+        dose_line = f"{ordered}, {mg_day:g} mg/day" + (
             f" = {per_kg_day:.1f} mg/kg/day at {weight_kg:g} kg." if per_kg_day is not None and weight_kg else
             f" ({per_kg_day:.1f} mg/kg/day)." if per_kg_day is not None else
             "; mg/kg/day not checked: no body weight in the last 30 days.")
     elif per_kg_day is not None:
-        dose_line = (f"Ordered: {label}, {per_kg_day:.1f} mg/kg/day; mg/day not computed: no body weight in "
+        dose_line = (f"{ordered}, {per_kg_day:.1f} mg/kg/day; mg/day not computed: no body weight in "
                      "the last 30 days.")
     else:
-        dose_line = f"Ordered: {label}; the dose could not be read ({how})."
+        dose_line = f"{ordered}; the dose could not be read ({how})."
+    if stop:
+        dose_line += " " + chart.going_on(stop)
+    if left_line is not None:
+        notes.append(left_line)
 
+    def too_high(dose: tuple[float | None, float | None, str] | None) -> bool:
+        """Above 3 mg/kg/day, or above the reduced starting range of an intermediate metabolizer."""
+        if dose is None:
+            return False
+        dose_mg, dose_per_kg, _ = dose
+        if dose_per_kg is not None and dose_per_kg > params["max_mg_per_kg_day"]:
+            return True
+        if reduced is not None:
+            return dose_mg is not None and dose_mg > reduced[1]
+        return (dose_per_kg is not None and bool(intermediate) and not poor
+                and dose_per_kg > high_f * params["normal_high_mg_per_kg_day"])
+
+    # the drafts alone, and the chart's orders alone, within the dose: it is the draft beside the chart's orders that
+    # is wrong, not a dose, so cancelling one or the other is offered instead of a new dose (a poor metabolizer's
+    # azathioprine is all stopped)
+    beside_only = (adds and not poor and (too_high_per_kg or above_reduced) and not too_high(alone)
+                   and not too_high(chart_alone))
     replacement = None
-    if too_high_per_kg or above_reduced:
+    if (too_high_per_kg or above_reduced) and not beside_only:
         replacement = _replacement_mg(params, weight_kg, reduced, high_f * params["normal_high_mg_per_kg_day"],
                                       not is_paediatric(record, context))
         if replacement is None and not poor:
             notes.append("No replacement dose is suggested: " + (
                 "no whole 25 mg step fits this weight; ask a paediatric pharmacist for a liquid formulation."
                 if weight_kg is not None else "a child's dose needs a current body weight (R33)."))
-    suggestions = _suggestions(context, drafts, tpmt, missing, poor, unclear_low, replacement)
+    delete = [Action("delete", f"Cancel {order.label}", resource_id=order.reference) for order in drafts]
+    if beside_only:
+        with_chart = continuing.cancel_or_discontinue(delete, [*stop, *left_kept])
+    else:  # a new dose, or none for a poor metabolizer, stops the chart's azathioprine too
+        delete += continuing.discontinue(chart.to_stop(sent, described))
+        # with no new dose to stop them, the orders left active are offered to be stopped on their own
+        with_chart = ([continuing.keep_and_discontinue(left_kept)] if left_kept and replacement is None and not poor
+                      else [])
+    suggestions = _suggestions(context, delete, tpmt, missing, poor, unclear_low, replacement) + with_chart
     summary_text = f"Azathioprine: {headline}"
     return Fired(
         severity="critical" if critical else "warning",
@@ -245,10 +325,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     )
 
 
-def _suggestions(context: HookContext, drafts: list[MedicationOrder], tpmt: thiopurine.Summary,
+def _suggestions(context: HookContext, remove: list[Action], tpmt: thiopurine.Summary,
                  missing: Sequence[str], poor: Sequence[str], unclear_low: Sequence[str],
                  replacement: float | None) -> list[Suggestion]:
-    """Tests for what is missing, monitoring, and a replacement order only when the draft dose is too high."""
+    """Tests for what is missing, monitoring, and a replacement order only when the draft dose is too high; the
+    cancellation and the replacement each with ``remove`` (the drafts cancelled, the chart's orders stopped)."""
     out: list[Suggestion] = []
     tests: list[Action] = []
     if "TPMT" in missing or "TPMT" in unclear_low:
@@ -268,7 +349,6 @@ def _suggestions(context: HookContext, drafts: list[MedicationOrder], tpmt: thio
     monitoring = orders.service_request(
         context.patient_id, orders.text_concept("CBC with differential and liver function tests"),
         note="Weekly for the first 4-8 weeks of azathioprine, then every 1-3 months.")
-    remove = [Action("delete", f"Cancel {order.label}", resource_id=order.reference) for order in drafts]
     if poor:
         out.insert(0, Suggestion("Cancel azathioprine and choose a non-thiopurine agent (e.g. mycophenolate)",
                                  remove, is_recommended=True))

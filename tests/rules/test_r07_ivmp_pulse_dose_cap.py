@@ -1,11 +1,13 @@
-"""R07 ivmp-pulse-dose-cap: each severity condition and its edge, computed child dose, suggestions, facts."""
+"""R07 ivmp-pulse-dose-cap: each severity condition and its edge, computed child dose, suggestions, facts, and the
+IV methylprednisolone on the chart that no draft replaces, or that was given in the days before."""
 
 from __future__ import annotations
 
 import pytest
 
 from fhir_fixtures.builders import IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_20, ROUTE_IV, Chart
-from tests.conftest import explained, fired, run
+from fhir_fixtures.r07_ivmp_pulse_dose_cap import pulse_on_the_chart
+from tests.conftest import deleted, explained, fired, run
 
 RULE = "ivmp-pulse-dose-cap"
 MP_500 = "methylprednisolone 500 MG Injection"
@@ -355,3 +357,129 @@ def test_a_count_with_no_frequency_is_said_as_such(kb, today):
     no_length = _chart(today).draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV)
     no_length.drafts[-1]["dosageInstruction"][0]["timing"] = {}
     assert _explain(kb, today, no_length)["facts"]["course_length"] == "not given in the order"
+
+
+def test_a_pulse_on_the_chart_that_no_draft_replaces_adds_up_with_the_draft(kb, today):
+    """1 g IV daily x3 active since yesterday, and 500 mg IV twice a day for 3 days drafted with no link (another
+    schedule, so not its renewal): 2,000 mg on today and tomorrow. R07 read only the draft (1 g a day, 'within the
+    pulse limits'; audit F1). The card names the chart's order and offers to cancel the draft (recommended) or to
+    discontinue that order."""
+    chart = pulse_on_the_chart(today).draft(MP_500, 500, "mg", route=ROUTE_IV, frequency=2, end=2,
+                                            resource_id="draft-bid")
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical"
+    assert card["summary"] == ("IV methylprednisolone: 2,000 mg/day with the order on the chart, above the 1,000 "
+                               "mg/day maximum")
+    assert "Together with the order on the chart, the draft gives up to 2,000 mg on a day" in card["detail"]
+    assert ("Already on the chart, and going on beside the draft: methylprednisolone 1000 MG Injection, 1000 mg once "
+            "a day.") in card["detail"]
+    cancel, stop = card["suggestions"]
+    assert cancel["isRecommended"] and deleted(cancel) == ["MedicationRequest/draft-bid"]
+    assert deleted(stop) == ["MedicationRequest/ivmp-active"]
+    facts = _explain(kb, today, chart)["facts"]
+    assert facts["ivmp_on_chart"] == "methylprednisolone 1000 MG Injection: 1000 mg once a day"
+
+
+def test_a_draft_over_the_cap_beside_a_chart_pulse_is_replaced_and_the_chart_pulse_stopped(kb, today):
+    """A 1,500 mg draft is over the cap on its own: the 1 g pulse offered instead stops the chart's pulse too, or
+    beside it the new pulse would add up again."""
+    chart = pulse_on_the_chart(today).draft(MP_500, 750, "mg", route=ROUTE_IV, frequency=2, end=2,
+                                            resource_id="draft-bid")
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical"
+    assert all(deleted(s) == ["MedicationRequest/draft-bid", "MedicationRequest/ivmp-active"]
+               for s in card["suggestions"])
+
+
+@pytest.mark.parametrize("how", ["priorPrescription", "same id", "no link"])
+def test_a_draft_that_replaces_the_chart_pulse_is_judged_alone(kb, today, how):
+    """The audit's example: 1 g IV daily x3 active since yesterday, and 1 g IV daily x3 drafted. Linked to it (the
+    EHR's modify or renew) it replaces it: 1 g a day, no card. With no link it is read as its renewal (the draft is
+    judged alone) but signing does not stop the chart's pulse: a warning that both would give 2,000 mg a day, which
+    offers to discontinue it (it was quiet)."""
+    chart = pulse_on_the_chart(today).draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, count=3,
+                                            resource_id="ivmp-active" if how == "same id" else "draft-ivmp")
+    if how == "priorPrescription":
+        chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/ivmp-active"}
+    entry = _explain(kb, today, chart)
+    assert entry["facts"]["on_chart_replaced"].startswith("methylprednisolone 1000 MG Injection "
+                                                          "(MedicationRequest/ivmp-active)")
+    if how != "no link":
+        assert entry["status"] == "not-fired" and entry["facts"]["on_chart_left_active"] is None
+        return
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "warning"
+    assert card["summary"] == ("Methylprednisolone 1,000 mg/day draft: the 1,000 mg/day order on the chart is still "
+                               "active")
+    assert ("Methylprednisolone 1000 MG Injection, 1000 mg once a day (on the chart, still active) is read as replaced "
+            "by this draft, which does not link to it: discontinue it when signing, or both would be given (2,000 "
+            "mg/day together, above 1,000 mg/day).") in card["detail"]
+    [stop] = card["suggestions"]
+    assert stop["isRecommended"] and deleted(stop) == ["MedicationRequest/ivmp-active"]
+
+
+def test_a_counted_pulse_left_active_once_given_is_not_added(kb, today):
+    """1 g IV daily, 3 doses from 5 days ago, still 'active' with no end date: its last dose was 3 days ago, so a new
+    3-day pulse is neither 2 g a day nor 6 days in a row (the count is read as the course's end)."""
+    chart = _chart(today).medication(METHYLPRED_1000, 1000, "mg", start=-5, count=3, route=ROUTE_IV,
+                                     resource_id="old-ivmp")
+    chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, count=3)
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-fired" and entry["facts"]["on_chart_left_active"] is None
+    assert entry["facts"]["on_chart_ending_first"] == ("methylprednisolone 1000 MG Injection "
+                                                       "(MedicationRequest/old-ivmp), its last written dose 2026-11-18")
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ((-3, -1), "warning"),  # 3 days given + 3 drafted: 6 in a row
+    ((-2, -1), None),  # 2 + 3: 5 days, within the limit
+    ((-4, -2), None),  # a day off before the draft: two courses
+])
+def test_pulse_days_already_given_count_towards_the_5_day_limit(kb, today, given, expected):
+    """1 g IV daily given on the chart (a completed order) just before a 3-day pulse is drafted: the audit's 6
+    consecutive days at a pulse dose were not seen, as only the drafts' days were counted."""
+    chart = _chart(today).medication(METHYLPRED_1000, 1000, "mg", start=given[0], end=given[1], status="completed",
+                                     route=ROUTE_IV)
+    chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, count=3, resource_id="draft-ivmp")
+    card = _card(kb, today, chart)
+    assert (card or {}).get("indicator") == expected
+    if expected:
+        assert card["summary"] == ("IV methylprednisolone >= 250 mg/day for more than 5 days with the pulse on the "
+                                   "chart: pulses run 3-5 days")
+        assert ("methylprednisolone 1000 MG Injection, after 3 days at a pulse dose on the chart from 2026-11-18 "
+                "(methylprednisolone 1000 MG Injection): up to 1,000 mg/day for 6 consecutive days") in card["detail"]
+        [cancel] = card["suggestions"]  # a new 3-day pulse would be as long: the draft is cancelled
+        assert cancel["isRecommended"] and deleted(cancel) == ["MedicationRequest/draft-ivmp"]
+        assert not [a for a in cancel["actions"] if a["type"] == "create"]
+        facts = _explain(kb, today, chart)["facts"]
+        assert facts["pulse_days_on_chart"] == ("methylprednisolone 1000 MG Injection: 1,000 mg/day, 2026-11-18 to "
+                                                "2026-11-20")
+
+
+def test_a_chart_pulse_ending_before_the_draft_starts_runs_up_to_it(kb, today):
+    """500 mg IV twice a day from 2 days ago to tomorrow, and 1 g daily drafted from the day after for 3 days: never
+    given on one day (the chart's order ends first), but 7 days in a row at a pulse dose."""
+    chart = _chart(today).medication(MP_500, 500, "mg", start=-2, end=1, frequency=2, route=ROUTE_IV)
+    chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, start=2, count=3)
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "warning" and "for 7 consecutive days" in card["detail"]
+    assert "after 4 days at a pulse dose on the chart from 2026-11-19" in card["detail"]
+
+
+def test_a_weekly_pulse_given_on_the_chart_is_no_run_of_days(kb, today):
+    """Weekly pulses for 3 weeks up to yesterday, then 5 daily days drafted: the weeks are no days in a row."""
+    chart = _chart(today).medication(METHYLPRED_1000, 1000, "mg", start=-21, end=-1, status="completed", period=1,
+                                     period_unit="wk", route=ROUTE_IV)
+    chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, count=5)
+    assert _card(kb, today, chart) is None
+
+
+def test_a_chart_pulse_whose_dose_is_not_read_leaves_the_days_unchecked(kb, today):
+    """Given the last 3 days with a dose that cannot be read: whether a 3-day draft makes more than 5 days in a row
+    is not known, so the rule says so rather than 'within the pulse limits'."""
+    chart = _chart(today).medication(METHYLPRED_1000, None, None, start=-3, end=-1, status="completed",
+                                     route=ROUTE_IV, text="pulse per protocol")
+    chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, count=3)
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-evaluable"
+    assert "(on the chart, given until 2026-11-20): dose not read, so its days could not be counted" in entry["reason"]

@@ -1,13 +1,20 @@
 """R12 aza-tpmt-nudt15-before-start: severity by metabolizer status, computed reduced ranges, the 3 mg/kg/day edge,
-and orders for only the missing tests."""
+orders for only the missing tests, and the azathioprine on the chart that no draft replaces."""
 
 from __future__ import annotations
 
 import pytest
 
 from fhir_fixtures.builders import AZATHIOPRINE_50, LOINC, Chart
-from fhir_fixtures.r12_aza_tpmt_nudt15_before_start import NUDT15, TPMT_ACTIVITY, TPMT_GENOTYPE, normal_results, patient
-from tests.conftest import explained, fired, run
+from fhir_fixtures.r12_aza_tpmt_nudt15_before_start import (
+    NUDT15,
+    TPMT_ACTIVITY,
+    TPMT_GENOTYPE,
+    normal_results,
+    on_150_mg,
+    patient,
+)
+from tests.conftest import deleted, explained, fired, run
 
 RULE = "aza-tpmt-nudt15-before-start"
 
@@ -281,3 +288,86 @@ def test_another_gene_under_the_generic_code_is_no_tpmt_result(kb, today):
     chart = _under_generic_code(chart, "CYP2C19", "Poor metabolizer")
     card, _ = _result(kb, today, chart)
     assert card["summary"] == "Azathioprine: no TPMT result"
+
+
+def test_azathioprine_on_the_chart_that_no_draft_replaces_adds_up_with_the_draft(kb, today):
+    """150 mg daily active and 50 mg twice a day drafted with no link (another schedule, so not its renewal): 250 mg
+    a day, 3.6 mg/kg/day at 70 kg. R12 read only the draft (1.4 mg/kg/day, 'within 3 mg/kg/day'; audit F1). The card
+    names the chart's order and offers to cancel the draft (recommended) or to discontinue that order, not a new
+    dose (each alone is within the range)."""
+    card, entry = _result(kb, today, on_150_mg(today), mg=50, frequency=2)
+    assert card["indicator"] == "warning"
+    assert card["summary"] == "Azathioprine: dose above 3 mg/kg/day with the order on the chart"
+    assert ("Ordered: Azathioprine 50 MG Oral Tablet [Imuran] (100 mg/day), with the azathioprine on the chart, 250 "
+            "mg/day = 3.6 mg/kg/day at 70 kg.") in card["detail"]
+    assert ("Already on the chart, and going on beside the draft: Azathioprine 50 MG Oral Tablet [Imuran], 150 mg "
+            "once a day.") in card["detail"]
+    assert "Together with the order on the chart they give 3.6 mg/kg/day, above 3 mg/kg/day." in card["detail"]
+    cancel, stop = [s for s in card["suggestions"] if deleted(s)]
+    assert cancel["isRecommended"] and deleted(cancel) == ["MedicationRequest/aza"]
+    assert deleted(stop) == ["MedicationRequest/aza-150"]
+    assert _replacement(card) == []
+    assert entry["facts"]["mg_per_day"] == 250 and entry["facts"]["mg_per_kg_day"] == pytest.approx(3.57)
+    assert entry["facts"]["azathioprine_on_chart"] == "Azathioprine 50 MG Oral Tablet [Imuran]: 150 mg once a day"
+
+
+def test_a_draft_too_high_on_its_own_is_replaced_and_the_chart_order_stopped(kb, today):
+    """250 mg twice a day beside the 150 mg order: 7.1 mg/kg/day; the 50 mg offered instead stops the chart's order
+    too, or beside it the new dose would add up again."""
+    card, _ = _result(kb, today, on_150_mg(today), mg=250, frequency=2)
+    [replace] = [s for s in card["suggestions"] if deleted(s)]
+    assert deleted(replace) == ["MedicationRequest/aza", "MedicationRequest/aza-150"] and _replacement(card) == [50]
+
+
+@pytest.mark.parametrize("how", ["priorPrescription", "same id", "no link"])
+def test_a_dose_change_that_replaces_the_chart_order_is_judged_alone(kb, today, how):
+    """The audit's example: 150 mg daily active and 100 mg daily drafted. Linked to it (the EHR's modify), or re-sent
+    as it, it replaces it: 100 mg a day, no card. With no link it is read as its dose change (the draft judged alone)
+    but signing does not stop the 150 mg order: a warning that both would give 250 mg a day, 3.6 mg/kg/day, which
+    offers to discontinue it (it was quiet)."""
+    chart = on_150_mg(today).draft(AZATHIOPRINE_50, 100, "mg",
+                                   resource_id="aza-150" if how == "same id" else "aza-draft")
+    if how == "priorPrescription":
+        chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/aza-150"}
+    result = run(kb, chart.request("order-sign"), today)
+    entry, card = explained(result, RULE), fired(result).get(RULE)
+    assert entry["facts"]["mg_per_day"] == 100
+    assert entry["facts"]["on_chart_replaced"].startswith("Azathioprine 50 MG Oral Tablet [Imuran] "
+                                                          "(MedicationRequest/aza-150)")
+    if how != "no link":
+        assert card is None and entry["status"] == "not-fired"
+        return
+    assert card["indicator"] == "warning"
+    assert card["summary"] == "Azathioprine 100 mg/day draft: the 150 mg/day order on the chart is still active"
+    assert ("is read as replaced by this draft, which does not link to it: discontinue it when signing, or both would "
+            "be given (250 mg/day together, 3.6 mg/kg/day, above 3 mg/kg/day).") in card["detail"]
+    [stop] = card["suggestions"]
+    assert stop["isRecommended"] and deleted(stop) == ["MedicationRequest/aza-150"]
+
+
+def test_an_order_left_active_is_named_on_a_card_given_for_another_reason(kb, today):
+    """No NUDT15 result, and 100 mg daily rewriting the 150 mg order with no link: the card for the missing test
+    also says the order on the chart is still active and offers to discontinue it."""
+    chart = patient(today).observation(TPMT_GENOTYPE, -20, value_string="*1/*1")
+    chart.medication(AZATHIOPRINE_50, 150, "mg", start=-200, resource_id="aza-150")
+    card, _ = _result(kb, today, chart, mg=100)
+    assert card["summary"] == "Azathioprine: no NUDT15 result"
+    assert "(250 mg/day together, 3.6 mg/kg/day, above 3 mg/kg/day)" in card["detail"]
+    assert deleted(card["suggestions"][-1]) == ["MedicationRequest/aza-150"]
+
+
+def test_a_poor_metabolizer_stops_the_azathioprine_on_the_chart_too(kb, today):
+    """TPMT poor, on 50 mg daily, and 25 mg twice a day drafted beside it: cancelling the draft alone would leave the
+    chart's azathioprine, so the recommended cancellation stops both."""
+    chart = patient(today).observation(TPMT_GENOTYPE, -30, value_string="*3A/*3A")
+    chart.observation(NUDT15, -30, value_string="*1/*1").medication(AZATHIOPRINE_50, 50, "mg", start=-60,
+                                                                      resource_id="aza-50")
+    card, _ = _result(kb, today, chart, mg=25, frequency=2)
+    assert card["indicator"] == "critical"
+    assert deleted(card["suggestions"][0]) == ["MedicationRequest/aza", "MedicationRequest/aza-50"]
+
+
+def test_a_draft_that_discontinues_the_chart_order_gives_no_dose(kb, today):
+    chart = on_150_mg(today).draft(AZATHIOPRINE_50, 150, "mg", status="stopped", resource_id="aza-150")
+    entry = explained(run(kb, chart.request("order-sign"), today), RULE)
+    assert entry["status"] == "not-fired" and "discontinues an order gives none" in entry["reason"]
