@@ -190,7 +190,8 @@ def _routes(app: Flask) -> None:
         patient_id = context.get("patientId")
         result = engine.evaluate(rt.knowledge, service.hook, context, data.data, today=rt.today(), zone=rt.zone,
                                  unavailable=data.unavailable,
-                                 snoozed=lambda rule_ids: rt.store.snoozed(patient_id, rule_ids),
+                                 snoozed=lambda rule_ids: rt.store.snoozed(patient_id, rule_ids, client=caller.iss,
+                                                                           service_id=service_id),
                                  strict=rt.settings.clinical.strict_validation)
         warnings = data.warnings + result.warnings
         if data.fetched:

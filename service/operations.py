@@ -29,8 +29,9 @@ class MeteredStore:
     def ready(self) -> bool:
         return self.inner.ready()
 
-    def snoozed(self, patient_id: str | None, rule_ids: Iterable[str]) -> dict[str, str]:
-        return self.inner.snoozed(patient_id, rule_ids)
+    def snoozed(self, patient_id: str | None, rule_ids: Iterable[str], *, client: str | None,
+                service_id: str) -> dict[str, str]:
+        return self.inner.snoozed(patient_id, rule_ids, client=client, service_id=service_id)
 
     def record_call(self, record: CallRecord) -> None:
         for card in record.cards:

@@ -26,7 +26,10 @@ class CallRecord:
 class Store(Protocol):
     def ready(self) -> bool: ...
 
-    def snoozed(self, patient_id: str | None, rule_ids: Iterable[str]) -> dict[str, str]: ...
+    def snoozed(self, patient_id: str | None, rule_ids: Iterable[str], *, client: str | None,
+                service_id: str) -> dict[str, str]:
+        """The rules held back for this patient by an override at this EHR (``client``) and service, with why."""
+        ...
 
     def record_call(self, record: CallRecord) -> None: ...
 
@@ -37,7 +40,8 @@ class NullStore:
     def ready(self) -> bool:
         return True
 
-    def snoozed(self, patient_id: str | None, rule_ids: Iterable[str]) -> dict[str, str]:
+    def snoozed(self, patient_id: str | None, rule_ids: Iterable[str], *, client: str | None,
+                service_id: str) -> dict[str, str]:
         return {}
 
     def record_call(self, record: CallRecord) -> None:

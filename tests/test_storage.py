@@ -54,12 +54,19 @@ def _card(rule: str = "mtx-weekly-dose-range", indicator: str = "warning", sugge
             "suggestions": [{"uuid": str(uuid.uuid4()), "label": "x"} for _ in range(suggestions)]}
 
 
+EHR = "https://ehr.example"  # the client the calls come from
+
+
 def _record(cards: list[dict], patient: str = "p1", body: dict | None = None) -> CallRecord:
     explanation = [{"rule": c["source"]["topic"]["code"], "status": "fired"} for c in cards]
     explanation += [{"rule": "r-suppressed", "status": "suppressed"}, {"rule": "r-missing", "status": "not-evaluable"},
                     {"rule": "r-quiet", "status": "not-fired"}]
-    return CallRecord("imnm-order-sign", "hook-1", "https://ehr.example", patient, "enc-1", explanation, cards,
-                      "kb-1", 12.5, body)
+    return CallRecord("imnm-order-sign", "hook-1", EHR, patient, "enc-1", explanation, cards, "kb-1", 12.5, body)
+
+
+def _snoozed(store, patient: str | None, rule_ids: list[str], client: str | None = EHR,
+             service_id: str = "imnm-order-sign") -> dict[str, str]:
+    return store.snoozed(patient, rule_ids, client=client, service_id=service_id)
 
 
 def _override(card: dict, code: str | None = "patient-declined", stamp: str = "2026-11-21T12:00:00Z") -> FeedbackItem:
@@ -75,10 +82,10 @@ def _ten_days(card: IssuedCardInfo, item: FeedbackItem) -> timedelta | None:
 def test_first_start_creates_every_table_at_head(database_url):
     store = open_store(database_url)
     assert set(inspect(store.engine).get_table_names()) >= TABLES
-    assert current_revision(store.engine) == head_revision() == "0002"
+    assert current_revision(store.engine) == head_revision() == "0003"
     assert store.ready()
     upgrade(store.engine)  # a second start is a no-op
-    assert current_revision(store.engine) == "0002"
+    assert current_revision(store.engine) == "0003"
 
 
 def test_upgrading_a_database_keeps_its_feedback_and_a_retry_of_a_stored_item_stays_a_duplicate(database_url):
@@ -98,13 +105,31 @@ def test_upgrading_a_database_keeps_its_feedback_and_a_retry_of_a_stored_item_st
                 "card_uuid": item.card, "outcome": item.outcome, "outcome_timestamp": item.outcome_timestamp,
                 "accepted_suggestions": list(item.accepted_suggestions), **columns})
     upgrade(store.engine)
-    assert current_revision(store.engine) == "0002"
+    assert current_revision(store.engine) == head_revision()
     reordered = FeedbackItem(card=card["uuid"], outcome="accepted", outcome_timestamp="2026-11-21T12:00:00Z",
                              accepted_suggestions=("s-1", "s-2"))
-    results = store.record_feedback("imnm-order-sign", "iss", [old, reordered, _override(card)], _ten_days)
+    results = store.record_feedback("imnm-order-sign", EHR, [old, reordered, _override(card)], _ten_days)
     assert [r.recorded for r in results] == [False, False, True]
     with store.engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(Feedback)).scalar_one() == 3
+
+
+def test_upgrading_a_database_scopes_its_live_snoozes_to_the_ehr_and_service_of_their_card(database_url):
+    """Migration 0003: a snooze stored before it takes the client and service of the card it was made for."""
+    clock = Clock()
+    store = open_store(database_url, migrate=False, clock=clock)
+    upgrade(store.engine, "0002")
+    card = _card()
+    store.record_call(_record([card], patient="p1"))
+    with store.engine.begin() as connection:  # a snooze as the 0002 schema held it (no client, no service)
+        connection.execute(text(
+            "INSERT INTO snoozes (patient_id, rule_id, reason_code, reason_display, created_at, until, card_uuid) "
+            "VALUES ('p1', 'mtx-weekly-dose-range', 'patient-declined', 'Patient declined', :now, :until, :card)"),
+            {"now": clock.now, "until": clock.now + timedelta(days=10), "card": card["uuid"]})
+    upgrade(store.engine)
+    assert list(_snoozed(store, "p1", ["mtx-weekly-dose-range"])) == ["mtx-weekly-dose-range"]
+    assert _snoozed(store, "p1", ["mtx-weekly-dose-range"], client="https://other-ehr.example") == {}
+    assert _snoozed(store, "p1", ["mtx-weekly-dose-range"], service_id="imnm-patient-view") == {}
 
 
 def test_sqlite_file_is_created_in_wal_mode(tmp_path):
@@ -293,16 +318,32 @@ def test_an_override_snoozes_the_rule_for_that_patient_until_it_expires(database
     store = open_store(database_url, clock=clock)
     card = _card()
     store.record_call(_record([card], patient="p1"))
-    [result] = store.record_feedback("imnm-order-sign", "iss", [_override(card)], _ten_days)
+    [result] = store.record_feedback("imnm-order-sign", EHR, [_override(card)], _ten_days)
     assert result.recorded and result.known_card and result.rule_id == "mtx-weekly-dose-range"
     assert result.snoozed_until == clock.now + timedelta(days=10)
-    snoozed = store.snoozed("p1", ["mtx-weekly-dose-range", "other-rule"])
+    snoozed = _snoozed(store, "p1", ["mtx-weekly-dose-range", "other-rule"])
     assert list(snoozed) == ["mtx-weekly-dose-range"]
     assert "Patient declined" in snoozed["mtx-weekly-dose-range"] and "2026-12-01" in snoozed["mtx-weekly-dose-range"]
-    assert store.snoozed("p2", ["mtx-weekly-dose-range"]) == {}, "another patient still gets the card"
-    assert store.snoozed(None, ["mtx-weekly-dose-range"]) == {}
+    assert _snoozed(store, "p2", ["mtx-weekly-dose-range"]) == {}, "another patient still gets the card"
+    assert _snoozed(store, None, ["mtx-weekly-dose-range"]) == {}
     clock.now += timedelta(days=10, seconds=1)
-    assert store.snoozed("p1", ["mtx-weekly-dose-range"]) == {}, "the snooze expires"
+    assert _snoozed(store, "p1", ["mtx-weekly-dose-range"]) == {}, "the snooze expires"
+
+
+def test_a_snooze_holds_back_only_that_ehrs_and_that_services_card(database_url):
+    """A patient id is unique only within one EHR: another EHR's patient 'p1' got no card, and was told the first
+    EHR's override reason. Nor does an override at chart opening hold back the order-sign card, and feedback from
+    another EHR than the one shown the card snoozes nothing."""
+    store = open_store(database_url, clock=Clock())
+    card = _card()
+    store.record_call(_record([card], patient="p1"))
+    [other] = store.record_feedback("imnm-order-sign", "https://other-ehr.example", [_override(card)], _ten_days)
+    assert other.recorded and other.snoozed_until is None
+    store.record_feedback("imnm-order-sign", EHR, [_override(card, stamp="2026-11-21T12:05:00Z")], _ten_days)
+    assert list(_snoozed(store, "p1", ["mtx-weekly-dose-range"])) == ["mtx-weekly-dose-range"]
+    assert _snoozed(store, "p1", ["mtx-weekly-dose-range"], client="https://other-ehr.example") == {}
+    assert _snoozed(store, "p1", ["mtx-weekly-dose-range"], client=None) == {}
+    assert _snoozed(store, "p1", ["mtx-weekly-dose-range"], service_id="imnm-patient-view") == {}
 
 
 def test_snooze_times_are_told_in_utc_whatever_the_database_session_time_zone(database_url):
@@ -313,8 +354,8 @@ def test_snooze_times_are_told_in_utc_whatever_the_database_session_time_zone(da
     store = open_store(database_url, clock=clock)
     card = _card()
     store.record_call(_record([card], patient="p1"))
-    store.record_feedback("imnm-order-sign", "iss", [_override(card)], _ten_days)
-    assert "until 2026-12-01 12:00 UTC" in store.snoozed("p1", ["mtx-weekly-dose-range"])["mtx-weekly-dose-range"]
+    store.record_feedback("imnm-order-sign", EHR, [_override(card)], _ten_days)
+    assert "until 2026-12-01 12:00 UTC" in _snoozed(store, "p1", ["mtx-weekly-dose-range"])["mtx-weekly-dose-range"]
 
 
 def test_feedback_is_idempotent_and_unknown_cards_are_recorded(database_url):
@@ -324,11 +365,11 @@ def test_feedback_is_idempotent_and_unknown_cards_are_recorded(database_url):
     item = _override(card)
     unknown = FeedbackItem(card="00000000-0000-4000-8000-000000000000", outcome="accepted",
                            outcome_timestamp="2026-11-21T12:00:00Z", accepted_suggestions=("s-1",))
-    first = store.record_feedback("imnm-order-sign", "iss", [item, unknown], _ten_days)
-    again = store.record_feedback("imnm-order-sign", "iss", [item, unknown], _ten_days)
+    first = store.record_feedback("imnm-order-sign", EHR, [item, unknown], _ten_days)
+    again = store.record_feedback("imnm-order-sign", EHR, [item, unknown], _ten_days)
     assert [r.recorded for r in first] == [True, True] and [r.recorded for r in again] == [False, False]
     assert [r.known_card for r in first] == [True, False]
-    later = store.record_feedback("imnm-order-sign", "iss", [_override(card, stamp="2026-11-21T13:00:00Z")],
+    later = store.record_feedback("imnm-order-sign", EHR, [_override(card, stamp="2026-11-21T13:00:00Z")],
                                   _ten_days)
     assert later[0].recorded, "the same card overridden at another time is another item"
     with store.engine.connect() as connection:
@@ -354,13 +395,13 @@ def test_an_item_that_says_more_than_a_stored_one_is_stored_and_a_retry_is_not(d
     def snoozes_with_a_reason(issued: IssuedCardInfo, item: FeedbackItem) -> timedelta | None:
         return timedelta(days=10) if item.override_code else None
 
-    results = store.record_feedback("imnm-order-sign", "iss", [no_reason, with_reason, with_comment, *accepted],
+    results = store.record_feedback("imnm-order-sign", EHR, [no_reason, with_reason, with_comment, *accepted],
                                     snoozes_with_a_reason)
     assert [r.recorded for r in results[:3]] == [True, True, True], "no reason, then a reason, then a comment"
     assert [r.recorded for r in results[3:]] == [True, True, False], "other suggestions; the same set reordered"
     assert results[0].snoozed_until is None and results[1].snoozed_until is not None
-    assert "mtx-weekly-dose-range" in store.snoozed("p1", ["mtx-weekly-dose-range"])
-    retried = store.record_feedback("imnm-order-sign", "iss", [no_reason, with_reason, with_comment],
+    assert "mtx-weekly-dose-range" in _snoozed(store, "p1", ["mtx-weekly-dose-range"])
+    retried = store.record_feedback("imnm-order-sign", EHR, [no_reason, with_reason, with_comment],
                                     snoozes_with_a_reason)
     assert [r.recorded for r in retried] == [False, False, False], "a retry of the same item is a duplicate"
     with store.engine.connect() as connection:
@@ -373,9 +414,9 @@ def test_the_policy_decides_and_critical_cards_are_not_snoozed(database_url):
     store = open_store(database_url)
     critical = _card("statin-contraindicated-anti-hmgcr", "critical")
     store.record_call(_record([critical], patient="p1"))
-    [result] = store.record_feedback("imnm-order-sign", "iss", [_override(critical)], _ten_days)
+    [result] = store.record_feedback("imnm-order-sign", EHR, [_override(critical)], _ten_days)
     assert result.recorded and result.snoozed_until is None
-    assert store.snoozed("p1", ["statin-contraindicated-anti-hmgcr"]) == {}
+    assert _snoozed(store, "p1", ["statin-contraindicated-anti-hmgcr"]) == {}
 
 
 def test_feedback_from_concurrent_requests_is_stored_once(database_url):
@@ -431,7 +472,7 @@ def test_purge_deletes_by_age_and_expired_snoozes(database_url):
     store = open_store(database_url, clock=clock)
     old = _card()
     store.record_call(_record([old]))
-    store.record_feedback("imnm-order-sign", None, [_override(old)], _ten_days)
+    store.record_feedback("imnm-order-sign", EHR, [_override(old)], _ten_days)
     clock.now += timedelta(days=40)
     new = _card()
     store.record_call(_record([new]))
@@ -447,7 +488,7 @@ def test_ready_is_false_when_the_database_is_gone(tmp_path):
     assert store.ready()
     broken = open_store("postgresql+psycopg://nobody@127.0.0.1:1/none", migrate=False)
     assert broken.ready() is False
-    assert broken.snoozed("p1", ["x"]) == {}, "no database: show every card rather than fail the call"
+    assert _snoozed(broken, "p1", ["x"]) == {}, "no database: show every card rather than fail the call"
     broken.record_call(_record([_card()]))  # logged and counted, not raised
     with pytest.raises(ReplayCheckUnavailable):  # a token is neither accepted nor refused (the app answers 503)
         broken.replay_cache().seen("jti-1", "iss", time.time() + 60)

@@ -89,12 +89,16 @@ class Feedback(Base):
 
 
 class Snooze(Base):
-    """A rule held back for one patient until ``until`` because a clinician overrode it with a reason."""
+    """A rule held back for one patient until ``until`` because a clinician overrode it with a reason: only for the
+    EHR (``client``, '' with authentication off) and the CDS service that showed the card, as a patient id is unique
+    only within one EHR, and an override at chart opening says nothing of an order signed later."""
 
     __tablename__ = "snoozes"
-    __table_args__ = (Index("ix_snoozes_patient_rule", "patient_id", "rule_id", "until"),)
+    __table_args__ = (Index("ix_snoozes_scope", "patient_id", "service_id", "client", "until"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client: Mapped[str] = mapped_column(String(512), server_default="")
+    service_id: Mapped[str | None] = mapped_column(String(64))
     patient_id: Mapped[str] = mapped_column(String(256))
     rule_id: Mapped[str] = mapped_column(String(128))
     reason_code: Mapped[str | None] = mapped_column(String(128))

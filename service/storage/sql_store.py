@@ -94,6 +94,7 @@ class IssuedCardInfo:
     indicator: str
     patient_id: str | None
     service_id: str  # the CDS service that returned the card
+    client: str | None  # the EHR it was returned to (None with authentication off)
 
 
 @dataclass
@@ -131,8 +132,8 @@ class SqlStore:
         self._insert_card = driver.insert(IssuedCard.__table__)  # type: ignore[arg-type]
         self._live_snoozes = (
             "SELECT rule_id, reason_code, reason_display, created_at, until FROM snoozes "
-            f"WHERE patient_id = {driver.placeholder('patient')} AND until > {driver.placeholder('now')} "
-            "ORDER BY until")
+            f"WHERE patient_id = {driver.placeholder('patient')} AND service_id = {driver.placeholder('service')} "
+            f"AND client = {driver.placeholder('client')} AND until > {driver.placeholder('now')} ORDER BY until")
 
     # --- Store protocol ---------------------------------------------------------------------------------
 
@@ -145,7 +146,8 @@ class SqlStore:
             log.warning("database not reachable: %s", exc.__class__.__name__)
             return False
 
-    def snoozed(self, patient_id: str | None, rule_ids: Iterable[str]) -> dict[str, str]:
+    def snoozed(self, patient_id: str | None, rule_ids: Iterable[str], *, client: str | None,
+                service_id: str) -> dict[str, str]:
         if not patient_id:
             return {}
         wanted = set(rule_ids)  # filtered here: a patient has few live snoozes, and the statement stays constant
@@ -153,7 +155,8 @@ class SqlStore:
         read_time = self._driver.read_time
         try:
             with closing(self.engine.raw_connection()) as connection, closing(connection.cursor()) as cursor:
-                cursor.execute(self._live_snoozes, {"patient": _clip(patient_id, 256),
+                cursor.execute(self._live_snoozes, {"patient": _clip(patient_id, 256), "service": service_id,
+                                                    "client": _clip(client, 512) or "",
                                                     "now": self._driver.write_time(self.clock())})
                 rows = cursor.fetchall()
             for rule_id, code, display, created, until in rows:  # later 'until' overwrites earlier
@@ -210,18 +213,22 @@ class SqlStore:
         results = []
         with write_transaction(self.engine, durable=True) as connection:
             uuids = sorted({item.card for item in items})
-            known = {row.uuid: IssuedCardInfo(row.uuid, row.rule_id, row.indicator, row.patient_id, row.service_id)
+            known = {row.uuid: IssuedCardInfo(row.uuid, row.rule_id, row.indicator, row.patient_id, row.service_id,
+                                              row.client)
                      for row in connection.execute(
                          select(IssuedCard.uuid, IssuedCard.rule_id, IssuedCard.indicator, IssuedCard.patient_id,
-                                IssuedCard.service_id)
+                                IssuedCard.service_id, IssuedCard.client)
                          .where(IssuedCard.uuid.in_(uuids)))}
             for item in items:
                 card = known.get(item.card)
                 # Feedback posted to the other service's URL is kept and reported, but snoozes nothing: the EHR
                 # has mixed up its cards, and the safe direction is to go on showing them.
                 other_service = card.service_id if card is not None and card.service_id != service_id else None
+                # nor does feedback from another EHR than the one the card was returned to: its patients are not
+                # that EHR's
+                same_client = card is not None and (card.client or "") == (_clip(client, 512) or "")
                 snooze_for = (policy(card, item) if card is not None and card.patient_id and other_service is None
-                              else None)
+                              and same_client else None)
                 until = now + snooze_for if snooze_for else None
                 values = {
                     "card_uuid": _clip(item.card, 64), "item_digest": item.digest, "outcome": item.outcome,
@@ -243,7 +250,8 @@ class SqlStore:
                     .returning(Feedback.id)).first() is not None
                 if inserted and until is not None and card is not None:
                     connection.execute(self._insert(Snooze).values(
-                        patient_id=card.patient_id, rule_id=card.rule_id, reason_code=_clip(item.override_code, 128),
+                        client=card.client or "", service_id=card.service_id, patient_id=card.patient_id,
+                        rule_id=card.rule_id, reason_code=_clip(item.override_code, 128),
                         reason_display=_clip(item.override_display, 512), created_at=now, until=until,
                         card_uuid=card.uuid))
                 results.append(FeedbackResult(item.card, bool(inserted), card is not None,
