@@ -71,6 +71,16 @@ def runtime() -> Runtime:
     return current_app.extensions["imnm_cds"]
 
 
+def without_nulls(value: Any) -> Any:
+    """``value`` with every null member and item left out, at any depth: CDS Hooks forbids null JSON elements, and
+    an explanation's facts say 'not on file' as None."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value if v is not None]
+    return value
+
+
 def create_app(settings: Settings | None = None, kb: knowledge.Knowledge | None = None,
                store: Store | None = None, authenticator: Authenticator | None = None,
                session: requests.Session | None = None) -> Flask:
@@ -202,7 +212,7 @@ def _routes(app: Flask) -> None:
             extension["warnings"] = warnings
         if request.args.get("explain") in ("1", "true") and rt.settings.features.explain:
             extension["knowledgeVersion"] = rt.knowledge.version
-            extension["explanation"] = result.explanation
+            extension["explanation"] = without_nulls(result.explanation)  # CDS Hooks: no null JSON elements
         if extension:
             response["extension"] = {"imnm-cds": extension}
         record = CallRecord(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
+from gunicorn.http.errors import ParseException
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -73,22 +74,22 @@ def parse_json(body: bytes, content_type: str | None, max_depth: int) -> Any:
         raise APIError(400, f"JSON nesting is deeper than {max_depth} levels", "body") from exc
     except ValueError as exc:
         raise APIError(400, f"Body is not valid JSON: {exc}", "body") from exc
-    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(document):
-        # not Unicode text: neither the validators nor the database can store it
-        raise APIError(400, "Body has text that is not valid Unicode (an unpaired surrogate escape such as "
-                       "\\ud800)", "body")
+    if _UNSTORABLE_ESCAPE.search(text) and (unstorable := _unstorable_text(document)):
+        # neither the validators nor the database can store it
+        raise APIError(400, f"Body has {unstorable}, which no field may hold", "body")
     if not depth_validator(max_depth).is_valid(document):
         raise APIError(400, f"JSON nesting is deeper than {max_depth} levels", "body")
     return document
 
 
-# the only way left for a lone surrogate to arrive, once the body has been decoded as strict UTF-8
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# the only ways left for text no database can store to arrive, once the body has been decoded as strict UTF-8: a
+# lone surrogate escape, and NUL (PostgreSQL's text refuses it; it would cost a call its audit row or feedback)
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)")
 
 
-def _has_lone_surrogate(document: Any) -> bool:
-    """Whether any string or key is not encodable Unicode; run only on the rare body with a surrogate escape (a
-    pair, such as an emoji's, is fine)."""
+def _unstorable_text(document: Any) -> str | None:
+    """What makes a string or key of ``document`` unstorable: an unpaired surrogate (a pair, such as an emoji's, is
+    fine) or NUL; run only on the rare body with such an escape."""
     pending = [document]
     while pending:
         value = pending.pop()
@@ -98,11 +99,13 @@ def _has_lone_surrogate(document: Any) -> bool:
         elif isinstance(value, list):
             pending.extend(value)
         elif isinstance(value, str):
+            if "\x00" in value:
+                return "a NUL character (\\u0000)"
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:
-                return True
-    return False
+                return "text that is not valid Unicode (an unpaired surrogate escape such as \\ud800)"
+    return None
 
 
 def _not_json(literal: str) -> None:
@@ -136,7 +139,10 @@ def errors(name: str, document: Any) -> list[str]:
 
 def read_json(request: Request, limits: LimitsConfig, schema: str | None = None) -> Any:
     """The request's JSON body within the size and depth limits, checked against ``schema`` when one is named."""
-    body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH when the length is declared
+    try:
+        body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH when the length is declared
+    except ParseException as exc:  # gunicorn could not read it: a malformed chunked body (InvalidChunkSize...)
+        raise APIError(400, f"The body could not be read ({type(exc).__name__})", "body") from exc
     if request.content_length is None and len(body) >= limits.max_body_bytes:
         raise RequestEntityTooLarge()  # a chunked body is cut at the limit by Werkzeug, not refused
     document = parse_json(body, request.content_type, limits.max_json_depth)

@@ -7,6 +7,7 @@ import json
 from datetime import date
 
 import pytest
+from gunicorn.http.errors import InvalidChunkSize
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -54,6 +55,26 @@ def test_body_not_json_is_400_naming_the_body(client):
     outcome = response.get_json()
     assert outcome["resourceType"] == "OperationOutcome"
     assert outcome["issue"][0]["expression"] == ["body"]
+
+
+class _MalformedChunks(io.RawIOBase):
+    """A request body as gunicorn reads a malformed chunked one ('zz' for a chunk size): the read raises."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer):
+        raise InvalidChunkSize(b"zz")
+
+
+@pytest.mark.parametrize("path", ["/cds-services/imnm-patient-view", "/cds-services/imnm-order-sign/feedback"])
+def test_a_body_the_server_cannot_read_is_400_not_500(client, path):
+    response = client.post(path, content_type="application/json", headers={"Transfer-Encoding": "chunked"},
+                           environ_overrides={"wsgi.input": io.BufferedReader(_MalformedChunks()),
+                                              "wsgi.input_terminated": True})
+    assert response.status_code == 400
+    outcome = response.get_json()
+    assert outcome["resourceType"] == "OperationOutcome" and "could not be read" in outcome["issue"][0]["diagnostics"]
 
 
 def test_wrong_content_type_is_400(client):
@@ -199,6 +220,20 @@ def test_explain_flag_adds_the_explanation_only_when_asked(client):
     explained = client.post("/cds-services/imnm-order-sign?explain=true", json=_request()).get_json()
     entries = {e["rule"]: e for e in explained["extension"]["imnm-cds"]["explanation"]}
     assert entries["statin-contraindicated-anti-hmgcr"]["status"] == "fired"
+
+
+def test_an_explained_response_has_no_null_elements(client):
+    """CDS Hooks forbids null JSON elements; the explanation's facts said 'not on file' as null (53 in one call)."""
+    request = fhir_fixtures.get("r05-fires-prednisone-alone-45-days").request(date.today())
+    body = client.post("/cds-services/imnm-patient-view?explain=true", json=request).get_json()
+    pending, nulls = [body], 0
+    while pending:
+        value = pending.pop()
+        members = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        nulls += sum(member is None for member in members)
+        pending.extend(members)
+    assert nulls == 0
+    assert any(e["status"] == "fired" for e in body["extension"]["imnm-cds"]["explanation"])
 
 
 def test_explain_can_be_switched_off():

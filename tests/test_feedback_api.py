@@ -7,7 +7,7 @@ import uuid
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import fhir_fixtures
 from service.storage.models import AuditCall, Feedback, IssuedCard
@@ -256,9 +256,11 @@ def test_issued_cards_carry_their_suggestion_uuids(client, app):
 @pytest.mark.parametrize(("comment", "says"), [
     (b"a\\ud800", "not valid Unicode"), (b"\\udc00b", "not valid Unicode"),
     (b"a\xed\xa0\x80", "not UTF-8"),  # the same surrogate as raw bytes: json.loads would have let it through
+    # PostgreSQL's text refuses NUL: the batch was a 503 'send it again', every time
+    (b"a\\u0000b", "a NUL character"),
 ])
-def test_an_unpaired_surrogate_is_400_and_nothing_is_stored(client, app, comment, says):
-    """Not Unicode text: the store could not encode it, and the whole request was a 500."""
+def test_text_no_database_can_store_is_400_and_nothing_is_stored(client, app, comment, says):
+    """Not storable text: the store could not encode it, and the whole request was a 500 (a 503 on PostgreSQL)."""
     good = {"card": str(uuid.uuid4()), "outcome": "overridden", "outcomeTimestamp": STAMP}
     bad = {**good, "card": str(uuid.uuid4()), "overrideReason": {"userComment": "__COMMENT__"}}
     body = json.dumps({"feedback": [good, bad]}).encode().replace(b"__COMMENT__", comment)
@@ -266,6 +268,15 @@ def test_an_unpaired_surrogate_is_400_and_nothing_is_stored(client, app, comment
     assert response.status_code == 400 and says in response.get_json()["issue"][0]["diagnostics"]
     with _engine(app).connect() as connection:
         assert connection.execute(select(Feedback)).all() == []
+
+
+def test_an_escaped_backslash_before_u0000_is_text_and_is_stored(client, app):
+    item = {"card": str(uuid.uuid4()), "outcome": "overridden", "outcomeTimestamp": STAMP,
+            "overrideReason": {"userComment": "C:\\u0000 path"}}
+    response = client.post("/cds-services/imnm-order-sign/feedback", json={"feedback": [item]})
+    assert response.status_code == 200
+    with _engine(app).connect() as connection:
+        assert connection.execute(select(Feedback.user_comment)).scalar_one() == "C:\\u0000 path"
 
 
 def test_a_surrogate_pair_is_text_and_is_stored(client, app):
@@ -276,3 +287,13 @@ def test_a_surrogate_pair_is_text_and_is_stored(client, app):
     assert response.status_code == 200
     with _engine(app).connect() as connection:
         assert connection.execute(select(Feedback.user_comment)).scalar_one() == "ok \U0001f600"
+
+
+def test_a_post_of_more_than_1000_items_is_400_and_stores_nothing(client, app):
+    """A 46,000-item post (under the size limit) held SQLite's write lock for 20 s and stalled every hook call."""
+    items = [_override({"uuid": str(uuid.uuid4())}) for _ in range(1001)]
+    response = _feedback(client, *items)
+    assert response.status_code == 400 and response.get_json()["issue"][0]["expression"] == ["feedback"]
+    assert _feedback(client, *items[:1000]).status_code == 200
+    with _engine(app).connect() as connection:
+        assert connection.execute(select(func.count()).select_from(Feedback)).scalar_one() == 1000
