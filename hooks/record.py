@@ -59,6 +59,18 @@ def _num(value: Any, where: str) -> float | None:
     return float(value)
 
 
+# A timing number closer to zero than this is no schedule: dividing by it (a period of 1e-310 days) overflowed and
+# failed the rules that read it, unnamed. Zero itself is read, and judged by the rules ('a period of 0': unread).
+_MIN_SCHEDULE_MAGNITUDE = 1e-3
+
+
+def _schedule_num(value: Any, where: str) -> float | None:
+    number = _num(value, where)
+    if number and -_MIN_SCHEDULE_MAGNITUDE < number < _MIN_SCHEDULE_MAGNITUDE:
+        raise Malformed(f"{where} is too close to zero to be a schedule")
+    return number
+
+
 def _obj(value: Any, where: str) -> dict[str, Any]:
     if value is None:
         return {}
@@ -962,13 +974,13 @@ def _read_timing(raw: dict[str, Any], repeat: dict[str, Any]) -> Timing:
     days = _strings(repeat, "dayOfWeek")
     # positional, as in _read_observation (this runs for every instruction)
     return Timing(
-        _num(repeat.get("frequency"), "timing.repeat.frequency"),  # frequency
-        _num(repeat.get("frequencyMax"), "timing.repeat.frequencyMax"),  # frequency_max
-        _num(repeat.get("period"), "timing.repeat.period"),  # period
+        _schedule_num(repeat.get("frequency"), "timing.repeat.frequency"),  # frequency
+        _schedule_num(repeat.get("frequencyMax"), "timing.repeat.frequencyMax"),  # frequency_max
+        _schedule_num(repeat.get("period"), "timing.repeat.period"),  # period
         _str(repeat.get("periodUnit"), "timing.repeat.periodUnit"),  # period_unit
         tuple(day for d in days if (day := d.strip().lower()[:3]) in WEEKDAYS) if days else (),  # days_of_week
         code.upper() if code else None,  # code
-        _num(repeat.get("duration"), "timing.repeat.duration"),  # duration
+        _schedule_num(repeat.get("duration"), "timing.repeat.duration"),  # duration
         _str(repeat.get("durationUnit"), "timing.repeat.durationUnit"),  # duration_unit
         int(count) if count is not None else None,  # count
         _strings(repeat, "when"),  # when

@@ -106,6 +106,22 @@ def test_timeline_from_a_cds_hooks_request(client):
     assert data["agents"][0]["agent"] == "methotrexate"
 
 
+@pytest.mark.parametrize(("key", "value"), [("frequency", 1e-9), ("period", 1e-310), ("duration", -1e-7)])
+def test_a_schedule_too_close_to_zero_is_named_not_a_500(client, key, value):
+    """A frequency of 1e-9 (or a period of 1e-310 days) overflowed in the timeline's arithmetic: a 500."""
+    request = client.get("/sandbox/api/patients/story-relapse-on-taper-after-ivig").get_json()
+    order = next(e["resource"] for e in request["prefetch"]["medications"]["entry"]
+                 if e["resource"].get("dosageInstruction"))
+    order["dosageInstruction"][0].setdefault("timing", {}).setdefault("repeat", {})[key] = value
+    response = client.post("/sandbox/api/timeline", json=request)
+    assert response.status_code == 200
+    body = client.post("/cds-services/imnm-patient-view", json=request).get_json()
+    warnings = body["extension"]["imnm-cds"]["warnings"]
+    assert any(f"MedicationRequest/{order['id']}" in w and f"timing.repeat.{key} is too close to zero" in w
+               for w in warnings)
+    assert not any("could not be evaluated" in w for w in warnings)
+
+
 def test_timeline_includes_drafts_of_an_order_sign_request(client):
     request = client.get("/sandbox/api/patients/story-order-sign-daily-methotrexate-with-tmp-smx").get_json()
     data = client.post("/sandbox/api/timeline", json=request).get_json()
