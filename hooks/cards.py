@@ -14,6 +14,10 @@ SUMMARY_MAX = 139  # CDS Hooks: "<140 characters"
 # A relative reference with a FHIR id (R4 id: letters, digits, '-' and '.', at most 64): what a delete's resourceId
 # and the draftOrders extension may hold (the response schema checks the same).
 _REFERENCE = re.compile(r"[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}")
+# Markup a rule's text never writes, but chart text it quotes may hold (a sig or a display with an HTML tag, or a
+# Markdown link or image to an outside site): made inert, so that the EHR shows it as text. '< 60' and '<45' stay.
+_CHART_MARKUP = re.compile(r"<(?=[A-Za-z/!?])|\]\(|!\[")
+_INERT = {"<": "&lt;", "](": "]\\(", "![": "!\\["}
 
 # Coded override reasons offered on cards, by rule family (feedback keys on these codes).
 OVERRIDE_REASONS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -42,6 +46,10 @@ def not_seen(keys: list[str]) -> str:
             "study, vaccine or IVIG dose already given) was not taken into account: check the chart before acting.")
 
 
+def _inert(detail: str) -> str:
+    return _CHART_MARKUP.sub(lambda found: _INERT[found.group()], detail) if "<" in detail or "[" in detail else detail
+
+
 def build(rule: Rule, fired: Fired, unavailable: list[str] | None = None) -> dict[str, Any]:
     """A card whose topic code is the rule id, citing the rule's sources in the detail and in links;
     ``unavailable``: prefetch keys the rule also reads that could not be fetched (the card says so)."""
@@ -58,7 +66,7 @@ def build(rule: Rule, fired: Fired, unavailable: list[str] | None = None) -> dic
         "uuid": str(uuid.uuid4()),
         "summary": summary,
         "indicator": fired.severity,
-        "detail": f"{fired.detail.strip()}{caveat}\n\n**Sources:** {cited}\n\n*{rule.code} · decision support "
+        "detail": f"{_inert(fired.detail.strip())}{caveat}\n\n**Sources:** {cited}\n\n*{rule.code} · decision support "
                   "only; the decision stays with the clinician.*",
         "source": {
             "label": "IMNM CDS",

@@ -77,3 +77,17 @@ def test_a_draft_without_a_fhir_id_keeps_its_card_without_a_delete_that_names_no
     card = fired(run(kb, request, today))[rule]  # run checks the cards against the response schema
     assert "suggestions" not in card and "extension" not in card
     assert "A drafted order has no id** (or not a FHIR id)" in card["detail"]
+
+
+def test_markup_in_quoted_chart_text_is_shown_as_text(kb, today):
+    """A sig with an HTML tag and a Markdown link came back verbatim in the critical methotrexate card: an EHR that
+    renders the detail would show a live 'Confirm override here' link to an outside site."""
+    request = fhir_fixtures.get("r08-fires-daily-tablets").request(today)
+    draft = request["context"]["draftOrders"]["entry"][0]["resource"]
+    draft["medicationCodeableConcept"]["text"] = (
+        "Methotrexate <img src=x onerror=alert(1)> [Confirm override here](https://evil.example) "
+        "![x](https://evil.example/t)")
+    detail = fired(run(kb, request, today))["mtx-once-weekly-hard-stop"]["detail"]
+    assert "<img" not in detail and "](https://evil" not in detail and "![x]" not in detail
+    assert "&lt;img src=x" in detail and "[Confirm override here]\\(https://evil.example)" in detail
+    assert "**Sources:** [" in detail  # the card's own links stay links
