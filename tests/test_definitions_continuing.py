@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from fhir_fixtures.builders import (
+    IMNM_SNOMED,
     METHOTREXATE_2_5,
     METHYLPRED_1000,
     PREDNISONE_5,
@@ -14,10 +15,12 @@ from fhir_fixtures.builders import (
     ROUTE_IV,
     ROUTE_ORAL,
     ROUTE_SC,
+    RXNORM,
     Chart,
 )
 from fhir_fixtures.r09_mtx_weekly_dose_range import METHOTREXATE_10, MTX_INJECTABLE
 from hooks.definitions import continuing
+from tests.conftest import fired, run
 from tests.definitions_support import record_and_context
 
 WEEKLY = {"period": 1, "period_unit": "wk"}
@@ -418,3 +421,39 @@ def test_the_last_written_dose_of_an_order_with_nothing_that_ends_it_is_none(kb,
     chart.draft(PREDNISONE_5, 20, "mg", frequency=2, route=ROUTE_ORAL)
     [order] = _read(kb, chart, "glucocorticoid_systemic").scheduled
     assert continuing.last_written_dose(order) is None
+
+
+# A chart order with no end date ends early only on a structured count from a structured start: the sig's 'for N
+# days' in a safety instruction ended these orders months ago, and their doses left the checks (review)
+def _order_sign_cards(kb, chart):
+    return fired(run(kb, chart.request("order-sign"), chart.today))
+
+
+def test_a_weekly_methotrexate_whose_sig_says_for_3_days_still_adds_up(kb, today):
+    chart = Chart(today, age=60).condition(IMNM_SNOMED, onset=-200).weight(70, day=-2)
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-100, period=1, period_unit="wk", day_of_week=["mon"],
+                     route=ROUTE_ORAL, resource_id="mtx-po",
+                     text="20 mg by mouth once weekly on Monday. If mouth ulcers for 3 days, hold and call the clinic")
+    chart.draft("methotrexate 25 MG/ML Prefilled Syringe", 25, "mg", period=1, period_unit="wk",
+                day_of_week=["wed"], route=ROUTE_SC, resource_id="mtx-sc")
+    cards = _order_sign_cards(kb, chart)
+    assert cards["mtx-once-weekly-hard-stop"]["indicator"] == "critical"
+    assert cards["mtx-weekly-dose-range"]["indicator"] == "critical"
+
+
+def test_a_prednisone_order_whose_sig_says_for_5_days_then_still_adds_up(kb, today):
+    chart = Chart(today, age=60).condition(IMNM_SNOMED, onset=-60).weight(70, day=-2)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-20, resource_id="pred",
+                     text="40 mg by mouth daily for 5 days, then 30 mg daily until clinic review")
+    chart.draft("prednisolone 5 MG Oral Tablet", 50, "mg", resource_id="predl")
+    assert "prednisone-adult-dose-check" in _order_sign_cards(kb, chart)
+
+
+def test_a_pulse_written_days_before_it_began_is_not_ended_by_its_authored_date(kb, today):
+    chart = Chart(today, age=50).condition(IMNM_SNOMED, onset=-20).weight(70, day=-1)
+    chart.resources["medications"].append(chart.medication_request(
+        METHYLPRED_1000, 1000, "mg", start=None, authored=-4, route=ROUTE_IV, text="1 g IV daily x3 days",
+        resource_id="mp-chart"))  # authored D-4, first dose yesterday: still given today and tomorrow
+    chart.draft((RXNORM, "1743704", "methylprednisolone 500 MG Injection"), 1000, "mg", route=ROUTE_IV,
+                text="1 g IV daily x3 days", resource_id="d")
+    assert "ivmp-pulse-dose-cap" in _order_sign_cards(kb, chart)

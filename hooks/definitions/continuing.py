@@ -468,14 +468,19 @@ def _schedule(order: MedicationOrder) -> _Schedule | None:
 def last_written_dose(order: MedicationOrder) -> date | None:
     """The last day the order gives a dose as written: its end date; for one given only on named weekdays
     (:func:`_only_on_weekdays`), the last of them on or before it (a Monday order ending on a Sunday gives its last
-    dose the Monday before). With no end date, the last day its written doses give from its start (a count, or
-    'x 3 days', as :func:`dose_basis.draft_course_length` reads a draft's: 1 g IV daily x3 started two days ago
-    gives its last dose today), as a pulse is often left active once given. None when nothing written ends it."""
+    dose the Monday before). With no end date, the last day a structured count gives from a structured start
+    (timing.repeat.count from boundsPeriod.start, as :func:`dose_basis.draft_course_length` reads it: 1 g IV daily
+    x3 from two days ago gives its last dose today), as a pulse is often left active once given. Never from the
+    text ('if mouth ulcers for 3 days, hold' is no course length) nor from authoredOn (an order is often written
+    days before it begins): an order ended on a guess would drop a dose from the checks. None when nothing
+    structured ends it."""
     if order.end is None:
-        start = order.start
-        length = draft_course_length(order, start) if start is not None and not order.steps else None
-        return None if start is None or length is None else start + timedelta(
-            days=min(length, (date.max - start).days + 1) - 1)
+        first = order.dosage
+        start = first.bounds_start if first is not None else None
+        if start is None or order.steps or first is None or first.timing.count is None:
+            return None
+        length = draft_course_length(order, start)
+        return None if length is None else start + timedelta(days=min(length, (date.max - start).days + 1) - 1)
     days = _only_on_weekdays(order)
     return next((order.end - timedelta(days=back) for back in range(7)
                  if WEEKDAYS[(order.end - timedelta(days=back)).weekday()] in days), order.end)
