@@ -31,7 +31,7 @@ _CONVERSIONS: dict[str, dict[str, float]] = {
     "mmol/L{lactate}": {"mmol/l": 1.0, "mg/dl": 1 / 9.008},
     "Cel": {"cel": 1.0, "°c": 1.0, "c": 1.0},
     "mIU/L": {"miu/l": 1.0, "m[iu]/l": 1.0, "uiu/ml": 1.0, "µiu/ml": 1.0, "m[iu]/ml": 1000.0},
-    "%": {"%": 1.0, "1": 100.0},  # a UCUM ratio ('1'): 0.85 is 85%
+    "%": {"%": 1.0},
     "kg/m2": {"kg/m2": 1.0},
     "mg/dL": {"mg/dl": 1.0},
     # any mass concentration (troponin in ng/L against a range in ng/mL): the analyte does not matter

@@ -14,7 +14,7 @@ _RULED_OUT_BEFORE = re.compile(r"\b(?:no|not|without|negative for|absence of|abs
 _RULED_OUT_AFTER = re.compile(r"^\W*(?:(?:was|were|is|are|has been)\s+)?(?:none|no|nil|absent|negative|"
                               r"not (?:seen|observed|present|identified|noted|demonstrated|detected))\b")
 _ONLY_A_RISK = re.compile(r"^\W*(?:risk|precautions?)\b")
-_ONLY_A_RISK_BEFORE = re.compile(r"\brisk\s+(?:of|for)\W*$")
+_ONLY_A_RISK_BEFORE = re.compile(r"\brisk\s+(?:of|for)\s+(?:\w+\s+){0,2}$")  # 'risk of (recurrent) aspiration'
 _LIST_AFTER = re.compile(r"^\s*(?:,|or\b|and\b|nor\b)")
 _LIST_BEFORE = re.compile(r"\b(?:or|and|nor)\s*$")
 

@@ -121,9 +121,24 @@ def _latest_value(record: PatientRecord, group: str, since: date, unit: str | No
 
 
 _ASPIRATION = re.compile(r"\baspirat\w*")
-# FVC measured/predicted is a ratio (LOINC RelRto): '1' is read as a ratio (0.85 is 85%), '%' as a percent. A value
-# this small with no unit is a ratio or a typing slip, not a percent predicted anyone lives with: said, not read
-FVC_UNITLESS_RATIO_BELOW = 5
+# FVC measured/predicted (LOINC RelRto) as labs write it: a percent, under any of these units ('' with none), or a
+# UCUM ratio ('1': 0.85 is 85%) no larger than RATIO_MAX. A value outside PLAUSIBLE_PERCENT once read (45 in '1' is
+# 4,500%; 0.85 with no unit is a ratio or a slip) or in another unit (litres) is named as unread, never judged.
+FVC_PERCENT_UNITS = frozenset(("%", "", "% predicted", "%pred", "% pred", "percent", "percent predicted"))
+FVC_RATIO_UNITS = frozenset(("1", "{ratio}", "ratio"))
+FVC_RATIO_MAX = 2.0
+PLAUSIBLE_PERCENT = (5.0, 200.0)
+
+
+def _fvc_percent(observation: Observation) -> float | None:
+    """The FVC as % predicted (FVC_PERCENT_UNITS), or None when it cannot be read as one."""
+    quantity = observation.quantity
+    if quantity is None:
+        return None
+    unit = (quantity.unit or "").strip().lower()
+    percent = (quantity.value if unit in FVC_PERCENT_UNITS else
+               quantity.value * 100 if unit in FVC_RATIO_UNITS and quantity.value <= FVC_RATIO_MAX else None)
+    return percent if percent is not None and PLAUSIBLE_PERCENT[0] <= percent <= PLAUSIBLE_PERCENT[1] else None
 
 
 def _aspiration_on_swallow_study(record: PatientRecord, since: date) -> list[str]:
@@ -173,13 +188,13 @@ def severity_features(record: PatientRecord, context: HookContext) -> tuple[list
         if negation.states(condition.code.words(), _ASPIRATION):
             found.append(f"aspiration: {condition.code.label} ({_dated(condition)})")
     found += _aspiration_on_swallow_study(record, since)
-    if (fvc := _latest_value(record, "fvc_percent_predicted", since, "%")) is not None:
-        observation, percent = fvc
-        unitless = observation.quantity is not None and not observation.quantity.unit
-        if percent is None or (unitless and percent < FVC_UNITLESS_RATIO_BELOW):
-            unread.append(f"FVC {observation.value_label} on {observation.when} (not read as % predicted)")
+    fvc = next((o for o in reversed(record.observations_in("fvc_percent_predicted", since=since))
+                if o.quantity is not None), None)  # the newest: an older one may no longer be the patient's
+    if fvc is not None:
+        if (percent := _fvc_percent(fvc)) is None:
+            unread.append(f"FVC {fvc.value_label} on {fvc.when} (not read as % predicted)")
         elif percent < params["fvc_percent_max"]:
-            found.append(f"FVC {percent:g}% predicted on {observation.when} (below {params['fvc_percent_max']:g}%)")
+            found.append(f"FVC {percent:g}% predicted on {fvc.when} (below {params['fvc_percent_max']:g}%)")
     nif = _latest_value(record, "nif", since, "cm[H2O]")
     if nif is not None and nif[1] is None:
         unread.append(f"NIF {nif[0].value_label} on {nif[0].when} (unit not read as cmH2O)")

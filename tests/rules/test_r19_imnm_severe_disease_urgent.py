@@ -213,18 +213,23 @@ def test_aspiration_on_swallow_study_and_negative_study(kb, today):
     ("Aspiration pneumonia", True), ("Silent aspiration", True),
     # each of these was a critical card with pulse and IVIG orders: a name that rules aspiration out or names its risk
     ("No aspiration", False), ("Aspiration precautions", False), ("At risk for aspiration", False),
-    ("Risk of aspiration", False)])
+    ("Risk of aspiration", False), ("At risk for silent aspiration", False),
+    ("High risk of recurrent aspiration", False)])
 def test_a_condition_counts_as_aspiration_only_when_its_name_states_it(kb, today, name, severe):
     assert (_card(kb, severe_chart(today).condition(name, onset=-2)) is not None) is severe
 
 
 @pytest.mark.parametrize(("value", "unit", "read"), [
     (59, "%", "FVC 59% predicted"), (0.59, "1", "FVC 59% predicted"), (59, None, "FVC 59% predicted"),
+    (45, "% predicted", "FVC 45% predicted"), (45, "%pred", "FVC 45% predicted"),
     # each of these was read as a percent below 60: a critical card with a 1,000 mg pulse and IVIG
-    (0.85, None, None), (3.2, "L", None)])
+    (0.85, None, None), (3.2, "L", None),
+    # and these as far above it: 45 in '1' was 4,500%, the critical card lost
+    (45, "1", None), (250, "%", None)])
 def test_fvc_is_read_as_percent_predicted_or_said_to_be_unread(kb, today, value, unit, read):
-    """FVC measured/predicted is a ratio: '%' and the UCUM ratio '1' are read; litres, or a value too small to be a
-    percent with no unit (a ratio written without its unit), are named as unread and decide nothing."""
+    """FVC measured/predicted is a ratio: a percent under its usual units and a UCUM ratio up to 2 are read;
+    litres, or a value no patient has once read (0.85 with no unit, 45 as a ratio), are named as unread and decide
+    nothing."""
     chart = severe_chart(today, srp=False).observation(FVC, -1, value=value, unit=unit)
     entry = _explain(kb, chart)
     if read:
