@@ -622,6 +622,8 @@ class PatientRecord:
     procedures: list[Procedure] = field(default_factory=list)
     unavailable: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
+    # (resource type, element, code as written) -> the resources that wrote a code otherwise than FHIR's
+    code_notes: dict[tuple[str, str, Any], list[str]] = field(default_factory=dict, repr=False)
     # Medication resources sent alongside the orders, by reference ("Medication/id" or fullUrl): drafts use them too
     referenced_medications: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     # Derived values shared by several rules (PEQ timeline, CK series...), computed once per request: see per_record
@@ -779,7 +781,7 @@ def unread_newer(record: PatientRecord, group: str, canonical: str) -> str | Non
 
 def _read_patient(raw: dict[str, Any]) -> Patient:
     born = parse_date(raw.get("birthDate"), "Patient.birthDate")
-    return Patient(_str(raw.get("id"), "Patient.id"), born, _str(raw.get("gender"), "Patient.gender"),
+    return Patient(_str(raw.get("id"), "Patient.id"), born, read_code(raw.get("gender"), "gender"),
                    _last_possible_day(born, raw["birthDate"]) if born is not None else None)
 
 
@@ -792,10 +794,12 @@ def _last_possible_day(first: date, text: str) -> date:
     return first
 
 
-# FHIR R4's status codes (required bindings). A code in another letter case or with stray spaces ('Active') is read
-# as that code; one FHIR does not list ('cancelled' for a Procedure) is kept as written, in lower case. Either way,
-# and for a missing status, the record names it (:func:`status_note`): a status decides whether an order is current.
-STATUS_CODES: dict[str, frozenset[str]] = {
+# The codes of FHIR R4's required bindings the rules read: each resource type's status, a Condition's clinical and
+# verification status, a Patient's gender. A code in another letter case or with stray spaces ('Active', 'Male') is
+# read as that code; one FHIR does not list ('cancelled' for a Procedure) is kept as written, in lower case. Either
+# way, and for a status missing where FHIR requires one, the record names it (:func:`_note_code`): a status decides
+# whether an order is current.
+CODES: dict[str, frozenset[str]] = {
     "MedicationRequest": frozenset(("active", "on-hold", "cancelled", "completed", "entered-in-error", "stopped",
                                     "draft", "unknown")),
     "Observation": frozenset(("registered", "preliminary", "final", "amended", "corrected", "cancelled",
@@ -809,60 +813,63 @@ STATUS_CODES: dict[str, frozenset[str]] = {
     "clinicalStatus": frozenset(("active", "recurrence", "relapse", "inactive", "remission", "resolved")),
     "verificationStatus": frozenset(("unconfirmed", "provisional", "differential", "confirmed", "refuted",
                                      "entered-in-error")),
+    "gender": frozenset(("male", "female", "other", "unknown")),
 }
 
 
-def read_status(code: Any, element: str) -> str | None:
-    """A status code of ``element`` (a resource type, or 'clinicalStatus'), read as :data:`STATUS_CODES` says."""
-    code = _str(code, f"{element}.status")
-    allowed = STATUS_CODES.get(element)
+def read_code(code: Any, element: str) -> str | None:
+    """A code of ``element`` (a resource type's status, or a key of :data:`CODES`), read as :data:`CODES` says."""
+    code = _str(code, element)
+    allowed = CODES.get(element)
     if code is None or allowed is None or code in allowed:  # the usual case
         return code
     return code.strip().lower()  # a code FHIR does not list is kept, and named: a rule may still know it
 
 
-def status_note(resource: dict[str, Any]) -> str | None:
-    """What the record says of a status not written as a code ('Active', 'foo'), or missing where FHIR requires
-    one, for the response's warnings; None when every status is a code as written."""
-    kind = resource.get("resourceType")
-    notes = []
-    if kind == "Condition":
-        for key in ("clinicalStatus", "verificationStatus"):
-            written = _status_code(resource, key, spelled=True)
-            if written is not None and written not in STATUS_CODES[key]:
-                notes.append(_read_as(key, written, STATUS_CODES[key]))
-    elif kind in STATUS_CODES:
-        written = resource.get("status")
+def _note_code(record: PatientRecord, resource: dict[str, Any], element: str, written: Any,
+               allowed: frozenset[str], required: bool = False) -> None:
+    """Counts a code not written as one (or missing, where ``required``) for :func:`_code_warnings`."""
+    if written in allowed or (written is None and not required):  # the usual case, at the cost of one look-up
+        return
+    key = (str(resource.get("resourceType")), element, written)
+    record.code_notes.setdefault(key, []).append(describe(resource))
+
+
+def _code_warnings(record: PatientRecord) -> list[str]:
+    """One warning per code written otherwise than FHIR's, with the resources that wrote it (a few named): an EHR
+    that capitalises its statuses writes them on every resource."""
+    found = []
+    for (kind, element, written), references in record.code_notes.items():
         if written is None:
-            notes.append("it has no status (FHIR requires one)")
-        elif written not in STATUS_CODES[kind]:
-            notes.append(_read_as("status", written, STATUS_CODES[kind]))
-    return f"{describe(resource)}: {'; '.join(notes)}." if notes else None
+            said = f"{kind}.{element} is missing (FHIR requires it)"
+        else:
+            read = written.strip().lower()
+            said = (f"{kind}.{element} {written!r} was read as {read!r}" if read in CODES.get(
+                kind if element == "status" else element, ()) else f"{kind}.{element} {written!r} is not a code of it")
+        shown = ", ".join(references[:3]) + (f" and {len(references) - 3} more" if len(references) > 3 else "")
+        found.append(f"{said}: {shown}.")
+    return found
 
 
-def _read_as(key: str, written: str, allowed: frozenset[str]) -> str:
-    read = written.strip().lower()
-    return (f"its {key} {written!r} was read as {read!r}" if read in allowed
-            else f"its {key} {written!r} is not a code of it")
-
-
-def _status_code(raw: dict[str, Any], key: str, spelled: bool = False) -> str | None:
-    """The code of a Condition's ``key`` status (:func:`read_status`; ``spelled``: as written)."""
+def _status_code(raw: dict[str, Any], key: str) -> str | None:
+    """The code of a Condition's ``key`` status, as written."""
     concept = _obj(raw.get(key), key)
     for coding in _list(concept.get("coding"), f"{key}.coding"):
         code = _str(_obj(coding, key).get("code"), f"{key}.code")
         if code:
-            return code if spelled else read_status(code, key)
+            return code
     return None
 
 
-def _read_condition(raw: dict[str, Any], code: Concept) -> Condition:
+def _read_condition(raw: dict[str, Any], code: Concept, clinical: str | None, verification: str | None
+                    ) -> Condition:
+    """A Condition, with its clinical and verification status codes as written (:func:`_status_code`)."""
     abatement = raw.get("abatementDateTime") or _obj(raw.get("abatementPeriod"), "abatementPeriod").get("end")
     return Condition(
         id=_str(raw.get("id"), "id") or "",
         code=code,
-        clinical_status=_status_code(raw, "clinicalStatus"),
-        verification=_status_code(raw, "verificationStatus"),
+        clinical_status=read_code(clinical, "clinicalStatus"),
+        verification=read_code(verification, "verificationStatus"),
         onset=parse_date(raw.get("onsetDateTime")
                          or _obj(raw.get("onsetPeriod"), "onsetPeriod").get("start"), "Condition.onset"),
         recorded=parse_date(raw.get("recordedDate"), "Condition.recordedDate"),
@@ -938,7 +945,7 @@ def _read_observation(raw: dict[str, Any], sets: ValueSets, code: Concept, sex: 
         _str(get("id"), "id") or "",  # id
         code,
         parse_date(when, "Observation.effective"),  # when
-        read_status(get("status"), "Observation"),  # status
+        read_code(get("status"), "Observation"),  # status
         quantity,
         (read_concept(value_concept, "Observation.valueCodeableConcept", sets, by_name=False)
          if value_concept is not None else None),  # value_concept
@@ -1114,7 +1121,7 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
     start = start or authored
     supply = _obj(raw.get("dispenseRequest"), "dispenseRequest")
     supply_days = _duration_days(supply.get("expectedSupplyDuration"), "expectedSupplyDuration")
-    status = read_status(raw.get("status"), kind)
+    status = read_code(raw.get("status"), kind)
     steps = _steps(dosages, start)
     if steps:  # the order runs from its first step to its last
         start = steps[0].first
@@ -1242,7 +1249,7 @@ def _read_immunization(raw: dict[str, Any], vaccine: Concept) -> Immunization:
         id=_str(raw.get("id"), "id") or "",
         vaccine=vaccine,
         when=parse_date(raw.get("occurrenceDateTime") or raw.get("recorded"), "Immunization.occurrence"),
-        status=read_status(raw.get("status"), "Immunization"),
+        status=read_code(raw.get("status"), "Immunization"),
         dose=read_quantity(raw.get("doseQuantity"), "Immunization.doseQuantity"),
     )
 
@@ -1255,7 +1262,7 @@ def _read_procedure(raw: dict[str, Any], code: Concept) -> Procedure:
         id=_str(raw.get("id"), "id") or "",
         code=code,
         when=parse_date(when, "Procedure.performed"),
-        status=read_status(raw.get("status"), raw.get("resourceType", "Procedure")),
+        status=read_code(raw.get("status"), raw.get("resourceType", "Procedure")),
     )
 
 
@@ -1340,6 +1347,7 @@ def build_record(data: dict[str, Any], sets: ValueSets, today: date, unavailable
     record.immunizations.sort(key=_day)
     record.procedures.sort(key=_day)
     record.observations.sort(key=_day)
+    record.warnings += _code_warnings(record)
     return record
 
 
@@ -1366,18 +1374,22 @@ def _add(record: PatientRecord, resource: dict[str, Any], sets: ValueSets,
     kind = resource["resourceType"]
     if kind == "Patient":
         record.patient = _read_patient(resource)
+        _note_code(record, resource, "gender", resource.get("gender"), CODES["gender"])
     elif kind == "Condition":
         code = read_concept(resource.get("code"), "Condition.code", sets)
         if code.matches:
-            record.conditions.append(_read_condition(resource, code))
-            _note_status(record, resource)
+            clinical = _status_code(resource, "clinicalStatus")
+            verification = _status_code(resource, "verificationStatus")
+            record.conditions.append(_read_condition(resource, code, clinical, verification))
+            _note_code(record, resource, "clinicalStatus", clinical, CODES["clinicalStatus"])
+            _note_code(record, resource, "verificationStatus", verification, CODES["verificationStatus"])
     elif kind == "Observation":
         code = read_concept(resource.get("code"), "Observation.code", sets, exact_system=LOINC)
         if code.matches:
             observation = _read_observation(resource, sets, code, record.patient.sex if record.patient else None)
             if observation.status not in ("entered-in-error", "cancelled"):
                 record.observations.append(observation)
-                _note_status(record, resource)
+                _note_code(record, resource, "status", resource.get("status"), CODES[kind], required=True)
     elif kind == "MedicationRequest":
         medication = _medication_concept(resource, sets, _contained(resource, medications), "MedicationRequest")
         if not medication.matches and not medication.codings and not medication.text:
@@ -1389,14 +1401,14 @@ def _add(record: PatientRecord, resource: dict[str, Any], sets: ValueSets,
         if medication.matches:
             order = read_order(resource, sets, medications, medication)
             record.medications.append(order)
-            _note_status(record, resource)
+            _note_code(record, resource, "status", resource.get("status"), CODES[kind], required=True)
             if order.medication.matched_by_name:
                 record.warnings.append(f"{order.reference} ({order.label}) was recognised by name, not by code.")
     elif kind == "Immunization":
         vaccine = read_concept(resource.get("vaccineCode"), "Immunization.vaccineCode", sets)
         if vaccine.matches:
             record.immunizations.append(_read_immunization(resource, vaccine))
-            _note_status(record, resource)
+            _note_code(record, resource, "status", resource.get("status"), CODES[kind], required=True)
     elif kind in ("Procedure", "DiagnosticReport", "ImagingStudy"):
         if kind == "ImagingStudy":  # no 'code': what was done is its procedureCode
             codes = _list(resource.get("procedureCode"), "ImagingStudy.procedureCode")
@@ -1405,14 +1417,9 @@ def _add(record: PatientRecord, resource: dict[str, Any], sets: ValueSets,
             code = read_concept(resource.get("code"), f"{kind}.code", sets)
         if code.matches:
             record.procedures.append(_read_procedure(resource, code))
-            _note_status(record, resource)
+            _note_code(record, resource, "status", resource.get("status"), CODES[kind], required=True)
 
 
-
-def _note_status(record: PatientRecord, resource: dict[str, Any]) -> None:
-    """Names a status of a resource a rule reads that was not written as a code (:func:`status_note`)."""
-    if (note := status_note(resource)) is not None:
-        record.warnings.append(note)
 
 def validate_strictly(resource: dict[str, Any]) -> None:
     """Full FHIR validation with the fhir.resources R4B models."""

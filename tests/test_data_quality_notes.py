@@ -97,10 +97,10 @@ def _statin_chart(today, status: str | None, clinical_status: str = "active") ->
 @pytest.mark.parametrize(("status", "fires", "named"), [
     ("active", True, None),
     # the critical card was gone and nothing said why: 'Active' is read as active, and named
-    ("Active", True, "MedicationRequest/statin: its status 'Active' was read as 'active'."),
-    (" active ", True, "MedicationRequest/statin: its status ' active ' was read as 'active'."),
-    ("foo", False, "MedicationRequest/statin: its status 'foo' is not a code of it."),
-    (None, False, "MedicationRequest/statin: it has no status (FHIR requires one)."),
+    ("Active", True, "MedicationRequest.status 'Active' was read as 'active': MedicationRequest/statin."),
+    (" active ", True, "MedicationRequest.status ' active ' was read as 'active': MedicationRequest/statin."),
+    ("foo", False, "MedicationRequest.status 'foo' is not a code of it: MedicationRequest/statin."),
+    (None, False, "MedicationRequest.status is missing (FHIR requires it): MedicationRequest/statin."),
 ])
 def test_an_order_status_in_another_spelling_is_read_and_a_bad_one_named(kb, today, status, fires, named):
     result = run(kb, _statin_chart(today, status).request("patient-view"), today)
@@ -114,4 +114,30 @@ def test_a_condition_status_in_another_spelling_is_read_and_named(kb, today):
     result = run(kb, _statin_chart(today, "active", clinical_status="Active").request("patient-view"), today)
     imnm = next(e for e in result.explanation if e["rule"] == "imnm-add-steroid-sparing-by-month-1")
     assert imnm["reason"] != "not IMNM"
-    assert any(w.endswith("its clinicalStatus 'Active' was read as 'active'.") for w in result.warnings)
+    assert any(w.startswith("Condition.clinicalStatus 'Active' was read as 'active': Condition/") for w in result.warnings)
+
+
+def test_a_code_written_otherwise_is_one_warning_for_all_the_resources_that_wrote_it(kb, today):
+    """An EHR that capitalises its statuses writes them on every resource: one line each was 142 lines in a call."""
+    chart = _statin_chart(today, "Active")
+    for day in range(-60, 0, 10):
+        chart.ck(900, day=day)
+    for observation in chart.resources["observations"]:
+        observation["status"] = "Final"
+    request = chart.request("patient-view")
+    notes = [w for w in run(kb, request, today).warnings if w.startswith("Observation.status")]
+    count = len(request["prefetch"]["observations"]["entry"])
+    assert len(notes) == 1 and notes[0].startswith("Observation.status 'Final' was read as 'final': Observation/")
+    assert notes[0].endswith(f" and {count - 3} more.")
+
+
+@pytest.mark.parametrize(("gender", "asked"), [("female", True), ("Female", True), ("MALE", False), ("male", False)])
+def test_a_gender_in_another_letter_case_is_read_as_its_code(kb, today, gender, asked):
+    """'Male' was not 'male': R10 asked a man for a pregnancy test (and 'Female' had lost it before)."""
+    request = fhir_fixtures.get("r10-fires-pregnancy-test-missing").request(today)
+    request["prefetch"]["patient"]["gender"] = gender
+    result = run(kb, request, today)
+    assert ("mtx-start-prerequisites" in {c["source"]["topic"]["code"] for c in result.cards
+                                          if "pregnancy" in c["detail"].lower()}) is asked
+    assert any(w.startswith(f"Patient.gender {gender!r} was read as") for w in result.warnings) is (
+        gender != gender.lower())
