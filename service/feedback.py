@@ -6,8 +6,9 @@ transaction that commits before the 200, and an override with a coded reason sno
 patient for a configured number of days. Critical cards, rules that can only be critical, and rules a site lists
 in ``[feedback] never_snooze_rules`` are never snoozed; and the engine shows a critical card even when its rule
 is snoozed, so a warning-level override can never hide a later critical finding. No item is dropped: one for a
-card this service never issued, or one posted to the other service's URL, is stored and named in the answer, and
-the latter snoozes nothing.
+card this service never issued, one posted to the other service's URL, or one from another EHR than the one the
+card was returned to, is stored and named in the answer, and the latter two snooze nothing (a snooze holds a card
+back only for the EHR and service that showed it).
 """
 
 from __future__ import annotations
@@ -143,6 +144,9 @@ def receive(store: Any, policy: SnoozePolicy, service_id: str, client: str | Non
         elif result.issued_by_other_service:
             log.warning("feedback for card %s of %s posted to %s: recorded, snoozes nothing", item.card[:64],
                         result.issued_by_other_service, service_id)
+        elif result.issued_to_other_client:
+            log.warning("feedback for card %s from another EHR than the one it was returned to: recorded, snoozes "
+                        "nothing", item.card[:64])
         if result.snoozed_until:
             log.info("rule %s snoozed until %s after override (%s)", result.rule_id,
                      result.snoozed_until.isoformat(), item.override_code)
@@ -154,4 +158,5 @@ def response_body(results: list[FeedbackResult]) -> dict[str, Any]:
     return {"received": len(results), "stored": sum(r.recorded for r in results),
             "duplicates": sum(not r.recorded for r in results),
             "unknownCards": [r.card for r in results if not r.known_card],
-            "otherServiceCards": [r.card for r in results if r.issued_by_other_service]}
+            "otherServiceCards": [r.card for r in results if r.issued_by_other_service],
+            "otherClientCards": [r.card for r in results if r.issued_to_other_client]}

@@ -70,7 +70,7 @@ def test_override_with_a_reason_snoozes_the_rule_for_that_patient(client, app):
     response = _feedback(client, _override(card, reason, comment="Discussed with rheumatology"))
     assert response.status_code == 200
     assert response.get_json() == {"received": 1, "stored": 1, "duplicates": 0, "unknownCards": [],
-                                   "otherServiceCards": []}
+                                   "otherServiceCards": [], "otherClientCards": []}
 
     again = _call(client)
     assert WARNING_RULE not in {c["source"]["topic"]["code"] for c in again["cards"]}
@@ -148,9 +148,11 @@ def test_duplicates_are_idempotent_and_unknown_cards_recorded(client, app):
     items = [_override(card, card["overrideReasons"][0]),
              {"card": stranger, "outcome": "overridden", "outcomeTimestamp": STAMP}]
     assert _feedback(client, *items).get_json() == {"received": 2, "stored": 2, "duplicates": 0,
-                                                   "unknownCards": [stranger], "otherServiceCards": []}
+                                                   "unknownCards": [stranger], "otherServiceCards": [],
+                                                   "otherClientCards": []}
     assert _feedback(client, *items).get_json() == {"received": 2, "stored": 0, "duplicates": 2,
-                                                   "unknownCards": [stranger], "otherServiceCards": []}
+                                                   "unknownCards": [stranger], "otherServiceCards": [],
+                                                   "otherClientCards": []}
     with _engine(app).connect() as connection:
         rows = connection.execute(select(Feedback.card_uuid, Feedback.known_card)).all()
     assert sorted(rows) == sorted([(card["uuid"], True), (stranger, False)])
@@ -164,7 +166,8 @@ def test_an_override_resent_with_a_reason_is_stored_and_snoozes(client, app):
     assert _explained(_call(client), WARNING_RULE)["status"] == "fired"
     with_reason = _override(card, card["overrideReasons"][0])
     assert _feedback(client, with_reason).get_json() == {"received": 1, "stored": 1, "duplicates": 0,
-                                                         "unknownCards": [], "otherServiceCards": []}
+                                                         "unknownCards": [], "otherServiceCards": [],
+                                                         "otherClientCards": []}
     assert _explained(_call(client), WARNING_RULE)["status"] == "snoozed"
     assert _feedback(client, with_reason).get_json()["duplicates"] == 1, "a retry is still a duplicate"
     with _engine(app).connect() as connection:
@@ -178,7 +181,7 @@ def test_feedback_posted_to_the_other_service_is_stored_reported_and_snoozes_not
     card = _card(_call(client), WARNING_RULE)
     response = _feedback(client, _override(card, card["overrideReasons"][0]), service="imnm-patient-view")
     assert response.get_json() == {"received": 1, "stored": 1, "duplicates": 0, "unknownCards": [],
-                                   "otherServiceCards": [card["uuid"]]}
+                                   "otherServiceCards": [card["uuid"]], "otherClientCards": []}
     assert f"card {card['uuid']} of imnm-order-sign posted to imnm-patient-view" in caplog.text
     assert _explained(_call(client), WARNING_RULE)["status"] == "fired"
     with _engine(app).connect() as connection:

@@ -338,7 +338,7 @@ def test_a_snooze_holds_back_only_that_ehrs_and_that_services_card(database_url)
     card = _card()
     store.record_call(_record([card], patient="p1"))
     [other] = store.record_feedback("imnm-order-sign", "https://other-ehr.example", [_override(card)], _ten_days)
-    assert other.recorded and other.snoozed_until is None
+    assert other.recorded and other.snoozed_until is None and other.issued_to_other_client
     store.record_feedback("imnm-order-sign", EHR, [_override(card, stamp="2026-11-21T12:05:00Z")], _ten_days)
     assert list(_snoozed(store, "p1", ["mtx-weekly-dose-range"])) == ["mtx-weekly-dose-range"]
     assert _snoozed(store, "p1", ["mtx-weekly-dose-range"], client="https://other-ehr.example") == {}

@@ -66,7 +66,7 @@ ADULT_OPTIONS = """\
 # a child is offered no adult fixed dose, in the text either: the doses are by body-surface area (the note below)
 CHILD_OPTIONS = """\
 - **Methotrexate** (the usual choice): by body-surface area, subcutaneous **once weekly** on {weekday}s, with
-  folic acid (the dose is below). Check the methotrexate baseline labs first.
+  folic acid (below: the dose, or why none is offered). Check the methotrexate baseline labs first.
 - **Mycophenolate mofetil** by body-surface area, with paediatric rheumatology (preferred with interstitial lung
   disease, or when methotrexate is contraindicated)."""
 

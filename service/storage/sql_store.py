@@ -105,6 +105,7 @@ class FeedbackResult:
     rule_id: str | None = None
     snoozed_until: datetime | None = None
     issued_by_other_service: str | None = None  # the service that returned the card, when not the one posted to
+    issued_to_other_client: bool = False  # the card was returned to another EHR than the one that posted this
 
 
 # Given the card and the item, how long to snooze (None: not at all) and a note for the log.
@@ -256,7 +257,7 @@ class SqlStore:
                         card_uuid=card.uuid))
                 results.append(FeedbackResult(item.card, bool(inserted), card is not None,
                                               card.rule_id if card else None, until if inserted else None,
-                                              other_service))
+                                              other_service, card is not None and not same_client))
         return results
 
     # --- maintenance -----------------------------------------------------------------------------------
