@@ -142,3 +142,12 @@ def test_a_gender_in_another_letter_case_is_read_as_its_code(kb, today, gender, 
                                           if "pregnancy" in c["detail"].lower()}) is asked
     assert any(w.startswith(f"Patient.gender {gender!r} was read as") for w in result.warnings) is (
         gender != gender.lower())
+
+
+def test_a_weight_that_cannot_be_read_is_a_note(kb, today):
+    """70 'kgs' was passed over silently, and R33 then said no weight is on file."""
+    chart = Chart(today, age=50).condition(IMNM_SNOMED).ck(3000, day=-5)
+    chart.lab(("http://loinc.org", "29463-7", "Body weight"), 70, "kgs", day=-1)
+    notes = run(kb, chart.request("patient-view"), today).warnings
+    assert any(n.startswith("The latest weight, ") and "could not be read as a weight in kg" in n for n in notes)
+

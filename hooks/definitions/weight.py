@@ -48,11 +48,16 @@ def why_not_current(record: PatientRecord, name: str, unit: str) -> str:
 
 
 def warnings(record: PatientRecord, context: HookContext) -> list[str]:
-    """Data-quality notes: the latest weight or height (the one doses are computed from) was given in another unit
-    and converted (contract section 3)."""
-    return [f"The latest {group}, {latest.converted_from} on {latest.day}, was converted to {latest.value:g} "
-            f"{canonical}." for group, canonical in (("weight", "kg"), ("height", "cm"))
-            if (latest := _latest_measure(record, group, canonical)) is not None and latest.converted_from]
+    """Data-quality notes (contract section 3): the latest weight or height (the one doses are
+    computed from) was given in another unit and converted, or a newer one could not be read. A weight missing where
+    a dose needs one is said on the card that needed it (R33, and each dosing rule's text)."""
+    notes = [f"The latest {group}, {latest.converted_from} on {latest.day}, was converted to {latest.value:g} "
+             f"{canonical}." for group, canonical in (("weight", "kg"), ("height", "cm"))
+             if (latest := _latest_measure(record, group, canonical)) is not None and latest.converted_from]
+    notes += [f"The latest {group}, {unread}, could not be read as a {group} in {canonical}: nothing is computed "
+              f"from an older one." for group, canonical in (("weight", "kg"), ("height", "cm"))
+              if (unread := unread_newer(record, group, canonical)) is not None]
+    return notes
 
 
 def latest_weight(record: PatientRecord) -> Measure | None:
