@@ -101,3 +101,24 @@ def unweighed_chart(today: date, weight_kg: float | None = None) -> Chart:
          fires={RULE}, indicators={RULE: "info"})
 def ttx_unknown_due(today: date) -> dict[str, Any]:
     return unweighed_chart(today).request("patient-view")
+
+
+def unweighed_long_course(today: date, course_start: int) -> Chart:
+    """Seronegative IMNM on prednisone 20 mg/day from ``course_start`` plus weekly methotrexate, never weighed, last CK
+    D-45. 20 mg/day is T_tx (0.5 mg/kg/day) for a patient of 40 kg or less, so T_tx is unknown, but no later than
+    the course's first day."""
+    chart = Chart(today, age=60).condition(IMNM_SNOMED, onset=course_start - 100)
+    chart.antibody("anti_hmgcr", "negative", day=course_start - 90).antibody("anti_srp", "negative",
+                                                                           day=course_start - 90)
+    chart.ck(4000, day=course_start - 50).ck(150, day=-45)
+    chart.medication(PREDNISONE_20, 20, "mg", start=course_start)
+    return chart.medication(METHOTREXATE_2_5, 15, "mg", start=course_start + 20, period=1, period_unit="wk")
+
+
+@fixture("r22-quiet-ttx-unknown-course-began-800-days-ago", hook="patient-view",
+         story="Prednisone 20 mg/day for 800 days plus methotrexate, no body weight on file: T_tx is unknown (T_tx "
+               "at 40 kg or less) but no later than 800 days ago, past the early phase, so a CK 45 days old is within "
+               "the 90-day interval.",
+         quiet={RULE})
+def ttx_unknown_long_past(today: date) -> dict[str, Any]:
+    return unweighed_long_course(today, -800).request("patient-view")

@@ -98,13 +98,14 @@ def quiet_child(today: date) -> dict[str, Any]:
     return chart.request("patient-view")
 
 
-def unweighed_chart(today: date, dxa_day: int, weight_kg: float | None = None) -> Chart:
-    """Prednisone 25 mg/day for a year with calcium and vitamin D, a DXA on ``dxa_day``; a body weight only if
-    given. 25 mg/day is T_tx (0.5 mg/kg/day) for a patient of 50 kg or less, so with no weight T_tx is unknown."""
+def unweighed_chart(today: date, dxa_day: int, weight_kg: float | None = None, course_start: int = -365) -> Chart:
+    """Prednisone 25 mg/day from ``course_start`` (a year ago) with calcium and vitamin D, a DXA on ``dxa_day``; a
+    body weight only if given. 25 mg/day is T_tx (0.5 mg/kg/day) for a patient of 50 kg or less, so with no weight
+    T_tx is unknown, but no later than the course's first day."""
     chart = Chart(today, age=60)
     if weight_kg is not None:
-        chart.weight(weight_kg, day=-360)
-    chart.medication(PREDNISONE_20, 25, "mg", start=-365)
+        chart.weight(weight_kg, day=course_start + 5)
+    chart.medication(PREDNISONE_20, 25, "mg", start=course_start)
     chart.medication(CALCIUM, 500, "mg", start=-300, frequency=2)
     chart.medication(VITAMIN_D3, 1000, "[iU]", start=-300)
     return chart.procedure(CPT_DXA_AXIAL, day=dxa_day)
@@ -117,3 +118,12 @@ def unweighed_chart(today: date, dxa_day: int, weight_kg: float | None = None) -
          fires={RULE}, indicators={RULE: "warning"})
 def fires_ttx_unknown(today: date) -> dict[str, Any]:
     return unweighed_chart(today, dxa_day=-600).request("patient-view")
+
+
+@fixture("r25-quiet-ttx-unknown-dxa-after-course-began", hook="patient-view",
+         story="Prednisone 25 mg/day for 800 days, no body weight on file (T_tx unknown: it is T_tx below 50 kg, and "
+               "no later than the course's first day), calcium and vitamin D, a DXA 400 days ago, after the course "
+               "began: it counts.",
+         quiet={RULE})
+def quiet_ttx_unknown_dxa_after_course(today: date) -> dict[str, Any]:
+    return unweighed_chart(today, dxa_day=-400, course_start=-800).request("patient-view")

@@ -79,3 +79,14 @@ def burst_before_onset(today: date) -> dict[str, Any]:
     chart.medication(PREDNISONE_20, 40, "mg", start=-100, end=-96, status="completed")
     chart.medication(PREDNISONE_20, 60, "mg", start=-10)
     return chart.request("patient-view")
+
+
+@fixture("r29-quiet-course-continued-in-a-new-order-across-the-onset", hook="patient-view",
+         story="IMNM (onset 20 days ago); prednisone 60 mg from 50 days ago, completed the day before the onset and "
+               "continued at 40 mg in a new order from the onset: one course, immunosuppression started 50 days ago.",
+         quiet={RULE})
+def course_continued_in_new_order(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=55).condition(IMNM_SNOMED, onset=-20)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-50, end=-21, status="completed")
+    chart.medication(PREDNISONE_20, 40, "mg", start=-20)
+    return chart.request("patient-view")

@@ -246,6 +246,42 @@ def test_an_unreadable_course_before_ttx_leaves_it_unknown_and_one_after_does_no
     assert "could not be read" in steroids.why_treatment_start_unknown(record, context)
 
 
+def _latest_ttx(kb, chart):
+    return steroids.latest_treatment_start(*record_and_context(kb, chart))
+
+
+def test_the_latest_possible_ttx_is_the_one_found_or_the_last_course_that_may_be_it(kb, today):
+    """R22 and R25 took an unknown T_tx with none found to be possibly today, though every course that may be T_tx
+    began long ago (review): T_tx is the one found or lies before it, else it is the first day of one of the courses
+    that may be it, so no later than the latest of them."""
+    def chart(weight_kg=None):
+        c = Chart(today).condition(IMNM_SNOMED, onset=-500)
+        if weight_kg is not None:
+            c.weight(weight_kg, day=-400)
+        c.medication(PREDNISONE_20, 25, "mg", start=-400, end=-201, status="completed")
+        return c.medication(PREDNISONE_20, 20, "mg", start=-200)  # T_tx at 40 kg or less
+    assert _latest_ttx(kb, chart()) == today - timedelta(days=200)
+    assert _latest_ttx(kb, chart(weight_kg=90)) is None  # no T_tx at all
+    # 60 mg/day from D-100 is T_tx, or an earlier course is: no later than D-100
+    found = chart().medication(PREDNISONE_20, 40, "mg", start=-100)
+    assert _latest_ttx(kb, found) == today - timedelta(days=100)
+    assert steroids.why_treatment_start_unknown(*record_and_context(kb, found)) is not None
+
+
+def test_an_unreadable_course_may_be_ttx_up_to_the_last_day_its_total_went_up(kb, today):
+    """A glucocorticoid whose dose cannot be read may make T_tx its first day, or a later day of its course on which
+    the dose read beside it went up; one with no dates, today."""
+    def chart(step_up):
+        c = Chart(today).weight(90, day=-310).condition(IMNM_SNOMED, onset=-350)
+        c.medication(PREDNISONE_5, None, None, start=-300)  # no dose
+        c.medication(PREDNISONE_5, 10, "mg", start=-300, end=-51, status="completed")
+        return c.medication(PREDNISONE_5, 15 if step_up else 10, "mg", start=-50)
+    assert _latest_ttx(kb, chart(step_up=False)) == today - timedelta(days=300)
+    assert _latest_ttx(kb, chart(step_up=True)) == today - timedelta(days=50)
+    undated = Chart(today).condition(IMNM_SNOMED, onset=-350).medication(PREDNISONE_5, None, None, start=None)
+    assert _latest_ttx(kb, undated) == today
+
+
 def test_unreadable_courses_are_reported_not_guessed(kb, today):
     chart = Chart(today).medication(PREDNISONE_20, 1, "mg/kg", start=-10)  # no weight on file
     record, context = record_and_context(kb, chart)

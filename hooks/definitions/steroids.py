@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from hooks.context import HookContext
 from hooks.definitions.cohorts import iim_onset, is_paediatric
@@ -189,6 +190,13 @@ class DailyLevels:
         for start, stop, value in zip(self.starts, ends, self.values, strict=True):
             yield date.fromordinal(start), date.fromordinal(stop - 1), value
 
+    def last_rise(self, first: date, last: date) -> date:
+        """The latest day after ``first``, up to ``last``, on which the level went up; ``first`` if none did."""
+        start, stop = first.toordinal(), last.toordinal()
+        rises = (self.starts[i] for i in range(bisect_right(self.starts, start), len(self.starts))
+                 if self.starts[i] <= stop and self.values[i] > self.values[i - 1])
+        return date.fromordinal(max(rises, default=start))
+
     def run_at_or_above(self, threshold: float, ending: date, bridge_days: int) -> Run:
         """The run of days at ``threshold`` or more that ends on ``ending``. A late refill does not end it: a
         stretch of at most ``bridge_days`` days with no glucocorticoid at all, between two stretches at the
@@ -350,9 +358,15 @@ def history(record: PatientRecord, context: HookContext) -> SteroidHistory:
     return SteroidHistory(levels, record.today, int(context.definition("dose_gap_bridge_days")), courses, unreadable)
 
 
+class _TreatmentStart(NamedTuple):
+    found: tuple[date, str] | None  # T_tx (day, how it was found)
+    unknown: str | None  # why T_tx may lie earlier than found, or exist though none was found
+    latest: date | None  # the latest day T_tx may be (None: there is no T_tx)
+
+
 @per_record
-def _treatment_start(record: PatientRecord, context: HookContext) -> tuple[tuple[date, str] | None, str | None]:
-    """T_tx (day, how it was found) and why it may lie earlier than found, or exist though none was found."""
+def _treatment_start(record: PatientRecord, context: HookContext) -> _TreatmentStart:
+    """T_tx, why it may lie earlier than found (or exist though none was found), and the latest day it may be."""
     steroid = history(record, context)
     absolute, per_kg = context.definition("ttx_peq_mg"), context.definition("ttx_peq_mg_per_kg")
     # with no weight, a course can be T_tx only if the patient could have weighed peq / per_kg or less
@@ -363,7 +377,8 @@ def _treatment_start(record: PatientRecord, context: HookContext) -> tuple[tuple
     found = [(first, f"IV methylprednisolone from {first.isoformat()}") for order, _, first, last in steroid.courses
              if last >= episode and is_iv_methylprednisolone(order)]
     undecided: list[tuple[date, str]] = []
-    for first, last, peq in steroid.full_levels().runs():  # a course of the episode may have begun years back
+    levels = steroid.full_levels()
+    for first, last, peq in levels.runs():  # a course of the episode may have begun years back
         if last < episode or peq <= 0:
             continue
         weight = weight_near(record, first) if peq < absolute else None
@@ -382,12 +397,22 @@ def _treatment_start(record: PatientRecord, context: HookContext) -> tuple[tuple
         break
     start = min(found, default=None)
     before = start[0] if start else date.max
+    possible = [day for day, _ in undecided if day < before]
     reasons = [why for day, why in undecided if day < before]
-    unreadable = [o.label for o in steroid.unreadable
-                  if (span := course_days(o, record.today)) is None or (span[1] >= episode and span[0] < before)]
+    unreadable = []
+    for order in steroid.unreadable:
+        span = course_days(order, record.today)
+        if span is None or (span[1] >= episode and span[0] < before):
+            unreadable.append(order.label)
+            # with no dates it may have begun today; else on its first day, or a later one of its course on which
+            # the dose read beside it went up or a step of its own began
+            possible.append(record.today if span is None else max(
+                (levels.last_rise(*span), *(step.first for step in order.steps if step.first <= span[1]))))
     if unreadable:
         reasons.insert(0, f"the dose of {', '.join(unreadable)} could not be read")
-    return start, "T_tx unknown: " + "; ".join(reasons) if reasons else None
+    # T_tx is the one found or an earlier one; with none found, the latest of the courses that may be it
+    latest = start[0] if start else max(possible, default=None)
+    return _TreatmentStart(start, "T_tx unknown: " + "; ".join(reasons) if reasons else None, latest)
 
 
 def treatment_start(record: PatientRecord, context: HookContext) -> tuple[date, str] | None:
@@ -398,11 +423,18 @@ def treatment_start(record: PatientRecord, context: HookContext) -> tuple[date, 
     by their full dates, however many years back (a patient still tapering years after T_tx). With no onset on file
     the episode is taken to reach back HISTORY_DAYS. Rules that need T_tx to be certain also ask
     :func:`why_treatment_start_unknown`."""
-    return _treatment_start(record, context)[0]
+    return _treatment_start(record, context).found
 
 
 def why_treatment_start_unknown(record: PatientRecord, context: HookContext) -> str | None:
     """Why T_tx may lie before the one found (or exist though none was): an earlier course of this episode whose
     dose could not be read, or one below 30 mg/day PEQ with no body weight on file to judge it in mg/kg (and high
     enough to be T_tx for an adult of 30 kg)."""
-    return _treatment_start(record, context)[1]
+    return _treatment_start(record, context).unknown
+
+
+def latest_treatment_start(record: PatientRecord, context: HookContext) -> date | None:
+    """The latest day T_tx may be, for a rule that errs toward a recent T_tx: the one found (an unknown T_tx lies
+    before it), else, when T_tx is unknown, the latest first day of a course that may be T_tx (today only for one
+    whose dose and dates cannot be read); None when there is no T_tx."""
+    return _treatment_start(record, context).latest

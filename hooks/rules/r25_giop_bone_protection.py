@@ -215,8 +215,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     ttx = steroids.treatment_start(record, context)
     unknown = steroids.why_treatment_start_unknown(record, context)
     # the DXA must postdate every T_tx still possible: an unknown T_tx lies before the one found, or, with none
-    # found, may be as late as today (erring toward asking for a DXA rather than counting one that may predate it)
-    latest_ttx = ttx[0] if ttx else record.today if unknown else None
+    # found, may be as late as the latest course that may be T_tx (erring toward asking for a DXA rather than
+    # counting one that may predate it)
+    latest_ttx = steroids.latest_treatment_start(record, context)
     not_before = latest_ttx - timedelta(days=int(params["dxa_before_ttx_days"])) if latest_ttx else None
     dxa_window_start = record.today - timedelta(days=int(params["dxa_window_days"]))
     protection = bone.bone_protection(record, context, dxa_window_days=int(params["dxa_window_days"]),
@@ -225,6 +226,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts.update({
         "t_tx": ttx[0] if ttx else None,
         "t_tx_unknown": unknown,
+        "t_tx_latest_possible": None if ttx else latest_ttx,
         "dxa_counts_from": max(filter(None, (dxa_window_start, not_before))),
         "calcium_vitamin_d": ", ".join(o.label for o in protection.calcium_vitamin_d) or None,
         "dxa": str(protection.dxa) if protection.dxa else None,
@@ -245,9 +247,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if "DXA" in missing and last_dxa is not None:
         found += (f"\nLast DXA on file: {last_dxa}, older than 24 months or from before this "
                   "glucocorticoid course.")
-        if unknown and not ttx and last_dxa.day is not None and last_dxa.day >= dxa_window_start:
-            found += (f" {unknown}. Until it is known, T_tx may be as late as today, so only a DXA from the last "
-                      f"{int(params['dxa_before_ttx_days'])} days counts.")
+        if unknown and not ttx and not_before and last_dxa.day is not None and last_dxa.day >= dxa_window_start:
+            found += (f" {unknown}. Until it is known, T_tx may be as late as {latest_ttx}, so only a DXA from "
+                      f"{not_before} on counts.")
     present = ("\nIn place: " + "; ".join(protection.present) + ".") if protection.present else ""
     frax = (", plus GC-adjusted FRAX (it underestimates risk at >= 30 mg/day)"
             if age >= params["frax_min_age_years"] else "; FRAX does not apply under 40 (use BMD Z-score)")

@@ -8,9 +8,10 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, steroids
-from hooks.definitions.courses import given_since
+from hooks.definitions.courses import course_days, last_dose_day
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
 from hooks.definitions.routes import systemic
+from hooks.definitions.treatment_duration import coverage, merge
 from hooks.definitions.vaccines import SERIES_DOSES, rzv_series, vaccines_given
 from hooks.record import CVX, Immunization, Observation, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
@@ -85,23 +86,47 @@ def _anti_hbs(observation: Observation, immune_level: float) -> str | None:
 
 def _immunosuppression_start(record: PatientRecord, context: HookContext, onset: date
                              ) -> tuple[tuple[date, str] | None, list[str]]:
-    """The first immunosuppressive course of this episode, and the systemic courses of this episode with no start
-    date: given, but since when is not known. A course (an order, all its dose steps) is of this episode when it is
-    given on or after the onset: started since, or still given then. One over before the onset, such as a short
-    burst for another illness, is not counted: it leaves the vaccines as due as before (erring toward the card)."""
-    starts: list[tuple[date, str]] = []
+    """The first day of the immunosuppression in use on the onset, or begun after it, with what was given that day;
+    and the systemic courses of this episode with no start date: given, but since when is not known.
+
+    Immunosuppression is read as days on it, not as orders: a glucocorticoid's dosed days, another agent's days
+    until its next dose is due (treatment_duration.coverage), an anti-CD20's days until it is no longer in use (the
+    anti_cd20_in_use_days definition). Days a late refill's gap apart (dose_gap_bridge_days) are one run, so a course
+    continued in a new order, at a new dose or with another agent began when its first day was. A run over before
+    the onset, such as a short burst for another illness, is not counted: it leaves the vaccines as due as before
+    (erring toward the card)."""
     history = steroids.history(record, context)
-    of_episode = {id(order) for order, _, _, last in history.courses if last >= onset}
-    for order, peq, first, _ in history.courses:
-        if id(order) in of_episode:
-            starts.append((first, f"{order.label} ({peq:g} mg/day prednisone-equivalent)"))
-    # a glucocorticoid whose dose cannot be read was still given from its start; tacrolimus ointment or
-    # ciclosporin eye drops suppress no immunity (the steroid history leaves local glucocorticoids out already)
-    given = [(o, f"{o.label} (dose unreadable)") for o in history.unreadable_since(onset)]
-    given += [(o, o.label) for o in systemic(given_since(record, *IMMUNOSUPPRESSANTS, since=onset))]
-    starts += [(o.start, label) for o, label in given if o.start is not None]
-    undated = [o.label for o, _ in given if o.start is None]
-    return min(starts, key=lambda s: s[0], default=None), undated
+    anti_cd20_days = int(context.definition("anti_cd20_in_use_days"))
+    given: list[tuple[date, date, str]] = [(first, last, f"{order.label} ({peq:g} mg/day prednisone-equivalent)")
+                                           for order, peq, first, last in history.courses if peq > 0]
+    # a glucocorticoid whose dose cannot be read was still given on its days
+    given += [(*span, f"{o.label} (dose unreadable)") for o in history.unreadable
+              if (span := course_days(o, record.today)) is not None]
+    # tacrolimus ointment or ciclosporin eye drops suppress no immunity (the steroid history leaves local
+    # glucocorticoids out already)
+    agents = systemic(record.medications_in(*IMMUNOSUPPRESSANTS))
+    for order in agents:
+        if order.in_group("rituximab"):
+            last = last_dose_day(order, record.today)
+            span = (None if order.start is None or last is None
+                    else (order.start, min(last + timedelta(days=anti_cd20_days), record.today)))
+            label = f"{order.label} (anti-CD20, in use for {anti_cd20_days} days after its last dose)"
+        else:
+            span, label = coverage(order, record.today), order.label
+        if span is not None:
+            given.append((*span, label))
+    # an order to start after today has given nothing yet
+    runs = merge([(first, last) for first, last, _ in given if first <= last],
+                 int(context.definition("dose_gap_bridge_days")))
+    began = next((first for first, last in runs if last >= onset), None)
+    started = None if began is None else (began, " + ".join(dict.fromkeys(label for first, _, label in given
+                                                                           if first == began)))
+    # given, with no start date, on or after the onset (an anti-CD20 still in use then)
+    cd20_since = onset - timedelta(days=anti_cd20_days)
+    undated = [o.label for o in history.unreadable_since(onset) if o.start is None]
+    undated += [o.label for o in agents if o.start is None and (last := last_dose_day(o, record.today)) is not None
+                and last >= (cd20_since if o.in_group("rituximab") else onset)]
+    return started, undated
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:

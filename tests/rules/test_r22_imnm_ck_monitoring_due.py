@@ -4,11 +4,14 @@ asked for when a row that judges it (R15, R16, R17, R21) would decide now but th
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
+
+import pytest
 
 from fhir_fixtures.builders import CK, IMNM_SNOMED, IVIG_CVX, PREDNISONE_20, RITUXIMAB, ROUTE_IV, Chart
 from fhir_fixtures.r15_hmgcr_add_ivig_inadequate_response import hmgcr_on_two_agents
 from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
-from fhir_fixtures.r22_imnm_ck_monitoring_due import early_chart, unweighed_chart
+from fhir_fixtures.r22_imnm_ck_monitoring_due import early_chart, unweighed_chart, unweighed_long_course
 from fhir_fixtures.r31_ici_myositis import PEMBROLIZUMAB
 from hooks.rule import Fired, Quiet
 from hooks.rules.r22_imnm_ck_monitoring_due import evaluate
@@ -44,13 +47,31 @@ def test_an_unknown_t_tx_takes_the_early_interval(kb, today):
     assert card is not None and card["summary"] == "CK due: last CK 45 days ago (interval 30 d)"
     assert entry["facts"]["t_tx"] is None and entry["facts"]["interval_days"] == 30
     assert "50 kg or less, and no body weight is on file" in entry["facts"]["t_tx_unknown"]
-    assert (f"{entry['facts']['t_tx_unknown']}. Until it is known, treatment may have started within the last 180 "
-            "days: check CK every 30 days.") in card["detail"]
+    assert (f"{entry['facts']['t_tx_unknown']}. Until it is known, treatment may have started as late as "
+            f"{today - timedelta(days=55)} (55 days ago): check CK every 30 days.") in card["detail"]
+    assert entry["facts"]["t_tx_latest_possible"] == (today - timedelta(days=55)).isoformat()
     card, entry = _result(kb, unweighed_chart(today, weight_kg=50))
     assert card is not None and entry["facts"]["interval_days"] == 30 and entry["facts"]["t_tx_unknown"] is None
     card, entry = _result(kb, unweighed_chart(today, weight_kg=70))
     assert card is None and entry["reason"] == "last CK 45 days ago, within the 90-day interval"
     assert entry["facts"]["t_tx"] is None and entry["facts"]["t_tx_unknown"] is None
+
+
+@pytest.mark.parametrize(("course_start", "interval"), [(-800, 90), (-181, 90), (-180, 30)])
+def test_an_unknown_t_tx_is_no_later_than_the_courses_that_may_be_it(kb, today, course_start, interval):
+    """Prednisone 20 mg/day plus methotrexate, never weighed: T_tx is unknown (T_tx at 40 kg or less) but no later
+    than the course's first day. R22 took T_tx to be possibly today and asked every 30 days for a CK, saying
+    treatment 'may have started within the last 180 days' of a course begun 800 days ago (review). The early
+    phase's 30 days apply only when that first day is within 180 days."""
+    chart = unweighed_long_course(today, course_start)
+    card, entry = _result(kb, chart)
+    assert entry["facts"]["t_tx_unknown"] is not None and entry["facts"]["t_tx"] is None
+    assert entry["facts"]["interval_days"] == interval
+    assert (card is None) is (interval == 90)
+    if card is not None:
+        assert (f"treatment may have started as late as {chart.at(course_start)} (180 days ago): "
+                "check CK every 30 days.") in card["detail"]
+    assert entry["facts"]["t_tx_latest_possible"] == chart.at(course_start)
 
 
 def test_an_unknown_t_tx_before_one_found_past_the_early_phase_keeps_the_stable_interval(kb, today):

@@ -103,20 +103,31 @@ def test_dxa_must_not_predate_the_course_by_more_than_six_months(kb, today):
 def test_with_t_tx_unknown_a_dxa_counts_only_if_it_postdates_every_possible_t_tx(kb, today):
     """Prednisone 25 mg/day for a year and no body weight: T_tx is unknown (the course is T_tx at 50 kg or less).
     R25 read that as 'no T_tx' and counted a DXA 600 days old that predates the course by 8 months, while the same
-    chart with a 45 kg weight asked for a DXA (audit F5). T_tx may be as late as today, so a DXA counts only from
-    180 days ago; a weight that settles T_tx settles the DXA too."""
+    chart with a 45 kg weight asked for a DXA (audit F5). T_tx may be as late as the course's first day (not today:
+    review), so a DXA counts only from 180 days before it; a weight that settles T_tx settles the DXA too."""
     card = _card(kb, unweighed_chart(today, dxa_day=-600), today)
     entry = _entry(kb, unweighed_chart(today, dxa_day=-600), today)
     assert card["summary"] == "Bone protection incomplete on long-term steroids: no DXA"
     assert entry["facts"]["t_tx"] is None and "50 kg or less" in entry["facts"]["t_tx_unknown"]
-    assert entry["facts"]["dxa_counts_from"] == (today - timedelta(days=180)).isoformat()
-    assert (f"{entry['facts']['t_tx_unknown']}. Until it is known, T_tx may be as late as today, so only a DXA "
-            "from the last 180 days counts.") in card["detail"]
-    assert _card(kb, unweighed_chart(today, dxa_day=-180), today) is None
-    assert _card(kb, unweighed_chart(today, dxa_day=-181), today) is not None
+    assert entry["facts"]["dxa_counts_from"] == (today - timedelta(days=545)).isoformat()
+    assert (f"{entry['facts']['t_tx_unknown']}. Until it is known, T_tx may be as late as "
+            f"{today - timedelta(days=365)}, so only a DXA from {today - timedelta(days=545)} on counts."
+            ) in card["detail"]
+    assert _card(kb, unweighed_chart(today, dxa_day=-545), today) is None
+    assert _card(kb, unweighed_chart(today, dxa_day=-546), today) is not None
     assert _card(kb, unweighed_chart(today, dxa_day=-600, weight_kg=45), today) is not None  # T_tx D-365
     known = _entry(kb, unweighed_chart(today, dxa_day=-600, weight_kg=90), today)  # no T_tx: 24 months
     assert known["status"] == "not-fired" and known["facts"]["t_tx_unknown"] is None
+    assert entry["facts"]["t_tx_latest_possible"] == (today - timedelta(days=365)).isoformat()
+
+
+def test_with_t_tx_unknown_a_dxa_after_the_course_began_counts(kb, today):
+    """Prednisone 25 mg/day for 800 days, never weighed, and a DXA 400 days ago, well after the course began: R25
+    took T_tx to be possibly today and asked for a DXA 'from before this glucocorticoid course' (review). Whichever
+    day T_tx is, it is no later than the course's first day."""
+    entry = _entry(kb, unweighed_chart(today, dxa_day=-400, course_start=-800), today)
+    assert entry["status"] == "not-fired" and entry["facts"]["t_tx_unknown"] is not None
+    assert entry["facts"]["dxa"].endswith(f"({today - timedelta(days=400)})")
 
 
 def test_a_dxa_older_than_24_months_is_not_explained_by_an_unknown_t_tx(kb, today):

@@ -180,21 +180,76 @@ def test_an_unreadable_glucocorticoid_ended_before_the_onset_did_not_start_immun
         f"prednisone 20 MG Oral Tablet (dose unreadable) from {_new(today).at(-400)}")
 
 
-@pytest.mark.parametrize("earlier", ["prednisone burst", "rituximab"])
-def test_a_course_over_before_the_onset_did_not_start_immunosuppression(kb, today, earlier):
-    """Onset 40 days ago. A 5-day prednisone burst that ended 56 days before it (or a rituximab infusion 10 days
-    before it) counted as 'immunosuppression started' more than 30 days ago, which silenced the card for
-    prednisone started 10 days ago (audit F6). Only a course given on or after the onset is of this episode."""
-    chart = _new(today, onset=-40)
-    if earlier == "rituximab":
-        chart.medication(RITUXIMAB, 1000, "mg", start=-50, end=-50, status="completed", route=ROUTE_IV)
-    else:
-        chart.medication(PREDNISONE_20, 40, "mg", start=-100, end=-96, status="completed")
+def test_a_course_over_before_the_onset_did_not_start_immunosuppression(kb, today):
+    """Onset 40 days ago. A 5-day prednisone burst that ended 56 days before it counted as 'immunosuppression
+    started' more than 30 days ago, which silenced the card for prednisone started 10 days ago (audit F6). Only
+    immunosuppression still in use on or after the onset is of this episode."""
+    chart = _new(today, onset=-40).medication(PREDNISONE_20, 40, "mg", start=-100, end=-96, status="completed")
     card, entry = _outcome(kb, chart, today)
     assert card is not None and "immunosuppression not started yet" in card["detail"]
     assert entry["facts"]["immunosuppression_start"] is None
     card, entry = _outcome(kb, chart.medication(PREDNISONE_20, 60, "mg", start=-10), today)
     assert card is not None and f"immunosuppression started {chart.at(-10)}" in card["detail"]
+
+
+def _prior(chart, resource_id):
+    """Link the chart's last order to the order ``resource_id`` as its priorPrescription."""
+    chart.resources["medications"][-1]["priorPrescription"] = {"reference": f"MedicationRequest/{resource_id}"}
+    return chart
+
+
+SPLIT = {
+    "prednisone": lambda c: c.medication(PREDNISONE_20, 60, "mg", start=-50, end=-21, status="completed",
+                                         resource_id="first").medication(PREDNISONE_20, 40, "mg", start=-20),
+    "prednisone linked": lambda c: _prior(c.medication(PREDNISONE_20, 60, "mg", start=-50, end=-21,
+                                                       status="completed", resource_id="first")
+                                          .medication(PREDNISONE_20, 40, "mg", start=-20), "first"),
+    "prednisone refilled late": lambda c: c.medication(PREDNISONE_20, 60, "mg", start=-50, end=-24,
+                                                       status="completed").medication(PREDNISONE_20, 40, "mg",
+                                                                                      start=-17),
+    "methotrexate": lambda c: c.medication(METHOTREXATE_2_5, 15, "mg", start=-50, end=-22, status="completed",
+                                           period=1, period_unit="wk").medication(
+        METHOTREXATE_2_5, 20, "mg", start=-20, period=1, period_unit="wk"),
+}
+
+
+@pytest.mark.parametrize("course", SPLIT)
+def test_a_course_continued_in_a_new_order_across_the_onset_started_with_its_first_order(kb, today, course):
+    """Onset 20 days ago; a course given since 50 days ago, its order completed before the onset and continued
+    (a new dose, a link to the order before, a refill a few days late) in a new one: R29 said immunosuppression
+    started on the new order's day, 20 days ago, and asked for vaccines 'before immunosuppression' of a patient on
+    it for 50 days (review). The run of days on it started with the first order."""
+    chart = SPLIT[course](_new(today, onset=-20))
+    card, entry = _outcome(kb, chart, today)
+    assert card is None and entry["reason"] == f"immunosuppression started {chart.at(-50)}, more than 30 days ago"
+
+
+@pytest.mark.parametrize(("infusions", "onset", "start"), [((-35, -21), -20, -35), ((-25,), -20, -25),
+                                                            ((-50,), -40, -50)])
+def test_anti_cd20_given_before_the_onset_and_still_in_use_is_immunosuppression(kb, today, infusions, onset, start):
+    """Rituximab 1 g on D-35 and D-21 and myositis onset charted on D-20 made 'immunosuppression not started yet'
+    (review): B cells stay depleted for months after the last dose (the anti_cd20_in_use_days definition), so
+    immunosuppression began with the first infusion, and is named."""
+    chart = _new(today, onset=onset)
+    chart.medication(RITUXIMAB, 1000, "mg", start=infusions[0], end=infusions[-1], status="completed",
+                     route=ROUTE_IV, period=14, count=len(infusions))
+    card, entry = _outcome(kb, chart, today)
+    assert entry["facts"]["immunosuppression_start"].startswith("rituximab")
+    assert entry["facts"]["immunosuppression_start"].endswith(f"from {chart.at(start)}")
+    if start < -30:
+        assert card is None and entry["reason"] == f"immunosuppression started {chart.at(start)}, more than 30 days ago"
+    else:
+        assert f"immunosuppression started {chart.at(start)} (rituximab" in card["detail"]
+
+
+def test_anti_cd20_no_longer_in_use_at_the_onset_did_not_start_immunosuppression(kb, today):
+    chart = _new(today, onset=-20).medication(RITUXIMAB, 1000, "mg", start=-386, end=-386, status="completed",
+                                              route=ROUTE_IV)
+    card, entry = _outcome(kb, chart, today)
+    assert card is not None and "immunosuppression not started yet" in card["detail"]
+    site = with_params(kb, "definitions", anti_cd20_in_use_days=366)
+    card, entry = _outcome(site, chart, today)
+    assert card is None and entry["facts"]["immunosuppression_start"].endswith(f"from {chart.at(-386)}")
 
 
 def test_a_course_still_given_at_the_onset_counts_from_its_first_day(kb, today):
