@@ -153,8 +153,11 @@ _FIGURE = re.compile(r"\d")
 
 
 def dose_per_administration(dosage: Dosage, medication: Concept, weight_kg: float | None = None,
-                            bsa_m2: float | None = None, ingredient: str | None = None) -> Amount | None:
-    """mg given each time; None if the unit is unknown or a needed weight/BSA is missing."""
+                            bsa_m2: float | None = None, ingredient: str | None = None, *,
+                            a_day: float | None = None) -> Amount | None:
+    """mg given each time; None if the unit is unknown or a needed weight/BSA is missing. A per-day dose is shared
+    over ``a_day`` administrations where the caller reads them (:func:`per_body_each_time`), else over those of a
+    day of its timing."""
     dose = dosage.dose
     if dose is None:
         return None
@@ -162,9 +165,10 @@ def dose_per_administration(dosage: Dosage, medication: Concept, weight_kg: floa
     plain = convert(dose.value, unit, "mg")
     if plain is not None:
         return Amount(plain, f"{dose.value:g} {dose.unit}")
-    per_body = _per_body_each_time(dosage)
-    if per_body is not None:
-        written, mg_each = per_body
+    body_based = per_body_each_time(
+        dosage.dose, a_day if a_day is not None else administrations_per_dose_day(dosage.timing))
+    if body_based is not None:
+        written, mg_each = body_based
         size = weight_kg if written.basis == "kg" else bsa_m2
         if mg_each is None or size is None:
             return None
@@ -192,14 +196,16 @@ class PerBody:
     per_day: bool  # written per day ('mg/kg/day'): the day's amount, shared over its administrations
 
 
-# Every spelling of a per-kg or per-m2 dose: a mass unit (factor from hooks.units), per kg or m2, optionally per day
-_MASSES = ("mg", "g", "mcg", "ug", "µg")
+# Every spelling of a per-kg or per-m2 dose: a mass unit (factor from hooks.units), per kg or m2, optionally per day.
+# The one source of these spellings: the free-text sig reader (hooks.definitions.dose_basis) matches these too.
+MASS_UNITS = ("mg", "g", "mcg", "ug", "µg")
 _BODY = {"kg": "kg", "m2": "m2", "m^2": "m2", "[m2]": "m2", "m²": "m2"}
 _PER_DAY = {"": False, "/d": True, "/day": True}
 _PER_BODY: dict[str, tuple[float, str, bool]] = {
     f"{mass}/{body}{day}": (factor, basis, per_day)
-    for mass in _MASSES if (factor := convert(1.0, mass, "mg")) is not None
+    for mass in MASS_UNITS if (factor := convert(1.0, mass, "mg")) is not None
     for body, basis in _BODY.items() for day, per_day in _PER_DAY.items()}
+PER_BODY_UNITS = frozenset(_PER_BODY)
 PER_KG_UNITS = frozenset(unit for unit, (_, basis, _) in _PER_BODY.items() if basis == "kg")
 PER_M2_UNITS = frozenset(unit for unit, (_, basis, _) in _PER_BODY.items() if basis == "m2")
 
@@ -219,21 +225,50 @@ def per_body(dose: Quantity | None) -> PerBody | None:
     return PerBody(dose.value * factor, basis, per_day)
 
 
-def _per_body_each_time(dosage: Dosage) -> tuple[PerBody, float | None] | None:
-    """A dose written per kg or m2 and its mg per kg (or m2) given each time: a per-day dose shared over the day's
-    administrations ("2 mg/kg/day twice daily" is 1 mg/kg each time; None when how often is not known)."""
-    written = per_body(dosage.dose)
+def administrations_per_dose_day(timing: Timing) -> float | None:
+    """Administrations on each day the timing gives a dose, for a timing that gives doses every day of its repeat
+    (daily, twice daily, every 8 hours; named weekdays of a daily repeat, Mon-Fri, only pick the days). None for a
+    timing that gives them less often than daily (weekly, every other day, monthly) or does not say how often:
+    a day's dose cannot be shared over the administrations of such a day."""
+    every_day = periods_per_day(replace(timing, days_of_week=()))
+    return every_day if every_day is not None and every_day >= 1 - 1e-9 else None
+
+
+def per_day_contradiction(dosage: Dosage) -> str | None:
+    """Why a dose written per day ('0.4 g/kg/day', '15 mg/m2/d') on a timing that gives doses less often than daily
+    (once weekly, every other day, monthly) is not read, for the card; else None. Such an order contradicts itself:
+    it is named, never read as the day's dose given each time nor shared over the calendar's days (15 mg/m2/d once
+    weekly is not 105 mg/m2 a week). A per-day dose with no frequency is no contradiction: its day is known."""
+    dose, written, per_day = dosage.dose, per_body(dosage.dose), periods_per_day(dosage.timing)
+    if (dose is None or written is None or not written.per_day or per_day is None
+            or administrations_per_dose_day(dosage.timing) is not None):
+        return None
+    apart = 1 / per_day
+    how_often = ("once weekly" if abs(apart - 7) < 1e-9 else f"every {round(apart)} days"
+                 if abs(apart - round(apart)) < 1e-9 else f"{per_day * 7:.3g} days a week")
+    return (f"dose written per day ({dose.value:g} {dose.unit}) on a schedule less often than daily ({how_often}): "
+            "a contradictory order, not read; write the dose given each time")
+
+
+def per_body_each_time(dose: Quantity | None, a_day: float | None) -> tuple[PerBody, float | None] | None:
+    """A dose written per kg or m2 and its mg per kg (or m2) given each time: a per-day dose shared over ``a_day``,
+    the administrations of a day it is given ("2 mg/kg/day twice daily" is 1 mg/kg each time, "0.4 g/kg/day Mon-Fri"
+    0.4 g/kg): :func:`administrations_per_dose_day` of its timing, or for a cyclic IVIG order the administrations
+    of a day of its cycle (courses.dose_run's ``a_day``: 0.4 g/kg/day for 5 days every 4 weeks). None each time
+    where ``a_day`` is None (no frequency, or given less often than daily: :func:`per_day_contradiction`). The one
+    reader of a per-body dose each time: the dose checks, R27 and treatment_duration's IVIG cycle read it here."""
+    written = per_body(dose)
     if written is None:
         return None
     if not written.per_day:
         return written, written.mg
-    per_day = periods_per_day(dosage.timing)
-    return written, (written.mg / per_day if per_day else None)
+    return written, (written.mg / a_day if a_day else None)
 
 
 def mg_per_body_day(dose: Quantity | None, per_day: float | None, basis: str) -> float | None:
     """mg per kg (``basis`` 'kg') or per m2 ('m2') on a day, of a dose ordered per that: per dose x ``per_day``, or
-    the amount per day as written; None for a dose not ordered per ``basis``."""
+    the amount per day as written; None for a dose not ordered per ``basis``. A per-day dose on a timing less
+    often than daily is the caller's to refuse (:func:`per_day_contradiction`; dose_basis.read_dose does)."""
     written = per_body(dose)
     if written is None or written.basis != basis:
         return None
@@ -250,7 +285,7 @@ def mg_per_kg_day(dose: Quantity | None, per_day: float | None) -> float | None:
 def mg_per_kg(dosage: Dosage) -> float | None:
     """mg per kg of body weight given each time, for a dose ordered per kg (g/kg and mcg/kg converted; a mg/kg/day
     dose is shared over the day's administrations, so "2 mg/kg/day twice daily" is 1 mg/kg each time)."""
-    found = _per_body_each_time(dosage)
+    found = per_body_each_time(dosage.dose, administrations_per_dose_day(dosage.timing))
     return found[1] if found is not None and found[0].basis == "kg" else None
 
 

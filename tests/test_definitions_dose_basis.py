@@ -20,9 +20,10 @@ from fhir_fixtures.builders import (
 )
 from fhir_fixtures.r06_prednisone_adult_dose_check import PRED_EYE_DROPS
 from fhir_fixtures.r08_mtx_once_weekly_hard_stop import ONCE_WEEKLY_SIGS_NAMING_OTHER_DAYS
+from hooks import dosing
 from hooks.context import HookContext
 from hooks.definitions import dose_basis
-from hooks.record import Timing, build_record, read_order
+from hooks.record import Quantity, Timing, build_record, read_order
 from tests.conftest import explained, run
 
 
@@ -192,6 +193,54 @@ def test_text_only_sig_disagreeing_with_structured_timing_is_a_problem(kb, today
     assert dose.problem is None and dose.from_text and dose.once_weekly and dose.mg == 15
 
 
+@pytest.mark.parametrize("unit", sorted(dosing.PER_BODY_UNITS))
+def test_a_sig_reads_every_per_kg_and_per_m2_spelling_as_the_structured_dose_does(unit):
+    """Review: the sig reader kept its own list of units (mg/kg, g/kg, mg/m2, mg/m², mg, g...), so '0.75 g/m2' was
+    not a BSA dose and '15000 mcg/kg' no dose at all. Its spellings are now hooks.dosing's one table."""
+    parsed = dose_basis.read_text(f"cyclophosphamide 0.75 {unit} IV once")
+    assert parsed is not None and parsed.dose is not None
+    assert dosing.per_body(parsed.dose) == dosing.per_body(Quantity(0.75, unit))
+
+
+@pytest.mark.parametrize(("text", "value", "unit", "per_day"), [
+    ("0.75 g/m2 IV once", 0.75, "g/m2", None),
+    ("0.75 g / m2 IV once", 0.75, "g/m2", None),
+    ("15000 mcg/kg IV once", 15_000, "mcg/kg", None),
+    ("15000 \u03bcg/kg IV once", 15_000, "\u00b5g/kg", None),  # a Greek mu, spelled as the structured reader does
+    ("500 mcg by mouth daily", 500, "mcg", 1),
+    ("2 mg/kg/d twice daily", 2, "mg/kg/d", 2),  # was '2 mg/kg' twice daily: a doubled day's dose
+    ("0.4 g/kg/day IV for 5 days", 0.4, "g/kg/day", 1),  # was 0.4 g, a flat dose
+])
+def test_a_sig_in_any_mass_unit_per_kg_or_per_m2_is_read(text, value, unit, per_day):
+    parsed = dose_basis.read_text(text)
+    assert parsed is not None and parsed.dose is not None
+    assert (parsed.dose.value, parsed.dose.unit) == (value, unit)
+    assert (parsed.frequency.per_day if parsed.frequency else None) == per_day
+
+
+def test_a_sig_per_m2_in_grams_gives_its_mg_on_the_bsa(kb, today):
+    """0.75 g/m2 in a text-only sig is 750 mg/m2, as the structured dose is: 1,350 mg on 1.8 m2 (it was unread)."""
+    resource = Chart(today).medication_request("cyclophosphamide", None, None, start=0, text="0.75 g/m2 IV once")
+    del resource["dosageInstruction"][0]["timing"]
+    dose = dose_basis.read_dose(_order(kb, resource), 70, 1.8)
+    assert dose.problem is None and dose.per_m2 and dose.mg == pytest.approx(1350)
+
+
+@pytest.mark.parametrize(("unit", "period_unit", "sig"), [
+    ("mg/m2/d", "wk", "15 mg/m2/d once weekly"), ("mg/m2/day", "mo", "500 mg/m2/day monthly")])
+def test_a_per_day_dose_given_less_often_than_daily_is_named_not_read(kb, today, unit, period_unit, sig):
+    """Review: a child's methotrexate 15 mg/m2/d once weekly read as 105 mg/m2 a week (R32 warned '111.3
+    mg/week'); it contradicts itself, so it is named as not read, whether structured or in the sig."""
+    value = float(sig.split()[0])
+    structured = _order(kb, Chart(today).medication_request(METHOTREXATE_2_5, value, unit, start=0,
+                                                            period_unit=period_unit))
+    dose = dose_basis.read_dose(structured, 30, 1.06)
+    assert "a contradictory order" in (dose.problem or "")
+    text_only = Chart(today).medication_request(METHOTREXATE_2_5, None, None, start=0, text=sig)
+    del text_only["dosageInstruction"][0]["timing"]
+    assert dose_basis.read_dose(_order(kb, text_only), 30, 1.06).problem
+
+
 def test_unconvertible_unit_is_reported(kb, today):
     order = _order(kb, Chart(today).medication_request(METHOTREXATE_2_5, 0.6, "mL", start=0))
     assert "mL" in (dose_basis.read_dose(order).problem or "")
@@ -342,6 +391,16 @@ def test_an_oral_steroid_is_prednisone_or_prednisolone_by_mouth_and_never_a_loca
     record, context = _record_and_context(kb, chart, today)
     assert dose_basis.oral_steroid(context.draft_orders[0]) == ingredient
     assert bool(dose_basis.needs(record, context)) is (ingredient is not None)
+
+
+@pytest.mark.parametrize(("sig", "height"), [("0.75 g/m2 IV once", True), ("750 mg/m2 IV once", True),
+                                           ("15000 mcg/kg IV once", False)])
+def test_a_text_only_sig_per_kg_or_per_m2_in_any_mass_unit_needs_a_weight(kb, today, sig, height):
+    """Review: cyclophosphamide '750 mg/m2 IV once' needed a height and '0.75 g/m2 IV once' did not (R33 quiet)."""
+    chart = Chart(today, age=50).draft("cyclophosphamide", None, None, route=ROUTE_IV, text=sig)
+    record, context = _record_and_context(kb, chart, today)
+    [need] = dose_basis.needs(record, context)
+    assert (need.weight, need.height) == (True, height)
 
 
 def test_paediatric_methotrexate_needs_a_bsa(kb, today):

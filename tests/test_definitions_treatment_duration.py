@@ -348,3 +348,22 @@ def test_the_days_of_an_ivig_cycle(kb, today, order, days):
     chart = Chart(today).weight(70).medication(IVIG_CVX, 1, "g/kg", route=ROUTE_IV, **order)
     record, _ = _evaluate(kb, chart)
     assert td.ivig_cycle(record.medications[0], 70, today) == (None if days is None else 70_000 * days, days)
+
+
+
+@pytest.mark.parametrize(("order", "duration"), [
+    ({"count": 5, "day_of_week": ["mon", "tue", "wed", "thu", "fri"]}, None),
+    ({"count": 10, "frequency": 2}, None),
+    ({"period": 4, "period_unit": "wk"}, 5),
+], ids=["Mon-Fri", "twice daily", "every 4 weeks for 5 days"])
+def test_a_per_day_ivig_dose_is_shared_over_the_administrations_of_a_day_of_its_cycle(kb, today, order, duration):
+    """Review: 0.4 g/kg/day was divided by the administrations per calendar day: Monday to Friday it read as
+    0.56 g/kg a dose (2.8 g/kg a cycle), every 4 weeks as 11.2 g/kg (56 g/kg a cycle), feeding the taper's IVIG
+    reading. It is 2 g/kg a cycle, as R27 reads it (one reader, hooks.dosing.per_body_each_time)."""
+    chart = Chart(today).weight(70)
+    resource = chart.medication_request(IVIG_CVX, 0.4, "g/kg/day", route=ROUTE_IV, start=-30, **order)
+    if duration:
+        resource["dosageInstruction"][0]["timing"]["repeat"].update({"duration": duration, "durationUnit": "d"})
+    chart.resources["medications"].append(resource)
+    record, _ = _evaluate(kb, chart)
+    assert td.ivig_cycle(record.medications[0], 70, today).mg == pytest.approx(140_000)

@@ -26,6 +26,7 @@ from hooks.dosing import (
     mosteller_bsa,
     oral_steroid_product,
     per_body,
+    per_day_contradiction,
     periods_per_day,
     practical_dose,
     prednisone_equivalent,
@@ -155,6 +156,47 @@ def test_a_per_kg_per_day_dose_is_the_whole_days_amount():
     order = MedicationOrder("MedicationRequest", "x", _concept("azathioprine 50 MG Oral Tablet", "azathioprine"),
                             "active", "order", None, None, None, (_dosage(2, "mg/kg/day", **twice),))
     assert daily_mg(order, weight_kg=70) == pytest.approx(140)
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+
+
+@pytest.mark.parametrize(("unit", "timing", "each"), [
+    ("g/kg/day", {"frequency": 1, "period": 1, "period_unit": "d", "days_of_week": WEEKDAYS}, 400),
+    ("mg/kg/day", {"frequency": 2, "period": 1, "period_unit": "d", "days_of_week": WEEKDAYS}, 0.2),
+    ("mg/kg/day", {"code": "Q8H"}, 0.4 / 3),
+    ("mg/kg/day", {"frequency": 1, "period": 12, "period_unit": "h"}, 0.2),
+], ids=["Mon-Fri daily", "Mon-Fri twice daily", "every 8 hours", "every 12 hours"])
+def test_a_per_day_dose_is_shared_over_the_administrations_of_a_day_it_is_given(unit, timing, each):
+    """Review: a per-day dose was divided by the administrations per calendar day, so 0.4 g/kg/day Monday to
+    Friday read as 0.56 g/kg each time (x 7/5), IVIG's cycle with it. The days named only pick the days."""
+    assert mg_per_kg(_dosage(0.4, unit, **timing)) == pytest.approx(each)
+    assert per_day_contradiction(_dosage(0.4, unit, **timing)) is None
+
+
+@pytest.mark.parametrize(("unit", "timing", "how_often"), [
+    ("mg/m2/d", {"frequency": 1, "period": 1, "period_unit": "wk"}, "once weekly"),
+    ("mg/m2/day", {"frequency": 1, "period": 1, "period_unit": "mo"}, "every 30 days"),
+    ("mg/kg/day", {"frequency": 1, "period": 2, "period_unit": "d"}, "every 2 days"),
+    ("g/kg/day", {"code": "QW"}, "once weekly"),
+    ("mg/kg/day", {"days_of_week": ("mon", "thu")}, "2 days a week"),
+], ids=["weekly", "monthly", "every other day", "coded weekly", "named weekdays, no daily repeat"])
+def test_a_per_day_dose_given_less_often_than_daily_is_a_contradiction_not_read(unit, timing, how_often):
+    """Review: 15 mg/m2/d once weekly read as 105 mg/m2 a week (R32's confident 111 mg/week), 500 mg/m2/day
+    monthly as 15,000 mg/m2 each time. Which was meant is not guessed: the order is named as contradictory."""
+    dosage = _dosage(15, unit, **timing)
+    concept = _concept("cyclophosphamide 500 MG Injection", "cyclophosphamide")
+    assert dose_per_administration(dosage, concept, weight_kg=30, bsa_m2=1.0) is None
+    assert mg_per_kg(dosage) is None
+    assert f"on a schedule less often than daily ({how_often}): a contradictory order" in (
+        per_day_contradiction(dosage) or "")
+
+
+def test_a_per_day_dose_with_no_frequency_is_no_contradiction():
+    """Its day is known (mg/kg/day with no frequency is the day's dose); only its dose each time is not."""
+    dosage = _dosage(2, "mg/kg/day", code="SOMETIMES")
+    assert per_day_contradiction(dosage) is None and mg_per_kg(dosage) is None
+    assert per_day_contradiction(_dosage(15, "mg/m2", period=1, period_unit="wk")) is None  # not written per day
 
 
 @pytest.mark.parametrize(("value", "unit", "mg", "basis", "per_day"), [

@@ -27,7 +27,7 @@ from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.routes import is_local_order
 from hooks.definitions.steroids import is_intramuscular, is_intravenous, is_iv_methylprednisolone
 from hooks.record import Dosage, MedicationOrder, PatientRecord, Quantity, Timing, unread_newer
-from hooks.units import DAYS_PER_UNIT
+from hooks.units import DAYS_PER_UNIT, GREEK_MU, MICRO_SIGN
 
 ORAL_STEROIDS = ("prednisone", "prednisolone")
 # Drugs whose dose check needs a weight even when written in mg (R06, R07, R12, R27, R32).
@@ -125,8 +125,16 @@ class TextDose:
 _THOUSANDS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)"
 _THOUSANDS_NUMBER = re.compile(_THOUSANDS)
 _DECIMAL_COMMA = r"\d+,\d{1,2}(?!\d)"
-_AMOUNT = re.compile(rf"(?<![\d.,])({_THOUSANDS}|{_DECIMAL_COMMA}|\d+(?:\.\d+)?)\s*"
-                     r"(mg/kg|g/kg|mg/m2|mg/m²|mg|g|grams?|tablets?|tabs?)(?![a-z0-9])", re.I)
+# The units a sig's amount may be in: every per-kg and per-m2 spelling hooks.dosing reads (0.75 g/m2, 15000 mcg/kg,
+# 2 mg/kg/day; its one table of them, so that a sig reads as the structured dose does), its plain mass units, and
+# words for grams and tablets; longest first, so that 'mg/kg/day' is not read as 'mg/kg' or 'mg', each written with
+# any spaces around its '/' and a Greek mu or the micro sign
+_TEXT_UNITS = {"gram": "g", "grams": "g", "tablet": "{tbl}", "tablets": "{tbl}", "tab": "{tbl}", "tabs": "{tbl}"}
+_UNIT_SPELLINGS = "|".join(
+    re.escape(unit).replace("/", r"\s*/\s*").replace(MICRO_SIGN, f"[{MICRO_SIGN}{GREEK_MU}]")
+    for unit in sorted({*dosing.PER_BODY_UNITS, *dosing.MASS_UNITS, *_TEXT_UNITS}, key=lambda u: (-len(u), u)))
+_AMOUNT = re.compile(rf"(?<![\d.,])({_THOUSANDS}|{_DECIMAL_COMMA}|\d+(?:\.\d+)?)\s*({_UNIT_SPELLINGS})(?![a-z0-9])",
+                     re.I)
 _RANGE = re.compile(r"\d\s*(?:-|–|to)\s*\d", re.I)
 _MULTI_STEP = re.compile(r"\b(then|taper|reduce|decrease|increase|titrate|followed|alternat\w*|sliding)\b", re.I)
 _TIMES = re.compile(r"\d\s*[x×*]\s*\d", re.I)
@@ -375,9 +383,8 @@ def read_text(text: str | None) -> TextDose | None:
         return None
     value, unit = amounts[0]
     value = value.replace(",", "") if _THOUSANDS_NUMBER.fullmatch(value) else value.replace(",", ".")
-    unit = unit.replace("²", "2")
-    unit = {"gram": "g", "grams": "g", "tablet": "{tbl}", "tablets": "{tbl}", "tab": "{tbl}",
-            "tabs": "{tbl}"}.get(unit, unit)
+    unit = dosing.unit_key(Quantity(0.0, unit))  # as the structured reader spells it: 'g / m2' is 'g/m2'
+    unit = _TEXT_UNITS.get(unit, unit)
     found = _frequencies(rest)
     if len({round(f.per_day, 9) for f in found}) > 1:
         return None
@@ -528,8 +535,10 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
             parsed = read_text(dosage.text)
             if parsed is not None and parsed.timing is not None:
                 use = Dosage(dosage.dose, parsed.timing, dosage.route, dosage.text, dosage.as_needed)
-        amount = dosing.dose_per_administration(use, order.medication, weight_kg, bsa_m2)
         per_day = dosing.periods_per_day(use.timing)
+        if (contradiction := dosing.per_day_contradiction(use)) is not None:  # '15 mg/m2/d once weekly'
+            return DraftDose(order, use.dose, per_day, None, None, from_text, problem=contradiction)
+        amount = dosing.dose_per_administration(use, order.medication, weight_kg, bsa_m2)
         if first is None:
             first = (use.dose, per_day, amount.mg if amount else None, from_text,
                      dosing.dose_days_per_day(use.timing))

@@ -227,8 +227,8 @@ def ivig_cycle(order: MedicationOrder, weight_kg: float | None, today: date) -> 
     if cycle.dose_in_words:
         return IvigCycle(None, cycle.days)
 
-    def given(dosage: Dosage, run: DoseRun) -> float | None:
-        each = dose_per_administration(dosage, order.medication, weight_kg)
+    def given(dosage: Dosage, run: DoseRun) -> float | None:  # a per-day dose over a day of its cycle, as R27's
+        each = dose_per_administration(dosage, order.medication, weight_kg, a_day=run.a_day)
         return None if each is None else each.mg * run.doses
 
     return IvigCycle(cycle.combine(given, sum, sum, max), cycle.days)

@@ -81,13 +81,16 @@ class CycleDose:
     how: str = ""
 
 
-def _amount(dose: Quantity) -> tuple[float | None, bool]:
-    """(amount, whether per kg) of an IVIG dose: g/kg when written per kg, else g; None when it is neither (IVIG is
-    never written per kg per day: that unit is not read here). Orders, their maximum and Immunizations all read
-    their doses here, so that they add up and compare in the same units."""
-    written = dosing.per_body(dose)
-    if written is not None and written.basis == "kg" and not written.per_day:
-        return written.mg / 1000.0, True
+def _amount(dose: Quantity, a_day: float | None = None) -> tuple[float | None, bool]:
+    """(amount each time, whether per kg) of an IVIG dose: g/kg when written per kg, else g; None when it is
+    neither. A dose written per kg per day ('0.4 g/kg/day') is the day's, shared over ``a_day``, the
+    administrations of a day of its cycle (courses.dose_run), by the one reader treatment_duration.ivig_cycle
+    shares (hooks.dosing.per_body_each_time), so the two read the same cycle; with none (an Immunization, a
+    maximum) it is not read. Orders, their maximum and Immunizations all read their doses here, so that they add up
+    and compare in the same units."""
+    if (per_kg := dosing.per_body_each_time(dose, a_day)) is not None and per_kg[0].basis == "kg":
+        each = per_kg[1]
+        return (None if each is None else each / 1000.0), True
     mg = convert(dose.value, dosing.unit_key(dose), "mg")
     return (None if mg is None else mg / 1000.0), False
 
@@ -101,7 +104,7 @@ def read_cycle(dosage: Dosage, run: courses.DoseRun) -> CycleDose | None:
     (every 12 hours, two times of day) each give the dose."""
     if dosage.dose is None:
         return None
-    amount, per_kg = _amount(dosage.dose)
+    amount, per_kg = _amount(dosage.dose, run.a_day)
     if amount is None:
         return None
     unit_label = "g/kg" if per_kg else "g"
@@ -126,8 +129,9 @@ def _says_per_day(dosage: Dosage, run: courses.DoseRun, amount: float, per_kg: b
                   ) -> bool | None:
     """Whether ``amount``, an instruction's dose given as ``run`` over ``days`` in ``doses``, is per day (True) or
     per cycle (False); None when the order does not say."""
-    if run.daily or run.a_day > 1:
-        return True  # given daily, or several times a day: each administration is one dose
+    written = dosing.per_body(dosage.dose)
+    if run.daily or run.a_day > 1 or (written is not None and written.per_day):
+        return True  # given daily, several times a day, or written per day: each administration is one dose
     if days <= 1:
         return None
     if dosage.max_per_period is not None:

@@ -6,7 +6,9 @@ import pytest
 
 from fhir_fixtures.builders import EGFR, ICD10, IMNM_SNOMED, IVIG_CVX, LOINC, Chart
 from fhir_fixtures.r10_mtx_start_prerequisites import CREATININE
+from hooks.definitions.treatment_duration import ivig_cycle
 from tests.conftest import explained, fired, run
+from tests.definitions_support import record_and_context
 
 RULE = "ivig-order-safety"
 IGA = (LOINC, "2458-8", "Immunoglobulin A")
@@ -234,6 +236,24 @@ def test_a_dose_per_kg_is_read_in_any_mass_unit(kb, today, dose, unit):
     """IVIG per kg is read through the one per-kg reader (hooks.dosing.per_body): 2 g/kg in any mass unit."""
     _, entry = _run(kb, _draft(_chart(today), dose, unit, text="per cycle"), today)
     assert entry["status"] == "not-fired" and entry["facts"]["draft-ivig_g_per_kg_cycle"] == "2.00 per cycle"
+
+
+@pytest.mark.parametrize(("dose", "unit", "days", "read", "fires"), [
+    (0.4, "g/kg/day", 5, "2.00 per day", False),
+    (400, "mg/kg/day", 5, "2.00 per day", False),
+    (0.5, "g/kg/day", 5, "2.50 per day", True),
+    (1, "g/kg/d", 2, "2.00 per day", False),
+])
+def test_a_dose_per_kg_per_day_is_read_as_treatment_duration_reads_it(kb, today, dose, unit, days, read, fires):
+    """Review: R27 did not read g/kg/day ('the dose could not be read') while treatment_duration.ivig_cycle shared
+    it over the calendar's days (0.4 g/kg/day for 5 days every 4 weeks was 56 g/kg a cycle). Both read it through
+    hooks.dosing.per_body_each_time, over the administrations of a day of the cycle: the same g/kg a cycle."""
+    chart = _draft(_chart(today), dose, unit, days=days)
+    card, entry = _run(kb, chart, today)
+    assert entry["facts"]["draft-ivig_g_per_kg_cycle"] == read and (card is not None) is fires
+    _, context = record_and_context(kb, chart, "order-sign")
+    cycle_mg = ivig_cycle(context.draft_orders[0], 70, today).mg
+    assert cycle_mg is not None and f"{cycle_mg / 70_000:.2f} per day" == read
 
 
 def test_prior_vte_by_name(kb, today):

@@ -214,6 +214,17 @@ def test_a_dose_per_kg_per_day_is_counted_on_the_weight(kb, today):
     assert _card(kb, today, chart) is not None
 
 
+@pytest.mark.parametrize(("dose", "unit", "how_often"), [(15, "mg/m2/d", "once weekly"),
+                                                       (1.5, "mg/kg/day", "once weekly")])
+def test_a_per_day_dose_once_weekly_is_named_as_contradictory_not_read(kb, today, dose, unit, how_often):
+    """Review: methotrexate '15 mg/m2/d' once weekly (10 years, 30 kg, 135 cm) was read as 105 mg/m2 a week, a
+    confident warning 'methotrexate 111.3 mg/week'. Whether 15 mg/m2 once a week or daily was meant is not
+    guessed: the order is named as contradictory and the rule says it could not check it."""
+    entry = _explain(kb, today, _weekly(_child(today, kg=30, cm=135), dose, unit, code=METHOTREXATE_2_5))
+    assert entry["status"] == "not-evaluable" and "mg/week" not in entry["reason"]
+    assert f"on a schedule less often than daily ({how_often}): a contradictory order" in entry["reason"]
+
+
 def test_a_per_kg_part_over_the_limit_fires_without_a_weight_to_add_the_mg_part(kb, today):
     """Prednisolone 3 mg/kg morning and 5 mg evening, no weight: 3 mg/kg/day alone is over 2 (it went quiet)."""
     chart = _child(today, kg=None).draft(PREDNISOLONE_5, 3, "mg/kg")
