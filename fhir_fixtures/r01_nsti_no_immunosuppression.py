@@ -14,6 +14,7 @@ from fhir_fixtures.builders import (
     PREDNISONE_20,
     RITUXIMAB,
     ROUTE_IV,
+    SNOMED,
     Chart,
 )
 
@@ -134,4 +135,16 @@ def lactate_mg_dl(today: date) -> dict[str, Any]:
 def oral_temperature(today: date) -> dict[str, Any]:
     chart = _free_text_on_prednisone(today)
     chart.observation((LOINC, "8331-1", "Oral temperature"), -1, value=39.0, unit="Cel")
+    return chart.request("order-sign")
+
+
+@fixture("r01-fires-order-sign-free-text-e-coli-with-mixed-flora", hook="order-sign",
+         story="'Necrotizing myositis' in free text with a blood culture yesterday coded E. coli and worded "
+               "'Escherichia coli and mixed anaerobic flora' (polymicrobial type I NSTI); prednisone 60 mg drafted.",
+         fires={RULE}, indicators={RULE: "critical"})
+def e_coli_with_mixed_flora(today: date) -> dict[str, Any]:
+    chart = _free_text_on_prednisone(today)
+    chart.observation((LOINC, "600-7", "Bacteria identified in Blood by Culture"), -1,
+                      value_code=(SNOMED, "112283007", "Escherichia coli (organism)"))
+    chart.resources["observations"][-1]["valueCodeableConcept"]["text"] = "Escherichia coli and mixed anaerobic flora"
     return chart.request("order-sign")

@@ -32,6 +32,26 @@ def _ibm(record: PatientRecord, context: HookContext) -> list[str]:
     return [] if not ibm or cohorts.overlap_myositis(record) else [c.code.label for c in ibm]
 
 
+def _nsti_not_ruled_out(record: PatientRecord, context: HookContext) -> list[str]:
+    """An NSTI not ruled out because its markers could not be read (R01 is then not evaluable): the advice to start
+    or add immunosuppression waits until they are, as it would for an NSTI (section 6 #8: an NSTI patient is never
+    routed to immunosuppression); ``notes`` says so in every response. R19's critical card is not held back on a
+    reading: it says so itself."""
+    if cohorts.nsti(record, context):
+        return []  # the NSTI gate holds them
+    unread = cohorts.nsti_unread(record, context)
+    return [f"NSTI not ruled out: {unread}"] if unread else []
+
+
+def notes(record: PatientRecord, context: HookContext) -> list[str]:
+    """Data-quality notes for the response: the IMNM treatment advice held back only because an NSTI marker could
+    not be read (a card held back on a reading, not on a finding, is never held back unsaid)."""
+    if not (reasons := _nsti_not_ruled_out(record, context)):
+        return []
+    return [f"The IMNM treatment and antibody work-up cards are held back until an NSTI is ruled out "
+            f"({reasons[0].removeprefix('NSTI not ruled out: ')}): read or repeat these results."]
+
+
 def _paediatric(record: PatientRecord, context: HookContext) -> list[str]:
     return [f"age {cohorts.describe_age(record)} years"] if cohorts.is_paediatric(record, context) else []
 
@@ -39,6 +59,8 @@ def _paediatric(record: PatientRecord, context: HookContext) -> list[str]:
 GATES: tuple[Gate, ...] = (
     # R03's own row also excludes NSTI context (section 1 lists only the treatment rows).
     Gate("nsti-no-immunosuppression", IMNM_TREATMENT | {"myositis-antibody-panel-missing"}, cohorts.nsti),
+    Gate("nsti-no-immunosuppression", (IMNM_TREATMENT - {"imnm-severe-disease-urgent"})
+         | {"myositis-antibody-panel-missing"}, _nsti_not_ruled_out),
     Gate("ibm-immunosuppression-futile",
          IMNM_TREATMENT | {"myositis-antibody-panel-missing", "imnm-cancer-screening"}, _ibm),
     Gate("ici-myositis",

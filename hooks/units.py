@@ -28,8 +28,10 @@ _CONVERSIONS: dict[str, dict[str, float]] = {
     "10*9/L": {"10*9/l": 1.0, "x10*9/l": 1.0, "10^9/l": 1.0, "10*3/ul": 1.0, "x10*3/ul": 1.0,
                "10^3/ul": 1.0, "k/ul": 1.0, "/ul": 0.001, "/mm3": 0.001},
     # lactate: 1 mmol/L = 9.008 mg/dL (molar mass 90.08 g/mol); US labs report it in mg/dL
-    "mmol/L{lactate}": {"mmol/l": 1.0, "mg/dl": 1 / 9.008},
-    "Cel": {"cel": 1.0, "°c": 1.0, "c": 1.0},
+    # lactate is monovalent: 1 mEq/L = 1 mmol/L
+    "mmol/L{lactate}": {"mmol/l": 1.0, "meq/l": 1.0, "mg/dl": 1 / 9.008},
+    "Cel": {"cel": 1.0, "°c": 1.0, "c": 1.0, "degc": 1.0, "deg c": 1.0, "[degc]": 1.0, "celsius": 1.0,
+            "\u2103": 1.0},
     "mIU/L": {"miu/l": 1.0, "m[iu]/l": 1.0, "uiu/ml": 1.0, "µiu/ml": 1.0, "m[iu]/ml": 1000.0},
     "%": {"%": 1.0},
     "kg/m2": {"kg/m2": 1.0},

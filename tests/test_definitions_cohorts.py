@@ -119,6 +119,8 @@ def test_weakness_alone_after_ici_is_not_ici_myositis(kb, today):
     assert not cohorts.ici_myositis(*record_and_context(kb, chart))
 
 
+BODY_TEMPERATURE = (LOINC, "8310-5", "Body temperature")
+WBC_COUNT = (LOINC, "6690-2", "Leukocytes [#/volume] in Blood by Automated count")
 BLOOD_CULTURE = (LOINC, "600-7", "Bacteria identified in Blood by Culture")
 
 
@@ -345,3 +347,71 @@ def test_a_culture_growing_gram_negative_rods_is_positive(kb, today, growth):
     """'Gram-negative rods' read as a negative result (the word 'negative'): a growing culture was no marker."""
     chart = _free_text(today, (LOINC, "627-0", "Bacteria identified in Tissue by Aerobe culture"), value_string=growth)
     assert "positive culture" in cohorts.nsti(*record_and_context(kb, chart))[0]
+
+
+BODY_TEMPERATURE = (LOINC, "8310-5", "Body temperature")
+WBC_COUNT = (LOINC, "6690-2", "Leukocytes [#/volume] in Blood by Automated count")
+BLOOD_CULTURE = (LOINC, "600-7", "Bacteria identified in Blood by Culture")
+TISSUE_CULTURE = (LOINC, "627-0", "Bacteria identified in Tissue by Aerobe culture")
+E_COLI = (SNOMED, "112283007", "Escherichia coli (organism)")
+
+
+def _coded(chart: Chart, text: str) -> Chart:
+    chart.resources["observations"][-1]["valueCodeableConcept"]["text"] = text
+    return chart
+
+
+@pytest.mark.parametrize(("specimen", "result", "text", "reading"), [
+    # an organism coded or named beside flora or a 'no ... growth' phrase is growth (the polymicrobial type I NSTI)
+    (BLOOD_CULTURE, {"value_code": E_COLI}, "Escherichia coli and mixed anaerobic flora", "positive"),
+    (BLOOD_CULTURE, {"value_code": ORGANISM}, "Streptococcus pyogenes isolated; no anaerobic growth", "positive"),
+    (BLOOD_CULTURE, {"value_code": (SNOMED, "264868006", "No growth")}, "No growth at 5 days", "none"),
+    # growth named in words
+    (BLOOD_CULTURE, {"value_string": "Heavy growth of Streptococcus pyogenes"}, None, "positive"),
+    (BLOOD_CULTURE, {"value_string": "Grew Streptococcus pyogenes"}, None, "positive"),
+    (BLOOD_CULTURE, {"value_string": "Streptococcus pyogenes isolated; no anaerobic growth"}, None, "positive"),
+    # mixed flora alone: growth in tissue or a wound, a contaminant in blood; skin flora is no growth anywhere
+    (TISSUE_CULTURE, {"value_string": "Mixed anaerobic flora"}, None, "positive"),
+    (BLOOD_CULTURE, {"value_string": "Mixed anaerobic flora"}, None, "none"),
+    ("Blood culture", {"value_string": "Mixed anaerobic flora"}, None, "none"),  # a local code, read by its name
+    (TISSUE_CULTURE, {"value_string": "Mixed skin flora"}, None, "none"),
+    # a Gram stain ruled out names no growth; the interpretation comes first
+    (BLOOD_CULTURE, {"value_string": "No gram-negative rods seen"}, None, "none"),
+    (BLOOD_CULTURE, {"value_string": "Gram stain: no gram-positive cocci or gram-negative rods"}, None, "none"),
+    (BLOOD_CULTURE, {"value_string": "Gram-negative rods", "interpretation": "N"}, None, "none"),
+    (BLOOD_CULTURE, {"value_string": "Gram-negative rods"}, None, "positive"),
+    (BLOOD_CULTURE, {"value_string": "Staphylococcus aureus"}, None, "unread"),
+])
+def test_a_culture_is_negative_only_when_it_names_nothing_besides_no_growth(kb, today, specimen, result, text, reading):
+    """Review of 8f09331: flora and 'no ... growth' read anywhere in a coded result made it negative (R01's critical
+    card lost for E. coli with mixed anaerobic flora), and a Gram stain short-cut read 'No gram-negative rods seen'
+    and an interpretation N as growth."""
+    chart = _free_text(today, specimen, **result)
+    if text:
+        _coded(chart, text)
+    record, context = record_and_context(kb, chart)
+    reasons, unread = cohorts.nsti(record, context), cohorts.nsti_unread(record, context)
+    assert (bool(reasons) and "positive culture" in reasons[0]) is (reading == "positive")
+    assert (unread is not None) is (reading == "unread")
+
+
+@pytest.mark.parametrize(("code", "result", "shown"), [
+    (BODY_TEMPERATURE, {"value": 39.0, "unit": "degC"}, "temperature 39.0 °C"),
+    (BODY_TEMPERATURE, {"value": 39.0, "unit": "[degC]"}, "temperature 39.0 °C"),
+    (BODY_TEMPERATURE, {"value": 102.2, "unit": "deg F"}, "temperature 39.0 °C"),
+    ((LOINC, "2524-7", "Lactate [Moles/volume] in Serum or Plasma"), {"value": 4.1, "unit": "mEq/L"},
+     "lactate 4.1 mmol/L"),
+    (WBC_COUNT, {"value_string": ">30"}, "WBC >30 10*9/L"),
+    (WBC_COUNT, {"value_string": "> 30 K/uL"}, "WBC >30 10*9/L"),
+    (WBC_COUNT, {"value": 15, "unit": "10*9/L", "comparator": ">"}, "WBC >15 10*9/L"),
+])
+def test_markers_in_other_unit_spellings_or_as_bounds_are_read(kb, today, code, result, shown):
+    """Review of 8f09331: 39.0 'degC', lactate in mEq/L and a WBC written '>30' were unread (R01 not evaluable)."""
+    reasons = cohorts.nsti(*record_and_context(kb, _free_text(today, code, **result)))
+    assert reasons and shown in reasons[0]
+
+
+def test_a_bound_that_does_not_settle_the_limit_is_named_unread(kb, today):
+    record, context = record_and_context(kb, _free_text(today, WBC_COUNT, value_string=">10"))
+    assert not cohorts.nsti(record, context)
+    assert "'>10' on " in (cohorts.nsti_unread(record, context) or "")

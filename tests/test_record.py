@@ -259,7 +259,7 @@ OTHER_IMMUNE_MYOPATHY = {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": 
     (GENETIC_EFFECT, "TPMT genotype", "http://loinc.org", {"tpmt_genotype"}),
     (GENETIC_EFFECT, "NUDT15 genotype", "http://loinc.org", {"nudt15"}),
     (GENETIC_EFFECT, "CYP2C19 genotype", "http://loinc.org", set()),  # a gene no rule reads: dropped as before
-    (OTHER_IMMUNE_MYOPATHY, "Anti-HMGCR myopathy", None, {"imnm", "statin_autoimmune_myopathy"}),  # keeps IMNM
+    (OTHER_IMMUNE_MYOPATHY, "Anti-HMGCR myopathy", None, {"imnm", "statin_autoimmune_myopathy", "myopathy"}),
     (OTHER_IMMUNE_MYOPATHY, None, None, {"imnm"}),
 ])
 def test_a_generic_code_lets_its_text_say_what_it_is(kb, coding, text, exact_system, groups):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -11,12 +12,14 @@ from fhir_fixtures.builders import (
     DERMATOMYOSITIS_ICD,
     IBM_ICD,
     IMNM_SNOMED,
+    LOINC,
     NEC_FASCIITIS_ICD,
     PREDNISONE_20,
     Chart,
 )
-from hooks import engine
+from hooks import engine, suppression
 from tests.conftest import explained, fired, run
+from tests.definitions_support import record_and_context
 
 R05 = "imnm-add-steroid-sparing-by-month-1"
 R03 = "myositis-antibody-panel-missing"
@@ -172,3 +175,36 @@ def test_a_defect_in_a_rule_or_in_the_hierarchy_takes_nothing_else_down(kb, toda
     assert "statin-contraindicated-anti-hmgcr" in fired(result)
     assert any("R22 imnm-ck-monitoring-due could not be evaluated" in w for w in result.warnings)
     assert any("suppression hierarchy could not be applied" in w for w in result.warnings)
+
+
+def test_an_nsti_marker_that_cannot_be_read_holds_back_imnm_treatment_and_says_so(kb, today):
+    """Review of 8f09331: with free-text 'necrotizing myositis' and an organism written as text, R01 was not evaluable
+    (said on order-sign only) while R05 advised adding methotrexate, and nothing was said on patient-view."""
+    chart = _imnm_on_steroids_alone(today).condition("Necrotizing myositis", onset=-1)
+    chart.observation((LOINC, "600-7", "Bacteria identified in Blood by Culture"), -1,
+                      value_string="Staphylococcus aureus")
+    result = run(kb, chart.request(), today)
+    assert _status(result, R05) == "suppressed"
+    assert "NSTI not ruled out: Necrotizing myositis with infection markers" in explained(result, R05)["reason"]
+    assert any(w.startswith("The IMNM treatment and antibody work-up cards are held back") for w in result.warnings)
+    assert suppression.notes(*record_and_context(kb, chart)) == [
+        "The IMNM treatment and antibody work-up cards are held back until an NSTI is ruled out (Necrotizing myositis "
+        "with infection markers that could not be read: Bacteria identified in Blood by Culture 'Staphylococcus "
+        f"aureus' on {today - timedelta(days=1)} (neither growth nor no growth read)): read or repeat these results."]
+    chart.observation((LOINC, "600-7", "Bacteria identified in Blood by Culture"), -1, value_string="No growth")
+    chart.resources["observations"].pop(-2)  # read: no NSTI, nothing held back
+    assert _status(run(kb, chart.request(), today), R05) != "suppressed"
+
+
+def test_an_nsti_marker_that_cannot_be_read_never_holds_back_r19s_critical_card(kb, today):
+    """A critical card is not held back on a reading: R19 still shows, and says the NSTI is not ruled out."""
+    chart = _imnm_on_steroids_alone(today).condition("Necrotizing myositis", onset=-1).weight(70, day=-1)
+    chart.condition("Oropharyngeal dysphagia", onset=-2).ck(12000, day=-1)
+    chart.observation((LOINC, "600-7", "Bacteria identified in Blood by Culture"), -1,
+                      value_string="Staphylococcus aureus")
+    result = run(kb, chart.request(), today)
+    assert _status(result, R05) == "suppressed"
+    card = next(c for c in result.cards if c["source"]["topic"]["code"] == "imnm-severe-disease-urgent")
+    assert card["indicator"] == "critical"
+    assert "**A necrotizing soft-tissue infection is not ruled out:** Necrotizing myositis with infection markers" \
+        in card["detail"]

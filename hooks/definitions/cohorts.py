@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from hooks.context import HookContext
 from hooks.definitions import antibodies, ck, negation
 from hooks.definitions.courses import given_since
-from hooks.record import Condition, MedicationOrder, Observation, PatientRecord, per_record
+from hooks.record import Condition, MedicationOrder, Observation, PatientRecord, Quantity, exceeds, per_record
 from hooks.units import convert, fahrenheit_to_celsius
 
 MYOPATHY_GROUPS = ("myopathy", "imnm", "iim_other", "drug_induced_myopathy", "statin_adverse_effect",
@@ -86,16 +86,32 @@ def overlap_myositis(record: PatientRecord) -> list[Condition]:
 
 # The laboratory infection markers of section 4.1's NSTI: (group, canonical unit, the unit shown, limit, label)
 _LAB_MARKERS = (("wbc", "10*9/L", "10*9/L", 15.0, "WBC"), ("lactate", "mmol/L{lactate}", "mmol/L", 2.0, "lactate"))
-_FAHRENHEIT = ("[degf]", "°f", "f", "degf")
+_FAHRENHEIT = ("[degf]", "°f", "f", "degf", "deg f", "fahrenheit", "\u2109")
 
 
 def _celsius(observation: Observation) -> float | None:
     quantity = observation.quantity
     if quantity is None:
         return None
-    if (quantity.unit or "").lower() in _FAHRENHEIT:
+    if (quantity.unit or "").strip().lower() in _FAHRENHEIT:
         return fahrenheit_to_celsius(quantity.value)
     return convert(quantity.value, quantity.unit, "Cel")
+
+
+_BARE_BOUND = re.compile(r"^\s*(<=?|>=?)\s*(\d+(?:\.\d+)?)\s*$")  # '>30': a bound written without its unit
+
+
+def _lab_value(observation: Observation, canonical: str) -> Quantity | None:
+    """The result in ``canonical``, with its comparator: a valueQuantity, or a bound written as text ('>30 K/uL';
+    a bare '>30' is in the unit of the lab's own range, or else in ``canonical``, the marker's usual unit). None
+    when it cannot be read so."""
+    quantity = observation.reported_value
+    bare = _BARE_BOUND.match(observation.value_text or "") if quantity is None else None
+    if bare:
+        unit = observation.ref_high.unit if observation.ref_high is not None else None
+        quantity = Quantity(float(bare[2]), unit or canonical, bare[1])
+    value = convert(quantity.value, quantity.unit, canonical) if quantity is not None else None
+    return None if quantity is None or value is None else Quantity(value, canonical, quantity.comparator)
 
 
 def _not_read(observation: Observation, why: str) -> str:
@@ -104,7 +120,8 @@ def _not_read(observation: Observation, why: str) -> str:
 
 def _infection_markers(record: PatientRecord, since: date) -> tuple[list[str], list[str]]:
     """The infection markers since ``since`` that meet their limit, and those charted that could not be read: a
-    measurement in a unit not known or written as text, a culture worded neither as growth nor as none."""
+    measurement in a unit not known, written as text, or a bound that does not settle it ('>10' against 15), a
+    culture worded neither as growth nor as none."""
     found: list[str] = []
     unread: list[str] = []
     for observation in record.observations_in("body_temperature", since=since):
@@ -115,12 +132,16 @@ def _infection_markers(record: PatientRecord, since: date) -> tuple[list[str], l
             unread.append(_not_read(observation, "not read as a temperature"))
     for group, canonical, shown, limit, label in _LAB_MARKERS:
         for observation in record.observations_in(group, since=since):
-            quantity = observation.quantity
-            value = convert(quantity.value, quantity.unit, canonical) if quantity else None
-            if value is not None and value > limit:
-                found.append(f"{label} {round(value, 1):g} {shown}")
-            elif value is None and (quantity is not None or observation.measured_as_text):
-                unread.append(_not_read(observation, f"not read in {shown}"))
+            value = _lab_value(observation, canonical)
+            if value is None:
+                if observation.quantity is not None or observation.measured_as_text:
+                    unread.append(_not_read(observation, f"not read in {shown}"))
+                continue
+            above = exceeds(value.value, limit, value.comparator)
+            if above:
+                found.append(f"{label} {value.comparator or ''}{round(value.value, 1):g} {shown}")
+            elif above is None:
+                unread.append(_not_read(observation, f"a bound not settling whether it is above {limit:g} {shown}"))
     for observation in record.observations_in("culture", since=since):
         positive = _culture_positive(observation)
         if positive:
@@ -130,26 +151,51 @@ def _infection_markers(record: PatientRecord, since: date) -> tuple[list[str], l
     return found, unread
 
 
-# matched against Concept.words(), which is lower case
-_NO_ORGANISM = re.compile(r"\b(no (?:\w+ )?growth|no organisms?|sterile|pending|in progress|contaminat\w*|"
-                          r"(?:normal|mixed|skin) (?:\w+ )?flora)\b")
-_GRAM_STAIN = re.compile(r"\bgram[- ]?(?:positive|negative|variable)\b")
+# Culture results, matched against the value's words in lower case. A Gram stain names growth ('Gram-negative
+# rods'); its 'negative' is no negative result, and only a stain the report rules out ('no gram-negative rods seen')
+# names none.
+_GRAM_STAIN = re.compile(r"\bgram[- ]?(?:positive|negative|variable)(?: (?:cocci|rods|bacilli|diplococci|"
+                         r"coccobacilli|organisms|bacteria))?(?: in (?:chains|clusters|pairs))?\b")
+# What says that no organism grew. A result is negative only when it says nothing else, so that an organism named
+# beside it ('E. coli and mixed anaerobic flora', 'S. pyogenes isolated; no anaerobic growth') is still growth.
+_NO_ORGANISM = re.compile(r"\bno\s+(?:[\w-]+\s+){0,6}?(?:growth|organisms?|seen|detected|isolated|identified|found|"
+                          r"present)\b|\bnot (?:seen|detected|isolated|identified|found|present)\b|(?<![\w-])negative\b"
+                          r"|\b(?:none|sterile|pending|in progress|contaminat\w*)\b|\b(?:normal|skin) (?:\w+ )?flora\b"
+                          r"|\bmixed skin flora\b")
+# Mixed flora alone is polymicrobial growth in tissue or a wound (type I NSTI), and a contaminant in blood
+_MIXED_FLORA = re.compile(r"\bmixed (?:\w+ )?flora\b")
+# Words that report a result without naming anything: with the phrases above they leave nothing named
+_FILLER = re.compile(r"\b(?:no|and|or|at|after|to|date|of|x|final|preliminary|report|result|culture|gram stain|"
+                     r"incubation|hours?|hrs?|h|days?|d|\d+)\b|[^a-z0-9]+")
+# Words that say an organism grew
+_GROWTH = re.compile(r"\b(?:growth|grew|grown|growing|isolated|identified|cultured|positive|detected|present|flora)\b")
 
 
 def _culture_positive(observation: Observation) -> bool | None:
-    """Flagged or worded positive, growth described by its Gram stain, or an organism coded as the result (how a
-    culture is usually reported): 'no growth', 'pending', 'mixed skin flora' and the like are not. None: a result in
-    words that say neither (an organism written as text), which may be growth."""
+    """Growth or not: the interpretation flag first; then a Gram stain the report does not rule out, an organism
+    coded as the result (how a culture is usually reported) or named with words of growth ('Heavy growth of
+    Streptococcus pyogenes') is growth; a result that says only that nothing grew ('No growth at 48 hours',
+    'pending', 'mixed skin flora') is not. None: words that say neither (an organism written as text), which may be
+    growth."""
+    if observation.interpretation:  # the flag alone, as antibodies.status reads it first
+        flagged = antibodies.status(replace(observation, quantity=None, value_concept=None, value_text=None))
+        if flagged is not None:
+            return flagged == "positive"
     words = observation.value_words
-    if _GRAM_STAIN.search(words) and _NO_ORGANISM.search(words) is None:
-        return True  # 'Gram-negative rods' names growth: its 'negative' is no negative result
-    status = antibodies.status(observation)
-    if status is not None:
-        return status == "positive"
+    if _GRAM_STAIN.search(words):
+        if negation.states(words, _GRAM_STAIN):
+            return True
+        words = _GRAM_STAIN.sub(" ", words)
+    said = _NO_ORGANISM.sub(" ", words)
+    if observation.code.concept_in("culture") == "blood culture":
+        said = _MIXED_FLORA.sub(" ", said)
+    named = _FILLER.sub(" ", said).strip()
+    if not named:
+        return False
     concept = observation.value_concept
-    if concept is not None and concept.codings:
-        return _NO_ORGANISM.search(concept.words()) is None
-    return None if words and _NO_ORGANISM.search(words) is None else False
+    if (concept is not None and concept.codings) or _GROWTH.search(named):
+        return True
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies
-from hooks.definitions.courses import given_since
+from hooks.definitions import antibodies, cohorts
+from hooks.definitions.courses import doses_since, given_since
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Quiet, Result, Rule, Suggestion
 from hooks.sources import ENMC_224, MAMMEN_STATIN_REVIEW, SEED_001, SEED_004, TINIAKOU_2020
@@ -30,10 +31,18 @@ DETAIL = """\
 **Do not start or restart statins.** {why}. Statin re-exposure can reactivate anti-HMGCR myopathy, and
 avoidance is lifelong — this includes statin-naive anti-HMGCR patients and red yeast rice (monacolin K).
 
-If lipid lowering is needed, use **ezetimibe** 10 mg daily and/or a **PCSK9 monoclonal antibody**: evolocumab
-140 mg SC every 2 weeks (or 420 mg monthly) or alirocumab 75-150 mg SC every 2 weeks; refer to the lipid clinic.
+If lipid lowering is needed, use **ezetimibe** 10 mg daily and/or a **PCSK9 monoclonal antibody**: {pcsk9}
 Bempedoic acid has no data here: a specialist decision.
 {exposure}"""
+ADULT_PCSK9 = ("evolocumab 140 mg SC every 2 weeks (or 420 mg monthly) or alirocumab 75-150 mg SC every 2 weeks; "
+               "refer to the lipid clinic.")
+# evolocumab is licensed from 10 years in familial hypercholesterolaemia, at doses and indications a specialist sets
+CHILD_PCSK9 = ("for a child, which agent and dose is for a **paediatric lipid specialist** (the doses in the table "
+               "are adult doses); refer to the paediatric lipid clinic.")
+# One dose covers its dosing interval: evolocumab and alirocumab every 2 weeks or monthly, inclisiran (an siRNA
+# against PCSK9) every 6 months once established. A dose within it is therapy the patient is taking.
+PCSK9_DOSE_COVERS_DAYS = {"inclisiran": 183}
+PCSK9_ANTIBODY_DOSE_COVERS_DAYS = 31
 
 
 def _why(record: PatientRecord) -> str | None:
@@ -52,6 +61,15 @@ def _taking(record: PatientRecord, context: HookContext, group: str) -> list[Med
     statin combination, which is stopped with the statin."""
     return [o for o in (*given_since(record, group, since=record.today), *context.drafts_in(group))
             if not o.in_group(*STATIN_GROUPS)]
+
+
+def _taking_pcsk9(record: PatientRecord, context: HookContext) -> list[MedicationOrder]:
+    """PCSK9-directed therapy last given within its dosing interval (a dose a week ago still acts), or drafted."""
+    since = record.today - timedelta(days=max(PCSK9_DOSE_COVERS_DAYS.values()))
+    return [*(o for o, last in doses_since(record, "pcsk9_inhibitor", since=since)
+              if last >= record.today - timedelta(days=PCSK9_DOSE_COVERS_DAYS.get(
+                  o.medication.concept_in("pcsk9_inhibitor") or "", PCSK9_ANTIBODY_DOSE_COVERS_DAYS))),
+            *context.drafts_in("pcsk9_inhibitor")]
 
 
 def _pcsk9_inhibitor(context: HookContext) -> dict[str, Any]:
@@ -76,8 +94,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("no statin or red yeast rice " + ("in the draft orders" if context.hook == "order-sign"
                                                         else "active"), facts)
     names = ", ".join(o.label for o in offending)
+    child = cohorts.is_paediatric(record, context)
+    clinic = "paediatric lipid clinic" if child else "lipid clinic"
     lipid_clinic = orders.service_request(
-        context.patient_id, orders.text_concept("Referral to lipid clinic (non-statin lipid lowering: "
+        context.patient_id, orders.text_concept(f"Referral to {clinic} (non-statin lipid lowering: "
                                                 "ezetimibe, PCSK9 monoclonal antibody)"))
     verb = "Cancel" if context.hook == "order-sign" else "Discontinue"
     remove = [Action("delete", f"{verb} {o.label}", resource_id=o.reference) for o in offending]
@@ -92,21 +112,22 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         first = Suggestion(f"{verb} the statin and start ezetimibe 10 mg daily",
                            [*remove, Action("create", "Ezetimibe 10 mg PO daily", resource=ezetimibe)],
                            is_recommended=True)
-    pcsk9 = [] if _taking(record, context, "pcsk9_inhibitor") else [Suggestion(
+    # no adult fixed dose for a child, and no second PCSK9-directed drug
+    pcsk9 = [] if child or _taking_pcsk9(record, context) else [Suggestion(
         f"{verb} the statin and start evolocumab 140 mg SC every 2 weeks (PCSK9 antibody)",
         [*remove, Action("create", "Evolocumab 140 mg SC every 2 weeks", resource=_pcsk9_inhibitor(context))])]
     return Fired(
         severity="critical",
         summary=f"Statin contraindicated: anti-HMGCR myopathy. {verb} {names}",
-        detail=DETAIL.format(why=why, exposure=f"\nStatin {'ordered' if context.hook == 'order-sign' else 'active'}: "
-                             f"{names}."),
+        detail=DETAIL.format(why=why, pcsk9=CHILD_PCSK9 if child else ADULT_PCSK9,
+                             exposure=f"\nStatin {'ordered' if context.hook == 'order-sign' else 'active'}: {names}."),
         facts=facts,
         about=offending,
         suggestions=[
             first,
             *pcsk9,
-            Suggestion(f"{verb} the statin and refer to the lipid clinic",
-                       [*remove, Action("create", "Lipid clinic referral", resource=lipid_clinic)]),
+            Suggestion(f"{verb} the statin and refer to the {clinic}",
+                       [*remove, Action("create", f"{clinic.capitalize()} referral", resource=lipid_clinic)]),
         ],
         selection="at-most-one",
     )

@@ -289,6 +289,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     detail = DETAIL.format(window=int(params["window_days"]), features="\n".join(f"- {f}" for f in features),
                            mp_days=int(params["iv_mp_recent_days"]), ivig_days=int(params["ivig_recent_days"]),
                            pulse=pulse, ivig=ivig, srp=srp)
+    if unread_nsti := cohorts.nsti_unread(record, context):  # the NSTI gate holds back every other IMNM card
+        detail += (f"\n\n**A necrotizing soft-tissue infection is not ruled out:** {unread_nsti}. Read or repeat these "
+                   "results before IV pulses (R01).")
+        facts["nsti_not_ruled_out"] = unread_nsti
 
     def request(text: str, priority: str = "stat", concept: dict | None = None) -> dict:
         return orders.service_request(patient, concept or orders.text_concept(text), priority=priority,

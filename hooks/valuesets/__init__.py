@@ -21,6 +21,14 @@ from typing import Any
 NAME_SYSTEM = "urn:imnm-cds:name"
 DATA_DIR = Path(__file__).parent
 _WORD = re.compile(r"[a-z0-9]+")  # names and texts compared as runs of letters and digits
+# a British -ising/-ised/-isation spelling is read as the -iz- one ('necrotising' is 'necrotizing'), in names and
+# texts alike, so that a name is listed in one spelling
+_BRITISH_IS = re.compile(r"(?<=[a-z])is(ing|ed|ation|ations)$")
+
+
+def _words(text: str) -> list[str]:
+    """The runs of letters and digits of ``text``, in lower case and with the -iz- spelling."""
+    return [_BRITISH_IS.sub(r"iz\1", word) if "is" in word else word for word in _WORD.findall(text.lower())]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +58,7 @@ class ValueSets:
         group, system, code = row["group"].strip(), row["system"].strip(), row["code"].strip()
         info = CodeInfo(group, row.get("concept", "").strip(), row.get("display", "").strip())
         if system == NAME_SYSTEM:
-            name = " ".join(_WORD.findall(code.lower()))
+            name = " ".join(_words(code))
             self.by_name[name].append(info)
             self.longest_name_words = max(self.longest_name_words, name.count(" ") + 1)
         elif system.endswith("icd-10-cm") and re.fullmatch(r"[A-Z]\d\d-[A-Z]\d\d", code):
@@ -74,7 +82,7 @@ class ValueSets:
         that lies inside a longer name found in the text: 'creatine kinase MB' is the isoenzyme, not CK."""
         if not text:
             return []
-        words = _WORD.findall(text.lower())
+        words = _words(text)
         longest = self.longest_name_words
         spans: list[tuple[int, int, list[CodeInfo]]] = []
         ends = [0] * len(words)  # the furthest end of a name found starting at each word

@@ -322,3 +322,30 @@ def test_an_unread_marker_without_an_immunosuppressive_order_is_quiet(kb, today)
     chart.draft("acetaminophen 500 MG Oral Tablet", 1000, "mg")
     entry = explained(run(kb, chart.request("order-sign"), today), RULE)
     assert entry["status"] == "not-fired" and "'4.1 mmol/L'" in entry["facts"]["unreadable"]
+
+
+BLOOD_CULTURE = (LOINC, "600-7", "Bacteria identified in Blood by Culture")
+
+
+def test_a_coded_organism_beside_mixed_flora_is_growth(kb, today):
+    """Review of 8f09331: E. coli coded with the text 'Escherichia coli and mixed anaerobic flora' (the polymicrobial
+    type I NSTI) read as no growth, and the critical card was lost."""
+    chart = _free_text_on_prednisone(today).observation(
+        BLOOD_CULTURE, -1, value_code=(SNOMED, "112283007", "Escherichia coli (organism)"))
+    chart.resources["observations"][-1]["valueCodeableConcept"]["text"] = "Escherichia coli and mixed anaerobic flora"
+    assert fired(run(kb, chart.request("order-sign"), today)).get(RULE, {}).get("indicator") == "critical"
+
+
+@pytest.mark.parametrize("result", [{"value_string": "No gram-negative rods seen"},
+                                    {"value_string": "Gram-negative rods", "interpretation": "N"}])
+def test_a_gram_stain_ruled_out_or_flagged_normal_is_no_growth(kb, today, result):
+    """Review of 8f09331: the Gram-stain short-cut ignored the negation and the interpretation: critical card."""
+    chart = _free_text_on_prednisone(today).observation(BLOOD_CULTURE, -1, **result)
+    result_ = run(kb, chart.request("order-sign"), today)
+    assert RULE not in fired(result_) and explained(result_, RULE)["status"] == "not-fired"
+
+
+def test_growth_named_in_words_gives_the_card(kb, today):
+    chart = _free_text_on_prednisone(today).observation(
+        BLOOD_CULTURE, -1, value_string="Heavy growth of Streptococcus pyogenes")
+    assert RULE in fired(run(kb, chart.request("order-sign"), today))

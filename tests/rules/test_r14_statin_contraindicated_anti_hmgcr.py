@@ -189,7 +189,7 @@ def test_a_pcsk9_antibody_is_offered_with_the_tables_doses(kb, today):
     assert dosage["route"]["coding"][0]["display"] == "Subcutaneous route"
     assert dosage["timing"]["repeat"]["period"] == 2 and dosage["timing"]["repeat"]["periodUnit"] == "wk"
     assert "420 mg once monthly" in dosage["text"] and "alirocumab 75-150 mg" in dosage["text"]
-    assert ("evolocumab\n140 mg SC every 2 weeks (or 420 mg monthly) or alirocumab 75-150 mg SC every 2 weeks"
+    assert ("evolocumab 140 mg SC every 2 weeks (or 420 mg monthly) or alirocumab 75-150 mg SC every 2 weeks"
             in card["detail"])
 
 
@@ -198,3 +198,28 @@ def test_no_second_pcsk9_antibody_is_offered(kb, today, on_pcsk9):
     chart = _chart(today).draft(ATORVASTATIN_40, 40, "mg").medication(on_pcsk9, 140, "mg", start=-60, period=2,
                                                                       period_unit="wk")
     assert _pcsk9(fired(run(kb, chart.request("order-sign"), today))[RULE]) is None
+
+
+def test_no_adult_pcsk9_order_for_a_child(kb, today):
+    """Review of 8f09331: a 7-year-old was offered the adult fixed-dose evolocumab order."""
+    chart = Chart(today, age=7).antibody("anti_hmgcr", "positive", day=-30).weight(22, day=-2)
+    card = fired(run(kb, chart.draft(ATORVASTATIN_40, 10, "mg").request("order-sign"), today))[RULE]
+    assert _pcsk9(card) is None and "paediatric lipid specialist" in card["detail"]
+    assert "evolocumab 140 mg" not in card["detail"]
+    assert any(s["label"].endswith("refer to the paediatric lipid clinic") for s in card["suggestions"])
+
+
+@pytest.mark.parametrize(("drug", "last_dose_day", "offered"), [
+    ("evolocumab 140 MG/ML Auto-Injector", -7, False),  # within its dosing interval: taking it
+    ("Repatha 140 mg/mL pen", -7, False),
+    ("Praluent 150 mg/mL pen", -20, False),
+    ("evolocumab 140 MG/ML Auto-Injector", -40, True),  # over a month ago: no longer taking it
+    ("Leqvio 284 mg/1.5 mL syringe", -90, False),  # inclisiran: every 6 months
+    ("inclisiran 284 mg injection", -200, True),
+])
+def test_a_pcsk9_dose_within_its_dosing_interval_is_therapy_taken(kb, today, drug, last_dose_day, offered):
+    """Review of 8f09331: a second PCSK9 antibody was offered a week after an evolocumab dose (only an order current
+    today counted), and brand names were not read."""
+    chart = _chart(today).medication(drug, 140, "mg", start=last_dose_day, end=last_dose_day, status="completed")
+    card = fired(run(kb, chart.draft(ATORVASTATIN_40, 40, "mg").request("order-sign"), today))[RULE]
+    assert (_pcsk9(card) is not None) is offered

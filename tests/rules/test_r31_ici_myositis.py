@@ -417,3 +417,13 @@ def test_a_checkpoint_inhibitor_charted_by_its_brand_name_is_ici_context(kb, tod
     chart.medication(f"{brand} IV infusion", 200, "mg", start=-120, period=3, period_unit="wk")
     card, _ = _card(kb, chart, today)
     assert card is not None and card["indicator"] == "critical"
+
+
+@pytest.mark.parametrize("name", ["Anti-SRP myopathy", "Statin-induced necrotizing autoimmune myopathy"])
+def test_a_named_imnm_is_a_myopathy_with_a_raised_ck(kb, today, name):
+    """Review of 8f09331: 'Anti-SRP myopathy' became an IMNM name that swallowed the 'myopathy' in it, so an IMNM
+    patient on pembrolizumab with CK 4,200 lost the critical card."""
+    chart = Chart(today, age=64).condition(name, onset=-400).medication(
+        "pembrolizumab 25 MG/ML Injectable Solution", 200, "mg", start=-60, period=3, period_unit="wk").ck(4200, day=-2)
+    card, _ = _card(kb, chart, today)
+    assert card is not None and card["indicator"] == "critical"
