@@ -317,8 +317,8 @@ def test_a_lactate_that_cannot_be_read_is_named_not_read_as_none(kb, today, resu
 
 
 @pytest.mark.parametrize(("result", "unread"), [
-    ({"value_string": "Streptococcus pyogenes"}, True),  # an organism written as text may be growth
-    ({"value_string": "Clostridium perfringens"}, True),
+    ({"value_string": "See scanned report"}, True),  # says neither growth nor none
+    ({"value_string": "Specimen received, comment to follow later"}, True),
     ({"value_string": "No significant growth at 48 hours"}, False),
     ({"value_string": "Mixed skin flora"}, False),
     ({"value_string": "Pending"}, False),
@@ -380,7 +380,12 @@ def _coded(chart: Chart, text: str) -> Chart:
     (BLOOD_CULTURE, {"value_string": "Gram stain: no gram-positive cocci or gram-negative rods"}, None, "none"),
     (BLOOD_CULTURE, {"value_string": "Gram-negative rods", "interpretation": "N"}, None, "none"),
     (BLOOD_CULTURE, {"value_string": "Gram-negative rods"}, None, "positive"),
-    (BLOOD_CULTURE, {"value_string": "Staphylococcus aureus"}, None, "unread"),
+    # an organism named is growth, as a coded one is (it was unread, and a contaminant group A strep lost R01's card)
+    (BLOOD_CULTURE, {"value_string": "Staphylococcus aureus"}, None, "positive"),
+    (TISSUE_CULTURE, {"value_string": "Beta-hemolytic strep group A; no gram-negative rods seen"}, None, "positive"),
+    (BLOOD_CULTURE, {"value_string": "Staph aureus, negative for MRSA"}, None, "positive"),
+    (BLOOD_CULTURE, {"value_string": "E. coli >100,000 CFU/mL"}, None, "positive"),
+    (BLOOD_CULTURE, {"value_string": "Clostridium perfringens"}, None, "positive"),
 ])
 def test_a_culture_is_negative_only_when_it_names_nothing_besides_no_growth(kb, today, specimen, result, text, reading):
     """Review of 8f09331: flora and 'no ... growth' read anywhere in a coded result made it negative (R01's critical
@@ -393,6 +398,25 @@ def test_a_culture_is_negative_only_when_it_names_nothing_besides_no_growth(kb, 
     reasons, unread = cohorts.nsti(record, context), cohorts.nsti_unread(record, context)
     assert (bool(reasons) and "positive culture" in reasons[0]) is (reading == "positive")
     assert (unread is not None) is (reading == "unread")
+
+
+# Everyday negative reports, each read as no growth (final review of 375eeb7: the verb or noun left behind by a phrase
+# removed in part read as growth, a false critical R01, or as unread, which held back the IMNM cards)
+NEGATIVE_REPORTS = [
+    "No growth detected", "Growth not detected", "Growth: none", "Growth: negative", "Negative for growth",
+    "Growth of normal skin flora only", "Light growth of mixed skin flora", "Scant growth of normal flora",
+    "Usual flora", "Commensal flora isolated", "No organisms seen", "No growth seen",
+    "Gram stain: no organisms seen. Culture: no growth", "No growth at 24 hours, culture continuing",
+    "No growth in 2 bottles", "Absent", "Organisms not seen", "Rare WBCs, no organisms seen",
+    "Negative for group A strep", "No growth detected after 5 days of incubation", "No organisms detected",
+    "No organisms isolated", "No growth identified", "No bacterial growth detected"]
+
+
+@pytest.mark.parametrize("specimen", [BLOOD_CULTURE, TISSUE_CULTURE])
+@pytest.mark.parametrize("report", NEGATIVE_REPORTS)
+def test_an_everyday_negative_culture_report_is_no_growth(kb, today, specimen, report):
+    record, context = record_and_context(kb, _free_text(today, specimen, value_string=report))
+    assert not cohorts.nsti(record, context) and cohorts.nsti_unread(record, context) is None
 
 
 @pytest.mark.parametrize(("code", "result", "shown"), [

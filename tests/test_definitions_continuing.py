@@ -457,3 +457,13 @@ def test_a_pulse_written_days_before_it_began_is_not_ended_by_its_authored_date(
     chart.draft((RXNORM, "1743704", "methylprednisolone 500 MG Injection"), 1000, "mg", route=ROUTE_IV,
                 text="1 g IV daily x3 days", resource_id="d")
     assert "ivmp-pulse-dose-cap" in _order_sign_cards(kb, chart)
+
+
+@pytest.mark.parametrize("sig", ["1 g IV daily x 3 days", "1 g IV once daily for 3 days"])
+def test_a_pulse_left_active_whose_sig_gives_only_its_length_ended_with_it(kb, today, sig):
+    """A 1 g x3 pulse from D-40 left active: read as given daily to today, it gave a new pulse a false 'more than 5
+    days' warning (final review). A sig whose only words of time are its length ends it."""
+    chart = Chart(today, age=50).condition(IMNM_SNOMED, onset=-60).weight(70, day=-1)
+    chart.medication(METHYLPRED_1000, 1000, "mg", start=-40, route=ROUTE_IV, text=sig, resource_id="mp-chart")
+    chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, text="1 g IV daily x 3 days", resource_id="d")
+    assert "ivmp-pulse-dose-cap" not in _order_sign_cards(kb, chart)

@@ -158,25 +158,39 @@ _GRAM_STAIN = re.compile(r"\bgram[- ]?(?:positive|negative|variable)(?: (?:cocci
                          r"coccobacilli|organisms|bacteria))?(?: in (?:chains|clusters|pairs))?\b")
 # What says that no organism grew. A result is negative only when it says nothing else, so that an organism named
 # beside it ('E. coli and mixed anaerobic flora', 'S. pyogenes isolated; no anaerobic growth') is still growth.
-_NO_ORGANISM = re.compile(r"\bno\s+(?:[\w-]+\s+){0,6}?(?:growth|organisms?|seen|detected|isolated|identified|found|"
-                          r"present)\b|\bnot (?:seen|detected|isolated|identified|found|present)\b|(?<![\w-])negative\b"
-                          r"|\b(?:none|sterile|pending|in progress|contaminat\w*)\b|\b(?:normal|skin) (?:\w+ )?flora\b"
-                          r"|\bmixed skin flora\b")
+_VERB = r"(?:seen|detected|isolated|identified|found|present|grown|recovered)"
+# The phrases that say nothing grew, each removed whole (with its verb: 'No growth detected' leaves no 'detected'
+# behind to read as growth): 'no (anaerobic) growth (seen)', 'growth: none', 'negative for growth', 'organisms not
+# seen', normal, skin, usual or commensal flora (also 'growth of ... flora only'), pending and its like
+_NO_ORGANISM = re.compile(
+    r"\bno\s+(?:[\w-]+\s+){0,6}?(?:growth|organisms?|bacteria|colonies)(?:\s+(?:was\s+|were\s+)?" + _VERB + r")?\b"
+    r"|\bno\s+(?:[\w-]+\s+){0,6}?" + _VERB + r"\b"
+    r"|\b(?:growth|organisms?|bacteria)\s*:?\s*(?:(?:was|were|is)\s+)?"
+    r"(?:not\s+" + _VERB + r"|none|negative|absent|nil)\b"
+    r"|\bnot\s+" + _VERB + r"\b|\bnegative\s+for\s+(?:[\w-]+\s*){1,4}"
+    r"|(?<![\w-])(?:negative|absent|none|nil|sterile)\b"
+    r"|\b(?:pending|in progress|to follow|continuing|continues|incubating|contaminat\w*)\b"
+    r"|\b(?:(?:light|scant|heavy|moderate|rare|few)\s+)?(?:growth\s+of\s+)?(?:normal|skin|mixed skin|usual|commensal)"
+    r"\s+(?:[\w-]+\s+)?flora(?:\s+(?:only|isolated|seen|present|" + _VERB + r"))?")
 # Mixed flora alone is polymicrobial growth in tissue or a wound (type I NSTI), and a contaminant in blood
 _MIXED_FLORA = re.compile(r"\bmixed (?:\w+ )?flora\b")
 # Words that report a result without naming anything: with the phrases above they leave nothing named
-_FILLER = re.compile(r"\b(?:no|and|or|at|after|to|date|of|x|final|preliminary|report|result|culture|gram stain|"
-                     r"incubation|hours?|hrs?|h|days?|d|\d+)\b|[^a-z0-9]+")
-# Words that say an organism grew
-_GROWTH = re.compile(r"\b(?:growth|grew|grown|growing|isolated|identified|cultured|positive|detected|present|flora)\b")
+_FILLER = re.compile(r"\b(?:no|and|or|at|after|in|to|date|of|x|final|preliminary|report|result|culture|gram stain|"
+                     r"incubation|hours?|hrs?|h|days?|d|bottles?|sets?|rare|few|many|moderate|wbcs?|pmns?|white cells?|"
+                     r"epithelial cells?|cells?|only|\d+)\b|[^a-z0-9]+")
+# Words that say an organism grew, or name one (an organism named is growth, as a coded one is)
+_GROWTH = re.compile(r"\b(?:growth|grew|grown|growing|isolated|identified|cultured|positive|detected|present|flora|"
+                     r"strep\w*|staph\w*|streptococc\w*|staphylococc\w*|e coli|escherichia|clostridi\w*|klebsiella|"
+                     r"pseudomonas|enterococc\w*|enterobacter\w*|bacteroides|proteus|aeromonas|vibrio|peptostreptococc\w*|"
+                     r"prevotella|fusobacteri\w*|serratia|acinetobacter|mrsa|gas|bacilli|cocci|rods|yeast|candida)\b")
 
 
 def _culture_positive(observation: Observation) -> bool | None:
     """Growth or not: the interpretation flag first; then a Gram stain the report does not rule out, an organism
-    coded as the result (how a culture is usually reported) or named with words of growth ('Heavy growth of
-    Streptococcus pyogenes') is growth; a result that says only that nothing grew ('No growth at 48 hours',
-    'pending', 'mixed skin flora') is not. None: words that say neither (an organism written as text), which may be
-    growth."""
+    coded as the result (how a culture is usually reported) or named in words ('Streptococcus pyogenes', 'Heavy
+    growth of ...') is growth; a result that says only that nothing grew, each phrase read whole ('No growth
+    detected', 'Growth: none', 'pending', 'growth of normal skin flora only') is not. None: words that say neither
+    ('See scanned report')."""
     if observation.interpretation:  # the flag alone, as antibodies.status reads it first
         flagged = antibodies.status(replace(observation, quantity=None, value_concept=None, value_text=None))
         if flagged is not None:

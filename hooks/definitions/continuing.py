@@ -52,6 +52,7 @@ for it alone (:func:`left_active_warning`). A linked replacement says nothing: t
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -465,19 +466,27 @@ def _schedule(order: MedicationOrder) -> _Schedule | None:
     return frozenset(parts) or None
 
 
+# Words by which a sig says more than its course's length: a condition, a sequence, a hold (its 'for N days' may then
+# be about something else, or only one step)
+_MORE_THAN_A_LENGTH = re.compile(r"\b(?:if|unless|when|whenever|until|then|hold|stop|after|before|while|next|"
+                                 r"repeat|taper|reduce|increase)\b|;")
+
+
 def last_written_dose(order: MedicationOrder) -> date | None:
     """The last day the order gives a dose as written: its end date; for one given only on named weekdays
     (:func:`_only_on_weekdays`), the last of them on or before it (a Monday order ending on a Sunday gives its last
-    dose the Monday before). With no end date, the last day a structured count gives from a structured start
-    (timing.repeat.count from boundsPeriod.start, as :func:`dose_basis.draft_course_length` reads it: 1 g IV daily
-    x3 from two days ago gives its last dose today), as a pulse is often left active once given. Never from the
-    text ('if mouth ulcers for 3 days, hold' is no course length) nor from authoredOn (an order is often written
-    days before it begins): an order ended on a guess would drop a dose from the checks. None when nothing
-    structured ends it."""
+    dose the Monday before). With no end date, the last day its course length gives from a structured start
+    (boundsPeriod.start, as :func:`dose_basis.draft_course_length` reads a draft's: 1 g IV daily x3 from two days ago
+    gives its last dose today), as a pulse is often left active once given: a structured count, or a sig of one
+    instruction whose only words of time are its length ('1 g IV daily x 3 days'). Never a sig that says more ('if
+    mouth ulcers for 3 days, hold'; '40 mg for 5 days, then 30 mg') nor from authoredOn (an order is often written
+    days before it begins): an order ended on a guess would drop a dose from the checks. None when nothing ends
+    it."""
     if order.end is None:
         first = order.dosage
         start = first.bounds_start if first is not None else None
-        if start is None or order.steps or first is None or first.timing.count is None:
+        if start is None or first is None or order.steps or (first.timing.count is None and (
+                len(order.dosages) > 1 or not first.text or _MORE_THAN_A_LENGTH.search(first.text.lower()))):
             return None
         length = draft_course_length(order, start)
         return None if length is None else start + timedelta(days=min(length, (date.max - start).days + 1) - 1)
