@@ -95,7 +95,7 @@ def prepare(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: M
 # Notes on the chart's data that are not advice (contract section 3): results read against a default, converted
 # from another unit, or passed over because they could not be read
 DATA_QUALITY_NOTES: tuple[Callable[[PatientRecord, HookContext], list[str]], ...] = (
-    ck.warnings, antibodies.warnings, weight.warnings, suppression.notes)
+    ck.warnings, antibodies.warnings, weight.warnings)
 
 
 # Asked, with the ids of the rules whose card could be held back, which of them a clinician's recent override
@@ -116,11 +116,12 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
                                    strict=strict, warnings=result.warnings)
     try:
         held = suppressed(record, hook_context)
+        held_notes = suppression.notes(record, hook_context)  # said after the chart's data-quality notes
     except Exception:  # a defect in the hierarchy must not take the call down; showing every card is the safe side
         log.exception("suppression hierarchy failed")
         result.warnings.append("The suppression hierarchy could not be applied (internal error logged): every card "
                                "is shown.")
-        held = {}
+        held, held_notes = {}, []
     for loaded in knowledge.rules_for(hook):
         rule = loaded.rule
         entry: dict[str, Any] = {"rule": rule.id, "number": rule.code, "title": rule.title}
@@ -157,6 +158,7 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
         _hold_snoozed(result, snoozed)
     for notes in DATA_QUALITY_NOTES:
         result.warnings.extend(notes(record, hook_context))
+    result.warnings.extend(held_notes)
     result.cards.sort(key=lambda c: -SEVERITY_ORDER[c["indicator"]])
     return result
 

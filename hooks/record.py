@@ -826,13 +826,18 @@ def read_code(code: Any, element: str) -> str | None:
     return code.strip().lower()  # a code FHIR does not list is kept, and named: a rule may still know it
 
 
+def _codes_for(kind: str, element: str) -> frozenset[str]:
+    """The codes of a resource type's status, or of another element (a key of :data:`CODES`)."""
+    return CODES[kind if element == "status" else element]
+
+
 def _note_code(record: PatientRecord, resource: dict[str, Any], element: str, written: Any,
-               allowed: frozenset[str], required: bool = False) -> None:
+               required: bool = False) -> None:
     """Counts a code not written as one (or missing, where ``required``) for :func:`_code_warnings`."""
-    if written in allowed or (written is None and not required):  # the usual case, at the cost of one look-up
+    kind = resource["resourceType"]
+    if written in _codes_for(kind, element) or (written is None and not required):  # the usual case
         return
-    key = (str(resource.get("resourceType")), element, written)
-    record.code_notes.setdefault(key, []).append(describe(resource))
+    record.code_notes.setdefault((kind, element, written), []).append(describe(resource))
 
 
 def _code_warnings(record: PatientRecord) -> list[str]:
@@ -843,9 +848,9 @@ def _code_warnings(record: PatientRecord) -> list[str]:
         if written is None:
             said = f"{kind}.{element} is missing (FHIR requires it)"
         else:
-            read = written.strip().lower()
-            said = (f"{kind}.{element} {written!r} was read as {read!r}" if read in CODES.get(
-                kind if element == "status" else element, ()) else f"{kind}.{element} {written!r} is not a code of it")
+            read = read_code(written, element if element != "status" else kind)
+            said = (f"{kind}.{element} {written!r} was read as {read!r}" if read in _codes_for(kind, element)
+                    else f"{kind}.{element} {written!r} is not a code of it")
         shown = ", ".join(references[:3]) + (f" and {len(references) - 3} more" if len(references) > 3 else "")
         found.append(f"{said}: {shown}.")
     return found
@@ -1374,22 +1379,22 @@ def _add(record: PatientRecord, resource: dict[str, Any], sets: ValueSets,
     kind = resource["resourceType"]
     if kind == "Patient":
         record.patient = _read_patient(resource)
-        _note_code(record, resource, "gender", resource.get("gender"), CODES["gender"])
+        _note_code(record, resource, "gender", resource.get("gender"))
     elif kind == "Condition":
         code = read_concept(resource.get("code"), "Condition.code", sets)
         if code.matches:
             clinical = _status_code(resource, "clinicalStatus")
             verification = _status_code(resource, "verificationStatus")
             record.conditions.append(_read_condition(resource, code, clinical, verification))
-            _note_code(record, resource, "clinicalStatus", clinical, CODES["clinicalStatus"])
-            _note_code(record, resource, "verificationStatus", verification, CODES["verificationStatus"])
+            _note_code(record, resource, "clinicalStatus", clinical)
+            _note_code(record, resource, "verificationStatus", verification)
     elif kind == "Observation":
         code = read_concept(resource.get("code"), "Observation.code", sets, exact_system=LOINC)
         if code.matches:
             observation = _read_observation(resource, sets, code, record.patient.sex if record.patient else None)
             if observation.status not in ("entered-in-error", "cancelled"):
                 record.observations.append(observation)
-                _note_code(record, resource, "status", resource.get("status"), CODES[kind], required=True)
+                _note_code(record, resource, "status", resource.get("status"), required=True)
     elif kind == "MedicationRequest":
         medication = _medication_concept(resource, sets, _contained(resource, medications), "MedicationRequest")
         if not medication.matches and not medication.codings and not medication.text:
@@ -1401,14 +1406,14 @@ def _add(record: PatientRecord, resource: dict[str, Any], sets: ValueSets,
         if medication.matches:
             order = read_order(resource, sets, medications, medication)
             record.medications.append(order)
-            _note_code(record, resource, "status", resource.get("status"), CODES[kind], required=True)
+            _note_code(record, resource, "status", resource.get("status"), required=True)
             if order.medication.matched_by_name:
                 record.warnings.append(f"{order.reference} ({order.label}) was recognised by name, not by code.")
     elif kind == "Immunization":
         vaccine = read_concept(resource.get("vaccineCode"), "Immunization.vaccineCode", sets)
         if vaccine.matches:
             record.immunizations.append(_read_immunization(resource, vaccine))
-            _note_code(record, resource, "status", resource.get("status"), CODES[kind], required=True)
+            _note_code(record, resource, "status", resource.get("status"), required=True)
     elif kind in ("Procedure", "DiagnosticReport", "ImagingStudy"):
         if kind == "ImagingStudy":  # no 'code': what was done is its procedureCode
             codes = _list(resource.get("procedureCode"), "ImagingStudy.procedureCode")
@@ -1417,7 +1422,7 @@ def _add(record: PatientRecord, resource: dict[str, Any], sets: ValueSets,
             code = read_concept(resource.get("code"), f"{kind}.code", sets)
         if code.matches:
             record.procedures.append(_read_procedure(resource, code))
-            _note_code(record, resource, "status", resource.get("status"), CODES[kind], required=True)
+            _note_code(record, resource, "status", resource.get("status"), required=True)
 
 
 

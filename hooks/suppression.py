@@ -32,24 +32,27 @@ def _ibm(record: PatientRecord, context: HookContext) -> list[str]:
     return [] if not ibm or cohorts.overlap_myositis(record) else [c.code.label for c in ibm]
 
 
+def _nsti_unread_only(record: PatientRecord, context: HookContext) -> str | None:
+    """The infection markers that could not be read when they alone leave an NSTI not ruled out (R01 is then not
+    evaluable); None when an NSTI is found (the NSTI gate holds the cards) or nothing is unread."""
+    return None if cohorts.nsti(record, context) else cohorts.nsti_unread(record, context)
+
+
 def _nsti_not_ruled_out(record: PatientRecord, context: HookContext) -> list[str]:
-    """An NSTI not ruled out because its markers could not be read (R01 is then not evaluable): the advice to start
-    or add immunosuppression waits until they are, as it would for an NSTI (section 6 #8: an NSTI patient is never
-    routed to immunosuppression); ``notes`` says so in every response. R19's critical card is not held back on a
-    reading: it says so itself."""
-    if cohorts.nsti(record, context):
-        return []  # the NSTI gate holds them
-    unread = cohorts.nsti_unread(record, context)
+    """The advice to start or add immunosuppression waits until the markers are read, as it would for an NSTI
+    (section 6 #8: an NSTI patient is never routed to immunosuppression); ``notes`` says so in every response.
+    R19's critical card is not held back on a reading: it says so itself."""
+    unread = _nsti_unread_only(record, context)
     return [f"NSTI not ruled out: {unread}"] if unread else []
 
 
 def notes(record: PatientRecord, context: HookContext) -> list[str]:
     """Data-quality notes for the response: the IMNM treatment advice held back only because an NSTI marker could
     not be read (a card held back on a reading, not on a finding, is never held back unsaid)."""
-    if not (reasons := _nsti_not_ruled_out(record, context)):
+    if (unread := _nsti_unread_only(record, context)) is None:
         return []
-    return [f"The IMNM treatment and antibody work-up cards are held back until an NSTI is ruled out "
-            f"({reasons[0].removeprefix('NSTI not ruled out: ')}): read or repeat these results."]
+    return [f"The IMNM treatment and antibody work-up cards are held back until an NSTI is ruled out ({unread}): "
+            "read or repeat these results."]
 
 
 def _paediatric(record: PatientRecord, context: HookContext) -> list[str]:

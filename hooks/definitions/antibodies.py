@@ -40,14 +40,21 @@ def _from_words(text: str | None) -> Status | None:
     return None
 
 
-def status(observation: Observation) -> Status | None:
-    """Positive or negative, from interpretation, then a coded value, then a string, then the value (a number,
-    or a bound written as text: '<20 U/mL') against the upper limit of its range."""
+def interpretation_status(observation: Observation) -> Status | None:
+    """Positive or negative from the interpretation flags alone (POS/H/A, NEG/N/L), or None."""
     for code in observation.interpretation:
         if code in _POSITIVE_INTERPRETATION:
             return "positive"
         if code in _NEGATIVE_INTERPRETATION or code == "L":
             return "negative"
+    return None
+
+
+def status(observation: Observation) -> Status | None:
+    """Positive or negative, from interpretation, then a coded value, then a string, then the value (a number,
+    or a bound written as text: '<20 U/mL') against the upper limit of its range."""
+    if (flagged := interpretation_status(observation)) is not None:
+        return flagged
     if observation.value_concept is not None:
         concept = observation.value_concept
         if concept.has_code(SNOMED, *_POSITIVE_SNOMED):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from hooks.context import HookContext
@@ -191,10 +191,8 @@ def _culture_positive(observation: Observation) -> bool | None:
     growth of ...') is growth; a result that says only that nothing grew, each phrase read whole ('No growth
     detected', 'Growth: none', 'pending', 'growth of normal skin flora only') is not. None: words that say neither
     ('See scanned report')."""
-    if observation.interpretation:  # the flag alone, as antibodies.status reads it first
-        flagged = antibodies.status(replace(observation, quantity=None, value_concept=None, value_text=None))
-        if flagged is not None:
-            return flagged == "positive"
+    if (flagged := antibodies.interpretation_status(observation)) is not None:
+        return flagged == "positive"
     words = observation.value_words
     if _GRAM_STAIN.search(words):
         if negation.states(words, _GRAM_STAIN):

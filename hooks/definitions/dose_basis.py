@@ -25,7 +25,7 @@ from hooks.definitions import courses
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.routes import is_local_order
-from hooks.definitions.steroids import is_intramuscular, is_intravenous, is_iv_methylprednisolone
+from hooks.definitions.steroids import GROUP, is_intramuscular, is_intravenous, is_iv_methylprednisolone
 from hooks.record import Dosage, MedicationOrder, PatientRecord, Quantity, Timing, unread_newer
 from hooks.units import DAYS_PER_UNIT, GREEK_MU, MICRO_SIGN
 
@@ -45,7 +45,7 @@ def written_per_m2(dosage: Dosage | None) -> bool:
 def oral_steroid(order: MedicationOrder) -> str | None:
     """'prednisone' or 'prednisolone' for a draft of either by mouth, else None: not IV, not IM, and not a local
     form (prednisolone eye drops, hooks.definitions.routes), which gives no systemic dose to check or weigh for."""
-    ingredient = order.medication.concept_in("glucocorticoid_systemic")
+    ingredient = order.medication.concept_in(GROUP)
     if ingredient not in ORAL_STEROIDS or is_intravenous(order) or is_intramuscular(order) or is_local_order(order):
         return None
     return ingredient
@@ -59,7 +59,7 @@ def local_steroids(orders: Iterable[MedicationOrder]) -> list[MedicationOrder]:
     """The prednisone or prednisolone orders in a local form (eye drops, a cream: hooks.definitions.routes), which
     :func:`oral_steroid` leaves out: R06 and R32 name them as left out, never as a dose they could not read."""
     return [o for o in orders
-            if o.medication.concept_in("glucocorticoid_systemic") in ORAL_STEROIDS and is_local_order(o)]
+            if o.medication.concept_in(GROUP) in ORAL_STEROIDS and is_local_order(o)]
 
 
 # ---------------------------------------------------------------- which drafts need a weight or a BSA

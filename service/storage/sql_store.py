@@ -85,6 +85,11 @@ class FeedbackItem:
         return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
 
 
+def _client_key(client: str | None) -> str:
+    """The EHR as a snooze is scoped to it: its JWT ``iss`` as stored, '' with authentication off."""
+    return _clip(client, 512) or ""
+
+
 @dataclass(frozen=True)
 class IssuedCardInfo:
     """What the snooze policy needs to know about the card a feedback item is about."""
@@ -157,7 +162,7 @@ class SqlStore:
         try:
             with closing(self.engine.raw_connection()) as connection, closing(connection.cursor()) as cursor:
                 cursor.execute(self._live_snoozes, {"patient": _clip(patient_id, 256), "service": service_id,
-                                                    "client": _clip(client, 512) or "",
+                                                    "client": _client_key(client),
                                                     "now": self._driver.write_time(self.clock())})
                 rows = cursor.fetchall()
             for rule_id, code, display, created, until in rows:  # later 'until' overwrites earlier
@@ -212,6 +217,7 @@ class SqlStore:
         """
         now = self.clock()
         results = []
+        poster = _client_key(client)
         with write_transaction(self.engine, durable=True) as connection:
             uuids = sorted({item.card for item in items})
             known = {row.uuid: IssuedCardInfo(row.uuid, row.rule_id, row.indicator, row.patient_id, row.service_id,
@@ -227,7 +233,7 @@ class SqlStore:
                 other_service = card.service_id if card is not None and card.service_id != service_id else None
                 # nor does feedback from another EHR than the one the card was returned to: its patients are not
                 # that EHR's
-                same_client = card is not None and (card.client or "") == (_clip(client, 512) or "")
+                same_client = card is not None and _client_key(card.client) == poster
                 snooze_for = (policy(card, item) if card is not None and card.patient_id and other_service is None
                               and same_client else None)
                 until = now + snooze_for if snooze_for else None
@@ -251,7 +257,7 @@ class SqlStore:
                     .returning(Feedback.id)).first() is not None
                 if inserted and until is not None and card is not None:
                     connection.execute(self._insert(Snooze).values(
-                        client=card.client or "", service_id=card.service_id, patient_id=card.patient_id,
+                        client=_client_key(card.client), service_id=card.service_id, patient_id=card.patient_id,
                         rule_id=card.rule_id, reason_code=_clip(item.override_code, 128),
                         reason_display=_clip(item.override_display, 512), created_at=now, until=until,
                         card_uuid=card.uuid))
