@@ -241,14 +241,14 @@ def test_what_a_replacement_must_stop(kb, today):
     drafts = context.drafts_in("methotrexate")
     read = continuing.on_chart(drafts, continuing.current_orders(record, "methotrexate"), today, "methotrexate")
     beside = next(o for o in read.scheduled if o.id == "beside")
-    assert [(o.id, how) for o, how in read.to_stop(drafts, {id(beside): "5 mg"})] == [
+    assert [(o.id, how) for o, how in read.to_stop(drafts, [(beside, "5 mg")])] == [
         ("beside", "5 mg"), ("replaced", "the draft replaces it")]
     chart.drafts[-1]["id"] = "replaced"
     del chart.drafts[-1]["priorPrescription"]
     record, context = record_and_context(kb, chart, "order-sign")
     drafts = context.drafts_in("methotrexate")
     read = continuing.on_chart(drafts, continuing.current_orders(record, "methotrexate"), today, "methotrexate")
-    assert [o.id for o, _ in read.to_stop(drafts, {})] == ["beside"]
+    assert [o.id for o, _ in read.to_stop(drafts, [(o, "5 mg") for o in read.scheduled])] == ["beside"]
 
 
 def test_local_forms_are_not_current_systemic_orders(kb, today):

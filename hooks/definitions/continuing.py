@@ -54,13 +54,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from hooks import dosing
 from hooks.definitions.dose_basis import (
-    DOSE_NOT_READ,
     DraftDose,
     dose_days,
     draft_course_length,
@@ -122,14 +121,14 @@ class OnChart:
         return f" ({'; '.join(filter(None, (held, unsure)))})" if held or unsure else ""
 
     def to_stop(self, drafts: Sequence[MedicationOrder],
-                described: Mapping[int, str]) -> list[tuple[MedicationOrder, str]]:
-        """What an order offered instead of the drafts must stop on the chart, each with how it is given
-        (``described``, by id(order)): every order going on beside them with a scheduled dose, and every order a
-        draft replaces (signing the draft would have stopped it; cancelling it does not), but not one re-sent as
+                going_on: Sequence[tuple[MedicationOrder, str]]) -> list[tuple[MedicationOrder, str]]:
+        """What an order offered instead of the drafts must stop on the chart, each with how it is given:
+        ``going_on`` (every order going on beside them with a scheduled dose, as the rule read it), and every order
+        a draft replaces (signing the draft would have stopped it; cancelling it does not), but not one re-sent as
         the draft itself (cancelling the draft is that)."""
         sent = {d.reference for d in drafts if d.id}
-        return ([(o, described.get(id(o), DOSE_NOT_READ)) for o in self.scheduled]
-                + [(o, "the draft replaces it") for o, _ in self.replaced if not (o.id and o.reference in sent)])
+        return [*going_on,
+                *((o, "the draft replaces it") for o, _ in self.replaced if not (o.id and o.reference in sent))]
 
     def left_active_doses(self, weight_kg: float | None, bsa_m2: float | None = None
                           ) -> tuple[list[DraftDose], list[tuple[MedicationOrder, str]]]:

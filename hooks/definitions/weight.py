@@ -47,15 +47,18 @@ def why_not_current(record: PatientRecord, name: str, unit: str) -> str:
     return f" (latest {latest.describe(unit)}, too old)" if latest else " on file"
 
 
+_MEASURES = (("weight", "kg"), ("height", "cm"))  # each with the unit doses read it in
+
+
 def warnings(record: PatientRecord, context: HookContext) -> list[str]:
     """Data-quality notes (contract section 3): the latest weight or height (the one doses are
     computed from) was given in another unit and converted, or a newer one could not be read. A weight missing where
     a dose needs one is said on the card that needed it (R33, and each dosing rule's text)."""
     notes = [f"The latest {group}, {latest.converted_from} on {latest.day}, was converted to {latest.value:g} "
-             f"{canonical}." for group, canonical in (("weight", "kg"), ("height", "cm"))
+             f"{canonical}." for group, canonical in _MEASURES
              if (latest := _latest_measure(record, group, canonical)) is not None and latest.converted_from]
     notes += [f"The latest {group}, {unread}, could not be read as a {group} in {canonical}: nothing is computed "
-              f"from an older one." for group, canonical in (("weight", "kg"), ("height", "cm"))
+              f"from an older one." for group, canonical in _MEASURES
               if (unread := unread_newer(record, group, canonical)) is not None]
     return notes
 
@@ -75,35 +78,39 @@ def latest_height(record: PatientRecord) -> Measure | None:
     return _latest_measure(record, "height", "cm")
 
 
+def _max_age_days(record: PatientRecord, context: HookContext, name: str) -> int:
+    suffix = "_paediatric" if is_paediatric(record, context) else ""
+    return int(context.definition(f"{name}_max_age_days{suffix}"))
+
+
 def weight_max_age_days(record: PatientRecord, context: HookContext) -> int:
     """How old, in days, the weight doses are computed from may be for this patient: 30, or 7 for a child (section
     4.2). Cards that say a weight is missing state this window, the one :func:`dosing_weight` applies."""
-    paediatric = is_paediatric(record, context)
-    return int(context.definition("weight_max_age_days_paediatric" if paediatric else "weight_max_age_days"))
+    return _max_age_days(record, context, "weight")
 
 
 def height_max_age_days(record: PatientRecord, context: HookContext) -> int:
     """How old, in days, a height for BSA may be for this patient: 365, or 30 for a child (section 4.2)."""
-    paediatric = is_paediatric(record, context)
-    return int(context.definition("height_max_age_days_paediatric" if paediatric else "height_max_age_days"))
+    return _max_age_days(record, context, "height")
+
+
+def _current(record: PatientRecord, context: HookContext, name: str, unit: str) -> Measure | None:
+    """The latest ``name`` at most its window old (:func:`_max_age_days`), and none newer that cannot be read."""
+    measure = _latest_measure(record, name, unit)
+    if measure is None or (record.today - measure.day).days > _max_age_days(record, context, name) \
+            or unread_newer(record, name, unit):
+        return None
+    return measure
 
 
 @per_record
 def dosing_weight(record: PatientRecord, context: HookContext) -> Measure | None:
     """The weight to dose from: at most :func:`weight_max_age_days` old, else None."""
-    weight = latest_weight(record)
-    if weight is None or (record.today - weight.day).days > weight_max_age_days(record, context) \
-            or unread_newer(record, "weight", "kg"):
-        return None
-    return weight
+    return _current(record, context, "weight", "kg")
 
 
 def dosing_height(record: PatientRecord, context: HookContext) -> Measure | None:
-    height = latest_height(record)
-    if height is None or (record.today - height.day).days > height_max_age_days(record, context) \
-            or unread_newer(record, "height", "cm"):
-        return None
-    return height
+    return _current(record, context, "height", "cm")
 
 
 def dosing_bsa(record: PatientRecord, context: HookContext) -> float | None:

@@ -122,7 +122,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["drafts"] = "; ".join(f"{d.order.label}: {d.describe()}" for d in doses)
     on_chart = [dose_basis.read_dose(o, kg) for o in chart.scheduled]
     left, left_kept = chart.left_active_doses(kg)  # rewritten with no link: still active
-    described = {id(d.order): d.how_given() for d in on_chart}
     facts["steroid_on_chart"] = "; ".join(f"{d.order.label}: {d.describe()}{chart.note(d.order)}"
                                           for d in on_chart) or None
     facts.update(chart.facts())
@@ -149,7 +148,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     drug = _ingredient_label(drafted or doses)
     findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for d in drafted or doses) + "."]
     # every order on the chart going on beside the drafts is named, and offered to be stopped, by its id
-    stop = [(o, described[id(o)]) for o in chart.scheduled]
+    stop = [(d.order, d.how_given()) for d in on_chart]
     if stop:
         findings.append(chart.going_on(stop))
     left_line = [_left_active_line(left_kept, [*doses, *read, *left], kg, context.today, p)] if left else []
@@ -220,7 +219,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                   f"({p['suggested_mg_per_kg_day']:g} mg/kg on {weight.describe('kg')}, {dose.how}).")
         # the replacement stops the chart's orders too: beside them, the new dose would add up again
         suggestions.append(Suggestion(f"Replace with {ingredient} {dose.mg:g} mg PO every morning (1 mg/kg)",
-                                      [*delete, *continuing.discontinue(chart.to_stop(sent, described)),
+                                      [*delete, *continuing.discontinue(chart.to_stop(sent, stop)),
                                        Action("create", text, resource=resource)], is_recommended=True))
     else:
         facts["suggested_mg_day"] = None
@@ -230,7 +229,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                   f"{p['suggested_mg_per_kg_day']:g} mg/kg/day once each morning, rounded to {TABLET_STEP_MG:g} mg, "
                   f"at most {p['max_mg_day']:g} mg/day. Weigh the patient and re-order"
                   + (", and stop the order on the chart, or the new dose adds up with it."
-                     if chart.to_stop(sent, described) else "."))
+                     if chart.to_stop(sent, stop) else "."))
     summary_dose = mg(total_mg) + "/day" if counted and total_mg else f"{per_kg:.2f} mg/kg/day"
     if over_kg and over_cap and per_kg is not None and weight is not None:
         summary_dose += f" ({per_kg:.1f} mg/kg)"

@@ -172,7 +172,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     intended: list[tuple[MedicationOrder, float]] = []  # mg on a day each order is given: drafts, then the chart's
     pulses: list[tuple[MedicationOrder, int]] = []  # daily orders at >= high_dose_mg_day, with their days ahead
     described: list[tuple[str, str]] = []  # each draft's label, and its dose and days
-    on_chart: dict[int, str] = {}  # the chart's orders going on beside the drafts: how each is given, by identity
+    # the chart's orders going on beside the drafts, each with how it is given: named, and offered to be stopped
+    stop: list[tuple[MedicationOrder, str]] = []
     over_on_its_own = False  # a single draft is above a daily maximum
     for order in [*drafts, *chart.scheduled]:
         drafted = any(order is d for d in drafts)
@@ -183,7 +184,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if drafted:
             described.append((label, f"{dose.describe()}{_days_text(days)}"))
         else:
-            on_chart[id(order)] = dose.how_given()
+            stop.append((order, dose.how_given()))
         if dose.problem:
             unread.append(f"{label}{where}: {dose.problem}")
             continue
@@ -304,7 +305,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             critical.append(f"{who} up to {together_kg:.1f} mg/kg on a day they are all given in a child, above "
                             f"{child_cap:g} mg/kg/day.")
             short.append(f"{together_kg:.1f} mg/kg/day {across} in a child, above {child_cap:g} mg/kg/day")
-    stop = [(o, on_chart[id(o)]) for o in chart.scheduled]
     facts["drafts"] = "; ".join(f"{label}: {how}" for label, how in described)
     facts["ivmp_on_chart"] = "; ".join(f"{o.label}: {how}{chart.note(o)}" for o, how in stop) or None
     facts.update(chart.facts())
@@ -346,7 +346,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                       f"keep the whole pulse within {p['max_pulse_days']:g} days.")
     else:
         # the replacement stops the chart's orders too: beside them, the new pulse would add up again
-        remove = [*delete, *continuing.discontinue(chart.to_stop(sent, on_chart))]
+        remove = [*delete, *continuing.discontinue(chart.to_stop(sent, stop))]
         largest = max((day_mg for o, day_mg in intended if is_draft(o)), default=None)
         suggestions = _suggestions(context, remove, child, pulse, largest)
         if pulse is not None and weight is not None:
@@ -413,18 +413,17 @@ def _suggestions(context: HookContext, remove: list[Action], child: bool, pulse:
                  intended: float | None) -> list[Suggestion]:
     """The pulse offered instead, each with ``remove`` (the drafts cancelled, the chart's orders stopped); for an
     adult, 500 mg recommended when the largest draft (``intended``, mg a day) is nearer it than 1 g."""
-    delete = remove
     if child:
         if pulse is None:  # no current weight: no child's dose
             return []
         dose = mg(pulse.dose.mg)
         return [Suggestion(f"Replace with methylprednisolone {dose} IV daily x3 (by weight, {pulse.dose.how})",
-                           [*delete, Action("create", f"Methylprednisolone {dose} IV daily x3",
+                           [*remove, Action("create", f"Methylprednisolone {dose} IV daily x3",
                                             resource=pulse.resource), *_monitoring(context)], is_recommended=True)]
 
     def fixed(dose: int, recommended: bool) -> Suggestion:
         return Suggestion(f"Replace with methylprednisolone {mg(dose)} IV daily x3",
-                          [*delete, Action("create", f"Methylprednisolone {mg(dose)} IV daily x3",
+                          [*remove, Action("create", f"Methylprednisolone {mg(dose)} IV daily x3",
                                            resource=pulse_order(context, dose, "prednisone")),
                            *_monitoring(context)], is_recommended=recommended)
 

@@ -320,7 +320,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     described = {id(o): _how(s) for o, s in on_chart} | {id(o): how for o, how in left}
     # what a replacement stops on the chart: every order beside the drafts (one as needed still counts its day),
     # and every order a draft replaces but does not re-send (cancelling the draft does not stop it)
-    stop = [(o, described[id(o)]) for o in chart.as_needed] + chart.to_stop(sent, described)
+    stop = [(o, described[id(o)]) for o in chart.as_needed] + chart.to_stop(
+        sent, [(o, described[id(o)]) for o in chart.scheduled])
     # chart orders beside the drafts that are themselves not once weekly on a named day (a daily home medication)
     chart_unsafe = [schedule.problems[0].what for _, schedule in on_chart if schedule.problems]
     cancel = [Action("delete", f"Cancel {o.label} ({s.described})", resource_id=o.reference) for o, s in cancelled]

@@ -267,7 +267,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                   "that order when you sign it.")
     else:  # the replacements stop the chart's orders too: beside them, even 15 mg would add up
         suggestions, advice = _replacements(record, context, _weekday(drafted[0].order), prior is not None,
-                                            [*delete, *continuing.discontinue(chart.to_stop(sent, described))])
+                                            [*delete, *continuing.discontinue(chart.to_stop(sent, stop))])
     summary = (f"Methotrexate {amount}" + (" (less often than weekly)" if less_often else "") + beside + ": " + (
         f"at/above the {p['critical_from_mg_week']:g} mg/week danger limit" if critical
         else f"above the adult maximum of {p['warning_above_mg_week']:g} mg/week")

@@ -166,7 +166,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     chart_alone = _daily_total(chart.scheduled, weight_kg, bsa) if chart.scheduled else None
     adds = chart_alone is not None
     stop = [(o, dose_basis.read_dose(o, weight_kg, bsa).how_given()) for o in chart.scheduled]
-    described = {id(o): how_given for o, how_given in stop}
     facts.update(mg_per_day=round(mg_day, 1) if mg_day is not None else None,
                  mg_per_kg_day=round(per_kg_day, 2) if per_kg_day is not None else None, dose_basis=how)
     facts["azathioprine_on_chart"] = "; ".join(f"{o.label}: {how_given}{chart.note(o)}"
@@ -177,7 +176,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     left_line = _left_active_line(left_kept, [*drafts, *chart.scheduled, *(d.order for d in left)], weight_kg, bsa,
                                   params) if left else None
     lookback = record.today - timedelta(days=int(params["new_start_lookback_days"]))
-    new_start = not given_since(record, "azathioprine", since=lookback)
+    new_start = not given_since(record, GROUP, since=lookback)
     facts["new_start"] = new_start
 
     statuses = {s.gene: s.status for s in (tpmt, nudt15)}
@@ -308,7 +307,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if beside_only:
         with_chart = continuing.cancel_or_discontinue(delete, [*stop, *left_kept])
     else:  # a new dose, or none for a poor metabolizer, stops the chart's azathioprine too
-        delete += continuing.discontinue(chart.to_stop(sent, described))
+        delete += continuing.discontinue(chart.to_stop(sent, stop))
         # with no new dose to stop them, the orders left active are offered to be stopped on their own
         with_chart = ([continuing.keep_and_discontinue(left_kept)] if left_kept and replacement is None and not poor
                       else [])
