@@ -231,10 +231,26 @@ def test_anti_hmgcr_with_a_raised_ck_and_g72_89_is_imnm(kb, today, myopathy):
     # statin-associated autoimmune myopathy under its usual names is IMNM too (and R14's condition)
     "Statin-induced necrotizing autoimmune myopathy", "Statin-induced autoimmune myopathy",
     "Statin-associated immune-mediated necrotising myopathy",
+    # ... and its subtypes named with 'myositis' or by their antibody
+    "Statin-induced necrotizing myositis", "Statin-associated autoimmune necrotising myositis",
+    "Anti-HMGCR necrotizing myopathy", "HMGCR necrotising myositis", "Anti-SRP necrotizing myositis",
 ])
 def test_imnm_under_british_spellings_and_its_subtype_names(kb, today, name):
     """Charted by name only, these read as 'not IMNM', so R05, R15 and R16 stayed quiet (audit F5)."""
     assert cohorts.is_imnm(*record_and_context(kb, Chart(today).condition(name, onset=-60)))
+
+
+@pytest.mark.parametrize("name", ["Statin-induced necrotizing myositis", "Anti-SRP necrotising myositis"])
+def test_an_imnm_named_necrotizing_myositis_is_no_free_text_nsti(kb, today, name):
+    """'Statin-induced necrotizing myositis' was read as the free-text 'necrotizing myositis' of an NSTI: with a fever
+    it made R01's critical card, and with a marker that could not be read it held back the IMNM cards."""
+    febrile = Chart(today).condition(name, onset=-2).observation((LOINC, "8310-5", "Body temperature"), -1,
+                                                                 value=39.2, unit="Cel")
+    assert cohorts.is_imnm(*record_and_context(kb, febrile))
+    assert cohorts.nsti(*record_and_context(kb, febrile)) == []
+    unreadable = Chart(today).condition(name, onset=-2).observation((LOINC, "8310-5", "Body temperature"), -1,
+                                                                    value=39.2, unit="furlongs")
+    assert cohorts.nsti_unread(*record_and_context(kb, unreadable)) is None
 
 
 @pytest.mark.parametrize("name", ["Necrotising myositis", "Anti-SRP antibody", "Statin myalgia", "Autoimmune myopathy"])
