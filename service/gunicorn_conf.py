@@ -29,10 +29,12 @@ def on_starting(server: object) -> None:
 
 
 def post_worker_init(worker: object) -> None:
-    """Structured JSON logs in every worker (the hookInstance is the correlation id: service/logging_json.py)."""
-    from service import logging_json
+    """Structured JSON logs in every worker (the hookInstance is the correlation id: service/logging_json.py), and
+    gunicorn's own error answers as OperationOutcomes (service/gunicorn_errors.py)."""
+    from service import gunicorn_errors, logging_json
 
     logging_json.configure()
+    gunicorn_errors.install()
 
 
 def child_exit(server: object, worker: object) -> None:

@@ -52,14 +52,17 @@ def allowed_origins(settings: Settings) -> frozenset[str]:
     return frozenset(origins)
 
 
+# Headers for an API that serves JSON only: nothing may be sniffed, framed, cached or referred. A route may set its
+# own Cache-Control or Content-Security-Policy (the sandbox page does); the others are always these.
+FIXED_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
+                 "Cross-Origin-Opener-Policy": "same-origin"}
+DEFAULT_HEADERS = {"Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"}
+
+
 def security_headers(response: Response, hsts: bool) -> Response:
-    """Headers for an API that serves JSON only: nothing may be sniffed, framed, cached or referred."""
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    response.headers.update(FIXED_HEADERS)
+    for name, value in DEFAULT_HEADERS.items():
+        response.headers.setdefault(name, value)
     if hsts:
         response.headers["Strict-Transport-Security"] = "max-age=31536000"
     return response

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -430,3 +431,36 @@ def test_no_server_banner_with_a_version_under_gunicorn(gunicorn_url: str) -> No
         assert not any(ch.isdigit() for ch in server) and "/" not in server, server
         assert "python" not in server.lower() and "werkzeug" not in server.lower()
         assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def _raw(url: str, request: bytes) -> tuple[str, dict[str, str], bytes]:
+    """Send bytes no HTTP library would send; (status line, headers, body) of the answer."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as conn:
+        conn.sendall(request)
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status, *lines = head.decode("latin-1").split("\r\n")
+    return status, {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}, body
+
+
+@pytest.mark.parametrize(("request_bytes", "status"), [
+    (b"NOT A REQUEST LINE\r\n\r\n", 400),  # gunicorn: invalid request line
+    (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),  # over limit_request_line
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(120)) + b"\r\n", 431),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad(Name): 1\r\n\r\n", 400),  # invalid header name
+])
+def test_errors_gunicorn_answers_itself_are_operation_outcomes(gunicorn_url: str, request_bytes: bytes,
+                                                              status: int) -> None:
+    """A request gunicorn cannot parse never reaches Flask: it used to get gunicorn's HTML page, not the contract's
+    OperationOutcome (service-contract.md section 5), and none of the security headers."""
+    status_line, headers, body = _raw(gunicorn_url, request_bytes)
+    assert status_line.split()[1] == str(status), status_line
+    assert headers["content-type"] == "application/fhir+json"
+    assert int(headers["content-length"]) == len(body)
+    assert headers["x-content-type-options"] == "nosniff" and headers["cache-control"] == "no-store"
+    outcome = json.loads(body)
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert outcome["issue"][0]["severity"] == "error" and outcome["issue"][0]["diagnostics"]
