@@ -34,12 +34,25 @@ ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", 
 _KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
 _PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
 MAX_TOKEN_BYTES = 8 * 1024  # a CDS Hooks JWT is a few hundred bytes; refuse to parse megabytes
+# The widths of the jwt_replay columns (service/storage/models.py; every table that stores the client has the
+# same width for it): a longer value would fail there.
+JTI_MAX_CHARS = 256
+ISS_MAX_CHARS = 512
 
 
 def _scrub(value: object, limit: int = 80) -> str:
     """A caller-supplied value made safe for one log line (printable, bounded)."""
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _is_plain_text(value: object) -> bool:
+    """A string that every database and log line can hold as it is: printable characters only.
+
+    Refuses NUL (PostgreSQL text cannot hold it), a lone UTF-16 surrogate (UTF-8 cannot encode it, so neither
+    sqlite3 nor psycopg can send it) and every other control or format character: a claim bound for the replay
+    table is checked with this, so that such a token is a 401, not a failed database write answered 503."""
+    return isinstance(value, str) and value.isprintable()
 
 
 # --- replay protection -------------------------------------------------------------------------------------
@@ -237,6 +250,9 @@ def check_settings(settings: Settings) -> None:
         where = f"auth.clients[{index}]"
         if not client.iss:
             raise ConfigError(f"{where}: iss is required")
+        if not _is_plain_text(client.iss) or len(client.iss) > ISS_MAX_CHARS:
+            raise ConfigError(f"{where}: iss must be printable text of at most {ISS_MAX_CHARS} characters "
+                              "(it is stored with every call, feedback item and jti)")
         if client.iss in seen:
             raise ConfigError(f"{where}: iss {client.iss!r} is configured twice")
         seen.add(client.iss)
@@ -383,6 +399,8 @@ class JwtAuthenticator:
         if now - iat > self._max_age + leeway:
             raise Unauthorized(f"token older than {self._max_age} s (iss {iss})")
         jti = claims["jti"]
-        if not isinstance(jti, str) or not jti or len(jti) > 256:
+        if not isinstance(jti, str) or not jti or len(jti) > JTI_MAX_CHARS:
             raise Unauthorized(f"jti missing, empty or too long (iss {iss})")
+        if not _is_plain_text(jti):  # checked here, so the replay table never sees it
+            raise Unauthorized(f"jti is not printable text (iss {iss})")
         return claims
