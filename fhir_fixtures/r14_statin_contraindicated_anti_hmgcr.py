@@ -82,3 +82,13 @@ def local_code(today: date) -> dict[str, Any]:
 def statin_induced(today: date) -> dict[str, Any]:
     chart = Chart(today, age=68).condition("Statin-induced necrotizing autoimmune myopathy", onset=-400)
     return chart.draft(ATORVASTATIN_40, 40, "mg").request("order-sign")
+
+
+@fixture("r14-fires-patient-view-statin-status-unreadable", hook="patient-view",
+         story="Anti-HMGCR myopathy; atorvastatin on the chart with a status that is no FHIR code ('foo'), its dates "
+               "open: counted as possibly active, and the card says its status could not be read.",
+         fires={RULE}, indicators={RULE: "critical"})
+def status_unreadable(today: date) -> dict[str, Any]:
+    chart = _hmgcr_chart(today)
+    return chart.medication(ATORVASTATIN_40, 40, "mg", start=-200, status="foo").request("patient-view")
+

@@ -5,6 +5,7 @@ from typing import Any
 
 from fhir_fixtures import fixture
 from fhir_fixtures.builders import EGFR, IMNM_SNOMED, IVIG_CVX, LOINC, UCUM, Chart
+from fhir_fixtures.r10_mtx_start_prerequisites import CREATININE
 
 RULE = "ivig-order-safety"
 IGA = (LOINC, "2458-8", "Immunoglobulin A")
@@ -144,3 +145,14 @@ def quiet_infused_over_24_hours(today: date) -> dict[str, Any]:
     resource = _ivig(chart, 2, "g/kg", text="2 g/kg per cycle over 24 hours every 4 weeks")
     resource["dosageInstruction"][0]["timing"]["repeat"].update({"duration": 24, "durationUnit": "h"})
     return chart.draft_resource(resource).request("order-sign")
+
+
+@fixture("r27-fires-child-creatinine-without-height", hook="order-sign",
+         story="A 12-year-old weighed 2 days ago; the only renal result a creatinine 3 days old and no height on file: "
+               "the bedside Schwartz eGFR needs a height, so the card names measuring it as the remedy and offers "
+               "the nursing order (it said only 'check renal function').",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_child_without_height(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=12, sex="female").condition(IMNM_SNOMED, onset=-200).weight(40, day=-2)
+    chart.lab(CREATININE, 0.5, "mg/dL", day=-3).lab(IGA, 2.1, "g/L", day=-150)
+    return chart.draft_resource(_ivig(chart, 2, "g/kg", text="2 g/kg per cycle over 2 days")).request("order-sign")

@@ -99,8 +99,9 @@ def _statin_chart(today, status: str | None, clinical_status: str = "active") ->
     # the critical card was gone and nothing said why: 'Active' is read as active, and named
     ("Active", True, "MedicationRequest.status 'Active' was read as 'active': MedicationRequest/statin."),
     (" active ", True, "MedicationRequest.status ' active ' was read as 'active': MedicationRequest/statin."),
-    ("foo", False, "MedicationRequest.status 'foo' is not a code of it: MedicationRequest/statin."),
-    (None, False, "MedicationRequest.status is missing (FHIR requires it): MedicationRequest/statin."),
+    # a status that cannot be read is counted as possibly active by R14 (and said in its card), and named
+    ("foo", True, "MedicationRequest.status 'foo' is not a code of it: MedicationRequest/statin."),
+    (None, True, "MedicationRequest.status is missing (FHIR requires it): MedicationRequest/statin."),
 ])
 def test_an_order_status_in_another_spelling_is_read_and_a_bad_one_named(kb, today, status, fires, named):
     result = run(kb, _statin_chart(today, status).request("patient-view"), today)

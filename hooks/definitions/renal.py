@@ -22,9 +22,9 @@ A rule asks :func:`below_limit`, which reads the results day by day, newest firs
 A newer creatinine that gives no eGFR (:func:`unestimated_creatinine`: haemolysed, in a unit not read, a child with
 no current height, no birth date) settles nothing either: a rule that counts it (``count_unestimated_creatinine``)
 reads an older eGFR at or above its limit as not known, and the card names the creatinine, why it gives none and what
-to do (``NoEstimate.remedy``). Only an eGFR reading stands for it: a lab's eGFR with no number ('Specimen
-haemolysed', 'see comment', a flag alone) is none. A creatinine not yet reported (pending) is no result yet, and is
-not counted.
+to do (``NoEstimate.remedy``; ``NoEstimate.order`` where an order does it: a child's height). Only an eGFR reading
+stands for it: a lab's eGFR with no number ('Specimen haemolysed', 'see comment', a flag alone) is none. A creatinine
+not yet reported (pending) is no result yet, and is not counted.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from itertools import groupby
 
+from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.weight import dosing_height, why_not_current
@@ -48,6 +49,7 @@ from hooks.record import (
     measured,
     per_record,
 )
+from hooks.rule import Action
 from hooks.units import convert
 
 EGFR_UNIT = "mL/min/1.73m2"
@@ -332,6 +334,8 @@ def bedside_schwartz(creatinine_mg_dl: float, height_cm: float) -> float:
     return 0.413 * height_cm / creatinine_mg_dl
 
 
+HEIGHT_LOINC = "8302-2"  # Body height, measured by NoEstimate.order
+
 # what a creatinine that gives no eGFR needs (NoEstimate.missing): the item a card lists, and what to do
 _TO_ESTIMATE: dict[str, tuple[str, str]] = {
     "height": ("a current height (for eGFR)", "measure the height"),
@@ -356,6 +360,17 @@ class NoEstimate:
     def remedy(self) -> str:
         """What to do for an eGFR: 'measure the height', 'record the birth date', 'repeat the creatinine'."""
         return _TO_ESTIMATE[self.missing][1]
+
+    def order(self, context: HookContext, before: str) -> Action | None:
+        """The nursing order that gives what is missing before ``before`` (the drug, for its note): a height measured
+        today. None when no order gives it: a birth date is recorded, not ordered, and a creatinine that cannot be
+        read is repeated with the rule's own renal labs."""
+        if self.missing != "height":
+            return None
+        return Action("create", "Measure body height today", resource=orders.service_request(
+            context.patient_id, orders.lab_concept(context.valuesets, "height", HEIGHT_LOINC,
+                                                   text="Measure body height today (nursing)"),
+            note=f"Needed to estimate eGFR from creatinine (bedside Schwartz) before {before}"))
 
 
 def estimate(record: PatientRecord, context: HookContext, creatinine: Observation) -> Egfr | NoEstimate:

@@ -278,11 +278,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         labs.append(Action("create", "Order GGT", resource=orders.service_request(
             context.patient_id, orders.lab_concept(context.valuesets, "ggt", "2324-2"),
             note="Liver toxicity marker not confounded by muscle injury (IMNM)")))
-    if unjudged and unjudged.reason.missing == "height":
-        labs.append(Action("create", "Measure body height today", resource=orders.service_request(
-            context.patient_id, orders.lab_concept(context.valuesets, "height", "8302-2",
-                                                   text="Measure body height today (nursing)"),
-            note="Needed to estimate eGFR from creatinine (bedside Schwartz) before methotrexate")))
+    if unjudged and (height := unjudged.reason.order(context, "methotrexate")):
+        labs.append(height)
     if childbearing and pregnancy_test is None and not pregnant:
         labs.append(Action("create", "Order a pregnancy test (serum hCG)", resource=orders.service_request(
             context.patient_id, orders.lab_concept(context.valuesets, "pregnancy_test", "2118-8"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -9,7 +10,7 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts
 from hooks.definitions.courses import doses_since, given_since
-from hooks.record import MedicationOrder, PatientRecord
+from hooks.record import CODES, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Quiet, Result, Rule, Suggestion
 from hooks.sources import ENMC_224, MAMMEN_STATIN_REVIEW, SEED_001, SEED_004, TINIAKOU_2020
 
@@ -31,18 +32,83 @@ DETAIL = """\
 **Do not start or restart statins.** {why}. Statin re-exposure can reactivate anti-HMGCR myopathy, and
 avoidance is lifelong — this includes statin-naive anti-HMGCR patients and red yeast rice (monacolin K).
 
-If lipid lowering is needed, use **ezetimibe** 10 mg daily and/or a **PCSK9 monoclonal antibody**: {pcsk9}
+If lipid lowering is needed, {lipids}
 Bempedoic acid has no data here: a specialist decision.
 {exposure}"""
-ADULT_PCSK9 = ("evolocumab 140 mg SC every 2 weeks (or 420 mg monthly) or alirocumab 75-150 mg SC every 2 weeks; "
-               "refer to the lipid clinic.")
+
+
+@dataclass(frozen=True, slots=True)
+class _LipidLowering:
+    """What the card advises instead of the statin at the patient's age: the clinic it refers to, whether it offers
+    the table's ezetimibe and PCSK9 antibody orders (adult doses), and the advice in the detail."""
+
+    clinic: str
+    ezetimibe: bool
+    pcsk9: bool
+    advice: str
+
+
+_EZETIMIBE_OR_PCSK9 = "use **ezetimibe** 10 mg daily and/or a **PCSK9 monoclonal antibody**: "
+ADULT = _LipidLowering("lipid clinic", True, True, _EZETIMIBE_OR_PCSK9 + (
+    "evolocumab 140 mg SC every 2 weeks (or 420 mg monthly) or alirocumab 75-150 mg SC every 2 weeks; refer to the "
+    "lipid clinic."))
 # evolocumab is licensed from 10 years in familial hypercholesterolaemia, at doses and indications a specialist sets
-CHILD_PCSK9 = ("for a child, which agent and dose is for a **paediatric lipid specialist** (the doses in the table "
-               "are adult doses); refer to the paediatric lipid clinic.")
+CHILD = _LipidLowering("paediatric lipid clinic", True, False, _EZETIMIBE_OR_PCSK9 + (
+    "for a child, which agent and dose is for a **paediatric lipid specialist** (the doses in the table are adult "
+    "doses); refer to the paediatric lipid clinic."))
+# Ezetimibe 10 mg daily is licensed from 10 years (FDA: heterozygous familial hypercholesterolaemia; the EU licence,
+# from 6 years, is the wider one): below it the adult order is not offered either
+EZETIMIBE_FROM_AGE_YEARS = 10
+YOUNG_CHILD = _LipidLowering("paediatric lipid clinic", False, False, (
+    f"in a child under {EZETIMIBE_FROM_AGE_YEARS} it is a decision for a **paediatric lipid specialist**: "
+    f"ezetimibe is licensed from {EZETIMIBE_FROM_AGE_YEARS} years, and the doses in the table (ezetimibe 10 mg, "
+    "PCSK9 antibodies) are adult doses; refer to the paediatric lipid clinic."))
+
 # One dose covers its dosing interval: evolocumab and alirocumab every 2 weeks or monthly, inclisiran (an siRNA
 # against PCSK9) every 6 months once established. A dose within it is therapy the patient is taking.
 PCSK9_DOSE_COVERS_DAYS = {"inclisiran": 183}
 PCSK9_ANTIBODY_DOSE_COVERS_DAYS = 31
+
+
+def _lipid_lowering(record: PatientRecord, context: HookContext) -> _LipidLowering:
+    """The advice for the patient's age, read as the paediatric split reads it (the youngest a partial birthDate
+    allows; no birthDate is an adult)."""
+    if not cohorts.is_paediatric(record, context):
+        return ADULT
+    return CHILD if (record.youngest_age_years or 0) >= EZETIMIBE_FROM_AGE_YEARS else YOUNG_CHILD
+
+
+def _status_unread(order: MedicationOrder) -> bool:
+    """A status that does not say whether the order is given: none, 'unknown', or one FHIR does not list (the record
+    keeps it as written, and names it in the warnings)."""
+    return order.status in (None, "unknown") or order.status not in CODES["MedicationRequest"]
+
+
+def _active_on_chart(record: PatientRecord) -> list[MedicationOrder]:
+    """Statin (or red yeast rice) orders current today, or of a status that cannot be read (:func:`_status_unread`)
+    whose dates do not show they ended: possibly active, so counted (the safe side) and said. The chart's orders are
+    read whole: the record's group queries leave out an order of a status FHIR does not list. Asked only for a
+    patient with anti-HMGCR or statin-associated myopathy."""
+    today = record.today
+    return [o for o in record.medications if o.in_group(*STATIN_GROUPS)
+            and (o.current_on(today) or (_status_unread(o) and (o.end is None or o.end >= today)))]
+
+
+def _status_said(order: MedicationOrder) -> str:
+    """'no status', "status 'unknown'", "status 'foo', not a FHIR code"."""
+    if order.status is None:
+        return "no status"
+    return f"status {order.status!r}" + ("" if order.status == "unknown" else ", not a FHIR code")
+
+
+def _exposure(context: HookContext, offending: list[MedicationOrder]) -> str:
+    """The detail's last lines: the statins ordered or active, and each whose status could not be read."""
+    if context.hook == "order-sign":
+        return f"\nStatin ordered: {', '.join(o.label for o in offending)}."
+    active = ", ".join(o.label for o in offending if not _status_unread(o))
+    unread = [f"The status of {o.label} could not be read ({_status_said(o)}), so it is counted as possibly "
+              "active: check whether it is still taken." for o in offending if _status_unread(o)]
+    return "\n" + " ".join([*([f"Statin active: {active}."] if active else []), *unread])
 
 
 def _why(record: PatientRecord) -> str | None:
@@ -83,51 +149,53 @@ def _pcsk9_inhibitor(context: HookContext) -> dict[str, Any]:
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     why = _why(record)
-    if context.hook == "order-sign":
-        offending = context.drafts_in(*STATIN_GROUPS)
-    else:
-        offending = record.medications_in(*STATIN_GROUPS, current_only=True)
-    facts = {"anti_hmgcr_or_statin_myopathy": why, "statins": ", ".join(o.label for o in offending) or None}
+    facts: dict[str, object] = {"anti_hmgcr_or_statin_myopathy": why}
     if why is None:
         return Quiet("no positive anti-HMGCR and no statin-associated autoimmune myopathy on file", facts)
+    offending = context.drafts_in(*STATIN_GROUPS) if context.hook == "order-sign" else _active_on_chart(record)
+    facts["statins"] = ", ".join(o.label for o in offending) or None
+    facts["statins_status_unread"] = "; ".join(f"{o.label} ({o.reference}): {_status_said(o)}, counted as possibly "
+                                               "active" for o in offending if _status_unread(o)) or None
     if not offending:
         return Quiet("no statin or red yeast rice " + ("in the draft orders" if context.hook == "order-sign"
                                                         else "active"), facts)
     names = ", ".join(o.label for o in offending)
-    child = cohorts.is_paediatric(record, context)
-    clinic = "paediatric lipid clinic" if child else "lipid clinic"
+    lipids = _lipid_lowering(record, context)
+    clinic = lipids.clinic
     lipid_clinic = orders.service_request(
         context.patient_id, orders.text_concept(f"Referral to {clinic} (non-statin lipid lowering: "
                                                 "ezetimibe, PCSK9 monoclonal antibody)"))
     verb = "Cancel" if context.hook == "order-sign" else "Discontinue"
     remove = [Action("delete", f"{verb} {o.label}", resource_id=o.reference) for o in offending]
     taking = _taking(record, context, "ezetimibe")
+    ezetimibe: list[Suggestion] = []
     if taking:
-        first = Suggestion(f"{verb} the statin (ezetimibe is already ordered: {taking[-1].label})", remove,
-                           is_recommended=True)
-    else:
-        ezetimibe = orders.medication_request(
+        ezetimibe = [Suggestion(f"{verb} the statin (ezetimibe is already ordered: {taking[-1].label})", remove,
+                                is_recommended=True)]
+    elif lipids.ezetimibe:
+        order = orders.medication_request(
             context.patient_id, orders.concept(context.valuesets, "ezetimibe", "ezetimibe"), 10, "mg",
             text="Ezetimibe 10 mg by mouth once daily")
-        first = Suggestion(f"{verb} the statin and start ezetimibe 10 mg daily",
-                           [*remove, Action("create", "Ezetimibe 10 mg PO daily", resource=ezetimibe)],
-                           is_recommended=True)
-    # no adult fixed dose for a child, and no second PCSK9-directed drug
-    pcsk9 = [] if child or _taking_pcsk9(record, context) else [Suggestion(
+        ezetimibe = [Suggestion(f"{verb} the statin and start ezetimibe 10 mg daily",
+                                [*remove, Action("create", "Ezetimibe 10 mg PO daily", resource=order)],
+                                is_recommended=True)]
+    # no adult dose below its licensed age, and no second PCSK9-directed drug
+    pcsk9 = [] if not lipids.pcsk9 or _taking_pcsk9(record, context) else [Suggestion(
         f"{verb} the statin and start evolocumab 140 mg SC every 2 weeks (PCSK9 antibody)",
         [*remove, Action("create", "Evolocumab 140 mg SC every 2 weeks", resource=_pcsk9_inhibitor(context))])]
     return Fired(
         severity="critical",
         summary=f"Statin contraindicated: anti-HMGCR myopathy. {verb} {names}",
-        detail=DETAIL.format(why=why, pcsk9=CHILD_PCSK9 if child else ADULT_PCSK9,
-                             exposure=f"\nStatin {'ordered' if context.hook == 'order-sign' else 'active'}: {names}."),
+        detail=DETAIL.format(why=why, lipids=lipids.advice, exposure=_exposure(context, offending)),
         facts=facts,
         about=offending,
         suggestions=[
-            first,
+            *ezetimibe,
             *pcsk9,
+            # with no order offered before it (a young child), the referral is the one recommended
             Suggestion(f"{verb} the statin and refer to the {clinic}",
-                       [*remove, Action("create", f"{clinic.capitalize()} referral", resource=lipid_clinic)]),
+                       [*remove, Action("create", f"{clinic.capitalize()} referral", resource=lipid_clinic)],
+                       is_recommended=not ezetimibe),
         ],
         selection="at-most-one",
     )

@@ -474,8 +474,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         problems.append(f"{kidney}: risk of IVIG-related acute kidney injury; avoid sucrose-containing products, "
                         "hydrate, infuse slowly.")
     elif kidney.below is None:  # '<75', a result that cannot be read, or a creatinine that gives no eGFR
+        # a creatinine that gives no eGFR names what it lacks: a recheck alone gives a child no eGFR without a height
+        remedy = (f"; for an eGFR, {kidney.unestimated.reason.remedy} or get the lab's eGFR" if kidney.unestimated
+                  else "")
         problems.append(f"Renal impairment not ruled out: {kidney}; check renal function before IVIG (renal failure "
-                        "risk), and until then avoid sucrose-containing products, hydrate, infuse slowly.")
+                        f"risk{remedy}), and until then avoid sucrose-containing products, hydrate, infuse slowly.")
     if not iga:
         problems.append("IgA has never been measured: check it (IgA deficiency with anti-IgA antibodies can cause "
                         "anaphylaxis).")
@@ -531,8 +534,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not iga:
         labs.append(Action("create", "IgA level", resource=orders.service_request(
             context.patient_id, orders.lab_concept(context.valuesets, "igA", "2458-8"), note="Before IVIG.")))
-    suggestions.append(Suggestion("IVIG safety labs: BMP before and 3-5 days after, CBC"
-                                  + (", IgA" if not iga else ""), labs, is_recommended=not suggestions))
+    # what a creatinine that gives no eGFR lacks, where an order gives it (a child's height)
+    lacking = kidney.unestimated.reason if kidney.unestimated else None
+    measure = lacking.order(context, "IVIG") if lacking else None
+    if measure is not None:
+        labs.append(measure)
+    suggestions.append(Suggestion("IVIG safety labs: BMP before and 3-5 days after, CBC" + (", IgA" if not iga else "")
+                                  + (f"; {lacking.remedy} (for eGFR)" if lacking and measure else ""), labs,
+                                  is_recommended=not suggestions))
     if unchecked:
         problems.append("Dose not checked: " + "; ".join(unchecked) + ".")
     drug = ", ".join(o.label for o in drafts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import ATORVASTATIN_40, ICD10, IMNM_SNOMED, RXNORM, Chart
-from tests.conftest import fired, run
+from tests.conftest import explained, fired, run
 
 RULE = "statin-contraindicated-anti-hmgcr"
 
@@ -223,3 +223,94 @@ def test_a_pcsk9_dose_within_its_dosing_interval_is_therapy_taken(kb, today, dru
     chart = _chart(today).medication(drug, 140, "mg", start=last_dose_day, end=last_dose_day, status="completed")
     card = fired(run(kb, chart.draft(ATORVASTATIN_40, 40, "mg").request("order-sign"), today))[RULE]
     assert (_pcsk9(card) is not None) is offered
+
+
+def _statin_on_chart(today, status, end=None):
+    """The anti-HMGCR chart with atorvastatin on it since D-200, of ``status`` (None: no status at all)."""
+    chart = _chart(today).medication(ATORVASTATIN_40, 40, "mg", start=-200, end=end, status=status or "active",
+                                     resource_id="statin-1")
+    if status is None:
+        del chart.resources["medications"][-1]["status"]
+    return chart
+
+
+@pytest.mark.parametrize(("status", "said"), [
+    ("unknown", "status 'unknown'"),
+    (None, "no status"),
+    ("foo", "status 'foo', not a FHIR code"),
+    ("Unknown-ish", "status 'unknown-ish', not a FHIR code"),
+])
+def test_a_statin_of_unreadable_status_is_counted_as_possibly_active(kb, today, status, said):
+    """A statin order whose status does not say whether it is given ('unknown', none, or no FHIR code) lost R14's
+    critical card on patient-view (only the data-quality warning named it), while the chart's other readers count
+    such an order as going on. Its dates do not show it ended: counted, and the card says why."""
+    result = run(kb, _statin_on_chart(today, status).request("patient-view"), today)
+    card = fired(result).get(RULE)
+    assert card is not None and card["indicator"] == "critical"
+    assert [a["resourceId"] for a in card["suggestions"][0]["actions"] if a["type"] == "delete"] == [
+        "MedicationRequest/statin-1"]
+    assert (f"The status of atorvastatin 40 MG Oral Tablet could not be read ({said}), so it is counted as possibly "
+            "active: check whether it is still taken." in card["detail"])
+    assert "Statin active:" not in card["detail"]
+    assert explained(result, RULE)["facts"]["statins_status_unread"] == (
+        f"atorvastatin 40 MG Oral Tablet (MedicationRequest/statin-1): {said}, counted as possibly active")
+
+
+@pytest.mark.parametrize(("status", "end"), [
+    ("foo", -10),  # its dates show it ended
+    (None, -1),
+    ("unknown", -30),
+    ("entered-in-error", None),  # statuses that say it is not given
+    ("cancelled", None),
+    ("completed", None),
+    ("draft", None),
+])
+def test_a_statin_whose_status_or_dates_say_it_is_not_given_is_not_counted(kb, today, status, end):
+    result = run(kb, _statin_on_chart(today, status, end=end).request("patient-view"), today)
+    assert RULE not in fired(result)
+
+
+def test_an_active_statin_and_one_of_unreadable_status_are_both_named(kb, today):
+    chart = _statin_on_chart(today, "foo").medication("simvastatin 20 mg tablet", 20, "mg", start=-90)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert "Statin active: simvastatin 20 mg tablet. The status of atorvastatin 40 MG Oral Tablet could not be read" \
+        in card["detail"]
+    assert "atorvastatin 40 MG Oral Tablet, simvastatin 20 mg tablet" in card["summary"]
+
+
+def _creates(card):
+    return [a["description"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "create"]
+
+
+@pytest.mark.parametrize(("birth_date", "offered"), [
+    ("2016-11-21", True),  # 10 today (TODAY is 2026-11-21): ezetimibe is licensed from 10 years
+    ("2016-11-22", False),  # 10 tomorrow
+    ("2016", False),  # a partial birthDate: may be 9, read as the paediatric split reads it (the youngest)
+    ("2019-03-02", False),
+])
+def test_no_adult_ezetimibe_order_below_its_licensed_age(kb, today, birth_date, offered):
+    """R14 offered ezetimibe 10 mg daily to a 7-year-old: it is licensed from 10 years (heterozygous familial
+    hypercholesterolaemia). Below it, lipid lowering is a paediatric lipid specialist's decision: the referral is
+    the one recommended, and no adult dose is shown."""
+    chart = Chart(today, birth_date=birth_date).antibody("anti_hmgcr", "positive", day=-30).weight(30, day=-2)
+    card = fired(run(kb, chart.draft(ATORVASTATIN_40, 10, "mg").request("order-sign"), today))[RULE]
+    recommended = [s["label"] for s in card["suggestions"] if s.get("isRecommended")]
+    assert ("Ezetimibe 10 mg PO daily" in _creates(card)) is offered
+    assert "Evolocumab 140 mg SC every 2 weeks" not in _creates(card)  # a child either way
+    if offered:
+        assert recommended == ["Cancel the statin and start ezetimibe 10 mg daily"]
+        assert "use **ezetimibe** 10 mg daily" in card["detail"]
+    else:
+        assert recommended == ["Cancel the statin and refer to the paediatric lipid clinic"]
+        assert ("in a child under 10 it is a decision for a **paediatric lipid specialist**: ezetimibe is licensed "
+                "from 10 years" in card["detail"])
+        assert "use **ezetimibe**" not in card["detail"]
+
+
+def test_a_young_child_already_on_ezetimibe_keeps_it_and_is_not_offered_a_second(kb, today):
+    chart = Chart(today, age=7).antibody("anti_hmgcr", "positive", day=-30).weight(22, day=-2)
+    chart.medication((RXNORM, "341248", "ezetimibe"), 10, "mg", start=-60)
+    card = fired(run(kb, chart.draft(ATORVASTATIN_40, 10, "mg").request("order-sign"), today))[RULE]
+    assert [s["label"] for s in card["suggestions"] if s.get("isRecommended")] == [
+        "Cancel the statin (ezetimibe is already ordered: ezetimibe)"]
+    assert _creates(card) == ["Paediatric lipid clinic referral"]

@@ -716,3 +716,49 @@ def test_an_unread_duration_shorter_than_the_count_is_unchecked_not_a_problem(kb
     card, entry = _run(kb, _timed(_chart(today, iga=False), 0.4, repeat), today)
     assert card["summary"] == "IVIG order: 2 safety issues to check (no IgA; dose unchecked)"
     assert f"- Dose not checked: {aside}." in card["detail"]
+
+
+def _child_with_creatinine(today, height_day=None):
+    """A 12-year-old weighed 2 days ago, whose only renal result is a creatinine of 0.5 mg/dL 3 days ago; a height
+    only if ``height_day`` is given (a child's is current for 30 days)."""
+    chart = Chart(today, age=12, sex="female").condition(IMNM_SNOMED, onset=-200).weight(40, day=-2)
+    chart.lab(CREATININE, 0.5, "mg/dL", day=-3).lab(IGA, 2.1, "g/L", day=-150)
+    if height_day is not None:
+        chart.height(150, day=height_day)
+    return _draft(chart, 2, "g/kg", text="per cycle")
+
+
+def _measure_height(card):
+    return next((a for s in card["suggestions"] for a in s["actions"]
+                 if a["description"] == "Measure body height today"), None)
+
+
+@pytest.mark.parametrize("height_day", [None, -45])
+def test_a_childs_creatinine_without_a_current_height_names_measuring_it(kb, today, height_day):
+    """A child's creatinine with no current height gives no eGFR (bedside Schwartz needs the height). The card said
+    only 'check renal function before IVIG': a repeat creatinine would give no eGFR either. It names the height as
+    the remedy, and offers the nursing order (as R10 and R33 write it)."""
+    card, _ = _run(kb, _child_with_creatinine(today, height_day), today)
+    assert ("bedside Schwartz needs a current height" in card["detail"]
+            and "is not known; check renal function before IVIG (renal failure risk; for an eGFR, measure the height "
+                "or get the lab's eGFR)" in card["detail"])
+    measure = _measure_height(card)
+    assert measure is not None and measure["resource"]["code"]["coding"][0]["code"] == "8302-2"
+    assert measure["resource"]["code"]["text"] == "Measure body height today (nursing)"
+    assert measure["resource"]["note"] == [
+        {"text": "Needed to estimate eGFR from creatinine (bedside Schwartz) before IVIG"}]
+    labs = card["suggestions"][-1]
+    assert labs["label"] == "IVIG safety labs: BMP before and 3-5 days after, CBC; measure the height (for eGFR)"
+    assert measure in labs["actions"]
+
+
+def test_a_childs_creatinine_with_a_current_height_gives_an_egfr_and_no_height_order(kb, today):
+    card, entry = _run(kb, _child_with_creatinine(today, height_day=-10), today)
+    assert card is None and "bedside Schwartz" in entry["facts"]["egfr"]  # 0.413 x 150 / 0.5 = 124
+
+
+def test_an_unreadable_creatinine_names_a_repeat_and_orders_no_height(kb, today):
+    chart = _chart(today, egfr=None).observation(CREATININE, -3, value_string="Specimen haemolysed - see comment")
+    card, _ = _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)
+    assert "(renal failure risk; for an eGFR, repeat the creatinine or get the lab's eGFR)" in card["detail"]
+    assert _measure_height(card) is None
