@@ -1,6 +1,6 @@
 """Fixtures for R11 mtx-tmp-smx-interaction: prophylactic and treatment TMP/SMX with methotrexate in both
-directions, trimethoprim alone, weight-based dosing, a child offered a paediatric pharmacy consult, and the near
-misses."""
+directions, trimethoprim alone, weight-based dosing, a child offered a paediatric pharmacy consult, a child's weight
+too old to dose from, and the near misses."""
 
 from datetime import date
 from typing import Any
@@ -86,3 +86,13 @@ def mtx_stopped(today: date) -> dict[str, Any]:
 def patient_view(today: date) -> dict[str, Any]:
     chart = on_mtx(today).medication(TMP_SMX_SS, 1, "{tbl}", start=-30)
     return chart.request("patient-view")
+
+
+@fixture("r11-fires-child-weight-based-tmp-smx-weight-10-days-old", hook="order-sign",
+         story="Girl aged 9 on methotrexate, weighed 10 days ago (a child's dosing weight is at most 7 days old); "
+               "TMP/SMX 4 mg/kg TMP twice daily drafted: the TMP mg/day is not computed, and the card says the "
+               "window that applied, 7 days (it said 30, the adult one).", fires={RULE},
+         indicators={RULE: "critical"})
+def child_weight_10_days_old(today: date) -> dict[str, Any]:
+    chart = on_mtx(today, age=9).weight(30, day=-10).draft(TMP_SMX_SS, 4, "mg/kg", frequency=2)
+    return chart.request("order-sign")

@@ -1,6 +1,7 @@
 """Fixtures for R12 aza-tpmt-nudt15-before-start: no result, poor and intermediate metabolizers (text, genotype,
 activity number), a transfusion that invalidates the activity, a dose above 3 mg/kg/day (with the azathioprine on the
-chart that a draft does not replace, or rewrites with no link), and the near misses."""
+chart that a draft does not replace, or rewrites with no link), a child's weight too old to dose from, and the near
+misses."""
 
 from datetime import date
 from typing import Any
@@ -26,8 +27,8 @@ def normal_results(chart: Chart) -> Chart:
     return chart.observation(NUDT15, -20, value_string="*1/*1 normal metabolizer")
 
 
-def _aza(chart: Chart, mg: float = 50) -> dict[str, Any]:
-    return chart.draft(AZATHIOPRINE_50, mg, "mg", resource_id="aza-draft").request("order-sign")
+def _aza(chart: Chart, mg: float = 50, unit: str = "mg") -> dict[str, Any]:
+    return chart.draft(AZATHIOPRINE_50, mg, unit, resource_id="aza-draft").request("order-sign")
 
 
 @fixture("r12-fires-no-result", hook="order-sign", demo=True,
@@ -129,3 +130,11 @@ def dose_change_replacing_active(today: date) -> dict[str, Any]:
          indicators={RULE: "warning"})
 def unlinked_rewrite(today: date) -> dict[str, Any]:
     return _aza(on_150_mg(today), mg=100)
+
+
+@fixture("r12-fires-child-weight-10-days-old", hook="order-sign",
+         story="Boy aged 9, weighed 10 days ago (a child's dosing weight is at most 7 days old), no TPMT or NUDT15 "
+               "result; azathioprine 2 mg/kg/day drafted: the mg/day is not computed, and the card says the window "
+               "that applied, 7 days (it said 30, the adult one).", fires={RULE}, indicators={RULE: "warning"})
+def child_weight_10_days_old(today: date) -> dict[str, Any]:
+    return _aza(patient(today, kg=None, age=9).weight(30, day=-10), mg=2, unit="mg/kg")

@@ -467,3 +467,55 @@ def test_a_pulse_left_active_whose_sig_gives_only_its_length_ended_with_it(kb, t
     chart.medication(METHYLPRED_1000, 1000, "mg", start=-40, route=ROUTE_IV, text=sig, resource_id="mp-chart")
     chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, text="1 g IV daily x 3 days", resource_id="d")
     assert "ivmp-pulse-dose-cap" not in _order_sign_cards(kb, chart)
+
+
+def _left_with_titration(kb, today):
+    """15 mg every Monday on the chart until day 8, rewritten with no link by 10 mg every Monday for 2 weeks, then
+    25 mg: the chart order is left active (given with the first step only), and each order as read."""
+    chart = _monday_tablets(today, end=8).draft(METHOTREXATE_2_5, 10, "mg", day_of_week=["mon"], end=13, **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 25, "mg", day_of_week=["mon"], start=14, **WEEKLY)
+    [(order, chain)] = _read(kb, chart).left_active
+    return order, chain
+
+
+def test_the_left_active_line_adds_up_what_is_given_on_the_same_day(kb, today):
+    """15 mg with the 10 mg step (25 mg), not with the 25 mg step that starts after the chart order ends: 40 mg was
+    R08's total (the chart order plus the largest step). ``named`` says the total of the orders in it, ``over``
+    the limits it passes."""
+    order, (first, then) = _left_with_titration(kb, today)
+    line = continuing.left_active_line(
+        [(order, "15 mg once weekly")], [(order, 15.0), (first, 10.0), (then, 25.0)], today,
+        named=lambda total, orders: f"{total:g} mg/week ({len(orders)} orders)",
+        over=lambda total: "above 20 mg/week" if total > 20 else None)
+    assert line.endswith("or both would be given (25 mg/week (2 orders) together, above 20 mg/week).")
+    assert continuing.left_active_line([(order, "15 mg once weekly")], [(order, 15.0), (first, 10.0)], today,
+                                       named=lambda total, _: f"{total:g} mg/week").endswith(
+        "or both would be given (25 mg/week together).")
+
+
+def test_the_left_active_line_says_no_total_when_an_amount_is_not_read(kb, today):
+    """One order's amount not read (a draft, an order beside them or the one left active): a total would leave it
+    out, so none is said, and neither ``named`` nor ``over`` is asked."""
+    order, (first, then) = _left_with_titration(kb, today)
+
+    def never(*_):
+        raise AssertionError("no total to name")
+
+    line = continuing.left_active_line([(order, "15 mg once weekly")], [(order, 15.0), (first, None), (then, 25.0)],
+                                       today, named=never, over=never)
+    assert line == continuing.left_active_finding([(order, "15 mg once weekly")], None, None)
+    assert line.endswith("discontinue it when signing, or both would be given.")
+
+
+def test_cancel_or_discontinue_advised_goes_with_its_advice(kb, today):
+    [order] = _read(kb, _monday_tablets(today).draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["thu"],
+                                                     **WEEKLY)).scheduled
+    suggestions, advice = continuing.cancel_or_discontinue_advised([], [(order, "once weekly")])
+    assert suggestions == continuing.cancel_or_discontinue([], [(order, "once weekly")])
+    assert advice == ("**Cancel the draft**, or, if it is meant to replace the order on the chart, discontinue that "
+                      "order when you sign it.")
+    _, advice = continuing.cancel_or_discontinue_advised([], [(order, "once weekly")],
+                                                         named="the methotrexate on the chart",
+                                                         replacing_as=" (a taper step)")
+    assert advice == ("**Cancel the draft**, or, if it is meant to replace the methotrexate on the chart (a taper "
+                      "step), discontinue that order when you sign it.")

@@ -45,7 +45,7 @@ A chart order read as replaced only by that unlinked test is still on the chart 
 tells the EHR to stop it. While it is current and does not end before the draft that rewrites it starts, it is
 *left active* (:attr:`OnChart.left_active`): the dose check still reads the draft alone (a taper step is no
 overdose), but the card says that both would be given, and what they give together, unless it is discontinued
-(:func:`left_active_finding`, :func:`keep_and_discontinue`); a rule that would otherwise be quiet fires a warning
+(:func:`left_active_line`, :func:`keep_and_discontinue`); a rule that would otherwise be quiet fires a warning
 for it alone (:func:`left_active_warning`). A linked replacement says nothing: the EHR stops the order it names
 [design].
 """
@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -65,6 +65,7 @@ from hooks.definitions.dose_basis import (
     draft_course_length,
     draft_span,
     draft_start,
+    most_on_one_day,
     names_a_weekday,
     read_dose,
     scheduled_days,
@@ -528,3 +529,34 @@ def _given_from(order: MedicationOrder, day: date) -> MedicationOrder:
 
 def _only_as_needed(order: MedicationOrder) -> bool:
     return bool(order.dosages) and all(d.as_needed for d in order.dosages)
+
+
+# ---------------------------------------------------------------- what a left-active line adds up, and the advice to
+# cancel or discontinue (R06, R07, R08, R09, R12: each reads the amounts in its own unit and names its own limits)
+
+def left_active_line(left: Sequence[tuple[MedicationOrder, str]],
+                     amounts: Sequence[tuple[MedicationOrder, float | None]], today: date, *,
+                     named: Callable[[float, list[MedicationOrder]], str],
+                     over: Callable[[float], str | None] | None = None) -> str:
+    """:func:`left_active_finding` with what would be given together: ``amounts`` are the orders in it (the drafts,
+    the chart's orders going on beside them and those left active, ``left``), each with its amount in the rule's
+    unit (mg a day, mg a week, mg a dose), None when it is not read; they are added up over the orders given on one
+    same day (:func:`most_on_one_day`: steps of a taper are not). ``named`` says the total, given the orders in it
+    ('100 mg/day'); ``over`` the limits it passes, if any. No total when an amount is not read: one that left it out
+    would say less than would be given."""
+    read = [(order, amount) for order, amount in amounts if amount is not None]
+    if len(read) < len(amounts):
+        return left_active_finding(left, None, None)
+    total, on_day = most_on_one_day(read, today)
+    return left_active_finding(left, named(total, on_day), over(total) if over else None)
+
+
+def cancel_or_discontinue_advised(cancel: list[Action], chart: Sequence[tuple[MedicationOrder, str]], *,
+                                  named: str = "the order on the chart", replacing_as: str = ""
+                                  ) -> tuple[list[Suggestion], str]:
+    """:func:`cancel_or_discontinue`, recommending to cancel, and the card's advice that goes with it: the drafts
+    alone, and the chart's orders alone, are within the limits, so it is the drafts beside those orders that are
+    wrong, not a dose. ``named`` names the chart's orders ('the methotrexate on the chart'), ``replacing_as`` how a
+    draft would replace them (' (a taper step)')."""
+    return cancel_or_discontinue(cancel, chart), (f"**Cancel the draft**, or, if it is meant to replace {named}"
+                                                  f"{replacing_as}, discontinue that order when you sign it.")

@@ -70,18 +70,22 @@ def _over_limits(day: dose_basis.DailyTotal, weight_kg: float | None,
 
 def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[DraftDose], weight_kg: float | None,
                       today: date, p: Mapping[str, float]) -> str:
-    """continuing.left_active_finding with what ``given`` (the drafts, the chart's orders going on and those left
-    active) give together in a day, and the limits that passes; no total when a dose is not read or is per kg with
-    no weight."""
-    both = dose_basis.daily_total(given, weight_kg, today)
-    if both.unread or both.per_kg_written:
-        return continuing.left_active_finding(left, None, None)
-    per_kg, over_cap, over_kg = _over_limits(both, weight_kg, p)
-    over = [f"above {p['max_mg_day']:g} mg/day"] if over_cap else []
-    if over_kg and per_kg is not None:
-        over.append(f"{per_kg:.2f} mg/kg/day, above {p['max_mg_per_kg_day']:g} mg/kg/day")
-    at_least = "at least " if both.per_dose_only else ""
-    return continuing.left_active_finding(left, f"{at_least}{mg(both.mg)}/day", "; ".join(over) or None)
+    """continuing.left_active_line in mg a day, each of ``given`` (the drafts, the chart's orders going on and those
+    left active) read as the daily total reads it: one not read, or per kg with no weight, gives no total; one with
+    no frequency counts one dose, so the total is 'at least'."""
+    days = [(d.order, dose_basis.daily_total([d], weight_kg, today)) for d in given]
+    at_least = "at least " if any(day.per_dose_only for _, day in days) else ""
+
+    def over(total_mg: float) -> str | None:
+        per_kg, over_cap, over_kg = _over_limits(dose_basis.DailyTotal(mg=total_mg), weight_kg, p)
+        passed = [f"above {p['max_mg_day']:g} mg/day"] if over_cap else []
+        if over_kg and per_kg is not None:
+            passed.append(f"{per_kg:.2f} mg/kg/day, above {p['max_mg_per_kg_day']:g} mg/kg/day")
+        return "; ".join(passed) or None
+
+    return continuing.left_active_line(
+        left, [(order, None if day.unread or day.per_kg_written else day.mg) for order, day in days], today,
+        named=lambda total_mg, _: f"{at_least}{mg(total_mg)}/day", over=over)
 
 
 def _ingredient_label(drafts: list[DraftDose]) -> str:
@@ -151,7 +155,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     stop = [(d.order, d.how_given()) for d in on_chart]
     if stop:
         findings.append(chart.going_on(stop))
-    left_line = [_left_active_line(left_kept, [*doses, *read, *left], kg, context.today, p)] if left else []
+    # everything given together, an order on the chart whose dose is not read too (then no total is said)
+    left_line = [_left_active_line(left_kept, [*doses, *on_chart, *left], kg, context.today, p)] if left else []
     if not over_cap and not over_kg:
         if unread:
             return NotEvaluable("dose could not be read: " + "; ".join(unread), facts)
@@ -202,9 +207,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         # the draft alone, and the chart's orders alone, are within the limits: it is the order beside the chart's
         # that is wrong, not a dose
         facts["suggested_mg_day"] = None
-        suggestions = continuing.cancel_or_discontinue(delete, [*stop, *left_kept])
-        advice = ("**Cancel the draft**, or, if it is meant to replace the order on the chart (a taper step), "
-                  "discontinue that order when you sign it.")
+        suggestions, advice = continuing.cancel_or_discontinue_advised(delete, [*stop, *left_kept],
+                                                                       replacing_as=" (a taper step)")
     elif weight is not None:
         dose = rounded_dose(p["suggested_mg_per_kg_day"] * weight.value, TABLET_STEP_MG, p["max_mg_day"])
         product = oral_steroid_product(ingredient, dose.mg)

@@ -170,6 +170,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     unchecked: list[str] = []
     mg_per_kg_adult_ok: list[DraftDose] = []
     intended: list[tuple[MedicationOrder, float]] = []  # mg on a day each order is given: drafts, then the chart's
+    not_read: list[MedicationOrder] = []  # drafts and the chart's orders whose mg on a day is not known
     pulses: list[tuple[MedicationOrder, int]] = []  # daily orders at >= high_dose_mg_day, with their days ahead
     described: list[tuple[str, str]] = []  # each draft's label, and its dose and days
     # the chart's orders going on beside the drafts, each with how it is given: named, and offered to be stopped
@@ -187,6 +188,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             stop.append((order, dose.how_given()))
         if dose.problem:
             unread.append(f"{label}{where}: {dose.problem}")
+            not_read.append(order)
             continue
         critical_before = len(critical)
         day_mg, written_kg_day = _day_amount(dose, kg)
@@ -195,9 +197,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         frequency_note = " (frequency not given: checked per dose)" if per_dose else ""
         if day_mg is not None:
             intended.append((order, day_mg))
-        elif not drafted:  # the chart's order adds an amount that is not known
-            unread.append(f"{label}{where}: written per kg and no current weight")
-            continue
+        else:
+            not_read.append(order)
+            if not drafted:  # the chart's order adds an amount that is not known
+                unread.append(f"{label}{where}: written per kg and no current weight")
+                continue
         if drafted and day_mg is not None and day_mg > p["max_mg_day"] + EPS:
             over_on_its_own = True
             basis = f" ({dose.describe()} x {weight.value:g} kg)" if dose.per_kg and weight else ""
@@ -241,9 +245,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     cap, child_cap = p["max_mg_day"], p["paediatric_max_mg_per_kg_day"]
 
-    def over_a_day(day_mg: float) -> bool:
-        """Above the daily maximum, or in a child above the mg/kg/day one."""
-        return day_mg > cap + EPS or (child and weight is not None and day_mg / weight.value > child_cap + EPS)
+    def limit_passed(day_mg: float) -> str | None:
+        """The daily maximum, or in a child the mg/kg/day one, that ``day_mg`` is above, as the card names it."""
+        if day_mg > cap + EPS:
+            return f"above {mg(cap)}/day"
+        if child and weight is not None and day_mg / weight.value > child_cap + EPS:
+            return f"{day_mg / weight.value:.1f} mg/kg/day in a child, above {child_cap:g} mg/kg/day"
+        return None
 
     # what the drafts give alone, and the chart's orders alone, on the day each gives the most
     alone, _ = dose_basis.most_on_one_day([(o, day_mg) for o, day_mg in intended if is_draft(o)], context.today)
@@ -252,7 +260,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     draft_pulses = [(o, days) for o, days in pulses if is_draft(o)]
     alone_too_long = any(days > p["max_pulse_days"] for days, _ in dose_basis.back_to_back(draft_pulses,
                                                                                           context.today))
-    alone_over = bool(critical or warning) or alone_too_long or over_a_day(alone)
+    alone_over = bool(critical or warning) or alone_too_long or limit_passed(alone) is not None
     # consecutive days at a pulse dose, across orders given back to back (two 3-day courses are 6 days), after the
     # days already given on the chart
     given, given_unread = (_pulse_days_on_chart(record, chart, kg, p["high_dose_mg_day"]) if draft_pulses
@@ -313,8 +321,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # chart orders a draft rewrites with no link: still active once it is signed, so what all give is said
     left, left_kept = chart.left_active_doses(kg)
     left_amounts = [(d.order, _day_amount(d, kg)[0]) for d in left]
-    left_line = [_left_active_line(left_kept, [*intended, *left_amounts], weight.value if weight else None, child,
-                                   context.today, cap, child_cap)] if left else []
+    # on the day all give the most, every order counted (one whose mg on a day is not read: no total)
+    left_line = [continuing.left_active_line(
+        left_kept, [*intended, *((o, None) for o in not_read), *left_amounts], context.today,
+        named=lambda total, _: f"{mg(total)}/day", over=limit_passed)] if left else []
     if not critical and not warning:
         if unread or unchecked:
             return NotEvaluable("; ".join(unread + unchecked), facts)
@@ -332,13 +342,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     findings = [*critical, *warning, *([chart.going_on(stop)] if stop else []), *left_line]
     pulse = (child_pulse(context, child_cap, cap, weight) if child and weight is not None else None)
     delete = [Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafts]
-    if not alone_over and not over_a_day(chart_alone):
+    if not alone_over and limit_passed(chart_alone) is None:
         # the drafts alone, and the chart's orders alone, are within the limits: it is the drafts beside the
         # chart's orders, or after the pulse days already given, that are wrong, not a dose
         if stop or left_kept:
-            suggestions = continuing.cancel_or_discontinue(delete, [*stop, *left_kept])
-            advice = ("**Cancel the draft**, or, if it is meant to replace the order on the chart, discontinue that "
-                      "order when you sign it.")
+            suggestions, advice = continuing.cancel_or_discontinue_advised(delete, [*stop, *left_kept])
         else:
             suggestions = [Suggestion("Cancel the draft: the pulse already given counts", delete,
                                       is_recommended=True)]
@@ -380,22 +388,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         suggestions=suggestions,
         selection="at-most-one",
     )
-
-
-def _left_active_line(left: list[tuple[MedicationOrder, str]], amounts: list[tuple[MedicationOrder, float | None]],
-                      weight_kg: float | None, child: bool, today: date, cap: float, child_cap: float) -> str:
-    """continuing.left_active_finding with what ``amounts`` (mg a day of the drafts, the chart's orders going on and
-    those left active) give together on the day that gives the most, and the limit that passes; no total when a
-    dose left active is not read."""
-    if any(amount is None for _, amount in amounts):
-        return continuing.left_active_finding(left, None, None)
-    both, _ = dose_basis.most_on_one_day([(o, amount) for o, amount in amounts if amount is not None], today)
-    over = None
-    if both > cap + EPS:
-        over = f"above {mg(cap)}/day"
-    elif child and weight_kg and both / weight_kg > child_cap + EPS:
-        over = f"{both / weight_kg:.1f} mg/kg/day in a child, above {child_cap:g} mg/kg/day"
-    return continuing.left_active_finding(left, f"{mg(both)}/day", over)
 
 
 def _monitoring(context: HookContext) -> list[Action]:

@@ -180,23 +180,16 @@ def _how(schedule: Schedule) -> str:
                                  else "")
 
 
-def _left_active_line(chart: OnChart, left: list[tuple[MedicationOrder, str]]) -> str:
-    """continuing.left_active_finding with the dose both would give each time: each chart order left active with
-    the largest dose of the drafts that rewrite it; no total when a dose is not read."""
-    together = 0.0
-    for order, chain in chart.left_active:
-        amounts = [_per_administration(o) for o in (order, *chain)]
-        read = [a.mg for a in amounts if a is not None]
-        if len(read) < len(amounts):
-            return continuing.left_active_finding(left, None, None)
-        together += read[0] + max(read[1:])
-    return continuing.left_active_finding(left, f"{mg(together)} a dose", None)
-
-
 def _per_administration(order: MedicationOrder) -> Amount | None:
     """The mg each administration of the order's first instruction gives, read with no weight or BSA
     (:func:`hooks.dosing.dose_per_administration`); None when that cannot be read or there is no instruction."""
     return dose_per_administration(order.dosage, order.medication) if order.dosage else None
+
+
+def _mg_per_administration(order: MedicationOrder) -> float | None:
+    """:func:`_per_administration` in mg; None when it cannot be read."""
+    amount = _per_administration(order)
+    return amount.mg if amount is not None else None
 
 
 def _describe_per_day(per_day: float) -> str:
@@ -316,7 +309,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     cancelled = checked if together else [(order, schedule)]
     # chart orders a draft rewrites with no link stay active once it is signed: said, and stopped by the replacement
     left = [(o, _how(read_schedule(o, min_interval))) for o, _ in chart.left_active]
-    left_line = f" {_left_active_line(chart, left)}" if left else ""
+    # with the dose both would give each time: each order left active and the drafts that rewrite it, on the day
+    # they give the most
+    each_time = [(o, _mg_per_administration(o)) for left_order, chain in chart.left_active
+                 for o in (left_order, *chain)]
+    left_line = (" " + continuing.left_active_line(left, each_time, context.today,
+                                                   named=lambda total, _: f"{mg(total)} a dose")) if left else ""
     described = {id(o): _how(s) for o, s in on_chart} | {id(o): how for o, how in left}
     # what a replacement stops on the chart: every order beside the drafts (one as needed still counts its day),
     # and every order a draft replaces but does not re-send (cancelling the draft does not stop it)

@@ -90,19 +90,21 @@ def _most_in_one_week(doses: Sequence[DraftDose], today: date) -> tuple[float, l
 
 def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[DraftDose], today: date,
                       p: Mapping[str, float]) -> str:
-    """continuing.left_active_finding with what ``given`` (the drafts, the chart's orders going on and those left
-    active) give together in the week that gives the most, and the limits that passes; no total when a dose left
-    active is not read, or is given more often than weekly (R08's)."""
-    if any(d.problem or not d.weekly_or_less or d.week_mg is None for d in given):
-        return continuing.left_active_finding(left, None, None)
-    both, on_week = _most_in_one_week(given, today)
-    over = None
-    if both > p["warning_above_mg_week"] + EPS:
-        over = f"above {p['warning_above_mg_week']:g} mg/week" + (
+    """continuing.left_active_line in the week that gives the most: each of ``given`` (the drafts, the chart's
+    orders going on and those left active) by the dose the weekly limits judge; one not read, or given more often
+    than weekly (R08's), gives no total."""
+    def over(week_mg: float) -> str | None:
+        if week_mg <= p["warning_above_mg_week"] + EPS:
+            return None
+        return f"above {p['warning_above_mg_week']:g} mg/week" + (
             f", at or above the {p['critical_from_mg_week']:g} mg/week danger limit"
-            if both >= p["critical_from_mg_week"] - EPS else "")
-    return continuing.left_active_finding(left, _amount(both, [d for d in given if any(d.order is o for o in on_week)]),
-                                          over)
+            if week_mg >= p["critical_from_mg_week"] - EPS else "")
+
+    return continuing.left_active_line(
+        left, [(d.order, None if d.problem or d.per_day is None or not d.weekly_or_less else d.week_mg)
+               for d in given], today,
+        named=lambda total, on_week: _amount(total, [d for d in given if any(d.order is o for o in on_week)]),
+        over=over)
 
 
 def _folic_acid_present(record: PatientRecord, context: HookContext) -> bool:
@@ -169,12 +171,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("no methotrexate draft", facts)
     weight = dosing_weight(record, context)
     bsa = dosing_bsa(record, context)
-    judged: list[DraftDose] = []  # given once a week or less often: the drafts, then the chart's
+    doses: list[DraftDose] = []  # every order read: the drafts, then the chart's
+    judged: list[DraftDose] = []  # of those, given once a week or less often
     unread: list[str] = []
     skipped: list[str] = []
     described: dict[int, str] = {}  # the chart's orders going on beside the drafts: how each is given, by identity
     for order, where in [*((d, "") for d in drafts), *((o, " (on the chart)") for o in chart.scheduled)]:
         dose = dose_basis.read_dose(order, weight.value if weight else None, bsa)
+        doses.append(dose)
         if where:
             described[id(order)] = dose.how_given()
         if dose.problem:
@@ -217,7 +221,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     stop = [(o, described[id(o)]) for o in chart.scheduled]
     if stop:
         findings.append(chart.going_on(stop))
-    left_line = [_left_active_line(left_kept, [*judged, *left], context.today, p)] if left else []
+    # everything given together, a dose not read or more often than weekly too (then no total is said)
+    left_line = [_left_active_line(left_kept, [*doses, *left], context.today, p)] if left else []
     # the chart's orders only add to a draft: with no draft's dose read, nothing is judged
     if not drafted or total <= p["warning_above_mg_week"] + EPS:
         if unread:
@@ -262,9 +267,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if adds and max(alone, chart_alone) <= p["warning_above_mg_week"] + EPS:
         # the draft alone, and the chart's orders alone, are within the range: it is the order beside the chart's
         # that is wrong, not a dose
-        suggestions = continuing.cancel_or_discontinue(delete, [*stop, *left_kept])
-        advice = ("**Cancel the draft**, or, if it is meant to replace the methotrexate on the chart, discontinue "
-                  "that order when you sign it.")
+        suggestions, advice = continuing.cancel_or_discontinue_advised(
+            delete, [*stop, *left_kept], named="the methotrexate on the chart")
     else:  # the replacements stop the chart's orders too: beside them, even 15 mg would add up
         suggestions, advice = _replacements(record, context, _weekday(drafted[0].order), prior is not None,
                                             [*delete, *continuing.discontinue(chart.to_stop(sent, stop))])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from hooks import orders
@@ -126,15 +126,21 @@ def _amount(mg_day: float | None, per_kg_day: float | None, how: str) -> str:
 
 
 def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[MedicationOrder], weight_kg: float | None,
-                      bsa_m2: float | None, params: Mapping[str, float]) -> str:
-    """continuing.left_active_finding with what ``given`` (the drafts, the chart's orders going on and those left
-    active) give together in a day, and the limit that passes; no total when a dose is not read."""
-    mg_day, per_kg_day, how = _daily_total(given, weight_kg, bsa_m2)
-    if mg_day is None and per_kg_day is None:
-        return continuing.left_active_finding(left, None, None)
-    over = (f"{per_kg_day:.1f} mg/kg/day, above {params['max_mg_per_kg_day']:g} mg/kg/day"
-            if per_kg_day is not None and per_kg_day > params["max_mg_per_kg_day"] else None)
-    return continuing.left_active_finding(left, _amount(mg_day, per_kg_day, how), over)
+                      bsa_m2: float | None, today: date, params: Mapping[str, float]) -> str:
+    """continuing.left_active_line on the day that gives the most, each of ``given`` (the drafts, the chart's orders
+    going on and those left active) in mg a day, or in mg/kg/day when one has no mg a day (written per kg, no
+    weight); a dose not read gives no total. The limit: above 3 mg/kg/day, when mg/kg/day is known."""
+    daily = [(order, *_daily(order, weight_kg, bsa_m2)[:2]) for order in given]
+    in_mg = all(mg_day is not None for _, mg_day, _ in daily)
+
+    def over(total: float) -> str | None:
+        per_kg_day = total if not in_mg else total / weight_kg if weight_kg else None
+        return (f"{per_kg_day:.1f} mg/kg/day, above {params['max_mg_per_kg_day']:g} mg/kg/day"
+                if per_kg_day is not None and per_kg_day > params["max_mg_per_kg_day"] else None)
+
+    return continuing.left_active_line(
+        left, [(order, mg_day if in_mg else per_kg_day) for order, mg_day, per_kg_day in daily], today,
+        named=lambda total, _: _amount(total, None, "") if in_mg else _amount(None, total, ""), over=over)
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
@@ -158,6 +164,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     dosing = weight.dosing_weight(record, context)
     weight_kg = dosing.value if dosing else None
+    # what the card says when there is none: the window the dosing weight applied (7 days for a child)
+    no_weight = f"no body weight in the last {weight.weight_max_age_days(record, context)} days"
     facts["dosing_weight"] = dosing.describe("kg") if dosing else None
     bsa = weight.dosing_bsa(record, context)
     # what the patient would take: the drafts and the chart's orders going on beside them; and each alone
@@ -174,7 +182,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # chart orders a draft rewrites with no link: still active once it is signed, so what all give is said
     left, left_kept = chart.left_active_doses(weight_kg, bsa)
     left_line = _left_active_line(left_kept, [*drafts, *chart.scheduled, *(d.order for d in left)], weight_kg, bsa,
-                                  params) if left else None
+                                  context.today, params) if left else None
     lookback = record.today - timedelta(days=int(params["new_start_lookback_days"]))
     new_start = not given_since(record, GROUP, since=lookback)
     facts["new_start"] = new_start
@@ -235,7 +243,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             low, high = reduced
             advice += f" For {weight_kg:g} kg that is **{f'{low:g}-' if low < high else ''}{high:g} mg/day**."
         else:
-            advice += " The mg/day range could not be computed: no body weight in the last 30 days."
+            advice += f" The mg/day range could not be computed: {no_weight}."
     elif missing:
         invalid = [s.gene for s in (tpmt, nudt15) if s.gene in missing and s.invalid]
         headline = f"no {'valid ' if invalid else ''}{' or '.join(missing)} result"
@@ -267,10 +275,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         dose_line = f"{ordered}, {mg_day:g} mg/day" + (
             f" = {per_kg_day:.1f} mg/kg/day at {weight_kg:g} kg." if per_kg_day is not None and weight_kg else
             f" ({per_kg_day:.1f} mg/kg/day)." if per_kg_day is not None else
-            "; mg/kg/day not checked: no body weight in the last 30 days.")
+            f"; mg/kg/day not checked: {no_weight}.")
     elif per_kg_day is not None:
-        dose_line = (f"{ordered}, {per_kg_day:.1f} mg/kg/day; mg/day not computed: no body weight in "
-                     "the last 30 days.")
+        dose_line = f"{ordered}, {per_kg_day:.1f} mg/kg/day; mg/day not computed: {no_weight}."
     else:
         dose_line = f"{ordered}; the dose could not be read ({how})."
     if stop:

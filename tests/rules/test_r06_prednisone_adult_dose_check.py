@@ -492,3 +492,15 @@ def test_a_daily_order_whose_text_mentions_a_weekday_goes_on_to_its_end(kb, toda
     card = _card(kb, today, chart)
     assert card["summary"].startswith("Prednisolone 100 mg/day (1.4 mg/kg) with the order on the chart exceeds")
     assert _explain(kb, today, chart)["facts"]["on_chart_ending_first"] is None
+
+
+def test_a_chart_order_whose_dose_is_not_read_leaves_the_left_active_total_unsaid(kb, today):
+    """60 mg daily rewritten as 90 mg daily with no link, beside an order of 5 mg tablets twice a day 'as directed'
+    (its dose not read). The line said '150 mg/day together', leaving that order out: what all give together is not
+    known, so it says no total, as for a draft or an order left active whose dose is not read."""
+    chart = _sixty_on_the_chart(today).medication(PREDNISONE_5, None, None, frequency=2, start=-5, route=ROUTE_ORAL,
+                                                  text="as directed by the clinic", resource_id="pred-sig")
+    card = _card(kb, today, chart.draft(PREDNISONE_20, 90, "mg", route=ROUTE_ORAL))
+    assert ("60 mg once a day (on the chart, still active) is read as replaced by this draft, which does not link to "
+            "it: discontinue it when signing, or both would be given.\n") in card["detail"]
+    assert "Not read: prednisone 5 MG Oral Tablet (on the chart): free-text sig 'as directed" in card["detail"]

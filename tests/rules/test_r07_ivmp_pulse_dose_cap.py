@@ -483,3 +483,17 @@ def test_a_chart_pulse_whose_dose_is_not_read_leaves_the_days_unchecked(kb, toda
     entry = _explain(kb, today, chart)
     assert entry["status"] == "not-evaluable"
     assert "(on the chart, given until 2026-11-20): dose not read, so its days could not be counted" in entry["reason"]
+
+
+def test_a_chart_order_whose_dose_is_not_read_leaves_the_left_active_total_unsaid(kb, today):
+    """The chart's 1 g pulse rewritten as 1,200 mg daily with no link, beside a twice-daily order 'per protocol' (its
+    dose not read). The line said '2,200 mg/day together', leaving that order out: what all give together is not
+    known, so it says no total."""
+    chart = pulse_on_the_chart(today).medication(METHYLPRED_1000, None, None, frequency=2, start=-1, route=ROUTE_IV,
+                                                 text="per protocol", resource_id="ivmp-sig")
+    card = _card(kb, today, chart.draft(METHYLPRED_1000, 1200, "mg", route=ROUTE_IV, count=3))
+    assert card["indicator"] == "critical"
+    assert ("1000 mg once a day (on the chart, still active) is read as replaced by this draft, which does not link "
+            "to it: discontinue it when signing, or both would be given.\n") in card["detail"]
+    assert "Not read: methylprednisolone 1000 MG Injection (on the chart): free-text sig 'per protocol'" \
+        in card["detail"]

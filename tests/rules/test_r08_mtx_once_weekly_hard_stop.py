@@ -754,3 +754,15 @@ def test_a_weekday_in_a_clause_about_something_else_is_no_second_dose_day(kb, to
         chart = _chart(today).draft(METHOTREXATE_2_5, 15, "mg", text=text, **WEEKLY, **on_monday)
     card = _card(kb, today, chart)
     assert card is None, card and card["detail"].split("\n")[1]
+
+
+def test_an_order_left_active_is_added_to_the_titration_step_given_with_it(kb, today):
+    """15 mg weekly (no weekday) on the chart until day 8, rewritten with no link by a titration drafted as two
+    orders with no weekday: 10 mg for 2 weeks, then 25 mg. Both are given with the first step only (25 mg a dose);
+    the 25 mg step comes after the chart order ends. The line added the chart order to the largest step: 40 mg."""
+    chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-60, end=8, resource_id="mtx-chart", **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 10, "mg", end=13, **WEEKLY).draft(METHOTREXATE_2_5, 25, "mg", start=14, **WEEKLY)
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical" and "no day of the week named" in card["detail"]
+    assert ("once weekly (on the chart, still active) is read as replaced by this draft, which does not link to it: "
+            "discontinue it when signing, or both would be given (25 mg a dose together).") in card["detail"]

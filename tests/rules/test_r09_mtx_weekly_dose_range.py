@@ -499,3 +499,20 @@ def test_weekly_on_two_named_days_is_no_plain_weekly_dose(kb, today):
     7.5 mg once weekly, within the range)."""
     entry = _explain(kb, today, _sig_only(_chart(today), "3 tablets by mouth weekly on Tue & Sat"))
     assert entry["status"] == "not-evaluable" and "could not be read safely" in entry["reason"]
+
+
+@pytest.mark.parametrize("beside", ["a dose not read", "given daily"])
+def test_a_chart_order_not_counted_in_the_week_leaves_the_left_active_total_unsaid(kb, today, beside):
+    """20 mg weekly rewritten as 30 mg weekly with no link, beside a Thursday order 'as directed' (its dose not read)
+    or daily methotrexate (R08's hard stop, no weekly dose). The line said '50 mg/week together', leaving that order
+    out: what all give in a week is not known, so it says no total."""
+    chart = _on_chart(today)
+    if beside == "a dose not read":
+        chart.medication(METHOTREXATE_2_5, None, None, start=-20, period=1, period_unit="wk", day_of_week=["thu"],
+                         text="as directed")
+    else:
+        chart.medication(METHOTREXATE_2_5, 2.5, "mg", start=-3)
+    card = _card(kb, today, chart.draft(METHOTREXATE_2_5, 30, "mg", period=1, period_unit="wk", day_of_week=["mon"]))
+    assert card["summary"].startswith("Methotrexate 30 mg/week: above")
+    assert ("20 mg once weekly (on the chart, still active) is read as replaced by this draft, which does not link to "
+            "it: discontinue it when signing, or both would be given. ") in card["detail"]

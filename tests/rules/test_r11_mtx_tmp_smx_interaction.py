@@ -271,3 +271,17 @@ def test_a_route_that_rules_a_local_form_out_is_systemic(kb, today):
     trimethoprim was passed over (routes.route_words drops ruled-out routes)."""
     chart = on_mtx(today).draft(TRIMETHOPRIM_100, 100, "mg", route={"text": "By mouth (not topical)"})
     assert _result(kb, today, chart)[0] is not None
+
+
+@pytest.mark.parametrize(("age", "weighed", "window"), [(9, -10, 7), (55, -31, 30)])
+def test_a_missing_weight_is_said_with_the_window_that_applied(kb, today, age, weighed, window):
+    """A child's dosing weight is at most 7 days old (section 4.2, as R33 says): with a weight 10 days old, the card
+    said 'no current weight (30 days)', the adult window."""
+    if age < 18:
+        request = fhir_fixtures.get("r11-fires-child-weight-based-tmp-smx-weight-10-days-old").request(today)
+        card = fired(run(kb, request, today))[RULE]
+        assert "8 mg/kg/day (4 mg/kg TMP each time, 14 doses a week); mg/day not computed: no current weight (7 days)" \
+            in card["detail"]
+    card, _ = _result(kb, today, on_mtx(today, age=age).weight(30, day=weighed).draft(TMP_SMX_SS, 4, "mg/kg",
+                                                                                       frequency=2))
+    assert f"mg/day not computed: no current weight ({window} days)" in card["detail"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+import fhir_fixtures
 from fhir_fixtures.builders import AZATHIOPRINE_50, LOINC, Chart
 from fhir_fixtures.r12_aza_tpmt_nudt15_before_start import (
     NUDT15,
@@ -371,3 +372,30 @@ def test_a_draft_that_discontinues_the_chart_order_gives_no_dose(kb, today):
     chart = on_150_mg(today).draft(AZATHIOPRINE_50, 150, "mg", status="stopped", resource_id="aza-150")
     entry = explained(run(kb, chart.request("order-sign"), today), RULE)
     assert entry["status"] == "not-fired" and "discontinues an order gives none" in entry["reason"]
+
+
+@pytest.mark.parametrize(("age", "weighed", "window"), [(9, -10, 7), (52, -31, 30)])
+def test_a_missing_weight_is_said_with_the_window_that_applied(kb, today, age, weighed, window):
+    """A child's dosing weight is at most 7 days old (section 4.2, as R33 says): with a weight 10 days old, the card
+    said 'no body weight in the last 30 days' (the adult window), which the chart contradicts."""
+    said = f"no body weight in the last {window} days"
+    if age < 18:
+        card = fired(run(kb, fhir_fixtures.get("r12-fires-child-weight-10-days-old").request(today), today))[RULE]
+        assert f"2.0 mg/kg/day; mg/day not computed: {said}." in card["detail"]
+    card, _ = _result(kb, today, patient(today, kg=None, age=age).weight(30, day=weighed), mg=100)
+    assert f"100 mg/day; mg/kg/day not checked: {said}." in card["detail"]
+    intermediate = patient(today, kg=None, age=age).weight(30, day=weighed)
+    intermediate.observation(TPMT_GENOTYPE, -30, value_string="*1/*3A").observation(NUDT15, -30, value_string="*1/*1")
+    card, _ = _result(kb, today, intermediate, mg=100)
+    assert f"The mg/day range could not be computed: {said}." in card["detail"]
+
+
+def test_an_order_left_active_is_added_to_the_titration_step_given_with_it(kb, today):
+    """150 mg daily on the chart, rewritten with no link by a titration drafted as two orders (50 mg for 2 weeks,
+    then 100 mg): both would be given with each step, at most 250 mg a day. The line added up every step, as if all
+    were given on one day: 300 mg/day (R06, R07 and R09 add up only what is given on the same day)."""
+    chart = on_150_mg(today).draft(AZATHIOPRINE_50, 50, "mg", end=13)
+    card, _ = _result(kb, today, chart, mg=100, start=14)
+    assert ("150 mg once a day (on the chart, still active) is read as replaced by this draft, which does not link to "
+            "it: discontinue it when signing, or both would be given (250 mg/day together, 3.6 mg/kg/day, above 3 "
+            "mg/kg/day).") in card["detail"]
