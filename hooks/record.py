@@ -376,11 +376,18 @@ class Observation:
         return " ".join(filter(None, (self.value_text, concept))).lower()
 
     @property
-    def value_label(self) -> str:
-        """The value as reported, for messages: '11 [stone_av]', or a text or coded result in quotes (cut short)."""
+    def _value_as_reported(self) -> str:
+        """A quantity ('1.1 mEq/L'), else the text, else the coded value's label; '' with none of them."""
         if self.quantity is not None:
             return str(self.quantity)
-        text = self.value_text or (self.value_concept.label if self.value_concept is not None else "")
+        return self.value_text or (self.value_concept.label if self.value_concept is not None else "")
+
+    @property
+    def value_label(self) -> str:
+        """The value as reported, for messages: '11 [stone_av]', or a text or coded result in quotes (cut short)."""
+        text = self._value_as_reported
+        if self.quantity is not None:
+            return text
         return repr(text if len(text) <= 40 else text[:39] + "…")
 
     @property
@@ -426,10 +433,7 @@ class Observation:
     def shown_result(self) -> str:
         """The result as the lab reported it, for a card: a quantity ('1.1 mEq/L'), a text, a coded value's label,
         or the interpretation flags alone ('H'); :attr:`value_label` quotes and shortens it for messages."""
-        if self.quantity is not None:
-            return str(self.quantity)
-        return self.value_text or (self.value_concept.label if self.value_concept is not None
-                                   else "/".join(self.interpretation))
+        return self._value_as_reported or "/".join(self.interpretation)  # a concept's label is never ''
 
 
 @dataclass(slots=True)

@@ -390,19 +390,21 @@ def _days_on(start: date, days: int) -> date:
     return start + timedelta(days=max(min(days, MAX_COURSE_DAYS, (date.max - start).days + 1) - 1, 0))
 
 
-def last_dose_day(order: MedicationOrder, today: date, *, err_early: bool = False) -> date | None:
+def last_dose_day(order: MedicationOrder, today: date, taken_over_on: date | None = None, *,
+                  err_early: bool = False) -> date | None:
     """The last day a dose was (or is being, or may have been) given: the course's last day; without a start date,
     its end date, else today for a current order. An order that ended before its end date counts until today, the
-    latest it may have been given: a "given within N days" question errs late. With ``err_early`` (a protection
-    question) it counts until the last day it is known to have been given (:func:`course_days`), and with no start
-    date on no day at all."""
-    span = course_days(order, today, err_early=err_early)
+    latest it may have been given: a "given within N days" question errs late; or, when a later order took over on
+    ``taken_over_on`` (:func:`taken_over_on`), until the day before. With ``err_early`` (a protection question) it
+    counts until the last day it is known to have been given (:func:`course_days`), and with no start date on no
+    day at all."""
+    span = course_days(order, today, taken_over_on, err_early=err_early)
     if span is not None:
         return span[1]
     if err_early and ended_before_its_end(order, today):
         return None
-    if order.end is not None:
-        return min(order.end, today)
+    if (end := course_end(order, today, taken_over_on)) is not None:
+        return min(end, today)
     return today if order.current_on(today) else None
 
 

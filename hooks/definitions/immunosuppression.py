@@ -44,6 +44,12 @@ def pjp_prophylaxis_not_counted(record: PatientRecord, context: HookContext) -> 
     return _pjp_protection(record, context)[1]
 
 
+def pjp_not_counted_sentence(not_counted: str) -> str:
+    """What a card that finds no PJP prophylaxis (R16, R24) adds: the prophylaxis :func:`pjp_prophylaxis_not_counted`
+    leaves out, as courses.ended_early_list names it (``not_counted``), or nothing when none is."""
+    return f" Not counted as current prophylaxis: {not_counted}." if not_counted else ""
+
+
 def is_co_trimoxazole(order: MedicationOrder) -> bool:
     """A TMP/SMX order rather than trimethoprim alone: by its concept, or by the sulfamethoxazole or a brand in its
     name (a product coded as trimethoprim but named Bactrim is the combination)."""

@@ -438,3 +438,11 @@ def latest_treatment_start(record: PatientRecord, context: HookContext) -> date 
     before it), else, when T_tx is unknown, the latest first day of a course that may be T_tx (today only for one
     whose dose and dates cannot be read); None when there is no T_tx."""
     return _treatment_start(record, context).latest
+
+
+def unknown_treatment_start_facts(record: PatientRecord, context: HookContext) -> dict[str, str | date | None]:
+    """The facts of a rule that errs toward a recent T_tx (R22, R25) on an unknown T_tx: why it may lie earlier than
+    found or exist though none was (``t_tx_unknown``), and, with none found, the latest day it may be
+    (``t_tx_latest_possible``)."""
+    found, unknown, latest = _treatment_start(record, context)
+    return {"t_tx_unknown": unknown, "t_tx_latest_possible": None if found else latest}

@@ -147,7 +147,8 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
     steps = []
     for group in STEROID_SPARING:
         orders = sorted(record.medications_in(group), key=lambda o: o.start or date.min)
-        last_given = [_last_given(record, order, group) for order in orders]
+        # an order that ended before its end date and that a later one took over was last given the day before
+        last_given = [last_dose_day(order, record.today, taken_over_on(record, order, group)) for order in orders]
         # the two latest last doses: whether another order was given after one ended, in one pass
         latest_two = sorted(((day, i) for i, day in enumerate(last_given) if day is not None), reverse=True)[:2]
         # given today as the chart says (an order that ended before its end date is not, though read up to today)
@@ -195,14 +196,6 @@ def ended_on_an_unknown_day(order: MedicationOrder, group: str, today: date) -> 
     """The order ended before its end date (courses.ended_before_its_end), on a day the chart does not give; an
     infusion order's 'completed' never says so (it completes every cycle: only 'stopped' stops it)."""
     return ended_before_its_end(order, today) and (order.status == "stopped" or group not in CYCLIC_AGENTS)
-
-
-def _last_given(record: PatientRecord, order: MedicationOrder, group: str) -> date | None:
-    """The last day ``order`` was given (courses.last_dose_day); for one that ended before its end date and that a
-    later order of the same drug and route took over (courses.taken_over_on), the day before that one started."""
-    last = last_dose_day(order, record.today)
-    taken_over = taken_over_on(record, order, group)
-    return last if last is None or taken_over is None else min(last, taken_over - timedelta(days=1))
 
 
 def _ivig_reductions(record: PatientRecord, context: HookContext, weight: float | None,

@@ -240,7 +240,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             hbv=hbv.text,
             pjp=(f"on file ({facts['pjp_prophylaxis']})." if pjp
                  else "none on file; review it with rituximab plus glucocorticoid (R24)."
-                 + (f" Not counted as current prophylaxis: {pjp_not_counted}." if pjp_not_counted else "")),
+                 + immunosuppression.pjp_not_counted_sentence(pjp_not_counted)),
             dual=dual),
         facts=facts,
         suggestions=suggestions,

@@ -130,8 +130,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     interval = int(params["interval_early_days"] if early or tapering else params["interval_stable_days"])
     latest = ck.latest_ck(record, context)  # read once per call, shared with the rows' CK-age gate
     last, age = latest.point, latest.age_days
-    facts.update({"t_tx": start[1] if start else None, "t_tx_unknown": unknown,
-                  "t_tx_latest_possible": None if start else latest_ttx,
+    facts.update({"t_tx": start[1] if start else None, **steroids.unknown_treatment_start_facts(record, context),
                   "days_since_t_tx": since_ttx if start else None,
                   "taper": "; ".join(str(s) for s in tapering) or None, "interval_days": interval,
                   "latest_ck": str(last) if last else None, "latest_ck_age_days": age,

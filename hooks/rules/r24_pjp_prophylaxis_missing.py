@@ -213,7 +213,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      "immunosuppressant, lymphopenia or pulse therapy carry the highest PJP risk; do not delay.\n")
     detail = DETAIL.format(
         exposure=exposure.sentence(), window=int(context.definition("pjp_prophylaxis_window_days")), risk=risk_text,
-        not_counted=f" Not counted as current prophylaxis: {not_counted}." if not_counted else "",
+        not_counted=immunosuppression.pjp_not_counted_sentence(not_counted),
         egfr=f" Latest eGFR: {facts['latest_egfr']}." if facts["latest_egfr"] else " No eGFR on file.",
         mtx=MTX_NOTE.format(names=", ".join(m.label for m in mtx)) if mtx else "",
         paediatric=PAEDIATRIC_NOTE if paediatric else "",

@@ -225,8 +225,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     missing = protection.missing
     facts.update({
         "t_tx": ttx[0] if ttx else None,
-        "t_tx_unknown": unknown,
-        "t_tx_latest_possible": None if ttx else latest_ttx,
+        **steroids.unknown_treatment_start_facts(record, context),
         "dxa_counts_from": max(filter(None, (dxa_window_start, not_before))),
         "calcium_vitamin_d": ", ".join(o.label for o in protection.calcium_vitamin_d) or None,
         "dxa": str(protection.dxa) if protection.dxa else None,
