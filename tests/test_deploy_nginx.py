@@ -1,23 +1,31 @@
 """deploy/nginx.conf, the buffering reverse proxy in front of gunicorn (docs/operations.md, "Reverse proxy"):
-its body limit, upstream port and upstream keep-alive stay in step with the service's own settings, and nginx
-itself accepts the file when it is installed."""
+its body limit, upstream port and upstream keep-alive stay in step with the service's own settings; and, when nginx
+is installed (CI installs it), nginx accepts the file and, run in front of the real gunicorn, holds slow clients."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import os
 import re
 import runpy
 import shutil
+import socket
 import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from fhir_fixtures.fake_server import free_port
 from service.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,14 +125,16 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-@pytest.mark.skipif(shutil.which("nginx") is None,
-                    reason="nginx is not installed on this machine, so `nginx -t` cannot check deploy/nginx.conf "
-                           "(the other tests of this file still check its values against the service's)")
-def test_nginx_accepts_the_file(tmp_path: Path) -> None:
-    """``nginx -t`` on the file included in a wrapper, as /etc/nginx/nginx.conf includes conf.d/ (with a
-    throw-away certificate in place of the production one)."""
+NEEDS_NGINX = pytest.mark.skipif(
+    shutil.which("nginx") is None,
+    reason="nginx is not installed on this machine, so deploy/nginx.conf cannot be run (the other tests of this file "
+           "still check its values against the service's)")
+
+
+def _wrapped(tmp_path: Path, site: str) -> Path:
+    """nginx's main file for ``site``, as /etc/nginx/nginx.conf includes conf.d/, with a throw-away certificate in
+    place of the production one and every path in ``tmp_path``."""
     cert_path, key_path = _self_signed(tmp_path)
-    site = NGINX_CONF.read_text()
     site = re.sub(r"(ssl_certificate\s+)\S+;", lambda m: f"{m.group(1)}{cert_path};", site)
     site = re.sub(r"(ssl_certificate_key\s+)\S+;", lambda m: f"{m.group(1)}{key_path};", site)
     (tmp_path / "site.conf").write_text(site)
@@ -133,6 +143,65 @@ def test_nginx_accepts_the_file(tmp_path: Path) -> None:
     wrapper = tmp_path / "nginx.conf"
     wrapper.write_text(f"pid {tmp_path / 'nginx.pid'};\nerror_log {tmp_path / 'error.log'};\nevents {{}}\n"
                        f"http {{\n{temp_paths}\n    access_log off;\n    include {tmp_path / 'site.conf'};\n}}\n")
+    return wrapper
+
+
+@NEEDS_NGINX
+def test_nginx_accepts_the_file(tmp_path: Path) -> None:
+    wrapper = _wrapped(tmp_path, NGINX_CONF.read_text())
     result = subprocess.run(["nginx", "-t", "-p", str(tmp_path), "-c", str(wrapper)], capture_output=True,
                             text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
+
+
+@contextlib.contextmanager
+def _serving(command: list[str], url: str, **popen: Any) -> Iterator[None]:
+    """``command`` running until the block ends, once ``url`` answers."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(url, timeout=2)
+                break
+            except requests.RequestException:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"{command[0]} did not start")
+                time.sleep(0.2)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def _stalled_clients(port: int, count: int) -> Iterator[None]:
+    """``count`` connections that send half their headers and then nothing (slowloris)."""
+    with contextlib.ExitStack() as stack:
+        for _ in range(count):
+            conn = stack.enter_context(socket.create_connection(("127.0.0.1", port), timeout=5))
+            conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: cds.example.org\r\nX-Slow: ")
+        time.sleep(0.5)  # every stalled connection reaches gunicorn's threads (or nginx) before the probe
+        yield
+
+
+@NEEDS_NGINX
+def test_slow_clients_wait_in_nginx_while_gunicorn_keeps_answering(tmp_path: Path) -> None:
+    """The reason for the file, run for real: a few clients that never finish their headers hold every thread of
+    gunicorn served alone (the probe gets no answer), and none behind deploy/nginx.conf."""
+    gunicorn_port, nginx_port = free_port(), free_port()
+    site = NGINX_CONF.read_text().replace("listen 443 ssl;", f"listen 127.0.0.1:{nginx_port};")
+    site = site.replace("server 127.0.0.1:8080;", f"server 127.0.0.1:{gunicorn_port};")
+    wrapper = _wrapped(tmp_path, site)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMNM_CDS_")}
+    env.update(IMNM_CDS_AUTH_REQUIRED="false", IMNM_CDS_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+               PYTHONPATH=str(ROOT))
+    gunicorn = [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf", "-b",
+                f"127.0.0.1:{gunicorn_port}", "-w", "1", "--threads", "2", "service.wsgi:app"]
+    direct, proxied = f"http://127.0.0.1:{gunicorn_port}/healthz", f"http://127.0.0.1:{nginx_port}/healthz"
+    with _serving(gunicorn, direct, cwd=ROOT, env=env), \
+            _serving(["nginx", "-p", str(tmp_path), "-c", str(wrapper), "-g", "daemon off;"], proxied):
+        with _stalled_clients(nginx_port, 6):
+            assert requests.get(proxied, timeout=5).json() == {"status": "ok"}
+        with _stalled_clients(gunicorn_port, 2), pytest.raises(requests.Timeout):
+            requests.get(direct, timeout=3)
