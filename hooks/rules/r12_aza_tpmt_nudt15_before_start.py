@@ -72,17 +72,23 @@ def _daily(order: MedicationOrder, weight_kg: float | None,
     return dose.daily, (dose.daily / weight_kg if weight_kg else None), f"{dose.daily:g} mg/day"
 
 
-def _daily_total(given: Sequence[MedicationOrder], weight_kg: float | None,
-                 bsa_m2: float | None) -> tuple[float | None, float | None, str]:
-    """``_daily`` of all the azathioprine orders ``given`` together (a morning and an evening order add up; so do
-    the drafts and the chart's orders going on beside them, given from the drafts' first day)."""
-    parts = [_daily(order, weight_kg, bsa_m2) for order in given]
+def _daily_total(given: Sequence[MedicationOrder], weight_kg: float | None, bsa_m2: float | None,
+                 today: date) -> tuple[float | None, float | None, str]:
+    """``_daily`` of the azathioprine orders ``given`` that are given on the same day, on the day that gives the most
+    (a morning and an evening order add up; so do the drafts and the chart's orders going on beside them; the steps
+    of a titration written as separate orders do not: :func:`dose_basis.most_on_one_day`)."""
+    parts = {id(order): (order, _daily(order, weight_kg, bsa_m2)) for order in given}
     if len(parts) == 1:
-        return parts[0]
-    mgs, per_kgs = [part[0] for part in parts], [part[1] for part in parts]
-    return (None if None in mgs else sum(m for m in mgs if m is not None),
-            None if None in per_kgs else sum(k for k in per_kgs if k is not None),
-            " + ".join(part[2] for part in parts))
+        return next(iter(parts.values()))[1]
+    mgs = [(order, part[0]) for order, part in parts.values()]
+    per_kgs = [(order, part[1]) for order, part in parts.values()]
+    mg_day = per_kg_day = None
+    together: list[MedicationOrder] = [order for order, _ in parts.values()]
+    if all(per_kg is not None for _, per_kg in per_kgs):
+        per_kg_day, together = dose_basis.most_on_one_day([(o, k) for o, k in per_kgs if k is not None], today)
+    if all(mg is not None for _, mg in mgs):
+        mg_day, together = dose_basis.most_on_one_day([(o, m) for o, m in mgs if m is not None], today)
+    return mg_day, per_kg_day, " + ".join(parts[id(order)][1][2] for order in together)
 
 
 def _range_mg(weight_kg: float, low_fraction: float, high_fraction: float, params: Mapping[str, float]
@@ -169,9 +175,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["dosing_weight"] = dosing.describe("kg") if dosing else None
     bsa = weight.dosing_bsa(record, context)
     # what the patient would take: the drafts and the chart's orders going on beside them; and each alone
-    mg_day, per_kg_day, how = _daily_total([*drafts, *chart.scheduled], weight_kg, bsa)
-    alone = _daily_total(drafts, weight_kg, bsa)
-    chart_alone = _daily_total(chart.scheduled, weight_kg, bsa) if chart.scheduled else None
+    mg_day, per_kg_day, how = _daily_total([*drafts, *chart.scheduled], weight_kg, bsa, context.today)
+    alone = _daily_total(drafts, weight_kg, bsa, context.today)
+    chart_alone = _daily_total(chart.scheduled, weight_kg, bsa, context.today) if chart.scheduled else None
     adds = chart_alone is not None
     stop = [(o, dose_basis.read_dose(o, weight_kg, bsa).how_given()) for o in chart.scheduled]
     facts.update(mg_per_day=round(mg_day, 1) if mg_day is not None else None,

@@ -37,6 +37,25 @@ def test_three_mg_per_kg_edge(kb, today, mg, fires):
     assert entry["facts"]["mg_per_kg_day"] == pytest.approx(mg / 70, abs=0.01)
 
 
+def test_a_titration_written_as_two_orders_is_judged_by_the_step_given(kb, today):
+    """50 mg daily for 2 weeks, then 150 mg daily, as two drafts, at 70 kg: at most 150 mg (2.1 mg/kg) a day. Every
+    draft was added up as if all were given on one day, 200 mg/day (2.9 mg/kg/day); with 100 mg then 200 mg, 300 mg/day
+    (4.3 mg/kg/day) made a false "above 3 mg/kg/day" warning."""
+    chart = normal_results(patient(today, kg=70)).draft(AZATHIOPRINE_50, 50, "mg", end=13)
+    card, entry = _result(kb, today, chart, mg=150, start=14)
+    assert card is None
+    assert entry["facts"]["mg_per_day"] == 150 and entry["facts"]["dose_basis"] == "150 mg/day"
+    chart = normal_results(patient(today, kg=70)).draft(AZATHIOPRINE_50, 100, "mg", end=13)
+    card, entry = _result(kb, today, chart, mg=200, start=14)
+    assert card is None and entry["facts"]["mg_per_kg_day"] == pytest.approx(200 / 70, abs=0.01)
+
+
+def test_a_morning_and_an_evening_order_still_add_up(kb, today):
+    chart = normal_results(patient(today, kg=70)).draft(AZATHIOPRINE_50, 100, "mg")
+    card, entry = _result(kb, today, chart, mg=150)
+    assert entry["facts"]["mg_per_day"] == 250 and card["indicator"] == "warning"
+
+
 def test_too_high_dose_is_replaced_by_50_mg_daily(kb, today):
     card, _ = _result(kb, today, normal_results(patient(today, kg=70)), mg=300)
     assert card["indicator"] == "warning" and "4.3 mg/kg/day" in card["detail"]
