@@ -222,6 +222,20 @@ def test_on_hold_and_unstated_go_on_stopped_or_ended_first_do_not(kb, today):
         "stop_draft_unlinked": None}
 
 
+@pytest.mark.parametrize("status", ["foo", "Unknown-ish"])
+def test_a_status_that_is_no_fhir_code_goes_on_as_an_unstated_one(kb, today, status):
+    """A methotrexate order of status 'foo' was in no group query at all: a draft beside it was judged alone, its
+    dose not added and nothing said. Like 'unknown', it now goes on, added up and named as not telling."""
+    chart = _monday_tablets(today, resource_id="odd")
+    chart.resources["medications"][-1]["status"] = status
+    chart.draft(METHOTREXATE_2_5, 15, "mg", start=7, day_of_week=["thu"], **WEEKLY)
+    read = _read(kb, chart)
+    assert _ids(read.scheduled) == ["odd"]
+    assert read.facts()["on_chart_cannot_tell"] == (
+        "methotrexate 2.5 MG Oral Tablet (MedicationRequest/odd): its status does not say whether it is still given: "
+        "counted as going on")
+
+
 def test_a_taper_order_goes_on_from_the_step_being_given(kb, today):
     chart = Chart(today).taper_order(PREDNISONE_20, [(60, 14), (40, 14), (20, None)], start=-20)
     chart.draft(PREDNISONE_5, 15, "mg", frequency=2, route=ROUTE_ORAL)

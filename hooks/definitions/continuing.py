@@ -76,10 +76,6 @@ from hooks.definitions.routes import is_local_order, route_of
 from hooks.record import CURRENT_STATUSES, WEEKDAYS, Dosage, Identifier, MedicationOrder, PatientRecord, per_record
 from hooks.rule import Action, Fired, Suggestion
 
-# A status that does not say whether the order is still given: counted as going on, and said so
-_UNSTATED_STATUSES = ("unknown", None)
-
-
 # ---------------------------------------------------------------- the chart's orders beside the drafts
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +167,7 @@ def current_orders(record: PatientRecord, group: str) -> tuple[MedicationOrder, 
     today = record.today
     return tuple(o for o in record.medications_in(group)
                  if o.resource_type == "MedicationRequest" and (o.end is None or o.end >= today)
-                 and (o.status in CURRENT_STATUSES or o.status in _UNSTATED_STATUSES) and not is_local_order(o))
+                 and (o.status in CURRENT_STATUSES or o.status_unstated) and not is_local_order(o))
 
 
 def on_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder], today: date,
@@ -195,7 +191,7 @@ def on_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder]
                          and last < first_day)
     gone.update(id(o) for o in ending_first)
     unsure = [(o, "its status does not say whether it is still given: counted as going on") for o in chart
-              if id(o) not in gone and o.status in _UNSTATED_STATUSES]
+              if id(o) not in gone and o.status_unstated]
     left_active: list[tuple[MedicationOrder, tuple[MedicationOrder, ...]]] = []
 
     # the unlinked test: chains of scheduled drafts that name no order, against the scheduled orders left. Each

@@ -10,7 +10,7 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts
 from hooks.definitions.courses import doses_since, given_since
-from hooks.record import CODES, MedicationOrder, PatientRecord
+from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Quiet, Result, Rule, Suggestion
 from hooks.sources import ENMC_224, MAMMEN_STATIN_REVIEW, SEED_001, SEED_004, TINIAKOU_2020
 
@@ -78,20 +78,13 @@ def _lipid_lowering(record: PatientRecord, context: HookContext) -> _LipidLoweri
     return CHILD if (record.youngest_age_years or 0) >= EZETIMIBE_FROM_AGE_YEARS else YOUNG_CHILD
 
 
-def _status_unread(order: MedicationOrder) -> bool:
-    """A status that does not say whether the order is given: none, 'unknown', or one FHIR does not list (the record
-    keeps it as written, and names it in the warnings)."""
-    return order.status in (None, "unknown") or order.status not in CODES["MedicationRequest"]
-
-
 def _active_on_chart(record: PatientRecord) -> list[MedicationOrder]:
-    """Statin (or red yeast rice) orders current today, or of a status that cannot be read (:func:`_status_unread`)
-    whose dates do not show they ended: possibly active, so counted (the safe side) and said. The chart's orders are
-    read whole: the record's group queries leave out an order of a status FHIR does not list. Asked only for a
-    patient with anti-HMGCR or statin-associated myopathy."""
+    """Statin (or red yeast rice) orders current today, or of a status that does not say
+    (:attr:`MedicationOrder.status_unstated`) whose dates do not show they ended: possibly active, so counted (the
+    safe side) and said."""
     today = record.today
-    return [o for o in record.medications if o.in_group(*STATIN_GROUPS)
-            and (o.current_on(today) or (_status_unread(o) and (o.end is None or o.end >= today)))]
+    return [o for o in record.medications_in(*STATIN_GROUPS)
+            if o.current_on(today) or (o.status_unstated and (o.end is None or o.end >= today))]
 
 
 def _status_said(order: MedicationOrder) -> str:
@@ -105,9 +98,9 @@ def _exposure(context: HookContext, offending: list[MedicationOrder]) -> str:
     """The detail's last lines: the statins ordered or active, and each whose status could not be read."""
     if context.hook == "order-sign":
         return f"\nStatin ordered: {', '.join(o.label for o in offending)}."
-    active = ", ".join(o.label for o in offending if not _status_unread(o))
+    active = ", ".join(o.label for o in offending if not o.status_unstated)
     unread = [f"The status of {o.label} could not be read ({_status_said(o)}), so it is counted as possibly "
-              "active: check whether it is still taken." for o in offending if _status_unread(o)]
+              "active: check whether it is still taken." for o in offending if o.status_unstated]
     return "\n" + " ".join([*([f"Statin active: {active}."] if active else []), *unread])
 
 
@@ -155,7 +148,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     offending = context.drafts_in(*STATIN_GROUPS) if context.hook == "order-sign" else _active_on_chart(record)
     facts["statins"] = ", ".join(o.label for o in offending) or None
     facts["statins_status_unread"] = "; ".join(f"{o.label} ({o.reference}): {_status_said(o)}, counted as possibly "
-                                               "active" for o in offending if _status_unread(o)) or None
+                                               "active" for o in offending if o.status_unstated) or None
     if not offending:
         return Quiet("no statin or red yeast rice " + ("in the draft orders" if context.hook == "order-sign"
                                                         else "active"), facts)
