@@ -828,13 +828,21 @@ CODES: dict[str, frozenset[str]] = {
 }
 
 
+# Words some systems write for a status, read as the FHIR code they mean (and named, as any code written
+# otherwise): a statin order 'discontinued' is stopped, not a status that does not say
+READ_AS: dict[str, dict[str, str]] = {"MedicationRequest": {"discontinued": "stopped", "revoked": "stopped"}}
+
+
 def read_code(code: Any, element: str) -> str | None:
-    """A code of ``element`` (a resource type's status, or a key of :data:`CODES`), read as :data:`CODES` says."""
+    """A code of ``element`` (a resource type's status, or a key of :data:`CODES`), read as :data:`CODES` and
+    :data:`READ_AS` say."""
     code = _str(code, element)
     allowed = CODES.get(element)
     if code is None or allowed is None or code in allowed:  # the usual case
         return code
-    return code.strip().lower()  # a code FHIR does not list is kept, and named: a rule may still know it
+    written = code.strip().lower()
+    # a code FHIR does not list is kept, and named: a rule may still know it
+    return READ_AS[element].get(written, written) if element in READ_AS else written
 
 
 def _codes_for(kind: str, element: str) -> frozenset[str]:

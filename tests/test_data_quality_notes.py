@@ -102,6 +102,9 @@ def _statin_chart(today, status: str | None, clinical_status: str = "active") ->
     # a status that cannot be read is counted as possibly active by R14 (and said in its card), and named
     ("foo", True, "MedicationRequest.status 'foo' is not a code of it: MedicationRequest/statin."),
     (None, True, "MedicationRequest.status is missing (FHIR requires it): MedicationRequest/statin."),
+    # words that say the order was stopped are read as 'stopped' (not a status that does not say), and named
+    ("discontinued", False, "MedicationRequest.status 'discontinued' was read as 'stopped': MedicationRequest/statin."),
+    ("Revoked", False, "MedicationRequest.status 'Revoked' was read as 'stopped': MedicationRequest/statin."),
 ])
 def test_an_order_status_in_another_spelling_is_read_and_a_bad_one_named(kb, today, status, fires, named):
     result = run(kb, _statin_chart(today, status).request("patient-view"), today)

@@ -253,6 +253,18 @@ def test_an_imnm_named_necrotizing_myositis_is_no_free_text_nsti(kb, today, name
     assert cohorts.nsti_unread(*record_and_context(kb, unreadable)) is None
 
 
+@pytest.mark.parametrize("name", [
+    "IMNM (necrotizing myositis)", "Necrotizing myositis (statin-induced)", "Statin-related necrotizing myositis",
+    "SRP-associated necrotizing myositis", "Necrotizing myositis, immune-mediated",
+    "Anti-HMGCR-associated necrotising myositis", "Necrotizing myositis, autoimmune"])
+def test_a_necrotizing_myositis_qualified_as_imnm_in_its_text_is_no_free_text_nsti(kb, today, name):
+    """Review of ada9864: name rows covered only some wordings; any IMNM qualifier in the same text (statin, HMGCR,
+    SRP, immune-mediated, autoimmune, IMNM) makes it the myopathy, not an infection needing markers."""
+    febrile = Chart(today).condition(name, onset=-2).observation((LOINC, "8310-5", "Body temperature"), -1,
+                                                                 value=39.2, unit="Cel")
+    assert cohorts.nsti(*record_and_context(kb, febrile)) == []
+
+
 @pytest.mark.parametrize("name", ["Necrotising myositis", "Anti-SRP antibody", "Statin myalgia", "Autoimmune myopathy"])
 def test_names_near_the_imnm_names_are_not_imnm(kb, today, name):
     assert not cohorts.is_imnm(*record_and_context(kb, Chart(today).condition(name, onset=-60)))

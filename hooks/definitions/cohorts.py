@@ -210,6 +210,11 @@ def _culture_positive(observation: Observation) -> bool | None:
     return None
 
 
+# A free-text 'necrotizing myositis' qualified as IMNM in its own text ('Necrotizing myositis (statin-induced)',
+# 'SRP-associated necrotizing myositis', 'IMNM (necrotizing myositis)') names the myopathy, not an infection
+_IMNM_QUALIFIER = re.compile(r"\b(statins?|hmgcr|srp|immune[- ]mediated|autoimmune|imnm)\b")
+
+
 @dataclass(frozen=True, slots=True)
 class _NstiSigns:
     dated: list[str]  # a coded NSTI with onset within 30 days
@@ -229,7 +234,8 @@ def _nsti_signs(record: PatientRecord, context: HookContext) -> _NstiSigns:
     dated = [f"{c.code.label} (onset {c.start})" for c in coded if c.start is not None and c.start >= recent]
     uncertain = [f"{c.code.label} (onset undated)" for c in coded if c.start is None]
     window = record.today - timedelta(days=int(context.definition("nsti_marker_window_hours") // 24))
-    labels = record.conditions_in("nsti_free_text", active_only=True)
+    labels = [c for c in record.conditions_in("nsti_free_text", active_only=True)
+              if not _IMNM_QUALIFIER.search(c.code.words())]
     markers, unread = _infection_markers(record, window) if labels else ([], [])
     if markers:
         uncertain.append(f"{labels[0].code.label} with {', '.join(markers)}")

@@ -533,18 +533,21 @@ def _only_as_needed(order: MedicationOrder) -> bool:
 def left_active_line(left: Sequence[tuple[MedicationOrder, str]],
                      amounts: Sequence[tuple[MedicationOrder, float | None]], today: date, *,
                      named: Callable[[float, list[MedicationOrder]], str],
-                     over: Callable[[float], str | None] | None = None) -> str:
+                     over: Callable[[float], str | None] | None = None,
+                     minimum: Sequence[MedicationOrder] = ()) -> str:
     """:func:`left_active_finding` with what would be given together: ``amounts`` are the orders in it (the drafts,
     the chart's orders going on beside them and those left active, ``left``), each with its amount in the rule's
     unit (mg a day, mg a week, mg a dose), None when it is not read; they are added up over the orders given on one
     same day (:func:`most_on_one_day`: steps of a taper are not). ``named`` says the total, given the orders in it
     ('100 mg/day'); ``over`` the limits it passes, if any. No total when an amount is not read: one that left it out
-    would say less than would be given."""
+    would say less than would be given. An order in ``minimum`` counts only part of what it gives (one dose, its
+    frequency not given): a total with it is 'at least'."""
     read = [(order, amount) for order, amount in amounts if amount is not None]
     if len(read) < len(amounts):
         return left_active_finding(left, None, None)
     total, on_day = most_on_one_day(read, today)
-    return left_active_finding(left, named(total, on_day), over(total) if over else None)
+    at_least = "at least " if any(order is part for order in on_day for part in minimum) else ""
+    return left_active_finding(left, at_least + named(total, on_day), over(total) if over else None)
 
 
 def cancel_or_discontinue_advised(cancel: list[Action], chart: Sequence[tuple[MedicationOrder, str]], *,

@@ -39,7 +39,7 @@ from itertools import groupby
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions.cohorts import is_paediatric
-from hooks.definitions.weight import dosing_height, why_not_current
+from hooks.definitions.weight import HEIGHT_LOINC, dosing_height, why_not_current
 from hooks.record import (
     Observation,
     PatientRecord,
@@ -333,8 +333,6 @@ def bedside_schwartz(creatinine_mg_dl: float, height_cm: float) -> float:
     """Bedside Schwartz (Schwartz et al., JASN 2009), children: 0.413 x height / creatinine."""
     return 0.413 * height_cm / creatinine_mg_dl
 
-
-HEIGHT_LOINC = "8302-2"  # Body height, measured by NoEstimate.order
 
 # what a creatinine that gives no eGFR needs (NoEstimate.missing): the item a card lists, and what to do
 _TO_ESTIMATE: dict[str, tuple[str, str]] = {

@@ -12,6 +12,9 @@ from hooks.dosing import adjusted_body_weight, mosteller_bsa
 from hooks.record import PatientRecord, measured, per_record, unread_newer
 from hooks.units import convert
 
+WEIGHT_LOINC = "29463-7"  # Body weight, for an order to measure it
+HEIGHT_LOINC = "8302-2"  # Body height
+
 
 @dataclass(frozen=True, slots=True)
 class Measure:

@@ -74,7 +74,6 @@ def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[Draft
     left active) read as the daily total reads it: one not read, or per kg with no weight, gives no total; one with
     no frequency counts one dose, so the total is 'at least'."""
     days = [(d.order, dose_basis.daily_total([d], weight_kg, today)) for d in given]
-    at_least = "at least " if any(day.per_dose_only for _, day in days) else ""
 
     def over(total_mg: float) -> str | None:
         per_kg, over_cap, over_kg = _over_limits(dose_basis.DailyTotal(mg=total_mg), weight_kg, p)
@@ -85,7 +84,8 @@ def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[Draft
 
     return continuing.left_active_line(
         left, [(order, None if day.unread or day.per_kg_written else day.mg) for order, day in days], today,
-        named=lambda total_mg, _: f"{at_least}{mg(total_mg)}/day", over=over)
+        named=lambda total_mg, _: f"{mg(total_mg)}/day", over=over,
+        minimum=[order for order, day in days if day.per_dose_only])
 
 
 def _ingredient_label(drafts: list[DraftDose]) -> str:

@@ -171,6 +171,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     mg_per_kg_adult_ok: list[DraftDose] = []
     intended: list[tuple[MedicationOrder, float]] = []  # mg on a day each order is given: drafts, then the chart's
     not_read: list[MedicationOrder] = []  # drafts and the chart's orders whose mg on a day is not known
+    one_dose_a_day: list[MedicationOrder] = []  # frequency not given: one dose counted for the day, a minimum
     pulses: list[tuple[MedicationOrder, int]] = []  # daily orders at >= high_dose_mg_day, with their days ahead
     described: list[tuple[str, str]] = []  # each draft's label, and its dose and days
     # the chart's orders going on beside the drafts, each with how it is given: named, and offered to be stopped
@@ -195,6 +196,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         kg_day = written_kg_day if dose.per_kg else (day_mg / kg if day_mg is not None and kg else None)
         per_dose = dose.per_day is None and dose.mg is not None
         frequency_note = " (frequency not given: checked per dose)" if per_dose else ""
+        if per_dose:
+            one_dose_a_day.append(order)
         if day_mg is not None:
             intended.append((order, day_mg))
         else:
@@ -324,7 +327,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # on the day all give the most, every order counted (one whose mg on a day is not read: no total)
     left_line = [continuing.left_active_line(
         left_kept, [*intended, *((o, None) for o in not_read), *left_amounts], context.today,
-        named=lambda total, _: f"{mg(total)}/day", over=limit_passed)] if left else []
+        named=lambda total, _: f"{mg(total)}/day", over=limit_passed,
+        minimum=[*one_dose_a_day, *(d.order for d in left if d.per_day is None and d.mg is not None)])] if left else []
     if not critical and not warning:
         if unread or unchecked:
             return NotEvaluable("; ".join(unread + unchecked), facts)

@@ -8,7 +8,7 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, cohorts
+from hooks.definitions import antibodies, cohorts, continuing
 from hooks.definitions.courses import doses_since, given_since
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Quiet, Result, Rule, Suggestion
@@ -61,8 +61,8 @@ CHILD = _LipidLowering("paediatric lipid clinic", True, False, _EZETIMIBE_OR_PCS
 EZETIMIBE_FROM_AGE_YEARS = 10
 YOUNG_CHILD = _LipidLowering("paediatric lipid clinic", False, False, (
     f"in a child under {EZETIMIBE_FROM_AGE_YEARS} it is a decision for a **paediatric lipid specialist**: "
-    f"ezetimibe is licensed from {EZETIMIBE_FROM_AGE_YEARS} years, and the doses in the table (ezetimibe 10 mg, "
-    "PCSK9 antibodies) are adult doses; refer to the paediatric lipid clinic."))
+    f"ezetimibe is licensed from {EZETIMIBE_FROM_AGE_YEARS} years (US label), and the doses in the table "
+    "(ezetimibe 10 mg, PCSK9 antibodies) are adult doses; refer to the paediatric lipid clinic."))
 
 # One dose covers its dosing interval: evolocumab and alirocumab every 2 weeks or monthly, inclisiran (an siRNA
 # against PCSK9) every 6 months once established. A dose within it is therapy the patient is taking.
@@ -80,11 +80,11 @@ def _lipid_lowering(record: PatientRecord, context: HookContext) -> _LipidLoweri
 
 def _active_on_chart(record: PatientRecord) -> list[MedicationOrder]:
     """Statin (or red yeast rice) orders current today, or of a status that does not say
-    (:attr:`MedicationOrder.status_unstated`) whose dates do not show they ended: possibly active, so counted (the
-    safe side) and said."""
+    (:attr:`MedicationOrder.status_unstated`) whose dates do not show they ended
+    (:func:`continuing.last_written_dose`): possibly active, so counted (the safe side) and said."""
     today = record.today
-    return [o for o in record.medications_in(*STATIN_GROUPS)
-            if o.current_on(today) or (o.status_unstated and (o.end is None or o.end >= today))]
+    return [o for o in record.medications_in(*STATIN_GROUPS) if o.current_on(today) or (
+        o.status_unstated and ((last := continuing.last_written_dose(o)) is None or last >= today))]
 
 
 def _status_said(order: MedicationOrder) -> str:
@@ -147,8 +147,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("no positive anti-HMGCR and no statin-associated autoimmune myopathy on file", facts)
     offending = context.drafts_in(*STATIN_GROUPS) if context.hook == "order-sign" else _active_on_chart(record)
     facts["statins"] = ", ".join(o.label for o in offending) or None
+    unread = [] if context.hook == "order-sign" else [o for o in offending if o.status_unstated]  # drafts: none
     facts["statins_status_unread"] = "; ".join(f"{o.label} ({o.reference}): {_status_said(o)}, counted as possibly "
-                                               "active" for o in offending if o.status_unstated) or None
+                                               "active" for o in unread) or None
     if not offending:
         return Quiet("no statin or red yeast rice " + ("in the draft orders" if context.hook == "order-sign"
                                                         else "active"), facts)

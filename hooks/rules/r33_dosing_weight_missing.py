@@ -6,8 +6,14 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import dose_basis
 from hooks.definitions.cohorts import is_paediatric
-from hooks.definitions.renal import HEIGHT_LOINC
-from hooks.definitions.weight import dosing_height, dosing_weight, height_max_age_days, weight_max_age_days
+from hooks.definitions.weight import (
+    HEIGHT_LOINC,
+    WEIGHT_LOINC,
+    dosing_height,
+    dosing_weight,
+    height_max_age_days,
+    weight_max_age_days,
+)
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, Quiet, Result, Rule, Suggestion
 from hooks.sources import DESIGN, OCTAGAM_WEIGHT
@@ -23,7 +29,6 @@ RULE = Rule(
     sources=(DESIGN, OCTAGAM_WEIGHT),
 )
 
-WEIGHT_LOINC = "29463-7"
 
 DETAIL = """\
 **Record a current {what} before this dose is verified.** {found}

@@ -497,3 +497,14 @@ def test_a_chart_order_whose_dose_is_not_read_leaves_the_left_active_total_unsai
             "to it: discontinue it when signing, or both would be given.\n") in card["detail"]
     assert "Not read: methylprednisolone 1000 MG Injection (on the chart): free-text sig 'per protocol'" \
         in card["detail"]
+
+
+def test_an_order_with_no_frequency_makes_the_left_active_total_a_minimum(kb, today):
+    """Review of f0ec9f8: beside the rewritten pulse, 250 mg IV with no timing counts one dose for its day, so what
+    all give together is at least 2,450 mg/day; the line said '2,450 mg/day together' as if it were all (R06 says
+    'at least' for the same case)."""
+    chart = pulse_on_the_chart(today).medication(METHYLPRED_1000, 250, "mg", start=-1, route=ROUTE_IV,
+                                                 resource_id="no-timing")
+    del chart.resources["medications"][-1]["dosageInstruction"][0]["timing"]
+    card = _card(kb, today, chart.draft(METHYLPRED_1000, 1200, "mg", route=ROUTE_IV, count=3))
+    assert "(at least 2,450 mg/day together, above 1,000 mg/day)" in card["detail"]

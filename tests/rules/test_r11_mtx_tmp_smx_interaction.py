@@ -3,6 +3,8 @@ the orders offered."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 import fhir_fixtures
@@ -45,7 +47,7 @@ def test_weight_based_edge_is_8_mg_per_kg_day(kb, today, per_kg, indicator):
     card, entry = _result(kb, today, chart)
     assert card["indicator"] == indicator
     assert entry["facts"]["tmp_mg_per_kg_day"] == pytest.approx(per_kg * 2)
-    assert "mg/day not computed: no current weight" in card["detail"]
+    assert "mg/day not computed: no weight in the last 30 days on file" in card["detail"]
 
 
 def test_fixed_dose_over_8_mg_per_kg_in_a_light_patient_is_treatment(kb, today):
@@ -276,12 +278,13 @@ def test_a_route_that_rules_a_local_form_out_is_systemic(kb, today):
 @pytest.mark.parametrize(("age", "weighed", "window"), [(9, -10, 7), (55, -31, 30)])
 def test_a_missing_weight_is_said_with_the_window_that_applied(kb, today, age, weighed, window):
     """A child's dosing weight is at most 7 days old (section 4.2, as R33 says): with a weight 10 days old, the card
-    said 'no current weight (30 days)', the adult window."""
+    said 'no current weight (30 days)', the adult window; it also says which weight is too old."""
     if age < 18:
         request = fhir_fixtures.get("r11-fires-child-weight-based-tmp-smx-weight-10-days-old").request(today)
         card = fired(run(kb, request, today))[RULE]
-        assert "8 mg/kg/day (4 mg/kg TMP each time, 14 doses a week); mg/day not computed: no current weight (7 days)" \
-            in card["detail"]
+        assert ("8 mg/kg/day (4 mg/kg TMP each time, 14 doses a week); mg/day not computed: no weight in the last 7 "
+                f"days (latest 30 kg on {today - timedelta(days=10)}, too old)") in card["detail"]
     card, _ = _result(kb, today, on_mtx(today, age=age).weight(30, day=weighed).draft(TMP_SMX_SS, 4, "mg/kg",
                                                                                        frequency=2))
-    assert f"mg/day not computed: no current weight ({window} days)" in card["detail"]
+    assert (f"mg/day not computed: no weight in the last {window} days (latest 30 kg on "
+            f"{today + timedelta(days=weighed)}, too old)") in card["detail"]

@@ -3,6 +3,8 @@ orders for only the missing tests, and the azathioprine on the chart that no dra
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 import fhir_fixtures
@@ -397,7 +399,7 @@ def test_a_draft_that_discontinues_the_chart_order_gives_no_dose(kb, today):
 def test_a_missing_weight_is_said_with_the_window_that_applied(kb, today, age, weighed, window):
     """A child's dosing weight is at most 7 days old (section 4.2, as R33 says): with a weight 10 days old, the card
     said 'no body weight in the last 30 days' (the adult window), which the chart contradicts."""
-    said = f"no body weight in the last {window} days"
+    said = f"no body weight in the last {window} days (latest 30 kg on {today + timedelta(days=weighed)}, too old)"
     if age < 18:
         card = fired(run(kb, fhir_fixtures.get("r12-fires-child-weight-10-days-old").request(today), today))[RULE]
         assert f"2.0 mg/kg/day; mg/day not computed: {said}." in card["detail"]
@@ -407,6 +409,15 @@ def test_a_missing_weight_is_said_with_the_window_that_applied(kb, today, age, w
     intermediate.observation(TPMT_GENOTYPE, -30, value_string="*1/*3A").observation(NUDT15, -30, value_string="*1/*1")
     card, _ = _result(kb, today, intermediate, mg=100)
     assert f"The mg/day range could not be computed: {said}." in card["detail"]
+
+
+def test_a_newer_weight_that_cannot_be_read_is_named_not_said_missing(kb, today):
+    """Review of f0ec9f8: 30 kg two days ago, then '30 g' yesterday: no dosing weight, but the card said 'no body
+    weight in the last 30 days' though one 2 days old is on file. It says which one could not be read."""
+    chart = patient(today, kg=None, age=52).weight(30, day=-2).weight(30, day=-1, unit="g")
+    card, _ = _result(kb, today, chart, mg=100)
+    assert ("not checked: no body weight in the last 30 days (the latest weight, 30 g on "
+            f"{today - timedelta(days=1)}, cannot be read as a weight in kg).") in card["detail"]
 
 
 def test_an_order_left_active_is_added_to_the_titration_step_given_with_it(kb, today):

@@ -270,6 +270,27 @@ def test_a_statin_whose_status_or_dates_say_it_is_not_given_is_not_counted(kb, t
     assert RULE not in fired(result)
 
 
+@pytest.mark.parametrize("status", ["discontinued", "revoked"])
+def test_a_statin_whose_status_says_stopped_in_other_words_is_not_counted(kb, today, status):
+    """Review of d36bb6a: 'discontinued' or 'revoked' was a status that does not say, and made the critical card on
+    every chart opening; both are read as 'stopped'."""
+    assert RULE not in fired(run(kb, _statin_on_chart(today, status).request("patient-view"), today))
+
+
+def test_a_statin_of_unknown_status_whose_written_doses_are_all_given_is_not_counted(kb, today):
+    """30 doses from D-400, status 'unknown' and no end date: its last dose was a year ago (as
+    continuing.last_written_dose reads a chart order), not 'possibly active'."""
+    chart = _chart(today).medication(ATORVASTATIN_40, 40, "mg", start=-400, count=30, status="unknown")
+    assert RULE not in fired(run(kb, chart.request("patient-view"), today))
+
+
+def test_a_statin_draft_has_no_status_fact(kb, today):
+    draft = _chart(today).draft(ATORVASTATIN_40, 40, "mg")
+    del draft.drafts[-1]["status"]
+    result = run(kb, draft.request("order-sign"), today)
+    assert RULE in fired(result) and explained(result, RULE)["facts"]["statins_status_unread"] is None
+
+
 def test_an_active_statin_and_one_of_unreadable_status_are_both_named(kb, today):
     chart = _statin_on_chart(today, "foo").medication("simvastatin 20 mg tablet", 20, "mg", start=-90)
     card = fired(run(kb, chart.request("patient-view"), today))[RULE]
