@@ -8,8 +8,8 @@ from flask import Response, jsonify
 
 # HTTP status -> OperationOutcome issue code
 _ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
-                412: "incomplete", 413: "too-costly", 415: "invalid", 429: "throttled", 500: "exception",
-                503: "transient"}
+                412: "incomplete", 413: "too-costly", 414: "too-long", 415: "invalid", 429: "throttled",
+                431: "too-long", 500: "exception", 501: "not-supported", 503: "transient", 505: "not-supported"}
 
 
 class APIError(Exception):

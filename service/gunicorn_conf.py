@@ -17,6 +17,11 @@ limit_request_fields = 100
 accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# From the proxy on this host (forwarded_allow_ips, gunicorn's default 127.0.0.1): the scheme from
+# X-Forwarded-Proto only, which deploy/nginx.conf sets; nothing else a client could have sent through the proxy.
+# No path headers (SCRIPT_NAME, PATH_INFO): the service is served at the root, and a stray one gave a 500.
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
+forwarder_headers = ""
 
 
 def on_starting(server: object) -> None:
@@ -45,4 +50,5 @@ def child_exit(server: object, worker: object) -> None:
 
 SETTINGS = ("bind", "workers", "worker_class", "threads", "timeout", "graceful_timeout", "keepalive",
             "max_requests", "max_requests_jitter", "limit_request_line", "limit_request_fields", "accesslog",
-            "errorlog", "access_log_format", "on_starting", "post_worker_init", "child_exit")
+            "errorlog", "access_log_format", "secure_scheme_headers", "forwarder_headers", "on_starting",
+            "post_worker_init", "child_exit")

@@ -59,19 +59,27 @@ FIXED_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-ref
 DEFAULT_HEADERS = {"Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"}
 
 
+HSTS_HEADER = ("Strict-Transport-Security", "max-age=31536000")
+
+
+def hsts_wanted(settings: Settings) -> bool:
+    """HSTS on every answer when the service is reached over https (its public base URL says so)."""
+    return urlsplit(settings.server.public_base_url).scheme.lower() == "https"
+
+
 def security_headers(response: Response, hsts: bool) -> Response:
     response.headers.update(FIXED_HEADERS)
     for name, value in DEFAULT_HEADERS.items():
         response.headers.setdefault(name, value)
     if hsts:
-        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        response.headers[HSTS_HEADER[0]] = HSTS_HEADER[1]
     return response
 
 
 def install(app: Flask, settings: Settings) -> None:
     """Add CORS, the preflight answer, security headers and the /openapi.json route to ``app``."""
     origins = allowed_origins(settings)
-    hsts = urlsplit(settings.server.public_base_url).scheme.lower() == "https"
+    hsts = hsts_wanted(settings)
 
     def origin_allowed() -> str | None:
         origin = request.headers.get("Origin")

@@ -108,6 +108,11 @@ def test_slow_clients_are_held_by_nginx_not_by_gunicorn() -> None:
     assert forwarded["X-Forwarded-For"] == "$remote_addr"  # replaced: a client cannot prepend its own
     assert forwarded["X-Forwarded-Proto"] == "$scheme"
     assert forwarded["Connection"] == '""'  # with proxy_http_version 1.1: upstream keep-alive
+    assert forwarded["X-Forwarded-Ssl"] == forwarded["X-Forwarded-Protocol"] == '""'  # removed: scheme from Proto only
+    # one address cannot take all of nginx's connections, and a hook call's body is buffered in memory
+    zone, per_address = _only(directives, "limit_conn")
+    assert _only(directives, "limit_conn_zone")[1].startswith(f"zone={zone}:") and int(per_address) >= 64
+    assert _nginx_size(_only(directives, "client_body_buffer_size")[0]) >= 128 * 1024
     assert _only(directives, "proxy_http_version") == ("1.1",)
 
 

@@ -446,21 +446,47 @@ def _raw(url: str, request: bytes) -> tuple[str, dict[str, str], bytes]:
     return status, {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}, body
 
 
-@pytest.mark.parametrize(("request_bytes", "status"), [
-    (b"NOT A REQUEST LINE\r\n\r\n", 400),  # gunicorn: invalid request line
-    (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),  # over limit_request_line
-    (b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(120)) + b"\r\n", 431),
-    (b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad(Name): 1\r\n\r\n", 400),  # invalid header name
+@pytest.mark.parametrize(("request_bytes", "status_line", "issue"), [
+    (b"NOT A REQUEST LINE\r\n\r\n", "HTTP/1.1 400 Bad Request", "invalid"),  # gunicorn: invalid request line
+    (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 414 Request-URI Too Long", "too-long"),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(120)) + b"\r\n",
+     "HTTP/1.1 431 Request Header Fields Too Large", "too-long"),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad(Name): 1\r\n\r\n", "HTTP/1.1 400 Bad Request", "invalid"),
+    # gunicorn's own reason phrase for this one was 'Bad Request'
+    (b"POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: foo\r\n\r\n", "HTTP/1.1 501 Not Implemented",
+     "not-supported"),
 ])
 def test_errors_gunicorn_answers_itself_are_operation_outcomes(gunicorn_url: str, request_bytes: bytes,
-                                                              status: int) -> None:
-    """A request gunicorn cannot parse never reaches Flask: it used to get gunicorn's HTML page, not the contract's
-    OperationOutcome (service-contract.md section 5), and none of the security headers."""
-    status_line, headers, body = _raw(gunicorn_url, request_bytes)
-    assert status_line.split()[1] == str(status), status_line
+                                                              status_line: str, issue: str) -> None:
+    """A request gunicorn cannot parse never reaches Flask: it used to get gunicorn's HTML page, not the
+    OperationOutcome of every other error (service-contract.md section 5), and none of the security headers."""
+    answered, headers, body = _raw(gunicorn_url, request_bytes)
+    assert answered == status_line
     assert headers["content-type"] == "application/fhir+json"
     assert int(headers["content-length"]) == len(body)
     assert headers["x-content-type-options"] == "nosniff" and headers["cache-control"] == "no-store"
     outcome = json.loads(body)
     assert outcome["resourceType"] == "OperationOutcome"
     assert outcome["issue"][0]["severity"] == "error" and outcome["issue"][0]["diagnostics"]
+    assert outcome["issue"][0]["code"] == issue
+
+
+def test_a_path_header_from_the_proxy_s_address_is_not_trusted(gunicorn_url: str) -> None:
+    """gunicorn took SCRIPT_NAME (and PATH_INFO) from a request from 127.0.0.1, where the proxy sits: 'SCRIPT_NAME:
+    /zzz' gave a 500. The service is served at the root; only X-Forwarded-Proto is taken from the proxy."""
+    status_line, _, _ = _raw(gunicorn_url, b"GET /healthz HTTP/1.1\r\nHost: x\r\nSCRIPT_NAME: /zzz\r\n"
+                                           b"Connection: close\r\n\r\n")
+    assert status_line == "HTTP/1.1 200 OK"
+    status_line, _, _ = _raw(gunicorn_url, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Forwarded-Ssl: on\r\n"
+                                           b"X-Forwarded-Proto: http\r\nConnection: close\r\n\r\n")
+    assert status_line == "HTTP/1.1 200 OK"  # was a 400 'Contradictory scheme headers'
+
+
+def test_gunicorn_s_error_answer_carries_hsts_when_the_service_is_https() -> None:
+    from service import gunicorn_errors
+
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        gunicorn_errors.write_error(ours, 400, "Bad Request", "Invalid request line", hsts=True)
+        head = theirs.recv(65536).decode("latin-1").split("\r\n\r\n")[0]
+    assert "Strict-Transport-Security: max-age=31536000" in head.split("\r\n")
