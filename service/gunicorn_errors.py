@@ -19,7 +19,7 @@ from gunicorn import util
 
 from service.config import Settings
 from service.errors import operation_outcome
-from service.security import DEFAULT_HEADERS, FIXED_HEADERS, HSTS_HEADER, hsts_wanted
+from service.security import DEFAULT_HEADERS, FIXED_HEADERS, HSTS_HEADERS, hsts_wanted
 
 
 def write_error(sock: socket.socket, status_int: int, reason: str, mesg: str, *, hsts: bool = False) -> None:
@@ -29,11 +29,11 @@ def write_error(sock: socket.socket, status_int: int, reason: str, mesg: str, *,
     except ValueError:
         phrase = reason
     body = json.dumps(operation_outcome(status_int, mesg or phrase)).encode()
-    headers = {**FIXED_HEADERS, **DEFAULT_HEADERS, **(dict([HSTS_HEADER]) if hsts else {}), "Connection": "close",
+    headers = {**FIXED_HEADERS, **DEFAULT_HEADERS, **(HSTS_HEADERS if hsts else {}), "Connection": "close",
                "Content-Type": "application/fhir+json", "Content-Length": str(len(body))}
     head = f"HTTP/1.1 {status_int} {phrase}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
     util.write_nonblock(sock, head.encode("latin-1") + body)
 
 
-def install(settings: Settings | None = None) -> None:
-    util.write_error = functools.partial(write_error, hsts=hsts_wanted(settings or Settings.load()))
+def install() -> None:
+    util.write_error = functools.partial(write_error, hsts=hsts_wanted(Settings.load()))

@@ -59,7 +59,7 @@ FIXED_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-ref
 DEFAULT_HEADERS = {"Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"}
 
 
-HSTS_HEADER = ("Strict-Transport-Security", "max-age=31536000")
+HSTS_HEADERS = {"Strict-Transport-Security": "max-age=31536000"}
 
 
 def hsts_wanted(settings: Settings) -> bool:
@@ -72,7 +72,7 @@ def security_headers(response: Response, hsts: bool) -> Response:
     for name, value in DEFAULT_HEADERS.items():
         response.headers.setdefault(name, value)
     if hsts:
-        response.headers[HSTS_HEADER[0]] = HSTS_HEADER[1]
+        response.headers.update(HSTS_HEADERS)
     return response
 
 

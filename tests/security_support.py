@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -83,6 +84,13 @@ def rsa_key(kid: str = "rsa-1") -> SigningKey:
 
 def jwks(*keys: SigningKey) -> dict[str, Any]:
     return {"keys": [k.jwk for k in keys]}
+
+
+def jwks_file(folder: Path, *keys: SigningKey) -> str:
+    """The JWK Set of ``keys`` written to a file in ``folder``, for a client's ``jwks_file``."""
+    path = folder / "jwks.json"
+    path.write_text(json.dumps(jwks(*keys)), encoding="utf-8")
+    return str(path)
 
 
 def claims(**overrides: Any) -> dict[str, Any]:

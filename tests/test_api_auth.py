@@ -3,7 +3,6 @@ Clients"), and the challenge every 401 carries (RFC 6750 section 3)."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,7 @@ ORDER_SIGN_AUD = f"{sec.BASE}/cds-services/imnm-order-sign"
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
     folder: Path = tmp_path_factory.mktemp("auth")
-    (folder / "jwks.json").write_text(json.dumps(sec.jwks(KEY)), encoding="utf-8")
-    settings = sec.settings([{"iss": sec.ISS, "jwks_file": str(folder / "jwks.json")}],
+    settings = sec.settings([{"iss": sec.ISS, "jwks_file": sec.jwks_file(folder, KEY)}],
                             storage={"url": f"sqlite:///{folder / 'db.sqlite3'}"})
     return create_app(settings).test_client()  # the configured database: feedback is stored
 

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import os
 import re
 import runpy
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,8 +25,8 @@ from cryptography.x509.oid import NameOID
 
 from fhir_fixtures.fake_server import free_port
 from service.config import Settings
+from tests.server_support import ROOT, gunicorn_command, open_service_env, serving
 
-ROOT = Path(__file__).resolve().parents[1]
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 _SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}  # nginx sizes: case-insensitive suffixes
 
@@ -160,26 +158,6 @@ def test_nginx_accepts_the_file(tmp_path: Path) -> None:
 
 
 @contextlib.contextmanager
-def _serving(command: list[str], url: str, **popen: Any) -> Iterator[None]:
-    """``command`` running until the block ends, once ``url`` answers."""
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(url, timeout=2)
-                break
-            except requests.RequestException:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"{command[0]} did not start")
-                time.sleep(0.2)
-        yield
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-@contextlib.contextmanager
 def _stalled_clients(port: int, count: int) -> Iterator[None]:
     """``count`` connections that send half their headers and then nothing (slowloris)."""
     with contextlib.ExitStack() as stack:
@@ -198,14 +176,11 @@ def test_slow_clients_wait_in_nginx_while_gunicorn_keeps_answering(tmp_path: Pat
     site = NGINX_CONF.read_text().replace("listen 443 ssl;", f"listen 127.0.0.1:{nginx_port};")
     site = site.replace("server 127.0.0.1:8080;", f"server 127.0.0.1:{gunicorn_port};")
     wrapper = _wrapped(tmp_path, site)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IMNM_CDS_")}
-    env.update(IMNM_CDS_AUTH_REQUIRED="false", IMNM_CDS_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-               PYTHONPATH=str(ROOT))
-    gunicorn = [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf", "-b",
-                f"127.0.0.1:{gunicorn_port}", "-w", "1", "--threads", "2", "service.wsgi:app"]
+    env = open_service_env(tmp_path / "db.sqlite3")
+    gunicorn = gunicorn_command(gunicorn_port, "-w", "1", "--threads", "2")
     direct, proxied = f"http://127.0.0.1:{gunicorn_port}/healthz", f"http://127.0.0.1:{nginx_port}/healthz"
-    with _serving(gunicorn, direct, cwd=ROOT, env=env), \
-            _serving(["nginx", "-p", str(tmp_path), "-c", str(wrapper), "-g", "daemon off;"], proxied):
+    with serving(gunicorn, direct, cwd=ROOT, env=env), \
+            serving(["nginx", "-p", str(tmp_path), "-c", str(wrapper), "-g", "daemon off;"], proxied):
         with _stalled_clients(nginx_port, 6):
             assert requests.get(proxied, timeout=5).json() == {"status": "ok"}
         with _stalled_clients(gunicorn_port, 2), pytest.raises(requests.Timeout):

@@ -5,7 +5,6 @@ failed write (or, on SQLite, stored). Contract section 5: an invalid JWT is a 40
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from pathlib import Path
@@ -34,12 +33,6 @@ KEY = sec.ec_key("text-key")
 UNSTORABLE = {"NUL": "a\x00b", "lone surrogate": "a\ud800b", "terminal escape": "\x1b[2Jx"}
 
 
-def _jwks_file(folder: Path) -> str:
-    path = folder / "jwks.json"
-    path.write_text(json.dumps(sec.jwks(KEY)), encoding="utf-8")
-    return str(path)
-
-
 def _replay_rows(store: Any) -> int:
     with store.engine.connect() as connection:
         return connection.execute(select(func.count()).select_from(JwtReplay)).scalar_one()
@@ -48,7 +41,7 @@ def _replay_rows(store: Any) -> int:
 @pytest.fixture
 def app_client(database_url: str, tmp_path: Path) -> tuple[FlaskClient, Any]:
     store = open_store(database_url)
-    settings = sec.settings([{"iss": sec.ISS, "jwks_file": _jwks_file(tmp_path)}])
+    settings = sec.settings([{"iss": sec.ISS, "jwks_file": sec.jwks_file(tmp_path, KEY)}])
     return sec.make_app(settings, store=store).test_client(), store
 
 
@@ -81,7 +74,7 @@ class _SpyReplayCache:
                          ids=[*UNSTORABLE, "tab", "format character"])
 def test_the_jti_is_refused_before_the_replay_cache_is_asked(tmp_path: Path, jti: str) -> None:
     spy = _SpyReplayCache()
-    settings = sec.settings([{"iss": sec.ISS, "jwks_file": _jwks_file(tmp_path)}])
+    settings = sec.settings([{"iss": sec.ISS, "jwks_file": sec.jwks_file(tmp_path, KEY)}])
     authenticator = JwtAuthenticator(settings, replay_cache=spy)
     with pytest.raises(Unauthorized, match="jti is not printable text"):
         authenticator.authenticate(f"Bearer {sec.mint(KEY, jti=jti)}", sec.PATIENT_VIEW_AUD)
@@ -98,7 +91,7 @@ def test_an_unstorable_kid_or_iss_is_a_401_and_logged_escaped(
     """Neither is stored (the stored client is the configured iss the token's must equal); both reach the log
     line of the refusal, escaped."""
     store = open_store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    settings = sec.settings([{"iss": sec.ISS, "jwks_file": _jwks_file(tmp_path)}])
+    settings = sec.settings([{"iss": sec.ISS, "jwks_file": sec.jwks_file(tmp_path, KEY)}])
     client = sec.make_app(settings, store=store).test_client()
     token = (sec.mint(KEY, aud=sec.DISCOVERY_AUD, headers={"kid": value}) if where == "kid"
              else sec.mint(KEY, aud=sec.DISCOVERY_AUD, iss=value))
@@ -114,7 +107,7 @@ def test_an_unstorable_kid_or_iss_is_a_401_and_logged_escaped(
                          ids=["NUL", "lone surrogate", "too long"])
 def test_a_configured_iss_no_database_can_hold_is_refused_at_start_up(tmp_path: Path, iss: str) -> None:
     """The configured iss is what is stored with every call, feedback item and jti of that client."""
-    settings = sec.settings([{"iss": iss, "jwks_file": _jwks_file(tmp_path)}])
+    settings = sec.settings([{"iss": iss, "jwks_file": sec.jwks_file(tmp_path, KEY)}])
     with pytest.raises(ConfigError, match="iss must be printable text"):
         sec.make_app(settings)
 
@@ -127,7 +120,7 @@ def test_the_length_limits_are_the_database_columns() -> None:
 
 
 def test_a_jti_of_the_longest_storable_length_is_accepted(tmp_path: Path) -> None:
-    settings = sec.settings([{"iss": sec.ISS, "jwks_file": _jwks_file(tmp_path)}])
+    settings = sec.settings([{"iss": sec.ISS, "jwks_file": sec.jwks_file(tmp_path, KEY)}])
     store = open_store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     authenticator = JwtAuthenticator(settings, replay_cache=store.replay_cache())
     longest = (uuid.uuid4().hex * 8)[:JTI_MAX_CHARS]

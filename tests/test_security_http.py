@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,8 +24,8 @@ from service.fhir_client import FhirClient, FhirError
 from service.store import NullStore
 from tests import security_support as sec
 from tests.security_support import FHIR, ISS, Recorder, bearer, mint
+from tests.server_support import ROOT, gunicorn_command, open_service_env, serving
 
-ROOT = Path(__file__).resolve().parents[1]
 ACCESS_TOKEN = "fhir-access-token-7c1e0b7e9d2f4a5b8e6c3d1a0f9e8d7c"  # distinctive: easy to find if it leaks
 KEY = sec.ec_key("ec-http")
 CONDITIONS = f"{FHIR}/Condition?patient=p1&_count=500"  # the configured fhir.page_size
@@ -49,9 +45,7 @@ CONDITION = {"resourceType": "Condition", "id": "c1", "subject": {"reference": "
 
 @pytest.fixture(scope="module")
 def jwks_file(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("jwks") / "ehr.json"
-    path.write_text(json.dumps(sec.jwks(KEY)))
-    return str(path)
+    return sec.jwks_file(tmp_path_factory.mktemp("jwks"), KEY)
 
 
 def app_with(recorder: Recorder, jwks_file: str, **sections: dict[str, Any]) -> FlaskClient:
@@ -401,27 +395,10 @@ def test_security_headers_on_validation_errors_and_500s(open_client: FlaskClient
 def gunicorn_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The production server (gunicorn, with the project's settings) on loopback, authentication off."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IMNM_CDS_")}
-    database = tmp_path_factory.mktemp("gunicorn") / "db.sqlite3"
-    env.update(IMNM_CDS_AUTH_REQUIRED="false", IMNM_CDS_DATABASE_URL=f"sqlite:///{database}", PYTHONPATH=str(ROOT))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf", "-b", f"127.0.0.1:{port}",
-         "-w", "1", "service.wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = open_service_env(tmp_path_factory.mktemp("gunicorn") / "db.sqlite3")
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(f"{url}/healthz", timeout=5)
-                break
-            except requests.RequestException:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("gunicorn did not start")
-                time.sleep(0.2)
+    with serving(gunicorn_command(port, "-w", "1"), f"{url}/healthz", cwd=ROOT, env=env):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_no_server_banner_with_a_version_under_gunicorn(gunicorn_url: str) -> None:
