@@ -284,6 +284,12 @@ class Chart:
         instructions.append({**instructions[0], **changes})
         return self
 
+    def replacing(self, resource_id: str) -> Chart:
+        """Name the chart's MedicationRequest ``resource_id`` as the last draft's priorPrescription (the draft replaces
+        it: a renewal or a dose change)."""
+        self.drafts[-1]["priorPrescription"] = {"reference": f"MedicationRequest/{resource_id}"}
+        return self
+
     def draft_resource(self, resource: dict[str, Any]) -> Chart:
         self.drafts.append(resource)
         return self

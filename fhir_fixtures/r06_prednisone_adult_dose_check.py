@@ -97,7 +97,7 @@ def active_plus_unlinked_draft(today: date) -> dict[str, Any]:
                "replaces it, so 40 mg a day.", quiet={RULE, R33})
 def taper_step_replacing_active(today: date) -> dict[str, Any]:
     chart = sixty_on_the_chart_forty_drafted(today)
-    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/pred-60"}
+    chart.replacing("pred-60")
     return chart.request("order-sign")
 
 

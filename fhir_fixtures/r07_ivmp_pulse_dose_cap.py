@@ -135,7 +135,7 @@ def second_pulse_beside(today: date) -> dict[str, Any]:
 def dose_change_replacing(today: date) -> dict[str, Any]:
     chart = pulse_on_the_chart(today)
     chart.draft(MP_500, 500, "mg", route=ROUTE_IV, count=3)
-    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/ivmp-active"}
+    chart.replacing("ivmp-active")
     return chart.request("order-sign")
 
 

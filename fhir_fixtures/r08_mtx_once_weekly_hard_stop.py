@@ -180,7 +180,7 @@ def active_plus_draft(today: date) -> dict[str, Any]:
                "so methotrexate stays once weekly.", quiet={RULE})
 def draft_replacing_active(today: date) -> dict[str, Any]:
     chart = weekly_on_the_chart(today)
-    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/mtx-active"}
+    chart.replacing("mtx-active")
     return chart.request("order-sign")
 
 

@@ -47,7 +47,7 @@ def at_max(today: date) -> dict[str, Any]:
     chart.medication(MTX_SC, 20, "mg", start=-200, period=1, period_unit="wk", day_of_week=["fri"],
                      resource_id="mtx-20")
     chart.draft(MTX_SC, 25, "mg", period=1, period_unit="wk", day_of_week=["fri"])
-    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/mtx-20"}
+    chart.replacing("mtx-20")
     return chart.request("order-sign")
 
 
@@ -112,7 +112,7 @@ def active_plus_unlinked_draft(today: date) -> dict[str, Any]:
                "replaces them, so 25 mg a week.", quiet={RULE, R08})
 def draft_replacing_active(today: date) -> dict[str, Any]:
     chart = tablets_plus_injection(today)
-    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/mtx-po"}
+    chart.replacing("mtx-po")
     return chart.request("order-sign")
 
 
@@ -125,7 +125,7 @@ def renewal(today: date) -> dict[str, Any]:
     chart.medication(MTX_SC, 20, "mg", start=-80, period=1, period_unit="wk", day_of_week=["fri"],
                      resource_id="mtx-fri")
     chart.draft(MTX_SC, 20, "mg", period=1, period_unit="wk", day_of_week=["fri"])
-    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/mtx-fri"}
+    chart.replacing("mtx-fri")
     return chart.request("order-sign")
 
 

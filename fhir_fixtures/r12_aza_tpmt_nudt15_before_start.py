@@ -119,7 +119,7 @@ def active_plus_unlinked_draft(today: date) -> dict[str, Any]:
                "modify): it replaces it, so 2.9 mg/kg/day.", quiet={RULE})
 def dose_change_replacing_active(today: date) -> dict[str, Any]:
     chart = on_150_mg(today).draft(AZATHIOPRINE_50, 200, "mg", resource_id="aza-draft")
-    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/aza-150"}
+    chart.replacing("aza-150")
     return chart.request("order-sign")
 
 

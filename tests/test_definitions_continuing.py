@@ -250,7 +250,7 @@ def test_what_a_replacement_must_stop(kb, today):
                                                                        day_of_week=["thu"], resource_id="beside",
                                                                        **WEEKLY)
     chart.draft(METHOTREXATE_2_5, 20, "mg", day_of_week=["mon"], **WEEKLY)
-    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/replaced"}
+    chart.replacing("replaced")
     record, context = record_and_context(kb, chart, "order-sign")
     drafts = context.drafts_in("methotrexate")
     read = continuing.on_chart(drafts, continuing.current_orders(record, "methotrexate"), today, "methotrexate")
@@ -393,7 +393,7 @@ def test_a_stop_that_re_sends_or_names_no_chart_order_gives_its_dose_and_is_said
     assert read.facts()["stop_draft_unlinked"] == (
         f"methotrexate 2.5 MG Oral Tablet (MedicationRequest/other): {status}, but it re-sends or names no order on "
         "the chart: read as the dose it orders")
-    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/chart"}
+    chart.replacing("chart")
     read = _read(kb, chart)
     assert read.given == () and read.facts()["stop_draft_unlinked"] is None
     assert read.replaced[0][1] == (f"discontinued by methotrexate 2.5 MG Oral Tablet, which names it as its "

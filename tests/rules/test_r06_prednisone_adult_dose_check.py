@@ -266,7 +266,7 @@ def test_a_taper_step_that_replaces_the_chart_order_is_not_added(kb, today, how)
     chart = _sixty_on_the_chart(today)
     chart.draft(PREDNISONE_5, 40, "mg", route=ROUTE_ORAL, resource_id="pred-60" if how == "same id" else None)
     if how == "priorPrescription":
-        chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/pred-60"}
+        chart.replacing("pred-60")
     entry = _explain(kb, today, chart)
     assert entry["status"] == ("fired" if how.endswith("no link") else "not-fired")
     assert entry["facts"]["total_mg_day"] == 40

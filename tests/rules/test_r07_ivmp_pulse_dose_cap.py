@@ -400,7 +400,7 @@ def test_a_draft_that_replaces_the_chart_pulse_is_judged_alone(kb, today, how):
     chart = pulse_on_the_chart(today).draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, count=3,
                                             resource_id="ivmp-active" if how == "same id" else "draft-ivmp")
     if how == "priorPrescription":
-        chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/ivmp-active"}
+        chart.replacing("ivmp-active")
     entry = _explain(kb, today, chart)
     assert entry["facts"]["on_chart_replaced"].startswith("methylprednisolone 1000 MG Injection "
                                                           "(MedicationRequest/ivmp-active)")

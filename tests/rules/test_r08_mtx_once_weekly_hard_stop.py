@@ -562,7 +562,7 @@ def test_a_stopped_draft_that_rewrites_the_chart_order_with_no_link_says_it_is_s
     chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-60, resource_id="mtx-chart", **WEEKLY)
     chart.draft(METHOTREXATE_2_5, 20, "mg", resource_id="mtx-draft", **WEEKLY)
     if linked:
-        chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/mtx-chart"}
+        chart.replacing("mtx-chart")
     card = _card(kb, today, chart)
     assert card["indicator"] == "critical" and "no day of the week named" in card["detail"]
     said = ("Methotrexate 2.5 MG Oral Tablet, once weekly (on the chart, still active) is read as replaced by this "
@@ -621,7 +621,7 @@ def test_the_replacement_for_a_draft_linked_to_the_chart_order_discontinues_it(k
     chart = weekly_on_the_chart(today)
     chart.drafts.clear()
     chart.draft(METHOTREXATE_2_5, 15, "mg", resource_id="mtx-daily")
-    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/mtx-active"}
+    chart.replacing("mtx-active")
     [replace] = _card(kb, today, chart)["suggestions"]
     assert deleted(replace) == [
         "MedicationRequest/mtx-daily", "MedicationRequest/mtx-active"]

@@ -229,7 +229,7 @@ def test_a_draft_linked_to_the_chart_order_replaces_it(kb, today, link):
         chart.drafts[-1]["priorPrescription"] = {"identifier": {"system": "urn:oid:2.16.840.1.113883.3.42",
                                                                 "value": "RX-20931"}}
     else:
-        chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/mtx-po"}
+        chart.replacing("mtx-po")
     entry = _explain(kb, today, chart)
     assert entry["status"] == "not-fired" and entry["facts"]["weekly_mg"] == 25
     assert "methotrexate 2.5 MG Oral Tablet (MedicationRequest/mtx-po)" in entry["facts"]["on_chart_replaced"]
@@ -280,7 +280,7 @@ def test_an_unlinked_rewrite_above_the_danger_limit_together_is_still_a_warning(
 def test_a_linked_rewrite_says_nothing(kb, today):
     """The same 25 mg draft naming the chart order as its priorPrescription: the EHR stops it, no card."""
     chart = _on_chart(today).draft(METHOTREXATE_2_5, 25, "mg", period=1, period_unit="wk", day_of_week=["mon"])
-    chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/mtx-chart"}
+    chart.replacing("mtx-chart")
     entry = _explain(kb, today, chart)
     assert entry["status"] == "not-fired" and entry["facts"]["on_chart_left_active"] is None
 

@@ -350,7 +350,7 @@ def test_a_dose_change_that_replaces_the_chart_order_is_judged_alone(kb, today, 
     chart = on_150_mg(today).draft(AZATHIOPRINE_50, 100, "mg",
                                    resource_id="aza-150" if how == "same id" else "aza-draft")
     if how == "priorPrescription":
-        chart.drafts[-1]["priorPrescription"] = {"reference": "MedicationRequest/aza-150"}
+        chart.replacing("aza-150")
     result = run(kb, chart.request("order-sign"), today)
     entry, card = explained(result, RULE), fired(result).get(RULE)
     assert entry["facts"]["mg_per_day"] == 100
