@@ -572,13 +572,13 @@ class MedicationOrder:
     def status_unstated(self) -> bool:
         """A status that does not say whether the order is given: none, 'unknown', or one FHIR does not list ('foo',
         kept as written and named in the warnings). Read as given (the safe side), and said where it matters."""
-        return self.status is None or self.status == "unknown" or self.status not in CODES["MedicationRequest"]
+        return self.status == "unknown" or self.status not in CODES["MedicationRequest"]  # None is no code
 
     @property
     def counts_as_exposure(self) -> bool:
         """A course that was (or is being) given, or of a status that does not say (:attr:`status_unstated`):
         drafts, cancellations and errors never count."""
-        return self.status in ("active", "on-hold", "completed", "stopped") or self.status_unstated
+        return self.status not in ("cancelled", "entered-in-error", "draft")
 
     def in_group(self, *groups: str) -> bool:
         return self.medication.in_group(*groups)

@@ -36,10 +36,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from itertools import groupby
 
-from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions.cohorts import is_paediatric
-from hooks.definitions.weight import HEIGHT_LOINC, dosing_height, why_not_current
+from hooks.definitions.weight import dosing_height, measure_today, why_not_current
 from hooks.record import (
     Observation,
     PatientRecord,
@@ -365,10 +364,8 @@ class NoEstimate:
         read is repeated with the rule's own renal labs."""
         if self.missing != "height":
             return None
-        return Action("create", "Measure body height today", resource=orders.service_request(
-            context.patient_id, orders.lab_concept(context.valuesets, "height", HEIGHT_LOINC,
-                                                   text="Measure body height today (nursing)"),
-            note=f"Needed to estimate eGFR from creatinine (bedside Schwartz) before {before}"))
+        return measure_today(context, "height", f"Needed to estimate eGFR from creatinine (bedside Schwartz) before "
+                                                f"{before}")
 
 
 def estimate(record: PatientRecord, context: HookContext, creatinine: Observation) -> Egfr | NoEstimate:

@@ -6,14 +6,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions.cohorts import is_paediatric
 from hooks.dosing import adjusted_body_weight, mosteller_bsa
 from hooks.record import PatientRecord, measured, per_record, unread_newer
+from hooks.rule import Action
 from hooks.units import convert
 
-WEIGHT_LOINC = "29463-7"  # Body weight, for an order to measure it
-HEIGHT_LOINC = "8302-2"  # Body height
+# Body weight and body height, for the nursing order to measure them (:func:`measure_today`)
+_MEASURE_LOINC = {"weight": "29463-7", "height": "8302-2"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,14 @@ def _measures(record: PatientRecord, group: str, canonical: str) -> Iterator[Mea
 
 def _latest_measure(record: PatientRecord, group: str, canonical: str) -> Measure | None:
     return next(_measures(record, group, canonical), None)
+
+
+def measure_today(context: HookContext, name: str, note: str, priority: str = "routine") -> Action:
+    """The nursing order to measure the body ``name`` ('weight' or 'height') today, with why in its ``note``."""
+    return Action("create", f"Measure body {name} today", resource=orders.service_request(
+        context.patient_id, orders.lab_concept(context.valuesets, name, _MEASURE_LOINC[name],
+                                               text=f"Measure body {name} today (nursing)"),
+        priority=priority, note=note))
 
 
 def why_not_current(record: PatientRecord, name: str, unit: str) -> str:

@@ -170,8 +170,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     unchecked: list[str] = []
     mg_per_kg_adult_ok: list[DraftDose] = []
     intended: list[tuple[MedicationOrder, float]] = []  # mg on a day each order is given: drafts, then the chart's
-    not_read: list[MedicationOrder] = []  # drafts and the chart's orders whose mg on a day is not known
-    one_dose_a_day: list[MedicationOrder] = []  # frequency not given: one dose counted for the day, a minimum
+    doses: list[DraftDose] = []  # every order read: the drafts, then the chart's
     pulses: list[tuple[MedicationOrder, int]] = []  # daily orders at >= high_dose_mg_day, with their days ahead
     described: list[tuple[str, str]] = []  # each draft's label, and its dose and days
     # the chart's orders going on beside the drafts, each with how it is given: named, and offered to be stopped
@@ -181,6 +180,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         drafted = any(order is d for d in drafts)
         where = "" if drafted else ON_CHART
         dose = dose_basis.read_dose(order, kg)
+        doses.append(dose)
         days = dose_basis.draft_course_length(order) if drafted else _days_ahead(order, context.today)
         label = order.label
         if drafted:
@@ -189,22 +189,17 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             stop.append((order, dose.how_given()))
         if dose.problem:
             unread.append(f"{label}{where}: {dose.problem}")
-            not_read.append(order)
             continue
         critical_before = len(critical)
         day_mg, written_kg_day = _day_amount(dose, kg)
         kg_day = written_kg_day if dose.per_kg else (day_mg / kg if day_mg is not None and kg else None)
         per_dose = dose.per_day is None and dose.mg is not None
         frequency_note = " (frequency not given: checked per dose)" if per_dose else ""
-        if per_dose:
-            one_dose_a_day.append(order)
         if day_mg is not None:
             intended.append((order, day_mg))
-        else:
-            not_read.append(order)
-            if not drafted:  # the chart's order adds an amount that is not known
-                unread.append(f"{label}{where}: written per kg and no current weight")
-                continue
+        elif not drafted:  # the chart's order adds an amount that is not known
+            unread.append(f"{label}{where}: written per kg and no current weight")
+            continue
         if drafted and day_mg is not None and day_mg > p["max_mg_day"] + EPS:
             over_on_its_own = True
             basis = f" ({dose.describe()} x {weight.value:g} kg)" if dose.per_kg and weight else ""
@@ -326,9 +321,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     left_amounts = [(d.order, _day_amount(d, kg)[0]) for d in left]
     # on the day all give the most, every order counted (one whose mg on a day is not read: no total)
     left_line = [continuing.left_active_line(
-        left_kept, [*intended, *((o, None) for o in not_read), *left_amounts], context.today,
+        left_kept, [*((d.order, None if d.problem else _day_amount(d, kg)[0]) for d in doses),
+                    *left_amounts], context.today,
         named=lambda total, _: f"{mg(total)}/day", over=limit_passed,
-        minimum=[*one_dose_a_day, *(d.order for d in left if d.per_day is None and d.mg is not None)])] if left else []
+        minimum=[d.order for d in [*doses, *left] if d.per_day is None and d.mg is not None])] if left else []
     if not critical and not warning:
         if unread or unchecked:
             return NotEvaluable("; ".join(unread + unchecked), facts)

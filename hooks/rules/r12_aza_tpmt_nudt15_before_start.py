@@ -78,8 +78,6 @@ def _daily_total(given: Sequence[MedicationOrder], weight_kg: float | None, bsa_
     (a morning and an evening order add up; so do the drafts and the chart's orders going on beside them; the steps
     of a titration written as separate orders do not: :func:`dose_basis.most_on_one_day`)."""
     parts = {id(order): (order, _daily(order, weight_kg, bsa_m2)) for order in given}
-    if len(parts) == 1:
-        return next(iter(parts.values()))[1]
     mgs = [(order, part[0]) for order, part in parts.values()]
     per_kgs = [(order, part[1]) for order, part in parts.values()]
     mg_day = per_kg_day = None

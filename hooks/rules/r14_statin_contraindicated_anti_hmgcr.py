@@ -94,14 +94,15 @@ def _status_said(order: MedicationOrder) -> str:
     return f"status {order.status!r}" + ("" if order.status == "unknown" else ", not a FHIR code")
 
 
-def _exposure(context: HookContext, offending: list[MedicationOrder]) -> str:
-    """The detail's last lines: the statins ordered or active, and each whose status could not be read."""
+def _exposure(context: HookContext, offending: list[MedicationOrder], unread: list[MedicationOrder]) -> str:
+    """The detail's last lines: the statins ordered or active, and each whose status could not be read (``unread``,
+    among ``offending``)."""
     if context.hook == "order-sign":
         return f"\nStatin ordered: {', '.join(o.label for o in offending)}."
-    active = ", ".join(o.label for o in offending if not o.status_unstated)
-    unread = [f"The status of {o.label} could not be read ({_status_said(o)}), so it is counted as possibly "
-              "active: check whether it is still taken." for o in offending if o.status_unstated]
-    return "\n" + " ".join([*([f"Statin active: {active}."] if active else []), *unread])
+    active = ", ".join(o.label for o in offending if not any(o is u for u in unread))
+    said = [f"The status of {o.label} could not be read ({_status_said(o)}), so it is counted as possibly active: "
+            "check whether it is still taken." for o in unread]
+    return "\n" + " ".join([*([f"Statin active: {active}."] if active else []), *said])
 
 
 def _why(record: PatientRecord) -> str | None:
@@ -180,7 +181,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     return Fired(
         severity="critical",
         summary=f"Statin contraindicated: anti-HMGCR myopathy. {verb} {names}",
-        detail=DETAIL.format(why=why, lipids=lipids.advice, exposure=_exposure(context, offending)),
+        detail=DETAIL.format(why=why, lipids=lipids.advice, exposure=_exposure(context, offending, unread)),
         facts=facts,
         about=offending,
         suggestions=[

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import dose_basis
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.weight import (
-    HEIGHT_LOINC,
-    WEIGHT_LOINC,
     dosing_height,
     dosing_weight,
     height_max_age_days,
+    measure_today,
     weight_max_age_days,
 )
 from hooks.record import PatientRecord
-from hooks.rule import Action, Fired, Quiet, Result, Rule, Suggestion
+from hooks.rule import Fired, Quiet, Result, Rule, Suggestion
 from hooks.sources import DESIGN, OCTAGAM_WEIGHT
 
 RULE = Rule(
@@ -68,15 +66,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                                   ("height", lacking_height, height_days)) if missing)
     actions = []
     if lacking_weight:
-        actions.append(Action("create", "Measure body weight today", resource=orders.service_request(
-            context.patient_id, orders.lab_concept(context.valuesets, "weight", WEIGHT_LOINC,
-                                                   text="Measure body weight today (nursing)"),
-            priority="asap", note="Needed to verify a weight-based dose before it is given.")))
+        actions.append(measure_today(context, "weight", "Needed to verify a weight-based dose before it is given.",
+                                     priority="asap"))
     if lacking_height:
-        actions.append(Action("create", "Measure body height today", resource=orders.service_request(
-            context.patient_id, orders.lab_concept(context.valuesets, "height", HEIGHT_LOINC,
-                                                   text="Measure body height today (nursing)"),
-            priority="asap", note="Needed for body-surface area (Mosteller) dosing.")))
+        actions.append(measure_today(context, "height", "Needed for body-surface area (Mosteller) dosing.",
+                                     priority="asap"))
     labels = list(dict.fromkeys(n.order.label for n in affected))
     names = labels[0][:60] + (f" and {len(labels) - 1} more" if len(labels) > 1 else "")
     return Fired(
