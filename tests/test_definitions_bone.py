@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from fhir_fixtures.builders import LOINC, RXNORM, Chart
 from hooks import knowledge
 from hooks.context import HookContext
@@ -100,3 +102,38 @@ def test_an_osteoporosis_drug_that_ended_before_its_end_date_counts_only_as_far_
     infused = _protection(chart)
     assert [o.label for o in infused.osteoporosis_drugs] == ["zoledronic acid 5 mg/100 mL infusion"]
     assert "osteoporosis drug" not in infused.missing
+
+
+MAJOR_FRAX, HIP_FRAX = "FRAX 10-year major osteoporotic fracture probability", "FRAX hip fracture probability"
+
+
+@pytest.mark.parametrize(("name", "value", "unit", "finding"), [
+    (MAJOR_FRAX, 0.12, "1", "FRAX 10-year major osteoporotic fracture risk 12%"),  # UCUM ratio: 0.12 is 12%
+    (MAJOR_FRAX, 0.1, "{ratio}", "FRAX 10-year major osteoporotic fracture risk 10%"),
+    (HIP_FRAX, 0.015, "1", "FRAX 10-year hip fracture risk 1.5%"),
+    (MAJOR_FRAX, 12, None, "FRAX 10-year major osteoporotic fracture risk 12%"),  # above 1 with no unit: a percent
+    (MAJOR_FRAX, 0.099, "1", None),  # 9.9%: below the cut-off, and read
+    (HIP_FRAX, 0.5, "%", None),  # 0.5 % is a hip FRAX as a percent, never read as a ratio (50 %)
+    (MAJOR_FRAX, 0, None, None),  # 0 with no unit is 0 as a ratio or as a percent: read, not called ambiguous
+])
+def test_frax_is_read_as_a_percent_or_as_a_ratio(today, name, value, unit, finding):
+    """A FRAX sent as a ratio (0.12 in '1' or '{ratio}') was not read ('no value in %'); it is 12%."""
+    found = _protection(Chart(today).lab(name, value, unit))
+    assert found.frax_unreadable == []
+    assert [f.split(" (")[0] for f in found.risk_findings] == ([finding] if finding else [])
+
+
+@pytest.mark.parametrize(("name", "value", "unit", "why"), [
+    (MAJOR_FRAX, 0.15, None, "0.15 with no unit, either a ratio (15%) or a percent (0.15%)"),
+    (HIP_FRAX, 0.5, None, "0.5 with no unit, either a ratio (50%) or a percent (0.5%)"),
+    (MAJOR_FRAX, 15, "1", "15 in unit '1', above 1, so not a ratio"),
+    (MAJOR_FRAX, 15, "score", "15 score, in a unit that is neither % nor a ratio"),
+    (MAJOR_FRAX, 150, "%", "150 %, above 100%"),
+    (HIP_FRAX, -0.2, "%", "-0.2 %, below zero"),
+])
+def test_a_frax_that_may_be_either_a_ratio_or_a_percent_is_not_read(today, name, value, unit, why):
+    """0.15 with no unit was read as 0.15% (no risk), though as a ratio it is 15% (moderate risk): it is named as
+    not read, as is a ratio above 1 or a percent outside 0-100."""
+    found = _protection(Chart(today).lab(name, value, unit))
+    assert found.risk_findings == []
+    assert found.frax_unreadable == [f"{name} ({today - timedelta(days=5)}): {why}"]

@@ -84,6 +84,9 @@ def test_a_creatinine_that_gives_no_egfr_says_what_is_missing(kb, today, state, 
     why = why.format(day_100=chart.at(-100))
     assert renal.estimate(record, context, record.observations_in("creatinine")[-1]) == renal.NoEstimate(missing, why)
     assert renal.latest_egfr(record, context) is None
+    # what any creatinine would lack, asked without one (R27 with no renal result): not the creatinine's own fault
+    lacks = renal.estimate_lacks(record, context)
+    assert lacks == (None if missing == "creatinine" else renal.NoEstimate(missing, why))
 
 
 def _r05(today):

@@ -25,6 +25,15 @@ OSTEOPOROSIS_T_SCORE = -2.5  # densitometric osteoporosis (WHO)
 # fracture > 1% and < 3%; high risk = major >= 20% or hip >= 3%.
 FRAX_MAJOR_MODERATE = 10.0
 FRAX_HIP_MODERATE = 1.0
+# A FRAX 10-year probability is sent as a percent (12 %) or as a UCUM ratio (0.12 in '1' or '{ratio}', at most 1).
+# With no unit a value above 1 can only be a percent; at or below 1 it may be either (0.5 % is a possible hip
+# fracture FRAX, and 0.5 as a ratio is 50 %), so it is not read, nor is a ratio above 1.
+FRAX_RATIO_UNITS = frozenset(("1", "{ratio}", "ratio"))
+# FRAX is computed for ages 40 to 90, and ACR 2022 GIOP uses it from 40 (under 40 a prior fracture and the BMD
+# Z-score judge the risk): R25's frax_min_age_years defaults to it, and an unread FRAX leaves a drug's need unknown
+# only from this age (:meth:`BoneProtection.drug_need_unread`)
+FRAX_MIN_AGE_YEARS = 40
+DRUG_NEED_UNKNOWN = "Whether an osteoporosis drug is needed is not known until it is read."
 
 
 @dataclass(slots=True)
@@ -52,6 +61,20 @@ class BoneProtection:
         if self.risk_findings and not self.osteoporosis_drugs:
             out.append("osteoporosis drug")
         return out
+
+    def drug_need_unread(self, frax_applies: bool) -> bool:
+        """Whether only an unread FRAX could call for an osteoporosis drug: FRAX applies at the patient's age, no
+        drug is on file, and nothing else on file already calls for one."""
+        return frax_applies and bool(self.frax_unreadable) and not self.osteoporosis_drugs and not self.risk_findings
+
+    def frax_note(self, frax_applies: bool) -> str | None:
+        """The FRAX results that could not be read, and, when :meth:`drug_need_unread`, that a drug's need is not
+        known (DRUG_NEED_UNKNOWN); None when every FRAX was read. Said on R25's card and in every response's
+        data-quality notes (:func:`warnings`)."""
+        if not self.frax_unreadable:
+            return None
+        return " ".join(["FRAX result not read: " + "; ".join(self.frax_unreadable) + ".",
+                         *([DRUG_NEED_UNKNOWN] if self.drug_need_unread(frax_applies) else [])])
 
     @property
     def present(self) -> list[str]:
@@ -93,11 +116,23 @@ def _condition_text(condition: Condition) -> str:
     return f"{condition.code.label} (since {day})"
 
 
-def _percent(observation: Observation) -> float | None:
+def frax_percent(observation: Observation) -> tuple[float | None, str]:
+    """A FRAX result as a percent (FRAX_RATIO_UNITS: a ratio of at most 1 is read as one), or None and why it
+    could not be read, for the card (a unitless 0.5 may be 0.5 % or 50 %: never guessed)."""
     quantity = observation.quantity
     if quantity is None:
-        return None
-    return convert(quantity.value, quantity.unit or "%", "%")
+        return None, "no value in % or as a ratio"
+    value, unit = quantity.value, (quantity.unit or "").strip()
+    if value < 0:
+        return None, f"{quantity}, below zero"
+    if unit.lower() in FRAX_RATIO_UNITS:
+        return (value * 100, "") if value <= 1 else (None, f"{value:g} in unit {unit!r}, above 1, so not a ratio")
+    if not unit and 0 < value <= 1:  # 0 reads 0 either way
+        return None, f"{value:g} with no unit, either a ratio ({value * 100:g}%) or a percent ({value:g}%)"
+    percent = convert(value, unit or "%", "%")
+    if percent is None:
+        return None, f"{quantity}, in a unit that is neither % nor a ratio"
+    return (percent, "") if percent <= 100 else (None, f"{quantity}, above 100%")
 
 
 def fragility(record: PatientRecord) -> list[str]:
@@ -123,10 +158,10 @@ def fracture_risk(record: PatientRecord, fragile: list[str]) -> tuple[list[str],
                                 (hip, FRAX_HIP_MODERATE, "hip fracture")):
         if frax is None:
             continue
-        value = _percent(frax)
+        value, why = frax_percent(frax)
         day = frax.when.isoformat() if frax.when else "undated"
         if value is None:
-            unreadable.append(f"{frax.code.label} ({day}): no value in %")
+            unreadable.append(f"{frax.code.label} ({day}): {why}")
         elif (value >= cut_off if kind.startswith("major") else value > cut_off):
             findings.append(f"FRAX 10-year {kind} risk {value:g}% ({day}), moderate or higher")
     return findings, unreadable
@@ -156,3 +191,16 @@ def bone_protection(record: PatientRecord, context: HookContext, *, dxa_window_d
         fragility=fragile,
         frax_unreadable=unreadable,
     )
+
+
+def warnings(record: PatientRecord, context: HookContext) -> list[str]:
+    """Data-quality notes (contract section 3): the latest FRAX results that could not be read
+    (:meth:`BoneProtection.frax_note`), and, for an adult of FRAX age (FRAX_MIN_AGE_YEARS) with no osteoporosis
+    drug and nothing else calling for one, that a drug's need is then not known. R25, which reads them, runs on
+    patient-view, where a rule that cannot decide is seen only with ?explain: this note is where the clinician
+    sees it."""
+    if not record.observations_in("frax", "frax_hip"):  # most charts: asked on every call, answered at once
+        return []
+    age = record.age_years
+    note = bone_protection(record, context).frax_note(age is not None and age >= FRAX_MIN_AGE_YEARS)
+    return [note] if note else []

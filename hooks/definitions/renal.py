@@ -368,22 +368,36 @@ class NoEstimate:
                                                 f"{before}")
 
 
+@per_record
+def estimate_lacks(record: PatientRecord, context: HookContext) -> NoEstimate | None:
+    """What the chart lacks for an eGFR to be estimated from any creatinine today: a child's current height (bedside
+    Schwartz), or the birth date (CKD-EPI 2021 needs the age); None when a creatinine is all it takes. A card with
+    no eGFR at all names it beside the creatinine it asks for: a creatinine alone would give none."""
+    if is_paediatric(record, context):
+        if dosing_height(record, context) is not None:
+            return None
+        return NoEstimate("height", "bedside Schwartz needs a current height, and there is no current height"
+                          + why_not_current(record, "height", "cm"))
+    if record.age_years is None:
+        return NoEstimate("age", "CKD-EPI 2021 needs the age, and there is no birth date on file")
+    return None
+
+
 def estimate(record: PatientRecord, context: HookContext, creatinine: Observation) -> Egfr | NoEstimate:
     """The eGFR estimated from this creatinine, or what is missing to estimate one."""
     level, day = measured(creatinine, "creatinine", "mg/dL{creatinine}"), creatinine.when
     if level is None or day is None:
         return NoEstimate("creatinine", "it is not yet reported" if creatinine.not_yet_reported
                           else "its value cannot be read in mg/dL or umol/L")
+    if (lacking := estimate_lacks(record, context)) is not None:
+        return lacking
     if is_paediatric(record, context):
         height = dosing_height(record, context)
-        if height is None:
-            return NoEstimate("height", "bedside Schwartz needs a current height, and there is no current height"
-                              + why_not_current(record, "height", "cm"))
+        assert height is not None  # else estimate_lacks names it
         return Egfr(round(bedside_schwartz(level, height.value)), day,
                     f"estimated from creatinine {level:.2g} mg/dL and height {height.value:g} cm, bedside Schwartz")
     age, sex = record.age_years, record.patient.sex if record.patient else None
-    if age is None:
-        return NoEstimate("age", "CKD-EPI 2021 needs the age, and there is no birth date on file")
+    assert age is not None  # else estimate_lacks names it
     how = f"estimated from creatinine {level:.2g} mg/dL, CKD-EPI 2021"
     if sex in ("female", "male"):
         return Egfr(round(ckd_epi_2021(level, age, sex == "female")), day, how)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, continuing
-from hooks.definitions.courses import doses_since, given_since
+from hooks.definitions.courses import doses_since
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Quiet, Result, Rule, Suggestion
 from hooks.sources import ENMC_224, MAMMEN_STATIN_REVIEW, SEED_001, SEED_004, TINIAKOU_2020
@@ -78,13 +78,26 @@ def _lipid_lowering(record: PatientRecord, context: HookContext) -> _LipidLoweri
     return CHILD if (record.youngest_age_years or 0) >= EZETIMIBE_FROM_AGE_YEARS else YOUNG_CHILD
 
 
+def _possibly_active(order: MedicationOrder, since: date) -> bool:
+    """An order of a status that does not say (:attr:`MedicationOrder.status_unstated`) whose dates do not show its
+    last dose before ``since`` (:func:`continuing.last_written_dose`): it may still be taken, so it is counted (the
+    safe side) and said."""
+    return order.status_unstated and ((last := continuing.last_written_dose(order)) is None or last >= since)
+
+
 def _active_on_chart(record: PatientRecord) -> list[MedicationOrder]:
-    """Statin (or red yeast rice) orders current today, or of a status that does not say
-    (:attr:`MedicationOrder.status_unstated`) whose dates do not show they ended
-    (:func:`continuing.last_written_dose`): possibly active, so counted (the safe side) and said."""
+    """Statin (or red yeast rice) orders current today, or possibly active (:func:`_possibly_active`)."""
     today = record.today
-    return [o for o in record.medications_in(*STATIN_GROUPS) if o.current_on(today) or (
-        o.status_unstated and ((last := continuing.last_written_dose(o)) is None or last >= today))]
+    return [o for o in record.medications_in(*STATIN_GROUPS) if o.current_on(today) or _possibly_active(o, today)]
+
+
+def _acting_since(order: MedicationOrder, today: date) -> date:
+    """The earliest day a dose of ``order`` may have been given and still act today: a PCSK9-directed drug's dose
+    covers its dosing interval (a dose a week ago still acts), a daily drug's only its day."""
+    if not order.in_group("pcsk9_inhibitor"):
+        return today
+    return today - timedelta(days=PCSK9_DOSE_COVERS_DAYS.get(order.medication.concept_in("pcsk9_inhibitor") or "",
+                                                             PCSK9_ANTIBODY_DOSE_COVERS_DAYS))
 
 
 def _status_said(order: MedicationOrder) -> str:
@@ -105,6 +118,23 @@ def _exposure(context: HookContext, offending: list[MedicationOrder], unread: li
     return "\n" + " ".join([*([f"Statin active: {active}."] if active else []), *said])
 
 
+def _status_unread_fact(unread: list[MedicationOrder], counted_as: str) -> str | None:
+    """The fact naming the orders whose status could not be read, each 'counted as possibly {counted_as}'."""
+    return "; ".join(f"{o.label} ({o.reference}): {_status_said(o)}, counted as possibly {counted_as}"
+                     for o in unread) or None
+
+
+def _unread_line(drug: str, unread: list[MedicationOrder], offered: bool) -> str:
+    """The detail's line naming the ``drug`` orders whose status could not be read (possibly taken), if any; with
+    the card's offer of that drug (``offered``), to check before starting another."""
+    if not unread:
+        return ""
+    named = "; ".join(f"{o.label} ({_status_said(o)})" for o in unread)
+    before = f" before starting another {drug} order" if offered else ""
+    return (f"\n{'An' if drug[0] in 'aeiou' else 'A'} {drug} order of unknown status is on the chart: {named}. "
+            f"Check whether it is still being taken{before}.")
+
+
 def _why(record: PatientRecord) -> str | None:
     positive = antibodies.ever_positive(record, "anti_hmgcr")
     if positive is not None:
@@ -116,20 +146,19 @@ def _why(record: PatientRecord) -> str | None:
     return None
 
 
-def _taking(record: PatientRecord, context: HookContext, group: str) -> list[MedicationOrder]:
-    """Orders of ``group`` given now or signed with this call (a second order would be duplicate therapy); not a
-    statin combination, which is stopped with the statin."""
-    return [o for o in (*given_since(record, group, since=record.today), *context.drafts_in(group))
-            if not o.in_group(*STATIN_GROUPS)]
-
-
-def _taking_pcsk9(record: PatientRecord, context: HookContext) -> list[MedicationOrder]:
-    """PCSK9-directed therapy last given within its dosing interval (a dose a week ago still acts), or drafted."""
-    since = record.today - timedelta(days=max(PCSK9_DOSE_COVERS_DAYS.values()))
-    return [*(o for o, last in doses_since(record, "pcsk9_inhibitor", since=since)
-              if last >= record.today - timedelta(days=PCSK9_DOSE_COVERS_DAYS.get(
-                  o.medication.concept_in("pcsk9_inhibitor") or "", PCSK9_ANTIBODY_DOSE_COVERS_DAYS))),
-            *context.drafts_in("pcsk9_inhibitor")]
+def _taking(record: PatientRecord, context: HookContext, group: str
+            ) -> tuple[list[MedicationOrder], list[MedicationOrder]]:
+    """Orders of ``group`` still acting today (:func:`_acting_since`) or signed with this call (a second order would
+    be duplicate therapy), and those on the chart whose status does not say, possibly taken
+    (:func:`_possibly_active`): neither may be read as none. Not a statin combination, which is stopped with the
+    statin."""
+    today = record.today
+    unread = [o for o in record.medications_in(group) if _possibly_active(o, _acting_since(o, today))
+              and not o.in_group(*STATIN_GROUPS)]
+    acting = [o for o, last in doses_since(record, group, since=date.min) if last >= _acting_since(o, today)]
+    taken = [o for o in (*acting, *context.drafts_in(group))
+             if not o.in_group(*STATIN_GROUPS) and not any(o is u for u in unread)]
+    return taken, unread
 
 
 def _pcsk9_inhibitor(context: HookContext) -> dict[str, Any]:
@@ -149,8 +178,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     offending = context.drafts_in(*STATIN_GROUPS) if context.hook == "order-sign" else _active_on_chart(record)
     facts["statins"] = ", ".join(o.label for o in offending) or None
     unread = [] if context.hook == "order-sign" else [o for o in offending if o.status_unstated]  # drafts: none
-    facts["statins_status_unread"] = "; ".join(f"{o.label} ({o.reference}): {_status_said(o)}, counted as possibly "
-                                               "active" for o in unread) or None
+    facts["statins_status_unread"] = _status_unread_fact(unread, "active")
     if not offending:
         return Quiet("no statin or red yeast rice " + ("in the draft orders" if context.hook == "order-sign"
                                                         else "active"), facts)
@@ -162,11 +190,17 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                                 "ezetimibe, PCSK9 monoclonal antibody)"))
     verb = "Cancel" if context.hook == "order-sign" else "Discontinue"
     remove = [Action("delete", f"{verb} {o.label}", resource_id=o.reference) for o in offending]
-    taking = _taking(record, context, "ezetimibe")
+    taking, ezetimibe_unread = _taking(record, context, "ezetimibe")
+    pcsk9_taking, pcsk9_unread = _taking(record, context, "pcsk9_inhibitor")
+    facts["ezetimibe_status_unread"] = _status_unread_fact(ezetimibe_unread, "taken")
+    facts["pcsk9_inhibitor_status_unread"] = _status_unread_fact(pcsk9_unread, "taken")
     ezetimibe: list[Suggestion] = []
     if taking:
         ezetimibe = [Suggestion(f"{verb} the statin (ezetimibe is already ordered: {taking[-1].label})", remove,
                                 is_recommended=True)]
+    elif ezetimibe_unread:  # not offered as if there were none: it may be duplicate therapy
+        ezetimibe = [Suggestion(f"{verb} the statin (an ezetimibe order of unknown status is on the chart: "
+                                f"{ezetimibe_unread[-1].label})", remove, is_recommended=True)]
     elif lipids.ezetimibe:
         order = orders.medication_request(
             context.patient_id, orders.concept(context.valuesets, "ezetimibe", "ezetimibe"), 10, "mg",
@@ -174,14 +208,16 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         ezetimibe = [Suggestion(f"{verb} the statin and start ezetimibe 10 mg daily",
                                 [*remove, Action("create", "Ezetimibe 10 mg PO daily", resource=order)],
                                 is_recommended=True)]
-    # no adult dose below its licensed age, and no second PCSK9-directed drug
-    pcsk9 = [] if not lipids.pcsk9 or _taking_pcsk9(record, context) else [Suggestion(
+    # no adult dose below its licensed age, and no second PCSK9-directed drug (nor one that may be)
+    pcsk9 = [] if not lipids.pcsk9 or pcsk9_taking or pcsk9_unread else [Suggestion(
         f"{verb} the statin and start evolocumab 140 mg SC every 2 weeks (PCSK9 antibody)",
         [*remove, Action("create", "Evolocumab 140 mg SC every 2 weeks", resource=_pcsk9_inhibitor(context))])]
     return Fired(
         severity="critical",
         summary=f"Statin contraindicated: anti-HMGCR myopathy. {verb} {names}",
-        detail=DETAIL.format(why=why, lipids=lipids.advice, exposure=_exposure(context, offending, unread)),
+        detail=DETAIL.format(why=why, lipids=lipids.advice, exposure=_exposure(context, offending, unread)
+                             + _unread_line("ezetimibe", ezetimibe_unread, lipids.ezetimibe)
+                             + _unread_line("PCSK9 inhibitor", pcsk9_unread, lipids.pcsk9)),
         facts=facts,
         about=offending,
         suggestions=[

@@ -35,7 +35,7 @@ RULE = Rule(
         "iim_high_dose_peq_mg": Param(20, "mg/day", "IIM/IMNM on at least this PEQ today: a long course is expected."),
         "dxa_window_days": Param(730, "days", "A DXA this recent counts (24 months)."),
         "dxa_before_ttx_days": Param(180, "days", "A DXA more than this long before T_tx predates the course."),
-        "frax_min_age_years": Param(40, "years", "FRAX is advised from this age."),
+        "frax_min_age_years": Param(bone.FRAX_MIN_AGE_YEARS, "years", "FRAX is advised from this age."),
     },
 )
 
@@ -236,7 +236,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "missing": ", ".join(missing) or None,
     })
     notes += _drugs_not_counted(protection, facts, "osteoporosis drug" in missing)
+    frax_applies = age >= params["frax_min_age_years"]
     if not missing:
+        if protection.drug_need_unread(frax_applies):  # it may be moderate risk or above
+            return NotEvaluable(f"a readable FRAX result ({'; '.join(protection.frax_unreadable)}). "
+                                + bone.DRUG_NEED_UNKNOWN, facts)
         return Quiet("bone protection in place: " + "; ".join(protection.present), facts)
 
     found = ""
@@ -251,9 +255,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                       f"{not_before} on counts.")
     present = ("\nIn place: " + "; ".join(protection.present) + ".") if protection.present else ""
     frax = (", plus GC-adjusted FRAX (it underestimates risk at >= 30 mg/day)"
-            if age >= params["frax_min_age_years"] else "; FRAX does not apply under 40 (use BMD Z-score)")
-    if protection.frax_unreadable:
-        notes.append("FRAX result not read: " + "; ".join(protection.frax_unreadable) + ".")
+            if frax_applies else "; FRAX does not apply under 40 (use BMD Z-score)")
+    if frax_note := protection.frax_note(frax_applies):  # said also in the response's data-quality notes
+        notes.append(frax_note)
     detail = DETAIL.format(exposure=exposure, missing=", ".join(missing), found=found, present=present,
                            frax=frax, unreadable=("\n" + " ".join(notes) + "\n") if notes else "")
     return Fired(

@@ -215,22 +215,32 @@ def _per_day_from_text(dosage: Dosage) -> bool | None:
 
 
 def _last_given(order: MedicationOrder, today: date) -> date | None:
-    """Last day a current IVIG order gave a dose up to today: the last day of its latest cycle so far (a q4wk
-    order started 10 days ago last gave IVIG then, not today)."""
-    if order.start is None or order.start > today:
+    """Last day an IVIG order gave a dose up to today (courses.last_dose_day); for a current one, which that reads
+    as given today, the last day of its latest cycle so far (a q4wk order started 10 days ago last gave IVIG then,
+    not today), and none before it begins. A current one with no start has no cycles to count: given up to today,
+    the latest it may have been (:func:`_given_on` says so), so that the interval check sees it."""
+    if not order.current_on(today) or order.start is None:
+        return courses.last_dose_day(order, today)
+    if order.start > today:
         return None
-    last = min(order.end or today, today)
     cycle = read_order_cycle(order)
     if cycle is None or cycle.open_ended:
-        return last  # being given daily, or unreadable: assume up to today
+        return today  # being given daily, or unreadable: assume up to today
     first = order.start
-    if cycle.interval_days:  # the latest cycle that has started by ``last``
-        cycles_before = max(int((last - first).days // cycle.interval_days), 0)
+    if cycle.interval_days:  # the latest cycle that has started by today
+        cycles_before = max(int((today - first).days // cycle.interval_days), 0)
         first += timedelta(days=round(cycle.interval_days * cycles_before))
-    return min(first + timedelta(days=cycle.days - 1), last)
+    return min(first + timedelta(days=cycle.days - 1), today)
 
 
 IvigHistory = list[tuple[MedicationOrder | Immunization, date]]
+
+
+def _given_on(source: MedicationOrder | Immunization, day: date) -> str:
+    """The day ``source`` last gave IVIG, for the card: an order with no start date is read up to ``day``, the
+    latest it may have been given (courses.last_dose_day), not known to have been given then, and said so."""
+    return day.isoformat() + (" (no start date: possibly given up to then)"
+                              if isinstance(source, MedicationOrder) and source.start is None else "")
 
 
 def _ivig_given(record: PatientRecord) -> IvigHistory:
@@ -239,20 +249,20 @@ def _ivig_given(record: PatientRecord) -> IvigHistory:
     history: IvigHistory = []
     today = record.today
     for order in record.medications_in("ivig"):
-        if (day := _last_given(order, today) if order.current_on(today) else courses.last_dose_day(order, today)):
+        if (day := _last_given(order, today)) is not None:
             history.append((order, day))
     history += [(i, i.when) for i in ivig_immunizations(record) if i.when is not None]  # always dated: for mypy
     return history
 
 
-def _previous_gap(history: IvigHistory, start: date, min_gap: int) -> tuple[int, date] | None:
+def _previous_gap(history: IvigHistory, start: date, min_gap: int) -> tuple[int, str] | None:
     """Days from the last IVIG given to a draft's ``start``, when that last dose belongs to an earlier cycle (at
-    least ``min_gap`` days before)."""
-    earlier = [day for _, day in history if (start - day).days >= min_gap]
+    least ``min_gap`` days before), and when it was given (:func:`_given_on`)."""
+    earlier = [(day, source) for source, day in history if (start - day).days >= min_gap]
     if not earlier:
         return None
-    last = max(earlier)
-    return (start - last).days, last
+    last, source = max(earlier, key=lambda given: given[0])
+    return (start - last).days, _given_on(source, last)
 
 
 @dataclass(slots=True)
@@ -294,7 +304,7 @@ def _given_this_cycle(history: IvigHistory, start: date, together: list[Medicati
             amount, per_kg, cycle = _order_dose(source)
             ordered_days.append((day - timedelta(days=(cycle.days if cycle else 1) - 1), day))
             doses.append((amount, per_kg, f"{source.label}, {cycle.how if cycle else 'dose unreadable'}, last given "
-                                          f"{day.isoformat()}"))
+                                          f"{_given_on(source, day)}"))
         elif not any(first <= day <= last for first, last in ordered_days):
             dose = source.dose
             amount, per_kg = _amount(dose) if dose is not None else (None, False)
@@ -442,10 +452,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             dose_problem = True
         gap = _previous_gap(history, start, min_gap)
         if gap is not None:
-            facts["last_ivig_before_draft"] = f"{gap[1].isoformat()} ({gap[0]} days before)"
+            facts["last_ivig_before_draft"] = f"{gap[1]} ({gap[0]} days before)"
             if gap[0] < params["min_interval_days"]:
-                problems.append(f"{name}: the last IVIG was given on {gap[1].isoformat()}, only {gap[0]} days "
-                                f"before this cycle starts (minimum {params['min_interval_days']:g} days).")
+                problems.append(f"{name}: the last IVIG was given on {gap[1]}, only {gap[0]} days before this cycle "
+                                f"starts (minimum {params['min_interval_days']:g} days).")
                 dose_problem = True
         text = " ".join(filter(None, [order.dosage.text if order.dosage else None, *order.notes])).lower()
         if no_bmi and not _NOT_ACTUAL_WEIGHT.search(text):
@@ -467,16 +477,21 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 problems.append(f"{name}: {bmi[1]}, and the dose is based on actual body weight; use adjusted "
                                 "body weight" + (f" ({adjusted:.1f} kg)" if adjusted else "") + ".")
                 dose_problem = True
+    # what a creatinine lacks for an eGFR (a child's height), named where the card asks for renal function: the
+    # creatinine on file that gives none, or, with no result at all, what the one asked for would lack
+    lacking = (kidney.unestimated.reason if kidney.unestimated
+               else renal.estimate_lacks(record, context) if not kidney.on_file else None)
     if not kidney.on_file:
         problems.append(f"No eGFR within the last {int(params['egfr_max_age_days'])} days: check renal function "
-                        "before IVIG (renal failure risk).")
+                        "before IVIG (renal failure risk)." + (
+                            f" A creatinine alone gives no eGFR: {lacking.why}; for an eGFR, {lacking.remedy} or "
+                            "get the lab's eGFR." if lacking else ""))
     elif kidney.below:
         problems.append(f"{kidney}: risk of IVIG-related acute kidney injury; avoid sucrose-containing products, "
                         "hydrate, infuse slowly.")
     elif kidney.below is None:  # '<75', a result that cannot be read, or a creatinine that gives no eGFR
         # a creatinine that gives no eGFR names what it lacks: a recheck alone gives a child no eGFR without a height
-        remedy = (f"; for an eGFR, {kidney.unestimated.reason.remedy} or get the lab's eGFR" if kidney.unestimated
-                  else "")
+        remedy = f"; for an eGFR, {lacking.remedy} or get the lab's eGFR" if lacking else ""
         problems.append(f"Renal impairment not ruled out: {kidney}; check renal function before IVIG (renal failure "
                         f"risk{remedy}), and until then avoid sucrose-containing products, hydrate, infuse slowly.")
     if not iga:
@@ -534,9 +549,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not iga:
         labs.append(Action("create", "IgA level", resource=orders.service_request(
             context.patient_id, orders.lab_concept(context.valuesets, "igA", "2458-8"), note="Before IVIG.")))
-    # what a creatinine that gives no eGFR lacks, where an order gives it (a child's height)
-    lacking = kidney.unestimated.reason if kidney.unestimated else None
-    measure = lacking.order(context, "IVIG") if lacking else None
+    measure = lacking.order(context, "IVIG") if lacking else None  # where an order gives it (a child's height)
     if measure is not None:
         labs.append(measure)
     suggestions.append(Suggestion("IVIG safety labs: BMP before and 3-5 days after, CBC" + (", IgA" if not iga else "")

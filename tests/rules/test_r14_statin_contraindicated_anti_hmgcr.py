@@ -335,3 +335,75 @@ def test_a_young_child_already_on_ezetimibe_keeps_it_and_is_not_offered_a_second
     assert [s["label"] for s in card["suggestions"] if s.get("isRecommended")] == [
         "Cancel the statin (ezetimibe is already ordered: ezetimibe)"]
     assert _creates(card) == ["Paediatric lipid clinic referral"]
+
+
+EZETIMIBE = (RXNORM, "341248", "ezetimibe")
+EVOLOCUMAB = "evolocumab 140 MG/ML Auto-Injector"
+# (what the card calls it, the order on the chart, its dose schedule, the order the card offers, the fact's key)
+UNREAD_DRUGS = {
+    "ezetimibe": ("ezetimibe", EZETIMIBE, {"dose": 10}, "Ezetimibe 10 mg PO daily", "ezetimibe_status_unread"),
+    "evolocumab": ("PCSK9 inhibitor", EVOLOCUMAB, {"dose": 140, "period": 2, "period_unit": "wk"},
+                   "Evolocumab 140 mg SC every 2 weeks", "pcsk9_inhibitor_status_unread"),
+}
+
+
+def _with_unread(chart, drug, status, end=None):
+    """``chart`` with an order of ``drug`` (UNREAD_DRUGS) since D-200 of ``status`` (None: no status at all), id
+    'unread-1'."""
+    _, code, schedule, _, _ = UNREAD_DRUGS[drug]
+    chart.medication(code, unit="mg", start=-200, end=end, status=status or "active", resource_id="unread-1",
+                     **schedule)
+    if status is None:
+        del chart.resources["medications"][-1]["status"]
+    return chart
+
+
+@pytest.mark.parametrize("drug", ["ezetimibe", "evolocumab"])
+@pytest.mark.parametrize(("status", "said"), [("unknown", "status 'unknown'"), (None, "no status"),
+                                              ("foo", "status 'foo', not a FHIR code")])
+@pytest.mark.parametrize("hook", ["order-sign", "patient-view"])
+def test_an_order_of_unreadable_status_is_not_read_as_none(kb, today, drug, status, said, hook):
+    """An ezetimibe or PCSK9 inhibitor order whose status does not say whether it is taken (as a statin's is read:
+    possibly active) was read as none, and R14 offered a second one (duplicate therapy). It is not offered; the card
+    names the order and asks whether it is still taken."""
+    name, _, _, offer, fact = UNREAD_DRUGS[drug]
+    chart = _statin_on_chart(today, "active") if hook == "patient-view" else _chart(today).draft(
+        ATORVASTATIN_40, 40, "mg")
+    result = run(kb, _with_unread(chart, drug, status).request(hook), today)
+    card = fired(result)[RULE]
+    label = "ezetimibe" if drug == "ezetimibe" else EVOLOCUMAB
+    assert offer not in _creates(card)
+    assert (f"{'An' if drug == 'ezetimibe' else 'A'} {name} order of unknown status is on the chart: {label} "
+            f"({said}). Check whether it is still being taken before starting another {name} order."
+            in " ".join(card["detail"].split()))
+    facts = explained(result, RULE)["facts"]
+    assert facts[fact] == f"{label} (MedicationRequest/unread-1): {said}, counted as possibly taken"
+    recommended = next(s for s in card["suggestions"] if s.get("isRecommended"))
+    assert recommended["label"].endswith("the statin (an ezetimibe order of unknown status is on the chart: "
+                                         "ezetimibe)" if drug == "ezetimibe" else
+                                         "the statin and start ezetimibe 10 mg daily")
+
+
+@pytest.mark.parametrize(("drug", "age"), [("ezetimibe", 7), ("evolocumab", 12)])
+def test_for_a_child_not_offered_the_drug_an_unreadable_order_is_named_without_a_second_order(kb, today, drug, age):
+    """No ezetimibe under 10 and no PCSK9 antibody for a child: the card said to check the order 'before starting
+    ezetimibe', which it does not offer."""
+    name = UNREAD_DRUGS[drug][0]
+    chart = Chart(today, age=age).antibody("anti_hmgcr", "positive", day=-30).weight(30, day=-2)
+    card = fired(run(kb, _with_unread(chart, drug, "unknown").draft(ATORVASTATIN_40, 10, "mg").request("order-sign"),
+                     today))[RULE]
+    detail = " ".join(card["detail"].split())
+    assert f"{name} order of unknown status is on the chart: " in detail and "before starting another" not in detail
+    assert "Check whether it is still being taken." in detail
+
+
+@pytest.mark.parametrize(("drug", "end", "offered"), [
+    ("ezetimibe", -100, True),  # its end date 100 days ago: not possibly taken
+    ("evolocumab", -100, True),  # its last dose over a month ago: no longer acting
+    ("evolocumab", -20, False),  # a dose 20 days ago still acts (every 2 weeks or monthly)
+])
+def test_an_order_of_unreadable_status_whose_dates_show_it_ended_is_none(kb, today, drug, end, offered):
+    """An order whose dates show it is no longer taken (or acting) is none, as for a statin: it is offered."""
+    chart = _with_unread(_chart(today).draft(ATORVASTATIN_40, 40, "mg"), drug, "unknown", end=end)
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert (UNREAD_DRUGS[drug][3] in _creates(card)) is offered and ("unknown status" in card["detail"]) is not offered

@@ -6,15 +6,16 @@ from datetime import timedelta
 
 import pytest
 
-from fhir_fixtures.builders import IMNM_SNOMED, PREDNISONE_5, PREDNISONE_20, RXNORM, Chart
+from fhir_fixtures.builders import IMNM_SNOMED, LOINC, PREDNISONE_5, PREDNISONE_20, RXNORM, Chart
 from fhir_fixtures.r25_giop_bone_protection import unweighed_chart
-from tests.conftest import explained, fired, run
+from tests.conftest import TODAY, explained, fired, run
 
 RULE = "giop-bone-protection"
 CPT = "http://www.ama-assn.org/go/cpt"
 CPT_DXA = (CPT, "77080", "DXA axial skeleton")
 CALCIUM = (RXNORM, "1897", "Calcium Carbonate")
 VITAMIN_D3 = (RXNORM, "2418", "Cholecalciferol")
+HIP_T_SCORE = (LOINC, "38264-8", "DXA Hip [T-score] Bone density")
 
 
 def _card(kb, chart, today):
@@ -289,3 +290,73 @@ def test_an_osteoporosis_drug_that_ended_before_its_end_date_is_named_and_not_co
     assert _card(kb, _fracture_with_alendronate(today, age, "active"), today) is None
     recent = _fracture_with_alendronate(today, age, "stopped", start=-200)  # given on its first day, within the year
     assert _card(kb, recent, today) is None
+
+
+def _protected_with_frax(today, value, unit, age=63):
+    """Long-term prednisone 5 mg/day with calcium, vitamin D and a recent DXA: only a FRAX can make a drug needed."""
+    chart = _low_dose(today, age=age).procedure(CPT_DXA, day=-60).lab(
+        "FRAX 10-year major osteoporotic fracture probability", value, unit, day=-60)
+    return chart.medication(CALCIUM, 500, "mg", start=-80, frequency=2).medication(VITAMIN_D3, 1000, "[iU]", start=-80)
+
+
+def test_a_frax_sent_as_a_ratio_asks_for_an_osteoporosis_drug(kb, today):
+    """A major-fracture FRAX of 0.15 in UCUM '1' is 15% (moderate risk): it was not read, and R25 stayed quiet."""
+    card = _card(kb, _protected_with_frax(today, 0.15, "1"), today)
+    assert card["summary"] == "Bone protection incomplete on long-term steroids: no osteoporosis drug"
+    assert (f"FRAX 10-year major osteoporotic fracture risk 15% ({today - timedelta(days=60)}), moderate or higher"
+            in card["detail"])
+
+
+def test_a_frax_that_may_be_a_ratio_or_a_percent_is_said_not_read(kb, today):
+    """0.15 with no unit was read as 0.15% and the rule said 'bone protection in place', though as a ratio it is
+    15%, moderate risk. Neither reading is safe to guess: the rule says it is not evaluable and why; with a card for
+    another reason, the card names it."""
+    why = (f"FRAX 10-year major osteoporotic fracture probability ({today - timedelta(days=60)}): 0.15 with no unit, "
+           "either a ratio (15%) or a percent (0.15%)")
+    entry = _entry(kb, _protected_with_frax(today, 0.15, None), today)
+    assert entry["status"] == "not-evaluable" and entry["facts"]["frax_unreadable"] == why
+    assert entry["reason"] == (f"a readable FRAX result ({why}). Whether an osteoporosis drug is needed is not known "
+                               "until it is read.")
+    on_drug = _protected_with_frax(today, 0.15, None).medication(ALENDRONATE, 70, "mg", start=-90, period=1,
+                                                                 period_unit="wk")
+    assert _entry(kb, on_drug, today)["status"] == "not-fired"  # a drug in place: the FRAX changes nothing
+
+
+FRAX_UNREAD = ("FRAX result not read: FRAX 10-year major osteoporotic fracture probability "
+               f"({TODAY - timedelta(days=60)}): 0.15 with no unit, either a ratio (15%) or a percent (0.15%).")
+DRUG_NEED_UNKNOWN = "Whether an osteoporosis drug is needed is not known until it is read."
+
+
+def test_an_unread_frax_reaches_the_clinician_in_the_response_warnings(kb, today):
+    """R25 runs on patient-view, where a rule that cannot decide is seen only with ?explain: an unread FRAX with
+    bone protection otherwise in place gave no card and no warning. The response's data-quality notes name it."""
+    result = run(kb, _protected_with_frax(today, 0.15, None).request("patient-view"), today)
+    assert RULE not in fired(result) and explained(result, RULE)["status"] == "not-evaluable"
+    assert f"{FRAX_UNREAD} {DRUG_NEED_UNKNOWN}" in result.warnings
+    # a drug on file: the FRAX is still named as unread, but a drug's need is not in question
+    on_drug = _protected_with_frax(today, 0.15, None).medication(ALENDRONATE, 70, "mg", start=-90, period=1,
+                                                                 period_unit="wk")
+    assert FRAX_UNREAD in run(kb, on_drug.request("patient-view"), today).warnings
+
+
+def test_a_card_for_another_reason_says_a_drug_need_waits_on_the_unread_frax(kb, today):
+    """With no DXA the card fired and named the unread FRAX, but not that whether a drug is needed is unknown."""
+    no_dxa = _protected_with_frax(today, 0.15, None)
+    no_dxa.resources["procedures"].clear()
+    card = _card(kb, no_dxa, today)
+    assert card["summary"].endswith("no DXA") and f"{FRAX_UNREAD} {DRUG_NEED_UNKNOWN}" in " ".join(
+        card["detail"].split())
+    # osteoporosis by T-score already calls for a drug: its need is known, the FRAX is only named
+    osteoporosis = _protected_with_frax(today, 0.15, None).lab(HIP_T_SCORE, -2.7, "{T-score}", day=-60)
+    card = _card(kb, osteoporosis, today)
+    detail = " ".join(card["detail"].split())
+    assert card["summary"].endswith("no osteoporosis drug") and FRAX_UNREAD in detail
+    assert DRUG_NEED_UNKNOWN not in detail
+
+
+def test_under_40_an_unread_frax_does_not_leave_the_rule_undecided(kb, today):
+    """FRAX does not apply under 40 (frax_min_age_years): at 30, an unread FRAX made R25 not evaluable."""
+    result = run(kb, _protected_with_frax(today, 0.15, None, age=30).request("patient-view"), today)
+    entry = explained(result, RULE)
+    assert entry["status"] == "not-fired" and entry["reason"].startswith("bone protection in place")
+    assert FRAX_UNREAD in result.warnings and not any(DRUG_NEED_UNKNOWN in w for w in result.warnings)

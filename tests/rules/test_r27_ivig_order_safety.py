@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from fhir_fixtures.builders import EGFR, ICD10, IMNM_SNOMED, IVIG_CVX, LOINC, Chart
 from fhir_fixtures.r10_mtx_start_prerequisites import CREATININE
 from hooks.definitions.treatment_duration import ivig_cycle
-from tests.conftest import explained, fired, run
+from tests.conftest import TODAY, explained, fired, run
 from tests.definitions_support import record_and_context
 
 RULE = "ivig-order-safety"
@@ -762,3 +764,63 @@ def test_an_unreadable_creatinine_names_a_repeat_and_orders_no_height(kb, today)
     card, _ = _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)
     assert "(renal failure risk; for an eGFR, repeat the creatinine or get the lab's eGFR)" in card["detail"]
     assert _measure_height(card) is None
+
+
+def _child_without_renal_result(today, height_day=None):
+    """A 12-year-old weighed 2 days ago with no renal result at all; a height only if ``height_day`` is given."""
+    chart = Chart(today, age=12, sex="female").condition(IMNM_SNOMED, onset=-200).weight(40, day=-2)
+    chart.lab(IGA, 2.1, "g/L", day=-150)
+    if height_day is not None:
+        chart.height(150, day=height_day)
+    return _draft(chart, 2, "g/kg", text="per cycle")
+
+
+@pytest.mark.parametrize(("height_day", "why"), [
+    (None, "no current height on file"),
+    (-45, f"no current height (latest 150 cm on {TODAY - timedelta(days=45)}, too old)"),
+])
+def test_a_child_with_no_egfr_and_no_current_height_is_told_a_creatinine_alone_gives_none(kb, today, height_day, why):
+    """A child with no eGFR within 30 days was told only 'check renal function before IVIG': the creatinine the
+    card orders gives a child no eGFR without a current height (bedside Schwartz). The card names the height and
+    offers the nursing order, as it does for a creatinine on file."""
+    card, _ = _run(kb, _child_without_renal_result(today, height_day), today)
+    assert ("- No eGFR within the last 30 days: check renal function before IVIG (renal failure risk). A creatinine "
+            f"alone gives no eGFR: bedside Schwartz needs a current height, and there is {why}; for an eGFR, "
+            "measure the height or get the lab's eGFR." in card["detail"])
+    assert card["suggestions"][-1]["label"] == ("IVIG safety labs: BMP before and 3-5 days after, CBC; measure the "
+                                                "height (for eGFR)")
+    assert _measure_height(card) in card["suggestions"][-1]["actions"]
+
+
+def test_a_child_with_no_egfr_and_a_current_height_is_only_asked_for_renal_function(kb, today):
+    card, _ = _run(kb, _child_without_renal_result(today, height_day=-10), today)
+    assert ("- No eGFR within the last 30 days: check renal function before IVIG (renal failure risk).\n"
+            in card["detail"]) and _measure_height(card) is None
+
+
+def test_an_adult_with_no_egfr_and_no_birth_date_is_told_a_creatinine_alone_gives_none(kb, today):
+    """With no birth date CKD-EPI 2021 has no age: the creatinine the card asks for would give no eGFR either. A
+    birth date is recorded, not ordered: no height order."""
+    card, _ = _run(kb, _draft(_chart(today, egfr=None, age=None), 2, "g/kg", text="per cycle"), today)
+    assert ("- No eGFR within the last 30 days: check renal function before IVIG (renal failure risk). A creatinine "
+            "alone gives no eGFR: CKD-EPI 2021 needs the age, and there is no birth date on file; for an eGFR, record "
+            "the birth date or get the lab's eGFR." in card["detail"])
+    assert _measure_height(card) is None
+
+
+@pytest.mark.parametrize(("draft_start", "problem"), [
+    (10, "the last IVIG was given on {today} (no start date: possibly given up to then), only 10 days before this "
+         "cycle starts (minimum 21 days)."),
+    (0, "with the IVIG earlier in this cycle (immune globulin, intravenous, 2 g/kg per cycle over 2 days, last given "
+        "{today} (no start date: possibly given up to then)) the cycle totals **4.00 g/kg**, above 2 g/kg."),
+])
+def test_a_current_ivig_order_with_no_start_date_counts_as_given_up_to_today(kb, today, draft_start, problem):
+    """A current IVIG order with no start date was left out of the IVIG given, so a cycle 10 days on (or a second
+    2 g/kg today) passed, though it may be being given now (courses.last_dose_day reads it so). It counts up to
+    today, the latest it may have been given, and the card says so."""
+    chart = _chart(today)
+    chart.medication(IVIG_CVX, 2, "g/kg", start=None, period=4, period_unit="wk", text="per cycle")
+    chart.resources["medications"][-1]["dosageInstruction"][0]["timing"]["repeat"].update(
+        {"duration": 2, "durationUnit": "d"})
+    card, _ = _run(kb, _draft(chart, 2, "g/kg", text="per cycle", start=draft_start), today)
+    assert card is not None and problem.format(today=today.isoformat()) in card["detail"]
