@@ -6,10 +6,12 @@ from typing import Any
 
 from flask import Response, jsonify
 
-# HTTP status -> OperationOutcome issue code
+# HTTP status -> OperationOutcome issue code. 502, 503 and 504 mean "try again": FHIR's `transient` (for 504 its
+# child `timeout`), not the default `processing`, which says resubmitting the same request is pointless.
 _ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
                 412: "incomplete", 413: "too-costly", 414: "too-long", 415: "invalid", 429: "throttled",
-                431: "too-long", 500: "exception", 501: "not-supported", 503: "transient", 505: "not-supported"}
+                431: "too-long", 500: "exception", 501: "not-supported", 502: "transient", 503: "transient",
+                504: "timeout", 505: "not-supported"}
 
 
 class APIError(Exception):

@@ -1,6 +1,11 @@
 """gunicorn settings shared by `imnm-cds serve`, the Dockerfile and the benchmark."""
 
+import contextlib
+import ipaddress
 import os
+from typing import Any
+
+from gunicorn.glogging import Logger
 
 # The same IMNM_CDS_SERVER_* variables the configuration reads (service/config.py [server]).
 bind = f"{os.environ.get('IMNM_CDS_SERVER_HOST', '0.0.0.0')}:{os.environ.get('IMNM_CDS_SERVER_PORT', '8080')}"
@@ -16,12 +21,61 @@ limit_request_line = 8190
 limit_request_fields = 100
 accesslog = "-"
 errorlog = "-"
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
-# From the proxy on this host (forwarded_allow_ips, gunicorn's default 127.0.0.1): the scheme from
-# X-Forwarded-Proto only, which deploy/nginx.conf sets; nothing else a client could have sent through the proxy.
+# The client the proxy saw ("-" when the call did not come through a trusted proxy), then the address gunicorn's
+# connection came from (the proxy's): `203.0.113.7 127.0.0.1 "POST /cds-services/... HTTP/1.1" 200 1543 41ms`.
+access_log_format = '%(client)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# From the proxy on this host (forwarded_allow_ips, gunicorn's default 127.0.0.1,::1; and any peer of a UNIX socket):
+# the scheme from X-Forwarded-Proto only, which deploy/nginx.conf sets; nothing else a client could have sent
+# through the proxy.
 # No path headers (SCRIPT_NAME, PATH_INFO): the service is served at the root, and a stray one gave a 500.
 secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 forwarder_headers = ""
+
+
+class ProxiedClientLogger(Logger):
+    """gunicorn's logger with one more access log atom, ``client``: the address the proxy saw.
+
+    Behind nginx every connection comes from 127.0.0.1, so ``%(h)s`` names the proxy. nginx writes the client's
+    address in X-Forwarded-For, replacing whatever the client sent (deploy/nginx.conf); but a client that reaches
+    gunicorn directly can send that header too, so it is read only from the peers gunicorn trusts with the scheme
+    header (``forwarded_allow_ips``, and any peer of a UNIX socket, as gunicorn does), only its last address (the one
+    the nearest proxy wrote), and only if it is an IP address: a trusted peer may be any process on this host
+    (127.0.0.1), and a header with spaces or quotes would forge the fields after it.
+
+    A ``logger_class`` of one's own switches off gunicorn's automatic statsd logger (chosen when ``statsd_host`` is
+    set and the logger class is the default): to send statsd metrics, derive this class from
+    ``gunicorn.instrument.statsd.Statsd`` instead.
+    """
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        allowed = cfg.forwarded_allow_ips  # strings, checked by gunicorn (>= 24.1.1: addresses and CIDR networks)
+        self.any_peer_is_a_proxy = "*" in allowed
+        self.proxy_networks = [ipaddress.ip_network(address) for address in allowed if address != "*"]
+
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict[str, Any]:
+        atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
+        forwarded = environ.get("HTTP_X_FORWARDED_FOR", "")
+        client = "-"
+        if forwarded and self.from_trusted_proxy(getattr(req, "peer_addr", None)):
+            with contextlib.suppress(ValueError):  # not an address: "-", never the caller's text
+                client = str(ipaddress.ip_address(forwarded.rsplit(",", 1)[-1].strip()))
+        atoms["client"] = client
+        return atoms
+
+    def from_trusted_proxy(self, peer: object) -> bool:
+        """gunicorn's own test for the scheme header. A UNIX socket's peer (a path, usually empty, not a (host, port)
+        pair) is trusted: the socket file's permissions decide who may connect, as 127.0.0.1 lets in any local
+        process. No peer at all (a worker class whose request does not carry one) is not."""
+        if isinstance(peer, (str, bytes)) or self.any_peer_is_a_proxy:
+            return True
+        if not isinstance(peer, tuple):
+            return False
+        address = ipaddress.ip_address(peer[0])  # (host, port[, flow, scope]) from accept(): always an address
+        return any(address in network for network in self.proxy_networks)
+
+
+logger_class = ProxiedClientLogger
 
 
 def on_starting(server: object) -> None:
@@ -50,5 +104,5 @@ def child_exit(server: object, worker: object) -> None:
 
 SETTINGS = ("bind", "workers", "worker_class", "threads", "timeout", "graceful_timeout", "keepalive",
             "max_requests", "max_requests_jitter", "limit_request_line", "limit_request_fields", "accesslog",
-            "errorlog", "access_log_format", "secure_scheme_headers", "forwarder_headers", "on_starting",
-            "post_worker_init", "child_exit")
+            "errorlog", "access_log_format", "logger_class", "secure_scheme_headers", "forwarder_headers",
+            "on_starting", "post_worker_init", "child_exit")
