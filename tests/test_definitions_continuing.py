@@ -20,6 +20,7 @@ from fhir_fixtures.builders import (
 )
 from fhir_fixtures.r09_mtx_weekly_dose_range import METHOTREXATE_10, MTX_INJECTABLE
 from hooks.definitions import continuing
+from hooks.definitions.dose_basis import DOSE_NOT_READ
 from tests.conftest import fired, run
 from tests.definitions_support import record_and_context
 
@@ -498,27 +499,68 @@ def test_the_left_active_line_adds_up_what_is_given_on_the_same_day(kb, today):
     the limits it passes."""
     order, (first, then) = _left_with_titration(kb, today)
     line = continuing.left_active_line(
-        [(order, "15 mg once weekly")], [(order, 15.0), (first, 10.0), (then, 25.0)], today,
+        [(order, "15 mg once weekly")], [(order, 15.0), (first, 10.0), (then, 25.0)], today, drafts=(first, then),
         named=lambda total, orders: f"{total:g} mg/week ({len(orders)} orders)",
         over=lambda total: "above 20 mg/week" if total > 20 else None)
-    assert line.endswith("or both would be given (25 mg/week (2 orders) together, above 20 mg/week).")
-    assert continuing.left_active_line([(order, "15 mg once weekly")], [(order, 15.0), (first, 10.0)], today,
-                                       named=lambda total, _: f"{total:g} mg/week").endswith(
-        "or both would be given (25 mg/week together).")
+    assert line.text.endswith("or both would be given (25 mg/week (2 orders) together, above 20 mg/week).")
+    assert line.over == "above 20 mg/week"
+    line = continuing.left_active_line([(order, "15 mg once weekly")], [(order, 15.0), (first, 10.0)], today,
+                                       drafts=(first,), named=lambda total, _: f"{total:g} mg/week")
+    assert line.text.endswith("or both would be given (25 mg/week together).") and line.over is None
 
 
-def test_the_left_active_line_says_no_total_when_an_amount_is_not_read(kb, today):
+def test_the_left_active_line_says_no_total_when_an_amount_is_not_read_and_the_rest_passes_no_limit(kb, today):
     """One order's amount not read (a draft, an order beside them or the one left active): a total would leave it
-    out, so none is said, and neither ``named`` nor ``over`` is asked."""
+    out, so none is said when what the others give passes no limit."""
     order, (first, then) = _left_with_titration(kb, today)
 
     def never(*_):
         raise AssertionError("no total to name")
 
     line = continuing.left_active_line([(order, "15 mg once weekly")], [(order, 15.0), (first, None), (then, 25.0)],
-                                       today, named=never, over=never)
-    assert line == continuing.left_active_finding([(order, "15 mg once weekly")], None, None)
-    assert line.endswith("discontinue it when signing, or both would be given.")
+                                       today, drafts=(first, then), named=never, over=lambda total: None)
+    assert line.text == continuing.left_active_finding([(order, "15 mg once weekly")], None, None)
+    assert line.text.endswith("discontinue it when signing, or both would be given.") and line.over is None
+    line = continuing.left_active_line([(order, "15 mg once weekly")], [(order, 15.0), (first, None)], today,
+                                       drafts=(first,), named=never)  # no limit to pass
+    assert line.over is None and line.text.endswith("or both would be given.")
+
+
+def test_the_left_active_line_says_a_limit_that_what_is_read_already_passes(kb, today):
+    """Methotrexate 20 mg left active beside a 30 mg draft and an order whose dose is not read: 50 mg a week passes
+    the 40 mg danger limit whatever that order adds. The line said no total, and so no limit: it now says 'at
+    least' 50 mg, the limit, and the order it could not count, as the draft or as the order on the chart (a label
+    alone does not say which); ``over`` is what the rule decides on."""
+    order, (first, then) = _left_with_titration(kb, today)
+    danger = "at or above the 40 mg/week danger limit"
+    line = continuing.left_active_line(
+        [(order, "20 mg once weekly")], [(order, 20.0), (first, 30.0), (then, None)], today, drafts=(first, then),
+        named=lambda total, _: f"{total:g} mg/week", over=lambda total: danger if total >= 40 else None)
+    assert line.over == danger
+    assert line.text.endswith("or both would be given (at least 50 mg/week together, at or above the 40 mg/week "
+                              "danger limit; the methotrexate 2.5 MG Oral Tablet draft could not be counted).")
+    line = continuing.left_active_line(  # the order on the chart not read, beside the two drafts
+        [(order, "dose not read")], [(order, None), (first, 40.0), (then, 25.0)], today, drafts=(first, then),
+        named=lambda total, _: f"{total:g} mg/week", over=lambda total: danger if total >= 40 else None)
+    assert line.text.endswith("or both would be given (at least 40 mg/week together, at or above the 40 mg/week "
+                              "danger limit; the methotrexate 2.5 MG Oral Tablet order on the chart could not be "
+                              "counted).")
+
+
+def test_the_left_active_warning_names_a_dose_not_read_as_such(kb, today):
+    """The summary names the drafts' dose and each order left active by its dose, or as not read: never by why it
+    was not read, nor by 'dose not given' before 'order on the chart'."""
+    order, (first, _) = _left_with_titration(kb, today)
+
+    def summary(drafted, on_chart):
+        return continuing.left_active_warning([(order, on_chart)], drug="Methotrexate", drafted=drafted,
+                                              on_chart=[on_chart], findings=[], judged="", facts={},
+                                              about=[first]).summary
+
+    assert summary("10 mg/week", "15 mg/week") == ("Methotrexate 10 mg/week draft: the 15 mg/week order on the chart "
+                                                   "is still active")
+    assert summary(DOSE_NOT_READ, DOSE_NOT_READ) == ("Methotrexate (dose not read) draft: the order on the chart "
+                                                     "(dose not read) is still active")
 
 
 def test_cancel_or_discontinue_advised_goes_with_its_advice(kb, today):

@@ -46,7 +46,9 @@ tells the EHR to stop it. While it is current and does not end before the draft 
 *left active* (:attr:`OnChart.left_active`): the dose check still reads the draft alone (a taper step is no
 overdose), but the card says that both would be given, and what they give together, unless it is discontinued
 (:func:`left_active_line`, :func:`keep_and_discontinue`); a rule that would otherwise be quiet fires a warning
-for it alone (:func:`left_active_warning`). A linked replacement says nothing: the EHR stops the order it names
+for it alone (:func:`left_active_warning`). With a dose not read among them, what the others give is the least
+given: said, with the limit it passes, as 'at least', and the warning fires for it though the check could not be
+completed; passing none, no total is said [design]. A linked replacement says nothing: the EHR stops the order it names
 [design].
 """
 
@@ -60,6 +62,7 @@ from datetime import date, timedelta
 
 from hooks import dosing
 from hooks.definitions.dose_basis import (
+    DOSE_NOT_READ,
     DraftDose,
     dose_days,
     draft_course_length,
@@ -281,24 +284,32 @@ def _still(order: MedicationOrder) -> str:
         order.status or "", "its status does not say it has stopped")
 
 
-def left_active_finding(left: Sequence[tuple[MedicationOrder, str]], total: str | None, over: str | None) -> str:
+def left_active_finding(left: Sequence[tuple[MedicationOrder, str]], total: str | None, over: str | None,
+                        not_counted: Sequence[str] = ()) -> str:
     """The card's line for the chart orders left active (``(order, how it is given)``): what the drafts and they
-    would give together (``total``, e.g. '100 mg/day'; None when a dose cannot be read), and the limit that passes
-    (``over``, e.g. 'above 80 mg/day'), if any."""
+    would give together (``total``, e.g. '100 mg/day'; None when a dose cannot be read), the limit that passes
+    (``over``, e.g. 'above 80 mg/day'), if any, and the orders whose dose the total could not count, as named
+    ('the prednisone 5 MG Oral Tablet order on the chart')."""
     one = len(left) == 1
     it = "it" if one else "them"
-    together = f" ({total} together{', ' + over if over else ''})" if total else ""
+    uncounted = " and ".join(dict.fromkeys(not_counted))
+    together = (f" ({total} together{', ' + over if over else ''}"
+                f"{f'; {uncounted} could not be counted' if uncounted else ''})") if total else ""
     named = "; ".join(f"{o.label}, {how} (on the chart, {_still(o)})" for o, how in left)
     return (f"{named[:1].upper()}{named[1:]} {'is' if one else 'are'} read as replaced by this draft, which does "
             f"not link to {it}: discontinue {it} when signing, or {'both' if one else 'all'} would be "
             f"given{together}.")
 
 
-def _left_active_summary(drafted: str, on_chart: Sequence[str]) -> str:
-    """'Prednisone 40 mg/day draft: the 60 mg/day order on the chart is still active'."""
+def _left_active_summary(drug: str, drafted: str, on_chart: Sequence[str]) -> str:
+    """'Prednisone 40 mg/day draft: the 60 mg/day order on the chart is still active'; with a dose not read,
+    'Prednisone (dose not read) draft: the order on the chart (dose not read) is still active'."""
     one = len(on_chart) == 1
-    return (f"{drafted} draft: the {' and '.join(on_chart)} order{'' if one else 's'} on the chart "
-            f"{'is' if one else 'are'} still active")
+    orders = f"order{'' if one else 's'} on the chart"
+    named = (f"{orders} ({' and '.join(on_chart)})" if DOSE_NOT_READ in on_chart
+             else f"{' and '.join(on_chart)} {orders}")
+    draft = f"({DOSE_NOT_READ})" if drafted == DOSE_NOT_READ else drafted
+    return f"{drug} {draft} draft: the {named} {'is' if one else 'are'} still active"
 
 
 LEFT_ACTIVE_DETAIL = """**{summary}.** {findings}
@@ -307,19 +318,27 @@ The draft is the same drug by the same route on the same schedule as that order,
 prescription (a taper step, a dose change or a renewal written as a new order), and the dose check read the draft
 alone: {judged}. But nothing links it to the order on the chart (it neither re-sends it nor names it as its prior
 prescription), so signing it does not stop that order. **Discontinue the order on the chart when you sign**, or
-write the draft as a change of that order."""
+write the draft as a change of that order.{not_read}"""
+
+# What the dose check says of the draft when it could not read every dose it adds up (then named as not read)
+_NOT_ALL_READ = "no dose it could read is above the limits, but not every dose could be read"
 
 
-def left_active_warning(left: Sequence[tuple[MedicationOrder, str]], *, drafted: str, on_chart: Sequence[str],
-                        findings: Sequence[str], judged: str, facts: dict[str, object],
-                        about: list[MedicationOrder]) -> Fired:
+def left_active_warning(left: Sequence[tuple[MedicationOrder, str]], *, drug: str, drafted: str,
+                        on_chart: Sequence[str], findings: Sequence[str], judged: str, facts: dict[str, object],
+                        about: list[MedicationOrder], not_read: str | None = None) -> Fired:
     """The warning a dose check gives when only chart orders left active (``left``) are wrong: ``drafted`` and
-    ``on_chart`` (the draft's dose and each left-active order's, for the summary), ``findings`` (what was ordered,
-    and :func:`left_active_finding`) and ``judged`` (the draft alone, within the limits). Never critical: the draft
-    alone is the dose intended."""
-    summary = _left_active_summary(drafted, on_chart)
+    ``on_chart`` (for the summary, the drafts' dose of ``drug`` and each left-active order's, or
+    :data:`DOSE_NOT_READ`; the drafts' 'at least' when a draft's dose is not read), ``findings`` (what was ordered,
+    and :attr:`LeftActiveLine.text`) and ``judged`` (the draft alone, within the limits). Never critical: the draft
+    alone is the dose intended. ``not_read``: why the check could not judge the draft (a dose not read), when it
+    fires only because what it did read with the orders left active passes a limit (:attr:`LeftActiveLine.over`):
+    said instead of ``judged``, which it cannot claim."""
+    summary = _left_active_summary(drug, drafted, on_chart)
     return Fired(severity="warning", summary=summary,
-                 detail=LEFT_ACTIVE_DETAIL.format(summary=summary, findings=" ".join(findings), judged=judged),
+                 detail=LEFT_ACTIVE_DETAIL.format(summary=summary, findings=" ".join(findings),
+                                                  judged=_NOT_ALL_READ if not_read else judged,
+                                                  not_read=f"\n\nNot checked: {not_read}." if not_read else ""),
                  facts=dict(facts), about=about, suggestions=[keep_and_discontinue(left, recommended=True)])
 
 
@@ -530,24 +549,44 @@ def _only_as_needed(order: MedicationOrder) -> bool:
 # ---------------------------------------------------------------- what a left-active line adds up, and the advice to
 # cancel or discontinue (R06, R07, R08, R09, R12: each reads the amounts in its own unit and names its own limits)
 
+@dataclass(frozen=True, slots=True)
+class LeftActiveLine:
+    """The card's line for the chart orders left active (:func:`left_active_line`), and the limits that what would be
+    given together passes (``over``), as far as its doses are read: a rule that would say nothing, or that could not
+    judge for a dose it did not read, still fires for a limit that what it did read passes."""
+
+    text: str
+    over: str | None
+
+
 def left_active_line(left: Sequence[tuple[MedicationOrder, str]],
                      amounts: Sequence[tuple[MedicationOrder, float | None]], today: date, *,
+                     drafts: Sequence[MedicationOrder],
                      named: Callable[[float, list[MedicationOrder]], str],
                      over: Callable[[float], str | None] | None = None,
-                     minimum: Sequence[MedicationOrder] = ()) -> str:
+                     minimum: Sequence[MedicationOrder] = ()) -> LeftActiveLine:
     """:func:`left_active_finding` with what would be given together: ``amounts`` are the orders in it (the drafts,
     the chart's orders going on beside them and those left active, ``left``), each with its amount in the rule's
     unit (mg a day, mg a week, mg a dose), None when it is not read; they are added up over the orders given on one
     same day (:func:`most_on_one_day`: steps of a taper are not). ``named`` says the total, given the orders in it
-    ('100 mg/day'); ``over`` the limits it passes, if any. No total when an amount is not read: one that left it out
-    would say less than would be given. An order in ``minimum`` counts only part of what it gives (one dose, its
-    frequency not given): a total with it is 'at least'."""
+    ('100 mg/day'); ``over`` the limits it passes, if any. An order in ``minimum`` counts only part of what it gives
+    (one dose, its frequency not given): a total with it is 'at least'.
+
+    With an amount not read, what the others give is the least given: when it already passes a limit, it is said as
+    'at least', with that limit and the orders not counted, each named as one of the ``drafts`` or as an order on
+    the chart (a line that dropped the limit would say less than is known); when it passes none, no total is said,
+    as one that left an order out would say less than is given."""
     read = [(order, amount) for order, amount in amounts if amount is not None]
-    if len(read) < len(amounts):
-        return left_active_finding(left, None, None)
+    not_counted = [f"the {order.label} {'draft' if any(order is d for d in drafts) else 'order on the chart'}"
+                   for order, amount in amounts if amount is None]
+    if not read:
+        return LeftActiveLine(left_active_finding(left, None, None), None)
     total, on_day = most_on_one_day(read, today)
-    at_least = "at least " if any(order is part for order in on_day for part in minimum) else ""
-    return left_active_finding(left, at_least + named(total, on_day), over(total) if over else None)
+    passed = over(total) if over else None
+    if not_counted and passed is None:
+        return LeftActiveLine(left_active_finding(left, None, None), None)
+    at_least = "at least " if not_counted or any(order is part for order in on_day for part in minimum) else ""
+    return LeftActiveLine(left_active_finding(left, at_least + named(total, on_day), passed, not_counted), passed)
 
 
 def cancel_or_discontinue_advised(cancel: list[Action], chart: Sequence[tuple[MedicationOrder, str]], *,

@@ -7,11 +7,13 @@ prescription written again, alone or as the first of steps written as separate o
 is not added. A chart order replaced only by being written again, with no link, is still on the chart once the draft
 is signed: the card says what both would give together and offers to discontinue it, a warning of its own when the
 draft alone is within the limits. Eye drops and other local forms (hooks.definitions.routes) are no systemic dose.
+An order whose dose is not read (a draft's too) is not counted: what the others give is the least given, judged and
+said as 'at least'; within the limits, the check is not evaluated.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from hooks import orders
@@ -68,11 +70,12 @@ def _over_limits(day: dose_basis.DailyTotal, weight_kg: float | None,
             per_kg is not None and per_kg > p["max_mg_per_kg_day"] + EPS)
 
 
-def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[DraftDose], weight_kg: float | None,
-                      today: date, p: Mapping[str, float]) -> str:
-    """continuing.left_active_line in mg a day, each of ``given`` (the drafts, the chart's orders going on and those
-    left active) read as the daily total reads it: one not read, or per kg with no weight, gives no total; one with
-    no frequency counts one dose, so the total is 'at least'."""
+def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[DraftDose],
+                      drafts: Sequence[MedicationOrder], weight_kg: float | None, today: date,
+                      p: Mapping[str, float]) -> continuing.LeftActiveLine:
+    """continuing.left_active_line in mg a day, each of ``given`` (the ``drafts``, the chart's orders going on and
+    those left active) read as the daily total reads it: one not read, or per kg with no weight, is not counted (a total
+    only when the others pass a limit); one with no frequency counts one dose, so the total is 'at least'."""
     days = [(d.order, dose_basis.daily_total([d], weight_kg, today)) for d in given]
 
     def over(total_mg: float) -> str | None:
@@ -84,7 +87,7 @@ def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[Draft
 
     return continuing.left_active_line(
         left, [(order, None if day.unread or day.per_kg_written else day.mg) for order, day in days], today,
-        named=lambda total_mg, _: f"{mg(total_mg)}/day", over=over,
+        drafts=drafts, named=lambda total_mg, _: f"{mg(total_mg)}/day", over=over,
         minimum=[order for order, day in days if day.per_dose_only])
 
 
@@ -143,48 +146,54 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["mg_per_kg_day"] = round(per_kg, 2) if per_kg is not None else None
     facts["unreadable"] = "; ".join(unread) or None
 
-    # the chart's orders only add to a draft: with no draft's dose read, nothing is judged
+    # a draft whose dose is not read adds to the chart's orders beside it: what those give is the least given
     drafted = [d for d in doses if any(d is c for c in counted)]
-    over_cap, over_kg = over_cap and bool(drafted), over_kg and bool(drafted)
+    least = "at least " if unread else ""
     # what the drafts give alone: more with the chart's orders means they are on the day that gives the most
     alone = dose_basis.daily_total(doses, kg, context.today) if read else day
     adds = alone.mg + EPS < total_mg or alone.per_kg_written + EPS < per_kg_written
     drug = _ingredient_label(drafted or doses)
-    findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for d in drafted or doses) + "."]
+    findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.how_given()}" for d in drafted or doses) + "."]
     # every order on the chart going on beside the drafts is named, and offered to be stopped, by its id
     stop = [(d.order, d.how_given()) for d in on_chart]
     if stop:
         findings.append(chart.going_on(stop))
-    # everything given together, an order on the chart whose dose is not read too (then no total is said)
-    left_line = [_left_active_line(left_kept, [*doses, *on_chart, *left], kg, context.today, p)] if left else []
+    # everything given together, an order whose dose is not read too (said as not counted)
+    left_line = _left_active_line(left_kept, [*doses, *on_chart, *left], drafts, kg, context.today, p) if left else None
     if not over_cap and not over_kg:
-        if unread:
-            return NotEvaluable("dose could not be read: " + "; ".join(unread), facts)
-        if per_dose_only:
-            return NotEvaluable(f"frequency not given for {', '.join(per_dose_only)}: one dose is within the "
-                                "limits but the daily dose is unknown", facts)
-        if weight is None and per_kg_written:
-            return NotEvaluable(f"{', '.join(d.order.label for d in counted if d.per_kg)} is written per kg and "
-                                "there is no current weight: the 80 mg/day cap could not be checked", facts)
+        not_judged = (
+            "dose could not be read: " + "; ".join(unread) if unread else
+            f"frequency not given for {', '.join(per_dose_only)}: one dose is within the limits but the daily dose "
+            "is unknown" if per_dose_only else
+            f"{', '.join(d.order.label for d in counted if d.per_kg)} is written per kg and there is no current "
+            "weight: the 80 mg/day cap could not be checked" if weight is None and per_kg_written else None)
+        # what was read with the orders left active passing a limit is said, whatever could not be read
+        if not_judged and not (left_line and left_line.over):
+            return NotEvaluable(not_judged, facts)
         within = (f"{mg(total_mg)}/day" + (f" ({per_kg:.2f} mg/kg/day)" if per_kg is not None else "")
                   + (" with the order on the chart" if adds else "") + " is within the adult limits"
                   + ("" if weight else " (no current weight: only the 80 mg cap was checked)"))
-        if left:
+        if left_line:
+            some_unread = len(drafted) < len(doses)  # a draft whose dose is not read
             return continuing.left_active_warning(
-                left_kept, drafted=f"{drug} {mg(alone.mg)}/day",
-                on_chart=[f"{mg(d.daily)}/day" if d.daily is not None else d.describe() for d in left],
-                findings=[*findings, *left_line], judged=within, facts=facts, about=[d.order for d in doses])
+                left_kept, drug=drug, drafted=(f"{'at least ' if some_unread else ''}{mg(alone.mg)}/day" if drafted
+                                               else dose_basis.DOSE_NOT_READ),
+                on_chart=[f"{mg(d.daily)}/day" if d.daily is not None else d.how_given() for d in left],
+                findings=[*findings, left_line.text], judged=within, facts=facts, about=[d.order for d in doses],
+                not_read=not_judged)
         return Quiet(within, facts)
 
     if over_cap:
-        findings.append(f"{'Together they give' if adds else 'The draft gives'} {mg(total_mg)}/day, above "
-                        f"{p['max_mg_day']:g} mg/day.")
+        # with a dose not read beside it, the draft alone is not all that is given
+        findings.append(f"{'Together they give' if adds or unread else 'The draft gives'} {least}{mg(total_mg)}/day, "
+                        f"above {p['max_mg_day']:g} mg/day.")
     if over_kg and per_kg is not None:
         basis = f"on {weight.describe('kg')}" if weight else "as written"
-        findings.append(f"That is {per_kg:.2f} mg/kg/day {basis}, above {p['max_mg_per_kg_day']:g} mg/kg/day.")
+        findings.append(f"That is {least}{per_kg:.2f} mg/kg/day {basis}, above {p['max_mg_per_kg_day']:g} "
+                        "mg/kg/day.")
     if day.apart:
         findings.append(f"Not added up with it, as not given on the same days: {', '.join(day.apart)}.")
-    findings += left_line
+    findings += [left_line.text] if left_line else []
     if per_dose_only:
         findings.append(f"The frequency is not given for {', '.join(per_dose_only)}: one dose was counted a day, "
                         "so the daily dose is at least this.")
@@ -234,7 +243,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                   f"at most {p['max_mg_day']:g} mg/day. Weigh the patient and re-order"
                   + (", and stop the order on the chart, or the new dose adds up with it."
                      if chart.to_stop(sent, stop) else "."))
-    summary_dose = mg(total_mg) + "/day" if counted and total_mg else f"{per_kg:.2f} mg/kg/day"
+    summary_dose = least + (mg(total_mg) + "/day" if counted and total_mg else f"{per_kg:.2f} mg/kg/day")
     if over_kg and over_cap and per_kg is not None and weight is not None:
         summary_dose += f" ({per_kg:.1f} mg/kg)"
     elif over_kg and weight is not None and per_kg is not None:

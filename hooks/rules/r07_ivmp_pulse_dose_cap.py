@@ -6,7 +6,8 @@ given, and its days at a pulse dose run on with theirs. The pulse days already g
 no later than a counted course's last dose): three days given and three drafted are six in a row. A chart order
 replaced only by being written again, with no link, is still on the chart once the draft is signed: the card says
 what both would give together and offers to discontinue it, a warning of its own when the draft alone is within the
-limits.
+limits. An order whose dose is not read (a draft's too) is not counted: what the others give on a day is the least
+given, judged and said as 'at least'; within the limits, the check is not evaluated.
 """
 
 from __future__ import annotations
@@ -294,23 +295,26 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["pulse_days_on_chart"] = "; ".join(
         f"{o.label}: {mg(day_mg)}/day, {start} to {end}" for o, start, end, day_mg in given
         if any(o is c for c in counted_on_chart)) or None
-    if len(intended) > 1 and not over_on_its_own:
+    # the orders read are added up; with one not read (a draft's too) they are the least given on that day
+    if (len(intended) > 1 or (unread and intended)) and not over_on_its_own:
         # orders given on different days (a second course after the first) are not added up
         together, on_day = dose_basis.most_on_one_day(intended, context.today)
         with_chart = any(not is_draft(o) for o in on_day)
-        drafted_on_day = [o for o in on_day if is_draft(o)]
-        who = (("Together with the order on the chart, " + ("the draft gives" if len(drafted_on_day) == 1 else
+        drafts_in_it = len([o for o in on_day if is_draft(o)]) or len(drafts)
+        who = (("Together with the order on the chart, " + ("the draft gives" if drafts_in_it == 1 else
                                                            "the drafts give"))
                if with_chart else "Together the drafts give")
         across = "with the order on the chart" if with_chart else f"across {len(on_day)} drafts"
+        least, uncounted = ("at least ", " (not counting what could not be read)") if unread else ("", "")
         if together > cap + EPS:
-            critical.append(f"{who} up to {mg(together)} on a day they are all given, above {mg(cap)}/day.")
-            short.append(f"{mg(together)}/day {across}, above the {mg(cap)}/day maximum")
+            critical.append(f"{who} {least or 'up to '}{mg(together)} on a day they are all given{uncounted}, above "
+                            f"{mg(cap)}/day.")
+            short.append(f"{least}{mg(together)}/day {across}, above the {mg(cap)}/day maximum")
         elif child and weight and together / weight.value > child_cap + EPS:
             together_kg = together / weight.value
-            critical.append(f"{who} up to {together_kg:.1f} mg/kg on a day they are all given in a child, above "
-                            f"{child_cap:g} mg/kg/day.")
-            short.append(f"{together_kg:.1f} mg/kg/day {across} in a child, above {child_cap:g} mg/kg/day")
+            critical.append(f"{who} {least or 'up to '}{together_kg:.1f} mg/kg on a day they are all given in a "
+                            f"child{uncounted}, above {child_cap:g} mg/kg/day.")
+            short.append(f"{least}{together_kg:.1f} mg/kg/day {across} in a child, above {child_cap:g} mg/kg/day")
     facts["drafts"] = "; ".join(f"{label}: {how}" for label, how in described)
     facts["ivmp_on_chart"] = "; ".join(f"{o.label}: {how}{chart.note(o)}" for o, how in stop) or None
     facts.update(chart.facts())
@@ -318,28 +322,35 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["findings"] = " ".join(critical + warning) or None
     # chart orders a draft rewrites with no link: still active once it is signed, so what all give is said
     left, left_kept = chart.left_active_doses(kg)
-    left_amounts = [(d.order, _day_amount(d, kg)[0]) for d in left]
-    # on the day all give the most, every order counted (one whose mg on a day is not read: no total)
-    left_line = [continuing.left_active_line(
+    # mg on a day of every order in it: one with a dose problem is not read, as a draft's or the chart's is above
+    left_amounts = [(d.order, None if d.problem else _day_amount(d, kg)[0]) for d in left]
+    # on the day all give the most, every order counted (one whose mg on a day is not read: said as not counted)
+    left_line = continuing.left_active_line(
         left_kept, [*((d.order, None if d.problem else _day_amount(d, kg)[0]) for d in doses),
                     *left_amounts], context.today,
-        named=lambda total, _: f"{mg(total)}/day", over=limit_passed,
-        minimum=[d.order for d in [*doses, *left] if d.per_day is None and d.mg is not None])] if left else []
+        drafts=drafts, named=lambda total, _: f"{mg(total)}/day", over=limit_passed,
+        minimum=[d.order for d in [*doses, *left] if d.per_day is None and d.mg is not None]) if left else None
     if not critical and not warning:
-        if unread or unchecked:
-            return NotEvaluable("; ".join(unread + unchecked), facts)
+        # what was read with the orders left active passing a limit is said, whatever could not be read
+        not_judged = "; ".join(unread + unchecked) or None
+        if not_judged and not (left_line and left_line.over):
+            return NotEvaluable(not_judged, facts)
         within = "IV methylprednisolone within the pulse limits" + (" with the order on the chart" if stop else "")
-        if left:
+        if left_line:
+            drafts_read = len([o for o, _ in intended if is_draft(o)])
             return continuing.left_active_warning(
-                left_kept, drafted=f"Methylprednisolone {mg(alone)}/day",
+                left_kept, drug="Methylprednisolone",
+                drafted=(f"{'at least ' if drafts_read < len(drafts) else ''}{mg(alone)}/day" if drafts_read
+                         else dose_basis.DOSE_NOT_READ),
                 on_chart=[f"{mg(amount)}/day" if amount is not None else d.how_given()
                           for d, (_, amount) in zip(left, left_amounts, strict=True)],
-                findings=["Ordered: " + "; ".join(f"{label}, {how}" for label, how in described) + ".", *left_line],
-                judged=within, facts=facts, about=drafts)
+                findings=["Ordered: " + "; ".join(f"{label}, {how}" for label, how in described) + ".",
+                          left_line.text], judged=within, facts=facts, about=drafts, not_read=not_judged)
         return Quiet(within, facts)
 
     severity: Severity = "critical" if critical else "warning"
-    findings = [*critical, *warning, *([chart.going_on(stop)] if stop else []), *left_line]
+    findings = [*critical, *warning, *([chart.going_on(stop)] if stop else []),
+                *([left_line.text] if left_line else [])]
     pulse = (child_pulse(context, child_cap, cap, weight) if child and weight is not None else None)
     delete = [Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafts]
     if not alone_over and limit_passed(chart_alone) is None:

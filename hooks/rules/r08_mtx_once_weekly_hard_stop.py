@@ -313,8 +313,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # they give the most
     each_time = [(o, _mg_per_administration(o)) for left_order, chain in chart.left_active
                  for o in (left_order, *chain)]
-    left_line = (" " + continuing.left_active_line(left, each_time, context.today,
-                                                   named=lambda total, _: f"{mg(total)} a dose")) if left else ""
+    left_line = (" " + continuing.left_active_line(left, each_time, context.today, drafts=drafts,
+                                                   named=lambda total, _: f"{mg(total)} a dose").text) if left else ""
     described = {id(o): _how(s) for o, s in on_chart} | {id(o): how for o, how in left}
     # what a replacement stops on the chart: every order beside the drafts (one as needed still counts its day),
     # and every order a draft replaces but does not re-send (cancelling the draft does not stop it)

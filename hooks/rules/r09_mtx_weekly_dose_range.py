@@ -7,7 +7,9 @@ dose is what the weekly limits are about, and averaging it over the weeks betwee
 Methotrexate already on the chart that no draft replaces goes on beside the drafts (hooks.definitions.continuing,
 as R08 reads it): its weekly dose adds up with theirs in the weeks both are given. One replaced only by being written
 again, with no link, is still on the chart once the draft is signed: the card says what both would give together
-and offers to discontinue it, a warning of its own when the draft alone is within the range.
+and offers to discontinue it, a warning of its own when the draft alone is within the range. An order whose dose is
+not read (a draft's too) is not counted: what the others give is the least given, judged and said as 'at least';
+within the range, the check is not evaluated.
 """
 
 from __future__ import annotations
@@ -88,11 +90,12 @@ def _most_in_one_week(doses: Sequence[DraftDose], today: date) -> tuple[float, l
     return dose_basis.most_on_one_day([(d.order, d.week_mg or 0.0) for d in doses], today)
 
 
-def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[DraftDose], today: date,
-                      p: Mapping[str, float]) -> str:
-    """continuing.left_active_line in the week that gives the most: each of ``given`` (the drafts, the chart's
+def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[DraftDose],
+                      drafts: Sequence[MedicationOrder], today: date, p: Mapping[str, float]
+                      ) -> continuing.LeftActiveLine:
+    """continuing.left_active_line in the week that gives the most: each of ``given`` (the ``drafts``, the chart's
     orders going on and those left active) by the dose the weekly limits judge; one not read, or given more often
-    than weekly (R08's), gives no total."""
+    than weekly (R08's), is not counted (a total only when the others pass a limit)."""
     def over(week_mg: float) -> str | None:
         if week_mg <= p["warning_above_mg_week"] + EPS:
             return None
@@ -102,7 +105,7 @@ def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[Draft
 
     return continuing.left_active_line(
         left, [(d.order, None if d.problem or d.per_day is None or not d.weekly_or_less else d.week_mg)
-               for d in given], today,
+               for d in given], today, drafts=drafts,
         named=lambda total, on_week: _amount(total, [d for d in given if any(d.order is o for o in on_week)]),
         over=over)
 
@@ -174,6 +177,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     doses: list[DraftDose] = []  # every order read: the drafts, then the chart's
     judged: list[DraftDose] = []  # of those, given once a week or less often
     unread: list[str] = []
+    unread_drafts: list[DraftDose] = []  # drafts whose weekly dose is not read
     skipped: list[str] = []
     described: dict[int, str] = {}  # the chart's orders going on beside the drafts: how each is given, by identity
     for order, where in [*((d, "") for d in drafts), *((o, " (on the chart)") for o in chart.scheduled)]:
@@ -181,16 +185,18 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         doses.append(dose)
         if where:
             described[id(order)] = dose.how_given()
-        if dose.problem:
-            unread.append(f"{order.label}{where}: {dose.problem}")
-        elif dose.per_day is None:
-            unread.append(f"{order.label}{where}: frequency not given")
-        elif not dose.weekly_or_less:
+        why_unread = (dose.problem if dose.problem else "frequency not given" if dose.per_day is None else None)
+        if why_unread is None and not dose.weekly_or_less:
             skipped.append(f"{order.label}{where} ({dose.describe()})")
-        elif dose.dose_day_mg is None:
-            unread.append(f"{order.label}{where}: {dose.describe()} needs a current weight and height")
-        else:
+            continue
+        if why_unread is None and dose.dose_day_mg is None:
+            why_unread = f"{dose.describe()} needs a current weight and height"
+        if why_unread is None:
             judged.append(dose)
+            continue
+        unread.append(f"{order.label}{where}: {why_unread}")
+        if not where:
+            unread_drafts.append(dose)
     # chart orders a draft rewrites with no link: still active once it is signed, so what both give is said
     left, left_kept = chart.left_active_doses(weight.value if weight else None, bsa)
     # each order's dose on its day (the weekly dose, once weekly), added up over the orders given in the same
@@ -200,6 +206,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     apart = [d.order.label for d in dose_basis.left_apart(judged, given)]
     less_often = [d for d in together if not d.once_weekly]
     drafted = [d for d in judged if any(d.order is o for o in drafts)]
+    # a draft whose dose is not read adds to the chart's orders beside it: what those give is the least given
+    weighed = bool(drafted or unread_drafts)
+    least = "at least " if unread else ""
+    # the drafts the card names, cancels and is about: those judged, else those not read
+    named_drafts = drafted or unread_drafts
     # what the drafts give alone: more with the chart's orders means they are in the week that gives the most
     alone, _ = _most_in_one_week(drafted, context.today)
     # and what the chart's orders give alone: cancelling the drafts leaves that
@@ -209,33 +220,37 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["methotrexate_on_chart"] = "; ".join(f"{o.label}: {described[id(o)]}{chart.note(o)}"
                                                for o in chart.scheduled) or None
     facts.update(chart.facts())
-    facts["weekly_mg"] = round(total, 2) if drafted else None
+    facts["weekly_mg"] = round(total, 2) if weighed and judged else None
     facts["less_often_than_weekly"] = "; ".join(
         f"{d.order.label} ({d.describe()}): {mg(d.dose_day_mg or 0.0)} at once, judged as a week's dose"
         for d in judged if not d.once_weekly) or None
     facts["not_given_together"] = "; ".join(apart) or None
     facts["not_once_weekly"] = "; ".join(skipped) or None
     facts["unreadable"] = "; ".join(unread) or None
-    findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for d in drafted) + "."]
+    findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.how_given()}" for d in named_drafts) + "."]
     # every order on the chart going on beside the drafts is named, and stopped by the replacements, by its id
     stop = [(o, described[id(o)]) for o in chart.scheduled]
     if stop:
         findings.append(chart.going_on(stop))
-    # everything given together, a dose not read or more often than weekly too (then no total is said)
-    left_line = [_left_active_line(left_kept, [*doses, *left], context.today, p)] if left else []
-    # the chart's orders only add to a draft: with no draft's dose read, nothing is judged
-    if not drafted or total <= p["warning_above_mg_week"] + EPS:
-        if unread:
-            return NotEvaluable("methotrexate dose could not be read: " + "; ".join(unread), facts)
-        if not drafted:
+    # everything given together, a dose not read or more often than weekly too (said as not counted)
+    left_line = _left_active_line(left_kept, [*doses, *left], drafts, context.today, p) if left else None
+    if not weighed or total <= p["warning_above_mg_week"] + EPS:
+        not_judged = "methotrexate dose could not be read: " + "; ".join(unread) if unread else None
+        # what was read with the orders left active passing a limit is said, whatever could not be read
+        if not_judged and not (left_line and left_line.over):
+            return NotEvaluable(not_judged, facts)
+        if not weighed:
             return Quiet("no methotrexate draft given once a week or less often (more often is R08's)", facts)
         within = (f"{_amount(total, together)}" + (" with the methotrexate on the chart" if adds else "")
                   + " is within the adult range")
-        if left:
+        if left_line:
             return continuing.left_active_warning(
-                left_kept, drafted=f"Methotrexate {_amount(alone, drafted)}",
+                left_kept, drug="Methotrexate",
+                drafted=(f"{'at least ' if unread_drafts else ''}{_amount(alone, drafted)}" if drafted
+                         else dose_basis.DOSE_NOT_READ),
                 on_chart=[f"{mg(d.week_mg)}/week" if d.week_mg is not None else d.how_given() for d in left],
-                findings=[*findings, *left_line], judged=within, facts=facts, about=[d.order for d in drafted])
+                findings=[*findings, left_line.text], judged=within, facts=facts,
+                about=[d.order for d in named_drafts], not_read=not_judged)
         return Quiet(within, facts)
 
     critical = total >= p["critical_from_mg_week"] - EPS
@@ -248,10 +263,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                         "given in full, whatever the weeks between).")
     if apart:
         findings.append(f"Not added up with it, as not given in the same weeks: {', '.join(apart)}.")
-    findings.append(f"That is {amount}{' together' if adds else ''}: " + (
+    findings.append(f"That is {least}{amount}{' together' if adds else ''}: " + (
         f"at or above {p['critical_from_mg_week']:g} mg/week, well beyond the adult maximum of about 25 mg/week."
         if critical else f"above the usual adult maximum of {p['warning_above_mg_week']:g} mg/week."))
-    findings += left_line
+    findings += [left_line.text] if left_line else []
     if prior is None:
         findings.append(f"No methotrexate in the chart in the last {int(p['naive_lookback_days'])} days: this is "
                         f"a new start" + (f", and a first dose above {p['naive_start_above_mg_week']:g} mg/week is "
@@ -259,8 +274,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                           if total > p["naive_start_above_mg_week"] + EPS else "."))
     else:
         findings.append(f"Methotrexate on file: {facts['methotrexate_in_prior_days']}.")
-    delete = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)
-              for d in drafted]
+    delete = [Action("delete", f"Cancel {d.order.label} ({d.how_given()})", resource_id=d.order.reference)
+              for d in named_drafts]
     if adds and chart_alone > p["warning_above_mg_week"] + EPS:
         findings.append(f"The methotrexate on the chart alone gives {mg(chart_alone)}/week, above "
                         f"{p['warning_above_mg_week']:g} mg/week: cancelling the draft would leave that.")
@@ -270,19 +285,19 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         suggestions, advice = continuing.cancel_or_discontinue_advised(
             delete, [*stop, *left_kept], named="the methotrexate on the chart")
     else:  # the replacements stop the chart's orders too: beside them, even 15 mg would add up
-        suggestions, advice = _replacements(record, context, _weekday(drafted[0].order), prior is not None,
+        suggestions, advice = _replacements(record, context, _weekday(named_drafts[0].order), prior is not None,
                                             [*delete, *continuing.discontinue(chart.to_stop(sent, stop))])
-    summary = (f"Methotrexate {amount}" + (" (less often than weekly)" if less_often else "") + beside + ": " + (
+    summary = (f"Methotrexate {least}{amount}" + (" (less often than weekly)" if less_often else "") + beside + ": " + (
         f"at/above the {p['critical_from_mg_week']:g} mg/week danger limit" if critical
         else f"above the adult maximum of {p['warning_above_mg_week']:g} mg/week")
         + ("; new start should be 15 mg" if prior is None else ""))
     return Fired(
         severity="critical" if critical else "warning",
         summary=summary,
-        detail=DETAIL.format(amount=amount + beside, findings=" ".join(findings), advice=advice,
+        detail=DETAIL.format(amount=least + amount + beside, findings=" ".join(findings), advice=advice,
                              unread=("\n\nNot read: " + "; ".join(unread) + ".") if unread else ""),
         facts=facts,
-        about=[d.order for d in drafted],
+        about=[d.order for d in named_drafts],
         suggestions=suggestions,
         selection="at-most-one",
     )

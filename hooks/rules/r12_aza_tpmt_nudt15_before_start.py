@@ -5,7 +5,9 @@ dose (CPIC). Results are read by hooks.definitions.thiopurine; doses by hooks.do
 Azathioprine already on the chart that no draft replaces goes on beside the drafts (hooks.definitions.continuing, as
 R06 and R09 read theirs): its daily dose adds up with theirs. One replaced only by being written again, with no link,
 is still on the chart once the draft is signed: the card says what both would give together and offers to
-discontinue it, a warning of its own when the draft alone is within the limits.
+discontinue it, a warning of its own when the draft alone is within the limits. An order whose dose is not read is not
+counted: what the others give is the least given, enough to fire on above 3 mg/kg/day (said as 'at least'), never
+to pass.
 """
 
 from __future__ import annotations
@@ -73,20 +75,26 @@ def _daily(order: MedicationOrder, weight_kg: float | None,
 
 
 def _daily_total(given: Sequence[MedicationOrder], weight_kg: float | None, bsa_m2: float | None,
-                 today: date) -> tuple[float | None, float | None, str]:
+                 today: date) -> tuple[tuple[float | None, float | None, str], list[tuple[MedicationOrder, str]]]:
     """``_daily`` of the azathioprine orders ``given`` that are given on the same day, on the day that gives the most
     (a morning and an evening order add up; so do the drafts and the chart's orders going on beside them; the steps
-    of a titration written as separate orders do not: :func:`dose_basis.most_on_one_day`)."""
+    of a titration written as separate orders do not: :func:`dose_basis.most_on_one_day`); and the orders whose dose
+    is not read at all, each with why. Those are not counted: the total of the others is the least given, enough to
+    fire on (a dose above 3 mg/kg/day without them is above it with them), never to pass."""
     parts = {id(order): (order, _daily(order, weight_kg, bsa_m2)) for order in given}
-    mgs = [(order, part[0]) for order, part in parts.values()]
-    per_kgs = [(order, part[1]) for order, part in parts.values()]
+    not_read = [(order, how) for order, (mg_day, per_kg_day, how) in parts.values()
+                if mg_day is None and per_kg_day is None]
+    read = [(order, part) for order, part in parts.values() if not any(order is o for o, _ in not_read)] or list(
+        parts.values())
+    mgs = [(order, part[0]) for order, part in read]
+    per_kgs = [(order, part[1]) for order, part in read]
     mg_day = per_kg_day = None
-    together: list[MedicationOrder] = [order for order, _ in parts.values()]
+    together: list[MedicationOrder] = [order for order, _ in read]
     if all(per_kg is not None for _, per_kg in per_kgs):
         per_kg_day, together = dose_basis.most_on_one_day([(o, k) for o, k in per_kgs if k is not None], today)
     if all(mg is not None for _, mg in mgs):
         mg_day, together = dose_basis.most_on_one_day([(o, m) for o, m in mgs if m is not None], today)
-    return mg_day, per_kg_day, " + ".join(parts[id(order)][1][2] for order in together)
+    return (mg_day, per_kg_day, " + ".join(parts[id(order)][1][2] for order in together)), not_read
 
 
 def _range_mg(weight_kg: float, low_fraction: float, high_fraction: float, params: Mapping[str, float]
@@ -124,18 +132,22 @@ TPMT testing does not replace blood counts: check a CBC and liver tests weekly f
 every 1-2 weeks.{notes}"""
 
 
-def _amount(mg_day: float | None, per_kg_day: float | None, how: str) -> str:
-    """'150 mg/day', else '2.5 mg/kg/day', else how the dose was read."""
-    return f"{mg_day:g} mg/day" if mg_day is not None else f"{per_kg_day:.1f} mg/kg/day" if per_kg_day else how
+def _amount(mg_day: float | None, per_kg_day: float | None) -> str:
+    """'150 mg/day', else '2.5 mg/kg/day', else :data:`dose_basis.DOSE_NOT_READ` (the card says why elsewhere)."""
+    return (f"{mg_day:g} mg/day" if mg_day is not None else f"{per_kg_day:.1f} mg/kg/day" if per_kg_day is not None
+            else dose_basis.DOSE_NOT_READ)
 
 
-def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[MedicationOrder], weight_kg: float | None,
-                      bsa_m2: float | None, today: date, params: Mapping[str, float]) -> str:
-    """continuing.left_active_line on the day that gives the most, each of ``given`` (the drafts, the chart's orders
-    going on and those left active) in mg a day, or in mg/kg/day when one has no mg a day (written per kg, no
-    weight); a dose not read gives no total. The limit: above 3 mg/kg/day, when mg/kg/day is known."""
+def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[MedicationOrder],
+                      drafts: Sequence[MedicationOrder], weight_kg: float | None, bsa_m2: float | None, today: date,
+                      params: Mapping[str, float]) -> continuing.LeftActiveLine:
+    """continuing.left_active_line on the day that gives the most, each of ``given`` (the ``drafts``, the chart's
+    orders going on and those left active) in mg a day, or in mg/kg/day when one has no mg a day (written per kg, no
+    weight); a dose not read is not counted (a total only when the others pass the limit). The limit: above
+    3 mg/kg/day, when mg/kg/day is known."""
     daily = [(order, *_daily(order, weight_kg, bsa_m2)[:2]) for order in given]
-    in_mg = all(mg_day is not None for _, mg_day, _ in daily)
+    # in mg when every order read at all is read in mg (one not read is None either way)
+    in_mg = all(mg_day is not None for _, mg_day, per_kg_day in daily if (mg_day, per_kg_day) != (None, None))
 
     def over(total: float) -> str | None:
         per_kg_day = total if not in_mg else total / weight_kg if weight_kg else None
@@ -144,7 +156,7 @@ def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[Medic
 
     return continuing.left_active_line(
         left, [(order, mg_day if in_mg else per_kg_day) for order, mg_day, per_kg_day in daily], today,
-        named=lambda total, _: _amount(total, None, "") if in_mg else _amount(None, total, ""), over=over)
+        drafts=drafts, named=lambda total, _: _amount(total, None) if in_mg else _amount(None, total), over=over)
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
@@ -174,20 +186,28 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["dosing_weight"] = dosing.describe("kg") if dosing else None
     bsa = weight.dosing_bsa(record, context)
     # what the patient would take: the drafts and the chart's orders going on beside them; and each alone
-    mg_day, per_kg_day, how = _daily_total([*drafts, *chart.scheduled], weight_kg, bsa, context.today)
-    alone = _daily_total(drafts, weight_kg, bsa, context.today)
-    chart_alone = _daily_total(chart.scheduled, weight_kg, bsa, context.today) if chart.scheduled else None
+    # (an order whose dose is not read is not counted: what the others give is the least given, said as such)
+    (mg_day, per_kg_day, how), not_read = _daily_total([*drafts, *chart.scheduled], weight_kg, bsa, context.today)
+    unread = [f"{o.label}{'' if any(o is d for d in drafts) else ' (on the chart)'}: {why}" for o, why in not_read]
+    alone, unread_drafts = _daily_total(drafts, weight_kg, bsa, context.today)
+    chart_alone = _daily_total(chart.scheduled, weight_kg, bsa, context.today)[0] if chart.scheduled else None
     adds = chart_alone is not None
+    # what the drafts alone give, as the card names it: 'at least' beside a draft whose dose is not read
+    drafts_amount = _amount(*alone[:2])
+    drafts_dose = (f"at least {drafts_amount}" if unread_drafts and drafts_amount != dose_basis.DOSE_NOT_READ
+                   else drafts_amount)
+    least = "at least " if unread and (mg_day is not None or per_kg_day is not None) else ""
     stop = [(o, dose_basis.read_dose(o, weight_kg, bsa).how_given()) for o in chart.scheduled]
     facts.update(mg_per_day=round(mg_day, 1) if mg_day is not None else None,
-                 mg_per_kg_day=round(per_kg_day, 2) if per_kg_day is not None else None, dose_basis=how)
+                 mg_per_kg_day=round(per_kg_day, 2) if per_kg_day is not None else None,
+                 dose_basis=how + (f"; not read, not counted: {'; '.join(unread)}" if least else ""))
     facts["azathioprine_on_chart"] = "; ".join(f"{o.label}: {how_given}{chart.note(o)}"
                                                for o, how_given in stop) or None
     facts.update(chart.facts())
     # chart orders a draft rewrites with no link: still active once it is signed, so what all give is said
     left, left_kept = chart.left_active_doses(weight_kg, bsa)
-    left_line = _left_active_line(left_kept, [*drafts, *chart.scheduled, *(d.order for d in left)], weight_kg, bsa,
-                                  context.today, params) if left else None
+    left_line = _left_active_line(left_kept, [*drafts, *chart.scheduled, *(d.order for d in left)], drafts,
+                                  weight_kg, bsa, context.today, params) if left else None
     lookback = record.today - timedelta(days=int(params["new_start_lookback_days"]))
     new_start = not given_since(record, GROUP, since=lookback)
     facts["new_start"] = new_start
@@ -215,17 +235,20 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     beside = " with the order on the chart" if adds else ""
     if not (poor or unclear_low or intermediate or missing or too_high_per_kg):
-        if per_kg_day is None:  # never "within range" for a dose that was not read
-            why = "no current weight" if mg_day is not None else how
-            return NotEvaluable(f"TPMT and NUDT15 normal, but the dose could not be checked against 3 mg/kg/day "
-                                f"({why})", facts)
+        # never "within range" for a dose that was not read
+        why = "; ".join([*(unread if least else []), *(() if per_kg_day is not None else
+                                                       ("no current weight" if mg_day is not None else how,))])
+        not_judged = f"TPMT and NUDT15 normal, but the dose could not be checked against 3 mg/kg/day ({why})"
+        # what was read with the orders left active passing the limit is said, whatever could not be read
+        if why and not (left_line and left_line.over):
+            return NotEvaluable(not_judged, facts)
         within = f"TPMT and NUDT15 normal and the dose{beside} is within 3 mg/kg/day"
         if left_line is not None:
             return continuing.left_active_warning(
-                left_kept, drafted=f"Azathioprine {_amount(*alone)}",
-                on_chart=[_amount(*_daily(d.order, weight_kg, bsa)) for d in left],
-                findings=[f"Ordered: {label}, {_amount(*alone)}.", left_line], judged=within, facts=facts,
-                about=drafts)
+                left_kept, drug="Azathioprine", drafted=drafts_dose,
+                on_chart=[_amount(*_daily(d.order, weight_kg, bsa)[:2]) for d in left],
+                findings=[f"Ordered: {label}, {drafts_dose}.", left_line.text], judged=within, facts=facts,
+                about=drafts, not_read=not_judged if why else None)
         return Quiet(within, facts)
 
     critical = bool(poor or unclear_low)
@@ -262,7 +285,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         notes.append(f"No {' or '.join(missing)} result on file: test it as well.")
     if too_high_per_kg:
         notes.append(f"{'Together with the order on the chart they give' if adds else 'The order gives'} "
-                     f"{per_kg_day:.1f} mg/kg/day, above {params['max_mg_per_kg_day']:g} mg/kg/day.")
+                     f"{least}{per_kg_day:.1f} mg/kg/day, above {params['max_mg_per_kg_day']:g} mg/kg/day.")
         if not critical and not headline.startswith("dose above 3 mg/kg/day"):
             headline += "; dose above 3 mg/kg/day"
     for summary in (tpmt, nudt15):
@@ -271,24 +294,26 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         for item in summary.unreadable:
             notes.append(f"Result not readable: {item}.")
     if new_start and mg_day is not None and mg_day > 2 * params["start_dose_mg"] and not poor:
-        notes.append(f"This is a new start at {mg_day:g} mg/day; the usual start is 25-50 mg/day.")
+        notes.append(f"This is a new start at {least}{mg_day:g} mg/day; the usual start is 25-50 mg/day.")
 
     status_line = "; ".join(f"{s.gene}: {s.basis.describe() if s.basis else 'no result'}" for s in (tpmt, nudt15))
     status_line += "."
-    ordered = f"Ordered: {label}" + (f" ({_amount(*alone)}), with the azathioprine on the chart" if adds else "")
+    ordered = f"Ordered: {label}" + (f" ({drafts_dose}), with the azathioprine on the chart" if adds else "")
     if mg_day is not None:
-        dose_line = f"{ordered}, {mg_day:g} mg/day" + (
+        dose_line = f"{ordered}, {least}{mg_day:g} mg/day" + (
             f" = {per_kg_day:.1f} mg/kg/day at {weight_kg:g} kg." if per_kg_day is not None and weight_kg else
             f" ({per_kg_day:.1f} mg/kg/day)." if per_kg_day is not None else
             f"; mg/kg/day not checked: {no_weight}.")
     elif per_kg_day is not None:
-        dose_line = f"{ordered}, {per_kg_day:.1f} mg/kg/day; mg/day not computed: {no_weight}."
+        dose_line = f"{ordered}, {least}{per_kg_day:.1f} mg/kg/day; mg/day not computed: {no_weight}."
     else:
         dose_line = f"{ordered}; the dose could not be read ({how})."
     if stop:
         dose_line += " " + chart.going_on(stop)
+    if least:
+        dose_line += f" Not read, so not counted: {'; '.join(unread)}."
     if left_line is not None:
-        notes.append(left_line)
+        notes.append(left_line.text)
 
     def too_high(dose: tuple[float | None, float | None, str] | None) -> bool:
         """Above 3 mg/kg/day, or above the reduced starting range of an intermediate metabolizer."""

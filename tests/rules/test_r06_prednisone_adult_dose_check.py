@@ -494,13 +494,91 @@ def test_a_daily_order_whose_text_mentions_a_weekday_goes_on_to_its_end(kb, toda
     assert _explain(kb, today, chart)["facts"]["on_chart_ending_first"] is None
 
 
-def test_a_chart_order_whose_dose_is_not_read_leaves_the_left_active_total_unsaid(kb, today):
-    """60 mg daily rewritten as 90 mg daily with no link, beside an order of 5 mg tablets twice a day 'as directed'
-    (its dose not read). The line said '150 mg/day together', leaving that order out: what all give together is not
-    known, so it says no total, as for a draft or an order left active whose dose is not read."""
-    chart = _sixty_on_the_chart(today).medication(PREDNISONE_5, None, None, frequency=2, start=-5, route=ROUTE_ORAL,
-                                                  text="as directed by the clinic", resource_id="pred-sig")
-    card = _card(kb, today, chart.draft(PREDNISONE_20, 90, "mg", route=ROUTE_ORAL))
+def _with_an_order_not_read(chart):
+    """Beside the chart's other orders, 5 mg tablets twice a day 'as directed' (its dose not read)."""
+    return chart.medication(PREDNISONE_5, None, None, frequency=2, start=-5, route=ROUTE_ORAL,
+                            text="as directed by the clinic", resource_id="pred-sig")
+
+
+def test_an_order_not_read_beside_a_left_active_total_over_the_limits_leaves_it_at_least(kb, today):
+    """60 mg daily rewritten as 90 mg daily with no link, beside an order whose dose is not read. The line once said
+    '150 mg/day together', leaving that order out, then no total at all, which dropped the limit 150 mg already
+    passes: it says 'at least', the limits and the order not counted. The draft's own total is 'at least' too."""
+    card = _card(kb, today, _with_an_order_not_read(_sixty_on_the_chart(today)).draft(PREDNISONE_20, 90, "mg",
+                                                                                       route=ROUTE_ORAL))
+    assert card["summary"].startswith("Prednisone at least 90 mg/day (1.3 mg/kg) exceeds the adult limit")
+    assert "Together they give at least 90 mg/day, above 80 mg/day." in card["detail"]
     assert ("60 mg once a day (on the chart, still active) is read as replaced by this draft, which does not link to "
-            "it: discontinue it when signing, or both would be given.\n") in card["detail"]
+            "it: discontinue it when signing, or both would be given (at least 150 mg/day together, above 80 mg/day; "
+            "2.14 mg/kg/day, above 1.1 mg/kg/day; the prednisone 5 MG Oral Tablet order on the chart could not be "
+            "counted).") in card["detail"]
     assert "Not read: prednisone 5 MG Oral Tablet (on the chart): free-text sig 'as directed" in card["detail"]
+
+
+def test_an_order_not_read_leaves_no_left_active_total_when_the_rest_passes_no_limit(kb, today):
+    """20 mg daily rewritten as 30 mg with no link, beside an order whose dose is not read: 50 mg/day passes no
+    limit, and a total leaving that order out would say less than is given, so none is said, and the check is not
+    evaluated (as before)."""
+    chart = _with_an_order_not_read(_chart(today, 70).medication(PREDNISONE_20, 20, "mg", start=-10,
+                                                                  route=ROUTE_ORAL, resource_id="pred-20"))
+    entry = _explain(kb, today, chart.draft(PREDNISONE_20, 30, "mg", route=ROUTE_ORAL))
+    assert entry["status"] == "not-evaluable" and entry["reason"].startswith("dose could not be read: prednisone 5 MG")
+
+
+def test_a_left_active_total_over_the_limits_is_said_though_another_dose_is_not_read(kb, today):
+    """60 mg daily rewritten as 40 mg daily with no link (100 mg/day unless it is discontinued), beside an order whose
+    dose is not read. Without that order it is the left-active warning; with it the rule gave up (not evaluable, no
+    card) though what it read already passes 80 mg/day. The warning now fires, says the draft's check is not
+    complete, and names what it could not read."""
+    chart = _with_an_order_not_read(_sixty_on_the_chart(today)).draft(PREDNISONE_20, 40, "mg", route=ROUTE_ORAL)
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "warning"
+    assert card["summary"] == "Prednisone 40 mg/day draft: the 60 mg/day order on the chart is still active"
+    assert ("both would be given (at least 100 mg/day together, above 80 mg/day; 1.43 mg/kg/day, above "
+            "1.1 mg/kg/day; the prednisone 5 MG Oral Tablet order on the chart could not be counted).") \
+        in card["detail"]
+    assert "alone: no dose it could read is above the limits, but not every dose could be read." in card["detail"]
+    assert ("Not checked: dose could not be read: prednisone 5 MG Oral Tablet (on the chart): free-text sig 'as "
+            "directed by the clinic' could not be read safely.") in card["detail"]
+    [stop] = card["suggestions"]
+    assert deleted(stop) == ["MedicationRequest/pred-60"]
+
+
+def test_a_draft_not_read_beside_a_chart_order_over_the_limits_is_judged_at_least_that(kb, today):
+    """100 mg daily on the chart goes on beside a draft 'as directed' with no timing (its dose and schedule not
+    read). The rule judged nothing without the draft's dose (not evaluable); but the patient gets at least the
+    100 mg/day already passing 80 mg/day, as with any draft beside it: a warning, 'at least', with the draft named
+    as not read."""
+    chart = _chart(today, 70).medication(PREDNISONE_20, 100, "mg", start=-10, route=ROUTE_ORAL, resource_id="pred-100")
+    resource = chart.medication_request(PREDNISONE_5, None, None, start=0, status="draft", intent="proposal",
+                                        route=ROUTE_ORAL, text="as directed by the clinic")
+    del resource["dosageInstruction"][0]["timing"]
+    card = _card(kb, today, chart.draft_resource(resource))
+    assert card["indicator"] == "warning"
+    assert card["summary"].startswith("Prednisone at least 100 mg/day (1.4 mg/kg) with the order on the chart exceeds")
+    assert "Ordered: prednisone 5 MG Oral Tablet, dose not read." in card["detail"]
+    assert "The order on the chart alone gives 100 mg/day, above the limits" in card["detail"]
+    assert "Not read: prednisone 5 MG Oral Tablet: free-text sig 'as directed by the clinic'" in card["detail"]
+
+
+def test_an_order_left_active_whose_dose_is_not_read_is_named_so_in_the_summary(kb, today):
+    """Prednisone 'as directed' daily on the chart (no dose), rewritten as 40 mg daily with no link: the summary
+    read "the dose not given order on the chart is still active"; it is the order on the chart, its dose not read,
+    as R07 and R09 say it."""
+    chart = _chart(today, 70).medication(PREDNISONE_20, None, None, start=-10, route=ROUTE_ORAL, text="as directed",
+                                         resource_id="pred-sig")
+    card = _card(kb, today, chart.draft(PREDNISONE_20, 40, "mg", route=ROUTE_ORAL))
+    assert card["indicator"] == "warning"
+    assert card["summary"] == "Prednisone 40 mg/day draft: the order on the chart (dose not read) is still active"
+    assert ("Prednisone 20 MG Oral Tablet, dose not read (on the chart, still active) is read as replaced by this "
+            "draft") in card["detail"]
+
+
+@pytest.mark.parametrize("sig", ["60 mg daily; check glucose twice daily",
+                                 "60 mg/day in two divided doses (30 mg twice daily)"])
+def test_a_frequency_word_in_the_sig_does_not_multiply_the_structured_daily_dose(kb, today, sig):
+    """Review of a reading taken back: 60 mg with a structured timing of once a day, its sig naming 'twice daily'
+    for a glucose check or for the halves of a divided dose, was read as 120 mg/day (above 80 mg/day). The structured
+    dose and timing are what is given: 60 mg/day, within the limits."""
+    entry = _explain(kb, today, _chart(today, 70).draft(PREDNISONE_20, 60, "mg", route=ROUTE_ORAL, text=sig))
+    assert entry["status"] == "not-fired" and entry["facts"]["total_mg_day"] == 60

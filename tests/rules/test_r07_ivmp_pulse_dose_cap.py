@@ -485,18 +485,81 @@ def test_a_chart_pulse_whose_dose_is_not_read_leaves_the_days_unchecked(kb, toda
     assert "(on the chart, given until 2026-11-20): dose not read, so its days could not be counted" in entry["reason"]
 
 
-def test_a_chart_order_whose_dose_is_not_read_leaves_the_left_active_total_unsaid(kb, today):
-    """The chart's 1 g pulse rewritten as 1,200 mg daily with no link, beside a twice-daily order 'per protocol' (its
-    dose not read). The line said '2,200 mg/day together', leaving that order out: what all give together is not
-    known, so it says no total."""
-    chart = pulse_on_the_chart(today).medication(METHYLPRED_1000, None, None, frequency=2, start=-1, route=ROUTE_IV,
-                                                 text="per protocol", resource_id="ivmp-sig")
-    card = _card(kb, today, chart.draft(METHYLPRED_1000, 1200, "mg", route=ROUTE_IV, count=3))
+def _with_an_order_not_read(chart):
+    """Beside the chart's other orders, a twice-daily order 'per protocol' (its dose not read)."""
+    return chart.medication(METHYLPRED_1000, None, None, frequency=2, start=-1, route=ROUTE_IV, text="per protocol",
+                            resource_id="ivmp-sig")
+
+
+def test_an_order_not_read_beside_a_left_active_total_over_the_cap_leaves_it_at_least(kb, today):
+    """The chart's 1 g pulse rewritten as 1,200 mg daily with no link, beside an order whose dose is not read. The
+    line once said '2,200 mg/day together', leaving that order out, then no total at all, which dropped the 1 g cap
+    2,200 mg already passes: it says 'at least', the cap and the order not counted."""
+    card = _card(kb, today, _with_an_order_not_read(pulse_on_the_chart(today)).draft(METHYLPRED_1000, 1200, "mg",
+                                                                                      route=ROUTE_IV, count=3))
     assert card["indicator"] == "critical"
     assert ("1000 mg once a day (on the chart, still active) is read as replaced by this draft, which does not link "
-            "to it: discontinue it when signing, or both would be given.\n") in card["detail"]
+            "to it: discontinue it when signing, or both would be given (at least 2,200 mg/day together, above "
+            "1,000 mg/day; the methylprednisolone 1000 MG Injection order on the chart could not be counted).") \
+        in card["detail"]
     assert "Not read: methylprednisolone 1000 MG Injection (on the chart): free-text sig 'per protocol'" \
         in card["detail"]
+
+
+def test_a_left_active_total_over_the_cap_is_said_though_another_dose_is_not_read(kb, today):
+    """The chart's 1 g pulse rewritten as 1 g daily x3 with no link (2 g a day unless it is discontinued), beside an
+    order whose dose is not read. Without that order it is the left-active warning; with it the rule gave up (not
+    evaluable, no card) though what it read already passes 1 g a day. The warning now fires and names what it could
+    not read."""
+    chart = _with_an_order_not_read(pulse_on_the_chart(today)).draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV,
+                                                                     count=3)
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "warning"
+    assert card["summary"] == ("Methylprednisolone 1,000 mg/day draft: the 1,000 mg/day order on the chart is still "
+                               "active")
+    assert ("both would be given (at least 2,000 mg/day together, above 1,000 mg/day; the methylprednisolone 1000 MG "
+            "Injection order on the chart could not be counted).") in card["detail"]
+    assert ("Not checked: methylprednisolone 1000 MG Injection (on the chart): free-text sig 'per protocol' could "
+            "not be read safely.") in card["detail"]
+    [stop] = card["suggestions"]
+    assert deleted(stop) == ["MedicationRequest/ivmp-active"]
+
+
+def test_a_left_active_order_with_a_dose_problem_is_not_read(kb, today):
+    """Review: R07 read an order left active by its mg a day even when its dose had a problem (R06 and R09 read it
+    as not read). '30 mg/kg/day' once weekly contradicts itself (dose_basis never reads it as a dose given each
+    time); R07 read it as 2,100 mg on its day and said 2,600 mg/day with a 500 mg weekly draft. It is now an order
+    whose dose is not read, as in R06 and R09: no total, and the summary says so."""
+    chart = _chart(today).medication(METHYLPRED_1000, 30, "mg/kg/d", start=-10, route=ROUTE_IV, period=1,
+                                     period_unit="wk", resource_id="mp-kg")
+    card = _card(kb, today, chart.draft(METHYLPRED_1000, 500, "mg", route=ROUTE_IV, period=1, period_unit="wk",
+                                        count=3))
+    assert card["indicator"] == "warning"
+    assert card["summary"] == ("Methylprednisolone 500 mg/day draft: the order on the chart (dose not read) is still "
+                               "active")
+    assert ("Methylprednisolone 1000 MG Injection, dose not read (on the chart, still active) is read as replaced by "
+            "this draft, which does not link to it: discontinue it when signing, or both would be given.\n") \
+        in card["detail"]
+    assert "2,100" not in card["detail"] and "2,600" not in card["detail"]
+
+
+def test_a_draft_not_read_beside_a_chart_pulse_over_the_cap_is_judged_at_least_that(kb, today):
+    """1,200 mg IV daily on the chart goes on beside a draft 'pulse per protocol' with no timing (its dose and
+    schedule not read). With no second dose read nothing was added up (not evaluable); the patient gets at least the
+    1,200 mg a day already over the 1 g cap, as with any draft beside it: critical, 'at least', the draft named as
+    not read."""
+    chart = _chart(today).medication(METHYLPRED_1000, 1200, "mg", start=-1, count=3, route=ROUTE_IV,
+                                     resource_id="ivmp-1200")
+    resource = chart.medication_request(METHYLPRED_1000, None, None, start=0, status="draft", intent="proposal",
+                                        route=ROUTE_IV, text="pulse per protocol")
+    del resource["dosageInstruction"][0]["timing"]
+    card = _card(kb, today, chart.draft_resource(resource))
+    assert card["indicator"] == "critical"
+    assert card["summary"] == ("IV methylprednisolone: at least 1,200 mg/day with the order on the chart, above the "
+                               "1,000 mg/day maximum")
+    assert ("Together with the order on the chart, the draft gives at least 1,200 mg on a day they are all given (not "
+            "counting what could not be read), above 1,000 mg/day.") in card["detail"]
+    assert "Not read: methylprednisolone 1000 MG Injection: free-text sig 'pulse per protocol'" in card["detail"]
 
 
 def test_an_order_with_no_frequency_makes_the_left_active_total_a_minimum(kb, today):

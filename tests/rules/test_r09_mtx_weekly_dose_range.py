@@ -393,8 +393,7 @@ def test_the_replacement_for_a_draft_over_the_range_also_stops_the_chart_order(k
 
 
 def test_a_chart_order_whose_dose_cannot_be_read_makes_the_total_unknown(kb, today):
-    """The weekly total is not known: not evaluable (it said the 25 mg draft was within the range). The chart's
-    order alone is never judged: its draft must be read first."""
+    """The weekly total is not known: not evaluable (it said the 25 mg draft was within the range)."""
     chart = _chart(today)
     resource = chart.medication_request(METHOTREXATE_2_5, None, None, start=-100, text="methotrexate as directed")
     del resource["dosageInstruction"][0]["timing"]
@@ -402,11 +401,25 @@ def test_a_chart_order_whose_dose_cannot_be_read_makes_the_total_unknown(kb, tod
     chart.draft(MTX_INJECTABLE, 25, "mg", period=1, period_unit="wk", day_of_week=["mon"], route=ROUTE_SC)
     entry = _explain(kb, today, chart)
     assert entry["status"] == "not-evaluable" and "methotrexate 2.5 MG Oral Tablet (on the chart)" in entry["reason"]
+
+
+def test_a_draft_not_read_beside_a_chart_order_over_the_range_is_judged_at_least_that(kb, today):
+    """30 mg weekly on the chart goes on beside a draft 'as directed' (its dose not read). The rule judged nothing
+    without the draft's dose (not evaluable); but the patient gets at least the 30 mg a week already above 25 mg, as
+    with any draft beside it: a warning, 'at least', the draft named and cancelled by the replacement."""
     chart = _on_chart(today, dose=30)
     chart.draft_resource(chart.medication_request(MTX_SC, None, None, start=0, text="as directed", status="draft",
-                                                  intent="proposal"))
-    entry = _explain(kb, today, chart)
-    assert entry["status"] == "not-evaluable" and entry["facts"]["weekly_mg"] is None
+                                                  intent="proposal", resource_id="draft-sig"))
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "warning"
+    assert card["summary"].startswith("Methotrexate at least 30 mg/week with the order on the chart: above the adult "
+                                      "maximum of 25 mg/week")
+    assert "Ordered: methotrexate 25 MG/ML Prefilled Syringe, dose not read." in card["detail"]
+    assert "That is at least 30 mg/week together: above the usual adult maximum" in card["detail"]
+    assert "Not read: methotrexate 25 MG/ML Prefilled Syringe: free-text sig 'as directed'" in card["detail"]
+    assert all(deleted(s)[:2] == ["MedicationRequest/draft-sig", "MedicationRequest/mtx-chart"]
+               for s in card["suggestions"])
+    assert _explain(kb, today, chart)["facts"]["weekly_mg"] == 30
 
 
 @pytest.mark.parametrize("stop", [{"status": "stopped"}, {"status": "cancelled"}, {"dose": 0}])
@@ -502,10 +515,12 @@ def test_weekly_on_two_named_days_is_no_plain_weekly_dose(kb, today):
 
 
 @pytest.mark.parametrize("beside", ["a dose not read", "given daily"])
-def test_a_chart_order_not_counted_in_the_week_leaves_the_left_active_total_unsaid(kb, today, beside):
+def test_a_chart_order_not_counted_in_the_week_leaves_the_left_active_total_at_least(kb, today, beside):
     """20 mg weekly rewritten as 30 mg weekly with no link, beside a Thursday order 'as directed' (its dose not read)
-    or daily methotrexate (R08's hard stop, no weekly dose). The line said '50 mg/week together', leaving that order
-    out: what all give in a week is not known, so it says no total."""
+    or daily methotrexate (R08's hard stop, no weekly dose). The line once said '50 mg/week together', leaving that
+    order out, then no total at all, which dropped the danger limit 50 mg already passes (the brief's example): it
+    says 'at least' 50 mg, the limits and the order not counted. The draft's own total is 'at least' when a dose
+    beside it is not read."""
     chart = _on_chart(today)
     if beside == "a dose not read":
         chart.medication(METHOTREXATE_2_5, None, None, start=-20, period=1, period_unit="wk", day_of_week=["thu"],
@@ -513,6 +528,44 @@ def test_a_chart_order_not_counted_in_the_week_leaves_the_left_active_total_unsa
     else:
         chart.medication(METHOTREXATE_2_5, 2.5, "mg", start=-3)
     card = _card(kb, today, chart.draft(METHOTREXATE_2_5, 30, "mg", period=1, period_unit="wk", day_of_week=["mon"]))
-    assert card["summary"].startswith("Methotrexate 30 mg/week: above")
+    least = "at least " if beside == "a dose not read" else ""
+    assert card["summary"].startswith(f"Methotrexate {least}30 mg/week: above")
     assert ("20 mg once weekly (on the chart, still active) is read as replaced by this draft, which does not link to "
-            "it: discontinue it when signing, or both would be given. ") in card["detail"]
+            "it: discontinue it when signing, or both would be given (at least 50 mg/week together, above 25 mg/week, "
+            "at or above the 40 mg/week danger limit; the methotrexate 2.5 MG Oral Tablet order on the chart could "
+            "not be counted). ") in card["detail"]
+
+
+def test_a_left_active_total_over_the_danger_limit_is_said_though_another_dose_is_not_read(kb, today):
+    """20 mg weekly rewritten as 20 mg weekly with no link (40 mg a week unless it is discontinued), beside a
+    Thursday order whose dose is not read. Without that order it is the left-active warning; with it the rule gave up
+    (not evaluable, no card) though what it read already reaches the 40 mg danger limit. The warning now fires and
+    names what it could not read; with what is read within the range, it stays not evaluable."""
+    def chart_with(draft_mg):
+        chart = _on_chart(today).medication(METHOTREXATE_2_5, None, None, start=-20, period=1, period_unit="wk",
+                                            day_of_week=["thu"], text="as directed")
+        return chart.draft(METHOTREXATE_2_5, draft_mg, "mg", period=1, period_unit="wk", day_of_week=["mon"])
+
+    card = _card(kb, today, chart_with(20))
+    assert card["indicator"] == "warning"
+    assert card["summary"] == "Methotrexate 20 mg/week draft: the 20 mg/week order on the chart is still active"
+    assert ("both would be given (at least 40 mg/week together, above 25 mg/week, at or above the 40 mg/week danger "
+            "limit; the methotrexate 2.5 MG Oral Tablet order on the chart could not be counted).") in card["detail"]
+    assert ("Not checked: methotrexate dose could not be read: methotrexate 2.5 MG Oral Tablet (on the chart): "
+            "free-text sig 'as directed' could not be read safely.") in card["detail"]
+    [stop] = card["suggestions"]
+    assert deleted(stop) == ["MedicationRequest/mtx-chart"]
+    entry = _explain(kb, today, chart_with(5))  # 25 mg a week read: within, so no total and not evaluable
+    assert entry["status"] == "not-evaluable" and entry["facts"]["on_chart_left_active"] is not None
+
+
+def test_a_chart_order_whose_sig_names_two_weekdays_still_adds_up_with_the_draft(kb, today):
+    """Review of a reading taken back: SC 20 mg weekly on Monday on the chart, its sig '20 mg SC Mon and Thu', beside
+    an oral 20 mg weekly Monday draft. Reading the sig's weekday list as the chart order's frequency made R09 leave
+    that order out of the weekly total (more often than weekly, R08's) while R08, which checks drafts, said nothing:
+    both quiet. The chart order's structured weekly dose counts: 40 mg a week together, critical."""
+    chart = _on_chart(today, code=MTX_SC, route=ROUTE_SC, text="20 mg SC Mon and Thu")
+    card = _card(kb, today, chart.draft(METHOTREXATE_2_5, 20, "mg", period=1, period_unit="wk", day_of_week=["mon"]))
+    assert card["indicator"] == "critical"
+    assert card["summary"].startswith("Methotrexate 40 mg/week with the order on the chart: at/above the 40 mg/week "
+                                      "danger limit")

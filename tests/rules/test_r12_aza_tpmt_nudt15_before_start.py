@@ -429,3 +429,78 @@ def test_an_order_left_active_is_added_to_the_titration_step_given_with_it(kb, t
     assert ("150 mg once a day (on the chart, still active) is read as replaced by this draft, which does not link to "
             "it: discontinue it when signing, or both would be given (250 mg/day together, 3.6 mg/kg/day, above 3 "
             "mg/kg/day).") in card["detail"]
+
+
+def _with_an_order_not_read(chart):
+    """Beside the chart's other orders, azathioprine 'as directed' with no timing (its dose and schedule not read:
+    it goes on beside the draft, as no draft can be told to write it again)."""
+    resource = chart.medication_request(AZATHIOPRINE_50, None, None, start=-30, text="as directed by the clinic",
+                                        resource_id="aza-sig")
+    del resource["dosageInstruction"][0]["timing"]
+    chart.resources["medications"].append(resource)
+    return chart
+
+
+def test_a_dose_above_3_mg_per_kg_is_said_though_an_order_beside_it_is_not_read(kb, today):
+    """TPMT and NUDT15 normal, 250 mg daily drafted at 70 kg (3.6 mg/kg/day), beside an order whose dose is not
+    read. The total was given up for that order (not evaluable, no card), though the draft alone already passes
+    3 mg/kg/day: the card fires, 'at least', and names the order not counted."""
+    card, entry = _result(kb, today, _with_an_order_not_read(normal_results(patient(today))), mg=250)
+    assert card["indicator"] == "warning"
+    assert card["summary"] == "Azathioprine: dose above 3 mg/kg/day with the order on the chart"
+    assert "with the azathioprine on the chart, at least 250 mg/day = 3.6 mg/kg/day at 70 kg." in card["detail"]
+    assert ("Not read, so not counted: Azathioprine 50 MG Oral Tablet [Imuran] (on the chart): free-text sig 'as "
+            "directed by the clinic' could not be read safely.") in card["detail"]
+    assert "Together with the order on the chart they give at least 3.6 mg/kg/day, above 3 mg/kg/day." \
+        in card["detail"]
+    assert entry["facts"]["mg_per_kg_day"] == pytest.approx(3.57, abs=0.01)
+    # with what is read within 3 mg/kg/day, the dose is not checked: never 'within' with an order left out
+    _, entry = _result(kb, today, _with_an_order_not_read(normal_results(patient(today))), mg=100)
+    assert entry["status"] == "not-evaluable"
+    assert entry["reason"] == ("TPMT and NUDT15 normal, but the dose could not be checked against 3 mg/kg/day "
+                               "(Azathioprine 50 MG Oral Tablet [Imuran] (on the chart): free-text sig 'as directed by "
+                               "the clinic' could not be read safely)")
+
+
+def test_a_left_active_total_over_3_mg_per_kg_is_said_though_another_dose_is_not_read(kb, today):
+    """150 mg daily rewritten as 100 mg daily with no link (250 mg a day unless it is discontinued), beside an order
+    whose dose is not read: the rule gave up (not evaluable, no card) though what it read passes 3 mg/kg/day. The
+    left-active warning now fires and names what it could not check."""
+    card, _ = _result(kb, today, _with_an_order_not_read(on_150_mg(today)), mg=100)
+    assert card["indicator"] == "warning"
+    assert card["summary"] == "Azathioprine 100 mg/day draft: the 150 mg/day order on the chart is still active"
+    assert ("both would be given (at least 250 mg/day together, 3.6 mg/kg/day, above 3 mg/kg/day; the Azathioprine "
+            "50 MG Oral Tablet [Imuran] order on the chart could not be counted).") in card["detail"]
+    assert "Not checked: TPMT and NUDT15 normal, but the dose could not be checked" in card["detail"]
+    [stop] = card["suggestions"]
+    assert deleted(stop) == ["MedicationRequest/aza-150"]
+
+
+def test_a_draft_not_read_makes_what_the_drafts_give_at_least(kb, today):
+    """150 mg daily on the chart goes on beside 50 mg twice a day drafted and a second draft 'as directed' with no
+    timing (its dose not read). The card said 'Ordered: A + B (100 mg/day), with the azathioprine on the chart', as if
+    100 mg were all the drafts give: it is the least they give, and the draft not read is named as the draft."""
+    chart = on_150_mg(today).draft(AZATHIOPRINE_50, 50, "mg", frequency=2, resource_id="aza-draft")
+    resource = chart.medication_request(AZATHIOPRINE_50, None, None, start=0, status="draft", intent="proposal",
+                                        text="as directed by the clinic", resource_id="aza-sig")
+    del resource["dosageInstruction"][0]["timing"]
+    card = fired(run(kb, chart.draft_resource(resource).request("order-sign"), today))[RULE]
+    assert card["summary"] == "Azathioprine: dose above 3 mg/kg/day with the order on the chart"
+    assert ("Ordered: Azathioprine 50 MG Oral Tablet [Imuran] + Azathioprine 50 MG Oral Tablet [Imuran] (at least "
+            "100 mg/day), with the azathioprine on the chart, at least 250 mg/day = 3.6 mg/kg/day at 70 kg.") \
+        in card["detail"]
+    assert ("Not read, so not counted: Azathioprine 50 MG Oral Tablet [Imuran]: free-text sig 'as directed by the "
+            "clinic' could not be read safely.") in card["detail"]
+
+
+def test_an_order_left_active_whose_dose_is_not_read_is_named_so_in_the_summary(kb, today):
+    """Azathioprine 'as directed' daily on the chart, rewritten as 100 mg daily with no link: the summary named the
+    chart order by why its dose was not read ("the free-text sig '...' could not be read safely order on the
+    chart"); it is the order on the chart, its dose not read."""
+    chart = normal_results(patient(today)).medication(AZATHIOPRINE_50, None, None, start=-30, text="as directed",
+                                                      resource_id="aza-sig")
+    card, _ = _result(kb, today, chart, mg=100)
+    assert card["indicator"] == "warning"
+    assert card["summary"] == ("Azathioprine 100 mg/day draft: the order on the chart (dose not read) is still "
+                               "active")
+    assert "Ordered: Azathioprine 50 MG Oral Tablet [Imuran], 100 mg/day." in card["detail"]
