@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from hooks.record import Concept, Dosage, MedicationOrder, Quantity, Timing
@@ -110,10 +110,21 @@ def interval_days(timing: Timing) -> float | None:
     return None if not per_day else 1 / per_day
 
 
-def _from_name(medication: Concept, pattern: re.Pattern[str], ingredient: str | None) -> Iterator[tuple[str, ...]]:
-    """The one figure ``pattern`` finds in each clinical-drug name (display, then text); of a combination's
-    several, the one for ``ingredient``. A name with no single answer is passed over."""
-    for name in filter(None, (*(c.display for c in medication.codings), medication.text)):
+def _names_sent(medication: Concept) -> tuple[str | None, ...]:
+    return (*(c.display for c in medication.codings), medication.text)
+
+
+def _names_of_codes(medication: Concept) -> tuple[str | None, ...]:
+    """The clinical-drug names the value sets give the concept's codes ('methotrexate 2.5 MG Oral Tablet' for RxNorm
+    105585): the name of a code sent without one. None for a concept recognised by its name only."""
+    return () if medication.matched_by_name else tuple(m.display for m in medication.matches)
+
+
+def _from_name(medication: Concept, pattern: re.Pattern[str], ingredient: str | None,
+               names: Callable[[Concept], tuple[str | None, ...]] = _names_sent) -> Iterator[tuple[str, ...]]:
+    """The one figure ``pattern`` finds in each clinical-drug name (by default the names sent: display, then text);
+    of a combination's several, the one for ``ingredient``. A name with no single answer is passed over."""
+    for name in filter(None, names(medication)):
         found = pattern.findall(name)
         if ingredient is not None:
             found = [f for f in found if ingredient.lower() in f[0].lower()] or (found if len(found) == 1 else [])
@@ -132,15 +143,40 @@ def concentration_mg_per_ml(medication: Concept, ingredient: str | None = None) 
 
 
 def strength_mg(medication: Concept, ingredient: str | None = None) -> float | None:
-    """Strength of one dose form (tablet, vial...) from the clinical-drug name, e.g. '... 5 MG Oral Tablet'.
+    """Strength of one dose form (tablet, vial...) from the clinical-drug name, e.g. '... 5 MG Oral Tablet': the
+    name sent, or, for a code sent with no name that gives one, the name the value sets give that code.
 
-    For combinations ('sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet') ``ingredient`` picks one.
+    None when the names disagree (:func:`strength_disagreement`: a 2.5 mg tablet coded as the 10 mg one): which one
+    is given is not known, and a count of tablets must not be read at either. For combinations
+    ('sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet') ``ingredient`` picks one.
     """
-    for _, amount, unit in _from_name(medication, _STRENGTH, ingredient):
-        value = convert(float(amount), unit, "mg")
-        if value is not None:
-            return value
-    return None
+    sent, coded = _strengths(medication, ingredient)
+    if sent is not None:
+        return sent if not coded or coded == {sent} else None
+    return next(iter(coded)) if len(coded) == 1 else None
+
+
+def strength_disagreement(medication: Concept, ingredient: str | None = None) -> str | None:
+    """Why :func:`strength_mg` reads no strength where names give one: 'its name says 2.5 mg, its RxNorm code
+    10 mg'. None when they agree (or give none)."""
+    sent, coded = _strengths(medication, ingredient)
+    named = " or ".join(f"{mg:g} mg" for mg in sorted(coded))
+    if sent is not None and coded and coded != {sent}:
+        return f"its name says {sent:g} mg, its code {named}"
+    return f"its codes name {named}" if sent is None and len(coded) > 1 else None
+
+
+def _strengths(medication: Concept, ingredient: str | None) -> tuple[float | None, set[float]]:
+    """The strength the names sent give (the first that gives one), and those the names of its codes give."""
+    sent = next((mg for _, amount, unit in _from_name(medication, _STRENGTH, ingredient)
+                 if (mg := _mg(amount, unit)) is not None), None)
+    coded = {mg for _, amount, unit in _from_name(medication, _STRENGTH, ingredient, _names_of_codes)
+             if (mg := _mg(amount, unit)) is not None}
+    return sent, coded
+
+
+def _mg(amount: str, unit: str) -> float | None:
+    return convert(float(amount), unit, "mg")
 
 
 def adds_no_dose(dosage: Dosage) -> bool:

@@ -34,6 +34,7 @@ from hooks.dosing import (
     round_to,
     rounded_dose,
     share_step,
+    strength_disagreement,
     strength_mg,
     unit_key,
 )
@@ -509,3 +510,19 @@ def test_below_one_step_a_dose_goes_to_the_least_amount_the_product_measures():
     dose = rounded_dose(1.73, 2.5, 40, finest=METHOTREXATE_INJECTION.finest_mg)
     assert (dose.mg, dose.how) == (1.75, "below one 2.5 mg step, given to 0.25 mg")
     assert product_for(METHOTREXATE_INJECTION, dose.mg).amount == "0.07 mL of 25 mg/mL injection solution"
+
+
+def test_strength_from_the_value_sets_name_of_a_code_sent_with_no_name():
+    coded = CodeInfo("methotrexate", "methotrexate", "methotrexate 2.5 MG Oral Tablet")
+    code_only = Concept((Coding("http://www.nlm.nih.gov/research/umls/rxnorm", "105585", None),), None, (coded,))
+    assert strength_mg(code_only) == 2.5
+    named_alike = Concept((Coding("http://www.nlm.nih.gov/research/umls/rxnorm", "105585", "MTX 2.5 mg tab"),), None,
+                          (coded,))
+    assert strength_mg(named_alike) == 2.5
+    named_otherwise = Concept((Coding("http://www.nlm.nih.gov/research/umls/rxnorm", "105585", "MTX 10 mg tab"),),
+                              None, (coded,))
+    assert strength_mg(named_otherwise) is None  # 2.5 or 10 mg: neither is read
+    by_name = Concept((), "methotrexate", (coded,), matched_by_name=True)
+    assert strength_mg(by_name) is None  # a name row's display says nothing of what was sent
+    assert strength_disagreement(named_otherwise) == "its name says 10 mg, its code 2.5 mg"
+    assert strength_disagreement(named_alike) is None and strength_disagreement(code_only) is None

@@ -543,8 +543,10 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
             first = (use.dose, per_day, amount.mg if amount else None, from_text,
                      dosing.dose_days_per_day(use.timing))
             if use.dose is not None and amount is None and not (written_per_kg(use) or written_per_m2(use)):
+                disagreement = dosing.strength_disagreement(order.medication)
                 return DraftDose(order, use.dose, per_day, None, None, from_text,
-                                 problem=f"dose unit '{use.dose.unit}' could not be converted to mg")
+                                 problem=f"dose unit '{use.dose.unit}' could not be converted to mg"
+                                 + (f" ({disagreement})" if disagreement else ""))
         if amount is None or per_day is None:
             unreadable = True
         else:

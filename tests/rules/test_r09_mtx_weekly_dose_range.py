@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, ROUTE_SC, Chart
+from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, ROUTE_SC, RXNORM, Chart
 from fhir_fixtures.r09_mtx_weekly_dose_range import METHOTREXATE_10, MTX_INJECTABLE, tablets_plus_injection
 from tests.conftest import deleted, explained, fired, run
 
@@ -569,3 +569,19 @@ def test_a_chart_order_whose_sig_names_two_weekdays_still_adds_up_with_the_draft
     assert card["indicator"] == "critical"
     assert card["summary"].startswith("Methotrexate 40 mg/week with the order on the chart: at/above the 40 mg/week "
                                       "danger limit")
+
+
+def test_a_tablet_count_coded_with_no_name_uses_the_strength_of_its_rxnorm_code(kb, today):
+    # RxNorm 105585 is methotrexate 2.5 MG Oral Tablet in the value sets: 16 tablets are 40 mg
+    card = _card(kb, today, _weekly(_chart(today), 16, "{tbl}", code=(RXNORM, "105585", None)))
+    assert card["indicator"] == "critical" and "40 mg/week" in card["summary"]
+
+
+def test_a_tablet_named_with_another_strength_than_its_code_is_not_counted_at_either(kb, today):
+    # RxNorm 105586 is the 10 mg tablet: 4 tablets are 10 mg or 40 mg, and which is not known
+    chart = _weekly(_chart(today), 4, "{tbl}", code=(RXNORM, "105586", "methotrexate 2.5 MG Oral Tablet"))
+    result = run(kb, chart.request("order-sign"), today)
+    assert RULE not in fired(result)
+    entry = explained(result, RULE)
+    assert entry["status"] == "not-evaluable"
+    assert "could not be converted to mg (its name says 2.5 mg, its code 10 mg)" in entry["reason"]
