@@ -157,7 +157,12 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
     if snoozed is not None:
         _hold_snoozed(result, snoozed)
     for notes in DATA_QUALITY_NOTES:
-        result.warnings.extend(notes(record, hook_context))
+        try:
+            result.warnings.extend(notes(record, hook_context))
+        except Exception:  # a defect in a note must not take the cards (or the other notes) down, as for a rule
+            log.exception("data-quality note %s.%s failed", notes.__module__, notes.__qualname__)
+            result.warnings.append(f"The data-quality notes of {notes.__module__.rpartition('.')[2]} could not be "
+                                   "made (internal error logged).")
     result.warnings.extend(held_notes)
     result.cards.sort(key=lambda c: -SEVERITY_ORDER[c["indicator"]])
     return result

@@ -137,3 +137,92 @@ def test_a_frax_that_may_be_either_a_ratio_or_a_percent_is_not_read(today, name,
     found = _protection(Chart(today).lab(name, value, unit))
     assert found.risk_findings == []
     assert found.frax_unreadable == [f"{name} ({today - timedelta(days=5)}): {why}"]
+
+
+
+def _frax_pair(today, major, hip, hip_day=-5):
+    """The bone protection of a chart with FRAX major (value, unit[, comparator]) on day -5 and hip on ``hip_day``."""
+    chart = Chart(today).lab(MAJOR_FRAX, major[0], major[1], comparator=major[2] if len(major) > 2 else None)
+    return _protection(chart.lab(HIP_FRAX, hip[0], hip[1], day=hip_day, comparator=hip[2] if len(hip) > 2 else None))
+
+
+MAJOR_12, HIP_3 = "FRAX 10-year major osteoporotic fracture risk 12%", "FRAX 10-year hip fracture risk 3%"
+
+
+@pytest.mark.parametrize(("major", "hip", "findings", "how"), [
+    # the hip 0.5 as a ratio (50%) would be above the major 12%, which holds every hip fracture: it is 0.5%
+    ((12, None), (0.5, None), [MAJOR_12], None),
+    ((12, "%"), (0.5, None), [MAJOR_12], None),
+    ((0.12, "1"), (0.5, None), [MAJOR_12], None),
+    ((8, None), (0.9, None), [], None),  # 0.9% (90% is above 8%): below both cut-offs
+    ((10, None, "<"), (0.5, None), [], None),  # below 10%: the hip is still at most 10%
+    # the mirror: the major 0.15 as a percent (0.15%) would be below the hip 3%: it is 15%
+    ((0.15, None), (3, None), ["FRAX 10-year major osteoporotic fracture risk 15%", HIP_3],
+     "0.15 with no unit, read as a ratio: the hip fracture FRAX of the same day is 3%"),
+    ((0.15, None), (0.03, "1"), ["FRAX 10-year major osteoporotic fracture risk 15%", HIP_3],
+     "0.15 with no unit, read as a ratio: the hip fracture FRAX of the same day is 3%"),
+    ((0.15, None), (3, None, ">"), ["FRAX 10-year major osteoporotic fracture risk 15%",
+                                    "FRAX 10-year hip fracture risk >3%"],
+     "0.15 with no unit, read as a ratio: the hip fracture FRAX of the same day is >3%"),
+])
+def test_a_frax_either_a_ratio_or_a_percent_is_read_the_one_way_the_other_kind_of_that_day_allows(today, major, hip,
+                                                                                                 findings, how):
+    """Review of 6eaa09b: a hip FRAX of 0.5 with no unit beside a major 12% of the same day was named as unread,
+    though as a ratio (50%) it would be above the major osteoporotic fracture risk, which includes hip fractures:
+    only 0.5% is possible. The mirror: a major 0.15 beside a hip 3% can only be 15%, and the finding says why."""
+    found = _frax_pair(today, major, hip)
+    assert found.frax_unreadable == []
+    assert [f.split(" (")[0] for f in found.risk_findings] == findings
+    if how:
+        assert found.risk_findings[0] == f"{findings[0]} ({today - timedelta(days=5)}; {how}), moderate or higher"
+
+
+@pytest.mark.parametrize(("major", "hip", "hip_day", "unread"), [
+    ((12, None), (0.05, None), -5, "hip"),  # 5% or 0.05%: both at most 12%
+    ((12, None), (0.5, None), -30, "hip"),  # another day: another calculation
+    ((12, None, ">"), (0.5, None), -5, "hip"),  # above 12%: the hip may be 50%
+    ((0.15, None), (0.1, None), -5, "both"),  # both either way
+    ((0.15, None), (0.1, "%"), -5, "major"),  # 15% or 0.15%: both at least 0.1%
+    ((0.15, None), (1, "%", "<"), -5, "major"),  # below 1%: the major may be 0.15%
+])
+def test_a_frax_the_other_kind_does_not_settle_stays_unread(today, major, hip, hip_day, unread):
+    found = _frax_pair(today, major, hip, hip_day)
+    names = {"major": [MAJOR_FRAX], "hip": [HIP_FRAX], "both": [MAJOR_FRAX, HIP_FRAX]}[unread]
+    assert [u.split(" (")[0] for u in found.frax_unreadable] == names
+
+
+@pytest.mark.parametrize(("name", "value", "comparator", "finding", "why"), [
+    (MAJOR_FRAX, 10, "<", None, None),  # below 10%: below the cut-off, settled
+    (MAJOR_FRAX, 9, "<=", None, None),
+    (MAJOR_FRAX, 25, ">", "FRAX 10-year major osteoporotic fracture risk >25%", None),
+    (MAJOR_FRAX, 10, ">=", "FRAX 10-year major osteoporotic fracture risk >=10%", None),
+    (MAJOR_FRAX, 12, "<", None, "<12 %, a bound that does not tell whether it is at or above 10%"),
+    (MAJOR_FRAX, 10, "<=", None, "<=10 %, a bound that does not tell whether it is at or above 10%"),
+    (HIP_FRAX, 1, "<=", None, None),  # at most 1%: not above it
+    (HIP_FRAX, 1, ">", "FRAX 10-year hip fracture risk >1%", None),
+    (HIP_FRAX, 1, ">=", None, ">=1 %, a bound that does not tell whether it is above 1%"),
+    (HIP_FRAX, 3, "<", None, "<3 %, a bound that does not tell whether it is above 1%"),
+])
+def test_a_frax_bound_counts_only_where_it_settles_the_cut_off(today, name, value, comparator, finding, why):
+    """Review of 6eaa09b: the comparator was ignored, so '<10 %' was read as 10% (moderate risk) and '<12 %' as 12%.
+    A bound settles the cut-off or is named as unread."""
+    found = _protection(Chart(today).lab(name, value, "%", comparator=comparator))
+    assert [f.split(" (")[0] for f in found.risk_findings] == ([finding] if finding else [])
+    assert found.frax_unreadable == ([f"{name} ({today - timedelta(days=5)}): {why}"] if why else [])
+
+
+def _warnings(chart: Chart, kb=KB) -> list[str]:
+    record = build_record(chart.prefetch(), kb.valuesets, chart.today)
+    return bone.warnings(record, HookContext("patient-view", chart.today, thresholds=kb.thresholds,
+                                             valuesets=kb.valuesets))
+
+
+def test_the_warning_reads_the_frax_alone_unless_one_is_unread(today, monkeypatch):
+    """Review of 6eaa09b: bone.warnings, asked on every call, ran the whole of bone_protection (DXA, drugs, calcium)
+    whenever a FRAX was on file, read or not."""
+    def not_asked(*_: object) -> None:
+        raise AssertionError("bone_protection was run")
+
+    monkeypatch.setattr(bone, "bone_protection", not_asked)
+    assert _warnings(Chart(today, age=60).lab(MAJOR_FRAX, 12, "%")) == []
+    assert _warnings(Chart(today, age=60)) == []

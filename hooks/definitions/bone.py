@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from hooks.context import HookContext
 from hooks.definitions.courses import protection_since
 from hooks.definitions.diagnosis import Done
-from hooks.record import Condition, MedicationOrder, Observation, PatientRecord
+from hooks.record import Condition, MedicationOrder, Observation, PatientRecord, exceeds
 from hooks.units import convert
 
 CALCIUM_VITAMIN_D = ("calcium", "vitamin_d")
@@ -33,6 +33,9 @@ FRAX_RATIO_UNITS = frozenset(("1", "{ratio}", "ratio"))
 # Z-score judge the risk): R25's frax_min_age_years defaults to it, and an unread FRAX leaves a drug's need unknown
 # only from this age (:meth:`BoneProtection.drug_need_unread`)
 FRAX_MIN_AGE_YEARS = 40
+# R25's section of the thresholds table: a site's frax_min_age_years there is the age the data-quality note uses too
+# (:func:`frax_min_age_years`; a definition does not import the rule that reads it)
+R25_THRESHOLDS = "giop-bone-protection"
 DRUG_NEED_UNKNOWN = "Whether an osteoporosis drug is needed is not known until it is read."
 
 
@@ -116,9 +119,19 @@ def _condition_text(condition: Condition) -> str:
     return f"{condition.code.label} (since {day})"
 
 
+def _either_way(observation: Observation) -> tuple[float, float] | None:
+    """A value with no unit above 0 and at most 1, which may be a ratio or a percent: (as a ratio, as a percent), both
+    in percent (0.15 is 15 or 0.15); None for any other."""
+    quantity = observation.quantity
+    if quantity is None or (quantity.unit or "").strip() or not 0 < quantity.value <= 1:
+        return None
+    return quantity.value * 100, quantity.value
+
+
 def frax_percent(observation: Observation) -> tuple[float | None, str]:
     """A FRAX result as a percent (FRAX_RATIO_UNITS: a ratio of at most 1 is read as one), or None and why it
-    could not be read, for the card (a unitless 0.5 may be 0.5 % or 50 %: never guessed)."""
+    could not be read, for the card (a unitless 0.5 may be 0.5 % or 50 %: never guessed here, see :func:`frax`).
+    A bound ('<10 %') is read as its value: whether it settles a cut-off is the caller's to say."""
     quantity = observation.quantity
     if quantity is None:
         return None, "no value in % or as a ratio"
@@ -127,12 +140,108 @@ def frax_percent(observation: Observation) -> tuple[float | None, str]:
         return None, f"{quantity}, below zero"
     if unit.lower() in FRAX_RATIO_UNITS:
         return (value * 100, "") if value <= 1 else (None, f"{value:g} in unit {unit!r}, above 1, so not a ratio")
-    if not unit and 0 < value <= 1:  # 0 reads 0 either way
-        return None, f"{value:g} with no unit, either a ratio ({value * 100:g}%) or a percent ({value:g}%)"
+    if (ways := _either_way(observation)) is not None:  # 0 reads 0 either way
+        return None, f"{value:g} with no unit, either a ratio ({ways[0]:g}%) or a percent ({ways[1]:g}%)"
     percent = convert(value, unit or "%", "%")
     if percent is None:
         return None, f"{quantity}, in a unit that is neither % nor a ratio"
     return (percent, "") if percent <= 100 else (None, f"{quantity}, above 100%")
+
+
+@dataclass(frozen=True, slots=True)
+class _FraxRead:
+    """One FRAX result read: as a percent (a bound's value when it has a comparator), or None and why not; and, when
+    only the other kind's result of the same day told a ratio from a percent, how it was read."""
+
+    observation: Observation
+    percent: float | None
+    why: str
+    how: str = ""
+
+
+def _read_beside(major: Observation | None, hip: Observation | None) -> tuple[_FraxRead | None, _FraxRead | None]:
+    """The latest major osteoporotic and hip fracture FRAX (:func:`frax_percent`). One with no unit that may be a ratio
+    or a percent, beside the other kind read on the same day, is read the one way that keeps the hip fracture
+    probability at or below the major one (hip fractures are among the major osteoporotic ones): a hip 0.5 beside a
+    major 12% is 0.5%, not 50%, and a major 0.15 beside a hip 3% is 15%, not 0.15% (:func:`_one_way`)."""
+    major_read = None if major is None else _FraxRead(major, *frax_percent(major))
+    hip_read = None if hip is None else _FraxRead(hip, *frax_percent(hip))
+    if major_read is None or hip_read is None or major_read.observation.when != hip_read.observation.when:
+        return major_read, hip_read
+    if major_read.percent is None and hip_read.percent is not None:
+        major_read = _one_way(major_read, hip_read, is_hip=False)
+    elif hip_read.percent is None and major_read.percent is not None:
+        hip_read = _one_way(hip_read, major_read, is_hip=True)
+    return major_read, hip_read
+
+
+def _one_way(unread: _FraxRead, other: _FraxRead, *, is_hip: bool) -> _FraxRead:
+    """``unread`` (the hip FRAX when ``is_hip``), if a value with no unit that may be a ratio or a percent, read the
+    one way that keeps the hip FRAX at or below the major one, ``other`` being the other kind's read on the same
+    day; as it was when both ways do, or neither, or when ``other`` is a bound that says nothing on that side (a hip
+    '<3 %' sets no floor under the major)."""
+    quantity, ways = unread.observation.quantity, _either_way(unread.observation)
+    bound = other.observation.quantity.comparator if other.observation.quantity else None
+    if (ways is None or quantity is None or quantity.comparator or other.percent is None
+            or bound in ((">", ">=") if is_hip else ("<", "<="))):
+        return unread
+    limit = other.percent
+    fitting = [(way, percent) for way, percent in zip(("a ratio", "a percent"), ways, strict=True)
+               if (percent <= limit if is_hip else percent >= limit)]
+    if len(fitting) != 1:
+        return unread
+    way, percent = fitting[0]
+    other_kind = "major osteoporotic fracture" if is_hip else "hip fracture"
+    return _FraxRead(unread.observation, percent, "", f"{quantity.value:g} with no unit, read as {way}: the "
+                     f"{other_kind} FRAX of the same day is {_percent_text(other)}")
+
+
+def _percent_text(read: _FraxRead) -> str:
+    """'12%', '<10%': the percent as read, with the bound's comparator."""
+    quantity = read.observation.quantity
+    return f"{quantity.comparator if quantity and quantity.comparator else ''}{read.percent:g}%"
+
+
+_MIRRORED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _moderate_or_higher(percent: float, comparator: str | None, cut_off: float, *, at_cut_off: bool) -> bool | None:
+    """Whether a FRAX of ``percent`` (a bound with ``comparator``) is above ``cut_off`` (or at it, ``at_cut_off``);
+    None when a bound does not settle it ('<12 %' against 10 %)."""
+    if not at_cut_off:
+        return exceeds(percent, cut_off, comparator)
+    below = exceeds(-percent, -cut_off, _MIRRORED.get(comparator or ""))  # at or above: not below
+    return None if below is None else not below
+
+
+def frax(record: PatientRecord) -> tuple[list[str], list[str]]:
+    """The latest FRAX of each kind at or above its moderate-risk cut-off (ACR 2022: major osteoporotic >= 10%,
+    hip > 1%), and those that could not be read (:func:`_read_beside`), or are a bound that does not settle the
+    cut-off ('<12 %')."""
+    hip = record.latest("frax_hip")
+    major = next((o for o in reversed(record.observations_in("frax"))
+                  if o.when is not None and not o.in_group("frax_hip")), None)
+    findings: list[str] = []
+    unreadable: list[str] = []
+    for read, cut_off, kind in zip(_read_beside(major, hip), (FRAX_MAJOR_MODERATE, FRAX_HIP_MODERATE),
+                                   ("major osteoporotic fracture", "hip fracture"), strict=True):
+        if read is None:
+            continue
+        observation = read.observation
+        day = observation.when.isoformat() if observation.when else "undated"
+        if read.percent is None:
+            unreadable.append(f"{observation.code.label} ({day}): {read.why}")
+            continue
+        major_kind = kind.startswith("major")  # major at or above its cut-off, hip above it
+        comparator = observation.quantity.comparator if observation.quantity else None
+        found = _moderate_or_higher(read.percent, comparator, cut_off, at_cut_off=major_kind)
+        if found is None:
+            unreadable.append(f"{observation.code.label} ({day}): {observation.quantity}, a bound that does not tell "
+                              f"whether it is {'at or above' if major_kind else 'above'} {cut_off:g}%")
+        elif found:
+            findings.append(f"FRAX 10-year {kind} risk {_percent_text(read)} ({day}"
+                            f"{f'; {read.how}' if read.how else ''}), moderate or higher")
+    return findings, unreadable
 
 
 def fragility(record: PatientRecord) -> list[str]:
@@ -144,27 +253,14 @@ def fragility(record: PatientRecord) -> list[str]:
 def fracture_risk(record: PatientRecord, fragile: list[str]) -> tuple[list[str], list[str]]:
     """Findings that call for an osteoporosis drug (ACR 2022: moderate risk or above), and FRAX results that
     could not be read. Osteoporosis or a fragility fracture on the problem list, a DXA T-score <= -2.5, or a
-    FRAX (latest, per kind) at or above the moderate-risk cut-offs."""
+    FRAX (latest, per kind) at or above the moderate-risk cut-offs (:func:`frax`)."""
     findings = list(fragile)  # the record's fragility(), read once by the caller
     for observation in record.observations_in("dxa_tscore"):
         if observation.quantity is not None and observation.quantity.value <= OSTEOPOROSIS_T_SCORE:
             day = observation.when.isoformat() if observation.when else "undated"
             findings.append(f"{observation.code.label} {observation.quantity.value:g} ({day})")
-    unreadable = []
-    hip = record.latest("frax_hip")
-    major = next((o for o in reversed(record.observations_in("frax"))
-                  if o.when is not None and not o.in_group("frax_hip")), None)
-    for frax, cut_off, kind in ((major, FRAX_MAJOR_MODERATE, "major osteoporotic fracture"),
-                                (hip, FRAX_HIP_MODERATE, "hip fracture")):
-        if frax is None:
-            continue
-        value, why = frax_percent(frax)
-        day = frax.when.isoformat() if frax.when else "undated"
-        if value is None:
-            unreadable.append(f"{frax.code.label} ({day}): {why}")
-        elif (value >= cut_off if kind.startswith("major") else value > cut_off):
-            findings.append(f"FRAX 10-year {kind} risk {value:g}% ({day}), moderate or higher")
-    return findings, unreadable
+    frax_findings, unreadable = frax(record)
+    return findings + frax_findings, unreadable
 
 
 def bone_protection(record: PatientRecord, context: HookContext, *, dxa_window_days: int = DXA_WINDOW_DAYS,
@@ -193,14 +289,20 @@ def bone_protection(record: PatientRecord, context: HookContext, *, dxa_window_d
     )
 
 
+def frax_min_age_years(context: HookContext) -> float:
+    """The age from which FRAX applies: the site's frax_min_age_years for R25 (R25_THRESHOLDS), else FRAX's own
+    FRAX_MIN_AGE_YEARS, the default R25 declares: R25 and the data-quality note read the same age."""
+    return context.thresholds.get(R25_THRESHOLDS, {}).get("frax_min_age_years", FRAX_MIN_AGE_YEARS)
+
+
 def warnings(record: PatientRecord, context: HookContext) -> list[str]:
     """Data-quality notes (contract section 3): the latest FRAX results that could not be read
-    (:meth:`BoneProtection.frax_note`), and, for an adult of FRAX age (FRAX_MIN_AGE_YEARS) with no osteoporosis
-    drug and nothing else calling for one, that a drug's need is then not known. R25, which reads them, runs on
-    patient-view, where a rule that cannot decide is seen only with ?explain: this note is where the clinician
-    sees it."""
-    if not record.observations_in("frax", "frax_hip"):  # most charts: asked on every call, answered at once
+    (:meth:`BoneProtection.frax_note`), and, from the age FRAX applies (:func:`frax_min_age_years`) with no
+    osteoporosis drug and nothing else calling for one, that a drug's need is then not known. R25, which reads them,
+    runs on patient-view, where a rule that cannot decide is seen only with ?explain: this note is where the
+    clinician sees it. Asked on every call: the FRAX alone is read first, and the rest only when one is unread."""
+    if not frax(record)[1]:
         return []
     age = record.age_years
-    note = bone_protection(record, context).frax_note(age is not None and age >= FRAX_MIN_AGE_YEARS)
+    note = bone_protection(record, context).frax_note(age is not None and age >= frax_min_age_years(context))
     return [note] if note else []

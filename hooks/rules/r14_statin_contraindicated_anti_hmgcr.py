@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from hooks.definitions.courses import doses_since
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Quiet, Result, Rule, Suggestion
 from hooks.sources import ENMC_224, MAMMEN_STATIN_REVIEW, SEED_001, SEED_004, TINIAKOU_2020
+from hooks.units import DAYS_PER_UNIT, to_days
 
 RULE = Rule(
     id="statin-contraindicated-anti-hmgcr",
@@ -64,10 +66,13 @@ YOUNG_CHILD = _LipidLowering("paediatric lipid clinic", False, False, (
     f"ezetimibe is licensed from {EZETIMIBE_FROM_AGE_YEARS} years (US label), and the doses in the table "
     "(ezetimibe 10 mg, PCSK9 antibodies) are adult doses; refer to the paediatric lipid clinic."))
 
-# One dose covers its dosing interval: evolocumab and alirocumab every 2 weeks or monthly, inclisiran (an siRNA
-# against PCSK9) every 6 months once established. A dose within it is therapy the patient is taking.
-PCSK9_DOSE_COVERS_DAYS = {"inclisiran": 183}
-PCSK9_ANTIBODY_DOSE_COVERS_DAYS = 31
+# A dose of a PCSK9-directed drug is therapy the patient is still on until the next dose is due and the label's
+# allowance for a late one has passed (a dose given within it keeps the schedule): the longest licensed interval plus
+# that allowance. The antibodies: evolocumab 420 mg monthly (a calendar month is up to 31 days; every 2 weeks and
+# alirocumab every 2 or 4 weeks are shorter), a missed dose given within 7 days (both labels). Inclisiran (an siRNA
+# against PCSK9): every 6 months once established (up to 184 days), a missed dose given within 3 months (up to 92).
+PCSK9_ON_THERAPY_DAYS = {"inclisiran": 184 + 92}
+PCSK9_ANTIBODY_ON_THERAPY_DAYS = 31 + 7
 
 
 def _lipid_lowering(record: PatientRecord, context: HookContext) -> _LipidLowering:
@@ -78,26 +83,41 @@ def _lipid_lowering(record: PatientRecord, context: HookContext) -> _LipidLoweri
     return CHILD if (record.youngest_age_years or 0) >= EZETIMIBE_FROM_AGE_YEARS else YOUNG_CHILD
 
 
-def _possibly_active(order: MedicationOrder, since: date) -> bool:
-    """An order of a status that does not say (:attr:`MedicationOrder.status_unstated`) whose dates do not show its
-    last dose before ``since`` (:func:`continuing.last_written_dose`): it may still be taken, so it is counted (the
-    safe side) and said."""
-    return order.status_unstated and ((last := continuing.last_written_dose(order)) is None or last >= since)
+def _count_read_early_by(order: MedicationOrder, last: date) -> int:
+    """Days ``last``, a last dose read from a count of doses timed in months with no end date, may fall before the
+    calendar one: a month is counted as 30 days (units.DAYS_PER_UNIT), a calendar month has up to 31, so a day for
+    each month counted (12 monthly doses from 2025-11-21 read their last on 2026-10-17, not 2026-10-21). 0 for any
+    other order."""
+    month = DAYS_PER_UNIT["mo"]
+    if order.end is not None or order.start is None or not any(
+            d.timing.count and to_days(1, d.timing.period_unit) == month for d in order.dosages):
+        return 0
+    return math.ceil((last - order.start).days / month)
+
+
+def _still_on(order: MedicationOrder, last: date, today: date) -> bool:
+    """Whether ``order``, last given on ``last``, is therapy the patient is still on today: a daily drug only on its
+    day; a PCSK9-directed drug until its next dose is due and the label's allowance for a late one has passed
+    (PCSK9_ON_THERAPY_DAYS), widened by what a count of months may read early (:func:`_count_read_early_by`)."""
+    if not order.in_group("pcsk9_inhibitor"):
+        return last >= today
+    days = PCSK9_ON_THERAPY_DAYS.get(order.medication.concept_in("pcsk9_inhibitor") or "",
+                                     PCSK9_ANTIBODY_ON_THERAPY_DAYS)
+    return last + timedelta(days=days + _count_read_early_by(order, last)) >= today
+
+
+def _possibly_active(order: MedicationOrder, today: date) -> bool:
+    """An order of a status that does not say (:attr:`MedicationOrder.status_unstated`) whose dates do not show the
+    patient is off it (:func:`continuing.last_written_dose`, :func:`_still_on`): it may still be taken, so it is
+    counted (the safe side) and said."""
+    return order.status_unstated and (
+        (last := continuing.last_written_dose(order)) is None or _still_on(order, last, today))
 
 
 def _active_on_chart(record: PatientRecord) -> list[MedicationOrder]:
     """Statin (or red yeast rice) orders current today, or possibly active (:func:`_possibly_active`)."""
     today = record.today
     return [o for o in record.medications_in(*STATIN_GROUPS) if o.current_on(today) or _possibly_active(o, today)]
-
-
-def _acting_since(order: MedicationOrder, today: date) -> date:
-    """The earliest day a dose of ``order`` may have been given and still act today: a PCSK9-directed drug's dose
-    covers its dosing interval (a dose a week ago still acts), a daily drug's only its day."""
-    if not order.in_group("pcsk9_inhibitor"):
-        return today
-    return today - timedelta(days=PCSK9_DOSE_COVERS_DAYS.get(order.medication.concept_in("pcsk9_inhibitor") or "",
-                                                             PCSK9_ANTIBODY_DOSE_COVERS_DAYS))
 
 
 def _status_said(order: MedicationOrder) -> str:
@@ -124,15 +144,17 @@ def _status_unread_fact(unread: list[MedicationOrder], counted_as: str) -> str |
                      for o in unread) or None
 
 
-def _unread_line(drug: str, unread: list[MedicationOrder], offered: bool) -> str:
-    """The detail's line naming the ``drug`` orders whose status could not be read (possibly taken), if any; with
-    the card's offer of that drug (``offered``), to check before starting another."""
+def _unread_line(drug: str, unread: list[MedicationOrder], would_offer: bool) -> str:
+    """The detail's line naming the ``drug`` orders whose status could not be read (possibly taken), if any, and
+    asking whether the patient is still on it (a daily tablet or a twice-yearly injection alike); where the card
+    would offer that drug at the patient's age were none on the chart (``would_offer``: not ezetimibe under 10, no
+    PCSK9 antibody for a child), to check before starting another."""
     if not unread:
         return ""
     named = "; ".join(f"{o.label} ({_status_said(o)})" for o in unread)
-    before = f" before starting another {drug} order" if offered else ""
+    before = f" before starting another {drug} order" if would_offer else ""
     return (f"\n{'An' if drug[0] in 'aeiou' else 'A'} {drug} order of unknown status is on the chart: {named}. "
-            f"Check whether it is still being taken{before}.")
+            f"Check whether the patient is still on it{before}.")
 
 
 def _why(record: PatientRecord) -> str | None:
@@ -148,14 +170,13 @@ def _why(record: PatientRecord) -> str | None:
 
 def _taking(record: PatientRecord, context: HookContext, group: str
             ) -> tuple[list[MedicationOrder], list[MedicationOrder]]:
-    """Orders of ``group`` still acting today (:func:`_acting_since`) or signed with this call (a second order would
-    be duplicate therapy), and those on the chart whose status does not say, possibly taken
+    """Orders of ``group`` the patient is still on today (:func:`_still_on`) or signed with this call (a second
+    order would be duplicate therapy), and those on the chart whose status does not say, possibly taken
     (:func:`_possibly_active`): neither may be read as none. Not a statin combination, which is stopped with the
     statin."""
     today = record.today
-    unread = [o for o in record.medications_in(group) if _possibly_active(o, _acting_since(o, today))
-              and not o.in_group(*STATIN_GROUPS)]
-    acting = [o for o, last in doses_since(record, group, since=date.min) if last >= _acting_since(o, today)]
+    unread = [o for o in record.medications_in(group) if _possibly_active(o, today) and not o.in_group(*STATIN_GROUPS)]
+    acting = [o for o, last in doses_since(record, group, since=date.min) if _still_on(o, last, today)]
     taken = [o for o in (*acting, *context.drafts_in(group))
              if not o.in_group(*STATIN_GROUPS) and not any(o is u for u in unread)]
     return taken, unread

@@ -236,7 +236,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "missing": ", ".join(missing) or None,
     })
     notes += _drugs_not_counted(protection, facts, "osteoporosis drug" in missing)
-    frax_applies = age >= params["frax_min_age_years"]
+    frax_min_age = params["frax_min_age_years"]
+    frax_applies = age >= frax_min_age
     if not missing:
         if protection.drug_need_unread(frax_applies):  # it may be moderate risk or above
             return NotEvaluable(f"a readable FRAX result ({'; '.join(protection.frax_unreadable)}). "
@@ -255,7 +256,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                       f"{not_before} on counts.")
     present = ("\nIn place: " + "; ".join(protection.present) + ".") if protection.present else ""
     frax = (", plus GC-adjusted FRAX (it underestimates risk at >= 30 mg/day)"
-            if frax_applies else "; FRAX does not apply under 40 (use BMD Z-score)")
+            if frax_applies else f"; FRAX does not apply under {frax_min_age:g} (use BMD Z-score)")
     if frax_note := protection.frax_note(frax_applies):  # said also in the response's data-quality notes
         notes.append(frax_note)
     detail = DETAIL.format(exposure=exposure, missing=", ".join(missing), found=found, present=present,

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from hooks import dosing, orders
 from hooks.context import HookContext
-from hooks.definitions import courses, renal
+from hooks.definitions import continuing, courses, renal
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.treatment_duration import ivig_immunizations
@@ -217,8 +218,8 @@ def _per_day_from_text(dosage: Dosage) -> bool | None:
 def _last_given(order: MedicationOrder, today: date) -> date | None:
     """Last day an IVIG order gave a dose up to today (courses.last_dose_day); for a current one, which that reads
     as given today, the last day of its latest cycle so far (a q4wk order started 10 days ago last gave IVIG then,
-    not today), and none before it begins. A current one with no start has no cycles to count: given up to today,
-    the latest it may have been (:func:`_given_on` says so), so that the interval check sees it."""
+    not today), and none before it begins. A current one with no start has no cycles to count: today, the latest it
+    may have been given (:class:`IvigHistory` keeps it apart, as possibly given), so that the checks see it."""
     if not order.current_on(today) or order.start is None:
         return courses.last_dose_day(order, today)
     if order.start > today:
@@ -233,36 +234,67 @@ def _last_given(order: MedicationOrder, today: date) -> date | None:
     return min(first + timedelta(days=cycle.days - 1), today)
 
 
-IvigHistory = list[tuple[MedicationOrder | Immunization, date]]
+Given = tuple[MedicationOrder | Immunization, date]  # an IVIG given, and the last day it gave
 
 
-def _given_on(source: MedicationOrder | Immunization, day: date) -> str:
-    """The day ``source`` last gave IVIG, for the card: an order with no start date is read up to ``day``, the
-    latest it may have been given (courses.last_dose_day), not known to have been given then, and said so."""
-    return day.isoformat() + (" (no start date: possibly given up to then)"
-                              if isinstance(source, MedicationOrder) and source.start is None else "")
+@dataclass(frozen=True, slots=True)
+class IvigHistory:
+    """The IVIG given before the drafts, each with the last day it gave (:func:`_last_given`). An order with no
+    start date is read up to the latest day it may have given (today for a current one): never known to have been
+    given then, it is kept apart and said as possible, not added up as given."""
+
+    given: tuple[Given, ...] = ()  # dated orders, then Immunizations given by today
+    possibly: tuple[tuple[MedicationOrder, date], ...] = ()  # orders with no start date
+    # chart orders with no start date that a draft re-sends or names as its priorPrescription, each with how: the
+    # order the draft continues, whose own dates are the ones checked, so left out
+    continued: tuple[tuple[MedicationOrder, str], ...] = ()
 
 
-def _ivig_given(record: PatientRecord) -> IvigHistory:
+def _continued(record: PatientRecord, drafts: Sequence[MedicationOrder]) -> tuple[tuple[MedicationOrder, str], ...]:
+    """The chart's current IVIG orders with no start date that a draft re-sends or names as its priorPrescription
+    (continuing.on_chart: replaced, and not left active as one replaced only by the unlinked rewrite test is)."""
+    chart = continuing.on_chart(drafts, continuing.current_orders(record, "ivig"), record.today, "ivig")
+    left_active = [left for left, _ in chart.left_active]
+    return tuple((o, how) for o, how in chart.replaced if o.start is None and not any(
+        left is o or (o.id and left.reference == o.reference) for left in left_active))
+
+
+def _ivig_history(record: PatientRecord, drafts: Sequence[MedicationOrder]) -> IvigHistory:
     """Each IVIG given (a finished or current course, or an Immunization given by today, see
-    ``treatment_duration.ivig_immunizations``) with the last day it gave; orders first."""
-    history: IvigHistory = []
+    ``treatment_duration.ivig_immunizations``) with the last day it gave, an order with no start date as possibly
+    given, and none the drafts continue (:func:`_continued`)."""
     today = record.today
+    continued = _continued(record, drafts)
+    given: list[Given] = []
+    possibly: list[tuple[MedicationOrder, date]] = []
     for order in record.medications_in("ivig"):
-        if (day := _last_given(order, today)) is not None:
-            history.append((order, day))
-    history += [(i, i.when) for i in ivig_immunizations(record) if i.when is not None]  # always dated: for mypy
-    return history
+        if any(order is o for o, _ in continued) or (day := _last_given(order, today)) is None:
+            continue
+        if order.start is None:
+            possibly.append((order, day))
+        else:
+            given.append((order, day))
+    given += [(i, i.when) for i in ivig_immunizations(record) if i.when is not None]  # always dated: for mypy
+    return IvigHistory(tuple(given), tuple(possibly), continued)
 
 
-def _previous_gap(history: IvigHistory, start: date, min_gap: int) -> tuple[int, str] | None:
-    """Days from the last IVIG given to a draft's ``start``, when that last dose belongs to an earlier cycle (at
-    least ``min_gap`` days before), and when it was given (:func:`_given_on`)."""
-    earlier = [(day, source) for source, day in history if (start - day).days >= min_gap]
+def _may_have_been_given(day: date) -> str:
+    """How a card says when an order with no start date last gave IVIG: only the latest it may have."""
+    return f"no start date: may have been given as late as {day.isoformat()}"
+
+
+_Source = TypeVar("_Source", bound=MedicationOrder | Immunization)
+
+
+def _previous_gap(given: Sequence[tuple[_Source, date]], start: date, min_gap: int
+                  ) -> tuple[int, _Source, date] | None:
+    """Days from the last IVIG in ``given`` to a draft's ``start``, when that last dose belongs to an earlier cycle
+    (at least ``min_gap`` days before), what gave it, and the day."""
+    earlier = [(source, day) for source, day in given if (start - day).days >= min_gap]
     if not earlier:
         return None
-    last, source = max(earlier, key=lambda given: given[0])
-    return (start - last).days, _given_on(source, last)
+    source, day = max(earlier, key=lambda source_day: source_day[1])
+    return (start - day).days, source, day
 
 
 @dataclass(slots=True)
@@ -272,6 +304,8 @@ class GivenThisCycle:
     g_per_kg: float = 0.0  # at least this much, from the doses that could be read
     counted: list[str] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)
+    possibly_g_per_kg: float = 0.0  # more, if the orders with no start date (IvigHistory.possibly) gave it
+    possibly: list[str] = field(default_factory=list)
 
 
 def _order_dose(order: MedicationOrder) -> tuple[float | None, bool, CycleDose | None]:
@@ -293,32 +327,42 @@ def _drafted_earlier_in_cycle(drafts: list[MedicationOrder], index: int, today: 
 def _given_this_cycle(history: IvigHistory, start: date, together: list[MedicationOrder], min_gap: int,
                       weight_kg: float | None) -> GivenThisCycle:
     """IVIG in the cycle a draft starting on ``start`` continues: given less than ``min_gap`` days before it
-    (orders, and Immunizations that are not an order's dose charted twice), and ``together``, the drafts signed
-    with it that start earlier in the same cycle."""
-    doses: list[tuple[float | None, bool, str]] = []
+    (dated orders, and Immunizations that are not such an order's dose charted twice), and ``together``, the drafts
+    signed with it that start earlier in the same cycle; apart, the orders with no start date that may have given
+    IVIG then (an Immunization is never taken for their dose: it is known, they are not)."""
+    doses: list[tuple[float | None, bool, str, bool]] = []  # amount, per kg, how, only possibly given
     ordered_days: list[tuple[date, date]] = []
-    for source, day in history:  # orders come before Immunizations
+    for source, day in history.given:  # orders come before Immunizations
         if not 0 <= (start - day).days < min_gap:
             continue
         if isinstance(source, MedicationOrder):
             amount, per_kg, cycle = _order_dose(source)
             ordered_days.append((day - timedelta(days=(cycle.days if cycle else 1) - 1), day))
             doses.append((amount, per_kg, f"{source.label}, {cycle.how if cycle else 'dose unreadable'}, last given "
-                                          f"{_given_on(source, day)}"))
+                                          f"{day.isoformat()}", False))
         elif not any(first <= day <= last for first, last in ordered_days):
             dose = source.dose
             amount, per_kg = _amount(dose) if dose is not None else (None, False)
             doses.append((amount, per_kg, f"{source.vaccine.label} {dose or '(no dose recorded)'} on "
-                                          f"{day.isoformat()}"))
+                                          f"{day.isoformat()}", False))
+    for order, day in history.possibly:
+        if 0 <= (start - day).days < min_gap:
+            amount, per_kg, cycle = _order_dose(order)
+            doses.append((amount, per_kg, f"{order.label}, {cycle.how if cycle else 'dose unreadable'}, "
+                                          f"{_may_have_been_given(day)}", True))
     for draft in together:
         amount, per_kg, cycle = _order_dose(draft)
-        doses.append((amount, per_kg, f"{draft.label} drafted with it, {cycle.how if cycle else 'dose unreadable'}"))
+        doses.append((amount, per_kg, f"{draft.label} drafted with it, {cycle.how if cycle else 'dose unreadable'}",
+                      False))
     given = GivenThisCycle()
-    for amount, per_kg, how in doses:
+    for amount, per_kg, how, possibly in doses:
         if amount is not None and not per_kg:
             amount = amount / weight_kg if weight_kg else None
         if amount is None:
             given.unread.append(how)
+        elif possibly:
+            given.possibly_g_per_kg += amount
+            given.possibly.append(how)
         else:
             given.g_per_kg += amount
             given.counted.append(how)
@@ -374,17 +418,22 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     })
 
     problems: list[str] = []
-    dose_problem = False
+    # the draft's own dose or schedule is wrong, which the corrected order offered fixes (a problem with the IVIG
+    # given before it is not: the same dose would be offered again)
+    own_dose_problem = False
     unchecked: list[str] = []
     days_for_suggestion = 2
     min_gap = int(params["cycle_min_gap_days"])
-    history = _ivig_given(record)  # the same for every draft: walked (and each order's cycle read) once
+    min_interval = params["min_interval_days"]
+    history = _ivig_history(record, drafts)  # the same for every draft: walked (and each order's cycle read) once
+    facts["ivig_continued_by_draft"] = "; ".join(f"{o.label} ({o.reference}): {how}, no start date: left out of "
+                                                 "the IVIG given" for o, how in history.continued) or None
     for index, order in enumerate(drafts):
         cycle = read_order_cycle(order)
         name = order.label
         if cycle is None or cycle.value is None:
             problems.append(f"{name}: the dose could not be read; state it in g/kg or g per cycle.")
-            dose_problem = True
+            own_dose_problem = True
             continue
         if 2 <= cycle.days <= 5:
             days_for_suggestion = cycle.days
@@ -392,18 +441,18 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if cycle.open_ended:
             problems.append(f"{name}: given daily with no end (no count, duration or end date), so the total dose "
                             "is unbounded; state the days of the cycle (2-5).")
-            dose_problem = True
+            own_dose_problem = True
         facts[f"{order.id}_interval_days"] = cycle.interval_days
         if unread := [run.unread for run in cycle.runs if run.unread]:  # said, never guessed (FHIR gives every
             # period and duration a unit): the prescriber must see it, as a dose that cannot be read
             problems.append(f"{name}: {'; '.join(unread)} cannot be read as days, so the days of a cycle and the "
                             f"interval between cycles could not be checked (read as {cycle.how}); write them in "
                             "days.")
-            dose_problem = True
+            own_dose_problem = True
         if conflicts := [run.conflict for run in cycle.runs if run.conflict]:  # the longer was read, never silently
             problems.append(f"{name}: {'; '.join(conflicts)} disagree on the days of a cycle; read as the longer "
                             f"({cycle.how}). Write the days of a cycle once.")
-            dose_problem = True
+            own_dose_problem = True
         if aside := [run.aside for run in cycle.runs if run.aside]:
             unchecked.append(f"{name}: {'; '.join(aside)} cannot be read as days; the days of a cycle were read from "
                              f"its count or bounds alone ({cycle.how})")
@@ -423,7 +472,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if over and len(over) == len(per_kg):
             problems.append(f"{name}: {cycle.how} = **{max(over.values()):.2f} g/kg per cycle**, above "
                             f"{limit:g} g/kg.")
-            dose_problem = True
+            own_dose_problem = True
         elif over:  # read one way it is above the limit: per day rather than per cycle, or a duration as days
             readings = "; read ".join(
                 f"{key} it is " + (f"**{value:.2f} g/kg per cycle**, above {limit:g} g/kg" if key in over
@@ -432,31 +481,44 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             ask = (" State whether the dose is per day or per cycle." if {"per day", "per cycle"} <= per_kg.keys()
                    else "")
             problems.append(f"{name}: {cycle.how}. Read {readings}.{ask}")
-            dose_problem = True
+            own_dose_problem = True
         together = _drafted_earlier_in_cycle(drafts, index, record.today, min_gap)
         start = order.start or record.today
         given = _given_this_cycle(history, start, together, min_gap, weight.value if weight else None)
-        if given.counted and per_kg:
+        if per_kg:  # the cycle's total with the IVIG given in it, then with what may have been
             total = given.g_per_kg + min(per_kg.values())
-            facts[f"{order.id}_cycle_total_g_per_kg"] = round(total, 2)
-            if total > ceiling and not over:
-                problems.append(f"{name}: with the IVIG earlier in this cycle ({'; '.join(given.counted)}) the "
-                                f"cycle totals **{total:.2f} g/kg**, above {limit:g} g/kg.")
-                dose_problem = True
+            if given.counted:
+                facts[f"{order.id}_cycle_total_g_per_kg"] = round(total, 2)
+                if total > ceiling and not over:
+                    problems.append(f"{name}: with the IVIG earlier in this cycle ({'; '.join(given.counted)}) the "
+                                    f"cycle totals **{total:.2f} g/kg**, above {limit:g} g/kg.")
+            if given.possibly:
+                possibly = total + given.possibly_g_per_kg
+                facts[f"{order.id}_cycle_total_if_possibly_given_g_per_kg"] = round(possibly, 2)
+                if possibly > ceiling >= total and not over:
+                    problems.append(f"{name}: if the IVIG on the chart with no start date was given in this cycle "
+                                    f"({'; '.join(given.possibly)}), the cycle totals **{possibly:.2f} g/kg**, "
+                                    f"above {limit:g} g/kg: check when it was last given.")
         if given.unread:
             unchecked.append(f"{name}: the IVIG earlier in this cycle has no dose in g or g/kg to read "
                              f"({'; '.join(given.unread)}), so the cycle's total could not be checked")
-        if cycle.interval_days is not None and cycle.interval_days < params["min_interval_days"]:
-            problems.append(f"{name}: cycles every {cycle.interval_days:g} days, closer than "
-                            f"{params['min_interval_days']:g} days.")
-            dose_problem = True
-        gap = _previous_gap(history, start, min_gap)
+        if cycle.interval_days is not None and cycle.interval_days < min_interval:
+            problems.append(f"{name}: cycles every {cycle.interval_days:g} days, closer than {min_interval:g} days.")
+            own_dose_problem = True
+        gap = _previous_gap(history.given, start, min_gap)
         if gap is not None:
-            facts["last_ivig_before_draft"] = f"{gap[1]} ({gap[0]} days before)"
-            if gap[0] < params["min_interval_days"]:
-                problems.append(f"{name}: the last IVIG was given on {gap[1]}, only {gap[0]} days before this cycle "
-                                f"starts (minimum {params['min_interval_days']:g} days).")
-                dose_problem = True
+            facts["last_ivig_before_draft"] = f"{gap[2]} ({gap[0]} days before)"
+            if gap[0] < min_interval:
+                problems.append(f"{name}: the last IVIG was given on {gap[2]}, only {gap[0]} days before this cycle "
+                                f"starts (minimum {min_interval:g} days).")
+        if (maybe := _previous_gap(history.possibly, start, min_gap)) is not None:
+            days, source, day = maybe
+            facts["ivig_possibly_given_before_draft"] = (f"{source.label}, {_may_have_been_given(day)} ({days} days "
+                                                         "before)")
+            if days < min_interval and not (gap is not None and gap[0] < min_interval):  # not said twice
+                problems.append(f"{name}: {source.label} on the chart has no start date and may have been given as "
+                                f"late as {day}, only {days} days before this cycle starts (minimum "
+                                f"{min_interval:g} days): check when it was last given.")
         text = " ".join(filter(None, [order.dosage.text if order.dosage else None, *order.notes])).lower()
         if no_bmi and not _NOT_ACTUAL_WEIGHT.search(text):
             unchecked.append(f"{name}: {no_bmi}, so obesity (BMI >= {params['bmi_obese']:g}: dose on adjusted "
@@ -476,7 +538,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             if actual:
                 problems.append(f"{name}: {bmi[1]}, and the dose is based on actual body weight; use adjusted "
                                 "body weight" + (f" ({adjusted:.1f} kg)" if adjusted else "") + ".")
-                dose_problem = True
+                own_dose_problem = True
     # what a creatinine lacks for an eGFR (a child's height), named where the card asks for renal function: the
     # creatinine on file that gives none, or, with no result at all, what the one asked for would lack
     lacking = (kidney.unestimated.reason if kidney.unestimated
@@ -517,7 +579,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      else weight.value if weight and not obese and not no_bmi else None)
     suggestions: list[Suggestion] = []
     suggested = ""
-    if dose_problem and dosing_weight is not None:
+    if own_dose_problem and dosing_weight is not None:
         per_day = dosing.daily_share(limit * dosing_weight, days_for_suggestion, 5)
         grams = per_day * days_for_suggestion
         basis = (f"{limit:g} g/kg x {dosing_weight:.1f} kg "
@@ -530,13 +592,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             [*(Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafts),
              Action("create", f"IVIG {grams:g} g IV over {days_for_suggestion} days q4 weeks", resource=corrected)],
             is_recommended=True))
-    elif dose_problem and obese:
+    elif own_dose_problem and obese:
         suggested = (f" ({limit:g} g/kg of adjusted body weight; it could not be computed without a height "
                      "measured within 12 months)")
-    elif dose_problem and weight:  # a weight but no BMI: obesity is not ruled out
+    elif own_dose_problem and weight:  # a weight but no BMI: obesity is not ruled out
         suggested = (f" ({limit:g} g/kg, of adjusted body weight if BMI >= {params['bmi_obese']:g}; the dose in "
                      "grams could not be computed without a height measured within 12 months)")
-    elif dose_problem:
+    elif own_dose_problem:
         suggested = (f" ({limit:g} g/kg; the dose in grams could not be computed without a current body weight: "
                      "record one, see R33)")
     labs = [Action("create", "Basic metabolic panel before and 3-5 days after each cycle",
@@ -577,7 +639,8 @@ def _short(problem: str) -> str:
     for key, label in (("dose not checked", "dose unchecked"), ("cannot be read as days", "cycle days unread"),
                        ("disagree on the days", "cycle days disagree"),
                        ("per day or per cycle", "dose unclear"), ("g/kg per cycle**, above", "dose > 2 g/kg"),
-                       ("cycle totals", "cycle > 2 g/kg"),
+                       ("was given in this cycle", "cycle may be > 2 g/kg"), ("cycle totals", "cycle > 2 g/kg"),
+                       ("has no start date and may", "interval may be < 21 d"),
                        ("closer than", "interval < 21 d"), ("days before this cycle", "interval < 21 d"),
                        ("no egfr", "no recent eGFR"), ("with no end", "daily, no end"),
                        ("renal impairment not ruled out", "eGFR < 60 not ruled out"), ("egfr ", "eGFR < 60"),

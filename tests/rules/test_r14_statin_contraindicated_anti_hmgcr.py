@@ -213,9 +213,9 @@ def test_no_adult_pcsk9_order_for_a_child(kb, today):
     ("evolocumab 140 MG/ML Auto-Injector", -7, False),  # within its dosing interval: taking it
     ("Repatha 140 mg/mL pen", -7, False),
     ("Praluent 150 mg/mL pen", -20, False),
-    ("evolocumab 140 MG/ML Auto-Injector", -40, True),  # over a month ago: no longer taking it
+    ("evolocumab 140 MG/ML Auto-Injector", -39, True),  # past a month and the 7 days a late dose is given in
     ("Leqvio 284 mg/1.5 mL syringe", -90, False),  # inclisiran: every 6 months
-    ("inclisiran 284 mg injection", -200, True),
+    ("inclisiran 284 mg injection", -277, True),  # past 6 months and the 3 months a late dose is given in
 ])
 def test_a_pcsk9_dose_within_its_dosing_interval_is_therapy_taken(kb, today, drug, last_dose_day, offered):
     """Review of 8f09331: a second PCSK9 antibody was offered a week after an evolocumab dose (only an order current
@@ -374,7 +374,7 @@ def test_an_order_of_unreadable_status_is_not_read_as_none(kb, today, drug, stat
     label = "ezetimibe" if drug == "ezetimibe" else EVOLOCUMAB
     assert offer not in _creates(card)
     assert (f"{'An' if drug == 'ezetimibe' else 'A'} {name} order of unknown status is on the chart: {label} "
-            f"({said}). Check whether it is still being taken before starting another {name} order."
+            f"({said}). Check whether the patient is still on it before starting another {name} order."
             in " ".join(card["detail"].split()))
     facts = explained(result, RULE)["facts"]
     assert facts[fact] == f"{label} (MedicationRequest/unread-1): {said}, counted as possibly taken"
@@ -394,12 +394,12 @@ def test_for_a_child_not_offered_the_drug_an_unreadable_order_is_named_without_a
                      today))[RULE]
     detail = " ".join(card["detail"].split())
     assert f"{name} order of unknown status is on the chart: " in detail and "before starting another" not in detail
-    assert "Check whether it is still being taken." in detail
+    assert "Check whether the patient is still on it." in detail
 
 
 @pytest.mark.parametrize(("drug", "end", "offered"), [
     ("ezetimibe", -100, True),  # its end date 100 days ago: not possibly taken
-    ("evolocumab", -100, True),  # its last dose over a month ago: no longer acting
+    ("evolocumab", -100, True),  # its last dose over a month (and a week late) ago: off it
     ("evolocumab", -20, False),  # a dose 20 days ago still acts (every 2 weeks or monthly)
 ])
 def test_an_order_of_unreadable_status_whose_dates_show_it_ended_is_none(kb, today, drug, end, offered):
@@ -407,3 +407,30 @@ def test_an_order_of_unreadable_status_whose_dates_show_it_ended_is_none(kb, tod
     chart = _with_unread(_chart(today).draft(ATORVASTATIN_40, 40, "mg"), drug, "unknown", end=end)
     card = fired(run(kb, chart.request("order-sign"), today))[RULE]
     assert (UNREAD_DRUGS[drug][3] in _creates(card)) is offered and ("unknown status" in card["detail"]) is not offered
+
+
+ALIROCUMAB, INCLISIRAN = "alirocumab 75 MG/ML Pen Injector", "inclisiran 284 mg injection"
+
+
+@pytest.mark.parametrize("status", ["completed", "unknown"])
+@pytest.mark.parametrize(("drug", "dose", "order"), [
+    # 420 mg monthly x12 from a year ago: the 12th dose 31 days ago (2026-10-21), a next one due today and given up
+    # to 7 days late; a count is read in 30-day months, so its last dose reads 35 days ago (2026-10-17)
+    (EVOLOCUMAB, 420, {"start": -365, "count": 12, "period": 1, "period_unit": "mo"}),
+    # x24 from two years ago: its last dose reads 40 days ago, 31 in calendar months
+    (EVOLOCUMAB, 420, {"start": -730, "count": 24, "period": 1, "period_unit": "mo"}),
+    # every 4 weeks, its last dose 35 days ago: a week late, the label still gives it on schedule
+    (ALIROCUMAB, 150, {"start": -63, "end": -35, "period": 4, "period_unit": "wk"}),
+    # every 6 months, its last dose 6 calendar months ago (184 days): due today, given up to 3 months late
+    (INCLISIRAN, 284, {"start": -184, "end": -184}),
+    (INCLISIRAN, 284, {"start": -276, "end": -276}),
+])
+def test_a_pcsk9_drug_whose_next_dose_may_still_be_given_on_schedule_is_therapy_taken(kb, today, status, drug, dose,
+                                                                                      order):
+    """Review of 6eaa09b: the windows were the dosing interval alone (31 and 183 days). A monthly evolocumab count
+    read its last dose 35 days ago, inclisiran 6 calendar months ago is 184 days, and both labels give a missed dose
+    late on the same schedule (7 days; inclisiran 3 months): R14 offered a second PCSK9 drug with no word."""
+    chart = _chart(today).draft(ATORVASTATIN_40, 40, "mg").medication(drug, dose, "mg", status=status, **order)
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert _pcsk9(card) is None
+    assert ("A PCSK9 inhibitor order of unknown status is on the chart" in card["detail"]) is (status == "unknown")

@@ -8,7 +8,7 @@ import pytest
 
 from fhir_fixtures.builders import IMNM_SNOMED, LOINC, PREDNISONE_5, PREDNISONE_20, RXNORM, Chart
 from fhir_fixtures.r25_giop_bone_protection import unweighed_chart
-from tests.conftest import TODAY, explained, fired, run
+from tests.conftest import TODAY, explained, fired, run, with_params
 
 RULE = "giop-bone-protection"
 CPT = "http://www.ama-assn.org/go/cpt"
@@ -360,3 +360,19 @@ def test_under_40_an_unread_frax_does_not_leave_the_rule_undecided(kb, today):
     entry = explained(result, RULE)
     assert entry["status"] == "not-fired" and entry["reason"].startswith("bone protection in place")
     assert FRAX_UNREAD in result.warnings and not any(DRUG_NEED_UNKNOWN in w for w in result.warnings)
+
+
+def test_the_warning_reads_the_sites_frax_age_as_the_rule_does(kb, today):
+    """Review of 6eaa09b: the data-quality note used FRAX's own 40 while R25 used the site's frax_min_age_years: at
+    45, with the site's age 50, the note said a drug's need was unknown though R25 said protection was in place. The
+    card for a patient under it names the site's age."""
+    site = with_params(kb, RULE, frax_min_age_years=50)
+    result = run(site, _protected_with_frax(today, 0.15, None, age=45).request("patient-view"), today)
+    assert explained(result, RULE)["reason"].startswith("bone protection in place")
+    assert FRAX_UNREAD in result.warnings and not any(DRUG_NEED_UNKNOWN in w for w in result.warnings)
+    assert f"{FRAX_UNREAD} {DRUG_NEED_UNKNOWN}" in run(
+        kb, _protected_with_frax(today, 0.15, None, age=45).request("patient-view"), today).warnings
+    no_dxa = _protected_with_frax(today, 0.15, None, age=45)
+    no_dxa.resources["procedures"].clear()
+    card = fired(run(site, no_dxa.request("patient-view"), today))[RULE]
+    assert "FRAX does not apply under 50 (use BMD Z-score)" in " ".join(card["detail"].split())

@@ -808,19 +808,84 @@ def test_an_adult_with_no_egfr_and_no_birth_date_is_told_a_creatinine_alone_give
     assert _measure_height(card) is None
 
 
-@pytest.mark.parametrize(("draft_start", "problem"), [
-    (10, "the last IVIG was given on {today} (no start date: possibly given up to then), only 10 days before this "
-         "cycle starts (minimum 21 days)."),
-    (0, "with the IVIG earlier in this cycle (immune globulin, intravenous, 2 g/kg per cycle over 2 days, last given "
-        "{today} (no start date: possibly given up to then)) the cycle totals **4.00 g/kg**, above 2 g/kg."),
-])
-def test_a_current_ivig_order_with_no_start_date_counts_as_given_up_to_today(kb, today, draft_start, problem):
-    """A current IVIG order with no start date was left out of the IVIG given, so a cycle 10 days on (or a second
-    2 g/kg today) passed, though it may be being given now (courses.last_dose_day reads it so). It counts up to
-    today, the latest it may have been given, and the card says so."""
+def _standing_ivig_without_start(today):
+    """The anti-IVIG chart with a current IVIG order of 2 g/kg over 2 days every 4 weeks and no start date, id
+    'standing-ivig': it may be being given now, or have been given on any day before."""
     chart = _chart(today)
-    chart.medication(IVIG_CVX, 2, "g/kg", start=None, period=4, period_unit="wk", text="per cycle")
+    chart.medication(IVIG_CVX, 2, "g/kg", start=None, period=4, period_unit="wk", text="per cycle",
+                     resource_id="standing-ivig")
     chart.resources["medications"][-1]["dosageInstruction"][0]["timing"]["repeat"].update(
         {"duration": 2, "durationUnit": "d"})
-    card, _ = _run(kb, _draft(chart, 2, "g/kg", text="per cycle", start=draft_start), today)
-    assert card is not None and problem.format(today=today.isoformat()) in card["detail"]
+    return chart
+
+
+def _replace_with(card):
+    return [s["label"] for s in card["suggestions"] if s["label"].startswith("Replace with")]
+
+
+@pytest.mark.parametrize(("draft_start", "summary", "problem"), [
+    (10, "interval may be < 21 d",
+     "immune globulin, intravenous on the chart has no start date and may have been given as late as {today}, only "
+     "10 days before this cycle starts (minimum 21 days): check when it was last given."),
+    (0, "cycle may be > 2 g/kg",
+     "if the IVIG on the chart with no start date was given in this cycle (immune globulin, intravenous, 2 g/kg per "
+     "cycle over 2 days, no start date: may have been given as late as {today}), the cycle totals **4.00 g/kg**, "
+     "above 2 g/kg: check when it was last given."),
+])
+def test_a_current_ivig_order_with_no_start_date_may_have_been_given_up_to_today(kb, today, draft_start, summary,
+                                                                                 problem):
+    """A current IVIG order with no start date was left out of the IVIG given, so a cycle 10 days on (or a second
+    2 g/kg today) passed, though it may be being given now (courses.last_dose_day reads it so). Review of 6eaa09b:
+    it then counted as given today, and the card said so as a fact ("the last IVIG was given on <today>", "the cycle
+    totals 4.00 g/kg") and offered to replace the draft with the same dose. It may have been given as late as today:
+    the card says so, asks when it was last given, adds nothing to the cycle's total as given, and offers no
+    corrected order (the draft's own dose is right)."""
+    card, entry = _run(kb, _draft(_standing_ivig_without_start(today), 2, "g/kg", text="per cycle",
+                                  start=draft_start), today)
+    assert card["summary"] == f"IVIG order: 1 safety issue to check ({summary})"
+    assert f"- immune globulin, intravenous: {problem.format(today=today.isoformat())}\n" in card["detail"]
+    assert _replace_with(card) == [] and "(for this patient:" not in card["detail"]
+    assert "draft-ivig_cycle_total_g_per_kg" not in entry["facts"]
+    assert entry["facts"]["ivig_continued_by_draft"] is None
+
+
+@pytest.mark.parametrize("link", ["re-sent", "priorPrescription", "identifier"])
+@pytest.mark.parametrize("draft_start", [0, 10])
+def test_a_draft_that_continues_an_ivig_order_with_no_start_date_is_not_checked_against_it(kb, today, link,
+                                                                                           draft_start):
+    """Review of 6eaa09b: a renewal of (or change to) a standing IVIG order with no start date, re-sending it or
+    naming it as its priorPrescription (continuing.on_chart), made a card on every signing in the next 0-20 days
+    ("the cycle totals 4.00 g/kg", and "Replace with" the same dose). The draft continues that order: its own dates
+    are checked, the order's guess of 'up to today' is left out."""
+    chart = _standing_ivig_without_start(today)
+    if link == "identifier":
+        chart.resources["medications"][-1]["identifier"] = [{"system": "urn:ehr:orders", "value": "77"}]
+    _draft(chart, 2, "g/kg", text="per cycle", start=draft_start)
+    if link == "re-sent":
+        chart.drafts[-1]["id"] = "standing-ivig"
+    elif link == "priorPrescription":
+        chart.replacing("standing-ivig")
+    else:
+        chart.drafts[-1]["priorPrescription"] = {"identifier": {"system": "urn:ehr:orders", "value": "77"}}
+    card, entry = _run(kb, chart, today)
+    assert card is None and entry["status"] == "not-fired"
+    assert entry["facts"]["ivig_continued_by_draft"].startswith(
+        "immune globulin, intravenous (MedicationRequest/standing-ivig): ")
+    assert entry["facts"]["ivig_continued_by_draft"].endswith(", no start date: left out of the IVIG given")
+
+
+@pytest.mark.parametrize(("given_day", "problem"), [
+    (-2, "the cycle totals **4.00 g/kg**, above 2 g/kg."),
+    (-10, "the last IVIG was given on {day}, only 9 days before this cycle starts (minimum 21 days)."),
+])
+def test_no_corrected_order_is_offered_when_only_the_ivig_given_before_makes_the_problem(kb, today, given_day,
+                                                                                          problem):
+    """Review of 6eaa09b: with 2 g/kg given 2 days ago (or 9 days ago), a draft of 2 g/kg per cycle was offered
+    "Replace with IVIG 140 g per cycle over 2 days every 4 weeks": the same dose, which changes neither the cycle's
+    total nor the interval."""
+    chart = _chart(today)
+    chart.medication(IVIG_CVX, 1, "g/kg", start=given_day, end=given_day + 1, status="completed")
+    card, _ = _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)
+    assert problem.format(day=chart.at(given_day + 1)) in card["detail"]
+    assert _replace_with(card) == [] and "(for this patient:" not in card["detail"]
+    assert card["suggestions"][-1]["isRecommended"]  # the safety labs, then the only suggestion
