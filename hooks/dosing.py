@@ -39,6 +39,10 @@ _DOSE_FORMS = ("{tbl}", "tab", "tabs", "tablet", "tablets", "{tablet}", "cap", "
                "{capsule}", "{cap}", "1", "{unit}", "{dose}", "vial", "{vial}", "ampule", "{ampule}", "each",
                "ea", "{each}", "pill", "{pill}")
 _STRENGTH = re.compile(r"([a-z][a-z ,\-]*?)\s*([\d.]+)\s*(mg|g|mcg|ug)\b(?!\s*/\s*(?:ml|actuat|hr))", re.I)
+# A combination's ingredients and strengths each joined by '-' or '/', to be paired by position:
+# 'sulfamethoxazole-trimethoprim 800 mg-160 mg', 'trimethoprim/sulfamethoxazole 160/800 MG'
+_JOINED_COMBINATION = re.compile(
+    r"([a-z]+)\s*[-/]\s*([a-z]+)\s+([\d.]+)\s*(mg|g|mcg|ug)?\s*[-/]\s*([\d.]+)\s*(mg|g|mcg|ug)\b", re.I)
 # '3 MG/ML' or '100 MG in 4 ML' in a clinical-drug name: the concentration of a solution
 _CONCENTRATION = re.compile(r"([a-z][a-z ,\-]*?)\s*([\d.]+)\s*(mg|g|mcg|ug)\s*(?:/\s*|in\s+([\d.]+)\s*)ml\b", re.I)
 
@@ -123,8 +127,18 @@ def _names_of_codes(medication: Concept) -> tuple[str | None, ...]:
 def _from_name(medication: Concept, pattern: re.Pattern[str], ingredient: str | None,
                names: Callable[[Concept], tuple[str | None, ...]] = _names_sent) -> Iterator[tuple[str, ...]]:
     """The one figure ``pattern`` finds in each clinical-drug name (by default the names sent: display, then text);
-    of a combination's several, the one for ``ingredient``. A name with no single answer is passed over."""
+    of a combination's several, the one for ``ingredient``. A name with no single answer is passed over, and so is
+    a combination named with its ingredients and its strengths each joined ('sulfamethoxazole-trimethoprim 800
+    mg-160 mg'), but for the strength of ``ingredient``, paired by position."""
     for name in filter(None, names(medication)):
+        if (joined := _JOINED_COMBINATION.search(name)) is not None:
+            if pattern is _STRENGTH and ingredient is not None:
+                first, second, first_mg, first_unit, second_mg, second_unit = joined.groups()
+                paired = {first.lower(): (first_mg, first_unit or second_unit),
+                          second.lower(): (second_mg, second_unit)}
+                if (strength := paired.get(ingredient.lower())) is not None:
+                    yield (ingredient, *strength)
+            continue
         found = pattern.findall(name)
         if ingredient is not None:
             found = [f for f in found if ingredient.lower() in f[0].lower()] or (found if len(found) == 1 else [])

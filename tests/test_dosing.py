@@ -526,3 +526,13 @@ def test_strength_from_the_value_sets_name_of_a_code_sent_with_no_name():
     assert strength_mg(by_name) is None  # a name row's display says nothing of what was sent
     assert strength_disagreement(named_otherwise) == "its name says 10 mg, its code 2.5 mg"
     assert strength_disagreement(named_alike) is None and strength_disagreement(code_only) is None
+
+
+@pytest.mark.parametrize("name", ["sulfamethoxazole-trimethoprim 800 mg-160 mg tablet",
+                                  "Sulfamethoxazole / Trimethoprim 800/160 MG Tab",
+                                  "trimethoprim-sulfamethoxazole 160-800 mg tablet"])
+def test_a_combination_with_joined_ingredients_and_strengths_pairs_them_by_position(name):
+    concept = _concept(name, "sulfamethoxazole/trimethoprim")
+    assert strength_mg(concept, "trimethoprim") == 160  # not 800: one DS tablet is 160 mg of trimethoprim
+    assert strength_mg(concept, "sulfamethoxazole") == 800
+    assert strength_mg(concept) is None  # which ingredient's strength is not said

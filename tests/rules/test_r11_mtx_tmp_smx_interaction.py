@@ -288,3 +288,13 @@ def test_a_missing_weight_is_said_with_the_window_that_applied(kb, today, age, w
                                                                                        frequency=2))
     assert (f"mg/day not computed: no weight in the last {window} days (latest 30 kg on "
             f"{today + timedelta(days=weighed)}, too old)") in card["detail"]
+
+
+@pytest.mark.parametrize("code", [(RXNORM, "198335", "sulfamethoxazole-trimethoprim 800 mg-160 mg tablet"),
+                                  (RXNORM, "000", "sulfamethoxazole-trimethoprim 800 mg-160 mg tablet")])
+def test_a_ds_tablet_named_with_joined_strengths_is_160_mg_of_trimethoprim(kb, today, code):
+    # one DS tablet Mon/Wed/Fri is prophylaxis, not '800 mg TMP' treatment (coded or by name alone)
+    chart = on_mtx(today).draft(code, 1, "{tbl}", day_of_week=["mon", "wed", "fri"])
+    _, entry = _result(kb, today, chart)
+    assert entry["facts"]["tmp_mg_per_day"] == pytest.approx(160 * 3 / 7, abs=0.1)
+    assert entry["facts"]["regimen"] == "prophylactic"
