@@ -182,7 +182,7 @@ def on_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder]
     (:attr:`OnChart.stop_unlinked`)."""
     if not drafts:
         return OnChart()
-    links = _Links(drafts)
+    links = Links(drafts)
     stops = {id(d) for o in chart for d, _ in links.linking(o) if discontinues(d)}
     dosed = [d for d in drafts if id(d) not in stops]
     if not chart:
@@ -344,7 +344,7 @@ def left_active_warning(left: Sequence[tuple[MedicationOrder, str]], *, drug: st
 
 # ---------------------------------------------------------------- links, chains and the rewrite test
 
-class _Links:
+class Links:
     """How the drafts say which orders they replace, read once for all the chart's orders: re-sent with an order's
     id, or naming it as their priorPrescription by reference or by identifier."""
 

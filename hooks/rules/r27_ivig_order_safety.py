@@ -245,26 +245,28 @@ class IvigHistory:
 
     given: tuple[Given, ...] = ()  # dated orders, then Immunizations given by today
     possibly: tuple[tuple[MedicationOrder, date], ...] = ()  # orders with no start date
-    # chart orders with no start date that a draft re-sends or names as its priorPrescription, each with how: the
-    # order the draft continues, whose own dates are the ones checked, so left out
+    # chart orders with no start date that a draft giving IVIG re-sends or names as its priorPrescription, each with
+    # how: the order the draft continues, whose own dates are the ones checked, so left out
     continued: tuple[tuple[MedicationOrder, str], ...] = ()
 
 
-def _continued(record: PatientRecord, drafts: Sequence[MedicationOrder]) -> tuple[tuple[MedicationOrder, str], ...]:
-    """The chart's current IVIG orders with no start date that a draft re-sends or names as its priorPrescription
-    (continuing.on_chart: replaced, and not left active as one replaced only by the unlinked rewrite test is)."""
-    chart = continuing.on_chart(drafts, continuing.current_orders(record, "ivig"), record.today, "ivig")
-    left_active = [left for left, _ in chart.left_active]
-    return tuple((o, how) for o, how in chart.replaced if o.start is None and not any(
-        left is o or (o.id and left.reference == o.reference) for left in left_active))
+def _continued(record: PatientRecord, dosed: Sequence[MedicationOrder]) -> tuple[tuple[MedicationOrder, str], ...]:
+    """The chart's current IVIG orders with no start date that a draft in ``dosed`` (the drafts that give IVIG:
+    continuing.OnChart.given) re-sends or names as its priorPrescription. A draft that discontinues an order is
+    not among them: stopping it does not undo the doses it may have given, so it stays possibly given. Nor is a
+    chart order the unlinked rewrite test reads as replaced: nothing says the draft continues it, and it may have
+    given IVIG up to its own last day."""
+    links = continuing.Links(dosed)
+    return tuple((o, how) for o in continuing.current_orders(record, "ivig") if o.start is None
+                 and (how := links.how(o)))
 
 
-def _ivig_history(record: PatientRecord, drafts: Sequence[MedicationOrder]) -> IvigHistory:
+def _ivig_history(record: PatientRecord, dosed: Sequence[MedicationOrder]) -> IvigHistory:
     """Each IVIG given (a finished or current course, or an Immunization given by today, see
     ``treatment_duration.ivig_immunizations``) with the last day it gave, an order with no start date as possibly
-    given, and none the drafts continue (:func:`_continued`)."""
+    given, and none the drafts giving IVIG (``dosed``) continue (:func:`_continued`)."""
     today = record.today
-    continued = _continued(record, drafts)
+    continued = _continued(record, dosed)
     given: list[Given] = []
     possibly: list[tuple[MedicationOrder, date]] = []
     for order in record.medications_in("ivig"):
@@ -276,6 +278,22 @@ def _ivig_history(record: PatientRecord, drafts: Sequence[MedicationOrder]) -> I
             given.append((order, day))
     given += [(i, i.when) for i in ivig_immunizations(record) if i.when is not None]  # always dated: for mypy
     return IvigHistory(tuple(given), tuple(possibly), continued)
+
+
+def _undated_last_cycles(history: IvigHistory, today: date, min_interval: float) -> list[str]:
+    """What the interval check cannot say for each continued order (:attr:`IvigHistory.continued`): with no start
+    date, the day of its last cycle is unknown unless an IVIG Immunization falls within one of its intervals (or,
+    when it has none to read, the shortest allowed one) before today, where its last cycle must be."""
+    charted = [day for source, day in history.given if isinstance(source, Immunization)]
+    undated: list[str] = []
+    for order, _ in history.continued:
+        cycle = read_order_cycle(order)
+        within = (cycle.interval_days if cycle and cycle.interval_days else None) or min_interval
+        if not any(0 <= (today - day).days <= within for day in charted):
+            undated.append(f"the last cycle of {order.label} ({order.reference}), which a draft continues, is not "
+                           f"dated (no start date, and no IVIG Immunization within {within:g} days): the interval "
+                           "before the draft could not be checked")
+    return undated
 
 
 def _may_have_been_given(day: date) -> str:
@@ -306,6 +324,7 @@ class GivenThisCycle:
     unread: list[str] = field(default_factory=list)
     possibly_g_per_kg: float = 0.0  # more, if the orders with no start date (IvigHistory.possibly) gave it
     possibly: list[str] = field(default_factory=list)
+    possibly_unread: list[str] = field(default_factory=list)  # of those, the ones whose dose could not be read
 
 
 def _order_dose(order: MedicationOrder) -> tuple[float | None, bool, CycleDose | None]:
@@ -359,7 +378,7 @@ def _given_this_cycle(history: IvigHistory, start: date, together: list[Medicati
         if amount is not None and not per_kg:
             amount = amount / weight_kg if weight_kg else None
         if amount is None:
-            given.unread.append(how)
+            (given.possibly_unread if possibly else given.unread).append(how)
         elif possibly:
             given.possibly_g_per_kg += amount
             given.possibly.append(how)
@@ -386,11 +405,18 @@ def _corrected_order(context: HookContext, grams: float, days: int, dosing_note:
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
-    drafts = context.drafts_in("ivig")
+    drafted = context.drafts_in("ivig")
     params = dict(context.params(RULE))
-    facts: dict[str, Any] = {"ivig_drafts": ", ".join(o.label for o in drafts) or None}
-    if not drafts:
+    facts: dict[str, Any] = {"ivig_drafts": ", ".join(o.label for o in drafted) or None}
+    if not drafted:
         return Quiet("no IVIG in the draft orders", facts)
+    # a draft that discontinues the chart order it re-sends or names gives no IVIG: not a dose to check
+    drafts = list(continuing.on_chart(drafted, continuing.current_orders(record, "ivig"), record.today,
+                                      "ivig").given)
+    facts["ivig_drafts_discontinuing"] = "; ".join(f"{o.label} ({o.reference})" for o in drafted
+                                                  if not any(o is d for d in drafts)) or None
+    if not drafts:
+        return Quiet("the IVIG drafts only discontinue orders on the chart", facts)
     limit = float(params["max_g_per_kg_cycle"])
     weight = body.dosing_weight(record, context)
     height = body.dosing_height(record, context)
@@ -428,6 +454,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     history = _ivig_history(record, drafts)  # the same for every draft: walked (and each order's cycle read) once
     facts["ivig_continued_by_draft"] = "; ".join(f"{o.label} ({o.reference}): {how}, no start date: left out of "
                                                  "the IVIG given" for o, how in history.continued) or None
+    unchecked += _undated_last_cycles(history, record.today, min_interval)
     for index, order in enumerate(drafts):
         cycle = read_order_cycle(order)
         name = order.label
@@ -499,9 +526,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                     problems.append(f"{name}: if the IVIG on the chart with no start date was given in this cycle "
                                     f"({'; '.join(given.possibly)}), the cycle totals **{possibly:.2f} g/kg**, "
                                     f"above {limit:g} g/kg: check when it was last given.")
-        if given.unread:
-            unchecked.append(f"{name}: the IVIG earlier in this cycle has no dose in g or g/kg to read "
-                             f"({'; '.join(given.unread)}), so the cycle's total could not be checked")
+        for unread, which in ((given.unread, "the IVIG earlier in this cycle"),
+                              (given.possibly_unread, "the IVIG on the chart with no start date that may have been "
+                                                      "given earlier in this cycle")):
+            if unread:
+                unchecked.append(f"{name}: {which} has no dose in g or g/kg to read ({'; '.join(unread)}), so the "
+                                 "cycle's total could not be checked")
         if cycle.interval_days is not None and cycle.interval_days < min_interval:
             problems.append(f"{name}: cycles every {cycle.interval_days:g} days, closer than {min_interval:g} days.")
             own_dose_problem = True

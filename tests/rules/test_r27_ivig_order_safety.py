@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 
 import pytest
@@ -819,10 +820,18 @@ def _standing_ivig_without_start(today):
     return chart
 
 
+def _stop_standing_ivig(chart):
+    """Re-send the chart's 'standing-ivig' order as a draft with status 'stopped': it discontinues the order."""
+    stop = copy.deepcopy(next(m for m in chart.resources["medications"] if m["id"] == "standing-ivig"))
+    stop["status"] = "stopped"
+    return chart.draft_resource(stop)
+
+
 def _replace_with(card):
     return [s["label"] for s in card["suggestions"] if s["label"].startswith("Replace with")]
 
 
+@pytest.mark.parametrize("stopped", [False, True])
 @pytest.mark.parametrize(("draft_start", "summary", "problem"), [
     (10, "interval may be < 21 d",
      "immune globulin, intravenous on the chart has no start date and may have been given as late as {today}, only "
@@ -833,16 +842,25 @@ def _replace_with(card):
      "above 2 g/kg: check when it was last given."),
 ])
 def test_a_current_ivig_order_with_no_start_date_may_have_been_given_up_to_today(kb, today, draft_start, summary,
-                                                                                 problem):
+                                                                                 problem, stopped):
     """A current IVIG order with no start date was left out of the IVIG given, so a cycle 10 days on (or a second
     2 g/kg today) passed, though it may be being given now (courses.last_dose_day reads it so). Review of 6eaa09b:
     it then counted as given today, and the card said so as a fact ("the last IVIG was given on <today>", "the cycle
     totals 4.00 g/kg") and offered to replace the draft with the same dose. It may have been given as late as today:
     the card says so, asks when it was last given, adds nothing to the cycle's total as given, and offers no
-    corrected order (the draft's own dose is right)."""
-    card, entry = _run(kb, _draft(_standing_ivig_without_start(today), 2, "g/kg", text="per cycle",
-                                  start=draft_start), today)
+    corrected order (the draft's own dose is right).
+
+    Review of 6bbe0be: the order re-sent as a draft with status 'stopped' beside the new draft was read as continued
+    (every chart order a draft re-sends was), so the card went quiet ("checked: no problem"); stopping the order does
+    not undo what it may have given. The stop is no dose to check, nor IVIG drafted with the new one."""
+    chart = _standing_ivig_without_start(today)
+    if stopped:
+        _stop_standing_ivig(chart)
+    card, entry = _run(kb, _draft(chart, 2, "g/kg", text="per cycle", start=draft_start), today)
     assert card["summary"] == f"IVIG order: 1 safety issue to check ({summary})"
+    assert entry["facts"]["ivig_drafts_discontinuing"] == (
+        "immune globulin, intravenous (MedicationRequest/standing-ivig)" if stopped else None)
+    assert "standing-ivig_dose" not in entry["facts"]
     assert f"- immune globulin, intravenous: {problem.format(today=today.isoformat())}\n" in card["detail"]
     assert _replace_with(card) == [] and "(for this patient:" not in card["detail"]
     assert "draft-ivig_cycle_total_g_per_kg" not in entry["facts"]
@@ -868,10 +886,45 @@ def test_a_draft_that_continues_an_ivig_order_with_no_start_date_is_not_checked_
     else:
         chart.drafts[-1]["priorPrescription"] = {"identifier": {"system": "urn:ehr:orders", "value": "77"}}
     card, entry = _run(kb, chart, today)
-    assert card is None and entry["status"] == "not-fired"
+    assert card is None and entry["status"] == "not-evaluable"
+    assert entry["reason"] == _UNDATED.format(within=28)
     assert entry["facts"]["ivig_continued_by_draft"].startswith(
         "immune globulin, intravenous (MedicationRequest/standing-ivig): ")
     assert entry["facts"]["ivig_continued_by_draft"].endswith(", no start date: left out of the IVIG given")
+
+
+_UNDATED = ("the last cycle of immune globulin, intravenous (MedicationRequest/standing-ivig), which a draft "
+             "continues, is not dated (no start date, and no IVIG Immunization within {within} days): the interval "
+             "before the draft could not be checked")
+
+
+@pytest.mark.parametrize(("immunization_day", "status"), [(-28, "not-fired"), (-29, "not-evaluable")])
+def test_a_continued_ivig_order_with_no_start_date_is_dated_only_by_an_immunization_within_its_interval(
+        kb, today, immunization_day, status):
+    """Review of 6bbe0be: a renewal of a standing q4-week IVIG order with no start date was quiet, "interval ...
+    checked: no problem", though nothing dates that order's last cycle. An IVIG Immunization within its 28-day
+    interval does (its last cycle, if it is being given, falls there); an older one does not."""
+    chart = _standing_ivig_without_start(today).immunization(IVIG_CVX, immunization_day, dose=140)
+    _draft(chart, 2, "g/kg", text="per cycle").replacing("standing-ivig")
+    card, entry = _run(kb, chart, today)
+    assert card is None and entry["status"] == status
+    if status == "not-fired":
+        assert entry["reason"].endswith("checked: no problem")
+    else:
+        assert entry["reason"] == _UNDATED.format(within=28)
+
+
+def test_an_ivig_order_with_no_start_date_and_no_dose_to_read_is_said_as_possibly_given(kb, today):
+    """Review of 6bbe0be: a standing IVIG order with no start date whose dose cannot be read (in mL) was named as
+    "the IVIG earlier in this cycle", as if given; it only may have been."""
+    chart = _chart(today)
+    chart.medication(IVIG_CVX, 100, "mL", start=None, period=4, period_unit="wk", resource_id="standing-ivig")
+    card, entry = _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)
+    assert card is None and entry["status"] == "not-evaluable"
+    assert entry["reason"] == (
+        "immune globulin, intravenous: the IVIG on the chart with no start date that may have been given earlier in "
+        "this cycle has no dose in g or g/kg to read (immune globulin, intravenous, dose unreadable, no start date: "
+        f"may have been given as late as {today.isoformat()}), so the cycle's total could not be checked")
 
 
 @pytest.mark.parametrize(("given_day", "problem"), [
