@@ -151,9 +151,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     least = "at least " if unread else ""
     # what the drafts give alone: more with the chart's orders means they are on the day that gives the most
     alone = dose_basis.daily_total(doses, kg, context.today) if read else day
+    # a draft not read, or with no frequency (one dose counted), leaves what the drafts give alone only the least
+    alone_at_least = bool(alone.unread or alone.per_dose_only)
     adds = alone.mg + EPS < total_mg or alone.per_kg_written + EPS < per_kg_written
     drug = _ingredient_label(drafted or doses)
-    findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.how_given()}" for d in drafted or doses) + "."]
+    findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.how_given()}" for d in doses) + "."]
     # every order on the chart going on beside the drafts is named, and offered to be stopped, by its id
     stop = [(d.order, d.how_given()) for d in on_chart]
     if stop:
@@ -174,9 +176,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                   + (" with the order on the chart" if adds else "") + " is within the adult limits"
                   + ("" if weight else " (no current weight: only the 80 mg cap was checked)"))
         if left_line:
-            some_unread = len(drafted) < len(doses)  # a draft whose dose is not read
             return continuing.left_active_warning(
-                left_kept, drug=drug, drafted=(f"{'at least ' if some_unread else ''}{mg(alone.mg)}/day" if drafted
+                left_kept, drug=drug, drafted=(f"{'at least ' if alone_at_least else ''}{mg(alone.mg)}/day" if drafted
                                                else dose_basis.DOSE_NOT_READ),
                 on_chart=[f"{mg(d.daily)}/day" if d.daily is not None else d.how_given() for d in left],
                 findings=[*findings, left_line.text], judged=within, facts=facts, about=[d.order for d in doses],
@@ -212,9 +213,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if chart_over and chart_only is not None:
         findings.append(f"The order on the chart alone gives {mg(chart_only.mg)}/day, above the limits: cancelling "
                         "the draft would leave that.")
-    if adds and not chart_over and not any(_over_limits(alone, kg, p)[1:]):
+    if adds and not chart_over and not alone_at_least and not any(_over_limits(alone, kg, p)[1:]):
         # the draft alone, and the chart's orders alone, are within the limits: it is the order beside the chart's
-        # that is wrong, not a dose
+        # that is wrong, not a dose (never said of the least the drafts give, with one of them not all read)
         facts["suggested_mg_day"] = None
         suggestions, advice = continuing.cancel_or_discontinue_advised(delete, [*stop, *left_kept],
                                                                        replacing_as=" (a taper step)")

@@ -89,6 +89,11 @@ def _day_amount(dose: DraftDose, weight_kg: float | None) -> tuple[float | None,
     return (written_kg_day * weight_kg if written_kg_day is not None and weight_kg else None), written_kg_day
 
 
+def _one_dose_only(dose: DraftDose) -> bool:
+    """A dose in mg with no frequency: one dose is counted for its day, so what it gives is at least that."""
+    return dose.per_day is None and dose.mg is not None
+
+
 def _days_ahead(order: MedicationOrder, today: date) -> int | None:
     """Days a chart order going on beside the drafts is still given from today (continuing gives it as from the
     drafts' first day, a counted course ending on its last dose); None when nothing ends it."""
@@ -194,7 +199,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         critical_before = len(critical)
         day_mg, written_kg_day = _day_amount(dose, kg)
         kg_day = written_kg_day if dose.per_kg else (day_mg / kg if day_mg is not None and kg else None)
-        per_dose = dose.per_day is None and dose.mg is not None
+        per_dose = _one_dose_only(dose)
         frequency_note = " (frequency not given: checked per dose)" if per_dose else ""
         if day_mg is not None:
             intended.append((order, day_mg))
@@ -260,6 +265,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     alone_too_long = any(days > p["max_pulse_days"] for days, _ in dose_basis.back_to_back(draft_pulses,
                                                                                           context.today))
     alone_over = bool(critical or warning) or alone_too_long or limit_passed(alone) is not None
+    # a draft whose mg on a day is not read, or with no frequency (one dose counted): what the drafts give alone is
+    # then only the least
+    alone_at_least = any(_one_dose_only(d) or not any(d.order is o for o, _ in intended)
+                         for d in doses if is_draft(d.order))
     # consecutive days at a pulse dose, across orders given back to back (two 3-day courses are 6 days), after the
     # days already given on the chart
     given, given_unread = (_pulse_days_on_chart(record, chart, kg, p["high_dose_mg_day"]) if draft_pulses
@@ -305,7 +314,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                                            "the drafts give"))
                if with_chart else "Together the drafts give")
         across = "with the order on the chart" if with_chart else f"across {len(on_day)} drafts"
-        least, uncounted = ("at least ", " (not counting what could not be read)") if unread else ("", "")
+        # an order with no frequency counts one dose on its day: the total is then the least given too
+        one_dose = [d.order.label for d in doses if _one_dose_only(d) and any(d.order is o for o in on_day)]
+        least, uncounted = (("at least ", " (not counting what could not be read)") if unread else
+                            ("at least ", f" (one dose counted for {', '.join(one_dose)}, its frequency not given)")
+                            if one_dose else ("", ""))
         if together > cap + EPS:
             critical.append(f"{who} {least or 'up to '}{mg(together)} on a day they are all given{uncounted}, above "
                             f"{mg(cap)}/day.")
@@ -329,7 +342,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         left_kept, [*((d.order, None if d.problem else _day_amount(d, kg)[0]) for d in doses),
                     *left_amounts], context.today,
         drafts=drafts, named=lambda total, _: f"{mg(total)}/day", over=limit_passed,
-        minimum=[d.order for d in [*doses, *left] if d.per_day is None and d.mg is not None]) if left else None
+        minimum=[d.order for d in [*doses, *left] if _one_dose_only(d)]) if left else None
     if not critical and not warning:
         # what was read with the orders left active passing a limit is said, whatever could not be read
         not_judged = "; ".join(unread + unchecked) or None
@@ -337,11 +350,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             return NotEvaluable(not_judged, facts)
         within = "IV methylprednisolone within the pulse limits" + (" with the order on the chart" if stop else "")
         if left_line:
-            drafts_read = len([o for o, _ in intended if is_draft(o)])
             return continuing.left_active_warning(
                 left_kept, drug="Methylprednisolone",
-                drafted=(f"{'at least ' if drafts_read < len(drafts) else ''}{mg(alone)}/day" if drafts_read
-                         else dose_basis.DOSE_NOT_READ),
+                drafted=(f"{'at least ' if alone_at_least else ''}{mg(alone)}/day"
+                         if any(is_draft(o) for o, _ in intended) else dose_basis.DOSE_NOT_READ),
                 on_chart=[f"{mg(amount)}/day" if amount is not None else d.how_given()
                           for d, (_, amount) in zip(left, left_amounts, strict=True)],
                 findings=["Ordered: " + "; ".join(f"{label}, {how}" for label, how in described) + ".",
@@ -353,16 +365,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 *([left_line.text] if left_line else [])]
     pulse = (child_pulse(context, child_cap, cap, weight) if child and weight is not None else None)
     delete = [Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafts]
-    if not alone_over and limit_passed(chart_alone) is None:
-        # the drafts alone, and the chart's orders alone, are within the limits: it is the drafts beside the
-        # chart's orders, or after the pulse days already given, that are wrong, not a dose
-        if stop or left_kept:
-            suggestions, advice = continuing.cancel_or_discontinue_advised(delete, [*stop, *left_kept])
-        else:
-            suggestions = [Suggestion("Cancel the draft: the pulse already given counts", delete,
-                                      is_recommended=True)]
-            advice = ("The pulse days already given count: **cancel the draft** and go on with oral prednisone, or "
-                      f"keep the whole pulse within {p['max_pulse_days']:g} days.")
+    # the drafts alone, and the chart's orders alone, are within the limits: it is the drafts beside the chart's
+    # orders, or after the pulse days already given, that are wrong, not a dose
+    beside_only = not alone_over and limit_passed(chart_alone) is None
+    if beside_only and not (stop or left_kept):
+        suggestions = [Suggestion("Cancel the draft: the pulse already given counts", delete, is_recommended=True)]
+        advice = ("The pulse days already given count: **cancel the draft** and go on with oral prednisone, or "
+                  f"keep the whole pulse within {p['max_pulse_days']:g} days.")
+    elif beside_only and not alone_at_least:  # never said of the least the drafts give, one not all read
+        suggestions, advice = continuing.cancel_or_discontinue_advised(delete, [*stop, *left_kept])
     else:
         # the replacement stops the chart's orders too: beside them, the new pulse would add up again
         remove = [*delete, *continuing.discontinue(chart.to_stop(sent, stop))]

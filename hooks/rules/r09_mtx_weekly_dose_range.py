@@ -209,8 +209,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # a draft whose dose is not read adds to the chart's orders beside it: what those give is the least given
     weighed = bool(drafted or unread_drafts)
     least = "at least " if unread else ""
-    # the drafts the card names, cancels and is about: those judged, else those not read
-    named_drafts = drafted or unread_drafts
+    # the drafts the card names, cancels and is about: every one, read or not
+    named_drafts = [*drafted, *unread_drafts]
     # what the drafts give alone: more with the chart's orders means they are in the week that gives the most
     alone, _ = _most_in_one_week(drafted, context.today)
     # and what the chart's orders give alone: cancelling the drafts leaves that
@@ -221,6 +221,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                                for o in chart.scheduled) or None
     facts.update(chart.facts())
     facts["weekly_mg"] = round(total, 2) if weighed and judged else None
+    # an order not read is not counted: the total is then the least given, not all of it
+    facts["weekly_mg_is_at_least"] = bool(unread) if facts["weekly_mg"] is not None else None
     facts["less_often_than_weekly"] = "; ".join(
         f"{d.order.label} ({d.describe()}): {mg(d.dose_day_mg or 0.0)} at once, judged as a week's dose"
         for d in judged if not d.once_weekly) or None
@@ -279,9 +281,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if adds and chart_alone > p["warning_above_mg_week"] + EPS:
         findings.append(f"The methotrexate on the chart alone gives {mg(chart_alone)}/week, above "
                         f"{p['warning_above_mg_week']:g} mg/week: cancelling the draft would leave that.")
-    if adds and max(alone, chart_alone) <= p["warning_above_mg_week"] + EPS:
+    if adds and not unread_drafts and max(alone, chart_alone) <= p["warning_above_mg_week"] + EPS:
         # the draft alone, and the chart's orders alone, are within the range: it is the order beside the chart's
-        # that is wrong, not a dose
+        # that is wrong, not a dose (with a draft not read, what the drafts give alone is only the least)
         suggestions, advice = continuing.cancel_or_discontinue_advised(
             delete, [*stop, *left_kept], named="the methotrexate on the chart")
     else:  # the replacements stop the chart's orders too: beside them, even 15 mg would add up

@@ -294,7 +294,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         for item in summary.unreadable:
             notes.append(f"Result not readable: {item}.")
     if new_start and mg_day is not None and mg_day > 2 * params["start_dose_mg"] and not poor:
-        notes.append(f"This is a new start at {least}{mg_day:g} mg/day; the usual start is 25-50 mg/day.")
+        notes.append(f"This is a new start {'of at least' if least else 'at'} {mg_day:g} mg/day; the usual start is "
+                     "25-50 mg/day.")
 
     status_line = "; ".join(f"{s.gene}: {s.basis.describe() if s.basis else 'no result'}" for s in (tpmt, nudt15))
     status_line += "."
@@ -329,9 +330,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     # the drafts alone, and the chart's orders alone, within the dose: it is the draft beside the chart's orders that
     # is wrong, not a dose, so cancelling one or the other is offered instead of a new dose (a poor metabolizer's
-    # azathioprine is all stopped)
-    beside_only = (adds and not poor and (too_high_per_kg or above_reduced) and not too_high(alone)
-                   and not too_high(chart_alone))
+    # azathioprine is all stopped); with a draft not read, what the drafts give alone is only the least
+    beside_only = (adds and not poor and not unread_drafts and (too_high_per_kg or above_reduced)
+                   and not too_high(alone) and not too_high(chart_alone))
     replacement = None
     if (too_high_per_kg or above_reduced) and not beside_only:
         replacement = _replacement_mg(params, weight_kg, reduced, high_f * params["normal_high_mg_per_kg_day"],

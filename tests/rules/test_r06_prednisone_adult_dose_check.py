@@ -582,3 +582,40 @@ def test_a_frequency_word_in_the_sig_does_not_multiply_the_structured_daily_dose
     dose and timing are what is given: 60 mg/day, within the limits."""
     entry = _explain(kb, today, _chart(today, 70).draft(PREDNISONE_20, 60, "mg", route=ROUTE_ORAL, text=sig))
     assert entry["status"] == "not-fired" and entry["facts"]["total_mg_day"] == 60
+
+
+def _with_a_draft_of_one_dose(chart):
+    """A 5 mg prednisone draft with no timing: one dose counted for its day, so what the drafts give is the least."""
+    chart.draft(PREDNISONE_5, 5, "mg", route=ROUTE_ORAL, resource_id="draft-5")
+    del chart.drafts[-1]["dosageInstruction"][0]["timing"]
+    return chart
+
+
+def test_a_draft_with_no_frequency_beside_a_left_active_order_makes_the_drafts_at_least(kb, today):
+    """Review of 6311aa2: 60 mg daily on the chart rewritten as 40 mg daily with no link, and a 5 mg draft with no
+    timing: the line said 'at least 105 mg/day' but the summary 'Prednisone 45 mg/day draft', as if 45 mg were all
+    the drafts give."""
+    chart = _with_a_draft_of_one_dose(_sixty_on_the_chart(today).draft(PREDNISONE_20, 40, "mg", route=ROUTE_ORAL))
+    card = _card(kb, today, chart)
+    assert card["summary"] == "Prednisone at least 45 mg/day draft: the 60 mg/day order on the chart is still active"
+
+
+def test_a_draft_not_all_read_beside_a_chart_order_is_not_judged_within_alone(kb, today):
+    """Review of 6311aa2: 30 mg twice a day on the chart goes on beside 15 mg daily drafted, a 5 mg draft with no
+    timing and a draft 'as directed': at least 80 mg/day, 1.14 mg/kg/day at 70 kg. The card advised 'Cancel the
+    draft, or ... discontinue the order on the chart' as if the drafts alone (at least 20 mg) were known to be within
+    the limits; now it offers the 1 mg/kg replacement that stops the chart's order too. A draft not read is named in
+    'Ordered:' beside the ones read."""
+    chart = _chart(today, 70).medication(PREDNISONE_20, 30, "mg", frequency=2, start=-10, route=ROUTE_ORAL,
+                                         resource_id="pred-bid")
+    chart = _with_a_draft_of_one_dose(chart.draft(PREDNISONE_5, 15, "mg", route=ROUTE_ORAL, resource_id="draft-15"))
+    resource = chart.medication_request(PREDNISONE_5, None, None, start=0, status="draft", intent="proposal",
+                                        route=ROUTE_ORAL, text="as directed", resource_id="draft-sig")
+    card = _card(kb, today, chart.draft_resource(resource))
+    assert "**Cancel the draft**" not in card["detail"]
+    assert ("Ordered: prednisone 5 MG Oral Tablet, 15 mg once a day; prednisone 5 MG Oral Tablet, 5 mg (frequency not "
+            "given); prednisone 5 MG Oral Tablet, dose not read.") in card["detail"]
+    [replace] = card["suggestions"]
+    assert replace["label"].startswith("Replace with prednisone 70 mg")
+    assert deleted(replace) == ["MedicationRequest/draft-15", "MedicationRequest/draft-5",
+                                "MedicationRequest/draft-sig", "MedicationRequest/pred-bid"]

@@ -571,3 +571,39 @@ def test_an_order_with_no_frequency_makes_the_left_active_total_a_minimum(kb, to
     del chart.resources["medications"][-1]["dosageInstruction"][0]["timing"]
     card = _card(kb, today, chart.draft(METHYLPRED_1000, 1200, "mg", route=ROUTE_IV, count=3))
     assert "(at least 2,450 mg/day together, above 1,000 mg/day)" in card["detail"]
+
+
+def _with_a_draft_of_one_dose(chart):
+    """A 250 mg IV draft with no timing: one dose counted for its day, so what the drafts give is the least."""
+    chart.draft(METHYLPRED_1000, 250, "mg", route=ROUTE_IV, resource_id="draft-250")
+    del chart.drafts[-1]["dosageInstruction"][0]["timing"]
+    return chart
+
+
+def test_a_draft_with_no_frequency_beside_a_left_active_order_makes_the_drafts_at_least(kb, today):
+    """Review of 6311aa2: the chart's 1 g pulse rewritten as 500 mg daily x3 with no link, and a 250 mg draft with no
+    timing: the summary said 'Methylprednisolone 750 mg/day draft', as if 750 mg were all the drafts give."""
+    chart = _with_a_draft_of_one_dose(pulse_on_the_chart(today).draft(METHYLPRED_1000, 500, "mg", route=ROUTE_IV,
+                                                                      count=3))
+    card = _card(kb, today, chart)
+    assert card["summary"].startswith("Methylprednisolone at least 750 mg/day draft: the 1,000 mg/day order on the "
+                                      "chart is still active")
+
+
+def test_a_draft_not_all_read_beside_a_chart_pulse_is_not_judged_within_alone(kb, today):
+    """Review of 6311aa2: 300 mg twice a day for 3 days on the chart goes on beside 500 mg daily x3 drafted and a
+    250 mg draft with no timing: at least 1,350 mg a day. The card advised 'Cancel the draft, or ... discontinue the
+    order on the chart' as if the drafts alone (at least 750 mg) were known to be within the cap; now it offers the
+    fixed pulse that cancels every draft and stops the chart's order."""
+    chart = _chart(today).medication(METHYLPRED_1000, 300, "mg", frequency=2, start=-1, count=6, route=ROUTE_IV,
+                                     resource_id="ivmp-600")
+    chart.draft(METHYLPRED_1000, 500, "mg", route=ROUTE_IV, count=3, resource_id="draft-500")
+    card = _card(kb, today, _with_a_draft_of_one_dose(chart))
+    assert card["indicator"] == "critical" and "**Cancel the draft**" not in card["detail"]
+    # the draft with no frequency counts one dose: the total is the least given, not 'up to'
+    assert card["summary"] == ("IV methylprednisolone: at least 1,350 mg/day with the order on the chart, above the "
+                               "1,000 mg/day maximum")
+    assert ("the drafts give at least 1,350 mg on a day they are all given (one dose counted for methylprednisolone "
+            "1000 MG Injection, its frequency not given), above 1,000 mg/day.") in card["detail"]
+    assert all(deleted(s)[:3] == ["MedicationRequest/draft-500", "MedicationRequest/draft-250",
+                                  "MedicationRequest/ivmp-600"] for s in card["suggestions"])

@@ -585,3 +585,28 @@ def test_a_tablet_named_with_another_strength_than_its_code_is_not_counted_at_ei
     entry = explained(result, RULE)
     assert entry["status"] == "not-evaluable"
     assert "could not be converted to mg (its name says 2.5 mg, its code 10 mg)" in entry["reason"]
+
+
+def test_a_draft_not_read_beside_a_read_one_is_named_cancelled_and_not_judged_within_alone(kb, today):
+    """Review of 6311aa2: 15 mg weekly Thursday on the chart, 15 mg weekly Monday drafted (A) and an injection 'as
+    directed' with no timing drafted (B). At least 30 mg a week: the card left B out of 'Ordered:', of what it is
+    about and of the cancellation, and said to cancel the draft as if A alone (15 mg, only the least the drafts give)
+    were all the drafts give. Now every draft is named, about and cancelled, and the replacement that stops the
+    chart's order is offered instead; the weekly total is marked as the least given."""
+    chart = _on_chart(today, dose=15, day="thu")
+    _weekly(chart, 15, code=METHOTREXATE_2_5, day="mon", resource_id="draft-a")
+    resource = chart.medication_request(MTX_INJECTABLE, None, None, start=0, text="as directed", status="draft",
+                                        intent="proposal", resource_id="draft-b")
+    del resource["dosageInstruction"][0]["timing"]
+    card = _card(kb, today, chart.draft_resource(resource))
+    assert card["summary"].startswith("Methotrexate at least 30 mg/week with the order on the chart: above")
+    assert ("Ordered: methotrexate 2.5 MG Oral Tablet, 15 mg once weekly; methotrexate 25 MG/ML Injectable Solution, "
+            "dose not read.") in card["detail"]
+    assert card["extension"]["imnm-cds"]["draftOrders"] == ["MedicationRequest/draft-a", "MedicationRequest/draft-b"]
+    assert "**Cancel the draft**" not in card["detail"]
+    every = ["MedicationRequest/draft-a", "MedicationRequest/draft-b", "MedicationRequest/mtx-chart"]
+    assert all(deleted(s)[:3] == every for s in card["suggestions"])
+    facts = _explain(kb, today, chart)["facts"]
+    assert facts["weekly_mg"] == 30 and facts["weekly_mg_is_at_least"] is True
+    all_read = _explain(kb, today, _weekly(_on_chart(today, dose=15, day="thu"), 15, code=METHOTREXATE_2_5, day="mon"))
+    assert all_read["facts"]["weekly_mg_is_at_least"] is False

@@ -504,3 +504,31 @@ def test_an_order_left_active_whose_dose_is_not_read_is_named_so_in_the_summary(
     assert card["summary"] == ("Azathioprine 100 mg/day draft: the order on the chart (dose not read) is still "
                                "active")
     assert "Ordered: Azathioprine 50 MG Oral Tablet [Imuran], 100 mg/day." in card["detail"]
+
+
+def _with_a_draft_not_read(chart):
+    """A second azathioprine draft 'as directed' with no timing: its dose not read."""
+    resource = chart.medication_request(AZATHIOPRINE_50, None, None, start=0, status="draft", intent="proposal",
+                                        text="as directed by the clinic", resource_id="aza-sig")
+    del resource["dosageInstruction"][0]["timing"]
+    return chart.draft_resource(resource)
+
+
+def test_a_draft_not_read_beside_the_chart_order_is_not_judged_within_alone(kb, today):
+    """Review of 6311aa2: 150 mg daily on the chart, 50 mg twice a day drafted and a draft not read: at least
+    3.6 mg/kg/day. The card offered to cancel the drafts or discontinue the chart order (the drafts alone within
+    3 mg/kg/day), judged on 100 mg, only the least the drafts give; now the replacement dose that cancels every
+    draft and stops the chart order."""
+    chart = _with_a_draft_not_read(on_150_mg(today).draft(AZATHIOPRINE_50, 50, "mg", frequency=2,
+                                                           resource_id="aza-draft"))
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    [replace] = [s for s in card["suggestions"] if s["label"].startswith("Replace with azathioprine")]
+    assert deleted(replace) == ["MedicationRequest/aza-draft", "MedicationRequest/aza-sig", "MedicationRequest/aza-150"]
+    assert not any(s["label"].startswith("Cancel the draft") for s in card["suggestions"])
+
+
+def test_a_new_start_with_a_draft_not_read_says_at_least_once(kb, today):
+    # 'a new start at at least 150 mg/day'
+    chart = _with_a_draft_not_read(patient(today).draft(AZATHIOPRINE_50, 150, "mg", resource_id="aza-draft"))
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert "This is a new start of at least 150 mg/day; the usual start is 25-50 mg/day." in card["detail"]
