@@ -64,9 +64,11 @@ class ProxiedClientLogger(Logger):
         return atoms
 
     def from_trusted_proxy(self, peer: object) -> bool:
-        """gunicorn's own test for the scheme header. A UNIX socket's peer (a path, usually empty, not a (host, port)
-        pair) is trusted: the socket file's permissions decide who may connect, as 127.0.0.1 lets in any local
-        process. No peer at all (a worker class whose request does not carry one) is not."""
+        """gunicorn's own test for the scheme header, written again: gunicorn keeps it in private code that has moved
+        between the releases this project allows (gunicorn.http.message). A UNIX socket's peer (a path, usually
+        empty, not a (host, port) pair) is trusted: the socket file's permissions decide who may connect, as
+        127.0.0.1 lets in any local process. No peer at all (a worker class whose request does not carry one) is
+        not."""
         if isinstance(peer, (str, bytes)) or self.any_peer_is_a_proxy:
             return True
         if not isinstance(peer, tuple):

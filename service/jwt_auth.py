@@ -50,8 +50,9 @@ def _is_plain_text(value: object) -> bool:
     """A string that every database and log line can hold as it is: printable characters only.
 
     Refuses NUL (PostgreSQL text cannot hold it), a lone UTF-16 surrogate (UTF-8 cannot encode it, so neither
-    sqlite3 nor psycopg can send it) and every other control or format character: a claim bound for the replay
-    table is checked with this, so that such a token is a 401, not a failed database write answered 503."""
+    sqlite3 nor psycopg can send it) and every other control or format character. The jti (bound for the replay
+    table) and each configured iss (stored with every call) are checked with this, so that such a token is a 401,
+    not a failed database write answered 503."""
     return isinstance(value, str) and value.isprintable()
 
 
@@ -401,6 +402,6 @@ class JwtAuthenticator:
         jti = claims["jti"]
         if not isinstance(jti, str) or not jti or len(jti) > JTI_MAX_CHARS:
             raise Unauthorized(f"jti missing, empty or too long (iss {iss})")
-        if not jti.isprintable():  # checked here, so the replay table never sees it (see _is_plain_text)
+        if not _is_plain_text(jti):  # checked here, so the replay table never sees it
             raise Unauthorized(f"jti is not printable text (iss {iss})")
         return claims

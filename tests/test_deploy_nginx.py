@@ -40,6 +40,8 @@ from tests.server_support import ROOT, gunicorn_command, open_service_env, servi
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 _SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}  # nginx sizes: case-insensitive suffixes
 _ERROR_LOCATION = "/_imnm_cds_error"
+# the service's security headers, HSTS included: the server block is https only
+_SECURITY_HEADERS = {**FIXED_HEADERS, **DEFAULT_HEADERS, **HSTS_HEADERS}
 
 
 @dataclass
@@ -191,7 +193,7 @@ def test_nginx_s_own_errors_are_the_service_s_operation_outcomes() -> None:
     assert ("internal",) in location
     assert _only(location, "default_type") == ("application/fhir+json",)
     added = {name: value for _, name, value, *always in (d for d in location if d[0] == "add_header") if always}
-    assert added == {**FIXED_HEADERS, **DEFAULT_HEADERS, **HSTS_HEADERS}  # "always": error statuses too
+    assert added == _SECURITY_HEADERS  # "always": error statuses too
     assert ("proxy_intercept_errors", "on") not in server  # the service's own errors pass through untouched
     assert _only(server, "limit_conn_status") == ("429",)  # throttled, not "the service is down" (503)
 
@@ -220,8 +222,8 @@ def _wrapped(tmp_path: Path, site: str) -> Path:
     """nginx's main file for ``site``, as /etc/nginx/nginx.conf includes conf.d/, with a throw-away certificate in
     place of the production one and every path in ``tmp_path``."""
     cert_path, key_path = _self_signed(tmp_path)
-    site = re.sub(r"(ssl_certificate\s+)\S+;", lambda m: f"{m.group(1)}{cert_path};", site)
-    site = re.sub(r"(ssl_certificate_key\s+)\S+;", lambda m: f"{m.group(1)}{key_path};", site)
+    for directive, path in (("ssl_certificate", cert_path), ("ssl_certificate_key", key_path)):
+        site = re.sub(rf"({directive}\s+)\S+;", lambda m, path=path: f"{m.group(1)}{path};", site)
     (tmp_path / "site.conf").write_text(site)
     temp_paths = "\n".join(f"    {kind}_temp_path {tmp_path / kind};"
                            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
@@ -313,8 +315,7 @@ def _assert_operation_outcome(answer: tuple[int, http.client.HTTPMessage, bytes]
     answered, headers, body = answer
     assert answered == status
     assert headers["Content-Type"] == "application/fhir+json"
-    security = {**FIXED_HEADERS, **DEFAULT_HEADERS, **HSTS_HEADERS}  # HSTS too: the server block is https only
-    assert {name: headers[name] for name in security} == security
+    assert {name: headers[name] for name in _SECURITY_HEADERS} == _SECURITY_HEADERS
     outcome = json.loads(body)
     assert outcome["resourceType"] == "OperationOutcome"
     (issue,) = outcome["issue"]
@@ -322,6 +323,7 @@ def _assert_operation_outcome(answer: tuple[int, http.client.HTTPMessage, bytes]
 
 
 _HOST = b"Host: cds.example.org\r\n"
+_PROBE = b"GET /healthz HTTP/1.1\r\n" + _HOST + b"\r\n"
 
 
 @NEEDS_NGINX
@@ -357,7 +359,7 @@ def test_refusals_by_address_or_path_get_an_operation_outcome(proxied: _Proxied)
 def test_plain_http_to_the_tls_port_gets_an_operation_outcome(tmp_path: Path) -> None:
     """nginx's private 497, answered 400."""
     with _running_nginx(tmp_path, free_port(), tls=True) as port:
-        _assert_operation_outcome(_exchange(port, b"GET /healthz HTTP/1.1\r\n" + _HOST + b"\r\n"), 400, "invalid")
+        _assert_operation_outcome(_exchange(port, _PROBE), 400, "invalid")
 
 
 @NEEDS_NGINX
@@ -365,25 +367,23 @@ def test_gunicorn_down_or_silent_gets_an_operation_outcome(tmp_path: Path) -> No
     """502 while nothing listens on the upstream port; 504 once something accepts connections there and never
     answers (proxy_read_timeout shortened to 1 s for the test)."""
     upstream_port = free_port()
-    probe = b"GET /healthz HTTP/1.1\r\n" + _HOST + b"\r\n"
     with _running_nginx(tmp_path, upstream_port, ("proxy_read_timeout 30s;", "proxy_read_timeout 1s;")) as port:
-        _assert_operation_outcome(_exchange(port, probe), 502, "transient")
+        _assert_operation_outcome(_exchange(port, _PROBE), 502, "transient")
         with socket.create_server(("127.0.0.1", upstream_port)):  # the kernel accepts; nobody reads or answers
-            _assert_operation_outcome(_exchange(port, probe), 504, "timeout")
+            _assert_operation_outcome(_exchange(port, _PROBE), 504, "timeout")
 
 
 @NEEDS_NGINX
 def test_too_many_requests_in_progress_from_one_address_get_429(tmp_path: Path) -> None:
     """limit_conn, lowered to one: a second call while the first is still sending its body is throttled."""
     limit = ("limit_conn imnm_cds_per_address 128;", "limit_conn imnm_cds_per_address 1;")
-    probe = b"GET /healthz HTTP/1.1\r\n" + _HOST + b"\r\n"
     with _running_nginx(tmp_path, free_port(), limit) as port, \
             socket.create_connection(("127.0.0.1", port), timeout=5) as first:
         first.sendall(b"POST /cds-services/imnm-order-sign HTTP/1.1\r\n" + _HOST + b"Content-Length: 10\r\n\r\n")
         # the first counts once nginx has read its headers (it then waits for the body); until then the probe
         # passes (a 502: nothing listens upstream)
         deadline = time.monotonic() + 10
-        while (answer := _exchange(port, probe))[0] != 429:
+        while (answer := _exchange(port, _PROBE))[0] != 429:
             assert time.monotonic() < deadline, f"still {answer[0]}, not 429"
             time.sleep(0.05)
         _assert_operation_outcome(answer, 429, "throttled")

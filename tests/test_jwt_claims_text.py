@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from service.auth import Unauthorized
-from service.config import ConfigError
+from service.config import ConfigError, Settings
 from service.jwt_auth import ISS_MAX_CHARS, JTI_MAX_CHARS, JwtAuthenticator
 from service.storage import open_store
 from service.storage.models import AuditCall, Feedback, JwtReplay, Snooze
@@ -33,6 +33,11 @@ KEY = sec.ec_key("text-key")
 UNSTORABLE = {"NUL": "a\x00b", "lone surrogate": "a\ud800b", "terminal escape": "\x1b[2Jx"}
 
 
+def _settings(folder: Path) -> Settings:
+    """Authentication on, one client (sec.ISS) signing with KEY."""
+    return sec.settings([{"iss": sec.ISS, "jwks_file": sec.jwks_file(folder, KEY)}])
+
+
 def _replay_rows(store: Any) -> int:
     with store.engine.connect() as connection:
         return connection.execute(select(func.count()).select_from(JwtReplay)).scalar_one()
@@ -41,7 +46,7 @@ def _replay_rows(store: Any) -> int:
 @pytest.fixture
 def app_client(database_url: str, tmp_path: Path) -> tuple[FlaskClient, Any]:
     store = open_store(database_url)
-    settings = sec.settings([{"iss": sec.ISS, "jwks_file": sec.jwks_file(tmp_path, KEY)}])
+    settings = _settings(tmp_path)
     return sec.make_app(settings, store=store).test_client(), store
 
 
@@ -74,7 +79,7 @@ class _SpyReplayCache:
                          ids=[*UNSTORABLE, "tab", "format character"])
 def test_the_jti_is_refused_before_the_replay_cache_is_asked(tmp_path: Path, jti: str) -> None:
     spy = _SpyReplayCache()
-    settings = sec.settings([{"iss": sec.ISS, "jwks_file": sec.jwks_file(tmp_path, KEY)}])
+    settings = _settings(tmp_path)
     authenticator = JwtAuthenticator(settings, replay_cache=spy)
     with pytest.raises(Unauthorized, match="jti is not printable text"):
         authenticator.authenticate(f"Bearer {sec.mint(KEY, jti=jti)}", sec.PATIENT_VIEW_AUD)
@@ -91,7 +96,7 @@ def test_an_unstorable_kid_or_iss_is_a_401_and_logged_escaped(
     """Neither is stored (the stored client is the configured iss the token's must equal); both reach the log
     line of the refusal, escaped."""
     store = open_store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    settings = sec.settings([{"iss": sec.ISS, "jwks_file": sec.jwks_file(tmp_path, KEY)}])
+    settings = _settings(tmp_path)
     client = sec.make_app(settings, store=store).test_client()
     token = (sec.mint(KEY, aud=sec.DISCOVERY_AUD, headers={"kid": value}) if where == "kid"
              else sec.mint(KEY, aud=sec.DISCOVERY_AUD, iss=value))
@@ -120,7 +125,7 @@ def test_the_length_limits_are_the_database_columns() -> None:
 
 
 def test_a_jti_of_the_longest_storable_length_is_accepted(tmp_path: Path) -> None:
-    settings = sec.settings([{"iss": sec.ISS, "jwks_file": sec.jwks_file(tmp_path, KEY)}])
+    settings = _settings(tmp_path)
     store = open_store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     authenticator = JwtAuthenticator(settings, replay_cache=store.replay_cache())
     longest = (uuid.uuid4().hex * 8)[:JTI_MAX_CHARS]
