@@ -115,7 +115,15 @@ def not_counted(today: date) -> dict[str, Any]:
     return chart.request("order-sign")
 
 
-def _free_text_on_prednisone(today: date) -> Chart:
+LACTATE = (LOINC, "2524-7", "Lactate [Moles/volume] in Serum or Plasma")
+ORAL_TEMPERATURE = (LOINC, "8331-1", "Oral temperature")
+BLOOD_CULTURE = (LOINC, "600-7", "Bacteria identified in Blood by Culture")
+E_COLI = (SNOMED, "112283007", "Escherichia coli (organism)")
+
+
+def free_text_on_prednisone(today: date) -> Chart:
+    """Free-text 'necrotizing myositis' since yesterday, weighed, prednisone 60 mg drafted: an infection marker added
+    makes it an NSTI."""
     chart = Chart(today, age=47).condition("Necrotizing myositis", onset=-1).weight(70, day=-1)
     return chart.draft(PREDNISONE_20, 60, "mg")
 
@@ -124,17 +132,14 @@ def _free_text_on_prednisone(today: date) -> Chart:
          story="'Necrotizing myositis' in free text with a lactate of 36 mg/dL (4.0 mmol/L) yesterday; prednisone "
                "60 mg drafted.", fires={RULE}, indicators={RULE: "critical"})
 def lactate_mg_dl(today: date) -> dict[str, Any]:
-    chart = _free_text_on_prednisone(today)
-    chart.observation((LOINC, "2524-7", "Lactate [Moles/volume] in Serum or Plasma"), -1, value=36, unit="mg/dL")
-    return chart.request("order-sign")
+    return free_text_on_prednisone(today).observation(LACTATE, -1, value=36, unit="mg/dL").request("order-sign")
 
 
 @fixture("r01-fires-order-sign-free-text-oral-temperature", hook="order-sign",
          story="'Necrotizing myositis' in free text with an oral temperature (LOINC 8331-1) of 39.0 °C yesterday; "
                "prednisone 60 mg drafted.", fires={RULE}, indicators={RULE: "critical"})
 def oral_temperature(today: date) -> dict[str, Any]:
-    chart = _free_text_on_prednisone(today)
-    chart.observation((LOINC, "8331-1", "Oral temperature"), -1, value=39.0, unit="Cel")
+    chart = free_text_on_prednisone(today).observation(ORAL_TEMPERATURE, -1, value=39.0, unit="Cel")
     return chart.request("order-sign")
 
 
@@ -143,8 +148,6 @@ def oral_temperature(today: date) -> dict[str, Any]:
                "'Escherichia coli and mixed anaerobic flora' (polymicrobial type I NSTI); prednisone 60 mg drafted.",
          fires={RULE}, indicators={RULE: "critical"})
 def e_coli_with_mixed_flora(today: date) -> dict[str, Any]:
-    chart = _free_text_on_prednisone(today)
-    chart.observation((LOINC, "600-7", "Bacteria identified in Blood by Culture"), -1,
-                      value_code=(SNOMED, "112283007", "Escherichia coli (organism)"))
+    chart = free_text_on_prednisone(today).observation(BLOOD_CULTURE, -1, value_code=E_COLI)
     chart.resources["observations"][-1]["valueCodeableConcept"]["text"] = "Escherichia coli and mixed anaerobic flora"
     return chart.request("order-sign")

@@ -65,10 +65,14 @@ class ResolvedThresholds(Mapping[str, Mapping[str, float]]):
         section, _, bound = limit.rpartition(".")
         if section == DEFINITIONS_SECTION:
             return self._definitions[bound]
-        resolved = self._rules.get(section)
-        if resolved is None:  # a table built by hand: the other rule's declared default, unless the site sets it
-            resolved = self.params(_discovered_rule(section))
-        return resolved[bound]
+        return self.of_rule(section)[bound]
+
+    def of_rule(self, rule_id: str) -> Mapping[str, float]:
+        """The thresholds of the rule ``rule_id``, as :meth:`params` gives them, for a reader that is not the rule (a
+        shared definition must not import a rule module). A table built by hand resolves the rule on demand: its
+        declared defaults, unless the site sets them."""
+        resolved = self._rules.get(rule_id)
+        return resolved if resolved is not None else self.params(_discovered_rule(rule_id))
 
 
 def _discovered_rule(rule_id: str) -> Rule:

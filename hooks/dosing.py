@@ -132,12 +132,8 @@ def _from_name(medication: Concept, pattern: re.Pattern[str], ingredient: str | 
     mg-160 mg'), but for the strength of ``ingredient``, paired by position."""
     for name in filter(None, names(medication)):
         if (joined := _JOINED_COMBINATION.search(name)) is not None:
-            if pattern is _STRENGTH and ingredient is not None:
-                first, second, first_mg, first_unit, second_mg, second_unit = joined.groups()
-                paired = {first.lower(): (first_mg, first_unit or second_unit),
-                          second.lower(): (second_mg, second_unit)}
-                if (strength := paired.get(ingredient.lower())) is not None:
-                    yield (ingredient, *strength)
+            if pattern is _STRENGTH and ingredient is not None and (strength := _joined_strength(joined, ingredient)):
+                yield strength
             continue
         found = pattern.findall(name)
         if ingredient is not None:
@@ -146,11 +142,21 @@ def _from_name(medication: Concept, pattern: re.Pattern[str], ingredient: str | 
             yield found[0]
 
 
+def _joined_strength(joined: re.Match[str], ingredient: str) -> tuple[str, str, str] | None:
+    """(ingredient, amount, unit) of ``ingredient`` in a combination whose ingredients and strengths are each joined
+    (:data:`_JOINED_COMBINATION`), paired by position: '160/800 MG' gives the first its second's unit. None when
+    ``ingredient`` is neither."""
+    first, second, first_mg, first_unit, second_mg, second_unit = joined.groups()
+    paired = {first.lower(): (first_mg, first_unit or second_unit), second.lower(): (second_mg, second_unit)}
+    strength = paired.get(ingredient.lower())
+    return None if strength is None else (ingredient, *strength)
+
+
 def concentration_mg_per_ml(medication: Concept, ingredient: str | None = None) -> float | None:
     """mg per mL of a solution from the clinical-drug name ('prednisolone 3 MG/ML Oral Solution', 'methotrexate
     25 MG/ML', '... 100 MG in 4 ML'); ``ingredient`` picks one of a combination's. None if the name gives none."""
     for _, amount, unit, volume in _from_name(medication, _CONCENTRATION, ingredient):
-        mg = convert(float(amount), unit, "mg")
+        mg = _mg(amount, unit)
         if mg is not None and (not volume or float(volume) > 0):
             return mg / (float(volume) if volume else 1.0)
     return None

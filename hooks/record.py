@@ -845,16 +845,16 @@ def read_code(code: Any, element: str) -> str | None:
     return READ_AS[element].get(written, written) if element in READ_AS else written
 
 
-def _codes_for(kind: str, element: str) -> frozenset[str]:
-    """The codes of a resource type's status, or of another element (a key of :data:`CODES`)."""
-    return CODES[kind if element == "status" else element]
+def _binding(kind: str, element: str) -> str:
+    """The key of :data:`CODES` for a resource type's ``element``: the type for its status, else the element."""
+    return kind if element == "status" else element
 
 
 def _note_code(record: PatientRecord, resource: dict[str, Any], element: str, written: Any,
                required: bool = False) -> None:
     """Counts a code not written as one (or missing, where ``required``) for :func:`_code_warnings`."""
     kind = resource["resourceType"]
-    if written in _codes_for(kind, element) or (written is None and not required):  # the usual case
+    if written in CODES[_binding(kind, element)] or (written is None and not required):  # the usual case
         return
     record.code_notes.setdefault((kind, element, written), []).append(describe(resource))
 
@@ -867,8 +867,9 @@ def _code_warnings(record: PatientRecord) -> list[str]:
         if written is None:
             said = f"{kind}.{element} is missing (FHIR requires it)"
         else:
-            read = read_code(written, element if element != "status" else kind)
-            said = (f"{kind}.{element} {written!r} was read as {read!r}" if read in _codes_for(kind, element)
+            binding = _binding(kind, element)
+            read = read_code(written, binding)
+            said = (f"{kind}.{element} {written!r} was read as {read!r}" if read in CODES[binding]
                     else f"{kind}.{element} {written!r} is not a code of it")
         shown = ", ".join(references[:3]) + (f" and {len(references) - 3} more" if len(references) > 3 else "")
         found.append(f"{said}: {shown}.")
@@ -1442,7 +1443,6 @@ def _add(record: PatientRecord, resource: dict[str, Any], sets: ValueSets,
         if code.matches:
             record.procedures.append(_read_procedure(resource, code))
             _note_code(record, resource, "status", resource.get("status"), required=True)
-
 
 
 def validate_strictly(resource: dict[str, Any]) -> None:

@@ -6,7 +6,18 @@ from datetime import timedelta
 
 import pytest
 
-from fhir_fixtures.builders import IBM_ICD, ICD10, IMNM_SNOMED, LOINC, NEC_FASCIITIS_ICD, PREDNISONE_20, SNOMED, Chart
+from fhir_fixtures.builders import (
+    IBM_ICD,
+    ICD10,
+    IMNM_SNOMED,
+    LOINC,
+    NEC_FASCIITIS_ICD,
+    PREDNISONE_20,
+    SNOMED,
+    TEMPERATURE,
+    WBC,
+    Chart,
+)
 from hooks.definitions import cohorts, steroids
 from hooks.record import build_record
 from tests.conftest import with_params
@@ -119,9 +130,9 @@ def test_weakness_alone_after_ici_is_not_ici_myositis(kb, today):
     assert not cohorts.ici_myositis(*record_and_context(kb, chart))
 
 
-BODY_TEMPERATURE = (LOINC, "8310-5", "Body temperature")
-WBC_COUNT = (LOINC, "6690-2", "Leukocytes [#/volume] in Blood by Automated count")
 BLOOD_CULTURE = (LOINC, "600-7", "Bacteria identified in Blood by Culture")
+TISSUE_CULTURE = (LOINC, "627-0", "Bacteria identified in Tissue by Aerobe culture")
+LACTATE = (LOINC, "2524-7", "Lactate [Moles/volume] in Serum or Plasma")
 
 
 def test_a_culture_reported_as_its_organism_is_a_positive_infection_marker(kb, today):
@@ -292,9 +303,9 @@ def test_a_fever_under_a_site_specific_temperature_code_is_an_infection_marker(k
 
 
 @pytest.mark.parametrize(("code", "mg_dl", "shown"), [
-    ((LOINC, "2524-7", "Lactate [Moles/volume] in Serum or Plasma"), 36, "lactate 4 mmol/L"),
+    (LACTATE, 36, "lactate 4 mmol/L"),
     ((LOINC, "59032-3", "Lactate [Mass/volume] in Blood"), 27, "lactate 3 mmol/L"),
-    ((LOINC, "2524-7", "Lactate [Moles/volume] in Serum or Plasma"), 18, None),  # 2.0 mmol/L: not above 2
+    (LACTATE, 18, None),  # 2.0 mmol/L: not above 2
 ])
 def test_a_lactate_in_mg_per_dl_is_read_in_mmol_per_l(kb, today, code, mg_dl, shown):
     """Lactate 36 mg/dL (4.0 mmol/L) was not read: lactate converted from mmol/L only (audit F3)."""
@@ -307,7 +318,7 @@ UNSPECIFIED_CULTURE = (LOINC, "6463-4", "Bacteria identified in Unspecified spec
 
 
 @pytest.mark.parametrize(("code", "text", "counts"), [
-    ((LOINC, "627-0", "Bacteria identified in Tissue by Aerobe culture"), None, True),
+    (TISSUE_CULTURE, None, True),
     ((LOINC, "6462-6", "Bacteria identified in Wound by Culture"), None, True),
     # a culture of an unspecified specimen (6463-4) or on an isolate (43409-2) counts when its text names blood,
     # tissue or a wound, as a lab that reports every culture under the one code writes it
@@ -338,7 +349,7 @@ def test_a_positive_tissue_or_wound_culture_is_an_infection_marker(kb, today, co
     ({"value_string": "haemolysed"}, None),  # no measurement at all
 ])
 def test_a_lactate_that_cannot_be_read_is_named_not_read_as_none(kb, today, result, unread):
-    chart = _free_text(today, (LOINC, "2524-7", "Lactate [Moles/volume] in Serum or Plasma"), **result)
+    chart = _free_text(today, LACTATE, **result)
     found = cohorts.nsti_unread(*record_and_context(kb, chart))
     assert (found is not None and found.startswith("Necrotizing myositis with infection markers that could not be "
                                                    "read: ") and unread in found) if unread else found is None
@@ -353,34 +364,29 @@ def test_a_lactate_that_cannot_be_read_is_named_not_read_as_none(kb, today, resu
     ({"value_code": (SNOMED, "264868006", "No growth")}, False),
 ])
 def test_a_culture_worded_neither_as_growth_nor_as_none_is_unread(kb, today, result, unread):
-    chart = _free_text(today, (LOINC, "627-0", "Bacteria identified in Tissue by Aerobe culture"), **result)
+    chart = _free_text(today, TISSUE_CULTURE, **result)
     record, context = record_and_context(kb, chart)
     assert not cohorts.nsti(record, context)
     assert (cohorts.nsti_unread(record, context) is not None) is unread
 
 
 def test_an_unread_marker_matters_only_when_no_marker_was_read_and_imnm_is_not_confirmed(kb, today):
-    lactate = (LOINC, "2524-7", "Lactate [Moles/volume] in Serum or Plasma")
-    febrile = _free_text(today, lactate, value=36, unit="[iU]/L").temperature(39.4)
+    febrile = _free_text(today, LACTATE, value=36, unit="[iU]/L").temperature(39.4)
     record, context = record_and_context(kb, febrile)
     assert cohorts.nsti(record, context) and cohorts.nsti_unread(record, context) is None
-    confirmed = _free_text(today, lactate, value=36, unit="[iU]/L").antibody("anti_hmgcr", "positive")
+    confirmed = _free_text(today, LACTATE, value=36, unit="[iU]/L").antibody("anti_hmgcr", "positive")
     assert cohorts.nsti_unread(*record_and_context(kb, confirmed)) is None
-    no_label = Chart(today).observation(lactate, -1, value=36, unit="[iU]/L")
+    no_label = Chart(today).observation(LACTATE, -1, value=36, unit="[iU]/L")
     assert cohorts.nsti_unread(*record_and_context(kb, no_label)) is None
 
 
 @pytest.mark.parametrize("growth", ["Gram-negative rods", "Gram positive cocci in chains"])
 def test_a_culture_growing_gram_negative_rods_is_positive(kb, today, growth):
     """'Gram-negative rods' read as a negative result (the word 'negative'): a growing culture was no marker."""
-    chart = _free_text(today, (LOINC, "627-0", "Bacteria identified in Tissue by Aerobe culture"), value_string=growth)
+    chart = _free_text(today, TISSUE_CULTURE, value_string=growth)
     assert "positive culture" in cohorts.nsti(*record_and_context(kb, chart))[0]
 
 
-BODY_TEMPERATURE = (LOINC, "8310-5", "Body temperature")
-WBC_COUNT = (LOINC, "6690-2", "Leukocytes [#/volume] in Blood by Automated count")
-BLOOD_CULTURE = (LOINC, "600-7", "Bacteria identified in Blood by Culture")
-TISSUE_CULTURE = (LOINC, "627-0", "Bacteria identified in Tissue by Aerobe culture")
 E_COLI = (SNOMED, "112283007", "Escherichia coli (organism)")
 
 
@@ -448,14 +454,13 @@ def test_an_everyday_negative_culture_report_is_no_growth(kb, today, specimen, r
 
 
 @pytest.mark.parametrize(("code", "result", "shown"), [
-    (BODY_TEMPERATURE, {"value": 39.0, "unit": "degC"}, "temperature 39.0 °C"),
-    (BODY_TEMPERATURE, {"value": 39.0, "unit": "[degC]"}, "temperature 39.0 °C"),
-    (BODY_TEMPERATURE, {"value": 102.2, "unit": "deg F"}, "temperature 39.0 °C"),
-    ((LOINC, "2524-7", "Lactate [Moles/volume] in Serum or Plasma"), {"value": 4.1, "unit": "mEq/L"},
-     "lactate 4.1 mmol/L"),
-    (WBC_COUNT, {"value_string": ">30"}, "WBC >30 10*9/L"),
-    (WBC_COUNT, {"value_string": "> 30 K/uL"}, "WBC >30 10*9/L"),
-    (WBC_COUNT, {"value": 15, "unit": "10*9/L", "comparator": ">"}, "WBC >15 10*9/L"),
+    (TEMPERATURE, {"value": 39.0, "unit": "degC"}, "temperature 39.0 °C"),
+    (TEMPERATURE, {"value": 39.0, "unit": "[degC]"}, "temperature 39.0 °C"),
+    (TEMPERATURE, {"value": 102.2, "unit": "deg F"}, "temperature 39.0 °C"),
+    (LACTATE, {"value": 4.1, "unit": "mEq/L"}, "lactate 4.1 mmol/L"),
+    (WBC, {"value_string": ">30"}, "WBC >30 10*9/L"),
+    (WBC, {"value_string": "> 30 K/uL"}, "WBC >30 10*9/L"),
+    (WBC, {"value": 15, "unit": "10*9/L", "comparator": ">"}, "WBC >15 10*9/L"),
 ])
 def test_markers_in_other_unit_spellings_or_as_bounds_are_read(kb, today, code, result, shown):
     """Review of 8f09331: 39.0 'degC', lactate in mEq/L and a WBC written '>30' were unread (R01 not evaluable)."""
@@ -464,6 +469,6 @@ def test_markers_in_other_unit_spellings_or_as_bounds_are_read(kb, today, code, 
 
 
 def test_a_bound_that_does_not_settle_the_limit_is_named_unread(kb, today):
-    record, context = record_and_context(kb, _free_text(today, WBC_COUNT, value_string=">10"))
+    record, context = record_and_context(kb, _free_text(today, WBC, value_string=">10"))
     assert not cohorts.nsti(record, context)
     assert "'>10' on " in (cohorts.nsti_unread(record, context) or "")

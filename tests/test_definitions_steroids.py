@@ -247,7 +247,7 @@ def test_an_unreadable_course_before_ttx_leaves_it_unknown_and_one_after_does_no
 
 
 def _latest_ttx(kb, chart):
-    return steroids.latest_treatment_start(*record_and_context(kb, chart))
+    return steroids.read_treatment_start(*record_and_context(kb, chart)).latest
 
 
 def test_the_latest_possible_ttx_is_the_one_found_or_the_last_course_that_may_be_it(kb, today):

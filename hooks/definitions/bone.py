@@ -214,6 +214,10 @@ def _moderate_or_higher(percent: float, comparator: str | None, cut_off: float, 
     return None if below is None else not below
 
 
+# (cut-off, kind, whether the cut-off itself counts) of the major and the hip FRAX, as :func:`_read_beside` pairs them
+_FRAX_KINDS = ((FRAX_MAJOR_MODERATE, "major osteoporotic fracture", True), (FRAX_HIP_MODERATE, "hip fracture", False))
+
+
 def frax(record: PatientRecord) -> tuple[list[str], list[str]]:
     """The latest FRAX of each kind at or above its moderate-risk cut-off (ACR 2022: major osteoporotic >= 10%,
     hip > 1%), and those that could not be read (:func:`_read_beside`), or are a bound that does not settle the
@@ -223,8 +227,7 @@ def frax(record: PatientRecord) -> tuple[list[str], list[str]]:
                   if o.when is not None and not o.in_group("frax_hip")), None)
     findings: list[str] = []
     unreadable: list[str] = []
-    for read, cut_off, kind in zip(_read_beside(major, hip), (FRAX_MAJOR_MODERATE, FRAX_HIP_MODERATE),
-                                   ("major osteoporotic fracture", "hip fracture"), strict=True):
+    for read, (cut_off, kind, at_cut_off) in zip(_read_beside(major, hip), _FRAX_KINDS, strict=True):
         if read is None:
             continue
         observation = read.observation
@@ -232,12 +235,11 @@ def frax(record: PatientRecord) -> tuple[list[str], list[str]]:
         if read.percent is None:
             unreadable.append(f"{observation.code.label} ({day}): {read.why}")
             continue
-        major_kind = kind.startswith("major")  # major at or above its cut-off, hip above it
         comparator = observation.quantity.comparator if observation.quantity else None
-        found = _moderate_or_higher(read.percent, comparator, cut_off, at_cut_off=major_kind)
+        found = _moderate_or_higher(read.percent, comparator, cut_off, at_cut_off=at_cut_off)
         if found is None:
             unreadable.append(f"{observation.code.label} ({day}): {observation.quantity}, a bound that does not tell "
-                              f"whether it is {'at or above' if major_kind else 'above'} {cut_off:g}%")
+                              f"whether it is {'at or above' if at_cut_off else 'above'} {cut_off:g}%")
         elif found:
             findings.append(f"FRAX 10-year {kind} risk {_percent_text(read)} ({day}"
                             f"{f'; {read.how}' if read.how else ''}), moderate or higher")
@@ -290,9 +292,9 @@ def bone_protection(record: PatientRecord, context: HookContext, *, dxa_window_d
 
 
 def frax_min_age_years(context: HookContext) -> float:
-    """The age from which FRAX applies: the site's frax_min_age_years for R25 (R25_THRESHOLDS), else FRAX's own
-    FRAX_MIN_AGE_YEARS, the default R25 declares: R25 and the data-quality note read the same age."""
-    return context.thresholds.get(R25_THRESHOLDS, {}).get("frax_min_age_years", FRAX_MIN_AGE_YEARS)
+    """The age from which FRAX applies: R25's frax_min_age_years (the site's, else FRAX's own FRAX_MIN_AGE_YEARS,
+    the default R25 declares), so that R25 and the data-quality note read the same age."""
+    return context.thresholds.of_rule(R25_THRESHOLDS)["frax_min_age_years"]
 
 
 def warnings(record: PatientRecord, context: HookContext) -> list[str]:

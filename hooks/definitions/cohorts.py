@@ -110,8 +110,10 @@ def _lab_value(observation: Observation, canonical: str) -> Quantity | None:
     if bare:
         unit = observation.ref_high.unit if observation.ref_high is not None else None
         quantity = Quantity(float(bare[2]), unit or canonical, bare[1])
-    value = convert(quantity.value, quantity.unit, canonical) if quantity is not None else None
-    return None if quantity is None or value is None else Quantity(value, canonical, quantity.comparator)
+    if quantity is None:
+        return None
+    value = convert(quantity.value, quantity.unit, canonical)
+    return None if value is None else Quantity(value, canonical, quantity.comparator)
 
 
 def _not_read(observation: Observation, why: str) -> str:

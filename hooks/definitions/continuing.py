@@ -320,6 +320,15 @@ alone: {judged}. But nothing links it to the order on the chart (it neither re-s
 prescription), so signing it does not stop that order. **Discontinue the order on the chart when you sign**, or
 write the draft as a change of that order.{not_read}"""
 
+def least_given(amount: str | None, at_least: bool) -> str:
+    """What the drafts alone give, as a card names it (a left-active warning's ``drafted``): ``amount`` ('40
+    mg/day'), 'at least' that when a draft's dose is not all read (``at_least``), or :data:`DOSE_NOT_READ` when no
+    draft's is (None, or that already)."""
+    if amount is None or amount == DOSE_NOT_READ:
+        return DOSE_NOT_READ
+    return f"at least {amount}" if at_least else amount
+
+
 # What the dose check says of the draft when it could not read every dose it adds up (then named as not read)
 _NOT_ALL_READ = "no dose it could read is above the limits, but not every dose could be read"
 
@@ -328,8 +337,8 @@ def left_active_warning(left: Sequence[tuple[MedicationOrder, str]], *, drug: st
                         on_chart: Sequence[str], findings: Sequence[str], judged: str, facts: dict[str, object],
                         about: list[MedicationOrder], not_read: str | None = None) -> Fired:
     """The warning a dose check gives when only chart orders left active (``left``) are wrong: ``drafted`` and
-    ``on_chart`` (for the summary, the drafts' dose of ``drug`` and each left-active order's, or
-    :data:`DOSE_NOT_READ`; the drafts' 'at least' when a draft's dose is not read), ``findings`` (what was ordered,
+    ``on_chart`` (for the summary, the drafts' dose of ``drug``, :func:`least_given`, and each left-active order's,
+    or :data:`DOSE_NOT_READ`), ``findings`` (what was ordered,
     and :attr:`LeftActiveLine.text`) and ``judged`` (the draft alone, within the limits). Never critical: the draft
     alone is the dose intended. ``not_read``: why the check could not judge the draft (a dose not read), when it
     fires only because what it did read with the orders left active passes a limit (:attr:`LeftActiveLine.over`):

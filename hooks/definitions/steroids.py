@@ -358,14 +358,26 @@ def history(record: PatientRecord, context: HookContext) -> SteroidHistory:
     return SteroidHistory(levels, record.today, int(context.definition("dose_gap_bridge_days")), courses, unreadable)
 
 
-class _TreatmentStart(NamedTuple):
-    found: tuple[date, str] | None  # T_tx (day, how it was found)
+class TreatmentStart(NamedTuple):
+    """T_tx as the chart tells it (:func:`read_treatment_start`), read once: a rule that errs toward a recent T_tx
+    (R22, R25) needs all three."""
+
+    found: tuple[date, str] | None  # T_tx (day, how it was found): :func:`treatment_start`
     unknown: str | None  # why T_tx may lie earlier than found, or exist though none was found
-    latest: date | None  # the latest day T_tx may be (None: there is no T_tx)
+    # The latest day T_tx may be: the one found (an unknown T_tx lies before it), else, when T_tx is unknown, the
+    # latest first day of a course that may be T_tx (today only for one whose dose and dates cannot be read); None
+    # when there is no T_tx
+    latest: date | None
+
+    def unknown_facts(self) -> dict[str, str | date | None]:
+        """The facts of a rule that errs toward a recent T_tx on an unknown T_tx: why it may lie earlier than found
+        or exist though none was (``t_tx_unknown``), and, with none found, the latest day it may be
+        (``t_tx_latest_possible``)."""
+        return {"t_tx_unknown": self.unknown, "t_tx_latest_possible": None if self.found else self.latest}
 
 
 @per_record
-def _treatment_start(record: PatientRecord, context: HookContext) -> _TreatmentStart:
+def read_treatment_start(record: PatientRecord, context: HookContext) -> TreatmentStart:
     """T_tx, why it may lie earlier than found (or exist though none was found), and the latest day it may be."""
     steroid = history(record, context)
     absolute, per_kg = context.definition("ttx_peq_mg"), context.definition("ttx_peq_mg_per_kg")
@@ -412,7 +424,7 @@ def _treatment_start(record: PatientRecord, context: HookContext) -> _TreatmentS
         reasons.insert(0, f"the dose of {', '.join(unreadable)} could not be read")
     # T_tx is the one found or an earlier one; with none found, the latest of the courses that may be it
     latest = start[0] if start else max(possible, default=None)
-    return _TreatmentStart(start, "T_tx unknown: " + "; ".join(reasons) if reasons else None, latest)
+    return TreatmentStart(start, "T_tx unknown: " + "; ".join(reasons) if reasons else None, latest)
 
 
 def treatment_start(record: PatientRecord, context: HookContext) -> tuple[date, str] | None:
@@ -423,26 +435,11 @@ def treatment_start(record: PatientRecord, context: HookContext) -> tuple[date, 
     by their full dates, however many years back (a patient still tapering years after T_tx). With no onset on file
     the episode is taken to reach back HISTORY_DAYS. Rules that need T_tx to be certain also ask
     :func:`why_treatment_start_unknown`."""
-    return _treatment_start(record, context).found
+    return read_treatment_start(record, context).found
 
 
 def why_treatment_start_unknown(record: PatientRecord, context: HookContext) -> str | None:
     """Why T_tx may lie before the one found (or exist though none was): an earlier course of this episode whose
     dose could not be read, or one below 30 mg/day PEQ with no body weight on file to judge it in mg/kg (and high
     enough to be T_tx for an adult of 30 kg)."""
-    return _treatment_start(record, context).unknown
-
-
-def latest_treatment_start(record: PatientRecord, context: HookContext) -> date | None:
-    """The latest day T_tx may be, for a rule that errs toward a recent T_tx: the one found (an unknown T_tx lies
-    before it), else, when T_tx is unknown, the latest first day of a course that may be T_tx (today only for one
-    whose dose and dates cannot be read); None when there is no T_tx."""
-    return _treatment_start(record, context).latest
-
-
-def unknown_treatment_start_facts(record: PatientRecord, context: HookContext) -> dict[str, str | date | None]:
-    """The facts of a rule that errs toward a recent T_tx (R22, R25) on an unknown T_tx: why it may lie earlier than
-    found or exist though none was (``t_tx_unknown``), and, with none found, the latest day it may be
-    (``t_tx_latest_possible``)."""
-    found, unknown, latest = _treatment_start(record, context)
-    return {"t_tx_unknown": unknown, "t_tx_latest_possible": None if found else latest}
+    return read_treatment_start(record, context).unknown

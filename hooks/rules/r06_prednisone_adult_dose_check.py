@@ -177,8 +177,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                   + ("" if weight else " (no current weight: only the 80 mg cap was checked)"))
         if left_line:
             return continuing.left_active_warning(
-                left_kept, drug=drug, drafted=(f"{'at least ' if alone_at_least else ''}{mg(alone.mg)}/day" if drafted
-                                               else dose_basis.DOSE_NOT_READ),
+                left_kept, drug=drug,
+                drafted=continuing.least_given(f"{mg(alone.mg)}/day" if drafted else None, alone_at_least),
                 on_chart=[f"{mg(d.daily)}/day" if d.daily is not None else d.how_given() for d in left],
                 findings=[*findings, left_line.text], judged=within, facts=facts, about=[d.order for d in doses],
                 not_read=not_judged)

@@ -336,11 +336,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # chart orders a draft rewrites with no link: still active once it is signed, so what all give is said
     left, left_kept = chart.left_active_doses(kg)
     # mg on a day of every order in it: one with a dose problem is not read, as a draft's or the chart's is above
-    left_amounts = [(d.order, None if d.problem else _day_amount(d, kg)[0]) for d in left]
+    amounts = [(d.order, None if d.problem else _day_amount(d, kg)[0]) for d in [*doses, *left]]
+    left_amounts = amounts[len(doses):]
     # on the day all give the most, every order counted (one whose mg on a day is not read: said as not counted)
     left_line = continuing.left_active_line(
-        left_kept, [*((d.order, None if d.problem else _day_amount(d, kg)[0]) for d in doses),
-                    *left_amounts], context.today,
+        left_kept, amounts, context.today,
         drafts=drafts, named=lambda total, _: f"{mg(total)}/day", over=limit_passed,
         minimum=[d.order for d in [*doses, *left] if _one_dose_only(d)]) if left else None
     if not critical and not warning:
@@ -352,8 +352,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if left_line:
             return continuing.left_active_warning(
                 left_kept, drug="Methylprednisolone",
-                drafted=(f"{'at least ' if alone_at_least else ''}{mg(alone)}/day"
-                         if any(is_draft(o) for o, _ in intended) else dose_basis.DOSE_NOT_READ),
+                drafted=continuing.least_given(f"{mg(alone)}/day" if any(is_draft(o) for o, _ in intended)
+                                               else None, alone_at_least),
                 on_chart=[f"{mg(amount)}/day" if amount is not None else d.how_given()
                           for d, (_, amount) in zip(left, left_amounts, strict=True)],
                 findings=["Ordered: " + "; ".join(f"{label}, {how}" for label, how in described) + ".",

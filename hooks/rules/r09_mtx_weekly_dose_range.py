@@ -248,8 +248,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if left_line:
             return continuing.left_active_warning(
                 left_kept, drug="Methotrexate",
-                drafted=(f"{'at least ' if unread_drafts else ''}{_amount(alone, drafted)}" if drafted
-                         else dose_basis.DOSE_NOT_READ),
+                drafted=continuing.least_given(_amount(alone, drafted) if drafted else None, bool(unread_drafts)),
                 on_chart=[f"{mg(d.week_mg)}/week" if d.week_mg is not None else d.how_given() for d in left],
                 findings=[*findings, left_line.text], judged=within, facts=facts,
                 about=[d.order for d in named_drafts], not_read=not_judged)

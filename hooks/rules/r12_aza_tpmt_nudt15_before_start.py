@@ -193,9 +193,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     chart_alone = _daily_total(chart.scheduled, weight_kg, bsa, context.today)[0] if chart.scheduled else None
     adds = chart_alone is not None
     # what the drafts alone give, as the card names it: 'at least' beside a draft whose dose is not read
-    drafts_amount = _amount(*alone[:2])
-    drafts_dose = (f"at least {drafts_amount}" if unread_drafts and drafts_amount != dose_basis.DOSE_NOT_READ
-                   else drafts_amount)
+    drafts_dose = continuing.least_given(_amount(*alone[:2]), bool(unread_drafts))
     least = "at least " if unread and (mg_day is not None or per_kg_day is not None) else ""
     stop = [(o, dose_basis.read_dose(o, weight_kg, bsa).how_given()) for o in chart.scheduled]
     facts.update(mg_per_day=round(mg_day, 1) if mg_day is not None else None,

@@ -10,7 +10,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, continuing
-from hooks.definitions.courses import doses_since
+from hooks.definitions.courses import last_dose_day
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Quiet, Result, Rule, Suggestion
 from hooks.sources import ENMC_224, MAMMEN_STATIN_REVIEW, SEED_001, SEED_004, TINIAKOU_2020
@@ -175,11 +175,11 @@ def _taking(record: PatientRecord, context: HookContext, group: str
     (:func:`_possibly_active`): neither may be read as none. Not a statin combination, which is stopped with the
     statin."""
     today = record.today
-    unread = [o for o in record.medications_in(group) if _possibly_active(o, today) and not o.in_group(*STATIN_GROUPS)]
-    acting = [o for o, last in doses_since(record, group, since=date.min) if _still_on(o, last, today)]
-    taken = [o for o in (*acting, *context.drafts_in(group))
-             if not o.in_group(*STATIN_GROUPS) and not any(o is u for u in unread)]
-    return taken, unread
+    chart = [o for o in record.medications_in(group) if not o.in_group(*STATIN_GROUPS)]
+    unread = [o for o in chart if _possibly_active(o, today)]
+    acting = [o for o in chart if not any(o is u for u in unread)
+              and (last := last_dose_day(o, today)) is not None and _still_on(o, last, today)]
+    return [*acting, *(o for o in context.drafts_in(group) if not o.in_group(*STATIN_GROUPS))], unread
 
 
 def _pcsk9_inhibitor(context: HookContext) -> dict[str, Any]:

@@ -119,18 +119,17 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     waiting = _rows_waiting(record, context)
     if not therapy and not waiting:
         return Quiet("no current glucocorticoid or steroid-sparing therapy", facts)
-    start = steroids.treatment_start(record, context)
-    unknown = steroids.why_treatment_start_unknown(record, context)
+    ttx = steroids.read_treatment_start(record, context)
     # an unknown T_tx lies before the one found (which then decides), or, with none found, may be as recent as the
     # latest course that may be T_tx: the early phase is judged from it (erring toward the CK card)
-    latest_ttx = steroids.latest_treatment_start(record, context)
+    start, latest_ttx = ttx.found, ttx.latest
     since_ttx = (record.today - latest_ttx).days if latest_ttx else None
     tapering = taper.taper_in_progress(record, context)
     early = since_ttx is not None and since_ttx <= params["early_phase_days"]
     interval = int(params["interval_early_days"] if early or tapering else params["interval_stable_days"])
     latest = ck.latest_ck(record, context)  # read once per call, shared with the rows' CK-age gate
     last, age = latest.point, latest.age_days
-    facts.update({"t_tx": start[1] if start else None, **steroids.unknown_treatment_start_facts(record, context),
+    facts.update({"t_tx": start[1] if start else None, **ttx.unknown_facts(),
                   "days_since_t_tx": since_ttx if start else None,
                   "taper": "; ".join(str(s) for s in tapering) or None, "interval_days": interval,
                   "latest_ck": str(last) if last else None, "latest_ck_age_days": age,
@@ -143,7 +142,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if due and early and start:
         reasons.append(f"Treatment started {since_ttx} days ago ({start[1]}): check CK every {interval} days.")
     elif due and early:
-        reasons.append(f"{unknown}. Until it is known, treatment may have started as late as {latest_ttx} "
+        reasons.append(f"{ttx.unknown}. Until it is known, treatment may have started as late as {latest_ttx} "
                        f"({since_ttx} days ago): check CK every {interval} days.")
     elif due and tapering:
         reasons.append(f"A taper is in progress ({'; '.join(str(s) for s in tapering)}): check CK every "

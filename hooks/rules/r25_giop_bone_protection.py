@@ -212,12 +212,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if cohorts.is_paediatric(record, context):
         return _child(record, context, exposure, bone.bone_protection(record, context), notes, facts)
 
-    ttx = steroids.treatment_start(record, context)
-    unknown = steroids.why_treatment_start_unknown(record, context)
+    treatment_start = steroids.read_treatment_start(record, context)
+    ttx, unknown, latest_ttx = treatment_start
     # the DXA must postdate every T_tx still possible: an unknown T_tx lies before the one found, or, with none
     # found, may be as late as the latest course that may be T_tx (erring toward asking for a DXA rather than
     # counting one that may predate it)
-    latest_ttx = steroids.latest_treatment_start(record, context)
     not_before = latest_ttx - timedelta(days=int(params["dxa_before_ttx_days"])) if latest_ttx else None
     dxa_window_start = record.today - timedelta(days=int(params["dxa_window_days"]))
     protection = bone.bone_protection(record, context, dxa_window_days=int(params["dxa_window_days"]),
@@ -225,7 +224,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     missing = protection.missing
     facts.update({
         "t_tx": ttx[0] if ttx else None,
-        **steroids.unknown_treatment_start_facts(record, context),
+        **treatment_start.unknown_facts(),
         "dxa_counts_from": max(filter(None, (dxa_window_start, not_before))),
         "calcium_vitamin_d": ", ".join(o.label for o in protection.calcium_vitamin_d) or None,
         "dxa": str(protection.dxa) if protection.dxa else None,

@@ -327,11 +327,13 @@ class GivenThisCycle:
     possibly_unread: list[str] = field(default_factory=list)  # of those, the ones whose dose could not be read
 
 
-def _order_dose(order: MedicationOrder) -> tuple[float | None, bool, CycleDose | None]:
-    """The least an order gives in one cycle (a dose read two ways counts the smaller), whether per kg, and how."""
+def _order_dose(order: MedicationOrder) -> tuple[float | None, bool, str, int]:
+    """The least an order gives in one cycle (a dose read two ways counts the smaller), whether per kg, how it was
+    read ('dose unreadable' when it could not be), and the days of the cycle (1 when unread)."""
     cycle = read_order_cycle(order)
-    amount = min(cycle.readings.values()) if cycle and cycle.readings else None
-    return amount, cycle.per_kg if cycle else False, cycle
+    if cycle is None:
+        return None, False, "dose unreadable", 1
+    return min(cycle.readings.values()) if cycle.readings else None, cycle.per_kg, cycle.how, cycle.days
 
 
 def _drafted_earlier_in_cycle(drafts: list[MedicationOrder], index: int, today: date, min_gap: int
@@ -355,10 +357,9 @@ def _given_this_cycle(history: IvigHistory, start: date, together: list[Medicati
         if not 0 <= (start - day).days < min_gap:
             continue
         if isinstance(source, MedicationOrder):
-            amount, per_kg, cycle = _order_dose(source)
-            ordered_days.append((day - timedelta(days=(cycle.days if cycle else 1) - 1), day))
-            doses.append((amount, per_kg, f"{source.label}, {cycle.how if cycle else 'dose unreadable'}, last given "
-                                          f"{day.isoformat()}", False))
+            amount, per_kg, how, days = _order_dose(source)
+            ordered_days.append((day - timedelta(days=days - 1), day))
+            doses.append((amount, per_kg, f"{source.label}, {how}, last given {day.isoformat()}", False))
         elif not any(first <= day <= last for first, last in ordered_days):
             dose = source.dose
             amount, per_kg = _amount(dose) if dose is not None else (None, False)
@@ -366,13 +367,11 @@ def _given_this_cycle(history: IvigHistory, start: date, together: list[Medicati
                                           f"{day.isoformat()}", False))
     for order, day in history.possibly:
         if 0 <= (start - day).days < min_gap:
-            amount, per_kg, cycle = _order_dose(order)
-            doses.append((amount, per_kg, f"{order.label}, {cycle.how if cycle else 'dose unreadable'}, "
-                                          f"{_may_have_been_given(day)}", True))
+            amount, per_kg, how, _ = _order_dose(order)
+            doses.append((amount, per_kg, f"{order.label}, {how}, {_may_have_been_given(day)}", True))
     for draft in together:
-        amount, per_kg, cycle = _order_dose(draft)
-        doses.append((amount, per_kg, f"{draft.label} drafted with it, {cycle.how if cycle else 'dose unreadable'}",
-                      False))
+        amount, per_kg, how, _ = _order_dose(draft)
+        doses.append((amount, per_kg, f"{draft.label} drafted with it, {how}", False))
     given = GivenThisCycle()
     for amount, per_kg, how, possibly in doses:
         if amount is not None and not per_kg:

@@ -132,7 +132,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     recent = record.today - timedelta(days=certain)
     near = record.observations_in("troponin_i", "troponin_t", since=record.today - timedelta(days=possible))
     troponins = [o for o in near if o.when is not None and o.when >= recent]
-    older_troponins = [o for o in near if o.when is not None and o.when < recent]
     lookback = record.today - timedelta(days=int(p["troponin_lookback_days"]))
     looked_back = record.observations_in("troponin_i", "troponin_t", since=lookback)
     raised = [o for o in looked_back if _raised(o)]
@@ -140,11 +139,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     tnt_only = [o for o in raised if not o.in_group("troponin_i")] if not raised_i else []
     near_ecgs = diagnosis.done(record, "ecg", within_days=possible)
     ecgs = [e for e in near_ecgs if e.day is not None and e.day >= recent]
-    older_ecgs = [e for e in near_ecgs if e.day is not None and e.day < recent]
     ecg_text = ", ".join(f"{e.label} {e.day}" for e in ecgs)
     # left out, and named: dated so that they may be older than the window
-    old_troponin_text = [_describe(o) for o in older_troponins]
-    old_ecg_text = [f"{e.label} {e.day}" for e in older_ecgs]
+    old_troponin_text = [_describe(o) for o in near if o.when is not None and o.when < recent]
+    old_ecg_text = [f"{e.label} {e.day}" for e in near_ecgs if e.day is not None and e.day < recent]
     myocarditis = [c for c in record.conditions_in("myocarditis_cardiomyopathy", active_only=True)
                    if c.code.concept_in("myocarditis_cardiomyopathy") == "myocarditis"]
     heart = [_describe(o) for o in raised_i] + [c.code.label for c in myocarditis]

@@ -59,18 +59,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     lacking_height = bool(bsa_needs) and height is None
     if not lacking_weight and not lacking_height:
         return Quiet("a current weight" + (" and height are" if bsa_needs else " is") + " on file", facts)
-    what = " and ".join(w for w, missing in (("weight", lacking_weight), ("height", lacking_height)) if missing)
+    missing = [(name, limit, why) for name, lacking, limit, why in (
+        ("weight", lacking_weight, weight_days, "Needed to verify a weight-based dose before it is given."),
+        ("height", lacking_height, height_days, "Needed for body-surface area (Mosteller) dosing.")) if lacking]
+    what = " and ".join(name for name, _, _ in missing)
     affected = needs if lacking_weight else bsa_needs
-    found = " ".join(_found(name, facts[f"latest_{name}"], limit)
-                     for name, missing, limit in (("weight", lacking_weight, weight_days),
-                                                  ("height", lacking_height, height_days)) if missing)
-    actions = []
-    if lacking_weight:
-        actions.append(measure_today(context, "weight", "Needed to verify a weight-based dose before it is given.",
-                                     priority="asap"))
-    if lacking_height:
-        actions.append(measure_today(context, "height", "Needed for body-surface area (Mosteller) dosing.",
-                                     priority="asap"))
+    found = " ".join(_found(name, facts[f"latest_{name}"], limit) for name, limit, _ in missing)
+    actions = [measure_today(context, name, why, priority="asap") for name, _, why in missing]
     labels = list(dict.fromkeys(n.order.label for n in affected))
     names = labels[0][:60] + (f" and {len(labels) - 1} more" if len(labels) > 1 else "")
     return Fired(

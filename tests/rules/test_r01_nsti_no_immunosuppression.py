@@ -18,6 +18,13 @@ from fhir_fixtures.builders import (
     WBC,
     Chart,
 )
+from fhir_fixtures.r01_nsti_no_immunosuppression import (
+    BLOOD_CULTURE,
+    LACTATE,
+    ORAL_TEMPERATURE,
+    e_coli_with_mixed_flora,
+    free_text_on_prednisone,
+)
 from tests.conftest import explained, fired, run
 
 RULE = "nsti-no-immunosuppression"
@@ -282,16 +289,8 @@ def test_an_nsti_under_its_british_possessive_or_own_name_is_an_nsti(kb, today, 
     assert card is not None and card["indicator"] == "critical" and name in card["detail"]
 
 
-LACTATE = (LOINC, "2524-7", "Lactate [Moles/volume] in Serum or Plasma")
-
-
-def _free_text_on_prednisone(today) -> Chart:
-    chart = Chart(today, age=47).condition("Necrotizing myositis", onset=-1).weight(70, day=-1)
-    return chart.draft(PREDNISONE_20, 60, "mg")
-
-
 @pytest.mark.parametrize(("marker", "read_as"), [
-    (lambda c: c.observation((LOINC, "8331-1", "Oral temperature"), -1, value=39.0, unit="Cel"), "temperature 39.0"),
+    (lambda c: c.observation(ORAL_TEMPERATURE, -1, value=39.0, unit="Cel"), "temperature 39.0"),
     (lambda c: c.observation(LACTATE, -1, value=36, unit="mg/dL"), "lactate 4 mmol/L"),
     (lambda c: c.observation((LOINC, "627-0", "Tissue Culture"), -1, value_code=(SNOMED, "80166006", "S. pyogenes")),
      "positive culture (Tissue Culture)"),
@@ -299,14 +298,14 @@ def _free_text_on_prednisone(today) -> Chart:
 def test_the_markers_the_audit_found_unread_now_give_the_card(kb, today, marker, read_as):
     """An oral temperature of 39.0 °C, a lactate of 36 mg/dL and a positive tissue culture each gave 'no NSTI
     context' beside free-text 'necrotizing myositis' and a prednisone draft (audit F3)."""
-    card = fired(run(kb, marker(_free_text_on_prednisone(today)).request("order-sign"), today)).get(RULE)
+    card = fired(run(kb, marker(free_text_on_prednisone(today)).request("order-sign"), today)).get(RULE)
     assert card is not None and card["indicator"] == "critical" and read_as in card["detail"]
 
 
 def test_a_marker_that_cannot_be_read_is_said_not_read_as_no_infection(kb, today):
     """A lactate in a unit not known beside free-text 'necrotizing myositis' read as no NSTI, silently: the rule is
     not evaluable and says which result it could not read; on order-sign that is a warning too."""
-    chart = _free_text_on_prednisone(today).observation(LACTATE, -1, value=36, unit="[iU]/L")
+    chart = free_text_on_prednisone(today).observation(LACTATE, -1, value=36, unit="[iU]/L")
     result = run(kb, chart.request("order-sign"), today)
     entry = explained(result, RULE)
     assert RULE not in fired(result) and entry["status"] == "not-evaluable"
@@ -324,28 +323,22 @@ def test_an_unread_marker_without_an_immunosuppressive_order_is_quiet(kb, today)
     assert entry["status"] == "not-fired" and "'4.1 mmol/L'" in entry["facts"]["unreadable"]
 
 
-BLOOD_CULTURE = (LOINC, "600-7", "Bacteria identified in Blood by Culture")
-
-
 def test_a_coded_organism_beside_mixed_flora_is_growth(kb, today):
     """Review of 8f09331: E. coli coded with the text 'Escherichia coli and mixed anaerobic flora' (the polymicrobial
     type I NSTI) read as no growth, and the critical card was lost."""
-    chart = _free_text_on_prednisone(today).observation(
-        BLOOD_CULTURE, -1, value_code=(SNOMED, "112283007", "Escherichia coli (organism)"))
-    chart.resources["observations"][-1]["valueCodeableConcept"]["text"] = "Escherichia coli and mixed anaerobic flora"
-    assert fired(run(kb, chart.request("order-sign"), today)).get(RULE, {}).get("indicator") == "critical"
+    assert fired(run(kb, e_coli_with_mixed_flora(today), today)).get(RULE, {}).get("indicator") == "critical"
 
 
 @pytest.mark.parametrize("result", [{"value_string": "No gram-negative rods seen"},
                                     {"value_string": "Gram-negative rods", "interpretation": "N"}])
 def test_a_gram_stain_ruled_out_or_flagged_normal_is_no_growth(kb, today, result):
     """Review of 8f09331: the Gram-stain short-cut ignored the negation and the interpretation: critical card."""
-    chart = _free_text_on_prednisone(today).observation(BLOOD_CULTURE, -1, **result)
+    chart = free_text_on_prednisone(today).observation(BLOOD_CULTURE, -1, **result)
     result_ = run(kb, chart.request("order-sign"), today)
     assert RULE not in fired(result_) and explained(result_, RULE)["status"] == "not-fired"
 
 
 def test_growth_named_in_words_gives_the_card(kb, today):
-    chart = _free_text_on_prednisone(today).observation(
+    chart = free_text_on_prednisone(today).observation(
         BLOOD_CULTURE, -1, value_string="Heavy growth of Streptococcus pyogenes")
     assert RULE in fired(run(kb, chart.request("order-sign"), today))
