@@ -80,13 +80,28 @@ class ProxiedClientLogger(Logger):
 logger_class = ProxiedClientLogger
 
 
+# The metrics directory on_starting made in this master (None when the operator chose one): on_exit removes it.
+_metrics_dir_made: str | None = None
+
+
 def on_starting(server: object) -> None:
     """In the master, before any worker: give prometheus-client a fresh directory for every worker's values,
     so /metrics adds up all workers (see service/metrics.py). An operator's own PROMETHEUS_MULTIPROC_DIR wins."""
     import tempfile
 
+    global _metrics_dir_made
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="imnm-cds-metrics-")
+        _metrics_dir_made = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="imnm-cds-metrics-")
+
+
+def on_exit(server: object) -> None:
+    """In the master, as it stops: remove the directory on_starting made, or every start would leave one behind in
+    the temporary directory. Kept while a new master started by USR2 (``reexec_pid``) runs on it: it inherited the
+    variable."""
+    import shutil
+
+    if _metrics_dir_made and not getattr(server, "reexec_pid", 0):
+        shutil.rmtree(_metrics_dir_made, ignore_errors=True)
 
 
 def post_worker_init(worker: object) -> None:
@@ -107,4 +122,4 @@ def child_exit(server: object, worker: object) -> None:
 SETTINGS = ("bind", "workers", "worker_class", "threads", "timeout", "graceful_timeout", "keepalive",
             "max_requests", "max_requests_jitter", "limit_request_line", "limit_request_fields", "accesslog",
             "errorlog", "access_log_format", "logger_class", "secure_scheme_headers", "forwarder_headers",
-            "on_starting", "post_worker_init", "child_exit")
+            "on_starting", "on_exit", "post_worker_init", "child_exit")
