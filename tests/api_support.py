@@ -12,8 +12,10 @@ from service.app import create_app
 from service.config import Settings
 from tests.conftest import assert_valid_response
 
-# One throw-away SQLite database per test process, so tests never write into the working directory.
-_DATABASE = Path(tempfile.mkdtemp(prefix="imnm-cds-tests-")) / "test.sqlite3"
+# One throw-away SQLite database per test process, so tests never write into the working directory (the directory
+# goes when the process exits: TemporaryDirectory's finalizer).
+_SCRATCH = tempfile.TemporaryDirectory(prefix="imnm-cds-tests-")
+_DATABASE = Path(_SCRATCH.name) / "test.sqlite3"
 
 
 def make_app(**sections: dict[str, Any]) -> Flask:

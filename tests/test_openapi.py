@@ -26,7 +26,8 @@ from service.app import create_app
 from tests import security_support as sec
 
 LIMITS = {"max_body_bytes": 64 * 1024, "max_json_depth": 32, "max_bundle_entries": 200}
-DATABASE = Path(tempfile.mkdtemp(prefix="imnm-openapi-")) / "fuzz.sqlite3"  # the real store: feedback is stored
+SCRATCH = tempfile.TemporaryDirectory(prefix="imnm-openapi-")  # removed when the process exits
+DATABASE = Path(SCRATCH.name) / "fuzz.sqlite3"  # the real store: feedback is stored
 OPEN_APP = create_app(sec.settings(auth={"required": False}, limits=LIMITS, storage={"url": f"sqlite:///{DATABASE}"}),
                       session=sec.Recorder())
 CLOSED_APP = sec.make_app(sec.settings([{"iss": sec.ISS, "jku_allowlist": ["https://ehr.example.org/jwks"]}]),
