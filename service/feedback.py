@@ -127,7 +127,8 @@ def receive(store: Any, policy: SnoozePolicy, service_id: str, client: str | Non
     """Store the items of one feedback request durably; the caller answers 200 only after this returns."""
     items = read_items(document)
     if not hasattr(store, "record_feedback"):
-        raise APIError(503, "Feedback is not stored by this instance (no database configured)")
+        # in-process evaluation (NullStore) only: sending it again cannot help, so not a 503 'try again'
+        raise APIError(501, "Feedback is not stored by this instance (no database configured)")
     try:
         results: list[FeedbackResult] = store.record_feedback(service_id, client, items, policy)
     except SQLAlchemyError as exc:

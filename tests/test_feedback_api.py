@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 import fhir_fixtures
+from service.app import create_app
 from service.storage.models import AuditCall, Feedback, IssuedCard
 from tests.api_support import make_app, post
 
@@ -245,6 +246,20 @@ def test_feedback_needs_authentication_like_every_service_route(tmp_path):
     assert response.status_code == 401
     with _engine(app).connect() as connection:
         assert connection.execute(select(Feedback)).all() == []
+
+
+def test_an_instance_with_no_database_says_feedback_is_not_supported_not_try_again():
+    """The in-process app (`imnm-cds evaluate`) keeps nothing: a 503 'transient' told the EHR to send it again."""
+    from service.config import Settings
+    from service.store import NullStore
+
+    settings = Settings.load(None, env={}, overrides={"auth": {"required": False}})
+    client = create_app(settings, store=NullStore()).test_client()
+    item = {"card": str(uuid.uuid4()), "outcome": "overridden", "outcomeTimestamp": STAMP}
+    response = _feedback(client, item)
+    assert response.status_code == 501
+    issue = response.get_json()["issue"][0]
+    assert issue["code"] == "not-supported" and "not stored" in issue["diagnostics"]
 
 
 def test_issued_cards_carry_their_suggestion_uuids(client, app):
