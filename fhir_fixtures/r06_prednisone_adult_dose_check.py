@@ -133,3 +133,15 @@ def eye_drops(today: date) -> dict[str, Any]:
     chart = _chart(today).weight(70, day=-3)
     chart.draft(PRED_EYE_DROPS, 1, "{drop}", frequency=4)
     return chart.request("order-sign")
+
+
+@fixture("r06-fires-at-least-beside-a-draft-not-read", hook="order-sign",
+         story="A 70 kg adult; prednisone 100 mg daily drafted beside a prednisone draft 'as directed' (its dose not "
+               "read): at least 100 mg a day, said as 'at least' (total_mg_day_is_at_least), the draft named as not "
+               "read.", fires={RULE}, quiet={R33}, indicators={RULE: "warning"})
+def at_least_beside_a_draft_not_read(today: date) -> dict[str, Any]:
+    chart = _chart(today).weight(70, day=-3)
+    chart.draft(PREDNISONE_20, 100, "mg", route=ROUTE_ORAL, resource_id="draft-pred-100")
+    chart.draft(PREDNISONE_5, None, None, route=ROUTE_ORAL, text="as directed by the clinic",
+                resource_id="draft-pred-sig")
+    return chart.request("order-sign")

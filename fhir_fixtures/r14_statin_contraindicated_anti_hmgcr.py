@@ -92,3 +92,14 @@ def status_unreadable(today: date) -> dict[str, Any]:
     chart = _hmgcr_chart(today)
     return chart.medication(ATORVASTATIN_40, 40, "mg", start=-200, status="foo").request("patient-view")
 
+
+
+@fixture("r14-fires-pcsk9-antibody-still-acting", hook="order-sign",
+         story="Anti-HMGCR myopathy; alirocumab completed, its last dose 20 days ago (within the label's dosing "
+               "window); atorvastatin drafted: no second PCSK9 antibody is offered, and the card says why.",
+         fires={RULE}, indicators={RULE: "critical"})
+def pcsk9_still_acting(today: date) -> dict[str, Any]:
+    chart = _hmgcr_chart(today)
+    chart.medication("Praluent 150 mg/mL pen", 150, "mg", start=-20, end=-20, status="completed",
+                     resource_id="alirocumab-1")
+    return chart.draft(ATORVASTATIN_40, 40, "mg", resource_id="draft-atorva").request("order-sign")

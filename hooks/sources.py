@@ -111,3 +111,14 @@ MTX_LABEL = Source("Methotrexate labelling (renal impairment, pregnancy, baselin
 MTX_AZA_PHRASE_DRORACLE = Source("Dr.Oracle 404882 and 586453: the '25-50 mg/week' phrase belongs to azathioprine, "
                                  "not methotrexate [secondary]",
                                  "https://www.droracle.ai/articles/404882/how-to-select-between-methotrexate-mtx-azathioprine-aza-and")
+# US prescribing information of the lipid-lowering drugs R14 offers or finds already taken (not in clinical-rules.md
+# section 10): the dosing intervals and missed-dose instructions that say how long after a dose it is therapy still
+# taken, and ezetimibe's licensed age; addresses as stored in the search corpus (openFDA label queries)
+REPATHA_LABEL = Source("Repatha (evolocumab) US label, section 2: every 2 weeks or monthly; a missed dose given within "
+                       "7 days", "https://api.fda.gov/drug/label.json?search=openfda.generic_name%3A%22evolocumab%22")
+PRALUENT_LABEL = Source("Praluent (alirocumab) US label, section 2: every 2 or 4 weeks; a missed dose given within "
+                        "7 days", "https://api.fda.gov/drug/label.json?search=openfda.generic_name%3A%22Alirocumab%22")
+LEQVIO_LABEL = Source("Leqvio (inclisiran) US label, section 2: every 6 months; a dose missed by under 3 months given "
+                      "on schedule", "https://api.fda.gov/drug/label.json?search=openfda.generic_name%3A%22inclisiran%22")
+ZETIA_LABEL = Source("Zetia (ezetimibe) US label, section 1: from 10 years (heterozygous familial "
+                     "hypercholesterolaemia)", "https://api.fda.gov/drug/label.json?search=openfda.brand_name%3A%22ZETIA%22")

@@ -8,7 +8,8 @@ is not added. A chart order replaced only by being written again, with no link, 
 is signed: the card says what both would give together and offers to discontinue it, a warning of its own when the
 draft alone is within the limits. Eye drops and other local forms (hooks.definitions.routes) are no systemic dose.
 An order whose dose is not read (a draft's too) is not counted: what the others give is the least given, judged and
-said as 'at least'; within the limits, the check is not evaluated.
+said as 'at least' (the fact total_mg_day_is_at_least), as is a total that counts one dose a day for a draft with no
+frequency, or with no weight leaves out what is written per kg; within the limits, the check is not evaluated.
 """
 
 from __future__ import annotations
@@ -141,14 +142,18 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     total_mg, per_kg_written = day.mg, day.per_kg_written
     counted, per_dose_only = day.counted, day.per_dose_only
     facts["total_mg_day"] = round(total_mg, 2) if counted else None
+    # a total that leaves out part of what is given is the least given, said as 'at least': a dose not read, one dose
+    # a day counted for a draft with no frequency, and with no weight, what is written per kg (not in the mg) or in
+    # mg (not in the mg/kg)
+    least = "at least " if unread or per_dose_only or per_kg_written else ""
+    least_per_kg = "at least " if unread or (per_dose_only if weight else total_mg) else ""
+    facts["total_mg_day_is_at_least"] = bool(least) if counted else None
     facts["not_given_together"] = "; ".join(day.apart) or None
     per_kg, over_cap, over_kg = _over_limits(day, kg, p)
     facts["mg_per_kg_day"] = round(per_kg, 2) if per_kg is not None else None
     facts["unreadable"] = "; ".join(unread) or None
 
-    # a draft whose dose is not read adds to the chart's orders beside it: what those give is the least given
     drafted = [d for d in doses if any(d is c for c in counted)]
-    least = "at least " if unread else ""
     # what the drafts give alone: more with the chart's orders means they are on the day that gives the most
     alone = dose_basis.daily_total(doses, kg, context.today) if read else day
     # a draft not read, or with no frequency (one dose counted), leaves what the drafts give alone only the least
@@ -190,7 +195,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                         f"above {p['max_mg_day']:g} mg/day.")
     if over_kg and per_kg is not None:
         basis = f"on {weight.describe('kg')}" if weight else "as written"
-        findings.append(f"That is {least}{per_kg:.2f} mg/kg/day {basis}, above {p['max_mg_per_kg_day']:g} "
+        findings.append(f"That is {least_per_kg}{per_kg:.2f} mg/kg/day {basis}, above {p['max_mg_per_kg_day']:g} "
                         "mg/kg/day.")
     if day.apart:
         findings.append(f"Not added up with it, as not given on the same days: {', '.join(day.apart)}.")
@@ -244,7 +249,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                   f"at most {p['max_mg_day']:g} mg/day. Weigh the patient and re-order"
                   + (", and stop the order on the chart, or the new dose adds up with it."
                      if chart.to_stop(sent, stop) else "."))
-    summary_dose = least + (mg(total_mg) + "/day" if counted and total_mg else f"{per_kg:.2f} mg/kg/day")
+    summary_dose = (least + mg(total_mg) + "/day" if counted and total_mg else f"{least_per_kg}{per_kg:.2f} mg/kg/day")
     if over_kg and over_cap and per_kg is not None and weight is not None:
         summary_dose += f" ({per_kg:.1f} mg/kg)"
     elif over_kg and weight is not None and per_kg is not None:

@@ -13,7 +13,17 @@ from hooks.definitions import antibodies, cohorts, continuing
 from hooks.definitions.courses import last_dose_day
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Quiet, Result, Rule, Suggestion
-from hooks.sources import ENMC_224, MAMMEN_STATIN_REVIEW, SEED_001, SEED_004, TINIAKOU_2020
+from hooks.sources import (
+    ENMC_224,
+    LEQVIO_LABEL,
+    MAMMEN_STATIN_REVIEW,
+    PRALUENT_LABEL,
+    REPATHA_LABEL,
+    SEED_001,
+    SEED_004,
+    TINIAKOU_2020,
+    ZETIA_LABEL,
+)
 from hooks.units import DAYS_PER_UNIT, to_days
 
 RULE = Rule(
@@ -24,7 +34,9 @@ RULE = Rule(
     severities=("critical",),
     summary="A statin (or red yeast rice) ordered or active in a patient with anti-HMGCR or statin-associated "
             "autoimmune myopathy.",
-    sources=(MAMMEN_STATIN_REVIEW, ENMC_224, TINIAKOU_2020, SEED_001, SEED_004),
+    # the labels: how long a PCSK9-directed dose is therapy still taken, and ezetimibe's licensed age
+    sources=(MAMMEN_STATIN_REVIEW, ENMC_224, TINIAKOU_2020, SEED_001, SEED_004, REPATHA_LABEL, PRALUENT_LABEL,
+             LEQVIO_LABEL, ZETIA_LABEL),
     override_family="safety",
 )
 
@@ -58,8 +70,8 @@ ADULT = _LipidLowering("lipid clinic", True, True, _EZETIMIBE_OR_PCSK9 + (
 CHILD = _LipidLowering("paediatric lipid clinic", True, False, _EZETIMIBE_OR_PCSK9 + (
     "for a child, which agent and dose is for a **paediatric lipid specialist** (the doses in the table are adult "
     "doses); refer to the paediatric lipid clinic."))
-# Ezetimibe 10 mg daily is licensed from 10 years (FDA: heterozygous familial hypercholesterolaemia; the EU licence,
-# from 6 years, is the wider one): below it the adult order is not offered either
+# Ezetimibe 10 mg daily is licensed from 10 years (FDA, ZETIA_LABEL: heterozygous familial hypercholesterolaemia; the
+# EU licence, from 6 years, is the wider one): below it the adult order is not offered either
 EZETIMIBE_FROM_AGE_YEARS = 10
 YOUNG_CHILD = _LipidLowering("paediatric lipid clinic", False, False, (
     f"in a child under {EZETIMIBE_FROM_AGE_YEARS} it is a decision for a **paediatric lipid specialist**: "
@@ -69,8 +81,9 @@ YOUNG_CHILD = _LipidLowering("paediatric lipid clinic", False, False, (
 # A dose of a PCSK9-directed drug is therapy the patient is still on until the next dose is due and the label's
 # allowance for a late one has passed (a dose given within it keeps the schedule): the longest licensed interval plus
 # that allowance. The antibodies: evolocumab 420 mg monthly (a calendar month is up to 31 days; every 2 weeks and
-# alirocumab every 2 or 4 weeks are shorter), a missed dose given within 7 days (both labels). Inclisiran (an siRNA
-# against PCSK9): every 6 months once established (up to 184 days), a missed dose given within 3 months (up to 92).
+# alirocumab every 2 or 4 weeks are shorter), a missed dose given within 7 days (REPATHA_LABEL, PRALUENT_LABEL).
+# Inclisiran (an siRNA against PCSK9): every 6 months once established (up to 184 days), a missed dose given within
+# 3 months (up to 92; LEQVIO_LABEL).
 PCSK9_ON_THERAPY_DAYS = {"inclisiran": 184 + 92}
 PCSK9_ANTIBODY_ON_THERAPY_DAYS = 31 + 7
 
@@ -95,15 +108,21 @@ def _count_read_early_by(order: MedicationOrder, last: date) -> int:
     return math.ceil((last - order.start).days / month)
 
 
-def _still_on(order: MedicationOrder, last: date, today: date) -> bool:
-    """Whether ``order``, last given on ``last``, is therapy the patient is still on today: a daily drug only on its
+def _on_therapy_until(order: MedicationOrder, last: date) -> date:
+    """The last day ``order``, last given on ``last``, is therapy the patient is still on: a daily drug only its
     day; a PCSK9-directed drug until its next dose is due and the label's allowance for a late one has passed
     (PCSK9_ON_THERAPY_DAYS), widened by what a count of months may read early (:func:`_count_read_early_by`)."""
     if not order.in_group("pcsk9_inhibitor"):
-        return last >= today
+        return last
     days = PCSK9_ON_THERAPY_DAYS.get(order.medication.concept_in("pcsk9_inhibitor") or "",
                                      PCSK9_ANTIBODY_ON_THERAPY_DAYS)
-    return last + timedelta(days=days + _count_read_early_by(order, last)) >= today
+    return last + timedelta(days=days + _count_read_early_by(order, last))
+
+
+def _still_on(order: MedicationOrder, last: date, today: date) -> bool:
+    """Whether ``order``, last given on ``last``, is therapy the patient is still on today
+    (:func:`_on_therapy_until`)."""
+    return _on_therapy_until(order, last) >= today
 
 
 def _possibly_active(order: MedicationOrder, today: date) -> bool:
@@ -144,6 +163,11 @@ def _status_unread_fact(unread: list[MedicationOrder], counted_as: str) -> str |
                      for o in unread) or None
 
 
+def _a(noun: str) -> str:
+    """'An ezetimibe order', 'A PCSK9 inhibitor', as a line of the detail begins."""
+    return f"{'An' if noun[0] in 'aeiou' else 'A'} {noun}"
+
+
 def _unread_line(drug: str, unread: list[MedicationOrder], would_offer: bool) -> str:
     """The detail's line naming the ``drug`` orders whose status could not be read (possibly taken), if any, and
     asking whether the patient is still on it (a daily tablet or a twice-yearly injection alike); where the card
@@ -153,8 +177,45 @@ def _unread_line(drug: str, unread: list[MedicationOrder], would_offer: bool) ->
         return ""
     named = "; ".join(f"{o.label} ({_status_said(o)})" for o in unread)
     before = f" before starting another {drug} order" if would_offer else ""
-    return (f"\n{'An' if drug[0] in 'aeiou' else 'A'} {drug} order of unknown status is on the chart: {named}. "
+    return (f"\n{_a(drug)} order of unknown status is on the chart: {named}. "
             f"Check whether the patient is still on it{before}.")
+
+
+@dataclass(frozen=True, slots=True)
+class _Taken:
+    """An order of a drug the patient is still on, or signed with this call, and why it counts (:func:`_why_taken`):
+    the card and the facts say it, as they say an order of unknown status."""
+
+    order: MedicationOrder
+    why: str
+
+
+def _why_taken(order: MedicationOrder, last: date, today: date) -> str:
+    """Why a chart order last given on ``last`` counts as therapy still taken today: it is current (its dates run to
+    today: active, or of another status named), or, for a PCSK9-directed drug, its last dose is within the label's
+    dosing window (:func:`_on_therapy_until`), whose last day is named; for a count of monthly doses, with the days
+    calendar months may put it later (:func:`_count_read_early_by`)."""
+    if last >= today:
+        return "current" if order.status == "active" else f"status {order.status!r}, its dates running to today"
+    early = _count_read_early_by(order, last)
+    calendar = f", up to {early} days later by calendar months" if early else ""
+    return (f"last dose {last.isoformat()} by its dates{calendar}, within the label's dosing window to "
+            f"{_on_therapy_until(order, last).isoformat()}: the interval to the next dose and the days a missed one "
+            "may still be given")
+
+
+def _taken_fact(taken: list[_Taken]) -> str | None:
+    """The fact naming the orders taken (:class:`_Taken`), each with why it counts."""
+    return "; ".join(f"{t.order.label} ({t.order.reference}): {t.why}" for t in taken) or None
+
+
+def _taken_line(drug: str, taken: list[_Taken], would_offer: bool) -> str:
+    """The detail's line naming the ``drug`` orders taken (:class:`_Taken`), if any, each with why it counts; where the
+    card would offer that drug at the patient's age were none taken (``would_offer``), that no second one is."""
+    if not taken:
+        return ""
+    named = "; ".join(f"{t.order.label} ({t.why})" for t in taken)
+    return f"\n{_a(drug)} is already in use: {named}." + (f" No second {drug} order is offered." if would_offer else "")
 
 
 def _why(record: PatientRecord) -> str | None:
@@ -168,18 +229,19 @@ def _why(record: PatientRecord) -> str | None:
     return None
 
 
-def _taking(record: PatientRecord, context: HookContext, group: str
-            ) -> tuple[list[MedicationOrder], list[MedicationOrder]]:
+def _taking(record: PatientRecord, context: HookContext, group: str) -> tuple[list[_Taken], list[MedicationOrder]]:
     """Orders of ``group`` the patient is still on today (:func:`_still_on`) or signed with this call (a second
-    order would be duplicate therapy), and those on the chart whose status does not say, possibly taken
-    (:func:`_possibly_active`): neither may be read as none. Not a statin combination, which is stopped with the
-    statin."""
+    order would be duplicate therapy), each with why it counts, and those on the chart whose status does not say,
+    possibly taken (:func:`_possibly_active`): neither may be read as none. Not a statin combination, which is
+    stopped with the statin."""
     today = record.today
     chart = [o for o in record.medications_in(group) if not o.in_group(*STATIN_GROUPS)]
     unread = [o for o in chart if _possibly_active(o, today)]
-    acting = [o for o in chart if not any(o is u for u in unread)
+    acting = [_Taken(o, _why_taken(o, last, today)) for o in chart if not any(o is u for u in unread)
               and (last := last_dose_day(o, today)) is not None and _still_on(o, last, today)]
-    return [*acting, *(o for o in context.drafts_in(group) if not o.in_group(*STATIN_GROUPS))], unread
+    drafted = [_Taken(o, "in the orders being signed") for o in context.drafts_in(group)
+               if not o.in_group(*STATIN_GROUPS)]
+    return [*acting, *drafted], unread
 
 
 def _pcsk9_inhibitor(context: HookContext) -> dict[str, Any]:
@@ -213,11 +275,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     remove = [Action("delete", f"{verb} {o.label}", resource_id=o.reference) for o in offending]
     taking, ezetimibe_unread = _taking(record, context, "ezetimibe")
     pcsk9_taking, pcsk9_unread = _taking(record, context, "pcsk9_inhibitor")
+    facts["ezetimibe_taken"] = _taken_fact(taking)
     facts["ezetimibe_status_unread"] = _status_unread_fact(ezetimibe_unread, "taken")
+    facts["pcsk9_inhibitor_taken"] = _taken_fact(pcsk9_taking)
     facts["pcsk9_inhibitor_status_unread"] = _status_unread_fact(pcsk9_unread, "taken")
     ezetimibe: list[Suggestion] = []
     if taking:
-        ezetimibe = [Suggestion(f"{verb} the statin (ezetimibe is already ordered: {taking[-1].label})", remove,
+        ezetimibe = [Suggestion(f"{verb} the statin (ezetimibe is already ordered: {taking[-1].order.label})", remove,
                                 is_recommended=True)]
     elif ezetimibe_unread:  # not offered as if there were none: it may be duplicate therapy
         ezetimibe = [Suggestion(f"{verb} the statin (an ezetimibe order of unknown status is on the chart: "
@@ -238,6 +302,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         summary=f"Statin contraindicated: anti-HMGCR myopathy. {verb} {names}",
         detail=DETAIL.format(why=why, lipids=lipids.advice, exposure=_exposure(context, offending, unread)
                              + _unread_line("ezetimibe", ezetimibe_unread, lipids.ezetimibe)
+                             + _taken_line("PCSK9 inhibitor", pcsk9_taking, lipids.pcsk9)
                              + _unread_line("PCSK9 inhibitor", pcsk9_unread, lipids.pcsk9)),
         facts=facts,
         about=offending,

@@ -6,7 +6,10 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import IMNM_SNOMED, PREDNISONE_5, PREDNISONE_20, ROUTE_IV, ROUTE_ORAL, Chart
-from fhir_fixtures.r06_prednisone_adult_dose_check import sixty_on_the_chart_forty_drafted
+from fhir_fixtures.r06_prednisone_adult_dose_check import (
+    at_least_beside_a_draft_not_read,
+    sixty_on_the_chart_forty_drafted,
+)
 from tests.conftest import deleted, explained, fired, run
 
 RULE = "prednisone-adult-dose-check"
@@ -619,3 +622,71 @@ def test_a_draft_not_all_read_beside_a_chart_order_is_not_judged_within_alone(kb
     assert replace["label"].startswith("Replace with prednisone 70 mg")
     assert deleted(replace) == ["MedicationRequest/draft-15", "MedicationRequest/draft-5",
                                 "MedicationRequest/draft-sig", "MedicationRequest/pred-bid"]
+
+
+def _one_dose_draft(chart, dose):
+    """``chart`` with a prednisone draft of ``dose`` mg and no timing: one dose counted a day, the least given."""
+    chart.draft(PREDNISONE_20, dose, "mg", route=ROUTE_ORAL, resource_id="draft-one-dose")
+    del chart.drafts[-1]["dosageInstruction"][0]["timing"]
+    return chart
+
+
+def _mg_and_per_kg_drafts(today, mg_day, kg_day):
+    """No weight on file; prednisone ``mg_day`` mg daily and ``kg_day`` mg/kg daily drafted together."""
+    return _chart(today).draft(PREDNISONE_20, mg_day, "mg", route=ROUTE_ORAL).draft(PREDNISONE_20, kg_day, "mg/kg",
+                                                                                   route=ROUTE_ORAL)
+
+
+@pytest.mark.parametrize(("build", "total", "at_least"), [
+    (lambda today: _chart(today, 70).draft(PREDNISONE_20, 100, "mg", route=ROUTE_ORAL), 100, False),
+    # an order on the chart whose dose is not read, beside a draft read
+    (lambda today: _with_an_order_not_read(_chart(today, 70)).draft(PREDNISONE_20, 100, "mg", route=ROUTE_ORAL),
+     100, True),
+    (lambda today: _one_dose_draft(_chart(today, 70), 100), 100, True),  # no frequency: one dose counted a day
+    (lambda today: _mg_and_per_kg_drafts(today, 90, 1), 90, True),  # no weight: the per-kg draft is not in the mg
+    # no weight: a draft written per kg gives mg unknown, so the 0 mg counted is only the least
+    (lambda today: _chart(today).draft(PREDNISONE_20, 1.2, "mg/kg", route=ROUTE_ORAL), 0, True),
+    (lambda today: _chart(today, 70).draft(PREDNISONE_5, None, None, route=ROUTE_ORAL, text="as directed"), None,
+     None),  # no total
+], ids=["all-read", "chart-order-not-read", "no-frequency", "no-weight-mg-and-per-kg", "no-weight-per-kg",
+        "nothing-read"])
+def test_total_mg_day_says_whether_it_is_the_least_given(kb, today, build, total, at_least):
+    """R09 says whether its weekly total is only the least given (weekly_mg_is_at_least); R06's total_mg_day did
+    not, though the card says 'at least' when a dose beside it is not read."""
+    facts = _explain(kb, today, build(today))["facts"]
+    assert facts["total_mg_day"] == total and facts["total_mg_day_is_at_least"] is at_least
+
+
+def test_a_draft_not_read_beside_one_read_leaves_the_total_at_least(kb, today):
+    result = run(kb, at_least_beside_a_draft_not_read(today), today)
+    card, facts = fired(result)[RULE], explained(result, RULE)["facts"]
+    assert facts["total_mg_day"] == 100 and facts["total_mg_day_is_at_least"] is True
+    assert card["summary"].startswith("Prednisone at least 100 mg/day (1.4 mg/kg) exceeds the adult limit")
+    assert "Together they give at least 100 mg/day, above 80 mg/day." in card["detail"]
+    assert "That is at least 1.43 mg/kg/day on 70 kg" in card["detail"]
+
+
+def test_a_draft_with_no_frequency_over_the_limits_is_said_as_at_least(kb, today):
+    """100 mg with no timing counts one dose a day: the card said 'Prednisone 100 mg/day' and 'The draft gives
+    100 mg/day' (only a later line said the daily dose is at least this), as if it were all that is given."""
+    card = _card(kb, today, _one_dose_draft(_chart(today, 70), 100))
+    assert card["summary"].startswith("Prednisone at least 100 mg/day (1.4 mg/kg) exceeds the adult limit")
+    assert "The draft gives at least 100 mg/day, above 80 mg/day." in card["detail"]
+    assert "That is at least 1.43 mg/kg/day on 70 kg" in card["detail"]
+
+
+@pytest.mark.parametrize(("mg_day", "kg_day", "said"), [
+    (90, 1, ["Prednisone at least 90 mg/day exceeds", "gives at least 90 mg/day, above 80 mg/day"]),
+    (30, 1.2, ["Prednisone at least 30 mg/day exceeds", "That is at least 1.20 mg/kg/day as written"]),
+])
+def test_with_no_weight_an_mg_draft_beside_a_per_kg_one_is_at_least(kb, today, mg_day, kg_day, said):
+    """With no weight, the mg a day leaves out the draft written per kg, and the mg/kg the one written in mg: each
+    was said as the whole dose."""
+    card = _card(kb, today, _mg_and_per_kg_drafts(today, mg_day, kg_day))
+    assert all(s in f"{card['summary']} {card['detail']}" for s in said)
+
+
+def test_a_per_kg_draft_alone_with_no_weight_is_its_whole_per_kg_dose(kb, today):
+    card = _card(kb, today, _chart(today).draft(PREDNISONE_20, 1.2, "mg/kg", route=ROUTE_ORAL))
+    assert card["summary"].startswith("Prednisone 1.20 mg/kg/day exceeds")
+    assert "That is 1.20 mg/kg/day as written" in card["detail"]

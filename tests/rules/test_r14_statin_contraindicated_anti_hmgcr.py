@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import ATORVASTATIN_40, ICD10, IMNM_SNOMED, RXNORM, Chart
+from fhir_fixtures.r14_statin_contraindicated_anti_hmgcr import pcsk9_still_acting
+from hooks.sources import LEQVIO_LABEL, PRALUENT_LABEL, REPATHA_LABEL, ZETIA_LABEL
 from tests.conftest import explained, fired, run
 
 RULE = "statin-contraindicated-anti-hmgcr"
@@ -434,3 +436,90 @@ def test_a_pcsk9_drug_whose_next_dose_may_still_be_given_on_schedule_is_therapy_
     card = fired(run(kb, chart.request("order-sign"), today))[RULE]
     assert _pcsk9(card) is None
     assert ("A PCSK9 inhibitor order of unknown status is on the chart" in card["detail"]) is (status == "unknown")
+
+
+@pytest.mark.parametrize("label", [REPATHA_LABEL, PRALUENT_LABEL, LEQVIO_LABEL, ZETIA_LABEL])
+def test_the_card_cites_the_labels_its_dosing_windows_and_ezetimibe_age_rest_on(kb, today, label):
+    """PCSK9_ON_THERAPY_DAYS rests on the dosing intervals and missed-dose instructions of the Repatha, Praluent and
+    Leqvio labels, and the ezetimibe age on the Zetia label: the card cited none of them (review)."""
+    card = fired(run(kb, _chart(today).draft(ATORVASTATIN_40, 40, "mg").request("order-sign"), today))[RULE]
+    assert label.name in card["detail"].split("**Sources:**")[1]
+    assert {"label": label.name, "url": label.url, "type": "absolute"} in card["links"]
+    assert card["links"][0]["label"].startswith("Mammen")  # the review stays the card's first source
+
+
+def _pcsk9_taken_line(card):
+    """The detail's line naming the PCSK9-directed orders taken, or None."""
+    return next((line for line in card["detail"].splitlines() if " is already in use: " in line), None)
+
+
+WINDOW = "the interval to the next dose and the days a missed one may still be given"
+
+
+@pytest.mark.parametrize(("order", "why"), [
+    ({"start": -60, "period": 2, "period_unit": "wk"}, "current"),
+    ({"start": -20, "end": -20, "status": "completed"},
+     f"last dose 2026-11-01 by its dates, within the label's dosing window to 2026-12-09: {WINDOW}"),
+    # 12 monthly doses from a year ago: the 12th read 2026-10-17 in 30-day months, 2026-10-21 by the calendar
+    ({"start": -365, "count": 12, "period": 1, "period_unit": "mo", "status": "completed"},
+     "last dose 2026-10-17 by its dates, up to 11 days later by calendar months, within the label's dosing window to "
+     f"2026-12-05: {WINDOW}"),
+    ({"start": -60, "end": 30, "status": "stopped", "period": 2, "period_unit": "wk"},
+     "status 'stopped', its dates running to today"),  # stopped before its end date: given up to today at the latest
+])
+def test_a_pcsk9_drug_still_taken_is_named_with_why_it_counts(kb, today, order, why):
+    """R14 dropped its PCSK9 antibody offer with no word when a PCSK9-directed drug was still taken (an order of
+    unknown status is named and asked about; ezetimibe already ordered is said in its suggestion). The card names the
+    order and why it counts: current, or its last dose within the label's dosing window, and the day that ends."""
+    chart = _chart(today).draft(ATORVASTATIN_40, 40, "mg").medication(EVOLOCUMAB, 140, "mg", resource_id="evo-1",
+                                                                      **order)
+    result = run(kb, chart.request("order-sign"), today)
+    card = fired(result)[RULE]
+    assert _pcsk9(card) is None
+    assert _pcsk9_taken_line(card) == (f"A PCSK9 inhibitor is already in use: {EVOLOCUMAB} ({why}). No second PCSK9 "
+                                       "inhibitor order is offered.")
+    assert explained(result, RULE)["facts"]["pcsk9_inhibitor_taken"] == f"{EVOLOCUMAB} (MedicationRequest/evo-1): {why}"
+
+
+def test_a_pcsk9_drug_signed_with_the_statin_order_is_named_as_being_signed(kb, today):
+    chart = _chart(today).draft(ATORVASTATIN_40, 40, "mg").draft(INCLISIRAN, 284, "mg", resource_id="leqvio-1")
+    result = run(kb, chart.request("order-sign"), today)
+    card = fired(result)[RULE]
+    assert _pcsk9(card) is None and _pcsk9_taken_line(card) == (
+        f"A PCSK9 inhibitor is already in use: {INCLISIRAN} (in the orders being signed). No second PCSK9 inhibitor "
+        "order is offered.")
+    assert explained(result, RULE)["facts"]["pcsk9_inhibitor_taken"] == (
+        f"{INCLISIRAN} (MedicationRequest/leqvio-1): in the orders being signed")
+
+
+def test_a_child_on_a_pcsk9_antibody_is_told_so_but_not_that_a_second_is_withheld(kb, today):
+    """No PCSK9 antibody is offered to a child at all: the card names the one taken, and says no more."""
+    chart = Chart(today, age=12).antibody("anti_hmgcr", "positive", day=-30).weight(40, day=-2)
+    chart.medication(EVOLOCUMAB, 140, "mg", start=-60, period=2, period_unit="wk")
+    card = fired(run(kb, chart.draft(ATORVASTATIN_40, 10, "mg").request("order-sign"), today))[RULE]
+    assert _pcsk9_taken_line(card) == f"A PCSK9 inhibitor is already in use: {EVOLOCUMAB} (current)."
+
+
+def test_no_pcsk9_drug_taken_says_none(kb, today):
+    result = run(kb, _chart(today).draft(ATORVASTATIN_40, 40, "mg").request("order-sign"), today)
+    assert _pcsk9_taken_line(fired(result)[RULE]) is None
+    assert explained(result, RULE)["facts"]["pcsk9_inhibitor_taken"] is None
+
+
+def test_the_fixture_with_a_pcsk9_antibody_still_acting_says_why_none_is_offered(kb, today):
+    result = run(kb, pcsk9_still_acting(today), today)
+    card = fired(result)[RULE]
+    assert _pcsk9(card) is None
+    assert _pcsk9_taken_line(card).startswith("A PCSK9 inhibitor is already in use: Praluent 150 mg/mL pen (last dose "
+                                              "2026-11-01 by its dates, within the label's dosing window to 2026-12-09")
+
+
+def test_ezetimibe_taken_is_a_fact_with_why_it_counts(kb, today):
+    """As for a PCSK9-directed drug: the ezetimibe orders taken, and why (its suggestion's label names the last)."""
+    chart = _chart(today).draft(ATORVASTATIN_40, 40, "mg").medication(EZETIMIBE, 10, "mg", start=-60,
+                                                                      resource_id="eze-1")
+    result = run(kb, chart.draft(EZETIMIBE, 10, "mg", resource_id="eze-2").request("order-sign"), today)
+    assert explained(result, RULE)["facts"]["ezetimibe_taken"] == (
+        "ezetimibe (MedicationRequest/eze-1): current; ezetimibe (MedicationRequest/eze-2): in the orders being signed")
+    assert "Cancel the statin (ezetimibe is already ordered: ezetimibe)" in [
+        s["label"] for s in fired(result)[RULE]["suggestions"]]
