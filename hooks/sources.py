@@ -1,4 +1,4 @@
-"""The literature and seed documents the rules cite (clinical-rules.md sections 2, 3 and 10), named once."""
+"""The literature, seed documents (clinical-rules.md sections 2, 3 and 10) and drug labels the rules cite."""
 
 from hooks.rule import Source
 
