@@ -158,8 +158,8 @@ def titration_chain_after_active(today: date) -> dict[str, Any]:
 
 @fixture("r09-quiet-weekly-timing-with-a-twice-weekly-sig-is-r08s", hook="order-sign",
          story="Methotrexate 20 mg with a structured timing of once weekly on Monday, its sig '20 mg twice weekly': "
-               "the sig gives more, so it is the dose checked (40 mg a week, twice weekly); more often than weekly "
-               "is R08's hard stop, not R09's range.",
+               "R09 judges the timing's 20 mg/week, within the range; the sig saying more often than the weekly "
+               "timing is R08's hard stop.",
          fires={R08}, quiet={RULE}, indicators={R08: "critical"})
 def weekly_timing_twice_weekly_sig(today: date) -> dict[str, Any]:
     return _chart(today).draft(METHOTREXATE_2_5, 20, "mg", period=1, period_unit="wk", day_of_week=["mon"],

@@ -193,69 +193,6 @@ def test_text_only_sig_disagreeing_with_structured_timing_is_a_problem(kb, today
     assert dose.problem is None and dose.from_text and dose.once_weekly and dose.mg == 15
 
 
-@pytest.mark.parametrize(("dose", "frequency", "period_unit", "text", "daily_mg", "each_mg"), [
-    (20, 1, "wk", "20 mg twice weekly", 40 / 7, 20),
-    (20, 1, "wk", "Take 20 mg on Mon and Thu", 40 / 7, 20),
-    (20, 1, "d", "take 20 mg twice daily with food", 40, 20),
-    (20, 1, "d", "40 mg daily", 40, 40),
-    (1, 1, "d", "1 g by mouth daily", 1000, 1000),  # 1 mg written, the sig says 1 g
-    (70, 2, "d", "140 mg daily", 140, 140),  # the same a day, more each time
-])
-def test_a_plain_sig_giving_more_than_the_structured_dose_is_the_dose_checked(kb, today, dose, frequency, period_unit,
-                                                                              text, daily_mg, each_mg):
-    """The sig and the structured instruction of one order say different things ('20 mg weekly' with a sig of 20 mg
-    on Monday and Thursday: 40 mg a week). The structured one alone was read, and R09 said '20 mg/week is within
-    the adult range'. Which one the prescriber meant is not known: the larger is checked, and the card says where
-    it was read."""
-    resource = Chart(today).medication_request(PREDNISONE_20, dose, "mg", start=0, frequency=frequency, period=1,
-                                               period_unit=period_unit, text=text)
-    read = dose_basis.read_dose(_order(kb, resource))
-    assert read.problem is None and read.sig_over_structured
-    assert read.daily == pytest.approx(daily_mg) and read.mg == pytest.approx(each_mg)
-    assert read.describe().endswith("(read from the free-text sig, which gives more than the structured dose)")
-
-
-@pytest.mark.parametrize(("text", "fires"), [("60 mg twice daily", True), ("60 mg daily", False)])
-def test_r06_checks_the_sig_where_it_gives_more_than_the_structured_dose(kb, today, text, fires):
-    """Prednisone 60 mg once daily (0.86 mg/kg/day at 70 kg) whose sig says 60 mg twice daily: 120 mg/day, above
-    80 mg/day. R06 said the draft was within the adult limits."""
-    chart = Chart(today, age=52, sex="female").weight(70, day=-3)
-    chart.draft(PREDNISONE_20, 60, "mg", text=text)
-    result = run(kb, chart.request("order-sign"), today)
-    entry = explained(result, "prednisone-adult-dose-check")
-    assert (entry["status"] == "fired") is fires
-    if fires:
-        card = next(c for c in result.cards if c["source"]["topic"]["code"] == "prednisone-adult-dose-check")
-        assert card["summary"].startswith("Prednisone 120 mg/day")
-        assert "60 mg 2 times a day (read from the free-text sig, which gives more than the structured dose)" in (
-            card["detail"])
-
-
-@pytest.mark.parametrize(("dose", "unit", "text", "daily_mg"), [
-    (20, "mg", "Take 20 mg by mouth daily", 20),
-    (1000, "mg", "1 g by mouth daily", 1000),  # the same amount in other units
-    (1, "{tbl}", "20 mg by mouth daily", 20),  # one 20 mg tablet
-    (20, "mg", "Take 1 tablet (20 mg total) by mouth daily", 20),  # not a plain sig: not compared
-    (20, "mg", "Take as directed", 20),
-    (20, "mg", "10 mg daily", 20),  # the sig gives less: the structured dose is the larger reading
-    (140, "mg", "70 mg twice daily", 140),  # the same a day, less each time
-])
-def test_a_sig_that_agrees_or_says_no_plain_dose_leaves_the_structured_dose(kb, today, dose, unit, text, daily_mg):
-    resource = Chart(today).medication_request(PREDNISONE_20, dose, unit, start=0, text=text)
-    read = dose_basis.read_dose(_order(kb, resource))
-    assert read.problem is None and read.daily == pytest.approx(daily_mg) and not read.sig_over_structured
-    assert "free-text" not in read.describe()
-
-
-def test_a_sig_beside_other_dose_instructions_is_not_compared_with_one_of_them(kb, today):
-    """10 mg in the morning and 10 mg at night as two instructions, each with the order's whole sig: the sig may
-    describe the order, not the instruction it sits on."""
-    resource = Chart(today).medication_request(PREDNISONE_20, 10, "mg", start=0, text="10 mg twice daily")
-    resource["dosageInstruction"].append(copy.deepcopy(resource["dosageInstruction"][0]))
-    read = dose_basis.read_dose(_order(kb, resource))
-    assert read.problem is None and read.daily == pytest.approx(20)
-
-
 @pytest.mark.parametrize("unit", sorted(dosing.PER_BODY_UNITS))
 def test_a_sig_reads_every_per_kg_and_per_m2_spelling_as_the_structured_dose_does(unit):
     """Review: the sig reader kept its own list of units (mg/kg, g/kg, mg/m2, mg/m², mg, g...), so '0.75 g/m2' was

@@ -4,11 +4,10 @@ R33 (dosing weight missing) and the dose checks R06, R07, R09 and R32 read draft
 agree on which orders are weight- or BSA-based and on the dose an order gives. A dose is taken from the
 structured ``doseAndRate``/``timing`` first; only when those are absent is ``dosageInstruction.text`` read, and
 only in the plain forms listed in :func:`read_text` ("60 mg PO every morning", "15 mg once weekly"). Anything
-else (ranges, tapers, several amounts) is reported as unreadable rather than guessed at. A plain sig that gives
-more than the structured dose beside it wins (:func:`_sig_giving_more`): the larger reading is the one to check.
-The weekdays a sig gives its doses on are read here too (:func:`weekdays_named`, R08's reading, which
-hooks.definitions.continuing shares), and how long a draft course runs, its count and bounds read by
-courses.dose_run, the one timing reader (:func:`draft_course_length`).
+else (ranges, tapers, several amounts) is reported as unreadable rather than guessed at. The weekdays a sig gives
+its doses on are read here too (:func:`weekdays_named`, R08's reading, which hooks.definitions.continuing shares), and
+how long a draft course runs, its count and bounds read by courses.dose_run, the one timing reader
+(:func:`draft_course_length`).
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.routes import is_local_order
 from hooks.definitions.steroids import GROUP, is_intramuscular, is_intravenous, is_iv_methylprednisolone
-from hooks.record import Concept, Dosage, MedicationOrder, PatientRecord, Quantity, Timing, unread_newer
+from hooks.record import Dosage, MedicationOrder, PatientRecord, Quantity, Timing, unread_newer
 from hooks.units import DAYS_PER_UNIT, GREEK_MU, MICRO_SIGN
 
 ORAL_STEROIDS = ("prednisone", "prednisolone")
@@ -422,7 +421,6 @@ class DraftDose:
     mg: float | None  # mg per administration (None if it needs a weight/BSA that is missing)
     daily: float | None  # mg per day, averaged (concurrent dosage instructions added up)
     from_text: bool = False
-    sig_over_structured: bool = False  # read from a sig that gives more than the structured dose it sits beside
     problem: str | None = None  # why the dose could not be read at all
     days_per_day: float | None = None  # days with a dose, a day (several times on one day are one day)
     kg_daily: float | None = None  # mg/kg/day of the instructions written per kg, added up as ``daily`` is
@@ -483,9 +481,8 @@ class DraftDose:
         if unit == "{tbl}":
             unit = "tablet(s)" + (f" (= {mg(self.mg)})" if self.mg is not None else "")
         how = _frequency_words(self.per_day)
-        source = (" (read from the free-text sig, which gives more than the structured dose)"
-                  if self.sig_over_structured else " (read from the free-text sig)" if self.from_text else "")
-        return f"{self.written.value:g} {unit} {how}".strip() + source
+        return f"{self.written.value:g} {unit} {how}".strip() + (" (read from the free-text sig)"
+                                                                  if self.from_text else "")
 
     def how_given(self) -> str:
         """How an order is given, as a card names it beside its label: :meth:`describe`, or
@@ -518,10 +515,9 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
     totals: defaultdict[int | None, float] = defaultdict(float)
     kg_totals: defaultdict[int | None, float] = defaultdict(float)
     kg_unreadable = kg_part_only = unreadable = False
-    first: tuple[Quantity | None, float | None, float | None, bool, bool, float | None] | None = None
-    giving = [d for d in order.dosages if not dosing.adds_no_dose(d)]
-    for dosage in giving or order.dosages[:1]:
-        from_text = over_structured = False
+    first: tuple[Quantity | None, float | None, float | None, bool, float | None] | None = None
+    for dosage in [d for d in order.dosages if not dosing.adds_no_dose(d)] or order.dosages[:1]:
+        from_text = False
         use = dosage
         if dosage.dose is None:
             parsed = read_text(dosage.text)
@@ -539,14 +535,12 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
             parsed = read_text(dosage.text)
             if parsed is not None and parsed.timing is not None:
                 use = Dosage(dosage.dose, parsed.timing, dosage.route, dosage.text, dosage.as_needed)
-        elif len(giving) == 1 and (said := _sig_giving_more(dosage, order.medication)) is not None:
-            use, from_text, over_structured = said, True, True
         per_day = dosing.periods_per_day(use.timing)
         if (contradiction := dosing.per_day_contradiction(use)) is not None:  # '15 mg/m2/d once weekly'
             return DraftDose(order, use.dose, per_day, None, None, from_text, problem=contradiction)
         amount = dosing.dose_per_administration(use, order.medication, weight_kg, bsa_m2)
         if first is None:
-            first = (use.dose, per_day, amount.mg if amount else None, from_text, over_structured,
+            first = (use.dose, per_day, amount.mg if amount else None, from_text,
                      dosing.dose_days_per_day(use.timing))
             if use.dose is not None and amount is None and not (written_per_kg(use) or written_per_m2(use)):
                 disagreement = dosing.strength_disagreement(order.medication)
@@ -566,8 +560,8 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
     assert first is not None
     daily_total = None if unreadable else max(totals.values())
     kg_daily = None if kg_unreadable or not kg_totals else max(kg_totals.values())
-    return DraftDose(order, first[0], first[1], first[2], daily_total, first[3], sig_over_structured=first[4],
-                     days_per_day=first[5], kg_daily=kg_daily, kg_part_only=kg_part_only and kg_daily is not None)
+    return DraftDose(order, first[0], first[1], first[2], daily_total, first[3], days_per_day=first[4],
+                     kg_daily=kg_daily, kg_part_only=kg_part_only and kg_daily is not None)
 
 
 @dataclass(slots=True)
@@ -626,26 +620,6 @@ def left_apart(doses: Sequence[DraftDose], given: Sequence[MedicationOrder]) -> 
 
 def _has_timing(timing: Timing) -> bool:
     return dosing.periods_per_day(timing) is not None
-
-
-def _sig_giving_more(dosage: Dosage, medication: Concept) -> Dosage | None:
-    """The instruction as its plain sig (:func:`read_text`) reads it, where that gives more than its structured dose
-    and timing: in mg a day, or the same a day and more each time ("20 mg on Mon and Thu" on a 20 mg once-weekly
-    timing; "40 mg daily" on 20 mg daily). Which one the prescriber meant is not known, and a dose check must
-    assume the larger, as it does of a timing's two encodings. None when the sig is not plain, gives no more, or
-    is in units that cannot be compared in mg. Only an order's one dose-giving instruction is compared: beside
-    others, the sig may describe the whole order."""
-    parsed = read_text(dosage.text)
-    if parsed is None or parsed.dose is None:
-        return None
-    said = replace(dosage, dose=parsed.dose, timing=parsed.timing or dosage.timing)
-    readings = []
-    for reading in (dosage, said):
-        each, per_day = dosing.dose_per_administration(reading, medication), dosing.periods_per_day(reading.timing)
-        if each is None or per_day is None:
-            return None
-        readings.append((round(each.mg * per_day, 6), round(each.mg, 6)))
-    return said if readings[1] > readings[0] else None
 
 
 # ---------------------------------------------------------------- how many days a course runs, and which overlap
