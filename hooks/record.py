@@ -494,7 +494,54 @@ class Dosage:
     bounds_days: float | None = None  # boundsDuration, or boundsPeriod's days
 
 
-CURRENT_STATUSES = ("active", "on-hold")  # an order being given now
+@dataclass(frozen=True, slots=True)
+class StatusMeaning:
+    """What an order's status says of its doses, whatever its resource type calls it: the questions the rules ask
+    (:attr:`MedicationOrder.status_meaning`). One table (:data:`ORDER_STATUS`) answers them for every type an order
+    may be: a ServiceRequest's 'revoked' is its own type's code, not a status the MedicationRequest codes lack."""
+
+    given: bool  # was given, is being given, or may have been: counts as exposure
+    current: bool  # being given now, unless its end date has passed
+    stops: bool  # a draft written with it gives no dose: it ends, withdraws or voids the order it re-sends or names
+    stated: bool = True  # False: it does not say whether the order is given (read as given, the safe side)
+
+
+BEING_GIVEN = StatusMeaning(given=True, current=True, stops=False)
+ENDED = StatusMeaning(given=True, current=False, stops=True)  # given, and no more: completed, or stopped early
+WITHDRAWN = StatusMeaning(given=False, current=False, stops=True)  # withdrawn before any of it was given
+IN_ERROR = StatusMeaning(given=False, current=False, stops=True)
+NOT_GIVEN = StatusMeaning(given=False, current=False, stops=False)  # a draft; a vaccine not (yet) given
+GIVEN = StatusMeaning(given=True, current=False, stops=False)  # one administration done: no course to end
+UNSTATED = StatusMeaning(given=True, current=False, stops=False, stated=False)
+
+# FHIR R4 RequestStatus, as a ServiceRequest (and CDS Hooks' other draft orders) writes it. 'revoked' ends the
+# request 'prior to the known full completion of the intended actions': some of it may have been given, as of a
+# stopped prescription (a MedicationRequest written 'revoked' is read as stopped too: READ_AS).
+_REQUEST_TYPES = ("ServiceRequest", "DeviceRequest", "NutritionOrder")
+_REQUEST_STATUS = {"draft": NOT_GIVEN, "active": BEING_GIVEN, "on-hold": BEING_GIVEN, "revoked": ENDED,
+                   "completed": ENDED, "entered-in-error": IN_ERROR, "unknown": UNSTATED}
+
+# The status codes of each resource type an order may be (a MedicationRequest on the chart; any of CDS Hooks'
+# draft orders, and an Immunization placed among them), each with what it says. A code of no row, or none, says
+# nothing (UNSTATED).
+ORDER_STATUS: dict[str, dict[str, StatusMeaning]] = {
+    "MedicationRequest": {"active": BEING_GIVEN, "on-hold": BEING_GIVEN, "cancelled": WITHDRAWN, "completed": ENDED,
+                          "entered-in-error": IN_ERROR, "stopped": ENDED, "draft": NOT_GIVEN, "unknown": UNSTATED},
+    **{kind: _REQUEST_STATUS for kind in _REQUEST_TYPES},
+    "VisionPrescription": {"active": BEING_GIVEN, "cancelled": WITHDRAWN, "draft": NOT_GIVEN,
+                           "entered-in-error": IN_ERROR},
+    # a vaccine (or IVIG) given, never a course that goes on; 'not-done' never counts as given, and is how an EHR
+    # places a planned one among the draft orders (the service contract), so as a draft it is no stop
+    "Immunization": {"completed": GIVEN, "entered-in-error": IN_ERROR, "not-done": NOT_GIVEN},
+}
+_NO_CODES: dict[str, StatusMeaning] = {}
+
+
+def status_meaning(kind: str, status: str | None) -> StatusMeaning:
+    """What ``status`` says of an order of resource type ``kind`` (:data:`ORDER_STATUS`)."""
+    return ORDER_STATUS.get(kind, _NO_CODES).get(status or "", UNSTATED)
+
+
 PENDING_STATUSES = ("registered", "preliminary")  # an Observation not (or not finally) resulted yet
 
 
@@ -550,10 +597,15 @@ class MedicationOrder:
         """The course's length as bounded: its first instruction's (for a taper in steps, the first step's)."""
         return self.dosages[0].bounds_days if self.dosages else None
 
+    @property
+    def status_meaning(self) -> StatusMeaning:
+        """What the status says, read by the order's own resource type's codes (:data:`ORDER_STATUS`)."""
+        return status_meaning(self.resource_type, self.status)
+
     def current_on(self, today: date) -> bool:
         """Being given on ``today``: a current status and no end date before it. An end date ends a course whatever
         the status says (a finished order is often left 'active')."""
-        return self.status in CURRENT_STATUSES and (self.end is None or self.end >= today)
+        return self.status_meaning.current and (self.end is None or self.end >= today)
 
     @property
     def identifiers(self) -> list[Identifier]:
@@ -570,15 +622,16 @@ class MedicationOrder:
 
     @property
     def status_unstated(self) -> bool:
-        """A status that does not say whether the order is given: none, 'unknown', or one FHIR does not list ('foo',
-        kept as written and named in the warnings). Read as given (the safe side), and said where it matters."""
-        return self.status == "unknown" or self.status not in CODES["MedicationRequest"]  # None is no code
+        """A status that does not say whether the order is given: none, 'unknown', or one FHIR does not list for the
+        order's type ('foo', kept as written and named in the warnings). Read as given (the safe side), and said
+        where it matters."""
+        return not self.status_meaning.stated
 
     @property
     def counts_as_exposure(self) -> bool:
         """A course that was (or is being) given, or of a status that does not say (:attr:`status_unstated`):
-        drafts, cancellations and errors never count."""
-        return self.status not in ("cancelled", "entered-in-error", "draft")
+        drafts, cancellations, errors and vaccines not done never count."""
+        return self.status_meaning.given
 
     def in_group(self, *groups: str) -> bool:
         return self.medication.in_group(*groups)
@@ -811,11 +864,9 @@ def _last_possible_day(first: date, text: str) -> date:
 # way, and for a status missing where FHIR requires one, the record names it (:func:`_note_code`): a status decides
 # whether an order is current.
 CODES: dict[str, frozenset[str]] = {
-    "MedicationRequest": frozenset(("active", "on-hold", "cancelled", "completed", "entered-in-error", "stopped",
-                                    "draft", "unknown")),
+    **{kind: frozenset(codes) for kind, codes in ORDER_STATUS.items()},  # an order's, with what each says
     "Observation": frozenset(("registered", "preliminary", "final", "amended", "corrected", "cancelled",
                               "entered-in-error", "unknown")),
-    "Immunization": frozenset(("completed", "entered-in-error", "not-done")),
     "Procedure": frozenset(("preparation", "in-progress", "not-done", "on-hold", "stopped", "completed",
                             "entered-in-error", "unknown")),
     "DiagnosticReport": frozenset(("registered", "partial", "preliminary", "final", "amended", "corrected",
@@ -1150,7 +1201,7 @@ def read_order(raw: dict[str, Any], sets: ValueSets, medications: dict[str, dict
     steps = _steps(dosages, start)
     if steps:  # the order runs from its first step to its last
         start = steps[0].first
-        end = steps[-1].last if steps[-1].last is not None or status in CURRENT_STATUSES else steps[-1].first
+        end = steps[-1].last if steps[-1].last is not None or status_meaning(kind, status).current else steps[-1].first
     elif end is None and start is not None and first is not None and first.bounds_days is not None:
         end = _day_after(start, first.bounds_days - 1)
     reason_codes = raw.get("reasonCode")

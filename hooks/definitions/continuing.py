@@ -76,7 +76,7 @@ from hooks.definitions.dose_basis import (
     weekdays_named,
 )
 from hooks.definitions.routes import is_local_order, route_of
-from hooks.record import CURRENT_STATUSES, WEEKDAYS, Dosage, Identifier, MedicationOrder, PatientRecord, per_record
+from hooks.record import WEEKDAYS, Dosage, Identifier, MedicationOrder, PatientRecord, per_record
 from hooks.rule import Action, Fired, Suggestion
 
 # ---------------------------------------------------------------- the chart's orders beside the drafts
@@ -170,7 +170,7 @@ def current_orders(record: PatientRecord, group: str) -> tuple[MedicationOrder, 
     today = record.today
     return tuple(o for o in record.medications_in(group)
                  if o.resource_type == "MedicationRequest" and (o.end is None or o.end >= today)
-                 and (o.status in CURRENT_STATUSES or o.status_unstated) and not is_local_order(o))
+                 and (o.status_meaning.current or o.status_unstated) and not is_local_order(o))
 
 
 def on_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder], today: date,
@@ -234,22 +234,20 @@ def on_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder]
     )
 
 
-# A draft re-sent with one of these statuses, or with a 0 mg dose, discontinues the order: it gives no dose and names
-# no weekday (hooks.definitions.taper reads a drafted stop here too)
-STOP_STATUSES = ("stopped", "cancelled", "entered-in-error", "revoked", "completed")
-
-
 def discontinues(draft: MedicationOrder) -> bool:
-    """The draft is written as a stop rather than a dose: a status that ends it, or 0 mg in every instruction that
+    """The draft is written as a stop rather than a dose: a status that ends, withdraws or voids it in its own
+    type's codes (:attr:`StatusMeaning.stops`: a MedicationRequest stopped, cancelled, completed or entered in error,
+    a ServiceRequest revoked; never an Immunization completed, a dose given), or 0 mg in every instruction that
     gives a dose (a week held at 0 mg, then 2.5 mg daily, gives a dose). Whether it stops an order on the chart is
-    :func:`on_chart`'s: only one that re-sends or names it does."""
-    return draft.status in STOP_STATUSES or (bool(draft.dosages) and all(
+    :func:`on_chart`'s: only one that re-sends or names it does (hooks.definitions.taper reads a drafted stop here
+    too). A stop gives no dose and names no weekday."""
+    return draft.status_meaning.stops or (bool(draft.dosages) and all(
         d.dose is not None and d.dose.value == 0 for d in _dosing(draft)))
 
 
 def _written_as_stop(draft: MedicationOrder) -> str:
     """How a draft that discontinues says so: its status, or '0 mg'."""
-    return draft.status if draft.status in STOP_STATUSES else "0 mg"
+    return draft.status if draft.status and draft.status_meaning.stops else "0 mg"
 
 
 def discontinue(chart: Sequence[tuple[MedicationOrder, str]]) -> list[Action]:

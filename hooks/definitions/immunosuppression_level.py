@@ -33,7 +33,7 @@ from hooks.definitions import treatment_duration as td
 from hooks.definitions.courses import ended_before_its_end, last_dose_day, open_first, repeats, taken_over
 from hooks.definitions.routes import systemic
 from hooks.definitions.weight import dosing_weight
-from hooks.record import CURRENT_STATUSES, Dosage, MedicationOrder, PatientRecord, Timing, per_record
+from hooks.record import Dosage, MedicationOrder, PatientRecord, Timing, per_record
 
 Level = Literal["high", "low", "unknown"]
 ALWAYS_HIGH = ("mycophenolate", "tacrolimus", "cyclosporine", "cyclophosphamide")
@@ -177,7 +177,7 @@ def _ends_not_given(record: PatientRecord, lookback_days: int) -> EndsNotGiven:
     undated_anti_cd20 = {id(o) for o in td.rituximab_given(record).undated}  # R16 is not evaluable for these too
     for group in _WORST_CASE_GROUPS:
         for order in systemic(record.medications_in(group)):  # drafts, cancellations and errors never count
-            if order.status in CURRENT_STATUSES:
+            if order.status_meaning.current:
                 continue
             if group == "rituximab" and id(order) in undated_anti_cd20:
                 unplaced[id(order)] = Unplaced(order, "no start or end date: when it was taken is not given")

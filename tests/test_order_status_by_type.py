@@ -1,0 +1,118 @@
+"""An order's status is read by its own resource type's codes (record.ORDER_STATUS): a ServiceRequest's 'revoked' or
+an Immunization's 'not-done' is a code of its type, never a MedicationRequest status the order 'does not state'."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fhir_fixtures.builders import IVIG_CVX, METHOTREXATE_2_5, ROUTE_IV, Chart, concept
+from fhir_fixtures.r21_imnm_possible_relapse_on_taper import ivig_cycles_chart, tapering_chart
+from hooks.definitions import continuing
+from hooks.record import CODES, ORDER_STATUS, MedicationOrder, read_order
+from tests.conftest import TODAY, explained, fired, run
+
+# What each status says: (unstated, counts as exposure, current today, a draft so written stops the order)
+UNSTATED = (True, True, False, False)
+BEING_GIVEN = (False, True, True, False)
+ENDED = (False, True, False, True)
+WITHDRAWN_OR_IN_ERROR = (False, False, False, True)
+NOT_GIVEN = (False, False, False, False)
+GIVEN = (False, True, False, False)
+
+
+def _order(kb, kind: str, status: str | None) -> MedicationOrder:
+    raw: dict[str, Any] = {"resourceType": kind, "id": "o-1", "status": status}
+    if kind == "Immunization":
+        raw["vaccineCode"] = concept(IVIG_CVX)
+    elif kind == "MedicationRequest":
+        raw["medicationCodeableConcept"] = concept(METHOTREXATE_2_5)
+    else:
+        raw["code"] = concept(METHOTREXATE_2_5)
+    return read_order(raw, kb.valuesets)
+
+
+def _answers(order: MedicationOrder) -> tuple[bool, bool, bool, bool]:
+    return (order.status_unstated, order.counts_as_exposure, order.current_on(TODAY),
+            continuing.discontinues(order))
+
+
+@pytest.mark.parametrize(("status", "says"), [
+    ("active", BEING_GIVEN), ("on-hold", BEING_GIVEN), ("completed", ENDED), ("stopped", ENDED),
+    ("cancelled", WITHDRAWN_OR_IN_ERROR), ("entered-in-error", WITHDRAWN_OR_IN_ERROR), ("draft", NOT_GIVEN),
+    ("unknown", UNSTATED), ("foo", UNSTATED), (None, UNSTATED),
+    ("revoked", ENDED), ("Cancelled", WITHDRAWN_OR_IN_ERROR),  # read as 'stopped' and 'cancelled' (READ_AS, case)
+])
+def test_a_medication_request_reads_as_it_did(kb, status, says):
+    """The MedicationRequest answers are unchanged by the table (the snapshot of every fixture is byte-identical)."""
+    assert _answers(_order(kb, "MedicationRequest", status)) == says
+
+
+@pytest.mark.parametrize(("status", "says"), [
+    # FHIR RequestStatus: 'revoked' ends a request before its full completion, so some of it may have been given
+    # (a MedicationRequest written 'revoked' is read as stopped): stated, counted as given, not current, a stop
+    ("revoked", ENDED), ("Revoked", ENDED),
+    ("active", BEING_GIVEN), ("Active", BEING_GIVEN), ("on-hold", BEING_GIVEN), ("completed", ENDED),
+    ("entered-in-error", WITHDRAWN_OR_IN_ERROR), ("draft", NOT_GIVEN),
+    ("unknown", UNSTATED), ("foo", UNSTATED), (None, UNSTATED),
+    ("cancelled", UNSTATED),  # no ServiceRequest code: it does not say (a MedicationRequest's word)
+])
+def test_a_service_request_reads_by_its_own_codes(kb, status, says):
+    assert _answers(_order(kb, "ServiceRequest", status)) == says
+
+
+@pytest.mark.parametrize(("status", "says"), [
+    ("completed", GIVEN),  # a dose given: counted, and a draft so written gives it rather than stopping anything
+    ("not-done", NOT_GIVEN),  # never a vaccine given; as a draft, the planned vaccine (no stop)
+    ("entered-in-error", WITHDRAWN_OR_IN_ERROR), ("foo", UNSTATED),
+])
+def test_an_immunization_among_the_drafts_reads_by_its_own_codes(kb, status, says):
+    assert _answers(_order(kb, "Immunization", status)) == says
+
+
+def test_every_code_of_an_order_type_says_something_but_unknown(kb):
+    """One table: the codes a type is checked against (CODES, its warnings) are those whose meaning it gives."""
+    for kind, codes in ORDER_STATUS.items():
+        assert CODES[kind] == frozenset(codes)
+        for status in codes:
+            assert _order(kb, kind, status).status_unstated is (status == "unknown"), (kind, status)
+
+
+def test_a_device_request_revoked_is_its_request_status(kb):
+    assert _answers(_order(kb, "DeviceRequest", "revoked")) == ENDED
+
+
+def _given_ivig(chart: Chart) -> Chart:
+    """IVIG documented as given today, placed among the draft orders as an Immunization 'completed'."""
+    return chart.draft_resource({
+        "resourceType": "Immunization", "id": "ivig-given", "status": "completed", "vaccineCode": concept(IVIG_CVX),
+        "patient": {"reference": "Patient/imnm-demo"}, "occurrenceDateTime": chart.at(0),
+        "doseQuantity": {"value": 70, "unit": "g"}})
+
+
+@pytest.mark.parametrize("chart", [
+    lambda today: ivig_cycles_chart(today, last_cycle=-28),
+    lambda today: tapering_chart(today, taper=False).medication(IVIG_CVX, 1, "g/kg", start=-116, route=ROUTE_IV,
+                                                                period=4, period_unit="wk"),
+], ids=["every cycle its own order", "a current 4-weekly order"])
+def test_r21_does_not_read_ivig_given_as_a_stop(kb, today, chart):
+    """A 'completed' Immunization was read as a stopped order: R21 said 'draft stops ivig' and fired 'Hold this dose
+    reduction' (cancel the IVIG just given) on an IMNM CK rise with no taper."""
+    result = run(kb, _given_ivig(chart(today)).request("order-sign"))
+    entry = explained(result, "imnm-possible-relapse-on-taper")
+    assert "imnm-possible-relapse-on-taper" not in fired(result)
+    assert entry["facts"]["draft_reductions"] is None
+
+
+def test_r09_reads_a_service_request_revoked_in_any_case_as_a_stop(kb, today):
+    """'Revoked' is read as the ServiceRequest's 'revoked' (a stop), as a MedicationRequest's 'Stopped' is: linked to
+    no chart order, it is named and read as the dose it orders."""
+    chart = Chart(today, age=50).weight(70)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-60, day_of_week=["mon"], period=1, period_unit="wk")
+    chart.draft_resource({"resourceType": "ServiceRequest", "id": "sr-1", "status": "Revoked", "intent": "order",
+                          "code": concept(METHOTREXATE_2_5), "subject": {"reference": "Patient/imnm-demo"},
+                          "authoredOn": chart.at(0)})
+    facts = explained(run(kb, chart.request("order-sign")), "mtx-weekly-dose-range")["facts"]
+    assert facts["stop_draft_unlinked"] == (f"{METHOTREXATE_2_5[2]} (ServiceRequest/sr-1): revoked, but it re-sends or "
+                                            "names no order on the chart: read as the dose it orders")
