@@ -881,7 +881,11 @@ CODES: dict[str, frozenset[str]] = {
 
 # Words some systems write for a status, read as the FHIR code they mean (and named, as any code written
 # otherwise): a statin order 'discontinued' is stopped, not a status that does not say
-READ_AS: dict[str, dict[str, str]] = {"MedicationRequest": {"discontinued": "stopped", "revoked": "stopped"}}
+READ_AS: dict[str, dict[str, str]] = {
+    "MedicationRequest": {"discontinued": "stopped", "revoked": "stopped"},
+    # a request written with a MedicationRequest's word for a stop is a stop in its own codes, as before the table
+    **{kind: {"cancelled": "revoked", "stopped": "revoked", "discontinued": "revoked"} for kind in _REQUEST_TYPES},
+}
 
 
 def read_code(code: Any, element: str) -> str | None:

@@ -164,7 +164,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if context.hook != "order-sign":
         return Quiet("order-sign only")
     p = context.params(RULE)
-    active = [d for d in context.draft_orders if d.status not in ("entered-in-error", "cancelled")]
+    # a draft written as a stop in its own type's codes orders nothing: cancelled, stopped, completed, revoked, in
+    # error (record.ORDER_STATUS); an Immunization 'not-done' or 'completed' placed among them is a vaccine
+    active = [d for d in context.draft_orders if not d.status_meaning.stops]
     drafts = [d for d in active if d.in_group("live_vaccine")]
     unclassified = _unclassified(active)
     thresholds = Thresholds(peq_mg=p["high_peq_mg"], peq_days=int(p["high_peq_days"]),
