@@ -285,8 +285,8 @@ def _lowest_peq(order: MedicationOrder, weight: float | None) -> float | None:
 def draft_reductions(record: PatientRecord, context: HookContext,
                      drafts: Sequence[MedicationOrder]) -> list[tuple[MedicationOrder, TaperStep]]:
     """Draft orders that lower today's daily PEQ or stop/reduce a steroid-sparing agent being given
-    (:func:`_being_given`); a draft that discontinues (:func:`continuing.discontinues`: stopped, cancelled, entered
-    in error, revoked or completed, or 0 mg) is a stop. IVIG drafts are read cycle by cycle
+    (:func:`_being_given`); a draft that discontinues (:func:`continuing.discontinues`: a stop in its own type's
+    status codes, or 0 mg) is a stop. IVIG drafts are read cycle by cycle
     (:func:`_ivig_draft_reductions`)."""
     weight = _weight(record, context)
     found = []
