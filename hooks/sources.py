@@ -120,5 +120,5 @@ PRALUENT_LABEL = Source("Praluent (alirocumab) US label, section 2: every 2 or 4
                         "7 days", "https://api.fda.gov/drug/label.json?search=openfda.generic_name%3A%22Alirocumab%22")
 LEQVIO_LABEL = Source("Leqvio (inclisiran) US label, section 2: every 6 months; a dose missed by under 3 months given "
                       "on schedule", "https://api.fda.gov/drug/label.json?search=openfda.generic_name%3A%22inclisiran%22")
-ZETIA_LABEL = Source("Zetia (ezetimibe) US label, section 1: from 10 years (heterozygous familial "
+ZETIA_LABEL = Source("Zetia (ezetimibe) US label, section 1: from 10 years with a statin (heterozygous familial "
                      "hypercholesterolaemia)", "https://api.fda.gov/drug/label.json?search=openfda.brand_name%3A%22ZETIA%22")

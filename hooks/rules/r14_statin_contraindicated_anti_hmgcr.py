@@ -75,7 +75,8 @@ CHILD = _LipidLowering("paediatric lipid clinic", True, False, _EZETIMIBE_OR_PCS
 EZETIMIBE_FROM_AGE_YEARS = 10
 YOUNG_CHILD = _LipidLowering("paediatric lipid clinic", False, False, (
     f"in a child under {EZETIMIBE_FROM_AGE_YEARS} it is a decision for a **paediatric lipid specialist**: "
-    f"ezetimibe is licensed from {EZETIMIBE_FROM_AGE_YEARS} years (US label), and the doses in the table "
+    f"ezetimibe is licensed from {EZETIMIBE_FROM_AGE_YEARS} years (US label: with a statin, in heterozygous "
+    "familial hypercholesterolaemia), and the doses in the table "
     "(ezetimibe 10 mg, PCSK9 antibodies) are adult doses; refer to the paediatric lipid clinic."))
 
 # A dose of a PCSK9-directed drug is therapy the patient is still on until the next dose is due and the label's
@@ -191,17 +192,23 @@ class _Taken:
 
 
 def _why_taken(order: MedicationOrder, last: date, today: date) -> str:
-    """Why a chart order last given on ``last`` counts as therapy still taken today: it is current (its dates run to
-    today: active, or of another status named), or, for a PCSK9-directed drug, its last dose is within the label's
-    dosing window (:func:`_on_therapy_until`), whose last day is named; for a count of monthly doses, with the days
-    calendar months may put it later (:func:`_count_read_early_by`)."""
+    """Why a chart order last given on ``last`` counts as therapy still taken today: current (active or on hold, its
+    dates running to today); stopped or completed before the end its dates give, on a day the chart does not say
+    (counted to today at the latest, and to be checked); or, for a PCSK9-directed drug, a last dose inside the
+    rule's own window (:func:`_on_therapy_until`: the longest licensed interval of its kind plus the labels'
+    allowance for a late dose, not this order's own schedule), whose last day is named; for a count of monthly
+    doses, with the days calendar months may put it later (:func:`_count_read_early_by`)."""
     if last >= today:
-        return "current" if order.status == "active" else f"status {order.status!r}, its dates running to today"
+        if order.current_on(today):
+            return "on hold" if order.status == "on-hold" else "current"
+        return (f"status {order.status!r} on a day the chart does not give, before the end its dates give: counted "
+                "as possibly still taken; check whether the patient is still on it")
     early = _count_read_early_by(order, last)
     calendar = f", up to {early} days later by calendar months" if early else ""
-    return (f"last dose {last.isoformat()} by its dates{calendar}, within the label's dosing window to "
-            f"{_on_therapy_until(order, last).isoformat()}: the interval to the next dose and the days a missed one "
-            "may still be given")
+    longest = "6 months" if order.medication.concept_in("pcsk9_inhibitor") == "inclisiran" else "a calendar month"
+    return (f"last dose {last.isoformat()} by its dates{calendar}; counted as still taken to "
+            f"{_on_therapy_until(order, last).isoformat()}: the longest licensed interval of its kind ({longest}) "
+            "plus the time the labels allow for a late dose")
 
 
 def _taken_fact(taken: list[_Taken]) -> str | None:

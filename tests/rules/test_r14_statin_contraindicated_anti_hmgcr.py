@@ -453,19 +453,21 @@ def _pcsk9_taken_line(card):
     return next((line for line in card["detail"].splitlines() if " is already in use: " in line), None)
 
 
-WINDOW = "the interval to the next dose and the days a missed one may still be given"
+WINDOW = "the longest licensed interval of its kind (a calendar month) plus the time the labels allow for a late dose"
 
 
 @pytest.mark.parametrize(("order", "why"), [
     ({"start": -60, "period": 2, "period_unit": "wk"}, "current"),
     ({"start": -20, "end": -20, "status": "completed"},
-     f"last dose 2026-11-01 by its dates, within the label's dosing window to 2026-12-09: {WINDOW}"),
+     f"last dose 2026-11-01 by its dates; counted as still taken to 2026-12-09: {WINDOW}"),
     # 12 monthly doses from a year ago: the 12th read 2026-10-17 in 30-day months, 2026-10-21 by the calendar
     ({"start": -365, "count": 12, "period": 1, "period_unit": "mo", "status": "completed"},
-     "last dose 2026-10-17 by its dates, up to 11 days later by calendar months, within the label's dosing window to "
+     "last dose 2026-10-17 by its dates, up to 11 days later by calendar months; counted as still taken to "
      f"2026-12-05: {WINDOW}"),
     ({"start": -60, "end": 30, "status": "stopped", "period": 2, "period_unit": "wk"},
-     "status 'stopped', its dates running to today"),  # stopped before its end date: given up to today at the latest
+     "status 'stopped' on a day the chart does not give, before the end its dates give: counted as possibly still "
+     "taken; check whether the patient is still on it"),  # given up to today at the latest
+    ({"start": -60, "status": "on-hold", "period": 2, "period_unit": "wk"}, "on hold"),
 ])
 def test_a_pcsk9_drug_still_taken_is_named_with_why_it_counts(kb, today, order, why):
     """R14 dropped its PCSK9 antibody offer with no word when a PCSK9-directed drug was still taken (an order of
@@ -511,7 +513,7 @@ def test_the_fixture_with_a_pcsk9_antibody_still_acting_says_why_none_is_offered
     card = fired(result)[RULE]
     assert _pcsk9(card) is None
     assert _pcsk9_taken_line(card).startswith("A PCSK9 inhibitor is already in use: Praluent 150 mg/mL pen (last dose "
-                                              "2026-11-01 by its dates, within the label's dosing window to 2026-12-09")
+                                              "2026-11-01 by its dates; counted as still taken to 2026-12-09")
 
 
 def test_ezetimibe_taken_is_a_fact_with_why_it_counts(kb, today):
