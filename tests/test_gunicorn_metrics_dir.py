@@ -55,7 +55,9 @@ def test_a_directory_a_new_master_inherited_is_kept(tmp_path: Path, monkeypatch:
                                                     reexec_pid: int, kept: bool) -> None:
     """After USR2 the new master runs on the old one's directory (it inherited the variable): the old master, on
     its way out, must not remove it."""
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    # set through monkeypatch (empty: none chosen), so that what on_starting writes there is undone after the test:
+    # a variable left naming the removed directory broke every later server the tests start
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr(gunicorn_conf, "_metrics_dir_made", None)
     monkeypatch.setattr("tempfile.tempdir", None)  # tempfile caches the directory it chose first
