@@ -71,7 +71,9 @@ def test_a_jti_used_on_one_instance_is_refused_by_the_other(postgres):
 
 
 def _start(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "IMNM_CDS_DATABASE_URL": url, "IMNM_CDS_SERVER_WORKERS": "2"}
+    # TMPDIR beside the log: a server killed with SIGKILL cannot remove its metrics directory, so it goes with the
+    # test's own directory
+    env = {**os.environ, "IMNM_CDS_DATABASE_URL": url, "IMNM_CDS_SERVER_WORKERS": "2", "TMPDIR": str(log.parent)}
     env.pop("IMNM_CDS_CONFIG", None)
     with open(log, "ab") as out:
         process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1",
