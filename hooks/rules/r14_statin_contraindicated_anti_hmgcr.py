@@ -79,14 +79,27 @@ YOUNG_CHILD = _LipidLowering("paediatric lipid clinic", False, False, (
     "familial hypercholesterolaemia), and the doses in the table "
     "(ezetimibe 10 mg, PCSK9 antibodies) are adult doses; refer to the paediatric lipid clinic."))
 
+
+@dataclass(frozen=True, slots=True)
+class _Pcsk9Window:
+    """Days after a dose that it is therapy still taken, and the longest licensed interval they start from, in words."""
+
+    days: int
+    longest: str
+
+
 # A dose of a PCSK9-directed drug is therapy the patient is still on until the next dose is due and the label's
 # allowance for a late one has passed (a dose given within it keeps the schedule): the longest licensed interval plus
 # that allowance. The antibodies: evolocumab 420 mg monthly (a calendar month is up to 31 days; every 2 weeks and
 # alirocumab every 2 or 4 weeks are shorter), a missed dose given within 7 days (REPATHA_LABEL, PRALUENT_LABEL).
 # Inclisiran (an siRNA against PCSK9): every 6 months once established (up to 184 days), a missed dose given within
 # 3 months (up to 92; LEQVIO_LABEL).
-PCSK9_ON_THERAPY_DAYS = {"inclisiran": 184 + 92}
-PCSK9_ANTIBODY_ON_THERAPY_DAYS = 31 + 7
+PCSK9_ON_THERAPY = {"inclisiran": _Pcsk9Window(184 + 92, "6 months")}
+PCSK9_ANTIBODY_ON_THERAPY = _Pcsk9Window(31 + 7, "a calendar month")
+
+
+def _pcsk9_window(order: MedicationOrder) -> _Pcsk9Window:
+    return PCSK9_ON_THERAPY.get(order.medication.concept_in("pcsk9_inhibitor") or "", PCSK9_ANTIBODY_ON_THERAPY)
 
 
 def _lipid_lowering(record: PatientRecord, context: HookContext) -> _LipidLowering:
@@ -112,12 +125,10 @@ def _count_read_early_by(order: MedicationOrder, last: date) -> int:
 def _on_therapy_until(order: MedicationOrder, last: date) -> date:
     """The last day ``order``, last given on ``last``, is therapy the patient is still on: a daily drug only its
     day; a PCSK9-directed drug until its next dose is due and the label's allowance for a late one has passed
-    (PCSK9_ON_THERAPY_DAYS), widened by what a count of months may read early (:func:`_count_read_early_by`)."""
+    (PCSK9_ON_THERAPY), widened by what a count of months may read early (:func:`_count_read_early_by`)."""
     if not order.in_group("pcsk9_inhibitor"):
         return last
-    days = PCSK9_ON_THERAPY_DAYS.get(order.medication.concept_in("pcsk9_inhibitor") or "",
-                                     PCSK9_ANTIBODY_ON_THERAPY_DAYS)
-    return last + timedelta(days=days + _count_read_early_by(order, last))
+    return last + timedelta(days=_pcsk9_window(order).days + _count_read_early_by(order, last))
 
 
 def _still_on(order: MedicationOrder, last: date, today: date) -> bool:
@@ -205,9 +216,9 @@ def _why_taken(order: MedicationOrder, last: date, today: date) -> str:
                 "as possibly still taken; check whether the patient is still on it")
     early = _count_read_early_by(order, last)
     calendar = f", up to {early} days later by calendar months" if early else ""
-    longest = "6 months" if order.medication.concept_in("pcsk9_inhibitor") == "inclisiran" else "a calendar month"
     return (f"last dose {last.isoformat()} by its dates{calendar}; counted as still taken to "
-            f"{_on_therapy_until(order, last).isoformat()}: the longest licensed interval of its kind ({longest}) "
+            f"{_on_therapy_until(order, last).isoformat()}: the longest licensed interval of its kind "
+            f"({_pcsk9_window(order).longest}) "
             "plus the time the labels allow for a late dose")
 
 

@@ -440,7 +440,7 @@ def test_a_pcsk9_drug_whose_next_dose_may_still_be_given_on_schedule_is_therapy_
 
 @pytest.mark.parametrize("label", [REPATHA_LABEL, PRALUENT_LABEL, LEQVIO_LABEL, ZETIA_LABEL])
 def test_the_card_cites_the_labels_its_dosing_windows_and_ezetimibe_age_rest_on(kb, today, label):
-    """PCSK9_ON_THERAPY_DAYS rests on the dosing intervals and missed-dose instructions of the Repatha, Praluent and
+    """PCSK9_ON_THERAPY rests on the dosing intervals and missed-dose instructions of the Repatha, Praluent and
     Leqvio labels, and the ezetimibe age on the Zetia label: the card cited none of them (review)."""
     card = fired(run(kb, _chart(today).draft(ATORVASTATIN_40, 40, "mg").request("order-sign"), today))[RULE]
     assert label.name in card["detail"].split("**Sources:**")[1]
