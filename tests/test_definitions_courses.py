@@ -17,10 +17,12 @@ from fhir_fixtures.builders import (
     UCUM,
     Chart,
 )
+from fhir_fixtures.r24_pjp_prophylaxis_missing import _chart as r24_chart
 from hooks.definitions import courses
 from hooks.definitions import treatment_duration as td
 from hooks.record import Timing
 from hooks.rules import r27_ivig_order_safety as r27
+from tests.conftest import fired, run
 from tests.definitions_support import record_and_context
 
 
@@ -39,6 +41,19 @@ def test_last_dose_day_of_current_counted_supplied_and_undated_courses(kb, today
     assert courses.last_dose_day(_order(kb, ended), today) == today - timedelta(days=40)
     once = Chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-300, status="completed")
     assert courses.last_dose_day(_order(kb, once), today) == today - timedelta(days=300)
+
+
+@pytest.mark.parametrize("status", ["stopped", "completed", "cancelled"])
+def test_an_order_to_start_after_today_that_is_no_longer_current_never_began(kb, today, status):
+    """It was read as given today (its days ran from its start to today): a TMP/SMX order stopped before its start
+    counted as PJP prophylaxis in place, and R24 stayed quiet (review of R14's future-dated orders)."""
+    never_began = Chart(today).medication(TMP_SMX_DS, 1, "{tbl}", start=5, status=status)
+    assert courses.course_days(_order(kb, never_began), today) is None
+    assert courses.last_dose_day(_order(kb, never_began), today) is None
+    ordered = Chart(today).medication(TMP_SMX_DS, 1, "{tbl}", start=5, status="active")
+    assert courses.last_dose_day(_order(kb, ordered), today) == today  # ordered and current: in place, as before
+    chart = r24_chart(today).medication(TMP_SMX_DS, 1, "{tbl}", start=5, status=status)
+    assert "pjp-prophylaxis-missing" in fired(run(kb, chart.request("patient-view"), today))
 
 
 def test_given_since_reads_the_last_dose(kb, today):
@@ -353,12 +368,14 @@ def test_a_course_of_odd_length_never_overflows_a_date(kb, today, code, repeat):
 
 
 def test_a_course_starting_near_the_last_date_there_is_never_overflows(kb, today):
-    """A future order started in December 9999 (a year the record reads) with 60 daily doses: its last day is at
-    most the last date there is, and the course ends no later than today."""
+    """A future order started in December 9999 (a year the record reads) with 60 daily doses: no longer current,
+    it never began (no days, and no date computed past the last there is); a course's days counted from there end
+    on the last date there is."""
     start = date(9999, 12, 1)
     chart = Chart(today).medication(PREDNISONE_20, 20, "mg", start=(start - today).days, status="completed",
                                     count=60)
-    assert courses.course_days(_order(kb, chart), today) == (start, today)
+    assert courses.course_days(_order(kb, chart), today) is None
+    assert courses._days_on(start, 60) == date.max
 
 
 def _daily(**changes):

@@ -357,13 +357,14 @@ def course_days(order: MedicationOrder, today: date, taken_over_on: date | None 
     that ended before it and was taken over on ``taken_over_on`` ran until the day before); a current course without
     one runs to today; else its supply or its written doses (:func:`order_runs`: a count, or an IVIG cycle's
     duration), whichever lasts longer; else it is one day. With ``err_early`` an order that ended before its end
-    date (:func:`ended_before_its_end`) is read as if it had none: the days it is known to have been given (none
-    when it was to start after today: it never began), and a count's days at their fewest (:func:`dose_run`)."""
+    date (:func:`ended_before_its_end`) is read as if it had none: the days it is known to have been given, and a
+    count's days at their fewest (:func:`dose_run`). An order to start after today that is no longer current never
+    began: it has no days."""
     if order.start is None:
         return None
+    if order.start > today and not order.current_on(today):
+        return None  # to start after today and no longer current (stopped, completed...): it never began
     ended_early = err_early and ended_before_its_end(order, today)
-    if ended_early and order.start > today:
-        return None
     end = None if ended_early else course_end(order, today, taken_over_on)
     if end is not None:
         last = end
