@@ -50,6 +50,8 @@ def test_an_order_to_start_after_today_that_is_no_longer_current_never_began(kb,
     never_began = Chart(today).medication(TMP_SMX_DS, 1, "{tbl}", start=5, status=status)
     assert courses.course_days(_order(kb, never_began), today) is None
     assert courses.last_dose_day(_order(kb, never_began), today) is None
+    with_an_end = Chart(today).medication(TMP_SMX_DS, 1, "{tbl}", start=5, end=30, status=status)
+    assert courses.last_dose_day(_order(kb, with_an_end), today) is None  # was today, from its end date
     ordered = Chart(today).medication(TMP_SMX_DS, 1, "{tbl}", start=5, status="active")
     assert courses.last_dose_day(_order(kb, ordered), today) == today  # ordered and current: in place, as before
     chart = r24_chart(today).medication(TMP_SMX_DS, 1, "{tbl}", start=5, status=status)

@@ -402,6 +402,8 @@ def last_dose_day(order: MedicationOrder, today: date, taken_over_on: date | Non
     span = course_days(order, today, taken_over_on, err_early=err_early)
     if span is not None:
         return span[1]
+    if order.start is not None:
+        return None  # it never began: to start after today and no longer current
     if err_early and ended_before_its_end(order, today):
         return None
     if (end := course_end(order, today, taken_over_on)) is not None:
@@ -441,8 +443,9 @@ def protection_since(record: PatientRecord, *groups: str, since: date
         early = last_dose_day(order, record.today, err_early=True)
         if early is not None and early >= since:
             counted.append(order)
+        # one that never began (no last day) is named too: the card says why it does not count
         elif ended_before_its_end(order, record.today) and (
-                (late := last_dose_day(order, record.today)) is not None and late >= since):
+                (late := last_dose_day(order, record.today)) is None or late >= since):
             left_out.append(order)
     return counted, left_out
 
