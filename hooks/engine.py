@@ -23,6 +23,7 @@ from hooks.record import (
     PatientRecord,
     build_record,
     describe,
+    draft_status_note,
     iter_resources,
     medication_index,
     read_order,
@@ -57,7 +58,11 @@ def read_drafts(context: Mapping[str, Any], knowledge: Knowledge, warnings: list
             continue
         if order.medication.matched_by_name:
             warnings.append(f"Draft {order.reference} ({order.label}) was recognised by name, not by code.")
-        drafts.append(order)
+        # a draft's status decides whether a rule reads it as an order, a stop or neither: an unusual one is named
+        if (note := draft_status_note(order, resource.get("status"))) is not None:
+            warnings.append(note)
+        if not order.status_meaning.says_nothing:  # an entry in error (an Immunization) orders and stops nothing
+            drafts.append(order)
     return drafts
 
 

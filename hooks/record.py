@@ -504,14 +504,49 @@ class StatusMeaning:
     current: bool  # being given now, unless its end date has passed
     stops: bool  # a draft written with it gives no dose: it ends, withdraws or voids the order it re-sends or names
     stated: bool = True  # False: it does not say whether the order is given (read as given, the safe side)
+    recorded: bool = False  # it records what happened (done, or entered in error): no order a clinician signs
+
+    @property
+    def orders(self) -> bool:
+        """A draft written with it orders the treatment (or may: a status that does not say is read as an order, the
+        safe side); a stop does not, nor a record of a dose given or of an entry in error."""
+        return not (self.stops or self.recorded)
+
+    @property
+    def says_nothing(self) -> bool:
+        """An entry in error that voids no order: it states nothing of the treatment, neither a dose nor a stop."""
+        return self.recorded and not (self.given or self.stops)
+
+    @property
+    def records_given(self) -> bool:
+        """It records a dose (or a whole course) as given: a draft written with it leaves nothing to cancel, so a
+        rule says what follows the dose instead (R26, R27, R28)."""
+        return self.recorded and self.given
+
+    def as_draft(self) -> str:
+        """How a draft written with it is read, for the data-quality note on an unusual draft status. A stop stops
+        only the order on the chart it re-sends or names; one naming none stops nothing anyone can tell, so its dose
+        is still checked (hooks.definitions.continuing)."""
+        if self.orders:
+            return "read as an order being signed" + ("" if self.stated else " (the safe side)")
+        if self.stops:
+            return (("read as given in full, and " if self.records_given else "read as ")
+                    + "a stop of the order on the chart it re-sends or names; with none, its dose is still checked")
+        if self.given:
+            return "read as a dose already given, not an order"
+        return "left out, as it says nothing of the treatment"
 
 
 BEING_GIVEN = StatusMeaning(given=True, current=True, stops=False)
-ENDED = StatusMeaning(given=True, current=False, stops=True)  # given, and no more: completed, or stopped early
+ENDED = StatusMeaning(given=True, current=False, stops=True)  # given, and no more: stopped early
+COMPLETED = StatusMeaning(given=True, current=False, stops=True, recorded=True)  # done: no more to give
 WITHDRAWN = StatusMeaning(given=False, current=False, stops=True)  # withdrawn before any of it was given
-IN_ERROR = StatusMeaning(given=False, current=False, stops=True)
+IN_ERROR = StatusMeaning(given=False, current=False, stops=True, recorded=True)  # voids the order it re-sends
 NOT_GIVEN = StatusMeaning(given=False, current=False, stops=False)  # a draft; a vaccine not (yet) given
-GIVEN = StatusMeaning(given=True, current=False, stops=False)  # one administration done: no course to end
+GIVEN = StatusMeaning(given=True, current=False, stops=False, recorded=True)  # one administration done: no course
+# an administration recorded in error: it names no order, so it voids no course (an IVIG Immunization in error
+# leaves the IVIG course as it was)
+VOID = StatusMeaning(given=False, current=False, stops=False, recorded=True)
 UNSTATED = StatusMeaning(given=True, current=False, stops=False, stated=False)
 
 # FHIR R4 RequestStatus, as a ServiceRequest (and CDS Hooks' other draft orders) writes it. 'revoked' ends the
@@ -519,20 +554,22 @@ UNSTATED = StatusMeaning(given=True, current=False, stops=False, stated=False)
 # stopped prescription (a MedicationRequest written 'revoked' is read as stopped too: READ_AS).
 _REQUEST_TYPES = ("ServiceRequest", "DeviceRequest", "NutritionOrder")
 _REQUEST_STATUS = {"draft": NOT_GIVEN, "active": BEING_GIVEN, "on-hold": BEING_GIVEN, "revoked": ENDED,
-                   "completed": ENDED, "entered-in-error": IN_ERROR, "unknown": UNSTATED}
+                   "completed": COMPLETED, "entered-in-error": IN_ERROR, "unknown": UNSTATED}
 
 # The status codes of each resource type an order may be (a MedicationRequest on the chart; any of CDS Hooks'
 # draft orders, and an Immunization placed among them), each with what it says. A code of no row, or none, says
 # nothing (UNSTATED).
 ORDER_STATUS: dict[str, dict[str, StatusMeaning]] = {
-    "MedicationRequest": {"active": BEING_GIVEN, "on-hold": BEING_GIVEN, "cancelled": WITHDRAWN, "completed": ENDED,
-                          "entered-in-error": IN_ERROR, "stopped": ENDED, "draft": NOT_GIVEN, "unknown": UNSTATED},
+    "MedicationRequest": {"active": BEING_GIVEN, "on-hold": BEING_GIVEN, "cancelled": WITHDRAWN,
+                          "completed": COMPLETED, "entered-in-error": IN_ERROR, "stopped": ENDED, "draft": NOT_GIVEN,
+                          "unknown": UNSTATED},
     **{kind: _REQUEST_STATUS for kind in _REQUEST_TYPES},
     "VisionPrescription": {"active": BEING_GIVEN, "cancelled": WITHDRAWN, "draft": NOT_GIVEN,
                            "entered-in-error": IN_ERROR},
     # a vaccine (or IVIG) given, never a course that goes on; 'not-done' never counts as given, and is how an EHR
-    # places a planned one among the draft orders (the service contract), so as a draft it is no stop
-    "Immunization": {"completed": GIVEN, "entered-in-error": IN_ERROR, "not-done": NOT_GIVEN},
+    # places a planned one among the draft orders (the service contract), so as a draft it is no stop; an entry in
+    # error records no dose and names no order to stop
+    "Immunization": {"completed": GIVEN, "entered-in-error": VOID, "not-done": NOT_GIVEN},
 }
 _NO_CODES: dict[str, StatusMeaning] = {}
 
@@ -540,6 +577,28 @@ _NO_CODES: dict[str, StatusMeaning] = {}
 def status_meaning(kind: str, status: str | None) -> StatusMeaning:
     """What ``status`` says of an order of resource type ``kind`` (:data:`ORDER_STATUS`)."""
     return ORDER_STATUS.get(kind, _NO_CODES).get(status or "", UNSTATED)
+
+
+def draft_status_note(order: MedicationOrder, written: Any) -> str | None:
+    """The data-quality note on a draft order's status as ``written``, with how the draft is read: a status missing,
+    not a code of the order's type (or written otherwise than the code it is read as), one that does not say, or
+    one that records what happened rather than an order being signed ('completed', 'entered-in-error'). None for
+    a code an order being signed carries ('draft', 'active', a stop; an Immunization's 'not-done')."""
+    meaning, codes = order.status_meaning, CODES.get(order.resource_type)
+    if written is None:
+        said = "has no status (FHIR requires one)"
+    elif codes is None:
+        said = f"has status {written!r}, and a {order.resource_type}'s status codes are not read"
+    elif written not in codes:
+        said = (f"has status {written!r}, read as {order.status!r}" if order.status in codes
+                else f"has status {written!r}, which is not a code of {order.resource_type}")
+    elif not meaning.stated:
+        said = f"has status {written!r}, which does not say whether it is given"
+    elif meaning.recorded:
+        said = f"has status {written!r}, which records what happened rather than an order being signed"
+    else:
+        return None
+    return f"Draft {order.reference} ({order.label}) {said}: {meaning.as_draft()}."
 
 
 PENDING_STATUSES = ("registered", "preliminary")  # an Observation not (or not finally) resulted yet
@@ -668,6 +727,11 @@ class Immunization:
     when: date | None
     status: str | None
     dose: Quantity | None = None  # doseQuantity: what IVIG recorded as an Immunization gave (R27's cycle total)
+
+    @property
+    def reference(self) -> str:
+        """'Immunization/id', as a draft order re-sending it names itself (:attr:`MedicationOrder.reference`)."""
+        return f"Immunization/{self.id}"
 
     def in_group(self, *groups: str) -> bool:
         return self.vaccine.in_group(*groups)
@@ -883,6 +947,9 @@ CODES: dict[str, frozenset[str]] = {
 # otherwise): a statin order 'discontinued' is stopped, not a status that does not say
 READ_AS: dict[str, dict[str, str]] = {
     "MedicationRequest": {"discontinued": "stopped", "revoked": "stopped"},
+    # a planned vaccine, the service contract's 'draft-like' Immunization: not given, as 'not-done' (never counted
+    # as a dose given, on the chart too: a draft is no dose given); among the draft orders, the vaccine ordered
+    "Immunization": {"draft": "not-done"},
     # a request written with a MedicationRequest's word for a stop is a stop in its own codes, as before the table
     **{kind: {"cancelled": "revoked", "stopped": "revoked", "discontinued": "revoked"} for kind in _REQUEST_TYPES},
 }

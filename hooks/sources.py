@@ -45,6 +45,8 @@ SHELLY_MAYO = Source("Shelly et al., Mayo cohort (cancer and IMNM)",
                      "https://mayoclinic.pure.elsevier.com/en/publications/cancer-and-immune-mediated-necrotizing-myopathy-a-longitudinal-re")
 IMACS_2023_CANCER = Source("IMACS 2023 cancer screening guideline (Oldroyd et al.)", "http://47.251.13.51:8081/37945774")
 ASCO_2021_MYOSITIS = Source("ASCO 2021 irAE guideline, myositis", "https://eguideline.guidelinecentral.com/i/1475468/39")
+SAFA_2019 = Source("Safa et al., ICI-related myasthenia gravis: single centre experience and systematic review, "
+                   "J Immunother Cancer 2019", "https://pmc.ncbi.nlm.nih.gov/articles/PMC6868691")
 ASCO_2021_CARDIAC = Source("ASCO 2021 irAE guideline, cardiac",
                            "https://eguideline.guidelinecentral.com/i/1475468-immune-related-adverse-events-from-immune-checkpoint-inhibitor-therapy/62")
 SITC_2021 = Source("SITC 2021 irAE guideline", "https://distantreader.org/stacks/cord/cord-1049090-z8p85enp.txt")
@@ -105,6 +107,11 @@ CD20_CLASS_LABEL = Source("Anti-CD20 class label wording: screen all patients fo
                           "(obinutuzumab US label)")
 CDC_LIVE_VACCINE_WAIT = Source("CDC (Yellow Book excerpt): wait at least 1 month after high-dose steroids before a "
                                "live vaccine")
+CDC_TIMING_SPACING = Source("CDC/ACIP General Best Practice Guidelines: timing and spacing of immunobiologics",
+                            "https://www.cdc.gov/vaccines/hcp/acip-recs/general-recs/timing.html")
+VARIVAX_LABEL = Source("VARIVAX (varicella virus vaccine live) US label, warnings: recipients should avoid close "
+                       "association with susceptible high-risk individuals for up to six weeks (vaccine virus "
+                       "transmission)", "http://www.rxlist.com/varivax-drug/warnings-precautions.htm")
 MTX_BASELINE_DRORACLE = Source("Dr.Oracle 586453 and 588778 (methotrexate baseline: HBV/HCV, liver tests, "
                                "contraception) [secondary]")
 MTX_LABEL = Source("Methotrexate labelling (renal impairment, pregnancy, baseline tests) [verify]")

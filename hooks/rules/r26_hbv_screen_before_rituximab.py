@@ -8,7 +8,7 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, hepatitis
+from hooks.definitions import antibodies, continuing, hepatitis
 from hooks.record import MedicationOrder, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import CD20_CLASS_LABEL, EULAR_2022_INFECTIONS, RITUXAN_LABEL
@@ -59,6 +59,25 @@ first dose until at least 12-18 months after the last.
 DETAIL_COMMON = """
 Also before anti-CD20 therapy: check baseline immunoglobulins (IgG, IgA, IgM) and HCV antibody, and give
 non-live vaccines first.
+"""
+
+# An anti-CD20 recorded as given (a course 'completed') among the drafts: nothing to hold, so what is due after it
+# (the Rituxan label: monitor for hepatitis and HBV reactivation during and for several months after treatment)
+DETAIL_GIVEN = """\
+**{drug} {is_are} recorded as given**, among the orders being signed: a dose given cannot be held. {findings}
+
+Anti-CD20 antibodies carry a boxed warning for HBV reactivation, which can cause fulminant hepatitis and death,
+during and for months after treatment. {actions} Monitor for hepatitis and HBV reactivation during and for several
+months after treatment.
+"""
+
+DETAIL_COMMON_GIVEN = """
+Also check immunoglobulins (IgG, IgA, IgM) and HCV antibody.
+"""
+
+GIVEN_TOO = """
+Also among the orders, recorded as given (it cannot be held): {given}. The screen is due now for it, whatever is
+decided for the order; monitor for hepatitis and HBV reactivation after it.
 """
 
 
@@ -129,20 +148,72 @@ def _antiviral(context: HookContext) -> list[Action]:
             Action("create", "Entecavir 0.5 mg PO daily (per hepatology)", resource=entecavir)]
 
 
+def _read_drafts(record: PatientRecord, context: HookContext
+                 ) -> tuple[list[MedicationOrder], list[MedicationOrder], dict[str, Any]]:
+    """(drafts that order an anti-CD20, drafts that record one as given, facts of how they were read). A draft that
+    discontinues the chart order it re-sends or names gives no dose to screen before; one written as a stop that
+    names none stops nothing anyone can tell, so it is read as the dose it orders (continuing.on_chart, as the dose
+    checks read it). One recorded as given ('completed', re-sent or not) cannot be held: the screen is due now."""
+    drafted = context.drafts_in("rituximab")
+    chart = continuing.on_chart(drafted, continuing.current_orders(record, "rituximab"), record.today, "rituximab")
+    given = [o for o in drafted if o.status_meaning.records_given]
+    drafts = [o for o in chart.given if not o.status_meaning.records_given]
+    read = {id(o) for o in (*drafts, *given)}
+    return drafts, given, {
+        "anti_cd20_drafts": ", ".join(o.label for o in drafts) or None,
+        "anti_cd20_recorded_given": ", ".join(o.label for o in given) or None,
+        "anti_cd20_drafts_discontinuing": "; ".join(f"{o.label} ({o.reference})" for o in drafted
+                                                    if id(o) not in read) or None,
+        "anti_cd20_stop_unlinked": "; ".join(
+            f"{o.label} ({o.reference}): written as a stop, but it re-sends or names no order on the chart: read as "
+            "the dose it orders" for o in chart.stop_unlinked if not o.status_meaning.records_given) or None,
+    }
+
+
+def _given_detail(given: list[MedicationOrder], found: dict[str, Any], missing: list[str], unmanaged: bool,
+                  viraemic: Observation | None, dna_days: int) -> str:
+    """The card's text for an anti-CD20 recorded as given with the screen incomplete or a positive marker unmanaged:
+    nothing to hold, so what is due now (the label's monitoring after treatment)."""
+    findings, actions = [], []
+    if viraemic:
+        findings.append(f"Positive hepatitis B marker: {'; '.join(found['positive'])}; {hepatitis.describe(viraemic)}, "
+                        "and no antiviral (entecavir or tenofovir) is active or ordered.")
+        actions.append("Refer to hepatology and start antiviral therapy now (for example entecavir 0.5 mg daily), "
+                       "until at least 12-18 months after the last dose.")
+    elif unmanaged:
+        findings.append(f"Positive hepatitis B marker: {'; '.join(found['positive'])}; no HBV DNA result within "
+                        f"{dna_days} days and no antiviral (entecavir or tenofovir) is active or ordered.")
+        actions.append("Check HBV DNA now, refer to hepatology, and start antiviral prophylaxis (for example "
+                       "entecavir 0.5 mg daily) until at least 12-18 months after the last dose.")
+    if missing:
+        findings.append(f"HBV screening is incomplete: {'; '.join(missing)}.")
+        actions.append("Send HBsAg and total anti-HBc (with anti-HBs) now; if either is positive, check HBV DNA, "
+                       "refer to hepatology and start antiviral prophylaxis.")
+    names = ", ".join(o.label for o in given)
+    return DETAIL_GIVEN.format(drug=names, is_are="are" if len(given) > 1 else "is", findings=" ".join(findings),
+                               actions=" ".join(actions))
+
+
+def _markers_missing(missing: list[str]) -> str:
+    """The screening markers not on file, by name: 'HBsAg and anti-HBc'."""
+    return " and ".join("HBsAg" if m.startswith("no HBsAg") else "anti-HBc" for m in missing)
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
-    drafts: list[MedicationOrder] = context.drafts_in("rituximab")
+    drafts, given, facts = _read_drafts(record, context)
     params = dict(context.params(RULE))
     found = _screening(record, params)
     hbv = hepatitis.follow_up(record, context)
-    facts: dict[str, Any] = {
-        "anti_cd20_drafts": ", ".join(o.label for o in drafts) or None,
+    facts.update({
         "hbsag_within_window": "; ".join(_describe(o, s) for o, s in found["hbsag_recent"]) or None,
         "hbsag_last_any": _describe(*found["hbsag_last_any"]) if found["hbsag_last_any"] else None,
         "anti_hbc_total": "; ".join(_describe(o, s) for o, s in found["anti_hbc"]) or None,
         **hepatitis.follow_up_facts(record, context),
-    }
-    if not drafts:
-        return Quiet("no rituximab or other anti-CD20 in the draft orders", facts)
+    })
+    if not drafts and not given:
+        return Quiet("the anti-CD20 drafts only discontinue orders on the chart"
+                     if facts["anti_cd20_drafts_discontinuing"] else
+                     "no rituximab or other anti-CD20 in the draft orders", facts)
     missing = []
     if not found["hbsag_recent"]:
         last = found["hbsag_last_any"]
@@ -162,35 +233,53 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             "positive HBV marker with HBV DNA not detectable or an antiviral plan on file")
         return Quiet(reason, facts)
 
-    drug = ", ".join(o.label for o in drafts)
-    parts = []
-    if viraemic:
-        parts.append(DETAIL_VIRAEMIC.format(drug=drug, positive="; ".join(found["positive"]),
-                                            dna=hepatitis.describe(viraemic)))
-    elif unmanaged:
-        parts.append(DETAIL_POSITIVE.format(drug=drug, positive="; ".join(found["positive"]),
-                                            dna_days=int(context.definition("hbv_dna_max_age_days"))))
-    if missing:
-        parts.append(DETAIL_MISSING.format(drug=drug, missing="; ".join(missing)))
-    parts.append(DETAIL_COMMON)
+    dna_days = int(context.definition("hbv_dna_max_age_days"))
     markers = "/".join(found["positive_kinds"])
-    if viraemic:
-        summary = f"{markers} positive, HBV DNA detectable: hepatology and antiviral before {drafts[0].label}"
-    elif unmanaged:
-        summary = f"{markers} positive: check HBV DNA and plan antiviral before {drafts[0].label}"
-    else:
-        summary = f"No HBV screen before {drafts[0].label}: " + " and ".join(
-            "HBsAg" if m.startswith("no HBsAg") else "anti-HBc" for m in missing) + " missing"
     labs = _labs(record, context, params, not found["hbsag_recent"], not found["anti_hbc"],
                  bool(found["positive"]) and not viraemic)  # a detectable load on file needs no second one
-    hold = [Action("delete", f"Hold (cancel) {o.label} until HBV results and plan are in place",
-                   resource_id=o.reference) for o in drafts]
     labs_title = ("Order HBV screening and baseline labs" if missing else "Order baseline labs" if viraemic
                   else "Order HBV DNA and labs")
     suggestions = [Suggestion(labs_title, labs, is_recommended=True)] if labs else []
     if found["positive"]:
         suggestions.append(Suggestion("Hepatology referral and entecavir 0.5 mg PO daily (per hepatology)",
                                       _antiviral(context), is_recommended=unmanaged))
+    if not drafts:  # recorded as given only: nothing to hold, the screen and what follows it are due now
+        label = f"{given[0].label} recorded as given"
+        if viraemic:
+            summary = f"{markers} positive, HBV DNA detectable, {label}: hepatology and antiviral now"
+        elif unmanaged:
+            summary = f"{markers} positive, {label}: check HBV DNA and start antiviral now"
+        else:
+            summary = f"No HBV screen, {label}: send {_markers_missing(missing)} now"
+        return Fired(
+            severity="critical",
+            summary=summary if len(summary) < 140 else summary[:136] + "...",
+            detail=_given_detail(given, found, missing, unmanaged, viraemic, dna_days) + DETAIL_COMMON_GIVEN,
+            facts=facts,
+            about=given,
+            suggestions=suggestions,
+        )
+
+    drug = ", ".join(o.label for o in drafts)
+    parts = []
+    if viraemic:
+        parts.append(DETAIL_VIRAEMIC.format(drug=drug, positive="; ".join(found["positive"]),
+                                            dna=hepatitis.describe(viraemic)))
+    elif unmanaged:
+        parts.append(DETAIL_POSITIVE.format(drug=drug, positive="; ".join(found["positive"]), dna_days=dna_days))
+    if missing:
+        parts.append(DETAIL_MISSING.format(drug=drug, missing="; ".join(missing)))
+    parts.append(DETAIL_COMMON)
+    if given:
+        parts.append(GIVEN_TOO.format(given=", ".join(o.label for o in given)))
+    if viraemic:
+        summary = f"{markers} positive, HBV DNA detectable: hepatology and antiviral before {drafts[0].label}"
+    elif unmanaged:
+        summary = f"{markers} positive: check HBV DNA and plan antiviral before {drafts[0].label}"
+    else:
+        summary = f"No HBV screen before {drafts[0].label}: {_markers_missing(missing)} missing"
+    hold = [Action("delete", f"Hold (cancel) {o.label} until HBV results and plan are in place",
+                   resource_id=o.reference) for o in drafts]
     until = "antiviral prophylaxis is in place" if viraemic else "HBV status is known"
     suggestions.append(Suggestion(f"Cancel {drafts[0].label} until {until}", hold))
     return Fired(
@@ -198,6 +287,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         summary=summary if len(summary) < 140 else summary[:136] + "...",
         detail="".join(parts),
         facts=facts,
-        about=drafts,
+        about=[*drafts, *given],
         suggestions=suggestions,
     )

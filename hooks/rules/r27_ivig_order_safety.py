@@ -16,7 +16,16 @@ from hooks.definitions import continuing, courses, renal
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.treatment_duration import ivig_immunizations
-from hooks.record import Dosage, Immunization, MedicationOrder, PatientRecord, Quantity
+from hooks.record import (
+    Concept,
+    Dosage,
+    Immunization,
+    Malformed,
+    MedicationOrder,
+    PatientRecord,
+    Quantity,
+    read_quantity,
+)
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IVIG_BOXED_WARNING, OCTAGAM_DM, ONTARIO_IVIG, PRODERM, SEED_004
 from hooks.units import convert, to_days
@@ -44,7 +53,7 @@ RULE = Rule(
 )
 
 DETAIL = """\
-**Check this IVIG order ({drug}).** Found:
+{headline} Found:
 
 {problems}
 
@@ -94,6 +103,59 @@ def _amount(dose: Quantity, a_day: float | None = None) -> tuple[float | None, b
         return (None if each is None else each / 1000.0), True
     mg = convert(dose.value, dosing.unit_key(dose), "mg")
     return (None if mg is None else mg / 1000.0), False
+
+
+def _recorded_amount(dose: Quantity, product: Concept) -> tuple[float | None, bool, str]:
+    """(amount, whether per kg, why it is not read: '' when it is) of the dose an IVIG Immunization records, read as
+    :func:`_amount` reads a dose (g, mg, g/kg); a volume only at the one concentration its names state
+    (:func:`_concentration`): IVIG comes in several strengths, so mL alone gives no grams."""
+    if dosing.unit_key(dose) != "ml":
+        return *_amount(dose), ""
+    concentration, why = _concentration(product)
+    return (None, False, why) if concentration is None else (dose.value * concentration / 1000.0, False, "")
+
+
+# a strength written as a percentage, as IVIG brands name theirs ('Privigen 10%'): w/v, g per 100 mL
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+
+
+def _stated_mg_per_ml(name: str) -> set[float]:
+    """Every concentration one name states: in mg/mL (:func:`dosing.concentration_mg_per_ml`), and as a percentage
+    (N % is N x 10 mg/mL)."""
+    stated = {float(percent) * 10 for percent in _PERCENT.findall(name) if float(percent) > 0}
+    if (mg := dosing.concentration_mg_per_ml(Concept(text=name))) is not None:
+        stated.add(mg)
+    return stated
+
+
+def _concentration(product: Concept) -> tuple[float | None, str]:
+    """(mg/mL, why none: '' when one is read) that every name of an IVIG product states: each name sent (display,
+    text) and the value sets' name of each code, read one by one (:func:`_stated_mg_per_ml`). Names that disagree
+    ('50 MG/ML' displayed, 'Privigen 10%' written) give none: which strength was given is not known, and the two
+    readings differ twofold."""
+    names = [*(c.display for c in product.codings), product.text,
+             *(() if product.matched_by_name else (m.display for m in product.matches))]
+    stated = sorted({mg for name in filter(None, names) for mg in _stated_mg_per_ml(name)})
+    if len(stated) > 1:
+        return None, f"its names state {' and '.join(f'{mg:g}' for mg in stated)} mg/mL"
+    return (stated[0], "") if stated else (None, "a volume needs the concentration in its code or name")
+
+
+def _immunization_cycle(order: MedicationOrder) -> CycleDose:
+    """An IVIG Immunization among the drafts: one administration on its day, of the dose its doseQuantity records
+    (:func:`_recorded_amount`, as for one on the chart), so that the checks of an order apply to it. Its ``value``
+    is None, and ``how`` says why, when none is recorded or it cannot be read in g."""
+    try:
+        dose = read_quantity(order.raw.get("doseQuantity"), "Immunization.doseQuantity")
+    except Malformed as exc:
+        return CycleDose(how=str(exc))
+    if dose is None:
+        return CycleDose(how="no dose recorded in its doseQuantity")
+    amount, per_kg, why = _recorded_amount(dose, order.medication)
+    if amount is None:
+        return CycleDose(how=f"its dose of {dose} cannot be read in g" + (f": {why}" if why else ""))
+    return CycleDose(value=amount, per_kg=per_kg, readings={"per cycle": amount},
+                     how=f"{amount:g} {'g/kg' if per_kg else 'g'} in one day (recorded as {dose})")
 
 
 def read_cycle(dosage: Dosage, run: courses.DoseRun) -> CycleDose | None:
@@ -164,7 +226,10 @@ def read_order_cycle(order: MedicationOrder) -> CycleDose | None:
     How the instructions make one cycle is :func:`courses.order_runs`'s, which ``ivig_cycle`` shares:
     instructions with the same ``sequence`` (or none) are given together and add up; steps of different sequences
     that each repeat are phases of the regimen (q4 weeks, then q6 weeks), and the highest counts; steps that do not
-    repeat are days of one cycle (1 g/kg on day 1, then 1 g/kg on day 2) and add up."""
+    repeat are days of one cycle (1 g/kg on day 1, then 1 g/kg on day 2) and add up. An Immunization has no
+    instructions: its recorded dose is read (:func:`_immunization_cycle`)."""
+    if order.resource_type == "Immunization":
+        return _immunization_cycle(order)
     runs = courses.order_runs(order, cycle_gap=ANY_REPEAT)
     if runs is None or runs.dose_in_words:
         return None  # a dose in words ("1.5 g/kg on day 2") cannot be left out of the cycle
@@ -264,7 +329,9 @@ def _continued(record: PatientRecord, dosed: Sequence[MedicationOrder]) -> tuple
 def _ivig_history(record: PatientRecord, dosed: Sequence[MedicationOrder]) -> IvigHistory:
     """Each IVIG given (a finished or current course, or an Immunization given by today, see
     ``treatment_duration.ivig_immunizations``) with the last day it gave, an order with no start date as possibly
-    given, and none the drafts giving IVIG (``dosed``) continue (:func:`_continued`)."""
+    given, and none the drafts giving IVIG (``dosed``) continue (:func:`_continued`). An Immunization the drafts
+    re-send (the same reference) is theirs, checked as a draft: counted again from the chart, one dose would be
+    two."""
     today = record.today
     continued = _continued(record, dosed)
     given: list[Given] = []
@@ -276,7 +343,9 @@ def _ivig_history(record: PatientRecord, dosed: Sequence[MedicationOrder]) -> Iv
             possibly.append((order, day))
         else:
             given.append((order, day))
-    given += [(i, i.when) for i in ivig_immunizations(record) if i.when is not None]  # always dated: for mypy
+    drafted = {d.reference for d in dosed}
+    given += [(i, i.when) for i in ivig_immunizations(record)
+              if i.when is not None and i.reference not in drafted]  # always dated: for mypy
     return IvigHistory(tuple(given), tuple(possibly), continued)
 
 
@@ -362,9 +431,9 @@ def _given_this_cycle(history: IvigHistory, start: date, together: list[Medicati
             doses.append((amount, per_kg, f"{source.label}, {how}, last given {day.isoformat()}", False))
         elif not any(first <= day <= last for first, last in ordered_days):
             dose = source.dose
-            amount, per_kg = _amount(dose) if dose is not None else (None, False)
+            amount, per_kg, why = _recorded_amount(dose, source.vaccine) if dose is not None else (None, False, "")
             doses.append((amount, per_kg, f"{source.vaccine.label} {dose or '(no dose recorded)'} on "
-                                          f"{day.isoformat()}", False))
+                                          f"{day.isoformat()}" + (f": {why}" if why else ""), False))
     for order, day in history.possibly:
         if 0 <= (start - day).days < min_gap:
             amount, per_kg, how, _ = _order_dose(order)
@@ -444,7 +513,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     problems: list[str] = []
     # the draft's own dose or schedule is wrong, which the corrected order offered fixes (a problem with the IVIG
-    # given before it is not: the same dose would be offered again)
+    # given before it is not: the same dose would be offered again; nor is one with a dose recorded as given, which
+    # no order can replace)
     own_dose_problem = False
     unchecked: list[str] = []
     days_for_suggestion = 2
@@ -456,10 +526,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     unchecked += _undated_last_cycles(history, record.today, min_interval)
     for index, order in enumerate(drafts):
         cycle = read_order_cycle(order)
-        name = order.label
+        ordered = not order.status_meaning.records_given  # else a dose given: its harms to watch, nothing to replace
+        name = order.label if ordered else f"{order.label} (recorded as given)"
         if cycle is None or cycle.value is None:
-            problems.append(f"{name}: the dose could not be read; state it in g/kg or g per cycle.")
-            own_dose_problem = True
+            why = f" ({cycle.how})" if cycle is not None and cycle.how else ""
+            ask = "state it in g/kg or g per cycle" if ordered else "record the dose given in g or g/kg"
+            problems.append(f"{name}: the dose could not be read{why}; {ask}.")
+            own_dose_problem |= ordered
             continue
         if 2 <= cycle.days <= 5:
             days_for_suggestion = cycle.days
@@ -467,18 +540,18 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if cycle.open_ended:
             problems.append(f"{name}: given daily with no end (no count, duration or end date), so the total dose "
                             "is unbounded; state the days of the cycle (2-5).")
-            own_dose_problem = True
+            own_dose_problem |= ordered
         facts[f"{order.id}_interval_days"] = cycle.interval_days
         if unread := [run.unread for run in cycle.runs if run.unread]:  # said, never guessed (FHIR gives every
             # period and duration a unit): the prescriber must see it, as a dose that cannot be read
             problems.append(f"{name}: {'; '.join(unread)} cannot be read as days, so the days of a cycle and the "
                             f"interval between cycles could not be checked (read as {cycle.how}); write them in "
                             "days.")
-            own_dose_problem = True
+            own_dose_problem |= ordered
         if conflicts := [run.conflict for run in cycle.runs if run.conflict]:  # the longer was read, never silently
             problems.append(f"{name}: {'; '.join(conflicts)} disagree on the days of a cycle; read as the longer "
                             f"({cycle.how}). Write the days of a cycle once.")
-            own_dose_problem = True
+            own_dose_problem |= ordered
         if aside := [run.aside for run in cycle.runs if run.aside]:
             unchecked.append(f"{name}: {'; '.join(aside)} cannot be read as days; the days of a cycle were read from "
                              f"its count or bounds alone ({cycle.how})")
@@ -498,7 +571,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if over and len(over) == len(per_kg):
             problems.append(f"{name}: {cycle.how} = **{max(over.values()):.2f} g/kg per cycle**, above "
                             f"{limit:g} g/kg.")
-            own_dose_problem = True
+            own_dose_problem |= ordered
         elif over:  # read one way it is above the limit: per day rather than per cycle, or a duration as days
             readings = "; read ".join(
                 f"{key} it is " + (f"**{value:.2f} g/kg per cycle**, above {limit:g} g/kg" if key in over
@@ -507,7 +580,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             ask = (" State whether the dose is per day or per cycle." if {"per day", "per cycle"} <= per_kg.keys()
                    else "")
             problems.append(f"{name}: {cycle.how}. Read {readings}.{ask}")
-            own_dose_problem = True
+            own_dose_problem |= ordered
         together = _drafted_earlier_in_cycle(drafts, index, record.today, min_gap)
         start = order.start or record.today
         given = _given_this_cycle(history, start, together, min_gap, weight.value if weight else None)
@@ -533,7 +606,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                  "cycle's total could not be checked")
         if cycle.interval_days is not None and cycle.interval_days < min_interval:
             problems.append(f"{name}: cycles every {cycle.interval_days:g} days, closer than {min_interval:g} days.")
-            own_dose_problem = True
+            own_dose_problem |= ordered
         gap = _previous_gap(history.given, start, min_gap)
         if gap is not None:
             facts["last_ivig_before_draft"] = f"{gap[2]} ({gap[0]} days before)"
@@ -567,24 +640,29 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             if actual:
                 problems.append(f"{name}: {bmi[1]}, and the dose is based on actual body weight; use adjusted "
                                 "body weight" + (f" ({adjusted:.1f} kg)" if adjusted else "") + ".")
-                own_dose_problem = True
+                own_dose_problem |= ordered
     # what a creatinine lacks for an eGFR (a child's height), named where the card asks for renal function: the
     # creatinine on file that gives none, or, with no result at all, what the one asked for would lack
     lacking = (kidney.unestimated.reason if kidney.unestimated
                else renal.estimate_lacks(record, context) if not kidney.on_file else None)
+    # every IVIG recorded as given: nothing left to infuse, so renal function is checked after it
+    given_only = all(o.status_meaning.records_given for o in drafts)
+    when = "after it" if given_only else "before IVIG"
     if not kidney.on_file:
         problems.append(f"No eGFR within the last {int(params['egfr_max_age_days'])} days: check renal function "
-                        "before IVIG (renal failure risk)." + (
+                        f"{when} (renal failure risk)." + (
                             f" A creatinine alone gives no eGFR: {lacking.why}; for an eGFR, {lacking.remedy} or "
                             "get the lab's eGFR." if lacking else ""))
     elif kidney.below:
-        problems.append(f"{kidney}: risk of IVIG-related acute kidney injury; avoid sucrose-containing products, "
-                        "hydrate, infuse slowly.")
+        problems.append(f"{kidney}: risk of IVIG-related acute kidney injury; " + (
+            "check creatinine 3-5 days after it." if given_only
+            else "avoid sucrose-containing products, hydrate, infuse slowly."))
     elif kidney.below is None:  # '<75', a result that cannot be read, or a creatinine that gives no eGFR
         # a creatinine that gives no eGFR names what it lacks: a recheck alone gives a child no eGFR without a height
         remedy = f"; for an eGFR, {lacking.remedy} or get the lab's eGFR" if lacking else ""
-        problems.append(f"Renal impairment not ruled out: {kidney}; check renal function before IVIG (renal failure "
-                        f"risk{remedy}), and until then avoid sucrose-containing products, hydrate, infuse slowly.")
+        problems.append(f"Renal impairment not ruled out: {kidney}; check renal function {when} (renal failure "
+                        f"risk{remedy})" + ("." if given_only else ", and until then avoid sucrose-containing "
+                                            "products, hydrate, infuse slowly."))
     if not iga:
         problems.append("IgA has never been measured: check it (IgA deficiency with anti-IgA antibodies can cause "
                         "anaphylaxis).")
@@ -618,7 +696,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         corrected = _corrected_order(context, grams, days_for_suggestion, basis)
         suggestions.append(Suggestion(
             f"Replace with IVIG {grams:g} g per cycle over {days_for_suggestion} days every 4 weeks",
-            [*(Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafts),
+            [*(Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafts
+               if not o.status_meaning.records_given),
              Action("create", f"IVIG {grams:g} g IV over {days_for_suggestion} days q4 weeks", resource=corrected)],
             is_recommended=True))
     elif own_dose_problem and obese:
@@ -648,17 +727,32 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                   is_recommended=not suggestions))
     if unchecked:
         problems.append("Dose not checked: " + "; ".join(unchecked) + ".")
-    drug = ", ".join(o.label for o in drafts)
-    summary = f"IVIG order: {len(problems)} safety issue{'s' if len(problems) > 1 else ''} to check ("
+    headline, what = _headline(drafts)
+    summary = f"{what}: {len(problems)} safety issue{'s' if len(problems) > 1 else ''} to check ("
     summary += "; ".join(_short(p) for p in problems) + ")"
     return Fired(
         severity="warning",
         summary=summary if len(summary) < 140 else summary[:135] + "...)",
-        detail=DETAIL.format(drug=drug, problems="\n".join(f"- {p}" for p in problems), suggested=suggested),
+        detail=DETAIL.format(headline=headline, problems="\n".join(f"- {p}" for p in problems), suggested=suggested),
         facts=facts,
         about=drafts,
         suggestions=suggestions,
     )
+
+
+def _headline(drafts: Sequence[MedicationOrder]) -> tuple[str, str]:
+    """(the card's first words, what the summary names) for the IVIG drafts checked: orders, or doses recorded as
+    given among them (an Immunization or an order 'completed'), which cannot be cancelled: their harms are what is
+    left to watch for (creatinine 3-5 days after, haemolysis, thrombosis)."""
+    ordered = ", ".join(o.label for o in drafts if not o.status_meaning.records_given)
+    given = ", ".join(o.label for o in drafts if o.status_meaning.records_given)
+    if not given:
+        return f"**Check this IVIG order ({ordered}).**", "IVIG order"
+    if not ordered:
+        return (f"**Check this IVIG recorded as given ({given}).** A dose given cannot be cancelled: check creatinine "
+                "3-5 days after it, and watch for haemolysis (CBC) and thrombosis.", "IVIG recorded as given")
+    return (f"**Check this IVIG order ({ordered}).** Also among the orders, recorded as given (it cannot be "
+            f"cancelled): {given}.", "IVIG order")
 
 
 def _short(problem: str) -> str:

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 from hooks import orders
 from hooks.context import HookContext
+from hooks.definitions import continuing, steroids
 from hooks.definitions.cohorts import below_licensed_age
-from hooks.definitions.courses import doses_since
+from hooks.definitions.courses import doses_since, last_dose_day
 from hooks.definitions.diagnosis import immunosuppressive_orders
+from hooks.definitions.dose_basis import draft_start
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
-from hooks.definitions.immunosuppression_level import Exposure, Thresholds, Unplaced, ends_not_given, exposures
+from hooks.definitions.immunosuppression_level import (
+    EndsNotGiven,
+    Exposure,
+    Thresholds,
+    Unplaced,
+    ends_not_given,
+    exposures,
+)
+from hooks.definitions.routes import systemic
 from hooks.definitions.treatment_duration import ivig_immunizations
 from hooks.definitions.vaccines import SERIES_DOSES, RzvSeries, months_after, rzv_series
 from hooks.definitions.weight import dosing_weight
@@ -20,9 +32,11 @@ from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, 
 from hooks.sources import (
     ACR_2022_VACCINES,
     CDC_LIVE_VACCINE_WAIT,
+    CDC_TIMING_SPACING,
     IDSA_2013_VACCINES,
     LIVE_VACCINE_TABLE,
     SEED_003,
+    VARIVAX_LABEL,
 )
 
 RULE = Rule(
@@ -34,7 +48,8 @@ RULE = Rule(
     also_reads=("immunizations",),
     summary="A live vaccine drafted for a patient on immunosuppression: critical at high level, warning at low "
             "level or with immunosuppression drafted alongside; notes that MMR/varicella may fail after recent IVIG.",
-    sources=(SEED_003, IDSA_2013_VACCINES, LIVE_VACCINE_TABLE, CDC_LIVE_VACCINE_WAIT, ACR_2022_VACCINES),
+    sources=(SEED_003, IDSA_2013_VACCINES, LIVE_VACCINE_TABLE, CDC_LIVE_VACCINE_WAIT, ACR_2022_VACCINES,
+             CDC_TIMING_SPACING, VARIVAX_LABEL),
     parameters={
         "high_peq_mg": Param(20, "mg/day", "High level: prednisone-equivalent at or above this..."),
         "high_peq_days": Param(14, "days", "... for at least this many consecutive days."),
@@ -48,6 +63,10 @@ RULE = Rule(
                                             at_least="live-vaccine-while-immunosuppressed.recent_days"),
         "ivig_interference_months": Param(11, "months", "IVIG this recently may stop MMR or varicella vaccine "
                                                          "from working."),
+        "given_watch_days": Param(42, "days", "A live vaccine recorded as given among the draft orders this recently "
+                                              "is watched for vaccine-strain infection: R28's own window (the six "
+                                              "weeks in which the VARIVAX label asks its recipients to avoid "
+                                              "high-risk contacts); an older one is outside it."),
     },
     override_family="safety",
 )
@@ -84,6 +103,31 @@ vaccines such as yellow fever, refer to a travel clinic (exemption letter, advic
 If a live vaccine is really needed, give it at least 4 weeks before immunosuppression starts, or at least 1 month
 after high-dose glucocorticoids stop (longer after rituximab)."""
 
+# A live vaccine recorded as given among the drafts (an Immunization or an order 'completed') cannot be cancelled:
+# what follows it is judged as of the day it was given. Immunosuppression begun less than 4 weeks after it meets the
+# vaccine strain still growing (the card's "at least 4 weeks before immunosuppression starts"); begun later, it does
+# not. IVIG given within the interval before a measles- or varicella-containing vaccine, or up to 14 days after it,
+# can stop it working (CDC/ACIP, timing and spacing of immunobiologics).
+VACCINE_BEFORE_IMMUNOSUPPRESSION_DAYS = 28
+IVIG_AFTER_VACCINE_DAYS = 14
+
+WATCH = ("Watch for vaccine-strain infection in the weeks after it (a live vaccine can disseminate during "
+         "immunosuppression): at fever, rash or other signs of infection, seek infectious-diseases advice at once.")
+DELAY = ("Where the immunosuppression drafted with it can wait, start it **at least 4 weeks after the vaccine** (from "
+         "{day}).")
+# No date to repeat it is computed: when a live vaccine is safe again depends on the immunosuppression (found or
+# planned) and on IVIG still to come (maintenance courses), which the chart does not settle
+REPEAT = ("The IVIG may have stopped it working: plan whether and when to repeat it with immunisation advice, once a "
+          "live vaccine is safe again.")
+GIVEN_TAIL = {"planned": "delay immunosuppression 4 weeks", "ivig": "it may not work"}
+
+GIVEN_LEVEL_TEXT = {
+    "low": "This is **lower-level immunosuppression**: vaccine-strain infection is less likely, but it can occur.",
+    "planned": "Immunosuppression is being ordered with it: started less than 4 weeks after a live vaccine, it lets "
+               "the vaccine strain spread.",
+    "ivig": "IVIG given around it can stop it working.",
+}
+
 LEVEL_TEXT = {
     "high": "This is **high-level immunosuppression**: a live vaccine can cause disseminated infection.",
     "unknown": "The level of immunosuppression could not be shown to be low (see below), so treat it as high "
@@ -103,6 +147,135 @@ def _recent_ivig(record: PatientRecord, months: int) -> tuple[str, date] | None:
     given = [(m.label, last) for m, last in doses_since(record, "ivig", since=since)]
     given += [(i.vaccine.label, i.when) for i in ivig_immunizations(record, since) if i.when is not None]
     return max(given, key=lambda pair: pair[1]) if given else None
+
+
+def _judged(record: PatientRecord, context: HookContext, thresholds: Thresholds
+            ) -> tuple[list[Exposure], list[Unplaced], EndsNotGiven]:
+    """The exposures within the thresholds' window, the orders that say they ended but not when and cannot be judged
+    (listed: not evaluable if nothing else is found), and the orders that say so (:func:`ends_not_given`)."""
+    found = exposures(record, context, thresholds)
+    ends = ends_not_given(record, thresholds)
+    judged = {id(e.order) for e in found if e.order is not None}
+    return found, [u for u in ends.unplaced if id(u.order) not in judged], ends
+
+
+@dataclass(frozen=True, slots=True)
+class GivenDraft:
+    """A draft recorded as given (a live vaccine, or IVIG), and the day it was given: its date, or, with none, today
+    (the latest it can have been, so the weeks after it are still watched: the safe side)."""
+
+    order: MedicationOrder
+    day: date
+    dated: bool
+
+    @classmethod
+    def of(cls, order: MedicationOrder, today: date) -> GivenDraft:
+        # a date to come is no day a dose was given: read as today
+        return cls(order, min(order.start, today), True) if order.start is not None else cls(order, today, False)
+
+    def describe(self) -> str:
+        return (f"{self.order.label} ({self.day.isoformat()})" if self.dated
+                else f"{self.order.label} (no date recorded: read as today)")
+
+
+@dataclass(frozen=True, slots=True)
+class AfterGiven:
+    """What follows the live vaccines recorded as given (:func:`_after_given`). ``level``: what matters most, None
+    when nothing does."""
+
+    level: str | None
+    watched: tuple[GivenDraft, ...]  # given within the watch window
+    since: date | None  # immunosuppression counts if given from this day (before the oldest watched vaccine) ...
+    began_before: date | None  # ... and begun before this day (4 weeks after the newest)
+    found: tuple[Exposure, ...]
+    unplaced: tuple[Unplaced, ...]
+    planned: tuple[str, ...]  # immunosuppression drafted less than 4 weeks after a vaccine
+    start_from: date  # the first day that drafted immunosuppression should start
+    ivig: tuple[str, ...]  # IVIG that may stop a measles- or varicella-containing vaccine given from working
+
+    def follow_up(self) -> str:
+        """What is still to do: watch for vaccine-strain infection (immunosuppression with it), delay the
+        immunosuppression drafted, plan whether to repeat a vaccine IVIG may have stopped."""
+        return " ".join([*([WATCH] if self.found or self.planned else []),
+                         *([DELAY.format(day=self.start_from.isoformat())] if self.planned else []),
+                         *([REPEAT] if self.ivig else [])])
+
+
+def _after_given(record: PatientRecord, context: HookContext, given: list[GivenDraft], thresholds: Thresholds,
+                 planned: list[str], watch_days: int, months: int) -> AfterGiven:
+    """What follows the live vaccines recorded as given: for those given within ``watch_days``, the
+    immunosuppression they met, judged as of their days (:func:`_met_by_vaccine`); the immunosuppression drafted
+    (``planned``) while a vaccine is less than 4 weeks old; and IVIG around a measles- or varicella-containing one
+    (:func:`_ivig_around`)."""
+    today = record.today
+    watched = tuple(g for g in given if (today - g.day).days <= watch_days)
+    found: list[Exposure] = []
+    unplaced: list[Unplaced] = []
+    since = began_before = None
+    if watched:
+        since = min(g.day for g in watched) - timedelta(days=thresholds.recent_days)
+        began_before = max(g.day for g in watched) + timedelta(days=VACCINE_BEFORE_IMMUNOSUPPRESSION_DAYS)
+        found, unplaced = _met_by_vaccine(record, context, thresholds, watched, since, began_before)
+    start_from = max(g.day for g in given) + timedelta(days=VACCINE_BEFORE_IMMUNOSUPPRESSION_DAYS)
+    planned = planned if start_from > today else []
+    ivig = _ivig_around(record, context, given, months)
+    levels = {e.level for e in found}
+    suppression = "high" if "high" in levels else "unknown" if "unknown" in levels else "low" if levels else None
+    level = (suppression if suppression in ("high", "unknown") else "planned" if planned else suppression
+             or ("ivig" if ivig else None))
+    return AfterGiven(level, watched, since, began_before, tuple(found), tuple(unplaced), tuple(planned), start_from,
+                      tuple(ivig))
+
+
+def _met_by_vaccine(record: PatientRecord, context: HookContext, thresholds: Thresholds,
+                    watched: tuple[GivenDraft, ...], since: date, began_before: date
+                    ) -> tuple[list[Exposure], list[Unplaced]]:
+    """The immunosuppression the live vaccines given (``watched``) met, judged as of their days with the rule's own
+    windows counted back from them: given from ``since`` (``recent_days`` before the oldest; an anti-CD20 within
+    ``anti_cd20_in_use_days`` before it), and begun before ``began_before`` (4 weeks after the newest: begun later,
+    it no longer meets the vaccine strain, as the card's "at least 4 weeks before immunosuppression starts" says).
+    An order with no start date counts (the safe side); a glucocorticoid begins with its first course given from
+    ``since``. With the orders that say they ended but not when and cannot be judged (:func:`_judged`)."""
+    today = record.today
+    recent = (today - since).days
+    found, unplaced, _ = _judged(record, context, replace(
+        thresholds, recent_days=recent, unknown_stop_lookback_days=max(thresholds.unknown_stop_lookback_days, recent)))
+    # an anti-CD20 the vaccine met that is older than the window counted back from today
+    cd20_days = int(context.definition("anti_cd20_in_use_days"))
+    cd20_since = min(g.day for g in watched) - timedelta(days=cd20_days)
+    counted = {id(e.order) for e in found if e.order is not None}
+    found += [Exposure("anti-CD20", "high", f"{o.label} (last given {last.isoformat()}; anti-CD20 within {cd20_days} "
+                                            "days before the vaccine)", o)
+              for o in systemic(record.medications_in("rituximab"))
+              if id(o) not in counted and (last := last_dose_day(o, today)) is not None and last >= cd20_since]
+    steroid_began = min((first for _, peq, first, last in steroids.history(record, context).courses
+                         if peq > 0 and last >= since), default=date.min)
+    return [e for e in found if (steroid_began if e.order is None else e.order.start or date.min) < began_before
+            ], unplaced
+
+
+def _ivig_around(record: PatientRecord, context: HookContext, given: list[GivenDraft], months: int) -> list[str]:
+    """IVIG that may stop a measles- or varicella-containing vaccine given from working: given within ``months``
+    before it, or up to 14 days after it (on the chart, as an order or an Immunization, or drafted now), each said.
+    An order with no start date may have given it at any time up to its last dose (the safe side)."""
+    blocked = [g for g in given if IVIG_BLOCKED.intersection(_live_concepts(g.order.medication))]
+    if not blocked:
+        return []
+    earliest = months_after(min(g.day for g in blocked), -months)
+    spans = [(f"{o.label}, last given {last.isoformat()}", o.start or earliest, last)
+             for o, last in doses_since(record, "ivig", since=earliest)]
+    spans += [(f"{i.vaccine.label}, given {i.when.isoformat()}", i.when, i.when)
+              for i in ivig_immunizations(record, earliest) if i.when is not None]
+    for draft in context.drafts_in("ivig"):  # IVIG among the orders: to be given from its start, or given
+        if draft.status_meaning.orders:
+            first = draft_start(draft, record.today)
+            spans.append((f"{draft.label}, drafted from {first.isoformat()}", first, first))
+        elif draft.status_meaning.records_given:
+            ivig = GivenDraft.of(draft, record.today)
+            spans.append((f"{ivig.describe()}, recorded as given among the orders", ivig.day, ivig.day))
+    return [said for said, first, last in spans
+            if any(first <= g.day + timedelta(days=IVIG_AFTER_VACCINE_DAYS) and last >= months_after(g.day, -months)
+                   for g in blocked)]
 
 
 def _drafted_immunosuppression(record: PatientRecord, context: HookContext, drafts: list[MedicationOrder],
@@ -132,19 +305,15 @@ def _short(order: MedicationOrder) -> str:
     return next(iter(_live_concepts(order.medication)), order.label)
 
 
-def _unclassified(drafts: list[MedicationOrder]) -> list[MedicationOrder]:
-    """Vaccine drafts (an Immunization, a CVX code, or 'vaccine' in the name) in no vaccine value set: whether
-    they are live is unknown. Referrals are left out: R28's own travel-clinic referral mentions 'live vaccine'."""
-    found = []
-    for d in drafts:
-        concept = d.medication
-        if concept.in_group(*VACCINE_GROUPS, "ivig"):
-            continue
-        words = concept.words()
-        if (d.resource_type == "Immunization" or any(c.system == CVX for c in concept.codings)
-                or (VACCINE_WORD.search(words) and not REFERRAL_WORD.search(words))):
-            found.append(d)
-    return found
+def _unclassified(draft: MedicationOrder) -> bool:
+    """A vaccine draft (an Immunization, a CVX code, or 'vaccine' in the name) in no vaccine value set: whether it
+    is live is unknown. Referrals are left out: R28's own travel-clinic referral mentions 'live vaccine'."""
+    concept = draft.medication
+    if concept.in_group(*VACCINE_GROUPS, "ivig"):
+        return False
+    words = concept.words()
+    return (draft.resource_type == "Immunization" or any(c.system == CVX for c in concept.codings)
+            or bool(VACCINE_WORD.search(words) and not REFERRAL_WORD.search(words)))
 
 
 def _bullets(found: list[Exposure], planned: list[str], unplaced: list[Unplaced]) -> str:
@@ -164,25 +333,55 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if context.hook != "order-sign":
         return Quiet("order-sign only")
     p = context.params(RULE)
-    # a draft written as a stop in its own type's codes orders nothing: cancelled, stopped, completed, revoked, in
-    # error (record.ORDER_STATUS); an Immunization 'not-done' or 'completed' placed among them is a vaccine
-    active = [d for d in context.draft_orders if not d.status_meaning.stops]
-    drafts = [d for d in active if d.in_group("live_vaccine")]
-    unclassified = _unclassified(active)
+    # The vaccine drafts (live, or of no known kind) are read as the dose checks read a draft (continuing.on_chart):
+    # one written as a stop that re-sends or names a chart order discontinues it and orders nothing; one naming none
+    # stops nothing anyone can tell, so it is the vaccine it orders. One that records it as given (an Immunization
+    # or an order 'completed') cannot be cancelled: the card says what follows instead.
+    vaccines = [d for d in context.draft_orders if d.in_group("live_vaccine") or _unclassified(d)]
+    chart = continuing.on_chart(vaccines, continuing.current_orders(record, "live_vaccine"), record.today,
+                                "live_vaccine")
+    recorded = [d for d in vaccines if d.status_meaning.records_given]
+    ordered = [d for d in chart.given if not d.status_meaning.records_given]
+    drafts = [d for d in ordered if d.in_group("live_vaccine")]
+    given = [GivenDraft.of(d, record.today) for d in recorded if d.in_group("live_vaccine")]
+    watch_days, months = int(p["given_watch_days"]), int(p["ivig_interference_months"])
+    # a vaccine of no known kind recorded as given matters only in the weeks after it
+    unclassified_given = [d for d in recorded if _unclassified(d)
+                          and (record.today - GivenDraft.of(d, record.today).day).days <= watch_days]
+    unclassified = [*(d for d in ordered if _unclassified(d)), *unclassified_given]
     thresholds = Thresholds(peq_mg=p["high_peq_mg"], peq_days=int(p["high_peq_days"]),
                             recent_days=int(p["recent_days"]), mtx_mg_per_kg_week=p["mtx_mg_per_kg_week"],
                             aza_mg_per_kg_day=p["aza_mg_per_kg_day"],
                             unknown_stop_lookback_days=int(p["unknown_stop_lookback_days"]))
     anti_cd20_days = int(context.definition("anti_cd20_in_use_days"))  # high level while still in use
     facts: dict[str, object] = {"live_vaccine_drafts": ", ".join(d.label for d in drafts) or None,
-                                "unclassified_vaccine_drafts": ", ".join(d.label for d in unclassified) or None}
-    if not drafts and not unclassified:
-        return Quiet("no live vaccine in the draft orders", facts)
-    found = exposures(record, context, thresholds)
-    ends = ends_not_given(record, thresholds)
-    judged = {id(e.order) for e in found if e.order is not None}
-    # an order the chart gives no start date or no timing for: listed, and not evaluable if nothing else is found
-    unplaced = [u for u in ends.unplaced if id(u.order) not in judged]
+                                "unclassified_vaccine_drafts": ", ".join(d.label for d in unclassified) or None,
+                                "live_vaccine_recorded_given": "; ".join(g.describe() for g in given) or None,
+                                "vaccine_drafts_discontinuing": "; ".join(
+                                    f"{d.label} ({d.reference})" for d in vaccines
+                                    if not any(d is o for o in (*ordered, *recorded))) or None,
+                                "vaccine_stop_unlinked": "; ".join(
+                                    f"{d.label} ({d.reference}): written as a stop, but it re-sends or names no order "
+                                    "on the chart: read as the vaccine it orders" for d in ordered
+                                    if any(d is o for o in chart.stop_unlinked)) or None}
+    if not drafts and not unclassified and not given:
+        return Quiet("the vaccine drafts only discontinue orders on the chart" if facts["vaccine_drafts_discontinuing"]
+                     else "no live vaccine in the draft orders", facts)
+    # immunosuppression drafted with the vaccine: the drafts that order a drug
+    planned = _drafted_immunosuppression(record, context, [d for d in context.draft_orders if d.status_meaning.orders],
+                                         p["high_peq_mg"])
+    after = _after_given(record, context, given, thresholds, planned, watch_days, months) if given else None
+    if after is not None:
+        facts.update({
+            "given_level": after.level,
+            "given_immunosuppression_since": after.since,
+            "given_immunosuppression": "; ".join(f"{e.level} level: {e.evidence}" for e in after.found) or None,
+            "given_ivig_around": "; ".join(after.ivig) or None,
+        })
+    unclassified_note = _unclassified_note(unclassified, unclassified_given)
+    if after is not None and not drafts and not unclassified:  # only recorded as given: what follows, not a cancel
+        return _given_result(after, given, p, anti_cd20_days, unclassified_note, facts)
+    found, unplaced, ends = _judged(record, context, thresholds)
     # read by their start day; the newest few (monthly renewals over years would make a page of them)
     older = sorted(ends.before_lookback, key=lambda o: o.start or date.min, reverse=True)
     before = "; ".join([*(f"{o.label} (started {o.start})" for o in older[:3]),
@@ -191,9 +390,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     concepts = _concepts(drafts)
     blocked = bool(concepts & IVIG_BLOCKED)
     # An unclassified vaccine could be measles- or varicella-containing, so recent IVIG matters for it too.
-    ivig = _recent_ivig(record, int(p["ivig_interference_months"])) if blocked or unclassified else None
+    ivig = _recent_ivig(record, months) if blocked or unclassified else None
     suppression = "high" if "high" in levels else "unknown" if "unknown" in levels else "low" if levels else None
-    planned = _drafted_immunosuppression(record, context, active, p["high_peq_mg"])
     # a course drafted now outranks lower-level suppression already given: it is what the vaccine meets next
     level = (suppression if suppression in ("high", "unknown") else "planned" if planned else suppression
              or ("ivig" if ivig and blocked else None))
@@ -216,14 +414,18 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     })
     unknown_names = ", ".join(d.label for d in unclassified)
     if level is None or not drafts:
+        if after is not None and after.level is not None:
+            return _given_result(after, given, p, anti_cd20_days, unclassified_note, facts)
         if unclassified and (suppression or planned or ivig or unplaced):
             # Silence would read as "not a live vaccine": say that it could not be told, and why it matters.
             why_it_matters = (f"{suppression} level immunosuppression found" if suppression
                               else f"immunosuppression drafted with it: {planned[0]}" if planned
                               else f"IVIG given {ivig[1]}" if ivig
                               else f"an immunosuppressant not judged: {unplaced[0].describe()}")
+            check = ("check it before signing" if len(unclassified) > len(unclassified_given)
+                     else "check it: it is recorded as given")
             return NotEvaluable(f"whether {unknown_names} is a live vaccine: it is in no live or non-live vaccine "
-                                f"value set; check it before signing ({why_it_matters})", facts)
+                                f"value set; {check} ({why_it_matters})", facts)
         if drafts and unplaced:  # quiet would say no immunosuppression: that is not known
             return NotEvaluable(f"when an immunosuppressant was taken: {'; '.join(u.describe() for u in unplaced)}. "
                                 f"Whether it was given within {int(p['recent_days'])} days is unknown; check it "
@@ -233,13 +435,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      + (f"; read as given on the start day only (started before the "
                         f"{int(p['unknown_stop_lookback_days'])}-day look-back, end day not given): {before}"
                         if before else "")
-                     + (f" (not classified as live or non-live: {unknown_names})" if unclassified else ""), facts)
-    severity: Severity = "critical" if level in ("high", "unknown") else "warning"
+                     + (f" (not classified as live or non-live: {unknown_names})" if unclassified else "")
+                     + (f"; {_given_quiet(after, given, p, anti_cd20_days)}" if after is not None else ""), facts)
+    severity: Severity = "critical" if level in ("high", "unknown") or (
+        after is not None and after.level in ("high", "unknown")) else "warning"
     names = ", ".join(d.label for d in drafts)
     ivig_note = ""
     if ivig is not None and blocked:
         ivig_note = (f"\nIVIG was given recently ({ivig[0]}, last {ivig[1]}): measles- "
-                     f"and varicella-containing vaccines **may fail** within {int(p['ivig_interference_months'])} "
+                     f"and varicella-containing vaccines **may fail** within {months} "
                      "months of high-dose IVIG.\n")
     headline = {"ivig": "**This live vaccine may not work.**",
                 "planned": "**A live vaccine should not be given as immunosuppression starts.**"}.get(
@@ -248,25 +452,95 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                            level=LEVEL_TEXT[level],
                            recent_days=int(p["recent_days"]), cd20_days=anti_cd20_days,
                            found=_bullets(found, planned, unplaced), ivig=ivig_note,
-                           rzv=_rzv_text(series, rzv_not_offered),
-                           unclassified=(f"\nAlso drafted, and not recognised as live or non-live: {unknown_names}. "
-                                         "Check whether it is a live vaccine before signing.\n"
-                                         if unclassified else ""))
-    top = next((e for e in found if e.level == level), None)
-    why = {"high": f"high-level immunosuppression ({top.agent if top else ''})",
-           "unknown": f"immunosuppression of unconfirmed level ({top.agent if top else ''})",
-           "low": f"low-level immunosuppression ({top.agent if top else ''})",
-           "planned": "immunosuppression drafted with it",
-           "ivig": "recent IVIG (may fail)"}[level]
+                           rzv=_rzv_text(series, rzv_not_offered), unclassified=unclassified_note)
+    if after is not None:
+        detail += ("\n\nAlso among the orders, recorded as given (it cannot be cancelled): "
+                   f"{'; '.join(g.describe() for g in given)}. {after.follow_up()}").rstrip()
     return Fired(
         severity=severity,
-        summary=f"Live vaccine ({_short(drafts[0])[:40]}) with {why}: cancel it; use a non-live option",
+        summary=f"Live vaccine ({_short(drafts[0])[:40]}) with {_why(level, found, 'recent IVIG (may fail)')}: "
+                "cancel it; use a non-live option",
         detail=detail,
         facts=facts,
-        about=drafts,
+        about=[*drafts, *(g.order for g in given)],
         suggestions=_suggestions(context, drafts, concepts, rzv=series if rzv_not_offered is None else None),
         selection="at-most-one",
     )
+
+
+def _why(level: str, found: list[Exposure], ivig: str) -> str:
+    """The summary's words for what makes a live vaccine matter at ``level`` (``ivig``: for IVIG alone)."""
+    top = next((e.agent for e in found if e.level == level), "")
+    return {"high": f"high-level immunosuppression ({top})",
+            "unknown": f"immunosuppression of unconfirmed level ({top})",
+            "low": f"low-level immunosuppression ({top})", "planned": "immunosuppression drafted with it",
+            "ivig": ivig}[level]
+
+
+def _unclassified_note(unclassified: list[MedicationOrder], given: list[MedicationOrder]) -> str:
+    """The card's line naming the vaccines of no known kind: drafted (to check before signing) or recorded as
+    given (to check, as it cannot be cancelled)."""
+    drafted = ", ".join(d.label for d in unclassified if not any(d is g for g in given))
+    return "".join([
+        *([f"\nAlso drafted, and not recognised as live or non-live: {drafted}. Check whether it is a live vaccine "
+           "before signing.\n"] if drafted else []),
+        *([f"\nAlso recorded as given, and not recognised as live or non-live: {', '.join(d.label for d in given)}. "
+           "Check whether it is a live vaccine.\n"] if given else [])])
+
+
+def _given_result(after: AfterGiven, given: list[GivenDraft], p: Mapping[str, float], cd20_days: int,
+                  unclassified_note: str, facts: dict[str, object]) -> Result:
+    """The card for live vaccines recorded as given (none drafted to cancel): what follows them, judged from the
+    day each was given; quiet, or not evaluable, when nothing does or it cannot be told."""
+    names = "; ".join(g.describe() for g in given)
+    if after.level is None:
+        if after.watched and after.unplaced:  # quiet would say no immunosuppression: that is not known
+            return NotEvaluable(f"when an immunosuppressant was taken: "
+                                f"{'; '.join(u.describe() for u in after.unplaced)}. Whether it was given from "
+                                f"{after.since} to now is unknown; {names} is recorded as given", facts)
+        return Quiet(_given_quiet(after, given, p, cd20_days), facts)
+    months = int(p["ivig_interference_months"])
+    level = after.level
+    parts = [f"**{names} {'are' if len(given) > 1 else 'is'} recorded as given**, among the orders being signed: a "
+             f"dose given cannot be cancelled. {GIVEN_LEVEL_TEXT.get(level) or LEVEL_TEXT[level]}"]
+    if after.found or after.planned or after.unplaced:
+        window = (f" (given from {after.since}, {int(p['recent_days'])} days before the vaccine, or anti-CD20 within "
+                  f"{cd20_days} days before it; begun before {after.began_before}, 4 weeks after it)"
+                  if after.since else "")
+        parts.append(f"Immunosuppression found{window}:\n"
+                     + _bullets(list(after.found), list(after.planned), list(after.unplaced)))
+    if after.ivig:
+        parts.append(f"IVIG within {months} months before a measles- or varicella-containing vaccine, or up to "
+                     f"{IVIG_AFTER_VACCINE_DAYS} days after it, can stop it working: {'; '.join(after.ivig)}.")
+    parts.append(unclassified_note.strip())
+    parts.append(after.follow_up())
+    return Fired(
+        severity="critical" if level in ("high", "unknown") else "warning",
+        summary=f"Live vaccine given ({_short(given[0].order)[:40]}) with "
+                f"{_why(level, list(after.found), 'IVIG around it')}: {GIVEN_TAIL.get(level, 'watch for infection')}",
+        detail="\n\n".join(filter(None, parts)),
+        facts=facts,
+        about=[g.order for g in given],
+    )
+
+
+def _given_quiet(after: AfterGiven, given: list[GivenDraft], p: Mapping[str, float], cd20_days: int) -> str:
+    """Why nothing follows the live vaccines recorded as given: outside R28's watch window, or no immunosuppression
+    met them, and no IVIG around them."""
+    said = []
+    if old := [g for g in given if g not in after.watched]:
+        said.append(f"{'; '.join(g.describe() for g in old)} recorded as given more than "
+                    f"{int(p['given_watch_days'])} days ago: outside R28's watch window (later vaccine-strain disease "
+                    "is rare but possible)")
+    if after.watched:
+        said.append(f"{'; '.join(g.describe() for g in after.watched)} recorded as given, and no immunosuppression "
+                    f"given from {after.since} ({int(p['recent_days'])} days before it; anti-CD20 within {cd20_days} "
+                    f"days before it) and begun before {after.began_before} (4 weeks after it), none drafted within "
+                    "4 weeks of it")
+    if any(IVIG_BLOCKED.intersection(_live_concepts(g.order.medication)) for g in given):
+        said.append(f"no IVIG within {int(p['ivig_interference_months'])} months before it or "
+                    f"{IVIG_AFTER_VACCINE_DAYS} days after it")
+    return "; ".join(said)
 
 
 def _suggestions(context: HookContext, drafts: list[MedicationOrder], concepts: set[str], rzv: RzvSeries | None

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import ANTI_HBC, CHRONIC_HBV, HBSAG, HBV_DNA, IMNM_SNOMED, LOINC, RITUXIMAB, SNOMED, Chart
+from fhir_fixtures.builders import (
+    ANTI_HBC,
+    CHRONIC_HBV,
+    HBSAG,
+    HBV_DNA,
+    IMNM_SNOMED,
+    LOINC,
+    RITUXIMAB,
+    SNOMED,
+    Chart,
+    concept,
+)
 from fhir_fixtures.r26_hbv_screen_before_rituximab import (
     fires_anti_hbc_then_negative,
     fires_chronic_hbv_listed,
 )
-from tests.conftest import explained, fired, run
+from tests.conftest import deleted, explained, fired, run
 
 RULE = "hbv-screen-before-rituximab"
 POSITIVE = (SNOMED, "10828004", "Positive")
@@ -237,3 +248,97 @@ def test_hepatitis_b_on_the_problem_list_is_named_with_its_date(kb, today):
     card, entry = _run(kb, resolved, today)
     assert entry["facts"]["positive_markers"] == f"{shown}, resolved)" and card["indicator"] == "critical"
 
+
+def _rituximab_draft(today, status, *, linked=False, kind="MedicationRequest"):
+    """An IMNM chart with no HBV screen and a rituximab draft of ``status``: ``linked``, it re-sends the rituximab
+    order on the chart (the same id)."""
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-200)
+    if linked:
+        chart.medication(RITUXIMAB, 1000, "mg", start=-14, resource_id="rtx-1")
+    if kind == "MedicationRequest":
+        return chart.draft(RITUXIMAB, 1000, "mg", resource_id="rtx-1", status=status)
+    return chart.draft_resource({"resourceType": kind, "id": "rtx-1", "status": status, "intent": "order",
+                                 "code": concept(RITUXIMAB), "subject": {"reference": "Patient/imnm-demo"},
+                                 "authoredOn": chart.at(0)})
+
+
+STOPS = [("MedicationRequest", "cancelled"), ("MedicationRequest", "stopped"),
+         ("MedicationRequest", "entered-in-error"), ("MedicationRequest", "revoked")]
+
+
+@pytest.mark.parametrize(("kind", "status"), STOPS)
+def test_a_rituximab_draft_that_discontinues_the_chart_order_is_no_order_to_screen_before(kb, today, kind, status):
+    """Review: R26 asked for an HBV screen before a rituximab draft that revoked, cancelled or voided the order on
+    the chart: no dose is ordered. Said so, and named."""
+    card, entry = _run(kb, _rituximab_draft(today, status, linked=True, kind=kind), today)
+    assert card is None and entry["reason"] == "the anti-CD20 drafts only discontinue orders on the chart"
+    assert entry["facts"]["anti_cd20_drafts_discontinuing"] == "rituximab Injectable Product (MedicationRequest/rtx-1)"
+
+
+@pytest.mark.parametrize(("kind", "status"), [*STOPS, ("ServiceRequest", "revoked"),
+                                              ("ServiceRequest", "entered-in-error")])
+def test_a_rituximab_stop_naming_no_chart_order_is_read_as_the_dose_it_orders(kb, today, kind, status):
+    """Review: a stop that re-sends or names no order on the chart stops nothing anyone can tell: it is read as the
+    dose it orders (continuing.on_chart, as R27 and the dose checks read it), so the critical card stays (the
+    previous change left R26 quiet for it)."""
+    card, entry = _run(kb, _rituximab_draft(today, status, kind=kind), today)
+    assert card["indicator"] == "critical"
+    assert card["summary"] == "No HBV screen before rituximab Injectable Product: HBsAg and anti-HBc missing"
+    assert entry["facts"]["anti_cd20_stop_unlinked"] == (
+        f"rituximab Injectable Product ({kind}/rtx-1): written as a stop, but it re-sends or names no order on the "
+        "chart: read as the dose it orders")
+
+
+@pytest.mark.parametrize("status", ["draft", "active", "foo"])  # 'foo': a status that does not say, the safe side
+def test_a_rituximab_draft_that_orders_it_is_asked_about(kb, today, status):
+    card, entry = _run(kb, _rituximab_draft(today, status), today)
+    assert card["summary"] == "No HBV screen before rituximab Injectable Product: HBsAg and anti-HBc missing"
+    assert entry["facts"]["anti_cd20_stop_unlinked"] is None
+
+
+@pytest.mark.parametrize("linked", [False, True])
+def test_a_rituximab_course_recorded_as_given_asks_for_the_screen_now(kb, today, linked):
+    """Review: a rituximab draft 'completed' (all of it given, as R28 reads an order 'completed') is an anti-CD20
+    given with no HBV screen, exactly the risk: the critical card stays, re-sending the chart order or not, and says
+    what is due now rather than offering to hold a dose given."""
+    card, entry = _run(kb, _rituximab_draft(today, "completed", linked=linked), today)
+    assert card["indicator"] == "critical"
+    assert card["summary"] == ("No HBV screen, rituximab Injectable Product recorded as given: send HBsAg and anti-HBc "
+                               "now")
+    assert card["detail"].startswith("**rituximab Injectable Product is recorded as given**, among the orders being "
+                                     "signed: a dose given cannot be held. HBV screening is incomplete: no HBsAg")
+    assert "Send HBsAg and total anti-HBc (with anti-HBs) now" in card["detail"]
+    assert "Monitor for hepatitis and HBV reactivation during and for several" in card["detail"]
+    assert not any(deleted(s) for s in card["suggestions"])
+    assert card["suggestions"][0]["label"] == "Order HBV screening and baseline labs"
+    assert entry["facts"]["anti_cd20_recorded_given"] == "rituximab Injectable Product"
+
+
+@pytest.mark.parametrize("dna", [None, 250000])
+def test_a_rituximab_recorded_as_given_with_a_positive_marker_asks_for_what_is_due_now(kb, today, dna):
+    chart = _rituximab_draft(today, "completed").hbv_markers("NEG", "POS", day=-30)
+    if dna:
+        chart.lab(HBV_DNA, dna, "[IU]/mL", day=-15)
+    card, _ = _run(kb, chart, today)
+    detail = " ".join(card["detail"].split())
+    if dna:
+        assert card["summary"] == ("anti-HBc positive, HBV DNA detectable, rituximab Injectable Product recorded as "
+                                   "given: hepatology and antiviral now")
+        assert f"Hepatitis B DNA 250,000 [IU]/mL on {chart.at(-15)}, and no antiviral" in detail
+        assert "Refer to hepatology and start antiviral therapy now" in detail
+    else:
+        assert card["summary"] == ("anti-HBc positive, rituximab Injectable Product recorded as given: check HBV DNA "
+                                   "and start antiviral now")
+        assert "Check HBV DNA now, refer to hepatology, and start antiviral prophylaxis" in detail
+    assert "Positive hepatitis B marker: anti-HBc positive" in detail
+    assert [s["isRecommended"] for s in card["suggestions"]] == [True, True] and not any(
+        deleted(s) for s in card["suggestions"])
+
+
+def test_a_rituximab_recorded_as_given_beside_one_ordered_holds_only_the_order(kb, today):
+    chart = _rituximab_draft(today, "completed").draft(RITUXIMAB, 1000, "mg", resource_id="rtx-2")
+    card, _ = _run(kb, chart, today)
+    assert card["summary"] == "No HBV screen before rituximab Injectable Product: HBsAg and anti-HBc missing"
+    assert [d for s in card["suggestions"] for d in deleted(s)] == ["MedicationRequest/rtx-2"]
+    also = "Also among the orders, recorded as given (it cannot be held): rituximab Injectable Product."
+    assert also in card["detail"]

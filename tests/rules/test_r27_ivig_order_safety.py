@@ -942,3 +942,169 @@ def test_no_corrected_order_is_offered_when_only_the_ivig_given_before_makes_the
     assert problem.format(day=chart.at(given_day + 1)) in card["detail"]
     assert _replace_with(card) == [] and "(for this patient:" not in card["detail"]
     assert card["suggestions"][-1]["isRecommended"]  # the safety labs, then the only suggestion
+
+
+IVIG_10_PERCENT = "immune globulin 100 MG/ML Injectable Solution"
+
+
+def _ivig_vaccine_code(text: str | None) -> dict:
+    code = {"coding": [{"system": IVIG_CVX[0], "code": IVIG_CVX[1], "display": IVIG_CVX[2]}]}
+    return {**code, "text": text} if text else code
+
+
+def _immunization_draft(chart, dose, unit, text=None, status="not-done"):
+    """IVIG placed among the draft orders as an Immunization (the contract's planned one: 'not-done')."""
+    resource = {"resourceType": "Immunization", "id": "ivig-imm", "status": status,
+                "vaccineCode": _ivig_vaccine_code(text), "patient": {"reference": "Patient/imnm-demo"},
+                "occurrenceDateTime": chart.at(0)}
+    if dose is not None:
+        resource["doseQuantity"] = {"value": dose, "unit": unit, "system": UCUM, "code": unit}
+    return chart.draft_resource(resource)
+
+
+@pytest.mark.parametrize(("dose", "unit", "text", "dose_problem"), [
+    (140, "g", None, None), (140_000, "mg", None, None), (2, "g/kg", None, None),
+    (1400, "mL", IVIG_10_PERCENT, None),  # 100 mg/mL in its name: 140 g
+    (150, "g", None, "2.14 g/kg per cycle"),
+    (1600, "mL", IVIG_10_PERCENT, "2.29 g/kg per cycle"),
+    (1400, "mL", None, "the dose could not be read (its dose of 1400 mL cannot be read in g: a volume needs the "
+                       "concentration in its code or name)"),
+    (1, "{vial}", None, "the dose could not be read (its dose of 1 {vial} cannot be read in g)"),
+    (None, None, None, "the dose could not be read (no dose recorded in its doseQuantity)"),
+])
+def test_an_ivig_immunization_draft_is_checked_by_the_dose_it_records(kb, today, dose, unit, text, dose_problem):
+    """Review: R27 read no Immunization.doseQuantity, so an IVIG Immunization among the drafts was always "dose could
+    not be read", and 3 g/kg passed unseen. Its dose is read as a charted one's (g, mg, g/kg; mL only at a
+    concentration its code or name states), and the same checks apply as to a MedicationRequest (70 kg here)."""
+    card, entry = _run(kb, _immunization_draft(_chart(today), dose, unit, text), today)
+    if dose_problem is None:
+        assert card is None and entry["status"] == "not-fired"
+        assert entry["facts"]["ivig-imm_g_per_kg_cycle"] == "2.00 per cycle"
+    else:
+        assert dose_problem in card["detail"]
+
+
+def test_an_ivig_immunization_on_the_chart_in_ml_counts_at_the_concentration_its_name_states(kb, today):
+    """The chart's IVIG Immunization read in mL at the concentration its name states (one reader with the drafts'):
+    1000 mL of 10% IVIG three days ago and 70 g drafted make 2.43 g/kg in one cycle. With no concentration named,
+    the total is said not checked."""
+    for text in (IVIG_10_PERCENT, None):
+        chart = _chart(today)
+        chart.resources["immunizations"].append({
+            "resourceType": "Immunization", "id": "imm-ml", "status": "completed",
+            "vaccineCode": _ivig_vaccine_code(text), "patient": {"reference": "Patient/imnm-demo"},
+            "occurrenceDateTime": chart.at(-3), "doseQuantity": {"value": 1000, "unit": "mL", "system": UCUM,
+                                                                 "code": "mL"}})
+        card, entry = _run(kb, _draft(chart, 70, "g", days=1, text="per cycle"), today)
+        if text:
+            assert "the cycle totals **2.43 g/kg**" in card["detail"]
+        else:
+            assert card is None and "has no dose in g or g/kg to read" in entry["reason"]
+            assert f"1000 mL on {chart.at(-3)}: a volume needs the concentration in its code or name" in entry["reason"]
+
+
+def _ivig_2000_ml_drafted(kb, today, display: str, text: str):
+    """The card for an IVIG Immunization 'not-done' of 2000 mL among the drafts, named ``display`` and ``text``."""
+    chart = _chart(today)
+    resource = {"resourceType": "Immunization", "id": "ivig-imm", "status": "not-done",
+                "vaccineCode": {"coding": [{"system": IVIG_CVX[0], "code": IVIG_CVX[1], "display": display}],
+                                "text": text},
+                "patient": {"reference": "Patient/imnm-demo"}, "occurrenceDateTime": chart.at(0),
+                "doseQuantity": {"value": 2000, "unit": "mL", "system": UCUM, "code": "mL"}}
+    return _run(kb, chart.draft_resource(resource), today)[0]
+
+
+@pytest.mark.parametrize(("display", "text"), [
+    ("immune globulin 50 MG/ML Injectable Solution", "immune globulin 100 MG/ML (Privigen 10%)"),
+    ("immune globulin 100 MG/ML Injectable Solution", "immune globulin 50 MG/ML (Octagam 5%)"),
+])
+def test_a_volume_is_not_read_when_the_product_names_state_two_concentrations(kb, today, display, text):
+    """Review: the first name stating a concentration was taken and the others never read. 2000 mL read at 100 mg/mL
+    (200 g, 2.86 g/kg at 70 kg) or at 50 mg/mL (100 g: quiet) is a guess either way; the card quoted '50 MG/ML' and
+    then read 200 g. The dose is not read, and the card says why."""
+    card = _ivig_2000_ml_drafted(kb, today, display, text)
+    assert (f"{text}: the dose could not be read (its dose of 2000 mL cannot be read in g: its names state 50 and "
+            "100 mg/mL); state it in g/kg or g per cycle.") in card["detail"]
+    assert "g/kg per cycle**" not in card["detail"]
+
+
+def test_an_ivig_immunization_both_drafted_and_on_the_chart_counts_once(kb, today):
+    """Review: the same Immunization (140 g today, 2 g/kg at 70 kg) sent on the chart and among the drafts was added
+    to itself: 'the cycle totals 4.00 g/kg'. The chart's copy is the draft's, checked once."""
+    chart = _chart(today).immunization(IVIG_CVX, 0, dose=140)
+    chart.draft_resource(copy.deepcopy(chart.resources["immunizations"][-1]))
+    card, entry = _run(kb, chart, today)
+    assert card is None and entry["status"] == "not-fired"
+    assert f"{chart.resources['immunizations'][-1]['id']}_cycle_total_g_per_kg" not in entry["facts"]
+
+
+@pytest.mark.parametrize(("kind", "dose", "problem"), [
+    ("Immunization", 210, "immune globulin, intravenous (recorded as given): 210 g in one day (recorded as 210 g) = "
+                          "**3.00 g/kg per cycle**, above 2 g/kg."),
+    ("Immunization", None, "immune globulin, intravenous (recorded as given): the dose could not be read (no dose "
+                           "recorded in its doseQuantity); record the dose given in g or g/kg."),
+    ("MedicationRequest", 210, "immune globulin, intravenous (recorded as given): 210 g in one day = **3.00 g/kg per "
+                               "cycle**, above 2 g/kg."),
+])
+def test_ivig_recorded_as_given_is_not_offered_to_cancel_or_replace(kb, today, kind, dose, problem):
+    """Review: an IVIG Immunization 'completed' among the drafts (a dose given) was 'this IVIG order': 'state it in g/kg
+    or g per cycle', and the recommended 'Replace with IVIG 140 g' cancelled it. An order 'completed' naming no
+    order on the chart (all of it given) is the same. The card says it was recorded as given, keeps the safety labs
+    (creatinine 3-5 days after, CBC for haemolysis) and offers nothing to cancel."""
+    chart = _chart(today)
+    if kind == "Immunization":
+        _immunization_draft(chart, dose, "g", status="completed")
+    else:
+        resource = chart.medication_request(IVIG_CVX, dose, "g", start=0, status="completed", resource_id="ivig-mr",
+                                            count=1)
+        chart.draft_resource(resource)
+    card, _ = _run(kb, chart, today)
+    assert card["summary"].startswith("IVIG recorded as given: 1 safety issue to check (")
+    assert card["detail"].startswith("**Check this IVIG recorded as given (immune globulin, intravenous).** A dose "
+                                     "given cannot be cancelled: check creatinine 3-5 days after it")
+    assert f"- {problem}" in card["detail"] and "(for this patient:" not in card["detail"]
+    assert [s["label"] for s in card["suggestions"]] == ["IVIG safety labs: BMP before and 3-5 days after, CBC"]
+    assert card["suggestions"][0]["isRecommended"]
+    assert not any(a["type"] == "delete" for s in card["suggestions"] for a in s["actions"])
+
+
+def test_ivig_recorded_as_given_beside_an_order_replaces_only_the_order(kb, today):
+    chart = _draft(_immunization_draft(_chart(today), 70, "g", status="completed"), 3, "g/kg", text="per cycle")
+    card, _ = _run(kb, chart, today)
+    assert card["detail"].startswith("**Check this IVIG order (immune globulin, intravenous).** Also among the "
+                                     "orders, recorded as given (it cannot be cancelled): immune globulin, "
+                                     "intravenous.")
+    [replace] = [s for s in card["suggestions"] if s["label"].startswith("Replace with")]
+    assert [a["resourceId"] for a in replace["actions"] if a["type"] == "delete"] == ["MedicationRequest/draft-ivig"]
+
+
+@pytest.mark.parametrize(("display", "text", "problem"), [
+    ("immune globulin 50 MG/ML Injectable Solution", "Privigen 10% (immune globulin)",
+     "the dose could not be read (its dose of 2000 mL cannot be read in g: its names state 50 and 100 mg/mL)"),
+    ("immune globulin 100 MG/ML Injectable Solution", "Octagam 5% (immune globulin)",
+     "the dose could not be read (its dose of 2000 mL cannot be read in g: its names state 50 and 100 mg/mL)"),
+    (IVIG_CVX[2], "Privigen 10% (immune globulin)", "2.86 g/kg per cycle"),  # 10%: 200 g
+])
+def test_a_strength_named_as_a_percentage_is_read_as_one(kb, today, display, text, problem):
+    """Review: a name giving the strength as a percentage was not read, so 2000 mL displayed as '50 MG/ML' and
+    written 'Privigen 10%' was read at 50 mg/mL (100 g, quiet): at 10% it is 200 g, 2.86 g/kg at 70 kg. N % is N x 10
+    mg/mL (w/v): a name that disagrees gives no dose, and one that states it alone gives the grams."""
+    card = _ivig_2000_ml_drafted(kb, today, display, text)
+    assert problem in card["detail"]
+
+
+@pytest.mark.parametrize(("egfr", "egfr_day", "problem"), [
+    (None, -10, "No eGFR within the last 30 days: check renal function after it (renal failure risk)."),
+    (45, -10, "eGFR 45 on {day} is below 60: risk of IVIG-related acute kidney injury; check creatinine 3-5 days "
+              "after it."),
+])
+def test_renal_function_is_asked_after_an_ivig_recorded_as_given(kb, today, egfr, egfr_day, problem):
+    """Review: an IVIG recorded as given still said "check renal function before IVIG" (and "infuse slowly"): with
+    every IVIG draft given, renal function is checked after it. Beside an IVIG order, before it, as before."""
+    chart = _immunization_draft(_chart(today, egfr=egfr, egfr_day=egfr_day), 140, "g", status="completed")
+    card, _ = _run(kb, chart, today)
+    assert [line for line in card["detail"].splitlines() if line.startswith("- ")] == [
+        f"- {problem.format(day=chart.at(egfr_day))}"]
+    card, _ = _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)
+    assert ("check renal function before IVIG (renal failure risk)." if egfr is None
+            else "avoid sucrose-containing products, hydrate, infuse slowly.") in card["detail"]

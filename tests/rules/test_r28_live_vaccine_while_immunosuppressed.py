@@ -646,3 +646,245 @@ def test_r28_and_r29_time_recombinant_zoster_dose_2_alike(kb, today, doses, labe
     r29_rzv = next(a["resource"] for s in r29["suggestions"] for a in s["actions"] if "zoster" in a["description"])
     assert r29_rzv["dosageInstruction"][0]["text"] == rzv["dosageInstruction"][0]["text"]
     assert r29_rzv["note"][0]["text"] == note
+
+
+def _recorded_given(chart: Chart, code=MMR_CVX, kind: str = "Immunization", status: str = "completed",
+                    day: int | None = 0) -> Chart:
+    """A live vaccine placed among the draft orders as recorded given on ``day`` (None: no date)."""
+    resource = {"resourceType": kind, "id": "given-live", "status": status}
+    when = {} if day is None else {"occurrenceDateTime" if kind == "Immunization" else "authoredOn": chart.at(day)}
+    if kind == "Immunization":
+        resource.update({"vaccineCode": concept(code), "patient": {"reference": "Patient/imnm-demo"}, **when})
+    else:
+        resource.update({"intent": "order", "medicationCodeableConcept": concept(code),
+                         "subject": {"reference": "Patient/imnm-demo"}, **when})
+    return chart.draft_resource(resource)
+
+
+@pytest.mark.parametrize(("kind", "status"), [("Immunization", "completed"), ("MedicationRequest", "completed")])
+def test_a_live_vaccine_recorded_as_given_is_not_offered_to_cancel(kb, today, kind, status):
+    """Review: R28 said "cancel it" of an Immunization 'completed' (a dose given cannot be cancelled); a
+    MedicationRequest 'completed' (all of it given) was read as a stop, and the card went quiet. Both say it was
+    recorded as given and what follows: the critical card stays."""
+    card = _card(kb, _recorded_given(_on_prednisone_60(today), kind=kind, status=status), today)
+    assert card["indicator"] == "critical"
+    assert card["summary"] == ("Live vaccine given (MMR) with high-level immunosuppression (glucocorticoid): watch for "
+                               "infection")
+    assert card["detail"].startswith(f"**measles, mumps and rubella virus vaccine ({today}) is recorded as given**, "
+                                     "among the orders being signed: a dose given cannot be cancelled.")
+    assert "Watch for vaccine-strain infection in the weeks after it" in card["detail"]
+    assert "cancel" not in card["summary"].lower() and "suggestions" not in card
+
+
+def test_a_live_vaccine_given_with_immunosuppression_drafted_asks_to_start_it_later(kb, today):
+    chart = _recorded_given(Chart(today, age=45).weight(70, day=-3), day=-5).draft(MYCOPHENOLATE, 500, "mg")
+    card = _card(kb, chart, today)
+    assert card["summary"] == ("Live vaccine given (MMR) with immunosuppression drafted with it: delay "
+                               "immunosuppression 4 weeks")
+    assert f"start it **at least 4 weeks after the vaccine** (from {Chart(today).at(23)})." in card["detail"]
+    # 4 weeks after the vaccine, the immunosuppression drafted no longer meets it
+    chart = _recorded_given(Chart(today, age=45).weight(70, day=-3), day=-28).draft(MYCOPHENOLATE, 500, "mg")
+    assert _card(kb, chart, today) is None
+
+
+@pytest.mark.parametrize(("vaccine_day", "ivig_day", "may_fail"), [
+    (0, -60, True),  # IVIG 60 days before it, within 11 months
+    (-70, -60, True),  # IVIG 10 days after it: within 14 days
+    (-70, -56, True),  # 14 days after it
+    (-70, -55, False),  # 15 days after it: the vaccine had taken
+    (-400, -60, False),  # 340 days after it
+])
+def test_a_live_vaccine_given_may_need_repeating_after_ivig_around_it(kb, today, vaccine_day, ivig_day, may_fail):
+    """Review: the IVIG interval was judged against today, not the day the vaccine was given: IVIG 14 days or more
+    after a measles- or varicella-containing vaccine does not stop it working (CDC/ACIP timing and spacing)."""
+    chart = _recorded_given(Chart(today, age=40).immunization(IVIG_CVX, day=ivig_day), day=vaccine_day)
+    card = _card(kb, chart, today)
+    if not may_fail:
+        assert card is None
+        return
+    assert card["indicator"] == "warning"
+    assert card["summary"] == "Live vaccine given (MMR) with IVIG around it: it may not work"
+    assert REPEAT in card["detail"]
+    assert "Watch for vaccine-strain infection" not in card["detail"]  # no immunosuppression found
+
+
+REPEAT = ("The IVIG may have stopped it working: plan whether and when to repeat it with immunisation advice, once a "
+          "live vaccine is safe again.")
+
+
+@pytest.mark.parametrize("chart", [
+    # high-level immunosuppression now: no date to repeat a live vaccine can be given
+    lambda today: _recorded_given(_on_prednisone_60(today).immunization(IVIG_CVX, day=-60), day=-2),
+    # maintenance IVIG after the vaccine's 14 days: "11 months since the last IVIG" was counted from the one before it
+    lambda today: _recorded_given(Chart(today, age=40).immunization(IVIG_CVX, day=-310)
+                                  .immunization(IVIG_CVX, day=-30), day=-300),
+])
+def test_a_live_vaccine_ivig_may_have_stopped_gives_no_date_to_repeat_it(kb, today, chart):
+    """Review: the repeat date told a patient on prednisone 60 mg/day to repeat a live vaccine on a set day, and
+    counted 11 months from an IVIG before the maintenance IVIG given since. No date is computed: when a live vaccine
+    is safe again is for immunisation advice."""
+    card = _card(kb, chart(today), today)
+    assert REPEAT in card["detail"]
+    assert "months have passed" not in card["detail"] and "(from 20" not in card["detail"]
+
+
+def test_ivig_drafted_within_14_days_of_a_live_vaccine_given_may_stop_it_working(kb, today):
+    chart = _recorded_given(Chart(today, age=40).weight(70, day=-3), day=-10).draft(IVIG_CVX, 1, "g/kg")
+    card = _card(kb, chart, today)
+    assert "immune globulin, intravenous, drafted from " + str(today) in card["detail"]
+    chart = _recorded_given(Chart(today, age=40).weight(70, day=-3), day=-15).draft(IVIG_CVX, 1, "g/kg")
+    assert _card(kb, chart, today) is None
+    chart = _recorded_given(Chart(today, age=40).weight(70, day=-3), day=-10)
+    chart.draft_resource({"resourceType": "Immunization", "id": "ivig-given", "status": "completed",
+                          "vaccineCode": concept(IVIG_CVX), "patient": {"reference": "Patient/imnm-demo"},
+                          "occurrenceDateTime": chart.at(-2)})
+    card = _card(kb, chart, today)
+    assert f"{IVIG_CVX[2]} ({chart.at(-2)}), recorded as given among the orders" in card["detail"]
+
+
+@pytest.mark.parametrize(("vaccine_day", "fires"), [(-42, True), (-43, False), (-365, False)])
+def test_a_live_vaccine_given_is_watched_only_in_the_weeks_after_it(kb, today, vaccine_day, fires):
+    """Review: an MMR given a year ago, before prednisone started 60 days ago, had a critical "watch for
+    vaccine-strain infection in the weeks after it". Past 42 days (given_watch_days) it is quiet, and says why."""
+    result = run(kb, _recorded_given(_on_prednisone_60(today), day=vaccine_day).request("order-sign"), today)
+    assert (RULE in fired(result)) is fires
+    if not fires:
+        entry = explained(result, RULE)
+        assert entry["reason"].startswith(f"measles, mumps and rubella virus vaccine ({Chart(today).at(vaccine_day)}) "
+                                          "recorded as given more than 42 days ago: outside R28's watch window (later "
+                                          "vaccine-strain disease is rare but possible)")
+
+
+
+def test_a_site_sets_the_weeks_a_live_vaccine_given_is_watched(kb, today):
+    chart = _recorded_given(_on_prednisone_60(today), day=-50)
+    assert _card(kb, chart, today) is None
+    assert _card(with_params(kb, RULE, given_watch_days=60), chart, today)["indicator"] == "critical"
+
+
+@pytest.mark.parametrize(("ended", "fires"), [(-40, True), (-61, False)])
+def test_a_live_vaccine_given_is_judged_by_the_immunosuppression_around_its_day(kb, today, ended, fires):
+    """Prednisone 60 mg/day that ended 40 days ago, 10 days before a vaccine given 30 days ago, is outside today's 30
+    days (an MMR drafted now is quiet), but it is what the given vaccine met: judged from 30 days before the vaccine
+    to now (critical). The same prednisone ending 31 days before it is not."""
+    def chart():
+        return Chart(today, age=50).weight(70, day=-3).medication(PREDNISONE_20, 60, "mg", start=ended - 50, end=ended,
+                                                                  status="completed")
+    result = run(kb, _recorded_given(chart(), day=-30).request("order-sign"), today)
+    card = fired(result).get(RULE)
+    assert (card is not None) is fires
+    if fires:
+        assert card["indicator"] == "critical"
+        assert (f"Immunosuppression found (given from {Chart(today).at(-60)}, 30 days before the vaccine, or "
+                f"anti-CD20 within 365 days before it; begun before {Chart(today).at(-2)}, 4 weeks after it):"
+                ) in card["detail"]
+        assert explained(result, RULE)["facts"]["given_level"] == "high"
+    assert _card(kb, chart().draft(MMR_CVX, 0.5, "mL"), today) is None
+
+
+def test_a_live_vaccine_recorded_as_given_with_no_date_is_read_as_given_today(kb, today):
+    card = _card(kb, _recorded_given(_on_prednisone_60(today), kind="MedicationRequest", day=None), today)
+    assert card["indicator"] == "critical"
+    assert card["detail"].startswith("**measles, mumps and rubella virus vaccine (no date recorded: read as today) is "
+                                     "recorded as given**")
+
+
+def test_a_vaccine_of_no_known_kind_recorded_as_given_is_not_asked_about_before_signing(kb, today):
+    """Review: an unclassified vaccine recorded as given still said 'check it before signing'."""
+    chart = _on_prednisone_60(today)
+    chart.draft_resource({"resourceType": "Immunization", "id": "flu-88", "status": "completed",
+                          "vaccineCode": concept((CVX, "88", "influenza virus vaccine, unspecified formulation")),
+                          "patient": {"reference": "Patient/imnm-demo"}, "occurrenceDateTime": chart.at(-3)})
+    entry = _facts(kb, chart, today)
+    assert entry["status"] == "not-evaluable"
+    assert entry["reason"].endswith("value set; check it: it is recorded as given (high level immunosuppression "
+                                    "found)")
+    card = _card(kb, _recorded_given(_on_prednisone_60(today)).draft("Rabies vaccine 1 mL", 1, "mL"), today)
+    assert "Also drafted, and not recognised as live or non-live: Rabies vaccine 1 mL. Check whether it is a live " \
+           "vaccine before signing." in card["detail"]
+
+
+def test_a_live_vaccine_drafted_beside_one_given_cancels_only_the_draft(kb, today):
+    chart = _recorded_given(_on_prednisone_60(today), code=VARICELLA).draft(MMR_CVX, 0.5, "mL",
+                                                                             resource_id="draft-mmr")
+    card = _card(kb, chart, today)
+    assert card["summary"].endswith("cancel it; use a non-live option")
+    deleted = {a["resourceId"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "delete"}
+    assert deleted == {"MedicationRequest/draft-mmr"}
+    assert (f"Also among the orders, recorded as given (it cannot be cancelled): varicella virus vaccine ({today}). "
+            "Watch for vaccine-strain infection") in card["detail"]
+    assert card["extension"]["imnm-cds"]["draftOrders"] == ["MedicationRequest/draft-mmr", "Immunization/given-live"]
+
+
+@pytest.mark.parametrize("status", ["entered-in-error", "draft", "not-done"])
+def test_a_live_vaccine_immunization_in_error_orders_nothing_and_a_planned_one_does(kb, today, status):
+    """An Immunization entered in error states nothing of the vaccine (left out of the drafts); one written 'draft'
+    (no Immunization code: the contract's planned vaccine, read as 'not-done') is the vaccine ordered."""
+    card = _card(kb, _recorded_given(_on_prednisone_60(today), status=status), today)
+    assert (card is not None) is (status != "entered-in-error")
+    if card is not None:
+        assert card["summary"].endswith("cancel it; use a non-live option")
+
+
+RITUXIMAB_1G = ("rituximab Injectable Product", 1000, "mg")
+
+
+@pytest.mark.parametrize(("rituximab_day", "vaccine_day", "fires"), [
+    (-380, -30, True),  # 350 days before the vaccine: its B cells were depleted when it was given
+    (-396, -30, False),  # 366 days before it
+    (-3, -35, False),  # begun 32 days after it: the vaccine strain no longer grew
+    (-8, -35, True),  # begun 27 days after it
+])
+def test_a_live_vaccine_given_is_judged_as_of_its_day(kb, today, rituximab_day, vaccine_day, fires):
+    """Review: the anti-CD20 window ran back from today, not from the vaccine's day (rituximab 380 days ago, MMR 30
+    days ago: 350 days apart, quiet), and immunosuppression begun 4 weeks or more after the vaccine gave a critical
+    "watch" card, against "give a live vaccine at least 4 weeks before immunosuppression"."""
+    chart = Chart(today, age=50).medication(*RITUXIMAB_1G, start=rituximab_day, end=rituximab_day, status="completed")
+    result = run(kb, _recorded_given(chart, day=vaccine_day).request("order-sign"), today)
+    card = fired(result).get(RULE)
+    assert (card is not None) is fires
+    if fires:
+        assert card["indicator"] == "critical" and "(anti-CD20)" in card["summary"]
+    else:
+        begun = Chart(today).at(vaccine_day + 28)
+        assert (f"no immunosuppression given from {Chart(today).at(vaccine_day - 30)} (30 days before it; anti-CD20 "
+                f"within 365 days before it) and begun before {begun} (4 weeks after it)"
+                ) in explained(result, RULE)["reason"]
+
+
+@pytest.mark.parametrize(("start", "fires"), [(-8, True), (-7, False)])
+def test_a_glucocorticoid_begun_4_weeks_after_a_live_vaccine_given_does_not_meet_it(kb, today, start, fires):
+    chart = Chart(today, age=50).weight(70, day=-3).medication(PREDNISONE_20, 60, "mg", start=start)
+    assert (_card(kb, _recorded_given(chart, day=-35), today) is not None) is fires
+
+
+def _mmr_draft(today, status, *, linked=False):
+    """Prednisone 60 mg/day for 60 days and an MMR MedicationRequest draft of ``status``: ``linked``, it re-sends the
+    MMR order on the chart (the same id)."""
+    chart = _on_prednisone_60(today)
+    if linked:
+        chart.medication(MMR_CVX, 0.5, "mL", start=0, resource_id="mmr-1")
+    return chart.draft(MMR_CVX, 0.5, "mL", resource_id="mmr-1", status=status)
+
+
+@pytest.mark.parametrize("status", ["cancelled", "stopped", "entered-in-error"])
+def test_a_live_vaccine_stop_naming_no_chart_order_is_read_as_the_vaccine_it_orders(kb, today, status):
+    """Review: a live vaccine drafted as a stop that re-sends or names no order on the chart left R28 quiet ("no live
+    vaccine in the draft orders"), while the draft-status note says its dose is still checked. It stops nothing
+    anyone can tell, so it is the vaccine it orders (continuing.on_chart, as R26 and R27 read it): the critical card
+    stays, and the facts name it."""
+    result = run(kb, _mmr_draft(today, status).request("order-sign"), today)
+    card = fired(result)[RULE]
+    assert card["indicator"] == "critical" and card["summary"].endswith("cancel it; use a non-live option")
+    assert explained(result, RULE)["facts"]["vaccine_stop_unlinked"] == (
+        "measles, mumps and rubella virus vaccine (MedicationRequest/mmr-1): written as a stop, but it re-sends or "
+        "names no order on the chart: read as the vaccine it orders")
+
+
+@pytest.mark.parametrize("status", ["cancelled", "stopped", "entered-in-error"])
+def test_a_live_vaccine_draft_that_discontinues_the_chart_order_orders_nothing(kb, today, status):
+    entry = explained(run(kb, _mmr_draft(today, status, linked=True).request("order-sign"), today), RULE)
+    assert entry["status"] == "not-fired"
+    assert entry["reason"] == "the vaccine drafts only discontinue orders on the chart"
+    assert entry["facts"]["vaccine_drafts_discontinuing"] == (
+        "measles, mumps and rubella virus vaccine (MedicationRequest/mmr-1)")
