@@ -5,16 +5,21 @@ Oral prednisone or prednisolone already on the chart that no draft replaces goes
 concurrent orders are judged together. A taper step that replaces the order before it (linked to it, the same
 prescription written again, alone or as the first of steps written as separate orders, or starting after it ends)
 is not added. A chart order replaced only by being written again, with no link, is still on the chart once the draft
-is signed: the card says what both would give together and offers to discontinue it, a warning of its own when the
-draft alone is within the limits. Eye drops and other local forms (hooks.definitions.routes) are no systemic dose.
+is signed: the card says what both would give together, and, where the chart's orders alone (that one too) are
+above the limits, that cancelling the draft leaves that. It offers to discontinue it (a warning of its own when the
+draft alone is within the limits); with no weight and a draft over the limits, only to cancel the draft, where what
+that leaves is read and within the cap. Eye drops and other local forms (hooks.definitions.routes) are no systemic dose.
 An order whose dose is not read (a draft's too) is not counted: what the others give is the least given, judged and
-said as 'at least' (the fact total_mg_day_is_at_least), as is a total that counts one dose a day for a draft with no
-frequency, or with no weight leaves out what is written per kg; within the limits, the check is not evaluated.
+said as 'at least' (the facts total_mg_day_is_at_least, mg_per_kg_day_is_at_least), as is a total that counts one dose
+a day for a draft with no frequency, or with no weight leaves out what is written per kg (or the mg/kg, what is written
+in mg) given on the same days; within the limits, the check is not evaluated. With no weight, drafts in mg and per kg
+given on no same day are said to be apart, and the summary gives the figure of the limit passed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 from hooks import orders
@@ -69,6 +74,101 @@ def _over_limits(day: dose_basis.DailyTotal, weight_kg: float | None,
     per_kg = (day.mg / weight_kg) if weight_kg else (day.per_kg_written or None)
     return (per_kg, day.mg > p["max_mg_day"] + EPS,
             per_kg is not None and per_kg > p["max_mg_per_kg_day"] + EPS)
+
+
+def _counted_per_kg(day: dose_basis.DailyTotal) -> list[DraftDose]:
+    """The drafts the daily total counts by their mg/kg alone: written per kg with no weight, their mg is not known
+    (dose_basis.daily_total adds them up apart from the mg)."""
+    return [d for d in day.counted if d.daily is None and d.mg is None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Kinds:
+    """A daily total's two figures and what each leaves out. The mg a day adds up the drafts counted in mg (``in_mg``:
+    all of them with a weight) on the day they give the most (``on_mg_day``); with no weight, the mg/kg a day adds up
+    those written per kg (``per_kg``: :func:`_counted_per_kg`) on theirs (``on_kg_day``), and each figure leaves out
+    the other kind. Of the drafts a figure leaves out, those given on a day with one it adds up make it only the least
+    given (``mg_with``, ``kg_with``); the others are given on other days (``mg_apart``, ``kg_apart``): all four empty
+    with drafts of one kind."""
+
+    in_mg: list[DraftDose] = field(default_factory=list)
+    per_kg: list[DraftDose] = field(default_factory=list)
+    on_mg_day: list[DraftDose] = field(default_factory=list)
+    on_kg_day: list[DraftDose] = field(default_factory=list)
+    mg_with: list[DraftDose] = field(default_factory=list)  # written per kg, given on a day of the mg a day
+    mg_apart: list[DraftDose] = field(default_factory=list)  # written per kg, on other days than the mg a day
+    kg_with: list[DraftDose] = field(default_factory=list)  # in mg, given on a day of the mg/kg a day
+    kg_apart: list[DraftDose] = field(default_factory=list)  # in mg, on other days than the mg/kg a day
+
+    @property
+    def kg_on_other_days(self) -> bool:
+        """The drafts the mg/kg a day adds up are given on no day of those the mg a day adds up."""
+        return bool(self.on_kg_day) and all(any(d is a for a in self.mg_apart) for d in self.on_kg_day)
+
+    def apart(self, by_kg: bool) -> list[DraftDose]:
+        """The drafts a figure (the mg/kg a day with ``by_kg``, else the mg a day) does not add up, as given on other
+        days: of its kind, those not given on its day (as dose_basis.daily_total's ``apart``); of the other kind,
+        those given on none of its drafts' days."""
+        kind, figure, other = ((self.per_kg, self.on_kg_day, self.kg_apart) if by_kg
+                               else (self.in_mg, self.on_mg_day, self.mg_apart))
+        return [*(d for d in kind if not any(d is f for f in figure)), *other]
+
+
+def _on_figure_day(doses: list[DraftDose], amount: Callable[[dose_basis.DailyTotal], float],
+                   weight_kg: float | None, today: date) -> list[DraftDose]:
+    """Those of ``doses`` a figure adds up: given on the day they give the most together, as dose_basis.daily_total
+    picks them (dose_basis.most_on_one_day), each by the ``amount`` its own daily total gives."""
+    picked = dose_basis.most_on_one_day(
+        [(d.order, amount(dose_basis.daily_total([d], weight_kg, today))) for d in doses], today)[1]
+    return [d for d in doses if any(d.order is o for o in picked)]
+
+
+def _kinds(day: dose_basis.DailyTotal, weight_kg: float | None, today: date) -> _Kinds:
+    """What each figure of ``day`` adds up and leaves out (:class:`_Kinds`); draft_span gives each draft's days."""
+    per_kg = [] if weight_kg is not None else _counted_per_kg(day)
+    in_mg = [d for d in day.counted if not any(d is k for k in per_kg)]
+    on_mg_day = _on_figure_day(in_mg, lambda total: total.mg, weight_kg, today)
+    on_kg_day = _on_figure_day(per_kg, lambda total: total.per_kg_written, weight_kg, today)
+    if not per_kg or not in_mg:
+        return _Kinds(in_mg, per_kg, on_mg_day, on_kg_day)
+    spans = {id(d): dose_basis.draft_span(d.order, today) for d in day.counted}
+
+    def together(a: DraftDose, b: DraftDose) -> bool:
+        (first_a, last_a), (first_b, last_b) = spans[id(a)], spans[id(b)]
+        return first_a <= (last_b or date.max) and first_b <= (last_a or date.max)
+
+    def split(figure: list[DraftDose], left_out: list[DraftDose]) -> tuple[list[DraftDose], list[DraftDose]]:
+        """``left_out`` given on a day with one of ``figure``, and the others."""
+        with_it = [d for d in left_out if any(together(d, f) for f in figure)]
+        return with_it, [d for d in left_out if not any(d is w for w in with_it)]
+
+    return _Kinds(in_mg, per_kg, on_mg_day, on_kg_day, *split(on_mg_day, per_kg), *split(on_kg_day, in_mg))
+
+
+def _at_least(day: dose_basis.DailyTotal, weighed: bool, kinds: _Kinds) -> tuple[bool, bool]:
+    """Whether the mg a day, and the mg/kg a day, of ``day`` are only the least given: with a dose not read, or one
+    dose a day counted for a draft with no frequency (the mg/kg too, with a weight: it is the mg over the weight);
+    and with no weight, a draft of the kind a figure leaves out given on one of its days (:class:`_Kinds`), or, for
+    the mg, none in mg at all beside drafts written per kg."""
+    mg_day = bool(day.unread or day.per_dose_only or kinds.mg_with or (day.per_kg_written and not kinds.on_mg_day))
+    per_kg_day = bool(day.unread or (day.per_dose_only if weighed else kinds.kg_with))
+    return mg_day, per_kg_day
+
+
+def _drafts_alone(alone: dose_basis.DailyTotal, counted: list[DraftDose], weight_kg: float | None,
+                  today: date) -> str:
+    """What the drafts give alone, as a left-active summary names it (continuing.least_given), the dose not read when
+    none of them is counted (``counted``): in mg a day, 'at least' as :func:`_at_least` says; with no weight, in mg/kg
+    a day too where what is written per kg is given on other days than the mg (:class:`_Kinds`: '30 mg/day and 1.00
+    mg/kg/day (on other days)'), or alone where none is in mg (not '0 mg/day')."""
+    weighed = weight_kg is not None
+    kinds = _kinds(alone, weight_kg, today)
+    mg_day, per_kg_day = _at_least(alone, weighed, kinds)
+    per_kg = continuing.least_given(f"{alone.per_kg_written:.2f} mg/kg/day", per_kg_day)
+    if not weighed and counted and not alone.mg:
+        return per_kg
+    given = continuing.least_given(f"{mg(alone.mg)}/day" if counted else None, mg_day)
+    return f"{given} and {per_kg} (on other days)" if kinds.kg_on_other_days else given
 
 
 def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[DraftDose],
@@ -142,22 +242,29 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     total_mg, per_kg_written = day.mg, day.per_kg_written
     counted, per_dose_only = day.counted, day.per_dose_only
     facts["total_mg_day"] = round(total_mg, 2) if counted else None
-    # a total that leaves out part of what is given is the least given, said as 'at least': a dose not read, one dose
-    # a day counted for a draft with no frequency, and with no weight, what is written per kg (not in the mg) or in
-    # mg (not in the mg/kg)
-    least = "at least " if unread or per_dose_only or per_kg_written else ""
-    least_per_kg = "at least " if unread or (per_dose_only if weight else total_mg) else ""
+    # a total that leaves out part of what is given is the least given, said as 'at least' (:func:`_at_least`); an
+    # order on the chart whose dose is not read is left out too
+    kinds = _kinds(day, kg, context.today)
+    mg_at_least, per_kg_at_least = _at_least(day, weight is not None, kinds)
+    least = "at least " if mg_at_least or unread else ""
+    least_per_kg = "at least " if per_kg_at_least or unread else ""
     facts["total_mg_day_is_at_least"] = bool(least) if counted else None
-    facts["not_given_together"] = "; ".join(day.apart) or None
     per_kg, over_cap, over_kg = _over_limits(day, kg, p)
     facts["mg_per_kg_day"] = round(per_kg, 2) if per_kg is not None else None
+    facts["mg_per_kg_day_is_at_least"] = bool(least_per_kg) if per_kg is not None else None
+    # with no weight the card states the mg/kg when no mg is counted, or when it is the only limit passed
+    by_kg = weight is None and per_kg is not None and (not total_mg or (over_kg and not over_cap))
+    # the drafts the stated figure does not add up, given on other days than it
+    apart = kinds.apart(by_kg)
+    facts["not_given_together"] = "; ".join(d.order.label for d in apart) or None
     facts["unreadable"] = "; ".join(unread) or None
 
     drafted = [d for d in doses if any(d is c for c in counted)]
     # what the drafts give alone: more with the chart's orders means they are on the day that gives the most
     alone = dose_basis.daily_total(doses, kg, context.today) if read else day
-    # a draft not read, or with no frequency (one dose counted), leaves what the drafts give alone only the least
-    alone_at_least = bool(alone.unread or alone.per_dose_only)
+    # a draft not read, or with no frequency (one dose counted), leaves what the drafts give alone only the least; with
+    # no weight, so does one written per kg, in mg: only what they give in mg/kg is known (the 80 mg cap is not)
+    alone_at_least = bool(alone.unread or alone.per_dose_only or (weight is None and alone.per_kg_written))
     adds = alone.mg + EPS < total_mg or alone.per_kg_written + EPS < per_kg_written
     drug = _ingredient_label(drafted or doses)
     findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.how_given()}" for d in doses) + "."]
@@ -183,7 +290,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if left_line:
             return continuing.left_active_warning(
                 left_kept, drug=drug,
-                drafted=continuing.least_given(f"{mg(alone.mg)}/day" if drafted else None, alone_at_least),
+                drafted=_drafts_alone(alone, drafted, kg, context.today),
                 on_chart=[f"{mg(d.daily)}/day" if d.daily is not None else d.how_given() for d in left],
                 findings=[*findings, left_line.text], judged=within, facts=facts, about=[d.order for d in doses],
                 not_read=not_judged)
@@ -194,11 +301,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         findings.append(f"{'Together they give' if adds or unread else 'The draft gives'} {least}{mg(total_mg)}/day, "
                         f"above {p['max_mg_day']:g} mg/day.")
     if over_kg and per_kg is not None:
-        basis = f"on {weight.describe('kg')}" if weight else "as written"
-        findings.append(f"That is {least_per_kg}{per_kg:.2f} mg/kg/day {basis}, above {p['max_mg_per_kg_day']:g} "
-                        "mg/kg/day.")
-    if day.apart:
-        findings.append(f"Not added up with it, as not given on the same days: {', '.join(day.apart)}.")
+        # with no weight, the mg/kg of drafts written per kg beside drafts in mg is no restatement of the mg a day
+        written = weight is None and total_mg > 0
+        basis = f" on {weight.describe('kg')}" if weight else "" if written else " as written"
+        findings.append(f"{'The dose written per kg is' if written else 'That is'} {least_per_kg}{per_kg:.2f} "
+                        f"mg/kg/day{basis}, above {p['max_mg_per_kg_day']:g} mg/kg/day.")
+    if apart:  # named with the figure they are apart from, each with its dose (two drafts may share a label)
+        figure = f"{per_kg:.2f} mg/kg/day" if by_kg and per_kg is not None else f"{mg(total_mg)}/day"
+        findings.append(f"Not added up with the {figure}, as not given on the same days: "
+                        + "; ".join(f"{d.order.label} ({d.describe()})" for d in apart) + ".")
     findings += [left_line.text] if left_line else []
     if per_dose_only:
         findings.append(f"The frequency is not given for {', '.join(per_dose_only)}: one dose was counted a day, "
@@ -212,12 +323,25 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     delete = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)
               for d in doses]
     suggestions: list[Suggestion] = []
-    # what the chart's orders give alone: cancelling the draft leaves that
-    chart_only = dose_basis.daily_total(read, kg, context.today) if adds else None
-    chart_over = chart_only is not None and any(_over_limits(chart_only, kg, p)[1:])
+    # what the chart's orders give alone: cancelling the draft leaves those going on beside it and those it rewrites
+    # with no link (left active), each counted as read
+    on_chart_alone = [*on_chart, *left]
+    chart_only = dose_basis.daily_total([d for d in on_chart_alone if not d.problem], kg, context.today) if (
+        adds or left) else None
+    chart_per_kg, chart_over_cap, chart_over_kg = (_over_limits(chart_only, kg, p) if chart_only is not None
+                                                   else (None, False, False))
+    chart_over = chart_over_cap or chart_over_kg
+    # only the least they give where one is not read, counted one dose a day, or with no weight written in mg and per
+    # kg (each figure leaves the other kind out)
+    chart_least = chart_only is not None and bool(any(d.problem for d in on_chart_alone) or chart_only.per_dose_only
+                                                  or (weight is None and chart_only.per_kg_written and chart_only.mg))
     if chart_over and chart_only is not None:
-        findings.append(f"The order on the chart alone gives {mg(chart_only.mg)}/day, above the limits: cancelling "
-                        "the draft would leave that.")
+        gives = (f"{chart_per_kg:.2f} mg/kg/day" if weight is None and chart_per_kg is not None and not chart_over_cap
+                 else f"{mg(chart_only.mg)}/day")
+        one = len(on_chart_alone) == 1
+        findings.append(f"The order{'' if one else 's'} on the chart alone give{'s' if one else ''} "
+                        f"{continuing.least_given(gives, chart_least)}, above the limits: cancelling the draft would "
+                        "leave that.")
     if adds and not chart_over and not alone_at_least and not any(_over_limits(alone, kg, p)[1:]):
         # the draft alone, and the chart's orders alone, are within the limits: it is the order beside the chart's
         # that is wrong, not a dose (never said of the least the drafts give, with one of them not all read)
@@ -242,14 +366,23 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                        Action("create", text, resource=resource)], is_recommended=True))
     else:
         facts["suggested_mg_day"] = None
-        # no replacement to stop them: the orders left active are offered to be stopped on their own
-        suggestions = [continuing.keep_and_discontinue(left_kept)] if left_kept else []
+        # no replacement can be computed, and keeping the drafts is not offered (they are over the limits, their mg
+        # is not known, or the chart's orders alone are over them). Cancelling them leaves the chart's orders alone
+        # (those left active too): offered where each is read in mg and they are within the cap (the only limit
+        # without a weight).
+        keep_chart = chart_only if chart_only is not None and not (chart_over or chart_least
+                                                                   or chart_only.per_kg_written) else None
+        suggestions = [Suggestion("Cancel the draft: the order on the chart stays active", delete,
+                                  is_recommended=True)] if keep_chart else []
         advice = (f"No weight-based dose can be suggested without a current weight: the target is "
                   f"{p['suggested_mg_per_kg_day']:g} mg/kg/day once each morning, rounded to {TABLET_STEP_MG:g} mg, "
-                  f"at most {p['max_mg_day']:g} mg/day. Weigh the patient and re-order"
+                  f"at most {p['max_mg_day']:g} mg/day. "
+                  + (f"**Cancel the draft** to keep the order on the chart alone ({mg(keep_chart.mg)}/day, not above "
+                     f"{p['max_mg_day']:g} mg/day), or weigh" if keep_chart else "Weigh") + " the patient and re-order"
                   + (", and stop the order on the chart, or the new dose adds up with it."
                      if chart.to_stop(sent, stop) else "."))
-    summary_dose = (least + mg(total_mg) + "/day" if counted and total_mg else f"{least_per_kg}{per_kg:.2f} mg/kg/day")
+    summary_dose = f"{least_per_kg}{per_kg:.2f} mg/kg/day" if by_kg and per_kg is not None else (
+        f"{least}{mg(total_mg)}/day")
     if over_kg and over_cap and per_kg is not None and weight is not None:
         summary_dose += f" ({per_kg:.1f} mg/kg)"
     elif over_kg and weight is not None and per_kg is not None:

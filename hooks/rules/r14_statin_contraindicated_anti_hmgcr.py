@@ -10,7 +10,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, continuing
-from hooks.definitions.courses import last_dose_day
+from hooks.definitions.courses import course_days, ended_before_its_end, last_dose_day, repeats
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Quiet, Result, Rule, Suggestion
 from hooks.sources import (
@@ -151,6 +151,50 @@ def _active_on_chart(record: PatientRecord) -> list[MedicationOrder]:
     return [o for o in record.medications_in(*STATIN_GROUPS) if o.current_on(today) or _possibly_active(o, today)]
 
 
+def _not_begun(order: MedicationOrder, today: date) -> bool:
+    """Its dates start it after today (boundsPeriod.start, else authoredOn): ordered, not yet taken by its dates."""
+    return order.start is not None and order.start > today
+
+
+def _ended_on_a_day_not_given(order: MedicationOrder) -> bool:
+    """The order says it ended (stopped, completed) but nothing written ends it: no end date or count, and a
+    schedule that repeats. courses.last_dose_day reads it as given on its start day only (or to the end of one
+    supply: the refills, numberOfRepeatsAllowed, are not read), yet it may have been given up to today (FHIR R4 gives
+    a MedicationRequest no date for its status change)."""
+    meaning = order.status_meaning
+    return (meaning.given and meaning.stated and not meaning.current and order.end is None
+            and not any(d.timing.count for d in order.dosages) and repeats(order.dosages))
+
+
+def _superseded_on(order: MedicationOrder, record: PatientRecord) -> date | None:
+    """The first day a later PCSK9-directed regimen (any of the drugs: a switch is one) whose status says it was
+    given started, after ``order`` and by today: the chart shows ``order`` was superseded then, whatever its own
+    dates say (as courses.taken_over reads a maintenance order taken over). A regimen repeats (courses.repeats) and
+    is not a single dose (a count of one): a single injection, like a shot in courses.taken_over, takes over
+    nothing, so the order it came beside may still be given."""
+    if order.start is None:
+        return None
+    first = order.start
+    return min((o.start for o in record.medications_in("pcsk9_inhibitor") if o.status_meaning.stated
+                and o.start is not None and first < o.start <= record.today and repeats(o.dosages)
+                and not all(d.timing.count == 1 for d in o.dosages)), default=None)
+
+
+def _last_dose(order: MedicationOrder, record: PatientRecord) -> date | None:
+    """The last day a chart order was, or may have been, given (:func:`courses.last_dose_day`); for a
+    PCSK9-directed order that ended on a day the chart does not give (:func:`_ended_on_a_day_not_given`), today at
+    the latest, as a dose given up to then still acts for weeks or months (a daily tablet stopped is not taken
+    today), or the day before a later regimen started (:func:`_superseded_on`); None for one that never began (to start
+    after today and no longer current: courses.course_days gives it no days)."""
+    today = record.today
+    if order.start is not None and course_days(order, today) is None:
+        return None  # courses.last_dose_day would read its end date, as if it had no start date
+    if order.in_group("pcsk9_inhibitor") and _ended_on_a_day_not_given(order):
+        later = _superseded_on(order, record)
+        return today if later is None else later - timedelta(days=1)
+    return last_dose_day(order, today)
+
+
 def _status_said(order: MedicationOrder) -> str:
     """'no status', "status 'unknown'", "status 'foo', not a FHIR code"."""
     if order.status is None:
@@ -158,15 +202,23 @@ def _status_said(order: MedicationOrder) -> str:
     return f"status {order.status!r}" + ("" if order.status == "unknown" else ", not a FHIR code")
 
 
-def _exposure(context: HookContext, offending: list[MedicationOrder], unread: list[MedicationOrder]) -> str:
-    """The detail's last lines: the statins ordered or active, and each whose status could not be read (``unread``,
-    among ``offending``)."""
+def _exposure(record: PatientRecord, context: HookContext, offending: list[MedicationOrder],
+              unread: list[MedicationOrder]) -> str:
+    """The detail's last lines: the statins ordered or active, those ordered to start after today
+    (:func:`_not_begun`), each whose status could not be read (``unread``, among ``offending``), and on patient-view
+    those that say they ended but whose dates reach today (:func:`_ended_statins_taken`): an order to start later is
+    no sign the patient is off statins now."""
     if context.hook == "order-sign":
         return f"\nStatin ordered: {', '.join(o.label for o in offending)}."
-    active = ", ".join(o.label for o in offending if not any(o is u for u in unread))
+    today = context.today
+    read = [o for o in offending if not any(o is u for u in unread)]
+    active = ", ".join(o.label for o in read if not _not_begun(o, today))
+    ahead = "; ".join(f"{o.label} (from {o.start})" for o in read if _not_begun(o, today))
     said = [f"The status of {o.label} could not be read ({_status_said(o)}), so it is counted as possibly active: "
             "check whether it is still taken." for o in unread]
-    return "\n" + " ".join([*([f"Statin active: {active}."] if active else []), *said])
+    lines = [*([f"Statin active: {active}."] if active else []),
+             *([f"Statin ordered to start later: {ahead}."] if ahead else []), *said]
+    return "\n" + " ".join(lines) + _taken_line("statin", _ended_statins_taken(record, offending), would_offer=False)
 
 
 def _status_unread_fact(unread: list[MedicationOrder], counted_as: str) -> str | None:
@@ -193,30 +245,53 @@ def _unread_line(drug: str, unread: list[MedicationOrder], would_offer: bool) ->
             f"Check whether the patient is still on it{before}.")
 
 
+# How the card places an order it counts as taken (:class:`_Taken`), with {drug} the drug as a line or a label names
+# it ('A PCSK9 inhibitor is already ordered', 'ezetimibe is in the orders being signed'): only a chart order in force
+# (current, on hold, or to start after today) is already ordered; a draft is not ordered until signed; one that says it
+# ended may still be taken, or still act
+ORDERED = "{drug} is already ordered"
+SIGNED = "{drug} is in the orders being signed"
+MAY_BE_TAKEN = "{drug} may still be taken"
+
+
 @dataclass(frozen=True, slots=True)
 class _Taken:
-    """An order of a drug the patient is still on, or signed with this call, and why it counts (:func:`_why_taken`):
-    the card and the facts say it, as they say an order of unknown status."""
+    """An order of a drug the patient is on, may still be on, or is ordered or signed with this call, why it counts
+    (:func:`_why_taken`) and how the card places it (``placed``: ORDERED, SIGNED or MAY_BE_TAKEN): the card and the
+    facts say it, as they say an order of unknown status."""
 
     order: MedicationOrder
     why: str
+    placed: str
 
 
 def _why_taken(order: MedicationOrder, last: date, today: date) -> str:
-    """Why a chart order last given on ``last`` counts as therapy still taken today: current (active or on hold, its
-    dates running to today); stopped or completed before the end its dates give, on a day the chart does not say
-    (counted to today at the latest, and to be checked); or, for a PCSK9-directed drug, a last dose inside the
-    rule's own window (:func:`_on_therapy_until`: the longest licensed interval of its kind plus the labels'
-    allowance for a late dose, not this order's own schedule), whose last day is named; for a count of monthly
+    """Why a chart order last given on ``last`` counts as therapy taken today: current (active or on hold, its dates
+    running to today), or to start after today (:func:`_not_begun`: ordered, not yet taken); stopped or completed on a
+    day the chart does not give, before the end its dates give (courses.ended_before_its_end) or with no end date
+    written (:func:`_ended_on_a_day_not_given`), counted to today at the latest and to be checked; stopped or
+    completed with its end date, supply or count of doses running to today (so to be checked too); or, for a
+    PCSK9-directed drug, a last dose inside the rule's own window (:func:`_on_therapy_until`: the longest licensed
+    interval of its kind plus the labels' allowance for a late dose, not this order's own schedule), whose last day
+    is named, and where it comes from (its dates, or a later order: :func:`_superseded_on`); for a count of monthly
     doses, with the days calendar months may put it later (:func:`_count_read_early_by`)."""
+    if order.current_on(today):
+        held = "on hold" if order.status == "on-hold" else ""
+        if _not_begun(order, today):
+            return f"{held + ', ' if held else ''}to start {order.start}: not yet taken by its dates"
+        return held or "current"
+    read_to_today = order.in_group("pcsk9_inhibitor") and _ended_on_a_day_not_given(order)
     if last >= today:
-        if order.current_on(today):
-            return "on hold" if order.status == "on-hold" else "current"
-        return (f"status {order.status!r} on a day the chart does not give, before the end its dates give: counted "
-                "as possibly still taken; check whether the patient is still on it")
+        ended = (" on a day the chart does not give, before the end its dates give"
+                 if ended_before_its_end(order, today) else " on a day the chart does not give, with no end date"
+                 if read_to_today else ", its end date, supply or count of doses running to today or later")
+        return (f"status {order.status!r}{ended}: counted as possibly still taken; check whether the patient is still "
+                "on it")
     early = _count_read_early_by(order, last)
     calendar = f", up to {early} days later by calendar months" if early else ""
-    return (f"last dose {last.isoformat()} by its dates{calendar}; counted as still taken to "
+    # read to today but for a later order: its own dates do not give that day
+    by = "at the latest, the day before a later PCSK9-directed order started" if read_to_today else "by its dates"
+    return (f"last dose {last.isoformat()} {by}{calendar}; counted as still taken to "
             f"{_on_therapy_until(order, last).isoformat()}: the longest licensed interval of its kind "
             f"({_pcsk9_window(order).longest}) "
             "plus the time the labels allow for a late dose")
@@ -228,12 +303,17 @@ def _taken_fact(taken: list[_Taken]) -> str | None:
 
 
 def _taken_line(drug: str, taken: list[_Taken], would_offer: bool) -> str:
-    """The detail's line naming the ``drug`` orders taken (:class:`_Taken`), if any, each with why it counts; where the
-    card would offer that drug at the patient's age were none taken (``would_offer``), that no second one is."""
+    """The detail's line naming the ``drug`` orders taken (:class:`_Taken`), if any, as the card places them, each
+    chart order with why it counts; where the card would offer that drug at the patient's age were none taken
+    (``would_offer``), that no second one is."""
     if not taken:
         return ""
-    named = "; ".join(f"{t.order.label} ({t.why})" for t in taken)
-    return f"\n{_a(drug)} is already in use: {named}." + (f" No second {drug} order is offered." if would_offer else "")
+    sentences = []
+    for placed in dict.fromkeys(t.placed for t in taken):
+        named = "; ".join(t.order.label if placed == SIGNED else f"{t.order.label} ({t.why})"
+                          for t in taken if t.placed == placed)
+        sentences.append(f"{placed.format(drug=_a(drug))}: {named}.")
+    return "\n" + " ".join(sentences) + (f" No second {drug} order is offered." if would_offer else "")
 
 
 def _why(record: PatientRecord) -> str | None:
@@ -248,18 +328,30 @@ def _why(record: PatientRecord) -> str | None:
 
 
 def _taking(record: PatientRecord, context: HookContext, group: str) -> tuple[list[_Taken], list[MedicationOrder]]:
-    """Orders of ``group`` the patient is still on today (:func:`_still_on`) or signed with this call (a second
-    order would be duplicate therapy), each with why it counts, and those on the chart whose status does not say,
-    possibly taken (:func:`_possibly_active`): neither may be read as none. Not a statin combination, which is
-    stopped with the statin."""
+    """Orders of ``group`` the patient is (or may still be) on today, or is ordered to start (:func:`_last_dose`,
+    :func:`_still_on`), or signed with this call (a second order would be duplicate therapy), each with why it counts
+    and how the card places it, and those on the chart whose status does not say, possibly taken
+    (:func:`_possibly_active`): neither may be read as none. Not a statin combination, which is stopped with the
+    statin."""
     today = record.today
     chart = [o for o in record.medications_in(group) if not o.in_group(*STATIN_GROUPS)]
     unread = [o for o in chart if _possibly_active(o, today)]
-    acting = [_Taken(o, _why_taken(o, last, today)) for o in chart if not any(o is u for u in unread)
-              and (last := last_dose_day(o, today)) is not None and _still_on(o, last, today)]
-    drafted = [_Taken(o, "in the orders being signed") for o in context.drafts_in(group)
+    acting = [_Taken(o, _why_taken(o, last, today), ORDERED if o.current_on(today) else MAY_BE_TAKEN)
+              for o in chart if not any(o is u for u in unread)
+              and (last := _last_dose(o, record)) is not None and _still_on(o, last, today)]
+    drafted = [_Taken(o, "in the orders being signed", SIGNED) for o in context.drafts_in(group)
                if not o.in_group(*STATIN_GROUPS)]
     return [*acting, *drafted], unread
+
+
+def _ended_statins_taken(record: PatientRecord, offending: list[MedicationOrder]) -> list[_Taken]:
+    """Statin (or red yeast rice) orders besides ``offending`` (those current or possibly active) that say they
+    ended (stopped, completed) but whose dates reach today (:func:`_last_dose`: before their end date, or an end
+    date, supply or count of doses running to today): they may still be taken, each with why
+    (:func:`_why_taken`)."""
+    today = record.today
+    return [_Taken(o, _why_taken(o, last, today), MAY_BE_TAKEN) for o in record.medications_in(*STATIN_GROUPS)
+            if not any(o is x for x in offending) and (last := _last_dose(o, record)) is not None and last >= today]
 
 
 def _pcsk9_inhibitor(context: HookContext) -> dict[str, Any]:
@@ -299,8 +391,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["pcsk9_inhibitor_status_unread"] = _status_unread_fact(pcsk9_unread, "taken")
     ezetimibe: list[Suggestion] = []
     if taking:
-        ezetimibe = [Suggestion(f"{verb} the statin (ezetimibe is already ordered: {taking[-1].order.label})", remove,
-                                is_recommended=True)]
+        named = taking[-1]
+        ezetimibe = [Suggestion(f"{verb} the statin ({named.placed.format(drug='ezetimibe')}: {named.order.label})",
+                                remove, is_recommended=True)]
     elif ezetimibe_unread:  # not offered as if there were none: it may be duplicate therapy
         ezetimibe = [Suggestion(f"{verb} the statin (an ezetimibe order of unknown status is on the chart: "
                                 f"{ezetimibe_unread[-1].label})", remove, is_recommended=True)]
@@ -318,7 +411,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     return Fired(
         severity="critical",
         summary=f"Statin contraindicated: anti-HMGCR myopathy. {verb} {names}",
-        detail=DETAIL.format(why=why, lipids=lipids.advice, exposure=_exposure(context, offending, unread)
+        detail=DETAIL.format(why=why, lipids=lipids.advice, exposure=_exposure(record, context, offending, unread)
                              + _unread_line("ezetimibe", ezetimibe_unread, lipids.ezetimibe)
                              + _taken_line("PCSK9 inhibitor", pcsk9_taking, lipids.pcsk9)
                              + _unread_line("PCSK9 inhibitor", pcsk9_unread, lipids.pcsk9)),

@@ -322,28 +322,34 @@ def test_a_chart_order_ended_or_ending_before_the_rewrite_starts_is_not_said_to_
 def test_a_rewrite_with_no_link_beside_another_chart_order_is_stopped_with_it(kb, today):
     """60 mg daily rewritten as 40 mg daily with no link, and 25 mg twice a day on the chart going on beside the
     draft: 90 mg/day with the draft, over the cap. The card fires as before, and also says the 60 mg order is still
-    active (150 mg/day all together); keeping the draft discontinues both chart orders."""
+    active (150 mg/day all together). Cancelling the draft leaves both chart orders, 110 mg/day: the card recommended
+    it, counting only the 50 mg going on beside. It says so, and the 1 mg/kg replacement stops both chart orders."""
     chart = _sixty_on_the_chart(today).medication(PREDNISONE_5, 25, "mg", frequency=2, start=-5, route=ROUTE_ORAL,
                                                   resource_id="pred-bid")
     chart.draft(PREDNISONE_20, 40, "mg", route=ROUTE_ORAL, resource_id="draft-40")
     card = _card(kb, today, chart)
     assert "90 mg/day (1.3 mg/kg) with the order on the chart exceeds" in card["summary"]
     assert "both would be given (150 mg/day together, above 80 mg/day" in card["detail"]
-    cancel, keep = card["suggestions"]
-    assert deleted(cancel) == ["MedicationRequest/draft-40"]
-    assert deleted(keep) == ["MedicationRequest/pred-bid", "MedicationRequest/pred-60"]
+    assert "The orders on the chart alone give 110 mg/day, above the limits" in card["detail"]
+    [replace] = card["suggestions"]
+    assert replace["isRecommended"] and replace["label"].startswith("Replace with prednisone 70 mg")
+    assert deleted(replace) == ["MedicationRequest/draft-40", "MedicationRequest/pred-bid", "MedicationRequest/pred-60"]
 
 
-def test_with_no_weight_an_over_the_cap_rewrite_offers_to_discontinue_the_chart_order(kb, today):
-    """90 mg daily rewriting 60 mg daily with no link and no weight: over the cap, no replacement can be computed,
-    so the card's only way to stop the chart order is the discontinue suggestion."""
+@pytest.mark.parametrize(("dose", "unit"), [(90, "mg"), (1.2, "mg/kg")])
+def test_with_no_weight_an_over_the_limits_rewrite_is_offered_to_be_cancelled_not_kept(kb, today, dose, unit):
+    """90 mg (or 1.2 mg/kg) daily rewriting 60 mg daily with no link and no weight: the card, which says the draft is
+    over the limits, offered 'Keep the draft and discontinue the order on the chart'. No replacement can be computed;
+    cancelling the draft leaves the 60 mg order alone, read and within the cap: that is offered, and recommended."""
     chart = Chart(today, age=50).condition(IMNM_SNOMED, onset=-10)
     chart.medication(PREDNISONE_20, 60, "mg", start=-10, route=ROUTE_ORAL, resource_id="pred-60")
-    chart.draft(PREDNISONE_20, 90, "mg", route=ROUTE_ORAL)
+    chart.draft(PREDNISONE_20, dose, unit, route=ROUTE_ORAL, resource_id="draft")
     card = _card(kb, today, chart)
-    assert "(150 mg/day together, above 80 mg/day)" in card["detail"]
-    [keep] = card["suggestions"]
-    assert deleted(keep) == ["MedicationRequest/pred-60"]
+    assert "read as replaced by this draft, which does not link to it" in card["detail"]
+    assert [(s["label"], s.get("isRecommended"), deleted(s)) for s in card["suggestions"]] == [
+        ("Cancel the draft: the order on the chart stays active", True, ["MedicationRequest/draft"])]
+    assert "**Cancel the draft** to keep the order on the chart alone (60 mg/day, not above 80 mg/day)" \
+        in card["detail"]
 
 
 def test_a_taper_written_as_two_drafts_rewrites_the_chart_order_as_one_schedule(kb, today):
@@ -657,6 +663,24 @@ def test_total_mg_day_says_whether_it_is_the_least_given(kb, today, build, total
     assert facts["total_mg_day"] == total and facts["total_mg_day_is_at_least"] is at_least
 
 
+@pytest.mark.parametrize(("build", "per_kg", "at_least"), [
+    (lambda today: _chart(today, 70).draft(PREDNISONE_20, 100, "mg", route=ROUTE_ORAL), 1.43, False),
+    (lambda today: _one_dose_draft(_chart(today, 70), 100), 1.43, True),  # no frequency: one dose counted a day
+    # an order on the chart whose dose is not read, beside a draft read
+    (lambda today: _with_an_order_not_read(_chart(today, 70)).draft(PREDNISONE_20, 100, "mg", route=ROUTE_ORAL),
+     1.43, True),
+    (lambda today: _chart(today).draft(PREDNISONE_20, 1.2, "mg/kg", route=ROUTE_ORAL), 1.2, False),
+    (lambda today: _mg_and_per_kg_drafts(today, 30, 1.2), 1.2, True),  # no weight: the mg draft is not in the mg/kg
+    (lambda today: _chart(today).draft(PREDNISONE_20, 100, "mg", route=ROUTE_ORAL), None, None),  # no weight, no kg
+], ids=["all-read", "no-frequency", "chart-order-not-read", "no-weight-per-kg", "no-weight-mg-and-per-kg",
+        "no-weight-mg"])
+def test_mg_per_kg_day_says_whether_it_is_the_least_given(kb, today, build, per_kg, at_least):
+    """The card says 'That is at least N mg/kg/day' where the mg/kg leaves part of the dose out; the fact
+    mg_per_kg_day had no companion saying so, as total_mg_day has."""
+    facts = _explain(kb, today, build(today))["facts"]
+    assert facts["mg_per_kg_day"] == per_kg and facts["mg_per_kg_day_is_at_least"] is at_least
+
+
 def test_a_draft_not_read_beside_one_read_leaves_the_total_at_least(kb, today):
     result = run(kb, at_least_beside_a_draft_not_read(today), today)
     card, facts = fired(result)[RULE], explained(result, RULE)["facts"]
@@ -676,12 +700,15 @@ def test_a_draft_with_no_frequency_over_the_limits_is_said_as_at_least(kb, today
 
 
 @pytest.mark.parametrize(("mg_day", "kg_day", "said"), [
-    (90, 1, ["Prednisone at least 90 mg/day exceeds", "gives at least 90 mg/day, above 80 mg/day"]),
-    (30, 1.2, ["Prednisone at least 30 mg/day exceeds", "That is at least 1.20 mg/kg/day as written"]),
+    (90, 1, ["Prednisone at least 90 mg/day exceeds the adult limit (80 mg/day)",
+             "gives at least 90 mg/day, above 80 mg/day"]),
+    # the per-kg limit the one passed: the summary gives the mg/kg (it gave 'at least 30 mg/day', which passes none)
+    (30, 1.2, ["Prednisone at least 1.20 mg/kg/day exceeds the adult limit (1.1 mg/kg/day)",
+               "The dose written per kg is at least 1.20 mg/kg/day, above 1.1 mg/kg/day"]),
 ])
 def test_with_no_weight_an_mg_draft_beside_a_per_kg_one_is_at_least(kb, today, mg_day, kg_day, said):
     """With no weight, the mg a day leaves out the draft written per kg, and the mg/kg the one written in mg: each
-    was said as the whole dose."""
+    was said as the whole dose. The summary states the figure of the limit passed."""
     card = _card(kb, today, _mg_and_per_kg_drafts(today, mg_day, kg_day))
     assert all(s in f"{card['summary']} {card['detail']}" for s in said)
 
@@ -690,3 +717,183 @@ def test_a_per_kg_draft_alone_with_no_weight_is_its_whole_per_kg_dose(kb, today)
     card = _card(kb, today, _chart(today).draft(PREDNISONE_20, 1.2, "mg/kg", route=ROUTE_ORAL))
     assert card["summary"].startswith("Prednisone 1.20 mg/kg/day exceeds")
     assert "That is 1.20 mg/kg/day as written" in card["detail"]
+
+
+def test_with_no_weight_mg_and_per_kg_drafts_on_different_days_are_said_apart(kb, today):
+    """No weight; prednisone 90 mg daily for a week, then 1.2 mg/kg daily from day 10 (a taper written as two
+    orders): they were said as one dose ('at least 90 mg/day ... That is at least 1.20 mg/kg/day'), though no day has
+    both, and not said to be apart as with a weight. Each figure is of its own days, and the one written per kg is
+    named as not added up."""
+    chart = _chart(today).draft(PREDNISONE_20, 90, "mg", route=ROUTE_ORAL, end=6, resource_id="draft-90")
+    chart.draft(PREDNISONE_5, 1.2, "mg/kg", route=ROUTE_ORAL, start=10, end=20, resource_id="draft-per-kg")
+    result = run(kb, chart.request("order-sign"), today)
+    card, facts = fired(result)[RULE], explained(result, RULE)["facts"]
+    assert card["summary"].startswith("Prednisone 90 mg/day exceeds the adult limit (80 mg/day)")
+    assert ("The draft gives 90 mg/day, above 80 mg/day. The dose written per kg is 1.20 mg/kg/day, above 1.1 "
+            "mg/kg/day. Not added up with the 90 mg/day, as not given on the same days: prednisone 5 MG Oral Tablet "
+            "(1.2 mg/kg once a day).") in card["detail"]
+    assert facts["not_given_together"] == "prednisone 5 MG Oral Tablet"
+    assert facts["total_mg_day_is_at_least"] is False and facts["mg_per_kg_day_is_at_least"] is False
+
+
+def test_with_no_weight_a_per_kg_draft_passing_its_limit_apart_from_an_mg_one_is_the_summary(kb, today):
+    """30 mg daily for a week, then 1.2 mg/kg daily: the per-kg limit is the one passed; the mg draft is apart."""
+    chart = _chart(today).draft(PREDNISONE_20, 30, "mg", route=ROUTE_ORAL, end=6)
+    chart.draft(PREDNISONE_5, 1.2, "mg/kg", route=ROUTE_ORAL, start=10, end=20)
+    card = _card(kb, today, chart)
+    assert card["summary"].startswith("Prednisone 1.20 mg/kg/day exceeds the adult limit (1.1 mg/kg/day)")
+    assert ("Not added up with the 1.20 mg/kg/day, as not given on the same days: prednisone 20 MG Oral Tablet (30 mg "
+            "once a day).") in card["detail"]
+
+
+@pytest.mark.parametrize(("drafts", "summary"), [
+    # only per kg, no weight: it said 'Prednisone 0 mg/day draft'
+    ([(PREDNISONE_20, 0.5, "mg/kg", 1)], "Prednisone 0.50 mg/kg/day draft"),
+    # in mg and per kg, no weight: the mg leaves the per-kg draft out (it said '30 mg/day draft')
+    ([(PREDNISONE_20, 30, "mg", 1), (PREDNISONE_5, 0.2, "mg/kg", 2)], "Prednisone at least 30 mg/day draft"),
+])
+def test_a_left_active_summary_says_what_drafts_written_per_kg_give_with_no_weight(kb, today, drafts, summary):
+    """90 mg daily on the chart, rewritten with no link (left active): what the drafts alone give, as the summary
+    names it, with no weight."""
+    chart = _chart(today).medication(PREDNISONE_20, 90, "mg", start=-10, route=ROUTE_ORAL, resource_id="pred-90")
+    for code, dose, unit, frequency in drafts:
+        chart.draft(code, dose, unit, frequency=frequency, route=ROUTE_ORAL)
+    card = _card(kb, today, chart)
+    assert card["summary"] == f"{summary}: the 90 mg/day order on the chart is still active"
+    assert [s["label"] for s in card["suggestions"]] == ["Keep the draft and discontinue the order on the chart"]
+
+
+def _sixty_beside_mg_and_per_kg_drafts(today, chart_dose=60, chart_unit="mg"):
+    """No weight; prednisone daily on the chart (60 mg) going on beside 30 mg and 0.5 mg/kg daily drafted."""
+    chart = _chart(today).medication(PREDNISONE_20, chart_dose, chart_unit, start=-10, route=ROUTE_ORAL,
+                                     resource_id="pred-60")
+    return chart.draft(PREDNISONE_20, 30, "mg", route=ROUTE_ORAL, resource_id="draft-30").draft(
+        PREDNISONE_20, 0.5, "mg/kg", route=ROUTE_ORAL, resource_id="draft-per-kg")
+
+
+def test_with_no_weight_drafts_in_mg_and_per_kg_are_not_advised_as_within_the_limits_alone(kb, today):
+    """No weight; 60 mg daily on the chart goes on beside 30 mg and 0.5 mg/kg daily drafted: at least 90 mg/day. The
+    card advised 'Cancel the draft, or ... discontinue the order on the chart' and offered to keep the drafts, as if
+    they were known to be within the limits alone; their mg is not known (30 mg + 0.5 mg/kg is 90 mg at 120 kg). Only
+    cancelling them is offered (the order on the chart alone, 60 mg/day, is read and within the cap)."""
+    card = _card(kb, today, _sixty_beside_mg_and_per_kg_drafts(today))
+    assert card["summary"].startswith("Prednisone at least 90 mg/day with the order on the chart exceeds")
+    assert "meant to replace" not in card["detail"]
+    assert [s["label"] for s in card["suggestions"]] == ["Cancel the draft: the order on the chart stays active"]
+    assert ("**Cancel the draft** to keep the order on the chart alone (60 mg/day, not above 80 mg/day), or weigh the "
+            "patient and re-order, and stop the order on the chart, or the new dose adds up with it.") in card["detail"]
+
+
+def test_with_no_weight_cancelling_drafts_beside_a_chart_order_within_the_cap_is_offered(kb, today):
+    """The card above offered nothing at all, though it advised stopping the order on the chart and cancelling the
+    drafts leaves that order alone, read in mg and within the cap: 'Cancel the draft' is offered and recommended."""
+    card = _card(kb, today, _sixty_beside_mg_and_per_kg_drafts(today))
+    assert [(s["label"], s.get("isRecommended"), deleted(s)) for s in card["suggestions"]] == [
+        ("Cancel the draft: the order on the chart stays active", True,
+         ["MedicationRequest/draft-30", "MedicationRequest/draft-per-kg"])]
+
+
+@pytest.mark.parametrize(("dose", "unit"), [
+    (90, "mg"),  # the order on the chart alone is above the cap: cancelling the drafts would leave that
+    (1, "mg/kg"),  # written per kg with no weight: what it gives alone in mg is not known
+])
+def test_with_no_weight_cancelling_the_drafts_is_not_offered_when_the_chart_order_alone_is_not_known_within(
+        kb, today, dose, unit):
+    card = _card(kb, today, _sixty_beside_mg_and_per_kg_drafts(today, dose, unit))
+    assert "suggestions" not in card and "**Cancel the draft**" not in card["detail"]
+
+
+def test_with_no_weight_each_figure_is_at_least_only_where_its_days_leave_a_draft_out(kb, today):
+    """No weight; 20 mg and 1.0 mg/kg daily for a week, then 1.2 mg/kg daily from day 10: the summary said 'at least
+    1.20 mg/kg/day', though no draft in mg is given from day 10. Only the mg a day (the first week) leaves one out."""
+    chart = _chart(today).draft(PREDNISONE_20, 20, "mg", route=ROUTE_ORAL, end=6)
+    chart.draft(PREDNISONE_5, 1.0, "mg/kg", route=ROUTE_ORAL, end=6)
+    chart.draft(PREDNISONE_5, 1.2, "mg/kg", route=ROUTE_ORAL, start=10, end=20)
+    result = run(kb, chart.request("order-sign"), today)
+    card, facts = fired(result)[RULE], explained(result, RULE)["facts"]
+    assert card["summary"].startswith("Prednisone 1.20 mg/kg/day exceeds the adult limit (1.1 mg/kg/day)")
+    assert facts["mg_per_kg_day_is_at_least"] is False and facts["total_mg_day_is_at_least"] is True
+
+
+def test_with_no_weight_the_per_kg_figure_beside_an_mg_one_is_not_said_as_that_figure(kb, today):
+    """No weight; 90 mg daily for a week, then 10 mg and 1.2 mg/kg daily from day 10: the card said 'The draft gives at
+    least 90 mg/day ... That is at least 1.20 mg/kg/day', as if the mg/kg were the 90 mg again and that week left a
+    draft out. The 90 mg/day is all its days give; the mg/kg is the dose written per kg, at least (10 mg beside it)."""
+    chart = _chart(today).draft(PREDNISONE_20, 90, "mg", route=ROUTE_ORAL, end=6)
+    chart.draft(PREDNISONE_20, 10, "mg", route=ROUTE_ORAL, start=10, end=20)
+    chart.draft(PREDNISONE_5, 1.2, "mg/kg", route=ROUTE_ORAL, start=10, end=20)
+    card = _card(kb, today, chart)
+    assert ("The draft gives 90 mg/day, above 80 mg/day. The dose written per kg is at least 1.20 mg/kg/day, above 1.1 "
+            "mg/kg/day.") in card["detail"]
+
+
+def test_a_left_active_summary_names_drafts_written_per_kg_given_on_other_days(kb, today):
+    """No weight; 90 mg daily on the chart left active; 30 mg daily for a week, then 0.5 mg/kg twice daily from day
+    10: the summary said 'Prednisone 30 mg/day draft', leaving out the 1.0 mg/kg/day (80 mg from 80 kg)."""
+    chart = _chart(today).medication(PREDNISONE_20, 90, "mg", start=-10, route=ROUTE_ORAL, resource_id="pred-90")
+    chart.draft(PREDNISONE_20, 30, "mg", route=ROUTE_ORAL, end=6)
+    chart.draft(PREDNISONE_5, 0.5, "mg/kg", frequency=2, route=ROUTE_ORAL, start=10, end=20)
+    assert _card(kb, today, chart)["summary"] == (
+        "Prednisone 30 mg/day and 1.00 mg/kg/day (on other days) draft: the 90 mg/day order on the chart is still "
+        "active")
+
+
+@pytest.mark.parametrize("second", [("prednisolone 5 MG Oral Tablet", 0.5, "mg/kg"),
+                                    ("prednisolone 5 MG Oral Tablet", 20, "mg")])
+def test_cancelling_the_drafts_is_not_offered_when_the_chart_orders_left_active_put_the_chart_over(kb, today, second):
+    """No weight; on the chart prednisone 60 mg daily and 20 mg twice a day; drafted prednisone 60 mg daily (the
+    60 mg order written again with no link: left active) and prednisolone 0.5 mg/kg (or 20 mg) daily. The card
+    recommended 'Cancel the draft: the order on the chart stays active' (with 'not above 80 mg/day' of the 40 mg
+    going on beside), counting only that: cancelling leaves the 60 mg order too, 100 mg/day, above the cap. It says
+    so, and offers no way out it cannot compute (no weight: re-order)."""
+    chart = _chart(today).medication(PREDNISONE_20, 60, "mg", start=-10, route=ROUTE_ORAL, resource_id="pred-B-60")
+    chart.medication(PREDNISONE_5, 20, "mg", frequency=2, start=-10, route=ROUTE_ORAL, resource_id="pred-A-40")
+    chart.draft(PREDNISONE_20, 60, "mg", route=ROUTE_ORAL).draft(*second, route=ROUTE_ORAL)
+    card = _card(kb, today, chart)
+    assert "(on the chart, still active) is read as replaced by this draft" in card["detail"]
+    assert "The orders on the chart alone give 100 mg/day, above the limits: cancelling the draft would leave that." \
+        in card["detail"]
+    assert "suggestions" not in card and "Cancel the draft" not in card["detail"]
+
+
+def test_a_chart_order_written_per_kg_over_the_limit_alone_is_said_in_mg_per_kg(kb, today):
+    """No weight; prednisone 1.2 mg/kg daily on the chart beside prednisolone 30 mg drafted: the card said 'The order
+    on the chart alone gives 0 mg/day, above the limits'."""
+    chart = _chart(today).medication(PREDNISONE_20, 1.2, "mg/kg", start=-10, route=ROUTE_ORAL)
+    chart.draft("prednisolone 5 MG Oral Tablet", 30, "mg", route=ROUTE_ORAL)
+    assert "The order on the chart alone gives 1.20 mg/kg/day, above the limits" in _card(kb, today, chart)["detail"]
+
+
+def test_drafts_not_added_up_are_named_with_their_dose_and_the_figure(kb, today):
+    """No weight; 30 mg daily for a week, then 10 mg and 1.2 mg/kg daily (two drafts of 20 mg tablets beside one
+    per kg): 'Not added up with it ...: prednisone 20 MG Oral Tablet' named neither the figure nor which of the two
+    drafts of that label."""
+    chart = _chart(today).draft(PREDNISONE_20, 30, "mg", route=ROUTE_ORAL, end=6)
+    chart.draft(PREDNISONE_20, 10, "mg", route=ROUTE_ORAL, start=10, end=20)
+    chart.draft(PREDNISONE_20, 1.2, "mg/kg", route=ROUTE_ORAL, start=10, end=20)
+    card = _card(kb, today, chart)
+    assert ("The dose written per kg is at least 1.20 mg/kg/day, above 1.1 mg/kg/day. Not added up with the 1.20 "
+            "mg/kg/day, as not given on the same days: prednisone 20 MG Oral Tablet (30 mg once a day).") \
+        in card["detail"]
+
+
+def test_a_per_kg_draft_given_on_the_days_of_the_mg_figure_is_not_said_to_be_apart_from_it(kb, today):
+    """No weight; 90 mg daily for three weeks, 0.5 mg/kg daily the first week and 1.2 mg/kg daily from day 10: the
+    0.5 mg/kg draft (not on the day of the mg/kg figure) was said 'not given on the same days' after the 90 mg, on
+    whose days it is given (it makes the 90 mg 'at least')."""
+    chart = _chart(today).draft(PREDNISONE_20, 90, "mg", route=ROUTE_ORAL, end=20)
+    chart.draft(PREDNISONE_5, 0.5, "mg/kg", route=ROUTE_ORAL, end=6)
+    chart.draft(PREDNISONE_5, 1.2, "mg/kg", route=ROUTE_ORAL, start=10, end=20)
+    result = run(kb, chart.request("order-sign"), today)
+    card, facts = fired(result)[RULE], explained(result, RULE)["facts"]
+    assert "The draft gives at least 90 mg/day, above 80 mg/day." in card["detail"]
+    assert "Not added up" not in card["detail"] and facts["not_given_together"] is None
+
+
+def test_the_chart_orders_alone_beside_one_not_read_are_the_least_given(kb, today):
+    """90 mg a day on the chart beside an order whose dose is not read, and prednisolone 5 mg drafted: the card said
+    the chart's orders alone give 90 mg/day, leaving that order out."""
+    chart = _with_an_order_not_read(_chart(today, 70).medication(PREDNISONE_20, 90, "mg", start=-5, route=ROUTE_ORAL))
+    chart.draft("prednisolone 5 MG Oral Tablet", 5, "mg", route=ROUTE_ORAL)
+    card = _card(kb, today, chart)
+    assert "The orders on the chart alone give at least 90 mg/day, above the limits" in card["detail"]

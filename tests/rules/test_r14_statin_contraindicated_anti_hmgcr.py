@@ -449,36 +449,43 @@ def test_the_card_cites_the_labels_its_dosing_windows_and_ezetimibe_age_rest_on(
 
 
 def _pcsk9_taken_line(card):
-    """The detail's line naming the PCSK9-directed orders taken, or None."""
-    return next((line for line in card["detail"].splitlines() if " is already in use: " in line), None)
+    """The detail's line naming the PCSK9-directed orders taken (not one of unknown status), or None."""
+    return next((line for line in card["detail"].splitlines() if line.startswith("A PCSK9 inhibitor ")
+                 and "order of unknown status" not in line), None)
 
 
 WINDOW = "the longest licensed interval of its kind (a calendar month) plus the time the labels allow for a late dose"
 
 
-@pytest.mark.parametrize(("order", "why"), [
-    ({"start": -60, "period": 2, "period_unit": "wk"}, "current"),
-    ({"start": -20, "end": -20, "status": "completed"},
+ORDERED, MAY_BE_TAKEN = "is already ordered", "may still be taken"
+STOPPED_ON_A_DAY_NOT_GIVEN = ("status 'stopped' on a day the chart does not give, {}: counted as possibly still taken; "
+                              "check whether the patient is still on it")
+
+
+@pytest.mark.parametrize(("order", "placed", "why"), [
+    ({"start": -60, "period": 2, "period_unit": "wk"}, ORDERED, "current"),
+    ({"start": -20, "end": -20, "status": "completed"}, MAY_BE_TAKEN,
      f"last dose 2026-11-01 by its dates; counted as still taken to 2026-12-09: {WINDOW}"),
     # 12 monthly doses from a year ago: the 12th read 2026-10-17 in 30-day months, 2026-10-21 by the calendar
-    ({"start": -365, "count": 12, "period": 1, "period_unit": "mo", "status": "completed"},
+    ({"start": -365, "count": 12, "period": 1, "period_unit": "mo", "status": "completed"}, MAY_BE_TAKEN,
      "last dose 2026-10-17 by its dates, up to 11 days later by calendar months; counted as still taken to "
      f"2026-12-05: {WINDOW}"),
-    ({"start": -60, "end": 30, "status": "stopped", "period": 2, "period_unit": "wk"},
-     "status 'stopped' on a day the chart does not give, before the end its dates give: counted as possibly still "
-     "taken; check whether the patient is still on it"),  # given up to today at the latest
-    ({"start": -60, "status": "on-hold", "period": 2, "period_unit": "wk"}, "on hold"),
+    ({"start": -60, "end": 30, "status": "stopped", "period": 2, "period_unit": "wk"}, MAY_BE_TAKEN,
+     STOPPED_ON_A_DAY_NOT_GIVEN.format("before the end its dates give")),  # given up to today at the latest
+    ({"start": -60, "status": "on-hold", "period": 2, "period_unit": "wk"}, ORDERED, "on hold"),
 ])
-def test_a_pcsk9_drug_still_taken_is_named_with_why_it_counts(kb, today, order, why):
+def test_a_pcsk9_drug_still_taken_is_named_with_why_it_counts(kb, today, order, placed, why):
     """R14 dropped its PCSK9 antibody offer with no word when a PCSK9-directed drug was still taken (an order of
     unknown status is named and asked about; ezetimibe already ordered is said in its suggestion). The card names the
-    order and why it counts: current, or its last dose within the label's dosing window, and the day that ends."""
+    order and why it counts: current, or its last dose within the label's dosing window, and the day that ends. An
+    order in force is 'already ordered'; one that says it ended 'may still be taken' (it was 'already in use', which
+    an order on hold is not)."""
     chart = _chart(today).draft(ATORVASTATIN_40, 40, "mg").medication(EVOLOCUMAB, 140, "mg", resource_id="evo-1",
                                                                       **order)
     result = run(kb, chart.request("order-sign"), today)
     card = fired(result)[RULE]
     assert _pcsk9(card) is None
-    assert _pcsk9_taken_line(card) == (f"A PCSK9 inhibitor is already in use: {EVOLOCUMAB} ({why}). No second PCSK9 "
+    assert _pcsk9_taken_line(card) == (f"A PCSK9 inhibitor {placed}: {EVOLOCUMAB} ({why}). No second PCSK9 "
                                        "inhibitor order is offered.")
     assert explained(result, RULE)["facts"]["pcsk9_inhibitor_taken"] == f"{EVOLOCUMAB} (MedicationRequest/evo-1): {why}"
 
@@ -488,8 +495,7 @@ def test_a_pcsk9_drug_signed_with_the_statin_order_is_named_as_being_signed(kb, 
     result = run(kb, chart.request("order-sign"), today)
     card = fired(result)[RULE]
     assert _pcsk9(card) is None and _pcsk9_taken_line(card) == (
-        f"A PCSK9 inhibitor is already in use: {INCLISIRAN} (in the orders being signed). No second PCSK9 inhibitor "
-        "order is offered.")
+        f"A PCSK9 inhibitor is in the orders being signed: {INCLISIRAN}. No second PCSK9 inhibitor order is offered.")
     assert explained(result, RULE)["facts"]["pcsk9_inhibitor_taken"] == (
         f"{INCLISIRAN} (MedicationRequest/leqvio-1): in the orders being signed")
 
@@ -499,7 +505,7 @@ def test_a_child_on_a_pcsk9_antibody_is_told_so_but_not_that_a_second_is_withhel
     chart = Chart(today, age=12).antibody("anti_hmgcr", "positive", day=-30).weight(40, day=-2)
     chart.medication(EVOLOCUMAB, 140, "mg", start=-60, period=2, period_unit="wk")
     card = fired(run(kb, chart.draft(ATORVASTATIN_40, 10, "mg").request("order-sign"), today))[RULE]
-    assert _pcsk9_taken_line(card) == f"A PCSK9 inhibitor is already in use: {EVOLOCUMAB} (current)."
+    assert _pcsk9_taken_line(card) == f"A PCSK9 inhibitor is already ordered: {EVOLOCUMAB} (current)."
 
 
 def test_no_pcsk9_drug_taken_says_none(kb, today):
@@ -512,7 +518,7 @@ def test_the_fixture_with_a_pcsk9_antibody_still_acting_says_why_none_is_offered
     result = run(kb, pcsk9_still_acting(today), today)
     card = fired(result)[RULE]
     assert _pcsk9(card) is None
-    assert _pcsk9_taken_line(card).startswith("A PCSK9 inhibitor is already in use: Praluent 150 mg/mL pen (last dose "
+    assert _pcsk9_taken_line(card).startswith("A PCSK9 inhibitor may still be taken: Praluent 150 mg/mL pen (last dose "
                                               "2026-11-01 by its dates; counted as still taken to 2026-12-09")
 
 
@@ -523,5 +529,213 @@ def test_ezetimibe_taken_is_a_fact_with_why_it_counts(kb, today):
     result = run(kb, chart.draft(EZETIMIBE, 10, "mg", resource_id="eze-2").request("order-sign"), today)
     assert explained(result, RULE)["facts"]["ezetimibe_taken"] == (
         "ezetimibe (MedicationRequest/eze-1): current; ezetimibe (MedicationRequest/eze-2): in the orders being signed")
+    assert "Cancel the statin (ezetimibe is in the orders being signed: ezetimibe)" in [
+        s["label"] for s in fired(result)[RULE]["suggestions"]]
+
+
+@pytest.mark.parametrize("status", ["stopped", "completed"])
+def test_a_pcsk9_order_ended_with_no_end_date_may_have_been_given_up_to_today(kb, today, status):
+    """Evolocumab every 2 weeks from D-200, stopped (or completed) with no end date: it was read as one dose on its
+    start day, 200 days ago, and a second PCSK9 antibody was offered, though it may have been given up to the day it
+    was stopped, any day up to today, and a dose then still acts. It counts as possibly still taken, to be checked."""
+    chart = _chart(today).draft(ATORVASTATIN_40, 40, "mg").medication(
+        EVOLOCUMAB, 140, "mg", start=-200, period=2, period_unit="wk", status=status, resource_id="evo-1")
+    result = run(kb, chart.request("order-sign"), today)
+    card = fired(result)[RULE]
+    why = STOPPED_ON_A_DAY_NOT_GIVEN.replace("'stopped'", repr(status)).format("with no end date")
+    assert _pcsk9(card) is None
+    assert _pcsk9_taken_line(card) == (f"A PCSK9 inhibitor may still be taken: {EVOLOCUMAB} ({why}). No second PCSK9 "
+                                       "inhibitor order is offered.")
+    assert explained(result, RULE)["facts"]["pcsk9_inhibitor_taken"] == f"{EVOLOCUMAB} (MedicationRequest/evo-1): {why}"
+
+
+@pytest.mark.parametrize(("drug", "order", "repeat"), [
+    # a daily tablet stopped is not taken today, whenever it was stopped: ezetimibe is offered again
+    (EZETIMIBE, {"dose": 10, "start": -200, "status": "stopped"}, True),
+    # a single injection (no timing) gave its dose on its start day
+    (EVOLOCUMAB, {"dose": 420, "start": -200, "status": "completed"}, False),
+    # 6 doses every 2 weeks written: the last of them is its last dose
+    (EVOLOCUMAB, {"dose": 140, "start": -200, "status": "completed", "count": 6, "period": 2, "period_unit": "wk"},
+     True),
+    # stopped before the day its dates start it: never begun (it was read as possibly taken up to today)
+    (EVOLOCUMAB, {"dose": 140, "start": 5, "end": 60, "status": "stopped", "period": 2, "period_unit": "wk"}, True),
+    (EVOLOCUMAB, {"dose": 140, "start": 5, "status": "stopped", "period": 2, "period_unit": "wk"}, True),
+])
+def test_an_ended_order_whose_last_dose_is_known_or_that_never_began_is_not_taken(kb, today, drug, order, repeat):
+    chart = _chart(today).draft(ATORVASTATIN_40, 40, "mg").medication(drug, unit="mg", **order)
+    if not repeat:
+        del chart.resources["medications"][-1]["dosageInstruction"][0]["timing"]
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    offer = "Ezetimibe 10 mg PO daily" if drug == EZETIMIBE else "Evolocumab 140 mg SC every 2 weeks"
+    assert offer in _creates(card) and _pcsk9_taken_line(card) is None
+
+
+@pytest.mark.parametrize("dates", [{"start": 10}, {"start": None, "authored": 10}])
+def test_a_pcsk9_order_to_start_after_today_is_ordered_not_yet_taken(kb, today, dates):
+    """Evolocumab active from 10 days ahead (boundsPeriod.start, or authoredOn with no bounds) was said to be
+    'current' and 'already in use': it is ordered, and not yet taken. No second PCSK9 antibody is offered."""
+    chart = _chart(today).draft(ATORVASTATIN_40, 40, "mg").medication(EVOLOCUMAB, 140, "mg", period=2,
+                                                                      period_unit="wk", **dates)
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert _pcsk9(card) is None
+    assert _pcsk9_taken_line(card) == (f"A PCSK9 inhibitor is already ordered: {EVOLOCUMAB} (to start 2026-12-01: not "
+                                       "yet taken by its dates). No second PCSK9 inhibitor order is offered.")
+
+
+def test_an_ezetimibe_order_to_start_after_today_is_already_ordered(kb, today):
+    chart = _chart(today).draft(ATORVASTATIN_40, 40, "mg").medication(EZETIMIBE, 10, "mg", start=3, resource_id="eze")
+    result = run(kb, chart.request("order-sign"), today)
     assert "Cancel the statin (ezetimibe is already ordered: ezetimibe)" in [
+        s["label"] for s in fired(result)[RULE]["suggestions"]]
+    assert explained(result, RULE)["facts"]["ezetimibe_taken"] == (
+        "ezetimibe (MedicationRequest/eze): to start 2026-11-24: not yet taken by its dates")
+
+
+def test_a_statin_ordered_to_start_after_today_is_said_to_start_later(kb, today):
+    """Atorvastatin active from 5 days ahead, beside simvastatin taken now: the card said 'Statin active' of both.
+    Both are to be discontinued; the one not begun is said to be ordered to start later."""
+    chart = _chart(today).medication(ATORVASTATIN_40, 40, "mg", start=5).medication(SIMVASTATIN, 20, "mg", start=-90)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert card["indicator"] == "critical"
+    assert (f"Statin active: {SIMVASTATIN}. Statin ordered to start later: atorvastatin 40 MG Oral Tablet (from "
+            "2026-11-26).") in card["detail"]
+    assert "atorvastatin 40 MG Oral Tablet" in card["summary"]
+
+
+SIMVASTATIN = "simvastatin 20 mg tablet"
+MAY_BE_CHECKED = "counted as possibly still taken; check whether the patient is still on it"
+DATES_REACH_TODAY = f"its end date, supply or count of doses running to today or later: {MAY_BE_CHECKED}"
+
+
+def _supply(chart, days, repeats=None):
+    """Give the chart's last order a dispenseRequest of ``days`` days' supply (and ``repeats`` refills)."""
+    supply = {"expectedSupplyDuration": {"value": days, "unit": "days", "system": "http://unitsofmeasure.org",
+                                         "code": "d"}}
+    chart.resources["medications"][-1]["dispenseRequest"] = supply | (
+        {"numberOfRepeatsAllowed": repeats} if repeats is not None else {})
+    return chart
+
+
+@pytest.mark.parametrize(("old", "why"), [
+    # a 90-day supply dispensed 60 days ago: tablets to 2026-12-20
+    (lambda chart: _supply(chart.medication(SIMVASTATIN, 20, "mg", start=-60, status="completed"), 90),
+     f"status 'completed', {DATES_REACH_TODAY}"),
+    (lambda chart: chart.medication(SIMVASTATIN, 20, "mg", start=-60, end=20, status="stopped"),
+     f"status 'stopped' on a day the chart does not give, before the end its dates give: {MAY_BE_CHECKED}"),
+    (lambda chart: chart.medication(SIMVASTATIN, 20, "mg", start=-60, end=0, status="completed"),
+     f"status 'completed', {DATES_REACH_TODAY}"),  # its last day today
+])
+def test_a_statin_renewal_to_start_later_does_not_hide_the_statin_taken_now(kb, today, old, why):
+    """Simvastatin whose order ended, though its dates (a supply, an end date) reach today, and a renewal active
+    from 30 days ahead: the card's only statin line was 'Statin ordered, not yet taken by its dates: simvastatin (to
+    start 2026-12-21)', though the patient may be taking simvastatin now. The statin that may be taken now is named."""
+    chart = old(_chart(today)).medication(SIMVASTATIN, 20, "mg", start=30)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert card["indicator"] == "critical" and "not yet taken" not in card["detail"]
+    assert (f"Statin ordered to start later: {SIMVASTATIN} (from 2026-12-21).\nA statin may still be taken: "
+            f"{SIMVASTATIN} ({why}).") in card["detail"]
+
+
+def test_a_statin_whose_dates_ended_before_today_is_not_said_to_be_taken(kb, today):
+    """Simvastatin completed yesterday by its end date, a renewal from 30 days ahead: a daily tablet whose dates end
+    before today is not read as taken (as ezetimibe is not); nothing is said of the renewal that could be untrue."""
+    chart = _chart(today).medication(SIMVASTATIN, 20, "mg", start=-60, end=-1, status="completed")
+    detail = fired(run(kb, chart.medication(SIMVASTATIN, 20, "mg", start=30).request("patient-view"), today))[RULE][
+        "detail"]
+    assert f"Statin ordered to start later: {SIMVASTATIN} (from 2026-12-21)." in detail
+    assert "may still be taken" not in detail and "not yet taken" not in detail
+
+
+@pytest.mark.parametrize(("ezetimibe", "label"), [
+    ("draft", "ezetimibe is in the orders being signed"),  # was 'already ordered': not until it is signed
+    ("current", "ezetimibe is already ordered"),
+    ("on hold", "ezetimibe is already ordered"),
+    ("stopped before its end date", "ezetimibe may still be taken"),  # was 'already ordered': it is stopped
+])
+def test_the_ezetimibe_suggestion_places_the_order_truthfully(kb, today, ezetimibe, label):
+    chart = _chart(today).draft(ATORVASTATIN_40, 40, "mg")
+    if ezetimibe == "draft":
+        chart.draft(EZETIMIBE, 10, "mg")
+    else:
+        status = {"current": "active", "on hold": "on-hold"}.get(ezetimibe, "stopped")
+        chart.medication(EZETIMIBE, 10, "mg", start=-60, end=30 if status == "stopped" else None, status=status)
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert f"Cancel the statin ({label}: ezetimibe)" in [s["label"] for s in card["suggestions"]]
+
+
+def test_pcsk9_orders_placed_differently_are_each_said_so(kb, today):
+    """A PCSK9 antibody completed 20 days ago and inclisiran drafted: one sentence for each, the draft not said to be
+    'already in use'."""
+    chart = _chart(today).draft(ATORVASTATIN_40, 40, "mg").draft(INCLISIRAN, 284, "mg")
+    chart.medication(EVOLOCUMAB, 140, "mg", start=-20, end=-20, status="completed")
+    line = _pcsk9_taken_line(fired(run(kb, chart.request("order-sign"), today))[RULE])
+    assert line == (f"A PCSK9 inhibitor may still be taken: {EVOLOCUMAB} (last dose 2026-11-01 by its dates; counted "
+                    f"as still taken to 2026-12-09: {WINDOW}). A PCSK9 inhibitor is in the orders being signed: "
+                    f"{INCLISIRAN}. No second PCSK9 inhibitor order is offered.")
+
+
+def test_a_pcsk9_order_ended_with_a_supply_and_no_end_date_may_have_been_given_up_to_today(kb, today):
+    """Evolocumab every 2 weeks from D-200, stopped with no end date, a 28-day supply and 11 refills (not read): it
+    was read as last given when its first supply ran out (D-172), and a second PCSK9 antibody was offered."""
+    chart = _chart(today).draft(ATORVASTATIN_40, 40, "mg").medication(
+        EVOLOCUMAB, 140, "mg", start=-200, period=2, period_unit="wk", status="stopped")
+    card = fired(run(kb, _supply(chart, 28, repeats=11).request("order-sign"), today))[RULE]
+    assert _pcsk9(card) is None
+    assert _pcsk9_taken_line(card) == (
+        f"A PCSK9 inhibitor may still be taken: {EVOLOCUMAB} (status 'stopped' on a day the chart does not give, with "
+        f"no end date: {MAY_BE_CHECKED}). No second PCSK9 inhibitor order is offered.")
+
+
+@pytest.mark.parametrize(("praluent", "line"), [
+    # Praluent from D-600 to D-400: evolocumab was last given D-601 at the latest; the PCSK9 antibody is offered
+    ({"start": -600, "end": -400, "status": "completed"}, None),
+    # Praluent current from D-20: evolocumab, last given D-21 at the latest, still acts (to D+17)
+    ({"start": -20}, f"A PCSK9 inhibitor may still be taken: {EVOLOCUMAB} (last dose 2026-10-31 at the latest, the "
+                     "day before a later PCSK9-directed order started; counted as still taken to 2026-12-08: "
+                     f"{WINDOW}). A PCSK9 inhibitor is already ordered: Praluent 150 mg/mL pen (current). No second "
+                     "PCSK9 inhibitor order is offered."),
+])
+def test_a_pcsk9_order_ended_with_no_end_date_is_read_up_to_the_later_one_that_superseded_it(kb, today, praluent,
+                                                                                              line):
+    """Evolocumab every 2 weeks from D-1500, stopped with no end date, and Praluent started after it: the 4-year-old
+    evolocumab was read as possibly given up to today and withheld the PCSK9 offer, though the chart shows it was
+    superseded when Praluent started."""
+    chart = _chart(today).draft(ATORVASTATIN_40, 40, "mg").medication(
+        EVOLOCUMAB, 140, "mg", start=-1500, period=2, period_unit="wk", status="stopped")
+    chart.medication("Praluent 150 mg/mL pen", 150, "mg", period=2, period_unit="wk", **praluent)
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert _pcsk9_taken_line(card) == line and (_pcsk9(card) is None) is (line is not None)
+
+
+@pytest.mark.parametrize("praluent", [
+    {},  # one injection, no timing
+    {"count": 1, "period": 2, "period_unit": "wk"},  # one injection written with a schedule
+])
+def test_a_single_pcsk9_injection_later_does_not_supersede_an_order_ended_with_no_end_date(kb, today, praluent):
+    """Evolocumab every 2 weeks from D-300, stopped with no end date; one Praluent injection D-200, completed: it was
+    read as superseding evolocumab (last given D-201), and 'start evolocumab' was offered though evolocumab may still
+    be given. A single dose takes over nothing (as courses.taken_over reads a shot)."""
+    chart = _chart(today).draft(ATORVASTATIN_40, 40, "mg").medication(
+        EVOLOCUMAB, 140, "mg", start=-300, period=2, period_unit="wk", status="stopped")
+    chart.medication("Praluent 150 mg/mL pen", 150, "mg", start=-200, status="completed", **praluent)
+    if not praluent:
+        del chart.resources["medications"][-1]["dosageInstruction"][0]["timing"]
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert _pcsk9(card) is None
+    assert _pcsk9_taken_line(card) == (
+        f"A PCSK9 inhibitor may still be taken: {EVOLOCUMAB} (status 'stopped' on a day the chart does not give, with "
+        f"no end date: {MAY_BE_CHECKED}). No second PCSK9 inhibitor order is offered.")
+
+
+@pytest.mark.parametrize("ezetimibe", [
+    lambda chart: chart.medication(EZETIMIBE, 10, "mg", start=-60, end=0, status="completed"),  # on its end date
+    lambda chart: _supply(chart.medication(EZETIMIBE, 10, "mg", start=-60, status="completed"), 90),
+])
+def test_an_ezetimibe_order_ended_with_its_dates_reaching_today_says_so(kb, today, ezetimibe):
+    """Ezetimibe completed on its own end date (today), or whose supply runs on: it was said to have stopped 'before
+    the end its dates give', or 'with no end date' though its supply gives the day."""
+    result = run(kb, ezetimibe(_chart(today).draft(ATORVASTATIN_40, 40, "mg")).request("order-sign"), today)
+    taken = explained(result, RULE)["facts"]["ezetimibe_taken"]
+    assert taken.endswith(f": status 'completed', {DATES_REACH_TODAY}")
+    assert "Cancel the statin (ezetimibe may still be taken: ezetimibe)" in [
         s["label"] for s in fired(result)[RULE]["suggestions"]]
