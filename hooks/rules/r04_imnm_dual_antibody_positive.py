@@ -7,7 +7,7 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, diagnosis
+from hooks.definitions import antibodies, cardiac_screen, diagnosis
 from hooks.record import SNOMED, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import BETTERIDGE_2019, ENMC_224, KASSARDJIAN_2015
@@ -29,6 +29,8 @@ RULE = Rule(
 )
 
 EVER = "echocardiogram or cardiac MRI"  # counts whenever done
+# each cardiac test of this card as R20 names it (an echocardiogram orders the imaging)
+AS_CARDIAC_SCREEN = {"ECG": cardiac_screen.ECG, "troponin I": cardiac_screen.TROPONIN_I, EVER: cardiac_screen.ECHO}
 
 DETAIL = """\
 **Anti-HMGCR and anti-SRP are both positive:** anti-HMGCR {hmgcr}; anti-SRP {srp}.
@@ -40,7 +42,7 @@ laboratory: repeat anti-SRP by another assay and measure anti-HMGCR by ELISA wit
 Until this is resolved, apply **both** sets of subtype rules: lifelong statin avoidance (R14), cancer screening
 (R30), cardiac evaluation (R20), and early rituximab if the response is inadequate.
 
-Cardiac work-up on file: {cardiac}."""
+Cardiac work-up on file: {cardiac}.{elsewhere}"""
 
 
 def _describe(observation: Observation) -> str:
@@ -92,7 +94,16 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     ]
     suggestions = [Suggestion("Confirm: repeat anti-SRP by a second method and anti-HMGCR ELISA with titre", confirm,
                               is_recommended=True)]
+    # a test another card of this response orders (R20's screen, or R19's work-up) is named with that card; this
+    # card's own stay, unselected, in case that card is held back after the rules run (snoozed)
+    offered = cardiac_screen.tests_offered(record, context)
     missing = [name for name, done in cardiac.items() if done is None]
+    elsewhere: dict[str, list[str]] = {}
+    for name in missing:
+        if (card := offered.get(AS_CARDIAC_SCREEN[name])) is not None:
+            elsewhere.setdefault(card, []).append(AS_CARDIAC_SCREEN[name])
+    facts["cardiac_tests_on_other_cards"] = "; ".join(
+        f"{', '.join(names)}: {card}" for card, names in elsewhere.items()) or None
     if missing:
         cardiac_orders = _cardiac_orders(context, missing)
         suggestions.append(Suggestion("Cardiac evaluation: " + ", ".join(a.description for a in cardiac_orders),
@@ -104,7 +115,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     return Fired(
         severity="warning",
         summary="Anti-HMGCR and anti-SRP both positive (rare): confirm by a second method; apply both subtypes' rules",
-        detail=DETAIL.format(hmgcr=_describe(hmgcr), srp=_describe(srp), cardiac=cardiac_text),
+        detail=DETAIL.format(hmgcr=_describe(hmgcr), srp=_describe(srp), cardiac=cardiac_text, elsewhere="".join(
+            f" Also offered on {card}: {', '.join(names)}; order each test from one card only."
+            for card, names in elsewhere.items())),
         facts=facts,
         suggestions=suggestions,
         selection="any",

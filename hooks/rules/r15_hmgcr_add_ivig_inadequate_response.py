@@ -53,8 +53,8 @@ RULE = Rule(
 )
 
 DETAIL = """\
-**The response is inadequate around month 6: add IVIG.** {subtype_line} Glucocorticoid treatment started on {ttx}
-({ttx_how}), {days} days ago; glucocorticoid plus a steroid-sparing agent for {combo}. No IVIG in the last
+**The response is inadequate {days} days after treatment start: {verb} IVIG.** {subtype_line} Glucocorticoid
+treatment started on {ttx} ({ttx_how}); glucocorticoid plus a steroid-sparing agent for {combo}. No IVIG in the last
 {ivig_window} days ({ivig_last}). {ck_line}
 
 **Confirm with a strength examination (MMT-8)**: this is a CK surrogate, and CK alone is not enough to escalate.
@@ -144,6 +144,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["statin_active"] = ", ".join(o.label for o in statins) or None
     statin_line = (f" **A statin or red yeast rice is active ({facts['statin_active']}): stop it first (R14).**"
                    if statins else "")
+    # at the time point reached (the row's month 6 is the earliest), and IVIG given before is resumed, not added
+    verb = "resume" if last_ivig else "add"
     # anti-SRP never resulted leaves the row as it is (HMGCR or DUAL), but a positive result adds the rituximab row
     dual = {"DUAL": "\n\nAnti-SRP is also positive: whether to add IVIG or rituximab first is not settled; the "
                     "rituximab card (R16) may also show.",
@@ -152,11 +154,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     return Fired(
         severity="warning",
         summary=f"Anti-HMGCR IMNM, inadequate response {days} days after start (CK {latest.value:,.0f} U/L): "
-                "consider adding IVIG",
+                f"consider {'resuming' if last_ivig else 'adding'} IVIG",
         detail=DETAIL.format(
             subtype_line={"DUAL": "Anti-HMGCR and anti-SRP positive.", "HMGCR": "Anti-HMGCR positive."}.get(
                 serology.subtype, "Anti-HMGCR positive; anti-SRP never resulted."),
-            ttx=t_tx.isoformat(), ttx_how=how, days=days, combo=combo.describe(),
+            verb=verb, ttx=t_tx.isoformat(), ttx_how=how, days=days, combo=combo.describe(),
             ivig_window=f"{params['ivig_window_days']:g}",
             ivig_last=f"last IVIG {last_ivig.isoformat()}" if last_ivig else "none on file",
             ck_line=f"CK has not responded: {why}.", statin=statin_line, cycle_days=cycle_days, interval=interval,

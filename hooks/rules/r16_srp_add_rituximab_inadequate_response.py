@@ -48,8 +48,9 @@ RULE = Rule(
 )
 
 DETAIL = """\
-**The response is inadequate: add rituximab early.** {subtype_line} Glucocorticoid treatment started on {ttx}
-({ttx_how}), {days} days ago{checkpoint}; glucocorticoid plus a steroid-sparing agent for {combo}. No rituximab
+**The response is inadequate {days} days after treatment start{checkpoint}: {verb}.** {subtype_line}
+Glucocorticoid treatment started on {ttx} ({ttx_how}); glucocorticoid plus a steroid-sparing agent
+for {combo}. No rituximab
 in the last {rtx_days} days ({rtx_last}). CK has not responded: {why}.
 
 **Confirm with a strength examination (MMT-8)**: this is a CK surrogate, and CK alone is not enough to escalate.
@@ -219,7 +220,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             Action("create", "Hepatology referral", resource=orders.service_request(
                 patient, orders.text_concept("Hepatology referral: antiviral prophylaxis before anti-CD20 therapy")))],
             is_recommended=True))
-    checkpoint = (" (past the 6-month checkpoint)" if days >= params["checkpoint_days"] else "")
+    past_checkpoint = days >= params["checkpoint_days"]
+    checkpoint = " (past the 6-month checkpoint)" if past_checkpoint else ""
+    # "early" is before the 6-month checkpoint; a course given before (more than a year ago) is repeated
+    verb = "repeat rituximab" if last_rtx else "add rituximab" if past_checkpoint else "add rituximab early"
     # anti-HMGCR never resulted leaves the row as it is (SRP or DUAL), but a positive result adds the IVIG row
     dual = {"DUAL": "\n\nAnti-HMGCR is also positive: whether to add rituximab or IVIG first is not settled; the "
                     "IVIG card (R15) may also show.",
@@ -229,11 +233,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     return Fired(
         severity="warning",
         summary=f"Anti-SRP IMNM, inadequate response {days} days after start (CK {latest.value:,.0f} U/L): "
-                "consider adding rituximab",
+                f"consider {'repeating' if last_rtx else 'adding'} rituximab",
         detail=DETAIL.format(
             subtype_line={"DUAL": "Anti-SRP and anti-HMGCR positive.", "SRP": "Anti-SRP positive."}.get(
                 serology.subtype, "Anti-SRP positive; anti-HMGCR never resulted."),
-            ttx=t_tx.isoformat(), ttx_how=how, days=days, checkpoint=checkpoint, combo=combo.describe(),
+            ttx=t_tx.isoformat(), ttx_how=how, days=days, checkpoint=checkpoint, verb=verb, combo=combo.describe(),
             rtx_days=window,
             rtx_last=f"last dose {last_rtx.isoformat()}" if last_rtx else "none on file", why=why,
             regimen=PAEDIATRIC_REGIMEN if child else ADULT_REGIMEN.format(alternatives=_alternatives(record, context)),

@@ -6,7 +6,7 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, cohorts, diagnosis
+from hooks.definitions import antibodies, cohorts, diagnosis, juvenile_onset
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ALLENBACH_2016, ALLENBACH_2020, ENMC_224
@@ -32,8 +32,18 @@ biopsy to diagnose seronegative IMNM: ask for MHC-I, C5b-9 (MAC) and p62 stainin
 Exclude mimics: genetic myopathies and muscular dystrophies (a neuromuscular gene panel if the course is chronic
 or there is a family history), hypothyroidism ({tsh}), and toxic or drug-induced myopathy.
 
-ENMC gave **no** subtype-specific escalation for seronegative IMNM: escalate by severity. Cancer is most often
-associated with this subtype, so make sure cancer screening is done (R30)."""
+ENMC gave **no** subtype-specific escalation for seronegative IMNM: escalate by severity. {cancer}"""
+
+
+def _cancer_screening(record: PatientRecord, context: HookContext) -> str:
+    """Cancer screening (R30) only for adult-onset disease, by the gate R30 applies (``juvenile_onset.adult_onset``):
+    it is not routine in juvenile-onset IIM; without the dates to tell, the card says so."""
+    adult = juvenile_onset.adult_onset(record, context, {})
+    if isinstance(adult, juvenile_onset.AdultOnset):
+        return "Cancer is most often\nassociated with this subtype, so make sure cancer screening is done (R30)."
+    if isinstance(adult, Quiet):
+        return f"Cancer screening (R30) does not apply: {adult.reason}."
+    return f"Whether cancer screening is due cannot be told yet: R30 lacks {adult.missing}."
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
@@ -73,7 +83,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         severity="info",
         summary="Seronegative IMNM with no muscle biopsy on file: biopsy and exclude mimics",
         detail=DETAIL.format(antibodies=facts["antibodies"][0].upper() + facts["antibodies"][1:],
-                             tsh=f"TSH on file: {tsh}" if tsh else "TSH"),
+                             tsh=f"TSH on file: {tsh}" if tsh else "TSH", cancer=_cancer_screening(record, context)),
         facts=facts,
         suggestions=suggestions,
     )

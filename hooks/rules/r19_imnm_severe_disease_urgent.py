@@ -3,17 +3,17 @@ without a recent IV methylprednisolone pulse or IVIG: admit and treat now."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 
 from hooks import dosing, orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, cohorts, diagnosis, negation, steroids, strength
-from hooks.definitions.courses import doses_since, last_dose_day
+from hooks.definitions import antibodies, cohorts, renal
+from hooks.definitions.cardiac_screen import ECG, ECHO, NT_PROBNP, SEVERE_WORKUP, TROPONIN_I
 from hooks.definitions.dose_basis import mg
 from hooks.definitions.paediatric_doses import child_pulse, pulse_order
-from hooks.definitions.treatment_duration import ivig_immunizations
+from hooks.definitions.severe_disease import NEEDS, RULE_ID, Aki, Severe, aki, assess
 from hooks.definitions.weight import Measure, dosing_weight, ivig_dosing_weight
 from hooks.dosing import (
     CHILD_FINER_STEPS_MG,
@@ -23,13 +23,15 @@ from hooks.dosing import (
     oral_steroid_product,
     rounded_dose,
 )
-from hooks.record import SNOMED, Condition, Observation, PatientRecord
-from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
+from hooks.record import SNOMED, PatientRecord
+from hooks.rule import Action, Fired, Param, Result, Rule, Suggestion
 from hooks.sources import (
     ENMC_224,
     ETG,
+    IVIG_BOXED_WARNING,
     LANCET_2024,
     MILLER_1992,
+    MTX_LABEL,
     OCTAGAM_WEIGHT,
     SEED_000,
     SEED_001,
@@ -37,19 +39,19 @@ from hooks.sources import (
     SEED_004,
     SHARE_2017,
 )
-from hooks.units import convert
 
 RULE = Rule(
-    id="imnm-severe-disease-urgent",
+    id=RULE_ID,
     number=19,
     title="Severe IMNM: urgent IV pulse and IVIG",
     hooks=("patient-view",),
     severities=("critical",),
+    needs=NEEDS,
     also_reads=("procedures", "immunizations"),
     summary="IMNM with dysphagia/aspiration, respiratory or cardiac involvement, rhabdomyolysis with AKI, or "
             "profound weakness in the last 30 days, and no recent IV methylprednisolone or IVIG.",
-    sources=(ENMC_224, ETG, LANCET_2024, MILLER_1992, OCTAGAM_WEIGHT, SEED_000, SEED_001, SEED_003, SEED_004,
-             SHARE_2017),
+    sources=(ENMC_224, ETG, LANCET_2024, MILLER_1992, OCTAGAM_WEIGHT, IVIG_BOXED_WARNING, MTX_LABEL, SEED_000,
+             SEED_001, SEED_003, SEED_004, SHARE_2017),
     parameters={
         "window_days": Param(30, "days", "Severity features count when recorded this recently."),
         "fvc_percent_max": Param(60, "% predicted", "FVC below this is severe respiratory involvement."),
@@ -85,7 +87,7 @@ No IV methylprednisolone pulse in the last {mp_days} days and no IVIG in the las
 
 - Give an **IV methylprednisolone pulse**: {pulse}
 - Start **IVIG now**, whatever the antibody: {ivig}
-- Continue or start methotrexate (or another steroid-sparing agent).{srp}
+- {methotrexate}{srp}
 - Protect the airway and the swallow: speech-language pathology swallow evaluation, nil by mouth or modified
   diet until assessed, FVC and NIF every 8-12 hours; ICU review if FVC or NIF worsen.
 - Work up the heart: ECG, troponin I, NT-proBNP, echocardiogram.
@@ -93,169 +95,85 @@ No IV methylprednisolone pulse in the last {mp_days} days and no IVIG in the las
 - Plasma exchange showed no benefit in a sham-controlled trial in polymyositis/dermatomyositis: do not rely on it."""
 
 
-def _recent(day: date | None, since: date) -> bool:
-    return day is not None and day >= since
+# the checks the suggested orders will meet, whose eGFR limits the card's IVIG and methotrexate lines read
+IVIG_CHECK, MTX_CHECK = "ivig-order-safety", "mtx-start-prerequisites"
 
 
-def _dated(condition: Condition) -> str:
-    return condition.start.isoformat() if condition.start else "undated"
+@dataclass(frozen=True, slots=True)
+class Kidney:
+    """The kidneys, for the IVIG and methotrexate lines: an acute kidney injury in the window (``aki``: current, or
+    past with the creatinine back below the AKI ratio) and the eGFR against the limits of the checks the orders will
+    meet, IVIG's (R27: below 60, within 30 days) and methotrexate's (R10: below 30), read as those rules read them
+    (``renal.below_limit``)."""
+
+    aki: Aki | None
+    for_ivig: renal.EgfrAnswer
+    for_methotrexate: renal.EgfrAnswer
+
+    @property
+    def ivig_risks(self) -> list[str]:
+        """Why the kidneys are at risk from IVIG (the boxed warning's renal dysfunction, a recent AKI too); none
+        when they are not."""
+        injury = [] if self.aki is None else [
+            f"{'acute' if self.aki.current else 'recent acute'} kidney injury ({self.aki})"]
+        return injury + ([str(self.for_ivig)] if self.for_ivig.may_be_below else [])
+
+    @property
+    def ivig_care(self) -> str | None:
+        """Why the kidneys are at risk, and the IVIG labels' boxed-warning precautions; None when they are not."""
+        if not (risks := "; ".join(self.ivig_risks)):
+            return None
+        return (f"{risks}. IVIG can cause acute renal failure (boxed warning): give a sucrose-free product at the "
+                "minimum dose, concentration and infusion rate practicable, hydrate first, and check creatinine "
+                "and urine output daily during the cycle and 3-5 days after.")
+
+    @property
+    def methotrexate_held(self) -> list[str]:
+        """Why methotrexate is not to be started, or is held: a current AKI (not one the creatinine is back from),
+        or an eGFR below R10's limit."""
+        return ([f"there is acute kidney injury ({self.aki})"] if self.aki and self.aki.current else []) + (
+            [str(self.for_methotrexate)] if self.for_methotrexate.below else [])
 
 
-def _recent_conditions(record: PatientRecord, since: date, *groups: str) -> list[Condition]:
-    """Active conditions of ``groups`` with onset or recorded date in the window, or with no date at all (an
-    active problem is current: an undated dysphagia must not hide a severe patient)."""
-    return [c for c in record.conditions_in(*groups, active_only=True)
-            if _recent(c.onset, since) or _recent(c.recorded, since) or (c.onset is None and c.recorded is None)]
-
-
-def _latest_value(record: PatientRecord, group: str, since: date, unit: str | None = None
-                  ) -> tuple[Observation, float | None] | None:
-    """The newest numeric result of ``group`` in the window, in ``unit``: its value is None when its unit cannot be
-    read, and then no older result stands in for it (it may no longer be the patient's)."""
-    for observation in reversed(record.observations_in(group, since=since)):
-        quantity = observation.quantity
-        if quantity is not None:
-            return observation, quantity.value if unit is None else convert(quantity.value, quantity.unit or unit,
-                                                                            unit)
-    return None
-
-
-_ASPIRATION = re.compile(r"\baspirat\w*")
-# FVC measured/predicted (LOINC RelRto) as labs write it: a percent, under any of these units ('' with none), or a
-# UCUM ratio ('1': 0.85 is 85%) no larger than RATIO_MAX. A value outside PLAUSIBLE_PERCENT once read (45 in '1' is
-# 4,500%; 0.85 with no unit is a ratio or a slip) or in another unit (litres) is named as unread, never judged.
-FVC_PERCENT_UNITS = frozenset(("%", "", "% predicted", "%pred", "% pred", "percent", "percent predicted"))
-FVC_RATIO_UNITS = frozenset(("1", "{ratio}", "ratio"))
-FVC_RATIO_MAX = 2.0
-PLAUSIBLE_PERCENT = (5.0, 200.0)
-
-
-def _fvc_percent(observation: Observation) -> float | None:
-    """The FVC as % predicted (FVC_PERCENT_UNITS), or None when it cannot be read as one."""
-    quantity = observation.quantity
-    if quantity is None:
-        return None
-    unit = (quantity.unit or "").strip().lower()
-    percent = (quantity.value if unit in FVC_PERCENT_UNITS else
-               quantity.value * 100 if unit in FVC_RATIO_UNITS and quantity.value <= FVC_RATIO_MAX else None)
-    return percent if percent is not None and PLAUSIBLE_PERCENT[0] <= percent <= PLAUSIBLE_PERCENT[1] else None
-
-
-def _aspiration_on_swallow_study(record: PatientRecord, since: date) -> list[str]:
-    found = []
-    for observation in record.observations_in("swallow_study", since=since):
-        aspirates = negation.states(observation.value_words, _ASPIRATION)
-        pas = observation.quantity.value if observation.quantity else None
-        if "penetration" in observation.code.words() and pas is not None and pas >= 6:
-            aspirates = True  # Penetration-Aspiration Scale 6-8 = aspiration
-        if aspirates and observation.when is not None:
-            result = observation.value_text or (observation.value_concept.label if observation.value_concept
-                                                else f"score {pas:g}")
-            found.append(f"aspiration on {observation.code.label} ({result}, {observation.when.isoformat()})")
-    return found
-
-
-def _aki(record: PatientRecord, since: date, ratio: float) -> str | None:
-    """An AKI condition in the window, or a creatinine >= 1.5 x the lowest value of the 90 days before it."""
-    condition = next(iter(_recent_conditions(record, since, "aki")), None)
-    if condition is not None:
-        return f"{condition.code.label} ({_dated(condition)})"
-    values = [(o.when, o.quantity, mg_dl) for o in record.observations_in("creatinine")
-              if o.when is not None and o.quantity is not None
-              and (mg_dl := convert(o.quantity.value, o.quantity.unit, "mg/dL{creatinine}")) is not None]
-    for day, value, level in reversed(values):  # in mg/dL, so a umol/L baseline compares with a mg/dL result
-        if day < since:
-            break
-        low = min(((d, q, m) for d, q, m in values if day - timedelta(days=90) <= d < day), key=lambda b: b[2],
-                  default=None)
-        if low is not None and low[2] > 0 and level >= ratio * low[2]:
-            return f"creatinine {value} on {day.isoformat()} vs baseline {low[1]} on {low[0].isoformat()}"
-    return None
-
-
-def severity_features(record: PatientRecord, context: HookContext) -> tuple[list[str], list[str]]:
-    """Each severe feature found in the window, described with its value and date; and the newest results that
-    could have been one but could not be read."""
+def _kidney(record: PatientRecord, context: HookContext) -> Kidney:
+    """The kidneys as the IVIG and methotrexate lines read them (:class:`Kidney`)."""
     params = context.params(RULE)
     since = record.today - timedelta(days=int(params["window_days"]))
-    found: list[str] = []
-    unread: list[str] = []
-    for condition in _recent_conditions(record, since, "dysphagia"):
-        found.append(f"dysphagia: {condition.code.label} ({_dated(condition)})")
-    # a condition named for aspiration states it unless its name rules it out or names only its risk ('no
-    # aspiration', 'aspiration precautions', 'at risk for aspiration')
-    for condition in _recent_conditions(record, since, "aspiration"):
-        if negation.states(condition.code.words(), _ASPIRATION):
-            found.append(f"aspiration: {condition.code.label} ({_dated(condition)})")
-    found += _aspiration_on_swallow_study(record, since)
-    fvc = next((o for o in reversed(record.observations_in("fvc_percent_predicted", since=since))
-                if o.quantity is not None), None)  # the newest: an older one may no longer be the patient's
-    if fvc is not None:
-        if (percent := _fvc_percent(fvc)) is None:
-            unread.append(f"FVC {fvc.value_label} on {fvc.when} (not read as % predicted)")
-        elif percent < params["fvc_percent_max"]:
-            found.append(f"FVC {percent:g}% predicted on {fvc.when} (below {params['fvc_percent_max']:g}%)")
-    nif = _latest_value(record, "nif", since, "cm[H2O]")
-    if nif is not None and nif[1] is None:
-        unread.append(f"NIF {nif[0].value_label} on {nif[0].when} (unit not read as cmH2O)")
-    elif nif is not None and nif[1] is not None:
-        value = -abs(nif[1])  # some charts record the magnitude only
-        if value > params["nif_cmh2o"]:
-            found.append(f"NIF {round(value, 1):g} cmH2O on {nif[0].when} (weaker than {params['nif_cmh2o']:g})")
-    for condition in _recent_conditions(record, since, "respiratory_failure", "ventilatory_support"):
-        found.append(f"ventilatory support / respiratory failure: {condition.code.label} "
-                     f"({_dated(condition)})")
-    for procedure in record.procedures_in("ventilatory_support", since=since):
-        found.append(f"ventilatory support: {procedure.code.label} ({procedure.when})")
-    troponin = [o for o in record.observations_in("troponin_i", since=since) if diagnosis.above_reference_range(o)]
-    heart = _recent_conditions(record, since, "myocarditis_cardiomyopathy", "cardiac_involvement")
-    if troponin and heart:
-        found.append(f"cardiac involvement: troponin I {troponin[-1].quantity or 'high'} above the ULN on "
-                     f"{troponin[-1].when} with {heart[0].code.label}")
-    rhabdo = _recent_conditions(record, since, "rhabdomyolysis")
-    if rhabdo:
-        kidney = _aki(record, since, float(params["aki_creatinine_ratio"]))
-        if kidney:
-            found.append(f"rhabdomyolysis ({rhabdo[0].code.label}) with acute kidney injury: {kidney}")
-    mmt8 = strength.mmt8_scores(record, since)
-    if mmt8 and mmt8[-1].on_150 < params["mmt8_min"]:
-        found.append(f"MMT-8 {mmt8[-1]} on {mmt8[-1].day} (below {params['mmt8_min']:g})")
-    for condition in _recent_conditions(record, since, "non_ambulatory"):
-        found.append(f"non-ambulatory: {condition.code.label} ({_dated(condition)})")
-    return found, unread
+    ivig_check = context.thresholds.of_rule(IVIG_CHECK)
+    return Kidney(
+        aki(record, since, float(params["aki_creatinine_ratio"])),
+        renal.below_limit(record, context, ivig_check["egfr_min"],
+                          since=record.today - timedelta(days=int(ivig_check["egfr_max_age_days"]))),
+        renal.below_limit(record, context, context.thresholds.of_rule(MTX_CHECK)["egfr_avoid_below"],
+                          creatinine_since=since))
 
 
-def _already_treated(record: PatientRecord, context: HookContext) -> list[str]:
-    params = context.params(RULE)
-    mp_since = record.today - timedelta(days=int(params["iv_mp_recent_days"]))
-    ivig_since = record.today - timedelta(days=int(params["ivig_recent_days"]))
-    # the last dose, not the start: a 3-day pulse counted from D-16 was last given on D-14
-    found = [f"IV methylprednisolone {m.label} (last {last_dose_day(m, record.today)})"
-             for m in steroids.iv_pulses_since(record, mp_since)]
-    found += [f"IVIG {m.label} (last {last})" for m, last in doses_since(record, "ivig", since=ivig_since)]
-    found += [f"IVIG {i.vaccine.label} ({i.when})" for i in ivig_immunizations(record, since=ivig_since)]
-    return found
+def _methotrexate_line(found: Kidney) -> str:
+    """Continue or start methotrexate (the row's advice), unless the kidneys stop it: R10 avoids it below an eGFR of
+    30, and an acute kidney injury holds it (it is cleared by the kidney); the decision table's choice when
+    methotrexate is contraindicated (R05) is mycophenolate."""
+    if held := found.methotrexate_held:
+        return (f"**Do not start methotrexate, and hold it if it is given, while {' and '.join(held)}**: it is "
+                "cleared by the kidney, and its toxicity rises sharply in renal impairment (R10). Mycophenolate "
+                "mofetil is the steroid-sparing choice when methotrexate is contraindicated (R05), adjusted to the "
+                "kidney function; the IVIG above spares steroids too.")
+    if found.for_methotrexate.may_be_below:
+        return ("Continue or start methotrexate (or another steroid-sparing agent) once the kidney function is "
+                f"known: {found.for_methotrexate}.")
+    return "Continue or start methotrexate (or another steroid-sparing agent)."
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = context.params(RULE)
     facts: dict[str, object] = {}
-    if not cohorts.is_imnm(record, context):
-        return Quiet("not IMNM", facts)
-    features, unread = severity_features(record, context)
-    treated = _already_treated(record, context)
-    subtype = antibodies.subtype(record)
-    facts.update({"severity_features": "; ".join(features) or None, "recent_pulse_or_ivig": "; ".join(treated) or None,
-                  "subtype": subtype})
-    facts["unreadable"] = "; ".join(unread) or None
-    if not features and unread:
-        return NotEvaluable(f"no severe feature read in the window, but {'; '.join(unread)}", facts)
-    if not features:
-        return Quiet("no severe feature in the window", facts)
-    if treated:
-        return Quiet("already treated: " + "; ".join(treated), facts)
-
+    severe = assess(record, context, facts)
+    if not isinstance(severe, Severe):
+        return severe
+    features = severe.features
     sets, patient = context.valuesets, context.patient_id
+    kidneys = _kidney(record, context)
+    if renal_care := kidneys.ivig_care:
+        facts["kidney_at_risk"] = "; ".join(kidneys.ivig_risks)
     child = cohorts.is_paediatric(record, context)
     weight = dosing_weight(record, context)
     pulse, treat = _pulse_and_prednisone(context, params, child, weight)
@@ -274,7 +192,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                     "g", route="iv", duration_days=days, count=days,
                                     text=f"Immune globulin IV {per_day:g} g once daily for {days} days (total "
                                          f"{total:g} g, about {params['ivig_g_per_kg']:g} g/kg); infuse slowly, "
-                                         "hydrate")))
+                                         "hydrate", note=renal_care and f"Kidneys at risk: {renal_care}")))
             facts["ivig_total_g"] = total
         else:
             ivig = (f"{params['ivig_g_per_kg']:g} g/kg per cycle over 2-5 days — **the dose could not be computed**: "
@@ -283,12 +201,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     else:
         ivig = ("2 g/kg per cycle over 2-5 days — **no current body weight, so the dose could not be computed**. "
                 "Weigh the patient before ordering.")
+    if renal_care:
+        ivig += f" **Kidneys at risk:** {renal_care}"
     # anti-SRP positive is SRP or DUAL whatever anti-HMGCR shows, resulted or not
     srp = (" **Anti-SRP positive: give rituximab early** (after HBV screening, see R26)."
            if antibodies.serology(record).srp == "positive" else "")
     detail = DETAIL.format(window=int(params["window_days"]), features="\n".join(f"- {f}" for f in features),
                            mp_days=int(params["iv_mp_recent_days"]), ivig_days=int(params["ivig_recent_days"]),
-                           pulse=pulse, ivig=ivig, srp=srp)
+                           pulse=pulse, ivig=ivig, methotrexate=_methotrexate_line(kidneys), srp=srp)
     if unread_nsti := cohorts.nsti_unread(record, context):  # the NSTI gate holds back every other IMNM card
         detail += (f"\n\n**A necrotizing soft-tissue infection is not ruled out:** {unread_nsti}. Read or repeat these "
                    "results before IV pulses (R01).")
@@ -307,15 +227,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                resource=request("Bedside FVC and NIF every 8-12 hours; call if FVC < 20 mL/kg or NIF weaker than "
                                 "-30 cmH2O", priority="urgent")),
     ]
-    heart = [
+    heart = [  # at the priorities R20 and R04 say this card orders them at
         Action("create", "12-lead ECG", resource=request(
-            "12-lead ECG", concept=orders.procedure_concept(sets, "ecg", "11524-6"))),
+            "12-lead ECG", SEVERE_WORKUP[ECG], concept=orders.procedure_concept(sets, "ecg", "11524-6"))),
         Action("create", "Troponin I (high-sensitivity)", resource=request(
-            "Troponin I", concept=orders.lab_concept(sets, "troponin_i", "89579-7"))),
+            "Troponin I", SEVERE_WORKUP[TROPONIN_I], concept=orders.lab_concept(sets, "troponin_i", "89579-7"))),
         Action("create", "NT-proBNP", resource=request(
-            "NT-proBNP", concept=orders.lab_concept(sets, "nt_probnp", "33762-6"))),
+            "NT-proBNP", SEVERE_WORKUP[NT_PROBNP], concept=orders.lab_concept(sets, "nt_probnp", "33762-6"))),
         Action("create", "Transthoracic echocardiogram", resource=request(
-            "Transthoracic echocardiogram", priority="urgent", concept=orders.procedure_concept(
+            "Transthoracic echocardiogram", SEVERE_WORKUP[ECHO], concept=orders.procedure_concept(
                 sets, "echocardiogram", "252418006", system=SNOMED, text="Transthoracic echocardiogram"))),
     ]
     consults = [

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, cohorts, diagnosis
+from hooks.definitions import antibodies, diagnosis
+from hooks.definitions.cardiac_screen import (
+    ECG,
+    ECHO,
+    NEEDS,
+    NT_PROBNP,
+    RULE_ID,
+    SEVERE_CARD,
+    TROPONIN_I,
+    Screen,
+    as_ordered_by_severe_card,
+    due,
+    tests_offered,
+)
 from hooks.record import SNOMED, PatientRecord
-from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
+from hooks.rule import Action, Fired, Param, Result, Rule, Suggestion
 from hooks.sources import BSMO_TROPONIN, SEED_001, SRP_CARDIAC_REVIEW
 
 RULE = Rule(
-    id="srp-cardiac-evaluation",
+    id=RULE_ID,
     number=20,
     title="Anti-SRP: cardiac evaluation",
     hooks=("patient-view",),
@@ -21,7 +32,7 @@ RULE = Rule(
             "ever.",
     sources=(SRP_CARDIAC_REVIEW, BSMO_TROPONIN, SEED_001),
     parameters={"screen_window_days": Param(365, "days", "An ECG or troponin this recent counts as screened.")},
-    needs=("patient", "conditions", "observations", "medications", "procedures"),
+    needs=NEEDS,
 )
 
 DETAIL = """\
@@ -35,66 +46,38 @@ Prefer **troponin I**: troponin T can rise from regenerating skeletal muscle and
 if anything is abnormal, and involve cardiology.{abnormal}"""
 
 
-def _last(record: PatientRecord, group: str, within_days: int | None = None) -> date | None:
-    """Last date of a procedure or an observation (e.g. an echo ejection fraction) in ``group``."""
-    done = diagnosis.last_done(record, group, within_days=within_days)
-    return done.day if done else None
-
-
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
-    params = context.params(RULE)
     facts: dict[str, object] = {}
-    # anti-SRP positive is what carries the cardiac risk, whether or not anti-HMGCR has been resulted yet (SRP or
-    # DUAL); anti-SRP never resulted leaves it open, said once the screen is found incomplete
-    srp = antibodies.subtype_among(record, ("SRP", "DUAL"), facts)
-    if isinstance(srp, Quiet):
-        return srp
-    # the row names no cohort: anti-SRP is a missing result only in myositis (IMNM or another IIM: R03 asks for it)
-    if isinstance(srp, NotEvaluable) and not cohorts.is_iim(record, context):
-        return Quiet("anti-SRP never resulted, and no inflammatory myopathy on file (where R03 asks for it)", facts)
-    window = int(params["screen_window_days"])
-    since = record.today - timedelta(days=window)
-    ecg = _last(record, "ecg", window)
-    troponins = record.observations_in("troponin_i", "troponin_t", since=since)
-    troponin_i = [o for o in troponins if o.in_group("troponin_i")]
-    bnp = record.observations_in("nt_probnp", since=since)
-    echo, cmr = _last(record, "echocardiogram"), _last(record, "cardiac_mri")
-    facts.update({"last_ecg_12m": ecg, "last_troponin_12m": str(troponins[-1].when) if troponins else None,
-                  "last_echo": echo, "last_cardiac_mri": cmr})
-    rhythm_gap = ecg is None and not troponins
-    imaging_gap = echo is None and cmr is None
-    if not rhythm_gap and not imaging_gap:
-        return Quiet("ECG or troponin within 12 months, and an echocardiogram or cardiac MRI on file", facts)
-    if isinstance(srp, NotEvaluable):
-        return srp
-
+    screen = due(record, context, facts)
+    if not isinstance(screen, Screen):
+        return screen
     positive = antibodies.ever_positive(record, "anti_srp")
     antibody = (f"Anti-SRP positive ({positive.when.isoformat() if positive and positive.when else 'undated'})"
-                + ("; anti-HMGCR never resulted" if srp.hmgcr is None else ""))
+                + ("; anti-HMGCR never resulted" if screen.serology.hmgcr is None else ""))
+    troponins, ecg, echo, cmr = screen.troponins, screen.ecg, screen.echo, screen.cmr
     found = [f"ECG {ecg}" if ecg else "no ECG in 12 months",
              f"troponin {troponins[-1].code.label} {troponins[-1].when}" if troponins else "no troponin in 12 months",
              f"echocardiogram {echo}" if echo else "no echocardiogram ever",
              f"cardiac MRI {cmr}" if cmr else "no cardiac MRI ever"]
     sets, patient = context.valuesets, context.patient_id
-    actions: list[Action] = []
-    missing: list[str] = []
-    if ecg is None:
-        missing.append("12-lead ECG")
-        actions.append(Action("create", "12-lead ECG", resource=orders.service_request(
-            patient, orders.procedure_concept(sets, "ecg", "11524-6", text="12-lead ECG"))))
-    if not troponin_i:
-        missing.append("troponin I")
-        actions.append(Action("create", "High-sensitivity troponin I", resource=orders.service_request(
-            patient, orders.lab_concept(sets, "troponin_i", "89579-7"))))
-    if not bnp:
-        missing.append("NT-proBNP")
-        actions.append(Action("create", "NT-proBNP", resource=orders.service_request(
-            patient, orders.lab_concept(context.valuesets, "nt_probnp", "33762-6"))))
-    if imaging_gap:
-        missing.append("transthoracic echocardiogram")
-        actions.append(Action("create", "Transthoracic echocardiogram", resource=orders.service_request(
+    builders = {
+        ECG: lambda: Action("create", "12-lead ECG", resource=orders.service_request(
+            patient, orders.procedure_concept(sets, "ecg", "11524-6", text="12-lead ECG"))),
+        TROPONIN_I: lambda: Action("create", "High-sensitivity troponin I", resource=orders.service_request(
+            patient, orders.lab_concept(sets, "troponin_i", "89579-7"))),
+        NT_PROBNP: lambda: Action("create", "NT-proBNP", resource=orders.service_request(
+            patient, orders.lab_concept(sets, "nt_probnp", "33762-6"))),
+        ECHO: lambda: Action("create", "Transthoracic echocardiogram", resource=orders.service_request(
             patient, orders.procedure_concept(sets, "echocardiogram", "252418006", system=SNOMED,
-                                              text="Transthoracic echocardiogram"))))
+                                              text="Transthoracic echocardiogram"))),
+    }
+    missing = screen.missing
+    offered = tests_offered(record, context)
+    elsewhere = [name for name in missing if offered.get(name) == SEVERE_CARD]
+    if elsewhere:
+        facts["ordered_on_severe_card"] = ", ".join(elsewhere)
+    actions = [builders[name]() for name in missing if name not in elsewhere]
+    screen_actions = len(actions)
     abnormal = [f"troponin {o.quantity} on {o.when} above the ULN" for o in troponins
                 if diagnosis.above_reference_range(o)]
     abnormal += [f"{c.code.label}" for c in record.conditions_in("myocarditis_cardiomyopathy", "cardiac_involvement",
@@ -110,11 +93,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             patient, orders.referral_concept(
                 sets, "308471005",
                 text="Cardiology referral: anti-SRP myopathy with possible cardiac involvement"))))
+    if elsewhere:
+        abnormal_text += (f"\n\n{SEVERE_CARD[0].upper()}{SEVERE_CARD[1:]} orders "
+                          f"{as_ordered_by_severe_card(elsewhere)}: they are not offered again here.")
+    label = "Order the missing cardiac screen" if screen_actions else ", ".join(a.description for a in actions)
     return Fired(
         severity="warning",
         summary=f"Anti-SRP: cardiac screen incomplete ({', '.join(missing) or 'cardiac review'} missing)",
         detail=DETAIL.format(antibody=antibody, found="; ".join(found), missing=", ".join(missing) or "none",
                              abnormal=abnormal_text),
         facts=facts,
-        suggestions=[Suggestion("Order the missing cardiac screen", actions, is_recommended=True)] if actions else [],
+        suggestions=[Suggestion(label, actions, is_recommended=True)] if actions else [],
     )

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import ck, cohorts, diagnosis, dose_basis
-from hooks.definitions.paediatric_doses import pulse_product
-from hooks.definitions.weight import dosing_weight, weight_max_age_days, why_not_current
+from hooks.definitions import ck, cohorts, diagnosis, dose_basis, steroids
+from hooks.definitions.continuing import last_written_dose
+from hooks.definitions.courses import course_days, given_today, last_dose_day
+from hooks.definitions.paediatric_doses import child_pulse, pulse_order, pulse_product
+from hooks.definitions.routes import is_local_order
+from hooks.definitions.weight import Measure, dosing_weight, weight_max_age_days, why_not_current
 from hooks.dosing import (
     CHILD_FINER_STEPS_MG,
     HALF_TABLET_STEP_MG,
@@ -23,7 +27,7 @@ from hooks.dosing import (
 )
 from hooks.record import SNOMED, MedicationOrder, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
-from hooks.sources import ASCO_2021_CARDIAC, ASCO_2021_MYOSITIS, BSMO_TROPONIN, SEED_004, SITC_2021
+from hooks.sources import ASCO_2021_CARDIAC, ASCO_2021_MYOSITIS, BSMO_TROPONIN, SAFA_2019, SEED_004, SITC_2021
 
 RULE = Rule(
     id="ici-myositis",
@@ -33,7 +37,7 @@ RULE = Rule(
     severities=("critical",),
     summary="ICI context with myositis (CK above ULN with weakness or myalgia, or a myositis starting after the "
             "first ICI dose): troponin/ECG, grade-based management, hold a drafted ICI dose.",
-    sources=(ASCO_2021_MYOSITIS, ASCO_2021_CARDIAC, SITC_2021, BSMO_TROPONIN, SEED_004),
+    sources=(ASCO_2021_MYOSITIS, ASCO_2021_CARDIAC, SITC_2021, BSMO_TROPONIN, SAFA_2019, SEED_004),
     parameters={
         "cardiac_test_max_hours": Param(72, "hours", "Troponin and ECG must be at most this old."),
         "troponin_lookback_days": Param(30, "days", "A raised troponin this recent means possible myocarditis."),
@@ -45,13 +49,32 @@ RULE = Rule(
                                               at_most="pediatric-myositis-dose-limits.steroid_max_mg_day"),
         "methylprednisolone_cap_mg": Param(1000, "mg/day", "Cap on a weight-based IV methylprednisolone dose.",
                                            at_most="ivmp-pulse-dose-cap.max_mg_day"),
+        "pulse_mg": Param(1000, "mg/day", "Adult IV methylprednisolone pulse (heart involvement or myasthenia); also "
+                                          "the cap on a child's pulse.", at_most="ivmp-pulse-dose-cap.max_mg_day"),
+        "pulse_on_file_days": Param(30, "days", "IV methylprednisolone at a pulse dose given this recently (or still "
+                                                "given) is named: no new pulse is offered, the oral follow-on is."),
     },
     needs=("patient", "conditions", "observations", "medications", "procedures"),
     override_family="safety",
 )
 
+MYASTHENIA = "myasthenia"
 FEATURES = (("ptosis", "ptosis"), ("diplopia", "diplopia"), ("dysphagia", "dysphagia"), ("dyspnoea", "dyspnoea"),
-            ("respiratory_failure", "respiratory failure"), ("myasthenia", "myasthenia"))
+            ("respiratory_failure", "respiratory failure"), ("myasthenia", MYASTHENIA))
+# the bulbar or respiratory features (ASCO's myasthenia G3-4) that, with myasthenia and no grade, call for the pulse:
+# myasthenia alone, or with ptosis or diplopia, may be long-standing and stable
+BULBAR_OR_RESPIRATORY = ("dysphagia", "dyspnoea", "respiratory failure")
+# R07 checks a child's IV methylprednisolone against this mg/kg/day: the child's pulse is that dose (SHARE 30 mg/kg);
+# and names a daily dose at or above its high_dose_mg_day a pulse dose
+IVMP_CHECK = "ivmp-pulse-dose-cap"
+# the higher pulse's sources: ASCO's own list of severe compromise, and the decision table, which adds myasthenia
+PULSE_SOURCE = ("ASCO 2021, myositis: methylprednisolone 1-2 mg/kg/day IV, or a higher-dose bolus for severe "
+                "compromise (weakness severely limiting mobility, cardiac, respiratory, dysphagia); the decision "
+                "table: \"higher pulse if myocarditis or MG\"")
+MYASTHENIA_CAUTION = ("**Myasthenia: high-dose glucocorticoids can transiently worsen it.** Start a pulse only on "
+                      "admission, with FVC and NIF monitoring, and give IVIG or plasma exchange with it (ASCO 2021: "
+                      "consider plasmapheresis or IVIG at G3-4; in 65 patients with ICI myasthenia, IVIG or plasma "
+                      "exchange first did better than glucocorticoids alone: Safa, J Immunother Cancer 2019). ")
 HS_TROPONIN_I = "89579-7"
 ECG_LOINC = "34534-8"
 TTE_SNOMED = "252418006"
@@ -81,6 +104,52 @@ add another immunosuppressant if there is no improvement in 2 weeks. **Permanent
 heart is involved. Do not restart until CK is normal and symptoms have resolved.
 
 {doses}"""
+
+
+@dataclass(frozen=True, slots=True)
+class OnFile:
+    """IV methylprednisolone at a pulse dose on file (``pulses``, each named with its dose and days) and what follows
+    it: whether one is still given today, the day its oral follow-on is to start (``oral_from``: the day after a
+    running pulse's last written dose; None when not running or its end is not written), the last day one was given
+    (``last_given``), and the oral glucocorticoids current now that started on or after its first day
+    (``follow_on``: the follow-on is on file, so no new prednisone is pre-selected)."""
+
+    pulses: list[str]
+    still_given: bool = False
+    oral_from: date | None = None
+    last_given: date | None = None
+    follow_on: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Pulse:
+    """The decision table's "higher pulse if myocarditis or MG": what calls for it (``reasons``), whether it is
+    pre-selected (the heart at any grade; myasthenia only at a documented G3-4, or ungraded with a bulbar or
+    respiratory feature, as high-dose glucocorticoids can transiently worsen it; ``not_selected`` says why not), and
+    IV methylprednisolone at a pulse dose already on file (:class:`OnFile`), after which no new pulse is offered and
+    the oral follow-on is recommended, unless one is on file already."""
+
+    reasons: list[str]
+    recommended: bool
+    not_selected: str  # why a pulse the reasons call for is offered unselected ('below grade 3-4')
+    on_file: OnFile
+
+    @property
+    def governs(self) -> bool:
+        """The pulse, new or on file, is the glucocorticoid the heart or myasthenia calls for, whatever the myositis
+        grade."""
+        return bool(self.reasons) and (self.recommended or bool(self.on_file.pulses))
+
+    @property
+    def step(self) -> str:
+        """The plan's words for it."""
+        if self.on_file.follow_on:
+            return "the methylprednisolone pulse on file and the oral glucocorticoid on file after it (below)"
+        if self.on_file.pulses:
+            return "the methylprednisolone pulse on file, then oral prednisone (below)"
+        if self.recommended:
+            return "a methylprednisolone IV pulse (dose below)"
+        return f"a methylprednisolone pulse is offered below, not pre-selected {self.not_selected}"
 
 
 def _raised(observation: Observation) -> bool | None:
@@ -160,7 +229,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     points = [pt for pt in ck.series(record, context) if pt.day >= record.today - timedelta(days=30)]
     last_ck = points[-1] if points else None
     ck_multiple = last_ck.value / last_ck.uln if last_ck else None
-    manage = "G3-4" if (grade or 0) >= 3 else f"G{grade}" if grade else ("G3-4" if features else None)
+    # ungraded: a bulbar, respiratory or myasthenic feature is managed as G3-4, but myasthenia on file alone is not
+    # (it may be long-standing and stable): it is graded first
+    manage = ("G3-4" if (grade or 0) >= 3 else f"G{grade}" if grade else
+              "G3-4" if set(features) - {MYASTHENIA} else None)
     facts.update({
         "troponin_within_window": "; ".join(_describe(o) for o in troponins) or None,
         "troponin_raised": "; ".join(_describe(o) for o in raised) or None,
@@ -177,14 +249,25 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     })
     weight = dosing_weight(record, context)
     facts["dosing_weight"] = weight.describe("kg") if weight else None
-    plan = _plan(manage, grade, heart, unjudged, troponins, ecgs, ck_multiple, p)
+    # the decision table's "higher pulse if myocarditis or MG": what calls for it, named on the card
+    myasthenia = MYASTHENIA in features
+    on_file = _pulse_on_file(record, context, weight, p)
+    # myasthenia calls for the pulse at a documented G3-4, or ungraded with a bulbar or respiratory feature
+    myasthenia_g34 = (grade or 0) >= 3 or (grade is None and bool(set(features) & set(BULBAR_OR_RESPIRATORY)))
+    pulse = Pulse((["heart involvement"] if heart else []) + ([MYASTHENIA] if myasthenia else []),
+                  bool(heart) or (myasthenia and myasthenia_g34),
+                  "below grade 3-4" if grade else "without a documented grade 3-4 or a bulbar or respiratory feature "
+                  "(myasthenia on file, ptosis or diplopia may be long-standing and stable)", on_file)
+    facts["pulse_on_file"] = "; ".join(on_file.pulses) or None
+    facts["oral_follow_on"] = "; ".join(on_file.follow_on) or None
+    plan = _plan(manage, grade, heart, unjudged, pulse, troponins, ecgs, ck_multiple, p)
     if tnt_only:
         plan = (f"Troponin T is raised ({'; '.join(_describe(o) for o in tnt_only)}) but it can come from "
                 "regenerating skeletal muscle: check hs-troponin I now and hold the ICI until it is known. " + plan)
-    dose_text, steroid_suggestions = _steroids(record, context, manage, ck_multiple, heart, weight, p)
+    dose_text, steroid_suggestions = _steroids(record, context, manage, ck_multiple, pulse, weight, p)
     grade_text = (f"G{grade} (documented {grade_obs.when})" if grade is not None and grade_obs else
                   (f"not read from {grade_obs.value_label} ({grade_obs.when})" if grade_obs else "not documented")
-                  + (" (managed as G3-4 because of the features below)" if features else
+                  + (" (managed as G3-4 because of the features below)" if manage == "G3-4" else
                      ": grade the weakness today"))
     detail = DETAIL.format(
         why="; ".join(reasons), ici=facts["ici"], hours=f"{hours:g}",
@@ -200,6 +283,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                + ("hold and permanently stop the ICI" if heart else
                   "hold the ICI until cardiac involvement is excluded" if unjudged else
                   "check troponin and ECG now" if not troponins or not ecgs else
+                  "hold the ICI; methylprednisolone pulse for the myasthenia" if myasthenia and pulse.governs else
+                  "hold the ICI; neurology today for the myasthenia" if myasthenia else
                   "continue ICI with close monitoring" if manage == "G1" else "hold the ICI; treat by grade"))
     return Fired(
         severity="critical",
@@ -207,8 +292,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         detail=detail,
         facts=facts,
         about=drafts,
-        suggestions=_suggestions(context, drafts, manage, heart, bool(tnt_only or unjudged), troponins, ecgs)
-        + steroid_suggestions,
+        suggestions=_suggestions(context, drafts, manage, heart, pulse, bool(tnt_only or unjudged), troponins,
+                                 ecgs) + steroid_suggestions,
         selection="any",
     )
 
@@ -228,50 +313,68 @@ def _possibly_too_old(results: list[str], hours: float) -> str:
     return f" (left out, as only the date is on file and it may be more than {hours:g} h old: {'; '.join(results)})"
 
 
-def _plan(manage: str | None, grade: int | None, heart: list[str], unjudged: list[str],
+def _plan(manage: str | None, grade: int | None, heart: list[str], unjudged: list[str], pulse: Pulse,
           troponins: list[Observation], ecgs: list[diagnosis.Done], ck_multiple: float | None, p: Any) -> str:
     steps = []
     if heart:
         steps.append(f"heart involvement ({'; '.join(heart)}): hold the ICI and **permanently discontinue** it; "
-                     "cardio-oncology today; methylprednisolone IV at pulse dose.")
+                     f"cardio-oncology today; {pulse.step}.")
     elif unjudged:
         steps.append(f"cardiac involvement **not excluded** ({'; '.join(unjudged)}): without the lab's reference "
                      "range the troponin could not be judged and may be a rise. Hold the ICI and do not continue it "
                      "until cardiac involvement is excluded (repeat hs-troponin I with its reference range, ECG, "
                      "cardio-oncology).")
+    if pulse.reasons and not heart:  # myasthenia: ASCO grades it from G2 and holds the ICI at every grade
+        steps.append(f"myasthenia on file: hold the ICI; neurology today; {pulse.step}.")
     if not troponins or not ecgs:
         missing = " or ".join(n for n, have in (("hs-troponin I", troponins), ("ECG", ecgs)) if not have)
         steps.append(f"no {missing} within {p['cardiac_test_max_hours']:g} h: do it now, and hold the ICI "
                      "until myocarditis is excluded.")
     if manage == "G1":
         # continuing is only for a heart known to be spared; the steps above already say hold or discontinue
-        if not heart and not unjudged:
+        if not heart and not unjudged and not pulse.reasons:
             steps.append(("grade 1: the ICI may continue" if troponins and ecgs else
                           "grade 1: once myocarditis is excluded, the ICI may continue")
                          + " with close monitoring (CK, troponin, symptoms).")
     elif manage == "G2":
         multiple = p["ck_steroid_multiple_g2"]
-        if ck_multiple is not None and ck_multiple >= multiple:
+        if pulse.governs:  # the pulse, not the grade's prednisone, is the glucocorticoid
+            steps.append(f"grade 2: hold the ICI; {pulse.step}.")
+        elif ck_multiple is not None and ck_multiple >= multiple:
             steps.append(f"grade 2: hold the ICI; CK is {ck_multiple:.1f} x ULN (>= {multiple:g}): start "
                          "prednisone 0.5-1 mg/kg/day.")
         else:
             steps.append(f"grade 2: hold the ICI; prednisone 0.5-1 mg/kg/day if CK reaches {multiple:g} x ULN "
                          f"({'now ' + format(ck_multiple, '.1f') + ' x' if ck_multiple else 'no recent CK'}).")
     elif manage == "G3-4":
+        steroid = (pulse.step if pulse.on_file.pulses else
+                   "the methylprednisolone pulse (dose below) rather than prednisone 1 mg/kg/day or "
+                   "methylprednisolone 1-2 mg/kg/day IV" if pulse.governs else
+                   "prednisone 1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV")
         steps.append(("grade 3-4" if grade else "ungraded but with bulbar, respiratory or myasthenic features: "
-                      "manage as grade 3-4") + ": hold the ICI; prednisone 1 mg/kg/day or methylprednisolone "
-                     "1-2 mg/kg/day IV; consider plasmapheresis or IVIG; neuromuscular and oncology today.")
+                      "manage as grade 3-4") + f": hold the ICI; {steroid}; consider plasmapheresis or IVIG; "
+                     "neuromuscular and oncology today.")
     else:
         steps.append("grade not documented: grade the weakness (CTCAE) today and hold the next ICI dose until "
                      "graded and myocarditis is excluded.")
     return " ".join(s[0].upper() + s[1:] for s in steps)
 
 
-def _prednisone(context: HookContext, mg: float) -> dict[str, Any]:
+def _prednisone(context: HookContext, mg: float, on_file: OnFile | None = None) -> dict[str, Any]:
+    """Prednisone once daily; after a pulse still being given (``on_file``), from the day after its last dose: that
+    day is the order's start (timing.repeat.boundsPeriod.start) when the pulse's end is written."""
     product = oral_steroid_product("prednisone", mg)
-    return orders.medication_request(
+    after = on_file is not None and on_file.still_given
+    day = on_file.oral_from if on_file is not None and after else None
+    start = (", starting the day after the last IV methylprednisolone dose" + (f" ({day})" if day else "")
+             if after else "")
+    resource = orders.medication_request(
         context.patient_id, orders.product_concept(context.valuesets, product), mg, "mg",
-        text=f"Prednisone {mg:g} mg ({product.amount}) by mouth once daily (ICI myositis)")
+        text=f"Prednisone {mg:g} mg ({product.amount}) by mouth once daily{start} (ICI myositis)")
+    if day is None:
+        return resource
+    resource["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] = {"start": day.isoformat()}
+    return orders.validated(resource)
 
 
 def _methylprednisolone(context: HookContext, mg: float, note: str) -> dict[str, Any]:
@@ -281,22 +384,124 @@ def _methylprednisolone(context: HookContext, mg: float, note: str) -> dict[str,
         text=f"Methylprednisolone {mg:g} mg IV once daily (ICI myositis)", note=note)
 
 
+def _days_given(order: MedicationOrder, today: date) -> str:
+    """'2026-11-18 to 2026-11-20', 'since 2026-11-20, still given (to 2026-11-22)', or 'planned from 2026-11-22'."""
+    span = course_days(order, today)
+    if span is not None and span[0] > today:
+        return f"planned from {span[0]}"
+    if span is not None and given_today(order, today):
+        return f"since {span[0]}, still given" + (f" (to {order.end})" if order.end and order.end > today else "")
+    last = last_dose_day(order, today)
+    return f"{span[0]} to {last}" if span is not None else f"last given {last}"
+
+
+def _pulse_on_file(record: PatientRecord, context: HookContext, weight: Measure | None, p: Any) -> OnFile:
+    """IV methylprednisolone at a pulse dose still given or last given within ``pulse_on_file_days``, each named with
+    its dose and days (``steroids.iv_pulses_since``, as R19 reads a pulse already given), and what follows it
+    (:class:`OnFile`). A pulse dose is R07's (``high_dose_mg_day``, 250 mg/day); one whose dose cannot be read
+    counts, as it may be one. A lower IV dose does not: the pulse then replaces it."""
+    since = record.today - timedelta(days=int(p["pulse_on_file_days"]))
+    level = context.thresholds.of_rule(IVMP_CHECK)["high_dose_mg_day"]
+    kg = weight.value if weight else None
+    pulses = [(order, dose) for order in steroids.iv_pulses_since(record, since)
+              if (dose := dose_basis.read_dose(order, kg)).dose_day_mg is None or dose.dose_day_mg >= level]
+    if not pulses:
+        return OnFile([])
+    running = [order for order, _ in pulses if given_today(order, record.today)]
+    # the follow-on starts the day after the last written dose of every pulse still given; unknown if one has none
+    ends = [day for order in running if (day := last_written_dose(order)) is not None]
+    first = min((span[0] for order, _ in pulses if (span := course_days(order, record.today))), default=None)
+    return OnFile(
+        [f"{order.label}, {dose.how_given()}, {_days_given(order, record.today)}" for order, dose in pulses],
+        bool(running),
+        max(ends) + timedelta(days=1) if running and len(ends) == len(running) else None,
+        max((day for order, _ in pulses if (day := last_dose_day(order, record.today))), default=None),
+        _oral_follow_on(record, first, kg) if first else [])
+
+
+def _oral_follow_on(record: PatientRecord, since: date, kg: float | None) -> list[str]:
+    """The oral glucocorticoids current now (given today, or active and to start later) that started on or after
+    ``since``, the pulse's first day: its follow-on, already on file. One started before the pulse is not (a
+    maintenance dose the pulse interrupted is no follow-on)."""
+    today = record.today
+    return [f"{order.label}, {dose_basis.read_dose(order, kg).how_given()}, {_days_given(order, today)}"
+            for order in record.medications_in(steroids.GROUP)
+            if order.start is not None and order.start >= since
+            and not (steroids.is_intravenous(order) or steroids.is_intramuscular(order) or is_local_order(order))
+            and (given_today(order, today) or (order.start > today and order.current_on(today)))]
+
+
+def _on_file_text(pulse: Pulse) -> str:
+    """What the card says of the pulse on file: no new one, and the oral follow-on: the one on file, or prednisone
+    from the day after a running pulse's last dose, or now when the pulse is over."""
+    on_file = pulse.on_file
+    if on_file.follow_on:
+        follow = (f"**Its oral follow-on is on file: {'; '.join(on_file.follow_on)}**; no new prednisone is "
+                  "pre-selected. ")
+    elif on_file.still_given:
+        follow = ("Follow it with prednisone 1 mg/kg/day (dose below) from the day after its last dose"
+                  + (f" ({on_file.oral_from}). " if on_file.oral_from else ". "))
+    else:
+        follow = (f"Its last dose was on {on_file.last_given} and no oral glucocorticoid started since is current: "
+                  "start prednisone 1 mg/kg/day (dose below). ")
+    return (f"**IV methylprednisolone at a pulse dose on file: {'; '.join(on_file.pulses)}.** "
+            + ("No new pulse is offered: a repeat is for cardio-oncology or neurology to decide (R07 checks any "
+               "pulse ordered). " if pulse.reasons else "")
+            + follow + (MYASTHENIA_CAUTION if MYASTHENIA in pulse.reasons else ""))
+
+
+def _pulse(context: HookContext, child: bool, weight: Measure | None, pulse: Pulse, p: Any
+           ) -> tuple[str, list[Suggestion]]:
+    """The higher pulse, built as R07 and R19 build theirs: an adult's fixed dose (``pulse_mg``, 1 g), a child's
+    the mg/kg/day R07 checks (SHARE 30 mg/kg) at most that, rounded down (``child_pulse``), so that R07 never
+    flags the suggestion. A child's needs a current weight; an adult's needs none. Pre-selected only when
+    ``pulse.recommended``."""
+    cap = p["pulse_mg"]
+    why = " and ".join(pulse.reasons)
+    caution = MYASTHENIA_CAUTION if MYASTHENIA in pulse.reasons else ""
+    unselected = ("" if pulse.recommended else
+                  " (offered, not pre-selected: the decision table's higher pulse for myasthenia is a grade 3-4 step"
+                  + ("" if pulse.not_selected.startswith("below") else
+                     "; without a grade, myasthenia, ptosis or diplopia alone do not call for it: grade the weakness "
+                     "today") + ")")
+    if not child:
+        dose, how, resource = cap, "", pulse_order(context, cap, "prednisone")
+    else:
+        per_kg = context.thresholds.of_rule(IVMP_CHECK)["paediatric_max_mg_per_kg_day"]
+        if weight is None:
+            return (f"**{why.capitalize()}: a methylprednisolone pulse of {per_kg:g} mg/kg/day (maximum "
+                    f"{dose_basis.mg(cap)}) for 3-5 days; the child's dose could not be computed without a current "
+                    f"weight.**{unselected} " + caution), []
+        order = child_pulse(context, per_kg, cap, weight)
+        dose, how, resource = order.dose.mg, f" ({per_kg:g} mg/kg, {order.dose.how})", order.resource
+    text = (f"**{why.capitalize()}: methylprednisolone pulse {dose_basis.mg(dose)} IV daily for 3-5 days**{how}"
+            f"{unselected}, then {'prednisolone' if child else 'prednisone'} 1 mg/kg/day ({PULSE_SOURCE}). The "
+            "order is for 3 days; cardio-oncology or neurology decide on days 4-5. " + caution)
+    return text, [Suggestion(f"Methylprednisolone pulse {dose_basis.mg(dose)} IV daily x3 ({why})", [Action(
+        "create", f"Methylprednisolone {dose_basis.mg(dose)} IV daily x3", resource=resource)],
+        is_recommended=pulse.recommended)]
+
+
 def _steroids(record: PatientRecord, context: HookContext, manage: str | None, ck_multiple: float | None,
-              heart: list[str], weight: Any, p: Any) -> tuple[str, list[Suggestion]]:
-    """Doses on the dosing weight, rounded (prednisone to 5 mg, methylprednisolone to 10 mg; a dose below one step
-    to 0.1 mg) and capped, each saying how. A child's doses take 2.5 mg prednisone and 10 mg methylprednisolone
-    steps only where these are within a tenth of the dose, else 1 mg, else 0.1 mg, as R19 and R32 round theirs."""
+              pulse: Pulse, weight: Measure | None, p: Any) -> tuple[str, list[Suggestion]]:
+    """The pulse where the heart or myasthenia calls for it (:func:`_pulse`), or the one on file and its oral
+    follow-on (recommended; no new IV course), and doses on the dosing weight,
+    rounded (prednisone to 5 mg, methylprednisolone to 10 mg; a dose below one step to 0.1 mg) and capped, each
+    saying how. A child's doses take 2.5 mg prednisone and 10 mg methylprednisolone steps only where these are
+    within a tenth of the dose, else 1 mg, else 0.1 mg, as R19 and R32 round theirs."""
     g2_steroid = manage == "G2" and ck_multiple is not None and ck_multiple >= p["ck_steroid_multiple_g2"]
-    if manage not in ("G3-4",) and not g2_steroid and not heart:
+    if manage not in ("G3-4",) and not g2_steroid and not pulse.reasons:
         return ("Glucocorticoid doses by grade: G2 prednisone 0.5-1 mg/kg/day (if CK >= 3x ULN); G3-4 prednisone "
                 "1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV."), []
+    child = cohorts.is_paediatric(record, context)
+    pulse_text, offered = (_on_file_text(pulse), []) if pulse.on_file.pulses else (
+        _pulse(context, child, weight, pulse, p) if pulse.reasons else ("", []))
     if weight is None:
-        return ("**Doses could not be computed:** no body weight within the last "
+        return (pulse_text + "**Doses could not be computed:** no body weight within the last "
                 f"{weight_max_age_days(record, context)} days{why_not_current(record, 'weight', 'kg')}. Record a "
-                "weight; give prednisone 0.5-1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV by grade."), []
+                "weight; give prednisone 0.5-1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV by grade."), offered
     kg = weight.value
     # a child's cap is held at or below R32's maximum, so that R32 does not flag this rule's own suggestion
-    child = cohorts.is_paediatric(record, context)
     pred_cap = p["paediatric_prednisone_cap_mg" if child else "prednisone_cap_mg"]
     mp_cap = p["methylprednisolone_cap_mg"]
     pred_cap_text = f"prednisone cap {dose_basis.mg(pred_cap)}" + (" for a child" if child else "")
@@ -310,30 +515,36 @@ def _steroids(record: PatientRecord, context: HookContext, manage: str | None, c
     def mp(per_kg: float) -> RoundedDose:
         return rounded_dose(per_kg * kg, PULSE_STEP_MG, mp_cap, finer_steps=finer)
 
-    if g2_steroid and manage == "G2" and not heart:
+    on_file = pulse.on_file
+    if g2_steroid and manage == "G2" and not pulse.governs and not on_file.pulses:
         half, full = pred(0.5), pred(1)
-        text = (f"Doses for {weight.describe('kg')}: prednisone 0.5 mg/kg = **{half.mg:g} mg/day** ({half.how}), "
-                f"1 mg/kg = {full.mg:g} mg/day ({full.how}); {pred_cap_text}.")
-        return text, [Suggestion(f"Prednisone {half.mg:g} mg PO daily (0.5 mg/kg)", [Action(
+        text = (pulse_text + f"Doses for {weight.describe('kg')}: prednisone 0.5 mg/kg = **{half.mg:g} mg/day** "
+                f"({half.how}), 1 mg/kg = {full.mg:g} mg/day ({full.how}); {pred_cap_text}.")
+        return text, [*offered, Suggestion(f"Prednisone {half.mg:g} mg PO daily (0.5 mg/kg)", [Action(
             "create", f"Prednisone {half.mg:g} mg PO daily", resource=_prednisone(context, half.mg))],
             is_recommended=True)]
     pred_1, mp_1, mp_2 = pred(1), mp(1), mp(2)
-    text = (f"Doses for {weight.describe('kg')}: prednisone 1 mg/kg = **{pred_1.mg:g} mg/day** ({pred_1.how}); "
-            f"methylprednisolone IV 1 mg/kg = **{mp_1.mg:g} mg/day** ({mp_1.how}), 2 mg/kg = {mp_2.mg:g} mg/day "
-            f"({mp_2.how}); {pred_cap_text}, methylprednisolone cap {dose_basis.mg(mp_cap)}."
-            + (" For myocarditis, cardio-oncology may choose a higher pulse." if heart else ""))
+    text = (pulse_text + ("Lower doses" if offered else "Doses") + f" for {weight.describe('kg')}: prednisone "
+            f"1 mg/kg = **{pred_1.mg:g} mg/day** ({pred_1.how}); methylprednisolone IV 1 mg/kg = **{mp_1.mg:g} "
+            f"mg/day** ({mp_1.how}), 2 mg/kg = {mp_2.mg:g} mg/day ({mp_2.how}); {pred_cap_text}, methylprednisolone "
+            f"cap {dose_basis.mg(mp_cap)}.")
     note = "Up to 2 mg/kg/day; higher pulse for myocarditis or myasthenia per cardio-oncology/neurology."
-    return text, [
-        Suggestion(f"Methylprednisolone {mp_1.mg:g} mg IV daily (1 mg/kg)", [Action(
+    # no lower IV dose beside a pulse still being given
+    per_kg_iv = [] if on_file.still_given else [Suggestion(
+        f"Methylprednisolone {mp_1.mg:g} mg IV daily (1 mg/kg)", [Action(
             "create", f"Methylprednisolone {mp_1.mg:g} mg IV daily", resource=_methylprednisolone(
-                context, mp_1.mg, note))], is_recommended=bool(heart) or manage == "G3-4"),
+                context, mp_1.mg, note))],
+        is_recommended=manage == "G3-4" and not pulse.governs and not on_file.pulses)]
+    return text, [
+        *offered, *per_kg_iv,
         Suggestion(f"Prednisone {pred_1.mg:g} mg PO daily (1 mg/kg)", [Action(
-            "create", f"Prednisone {pred_1.mg:g} mg PO daily", resource=_prednisone(context, pred_1.mg))]),
+            "create", f"Prednisone {pred_1.mg:g} mg PO daily", resource=_prednisone(context, pred_1.mg, on_file))],
+            is_recommended=bool(on_file.pulses) and not on_file.follow_on),
     ]
 
 
 def _suggestions(context: HookContext, drafts: list[MedicationOrder], manage: str | None, heart: list[str],
-                 troponin_unclear: bool, troponins: list[Observation], ecgs: list[diagnosis.Done]
+                 pulse: Pulse, troponin_unclear: bool, troponins: list[Observation], ecgs: list[diagnosis.Done]
                  ) -> list[Suggestion]:
     sets, patient = context.valuesets, context.patient_id
 
@@ -377,7 +588,7 @@ def _suggestions(context: HookContext, drafts: list[MedicationOrder], manage: st
                     for name, text, code in consults], is_recommended=True),
     ]
     if drafts:
-        hold = bool(heart) or troponin_unclear or manage != "G1" or not troponins or not ecgs
+        hold = bool(pulse.reasons) or troponin_unclear or manage != "G1" or not troponins or not ecgs
         verb = "Permanently stop" if heart else "Hold"
         out.insert(0, Suggestion(f"{verb}: cancel this ICI dose",
                                  [Action("delete", f"{verb} {d.label} (cancel the draft dose)",

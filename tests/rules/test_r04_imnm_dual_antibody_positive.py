@@ -36,20 +36,39 @@ def test_card_confirms_both_antibodies_and_names_them(kb, today):
         assert rule in card["detail"]
 
 
-def test_all_cardiac_tests_suggested_when_none_on_file(kb, today):
-    card = fired(run(kb, _dual(today).request("patient-view"), today))[RULE]
-    cardiac = _created(card, 1)
-    assert [r["code"]["coding"][0]["code"] for r in cardiac] == ["268400002", "10839-9", "252418006"]
-    assert all(r["resourceType"] == "ServiceRequest" and r["status"] == "draft" for r in cardiac)
+def test_cardiac_tests_r20_orders_too_are_kept_unselected_and_its_card_named(kb, today):
+    """R04 and R20 both offered ECG, troponin I and echo in one response. R04 keeps its own, unselected (R20's card
+    may be held back after the rules run: snoozed), and names R20's card; only R20's are pre-selected."""
+    result = run(kb, _dual(today).request("patient-view"), today)
+    card, screen = fired(result)[RULE], fired(result)["srp-cardiac-evaluation"]
+    assert [r["code"]["coding"][0]["code"] for r in _created(card, 1)] == ["268400002", "10839-9", "252418006"]
+    assert card["suggestions"][1]["isRecommended"] is False and screen["suggestions"][0]["isRecommended"] is True
+    assert ("Also offered on the anti-SRP cardiac screen card (R20): 12-lead ECG, troponin I, transthoracic "
+            "echocardiogram; order each test from one card only.") in card["detail"]
+    assert explained(result, RULE)["facts"]["cardiac_tests_on_other_cards"] == (
+        "12-lead ECG, troponin I, transthoracic echocardiogram: the anti-SRP cardiac screen card (R20)")
 
 
-def test_only_missing_cardiac_tests_are_suggested(kb, today):
+def test_only_missing_cardiac_tests_are_offered_and_named_with_r20(kb, today):
     chart = _dual(today).procedure(ECG, day=-365).lab(TROPONIN_I, 4, "ng/L", day=-10)
     result = run(kb, chart.request("patient-view"), today)
     card = fired(result)[RULE]
     assert [r["code"]["coding"][0]["code"] for r in _created(card, 1)] == ["252418006"]
+    assert ("Also offered on the anti-SRP cardiac screen card (R20): transthoracic echocardiogram; order each test "
+            "from one card only.") in card["detail"]
     facts = explained(result, RULE)["facts"]
     assert "2025-11-21" in facts["ECG_on_file"] and facts["echocardiogram_or_cardiac_MRI_on_file"] is None
+
+
+def test_cardiac_tests_are_offered_when_no_other_card_orders_them(kb, today):
+    """R20 is quiet with a troponin T this year and an echo on file; R04 still asks for an ECG and troponin I."""
+    chart = _dual(today).lab(TROPONIN_T, 30, "ng/L", day=-3).procedure(ECHO, day=-50)
+    result = run(kb, chart.request("patient-view"), today)
+    card = fired(result)[RULE]
+    assert "srp-cardiac-evaluation" not in fired(result) and "Also offered" not in card["detail"]
+    cardiac = _created(card, 1)
+    assert [r["code"]["coding"][0]["code"] for r in cardiac] == ["268400002", "10839-9"]
+    assert all(r["resourceType"] == "ServiceRequest" and r["status"] == "draft" for r in cardiac)
 
 
 @pytest.mark.parametrize("study", [ECHO, CARDIAC_MRI])

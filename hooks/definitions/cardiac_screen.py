@@ -1,0 +1,115 @@
+"""The cardiac screen of anti-SRP myopathy (clinical-rules.md R20): an ECG and a troponin within 12 months and an
+echocardiogram or cardiac MRI ever, and the tests another card of the same response orders: R19's work-up when its
+card shows, else R20's own. R20 leaves R19's to R19, so that neither pre-selects a test the other does; R04 keeps
+its own unselected and names the card that orders them too (a card held back after the rules run, snoozed, is not
+known here). Rules share this here, not by importing each other. The window is R20's
+(``[srp-cardiac-evaluation] screen_window_days``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from types import MappingProxyType
+
+from hooks.context import HookContext
+from hooks.definitions import antibodies, cohorts, diagnosis, severe_disease
+from hooks.record import Observation, PatientRecord, per_record
+from hooks.rule import NotEvaluable, Quiet
+from hooks.suppression import suppressed
+
+RULE_ID = "srp-cardiac-evaluation"
+# what R20 reads (the rule's ``needs``): without one of these the engine does not evaluate it
+NEEDS = ("patient", "conditions", "observations", "medications", "procedures")
+
+ECG, TROPONIN_I, NT_PROBNP, ECHO = "12-lead ECG", "troponin I", "NT-proBNP", "transthoracic echocardiogram"
+# R19's card orders each of these whenever it shows, whatever is on file, at this priority (its orders read it here)
+SEVERE_WORKUP = {ECG: "stat", TROPONIN_I: "stat", NT_PROBNP: "stat", ECHO: "urgent"}
+SEVERE_CARD, THIS_CARD = "the severe-IMNM card (R19)", "the anti-SRP cardiac screen card (R20)"
+
+
+def _last(record: PatientRecord, group: str, within_days: int | None = None) -> date | None:
+    """Last date of a procedure or an observation (e.g. an echo ejection fraction) in ``group``."""
+    done = diagnosis.last_done(record, group, within_days=within_days)
+    return done.day if done else None
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """The cardiac screen on file: an ECG and troponins within the window, NT-proBNP too, an echocardiogram or
+    cardiac MRI ever; and the anti-SRP result that calls for it."""
+
+    serology: antibodies.Serology
+    ecg: date | None
+    troponins: list[Observation]
+    bnp: bool
+    echo: date | None
+    cmr: date | None
+
+    @property
+    def missing(self) -> list[str]:
+        """The tests to order: each part of the screen not on file (troponin I, not T, for the troponin)."""
+        troponin_i = any(o.in_group("troponin_i") for o in self.troponins)
+        return [name for name, lacking in ((ECG, self.ecg is None), (TROPONIN_I, not troponin_i),
+                                           (NT_PROBNP, not self.bnp), (ECHO, self.echo is None and self.cmr is None))
+                if lacking]
+
+
+def due(record: PatientRecord, context: HookContext, facts: dict[str, object]) -> Screen | Quiet | NotEvaluable:
+    """Every gate of R20: anti-SRP positive, and no ECG and no troponin within the window or no echocardiogram or
+    cardiac MRI ever."""
+    # anti-SRP positive is what carries the cardiac risk, whether or not anti-HMGCR has been resulted yet (SRP or
+    # DUAL); anti-SRP never resulted leaves it open, said once the screen is found incomplete
+    srp = antibodies.subtype_among(record, ("SRP", "DUAL"), facts)
+    if isinstance(srp, Quiet):
+        return srp
+    # the row names no cohort: anti-SRP is a missing result only in myositis (IMNM or another IIM: R03 asks for it)
+    if isinstance(srp, NotEvaluable) and not cohorts.is_iim(record, context):
+        return Quiet("anti-SRP never resulted, and no inflammatory myopathy on file (where R03 asks for it)", facts)
+    window = int(context.thresholds.of_rule(RULE_ID)["screen_window_days"])
+    since = record.today - timedelta(days=window)
+    ecg = _last(record, "ecg", window)
+    troponins = record.observations_in("troponin_i", "troponin_t", since=since)
+    echo, cmr = _last(record, "echocardiogram"), _last(record, "cardiac_mri")
+    facts.update({"last_ecg_12m": ecg, "last_troponin_12m": str(troponins[-1].when) if troponins else None,
+                  "last_echo": echo, "last_cardiac_mri": cmr})
+    if (ecg is not None or troponins) and (echo is not None or cmr is not None):
+        return Quiet("ECG or troponin within 12 months, and an echocardiogram or cardiac MRI on file", facts)
+    if isinstance(srp, NotEvaluable):
+        return srp
+    return Screen(srp, ecg, troponins, bool(record.observations_in("nt_probnp", since=since)), echo, cmr)
+
+
+def _held_back(record: PatientRecord, context: HookContext, rule_id: str, needs: tuple[str, ...]) -> bool:
+    """Whether the engine leaves a rule's card out of this response whatever the rule finds: a gate holds it, or
+    prefetch it needs is missing."""
+    return rule_id in suppressed(record, context) or any(key in record.unavailable for key in needs)
+
+
+def _severe_card_shows(record: PatientRecord, context: HookContext) -> bool:
+    """Whether R19's card, with its cardiac work-up, is in this response."""
+    return (not _held_back(record, context, severe_disease.RULE_ID, severe_disease.NEEDS)
+            and severe_disease.needs_urgent_treatment(record, context))
+
+
+def as_ordered_by_severe_card(names: list[str]) -> str:
+    """The tests of R19's work-up with the priority its card orders them at: 'a, b stat and c urgently'."""
+    by_priority: dict[str, list[str]] = {}
+    for name in names:
+        by_priority.setdefault(SEVERE_WORKUP[name], []).append(name)
+    return " and ".join(f"{', '.join(group)} {'stat' if priority == 'stat' else 'urgently'}"
+                        for priority, group in by_priority.items())
+
+
+@per_record
+def tests_offered(record: PatientRecord, context: HookContext) -> Mapping[str, str]:
+    """The cardiac screen's tests a card of this response orders, and which card: R19's work-up when its card
+    shows, else R20's own missing tests when its card shows (as the engine decides it: no gate holds it, its prefetch
+    is all there, and it fires). R20 leaves R19's to R19 (its critical card, never snoozed); R04 names the card
+    beside its own unselected tests."""
+    if _severe_card_shows(record, context):
+        return MappingProxyType(dict.fromkeys(SEVERE_WORKUP, SEVERE_CARD))
+    screen = None if _held_back(record, context, RULE_ID, NEEDS) else due(record, context, {})
+    if not isinstance(screen, Screen):
+        return MappingProxyType({})
+    return MappingProxyType(dict.fromkeys(screen.missing, THIS_CARD))

@@ -1,0 +1,66 @@
+"""Adult or juvenile onset of the IMNM, for the rows that treat juvenile-onset disease apart: R30 screens for cancer
+only in adults with adult-onset disease (cancer screening is not routine in juvenile-onset IIM, IMACS), and R18
+sends a patient to that screen only then. Rules share this here, not by importing each other. The age limit is
+R30's (``[imnm-cancer-screening] min_age``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, NamedTuple
+
+from hooks.context import HookContext
+from hooks.definitions import antibodies, cohorts
+from hooks.record import PatientRecord, age_on
+from hooks.rule import NotEvaluable, Quiet
+
+CANCER_SCREENING = "imnm-cancer-screening"
+
+
+class AdultOnset(NamedTuple):
+    """The adult's age, the IMNM's earliest onset and earliest diagnosis on file (either may be None, not both), and
+    the first of them, from which the age at onset is counted."""
+
+    age: int
+    onset: date | None
+    diagnosed: date | None
+    first: date
+
+
+def anchors(record: PatientRecord) -> tuple[date | None, date | None]:
+    """Earliest onset and earliest diagnosis (recorded date, or first positive antibody) of the IMNM."""
+    conditions = cohorts.imnm_conditions(record) or record.conditions_in(*cohorts.MYOPATHY_GROUPS, active_only=True)
+    onset = min((c.onset for c in conditions if c.onset), default=None)
+    diagnosed = [c.recorded for c in conditions if c.recorded]
+    for group in ("anti_hmgcr", "anti_srp"):
+        positive = antibodies.ever_positive(record, group)
+        if positive is not None and positive.when is not None:
+            diagnosed.append(positive.when)
+    return onset, min(diagnosed, default=None)
+
+
+def min_age(context: HookContext) -> float:
+    """The age from which disease counts as adult (R30's ``min_age``, 18)."""
+    return context.thresholds.of_rule(CANCER_SCREENING)["min_age"]
+
+
+def adult_onset(record: PatientRecord, context: HookContext,
+                facts: dict[str, Any]) -> AdultOnset | Quiet | NotEvaluable:
+    """Whether the patient is an adult whose IMNM began in adulthood: the dates that show it; Quiet, saying why, for a
+    child or juvenile-onset disease; not evaluable without a birth date or a date of onset or diagnosis. Records
+    ``onset``, ``diagnosed`` and ``age_at_onset`` in ``facts`` as far as it gets."""
+    limit = min_age(context)
+    age = record.age_years
+    if age is None or record.patient is None or record.patient.birth_date is None:
+        return NotEvaluable("the patient's birth date (age)", facts)
+    if age < limit:
+        return Quiet(f"age {age} < {int(limit)}: cancer screening is not routine in juvenile IIM", facts)
+    onset, diagnosed = anchors(record)
+    facts.update(onset=onset, diagnosed=diagnosed)
+    if onset is None and diagnosed is None:
+        return NotEvaluable("the onset or diagnosis date of the IMNM", facts)
+    first = min(d for d in (onset, diagnosed) if d is not None)
+    age_at_onset = age_on(record.patient.birth_date, first)
+    facts["age_at_onset"] = age_at_onset
+    if age_at_onset < limit:
+        return Quiet(f"juvenile onset (age {age_at_onset} on {first.isoformat()})", facts)
+    return AdultOnset(age, onset, diagnosed, first)

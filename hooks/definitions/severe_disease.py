@@ -1,0 +1,236 @@
+"""Severe or life-threatening IMNM (clinical-rules.md R19): the severity features of the last 30 days (bulbar,
+respiratory, cardiac, rhabdomyolysis with AKI, profound weakness) and a recent IV methylprednisolone pulse or IVIG
+that already treats them.
+
+R19 decides its card here (:func:`assess`); a card that orders what R19's card orders reads the same decision
+(R20 leaves its cardiac tests to R19's work-up: ``cardiac_screen.tests_offered``), which a rule cannot do by
+importing R19 (rules share definitions, not modules). The thresholds are R19's (``[imnm-severe-disease-urgent]``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from hooks.context import HookContext
+from hooks.definitions import antibodies, cohorts, diagnosis, negation, steroids, strength
+from hooks.definitions.courses import doses_since, last_dose_day
+from hooks.definitions.treatment_duration import ivig_immunizations
+from hooks.record import Condition, Observation, PatientRecord, measured, per_record, unread_newer
+from hooks.rule import NotEvaluable, Quiet
+from hooks.units import convert
+
+RULE_ID = "imnm-severe-disease-urgent"
+# what R19 reads (the rule's ``needs``): without one of these the engine does not evaluate it
+NEEDS = ("patient", "conditions", "observations", "medications")
+CREATININE_UNIT = "mg/dL{creatinine}"  # a umol/L result and a mg/dL one compare in it
+
+
+def _recent(day: date | None, since: date) -> bool:
+    return day is not None and day >= since
+
+
+def _dated(condition: Condition) -> str:
+    return condition.start.isoformat() if condition.start else "undated"
+
+
+def _recent_conditions(record: PatientRecord, since: date, *groups: str) -> list[Condition]:
+    """Active conditions of ``groups`` with onset or recorded date in the window, or with no date at all (an
+    active problem is current: an undated dysphagia must not hide a severe patient)."""
+    return [c for c in record.conditions_in(*groups, active_only=True)
+            if _recent(c.onset, since) or _recent(c.recorded, since) or (c.onset is None and c.recorded is None)]
+
+
+def _latest_value(record: PatientRecord, group: str, since: date, unit: str | None = None
+                  ) -> tuple[Observation, float | None] | None:
+    """The newest numeric result of ``group`` in the window, in ``unit``: its value is None when its unit cannot be
+    read, and then no older result stands in for it (it may no longer be the patient's)."""
+    for observation in reversed(record.observations_in(group, since=since)):
+        quantity = observation.quantity
+        if quantity is not None:
+            return observation, quantity.value if unit is None else convert(quantity.value, quantity.unit or unit,
+                                                                            unit)
+    return None
+
+
+_ASPIRATION = re.compile(r"\baspirat\w*")
+# FVC measured/predicted (LOINC RelRto) as labs write it: a percent, under any of these units ('' with none), or a
+# UCUM ratio ('1': 0.85 is 85%) no larger than RATIO_MAX. A value outside PLAUSIBLE_PERCENT once read (45 in '1' is
+# 4,500%; 0.85 with no unit is a ratio or a slip) or in another unit (litres) is named as unread, never judged.
+FVC_PERCENT_UNITS = frozenset(("%", "", "% predicted", "%pred", "% pred", "percent", "percent predicted"))
+FVC_RATIO_UNITS = frozenset(("1", "{ratio}", "ratio"))
+FVC_RATIO_MAX = 2.0
+PLAUSIBLE_PERCENT = (5.0, 200.0)
+
+
+def _fvc_percent(observation: Observation) -> float | None:
+    """The FVC as % predicted (FVC_PERCENT_UNITS), or None when it cannot be read as one."""
+    quantity = observation.quantity
+    if quantity is None:
+        return None
+    unit = (quantity.unit or "").strip().lower()
+    percent = (quantity.value if unit in FVC_PERCENT_UNITS else
+               quantity.value * 100 if unit in FVC_RATIO_UNITS and quantity.value <= FVC_RATIO_MAX else None)
+    return percent if percent is not None and PLAUSIBLE_PERCENT[0] <= percent <= PLAUSIBLE_PERCENT[1] else None
+
+
+def _raised_troponin(observation: Observation) -> str:
+    """The raised troponin and its limit: '85 ng/L (ULN 14 ng/L)', or the lab's flag when no range shows it (not
+    '85 ng/L above the ULN', which reads as 85 over the limit)."""
+    above = observation.above_upper_limit(diagnosis.TROPONIN_UNIT)
+    limit = f"ULN {observation.ref_high}" if above else f"flagged {'/'.join(observation.interpretation)} by the lab"
+    return f"{observation.shown_result} ({limit})"
+
+
+def _aspiration_on_swallow_study(record: PatientRecord, since: date) -> list[str]:
+    found = []
+    for observation in record.observations_in("swallow_study", since=since):
+        aspirates = negation.states(observation.value_words, _ASPIRATION)
+        pas = observation.quantity.value if observation.quantity else None
+        if "penetration" in observation.code.words() and pas is not None and pas >= 6:
+            aspirates = True  # Penetration-Aspiration Scale 6-8 = aspiration
+        if aspirates and observation.when is not None:
+            result = observation.value_text or (observation.value_concept.label if observation.value_concept
+                                                else f"score {pas:g}")
+            found.append(f"aspiration on {observation.code.label} ({result}, {observation.when.isoformat()})")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Aki:
+    """An acute kidney injury in the window: what shows it, and ``now``, the newest creatinine when it is back below
+    the ratio x the same baseline (the injury is then past, not current); None while it holds. ``newest_unread``: a
+    newer creatinine that could not be read, which keeps it current (it may be the patient's now)."""
+
+    shown_by: str
+    now: str | None = None
+    newest_unread: str | None = None
+
+    @property
+    def current(self) -> bool:
+        return self.now is None
+
+    def __str__(self) -> str:
+        return self.shown_by + (f"; creatinine now {self.now}" if self.now else "") + (
+            f"; the newest creatinine ({self.newest_unread}) could not be read" if self.newest_unread else "")
+
+
+def aki(record: PatientRecord, since: date, ratio: float) -> Aki | None:
+    """An active AKI condition in the window (current), or a creatinine >= ``ratio`` x the lowest value of the 90
+    days before it (current while the newest creatinine is still at or above ``ratio`` x that baseline, or when a
+    newer one than the newest read cannot be read: the injury is not called past on an older value)."""
+    condition = next(iter(_recent_conditions(record, since, "aki")), None)
+    if condition is not None:
+        return Aki(f"{condition.code.label} ({_dated(condition)})")
+    values = [(o.when, o.quantity, mg_dl) for o in record.observations_in("creatinine")
+              if o.when is not None and o.quantity is not None
+              and (mg_dl := measured(o, "creatinine", CREATININE_UNIT)) is not None]
+    for day, value, level in reversed(values):  # in mg/dL, so a umol/L baseline compares with a mg/dL result
+        if day < since:
+            break
+        low = min(((d, q, m) for d, q, m in values if day - timedelta(days=90) <= d < day), key=lambda b: b[2],
+                  default=None)
+        if low is not None and level >= ratio * low[2]:
+            shown_by = f"creatinine {value} on {day.isoformat()} vs baseline {low[1]} on {low[0].isoformat()}"
+            if unread := unread_newer(record, "creatinine", CREATININE_UNIT):
+                return Aki(shown_by, newest_unread=unread)
+            newest_day, newest, newest_level = values[-1]
+            return Aki(shown_by, f"{newest} on {newest_day.isoformat()}" if newest_level < ratio * low[2] else None)
+    return None
+
+
+@per_record
+def severity_features(record: PatientRecord, context: HookContext) -> tuple[list[str], list[str]]:
+    """Each severe feature found in the window, described with its value and date; and the newest results that
+    could have been one but could not be read."""
+    params = context.thresholds.of_rule(RULE_ID)
+    since = record.today - timedelta(days=int(params["window_days"]))
+    found: list[str] = []
+    unread: list[str] = []
+    for condition in _recent_conditions(record, since, "dysphagia"):
+        found.append(f"dysphagia: {condition.code.label} ({_dated(condition)})")
+    # a condition named for aspiration states it unless its name rules it out or names only its risk ('no
+    # aspiration', 'aspiration precautions', 'at risk for aspiration')
+    for condition in _recent_conditions(record, since, "aspiration"):
+        if negation.states(condition.code.words(), _ASPIRATION):
+            found.append(f"aspiration: {condition.code.label} ({_dated(condition)})")
+    found += _aspiration_on_swallow_study(record, since)
+    fvc = next((o for o in reversed(record.observations_in("fvc_percent_predicted", since=since))
+                if o.quantity is not None), None)  # the newest: an older one may no longer be the patient's
+    if fvc is not None:
+        if (percent := _fvc_percent(fvc)) is None:
+            unread.append(f"FVC {fvc.value_label} on {fvc.when} (not read as % predicted)")
+        elif percent < params["fvc_percent_max"]:
+            found.append(f"FVC {percent:g}% predicted on {fvc.when} (below {params['fvc_percent_max']:g}%)")
+    nif = _latest_value(record, "nif", since, "cm[H2O]")
+    if nif is not None and nif[1] is None:
+        unread.append(f"NIF {nif[0].value_label} on {nif[0].when} (unit not read as cmH2O)")
+    elif nif is not None and nif[1] is not None:
+        value = -abs(nif[1])  # some charts record the magnitude only
+        if value > params["nif_cmh2o"]:
+            found.append(f"NIF {round(value, 1):g} cmH2O on {nif[0].when} (weaker than {params['nif_cmh2o']:g})")
+    for condition in _recent_conditions(record, since, "respiratory_failure", "ventilatory_support"):
+        found.append(f"ventilatory support / respiratory failure: {condition.code.label} "
+                     f"({_dated(condition)})")
+    for procedure in record.procedures_in("ventilatory_support", since=since):
+        found.append(f"ventilatory support: {procedure.code.label} ({procedure.when})")
+    troponin = [o for o in record.observations_in("troponin_i", since=since) if diagnosis.above_reference_range(o)]
+    heart = _recent_conditions(record, since, "myocarditis_cardiomyopathy", "cardiac_involvement")
+    if troponin and heart:
+        found.append(f"cardiac involvement: troponin I {_raised_troponin(troponin[-1])} on {troponin[-1].when} with "
+                     f"{heart[0].code.label}")
+    rhabdo = _recent_conditions(record, since, "rhabdomyolysis")
+    if rhabdo:
+        kidney = aki(record, since, float(params["aki_creatinine_ratio"]))
+        if kidney:
+            found.append(f"rhabdomyolysis ({rhabdo[0].code.label}) with acute kidney injury: {kidney}")
+    mmt8 = strength.mmt8_scores(record, since)
+    if mmt8 and mmt8[-1].on_150 < params["mmt8_min"]:
+        found.append(f"MMT-8 {mmt8[-1]} on {mmt8[-1].day} (below {params['mmt8_min']:g})")
+    for condition in _recent_conditions(record, since, "non_ambulatory"):
+        found.append(f"non-ambulatory: {condition.code.label} ({_dated(condition)})")
+    return found, unread
+
+
+@per_record
+def already_treated(record: PatientRecord, context: HookContext) -> list[str]:
+    """An IV methylprednisolone pulse or IVIG recent enough that the severe disease is already being treated."""
+    params = context.thresholds.of_rule(RULE_ID)
+    mp_since = record.today - timedelta(days=int(params["iv_mp_recent_days"]))
+    ivig_since = record.today - timedelta(days=int(params["ivig_recent_days"]))
+    # the last dose, not the start: a 3-day pulse counted from D-16 was last given on D-14
+    found = [f"IV methylprednisolone {m.label} (last {last_dose_day(m, record.today)})"
+             for m in steroids.iv_pulses_since(record, mp_since)]
+    found += [f"IVIG {m.label} (last {last})" for m, last in doses_since(record, "ivig", since=ivig_since)]
+    found += [f"IVIG {i.vaccine.label} ({i.when})" for i in ivig_immunizations(record, since=ivig_since)]
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Severe:
+    """R19's finding: IMNM with these severe features in the window, not already treated."""
+
+    features: list[str]
+
+
+def assess(record: PatientRecord, context: HookContext, facts: dict[str, object]) -> Severe | Quiet | NotEvaluable:
+    """Every gate of R19: IMNM, a severe feature in the window (not evaluable when none was read but a result that
+    could have been one could not be), and no recent pulse or IVIG; records what it read in ``facts``."""
+    if not cohorts.is_imnm(record, context):
+        return Quiet("not IMNM", facts)
+    features, unread = severity_features(record, context)
+    treated = already_treated(record, context)
+    facts.update({"severity_features": "; ".join(features) or None, "recent_pulse_or_ivig": "; ".join(treated) or None,
+                  "subtype": antibodies.subtype(record), "unreadable": "; ".join(unread) or None})
+    if not features and unread:
+        return NotEvaluable(f"no severe feature read in the window, but {'; '.join(unread)}", facts)
+    if not features:
+        return Quiet("no severe feature in the window", facts)
+    if treated:
+        return Quiet("already treated: " + "; ".join(treated), facts)
+    return Severe(features)
+
+
+def needs_urgent_treatment(record: PatientRecord, context: HookContext) -> bool:
+    """R19's finding (:func:`assess`): its card fires exactly then."""
+    return isinstance(assess(record, context, {}), Severe)
