@@ -2,7 +2,7 @@
 old with no newer renal result, and estimated from a creatinine when the sex is unknown), a child's creatinine with no
 current height (no eGFR can be estimated) and with the lab's eGFR charted as '>60', an eGFR reported only as '<45'
 (whether it is below 30 is not known), a high creatinine beside a same-day lab eGFR of '>60' (the lower counts), a
-newest eGFR that cannot be read, stale labs, pregnancy potential
+newest eGFR that cannot be read, and one charted '<15 (critical)' (below 30), stale labs, pregnancy potential
 (also at a partial birth date that may be 50 or 51), a positive anti-HBc already followed up, HBsAg positive with a
 detectable HBV DNA and no antiviral, an anti-HBc positive once and negative later, chronic hepatitis B on the problem
 list, and a patient already on methotrexate."""
@@ -109,11 +109,20 @@ def creatinine_high_lab_egfr_normal(today: date) -> dict[str, Any]:
 
 
 @fixture("r10-fires-newest-egfr-cannot-be-read", hook="order-sign",
-         story="Complete work-up last week with eGFR 85, then an eGFR two days ago charted as '<15 (critical)': it "
-               "cannot be read, so whether the eGFR is below 30 is not known and the card asks for a recheck (the "
-               "older 85 was used and the card was quiet).",
+         story="Complete work-up last week with eGFR 85, then an eGFR two days ago charted as '<15 see note': the "
+               "note may change it, so it cannot be read; whether the eGFR is below 30 is not known and the card asks "
+               "for a recheck (the older 85 was used and the card was quiet).",
          fires={RULE}, indicators={RULE: "warning"})
 def newest_egfr_unreadable(today: date) -> dict[str, Any]:
+    return _with_mtx_and_folate(worked_up(today).observation(EGFR, -2, value_string="<15 see note"))
+
+
+@fixture("r10-fires-egfr-below-30-flagged-critical", hook="order-sign",
+         story="Complete work-up last week with eGFR 85, then an eGFR two days ago charted as '<15 (critical)': "
+               "below 15 whatever the lab's flag, so critical, quoting the result (it was read as unreadable: a "
+               "warning asking for a recheck).",
+         fires={RULE}, indicators={RULE: "critical"})
+def newest_egfr_flagged_critical(today: date) -> dict[str, Any]:
     return _with_mtx_and_folate(worked_up(today).observation(EGFR, -2, value_string="<15 (critical)"))
 
 

@@ -175,6 +175,20 @@ def test_an_egfr_reported_as_a_bound_is_read_as_one(kb, today, written, shown, b
     assert str(egfr) == f"{shown} on {chart.at(-3)}" and egfr.below(30) is below_30
 
 
+@pytest.mark.parametrize(("written", "shown", "below_30"), [
+    ("<15 (critical)", "<15", True), ("< 15 critical", "<15", True), ("<15*", "<15", True), ("<15 (L)", "<15", True),
+    ("<= 15 mL/min/1.73m2 LL", "<=15", True), ("<15,0 H", "<15", True), ("<45 LL", "<45", None)])
+def test_an_upper_bound_is_read_past_the_labs_flag_and_quoted_whole(kb, today, written, shown, below_30):
+    """'<15 (critical)' was read as a result that cannot be read ('not known'): the flag was taken for its unit.
+    Whatever a flag after an upper bound marks, the eGFR is below the bound, so it is read as the bound (yes or not
+    known, never 'not below'), and the card quotes the lab's text beside it."""
+    chart = Chart(today, age=60, sex="male").observation(EGFR, -3, value_string=written)
+    egfr = renal.latest_egfr(*record_and_context(kb, chart))
+    assert egfr is not None and egfr.below(30) is below_30
+    assert str(egfr) == f"{shown} on {chart.at(-3)} (the lab's text: '{written}')"
+    assert egfr.named == f"the lab's '{written}'"
+
+
 def test_a_text_that_is_no_bound_is_still_not_read(kb, today):
     chart = Chart(today, age=60, sex="male").lab(CREATININE, 0.9, "mg/dL", day=-30)
     chart.observation(EGFR, -3, value_string="see comment")
@@ -182,8 +196,9 @@ def test_a_text_that_is_no_bound_is_still_not_read(kb, today):
 
 
 UNREADABLE = [  # an eGFR result with a number that cannot be read as one, and how it is quoted
-    ({"value_string": "<15 (critical)"}, "'<15 (critical)'"), ({"value_string": "<15 see note"}, "'<15 see note'"),
-    ({"value_string": ">60 (see note)"}, "'>60 (see note)'"), ({"value_string": "<15 mmol/L"}, "'<15 mmol/L'"),
+    ({"value_string": "<15 see note"}, "'<15 see note'"), ({"value_string": ">60 (see note)"}, "'>60 (see note)'"),
+    ({"value_string": ">60 H"}, "'>60 H'"), ({"value_string": "<15 mmol/L"}, "'<15 mmol/L'"),
+    ({"value_string": "<15 mmol/L (critical)"}, "'<15 mmol/L (critical)'"), ({"value_string": "<15L"}, "'<15L'"),
     ({"value_string": "12"}, "'12'"), ({"value_string": "<1,500"}, "'<1,500'"),
     ({"value": 15, "unit": "mmol/L", "comparator": "<"}, "<15 mmol/L"),
     ({"value": 0.25, "unit": "mL/h", "comparator": "<"}, "<0.25 mL/h"),
@@ -234,8 +249,8 @@ SAME_DAY = {  # the lab's eGFR and a creatinine (60-year-old man) on one day: th
     "lab-under-45-creatinine-0.9": (("<45", 0.9), None, "eGFR reported as <45 on {day}: whether it is below 30 is not "
                                     "known, though 98 (estimated from creatinine 0.9 mg/dL, CKD-EPI 2021) the same "
                                     "day said otherwise (the more careful reading counts)"),
-    "lab-unreadable-creatinine-0.9": (("<15 (critical)", 0.9), None, "eGFR on {day} could not be read: "
-                                      "'<15 (critical)'; whether it is below 30 is not known, though 98 (estimated "
+    "lab-unreadable-creatinine-0.9": (("<15 see note", 0.9), None, "eGFR on {day} could not be read: "
+                                      "'<15 see note'; whether it is below 30 is not known, though 98 (estimated "
                                       "from creatinine 0.9 mg/dL, CKD-EPI 2021) the same day said otherwise (the more "
                                       "careful reading counts)"),
     "lab-20-creatinine-0.9": (("20", 0.9), True, "eGFR 20 on {day} is below 30, though 98 (estimated from creatinine "
@@ -452,17 +467,30 @@ UNREAD_SAYS = {  # each reader: what its card says when the newest eGFR cannot b
 }
 
 
-@pytest.mark.parametrize("rule", UNREAD_SAYS)
-def test_every_reader_takes_a_newest_egfr_that_cannot_be_read_as_not_known(kb, today, rule):
-    """eGFR 80 ten days ago, then '<15 (critical)' two days ago: the older 80 was used, so R05 offered methotrexate
-    first, R11 named no renal risk and R27 was quiet. Whether the eGFR is below the limit is now not known, and the
-    card names the result that could not be read."""
+BELOW_SAYS = {  # each reader: what its card says when the newest eGFR is below its limit (``said``: renal's sentence)
+    "imnm-add-steroid-sparing-by-month-1": lambda card, said: _no_methotrexate(card) and (
+        f"{said}: methotrexate is not advised; mycophenolate is offered first." in card["detail"]),
+    "mtx-tmp-smx-interaction": lambda card, said: f"Higher risk here ({said}" in card["detail"],
+    "ivig-order-safety": lambda card, said: card["summary"].endswith("(eGFR < 60)") and said in card["detail"],
+}
+
+
+@pytest.mark.parametrize(("rule", "written", "says", "sentence"), [
+    *((rule, "<15 see note", UNREAD_SAYS, "eGFR on {day} could not be read: '<15 see note'; whether it is below "
+       "{limit} is not known") for rule in UNREAD_SAYS),
+    *((rule, "<15 (critical)", BELOW_SAYS, "eGFR <15 on {day} (the lab's text: '<15 (critical)') is below {limit}")
+      for rule in BELOW_SAYS),
+])
+def test_every_reader_takes_the_newest_egfr_as_the_lab_wrote_it(kb, today, rule, written, says, sentence):
+    """eGFR 80 ten days ago, then a text result two days ago. '<15 see note' cannot be read: the older 80 was used,
+    so R05 offered methotrexate first, R11 named no renal risk and R27 was quiet; whether the eGFR is below the limit
+    is now not known, and the card names the result. '<15 (critical)' was read as one that cannot be read: it is below
+    15, so below each reader's limit, quoted as the lab wrote it."""
     chart, hook = READERS[rule][0](today)
-    chart.lab(EGFR, 80, "mL/min/{1.73_m2}", day=-10).observation(EGFR, -2, value_string="<15 (critical)")
+    chart.lab(EGFR, 80, "mL/min/{1.73_m2}", day=-10).observation(EGFR, -2, value_string=written)
     card = fired(run(kb, chart.request(hook), today)).get(rule)
     limit = 30 if rule == "imnm-add-steroid-sparing-by-month-1" else 60
-    said = f"eGFR on {chart.at(-2)} could not be read: '<15 (critical)'; whether it is below {limit} is not known"
-    assert card is not None and UNREAD_SAYS[rule](card, said), card
+    assert card is not None and says[rule](card, sentence.format(day=chart.at(-2), limit=limit)), card
 
 
 @pytest.mark.parametrize("rule", ["mtx-tmp-smx-interaction", "ivig-order-safety"])

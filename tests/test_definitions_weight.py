@@ -110,3 +110,16 @@ def test_a_newer_implausible_weight_stops_dosing_from_the_older_one_and_says_why
 def test_a_height_no_one_can_have_is_never_used_for_bsa(kb, today, cm, usable):
     record, context = record_and_context(kb, Chart(today, age=40).height(cm, day=-1))
     assert (weight.dosing_height(record, context) is not None) is usable
+
+
+@pytest.mark.parametrize(("measured", "says"), [
+    (lambda c: c.weight(70, day=-3).height(170, day=-3), None),
+    (lambda c: c.weight(70, day=-3), "no current height on file"),
+    (lambda c: c.weight(70, day=-40).height(170, day=-3), "no current weight (latest 70 kg on 2026-10-12, too old)"),
+    (lambda c: c, "no current weight on file and no current height on file"),
+])
+def test_the_missing_weight_or_height_is_named_one_by_one(kb, today, measured, says):
+    """R05 (a child's BSA dose) and R27 (an adult's BMI) say which measure is missing, from this one helper: a card
+    said "no current weight and height" beside a weight from 3 days ago."""
+    record, context = record_and_context(kb, measured(Chart(today, age=40)))
+    assert weight.missing_weight_or_height(record, context) == says

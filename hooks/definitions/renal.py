@@ -8,9 +8,10 @@ An adult whose sex is recorded as neither male nor female is estimated both ways
 female): every reader of the eGFR is more careful below a limit, so the lower one is the safe reading.
 
 A lab may report the eGFR as a bound rather than a value: a valueQuantity with a comparator ({value 15, comparator
-'<'}) or a text ('<15', '≤15', '>60', '> 90 mL/min/1.73m2'). ``Egfr.below`` answers whether it is below a limit with
-yes, no or not known ('<45' against 30): a reader must not take 'not known' as 'not below'. A lab's eGFR with a
-number that cannot be read ('<15 (critical)', a unit not understood) is an ``UnreadEgfr``: not known either.
+'<'}) or a text ('<15', '≤15', '>60', '> 90 mL/min/1.73m2'), an upper bound also with the lab's flag after it ('<15
+(critical)', '<15 LL', '<15*'), which the card quotes. ``Egfr.below`` answers whether it is below a limit with yes, no
+or not known ('<45' against 30): a reader must not take 'not known' as 'not below'. A lab's eGFR with a number that
+cannot be read ('<15 see note', a unit not understood, '<15 mmol/L') is an ``UnreadEgfr``: not known either.
 
 A rule asks :func:`below_limit`, which reads the results day by day, newest first (:func:`egfr_days`):
 - within one day every reading is asked (the lab's, a value or a bound, and the estimate from each creatinine of that
@@ -58,6 +59,9 @@ _MIRRORED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _COMPARATOR_SPELLINGS = {"≤": "<=", "≥": ">=", "=<": "<=", "=>": ">="}
 # '<15,0': a comma before one or two final digits is a decimal comma (a thousands separator has three after it)
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d{1,2}(?!\d))")
+# A lab's flag at the end of a result: 'critical', H, L, HH, LL (after a space or in brackets) or '*'
+_FLAG = re.compile(r"(?:\s*\*|\s*\((?:(?i:critical)|HH?|LL?)\)|\s+(?:(?i:critical)|HH?|LL?))$")
+_UPPER_BOUNDS = ("<", "<=")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +72,8 @@ class Egfr:
     day: date
     how: str  # for the card: "reported", or "estimated from creatinine 2.1 mg/dL, CKD-EPI 2021"
     comparator: str | None = None  # '<', '<=', '>=', '>': the lab reported a bound ('<15', '>60'), not a value
+    # the lab's text when it says more than the bound (a flag: "'<15 (critical)'"), quoted beside it on the card
+    written: str | None = None
 
     @property
     def shown(self) -> str:
@@ -77,7 +83,7 @@ class Egfr:
     @property
     def named(self) -> str:
         """In a few words, beside another reading of the same day: "the lab's >60", or the estimate with its how."""
-        return f"the lab's {self.shown}" if self.how == "reported" else f"{self.shown} ({self.how})"
+        return f"the lab's {self.written or self.shown}" if self.how == "reported" else f"{self.shown} ({self.how})"
 
     def below(self, limit: float) -> bool | None:
         """Whether the eGFR is below ``limit``; None when it is a bound that does not settle it ('<45' against 30:
@@ -89,16 +95,17 @@ class Egfr:
         return exceeds(-value, -limit, _MIRRORED.get(comparator or ""))
 
     def __str__(self) -> str:
-        return f"{self.shown} on {self.day.isoformat()}" + ("" if self.how == "reported" else f" ({self.how})")
+        said = f" (the lab's text: {self.written})" if self.written else ""
+        return f"{self.shown} on {self.day.isoformat()}{said}" + ("" if self.how == "reported" else f" ({self.how})")
 
 
 @dataclass(frozen=True, slots=True)
 class UnreadEgfr:
-    """A lab's eGFR with a number that cannot be read as one ('<15 (critical)', '12' as text, a unit not understood):
+    """A lab's eGFR with a number that cannot be read as one ('<15 see note', '12' as text, a unit not understood):
     whether it is below any limit is not known, and an older value does not stand in for it."""
 
     day: date
-    written: str  # as reported, for the card: "'<15 (critical)'", '0.25 mL/s/{1.73_m2}'
+    written: str  # as reported, for the card: "'<15 see note'", '<0.25 mL/h'
 
     @property
     def shown(self) -> str:
@@ -295,28 +302,42 @@ def _readings(record: PatientRecord, context: HookContext, day: date,
 def _lab_reading(observation: Observation, day: date) -> Reading | None:
     """The lab's eGFR; an UnreadEgfr when its number cannot be read as one; None when it holds no number ('see
     comment', a result still pending)."""
-    quantity = _as_reported(observation)
+    quantity, flagged = _as_reported(observation)
     # an eGFR has one unit (another in use, mL/s, gives values 60 times smaller: read as mL/min they err low, the
     # careful side), so a valueQuantity without a unit is in it, as a bare text bound is
     value = convert(quantity.value, quantity.unit or EGFR_UNIT, EGFR_UNIT) if quantity is not None else None
     if quantity is not None and value is not None:
-        return Egfr(value, day, "reported", quantity.comparator)
+        return Egfr(value, day, "reported", quantity.comparator, observation.value_label if flagged else None)
     if observation.quantity is not None or observation.measured_as_text:
         return UnreadEgfr(day, observation.value_label)
     return None
 
 
-def _as_reported(observation: Observation) -> Quantity | None:
-    """The eGFR as the lab wrote it: a valueQuantity (with its comparator), or a bound written as text with a unit
-    ('> 90 mL/min/1.73m2') or without ('<15', '≤15', '=<15', '<15,0'): a bare bound is in the eGFR's unit."""
+def _as_reported(observation: Observation) -> tuple[Quantity | None, bool]:
+    """The eGFR as the lab wrote it, and whether a flag was set aside to read it: a valueQuantity (with its
+    comparator), or a bound written as text with a unit ('> 90 mL/min/1.73m2') or without ('<15', '≤15', '=<15',
+    '<15,0'): a bare bound is in the eGFR's unit. An upper bound is read past the lab's flags after it ('<15
+    (critical)', '<15 mL/min/1.73m2 LL', '<15*'): whatever they mark, the eGFR is below the bound, so the answer can
+    only be 'below' or 'not known'. A lower bound with a flag ('>60 H') stays unread: 'not below' must not rest on a
+    result the lab marked."""
     text = observation.value_text
     if observation.quantity is not None or not text:
-        return observation.quantity
+        return observation.quantity, False
     text = _DECIMAL_COMMA.sub(".", text.strip())
     for spelling, comparator in _COMPARATOR_SPELLINGS.items():
         if text.startswith(spelling):
             text = comparator + text[len(spelling):]
-    # read as record.py reads a bound ('<3 ng/L'); a bare one in the eGFR's unit
+    unflagged = text
+    while flag := _FLAG.search(unflagged):
+        unflagged = unflagged[:flag.start()]
+    if unflagged != text and (bound := _text_bound(unflagged)) is not None and bound.comparator in _UPPER_BOUNDS:
+        return bound, True
+    return _text_bound(text), False
+
+
+def _text_bound(text: str) -> Quantity | None:
+    """A bound read as record.py reads one ('<3 ng/L'); a bare one ('<15') in the eGFR's unit. A unit the text names
+    stays its own: '<15 mmol/L' is no eGFR."""
     return bound_in_text(text) or bound_in_text(f"{text} {EGFR_UNIT}")
 
 

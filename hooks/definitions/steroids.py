@@ -363,11 +363,21 @@ class TreatmentStart(NamedTuple):
     (R22, R25) needs all three."""
 
     found: tuple[date, str] | None  # T_tx (day, how it was found): :func:`treatment_start`
-    unknown: str | None  # why T_tx may lie earlier than found, or exist though none was found
+    why_unknown: str | None  # why T_tx may lie earlier than found, or exist though none was found (plain words)
     # The latest day T_tx may be: the one found (an unknown T_tx lies before it), else, when T_tx is unknown, the
     # latest first day of a course that may be T_tx (today only for one whose dose and dates cannot be read); None
     # when there is no T_tx
     latest: date | None
+
+    @property
+    def unknown(self) -> str | None:
+        """Why T_tx is unknown, in the decision table's term, for explanations and facts: 'T_tx unknown: ...'."""
+        return f"T_tx unknown: {self.why_unknown}" if self.why_unknown else None
+
+    @property
+    def unknown_on_a_card(self) -> str | None:
+        """Why T_tx is unknown in a card's words ('T_tx' is the table's shorthand): 'Treatment start unknown: ...'."""
+        return f"Treatment start unknown: {self.why_unknown}" if self.why_unknown else None
 
     def unknown_facts(self) -> dict[str, str | date | None]:
         """The facts of a rule that errs toward a recent T_tx on an unknown T_tx: why it may lie earlier than found
@@ -402,8 +412,8 @@ def read_treatment_start(record: PatientRecord, context: HookContext) -> Treatme
             found.append((first, course))
             break
         if weight is None:  # below the absolute threshold, and no weight to judge it in mg/kg by
-            undecided.append((first, f"{course} is T_tx if the patient weighed {peq / per_kg:g} kg or less, and no "
-                                     "body weight is on file"))
+            undecided.append((first, f"{course} is the treatment start if the patient weighed {peq / per_kg:g} kg "
+                                     "or less, and no body weight is on file"))
             continue
         found.append((first, f"{course} ({peq / weight.value:.2g} mg/kg/day at {weight.describe('kg')})"))
         break
@@ -424,7 +434,7 @@ def read_treatment_start(record: PatientRecord, context: HookContext) -> Treatme
         reasons.insert(0, f"the dose of {', '.join(unreadable)} could not be read")
     # T_tx is the one found or an earlier one; with none found, the latest of the courses that may be it
     latest = start[0] if start else max(possible, default=None)
-    return TreatmentStart(start, "T_tx unknown: " + "; ".join(reasons) if reasons else None, latest)
+    return TreatmentStart(start, "; ".join(reasons) or None, latest)
 
 
 def treatment_start(record: PatientRecord, context: HookContext) -> tuple[date, str] | None:

@@ -134,6 +134,16 @@ def dosing_bsa(record: PatientRecord, context: HookContext) -> float | None:
     return round(mosteller_bsa(height.value, weight.value), 2)
 
 
+def missing_weight_or_height(record: PatientRecord, context: HookContext) -> str | None:
+    """Which of a current weight and height (for a BSA or a BMI) is missing and why, for card text: 'no current
+    height on file', 'no current weight (latest 26 kg on ..., too old) and no current height on file'; None when both
+    are current. Named one by one: a card that said "no current weight and height" beside a weight from 3 days ago
+    was untrue."""
+    found = (("weight", "kg", dosing_weight(record, context)), ("height", "cm", dosing_height(record, context)))
+    return " and ".join(f"no current {name}{why_not_current(record, name, unit)}"
+                        for name, unit, measure in found if measure is None) or None
+
+
 def current_bmi(record: PatientRecord, context: HookContext) -> tuple[float, str] | None:
     """BMI from a current weight and height, else a BMI observation as recent as a dosing weight must be."""
     weight, height = dosing_weight(record, context), dosing_height(record, context)

@@ -3,13 +3,16 @@ surgical emergency it is. Seed 004 blends infectious necrotizing myositis with I
 
 from __future__ import annotations
 
+from itertools import product
 from typing import Any
 
 from hooks import orders
+from hooks.cards import SUMMARY_MAX
 from hooks.context import HookContext
-from hooks.definitions import cohorts, diagnosis, weight
+from hooks.definitions import cohorts, diagnosis, steroids, weight
+from hooks.definitions.courses import given_today
 from hooks.definitions.dose_basis import mg
-from hooks.dosing import rounded_dose
+from hooks.dosing import PEQ_FACTORS, rounded_dose
 from hooks.record import RXNORM, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IDSA_2014_SSTI, SEED_004, WSES_2014
@@ -148,15 +151,85 @@ def _antibiotics(context: HookContext, beta_lactam: str, child: bool) -> list[tu
     return out
 
 
-def _summary(names: list[str], verb: str) -> str:
-    head = "NSTI is a surgical emergency: no immunosuppression. "
-    tail = ". Surgery, cultures, antibiotics now"
-    listed = f"{verb} {', '.join(names)}"
-    if len(head + listed + tail) > 139:
-        listed = f"{verb} {names[0]}" + (f" (+{len(names) - 1} more)" if len(names) > 1 else "")
-    if len(head + listed + tail) > 139:
-        listed = f"{verb} the immunosuppressive order" + ("s" if len(names) > 1 else "")
-    return head + listed + tail
+def _drug(flagged: diagnosis.Flagged) -> str:
+    """The drug in a word ('prednisone', 'methotrexate'), else the order's label."""
+    medication = flagged.order.medication
+    return next((drug for group in ("glucocorticoid_systemic", *AGENTS) if (drug := medication.concept_in(group))),
+                flagged.order.label)
+
+
+def _given_today(record: PatientRecord, context: HookContext, tapered: list[diagnosis.Flagged],
+                 drugs: list[str]) -> list[str]:
+    """Each glucocorticoid with the dose given today, summed over its orders: a taper at today's step, not its highest
+    (the PEQ the order is flagged at), and a second order of the drug below the threshold added in. 'prednisone
+    45 mg/day' (not the product label's tablet strength), 'dexamethasone (PEQ 40 mg/day)'; the drug alone where an
+    order of it given today cannot be read, none is given today, or an order the card flags is not on today's
+    timeline (no start date to place it: its dose is not in the sum, so a sum would say less than may be taken)."""
+    history, today = steroids.history(record, context), record.today
+
+    def drug_of(order: MedicationOrder) -> str | None:
+        return order.medication.concept_in("glucocorticoid_systemic")
+
+    unread = {drug_of(order) for order in history.unreadable if given_today(order, today)}
+    unread |= {drug_of(f.order) for f in tapered
+               if not any(order is f.order and first <= today <= last for order, _, first, last in history.courses)}
+    named = []
+    for drug in drugs:
+        peq = round(sum(dose for order, dose, first, last in history.courses
+                        if drug_of(order) == drug and first <= today <= last and given_today(order, today)), 1)
+        if drug in unread or peq <= 0 or drug not in PEQ_FACTORS:
+            named.append(drug)
+        else:
+            named.append(f"{drug} {peq:g} mg/day" if PEQ_FACTORS[drug] == 1 else f"{drug} (PEQ {peq:g} mg/day)")
+    return named
+
+
+def _ways_to_stop(stopped: list[diagnosis.Flagged], verb: str, beside_a_taper: bool) -> list[str]:
+    """Ways to say which orders to stop (or cancel), longest first: in full, by drug, the first drug (+ how many
+    more), in general."""
+    if not stopped:
+        return [""]
+    labels, drugs = [f.order.label for f in stopped], list(dict.fromkeys(map(_drug, stopped)))
+    more = f" (+{len(drugs) - 1} more)" if len(drugs) > 1 else ""
+    general = ("the other drug" + ("s" if len(drugs) > 1 else "") if beside_a_taper
+               else "the immunosuppressive order" + ("s" if len(labels) > 1 else ""))
+    return [f"{verb} {named}" for named in (", ".join(labels), ", ".join(drugs), drugs[0] + more, general)]
+
+
+def _ways_to_taper(drugs: list[str], at_dose: list[str]) -> list[str]:
+    """Ways to say which glucocorticoids to taper to stress cover, longest first: at today's dose, by drug, without
+    'to stress cover' (the detail says it), in general."""
+    if not drugs:
+        return [""]
+    general = "the glucocorticoid" + ("s" if len(drugs) > 1 else "")
+    return [f"taper {named}" for named in (
+        f"{' and '.join(at_dose)} to stress cover", f"{' and '.join(drugs)} to stress cover", " and ".join(at_dose),
+        " and ".join(drugs), f"{general} to stress cover", general)]
+
+
+def _summary(record: PatientRecord, context: HookContext, stopped: list[diagnosis.Flagged],
+             tapered: list[diagnosis.Flagged], verb: str) -> str:
+    """The orders to stop (or cancel) and, on patient-view, the active glucocorticoids to taper to stress cover, as the
+    detail says (stopping them abruptly risks adrenal crisis), in the fullest wording that fits a summary: the least
+    shortened of the two parts together, the orders to stop kept fuller on a tie. The last wording always fits."""
+    head, tail = "NSTI is a surgical emergency: no immunosuppression. ", ". Surgery, cultures, antibiotics now"
+    drugs = list(dict.fromkeys(map(_drug, tapered)))
+    ways = product(enumerate(_ways_to_stop(stopped, verb, bool(tapered))),
+                   enumerate(_ways_to_taper(drugs, _given_today(record, context, tapered, drugs))))
+    summaries = []
+    for (_, stop), (_, taper) in sorted(ways, key=lambda way: (way[0][0] + way[1][0], way[0][0])):
+        said = "; ".join(filter(None, (stop, taper)))
+        summaries.append(head + said[0].upper() + said[1:] + tail)
+    return next((summary for summary in summaries if len(summary) <= SUMMARY_MAX), summaries[-1])
+
+
+def _what_is_done(stopped: list[diagnosis.Flagged], tapered: list[diagnosis.Flagged], verb: str) -> str:
+    """What the suggestions do to the immunosuppression, for their labels: on patient-view an active glucocorticoid
+    is kept (no delete action) and tapered to stress cover."""
+    if not tapered:
+        return f"{verb} immunosuppression"
+    taper = "Taper the glucocorticoid" + ("s" if len({_drug(f) for f in tapered}) > 1 else "") + " to stress cover"
+    return f"{taper}, {verb.lower()} the other immunosuppression" if stopped else taper
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
@@ -185,35 +258,34 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["vancomycin_load_mg"] = vanc_mg
     # On patient-view an active glucocorticoid is not removed outright: stopping it abruptly risks adrenal crisis.
     removable = [f for f in flagged if order_sign or not f.order.in_group("glucocorticoid_systemic")]
+    tapered = [f for f in flagged if not any(f is r for r in removable)]
     verb = "Cancel" if order_sign else "Stop"
     remove = [Action("delete", f"{verb} {f.order.label}", resource_id=f.order.reference) for f in removable]
     workup = [Action("create", label, resource=resource) for label, resource in _workup(context)]
     vanc_label = f" {mg(vanc_mg)}" if vanc_mg is not None else " (dose not computed: no current weight)"
     vanc = Action("create", f"Vancomycin IV loading dose{vanc_label}", resource=vanc_order)
+    done = _what_is_done(removable, tapered, verb)
     suggestions = [
-        Suggestion(f"{verb} immunosuppression; surgery, cultures, lactate, vancomycin + piperacillin-tazobactam "
-                   "+ clindamycin",
+        Suggestion(f"{done}; surgery, cultures, lactate, vancomycin + piperacillin-tazobactam + clindamycin",
                    [*remove, *workup, vanc, *(Action("create", label, resource=r)
                                              for label, r in _antibiotics(context, "Piperacillin-tazobactam", child))],
                    is_recommended=True),
-        Suggestion(f"{verb} immunosuppression; surgery, cultures, lactate, vancomycin + meropenem + clindamycin",
+        Suggestion(f"{done}; surgery, cultures, lactate, vancomycin + meropenem + clindamycin",
                    [*remove, *workup, vanc, *(Action("create", label, resource=r)
                                              for label, r in _antibiotics(context, "Meropenem", child))]),
     ]
     if remove:
-        suggestions.append(Suggestion(f"{verb} immunosuppression only (surgery and antibiotics already under way)",
-                                      remove))
+        suggestions.append(Suggestion(f"{done} only (surgery and antibiotics already under way)", remove))
     has_steroid = any(f.order.in_group("glucocorticoid_systemic") for f in flagged)
-    action = ("Cancel the immunosuppressive order" if order_sign
-              else "Stop the immunosuppressive drug" + (" (taper the glucocorticoid to stress cover)"
-                                                        if has_steroid else ""))
+    action = ("Cancel the immunosuppressive order" if order_sign else done if tapered
+              else "Stop the immunosuppressive drug")
     detail = DETAIL.format(
         nsti="; ".join(nsti), verb="Ordered" if order_sign else "Active",
         drugs="; ".join(str(f) for f in flagged), action=action, vancomycin=vanc_wording,
         antibiotics=CHILD_TEXT if child else ADULT_TEXT, steroid_note=STEROID_NOTE if has_steroid else "")
     return Fired(
         severity="critical",
-        summary=_summary([f.order.label for f in flagged], verb),
+        summary=_summary(record, context, removable, tapered, verb),
         detail=detail,
         facts=facts,
         about=[f.order for f in flagged],

@@ -9,8 +9,9 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import cohorts, escalation, immunosuppression, renal, routes, steroids
 from hooks.definitions import treatment_duration as td
+from hooks.definitions.courses import days_text
 from hooks.definitions.paediatric_doses import child_weekly_methotrexate
-from hooks.definitions.weight import dosing_bsa
+from hooks.definitions.weight import dosing_bsa, missing_weight_or_height
 from hooks.dosing import METHOTREXATE_ORAL, product_for
 from hooks.record import WEEKDAY_NAMES, WEEKDAYS, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
@@ -46,9 +47,9 @@ RULE = Rule(
 )
 
 DETAIL = """\
-**Glucocorticoid alone is usually not enough in IMNM.** Treatment started on {ttx} ({ttx_how}), {days} days
-ago, and no steroid-sparing agent has been given or ordered since. ENMC advises adding a second agent within
-the first month; patients given two or more agents early do better (Kassardjian 2015).
+**Glucocorticoid alone is usually not enough in IMNM.** Treatment started on {ttx} ({ttx_how}); {course},
+and no steroid-sparing agent has been given or ordered since. ENMC advises adding a second agent within the first
+month; patients given two or more agents early do better (Kassardjian 2015).
 
 Options:
 {options}
@@ -152,11 +153,17 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                             [Action("create", "TPMT and NUDT15 testing", resource=tpmt)])
     ranked = [mmf_choice, mtx_choice, aza_choice] if prefer_mmf else [mtx_choice, mmf_choice, aza_choice]
     choices = [c for c in ranked if c is not None]
+    if last_gc < record.today:  # the course is over: "day N of treatment" would say it is still taken
+        ago = days_text((record.today - last_gc).days)
+        course = f"the glucocorticoid was last given on {last_gc.isoformat()}, {ago} ago"
+        summary = f"IMNM treated with glucocorticoid alone since {t_tx.isoformat()}, last given {last_gc.isoformat()}"
+    else:  # days counted as the other cards count days on a drug (R23, R24, R25): the first day is day 1
+        course = f"today is day {days + 1} of treatment"
+        summary = f"IMNM on glucocorticoid alone on day {days + 1} of treatment (started {t_tx.isoformat()})"
     return Fired(
         severity="warning",
-        summary=f"IMNM on glucocorticoid alone {days} days after start ({t_tx.isoformat()}): add a steroid-sparing "
-                "agent",
-        detail=DETAIL.format(ttx=t_tx.isoformat(), ttx_how=facts["t_tx_found_by"], days=days,
+        summary=f"{summary}: add a steroid-sparing agent",
+        detail=DETAIL.format(ttx=t_tx.isoformat(), ttx_how=facts["t_tx_found_by"], course=course,
                              options=(CHILD_OPTIONS if child else ADULT_OPTIONS).format(weekday=weekday),
                              notes="\n" + "\n".join(notes) if notes else ""),
         facts=facts,
@@ -169,7 +176,7 @@ def _methotrexate(record: PatientRecord, context: HookContext, params: Mapping[s
                   day_code: str, weekday: str, facts: dict[str, object], notes: list[str]
                   ) -> tuple[str, list[Action]] | None:
     """The weekly methotrexate and folic acid to offer (label, actions): 15 mg orally for an adult; for a child,
-    15 mg/m2 SC by body-surface area (SHARE), as R32 suggests it, or nothing without a current weight and height.
+    15 mg/m2 SC by body-surface area (SHARE), as R32 suggests it, or nothing without a current weight or height.
     Adult fixed doses are not for children: 15 mg is 25 mg/m2 at 0.6 m2."""
     if child:
         bsa = dosing_bsa(record, context)
@@ -178,10 +185,10 @@ def _methotrexate(record: PatientRecord, context: HookContext, params: Mapping[s
         who = f"Child ({record.youngest_age_years} y)"  # the age that makes them a child (a partial birthDate)
         suggested = child_weekly_methotrexate(record, context, per_m2, cap, day_code,
                                               context.bound(RULE, "paediatric_mtx_mg_per_m2_week"))
-        if suggested is None:  # no current weight and height, so no BSA
+        if suggested is None:  # no current weight or height, so no BSA: the card names which
             notes.append(f"{who}: methotrexate {per_m2:g} mg/m² SC once weekly (maximum "
-                         f"{cap:g} mg) and mycophenolate by body-surface area, with paediatric rheumatology; **no "
-                         "current weight and height, so no dose is computed**.")
+                         f"{cap:g} mg) and mycophenolate by body-surface area, with paediatric rheumatology; "
+                         f"**{missing_weight_or_height(record, context)}, so no dose is computed**.")
             return None
         dose, order = suggested.dose.mg, suggested.resource
         notes.append(f"{who}: methotrexate {per_m2:g} mg/m² SC once weekly (maximum {cap:g} "

@@ -142,8 +142,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if due and early and start:
         reasons.append(f"Treatment started {since_ttx} days ago ({start[1]}): check CK every {interval} days.")
     elif due and early:
-        reasons.append(f"{ttx.unknown}. Until it is known, treatment may have started as late as {latest_ttx} "
-                       f"({since_ttx} days ago): check CK every {interval} days.")
+        reasons.append(f"{ttx.unknown_on_a_card}. Until it is known, treatment may have started as late as "
+                       f"{latest_ttx} ({since_ttx} days ago): check CK every {interval} days.")
     elif due and tapering:
         reasons.append(f"A taper is in progress ({'; '.join(str(s) for s in tapering)}): check CK every "
                        f"{interval} days to catch a relapse early.")
@@ -152,7 +152,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     by_age = _by_age(waiting)
     if by_age:
         reasons.append(_rows_why(by_age))
-    last_text = f"The last CK was {last}, {age} days ago" if last else "No CK is on file"
+    # a newer CK that cannot be read is on file too: the card says so rather than "no CK on file"
+    can_be_read = " that can be read" if latest.unreadable else ""
+    last_text = (f"The last CK{can_be_read} was {last}, {age} days ago" if last else
+                 f"No CK{can_be_read} is on file") + (f" ({latest.unreadable})" if latest.unreadable else "")
     sets, patient = context.valuesets, context.patient_id
     actions = [
         Action("create", "CK", resource=orders.service_request(patient, orders.lab_concept(sets, "ck", "2157-6"))),
@@ -160,7 +163,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         Action("create", "AST", resource=orders.service_request(patient, orders.lab_concept(sets, "ast", "1920-8"))),
         Action("create", "GGT", resource=orders.service_request(patient, orders.lab_concept(sets, "ggt", "2324-2"))),
     ]
-    summary = f"CK due: last {'CK ' + str(age) + ' days ago' if last else 'CK never measured'}"
+    readable = " readable" if latest.unreadable else ""
+    summary = f"CK due: {f'last{readable} CK {age} days ago' if last else f'no{readable} CK on file'}"
     summary += f" (interval {interval} d)" if due else ""
     summary += f"; {_rows_summary(by_age)}" if by_age else ""
     return Fired(

@@ -3,7 +3,7 @@ damage, deconditioning, hypokalaemia, hypothyroidism): look before escalating.""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from hooks import orders
 from hooks.context import HookContext
@@ -45,9 +45,12 @@ Do not escalate immunosuppression on this basis alone. If the disease looks inac
 the glucocorticoid.{tsh}"""
 
 
-def mmt8_decline(record: PatientRecord, context: HookContext) -> str | None:
+def mmt8_decline(record: PatientRecord, context: HookContext, gc_start: date) -> str | None:
     """The latest MMT-8 (recent) at least 10% below the best value within the look-back window, both on the 0-150
-    scale (a 0-80 score is not compared with a 0-150 one as recorded)."""
+    scale (a 0-80 score is not compared with a 0-150 one as recorded). A fall from a score taken on the glucocorticoid
+    (from ``gc_start``, this course's first day) is named first: it is the one steroid myopathy would explain. A fall
+    only from a score taken before it still counts (the table's window), and the card says that score predates this
+    course."""
     params = context.params(RULE)
     scored = strength.mmt8_scores(record)
     if not scored:
@@ -57,13 +60,25 @@ def mmt8_decline(record: PatientRecord, context: HookContext) -> str | None:
         return None
     since = record.today - timedelta(days=int(params["mmt8_lookback_days"]))
     earlier = [s for s in scored[:-1] if since <= s.day < latest.day and s.score > 0]
-    if not earlier:
-        return None
-    best = max(earlier, key=lambda s: s.on_150)
-    drop = (best.on_150 - latest.on_150) / best.on_150
-    if drop >= params["mmt8_drop_fraction"] - 1e-9:
-        return f"MMT-8 fell from {best} ({best.day}) to {latest} ({latest.day}), down {drop:.0%}"
+    for compared in ([s for s in earlier if s.day >= gc_start], earlier):
+        if not compared:
+            continue
+        best = max(compared, key=lambda s: s.on_150)
+        drop = (best.on_150 - latest.on_150) / best.on_150
+        if drop >= params["mmt8_drop_fraction"] - 1e-9:
+            before = _before(record, context, best.day, gc_start)
+            return f"MMT-8 fell from {best} ({best.day}{before}) to {latest} ({latest.day}), down {drop:.0%}"
     return None
+
+
+def _before(record: PatientRecord, context: HookContext, scored: date, gc_start: date) -> str:
+    """Whether a score predates this glucocorticoid course, for the card: the course, not the first glucocorticoid
+    ever (a score taken on an earlier course, after a break, is said to be so)."""
+    if scored >= gc_start:
+        return ""
+    if steroids.history(record, context).peq_on(scored) > 0:
+        return f", on an earlier glucocorticoid course, before this one began on {gc_start}"
+    return f", before this glucocorticoid course began on {gc_start}"
 
 
 def documented_weakness(record: PatientRecord, context: HookContext) -> str | None:
@@ -95,7 +110,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # myopathy outlasts the last dose, so the card still shows, saying so
     over = None if history.given_today() else ended_early_list(history.over_by_today())
     facts["stopped_on_a_day_not_given"] = over
-    weakness = mmt8_decline(record, context) or documented_weakness(record, context)
+    gc_start = record.today - timedelta(days=gc_days - 1)  # the days count today and the first day
+    weakness = mmt8_decline(record, context, gc_start) or documented_weakness(record, context)
     facts["weakness"] = weakness
     if weakness is None:
         return Quiet("no MMT-8 fall of 10% or more and no recently documented weakness", facts)

@@ -213,7 +213,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return _child(record, context, exposure, bone.bone_protection(record, context), notes, facts)
 
     treatment_start = steroids.read_treatment_start(record, context)
-    ttx, unknown, latest_ttx = treatment_start
+    ttx, unknown, latest_ttx = treatment_start.found, treatment_start.unknown_on_a_card, treatment_start.latest
     # the DXA must postdate every T_tx still possible: an unknown T_tx lies before the one found, or, with none
     # found, may be as late as the latest course that may be T_tx (erring toward asking for a DXA rather than
     # counting one that may predate it)
@@ -247,12 +247,16 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if protection.risk_findings:
         found = "\nFracture risk on file: " + "; ".join(protection.risk_findings) + "."
     last_dxa = protection.last_dxa_any
-    if "DXA" in missing and last_dxa is not None:
-        found += (f"\nLast DXA on file: {last_dxa}, older than 24 months or from before this "
-                  "glucocorticoid course.")
-        if unknown and not ttx and not_before and last_dxa.day is not None and last_dxa.day >= dxa_window_start:
-            found += (f" {unknown}. Until it is known, T_tx may be as late as {latest_ttx}, so only a DXA from "
-                      f"{not_before} on counts.")
+    if "DXA" in missing and last_dxa is not None and last_dxa.day is not None:
+        # the reason that applies: too old, taken before the course, or both
+        why = [f"more than {params['dxa_window_days']:g} days old"] if last_dxa.day < dxa_window_start else []
+        if not_before and last_dxa.day < not_before:
+            started = "the latest day treatment may have started" if unknown else "treatment started"
+            why.append(f"more than {params['dxa_before_ttx_days']:g} days before {started} ({latest_ttx})")
+        found += f"\nLast DXA on file: {last_dxa}, {' and '.join(why)}."
+        if unknown and not ttx and not_before and last_dxa.day >= dxa_window_start:
+            found += (f" {unknown}. Until it is known, treatment may have started as late as {latest_ttx}, so only a "
+                      f"DXA from {not_before} on counts.")
     present = ("\nIn place: " + "; ".join(protection.present) + ".") if protection.present else ""
     frax = (", plus GC-adjusted FRAX (it underestimates risk at >= 30 mg/day)"
             if frax_applies else f"; FRAX does not apply under {frax_min_age:g} (use BMD Z-score)")

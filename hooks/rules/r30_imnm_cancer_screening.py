@@ -8,8 +8,8 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, cohorts
-from hooks.record import LOINC, SNOMED, PatientRecord, Procedure, age_on
+from hooks.definitions import antibodies, cohorts, juvenile_onset
+from hooks.record import LOINC, SNOMED, PatientRecord, Procedure
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ALLENBACH_2016, ENMC_224, IMACS_2023_CANCER, SEED_001, SHELLY_MAYO
 
@@ -33,6 +33,9 @@ RULE = Rule(
 SUBTYPES: dict[antibodies.Subtype, str] = {
     "HMGCR": "anti-HMGCR positive", "SERONEG": "seronegative (anti-HMGCR and anti-SRP negative)",
     "DUAL": "anti-HMGCR and anti-SRP both positive"}
+# each subtype in plain words, for the summary
+NAMED: dict[antibodies.Subtype, str] = {
+    "HMGCR": "anti-HMGCR IMNM", "SERONEG": "seronegative IMNM", "DUAL": "IMNM with both antibodies"}
 NOT_A_SCREEN = ("PET-CT bone with 18F-NaF (not FDG; member of VSAC Bone Scan value set)",)
 LIMITED_PET = "PET limited area (CPT)"  # one region (head and neck, chest): a partial screen, like one CT
 # A tracer named that is not FDG (PSMA, DOTATATE, NaF, choline...): not a cancer screen for myositis
@@ -62,18 +65,6 @@ Synchronous cancer was found in 21% of seronegative and 11.5% of anti-HMGCR pati
 
 Repeat during the first 3 years in higher-risk patients. One Mayo cohort found no excess cancer risk, so this stays
 a clinical judgement."""
-
-
-def _anchors(record: PatientRecord) -> tuple[date | None, date | None]:
-    """Earliest onset and earliest diagnosis (recorded date, or first positive antibody) of the IMNM."""
-    conditions = cohorts.imnm_conditions(record) or record.conditions_in(*cohorts.MYOPATHY_GROUPS, active_only=True)
-    onset = min((c.onset for c in conditions if c.onset), default=None)
-    diagnosed = [c.recorded for c in conditions if c.recorded]
-    for group in ("anti_hmgcr", "anti_srp"):
-        positive = antibodies.ever_positive(record, group)
-        if positive is not None and positive.when is not None:
-            diagnosed.append(positive.when)
-    return onset, min(diagnosed, default=None)
 
 
 def _screens(record: PatientRecord, since: date) -> tuple[list[Procedure], list[Procedure]]:
@@ -121,19 +112,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("checkpoint-inhibitor context: the cancer is known and under oncology care", facts)
     if isinstance(serology, Quiet):
         return serology
-    if age is None or record.patient is None or record.patient.birth_date is None:
-        return NotEvaluable("the patient's birth date (age)", facts)
-    if age < p["min_age"]:
-        return Quiet(f"age {age} < {int(p['min_age'])}: cancer screening is not routine in juvenile IIM", facts)
-    onset, diagnosed = _anchors(record)
-    facts.update(onset=onset, diagnosed=diagnosed)
-    if onset is None and diagnosed is None:
-        return NotEvaluable("the onset or diagnosis date of the IMNM", facts)
-    first = min(d for d in (onset, diagnosed) if d is not None)
-    age_at_onset = age_on(record.patient.birth_date, first)
-    facts["age_at_onset"] = age_at_onset
-    if age_at_onset < p["min_age"]:
-        return Quiet(f"juvenile onset (age {age_at_onset} on {first.isoformat()})", facts)
+    adult = juvenile_onset.adult_onset(record, context, facts)
+    if not isinstance(adult, juvenile_onset.AdultOnset):
+        return adult
+    age, onset, diagnosed, first = adult
     latest_anchor = max(d for d in (onset, diagnosed) if d is not None)
     window_start = record.today - timedelta(days=int(p["window_days"]))
     if latest_anchor < window_start:
@@ -161,11 +143,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     subtype = SUBTYPES.get(serology.subtype) or (f"{serology.describe()} (the screen is due whatever the missing "
                                                  "result shows; R03 asks for it)")
     detail = DETAIL.format(subtype=subtype, anchor=anchor, imaging=imaging,
-                           age_sex=_age_sex(age, record.patient.sex))
+                           age_sex=_age_sex(age, record.patient.sex if record.patient else None))
     return Fired(
         severity="warning",
-        summary=f"Cancer screen due: {serology.label} IMNM since {first.isoformat()}, no CT chest/abdomen/pelvis or "
-                "PET-CT in 12 months",
+        summary=f"Cancer screen due: {' or '.join(NAMED[s] for s in serology.possible)} since {first.isoformat()}, "
+                "no CT chest/abdomen/pelvis or PET-CT in 12 months",
         detail=detail,
         facts=facts,
         suggestions=_suggestions(context),

@@ -12,6 +12,7 @@ from fhir_fixtures.builders import (
     METHOTREXATE_2_5,
     METHYLPRED_1000,
     NEC_FASCIITIS_ICD,
+    PREDNISONE_5,
     PREDNISONE_20,
     ROUTE_IV,
     SNOMED,
@@ -189,6 +190,110 @@ def test_patient_view_keeps_an_active_glucocorticoid_but_stops_methotrexate(kb, 
     deleted = [a["resourceId"] for a in card["suggestions"][0]["actions"] if a["type"] == "delete"]
     assert deleted == ["MedicationRequest/mtx-active"]
     assert "adrenal crisis" in card["detail"] and "Active immunosuppression" in card["detail"]
+
+
+@pytest.mark.parametrize(("active", "summary_says"), [
+    ([(PREDNISONE_20, 60, None)], "Taper prednisone 60 mg/day to stress cover"),
+    ([("dexamethasone 4 MG Oral Tablet", 6, None)],
+     "Taper dexamethasone (PEQ 40 mg/day) to stress cover"),
+    ([(PREDNISONE_20, 40, None), (METHOTREXATE_2_5, 15, "wk")],
+     "Stop methotrexate; taper prednisone to stress cover")])  # by drug, to fit 140 characters
+def test_patient_view_summary_tapers_an_active_glucocorticoid_at_the_dose_taken(kb, today, active, summary_says):
+    """On prednisone 60 mg/day (20 mg tablets) the summary said "Stop prednisone 20 MG Oral Tablet" while the detail
+    said a patient on long-term glucocorticoids must not stop them abruptly: it now says what the detail says (taper
+    to stress cover), naming the drug at the dose taken, not the tablet's strength. Other drugs are still stopped."""
+    chart = _chart(today)
+    for drug, dose, period_unit in active:
+        chart.medication(drug, dose, "mg", start=-60, **({"period": 1, "period_unit": period_unit} if period_unit
+                                                         else {}))
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert card["summary"] == (f"NSTI is a surgical emergency: no immunosuppression. {summary_says}. Surgery, "
+                               "cultures, antibiotics now")
+    assert "adrenal crisis" in card["detail"]
+
+
+@pytest.mark.parametrize(("chart_it", "dose"), [
+    (lambda c: c.taper_order(PREDNISONE_20, [(60, 28), (40, 28), (20, None)], start=-60), "20 mg/day"),
+    (lambda c: c.medication(PREDNISONE_20, 40, "mg", start=-60).medication(PREDNISONE_5, 5, "mg", start=-60),
+     "45 mg/day"),
+])
+def test_the_summary_names_the_glucocorticoid_dose_given_today(kb, today, chart_it, dose):
+    """The summary named the PEQ the order is flagged at: a taper's highest step ("prednisone 60 mg/day" on day 61 of
+    60 mg x28, 40 mg x28, then 20 mg), and only the order at or above 20 mg ("40 mg/day" beside a 5 mg order of the
+    same drug, 45 mg taken). It names the drug's dose given today, all its orders together (review of task E)."""
+    card = fired(run(kb, chart_it(_chart(today)).request("patient-view"), today))[RULE]
+    assert f"Taper prednisone {dose} to stress cover" in card["summary"]
+
+
+@pytest.mark.parametrize("flagged_start", [None, 3])
+def test_a_flagged_order_not_on_todays_timeline_is_named_without_a_dose(kb, today, flagged_start):
+    """Prednisone 40 mg daily with no start date (a reconciled home medicine) or starting in 3 days, beside 10 mg
+    taken since day -60: the summary said "Taper prednisone 10 mg/day" while the card flags the 40 mg order; the
+    sum leaves that order out, so the drug is named alone (review of task E2)."""
+    chart = _chart(today).medication(PREDNISONE_20, 40, "mg", start=flagged_start)
+    chart.medication(PREDNISONE_5, 10, "mg", start=-60)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert "Taper prednisone to stress cover" in card["summary"] and "10 mg/day" not in card["summary"]
+
+
+GLUCOCORTICOIDS_AT_60_MG_PEQ = [("prednisone 20 MG Oral Tablet", 60), ("prednisolone 5 MG Oral Tablet", 60),
+                                ("methylprednisolone 16 MG Oral Tablet", 48), ("dexamethasone 4 MG Oral Tablet", 9),
+                                ("hydrocortisone 20 MG Oral Tablet", 240), ("deflazacort 30 MG Oral Tablet", 72)]
+# each drug of R01's AGENTS under each name it is read by (names.csv), as a product label
+AGENT_PRODUCTS = ["methotrexate 2.5 MG Oral Tablet", "azathioprine 50 MG Oral Tablet",
+                  "mycophenolate mofetil 500 MG Oral Tablet", "mycophenolic acid 360 MG Delayed Release Oral Tablet",
+                  "rituximab 10 MG/ML Injectable Solution", "obinutuzumab 25 MG/ML Injectable Solution",
+                  "ocrelizumab 30 MG/ML Injectable Solution", "ofatumumab 20 MG/ML Injectable Solution",
+                  "ublituximab 25 MG/ML Injectable Solution", "tacrolimus 1 MG Oral Capsule",
+                  "cyclosporine 100 MG Oral Capsule", "cyclophosphamide 50 MG Oral Tablet"]
+
+
+def _summary_fits(card) -> None:
+    summary = card["summary"]
+    assert len(summary) <= 139 and "…" not in summary, summary
+    assert summary.startswith("NSTI is a surgical emergency: no immunosuppression. ")
+    assert summary.endswith(". Surgery, cultures, antibiotics now")
+
+
+@pytest.mark.parametrize("agent", AGENT_PRODUCTS)
+@pytest.mark.parametrize(("glucocorticoid", "dose"), GLUCOCORTICOIDS_AT_60_MG_PEQ)
+def test_the_summary_fits_for_every_agent_beside_every_glucocorticoid(kb, today, agent, glucocorticoid, dose):
+    """Mycophenolate beside prednisone (common in IMNM) gave a 161-character summary, cut mid-word by the card at
+    "...Surgery, c…", losing "antibiotics now" (review of task E): each pair now fits whole, the drug to stop named."""
+    chart = _chart(today).medication(glucocorticoid, dose, "mg", start=-60).medication(agent, 1, "mg", start=-60)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    _summary_fits(card)
+    drug = glucocorticoid.split()[0]
+    assert f"; taper {drug}" in card["summary"] and "stress cover" in card["detail"]
+
+
+def test_the_summary_fits_with_every_agent_and_glucocorticoid_at_once(kb, today):
+    chart = _chart(today)
+    for product in AGENT_PRODUCTS:
+        chart.medication(product, 1, "mg", start=-60)
+    for glucocorticoid, dose in GLUCOCORTICOIDS_AT_60_MG_PEQ:
+        chart.medication(glucocorticoid, dose, "mg", start=-60)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    _summary_fits(card)
+    assert "Stop the other drugs; taper the glucocorticoids" in card["summary"]
+
+
+@pytest.mark.parametrize(("methotrexate", "done"), [
+    (False, "Taper the glucocorticoid to stress cover"),
+    (True, "Taper the glucocorticoid to stress cover, stop the other immunosuppression")])
+def test_suggestions_say_the_glucocorticoid_is_tapered_not_stopped(kb, today, methotrexate, done):
+    """On patient-view the suggestions were labelled "Stop immunosuppression; surgery, ..." and the detail said "Stop
+    the immunosuppressive drug (taper the glucocorticoid ...)" though they keep the active glucocorticoid (no delete
+    action) and the summary says to taper it (review of task E)."""
+    chart = _chart(today).medication(PREDNISONE_20, 60, "mg", start=-60)
+    if methotrexate:
+        chart.medication(METHOTREXATE_2_5, 15, "mg", start=-60, period=1, period_unit="wk")
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert f"spread. {done} and instead:" in card["detail"]
+    labels = [s["label"] for s in card["suggestions"]]
+    assert labels[0] == f"{done}; surgery, cultures, lactate, vancomycin + piperacillin-tazobactam + clindamycin"
+    assert labels[1] == f"{done}; surgery, cultures, lactate, vancomycin + meropenem + clindamycin"
+    assert labels[2:] == ([f"{done} only (surgery and antibiotics already under way)"] if methotrexate else [])
 
 
 def test_order_sign_ignores_active_drugs_without_a_draft(kb, today):

@@ -34,7 +34,7 @@ def test_card_states_ttx_and_days_and_offers_weekly_methotrexate(kb, today):
     card = fired(result)[RULE]
     ttx = (today - timedelta(days=45)).isoformat()
     assert card["indicator"] == "warning"
-    assert ttx in card["summary"] and "45 days" in card["summary"] and len(card["summary"]) < 140
+    assert ttx in card["summary"] and "day 46 of treatment" in card["summary"] and len(card["summary"]) < 140
     assert "prednisone 20 MG Oral Tablet 60 mg/day PEQ" in card["detail"]
     first = card["suggestions"][0]
     assert first["isRecommended"] is True and card["selectionBehavior"] == "at-most-one"
@@ -52,6 +52,18 @@ def test_card_states_ttx_and_days_and_offers_weekly_methotrexate(kb, today):
     assert folic["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 1
     facts = _explain(result)["facts"]
     assert facts["t_tx"] == ttx and facts["days_since_ttx"] == 45 and facts["steroid_sparing_since_ttx"] == "none"
+
+
+def test_the_days_of_treatment_are_counted_as_the_other_cards_count_them(kb, today):
+    """Prednisone from 30 days ago: R05 said "30 days after start" and R24, of the same course, "for 31 days". Days on
+    a drug count the first day (R23, R24, R25), and R05 now counts them so: day 31."""
+    cards = fired(run(kb, _chart(today, -30).request("patient-view"), today))
+    started = (today - timedelta(days=30)).isoformat()
+    assert cards[RULE]["summary"] == (f"IMNM on glucocorticoid alone on day 31 of treatment (started {started}): add a "
+                                      "steroid-sparing agent")
+    assert f"Treatment started on {started}" in cards[RULE]["detail"]
+    assert "today is day 31 of treatment" in " ".join(cards[RULE]["detail"].split())
+    assert "for 31 days" in cards["pjp-prophylaxis-missing"]["summary"]
 
 
 def test_mycophenolate_suggestion_is_coded_and_twice_daily(kb, today):
@@ -325,6 +337,20 @@ def test_a_child_without_a_height_gets_no_methotrexate_dose(kb, today):
     assert "no dose is computed" in card["detail"]
 
 
+def test_a_child_with_no_dose_is_told_which_measure_is_missing(kb, today):
+    """A 55 kg weight of two days ago and no height: the card said "no current weight and height", though the
+    weight is current. It names the measure missing, and why an old one does not count."""
+    no_height = fired(run(kb, _child(today, height=False).request("patient-view"), today))[RULE]
+    assert "**no current height on file, so no dose is computed**" in no_height["detail"]
+    old_weight = _child(today).without_observations("29463-7").weight(26, day=-40)
+    card = fired(run(kb, old_weight.request("patient-view"), today))[RULE]
+    assert (f"**no current weight (latest 26 kg on {old_weight.at(-40)}, too old), so no dose is computed**"
+            in card["detail"])
+    neither = _child(today, height=False).without_observations("29463-7")
+    assert "**no current weight on file and no current height on file, so no dose is computed**" in fired(
+        run(kb, neither.request("patient-view"), today))[RULE]["detail"]
+
+
 @pytest.mark.parametrize(("stopped", "fires"), [(-8, True), (-90, True), (-91, False)])
 def test_glucocorticoid_monotherapy_means_a_glucocorticoid_within_90_days(kb, today, stopped, fires):
     """A patient off prednisone for years is not on glucocorticoid monotherapy; one whose prednisone lapsed a few
@@ -340,6 +366,22 @@ def test_glucocorticoid_monotherapy_means_a_glucocorticoid_within_90_days(kb, to
 
 
 
+def test_a_course_that_is_over_is_not_said_to_be_on_its_nth_day(kb, today):
+    """Prednisone from day -200, completed on day -80: the card said "on day 201 of treatment" (and "today is day 201
+    of treatment"), as if it were still taken (review of task E). It says when the glucocorticoid was last given."""
+    chart = Chart(today, age=52)
+    chart.condition(IMNM_SNOMED, onset=-220)
+    chart.antibody("anti_hmgcr", "positive", day=-210)
+    chart.ck(6800, day=-205).ck(2100, day=-10)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-200, end=-80, status="completed")
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert card["summary"] == (f"IMNM treated with glucocorticoid alone since {chart.at(-200)}, last given "
+                               f"{chart.at(-80)}: add a steroid-sparing agent")
+    detail = " ".join(card["detail"].split())
+    assert f"the glucocorticoid was last given on {chart.at(-80)}, 80 days ago, and no steroid-sparing" in detail
+    assert "day 201" not in detail
+
+
 def test_a_site_at_the_bound_never_gets_a_childs_methotrexate_its_own_dose_check_flags(kb, today):
     """A site may raise the child's figure to R32's 20 mg/m2 (its at_most bound); rounded to the nearest step, 19.2
     mg at 0.96 m2 became 20 mg, 20.8 mg/m2, and R32 flagged R05's own suggestion. The bound caps the dose."""
@@ -351,3 +393,15 @@ def test_a_site_at_the_bound_never_gets_a_childs_methotrexate_its_own_dose_check
     for number, action in enumerate(card["suggestions"][0]["actions"]):
         chart.draft_resource(dict(action["resource"], status="draft", id=f"suggested-{number}"))
     assert "pediatric-myositis-dose-limits" not in fired(run(site, chart.request("order-sign"), today))
+
+
+@pytest.mark.parametrize(("end", "ago"), [(-1, "1 day ago"), (-2, "2 days ago")])
+def test_a_course_over_since_yesterday_says_one_day(kb, today, end, ago):
+    """'1 days ago' (review of task E2)."""
+    chart = Chart(today, age=52)
+    chart.condition(IMNM_SNOMED, onset=-220)
+    chart.antibody("anti_hmgcr", "positive", day=-210)
+    chart.ck(6800, day=-205).ck(2100, day=-10)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-200, end=end, status="completed")
+    detail = " ".join(fired(run(kb, chart.request("patient-view"), today))[RULE]["detail"].split())
+    assert f"the glucocorticoid was last given on {chart.at(end)}, {ago}, and no steroid-sparing" in detail

@@ -628,10 +628,11 @@ def test_results_of_one_day_give_one_answer_whatever_their_order(kb, today, boun
 
 
 UNREADABLE = {  # an eGFR result that cannot be read, and how the card quotes it
-    "critical-note": ({"value_string": "<15 (critical)"}, "'<15 (critical)'"),
     "see-note": ({"value_string": "<15 see note"}, "'<15 see note'"),
     "normal-with-note": ({"value_string": ">60 (see note)"}, "'>60 (see note)'"),
+    "normal-flagged": ({"value_string": ">60 H"}, "'>60 H'"),
     "wrong-unit-text": ({"value_string": "<15 mmol/L"}, "'<15 mmol/L'"),
+    "wrong-unit-text-flagged": ({"value_string": "<15 mmol/L (critical)"}, "'<15 mmol/L (critical)'"),
     "plain-number-text": ({"value_string": "12"}, "'12'"),
     "words": ({"value_string": "LESS THAN 15"}, "'LESS THAN 15'"),
     "millilitres-per-hour": ({"value": 0.25, "unit": "mL/h", "comparator": "<"}, "<0.25 mL/h"),
@@ -655,14 +656,39 @@ def test_a_newest_egfr_that_cannot_be_read_is_not_replaced_by_an_older_one(kb, t
 
 
 def test_a_newest_egfr_that_cannot_be_read_clears_no_older_low_one_and_an_older_one_is_passed_over(kb, today):
-    """eGFR 22 a year ago, then '<15 (critical)' last week: still critical (the 22), and the unread result is named
+    """eGFR 22 a year ago, then '<15 see note' last week: still critical (the 22), and the unread result is named
     (it was skipped without a word). An unreadable result older than a readable one changes nothing."""
-    chart = _renal(today, _egfr(22, -400)).observation(EGFR, -7, value_string="<15 (critical)")
+    chart = _renal(today, _egfr(22, -400)).observation(EGFR, -7, value_string="<15 see note")
     card = _card(kb, today, _draft(chart))
     assert card["indicator"] == "critical"
-    assert f"eGFR on {chart.at(-7)} could not be read: '<15 (critical)'; whether it is below 30" in _detail(card)
-    older = worked_up(today).observation(EGFR, -20, value_string="<15 (critical)")
+    assert f"eGFR on {chart.at(-7)} could not be read: '<15 see note'; whether it is below 30" in _detail(card)
+    older = worked_up(today).observation(EGFR, -20, value_string="<15 see note")
     assert _card(kb, today, _draft(older)) is None
+
+
+@pytest.mark.parametrize("written", ["<15 (critical)", "< 15 critical", "<=15 LL", "<15 L", "<15 (H)", "<15*",
+                                     "<15 mL/min/1.73m2 (critical)", "≤15 CRITICAL"])
+def test_an_upper_bound_with_the_labs_flag_after_it_is_below_30(kb, today, written):
+    """eGFR 85 last week, then '<15 (critical)' two days ago: read as a result that cannot be read, the card was a
+    warning asking for 'an eGFR that can be read', while clinical-rules R10 makes eGFR < 30 critical. The flag
+    after an upper bound says nothing the bound does not: below 30, critical, the result quoted as reported."""
+    chart = worked_up(today).observation(EGFR, -2, value_string=written)
+    result = run(kb, _draft(chart).request("order-sign"), today)
+    card = fired(result)[RULE]
+    shown = "<=15" if written.startswith(("<=", "≤")) else "<15"
+    assert card["indicator"] == "critical"
+    assert card["summary"] == f"Methotrexate start: eGFR {shown}: avoid methotrexate"
+    assert f"**eGFR {shown} on {chart.at(-2)} (the lab's text: '{written}'): avoid methotrexate**" in _detail(card)
+    assert card["suggestions"][0]["label"] == "Do not start methotrexate: cancel the draft"
+    assert explained(result, RULE)["facts"]["egfr"] == f"{shown} on {chart.at(-2)} (the lab's text: '{written}')"
+
+
+def test_a_flagged_upper_bound_that_does_not_settle_30_stays_not_known(kb, today):
+    """'<45 LL' may be 20 or 44: the flag set aside, it is still a bound that does not settle 30 (a warning)."""
+    card = _card(kb, today, _draft(worked_up(today).observation(EGFR, -2, value_string="<45 LL")))
+    assert card["indicator"] == "warning"
+    assert card["summary"] == "Methotrexate start: missing an exact eGFR, reported only as <45"
+    assert f"eGFR reported as <45 on {worked_up(today).at(-2)} (the lab's text: '<45 LL')" in _detail(card)
 
 
 @pytest.mark.parametrize("written", [{"value_string": "≤15"}, {"value_string": "=<15"}, {"value_string": "<15,0"},

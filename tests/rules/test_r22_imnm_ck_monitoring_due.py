@@ -27,9 +27,24 @@ def _result(kb, chart):
 
 
 def test_ck_never_measured_after_treatment_start(kb, today):
+    """The summary said "last CK never measured": it now says there is none."""
     chart = early_chart(today, None).without_observations(CK[1])
     card, entry = _result(kb, chart)
-    assert "never measured" in card["summary"] and entry["facts"]["latest_ck"] is None
+    assert card["summary"].startswith("CK due: no CK on file (interval 30 d)") and entry["facts"]["latest_ck"] is None
+    assert "No CK is on file." in card["detail"]
+
+
+def test_a_ck_that_cannot_be_read_is_not_called_no_ck(kb, today):
+    """A CK three days ago reported as '>20,000' (text): the card said "No CK is on file". It says none on file can
+    be read, and names it; with an older readable one, that is the last that can be read."""
+    chart = early_chart(today, None).without_observations(CK[1]).observation(CK, -3, value_string=">20,000")
+    card, _ = _result(kb, chart)
+    assert card["summary"] == "CK due: no readable CK on file (interval 30 d)"
+    assert (f"No CK that can be read is on file (the newest CK ('>20,000' on {chart.at(-3)}) cannot be read in U/L)."
+            in card["detail"])
+    card, _ = _result(kb, early_chart(today, -40).observation(CK, -3, value_string=">20,000"))
+    assert card["summary"].startswith("CK due: last readable CK 40 days ago")
+    assert "The last CK that can be read was " in card["detail"]
 
 
 def test_orders_are_loinc_coded(kb, today):
@@ -47,8 +62,10 @@ def test_an_unknown_t_tx_takes_the_early_interval(kb, today):
     assert card is not None and card["summary"] == "CK due: last CK 45 days ago (interval 30 d)"
     assert entry["facts"]["t_tx"] is None and entry["facts"]["interval_days"] == 30
     assert "50 kg or less, and no body weight is on file" in entry["facts"]["t_tx_unknown"]
-    assert (f"{entry['facts']['t_tx_unknown']}. Until it is known, treatment may have started as late as "
-            f"{today - timedelta(days=55)} (55 days ago): check CK every 30 days.") in card["detail"]
+    said = entry["facts"]["t_tx_unknown"].replace("T_tx unknown: ", "Treatment start unknown: ")
+    assert (f"{said}. Until it is known, treatment may have started as late as {today - timedelta(days=55)} (55 days "
+            "ago): check CK every 30 days.") in card["detail"]
+    assert "T_tx" not in card["detail"]  # the table's shorthand, not a card's words (review of task E)
     assert entry["facts"]["t_tx_latest_possible"] == (today - timedelta(days=55)).isoformat()
     card, entry = _result(kb, unweighed_chart(today, weight_kg=50))
     assert card is not None and entry["facts"]["interval_days"] == 30 and entry["facts"]["t_tx_unknown"] is None

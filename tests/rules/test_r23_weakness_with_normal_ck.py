@@ -134,3 +134,35 @@ def test_a_dose_change_charted_as_an_order_ended_early_and_a_new_one(kb, today):
     card, entry = _result(kb, chart)
     assert entry["facts"]["gc_days"] == 101
     assert "Glucocorticoids for 101 days\n(today 15 mg/day PEQ)" in card["detail"]
+
+
+def test_a_fall_from_a_score_before_the_glucocorticoid_says_so(kb, today):
+    """MMT-8 130 at D-90, prednisone since D-40, 117 now: the card said "MMT-8 fell from 130/150" and went on to
+    steroid myopathy, though the 130 was scored before the prednisone began. The fall still counts (the table's
+    120-day window), and the card says the score predates the glucocorticoid."""
+    chart = weak_chart(today, gc_start=-40)
+    card, entry = _result(kb, chart)
+    assert entry["facts"]["weakness"] == (f"MMT-8 fell from 130/150 ({chart.at(-90)}, before this glucocorticoid "
+                                          f"course began on {chart.at(-40)}) to 117/150 ({chart.at(-5)}), down 10%")
+    assert entry["facts"]["weakness"] in card["detail"]
+
+
+def test_a_score_on_an_earlier_course_is_not_said_to_predate_the_glucocorticoid(kb, today):
+    """Prednisone from D-200 to D-60, then again from D-40: the card said the D-90 score was taken "before the
+    glucocorticoid began on" D-40, though it was taken on the earlier course (review of task E). It names the course."""
+    chart = weak_chart(today, gc_start=-40).medication(PREDNISONE_20, 20, "mg", start=-200, end=-60,
+                                                       status="completed")
+    _, entry = _result(kb, chart)
+    assert entry["facts"]["weakness"] == (f"MMT-8 fell from 130/150 ({chart.at(-90)}, on an earlier glucocorticoid "
+                                          f"course, before this one began on {chart.at(-40)}) to 117/150 "
+                                          f"({chart.at(-5)}), down 10%")
+
+
+def test_a_fall_on_the_glucocorticoid_is_named_before_one_from_a_score_before_it(kb, today):
+    """A higher score before the prednisone (140 at D-100) and one on it (130 at D-90, prednisone since D-95), both
+    10% or more above today's 117: the fall on the glucocorticoid is the one steroid myopathy would explain, so it is
+    named; the best score overall was named before."""
+    chart = weak_chart(today, gc_start=-95).observation("MMT-8", -100, value=140, unit="{score}")
+    _, entry = _result(kb, chart)
+    assert entry["facts"]["weakness"] == (f"MMT-8 fell from 130/150 ({chart.at(-90)}) to 117/150 ({chart.at(-5)}), "
+                                          "down 10%")

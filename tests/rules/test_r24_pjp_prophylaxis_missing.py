@@ -257,8 +257,10 @@ EGFR_SHOWN = {  # renal results, and what the card shows as the latest eGFR ({da
     "estimated": (lambda c: c.lab(CREATININE, 3.0, "mg/dL", day=-3),
                   "Latest eGFR: 18 on {d3} (estimated from creatinine 3 mg/dL, CKD-EPI 2021)."),
     "newer-unreadable": (lambda c: c.lab(EGFR, 18, "mL/min/{1.73_m2}", day=-20).observation(
-        EGFR, -3, value_string="<15 (critical)"), "Latest eGFR: '<15 (critical)' on {d3}, which could not be read; "
-                                                  "the latest that can be read: 18 on {d20}."),
+        EGFR, -3, value_string="<15 see note"), "Latest eGFR: '<15 see note' on {d3}, which could not be read; "
+                                                "the latest that can be read: 18 on {d20}."),
+    "text-bound-flagged": (lambda c: c.lab(EGFR, 18, "mL/min/{1.73_m2}", day=-20).observation(
+        EGFR, -3, value_string="<15 (critical)"), "Latest eGFR: <15 on {d3} (the lab's text: '<15 (critical)')."),
     "newer-text-without-a-number": (lambda c: c.lab(EGFR, 18, "mL/min/{1.73_m2}", day=-20).observation(
         EGFR, -3, value_string="see comment"), "Latest eGFR: 18 on {d20}."),
     "none": (lambda c: c, "No eGFR on file."),

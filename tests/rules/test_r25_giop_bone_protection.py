@@ -111,9 +111,10 @@ def test_with_t_tx_unknown_a_dxa_counts_only_if_it_postdates_every_possible_t_tx
     assert card["summary"] == "Bone protection incomplete on long-term steroids: no DXA"
     assert entry["facts"]["t_tx"] is None and "50 kg or less" in entry["facts"]["t_tx_unknown"]
     assert entry["facts"]["dxa_counts_from"] == (today - timedelta(days=545)).isoformat()
-    assert (f"{entry['facts']['t_tx_unknown']}. Until it is known, T_tx may be as late as "
-            f"{today - timedelta(days=365)}, so only a DXA from {today - timedelta(days=545)} on counts."
-            ) in card["detail"]
+    said = entry["facts"]["t_tx_unknown"].replace("T_tx unknown: ", "Treatment start unknown: ")
+    assert (f"{said}. Until it is known, treatment may have started as late as {today - timedelta(days=365)}, so "
+            f"only a DXA from {today - timedelta(days=545)} on counts.") in card["detail"]
+    assert "T_tx" not in card["detail"]  # the table's shorthand, not a card's words (review of task E)
     assert _card(kb, unweighed_chart(today, dxa_day=-545), today) is None
     assert _card(kb, unweighed_chart(today, dxa_day=-546), today) is not None
     assert _card(kb, unweighed_chart(today, dxa_day=-600, weight_kg=45), today) is not None  # T_tx D-365
@@ -133,8 +134,25 @@ def test_with_t_tx_unknown_a_dxa_after_the_course_began_counts(kb, today):
 
 def test_a_dxa_older_than_24_months_is_not_explained_by_an_unknown_t_tx(kb, today):
     card = _card(kb, unweighed_chart(today, dxa_day=-800), today)
-    assert "older than 24 months or from before this glucocorticoid course." in card["detail"]
-    assert "T_tx unknown" not in card["detail"]
+    assert (f"({today - timedelta(days=800)}), more than 730 days old and more than 180 days before the latest day "
+            f"treatment may have started ({today - timedelta(days=365)}).") in card["detail"]
+    assert "Until it is known" not in card["detail"]
+
+
+def test_the_card_gives_the_reason_a_dxa_does_not_count(kb, today):
+    """A DXA 23 months old that predates the course (T_tx 30 days ago) read "older than 24 months or from before this
+    glucocorticoid course": the card now gives the reason that applies, or both."""
+    def chart(dxa_day, course_start=-30):
+        c = Chart(today).condition(IMNM_SNOMED, onset=-40).medication(PREDNISONE_20, 60, "mg", start=course_start)
+        c.medication(CALCIUM, 500, "mg", start=-30, frequency=2).medication(VITAMIN_D3, 1000, "[iU]", start=-30)
+        return c.procedure(CPT_DXA, day=dxa_day)
+    started = today - timedelta(days=30)
+    reasons = {-700: f"more than 180 days before treatment started ({started})",
+               -800: f"more than 730 days old and more than 180 days before treatment started ({started})"}
+    for dxa_day, reason in reasons.items():
+        assert f"({today - timedelta(days=-dxa_day)}), {reason}." in _card(kb, chart(dxa_day), today)["detail"]
+    old_only = _low_dose(today).medication(CALCIUM, 500, "mg", start=-80, frequency=2).procedure(CPT_DXA, day=-800)
+    assert f"({today - timedelta(days=800)}), more than 730 days old." in _card(kb, old_only, today)["detail"]
 
 
 def test_fracture_risk_without_drug_suggests_alendronate(kb, today):

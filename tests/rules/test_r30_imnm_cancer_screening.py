@@ -61,6 +61,14 @@ def test_a_limited_area_or_non_fdg_pet_is_not_a_complete_screen(kb, today):
     assert _outcome(kb, imnm(today).procedure("PET-CT", day=-30), today)[0] is None  # tracer not named: FDG
 
 
+@pytest.mark.parametrize(("subtype", "named"), [("HMGCR", "anti-HMGCR IMNM"), ("SERONEG", "seronegative IMNM"),
+                                               ("DUAL", "IMNM with both antibodies")])
+def test_the_summary_names_the_subtype_in_plain_words(kb, today, subtype, named):
+    """The summary said "SERONEG IMNM" and "DUAL IMNM", the table's codes."""
+    card, _ = _outcome(kb, imnm(today, subtype), today)
+    assert card["summary"].startswith(f"Cancer screen due: {named} since ") and len(card["summary"]) < 140
+
+
 def test_subtypes(kb, today):
     assert _outcome(kb, imnm(today, "DUAL"), today)[0] is not None
     assert _outcome(kb, imnm(today, "HMGCR"), today)[0] is not None
@@ -73,14 +81,15 @@ def test_subtypes(kb, today):
 
 
 @pytest.mark.parametrize(("subtype", "never_resulted", "label", "known"), [
-    ("HMGCR", "anti_srp", "HMGCR or DUAL", "anti-HMGCR positive, anti-SRP never resulted"),
-    ("SERONEG", "anti_hmgcr", "HMGCR or SERONEG", "anti-HMGCR never resulted, anti-SRP negative")])
+    ("HMGCR", "anti_srp", "anti-HMGCR IMNM or IMNM with both antibodies",
+     "anti-HMGCR positive, anti-SRP never resulted"),
+    ("SERONEG", "anti_hmgcr", "anti-HMGCR IMNM or seronegative IMNM", "anti-HMGCR never resulted, anti-SRP negative")])
 def test_a_missing_antibody_that_cannot_change_the_answer_does_not_hold_the_screen_back(kb, today, subtype,
                                                                                          never_resulted, label, known):
     """Anti-HMGCR positive with anti-SRP never resulted (HMGCR or DUAL), or anti-SRP negative with anti-HMGCR never
     resulted (HMGCR or SERONEG): every possible subtype carries the risk, but R30 was quiet (audit)."""
     card, entry = _outcome(kb, imnm(today, subtype, never_resulted=never_resulted), today)
-    assert card["summary"].startswith(f"Cancer screen due: {label} IMNM since")
+    assert card["summary"].startswith(f"Cancer screen due: {label} since")
     assert f"IMNM, {known} (the screen is due whatever the missing result shows; R03 asks for it);" in card["detail"]
     assert entry["facts"]["subtype"] == "UNKNOWN"
 
