@@ -401,6 +401,28 @@ def test_a_stop_that_re_sends_or_names_no_chart_order_gives_its_dose_and_is_said
                                    f"priorPrescription ({status})")
 
 
+def test_drafts_are_read_as_ordered_recorded_as_given_or_discontinuing(kb, today):
+    """The reading R26 and R28 share: a stop of a chart order it names discontinues it; a draft 'completed' records a
+    dose given, whether it names a chart order or not; a stop naming none orders its dose, and is said."""
+    chart = _monday_tablets(today).medication(METHOTREXATE_2_5, 10, "mg", start=-60, day_of_week=["wed"],
+                                              route=ROUTE_ORAL, resource_id="wednesday", **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 15, "mg", status="stopped", resource_id="stop-linked").replacing("chart")
+    chart.draft(METHOTREXATE_2_5, 10, "mg", status="completed", resource_id="done-linked").replacing("wednesday")
+    chart.draft(METHOTREXATE_2_5, 2.5, "mg", status="stopped", resource_id="stop-free")
+    chart.draft(METHOTREXATE_2_5, 2.5, "mg", status="completed", resource_id="done-free")
+    chart.draft(METHOTREXATE_2_5, 20, "mg", day_of_week=["fri"], resource_id="new", **WEEKLY)
+    record, context = record_and_context(kb, chart, "order-sign")
+    read = continuing.ordered_or_given(context.drafts_in("methotrexate"),
+                                       continuing.current_orders(record, "methotrexate"), today, "methotrexate")
+    assert _ids(read.ordered) == ["stop-free", "new"] and _ids(read.recorded) == ["done-linked", "done-free"]
+    assert _ids(read.discontinuing) == ["stop-linked"] and _ids(read.stop_unlinked) == ["stop-free"]
+    label = "methotrexate 2.5 MG Oral Tablet"
+    assert read.facts("mtx", "the dose it orders") == {
+        "mtx_drafts_discontinuing": f"{label} (MedicationRequest/stop-linked)",
+        "mtx_stop_unlinked": f"{label} (MedicationRequest/stop-free): written as a stop, but it re-sends or names no "
+                             "order on the chart: read as the dose it orders"}
+
+
 @pytest.mark.parametrize(("start", "goes_on"), [(-3, False), (-2, True)])
 def test_a_counted_course_with_no_end_date_ends_on_its_last_dose(kb, today, start, goes_on):
     """Prednisone 40 mg daily, 3 doses, still 'active' with no end date (as a pulse or a burst is often left): from 3

@@ -234,6 +234,43 @@ def on_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder]
     )
 
 
+@dataclass(frozen=True, slots=True)
+class OrderedOrGiven:
+    """The drafts of a drug read for a rule that says what follows a dose recorded as given rather than hold it
+    (R26, R28): as the dose checks read them (:func:`on_chart`), with those that record a dose as given set apart,
+    as they cannot be cancelled."""
+
+    ordered: tuple[MedicationOrder, ...]  # give a dose (:attr:`OnChart.given`), none recorded as given
+    # record a dose as given (:attr:`StatusMeaning.records_given`), a chart order re-sent or named or not: it was given
+    recorded: tuple[MedicationOrder, ...]
+    discontinuing: tuple[MedicationOrder, ...]  # the rest: discontinue the chart order they re-send or name
+    stop_unlinked: tuple[MedicationOrder, ...]  # among ordered: written as a stop naming no chart order
+
+    def facts(self, prefix: str, reads_as: str) -> dict[str, str | None]:
+        """The drafts discontinuing and those written as a stop naming no chart order, for the rule's explanation:
+        ``<prefix>_drafts_discontinuing`` and ``<prefix>_stop_unlinked``, each said to be read as ``reads_as``
+        ('the dose it orders')."""
+        return {
+            f"{prefix}_drafts_discontinuing": "; ".join(f"{o.label} ({o.reference})"
+                                                        for o in self.discontinuing) or None,
+            f"{prefix}_stop_unlinked": "; ".join(
+                f"{o.label} ({o.reference}): written as a stop, but it re-sends or names no order on the chart: read "
+                f"as {reads_as}" for o in self.stop_unlinked) or None,
+        }
+
+
+def ordered_or_given(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder], today: date,
+                     group: str) -> OrderedOrGiven:
+    """``drafts`` read against ``chart`` (:func:`on_chart`, whose arguments these are) into those that order, those
+    recorded as given and those that discontinue a chart order (:class:`OrderedOrGiven`)."""
+    read = on_chart(drafts, chart, today, group)
+    ordered = tuple(d for d in read.given if not d.status_meaning.records_given)
+    recorded = tuple(d for d in drafts if d.status_meaning.records_given)
+    kept = {id(d) for d in (*ordered, *recorded)}
+    return OrderedOrGiven(ordered, recorded, tuple(d for d in drafts if id(d) not in kept),
+                          tuple(d for d in read.stop_unlinked if not d.status_meaning.records_given))
+
+
 def discontinues(draft: MedicationOrder) -> bool:
     """The draft is written as a stop rather than a dose: a status that ends, withdraws or voids it in its own
     type's codes (:attr:`StatusMeaning.stops`: a MedicationRequest stopped, cancelled, completed or entered in error,

@@ -152,21 +152,16 @@ def _read_drafts(record: PatientRecord, context: HookContext
                  ) -> tuple[list[MedicationOrder], list[MedicationOrder], dict[str, Any]]:
     """(drafts that order an anti-CD20, drafts that record one as given, facts of how they were read). A draft that
     discontinues the chart order it re-sends or names gives no dose to screen before; one written as a stop that
-    names none stops nothing anyone can tell, so it is read as the dose it orders (continuing.on_chart, as the dose
-    checks read it). One recorded as given ('completed', re-sent or not) cannot be held: the screen is due now."""
-    drafted = context.drafts_in("rituximab")
-    chart = continuing.on_chart(drafted, continuing.current_orders(record, "rituximab"), record.today, "rituximab")
-    given = [o for o in drafted if o.status_meaning.records_given]
-    drafts = [o for o in chart.given if not o.status_meaning.records_given]
-    read = {id(o) for o in (*drafts, *given)}
+    names none stops nothing anyone can tell, so it is read as the dose it orders (continuing.ordered_or_given, as
+    the dose checks read it). One recorded as given ('completed', re-sent or not) cannot be held: the screen is due
+    now."""
+    read = continuing.ordered_or_given(context.drafts_in("rituximab"), continuing.current_orders(record, "rituximab"),
+                                       record.today, "rituximab")
+    drafts, given = list(read.ordered), list(read.recorded)
     return drafts, given, {
         "anti_cd20_drafts": ", ".join(o.label for o in drafts) or None,
         "anti_cd20_recorded_given": ", ".join(o.label for o in given) or None,
-        "anti_cd20_drafts_discontinuing": "; ".join(f"{o.label} ({o.reference})" for o in drafted
-                                                    if id(o) not in read) or None,
-        "anti_cd20_stop_unlinked": "; ".join(
-            f"{o.label} ({o.reference}): written as a stop, but it re-sends or names no order on the chart: read as "
-            "the dose it orders" for o in chart.stop_unlinked if not o.status_meaning.records_given) or None,
+        **read.facts("anti_cd20", "the dose it orders"),
     }
 
 

@@ -492,9 +492,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     bmi = body.current_bmi(record, context) if adult else None
     obese = bmi is not None and bmi[0] >= params["bmi_obese"]
     # An adult without a BMI may be obese: say what is missing rather than take obesity as ruled out
-    no_bmi = (" and ".join(f"no current {what}{body.why_not_current(record, what, unit)}"
-                           for what, unit, found in (("weight", "kg", weight), ("height", "cm", height))
-                           if found is None) if adult and bmi is None else None)
+    no_bmi = body.missing_weight_or_height(record, context) if adult and bmi is None else None
     adjusted = (dosing.adjusted_body_weight(weight.value, height.value, record.patient.sex if record.patient
                                             else None) if obese and weight and height else None)
     kidney = renal.below_limit(record, context, params["egfr_min"],

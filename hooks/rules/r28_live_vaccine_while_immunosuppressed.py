@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -219,12 +219,20 @@ def _after_given(record: PatientRecord, context: HookContext, given: list[GivenD
     start_from = max(g.day for g in given) + timedelta(days=VACCINE_BEFORE_IMMUNOSUPPRESSION_DAYS)
     planned = planned if start_from > today else []
     ivig = _ivig_around(record, context, given, months)
+    _, level = _levels(found, planned, bool(ivig))
+    return AfterGiven(level, watched, since, began_before, tuple(found), tuple(unplaced), tuple(planned), start_from,
+                      tuple(ivig))
+
+
+def _levels(found: Sequence[Exposure], planned: Sequence[str], ivig: bool) -> tuple[str | None, str | None]:
+    """(the worst level of immunosuppression ``found``, what matters most for a live vaccine), None when nothing
+    does. A course drafted now (``planned``) outranks lower-level suppression already given: it is what the vaccine
+    meets next; IVIG (``ivig``: it may stop the vaccine working) matters only with no immunosuppression."""
     levels = {e.level for e in found}
     suppression = "high" if "high" in levels else "unknown" if "unknown" in levels else "low" if levels else None
     level = (suppression if suppression in ("high", "unknown") else "planned" if planned else suppression
              or ("ivig" if ivig else None))
-    return AfterGiven(level, watched, since, began_before, tuple(found), tuple(unplaced), tuple(planned), start_from,
-                      tuple(ivig))
+    return suppression, level
 
 
 def _met_by_vaccine(record: PatientRecord, context: HookContext, thresholds: Thresholds,
@@ -333,22 +341,20 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if context.hook != "order-sign":
         return Quiet("order-sign only")
     p = context.params(RULE)
-    # The vaccine drafts (live, or of no known kind) are read as the dose checks read a draft (continuing.on_chart):
-    # one written as a stop that re-sends or names a chart order discontinues it and orders nothing; one naming none
-    # stops nothing anyone can tell, so it is the vaccine it orders. One that records it as given (an Immunization
-    # or an order 'completed') cannot be cancelled: the card says what follows instead.
+    # The vaccine drafts (live, or of no known kind) are read as the dose checks read a draft
+    # (continuing.ordered_or_given): one written as a stop that re-sends or names a chart order discontinues it and
+    # orders nothing; one naming none stops nothing anyone can tell, so it is the vaccine it orders. One that records
+    # it as given (an Immunization or an order 'completed') cannot be cancelled: the card says what follows instead.
     vaccines = [d for d in context.draft_orders if d.in_group("live_vaccine") or _unclassified(d)]
-    chart = continuing.on_chart(vaccines, continuing.current_orders(record, "live_vaccine"), record.today,
-                                "live_vaccine")
-    recorded = [d for d in vaccines if d.status_meaning.records_given]
-    ordered = [d for d in chart.given if not d.status_meaning.records_given]
-    drafts = [d for d in ordered if d.in_group("live_vaccine")]
-    given = [GivenDraft.of(d, record.today) for d in recorded if d.in_group("live_vaccine")]
+    read = continuing.ordered_or_given(vaccines, continuing.current_orders(record, "live_vaccine"), record.today,
+                                       "live_vaccine")
+    drafts = [d for d in read.ordered if d.in_group("live_vaccine")]
+    given = [GivenDraft.of(d, record.today) for d in read.recorded if d.in_group("live_vaccine")]
     watch_days, months = int(p["given_watch_days"]), int(p["ivig_interference_months"])
     # a vaccine of no known kind recorded as given matters only in the weeks after it
-    unclassified_given = [d for d in recorded if _unclassified(d)
+    unclassified_given = [d for d in read.recorded if _unclassified(d)
                           and (record.today - GivenDraft.of(d, record.today).day).days <= watch_days]
-    unclassified = [*(d for d in ordered if _unclassified(d)), *unclassified_given]
+    unclassified = [*(d for d in read.ordered if _unclassified(d)), *unclassified_given]
     thresholds = Thresholds(peq_mg=p["high_peq_mg"], peq_days=int(p["high_peq_days"]),
                             recent_days=int(p["recent_days"]), mtx_mg_per_kg_week=p["mtx_mg_per_kg_week"],
                             aza_mg_per_kg_day=p["aza_mg_per_kg_day"],
@@ -357,13 +363,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts: dict[str, object] = {"live_vaccine_drafts": ", ".join(d.label for d in drafts) or None,
                                 "unclassified_vaccine_drafts": ", ".join(d.label for d in unclassified) or None,
                                 "live_vaccine_recorded_given": "; ".join(g.describe() for g in given) or None,
-                                "vaccine_drafts_discontinuing": "; ".join(
-                                    f"{d.label} ({d.reference})" for d in vaccines
-                                    if not any(d is o for o in (*ordered, *recorded))) or None,
-                                "vaccine_stop_unlinked": "; ".join(
-                                    f"{d.label} ({d.reference}): written as a stop, but it re-sends or names no order "
-                                    "on the chart: read as the vaccine it orders" for d in ordered
-                                    if any(d is o for o in chart.stop_unlinked)) or None}
+                                **read.facts("vaccine", "the vaccine it orders")}
     if not drafts and not unclassified and not given:
         return Quiet("the vaccine drafts only discontinue orders on the chart" if facts["vaccine_drafts_discontinuing"]
                      else "no live vaccine in the draft orders", facts)
@@ -386,15 +386,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     older = sorted(ends.before_lookback, key=lambda o: o.start or date.min, reverse=True)
     before = "; ".join([*(f"{o.label} (started {o.start})" for o in older[:3]),
                         *([f"{len(older) - 3} older"] if len(older) > 3 else [])])
-    levels = {e.level for e in found}
     concepts = _concepts(drafts)
     blocked = bool(concepts & IVIG_BLOCKED)
     # An unclassified vaccine could be measles- or varicella-containing, so recent IVIG matters for it too.
     ivig = _recent_ivig(record, months) if blocked or unclassified else None
-    suppression = "high" if "high" in levels else "unknown" if "unknown" in levels else "low" if levels else None
-    # a course drafted now outranks lower-level suppression already given: it is what the vaccine meets next
-    level = (suppression if suppression in ("high", "unknown") else "planned" if planned else suppression
-             or ("ivig" if ivig and blocked else None))
+    suppression, level = _levels(found, planned, bool(ivig and blocked))
     # the non-live alternative to live zoster vaccine, offered as R29 offers it: the next dose of the series
     series = rzv_series(record)
     rzv_not_offered = (f"the {SERIES_DOSES}-dose series is complete ({series.describe()})" if series.complete
