@@ -41,15 +41,14 @@ def _recent_conditions(record: PatientRecord, since: date, *groups: str) -> list
             if _recent(c.onset, since) or _recent(c.recorded, since) or (c.onset is None and c.recorded is None)]
 
 
-def _latest_value(record: PatientRecord, group: str, since: date, unit: str | None = None
-                  ) -> tuple[Observation, float | None] | None:
-    """The newest numeric result of ``group`` in the window, in ``unit``: its value is None when its unit cannot be
-    read, and then no older result stands in for it (it may no longer be the patient's)."""
+def _latest_value(record: PatientRecord, group: str, since: date, unit: str) -> tuple[Observation, float | None] | None:
+    """The newest numeric result of ``group`` in the window, in ``unit`` (a result with no unit is read as in it):
+    its value is None when its unit cannot be read, and then no older result stands in for it (it may no longer be
+    the patient's)."""
     for observation in reversed(record.observations_in(group, since=since)):
         quantity = observation.quantity
         if quantity is not None:
-            return observation, quantity.value if unit is None else convert(quantity.value, quantity.unit or unit,
-                                                                            unit)
+            return observation, convert(quantity.value, quantity.unit or unit, unit)
     return None
 
 

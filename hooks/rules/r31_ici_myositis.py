@@ -131,8 +131,19 @@ class Pulse:
 
     reasons: list[str]
     recommended: bool
-    not_selected: str  # why a pulse the reasons call for is offered unselected ('below grade 3-4')
+    graded: bool  # a CTCAE grade is documented: an unselected pulse is then one below grade 3-4
     on_file: OnFile
+
+    @property
+    def not_selected(self) -> str:
+        """Why a pulse the reasons call for is offered unselected."""
+        return ("below grade 3-4" if self.graded else "without a documented grade 3-4 or a bulbar or respiratory "
+                "feature (myasthenia on file, ptosis or diplopia may be long-standing and stable)")
+
+    @property
+    def caution(self) -> str:
+        """The myasthenia caution, when myasthenia is among the reasons."""
+        return MYASTHENIA_CAUTION if MYASTHENIA in self.reasons else ""
 
     @property
     def governs(self) -> bool:
@@ -255,9 +266,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # myasthenia calls for the pulse at a documented G3-4, or ungraded with a bulbar or respiratory feature
     myasthenia_g34 = (grade or 0) >= 3 or (grade is None and bool(set(features) & set(BULBAR_OR_RESPIRATORY)))
     pulse = Pulse((["heart involvement"] if heart else []) + ([MYASTHENIA] if myasthenia else []),
-                  bool(heart) or (myasthenia and myasthenia_g34),
-                  "below grade 3-4" if grade else "without a documented grade 3-4 or a bulbar or respiratory feature "
-                  "(myasthenia on file, ptosis or diplopia may be long-standing and stable)", on_file)
+                  bool(heart) or (myasthenia and myasthenia_g34), bool(grade), on_file)
     facts["pulse_on_file"] = "; ".join(on_file.pulses) or None
     facts["oral_follow_on"] = "; ".join(on_file.follow_on) or None
     plan = _plan(manage, grade, heart, unjudged, pulse, troponins, ecgs, ck_multiple, p)
@@ -447,7 +456,7 @@ def _on_file_text(pulse: Pulse) -> str:
     return (f"**IV methylprednisolone at a pulse dose on file: {'; '.join(on_file.pulses)}.** "
             + ("No new pulse is offered: a repeat is for cardio-oncology or neurology to decide (R07 checks any "
                "pulse ordered). " if pulse.reasons else "")
-            + follow + (MYASTHENIA_CAUTION if MYASTHENIA in pulse.reasons else ""))
+            + follow + pulse.caution)
 
 
 def _pulse(context: HookContext, child: bool, weight: Measure | None, pulse: Pulse, p: Any
@@ -458,10 +467,9 @@ def _pulse(context: HookContext, child: bool, weight: Measure | None, pulse: Pul
     ``pulse.recommended``."""
     cap = p["pulse_mg"]
     why = " and ".join(pulse.reasons)
-    caution = MYASTHENIA_CAUTION if MYASTHENIA in pulse.reasons else ""
     unselected = ("" if pulse.recommended else
                   " (offered, not pre-selected: the decision table's higher pulse for myasthenia is a grade 3-4 step"
-                  + ("" if pulse.not_selected.startswith("below") else
+                  + ("" if pulse.graded else
                      "; without a grade, myasthenia, ptosis or diplopia alone do not call for it: grade the weakness "
                      "today") + ")")
     if not child:
@@ -471,12 +479,12 @@ def _pulse(context: HookContext, child: bool, weight: Measure | None, pulse: Pul
         if weight is None:
             return (f"**{why.capitalize()}: a methylprednisolone pulse of {per_kg:g} mg/kg/day (maximum "
                     f"{dose_basis.mg(cap)}) for 3-5 days; the child's dose could not be computed without a current "
-                    f"weight.**{unselected} " + caution), []
+                    f"weight.**{unselected} " + pulse.caution), []
         order = child_pulse(context, per_kg, cap, weight)
         dose, how, resource = order.dose.mg, f" ({per_kg:g} mg/kg, {order.dose.how})", order.resource
     text = (f"**{why.capitalize()}: methylprednisolone pulse {dose_basis.mg(dose)} IV daily for 3-5 days**{how}"
             f"{unselected}, then {'prednisolone' if child else 'prednisone'} 1 mg/kg/day ({PULSE_SOURCE}). The "
-            "order is for 3 days; cardio-oncology or neurology decide on days 4-5. " + caution)
+            "order is for 3 days; cardio-oncology or neurology decide on days 4-5. " + pulse.caution)
     return text, [Suggestion(f"Methylprednisolone pulse {dose_basis.mg(dose)} IV daily x3 ({why})", [Action(
         "create", f"Methylprednisolone {dose_basis.mg(dose)} IV daily x3", resource=resource)],
         is_recommended=pulse.recommended)]
@@ -516,7 +524,7 @@ def _steroids(record: PatientRecord, context: HookContext, manage: str | None, c
         return rounded_dose(per_kg * kg, PULSE_STEP_MG, mp_cap, finer_steps=finer)
 
     on_file = pulse.on_file
-    if g2_steroid and manage == "G2" and not pulse.governs and not on_file.pulses:
+    if g2_steroid and not pulse.governs and not on_file.pulses:
         half, full = pred(0.5), pred(1)
         text = (pulse_text + f"Doses for {weight.describe('kg')}: prednisone 0.5 mg/kg = **{half.mg:g} mg/day** "
                 f"({half.how}), 1 mg/kg = {full.mg:g} mg/day ({full.how}); {pred_cap_text}.")
