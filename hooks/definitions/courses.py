@@ -393,12 +393,12 @@ def _days_on(start: date, days: int) -> date:
 
 def last_dose_day(order: MedicationOrder, today: date, taken_over_on: date | None = None, *,
                   err_early: bool = False) -> date | None:
-    """The last day a dose was (or is being, or may have been) given: the course's last day; without a start date,
-    its end date, else today for a current order. An order that ended before its end date counts until today, the
-    latest it may have been given: a "given within N days" question errs late; or, when a later order took over on
-    ``taken_over_on`` (:func:`taken_over_on`), until the day before. With ``err_early`` (a protection question) it
-    counts until the last day it is known to have been given (:func:`course_days`), and with no start date on no
-    day at all."""
+    """The last day a dose was (or is being, or may have been) given: the course's last day (none for one that never
+    began: :func:`course_days`); without a start date, its end date, else today for a current order. An order that
+    ended before its end date counts until today, the latest it may have been given: a "given within N days" question
+    errs late; or, when a later order took over on ``taken_over_on`` (:func:`taken_over_on`), until the day before.
+    With ``err_early`` (a protection question) it counts until the last day it is known to have been given
+    (:func:`course_days`), and with no start date on no day at all."""
     span = course_days(order, today, taken_over_on, err_early=err_early)
     if span is not None:
         return span[1]

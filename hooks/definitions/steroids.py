@@ -254,12 +254,14 @@ class SteroidHistory:
     def peq_on(self, day: date) -> float:
         return self.levels.on(day)
 
-    def peq_given_today(self) -> float:
+    def peq_given_today(self, drug: str | None = None) -> float:
         """Today's PEQ from the courses given today as the chart says: an order that ended before its end date
         (courses.ended_before_its_end) is on the timeline until today, the latest it may have been given, but it
-        is over, so it gives no dose today (R23's "today ... mg/day PEQ"); nor does one that starts after today."""
+        is over, so it gives no dose today (R23's "today ... mg/day PEQ"); nor does one that starts after today.
+        With ``drug`` ('prednisone'), that drug's orders alone (R01 names each glucocorticoid's dose today)."""
         return round(sum(peq for order, peq, _, _ in self._reaching_today()
-                         if not ended_before_its_end(order, self.today)), 6)
+                         if (drug is None or order.medication.concept_in(GROUP) == drug)
+                         and not ended_before_its_end(order, self.today)), 6)
 
     def given_today(self) -> bool:
         """A glucocorticoid is given today as the chart says (:meth:`peq_given_today`), one whose dose cannot be read

@@ -175,8 +175,7 @@ def _given_today(record: PatientRecord, context: HookContext, tapered: list[diag
                if not any(order is f.order and first <= today <= last for order, _, first, last in history.courses)}
     named = []
     for drug in drugs:
-        peq = round(sum(dose for order, dose, first, last in history.courses
-                        if drug_of(order) == drug and first <= today <= last and given_today(order, today)), 1)
+        peq = round(history.peq_given_today(drug), 1)
         if drug in unread or peq <= 0 or drug not in PEQ_FACTORS:
             named.append(drug)
         else:

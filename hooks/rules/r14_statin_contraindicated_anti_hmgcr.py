@@ -10,7 +10,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, continuing
-from hooks.definitions.courses import course_days, ended_before_its_end, last_dose_day, repeats
+from hooks.definitions.courses import ended_before_its_end, last_dose_day, repeats
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Quiet, Result, Rule, Suggestion
 from hooks.sources import (
@@ -185,11 +185,10 @@ def _last_dose(order: MedicationOrder, record: PatientRecord) -> date | None:
     PCSK9-directed order that ended on a day the chart does not give (:func:`_ended_on_a_day_not_given`), today at
     the latest, as a dose given up to then still acts for weeks or months (a daily tablet stopped is not taken
     today), or the day before a later regimen started (:func:`_superseded_on`); None for one that never began (to start
-    after today and no longer current: courses.course_days gives it no days)."""
+    after today and no longer current: courses.last_dose_day gives it no last day)."""
     today = record.today
-    if order.start is not None and course_days(order, today) is None:
-        return None  # courses.last_dose_day would read its end date, as if it had no start date
-    if order.in_group("pcsk9_inhibitor") and _ended_on_a_day_not_given(order):
+    # one that never began was not given up to today, whatever ended it
+    if order.in_group("pcsk9_inhibitor") and _ended_on_a_day_not_given(order) and not _not_begun(order, today):
         later = _superseded_on(order, record)
         return today if later is None else later - timedelta(days=1)
     return last_dose_day(order, today)
