@@ -851,11 +851,13 @@ _NOT_DONE = frozenset({"entered-in-error", "not-done", "preparation", "on-hold",
 # Body measurements outside these bounds are data errors ('70 g' meant as kilograms, a height in metres typed as
 # centimetres), never a basis for a dose: they are read as unreadable, like an unknown unit
 _PLAUSIBLE = {("weight", "kg"): (0.3, 650.0), ("height", "cm"): (20.0, 275.0)}
+_BODY_MEASURES = frozenset(group for group, _ in _PLAUSIBLE)
 
 
 def measured(observation: Observation, group: str, canonical: str) -> float | None:
-    """The result's value in ``canonical``, when its unit is read and the value can be the patient's; else None."""
-    if observation.quantity is None:
+    """The result's value in ``canonical``, when its unit is read and the value can be the patient's; else None. A
+    body measurement written as a bound ('>150 kg', the scale's limit) is none: no dose is computed from it."""
+    if observation.quantity is None or (observation.quantity.comparator is not None and group in _BODY_MEASURES):
         return None
     value = convert(observation.quantity.value, observation.quantity.unit, canonical)
     return value if value is not None and plausible(group, canonical, value) else None

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from fhir_fixtures.builders import WEIGHT, Chart
+from fhir_fixtures.builders import HEIGHT, WEIGHT, Chart
 from hooks.definitions import weight
 from tests.definitions_support import record_and_context
 
@@ -123,3 +123,16 @@ def test_the_missing_weight_or_height_is_named_one_by_one(kb, today, measured, s
     said "no current weight and height" beside a weight from 3 days ago."""
     record, context = record_and_context(kb, measured(Chart(today, age=40)))
     assert weight.missing_weight_or_height(record, context) == says
+
+
+@pytest.mark.parametrize(("kind", "comparator"), [("weight", ">"), ("weight", "<"), ("height", ">="), ("height", "<=")])
+def test_a_body_measurement_written_as_a_bound_is_no_measurement(kb, today, kind, comparator):
+    """'>150 kg' (the scale's limit) or '<3 kg' was read as exactly 150 or 3 kg, and a weight-based dose computed
+    from it; it now stops dosing from the older measurement and is named as not read."""
+    chart = Chart(today).weight(90, day=-20).height(180, day=-20)
+    code, value, unit = (WEIGHT, 150, "kg") if kind == "weight" else (HEIGHT, 200, "cm")
+    chart.observation(code, -1, value=value, unit=unit, comparator=comparator)
+    record, context = record_and_context(kb, chart)
+    dosing = weight.dosing_weight if kind == "weight" else weight.dosing_height
+    assert dosing(record, context) is None and weight.dosing_bsa(record, context) is None
+    assert f"{comparator}{value} {unit} on" in weight.why_not_current(record, kind, unit)

@@ -61,6 +61,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from hooks import dosing
+from hooks.context import HookContext
 from hooks.definitions.dose_basis import (
     DOSE_NOT_READ,
     DraftDose,
@@ -233,6 +234,23 @@ def on_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder]
         given=tuple(dosed),
     )
 
+
+@per_record
+def in_place(record: PatientRecord, context: HookContext, group: str) -> tuple[MedicationOrder, ...]:
+    """The orders of ``group`` in place once the drafts are signed, for a rule that asks whether a cover is there
+    (folic acid beside methotrexate, an HBV antiviral beside anti-CD20): the chart's current orders that no draft
+    re-sends or names, and the draft prescriptions that order it (one re-sending or naming a chart order takes its
+    place). A draft cancelled, stopped, entered in error or at 0 mg covers nothing, and ends the chart order it
+    re-sends or names; one that names none leaves the chart as it is. A dose recorded as given plans none to come,
+    and a lab order naming the drug is no prescription. Not :func:`on_chart`: what a dose check reads as rewritten
+    or ending first is still a cover until it ends."""
+    chart = tuple(record.medications_in(group, current_only=True))
+    drafts = [d for d in context.drafts_in(group) if d.resource_type == "MedicationRequest"]
+    if not drafts:
+        return chart
+    links = Links(drafts)
+    return (tuple(o for o in chart if not links.linking(o))
+            + tuple(d for d in drafts if d.status_meaning.orders and not discontinues(d)))
 
 @dataclass(frozen=True, slots=True)
 class OrderedOrGiven:

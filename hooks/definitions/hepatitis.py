@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from hooks.context import HookContext
-from hooks.definitions import antibodies
+from hooks.definitions import antibodies, continuing
 from hooks.record import PENDING_STATUSES, Condition, MedicationOrder, Observation, PatientRecord, per_record
 
 # A bound below a value ('<20 IU/mL'): the load is under the lab's lower limit of quantification
@@ -74,7 +74,7 @@ def hbv_markers(record: PatientRecord) -> tuple[PositiveMarker, ...]:
 
 @dataclass(frozen=True, slots=True)
 class HbvFollowUp:
-    """Recent HBV DNA results (oldest first), and the antivirals active or in the draft orders."""
+    """Recent HBV DNA results (oldest first), and the antivirals in place once the drafts are signed."""
 
     dna: tuple[Observation, ...]
     antiviral: tuple[MedicationOrder, ...]
@@ -132,11 +132,10 @@ def describe(observation: Observation) -> str:
 @per_record
 def follow_up(record: PatientRecord, context: HookContext) -> HbvFollowUp:
     """HBV DNA resulted within the ``hbv_dna_max_age_days`` definition, and entecavir, tenofovir or another HBV
-    antiviral active or drafted."""
+    antiviral in place once the drafts are signed (continuing.in_place: a cancelled draft covers nothing)."""
     since = record.today - timedelta(days=int(context.definition("hbv_dna_max_age_days")))
     dna = tuple(o for o in record.observations_in("hbv_dna", since=since) if dna_resulted(o))
-    antiviral = (*record.medications_in("hbv_antiviral", current_only=True), *context.drafts_in("hbv_antiviral"))
-    return HbvFollowUp(dna, antiviral)
+    return HbvFollowUp(dna, continuing.in_place(record, context, "hbv_antiviral"))
 
 
 @per_record

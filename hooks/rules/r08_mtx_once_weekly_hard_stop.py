@@ -323,7 +323,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # chart orders beside the drafts that are themselves not once weekly on a named day (a daily home medication)
     chart_unsafe = [schedule.problems[0].what for _, schedule in on_chart if schedule.problems]
     cancel = [Action("delete", f"Cancel {o.label} ({s.described})", resource_id=o.reference) for o, s in cancelled]
-    folate_on_file = record.medications_in("folic_acid", current_only=True) or context.drafts_in("folic_acid")
+    folate_on_file = continuing.in_place(record, context, "folic_acid")
     folic = orders.medication_request(context.patient_id, orders.concept(context.valuesets, "folic_acid", "folic acid"),
                                       1, "mg", text="Folic acid 1 mg by mouth once daily")
     folic_actions = [] if folate_on_file else [Action("create", "Folic acid 1 mg PO daily", resource=folic)]

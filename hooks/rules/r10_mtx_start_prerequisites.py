@@ -19,7 +19,7 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, cohorts, hepatitis, renal
+from hooks.definitions import antibodies, cohorts, continuing, hepatitis, renal
 from hooks.definitions.courses import given_since
 from hooks.record import Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
@@ -163,7 +163,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     recent_egfr = low is not None and low.reading.day >= since
     critical = low is not None
 
-    folate = record.medications_in("folic_acid", current_only=True) + context.drafts_in("folic_acid")
+    folate = continuing.in_place(record, context, "folic_acid")
     facts["folic_acid"] = ", ".join(o.label for o in folate) or None
 
     # any age she may be (a partial birthDate allows two; none on file, any) within the range, and any sex but male

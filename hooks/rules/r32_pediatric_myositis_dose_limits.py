@@ -13,7 +13,7 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import dose_basis
+from hooks.definitions import continuing, dose_basis
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.paediatric_doses import child_weekly_methotrexate
@@ -208,7 +208,7 @@ def _mtx_suggestion(record: PatientRecord, context: HookContext, p: Mapping[str,
     actions = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)
                for d in doses]
     actions.append(Action("create", suggested.text, resource=suggested.resource))
-    if not (record.medications_in("folic_acid", current_only=True) or context.drafts_in("folic_acid")):
+    if not continuing.in_place(record, context, "folic_acid"):
         actions.append(Action("create", "Folic acid 1 mg PO daily", resource=orders.medication_request(
             context.patient_id, orders.text_concept("folic acid 1 MG Oral Tablet"), 1, "mg",
             text="Folic acid 1 mg by mouth once daily")))

@@ -164,6 +164,14 @@ def test_folic_acid_is_not_offered_twice(kb, today):
     assert len(actions) == 2 and "folic" not in str(actions[1]["resource"]).lower()
 
 
+def test_folic_acid_cancelled_among_the_drafts_is_still_offered(kb, today):
+    """A cancelled folic acid draft counted as folic acid on file, so the replacement came without it."""
+    chart = _chart(today).draft("Folic acid 1 mg tablet", 1, "mg", status="cancelled")
+    chart.draft(METHOTREXATE_2_5, 10, "mg")
+    actions = _card(kb, today, chart)["suggestions"][0]["actions"]
+    assert len(actions) == 3 and "olic acid" in actions[2]["resource"]["medicationCodeableConcept"]["text"]
+
+
 def test_oncology_reason_is_quiet_and_explained(kb, today):
     leukaemia = (ICD10, "C91.00", "Acute lymphoblastic leukemia")
     chart = _chart(today).draft(METHOTREXATE_2_5, 20, "mg", reason=leukaemia, resource_id="onc")

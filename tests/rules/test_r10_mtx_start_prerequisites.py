@@ -698,3 +698,42 @@ def test_simple_spellings_of_a_low_egfr_are_read(kb, today, written):
     85: they were skipped for the 85 (quiet); they are below 30."""
     card = _card(kb, today, _draft(worked_up(today).observation(EGFR, -2, **written)))
     assert card["indicator"] == "critical" and card["summary"].startswith("Methotrexate start: eGFR ")
+
+
+@pytest.mark.parametrize("how", ["cancelled draft", "0 mg draft", "chart order stopped by a draft"])
+def test_folic_acid_cancelled_or_stopped_in_the_orders_is_not_in_place(kb, today, how):
+    """A folic acid draft written as a stop (cancelled, or 0 mg) covered methotrexate, and so did a chart order a
+    draft re-sent as stopped: none of them leaves folic acid going on (continuing.in_place)."""
+    chart = _draft(worked_up(today, day=-3), folate=False)
+    if how == "chart order stopped by a draft":
+        chart.medication("Folic acid 1 mg tablet", 1, "mg", start=-60, resource_id="folate")
+        chart.draft("Folic acid 1 mg tablet", 1, "mg", start=-60, status="stopped", resource_id="folate")
+    else:
+        chart.draft("Folic acid 1 mg tablet", 0 if how == "0 mg draft" else 1, "mg",
+                    status="draft" if how == "0 mg draft" else "cancelled")
+    result = run(kb, chart.request("order-sign"), today)
+    card, entry = fired(result).get(RULE), explained(result, RULE)
+    assert entry["facts"]["folic_acid"] is None
+    assert card is not None and "missing folic acid" in card["detail"]
+    assert any(s["label"] == "Add folic acid 1 mg PO daily" for s in card["suggestions"])
+
+
+@pytest.mark.parametrize("beside", [None, {"status": "cancelled"}, {"status": "entered-in-error"},
+                                    {"dose": 0}, {"dose": 5, "period_unit": "wk"}, {"start": 30}])
+def test_folic_acid_on_the_chart_that_no_draft_stops_is_in_place(kb, today, beside):
+    """A folic acid draft that re-sends or names no chart order leaves the chart's folic acid in place, whatever it
+    says: cancelled or 0 mg (it stops nothing anyone can tell), another schedule, or starting later."""
+    chart = _draft(worked_up(today, day=-3), folate=False).medication("Folic acid 1 mg tablet", 1, "mg", start=-60,
+                                                                      end=10)
+    if beside is not None:
+        chart.draft("Folic acid 1 mg tablet", beside.pop("dose", 1), "mg", **beside)
+    entry = explained(run(kb, chart.request("order-sign"), today), RULE)
+    assert entry["status"] == "not-fired" and entry["facts"]["folic_acid"].startswith("Folic acid 1 mg tablet")
+
+
+def test_a_lab_order_naming_folic_acid_is_no_folic_acid(kb, today):
+    chart = _draft(worked_up(today, day=-3), folate=False).draft_resource({
+        "resourceType": "ServiceRequest", "id": "folate-level", "status": "draft", "intent": "order",
+        "subject": {"reference": "Patient/p1"}, "code": {"text": "Folic acid level, serum"}})
+    card = _card(kb, today, chart)
+    assert card is not None and "missing folic acid" in card["detail"]

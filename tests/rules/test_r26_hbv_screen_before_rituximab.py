@@ -7,6 +7,7 @@ import pytest
 from fhir_fixtures.builders import (
     ANTI_HBC,
     CHRONIC_HBV,
+    ENTECAVIR,
     HBSAG,
     HBV_DNA,
     IMNM_SNOMED,
@@ -342,3 +343,23 @@ def test_a_rituximab_recorded_as_given_beside_one_ordered_holds_only_the_order(k
     assert [d for s in card["suggestions"] for d in deleted(s)] == ["MedicationRequest/rtx-2"]
     also = "Also among the orders, recorded as given (it cannot be held): rituximab Injectable Product."
     assert also in card["detail"]
+
+
+@pytest.mark.parametrize("how", ["cancelled draft", "entered-in-error draft", "chart order stopped by a draft"])
+def test_an_antiviral_cancelled_or_stopped_in_the_orders_leaves_the_card_critical(kb, today, how):
+    """Anti-HBc positive with no HBV DNA: a cancelled entecavir draft silenced this critical card, as did an
+    entecavir on the chart that a draft stops (continuing.in_place)."""
+    chart = _anti_hbc_positive(today)
+    if how == "chart order stopped by a draft":
+        chart.medication(ENTECAVIR, 0.5, "mg", start=-14, resource_id="etv")
+        chart.draft(ENTECAVIR, 0.5, "mg", start=-14, status="stopped", resource_id="etv")
+    else:
+        chart.draft(ENTECAVIR, 0.5, "mg", status=how.removesuffix(" draft"))
+    card, entry = _run(kb, chart, today)
+    assert card is not None and card["indicator"] == "critical"
+    assert entry["facts"]["positive_without_dna_or_antiviral"] is True
+
+
+def test_an_antiviral_drafted_with_the_rituximab_is_a_plan(kb, today):
+    card, entry = _run(kb, _anti_hbc_positive(today).draft(ENTECAVIR, 0.5, "mg"), today)
+    assert card is None and entry["status"] == "not-fired"
