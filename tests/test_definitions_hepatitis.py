@@ -3,6 +3,8 @@ drafted, or a recent HBV DNA that shows no replicating virus."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from fhir_fixtures.builders import ANTI_HBC, CHRONIC_HBV, ENTECAVIR, HBSAG, HBV_DNA, Chart
@@ -148,3 +150,74 @@ def test_an_hcv_antibody_reads_ever_positive_too(kb, today):
         "HCV Ab", f"Hep C Ab positive on {chart.at(-900)}, then negative on {chart.at(-30)}")
     negative, _ = record_and_context(kb, Chart(today).observation(HCV_AB, -30, interpretation="NEG"))
     assert hepatitis.positive_marker(negative, "hcv_ab", "HCV Ab") is None
+
+
+# ---------------------------------------------------------------- when an antiviral covers from (R16, R26)
+
+TDF = "tenofovir disoproxil fumarate 300 MG Oral Tablet"
+
+
+def _covers(found):
+    return [(cover.order.reference, cover.start, cover.drafted) for cover in found.cover]
+
+
+def test_an_antiviral_covers_from_its_start_and_counts_by_a_first_dose_only_from_then(kb, today):
+    """R26 counted an entecavir drafted to start in 60 days as the plan before rituximab given today: prophylaxis goes
+    from before the first dose. Each antiviral covers from its start (none written, or one passed: today), and says
+    whether it is a draft or an order on the chart."""
+    found = _follow_up(kb, Chart(today).draft(ENTECAVIR, 0.5, "mg", start=60, resource_id="etv-late"))
+    assert _covers(found) == [("MedicationRequest/etv-late", today + timedelta(days=60), True)]
+    assert found.in_place  # R10 asks by no day: any plan counts
+    assert not found.in_place_by(today) and found.in_place_by(today + timedelta(days=60))
+    begun = _follow_up(kb, Chart(today).medication(ENTECAVIR, 0.5, "mg", start=-30, resource_id="etv"))
+    assert _covers(begun) == [("MedicationRequest/etv", today, False)] and begun.in_place_by(today)
+
+
+def test_a_clear_hbv_dna_is_follow_up_by_any_first_dose(kb, today):
+    chart = Chart(today).observation(HBV_DNA, -20, interpretation="ND").draft(ENTECAVIR, 0.5, "mg", start=60)
+    assert _follow_up(kb, chart).in_place_by(today)
+
+
+def test_a_renewal_of_the_antiviral_taken_now_covers_from_today(kb, today):
+    """Guard: a renewal naming the entecavir the patient takes (its priorPrescription), written to start when the
+    supply ends, is no late start: the patient is on entecavir."""
+    chart = Chart(today).medication(ENTECAVIR, 0.5, "mg", start=-100, resource_id="etv")
+    chart.draft(ENTECAVIR, 0.5, "mg", start=30, resource_id="etv-2").replacing("etv")
+    found = _follow_up(kb, chart)
+    assert _covers(found) == [("MedicationRequest/etv-2", today, True)] and found.stopped == ()
+
+
+@pytest.mark.parametrize("case", ["re-sent", "renews an order not begun", "switches drug"])
+def test_a_draft_covers_from_its_own_start_unless_it_renews_the_drug_taken_now(kb, today, case):
+    """Review: a draft renewing a chart order not yet begun (entecavir from +30, renewed from +60) was said to cover
+    from +30, though signing ends that order and the renewal starts at +60; a switch to tenofovir from +30 named as
+    the renewal of the entecavir taken now hid the gap (the EHR stops entecavir at signing). Only a renewal of the same
+    drug, begun, covers from today; an order re-sent with its id is that order as it will be once signed."""
+    chart = Chart(today)
+    if case == "re-sent":
+        chart.medication(ENTECAVIR, 0.5, "mg", start=-100, resource_id="etv")
+        chart.draft(ENTECAVIR, 0.5, "mg", start=60, resource_id="etv")
+        drafted = "etv"
+    else:
+        chart.medication(ENTECAVIR, 0.5, "mg", start=30 if case == "renews an order not begun" else -100,
+                         resource_id="etv")
+        drug, dose = (TDF, 300) if case == "switches drug" else (ENTECAVIR, 0.5)
+        chart.draft(drug, dose, "mg", start=60, resource_id="new").replacing("etv")
+        drafted = "new"
+    found = _follow_up(kb, chart)
+    assert _covers(found) == [(f"MedicationRequest/{drafted}", today + timedelta(days=60), True)]
+    assert found.stopped == () and not found.in_place_by(today)
+
+
+@pytest.mark.parametrize("how", ["re-sent", "named"])
+def test_a_chart_antiviral_a_draft_stops_is_named_as_stopped(kb, today, how):
+    chart = Chart(today).medication(ENTECAVIR, 0.5, "mg", start=-100, resource_id="etv")
+    if how == "re-sent":
+        chart.draft(ENTECAVIR, 0.5, "mg", start=-100, status="stopped", resource_id="etv")
+    else:
+        chart.draft(ENTECAVIR, 0.5, "mg", status="cancelled", resource_id="etv-stop").replacing("etv")
+    found = _follow_up(kb, chart)
+    assert found.cover == () and [o.reference for o in found.stopped] == ["MedicationRequest/etv"]
+    beside = _follow_up(kb, Chart(today).medication(ENTECAVIR, 0.5, "mg", start=-100, resource_id="etv").draft(
+        ENTECAVIR, 0.5, "mg", status="cancelled", resource_id="other"))
+    assert beside.stopped == () and len(beside.cover) == 1  # a cancelled draft naming no order stops none

@@ -5,16 +5,19 @@ A marker counts as positive once any result of it was (anti-HBc stays positive f
 with it), and so does hepatitis B on the problem list; R10 reads the HCV antibody the same way. The three rules then
 ask the same question (R26's row): is the virus known not to be replicating, or is there an antiviral plan? It is
 answered here, so one chart gets one answer from all three: R16 offers the rituximab order that R26 then lets pass,
-and holds it where R26 would.
+and holds it where R26 would. An antiviral counts from the day it starts (:meth:`HbvFollowUp.in_place_by`), as
+prophylaxis goes from before the first anti-CD20 dose: R26 asks by that dose, R16 by today (the rituximab it offers
+has no start: it is given from signing, and R26 then asks by that day); R10, before methotrexate, asks by no day.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from hooks.context import HookContext
 from hooks.definitions import antibodies, continuing
+from hooks.definitions.dose_basis import draft_start
 from hooks.record import PENDING_STATUSES, Condition, MedicationOrder, Observation, PatientRecord, per_record
 
 # A bound below a value ('<20 IU/mL'): the load is under the lab's lower limit of quantification
@@ -73,11 +76,29 @@ def hbv_markers(record: PatientRecord) -> tuple[PositiveMarker, ...]:
 
 
 @dataclass(frozen=True, slots=True)
+class Cover:
+    """An HBV antiviral in place once the drafts are signed, the day it covers from, and whether it is one of the
+    drafts (a rule cancels it) or an order on the chart (a rule discontinues it)."""
+
+    order: MedicationOrder
+    start: date
+    drafted: bool
+
+
+@dataclass(frozen=True, slots=True)
 class HbvFollowUp:
-    """Recent HBV DNA results (oldest first), and the antivirals in place once the drafts are signed."""
+    """Recent HBV DNA results (oldest first), the antivirals in place once the drafts are signed (:func:`follow_up`),
+    and the chart's antivirals that the drafts stop."""
 
     dna: tuple[Observation, ...]
-    antiviral: tuple[MedicationOrder, ...]
+    cover: tuple[Cover, ...]
+    # current on the chart, and re-sent or named only by drafts that order none (stopped, cancelled, 0 mg...): the
+    # chart says they are given now, and they are not once the drafts are signed
+    stopped: tuple[MedicationOrder, ...]
+
+    @property
+    def antiviral(self) -> tuple[MedicationOrder, ...]:
+        return tuple(cover.order for cover in self.cover)
 
     @property
     def viraemic(self) -> Observation | None:
@@ -89,7 +110,13 @@ class HbvFollowUp:
     def in_place(self) -> bool:
         """An antiviral plan, or a newest HBV DNA that shows no replicating virus. A detectable viral load with no
         antiviral is no follow-up: it needs hepatology and prophylaxis before the drug."""
-        return bool(self.antiviral) or (bool(self.dna) and self.viraemic is None)
+        return self.in_place_by(date.max)
+
+    def in_place_by(self, first_dose: date) -> bool:
+        """:attr:`in_place`, an antiviral counting only when it covers from ``first_dose`` or before (prophylaxis
+        goes from before the first anti-CD20 dose)."""
+        return (any(cover.start <= first_dose for cover in self.cover)
+                or (bool(self.dna) and self.viraemic is None))
 
     def describe_dna(self) -> str | None:
         return "; ".join(describe(o) for o in self.dna) or None
@@ -132,17 +159,41 @@ def describe(observation: Observation) -> str:
 @per_record
 def follow_up(record: PatientRecord, context: HookContext) -> HbvFollowUp:
     """HBV DNA resulted within the ``hbv_dna_max_age_days`` definition, and entecavir, tenofovir or another HBV
-    antiviral in place once the drafts are signed (continuing.in_place: a cancelled draft covers nothing)."""
-    since = record.today - timedelta(days=int(context.definition("hbv_dna_max_age_days")))
+    antiviral in place once the drafts are signed (continuing.in_place: a cancelled draft covers nothing).
+
+    Each antiviral covers from the day it starts (dose_basis.draft_start: none written, or one passed, is today). A
+    draft that names, as its priorPrescription, a chart order of the same drug that has started (a renewal or a dose
+    change) covers from today: the patient takes that drug already. One that switches drug, or renews an order not
+    yet begun, covers from its own start, as does one re-sent with the chart order's id (that order as it will be once
+    signed) [design]."""
+    today = record.today
+    since = today - timedelta(days=int(context.definition("hbv_dna_max_age_days")))
     dna = tuple(o for o in record.observations_in("hbv_dna", since=since) if dna_resulted(o))
-    return HbvFollowUp(dna, continuing.in_place(record, context, "hbv_antiviral"))
+    placed = continuing.in_place(record, context, "hbv_antiviral")
+    chart = record.medications_in("hbv_antiviral", current_only=True)
+    on_chart = {id(order) for order in chart}
+    links = continuing.Links([order for order in placed if id(order) not in on_chart])  # the drafts in place
+    renewing = {id(draft) for order in chart if draft_start(order, today) == today  # begun
+                for draft, by in links.linking(order) if by is not None and _same_drug(draft, order)}
+    cover = tuple(Cover(order, today if id(order) in renewing else draft_start(order, today),
+                        drafted=id(order) not in on_chart) for order in placed)
+    placed_ids = {id(order) for order in placed}
+    stopped = tuple(o for o in chart if id(o) not in placed_ids and not links.linking(o))
+    return HbvFollowUp(dna, cover, stopped)
+
+
+def _same_drug(a: MedicationOrder, b: MedicationOrder) -> bool:
+    """The same HBV antiviral (entecavir, tenofovir...), whatever the product."""
+    drug = a.medication.concept_in("hbv_antiviral")
+    return drug is not None and drug == b.medication.concept_in("hbv_antiviral")
 
 
 @per_record
-def unmanaged(record: PatientRecord, context: HookContext) -> bool:
-    """A positive HBV marker with neither an antiviral nor a recent HBV DNA showing no replicating virus: R26 holds an
-    anti-CD20 order for it, R16 does not offer one, R10 asks for the follow-up before methotrexate."""
-    return bool(hbv_markers(record)) and not follow_up(record, context).in_place
+def unmanaged(record: PatientRecord, context: HookContext, first_dose: date = date.max) -> bool:
+    """A positive HBV marker with neither an antiviral covering from ``first_dose`` (R26: the first anti-CD20 dose;
+    R16: today) nor a recent HBV DNA showing no replicating virus: R26 holds an anti-CD20 order for it, R16 does not
+    offer one, R10 asks for the follow-up before methotrexate."""
+    return bool(hbv_markers(record)) and not follow_up(record, context).in_place_by(first_dose)
 
 
 def follow_up_facts(record: PatientRecord, context: HookContext) -> dict[str, str | None]:

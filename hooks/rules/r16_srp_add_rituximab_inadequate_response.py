@@ -98,9 +98,15 @@ def _hbv_screen(record: PatientRecord, context: HookContext, max_age_days: int) 
 
 
 def _hbv_advice(context: HookContext, follow_up: hepatitis.HbvFollowUp) -> str:
-    """What a positive marker asks for before the first dose, by its follow-up as R26 judges it: an antiviral; a
-    recent HBV DNA showing no replicating virus; one showing it; neither."""
+    """What a positive marker asks for before the first dose, by its follow-up as R26 judges it: an antiviral; one
+    that starts only later (R26 would hold a rituximab order given from today); a recent HBV DNA showing no replicating
+    virus; one showing it; neither."""
     antiviral, dna = follow_up.describe_antiviral(), follow_up.describe_dna()
+    if antiviral and not follow_up.in_place_by(context.today):
+        starts = "; ".join(f"{cover.order.label} from {cover.start}" for cover in follow_up.cover)
+        return (f"HBV antiviral: {starts}" + (f"; {dna}" if dna else "") + ". **Start the antiviral before the first "
+                "dose** (rituximab is offered once it has started, or once a recent HBV DNA shows no replicating "
+                "virus), and keep it until at least 12-18 months after the last (with hepatology)")
     if antiviral:
         return (f"HBV antiviral: {antiviral}" + (f"; {dna}" if dna else "") + ". Keep it from before the first dose "
                 "until at least 12-18 months after the last (with hepatology)")
@@ -167,8 +173,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     hbv = _hbv_screen(record, context, int(params["hbsag_max_age_days"]))
     pjp = immunosuppression.pjp_prophylaxis(record, context)
     pjp_not_counted = ended_early_list(immunosuppression.pjp_prophylaxis_not_counted(record, context))
+    # R26 would hold the order, given from today: R16 does not offer it
+    unmanaged = hepatitis.unmanaged(record, context, record.today)
     # named as R26 names them
-    unmanaged = hepatitis.unmanaged(record, context)  # R26 would hold the order: R16 does not offer it
     facts.update(hbv_screen=hbv.text, **hepatitis.follow_up_facts(record, context),
                  positive_without_dna_or_antiviral=unmanaged, pjp_prophylaxis=", ".join(o.label for o in pjp) or None,
                  pjp_prophylaxis_not_counted=pjp_not_counted or None)

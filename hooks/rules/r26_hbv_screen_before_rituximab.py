@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import timedelta
+import copy
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, continuing, hepatitis
+from hooks.definitions.dose_basis import draft_start
 from hooks.record import MedicationOrder, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import CD20_CLASS_LABEL, EULAR_2022_INFECTIONS, RITUXAN_LABEL
@@ -38,9 +40,11 @@ including in patients who are HBsAg-negative but anti-HBc-positive. Send HBsAg a
 anti-HBs) and wait for the results before the first dose.
 """
 
+NO_ANTIVIRAL = "no antiviral (entecavir or tenofovir) is active or ordered"
+
 DETAIL_POSITIVE = """\
-**Positive hepatitis B marker: check HBV DNA and plan antiviral prophylaxis before {drug}.** {positive}. No HBV
-DNA result within {dna_days} days and no antiviral (entecavir or tenofovir) is active or ordered.
+**Positive hepatitis B marker: check HBV DNA and {plan} antiviral prophylaxis before {drug}.** {positive}. No HBV
+DNA result within {dna_days} days and {antiviral}.
 
 Anti-CD20 therapy can reactivate HBV (boxed warning: fulminant hepatitis, death). Check HBV DNA, refer to
 hepatology, and give antiviral prophylaxis (for example entecavir 0.5 mg daily) from before the first dose
@@ -49,7 +53,7 @@ until at least 12-18 months after the last.
 
 DETAIL_VIRAEMIC = """\
 **Positive hepatitis B marker with detectable HBV DNA: refer to hepatology and start antiviral prophylaxis before
-{drug}.** {positive}. {dna}, and no antiviral (entecavir or tenofovir) is active or ordered.
+{drug}.** {positive}. {dna}, and {antiviral}.
 
 Anti-CD20 therapy can reactivate HBV (boxed warning: fulminant hepatitis, death), and the virus is replicating
 already. Refer to hepatology, and give antiviral therapy (for example entecavir 0.5 mg daily) from before the
@@ -137,15 +141,110 @@ def _labs(record: PatientRecord, context: HookContext, params: Mapping[str, floa
     return actions
 
 
+def _referral(context: HookContext) -> Action:
+    referral = orders.service_request(context.patient_id, orders.text_concept(
+        "Referral to hepatology: HBV marker positive before anti-CD20 therapy"), priority="urgent")
+    return Action("create", "Hepatology referral", resource=referral)
+
+
 def _antiviral(context: HookContext) -> list[Action]:
     entecavir = orders.medication_request(
         context.patient_id, orders.concept(context.valuesets, "hbv_antiviral", "Entecavir"), 0.5, "mg",
         text="Entecavir 0.5 mg by mouth once daily, as advised by hepatology",
         note="Start before the first anti-CD20 dose; continue at least 12-18 months after the last dose.")
-    referral = orders.service_request(context.patient_id, orders.text_concept(
-        "Referral to hepatology: HBV marker positive before anti-CD20 therapy"), priority="urgent")
-    return [Action("create", "Hepatology referral", resource=referral),
-            Action("create", "Entecavir 0.5 mg PO daily (per hepatology)", resource=entecavir)]
+    return [_referral(context), Action("create", "Entecavir 0.5 mg PO daily (per hepatology)", resource=entecavir)]
+
+
+def _from_signing(instruction: dict[str, Any], was: date) -> dict[str, Any]:
+    """A copy of a dosage instruction as written, given from when it is signed: its boundsPeriod.start taken out, and
+    its text and patient instruction, which may name the old start ('starting 2026-12-21'), led by the new one."""
+    instruction = copy.deepcopy(instruction)
+    repeat = (instruction.get("timing") or {}).get("repeat") or {}
+    bounds = repeat.get("boundsPeriod")
+    if isinstance(bounds, dict):
+        bounds.pop("start", None)
+        if not bounds:
+            del repeat["boundsPeriod"]
+    for field in ("text", "patientInstruction"):
+        if isinstance(instruction.get(field), str):
+            instruction[field] = f"Start today (was from {was}). {instruction[field]}"
+    return instruction
+
+
+def _start_now(record: PatientRecord, context: HookContext, late: hepatitis.Cover, recommended: bool
+               ) -> Suggestion | None:
+    """The antiviral that starts too late, from the day it is signed: its drug and its one dosage instruction as
+    written (tenofovir chosen in pregnancy, entecavir every 72 hours in renal impairment), only its start taken out;
+    in place of the draft (cancelled) or the chart order (discontinued). A drafted renewal's copy names the order it
+    renews, and a draft re-sending a chart order names that order (cancelling the draft leaves it running).
+
+    Made only where the copy is plainly the same order from today, else None (the card still names the late start,
+    and offers the referral and the hold): a dose not read (a suggested order has a structured dose), several
+    instructions (steps: given from today they would run together), timing events (dates of their own), or a copy
+    that is not valid FHIR R4."""
+    order = late.order
+    instructions = order.raw.get("dosageInstruction") or []
+    if len(instructions) != 1 or order.dosages[0].dose is None or (instructions[0].get("timing") or {}).get("event"):
+        return None
+    verb = "drafted" if late.drafted else "ordered"
+    was = f"{verb} to start {late.start}"
+    moved: dict[str, Any] = {
+        "resourceType": "MedicationRequest",
+        "status": "draft",
+        "intent": "proposal",
+        "medicationCodeableConcept": orders.concept_of(order.medication, order.label),
+        "subject": {"reference": f"Patient/{context.patient_id or 'unknown'}"},
+        "dosageInstruction": [_from_signing(instructions[0], late.start)],
+        "note": [{"text": f"Moved to start when signed, before the first anti-CD20 dose ({was})."}],
+    }
+    prior = order.raw.get("priorPrescription") if late.drafted else None  # a renewal still replaces what it names
+    if late.drafted and prior is None and any(o.reference == order.reference
+                                              for o in record.medications_in("hbv_antiviral", current_only=True)):
+        prior = {"reference": order.reference}  # a chart order re-sent: cancelling the draft leaves it running
+    if prior is not None:
+        moved["priorPrescription"] = prior
+    try:
+        moved = orders.validated(moved)
+    except ValueError:  # pydantic's ValidationError: something in the order as written is not valid FHIR R4
+        return None
+    stop = Action("delete", f"Cancel {order.label}, {was}" if late.drafted
+                  else f"Discontinue {order.label} on the chart, {was}", resource_id=order.reference)
+    return Suggestion(f"Start {order.label} today, as {verb} (not from {late.start})",
+                      [stop, Action("create", f"{order.label} from today", resource=moved)],
+                      is_recommended=recommended)
+
+
+def _antiviral_status(hbv: hepatitis.HbvFollowUp, late: Sequence[hepatitis.Cover], after: str, when: str) -> str:
+    """What the card says of the antivirals, after 'and': those that start only ``after`` the first anti-CD20 dose
+    ('after rituximab on 2026-11-21'), to start ``when`` ('before the first dose'); else that none is active or
+    ordered, once these orders are signed when a draft stops one the chart has now (it is active until then)."""
+    stopped = ", ".join(o.label for o in hbv.stopped)
+    if late:
+        starts = " and ".join(f"{c.order.label} is {'drafted' if c.drafted else 'ordered'} to start {c.start}"
+                              for c in late)
+        return (f"{starts}, {after}: start {'them' if len(late) > 1 else 'it'} {when}"
+                + (f"; the orders also stop {stopped} on the chart" if stopped else ""))
+    if stopped:
+        return f"{NO_ANTIVIRAL} once these orders are signed: they stop {stopped} on the chart"
+    return NO_ANTIVIRAL
+
+
+def _first_dose(record: PatientRecord, drafts: list[MedicationOrder], given: list[MedicationOrder]
+                ) -> tuple[date, str, str]:
+    """The day prophylaxis is due from, as it goes from before the first anti-CD20 dose; what the card says that day
+    is after ('after rituximab on 2026-11-21'); and when it says to start the antiviral. Today when a dose is recorded
+    as given among the orders, or a course on the chart has begun (a dose may have been given: a draft that stops it
+    does not undo that); else the earliest anti-CD20 draft's start."""
+    today = record.today
+    if given:
+        return today, f"after {given[0].label}, recorded as given", "now"
+    begun = [o for o in continuing.current_orders(record, "rituximab") if draft_start(o, today) == today]
+    if begun:
+        since = f" since {begun[0].start}" if begun[0].start else ""
+        return today, f"after {begun[0].label} on the chart{since}", "now"
+    first = min(drafts, key=lambda draft: draft_start(draft, today))
+    day = draft_start(first, today)
+    return day, f"after {first.label} on {day}", "before the first dose"
 
 
 def _read_drafts(record: PatientRecord, context: HookContext
@@ -166,18 +265,18 @@ def _read_drafts(record: PatientRecord, context: HookContext
 
 
 def _given_detail(given: list[MedicationOrder], found: dict[str, Any], missing: list[str], unmanaged: bool,
-                  viraemic: Observation | None, dna_days: int) -> str:
+                  viraemic: Observation | None, dna_days: int, antiviral: str) -> str:
     """The card's text for an anti-CD20 recorded as given with the screen incomplete or a positive marker unmanaged:
     nothing to hold, so what is due now (the label's monitoring after treatment)."""
     findings, actions = [], []
     if viraemic:
         findings.append(f"Positive hepatitis B marker: {'; '.join(found['positive'])}; {hepatitis.describe(viraemic)}, "
-                        "and no antiviral (entecavir or tenofovir) is active or ordered.")
+                        f"and {antiviral}.")
         actions.append("Refer to hepatology and start antiviral therapy now (for example entecavir 0.5 mg daily), "
                        "until at least 12-18 months after the last dose.")
     elif unmanaged:
         findings.append(f"Positive hepatitis B marker: {'; '.join(found['positive'])}; no HBV DNA result within "
-                        f"{dna_days} days and no antiviral (entecavir or tenofovir) is active or ordered.")
+                        f"{dna_days} days and {antiviral}.")
         actions.append("Check HBV DNA now, refer to hepatology, and start antiviral prophylaxis (for example "
                        "entecavir 0.5 mg daily) until at least 12-18 months after the last dose.")
     if missing:
@@ -219,8 +318,16 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not found["anti_hbc"]:
         missing.append("no anti-HBc total result" + (" (result not readable)" if found["anti_hbc_unreadable"]
                                                      else " on file"))
-    unmanaged = hepatitis.unmanaged(record, context)
+    first_dose, after, when = _first_dose(record, drafts, given)
+    unmanaged = hepatitis.unmanaged(record, context, first_dose)
     viraemic = hbv.viraemic if unmanaged else None
+    late = hbv.cover if unmanaged else ()  # unmanaged: every antiviral in place starts after the first dose
+    antiviral = _antiviral_status(hbv, late, after, when)
+    if late:
+        facts["antiviral_starts_after_first_dose"] = (
+            "; ".join(f"{c.order.label} ({c.order.reference}) from {c.start}" for c in late) + f", {after}")
+    if hbv.stopped:
+        facts["antiviral_stopped_by_drafts"] = "; ".join(f"{o.label} ({o.reference})" for o in hbv.stopped)
     facts["missing"] = "; ".join(missing) or None
     facts["positive_without_dna_or_antiviral"] = unmanaged  # a detectable HBV DNA without an antiviral too
     if not missing and not unmanaged:
@@ -235,7 +342,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     labs_title = ("Order HBV screening and baseline labs" if missing else "Order baseline labs" if viraemic
                   else "Order HBV DNA and labs")
     suggestions = [Suggestion(labs_title, labs, is_recommended=True)] if labs else []
-    if found["positive"]:
+    if late:  # the antiviral drafted or ordered, from signing; no second one
+        # of several, none recommended: accepting them all would give two antivirals
+        suggestions += [moved for cover in late
+                        if (moved := _start_now(record, context, cover, len(late) == 1)) is not None]
+        suggestions.append(Suggestion("Hepatology referral", [_referral(context)], is_recommended=bool(viraemic)))
+    elif found["positive"]:
         suggestions.append(Suggestion("Hepatology referral and entecavir 0.5 mg PO daily (per hepatology)",
                                       _antiviral(context), is_recommended=unmanaged))
     if not drafts:  # recorded as given only: nothing to hold, the screen and what follows it are due now
@@ -249,19 +361,21 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Fired(
             severity="critical",
             summary=summary if len(summary) < 140 else summary[:136] + "...",
-            detail=_given_detail(given, found, missing, unmanaged, viraemic, dna_days) + DETAIL_COMMON_GIVEN,
+            detail=_given_detail(given, found, missing, unmanaged, viraemic, dna_days, antiviral) + DETAIL_COMMON_GIVEN,
             facts=facts,
             about=given,
             suggestions=suggestions,
         )
 
     drug = ", ".join(o.label for o in drafts)
+    plan = "start" if late else "plan"  # an antiviral planned already, to start too late
     parts = []
     if viraemic:
         parts.append(DETAIL_VIRAEMIC.format(drug=drug, positive="; ".join(found["positive"]),
-                                            dna=hepatitis.describe(viraemic)))
+                                            dna=hepatitis.describe(viraemic), antiviral=antiviral))
     elif unmanaged:
-        parts.append(DETAIL_POSITIVE.format(drug=drug, positive="; ".join(found["positive"]), dna_days=dna_days))
+        parts.append(DETAIL_POSITIVE.format(drug=drug, positive="; ".join(found["positive"]), dna_days=dna_days,
+                                            antiviral=antiviral, plan=plan))
     if missing:
         parts.append(DETAIL_MISSING.format(drug=drug, missing="; ".join(missing)))
     parts.append(DETAIL_COMMON)
@@ -270,7 +384,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if viraemic:
         summary = f"{markers} positive, HBV DNA detectable: hepatology and antiviral before {drafts[0].label}"
     elif unmanaged:
-        summary = f"{markers} positive: check HBV DNA and plan antiviral before {drafts[0].label}"
+        summary = f"{markers} positive: check HBV DNA and {plan} antiviral before {drafts[0].label}"
     else:
         summary = f"No HBV screen before {drafts[0].label}: {_markers_missing(missing)} missing"
     hold = [Action("delete", f"Hold (cancel) {o.label} until HBV results and plan are in place",

@@ -141,6 +141,22 @@ def test_a_positive_marker_on_an_antiviral_with_no_replicating_virus_gets_the_ri
     assert facts["antiviral_plan"] == ENTECAVIR and facts["positive_without_dna_or_antiviral"] is False
 
 
+def test_an_antiviral_that_starts_later_holds_the_order_and_says_to_start_it_first(kb, today):
+    """Review: entecavir ordered to start in 30 days counted as the plan, and R16 offered rituximab (given from
+    signing, today) with "Keep it from before the first dose", which R26 then holds. The order waits until the
+    antiviral has started, and the card says so."""
+    chart = srp_on_two_agents(today).observation(ANTI_HBC, -400, interpretation="POS")
+    chart.medication(ENTECAVIR, 0.5, "mg", start=30)
+    card, kinds = _hbv_card(kb, today, chart)
+    assert "MedicationRequest" not in kinds
+    assert (f"HBV antiviral: {ENTECAVIR} from {chart.at(30)}. **Start the antiviral before the first dose** (rituximab "
+            "is offered once it has started, or once a recent HBV DNA shows no replicating virus), and keep it until "
+            "at least 12-18 months after the last (with hepatology)") in card["detail"]
+    assert any(s["label"] == "HBV DNA and hepatology referral before rituximab" for s in card["suggestions"])
+    facts = explained(run(kb, chart.request("patient-view"), today), RULE)["facts"]
+    assert facts["positive_without_dna_or_antiviral"] is True
+
+
 def test_no_replicating_virus_without_an_antiviral_gets_the_order_and_asks_for_a_plan(kb, today):
     """HBV DNA not detectable and no antiviral is follow-up for R26 (quiet): R16 offers rituximab too, and asks for
     prophylaxis or monitoring to be agreed with hepatology."""
@@ -186,6 +202,9 @@ HBV_CHARTS = {
     "positive, DNA detectable": lambda chart: _hbv_dna(_anti_hbc(chart), detectable=True),
     "positive, DNA detectable, on an antiviral": lambda chart: _entecavir(_hbv_dna(_anti_hbc(chart), True)),
     "problem list, on an antiviral": lambda chart: _entecavir(chart.condition(CHRONIC_HBV, onset=-3000)),
+    # R26 holds a rituximab order given from today when the antiviral starts only later
+    "positive, antiviral ordered to start in 30 days": lambda chart: _anti_hbc(chart).medication(
+        ENTECAVIR, 0.5, "mg", start=30),
 }
 
 

@@ -13,6 +13,7 @@ from fhir_fixtures.builders import (
     IMNM_SNOMED,
     LOINC,
     RITUXIMAB,
+    ROUTE_ORAL,
     SNOMED,
     Chart,
     concept,
@@ -363,3 +364,253 @@ def test_an_antiviral_cancelled_or_stopped_in_the_orders_leaves_the_card_critica
 def test_an_antiviral_drafted_with_the_rituximab_is_a_plan(kb, today):
     card, entry = _run(kb, _anti_hbc_positive(today).draft(ENTECAVIR, 0.5, "mg"), today)
     assert card is None and entry["status"] == "not-fired"
+
+
+def _flat(card):
+    return " ".join(card["detail"].split())
+
+
+TDF = "tenofovir disoproxil fumarate 300 MG Oral Tablet"
+
+
+def _suggestion(card, label_start):
+    return next(s for s in card["suggestions"] if s["label"].startswith(label_start))
+
+
+def test_an_antiviral_drafted_to_start_after_the_first_dose_is_no_plan(kb, today):
+    """Review of the antivirals in place: entecavir drafted to start in 60 days, beside rituximab from today, left R26
+    quiet, though the card's own advice is prophylaxis from before the first dose. The card stays critical, names the
+    late start, and offers that entecavir from today (and the hold)."""
+    chart = _anti_hbc_positive(today).draft(ENTECAVIR, 0.5, "mg", start=60, resource_id="etv-late")
+    card, entry = _run(kb, chart, today)
+    assert card["indicator"] == "critical"
+    assert card["summary"] == "anti-HBc positive: check HBV DNA and start antiviral before rituximab Injectable Product"
+    assert card["detail"].startswith("**Positive hepatitis B marker: check HBV DNA and start antiviral prophylaxis "
+                                     "before rituximab Injectable Product.**")
+    assert (f"No HBV DNA result within 365 days and {ENTECAVIR} is drafted to start {chart.at(60)}, after rituximab "
+            f"Injectable Product on {chart.at(0)}: start it before the first dose.") in _flat(card)
+    assert entry["facts"]["antiviral_starts_after_first_dose"] == (
+        f"{ENTECAVIR} (MedicationRequest/etv-late) from {chart.at(60)}, after rituximab Injectable Product on "
+        f"{chart.at(0)}")
+    now = _suggestion(card, "Start")
+    assert now["label"] == f"Start {ENTECAVIR} today, as drafted (not from {chart.at(60)})" and now["isRecommended"]
+    assert deleted(now) == ["MedicationRequest/etv-late"]
+    assert now["actions"][0]["description"] == f"Cancel {ENTECAVIR}, drafted to start {chart.at(60)}"
+    assert not any("ntecavir 0.5 mg PO daily" in s["label"] for s in card["suggestions"])  # no second antiviral
+    assert not _suggestion(card, "Hepatology referral")["isRecommended"]  # no detectable HBV DNA on file
+    assert card["suggestions"][-1]["label"] == "Cancel rituximab Injectable Product until HBV status is known"
+    assert deleted(card["suggestions"][-1]) == ["MedicationRequest/draft-rtx"]
+
+
+@pytest.mark.parametrize(("drug", "dose", "period"), [(TDF, 300, 1), (ENTECAVIR, 0.5, 3)])
+def test_a_late_antiviral_is_offered_from_today_as_the_prescriber_wrote_it(kb, today, drug, dose, period):
+    """Review: the late antiviral was replaced by entecavir 0.5 mg daily: tenofovir chosen on purpose (pregnancy,
+    lamivudine exposure) was swapped, and a renally adjusted entecavir every 72 hours tripled. The order offered is
+    the late one itself (drug, dose, schedule, route), only its start taken out."""
+    chart = _anti_hbc_positive(today).draft(drug, dose, "mg", start=30, period=period, route=ROUTE_ORAL,
+                                            resource_id="late")
+    card, _ = _run(kb, chart, today)
+    now = _suggestion(card, "Start")
+    assert now["label"] == f"Start {drug} today, as drafted (not from {chart.at(30)})"
+    created = now["actions"][1]["resource"]
+    assert created["medicationCodeableConcept"]["text"] == drug and created["status"] == "draft"
+    instruction, = created["dosageInstruction"]
+    assert instruction["doseAndRate"][0]["doseQuantity"]["value"] == dose
+    assert instruction["timing"]["repeat"] == {"frequency": 1, "period": period, "periodUnit": "d"}  # no start
+    assert instruction["route"] == ROUTE_ORAL
+
+
+def test_the_late_antivirals_copy_says_its_new_start_and_keeps_its_end(kb, today):
+    """Second review: the copy kept a dosage text and patient instruction naming the old start ('starting
+    2026-12-21'), so the order offered from today said to begin in a month. Both now lead with the new start; the
+    course end is kept."""
+    chart = _anti_hbc_positive(today).draft(ENTECAVIR, 0.5, "mg", start=30, end=400)
+    chart.drafts[-1]["dosageInstruction"][0].update(text=f"0.5 mg once daily starting {chart.at(30)}",
+                                                     patientInstruction="Begin on 21 December")
+    card, _ = _run(kb, chart, today)
+    instruction, = _suggestion(card, "Start")["actions"][1]["resource"]["dosageInstruction"]
+    assert instruction["text"] == (f"Start today (was from {chart.at(30)}). 0.5 mg once daily starting "
+                                   f"{chart.at(30)}")
+    assert instruction["patientInstruction"] == f"Start today (was from {chart.at(30)}). Begin on 21 December"
+    assert instruction["timing"]["repeat"]["boundsPeriod"] == {"end": chart.at(400)}
+
+
+def _steps(chart):
+    """The last draft as two steps: its dose from its start for 30 days, then 1 mg (a stepped order)."""
+    first, = chart.drafts[-1]["dosageInstruction"]
+    second = {**first, "sequence": 2, "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "mg"}}],
+              "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d",
+                                    "boundsPeriod": {"start": chart.at(60)}}}}
+    first["sequence"] = 1
+    first["timing"]["repeat"]["boundsPeriod"]["end"] = chart.at(59)
+    chart.drafts[-1]["dosageInstruction"].append(second)
+    return chart
+
+
+@pytest.mark.parametrize("written", ["dose in words", "a field FHIR R4 does not have", "steps", "given together",
+                                     "a timing event"])
+def test_a_late_antiviral_that_cannot_be_copied_is_named_but_not_copied(kb, today, written):
+    """A suggested order has a structured dose and is valid FHIR: an antiviral drafted with its dose in words only, or
+    with a field FHIR R4 does not have (a vendor's), is named as late, and the card offers the hold, but no copy of it
+    (and no other antiviral in its place); the critical card is not lost to an invalid copy. Second review: nor one
+    with several instructions (steps from today would run together: 0.5 mg then 1 mg became 1.5 mg a day), or with
+    timing events (dates of their own, the old ones)."""
+    chart = _anti_hbc_positive(today)
+    if written == "dose in words":
+        chart.draft(ENTECAVIR, None, None, start=30, text="one tablet daily")
+    elif written == "a field FHIR R4 does not have":
+        chart.draft(ENTECAVIR, 0.5, "mg", start=30).drafts[-1]["dosageInstruction"][0]["vendorField"] = 1
+    elif written == "steps":
+        _steps(chart.draft(ENTECAVIR, 0.5, "mg", start=30))
+    elif written == "given together":
+        chart.draft(ENTECAVIR, 0.5, "mg", start=30).given_with(text="and 0.5 mg at night")
+    else:
+        chart.draft(ENTECAVIR, 0.5, "mg", start=30).drafts[-1]["dosageInstruction"][0]["timing"]["event"] = [
+            chart.at(30), chart.at(31)]
+    card, _ = _run(kb, chart, today)
+    assert f"{ENTECAVIR} is drafted to start {chart.at(30)}" in _flat(card)
+    assert [s["label"] for s in card["suggestions"]] == [
+        "Order HBV DNA and labs", "Hepatology referral",
+        "Cancel rituximab Injectable Product until HBV status is known"]
+
+
+@pytest.mark.parametrize(("rituximab_day", "entecavir_day"), [(0, 0), (90, 60), (60, 60)])
+def test_an_antiviral_starting_by_the_first_anti_cd20_dose_is_a_plan(kb, today, rituximab_day, entecavir_day):
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-200).hbv_markers("NEG", "POS", day=-20)
+    chart.draft(RITUXIMAB, 1000, "mg", start=rituximab_day).draft(ENTECAVIR, 0.5, "mg", start=entecavir_day)
+    card, entry = _run(kb, chart, today)
+    assert card is None and "antiviral_starts_after_first_dose" not in entry["facts"]
+
+
+def test_the_earliest_anti_cd20_draft_sets_the_first_dose(kb, today):
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-200).hbv_markers("NEG", "POS", day=-20)
+    chart.draft(RITUXIMAB, 1000, "mg", start=90).draft(RITUXIMAB, 1000, "mg", start=14)
+    chart.draft(ENTECAVIR, 0.5, "mg", start=60)
+    card, _ = _run(kb, chart, today)
+    assert f"is drafted to start {chart.at(60)}, after rituximab Injectable Product on {chart.at(14)}" in _flat(card)
+
+
+def test_an_anti_cd20_course_begun_on_the_chart_makes_the_antiviral_due_now(kb, today):
+    """Review: rituximab on the chart since 30 days ago and its next dose drafted for +150, with entecavir drafted for
+    +30, was quiet (HEAD too): mid-course, without prophylaxis until +30. A course begun is past its first dose."""
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-200).hbv_markers("NEG", "POS", day=-20)
+    chart.medication(RITUXIMAB, 1000, "mg", start=-30).draft(RITUXIMAB, 1000, "mg", start=150)
+    chart.draft(ENTECAVIR, 0.5, "mg", start=30)
+    card, _ = _run(kb, chart, today)
+    assert card["indicator"] == "critical"
+    assert (f"{ENTECAVIR} is drafted to start {chart.at(30)}, after rituximab Injectable Product on the chart since "
+            f"{chart.at(-30)}: start it now.") in _flat(card)
+    not_begun = Chart(today).condition(IMNM_SNOMED, onset=-200).hbv_markers("NEG", "POS", day=-20)
+    not_begun.medication(RITUXIMAB, 1000, "mg", start=100).draft(RITUXIMAB, 1000, "mg", start=150)
+    assert _run(kb, not_begun.draft(ENTECAVIR, 0.5, "mg", start=30), today)[0] is None
+
+
+def test_a_late_antiviral_with_detectable_hbv_dna_keeps_the_referral(kb, today):
+    """Review: the card said "Refer to hepatology" but offered no referral when the antiviral started late."""
+    chart = _anti_hbc_positive(today).lab(HBV_DNA, 250000, "[IU]/mL", day=-15)
+    chart.medication(ENTECAVIR, 0.5, "mg", start=30, resource_id="etv")
+    card, _ = _run(kb, chart, today)
+    assert card["summary"].startswith("anti-HBc positive, HBV DNA detectable: hepatology and antiviral before")
+    assert (f"Hepatitis B DNA 250,000 [IU]/mL on {chart.at(-15)}, and {ENTECAVIR} is ordered to start {chart.at(30)}, "
+            f"after rituximab Injectable Product on {chart.at(0)}: start it before the first dose.") in _flat(card)
+    now = _suggestion(card, "Start")
+    assert now["label"] == f"Start {ENTECAVIR} today, as ordered (not from {chart.at(30)})"
+    assert deleted(now) == ["MedicationRequest/etv"]
+    assert now["actions"][0]["description"] == f"Discontinue {ENTECAVIR} on the chart, ordered to start {chart.at(30)}"
+    referral = _suggestion(card, "Hepatology referral")
+    assert referral["isRecommended"] and [a["description"] for a in referral["actions"]] == ["Hepatology referral"]
+
+
+def test_a_renewal_of_an_order_not_begun_is_late_from_its_own_start_and_moved_as_a_renewal(kb, today):
+    """Review: entecavir ordered from +30 and its renewal drafted from +60 (naming it) was said to start at +30, and
+    cancelling the renewal left the +30 order beside the new entecavir. The renewal's own start is named, and the
+    order offered still names the order it renews, so signing it stops that one."""
+    chart = _anti_hbc_positive(today).medication(ENTECAVIR, 0.5, "mg", start=30, resource_id="etv")
+    chart.draft(ENTECAVIR, 0.5, "mg", start=60, resource_id="etv-2").replacing("etv")
+    card, _ = _run(kb, chart, today)
+    assert f"{ENTECAVIR} is drafted to start {chart.at(60)}, after rituximab" in _flat(card)
+    now = _suggestion(card, "Start")
+    assert deleted(now) == ["MedicationRequest/etv-2"]
+    assert now["actions"][1]["resource"]["priorPrescription"] == {"reference": "MedicationRequest/etv"}
+
+
+def test_a_switch_named_as_a_renewal_that_starts_late_is_a_gap(kb, today):
+    """Review: entecavir taken since -100, and tenofovir drafted from +30 naming it as its prior prescription, was
+    quiet, but signing stops the entecavir and the tenofovir starts after the first rituximab dose."""
+    chart = _anti_hbc_positive(today).medication(ENTECAVIR, 0.5, "mg", start=-100, resource_id="etv")
+    chart.draft(TDF, 300, "mg", start=30, resource_id="tdf").replacing("etv")
+    card, _ = _run(kb, chart, today)
+    assert card["indicator"] == "critical"
+    assert f"{TDF} is drafted to start {chart.at(30)}, after rituximab" in _flat(card)
+
+
+def test_a_renewal_of_the_entecavir_taken_now_starting_later_is_no_late_start(kb, today):
+    """Guard: the patient takes entecavir; its renewal (naming it) written to start in 30 days is no late start."""
+    chart = _anti_hbc_positive(today).medication(ENTECAVIR, 0.5, "mg", start=-100, resource_id="etv")
+    chart.draft(ENTECAVIR, 0.5, "mg", start=30, resource_id="etv-2").replacing("etv")
+    assert _run(kb, chart, today)[0] is None
+
+
+def test_two_late_antivirals_are_named_each_and_offered_each_none_recommended(kb, today):
+    """Second review: both copies were recommended, and accepting both gives two antivirals."""
+    chart = _anti_hbc_positive(today).draft(ENTECAVIR, 0.5, "mg", start=30).draft(TDF, 300, "mg", start=40)
+    card, _ = _run(kb, chart, today)
+    assert (f"{ENTECAVIR} is drafted to start {chart.at(30)} and {TDF} is drafted to start {chart.at(40)}, after "
+            f"rituximab Injectable Product on {chart.at(0)}: start them before the first dose.") in _flat(card)
+    starts = [s for s in card["suggestions"] if s["label"].startswith("Start")]
+    assert [s["label"] for s in starts] == [f"Start {ENTECAVIR} today, as drafted (not from {chart.at(30)})",
+                                            f"Start {TDF} today, as drafted (not from {chart.at(40)})"]
+    assert not any(s["isRecommended"] for s in starts)
+
+
+def test_a_chart_order_re_sent_to_start_later_is_replaced_by_its_copy(kb, today):
+    """Second review: entecavir taken since -100, re-sent (the same id) to start at +30: the copy offered from today
+    named no order, so cancelling the re-send left the chart's entecavir running beside it (two orders). The copy
+    names it as its prior prescription, so signing it replaces that order."""
+    chart = _anti_hbc_positive(today).medication(ENTECAVIR, 0.5, "mg", start=-100, resource_id="etv")
+    chart.draft(ENTECAVIR, 0.5, "mg", start=30, status="active", intent="order", resource_id="etv")
+    card, _ = _run(kb, chart, today)
+    now = _suggestion(card, "Start")
+    assert deleted(now) == ["MedicationRequest/etv"]
+    assert now["actions"][1]["resource"]["priorPrescription"] == {"reference": "MedicationRequest/etv"}
+
+
+def test_an_antiviral_starting_after_a_dose_recorded_as_given_is_to_start_now(kb, today):
+    chart = _rituximab_draft(today, "completed").hbv_markers("NEG", "POS", day=-30)
+    chart.draft(ENTECAVIR, 0.5, "mg", start=10, resource_id="etv-late")
+    card, entry = _run(kb, chart, today)
+    assert card["summary"] == ("anti-HBc positive, rituximab Injectable Product recorded as given: check HBV DNA and "
+                               "start antiviral now")
+    assert (f"no HBV DNA result within 365 days and {ENTECAVIR} is drafted to start {chart.at(10)}, after rituximab "
+            "Injectable Product, recorded as given: start it now.") in _flat(card)
+    assert entry["facts"]["antiviral_starts_after_first_dose"] == (
+        f"{ENTECAVIR} (MedicationRequest/etv-late) from {chart.at(10)}, after rituximab Injectable Product, recorded "
+        "as given")
+    assert [d for s in card["suggestions"] for d in deleted(s)] == ["MedicationRequest/etv-late"]
+    given_today = _rituximab_draft(today, "completed").hbv_markers("NEG", "POS", day=-30)
+    assert _run(kb, given_today.draft(ENTECAVIR, 0.5, "mg"), today)[0] is None
+
+
+def test_an_antiviral_the_orders_stop_is_said_to_stop_once_signed(kb, today):
+    """Review: 'no antiviral is active or ordered' was untrue where a draft stops the chart's entecavir: it is active
+    until the orders are signed. The card names the one stopped; with none on the chart the text is as it was."""
+    chart = _anti_hbc_positive(today).medication(ENTECAVIR, 0.5, "mg", start=-14, resource_id="etv")
+    chart.draft(ENTECAVIR, 0.5, "mg", start=-14, status="stopped", resource_id="etv")
+    card, entry = _run(kb, chart, today)
+    assert ("no antiviral (entecavir or tenofovir) is active or ordered once these orders are signed: they stop "
+            f"{ENTECAVIR} on the chart.") in _flat(card)
+    assert entry["facts"]["antiviral_stopped_by_drafts"] == f"{ENTECAVIR} (MedicationRequest/etv)"
+    card, entry = _run(kb, _anti_hbc_positive(today).draft(ENTECAVIR, 0.5, "mg", status="cancelled"), today)
+    assert "days and no antiviral (entecavir or tenofovir) is active or ordered.\n" in card["detail"]
+    assert "antiviral_stopped_by_drafts" not in entry["facts"]
+
+
+def test_a_late_antiviral_beside_a_stopped_one_names_the_stop_too(kb, today):
+    """Review: entecavir on the chart re-sent as stopped and tenofovir drafted from +14: the card named only the late
+    tenofovir; the stop was in the facts alone."""
+    chart = _anti_hbc_positive(today).medication(ENTECAVIR, 0.5, "mg", start=-100, resource_id="etv")
+    chart.draft(ENTECAVIR, 0.5, "mg", start=-100, status="stopped", resource_id="etv")
+    chart.draft(TDF, 300, "mg", start=14)
+    card, _ = _run(kb, chart, today)
+    assert (f"{TDF} is drafted to start {chart.at(14)}, after rituximab Injectable Product on {chart.at(0)}: start it "
+            f"before the first dose; the orders also stop {ENTECAVIR} on the chart.") in _flat(card)
