@@ -428,3 +428,10 @@ def test_an_anti_cd20_order_given_on_no_day_the_chart_gives_cannot_be_judged(kb,
     ends = ends_not_given(build_record(chart.prefetch(), kb.valuesets, today))
     assert [u.describe() for u in ends.unplaced] == [
         f"{RITUXIMAB[2]} (completed; no start or end date: when it was taken is not given)"]
+
+
+def test_glucocorticoid_with_no_start_date_says_its_days_cannot_be_placed(kb, today):
+    """Its dose is read; it is when it was given that is not: the evidence said 'dose could not be read'."""
+    chart = Chart(today).medication(PREDNISONE_20, 20, "mg", start=None, status="active")
+    _, _, unknown = _levels(kb, chart)
+    assert [e.evidence.split(": ", 1)[1] for e in unknown] == ["no start date: its days cannot be placed"]

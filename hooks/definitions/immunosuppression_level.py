@@ -311,8 +311,9 @@ def _glucocorticoid(record: PatientRecord, context: HookContext, t: Thresholds, 
         judged = _peq_at_worst(history, record.today, window_start, t, stops) or judged
     found = [judged[0]] if judged else []
     for order, stop in _given_since(history.unreadable, record.today, window_start, stops):
-        found.append(Exposure("glucocorticoid", "unknown",
-                              f"{order.label} ({_when(order, record, stop)}): dose could not be read", order))
+        unread = "no start date: its days cannot be placed" if order.start is None else "dose could not be read"
+        found.append(Exposure("glucocorticoid", "unknown", f"{order.label} ({_when(order, record, stop)}): {unread}",
+                              order))
     return found
 
 
