@@ -103,3 +103,47 @@ def pcsk9_still_acting(today: date) -> dict[str, Any]:
     chart.medication("Praluent 150 mg/mL pen", 150, "mg", start=-20, end=-20, status="completed",
                      resource_id="alirocumab-1")
     return chart.draft(ATORVASTATIN_40, 40, "mg", resource_id="draft-atorva").request("order-sign")
+
+
+def _with_supply(chart: Chart, days: int) -> Chart:
+    """The chart's last order given a dispensed supply of ``days`` days (dispenseRequest.expectedSupplyDuration)."""
+    chart.resources["medications"][-1]["dispenseRequest"] = {"expectedSupplyDuration": {
+        "value": days, "unit": "days", "system": "http://unitsofmeasure.org", "code": "d"}}
+    return chart
+
+
+@fixture("r14-fires-patient-view-statin-completed-supply-running", hook="patient-view",
+         story="Anti-HMGCR myopathy; simvastatin's order completed, but the 90-day supply dispensed 60 days ago runs "
+               "to D+29 and no other statin is active: it may still be taken, so the card fires, says the order ended "
+               "and asks to check, and offers nothing to discontinue.",
+         fires={RULE}, indicators={RULE: "critical"})
+def completed_supply_running(today: date) -> dict[str, Any]:
+    chart = _hmgcr_chart(today).medication("simvastatin 20 mg tablet", 20, "mg", start=-60, status="completed",
+                                           resource_id="simva-1")
+    return _with_supply(chart, 90).request("patient-view")
+
+
+@fixture("r14-quiet-statin-stopped-today", hook="patient-view",
+         story="Anti-HMGCR positive; atorvastatin stopped today (the EHR writes the day of the stop as its end date), "
+               "its 90-day supply from 60 days ago still running, and no other statin: a stop is what the card asks "
+               "for, so it never fires the card alone; the explanation names it, to check.", quiet={RULE})
+def stopped_today(today: date) -> dict[str, Any]:
+    chart = _hmgcr_chart(today).medication(ATORVASTATIN_40, 40, "mg", start=-60, end=0, status="stopped")
+    return _with_supply(chart, 90).request("patient-view")
+
+
+@fixture("r14-fires-order-sign-statin-also-on-chart", hook="order-sign",
+         story="Anti-HMGCR myopathy; simvastatin active on the chart and atorvastatin drafted: the card names the "
+               "simvastatin, which cancelling the draft leaves on, and every suggestion discontinues it.",
+         fires={RULE}, indicators={RULE: "critical"})
+def statin_also_on_chart(today: date) -> dict[str, Any]:
+    chart = _hmgcr_chart(today).medication("simvastatin 20 mg tablet", 20, "mg", start=-400, resource_id="simva-1")
+    return chart.draft(ATORVASTATIN_40, 40, "mg", resource_id="draft-atorva").request("order-sign")
+
+
+@fixture("r14-quiet-order-sign-statin-stop-drafted", hook="order-sign",
+         story="Anti-HMGCR myopathy; the atorvastatin on the chart re-sent as a draft written 'stopped': it orders no "
+               "statin, it discontinues one, so no card (it offered to cancel the stop).", quiet={RULE})
+def statin_stop_drafted(today: date) -> dict[str, Any]:
+    chart = _hmgcr_chart(today).medication(ATORVASTATIN_40, 40, "mg", start=-400, resource_id="atorva-1")
+    return chart.draft(ATORVASTATIN_40, 40, "mg", resource_id="atorva-1", status="stopped").request("order-sign")

@@ -81,7 +81,7 @@ def build(rule: Rule, fired: Fired, unavailable: list[str] | None = None) -> dic
     if links:
         card["links"] = links
     # Which draft orders the card is about, for EHRs and analytics that link cards to orders.
-    if about := [o.reference for o in fired.about if _REFERENCE.fullmatch(o.reference)]:
+    if about := [o.reference for o in fired.about if resolvable(o.reference)]:
         card["extension"] = {"imnm-cds": {"draftOrders": about}}
     if suggestions:
         card["selectionBehavior"] = fired.selection
@@ -97,10 +97,14 @@ def build(rule: Rule, fired: Fired, unavailable: list[str] | None = None) -> dic
     return card
 
 
-def _can_apply(action: Action) -> bool:
-    """A delete needs the resource's id: a draft sent without one gives "MedicationRequest/", and one with an id
+def resolvable(reference: str) -> bool:
+    """A reference a delete can name: an order sent without an id gives "MedicationRequest/", and one with an id
     that is not a FHIR id ("x y", 80 characters) a reference the EHR cannot resolve."""
-    return action.type != "delete" or bool(_REFERENCE.fullmatch(action.resource_id or ""))
+    return bool(_REFERENCE.fullmatch(reference))
+
+
+def _can_apply(action: Action) -> bool:
+    return action.type != "delete" or resolvable(action.resource_id or "")
 
 
 def _action(action: Action) -> dict[str, Any]:

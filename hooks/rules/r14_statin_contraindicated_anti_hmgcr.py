@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from hooks import orders
+from hooks.cards import SUMMARY_MAX, resolvable
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, continuing
 from hooks.definitions.courses import ended_before_its_end, last_dose_day, repeats
@@ -201,23 +202,46 @@ def _status_said(order: MedicationOrder) -> str:
     return f"status {order.status!r}" + ("" if order.status == "unknown" else ", not a FHIR code")
 
 
-def _exposure(record: PatientRecord, context: HookContext, offending: list[MedicationOrder],
-              unread: list[MedicationOrder]) -> str:
+def _exposure(context: HookContext, statins: _Statins, unread: list[MedicationOrder]) -> str:
     """The detail's last lines: the statins ordered or active, those ordered to start after today
-    (:func:`_not_begun`), each whose status could not be read (``unread``, among ``offending``), and on patient-view
-    those that say they ended but whose dates reach today (:func:`_ended_statins_taken`): an order to start later is
-    no sign the patient is off statins now."""
+    (:func:`_not_begun`), each whose status could not be read (``unread``, among those it discontinues), and the
+    chart's other statins (:class:`_Statins`): on order-sign those in force, which cancelling the drafts leaves on,
+    and on either hook those that say they ended but whose dates run to today (:func:`_ended_statin`: completed, may
+    still be taken; stopped, to check). An order to start later is no sign the patient is off statins now, and
+    cancelling a draft stops no statin already on the chart."""
     if context.hook == "order-sign":
-        return f"\nStatin ordered: {', '.join(o.label for o in offending)}."
+        return (f"\nStatin ordered: {', '.join(o.label + _zero_mg_said(o) for o in statins.offending)}."
+                + _taken_line("statin", [*statins.kept, *statins.ended], would_offer=False)
+                + _unread_line("statin", statins.kept_unread, would_offer=False) + _kept_line(statins))
     today = context.today
-    read = [o for o in offending if not any(o is u for u in unread)]
+    read = [o for o in statins.offending if not any(o is u for u in unread)]
     active = ", ".join(o.label for o in read if not _not_begun(o, today))
     ahead = "; ".join(f"{o.label} (from {o.start})" for o in read if _not_begun(o, today))
     said = [f"The status of {o.label} could not be read ({_status_said(o)}), so it is counted as possibly active: "
             "check whether it is still taken." for o in unread]
-    lines = [*([f"Statin active: {active}."] if active else []),
-             *([f"Statin ordered to start later: {ahead}."] if ahead else []), *said]
-    return "\n" + " ".join(lines) + _taken_line("statin", _ended_statins_taken(record, offending), would_offer=False)
+    lines = " ".join([*([f"Statin active: {active}."] if active else []),
+                      *([f"Statin ordered to start later: {ahead}."] if ahead else []), *said])
+    return (f"\n{lines}" if lines else "") + _taken_line("statin", statins.ended, would_offer=False)
+
+
+def _zero_mg_said(draft: MedicationOrder) -> str:
+    """What the card says after a statin draft at 0 mg it counts as ordered (:func:`_read_statins`); else ''."""
+    return (" (0 mg, but it re-sends or names no statin on the chart: read as a statin ordered)"
+            if continuing.discontinues(draft) else "")
+
+
+def _kept_line(statins: _Statins) -> str:
+    """The detail's line saying that cancelling the drafts leaves the chart's statins in force on, to discontinue
+    too, naming those no suggestion can discontinue (:func:`_actionable`); '' when there are none. It
+    promises no suggestion: a draft with no id leaves the card none (hooks.cards.build), and the line still holds."""
+    kept = [o.label for o, _ in statins.discontinued]
+    if not kept:
+        return ""
+    drafts = "the draft" if len(statins.offending) == 1 else "the drafts"
+    by_hand = [o.label for o, _ in statins.discontinued if not _actionable(o)]
+    return (f"\nCancelling {drafts} does not stop {'; '.join(kept)} on the chart: discontinue "
+            f"{'it' if len(kept) == 1 else 'them'} too."
+            + (f" No id the card can act on, to discontinue by hand: {'; '.join(by_hand)}." if by_hand else ""))
 
 
 def _status_unread_fact(unread: list[MedicationOrder], counted_as: str) -> str | None:
@@ -247,43 +271,56 @@ def _unread_line(drug: str, unread: list[MedicationOrder], would_offer: bool) ->
 # How the card places an order it counts as taken (:class:`_Taken`), with {drug} the drug as a line or a label names
 # it ('A PCSK9 inhibitor is already ordered', 'ezetimibe is in the orders being signed'): only a chart order in force
 # (current, on hold, or to start after today) is already ordered; a draft is not ordered until signed; one that says it
-# ended may still be taken, or still act
+# ended may still be taken, or still act; a statin stopped is only to be checked (:func:`_ended_statin`)
 ORDERED = "{drug} is already ordered"
 SIGNED = "{drug} is in the orders being signed"
 MAY_BE_TAKEN = "{drug} may still be taken"
+# a statin whose order completed (dispensed) and starts after today: not taken yet (:func:`_ended_statin`)
+MAY_BE_TAKEN_ONCE_BEGUN = "{drug} may be taken once it starts"
+# a statin stopped, as its fact says it and its line places it (:func:`_ended_statin`)
+STOPPED_WHY = "stopped on the chart; check it is not still taken"
+STOPPED = STOPPED_WHY.capitalize()
 
 
 @dataclass(frozen=True, slots=True)
 class _Taken:
     """An order of a drug the patient is on, may still be on, or is ordered or signed with this call, why it counts
-    (:func:`_why_taken`) and how the card places it (``placed``: ORDERED, SIGNED or MAY_BE_TAKEN): the card and the
-    facts say it, as they say an order of unknown status."""
+    (:func:`_why_taken`) and how the card places it (``placed``: ORDERED, SIGNED, MAY_BE_TAKEN,
+    MAY_BE_TAKEN_ONCE_BEGUN or STOPPED): the card and the facts say it, as they say an order of unknown status."""
 
     order: MedicationOrder
     why: str
     placed: str
 
 
+def _in_force_how(order: MedicationOrder, today: date) -> str:
+    """How a chart order in force today stands: current (active, its dates running to today), on hold, or to start
+    after today (:func:`_not_begun`: ordered, not yet taken)."""
+    held = "on hold" if order.status == "on-hold" else ""
+    if _not_begun(order, today):
+        return f"{held + ', ' if held else ''}to start {order.start}: not yet taken by its dates"
+    return held or "current"
+
+
 def _why_taken(order: MedicationOrder, last: date, today: date) -> str:
-    """Why a chart order last given on ``last`` counts as therapy taken today: current (active or on hold, its dates
-    running to today), or to start after today (:func:`_not_begun`: ordered, not yet taken); stopped or completed on a
-    day the chart does not give, before the end its dates give (courses.ended_before_its_end) or with no end date
-    written (:func:`_ended_on_a_day_not_given`), counted to today at the latest and to be checked; stopped or
-    completed with its end date, supply or count of doses running to today (so to be checked too); or, for a
-    PCSK9-directed drug, a last dose inside the rule's own window (:func:`_on_therapy_until`: the longest licensed
-    interval of its kind plus the labels' allowance for a late dose, not this order's own schedule), whose last day
-    is named, and where it comes from (its dates, or a later order: :func:`_superseded_on`); for a count of monthly
-    doses, with the days calendar months may put it later (:func:`_count_read_early_by`)."""
+    """Why a chart order last given on ``last`` counts as therapy taken today: in force (:func:`_in_force_how`);
+    stopped on a day the chart does not give, before the end its dates give (courses.ended_before_its_end), or a
+    PCSK9-directed drug ended with no end date written (:func:`_ended_on_a_day_not_given`), counted to today at the
+    latest and to be checked; stopped or completed with its end date, supply or count of doses running to today (so
+    to be checked too: a completed order was dispensed in full, FHIR's 'all actions ... have occurred', so its end
+    date is the day its supply runs to, not an early stop); or, for a PCSK9-directed drug, a last dose inside the
+    rule's own window (:func:`_on_therapy_until`: the longest licensed interval of its kind plus the labels'
+    allowance for a late dose, not this order's own schedule), whose last day is named, and where it comes from (its
+    dates, or a later order: :func:`_superseded_on`); for a count of monthly doses, with the days calendar months may
+    put it later (:func:`_count_read_early_by`)."""
     if order.current_on(today):
-        held = "on hold" if order.status == "on-hold" else ""
-        if _not_begun(order, today):
-            return f"{held + ', ' if held else ''}to start {order.start}: not yet taken by its dates"
-        return held or "current"
+        return _in_force_how(order, today)
     read_to_today = order.in_group("pcsk9_inhibitor") and _ended_on_a_day_not_given(order)
     if last >= today:
-        ended = (" on a day the chart does not give, before the end its dates give"
-                 if ended_before_its_end(order, today) else " on a day the chart does not give, with no end date"
-                 if read_to_today else ", its end date, supply or count of doses running to today or later")
+        stopped_early = order.status == "stopped" and ended_before_its_end(order, today)
+        ended = (" on a day the chart does not give, before the end its dates give" if stopped_early
+                 else " on a day the chart does not give, with no end date" if read_to_today
+                 else ", its end date, supply or count of doses running to today or later")
         return (f"status {order.status!r}{ended}: counted as possibly still taken; check whether the patient is still "
                 "on it")
     early = _count_read_early_by(order, last)
@@ -303,13 +340,13 @@ def _taken_fact(taken: list[_Taken]) -> str | None:
 
 def _taken_line(drug: str, taken: list[_Taken], would_offer: bool) -> str:
     """The detail's line naming the ``drug`` orders taken (:class:`_Taken`), if any, as the card places them, each
-    chart order with why it counts; where the card would offer that drug at the patient's age were none taken
-    (``would_offer``), that no second one is."""
+    chart order with why it counts (unless its placing says it: SIGNED, STOPPED); where the card would offer that
+    drug at the patient's age were none taken (``would_offer``), that no second one is."""
     if not taken:
         return ""
     sentences = []
     for placed in dict.fromkeys(t.placed for t in taken):
-        named = "; ".join(t.order.label if placed == SIGNED else f"{t.order.label} ({t.why})"
+        named = "; ".join(t.order.label if placed in (SIGNED, STOPPED) else f"{t.order.label} ({t.why})"
                           for t in taken if t.placed == placed)
         sentences.append(f"{placed.format(drug=_a(drug))}: {named}.")
     return "\n" + " ".join(sentences) + (f" No second {drug} order is offered." if would_offer else "")
@@ -343,14 +380,89 @@ def _taking(record: PatientRecord, context: HookContext, group: str) -> tuple[li
     return [*acting, *drafted], unread
 
 
-def _ended_statins_taken(record: PatientRecord, offending: list[MedicationOrder]) -> list[_Taken]:
-    """Statin (or red yeast rice) orders besides ``offending`` (those current or possibly active) that say they
-    ended (stopped, completed) but whose dates reach today (:func:`_last_dose`: before their end date, or an end
-    date, supply or count of doses running to today): they may still be taken, each with why
-    (:func:`_why_taken`)."""
+def _ended_statin(order: MedicationOrder, today: date) -> _Taken | None:
+    """A statin (or red yeast rice) order, not in force, that says it ended but whose dates run to today or later
+    (courses.last_dose_day), as the card names it; None for any other. Completed, it was dispensed in full (FHIR:
+    all actions implied have occurred), so it may still be taken while its end date, supply or count of doses runs
+    to today (:func:`_why_taken`), or from a start after today: it fires the card alone. Stopped, a clinician
+    stopped it, the action the card asks for: it never fires the card alone, whatever its supply or end date (a
+    critical card on every chart opening until they pass would be alarm fatigue), and is named beside another statin
+    to check (STOPPED) [sign-off]."""
+    if order.status == "completed" and _not_begun(order, today):
+        return _Taken(order, f"status 'completed', to start {order.start}: counted as possibly taken from then; "
+                             "check whether the patient is on it", MAY_BE_TAKEN_ONCE_BEGUN)
+    if order.status not in ("completed", "stopped") or (last := last_dose_day(order, today)) is None or last < today:
+        return None
+    if order.status == "stopped":
+        return _Taken(order, STOPPED_WHY, STOPPED)
+    return _Taken(order, _why_taken(order, last, today), MAY_BE_TAKEN)
+
+
+@dataclass(frozen=True, slots=True)
+class _Statins:
+    """The statins (and red yeast rice) the card is about, read once for the hook: ``offending``, those it cancels (on
+    order-sign, the drafts that order one) or discontinues (on patient-view, the chart's in force:
+    :func:`_active_on_chart`); ``ended``, the chart's that say they ended but whose dates run to today
+    (:func:`_ended_statin`), named, not discontinued (the order has ended); on order-sign, the chart's in force that
+    cancelling the drafts leaves on, which it discontinues too, ``kept`` (each with how it stands) and
+    ``kept_unread`` (of a status that does not say), and ``ordering_none``, the statin drafts that order none (a
+    status that orders nothing, or 0 mg naming a statin on the chart: :func:`_read_statins`)."""
+
+    offending: list[MedicationOrder]
+    ended: list[_Taken]
+    kept: list[_Taken] = field(default_factory=list)
+    kept_unread: list[MedicationOrder] = field(default_factory=list)
+    ordering_none: list[MedicationOrder] = field(default_factory=list)
+
+    @property
+    def possibly_taken(self) -> list[_Taken]:
+        """Among ``ended``, those that fire the card alone (not a stop: :func:`_ended_statin`)."""
+        return [t for t in self.ended if t.placed != STOPPED]
+
+    @property
+    def discontinued(self) -> list[tuple[MedicationOrder, str]]:
+        """The chart's orders left on beside the drafts, each with how it stands, as continuing.discontinue names
+        them."""
+        return [(t.order, t.why) for t in self.kept] + [(o, _status_said(o)) for o in self.kept_unread]
+
+
+def _actionable(order: MedicationOrder) -> bool:
+    """A suggestion can act on the chart order: with no id, or not a FHIR id, its reference is one hooks.cards.build
+    rejects, and it would drop every suggestion holding it (the cancels of the drafts too), so it is left to
+    discontinue by hand."""
+    return resolvable(order.reference)
+
+
+def _read_statins(record: PatientRecord, context: HookContext) -> _Statins:
+    """The statins the card is about (:class:`_Statins`). On order-sign a draft of a status that orders nothing
+    (stopped, cancelled, completed, entered in error), linked to a chart order or not, is none ordered, never one to
+    cancel (cancelling a stop would leave the statin on); so is one at 0 mg (continuing.discontinues) that re-sends
+    or names a statin on the chart: that order stopped. At 0 mg naming none, it is still a statin prescription
+    drafted, so it counts (the safe side). A chart order a draft re-sends is settled by it (cancelled with it, or
+    stopped by it), as is one a stop names as its prior prescription; one a draft that orders a statin names so (a
+    renewal) is not stopped by cancelling that draft: it is kept."""
     today = record.today
-    return [_Taken(o, _why_taken(o, last, today), MAY_BE_TAKEN) for o in record.medications_in(*STATIN_GROUPS)
-            if not any(o is x for x in offending) and (last := _last_dose(o, record)) is not None and last >= today]
+    chart = record.medications_in(*STATIN_GROUPS)
+    in_force = _active_on_chart(record)
+    ended = [taken for o in chart
+             if not any(o is x for x in in_force) and (taken := _ended_statin(o, today)) is not None]
+    if context.hook != "order-sign":
+        return _Statins(in_force, ended)
+    drafts = context.drafts_in(*STATIN_GROUPS)
+    links = continuing.Links(drafts)
+    linked = {id(d) for o in chart for d, _ in links.linking(o)}
+    ordering_none = [d for d in drafts
+                     if not d.status_meaning.orders or (continuing.discontinues(d) and id(d) in linked)]
+
+    def left_on(order: MedicationOrder) -> bool:
+        """No draft re-sends it, nor names it as a stop: cancelling the drafts leaves it as it is."""
+        return not any(by is None or continuing.discontinues(d) for d, by in links.linking(order))
+
+    kept = [o for o in in_force if left_on(o)]
+    return _Statins([d for d in drafts if not any(d is x for x in ordering_none)],
+                    [t for t in ended if left_on(t.order)],
+                    [_Taken(o, _in_force_how(o, today), ORDERED) for o in kept if not o.status_unstated],
+                    [o for o in kept if o.status_unstated], ordering_none)
 
 
 def _pcsk9_inhibitor(context: HookContext) -> dict[str, Any]:
@@ -362,26 +474,82 @@ def _pcsk9_inhibitor(context: HookContext) -> dict[str, Any]:
              "75-150 mg subcutaneously every 2 weeks")
 
 
+def _label(stop: str | None, then: str) -> str:
+    """A suggestion's label: stopping the statins (``stop``) and ``then``; ``then`` alone, as a sentence, where the
+    card stops none (only statins whose orders ended are named)."""
+    return f"{stop} and {then}" if stop else then[0].upper() + then[1:]
+
+
+def _counted(orders: list[MedicationOrder], noun: str) -> str:
+    """'the statin', '2 statins': orders counted where their names do not fit the summary."""
+    return f"{len(orders)} {noun}s" if len(orders) > 1 else f"the {noun}"
+
+
+def _summary(statins: _Statins, verb: str, hook: str) -> str:
+    """'Statin contraindicated: anti-HMGCR myopathy.' and what to stop (the statins ordered or in force, then on
+    order-sign those on the chart to discontinue too), or, with none to stop, the statins whose orders ended but may
+    be taken (now, or from a start after today). Each list is named where the summary fits
+    (hooks.cards.SUMMARY_MAX), else counted, the chart's first: cut off, a name would be unreadable."""
+    head = "Statin contraindicated: anti-HMGCR myopathy."
+    if not statins.offending:
+        ended = [t.order for t in statins.possibly_taken]
+        return _first_fitting([f"{head} Order ended but may be taken: {', '.join(o.label for o in ended)}",
+                               f"{head} {_counted(ended, 'statin order').capitalize()} ended but may be taken"])
+    named = ", ".join(o.label for o in statins.offending)
+    counted = _counted(statins.offending, "statin draft" if hook == "order-sign" else "statin")
+    kept = [o for o, _ in statins.discontinued]
+    if not kept:
+        return _first_fitting([f"{head} {verb} {named}", f"{head} {verb} {counted}"])
+    on_chart = f"{', '.join(o.label for o in kept)} on the chart"
+    kept_counted = f"{_counted(kept, 'statin')} on the chart"
+    return _first_fitting([f"{head} {verb} {named}; discontinue {on_chart}",
+                           f"{head} {verb} {named}; discontinue {kept_counted}",
+                           f"{head} {verb} {counted}; discontinue {kept_counted}"])
+
+
+def _first_fitting(summaries: list[str]) -> str:
+    """The first of ``summaries`` that fits hooks.cards.SUMMARY_MAX; the last (all counted, short) otherwise."""
+    return next((s for s in summaries if len(s) <= SUMMARY_MAX), summaries[-1])
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     why = _why(record)
     facts: dict[str, object] = {"anti_hmgcr_or_statin_myopathy": why}
     if why is None:
         return Quiet("no positive anti-HMGCR and no statin-associated autoimmune myopathy on file", facts)
-    offending = context.drafts_in(*STATIN_GROUPS) if context.hook == "order-sign" else _active_on_chart(record)
+    statins = _read_statins(record, context)
+    offending = statins.offending
     facts["statins"] = ", ".join(o.label for o in offending) or None
-    unread = [] if context.hook == "order-sign" else [o for o in offending if o.status_unstated]  # drafts: none
+    # the chart's orders only: a draft's status is its own
+    unread = statins.kept_unread if context.hook == "order-sign" else [o for o in offending if o.status_unstated]
     facts["statins_status_unread"] = _status_unread_fact(unread, "active")
-    if not offending:
-        return Quiet("no statin or red yeast rice " + ("in the draft orders" if context.hook == "order-sign"
-                                                        else "active"), facts)
-    names = ", ".join(o.label for o in offending)
+    # said when quiet too: a statin stopped on the chart is read, and does not fire alone
+    facts["other_statins_taken"] = _taken_fact([*statins.kept, *statins.ended])
+    if context.hook == "order-sign":
+        # a draft completed records a statin dispensed or given (patient-view reads the chart's): nothing to cancel
+        facts["statin_drafts_ordering_none"] = "; ".join(
+            f"{d.label} ({d.reference})" + (": status 'completed', a statin recorded as dispensed or given"
+                                            if d.status_meaning.records_given else "")
+            for d in statins.ordering_none) or None
+    # on order-sign only a statin drafted fires it (the chart's are patient-view's); on patient-view one whose order
+    # ended but that may still be taken does too, said so
+    if not offending and (context.hook == "order-sign" or not statins.possibly_taken):
+        where = ("active" if context.hook != "order-sign" else "in the draft orders" if not statins.ordering_none
+                 else "ordered: each statin draft orders none (written as a stop, 0 mg naming a statin on the chart, "
+                      "or completed: recorded as dispensed or given)")
+        return Quiet(f"no statin or red yeast rice {where}", facts)
     lipids = _lipid_lowering(record, context)
     clinic = lipids.clinic
     lipid_clinic = orders.service_request(
         context.patient_id, orders.text_concept(f"Referral to {clinic} (non-statin lipid lowering: "
                                                 "ezetimibe, PCSK9 monoclonal antibody)"))
     verb = "Cancel" if context.hook == "order-sign" else "Discontinue"
-    remove = [Action("delete", f"{verb} {o.label}", resource_id=o.reference) for o in offending]
+    discontinued = [(o, how) for o, how in statins.discontinued if _actionable(o)]
+    remove = ([Action("delete", f"{verb} {o.label}", resource_id=o.reference) for o in offending]
+              + continuing.discontinue(discontinued))
+    # None: no order to stop (only statins whose orders ended are named), so nothing is pre-selected either
+    stop = (f"{verb} the statin" + (f", discontinue the one{'s' if len(discontinued) > 1 else ''} on the chart"
+                                    if discontinued else "")) if offending else None
     taking, ezetimibe_unread = _taking(record, context, "ezetimibe")
     pcsk9_taking, pcsk9_unread = _taking(record, context, "pcsk9_inhibitor")
     facts["ezetimibe_taken"] = _taken_fact(taking)
@@ -389,40 +557,37 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["pcsk9_inhibitor_taken"] = _taken_fact(pcsk9_taking)
     facts["pcsk9_inhibitor_status_unread"] = _status_unread_fact(pcsk9_unread, "taken")
     ezetimibe: list[Suggestion] = []
-    if taking:
-        named = taking[-1]
-        ezetimibe = [Suggestion(f"{verb} the statin ({named.placed.format(drug='ezetimibe')}: {named.order.label})",
-                                remove, is_recommended=True)]
-    elif ezetimibe_unread:  # not offered as if there were none: it may be duplicate therapy
-        ezetimibe = [Suggestion(f"{verb} the statin (an ezetimibe order of unknown status is on the chart: "
-                                f"{ezetimibe_unread[-1].label})", remove, is_recommended=True)]
+    if taking or ezetimibe_unread:  # not offered as if there were none: it may be duplicate therapy
+        placed = (f"{taking[-1].placed.format(drug='ezetimibe')}: {taking[-1].order.label}" if taking
+                  else f"an ezetimibe order of unknown status is on the chart: {ezetimibe_unread[-1].label}")
+        ezetimibe = [Suggestion(f"{stop} ({placed})", remove, is_recommended=True)] if stop else []
     elif lipids.ezetimibe:
         order = orders.medication_request(
             context.patient_id, orders.concept(context.valuesets, "ezetimibe", "ezetimibe"), 10, "mg",
             text="Ezetimibe 10 mg by mouth once daily")
-        ezetimibe = [Suggestion(f"{verb} the statin and start ezetimibe 10 mg daily",
+        ezetimibe = [Suggestion(_label(stop, "start ezetimibe 10 mg daily"),
                                 [*remove, Action("create", "Ezetimibe 10 mg PO daily", resource=order)],
-                                is_recommended=True)]
+                                is_recommended=stop is not None)]
     # no adult dose below its licensed age, and no second PCSK9-directed drug (nor one that may be)
     pcsk9 = [] if not lipids.pcsk9 or pcsk9_taking or pcsk9_unread else [Suggestion(
-        f"{verb} the statin and start evolocumab 140 mg SC every 2 weeks (PCSK9 antibody)",
+        _label(stop, "start evolocumab 140 mg SC every 2 weeks (PCSK9 antibody)"),
         [*remove, Action("create", "Evolocumab 140 mg SC every 2 weeks", resource=_pcsk9_inhibitor(context))])]
     return Fired(
         severity="critical",
-        summary=f"Statin contraindicated: anti-HMGCR myopathy. {verb} {names}",
-        detail=DETAIL.format(why=why, lipids=lipids.advice, exposure=_exposure(record, context, offending, unread)
+        summary=_summary(statins, verb, context.hook),
+        detail=DETAIL.format(why=why, lipids=lipids.advice, exposure=_exposure(context, statins, unread)
                              + _unread_line("ezetimibe", ezetimibe_unread, lipids.ezetimibe)
                              + _taken_line("PCSK9 inhibitor", pcsk9_taking, lipids.pcsk9)
                              + _unread_line("PCSK9 inhibitor", pcsk9_unread, lipids.pcsk9)),
         facts=facts,
-        about=offending,
+        about=offending or [t.order for t in statins.possibly_taken],
         suggestions=[
             *ezetimibe,
             *pcsk9,
             # with no order offered before it (a young child), the referral is the one recommended
-            Suggestion(f"{verb} the statin and refer to the {clinic}",
+            Suggestion(_label(stop, f"refer to the {clinic}"),
                        [*remove, Action("create", f"{clinic.capitalize()} referral", resource=lipid_clinic)],
-                       is_recommended=not ezetimibe),
+                       is_recommended=stop is not None and not ezetimibe),
         ],
         selection="at-most-one",
     )

@@ -620,10 +620,11 @@ def _supply(chart, days, repeats=None):
     # a 90-day supply dispensed 60 days ago: tablets to 2026-12-20
     (lambda chart: _supply(chart.medication(SIMVASTATIN, 20, "mg", start=-60, status="completed"), 90),
      f"status 'completed', {DATES_REACH_TODAY}"),
-    (lambda chart: chart.medication(SIMVASTATIN, 20, "mg", start=-60, end=20, status="stopped"),
-     f"status 'stopped' on a day the chart does not give, before the end its dates give: {MAY_BE_CHECKED}"),
     (lambda chart: chart.medication(SIMVASTATIN, 20, "mg", start=-60, end=0, status="completed"),
      f"status 'completed', {DATES_REACH_TODAY}"),  # its last day today
+    # completed (dispensed in full) with its end date ahead: taken to then, not stopped early
+    (lambda chart: chart.medication(SIMVASTATIN, 20, "mg", start=-60, end=20, status="completed"),
+     f"status 'completed', {DATES_REACH_TODAY}"),
 ])
 def test_a_statin_renewal_to_start_later_does_not_hide_the_statin_taken_now(kb, today, old, why):
     """Simvastatin whose order ended, though its dates (a supply, an end date) reach today, and a renewal active
@@ -636,14 +637,40 @@ def test_a_statin_renewal_to_start_later_does_not_hide_the_statin_taken_now(kb, 
             f"{SIMVASTATIN} ({why}).") in card["detail"]
 
 
-def test_a_statin_whose_dates_ended_before_today_is_not_said_to_be_taken(kb, today):
-    """Simvastatin completed yesterday by its end date, a renewal from 30 days ahead: a daily tablet whose dates end
-    before today is not read as taken (as ezetimibe is not); nothing is said of the renewal that could be untrue."""
-    chart = _chart(today).medication(SIMVASTATIN, 20, "mg", start=-60, end=-1, status="completed")
+@pytest.mark.parametrize("old", [{"end": -1, "status": "completed"}, {"end": -1, "status": "stopped"}])
+def test_a_statin_whose_dates_ended_before_today_is_not_said_to_be_taken(kb, today, old):
+    """Simvastatin completed (or stopped) yesterday by its end date, a renewal from 30 days ahead: a daily tablet
+    whose dates end before today is not read as taken (as ezetimibe is not); nothing is said of the renewal that could
+    be untrue."""
+    chart = _chart(today).medication(SIMVASTATIN, 20, "mg", start=-60, **old)
     detail = fired(run(kb, chart.medication(SIMVASTATIN, 20, "mg", start=30).request("patient-view"), today))[RULE][
         "detail"]
     assert f"Statin ordered to start later: {SIMVASTATIN} (from 2026-12-21)." in detail
-    assert "may still be taken" not in detail and "not yet taken" not in detail
+    assert "may still be taken" not in detail and "not yet taken" not in detail and "Stopped" not in detail
+
+
+STOPPED_LINE = f"Stopped on the chart; check it is not still taken: {SIMVASTATIN}."
+STOPPED_FACT = f"{SIMVASTATIN} (MedicationRequest/simva): stopped on the chart; check it is not still taken"
+# a statin stopped whose dates run to today: before its end date, on its end date today (the EHR writing the day of
+# the stop as its end), or with its 90-day supply from 60 days ago running
+STOPPED_TO_TODAY = [
+    lambda chart: chart.medication(SIMVASTATIN, 20, "mg", start=-60, end=20, status="stopped", resource_id="simva"),
+    lambda chart: chart.medication(SIMVASTATIN, 20, "mg", start=-60, end=0, status="stopped", resource_id="simva"),
+    lambda chart: _supply(chart.medication(SIMVASTATIN, 20, "mg", start=-60, status="stopped", resource_id="simva"),
+                          90),
+]
+
+
+@pytest.mark.parametrize("stopped", STOPPED_TO_TODAY)
+def test_a_stopped_statin_is_named_beside_a_statin_in_force_only_to_check(kb, today, stopped):
+    """Simvastatin stopped, its dates running to today, beside a renewal from 30 days ahead: it was 'A statin may still
+    be taken: ... counted as possibly still taken'. A clinician stopped it (the action the card asks for): it is
+    named, short, to check."""
+    result = run(kb, stopped(_chart(today)).medication(SIMVASTATIN, 20, "mg", start=30).request("patient-view"), today)
+    detail = fired(result)[RULE]["detail"]
+    assert (f"Statin ordered to start later: {SIMVASTATIN} (from 2026-12-21).\n{STOPPED_LINE}\n") in detail
+    assert "may still be taken" not in detail
+    assert explained(result, RULE)["facts"]["other_statins_taken"] == STOPPED_FACT
 
 
 @pytest.mark.parametrize(("ezetimibe", "label"), [
@@ -739,3 +766,276 @@ def test_an_ezetimibe_order_ended_with_its_dates_reaching_today_says_so(kb, toda
     assert taken.endswith(f": status 'completed', {DATES_REACH_TODAY}")
     assert "Cancel the statin (ezetimibe may still be taken: ezetimibe)" in [
         s["label"] for s in fired(result)[RULE]["suggestions"]]
+
+
+def _deletes(suggestion):
+    return [(a["description"], a["resourceId"]) for a in suggestion["actions"] if a["type"] == "delete"]
+
+
+def _completed(**dates):
+    return lambda chart: chart.medication(SIMVASTATIN, 20, "mg", status="completed", resource_id="simva", **dates)
+
+
+TO_START = ("status 'completed', to start 2026-11-26: counted as possibly taken from then; check whether the patient "
+            "is on it")
+
+
+@pytest.mark.parametrize(("order", "why"), [
+    # a 90-day supply dispensed 60 days ago: tablets to 2026-12-20
+    (lambda chart: _supply(_completed(start=-60)(chart), 90), f"status 'completed', {DATES_REACH_TODAY}"),
+    # 90 daily doses written from 30 days ago
+    (_completed(start=-30, count=90), f"status 'completed', {DATES_REACH_TODAY}"),
+    (_completed(start=-60, end=0), f"status 'completed', {DATES_REACH_TODAY}"),  # its last day today
+    # its end date ahead, with a supply or without: completed is dispensed in full, not stopped early (it was quiet)
+    (lambda chart: _supply(_completed(start=-60, end=30)(chart), 90), f"status 'completed', {DATES_REACH_TODAY}"),
+    (_completed(start=-60, end=30), f"status 'completed', {DATES_REACH_TODAY}"),
+    (_completed(start=5, end=95), TO_START),  # dispensed, to start after today (it was quiet)
+])
+def test_a_completed_statin_whose_dates_reach_today_fires_alone(kb, today, order, why):
+    """Simvastatin whose order completed (FHIR: all it implied has occurred, for a prescription its dispensing) though
+    its end date, supply or count runs to today, or that starts after today, and no other statin: no card, though the
+    patient may be taking it (it was named only beside an active statin). The card fires, says the order ended and
+    asks to check ('may be taken': from its start, for one that starts after today, not 'may still be taken'); it
+    discontinues nothing (the order has ended) and pre-selects nothing."""
+    result = run(kb, order(_chart(today)).request("patient-view"), today)
+    card = fired(result).get(RULE)
+    assert card is not None and card["indicator"] == "critical"
+    assert card["summary"] == ("Statin contraindicated: anti-HMGCR myopathy. Order ended but may be taken: "
+                               f"{SIMVASTATIN}")
+    placed = "A statin may be taken once it starts" if why == TO_START else "A statin may still be taken"
+    assert f"a specialist decision.\n\n{placed}: {SIMVASTATIN} ({why}).\n" in card["detail"]
+    assert "Statin active" not in card["detail"]
+    assert [s["label"] for s in card["suggestions"]] == [
+        "Start ezetimibe 10 mg daily", "Start evolocumab 140 mg SC every 2 weeks (PCSK9 antibody)",
+        "Refer to the lipid clinic"]
+    assert not any(_deletes(s) or s.get("isRecommended") for s in card["suggestions"])
+    assert card["extension"]["imnm-cds"]["draftOrders"] == ["MedicationRequest/simva"]
+    assert explained(result, RULE)["facts"]["other_statins_taken"] == f"{SIMVASTATIN} (MedicationRequest/simva): {why}"
+
+
+def test_a_statin_whose_order_ended_beside_ezetimibe_taken_offers_no_empty_suggestion(kb, today):
+    """With ezetimibe current and only an ended statin that may still be taken, there is no statin to stop: no
+    'Discontinue the statin (ezetimibe is already ordered ...)' suggestion with nothing in it."""
+    chart = _supply(_chart(today).medication(SIMVASTATIN, 20, "mg", start=-60, status="completed"), 90)
+    card = fired(run(kb, chart.medication(EZETIMIBE, 10, "mg", start=-60).request("patient-view"), today))[RULE]
+    assert [s["label"] for s in card["suggestions"]] == [
+        "Start evolocumab 140 mg SC every 2 weeks (PCSK9 antibody)", "Refer to the lipid clinic"]
+
+
+@pytest.mark.parametrize("stopped", STOPPED_TO_TODAY)
+def test_a_stopped_statin_never_fires_alone(kb, today, stopped):
+    """Simvastatin stopped, its supply or end date running to today, and no other statin: a critical card on every
+    chart opening until they pass (stopped today, right after the clinician followed 'Discontinue'), with nothing to
+    act on. A stop never fires alone; the explanation names it."""
+    result = run(kb, stopped(_chart(today)).request("patient-view"), today)
+    assert RULE not in fired(result)
+    assert explained(result, RULE)["facts"]["other_statins_taken"] == STOPPED_FACT
+
+
+def test_a_statin_stopped_before_it_began_is_not_named(kb, today):
+    chart = _chart(today).medication(SIMVASTATIN, 20, "mg", start=5, status="stopped")
+    result = run(kb, chart.medication(ATORVASTATIN_40, 40, "mg", start=-30).request("patient-view"), today)
+    assert SIMVASTATIN not in fired(result)[RULE]["detail"]
+
+
+CANCEL_DRAFT = ("Cancel atorvastatin 40 MG Oral Tablet", "MedicationRequest/draft-atorva")
+
+
+@pytest.mark.parametrize(("on_chart", "line", "how"), [
+    ({}, f"A statin is already ordered: {SIMVASTATIN} (current).", "current"),
+    ({"status": "on-hold"}, f"A statin is already ordered: {SIMVASTATIN} (on hold).", "on hold"),
+    ({"start": 10}, f"A statin is already ordered: {SIMVASTATIN} (to start 2026-12-01: not yet taken by its dates).",
+     "to start 2026-12-01: not yet taken by its dates"),
+    ({"status": "unknown"}, f"A statin order of unknown status is on the chart: {SIMVASTATIN} (status 'unknown'). "
+                            "Check whether the patient is still on it.", "status 'unknown'"),
+])
+def test_a_statin_on_the_chart_beside_a_drafted_one_is_named_and_discontinued(kb, today, on_chart, line, how):
+    """Simvastatin on the chart and atorvastatin drafted: the card named only the draft and only cancelled it, so the
+    simvastatin went on unseen. It is named, said to be left on by cancelling the draft (to discontinue too), and
+    every suggestion discontinues it."""
+    chart = _chart(today).medication(SIMVASTATIN, 20, "mg", **({"start": -400} | on_chart), resource_id="simva")
+    result = run(kb, chart.draft(ATORVASTATIN_40, 40, "mg", resource_id="draft-atorva").request("order-sign"), today)
+    card = fired(result)[RULE]
+    assert card["summary"] == ("Statin contraindicated: anti-HMGCR myopathy. Cancel atorvastatin 40 MG Oral Tablet; "
+                               f"discontinue {SIMVASTATIN} on the chart")
+    assert (f"Statin ordered: atorvastatin 40 MG Oral Tablet.\n{line}\nCancelling the draft does not stop "
+            f"{SIMVASTATIN} on the chart: discontinue it too.") in card["detail"]
+    for suggestion in card["suggestions"]:
+        assert suggestion["label"].startswith("Cancel the statin, discontinue the one on the chart and ")
+        assert _deletes(suggestion) == [CANCEL_DRAFT, (f"Discontinue {SIMVASTATIN} ({how}) on the chart",
+                                                       "MedicationRequest/simva")]
+    assert card["extension"]["imnm-cds"]["draftOrders"] == ["MedicationRequest/draft-atorva"]
+    facts = explained(result, RULE)["facts"]
+    unread = on_chart.get("status") == "unknown"
+    assert facts["other_statins_taken"] == (None if unread else f"{SIMVASTATIN} (MedicationRequest/simva): {how}")
+    assert facts["statins_status_unread"] == (
+        f"{SIMVASTATIN} (MedicationRequest/simva): status 'unknown', counted as possibly active" if unread else None)
+
+
+def test_statins_on_the_chart_renewed_or_ended_beside_a_drafted_one(kb, today):
+    """A renewal draft naming simvastatin as its prior prescription leaves it on once cancelled (discontinued too,
+    with rosuvastatin also active: 'the ones'); pravastatin completed with its supply running is named as possibly
+    taken, and lovastatin stopped before its end date as stopped, to check: neither is discontinued (its order has
+    ended)."""
+    chart = _chart(today).medication(SIMVASTATIN, 20, "mg", start=-400, resource_id="simva")
+    chart.medication("rosuvastatin 10 mg tablet", 10, "mg", start=-30, resource_id="rosu")
+    _supply(chart.medication("pravastatin 40 mg tablet", 40, "mg", start=-60, status="completed",
+                             resource_id="prava"), 90)
+    chart.medication("lovastatin 20 mg tablet", 20, "mg", start=-60, end=20, status="stopped", resource_id="lova")
+    chart.draft(ATORVASTATIN_40, 40, "mg", resource_id="draft-atorva").replacing("simva")
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert (f"A statin is already ordered: {SIMVASTATIN} (current); rosuvastatin 10 mg tablet (current). A statin may "
+            f"still be taken: pravastatin 40 mg tablet (status 'completed', {DATES_REACH_TODAY}). Stopped on the "
+            "chart; check it is not still taken: lovastatin 20 mg tablet.\nCancelling the draft does not stop "
+            f"{SIMVASTATIN}; rosuvastatin 10 mg tablet on the chart: discontinue them too.") in card["detail"]
+    assert all(s["label"].startswith("Cancel the statin, discontinue the ones on the chart and ")
+               and [resource for _, resource in _deletes(s)] == [
+                   "MedicationRequest/draft-atorva", "MedicationRequest/simva", "MedicationRequest/rosu"]
+               for s in card["suggestions"])
+
+
+def test_a_statin_re_sent_as_the_draft_is_cancelled_with_it_not_named_again(kb, today):
+    chart = _chart(today).medication(ATORVASTATIN_40, 20, "mg", start=-400, resource_id="atorva")
+    card = fired(run(kb, chart.draft(ATORVASTATIN_40, 40, "mg", resource_id="atorva").request("order-sign"), today))[
+        RULE]
+    assert card["summary"] == "Statin contraindicated: anti-HMGCR myopathy. Cancel atorvastatin 40 MG Oral Tablet"
+    assert "already ordered" not in card["detail"] and "Cancelling the draft" not in card["detail"]
+    assert _deletes(card["suggestions"][0]) == [("Cancel atorvastatin 40 MG Oral Tablet", "MedicationRequest/atorva")]
+
+
+@pytest.mark.parametrize(("stop", "ref"), [
+    (lambda chart: chart.draft(ATORVASTATIN_40, 40, "mg", resource_id="atorva", status="stopped"), "atorva"),  # re-sent
+    (lambda chart: chart.draft(ATORVASTATIN_40, 40, "mg", resource_id="stop-1", status="stopped").replacing("atorva"),
+     "stop-1"),
+    (lambda chart: chart.draft(ATORVASTATIN_40, 0, "mg", resource_id="atorva"), "atorva"),  # re-sent at 0 mg
+    # linked to no chart order: it was 'Statin ordered' and the card offered to cancel the stop
+    (lambda chart: chart.draft(ATORVASTATIN_40, 40, "mg", resource_id="stop-1", status="stopped"), "stop-1"),
+    (lambda chart: chart.draft(ATORVASTATIN_40, 40, "mg", resource_id="stop-1", status="cancelled"), "stop-1"),
+    (lambda chart: chart.draft(ATORVASTATIN_40, 0, "mg", resource_id="stop-1").replacing("atorva"), "stop-1"),
+])
+def test_a_draft_that_orders_no_statin_gives_no_card(kb, today, stop, ref):
+    """Atorvastatin on the chart and a draft that orders none (a stop, linked to the chart order or not, a
+    cancellation, 0 mg naming the chart order): the card offered to cancel it ('Cancel atorvastatin'), which would
+    leave the statin active. It orders no statin: no card, and the explanation names it."""
+    chart = stop(_chart(today).medication(ATORVASTATIN_40, 40, "mg", start=-400, resource_id="atorva"))
+    result = run(kb, chart.request("order-sign"), today)
+    assert RULE not in fired(result)
+    assert explained(result, RULE)["reason"] == QUIET_ORDERING_NONE
+    assert explained(result, RULE)["facts"]["statin_drafts_ordering_none"] == (
+        f"atorvastatin 40 MG Oral Tablet (MedicationRequest/{ref})")
+
+
+QUIET_ORDERING_NONE = ("no statin or red yeast rice ordered: each statin draft orders none (written as a stop, 0 mg "
+                       "naming a statin on the chart, or completed: recorded as dispensed or given)")
+
+
+def test_a_statin_draft_at_0_mg_naming_no_chart_statin_is_a_statin_ordered(kb, today):
+    """A 0 mg atorvastatin draft that re-sends or names no statin on the chart stops nothing anyone can tell: it is
+    still a statin prescription drafted (it was read as ordering none, so no card). The card fires, says it is 0 mg,
+    cancels it, and discontinues the atorvastatin on the chart."""
+    chart = _chart(today).medication(ATORVASTATIN_40, 40, "mg", start=-400, resource_id="atorva")
+    card = fired(run(kb, chart.draft(ATORVASTATIN_40, 0, "mg", resource_id="stop-1").request("order-sign"), today)
+                 ).get(RULE)
+    assert card is not None and card["indicator"] == "critical"
+    assert ("Statin ordered: atorvastatin 40 MG Oral Tablet (0 mg, but it re-sends or names no statin on the chart: "
+            "read as a statin ordered).") in card["detail"]
+    assert _deletes(card["suggestions"][0]) == [
+        ("Cancel atorvastatin 40 MG Oral Tablet", "MedicationRequest/stop-1"),
+        ("Discontinue atorvastatin 40 MG Oral Tablet (current) on the chart", "MedicationRequest/atorva")]
+
+
+def test_a_completed_statin_draft_alone_is_named_as_recorded(kb, today):
+    """An atorvastatin draft written 'completed' records a statin dispensed or given: nothing to cancel, so no card
+    on order-sign, but the explanation said it was 'written as a stop'. It names it as recorded."""
+    result = run(kb, _chart(today).draft(ATORVASTATIN_40, 40, "mg", resource_id="done-1", status="completed").request(
+        "order-sign"), today)
+    assert RULE not in fired(result)
+    assert explained(result, RULE)["reason"] == QUIET_ORDERING_NONE
+    assert explained(result, RULE)["facts"]["statin_drafts_ordering_none"] == (
+        "atorvastatin 40 MG Oral Tablet (MedicationRequest/done-1): status 'completed', a statin recorded as dispensed "
+        "or given")
+
+
+def test_a_switch_drafted_with_the_old_statin_stopped_cancels_only_the_new_one(kb, today):
+    """Atorvastatin stopped in the same signing as a rosuvastatin draft: only rosuvastatin is cancelled, and the
+    atorvastatin being stopped is neither named nor discontinued again."""
+    chart = _chart(today).medication(ATORVASTATIN_40, 40, "mg", start=-400, resource_id="atorva")
+    chart.draft(ATORVASTATIN_40, 40, "mg", resource_id="atorva", status="stopped")
+    chart.draft("rosuvastatin 10 mg tablet", 10, "mg", resource_id="draft-rosu")
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert card["summary"] == "Statin contraindicated: anti-HMGCR myopathy. Cancel rosuvastatin 10 mg tablet"
+    assert "Statin ordered: rosuvastatin 10 mg tablet.\n\n" in card["detail"]
+    assert all(_deletes(s) == [("Cancel rosuvastatin 10 mg tablet", "MedicationRequest/draft-rosu")]
+               for s in card["suggestions"])
+
+
+def test_a_statin_on_the_chart_is_said_to_be_discontinued_when_the_draft_has_no_id(kb, today):
+    """Simvastatin on the chart and an atorvastatin draft with no id: the card loses every suggestion (each cancels
+    the draft, hooks.cards.build), so the detail must not promise that 'each suggestion discontinues it too'."""
+    chart = _chart(today).medication(SIMVASTATIN, 20, "mg", start=-400, resource_id="simva")
+    chart.draft(ATORVASTATIN_40, 40, "mg")
+    del chart.drafts[-1]["id"]
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert "suggestions" not in card and "**A drafted order has no id**" in card["detail"]
+    assert (f"Cancelling the draft does not stop {SIMVASTATIN} on the chart: discontinue it too.\n"
+            in card["detail"])
+
+
+def test_chart_statins_too_long_to_name_in_the_summary_are_counted(kb, today):
+    """Lipitor drafted beside Zocor and rosuvastatin on the chart: the summary was cut off in a name ('...; discontinue
+    simvastatin 20 MG Oral T…'). The statins on the chart are counted instead; the detail names them."""
+    chart = _chart(today).medication("simvastatin 20 MG Oral Tablet [Zocor]", 20, "mg", start=-400)
+    chart.medication("rosuvastatin calcium 10 MG Oral Tablet", 10, "mg", start=-40)
+    card = fired(run(kb, chart.draft("atorvastatin calcium 40 MG Oral Tablet [Lipitor]", 40, "mg").request(
+        "order-sign"), today))[RULE]
+    assert card["summary"] == ("Statin contraindicated: anti-HMGCR myopathy. Cancel atorvastatin calcium 40 MG Oral "
+                               "Tablet [Lipitor]; discontinue 2 statins on the chart")
+
+
+LIPITOR = "atorvastatin calcium 40 MG Oral Tablet [Lipitor]"
+CRESTOR = "rosuvastatin calcium 10 MG Oral Tablet [Crestor]"
+
+
+def test_drafts_too_long_to_name_beside_a_chart_statin_are_counted_too(kb, today):
+    """Lipitor and Crestor drafted beside simvastatin on the chart: even with the chart's counted, the summary passed
+    its 139 characters and was cut off in a name. The drafts are counted too."""
+    chart = _chart(today).medication(SIMVASTATIN, 20, "mg", start=-400)
+    card = fired(run(kb, chart.draft(LIPITOR, 40, "mg").draft(CRESTOR, 10, "mg").request("order-sign"), today))[RULE]
+    assert card["summary"] == ("Statin contraindicated: anti-HMGCR myopathy. Cancel 2 statin drafts; discontinue the "
+                               "statin on the chart")
+
+
+def test_statins_in_force_too_long_to_name_are_counted_on_patient_view(kb, today):
+    chart = _chart(today).medication(LIPITOR, 40, "mg", start=-40).medication(CRESTOR, 10, "mg", start=-40)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert card["summary"] == "Statin contraindicated: anti-HMGCR myopathy. Discontinue 2 statins"
+
+
+def test_ended_statin_orders_too_long_to_name_are_counted(kb, today):
+    """Lipitor and Crestor completed, their supplies running to today: 'Order ended but may be taken: <names>' was
+    cut off. They are counted; the detail names them."""
+    chart = _chart(today)
+    for name in (LIPITOR, CRESTOR):
+        _supply(chart.medication(name, 10, "mg", start=-60, status="completed"), 90)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert card["summary"] == "Statin contraindicated: anti-HMGCR myopathy. 2 statin orders ended but may be taken"
+    assert LIPITOR in card["detail"] and CRESTOR in card["detail"]
+
+
+@pytest.mark.parametrize("bad_id", ["", "not a FHIR id"])
+def test_a_chart_statin_with_no_usable_id_is_left_to_discontinue_by_hand(kb, today, bad_id):
+    """Simvastatin on the chart with no id (or not a FHIR id) beside an atorvastatin draft: its discontinue action
+    was one hooks.cards.build rejects, so every suggestion was dropped, the cancels of the draft too (the card before
+    offered them). The suggestions cancel the draft; the detail says to discontinue the simvastatin by hand."""
+    chart = _chart(today).medication(SIMVASTATIN, 20, "mg", start=-400)
+    chart.resources["medications"][-1]["id"] = bad_id
+    card = fired(run(kb, chart.draft(ATORVASTATIN_40, 40, "mg", resource_id="draft-atorva").request("order-sign"),
+                     today))[RULE]
+    assert "**A drafted order has no id**" not in card["detail"]
+    assert (f"Cancelling the draft does not stop {SIMVASTATIN} on the chart: discontinue it too. No id the card can "
+            f"act on, to discontinue by hand: {SIMVASTATIN}.\n") in card["detail"]
+    assert [s["label"] for s in card["suggestions"]] == [
+        "Cancel the statin and start ezetimibe 10 mg daily",
+        "Cancel the statin and start evolocumab 140 mg SC every 2 weeks (PCSK9 antibody)",
+        "Cancel the statin and refer to the lipid clinic"]
+    assert all(_deletes(s) == [CANCEL_DRAFT] for s in card["suggestions"])
