@@ -158,3 +158,27 @@ def after_three_days(today: date) -> dict[str, Any]:
     chart.medication(METHYLPRED_1000, 1000, "mg", start=-3, end=-1, status="completed", route=ROUTE_IV)
     chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, count=3, resource_id="draft-ivmp")
     return chart.request("order-sign")
+
+
+def pulse_and_twice_daily_on_the_chart(today: date, pulse_mg: float | None = 1000, linked: bool = False) -> Chart:
+    """:func:`pulse_on_the_chart` (its dose ``pulse_mg``, 'per protocol' when None) and methylprednisolone 250 mg IV
+    twice a day for 3 days from yesterday going on beside it (``ivmp-bid``), and 600 mg IV daily x3 drafted with no
+    link (``draft-ivmp-600``): read as the pulse's dose change, so the pulse is left active, and 1,100 mg a day with
+    the twice-daily order. ``linked``: the draft names the pulse as its prior prescription instead (it replaces it;
+    cancelling the draft leaves it)."""
+    chart = _chart(today)
+    chart.medication(METHYLPRED_1000, pulse_mg, "mg" if pulse_mg is not None else None, start=-1, count=3,
+                     route=ROUTE_IV, resource_id="ivmp-active", text=None if pulse_mg is not None else "per protocol")
+    chart.medication(MP_500, 250, "mg", start=-1, frequency=2, count=6, route=ROUTE_IV, resource_id="ivmp-bid")
+    chart.draft(METHYLPRED_1000, 600, "mg", route=ROUTE_IV, count=3, resource_id="draft-ivmp-600")
+    return chart.replacing("ivmp-active") if linked else chart
+
+
+@fixture("r07-fires-cancelling-would-leave-the-pulse-left-active", hook="order-sign",
+         story="Methylprednisolone 1 g IV daily x3 and 250 mg IV twice a day are on the chart; 600 mg IV daily x3 is "
+               "drafted with no link (read as the pulse's dose change): 1,100 mg a day with the twice-daily order. "
+               "Cancelling the draft leaves both chart orders, 1,500 mg a day, so it is not offered: the fixed pulse "
+               "that stops them both is.",
+         fires={RULE}, indicators={RULE: "critical"})
+def cancelling_leaves_left_active(today: date) -> dict[str, Any]:
+    return pulse_and_twice_daily_on_the_chart(today).request("order-sign")

@@ -164,3 +164,28 @@ def titration_chain_after_active(today: date) -> dict[str, Any]:
 def weekly_timing_twice_weekly_sig(today: date) -> dict[str, Any]:
     return _chart(today).draft(METHOTREXATE_2_5, 20, "mg", period=1, period_unit="wk", day_of_week=["mon"],
                                text="20 mg twice weekly", resource_id="draft-mtx-sig").request("order-sign")
+
+
+def syringe_left_active_beside_tablets(today: date, syringe_mg: float | None = 15, linked: bool = False) -> Chart:
+    """Methotrexate SC once weekly on Monday (``mtx-sc``, its dose ``syringe_mg``, 'as directed' when None) and 15 mg
+    by mouth once weekly on Monday (``mtx-po``) on the chart, and 15 mg SC weekly on Monday drafted with no link
+    (``mtx-draft``): it rewrites the SC order (left active) and adds to the tablets. ``linked``: the draft names the
+    SC order as its prior prescription instead (it replaces it; cancelling the draft leaves it)."""
+    chart = _chart(today)
+    chart.medication(MTX_SC, syringe_mg, "mg" if syringe_mg is not None else None, start=-100, period=1,
+                     period_unit="wk", day_of_week=["mon"], resource_id="mtx-sc",
+                     text=None if syringe_mg is not None else "as directed")
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-100, period=1, period_unit="wk", day_of_week=["mon"],
+                     resource_id="mtx-po")
+    chart.draft(MTX_SC, 15, "mg", period=1, period_unit="wk", day_of_week=["mon"], resource_id="mtx-draft")
+    return chart.replacing("mtx-sc") if linked else chart
+
+
+@fixture("r09-fires-cancelling-would-leave-the-order-left-active", hook="order-sign",
+         story="Methotrexate 15 mg SC and 15 mg by mouth, both weekly on Monday, are on the chart; 15 mg SC weekly on "
+               "Monday is drafted with no link (read as the SC order's renewal): 30 mg a week with the tablets. "
+               "Cancelling the draft leaves both chart orders, 30 mg a week, so it is not offered: the replacement "
+               "that stops them both is.",
+         fires={RULE}, quiet={R08}, indicators={RULE: "warning"})
+def cancelling_leaves_left_active(today: date) -> dict[str, Any]:
+    return syringe_left_active_beside_tablets(today).request("order-sign")

@@ -597,3 +597,94 @@ def test_cancel_or_discontinue_advised_goes_with_its_advice(kb, today):
                                                          replacing_as=" (a taper step)")
     assert advice == ("**Cancel the draft**, or, if it is meant to replace the methotrexate on the chart (a taper "
                       "step), discontinue that order when you sign it.")
+
+
+def test_what_cancelling_the_drafts_leaves_on_the_chart(kb, today):
+    """Cancelling the drafts that give a dose leaves the orders going on beside them, those left active, and those a
+    draft names as its prior prescription (signing would have stopped them; cancelling does not): these were not
+    counted (found by review). Not one re-sent as a draft (cancelling it is that), nor one a stop that stays ends,
+    nor one as needed (no scheduled dose: named instead, as cancelling leaves it)."""
+    chart = Chart(today)
+    for resource_id, day in (("named", "mon"), ("beside", "thu"), ("left", "wed"), ("resent", "fri"),
+                             ("ended", "sat"), ("named-prn", "sun")):
+        chart.medication(METHOTREXATE_2_5, 10, "mg", start=-60, day_of_week=[day], resource_id=resource_id, **WEEKLY)
+    chart.resources["medications"][-1]["dosageInstruction"][0]["asNeededBoolean"] = True
+    chart.draft(MTX_INJECTABLE, 15, "mg", day_of_week=["mon"], route=ROUTE_SC, **WEEKLY).replacing("named")
+    chart.draft(METHOTREXATE_2_5, 5, "mg", day_of_week=["wed"], **WEEKLY)  # 'left' written again, no link
+    chart.draft(METHOTREXATE_2_5, 5, "mg", day_of_week=["fri"], resource_id="resent", **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 10, "mg", day_of_week=["sat"], resource_id="ended", status="stopped", **WEEKLY)
+    chart.draft(METHOTREXATE_2_5, 5, "mg", day_of_week=["sun"], **WEEKLY).replacing("named-prn")
+    read = _read(kb, chart)
+    assert _ids(read.kept_if_cancelled) == ["beside", "left", "named"]
+    assert _ids(read.linked_kept) == ["named", "named-prn"]
+    assert read.as_needed_line(None) == (
+        "As needed on the chart, and replaced by the draft: methotrexate 2.5 MG Oral Tablet, 10 mg once weekly. "
+        "Signing the draft stops it, cancelling the draft does not; no scheduled dose of it is added up: review "
+        "it if you cancel.")
+
+
+def test_an_order_a_draft_names_that_ends_before_the_drafts_start_is_not_kept(kb, today):
+    """The step a linked draft follows, ending before it starts, is counted no more than an order ending first."""
+    chart = _monday_tablets(today, end=3).draft(METHOTREXATE_2_5, 10, "mg", day_of_week=["mon"], start=7, **WEEKLY)
+    assert _read(kb, chart.replacing("chart")).kept_if_cancelled == ()
+    chart = _monday_tablets(today, end=10).draft(METHOTREXATE_2_5, 10, "mg", day_of_week=["mon"], start=7, **WEEKLY)
+    assert _ids(_read(kb, chart.replacing("chart")).kept_if_cancelled) == ["chart"]
+
+
+def _two_weekly_orders(kb, today, *spans):
+    """The chart's methotrexate orders, one a span (first day, last day or None), in that order."""
+    chart = Chart(today)
+    for start, end in spans:
+        chart.medication(METHOTREXATE_2_5, 10, "mg", start=start, end=end, day_of_week=["mon"], **WEEKLY)
+    record, _ = record_and_context(kb, chart)
+    return list(record.medications_in("methotrexate"))
+
+
+def _leaves(today, amounts, part_counted=()):
+    return continuing.Leaves.of(amounts, today, named=lambda week, _: f"{week:g} mg/week",
+                                over=lambda week: "above 25 mg/week" if week > 25 else None, part_counted=part_counted)
+
+
+def test_cancelling_is_within_only_with_every_order_counted_and_no_limit_passed(kb, today):
+    """What cancelling leaves is judged on the week it gives the most: two orders given in the same weeks add up
+    (30 mg), a step that starts after the other ends does not (15 mg); nothing left is within."""
+    assert _leaves(today, []).within and _leaves(today, []).finding() is None
+    a, b = _two_weekly_orders(kb, today, (-100, None), (-100, None))
+    together = _leaves(today, [(a, 15.0), (b, 15.0)])
+    assert not together.within and together.total == "30 mg/week" and together.over == "above 25 mg/week"
+    assert together.finding() == ("The orders on the chart alone give 30 mg/week, above 25 mg/week: cancelling the "
+                                  "draft would leave that.")
+    assert together.finding("The methotrexate") == ("The methotrexate on the chart alone gives 30 mg/week, above 25 "
+                                                    "mg/week: cancelling the draft would leave that.")
+    first, then = _two_weekly_orders(kb, today, (-100, 10), (11, None))
+    assert _leaves(today, [(first, 15.0), (then, 15.0)]).within
+
+
+def test_an_order_not_counted_in_full_leaves_whether_it_is_within_unknown(kb, today):
+    """An amount not read, or one dose counted for an order with no frequency: what the others give is only the
+    least, so cancelling is not known to be within the limits, and the card says why (``why_not``: the rule's
+    reason); over the limits already, 'at least'."""
+    read, unread = _two_weekly_orders(kb, today, (-100, None), (-100, None))
+    leaves = _leaves(today, [(read, 15.0), (unread, None)])
+    assert not leaves.within and leaves.counted.not_counted == (unread,)
+    unknown = "whether cancelling the draft would leave the chart within the limits is not known."
+    assert leaves.finding() == ("The orders on the chart alone give at least 15 mg/week (the methotrexate 2.5 MG Oral "
+                                f"Tablet order could not be counted): {unknown}")
+    assert _leaves(today, [(unread, None)]).finding(why_not=lambda _: "is given daily") == (
+        f"The methotrexate 2.5 MG Oral Tablet order is given daily: {unknown}")
+    one_dose = _leaves(today, [(read, 15.0)], part_counted=[read])
+    assert one_dose.finding() == ("The order on the chart alone gives at least 15 mg/week (one dose was counted for "
+                                  f"the methotrexate 2.5 MG Oral Tablet order, its frequency not given): {unknown}")
+    assert _leaves(today, [(read, 30.0), (unread, None)]).finding() == (
+        "The orders on the chart alone give at least 30 mg/week, above 25 mg/week: cancelling the draft would leave "
+        "that.")
+
+
+def test_a_total_with_an_order_counted_in_part_on_another_day_is_at_least(kb, today):
+    """One dose counted for an order with no frequency, given in other weeks than the total's: its own weeks may
+    give more, so the total is the least given (the left-active line said it as all that is given)."""
+    order, (first, then) = _left_with_titration(kb, today)
+    line = continuing.left_active_line([(order, "15 mg once weekly")], [(order, 15.0), (first, 10.0), (then, 5.0)],
+                                       today, drafts=(first, then), named=lambda total, _: f"{total:g} mg/week",
+                                       minimum=[then])
+    assert line.text.endswith("or both would be given (at least 25 mg/week together).")

@@ -29,7 +29,9 @@ so none is read as replaced, and the explanation says so [design].
 
 As-needed (PRN) orders take no part in the test: a PRN draft rewrites no chart order and starts no chain, and a PRN
 chart order is no candidate, so it cannot block the match. A PRN chart order goes on beside the drafts, but the dose
-checks (R06, R07, R09, R12) add no scheduled dose for it; R08 still counts its weekday [design].
+checks (R06, R07, R09, R12) add no scheduled dose for it; R08 still counts its weekday. R06, R07 and R09 name it, and
+one a draft names as its prior prescription, which cancelling the draft leaves (:meth:`OnChart.as_needed_line`)
+[design].
 
 Anything else goes on beside the drafts, and its dose adds up with theirs: another drug or route (tablets to a
 syringe), another weekday or frequency, or a schedule that cannot be read. An order on hold counts, as FHIR expects
@@ -50,6 +52,12 @@ for it alone (:func:`left_active_warning`). With a dose not read among them, wha
 given: said, with the limit it passes, as 'at least', and the warning fires for it though the check could not be
 completed; passing none, no total is said [design]. A linked replacement says nothing: the EHR stops the order it names
 [design].
+
+Cancelling the drafts stops nothing on the chart: it leaves the orders going on beside them, those left active, and
+those a draft names or re-sends (signing would have stopped them), unless cancelling is that order re-sent or a stop
+that stays ends it (:attr:`OnChart.kept_if_cancelled`). A dose check offers "Cancel the draft" as the way out only
+where what those give together, each counted in full, is within its limits (:class:`Leaves`); otherwise its card says
+what cancelling would leave, or that this is not known [design].
 """
 
 from __future__ import annotations
@@ -100,6 +108,9 @@ class OnChart:
     left_active: tuple[tuple[MedicationOrder, tuple[MedicationOrder, ...]], ...] = ()
     # the drafts that give a dose: all but those that discontinue a chart order they re-send or name
     given: tuple[MedicationOrder, ...] = ()
+    # among those replaced: by a link, and left by cancelling the drafts given (:attr:`kept_if_cancelled`), as-needed
+    # ones too (:meth:`as_needed_line`)
+    linked_kept: tuple[MedicationOrder, ...] = ()
 
     @property
     def stop_unlinked(self) -> tuple[MedicationOrder, ...]:
@@ -130,6 +141,34 @@ class OnChart:
         sent = {d.reference for d in drafts if d.id}
         return [*going_on,
                 *((o, "the draft replaces it") for o, _ in self.replaced if not (o.id and o.reference in sent))]
+
+    @property
+    def kept_if_cancelled(self) -> tuple[MedicationOrder, ...]:
+        """What cancelling the drafts that give a dose (:attr:`given`) leaves on the chart with a scheduled dose, for
+        a dose check that would offer "Cancel the draft" as the way out: the orders going on beside them; those left
+        active (signing would not have stopped them; cancelling does not either), as given from the draft that
+        rewrites them; and those a draft replaces by a link (signing would have stopped them; cancelling does not),
+        read as if no draft replaced them (as given from the drafts' first day, unless they end before it), but not
+        one re-sent as a draft given (cancelling it is that, as :meth:`to_stop` reads it) nor one ended by a draft
+        that discontinues it (not cancelled: it stays). As-needed orders add no scheduled dose
+        (:meth:`as_needed_line` names them)."""
+        return (*self.scheduled, *(order for order, _ in self.left_active),
+                *(order for order in self.linked_kept if not _only_as_needed(order)))
+
+    def as_needed_line(self, weight_kg: float | None, bsa_m2: float | None = None) -> str | None:
+        """The card's line naming the chart's as-needed orders, whose dose no dose check adds up, each with how it
+        is given: those going on beside the drafts (no suggestion of R06, R07 or R09 stops them), and those a draft
+        replaces by a link (:attr:`linked_kept`), which cancelling the drafts leaves. None when there is none."""
+        def named(orders: Sequence[MedicationOrder]) -> str:
+            return "; ".join(f"{o.label}, {read_dose(o, weight_kg, bsa_m2).how_given()}{self.note(o)}" for o in orders)
+
+        linked = [order for order in self.linked_kept if _only_as_needed(order)]
+        beside = (f"Also on the chart, as needed: {named(self.as_needed)}. No scheduled dose of it is added up, and "
+                  "no suggestion here stops it: review it.") if self.as_needed else ""
+        replaced = (f"As needed on the chart, and replaced by the draft: {named(linked)}. Signing the draft stops it, "
+                    "cancelling the draft does not; no scheduled dose of it is added up: review it if you cancel."
+                    ) if linked else ""
+        return " ".join(filter(None, (beside, replaced))) or None
 
     def left_active_doses(self, weight_kg: float | None, bsa_m2: float | None = None
                           ) -> tuple[list[DraftDose], list[tuple[MedicationOrder, str]]]:
@@ -188,9 +227,15 @@ def on_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder]
     dosed = [d for d in drafts if id(d) not in stops]
     if not chart:
         return OnChart(given=tuple(dosed))
-    replaced = [(o, how) for o in chart if (how := links.how(o))]
+    linked = [(o, how) for o in chart if (how := links.how(o))]
+    replaced = list(linked)  # and those the unlinked test finds, below
     gone = {id(o) for o, _ in replaced}
     first_day = min((draft_start(d, today) for d in dosed), default=today)
+    resent = {d.reference for d in dosed if d.id}
+    linked_kept = tuple(_given_from(o, first_day) for o, _ in linked
+                        if not (o.id and o.reference in resent)
+                        and not any(discontinues(d) for d, _ in links.linking(o))
+                        and ((last := last_written_dose(o)) is None or last >= first_day))
     ending_first = tuple(o for o in chart if id(o) not in gone and (last := last_written_dose(o)) is not None
                          and last < first_day)
     gone.update(id(o) for o in ending_first)
@@ -232,6 +277,7 @@ def on_chart(drafts: Sequence[MedicationOrder], chart: Sequence[MedicationOrder]
         unsure=unsure_kept,
         left_active=tuple(left_active),
         given=tuple(dosed),
+        linked_kept=linked_kept,
     )
 
 
@@ -251,6 +297,7 @@ def in_place(record: PatientRecord, context: HookContext, group: str) -> tuple[M
     links = Links(drafts)
     return (tuple(o for o in chart if not links.linking(o))
             + tuple(d for d in drafts if d.status_meaning.orders and not discontinues(d)))
+
 
 @dataclass(frozen=True, slots=True)
 class OrderedOrGiven:
@@ -373,6 +420,7 @@ alone: {judged}. But nothing links it to the order on the chart (it neither re-s
 prescription), so signing it does not stop that order. **Discontinue the order on the chart when you sign**, or
 write the draft as a change of that order.{not_read}"""
 
+
 def least_given(amount: str | None, at_least: bool) -> str:
     """What the drafts alone give, as a card names it (a left-active warning's ``drafted``): ``amount`` ('40
     mg/day'), 'at least' that when a draft's dose is not all read (``at_least``), or :data:`DOSE_NOT_READ` when no
@@ -388,20 +436,23 @@ _NOT_ALL_READ = "no dose it could read is above the limits, but not every dose c
 
 def left_active_warning(left: Sequence[tuple[MedicationOrder, str]], *, drug: str, drafted: str,
                         on_chart: Sequence[str], findings: Sequence[str], judged: str, facts: dict[str, object],
-                        about: list[MedicationOrder], not_read: str | None = None) -> Fired:
+                        about: list[MedicationOrder], not_read: str | None = None, keep: bool = True) -> Fired:
     """The warning a dose check gives when only chart orders left active (``left``) are wrong: ``drafted`` and
     ``on_chart`` (for the summary, the drafts' dose of ``drug``, :func:`least_given`, and each left-active order's,
     or :data:`DOSE_NOT_READ`), ``findings`` (what was ordered,
     and :attr:`LeftActiveLine.text`) and ``judged`` (the draft alone, within the limits). Never critical: the draft
     alone is the dose intended. ``not_read``: why the check could not judge the draft (a dose not read), when it
     fires only because what it did read with the orders left active passes a limit (:attr:`LeftActiveLine.over`):
-    said instead of ``judged``, which it cannot claim."""
+    said instead of ``judged``, which it cannot claim. ``keep``: "Keep the draft and discontinue the order on the
+    chart" is recommended; False where a limit the draft alone must meet could not be checked (R07: a child with no
+    weight), so keeping it is not offered on the strength of the others."""
     summary = _left_active_summary(drug, drafted, on_chart)
     return Fired(severity="warning", summary=summary,
                  detail=LEFT_ACTIVE_DETAIL.format(summary=summary, findings=" ".join(findings),
                                                   judged=_NOT_ALL_READ if not_read else judged,
                                                   not_read=f"\n\nNot checked: {not_read}." if not_read else ""),
-                 facts=dict(facts), about=about, suggestions=[keep_and_discontinue(left, recommended=True)])
+                 facts=dict(facts), about=about,
+                 suggestions=[keep_and_discontinue(left, recommended=True)] if keep else [])
 
 
 # ---------------------------------------------------------------- links, chains and the rewrite test
@@ -608,8 +659,37 @@ def _only_as_needed(order: MedicationOrder) -> bool:
     return bool(order.dosages) and all(d.as_needed for d in order.dosages)
 
 
-# ---------------------------------------------------------------- what a left-active line adds up, and the advice to
-# cancel or discontinue (R06, R07, R08, R09, R12: each reads the amounts in its own unit and names its own limits)
+# ---------------------------------------------------------------- what a left-active line adds up, what cancelling the
+# drafts leaves, and the advice to cancel or discontinue (R06, R07, R08, R09, R12: each reads the amounts in its own
+# unit and names its own limits)
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """What orders give together on the day (or week) they give the most, as far as their amounts are read
+    (:func:`count`)."""
+
+    total: float | None  # None when no amount is read
+    on_day: tuple[MedicationOrder, ...]  # the orders in the total
+    not_counted: tuple[MedicationOrder, ...]  # no amount read
+    part_counted: tuple[MedicationOrder, ...]  # one dose counted, their frequency not given
+
+    @property
+    def in_full(self) -> bool:
+        """Every order is counted in full, so the total is what they give, not only the least: one counted in part
+        may give more on another day than the total's, so any of them makes it the least."""
+        return not self.not_counted and not self.part_counted
+
+
+def count(amounts: Sequence[tuple[MedicationOrder, float | None]], today: date,
+          part_counted: Sequence[MedicationOrder] = ()) -> Count:
+    """``amounts``: each order with its amount in the rule's unit (mg a day, mg a week, mg a dose), None when it is
+    not read, added up over the orders given on one same day (:func:`most_on_one_day`: steps of a taper are not).
+    An order in ``part_counted`` counts only one dose (its frequency not given)."""
+    read = [(order, amount) for order, amount in amounts if amount is not None]
+    total, on_day = most_on_one_day(read, today) if read else (None, [])
+    return Count(total, tuple(on_day), tuple(order for order, amount in amounts if amount is None),
+                 tuple(order for order, _ in read if any(order is part for part in part_counted)))
+
 
 @dataclass(frozen=True, slots=True)
 class LeftActiveLine:
@@ -624,31 +704,82 @@ class LeftActiveLine:
 def left_active_line(left: Sequence[tuple[MedicationOrder, str]],
                      amounts: Sequence[tuple[MedicationOrder, float | None]], today: date, *,
                      drafts: Sequence[MedicationOrder],
-                     named: Callable[[float, list[MedicationOrder]], str],
+                     named: Callable[[float, Sequence[MedicationOrder]], str],
                      over: Callable[[float], str | None] | None = None,
                      minimum: Sequence[MedicationOrder] = ()) -> LeftActiveLine:
     """:func:`left_active_finding` with what would be given together: ``amounts`` are the orders in it (the drafts,
     the chart's orders going on beside them and those left active, ``left``), each with its amount in the rule's
-    unit (mg a day, mg a week, mg a dose), None when it is not read; they are added up over the orders given on one
-    same day (:func:`most_on_one_day`: steps of a taper are not). ``named`` says the total, given the orders in it
-    ('100 mg/day'); ``over`` the limits it passes, if any. An order in ``minimum`` counts only part of what it gives
-    (one dose, its frequency not given): a total with it is 'at least'.
+    unit, None when it is not read, counted by :func:`count` (an order in ``minimum`` counts only one dose: a total
+    with it is 'at least'). ``named`` says the total, given the orders in it ('100 mg/day'); ``over`` the limits it
+    passes, if any.
 
     With an amount not read, what the others give is the least given: when it already passes a limit, it is said as
     'at least', with that limit and the orders not counted, each named as one of the ``drafts`` or as an order on
     the chart (a line that dropped the limit would say less than is known); when it passes none, no total is said,
     as one that left an order out would say less than is given."""
-    read = [(order, amount) for order, amount in amounts if amount is not None]
+    counted = count(amounts, today, minimum)
     not_counted = [f"the {order.label} {'draft' if any(order is d for d in drafts) else 'order on the chart'}"
-                   for order, amount in amounts if amount is None]
-    if not read:
+                   for order in counted.not_counted]
+    passed = over(counted.total) if over and counted.total is not None else None
+    if counted.total is None or (not_counted and passed is None):
         return LeftActiveLine(left_active_finding(left, None, None), None)
-    total, on_day = most_on_one_day(read, today)
-    passed = over(total) if over else None
-    if not_counted and passed is None:
-        return LeftActiveLine(left_active_finding(left, None, None), None)
-    at_least = "at least " if not_counted or any(order is part for order in on_day for part in minimum) else ""
-    return LeftActiveLine(left_active_finding(left, at_least + named(total, on_day), passed, not_counted), passed)
+    at_least = "" if counted.in_full else "at least "
+    return LeftActiveLine(left_active_finding(left, at_least + named(counted.total, counted.on_day), passed,
+                                              not_counted), passed)
+
+
+@dataclass(frozen=True, slots=True)
+class Leaves:
+    """What cancelling the drafts leaves on the chart (``orders``: :attr:`OnChart.kept_if_cancelled`), counted
+    (:func:`count`), with its total as the card says it (None when none is read) and the limits that passes.
+    "Cancel the draft" is the way out only where it is known to leave the chart within the limits
+    (:attr:`within`); otherwise the card says what it leaves, or that this is not known (:meth:`finding`)."""
+
+    orders: tuple[MedicationOrder, ...]
+    counted: Count
+    total: str | None
+    over: str | None
+
+    @classmethod
+    def of(cls, amounts: Sequence[tuple[MedicationOrder, float | None]], today: date, *,
+           named: Callable[[float, Sequence[MedicationOrder]], str], over: Callable[[float], str | None],
+           part_counted: Sequence[MedicationOrder] = ()) -> Leaves:
+        """``amounts`` are the orders cancelling leaves, each with its amount in the rule's unit (None when it is not
+        read), counted as :func:`count` counts them; ``named`` says the total, given the orders in it ('1,500
+        mg/day'), ``over`` the limits it passes, if any."""
+        counted = count(amounts, today, part_counted)
+        total = counted.total
+        return cls(tuple(order for order, _ in amounts), counted,
+                   None if total is None else named(total, counted.on_day),
+                   None if total is None else over(total))
+
+    @property
+    def within(self) -> bool:
+        """Cancelling is known to leave the chart within the limits: every order counted in full, and their total
+        passes none (true when nothing is left)."""
+        return self.over is None and self.counted.in_full
+
+    def finding(self, subject: str | None = None,
+                why_not: Callable[[MedicationOrder], str] = lambda _: "could not be counted") -> str | None:
+        """The card's line when cancelling is not known to leave the chart within the limits (None when it is):
+        what the orders left give, above the limits ('at least' with one not counted in full), or why that is not
+        known. ``subject`` names them as one ('The methotrexate'), by default 'The order' or 'The orders';
+        ``why_not`` says why an order is not counted ('could not be counted')."""
+        if self.within:
+            return None
+        one = subject is not None or len(self.orders) == 1
+        named = subject or f"The order{'' if one else 's'}"
+        alone = f"{named} on the chart alone {'gives' if one else 'give'} "
+        least = "" if self.counted.in_full else "at least "
+        if self.over is not None:
+            return f"{alone}{least}{self.total}, {self.over}: cancelling the draft would leave that."
+        why = "; ".join([*(f"the {o.label} order {why_not(o)}" for o in self.counted.not_counted),
+                         *(f"one dose was counted for the {o.label} order, its frequency not given"
+                           for o in self.counted.part_counted)])
+        unknown = "whether cancelling the draft would leave the chart within the limits is not known"
+        if self.total is None:  # none of them counted
+            return f"{why[:1].upper()}{why[1:]}: {unknown}."
+        return f"{alone}{least}{self.total} ({why}): {unknown}."
 
 
 def cancel_or_discontinue_advised(cancel: list[Action], chart: Sequence[tuple[MedicationOrder, str]], *,

@@ -3,17 +3,20 @@
 Oral prednisone or prednisolone already on the chart that no draft replaces goes on beside the drafts
 (hooks.definitions.continuing, as R08 and R09 read methotrexate): its daily dose adds up with theirs, so two
 concurrent orders are judged together. A taper step that replaces the order before it (linked to it, the same
-prescription written again, alone or as the first of steps written as separate orders, or starting after it ends)
-is not added. A chart order replaced only by being written again, with no link, is still on the chart once the draft
-is signed: the card says what both would give together, and, where the chart's orders alone (that one too) are
-above the limits, that cancelling the draft leaves that. It offers to discontinue it (a warning of its own when the
-draft alone is within the limits); with no weight and a draft over the limits, only to cancel the draft, where what
-that leaves is read and within the cap. Eye drops and other local forms (hooks.definitions.routes) are no systemic dose.
-An order whose dose is not read (a draft's too) is not counted: what the others give is the least given, judged and
-said as 'at least' (the facts total_mg_day_is_at_least, mg_per_kg_day_is_at_least), as is a total that counts one dose
-a day for a draft with no frequency, or with no weight leaves out what is written per kg (or the mg/kg, what is written
-in mg) given on the same days; within the limits, the check is not evaluated. With no weight, drafts in mg and per kg
-given on no same day are said to be apart, and the summary gives the figure of the limit passed.
+prescription written again, alone or as the first of steps written as separate orders, or starting after it ends) is
+not added. A chart order replaced only by being written again, with no link, is still on the chart once the draft is
+signed: the card says what both would give together, and offers to discontinue it (a warning of its own when the
+draft alone is within the limits). "Cancel the draft" is offered only where what cancelling leaves on the chart
+(continuing.OnChart.kept_if_cancelled: the orders beside the draft, those left active and those it replaces by a
+link) is read and within the limits (with no weight, the cap); otherwise the card says what it would leave, or that
+this is not known, and the 1 mg/kg replacement offered instead stops them all (with no weight there is none: nothing
+is offered, and the card says to weigh the patient and re-order). An as-needed order on the chart adds no scheduled
+dose: it is named. Eye drops and other local forms (hooks.definitions.routes) are no systemic dose. An order whose
+dose is not read (a draft's too) is not counted: what the others give is the least given, judged and said as 'at
+least' (the facts total_mg_day_is_at_least, mg_per_kg_day_is_at_least), as is a total that counts one dose a day for
+a draft with no frequency, or with no weight leaves out what is written per kg (or the mg/kg, what is written in mg)
+given on the same days; within the limits, the check is not evaluated. With no weight, drafts in mg and per kg given
+on no same day are said to be apart, and the summary gives the figure of the limit passed.
 """
 
 from __future__ import annotations
@@ -171,6 +174,12 @@ def _drafts_alone(alone: dose_basis.DailyTotal, counted: list[DraftDose], weight
     return f"{given} and {per_kg} (on other days)" if kinds.kg_on_other_days else given
 
 
+def _mg_a_day(day: dose_basis.DailyTotal) -> float | None:
+    """One order's mg a day as its daily total reads it, None when that is not read: its dose not read, or written
+    per kg with no weight."""
+    return None if day.unread or day.per_kg_written else day.mg
+
+
 def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[DraftDose],
                       drafts: Sequence[MedicationOrder], weight_kg: float | None, today: date,
                       p: Mapping[str, float]) -> continuing.LeftActiveLine:
@@ -187,9 +196,41 @@ def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[Draft
         return "; ".join(passed) or None
 
     return continuing.left_active_line(
-        left, [(order, None if day.unread or day.per_kg_written else day.mg) for order, day in days], today,
+        left, [(order, _mg_a_day(day)) for order, day in days], today,
         drafts=drafts, named=lambda total_mg, _: f"{mg(total_mg)}/day", over=over,
         minimum=[order for order, day in days if day.per_dose_only])
+
+
+def _cancelling_leaves(kept: list[DraftDose], weight_kg: float | None, today: date,
+                       p: Mapping[str, float]) -> tuple[continuing.Leaves, str | None]:
+    """What cancelling the drafts leaves (``kept``: continuing.OnChart.kept_if_cancelled), in mg a day as
+    :func:`_mg_a_day` reads it, 'above the limits' where that passes the cap or, on the weight, the mg/kg; with no
+    weight, in mg/kg a day where only that passes a limit (the orders written per kg: those in mg are not counted in
+    it). And the card's line when it is not known to be within them (continuing.Leaves.finding), which says why an
+    order written per kg with no weight is not counted in mg."""
+    leaves = _leaves_in_one_unit(kept, weight_kg, today, p)
+    per_kg = [d.order for d in kept if d.per_kg]
+    return leaves, leaves.finding(why_not=lambda order: "is written per kg, with no current weight"
+                                  if weight_kg is None and any(order is o for o in per_kg) else "could not be counted")
+
+
+def _leaves_in_one_unit(kept: list[DraftDose], weight_kg: float | None, today: date,
+                        p: Mapping[str, float]) -> continuing.Leaves:
+    """:func:`_cancelling_leaves`' count: in mg a day, or with no weight in mg/kg a day where only that passes a
+    limit."""
+    days = [(d.order, dose_basis.daily_total([d], weight_kg, today)) for d in kept]
+    in_mg = continuing.Leaves.of(
+        [(order, _mg_a_day(day)) for order, day in days], today, named=lambda total_mg, _: f"{mg(total_mg)}/day",
+        over=lambda total_mg: ("above the limits" if any(_over_limits(dose_basis.DailyTotal(mg=total_mg), weight_kg,
+                                                                      p)[1:]) else None),
+        part_counted=[order for order, day in days if day.per_dose_only])
+    if weight_kg is not None or in_mg.over is not None:
+        return in_mg
+    per_kg = continuing.Leaves.of(
+        [(order, None if day.unread or not day.per_kg_written else day.per_kg_written) for order, day in days], today,
+        named=lambda total, _: f"{total:.2f} mg/kg/day",
+        over=lambda total: "above the limits" if total > p["max_mg_per_kg_day"] + EPS else None)
+    return per_kg if per_kg.over is not None else in_mg
 
 
 def _ingredient_label(drafts: list[DraftDose]) -> str:
@@ -272,6 +313,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     stop = [(d.order, d.how_given()) for d in on_chart]
     if stop:
         findings.append(chart.going_on(stop))
+    if as_needed := chart.as_needed_line(kg):  # prednisone all the same, though no scheduled dose of it adds up
+        findings.append(as_needed)
     # everything given together, an order whose dose is not read too (said as not counted)
     left_line = _left_active_line(left_kept, [*doses, *on_chart, *left], drafts, kg, context.today, p) if left else None
     if not over_cap and not over_kg:
@@ -323,28 +366,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     delete = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)
               for d in doses]
     suggestions: list[Suggestion] = []
-    # what the chart's orders give alone: cancelling the draft leaves those going on beside it and those it rewrites
-    # with no link (left active), each counted as read
-    on_chart_alone = [*on_chart, *left]
-    chart_only = dose_basis.daily_total([d for d in on_chart_alone if not d.problem], kg, context.today) if (
-        adds or left) else None
-    chart_per_kg, chart_over_cap, chart_over_kg = (_over_limits(chart_only, kg, p) if chart_only is not None
-                                                   else (None, False, False))
-    chart_over = chart_over_cap or chart_over_kg
-    # only the least they give where one is not read, counted one dose a day, or with no weight written in mg and per
-    # kg (each figure leaves the other kind out)
-    chart_least = chart_only is not None and bool(any(d.problem for d in on_chart_alone) or chart_only.per_dose_only
-                                                  or (weight is None and chart_only.per_kg_written and chart_only.mg))
-    if chart_over and chart_only is not None:
-        gives = (f"{chart_per_kg:.2f} mg/kg/day" if weight is None and chart_per_kg is not None and not chart_over_cap
-                 else f"{mg(chart_only.mg)}/day")
-        one = len(on_chart_alone) == 1
-        findings.append(f"The order{'' if one else 's'} on the chart alone give{'s' if one else ''} "
-                        f"{continuing.least_given(gives, chart_least)}, above the limits: cancelling the draft would "
-                        "leave that.")
-    if adds and not chart_over and not alone_at_least and not any(_over_limits(alone, kg, p)[1:]):
-        # the draft alone, and the chart's orders alone, are within the limits: it is the order beside the chart's
-        # that is wrong, not a dose (never said of the least the drafts give, with one of them not all read)
+    # what cancelling the drafts leaves on the chart, where the drafts add to the chart's orders or leave one active
+    leaves, leaves_line = _cancelling_leaves([dose_basis.read_dose(o, kg) for o in chart.kept_if_cancelled], kg,
+                                             context.today, p) if adds or left else (None, None)
+    findings += [leaves_line] if leaves_line else []
+    if adds and leaves and leaves.within and not alone_at_least and not any(_over_limits(alone, kg, p)[1:]):
+        # the draft alone, and what cancelling it leaves (every order read), are within the limits: it is the order
+        # beside the chart's that is wrong, not a dose (never said of the least the drafts give, with one of them not
+        # all read)
         facts["suggested_mg_day"] = None
         suggestions, advice = continuing.cancel_or_discontinue_advised(delete, [*stop, *left_kept],
                                                                        replacing_as=" (a taper step)")
@@ -367,17 +396,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     else:
         facts["suggested_mg_day"] = None
         # no replacement can be computed, and keeping the drafts is not offered (they are over the limits, their mg
-        # is not known, or the chart's orders alone are over them). Cancelling them leaves the chart's orders alone
-        # (those left active too): offered where each is read in mg and they are within the cap (the only limit
-        # without a weight).
-        keep_chart = chart_only if chart_only is not None and not (chart_over or chart_least
-                                                                   or chart_only.per_kg_written) else None
+        # is not known, or the chart's orders alone are over them). Cancelling them is offered where what it leaves
+        # is read in mg and within the cap (the only limit without a weight).
+        keep_chart = leaves.total if leaves and leaves.within else None
         suggestions = [Suggestion("Cancel the draft: the order on the chart stays active", delete,
                                   is_recommended=True)] if keep_chart else []
         advice = (f"No weight-based dose can be suggested without a current weight: the target is "
                   f"{p['suggested_mg_per_kg_day']:g} mg/kg/day once each morning, rounded to {TABLET_STEP_MG:g} mg, "
                   f"at most {p['max_mg_day']:g} mg/day. "
-                  + (f"**Cancel the draft** to keep the order on the chart alone ({mg(keep_chart.mg)}/day, not above "
+                  + (f"**Cancel the draft** to keep the order on the chart alone ({keep_chart}, not above "
                      f"{p['max_mg_day']:g} mg/day), or weigh" if keep_chart else "Weigh") + " the patient and re-order"
                   + (", and stop the order on the chart, or the new dose adds up with it."
                      if chart.to_stop(sent, stop) else "."))

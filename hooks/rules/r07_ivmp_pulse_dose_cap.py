@@ -6,8 +6,14 @@ given, and its days at a pulse dose run on with theirs. The pulse days already g
 no later than a counted course's last dose): three days given and three drafted are six in a row. A chart order
 replaced only by being written again, with no link, is still on the chart once the draft is signed: the card says
 what both would give together and offers to discontinue it, a warning of its own when the draft alone is within the
-limits. An order whose dose is not read (a draft's too) is not counted: what the others give on a day is the least
-given, judged and said as 'at least'; within the limits, the check is not evaluated.
+limits. "Cancel the draft" is offered only where what cancelling leaves on the chart
+(continuing.OnChart.kept_if_cancelled: the orders beside the draft, those left active and those it replaces by a
+link) is read and within the limits; otherwise the pulse offered instead stops them all, and where the drafts alone
+are within the limits the card says what cancelling would leave, or that this is not known. A child with no weight
+has no child's dose, and neither the drafts nor what cancelling leaves is known within 30 mg/kg/day: nothing is
+offered, on the warning for an order left active too (weigh and re-order). An as-needed order on the chart adds no
+scheduled dose: it is named. An order whose dose is not read (a draft's too) is not counted: what the others give on
+a day is the least given, judged and said as 'at least'; within the limits, the check is not evaluated.
 """
 
 from __future__ import annotations
@@ -62,6 +68,10 @@ prednisone. Child: **30 mg/kg/day (maximum 1 g) for 3 days**. Never more than 1 
 {advice}
 
 During pulses: capillary glucose four times a day, blood pressure, and consider a proton-pump inhibitor.{unread}"""
+
+# A child with no weight: no child's dose, and 30 mg/kg/day unchecked, so nothing is offered and the card says this
+WEIGH_THE_CHILD = ("No current weight, so no child dose can be computed: the dose is 30 mg/kg/day (maximum 1 g) for 3 "
+                   "days. Weigh the patient and re-order (see the dosing-weight card).")
 
 
 def _days_text(days: int | None) -> str:
@@ -153,6 +163,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     weight = dosing_weight(record, context)
     kg = weight.value if weight else None
     child = is_paediatric(record, context)
+    # only the 1 g cap can be checked: neither a draft nor what cancelling it leaves is known within 30 mg/kg/day
+    weightless_child = child and weight is None
     facts: dict[str, object] = {
         "age_years": record.age_years,
         "paediatric": child,
@@ -257,10 +269,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             return f"{day_mg / weight.value:.1f} mg/kg/day in a child, above {child_cap:g} mg/kg/day"
         return None
 
-    # what the drafts give alone, and the chart's orders alone, on the day each gives the most
+    # what the drafts give alone, on the day they give the most
     alone, _ = dose_basis.most_on_one_day([(o, day_mg) for o, day_mg in intended if is_draft(o)], context.today)
-    chart_alone, _ = dose_basis.most_on_one_day([(o, day_mg) for o, day_mg in intended if not is_draft(o)],
-                                                context.today)
     draft_pulses = [(o, days) for o, days in pulses if is_draft(o)]
     alone_too_long = any(days > p["max_pulse_days"] for days, _ in dose_basis.back_to_back(draft_pulses,
                                                                                           context.today))
@@ -335,14 +345,21 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["findings"] = " ".join(critical + warning) or None
     # chart orders a draft rewrites with no link: still active once it is signed, so what all give is said
     left, left_kept = chart.left_active_doses(kg)
-    # mg on a day of every order in it: one with a dose problem is not read, as a draft's or the chart's is above
-    amounts = [(d.order, None if d.problem else _day_amount(d, kg)[0]) for d in [*doses, *left]]
+
+    def on_a_day(read: list[DraftDose]) -> tuple[list[tuple[MedicationOrder, float | None]], list[MedicationOrder]]:
+        """Each order's mg on a day it is given (None when its dose is not read, or written per kg with no weight),
+        and those counted at one dose (no frequency)."""
+        return ([(d.order, None if d.problem else _day_amount(d, kg)[0]) for d in read],
+                [d.order for d in read if _one_dose_only(d)])
+
+    amounts, one_dose_only = on_a_day([*doses, *left])
     left_amounts = amounts[len(doses):]
     # on the day all give the most, every order counted (one whose mg on a day is not read: said as not counted)
     left_line = continuing.left_active_line(
         left_kept, amounts, context.today,
         drafts=drafts, named=lambda total, _: f"{mg(total)}/day", over=limit_passed,
-        minimum=[d.order for d in [*doses, *left] if _one_dose_only(d)]) if left else None
+        minimum=one_dose_only) if left else None
+    as_needed = chart.as_needed_line(kg)  # methylprednisolone all the same, though no scheduled dose of it adds up
     if not critical and not warning:
         # what was read with the orders left active passing a limit is said, whatever could not be read
         not_judged = "; ".join(unread + unchecked) or None
@@ -357,17 +374,25 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 on_chart=[f"{mg(amount)}/day" if amount is not None else d.how_given()
                           for d, (_, amount) in zip(left, left_amounts, strict=True)],
                 findings=["Ordered: " + "; ".join(f"{label}, {how}" for label, how in described) + ".",
-                          left_line.text], judged=within, facts=facts, about=drafts, not_read=not_judged)
+                          *filter(None, [as_needed]), left_line.text,
+                          *([WEIGH_THE_CHILD] if weightless_child else [])],
+                judged=within, facts=facts, about=drafts, not_read=not_judged, keep=not weightless_child)
         return Quiet(within, facts)
 
     severity: Severity = "critical" if critical else "warning"
-    findings = [*critical, *warning, *([chart.going_on(stop)] if stop else []),
-                *([left_line.text] if left_line else [])]
+    # what cancelling the drafts leaves on the chart, on the day it gives the most: said only where cancelling could
+    # be the way out, the drafts alone within the limits (else the pulse offered instead stops every chart order)
+    kept, kept_one_dose = on_a_day([dose_basis.read_dose(o, kg) for o in chart.kept_if_cancelled])
+    leaves = None if alone_over else continuing.Leaves.of(
+        kept, context.today, named=lambda total, _: f"{mg(total)}/day", over=limit_passed, part_counted=kept_one_dose)
+    findings = [*critical, *warning, *([chart.going_on(stop)] if stop else []), *filter(None, [as_needed]),
+                *([left_line.text] if left_line else []), *([line] if leaves and (line := leaves.finding()) else [])]
     pulse = (child_pulse(context, child_cap, cap, weight) if child and weight is not None else None)
     delete = [Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafts]
-    # the drafts alone, and the chart's orders alone, are within the limits: it is the drafts beside the chart's
-    # orders, or after the pulse days already given, that are wrong, not a dose
-    beside_only = not alone_over and limit_passed(chart_alone) is None
+    # the drafts alone, and what cancelling them leaves (every order read), are within the limits: it is the drafts
+    # beside the chart's orders, or after the pulse days already given, that are wrong, not a dose. Never known for a
+    # child with no weight
+    beside_only = leaves is not None and leaves.within and not weightless_child
     if beside_only and not (stop or left_kept):
         suggestions = [Suggestion("Cancel the draft: the pulse already given counts", delete, is_recommended=True)]
         advice = ("The pulse days already given count: **cancel the draft** and go on with oral prednisone, or "
@@ -383,12 +408,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             advice = (f"Suggested instead: methylprednisolone **{child_cap:g} mg/kg/day (maximum {mg(cap)}) = "
                       f"{mg(pulse.dose.mg)}** IV daily for 3 days (on {weight.describe('kg')}, {pulse.dose.how}).")
         elif child:
-            advice = ("No current weight, so no child dose can be computed: the dose is 30 mg/kg/day (maximum 1 g) "
-                      "for 3 days. Weigh the patient and re-order (see the dosing-weight card).")
+            advice = WEIGH_THE_CHILD
         else:
             advice = "Suggested instead: methylprednisolone **1,000 mg (or 500 mg) IV once daily for 3 days**."
-        if left_kept and not suggestions:  # no replacement to stop them: offered on their own
-            suggestions = [continuing.keep_and_discontinue(left_kept)]
     if critical:
         over = any("no current weight" not in c for c in critical)
         headline = ("IV methylprednisolone above the maximum pulse dose." if over else

@@ -7,14 +7,17 @@ dose is what the weekly limits are about, and averaging it over the weeks betwee
 Methotrexate already on the chart that no draft replaces goes on beside the drafts (hooks.definitions.continuing,
 as R08 reads it): its weekly dose adds up with theirs in the weeks both are given. One replaced only by being written
 again, with no link, is still on the chart once the draft is signed: the card says what both would give together
-and offers to discontinue it, a warning of its own when the draft alone is within the range. An order whose dose is
-not read (a draft's too) is not counted: what the others give is the least given, judged and said as 'at least';
-within the range, the check is not evaluated.
+and offers to discontinue it, a warning of its own when the draft alone is within the range. "Cancel the draft" is
+offered only where what cancelling leaves on the chart (continuing.OnChart.kept_if_cancelled: the orders beside the
+draft, those left active and those it replaces by a link) is read and within the range; otherwise the card says what
+it would leave, or that this is not known, and the replacements offered instead stop them all. An as-needed order on
+the chart adds no scheduled dose: it is named. An order whose dose is not read (a draft's too) is not counted: what
+the others give is the least given, judged and said as 'at least'; within the range, the check is not evaluated.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -90,28 +93,52 @@ def _most_in_one_week(doses: Sequence[DraftDose], today: date) -> tuple[float, l
     return dose_basis.most_on_one_day([(d.order, d.week_mg or 0.0) for d in doses], today)
 
 
-def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[DraftDose],
-                      drafts: Sequence[MedicationOrder], today: date, p: Mapping[str, float]
-                      ) -> continuing.LeftActiveLine:
-    """continuing.left_active_line in the week that gives the most: each of ``given`` (the ``drafts``, the chart's
-    orders going on and those left active) by the dose the weekly limits judge; one not read, or given more often
-    than weekly (R08's), is not counted (a total only when the others pass a limit)."""
+def _week_amount(dose: DraftDose) -> float | None:
+    """The dose the weekly limits judge (:attr:`DraftDose.week_mg`); None when it is not read, or given more often
+    than weekly (R08's), so not counted."""
+    return None if dose.problem or dose.per_day is None or not dose.weekly_or_less else dose.week_mg
+
+
+def _over(p: Mapping[str, float]) -> Callable[[float], str | None]:
+    """The limits a week's dose passes, as a card names them ('above 25 mg/week'), if any."""
     def over(week_mg: float) -> str | None:
         if week_mg <= p["warning_above_mg_week"] + EPS:
             return None
         return f"above {p['warning_above_mg_week']:g} mg/week" + (
             f", at or above the {p['critical_from_mg_week']:g} mg/week danger limit"
             if week_mg >= p["critical_from_mg_week"] - EPS else "")
+    return over
 
-    return continuing.left_active_line(
-        left, [(d.order, None if d.problem or d.per_day is None or not d.weekly_or_less else d.week_mg)
-               for d in given], today, drafts=drafts,
-        named=lambda total, on_week: _amount(total, [d for d in given if any(d.order is o for o in on_week)]),
-        over=over)
+
+def _named(given: Sequence[DraftDose]) -> Callable[[float, Sequence[MedicationOrder]], str]:
+    """What a total of ``given`` is, named by :func:`_amount` with the orders in it ('30 mg/week', '35 mg in one
+    week')."""
+    return lambda total, on_week: _amount(total, [d for d in given if any(d.order is o for o in on_week)])
+
+
+def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[DraftDose],
+                      drafts: Sequence[MedicationOrder], today: date, p: Mapping[str, float]
+                      ) -> continuing.LeftActiveLine:
+    """continuing.left_active_line in the week that gives the most: each of ``given`` (the ``drafts``, the chart's
+    orders going on and those left active) by the dose the weekly limits judge; one not read, or given more often
+    than weekly (R08's), is not counted (a total only when the others pass a limit)."""
+    return continuing.left_active_line(left, [(d.order, _week_amount(d)) for d in given], today, drafts=drafts,
+                                       named=_named(given), over=_over(p))
+
+
+def _cancelling_leaves(kept: list[DraftDose], today: date, p: Mapping[str, float]) -> str | None:
+    """The card's line when cancelling the drafts is not known to leave the chart within the range (None when it
+    is): ``kept`` (what cancelling leaves, continuing.OnChart.kept_if_cancelled) by the dose the weekly limits judge,
+    in the week it gives the most; one given more often than weekly is not counted (R08's), and said so."""
+    often = [d.order for d in kept if not d.problem and d.per_day is not None and not d.weekly_or_less]
+    return continuing.Leaves.of([(d.order, _week_amount(d)) for d in kept], today, named=_named(kept),
+                                over=_over(p)).finding(
+        "The methotrexate", why_not=lambda order: ("is given more often than weekly"
+                                                   if any(order is o for o in often) else "could not be counted"))
 
 
 def _folic_acid_present(record: PatientRecord, context: HookContext) -> bool:
-    return bool(record.medications_in("folic_acid", current_only=True) or context.drafts_in("folic_acid"))
+    return bool(continuing.in_place(record, context, "folic_acid"))
 
 
 def _replacements(record: PatientRecord, context: HookContext, day: str, on_methotrexate: bool,
@@ -174,6 +201,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("no methotrexate draft", facts)
     weight = dosing_weight(record, context)
     bsa = dosing_bsa(record, context)
+    kg = weight.value if weight else None
     doses: list[DraftDose] = []  # every order read: the drafts, then the chart's
     judged: list[DraftDose] = []  # of those, given once a week or less often
     unread: list[str] = []
@@ -181,7 +209,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     skipped: list[str] = []
     described: dict[int, str] = {}  # the chart's orders going on beside the drafts: how each is given, by identity
     for order, where in [*((d, "") for d in drafts), *((o, " (on the chart)") for o in chart.scheduled)]:
-        dose = dose_basis.read_dose(order, weight.value if weight else None, bsa)
+        dose = dose_basis.read_dose(order, kg, bsa)
         doses.append(dose)
         if where:
             described[id(order)] = dose.how_given()
@@ -198,7 +226,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if not where:
             unread_drafts.append(dose)
     # chart orders a draft rewrites with no link: still active once it is signed, so what both give is said
-    left, left_kept = chart.left_active_doses(weight.value if weight else None, bsa)
+    left, left_kept = chart.left_active_doses(kg, bsa)
     # each order's dose on its day (the weekly dose, once weekly), added up over the orders given in the same
     # weeks: a titration written as two orders, one after the other, is not
     total, given = _most_in_one_week(judged, context.today)
@@ -213,8 +241,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     named_drafts = [*drafted, *unread_drafts]
     # what the drafts give alone: more with the chart's orders means they are in the week that gives the most
     alone, _ = _most_in_one_week(drafted, context.today)
-    # and what the chart's orders give alone: cancelling the drafts leaves that
-    chart_alone, _ = _most_in_one_week(dose_basis.left_apart(judged, drafts), context.today)
     adds = alone + EPS < total
     facts["weekly_drafts"] = "; ".join(f"{d.order.label}: {d.describe()}" for d in drafted) or None
     facts["methotrexate_on_chart"] = "; ".join(f"{o.label}: {described[id(o)]}{chart.note(o)}"
@@ -234,6 +260,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     stop = [(o, described[id(o)]) for o in chart.scheduled]
     if stop:
         findings.append(chart.going_on(stop))
+    if as_needed := chart.as_needed_line(kg, bsa):  # methotrexate all the same, though no scheduled dose adds up
+        findings.append(as_needed)
     # everything given together, a dose not read or more often than weekly too (said as not counted)
     left_line = _left_active_line(left_kept, [*doses, *left], drafts, context.today, p) if left else None
     if not weighed or total <= p["warning_above_mg_week"] + EPS:
@@ -277,12 +305,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         findings.append(f"Methotrexate on file: {facts['methotrexate_in_prior_days']}.")
     delete = [Action("delete", f"Cancel {d.order.label} ({d.how_given()})", resource_id=d.order.reference)
               for d in named_drafts]
-    if adds and chart_alone > p["warning_above_mg_week"] + EPS:
-        findings.append(f"The methotrexate on the chart alone gives {mg(chart_alone)}/week, above "
-                        f"{p['warning_above_mg_week']:g} mg/week: cancelling the draft would leave that.")
-    if adds and not unread_drafts and max(alone, chart_alone) <= p["warning_above_mg_week"] + EPS:
-        # the draft alone, and the chart's orders alone, are within the range: it is the order beside the chart's
-        # that is wrong, not a dose (with a draft not read, what the drafts give alone is only the least)
+    # what cancelling the drafts leaves, when not known to be within the range (said where the drafts add to it)
+    leaves_line = _cancelling_leaves([dose_basis.read_dose(o, kg, bsa) for o in chart.kept_if_cancelled],
+                                     context.today, p) if adds else None
+    findings += [leaves_line] if leaves_line else []
+    if adds and not unread_drafts and alone <= p["warning_above_mg_week"] + EPS and leaves_line is None:
+        # the draft alone, and what cancelling it leaves (every order read), are within the range: it is the order
+        # beside the chart's that is wrong, not a dose (with a draft not read, what the drafts give alone is only the
+        # least)
         suggestions, advice = continuing.cancel_or_discontinue_advised(
             delete, [*stop, *left_kept], named="the methotrexate on the chart")
     else:  # the replacements stop the chart's orders too: beside them, even 15 mg would add up

@@ -5,15 +5,18 @@ dose (CPIC). Results are read by hooks.definitions.thiopurine; doses by hooks.do
 Azathioprine already on the chart that no draft replaces goes on beside the drafts (hooks.definitions.continuing, as
 R06 and R09 read theirs): its daily dose adds up with theirs. One replaced only by being written again, with no link,
 is still on the chart once the draft is signed: the card says what both would give together and offers to
-discontinue it, a warning of its own when the draft alone is within the limits. An order whose dose is not read is not
-counted: what the others give is the least given, enough to fire on above 3 mg/kg/day (said as 'at least'), never
-to pass.
+discontinue it, a warning of its own when the draft alone is within the limits. "Cancel the draft" is offered only
+where what cancelling leaves on the chart (continuing.OnChart.kept_if_cancelled: the orders beside the draft, those
+left active and those it replaces by a link) is read and within the dose; otherwise the card says what it would
+leave, or that this is not known, and the orders offered instead stop them all. An order whose dose is not read is
+not counted: what the others give is the least given, enough to fire on above 3 mg/kg/day (said as 'at least'),
+never to pass.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -138,25 +141,49 @@ def _amount(mg_day: float | None, per_kg_day: float | None) -> str:
             else dose_basis.DOSE_NOT_READ)
 
 
-def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[MedicationOrder],
-                      drafts: Sequence[MedicationOrder], weight_kg: float | None, bsa_m2: float | None, today: date,
-                      params: Mapping[str, float]) -> continuing.LeftActiveLine:
-    """continuing.left_active_line on the day that gives the most, each of ``given`` (the ``drafts``, the chart's
-    orders going on and those left active) in mg a day, or in mg/kg/day when one has no mg a day (written per kg, no
-    weight); a dose not read is not counted (a total only when the others pass the limit). The limit: above
-    3 mg/kg/day, when mg/kg/day is known."""
+# A day's total of orders as (mg/day, mg/kg/day), each None where not known
+AsRead = Callable[[float], tuple[float | None, float | None]]
+
+
+def _in_one_unit(given: Sequence[MedicationOrder], weight_kg: float | None, bsa_m2: float | None
+                 ) -> tuple[list[tuple[MedicationOrder, float | None]], AsRead]:
+    """Each of ``given`` with its dose a day in one unit, to add up (continuing.count): in mg when every order read at
+    all is read in mg, else in mg/kg (one written per kg, no weight); None when it is not read, or not in that unit
+    (not counted). And what a total of them is, as (mg/day, mg/kg/day on the weight)."""
     daily = [(order, *_daily(order, weight_kg, bsa_m2)[:2]) for order in given]
     # in mg when every order read at all is read in mg (one not read is None either way)
     in_mg = all(mg_day is not None for _, mg_day, per_kg_day in daily if (mg_day, per_kg_day) != (None, None))
 
+    def as_read(total: float) -> tuple[float | None, float | None]:
+        return (total, total / weight_kg if weight_kg else None) if in_mg else (None, total)
+
+    return [(order, mg_day if in_mg else per_kg_day) for order, mg_day, per_kg_day in daily], as_read
+
+
+def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[MedicationOrder],
+                      drafts: Sequence[MedicationOrder], weight_kg: float | None, bsa_m2: float | None, today: date,
+                      params: Mapping[str, float]) -> continuing.LeftActiveLine:
+    """continuing.left_active_line on the day that gives the most, each of ``given`` (the ``drafts``, the chart's
+    orders going on and those left active) as :func:`_in_one_unit` reads it; a dose not read is not counted (a total
+    only when the others pass the limit). The limit: above 3 mg/kg/day, when mg/kg/day is known."""
+    amounts, as_read = _in_one_unit(given, weight_kg, bsa_m2)
+
     def over(total: float) -> str | None:
-        per_kg_day = total if not in_mg else total / weight_kg if weight_kg else None
+        per_kg_day = as_read(total)[1]
         return (f"{per_kg_day:.1f} mg/kg/day, above {params['max_mg_per_kg_day']:g} mg/kg/day"
                 if per_kg_day is not None and per_kg_day > params["max_mg_per_kg_day"] else None)
 
-    return continuing.left_active_line(
-        left, [(order, mg_day if in_mg else per_kg_day) for order, mg_day, per_kg_day in daily], today,
-        drafts=drafts, named=lambda total, _: _amount(total, None) if in_mg else _amount(None, total), over=over)
+    return continuing.left_active_line(left, amounts, today, drafts=drafts,
+                                       named=lambda total, _: _amount(*as_read(total)), over=over)
+
+
+def _cancelling_leaves(kept: Sequence[MedicationOrder], weight_kg: float | None, bsa_m2: float | None, today: date,
+                       passed: Callable[[float | None, float | None], str | None]) -> continuing.Leaves:
+    """What cancelling the drafts leaves (``kept``: continuing.OnChart.kept_if_cancelled) on the day it gives the
+    most, read as :func:`_in_one_unit` reads it; ``passed`` names the limit a (mg/day, mg/kg/day) passes."""
+    amounts, as_read = _in_one_unit(kept, weight_kg, bsa_m2)
+    return continuing.Leaves.of(amounts, today, named=lambda total, _: _amount(*as_read(total)),
+                                over=lambda total: passed(*as_read(total)))
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
@@ -190,8 +217,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     (mg_day, per_kg_day, how), not_read = _daily_total([*drafts, *chart.scheduled], weight_kg, bsa, context.today)
     unread = [f"{o.label}{'' if any(o is d for d in drafts) else ' (on the chart)'}: {why}" for o, why in not_read]
     alone, unread_drafts = _daily_total(drafts, weight_kg, bsa, context.today)
-    chart_alone = _daily_total(chart.scheduled, weight_kg, bsa, context.today)[0] if chart.scheduled else None
-    adds = chart_alone is not None
+    adds = bool(chart.scheduled)
     # what the drafts alone give, as the card names it: 'at least' beside a draft whose dose is not read
     drafts_dose = continuing.least_given(_amount(*alone[:2]), bool(unread_drafts))
     least = "at least " if unread and (mg_day is not None or per_kg_day is not None) else ""
@@ -314,23 +340,28 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if left_line is not None:
         notes.append(left_line.text)
 
-    def too_high(dose: tuple[float | None, float | None, str] | None) -> bool:
-        """Above 3 mg/kg/day, or above the reduced starting range of an intermediate metabolizer."""
-        if dose is None:
-            return False
-        dose_mg, dose_per_kg, _ = dose
+    def passed(dose_mg: float | None, dose_per_kg: float | None) -> str | None:
+        """The limit a dose a day passes, as the card names it: 3 mg/kg/day, or the reduced starting range of an
+        intermediate metabolizer; None within them (or where neither can be checked)."""
         if dose_per_kg is not None and dose_per_kg > params["max_mg_per_kg_day"]:
-            return True
+            return f"{dose_per_kg:.1f} mg/kg/day, above {params['max_mg_per_kg_day']:g} mg/kg/day"
         if reduced is not None:
-            return dose_mg is not None and dose_mg > reduced[1]
-        return (dose_per_kg is not None and bool(intermediate) and not poor
-                and dose_per_kg > high_f * params["normal_high_mg_per_kg_day"])
+            return (f"above the reduced starting range (at most {reduced[1]:g} mg/day)"
+                    if dose_mg is not None and dose_mg > reduced[1] else None)
+        reduced_kg = high_f * params["normal_high_mg_per_kg_day"]
+        return (f"{dose_per_kg:.1f} mg/kg/day, above the reduced starting range (at most {reduced_kg:g} mg/kg/day)"
+                if dose_per_kg is not None and intermediate and not poor and dose_per_kg > reduced_kg else None)
 
-    # the drafts alone, and the chart's orders alone, within the dose: it is the draft beside the chart's orders that
-    # is wrong, not a dose, so cancelling one or the other is offered instead of a new dose (a poor metabolizer's
-    # azathioprine is all stopped); with a draft not read, what the drafts give alone is only the least
-    beside_only = (adds and not poor and not unread_drafts and (too_high_per_kg or above_reduced)
-                   and not too_high(alone) and not too_high(chart_alone))
+    # the drafts alone, and what cancelling them leaves (every order read), within the dose: it is the draft beside
+    # the chart's orders that is wrong, not a dose, so cancelling one or the other is offered instead of a new dose (a
+    # poor metabolizer's azathioprine is all stopped); with a draft not read, what the drafts give alone is only the
+    # least. Where what cancelling leaves is not known to be within it, the card says so.
+    leaves = (_cancelling_leaves(chart.kept_if_cancelled, weight_kg, bsa, context.today, passed)
+              if adds and not poor and not unread_drafts and (too_high_per_kg or above_reduced)
+              and passed(*alone[:2]) is None else None)
+    beside_only = leaves is not None and leaves.within
+    if leaves is not None and (leaves_line := leaves.finding("The azathioprine")):
+        notes.append(leaves_line)
     replacement = None
     if (too_high_per_kg or above_reduced) and not beside_only:
         replacement = _replacement_mg(params, weight_kg, reduced, high_f * params["normal_high_mg_per_kg_day"],

@@ -391,7 +391,7 @@ def test_an_as_needed_order_of_the_same_drug_neither_adds_nor_blocks_the_rewrite
     """60 mg daily and a 20 mg as-needed order of the same tablets on the chart; 50 mg daily drafted with no link.
     The draft is the daily order written again (50 mg/day); the as-needed order takes no part in that test and has
     no daily dose to add. The reverted version read the draft as rewriting both, replaced neither, and added 60 mg:
-    110 mg/day."""
+    110 mg/day. The card names the as-needed order, which no suggestion stops (found by the second review)."""
     chart = _sixty_on_the_chart(today).medication(PREDNISONE_20, 20, "mg", start=-10, route=ROUTE_ORAL,
                                                   resource_id="pred-prn")
     chart.resources["medications"][-1]["dosageInstruction"][0]["asNeededBoolean"] = True
@@ -404,6 +404,8 @@ def test_an_as_needed_order_of_the_same_drug_neither_adds_nor_blocks_the_rewrite
     card = _card(kb, today, chart)
     assert card["indicator"] == "warning" and "(110 mg/day together" in card["detail"]
     assert deleted(card["suggestions"][0]) == ["MedicationRequest/pred-60"]
+    assert ("Also on the chart, as needed: prednisone 20 MG Oral Tablet, 20 mg once a day. No scheduled dose of it is "
+            "added up, and no suggestion here stops it: review it.") in card["detail"]
 
 
 @pytest.mark.parametrize(("end", "fires"), [(6, False), (7, True)])
@@ -897,3 +899,45 @@ def test_the_chart_orders_alone_beside_one_not_read_are_the_least_given(kb, toda
     chart.draft("prednisolone 5 MG Oral Tablet", 5, "mg", route=ROUTE_ORAL)
     card = _card(kb, today, chart)
     assert "The orders on the chart alone give at least 90 mg/day, above the limits" in card["detail"]
+
+
+@pytest.mark.parametrize(("chart_order", "leaves"), [
+    # an order 'as directed' (its dose not read) rewritten with no link: left active, and not counted
+    ({"dose": None, "text": "as directed"},
+     "The orders on the chart alone give at least 40 mg/day (the prednisone 20 MG Oral Tablet order could not be "
+     "counted): whether cancelling the draft would leave the chart within the limits is not known."),
+    # 60 mg a day named by the draft as its prior prescription: signing would stop it, cancelling does not
+    ({"dose": 60, "linked": True},
+     "The orders on the chart alone give 100 mg/day, above the limits: cancelling the draft would leave that."),
+])
+def test_cancelling_the_draft_is_not_recommended_unless_what_it_leaves_is_read_and_within(kb, today, chart_order,
+                                                                                          leaves):
+    """70 kg; prednisone 20 mg twice a day beside a 45 mg daily draft (85 mg a day, over the cap), and a daily order
+    the draft rewrites with no link (left active) whose dose is not read, or that it names as its prior prescription.
+    'Cancel the draft: the order on the chart stays active' was recommended, counting only the 40 mg beside it
+    (found by review): cancelling leaves the other order too. The card says what is known of what it leaves, and the
+    1 mg/kg replacement that stops both chart orders is offered."""
+    chart = _chart(today, 70).medication(PREDNISONE_20, chart_order["dose"], "mg" if chart_order["dose"] else None,
+                                         start=-10, route=ROUTE_ORAL, text=chart_order.get("text"),
+                                         resource_id="pred-daily")
+    chart.medication(PREDNISONE_20, 20, "mg", frequency=2, start=-10, route=ROUTE_ORAL, resource_id="pred-bid")
+    chart.draft(PREDNISONE_20, 45, "mg", route=ROUTE_ORAL, resource_id="draft-45")
+    if chart_order.get("linked"):
+        chart.replacing("pred-daily")
+    card = _card(kb, today, chart)
+    assert leaves in card["detail"] and "**Cancel the draft**" not in card["detail"]
+    [replace] = card["suggestions"]
+    assert replace["isRecommended"] and replace["label"].startswith("Replace with prednisone 70 mg")
+    assert set(deleted(replace)) == {"MedicationRequest/draft-45", "MedicationRequest/pred-bid",
+                                     "MedicationRequest/pred-daily"}
+
+
+def test_with_no_weight_what_cancelling_leaves_says_an_order_per_kg_is_not_counted_in_mg(kb, today):
+    """No weight: 0.5 mg/kg a day on the chart, rewritten as 90 mg a day with no link (left active). What cancelling
+    the draft leaves could not be counted in mg, and the card said only that the order 'could not be counted' (found
+    by review): it says why. 'Cancel the draft' is not offered."""
+    chart = _chart(today).medication(PREDNISONE_20, 0.5, "mg/kg", start=-10, route=ROUTE_ORAL, resource_id="pred-kg")
+    card = _card(kb, today, chart.draft(PREDNISONE_20, 90, "mg", route=ROUTE_ORAL, resource_id="draft-90"))
+    assert ("The prednisone 20 MG Oral Tablet order is written per kg, with no current weight: whether cancelling "
+            "the draft would leave the chart within the limits is not known.") in card["detail"]
+    assert "suggestions" not in card

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_20, ROUTE_IV, Chart
-from fhir_fixtures.r07_ivmp_pulse_dose_cap import pulse_on_the_chart
+from fhir_fixtures.r07_ivmp_pulse_dose_cap import pulse_and_twice_daily_on_the_chart, pulse_on_the_chart
 from tests.conftest import deleted, explained, fired, run
 
 RULE = "ivmp-pulse-dose-cap"
@@ -607,3 +607,139 @@ def test_a_draft_not_all_read_beside_a_chart_pulse_is_not_judged_within_alone(kb
             "1000 MG Injection, its frequency not given), above 1,000 mg/day.") in card["detail"]
     assert all(deleted(s)[:3] == ["MedicationRequest/draft-500", "MedicationRequest/draft-250",
                                   "MedicationRequest/ivmp-600"] for s in card["suggestions"])
+
+
+EVERY_ORDER = ["MedicationRequest/draft-ivmp-600", "MedicationRequest/ivmp-bid", "MedicationRequest/ivmp-active"]
+
+
+def _with_one_dose_on_the_chart(chart):
+    """Beside the chart's orders, 100 mg IV with no timing (``ivmp-one``): one dose counted for its day."""
+    chart.medication(METHYLPRED_1000, 100, "mg", start=-1, route=ROUTE_IV, resource_id="ivmp-one")
+    del chart.resources["medications"][-1]["dosageInstruction"][0]["timing"]
+    return chart
+
+
+@pytest.mark.parametrize(("case", "leaves"), [
+    ("left active over", "The orders on the chart alone give 1,500 mg/day, above 1,000 mg/day: cancelling the draft "
+                         "would leave that."),
+    ("linked over", "The orders on the chart alone give 1,500 mg/day, above 1,000 mg/day: cancelling the draft would "
+                    "leave that."),
+    ("left active not read", "The orders on the chart alone give at least 500 mg/day (the methylprednisolone 1000 MG "
+                             "Injection order could not be counted): whether cancelling the draft would leave the "
+                             "chart within the limits is not known."),
+    ("beside not read", "The orders on the chart alone give at least 600 mg/day (the methylprednisolone 1000 MG "
+                        "Injection order could not be counted): whether cancelling the draft would leave the chart "
+                        "within the limits is not known."),
+    ("one dose counted", "The orders on the chart alone give at least 700 mg/day (one dose was counted for the "
+                         "methylprednisolone 1000 MG Injection order, its frequency not given): whether cancelling "
+                         "the draft would leave the chart within the limits is not known."),
+])
+def test_cancelling_the_draft_is_offered_only_where_what_it_leaves_is_read_and_within(kb, today, case, leaves):
+    """600 mg daily x3 drafted with no link rewrites the chart's pulse (left active) and adds to 250 mg twice a day
+    beside it: 1,100 mg a day. 'Cancel the draft: the order on the chart stays active' was recommended, counting only
+    the twice-daily order (500 mg a day), though cancelling leaves the pulse too: 1,500 mg a day, or a dose not read
+    (the pulse's, or another order's beside it), or an order counted at one dose a day. So it does when the draft
+    names the pulse as its prior prescription (found by review): signing would stop it, cancelling does not. The card
+    says what cancelling leaves, and the fixed pulse that stops every chart order is offered instead."""
+    chart = {
+        "left active over": lambda: pulse_and_twice_daily_on_the_chart(today),
+        "linked over": lambda: pulse_and_twice_daily_on_the_chart(today, linked=True),
+        "left active not read": lambda: pulse_and_twice_daily_on_the_chart(today, pulse_mg=None),
+        "beside not read": lambda: _with_an_order_not_read(pulse_and_twice_daily_on_the_chart(today, pulse_mg=100)),
+        "one dose counted": lambda: _with_one_dose_on_the_chart(pulse_and_twice_daily_on_the_chart(today,
+                                                                                                  pulse_mg=100)),
+    }[case]()
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical" and leaves in card["detail"]
+    assert "**Cancel the draft**" not in card["detail"]
+    assert card["suggestions"] and all(s["label"].startswith("Replace with") for s in card["suggestions"])
+    every = {*EVERY_ORDER, *(f"MedicationRequest/{o['id']}" for o in chart.resources["medications"])}
+    assert all(set(deleted(s)) == every for s in card["suggestions"])
+
+
+def test_cancelling_the_draft_is_offered_where_what_it_leaves_is_within(kb, today):
+    """The same, the pulse left active at 100 mg a day, and an as-needed order beside it (no scheduled dose):
+    cancelling leaves 600 mg a day, so it is recommended, and keeping the draft stops both scheduled orders. The
+    as-needed order, which no suggestion stops, was never named (found by the second review): it is."""
+    chart = pulse_and_twice_daily_on_the_chart(today, pulse_mg=100)
+    chart.medication(METHYLPRED_1000, 500, "mg", start=-1, route=ROUTE_IV, resource_id="ivmp-prn")
+    chart.resources["medications"][-1]["dosageInstruction"][0]["asNeededBoolean"] = True
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical" and "cancelling the draft would" not in card["detail"]
+    assert ("Also on the chart, as needed: methylprednisolone 1000 MG Injection, 500 mg once a day. No scheduled dose "
+            "of it is added up, and no suggestion here stops it: review it.") in card["detail"]
+    cancel, keep = card["suggestions"]
+    assert cancel["isRecommended"] and deleted(cancel) == ["MedicationRequest/draft-ivmp-600"]
+    assert deleted(keep) == ["MedicationRequest/ivmp-bid", "MedicationRequest/ivmp-active"]
+
+
+def _child_with_no_weight(today, draft_mg, beside=True, pulse=True):
+    """A 10-year-old with no weight, the chart's pulse left active by an unlinked draft of ``draft_mg`` a day (or no
+    pulse), with or without 250 mg twice a day beside it."""
+    chart = _chart(today, age=10, weight=None)
+    if pulse:
+        chart.medication(METHYLPRED_1000, 1000, "mg", start=-1, count=3, route=ROUTE_IV, resource_id="ivmp-active")
+    if beside:
+        chart.medication(MP_500, 250, "mg", start=-1, frequency=2, count=6, route=ROUTE_IV, resource_id="ivmp-bid")
+    return chart.draft(METHYLPRED_1000, draft_mg, "mg", route=ROUTE_IV, count=3, resource_id="draft-ivmp")
+
+
+def test_a_child_with_no_weight_is_never_offered_to_keep_a_draft_over_the_cap(kb, today):
+    """No child dose can be computed with no weight, so nothing replaces the draft. 'Keep the draft and discontinue
+    the order on the chart' was offered for a 1,500 mg draft (above 1 g at any age), stopping only the pulse it left
+    active: nothing is offered now."""
+    card = _card(kb, today, _child_with_no_weight(today, 1500, beside=False))
+    assert card["indicator"] == "critical" and "suggestions" not in card
+
+
+@pytest.mark.parametrize("left_active", [True, False])
+def test_a_child_with_no_weight_is_offered_neither_to_keep_nor_to_cancel_the_draft(kb, today, left_active):
+    """A 600 mg draft within the 1 g cap adds to 250 mg twice a day beside it (with the pulse left active, or not).
+    With no weight only the 1 g cap was checked: neither the draft alone nor what cancelling it leaves is known to
+    be within 30 mg/kg/day (600 mg is 60 mg/kg at 10 kg). 'Keep the draft and discontinue the order on the chart'
+    (and, with nothing left active, 'Cancel the draft', recommended) was offered on the 1 g cap alone (found by
+    review): nothing is offered, and the card says to weigh the patient and re-order."""
+    card = _card(kb, today, _child_with_no_weight(today, 600, pulse=left_active))
+    assert card["indicator"] == "critical" and "suggestions" not in card
+    assert "Weigh the patient and re-order" in card["detail"] and "**Cancel the draft**" not in card["detail"]
+
+
+@pytest.mark.parametrize("draft_mg", [600, 900])
+def test_a_child_with_no_weight_is_not_offered_to_keep_a_draft_that_leaves_a_pulse_active(kb, today, draft_mg):
+    """The chart's pulse alone is left active by the draft (nothing beside it): the draft alone is within 1 g, so the
+    warning for the order left active fires, and it recommended 'Keep the draft and discontinue the order on the
+    chart', keeping 900 mg a day (90 mg/kg at 10 kg) on the strength of the 1 g cap alone (found by the second
+    review). Nothing is offered, and the card says to weigh the patient and re-order."""
+    card = _card(kb, today, _child_with_no_weight(today, draft_mg, beside=False))
+    assert card["indicator"] == "warning" and "suggestions" not in card
+    assert "Weigh the patient and re-order" in card["detail"]
+
+
+def test_a_weighed_child_is_not_offered_to_cancel_where_it_leaves_more_than_30_mg_per_kg(kb, today):
+    """25 kg, 10 years old: a 300 mg pulse left active by an unlinked 600 mg draft (24 mg/kg), beside 250 mg twice a
+    day (1,100 mg a day together). Cancelling leaves 800 mg a day: within 1 g, but 32 mg/kg a day, so it is not
+    offered; the child's pulse offered instead stops both chart orders."""
+    chart = _chart(today, age=10, weight=25)
+    chart.medication(METHYLPRED_1000, 300, "mg", start=-1, count=3, route=ROUTE_IV, resource_id="ivmp-active")
+    chart.medication(MP_500, 250, "mg", start=-1, frequency=2, count=6, route=ROUTE_IV, resource_id="ivmp-bid")
+    card = _card(kb, today, chart.draft(METHYLPRED_1000, 600, "mg", route=ROUTE_IV, count=3, resource_id="draft-ivmp"))
+    assert card["indicator"] == "critical"
+    assert ("The orders on the chart alone give 800 mg/day, 32.0 mg/kg/day in a child, above 30 mg/kg/day: "
+            "cancelling the draft would leave that.") in card["detail"]
+    [replace] = card["suggestions"]
+    assert replace["label"].startswith("Replace with methylprednisolone 750 mg")
+    assert deleted(replace) == ["MedicationRequest/draft-ivmp", "MedicationRequest/ivmp-bid",
+                                "MedicationRequest/ivmp-active"]
+
+
+def test_what_cancelling_leaves_is_not_said_where_the_draft_alone_is_over_the_cap(kb, today):
+    """A 1,500 mg draft rewrites a chart pulse 'per protocol' with no link: cancelling the draft is never the way
+    out, the draft alone being above 1 g, yet the card said whether cancelling would leave the chart within the
+    limits, beside the left-active line that says the same order could not be counted (found by review)."""
+    chart = _chart(today)
+    chart.medication(METHYLPRED_1000, None, None, start=-1, count=3, route=ROUTE_IV, resource_id="ivmp-active",
+                     text="per protocol")
+    card = _card(kb, today, chart.draft(METHYLPRED_1000, 1500, "mg", route=ROUTE_IV, count=3, resource_id="draft"))
+    assert card["indicator"] == "critical" and "cancelling the draft would" not in card["detail"]
+    assert all(deleted(s) == ["MedicationRequest/draft", "MedicationRequest/ivmp-active"]
+               for s in card["suggestions"])

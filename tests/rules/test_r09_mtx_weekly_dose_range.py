@@ -6,7 +6,12 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, ROUTE_SC, RXNORM, Chart
-from fhir_fixtures.r09_mtx_weekly_dose_range import METHOTREXATE_10, MTX_INJECTABLE, tablets_plus_injection
+from fhir_fixtures.r09_mtx_weekly_dose_range import (
+    METHOTREXATE_10,
+    MTX_INJECTABLE,
+    syringe_left_active_beside_tablets,
+    tablets_plus_injection,
+)
 from tests.conftest import deleted, explained, fired, run
 
 RULE = "mtx-weekly-dose-range"
@@ -610,3 +615,105 @@ def test_a_draft_not_read_beside_a_read_one_is_named_cancelled_and_not_judged_wi
     assert facts["weekly_mg"] == 30 and facts["weekly_mg_is_at_least"] is True
     all_read = _explain(kb, today, _weekly(_on_chart(today, dose=15, day="thu"), 15, code=METHOTREXATE_2_5, day="mon"))
     assert all_read["facts"]["weekly_mg_is_at_least"] is False
+
+
+@pytest.mark.parametrize(("case", "leaves"), [
+    ("left active over", "The methotrexate on the chart alone gives 30 mg/week, above 25 mg/week: cancelling the "
+                         "draft would leave that."),
+    ("linked over", "The methotrexate on the chart alone gives 30 mg/week, above 25 mg/week: cancelling the draft "
+                    "would leave that."),
+    ("left active not read", "The methotrexate on the chart alone gives at least 15 mg/week (the methotrexate 25 "
+                             "MG/ML Prefilled Syringe order could not be counted): whether cancelling the draft would "
+                             "leave the chart within the limits is not known."),
+    ("beside not read", "The methotrexate on the chart alone gives at least 20 mg/week (the methotrexate 2.5 MG Oral "
+                        "Tablet order could not be counted): whether cancelling the draft would leave the chart "
+                        "within the limits is not known."),
+])
+def test_cancelling_the_draft_is_offered_only_where_what_it_leaves_is_read_and_within(kb, today, case, leaves):
+    """15 mg SC weekly on Monday drafted with no link rewrites the SC order on the chart (left active) and adds to
+    15 mg tablets on Monday beside it: 30 mg a week. 'Cancel the draft: the order on the chart stays active' was
+    recommended, counting only the tablets (15 mg), though cancelling leaves the SC order too: 30 mg a week, or a
+    dose not read (the SC order's, or a Thursday order's beside them). So it does when the draft names the SC order
+    as its prior prescription (found by review): signing would stop it, cancelling does not. The card says what
+    cancelling leaves, and the replacements that stop every chart order are offered instead."""
+    chart = syringe_left_active_beside_tablets(today, syringe_mg={"left active not read": None,
+                                                                  "beside not read": 5}.get(case, 15),
+                                               linked=case == "linked over")
+    if case == "beside not read":
+        chart.medication(METHOTREXATE_2_5, None, None, start=-20, period=1, period_unit="wk", day_of_week=["thu"],
+                         text="as directed", resource_id="mtx-thu")
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "warning" and leaves in card["detail"]
+    assert "**Cancel the draft**" not in card["detail"]
+    assert card["suggestions"] and all(s["label"].startswith("Replace with") for s in card["suggestions"])
+    every = {"MedicationRequest/mtx-draft", *(f"MedicationRequest/{o['id']}" for o in chart.resources["medications"])}
+    assert all(set(deleted(s)) == every for s in card["suggestions"])
+
+
+def test_cancelling_the_draft_is_offered_where_what_it_leaves_is_within(kb, today):
+    """The SC order left active at 5 mg a week: cancelling leaves 20 mg a week with the tablets, so it is
+    recommended, and keeping the draft stops both."""
+    card = _card(kb, today, syringe_left_active_beside_tablets(today, syringe_mg=5))
+    assert card["indicator"] == "warning" and "cancelling the draft would" not in card["detail"]
+    cancel, keep = card["suggestions"]
+    assert cancel["isRecommended"] and deleted(cancel) == ["MedicationRequest/mtx-draft"]
+    assert deleted(keep) == ["MedicationRequest/mtx-po", "MedicationRequest/mtx-sc"]
+
+
+def _syringe_left_active(today, draft_mg=15):
+    """Methotrexate 5 mg SC weekly on Monday on the chart (``mtx-sc``), rewritten with no link by ``draft_mg`` SC
+    weekly on Monday drafted (left active)."""
+    chart = _chart(today, prior_day=-3).medication(MTX_SC, 5, "mg", start=-100, period=1, period_unit="wk",
+                                                   day_of_week=["mon"], resource_id="mtx-sc")
+    return _weekly(chart, draft_mg, day="mon", resource_id="mtx-draft")
+
+
+def test_what_cancelling_leaves_is_named_as_the_most_in_one_week_with_an_order_less_often_than_weekly(kb, today):
+    """30 mg by mouth every 2 weeks on the chart beside the SC order left active: cancelling the draft leaves 35 mg
+    in one week. The line said '35 mg/week' while the rest of the card says 'in one week' (found by review)."""
+    chart = _syringe_left_active(today).medication(METHOTREXATE_2_5, 30, "mg", start=-100, period=2, period_unit="wk",
+                                                   day_of_week=["thu"], resource_id="mtx-q2w")
+    card = _card(kb, today, chart)
+    assert ("The methotrexate on the chart alone gives 35 mg in one week, above 25 mg/week: cancelling the draft "
+            "would leave that.") in card["detail"]
+
+
+def test_a_chart_order_more_often_than_weekly_left_by_cancelling_is_said_to_be_so(kb, today):
+    """2.5 mg daily by mouth on the chart (R08's hard stop) is not counted in what cancelling leaves: it is said to be
+    given more often than weekly, not that it could not be counted (found by review); cancelling is not offered."""
+    chart = _syringe_left_active(today, draft_mg=20).medication(METHOTREXATE_10, 10, "mg", start=-100, period=1,
+                                                                period_unit="wk", day_of_week=["thu"])
+    chart.medication(METHOTREXATE_2_5, 2.5, "mg", start=-10, resource_id="mtx-daily")
+    card = _card(kb, today, chart)
+    assert ("The methotrexate on the chart alone gives at least 15 mg/week (the methotrexate 2.5 MG Oral Tablet order "
+            "is given more often than weekly): whether cancelling the draft would leave the chart within the limits is "
+            "not known.") in card["detail"]
+    assert all(s["label"].startswith("Replace with") for s in card["suggestions"])
+
+
+def test_an_as_needed_methotrexate_on_the_chart_is_named(kb, today):
+    """An as-needed methotrexate order on the chart adds no scheduled dose, and no suggestion stops it: the card
+    did not name it (found by review). It names it, as on the chart, as needed."""
+    chart = syringe_left_active_beside_tablets(today, syringe_mg=5).medication(
+        METHOTREXATE_2_5, 15, "mg", start=-10, period=1, period_unit="wk", day_of_week=["thu"], resource_id="mtx-prn")
+    chart.resources["medications"][-1]["dosageInstruction"][0]["asNeededBoolean"] = True
+    card = _card(kb, today, chart)
+    assert ("Also on the chart, as needed: methotrexate 2.5 MG Oral Tablet, 15 mg once weekly. No scheduled dose of "
+            "it is added up, and no suggestion here stops it: review it.") in card["detail"]
+
+
+def test_an_as_needed_methotrexate_a_draft_replaces_is_named_as_left_by_cancelling(kb, today):
+    """15 mg SC weekly drafted naming an as-needed order as its prior prescription, beside 15 mg by mouth on Friday:
+    cancelling the draft is recommended (15 mg a week is left scheduled), and it leaves the as-needed order, which
+    the card never named (found by the second review). It is named, as what cancelling leaves."""
+    chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-10, period=1, period_unit="wk",
+                                     day_of_week=["mon"], resource_id="mtx-prn")
+    chart.resources["medications"][-1]["dosageInstruction"][0]["asNeededBoolean"] = True
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-100, period=1, period_unit="wk", day_of_week=["fri"],
+                     resource_id="mtx-fri")
+    card = _card(kb, today, _weekly(chart, 15, day="mon", resource_id="mtx-draft").replacing("mtx-prn"))
+    assert ("As needed on the chart, and replaced by the draft: methotrexate 2.5 MG Oral Tablet, 15 mg once weekly. "
+            "Signing the draft stops it, cancelling the draft does not; no scheduled dose of it is added up: review it "
+            "if you cancel.") in card["detail"]
+    cancel, _ = card["suggestions"]
+    assert cancel["isRecommended"] and deleted(cancel) == ["MedicationRequest/mtx-draft"]

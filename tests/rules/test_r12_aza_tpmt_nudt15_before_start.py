@@ -532,3 +532,34 @@ def test_a_new_start_with_a_draft_not_read_says_at_least_once(kb, today):
     chart = _with_a_draft_not_read(patient(today).draft(AZATHIOPRINE_50, 150, "mg", resource_id="aza-draft"))
     card = fired(run(kb, chart.request("order-sign"), today))[RULE]
     assert "This is a new start of at least 150 mg/day; the usual start is 25-50 mg/day." in card["detail"]
+
+
+@pytest.mark.parametrize(("case", "leaves"), [
+    ("names it", "The azathioprine on the chart alone gives 250 mg/day, 3.6 mg/kg/day, above 3 mg/kg/day: cancelling "
+                 "the draft would leave that."),
+    ("no link", "The azathioprine on the chart alone gives 250 mg/day, 3.6 mg/kg/day, above 3 mg/kg/day: cancelling "
+                "the draft would leave that."),
+    ("not read", "The azathioprine on the chart alone gives at least 100 mg/day (the Azathioprine 50 MG Oral Tablet "
+                 "[Imuran] order could not be counted): whether cancelling the draft would leave the chart within the "
+                 "limits is not known."),
+])
+def test_cancelling_the_draft_is_offered_only_where_what_it_leaves_is_read_and_within(kb, today, case, leaves):
+    """70 kg, on 150 mg daily (``aza-150``) and 50 mg twice a day (``aza-bid``): a 150 mg daily draft that names
+    the 150 mg order as its prior prescription, or rewrites it with no link, gives 250 mg a day with the twice-daily
+    order (3.6 mg/kg/day). 'Cancel the draft: the order on the chart stays active' was recommended, counting only the
+    twice-daily order (found by review): cancelling leaves both, 250 mg a day. So with an order beside the draft
+    whose dose is not read (the 150 mg order is then replaced by the draft, re-sent): what cancelling leaves is not
+    known. The card says so, and the new dose offered instead stops every order on the chart."""
+    chart = on_150_mg(today).medication(AZATHIOPRINE_50, 50, "mg", frequency=2, start=-30, resource_id="aza-bid")
+    if case == "not read":
+        chart.medication(AZATHIOPRINE_50, None, None, start=-30, text="as directed", resource_id="aza-sig")
+    chart.draft(AZATHIOPRINE_50, 150, "mg", resource_id="aza-150" if case == "not read" else "aza-draft")
+    if case == "names it":
+        chart.replacing("aza-150")
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert card["summary"] == "Azathioprine: dose above 3 mg/kg/day with the order on the chart"
+    assert f"- {leaves}" in card["detail"]
+    assert not any(s["label"].startswith(("Cancel the draft", "Keep the draft")) for s in card["suggestions"])
+    [replace] = [s for s in card["suggestions"] if deleted(s)]
+    assert replace["label"].startswith("Replace with azathioprine") and set(deleted(replace)) == {
+        f"MedicationRequest/{o['id']}" for o in [*chart.drafts, *chart.resources["medications"]]}
