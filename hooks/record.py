@@ -16,7 +16,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from operator import attrgetter
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -760,6 +760,12 @@ class PatientRecord:
     _group_index: dict[str, dict[str, list[tuple[int, Any]]]] = field(default_factory=dict, repr=False)
     # (kind, groups) -> members in list order: rules ask the same few questions many times per call
     _member_lists: dict[tuple[str, tuple[str, ...]], list[Any]] = field(default_factory=dict, repr=False)
+
+    def with_medications(self, medications: list[MedicationOrder]) -> PatientRecord:
+        """The same chart with other medication orders, oldest first (R28 judges the doses the drafts record as given
+        with the chart's own): a record of its own, carrying nothing worked out from this one (its cache, its
+        indexes)."""
+        return replace(self, medications=medications, cache={}, _group_index={}, _member_lists={})
 
     # -- queries the rules use
     @property

@@ -21,7 +21,7 @@ no day the chart gives (one infusion counts for months): see :func:`ends_not_giv
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -207,10 +207,11 @@ def _ends_not_given(record: PatientRecord, lookback_days: int) -> EndsNotGiven:
     return EndsNotGiven(stops, tuple(unplaced.values()), tuple(before.values()))
 
 
-def _last_day(order: MedicationOrder, today: date, stops: dict[int, UnknownStop]
-              ) -> tuple[UnknownStop | None, date | None]:
-    """The last day ``order`` may have been given: its assumed last day when it stopped on a day the chart does not
-    give (with that stop), else its last dose day."""
+def last_day(order: MedicationOrder, today: date, stops: Mapping[int, UnknownStop]
+             ) -> tuple[UnknownStop | None, date | None]:
+    """The last day ``order`` may have been given, as :func:`exposures` counts it (R28 too, for the doses the drafts
+    record as given): its assumed last day when it stopped on a day the chart does not give (with that stop), else
+    its last dose day; None when it never began."""
     stop = stops.get(id(order))
     return stop, (stop.until if stop else last_dose_day(order, today))
 
@@ -228,7 +229,7 @@ def _given_since(orders: Iterable[MedicationOrder], today: date, since: date, st
     not give counts by the last day it may have been given."""
     found = []
     for order in orders:
-        stop, last = _last_day(order, today, stops)
+        stop, last = last_day(order, today, stops)
         if last is not None and last >= since:
             found.append((order, stop))
     return found

@@ -7,11 +7,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from hooks import orders
+from hooks import dosing, orders
 from hooks.context import HookContext
 from hooks.definitions import continuing, steroids
 from hooks.definitions.cohorts import below_licensed_age
-from hooks.definitions.courses import doses_since, last_dose_day
+from hooks.definitions.courses import doses_since, last_dose_day, repeats
 from hooks.definitions.diagnosis import immunosuppressive_orders
 from hooks.definitions.dose_basis import draft_start
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
@@ -19,11 +19,13 @@ from hooks.definitions.immunosuppression_level import (
     EndsNotGiven,
     Exposure,
     Thresholds,
+    UnknownStop,
     Unplaced,
     ends_not_given,
     exposures,
+    last_day,
 )
-from hooks.definitions.routes import systemic
+from hooks.definitions.routes import is_local_order, route_of, systemic
 from hooks.definitions.treatment_duration import ivig_immunizations
 from hooks.definitions.vaccines import SERIES_DOSES, RzvSeries, months_after, rzv_series
 from hooks.definitions.weight import dosing_weight
@@ -178,6 +180,166 @@ class GivenDraft:
                 else f"{self.order.label} (no date recorded: read as today)")
 
 
+# What R28 judges as immunosuppression (immunosuppression_level.exposures), drafted or given: the systemic
+# glucocorticoids and the steroid-sparing agents that suppress immunity
+IMMUNOSUPPRESSION = (steroids.GROUP, *IMMUNOSUPPRESSANTS)
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """Immunosuppression recorded as given among the drafts (:func:`_with_given`): the ``draft``, as a course given by
+    today (``given``), and what the chart R28 judges gains from it (``added``: ``given``, or its days outside those of
+    the chart order it is counted as, ``that``); the chart orders it otherwise re-sends or names, each said
+    (``links``), those of its drug counted on its days too (``beside``), and its last day counted (``last``)."""
+
+    draft: MedicationOrder
+    given: MedicationOrder
+    added: tuple[MedicationOrder, ...]
+    that: MedicationOrder | None = None
+    links: tuple[tuple[MedicationOrder, str], ...] = ()
+    beside: tuple[MedicationOrder, ...] = ()
+    last: date | None = None
+
+    def said(self, today: date) -> str:
+        """The draft as the card and facts name it: its days as recorded ('on 2026-11-18', '2026-11-18 to
+        2026-11-20', 'no date recorded'), how they are counted where that is not as written, and how it stands to
+        the chart's orders."""
+        draft, given = self.draft, self.given
+        to_come = False
+        if draft.start is None or draft.start > today:
+            written = ("no date recorded" if draft.start is None and draft.end is None
+                       else f"to {draft.end}, no start date recorded" if draft.start is None
+                       else f"dated {draft.start}, still to come")
+        else:
+            # a dose that does not repeat was given on its day
+            last = (draft.end or continuing.last_written_dose(draft)
+                    or (None if repeats(draft.dosages) else draft.start))
+            to_come = last is not None and last > today
+            written = (f"from {draft.start}" if last is None else f"on {draft.start}" if last == draft.start
+                       else f"{draft.start} to {last}") + (", its end still to come" if to_come else "")
+        tied = {id(o) for o, _ in self.links}
+        unlinked = " and ".join(f"{o.label} ({o.reference})" for o in self.beside if id(o) not in tied)
+        parts = [*([f"counted as given at any time up to {given.end}"] if given.start is None else []),
+                 *(["counted as given up to today"] if to_come else []),
+                 *([f"it records {self.that.reference} as given, counted as that order" + (
+                     " on its days and on its own outside them" if self.added else "")] if self.that else []),
+                 *(how + (", counted in addition to it" if any(o is b for b in self.beside) else "")
+                   for o, how in self.links),
+                 *([f"counted in addition to {unlinked} of the same drug (no link between them)"] if unlinked else [])]
+        return f"{draft.label} ({written}{': ' + ', '.join(parts) if parts else ''})"
+
+
+def _drug(order: MedicationOrder) -> str | None:
+    """The drug R28 judges an order as: its ingredient in the first group of :data:`IMMUNOSUPPRESSION` it is in."""
+    return next((drug for group in IMMUNOSUPPRESSION if (drug := order.medication.concept_in(group))), None)
+
+
+def _not_that_order(draft: MedicationOrder, order: MedicationOrder, weight_kg: float | None, today: date
+                    ) -> str | None:
+    """Why ``draft``, re-sending the chart's ``order`` (the same id), is not counted as that order (on its days, at
+    its dose); None when it is: the same drug, route (one stated on one side only is no difference) and daily dose,
+    given by today on days the chart dates (not cancelled, not undated, not to start later), not ended before it."""
+    routes = {route_of(draft), route_of(order)} - {None}
+    if _drug(draft) != _drug(order) or is_local_order(order) or len(routes) > 1:
+        return "another drug or route"
+    if dosing.daily_mg(draft, weight_kg) != dosing.daily_mg(order, weight_kg):
+        return "another daily dose"
+    if not order.counts_as_exposure or order.start is None or order.start > today:
+        return "the chart dates no dose of it by today"
+    if draft.end is not None and draft.end < order.start:
+        return "it ends before that order began"
+    return None
+
+
+def _as_given(draft: MedicationOrder, today: date, order_start: date | None) -> MedicationOrder:
+    """The draft as a course given by ``today`` (a dose recorded as given lies in no future). With no start date, or
+    one still to come, it began with the chart order it is counted as (``order_start``); else on a day not known,
+    which a live vaccine given meets (:func:`_met_by_vaccine`: the safe side), its last dose its end date, else today
+    (every window counted back from today holds it). An end date still to come is read as today: a course read as
+    ended on a day the chart does not give could take over from an older order of the drug (courses.taken_over) and
+    cut that order's days short."""
+    start = draft.start if draft.start is not None and draft.start <= today else order_start
+    end = min(draft.end, today) if draft.end is not None else today if start is None else None
+    return draft if (start, end) == (draft.start, draft.end) else replace(draft, start=start, end=end)
+
+
+def _outside(given: MedicationOrder, first: date, until: date, today: date) -> tuple[MedicationOrder, ...]:
+    """The days of ``given`` (:func:`_as_given`) outside ``first`` to ``until``, those the chart order it re-sends
+    counts: the piece before them and the piece after them; all of it, as written, where it lies wholly outside
+    them or its start is not known. A piece cut from it has its end written (a count of doses read again from a
+    later start would run past its last dose)."""
+    last = last_dose_day(given, today)
+    if given.start is None or last is None or last < first or given.start > until:
+        return (given,)
+    return (*([replace(given, end=first - timedelta(days=1))] if given.start < first else []),
+            *([replace(given, start=until + timedelta(days=1), end=last)] if last > until else []))
+
+
+def _with_given(record: PatientRecord, context: HookContext, thresholds: Thresholds
+                ) -> tuple[PatientRecord, list[Recorded]]:
+    """The chart with the immunosuppression recorded as given among the drafts on it (:func:`_recorded`): a systemic
+    prescription 'completed' (as continuing.in_place reads drafts: no lab order naming the drug, no eye drops). Given,
+    it is exposure as the chart's own is: a live vaccine after it is judged against it, one given before it meets
+    it. The chart's own orders are judged as they are, so a recorded dose only adds; the card names the chart orders
+    of its drug counted on its days too (what they give adds up). With none recorded, the chart itself."""
+    today = record.today
+    drafts = [d for d in context.drafts_in(*IMMUNOSUPPRESSION) if d.resource_type == "MedicationRequest"
+              and d.status_meaning.records_given and not is_local_order(d)]
+    if not drafts:
+        return record, []
+    weight = dosing_weight(record, context)
+    stops = ends_not_given(record, thresholds).stops
+    links = continuing.Links(drafts)
+    recorded = [_recorded(draft, [(order, by) for order in record.medications for d, by in links.linking(order)
+                                  if d is draft], weight.value if weight else None, today, stops) for draft in drafts]
+    chart = record.with_medications(sorted([*record.medications, *(p for r in recorded for p in r.added)],
+                                           key=lambda m: m.start or date.min))  # oldest first, as the record keeps them
+    judged = ends_not_given(chart, thresholds).stops
+
+    def span(order: MedicationOrder) -> tuple[date, date] | None:
+        """The days R28 counts ``order`` as given on that chart; None when they cannot be placed."""
+        last = last_day(order, today, judged)[1]
+        return None if last is None or order.start is None else (order.start, last)
+
+    counted = [(o, s) for o in systemic(record.medications_in(*IMMUNOSUPPRESSION)) if (s := span(o)) is not None]
+    for i, r in enumerate(recorded):
+        spans = [s for p in r.added if (s := span(p)) is not None]
+        beside = tuple(o for o, (first, last) in counted if o is not r.that and _drug(o) == _drug(r.draft)
+                       and any(first <= end and start <= last for start, end in spans))
+        recorded[i] = replace(r, beside=beside, last=max((end for _, end in spans), default=None))
+    return chart, recorded
+
+
+def _recorded(draft: MedicationOrder, links: Sequence[tuple[MedicationOrder, str | None]], weight_kg: float | None,
+              today: date, stops: Mapping[int, UnknownStop]) -> Recorded:
+    """``draft`` read against the chart orders it re-sends or names (``links``, as continuing.Links gives them).
+    Counted as the one it re-sends where it is that order (:func:`_not_that_order`), it adds its days outside those
+    that order counts, so no day is counted twice (prednisone-equivalents add up); any other, a successor naming a
+    chart order as its priorPrescription too (never dated from it), is counted on its own days (:func:`_as_given`)."""
+    that, others = None, []
+    for order, by in links:
+        if by is not None:
+            others.append((order, f"it names {order.reference} as its prior prescription"))
+        elif why := _not_that_order(draft, order, weight_kg, today):
+            others.append((order, f"it re-sends {order.reference}, not counted as that order ({why})"))
+        elif that is None:
+            that = order
+    given = _as_given(draft, today, that.start if that else None)
+    until = last_day(that, today, stops)[1] if that else None
+    if that is None or that.start is None or until is None:
+        return Recorded(draft, given, (given,), links=tuple(others))
+    return Recorded(draft, given, _outside(given, that.start, until, today), that, tuple(others))
+
+
+def _counted(found: Sequence[Exposure], recorded: Sequence[Recorded], since: date, today: date) -> tuple[str, ...]:
+    """The immunosuppression recorded as given that ``found`` counts, described for the card to say so: an exposure
+    of its own, or a glucocorticoid given from ``since`` (the window of the prednisone-equivalent timeline, whose
+    exposure names no order)."""
+    timeline = any(e.order is None for e in found)
+    return tuple(r.said(today) for r in recorded if any(e.order is p for e in found for p in r.added) or (
+        timeline and r.last is not None and r.last >= since and r.added[0].in_group(steroids.GROUP)))
+
+
 @dataclass(frozen=True, slots=True)
 class AfterGiven:
     """What follows the live vaccines recorded as given (:func:`_after_given`). ``level``: what matters most, None
@@ -188,6 +350,7 @@ class AfterGiven:
     since: date | None  # immunosuppression counts if given from this day (before the oldest watched vaccine) ...
     began_before: date | None  # ... and begun before this day (4 weeks after the newest)
     found: tuple[Exposure, ...]
+    recorded: tuple[str, ...]  # among what ``found`` counts, recorded as given among the drafts (described)
     unplaced: tuple[Unplaced, ...]
     planned: tuple[str, ...]  # immunosuppression drafted less than 4 weeks after a vaccine
     start_from: date  # the first day that drafted immunosuppression should start
@@ -202,26 +365,29 @@ class AfterGiven:
 
 
 def _after_given(record: PatientRecord, context: HookContext, given: list[GivenDraft], thresholds: Thresholds,
-                 planned: list[str], watch_days: int, months: int) -> AfterGiven:
+                 planned: list[str], recorded: list[Recorded], watch_days: int, months: int) -> AfterGiven:
     """What follows the live vaccines recorded as given: for those given within ``watch_days``, the
-    immunosuppression they met, judged as of their days (:func:`_met_by_vaccine`); the immunosuppression drafted
-    (``planned``) while a vaccine is less than 4 weeks old; and IVIG around a measles- or varicella-containing one
+    immunosuppression they met, judged as of their days (:func:`_met_by_vaccine`; ``record`` holds what is
+    ``recorded`` as given among the drafts: :func:`_with_given`); the immunosuppression drafted (``planned``) while
+    a vaccine is less than 4 weeks old; and IVIG around a measles- or varicella-containing one
     (:func:`_ivig_around`)."""
     today = record.today
     watched = tuple(g for g in given if (today - g.day).days <= watch_days)
     found: list[Exposure] = []
     unplaced: list[Unplaced] = []
+    counted: tuple[str, ...] = ()
     since = began_before = None
     if watched:
         since = min(g.day for g in watched) - timedelta(days=thresholds.recent_days)
         began_before = max(g.day for g in watched) + timedelta(days=VACCINE_BEFORE_IMMUNOSUPPRESSION_DAYS)
         found, unplaced = _met_by_vaccine(record, context, thresholds, watched, since, began_before)
+        counted = _counted(found, recorded, since, today)
     start_from = max(g.day for g in given) + timedelta(days=VACCINE_BEFORE_IMMUNOSUPPRESSION_DAYS)
     planned = planned if start_from > today else []
     ivig = _ivig_around(record, context, given, months)
     _, level = _levels(found, planned, bool(ivig))
-    return AfterGiven(level, watched, since, began_before, tuple(found), tuple(unplaced), tuple(planned), start_from,
-                      tuple(ivig))
+    return AfterGiven(level, watched, since, began_before, tuple(found), counted, tuple(unplaced), tuple(planned),
+                      start_from, tuple(ivig))
 
 
 def _levels(found: Sequence[Exposure], planned: Sequence[str], ivig: bool) -> tuple[str | None, str | None]:
@@ -324,8 +490,13 @@ def _unclassified(draft: MedicationOrder) -> bool:
             or bool(VACCINE_WORD.search(words) and not REFERRAL_WORD.search(words)))
 
 
-def _bullets(found: list[Exposure], planned: list[str], unplaced: list[Unplaced]) -> str:
+def _bullets(found: list[Exposure], planned: list[str], unplaced: list[Unplaced],
+             recorded: Sequence[str] = ()) -> str:
+    """The card's list of the immunosuppression found, saying which of it is ``recorded`` as given among the orders
+    (not on the chart, where a reader would look for it)."""
     return "\n".join([*(f"- {e.level} level: {e.evidence}" for e in found),
+                      *([f"- of these, recorded as given among the orders being signed: "
+                         f"{'; '.join(recorded)}"] if recorded else []),
                       *(f"- drafted with the vaccine: {p}" for p in planned),
                       *(f"- not judged: {u.describe()}" for u in unplaced)]) or "- none"
 
@@ -367,10 +538,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not drafts and not unclassified and not given:
         return Quiet("the vaccine drafts only discontinue orders on the chart" if facts["vaccine_drafts_discontinuing"]
                      else "no live vaccine in the draft orders", facts)
-    # immunosuppression drafted with the vaccine: the drafts that order a drug
+    # immunosuppression drafted with the vaccine: the drafts that order a drug. One recorded as given was given: it
+    # is judged with the chart's, as of its days (_with_given)
     planned = _drafted_immunosuppression(record, context, [d for d in context.draft_orders if d.status_meaning.orders],
                                          p["high_peq_mg"])
-    after = _after_given(record, context, given, thresholds, planned, watch_days, months) if given else None
+    chart, recorded = _with_given(record, context, thresholds)
+    if recorded:
+        facts["immunosuppression_recorded_given"] = "; ".join(r.said(record.today) for r in recorded)
+    after = (_after_given(chart, context, given, thresholds, planned, recorded, watch_days, months) if given
+             else None)
     if after is not None:
         facts.update({
             "given_level": after.level,
@@ -381,7 +557,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     unclassified_note = _unclassified_note(unclassified, unclassified_given)
     if after is not None and not drafts and not unclassified:  # only recorded as given: what follows, not a cancel
         return _given_result(after, given, p, anti_cd20_days, unclassified_note, facts)
-    found, unplaced, ends = _judged(record, context, thresholds)
+    found, unplaced, ends = _judged(chart, context, thresholds)
     # read by their start day; the newest few (monthly renewals over years would make a page of them)
     older = sorted(ends.before_lookback, key=lambda o: o.start or date.min, reverse=True)
     before = "; ".join([*(f"{o.label} (started {o.start})" for o in older[:3]),
@@ -444,10 +620,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     headline = {"ivig": "**This live vaccine may not work.**",
                 "planned": "**A live vaccine should not be given as immunosuppression starts.**"}.get(
         level, "**A live vaccine is contraindicated while immunosuppressed.**")
+    counted = _counted(found, recorded, record.today - timedelta(days=thresholds.recent_days), record.today)
     detail = DETAIL.format(headline=headline, drafts=names, is_are="are" if len(drafts) > 1 else "is",
                            level=LEVEL_TEXT[level],
                            recent_days=int(p["recent_days"]), cd20_days=anti_cd20_days,
-                           found=_bullets(found, planned, unplaced), ivig=ivig_note,
+                           found=_bullets(found, planned, unplaced, counted), ivig=ivig_note,
                            rzv=_rzv_text(series, rzv_not_offered), unclassified=unclassified_note)
     if after is not None:
         detail += ("\n\nAlso among the orders, recorded as given (it cannot be cancelled): "
@@ -504,7 +681,7 @@ def _given_result(after: AfterGiven, given: list[GivenDraft], p: Mapping[str, fl
                   f"{cd20_days} days before it; begun before {after.began_before}, 4 weeks after it)"
                   if after.since else "")
         parts.append(f"Immunosuppression found{window}:\n"
-                     + _bullets(list(after.found), list(after.planned), list(after.unplaced)))
+                     + _bullets(list(after.found), list(after.planned), list(after.unplaced), after.recorded))
     if after.ivig:
         parts.append(f"IVIG within {months} months before a measles- or varicella-containing vaccine, or up to "
                      f"{IVIG_AFTER_VACCINE_DAYS} days after it, can stop it working: {'; '.join(after.ivig)}.")

@@ -8,10 +8,12 @@ from fhir_fixtures.builders import (
     CVX,
     IMNM_SNOMED,
     IVIG_CVX,
+    LOINC,
     METHOTREXATE_2_5,
     MMR_CVX,
     PREDNISONE_5,
     PREDNISONE_20,
+    ROUTE_IV,
     Chart,
     concept,
 )
@@ -34,6 +36,8 @@ LAIV = (CVX, "149", "influenza, live, intranasal, quadrivalent")
 RZV = (CVX, "187", "zoster vaccine recombinant")
 ZOSTER_LIVE = (CVX, "121", "zoster vaccine, live")
 MYCOPHENOLATE = "mycophenolate mofetil 500 MG Oral Tablet"
+MTX_LEVEL = "Methotrexate [Moles/volume] in Serum or Plasma"
+PREDNISOLONE_EYE_DROPS = "prednisolone acetate 10 MG/ML Ophthalmic Suspension"
 
 
 def _card(kb, chart, today):
@@ -888,3 +892,431 @@ def test_a_live_vaccine_draft_that_discontinues_the_chart_order_orders_nothing(k
     assert entry["reason"] == "the vaccine drafts only discontinue orders on the chart"
     assert entry["facts"]["vaccine_drafts_discontinuing"] == (
         "measles, mumps and rubella virus vaccine (MedicationRequest/mmr-1)")
+
+
+RECORDED = "- of these, recorded as given among the orders being signed: "
+IV_METHYLPREDNISOLONE = "methylprednisolone 1000 MG Injection"
+
+
+def _given_among_the_drafts(chart: Chart, drug, **dates) -> Chart:
+    """``drug`` recorded as given among the draft orders: a MedicationRequest 'completed' (id 'given-drug')."""
+    return chart.draft(*drug, status="completed", resource_id="given-drug", **dates)
+
+
+@pytest.mark.parametrize(("drug", "dates", "indicator", "found", "recorded"), [
+    (RITUXIMAB_1G, {"start": -2, "count": 1}, "critical",
+     lambda at: f"- high level: rituximab Injectable Product (last given {at(-2)}; anti-CD20 within 365 days)",
+     lambda at: f"rituximab Injectable Product (on {at(-2)})"),
+    # no date: it may have been given at any time up to today (today is in every window counted back from today)
+    (RITUXIMAB_1G, {"start": None, "count": 1}, "critical",
+     lambda at: f"- high level: rituximab Injectable Product (last given {at(0)}; anti-CD20 within 365 days)",
+     lambda at: f"rituximab Injectable Product (no date recorded: counted as given at any time up to {at(0)})"),
+    # a dose recorded as given lies in no future: its date says nothing of when it was given
+    (RITUXIMAB_1G, {"start": 5, "count": 1}, "critical",
+     lambda at: f"- high level: rituximab Injectable Product (last given {at(0)}; anti-CD20 within 365 days)",
+     lambda at: f"rituximab Injectable Product (dated {at(5)}, still to come: counted as given at any time up to "
+                f"{at(0)})"),
+    ((IV_METHYLPREDNISOLONE, 1000, "mg"), {"start": -3, "end": -1}, "warning",
+     lambda at: f"- low level: prednisone-equivalent up to 1250 mg/day, >= 20 mg/day for only 3 days (to {at(-1)}; "
+                "high-level from 14 days)",
+     lambda at: f"methylprednisolone 1000 MG Injection ({at(-3)} to {at(-1)})"),
+    # only an end date: how long it ran before it is not known (the steroid timeline cannot place it)
+    ((PREDNISONE_20, 40, "mg"), {"start": None, "end": -2}, "critical",
+     lambda at: f"- unknown level: prednisone 20 MG Oral Tablet (last given {at(-2)}): no start date: its days "
+                "cannot be placed",
+     lambda at: f"prednisone 20 MG Oral Tablet (to {at(-2)}, no start date recorded: counted as given at any time "
+                f"up to {at(-2)})"),
+])
+def test_immunosuppression_recorded_as_given_among_the_drafts_is_judged_before_a_live_vaccine(
+        kb, today, drug, dates, indicator, found, recorded):
+    """Review: immunosuppression drafted beside a live vaccine counted only drafts that order a drug, and the chart
+    holds no draft: rituximab recorded as given among the orders (an order 'completed') left an MMR draft quiet, 'no
+    anti-CD20 within 365 days', where the same rituximab on the chart is critical; so did a methylprednisolone pulse.
+    Given, it is exposure as the chart's is, and the card says it was recorded among the orders, not on the chart
+    where one would look for it. Second review: with no start date it was read as given today only (a course recorded
+    with only its end date was missed, facts saying 'read as today'), and a date still to come, or a single infusion,
+    was said 'from <date>'."""
+    chart = Chart(today, age=50).weight(70, day=-3).condition(IMNM_SNOMED, onset=-100)
+    result = run(kb, _given_among_the_drafts(chart, drug, **dates).draft(MMR_CVX, 0.5, "mL").request("order-sign"),
+                 today)
+    card = fired(result)[RULE]
+    assert card["indicator"] == indicator and card["summary"].endswith("cancel it; use a non-live option")
+    assert f"\n{found(chart.at)}\n{RECORDED}{recorded(chart.at)}\n" in card["detail"]
+    assert explained(result, RULE)["facts"]["immunosuppression_recorded_given"] == recorded(chart.at)
+
+
+def test_a_glucocorticoid_recorded_as_given_adds_to_the_chart_course_it_ran_before(kb, today):
+    """Prednisone 40 mg on the chart for the last 10 days (low level alone) and the 5 days before it recorded as
+    given among the orders: 15 days at >= 20 mg/day, high level (critical). Recorded 60 days ago, it is outside the
+    30-day window: no card, and the facts name it as read."""
+    chart = Chart(today, age=50).weight(70, day=-3)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-10, end=-1, status="completed")
+    chart.draft(PREDNISONE_20, 40, "mg", start=-15, end=-11, status="completed", resource_id="given-prednisone")
+    card = _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)
+    assert card["indicator"] == "critical" and "(glucocorticoid)" in card["summary"]
+    assert (f"- high level: prednisone-equivalent >= 20 mg/day for 15 days (to {chart.at(-1)})\n{RECORDED}prednisone "
+            f"20 MG Oral Tablet ({chart.at(-15)} to {chart.at(-11)})\n") in card["detail"]
+    chart = Chart(today, age=50).weight(70, day=-3)
+    chart.draft(PREDNISONE_20, 40, "mg", start=-70, end=-60, status="completed", resource_id="given-prednisone")
+    entry = _facts(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)
+    assert entry["status"] == "not-fired" and entry["reason"].startswith("no immunosuppression now or within 30 days")
+    assert entry["facts"]["immunosuppression_recorded_given"] == (
+        f"prednisone 20 MG Oral Tablet ({chart.at(-70)} to {chart.at(-60)})")
+
+
+def test_a_live_vaccine_given_meets_immunosuppression_recorded_as_given_after_it(kb, today):
+    """MMR given 10 days ago and rituximab given today, both recorded among the orders: the rituximab began less than
+    4 weeks after the vaccine, so it meets the vaccine strain (critical: watch for infection). It was quiet: the
+    rituximab, neither on the chart nor ordered, was not seen."""
+    chart = _given_among_the_drafts(Chart(today, age=50).weight(70, day=-3), RITUXIMAB_1G, start=0, count=1)
+    card = _card(kb, _recorded_given(chart, day=-10), today)
+    assert card["indicator"] == "critical"
+    assert card["summary"] == ("Live vaccine given (MMR) with high-level immunosuppression (anti-CD20): watch for "
+                               "infection")
+    assert f"\n{RECORDED}rituximab Injectable Product (on {today})\n" in card["detail"]
+    assert "Watch for vaccine-strain infection in the weeks after it" in card["detail"]
+
+
+@pytest.mark.parametrize("on_chart", [True, False])
+def test_an_undated_dose_recorded_as_given_still_meets_a_live_vaccine_given_before_it(kb, today, on_chart):
+    """Second review: rituximab recorded as given with no date was read as given today, so begun 35 days after an
+    MMR given (more than 4 weeks): quiet. Re-sending the chart's order (given 40 days ago, critical on its own), it
+    also took that order's place: the critical card went quiet. Its start is not known, so it meets the vaccine (the
+    safe side); re-sending the chart's order, it is that order, judged by the chart's dates."""
+    chart = Chart(today, age=50).weight(70, day=-3)
+    if on_chart:
+        chart.medication(*RITUXIMAB_1G, start=-40, count=1, status="completed", resource_id="rtx-chart")
+    chart.draft(*RITUXIMAB_1G, start=None, count=1, status="completed",
+                resource_id="rtx-chart" if on_chart else "rtx-given")
+    result = run(kb, _recorded_given(chart, day=-35).request("order-sign"), today)
+    card = fired(result)[RULE]
+    assert card["indicator"] == "critical" and card["summary"].endswith("watch for infection")
+    last = chart.at(-40) if on_chart else chart.at(0)
+    assert f"- high level: rituximab Injectable Product (last given {last}; anti-CD20 within 365 days)\n" in (
+        card["detail"])
+    assert explained(result, RULE)["facts"]["immunosuppression_recorded_given"] == (
+        "rituximab Injectable Product (no date recorded: it records MedicationRequest/rtx-chart as given, counted as "
+        "that order)" if on_chart else
+        f"rituximab Injectable Product (no date recorded: counted as given at any time up to {chart.at(0)})")
+
+
+def _prednisone_10_recorded(today, link: str) -> Chart:
+    """Prednisone 10 mg daily on the chart for 30 days (pred-chart, active) and the same course recorded as given
+    among the drafts, to yesterday: ``link`` says how it names the chart order (re-sent with its id, or as its
+    priorPrescription by reference or by identifier)."""
+    chart = Chart(today, age=50).weight(70, day=-3).medication(PREDNISONE_20, 10, "mg", start=-30,
+                                                                resource_id="pred-chart")
+    chart.resources["medications"][-1]["identifier"] = [{"system": "urn:ehr:orders", "value": "77"}]
+    chart.draft(PREDNISONE_20, 10, "mg", start=-30, end=-1, status="completed",
+                resource_id="pred-chart" if link == "re-sent" else "pred-given")
+    if link == "reference":
+        chart.replacing("pred-chart")
+    elif link == "identifier":
+        chart.drafts[-1]["priorPrescription"] = {"identifier": {"system": "urn:ehr:orders", "value": "77"}}
+    return chart.draft(MMR_CVX, 0.5, "mL")
+
+
+@pytest.mark.parametrize(("link", "indicator", "found", "said"), [
+    ("re-sent", "warning", "- low level: prednisone-equivalent up to 10 mg/day (< 20 mg/day)",
+     "it records MedicationRequest/pred-chart as given, counted as that order"),
+    ("reference", "critical", "- high level: prednisone-equivalent >= 20 mg/day for 30 days",
+     "it names MedicationRequest/pred-chart as its prior prescription, counted in addition to it"),
+    ("identifier", "critical", "- high level: prednisone-equivalent >= 20 mg/day for 30 days",
+     "it names MedicationRequest/pred-chart as its prior prescription, counted in addition to it"),
+])
+def test_a_course_recorded_as_given_is_that_order_only_when_it_re_sends_it(kb, today, link, indicator, found, said):
+    """Prednisone 10 mg daily on the chart, and the same course recorded as given among the drafts. Re-sent (the same
+    id), it is that order: counted once, at 10 mg/day. Third review: one that names the chart order as its
+    priorPrescription is its successor, counted on its own days (it was dated from its predecessor's start: a
+    successor recorded with no date then met no vaccine it could have met): the two add up, and the card says so."""
+    result = run(kb, _prednisone_10_recorded(today, link).request("order-sign"), today)
+    card = fired(result)[RULE]
+    assert card["indicator"] == indicator and f"\n{found}" in card["detail"]
+    recorded = (f"prednisone 20 MG Oral Tablet ({Chart(today).at(-30)} to {Chart(today).at(-1)}: {said})")
+    assert explained(result, RULE)["facts"]["immunosuppression_recorded_given"] == recorded
+    assert (f"{RECORDED}{recorded}\n" in card["detail"]) is (link != "re-sent")
+
+
+def test_an_infusion_recorded_as_given_as_the_chart_order_it_re_sends_is_listed_once(kb, today):
+    chart = Chart(today, age=50).weight(70, day=-3)
+    chart.medication(*RITUXIMAB_1G, start=-40, count=1, status="completed", resource_id="rtx-chart")
+    chart.draft(*RITUXIMAB_1G, start=-40, count=1, status="completed", resource_id="rtx-chart")
+    card = _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)
+    assert card["indicator"] == "critical" and card["detail"].count("- high level: rituximab") == 1
+
+
+def test_a_chart_order_still_active_keeps_its_days_when_a_draft_records_it_as_given(kb, today):
+    """Prednisone 20 mg daily on the chart for 14 days up to today (high level, critical), re-sent 'completed' to
+    yesterday: the chart order still counts as the chart has it (13 days recorded would be low level). A recorded
+    dose adds to the chart; it never takes a day away."""
+    chart = Chart(today, age=50).weight(70, day=-3).medication(PREDNISONE_20, 20, "mg", start=-13,
+                                                                resource_id="pred-chart")
+    chart.draft(PREDNISONE_20, 20, "mg", start=-13, end=-1, status="completed", resource_id="pred-chart")
+    card = _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)
+    assert card["indicator"] == "critical"
+    assert f"- high level: prednisone-equivalent >= 20 mg/day for 14 days (to {today})\n\n" in card["detail"]
+
+
+@pytest.mark.parametrize(("on_chart", "recorded", "days"), [
+    ((-60, -40), (-60, -10), 51),  # its days after the chart order's
+    ((-60, -40), (-30, -10), 21),  # begun after the chart order's last day
+    ((-20, -10), (-35, -10), 26),  # its days before the chart order's
+    ((-25, -20), (-35, -10), 26),  # before and after
+])
+def test_a_course_recorded_as_given_counts_its_days_outside_the_chart_order_it_re_sends(
+        kb, today, on_chart, recorded, days):
+    """Prednisone 40 mg on the chart (pred-chart, completed), re-sent 'completed' over a longer span: the days the
+    chart order counts are counted once, the draft's days outside them as well (high level). Third review: the days
+    before the chart order's start were dropped (11 days, a warning, where the draft records 26)."""
+    chart = Chart(today, age=50).weight(70, day=-3)
+    chart.medication(PREDNISONE_20, 40, "mg", start=on_chart[0], end=on_chart[1], status="completed",
+                     resource_id="pred-chart")
+    chart.draft(PREDNISONE_20, 40, "mg", start=recorded[0], end=recorded[1], status="completed",
+                resource_id="pred-chart")
+    card = _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)
+    assert card["indicator"] == "critical"
+    assert (f"- high level: prednisone-equivalent >= 20 mg/day for {days} days (to {chart.at(-10)})\n{RECORDED}"
+            f"prednisone 20 MG Oral Tablet ({chart.at(recorded[0])} to {chart.at(-10)}: it records "
+            "MedicationRequest/pred-chart as given, counted as that order on its days and on its own outside them)\n"
+            ) in card["detail"]
+
+
+def test_an_infusion_re_sent_as_given_before_the_chart_order_keeps_its_own_day(kb, today):
+    """Rituximab on the chart 40 days ago, re-sent 'completed' dated 100 days ago: a single infusion of its own day,
+    not a course running up to the chart order's."""
+    chart = Chart(today, age=50).weight(70, day=-3)
+    chart.medication(*RITUXIMAB_1G, start=-40, count=1, status="completed", resource_id="rtx-chart")
+    chart.draft(*RITUXIMAB_1G, start=-100, count=1, status="completed", resource_id="rtx-chart")
+    detail = _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)["detail"]
+    assert f"- high level: rituximab Injectable Product (last given {chart.at(-100)}; anti-CD20" in detail
+
+
+def test_a_course_re_sent_as_given_after_the_chart_order_keeps_an_end_not_given(kb, today):
+    """Prednisone 40 mg on the chart from 60 to 40 days ago, re-sent 'completed' from 20 days ago with no end date:
+    its days all come after the chart order's, so it is counted as written, ended on a day the chart does not give
+    (judged as if taken until today: level unknown, critical), not as given on its start day alone (low level)."""
+    chart = Chart(today, age=50).weight(70, day=-3)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-60, end=-40, status="completed", resource_id="pred-chart")
+    chart.draft(PREDNISONE_20, 40, "mg", start=-20, status="completed", resource_id="pred-chart")
+    card = _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)
+    assert card["indicator"] == "critical"
+    assert f"(started {chart.at(-20)}, completed on a day the chart does not give; judged as if taken until today)" in (
+        card["detail"])
+
+
+NOT_THAT_ORDER = "it re-sends MedicationRequest/chart-order, not counted as that order"
+
+
+def _label(code) -> str:
+    """The name a drug's code (or its text) is shown by."""
+    return code if isinstance(code, str) else code[2]
+
+
+@pytest.mark.parametrize(("drug", "status", "start", "found"), [
+    (RITUXIMAB_1G, "cancelled", 5, "- high level: rituximab Injectable Product (last given {today}"),
+    (RITUXIMAB_1G, "draft", 5, "- high level: rituximab Injectable Product (last given {today}"),
+    (RITUXIMAB_1G, "entered-in-error", 5, "- high level: rituximab Injectable Product (last given {today}"),
+    (RITUXIMAB_1G, "cancelled", -400, "- high level: rituximab Injectable Product (last given {today}"),
+    ((PREDNISONE_20, 40, "mg"), "cancelled", 3,
+     "- unknown level: prednisone 20 MG Oral Tablet (last given {today}): no start date: its days cannot be placed"),
+])
+def test_an_undated_dose_re_sending_an_order_never_given_is_not_dated_from_it(kb, today, drug, status, start, found):
+    """Third review: a dose recorded as given with no date took its start from the chart order it re-sends, though
+    that order gave no dose on it (cancelled, a draft, entered in error, or to start later): quiet, or 'counted from
+    that order's start' in the future. It is counted on its own, its start not known: given at any time up to
+    today (critical)."""
+    chart = Chart(today, age=50).weight(70, day=-3)
+    chart.medication(*drug, start=start, count=1, status=status, resource_id="chart-order")
+    chart.draft(*drug, start=None, count=1, status="completed", resource_id="chart-order")
+    result = run(kb, chart.draft(MMR_CVX, 0.5, "mL").request("order-sign"), today)
+    card = fired(result)[RULE]
+    assert card["indicator"] == "critical" and found.format(today=today) in card["detail"]
+    assert explained(result, RULE)["facts"]["immunosuppression_recorded_given"] == (
+        f"{_label(drug[0])} (no date recorded: counted as given at any time up to {today}, {NOT_THAT_ORDER} (the "
+        "chart dates no dose of it by today))")
+
+
+def test_an_undated_dose_re_sending_an_order_it_ended_before_is_not_dated_from_it(kb, today):
+    """Prednisone recorded as given to 25 days ago, no start date, re-sending the chart's course of 20 to 10 days ago:
+    dated from that order, it would run backwards (from 20 days ago to 25 days ago). It is counted on its own, its
+    start not known (critical)."""
+    chart = Chart(today, age=50).weight(70, day=-3)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-20, end=-10, status="completed", resource_id="chart-order")
+    chart.draft(PREDNISONE_20, 40, "mg", start=None, end=-25, status="completed", resource_id="chart-order")
+    result = run(kb, chart.draft(MMR_CVX, 0.5, "mL").request("order-sign"), today)
+    assert fired(result)[RULE]["indicator"] == "critical"
+    assert explained(result, RULE)["facts"]["immunosuppression_recorded_given"] == (
+        f"prednisone 20 MG Oral Tablet (to {chart.at(-25)}, no start date recorded: counted as given at any time up to "
+        f"{chart.at(-25)}, {NOT_THAT_ORDER} (it ends before that order began))")
+
+
+def test_a_dated_dose_re_sending_a_cancelled_order_counts_on_its_own_day(kb, today):
+    chart = Chart(today, age=50).weight(70, day=-3)
+    chart.medication(*RITUXIMAB_1G, start=-40, count=1, status="cancelled", resource_id="chart-order")
+    chart.draft(*RITUXIMAB_1G, start=-40, count=1, status="completed", resource_id="chart-order")
+    card = _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)
+    assert card["indicator"] == "critical"
+    assert (f"- high level: rituximab Injectable Product (last given {chart.at(-40)}; anti-CD20 within 365 days)\n"
+            f"{RECORDED}rituximab Injectable Product (on {chart.at(-40)}: {NOT_THAT_ORDER} (the chart dates no dose "
+            "of it by today))\n") in card["detail"]
+
+
+def test_a_successor_recorded_as_given_is_never_dated_from_its_predecessor(kb, today):
+    """Third review: rituximab recorded as given with no date, naming the chart's rituximab of 400 days ago as its
+    priorPrescription, was dated from that order: 'no anti-CD20 within 365 days' (quiet). A successor follows its
+    predecessor: it may have been given at any time up to today (critical)."""
+    chart = Chart(today, age=50).weight(70, day=-3)
+    chart.medication(*RITUXIMAB_1G, start=-400, count=1, status="completed", resource_id="rtx-chart")
+    chart.draft(*RITUXIMAB_1G, start=None, count=1, status="completed", resource_id="rtx-new").replacing("rtx-chart")
+    result = run(kb, chart.draft(MMR_CVX, 0.5, "mL").request("order-sign"), today)
+    card = fired(result)[RULE]
+    assert card["indicator"] == "critical"
+    assert f"- high level: rituximab Injectable Product (last given {today}; anti-CD20 within 365 days)\n" in (
+        card["detail"])
+    assert explained(result, RULE)["facts"]["immunosuppression_recorded_given"] == (
+        f"rituximab Injectable Product (no date recorded: counted as given at any time up to {today}, it names "
+        "MedicationRequest/rtx-chart as its prior prescription)")
+
+
+@pytest.mark.parametrize(("recorded", "said"), [
+    ((IV_METHYLPREDNISOLONE, 40, "mg"), f"{NOT_THAT_ORDER} (another drug or route)"),
+    ((PREDNISONE_20, 40, "mg"), f"{NOT_THAT_ORDER} (another daily dose), counted in addition to it"),
+])
+def test_a_dose_re_sending_a_chart_order_as_another_drug_or_dose_counts_on_its_own(kb, today, recorded, said):
+    """Third review: prednisone 10 mg daily on the chart; methylprednisolone 40 mg IV daily recorded as given over the
+    last 20 days under its id (or naming it) was counted as that order: 'up to 10 mg/day' (a warning),
+    methylprednisolone never named. Only the same drug, route and daily dose is that order; anything else is counted
+    on its own, added to the chart's (critical), and named."""
+    chart = Chart(today, age=50).weight(70, day=-3).medication(PREDNISONE_20, 10, "mg", start=-30,
+                                                                resource_id="chart-order")
+    chart.draft(*recorded, start=-20, end=-1, status="completed", resource_id="chart-order",
+                route=ROUTE_IV if recorded[0] == IV_METHYLPREDNISOLONE else None)
+    card = _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)
+    assert card["indicator"] == "critical"
+    assert (f"- high level: prednisone-equivalent >= 20 mg/day for 20 days (to {chart.at(-1)})\n{RECORDED}"
+            f"{_label(recorded[0])} ({chart.at(-20)} to {chart.at(-1)}: {said})\n") in card["detail"]
+
+
+def test_an_unlinked_copy_of_a_chart_course_recorded_as_given_says_it_is_counted_in_addition(kb, today):
+    """Third review: prednisone 15 mg daily on the chart for 30 days, and the same 15 mg recorded as given under
+    another id with no link: the two add up to 30 mg/day ('>= 20 mg/day for 30 days', critical), which the card did
+    not explain. It says the recorded course is counted in addition to the chart's order of the same drug."""
+    chart = Chart(today, age=50).weight(70, day=-3).medication(PREDNISONE_20, 15, "mg", start=-30,
+                                                                resource_id="pred-chart")
+    chart.draft(PREDNISONE_20, 15, "mg", start=-30, end=-1, status="completed", resource_id="pred-copy")
+    card = _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)
+    assert card["indicator"] == "critical"
+    assert (f"- high level: prednisone-equivalent >= 20 mg/day for 30 days (to {chart.at(-1)})\n{RECORDED}"
+            f"prednisone 20 MG Oral Tablet ({chart.at(-30)} to {chart.at(-1)}: counted in addition to prednisone 20 MG "
+            "Oral Tablet (MedicationRequest/pred-chart) of the same drug (no link between them))\n") in card["detail"]
+
+
+def test_a_course_recorded_as_ended_on_a_day_not_given_is_counted_to_the_last_day_it_may_have_been_given(kb, today):
+    """Prednisone 40 mg daily recorded as given from 60 days ago, 'completed' on a day not given: judged as if taken
+    until today (level unknown), so within the 30 days and beside the chart's prednisone of 10 to 3 days ago, which
+    the card says (read from its start day alone, it would be neither)."""
+    chart = Chart(today, age=50).weight(70, day=-3)
+    chart.medication(PREDNISONE_20, 10, "mg", start=-10, end=-3, status="completed", resource_id="pred-chart")
+    chart.draft(PREDNISONE_20, 40, "mg", start=-60, status="completed", resource_id="pred-given")
+    card = _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)
+    assert card["indicator"] == "critical"
+    assert (f"judged as if taken until today)\n{RECORDED}prednisone 20 MG Oral Tablet (from {chart.at(-60)}: counted "
+            "in addition to prednisone 20 MG Oral Tablet (MedicationRequest/pred-chart) of the same drug (no link "
+            "between them))\n") in card["detail"]
+
+
+def test_a_single_dose_recorded_with_no_timing_is_said_on_its_day(kb, today):
+    """Third review: methylprednisolone 1000 mg IV recorded as given two days ago, with no timing (one
+    administration), was said 'from <date>', as if it went on."""
+    chart = Chart(today, age=50).weight(70, day=-3)
+    given = chart.medication_request(IV_METHYLPREDNISOLONE, 1000, "mg", start=None, authored=-2, status="completed",
+                                     route=ROUTE_IV, resource_id="ivmp")
+    del given["dosageInstruction"][0]["timing"]
+    result = run(kb, chart.draft_resource(given).draft(MMR_CVX, 0.5, "mL").request("order-sign"), today)
+    assert fired(result)[RULE]["indicator"] == "critical"
+    assert explained(result, RULE)["facts"]["immunosuppression_recorded_given"] == (
+        f"{IV_METHYLPREDNISOLONE} (on {chart.at(-2)})")
+
+
+def test_immunosuppression_drafted_as_an_order_is_drafted_with_the_vaccine_not_recorded_as_given(kb, today):
+    """A prednisone draft 'active' orders it: immunosuppression drafted with the vaccine, not recorded as given (the
+    records_given filter of R28's drafts)."""
+    chart = Chart(today, age=50).weight(70, day=-3).draft(PREDNISONE_20, 40, "mg", start=-20, resource_id="pred",
+                                                          status="active")
+    result = run(kb, chart.draft(MMR_CVX, 0.5, "mL").request("order-sign"), today)
+    card = fired(result)[RULE]
+    assert "\n- drafted with the vaccine: prednisone 20 MG Oral Tablet (40 mg/day prednisone-equivalent)\n" in (
+        card["detail"]) and RECORDED not in card["detail"]
+    assert "immunosuppression_recorded_given" not in explained(result, RULE)["facts"]
+
+
+def test_a_chart_order_stopped_on_a_day_not_given_is_not_counted_twice_with_the_draft_recording_it(kb, today):
+    """Prednisone 10 mg on the chart, stopped on a day the chart does not give (judged as if taken until today), and
+    re-sent 'completed' to yesterday: the chart order already counts those days; 10 mg/day, not 20 (low level)."""
+    chart = Chart(today, age=50).weight(70, day=-3)
+    chart.medication(PREDNISONE_20, 10, "mg", start=-20, status="stopped", resource_id="pred-chart")
+    chart.draft(PREDNISONE_20, 10, "mg", start=-20, end=-1, status="completed", resource_id="pred-chart")
+    card = _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)
+    assert card["indicator"] == "warning"
+    assert "- low level: prednisone-equivalent up to 10 mg/day (< 20 mg/day); prednisone" in card["detail"]
+
+
+def test_a_course_recorded_with_its_end_still_to_come_does_not_cut_the_chart_order_short(kb, today):
+    """Methotrexate 25 mg weekly on the chart, stopped on a day the chart does not give (judged as if taken until
+    today: 0.50 mg/kg/week, level unknown, critical), and 10 mg weekly recorded as given from 60 days ago with an end
+    date still to come. Read as a course that ended on a day not given, it took over from the chart's order
+    (courses.taken_over), whose days stopped 61 days ago: the card fell to a warning. Read as given up to today, it
+    takes nothing away."""
+    chart = Chart(today, age=50).weight(50, day=-3)
+    chart.medication(METHOTREXATE_2_5, 25, "mg", start=-100, period=1, period_unit="wk", status="stopped",
+                     resource_id="mtx-chart")
+    chart.draft(METHOTREXATE_2_5, 10, "mg", start=-60, end=30, period=1, period_unit="wk", status="completed",
+                resource_id="mtx-given")
+    card = _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)
+    assert card["indicator"] == "critical"
+    assert "25 mg/week = 0.50 mg/kg/week > 0.4" in card["detail"]
+    assert (f"{RECORDED}methotrexate 2.5 MG Oral Tablet ({chart.at(-60)} to {chart.at(30)}, its end still to come: "
+            "counted as given up to today, counted in addition to methotrexate 2.5 MG Oral Tablet "
+            "(MedicationRequest/mtx-chart) of the same drug (no link between them))\n") in card["detail"]
+
+
+def test_a_lab_order_or_a_local_form_recorded_among_the_drafts_is_no_immunosuppression(kb, today):
+    """Second review: a methotrexate level (a ServiceRequest 'completed') gave a critical 'Methotrexate [Moles/volume]
+    ...: dose could not be read'; prednisolone eye drops recorded as given were named as immunosuppression counted.
+    Only a systemic prescription records a dose of it, as continuing.in_place reads the drafts."""
+    chart = Chart(today, age=50).weight(70, day=-3)
+    chart.draft_resource({"resourceType": "ServiceRequest", "id": "mtx-level", "status": "completed",
+                          "intent": "order", "code": concept((LOINC, "14836-8", MTX_LEVEL)),
+                          "subject": {"reference": "Patient/imnm-demo"}, "authoredOn": chart.at(-1)})
+    entry = _facts(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)
+    assert entry["status"] == "not-fired" and "immunosuppression_recorded_given" not in entry["facts"]
+    chart = Chart(today, age=50).weight(70, day=-3).medication(PREDNISONE_20, 40, "mg", start=-20)
+    chart.draft(PREDNISOLONE_EYE_DROPS, 1, "drop", start=-5, end=-1,
+                status="completed", resource_id="eye-drops")
+    result = run(kb, chart.draft(MMR_CVX, 0.5, "mL").request("order-sign"), today)
+    assert fired(result)[RULE]["indicator"] == "critical" and RECORDED not in fired(result)[RULE]["detail"]
+    assert "immunosuppression_recorded_given" not in explained(result, RULE)["facts"]
+
+
+def test_the_chart_with_the_doses_recorded_keeps_its_orders_oldest_first(kb, today):
+    """The record keeps its orders oldest first, and what is read from them is listed so: methotrexate recorded as
+    given from 25 days ago is listed before the chart's order begun 20 days ago."""
+    chart = Chart(today, age=50).weight(50, day=-3)
+    chart.medication(METHOTREXATE_2_5, 25, "mg", start=-20, period=1, period_unit="wk")
+    chart.draft(METHOTREXATE_2_5, 10, "mg", start=-25, end=-22, period=1, period_unit="wk", status="completed",
+                resource_id="mtx-given")
+    detail = _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)["detail"]
+    assert detail.index("10 mg/week") < detail.index("25 mg/week")
+
+
+@pytest.mark.parametrize("replaced", [(METHOTREXATE_2_5, 15, "mg"), (PREDNISOLONE_EYE_DROPS, 1, "drop")])
+def test_a_course_recorded_as_given_in_place_of_an_order_given_on_no_day_counts_in_full(kb, today, replaced):
+    """Prednisone 40 mg recorded as given for the last 20 days, naming as the order it replaced the chart's
+    methotrexate (another drug: low level, still active) or prednisolone eye drops (a local form: no systemic
+    exposure): it records no day of that order's as R28 counts them, so it counts in full (high level)."""
+    chart = Chart(today, age=50).weight(50, day=-3)
+    chart.medication(*replaced, start=-90, period=1, period_unit="wk", resource_id="chart-order")
+    chart.draft(PREDNISONE_20, 40, "mg", start=-20, end=-1, status="completed", resource_id="pred-given")
+    card = _card(kb, chart.replacing("chart-order").draft(MMR_CVX, 0.5, "mL"), today)
+    assert card["indicator"] == "critical"
+    assert f"- high level: prednisone-equivalent >= 20 mg/day for 20 days (to {chart.at(-1)})\n" in card["detail"]
