@@ -103,6 +103,12 @@ def resolvable(reference: str) -> bool:
     return bool(_REFERENCE.fullmatch(reference))
 
 
+def first_fitting(summaries: list[str]) -> str:
+    """The first of ``summaries``, fullest first, that fits a card's summary (SUMMARY_MAX); the last otherwise, which
+    the rule words to be short: cut off, a name in it would be unreadable."""
+    return next((summary for summary in summaries if len(summary) <= SUMMARY_MAX), summaries[-1])
+
+
 def _can_apply(action: Action) -> bool:
     return action.type != "delete" or resolvable(action.resource_id or "")
 

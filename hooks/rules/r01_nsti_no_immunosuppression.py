@@ -7,7 +7,7 @@ from itertools import product
 from typing import Any
 
 from hooks import orders
-from hooks.cards import SUMMARY_MAX
+from hooks.cards import first_fitting
 from hooks.context import HookContext
 from hooks.definitions import cohorts, diagnosis, steroids, weight
 from hooks.definitions.courses import given_today
@@ -219,7 +219,7 @@ def _summary(record: PatientRecord, context: HookContext, stopped: list[diagnosi
     for (_, stop), (_, taper) in sorted(ways, key=lambda way: (way[0][0] + way[1][0], way[0][0])):
         said = "; ".join(filter(None, (stop, taper)))
         summaries.append(head + said[0].upper() + said[1:] + tail)
-    return next((summary for summary in summaries if len(summary) <= SUMMARY_MAX), summaries[-1])
+    return first_fitting(summaries)
 
 
 def _what_is_done(stopped: list[diagnosis.Flagged], tapered: list[diagnosis.Flagged], verb: str) -> str:

@@ -396,8 +396,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     else:
         facts["suggested_mg_day"] = None
         # no replacement can be computed, and keeping the drafts is not offered (they are over the limits, their mg
-        # is not known, or the chart's orders alone are over them). Cancelling them is offered where what it leaves
-        # is read in mg and within the cap (the only limit without a weight).
+        # is not known, or what cancelling them leaves is not known within them). Cancelling them is offered where
+        # what it leaves is read in mg and within the cap (the only limit without a weight).
         keep_chart = leaves.total if leaves and leaves.within else None
         suggestions = [Suggestion("Cancel the draft: the order on the chart stays active", delete,
                                   is_recommended=True)] if keep_chart else []

@@ -137,15 +137,11 @@ def _cancelling_leaves(kept: list[DraftDose], today: date, p: Mapping[str, float
                                                    if any(order is o for o in often) else "could not be counted"))
 
 
-def _folic_acid_present(record: PatientRecord, context: HookContext) -> bool:
-    return bool(continuing.in_place(record, context, "folic_acid"))
-
-
 def _replacements(record: PatientRecord, context: HookContext, day: str, on_methotrexate: bool,
                   remove: list[Action]) -> tuple[list[Suggestion], str]:
     """The orders offered instead (each with ``remove``, the drafts to cancel and the chart orders to stop), and
     the card's advice: 15 mg PO once weekly, titrated; for a patient already on methotrexate, also 25 mg SC."""
-    folic = [] if _folic_acid_present(record, context) else [Action(
+    folic = [] if continuing.in_place(record, context, "folic_acid") else [Action(
         "create", "Folic acid 1 mg PO daily", resource=orders.medication_request(
             context.patient_id, orders.text_concept("folic acid 1 MG Oral Tablet"), 1, "mg",
             text="Folic acid 1 mg by mouth once daily (may be omitted on the methotrexate day per local practice)"))]

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from hooks import orders
-from hooks.cards import SUMMARY_MAX, resolvable
+from hooks.cards import first_fitting, resolvable
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, continuing
 from hooks.definitions.courses import ended_before_its_end, last_dose_day, repeats
@@ -489,27 +489,22 @@ def _summary(statins: _Statins, verb: str, hook: str) -> str:
     """'Statin contraindicated: anti-HMGCR myopathy.' and what to stop (the statins ordered or in force, then on
     order-sign those on the chart to discontinue too), or, with none to stop, the statins whose orders ended but may
     be taken (now, or from a start after today). Each list is named where the summary fits
-    (hooks.cards.SUMMARY_MAX), else counted, the chart's first: cut off, a name would be unreadable."""
+    (hooks.cards.first_fitting), else counted, the chart's first: cut off, a name would be unreadable."""
     head = "Statin contraindicated: anti-HMGCR myopathy."
     if not statins.offending:
         ended = [t.order for t in statins.possibly_taken]
-        return _first_fitting([f"{head} Order ended but may be taken: {', '.join(o.label for o in ended)}",
-                               f"{head} {_counted(ended, 'statin order').capitalize()} ended but may be taken"])
+        return first_fitting([f"{head} Order ended but may be taken: {', '.join(o.label for o in ended)}",
+                              f"{head} {_counted(ended, 'statin order').capitalize()} ended but may be taken"])
     named = ", ".join(o.label for o in statins.offending)
     counted = _counted(statins.offending, "statin draft" if hook == "order-sign" else "statin")
     kept = [o for o, _ in statins.discontinued]
     if not kept:
-        return _first_fitting([f"{head} {verb} {named}", f"{head} {verb} {counted}"])
+        return first_fitting([f"{head} {verb} {named}", f"{head} {verb} {counted}"])
     on_chart = f"{', '.join(o.label for o in kept)} on the chart"
     kept_counted = f"{_counted(kept, 'statin')} on the chart"
-    return _first_fitting([f"{head} {verb} {named}; discontinue {on_chart}",
-                           f"{head} {verb} {named}; discontinue {kept_counted}",
-                           f"{head} {verb} {counted}; discontinue {kept_counted}"])
-
-
-def _first_fitting(summaries: list[str]) -> str:
-    """The first of ``summaries`` that fits hooks.cards.SUMMARY_MAX; the last (all counted, short) otherwise."""
-    return next((s for s in summaries if len(s) <= SUMMARY_MAX), summaries[-1])
+    return first_fitting([f"{head} {verb} {named}; discontinue {on_chart}",
+                          f"{head} {verb} {named}; discontinue {kept_counted}",
+                          f"{head} {verb} {counted}; discontinue {kept_counted}"])
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:

@@ -490,8 +490,7 @@ def _unclassified(draft: MedicationOrder) -> bool:
             or bool(VACCINE_WORD.search(words) and not REFERRAL_WORD.search(words)))
 
 
-def _bullets(found: list[Exposure], planned: list[str], unplaced: list[Unplaced],
-             recorded: Sequence[str] = ()) -> str:
+def _bullets(found: list[Exposure], planned: list[str], unplaced: list[Unplaced], recorded: Sequence[str]) -> str:
     """The card's list of the immunosuppression found, saying which of it is ``recorded`` as given among the orders
     (not on the chart, where a reader would look for it)."""
     return "\n".join([*(f"- {e.level} level: {e.evidence}" for e in found),

@@ -94,13 +94,13 @@ def test_mtx_suggestion_15_mg_per_m2_sc_weekly_with_folic_acid(kb, today):
     assert "folic" in folic["resource"]["medicationCodeableConcept"]["text"].lower()
 
 
-
 @pytest.mark.parametrize(("status", "offered"), [("cancelled", True), ("draft", False)])
 def test_folic_acid_is_offered_unless_a_draft_orders_it(kb, today, status, offered):
     """A cancelled folic acid draft counted as folic acid given with the methotrexate, and none was offered."""
     chart = _weekly(_child(today), 30, day="fri").draft("Folic acid 1 mg tablet", 1, "mg", status=status)
     actions = _card(kb, today, chart)["suggestions"][0]["actions"]
     assert any("olic" in a["resource"]["medicationCodeableConcept"]["text"] for a in actions[1:]) is offered
+
 
 @pytest.mark.parametrize(("kg", "cm", "steroid", "mtx"), [
     # 2 mg/kg x 1.2 kg = 2.4 mg (2 mg would be 17% under); 15 mg/m2 x 0.115 m2 = 1.73 mg (2 mg would be 16% over):
