@@ -171,12 +171,15 @@ def _from_signing(instruction: dict[str, Any], was: date) -> dict[str, Any]:
     return instruction
 
 
-def _start_now(record: PatientRecord, context: HookContext, late: hepatitis.Cover, recommended: bool
+def _start_now(record: PatientRecord, context: HookContext, late: hepatitis.Cover, after: str, recommended: bool
                ) -> Suggestion | None:
     """The antiviral that starts too late, from the day it is signed: its drug and its one dosage instruction as
     written (tenofovir chosen in pregnancy, entecavir every 72 hours in renal impairment), only its start taken out;
     in place of the draft (cancelled) or the chart order (discontinued). A drafted renewal's copy names the order it
-    renews, and a draft re-sending a chart order names that order (cancelling the draft leaves it running).
+    renews, and one of a chart order names that order (a draft re-sending it: cancelling the draft leaves it running;
+    the chart order itself: named as the order the copy replaces, which this service, and an EHR that honours
+    priorPrescription, reads as ended at signing). Its note says
+    why, ``after`` what ('after rituximab on 2026-11-21', '..., recorded as given').
 
     Made only where the copy is plainly the same order from today, else None (the card still names the late start,
     and offers the referral and the hold): a dose not read (a suggested order has a structured dose), several
@@ -195,9 +198,10 @@ def _start_now(record: PatientRecord, context: HookContext, late: hepatitis.Cove
         "medicationCodeableConcept": orders.concept_of(order.medication, order.label),
         "subject": {"reference": f"Patient/{context.patient_id or 'unknown'}"},
         "dosageInstruction": [_from_signing(instructions[0], late.start)],
-        "note": [{"text": f"Moved to start when signed, before the first anti-CD20 dose ({was})."}],
+        "note": [{"text": f"Moved to start when signed ({was}, {after}): HBV prophylaxis goes from before the first "
+                          "anti-CD20 dose."}],
     }
-    prior = order.raw.get("priorPrescription") if late.drafted else None  # a renewal still replaces what it names
+    prior = order.raw.get("priorPrescription") if late.drafted else {"reference": order.reference}
     if late.drafted and prior is None and any(o.reference == order.reference
                                               for o in record.medications_in("hbv_antiviral", current_only=True)):
         prior = {"reference": order.reference}  # a chart order re-sent: cancelling the draft leaves it running
@@ -222,7 +226,8 @@ def _antiviral_status(hbv: hepatitis.HbvFollowUp, late: Sequence[hepatitis.Cover
     if late:
         starts = " and ".join(f"{c.order.label} is {'drafted' if c.drafted else 'ordered'} to start {c.start}"
                               for c in late)
-        return (f"{starts}, {after}: start {'them' if len(late) > 1 else 'it'} {when}"
+        return (f"{starts}, {after}: start {'one of them' if len(late) > 1 else 'it'} {when}"
+                + (" and cancel the other" + ("s" if len(late) > 2 else "") if len(late) > 1 else "")
                 + (f"; the orders also stop {stopped} on the chart" if stopped else ""))
     if stopped:
         return f"{NO_ANTIVIRAL} once these orders are signed: they stop {stopped} on the chart"
@@ -345,7 +350,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if late:  # the antiviral drafted or ordered, from signing; no second one
         # of several, none recommended: accepting them all would give two antivirals
         suggestions += [moved for cover in late
-                        if (moved := _start_now(record, context, cover, len(late) == 1)) is not None]
+                        if (moved := _start_now(record, context, cover, after, len(late) == 1)) is not None]
         suggestions.append(Suggestion("Hepatology referral", [_referral(context)], is_recommended=bool(viraemic)))
     elif found["positive"]:
         suggestions.append(Suggestion("Hepatology referral and entecavir 0.5 mg PO daily (per hepatology)",

@@ -517,6 +517,12 @@ def test_a_late_antiviral_with_detectable_hbv_dna_keeps_the_referral(kb, today):
     assert now["label"] == f"Start {ENTECAVIR} today, as ordered (not from {chart.at(30)})"
     assert deleted(now) == ["MedicationRequest/etv"]
     assert now["actions"][0]["description"] == f"Discontinue {ENTECAVIR} on the chart, ordered to start {chart.at(30)}"
+    # the copy names the chart order it replaces (read as ended at signing, whether or not the delete is acted on)
+    moved = now["actions"][1]["resource"]
+    assert moved["priorPrescription"] == {"reference": "MedicationRequest/etv"}
+    assert moved["note"][0]["text"] == (f"Moved to start when signed (ordered to start {chart.at(30)}, after rituximab "
+                                        f"Injectable Product on {chart.at(0)}): HBV prophylaxis goes from before the "
+                                        "first anti-CD20 dose.")
     referral = _suggestion(card, "Hepatology referral")
     assert referral["isRecommended"] and [a["description"] for a in referral["actions"]] == ["Hepatology referral"]
 
@@ -556,11 +562,17 @@ def test_two_late_antivirals_are_named_each_and_offered_each_none_recommended(kb
     chart = _anti_hbc_positive(today).draft(ENTECAVIR, 0.5, "mg", start=30).draft(TDF, 300, "mg", start=40)
     card, _ = _run(kb, chart, today)
     assert (f"{ENTECAVIR} is drafted to start {chart.at(30)} and {TDF} is drafted to start {chart.at(40)}, after "
-            f"rituximab Injectable Product on {chart.at(0)}: start them before the first dose.") in _flat(card)
+            f"rituximab Injectable Product on {chart.at(0)}: start one of them before the first dose and cancel the "
+            "other.") in _flat(card)
     starts = [s for s in card["suggestions"] if s["label"].startswith("Start")]
     assert [s["label"] for s in starts] == [f"Start {ENTECAVIR} today, as drafted (not from {chart.at(30)})",
                                             f"Start {TDF} today, as drafted (not from {chart.at(40)})"]
     assert not any(s["isRecommended"] for s in starts)
+    moved = starts[0]["actions"][1]["resource"]
+    assert "priorPrescription" not in moved  # a plain draft's copy replaces the draft cancelled beside it, no order
+    assert moved["note"][0]["text"] == (f"Moved to start when signed (drafted to start {chart.at(30)}, after rituximab "
+                                        f"Injectable Product on {chart.at(0)}): HBV prophylaxis goes from before the "
+                                        "first anti-CD20 dose.")
 
 
 def test_a_chart_order_re_sent_to_start_later_is_replaced_by_its_copy(kb, today):
@@ -587,6 +599,8 @@ def test_an_antiviral_starting_after_a_dose_recorded_as_given_is_to_start_now(kb
         f"{ENTECAVIR} (MedicationRequest/etv-late) from {chart.at(10)}, after rituximab Injectable Product, recorded "
         "as given")
     assert [d for s in card["suggestions"] for d in deleted(s)] == ["MedicationRequest/etv-late"]
+    note = _suggestion(card, "Start")["actions"][1]["resource"]["note"][0]["text"]
+    assert "after rituximab Injectable Product, recorded as given" in note  # not "before the first dose": it was given
     given_today = _rituximab_draft(today, "completed").hbv_markers("NEG", "POS", day=-30)
     assert _run(kb, given_today.draft(ENTECAVIR, 0.5, "mg"), today)[0] is None
 
