@@ -103,6 +103,12 @@ def resolvable(reference: str) -> bool:
     return bool(_REFERENCE.fullmatch(reference))
 
 
+def cut_summary(summary: str) -> str:
+    """``summary`` within SUMMARY_MAX, cut with '...' where longer: for a rule that builds a summary around a name of
+    any length (build's own cut, with '…', is the last resort for any rule)."""
+    return summary if len(summary) <= SUMMARY_MAX else summary[: SUMMARY_MAX - 3] + "..."
+
+
 def first_fitting(summaries: list[str]) -> str:
     """The first of ``summaries``, fullest first, that fits a card's summary (SUMMARY_MAX); the last otherwise, which
     the rule words to be short: cut off, a name in it would be unreadable."""

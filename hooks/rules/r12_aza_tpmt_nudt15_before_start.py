@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from hooks import orders
+from hooks.cards import cut_summary
 from hooks.context import HookContext
 from hooks.definitions import continuing, dose_basis, thiopurine, weight
 from hooks.definitions.cohorts import is_paediatric
@@ -382,7 +383,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     summary_text = f"Azathioprine: {headline}"
     return Fired(
         severity="critical" if critical else "warning",
-        summary=summary_text if len(summary_text) < 140 else summary_text[:136] + "...",
+        summary=cut_summary(summary_text),
         detail=DETAIL.format(headline=headline, status_line=status_line, dose_line=dose_line, advice=advice,
                              notes="\n\n" + "\n".join(f"- {n}" for n in notes) if notes else ""),
         facts=facts,

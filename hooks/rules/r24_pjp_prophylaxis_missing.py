@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from hooks import orders
+from hooks.cards import cut_summary
 from hooks.context import HookContext
 from hooks.definitions import immunosuppression, renal, steroids
 from hooks.definitions.cohorts import is_paediatric
@@ -225,7 +226,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         summary = f"Start PJP prophylaxis: PEQ {exposure.headline()} for {exposure.days} days, none on file"
     return Fired(
         severity="warning",
-        summary=summary if len(summary) < 140 else summary[:136] + "...",
+        summary=cut_summary(summary),
         detail=detail,
         facts=facts,
         suggestions=_paediatric_suggestions(context) if paediatric else _suggestions(context, bool(mtx)),

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from hooks import orders
+from hooks.cards import cut_summary
 from hooks.context import HookContext
 from hooks.definitions import antibodies, continuing, hepatitis
 from hooks.definitions.dose_basis import draft_start
@@ -365,7 +366,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             summary = f"No HBV screen, {label}: send {_markers_missing(missing)} now"
         return Fired(
             severity="critical",
-            summary=summary if len(summary) < 140 else summary[:136] + "...",
+            summary=cut_summary(summary),
             detail=_given_detail(given, found, missing, unmanaged, viraemic, dna_days, antiviral) + DETAIL_COMMON_GIVEN,
             facts=facts,
             about=given,
@@ -398,7 +399,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     suggestions.append(Suggestion(f"Cancel {drafts[0].label} until {until}", hold))
     return Fired(
         severity="critical",
-        summary=summary if len(summary) < 140 else summary[:136] + "...",
+        summary=cut_summary(summary),
         detail="".join(parts),
         facts=facts,
         about=[*drafts, *given],
