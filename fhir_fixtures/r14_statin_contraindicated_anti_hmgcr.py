@@ -93,7 +93,6 @@ def status_unreadable(today: date) -> dict[str, Any]:
     return chart.medication(ATORVASTATIN_40, 40, "mg", start=-200, status="foo").request("patient-view")
 
 
-
 @fixture("r14-fires-pcsk9-antibody-still-acting", hook="order-sign",
          story="Anti-HMGCR myopathy; alirocumab completed, its last dose 20 days ago (within the label's dosing "
                "window); atorvastatin drafted: no second PCSK9 antibody is offered, and the card says why.",

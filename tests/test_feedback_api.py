@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 
 import fhir_fixtures
 from service.app import create_app
+from service.config import Settings
 from service.storage.models import AuditCall, Feedback, IssuedCard
+from service.store import NullStore
 from tests.api_support import make_app, post
 
 WARNING_FIXTURE = "r09-fires-30-mg-weekly-established"  # mtx-weekly-dose-range, warning
@@ -250,9 +252,6 @@ def test_feedback_needs_authentication_like_every_service_route(tmp_path):
 
 def test_an_instance_with_no_database_says_feedback_is_not_supported_not_try_again():
     """The in-process app (`imnm-cds evaluate`) keeps nothing: a 503 'transient' told the EHR to send it again."""
-    from service.config import Settings
-    from service.store import NullStore
-
     settings = Settings.load(None, env={}, overrides={"auth": {"required": False}})
     client = create_app(settings, store=NullStore()).test_client()
     item = {"card": str(uuid.uuid4()), "outcome": "overridden", "outcomeTimestamp": STAMP}

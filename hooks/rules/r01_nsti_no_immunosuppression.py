@@ -256,8 +256,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     vanc_wording, vanc_order, vanc_mg = _vancomycin(record, context)
     facts["vancomycin_load_mg"] = vanc_mg
     # On patient-view an active glucocorticoid is not removed outright: stopping it abruptly risks adrenal crisis.
-    removable = [f for f in flagged if order_sign or not f.order.in_group("glucocorticoid_systemic")]
-    tapered = [f for f in flagged if not any(f is r for r in removable)]
+    tapered = [] if order_sign else [f for f in flagged if f.order.in_group("glucocorticoid_systemic")]
+    removable = [f for f in flagged if f not in tapered]
     verb = "Cancel" if order_sign else "Stop"
     remove = [Action("delete", f"{verb} {f.order.label}", resource_id=f.order.reference) for f in removable]
     workup = [Action("create", label, resource=resource) for label, resource in _workup(context)]

@@ -99,8 +99,7 @@ def _age_sex(age: int, sex: str | None) -> str:
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     p = context.params(RULE)
-    age = record.age_years
-    facts: dict[str, Any] = {"age": age}
+    facts: dict[str, Any] = {"age": record.age_years}
     # an antibody never resulted whose result would decide it is said once every other gate has passed
     serology = antibodies.subtype_among(record, tuple(SUBTYPES), facts)
     facts["imnm"] = cohorts.is_imnm(record, context)

@@ -947,15 +947,15 @@ def test_no_corrected_order_is_offered_when_only_the_ivig_given_before_makes_the
 IVIG_10_PERCENT = "immune globulin 100 MG/ML Injectable Solution"
 
 
-def _ivig_vaccine_code(text: str | None) -> dict:
-    code = {"coding": [{"system": IVIG_CVX[0], "code": IVIG_CVX[1], "display": IVIG_CVX[2]}]}
+def _ivig_vaccine_code(text: str | None, display: str = IVIG_CVX[2]) -> dict:
+    code = {"coding": [{"system": IVIG_CVX[0], "code": IVIG_CVX[1], "display": display}]}
     return {**code, "text": text} if text else code
 
 
-def _immunization_draft(chart, dose, unit, text=None, status="not-done"):
+def _immunization_draft(chart, dose, unit, text=None, status="not-done", display=IVIG_CVX[2]):
     """IVIG placed among the draft orders as an Immunization (the contract's planned one: 'not-done')."""
     resource = {"resourceType": "Immunization", "id": "ivig-imm", "status": status,
-                "vaccineCode": _ivig_vaccine_code(text), "patient": {"reference": "Patient/imnm-demo"},
+                "vaccineCode": _ivig_vaccine_code(text, display), "patient": {"reference": "Patient/imnm-demo"},
                 "occurrenceDateTime": chart.at(0)}
     if dose is not None:
         resource["doseQuantity"] = {"value": dose, "unit": unit, "system": UCUM, "code": unit}
@@ -1005,13 +1005,7 @@ def test_an_ivig_immunization_on_the_chart_in_ml_counts_at_the_concentration_its
 
 def _ivig_2000_ml_drafted(kb, today, display: str, text: str):
     """The card for an IVIG Immunization 'not-done' of 2000 mL among the drafts, named ``display`` and ``text``."""
-    chart = _chart(today)
-    resource = {"resourceType": "Immunization", "id": "ivig-imm", "status": "not-done",
-                "vaccineCode": {"coding": [{"system": IVIG_CVX[0], "code": IVIG_CVX[1], "display": display}],
-                                "text": text},
-                "patient": {"reference": "Patient/imnm-demo"}, "occurrenceDateTime": chart.at(0),
-                "doseQuantity": {"value": 2000, "unit": "mL", "system": UCUM, "code": "mL"}}
-    return _run(kb, chart.draft_resource(resource), today)[0]
+    return _run(kb, _immunization_draft(_chart(today), 2000, "mL", text, display=display), today)[0]
 
 
 @pytest.mark.parametrize(("display", "text"), [
