@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import http.client
+import http.server
 import json
 import re
 import runpy
@@ -15,9 +16,11 @@ import shlex
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.message import Message
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -35,6 +38,7 @@ from service.config import Settings
 from service.errors import operation_outcome
 from service.gunicorn_conf import ProxiedClientLogger
 from service.security import DEFAULT_HEADERS, FIXED_HEADERS, HSTS_HEADERS
+from tests.api_support import make_app
 from tests.server_support import ROOT, gunicorn_command, open_service_env, serving
 
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
@@ -42,6 +46,8 @@ _SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}  # nginx sizes: cas
 _ERROR_LOCATION = "/_imnm_cds_error"
 # the service's security headers, HSTS included: the server block is https only
 _SECURITY_HEADERS = {**FIXED_HEADERS, **DEFAULT_HEADERS, **HSTS_HEADERS}
+_CORS_HEADERS = ("Access-Control-Allow-Origin", "Access-Control-Expose-Headers", "Vary")
+_ORIGIN_MAP = ("map", "$http_origin", "$imnm_cds_cors_origin")
 
 
 @dataclass
@@ -157,6 +163,7 @@ def test_slow_clients_are_held_by_nginx_not_by_gunicorn() -> None:
     assert forwarded["X-Forwarded-Proto"] == "$scheme"
     assert forwarded["Connection"] == ""  # with proxy_http_version 1.1: upstream keep-alive
     assert forwarded["X-Forwarded-Ssl"] == forwarded["X-Forwarded-Protocol"] == ""  # removed: scheme from Proto only
+    assert forwarded["Forwarded"] == ""  # RFC 7239's, removed: see test_nginx_passes_on_no_forwarded_header...
     # one address cannot take all of nginx's connections, and a hook call's body is buffered in memory
     zone, per_address = _only(directives, "limit_conn")
     assert _only(directives, "limit_conn_zone")[1].startswith(f"zone={zone}:") and int(per_address) >= 64
@@ -167,10 +174,10 @@ def test_slow_clients_are_held_by_nginx_not_by_gunicorn() -> None:
 def _nginx_error_answers() -> dict[int | str, dict[str, Any]]:
     """What the error location answers for each status of the map (and its ``default``), as JSON."""
     (template,) = [d[2] for d in _directives(_block("location", "=", _ERROR_LOCATION)) if d[0] == "return"]
-    (source, variable) = next(s.words[1:] for s in _blocks(_site()) if s.words[0] == "map")
-    assert source == "$status" and variable in template
+    (variable,) = next(s.words[2:] for s in _blocks(_site()) if s.words[:2] == ("map", "$status"))
+    assert variable in template
     return {int(key) if key.isdigit() else key: json.loads(template.replace(variable, issue))
-            for key, issue in (s.words for s in _block("map"))}
+            for key, issue in (s.words for s in _block("map", "$status"))}
 
 
 def test_nginx_s_own_errors_are_the_service_s_operation_outcomes() -> None:
@@ -193,9 +200,24 @@ def test_nginx_s_own_errors_are_the_service_s_operation_outcomes() -> None:
     assert ("internal",) in location
     assert _only(location, "default_type") == ("application/fhir+json",)
     added = {name: value for _, name, value, *always in (d for d in location if d[0] == "add_header") if always}
-    assert added == _SECURITY_HEADERS  # "always": error statuses too
+    # "always": error statuses too
+    assert {name: added.pop(name) for name in _SECURITY_HEADERS if name in added} == _SECURITY_HEADERS
+    # the values come from the origin maps, so they are nothing where no origin is listed (the CORS tests below)
+    assert added == {"Access-Control-Allow-Origin": "$imnm_cds_cors_origin",
+                     "Access-Control-Expose-Headers": "$imnm_cds_cors_exposed", "Vary": "Origin"}
+    assert set(added) == set(_CORS_HEADERS)
     assert ("proxy_intercept_errors", "on") not in server  # the service's own errors pass through untouched
     assert _only(server, "limit_conn_status") == ("429",)  # throttled, not "the service is down" (503)
+
+
+def test_nginx_allows_no_origin_as_shipped_as_the_service_allows_none_by_default() -> None:
+    """The origins nginx answers CORS for are the site's [cors] origins, written in by hand: the file as shipped
+    lists none, so that it never opens an origin the service does not."""
+    assert Settings().cors.origins == []
+    assert [s.words for s in _block(*_ORIGIN_MAP)] == [("default", "")]
+    # WWW-Authenticate exposed only beside an allowed origin, as the service does
+    assert [s.words for s in _block("map", "$imnm_cds_cors_origin", "$imnm_cds_cors_exposed")] == [
+        ("", ""), ("default", "WWW-Authenticate")]
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:
@@ -373,6 +395,34 @@ def test_gunicorn_down_or_silent_gets_an_operation_outcome(tmp_path: Path) -> No
             _assert_operation_outcome(_exchange(port, _PROBE), 504, "timeout")
 
 
+_SANDBOX = "https://sandbox.cds-hooks.org"
+
+
+def _cors_headers(headers: Any) -> dict[str, str]:
+    return {name: headers[name] for name in _CORS_HEADERS if name in headers}
+
+
+@NEEDS_NGINX
+def test_nginx_s_own_errors_carry_the_service_s_cors_headers_for_a_listed_origin(tmp_path: Path) -> None:
+    """A browser-based EHR (the CDS Hooks sandbox) saw a body over the limit (413) and gunicorn down (502) as CORS
+    failures, not as those statuses: nginx's own answers had no CORS header. With the origin listed in the map they
+    carry the CORS headers the service sends on its own errors, for that origin and for one not listed (none)."""
+    service = make_app(cors={"origins": [_SANDBOX]}).test_client()
+    listed = ("map $http_origin $imnm_cds_cors_origin {",
+              f"map $http_origin $imnm_cds_cors_origin {{\n    {_SANDBOX} $http_origin;")
+    too_large = (b"POST /cds-services/imnm-order-sign HTTP/1.1\r\n" + _HOST + b"Content-Type: application/json\r\n"
+                 b"Content-Length: %d\r\n" % (Settings().limits.max_body_bytes + 1))
+    probe = b"GET /healthz HTTP/1.1\r\n" + _HOST
+    with _running_nginx(tmp_path, free_port(), listed) as port:  # nothing listens upstream: 502
+        for origin in (_SANDBOX, "https://elsewhere.example"):
+            expected = _cors_headers(service.get("/no-such-path", headers={"Origin": origin}).headers)
+            assert ("Access-Control-Allow-Origin" in expected) == (origin == _SANDBOX)
+            for request, status, code in ((too_large, 413, "too-costly"), (probe, 502, "transient")):
+                answer = _exchange(port, request + b"Origin: %s\r\n\r\n" % origin.encode())
+                _assert_operation_outcome(answer, status, code)
+                assert _cors_headers(answer[1]) == expected, (status, origin)
+
+
 @NEEDS_NGINX
 def test_too_many_requests_in_progress_from_one_address_get_429(tmp_path: Path) -> None:
     """limit_conn, lowered to one: a second call while the first is still sending its body is throttled."""
@@ -398,6 +448,48 @@ def test_the_service_s_own_errors_pass_through_nginx_untouched(proxied: _Proxied
     assert through_nginx[0] == direct[0] == 400
     assert through_nginx[2] == direct[2] and json.loads(direct[2])["issue"][0]["expression"] == ["body"]
     assert through_nginx[1]["Content-Type"] == direct[1]["Content-Type"]
+
+
+@contextlib.contextmanager
+def _recording_upstream() -> Iterator[tuple[int, dict[str, Message]]]:
+    """A stand-in for gunicorn on a free loopback port (yielded) that answers 200 to every GET and keeps the headers
+    each path arrived with."""
+    seen: dict[str, Message] = {}
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen[self.path] = self.headers
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: the test reads ``seen``."""
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1], seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@NEEDS_NGINX
+def test_nginx_passes_on_no_forwarded_header_a_client_wrote(tmp_path: Path,
+                                                            gunicorn_defaults: dict[str, Any]) -> None:
+    """RFC 7239's Forwarded: gunicorn takes the scheme from X-Forwarded-Proto alone (and the access log the client
+    from X-Forwarded-For), which nginx writes; nginx also removes a Forwarded header the client sent, so nothing added
+    behind it later (a gunicorn or a middleware that reads the header) could take an address or a scheme from it."""
+    assert gunicorn_defaults["secure_scheme_headers"] == {"X-FORWARDED-PROTO": "https"}
+    assert gunicorn_defaults["forwarder_headers"] == ""
+    request = (b"GET /?forwarded HTTP/1.1\r\n" + _HOST + b"Forwarded: for=203.0.113.9;proto=https\r\n"
+               b"X-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Proto: https\r\nConnection: close\r\n\r\n")
+    with _recording_upstream() as (upstream_port, seen), _running_nginx(tmp_path, upstream_port) as port:
+        assert _exchange(port, request, source="127.0.0.2")[0] == 200
+    headers = seen["/?forwarded"]
+    assert "Forwarded" not in headers
+    assert (headers["X-Forwarded-For"], headers["X-Forwarded-Proto"]) == ("127.0.0.2", "http")  # nginx's own
 
 
 def _access_log_line(log: Path, marker: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import event, func, inspect, select, text
 from sqlalchemy.exc import OperationalError
 
 from service.auth import ReplayCheckUnavailable
@@ -233,6 +234,28 @@ def test_several_processes_migrating_at_once_agree(database_url):
     outputs = [p.communicate(timeout=120) for p in processes]
     assert [p.returncode for p in processes] == [0, 0, 0, 0], [err[-2000:] for _, err in outputs]
     assert current_revision(open_engine(database_url)) == head_revision()
+
+
+def test_a_new_sqlite_file_is_first_opened_inside_the_migration_lock(tmp_path):
+    """Opening a connection turns a new file to WAL, a write SQLite does not wait for while another process makes
+    the same switch: workers starting together on a new file failed with "database is locked" (a few starts in a
+    hundred) while the first connection came before the lock."""
+    database = tmp_path / "imnm-cds.sqlite3"
+    engine = open_engine(f"sqlite:///{database}")
+    lock_held_at_connect = []
+
+    def probe_the_lock(_dbapi_connection, _record):
+        with open(f"{database}.migrate-lock", "a+") as probe:  # a second open file: flock conflicts with upgrade's
+            try:
+                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock_held_at_connect.append(True)
+            else:
+                lock_held_at_connect.append(False)  # released as the probe closes
+
+    event.listen(engine, "connect", probe_the_lock)
+    upgrade(engine)
+    assert lock_held_at_connect == [True]
 
 
 def test_record_call_keeps_the_audit_trail_and_the_issued_cards(database_url):

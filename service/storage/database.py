@@ -272,11 +272,13 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision``; safe when several workers or replicas start at the same moment.
 
     The lock is taken before Alembic reads the current revision, so the second process waits, then finds the
-    schema already at head and does nothing.
+    schema already at head and does nothing. A SQLite file's lock comes before even the first connection: opening
+    one turns a new file to WAL (``_sqlite_pragmas``), a write that SQLite does not wait for when another process
+    is making the same switch, so workers starting together on a new file failed with "database is locked".
     """
     config = alembic_config()
-    with engine.connect() as connection:
-        if engine.dialect.name == "postgresql":
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
             connection.commit()
             try:
@@ -286,9 +288,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             finally:
                 connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
                 connection.commit()
-        else:
-            with _sqlite_file_lock(engine):
-                config.attributes["connection"] = connection
-                command.upgrade(config, revision)
-                connection.commit()
+    else:
+        with _sqlite_file_lock(engine), engine.connect() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+            connection.commit()
     log.info("database schema at %s", head_revision())
