@@ -50,8 +50,8 @@ overdose), but the card says that both would be given, and what they give togeth
 (:func:`left_active_line`, :func:`keep_and_discontinue`); a rule that would otherwise be quiet fires a warning
 for it alone (:func:`left_active_warning`). With a dose not read among them, what the others give is the least
 given: said, with the limit it passes, as 'at least', and the warning fires for it though the check could not be
-completed; passing none, no total is said [design]. A linked replacement says nothing: the EHR stops the order it names
-[design].
+completed: keeping the draft is then offered, not recommended, as what it gives with those orders could not be checked;
+passing none, no total is said [design]. A linked replacement says nothing: the EHR stops the order it names [design].
 
 Cancelling the drafts stops nothing on the chart: it leaves the orders going on beside them, those left active, and
 those a draft names or re-sends (signing would have stopped them), unless cancelling is that order re-sent or a stop
@@ -436,23 +436,29 @@ _NOT_ALL_READ = "no dose it could read is above the limits, but not every dose c
 
 def left_active_warning(left: Sequence[tuple[MedicationOrder, str]], *, drug: str, drafted: str,
                         on_chart: Sequence[str], findings: Sequence[str], judged: str, facts: dict[str, object],
-                        about: list[MedicationOrder], not_read: str | None = None, keep: bool = True) -> Fired:
+                        about: list[MedicationOrder], not_read: str | None = None, unchecked: Sequence[str] = (),
+                        keep: bool = True) -> Fired:
     """The warning a dose check gives when only chart orders left active (``left``) are wrong: ``drafted`` and
     ``on_chart`` (for the summary, the drafts' dose of ``drug``, :func:`least_given`, and each left-active order's,
     or :data:`DOSE_NOT_READ`), ``findings`` (what was ordered,
     and :attr:`LeftActiveLine.text`) and ``judged`` (the draft alone, within the limits). Never critical: the draft
     alone is the dose intended. ``not_read``: why the check could not judge the draft (a dose not read), when it
     fires only because what it did read with the orders left active passes a limit (:attr:`LeftActiveLine.over`):
-    said instead of ``judged``, which it cannot claim. ``keep``: "Keep the draft and discontinue the order on the
-    chart" is recommended; False where a limit the draft alone must meet could not be checked (R07: a child with no
-    weight), so keeping it is not offered on the strength of the others."""
+    said instead of ``judged``, which it cannot claim. Keeping the draft is then offered (the one click that stops
+    the orders left active, as the card's advice asks), but not recommended: what it gives with the orders beside it
+    is not known, and the card names those not counted in full (``unchecked``: :attr:`LeftActiveLine.unchecked`).
+    ``keep``: "Keep the draft and discontinue the order on the chart" is recommended; False where a limit the draft
+    alone must meet could not be checked (R07: a child with no weight), so keeping it is not offered on the strength
+    of the others."""
     summary = _left_active_summary(drug, drafted, on_chart)
+    why = f" ({' and '.join(unchecked)} not counted in full)" if unchecked else ""
+    not_checked = (f"\n\nNot checked: {not_read}. So what keeping the draft gives is not known{why}: it is not "
+                   "recommended.") if not_read else ""
     return Fired(severity="warning", summary=summary,
                  detail=LEFT_ACTIVE_DETAIL.format(summary=summary, findings=" ".join(findings),
-                                                  judged=_NOT_ALL_READ if not_read else judged,
-                                                  not_read=f"\n\nNot checked: {not_read}." if not_read else ""),
+                                                  judged=_NOT_ALL_READ if not_read else judged, not_read=not_checked),
                  facts=dict(facts), about=about,
-                 suggestions=[keep_and_discontinue(left, recommended=True)] if keep else [])
+                 suggestions=[keep_and_discontinue(left, recommended=not not_read)] if keep else [])
 
 
 # ---------------------------------------------------------------- links, chains and the rewrite test
@@ -699,6 +705,10 @@ class LeftActiveLine:
 
     text: str
     over: str | None
+    # the orders beside the draft not counted in full, named as the line names them ('the X order on the chart', and
+    # how it is given where another order shares its label): what keeping the draft gives with them could not be
+    # checked (:func:`left_active_warning`)
+    unchecked: tuple[str, ...] = ()
 
 
 def left_active_line(left: Sequence[tuple[MedicationOrder, str]],
@@ -718,14 +728,23 @@ def left_active_line(left: Sequence[tuple[MedicationOrder, str]],
     the chart (a line that dropped the limit would say less than is known); when it passes none, no total is said,
     as one that left an order out would say less than is given."""
     counted = count(amounts, today, minimum)
-    not_counted = [f"the {order.label} {'draft' if any(order is d for d in drafts) else 'order on the chart'}"
-                   for order in counted.not_counted]
+
+    def name(order: MedicationOrder) -> str:
+        return f"the {order.label} {'draft' if any(order is d for d in drafts) else 'order on the chart'}"
+
+    not_counted = [name(order) for order in counted.not_counted]
     passed = over(counted.total) if over and counted.total is not None else None
     if counted.total is None or (not_counted and passed is None):
         return LeftActiveLine(left_active_finding(left, None, None), None)
     at_least = "" if counted.in_full else "at least "
+    # keeping the draft discontinues the orders left active: those beside it not counted in full are what is unchecked,
+    # one sharing its label with another order (the one left active, often) told apart by how it is given
+    labels = Counter(order.label for order, _ in amounts)
+    unchecked = tuple(dict.fromkeys(
+        name(order) + (f", {read_dose(order).how_given()}," if labels[order.label] > 1 else "")
+        for order in (*counted.not_counted, *counted.part_counted) if not any(order is o for o, _ in left)))
     return LeftActiveLine(left_active_finding(left, at_least + named(counted.total, counted.on_day), passed,
-                                              not_counted), passed)
+                                              not_counted), passed, unchecked)
 
 
 @dataclass(frozen=True, slots=True)

@@ -336,7 +336,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 drafted=_drafts_alone(alone, drafted, kg, context.today),
                 on_chart=[f"{mg(d.daily)}/day" if d.daily is not None else d.how_given() for d in left],
                 findings=[*findings, left_line.text], judged=within, facts=facts, about=[d.order for d in doses],
-                not_read=not_judged)
+                not_read=not_judged, unchecked=left_line.unchecked)
         return Quiet(within, facts)
 
     if over_cap:

@@ -275,7 +275,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 drafted=continuing.least_given(_amount(alone, drafted) if drafted else None, bool(unread_drafts)),
                 on_chart=[f"{mg(d.week_mg)}/week" if d.week_mg is not None else d.how_given() for d in left],
                 findings=[*findings, left_line.text], judged=within, facts=facts,
-                about=[d.order for d in named_drafts], not_read=not_judged)
+                about=[d.order for d in named_drafts], not_read=not_judged, unchecked=left_line.unchecked)
         return Quiet(within, facts)
 
     critical = total >= p["critical_from_mg_week"] - EPS

@@ -273,7 +273,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 left_kept, drug="Azathioprine", drafted=drafts_dose,
                 on_chart=[_amount(*_daily(d.order, weight_kg, bsa)[:2]) for d in left],
                 findings=[f"Ordered: {label}, {drafts_dose}.", left_line.text], judged=within, facts=facts,
-                about=drafts, not_read=not_judged if why else None)
+                about=drafts, not_read=not_judged if why else None, unchecked=left_line.unchecked)
         return Quiet(within, facts)
 
     critical = bool(poor or unclear_low)

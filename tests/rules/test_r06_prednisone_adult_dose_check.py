@@ -540,7 +540,9 @@ def test_a_left_active_total_over_the_limits_is_said_though_another_dose_is_not_
     """60 mg daily rewritten as 40 mg daily with no link (100 mg/day unless it is discontinued), beside an order whose
     dose is not read. Without that order it is the left-active warning; with it the rule gave up (not evaluable, no
     card) though what it read already passes 80 mg/day. The warning now fires, says the draft's check is not
-    complete, and names what it could not read."""
+    complete, and names what it could not read. 'Keep the draft and discontinue the order on the chart' was
+    recommended, though what the draft gives with the order not read could not be checked: it is offered (the one
+    click the card's advice asks for), not recommended, and the card says why."""
     chart = _with_an_order_not_read(_sixty_on_the_chart(today)).draft(PREDNISONE_20, 40, "mg", route=ROUTE_ORAL)
     card = _card(kb, today, chart)
     assert card["indicator"] == "warning"
@@ -550,9 +552,11 @@ def test_a_left_active_total_over_the_limits_is_said_though_another_dose_is_not_
         in card["detail"]
     assert "alone: no dose it could read is above the limits, but not every dose could be read." in card["detail"]
     assert ("Not checked: dose could not be read: prednisone 5 MG Oral Tablet (on the chart): free-text sig 'as "
-            "directed by the clinic' could not be read safely.") in card["detail"]
+            "directed by the clinic' could not be read safely. So what keeping the draft gives is not known (the "
+            "prednisone 5 MG Oral Tablet order on the chart not counted in full): it is not recommended."
+            ) in card["detail"]
     [stop] = card["suggestions"]
-    assert deleted(stop) == ["MedicationRequest/pred-60"]
+    assert deleted(stop) == ["MedicationRequest/pred-60"] and stop["isRecommended"] is False
 
 
 def test_a_draft_not_read_beside_a_chart_order_over_the_limits_is_judged_at_least_that(kb, today):
@@ -756,13 +760,16 @@ def test_with_no_weight_a_per_kg_draft_passing_its_limit_apart_from_an_mg_one_is
 ])
 def test_a_left_active_summary_says_what_drafts_written_per_kg_give_with_no_weight(kb, today, drafts, summary):
     """90 mg daily on the chart, rewritten with no link (left active): what the drafts alone give, as the summary
-    names it, with no weight."""
+    names it, with no weight. A draft written per kg is not checked against the 80 mg cap with no weight: keeping
+    it is offered, no longer recommended, and the card says why."""
     chart = _chart(today).medication(PREDNISONE_20, 90, "mg", start=-10, route=ROUTE_ORAL, resource_id="pred-90")
     for code, dose, unit, frequency in drafts:
         chart.draft(code, dose, unit, frequency=frequency, route=ROUTE_ORAL)
     card = _card(kb, today, chart)
     assert card["summary"] == f"{summary}: the 90 mg/day order on the chart is still active"
-    assert [s["label"] for s in card["suggestions"]] == ["Keep the draft and discontinue the order on the chart"]
+    assert [(s["label"], s["isRecommended"]) for s in card["suggestions"]] == [
+        ("Keep the draft and discontinue the order on the chart", False)]
+    assert "not counted in full): it is not recommended." in card["detail"]
 
 
 def _sixty_beside_mg_and_per_kg_drafts(today, chart_dose=60, chart_unit="mg"):

@@ -465,15 +465,18 @@ def test_a_dose_above_3_mg_per_kg_is_said_though_an_order_beside_it_is_not_read(
 def test_a_left_active_total_over_3_mg_per_kg_is_said_though_another_dose_is_not_read(kb, today):
     """150 mg daily rewritten as 100 mg daily with no link (250 mg a day unless it is discontinued), beside an order
     whose dose is not read: the rule gave up (not evaluable, no card) though what it read passes 3 mg/kg/day. The
-    left-active warning now fires and names what it could not check."""
+    left-active warning now fires and names what it could not check; keeping the draft is offered (the one click
+    that stops the 150 mg order) but not recommended, as what it gives with the order not read is not known."""
     card, _ = _result(kb, today, _with_an_order_not_read(on_150_mg(today)), mg=100)
     assert card["indicator"] == "warning"
     assert card["summary"] == "Azathioprine 100 mg/day draft: the 150 mg/day order on the chart is still active"
     assert ("both would be given (at least 250 mg/day together, 3.6 mg/kg/day, above 3 mg/kg/day; the Azathioprine "
             "50 MG Oral Tablet [Imuran] order on the chart could not be counted).") in card["detail"]
     assert "Not checked: TPMT and NUDT15 normal, but the dose could not be checked" in card["detail"]
+    assert ("So what keeping the draft gives is not known (the Azathioprine 50 MG Oral Tablet [Imuran] order on the "
+            "chart, dose not read, not counted in full): it is not recommended.") in card["detail"]
     [stop] = card["suggestions"]
-    assert deleted(stop) == ["MedicationRequest/aza-150"]
+    assert deleted(stop) == ["MedicationRequest/aza-150"] and stop["isRecommended"] is False
 
 
 def test_a_draft_not_read_makes_what_the_drafts_give_at_least(kb, today):
