@@ -8,17 +8,23 @@ replaced only by being written again, with no link, is still on the chart once t
 what both would give together and offers to discontinue it, a warning of its own when the draft alone is within the
 limits. "Cancel the draft" is offered only where what cancelling leaves on the chart
 (continuing.OnChart.kept_if_cancelled: the orders beside the draft, those left active and those it replaces by a
-link) is read and within the limits; otherwise the pulse offered instead stops them all, and where the drafts alone
-are within the limits the card says what cancelling would leave, or that this is not known. A child with no weight
-has no child's dose, and neither the drafts nor what cancelling leaves is known within 30 mg/kg/day: nothing is
-offered, on the warning for an order left active too (weigh and re-order). An as-needed order on the chart adds no
-scheduled dose: it is named. An order whose dose is not read (a draft's too) is not counted: what the others give on
-a day is the least given, judged and said as 'at least'; within the limits, the check is not evaluated.
+link) is read and within the limits, its pulse days too (those given and those still to come, a pulse with no last
+dose that can be read never within); otherwise the pulse offered instead stops them all, and where the drafts alone are
+within the limits the card says what cancelling would leave, or that this is not known. Where the pulse days already
+given (or those on the chart before the drafts, said as none given before today) make the drafts' run too long, or
+would make a new 3-day pulse from today run past 5 days, neither the drafts nor a new pulse is offered, whatever their
+dose: the draft is cancelled, and what cancelling leaves is stopped where it is not within the limits (where only its
+pulse days are not, only the pulses that run too long). A child with no weight has no child's dose, and neither the
+drafts nor what cancelling leaves is known within 30 mg/kg/day: nothing is offered, on the warning for an order left
+active too (weigh and re-order). An as-needed order on the chart adds no scheduled dose: it is named. An order whose
+dose is not read (a draft's too) is not counted: what the others give on a day is the least given, judged and said as
+'at least'; within the limits, the check is not evaluated.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from hooks import orders
 from hooks.context import HookContext
@@ -26,7 +32,7 @@ from hooks.definitions import continuing, dose_basis
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import course_days, days_text
 from hooks.definitions.dose_basis import DraftDose, mg
-from hooks.definitions.paediatric_doses import ChildOrder, child_pulse, pulse_order
+from hooks.definitions.paediatric_doses import PULSE_DAYS, ChildOrder, child_pulse, pulse_order
 from hooks.definitions.steroids import GROUP, DailyLevels, Run, is_iv_methylprednisolone
 from hooks.definitions.weight import dosing_weight
 from hooks.dosing import mg_per_kg_day
@@ -111,33 +117,54 @@ def _days_ahead(order: MedicationOrder, today: date) -> int | None:
     return None if last is None else (last - first).days + 1
 
 
-def _pulse_days_on_chart(record: PatientRecord, chart: continuing.OnChart, weight_kg: float | None, high_mg: float
-                         ) -> tuple[list[PulseDays], list[tuple[MedicationOrder, date]]]:
+def _daily_pulse(dose: DraftDose, day_mg: float, high_mg: float) -> bool:
+    """A dose read, given daily at ``high_mg`` (mg on a day it is given: ``day_mg``) or more: its days count towards
+    the pulse-day limit."""
+    return not dose.problem and dose.per_day is not None and dose.per_day >= 1 - EPS and day_mg >= high_mg - EPS
+
+
+class ChartPulses(NamedTuple):
+    """The chart's IV methylprednisolone courses, as :func:`_pulse_days_on_chart` reads them."""
+    given: list[PulseDays]  # given daily at a pulse dose, each with its first and last day and its mg a day
+    unread: list[tuple[MedicationOrder, date]]  # whose dose could not be read, with their last day
+    open_ended: list[tuple[MedicationOrder, float]]  # left by cancelling, at a pulse dose with no last written dose
+
+
+def _pulse_days_on_chart(record: PatientRecord, chart: continuing.OnChart, weight_kg: float | None, high_mg: float,
+                         cancelled: bool = False) -> ChartPulses:
     """The chart's IV methylprednisolone courses given daily at ``high_mg`` a day or more, each with its first and
     last day and its mg a day; and the courses whose dose could not be read, with their last day. A course runs up
     to today (courses.course_days), but no later than its written doses reach (continuing.last_written_dose: a pulse
     left active once given); one that no draft replaces runs on to its written last dose (a pulse ending the day
-    before the drafts start runs up to them)."""
-    given: list[PulseDays] = []
-    unread: list[tuple[MedicationOrder, date]] = []
+    before the drafts start runs up to them). With ``cancelled``, those that cancelling the drafts leaves
+    (continuing.OnChart.kept_if_cancelled) run on instead, and those of them at a pulse dose with no last written
+    dose are returned too: nothing ends them."""
+    found = ChartPulses([], [], [])
     replaced = {id(o) for o, _ in chart.replaced}
+    kept = {id(o.raw) for o in chart.kept_if_cancelled} if cancelled else set()
     beside = {id(o.raw) for o in chart.scheduled}  # read already, as given from the drafts' first day
     for order in record.medications_in(GROUP):
-        if not is_iv_methylprednisolone(order) or (span := course_days(order, record.today)) is None:
-            continue
-        written = continuing.last_written_dose(order)
-        goes_on = written is not None and order.current_on(record.today) and id(order) not in replaced
-        first, last = span[0], written if goes_on and written else min(span[1], written or span[1])
-        if last < first:
+        if not is_iv_methylprednisolone(order):
             continue
         dose = dose_basis.read_dose(order, weight_kg)
         day_mg, _ = _day_amount(dose, weight_kg)
+        pulse_dose = day_mg is not None and _daily_pulse(dose, day_mg, high_mg)
+        written = continuing.last_written_dose(order)
+        if written is None and id(order.raw) in kept and pulse_dose and day_mg is not None:
+            found.open_ended.append((order, day_mg))  # its days or none (one yet to start): nothing ends it
+        if (span := course_days(order, record.today)) is None:
+            continue
+        goes_on = written is not None and (id(order.raw) in kept if cancelled else
+                                           order.current_on(record.today) and id(order) not in replaced)
+        first, last = span[0], written if goes_on and written else min(span[1], written or span[1])
+        if last < first:
+            continue
         if dose.problem or day_mg is None:
             if id(order.raw) not in beside:  # an order beside the drafts whose dose is not read is said already
-                unread.append((order, last))
-        elif dose.per_day is not None and dose.per_day >= 1 - EPS and day_mg >= high_mg - EPS:
-            given.append((order, first, last, day_mg))
-    return given, unread
+                found.unread.append((order, last))
+        elif pulse_dose:
+            found.given.append((order, first, last, day_mg))
+    return found
 
 
 def _run_before(given: list[PulseDays], first: date, today: date,
@@ -153,6 +180,33 @@ def _run_before(given: list[PulseDays], first: date, today: date,
     if run.first is None:
         return run, []
     return run, [o for o, start, end, _ in given if start < first and end >= run.first]
+
+
+def _pulse_left(record: PatientRecord, chart: continuing.OnChart, weight_kg: float | None, high_mg: float,
+                most_days: float) -> list[tuple[MedicationOrder, str]]:
+    """The pulses that cancelling the drafts leaves on the chart (:func:`_pulse_days_on_chart` with ``cancelled``)
+    not within ``most_days``, each with the card's line: one with no last written dose, or one whose days given and
+    still to come, counted as the drafts' are (:func:`_run_before`: with the days before it, back to back), run past
+    it (at most: a count of doses more than one a day is read at its most days). Empty only where cancelling is
+    within the pulse-day limit."""
+    def named(order: MedicationOrder, day_mg: float) -> str:
+        # two orders may share a label: their start written (not authoredOn, which may differ) tells them apart
+        start = order.dosage.bounds_start if order.dosage else None
+        return f"The pulse on the chart ({order.label}, {mg(day_mg)}/day{f', from {start}' if start else ''})"
+
+    found = _pulse_days_on_chart(record, chart, weight_kg, high_mg, cancelled=True)
+    open_ended = {id(order.raw) for order, _ in found.open_ended}  # said once: its days so far are no limit
+    kept = {id(o.raw) for o in chart.kept_if_cancelled} - open_ended
+    left = [(order, f"{named(order, day_mg)} has no last dose that can be read (no end date, or a count or duration "
+                    "with no start date): cancelling the draft would leave it running.")
+            for order, day_mg in found.open_ended]
+    for order, start, last, day_mg in found.given:
+        run, _ = _run_before(found.given, last + timedelta(days=1), record.today, high_mg)
+        if id(order.raw) in kept and run.days > most_days:
+            before = " with the days before it" if run.first is not None and run.first < start else ""
+            left.append((order, f"{named(order, day_mg)}{before} runs up to {run.days} days: cancelling the draft "
+                                "would leave that."))
+    return left
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
@@ -281,9 +335,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                          for d in doses if is_draft(d.order))
     # consecutive days at a pulse dose, across orders given back to back (two 3-day courses are 6 days), after the
     # days already given on the chart
-    given, given_unread = (_pulse_days_on_chart(record, chart, kg, p["high_dose_mg_day"]) if draft_pulses
-                           else ([], []))
+    given, given_unread, _ = _pulse_days_on_chart(record, chart, kg, p["high_dose_mg_day"])
     counted_on_chart: list[MedicationOrder] = []  # chart orders whose days made a run too long
+    counted_before = Run(None, 0)  # the chart's pulse days before the drafts that made a run too long (the first)
     for days, run in dose_basis.back_to_back(pulses, context.today):
         run_drafts = [o for o in run if is_draft(o)]
         if not run_drafts:  # the chart's own pulse, not the drafts'
@@ -304,6 +358,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             warning.append(f"{who} {mg(high)}/day for {days} consecutive days {limit}.")
             continue
         counted_on_chart += [*before_orders, *beside]
+        counted_before = counted_before if counted_before.days else before
         who = run_drafts[0].label if len(run_drafts) == 1 else f"{len(run_drafts)} drafts given back to back"
         added = [f"after {days_text(before.days)} at a pulse dose on the chart from {before.first} "
                  f"({', '.join(dict.fromkeys(o.label for o in before_orders))})"] if before.days else []
@@ -380,24 +435,45 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet(within, facts)
 
     severity: Severity = "critical" if critical else "warning"
-    # what cancelling the drafts leaves on the chart, on the day it gives the most: said only where cancelling could
-    # be the way out, the drafts alone within the limits (else the pulse offered instead stops every chart order)
+    # what cancelling the drafts leaves on the chart: what it gives on the day it gives the most, and its pulse days
     kept, kept_one_dose = on_a_day([dose_basis.read_dose(o, kg) for o in chart.kept_if_cancelled])
-    leaves = None if alone_over else continuing.Leaves.of(
+    leaves = continuing.Leaves.of(
         kept, context.today, named=lambda total, _: f"{mg(total)}/day", over=limit_passed, part_counted=kept_one_dose)
+    pulse_left = _pulse_left(record, chart, kg, p["high_dose_mg_day"], p["max_pulse_days"])
+    # cancelling the drafts alone, within the limits, is the way out (every order read): never for a child with no
+    # weight. It is then the drafts beside the chart's orders, or after the pulse days already given, that are wrong
+    beside_only = leaves.within and not pulse_left and not weightless_child and not alone_over
+    cancel_or_keep = beside_only and not alone_at_least  # never said of the least the drafts give, one not all read
+    # the pulse days given up to today, which a new pulse from today runs on from
+    given_by_today, _ = _run_before(given, context.today, context.today, p["high_dose_mg_day"])
+    # the warning counted the chart's pulse days before the drafts, or a new pulse offered instead would run too long
+    # after those given
+    after_given = bool(counted_before.days) or (not cancel_or_keep
+                                                and given_by_today.days + PULSE_DAYS > p["max_pulse_days"])
+    # what cancelling leaves is said only where cancelling could be the way out (else the pulse offered instead stops
+    # every chart order)
+    said = not alone_over or after_given
     findings = [*critical, *warning, *([chart.going_on(stop)] if stop else []), *filter(None, [as_needed]),
-                *([left_line.text] if left_line else []), *([line] if leaves and (line := leaves.finding()) else [])]
+                *([left_line.text] if left_line else []),
+                *([*filter(None, [leaves.finding()]), *(line for _, line in pulse_left)] if said else [])]
     pulse = (child_pulse(context, child_cap, cap, weight) if child and weight is not None else None)
     delete = [Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafts]
-    # the drafts alone, and what cancelling them leaves (every order read), are within the limits: it is the drafts
-    # beside the chart's orders, or after the pulse days already given, that are wrong, not a dose. Never known for a
-    # child with no weight
-    beside_only = leaves is not None and leaves.within and not weightless_child
-    if beside_only and not (stop or left_kept):
-        suggestions = [Suggestion("Cancel the draft: the pulse already given counts", delete, is_recommended=True)]
-        advice = ("The pulse days already given count: **cancel the draft** and go on with oral prednisone, or "
-                  f"keep the whole pulse within {p['max_pulse_days']:g} days.")
-    elif beside_only and not alone_at_least:  # never said of the least the drafts give, one not all read
+    if after_given and not weightless_child:
+        # what cancelling leaves is stopped where not within: only the pulses too long where its daily total is within
+        too_long = {id(o.raw) for o, _ in pulse_left}
+        ended = [(o, how) for o, how in chart.to_stop(sent, stop) if not leaves.within or id(o.raw) in too_long]
+        also = ("" if not ended else "discontinue the IV methylprednisolone on the chart" if not leaves.within
+                else "discontinue the pulses on the chart" if len(ended) > 1 else "discontinue the pulse on the chart")
+        stays = " (the order on the chart stays active)" if chart.kept_if_cancelled and not ended else ""
+        # no pulse day before today (today's may not be given yet): the days the warning counted are still to come
+        which, shown, yet = (("already given", given_by_today, "") if given_by_today.days else
+                             ("on the chart", counted_before, ", none given before today"))
+        suggestions = [Suggestion(f"Cancel the draft{f' and {also}' if also else ''}: the pulse {which} counts",
+                                  [*delete, *continuing.discontinue(ended)], is_recommended=True)]
+        advice = (f"The pulse days {which} count ({days_text(shown.days)} from {shown.first}{yet}): **cancel the "
+                  f"draft**{f', {also}' if also else stays} and go on with oral prednisone, or keep the whole pulse "
+                  f"within {p['max_pulse_days']:g} days.")
+    elif cancel_or_keep:
         suggestions, advice = continuing.cancel_or_discontinue_advised(delete, [*stop, *left_kept])
     else:
         # the replacement stops the chart's orders too: beside them, the new pulse would add up again

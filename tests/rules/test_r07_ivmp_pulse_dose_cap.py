@@ -510,7 +510,7 @@ def test_a_left_active_total_over_the_cap_is_said_though_another_dose_is_not_rea
     """The chart's 1 g pulse rewritten as 1 g daily x3 with no link (2 g a day unless it is discontinued), beside an
     order whose dose is not read. Without that order it is the left-active warning; with it the rule gave up (not
     evaluable, no card) though what it read already passes 1 g a day. The warning now fires and names what it could
-    not read."""
+    not read; keeping the draft is offered but not recommended, as what it gives with that order is not known."""
     chart = _with_an_order_not_read(pulse_on_the_chart(today)).draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV,
                                                                      count=3)
     card = _card(kb, today, chart)
@@ -523,6 +523,7 @@ def test_a_left_active_total_over_the_cap_is_said_though_another_dose_is_not_rea
             "not be read safely.") in card["detail"]
     [stop] = card["suggestions"]
     assert deleted(stop) == ["MedicationRequest/ivmp-active"]
+    assert not stop.get("isRecommended") and "it is not recommended." in card["detail"]
 
 
 def test_a_left_active_order_with_a_dose_problem_is_not_read(kb, today):
@@ -743,3 +744,221 @@ def test_what_cancelling_leaves_is_not_said_where_the_draft_alone_is_over_the_ca
     assert card["indicator"] == "critical" and "cancelling the draft would" not in card["detail"]
     assert all(deleted(s) == ["MedicationRequest/draft", "MedicationRequest/ivmp-active"]
                for s in card["suggestions"])
+
+
+def _pulse_given_for_3_days(today, on_chart, how, draft_days=3):
+    """1 g IV daily given from 3 days ago, the chart's order ``ivmp-A`` written for 10 doses ('ten doses'), for 10
+    doses with no start date but its authoredOn ('no start date'), or with no end and no count ('open-ended'); or
+    given up to yesterday and completed, ``ivmp-A`` then 100 mg IV daily x3 from yesterday ('100 mg after it': within
+    every limit). A 1 g draft for ``draft_days`` days from today names ivmp-A as its prior prescription ('linked') or
+    rewrites it with no link."""
+    chart = _chart(today)
+    if on_chart == "100 mg after it":
+        chart.medication(METHYLPRED_1000, 1000, "mg", start=-3, end=-1, status="completed", route=ROUTE_IV)
+        chart.medication(METHYLPRED_1000, 100, "mg", start=-1, count=3, route=ROUTE_IV, resource_id="ivmp-A")
+    elif on_chart == "no start date":
+        chart.resources["medications"].append(chart.medication_request(
+            METHYLPRED_1000, 1000, "mg", start=None, authored=-3, count=10, route=ROUTE_IV, resource_id="ivmp-A"))
+    else:
+        chart.medication(METHYLPRED_1000, 1000, "mg", start=-3, count=10 if on_chart == "ten doses" else None,
+                         route=ROUTE_IV, resource_id="ivmp-A")
+    chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, count=draft_days, resource_id="draft-ivmp")
+    return chart.replacing("ivmp-A") if how == "linked" else chart
+
+
+def _the_pulse(start=None):
+    """How the card names a 1 g/day pulse on the chart, with its written start (none: no boundsPeriod.start)."""
+    since = f", from {start}" if start else ""
+    return f"The pulse on the chart (methylprednisolone 1000 MG Injection, 1,000 mg/day{since})"
+
+
+def _runs(days, start="2026-11-18", before=""):
+    return f"{_the_pulse(start)}{before} runs up to {days} days: cancelling the draft would leave that."
+
+
+NO_LAST_DOSE = ("has no last dose that can be read (no end date, or a count or duration with no start date): "
+                "cancelling the draft would leave it running.")
+LEAVES = {"ten doses": _runs(10), "open-ended": f"{_the_pulse('2026-11-18')} {NO_LAST_DOSE}",
+          "no start date": f"{_the_pulse()} {NO_LAST_DOSE}"}
+CANCEL_AND_STOP_THE_PULSE = "Cancel the draft and discontinue the pulse on the chart: the pulse already given counts"
+GIVEN_FOR_3_DAYS = "The pulse days already given count (3 days from 2026-11-18): **cancel the draft**"
+
+
+def _cancelled_and_stopped(card, *stopped, draft="MedicationRequest/draft-ivmp",
+                           label=CANCEL_AND_STOP_THE_PULSE):
+    """The card's one suggestion, recommended: the draft cancelled and ``stopped`` discontinued, no pulse created."""
+    [cancel] = card["suggestions"]
+    assert cancel["label"] == label and cancel["isRecommended"]
+    assert deleted(cancel) == [draft, *stopped]
+    assert not [a for a in cancel["actions"] if a["type"] == "create"]
+
+
+@pytest.mark.parametrize("how", ["linked", "no link"])
+@pytest.mark.parametrize("on_chart", ["ten doses", "open-ended", "no start date"])
+def test_cancelling_is_not_within_where_it_leaves_a_pulse_running_too_long(kb, today, how, on_chart):
+    """3 pulse days given and 3 drafted are 6. Where the draft names the 10-dose pulse as its prior prescription,
+    'Cancel the draft: the pulse already given counts ... go on with oral prednisone' was recommended, though
+    cancelling leaves that pulse running (its daily dose alone was judged); with no link, 'Keep the draft and
+    discontinue the order on the chart' gives the 6 days the warning fired on. A pulse with no last dose that can be
+    read (no end and no count; or a count with no start date: found by review) is not within the 5 days either. The
+    card names the pulse and what cancelling leaves, and the draft is cancelled with that pulse stopped; never kept."""
+    card = _card(kb, today, _pulse_given_for_3_days(today, on_chart, how))
+    assert card["indicator"] == "warning" and "for 6 consecutive days" in card["detail"]
+    assert LEAVES[on_chart] in card["detail"]
+    _cancelled_and_stopped(card, "MedicationRequest/ivmp-A")
+    assert f"{GIVEN_FOR_3_DAYS}, discontinue the pulse on the chart and go on with oral prednisone" in card["detail"]
+
+
+def test_an_open_ended_pulse_is_said_once_as_having_no_last_dose(kb, today):
+    """1 g IV daily from 6 days ago with no end, named by a 1 g x3 draft: the card also said it 'runs up to 7 days'
+    (its days up to today), a limit the order does not have (found by review). One line, no limit."""
+    chart = _chart(today)
+    chart.medication(METHYLPRED_1000, 1000, "mg", start=-6, route=ROUTE_IV, resource_id="ivmp-A")
+    chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, count=3, resource_id="draft-ivmp")
+    card = _card(kb, today, chart.replacing("ivmp-A"))
+    assert f"{_the_pulse('2026-11-15')} {NO_LAST_DOSE}" in card["detail"]
+    assert card["detail"].count(_the_pulse("2026-11-15")) == 1
+    _cancelled_and_stopped(card, "MedicationRequest/ivmp-A")
+
+
+@pytest.mark.parametrize(("how", "draft_days"), [("linked", 7), ("no link", 7), ("no link", 3)])
+def test_a_chart_order_within_the_limits_is_left_when_the_draft_is_cancelled(kb, today, how, draft_days):
+    """1 g given for 3 days up to yesterday, then 100 mg daily x3 on the chart: within every limit. A 1 g draft for 7
+    days (too long on its own) was replaced by a new 3-day pulse (6 days after those given), and a first fix
+    stopped the 100 mg order too, as it did whenever the draft alone was over a limit (found by review); for 3 days
+    with no link, 'Keep the draft and discontinue the order on the chart' was offered (6 days). Only the draft is
+    cancelled, and the card says the order on the chart stays."""
+    card = _card(kb, today, _pulse_given_for_3_days(today, "100 mg after it", how, draft_days))
+    assert card["indicator"] == "warning" and "cancelling the draft would" not in card["detail"]
+    _cancelled_and_stopped(card, label="Cancel the draft: the pulse already given counts")
+    assert f"{GIVEN_FOR_3_DAYS} (the order on the chart stays active) and go on with oral prednisone" in card["detail"]
+
+
+def _twice_daily_pulse_from_3_days_ago(today, draft_mg, draft_days, count=None, age=50, weight=70):
+    """500 mg IV twice daily (1 g a day) from 3 days ago, ``ivmp-A``, with no end (or ``count`` doses), not linked,
+    beside a draft of ``draft_mg`` IV daily for ``draft_days`` days from today (review, finding 1)."""
+    chart = _chart(today, age=age, weight=weight)
+    chart.medication(METHYLPRED_1000, 500, "mg", start=-3, frequency=2, count=count, route=ROUTE_IV,
+                     resource_id="ivmp-A")
+    return chart.draft(METHYLPRED_1000, draft_mg, "mg", route=ROUTE_IV, count=draft_days, resource_id="draft-ivmp")
+
+
+@pytest.mark.parametrize(("draft_mg", "draft_days", "count", "age", "weight"), [
+    (200, 3, None, 50, 70), (1000, 1, None, 50, 70), (200, 3, 20, 50, 70), (200, 3, None, 10, 40)])
+def test_no_new_pulse_is_offered_after_pulse_days_already_given(kb, today, draft_mg, draft_days, count, age, weight):
+    """Review (high): a draft below 250 mg a day or of one day is no pulse of its own, so no run of the drafts
+    counted the 3 days given on the chart; cancelling leaves the chart's pulse running (no last dose that can be
+    read, or 10 days), so 'Replace with methylprednisolone 500 mg IV daily x3' was recommended: a 4th to 6th pulse
+    day on top of those given, never said. The draft is now cancelled and the chart's pulse stopped, the days given
+    said; no new pulse, in an adult or a child with a weight."""
+    card = _card(kb, today, _twice_daily_pulse_from_3_days_ago(today, draft_mg, draft_days, count, age, weight))
+    assert card["indicator"] == "critical"
+    _cancelled_and_stopped(card, "MedicationRequest/ivmp-A")
+    assert f"{GIVEN_FOR_3_DAYS}, discontinue the pulse on the chart and go on with oral prednisone" in card["detail"]
+
+
+def test_a_child_with_no_weight_after_pulse_days_given_is_offered_nothing(kb, today):
+    """A child with no weight: neither the draft nor what cancelling leaves is known within 30 mg/kg/day, so nothing
+    is offered (as before), and no pulse is created."""
+    card = _card(kb, today, _twice_daily_pulse_from_3_days_ago(today, 200, 3, age=10, weight=None))
+    assert card["indicator"] == "critical" and not card.get("suggestions")
+
+
+def test_a_chart_order_within_the_limits_beside_a_pulse_running_too_long_stays(kb, today):
+    """Review (finding 2): 500 mg IV daily x10 from 3 days ago, named by a 500 mg x3 draft as its prior
+    prescription, beside 20 mg IV twice daily for a month. Cancelling leaves 540 mg a day (within), but the pulse
+    runs 10 days: every chart order was discontinued, the 20 mg order too. Only the pulse is stopped now."""
+    chart = _chart(today)
+    chart.medication(METHYLPRED_1000, 500, "mg", start=-3, count=10, route=ROUTE_IV, resource_id="ivmp-A")
+    chart.medication(METHYLPRED_1000, 20, "mg", start=-30, frequency=2, route=ROUTE_IV, resource_id="ivmp-low")
+    card = _card(kb, today, chart.draft(METHYLPRED_1000, 500, "mg", route=ROUTE_IV, count=3,
+                                        resource_id="draft-ivmp").replacing("ivmp-A"))
+    assert _runs(10).replace("1,000 mg/day", "500 mg/day") in card["detail"]
+    _cancelled_and_stopped(card, "MedicationRequest/ivmp-A")
+
+
+@pytest.mark.parametrize("case", ["1 g x7 beside 1 g a day x10", "1.5 g x3 naming a 10-dose 1 g pulse"])
+def test_a_draft_over_a_limit_after_pulse_days_given_gets_no_new_pulse(kb, today, case):
+    """Review (finding 3): a draft above a daily maximum, or too long, after 3 pulse days given: a new 1 g x3 pulse
+    was recommended (up to 6 days, the chart's pulse stopped). The draft is cancelled and the chart's pulse, running
+    10 days (twice daily, 20 doses: up to 11), stopped; no new pulse. What cancelling would leave is said though the
+    draft alone is over a limit: it is why the pulse on the chart is stopped too."""
+    if case.startswith("1 g x7"):
+        chart = _twice_daily_pulse_from_3_days_ago(today, 1000, 7, count=20)
+        leaves = _runs(11)
+        assert "11 consecutive days" in _card(kb, today, chart)["detail"]
+    else:
+        leaves = _runs(10)
+        chart = _chart(today)
+        chart.medication(METHYLPRED_1000, 1000, "mg", start=-3, count=10, route=ROUTE_IV, resource_id="ivmp-A")
+        chart.draft(METHYLPRED_1000, 1500, "mg", route=ROUTE_IV, count=3, resource_id="draft-ivmp")
+        chart.replacing("ivmp-A")
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical" and leaves in card["detail"]
+    _cancelled_and_stopped(card, "MedicationRequest/ivmp-A")
+
+
+def test_a_pulse_to_start_tomorrow_is_stopped_by_the_pulse_offered_instead(kb, today):
+    """No pulse day given yet: 500 mg IV twice daily, 20 doses (1 g a day, up to 11 days), from tomorrow on the chart
+    beside a 1 g x3 draft (12 days in a row). Cancelling would leave that pulse (it was recommended), so the 3-day
+    pulse is offered instead, and it stops the chart's pulse."""
+    chart = _chart(today)
+    chart.medication(METHYLPRED_1000, 500, "mg", start=1, frequency=2, count=20, route=ROUTE_IV, resource_id="ivmp-A")
+    card = _card(kb, today, chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, count=3,
+                                        resource_id="draft-ivmp"))
+    assert _runs(11, "2026-11-22") in card["detail"]
+    assert card["suggestions"][0]["label"] == "Replace with methylprednisolone 1,000 mg IV daily x3"
+    assert all(deleted(s) == ["MedicationRequest/draft-ivmp", "MedicationRequest/ivmp-A"]
+               for s in card["suggestions"])
+
+
+def test_every_chart_order_is_stopped_after_pulse_days_given_where_what_cancelling_leaves_is_not_known(kb, today):
+    """A 1 g x3 draft naming the 10-dose 1 g pulse (3 days given), beside an order 'per protocol' whose dose is not
+    read: what cancelling leaves is not known within 1 g a day, so the draft is cancelled and every IV
+    methylprednisolone order on the chart stopped, the one not read too; what cancelling would leave is said."""
+    card = _card(kb, today, _with_an_order_not_read(_pulse_given_for_3_days(today, "ten doses", "linked")))
+    assert _runs(10) in card["detail"]
+    _cancelled_and_stopped(card, "MedicationRequest/ivmp-sig", "MedicationRequest/ivmp-A",
+                           label="Cancel the draft and discontinue the IV methylprednisolone on the chart: the pulse "
+                                 "already given counts")
+    assert (f"{GIVEN_FOR_3_DAYS}, discontinue the IV methylprednisolone on the chart and go on with oral prednisone"
+            in card["detail"])
+
+
+@pytest.mark.parametrize("draft_mg", [1000, 1500])
+def test_pulse_days_on_the_chart_not_yet_given_are_not_said_as_given(kb, today, draft_mg):
+    """Review: 1 g IV daily x3 on the chart from tomorrow, then a draft from day 4 (6 days in a row). The card said
+    'the pulse already given counts' though no day had been given; it says the days on the chart it counted."""
+    chart = _chart(today)
+    chart.medication(METHYLPRED_1000, 1000, "mg", start=1, count=3, route=ROUTE_IV, resource_id="ivmp-A")
+    card = _card(kb, today, chart.draft(METHYLPRED_1000, draft_mg, "mg", route=ROUTE_IV, start=4, count=3,
+                                        resource_id="draft-ivmp"))
+    assert "already given" not in card["detail"]
+    _cancelled_and_stopped(card, label="Cancel the draft: the pulse on the chart counts")
+    assert ("The pulse days on the chart count (3 days from 2026-11-22, none given before today): **cancel the draft** "
+            "and go on with oral prednisone") in card["detail"]
+
+
+@pytest.mark.parametrize("both_too_long", [False, True])
+def test_each_pulse_left_is_named_with_its_start(kb, today, both_too_long):
+    """1 g IV daily on the chart: ivmp-A from 3 days ago, named by the 1 g x3 draft as its prior prescription, and
+    ivmp-B of the same label. Review: with ivmp-A for 5 doses and ivmp-B for 3 from day 2, the lines read alike and
+    ivmp-B 'ran 8 days' (ivmp-A's days with it, unsaid); and 'discontinue the pulse on the chart' stopped two. Each
+    is named with its start and the days before it said; with ivmp-A for 10 doses and ivmp-B for 10 from day 10,
+    both run too long and both are stopped, said as two."""
+    chart = _chart(today)
+    chart.medication(METHYLPRED_1000, 1000, "mg", start=-3, count=10 if both_too_long else 5, route=ROUTE_IV,
+                     resource_id="ivmp-A")
+    chart.medication(METHYLPRED_1000, 1000, "mg", start=10 if both_too_long else 2, count=10 if both_too_long else 3,
+                     route=ROUTE_IV, resource_id="ivmp-B")
+    card = _card(kb, today, chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, count=3,
+                                        resource_id="draft-ivmp").replacing("ivmp-A"))
+    if both_too_long:
+        assert _runs(10) in card["detail"] and _runs(10, "2026-12-01") in card["detail"]
+        _cancelled_and_stopped(card, "MedicationRequest/ivmp-B", "MedicationRequest/ivmp-A",
+                               label="Cancel the draft and discontinue the pulses on the chart: the pulse already "
+                                     "given counts")
+    else:
+        assert _runs(8, "2026-11-23", " with the days before it") in card["detail"]
+        assert "1,000 mg/day, from 2026-11-18) runs" not in card["detail"]
+        _cancelled_and_stopped(card, "MedicationRequest/ivmp-B")
