@@ -88,13 +88,28 @@ def _list(value: Any, where: str) -> list[Any]:
 
 
 # a result reported in words as a bound, with its unit: '<3 ng/L' (below the limit of detection), '> 0.04 ng/mL'
-_BOUND_TEXT = re.compile(r"^\s*(<=?|>=?)\s*(\d+(?:\.\d+)?)\s*([^\d\s,.].*?)\s*$")
+_BOUND = r"^\s*(<=?|>=?)\s*({number})\s*([^\d\s,.].*?){flag}\s*$"
+_PLAIN_NUMBER = r"\d+(?:\.\d+)?"
+# what a lab adds to it: thousands grouped as it prints them ('>20,000 U/L'; never '0,010', a decimal comma), and
+# a flag after the unit: H, L, HH, LL, A, AA or 'critical', after a space or in brackets ('(H)'), or '*'
+_GROUPED_NUMBER = r"[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?(?![\d,])"
+_FLAG_MARK = r"HH?|LL?|AA?|(?i:critical)"
+_TRAILING_FLAG = rf"(?:\s+(?:{_FLAG_MARK})|\s*\((?:{_FLAG_MARK})\)|\s*\*)"
+_BOUND_TEXT = re.compile(_BOUND.format(number=_PLAIN_NUMBER, flag=""))
+_LAB_BOUND_TEXT = re.compile(_BOUND.format(number=f"{_GROUPED_NUMBER}|{_PLAIN_NUMBER}", flag=f"{_TRAILING_FLAG}?"))
 
 
-def bound_in_text(text: str | None) -> Quantity | None:
-    """A result written as a bound with its unit ('<3 ng/L', '> 90 mL/min/1.73m2'); None for any other text."""
-    match = _BOUND_TEXT.match(text or "")
-    return Quantity(float(match[2]), match[3], match[1]) if match else None
+def bound_in_text(text: str | None, *, lab_marks: bool = False) -> Quantity | None:
+    """A result written as a bound with its unit ('<3 ng/L', '> 90 mL/min/1.73m2'); None for any other text.
+
+    ``lab_marks``: read it past what a lab adds, its thousands grouped ('>20,000 U/L') and a flag after the unit
+    ('<20 IU/mL L', '>50 ng/L (H)'): whatever the flag marks, the result is within its bound. A comma before three
+    digits is taken for a thousands separator: '<1,500' is read as 1,500, which a lab writing a decimal comma
+    would have meant as 1.5 (a comma before any other count of digits, '<0,010', is not read at all). A flag with
+    no unit before it ('>150 H') stays in the unit's place, as without ``lab_marks``. The eGFR reads flags its own way
+    (hooks.definitions.renal reads only an upper bound past them) and asks for the text as written."""
+    match = (_LAB_BOUND_TEXT if lab_marks else _BOUND_TEXT).match(text or "")
+    return Quantity(float(match[2].replace(",", "")), match[3], match[1]) if match else None
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
@@ -392,8 +407,9 @@ class Observation:
 
     @property
     def reported_value(self) -> Quantity | None:
-        """The result as a quantity: its valueQuantity, or a bound written as text with a unit ('<3 ng/L')."""
-        return self.quantity if self.quantity is not None else bound_in_text(self.value_text)
+        """The result as a quantity: its valueQuantity, or a bound written as text with a unit ('<3 ng/L', read
+        past the lab's marks: '>20,000 U/L H')."""
+        return self.quantity if self.quantity is not None else bound_in_text(self.value_text, lab_marks=True)
 
     def above_upper_limit(self, canonical: str) -> bool | None:
         """The value against the upper limit of its own reference range, in the same unit or both converted to

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
+
+import pytest
 
 from fhir_fixtures.builders import CK, Chart
 from hooks.definitions import ck
@@ -38,8 +41,8 @@ def test_peak_nadir_latest_and_response(kb, today):
     record, context = record_and_context(kb, chart)
     points = ck.series(record, context)
     t_tx = today - timedelta(days=180)
-    assert ck.peak(points, t_tx).value == 8000
-    assert ck.nadir(points, t_tx).value == 400
+    assert ck.peak(points, t_tx).span == ck.Span(8000, 8000)
+    assert ck.nadir(points, t_tx).span == ck.Span(400, 400)
     assert ck.latest(points).value == 1100
     inadequate, why = ck.inadequate_response(points, t_tx)
     assert inadequate and "3 x ULN" in why
@@ -65,10 +68,65 @@ def test_without_a_peak_a_ck_between_the_uln_and_3_x_uln_cannot_be_judged(kb, to
 
 
 def test_a_newer_ck_that_cannot_be_read_is_named(kb, today):
-    chart = Chart(today).ck(150, day=-10).observation(CK, -2, value_string=">20,000 U/L")
-    record, _ = record_and_context(kb, chart)
-    assert "'>20,000 U/L'" in ck.newest_unreadable(record)
-    assert ck.newest_unreadable(record_and_context(kb, Chart(today).ck(150, day=-10))[0]) is None
+    chart = Chart(today).ck(150, day=-10).observation(CK, -2, value_string=">20,000 (see note)")
+    assert "'>20,000 (see note)'" in ck.newest_unreadable(*record_and_context(kb, chart))
+    assert ck.newest_unreadable(*record_and_context(kb, Chart(today).ck(150, day=-10))) is None
+    older = Chart(today).observation(CK, -10, value_string=">20,000 (see note)").ck(150, day=-2)
+    assert ck.newest_unreadable(*record_and_context(kb, older)) is None
+
+
+@pytest.mark.parametrize("written", [{"value_string": ">20,000 U/L"}, {"value_string": ">20,000 U/L H"},
+                                     {"value": 20000, "comparator": ">"}])
+def test_a_ck_written_as_a_lower_bound_is_read_as_one(kb, today, written):
+    """'>20,000 U/L' as text was not read (and held back every row that judges the CK); as a valueQuantity with
+    its comparator it was read as exactly 20,000. It is the bound, shown as the lab wrote it."""
+    chart = Chart(today).ck(150, day=-20).observation(CK, -2, high=200, unit="U/L", **written)
+    record, context = record_and_context(kb, chart)
+    last = ck.latest(ck.series(record, context))
+    assert last is not None and last.comparator == ">" and last.value == 20000
+    assert str(last) == f">20,000 U/L on {chart.at(-2)} (ULN 200)" and last.reading == ">20,000 U/L"
+    assert ck.newest_unreadable(record, context) is None
+    assert last.above(200) is True and last.above(30000) is None
+
+
+T_TX = timedelta(days=180)
+PEAK_DAY, LATEST_DAY = -182, -3
+
+
+@pytest.mark.parametrize(("peak", "latest", "verdict", "said"), [
+    # a latest CK above 500 is at least 500: 37% or less below the peak of 800 is too small a fall
+    ({"value": 800}, {"value": 500, "comparator": ">"}, True, "has fallen at most 38% from the peak 800 U/L"),
+    # a peak above 1,000 may be far above it: a fall of 45% from 1,000 may be more than half from the peak
+    ({"value": 1000, "comparator": ">"}, {"value": 550}, None, "whether it has fallen by half from the peak >1,000"),
+    # ... but down to 500 from above 8,000 is a fall of more than half whatever the peak was
+    ({"value": 8000, "comparator": ">"}, {"value": 500}, False, "peak >8,000 U/L"),
+    ({"value": 800}, {"value": 100, "comparator": "<"}, False, "latest CK <100 U/L"),
+    # below 1,000 is a fall of more than half from 8,000, but may be 900, above 3 x the ULN of 200: it was
+    # called an adequate response
+    ({"value": 8000}, {"value": 1000, "comparator": "<"}, None, "whether it is above 3 x ULN cannot be told"),
+    ({"value": 8000}, {"value_string": "<1,000 U/L"}, None, "whether it is above 3 x ULN cannot be told"),
+    ({"value": 8000}, {"value": 600, "comparator": "<="}, False, "latest CK <=600 U/L"),  # at most 3 x ULN
+])
+def test_a_bound_decides_the_fall_from_the_peak_only_where_it_reaches(kb, today, peak, latest, verdict, said):
+    chart = Chart(today).observation(CK, PEAK_DAY, unit="U/L", high=200, **peak)
+    chart.observation(CK, LATEST_DAY, unit="U/L", high=200, **latest)
+    inadequate, why = ck.inadequate_response(ck.series(*record_and_context(kb, chart)), today - T_TX)
+    assert inadequate is verdict and said in why
+
+
+@pytest.mark.parametrize(("latest", "verdict", "said"), [
+    ({"value": 150, "comparator": ">"}, None, "latest CK >150 U/L on"),  # above 150 may be above the ULN of 200
+    ({"value": 300, "comparator": ">"}, None, "is above the ULN"),
+    ({"value": 650, "comparator": ">"}, True, "is above 3 x ULN"),
+    ({"value": 20, "comparator": "<"}, False, "within the normal range"),
+])
+def test_without_a_peak_a_bound_is_judged_against_the_uln_only_where_it_reaches(kb, today, latest, verdict, said):
+    """A CK above 150 was read as exactly 150 and called 'within the normal range' (ULN 200)."""
+    chart = Chart(today).observation(CK, LATEST_DAY, unit="U/L", high=200, **latest)
+    inadequate, why = ck.inadequate_response(ck.series(*record_and_context(kb, chart)), today - T_TX)
+    assert inadequate is verdict and said in why
+    if verdict is None and latest["value"] < 200:
+        assert "a bound that may be above the ULN" in why
 
 
 def test_latest_ck_gate_at_its_edges(kb, today):
@@ -84,3 +142,95 @@ def test_latest_ck_gate_at_its_edges(kb, today):
     chart = Chart(today).ck(150, day=-40).observation(CK, -2, value_string=">20,000")
     unread = ck.latest_ck(*record_and_context(kb, chart))
     assert not unread.needs_current(30) and "'>20,000'" in (unread.why_not_recent(30) or "")
+
+
+@pytest.mark.parametrize(("latest", "nadir", "ratio", "at_least_2"), [
+    ({"value": 600}, {"value": 180}, "3.3", True),
+    ({"value": 20000, "comparator": ">"}, {"value": 180}, "at least 111.1", True),
+    ({"value": 300, "comparator": ">"}, {"value": 180}, "at least 1.6", None),  # 1.67, rounded down
+    ({"value": 300}, {"value": 100, "comparator": "<"}, "at least 3.0", True),
+    ({"value": 100, "comparator": "<"}, {"value": 180}, "at most 0.6", False),
+])
+def test_a_ratio_to_the_nadir_is_told_as_far_as_the_bounds_reach(kb, today, latest, nadir, ratio, at_least_2):
+    chart = Chart(today).observation(CK, -40, unit="U/L", high=200, **nadir)
+    chart.observation(CK, -2, unit="U/L", high=200, **latest)
+    first, last = ck.series(*record_and_context(kb, chart))
+    times = last.span.times(first.span)
+    assert f"{times:.1f}" == ratio and times.at_least(2) is at_least_2
+    assert str(times).startswith(ratio.split(" ")[0]) and "Span(" not in str(times)  # words, not the dataclass
+
+
+@pytest.mark.parametrize(("span", "limit", "above", "at_least"), [
+    (ck.Span.written(200, ">"), 200, True, True), (ck.Span.written(200, ">="), 200, None, True),
+    (ck.Span.written(200, "<"), 200, False, False), (ck.Span.written(200, "<="), 200, False, None),
+    (ck.Span.written(200, None), 200, False, True),
+    # '<360' against twice a nadir of 180 is short of it, '<=360' may reach it
+    (ck.Span.written(360, "<").times(180), 2, False, False), (ck.Span.written(360, "<=").times(180), 2, False, None),
+])
+def test_a_strict_bound_is_not_its_limit(span, limit, above, at_least):
+    assert span.above(limit) is above and span.at_least(limit) is at_least
+
+
+@pytest.mark.parametrize(("span", "shown", "fact"), [
+    (ck.Span.written(595, ">").times(200), "at least 2.9", "at least 2.97"),  # 2.975: never 'at least 3.0'
+    (ck.Span.written(201, "<").times(200), "at most 1.1", "at most 1.01"),  # 1.005: never 'at most 1.0'
+    (ck.Span.written(58, ">").times(200), "at least 0.2", "at least 0.29"),  # 0.29 x 100 is no 28.99...
+    (ck.Span.written(595, None).times(200), "3.0", 2.98),  # a measured CK is rounded as before
+])
+def test_a_bound_is_rounded_away_from_what_it_does_not_show(span, shown, fact):
+    """'>595 U/L' against 200 was 'at least 3.0 x ULN' on a card that then started no prednisone (not 3 x ULN)."""
+    assert f"{span:.1f}" == shown and span.fact(2) == fact
+
+
+def test_the_nadir_is_every_result_that_may_be_lowest(kb, today):
+    """A '<200' beside a 180 may be far below it: read as 200, the 180 was taken as the nadir; and of '<150' and
+    '<60', the nadir is below 60, not 150 (the older, looser bound was taken)."""
+    chart = Chart(today).ck(8000, day=-200).ck(180, day=-40)
+    chart.observation(CK, -30, value=200, comparator="<", unit="U/L", high=200).ck(300, day=-2)
+    nadir = ck.nadir(ck.series(*record_and_context(kb, chart)), today - timedelta(days=195))
+    assert nadir is not None and nadir.span == ck.Span(0, 180, above_least=True)
+    assert str(nadir) == (f"180 U/L on {chart.at(-40)} (ULN 200) or <200 U/L on {chart.at(-30)} (ULN 200), "
+                          "whichever is lower")
+    chart = Chart(today).ck(8000, day=-200).observation(CK, -40, value=150, comparator="<", unit="U/L", high=200)
+    chart.observation(CK, -30, value=60, comparator="<", unit="U/L", high=200).ck(250, day=-2)
+    points = ck.series(*record_and_context(kb, chart))
+    nadir = ck.nadir(points, today - timedelta(days=195))
+    assert nadir is not None and nadir.span == ck.Span(0, 60, above_least=True, below_most=True)
+    assert points[-1].span.times(nadir.span).at_least(2) is True
+
+
+def test_the_peak_is_every_result_that_may_be_highest(kb, today):
+    chart = Chart(today).observation(CK, -200, value=5000, comparator=">", unit="U/L", high=200).ck(8000, day=-190)
+    chart.ck(3000, day=-185).ck(1000, day=-2)
+    peak = ck.peak(ck.series(*record_and_context(kb, chart)), today - timedelta(days=180))
+    assert peak is not None and peak.span == ck.Span(8000, math.inf, below_most=True)
+    assert str(peak) == (f">5,000 U/L on {chart.at(-200)} (ULN 200) or 8,000 U/L on {chart.at(-190)} (ULN 200), "
+                         "whichever is higher")
+
+
+def test_a_ck_written_as_a_bound_is_named_in_the_warnings(kb, today):
+    """A bound was flagged nowhere once it was read: the timeline draws '>20,000' at 20,000."""
+    chart = Chart(today).ck(150, day=-20).observation(CK, -2, value_string=">20,000 U/L")
+    notes = ck.warnings(*record_and_context(kb, chart))
+    assert f"1 CK result(s) written as a bound (>20,000 U/L on {chart.at(-2)}): used only as far as the bound " \
+           "reaches." in notes
+    assert not any("bound" in note for note in ck.warnings(*record_and_context(kb, Chart(today).ck(150, day=-2))))
+
+
+def test_a_bound_beside_the_extreme_it_cannot_be_is_not_named(kb, today):
+    """The peak above 8,000 cannot be the 8,000 beside it ('whichever is higher' named both); a nadir of exactly 180
+    is the 180, not the '>=180' beside it."""
+    chart = Chart(today).observation(CK, -200, value=8000, comparator=">", unit="U/L", high=200)
+    chart.ck(8000, day=-190).ck(1000, day=-2)
+    peak = ck.peak(ck.series(*record_and_context(kb, chart)), today - timedelta(days=180))
+    assert str(peak) == f">8,000 U/L on {chart.at(-200)} (ULN 200)"
+    chart = Chart(today).ck(8000, day=-200).observation(CK, -40, value=180, comparator=">=", unit="U/L", high=200)
+    chart.ck(180, day=-30).ck(600, day=-2)
+    nadir = ck.nadir(ck.series(*record_and_context(kb, chart)), today - timedelta(days=195))
+    assert str(nadir) == f"180 U/L on {chart.at(-30)} (ULN 200)"
+
+
+def test_a_ratio_of_two_bounds_that_tells_nothing_is_unknown():
+    """'<100' against a nadir '<60' may be any multiple: it was 'at least 0.00'."""
+    ratio = ck.Span.written(100, "<").times(ck.Span.written(60, "<"))
+    assert f"{ratio:.2f}" == "unknown" and ratio.fact(2) is None

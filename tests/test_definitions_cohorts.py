@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from fhir_fixtures.builders import (
+    CK,
     IBM_ICD,
     ICD10,
     IMNM_SNOMED,
@@ -18,9 +19,11 @@ from fhir_fixtures.builders import (
     WBC,
     Chart,
 )
+from fhir_fixtures.r19_imnm_severe_disease_urgent import DYSPHAGIA
+from fhir_fixtures.r31_ici_myositis import on_pembrolizumab
 from hooks.definitions import cohorts, steroids
 from hooks.record import build_record
-from tests.conftest import with_params
+from tests.conftest import fired, run, with_params
 from tests.definitions_support import record_and_context
 
 PEMBROLIZUMAB = ("http://www.nlm.nih.gov/research/umls/rxnorm", "1547545", "pembrolizumab")
@@ -460,6 +463,7 @@ def test_an_everyday_negative_culture_report_is_no_growth(kb, today, specimen, r
     (LACTATE, {"value": 4.1, "unit": "mEq/L"}, "lactate 4.1 mmol/L"),
     (WBC, {"value_string": ">30"}, "WBC >30 10*9/L"),
     (WBC, {"value_string": "> 30 K/uL"}, "WBC >30 10*9/L"),
+    (WBC, {"value_string": "> 30 K/uL H"}, "WBC >30 10*9/L"),  # the lab's flag was read as part of the unit
     (WBC, {"value": 15, "unit": "10*9/L", "comparator": ">"}, "WBC >15 10*9/L"),
 ])
 def test_markers_in_other_unit_spellings_or_as_bounds_are_read(kb, today, code, result, shown):
@@ -472,3 +476,41 @@ def test_a_bound_that_does_not_settle_the_limit_is_named_unread(kb, today):
     record, context = record_and_context(kb, _free_text(today, WBC, value_string=">10"))
     assert not cohorts.nsti(record, context)
     assert "'>10' on " in (cohorts.nsti_unread(record, context) or "")
+
+
+@pytest.mark.parametrize(("written", "imnm"), [
+    ({"value": 1000, "comparator": "<"}, True),  # may be 900: HEAD read it as 1,000, a raised CK
+    ({"value": 250, "comparator": "<"}, True),
+    ({"value_string": ">20,000 U/L"}, True),
+    ({"value": 200, "comparator": "<="}, False),  # at most the ULN: shown not raised
+    ({"value": 150, "comparator": "<"}, False),
+])
+def test_a_ck_bound_that_may_be_raised_makes_imnm(kb, today, written, imnm):
+    """A raised CK switches the IMNM cohort on: a bound that leaves it open counts (ck.switches_on), as HEAD did
+    reading it as its number; read as 'not raised', it silenced the severe-IMNM card."""
+    chart = (Chart(today).antibody("anti_srp", "positive").condition("Myopathy")
+             .observation(CK, -5, unit="U/L", high=200, **written))
+    assert cohorts.is_imnm(*record_and_context(kb, chart)) is imnm
+
+
+def test_a_ck_bound_that_may_be_raised_keeps_the_severe_imnm_card(kb, today):
+    """Anti-SRP, a myopathy, dysphagia and a CK '<1,000 U/L' (ULN 200): HEAD fired the critical R19 card; the bound
+    read as 'not raised' made it 'not IMNM'."""
+    chart = Chart(today, age=44, sex="female").condition((ICD10, "G72.9", "Myopathy, unspecified"), onset=-40)
+    chart.antibody("anti_srp", "positive", day=-30).antibody("anti_hmgcr", "negative", day=-30)
+    chart.observation(CK, -3, value=1000, comparator="<", unit="U/L", high=200)
+    chart.weight(72, day=-3).height(165, day=-3).medication(PREDNISONE_20, 60, "mg", start=-21)
+    chart.condition(DYSPHAGIA, onset=-5)
+    card = fired(run(kb, chart.request("patient-view"), today)).get("imnm-severe-disease-urgent")
+    assert card is not None and card["indicator"] == "critical"
+
+
+@pytest.mark.parametrize(("written", "shown"), [
+    ({"value": 1000, "comparator": "<"}, "CK <1,000 U/L (may be above the ULN) on"),
+    ({"value_string": ">20,000 U/L"}, "CK >20,000 U/L on"),
+    ({"value": 20, "comparator": "<"}, None),  # below the ULN: no raised CK
+])
+def test_a_ck_bound_that_may_be_raised_is_ici_myositis_and_says_may_be(kb, today, written, shown):
+    chart = on_pembrolizumab(today, ck=150, ck_day=-20).observation(CK, -1, unit="U/L", high=200, **written)
+    reasons = cohorts.ici_myositis(*record_and_context(kb, chart))
+    assert (reasons[0].startswith(shown) if shown else not reasons), reasons

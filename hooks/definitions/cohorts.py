@@ -42,7 +42,7 @@ def is_imnm(record: PatientRecord, context: HookContext) -> bool:
         return True
     if not imnm_antibodies(record) or not record.conditions_in(*MYOPATHY_GROUPS, active_only=True):
         return False
-    return any(p.value > p.uln for p in ck.series(record, context))
+    return any(ck.switches_on(p.above(p.uln)) for p in ck.series(record, context))  # '<1,000' may be raised
 
 
 def is_iim(record: PatientRecord, context: HookContext) -> bool:
@@ -358,9 +358,10 @@ def ici_myositis(record: PatientRecord, context: HookContext) -> list[str]:
                      default=None)
     reasons = []
     recent = record.today - timedelta(days=30)
-    high_ck = [p for p in ck.series(record, context) if p.day >= recent and p.value > p.uln]
+    high_ck = [p for p in ck.series(record, context) if p.day >= recent and ck.switches_on(p.above(p.uln))]
     if high_ck and record.conditions_in("myopathy", "myalgia", "weakness_documented", active_only=True):
-        reasons.append(f"CK {high_ck[-1]} with weakness or myalgia")
+        last = high_ck[-1]
+        reasons.append(f"CK {last.shown(last.above(last.uln), 'above the ULN')} with weakness or myalgia")
     for condition in record.conditions_in(*MYOPATHY_GROUPS, active_only=True):
         if not _is_myositis(condition):
             continue  # plain weakness or statin myalgia alone is not ICI myositis

@@ -406,17 +406,16 @@ class RelapseCheck:
 
     taper: Sequence[TaperStep]
     latest: ck.CkPoint | None = None
-    nadir: ck.CkPoint | None = None
+    nadir: ck.CkExtreme | None = None
     possible: bool = False
     reason: str = ""
     missing: str | None = None
     caveats: list[str] = field(default_factory=list)
 
     @property
-    def ratio(self) -> float | None:
-        if self.latest is None or self.nadir is None or self.nadir.value <= 0:
-            return None
-        return self.latest.value / self.nadir.value
+    def ratio(self) -> ck.Span | None:
+        """How many times the nadir the latest CK is ('at least 111.1' when the latest is written '>20,000')."""
+        return None if self.latest is None or self.nadir is None else self.latest.span.times(self.nadir.span)
 
 
 def possible_relapse(record: PatientRecord, context: HookContext, *,
@@ -449,16 +448,21 @@ def possible_relapse(record: PatientRecord, context: HookContext, *,
                          f" and 14 d before the latest CK")
         return check
     check.caveats = caveats(record, context, check.latest, check.nadir)
-    above_uln = check.latest.value > check.latest.uln
-    risen = check.latest.value >= nadir_multiple * check.nadir.value
-    check.possible = above_uln and risen
-    if not above_uln:
+    above_uln = check.latest.above(check.latest.uln)
+    ratio = check.ratio
+    assert ratio is not None  # the latest CK and the nadir are both on file
+    risen = ratio.at_least(nadir_multiple)
+    if above_uln is False:
         check.reason = f"latest CK {check.latest} is not above the ULN"
-    elif not risen:
-        check.reason = (f"latest CK {check.latest.value:,.0f} U/L is below {nadir_multiple:g} x the nadir "
+    elif risen is False:
+        check.reason = (f"latest CK {check.latest.reading} is below {nadir_multiple:g} x the nadir "
                         f"{check.nadir}")
+    elif above_uln is None or risen is None:  # a bound is used only as far as it reaches: no guess either way
+        check.missing = ck.left_open(check.latest, [
+            ("is above the ULN", above_uln), (f"is at least {nadir_multiple:g} x the nadir {check.nadir}", risen)])
     else:
-        check.reason = (f"latest CK {check.latest} is above the ULN and {check.ratio:.1f} x the nadir "
+        check.possible = True
+        check.reason = (f"latest CK {check.latest} is above the ULN and {ratio:.1f} x the nadir "
                         f"{check.nadir}")
     return check
 
@@ -468,7 +472,7 @@ def _in_window(day: date | None, first: date, last: date) -> bool:
 
 
 def caveats(record: PatientRecord, context: HookContext, latest: ck.CkPoint,
-            nadir: ck.CkPoint | None = None, window_hours: int = CAVEAT_WINDOW_HOURS,
+            nadir: ck.CkExtreme | None = None, window_hours: int = CAVEAT_WINDOW_HOURS,
             tsh_limit: float = TSH_CAVEAT_MIU_L) -> list[str]:
     """Other explanations of a CK rise: exertion, IM injection or trauma within 72 h of the CK, TSH > 10 mIU/L,
     statin or red yeast rice since the nadir, documented missed doses."""

@@ -50,8 +50,11 @@ def _cohort(record: PatientRecord, context: HookContext) -> tuple[str | None, st
     """Why the work-up applies (None: it does not), and the qualifying recent CK for the facts."""
     params = context.params(RULE)
     since = record.today - timedelta(days=int(params["ck_window_days"]))
-    high = [p for p in ck.series(record, context) if p.day >= since and p.value >= params["ck_min_u_per_l"]]
-    high_ck = str(max(high, key=lambda p: p.value)) if high else None
+    limit = params["ck_min_u_per_l"]
+    # a bound that may reach the limit counts ('<1,200' may be 1,100: ck.switches_on); one below it ('<800') does not
+    high = [p for p in ck.series(record, context) if p.day >= since and ck.switches_on(p.span.at_least(limit))]
+    top = max(high, key=lambda p: p.value) if high else None
+    high_ck = top.shown(top.span.at_least(limit), f"{limit:,.0f} U/L or more") if top else None
     conditions = record.conditions_in(*cohorts.INFLAMMATORY_MYOPATHY, active_only=True)
     if conditions:
         return f"Myositis diagnosis on file: {conditions[0].code.label}", high_ck

@@ -153,7 +153,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                        "shows; if positive, rituximab (R16) is an option too."}.get(serology.subtype, "")
     return Fired(
         severity="warning",
-        summary=f"Anti-HMGCR IMNM, inadequate response {days} days after start (CK {latest.value:,.0f} U/L): "
+        summary=f"Anti-HMGCR IMNM, inadequate response {days} days after start (CK {latest.reading}): "
                 f"consider {'resuming' if last_ivig else 'adding'} IVIG",
         detail=DETAIL.format(
             subtype_line={"DUAL": "Anti-HMGCR and anti-SRP positive.", "HMGCR": "Anti-HMGCR positive."}.get(

@@ -239,7 +239,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                        "(R14)."}.get(serology.subtype, "")
     return Fired(
         severity="warning",
-        summary=f"Anti-SRP IMNM, inadequate response {days} days after start (CK {latest.value:,.0f} U/L): "
+        summary=f"Anti-SRP IMNM, inadequate response {days} days after start (CK {latest.reading}): "
                 f"consider {'repeating' if last_rtx else 'adding'} rituximab",
         detail=DETAIL.format(
             subtype_line={"DUAL": "Anti-SRP and anti-HMGCR positive.", "SRP": "Anti-SRP positive."}.get(

@@ -205,7 +205,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     agent = "IVIG and rituximab" if on_ivig and on_rituximab else "IVIG" if on_ivig else "rituximab"
     return Fired(
         severity="info",
-        summary=f"Refractory IMNM: CK {latest.value:,.0f} U/L despite {agent}; consider the next line and a "
+        summary=f"Refractory IMNM: CK {latest.reading} despite {agent}; consider the next line and a "
                 "myositis centre",
         detail=DETAIL.format(
             tried=tried[0].upper() + tried[1:], why=why, subtype_words=SUBTYPE_WORDS.get(subtype, subtype),

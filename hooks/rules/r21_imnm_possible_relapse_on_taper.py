@@ -74,7 +74,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "taper": taper_text,
         "latest_ck": str(check.latest) if check.latest else None,
         "nadir_ck": str(check.nadir) if check.nadir else None,
-        "ratio_to_nadir": round(check.ratio, 2) if check.ratio is not None else None,
+        "ratio_to_nadir": check.ratio.fact(2) if check.ratio is not None else None,
         "caveats": "; ".join(check.caveats) or None,
     })
     if check.missing:
@@ -90,7 +90,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                    "and about missed doses.")
     return Fired(
         severity="warning",
-        summary=(f"Possible IMNM relapse on taper: CK {check.latest.value:,.0f} U/L, {check.ratio:.1f}x nadir. "
+        summary=(f"Possible IMNM relapse on taper: CK {check.latest.reading}, {check.ratio:.1f}x nadir. "
                  + ("Hold this dose reduction" if drafts else "Hold the taper, recheck")),
         detail=DETAIL.format(found=found, taper=taper_text, caveats=caveat_text),
         facts=facts,

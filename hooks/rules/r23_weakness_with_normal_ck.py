@@ -122,8 +122,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if why := found.why_not_recent(params["ck_max_age_days"]):
         return NotEvaluable(f"{why}, to tell weakness with a normal CK from active disease", facts)
     assert latest is not None  # a recent enough CK is on file
-    if latest.value > latest.uln:
+    above = latest.above(latest.uln)
+    if above:
         return Quiet(f"latest CK {latest} is above the ULN", facts)
+    if above is None:  # '>150' against a ULN of 200: a normal CK would be a guess
+        return NotEvaluable(f"latest CK {latest} is a bound that does not tell whether the CK is normal", facts)
     tsh = record.latest("tsh")
     tsh_text = f"\n\nLast TSH: {tsh.quantity} on {tsh.when}." if tsh and tsh.quantity else ""
     sets, patient = context.valuesets, context.patient_id
@@ -139,7 +142,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         text="Physiotherapy referral: strengthening and reconditioning (possible steroid myopathy)"))
     return Fired(
         severity="info",
-        summary=f"Weakness with a normal CK ({latest.value:,.0f} U/L): consider steroid myopathy before escalating",
+        summary=f"Weakness with a normal CK ({latest.reading}): consider steroid myopathy before escalating",
         detail=DETAIL.format(weakness=weakness, ck=str(latest), gc_days=gc_days, gaps=run.gap_note() if bridged else "",
                              peq=f"{history.peq_given_today():g} mg/day PEQ" if over is None else
                              f"none given: {over}", tsh=tsh_text),

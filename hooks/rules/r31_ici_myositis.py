@@ -239,7 +239,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     features = [label for group, label in FEATURES if record.conditions_in(group, active_only=True)]
     points = [pt for pt in ck.series(record, context) if pt.day >= record.today - timedelta(days=30)]
     last_ck = points[-1] if points else None
-    ck_multiple = last_ck.value / last_ck.uln if last_ck else None
+    ck_multiple = last_ck.times_uln if last_ck else None  # 'at least 100.0' for a CK written '>20,000'
+    # whether it reached grade 2's prednisone multiple; None when a bound leaves it open: then no prednisone is
+    # started, the lab is asked (ck.switches_on)
+    reached = ck_multiple.at_least(p["ck_steroid_multiple_g2"]) if ck_multiple is not None else False
     # ungraded: a bulbar, respiratory or myasthenic feature is managed as G3-4, but myasthenia on file alone is not
     # (it may be long-standing and stable): it is graded first
     manage = ("G3-4" if (grade or 0) >= 3 else f"G{grade}" if grade else
@@ -255,7 +258,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "ctcae_grade": grade, "grade_documented": grade_obs.when if grade_obs else None,
         "features": ", ".join(features) or None,
         "latest_ck": str(last_ck) if last_ck else None,
-        "ck_x_uln": round(ck_multiple, 1) if ck_multiple else None,
+        "ck_x_uln": ck_multiple.fact(1) if ck_multiple is not None else None,
         "managed_as": manage,
     })
     weight = dosing_weight(record, context)
@@ -269,11 +272,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                   bool(heart) or (myasthenia and myasthenia_g34), bool(grade), on_file)
     facts["pulse_on_file"] = "; ".join(on_file.pulses) or None
     facts["oral_follow_on"] = "; ".join(on_file.follow_on) or None
-    plan = _plan(manage, grade, heart, unjudged, pulse, troponins, ecgs, ck_multiple, p)
+    plan = _plan(manage, grade, heart, unjudged, pulse, troponins, ecgs, last_ck, reached, p)
     if tnt_only:
         plan = (f"Troponin T is raised ({'; '.join(_describe(o) for o in tnt_only)}) but it can come from "
                 "regenerating skeletal muscle: check hs-troponin I now and hold the ICI until it is known. " + plan)
-    dose_text, steroid_suggestions = _steroids(record, context, manage, ck_multiple, pulse, weight, p)
+    g2_steroid = manage == "G2" and reached is True
+    dose_text, steroid_suggestions = _steroids(record, context, g2_steroid, manage, pulse, weight, p)
     grade_text = (f"G{grade} (documented {grade_obs.when})" if grade is not None and grade_obs else
                   (f"not read from {grade_obs.value_label} ({grade_obs.when})" if grade_obs else "not documented")
                   + (" (managed as G3-4 because of the features below)" if manage == "G3-4" else
@@ -323,7 +327,8 @@ def _possibly_too_old(results: list[str], hours: float) -> str:
 
 
 def _plan(manage: str | None, grade: int | None, heart: list[str], unjudged: list[str], pulse: Pulse,
-          troponins: list[Observation], ecgs: list[diagnosis.Done], ck_multiple: float | None, p: Any) -> str:
+          troponins: list[Observation], ecgs: list[diagnosis.Done], last_ck: ck.CkPoint | None,
+          reached: bool | None, p: Any) -> str:
     steps = []
     if heart:
         steps.append(f"heart involvement ({'; '.join(heart)}): hold the ICI and **permanently discontinue** it; "
@@ -349,12 +354,17 @@ def _plan(manage: str | None, grade: int | None, heart: list[str], unjudged: lis
         multiple = p["ck_steroid_multiple_g2"]
         if pulse.governs:  # the pulse, not the grade's prednisone, is the glucocorticoid
             steps.append(f"grade 2: hold the ICI; {pulse.step}.")
-        elif ck_multiple is not None and ck_multiple >= multiple:
-            steps.append(f"grade 2: hold the ICI; CK is {ck_multiple:.1f} x ULN (>= {multiple:g}): start "
+        elif last_ck is not None and reached:
+            steps.append(f"grade 2: hold the ICI; CK is {last_ck.times_uln:.1f} x ULN (>= {multiple:g}): start "
                          "prednisone 0.5-1 mg/kg/day.")
+        elif last_ck is not None and reached is None:  # a bound leaves it open: the lab can tell
+            # '>500' against 200: above the analyser's range, a diluted sample tells; '<1,000': the lab has the value
+            ask = "the diluted result" if last_ck.comparator in (">", ">=") else "the measured value (or repeat the CK)"
+            steps.append(f"grade 2: hold the ICI; CK {last_ck.reading} may be {multiple:g} x ULN or more: ask the lab "
+                         f"for {ask}, and start prednisone 0.5-1 mg/kg/day if it is.")
         else:
             steps.append(f"grade 2: hold the ICI; prednisone 0.5-1 mg/kg/day if CK reaches {multiple:g} x ULN "
-                         f"({'now ' + format(ck_multiple, '.1f') + ' x' if ck_multiple else 'no recent CK'}).")
+                         f"({f'now {last_ck.times_uln:.1f} x' if last_ck else 'no recent CK'}).")
     elif manage == "G3-4":
         steroid = (pulse.step if pulse.on_file.pulses else
                    "the methylprednisolone pulse (dose below) rather than prednisone 1 mg/kg/day or "
@@ -490,14 +500,14 @@ def _pulse(context: HookContext, child: bool, weight: Measure | None, pulse: Pul
         is_recommended=pulse.recommended)]
 
 
-def _steroids(record: PatientRecord, context: HookContext, manage: str | None, ck_multiple: float | None,
+def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, manage: str | None,
               pulse: Pulse, weight: Measure | None, p: Any) -> tuple[str, list[Suggestion]]:
     """The pulse where the heart or myasthenia calls for it (:func:`_pulse`), or the one on file and its oral
     follow-on (recommended; no new IV course), and doses on the dosing weight,
     rounded (prednisone to 5 mg, methylprednisolone to 10 mg; a dose below one step to 0.1 mg) and capped, each
     saying how. A child's doses take 2.5 mg prednisone and 10 mg methylprednisolone steps only where these are
-    within a tenth of the dose, else 1 mg, else 0.1 mg, as R19 and R32 round theirs."""
-    g2_steroid = manage == "G2" and ck_multiple is not None and ck_multiple >= p["ck_steroid_multiple_g2"]
+    within a tenth of the dose, else 1 mg, else 0.1 mg, as R19 and R32 round theirs. ``g2_steroid``: grade 2 with a
+    CK known to reach 3 x ULN (one that only may, a bound, starts none)."""
     if manage not in ("G3-4",) and not g2_steroid and not pulse.reasons:
         return ("Glucocorticoid doses by grade: G2 prednisone 0.5-1 mg/kg/day (if CK >= 3x ULN); G3-4 prednisone "
                 "1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV."), []

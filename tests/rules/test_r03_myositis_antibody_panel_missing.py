@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fhir_fixtures.builders import ANTI_HMGCR, ATORVASTATIN_40, IMNM_SNOMED, Chart
+import pytest
+
+from fhir_fixtures.builders import ANTI_HMGCR, ATORVASTATIN_40, CK, IMNM_SNOMED, Chart
 from tests.conftest import explained, fired, run
 
 RULE = "myositis-antibody-panel-missing"
@@ -106,3 +108,21 @@ def test_ici_context_is_quiet(kb, today):
     chart.medication("pembrolizumab 100 MG in 4 ML Injection", 200, "mg", start=-60)
     assert RULE not in fired(run(kb, chart.request("patient-view"), today))
     assert "checkpoint-inhibitor" in explained(run(kb, chart.request("patient-view"), today), RULE)["reason"]
+
+
+@pytest.mark.parametrize(("written", "cohort"), [
+    ({"value": 1200, "comparator": "<"}, "CK <1,200 U/L (may be 1,000 U/L or more) on"),  # HEAD read it as 1,200
+    ({"value_string": ">800 U/L"}, "CK >800 U/L (may be 1,000 U/L or more) on"),
+    ({"value_string": ">1,000 U/L"}, "CK >1,000 U/L on"),
+    ({"value": 800, "comparator": "<"}, None),  # below the threshold whatever it is
+    ({"value": 1000, "comparator": "<"}, None),  # '<' is strict: short of 1,000
+])
+def test_a_ck_bound_that_may_reach_the_threshold_counts_and_says_may_be(kb, today, written, cohort):
+    """The CK threshold switches the work-up on: a bound that leaves it open counts (ck.switches_on), as HEAD did
+    reading '<1,200' as 1,200; the card shows the CK as written and that it only may reach the threshold."""
+    chart = Chart(today).condition("Proximal muscle weakness", onset=-60).observation(CK, -2, unit="U/L", **written)
+    result = run(kb, chart.request("patient-view"), today)
+    if cohort is None:  # the weakness alone does not start the work-up
+        assert RULE not in fired(result)
+    else:
+        assert RULE in fired(result) and cohort in explained(result, RULE)["facts"]["cohort"]

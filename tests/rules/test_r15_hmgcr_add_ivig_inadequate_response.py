@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import IVIG_CVX, LOINC, PREDNISONE_20, ROUTE_IV, Chart
+from fhir_fixtures.builders import CK, IVIG_CVX, LOINC, PREDNISONE_20, ROUTE_IV, Chart
 from fhir_fixtures.r15_hmgcr_add_ivig_inadequate_response import hmgcr_on_maintenance_ivig, hmgcr_on_two_agents
 from tests.conftest import explained, fired, run
 
@@ -221,3 +221,18 @@ def test_the_cycle_is_rounded_down_to_whole_bottles_never_above_2_g_per_kg(kb, t
     facts = explained(result, RULE)["facts"]
     assert facts["ivig_cycle_g"] == 140 and facts["ivig_daily_g"] == 70
     assert "rounded down to 5 g" in fired(result)[RULE]["detail"]
+
+
+def test_a_ck_above_the_analysers_range_is_read_and_shown_as_written(kb, today):
+    """'>20,000 U/L' was not read: the newest CK held the row back. It is above 3 x ULN, and shown as the bound."""
+    chart = hmgcr_on_two_agents(today).observation(CK, -1, value_string=">20,000 U/L")
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert "inadequate response" in card["summary"] and "(CK >20,000 U/L)" in card["summary"]
+
+
+def test_a_ck_below_a_bound_that_may_be_above_3_x_uln_is_no_adequate_response(kb, today):
+    """'<1,000 U/L' is a fall of more than half from 8,000, but may be 900, above 3 x the ULN of 200: the row said
+    'adequate CK response'."""
+    chart = hmgcr_on_two_agents(today).observation(CK, -1, value=1000, comparator="<", unit="U/L", high=200)
+    entry = explained(run(kb, chart.request("patient-view"), today), RULE)
+    assert entry["status"] == "not-evaluable" and "whether it is above 3 x ULN cannot be told" in entry["reason"]

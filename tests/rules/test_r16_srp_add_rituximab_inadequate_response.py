@@ -9,6 +9,7 @@ import pytest
 from fhir_fixtures.builders import (
     ANTI_HBC,
     CHRONIC_HBV,
+    CK,
     ENTECAVIR,
     HBSAG,
     HBV_DNA,
@@ -386,3 +387,9 @@ def test_a_rituximab_order_with_no_dates_is_not_evaluable_and_says_so(kb, today,
     responded = srp_on_two_agents(today, latest_ck=500).medication(RITUXIMAB, 1000, "mg", start=None,
                                                                    status=status, route=ROUTE_IV)
     assert explained(run(kb, responded.request("patient-view"), today), RULE)["status"] == "not-fired"
+
+
+def test_a_ck_above_the_analysers_range_is_read_and_shown_as_written(kb, today):
+    chart = srp_on_two_agents(today).observation(CK, -1, value_string=">20,000 U/L")
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert "(CK >20,000 U/L)" in card["summary"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, LOINC, PREDNISONE_20, RITUXIMAB, ROUTE_IV, Chart
+from fhir_fixtures.builders import CK, IMNM_SNOMED, IVIG_CVX, LOINC, PREDNISONE_20, RITUXIMAB, ROUTE_IV, Chart
 from fhir_fixtures.r17_imnm_refractory_next_line import earlier_ivig_course, on_ivig, refractory, rituximab
 from tests.conftest import explained, fired, run, with_params
 
@@ -222,3 +222,8 @@ def test_the_last_rituximab_dose_counts_an_order_with_no_start_date(kb, today):
     rituximab(chart, -394)
     facts = explained(run(kb, chart.request("patient-view"), today), RULE)["facts"]
     assert facts["rituximab"] == f"rituximab: first dose {chart.at(-394)}, last dose {chart.at(-100)}"
+
+
+def test_a_ck_above_the_analysers_range_is_read_and_shown_as_written(kb, today):
+    card = _card(kb, today, on_ivig(refractory(today), -100).observation(CK, -1, value_string=">20,000 U/L"))
+    assert card["summary"].startswith("Refractory IMNM: CK >20,000 U/L despite IVIG")

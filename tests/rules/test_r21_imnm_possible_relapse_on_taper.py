@@ -263,7 +263,49 @@ def test_order_sign_draft_taper_written_as_one_order_is_a_reduction(kb, today):
 
 
 def test_a_newer_ck_written_as_text_is_not_passed_over_for_an_older_normal_one(kb, today):
-    chart = tapering_chart(today, latest_ck=150, latest_day=-12).observation(CK, -2, value_string=">20,000 U/L")
+    chart = tapering_chart(today, latest_ck=150, latest_day=-12).observation(CK, -2, value_string=">20,000 (see note)")
     result = run(kb, chart.request("patient-view"), today)
     entry = explained(result, RULE)
-    assert entry["status"] == "not-evaluable" and "'>20,000 U/L'" in entry["reason"]
+    assert entry["status"] == "not-evaluable" and "'>20,000 (see note)'" in entry["reason"]
+
+
+def test_a_ck_above_the_analysers_range_is_read_as_at_least_its_bound(kb, today):
+    """'>20,000 U/L' was not read at all (the row was held back); it is at least 111 times the nadir of 180, said
+    so, never as an exact ratio."""
+    chart = tapering_chart(today, latest_ck=150, latest_day=-12).observation(CK, -2, value_string=">20,000 U/L")
+    card, entry = _result(kb, chart)
+    assert card["summary"].startswith("Possible IMNM relapse on taper: CK >20,000 U/L, at least 111.1x nadir.")
+    assert "Latest CK >20,000 U/L on" in card["detail"]
+    assert "at least 111.1 times the nadir of 180 U/L" in card["detail"]
+    assert entry["facts"]["ratio_to_nadir"] == "at least 111.11"
+
+
+def test_a_lower_bound_that_may_be_below_twice_the_nadir_is_not_judged(kb, today):
+    """A CK above 300 is above the ULN, but may or may not be twice the nadir of 180: read as exactly 300 it was
+    called 'below 2 x the nadir'."""
+    chart = tapering_chart(today, latest_ck=150, latest_day=-12)
+    chart.observation(CK, -2, value=300, comparator=">", unit="U/L", high=200)
+    card, entry = _result(kb, chart)
+    assert card is None and entry["status"] == "not-evaluable"
+    assert "whether it is at least 2 x the nadir 180 U/L" in entry["reason"] and "above the ULN and" not in \
+        entry["reason"]
+
+
+def test_a_nadir_written_as_an_upper_bound_may_be_the_lowest(kb, today):
+    """CK 300 is 1.7 times the 180 on D-40, but the '<200' on D-30 may be far lower: it was read as 200 and the
+    180 taken as the nadir, so the row said 'below 2 x the nadir' where a relapse may be starting."""
+    chart = tapering_chart(today, latest_ck=300).observation(CK, -30, value=200, comparator="<", unit="U/L",
+                                                               high=200)
+    card, entry = _result(kb, chart)
+    assert card is None and entry["status"] == "not-evaluable"
+    assert (f"the nadir 180 U/L on {chart.at(-40)} (ULN 200) or <200 U/L on {chart.at(-30)} (ULN 200), whichever "
+            "is lower") in entry["reason"]
+
+
+def test_a_nadir_written_as_a_lower_bound_does_not_hide_a_rise(kb, today):
+    """20,000 is more than twice the 180 whatever the '>150' beside it is: the '>150' was taken as the nadir, and
+    the rise 'could not be told'."""
+    chart = tapering_chart(today, latest_ck=20000).observation(CK, -30, value_string=">150 U/L")
+    card, entry = _result(kb, chart)
+    assert card["summary"].startswith("Possible IMNM relapse on taper: CK 20,000 U/L, 111.1 to 133.4x nadir.")
+    assert entry["facts"]["ratio_to_nadir"] == "111.11 to 133.34"

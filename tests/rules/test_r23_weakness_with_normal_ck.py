@@ -54,8 +54,28 @@ def test_a_newer_ck_in_an_unreadable_unit_is_not_passed_over_for_an_older_normal
 
 
 def test_a_newer_ck_reported_as_text_is_not_passed_over_either(kb, today):
+    card, entry = _result(kb, weak_chart(today).observation(CK, -2, value_string=">20,000 (see note)"))
+    assert card is None and entry["status"] == "not-evaluable" and "'>20,000 (see note)'" in entry["reason"]
+
+
+def test_a_ck_written_above_the_analysers_range_is_no_normal_ck(kb, today):
     card, entry = _result(kb, weak_chart(today).observation(CK, -2, value_string=">20,000 U/L"))
-    assert card is None and entry["status"] == "not-evaluable" and "'>20,000 U/L'" in entry["reason"]
+    assert card is None and entry["status"] == "not-fired" and "latest CK >20,000 U/L on" in entry["reason"]
+
+
+@pytest.mark.parametrize("written", [{"value": 150, "comparator": ">", "unit": "U/L"},
+                                     {"value_string": ">150 U/L"}])
+def test_a_ck_bound_that_may_be_above_the_uln_is_not_called_normal(kb, today, written):
+    """'>150 U/L' against a ULN of 200: as a valueQuantity it was read as exactly 150 and the card said 'normal
+    CK (150 U/L)'."""
+    card, entry = _result(kb, weak_chart(today).observation(CK, -2, high=200, range_unit="U/L", **written))
+    assert card is None and entry["status"] == "not-evaluable"
+    assert "latest CK >150 U/L on" in entry["reason"] and "does not tell whether the CK is normal" in entry["reason"]
+
+
+def test_a_ck_below_a_bound_within_the_normal_range_is_shown_as_written(kb, today):
+    card, _ = _result(kb, weak_chart(today).observation(CK, -2, value=20, comparator="<", unit="U/L", high=200))
+    assert card["summary"].startswith("Weakness with a normal CK (<20 U/L)")
 
 
 def test_a_ucum_annotation_does_not_make_a_ck_unreadable(kb, today):

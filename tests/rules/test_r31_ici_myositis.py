@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from fhir_fixtures.builders import LOINC, SNOMED, Chart
+from fhir_fixtures.builders import CK, LOINC, SNOMED, Chart
 from fhir_fixtures.r20_srp_cardiac_evaluation import LOCAL_ECG
 from fhir_fixtures.r31_ici_myositis import ECG, HS_TNI, NIVOLUMAB, PEMBROLIZUMAB, on_pembrolizumab
 from tests.conftest import explained, fired, run, with_params
@@ -427,3 +427,49 @@ def test_a_named_imnm_is_a_myopathy_with_a_raised_ck(kb, today, name):
         "pembrolizumab 25 MG/ML Injectable Solution", 200, "mg", start=-60, period=3, period_unit="wk").ck(4200, day=-2)
     card, _ = _card(kb, chart, today)
     assert card is not None and card["indicator"] == "critical"
+
+
+@pytest.mark.parametrize(("written", "steroid", "said", "times"), [
+    (">500 U/L", False, "CK >500 U/L may be 3 x ULN or more: ask the lab for the diluted result", "2.5"),
+    # 2.975 x ULN: 'at least 3.0 x' beside no prednisone, and 'if CK reaches 3 x ULN (now at least 3.0 x)'
+    (">595 U/L", False, "CK >595 U/L may be 3 x ULN or more: ask the lab for the diluted result", "2.9"),
+    (">700 U/L", True, "CK is at least 3.5 x ULN (>= 3): start prednisone", "3.5"),
+])
+def test_a_ck_written_as_a_bound_is_as_many_times_the_uln_as_it_shows(kb, today, written, steroid, said, times):
+    """A CK above the analyser's range is at least so many times the ULN, never exactly: above 500 may or may not
+    be 3 x a ULN of 200, so grade 2 asks the lab for the result; above 700 is past it whatever the CK is."""
+    chart = _graded(today, 2, ck=150).observation(CK, -1, value_string=written, high=200, range_unit="U/L")
+    card, entry = _card(kb, chart, today)
+    assert bool(_steroid_orders(card)) is steroid and said in card["detail"]
+    assert f"{written} on {chart.at(-1)} (ULN 200) = at least {times} x ULN" in card["detail"]
+    assert entry["facts"]["ck_x_uln"].startswith(f"at least {times}")
+    assert "if CK reaches" not in card["detail"]
+
+
+def test_a_ck_below_a_bound_short_of_3_x_uln_waits_for_it(kb, today):
+    chart = _graded(today, 2).observation(CK, -1, value_string="<500 U/L", high=200, range_unit="U/L")
+    card, _ = _card(kb, chart, today)
+    assert not _steroid_orders(card) and "if CK reaches 3 x ULN (now at most 2.5 x)" in card["detail"]
+
+
+@pytest.mark.parametrize(("written", "ask"), [
+    ({"value": 1000, "comparator": "<"}, "ask the lab for the measured value (or repeat the CK)"),
+    ({"value": 600, "comparator": "<="}, "ask the lab for the measured value (or repeat the CK)"),
+    ({"value_string": ">500 U/L", "range_unit": "U/L"}, "ask the lab for the diluted result"),
+])
+def test_a_ck_bound_that_may_be_raised_fires_and_asks_the_lab_before_prednisone(kb, today, written, ask):
+    """'<1,000 U/L' against 200 (HEAD: read as 1,000, a critical card with prednisone) may be 900: the card still
+    fires, says the CK only may be raised, and asks the lab, by how the bound is written, instead of starting
+    prednisone on a CK that only may be 3 x ULN; a diluted result is no answer to an upper bound."""
+    chart = _graded(today, 2, ck=150).observation(CK, -1, high=200, **({"unit": "U/L"} | written))
+    card, _ = _card(kb, chart, today)
+    assert card is not None and card["indicator"] == "critical" and not _steroid_orders(card)
+    assert f"may be 3 x ULN or more: {ask}, and start prednisone" in card["detail"]
+    if "comparator" in written:
+        assert f"CK {written['comparator']}{written['value']:,} U/L (may be above the ULN) on" in card["detail"]
+
+
+def test_a_ck_bound_below_the_uln_is_no_ici_myositis(kb, today):
+    chart = _graded(today, 2, ck=150).observation(CK, -1, value=20, comparator="<", unit="U/L", high=200)
+    card, entry = _card(kb, chart, today)
+    assert card is None and entry["status"] == "not-fired"
