@@ -196,7 +196,7 @@ class Concept:
             (c.code for c in self.codings if c.code), "unnamed")
 
     def in_group(self, *groups: str) -> bool:
-        return any(m.group in groups for m in self.matches)
+        return not self.groups.isdisjoint(groups)
 
     def concept_in(self, group: str) -> str | None:
         """The ingredient or sub-concept this concept has inside ``group`` (e.g. 'prednisone')."""
