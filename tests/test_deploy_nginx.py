@@ -47,7 +47,6 @@ _ERROR_LOCATION = "/_imnm_cds_error"
 # the service's security headers, HSTS included: the server block is https only
 _SECURITY_HEADERS = {**FIXED_HEADERS, **DEFAULT_HEADERS, **HSTS_HEADERS}
 _CORS_HEADERS = ("Access-Control-Allow-Origin", "Access-Control-Expose-Headers", "Vary")
-_ORIGIN_MAP = ("map", "$http_origin", "$imnm_cds_cors_origin")
 
 
 @dataclass
@@ -214,7 +213,7 @@ def test_nginx_allows_no_origin_as_shipped_as_the_service_allows_none_by_default
     """The origins nginx answers CORS for are the site's [cors] origins, written in by hand: the file as shipped
     lists none, so that it never opens an origin the service does not."""
     assert Settings().cors.origins == []
-    assert [s.words for s in _block(*_ORIGIN_MAP)] == [("default", "")]
+    assert [s.words for s in _block("map", "$http_origin", "$imnm_cds_cors_origin")] == [("default", "")]
     # WWW-Authenticate exposed only beside an allowed origin, as the service does
     assert [s.words for s in _block("map", "$imnm_cds_cors_origin", "$imnm_cds_cors_exposed")] == [
         ("", ""), ("default", "WWW-Authenticate")]

@@ -212,9 +212,11 @@ def _readings(record: PatientRecord, context: HookContext) -> _Readings:
 
 def _point(observation: Observation, fallback: float) -> CkPoint | None:
     given = observation.reported_value
-    value = convert(given.value, given.unit, "U/L") if given is not None else None
-    if observation.when is None or given is None or value is None or not plausible("ck", "U/L", value):
-        return None  # a zero CK is an error
+    if observation.when is None or given is None:
+        return None
+    value = convert(given.value, given.unit, "U/L")
+    if value is None or not plausible("ck", "U/L", value):
+        return None  # a unit not read; a zero CK is an error
     high = observation.ref_high
     uln = convert(high.value, high.unit, "U/L") if high is not None else None
     converted = given.unit if given.value != value else None
@@ -351,13 +353,16 @@ def warnings(record: PatientRecord, context: HookContext) -> list[str]:
     if converted:
         units = ", ".join(sorted({str(p.converted_from) for p in converted}))
         notes.append(f"{len(converted)} CK result(s) given in {units} were converted to U/L (1 ukat/L = 60 U/L).")
-    bounds = [p for p in points if p.comparator]
+    bounds = [f"{p.reading} on {p.day.isoformat()}" for p in points if p.comparator]
     if bounds:  # the timeline draws one at its bound: say it is no measured CK
-        shown = ", ".join(f"{p.reading} on {p.day.isoformat()}" for p in bounds[-3:])
-        notes.append(f"{len(bounds)} CK result(s) written as a bound ({shown}{', ...' if len(bounds) > 3 else ''}): "
-                     f"used only as far as the bound reaches.")
+        notes.append(f"{len(bounds)} CK result(s) written as a bound ({_newest_few(bounds)}): used only as far as "
+                     f"the bound reaches.")
     if unread:
-        shown = ", ".join(f"{o.value_label} on {o.when}" for o in unread[-3:])
-        notes.append(f"{len(unread)} CK result(s) could not be read in U/L and were not used ({shown}"
-                     f"{', ...' if len(unread) > 3 else ''}).")
+        notes.append(f"{len(unread)} CK result(s) could not be read in U/L and were not used "
+                     f"({_newest_few([f'{o.value_label} on {o.when}' for o in unread])}).")
     return notes
+
+
+def _newest_few(results: list[str]) -> str:
+    """The newest three of ``results`` (oldest first), and ', ...' where there are more: a warning stays short."""
+    return ", ".join(results[-3:]) + (", ..." if len(results) > 3 else "")

@@ -447,9 +447,9 @@ def left_active_warning(left: Sequence[tuple[MedicationOrder, str]], *, drug: st
     said instead of ``judged``, which it cannot claim. Keeping the draft is then offered (the one click that stops
     the orders left active, as the card's advice asks), but not recommended: what it gives with the orders beside it
     is not known, and the card names those not counted in full (``unchecked``: :attr:`LeftActiveLine.unchecked`).
-    ``keep``: "Keep the draft and discontinue the order on the chart" is recommended; False where a limit the draft
-    alone must meet could not be checked (R07: a child with no weight), so keeping it is not offered on the strength
-    of the others."""
+    ``keep``: "Keep the draft and discontinue the order on the chart" is offered (recommended unless ``not_read``);
+    False where a limit the draft alone must meet could not be checked (R07: a child with no weight), so keeping it
+    is not offered on the strength of the others."""
     summary = _left_active_summary(drug, drafted, on_chart)
     why = f" ({' and '.join(unchecked)} not counted in full)" if unchecked else ""
     not_checked = (f"\n\nNot checked: {not_read}. So what keeping the draft gives is not known{why}: it is not "

@@ -117,10 +117,16 @@ def _days_ahead(order: MedicationOrder, today: date) -> int | None:
     return None if last is None else (last - first).days + 1
 
 
-def _daily_pulse(dose: DraftDose, day_mg: float, high_mg: float) -> bool:
-    """A dose read, given daily at ``high_mg`` (mg on a day it is given: ``day_mg``) or more: its days count towards
-    the pulse-day limit."""
-    return not dose.problem and dose.per_day is not None and dose.per_day >= 1 - EPS and day_mg >= high_mg - EPS
+def _given_daily(dose: DraftDose) -> bool:
+    """At least one dose every day: weekly or monthly pulses are not, and their days make no run."""
+    return dose.per_day is not None and dose.per_day >= 1 - EPS
+
+
+def _pulse_mg(dose: DraftDose, day_mg: float | None, high_mg: float) -> float | None:
+    """``day_mg`` (mg on a day the order is given) where the dose is read and given daily at ``high_mg`` or more:
+    its days count towards the pulse-day limit; else None."""
+    return (day_mg if not dose.problem and day_mg is not None and _given_daily(dose) and day_mg >= high_mg - EPS
+            else None)
 
 
 class ChartPulses(NamedTuple):
@@ -148,10 +154,10 @@ def _pulse_days_on_chart(record: PatientRecord, chart: continuing.OnChart, weigh
             continue
         dose = dose_basis.read_dose(order, weight_kg)
         day_mg, _ = _day_amount(dose, weight_kg)
-        pulse_dose = day_mg is not None and _daily_pulse(dose, day_mg, high_mg)
+        pulse_mg = _pulse_mg(dose, day_mg, high_mg)
         written = continuing.last_written_dose(order)
-        if written is None and id(order.raw) in kept and pulse_dose and day_mg is not None:
-            found.open_ended.append((order, day_mg))  # its days or none (one yet to start): nothing ends it
+        if written is None and id(order.raw) in kept and pulse_mg is not None:
+            found.open_ended.append((order, pulse_mg))  # its days or none (one yet to start): nothing ends it
         if (span := course_days(order, record.today)) is None:
             continue
         goes_on = written is not None and (id(order.raw) in kept if cancelled else
@@ -162,8 +168,8 @@ def _pulse_days_on_chart(record: PatientRecord, chart: continuing.OnChart, weigh
         if dose.problem or day_mg is None:
             if id(order.raw) not in beside:  # an order beside the drafts whose dose is not read is said already
                 found.unread.append((order, last))
-        elif pulse_dose:
-            found.given.append((order, first, last, day_mg))
+        elif pulse_mg is not None:
+            found.given.append((order, first, last, pulse_mg))
     return found
 
 
@@ -201,8 +207,10 @@ def _pulse_left(record: PatientRecord, chart: continuing.OnChart, weight_kg: flo
                     "with no start date): cancelling the draft would leave it running.")
             for order, day_mg in found.open_ended]
     for order, start, last, day_mg in found.given:
+        if id(order.raw) not in kept:  # cancelling does not leave it: its days count only before the others'
+            continue
         run, _ = _run_before(found.given, last + timedelta(days=1), record.today, high_mg)
-        if id(order.raw) in kept and run.days > most_days:
+        if run.days > most_days:
             before = " with the days before it" if run.first is not None and run.first < start else ""
             left.append((order, f"{named(order, day_mg)}{before} runs up to {run.days} days: cancelling the draft "
                                 "would leave that."))
@@ -300,7 +308,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             # one dose within the cap says nothing about the day's total
             unchecked.append(f"{label}{where}: frequency not given, so the daily dose could not be checked against "
                              f"{mg(p['max_mg_day'])}/day")
-        daily_schedule = dose.per_day is not None and dose.per_day >= 1 - EPS  # weekly/monthly pulses are not
+        daily_schedule = _given_daily(dose)
         if day_mg is not None and day_mg >= p["high_dose_mg_day"] - EPS:
             if days is None and drafted:
                 facts["course_length"] = _no_length(order)
@@ -441,9 +449,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         kept, context.today, named=lambda total, _: f"{mg(total)}/day", over=limit_passed, part_counted=kept_one_dose)
     pulse_left = _pulse_left(record, chart, kg, p["high_dose_mg_day"], p["max_pulse_days"])
     # cancelling the drafts alone, within the limits, is the way out (every order read): never for a child with no
-    # weight. It is then the drafts beside the chart's orders, or after the pulse days already given, that are wrong
-    beside_only = leaves.within and not pulse_left and not weightless_child and not alone_over
-    cancel_or_keep = beside_only and not alone_at_least  # never said of the least the drafts give, one not all read
+    # weight. It is then the drafts beside the chart's orders, or after the pulse days already given, that are wrong;
+    # never said of the least the drafts give (one not all read)
+    cancel_or_keep = (leaves.within and not pulse_left and not weightless_child and not alone_over
+                      and not alone_at_least)
     # the pulse days given up to today, which a new pulse from today runs on from
     given_by_today, _ = _run_before(given, context.today, context.today, p["high_dose_mg_day"])
     # the warning counted the chart's pulse days before the drafts, or a new pulse offered instead would run too long
