@@ -9,8 +9,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from hooks import orders
+from hooks.cards import resolvable
 from hooks.context import HookContext
-from hooks.definitions import ck, cohorts, diagnosis, dose_basis, steroids
+from hooks.definitions import ck, cohorts, continuing, diagnosis, dose_basis, steroids
 from hooks.definitions.continuing import last_written_dose
 from hooks.definitions.courses import course_days, given_today, last_dose_day
 from hooks.definitions.paediatric_doses import child_pulse, pulse_order, pulse_product
@@ -53,6 +54,11 @@ RULE = Rule(
                                           "the cap on a child's pulse.", at_most="ivmp-pulse-dose-cap.max_mg_day"),
         "pulse_on_file_days": Param(30, "days", "IV methylprednisolone at a pulse dose given this recently (or still "
                                                 "given) is named: no new pulse is offered, the oral follow-on is."),
+        "child_pulse_from_mg_per_kg_day": Param(
+            7.5, "mg/kg/day", "A child's IV methylprednisolone at or above this (with a current weight) is a pulse "
+                              "dose even below ivmp-pulse-dose-cap.high_dose_mg_day: the same share (a quarter) of "
+                              "its child pulse as 250 mg is of 1 g.",
+            at_most="ivmp-pulse-dose-cap.paediatric_max_mg_per_kg_day"),
     },
     needs=("patient", "conditions", "observations", "medications", "procedures"),
     override_family="safety",
@@ -65,8 +71,17 @@ FEATURES = (("ptosis", "ptosis"), ("diplopia", "diplopia"), ("dysphagia", "dysph
 # myasthenia alone, or with ptosis or diplopia, may be long-standing and stable
 BULBAR_OR_RESPIRATORY = ("dysphagia", "dyspnoea", "respiratory failure")
 # R07 checks a child's IV methylprednisolone against this mg/kg/day: the child's pulse is that dose (SHARE 30 mg/kg);
-# and names a daily dose at or above its high_dose_mg_day a pulse dose
+# and names a daily dose at or above its high_dose_mg_day a pulse dose (and counts its days only from there)
 IVMP_CHECK = "ivmp-pulse-dose-cap"
+# the oral glucocorticoid the card names and orders, by whether the patient is a child: a child's is prednisolone, as
+# the child pulse's own order says ("then oral prednisolone", paediatric_doses.child_pulse) and R19 and R32 order it
+ORAL = {False: "prednisone", True: "prednisolone"}
+# what the follow-on replaces, and so discontinues: 1 mg/kg/day of prednis(ol)one is the whole daily dose of these
+REPLACED = ("prednisone", "prednisolone", "methylprednisolone")
+# adrenal replacement, not treatment: never replaced nor stopped by the follow-on (stopping it risks adrenal crisis);
+# any other oral glucocorticoid (dexamethasone for brain oedema or nausea, deflazacort for Duchenne) is given for its
+# own reason: named, never discontinued by the card
+ADRENAL_REPLACEMENT = ("hydrocortisone", "cortisone")
 # the higher pulse's sources: ASCO's own list of severe compromise, and the decision table, which adds myasthenia
 PULSE_SOURCE = ("ASCO 2021, myositis: methylprednisolone 1-2 mg/kg/day IV, or a higher-dose bolus for severe "
                 "compromise (weakness severely limiting mobility, cardiac, respiratory, dysphagia); the decision "
@@ -98,7 +113,7 @@ DETAIL = """\
 How to manage (ASCO 2021): check hs-troponin I (more heart-specific than troponin T, which regenerating muscle
 can raise), ECG, NT-proBNP and echo, and look for the "triple M" overlap with myasthenia (AChR antibodies,
 spirometry/NIF). Hold the ICI for any troponin rise. **G1**: continue the ICI with close monitoring. **G2**: hold
-the ICI; prednisone 0.5-1 mg/kg/day if CK >= 3x ULN. **G3-4**: hold the ICI; prednisone 1 mg/kg/day or
+the ICI; prednisone{as_child} 0.5-1 mg/kg/day if CK >= 3x ULN. **G3-4**: hold the ICI; prednisone 1 mg/kg/day or
 methylprednisolone 1-2 mg/kg/day IV (higher pulse for myocarditis or myasthenia); consider plasmapheresis or IVIG;
 add another immunosuppressant if there is no improvement in 2 weeks. **Permanently discontinue** the ICI if the
 heart is involved. Do not restart until CK is normal and symptoms have resolved.
@@ -107,18 +122,33 @@ heart is involved. Do not restart until CK is normal and symptoms have resolved.
 
 
 @dataclass(frozen=True, slots=True)
+class CurrentOral:
+    """An oral glucocorticoid current now: the order, how it is given, and its name on the card."""
+
+    order: MedicationOrder
+    how: str
+    named: str
+
+
+@dataclass(frozen=True, slots=True)
 class OnFile:
     """IV methylprednisolone at a pulse dose on file (``pulses``, each named with its dose and days) and what follows
     it: whether one is still given today, the day its oral follow-on is to start (``oral_from``: the day after a
     running pulse's last written dose; None when not running or its end is not written), the last day one was given
     (``last_given``), and the oral glucocorticoids current now that started on or after its first day
-    (``follow_on``: the follow-on is on file, so no new prednisone is pre-selected)."""
+    (``follow_on``: the follow-on is on file, so no new prednisone is pre-selected) or before it (``before``: a dose
+    the patient was already taking, named so that the card never reads as if there were none, and so that the
+    follow-on replaces it rather than adds to it (:data:`REPLACED`); ``other``: any other, given for its own reason,
+    named; ``adrenal``: hydrocortisone or cortisone, adrenal replacement the follow-on never replaces)."""
 
     pulses: list[str]
     still_given: bool = False
     oral_from: date | None = None
     last_given: date | None = None
     follow_on: list[str] = field(default_factory=list)
+    before: list[CurrentOral] = field(default_factory=list)
+    other: list[str] = field(default_factory=list)
+    adrenal: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,12 +157,18 @@ class Pulse:
     pre-selected (the heart at any grade; myasthenia only at a documented G3-4, or ungraded with a bulbar or
     respiratory feature, as high-dose glucocorticoids can transiently worsen it; ``not_selected`` says why not), and
     IV methylprednisolone at a pulse dose already on file (:class:`OnFile`), after which no new pulse is offered and
-    the oral follow-on is recommended, unless one is on file already."""
+    the oral follow-on is recommended, unless one is on file already. ``child``: under 18."""
 
     reasons: list[str]
     recommended: bool
     graded: bool  # a CTCAE grade is documented: an unselected pulse is then one below grade 3-4
     on_file: OnFile
+    child: bool
+
+    @property
+    def oral(self) -> str:
+        """The oral glucocorticoid the card names and orders (:data:`ORAL`)."""
+        return ORAL[self.child]
 
     @property
     def not_selected(self) -> str:
@@ -157,7 +193,9 @@ class Pulse:
         if self.on_file.follow_on:
             return "the methylprednisolone pulse on file and the oral glucocorticoid on file after it (below)"
         if self.on_file.pulses:
-            return "the methylprednisolone pulse on file, then oral prednisone (below)"
+            return (f"the methylprednisolone pulse on file, then oral {self.oral}"
+                    + (" in place of the oral glucocorticoid on file from before it" if self.on_file.before else "")
+                    + " (below)")
         if self.recommended:
             return "a methylprednisolone IV pulse (dose below)"
         return f"a methylprednisolone pulse is offered below, not pre-selected {self.not_selected}"
@@ -265,19 +303,23 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["dosing_weight"] = weight.describe("kg") if weight else None
     # the decision table's "higher pulse if myocarditis or MG": what calls for it, named on the card
     myasthenia = MYASTHENIA in features
-    on_file = _pulse_on_file(record, context, weight, p)
+    child = cohorts.is_paediatric(record, context)
+    on_file = _pulse_on_file(record, context, weight, child, p)
     # myasthenia calls for the pulse at a documented G3-4, or ungraded with a bulbar or respiratory feature
     myasthenia_g34 = (grade or 0) >= 3 or (grade is None and bool(set(features) & set(BULBAR_OR_RESPIRATORY)))
     pulse = Pulse((["heart involvement"] if heart else []) + ([MYASTHENIA] if myasthenia else []),
-                  bool(heart) or (myasthenia and myasthenia_g34), bool(grade), on_file)
+                  bool(heart) or (myasthenia and myasthenia_g34), bool(grade), on_file, child)
     facts["pulse_on_file"] = "; ".join(on_file.pulses) or None
     facts["oral_follow_on"] = "; ".join(on_file.follow_on) or None
+    facts["oral_before_pulse"] = "; ".join(oral.named for oral in on_file.before) or None
+    facts["other_oral_before_pulse"] = "; ".join(on_file.other) or None
+    facts["adrenal_replacement_before_pulse"] = "; ".join(on_file.adrenal) or None
     plan = _plan(manage, grade, heart, unjudged, pulse, troponins, ecgs, last_ck, reached, p)
     if tnt_only:
         plan = (f"Troponin T is raised ({'; '.join(_describe(o) for o in tnt_only)}) but it can come from "
                 "regenerating skeletal muscle: check hs-troponin I now and hold the ICI until it is known. " + plan)
     g2_steroid = manage == "G2" and reached is True
-    dose_text, steroid_suggestions = _steroids(record, context, g2_steroid, manage, pulse, weight, p)
+    dose_text, steroid_suggestions = _steroids(record, context, g2_steroid, manage, pulse, weight, child, p)
     grade_text = (f"G{grade} (documented {grade_obs.when})" if grade is not None and grade_obs else
                   (f"not read from {grade_obs.value_label} ({grade_obs.when})" if grade_obs else "not documented")
                   + (" (managed as G3-4 because of the features below)" if manage == "G3-4" else
@@ -288,7 +330,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         troponin=("; ".join(_describe(o) for o in troponins) or "**none: order hs-troponin I now**")
         + _possibly_too_old(old_troponin_text, hours),
         ecg=(ecg_text or "**none: do an ECG now**") + _possibly_too_old(old_ecg_text, hours),
-        grade=grade_text, features=", ".join(features) or "none recorded", plan=plan, doses=dose_text)
+        grade=grade_text, features=", ".join(features) or "none recorded", plan=plan, doses=dose_text,
+        as_child=" (prednisolone for a child, mg for mg)" if child else "")
     summary_grade = f"G{grade}" if grade else "ungraded"
     head = "ICI dose drafted with" if drafts else "Checkpoint-inhibitor"
     summary = (f"{head} myositis ({summary_grade}"
@@ -356,20 +399,20 @@ def _plan(manage: str | None, grade: int | None, heart: list[str], unjudged: lis
             steps.append(f"grade 2: hold the ICI; {pulse.step}.")
         elif last_ck is not None and reached:
             steps.append(f"grade 2: hold the ICI; CK is {last_ck.times_uln:.1f} x ULN (>= {multiple:g}): start "
-                         "prednisone 0.5-1 mg/kg/day.")
+                         f"{pulse.oral} 0.5-1 mg/kg/day.")
         elif last_ck is not None and reached is None:  # a bound leaves it open: the lab can tell
             # '>500' against 200: above the analyser's range, a diluted sample tells; '<1,000': the lab has the value
             ask = "the diluted result" if last_ck.comparator in (">", ">=") else "the measured value (or repeat the CK)"
             steps.append(f"grade 2: hold the ICI; CK {last_ck.reading} may be {multiple:g} x ULN or more: ask the lab "
-                         f"for {ask}, and start prednisone 0.5-1 mg/kg/day if it is.")
+                         f"for {ask}, and start {pulse.oral} 0.5-1 mg/kg/day if it is.")
         else:
-            steps.append(f"grade 2: hold the ICI; prednisone 0.5-1 mg/kg/day if CK reaches {multiple:g} x ULN "
+            steps.append(f"grade 2: hold the ICI; {pulse.oral} 0.5-1 mg/kg/day if CK reaches {multiple:g} x ULN "
                          f"({f'now {last_ck.times_uln:.1f} x' if last_ck else 'no recent CK'}).")
     elif manage == "G3-4":
         steroid = (pulse.step if pulse.on_file.pulses else
-                   "the methylprednisolone pulse (dose below) rather than prednisone 1 mg/kg/day or "
+                   f"the methylprednisolone pulse (dose below) rather than {pulse.oral} 1 mg/kg/day or "
                    "methylprednisolone 1-2 mg/kg/day IV" if pulse.governs else
-                   "prednisone 1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV")
+                   f"{pulse.oral} 1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV")
         steps.append(("grade 3-4" if grade else "ungraded but with bulbar, respiratory or myasthenic features: "
                       "manage as grade 3-4") + f": hold the ICI; {steroid}; consider plasmapheresis or IVIG; "
                      "neuromuscular and oncology today.")
@@ -379,17 +422,17 @@ def _plan(manage: str | None, grade: int | None, heart: list[str], unjudged: lis
     return " ".join(s[0].upper() + s[1:] for s in steps)
 
 
-def _prednisone(context: HookContext, mg: float, on_file: OnFile | None = None) -> dict[str, Any]:
-    """Prednisone once daily; after a pulse still being given (``on_file``), from the day after its last dose: that
-    day is the order's start (timing.repeat.boundsPeriod.start) when the pulse's end is written."""
-    product = oral_steroid_product("prednisone", mg)
+def _oral(context: HookContext, oral: str, mg: float, on_file: OnFile | None = None) -> dict[str, Any]:
+    """``oral`` (:data:`ORAL`) once daily; after a pulse still being given (``on_file``), from the day after its last
+    dose: that day is the order's start (timing.repeat.boundsPeriod.start) when the pulse's end is written."""
+    product = oral_steroid_product(oral, mg)
     after = on_file is not None and on_file.still_given
     day = on_file.oral_from if on_file is not None and after else None
     start = (", starting the day after the last IV methylprednisolone dose" + (f" ({day})" if day else "")
              if after else "")
     resource = orders.medication_request(
         context.patient_id, orders.product_concept(context.valuesets, product), mg, "mg",
-        text=f"Prednisone {mg:g} mg ({product.amount}) by mouth once daily{start} (ICI myositis)")
+        text=f"{oral.capitalize()} {mg:g} mg ({product.amount}) by mouth once daily{start} (ICI myositis)")
     if day is None:
         return resource
     resource["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] = {"start": day.isoformat()}
@@ -404,24 +447,28 @@ def _methylprednisolone(context: HookContext, mg: float, note: str) -> dict[str,
 
 
 def _days_given(order: MedicationOrder, today: date) -> str:
-    """'2026-11-18 to 2026-11-20', 'since 2026-11-20, still given (to 2026-11-22)', or 'planned from 2026-11-22'."""
+    """'2026-11-18 to 2026-11-20', 'since 2026-11-20, still given (to 2026-11-22)' (or 'on hold'), or 'planned from
+    2026-11-22'."""
     span = course_days(order, today)
     if span is not None and span[0] > today:
         return f"planned from {span[0]}"
     if span is not None and given_today(order, today):
-        return f"since {span[0]}, still given" + (f" (to {order.end})" if order.end and order.end > today else "")
+        # an order on hold counts as current (FHIR expects it to resume) but is not being given
+        now = "on hold" if order.status == "on-hold" else "still given"
+        return f"since {span[0]}, {now}" + (f" (to {order.end})" if order.end and order.end > today else "")
     last = last_dose_day(order, today)
     return f"{span[0]} to {last}" if span is not None else f"last given {last}"
 
 
-def _pulse_on_file(record: PatientRecord, context: HookContext, weight: Measure | None, p: Any) -> OnFile:
-    """IV methylprednisolone at a pulse dose still given or last given within ``pulse_on_file_days``, each named with
-    its dose and days (``steroids.iv_pulses_since``, as R19 reads a pulse already given), and what follows it
-    (:class:`OnFile`). A pulse dose is R07's (``high_dose_mg_day``, 250 mg/day); one whose dose cannot be read
-    counts, as it may be one. A lower IV dose does not: the pulse then replaces it."""
+def _pulse_on_file(record: PatientRecord, context: HookContext, weight: Measure | None, child: bool, p: Any
+                   ) -> OnFile:
+    """IV methylprednisolone at a pulse dose (:func:`_pulse_level`) still given or last given within
+    ``pulse_on_file_days``, each named with its dose and days (``steroids.iv_pulses_since``, as R19 reads a pulse
+    already given), and what follows it (:class:`OnFile`). One whose dose cannot be read counts, as it may be one. A
+    lower IV dose does not: the pulse then replaces it."""
     since = record.today - timedelta(days=int(p["pulse_on_file_days"]))
-    level = context.thresholds.of_rule(IVMP_CHECK)["high_dose_mg_day"]
     kg = weight.value if weight else None
+    level = _pulse_level(context, child, kg, p)
     pulses = [(order, dose) for order in steroids.iv_pulses_since(record, since)
               if (dose := dose_basis.read_dose(order, kg)).dose_day_mg is None or dose.dose_day_mg >= level]
     if not pulses:
@@ -430,43 +477,86 @@ def _pulse_on_file(record: PatientRecord, context: HookContext, weight: Measure 
     # the follow-on starts the day after the last written dose of every pulse still given; unknown if one has none
     ends = [day for order in running if (day := last_written_dose(order)) is not None]
     first = min((span[0] for order, _ in pulses if (span := course_days(order, record.today))), default=None)
+    # (started on or after the pulse's first day, the oral)
+    orals = [(began >= first, oral) for began, oral in _current_orals(record, kg)] if first is not None else []
+    earlier = [(oral.order.medication.concept_in(steroids.GROUP), oral)
+               for since_pulse, oral in orals if not since_pulse]
     return OnFile(
         [f"{order.label}, {dose.how_given()}, {_days_given(order, record.today)}" for order, dose in pulses],
         bool(running),
         max(ends) + timedelta(days=1) if running and len(ends) == len(running) else None,
         max((day for order, _ in pulses if (day := last_dose_day(order, record.today))), default=None),
-        _oral_follow_on(record, first, kg) if first else [])
+        [oral.named for since_pulse, oral in orals if since_pulse],
+        [oral for drug, oral in earlier if drug in REPLACED],
+        [oral.named for drug, oral in earlier if drug not in REPLACED + ADRENAL_REPLACEMENT],
+        [oral.named for drug, oral in earlier if drug in ADRENAL_REPLACEMENT])
 
 
-def _oral_follow_on(record: PatientRecord, since: date, kg: float | None) -> list[str]:
-    """The oral glucocorticoids current now (given today, or active and to start later) that started on or after
-    ``since``, the pulse's first day: its follow-on, already on file. One started before the pulse is not (a
-    maintenance dose the pulse interrupted is no follow-on)."""
+def _pulse_level(context: HookContext, child: bool, kg: float | None, p: Any) -> float:
+    """The mg/day from which IV methylprednisolone is a pulse dose: R07's ``high_dose_mg_day`` (250 mg/day), and for
+    a child with a current weight whichever is lower of that and ``child_pulse_from_mg_per_kg_day`` (7.5 mg/kg/day:
+    a quarter of R07's 30 mg/kg child pulse, as 250 mg is of its 1 g). A 30 mg/kg pulse at 8 kg (240 mg) is one;
+    R31's own 1-2 mg/kg/day is not."""
+    level: float = context.thresholds.of_rule(IVMP_CHECK)["high_dose_mg_day"]
+    if not child or kg is None:
+        return level
+    return min(level, p["child_pulse_from_mg_per_kg_day"] * kg)
+
+
+def _current_orals(record: PatientRecord, kg: float | None) -> list[tuple[date, CurrentOral]]:
+    """The oral glucocorticoids current now (given today, or active and to start later), each with its first day
+    and named: one started on or after the pulse's first day is its follow-on, already on file; one started before
+    it (a maintenance dose the pulse interrupted) is no follow-on, but the patient takes it."""
     today = record.today
-    return [f"{order.label}, {dose_basis.read_dose(order, kg).how_given()}, {_days_given(order, today)}"
-            for order in record.medications_in(steroids.GROUP)
-            if order.start is not None and order.start >= since
-            and not (steroids.is_intravenous(order) or steroids.is_intramuscular(order) or is_local_order(order))
-            and (given_today(order, today) or (order.start > today and order.current_on(today)))]
+    orals = []
+    for order in record.medications_in(steroids.GROUP):
+        if (order.start is not None
+                and not (steroids.is_intravenous(order) or steroids.is_intramuscular(order) or is_local_order(order))
+                and (given_today(order, today) or (order.start > today and order.current_on(today)))):
+            how = dose_basis.read_dose(order, kg).how_given()
+            orals.append((order.start, CurrentOral(order, how, f"{order.label}, {how}, {_days_given(order, today)}")))
+    return orals
 
 
-def _on_file_text(pulse: Pulse) -> str:
-    """What the card says of the pulse on file: no new one, and the oral follow-on: the one on file, or prednisone
-    from the day after a running pulse's last dose, or now when the pulse is over."""
-    on_file = pulse.on_file
+def _on_file_text(pulse: Pulse, days_from_mg: float, weighed: bool) -> str:
+    """What the card says of the pulse on file: no new one (R07 checks a repeat: for a child its mg/kg where a
+    current weight is known, and its days only from ``days_from_mg``, its high_dose_mg_day), and the oral follow-on:
+    the one on file, or the oral glucocorticoid from the day after a running pulse's last dose, or now when the pulse
+    is over; one the patient took before the pulse is named, and the follow-on takes its place (the suggested order
+    discontinues it, where it has an id to act on; with no weight (``weighed``) no order is suggested, so it is to be
+    discontinued when the follow-on is ordered); any other oral glucocorticoid is named, stopped only if the
+    follow-on covers its reason; adrenal replacement is kept."""
+    on_file, oral = pulse.on_file, pulse.oral
+    before = f"the oral glucocorticoid on file from before the pulse: {'; '.join(o.named for o in on_file.before)}"
+    them = "it" if len(on_file.before) == 1 else "them"
+    by_hand = [o.order.label for o in on_file.before if not resolvable(o.order.reference)] if weighed else []
+    acted_on = (them if not by_hand else "those with an id") if len(by_hand) < len(on_file.before) else ""
+    stop = "; ".join(([f"the suggested {oral} discontinues {acted_on}"] if acted_on else [])
+                     + ([f"discontinue {'; '.join(by_hand)} by hand (no id the card can act on)"] if by_hand else [])
+                     ) if weighed else f"discontinue {them} when the follow-on is ordered"
+    replaces = (f"It replaces, not adds to, {before}: {stop}; if that was a maintenance dose from before the "
+                "myositis, the taper ends at it, not at zero. " if on_file.before else "")
+    other = (f"Also current, {'; '.join(on_file.other)}: stop {'it' if len(on_file.other) == 1 else 'each'} only if "
+             "the follow-on covers what it was given for. " if on_file.other else "")
+    adrenal = (f"Also current, **{'; '.join(on_file.adrenal)}: adrenal replacement: keep it** (stress dosing per "
+               "endocrinology) and do not taper the follow-on below the physiological dose. "
+               if on_file.adrenal else "")
     if on_file.follow_on:
-        follow = (f"**Its oral follow-on is on file: {'; '.join(on_file.follow_on)}**; no new prednisone is "
-                  "pre-selected. ")
+        follow = (f"**Its oral follow-on is on file: {'; '.join(on_file.follow_on)}**; no new {oral} is "
+                  "pre-selected. " + (f"Also current, {before}. " if on_file.before else ""))
     elif on_file.still_given:
-        follow = ("Follow it with prednisone 1 mg/kg/day (dose below) from the day after its last dose"
-                  + (f" ({on_file.oral_from}). " if on_file.oral_from else ". "))
+        follow = (f"Follow it with {oral} 1 mg/kg/day (dose below) from the day after its last dose"
+                  + (f" ({on_file.oral_from}). " if on_file.oral_from else ". ") + replaces)
     else:
         follow = (f"Its last dose was on {on_file.last_given} and no oral glucocorticoid started since is current: "
-                  "start prednisone 1 mg/kg/day (dose below). ")
+                  f"start {oral} 1 mg/kg/day (dose below). " + replaces)
+    days = f"{dose_basis.mg(days_from_mg)}/day"
+    r07 = ("any pulse ordered" if not pulse.child else f"its mg/kg, and its days only from {days}" if weighed else
+           f"its days from {days}; its mg/kg needs a current weight")
     return (f"**IV methylprednisolone at a pulse dose on file: {'; '.join(on_file.pulses)}.** "
-            + ("No new pulse is offered: a repeat is for cardio-oncology or neurology to decide (R07 checks any "
-               "pulse ordered). " if pulse.reasons else "")
-            + follow + pulse.caution)
+            + (f"No new pulse is offered: a repeat is for cardio-oncology or neurology to decide (R07 checks {r07}). "
+               if pulse.reasons else "")
+            + follow + other + adrenal + pulse.caution)
 
 
 def _pulse(context: HookContext, child: bool, weight: Measure | None, pulse: Pulse, p: Any
@@ -483,7 +573,7 @@ def _pulse(context: HookContext, child: bool, weight: Measure | None, pulse: Pul
                      "; without a grade, myasthenia, ptosis or diplopia alone do not call for it: grade the weakness "
                      "today") + ")")
     if not child:
-        dose, how, resource = cap, "", pulse_order(context, cap, "prednisone")
+        dose, how, resource = cap, "", pulse_order(context, cap, pulse.oral)
     else:
         per_kg = context.thresholds.of_rule(IVMP_CHECK)["paediatric_max_mg_per_kg_day"]
         if weight is None:
@@ -493,36 +583,38 @@ def _pulse(context: HookContext, child: bool, weight: Measure | None, pulse: Pul
         order = child_pulse(context, per_kg, cap, weight)
         dose, how, resource = order.dose.mg, f" ({per_kg:g} mg/kg, {order.dose.how})", order.resource
     text = (f"**{why.capitalize()}: methylprednisolone pulse {dose_basis.mg(dose)} IV daily for 3-5 days**{how}"
-            f"{unselected}, then {'prednisolone' if child else 'prednisone'} 1 mg/kg/day ({PULSE_SOURCE}). The "
-            "order is for 3 days; cardio-oncology or neurology decide on days 4-5. " + pulse.caution)
+            f"{unselected}, then {pulse.oral} 1 mg/kg/day ({PULSE_SOURCE}). The order is for 3 days; "
+            "cardio-oncology or neurology decide on days 4-5. " + pulse.caution)
     return text, [Suggestion(f"Methylprednisolone pulse {dose_basis.mg(dose)} IV daily x3 ({why})", [Action(
         "create", f"Methylprednisolone {dose_basis.mg(dose)} IV daily x3", resource=resource)],
         is_recommended=pulse.recommended)]
 
 
 def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, manage: str | None,
-              pulse: Pulse, weight: Measure | None, p: Any) -> tuple[str, list[Suggestion]]:
+              pulse: Pulse, weight: Measure | None, child: bool, p: Any) -> tuple[str, list[Suggestion]]:
     """The pulse where the heart or myasthenia calls for it (:func:`_pulse`), or the one on file and its oral
     follow-on (recommended; no new IV course), and doses on the dosing weight,
     rounded (prednisone to 5 mg, methylprednisolone to 10 mg; a dose below one step to 0.1 mg) and capped, each
-    saying how. A child's doses take 2.5 mg prednisone and 10 mg methylprednisolone steps only where these are
-    within a tenth of the dose, else 1 mg, else 0.1 mg, as R19 and R32 round theirs. ``g2_steroid``: grade 2 with a
-    CK known to reach 3 x ULN (one that only may, a bound, starts none)."""
+    saying how. A child's doses (prednisolone, :data:`ORAL`) take 2.5 mg and 10 mg methylprednisolone steps only
+    where these are within a tenth of the dose, else 1 mg, else 0.1 mg, as R19 and R32 round theirs.
+    ``g2_steroid``: grade 2 with a CK known to reach 3 x ULN (one that only may, a bound, starts none)."""
+    oral = pulse.oral
     if manage not in ("G3-4",) and not g2_steroid and not pulse.reasons:
-        return ("Glucocorticoid doses by grade: G2 prednisone 0.5-1 mg/kg/day (if CK >= 3x ULN); G3-4 prednisone "
+        return (f"Glucocorticoid doses by grade: G2 {oral} 0.5-1 mg/kg/day (if CK >= 3x ULN); G3-4 {oral} "
                 "1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV."), []
-    child = cohorts.is_paediatric(record, context)
-    pulse_text, offered = (_on_file_text(pulse), []) if pulse.on_file.pulses else (
+    check = context.thresholds.of_rule(IVMP_CHECK)
+    pulse_text, offered = (_on_file_text(pulse, check["high_dose_mg_day"], weight is not None), []
+                           ) if pulse.on_file.pulses else (
         _pulse(context, child, weight, pulse, p) if pulse.reasons else ("", []))
     if weight is None:
         return (pulse_text + "**Doses could not be computed:** no body weight within the last "
                 f"{weight_max_age_days(record, context)} days{why_not_current(record, 'weight', 'kg')}. Record a "
-                "weight; give prednisone 0.5-1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV by grade."), offered
+                f"weight; give {oral} 0.5-1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV by grade."), offered
     kg = weight.value
     # a child's cap is held at or below R32's maximum, so that R32 does not flag this rule's own suggestion
     pred_cap = p["paediatric_prednisone_cap_mg" if child else "prednisone_cap_mg"]
     mp_cap = p["methylprednisolone_cap_mg"]
-    pred_cap_text = f"prednisone cap {dose_basis.mg(pred_cap)}" + (" for a child" if child else "")
+    pred_cap_text = f"{oral} cap {dose_basis.mg(pred_cap)}" + (" for a child" if child else "")
 
     finer = CHILD_FINER_STEPS_MG if child else ()
 
@@ -536,13 +628,13 @@ def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, man
     on_file = pulse.on_file
     if g2_steroid and not pulse.governs and not on_file.pulses:
         half, full = pred(0.5), pred(1)
-        text = (pulse_text + f"Doses for {weight.describe('kg')}: prednisone 0.5 mg/kg = **{half.mg:g} mg/day** "
+        text = (pulse_text + f"Doses for {weight.describe('kg')}: {oral} 0.5 mg/kg = **{half.mg:g} mg/day** "
                 f"({half.how}), 1 mg/kg = {full.mg:g} mg/day ({full.how}); {pred_cap_text}.")
-        return text, [*offered, Suggestion(f"Prednisone {half.mg:g} mg PO daily (0.5 mg/kg)", [Action(
-            "create", f"Prednisone {half.mg:g} mg PO daily", resource=_prednisone(context, half.mg))],
+        return text, [*offered, Suggestion(f"{oral.capitalize()} {half.mg:g} mg PO daily (0.5 mg/kg)", [Action(
+            "create", f"{oral.capitalize()} {half.mg:g} mg PO daily", resource=_oral(context, oral, half.mg))],
             is_recommended=True)]
     pred_1, mp_1, mp_2 = pred(1), mp(1), mp(2)
-    text = (pulse_text + ("Lower doses" if offered else "Doses") + f" for {weight.describe('kg')}: prednisone "
+    text = (pulse_text + ("Lower doses" if offered else "Doses") + f" for {weight.describe('kg')}: {oral} "
             f"1 mg/kg = **{pred_1.mg:g} mg/day** ({pred_1.how}); methylprednisolone IV 1 mg/kg = **{mp_1.mg:g} "
             f"mg/day** ({mp_1.how}), 2 mg/kg = {mp_2.mg:g} mg/day ({mp_2.how}); {pred_cap_text}, methylprednisolone "
             f"cap {dose_basis.mg(mp_cap)}.")
@@ -553,10 +645,15 @@ def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, man
             "create", f"Methylprednisolone {mp_1.mg:g} mg IV daily", resource=_methylprednisolone(
                 context, mp_1.mg, note))],
         is_recommended=manage == "G3-4" and not pulse.governs and not on_file.pulses)]
+    # the follow-on replaces the oral glucocorticoid from before the pulse: it stops those it can act on, as the card
+    # says (none beside a follow-on already on file, which the card only names)
+    replaced = [] if on_file.follow_on else [(o.order, o.how) for o in on_file.before if resolvable(o.order.reference)]
+    replacing = f", replacing {' and '.join(o.label for o, _ in replaced)}" if replaced else ""
     return text, [
         *offered, *per_kg_iv,
-        Suggestion(f"Prednisone {pred_1.mg:g} mg PO daily (1 mg/kg)", [Action(
-            "create", f"Prednisone {pred_1.mg:g} mg PO daily", resource=_prednisone(context, pred_1.mg, on_file))],
+        Suggestion(f"{oral.capitalize()} {pred_1.mg:g} mg PO daily (1 mg/kg){replacing}", [Action(
+            "create", f"{oral.capitalize()} {pred_1.mg:g} mg PO daily",
+            resource=_oral(context, oral, pred_1.mg, on_file)), *continuing.discontinue(replaced)],
             is_recommended=bool(on_file.pulses) and not on_file.follow_on),
     ]
 

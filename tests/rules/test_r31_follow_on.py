@@ -53,7 +53,9 @@ def test_a_pulse_over_without_an_oral_glucocorticoid_after_it_says_start_prednis
     chart = _pulsed(today, start=-25, end=-23, status="completed")
     chart.medication(PREDNISONE_20, 10, "mg", start=-200, route=ROUTE_ORAL)
     card, entry = _result(kb, chart, today)
-    assert _by_label(card)["Prednisone 70 mg PO daily (1 mg/kg)"]["isRecommended"] is True
+    # the label says the maintenance dose it replaces (the card says so too)
+    replacing = "Prednisone 70 mg PO daily (1 mg/kg), replacing prednisone 20 MG Oral Tablet"
+    assert _by_label(card)[replacing]["isRecommended"] is True
     assert ("Its last dose was on 2026-10-29 and no oral glucocorticoid started since is current: start prednisone "
             "1 mg/kg/day (dose below).") in card["detail"]
     assert "from the day after its last dose" not in card["detail"] and entry["facts"]["oral_follow_on"] is None

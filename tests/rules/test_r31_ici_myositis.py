@@ -6,10 +6,21 @@ from datetime import timedelta
 
 import pytest
 
-from fhir_fixtures.builders import CK, LOINC, SNOMED, Chart
+from fhir_fixtures.builders import (
+    CK,
+    LOINC,
+    METHYLPRED_1000,
+    PREDNISONE_5,
+    PREDNISONE_20,
+    ROUTE_IV,
+    ROUTE_ORAL,
+    RXNORM,
+    SNOMED,
+    Chart,
+)
 from fhir_fixtures.r20_srp_cardiac_evaluation import LOCAL_ECG
 from fhir_fixtures.r31_ici_myositis import ECG, HS_TNI, NIVOLUMAB, PEMBROLIZUMAB, on_pembrolizumab
-from tests.conftest import explained, fired, run, with_params
+from tests.conftest import deleted, explained, fired, run, with_params
 
 RULE = "ici-myositis"
 GRADE = "CTCAE grade (myositis)"
@@ -234,8 +245,8 @@ def test_grade_1_continue_line_only_when_the_heart_is_spared(kb, today):
     assert "**permanently discontinue**" in card["detail"] and "may continue" not in card["detail"]
 
 
-def test_child_prednisone_is_held_to_the_child_maximum_and_r32_stays_quiet(kb, today):
-    """16 years, 78 kg, managed as G3-4: prednisone 1 mg/kg is capped at R32's 60 mg/day, not the adult 80 mg."""
+def test_child_prednisolone_is_held_to_the_child_maximum_and_r32_stays_quiet(kb, today):
+    """16 years, 78 kg, managed as G3-4: prednisolone 1 mg/kg is capped at R32's 60 mg/day, not the adult 80 mg."""
     def chart() -> Chart:
         child = Chart(today, age=16, sex="male").ck(6000, day=-1).weight(78, day=-1).height(180, day=-1)
         child.medication(PEMBROLIZUMAB, 200, "mg", start=-120, period=3, period_unit="wk")
@@ -265,40 +276,40 @@ def _by_route(card) -> dict[str, dict]:
 ORAL, IV = "26643006", "47625008"
 
 
-def test_a_young_childs_prednisone_is_not_rounded_up_to_whole_5_mg_tablets(kb, today):
-    """7.5 kg, G3: prednisone 1 mg/kg is 7.5 mg, but in whole 5 mg tablets it was ordered as 10 mg (a third over,
+def test_a_young_childs_prednisolone_is_not_rounded_up_to_whole_5_mg_tablets(kb, today):
+    """7.5 kg, G3: prednisolone 1 mg/kg is 7.5 mg, but in whole 5 mg tablets it was ordered as 10 mg (a third over,
     1.33 mg/kg), and 2 mg/kg methylprednisolone (15 mg) in 10 mg steps as 20 mg. A child's dose takes the coarse
     step only within a tenth of itself, then whole mg (R19's and R32's prednisolone round the same way)."""
     card, _ = _card(kb, _young_child(today, 7.5, 3), today)
     pred, methylpred = _by_route(card)[ORAL], _by_route(card)[IV]
     assert pred["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 7.5
-    assert pred["medicationCodeableConcept"]["coding"][0]["code"] == "198146"  # prednisone 2.5 MG Oral Tablet
-    assert pred["dosageInstruction"][0]["text"] == "Prednisone 7.5 mg (3 x 2.5 mg tablets) by mouth once daily " \
+    assert pred["medicationCodeableConcept"]["coding"][0]["code"] == "105411"  # prednisolone 2.5 MG Oral Tablet
+    assert pred["dosageInstruction"][0]["text"] == "Prednisolone 7.5 mg (3 x 2.5 mg tablets) by mouth once daily " \
         "(ICI myositis)"
     assert methylpred["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 8
-    assert ("prednisone 1 mg/kg = **7.5 mg/day** (rounded to 2.5 mg); methylprednisolone IV 1 mg/kg = **8 mg/day** "
+    assert ("prednisolone 1 mg/kg = **7.5 mg/day** (rounded to 2.5 mg); methylprednisolone IV 1 mg/kg = **8 mg/day** "
             "(below one 10 mg step, rounded to 1 mg), 2 mg/kg = 15 mg/day (10 mg steps more than 10% off, rounded "
-            "to 1 mg); prednisone cap 60 mg for a child") in card["detail"]
+            "to 1 mg); prednisolone cap 60 mg for a child") in card["detail"]
 
 
 @pytest.mark.parametrize(("kg", "mg", "code", "amount", "how"), [
     # 0.5 mg/kg: 3.75 mg; 2.5 mg steps give 5 mg (a third over)
-    (7.5, 4, "198144", "4 x 1 mg tablets", "2.5 mg steps more than 10% off, rounded to 1 mg"),
+    (7.5, 4, "199343", "4 x 1 mg tablets", "2.5 mg steps more than 10% off, rounded to 1 mg"),
     # 0.5 mg/kg: 2.2 mg; whole mg give 2 mg (9% under), within a tenth
-    (4.4, 2, "198144", "2 x 1 mg tablets", "below one 2.5 mg step, rounded to 1 mg"),
+    (4.4, 2, "199343", "2 x 1 mg tablets", "below one 2.5 mg step, rounded to 1 mg"),
     # 0.5 mg/kg: 1.4 mg; 1 mg is 29% under
-    (2.8, 1.4, "315187", "1.4 mL of 1 mg/mL oral solution", "1 mg steps more than 10% off, given to 0.1 mg"),
-    (30, 15, "312617", "3 x 5 mg tablets", "rounded to 2.5 mg"),
+    (2.8, 1.4, "312614", "1.4 mL of 1 mg/mL oral solution", "1 mg steps more than 10% off, given to 0.1 mg"),
+    (30, 15, "198142", "3 x 5 mg tablets", "rounded to 2.5 mg"),
 ])
-def test_a_childs_grade_2_prednisone_and_the_product_that_gives_it(kb, today, kg, mg, code, amount, how):
+def test_a_childs_grade_2_prednisolone_and_the_product_that_gives_it(kb, today, kg, mg, code, amount, how):
     """G2 with CK >= 3 x ULN: the child's 0.5 mg/kg went to whole 5 mg (3.75 mg became 5 mg) on a 5 mg tablet,
-    and below one 5 mg step (2.2 mg) on the same 5 mg tablet, which cannot give it."""
+    and below one 5 mg step (2.2 mg) on the same 5 mg tablet, which cannot give it. A child's is prednisolone."""
     card, _ = _card(kb, _young_child(today, kg, 2), today)
     (pred,) = _steroid_orders(card)
     assert pred["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == mg
     assert pred["medicationCodeableConcept"]["coding"][0]["code"] == code
     assert f"({amount}) by mouth" in pred["dosageInstruction"][0]["text"]
-    assert f"prednisone 0.5 mg/kg = **{mg:g} mg/day** ({how})" in card["detail"]
+    assert f"prednisolone 0.5 mg/kg = **{mg:g} mg/day** ({how})" in card["detail"]
 
 
 @pytest.mark.parametrize(("kg", "grade", "mg", "code"), [
@@ -473,3 +484,266 @@ def test_a_ck_bound_below_the_uln_is_no_ici_myositis(kb, today):
     chart = _graded(today, 2, ck=150).observation(CK, -1, value=20, comparator="<", unit="U/L", high=200)
     card, entry = _card(kb, chart, today)
     assert card is None and entry["status"] == "not-fired"
+
+
+def _labelled(card, label: str) -> dict:
+    """The card's suggestion with this label."""
+    return next(s for s in card["suggestions"] if s["label"] == label)
+
+
+def _pulse_on_file(chart: Chart, mg: float, start: int, end: int, **kwargs) -> Chart:
+    """IV methylprednisolone ``mg`` once daily from ``start`` to ``end`` (3 doses)."""
+    return chart.medication(METHYLPRED_1000, mg, "mg", count=3, route=ROUTE_IV, start=start, end=end, **kwargs)
+
+
+def _heart_pulsed(today, start: int, end: int, **kwargs) -> Chart:
+    """72 kg, hs-troponin I 85 ng/L (ULN 14) the day before a 1 g pulse from ``start`` to ``end``."""
+    chart = on_pembrolizumab(today).weight(72).observation(HS_TNI, day=start - 1, value=85, unit="ng/L", high=14)
+    return _pulse_on_file(chart, 1000, start, end, **kwargs)
+
+
+@pytest.mark.parametrize(("pulse", "maintenance", "said"), [
+    ({"start": -3, "end": -1, "status": "completed"}, {"dose": 10, "start": -200},
+     "Its last dose was on 2026-11-20 and no oral glucocorticoid started since is current: start prednisone "
+     "1 mg/kg/day (dose below). It replaces, not adds to, the oral glucocorticoid on file from before the pulse: "
+     "prednisone 20 MG Oral Tablet, 10 mg once a day, since 2026-05-05, still given: the suggested prednisone "
+     "discontinues it; if that was a maintenance dose from before the myositis, the taper ends at it, not at zero."),
+    ({"start": -1, "end": 1}, {"dose": 40, "start": -10},
+     "Follow it with prednisone 1 mg/kg/day (dose below) from the day after its last dose (2026-11-23). It "
+     "replaces, not adds to, the oral glucocorticoid on file from before the pulse: prednisone 20 MG Oral Tablet, "
+     "40 mg once a day, since 2026-11-11, still given: the suggested prednisone discontinues it;"),
+], ids=["pulse-over", "pulse-running"])
+def test_an_oral_glucocorticoid_from_before_the_pulse_is_named_and_the_follow_on_replaces_it(
+        kb, today, pulse, maintenance, said):
+    """Prednisone taken since before a pulse on file was named nowhere: the card said only "start prednisone
+    1 mg/kg/day" (or "follow it with prednisone"), as if the patient had no glucocorticoid, inviting the 70 mg on top
+    of the dose already taken; the pre-selected follow-on now discontinues it, or accepting it left both active."""
+    chart = _heart_pulsed(today, **pulse).medication(PREDNISONE_20, maintenance["dose"], "mg",
+                                                      start=maintenance["start"], route=ROUTE_ORAL, resource_id="pred")
+    card, entry = _card(kb, chart, today)
+    assert said in card["detail"]
+    # the label says what accepting it discontinues
+    follow_on = _labelled(card, "Prednisone 70 mg PO daily (1 mg/kg), replacing prednisone 20 MG Oral Tablet")
+    assert follow_on["isRecommended"] is True and deleted(follow_on) == ["MedicationRequest/pred"]
+    assert follow_on["actions"][-1]["description"] == \
+        f"Discontinue prednisone 20 MG Oral Tablet ({maintenance['dose']} mg once a day) on the chart"
+    assert ("cardio-oncology today; the methylprednisolone pulse on file, then oral prednisone in place of the oral "
+            "glucocorticoid on file from before it (below).") in card["detail"]
+    assert entry["facts"]["oral_before_pulse"].startswith(f"prednisone 20 MG Oral Tablet, {maintenance['dose']} mg")
+    assert entry["facts"]["oral_follow_on"] is None and "(R07 checks any pulse ordered)" in card["detail"]
+
+
+def test_an_oral_glucocorticoid_from_before_the_pulse_is_named_beside_the_follow_on(kb, today):
+    chart = _heart_pulsed(today, start=-25, end=-23, status="completed")
+    chart.medication(PREDNISONE_20, 60, "mg", start=-22, route=ROUTE_ORAL)
+    chart.medication(PREDNISONE_5, 5, "mg", start=-300, route=ROUTE_ORAL)
+    card, _ = _card(kb, chart, today)
+    assert ("**Its oral follow-on is on file: prednisone 20 MG Oral Tablet, 60 mg once a day, since 2026-10-30, still "
+            "given**; no new prednisone is pre-selected. Also current, the oral glucocorticoid on file from before the "
+            "pulse: prednisone 5 MG Oral Tablet, 5 mg once a day, since 2026-01-25, still given.") in card["detail"]
+    assert "the methylprednisolone pulse on file and the oral glucocorticoid on file after it (below)" in card["detail"]
+    # the card only names the earlier one: no suggestion discontinues anything beside a follow-on on file
+    assert not [s["label"] for s in card["suggestions"] if deleted(s)]
+
+
+def test_a_childs_card_names_the_prednisolone_it_orders(kb, today):
+    """A child's pulse said "then prednisolone 1 mg/kg/day" (its order's note too) while the card's doses and its
+    suggested order were prednisone: the card now names one drug, prednisolone, as R19 and R32 order a child's."""
+    chart = Chart(today, age=12, sex="female").ck(6000, day=-1).weight(20, day=-1)
+    chart.medication(PEMBROLIZUMAB, 40, "mg", start=-120, period=3, period_unit="wk")
+    chart.condition("Myalgia", onset=-8).observation(HS_TNI, day=0, value=85, unit="ng/L", high=14).procedure(ECG, 0)
+    card, _ = _card(kb, chart, today)
+    oral = _by_route(card)[ORAL]
+    assert oral["medicationCodeableConcept"]["text"] == "prednisolone 20 MG Oral Tablet"
+    assert oral["dosageInstruction"][0]["text"] == "Prednisolone 20 mg (1 x 20 mg tablet) by mouth once daily " \
+        "(ICI myositis)"
+    assert "Prednisolone 20 mg PO daily (1 mg/kg)" in [s["label"] for s in card["suggestions"]]
+    assert "then prednisolone 1 mg/kg/day" in card["detail"] and "prednisolone 1 mg/kg = **20 mg/day**" in \
+        card["detail"]
+    # ASCO's own words stay prednisone, with what a child is given; the rest of the card names prednisolone
+    assert "the ICI; prednisone (prednisolone for a child, mg for mg) 0.5-1 mg/kg/day" in card["detail"]
+    asco = card["detail"].index("How to manage (ASCO 2021)")
+    assert "prednisone" not in (card["detail"][:asco] + card["detail"][card["detail"].index("\n\n", asco):]).lower()
+    adult, _ = _card(kb, _graded(today, 3), today)
+    assert "prednisolone" not in adult["detail"].replace("methylprednisolone", "")
+    assert "the ICI; prednisone 0.5-1 mg/kg/day" in adult["detail"]
+
+
+@pytest.mark.parametrize(("mg", "pulse"), [(240, True), (60, True), (50, False), (16, False)])
+def test_a_childs_pulse_below_250_mg_is_a_pulse_by_weight(kb, today, mg, pulse):
+    """8 kg: a 30 mg/kg pulse is 240 mg, below R07's 250 mg/day, so R31 did not see it and pre-selected a second
+    240 mg pulse beside the one running. A child's pulse dose is also the same share of R07's 30 mg/kg/day as 250 mg
+    is of its 1 g (7.5 mg/kg/day: 60 mg at 8 kg); R31's own 2 mg/kg/day (16 mg) is not one."""
+    chart = _young_child(today, 8, 3).observation(HS_TNI, day=0, value=85, unit="ng/L", high=14)
+    card, entry = _card(kb, _pulse_on_file(chart, mg, -1, 1), today)
+    labels = {s["label"]: s["isRecommended"] for s in card["suggestions"]}
+    assert (labels.get("Methylprednisolone pulse 240 mg IV daily x3 (heart involvement)") is None) is pulse
+    assert bool(entry["facts"]["pulse_on_file"]) is pulse
+    if pulse:
+        assert labels["Prednisolone 7.5 mg PO daily (1 mg/kg)"] is True
+        assert not [label for label in labels if label.startswith("Methylprednisolone")]
+        assert f"**IV methylprednisolone at a pulse dose on file: methylprednisolone 1000 MG Injection, {mg} mg " \
+            "once a day, since 2026-11-20, still given (to 2026-11-22).** No new pulse is offered" in card["detail"]
+        # R07 counts a pulse's days only from 250 mg/day: a child's repeat below it is checked for its mg/kg alone
+        assert "(R07 checks its mg/kg, and its days only from 250 mg/day)" in card["detail"]
+
+
+def test_an_adults_iv_dose_below_250_mg_is_still_no_pulse(kb, today):
+    chart = _heart_pulsed(today, start=-1, end=1)
+    chart.resources["medications"][-1]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = 240
+    card, entry = _card(kb, chart, today)
+    assert entry["facts"]["pulse_on_file"] is None
+    assert _labelled(card, "Methylprednisolone pulse 1,000 mg IV daily x3 (heart involvement)")["isRecommended"]
+
+
+def test_the_follow_on_names_by_hand_an_oral_glucocorticoid_it_cannot_discontinue(kb, today):
+    """An order with no FHIR id cannot be deleted by a suggestion (hooks.cards drops the whole suggestion): the card
+    says to discontinue it by hand, and the pre-selected follow-on still comes."""
+    chart = _heart_pulsed(today, start=-3, end=-1, status="completed")
+    chart.medication(PREDNISONE_20, 10, "mg", start=-200, route=ROUTE_ORAL, resource_id="x y")
+    card, _ = _card(kb, chart, today)
+    assert ("still given: discontinue prednisone 20 MG Oral Tablet by hand (no id the card can act on);"
+            in card["detail"])
+    follow_on = _labelled(card, "Prednisone 70 mg PO daily (1 mg/kg)")
+    assert follow_on["isRecommended"] is True and not deleted(follow_on)
+    card, _ = _card(kb, chart.medication(PREDNISONE_5, 5, "mg", start=-100, route=ROUTE_ORAL, resource_id="p5"), today)
+    assert ("still given: the suggested prednisone discontinues those with an id; discontinue prednisone 20 MG Oral "
+            "Tablet by hand (no id the card can act on);") in card["detail"]
+    follow_on = _labelled(card, "Prednisone 70 mg PO daily (1 mg/kg), replacing prednisone 5 MG Oral Tablet")
+    assert deleted(follow_on) == ["MedicationRequest/p5"]
+
+
+HYDROCORTISONE_10 = (RXNORM, "197782", "hydrocortisone 10 MG Oral Tablet")
+
+
+def test_hydrocortisone_from_before_the_pulse_is_adrenal_replacement_kept_not_replaced(kb, today):
+    """Hydrocortisone 20 mg/day (adrenal replacement, common after ICI hypophysitis) was told the follow-on
+    "replaces, not adds to" it: stopped, the patient risks adrenal crisis when the taper falls. It is named apart and
+    kept; the follow-on discontinues only the prednisone."""
+    chart = _heart_pulsed(today, start=-3, end=-1, status="completed")
+    chart.medication(HYDROCORTISONE_10, 10, "mg", frequency=2, start=-300, route=ROUTE_ORAL, resource_id="hc")
+    chart.medication(PREDNISONE_5, 5, "mg", start=-200, route=ROUTE_ORAL, resource_id="pred")
+    card, entry = _card(kb, chart, today)
+    assert ("not at zero. Also current, **hydrocortisone 10 MG Oral Tablet, 10 mg 2 times a day, since 2026-01-25, "
+            "still given: adrenal replacement: keep it** (stress dosing per endocrinology) and do not taper the "
+            "follow-on below the physiological dose.") in card["detail"]
+    assert "It replaces, not adds to, the oral glucocorticoid on file from before the pulse: prednisone 5 MG" in \
+        card["detail"] and "hydrocortisone" not in entry["facts"]["oral_before_pulse"]
+    follow_on = _labelled(card, "Prednisone 70 mg PO daily (1 mg/kg), replacing prednisone 5 MG Oral Tablet")
+    assert deleted(follow_on) == ["MedicationRequest/pred"]
+    assert entry["facts"]["adrenal_replacement_before_pulse"].startswith("hydrocortisone 10 MG Oral Tablet")
+
+
+@pytest.mark.parametrize("ended", [
+    {"status": "stopped", "end": -5}, {"status": "completed", "end": -5}])
+def test_a_prednisone_ended_before_the_pulse_is_not_replaced(kb, today, ended):
+    chart = _heart_pulsed(today, start=-3, end=-1, status="completed")
+    chart.medication(PREDNISONE_20, 10, "mg", start=-200, route=ROUTE_ORAL, **ended)
+    card, entry = _card(kb, chart, today)
+    assert entry["facts"]["oral_before_pulse"] is None and "It replaces" not in card["detail"]
+    assert not deleted(_labelled(card, "Prednisone 70 mg PO daily (1 mg/kg)"))
+
+
+@pytest.mark.parametrize(("mg", "pulse"), [(260, True), (240, False)])
+def test_a_heavier_childs_pulse_dose_is_still_at_most_250_mg(kb, today, mg, pulse):
+    """40 kg: 7.5 mg/kg is 300 mg, above R07's 250 mg/day, which still makes a pulse: 260 mg is one, 240 mg not."""
+    chart = _young_child(today, 40, 3).observation(HS_TNI, day=0, value=85, unit="ng/L", high=14)
+    _, entry = _card(kb, _pulse_on_file(chart, mg, -1, 1), today)
+    assert bool(entry["facts"]["pulse_on_file"]) is pulse
+
+
+def test_a_child_with_no_weight_keeps_250_mg_as_the_pulse_dose(kb, today):
+    chart = Chart(today, age=3, sex="female").ck(4200, day=-1)
+    chart.medication(PEMBROLIZUMAB, 16, "mg", start=-120, period=3, period_unit="wk")
+    chart.condition("Myalgia", onset=-8).observation(GRADE, day=-1, value=3, unit="1")
+    chart.observation(HS_TNI, day=0, value=85, unit="ng/L", high=14).procedure(ECG, day=-1)
+    card, entry = _card(kb, _pulse_on_file(chart, 240, -1, 1), today)
+    assert entry["facts"]["pulse_on_file"] is None and entry["facts"]["dosing_weight"] is None
+    # the child's texts name prednisolone, as it would be ordered
+    assert "give prednisolone 0.5-1 mg/kg/day or methylprednisolone" in card["detail"]
+    assert "give prednisone" not in card["detail"]
+
+
+def test_a_grade_1_childs_doses_by_grade_name_prednisolone(kb, today):
+    card, _ = _card(kb, _young_child(today, 12, 1), today)
+    doses = card["detail"].split("Glucocorticoid doses by grade: ")[1]
+    assert doses.startswith("G2 prednisolone 0.5-1 mg/kg/day (if CK >= 3x ULN); G3-4 prednisolone 1 mg/kg/day")
+    assert "prednisone" not in doses
+
+
+def test_the_childs_pulse_dose_per_kg_is_a_site_parameter(kb, today):
+    """8 kg: 50 mg is no pulse at the default 7.5 mg/kg/day (60 mg), and is one at 6 mg/kg/day (48 mg)."""
+    chart = _pulse_on_file(_young_child(today, 8, 3).observation(HS_TNI, day=0, value=85, unit="ng/L", high=14),
+                           50, -1, 1)
+    _, entry = _card(with_params(kb, RULE, child_pulse_from_mg_per_kg_day=6), chart, today)
+    assert entry["facts"]["pulse_on_file"] is not None
+
+
+def test_with_no_weight_the_card_says_to_discontinue_the_earlier_prednisone_when_the_follow_on_is_ordered(kb, today):
+    """No weight, so no follow-on is suggested: the card said "the suggested prednisone discontinues it", untrue."""
+    chart = on_pembrolizumab(today).observation(HS_TNI, day=-4, value=85, unit="ng/L", high=14)
+    _pulse_on_file(chart, 1000, -3, -1, status="completed")
+    chart.medication(PREDNISONE_20, 10, "mg", start=-200, route=ROUTE_ORAL, resource_id="pred")
+    card, entry = _card(kb, chart, today)
+    assert entry["facts"]["dosing_weight"] is None
+    assert ("It replaces, not adds to, the oral glucocorticoid on file from before the pulse: prednisone 20 MG Oral "
+            "Tablet, 10 mg once a day, since 2026-05-05, still given: discontinue it when the follow-on is ordered; "
+            "if that was") in card["detail"]
+    assert "the suggested prednisone" not in card["detail"]
+    assert not [s["label"] for s in card["suggestions"] if deleted(s)]
+
+
+def test_an_earlier_prednisone_on_hold_is_said_to_be_on_hold(kb, today):
+    chart = _heart_pulsed(today, start=-3, end=-1, status="completed")
+    chart.medication(PREDNISONE_20, 10, "mg", start=-200, route=ROUTE_ORAL, status="on-hold", resource_id="pred")
+    card, _ = _card(kb, chart, today)
+    assert ("from before the pulse: prednisone 20 MG Oral Tablet, 10 mg once a day, since 2026-05-05, on hold: the "
+            "suggested prednisone discontinues it;") in card["detail"]
+
+
+DEXAMETHASONE_4 = (RXNORM, "197582", "dexamethasone 4 MG Oral Tablet")
+DEFLAZACORT_6 = (RXNORM, "153098", "deflazacort 6 MG Oral Tablet")
+
+
+@pytest.mark.parametrize(("drug", "mg"), [(DEXAMETHASONE_4, 4), (DEFLAZACORT_6, 6)],
+                         ids=["dexamethasone", "deflazacort"])
+def test_an_earlier_glucocorticoid_given_for_its_own_reason_is_named_not_discontinued(kb, today, drug, mg):
+    """The follow-on discontinued every earlier oral glucocorticoid but hydrocortisone and cortisone: dexamethasone
+    for brain-metastasis oedema or nausea, deflazacort for Duchenne. Only prednisone, prednisolone and
+    methylprednisolone are replaced; the others are named, to stop only if the follow-on covers their reason."""
+    chart = _heart_pulsed(today, start=-3, end=-1, status="completed")
+    chart.medication(drug, mg, "mg", start=-30, route=ROUTE_ORAL, resource_id="other")
+    card, entry = _card(kb, chart, today)
+    named = f"{drug[2]}, {mg} mg once a day, since 2026-10-22, still given"
+    assert (f"start prednisone 1 mg/kg/day (dose below). Also current, {named}: stop it only if the follow-on covers "
+            "what it was given for.") in card["detail"]
+    assert "It replaces" not in card["detail"] and entry["facts"]["other_oral_before_pulse"] == named
+    assert entry["facts"]["oral_before_pulse"] is None
+    assert not deleted(_labelled(card, "Prednisone 70 mg PO daily (1 mg/kg)"))
+    # beside a prednisone it replaces, only the prednisone is discontinued
+    card, _ = _card(kb, chart.medication(PREDNISONE_5, 5, "mg", start=-200, route=ROUTE_ORAL, resource_id="pred"),
+                    today)
+    assert deleted(_labelled(card, "Prednisone 70 mg PO daily (1 mg/kg), replacing prednisone 5 MG Oral Tablet")) \
+        == ["MedicationRequest/pred"]
+
+
+def test_cortisone_from_before_the_pulse_is_adrenal_replacement_kept(kb, today):
+    chart = _heart_pulsed(today, start=-3, end=-1, status="completed")
+    chart.medication((RXNORM, "828248", "cortisone acetate 25 MG Oral Tablet"), 25, "mg", start=-300,
+                     route=ROUTE_ORAL, resource_id="cortisone")
+    card, entry = _card(kb, chart, today)
+    assert ("Also current, **cortisone acetate 25 MG Oral Tablet, 25 mg once a day, since 2026-01-25, still given: "
+            "adrenal replacement: keep it**") in card["detail"]
+    assert entry["facts"]["oral_before_pulse"] is None and "It replaces" not in card["detail"]
+    assert not deleted(_labelled(card, "Prednisone 70 mg PO daily (1 mg/kg)"))
+
+
+def test_a_childs_pulse_with_no_weight_is_checked_by_r07_for_its_days_only(kb, today):
+    """R07 cannot check a child's mg/kg without a current weight: the card said "R07 checks its mg/kg"."""
+    chart = Chart(today, age=3, sex="female").ck(4200, day=-1)
+    chart.medication(PEMBROLIZUMAB, 16, "mg", start=-120, period=3, period_unit="wk")
+    chart.condition("Myalgia", onset=-8).observation(GRADE, day=-1, value=3, unit="1")
+    chart.observation(HS_TNI, day=0, value=85, unit="ng/L", high=14).procedure(ECG, day=-1)
+    card, entry = _card(kb, _pulse_on_file(chart, 300, -1, 1), today)
+    assert entry["facts"]["pulse_on_file"] is not None
+    assert "(R07 checks its days from 250 mg/day; its mg/kg needs a current weight)" in card["detail"]
