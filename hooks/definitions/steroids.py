@@ -27,11 +27,11 @@ from hooks.definitions.routes import (
     ORAL_ROUTE_CODES,
     SC_ROUTE_CODES,
     V3_ROUTE,
-    is_local_order,
     route_is,
     route_says_im,
     route_says_iv,
     route_words,
+    systemic,
 )
 from hooks.definitions.weight import dosing_weight, weight_near
 from hooks.dosing import prednisone_equivalent, prednisone_equivalent_by_sequence
@@ -344,12 +344,17 @@ def _dosed_spans(order: MedicationOrder, today: date, weight_kg: float | None, t
 
 
 @per_record
+def systemic_glucocorticoids(record: PatientRecord) -> list[MedicationOrder]:
+    """The glucocorticoid orders given systemically: a cream, eye drops or an inhaler of the same ingredient is not a
+    systemic course. Read once per call, as the PEQ history and the combination-therapy count both walk them."""
+    return systemic(record.medications_in(GROUP))
+
+
+@per_record
 def history(record: PatientRecord, context: HookContext) -> SteroidHistory:
     weight = dosing_weight(record, context)
     courses, unreadable = [], []
-    for order in record.medications_in(GROUP):
-        if is_local_order(order):  # a cream, eye drops or an inhaler of the same ingredient: not a systemic course
-            continue
+    for order in systemic_glucocorticoids(record):
         spans = _dosed_spans(order, record.today, weight.value if weight else None,
                              taken_over_on(record, order, GROUP))
         if spans is None:

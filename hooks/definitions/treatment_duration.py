@@ -31,7 +31,7 @@ from hooks.definitions.courses import (
 )
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.routes import systemic
-from hooks.definitions.steroids import GROUP as GLUCOCORTICOID_GROUP
+from hooks.definitions.steroids import systemic_glucocorticoids
 from hooks.dosing import dose_per_administration, interval_days
 from hooks.record import Dosage, Immunization, MedicationOrder, PatientRecord, per_record
 
@@ -125,7 +125,7 @@ def combination(record: PatientRecord, context: HookContext,
                 agents: tuple[str, ...] = STEROID_SPARING) -> Combination:
     """How many consecutive days, up to today, a systemic GC and a steroid-sparing agent were both given."""
     today = record.today
-    steroids = _covered(systemic(record.medications_in(GLUCOCORTICOID_GROUP)), today)
+    steroids = _covered(systemic_glucocorticoids(record), today)
     sparing = _covered(systemic(record.medications_in(*agents)), today)
     sparing_spans = [span for _, span in sparing]
     if "ivig" in agents:
