@@ -15,7 +15,6 @@ from hooks.definitions import ck, cohorts, continuing, diagnosis, dose_basis, st
 from hooks.definitions.continuing import last_written_dose
 from hooks.definitions.courses import course_days, given_today, last_dose_day
 from hooks.definitions.paediatric_doses import child_pulse, pulse_order, pulse_product
-from hooks.definitions.routes import is_local_order
 from hooks.definitions.weight import Measure, dosing_weight, weight_max_age_days, why_not_current
 from hooks.dosing import (
     CHILD_FINER_STEPS_MG,
@@ -136,7 +135,7 @@ class OnFile:
     it: whether one is still given today, the day its oral follow-on is to start (``oral_from``: the day after a
     running pulse's last written dose; None when not running or its end is not written), the last day one was given
     (``last_given``), and the oral glucocorticoids current now that started on or after its first day
-    (``follow_on``: the follow-on is on file, so no new prednisone is pre-selected) or before it (``before``: a dose
+    (``follow_on``: the follow-on is on file, so no new prednis(ol)one is pre-selected) or before it (``before``: a dose
     the patient was already taking, named so that the card never reads as if there were none, and so that the
     follow-on replaces it rather than adds to it (:data:`REPLACED`); ``other``: any other, given for its own reason,
     named; ``adrenal``: hydrocortisone or cortisone, adrenal replacement the follow-on never replaces)."""
@@ -319,7 +318,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         plan = (f"Troponin T is raised ({'; '.join(_describe(o) for o in tnt_only)}) but it can come from "
                 "regenerating skeletal muscle: check hs-troponin I now and hold the ICI until it is known. " + plan)
     g2_steroid = manage == "G2" and reached is True
-    dose_text, steroid_suggestions = _steroids(record, context, g2_steroid, manage, pulse, weight, child, p)
+    dose_text, steroid_suggestions = _steroids(record, context, g2_steroid, manage, pulse, weight, p)
     grade_text = (f"G{grade} (documented {grade_obs.when})" if grade is not None and grade_obs else
                   (f"not read from {grade_obs.value_label} ({grade_obs.when})" if grade_obs else "not documented")
                   + (" (managed as G3-4 because of the features below)" if manage == "G3-4" else
@@ -509,9 +508,8 @@ def _current_orals(record: PatientRecord, kg: float | None) -> list[tuple[date, 
     it (a maintenance dose the pulse interrupted) is no follow-on, but the patient takes it."""
     today = record.today
     orals = []
-    for order in record.medications_in(steroids.GROUP):
-        if (order.start is not None
-                and not (steroids.is_intravenous(order) or steroids.is_intramuscular(order) or is_local_order(order))
+    for order in steroids.systemic_glucocorticoids(record):
+        if (order.start is not None and not (steroids.is_intravenous(order) or steroids.is_intramuscular(order))
                 and (given_today(order, today) or (order.start > today and order.current_on(today)))):
             how = dose_basis.read_dose(order, kg).how_given()
             orals.append((order.start, CurrentOral(order, how, f"{order.label}, {how}, {_days_given(order, today)}")))
@@ -529,11 +527,16 @@ def _on_file_text(pulse: Pulse, days_from_mg: float, weighed: bool) -> str:
     on_file, oral = pulse.on_file, pulse.oral
     before = f"the oral glucocorticoid on file from before the pulse: {'; '.join(o.named for o in on_file.before)}"
     them = "it" if len(on_file.before) == 1 else "them"
-    by_hand = [o.order.label for o in on_file.before if not resolvable(o.order.reference)] if weighed else []
-    acted_on = (them if not by_hand else "those with an id") if len(by_hand) < len(on_file.before) else ""
-    stop = "; ".join(([f"the suggested {oral} discontinues {acted_on}"] if acted_on else [])
-                     + ([f"discontinue {'; '.join(by_hand)} by hand (no id the card can act on)"] if by_hand else [])
-                     ) if weighed else f"discontinue {them} when the follow-on is ordered"
+    if weighed:
+        by_hand = [o.order.label for o in on_file.before if not resolvable(o.order.reference)]
+        stops = []
+        if len(by_hand) < len(on_file.before):
+            stops.append(f"the suggested {oral} discontinues {'those with an id' if by_hand else them}")
+        if by_hand:
+            stops.append(f"discontinue {'; '.join(by_hand)} by hand (no id the card can act on)")
+        stop = "; ".join(stops)
+    else:
+        stop = f"discontinue {them} when the follow-on is ordered"
     replaces = (f"It replaces, not adds to, {before}: {stop}; if that was a maintenance dose from before the "
                 "myositis, the taper ends at it, not at zero. " if on_file.before else "")
     other = (f"Also current, {'; '.join(on_file.other)}: stop {'it' if len(on_file.other) == 1 else 'each'} only if "
@@ -559,8 +562,7 @@ def _on_file_text(pulse: Pulse, days_from_mg: float, weighed: bool) -> str:
             + follow + other + adrenal + pulse.caution)
 
 
-def _pulse(context: HookContext, child: bool, weight: Measure | None, pulse: Pulse, p: Any
-           ) -> tuple[str, list[Suggestion]]:
+def _pulse(context: HookContext, weight: Measure | None, pulse: Pulse, p: Any) -> tuple[str, list[Suggestion]]:
     """The higher pulse, built as R07 and R19 build theirs: an adult's fixed dose (``pulse_mg``, 1 g), a child's
     the mg/kg/day R07 checks (SHARE 30 mg/kg) at most that, rounded down (``child_pulse``), so that R07 never
     flags the suggestion. A child's needs a current weight; an adult's needs none. Pre-selected only when
@@ -572,7 +574,7 @@ def _pulse(context: HookContext, child: bool, weight: Measure | None, pulse: Pul
                   + ("" if pulse.graded else
                      "; without a grade, myasthenia, ptosis or diplopia alone do not call for it: grade the weakness "
                      "today") + ")")
-    if not child:
+    if not pulse.child:
         dose, how, resource = cap, "", pulse_order(context, cap, pulse.oral)
     else:
         per_kg = context.thresholds.of_rule(IVMP_CHECK)["paediatric_max_mg_per_kg_day"]
@@ -591,21 +593,21 @@ def _pulse(context: HookContext, child: bool, weight: Measure | None, pulse: Pul
 
 
 def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, manage: str | None,
-              pulse: Pulse, weight: Measure | None, child: bool, p: Any) -> tuple[str, list[Suggestion]]:
+              pulse: Pulse, weight: Measure | None, p: Any) -> tuple[str, list[Suggestion]]:
     """The pulse where the heart or myasthenia calls for it (:func:`_pulse`), or the one on file and its oral
     follow-on (recommended; no new IV course), and doses on the dosing weight,
     rounded (prednisone to 5 mg, methylprednisolone to 10 mg; a dose below one step to 0.1 mg) and capped, each
     saying how. A child's doses (prednisolone, :data:`ORAL`) take 2.5 mg and 10 mg methylprednisolone steps only
     where these are within a tenth of the dose, else 1 mg, else 0.1 mg, as R19 and R32 round theirs.
     ``g2_steroid``: grade 2 with a CK known to reach 3 x ULN (one that only may, a bound, starts none)."""
-    oral = pulse.oral
+    oral, child = pulse.oral, pulse.child
     if manage not in ("G3-4",) and not g2_steroid and not pulse.reasons:
         return (f"Glucocorticoid doses by grade: G2 {oral} 0.5-1 mg/kg/day (if CK >= 3x ULN); G3-4 {oral} "
                 "1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV."), []
     check = context.thresholds.of_rule(IVMP_CHECK)
     pulse_text, offered = (_on_file_text(pulse, check["high_dose_mg_day"], weight is not None), []
                            ) if pulse.on_file.pulses else (
-        _pulse(context, child, weight, pulse, p) if pulse.reasons else ("", []))
+        _pulse(context, weight, pulse, p) if pulse.reasons else ("", []))
     if weight is None:
         return (pulse_text + "**Doses could not be computed:** no body weight within the last "
                 f"{weight_max_age_days(record, context)} days{why_not_current(record, 'weight', 'kg')}. Record a "

@@ -652,11 +652,16 @@ def test_a_heavier_childs_pulse_dose_is_still_at_most_250_mg(kb, today, mg, puls
     assert bool(entry["facts"]["pulse_on_file"]) is pulse
 
 
-def test_a_child_with_no_weight_keeps_250_mg_as_the_pulse_dose(kb, today):
+def _unweighed_child(today) -> Chart:
+    """3 years, no weight on file, G3 with a raised hs-troponin I."""
     chart = Chart(today, age=3, sex="female").ck(4200, day=-1)
     chart.medication(PEMBROLIZUMAB, 16, "mg", start=-120, period=3, period_unit="wk")
     chart.condition("Myalgia", onset=-8).observation(GRADE, day=-1, value=3, unit="1")
-    chart.observation(HS_TNI, day=0, value=85, unit="ng/L", high=14).procedure(ECG, day=-1)
+    return chart.observation(HS_TNI, day=0, value=85, unit="ng/L", high=14).procedure(ECG, day=-1)
+
+
+def test_a_child_with_no_weight_keeps_250_mg_as_the_pulse_dose(kb, today):
+    chart = _unweighed_child(today)
     card, entry = _card(kb, _pulse_on_file(chart, 240, -1, 1), today)
     assert entry["facts"]["pulse_on_file"] is None and entry["facts"]["dosing_weight"] is None
     # the child's texts name prednisolone, as it would be ordered
@@ -740,10 +745,7 @@ def test_cortisone_from_before_the_pulse_is_adrenal_replacement_kept(kb, today):
 
 def test_a_childs_pulse_with_no_weight_is_checked_by_r07_for_its_days_only(kb, today):
     """R07 cannot check a child's mg/kg without a current weight: the card said "R07 checks its mg/kg"."""
-    chart = Chart(today, age=3, sex="female").ck(4200, day=-1)
-    chart.medication(PEMBROLIZUMAB, 16, "mg", start=-120, period=3, period_unit="wk")
-    chart.condition("Myalgia", onset=-8).observation(GRADE, day=-1, value=3, unit="1")
-    chart.observation(HS_TNI, day=0, value=85, unit="ng/L", high=14).procedure(ECG, day=-1)
+    chart = _unweighed_child(today)
     card, entry = _card(kb, _pulse_on_file(chart, 300, -1, 1), today)
     assert entry["facts"]["pulse_on_file"] is not None
     assert "(R07 checks its days from 250 mg/day; its mg/kg needs a current weight)" in card["detail"]
