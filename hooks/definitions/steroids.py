@@ -78,6 +78,42 @@ def iv_pulses_since(record: PatientRecord, since: date) -> list[MedicationOrder]
     return [m for m in given_since(record, GROUP, since=since) if is_iv_methylprednisolone(m)]
 
 
+# R07's rule id: its parameters say from what daily dose IV methylprednisolone is a pulse (read, never imported)
+IVMP_PULSE_CAP = "ivmp-pulse-dose-cap"
+
+
+@dataclass(frozen=True, slots=True)
+class PulseLevel:
+    """The daily IV methylprednisolone dose from which a day is a pulse day (``mg_day``), and, where a weighed child's
+    mg/kg/day set it below the adult level, that mg/kg/day (``per_kg``) and the weight (``kg``)."""
+
+    mg_day: float
+    per_kg: float | None = None
+    kg: float | None = None
+
+    def describe(self) -> str:
+        """'250 mg/day', or a weighed child's '60 mg/day: 7.5 mg/kg/day at 8 kg'."""
+        from hooks.definitions.dose_basis import mg  # here, not above: dose_basis imports this module
+
+        by_weight = f": {self.per_kg:g} mg/kg/day at {self.kg:g} kg" if self.per_kg is not None else ""
+        return f"{mg(self.mg_day)}/day{by_weight}"
+
+
+def pulse_level(context: HookContext, child: bool, weight_kg: float | None) -> PulseLevel:
+    """From what daily dose IV methylprednisolone is a pulse dose, as R07 counts pulse days and R31 names a pulse on
+    file: R07's ``high_dose_mg_day`` (250 mg/day, a quarter of the adult 1 g pulse); for a child with a current weight
+    the lower of that and ``paediatric_high_dose_mg_per_kg_day`` (7.5 mg/kg/day, the same quarter of the 30 mg/kg
+    child pulse) x the weight, so that a small child's pulse (30 mg/kg at 8 kg: 240 mg) counts. With no weight a
+    child's level cannot be computed: 250 mg/day, as for an adult."""
+    p = context.thresholds.of_rule(IVMP_PULSE_CAP)
+    adult = PulseLevel(p["high_dose_mg_day"])
+    if not child or weight_kg is None:
+        return adult
+    per_kg = p["paediatric_high_dose_mg_per_kg_day"]
+    level = round(per_kg * weight_kg, 6)  # 7.5 x 8.3 is 62.25000000000001: a 62.25 mg dose is at the level
+    return PulseLevel(level, per_kg, weight_kg) if level < adult.mg_day else adult
+
+
 @dataclass(frozen=True, slots=True)
 class Run:
     """Days at or above a threshold up to a day, counted on the calendar from ``first``: the days of a bridged

@@ -3,7 +3,9 @@
 IV methylprednisolone already on the chart that no draft replaces goes on beside the drafts
 (hooks.definitions.continuing, as R06 and R09 read theirs): its daily dose adds up with theirs on the days both are
 given, and its days at a pulse dose run on with theirs. The pulse days already given count too (courses.course_days,
-no later than a counted course's last dose): three days given and three drafted are six in a row. A chart order
+no later than a counted course's last dose): three days given and three drafted are six in a row. A day
+is a pulse day from 250 mg/day; for a weighed child from the lower of that and 7.5 mg/kg/day (steroids.pulse_level,
+as R31 names a pulse on file): 240 mg (30 mg/kg) at 8 kg is one, and the card says the level it used. A chart order
 replaced only by being written again, with no link, is still on the chart once the draft is signed: the card says
 what both would give together and offers to discontinue it, a warning of its own when the draft alone is within the
 limits. "Cancel the draft" is offered only where what cancelling leaves on the chart
@@ -33,7 +35,7 @@ from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import course_days, days_text
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.paediatric_doses import PULSE_DAYS, ChildOrder, child_pulse, pulse_order
-from hooks.definitions.steroids import GROUP, DailyLevels, Run, is_iv_methylprednisolone
+from hooks.definitions.steroids import GROUP, DailyLevels, Run, is_iv_methylprednisolone, pulse_level
 from hooks.definitions.weight import dosing_weight
 from hooks.dosing import mg_per_kg_day
 from hooks.record import MedicationOrder, PatientRecord
@@ -47,13 +49,17 @@ RULE = Rule(
     hooks=("order-sign",),
     severities=("warning", "critical"),
     summary="IV methylprednisolone above 1 g/day (or 30 mg/kg/day in a child), an adult pulse written in mg/kg, "
-            "or >= 250 mg/day for more than 5 days.",
+            "or a pulse dose (>= 250 mg/day; in a weighed child from 7.5 mg/kg/day) for more than 5 days.",
     sources=(ETG, LANCET_2024, SHARE_2017, SEED_001),
     parameters={
         "max_mg_day": Param(1000, "mg/day", "Any age: above this daily dose the draft is critical."),
         "paediatric_max_mg_per_kg_day": Param(30, "mg/kg/day", "Age < 18: above this the draft is critical."),
         "high_dose_mg_day": Param(250, "mg/day", "A daily dose at or above this is a pulse dose ..."),
         "max_pulse_days": Param(5, "days", "... and given for more than this many consecutive days: warning."),
+        "paediatric_high_dose_mg_per_kg_day": Param(
+            7.5, "mg/kg/day", "Age < 18 with a current weight: a pulse dose counts from the lower of this x the weight "
+                              "and high_dose_mg_day (a quarter of the 30 mg/kg child pulse, as 250 mg is of 1 g).",
+            at_least=1, at_most="ivmp-pulse-dose-cap.paediatric_max_mg_per_kg_day"),
     },
     override_family="safety",
 )
@@ -227,6 +233,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     child = is_paediatric(record, context)
     # only the 1 g cap can be checked: neither a draft nor what cancelling it leaves is known within 30 mg/kg/day
     weightless_child = child and weight is None
+    # a pulse day from 250 mg/day; a weighed child's from 7.5 mg/kg/day where that is lower (240 mg at 8 kg counts)
+    level = pulse_level(context, child, kg)
+    high_mg = level.mg_day
     facts: dict[str, object] = {
         "age_years": record.age_years,
         "paediatric": child,
@@ -251,7 +260,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     mg_per_kg_adult_ok: list[DraftDose] = []
     intended: list[tuple[MedicationOrder, float]] = []  # mg on a day each order is given: drafts, then the chart's
     doses: list[DraftDose] = []  # every order read: the drafts, then the chart's
-    pulses: list[tuple[MedicationOrder, int]] = []  # daily orders at >= high_dose_mg_day, with their days ahead
+    pulses: list[tuple[MedicationOrder, int]] = []  # daily orders at a pulse dose (>= level), with their days ahead
     described: list[tuple[str, str]] = []  # each draft's label, and its dose and days
     # the chart's orders going on beside the drafts, each with how it is given: named, and offered to be stopped
     stop: list[tuple[MedicationOrder, str]] = []
@@ -309,7 +318,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             unchecked.append(f"{label}{where}: frequency not given, so the daily dose could not be checked against "
                              f"{mg(p['max_mg_day'])}/day")
         daily_schedule = _given_daily(dose)
-        if day_mg is not None and day_mg >= p["high_dose_mg_day"] - EPS:
+        if day_mg is not None and day_mg >= high_mg - EPS:
             if days is None and drafted:
                 facts["course_length"] = _no_length(order)
             if daily_schedule and days is not None:
@@ -343,7 +352,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                          for d in doses if is_draft(d.order))
     # consecutive days at a pulse dose, across orders given back to back (two 3-day courses are 6 days), after the
     # days already given on the chart
-    given, given_unread, _ = _pulse_days_on_chart(record, chart, kg, p["high_dose_mg_day"])
+    given, given_unread, _ = _pulse_days_on_chart(record, chart, kg, high_mg)
     counted_on_chart: list[MedicationOrder] = []  # chart orders whose days made a run too long
     counted_before = Run(None, 0)  # the chart's pulse days before the drafts that made a run too long (the first)
     for days, run in dose_basis.back_to_back(pulses, context.today):
@@ -351,14 +360,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if not run_drafts:  # the chart's own pulse, not the drafts'
             continue
         first = dose_basis.draft_start(run[0], context.today)
-        before, before_orders = _run_before(given, first, context.today, p["high_dose_mg_day"])
+        before, before_orders = _run_before(given, first, context.today, high_mg)
         if days + before.days <= p["max_pulse_days"]:
             unchecked += [f"{o.label} (on the chart, given until {last}): dose not read, so its days could not be "
                           f"counted towards the {p['max_pulse_days']:g}-day limit"
                           for o, last in given_unread if last >= first - timedelta(days=1)]
             continue
         high = max(day_mg for order, day_mg in intended if any(order is o for o in run))
-        limit = f"(more than {p['max_pulse_days']:g} days at >= {mg(p['high_dose_mg_day'])}/day)"
+        limit = f"(more than {p['max_pulse_days']:g} days at >= {level.describe()})"
         beside = [o for o in run if not is_draft(o)]
         if not beside and not before.days:
             who = (f"{run[0].label}:" if len(run) == 1 else
@@ -447,14 +456,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     kept, kept_one_dose = on_a_day([dose_basis.read_dose(o, kg) for o in chart.kept_if_cancelled])
     leaves = continuing.Leaves.of(
         kept, context.today, named=lambda total, _: f"{mg(total)}/day", over=limit_passed, part_counted=kept_one_dose)
-    pulse_left = _pulse_left(record, chart, kg, p["high_dose_mg_day"], p["max_pulse_days"])
+    pulse_left = _pulse_left(record, chart, kg, high_mg, p["max_pulse_days"])
     # cancelling the drafts alone, within the limits, is the way out (every order read): never for a child with no
     # weight. It is then the drafts beside the chart's orders, or after the pulse days already given, that are wrong;
     # never said of the least the drafts give (one not all read)
     cancel_or_keep = (leaves.within and not pulse_left and not weightless_child and not alone_over
                       and not alone_at_least)
     # the pulse days given up to today, which a new pulse from today runs on from
-    given_by_today, _ = _run_before(given, context.today, context.today, p["high_dose_mg_day"])
+    given_by_today, _ = _run_before(given, context.today, context.today, high_mg)
     # the warning counted the chart's pulse days before the drafts, or a new pulse offered instead would run too long
     # after those given
     after_given = bool(counted_before.days) or (not cancel_or_keep
@@ -504,7 +513,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     else:
         headline = "IV methylprednisolone pulse to review."
         summary = ("IV methylprednisolone ordered per kg in an adult: use a fixed 500-1,000 mg dose"
-                   if mg_per_kg_adult_ok else "IV methylprednisolone >= 250 mg/day for more than 5 days"
+                   if mg_per_kg_adult_ok else f"IV methylprednisolone >= {mg(high_mg)}/day for more than "
+                   f"{p['max_pulse_days']:g} days"
                    + (" with the pulse on the chart" if counted_on_chart else "") + ": pulses run 3-5 days")
     return Fired(
         severity=severity,

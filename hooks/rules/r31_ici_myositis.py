@@ -53,11 +53,6 @@ RULE = Rule(
                                           "the cap on a child's pulse.", at_most="ivmp-pulse-dose-cap.max_mg_day"),
         "pulse_on_file_days": Param(30, "days", "IV methylprednisolone at a pulse dose given this recently (or still "
                                                 "given) is named: no new pulse is offered, the oral follow-on is."),
-        "child_pulse_from_mg_per_kg_day": Param(
-            7.5, "mg/kg/day", "A child's IV methylprednisolone at or above this (with a current weight) is a pulse "
-                              "dose even below ivmp-pulse-dose-cap.high_dose_mg_day: the same share (a quarter) of "
-                              "its child pulse as 250 mg is of 1 g.",
-            at_most="ivmp-pulse-dose-cap.paediatric_max_mg_per_kg_day"),
     },
     needs=("patient", "conditions", "observations", "medications", "procedures"),
     override_family="safety",
@@ -69,9 +64,9 @@ FEATURES = (("ptosis", "ptosis"), ("diplopia", "diplopia"), ("dysphagia", "dysph
 # the bulbar or respiratory features (ASCO's myasthenia G3-4) that, with myasthenia and no grade, call for the pulse:
 # myasthenia alone, or with ptosis or diplopia, may be long-standing and stable
 BULBAR_OR_RESPIRATORY = ("dysphagia", "dyspnoea", "respiratory failure")
-# R07 checks a child's IV methylprednisolone against this mg/kg/day: the child's pulse is that dose (SHARE 30 mg/kg);
-# and names a daily dose at or above its high_dose_mg_day a pulse dose (and counts its days only from there)
-IVMP_CHECK = "ivmp-pulse-dose-cap"
+# R07 checks a child's IV methylprednisolone against its paediatric_max_mg_per_kg_day: the child's pulse is that dose
+# (SHARE 30 mg/kg); a pulse dose, whose days it counts, is steroids.pulse_level
+IVMP_CHECK = steroids.IVMP_PULSE_CAP
 # the oral glucocorticoid the card names and orders, by whether the patient is a child: a child's is prednisolone, as
 # the child pulse's own order says ("then oral prednisolone", paediatric_doses.child_pulse) and R19 and R32 order it
 ORAL = {False: "prednisone", True: "prednisolone"}
@@ -461,13 +456,13 @@ def _days_given(order: MedicationOrder, today: date) -> str:
 
 def _pulse_on_file(record: PatientRecord, context: HookContext, weight: Measure | None, child: bool, p: Any
                    ) -> OnFile:
-    """IV methylprednisolone at a pulse dose (:func:`_pulse_level`) still given or last given within
-    ``pulse_on_file_days``, each named with its dose and days (``steroids.iv_pulses_since``, as R19 reads a pulse
-    already given), and what follows it (:class:`OnFile`). One whose dose cannot be read counts, as it may be one. A
-    lower IV dose does not: the pulse then replaces it."""
+    """IV methylprednisolone at a pulse dose (``steroids.pulse_level``, from which R07 counts pulse days) still given
+    or last given within ``pulse_on_file_days``, each named with its dose and days (``steroids.iv_pulses_since``, as
+    R19 reads a pulse already given), and what follows it (:class:`OnFile`). One whose dose cannot be read counts, as
+    it may be one. A lower IV dose does not: the pulse then replaces it."""
     since = record.today - timedelta(days=int(p["pulse_on_file_days"]))
     kg = weight.value if weight else None
-    level = _pulse_level(context, child, kg, p)
+    level = steroids.pulse_level(context, child, kg).mg_day
     pulses = [(order, dose) for order in steroids.iv_pulses_since(record, since)
               if (dose := dose_basis.read_dose(order, kg)).dose_day_mg is None or dose.dose_day_mg >= level]
     if not pulses:
@@ -491,17 +486,6 @@ def _pulse_on_file(record: PatientRecord, context: HookContext, weight: Measure 
         [oral.named for drug, oral in earlier if drug in ADRENAL_REPLACEMENT])
 
 
-def _pulse_level(context: HookContext, child: bool, kg: float | None, p: Any) -> float:
-    """The mg/day from which IV methylprednisolone is a pulse dose: R07's ``high_dose_mg_day`` (250 mg/day), and for
-    a child with a current weight whichever is lower of that and ``child_pulse_from_mg_per_kg_day`` (7.5 mg/kg/day:
-    a quarter of R07's 30 mg/kg child pulse, as 250 mg is of its 1 g). A 30 mg/kg pulse at 8 kg (240 mg) is one;
-    R31's own 1-2 mg/kg/day is not."""
-    level: float = context.thresholds.of_rule(IVMP_CHECK)["high_dose_mg_day"]
-    if not child or kg is None:
-        return level
-    return min(level, p["child_pulse_from_mg_per_kg_day"] * kg)
-
-
 def _current_orals(record: PatientRecord, kg: float | None) -> list[tuple[date, CurrentOral]]:
     """The oral glucocorticoids current now (given today, or active and to start later), each with its first day
     and named: one started on or after the pulse's first day is its follow-on, already on file; one started before
@@ -516,9 +500,9 @@ def _current_orals(record: PatientRecord, kg: float | None) -> list[tuple[date, 
     return orals
 
 
-def _on_file_text(pulse: Pulse, days_from_mg: float, weighed: bool) -> str:
+def _on_file_text(pulse: Pulse, level: steroids.PulseLevel, weighed: bool) -> str:
     """What the card says of the pulse on file: no new one (R07 checks a repeat: for a child its mg/kg where a
-    current weight is known, and its days only from ``days_from_mg``, its high_dose_mg_day), and the oral follow-on:
+    current weight is known, and its days only from ``level``, steroids.pulse_level), and the oral follow-on:
     the one on file, or the oral glucocorticoid from the day after a running pulse's last dose, or now when the pulse
     is over; one the patient took before the pulse is named, and the follow-on takes its place (the suggested order
     discontinues it, where it has an id to act on; with no weight (``weighed``) no order is suggested, so it is to be
@@ -553,7 +537,7 @@ def _on_file_text(pulse: Pulse, days_from_mg: float, weighed: bool) -> str:
     else:
         follow = (f"Its last dose was on {on_file.last_given} and no oral glucocorticoid started since is current: "
                   f"start {oral} 1 mg/kg/day (dose below). " + replaces)
-    days = f"{dose_basis.mg(days_from_mg)}/day"
+    days = level.describe()
     r07 = ("any pulse ordered" if not pulse.child else f"its mg/kg, and its days only from {days}" if weighed else
            f"its days from {days}; its mg/kg needs a current weight")
     return (f"**IV methylprednisolone at a pulse dose on file: {'; '.join(on_file.pulses)}.** "
@@ -604,8 +588,8 @@ def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, man
     if manage not in ("G3-4",) and not g2_steroid and not pulse.reasons:
         return (f"Glucocorticoid doses by grade: G2 {oral} 0.5-1 mg/kg/day (if CK >= 3x ULN); G3-4 {oral} "
                 "1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV."), []
-    check = context.thresholds.of_rule(IVMP_CHECK)
-    pulse_text, offered = (_on_file_text(pulse, check["high_dose_mg_day"], weight is not None), []
+    level = steroids.pulse_level(context, child, weight.value if weight else None)
+    pulse_text, offered = (_on_file_text(pulse, level, weight is not None), []
                            ) if pulse.on_file.pulses else (
         _pulse(context, weight, pulse, p) if pulse.reasons else ("", []))
     if weight is None:

@@ -962,3 +962,76 @@ def test_each_pulse_left_is_named_with_its_start(kb, today, both_too_long):
         assert _runs(8, "2026-11-23", " with the days before it") in card["detail"]
         assert "1,000 mg/day, from 2026-11-18) runs" not in card["detail"]
         _cancelled_and_stopped(card, "MedicationRequest/ivmp-B")
+
+
+def _given_for_3_days_and_3_drafted(today, day_mg, age=1, weight=8):
+    """``day_mg`` IV daily given from 3 days ago to yesterday (completed, ``ivmp-A``), and a draft of ``day_mg`` IV
+    daily for 3 days from today: six days in a row."""
+    chart = _chart(today, age=age, weight=weight)
+    chart.medication(METHYLPRED_1000, day_mg, "mg", start=-3, end=-1, status="completed", route=ROUTE_IV,
+                     resource_id="ivmp-A")
+    return chart.draft(METHYLPRED_1000, day_mg, "mg", route=ROUTE_IV, count=3, resource_id="draft-ivmp")
+
+
+def test_a_small_childs_pulse_below_250_mg_counts_its_days(kb, today):
+    """8 kg: 240 mg a day (30 mg/kg, the child's pulse) given for 3 days and 3 more drafted are 6 pulse days, but
+    R07 counted pulse days only from 250 mg/day and said nothing (an adult's 250 mg the same way is "more than 5
+    days"). A weighed child's count from the lower of 250 mg/day and 7.5 mg/kg/day (steroids.pulse_level, the level
+    R31 names a pulse on file from), and the card says the level it used."""
+    card = _card(kb, today, _given_for_3_days_and_3_drafted(today, 240))
+    assert card["indicator"] == "warning"
+    assert card["summary"] == ("IV methylprednisolone >= 60 mg/day for more than 5 days with the pulse on the chart: "
+                               "pulses run 3-5 days")
+    assert ("up to 240 mg/day for 6 consecutive days (more than 5 days at >= 60 mg/day: 7.5 mg/kg/day at 8 kg)."
+            in card["detail"])
+    _cancelled_and_stopped(card, label="Cancel the draft: the pulse already given counts")
+
+
+def test_a_childs_dose_exactly_at_the_pulse_level_counts(kb, today):
+    """8.3 kg: 7.5 mg/kg/day is 62.25 mg/day, but 7.5 x 8.3 computes as 62.25000000000001, so 62.25 mg a day on the
+    chart was no pulse day (found by review). The level is rounded: six days at it warn."""
+    card = _card(kb, today, _given_for_3_days_and_3_drafted(today, 62.25, weight=8.3))
+    assert card["indicator"] == "warning"
+    assert "for 6 consecutive days" in card["detail"]
+
+
+def test_no_new_pulse_is_offered_to_a_small_child_after_pulse_days_below_250_mg(kb, today):
+    """8 kg: 240 mg a day given for 3 days, then 300 mg drafted (37.5 mg/kg, critical). The days given were no pulse
+    days, so a new 240 mg x3 pulse was recommended: 6 days in a row. They count now: the draft is cancelled, no new
+    pulse."""
+    chart = _given_for_3_days_and_3_drafted(today, 240)
+    chart.drafts[-1]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = 300
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical"
+    _cancelled_and_stopped(card, label="Cancel the draft: the pulse already given counts")
+    assert GIVEN_FOR_3_DAYS in card["detail"]
+
+
+@pytest.mark.parametrize(("age", "weight", "day_mg"), [(50, 70, 240), (12, 40, 240), (1, None, 240)])
+def test_below_250_mg_an_adult_a_heavier_child_or_a_child_with_no_weight_has_no_pulse_days(kb, today, age, weight,
+                                                                                            day_mg):
+    """Unchanged: 6 days of 240 mg are no pulse days for an adult, for a 40 kg child (7.5 mg/kg/day is 300 mg, above
+    250 mg/day), or for a child with no weight (no mg/kg level: 250 mg/day); the child with no weight is still not
+    evaluable for the 30 mg/kg/day limit alone."""
+    result = run(kb, _given_for_3_days_and_3_drafted(today, day_mg, age, weight).request("order-sign"), today)
+    entry = explained(result, RULE)
+    assert RULE not in fired(result)
+    assert entry["reason"] == ("methylprednisolone 1000 MG Injection: no current weight, so the 30 mg/kg/day limit "
+                               "could not be checked" if weight is None else
+                               "IV methylprednisolone within the pulse limits")
+
+
+def test_an_adults_pulse_days_still_count_from_250_mg(kb, today):
+    card = _card(kb, today, _given_for_3_days_and_3_drafted(today, 250, age=50, weight=70))
+    assert card["summary"].startswith("IV methylprednisolone >= 250 mg/day for more than 5 days")
+    assert "up to 250 mg/day for 6 consecutive days (more than 5 days at >= 250 mg/day)." in card["detail"]
+
+
+def test_a_small_childs_open_ended_pulse_below_250_mg_is_not_evaluable_for_its_days(kb, today):
+    """8 kg: 240 mg IV daily with no end, duration or count is a pulse with no last day: its 5-day limit could not be
+    checked, said as for 250 mg (it was 'within the pulse limits')."""
+    chart = _chart(today, age=1, weight=8).draft(METHYLPRED_1000, 240, "mg", route=ROUTE_IV)
+    entry = explained(run(kb, chart.request("order-sign"), today), RULE)
+    assert entry["status"] == "not-evaluable"
+    assert entry["reason"] == ("methylprednisolone 1000 MG Injection: no end date, duration or number of doses, so the "
+                               "5-day limit could not be checked")

@@ -584,8 +584,8 @@ def test_a_childs_pulse_below_250_mg_is_a_pulse_by_weight(kb, today, mg, pulse):
         assert not [label for label in labels if label.startswith("Methylprednisolone")]
         assert f"**IV methylprednisolone at a pulse dose on file: methylprednisolone 1000 MG Injection, {mg} mg " \
             "once a day, since 2026-11-20, still given (to 2026-11-22).** No new pulse is offered" in card["detail"]
-        # R07 counts a pulse's days only from 250 mg/day: a child's repeat below it is checked for its mg/kg alone
-        assert "(R07 checks its mg/kg, and its days only from 250 mg/day)" in card["detail"]
+        # R07 counts a weighed child's pulse days from the same level (steroids.pulse_level), said with its basis
+        assert "(R07 checks its mg/kg, and its days only from 60 mg/day: 7.5 mg/kg/day at 8 kg)" in card["detail"]
 
 
 def test_an_adults_iv_dose_below_250_mg_is_still_no_pulse(kb, today):
@@ -677,10 +677,10 @@ def test_a_grade_1_childs_doses_by_grade_name_prednisolone(kb, today):
 
 
 def test_the_childs_pulse_dose_per_kg_is_a_site_parameter(kb, today):
-    """8 kg: 50 mg is no pulse at the default 7.5 mg/kg/day (60 mg), and is one at 6 mg/kg/day (48 mg)."""
+    """8 kg: 50 mg is no pulse at R07's default 7.5 mg/kg/day (60 mg), and is one where a site sets 6 (48 mg)."""
     chart = _pulse_on_file(_young_child(today, 8, 3).observation(HS_TNI, day=0, value=85, unit="ng/L", high=14),
                            50, -1, 1)
-    _, entry = _card(with_params(kb, RULE, child_pulse_from_mg_per_kg_day=6), chart, today)
+    _, entry = _card(with_params(kb, "ivmp-pulse-dose-cap", paediatric_high_dose_mg_per_kg_day=6), chart, today)
     assert entry["facts"]["pulse_on_file"] is not None
 
 
