@@ -233,9 +233,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     child = is_paediatric(record, context)
     # only the 1 g cap can be checked: neither a draft nor what cancelling it leaves is known within 30 mg/kg/day
     weightless_child = child and weight is None
-    # a pulse day from 250 mg/day; a weighed child's from 7.5 mg/kg/day where that is lower (240 mg at 8 kg counts)
-    level = pulse_level(context, child, kg)
-    high_mg = level.mg_day
     facts: dict[str, object] = {
         "age_years": record.age_years,
         "paediatric": child,
@@ -245,6 +242,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     }
     if not sent:
         return Quiet("no IV methylprednisolone draft", facts)
+    # a pulse day from 250 mg/day; a weighed child's from 7.5 mg/kg/day where that is lower (240 mg at 8 kg counts)
+    level = pulse_level(context, child, kg)
+    high_mg = level.mg_day
     # the chart's current orders beside the drafts; a draft that discontinues one of them gives no dose
     chart = continuing.on_chart(sent, [o for o in continuing.current_orders(record, GROUP)
                                        if is_iv_methylprednisolone(o)], context.today, GROUP)

@@ -126,8 +126,9 @@ class CurrentOral:
 
 @dataclass(frozen=True, slots=True)
 class OnFile:
-    """IV methylprednisolone at a pulse dose on file (``pulses``, each named with its dose and days) and what follows
-    it: whether one is still given today, the day its oral follow-on is to start (``oral_from``: the day after a
+    """IV methylprednisolone at a pulse dose on file (``pulses``, each named with its dose and days; a pulse dose is
+    one at or above ``level``, ``steroids.pulse_level``, from which R07 counts pulse days too) and what follows it:
+    whether one is still given today, the day its oral follow-on is to start (``oral_from``: the day after a
     running pulse's last written dose; None when not running or its end is not written), the last day one was given
     (``last_given``), and the oral glucocorticoids current now that started on or after its first day
     (``follow_on``: the follow-on is on file, so no new prednis(ol)one is pre-selected) or before it (``before``: a dose
@@ -136,6 +137,7 @@ class OnFile:
     named; ``adrenal``: hydrocortisone or cortisone, adrenal replacement the follow-on never replaces)."""
 
     pulses: list[str]
+    level: steroids.PulseLevel
     still_given: bool = False
     oral_from: date | None = None
     last_given: date | None = None
@@ -462,11 +464,11 @@ def _pulse_on_file(record: PatientRecord, context: HookContext, weight: Measure 
     it may be one. A lower IV dose does not: the pulse then replaces it."""
     since = record.today - timedelta(days=int(p["pulse_on_file_days"]))
     kg = weight.value if weight else None
-    level = steroids.pulse_level(context, child, kg).mg_day
+    level = steroids.pulse_level(context, child, kg)
     pulses = [(order, dose) for order in steroids.iv_pulses_since(record, since)
-              if (dose := dose_basis.read_dose(order, kg)).dose_day_mg is None or dose.dose_day_mg >= level]
+              if (dose := dose_basis.read_dose(order, kg)).dose_day_mg is None or dose.dose_day_mg >= level.mg_day]
     if not pulses:
-        return OnFile([])
+        return OnFile([], level)
     running = [order for order, _ in pulses if given_today(order, record.today)]
     # the follow-on starts the day after the last written dose of every pulse still given; unknown if one has none
     ends = [day for order in running if (day := last_written_dose(order)) is not None]
@@ -477,6 +479,7 @@ def _pulse_on_file(record: PatientRecord, context: HookContext, weight: Measure 
                for since_pulse, oral in orals if not since_pulse]
     return OnFile(
         [f"{order.label}, {dose.how_given()}, {_days_given(order, record.today)}" for order, dose in pulses],
+        level,
         bool(running),
         max(ends) + timedelta(days=1) if running and len(ends) == len(running) else None,
         max((day for order, _ in pulses if (day := last_dose_day(order, record.today))), default=None),
@@ -500,9 +503,9 @@ def _current_orals(record: PatientRecord, kg: float | None) -> list[tuple[date, 
     return orals
 
 
-def _on_file_text(pulse: Pulse, level: steroids.PulseLevel, weighed: bool) -> str:
+def _on_file_text(pulse: Pulse, weighed: bool) -> str:
     """What the card says of the pulse on file: no new one (R07 checks a repeat: for a child its mg/kg where a
-    current weight is known, and its days only from ``level``, steroids.pulse_level), and the oral follow-on:
+    current weight is known, and its days only from the pulse level, ``OnFile.level``), and the oral follow-on:
     the one on file, or the oral glucocorticoid from the day after a running pulse's last dose, or now when the pulse
     is over; one the patient took before the pulse is named, and the follow-on takes its place (the suggested order
     discontinues it, where it has an id to act on; with no weight (``weighed``) no order is suggested, so it is to be
@@ -537,7 +540,7 @@ def _on_file_text(pulse: Pulse, level: steroids.PulseLevel, weighed: bool) -> st
     else:
         follow = (f"Its last dose was on {on_file.last_given} and no oral glucocorticoid started since is current: "
                   f"start {oral} 1 mg/kg/day (dose below). " + replaces)
-    days = level.describe()
+    days = on_file.level.describe()
     r07 = ("any pulse ordered" if not pulse.child else f"its mg/kg, and its days only from {days}" if weighed else
            f"its days from {days}; its mg/kg needs a current weight")
     return (f"**IV methylprednisolone at a pulse dose on file: {'; '.join(on_file.pulses)}.** "
@@ -588,8 +591,7 @@ def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, man
     if manage not in ("G3-4",) and not g2_steroid and not pulse.reasons:
         return (f"Glucocorticoid doses by grade: G2 {oral} 0.5-1 mg/kg/day (if CK >= 3x ULN); G3-4 {oral} "
                 "1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV."), []
-    level = steroids.pulse_level(context, child, weight.value if weight else None)
-    pulse_text, offered = (_on_file_text(pulse, level, weight is not None), []
+    pulse_text, offered = (_on_file_text(pulse, weight is not None), []
                            ) if pulse.on_file.pulses else (
         _pulse(context, weight, pulse, p) if pulse.reasons else ("", []))
     if weight is None:

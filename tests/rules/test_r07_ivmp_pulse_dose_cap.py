@@ -964,13 +964,14 @@ def test_each_pulse_left_is_named_with_its_start(kb, today, both_too_long):
         _cancelled_and_stopped(card, "MedicationRequest/ivmp-B")
 
 
-def _given_for_3_days_and_3_drafted(today, day_mg, age=1, weight=8):
-    """``day_mg`` IV daily given from 3 days ago to yesterday (completed, ``ivmp-A``), and a draft of ``day_mg`` IV
-    daily for 3 days from today: six days in a row."""
+def _given_for_3_days_and_3_drafted(today, day_mg, age=1, weight=8, draft_mg=None):
+    """``day_mg`` IV daily given from 3 days ago to yesterday (completed, ``ivmp-A``), and a draft of ``draft_mg``
+    (default ``day_mg``) IV daily for 3 days from today: six days in a row."""
     chart = _chart(today, age=age, weight=weight)
     chart.medication(METHYLPRED_1000, day_mg, "mg", start=-3, end=-1, status="completed", route=ROUTE_IV,
                      resource_id="ivmp-A")
-    return chart.draft(METHYLPRED_1000, day_mg, "mg", route=ROUTE_IV, count=3, resource_id="draft-ivmp")
+    return chart.draft(METHYLPRED_1000, day_mg if draft_mg is None else draft_mg, "mg", route=ROUTE_IV, count=3,
+                       resource_id="draft-ivmp")
 
 
 def test_a_small_childs_pulse_below_250_mg_counts_its_days(kb, today):
@@ -999,9 +1000,7 @@ def test_no_new_pulse_is_offered_to_a_small_child_after_pulse_days_below_250_mg(
     """8 kg: 240 mg a day given for 3 days, then 300 mg drafted (37.5 mg/kg, critical). The days given were no pulse
     days, so a new 240 mg x3 pulse was recommended: 6 days in a row. They count now: the draft is cancelled, no new
     pulse."""
-    chart = _given_for_3_days_and_3_drafted(today, 240)
-    chart.drafts[-1]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = 300
-    card = _card(kb, today, chart)
+    card = _card(kb, today, _given_for_3_days_and_3_drafted(today, 240, draft_mg=300))
     assert card["indicator"] == "critical"
     _cancelled_and_stopped(card, label="Cancel the draft: the pulse already given counts")
     assert GIVEN_FOR_3_DAYS in card["detail"]
