@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from hooks import orders
+from hooks.cards import first_fitting
 from hooks.context import HookContext
 from hooks.definitions import cohorts, diagnosis, weight
 from hooks.record import Concept, MedicationOrder, PatientRecord
@@ -139,9 +140,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                   "trial)", rehab, is_recommended=not remove))
     has_steroid = any(f.order.in_group("glucocorticoid_systemic") for f in flagged)
     names = ", ".join(f.order.label for f in flagged)
-    summary = f"Inclusion body myositis: immunosuppression is unlikely to help. Reconsider {names}"
-    if len(summary) > 139:
-        summary = "Inclusion body myositis: immunosuppression is unlikely to help. Reconsider the orders"
+    summary = first_fitting([f"Inclusion body myositis: immunosuppression is unlikely to help. Reconsider {names}",
+                             "Inclusion body myositis: immunosuppression is unlikely to help. Reconsider the orders"])
     return Fired(
         severity="warning",
         summary=summary,

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from hooks import orders
+from hooks.cards import first_fitting
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, continuing, hepatitis, renal
 from hooks.definitions.courses import given_since
@@ -317,9 +318,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
               else "pregnancy: methotrexate contraindicated" if critical else f"missing {', '.join(items)}" if items
               else f"positive hepatitis screen ({', '.join(m.kind for m in positive)}): " + (
                   "HBV DNA detectable, hepatology and antiviral first" if viraemic else "check viral load first"))
-    summary = f"Methotrexate start: {reason}"
-    if len(summary) > 139:
-        summary = f"Methotrexate start: missing {', '.join(_short(items))}"
+    summary = first_fitting([f"Methotrexate start: {reason}",
+                             f"Methotrexate start: missing {', '.join(_short(items))}"])
     return Fired(
         severity="critical" if critical else "warning",
         summary=summary,
