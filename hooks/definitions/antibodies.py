@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from hooks.context import HookContext
+from hooks.definitions.notes import newest_few
 from hooks.record import SNOMED, Observation, PatientRecord, per_record
 from hooks.rule import NotEvaluable, Quiet
 
@@ -86,10 +87,9 @@ def warnings(record: PatientRecord, context: HookContext) -> list[str]:
         unread = [o for o in record.observations_in(group) if id(o) not in read
                   and (o.quantity is not None or o.value_text or o.value_concept is not None)]
         if unread:
-            shown = ", ".join(f"{o.value_label} on {o.when or 'an unknown date'}" for o in unread[-3:])
+            shown = newest_few([f"{o.value_label} on {o.when or 'an unknown date'}" for o in unread])
             titre = any(o.quantity is not None for o in unread)
-            notes.append(f"{name} result(s) could not be read as positive or negative and were not used ({shown}"
-                         f"{', ...' if len(unread) > 3 else ''})"
+            notes.append(f"{name} result(s) could not be read as positive or negative and were not used ({shown})"
                          + (": a titre needs an interpretation or a reference range." if titre else "."))
     return notes
 

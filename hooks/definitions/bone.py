@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from hooks.context import HookContext
+from hooks.definitions.bounds import LOWER_BOUNDS, UPPER_BOUNDS, falls_below
 from hooks.definitions.courses import protection_since
 from hooks.definitions.diagnosis import Done
 from hooks.record import Condition, MedicationOrder, Observation, PatientRecord, exceeds
@@ -183,7 +184,7 @@ def _one_way(unread: _FraxRead, other: _FraxRead, *, is_hip: bool) -> _FraxRead:
     quantity, ways = unread.observation.quantity, _either_way(unread.observation)
     bound = other.observation.quantity.comparator if other.observation.quantity else None
     if (ways is None or quantity is None or quantity.comparator or other.percent is None
-            or bound in ((">", ">=") if is_hip else ("<", "<="))):
+            or bound in (LOWER_BOUNDS if is_hip else UPPER_BOUNDS)):
         return unread
     limit = other.percent
     fitting = [(way, percent) for way, percent in zip(("a ratio", "a percent"), ways, strict=True)
@@ -202,15 +203,12 @@ def _percent_text(read: _FraxRead) -> str:
     return f"{quantity.comparator if quantity and quantity.comparator else ''}{read.percent:g}%"
 
 
-_MIRRORED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
-
-
 def _moderate_or_higher(percent: float, comparator: str | None, cut_off: float, *, at_cut_off: bool) -> bool | None:
     """Whether a FRAX of ``percent`` (a bound with ``comparator``) is above ``cut_off`` (or at it, ``at_cut_off``);
     None when a bound does not settle it ('<12 %' against 10 %)."""
     if not at_cut_off:
         return exceeds(percent, cut_off, comparator)
-    below = exceeds(-percent, -cut_off, _MIRRORED.get(comparator or ""))  # at or above: not below
+    below = falls_below(percent, cut_off, comparator)  # at or above: not below
     return None if below is None else not below
 
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from hooks.context import HookContext
+from hooks.definitions.notes import newest_few
 from hooks.record import Observation, PatientRecord, per_record, plausible
 from hooks.units import convert
 
@@ -355,14 +356,9 @@ def warnings(record: PatientRecord, context: HookContext) -> list[str]:
         notes.append(f"{len(converted)} CK result(s) given in {units} were converted to U/L (1 ukat/L = 60 U/L).")
     bounds = [f"{p.reading} on {p.day.isoformat()}" for p in points if p.comparator]
     if bounds:  # the timeline draws one at its bound: say it is no measured CK
-        notes.append(f"{len(bounds)} CK result(s) written as a bound ({_newest_few(bounds)}): used only as far as "
+        notes.append(f"{len(bounds)} CK result(s) written as a bound ({newest_few(bounds)}): used only as far as "
                      f"the bound reaches.")
     if unread:
         notes.append(f"{len(unread)} CK result(s) could not be read in U/L and were not used "
-                     f"({_newest_few([f'{o.value_label} on {o.when}' for o in unread])}).")
+                     f"({newest_few([f'{o.value_label} on {o.when}' for o in unread])}).")
     return notes
-
-
-def _newest_few(results: list[str]) -> str:
-    """The newest three of ``results`` (oldest first), and ', ...' where there are more: a warning stays short."""
-    return ", ".join(results[-3:]) + (", ..." if len(results) > 3 else "")

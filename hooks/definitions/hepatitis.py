@@ -17,11 +17,9 @@ from datetime import date, timedelta
 
 from hooks.context import HookContext
 from hooks.definitions import antibodies, continuing
+from hooks.definitions.bounds import UPPER_BOUNDS
 from hooks.definitions.dose_basis import draft_start
 from hooks.record import PENDING_STATUSES, Condition, MedicationOrder, Observation, PatientRecord, per_record
-
-# A bound below a value ('<20 IU/mL'): the load is under the lab's lower limit of quantification
-_BELOW = ("<", "<=")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +140,8 @@ def replicating(observation: Observation) -> bool:
     quantification, or 'detected' with no number. The number decides where there is one."""
     load = observation.reported_value
     if load is not None:
-        return load.value > 0 and load.comparator not in _BELOW
+        # '<20 IU/mL' is a load under the lab's lower limit of quantification
+        return load.value > 0 and load.comparator not in UPPER_BOUNDS
     return antibodies.status(observation) == "positive"
 
 

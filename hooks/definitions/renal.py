@@ -38,6 +38,7 @@ from datetime import date
 from itertools import groupby
 
 from hooks.context import HookContext
+from hooks.definitions.bounds import UPPER_BOUNDS, falls_below
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.weight import dosing_height, measure_today, why_not_current
 from hooks.record import (
@@ -45,7 +46,6 @@ from hooks.record import (
     PatientRecord,
     Quantity,
     bound_in_text,
-    exceeds,
     measured,
     per_record,
 )
@@ -53,15 +53,12 @@ from hooks.rule import Action
 from hooks.units import convert
 
 EGFR_UNIT = "mL/min/1.73m2"
-# x < limit exactly when -x > -limit: ``exceeds`` answers 'below' on the negated values, the bound turned round
-_MIRRORED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 # comparators written in ways Observation.reported_value does not read
 _COMPARATOR_SPELLINGS = {"≤": "<=", "≥": ">=", "=<": "<=", "=>": ">="}
 # '<15,0': a comma before one or two final digits is a decimal comma (a thousands separator has three after it)
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d{1,2}(?!\d))")
 # A lab's flag at the end of a result: 'critical', H, L, HH, LL (after a space or in brackets) or '*'
 _FLAG = re.compile(r"(?:\s*\*|\s*\((?:(?i:critical)|HH?|LL?)\)|\s+(?:(?i:critical)|HH?|LL?))$")
-_UPPER_BOUNDS = ("<", "<=")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +89,7 @@ class Egfr:
         value, comparator = self.value, self.comparator
         if comparator == ">" and float(value).is_integer():
             value, comparator = value + 1, ">="
-        return exceeds(-value, -limit, _MIRRORED.get(comparator or ""))
+        return falls_below(value, limit, comparator)
 
     def __str__(self) -> str:
         said = f" (the lab's text: {self.written})" if self.written else ""
@@ -330,7 +327,7 @@ def _as_reported(observation: Observation) -> tuple[Quantity | None, bool]:
     unflagged = text
     while flag := _FLAG.search(unflagged):
         unflagged = unflagged[:flag.start()]
-    if unflagged != text and (bound := _text_bound(unflagged)) is not None and bound.comparator in _UPPER_BOUNDS:
+    if unflagged != text and (bound := _text_bound(unflagged)) is not None and bound.comparator in UPPER_BOUNDS:
         return bound, True
     return _text_bound(text), False
 
