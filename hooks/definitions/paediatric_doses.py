@@ -51,6 +51,13 @@ def pulse_product(dose_mg: float) -> str:
     return f"methylprednisolone {vial:g} MG Injection"
 
 
+def oral_after_pulse(child: bool) -> str:
+    """The oral glucocorticoid to go on with after an IV methylprednisolone pulse, one name for the pulse's order
+    note and every card that advises it, so that they cannot differ: prednisolone for a child, the one R19, R31 and
+    R32 dose and order for a child; prednisone for an adult."""
+    return "prednisolone" if child else "prednisone"
+
+
 def pulse_order(context: HookContext, dose_mg: float, oral: str, basis: str = "") -> dict[str, Any]:
     """The 3-day IV methylprednisolone pulse as R07 and R19 suggest it, for an adult's fixed dose or a child's
     weight-based one (``basis``: how it was worked out), followed by oral ``oral``."""
@@ -68,7 +75,7 @@ def child_pulse(context: HookContext, per_kg: float, cap_mg: float, weight: Meas
     (R07 checks it), to 10 mg where that takes off at most a tenth of the dose, else to 1 mg, else to 0.1 mg."""
     dose = rounded_dose(per_kg * weight.value, PULSE_STEP_MG, cap_mg, round_down=True,
                         finer_steps=CHILD_FINER_STEPS_MG)
-    resource = pulse_order(context, dose.mg, "prednisolone",
+    resource = pulse_order(context, dose.mg, oral_after_pulse(child=True),
                            f"{per_kg:g} mg/kg/day (maximum {mg(cap_mg)}) x {weight.describe('kg')}: {dose.how}")
     return ChildOrder(dose, resource)
 

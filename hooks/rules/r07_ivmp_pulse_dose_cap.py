@@ -3,24 +3,25 @@
 IV methylprednisolone already on the chart that no draft replaces goes on beside the drafts
 (hooks.definitions.continuing, as R06 and R09 read theirs): its daily dose adds up with theirs on the days both are
 given, and its days at a pulse dose run on with theirs. The pulse days already given count too (courses.course_days,
-no later than a counted course's last dose): three days given and three drafted are six in a row. A day
-is a pulse day from 250 mg/day; for a weighed child from the lower of that and 7.5 mg/kg/day (steroids.pulse_level,
-as R31 names a pulse on file): 240 mg (30 mg/kg) at 8 kg is one, and the card says the level it used. A chart order
-replaced only by being written again, with no link, is still on the chart once the draft is signed: the card says
-what both would give together and offers to discontinue it, a warning of its own when the draft alone is within the
-limits. "Cancel the draft" is offered only where what cancelling leaves on the chart
-(continuing.OnChart.kept_if_cancelled: the orders beside the draft, those left active and those it replaces by a
-link) is read and within the limits, its pulse days too (those given and those still to come, a pulse with no last
-dose that can be read never within); otherwise the pulse offered instead stops them all, and where the drafts alone are
-within the limits the card says what cancelling would leave, or that this is not known. Where the pulse days already
-given (or those on the chart before the drafts, said as none given before today) make the drafts' run too long, or
-would make a new 3-day pulse from today run past 5 days, neither the drafts nor a new pulse is offered, whatever their
-dose: the draft is cancelled, and what cancelling leaves is stopped where it is not within the limits (where only its
-pulse days are not, only the pulses that run too long). A child with no weight has no child's dose, and neither the
-drafts nor what cancelling leaves is known within 30 mg/kg/day: nothing is offered, on the warning for an order left
-active too (weigh and re-order). An as-needed order on the chart adds no scheduled dose: it is named. An order whose
-dose is not read (a draft's too) is not counted: what the others give on a day is the least given, judged and said as
-'at least'; within the limits, the check is not evaluated.
+no later than a counted course's last dose): three days given and three drafted are six in a row. A day is a pulse
+day from 250 mg/day; for a weighed child from the lower of that and 7.5 mg/kg/day (steroids.pulse_level, as R31
+names a pulse on file): 240 mg (30 mg/kg) at 8 kg is one, and the card says the level it used (a child with no
+weight: 'the lower of 250 mg/day and 7.5 mg/kg/day', counted from 250 mg), as does the reason a pulse with no last
+day leaves its days unchecked. A chart order replaced only by being written again, with no link, is still on the
+chart once the draft is signed: the card says what both would give together and offers to discontinue it, a warning
+of its own when the draft alone is within the limits. "Cancel the draft" is offered only where what cancelling
+leaves on the chart (continuing.OnChart.kept_if_cancelled: the orders beside the draft, those left active and those
+it replaces by a link) is read and within the limits, its pulse days too (those given and those still to come, a
+pulse with no last dose that can be read never within); otherwise the pulse offered instead stops them all, and
+where the drafts alone are within the limits the card says what cancelling would leave, or that this is not known.
+Where the pulse days already given (or those on the chart before the drafts, said as none given before today) make
+the drafts' run too long, or would make a new 3-day pulse from today run past 5 days, neither the drafts nor a new
+pulse is offered, whatever their dose: the draft is cancelled, and what cancelling leaves is stopped where it is not
+within the limits (where only its pulse days are not, only the pulses that run too long). A child with no weight has
+no child's dose, and neither the drafts nor what cancelling leaves is known within 30 mg/kg/day: nothing is offered,
+on the warning for an order left active too (weigh and re-order). An as-needed order on the chart adds no scheduled
+dose: it is named. An order whose dose is not read (a draft's too) is not counted: what the others give on a day is
+the least given, judged and said as 'at least'; within the limits, the check is not evaluated.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from hooks.definitions import continuing, dose_basis
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import course_days, days_text
 from hooks.definitions.dose_basis import DraftDose, mg
-from hooks.definitions.paediatric_doses import PULSE_DAYS, ChildOrder, child_pulse, pulse_order
+from hooks.definitions.paediatric_doses import PULSE_DAYS, ChildOrder, child_pulse, oral_after_pulse, pulse_order
 from hooks.definitions.steroids import GROUP, DailyLevels, Run, is_iv_methylprednisolone, pulse_level
 from hooks.definitions.weight import dosing_weight
 from hooks.dosing import mg_per_kg_day
@@ -245,6 +246,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # a pulse day from 250 mg/day; a weighed child's from 7.5 mg/kg/day where that is lower (240 mg at 8 kg counts)
     level = pulse_level(context, child, kg)
     high_mg = level.mg_day
+    # the pulse-day limit as every line names it, with the level it counts from (a small child's is below 250 mg;
+    # with no weight, which of the two is lower is not known)
+    at = (f"the lower of {level.describe()} and {p['paediatric_high_dose_mg_per_kg_day']:g} mg/kg/day"
+          if weightless_child else level.describe())
+    limit = f"(more than {p['max_pulse_days']:g} days at >= {at})"
     # the chart's current orders beside the drafts; a draft that discontinues one of them gives no dose
     chart = continuing.on_chart(sent, [o for o in continuing.current_orders(record, GROUP)
                                        if is_iv_methylprednisolone(o)], context.today, GROUP)
@@ -325,7 +331,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 pulses.append((order, days))
             elif daily_schedule:  # given daily until someone stops it: the length limit cannot be checked
                 unchecked.append(f"{label}{where}: no end date, duration or number of doses, so the "
-                                 f"{p['max_pulse_days']:g}-day limit could not be checked")
+                                 f"{p['max_pulse_days']:g}-day limit could not be checked {limit}")
 
     def is_draft(order: MedicationOrder) -> bool:
         return any(order is d for d in drafts)
@@ -367,7 +373,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                           for o, last in given_unread if last >= first - timedelta(days=1)]
             continue
         high = max(day_mg for order, day_mg in intended if any(order is o for o in run))
-        limit = f"(more than {p['max_pulse_days']:g} days at >= {level.describe()})"
         beside = [o for o in run if not is_draft(o)]
         if not beside and not before.days:
             who = (f"{run[0].label}:" if len(run) == 1 else
@@ -448,7 +453,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 findings=["Ordered: " + "; ".join(f"{label}, {how}" for label, how in described) + ".",
                           *filter(None, [as_needed]), left_line.text,
                           *([WEIGH_THE_CHILD] if weightless_child else [])],
-                judged=within, facts=facts, about=drafts, not_read=not_judged, keep=not weightless_child)
+                judged=within, facts=facts, about=drafts, not_read=not_judged, unchecked=left_line.unchecked,
+                keep=not weightless_child)
         return Quiet(within, facts)
 
     severity: Severity = "critical" if critical else "warning"
@@ -489,8 +495,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         suggestions = [Suggestion(f"Cancel the draft{f' and {also}' if also else ''}: the pulse {which} counts",
                                   [*delete, *continuing.discontinue(ended)], is_recommended=True)]
         advice = (f"The pulse days {which} count ({days_text(shown.days)} from {shown.first}{yet}): **cancel the "
-                  f"draft**{f', {also}' if also else stays} and go on with oral prednisone, or keep the whole pulse "
-                  f"within {p['max_pulse_days']:g} days.")
+                  f"draft**{f', {also}' if also else stays} and go on with oral {oral_after_pulse(child)}, or keep "
+                  f"the whole pulse within {p['max_pulse_days']:g} days.")
     elif cancel_or_keep:
         suggestions, advice = continuing.cancel_or_discontinue_advised(delete, [*stop, *left_kept])
     else:
@@ -555,7 +561,7 @@ def _suggestions(context: HookContext, remove: list[Action], child: bool, pulse:
     def fixed(dose: int, recommended: bool) -> Suggestion:
         return Suggestion(f"Replace with methylprednisolone {mg(dose)} IV daily x3",
                           [*remove, Action("create", f"Methylprednisolone {mg(dose)} IV daily x3",
-                                           resource=pulse_order(context, dose, "prednisone")),
+                                           resource=pulse_order(context, dose, oral_after_pulse(child=False))),
                            *_monitoring(context)], is_recommended=recommended)
 
     prefer_500 = intended is not None and intended <= 750

@@ -510,7 +510,9 @@ def test_a_left_active_total_over_the_cap_is_said_though_another_dose_is_not_rea
     """The chart's 1 g pulse rewritten as 1 g daily x3 with no link (2 g a day unless it is discontinued), beside an
     order whose dose is not read. Without that order it is the left-active warning; with it the rule gave up (not
     evaluable, no card) though what it read already passes 1 g a day. The warning now fires and names what it could
-    not read; keeping the draft is offered but not recommended, as what it gives with that order is not known."""
+    not read; keeping the draft is offered but not recommended, as what it gives with that order is not known, and
+    the warning names that order (R07 did not pass the orders not counted to continuing.left_active_warning, as R06,
+    R09 and R12 do)."""
     chart = _with_an_order_not_read(pulse_on_the_chart(today)).draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV,
                                                                      count=3)
     card = _card(kb, today, chart)
@@ -523,7 +525,9 @@ def test_a_left_active_total_over_the_cap_is_said_though_another_dose_is_not_rea
             "not be read safely.") in card["detail"]
     [stop] = card["suggestions"]
     assert deleted(stop) == ["MedicationRequest/ivmp-active"]
-    assert not stop.get("isRecommended") and "it is not recommended." in card["detail"]
+    assert not stop.get("isRecommended")
+    assert ("So what keeping the draft gives is not known (the methylprednisolone 1000 MG Injection order on the "
+            "chart, dose not read, not counted in full): it is not recommended.") in card["detail"]
 
 
 def test_a_left_active_order_with_a_dose_problem_is_not_read(kb, today):
@@ -850,11 +854,14 @@ def test_no_new_pulse_is_offered_after_pulse_days_already_given(kb, today, draft
     counted the 3 days given on the chart; cancelling leaves the chart's pulse running (no last dose that can be
     read, or 10 days), so 'Replace with methylprednisolone 500 mg IV daily x3' was recommended: a 4th to 6th pulse
     day on top of those given, never said. The draft is now cancelled and the chart's pulse stopped, the days given
-    said; no new pulse, in an adult or a child with a weight."""
+    said; no new pulse, in an adult or a child with a weight. The child goes on with prednisolone, as R19, R31 and R32
+    name it (the card said prednisone for a child too)."""
     card = _card(kb, today, _twice_daily_pulse_from_3_days_ago(today, draft_mg, draft_days, count, age, weight))
     assert card["indicator"] == "critical"
     _cancelled_and_stopped(card, "MedicationRequest/ivmp-A")
-    assert f"{GIVEN_FOR_3_DAYS}, discontinue the pulse on the chart and go on with oral prednisone" in card["detail"]
+    oral = "prednisolone" if age < 18 else "prednisone"
+    assert (f"{GIVEN_FOR_3_DAYS}, discontinue the pulse on the chart and go on with oral {oral}, or keep the whole "
+            "pulse within 5 days.") in card["detail"]
 
 
 def test_a_child_with_no_weight_after_pulse_days_given_is_offered_nothing(kb, today):
@@ -1003,7 +1010,8 @@ def test_no_new_pulse_is_offered_to_a_small_child_after_pulse_days_below_250_mg(
     card = _card(kb, today, _given_for_3_days_and_3_drafted(today, 240, draft_mg=300))
     assert card["indicator"] == "critical"
     _cancelled_and_stopped(card, label="Cancel the draft: the pulse already given counts")
-    assert GIVEN_FOR_3_DAYS in card["detail"]
+    assert f"{GIVEN_FOR_3_DAYS} and go on with oral prednisolone," in card["detail"]
+    assert "oral prednisone," not in card["detail"]
 
 
 @pytest.mark.parametrize(("age", "weight", "day_mg"), [(50, 70, 240), (12, 40, 240), (1, None, 240)])
@@ -1026,11 +1034,33 @@ def test_an_adults_pulse_days_still_count_from_250_mg(kb, today):
     assert "up to 250 mg/day for 6 consecutive days (more than 5 days at >= 250 mg/day)." in card["detail"]
 
 
-def test_a_small_childs_open_ended_pulse_below_250_mg_is_not_evaluable_for_its_days(kb, today):
-    """8 kg: 240 mg IV daily with no end, duration or count is a pulse with no last day: its 5-day limit could not be
-    checked, said as for 250 mg (it was 'within the pulse limits')."""
-    chart = _chart(today, age=1, weight=8).draft(METHYLPRED_1000, 240, "mg", route=ROUTE_IV)
-    entry = explained(run(kb, chart.request("order-sign"), today), RULE)
+OPEN_ENDED = ("methylprednisolone 1000 MG Injection: no end date, duration or number of doses, so the 5-day limit "
+              "could not be checked")
+NO_WEIGHT = "methylprednisolone 1000 MG Injection: no current weight, so the 30 mg/kg/day limit could not be checked; "
+
+
+@pytest.mark.parametrize(("age", "weight", "day_mg", "reason"), [
+    (1, 8, 240, f"{OPEN_ENDED} (more than 5 days at >= 60 mg/day: 7.5 mg/kg/day at 8 kg)"),
+    (12, 40, 300, f"{OPEN_ENDED} (more than 5 days at >= 250 mg/day)"),
+    (50, 70, 300, f"{OPEN_ENDED} (more than 5 days at >= 250 mg/day)"),
+    (5, None, 300, f"{NO_WEIGHT}{OPEN_ENDED} (more than 5 days at >= the lower of 250 mg/day and 7.5 mg/kg/day)"),
+])
+def test_an_open_ended_pulse_is_not_evaluable_for_its_days_and_names_the_level(kb, today, age, weight, day_mg,
+                                                                               reason):
+    """IV methylprednisolone daily at a pulse dose with no end, duration or count has no last day: its 5-day limit
+    could not be checked (240 mg at 8 kg was 'within the pulse limits'). The reason names the level the days count
+    from, as the card does (it named none, which reads as 250 mg/day: a small child's is lower). 300 mg for a 40 kg
+    child or an adult counts from 250 mg/day; a child with no weight, from the lower of 250 mg/day and 7.5 mg/kg/day,
+    which the weight would tell."""
+    chart = _chart(today, age=age, weight=weight).draft(METHYLPRED_1000, day_mg, "mg", route=ROUTE_IV)
+    entry = _explain(kb, today, chart)
     assert entry["status"] == "not-evaluable"
-    assert entry["reason"] == ("methylprednisolone 1000 MG Injection: no end date, duration or number of doses, so the "
-                               "5-day limit could not be checked")
+    assert entry["reason"] == reason
+
+
+def test_an_open_ended_pulse_on_a_card_names_the_level(kb, today):
+    """300 mg at 8 kg (37.5 mg/kg/day) fires for its dose: the card's 'Not read:' line says the 5-day limit was not
+    checked, and from what level (it named none)."""
+    card = _card(kb, today, _chart(today, age=1, weight=8).draft(METHYLPRED_1000, 300, "mg", route=ROUTE_IV))
+    assert card["indicator"] == "critical"
+    assert f"\n\nNot read: {OPEN_ENDED} (more than 5 days at >= 60 mg/day: 7.5 mg/kg/day at 8 kg).\n" in card["detail"]
