@@ -772,7 +772,8 @@ class PatientRecord:
     referenced_medications: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     # Derived values shared by several rules (PEQ timeline, CK series...), computed once per request: see per_record
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
-    # kind ("observations", "medications"...) -> group -> [(position in the list, item)], built on first query
+    # kind ("observations", "medications"...) -> group -> [(position in the list, item)] of the items that count
+    # (_COUNTS), built on first query
     _group_index: dict[str, dict[str, list[tuple[int, Any]]]] = field(default_factory=dict, repr=False)
     # (kind, groups) -> members in list order: rules ask the same few questions many times per call
     _member_lists: dict[tuple[str, tuple[str, ...]], list[Any]] = field(default_factory=dict, repr=False)
@@ -800,8 +801,8 @@ class PatientRecord:
         return None if born is None else max(age_on(born, self.today), 0)
 
     def _members(self, kind: str, groups: tuple[str, ...]) -> list[Any]:
-        """Items of one list that belong to any of ``groups``, in list order (shared: callers filter into a new
-        list and never mutate this one)."""
+        """Items of one list that count (:data:`_COUNTS`) and belong to any of ``groups``, in list order (shared:
+        callers filter into a new list and never mutate this one)."""
         found = self._member_lists.get((kind, groups))
         if found is None:
             found = self._member_lists[(kind, groups)] = self._index_members(kind, groups)
@@ -811,10 +812,12 @@ class PatientRecord:
         index = self._group_index.get(kind)
         if index is None:
             index = defaultdict(list)
-            concept = _CONCEPT_OF[kind]
+            concept, counts = _CONCEPT_OF[kind], _COUNTS.get(kind)
             for position, item in enumerate(getattr(self, kind)):
-                for group in concept(item).groups:
-                    index[group].append((position, item))
+                # asked once per item here, not once per item and query: a rule asks many groups of one list
+                if counts is None or counts(item):
+                    for group in concept(item).groups:
+                        index[group].append((position, item))
             self._group_index[kind] = index
         if len(groups) == 1:
             return [item for _, item in index.get(groups[0], ())]
@@ -845,20 +848,19 @@ class PatientRecord:
         return None
 
     def conditions_in(self, *groups: str, active_only: bool = False) -> list[Condition]:
-        return [c for c in self._members("conditions", groups) if c.counts and (c.active or not active_only)]
+        counted = self._members("conditions", groups)
+        return [c for c in counted if c.active] if active_only else list(counted)
 
     def medications_in(self, *groups: str, current_only: bool = False) -> list[MedicationOrder]:
-        return [m for m in self._members("medications", groups) if m.counts_as_exposure
-                and (not current_only or m.current_on(self.today))]
+        given = self._members("medications", groups)
+        return [m for m in given if m.current_on(self.today)] if current_only else list(given)
 
     def procedures_in(self, *groups: str, since: date | None = None) -> list[Procedure]:
-        return [p for p in self._members("procedures", groups)
-                if p.status not in _NOT_DONE
-                and (since is None or (p.when is not None and p.when >= since))]
+        done = self._members("procedures", groups)
+        return list(done) if since is None else [p for p in done if p.when is not None and p.when >= since]
 
     def immunizations_in(self, *groups: str) -> list[Immunization]:
-        return [i for i in self._members("immunizations", groups)
-                if i.status not in ("entered-in-error", "not-done")]
+        return list(self._members("immunizations", groups))
 
 
 
@@ -869,6 +871,16 @@ def age_on(born: date, day: date) -> int:
 
 # Procedure, DiagnosticReport and ImagingStudy statuses of a study that was not (or not yet, or not fully) done
 _NOT_DONE = frozenset({"entered-in-error", "not-done", "preparation", "on-hold", "stopped", "cancelled", "registered"})
+
+# What makes an item of each list count for the rules' queries (conditions_in, medications_in...): a condition not
+# refuted or in error, an order given (or of a status that does not say), a study done, an immunization given; every
+# observation is indexed
+_COUNTS: dict[str, Callable[[Any], bool]] = {
+    "conditions": attrgetter("counts"),
+    "medications": attrgetter("counts_as_exposure"),
+    "procedures": lambda p: p.status not in _NOT_DONE,
+    "immunizations": lambda i: i.status not in ("entered-in-error", "not-done"),
+}
 
 # Body measurements outside these bounds are data errors ('70 g' meant as kilograms, a height in metres typed as
 # centimetres), never a basis for a dose: they are read as unreadable, like an unknown unit

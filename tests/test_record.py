@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from fhir_fixtures.builders import CK, IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_20, Chart
+from fhir_fixtures.builders import CK, IMNM_SNOMED, IVIG_CVX, METHOTREXATE_2_5, PREDNISONE_20, Chart
 from hooks import engine, valuesets
 from hooks.record import Malformed, PatientRecord, Quantity, build_record, parse_date, per_record, read_concept
 from tests.definitions_support import record_and_context
@@ -381,6 +381,35 @@ def test_repeated_queries_give_the_same_members_in_lists_the_caller_may_change(k
     again = record.observations_in("ck")
     assert [o.when for o in again] == [today.fromordinal(today.toordinal() + d) for d in (-30, -20, -10)]
     assert len(record.observations_in("ck", since=today.fromordinal(today.toordinal() - 15))) == 1
+
+
+def test_repeated_queries_give_what_counts_in_lists_the_caller_may_change(kb, today):
+    """Only what counts is indexed, once per list (PatientRecord._index_members): a later question still
+    gets its own list, drafts, refuted conditions, studies not done and vaccines not given stay out, and the
+    current_only, active_only and since filters still read each item."""
+    ecg = ("http://snomed.info/sct", "164847006", "Standard ECG")
+    chart = Chart(today).condition(IMNM_SNOMED, status="resolved").condition(IMNM_SNOMED, verification="refuted")
+    chart.condition(IMNM_SNOMED)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-200, end=-100, status="completed")
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-99)
+    chart.medication(METHOTREXATE_2_5, 25, "mg", start=-1, status="draft")
+    chart.procedure(ecg, day=-300).procedure(ecg, day=-20).procedure(ecg, day=-10, status="not-done")
+    chart.immunization(IVIG_CVX, -50).immunization(IVIG_CVX, -5, status="not-done")
+    record, _ = record_and_context(kb, chart)
+    for _ in range(2):  # the second time from the kept lists, each emptied by its caller the time before
+        assert [o.status for o in record.medications_in("methotrexate")] == ["completed", "active"]
+        assert [o.status for o in record.medications_in("methotrexate", current_only=True)] == ["active"]
+        assert [c.clinical_status for c in record.conditions_in("imnm")] == ["resolved", "active"]
+        assert [c.clinical_status for c in record.conditions_in("imnm", active_only=True)] == ["active"]
+        assert [p.status for p in record.procedures_in("ecg")] == ["completed", "completed"]
+        assert len(record.procedures_in("ecg", since=today - timedelta(days=100))) == 1
+        assert [i.status for i in record.immunizations_in("ivig")] == ["completed"]
+        for found in (record.medications_in("methotrexate"), record.conditions_in("imnm"),
+                      record.procedures_in("ecg"), record.immunizations_in("ivig")):
+            found.clear()  # a rule that trims its own list must not change what the next rule sees
+    other = record.with_medications(record.medications[:1])  # a record of its own answers its own orders
+    assert [o.status for o in other.medications_in("methotrexate")] == ["completed"]
+    assert len(record.medications_in("methotrexate")) == 2
 
 
 def test_a_range_limit_without_a_unit_takes_the_results_unit(kb, today):

@@ -379,8 +379,10 @@ def _ended_by_its_order(record: PatientRecord, last_cycle: date) -> bool:
     return False
 
 
+@per_record
 def last_ivig(record: PatientRecord) -> date | None:
-    """The last day IVIG was (or is being) given: today for a current order."""
+    """The last day IVIG was (or is being) given: today for a current order. Read once per call: R05, R15 and
+    every "on IVIG" question ask it."""
     days = [d for o in record.medications_in("ivig") if (d := last_dose_day(o, record.today)) is not None]
     days += _ivig_immunization_days(record)
     return max(days, default=None)
