@@ -12,6 +12,10 @@ give. It is drawn as the rules read it: until the day before a later order of th
 agent's bar, its IVIG cycles or rituximab infusions, the glucocorticoid dose step ending today) carries
 ``"endUnknown": true`` and an ``endNote`` saying so, for the page to show that end as uncertain; nothing else
 carries them.
+
+An order current on the chart that starts after today (courses.planned) has given nothing: nothing of it is drawn,
+and a note names it (:func:`planned_notes`), so that the picture never shows a dose to come as given, nor reads as
+if none were planned.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any
 
 from hooks.context import HookContext
 from hooks.definitions import antibodies, ck, steroids
-from hooks.definitions.courses import course_days, ended_early_list, taken_over_on
+from hooks.definitions.courses import course_days, ended_early_list, planned, taken_over_on
 from hooks.definitions.dose_basis import read_dose
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.steroids import DailyLevels
@@ -45,8 +49,11 @@ def build(record: PatientRecord, context: HookContext) -> dict[str, Any]:
     notes: list[str] = []
     points = ck.series(record, context)
     history = steroids.history(record, context)
-    notes += [f"Glucocorticoid dose not readable: {o.label} ({o.reference}); not drawn." for o in history.unreadable]
+    # a planned order has its own note (planned_notes), whether or not its dose can be read
+    notes += [f"Glucocorticoid dose not readable: {o.label} ({o.reference}); not drawn." for o in history.unreadable
+              if not planned(o, record.today)]
     notes += ck.warnings(record, context)
+    notes += planned_notes(record)
     ended = history.over_by_today(unreadable=False)  # an unreadable dose is not drawn: no step of its to mark
     data: dict[str, Any] = {
         "today": record.today.isoformat(),
@@ -104,12 +111,27 @@ def _course(record: PatientRecord, order: MedicationOrder, group: str) -> tuple[
     before its end date until the day before a later order took over, courses.taken_over_on, as the taper reads
     it; IVIG and rituximab cycles as treatment_duration reads them, with no take-over), and the keys that mark the
     end as unknown when it is drawn up to today (:func:`_end_unknown`, for the part drawn on today; none
-    otherwise)."""
+    otherwise). None for a planned order (courses.planned): its course reads (start, today), nothing given yet."""
+    if planned(order, record.today):
+        return None, {}
     taken_over = taken_over_on(record, order, group) if group in BAR_AGENTS else None
     span = course_days(order, record.today, taken_over)
-    unknown = (taken_over is None and span is not None and span[1] == record.today
+    # drawn up to today, also when the order that takes over is planned after today (a take-over by today ends it
+    # before today)
+    unknown = (span is not None and span[1] == record.today
                and ended_on_an_unknown_day(order, group, record.today))
     return span, _end_unknown(order) if unknown else {}
+
+
+def planned_notes(record: PatientRecord) -> list[str]:
+    """One note per order of a lane (a systemic glucocorticoid, a steroid-sparing agent) planned after today
+    (courses.planned), soonest first: not drawn, as nothing is given yet. Its dose is left to the order: one line
+    cannot say a taper's steps, a pulse's count or an unreadable dose truly."""
+    lanes = [*steroids.systemic_glucocorticoids(record), *record.medications_in(*STEROID_SPARING)]
+    to_come = sorted((start, order.label) for order in lanes
+                     if (start := order.start) is not None and planned(order, record.today))
+    return [f"Planned from {start}, not drawn (no dose given yet): {label}; see the order for its dose."
+            for start, label in to_come]
 
 
 def _agent(order: MedicationOrder) -> str | None:

@@ -58,6 +58,21 @@ def test_an_order_to_start_after_today_that_is_no_longer_current_never_began(kb,
     assert "pjp-prophylaxis-missing" in fired(run(kb, chart.request("patient-view"), today))
 
 
+def test_an_order_current_on_the_chart_that_starts_after_today_is_planned_not_given_today(kb, today):
+    """Its course reads (its start, today), first after last, and it was read as given today, so a stop before it was
+    hidden (test_definitions_taper). It is planned: not given today, yet a "given within N days" question still
+    counts it as current."""
+    chart = Chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=4, period=1, period_unit="wk")
+    planned = _order(kb, chart)
+    assert courses.planned(planned, today) and not courses.given_today(planned, today)
+    assert courses.course_days(planned, today) == (today + timedelta(days=4), today)
+    assert courses.last_dose_day(planned, today) == today
+    started_today = _order(kb, Chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=0))
+    assert not courses.planned(started_today, today) and courses.given_today(started_today, today) is True
+    called_off = _order(kb, Chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=4, status="stopped"))
+    assert not courses.planned(called_off, today)  # called off before it began: it never began
+
+
 def test_given_since_reads_the_last_dose(kb, today):
     chart = Chart(today).medication("rituximab Injectable Product", 1000, "mg", start=-200, status="completed",
                                     period=14, count=2)

@@ -12,6 +12,7 @@ from fhir_fixtures.builders import (
     IMNM_SNOMED,
     IVIG_CVX,
     METHOTREXATE_2_5,
+    METHYLPRED_1000,
     PREDNISONE_5,
     PREDNISONE_20,
     RITUXIMAB,
@@ -72,6 +73,49 @@ def test_ivig_every_four_weeks_is_one_cycle_per_repeat(kb):
                      status="completed")
     data = picture(kb, chart.request())
     assert [c["start"] for c in data["ivig"]] == [iso(-84), iso(-56), iso(-28)]
+
+
+def test_an_order_planned_after_today_is_named_in_a_note_not_drawn(kb):
+    """An order current on the chart that starts after today has given nothing: it was drawn as a bar from its start
+    back to today (start after end) and as infusions and cycles after today, stretching the axis past today."""
+    chart = Chart(TODAY).condition(IMNM_SNOMED, onset=-200)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=4, period=1, period_unit="wk")
+    chart.medication(RITUXIMAB, 1000, "mg", start=3, period=14, route=ROUTE_IV, count=2)
+    chart.medication(IVIG_CVX, 2, "g/kg", start=5, period=4, period_unit="wk", route=ROUTE_IV)
+    chart.medication(PREDNISONE_20, 30, "mg", start=7)
+    data = picture(kb, chart.request())
+    assert data["agents"] == data["rituximab"] == data["ivig"] == data["glucocorticoid"] == []
+    assert data["range"]["end"] == TODAY.isoformat()
+    assert data["notes"] == [f"Planned from {iso(day)}, not drawn (no dose given yet): {label}; see the order for its "
+                             "dose." for day, label in ((3, "rituximab Injectable Product"),
+                                                        (4, "methotrexate 2.5 MG Oral Tablet"),
+                                                        (5, "immune globulin, intravenous"),
+                                                        (7, "prednisone 20 MG Oral Tablet"))]
+
+
+def test_a_planned_order_has_one_note_that_never_misstates_its_dose(kb):
+    """A planned prednisone whose dose cannot be read had two notes, the second saying 'dose not given'; a planned
+    taper written as one order (40, 30, 20 mg) was '40 mg once a day', and IV methylprednisolone 1 g x3 '1000 mg
+    once a day' with no count. Each has one note, and its dose is left to the order."""
+    chart = Chart(TODAY).condition(IMNM_SNOMED, onset=-60)
+    chart.medication(PREDNISONE_20, None, None, start=3)
+    chart.taper_order(PREDNISONE_5, [(40, 7), (30, 7), (20, None)], start=5)
+    chart.medication(METHYLPRED_1000, 1000, "mg", start=1, route=ROUTE_IV, count=3)
+    assert picture(kb, chart.request())["notes"] == [
+        f"Planned from {iso(day)}, not drawn (no dose given yet): {label}; see the order for its dose."
+        for day, label in ((1, "methylprednisolone 1000 MG Injection"), (3, "prednisone 20 MG Oral Tablet"),
+                           (5, "prednisone 5 MG Oral Tablet"))]
+
+
+def test_an_agent_stopped_on_an_unknown_day_before_a_planned_order_ends_uncertain_at_today(kb):
+    """Methotrexate 20 mg/week stopped before its end date, 15 mg/week planned from 4 days on: the planned order
+    takes over only after today, so the stop is still on a day the chart does not give, by today at the latest. The
+    bar ended at today with no mark of an unknown end."""
+    chart = Chart(TODAY).condition(IMNM_SNOMED, onset=-200)
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-150, end=30, status="stopped", period=1, period_unit="wk")
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=4, period=1, period_unit="wk")
+    (bar,) = picture(kb, chart.request())["agents"]
+    assert (bar["dose"], bar["end"], bar.get("endUnknown")) == ("20 mg once weekly", TODAY.isoformat(), True)
 
 
 def test_each_agent_course_is_its_own_bar_in_a_stable_order(kb):

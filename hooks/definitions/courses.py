@@ -359,11 +359,12 @@ def course_days(order: MedicationOrder, today: date, taken_over_on: date | None 
     duration), whichever lasts longer; else it is one day. With ``err_early`` an order that ended before its end
     date (:func:`ended_before_its_end`) is read as if it had none: the days it is known to have been given, and a
     count's days at their fewest (:func:`dose_run`). An order to start after today that is no longer current never
-    began: it has no days."""
+    began: it has no days; one still current (:func:`planned`) gives (its start, today), its first day after its
+    last: a "given within N days" question counts it as current, a day-by-day reading draws no day of it."""
     if order.start is None:
         return None
-    if order.start > today and not order.current_on(today):
-        return None  # to start after today and no longer current (stopped, completed...): it never began
+    if never_began(order, today):
+        return None
     ended_early = err_early and ended_before_its_end(order, today)
     end = None if ended_early else course_end(order, today, taken_over_on)
     if end is not None:
@@ -411,12 +412,28 @@ def last_dose_day(order: MedicationOrder, today: date, taken_over_on: date | Non
     return today if order.current_on(today) else None
 
 
+def never_began(order: MedicationOrder, today: date) -> bool:
+    """To start after today and no longer current (stopped, completed...): no dose of it was ever given, so it has
+    no course (:func:`course_days`) and nothing was reduced from it (the taper)."""
+    return order.start is not None and order.start > today and not order.current_on(today)
+
+
+def planned(order: MedicationOrder, today: date) -> bool:
+    """Current on the chart and starting after today: planned, no dose given yet. Not given today
+    (:func:`given_today`), yet no stop either: the agent goes on from its start (the taper reads a planned lower dose
+    as a reduction then), and a planned pulse is one to come, not one over (R31). A "given within N days" question
+    still counts it as current (:func:`last_dose_day`: today), the side that errs toward exposure."""
+    return order.start is not None and order.start > today and order.current_on(today)
+
+
 def given_today(order: MedicationOrder, today: date) -> bool:
-    """Being given today as the chart says: its course reaches today, and it did not end before its end date (such
-    an order is read up to today only as the latest it may have been given: it is over). A "dose today" question
-    reads this; an exposure window reads the course."""
+    """Being given today as the chart says: its course reaches today, it did not end before its end date (such
+    an order is read up to today only as the latest it may have been given: it is over), and it is not
+    :func:`planned` (its course reads (start, today) though nothing is given yet). A "dose today" question reads
+    this; an exposure window reads the course."""
     span = course_days(order, today)
-    return span is not None and span[1] >= today and not ended_before_its_end(order, today)
+    return (span is not None and span[1] >= today and not ended_before_its_end(order, today)
+            and not planned(order, today))
 
 
 def doses_since(record: PatientRecord, *groups: str, since: date) -> list[tuple[MedicationOrder, date]]:

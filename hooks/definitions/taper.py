@@ -25,8 +25,10 @@ from hooks.definitions.courses import (
     ended_early_how,
     given_today,
     last_dose_day,
+    never_began,
     open_first,
     order_runs,
+    planned,
     taken_over_on,
 )
 from hooks.definitions.immunosuppression import STEROID_SPARING
@@ -138,11 +140,16 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
     status 'stopped', or, for an agent taken continuously, a course that has ended ('completed', or past its end
     date). One that ended before its end date (courses.ended_before_its_end) stopped on a day the chart does not
     give: read at the latest it may have been given (today, or the day before a later order of the same drug and
-    route took over: courses.taken_over_on), and said so. IVIG is reduced cycle by cycle (:func:`_ivig_reductions`),
-    not order by order."""
+    route took over: courses.taken_over_on), and said so. An order planned after today (courses.planned) continues
+    the agent (no stop before it), and at a lower dose it is a reduction to come, dated at its start, counted up to
+    ``window_days`` ahead (as far as a past one counts back), where the order before it was given within the last
+    dose_gap_bridge_days (else it restarts the agent after a stop: nothing being given is reduced). An order is
+    reduced from the one before it that began (courses.never_began: one stopped before its start gave no dose to
+    reduce from). IVIG is reduced cycle by cycle (:func:`_ivig_reductions`), not order by order."""
     if window_days is None:
         window_days = int(context.definition("taper_sparing_window_days"))
-    since = record.today - timedelta(days=window_days)
+    since, horizon = record.today - timedelta(days=window_days), record.today + timedelta(days=window_days)
+    lately = record.today - timedelta(days=int(context.definition("dose_gap_bridge_days")))
     weight = _weight(record, context)
     steps = []
     for group in STEROID_SPARING:
@@ -151,8 +158,10 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
         last_given = [last_dose_day(order, record.today, taken_over_on(record, order, group)) for order in orders]
         # the two latest last doses: whether another order was given after one ended, in one pass
         latest_two = sorted(((day, i) for i, day in enumerate(last_given) if day is not None), reverse=True)[:2]
-        # given today as the chart says (an order that ended before its end date is not, though read up to today)
-        given_now = [i for i, order in enumerate(orders) if given_today(order, record.today)][:2]
+        # given today as the chart says (an order that ended before its end date is not, though read up to today),
+        # or planned: the agent goes on after a stop before it
+        going_on = [i for i, order in enumerate(orders)
+                    if given_today(order, record.today) or planned(order, record.today)][:2]
         for position, order in enumerate(orders):
             unknown_day = ended_on_an_unknown_day(order, group, record.today)
             if unknown_day and order.start is not None and order.start > record.today:
@@ -174,7 +183,7 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
             # a stop on an unknown day is read on the latest day it can have been: another order given that day as the
             # chart says was given after it (two orders both ended early hide neither's stop)
             given_later = (any(day > end for day, i in latest_two if i != position)
-                           or (unknown_day and any(i != position for i in given_now)))
+                           or (unknown_day and any(i != position for i in going_on)))
             if given_later:
                 continue
             steps.append(TaperStep(end, f"{group} stopped ({order.label}; {ended_early_how(order)})",
@@ -183,12 +192,16 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
         if group == "ivig":
             steps += _ivig_reductions(record, context, weight, since)
             continue
-        for previous, following in pairwise(orders):
-            if following.start is None or not since <= following.start <= record.today:
+        for previous, following in pairwise(o for o in orders if not never_began(o, record.today)):
+            to_come = planned(following, record.today)
+            if following.start is None or not since <= following.start <= (horizon if to_come else record.today):
                 continue
+            if to_come and ((last := last_dose_day(previous, record.today)) is None or last < lately):
+                continue  # a restart after a stop, not a reduction of a dose being given
             old, new = _dose(group, previous, weight), _dose(group, following, weight)
             if old is not None and new is not None and new.mg < old.mg - _TOLERANCE_MG:
-                steps.append(TaperStep(following.start, f"{group} reduced from {old.basis} to {new.basis}"))
+                reduced = "to be reduced" if to_come else "reduced"
+                steps.append(TaperStep(following.start, f"{group} {reduced} from {old.basis} to {new.basis}"))
     return sorted(steps, key=lambda s: s.day)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from hooks import orders
+from hooks.cards import first_fitting
 from hooks.context import HookContext
 from hooks.definitions import cohorts, taper
 from hooks.definitions.escalation import CkRow
@@ -26,11 +27,11 @@ RULE = Rule(
 )
 
 DETAIL = """\
-**Possible relapse during the taper.** {found}
+**Possible relapse {when}.** {found}
 
 Taper: {taper}.
 
-About half of IMNM patients relapse while treatment is tapered. **Do not make a further reduction now.**
+About half of IMNM patients relapse while treatment is tapered. {planned}**{advice}**
 Repeat the CK and examine strength (MMT-8) within 1-2 weeks. If the relapse is confirmed, go back to the
 last effective glucocorticoid dose and escalate by subtype (IVIG for anti-HMGCR, rituximab for anti-SRP).
 A CK rise alone is not a relapse: weigh it with strength.
@@ -82,6 +83,16 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not check.possible:
         return Quiet(check.reason, facts)
     assert check.latest is not None and check.nadir is not None
+    # a reduction dated after today (a planned order, courses.planned) has not taken effect: the CK rose before it
+    to_come = min((step.day for step in steps if step.day > record.today), default=None)
+    begun = any(step.day <= record.today for step in steps)
+    summary_when, detail_when = ("on taper", "during the taper") if begun else ("before a planned reduction",) * 2
+    if drafts:
+        hold = "Hold this dose reduction"
+    elif to_come:
+        hold = f"Hold the reduction planned {to_come}, recheck"
+    else:
+        hold = "Hold the taper, recheck"
     found = (f"Latest CK {check.latest} is above the upper limit of normal and {check.ratio:.1f} times the "
              f"nadir of {check.nadir}.")
     caveat_text = ("\n**Other causes to rule out before calling it a relapse:** " + "; ".join(check.caveats) + "."
@@ -90,9 +101,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                    "and about missed doses.")
     return Fired(
         severity="warning",
-        summary=(f"Possible IMNM relapse on taper: CK {check.latest.reading}, {check.ratio:.1f}x nadir. "
-                 + ("Hold this dose reduction" if drafts else "Hold the taper, recheck")),
-        detail=DETAIL.format(found=found, taper=taper_text, caveats=caveat_text),
+        summary=first_fitting([f"Possible IMNM relapse {summary_when}: CK {check.latest.reading}, "
+                               f"{check.ratio:.1f}x nadir. {hold}", f"Possible IMNM relapse {summary_when}. {hold}"]),
+        detail=DETAIL.format(when=detail_when, found=found, taper=taper_text, caveats=caveat_text,
+                             planned=(f"**A reduction is planned on {to_come}: keep the dose given now until a "
+                                      "relapse is ruled out.** " if to_come else ""),
+                             advice="Do not make a further reduction now." if begun else "Do not reduce now."),
         facts=facts,
         about=[order for order, _ in drafts],
         suggestions=_suggestions(context, drafts),

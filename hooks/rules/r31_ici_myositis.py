@@ -13,7 +13,7 @@ from hooks.cards import resolvable
 from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, continuing, diagnosis, dose_basis, steroids
 from hooks.definitions.continuing import last_written_dose
-from hooks.definitions.courses import course_days, given_today, last_dose_day
+from hooks.definitions.courses import course_days, given_today, last_dose_day, planned
 from hooks.definitions.paediatric_doses import child_pulse, pulse_order, pulse_product
 from hooks.definitions.weight import Measure, dosing_weight, weight_max_age_days, why_not_current
 from hooks.dosing import (
@@ -128,8 +128,9 @@ class CurrentOral:
 class OnFile:
     """IV methylprednisolone at a pulse dose on file (``pulses``, each named with its dose and days; a pulse dose is
     one at or above ``level``, ``steroids.pulse_level``, from which R07 counts pulse days too) and what follows it:
-    whether one is still given today, the day its oral follow-on is to start (``oral_from``: the day after a
-    running pulse's last written dose; None when not running or its end is not written), the last day one was given
+    whether one is not over (``not_over``: given today, or planned from a later day, courses.planned: the follow-on
+    comes after it, never beside it), the day its oral follow-on is to start (``oral_from``: the day after such a
+    pulse's last written dose; None when all are over or one's end is not written), the last day one was given
     (``last_given``), and the oral glucocorticoids current now that started on or after its first day
     (``follow_on``: the follow-on is on file, so no new prednis(ol)one is pre-selected) or before it (``before``: a dose
     the patient was already taking, named so that the card never reads as if there were none, and so that the
@@ -138,7 +139,7 @@ class OnFile:
 
     pulses: list[str]
     level: steroids.PulseLevel
-    still_given: bool = False
+    not_over: bool = False
     oral_from: date | None = None
     last_given: date | None = None
     follow_on: list[str] = field(default_factory=list)
@@ -419,10 +420,10 @@ def _plan(manage: str | None, grade: int | None, heart: list[str], unjudged: lis
 
 
 def _oral(context: HookContext, oral: str, mg: float, on_file: OnFile | None = None) -> dict[str, Any]:
-    """``oral`` (:data:`ORAL`) once daily; after a pulse still being given (``on_file``), from the day after its last
-    dose: that day is the order's start (timing.repeat.boundsPeriod.start) when the pulse's end is written."""
+    """``oral`` (:data:`ORAL`) once daily; after a pulse not over (``on_file``: given or planned), from the day after
+    its last dose: that day is the order's start (timing.repeat.boundsPeriod.start) when the pulse's end is written."""
     product = oral_steroid_product(oral, mg)
-    after = on_file is not None and on_file.still_given
+    after = on_file is not None and on_file.not_over
     day = on_file.oral_from if on_file is not None and after else None
     start = (", starting the day after the last IV methylprednisolone dose" + (f" ({day})" if day else "")
              if after else "")
@@ -445,9 +446,9 @@ def _methylprednisolone(context: HookContext, mg: float, note: str) -> dict[str,
 def _days_given(order: MedicationOrder, today: date) -> str:
     """'2026-11-18 to 2026-11-20', 'since 2026-11-20, still given (to 2026-11-22)' (or 'on hold'), or 'planned from
     2026-11-22'."""
+    if planned(order, today):
+        return f"planned from {order.start}"
     span = course_days(order, today)
-    if span is not None and span[0] > today:
-        return f"planned from {span[0]}"
     if span is not None and given_today(order, today):
         # an order on hold counts as current (FHIR expects it to resume) but is not being given
         now = "on hold" if order.status == "on-hold" else "still given"
@@ -469,8 +470,9 @@ def _pulse_on_file(record: PatientRecord, context: HookContext, weight: Measure 
               if (dose := dose_basis.read_dose(order, kg)).dose_day_mg is None or dose.dose_day_mg >= level.mg_day]
     if not pulses:
         return OnFile([], level)
-    running = [order for order, _ in pulses if given_today(order, record.today)]
-    # the follow-on starts the day after the last written dose of every pulse still given; unknown if one has none
+    # a planned pulse is one to come, not one over: the follow-on waits for it as for one being given
+    running = [order for order, _ in pulses if given_today(order, record.today) or planned(order, record.today)]
+    # the follow-on starts the day after the last written dose of every pulse not over; unknown if one has none
     ends = [day for order in running if (day := last_written_dose(order)) is not None]
     first = min((span[0] for order, _ in pulses if (span := course_days(order, record.today))), default=None)
     # (started on or after the pulse's first day, the oral)
@@ -497,7 +499,7 @@ def _current_orals(record: PatientRecord, kg: float | None) -> list[tuple[date, 
     orals = []
     for order in steroids.systemic_glucocorticoids(record):
         if (order.start is not None and not (steroids.is_intravenous(order) or steroids.is_intramuscular(order))
-                and (given_today(order, today) or (order.start > today and order.current_on(today)))):
+                and (given_today(order, today) or planned(order, today))):
             how = dose_basis.read_dose(order, kg).how_given()
             orals.append((order.start, CurrentOral(order, how, f"{order.label}, {how}, {_days_given(order, today)}")))
     return orals
@@ -534,7 +536,7 @@ def _on_file_text(pulse: Pulse, weighed: bool) -> str:
     if on_file.follow_on:
         follow = (f"**Its oral follow-on is on file: {'; '.join(on_file.follow_on)}**; no new {oral} is "
                   "pre-selected. " + (f"Also current, {before}. " if on_file.before else ""))
-    elif on_file.still_given:
+    elif on_file.not_over:
         follow = (f"Follow it with {oral} 1 mg/kg/day (dose below) from the day after its last dose"
                   + (f" ({on_file.oral_from}). " if on_file.oral_from else ". ") + replaces)
     else:
@@ -627,8 +629,8 @@ def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, man
             f"mg/day** ({mp_1.how}), 2 mg/kg = {mp_2.mg:g} mg/day ({mp_2.how}); {pred_cap_text}, methylprednisolone "
             f"cap {dose_basis.mg(mp_cap)}.")
     note = "Up to 2 mg/kg/day; higher pulse for myocarditis or myasthenia per cardio-oncology/neurology."
-    # no lower IV dose beside a pulse still being given
-    per_kg_iv = [] if on_file.still_given else [Suggestion(
+    # no lower IV dose beside a pulse given or planned
+    per_kg_iv = [] if on_file.not_over else [Suggestion(
         f"Methylprednisolone {mp_1.mg:g} mg IV daily (1 mg/kg)", [Action(
             "create", f"Methylprednisolone {mp_1.mg:g} mg IV daily", resource=_methylprednisolone(
                 context, mp_1.mg, note))],

@@ -9,6 +9,7 @@ import pytest
 from fhir_fixtures.builders import (
     AZATHIOPRINE_50,
     CK,
+    IMNM_SNOMED,
     IVIG_CVX,
     METHOTREXATE_2_5,
     PREDNISONE_5,
@@ -309,3 +310,54 @@ def test_a_nadir_written_as_a_lower_bound_does_not_hide_a_rise(kb, today):
     card, entry = _result(kb, chart)
     assert card["summary"].startswith("Possible IMNM relapse on taper: CK 20,000 U/L, 111.1 to 133.4x nadir.")
     assert entry["facts"]["ratio_to_nadir"] == "111.11 to 133.34"
+
+
+@pytest.mark.parametrize("taper", [False, True], ids=["only-planned", "on-taper-too"])
+def test_a_reduction_still_to_come_is_named_to_hold_not_read_as_taken(kb, today, taper):
+    """CK 600, 3.3 times the nadir, methotrexate 15 mg/week planned from 4 days on after 20 mg/week: the card said
+    'relapse on taper ... Hold the taper' though the CK rose before any reduction took effect. It names the
+    reduction planned and asks to hold it; with the prednisone taper under way too, the relapse is on the taper.
+    With no reduction made yet, it does not speak of 'a further reduction'."""
+    chart = tapering_chart(today, taper=taper)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=4, period=1, period_unit="wk")
+    card, _ = _result(kb, chart)
+    when, heading = ("on taper", "during the taper") if taper else ("before a planned reduction",) * 2
+    assert card["summary"] == (f"Possible IMNM relapse {when}: CK 600 U/L, 3.3x nadir. Hold the reduction planned "
+                               f"{chart.at(4)}, recheck")
+    assert card["detail"].startswith(f"**Possible relapse {heading}.**")
+    advice = "Do not make a further reduction now." if taper else "Do not reduce now."
+    assert (f"**A reduction is planned on {chart.at(4)}: keep the dose given now until a relapse is ruled out.** "
+            f"**{advice}**") in card["detail"]
+
+
+def test_a_restart_planned_after_a_stop_is_not_a_reduction_to_hold(kb, today):
+    """Methotrexate stopped 60 days ago and 15 mg/week planned from 3 days on, CK 600 at 3.3 times the nadir: the
+    restart was read as 'to be reduced from 20 mg/week', and the card asked to hold it (the restart) during a
+    possible relapse. Nothing is being given, so nothing is reduced: R21 says nothing of a planned reduction."""
+    chart = Chart(today, age=58, sex="female").condition(IMNM_SNOMED, onset=-400)
+    chart.antibody("anti_hmgcr", "positive", day=-395).weight(70, day=-10)
+    chart.ck(8000, day=-390).ck(1500, day=-300).ck(300, day=-200).ck(180, day=-40).ck(600, day=-5)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-385, end=-200, status="completed")
+    chart.medication(PREDNISONE_20, 20, "mg", start=-199)
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-370, end=-60, status="stopped", period=1, period_unit="wk")
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=3, period=1, period_unit="wk")
+    card, _ = _result(kb, chart)
+    text = "" if card is None else card["summary"] + card["detail"]
+    assert "planned" not in text and "to be reduced" not in text, text
+
+
+@pytest.mark.parametrize("status", ["completed", "stopped"])
+def test_a_lower_dose_after_an_order_ended_with_no_end_date_is_judged_as_a_taper(kb, today, status):
+    """Guard (second review of the planned-order change): anti-HMGCR IMNM on prednisone 20 mg unchanged, CK 180 then
+    600; methotrexate 20 mg/week from 370 days ago, ``status`` with no end date, and 15 mg/week from 30 days ago:
+    the reduction is a taper, and the CK rise on it a possible relapse."""
+    chart = Chart(today, age=58, sex="female").condition(IMNM_SNOMED, onset=-400)
+    chart.antibody("anti_hmgcr", "positive", day=-395).weight(70, day=-10)
+    chart.ck(8000, day=-390).ck(1500, day=-300).ck(300, day=-200).ck(180, day=-40).ck(600, day=-5)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-385, end=-200, status="completed")
+    chart.medication(PREDNISONE_20, 20, "mg", start=-199)
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-370, status=status, period=1, period_unit="wk")
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-30, period=1, period_unit="wk")
+    card, _ = _result(kb, chart)
+    assert card["summary"] == "Possible IMNM relapse on taper: CK 600 U/L, 3.3x nadir. Hold the taper, recheck"
+    assert "**Do not make a further reduction now.**" in card["detail"]

@@ -83,6 +83,26 @@ def test_the_follow_on_after_a_running_pulse_starts_the_day_after_its_last_dose(
     assert f"Follow it with prednisone 1 mg/kg/day (dose below) {said}" in card["detail"]
 
 
+@pytest.mark.parametrize("end", [None, 3], ids=["count", "end-written"])
+def test_a_pulse_planned_from_tomorrow_is_one_to_come_not_one_over(kb, today, end):
+    """A 1 g x3 pulse planned from tomorrow, prednisone 20 mg on file: it is not given today (courses.planned), yet
+    it is no pulse over either, which would pre-select prednisone to start now beside it. The follow-on starts the
+    day after its last dose, replacing the prednisone on file, with no IV 1 mg/kg beside the pulse."""
+    chart = _pulsed(today, start=1, end=end)
+    chart.medication(PREDNISONE_20, 20, "mg", start=-30, route=ROUTE_ORAL)
+    card, entry = _result(kb, chart, today)
+    assert entry["facts"]["pulse_on_file"].endswith(f"planned from {chart.at(1)}")
+    suggestions = _by_label(card)
+    oral = suggestions["Prednisone 70 mg PO daily (1 mg/kg), replacing prednisone 20 MG Oral Tablet"]
+    assert oral["isRecommended"] is True
+    timing = oral["actions"][0]["resource"]["dosageInstruction"][0]["timing"]["repeat"]
+    assert timing["boundsPeriod"] == {"start": chart.at(4)}
+    assert f"Follow it with prednisone 1 mg/kg/day (dose below) from the day after its last dose ({chart.at(4)})" \
+        in card["detail"]
+    assert "Its last dose was on" not in card["detail"]
+    assert not [label for label in suggestions if label.startswith("Methylprednisolone")]
+
+
 def _stable_myasthenia(today, *features: str) -> Chart:
     """Myasthenia gravis since day -3000, the heart spared (hs-TnI 5, ULN 14, and an ECG, day -1), no grade."""
     chart = on_pembrolizumab(today).weight(70).condition("Myasthenia gravis", onset=-3000)
