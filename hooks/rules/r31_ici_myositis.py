@@ -14,7 +14,7 @@ from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, continuing, diagnosis, dose_basis, steroids
 from hooks.definitions.continuing import last_written_dose
 from hooks.definitions.courses import course_days, given_today, last_dose_day, planned
-from hooks.definitions.paediatric_doses import child_pulse, pulse_order, pulse_product
+from hooks.definitions.paediatric_doses import child_pulse, oral_after_pulse, pulse_order, pulse_product
 from hooks.definitions.weight import Measure, dosing_weight, weight_max_age_days, why_not_current
 from hooks.dosing import (
     CHILD_FINER_STEPS_MG,
@@ -67,9 +67,6 @@ BULBAR_OR_RESPIRATORY = ("dysphagia", "dyspnoea", "respiratory failure")
 # R07 checks a child's IV methylprednisolone against its paediatric_max_mg_per_kg_day: the child's pulse is that dose
 # (SHARE 30 mg/kg); a pulse dose, whose days it counts, is steroids.pulse_level
 IVMP_CHECK = steroids.IVMP_PULSE_CAP
-# the oral glucocorticoid the card names and orders, by whether the patient is a child: a child's is prednisolone, as
-# the child pulse's own order says ("then oral prednisolone", paediatric_doses.child_pulse) and R19 and R32 order it
-ORAL = {False: "prednisone", True: "prednisolone"}
 # what the follow-on replaces, and so discontinues: 1 mg/kg/day of prednis(ol)one is the whole daily dose of these
 REPLACED = ("prednisone", "prednisolone", "methylprednisolone")
 # adrenal replacement, not treatment: never replaced nor stopped by the follow-on (stopping it risks adrenal crisis);
@@ -164,8 +161,8 @@ class Pulse:
 
     @property
     def oral(self) -> str:
-        """The oral glucocorticoid the card names and orders (:data:`ORAL`)."""
-        return ORAL[self.child]
+        """The oral glucocorticoid the card names and orders (:func:`oral_after_pulse`)."""
+        return oral_after_pulse(self.child)
 
     @property
     def not_selected(self) -> str:
@@ -420,8 +417,9 @@ def _plan(manage: str | None, grade: int | None, heart: list[str], unjudged: lis
 
 
 def _oral(context: HookContext, oral: str, mg: float, on_file: OnFile | None = None) -> dict[str, Any]:
-    """``oral`` (:data:`ORAL`) once daily; after a pulse not over (``on_file``: given or planned), from the day after
-    its last dose: that day is the order's start (timing.repeat.boundsPeriod.start) when the pulse's end is written."""
+    """``oral`` (:func:`oral_after_pulse`) once daily; after a pulse not over (``on_file``: given or planned), from
+    the day after its last dose: that day is the order's start (timing.repeat.boundsPeriod.start) when the pulse's
+    end is written."""
     product = oral_steroid_product(oral, mg)
     after = on_file is not None and on_file.not_over
     day = on_file.oral_from if on_file is not None and after else None
@@ -586,8 +584,8 @@ def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, man
     """The pulse where the heart or myasthenia calls for it (:func:`_pulse`), or the one on file and its oral
     follow-on (recommended; no new IV course), and doses on the dosing weight,
     rounded (prednisone to 5 mg, methylprednisolone to 10 mg; a dose below one step to 0.1 mg) and capped, each
-    saying how. A child's doses (prednisolone, :data:`ORAL`) take 2.5 mg and 10 mg methylprednisolone steps only
-    where these are within a tenth of the dose, else 1 mg, else 0.1 mg, as R19 and R32 round theirs.
+    saying how. A child's doses (prednisolone, :func:`oral_after_pulse`) take 2.5 mg and 10 mg methylprednisolone
+    steps only where these are within a tenth of the dose, else 1 mg, else 0.1 mg, as R19 and R32 round theirs.
     ``g2_steroid``: grade 2 with a CK known to reach 3 x ULN (one that only may, a bound, starts none)."""
     oral, child = pulse.oral, pulse.child
     if manage not in ("G3-4",) and not g2_steroid and not pulse.reasons:
