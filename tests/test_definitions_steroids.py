@@ -268,6 +268,24 @@ def test_the_latest_possible_ttx_is_the_one_found_or_the_last_course_that_may_be
     assert steroids.why_treatment_start_unknown(*record_and_context(kb, found)) is not None
 
 
+def test_a_planned_pulse_is_not_ttx_yet_but_bounds_it(kb, today):
+    """An IV methylprednisolone pulse current on the chart but starting tomorrow (courses.planned) was read as T_tx,
+    dated tomorrow: R22 said "Treatment started -1 days ago". No dose of it is given yet, so it is not T_tx; with none
+    begun it is T_tx to come, and the latest day T_tx may be (R22's early phase, R25's DXA window keep it). A begun
+    T_tx is T_tx whatever is planned."""
+    chart = Chart(today).weight(80, day=-5).condition(IMNM_SNOMED, onset=-20)
+    chart.medication(PREDNISONE_20, 20, "mg", start=-10)  # 0.25 mg/kg/day: not T_tx
+    chart.medication(METHYLPRED_1000, 1000, "mg", start=1, end=3, route=ROUTE_IV)
+    ttx = steroids.read_treatment_start(*record_and_context(kb, chart))
+    tomorrow = today + timedelta(days=1)
+    assert ttx.found is None and ttx.why_unknown is None
+    assert ttx.to_come == (tomorrow, f"IV methylprednisolone from {tomorrow}") and ttx.latest == tomorrow
+    chart.medication(PREDNISONE_20, 60, "mg", start=-100, end=-60, status="completed")
+    ttx = steroids.read_treatment_start(*record_and_context(kb, chart))
+    assert ttx.found is not None and ttx.found[0] == today - timedelta(days=100) and ttx.to_come is None
+    assert ttx.latest == today - timedelta(days=100)
+
+
 def test_an_unreadable_course_may_be_ttx_up_to_the_last_day_its_total_went_up(kb, today):
     """A glucocorticoid whose dose cannot be read may make T_tx its first day, or a later day of its course on which
     the dose read beside it went up; one with no dates, today."""

@@ -15,11 +15,13 @@ from hooks.definitions.cohorts import iim_onset, is_paediatric
 from hooks.definitions.courses import (
     course_days,
     course_end,
+    days_text,
     ended_before_its_end,
     ended_early_text,
     given_since,
     given_today,
     last_dose_day,
+    planned,
     taken_over_on,
 )
 from hooks.definitions.routes import (
@@ -403,14 +405,17 @@ def history(record: PatientRecord, context: HookContext) -> SteroidHistory:
 
 class TreatmentStart(NamedTuple):
     """T_tx as the chart tells it (:func:`read_treatment_start`), read once: a rule that errs toward a recent T_tx
-    (R22, R25) needs all three."""
+    (R22, R25) needs more than the day found."""
 
     found: tuple[date, str] | None  # T_tx (day, how it was found): :func:`treatment_start`
     why_unknown: str | None  # why T_tx may lie earlier than found, or exist though none was found (plain words)
-    # The latest day T_tx may be: the one found (an unknown T_tx lies before it), else, when T_tx is unknown, the
-    # latest first day of a course that may be T_tx (today only for one whose dose and dates cannot be read); None
-    # when there is no T_tx
+    # The latest day T_tx may be: the one found (an unknown T_tx lies before it); else the planned pulse's day (T_tx
+    # comes by then); else, when T_tx is unknown, the latest first day of a course that may be T_tx (today only for
+    # one whose dose and dates cannot be read); None when there is no T_tx
     latest: date | None
+    # with none found, the first IV methylprednisolone pulse planned from a later day (courses.planned): T_tx to
+    # come, not T_tx yet (day, how)
+    to_come: tuple[date, str] | None
 
     @property
     def unknown(self) -> str | None:
@@ -421,6 +426,22 @@ class TreatmentStart(NamedTuple):
     def unknown_on_a_card(self) -> str | None:
         """Why T_tx is unknown in a card's words ('T_tx' is the table's shorthand): 'Treatment start unknown: ...'."""
         return f"Treatment start unknown: {self.why_unknown}" if self.why_unknown else None
+
+    def latest_words(self, today: date) -> str | None:
+        """The latest day T_tx may be in a card's words, after "before" or "counted from": one wording for the rules
+        that anchor on it (R22's early phase, R25's DXA window). "treatment started (d)", "the treatment planned (IV
+        methylprednisolone from d)", or with T_tx unknown "the latest day treatment may have started (d, N days
+        ago)", "... may start (d, in N days)" (a course that may be T_tx planned from a later day has not begun)."""
+        day = self.latest
+        if day is None:
+            return None
+        if not self.why_unknown:  # T_tx is the one found, or the pulse to come
+            return f"the treatment planned ({self.to_come[1]})" if self.to_come else f"treatment started ({day})"
+        since = (today - day).days
+        if since >= 0:
+            return f"the latest day treatment may have started ({day}, {days_text(since)} ago)"
+        how = self.to_come[1] if self.to_come else day
+        return f"the latest day treatment may start ({how}, in {days_text(-since)})"
 
     def unknown_facts(self) -> dict[str, str | date | None]:
         """The facts of a rule that errs toward a recent T_tx on an unknown T_tx: why it may lie earlier than found
@@ -439,8 +460,9 @@ def read_treatment_start(record: PatientRecord, context: HookContext) -> Treatme
     onset = iim_onset(record)
     # the episode: from 90 days before the onset; with no onset on file, as far back as the timeline reaches
     episode = onset - timedelta(days=90) if onset is not None else record.today - timedelta(days=HISTORY_DAYS)
-    found = [(first, f"IV methylprednisolone from {first.isoformat()}") for order, _, first, last in steroid.courses
-             if last >= episode and is_iv_methylprednisolone(order)]
+    pulses = [(first, f"IV methylprednisolone from {first.isoformat()}", planned(order, record.today))
+              for order, _, first, last in steroid.courses if last >= episode and is_iv_methylprednisolone(order)]
+    found = [(first, how) for first, how, later in pulses if not later]
     undecided: list[tuple[date, str]] = []
     levels = steroid.full_levels()
     for first, last, peq in levels.runs():  # a course of the episode may have begun years back
@@ -461,7 +483,11 @@ def read_treatment_start(record: PatientRecord, context: HookContext) -> Treatme
         found.append((first, f"{course} ({peq / weight.value:.2g} mg/kg/day at {weight.describe('kg')})"))
         break
     start = min(found, default=None)
-    before = start[0] if start else date.max
+    # a pulse planned from a later day is not T_tx (no dose given yet), but T_tx comes by its day: with none begun,
+    # it bounds T_tx as one found does
+    coming = None if start else min(((first, how) for first, how, later in pulses if later), default=None)
+    anchor = start or coming
+    before = anchor[0] if anchor else date.max
     possible = [day for day, _ in undecided if day < before]
     reasons = [why for day, why in undecided if day < before]
     unreadable = []
@@ -475,9 +501,9 @@ def read_treatment_start(record: PatientRecord, context: HookContext) -> Treatme
                 (levels.last_rise(*span), *(step.first for step in order.steps if step.first <= span[1]))))
     if unreadable:
         reasons.insert(0, f"the dose of {', '.join(unreadable)} could not be read")
-    # T_tx is the one found or an earlier one; with none found, the latest of the courses that may be it
-    latest = start[0] if start else max(possible, default=None)
-    return TreatmentStart(start, "; ".join(reasons) or None, latest)
+    # T_tx is the one found (or planned) or an earlier one; with neither, the latest of the courses that may be it
+    latest = anchor[0] if anchor else max(possible, default=None)
+    return TreatmentStart(start, "; ".join(reasons) or None, latest, coming)
 
 
 def treatment_start(record: PatientRecord, context: HookContext) -> tuple[date, str] | None:
@@ -486,7 +512,8 @@ def treatment_start(record: PatientRecord, context: HookContext) -> tuple[date, 
     40 mg, and a course below 30 mg/day is judged in mg/kg by the weight measured nearest its start. Courses ending
     more than 90 days before the myositis onset belong to another illness and are passed over; those after are read
     by their full dates, however many years back (a patient still tapering years after T_tx). With no onset on file
-    the episode is taken to reach back HISTORY_DAYS. Rules that need T_tx to be certain also ask
+    the episode is taken to reach back HISTORY_DAYS. A pulse planned from a later day (courses.planned) is not T_tx:
+    no dose of it is given yet (:attr:`TreatmentStart.to_come`). Rules that need T_tx to be certain also ask
     :func:`why_treatment_start_unknown`."""
     return read_treatment_start(record, context).found
 

@@ -157,11 +157,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if isinstance(points, NotEvaluable):
         return points
     latest = points[-1]
-    start = steroids.treatment_start(record, context)
-    unknown = steroids.why_treatment_start_unknown(record, context)
+    ttx = steroids.read_treatment_start(record, context)
+    start, unknown = ttx.found, ttx.unknown
     t_tx = start[0] if start and not unknown else None  # an uncertain T_tx anchors no peak CK
     facts.update(t_tx=t_tx, t_tx_unknown=unknown)
-    why = escalation.inadequate_response(points, t_tx, facts, no_t_tx=unknown)
+    # a pulse planned from a later day is T_tx to come: the peak before it is judged once it has begun
+    not_begun = f"T_tx not reached, {ttx.to_come[1]} is planned" if ttx.to_come else None
+    why = escalation.inadequate_response(points, t_tx, facts, no_t_tx=unknown or not_begun)
     if not isinstance(why, str):
         return why
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, steroids, taper
-from hooks.definitions.courses import given_since
+from hooks.definitions.courses import given_since, planned
 from hooks.definitions.escalation import CkRow, awaiting_ck
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.treatment_duration import ivig_immunizations, ivig_in_use
@@ -57,7 +57,9 @@ def _on_therapy(record: PatientRecord, context: HookContext) -> list[str]:
     for group, first in since.items():
         current += [m for m in given_since(record, group, since=first) if m not in current]
     recorded_ivig = ivig_immunizations(record, since["ivig"])
-    therapy = [m.label for m in current] + [f"{i.vaccine.label} ({i.when})" for i in recorded_ivig]
+    # an order planned from a later day (courses.planned) is current on the chart, but none of it is given yet
+    therapy = [f"{m.label} (planned from {m.start})" if planned(m, record.today) else m.label for m in current]
+    therapy += [f"{i.vaccine.label} ({i.when})" for i in recorded_ivig]
     if not recorded_ivig and not any(m.in_group("ivig") for m in current):
         # maintenance IVIG between cycles is still current: its next cycle is not overdue (R15's and R17's reading)
         in_use = ivig_in_use(record, context, params["ivig_active_days"])
@@ -121,8 +123,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("no current glucocorticoid or steroid-sparing therapy", facts)
     ttx = steroids.read_treatment_start(record, context)
     # an unknown T_tx lies before the one found (which then decides), or, with none found, may be as recent as the
-    # latest course that may be T_tx: the early phase is judged from it (erring toward the CK card)
-    start, latest_ttx = ttx.found, ttx.latest
+    # latest course that may be T_tx: the early phase is judged from it (erring toward the CK card); with none
+    # begun, a planned pulse is T_tx to come: the early phase is ahead (latest_ttx is its day, after today)
+    start, latest_ttx, coming = ttx.found, ttx.latest, ttx.to_come
     since_ttx = (record.today - latest_ttx).days if latest_ttx else None
     tapering = taper.taper_in_progress(record, context)
     early = since_ttx is not None and since_ttx <= params["early_phase_days"]
@@ -130,7 +133,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     latest = ck.latest_ck(record, context)  # read once per call, shared with the rows' CK-age gate
     last, age = latest.point, latest.age_days
     facts.update({"t_tx": start[1] if start else None, **ttx.unknown_facts(),
-                  "days_since_t_tx": since_ttx if start else None,
+                  "days_since_t_tx": since_ttx if start else None, "t_tx_planned": coming[1] if coming else None,
                   "taper": "; ".join(str(s) for s in tapering) or None, "interval_days": interval,
                   "latest_ck": str(last) if last else None, "latest_ck_age_days": age,
                   "ck_needed_by": "; ".join(f"{row.rule.code} (CK within {limit:g} days)" for row, limit in waiting)
@@ -141,9 +144,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     reasons = []
     if due and early and start:
         reasons.append(f"Treatment started {since_ttx} days ago ({start[1]}): check CK every {interval} days.")
+    elif due and coming:
+        # a CK before the first high dose is the pre-treatment reference the response is judged against
+        unknown = f" {ttx.unknown_on_a_card}." if ttx.why_unknown else ""
+        reasons.append(f"High-dose treatment is planned ({coming[1]}): check CK before it starts, then every "
+                       f"{interval} days.{unknown}")
     elif due and early:
-        reasons.append(f"{ttx.unknown_on_a_card}. Until it is known, treatment may have started as late as "
-                       f"{latest_ttx} ({since_ttx} days ago): check CK every {interval} days.")
+        reasons.append(f"{ttx.unknown_on_a_card}. Until it is known, the first {params['early_phase_days']:g} days "
+                       f"are counted from {ttx.latest_words(record.today)}: check CK every {interval} days.")
     elif due and tapering:
         reasons.append(f"A taper is in progress ({'; '.join(str(s) for s in tapering)}): check CK every "
                        f"{interval} days to catch a relapse early.")

@@ -11,7 +11,7 @@ from hooks.cards import cut_summary
 from hooks.context import HookContext
 from hooks.definitions import immunosuppression, renal, steroids
 from hooks.definitions.cohorts import is_paediatric
-from hooks.definitions.courses import ended_early_list, given_since
+from hooks.definitions.courses import ended_early_list, given_since, planned
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import (
@@ -96,6 +96,18 @@ def _lymphocytes(record: PatientRecord, params: Mapping[str, float]) -> tuple[fl
         if value is not None and observation.when is not None:
             return value, observation.when
     return None
+
+
+def _pulse_risk(pulses: list[MedicationOrder], today: date) -> str:
+    """'IV methylprednisolone pulse since <first day given>', 'planned from <day>' for one that starts after today
+    (courses.planned: it counts, as a "given within N days" question counts it, but none of it is given yet), or
+    both. A pulse with no start date is current: since today at the latest."""
+    begun = [p.start or today for p in pulses if not planned(p, today)]
+    to_come = [p.start for p in pulses if p.start and planned(p, today)]
+    when = [f"since {min(begun).isoformat()}"] if begun else []
+    if to_come:
+        when.append(f"{'another ' if begun else ''}planned from {min(to_come).isoformat()}")
+    return "IV methylprednisolone pulse " + ", ".join(when)
 
 
 def _suggestions(context: HookContext, mtx: bool) -> list[Suggestion]:
@@ -194,8 +206,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if low_lymph and lymph is not None:
         risks.append(f"lymphocytes {lymph[0]:,.0f}/uL on {lymph[1].isoformat()}")
     if pulses:
-        risks.append("IV methylprednisolone pulse since " + min(
-            (p.start for p in pulses if p.start), default=today).isoformat())
+        risks.append(_pulse_risk(pulses, today))
     mtx = record.medications_in("methotrexate", current_only=True)
     paediatric = is_paediatric(record, context)
     facts.update({

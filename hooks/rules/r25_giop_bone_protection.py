@@ -251,12 +251,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         # the reason that applies: too old, taken before the course, or both
         why = [f"more than {params['dxa_window_days']:g} days old"] if last_dxa.day < dxa_window_start else []
         if not_before and last_dxa.day < not_before:
-            started = "the latest day treatment may have started" if unknown else "treatment started"
-            why.append(f"more than {params['dxa_before_ttx_days']:g} days before {started} ({latest_ttx})")
+            why.append(f"more than {params['dxa_before_ttx_days']:g} days before "
+                       f"{treatment_start.latest_words(record.today)}")
         found += f"\nLast DXA on file: {last_dxa}, {' and '.join(why)}."
         if unknown and not ttx and not_before and last_dxa.day >= dxa_window_start:
-            found += (f" {unknown}. Until it is known, treatment may have started as late as {latest_ttx}, so only a "
-                      f"DXA from {not_before} on counts.")
+            found += f" {unknown}. Until it is known, only a DXA from {not_before} on counts."
     present = ("\nIn place: " + "; ".join(protection.present) + ".") if protection.present else ""
     frax = (", plus GC-adjusted FRAX (it underestimates risk at >= 30 mg/day)"
             if frax_applies else f"; FRAX does not apply under {frax_min_age:g} (use BMD Z-score)")

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import CK, IMNM_SNOMED, IVIG_CVX, LOINC, PREDNISONE_20, RITUXIMAB, ROUTE_IV, Chart
+from fhir_fixtures.builders import (
+    CK,
+    IMNM_SNOMED,
+    IVIG_CVX,
+    LOINC,
+    METHOTREXATE_2_5,
+    METHYLPRED_1000,
+    PREDNISONE_20,
+    RITUXIMAB,
+    ROUTE_IV,
+    Chart,
+)
 from fhir_fixtures.r17_imnm_refractory_next_line import earlier_ivig_course, on_ivig, refractory, rituximab
 from tests.conftest import explained, fired, run, with_params
 
@@ -227,3 +238,23 @@ def test_the_last_rituximab_dose_counts_an_order_with_no_start_date(kb, today):
 def test_a_ck_above_the_analysers_range_is_read_and_shown_as_written(kb, today):
     card = _card(kb, today, on_ivig(refractory(today), -100).observation(CK, -1, value_string=">20,000 U/L"))
     assert card["summary"].startswith("Refractory IMNM: CK >20,000 U/L despite IVIG")
+
+
+def test_a_planned_pulse_anchors_no_pre_treatment_peak(kb, today):
+    """Anti-HMGCR on prednisone 15 mg/day at 70 kg (not T_tx), methotrexate and 4-weekly IVIG from D-100, CK 800 at
+    D-60 and 550 at D-6, and a pulse current on the chart from tomorrow (courses.planned). R17 took the pulse as T_tx
+    and the 800 as the pre-treatment peak (a fall of only 31%), and fired; no dose of the pulse is given yet, so there
+    is no T_tx to find a peak by, as for the same chart without the pulse, and R17 says the pulse is planned."""
+    def chart(pulse: bool) -> Chart:
+        c = Chart(today, age=55).condition(IMNM_SNOMED, onset=-330).antibody("anti_hmgcr", "positive", day=-320)
+        c.weight(70, day=-10).ck(800, day=-60).ck(550, day=-6)
+        c.medication(PREDNISONE_20, 15, "mg", start=-240)
+        c.medication(METHOTREXATE_2_5, 20, "mg", start=-280, period=1, period_unit="wk")
+        on_ivig(c, -100)
+        return c.medication(METHYLPRED_1000, 1000, "mg", start=1, end=3, route=ROUTE_IV) if pulse else c
+    tomorrow = chart(pulse=True).at(1)
+    entry = explained(run(kb, chart(pulse=True).request("patient-view"), today), RULE)
+    assert entry["status"] == "not-evaluable" and entry["facts"]["t_tx"] is None
+    assert entry["reason"].endswith(f"(no peak CK: T_tx not reached, IV methylprednisolone from {tomorrow} is "
+                                    "planned)")
+    assert explained(run(kb, chart(pulse=False).request("patient-view"), today), RULE)["status"] == "not-evaluable"

@@ -8,7 +8,17 @@ from datetime import timedelta
 
 import pytest
 
-from fhir_fixtures.builders import CK, IMNM_SNOMED, IVIG_CVX, PREDNISONE_20, RITUXIMAB, ROUTE_IV, Chart
+from fhir_fixtures.builders import (
+    CK,
+    IMNM_SNOMED,
+    IVIG_CVX,
+    METHOTREXATE_2_5,
+    METHYLPRED_1000,
+    PREDNISONE_20,
+    RITUXIMAB,
+    ROUTE_IV,
+    Chart,
+)
 from fhir_fixtures.r15_hmgcr_add_ivig_inadequate_response import hmgcr_on_two_agents
 from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
 from fhir_fixtures.r22_imnm_ck_monitoring_due import early_chart, unweighed_chart, unweighed_long_course
@@ -63,8 +73,8 @@ def test_an_unknown_t_tx_takes_the_early_interval(kb, today):
     assert entry["facts"]["t_tx"] is None and entry["facts"]["interval_days"] == 30
     assert "50 kg or less, and no body weight is on file" in entry["facts"]["t_tx_unknown"]
     said = entry["facts"]["t_tx_unknown"].replace("T_tx unknown: ", "Treatment start unknown: ")
-    assert (f"{said}. Until it is known, treatment may have started as late as {today - timedelta(days=55)} (55 days "
-            "ago): check CK every 30 days.") in card["detail"]
+    assert (f"{said}. Until it is known, the first 180 days are counted from the latest day treatment may have "
+            f"started ({today - timedelta(days=55)}, 55 days ago): check CK every 30 days.") in card["detail"]
     assert "T_tx" not in card["detail"]  # the table's shorthand, not a card's words (review of task E)
     assert entry["facts"]["t_tx_latest_possible"] == (today - timedelta(days=55)).isoformat()
     card, entry = _result(kb, unweighed_chart(today, weight_kg=50))
@@ -86,7 +96,7 @@ def test_an_unknown_t_tx_is_no_later_than_the_courses_that_may_be_it(kb, today, 
     assert entry["facts"]["interval_days"] == interval
     assert (card is None) is (interval == 90)
     if card is not None:
-        assert (f"treatment may have started as late as {chart.at(course_start)} (180 days ago): "
+        assert (f"the latest day treatment may have started ({chart.at(course_start)}, 180 days ago): "
                 "check CK every 30 days.") in card["detail"]
     assert entry["facts"]["t_tx_latest_possible"] == chart.at(course_start)
 
@@ -99,6 +109,53 @@ def test_an_unknown_t_tx_before_one_found_past_the_early_phase_keeps_the_stable_
     card, entry = _result(kb, chart.medication(PREDNISONE_20, 60, "mg", start=-300))
     assert entry["facts"]["t_tx_unknown"] is not None and entry["facts"]["days_since_t_tx"] == 300
     assert card is None and entry["reason"] == "last CK 45 days ago, within the 90-day interval"
+
+
+def test_a_planned_pulse_is_treatment_to_come_not_treatment_started(kb, today):
+    """Prednisone 20 mg/day at 80 kg (not T_tx) and methotrexate, a pulse current on the chart from tomorrow
+    (courses.planned): the card said "Treatment started -1 days ago (IV methylprednisolone from <tomorrow>)". It says
+    the pulse is planned; the early 30-day interval still holds (the early phase is about to begin), where the chart
+    without the pulse is on the 90-day one. With a course that may be T_tx (unweighed 25 mg/day) that is said too."""
+    def chart(pulse: bool, weight_kg: float | None = 80) -> Chart:
+        c = Chart(today, age=50).condition(IMNM_SNOMED, onset=-60).antibody("anti_srp", "positive", day=-58)
+        if weight_kg is not None:
+            c.weight(weight_kg, day=-5)
+        c.ck(5000, day=-58).ck(900, day=-40)
+        c.medication(PREDNISONE_20, 20 if weight_kg else 25, "mg", start=-55)
+        c.medication(METHOTREXATE_2_5, 15, "mg", start=-50, period=1, period_unit="wk")
+        return c.medication(METHYLPRED_1000, 1000, "mg", start=1, end=3, route=ROUTE_IV) if pulse else c
+    tomorrow = today + timedelta(days=1)
+    card, entry = _result(kb, chart(pulse=True))
+    assert card["summary"] == "CK due: last CK 40 days ago (interval 30 d)"
+    assert (f"High-dose treatment is planned (IV methylprednisolone from {tomorrow}): check CK before it starts, "
+            "then every 30 days.") in card["detail"] and "Treatment started" not in card["detail"]
+    assert entry["facts"]["t_tx"] is None and entry["facts"]["days_since_t_tx"] is None
+    assert entry["facts"]["t_tx_planned"] == f"IV methylprednisolone from {tomorrow}"
+    # the pulse is current on the chart, but not given yet (the line named it as if it were)
+    assert (f"Current immunotherapy: prednisone 20 MG Oral Tablet, methotrexate 2.5 MG Oral Tablet, "
+            f"methylprednisolone 1000 MG Injection (planned from {tomorrow}).") in card["detail"]
+    card, entry = _result(kb, chart(pulse=False))
+    assert card is None and entry["reason"] == "last CK 40 days ago, within the 90-day interval"
+    assert entry["facts"]["t_tx_planned"] is None
+    card, _ = _result(kb, chart(pulse=True, weight_kg=None))
+    assert f"High-dose treatment is planned (IV methylprednisolone from {tomorrow})" in card["detail"]
+    assert (f"Treatment start unknown: prednisone 20 MG Oral Tablet 25 mg/day PEQ from {today - timedelta(days=55)} "
+            "is the treatment start if the patient weighed 50 kg or less") in card["detail"]
+    assert card["summary"] == "CK due: last CK 40 days ago (interval 30 d)"
+
+
+def test_a_course_that_may_be_t_tx_planned_from_a_later_day_is_not_said_to_have_started(kb, today):
+    """Prednisone 1 mg/kg/day from D+5 with no weight (its dose cannot be read), current on the chart: T_tx may be its
+    first day. The card said "treatment may have started as late as <D+5> (-5 days ago)"; it says it may start then,
+    in the one wording of the latest day T_tx may be (TreatmentStart.latest_words). The early 30-day interval
+    stands."""
+    chart = Chart(today, age=50).condition(IMNM_SNOMED, onset=-20).antibody("anti_srp", "positive", day=-18)
+    chart.ck(5000, day=-40).medication(METHOTREXATE_2_5, 15, "mg", start=-10, period=1, period_unit="wk")
+    card, _ = _result(kb, chart.medication(PREDNISONE_20, 1, "mg/kg", start=5))
+    assert card["summary"] == "CK due: last CK 40 days ago (interval 30 d)"
+    assert (f"Until it is known, the first 180 days are counted from the latest day treatment may start "
+            f"({today + timedelta(days=5)}, in 5 days): check CK every 30 days.") in card["detail"]
+    assert "may have started" not in card["detail"]
 
 
 def _rituximab_only(today, given_day: int) -> Chart:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import timedelta
 
 import pytest
 
@@ -171,6 +172,20 @@ def test_iv_pulse_and_rituximab_windows(kb, today):
     assert "rituximab" in _card(kb, recent, today)["detail"]
     old = _chart(today).medication(RITUXIMAB, 1000, "mg", start=-420, end=-400, status="completed")
     assert "Higher risk" not in _card(kb, old, today)["detail"]
+
+
+def test_a_planned_pulse_is_named_as_planned(kb, today):
+    """A pulse current on the chart but starting tomorrow (courses.planned) still adds to the risk (prophylaxis
+    should be in place before it), but the card said "IV methylprednisolone pulse since" tomorrow: it is planned.
+    With one given as well, both are named."""
+    tomorrow, given = (today + timedelta(days=1)).isoformat(), (today - timedelta(days=34)).isoformat()
+    planned = _chart(today).medication(METHYLPRED_1000, 1000, "mg", start=1, end=3, route=ROUTE_IV)
+    card = _card(kb, planned, today)
+    assert card["summary"].endswith(f"plus IV methylprednisolone pulse planned from {tomorrow}")
+    assert f"**Higher risk:** IV methylprednisolone pulse planned from {tomorrow}." in card["detail"]
+    planned.medication(METHYLPRED_1000, 1000, "mg", start=-34, end=-32, route=ROUTE_IV, status="completed")
+    assert (f"IV methylprednisolone pulse since {given}, another planned from {tomorrow}."
+            in _card(kb, planned, today)["detail"])
 
 
 def test_the_rituximab_window_is_the_shared_anti_cd20_definition(kb, today):

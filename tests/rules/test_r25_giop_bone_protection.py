@@ -6,7 +6,16 @@ from datetime import timedelta
 
 import pytest
 
-from fhir_fixtures.builders import IMNM_SNOMED, LOINC, PREDNISONE_5, PREDNISONE_20, RXNORM, Chart
+from fhir_fixtures.builders import (
+    IMNM_SNOMED,
+    LOINC,
+    METHYLPRED_1000,
+    PREDNISONE_5,
+    PREDNISONE_20,
+    ROUTE_IV,
+    RXNORM,
+    Chart,
+)
 from fhir_fixtures.r25_giop_bone_protection import unweighed_chart
 from tests.conftest import TODAY, explained, fired, run, with_params
 
@@ -112,8 +121,9 @@ def test_with_t_tx_unknown_a_dxa_counts_only_if_it_postdates_every_possible_t_tx
     assert entry["facts"]["t_tx"] is None and "50 kg or less" in entry["facts"]["t_tx_unknown"]
     assert entry["facts"]["dxa_counts_from"] == (today - timedelta(days=545)).isoformat()
     said = entry["facts"]["t_tx_unknown"].replace("T_tx unknown: ", "Treatment start unknown: ")
-    assert (f"{said}. Until it is known, treatment may have started as late as {today - timedelta(days=365)}, so "
-            f"only a DXA from {today - timedelta(days=545)} on counts.") in card["detail"]
+    assert (f"more than 180 days before the latest day treatment may have started ({today - timedelta(days=365)}, "
+            f"365 days ago). {said}. Until it is known, only a DXA from {today - timedelta(days=545)} on counts."
+            ) in card["detail"]
     assert "T_tx" not in card["detail"]  # the table's shorthand, not a card's words (review of task E)
     assert _card(kb, unweighed_chart(today, dxa_day=-545), today) is None
     assert _card(kb, unweighed_chart(today, dxa_day=-546), today) is not None
@@ -135,8 +145,24 @@ def test_with_t_tx_unknown_a_dxa_after_the_course_began_counts(kb, today):
 def test_a_dxa_older_than_24_months_is_not_explained_by_an_unknown_t_tx(kb, today):
     card = _card(kb, unweighed_chart(today, dxa_day=-800), today)
     assert (f"({today - timedelta(days=800)}), more than 730 days old and more than 180 days before the latest day "
-            f"treatment may have started ({today - timedelta(days=365)}).") in card["detail"]
+            f"treatment may have started ({today - timedelta(days=365)}, 365 days ago).") in card["detail"]
     assert "Until it is known" not in card["detail"]
+
+
+@pytest.mark.parametrize(("weight_kg", "before"), [
+    (None, "the latest day treatment may start (IV methylprednisolone from 2026-11-22, in 1 day)"),
+    (90, "the treatment planned (IV methylprednisolone from 2026-11-22)")])
+def test_a_planned_pulse_is_not_said_to_have_started(kb, today, weight_kg, before):
+    """Prednisone 25 mg/day for a year, a DXA 300 days ago, and a pulse current on the chart from tomorrow
+    (courses.planned): T_tx comes by the pulse, so only a DXA from 180 days before it counts (as before). The card said
+    "treatment may have started as late as 2026-11-22" and "before treatment started (2026-11-22)", a day to come; it
+    says the pulse is planned, in the one wording of the latest day T_tx may be (TreatmentStart.latest_words)."""
+    chart = unweighed_chart(today, dxa_day=-300, weight_kg=weight_kg)
+    card = _card(kb, chart.medication(METHYLPRED_1000, 1000, "mg", start=1, end=3, route=ROUTE_IV), today)
+    assert card["summary"] == "Bone protection incomplete on long-term steroids: no DXA"
+    assert f"(2026-01-25), more than 180 days before {before}." in card["detail"]
+    assert "started (2026-11-22)" not in card["detail"] and "may have started" not in card["detail"]
+    assert ("Until it is known, only a DXA from 2026-05-26 on counts." in card["detail"]) is (weight_kg is None)
 
 
 def test_the_card_gives_the_reason_a_dxa_does_not_count(kb, today):
