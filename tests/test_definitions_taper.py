@@ -562,9 +562,8 @@ def test_an_agent_stopped_then_planned_at_a_lower_dose_is_a_reduction_from_its_s
     today let no reduction be read, so no taper was seen (R22 kept the 90-day CK interval, R21 saw no taper). The
     agent goes on (no stop) at a lower dose from the planned start."""
     chart = _on_prednisone()
-    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-150, end=stopped_end, status="stopped", period=1,
-                     period_unit="wk")
-    chart.medication(METHOTREXATE_2_5, 15, "mg", start=4, period=1, period_unit="wk")
+    _weekly_mtx(chart, 20, start=-150, end=stopped_end, status="stopped")
+    _weekly_mtx(chart, 15, start=4)
     assert _steps(chart, taper.taper_in_progress) == [
         f"methotrexate to be reduced from 20 mg/week to 15 mg/week on {chart.at(4)}"]
 
@@ -576,8 +575,8 @@ def test_a_lower_dose_planned_after_a_stop_is_a_restart_not_a_reduction(today, e
     mg/week planned from 3 days on: nothing is being given, so nothing is reduced. Read as 'to be reduced from 20
     mg/week', R21 told the prescriber to hold the reduction (the restart) during a possible relapse."""
     chart = _on_prednisone()
-    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-370, end=end, status=status, period=1, period_unit="wk")
-    chart.medication(METHOTREXATE_2_5, 15, "mg", start=3, period=1, period_unit="wk")
+    _weekly_mtx(chart, 20, start=-370, end=end, status=status)
+    _weekly_mtx(chart, 15, start=3)
     assert not any("reduced" in step for step in _steps(chart, taper.taper_in_progress))
 
 
@@ -586,8 +585,8 @@ def test_an_agent_stopped_then_planned_at_the_same_dose_is_neither_a_stop_nor_a_
     the same dose. Read as nothing given today, it was 'methotrexate stopped' (a withdrawn change), a taper that
     never happened."""
     chart = _on_prednisone()
-    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-150, end=30, status="stopped", period=1, period_unit="wk")
-    chart.medication(METHOTREXATE_2_5, 20, "mg", start=4, period=1, period_unit="wk")
+    _weekly_mtx(chart, 20, start=-150, end=30, status="stopped")
+    _weekly_mtx(chart, 20, start=4)
     assert _steps(chart, taper.taper_in_progress) == []
 
 
@@ -601,18 +600,14 @@ def test_a_glucocorticoid_stopped_before_a_lower_dose_planned_next_week_is_still
     assert step.startswith("glucocorticoid stopped (was 40 mg/day PEQ)") and step.endswith(f"by {today} at the latest")
 
 
-def _weekly_methotrexate(chart: Chart, mg: float, start: int, **kwargs) -> Chart:
-    return chart.medication(METHOTREXATE_2_5, mg, "mg", start=start, period=1, period_unit="wk", **kwargs)
-
-
 def test_an_order_that_never_began_is_not_what_a_planned_dose_reduces(today):
     """Methotrexate 20 mg/week given, 25 mg/week ordered from 2 days on and stopped before it began, 15 mg/week
     planned from 4 days on: the planned dose was compared with the 25 mg never given ('to be reduced from 25
     mg/week'). It reduces the latest order that began: 20 mg/week."""
-    chart = _weekly_methotrexate(_on_prednisone(), 20, -150)
-    _weekly_methotrexate(chart, 25, 2, end=2, status="stopped")
-    _weekly_methotrexate(chart, 15, 4)
-    assert _steps(chart, taper.sparing_reductions) == [
+    chart = _weekly_mtx(_on_prednisone(), 20, -150)
+    _weekly_mtx(chart, 25, 2, end=2, status="stopped")
+    _weekly_mtx(chart, 15, 4)
+    assert _sparing_steps(chart) == [
         f"methotrexate to be reduced from 20 mg/week to 15 mg/week on {chart.at(4)}"]
 
 
@@ -622,9 +617,9 @@ def test_a_planned_dose_of_the_agent_hides_a_stop_before_it(today, stopped, rest
     """Methotrexate 20 mg/week stopped on ``stopped``, 20 mg/week planned from ``restart``: the agent goes on, at any
     distance, so no stop is read (as on HEAD, where the planned order was read as given today; the sign-off row
     says so)."""
-    chart = _weekly_methotrexate(_on_prednisone(), 20, -150, end=stopped, status="stopped")
-    _weekly_methotrexate(chart, 20, restart)
-    assert _steps(chart, taper.sparing_reductions) == []
+    chart = _weekly_mtx(_on_prednisone(), 20, -150, end=stopped, status="stopped")
+    _weekly_mtx(chart, 20, restart)
+    assert _sparing_steps(chart) == []
 
 
 @pytest.mark.parametrize("status", ["completed", "stopped"])
@@ -632,9 +627,9 @@ def test_an_order_ended_with_no_end_date_then_a_lower_dose_is_a_reduction(today,
     """Guard (second review of the planned-order change): methotrexate 20 mg/week from 300 days ago, ``status`` with
     no end date, then 15 mg/week from 30 days ago: a reduction on its start, whatever day the old order was last
     given (R22 checks CK every 30 days, R21 judges it)."""
-    chart = _weekly_methotrexate(_on_prednisone(), 20, -300, status=status)
-    _weekly_methotrexate(chart, 15, -30)
-    assert _steps(chart, taper.sparing_reductions) == [
+    chart = _weekly_mtx(_on_prednisone(), 20, -300, status=status)
+    _weekly_mtx(chart, 15, -30)
+    assert _sparing_steps(chart) == [
         f"methotrexate reduced from 20 mg/week to 15 mg/week on {chart.at(-30)}"]
 
 
@@ -645,10 +640,10 @@ def test_a_lower_dose_after_overlapping_orders_is_a_reduction(today):
     chart = _on_prednisone().medication(AZATHIOPRINE_50, 100, "mg", start=-400)
     chart.medication(AZATHIOPRINE_50, 150, "mg", start=-380, end=-370, status="completed")
     chart.medication(AZATHIOPRINE_50, 50, "mg", start=-10)
-    _weekly_methotrexate(chart, 20, -400)
-    _weekly_methotrexate(chart, 20, -300, status="completed")
-    _weekly_methotrexate(chart, 15, -10)
-    assert sorted(_steps(chart, taper.sparing_reductions)) == [
+    _weekly_mtx(chart, 20, -400)
+    _weekly_mtx(chart, 20, -300, status="completed")
+    _weekly_mtx(chart, 15, -10)
+    assert sorted(_sparing_steps(chart)) == [
         f"azathioprine reduced from 150 mg/day to 50 mg/day on {chart.at(-10)}",
         f"methotrexate reduced from 20 mg/week to 15 mg/week on {chart.at(-10)}"]
 
@@ -661,7 +656,7 @@ def test_a_rituximab_course_at_a_lower_dose_months_later_is_a_reduction(today, c
     for mg, start in ((1000, -200), (500, -10)):
         chart.medication(RITUXIMAB, mg, "mg", start=start, route=ROUTE_IV, period=14, count=count,
                          status="completed")
-    assert _steps(chart, taper.sparing_reductions) == [
+    assert _sparing_steps(chart) == [
         f"rituximab reduced from 1000 mg/dosing day to 500 mg/dosing day on {chart.at(-10)}"]
 
 
@@ -669,10 +664,10 @@ def test_a_rituximab_course_at_a_lower_dose_months_later_is_a_reduction(today, c
 def test_a_planned_reduction_counts_as_far_ahead_as_a_past_one_back(today, start, counted):
     """Methotrexate 20 mg/week given, 15 mg/week planned from ``start``: a reduction counts within the 180 days
     (taper_sparing_window_days) a past one does, not 200 days ahead (R22 read a taper in progress for it)."""
-    chart = _weekly_methotrexate(_on_prednisone(), 20, -150)
-    _weekly_methotrexate(chart, 15, start)
+    chart = _weekly_mtx(_on_prednisone(), 20, -150)
+    _weekly_mtx(chart, 15, start)
     expected = [f"methotrexate to be reduced from 20 mg/week to 15 mg/week on {chart.at(start)}"] if counted else []
-    assert _steps(chart, taper.sparing_reductions) == expected
+    assert _sparing_steps(chart) == expected
 
 
 def test_an_ivig_draft_whose_days_are_only_in_its_text_is_not_judged(today):

@@ -420,20 +420,25 @@ def never_began(order: MedicationOrder, today: date) -> bool:
 
 def planned(order: MedicationOrder, today: date) -> bool:
     """Current on the chart and starting after today: planned, no dose given yet. Not given today
-    (:func:`given_today`), yet no stop either: the agent goes on from its start (the taper reads a planned lower dose
-    as a reduction then), and a planned pulse is one to come, not one over (R31). A "given within N days" question
-    still counts it as current (:func:`last_dose_day`: today), the side that errs toward exposure."""
+    (:func:`given_today`), yet no stop either (:func:`not_over`): the agent goes on from its start (the taper reads
+    a planned lower dose as a reduction then), and a planned pulse is one to come, not one over (R31). A "given
+    within N days" question still counts it as current (:func:`last_dose_day`: today), the side that errs toward
+    exposure."""
     return order.start is not None and order.start > today and order.current_on(today)
 
 
-def given_today(order: MedicationOrder, today: date) -> bool:
-    """Being given today as the chart says: its course reaches today, it did not end before its end date (such
-    an order is read up to today only as the latest it may have been given: it is over), and it is not
-    :func:`planned` (its course reads (start, today) though nothing is given yet). A "dose today" question reads
-    this; an exposure window reads the course."""
+def not_over(order: MedicationOrder, today: date) -> bool:
+    """Given today (:func:`given_today`) or :func:`planned`: the agent goes on (no stop before it), and a pulse is
+    one to come or being given, never one over. Its course reaches today, and it did not end before its end date
+    (such an order is read up to today only as the latest it may have been given: it is over)."""
     span = course_days(order, today)
-    return (span is not None and span[1] >= today and not ended_before_its_end(order, today)
-            and not planned(order, today))
+    return span is not None and span[1] >= today and not ended_before_its_end(order, today)
+
+
+def given_today(order: MedicationOrder, today: date) -> bool:
+    """Being given today as the chart says: :func:`not_over`, and not :func:`planned` (its course reads (start,
+    today) though nothing is given yet). A "dose today" question reads this; an exposure window reads the course."""
+    return not_over(order, today) and not planned(order, today)
 
 
 def doses_since(record: PatientRecord, *groups: str, since: date) -> list[tuple[MedicationOrder, date]]:

@@ -1,7 +1,7 @@
 """A child's suggested orders worked out from body size, built in one place for every rule that offers them, so that
 the dose, its rounding, the product and the order's words cannot drift apart between rules: weekly SC methotrexate
-by body-surface area (R05, R32) and the IV methylprednisolone pulse by weight (R07, R19). The 3-day pulse order
-itself (text, timing, note) is the same for adults (R07, R19), whose fixed doses need no rounding."""
+by body-surface area (R05, R32) and the IV methylprednisolone pulse by weight (R07, R19, R31). The 3-day pulse
+order itself (text, timing, note) is the same for adults (R07, R19, R31), whose fixed doses need no rounding."""
 
 from __future__ import annotations
 
@@ -59,8 +59,8 @@ def oral_after_pulse(child: bool) -> str:
 
 
 def pulse_order(context: HookContext, dose_mg: float, oral: str, basis: str = "") -> dict[str, Any]:
-    """The 3-day IV methylprednisolone pulse as R07 and R19 suggest it, for an adult's fixed dose or a child's
-    weight-based one (``basis``: how it was worked out), followed by oral ``oral``."""
+    """The 3-day IV methylprednisolone pulse as R07, R19 and R31 suggest it, for an adult's fixed dose or a child's
+    weight-based one (``basis``: how it was worked out), followed by oral ``oral`` (:func:`oral_after_pulse`)."""
     return orders.medication_request(
         context.patient_id, orders.concept(context.valuesets, "glucocorticoid_systemic", pulse_product(dose_mg)),
         dose_mg, "mg",

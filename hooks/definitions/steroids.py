@@ -405,7 +405,7 @@ def history(record: PatientRecord, context: HookContext) -> SteroidHistory:
 
 class TreatmentStart(NamedTuple):
     """T_tx as the chart tells it (:func:`read_treatment_start`), read once: a rule that errs toward a recent T_tx
-    (R22, R25) needs more than the day found."""
+    (R22, R25) needs more than the day found, and R17 the pulse still to come."""
 
     found: tuple[date, str] | None  # T_tx (day, how it was found): :func:`treatment_start`
     why_unknown: str | None  # why T_tx may lie earlier than found, or exist though none was found (plain words)
@@ -452,7 +452,8 @@ class TreatmentStart(NamedTuple):
 
 @per_record
 def read_treatment_start(record: PatientRecord, context: HookContext) -> TreatmentStart:
-    """T_tx, why it may lie earlier than found (or exist though none was found), and the latest day it may be."""
+    """T_tx, why it may lie earlier than found (or exist though none was found), the latest day it may be, and, with
+    none found, the first pulse planned from a later day (T_tx to come)."""
     steroid = history(record, context)
     absolute, per_kg = context.definition("ttx_peq_mg"), context.definition("ttx_peq_mg_per_kg")
     # with no weight, a course can be T_tx only if the patient could have weighed peq / per_kg or less

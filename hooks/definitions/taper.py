@@ -26,6 +26,7 @@ from hooks.definitions.courses import (
     given_today,
     last_dose_day,
     never_began,
+    not_over,
     open_first,
     order_runs,
     planned,
@@ -160,14 +161,11 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
         latest_two = sorted(((day, i) for i, day in enumerate(last_given) if day is not None), reverse=True)[:2]
         # given today as the chart says (an order that ended before its end date is not, though read up to today),
         # or planned: the agent goes on after a stop before it
-        going_on = [i for i, order in enumerate(orders)
-                    if given_today(order, record.today) or planned(order, record.today)][:2]
+        going_on = [i for i, order in enumerate(orders) if not_over(order, record.today)][:2]
         for position, order in enumerate(orders):
             unknown_day = ended_on_an_unknown_day(order, group, record.today)
-            if unknown_day and order.start is not None and order.start > record.today:
-                continue  # stopped before it began: no stop of anything given
             if unknown_day:
-                end = last_given[position]
+                end = last_given[position]  # None for one stopped before it began: no stop of anything given
             elif order.status == "stopped":
                 end = order.end or order.start
             elif group in CYCLIC_AGENTS:  # an infusion order completes every cycle: only 'stopped' stops it

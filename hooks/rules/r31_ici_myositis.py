@@ -13,7 +13,7 @@ from hooks.cards import resolvable
 from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, continuing, diagnosis, dose_basis, steroids
 from hooks.definitions.continuing import last_written_dose
-from hooks.definitions.courses import course_days, given_today, last_dose_day, planned
+from hooks.definitions.courses import course_days, given_today, last_dose_day, not_over, planned
 from hooks.definitions.paediatric_doses import child_pulse, oral_after_pulse, pulse_order, pulse_product
 from hooks.definitions.weight import Measure, dosing_weight, weight_max_age_days, why_not_current
 from hooks.dosing import (
@@ -469,7 +469,7 @@ def _pulse_on_file(record: PatientRecord, context: HookContext, weight: Measure 
     if not pulses:
         return OnFile([], level)
     # a planned pulse is one to come, not one over: the follow-on waits for it as for one being given
-    running = [order for order, _ in pulses if given_today(order, record.today) or planned(order, record.today)]
+    running = [order for order, _ in pulses if not_over(order, record.today)]
     # the follow-on starts the day after the last written dose of every pulse not over; unknown if one has none
     ends = [day for order in running if (day := last_written_dose(order)) is not None]
     first = min((span[0] for order, _ in pulses if (span := course_days(order, record.today))), default=None)
@@ -497,7 +497,7 @@ def _current_orals(record: PatientRecord, kg: float | None) -> list[tuple[date, 
     orals = []
     for order in steroids.systemic_glucocorticoids(record):
         if (order.start is not None and not (steroids.is_intravenous(order) or steroids.is_intramuscular(order))
-                and (given_today(order, today) or planned(order, today))):
+                and not_over(order, today)):
             how = dose_basis.read_dose(order, kg).how_given()
             orals.append((order.start, CurrentOral(order, how, f"{order.label}, {how}, {_days_given(order, today)}")))
     return orals

@@ -252,8 +252,9 @@ def test_a_planned_pulse_anchors_no_pre_treatment_peak(kb, today):
         c.medication(METHOTREXATE_2_5, 20, "mg", start=-280, period=1, period_unit="wk")
         on_ivig(c, -100)
         return c.medication(METHYLPRED_1000, 1000, "mg", start=1, end=3, route=ROUTE_IV) if pulse else c
-    tomorrow = chart(pulse=True).at(1)
-    entry = explained(run(kb, chart(pulse=True).request("patient-view"), today), RULE)
+    with_pulse = chart(pulse=True)
+    tomorrow = with_pulse.at(1)
+    entry = explained(run(kb, with_pulse.request("patient-view"), today), RULE)
     assert entry["status"] == "not-evaluable" and entry["facts"]["t_tx"] is None
     assert entry["reason"].endswith(f"(no peak CK: T_tx not reached, IV methylprednisolone from {tomorrow} is "
                                     "planned)")

@@ -330,15 +330,21 @@ def test_a_reduction_still_to_come_is_named_to_hold_not_read_as_taken(kb, today,
             f"**{advice}**") in card["detail"]
 
 
-def test_a_restart_planned_after_a_stop_is_not_a_reduction_to_hold(kb, today):
-    """Methotrexate stopped 60 days ago and 15 mg/week planned from 3 days on, CK 600 at 3.3 times the nadir: the
-    restart was read as 'to be reduced from 20 mg/week', and the card asked to hold it (the restart) during a
-    possible relapse. Nothing is being given, so nothing is reduced: R21 says nothing of a planned reduction."""
+def _on_prednisone_20_unchanged(today) -> Chart:
+    """Anti-HMGCR IMNM on prednisone 20 mg unchanged for 200 days (after 60 mg), CK nadir 180, then 600 (day -5)."""
     chart = Chart(today, age=58, sex="female").condition(IMNM_SNOMED, onset=-400)
     chart.antibody("anti_hmgcr", "positive", day=-395).weight(70, day=-10)
     chart.ck(8000, day=-390).ck(1500, day=-300).ck(300, day=-200).ck(180, day=-40).ck(600, day=-5)
     chart.medication(PREDNISONE_20, 60, "mg", start=-385, end=-200, status="completed")
     chart.medication(PREDNISONE_20, 20, "mg", start=-199)
+    return chart
+
+
+def test_a_restart_planned_after_a_stop_is_not_a_reduction_to_hold(kb, today):
+    """Methotrexate stopped 60 days ago and 15 mg/week planned from 3 days on, CK 600 at 3.3 times the nadir: the
+    restart was read as 'to be reduced from 20 mg/week', and the card asked to hold it (the restart) during a
+    possible relapse. Nothing is being given, so nothing is reduced: R21 says nothing of a planned reduction."""
+    chart = _on_prednisone_20_unchanged(today)
     chart.medication(METHOTREXATE_2_5, 20, "mg", start=-370, end=-60, status="stopped", period=1, period_unit="wk")
     chart.medication(METHOTREXATE_2_5, 15, "mg", start=3, period=1, period_unit="wk")
     card, _ = _result(kb, chart)
@@ -351,11 +357,7 @@ def test_a_lower_dose_after_an_order_ended_with_no_end_date_is_judged_as_a_taper
     """Guard (second review of the planned-order change): anti-HMGCR IMNM on prednisone 20 mg unchanged, CK 180 then
     600; methotrexate 20 mg/week from 370 days ago, ``status`` with no end date, and 15 mg/week from 30 days ago:
     the reduction is a taper, and the CK rise on it a possible relapse."""
-    chart = Chart(today, age=58, sex="female").condition(IMNM_SNOMED, onset=-400)
-    chart.antibody("anti_hmgcr", "positive", day=-395).weight(70, day=-10)
-    chart.ck(8000, day=-390).ck(1500, day=-300).ck(300, day=-200).ck(180, day=-40).ck(600, day=-5)
-    chart.medication(PREDNISONE_20, 60, "mg", start=-385, end=-200, status="completed")
-    chart.medication(PREDNISONE_20, 20, "mg", start=-199)
+    chart = _on_prednisone_20_unchanged(today)
     chart.medication(METHOTREXATE_2_5, 20, "mg", start=-370, status=status, period=1, period_unit="wk")
     chart.medication(METHOTREXATE_2_5, 15, "mg", start=-30, period=1, period_unit="wk")
     card, _ = _result(kb, chart)
