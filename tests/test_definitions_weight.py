@@ -136,3 +136,26 @@ def test_a_body_measurement_written_as_a_bound_is_no_measurement(kb, today, kind
     dosing = weight.dosing_weight if kind == "weight" else weight.dosing_height
     assert dosing(record, context) is None and weight.dosing_bsa(record, context) is None
     assert f"{comparator}{value} {unit} on" in weight.why_not_current(record, kind, unit)
+
+
+def test_the_latest_weight_and_height_are_read_once_per_call(kb, today, monkeypatch):
+    """The dosing weight, the card texts and the warnings all ask for the latest weight and height (some seventeen
+    times in one W3 call): each is read from the record once, and every reader sees the same measure."""
+    chart = Chart(today).weight(90, day=-40).weight(70, day=-2).height(170, day=-2)
+    record, context = record_and_context(kb, chart)
+    read: list[str] = []
+    unmemoised = weight.measured
+
+    def counted(observation, group, canonical):
+        read.append(group)
+        return unmemoised(observation, group, canonical)
+
+    monkeypatch.setattr(weight, "measured", counted)
+    for _ in range(3):
+        assert weight.latest_weight(record).value == 70 and weight.latest_height(record).value == 170
+        weight.missing_weight_or_height(record, context)
+        weight.warnings(record, context)
+    assert sorted(read) == ["height", "weight"]
+    other, _ = record_and_context(kb, chart)
+    assert weight.latest_weight(other) is not weight.latest_weight(record)  # another call reads its own record
+    assert read.count("weight") == 2

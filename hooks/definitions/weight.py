@@ -38,7 +38,10 @@ def _measures(record: PatientRecord, group: str, canonical: str) -> Iterator[Mea
             yield Measure(round(value, 2), observation.when, converted)
 
 
+@per_record
 def _latest_measure(record: PatientRecord, group: str, canonical: str) -> Measure | None:
+    """The newest readable measurement: read once per call, as the dosing weight, the card texts and the warnings
+    all ask for it."""
     return next(_measures(record, group, canonical), None)
 
 
