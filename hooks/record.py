@@ -308,7 +308,9 @@ class Quantity:
         return f"{self.comparator or ''}{self.value:g} {self.unit or ''}".strip()
 
 
-COMPARATORS = frozenset({"<", "<=", ">=", ">"})
+UPPER_BOUNDS = frozenset({"<", "<="})  # the result is at most its value ('<15')
+LOWER_BOUNDS = frozenset({">", ">="})  # at least its value ('>60')
+COMPARATORS = UPPER_BOUNDS | LOWER_BOUNDS
 
 
 def exceeds(value: float, limit: float, comparator: str | None = None) -> bool | None:
@@ -322,6 +324,16 @@ def exceeds(value: float, limit: float, comparator: str | None = None) -> bool |
         case ">=":
             return True if value > limit else None
     return value > limit
+
+
+# x < limit exactly when -x > -limit: asked on the negated values, the bound turns round
+_MIRRORED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def falls_below(value: float, limit: float, comparator: str | None = None) -> bool | None:
+    """Whether a result is below ``limit`` (in its unit), read the way :func:`exceeds` reads above it; None when it
+    is a bound that does not settle it ('<45' against 30 may be 20 or 44). '<15' is below 30, '>=30' is not."""
+    return exceeds(-value, -limit, _MIRRORED.get(comparator or ""))
 
 
 def read_quantity(value: Any, where: str) -> Quantity | None:

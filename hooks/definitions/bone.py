@@ -11,10 +11,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from hooks.context import HookContext
-from hooks.definitions.bounds import LOWER_BOUNDS, UPPER_BOUNDS, falls_below
 from hooks.definitions.courses import protection_since
 from hooks.definitions.diagnosis import Done
-from hooks.record import Condition, MedicationOrder, Observation, PatientRecord, exceeds
+from hooks.record import (
+    LOWER_BOUNDS,
+    UPPER_BOUNDS,
+    Condition,
+    MedicationOrder,
+    Observation,
+    PatientRecord,
+    exceeds,
+    falls_below,
+)
 from hooks.units import convert
 
 CALCIUM_VITAMIN_D = ("calcium", "vitamin_d")

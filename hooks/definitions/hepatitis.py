@@ -17,9 +17,16 @@ from datetime import date, timedelta
 
 from hooks.context import HookContext
 from hooks.definitions import antibodies, continuing
-from hooks.definitions.bounds import UPPER_BOUNDS
 from hooks.definitions.dose_basis import draft_start
-from hooks.record import PENDING_STATUSES, Condition, MedicationOrder, Observation, PatientRecord, per_record
+from hooks.record import (
+    PENDING_STATUSES,
+    UPPER_BOUNDS,
+    Condition,
+    MedicationOrder,
+    Observation,
+    PatientRecord,
+    per_record,
+)
 
 
 @dataclass(frozen=True, slots=True)

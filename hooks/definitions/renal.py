@@ -38,14 +38,15 @@ from datetime import date
 from itertools import groupby
 
 from hooks.context import HookContext
-from hooks.definitions.bounds import UPPER_BOUNDS, falls_below
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.weight import dosing_height, measure_today, why_not_current
 from hooks.record import (
+    UPPER_BOUNDS,
     Observation,
     PatientRecord,
     Quantity,
     bound_in_text,
+    falls_below,
     measured,
     per_record,
 )

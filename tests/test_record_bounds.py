@@ -1,11 +1,11 @@
-"""A bound read against a limit from below: the eGFR's and the FRAX's one reading of a comparator."""
+"""A bound read against a limit from below (hooks.record.falls_below): the eGFR's and the FRAX's one reading of a
+comparator, and the upper and lower bounds the comparators split into."""
 
 from __future__ import annotations
 
 import pytest
 
-from hooks.definitions.bounds import LOWER_BOUNDS, UPPER_BOUNDS, falls_below
-from hooks.record import COMPARATORS, exceeds
+from hooks.record import COMPARATORS, LOWER_BOUNDS, UPPER_BOUNDS, exceeds, falls_below
 
 
 @pytest.mark.parametrize(("value", "comparator", "below_30"), [
