@@ -104,8 +104,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         summary=first_fitting([f"Possible IMNM relapse {summary_when}: CK {check.latest.reading}, "
                                f"{check.ratio:.1f}x nadir. {hold}", f"Possible IMNM relapse {summary_when}. {hold}"]),
         detail=DETAIL.format(when=detail_when, found=found, taper=taper_text, caveats=caveat_text,
-                             planned=(f"**A reduction is planned on {to_come}: keep the dose given now until a "
-                                      "relapse is ruled out.** " if to_come else ""),
+                             planned=(f"**A reduction is planned on {to_come}: do not start the lower dose until "
+                                      "a relapse is ruled out.** " if to_come else ""),
                              advice="Do not make a further reduction now." if begun else "Do not reduce now."),
         facts=facts,
         about=[order for order, _ in drafts],

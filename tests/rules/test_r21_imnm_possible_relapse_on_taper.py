@@ -326,7 +326,7 @@ def test_a_reduction_still_to_come_is_named_to_hold_not_read_as_taken(kb, today,
                                f"{chart.at(4)}, recheck")
     assert card["detail"].startswith(f"**Possible relapse {heading}.**")
     advice = "Do not make a further reduction now." if taper else "Do not reduce now."
-    assert (f"**A reduction is planned on {chart.at(4)}: keep the dose given now until a relapse is ruled out.** "
+    assert (f"**A reduction is planned on {chart.at(4)}: do not start the lower dose until a relapse is ruled out.** "
             f"**{advice}**") in card["detail"]
 
 
