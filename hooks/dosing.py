@@ -70,8 +70,10 @@ def periods_per_day(timing: Timing, *, at_most: bool = True) -> float | None:
         period = timing.period or 1
         per_period = timing.most_per_period if at_most else timing.frequency or 1
         days = to_days(period, timing.period_unit)
-        if days is None or period <= 0:
-            return None  # an unreadable repeat: a code cannot say the timing gives no more than it
+        if days is None or period <= 0 or per_period <= 0:
+            # an unreadable repeat (a period of none or below, a frequency below none): a code cannot say the timing
+            # gives no more than it
+            return None
         if days <= 1:  # every day has doses; its times of day are the day's doses (Q12H at 08:00 and 20:00: 2)
             rate = max(per_period / days, at_times)
             if timing.days_of_week:  # a daily timing restricted to named weekdays (e.g. Mon/Wed/Fri)

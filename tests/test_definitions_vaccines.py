@@ -44,6 +44,14 @@ def test_dose_2_is_due_now_from_4_weeks_and_overdue_after_6_months(kb, today):
     assert overdue.endswith("more than 6 months ago: give dose 2 now; do not restart the series.")
 
 
+def test_a_dose_dated_after_today_is_not_given_yet(kb, today):
+    """A dose dated next month was 'given' in R29's card (and one dated 9999-12-31 put dose 2 past the last date there
+    is: the rule failed). Today's dose counts."""
+    series, _ = _series(kb, today, -40, 30)
+    assert len(series.doses) == 1 and not series.too_soon
+    assert _series(kb, today, 0)[0].doses == (today,)
+
+
 @pytest.mark.parametrize(("day", "months", "expected"), [
     (date(2026, 8, 31), 6, date(2027, 2, 28)), (date(2026, 11, 21), -11, date(2025, 12, 21)),
     (date(2024, 3, 31), -1, date(2024, 2, 29)),

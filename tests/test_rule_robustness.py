@@ -12,6 +12,7 @@ from tests.conftest import fired, run
 
 DRAFT = ("context", "draftOrders", "entry", 0, "resource")
 FIRST_DOSE_START = ("dosageInstruction", 0, "timing", "repeat", "boundsPeriod", "start")
+FIRST_DOSE_PERIOD = ("dosageInstruction", 0, "timing", "repeat", "period")
 
 # name: (fixture, path to the value, the value, a rule whose card must still show)
 CASES: dict[str, tuple[str, tuple[Any, ...], Any, str | None]] = {
@@ -34,8 +35,26 @@ CASES: dict[str, tuple[str, tuple[Any, ...], Any, str | None]] = {
                          None),
     "CK of 0": ("r21-fires-at-exactly-2x-nadir",
                 ("prefetch", "observations", "entry", 4, "resource", "valueQuantity", "value"), 0, None),
+    # a date stepped by the interval overflowed: the IVIG cycles laid out to the last dose, and the days a stopped
+    # course still covers (until its next dose would be due)
+    "IVIG cycles 1e12 days apart": ("r15-fires-last-ivig-61-days-ago",
+                                    ("prefetch", "medications", "entry", 3, "resource", *FIRST_DOSE_PERIOD), 1e12,
+                                    "hmgcr-add-ivig-inadequate-response"),
+    "stopped methotrexate weekly x 1e12": ("r05-fires-agent-stopped-before-ttx",
+                                           ("prefetch", "medications", "entry", 1, "resource", *FIRST_DOSE_PERIOD),
+                                           1e12, "imnm-add-steroid-sparing-by-month-1"),
+    "IV pulse on the chart from 9999-12-31": ("r07-fires-cancelling-would-leave-the-pulse-left-active",
+                                              ("prefetch", "medications", "entry", 0, "resource", *FIRST_DOSE_START),
+                                              "9999-12-31", "ivmp-pulse-dose-cap"),
+    "RZV dose dated 9999-12-31": ("r29-fires-dermatomyositis-partial-series",
+                                  ("prefetch", "immunizations", "entry", 3, "resource", "occurrenceDateTime"),
+                                  "9999-12-31", "vaccinate-before-immunosuppression"),
     "negative creatinine": ("r10-fires-egfr-below-30",
                             ("prefetch", "observations", "entry", 6, "resource", "valueQuantity", "value"), -5, None),
+    # a negative frequency gave no dose days a day: the frequency's words divided by zero (R08, R09; R07's pulse)
+    "weekly methotrexate -1 times a week": ("r08-fires-twice-weekly-sig-on-a-weekly-timing",
+                                            (*DRAFT, "dosageInstruction", 0, "timing", "repeat", "frequency"), -1,
+                                            "mtx-once-weekly-hard-stop"),
 }
 
 

@@ -60,8 +60,9 @@ def coverage(order: MedicationOrder, today: date) -> Span | None:
     last = last_dose_day(order, today)
     if first is None or last is None:
         return None
-    if not order.current_on(today):
-        last = last + timedelta(days=_carry_days(order))
+    if not order.current_on(today) and last < today:
+        # carried no further than today: a carry of centuries (a period of 1e9 days) would overflow the date
+        last += timedelta(days=min(_carry_days(order), (today - last).days))
     return first, min(last, today)
 
 
@@ -176,10 +177,9 @@ def ivig_cycles(record: PatientRecord) -> list[date]:
         if first is None or last is None:
             continue
         step = _ivig_interval(order)
-        day = first
-        while day <= last:
-            days.append(day)
-            day += timedelta(days=step)
+        # counted up to the last dose, never stepped past it: a step of centuries (a period of 1e12 weeks) would
+        # overflow the date
+        days += (first + timedelta(days=step * cycle) for cycle in range((last - first).days // step + 1))
     cycles: list[date] = []
     for day in sorted(days):
         if not cycles or (day - cycles[-1]).days >= IVIG_CYCLE_MIN_GAP_DAYS:

@@ -41,7 +41,8 @@ def months_after(day: date, months: int) -> date:
 class RzvSeries:
     """The recombinant zoster vaccine doses on file, oldest first. ``doses``: the days of the doses that count;
     ``too_soon``: the days of doses given less than 4 weeks after the dose before them, which do not count. Two
-    records of one day are one dose; an undated record is none, as only its date could place it in the series."""
+    records of one day are one dose; an undated record is none, as only its date could place it in the series, and so
+    is one dated after today (not given yet)."""
 
     doses: tuple[date, ...]
     too_soon: tuple[date, ...]
@@ -98,7 +99,10 @@ def rzv_series(record: PatientRecord) -> RzvSeries:
     counted: list[date] = []
     too_soon: list[date] = []
     previous: date | None = None
-    for day in sorted({i.when for i in vaccines_given(record, RZV_CONCEPT) if i.when is not None}):
+    # a dose dated after today has not been given yet: counted, it was 'given' in the card, and one dated 9999-12-31
+    # put its next dose past the last date there is
+    given = {i.when for i in vaccines_given(record, RZV_CONCEPT) if i.when is not None and i.when <= record.today}
+    for day in sorted(given):
         # a dose counts only 4 weeks or more after the dose before it, counted or not (CDC: repeat it that long
         # after the dose given too early)
         (too_soon if previous is not None and day - previous < RZV_MIN_INTERVAL else counted).append(day)

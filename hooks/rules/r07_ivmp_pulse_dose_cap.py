@@ -180,26 +180,27 @@ def _pulse_days_on_chart(record: PatientRecord, chart: continuing.OnChart, weigh
     return found
 
 
-def _run_before(given: list[PulseDays], first: date, today: date,
-                high_mg: float) -> tuple[Run, list[MedicationOrder]]:
-    """The days at a pulse dose on the chart (``given``: :func:`_pulse_days_on_chart`) that run up to the day before
-    ``first``, and their orders."""
+def _run_through(given: list[PulseDays], through: date, today: date,
+                 high_mg: float) -> tuple[Run, list[MedicationOrder]]:
+    """The days at a pulse dose on the chart (``given``: :func:`_pulse_days_on_chart`) that run up to ``through``,
+    and their orders. The last day, not the day after it, is asked for: a pulse written to end 9999-12-31 has no day
+    after it (R07 failed)."""
     if not given:
         return Run(None, 0), []
     levels = DailyLevels.from_spans(((start, end, day_mg) for _, start, end, day_mg in given),
                                     min(start for _, start, _, _ in given),
                                     max(today, *(end for _, _, end, _ in given)))
-    run = levels.run_at_or_above(high_mg, first - timedelta(days=1), 0)
+    run = levels.run_at_or_above(high_mg, through, 0)
     if run.first is None:
         return run, []
-    return run, [o for o, start, end, _ in given if start < first and end >= run.first]
+    return run, [o for o, start, end, _ in given if start <= through and end >= run.first]
 
 
 def _pulse_left(record: PatientRecord, chart: continuing.OnChart, weight_kg: float | None, high_mg: float,
                 most_days: float) -> list[tuple[MedicationOrder, str]]:
     """The pulses that cancelling the drafts leaves on the chart (:func:`_pulse_days_on_chart` with ``cancelled``)
     not within ``most_days``, each with the card's line: one with no last written dose, or one whose days given and
-    still to come, counted as the drafts' are (:func:`_run_before`: with the days before it, back to back), run past
+    still to come, counted as the drafts' are (:func:`_run_through`: with the days before it, back to back), run past
     it (at most: a count of doses more than one a day is read at its most days). Empty only where cancelling is
     within the pulse-day limit."""
     def named(order: MedicationOrder, day_mg: float) -> str:
@@ -216,7 +217,7 @@ def _pulse_left(record: PatientRecord, chart: continuing.OnChart, weight_kg: flo
     for order, start, last, day_mg in found.given:
         if id(order.raw) not in kept:  # cancelling does not leave it: its days count only before the others'
             continue
-        run, _ = _run_before(found.given, last + timedelta(days=1), record.today, high_mg)
+        run, _ = _run_through(found.given, last, record.today, high_mg)
         if run.days > most_days:
             before = " with the days before it" if run.first is not None and run.first < start else ""
             left.append((order, f"{named(order, day_mg)}{before} runs up to {run.days} days: cancelling the draft "
@@ -366,7 +367,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if not run_drafts:  # the chart's own pulse, not the drafts'
             continue
         first = dose_basis.draft_start(run[0], context.today)
-        before, before_orders = _run_before(given, first, context.today, high_mg)
+        before, before_orders = _run_through(given, first - timedelta(days=1), context.today, high_mg)
         if days + before.days <= p["max_pulse_days"]:
             unchecked += [f"{o.label} (on the chart, given until {last}): dose not read, so its days could not be "
                           f"counted towards the {p['max_pulse_days']:g}-day limit"
@@ -469,7 +470,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     cancel_or_keep = (leaves.within and not pulse_left and not weightless_child and not alone_over
                       and not alone_at_least)
     # the pulse days given up to today, which a new pulse from today runs on from
-    given_by_today, _ = _run_before(given, context.today, context.today, high_mg)
+    given_by_today, _ = _run_through(given, context.today - timedelta(days=1), context.today, high_mg)
     # the warning counted the chart's pulse days before the drafts, or a new pulse offered instead would run too long
     # after those given
     after_given = bool(counted_before.days) or (not cancel_or_keep
