@@ -184,7 +184,7 @@ def _run_through(given: list[PulseDays], through: date, today: date,
                  high_mg: float) -> tuple[Run, list[MedicationOrder]]:
     """The days at a pulse dose on the chart (``given``: :func:`_pulse_days_on_chart`) that run up to ``through``,
     and their orders. The last day, not the day after it, is asked for: a pulse written to end 9999-12-31 has no day
-    after it (R07 failed)."""
+    after it."""
     if not given:
         return Run(None, 0), []
     levels = DailyLevels.from_spans(((start, end, day_mg) for _, start, end, day_mg in given),
