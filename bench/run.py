@@ -55,6 +55,20 @@ def summarize(samples_s: list[float]) -> dict[str, Any]:
             "n": len(ordered)}
 
 
+def reference_loop_ms(repeats: int = 5) -> float:
+    """How fast this machine runs plain Python now: the best of ``repeats`` runs of a fixed loop (a million
+    multiply-adds). Shared machines differ two-fold from day to day; the absolute targets (W2 engine ms, start-up s)
+    are read against it, the ratios to the floor are not affected."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i * i
+        best = min(best, time.perf_counter() - start)
+    return round(best * 1000, 1)
+
+
 def machine() -> dict[str, Any]:
     """What the numbers were measured on: they mean little without it."""
     model = platform.processor() or "unknown"
@@ -71,7 +85,7 @@ def machine() -> dict[str, Any]:
         load = -1.0
     return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
             "platform": platform.platform(), "load_average_1m_at_start": round(load, 2),
-            "date": date.today().isoformat()}
+            "date": date.today().isoformat(), "reference_loop_ms": reference_loop_ms()}
 
 
 def _timed(call: Callable[[], Any], iterations: int, warmup: int) -> list[float]:
@@ -401,7 +415,8 @@ def table(report: dict[str, Any]) -> str:
     """The results as Markdown (the same text goes into bench/README.md)."""
     m = report["machine"]
     lines = [f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, {m['date']} "
-             f"(load average at start {m['load_average_1m_at_start']}).", "",
+             f"(load average at start {m['load_average_1m_at_start']}; reference Python loop "
+             f"{m['reference_loop_ms']} ms: see bench/README.md).", "",
              "| workload | resources | cards | engine median / p99 ms | app in-process median / p99 ms |",
              "|---|---:|---:|---:|---:|"]
     for r in report["inprocess"]:

@@ -61,6 +61,8 @@ def test_inprocess_part_runs_and_reports(today, tmp_path):
     report["verdicts"] = run.verdicts(report)
     assert "W2 engine median <= 15 ms" in report["verdicts"]
     assert "| W1 |" in run.table(report)
+    assert report["machine"]["reference_loop_ms"] > 0  # the machine's speed, to read the absolute targets against
+    assert f"reference Python loop {report['machine']['reference_loop_ms']} ms" in run.table(report)
 
 
 def test_update_docs_replaces_only_the_marked_table(tmp_path):
