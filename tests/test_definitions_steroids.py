@@ -286,6 +286,15 @@ def test_a_planned_pulse_is_not_ttx_yet_but_bounds_it(kb, today):
     assert ttx.latest == today - timedelta(days=100)
 
 
+def test_the_latest_possible_ttx_today_is_said_today_not_0_days_ago(kb, today):
+    """An undated glucocorticoid may make T_tx today: its wording (R22, R25) said "(<today>, 0 days ago)"."""
+    undated = Chart(today).condition(IMNM_SNOMED, onset=-350).medication(PREDNISONE_5, None, None, start=None)
+    ttx = steroids.read_treatment_start(*record_and_context(kb, undated))
+    assert ttx.latest_words(today) == f"the latest day treatment may have started (today, {today})"
+    assert ttx.latest_words(today + timedelta(days=3)) == (f"the latest day treatment may have started ({today}, "
+                                                           "3 days ago)")
+
+
 def test_an_unreadable_course_may_be_ttx_up_to_the_last_day_its_total_went_up(kb, today):
     """A glucocorticoid whose dose cannot be read may make T_tx its first day, or a later day of its course on which
     the dose read beside it went up; one with no dates, today."""

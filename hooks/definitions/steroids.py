@@ -431,14 +431,17 @@ class TreatmentStart(NamedTuple):
         """The latest day T_tx may be in a card's words, after "before" or "counted from": one wording for the rules
         that anchor on it (R22's early phase, R25's DXA window). "treatment started (d)", "the treatment planned (IV
         methylprednisolone from d)", or with T_tx unknown "the latest day treatment may have started (d, N days
-        ago)", "... may start (d, in N days)" (a course that may be T_tx planned from a later day has not begun)."""
+        ago)" (or "(today, d)"), "... may start (d, in N days)" (a course that may be T_tx planned from a later day
+        has not begun)."""
         day = self.latest
         if day is None:
             return None
         if not self.why_unknown:  # T_tx is the one found, or the pulse to come
             return f"the treatment planned ({self.to_come[1]})" if self.to_come else f"treatment started ({day})"
         since = (today - day).days
-        if since >= 0:
+        if since == 0:
+            return f"the latest day treatment may have started (today, {day})"
+        if since > 0:
             return f"the latest day treatment may have started ({day}, {days_text(since)} ago)"
         how = self.to_come[1] if self.to_come else day
         return f"the latest day treatment may start ({how}, in {days_text(-since)})"
