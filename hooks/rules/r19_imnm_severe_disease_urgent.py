@@ -12,7 +12,7 @@ from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, renal
 from hooks.definitions.cardiac_screen import ECG, ECHO, NT_PROBNP, SEVERE_WORKUP, TROPONIN_I
 from hooks.definitions.dose_basis import mg
-from hooks.definitions.paediatric_doses import child_pulse, pulse_order
+from hooks.definitions.paediatric_doses import child_pulse, oral_after_pulse, pulse_order
 from hooks.definitions.severe_disease import NEEDS, RULE_ID, Aki, Severe, aki, assess
 from hooks.definitions.weight import Measure, dosing_weight, ivig_dosing_weight
 from hooks.dosing import (
@@ -268,12 +268,13 @@ def _pulse_and_prednisone(context: HookContext, params: Mapping[str, float], chi
     dose); no weight, no child's dose."""
     sets, patient = context.valuesets, context.patient_id
     cap = params["pulse_mg"]
+    oral = oral_after_pulse(child)
     oral_dose: RoundedDose | None
     if child:
         per_kg, oral_per_kg, oral_cap = (params["paediatric_pulse_mg_per_kg"],
                                          params["paediatric_prednisolone_mg_per_kg"],
                                          params["paediatric_prednisolone_max_mg"])
-        regimen = (f"{per_kg:g} mg/kg daily (maximum {cap:,.0f} mg) for 3 days, then prednisolone {oral_per_kg:g} "
+        regimen = (f"{per_kg:g} mg/kg daily (maximum {cap:,.0f} mg) for 3 days, then {oral} {oral_per_kg:g} "
                    f"mg/kg/day (maximum {oral_cap:g} mg).")
         if weight is None:
             days = int(context.definition("weight_max_age_days_paediatric"))
@@ -281,14 +282,13 @@ def _pulse_and_prednisone(context: HookContext, params: Mapping[str, float], chi
                     "computed.** Weigh the child.", [])
         pulse = child_pulse(context, per_kg, cap, weight)
         pulse_mg, pulse_request, pulse_how = pulse.dose.mg, pulse.resource, f" ({pulse.dose.how})"
-        oral, oral_dose = "prednisolone", rounded_dose(oral_per_kg * weight.value, HALF_TABLET_STEP_MG, oral_cap,
-                                                       round_down=True, finer_steps=CHILD_FINER_STEPS_MG)
+        oral_dose = rounded_dose(oral_per_kg * weight.value, HALF_TABLET_STEP_MG, oral_cap, round_down=True,
+                                 finer_steps=CHILD_FINER_STEPS_MG)
     else:
         oral_per_kg, oral_cap = params["prednisone_mg_per_kg"], params["prednisone_max_mg"]
-        regimen = (f"{cap:,.0f} mg daily for 3 days, then prednisone {oral_per_kg:g} mg/kg/day (maximum "
-                   f"{oral_cap:g} mg).")
-        pulse_mg, oral, pulse_how = cap, "prednisone", ""
-        pulse_request = pulse_order(context, cap, "prednisone")
+        regimen = f"{cap:,.0f} mg daily for 3 days, then {oral} {oral_per_kg:g} mg/kg/day (maximum {oral_cap:g} mg)."
+        pulse_mg, pulse_how = cap, ""
+        pulse_request = pulse_order(context, cap, oral)
         oral_dose = (None if weight is None
                      else rounded_dose(oral_per_kg * weight.value, TABLET_STEP_MG, oral_cap))
     actions = [Action("create", f"Methylprednisolone {mg(pulse_mg)} IV daily x3", resource=pulse_request)]
