@@ -1015,6 +1015,10 @@ def read_code(code: Any, element: str) -> str | None:
     return READ_AS[element].get(written, written) if element in READ_AS else written
 
 
+# FHIR's Observation.status codes: an observation's usual status is taken without read_code and _note_code
+_OBSERVATION_STATUSES = CODES["Observation"]
+
+
 def _binding(kind: str, element: str) -> str:
     """The key of :data:`CODES` for a resource type's ``element``: the type for its status, else the element."""
     return kind if element == "status" else element
@@ -1133,18 +1137,21 @@ def _read_observation(raw: dict[str, Any], sets: ValueSets, code: Concept, sex: 
         chosen = _range_for(_list(ranges, "referenceRange"), sex)  # the only range the rules read
         ref_high = _limit(read_quantity(chosen.get("high"), "referenceRange.high"), quantity)
         ref_low = _limit(read_quantity(chosen.get("low"), "referenceRange.low"), quantity)
+    identifier, status, value_text = get("id"), get("status"), get("valueString")
     value_concept = get("valueCodeableConcept")
     components = get("component")
-    # positional: keyword arguments more than double the cost of building a dataclass (this runs for every result)
+    # positional: keyword arguments more than double the cost of building a dataclass (this runs for every result);
+    # the usual id, status (a string, one of FHIR's codes) and absent valueString are taken without the calls that
+    # check them, anything else is checked there
     return Observation(
-        _str(get("id"), "id") or "",  # id
+        identifier if type(identifier) is str else _str(identifier, "id") or "",  # id
         code,
         parse_date(when, "Observation.effective"),  # when
-        read_code(get("status"), "Observation"),  # status
+        status if type(status) is str and status in _OBSERVATION_STATUSES else read_code(status, "Observation"),
         quantity,
         (read_concept(value_concept, "Observation.valueCodeableConcept", sets, by_name=False)
          if value_concept is not None else None),  # value_concept
-        _str(get("valueString"), "Observation.valueString"),  # value_text
+        _str(value_text, "Observation.valueString") if value_text is not None else None,  # value_text
         _interpretation(raw) if "interpretation" in raw else (),  # interpretation
         ref_high,
         ref_low,
@@ -1584,7 +1591,9 @@ def _add(record: PatientRecord, resource: dict[str, Any], sets: ValueSets,
             observation = _read_observation(resource, sets, code, record.patient.sex if record.patient else None)
             if observation.status not in ("entered-in-error", "cancelled"):
                 record.observations.append(observation)
-                _note_code(record, resource, "status", resource.get("status"), required=True)
+                # the usual code, checked without the call; by now a string or None (read_code refused the rest)
+                if (written := resource.get("status")) not in _OBSERVATION_STATUSES:
+                    _note_code(record, resource, "status", written, required=True)
     elif kind == "MedicationRequest":
         medication = _medication_concept(resource, sets, _contained(resource, medications), "MedicationRequest")
         if not medication.matches and not medication.codings and not medication.text:

@@ -336,6 +336,30 @@ def test_a_cached_concept_never_lets_a_later_wrong_type_through(kb, bad):
         read_concept(wrong, "Observation.code", kb.valuesets)
 
 
+@pytest.mark.parametrize(("element", "written", "read", "warning"), [
+    ("id", 7, [], "Skipped Observation/7 in 'observations': id must be a string."),
+    ("id", None, [""], None),
+    ("status", ["final"], [], "Skipped Observation/late in 'observations': Observation must be a string."),
+    ("status", {"code": "final"}, [], "Skipped Observation/late in 'observations': Observation must be a string."),
+    ("status", "Final", ["final"], "Observation.status 'Final' was read as 'final': Observation/late."),
+    ("status", "done", ["done"], "Observation.status 'done' is not a code of it: Observation/late."),
+    ("status", None, [None], "Observation.status is missing (FHIR requires it): Observation/late."),
+    ("status", " Entered-In-Error", [], None),
+    ("valueString", 12, [], "Skipped Observation/late in 'observations': Observation.valueString must be a string."),
+    ("valueString", "haemolysed", ["haemolysed"], None),
+])
+def test_an_observations_usual_elements_are_checked_as_every_other(kb, today, element, written, read, warning):
+    """The id, status and valueString of the usual result are taken without the readers' calls (this runs for
+    every result); anything else must still be read, named or refused exactly as those readers do."""
+    chart = Chart(today).ck(900, day=-3).ck(1200, day=-2)
+    prefetch = chart.prefetch()
+    chart.resources["observations"][-1].update({"id": "late", element: written})  # the bundle holds this dict
+    record = build_record(prefetch, kb.valuesets, today)
+    attribute = {"id": "id", "status": "status", "valueString": "value_text"}[element]
+    assert [getattr(o, attribute) for o in record.observations if o.quantity.value == 1200] == read
+    assert record.warnings == ([warning] if warning else [])
+
+
 def test_per_record_computes_once_per_record_arguments_and_context(today):
     calls: list[tuple[object, ...]] = []
 
