@@ -7,9 +7,10 @@ no later than a counted course's last dose): three days given and three drafted 
 day from 250 mg/day; for a weighed child from the lower of that and 7.5 mg/kg/day (steroids.pulse_level, as R31
 names a pulse on file): 240 mg (30 mg/kg) at 8 kg is one, and the card says the level it used (a child with no
 weight: 'the lower of 250 mg/day and 7.5 mg/kg/day', counted from 250 mg), as does the reason a pulse with no last
-day leaves its days unchecked. A chart order replaced only by being written again, with no link, is still on the
-chart once the draft is signed: the card says what both would give together and offers to discontinue it, a warning
-of its own when the draft alone is within the limits. "Cancel the draft" is offered only where what cancelling
+day leaves its days unchecked (for a child with no weight, a daily dose below 250 mg too: it may be one). A chart
+order replaced only by being written again, with no link, is still on the chart once the draft is signed: the card
+says what both would give together and offers to discontinue it, a warning of its own when the draft alone is within
+the limits. "Cancel the draft" is offered only where what cancelling
 leaves on the chart (continuing.OnChart.kept_if_cancelled: the orders beside the draft, those left active and those
 it replaces by a link) is read and within the limits, its pulse days too (those given and those still to come, a
 pulse with no last dose that can be read never within); otherwise the pulse offered instead stops them all, and
@@ -325,14 +326,21 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             unchecked.append(f"{label}{where}: frequency not given, so the daily dose could not be checked against "
                              f"{mg(p['max_mg_day'])}/day")
         daily_schedule = _given_daily(dose)
-        if day_mg is not None and day_mg >= high_mg - EPS:
-            if days is None and drafted:
-                facts["course_length"] = _no_length(order)
-            if daily_schedule and days is not None:
-                pulses.append((order, days))
-            elif daily_schedule:  # given daily until someone stops it: the length limit cannot be checked
-                unchecked.append(f"{label}{where}: no end date, duration or number of doses, so the "
-                                 f"{p['max_pulse_days']:g}-day limit could not be checked {limit}")
+        at_pulse_dose = day_mg is not None and day_mg >= high_mg - EPS
+        # a child with no weight may be at a pulse dose below 250 mg/day (from 7.5 mg/kg/day): not known either way
+        may_be_pulse = at_pulse_dose or (weightless_child and day_mg is not None)
+        if may_be_pulse and days is None and drafted:
+            facts["course_length"] = _no_length(order)
+        if at_pulse_dose and daily_schedule and days is not None:
+            pulses.append((order, days))
+        elif may_be_pulse and daily_schedule and days is None:
+            # given daily until someone stops it: the length limit cannot be checked
+            unchecked.append(f"{label}{where}: no end date, duration or number of doses, so the "
+                             f"{p['max_pulse_days']:g}-day limit could not be checked {limit}")
+        elif may_be_pulse and daily_schedule and days > p["max_pulse_days"]:
+            # more days than a pulse may have, at a dose that is one only below a weight not known
+            unchecked.append(f"{label}{where}: {days:g} days and no current weight, so the "
+                             f"{p['max_pulse_days']:g}-day limit could not be checked {limit}")
 
     def is_draft(order: MedicationOrder) -> bool:
         return any(order is d for d in drafts)

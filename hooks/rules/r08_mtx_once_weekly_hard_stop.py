@@ -82,6 +82,34 @@ class Schedule:
     together: Together = field(default_factory=Together)  # the instructions given first
 
 
+def _timing_written(timing: Timing) -> str:
+    """What the timing writes of how often, in FHIR's words ('frequency -1, period 1 wk', 'period 2 with no unit',
+    'code Q0D'); empty when it writes none of it."""
+    parts = [f"{name} {value:g}" for name, value in (("frequency", timing.frequency),
+                                                      ("frequencyMax", timing.frequency_max)) if value is not None]
+    if timing.period is not None:
+        parts.append(f"period {timing.period:g} {timing.period_unit}" if timing.period_unit
+                     else f"period {timing.period:g} with no unit")
+    elif timing.period_unit:
+        parts.append(f"periodUnit {timing.period_unit}")
+    if timing.code:
+        parts.append(f"code {timing.code}")
+    return ", ".join(parts)
+
+
+def _no_frequency(timing: Timing, text: str | None) -> Problem:
+    """Why an instruction gives no frequency that was read, saying what it does write: a timing that writes one
+    that cannot be read (a negative frequency, a period of 0 or with no unit, a code not known), or instructions
+    with none read (an unusual phrase may still give one); 'no frequency given' only where nothing is written."""
+    written = _timing_written(timing)
+    if written:
+        return Problem("frequency not readable",
+                       f" (timing: {written}" + (f"; instructions: '{text}')" if text else ")"))
+    if text:
+        return Problem("no frequency read from the instructions", f" ('{text}')")
+    return Problem("no frequency given")
+
+
 def _days_a_week(*parts: Together) -> float:
     """Days a week methotrexate is taken under ``parts`` together: a split dose on one named day is one day (and
     not a problem); a weekly instruction without a named day counts as a day of its own; a week has 7 (daily and
@@ -125,7 +153,7 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
         if _COURSE_IN_DAYS.search(text or ""):
             schedule.problems.append(Problem("written as a course of consecutive days"))
         if per_day is None:
-            schedule.problems.append(Problem("no frequency given"))
+            schedule.problems.append(_no_frequency(timing, dosage.text))
         group = together.setdefault(dosage.sequence if order.steps else None, Together())
         group.days += [d for d in named if d not in group.days]
         if not named:

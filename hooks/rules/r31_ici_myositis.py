@@ -127,7 +127,8 @@ class OnFile:
     one at or above ``level``, ``steroids.pulse_level``, from which R07 counts pulse days too) and what follows it:
     whether one is not over (``not_over``: given today, or planned from a later day, courses.planned: the follow-on
     comes after it, never beside it), the day its oral follow-on is to start (``oral_from``: the day after such a
-    pulse's last written dose; None when all are over or one's end is not written), the last day one was given
+    pulse's last written dose; None when all are over or one's end is not written), the first days of those not
+    over whose last dose is not written (``undated_from``: the card names them instead), the last day one was given
     (``last_given``), and the oral glucocorticoids current now that started on or after its first day
     (``follow_on``: the follow-on is on file, so no new prednis(ol)one is pre-selected) or before it (``before``: a dose
     the patient was already taking, named so that the card never reads as if there were none, and so that the
@@ -138,6 +139,7 @@ class OnFile:
     level: steroids.PulseLevel
     not_over: bool = False
     oral_from: date | None = None
+    undated_from: list[date] = field(default_factory=list)
     last_given: date | None = None
     follow_on: list[str] = field(default_factory=list)
     before: list[CurrentOral] = field(default_factory=list)
@@ -471,7 +473,8 @@ def _pulse_on_file(record: PatientRecord, context: HookContext, weight: Measure 
     # a planned pulse is one to come, not one over: the follow-on waits for it as for one being given
     running = [order for order, _ in pulses if not_over(order, record.today)]
     # the follow-on starts the day after the last written dose of every pulse not over; unknown if one has none
-    ends = [day for order in running if (day := last_written_dose(order)) is not None]
+    last_written = [(order, last_written_dose(order)) for order in running]
+    ends = [day for _, day in last_written if day is not None]
     first = min((span[0] for order, _ in pulses if (span := course_days(order, record.today))), default=None)
     # (started on or after the pulse's first day, the oral)
     orals = [(began >= first, oral) for began, oral in _current_orals(record, kg)] if first is not None else []
@@ -482,6 +485,7 @@ def _pulse_on_file(record: PatientRecord, context: HookContext, weight: Measure 
         level,
         bool(running),
         max(ends) + timedelta(days=1) if running and len(ends) == len(running) else None,
+        sorted({order.start for order, day in last_written if day is None and order.start is not None}),
         max((day for order, _ in pulses if (day := last_dose_day(order, record.today))), default=None),
         [oral.named for since_pulse, oral in orals if since_pulse],
         [oral for drug, oral in earlier if drug in REPLACED],
@@ -535,8 +539,9 @@ def _on_file_text(pulse: Pulse, weighed: bool) -> str:
         follow = (f"**Its oral follow-on is on file: {'; '.join(on_file.follow_on)}**; no new {oral} is "
                   "pre-selected. " + (f"Also current, {before}. " if on_file.before else ""))
     elif on_file.not_over:
-        follow = (f"Follow it with {oral} 1 mg/kg/day (dose below) from the day after its last dose"
-                  + (f" ({on_file.oral_from}). " if on_file.oral_from else ". ") + replaces)
+        follow = (f"Follow it with {oral} 1 mg/kg/day (dose below) from the day after its last dose ("
+                  + (str(on_file.oral_from) if on_file.oral_from else _undated(on_file.undated_from)) + "). "
+                  + replaces)
     else:
         follow = (f"Its last dose was on {on_file.last_given} and no oral glucocorticoid started since is current: "
                   f"start {oral} 1 mg/kg/day (dose below). " + replaces)
@@ -547,6 +552,14 @@ def _on_file_text(pulse: Pulse, weighed: bool) -> str:
             + (f"No new pulse is offered: a repeat is for cardio-oncology or neurology to decide (R07 checks {r07}). "
                if pulse.reasons else "")
             + follow + other + adrenal + pulse.caution)
+
+
+def _undated(starts: list[date]) -> str:
+    """What the card says of the last dose of a pulse not over whose order does not write it (no end date, or a
+    count with no start): not a day, which would be a guess, but the day the order runs from, where written."""
+    if len(starts) > 1:
+        return f"the orders give no last day; they run from {' and '.join(map(str, starts))}"
+    return "the order gives no last day" + (f"; it runs from {starts[0]}" if starts else "")
 
 
 def _pulse(context: HookContext, weight: Measure | None, pulse: Pulse, p: Any) -> tuple[str, list[Suggestion]]:

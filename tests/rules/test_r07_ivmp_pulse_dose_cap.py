@@ -1058,6 +1058,31 @@ def test_an_open_ended_pulse_is_not_evaluable_for_its_days_and_names_the_level(k
     assert entry["reason"] == reason
 
 
+def test_a_child_with_no_weight_and_an_open_ended_dose_below_250_mg_has_its_days_unchecked(kb, today):
+    """5 years, no weight: 200 mg IV daily with no end is a pulse dose at 26.7 kg or less (7.5 mg/kg/day), which only
+    the weight would tell. The reason named only the 30 mg/kg/day limit, as if the 5-day limit had been checked."""
+    chart = _chart(today, age=5, weight=None).draft(METHYLPRED_1000, 200, "mg", route=ROUTE_IV)
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-evaluable"
+    assert entry["reason"] == (f"{NO_WEIGHT}{OPEN_ENDED} (more than 5 days at >= the lower of 250 mg/day and "
+                               "7.5 mg/kg/day)")
+    assert entry["facts"]["course_length"] == "not given in the order"
+
+
+def test_a_child_with_no_weight_and_7_days_below_250_mg_has_its_days_unchecked(kb, today):
+    """5 years, no weight: 200 mg IV daily for 7 days is 7 pulse days at 26.7 kg or less. The reason named only the
+    30 mg/kg/day limit, as if the 5-day limit had been checked; 5 days at that dose leave nothing unchecked."""
+    chart = _chart(today, age=5, weight=None).draft(METHYLPRED_1000, 200, "mg", route=ROUTE_IV, end=6)
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-evaluable"
+    assert entry["reason"] == (f"{NO_WEIGHT}methylprednisolone 1000 MG Injection: 7 days and no current weight, "
+                               "so the 5-day limit could not be checked (more than 5 days at >= the lower of "
+                               "250 mg/day and 7.5 mg/kg/day)")
+    five_days = _explain(kb, today, _chart(today, age=5, weight=None).draft(
+        METHYLPRED_1000, 200, "mg", route=ROUTE_IV, end=4))
+    assert five_days["reason"] == NO_WEIGHT.removesuffix("; ")
+
+
 def test_an_open_ended_pulse_on_a_card_names_the_level(kb, today):
     """300 mg at 8 kg (37.5 mg/kg/day) fires for its dose: the card's 'Not read:' line says the 5-day limit was not
     checked, and from what level (it named none)."""

@@ -774,3 +774,59 @@ def test_an_order_left_active_is_added_to_the_titration_step_given_with_it(kb, t
     assert card["indicator"] == "critical" and "no day of the week named" in card["detail"]
     assert ("once weekly (on the chart, still active) is read as replaced by this draft, which does not link to it: "
             "discontinue it when signing, or both would be given (25 mg a dose together).") in card["detail"]
+
+
+def _timed(today, repeat: dict | None, code: str | None = None, text: str | None = None):
+    """A methotrexate 15 mg draft with exactly this timing (``repeat``, and ``code`` as its timing code) and text."""
+    resource = _chart(today).medication_request(METHOTREXATE_2_5, 15, "mg", start=0, status="draft", text=text)
+    dosage = resource["dosageInstruction"][0]
+    dosage.pop("timing")
+    if repeat is not None or code is not None:
+        dosage["timing"] = {**({"repeat": repeat} if repeat is not None else {}),
+                            **({"code": {"coding": [{"code": code}]}} if code else {})}
+    return _chart(today).draft_resource(resource)
+
+
+@pytest.mark.parametrize(("repeat", "code", "written"), [
+    ({"frequency": -1, "period": 1, "periodUnit": "wk", "dayOfWeek": ["mon"]}, None, "frequency -1, period 1 wk"),
+    ({"frequency": 1, "period": 2, "dayOfWeek": ["mon"]}, None, "frequency 1, period 2 with no unit"),
+    ({"dayOfWeek": ["mon"], "periodUnit": "wk", "period": -7}, "Q0D", "period -7 wk, code Q0D"),
+    (None, "Q0D", "code Q0D"),
+], ids=["negative-frequency", "period-with-no-unit", "negative-period-and-code", "code-not-known"])
+def test_a_frequency_written_that_cannot_be_read_is_said_so_not_none_given(kb, today, repeat, code, written):
+    """A timing whose frequency, period or code could not be read stopped the order as "no frequency given": the
+    order gives one, which cannot be read. Still the hard stop."""
+    card = _card(kb, today, _timed(today, repeat, code))
+    assert card["indicator"] == "critical"
+    assert card["summary"].startswith("HARD STOP: methotrexate frequency not readable.")
+    assert f"is a problem: frequency not readable (timing: {written})" in card["detail"]
+    assert "no frequency given" not in card["detail"]
+
+
+def test_a_frequency_not_readable_names_the_instructions_too(kb, today):
+    card = _card(kb, today, _timed(today, {"frequency": -1, "period": 1, "periodUnit": "wk"}, text="as directed"))
+    assert "frequency not readable (timing: frequency -1, period 1 wk; instructions: 'as directed')" in card["detail"]
+
+
+@pytest.mark.parametrize("text", ["15 mg every seven days", "15 mg q.o.w.", "15 mg as directed"])
+def test_instructions_with_no_frequency_read_are_quoted_not_said_to_give_none(kb, today, text):
+    """A typed sig with a frequency phrase not read ('every seven days') was "no frequency given"."""
+    card = _card(kb, today, _timed(today, None, text=text))
+    assert card["summary"].startswith("HARD STOP: methotrexate no frequency read from the instructions.")
+    assert f"no frequency read from the instructions ('{text}')" in card["detail"]
+    assert "no frequency given" not in card["detail"]
+
+
+@pytest.mark.parametrize("repeat", [None, {"timeOfDay": ["08:00:00"]}], ids=["no-timing", "a-time-of-day-only"])
+def test_no_frequency_given_where_nothing_is_written(kb, today, repeat):
+    card = _card(kb, today, _timed(today, repeat))
+    assert card["summary"].startswith("HARD STOP: methotrexate no frequency given.")
+    assert "is a problem: no frequency given; no day of the week named." in card["detail"]
+
+
+def test_a_frequency_read_from_the_text_beside_a_timing_not_readable_is_judged(kb, today):
+    """The text's frequency is read where the timing's cannot be: daily stops as daily, not as unreadable."""
+    card = _card(kb, today, _timed(today, {"frequency": -1, "period": 1, "periodUnit": "wk"},
+                                   text="15 mg by mouth daily"))
+    assert card["summary"].startswith("HARD STOP: methotrexate given once daily.")
+    assert "frequency not readable" not in card["detail"]

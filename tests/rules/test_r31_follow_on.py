@@ -71,10 +71,12 @@ def test_no_iv_1_mg_per_kg_is_offered_beside_a_running_pulse(kb, today):
 @pytest.mark.parametrize(("end", "count", "start", "said"), [
     (1, 3, "2026-11-23", "from the day after its last dose (2026-11-23)."),
     (None, 3, "2026-11-23", "from the day after its last dose (2026-11-23)."),  # 3 doses from the bounds' start
-    (None, None, None, "from the day after its last dose."),  # nothing ends it: the day is not guessed
+    # nothing ends it: the day is not guessed, the order's first day is said
+    (None, None, None, "from the day after its last dose (the order gives no last day; it runs from 2026-11-20)."),
 ], ids=["end-written", "count", "open"])
 def test_the_follow_on_after_a_running_pulse_starts_the_day_after_its_last_dose(kb, today, end, count, start, said):
-    """The prednisone order said "starting the day after the last IV methylprednisolone dose" in its text only."""
+    """The prednisone order said "starting the day after the last IV methylprednisolone dose" in its text only. With
+    no last dose written the card gave no date at all ("from the day after its last dose.")."""
     card, _ = _result(kb, _pulsed(today, start=-1, end=end, count=count), today)
     oral = _by_label(card)["Prednisone 70 mg PO daily (1 mg/kg)"]
     assert oral["isRecommended"] is True
@@ -101,6 +103,16 @@ def test_a_pulse_planned_from_tomorrow_is_one_to_come_not_one_over(kb, today, en
         in card["detail"]
     assert "Its last dose was on" not in card["detail"]
     assert not [label for label in suggestions if label.startswith("Methylprednisolone")]
+
+
+def test_the_follow_on_after_open_ended_pulses_names_the_days_they_run_from(kb, today):
+    """Two pulses not over with no last dose written, one given since yesterday and one planned from tomorrow: no
+    day is guessed for the follow-on, and each order's first day is said."""
+    chart = _pulsed(today, start=-1, end=None, count=None)
+    chart.medication(METHYLPRED_1000, 1000, "mg", count=None, route=ROUTE_IV, start=1)
+    card, _ = _result(kb, chart, today)
+    assert ("Follow it with prednisone 1 mg/kg/day (dose below) from the day after its last dose (the orders give no "
+            "last day; they run from 2026-11-20 and 2026-11-22).") in card["detail"]
 
 
 def _stable_myasthenia(today, *features: str) -> Chart:
