@@ -106,6 +106,7 @@ def test_a_course_that_has_ended_is_a_stop_whatever_its_status(today, status):
 
 
 MTX = "methotrexate 2.5 MG Oral Tablet"
+AZA = "Azathioprine 50 MG Oral Tablet [Imuran]"
 
 
 def _weekly_mtx(chart: Chart, dose: float, start: int, end: int | None = None, status: str = "active",
@@ -611,15 +612,122 @@ def test_an_order_that_never_began_is_not_what_a_planned_dose_reduces(today):
         f"methotrexate to be reduced from 20 mg/week to 15 mg/week on {chart.at(4)}"]
 
 
-@pytest.mark.parametrize(("stopped", "restart"), [(-60, 30), (-2, 150), (-2, 4)],
-                         ids=["stopped-60-days-ago", "restart-in-150-days", "next-week"])
-def test_a_planned_dose_of_the_agent_hides_a_stop_before_it(today, stopped, restart):
-    """Methotrexate 20 mg/week stopped on ``stopped``, 20 mg/week planned from ``restart``: the agent goes on, at any
-    distance, so no stop is read (as on HEAD, where the planned order was read as given today; the sign-off row
-    says so)."""
+@pytest.mark.parametrize("dose", [20, 10], ids=["same-dose", "lower-dose"])
+@pytest.mark.parametrize(("stopped", "restart", "follows"), [
+    (-2, 4, True), (-3, 5, True), (-3, 11, True), (-3, 12, False), (-3, 150, False), (-60, 30, False)],
+    ids=["next-week", "a-day-after-the-weekly-interval", "interval-plus-bridge", "a-day-more", "in-150-days",
+         "stopped-60-days-ago"])
+def test_a_planned_dose_continues_methotrexate_only_if_it_follows_without_a_break(today, stopped, restart, follows,
+                                                                                 dose):
+    """Methotrexate 20 mg/week stopped on ``stopped``, ``dose`` mg/week planned from ``restart``: a planned order hid
+    the stop at any distance, and a lower one read 'to be reduced' where the stop was within 7 days of today (20
+    mg/week stopped 3 days ago, 10 mg/week planned in 150 days: 'to be reduced ... on' day 150, and no stop; R21
+    and R22 saw no taper step now). It continues the agent only where it starts within the weekly interval plus
+    the 7-day bridge of the last dose (day 11 after a stop on day -3, not day 12): then no stop, and a lower dose
+    is a reduction to come; else the stop stands and the planned order restarts the agent."""
     chart = _weekly_mtx(_on_prednisone(), 20, -150, end=stopped, status="stopped")
+    _weekly_mtx(chart, dose, restart)
+    reduction = f"methotrexate to be reduced from 20 mg/week to 10 mg/week on {chart.at(restart)}"
+    stop = f"methotrexate stopped ({MTX}) on {chart.at(stopped)}"
+    expected = ([reduction] if dose < 20 else []) if follows else [stop]
+    assert _sparing_steps(chart) == expected
+
+
+@pytest.mark.parametrize("dose", [100, 50], ids=["same-dose", "lower-dose"])
+@pytest.mark.parametrize(("restart", "follows"), [(5, True), (6, False)],
+                         ids=["interval-plus-bridge", "a-day-more"])
+def test_a_planned_dose_of_a_daily_agent_follows_within_a_day_and_the_bridge(today, restart, follows, dose):
+    """Azathioprine 100 mg/day stopped 3 days ago, ``dose`` mg/day planned from ``restart``: a daily agent's next
+    dose is due the next day, so a planned order follows on up to 1 + 7 days after its last dose."""
+    chart = _on_prednisone().medication(AZATHIOPRINE_50, 100, "mg", start=-150, end=-3, status="stopped")
+    chart.medication(AZATHIOPRINE_50, dose, "mg", start=restart)
+    reduction = f"azathioprine to be reduced from 100 mg/day to 50 mg/day on {chart.at(restart)}"
+    expected = ([reduction] if dose < 100 else []) if follows else [f"azathioprine stopped ({AZA}) on {chart.at(-3)}"]
+    assert _sparing_steps(chart) == expected
+
+
+@pytest.mark.parametrize(("restart", "follows"), [(5, True), (6, False)],
+                         ids=["a-day-plus-bridge", "a-day-more"])
+def test_an_interval_that_cannot_be_read_is_read_as_daily(today, restart, follows):
+    """Methotrexate 20 mg every 1 'fortnight' (a unit that cannot be read) stopped 3 days ago, 20 mg/week planned
+    from ``restart``: its interval is read as a day, the shortest, so a stop is shown rather than hidden beyond 1 + 7
+    days."""
+    chart = _on_prednisone()
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-150, end=-3, status="stopped", period=1,
+                     period_unit="fortnight")
     _weekly_mtx(chart, 20, restart)
-    assert _sparing_steps(chart) == []
+    assert _sparing_steps(chart) == ([] if follows else [f"methotrexate stopped ({MTX}) on {chart.at(-3)}"])
+
+
+@pytest.mark.parametrize(("restart", "follows"), [(14, True), (15, False)],
+                         ids=["interval-plus-bridge", "a-day-more"])
+def test_a_planned_dose_after_a_stop_on_an_unknown_day_follows_from_today(today, restart, follows):
+    """Methotrexate 20 mg/week stopped before its end date (last given today at the latest), 10 mg/week planned
+    from ``restart``: it follows on up to 7 + 7 days from today; later, the stop by today at the latest stands."""
+    chart = _weekly_mtx(_on_prednisone(), 20, -150, end=60, status="stopped")
+    _weekly_mtx(chart, 10, restart)
+    assert _sparing_steps(chart) == (
+        [f"methotrexate to be reduced from 20 mg/week to 10 mg/week on {chart.at(restart)}"] if follows
+        else [f"methotrexate stopped ({MTX}; stopped before its end date {chart.at(60)}, on a day the chart does not "
+              f"give) by {today.isoformat()} at the latest"])
+
+
+@pytest.mark.parametrize(("renewal", "follows"), [(4, True), (30, False)], ids=["renewal-follows", "after-a-break"])
+def test_a_lower_dose_planned_after_a_planned_renewal_is_reduced_from_the_renewal(today, renewal, follows):
+    """Methotrexate 20 mg/week completed 3 days ago, renewed at 20 mg/week from ``renewal`` to day 60 (planned: no
+    dose given yet), 10 mg/week planned from day 61. The renewal runs until the lower dose takes over, so that is a
+    reduction to come from the renewal's dose. The renewal hides the stop 3 days ago only where it follows on."""
+    chart = _weekly_mtx(_on_prednisone(), 20, -150, end=-3, status="completed")
+    _weekly_mtx(chart, 20, renewal, end=60)
+    _weekly_mtx(chart, 10, 61)
+    stop = [] if follows else [f"methotrexate stopped ({MTX}) on {chart.at(-3)}"]
+    reduction = f"methotrexate to be reduced from 20 mg/week to 10 mg/week on {chart.at(61)}"
+    assert _sparing_steps(chart) == [*stop, reduction]
+
+
+@pytest.mark.parametrize("dose", [20, 10], ids=["same-dose", "lower-dose"])
+def test_a_planned_dose_after_an_order_on_hold_goes_on_from_it(today, dose):
+    """Methotrexate 20 mg/week on hold (current on the chart: no day it was held is given, and a hold is no stop),
+    ``dose`` mg/week planned in 150 days: the order on hold goes on until the planned one starts, so a lower dose is
+    a reduction to come (a taper step shown, the safe side: R21 watches for a relapse during a taper), and the same
+    dose is no step (as with no planned order)."""
+    chart = _weekly_mtx(_on_prednisone(), 20, -150, status="on-hold")
+    _weekly_mtx(chart, dose, 150)
+    assert _sparing_steps(chart) == (
+        [f"methotrexate to be reduced from 20 mg/week to 10 mg/week on {chart.at(150)}"] if dose < 20 else [])
+
+
+def test_a_lower_dose_planned_after_an_order_given_until_a_later_end_date_is_a_reduction_to_come(today):
+    """Azathioprine 100 mg/day given now, its end date in 5 days, 50 mg/day planned from day 30: an end date after
+    today is not read as a stop (it may be the prescription's validity), so the order goes on until the planned one
+    starts: a reduction to come, as before (read as a break, no step at all would be shown)."""
+    chart = _on_prednisone().medication(AZATHIOPRINE_50, 100, "mg", start=-150, end=5)
+    chart.medication(AZATHIOPRINE_50, 50, "mg", start=30)
+    assert _sparing_steps(chart) == [f"azathioprine to be reduced from 100 mg/day to 50 mg/day on {chart.at(30)}"]
+
+
+@pytest.mark.parametrize("status", ["active", "completed"])
+def test_an_order_that_ended_long_before_a_planned_dose_is_a_stop_then_a_restart(today, status):
+    """Azathioprine 100 mg/day ended on its end date 20 days ago (``status``: left 'active' or 'completed'), 50
+    mg/day planned from day 10, 30 days after, more than a day plus the 7-day bridge: a stop, then a restart (the
+    planned order hid the stop, and read from today no reduction either: no taper step was seen)."""
+    chart = _on_prednisone().medication(AZATHIOPRINE_50, 100, "mg", start=-200, end=-20, status=status)
+    chart.medication(AZATHIOPRINE_50, 50, "mg", start=10)
+    assert _sparing_steps(chart) == [f"azathioprine stopped ({AZA}) on {chart.at(-20)}"]
+
+
+def test_a_cyclic_agent_planned_months_later_is_read_as_before(today):
+    """Guard: rituximab is re-dosed months later by design. 1000 mg stopped 3 days ago with 1000 mg planned in 150
+    days: the planned course goes on (no stop). 1000 mg x2 completed 160 days ago with 500 mg x2 planned in 20
+    days: given more than 7 days ago, no reduction to come (unchanged)."""
+    stopped = _on_prednisone().medication(RITUXIMAB, 1000, "mg", start=-20, end=-3, status="stopped", route=ROUTE_IV,
+                                          period=14, count=2)
+    stopped.medication(RITUXIMAB, 1000, "mg", start=150, route=ROUTE_IV, period=14, count=2)
+    assert _sparing_steps(stopped) == []
+    course = _on_prednisone().medication(RITUXIMAB, 1000, "mg", start=-174, route=ROUTE_IV, period=14, count=2,
+                                         status="completed")
+    course.medication(RITUXIMAB, 500, "mg", start=20, route=ROUTE_IV, period=14, count=2)
+    assert _sparing_steps(course) == []
 
 
 @pytest.mark.parametrize("status", ["completed", "stopped"])
@@ -681,3 +789,20 @@ def test_an_ivig_draft_whose_days_are_only_in_its_text_is_not_judged(today):
     del instruction["timing"]
     instruction["text"] = "1 g/kg IV daily for 2 days"
     assert _ivig_drafts(chart) == []
+
+
+def test_a_lower_dose_planned_after_an_order_of_a_status_that_does_not_say_is_a_reduction_to_come(today):
+    """Azathioprine 150 mg/day of status 'unknown' (read as given; no stop of it is read) to day 60, 100 mg/day
+    planned from day 61: read as a break, neither a stop nor a reduction was shown."""
+    chart = _on_prednisone().medication(AZATHIOPRINE_50, 150, "mg", start=-300, end=60, status="unknown")
+    chart.medication(AZATHIOPRINE_50, 100, "mg", start=61)
+    assert _sparing_steps(chart) == [f"azathioprine to be reduced from 150 mg/day to 100 mg/day on {chart.at(61)}"]
+
+
+def test_a_planned_lower_dose_after_a_stop_another_order_hides_is_a_reduction_to_come(today):
+    """Methotrexate 15 mg/week left 'active' since day -400, 25 mg/week stopped 3 days ago (its stop hidden by the
+    order still given), 10 mg/week planned from day 30: the agent goes on, so the planned dose is a reduction."""
+    chart = _weekly_mtx(_on_prednisone(), 15, -400)
+    _weekly_mtx(chart, 25, -60, end=-3, status="stopped")
+    _weekly_mtx(chart, 10, 30)
+    assert _sparing_steps(chart) == [f"methotrexate to be reduced from 25 mg/week to 10 mg/week on {chart.at(30)}"]

@@ -7,6 +7,7 @@ behind them, so R21 (relapse card), R22 (CK monitoring interval) and others read
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -138,37 +139,46 @@ def _gc_ended_on_an_unknown_day(record: PatientRecord, context: HookContext,
 def sparing_reductions(record: PatientRecord, context: HookContext,
                        window_days: int | None = None) -> list[TaperStep]:
     """Steroid-sparing agents stopped (nothing given since) or re-ordered at a lower dose (:func:`_dose`). Stopped:
-    status 'stopped', or, for an agent taken continuously, a course that has ended ('completed', or past its end
-    date). One that ended before its end date (courses.ended_before_its_end) stopped on a day the chart does not
-    give: read at the latest it may have been given (today, or the day before a later order of the same drug and
-    route took over: courses.taken_over_on), and said so. An order planned after today (courses.planned) continues
-    the agent (no stop before it), and at a lower dose it is a reduction to come, dated at its start, counted up to
-    ``window_days`` ahead (as far as a past one counts back), where the order before it was given within the last
-    dose_gap_bridge_days (else it restarts the agent after a stop: nothing being given is reduced). An order is
-    reduced from the one before it that began (courses.never_began: one stopped before its start gave no dose to
-    reduce from). IVIG is reduced cycle by cycle (:func:`_ivig_reductions`), not order by order."""
+    status 'stopped', or, for an agent taken continuously, a course that has ended ('completed', or past its end date).
+    One that ended before its end date (courses.ended_before_its_end) stopped on a day the chart does not give: read at
+    the latest it may have been given (today, or the day before a later order of the same drug and route took over:
+    courses.taken_over_on), and said so. An order planned after today (courses.planned) gives nothing yet: it continues
+    the agent only where it follows the order before it without a break (:func:`_follows_on`: within that order's dose
+    interval plus dose_gap_bridge_days of its last dose, or that order is current on the chart: given today, on hold or
+    planned). Then no stop of that order is read, and at a lower dose it is a reduction to come, dated at its start,
+    counted up to ``window_days`` ahead (as far as a past one counts back). Otherwise the stop stands and the planned
+    order restarts the agent: nothing being given is reduced. A cyclic agent (CYCLIC_AGENTS) is re-dosed months later by
+    design: any planned order of it continues it, and is a reduction where the order before it was given within the last
+    dose_gap_bridge_days. An order is reduced from the one before it that began (courses.never_began: one stopped before
+    its start gave no dose to reduce from). IVIG is reduced cycle by cycle (:func:`_ivig_reductions`), not order by
+    order."""
     if window_days is None:
         window_days = int(context.definition("taper_sparing_window_days"))
     since, horizon = record.today - timedelta(days=window_days), record.today + timedelta(days=window_days)
-    lately = record.today - timedelta(days=int(context.definition("dose_gap_bridge_days")))
+    bridge = int(context.definition("dose_gap_bridge_days"))
     weight = _weight(record, context)
     steps = []
     for group in STEROID_SPARING:
+        cyclic = group in CYCLIC_AGENTS
         orders = sorted(record.medications_in(group), key=lambda o: o.start or date.min)
+        # planned orders, which go on after a stop only if they follow it (_follows_on); a cyclic agent's are read
+        # as given today (its next course comes months later by design), so any of them goes on
+        waiting = [] if cyclic else [i for i, order in enumerate(orders) if planned(order, record.today)]
         # an order that ended before its end date and that a later one took over was last given the day before
         last_given = [last_dose_day(order, record.today, taken_over_on(record, order, group)) for order in orders]
         # the two latest last doses: whether another order was given after one ended, in one pass
-        latest_two = sorted(((day, i) for i, day in enumerate(last_given) if day is not None), reverse=True)[:2]
+        latest_two = sorted(((day, i) for i, day in enumerate(last_given) if day is not None and i not in waiting),
+                            reverse=True)[:2]
         # given today as the chart says (an order that ended before its end date is not, though read up to today),
-        # or planned: the agent goes on after a stop before it
-        going_on = [i for i, order in enumerate(orders) if not_over(order, record.today)][:2]
+        # and a cyclic agent's planned orders
+        going_on = [i for i, order in enumerate(orders) if not_over(order, record.today) and i not in waiting][:2]
         for position, order in enumerate(orders):
             unknown_day = ended_on_an_unknown_day(order, group, record.today)
             if unknown_day:
                 end = last_given[position]  # None for one stopped before it began: no stop of anything given
             elif order.status == "stopped":
                 end = order.end or order.start
-            elif group in CYCLIC_AGENTS:  # an infusion order completes every cycle: only 'stopped' stops it
+            elif cyclic:  # an infusion order completes every cycle: only 'stopped' stops it
                 continue
             elif order.status == "completed":
                 end = order.end or last_dose_day(order, record.today)
@@ -181,7 +191,8 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
             # a stop on an unknown day is read on the latest day it can have been: another order given that day as the
             # chart says was given after it (two orders both ended early hide neither's stop)
             given_later = (any(day > end for day, i in latest_two if i != position)
-                           or (unknown_day and any(i != position for i in going_on)))
+                           or (unknown_day and any(i != position for i in going_on))
+                           or any(_follows_on(record, group, order, orders[i], bridge) for i in waiting))
             if given_later:
                 continue
             steps.append(TaperStep(end, f"{group} stopped ({order.label}; {ended_early_how(order)})",
@@ -190,17 +201,64 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
         if group == "ivig":
             steps += _ivig_reductions(record, context, weight, since)
             continue
-        for previous, following in pairwise(o for o in orders if not never_began(o, record.today)):
+        began = [o for o in orders if not never_began(o, record.today)]
+        for index, (previous, following) in enumerate(pairwise(began), 1):
             to_come = planned(following, record.today)
             if following.start is None or not since <= following.start <= (horizon if to_come else record.today):
                 continue
-            if to_come and ((last := last_dose_day(previous, record.today)) is None or last < lately):
+            if to_come and not _continued_by(record, group, began[:index], following, bridge, cyclic):
                 continue  # a restart after a stop, not a reduction of a dose being given
             old, new = _dose(group, previous, weight), _dose(group, following, weight)
             if old is not None and new is not None and new.mg < old.mg - _TOLERANCE_MG:
                 reduced = "to be reduced" if to_come else "reduced"
                 steps.append(TaperStep(following.start, f"{group} {reduced} from {old.basis} to {new.basis}"))
     return sorted(steps, key=lambda s: s.day)
+
+
+def _continued_by(record: PatientRecord, group: str, earlier: list[MedicationOrder], following: MedicationOrder,
+                  bridge_days: int, cyclic: bool) -> bool:
+    """The planned order ``following`` continues the agent rather than restarting it. A cyclic agent's continues the
+    order just before it where that was given within the last ``bridge_days`` of today; another's follows on from any
+    order before it (:func:`_follows_on`: the stop of the one just before it may be hidden by another still given)."""
+    if cyclic:
+        last = last_dose_day(earlier[-1], record.today)
+        return last is not None and last >= record.today - timedelta(days=bridge_days)
+    return any(_follows_on(record, group, order, following, bridge_days) for order in earlier)
+
+
+def _follows_on(record: PatientRecord, group: str, previous: MedicationOrder, following: MedicationOrder,
+                bridge_days: int) -> bool:
+    """A planned order (``following``, of an agent taken continuously) follows ``previous`` without a break: it
+    starts within ``previous``'s dose interval (:func:`_dose_interval_days`) plus ``bridge_days``
+    (dose_gap_bridge_days: a late dose or refill) after ``previous``'s last dose day as the chart gives it
+    (courses.last_dose_day, up to the day before a later order took over: courses.taken_over_on). Weekly
+    methotrexate stopped on day 0 is followed by an order from day 14 at the latest, a daily agent's by one from
+    day 8. One of which no stop is read (:func:`_read_as_over`: given today, on hold: the chart gives no day it was
+    held, planned, or of a status that does not say) goes on until ``following`` starts, however far ahead: an end
+    date after today is never read as a stop (it may be the prescription's validity), and read as a break it would
+    leave neither a stop nor a reduction."""
+    if not _read_as_over(previous, record.today):
+        return True
+    last = last_dose_day(previous, record.today, taken_over_on(record, previous, group))
+    return (following.start is not None and last is not None
+            and (following.start - last).days <= _dose_interval_days(previous) + bridge_days)
+
+
+def _read_as_over(order: MedicationOrder, today: date) -> bool:
+    """A stop of ``order`` (of an agent taken continuously) is read (:func:`sparing_reductions`): 'stopped' or
+    'completed', or its end date has passed. One that is not (given today, on hold, planned, or of a status that does
+    not say, read as given: the safe side) goes on until a later order starts."""
+    return order.status in ("stopped", "completed") or (order.end is not None and order.end < today)
+
+
+def _dose_interval_days(order: MedicationOrder) -> float:
+    """Days from one dose of ``order`` to the next (dosing.interval_days), the shortest of its instructions': 7 for
+    weekly methotrexate, 1 for a daily agent or one given more often (its next dose falls on the next day). An
+    instruction whose interval cannot be read (no timing, a period with no unit, not finite) is read as daily, the
+    shortest: a later order must then start sooner to follow on, so a stop is shown rather than hidden (a taper
+    step shown is the safe side: R21 watches for a relapse during a taper)."""
+    steps = (dosing.interval_days(d.timing) for d in order.dosages)
+    return max(min((s if s is not None and math.isfinite(s) else 1.0 for s in steps), default=1.0), 1.0)
 
 
 def ended_on_an_unknown_day(order: MedicationOrder, group: str, today: date) -> bool:

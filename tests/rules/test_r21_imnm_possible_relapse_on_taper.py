@@ -340,16 +340,36 @@ def _on_prednisone_20_unchanged(today) -> Chart:
     return chart
 
 
-def test_a_restart_planned_after_a_stop_is_not_a_reduction_to_hold(kb, today):
-    """Methotrexate stopped 60 days ago and 15 mg/week planned from 3 days on, CK 600 at 3.3 times the nadir: the
-    restart was read as 'to be reduced from 20 mg/week', and the card asked to hold it (the restart) during a
-    possible relapse. Nothing is being given, so nothing is reduced: R21 says nothing of a planned reduction."""
+@pytest.mark.parametrize(("stopped", "restart"), [(-60, 3), (-3, 150)],
+                         ids=["stopped-60-days-ago", "stopped-3-days-ago-restart-in-150-days"])
+def test_a_restart_planned_after_a_stop_is_not_a_reduction_to_hold(kb, today, stopped, restart):
+    """Methotrexate 20 mg/week stopped on ``stopped``, 15 mg/week planned from ``restart`` (not within the weekly
+    interval plus the 7-day bridge of the stop), CK 600 at 3.3 times the nadir: the planned order hid the stop, and
+    R21 was quiet (no taper) or, for a stop 3 days ago, asked to 'hold the reduction planned' in 150 days. The stop
+    is a taper step: the relapse is on the taper, and no planned reduction is named."""
     chart = _on_prednisone_20_unchanged(today)
-    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-370, end=-60, status="stopped", period=1, period_unit="wk")
-    chart.medication(METHOTREXATE_2_5, 15, "mg", start=3, period=1, period_unit="wk")
-    card, _ = _result(kb, chart)
-    text = "" if card is None else card["summary"] + card["detail"]
-    assert "planned" not in text and "to be reduced" not in text, text
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-370, end=stopped, status="stopped", period=1,
+                     period_unit="wk")
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=restart, period=1, period_unit="wk")
+    card, entry = _result(kb, chart)
+    stop = f"methotrexate stopped (methotrexate 2.5 MG Oral Tablet) on {chart.at(stopped)}"
+    assert entry["facts"]["taper"] == stop
+    assert card["summary"] == "Possible IMNM relapse on taper: CK 600 U/L, 3.3x nadir. Hold the taper, recheck"
+    assert card["detail"].startswith("**Possible relapse during the taper.**")
+    assert f"Taper: {stop}." in card["detail"] and "**Do not make a further reduction now.**" in card["detail"]
+    assert "planned" not in card["detail"] and "to be reduced" not in card["detail"], card["detail"]
+
+
+def test_a_lower_dose_planned_within_the_weekly_interval_and_bridge_is_a_reduction_to_hold(kb, today):
+    """Methotrexate 20 mg/week stopped 3 days ago, 15 mg/week planned from day 11 (the weekly interval plus the
+    7-day bridge after the stop): the agent goes on at a lower dose, so the card names the planned reduction."""
+    chart = _on_prednisone_20_unchanged(today)
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-370, end=-3, status="stopped", period=1, period_unit="wk")
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=11, period=1, period_unit="wk")
+    card, entry = _result(kb, chart)
+    assert entry["facts"]["taper"] == f"methotrexate to be reduced from 20 mg/week to 15 mg/week on {chart.at(11)}"
+    assert card["summary"] == (f"Possible IMNM relapse before a planned reduction: CK 600 U/L, 3.3x nadir. Hold the "
+                               f"reduction planned {chart.at(11)}, recheck")
 
 
 @pytest.mark.parametrize("status", ["completed", "stopped"])
