@@ -365,7 +365,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         # each draft is once weekly on a named day: it is the pairing with the chart's order that is wrong. A chart
         # order that is itself not once weekly is what goes; else nothing says the draft replaces it, so it does
         if chart_unsafe:
-            dose_line = (f"{not_replaced} The methotrexate on the chart is itself {'; '.join(chart_unsafe)}: "
+            own = "; ".join(chart_unsafe)
+            dose_line = (f"{not_replaced} The methotrexate on the chart has its own problem ({own}): "
                          "**discontinue it** and keep the once-weekly draft; cancelling the draft would leave it.")
         else:
             dose_line = (f"{not_replaced} **Cancel the draft**, or, if it is meant to replace that order, "

@@ -602,7 +602,7 @@ def test_a_daily_order_on_the_chart_is_the_one_discontinued_not_the_weekly_draft
     chart.draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["mon"], resource_id="mtx-weekly", **WEEKLY)
     card = _card(kb, today, chart)
     assert "given on 7 days a week together with the methotrexate already on the chart" in card["summary"]
-    assert "The methotrexate on the chart is itself given once daily: **discontinue it**" in card["detail"]
+    assert "The methotrexate on the chart has its own problem (given once daily): **discontinue it**" in card["detail"]
     cancel, keep = card["suggestions"]
     assert cancel["label"] == "Cancel the draft: the order on the chart stays active (given once daily)"
     assert keep["isRecommended"] and not cancel.get("isRecommended")
