@@ -337,7 +337,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             # given daily until someone stops it: the length limit cannot be checked
             unchecked.append(f"{label}{where}: no end date, duration or number of doses, so the "
                              f"{p['max_pulse_days']:g}-day limit could not be checked {limit}")
-        elif may_be_pulse and daily_schedule and days > p["max_pulse_days"]:
+        elif may_be_pulse and daily_schedule and days is not None and days > p["max_pulse_days"]:
             # more days than a pulse may have, at a dose that is one only below a weight not known
             unchecked.append(f"{label}{where}: {days:g} days and no current weight, so the "
                              f"{p['max_pulse_days']:g}-day limit could not be checked {limit}")
