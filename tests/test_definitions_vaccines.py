@@ -1,4 +1,5 @@
-"""The recombinant zoster vaccine series R28 and R29 share: which doses count, and when the next one is due."""
+"""The vaccines on file R28 and R29 read (which count as given), and the recombinant zoster vaccine series they share:
+which doses count, and when the next one is due."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from datetime import date
 
 import pytest
 
-from fhir_fixtures.builders import CVX, Chart
-from hooks.definitions.vaccines import months_after, rzv_series
+from fhir_fixtures.builders import CVX, IMNM_SNOMED, Chart
+from fhir_fixtures.r29_vaccinate_before_immunosuppression import COVID, FLU, PCV20, up_to_date
+from hooks.definitions.vaccines import months_after, rzv_series, vaccines_given
 from hooks.record import build_record
+from tests.conftest import explained, fired, run
 
 RZV = (CVX, "187", "zoster vaccine recombinant")
 
@@ -50,6 +53,29 @@ def test_a_dose_dated_after_today_is_not_given_yet(kb, today):
     series, _ = _series(kb, today, -40, 30)
     assert len(series.doses) == 1 and not series.too_soon
     assert _series(kb, today, 0)[0].doses == (today,)
+
+
+def test_a_vaccine_dated_after_today_is_not_given_yet_and_an_undated_one_is_left_to_the_caller(kb, today):
+    chart = Chart(today).immunization(FLU, day=-10).immunization(FLU, day=10).immunization(FLU, day=-5)
+    del chart.resources["immunizations"][-1]["occurrenceDateTime"]
+    given = vaccines_given(build_record(chart.prefetch(), kb.valuesets, today), "influenza, inactivated or recombinant")
+    assert sorted(str(i.when) for i in given) == [chart.at(-10), "None"]
+
+
+@pytest.mark.parametrize(("vaccine", "missing"), [(FLU, "Influenza: no dose this season"),
+                                                  (COVID, "COVID-19: no dose since"),
+                                                  (PCV20, "Pneumococcal conjugate: no PCV20/PCV21")],
+                         ids=["influenza", "COVID-19", "PCV20"])
+def test_r29_asks_for_a_vaccine_dated_after_today(kb, today, vaccine, missing):
+    """An influenza, COVID-19 or PCV20 dose dated next week counted as given: R29 said the patient was up to date
+    before a dose that has not been given (only the zoster series left such a dose out)."""
+    chart = up_to_date(Chart(today, age=55).condition(IMNM_SNOMED, onset=-30))
+    dated = next(i for i in chart.resources["immunizations"] if i["vaccineCode"]["coding"][0]["code"] == vaccine[1])
+    dated["occurrenceDateTime"] = chart.at(7)
+    result = run(kb, chart.request("patient-view"), today)
+    card = fired(result).get("vaccinate-before-immunosuppression")
+    assert card is not None and missing in card["detail"]
+    assert chart.at(7) not in str(explained(result, "vaccinate-before-immunosuppression")["facts"])
 
 
 @pytest.mark.parametrize(("day", "months", "expected"), [

@@ -55,6 +55,10 @@ CASES: dict[str, tuple[str, tuple[Any, ...], Any, str | None]] = {
     "weekly methotrexate -1 times a week": ("r08-fires-twice-weekly-sig-on-a-weekly-timing",
                                             (*DRAFT, "dosageInstruction", 0, "timing", "repeat", "frequency"), -1,
                                             "mtx-once-weekly-hard-stop"),
+    # a period of 0 was read as 1: methotrexate once every 0 weeks on Monday passed R08's hard stop as once weekly
+    "methotrexate once every 0 weeks": ("r08-quiet-weekly-on-monday",
+                                        (*DRAFT, "dosageInstruction", 0, "timing", "repeat", "period"), 0,
+                                        "mtx-once-weekly-hard-stop"),
 }
 
 

@@ -226,3 +226,15 @@ def test_a_burst_a_single_dose_or_a_pulse_does_not_take_over_a_long_order(kb, to
     assert _result(kb, chart(), "giop-bone-protection")[0] is not None
     vaccine = fired(run(kb, chart().draft(MMR_CVX, 0.5, "mL").request("order-sign"), today))
     assert vaccine["live-vaccine-while-immunosuppressed"]["indicator"] == "critical"
+
+
+@pytest.mark.parametrize("odd", [{"frequency": -1}, {"period": 0}], ids=["frequency -1", "period 0"])
+@pytest.mark.parametrize("drug, dose", [("mycophenolate mofetil 500 MG Oral Tablet", 1000), (PREDNISONE_20, 30)],
+                         ids=["mycophenolate", "prednisone"])
+def test_an_order_stopped_on_an_unknown_day_at_an_odd_repeat_still_counts_against_a_live_vaccine(kb, today, odd, drug,
+                                                                                              dose):
+    """Stopped with no end date, it may have been given until today. At a frequency of -1 it was read as given once,
+    150 days ago, so R28 let an MMR draft pass; a period of 0 (read as one unit) must not do the same."""
+    chart = _patient(today).medication(drug, dose, "mg", start=-150, status="stopped", **odd)
+    vaccine = fired(run(kb, chart.draft(MMR_CVX, 0.5, "mL").request("order-sign"), today))
+    assert vaccine["live-vaccine-while-immunosuppressed"]["indicator"] == "critical"

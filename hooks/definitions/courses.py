@@ -281,8 +281,11 @@ def ended_before_its_end(order: MedicationOrder, today: date) -> bool:
 
 
 def repeats(dosages: tuple[Dosage, ...]) -> bool:
-    """Given again and again (a frequency/period, a repeating code or named weekdays); as-needed doses do not."""
-    return any(not d.as_needed and periods_per_day(d.timing) is not None for d in dosages)
+    """Given again and again (a frequency/period, a repeating code or named weekdays); as-needed doses do not. A
+    negative frequency still says so (periods_per_day's ``negative_frequency_as_once``): an order stopped on a day
+    the chart does not give is then still read as given until it may have stopped."""
+    return any(not d.as_needed and periods_per_day(d.timing, negative_frequency_as_once=True) is not None
+               for d in dosages)
 
 
 def _takes_over(order: MedicationOrder, today: date) -> bool:

@@ -23,11 +23,19 @@ VACCINE_GROUPS = ("non_live_vaccine", "live_vaccine")
 
 
 def vaccines_given(record: PatientRecord, *concepts: str) -> list[Immunization]:
-    """Immunizations given of any of ``concepts`` (a group of vaccines is asked of the record itself)."""
+    """Immunizations given of any of ``concepts`` (a group of vaccines is asked of the record itself). One dated
+    after today has not been given yet, so it is left out; an undated one is kept, for the caller to judge: R29
+    counts an undated PPSV23 dose and names undated hepatitis B doses, but needs a date for this season's influenza
+    and COVID-19 doses, as the zoster series does for each of its doses."""
     # Every match is checked, not the first: "Live attenuated influenza vaccine" also matches the generic
     # "named live" row, which must not hide its influenza concept.
-    return [i for i in record.immunizations_in(*VACCINE_GROUPS)
+    return [i for i in given_in(record, *VACCINE_GROUPS)
             if any(m.group in VACCINE_GROUPS and m.concept in concepts for m in i.vaccine.matches)]
+
+
+def given_in(record: PatientRecord, *groups: str) -> list[Immunization]:
+    """Immunizations in any of the value-set ``groups`` not dated after today (not given yet); undated ones kept."""
+    return [i for i in record.immunizations_in(*groups) if i.when is None or i.when <= record.today]
 
 
 def months_after(day: date, months: int) -> date:
@@ -99,9 +107,8 @@ def rzv_series(record: PatientRecord) -> RzvSeries:
     counted: list[date] = []
     too_soon: list[date] = []
     previous: date | None = None
-    # a dose dated after today has not been given yet: counted, it was 'given' in the card, and one dated 9999-12-31
-    # put its next dose past the last date there is
-    given = {i.when for i in vaccines_given(record, RZV_CONCEPT) if i.when is not None and i.when <= record.today}
+    # an undated dose has no place in the series (vaccines_given has left out those dated after today)
+    given = {i.when for i in vaccines_given(record, RZV_CONCEPT) if i.when is not None}
     for day in sorted(given):
         # a dose counts only 4 weeks or more after the dose before it, counted or not (CDC: repeat it that long
         # after the dose given too early)

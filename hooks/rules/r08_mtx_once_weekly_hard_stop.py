@@ -130,9 +130,11 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
     for dosage in order.dosages or (Dosage(None, Timing(), None, None, False),):
         timing = dosage.timing
         text = text_clauses(dosage.text)  # without folate instructions and negations
-        structured = dose_days_per_day(timing)  # a dose split over times of one day is one day (R09 adds it up)
+        # a dose split over times of one day is one day (R09 adds it up); '1 per 0 weeks' is no once weekly
+        structured = dose_days_per_day(timing, zero_period_unreadable=True)
         from_text = text_frequency(text) if text else None
-        per_day = dose_days(dosage, text)  # the timing's, else the text's: as continuing's rewrite test reads it
+        # the timing's, else the text's: as continuing's rewrite test reads it
+        per_day = dose_days(dosage, text, zero_period_unreadable=True)
         if structured is not None:
             schedule.described = _describe_per_day(structured)
         elif from_text is not None:

@@ -12,7 +12,7 @@ from hooks.definitions.courses import course_days, last_dose_day
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
 from hooks.definitions.routes import systemic
 from hooks.definitions.treatment_duration import coverage, merge
-from hooks.definitions.vaccines import SERIES_DOSES, rzv_series, vaccines_given
+from hooks.definitions.vaccines import SERIES_DOSES, given_in, rzv_series, vaccines_given
 from hooks.record import CVX, Immunization, Observation, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ACR_2022_VACCINES, IDSA_2013_VACCINES, SEED_003
@@ -204,8 +204,8 @@ def _check(record: PatientRecord, context: HookContext, p: Any, facts: dict[str,
             "create", "Inactivated influenza vaccine 0.5 mL IM", resource=_vaccine(
                 context, IIV_DISPLAY, "Inactivated influenza vaccine 0.5 mL IM once (current season)"))]))
 
-    pcv20 = record.immunizations_in("pcv20_or_pcv21")
-    pcv15 = record.immunizations_in("pcv15")
+    pcv20 = given_in(record, "pcv20_or_pcv21")
+    pcv15 = given_in(record, "pcv15")
     ppsv23 = vaccines_given(record, "pneumococcal polysaccharide (PPSV23)")
     facts["pneumococcal"] = "; ".join(f"{name} {_when(items)}" for name, items in
                                       (("PCV20/21", pcv20), ("PCV15", pcv15), ("PPSV23", ppsv23)) if items) or None
