@@ -55,8 +55,8 @@ class Amount:
     basis: str
 
 
-def periods_per_day(timing: Timing, *, at_most: bool = True, zero_period_unreadable: bool = False,
-                    negative_frequency_as_once: bool = False) -> float | None:
+def periods_per_day(timing: Timing, *, at_most: bool = True, negative_frequency_as_once: bool = False
+                    ) -> float | None:
     """How many administrations a day the timing gives (a weekly timing gives 1/7); with ``at_most`` a frequency
     range (frequencyMax) counts at its maximum, as a dose check must assume, else at its frequency, as a course's
     length must read it (never cut short). Several times of day
@@ -67,15 +67,13 @@ def periods_per_day(timing: Timing, *, at_most: bool = True, zero_period_unreada
     A repeat FHIR does not allow (its frequency and period are positive): a negative period, or a negative frequency
     with no frequencyMax to bound it, gives None; a frequency of 0 is read as none stated (once a period), and so is a
     negative one with ``negative_frequency_as_once`` (whether an order is given again and again: it is). A period of 0
-    is read as one unit, as the dose checks have always read it (several read a timing they cannot read as no dose),
-    or gives None with ``zero_period_unreadable`` (R08: '1 per 0 weeks on Monday' is not once weekly)."""
+    is read as one unit, as the dose checks have always read it (several read a timing they cannot read as no dose;
+    R08 adds that it is not readable)."""
     at_times = max(len(timing.times_of_day), len(timing.when), 1)
     rate: float | None = None
     if timing.frequency is not None or timing.period is not None:
         if timing.period_unit is None:
             return None  # FHIR requires a unit with a period, and a period with a frequency: never guess "a day"
-        if timing.period == 0 and zero_period_unreadable:
-            return None
         period = timing.period or 1
         per_period = timing.most_per_period if at_most else timing.frequency or 1
         if per_period <= 0 and negative_frequency_as_once:  # a negative frequency (0 is read as 1)
@@ -101,10 +99,10 @@ def periods_per_day(timing: Timing, *, at_most: bool = True, zero_period_unreada
     return rate
 
 
-def dose_days_per_day(timing: Timing, *, zero_period_unreadable: bool = False) -> float | None:
+def dose_days_per_day(timing: Timing) -> float | None:
     """How many days a day the timing gives a dose on (1/7 for once weekly): several times of day are one day,
     as a split dose on the weekly day is (methotrexate's once-weekly rule counts days; the dose counts all)."""
-    return periods_per_day(replace(timing, times_of_day=(), when=()), zero_period_unreadable=zero_period_unreadable)
+    return periods_per_day(replace(timing, times_of_day=(), when=()))
 
 
 def _code_per_day(code: str) -> float | None:

@@ -17,7 +17,6 @@ from hooks.dosing import (
     adjusted_body_weight,
     daily_mg,
     daily_share,
-    dose_days_per_day,
     dose_per_administration,
     ideal_body_weight,
     largest_given,
@@ -109,29 +108,26 @@ def test_periods_per_day(timing, per_day):
 WEEKLY_ON_MONDAY = {"frequency": 1, "period": 1, "period_unit": "wk", "days_of_week": ("mon",)}
 
 
-# (timing, as the dose checks read it, as R08 reads it: zero_period_unreadable, as courses.repeats reads it:
-# negative_frequency_as_once); FHIR's frequency and period are positive
+# (timing, as the dose checks read it, as "given again and again" reads it: negative_frequency_as_once); FHIR's
+# frequency and period are positive
 INVALID_REPEATS = [
-    # a period of 0 is more often than any: methotrexate '1 per 0 weeks on Monday' passed R08 as once weekly
-    pytest.param({**WEEKLY_ON_MONDAY, "period": 0}, 1 / 7, None, 1 / 7, id="weekly, period 0"),
-    pytest.param({"frequency": 1, "period": 0, "period_unit": "d"}, 1, None, 1, id="daily, period 0"),
-    pytest.param({"frequency": 1, "period": -1, "period_unit": "d"}, None, None, None, id="period -1"),
+    # a period of 0 is read as one unit (R08 adds that it cannot be read)
+    pytest.param({**WEEKLY_ON_MONDAY, "period": 0}, 1 / 7, 1 / 7, id="weekly, period 0"),
+    pytest.param({"frequency": 1, "period": -1, "period_unit": "d"}, None, None, id="period -1"),
     # a negative frequency: no dose check can bound it; whether an order repeats reads it as once a period
-    pytest.param({"frequency": -1, "period": 1, "period_unit": "d"}, None, None, 1, id="daily, frequency -1"),
-    pytest.param({**WEEKLY_ON_MONDAY, "frequency": -1}, None, None, 1 / 7, id="weekly, frequency -1"),
-    pytest.param({"frequency": -1, "frequency_max": 2, "period": 1, "period_unit": "d"}, 2, 2, 2,
+    pytest.param({"frequency": -1, "period": 1, "period_unit": "d"}, None, 1, id="daily, frequency -1"),
+    pytest.param({**WEEKLY_ON_MONDAY, "frequency": -1}, None, 1 / 7, id="weekly, frequency -1"),
+    pytest.param({"frequency": -1, "frequency_max": 2, "period": 1, "period_unit": "d"}, 2, 2,
                  id="frequency -1, frequencyMax 2"),  # its maximum bounds it
     # a frequency of 0 is none stated (once a period) by every reading
-    pytest.param({"frequency": 0, "period": 1, "period_unit": "d"}, 1, 1, 1, id="daily, frequency 0"),
-    pytest.param({**WEEKLY_ON_MONDAY, "frequency": 0}, 1 / 7, 1 / 7, 1 / 7, id="weekly, frequency 0"),
+    pytest.param({"frequency": 0, "period": 1, "period_unit": "d"}, 1, 1, id="daily, frequency 0"),
 ]
 
 
-@pytest.mark.parametrize(("timing", "dose_check", "once_weekly_check", "repeats"), INVALID_REPEATS)
-def test_a_repeat_fhir_does_not_allow_is_read_as_each_reader_needs(timing, dose_check, once_weekly_check, repeats):
+@pytest.mark.parametrize(("timing", "dose_check", "repeats"), INVALID_REPEATS)
+def test_a_repeat_fhir_does_not_allow_is_read_as_each_reader_needs(timing, dose_check, repeats):
     odd = Timing(**timing)
     for reading, expected in ((periods_per_day(odd), dose_check),
-                              (dose_days_per_day(odd, zero_period_unreadable=True), once_weekly_check),
                               (periods_per_day(odd, negative_frequency_as_once=True), repeats)):
         assert reading == pytest.approx(expected) if expected is not None else reading is None
 

@@ -238,3 +238,14 @@ def test_an_order_stopped_on_an_unknown_day_at_an_odd_repeat_still_counts_agains
     chart = _patient(today).medication(drug, dose, "mg", start=-150, status="stopped", **odd)
     vaccine = fired(run(kb, chart.draft(MMR_CVX, 0.5, "mL").request("order-sign"), today))
     assert vaccine["live-vaccine-while-immunosuppressed"]["indicator"] == "critical"
+
+
+def test_a_later_order_at_a_negative_frequency_does_not_end_the_course_before_it(kb, today):
+    """Prednisone 20 mg daily from day -200 (completed, end date +60), then 20 mg at a frequency of -1 from day -15:
+    read as repeating, the later order took over and cut the first course short at a dose that cannot be read, so
+    R24 and R25 were not evaluable (found by review). It does not take over; the first course is read to today."""
+    chart = _patient(today).medication(PREDNISONE_20, 20, "mg", start=-200, end=60, status="completed")
+    chart.medication(PREDNISONE_20, 20, "mg", start=-15, frequency=-1)
+    for rule in ("pjp-prophylaxis-missing", "giop-bone-protection"):
+        card, entry = _result(kb, chart, rule)
+        assert card is not None and card["indicator"] == "warning", entry["reason"]

@@ -280,11 +280,14 @@ def ended_before_its_end(order: MedicationOrder, today: date) -> bool:
     return order.status in ("stopped", "completed") and order.end is not None and order.end > today
 
 
-def repeats(dosages: tuple[Dosage, ...]) -> bool:
-    """Given again and again (a frequency/period, a repeating code or named weekdays); as-needed doses do not. A
-    negative frequency still says so (periods_per_day's ``negative_frequency_as_once``): an order stopped on a day
-    the chart does not give is then still read as given until it may have stopped."""
-    return any(not d.as_needed and periods_per_day(d.timing, negative_frequency_as_once=True) is not None
+def repeats(dosages: tuple[Dosage, ...], *, negative_frequency_as_once: bool = False) -> bool:
+    """Given again and again (a frequency/period, a repeating code or named weekdays); as-needed doses do not. With
+    ``negative_frequency_as_once`` a negative frequency says so too (periods_per_day): where the answer only makes
+    an order count for longer (stopped on a day the chart does not give: possibly given until then). Not where a
+    repeating order takes over from another (:func:`_takes_over`): one whose dose cannot be read would end a course
+    that can."""
+    return any(not d.as_needed
+               and periods_per_day(d.timing, negative_frequency_as_once=negative_frequency_as_once) is not None
                for d in dosages)
 
 

@@ -354,11 +354,11 @@ def weekdays_named(timing: Timing, clauses: str) -> list[str]:
             or _weekday_codes(" ".join(m.group(0) for m in _WEEKDAY_WORDS.finditer(_dose_day_text(clauses)))))
 
 
-def dose_days(dosage: Dosage, clauses: str, *, zero_period_unreadable: bool = False) -> float | None:
+def dose_days(dosage: Dosage, clauses: str) -> float | None:
     """Days with a dose, a day (:func:`hooks.dosing.dose_days_per_day`: a dose split over the times of one day is
     one day), from the timing, else the text (``clauses``: :func:`text_clauses`); None when neither says. R08's
-    reading (which does not read a period of 0), shared by continuing's rewrite test."""
-    per_day = dosing.dose_days_per_day(dosage.timing, zero_period_unreadable=zero_period_unreadable)
+    reading, shared by continuing's rewrite test."""
+    per_day = dosing.dose_days_per_day(dosage.timing)
     if per_day is None and clauses and (found := text_frequency(clauses)) is not None:
         per_day = found.per_day
     return per_day

@@ -186,7 +186,7 @@ def _ends_not_given(record: PatientRecord, lookback_days: int) -> EndsNotGiven:
                 continue
             first, dosages = part
             text_only = _text_only(dosages)
-            if not text_only and not repeats(dosages):
+            if not text_only and not repeats(dosages, negative_frequency_as_once=True):
                 continue  # one administration (or as needed, or no instruction): it ended on its day
             # written to run past today: it ended on a day the chart does not give, however long ago it began
             unreached = ended_before_its_end(order, today)

@@ -130,11 +130,10 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
     for dosage in order.dosages or (Dosage(None, Timing(), None, None, False),):
         timing = dosage.timing
         text = text_clauses(dosage.text)  # without folate instructions and negations
-        # a dose split over times of one day is one day (R09 adds it up); '1 per 0 weeks' is no once weekly
-        structured = dose_days_per_day(timing, zero_period_unreadable=True)
+        structured = dose_days_per_day(timing)  # a dose split over times of one day is one day (R09 adds it up)
         from_text = text_frequency(text) if text else None
         # the timing's, else the text's: as continuing's rewrite test reads it
-        per_day = dose_days(dosage, text, zero_period_unreadable=True)
+        per_day = dose_days(dosage, text)
         if structured is not None:
             schedule.described = _describe_per_day(structured)
         elif from_text is not None:
@@ -154,7 +153,7 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
             schedule.problems.append(Problem("ordered as needed", " (PRN)"))
         if _COURSE_IN_DAYS.search(text or ""):
             schedule.problems.append(Problem("written as a course of consecutive days"))
-        if per_day is None:
+        if per_day is None or timing.period == 0:  # '1 per 0 weeks' is read as 1 a week, but nothing bounds it
             schedule.problems.append(_no_frequency(timing, dosage.text))
         group = together.setdefault(dosage.sequence if order.steps else None, Together())
         group.days += [d for d in named if d not in group.days]

@@ -164,7 +164,8 @@ def _ended_on_a_day_not_given(order: MedicationOrder) -> bool:
     a MedicationRequest no date for its status change)."""
     meaning = order.status_meaning
     return (meaning.given and meaning.stated and not meaning.current and order.end is None
-            and not any(d.timing.count for d in order.dosages) and repeats(order.dosages))
+            and not any(d.timing.count for d in order.dosages)
+            and repeats(order.dosages, negative_frequency_as_once=True))
 
 
 def _superseded_on(order: MedicationOrder, record: PatientRecord) -> date | None:

@@ -213,7 +213,7 @@ class Recorded:
         else:
             # a dose that does not repeat was given on its day
             last = (draft.end or continuing.last_written_dose(draft)
-                    or (None if repeats(draft.dosages) else draft.start))
+                    or (None if repeats(draft.dosages, negative_frequency_as_once=True) else draft.start))
             to_come = last is not None and last > today
             written = (f"from {draft.start}" if last is None else f"on {draft.start}" if last == draft.start
                        else f"{draft.start} to {last}") + (", its end still to come" if to_come else "")

@@ -830,3 +830,25 @@ def test_a_frequency_read_from_the_text_beside_a_timing_not_readable_is_judged(k
                                    text="15 mg by mouth daily"))
     assert card["summary"].startswith("HARD STOP: methotrexate given once daily.")
     assert "frequency not readable" not in card["detail"]
+
+
+@pytest.mark.parametrize(("timing", "said"), [
+    ({"frequency": 1, "period": 0, "period_unit": "d"}, "given once daily"),
+    ({"frequency": 7, "period": 0, "period_unit": "wk", "day_of_week": ["mon"]}, "given once daily"),
+    ({"frequency": 1, "period": 0, "period_unit": "wk", "day_of_week": ["mon"]}, "frequency not readable"),
+], ids=["1 per 0 d", "7 per 0 wk", "1 per 0 wk"])
+def test_a_period_of_0_is_not_readable_and_still_read_as_one_unit(kb, today, timing, said):
+    """A period of 0 bounds nothing: '1 per 0 weeks on Monday' passed as once weekly. Read as unreadable, it let
+    the sig's 'once weekly on Monday' stand for a timing read as daily (found by review): it is read as one unit,
+    as before, and said to be unreadable too."""
+    chart = _chart(today).draft(METHOTREXATE_2_5, 15, "mg", text="15 mg once weekly on Monday", **timing)
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical" and said in card["summary"]
+    assert "frequency not readable (timing: " in card["detail"]
+
+
+def test_a_chart_order_every_0_days_adds_up_with_a_weekly_draft(kb, today):
+    chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-60, frequency=1, period=0, period_unit="d")
+    chart.draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["thu"], text="15 mg once weekly on Thursday", **WEEKLY)
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical" and "7 days a week together with the methotrexate" in card["summary"]
