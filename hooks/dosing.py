@@ -105,6 +105,32 @@ def dose_days_per_day(timing: Timing) -> float | None:
     return periods_per_day(replace(timing, times_of_day=(), when=()))
 
 
+def timing_written(timing: Timing) -> str:
+    """What the timing writes of how often, in FHIR's words ('frequency -1, period 1 wk', 'period 2 with no unit',
+    'code Q0D'); empty when it writes none of it."""
+    parts = [f"{name} {value:g}" for name, value in (("frequency", timing.frequency),
+                                                      ("frequencyMax", timing.frequency_max)) if value is not None]
+    if timing.period is not None:
+        parts.append(f"period {timing.period:g} {timing.period_unit}" if timing.period_unit
+                     else f"period {timing.period:g} with no unit")
+    elif timing.period_unit:
+        parts.append(f"periodUnit {timing.period_unit}")
+    if timing.code:
+        parts.append(f"code {timing.code}")
+    return ", ".join(parts)
+
+
+def timing_not_read(order: MedicationOrder) -> str | None:
+    """'timing not readable (frequency -1, period 1 d)' where an instruction of ``order`` writes a repeat that
+    :func:`periods_per_day` cannot read (a negative period or frequency, a period with no unit): no daily dose is
+    read from it, so the rules that add doses up (R07's pulse days, the taper) say so; None where every
+    instruction's is read or writes none."""
+    for timing in (d.timing for d in order.dosages):
+        if (timing.frequency is not None or timing.period is not None) and periods_per_day(timing) is None:
+            return f"timing not readable ({timing_written(timing)})"
+    return None
+
+
 def _code_per_day(code: str) -> float | None:
     if code in _CODES_PER_DAY:
         return _CODES_PER_DAY[code]

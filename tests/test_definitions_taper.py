@@ -23,7 +23,7 @@ from fhir_fixtures.builders import (
     Chart,
 )
 from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
-from hooks import knowledge
+from hooks import dosing, knowledge
 from hooks.definitions import taper
 from hooks.record import LOINC
 from tests.conftest import TODAY, with_params
@@ -806,3 +806,79 @@ def test_a_planned_lower_dose_after_a_stop_another_order_hides_is_a_reduction_to
     _weekly_mtx(chart, 25, -60, end=-3, status="stopped")
     _weekly_mtx(chart, 10, 30)
     assert _sparing_steps(chart) == [f"methotrexate to be reduced from 25 mg/week to 10 mg/week on {chart.at(30)}"]
+
+
+# ---------------------------------------------------------------- orders whose timing cannot be read
+
+def _prednisone_then(today, **odd_timing) -> Chart:
+    """Prednisone 20 mg to D-61 (its timing given ``odd_timing``), then 15 mg from D-60."""
+    chart = Chart(today)
+    chart.medication(PREDNISONE_20, 20, "mg", start=-300, end=-61, status="completed", **odd_timing)
+    chart.medication(PREDNISONE_5, 15, "mg", start=-60)
+    return chart
+
+
+@pytest.mark.parametrize(("odd_timing", "said"), [
+    ({"period": -1}, "timing not readable (frequency 1, period -1 d)"),
+    ({"frequency": -1, "period_unit": "wk"}, "timing not readable (frequency -1, period 1 wk)"),
+    ({"frequency": -1, "frequency_max": 2}, None),  # read at its frequencyMax
+    ({}, None),
+])
+def test_timing_not_read_says_what_the_timing_writes(today, odd_timing, said):
+    record, _ = record_and_context(KB, _prednisone_then(today, **odd_timing))
+    assert dosing.timing_not_read(record.medications[0]) == said
+
+
+def test_a_step_hidden_in_an_order_whose_timing_is_not_read_is_named_not_read_as_none(today):
+    """The 20 mg order's timing cannot be read: no step is read (15 mg reads as a start), and the order is named."""
+    record, context = record_and_context(KB, _prednisone_then(today, period=-1))
+    assert taper.taper_in_progress(record, context) == ()
+    assert taper.timings_not_read(record, context) == [
+        "prednisone 20 MG Oral Tablet: timing not readable (frequency 1, period -1 d)"]
+
+
+def test_an_order_whose_timing_is_not_read_last_given_before_the_window_is_not_named(today):
+    chart = Chart(today)
+    chart.medication(PREDNISONE_20, 20, "mg", start=-300, end=-91, status="completed", period=-1)
+    chart.medication(PREDNISONE_5, 15, "mg", start=-90)
+    assert taper.timings_not_read(*record_and_context(KB, chart)) == []
+
+
+def test_a_draft_whose_timing_is_not_read_with_nothing_given_is_no_reduction_to_judge(today):
+    """Nothing given to reduce from: a prednisone draft whose timing cannot be read is not named; with 20 mg given,
+    it is."""
+    chart = Chart(today).draft(PREDNISONE_5, 15, "mg", period=-1)
+    record, context = record_and_context(KB, chart, "order-sign")
+    assert taper.draft_timings_not_read(record, context, context.draft_orders) == []
+    chart.medication(PREDNISONE_20, 20, "mg", start=-30)
+    record, context = record_and_context(KB, chart, "order-sign")
+    assert taper.draft_timings_not_read(record, context, context.draft_orders) == [
+        "prednisone 5 MG Oral Tablet: timing not readable (frequency 1, period -1 d)"]
+
+
+def test_possible_relapse_with_a_step_not_read_is_missing_not_called(today):
+    """With no step read but an order that may hide one, a CK that would mean a relapse is not called: it is
+    said missing, with the order; a CK that means none is read as none."""
+    record, context = record_and_context(KB, tapering_chart(today, taper=False))
+    check = taper.possible_relapse(record, context, taper=(), unread=["prednisone: timing not readable (period -1 d)"])
+    assert not check.possible
+    assert check.missing is not None and check.missing.startswith(
+        "a dose reduction may be hidden in an order whose timing is not read (prednisone: timing not readable "
+        "(period -1 d)), and latest CK 600")
+    calm = taper.possible_relapse(*record_and_context(KB, tapering_chart(today, taper=False, latest_ck=150)),
+                                  taper=(), unread=["prednisone: timing not readable (period -1 d)"])
+    assert not calm.possible and calm.missing is None and calm.reason.endswith("is not above the ULN")
+    assert taper.possible_relapse(record, context, taper=()).reason == "no taper in progress"
+
+
+@pytest.mark.parametrize("period", [-1, 1], ids=["timing not read", "read"])
+def test_an_order_running_unchanged_since_before_the_window_hides_no_step(today, period):
+    """Prednisone 10 mg a day since day -800 (after 60 mg to day -801), its period -1: nothing can change within
+    the taper window, so it is not named (R21 said 'a dose reduction may be hidden' and R22 asked for a CK every 30
+    days for as long as the order was active; found by review). It reads as the same chart with a readable timing."""
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-1500)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-1480, end=-801, status="completed")
+    chart.medication(PREDNISONE_5, 10, "mg", start=-800, period=period)
+    record, context = record_and_context(KB, chart)
+    assert taper.timings_not_read(record, context) == []
+    assert taper.taper_in_progress(record, context) == ()

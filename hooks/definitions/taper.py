@@ -338,6 +338,63 @@ def taper_in_progress(record: PatientRecord, context: HookContext, gc_window_day
                         + sparing_reductions(record, context, sparing_window_days), key=lambda s: s.day))
 
 
+# ---------------------------------------------------------------- orders whose timing cannot be read
+
+def _named(orders: Sequence[MedicationOrder]) -> list[str]:
+    """'label: timing not readable (...)' for each of ``orders`` whose timing cannot be read, once each."""
+    unique = {id(order): order for order in orders}.values()
+    return [f"{order.label}: {why}" for order in unique if (why := dosing.timing_not_read(order))]
+
+
+@per_record
+def timings_not_read(record: PatientRecord, context: HookContext) -> list[str]:
+    """The chart's orders a taper step may be hidden in, their timing not read (dosing.timing_not_read): a
+    glucocorticoid (not an IV pulse) given within taper_gc_window_days, or a steroid-sparing agent given within
+    taper_sparing_window_days or planned. With no step read (:func:`taper_in_progress`), R21 and R22 say so rather
+    than read no taper."""
+    today = record.today
+    gc_since = today - timedelta(days=int(context.definition("taper_gc_window_days")))
+    sparing_since = today - timedelta(days=int(context.definition("taper_sparing_window_days")))
+    glucocorticoids = [o for o in steroids.history(record, context).unreadable_since(gc_since)
+                       if not steroids.is_iv_methylprednisolone(o)]
+    sparing = [o for o in record.medications_in(*STEROID_SPARING)
+               if planned(o, today) or ((last := last_dose_day(o, today)) is not None and last >= sparing_since)]
+    return _named([*(o for o in glucocorticoids if _may_hide_a_step(o, today, gc_since)),
+                   *(o for o in sparing if _may_hide_a_step(o, today, sparing_since))])
+
+
+def _may_hide_a_step(order: MedicationOrder, today: date, since: date) -> bool:
+    """An order whose dose is not read may hide a taper step within the window from ``since``: it has steps
+    (several sequences), is planned, began within the window, or ended before today. One running unchanged since
+    before the window, with nothing after it, has no step to hide (prednisone 10 mg on and on for two years)."""
+    if len({d.sequence for d in order.dosages}) > 1 or planned(order, today):
+        return True
+    span = course_days(order, today)
+    return span is None or span[0] >= since or span[1] < today
+
+
+def draft_timings_not_read(record: PatientRecord, context: HookContext,
+                           drafts: Sequence[MedicationOrder]) -> list[str]:
+    """Drafts :func:`draft_reductions` cannot judge, their timing or that of the orders they are compared with not
+    read (dosing.timing_not_read): a glucocorticoid draft (not an IV pulse) beside a glucocorticoid given today,
+    and the glucocorticoids given today whose dose is not read; a steroid-sparing draft and the orders of its agent
+    being given (:func:`_being_given`). A draft that discontinues is read as a stop whatever its timing."""
+    today = record.today
+    compared: list[MedicationOrder] = []
+    for order in drafts:
+        if discontinues(order):
+            continue
+        if order.in_group("glucocorticoid_systemic") and not steroids.is_iv_methylprednisolone(order):
+            unread_today = [o for o in steroids.history(record, context).unreadable
+                            if given_today(o, today) and not steroids.is_iv_methylprednisolone(o)]
+            if current_peq(record, context) > _TOLERANCE_MG or unread_today:
+                compared += [order, *unread_today]
+        elif (group := next((g for g in STEROID_SPARING if order.in_group(g)), None)) is not None:
+            given = _being_given(record, context, group)
+            compared += [order, *given] if given else []
+    return _named(compared)
+
+
 # ---------------------------------------------------------------- drafts that would taper
 
 def current_peq(record: PatientRecord, context: HookContext) -> float:
@@ -487,35 +544,48 @@ class RelapseCheck:
         return None if self.latest is None or self.nadir is None else self.latest.span.times(self.nadir.span)
 
 
-def possible_relapse(record: PatientRecord, context: HookContext, *,
-                     taper: Sequence[TaperStep] | None = None) -> RelapseCheck:
+def possible_relapse(record: PatientRecord, context: HookContext, *, taper: Sequence[TaperStep] | None = None,
+                     unread: Sequence[str] = ()) -> RelapseCheck:
     """Taper in progress and latest CK (<= 14 d old) > ULN and >= 2 x nadir CK; caveats are shown, never used
     to exclude. ``taper``: the steps the caller has already gathered (with a draft's reductions when one is being
-    signed); by default the chart's :func:`taper_in_progress`."""
-    nadir_multiple = float(context.definition("relapse_nadir_multiple"))
+    signed); by default the chart's :func:`taper_in_progress`. ``unread``: orders whose timing is not read
+    (:func:`timings_not_read`, :func:`draft_timings_not_read`), in which the step asked about may be hidden: the CK is
+    judged without a step, and a possible relapse (or a CK check left open) is then not called but ``missing``."""
     check = RelapseCheck(taper=taper_in_progress(record, context) if taper is None else taper)
-    if not check.taper:
+    if not check.taper and not unread:
         check.reason = "no taper in progress"
         return check
+    _judge_ck(record, context, check)
+    if unread and (check.possible or check.missing):
+        check.missing = (f"a dose reduction may be hidden in an order whose timing is not read ({'; '.join(unread)}), "
+                         "and "
+                         f"{check.reason if check.possible else check.missing}")
+        check.possible = False
+    return check
+
+
+def _judge_ck(record: PatientRecord, context: HookContext, check: RelapseCheck) -> None:
+    """The CK part of :func:`possible_relapse`, filled into ``check``."""
+    nadir_multiple = float(context.definition("relapse_nadir_multiple"))
     latest = ck.latest_ck(record, context)
     check.latest = latest.point
     if why := latest.why_not_recent(context.definition("relapse_ck_max_age_days")):
         check.missing = why
-        return check
+        return
     assert check.latest is not None  # a recent enough CK is on file
     points = ck.series(record, context)
     start = steroids.treatment_start(record, context)
     if unknown := steroids.why_treatment_start_unknown(record, context):
         check.missing = f"{unknown} (it anchors the nadir CK)"
-        return check
+        return
     if start is None:
         check.missing = "no treatment start (T_tx) to anchor the nadir CK"
-        return check
+        return
     check.nadir = ck.nadir(points, start[0])
     if check.nadir is None:
         check.missing = (f"no nadir CK: no CK between T_tx + 14 d ({(start[0] + timedelta(days=14)).isoformat()})"
                          f" and 14 d before the latest CK")
-        return check
+        return
     check.caveats = caveats(record, context, check.latest, check.nadir)
     above_uln = check.latest.above(check.latest.uln)
     ratio = check.ratio
@@ -533,7 +603,6 @@ def possible_relapse(record: PatientRecord, context: HookContext, *,
         check.possible = True
         check.reason = (f"latest CK {check.latest} is above the ULN and {ratio:.1f} x the nadir "
                         f"{check.nadir}")
-    return check
 
 
 def _in_window(day: date | None, first: date, last: date) -> bool:

@@ -22,7 +22,9 @@ within the limits (where only its pulse days are not, only the pulses that run t
 no child's dose, and neither the drafts nor what cancelling leaves is known within 30 mg/kg/day: nothing is offered,
 on the warning for an order left active too (weigh and re-order). An as-needed order on the chart adds no scheduled
 dose: it is named. An order whose dose is not read (a draft's too) is not counted: what the others give on a day is
-the least given, judged and said as 'at least'; within the limits, the check is not evaluated.
+the least given, judged and said as 'at least'; within the limits, the check is not evaluated. An order whose
+timing is not read (dosing.timing_not_read: a negative period, say) counts one dose on a day and none of its days at
+a pulse dose: within the limits, the check is not evaluated either, and the reason names its timing.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.paediatric_doses import PULSE_DAYS, ChildOrder, child_pulse, oral_after_pulse, pulse_order
 from hooks.definitions.steroids import GROUP, DailyLevels, Run, is_iv_methylprednisolone, pulse_level
 from hooks.definitions.weight import dosing_weight
-from hooks.dosing import mg_per_kg_day
+from hooks.dosing import mg_per_kg_day, timing_not_read
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Severity, Suggestion
 from hooks.sources import ETG, LANCET_2024, SEED_001, SHARE_2017
@@ -140,14 +142,16 @@ def _pulse_mg(dose: DraftDose, day_mg: float | None, high_mg: float) -> float | 
 class ChartPulses(NamedTuple):
     """The chart's IV methylprednisolone courses, as :func:`_pulse_days_on_chart` reads them."""
     given: list[PulseDays]  # given daily at a pulse dose, each with its first and last day and its mg a day
-    unread: list[tuple[MedicationOrder, date]]  # whose dose could not be read, with their last day
+    # whose dose, or whose timing at a pulse dose, could not be read: with their last day, and what was not read
+    unread: list[tuple[MedicationOrder, date, str]]
     open_ended: list[tuple[MedicationOrder, float]]  # left by cancelling, at a pulse dose with no last written dose
 
 
 def _pulse_days_on_chart(record: PatientRecord, chart: continuing.OnChart, weight_kg: float | None, high_mg: float,
                          cancelled: bool = False) -> ChartPulses:
     """The chart's IV methylprednisolone courses given daily at ``high_mg`` a day or more, each with its first and
-    last day and its mg a day; and the courses whose dose could not be read, with their last day. A course runs up
+    last day and its mg a day; and the courses whose dose could not be read, or whose timing at a pulse dose
+    (dosing.timing_not_read: whether it is given daily is not known), with their last day. A course runs up
     to today (courses.course_days), but no later than its written doses reach (continuing.last_written_dose: a pulse
     left active once given); one that no draft replaces runs on to its written last dose (a pulse ending the day
     before the drafts start runs up to them). With ``cancelled``, those that cancelling the drafts leaves
@@ -175,9 +179,11 @@ def _pulse_days_on_chart(record: PatientRecord, chart: continuing.OnChart, weigh
             continue
         if dose.problem or day_mg is None:
             if id(order.raw) not in beside:  # an order beside the drafts whose dose is not read is said already
-                found.unread.append((order, last))
+                found.unread.append((order, last, "dose not read"))
         elif pulse_mg is not None:
             found.given.append((order, first, last, pulse_mg))
+        elif day_mg >= high_mg - EPS and id(order.raw) not in beside and (timing := timing_not_read(order)):
+            found.unread.append((order, last, timing))  # beside the drafts, its timing is said already
     return found
 
 
@@ -322,9 +328,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             unchecked.append(f"{label}: no current weight, so the {p['paediatric_max_mg_per_kg_day']:g} mg/kg/day "
                              "limit could not be checked")
         if dose.per_day is None and len(critical) == critical_before:
-            # one dose within the cap says nothing about the day's total
-            unchecked.append(f"{label}{where}: frequency not given, so the daily dose could not be checked against "
-                             f"{mg(p['max_mg_day'])}/day")
+            # one dose within the cap says nothing about the day's total; a timing not read, nor about the days given
+            cap_text = f"{mg(p['max_mg_day'])}/day"
+            if timing := timing_not_read(order):
+                unchecked.append(f"{label}{where}: {timing}, so neither the daily dose against {cap_text} nor the "
+                                 f"{p['max_pulse_days']:g}-day limit could be checked")
+            else:
+                unchecked.append(f"{label}{where}: frequency not given, so the daily dose could not be checked "
+                                 f"against {cap_text}")
         daily_schedule = _given_daily(dose)
         at_pulse_dose = day_mg is not None and day_mg >= high_mg - EPS
         # a child with no weight may be at a pulse dose below 250 mg/day (from 7.5 mg/kg/day): not known either way
@@ -377,9 +388,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         first = dose_basis.draft_start(run[0], context.today)
         before, before_orders = _run_through(given, first - timedelta(days=1), context.today, high_mg)
         if days + before.days <= p["max_pulse_days"]:
-            unchecked += [f"{o.label} (on the chart, given until {last}): dose not read, so its days could not be "
+            unchecked += [f"{o.label} (on the chart, given until {last}): {what}, so its days could not be "
                           f"counted towards the {p['max_pulse_days']:g}-day limit"
-                          for o, last in given_unread if last >= first - timedelta(days=1)]
+                          for o, last, what in given_unread if last >= first - timedelta(days=1)]
             continue
         high = max(day_mg for order, day_mg in intended if any(order is o for o in run))
         beside = [o for o in run if not is_draft(o)]

@@ -22,7 +22,7 @@ from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.continuing import OnChart
 from hooks.definitions.dose_basis import dose_days, mg, text_clauses, text_frequency, weekdays_named
 from hooks.definitions.routes import route_of, route_says_iv
-from hooks.dosing import Amount, dose_days_per_day, dose_per_administration, round_to
+from hooks.dosing import Amount, dose_days_per_day, dose_per_administration, round_to, timing_written
 from hooks.record import WEEKDAY_NAMES, WEEKDAYS, Concept, Dosage, MedicationOrder, PatientRecord, Timing
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IMSN_BP3, ISMP_MTX, SEED_003, SEED_004
@@ -82,26 +82,11 @@ class Schedule:
     together: Together = field(default_factory=Together)  # the instructions given first
 
 
-def _timing_written(timing: Timing) -> str:
-    """What the timing writes of how often, in FHIR's words ('frequency -1, period 1 wk', 'period 2 with no unit',
-    'code Q0D'); empty when it writes none of it."""
-    parts = [f"{name} {value:g}" for name, value in (("frequency", timing.frequency),
-                                                      ("frequencyMax", timing.frequency_max)) if value is not None]
-    if timing.period is not None:
-        parts.append(f"period {timing.period:g} {timing.period_unit}" if timing.period_unit
-                     else f"period {timing.period:g} with no unit")
-    elif timing.period_unit:
-        parts.append(f"periodUnit {timing.period_unit}")
-    if timing.code:
-        parts.append(f"code {timing.code}")
-    return ", ".join(parts)
-
-
 def _no_frequency(timing: Timing, text: str | None) -> Problem:
     """Why an instruction gives no frequency that was read, saying what it does write: a timing that writes one
     that cannot be read (a negative frequency, a period of 0 or with no unit, a code not known), or instructions
     with none read (an unusual phrase may still give one); 'no frequency given' only where nothing is written."""
-    written = _timing_written(timing)
+    written = timing_written(timing)
     if written:
         return Problem("frequency not readable",
                        f" (timing: {written}" + (f"; instructions: '{text}')" if text else ")"))

@@ -43,15 +43,18 @@ def _draft_steps(record: PatientRecord, context: HookContext) -> list[tuple[Medi
 
 
 def before_ck(record: PatientRecord, context: HookContext, facts: dict[str, object],
-              extra_taper: Sequence[TaperStep] = ()) -> list[TaperStep] | Quiet:
+              extra_taper: Sequence[TaperStep] = (), unread: Sequence[str] | None = None) -> list[TaperStep] | Quiet:
     """Every gate of R21 before its CK check: IMNM with a taper in progress (``extra_taper``: the reductions a
-    draft being signed adds). R22 asks for a CK when these pass and only the CK's age keeps R21 from judging."""
+    draft being signed adds), or none read but orders whose timing is not read that may hide one (``unread``; by
+    default the chart's, taper.timings_not_read): the CK is then judged, and said not evaluable where it could mean
+    a relapse. R22 asks for a CK when these pass and only the CK's age keeps R21 from judging."""
     if not cohorts.is_imnm(record, context):
         return Quiet("not IMNM", facts)
     steps = [*taper.taper_in_progress(record, context), *extra_taper]
     if not steps:
         facts["taper"] = None
-        return Quiet("no taper in progress", facts)
+        if not (taper.timings_not_read(record, context) if unread is None else unread):
+            return Quiet("no taper in progress", facts)
     return steps
 
 
@@ -60,19 +63,25 @@ CK_ROW = CkRow(RULE, "whether a relapse is starting during the taper", before_ck
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
-    drafts = _draft_steps(record, context) if context.hook == "order-sign" else []
+    order_sign = context.hook == "order-sign"
+    drafts = _draft_steps(record, context) if order_sign else []
     facts: dict[str, object] = {"draft_reductions": "; ".join(str(s) for _, s in drafts) or None}
-    if context.hook == "order-sign" and not drafts:
+    # a draft whose timing (or that of the order it is compared with) is not read may be a reduction
+    unread = taper.draft_timings_not_read(record, context, context.draft_orders) if order_sign and not drafts else None
+    if order_sign and not drafts and not unread:
         return Quiet("no draft lowers the glucocorticoid dose or stops/reduces a steroid-sparing agent", facts)
-    steps = before_ck(record, context, facts, [s for _, s in drafts])
+    steps = before_ck(record, context, facts, [s for _, s in drafts], unread)
     if isinstance(steps, Quiet):
         return steps
+    if unread is None:  # the chart's orders whose timing is not read matter only where no taper step is read
+        unread = [] if steps else taper.timings_not_read(record, context)
     # Taper windows and relapse thresholds are shared definitions (R22 reads the same taper); the relapse check
     # judges the steps before_ck gathered (the draft's included) rather than gathering them again.
-    check = taper.possible_relapse(record, context, taper=steps)
+    check = taper.possible_relapse(record, context, taper=steps, unread=unread)
     taper_text = "; ".join(str(s) for s in steps)
     facts.update({
-        "taper": taper_text,
+        "taper": taper_text or None,
+        "taper_timing_not_read": "; ".join(unread) or None,
         "latest_ck": str(check.latest) if check.latest else None,
         "nadir_ck": str(check.nadir) if check.nadir else None,
         "ratio_to_nadir": check.ratio.fact(2) if check.ratio is not None else None,

@@ -3,6 +3,8 @@ IV methylprednisolone on the chart that no draft replaces, or that was given in 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from fhir_fixtures.builders import IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_20, ROUTE_IV, Chart
@@ -1089,3 +1091,31 @@ def test_an_open_ended_pulse_on_a_card_names_the_level(kb, today):
     card = _card(kb, today, _chart(today, age=1, weight=8).draft(METHYLPRED_1000, 300, "mg", route=ROUTE_IV))
     assert card["indicator"] == "critical"
     assert f"\n\nNot read: {OPEN_ENDED} (more than 5 days at >= 60 mg/day: 7.5 mg/kg/day at 8 kg).\n" in card["detail"]
+
+
+@pytest.mark.parametrize(("repeat", "written"), [({"period": -1}, "frequency 1, period -1 d"),
+                                                 ({"frequency": -1}, "frequency -1, period 1 d"),
+                                                 ({"periodUnit": None}, "frequency 1, period 1 with no unit")])
+def test_pulse_days_on_the_chart_whose_timing_is_not_read_are_said(kb, today, repeat, written):
+    """1 g given for the last 3 days, its timing not readable (a negative period or frequency, a period with no
+    unit), and 3 more days drafted: its days were dropped as not given daily, and the check passed ('within the
+    pulse limits'). It is not evaluated, and the reason names the order and its timing."""
+    chart = _chart(today)
+    chart.medication(METHYLPRED_1000, 1000, "mg", start=-3, end=-1, status="completed", route=ROUTE_IV)
+    chart.resources["medications"][-1]["dosageInstruction"][0]["timing"]["repeat"].update(repeat)
+    chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, count=3)
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-evaluable"
+    assert entry["reason"] == (f"methylprednisolone 1000 MG Injection (on the chart, given until "
+                               f"{today - timedelta(days=1)}): timing not readable ({written}), so its days could "
+                               "not be counted towards the 5-day limit")
+
+
+def test_a_draft_whose_timing_is_not_read_names_it_and_the_days_left_unchecked(kb, today):
+    """500 mg IV for 7 days at frequency -1: the reason said 'frequency not given' and only the daily dose unchecked;
+    it names the timing written, and the 5-day limit it leaves unchecked too."""
+    chart = _chart(today).draft(METHYLPRED_1000, 500, "mg", route=ROUTE_IV, end=6, frequency=-1)
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-evaluable"
+    assert entry["reason"] == ("methylprednisolone 1000 MG Injection: timing not readable (frequency -1, period 1 d), "
+                               "so neither the daily dose against 1,000 mg/day nor the 5-day limit could be checked")

@@ -383,3 +383,67 @@ def test_a_lower_dose_after_an_order_ended_with_no_end_date_is_judged_as_a_taper
     card, _ = _result(kb, chart)
     assert card["summary"] == "Possible IMNM relapse on taper: CK 600 U/L, 3.3x nadir. Hold the taper, recheck"
     assert "**Do not make a further reduction now.**" in card["detail"]
+
+
+def _odd_timing(chart, index, **repeat):
+    """The chart's ``index``-th order with its timing's repeat changed (``periodUnit=None``: none written)."""
+    timing = chart.resources["medications"][index]["dosageInstruction"][0]["timing"]["repeat"]
+    timing.update({key: value for key, value in repeat.items() if value is not None})
+    for key in [key for key, value in repeat.items() if value is None]:
+        timing.pop(key)
+    return chart
+
+
+PREDNISONE_20_NOT_READ = "prednisone 20 MG Oral Tablet: timing not readable"
+HIDDEN = "a dose reduction may be hidden in an order whose timing is not read"
+
+
+@pytest.mark.parametrize(("repeat", "written"), [({"period": -1}, "frequency 1, period -1 d"),
+                                                 ({"frequency": -1}, "frequency -1, period 1 d"),
+                                                 ({"periodUnit": None}, "frequency 1, period 1 with no unit")])
+def test_a_taper_step_in_an_order_whose_timing_is_not_read_is_not_evaluable(kb, today, repeat, written):
+    """Prednisone 20 mg (to D-61), then 15 mg: the 20 mg order's timing cannot be read, so no dose was read from it,
+    the 15 mg order read as a rise, and R21 said 'no taper in progress' with CK 4x its nadir. It is not evaluable,
+    and the reason names the order, its timing and what the CK shows."""
+    chart = _odd_timing(long_standing_chart(today), 1, **repeat)
+    card, entry = _result(kb, chart)
+    assert card is None and entry["status"] == "not-evaluable"
+    assert entry["reason"].startswith(f"{HIDDEN} ({PREDNISONE_20_NOT_READ} ({written})), and latest CK 600 U/L")
+    assert "is above the ULN and 4.0 x the nadir 150 U/L" in entry["reason"]
+    assert entry["facts"]["taper_timing_not_read"] == f"{PREDNISONE_20_NOT_READ} ({written})"
+
+
+def test_with_no_taper_step_read_a_ck_that_is_no_relapse_stays_quiet(kb, today):
+    """The same chart with a CK of 200 U/L two days ago (not above the ULN): whatever the order hides, no relapse."""
+    chart = _odd_timing(long_standing_chart(today), 1, period=-1).ck(200, day=-2)
+    card, entry = _result(kb, chart)
+    assert card is None and entry["status"] == "not-fired"
+    assert entry["reason"].startswith("latest CK 200 U/L") and entry["reason"].endswith("is not above the ULN")
+
+
+def test_an_order_whose_timing_is_not_read_before_the_window_is_not_named(kb, today):
+    """Only orders given within the taper window can hide a step in it: the 60 mg order ended 1,200 days ago (its
+    dose, not read, leaves T_tx unknown: said as such)."""
+    _, entry = _result(kb, _odd_timing(long_standing_chart(today), 0, period=-1))
+    assert entry["facts"]["taper_timing_not_read"] is None and entry["reason"].startswith("T_tx unknown")
+
+
+@pytest.mark.parametrize("draft", [
+    lambda chart: chart.draft(PREDNISONE_5, 15, "mg", period=-1),
+    lambda chart: chart.draft(METHOTREXATE_2_5, 10, "mg", frequency=-1, period_unit="wk"),
+])
+def test_order_sign_draft_whose_timing_is_not_read_is_not_evaluable(kb, today, draft):
+    """A prednisone or methotrexate draft whose timing cannot be read gave no dose, so no reduction, and R21 said no
+    draft lowers the dose, with CK 3.3x its nadir. It is not evaluable and names the draft."""
+    card, entry = _result(kb, draft(tapering_chart(today)), "order-sign")
+    assert card is None and entry["status"] == "not-evaluable"
+    assert ": timing not readable (" in entry["reason"]
+    assert "), and latest CK 600 U/L" in entry["reason"]
+
+
+def test_order_sign_chart_order_whose_timing_is_not_read_leaves_a_draft_unjudged(kb, today):
+    """The 20 mg prednisone being given cannot be read (period -1): a 15 mg draft could not be compared with it."""
+    chart = _odd_timing(tapering_chart(today), 2, period=-1).draft(PREDNISONE_5, 15, "mg")
+    card, entry = _result(kb, chart, "order-sign")
+    assert card is None and entry["status"] == "not-evaluable"
+    assert entry["reason"].startswith(f"{HIDDEN} ({PREDNISONE_20_NOT_READ} (frequency 1, period -1 d))")

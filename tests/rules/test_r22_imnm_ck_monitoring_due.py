@@ -20,7 +20,7 @@ from fhir_fixtures.builders import (
     Chart,
 )
 from fhir_fixtures.r15_hmgcr_add_ivig_inadequate_response import hmgcr_on_two_agents
-from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
+from fhir_fixtures.r21_imnm_possible_relapse_on_taper import long_standing_chart, tapering_chart
 from fhir_fixtures.r22_imnm_ck_monitoring_due import early_chart, unweighed_chart, unweighed_long_course
 from fhir_fixtures.r31_ici_myositis import PEMBROLIZUMAB
 from hooks.rule import Fired, Quiet
@@ -330,3 +330,19 @@ def test_the_rows_come_from_the_hook_context(kb, today):
     assert isinstance(result, Fired) and result.facts["ck_needed_by"] == "R15 (CK within 30 days)"
     result = evaluate(record, replace(context, ck_rows=()))
     assert isinstance(result, Quiet) and result.reason == "last CK 45 days ago, within the 90-day interval"
+
+
+def test_a_taper_hidden_in_an_order_whose_timing_is_not_read_keeps_the_30_day_interval(kb, today):
+    """Prednisone 20 mg to D-61, then 15 mg, the 20 mg order's timing not readable (period -1): no dose was read
+    from it, so no taper, and a CK 45 days old was within the stable 90-day interval. The 30-day interval holds,
+    and the card says why."""
+    chart = long_standing_chart(today).without_observations(CK[1])
+    chart.ck(8000, day=-1490).ck(150, day=-300).ck(600, day=-45)
+    chart.resources["medications"][1]["dosageInstruction"][0]["timing"]["repeat"]["period"] = -1
+    card, entry = _result(kb, chart)
+    assert card["summary"].startswith("CK due: last CK 45 days ago (interval 30 d)")
+    assert ("No taper step could be read, but one may be hidden in an order whose timing is not read (prednisone 20 "
+            "MG Oral Tablet: timing not readable (frequency 1, period -1 d)): check CK every 30 days."
+            ) in card["detail"]
+    assert entry["facts"]["taper_timing_not_read"] == ("prednisone 20 MG Oral Tablet: timing not readable "
+                                                       "(frequency 1, period -1 d)")
