@@ -47,6 +47,7 @@ RULE = Rule(
 )
 
 ONCOLOGY_GROUP = "malignancy"
+SIG_QUOTED_MAX = 160  # characters of a sig quoted in the card
 _COURSE_IN_DAYS = re.compile(r"\b(x|for|times)\s*\d+\s*(days?|d)\b|\bdays?\s*\d+\s*(-|to)\s*\d+\b", re.I)
 _PRN = re.compile(r"\b(prn|p\.r\.n\.?|as needed|when needed|as required|if needed)\b", re.I)
 
@@ -89,10 +90,16 @@ def _no_frequency(timing: Timing, text: str | None) -> Problem:
     written = timing_written(timing)
     if written:
         return Problem("frequency not readable",
-                       f" (timing: {written}" + (f"; instructions: '{text}')" if text else ")"))
+                       f" (timing: {written}" + (f"; instructions: {_quoted(text)})" if text else ")"))
     if text:
-        return Problem("no frequency read from the instructions", f" ('{text}')")
+        return Problem("no frequency read from the instructions", f" ({_quoted(text)})")
     return Problem("no frequency given")
+
+
+def _quoted(text: str | None) -> str:
+    """The instructions in quotes, cut short: a sig pasted whole (a page of free text) would bury the hard stop."""
+    text = text or ""
+    return f"'{text}'" if len(text) <= SIG_QUOTED_MAX else f"'{text[:SIG_QUOTED_MAX - 1]}…'"
 
 
 def _days_a_week(*parts: Together) -> float:
@@ -122,7 +129,7 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
         if structured is not None:
             schedule.described = _describe_per_day(structured)
         elif from_text is not None:
-            schedule.described = f"'{dosage.text}'"
+            schedule.described = _quoted(dosage.text)
         if per_day is not None:
             schedule.per_day = max(schedule.per_day or 0, per_day)
         if per_day is not None and per_day > weekly_limit:
@@ -138,7 +145,8 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
             schedule.problems.append(Problem("ordered as needed", " (PRN)"))
         if _COURSE_IN_DAYS.search(text or ""):
             schedule.problems.append(Problem("written as a course of consecutive days"))
-        if per_day is None or timing.period == 0:  # '1 per 0 weeks' is read as 1 a week, but nothing bounds it
+        # '1 per 0 weeks' and '0 per week' are read as once a week, but neither bounds anything
+        if per_day is None or timing.period == 0 or timing.frequency == 0:
             schedule.problems.append(_no_frequency(timing, dosage.text))
         group = together.setdefault(dosage.sequence if order.steps else None, Together())
         group.days += [d for d in named if d not in group.days]

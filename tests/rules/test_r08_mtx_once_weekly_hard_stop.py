@@ -852,3 +852,20 @@ def test_a_chart_order_every_0_days_adds_up_with_a_weekly_draft(kb, today):
     chart.draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["thu"], text="15 mg once weekly on Thursday", **WEEKLY)
     card = _card(kb, today, chart)
     assert card["indicator"] == "critical" and "7 days a week together with the methotrexate" in card["summary"]
+
+
+def test_a_frequency_of_0_is_not_readable(kb, today):
+    """'0 per week on Monday' (FHIR's frequency is a positive integer) was read as once weekly and passed."""
+    chart = _chart(today).draft(METHOTREXATE_2_5, 15, "mg", text="15 mg once weekly on Monday", frequency=0,
+                                period=1, period_unit="wk", day_of_week=["mon"])
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical"
+    assert "frequency not readable (timing: frequency 0, period 1 wk; instructions: '15 mg once weekly on Monday')" \
+        in card["detail"]
+
+
+def test_a_long_sig_is_quoted_cut_short(kb, today):
+    text = "take as directed " * 40
+    card = _card(kb, today, _timed(today, {"frequency": -1, "period": 1, "periodUnit": "wk"}, text=text))
+    assert f"instructions: '{text[:159]}…')" in card["detail"]
+    assert text not in card["detail"]
