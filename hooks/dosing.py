@@ -131,6 +131,13 @@ def timing_not_read(order: MedicationOrder) -> str | None:
     return None
 
 
+def why_no_frequency(order: MedicationOrder) -> str:
+    """Why no frequency a day is read from ``order``, as the dose checks say it where they count one dose of it, or
+    none: 'timing not readable (frequency -1, period 1 wk)' where its timing writes a repeat that cannot be read
+    (:func:`timing_not_read`), 'frequency not given' only where it writes none (a clinician fixes the two apart)."""
+    return timing_not_read(order) or "frequency not given"
+
+
 def _code_per_day(code: str) -> float | None:
     if code in _CODES_PER_DAY:
         return _CODES_PER_DAY[code]

@@ -677,7 +677,7 @@ class Count:
     total: float | None  # None when no amount is read
     on_day: tuple[MedicationOrder, ...]  # the orders in the total
     not_counted: tuple[MedicationOrder, ...]  # no amount read
-    part_counted: tuple[MedicationOrder, ...]  # one dose counted, their frequency not given
+    part_counted: tuple[MedicationOrder, ...]  # one dose counted, no frequency read (dosing.why_no_frequency)
 
     @property
     def in_full(self) -> bool:
@@ -690,7 +690,7 @@ def count(amounts: Sequence[tuple[MedicationOrder, float | None]], today: date,
           part_counted: Sequence[MedicationOrder] = ()) -> Count:
     """``amounts``: each order with its amount in the rule's unit (mg a day, mg a week, mg a dose), None when it is
     not read, added up over the orders given on one same day (:func:`most_on_one_day`: steps of a taper are not).
-    An order in ``part_counted`` counts only one dose (its frequency not given)."""
+    An order in ``part_counted`` counts only one dose (no frequency read)."""
     read = [(order, amount) for order, amount in amounts if amount is not None]
     total, on_day = most_on_one_day(read, today) if read else (None, [])
     return Count(total, tuple(on_day), tuple(order for order, amount in amounts if amount is None),
@@ -793,7 +793,7 @@ class Leaves:
         if self.over is not None:
             return f"{alone}{least}{self.total}, {self.over}: cancelling the draft would leave that."
         why = "; ".join([*(f"the {o.label} order {why_not(o)}" for o in self.counted.not_counted),
-                         *(f"one dose was counted for the {o.label} order, its frequency not given"
+                         *(f"one dose was counted for the {o.label} order, its {dosing.why_no_frequency(o)}"
                            for o in self.counted.part_counted)])
         unknown = "whether cancelling the draft would leave the chart within the limits is not known"
         if self.total is None:  # none of them counted

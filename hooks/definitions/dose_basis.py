@@ -480,7 +480,7 @@ class DraftDose:
         unit = self.written.unit
         if unit == "{tbl}":
             unit = "tablet(s)" + (f" (= {mg(self.mg)})" if self.mg is not None else "")
-        how = _frequency_words(self.per_day)
+        how = _frequency_words(self.per_day, self.order)
         return f"{self.written.value:g} {unit} {how}".strip() + (" (read from the free-text sig)"
                                                                   if self.from_text else "")
 
@@ -490,9 +490,10 @@ class DraftDose:
         return DOSE_NOT_READ if self.problem else self.describe()
 
 
-def _frequency_words(per_day: float | None) -> str:
+def _frequency_words(per_day: float | None, order: MedicationOrder) -> str:
+    """How often ``order`` is given, for the card; with none read, why (dosing.why_no_frequency)."""
     if per_day is None:
-        return "(frequency not given)"
+        return f"({dosing.why_no_frequency(order)})"
     if abs(per_day * 7 - 1) < 1e-6:
         return "once weekly"
     if abs(per_day - 1) < 1e-6:
@@ -571,7 +572,8 @@ class DailyTotal:
     mg: float = 0.0  # mg/day of the drafts whose amount is known, on the day they give the most together
     per_kg_written: float = 0.0  # mg/kg/day of drafts written per kg, when there is no weight to turn it into mg
     counted: list[DraftDose] = field(default_factory=list)
-    per_dose_only: list[str] = field(default_factory=list)  # no frequency: one dose counted, the least in a day
+    # no frequency read (dosing.why_no_frequency says why): one dose counted, the least in a day
+    per_dose_only: list[MedicationOrder] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)
     apart: list[str] = field(default_factory=list)  # counted, but not given on that day: not added
 
@@ -592,7 +594,7 @@ def daily_total(doses: list[DraftDose], weight_kg: float | None, today: date) ->
         elif d.mg is not None and d.per_day is None:
             mg_day.append((d.order, d.mg))
             total.counted.append(d)
-            total.per_dose_only.append(d.order.label)
+            total.per_dose_only.append(d.order)
         elif d.per_kg and (kg_day := d.kg_daily) is not None:
             if weight_kg is not None:
                 mg_day.append((d.order, kg_day * weight_kg))
@@ -602,7 +604,7 @@ def daily_total(doses: list[DraftDose], weight_kg: float | None, today: date) ->
             if d.kg_part_only:  # at least this much: enough to fire on, not to pass
                 total.unread.append(f"{d.order.label}: its instructions in mg could not be added to its mg/kg")
         else:
-            total.unread.append(f"{d.order.label}: frequency not given" if d.per_day is None
+            total.unread.append(f"{d.order.label}: {dosing.why_no_frequency(d.order)}" if d.per_day is None
                                 else f"{d.order.label}: written per kg and no current weight")
     total.mg, on_mg_day = most_on_one_day(mg_day, today)
     total.per_kg_written, on_kg_day = most_on_one_day(kg_day_written, today)

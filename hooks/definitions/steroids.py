@@ -36,7 +36,7 @@ from hooks.definitions.routes import (
     systemic,
 )
 from hooks.definitions.weight import dosing_weight, weight_near
-from hooks.dosing import prednisone_equivalent, prednisone_equivalent_by_sequence
+from hooks.dosing import prednisone_equivalent, prednisone_equivalent_by_sequence, timing_not_read
 from hooks.record import SNOMED, MedicationOrder, PatientRecord, per_record
 
 HISTORY_DAYS = 3 * 365  # how far back the daily timeline reaches
@@ -359,6 +359,14 @@ class SteroidHistory:
         return [o for o in self.unreadable if (last := last_dose_day(o, self.today)) is not None and last >= day]
 
 
+def unread_named(order: MedicationOrder, otherwise: str | None = None) -> str:
+    """An order whose dose could not be read (:attr:`SteroidHistory.unreadable`) as a reason names it, with what to
+    fix: its timing where it writes a repeat that cannot be read (dosing.timing_not_read: 'prednisone 20 MG Oral
+    Tablet (timing not readable (frequency -1, period 1 d))'), else ``otherwise``, if given."""
+    why = timing_not_read(order) or otherwise
+    return f"{order.label} ({why})" if why else order.label
+
+
 def _dosed_spans(order: MedicationOrder, today: date, weight_kg: float | None, taken_over_on: date | None
                  ) -> list[tuple[date, date, float]] | None:
     """(first day, last day, PEQ) of a course, or of each step of a taper written as one order; None when a
@@ -498,7 +506,7 @@ def read_treatment_start(record: PatientRecord, context: HookContext) -> Treatme
     for order in steroid.unreadable:
         span = course_days(order, record.today)
         if span is None or (span[1] >= episode and span[0] < before):
-            unreadable.append(order.label)
+            unreadable.append(unread_named(order))
             # with no dates it may have begun today; else on its first day, or a later one of its course on which
             # the dose read beside it went up or a step of its own began
             possible.append(record.today if span is None else max(

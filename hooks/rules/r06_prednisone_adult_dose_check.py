@@ -31,7 +31,7 @@ from hooks.definitions import continuing, dose_basis
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.weight import dosing_weight
-from hooks.dosing import TABLET_STEP_MG, oral_steroid_product, rounded_dose
+from hooks.dosing import TABLET_STEP_MG, oral_steroid_product, rounded_dose, why_no_frequency
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ETG, LANCET_2024, SEED_001, SEED_003, SEED_004
@@ -233,6 +233,15 @@ def _leaves_in_one_unit(kept: list[DraftDose], weight_kg: float | None, today: d
     return per_kg if per_kg.over is not None else in_mg
 
 
+def _no_frequency_for(orders: Sequence[MedicationOrder]) -> str:
+    """'frequency not given for A, B; timing not readable (frequency -1, period 1 d) for C': why no frequency is read
+    for each of ``orders`` (dosing.why_no_frequency), those with the same reason named together."""
+    labels: dict[str, list[str]] = {}
+    for order in orders:
+        labels.setdefault(why_no_frequency(order), []).append(order.label)
+    return "; ".join(f"{why} for {', '.join(named)}" for why, named in labels.items())
+
+
 def _ingredient_label(drafts: list[DraftDose]) -> str:
     names = sorted({dose_basis.oral_steroid(d.order) or "prednisone" for d in drafts})
     return "/".join(names).capitalize()
@@ -320,7 +329,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not over_cap and not over_kg:
         not_judged = (
             "dose could not be read: " + "; ".join(unread) if unread else
-            f"frequency not given for {', '.join(per_dose_only)}: one dose is within the limits but the daily dose "
+            f"{_no_frequency_for(per_dose_only)}: one dose is within the limits but the daily dose "
             "is unknown" if per_dose_only else
             f"{', '.join(d.order.label for d in counted if d.per_kg)} is written per kg and there is no current "
             "weight: the 80 mg/day cap could not be checked" if weight is None and per_kg_written else None)
@@ -355,8 +364,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                         + "; ".join(f"{d.order.label} ({d.describe()})" for d in apart) + ".")
     findings += [left_line.text] if left_line else []
     if per_dose_only:
-        findings.append(f"The frequency is not given for {', '.join(per_dose_only)}: one dose was counted a day, "
-                        "so the daily dose is at least this.")
+        no_frequency = _no_frequency_for(per_dose_only)
+        findings.append(f"{no_frequency[:1].upper()}{no_frequency[1:]}: one dose was counted a day, so the daily "
+                        "dose is at least this.")
     if weight is None:
         findings.append(f"There is no body weight from the last {int(context.definition('weight_max_age_days'))} "
                         "days, so the per-kg limit could not be checked (see the dosing-weight card).")

@@ -41,7 +41,7 @@ from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.paediatric_doses import PULSE_DAYS, ChildOrder, child_pulse, oral_after_pulse, pulse_order
 from hooks.definitions.steroids import GROUP, DailyLevels, Run, is_iv_methylprednisolone, pulse_level
 from hooks.definitions.weight import dosing_weight
-from hooks.dosing import mg_per_kg_day, timing_not_read
+from hooks.dosing import mg_per_kg_day, timing_not_read, why_no_frequency
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Severity, Suggestion
 from hooks.sources import ETG, LANCET_2024, SEED_001, SHARE_2017
@@ -95,10 +95,10 @@ def _days_text(days: int | None) -> str:
 
 
 def _no_length(order: MedicationOrder) -> str:
-    """Why a draft's course length is not known, as its facts say it: a count with no frequency to spread it over
-    is given, but its days are not read (dose_basis.draft_course_length)."""
+    """Why a draft's course length is not known, as its facts say it: a count with no frequency read to spread it
+    over is given (dosing.why_no_frequency says why), but its days are not read (dose_basis.draft_course_length)."""
     count = order.dosage.timing.count if order.dosage else None
-    return (f"a count of {count} doses with no frequency: its days are not read" if count
+    return (f"a count of {count} doses, {why_no_frequency(order)}: its days are not read" if count
             else "not given in the order")
 
 
@@ -297,7 +297,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         day_mg, written_kg_day = _day_amount(dose, kg)
         kg_day = written_kg_day if dose.per_kg else (day_mg / kg if day_mg is not None and kg else None)
         per_dose = _one_dose_only(dose)
-        frequency_note = " (frequency not given: checked per dose)" if per_dose else ""
+        frequency_note = f" ({why_no_frequency(order)}: checked per dose)" if per_dose else ""
         if day_mg is not None:
             intended.append((order, day_mg))
         elif not drafted:  # the chart's order adds an amount that is not known
@@ -422,10 +422,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                if with_chart else "Together the drafts give")
         across = "with the order on the chart" if with_chart else f"across {len(on_day)} drafts"
         # an order with no frequency counts one dose on its day: the total is then the least given too
-        one_dose = [d.order.label for d in doses if _one_dose_only(d) and any(d.order is o for o in on_day)]
+        one_dose = [f"{d.order.label}, its {why_no_frequency(d.order)}" for d in doses
+                    if _one_dose_only(d) and any(d.order is o for o in on_day)]
         least, uncounted = (("at least ", " (not counting what could not be read)") if unread else
-                            ("at least ", f" (one dose counted for {', '.join(one_dose)}, its frequency not given)")
-                            if one_dose else ("", ""))
+                            ("at least ", f" (one dose counted for {'; '.join(one_dose)})") if one_dose else ("", ""))
         if together > cap + EPS:
             critical.append(f"{who} {least or 'up to '}{mg(together)} on a day they are all given{uncounted}, above "
                             f"{mg(cap)}/day.")

@@ -28,7 +28,7 @@ from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import doses_since
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.weight import dosing_bsa, dosing_weight
-from hooks.dosing import METHOTREXATE_INJECTION, METHOTREXATE_ORAL, product_for
+from hooks.dosing import METHOTREXATE_INJECTION, METHOTREXATE_ORAL, product_for, why_no_frequency
 from hooks.record import WEEKDAY_NAMES, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import LANCET_2024, MTX_AZA_PHRASE_DRORACLE, SEED_001, SEED_003, SEED_004
@@ -209,7 +209,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         doses.append(dose)
         if where:
             described[id(order)] = dose.how_given()
-        why_unread = (dose.problem if dose.problem else "frequency not given" if dose.per_day is None else None)
+        why_unread = (dose.problem if dose.problem else why_no_frequency(order) if dose.per_day is None else None)
         if why_unread is None and not dose.weekly_or_less:
             skipped.append(f"{order.label}{where} ({dose.describe()})")
             continue

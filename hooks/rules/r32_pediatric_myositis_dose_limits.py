@@ -18,7 +18,7 @@ from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import DraftDose, mg
 from hooks.definitions.paediatric_doses import child_weekly_methotrexate
 from hooks.definitions.weight import Measure, dosing_bsa, dosing_weight
-from hooks.dosing import CHILD_FINER_STEPS_MG, HALF_TABLET_STEP_MG, oral_steroid_product, rounded_dose
+from hooks.dosing import CHILD_FINER_STEPS_MG, HALF_TABLET_STEP_MG, oral_steroid_product, rounded_dose, why_no_frequency
 from hooks.record import WEEKDAYS, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IMACS_2023_CANCER, IMACS_CORE_SET, SEED_003, SHARE_2017
@@ -62,7 +62,7 @@ def _steroid_findings(doses: list[DraftDose], weight: Measure | None, p: Mapping
     day = dose_basis.daily_total(doses, weight.value if weight else None, today)
     unread += day.unread
     # one dose within the limits says nothing about the day's total: not checked, never "within limits"
-    unchecked += [f"{label}: frequency not given, one dose counted" for label in day.per_dose_only]
+    unchecked += [f"{order.label}: {why_no_frequency(order)}, one dose counted" for order in day.per_dose_only]
     total, counted = day.mg, any(d.daily is not None or d.mg is not None for d in day.counted) or day.mg > 0
     per_kg = total / weight.value if weight and counted else (day.per_kg_written or None)
     found = []
@@ -91,7 +91,7 @@ def _mtx_findings(doses: list[DraftDose], bsa: float | None, p: Mapping[str, flo
         elif d.per_m2 and (m2_week := d.written_per_m2_week()) is not None:
             per_m2_written.append((d.order, m2_week))
         else:
-            unread.append(f"{d.order.label}: frequency not given" if d.per_day is None
+            unread.append(f"{d.order.label}: {why_no_frequency(d.order)}" if d.per_day is None
                           else f"{d.order.label}: needs a current weight and height")
     # drafts not given in the same weeks (a titration written as two orders) are not added up
     total, counted = dose_basis.most_on_one_day(weekly, today)[0], bool(weekly)

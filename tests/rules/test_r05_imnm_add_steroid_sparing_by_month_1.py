@@ -405,3 +405,17 @@ def test_a_course_over_since_yesterday_says_one_day(kb, today, end, ago):
     chart.medication(PREDNISONE_20, 60, "mg", start=-200, end=end, status="completed")
     detail = " ".join(fired(run(kb, chart.request("patient-view"), today))[RULE]["detail"].split())
     assert f"the glucocorticoid was last given on {chart.at(end)}, {ago}, and no steroid-sparing" in detail
+
+
+def test_r05_a_prednisone_timing_that_cannot_be_read_is_named_in_the_reason(kb, today):
+    """Prednisone at frequency -1 a day leaves T_tx unknown: the reason said only that its dose could not be read;
+    it names the timing that cannot be (dosing.timing_not_read). An order whose timing writes no repeat is named as
+    before."""
+    for timing, named in (({"repeat": {"frequency": -1, "period": 1, "periodUnit": "d"}},
+                           "prednisone 20 MG Oral Tablet (timing not readable (frequency -1, period 1 d))"),
+                          ({}, "prednisone 20 MG Oral Tablet")):
+        chart = _chart(today)
+        chart.resources["medications"][-1]["dosageInstruction"][0]["timing"] = timing
+        entry = _explain(run(kb, chart.request("patient-view"), today))
+        assert entry["status"] == "not-evaluable"
+        assert entry["reason"] == f"T_tx unknown: the dose of {named} could not be read"

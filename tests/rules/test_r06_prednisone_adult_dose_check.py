@@ -948,3 +948,35 @@ def test_with_no_weight_what_cancelling_leaves_says_an_order_per_kg_is_not_count
     assert ("The prednisone 20 MG Oral Tablet order is written per kg, with no current weight: whether cancelling "
             "the draft would leave the chart within the limits is not known.") in card["detail"]
     assert "suggestions" not in card
+
+
+UNREADABLE_TIMING = {"repeat": {"frequency": -1, "period": 1, "periodUnit": "d"}}
+UNREAD = "timing not readable (frequency -1, period 1 d)"
+
+
+def _timed(chart, timing, dose, on_chart=None):
+    """A prednisone draft of ``dose`` mg, and an order of ``on_chart`` mg on the chart, at ``timing``."""
+    if on_chart is not None:
+        chart.medication(PREDNISONE_20, on_chart, "mg", start=-10, route=ROUTE_ORAL)
+        chart.resources["medications"][-1]["dosageInstruction"][0]["timing"] = timing
+    chart.draft(PREDNISONE_20, dose, "mg", route=ROUTE_ORAL)
+    chart.drafts[-1]["dosageInstruction"][0]["timing"] = timing
+    return chart
+
+
+def test_r06_a_timing_that_cannot_be_read_is_said_as_such_not_as_no_frequency(kb, today):
+    """Prednisone at frequency -1 was said to have its 'frequency not given': its timing writes a repeat, one that
+    cannot be read. The reason, the card's lines and what cancelling leaves name the timing; 'frequency not given'
+    stays for an order whose timing writes none. Whether it fires is unchanged."""
+    for timing, why in ((UNREADABLE_TIMING, UNREAD), ({}, "frequency not given")):
+        entry = explained(run(kb, _timed(_chart(today, 70), timing, 40).request("order-sign"), today), RULE)
+        assert entry["status"] == "not-evaluable"
+        assert entry["reason"] == (f"{why} for prednisone 20 MG Oral Tablet: one dose is within the limits but the "
+                                   "daily dose is unknown")
+        card = _card(kb, today, _timed(_chart(today, 70), timing, 100))
+        assert f"Ordered: prednisone 20 MG Oral Tablet, 100 mg ({why})." in card["detail"]
+        assert (f"{why.capitalize()} for prednisone 20 MG Oral Tablet: one dose was counted a day, so the daily "
+                "dose is at least this.") in card["detail"]
+        beside = _card(kb, today, _timed(_chart(today, 70), timing, 40, on_chart=60))
+        assert (f"The order on the chart alone gives at least 60 mg/day (one dose was counted for the prednisone 20 "
+                f"MG Oral Tablet order, its {why}): whether cancelling") in beside["detail"]

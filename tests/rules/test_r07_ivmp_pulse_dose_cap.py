@@ -355,7 +355,7 @@ def test_a_count_with_no_frequency_is_said_as_such(kb, today):
     chart.drafts[-1]["dosageInstruction"][0]["timing"] = {"repeat": {"count": 3}}
     entry = _explain(kb, today, chart)
     assert entry["status"] == "not-evaluable"
-    assert entry["facts"]["course_length"] == "a count of 3 doses with no frequency: its days are not read"
+    assert entry["facts"]["course_length"] == "a count of 3 doses, frequency not given: its days are not read"
     no_length = _chart(today).draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV)
     no_length.drafts[-1]["dosageInstruction"][0]["timing"] = {}
     assert _explain(kb, today, no_length)["facts"]["course_length"] == "not given in the order"
@@ -1119,3 +1119,31 @@ def test_a_draft_whose_timing_is_not_read_names_it_and_the_days_left_unchecked(k
     assert entry["status"] == "not-evaluable"
     assert entry["reason"] == ("methylprednisolone 1000 MG Injection: timing not readable (frequency -1, period 1 d), "
                                "so neither the daily dose against 1,000 mg/day nor the 5-day limit could be checked")
+
+
+ODD_REPEAT = {"frequency": -1, "period": 1, "periodUnit": "d"}
+
+
+def _drafted_at(chart, repeat, dose, **extra):
+    """An IV methylprednisolone draft of ``dose`` mg whose timing repeats as ``repeat`` (and ``extra``)."""
+    chart.draft(METHYLPRED_1000, dose, "mg", route=ROUTE_IV)
+    chart.drafts[-1]["dosageInstruction"][0]["timing"] = {"repeat": {**repeat, **extra}}
+    return chart
+
+
+def test_r07_a_dose_counted_once_for_a_timing_that_cannot_be_read_names_the_timing(kb, today):
+    """A draft at frequency -1 was said to have its 'frequency not given' where one dose of it was counted (over the
+    cap on its own, with another draft, and in a count of doses with no days): its timing writes a repeat, one that
+    cannot be read, and that is named. 'Frequency not given' stays for a draft whose timing writes none. The cards
+    fire as before."""
+    for repeat, why in ((ODD_REPEAT, "timing not readable (frequency -1, period 1 d)"), ({}, "frequency not given")):
+        card = _card(kb, today, _drafted_at(_chart(today), repeat, 1200))
+        assert card["indicator"] == "critical"
+        assert f"gives 1,200 mg/day ({why}: checked per dose), above 1,000 mg/day." in card["detail"]
+        two = _drafted_at(_chart(today), repeat, 600).draft(METHYLPRED_1000, 600, "mg", route=ROUTE_IV, end=2)
+        card = _card(kb, today, two)
+        assert card["indicator"] == "critical"
+        assert (f"at least 1,200 mg on a day they are all given (one dose counted for methylprednisolone 1000 MG "
+                f"Injection, its {why}), above 1,000 mg/day.") in card["detail"]
+        entry = _explain(kb, today, _drafted_at(_chart(today), repeat, 500, count=3))
+        assert entry["facts"]["course_length"] == f"a count of 3 doses, {why}: its days are not read"

@@ -722,3 +722,16 @@ def test_an_as_needed_methotrexate_a_draft_replaces_is_named_as_left_by_cancelli
             "if you cancel.") in card["detail"]
     cancel, _ = card["suggestions"]
     assert cancel["isRecommended"] and deleted(cancel) == ["MedicationRequest/mtx-draft"]
+
+
+def test_r09_a_weekly_timing_that_cannot_be_read_is_said_as_such_not_as_no_frequency(kb, today):
+    """Methotrexate at frequency -1 a week was 'not evaluable: ... frequency not given': its timing writes a
+    repeat, one that cannot be read, and the reason names it. 'Frequency not given' stays for a draft whose timing
+    writes none. Still not evaluable either way."""
+    for timing, why in (({"repeat": {"frequency": -1, "period": 1, "periodUnit": "wk", "dayOfWeek": ["wed"]}},
+                         "timing not readable (frequency -1, period 1 wk)"), ({}, "frequency not given")):
+        chart = _weekly(_chart(today), 15)
+        chart.drafts[-1]["dosageInstruction"][0]["timing"] = timing
+        entry = _explain(kb, today, chart)
+        assert entry["status"] == "not-evaluable"
+        assert entry["reason"] == f"methotrexate dose could not be read: {MTX_SC}: {why}"

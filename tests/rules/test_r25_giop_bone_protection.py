@@ -420,3 +420,16 @@ def test_the_warning_reads_the_sites_frax_age_as_the_rule_does(kb, today):
     no_dxa.resources["procedures"].clear()
     card = fired(run(site, no_dxa.request("patient-view"), today))[RULE]
     assert "FRAX does not apply under 50 (use BMD Z-score)" in " ".join(card["detail"].split())
+
+
+def test_r25_a_prednisone_timing_that_cannot_be_read_is_named_in_the_reason(kb, today):
+    """Prednisone at frequency -1 a day: not evaluable, and the reason named only the order; it names the timing
+    that cannot be read too (dosing.timing_not_read). An order whose timing writes no repeat is named as before."""
+    for timing, named in (({"repeat": {"frequency": -1, "period": 1, "periodUnit": "d"}},
+                           "prednisone 5 MG Oral Tablet (timing not readable (frequency -1, period 1 d))"),
+                          ({}, "prednisone 5 MG Oral Tablet")):
+        chart = _low_dose(today, start=-120)
+        chart.resources["medications"][-1]["dosageInstruction"][0]["timing"] = timing
+        entry = _entry(kb, chart, today)
+        assert entry["status"] == "not-evaluable"
+        assert entry["reason"] == f"readable dose of {named}"

@@ -294,3 +294,19 @@ def test_prednisolone_eye_drops_are_named_as_left_out(kb, today, code, route):
     assert "Ordered: prednisolone 5 MG Oral Tablet, 60 mg once a day (age 10)." in card["detail"]
     assert "2.40 mg/kg/day" in card["detail"] and "Not checked" not in card["detail"]
     assert explained(result, RULE)["facts"]["not_systemic"] == code
+
+
+
+@pytest.mark.parametrize(("drug", "unit", "reason"), [(PREDNISOLONE_5, "d", "{drug}: {why}, one dose counted"),
+                                                      (MTX_SC, "wk", "{drug}: {why}")], ids=["prednisolone", "mtx"])
+def test_r32_a_timing_that_cannot_be_read_is_said_as_such_not_as_no_frequency(kb, today, drug, unit, reason):
+    """A child's prednisolone at frequency -1 a day, or methotrexate at frequency -1 a week, was 'not evaluable:
+    ... frequency not given': its timing writes a repeat, one that cannot be read, and the reason names it.
+    'Frequency not given' stays for a draft whose timing writes none."""
+    for timing, why in (({"repeat": {"frequency": -1, "period": 1, "periodUnit": unit}},
+                         f"timing not readable (frequency -1, period 1 {unit})"), ({}, "frequency not given")):
+        chart = _child(today).draft(drug, 10, "mg")
+        chart.drafts[-1]["dosageInstruction"][0]["timing"] = timing
+        entry = _explain(kb, today, chart)
+        assert entry["status"] == "not-evaluable"
+        assert entry["reason"] == reason.format(drug=drug, why=why)
