@@ -134,8 +134,11 @@ def timing_not_read(order: MedicationOrder) -> str | None:
 def why_no_frequency(order: MedicationOrder) -> str:
     """Why no frequency a day is read from ``order``, as the dose checks say it where they count one dose of it, or
     none: 'timing not readable (frequency -1, period 1 wk)' where its timing writes a repeat that cannot be read
-    (:func:`timing_not_read`), 'frequency not given' only where it writes none (a clinician fixes the two apart)."""
-    return timing_not_read(order) or "frequency not given"
+    (:func:`timing_not_read`) or only a code not known ('code SOMETIMES'), 'frequency not given' only where it
+    writes none (a clinician fixes the two apart)."""
+    unread_code = (f"timing not readable ({timing_written(d.timing)})" for d in order.dosages
+                   if d.timing.code and periods_per_day(d.timing) is None)
+    return timing_not_read(order) or next(unread_code, "frequency not given")
 
 
 def _code_per_day(code: str) -> float | None:

@@ -37,6 +37,7 @@ from hooks.dosing import (
     strength_disagreement,
     strength_mg,
     unit_key,
+    why_no_frequency,
 )
 from hooks.record import Coding, Concept, Dosage, MedicationOrder, Quantity, Timing
 from hooks.valuesets import CodeInfo
@@ -560,3 +561,16 @@ def test_a_combination_with_joined_ingredients_and_strengths_pairs_them_by_posit
     assert strength_mg(concept, "trimethoprim") == 160  # not 800: one DS tablet is 160 mg of trimethoprim
     assert strength_mg(concept, "sulfamethoxazole") == 800
     assert strength_mg(concept) is None  # which ingredient's strength is not said
+
+
+@pytest.mark.parametrize(("timing", "said"), [
+    ({"frequency": -1, "period": 1, "period_unit": "wk"}, "timing not readable (frequency -1, period 1 wk)"),
+    ({"frequency": 1, "period": 2}, "timing not readable (frequency 1, period 2 with no unit)"),
+    ({"code": "SOMETIMES"}, "timing not readable (code SOMETIMES)"),
+    ({}, "frequency not given"),
+    ({"times_of_day": ("08:00:00",)}, "frequency not given"),
+], ids=["negative-frequency", "period-with-no-unit", "unknown-code", "nothing-written", "a-time-of-day-only"])
+def test_why_no_frequency_names_what_the_timing_writes(timing, said):
+    order = MedicationOrder("MedicationRequest", "x", _concept("prednisone 20 MG Oral Tablet"), "active", "order",
+                            None, None, None, (_dosage(20, "mg", **timing),))
+    assert why_no_frequency(order) == said
