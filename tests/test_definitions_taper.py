@@ -882,3 +882,48 @@ def test_an_order_running_unchanged_since_before_the_window_hides_no_step(today,
     record, context = record_and_context(KB, chart)
     assert taper.timings_not_read(record, context) == []
     assert taper.taper_in_progress(record, context) == ()
+
+
+@pytest.mark.parametrize(("unread_from", "steps"), [
+    (-29, []),  # the course that took over the next day: whether the dose fell is not known
+    (-60, ["glucocorticoid lowered by 20 mg/day PEQ (besides prednisone 20 MG Oral Tablet, whose dose is not read)"]),
+    (-200, ["glucocorticoid lowered by 20 mg/day PEQ (besides prednisone 20 MG Oral Tablet, whose dose is not read)"]),
+], ids=["took over", "began a month before", "began before the window"])
+def test_a_fall_beside_a_glucocorticoid_whose_dose_is_not_read_is_never_a_stop(today, unread_from, steps):
+    """Prednisone 20 mg to D-30, and another prednisone order whose timing cannot be read from ``unread_from``: the
+    timeline fell to 0 on D-29, read as 'glucocorticoid stopped' though a glucocorticoid is still given. Beside an
+    order running since before the fall, what is read fell by 20 mg/day; an order that began about then (within the
+    bridge) may hold the same dose, so no step is read (timings_not_read names it)."""
+    chart = Chart(today)
+    chart.medication(PREDNISONE_20, 20, "mg", start=-300, end=-30, status="completed")
+    chart.medication(PREDNISONE_20, 20, "mg", start=unread_from, frequency=-1)
+    record, context = record_and_context(KB, chart)
+    assert [step.what for step in taper.taper_in_progress(record, context)] == steps
+    if not steps:
+        assert taper.timings_not_read(record, context) == [
+            "prednisone 20 MG Oral Tablet: timing not readable (frequency -1, period 1 d)"]
+
+
+def test_a_course_that_took_over_whose_dose_is_not_read_otherwise_is_said_beside_the_fall(today):
+    """The order that took over is not read for its dose, not its timing (2 tablets of no strength): timings_not_read
+    does not name it, so the fall read stays a step, said beside it rather than as a stop."""
+    chart = Chart(today)
+    chart.medication(PREDNISONE_20, 20, "mg", start=-300, end=-30, status="completed")
+    chart.medication(PREDNISONE_20, 20, "mg", start=-29)
+    chart.resources["medications"][-1]["medicationCodeableConcept"] = {"text": "prednisone"}
+    chart.resources["medications"][-1]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"] = {
+        "value": 2, "unit": "tablet"}
+    record, context = record_and_context(KB, chart)
+    assert taper.timings_not_read(record, context) == []
+    assert [step.what for step in taper.taper_in_progress(record, context)] == [
+        "glucocorticoid lowered by 20 mg/day PEQ (besides prednisone, whose dose is not read)"]
+
+
+def test_a_fall_read_after_a_course_whose_timing_is_not_read_is_a_step_by_its_end(today):
+    """60 mg to D-60, 40 mg (its timing not read) D-59 to D-30, 20 mg from D-29: the fall on D-59 is not known (the
+    40 mg order took over), but 20 mg after it is below 60: a step by D-29 at the latest, not 'stopped' on D-59."""
+    chart = tapering_chart(today)
+    chart.resources["medications"][1]["dosageInstruction"][0]["timing"]["repeat"]["frequency"] = -1
+    record, context = record_and_context(KB, chart)
+    assert [str(step) for step in taper.taper_in_progress(record, context)] == [
+        f"glucocorticoid lowered from 60 to 20 mg/day PEQ by {today - timedelta(days=29)} at the latest"]

@@ -85,9 +85,22 @@ def gc_reductions(record: PatientRecord, context: HookContext,
     return _gc_reductions(record, context, window_days)
 
 
-def _gc_change(before: float, now: float) -> str:
+def _gc_change(before: float, now: float, unread: Sequence[MedicationOrder] = ()) -> str:
+    """The change in words; with ``unread`` (glucocorticoids given that day whose dose is not read) what is read
+    fell, but the day's dose is not known: never 'stopped'."""
+    if unread:
+        labels = ", ".join(dict.fromkeys(order.label for order in unread))
+        return (f"glucocorticoid lowered by {before - now:g} mg/day PEQ (besides {labels}, whose dose is not read)")
     return (f"glucocorticoid stopped (was {before:g} mg/day PEQ)" if now <= _TOLERANCE_MG
             else f"glucocorticoid lowered from {before:g} to {now:g} mg/day PEQ")
+
+
+@per_record
+def _unread_oral_spans(record: PatientRecord, context: HookContext) -> list[tuple[MedicationOrder, date, date]]:
+    """(order, first day, last day) of the glucocorticoids (not IV pulses) whose dose is not read and whose days are:
+    not on the timeline, they may hold the dose that fell."""
+    return [(order, *span) for order in steroids.history(record, context).unreadable
+            if not steroids.is_iv_methylprednisolone(order) and (span := course_days(order, record.today)) is not None]
 
 
 @per_record
@@ -96,16 +109,32 @@ def _gc_reductions(record: PatientRecord, context: HookContext, window_days: int
     runs = list(timeline.runs())
     since = record.today - timedelta(days=window_days)
     bridge = timedelta(days=int(context.definition("dose_gap_bridge_days")))
+    unread = _unread_oral_spans(record, context)
     steps = []
+
+    def kept_up(before: float, day: date) -> bool:  # the dose came back within the bridge after ``day``
+        end = min(day + bridge, record.today)
+        return any(level >= before - _TOLERANCE_MG for first, _, level in runs if day < first <= end)
+
     for index in range(1, len(runs)):  # each run after the first starts with a change of dose
         day, _, now = runs[index]
         before = runs[index - 1][2]
-        if day < since or now >= before - _TOLERANCE_MG:
+        if day < since or now >= before - _TOLERANCE_MG or kept_up(before, day):
             continue
-        bridge_end = min(day + bridge, record.today)
-        came_back = any(level >= before - _TOLERANCE_MG for first, _, level in runs[index + 1:] if first <= bridge_end)
-        if not came_back:
-            steps.append(TaperStep(day, _gc_change(before, now)))
+        # an order whose timing is not read that began about then (within the bridge) may be the same course at
+        # another dose, or the same: the dose is known again only after it ends, and a fall by then is a step on a
+        # day the chart does not give; while it runs, no step is known and timings_not_read names the order (it
+        # began in the window). Beside one whose dose is not read for another reason (not named there), what is
+        # read fell: said so.
+        took_over = [last for order, first, last in unread
+                     if since <= first and abs(first - day) <= bridge and last >= day and dosing.timing_not_read(order)]
+        if took_over:
+            after = max(took_over) + timedelta(days=1)
+            if after <= record.today and (later := timeline.on(after)) < before - _TOLERANCE_MG \
+                    and not kept_up(before, after):
+                steps.append(TaperStep(after, _gc_change(before, later), at_the_latest=True))
+            continue
+        steps.append(TaperStep(day, _gc_change(before, now, [o for o, first, last in unread if first <= day <= last])))
     return steps + _gc_ended_on_an_unknown_day(record, context, timeline)
 
 
@@ -133,7 +162,8 @@ def _gc_ended_on_an_unknown_day(record: PatientRecord, context: HookContext,
         return []
     orders = {id(order): order for order, _ in ended}.values()  # a taper written as one order: its last step
     said = "; ".join(f"{order.label} {ended_early_how(order)}" for order in orders)
-    return [TaperStep(today, f"{_gc_change(before, max(now, 0.0))} ({said})", at_the_latest=True)]
+    unread_today = [o for o, first, last in _unread_oral_spans(record, context) if first <= today <= last]
+    return [TaperStep(today, f"{_gc_change(before, max(now, 0.0), unread_today)} ({said})", at_the_latest=True)]
 
 
 def sparing_reductions(record: PatientRecord, context: HookContext,
