@@ -927,3 +927,50 @@ def test_a_fall_read_after_a_course_whose_timing_is_not_read_is_a_step_by_its_en
     record, context = record_and_context(KB, chart)
     assert [str(step) for step in taper.taper_in_progress(record, context)] == [
         f"glucocorticoid lowered from 60 to 20 mg/day PEQ by {today - timedelta(days=29)} at the latest"]
+
+
+def _falls_through_unread(today, case: str) -> Chart:
+    """Charts from the review of the course-that-took-over reading (days from today)."""
+    chart = Chart(today)
+    if case == "beside one still given":  # 60 -> 40 (not read) -> none read, and 5 mg (not read) all along
+        chart.medication(PREDNISONE_20, 60, "mg", start=-300, end=-60, status="completed")
+        chart.medication(PREDNISONE_20, 40, "mg", start=-59, end=-30, status="completed", frequency=-1)
+        chart.medication(PREDNISONE_5, 5, "mg", start=-250, frequency=-1)
+    elif case == "two falls into one":  # 40 -> 20 (D-61) -> 0 (D-59), the 30 mg order not read from D-60, then 10
+        chart.medication(PREDNISONE_20, 20, "mg", start=-300, end=-62, status="completed")
+        chart.medication(PREDNISONE_20, 20, "mg", start=-300, end=-60, status="completed")
+        chart.medication(PREDNISONE_20, 30, "mg", start=-60, end=-30, status="completed", frequency=-1)
+        chart.medication(PREDNISONE_5, 10, "mg", start=-29)
+    elif case == "a fall read on its last day":  # 60 + 10 -> 10 + 40 (not read) -> 0 on D-29
+        chart.medication(PREDNISONE_20, 60, "mg", start=-300, end=-60, status="completed")
+        chart.medication(PREDNISONE_5, 10, "mg", start=-300, end=-30, status="completed")
+        chart.medication(PREDNISONE_20, 40, "mg", start=-59, end=-30, status="completed", frequency=-1)
+    elif case == "planned":  # 25 -> 5 on D-3; 20 mg (not read) planned from D+2: nothing unread given yet
+        chart.medication(PREDNISONE_5, 5, "mg", start=-300)
+        chart.medication(PREDNISONE_20, 20, "mg", start=-300, end=-4, status="completed")
+        chart.medication(PREDNISONE_20, 20, "mg", start=2, frequency=-1)
+    elif case == "no end date":  # 60 -> 40 (not read, completed, no end date) -> 20 from D-29
+        chart.medication(PREDNISONE_20, 60, "mg", start=-300, end=-60, status="completed")
+        chart.medication(PREDNISONE_20, 40, "mg", start=-59, status="completed", frequency=-1)
+        chart.medication(PREDNISONE_20, 20, "mg", start=-29)
+    return chart
+
+
+@pytest.mark.parametrize(("case", "said"), [
+    ("beside one still given", "glucocorticoid lowered by 60 mg/day PEQ (besides prednisone 5 MG Oral Tablet, whose "
+                               "dose is not read) by D-29 at the latest"),
+    ("two falls into one", "glucocorticoid lowered from 40 to 10 mg/day PEQ by D-29 at the latest"),
+    ("a fall read on its last day", "glucocorticoid stopped (was 70 mg/day PEQ) by D-29 at the latest"),
+    ("planned", "glucocorticoid lowered from 25 to 5 mg/day PEQ on D-3"),
+    ("no end date", "glucocorticoid lowered from 60 to 20 mg/day PEQ by D-0 at the latest"),
+])
+def test_a_fall_through_a_course_whose_timing_is_not_read_is_one_step_said_as_the_chart_gives_it(today, case, said):
+    """Found by review: 'stopped' beside a glucocorticoid still given (its dose not read); one fall read twice (two
+    falls into the same course, or the fall on the day it ended); a planned course not yet given hid a fall that is
+    certain; a course with no end date, whose days cannot be counted from a timing not read, was over 'by' the day
+    after its one day. Each is one step, dated as the chart allows."""
+    record, context = record_and_context(KB, _falls_through_unread(today, case))
+    days = {f"D-{n}": (today - timedelta(days=n)).isoformat() for n in (0, 3, 29)}
+    for name, day in sorted(days.items(), key=lambda item: -len(item[0])):
+        said = said.replace(name, day)
+    assert [str(step) for step in taper.taper_in_progress(record, context)] == [said]
