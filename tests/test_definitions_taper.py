@@ -884,93 +884,34 @@ def test_an_order_running_unchanged_since_before_the_window_hides_no_step(today,
     assert taper.taper_in_progress(record, context) == ()
 
 
-@pytest.mark.parametrize(("unread_from", "steps"), [
-    (-29, []),  # the course that took over the next day: whether the dose fell is not known
-    (-60, ["glucocorticoid lowered by 20 mg/day PEQ (besides prednisone 20 MG Oral Tablet, whose dose is not read)"]),
-    (-200, ["glucocorticoid lowered by 20 mg/day PEQ (besides prednisone 20 MG Oral Tablet, whose dose is not read)"]),
-], ids=["took over", "began a month before", "began before the window"])
-def test_a_fall_beside_a_glucocorticoid_whose_dose_is_not_read_is_never_a_stop(today, unread_from, steps):
-    """Prednisone 20 mg to D-30, and another prednisone order whose timing cannot be read from ``unread_from``: the
-    timeline fell to 0 on D-29, read as 'glucocorticoid stopped' though a glucocorticoid is still given. Beside an
-    order running since before the fall, what is read fell by 20 mg/day; an order that began about then (within the
-    bridge) may hold the same dose, so no step is read (timings_not_read names it)."""
+READ_ONLY = "in the doses that can be read (prednisone 20 MG Oral Tablet, given then too: dose not read)"
+
+
+@pytest.mark.parametrize(("unread_from", "ended", "said"), [
+    (-29, None, f"glucocorticoid lowered from 20 to 0 mg/day PEQ {READ_ONLY} on D-29"),  # took over the next day
+    (-200, None, f"glucocorticoid lowered from 20 to 0 mg/day PEQ {READ_ONLY} on D-29"),  # given all along
+    (-200, -31, "glucocorticoid stopped (was 20 mg/day PEQ) on D-29"),  # over before the fall: no longer given
+], ids=["took over", "given all along", "over before"])
+def test_a_fall_beside_a_glucocorticoid_whose_dose_is_not_read_is_never_a_stop(today, unread_from, ended, said):
+    """Prednisone 20 mg to D-30, and another prednisone order whose timing cannot be read: the timeline leaves it out,
+    so it fell to 0 on D-29, read as 'glucocorticoid stopped' though a glucocorticoid was still given. Only the doses
+    that can be read fell, and the order is named (one that began then may carry the dose on)."""
     chart = Chart(today)
     chart.medication(PREDNISONE_20, 20, "mg", start=-300, end=-30, status="completed")
-    chart.medication(PREDNISONE_20, 20, "mg", start=unread_from, frequency=-1)
-    record, context = record_and_context(KB, chart)
-    assert [step.what for step in taper.taper_in_progress(record, context)] == steps
-    if not steps:
-        assert taper.timings_not_read(record, context) == [
-            "prednisone 20 MG Oral Tablet: timing not readable (frequency -1, period 1 d)"]
-
-
-def test_a_course_that_took_over_whose_dose_is_not_read_otherwise_is_said_beside_the_fall(today):
-    """The order that took over is not read for its dose, not its timing (2 tablets of no strength): timings_not_read
-    does not name it, so the fall read stays a step, said beside it rather than as a stop."""
-    chart = Chart(today)
-    chart.medication(PREDNISONE_20, 20, "mg", start=-300, end=-30, status="completed")
-    chart.medication(PREDNISONE_20, 20, "mg", start=-29)
-    chart.resources["medications"][-1]["medicationCodeableConcept"] = {"text": "prednisone"}
-    chart.resources["medications"][-1]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"] = {
-        "value": 2, "unit": "tablet"}
-    record, context = record_and_context(KB, chart)
-    assert taper.timings_not_read(record, context) == []
-    assert [step.what for step in taper.taper_in_progress(record, context)] == [
-        "glucocorticoid lowered by 20 mg/day PEQ (besides prednisone, whose dose is not read)"]
-
-
-def test_a_fall_read_after_a_course_whose_timing_is_not_read_is_a_step_by_its_end(today):
-    """60 mg to D-60, 40 mg (its timing not read) D-59 to D-30, 20 mg from D-29: the fall on D-59 is not known (the
-    40 mg order took over), but 20 mg after it is below 60: a step by D-29 at the latest, not 'stopped' on D-59."""
-    chart = tapering_chart(today)
-    chart.resources["medications"][1]["dosageInstruction"][0]["timing"]["repeat"]["frequency"] = -1
+    chart.medication(PREDNISONE_20, 20, "mg", start=unread_from, frequency=-1,
+                     **({"end": ended, "status": "completed"} if ended else {}))
     record, context = record_and_context(KB, chart)
     assert [str(step) for step in taper.taper_in_progress(record, context)] == [
-        f"glucocorticoid lowered from 60 to 20 mg/day PEQ by {today - timedelta(days=29)} at the latest"]
+        said.replace("D-29", (today - timedelta(days=29)).isoformat())]
 
 
-def _falls_through_unread(today, case: str) -> Chart:
-    """Charts from the review of the course-that-took-over reading (days from today)."""
+def test_an_order_ended_on_a_day_not_given_beside_one_whose_dose_is_not_read_is_no_stop(today):
+    """The fall of an order that ended before its end date (by today at the latest) beside a glucocorticoid given
+    today whose dose is not read: only the doses that can be read fell."""
     chart = Chart(today)
-    if case == "beside one still given":  # 60 -> 40 (not read) -> none read, and 5 mg (not read) all along
-        chart.medication(PREDNISONE_20, 60, "mg", start=-300, end=-60, status="completed")
-        chart.medication(PREDNISONE_20, 40, "mg", start=-59, end=-30, status="completed", frequency=-1)
-        chart.medication(PREDNISONE_5, 5, "mg", start=-250, frequency=-1)
-    elif case == "two falls into one":  # 40 -> 20 (D-61) -> 0 (D-59), the 30 mg order not read from D-60, then 10
-        chart.medication(PREDNISONE_20, 20, "mg", start=-300, end=-62, status="completed")
-        chart.medication(PREDNISONE_20, 20, "mg", start=-300, end=-60, status="completed")
-        chart.medication(PREDNISONE_20, 30, "mg", start=-60, end=-30, status="completed", frequency=-1)
-        chart.medication(PREDNISONE_5, 10, "mg", start=-29)
-    elif case == "a fall read on its last day":  # 60 + 10 -> 10 + 40 (not read) -> 0 on D-29
-        chart.medication(PREDNISONE_20, 60, "mg", start=-300, end=-60, status="completed")
-        chart.medication(PREDNISONE_5, 10, "mg", start=-300, end=-30, status="completed")
-        chart.medication(PREDNISONE_20, 40, "mg", start=-59, end=-30, status="completed", frequency=-1)
-    elif case == "planned":  # 25 -> 5 on D-3; 20 mg (not read) planned from D+2: nothing unread given yet
-        chart.medication(PREDNISONE_5, 5, "mg", start=-300)
-        chart.medication(PREDNISONE_20, 20, "mg", start=-300, end=-4, status="completed")
-        chart.medication(PREDNISONE_20, 20, "mg", start=2, frequency=-1)
-    elif case == "no end date":  # 60 -> 40 (not read, completed, no end date) -> 20 from D-29
-        chart.medication(PREDNISONE_20, 60, "mg", start=-300, end=-60, status="completed")
-        chart.medication(PREDNISONE_20, 40, "mg", start=-59, status="completed", frequency=-1)
-        chart.medication(PREDNISONE_20, 20, "mg", start=-29)
-    return chart
-
-
-@pytest.mark.parametrize(("case", "said"), [
-    ("beside one still given", "glucocorticoid lowered by 60 mg/day PEQ (besides prednisone 5 MG Oral Tablet, whose "
-                               "dose is not read) by D-29 at the latest"),
-    ("two falls into one", "glucocorticoid lowered from 40 to 10 mg/day PEQ by D-29 at the latest"),
-    ("a fall read on its last day", "glucocorticoid stopped (was 70 mg/day PEQ) by D-29 at the latest"),
-    ("planned", "glucocorticoid lowered from 25 to 5 mg/day PEQ on D-3"),
-    ("no end date", "glucocorticoid lowered from 60 to 20 mg/day PEQ by D-0 at the latest"),
-])
-def test_a_fall_through_a_course_whose_timing_is_not_read_is_one_step_said_as_the_chart_gives_it(today, case, said):
-    """Found by review: 'stopped' beside a glucocorticoid still given (its dose not read); one fall read twice (two
-    falls into the same course, or the fall on the day it ended); a planned course not yet given hid a fall that is
-    certain; a course with no end date, whose days cannot be counted from a timing not read, was over 'by' the day
-    after its one day. Each is one step, dated as the chart allows."""
-    record, context = record_and_context(KB, _falls_through_unread(today, case))
-    days = {f"D-{n}": (today - timedelta(days=n)).isoformat() for n in (0, 3, 29)}
-    for name, day in sorted(days.items(), key=lambda item: -len(item[0])):
-        said = said.replace(name, day)
-    assert [str(step) for step in taper.taper_in_progress(record, context)] == [said]
+    chart.medication(PREDNISONE_20, 20, "mg", start=-199, end=30, status="stopped")
+    chart.medication(PREDNISONE_20, 20, "mg", start=-250, frequency=-1)
+    record, context = record_and_context(KB, chart)
+    [step] = taper.taper_in_progress(record, context)
+    assert step.at_the_latest and step.day == today
+    assert step.what.startswith(f"glucocorticoid lowered from 20 to 0 mg/day PEQ {READ_ONLY} (prednisone 20 MG")

@@ -79,89 +79,53 @@ def oral_peq_timeline(record: PatientRecord, context: HookContext) -> steroids.D
 def gc_reductions(record: PatientRecord, context: HookContext,
                   window_days: int | None = None) -> list[TaperStep]:
     """Days in the window on which the daily PEQ fell and did not come back within the dose_gap_bridge_days that
-    a late refill or a charting gap may take. A fall into a course that took over at a timing not read
-    (:func:`_took_over`) is not known while that course runs; once it is over, a dose below the one before is a step
-    on a day the chart does not give ('by D at the latest')."""
+    a late refill or a charting gap may take."""
     if window_days is None:
         window_days = int(context.definition("taper_gc_window_days"))
     return _gc_reductions(record, context, window_days)
 
 
 def _gc_change(before: float, now: float, unread: Sequence[MedicationOrder] = ()) -> str:
-    """The change in words; with ``unread`` (glucocorticoids given that day whose dose is not read) what is read
-    fell, but the day's dose is not known: never 'stopped'."""
+    """The change in words. With ``unread``, glucocorticoids given that day whose dose is not read (left out of the
+    timeline), only the doses that can be read fell: never 'stopped', and the orders are named (one that began then
+    may carry the dose on, so the step is evidence, not certainty)."""
     if unread:
         labels = ", ".join(dict.fromkeys(order.label for order in unread))
-        return (f"glucocorticoid lowered by {before - now:g} mg/day PEQ (besides {labels}, whose dose is not read)")
+        return (f"glucocorticoid lowered from {before:g} to {now:g} mg/day PEQ in the doses that can be read "
+                f"({labels}, given then too: dose not read)")
     return (f"glucocorticoid stopped (was {before:g} mg/day PEQ)" if now <= _TOLERANCE_MG
             else f"glucocorticoid lowered from {before:g} to {now:g} mg/day PEQ")
 
 
 @per_record
-def _unread_oral_spans(record: PatientRecord, context: HookContext) -> list[tuple[MedicationOrder, date, date]]:
-    """(order, first day, last day) of the glucocorticoids (not IV pulses) whose dose is not read and whose days are:
-    not on the timeline, they may hold the dose that fell."""
+def _given_unread(record: PatientRecord, context: HookContext) -> list[tuple[MedicationOrder, date, date]]:
+    """(order, first day, last day) of each glucocorticoid (not an IV pulse) whose dose is not read but whose days
+    are: the timeline leaves it out, so a fall on one of its days is a fall only of the doses that can be read."""
     return [(order, *span) for order in steroids.history(record, context).unreadable
             if not steroids.is_iv_methylprednisolone(order) and (span := course_days(order, record.today)) is not None]
 
 
-def _took_over(record: PatientRecord, context: HookContext, day: date) -> list[MedicationOrder]:
-    """The glucocorticoids whose timing is not read that may have taken over on ``day``, when the timeline fell:
-    begun by today, within dose_gap_bridge_days of it, and not over before it. They may hold the same dose or
-    another, so the fall is not known; each is one :func:`timings_not_read` names (so R21 and R22 say so)."""
-    bridge = timedelta(days=int(context.definition("dose_gap_bridge_days")))
-    named = {id(order) for order in _glucocorticoids_not_read(record, context)}
-    return [order for order, first, last in _unread_oral_spans(record, context)
-            if id(order) in named and first <= record.today and abs(first - day) <= bridge and last >= day]
-
-
-def _over_from(order: MedicationOrder, today: date) -> date | None:
-    """The first day on which an order whose timing is not read is known to be over: the day after its end date;
-    today for one that ended on a day the chart does not give (ended before its end date, or with none: its days
-    cannot be counted from a timing not read); None while it runs."""
-    if order.end is not None and not ended_before_its_end(order, today):
-        return order.end + timedelta(days=1)
-    return None if order.current_on(today) else today
+def _given_unread_on(record: PatientRecord, context: HookContext, day: date) -> list[MedicationOrder]:
+    return [order for order, first, last in _given_unread(record, context) if first <= day <= last]
 
 
 @per_record
 def _gc_reductions(record: PatientRecord, context: HookContext, window_days: int) -> list[TaperStep]:
     timeline = oral_peq_timeline(record, context)
     runs = list(timeline.runs())
-    today = record.today
-    since = today - timedelta(days=window_days)
+    since = record.today - timedelta(days=window_days)
     bridge = timedelta(days=int(context.definition("dose_gap_bridge_days")))
-
-    def kept_up(before: float, day: date) -> bool:  # the dose came back within the bridge after ``day``
-        end = min(day + bridge, today)
-        return any(level >= before - _TOLERANCE_MG for first, _, level in runs if day < first <= end)
-
-    def given_unread(day: date) -> list[MedicationOrder]:
-        return [order for order, first, last in _unread_oral_spans(record, context) if first <= day <= last]
-
     steps = []
-    known_again: dict[date, float] = {}  # the day a course that took over is over -> the highest dose before it
     for index in range(1, len(runs)):  # each run after the first starts with a change of dose
         day, _, now = runs[index]
         before = runs[index - 1][2]
-        if day < since or now >= before - _TOLERANCE_MG or kept_up(before, day):
+        if day < since or now >= before - _TOLERANCE_MG:
             continue
-        if took_over := _took_over(record, context, day):
-            overs = [_over_from(order, today) for order in took_over]
-            if None not in overs:  # still running: no step yet (timings_not_read names the orders)
-                after = max(d for d in overs if d is not None)
-                known_again[after] = max(known_again.get(after, 0.0), before)
-            continue
-        steps.append(TaperStep(day, _gc_change(before, now, given_unread(day))))
-    for after, before in known_again.items():
-        later = timeline.on(after)
-        if after <= today and later < before - _TOLERANCE_MG and not kept_up(before, after):
-            # one step for the fall through the course that took over: a fall read on its day is that same fall
-            steps = [step for step in steps if step.day != after]
-            # beside an order still given then, not the ones over by then (one stopped on a day not given reaches it)
-            beside = [o for o in given_unread(after) if (over := _over_from(o, today)) is None or over > after]
-            steps.append(TaperStep(after, _gc_change(before, later, beside), at_the_latest=True))
-    return sorted(steps, key=lambda step: step.day) + _gc_ended_on_an_unknown_day(record, context, timeline)
+        bridge_end = min(day + bridge, record.today)
+        came_back = any(level >= before - _TOLERANCE_MG for first, _, level in runs[index + 1:] if first <= bridge_end)
+        if not came_back:
+            steps.append(TaperStep(day, _gc_change(before, now, _given_unread_on(record, context, day))))
+    return steps + _gc_ended_on_an_unknown_day(record, context, timeline)
 
 
 def _gc_ended_on_an_unknown_day(record: PatientRecord, context: HookContext,
@@ -188,8 +152,8 @@ def _gc_ended_on_an_unknown_day(record: PatientRecord, context: HookContext,
         return []
     orders = {id(order): order for order, _ in ended}.values()  # a taper written as one order: its last step
     said = "; ".join(f"{order.label} {ended_early_how(order)}" for order in orders)
-    unread_today = [o for o, first, last in _unread_oral_spans(record, context) if first <= today <= last]
-    return [TaperStep(today, f"{_gc_change(before, max(now, 0.0), unread_today)} ({said})", at_the_latest=True)]
+    unread = _given_unread_on(record, context, today)
+    return [TaperStep(today, f"{_gc_change(before, max(now, 0.0), unread)} ({said})", at_the_latest=True)]
 
 
 def sparing_reductions(record: PatientRecord, context: HookContext,
@@ -409,21 +373,14 @@ def timings_not_read(record: PatientRecord, context: HookContext) -> list[str]:
     taper_sparing_window_days or planned. With no step read (:func:`taper_in_progress`), R21 and R22 say so rather
     than read no taper."""
     today = record.today
+    gc_since = today - timedelta(days=int(context.definition("taper_gc_window_days")))
     sparing_since = today - timedelta(days=int(context.definition("taper_sparing_window_days")))
+    glucocorticoids = [o for o in steroids.history(record, context).unreadable_since(gc_since)
+                       if not steroids.is_iv_methylprednisolone(o)]
     sparing = [o for o in record.medications_in(*STEROID_SPARING)
                if planned(o, today) or ((last := last_dose_day(o, today)) is not None and last >= sparing_since)]
-    return _named([*_glucocorticoids_not_read(record, context),
+    return _named([*(o for o in glucocorticoids if _may_hide_a_step(o, today, gc_since)),
                    *(o for o in sparing if _may_hide_a_step(o, today, sparing_since))])
-
-
-@per_record
-def _glucocorticoids_not_read(record: PatientRecord, context: HookContext) -> list[MedicationOrder]:
-    """The glucocorticoids (not IV pulses) given within taper_gc_window_days whose timing is not read and that may
-    hide a taper step (:func:`_may_hide_a_step`)."""
-    since = record.today - timedelta(days=int(context.definition("taper_gc_window_days")))
-    return [o for o in steroids.history(record, context).unreadable_since(since)
-            if not steroids.is_iv_methylprednisolone(o) and _may_hide_a_step(o, record.today, since)
-            and dosing.timing_not_read(o)]
 
 
 def _may_hide_a_step(order: MedicationOrder, today: date, since: date) -> bool:
