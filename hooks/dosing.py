@@ -133,12 +133,30 @@ def timing_not_read(order: MedicationOrder) -> str | None:
 
 def why_no_frequency(order: MedicationOrder) -> str:
     """Why no frequency a day is read from ``order``, as the dose checks say it where they count one dose of it, or
-    none: 'timing not readable (frequency -1, period 1 wk)' where its timing writes a repeat that cannot be read
-    (:func:`timing_not_read`) or only a code not known ('code SOMETIMES'), 'frequency not given' only where it
-    writes none (a clinician fixes the two apart)."""
-    unread_code = (f"timing not readable ({timing_written(d.timing)})" for d in order.dosages
-                   if d.timing.code and periods_per_day(d.timing) is None)
-    return timing_not_read(order) or next(unread_code, "frequency not given")
+    none: 'timing not readable (frequency -1, period 1 wk)' where a timing writes a repeat that cannot be read or
+    only a code not known ('code SOMETIMES'), 'frequency not given' only where none writes any (a clinician fixes
+    the two apart)."""
+    return next((_rate_not_read(d.timing) for d in order.dosages if periods_per_day(d.timing) is None),
+                "frequency not given")
+
+
+def _rate_not_read(timing: Timing) -> str:
+    written = timing_written(timing)
+    return f"timing not readable ({written})" if written else "frequency not given"
+
+
+def why_no_daily_mg(order: MedicationOrder, weight_kg: float | None = None) -> str | None:
+    """Why :func:`daily_mg_by_sequence` reads no daily dose from ``order``, in words for a card: its first
+    instruction that cannot be read, for its timing (:func:`why_no_frequency`'s words) or its dose ('dose not read
+    in mg (2 tablet)'); None where the daily dose is read."""
+    for dosage in order.dosages:
+        if dosage.dose is None or dosage.as_needed:
+            continue
+        if periods_per_day(dosage.timing) is None:
+            return _rate_not_read(dosage.timing)
+        if dose_per_administration(dosage, order.medication, weight_kg) is None:
+            return f"dose not read in mg ({dosage.dose})"
+    return None
 
 
 def _code_per_day(code: str) -> float | None:

@@ -833,7 +833,7 @@ def test_a_step_hidden_in_an_order_whose_timing_is_not_read_is_named_not_read_as
     """The 20 mg order's timing cannot be read: no step is read (15 mg reads as a start), and the order is named."""
     record, context = record_and_context(KB, _prednisone_then(today, period=-1))
     assert taper.taper_in_progress(record, context) == ()
-    assert taper.timings_not_read(record, context) == [
+    assert taper.doses_not_read(record, context) == [
         "prednisone 20 MG Oral Tablet: timing not readable (frequency 1, period -1 d)"]
 
 
@@ -841,7 +841,7 @@ def test_an_order_whose_timing_is_not_read_last_given_before_the_window_is_not_n
     chart = Chart(today)
     chart.medication(PREDNISONE_20, 20, "mg", start=-300, end=-91, status="completed", period=-1)
     chart.medication(PREDNISONE_5, 15, "mg", start=-90)
-    assert taper.timings_not_read(*record_and_context(KB, chart)) == []
+    assert taper.doses_not_read(*record_and_context(KB, chart)) == []
 
 
 def test_a_draft_whose_timing_is_not_read_with_nothing_given_is_no_reduction_to_judge(today):
@@ -863,7 +863,7 @@ def test_possible_relapse_with_a_step_not_read_is_missing_not_called(today):
     check = taper.possible_relapse(record, context, taper=(), unread=["prednisone: timing not readable (period -1 d)"])
     assert not check.possible
     assert check.missing is not None and check.missing.startswith(
-        "a dose reduction may be hidden in an order whose timing is not read (prednisone: timing not readable "
+        "a dose reduction may be hidden in an order whose daily dose is not read (prednisone: timing not readable "
         "(period -1 d)), and latest CK 600")
     calm = taper.possible_relapse(*record_and_context(KB, tapering_chart(today, taper=False, latest_ck=150)),
                                   taper=(), unread=["prednisone: timing not readable (period -1 d)"])
@@ -880,7 +880,7 @@ def test_an_order_running_unchanged_since_before_the_window_hides_no_step(today,
     chart.medication(PREDNISONE_20, 60, "mg", start=-1480, end=-801, status="completed")
     chart.medication(PREDNISONE_5, 10, "mg", start=-800, period=period)
     record, context = record_and_context(KB, chart)
-    assert taper.timings_not_read(record, context) == []
+    assert taper.doses_not_read(record, context) == []
     assert taper.taper_in_progress(record, context) == ()
 
 
@@ -915,3 +915,43 @@ def test_an_order_ended_on_a_day_not_given_beside_one_whose_dose_is_not_read_is_
     [step] = taper.taper_in_progress(record, context)
     assert step.at_the_latest and step.day == today
     assert step.what.startswith(f"glucocorticoid lowered from 20 to 0 mg/day PEQ {READ_ONLY} (prednisone 20 MG")
+
+
+
+def _dose_not_read(chart: Chart, index: int) -> Chart:
+    """The chart's ``index``-th order with a dose in a unit no mg can be read from."""
+    chart.resources["medications"][index]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"] = {
+        "value": 2, "unit": "puff"}
+    return chart
+
+
+def test_an_order_whose_dose_is_not_read_may_hide_a_step_and_is_named(today):
+    """Prednisone 20 mg to D-61 in a unit that cannot be read as mg, then 15 mg: it was left off the timeline, so the
+    15 mg read as a start, and R21 said 'no taper in progress' (only an unreadable timing was named). Its dose is
+    named as what hides the step."""
+    record, context = record_and_context(KB, _dose_not_read(_prednisone_then(today), 0))
+    assert taper.taper_in_progress(record, context) == ()
+    assert taper.doses_not_read(record, context) == ["prednisone 20 MG Oral Tablet: dose not read in mg (2 puff)"]
+
+
+@pytest.mark.parametrize("odd", ["timing", "dose"])
+def test_a_first_course_whose_dose_is_not_read_lowers_nothing(today, odd):
+    """Prednisone begun 20 days ago, nothing before it, its dose not read: it can hide no reduction (its start is no
+    fall; it has not ended), so it is not named (R21 was not evaluable, R22 asked for a CK every 30 days). The same
+    order after 20 mg given up to the day before it is named."""
+    chart = Chart(today).medication(PREDNISONE_5, 15, "mg", start=-20, **({"period": -1} if odd == "timing" else {}))
+    chart = _dose_not_read(chart, 0) if odd == "dose" else chart
+    assert taper.doses_not_read(*record_and_context(KB, chart)) == []
+    chart.medication(PREDNISONE_20, 20, "mg", start=-300, end=-21, status="completed")
+    [named] = taper.doses_not_read(*record_and_context(KB, chart))
+    assert named.startswith("prednisone 5 MG Oral Tablet: ")
+
+
+def test_a_planned_first_course_with_no_weight_lowers_nothing(today):
+    """Prednisone 1 mg/kg planned from D+5 with no weight (its dose not read): nothing is given, so it is not named;
+    with 20 mg given today, it is."""
+    chart = Chart(today).medication(PREDNISONE_20, 1, "mg/kg", start=5)
+    assert taper.doses_not_read(*record_and_context(KB, chart)) == []
+    chart.medication(PREDNISONE_20, 20, "mg", start=-60)
+    assert taper.doses_not_read(*record_and_context(KB, chart)) == [
+        "prednisone 20 MG Oral Tablet: dose not read in mg (1 mg/kg)"]

@@ -8,7 +8,7 @@ behind them, so R21 (relapse card), R22 (CK monitoring interval) and others read
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import pairwise
@@ -358,29 +358,59 @@ def taper_in_progress(record: PatientRecord, context: HookContext, gc_window_day
                         + sparing_reductions(record, context, sparing_window_days), key=lambda s: s.day))
 
 
-# ---------------------------------------------------------------- orders whose timing cannot be read
+# ---------------------------------------------------------------- orders whose daily dose cannot be read
 
-def _named(orders: Sequence[MedicationOrder]) -> list[str]:
-    """'label: timing not readable (...)' for each of ``orders`` whose timing cannot be read, once each."""
-    unique = {id(order): order for order in orders}.values()
-    return [f"{order.label}: {why}" for order in unique if (why := dosing.timing_not_read(order))]
+def _named(orders: Sequence[tuple[MedicationOrder, str | None]]) -> list[str]:
+    """'label: why' ('prednisone 20 MG Oral Tablet: timing not readable (...)') for each order with a reason its
+    dose is not read, once each."""
+    unique = {id(order): (order, why) for order, why in orders if why}.values()
+    return [f"{order.label}: {why}" for order, why in unique]
+
+
+def _timing_not_read(orders: Iterable[MedicationOrder]) -> list[tuple[MedicationOrder, str | None]]:
+    return [(order, dosing.timing_not_read(order)) for order in orders]
 
 
 @per_record
-def timings_not_read(record: PatientRecord, context: HookContext) -> list[str]:
-    """The chart's orders a taper step may be hidden in, their timing not read (dosing.timing_not_read): a
-    glucocorticoid (not an IV pulse) given within taper_gc_window_days, or a steroid-sparing agent given within
-    taper_sparing_window_days or planned. With no step read (:func:`taper_in_progress`), R21 and R22 say so rather
-    than read no taper."""
+def doses_not_read(record: PatientRecord, context: HookContext) -> list[str]:
+    """The chart's orders a taper step may be hidden in: a glucocorticoid (not an IV pulse) given within
+    taper_gc_window_days whose daily dose is not read, for its timing or its dose (it is not on the PEQ timeline:
+    dosing.why_no_daily_mg), or a steroid-sparing agent given within taper_sparing_window_days or planned whose
+    timing is not read (dosing.timing_not_read). With no step read (:func:`taper_in_progress`), R21 and R22 say so
+    rather than read no taper."""
     today = record.today
     gc_since = today - timedelta(days=int(context.definition("taper_gc_window_days")))
     sparing_since = today - timedelta(days=int(context.definition("taper_sparing_window_days")))
-    glucocorticoids = [o for o in steroids.history(record, context).unreadable_since(gc_since)
-                       if not steroids.is_iv_methylprednisolone(o)]
+    weight = _weight(record, context)
+    unread = [o for o in steroids.history(record, context).unreadable_since(gc_since)
+              if not steroids.is_iv_methylprednisolone(o)]
+    glucocorticoids = [(o, dosing.why_no_daily_mg(o, weight) or ("no start date" if o.start is None else None))
+                       for o in unread if _may_hide_a_step(o, today, gc_since)
+                       and _may_lower_a_dose(record, context, o, [other for other in unread if other is not o])]
     sparing = [o for o in record.medications_in(*STEROID_SPARING)
                if planned(o, today) or ((last := last_dose_day(o, today)) is not None and last >= sparing_since)]
-    return _named([*(o for o in glucocorticoids if _may_hide_a_step(o, today, gc_since)),
-                   *(o for o in sparing if _may_hide_a_step(o, today, sparing_since))])
+    return _named([*glucocorticoids,
+                   *_timing_not_read(o for o in sparing if _may_hide_a_step(o, today, sparing_since))])
+
+
+def _may_lower_a_dose(record: PatientRecord, context: HookContext, order: MedicationOrder,
+                      others: Sequence[MedicationOrder]) -> bool:
+    """A glucocorticoid whose dose is not read hides a fall by its steps or its end, but by its start only where a
+    glucocorticoid is given within dose_gap_bridge_days before it (or today, for one planned): a first course, with
+    nothing before it, lowers nothing (prednisone 1 mg/kg from next week, with no weight to read it by)."""
+    today = record.today
+    span = course_days(order, today)
+    if span is None or len({d.sequence for d in order.dosages}) > 1 or span[1] < today:
+        return True
+    first = span[0]
+    start = first - timedelta(days=int(context.definition("dose_gap_bridge_days")))
+    end = min(first - timedelta(days=1), today)
+    if first > today:  # planned: what is given today is what it would follow
+        start = min(start, today)
+    if any(level > _TOLERANCE_MG and run_first <= end and run_last >= start
+           for run_first, run_last, level in oral_peq_timeline(record, context).runs()):
+        return True
+    return any(s is None or (s[0] <= end and s[1] >= start) for s in (course_days(o, today) for o in others))
 
 
 def _may_hide_a_step(order: MedicationOrder, today: date, since: date) -> bool:
@@ -412,7 +442,7 @@ def draft_timings_not_read(record: PatientRecord, context: HookContext,
         elif (group := next((g for g in STEROID_SPARING if order.in_group(g)), None)) is not None:
             given = _being_given(record, context, group)
             compared += [order, *given] if given else []
-    return _named(compared)
+    return _named(_timing_not_read(compared))
 
 
 # ---------------------------------------------------------------- drafts that would taper
@@ -568,8 +598,8 @@ def possible_relapse(record: PatientRecord, context: HookContext, *, taper: Sequ
                      unread: Sequence[str] = ()) -> RelapseCheck:
     """Taper in progress and latest CK (<= 14 d old) > ULN and >= 2 x nadir CK; caveats are shown, never used
     to exclude. ``taper``: the steps the caller has already gathered (with a draft's reductions when one is being
-    signed); by default the chart's :func:`taper_in_progress`. ``unread``: orders whose timing is not read
-    (:func:`timings_not_read`, :func:`draft_timings_not_read`), in which the step asked about may be hidden: the CK is
+    signed); by default the chart's :func:`taper_in_progress`. ``unread``: orders whose daily dose is not read
+    (:func:`doses_not_read`, :func:`draft_timings_not_read`), in which the step asked about may be hidden: the CK is
     judged without a step, and a possible relapse (or a CK check left open) is then not called but ``missing``."""
     check = RelapseCheck(taper=taper_in_progress(record, context) if taper is None else taper)
     if not check.taper and not unread:
@@ -577,9 +607,8 @@ def possible_relapse(record: PatientRecord, context: HookContext, *, taper: Sequ
         return check
     _judge_ck(record, context, check)
     if unread and (check.possible or check.missing):
-        check.missing = (f"a dose reduction may be hidden in an order whose timing is not read ({'; '.join(unread)}), "
-                         "and "
-                         f"{check.reason if check.possible else check.missing}")
+        check.missing = (f"a dose reduction may be hidden in an order whose daily dose is not read "
+                         f"({'; '.join(unread)}), and {check.reason if check.possible else check.missing}")
         check.possible = False
     return check
 

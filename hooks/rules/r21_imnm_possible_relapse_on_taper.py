@@ -45,15 +45,15 @@ def _draft_steps(record: PatientRecord, context: HookContext) -> list[tuple[Medi
 def before_ck(record: PatientRecord, context: HookContext, facts: dict[str, object],
               extra_taper: Sequence[TaperStep] = (), unread: Sequence[str] | None = None) -> list[TaperStep] | Quiet:
     """Every gate of R21 before its CK check: IMNM with a taper in progress (``extra_taper``: the reductions a
-    draft being signed adds), or none read but orders whose timing is not read that may hide one (``unread``; by
-    default the chart's, taper.timings_not_read): the CK is then judged, and said not evaluable where it could mean
+    draft being signed adds), or none read but orders whose daily dose is not read that may hide one (``unread``; by
+    default the chart's, taper.doses_not_read): the CK is then judged, and said not evaluable where it could mean
     a relapse. R22 asks for a CK when these pass and only the CK's age keeps R21 from judging."""
     if not cohorts.is_imnm(record, context):
         return Quiet("not IMNM", facts)
     steps = [*taper.taper_in_progress(record, context), *extra_taper]
     if not steps:
         facts["taper"] = None
-        if not (taper.timings_not_read(record, context) if unread is None else unread):
+        if not (taper.doses_not_read(record, context) if unread is None else unread):
             return Quiet("no taper in progress", facts)
     return steps
 
@@ -73,15 +73,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     steps = before_ck(record, context, facts, [s for _, s in drafts], unread)
     if isinstance(steps, Quiet):
         return steps
-    if unread is None:  # the chart's orders whose timing is not read matter only where no taper step is read
-        unread = [] if steps else taper.timings_not_read(record, context)
+    if unread is None:  # the chart's orders whose daily dose is not read matter only where no taper step is read
+        unread = [] if steps else taper.doses_not_read(record, context)
     # Taper windows and relapse thresholds are shared definitions (R22 reads the same taper); the relapse check
     # judges the steps before_ck gathered (the draft's included) rather than gathering them again.
     check = taper.possible_relapse(record, context, taper=steps, unread=unread)
     taper_text = "; ".join(str(s) for s in steps)
     facts.update({
         "taper": taper_text or None,
-        "taper_timing_not_read": "; ".join(unread) or None,
+        "taper_dose_not_read": "; ".join(unread) or None,
         "latest_ck": str(check.latest) if check.latest else None,
         "nadir_ck": str(check.nadir) if check.nadir else None,
         "ratio_to_nadir": check.ratio.fact(2) if check.ratio is not None else None,

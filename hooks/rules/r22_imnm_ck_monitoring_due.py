@@ -128,8 +128,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     start, latest_ttx, coming = ttx.found, ttx.latest, ttx.to_come
     since_ttx = (record.today - latest_ttx).days if latest_ttx else None
     tapering = taper.taper_in_progress(record, context)
-    # with no taper step read, orders whose timing is not read may hide one: the shorter interval, said so
-    unread = [] if tapering else taper.timings_not_read(record, context)
+    # with no taper step read, orders whose daily dose is not read may hide one: the shorter interval, said so
+    unread = [] if tapering else taper.doses_not_read(record, context)
     early = since_ttx is not None and since_ttx <= params["early_phase_days"]
     interval = int(params["interval_early_days"] if early or tapering or unread else params["interval_stable_days"])
     latest = ck.latest_ck(record, context)  # read once per call, shared with the rows' CK-age gate
@@ -137,7 +137,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts.update({"t_tx": start[1] if start else None, **ttx.unknown_facts(),
                   "days_since_t_tx": since_ttx if start else None, "t_tx_planned": coming[1] if coming else None,
                   "taper": "; ".join(str(s) for s in tapering) or None,
-                  "taper_timing_not_read": "; ".join(unread) or None, "interval_days": interval,
+                  "taper_dose_not_read": "; ".join(unread) or None, "interval_days": interval,
                   "latest_ck": str(last) if last else None, "latest_ck_age_days": age,
                   "ck_needed_by": "; ".join(f"{row.rule.code} (CK within {limit:g} days)" for row, limit in waiting)
                                   or None})
@@ -159,7 +159,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         reasons.append(f"A taper is in progress ({'; '.join(str(s) for s in tapering)}): check CK every "
                        f"{interval} days to catch a relapse early.")
     elif due and unread:
-        reasons.append(f"No taper step could be read, but one may be hidden in an order whose timing is not read "
+        reasons.append(f"No taper step could be read, but one may be hidden in an order whose daily dose is not read "
                        f"({'; '.join(unread)}): check CK every {interval} days.")
     elif due:
         reasons.append(f"On stable treatment: check CK at least every {interval} days.")

@@ -395,7 +395,7 @@ def _odd_timing(chart, index, **repeat):
 
 
 PREDNISONE_20_NOT_READ = "prednisone 20 MG Oral Tablet: timing not readable"
-HIDDEN = "a dose reduction may be hidden in an order whose timing is not read"
+HIDDEN = "a dose reduction may be hidden in an order whose daily dose is not read"
 
 
 @pytest.mark.parametrize(("repeat", "written"), [({"period": -1}, "frequency 1, period -1 d"),
@@ -410,7 +410,7 @@ def test_a_taper_step_in_an_order_whose_timing_is_not_read_is_not_evaluable(kb, 
     assert card is None and entry["status"] == "not-evaluable"
     assert entry["reason"].startswith(f"{HIDDEN} ({PREDNISONE_20_NOT_READ} ({written})), and latest CK 600 U/L")
     assert "is above the ULN and 4.0 x the nadir 150 U/L" in entry["reason"]
-    assert entry["facts"]["taper_timing_not_read"] == f"{PREDNISONE_20_NOT_READ} ({written})"
+    assert entry["facts"]["taper_dose_not_read"] == f"{PREDNISONE_20_NOT_READ} ({written})"
 
 
 def test_with_no_taper_step_read_a_ck_that_is_no_relapse_stays_quiet(kb, today):
@@ -425,7 +425,7 @@ def test_an_order_whose_timing_is_not_read_before_the_window_is_not_named(kb, to
     """Only orders given within the taper window can hide a step in it: the 60 mg order ended 1,200 days ago (its
     dose, not read, leaves T_tx unknown: said as such)."""
     _, entry = _result(kb, _odd_timing(long_standing_chart(today), 0, period=-1))
-    assert entry["facts"]["taper_timing_not_read"] is None and entry["reason"].startswith("T_tx unknown")
+    assert entry["facts"]["taper_dose_not_read"] is None and entry["reason"].startswith("T_tx unknown")
 
 
 @pytest.mark.parametrize("draft", [
@@ -453,7 +453,19 @@ def test_a_course_that_takes_over_with_a_timing_not_read_is_no_stop(kb, today):
     """Prednisone 20 mg to D-61, then 15 mg from D-60 whose timing cannot be read: R21 fired on 'glucocorticoid
     stopped (was 20 mg/day PEQ)', a stop the chart does not give. The card still fires on the fall that can be read
     (with CK 4x its nadir), and says that only the doses that can be read fell, naming the order."""
-    card, entry = _result(kb, _odd_timing(long_standing_chart(today), 2, period=-1))
+    card, _ = _result(kb, _odd_timing(long_standing_chart(today), 2, period=-1))
     assert card is not None and "glucocorticoid stopped" not in card["detail"]
     assert ("glucocorticoid lowered from 20 to 0 mg/day PEQ in the doses that can be read (prednisone 5 MG Oral "
             "Tablet, given then too: dose not read)") in card["detail"]
+
+
+def test_a_taper_step_in_an_order_whose_dose_is_not_read_is_not_evaluable(kb, today):
+    """The same chart as above with the 20 mg order's dose, not its timing, unreadable (2 puff): R21 said 'no taper
+    in progress' beside CK 4x its nadir. It is not evaluable, naming the order and its dose."""
+    chart = long_standing_chart(today)
+    chart.resources["medications"][1]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"] = {
+        "value": 2, "unit": "puff"}
+    card, entry = _result(kb, chart)
+    assert card is None and entry["status"] == "not-evaluable"
+    assert entry["reason"].startswith(f"{HIDDEN} (prednisone 20 MG Oral Tablet: dose not read in mg (2 puff)), and "
+                                      "latest CK 600 U/L")

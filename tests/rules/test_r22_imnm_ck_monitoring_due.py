@@ -341,8 +341,8 @@ def test_a_taper_hidden_in_an_order_whose_timing_is_not_read_keeps_the_30_day_in
     chart.resources["medications"][1]["dosageInstruction"][0]["timing"]["repeat"]["period"] = -1
     card, entry = _result(kb, chart)
     assert card["summary"].startswith("CK due: last CK 45 days ago (interval 30 d)")
-    assert ("No taper step could be read, but one may be hidden in an order whose timing is not read (prednisone 20 "
-            "MG Oral Tablet: timing not readable (frequency 1, period -1 d)): check CK every 30 days."
+    assert ("No taper step could be read, but one may be hidden in an order whose daily dose is not read (prednisone "
+            "20 MG Oral Tablet: timing not readable (frequency 1, period -1 d)): check CK every 30 days."
             ) in card["detail"]
-    assert entry["facts"]["taper_timing_not_read"] == ("prednisone 20 MG Oral Tablet: timing not readable "
+    assert entry["facts"]["taper_dose_not_read"] == ("prednisone 20 MG Oral Tablet: timing not readable "
                                                        "(frequency 1, period -1 d)")
