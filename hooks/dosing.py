@@ -136,8 +136,8 @@ def why_no_frequency(order: MedicationOrder) -> str:
     none: 'timing not readable (frequency -1, period 1 wk)' where a timing writes a repeat that cannot be read or
     only a code not known ('code SOMETIMES'), 'frequency not given' only where none writes any (a clinician fixes
     the two apart)."""
-    return next((_rate_not_read(d.timing) for d in order.dosages if periods_per_day(d.timing) is None),
-                "frequency not given")
+    not_read = [d.timing for d in order.dosages if periods_per_day(d.timing) is None]
+    return next((_rate_not_read(timing) for timing in not_read if timing_written(timing)), "frequency not given")
 
 
 def _rate_not_read(timing: Timing) -> str:
@@ -146,17 +146,16 @@ def _rate_not_read(timing: Timing) -> str:
 
 
 def why_no_daily_mg(order: MedicationOrder, weight_kg: float | None = None) -> str | None:
-    """Why :func:`daily_mg_by_sequence` reads no daily dose from ``order``, in words for a card: its first
-    instruction that cannot be read, for its timing (:func:`why_no_frequency`'s words) or its dose ('dose not read
-    in mg (2 tablet)'); None where the daily dose is read."""
-    for dosage in order.dosages:
-        if dosage.dose is None or dosage.as_needed:
-            continue
+    """Why no daily dose is read from ``order`` (:func:`daily_mg_by_sequence`, and a daily total of none), in words
+    for a card: its first scheduled instruction that cannot be read, for its timing (:func:`why_no_frequency`'s
+    words) or its dose ('dose not read in mg (2 tablet)'), or 'no scheduled dose given'; None where it is read."""
+    scheduled = [dosage for dosage in order.dosages if dosage.dose is not None and not dosage.as_needed]
+    for dosage in scheduled:
         if periods_per_day(dosage.timing) is None:
             return _rate_not_read(dosage.timing)
         if dose_per_administration(dosage, order.medication, weight_kg) is None:
             return f"dose not read in mg ({dosage.dose})"
-    return None
+    return None if scheduled else "no scheduled dose given"
 
 
 def _code_per_day(code: str) -> float | None:

@@ -591,3 +591,12 @@ def test_why_no_daily_mg_names_the_first_instruction_not_read(dosages, said):
                             None, None, None, tuple(dosages))
     assert why_no_daily_mg(order) == said
     assert (daily_mg(order) is None) == (said is not None)
+
+
+def test_why_no_frequency_names_a_timing_written_after_one_that_writes_none():
+    """An as-needed instruction with no timing before one at frequency -1: the timing written is named (found by
+    review: 'frequency not given')."""
+    as_needed = Dosage(Quantity(5, "mg"), Timing(), None, None, True)
+    order = MedicationOrder("MedicationRequest", "x", _concept("prednisone 20 MG Oral Tablet"), "active", "order",
+                            None, None, None, (as_needed, _dosage(20, "mg", frequency=-1, period=1, period_unit="d")))
+    assert why_no_frequency(order) == "timing not readable (frequency -1, period 1 d)"

@@ -367,7 +367,7 @@ def _named(orders: Sequence[tuple[MedicationOrder, str | None]]) -> list[str]:
     return [f"{order.label}: {why}" for order, why in unique]
 
 
-def _timing_not_read(orders: Iterable[MedicationOrder]) -> list[tuple[MedicationOrder, str | None]]:
+def _with_timing_not_read(orders: Iterable[MedicationOrder]) -> list[tuple[MedicationOrder, str | None]]:
     return [(order, dosing.timing_not_read(order)) for order in orders]
 
 
@@ -382,35 +382,40 @@ def doses_not_read(record: PatientRecord, context: HookContext) -> list[str]:
     gc_since = today - timedelta(days=int(context.definition("taper_gc_window_days")))
     sparing_since = today - timedelta(days=int(context.definition("taper_sparing_window_days")))
     weight = _weight(record, context)
-    unread = [o for o in steroids.history(record, context).unreadable_since(gc_since)
-              if not steroids.is_iv_methylprednisolone(o)]
-    glucocorticoids = [(o, dosing.why_no_daily_mg(o, weight) or ("no start date" if o.start is None else None))
-                       for o in unread if _may_hide_a_step(o, today, gc_since)
+    history = steroids.history(record, context)
+    unread = [o for o in history.unreadable if not steroids.is_iv_methylprednisolone(o)]
+    glucocorticoids = [(o, dosing.why_no_daily_mg(o, weight))
+                       for o in history.unreadable_since(gc_since) if not steroids.is_iv_methylprednisolone(o)
+                       and _may_hide_a_step(o, today, gc_since)
                        and _may_lower_a_dose(record, context, o, [other for other in unread if other is not o])]
     sparing = [o for o in record.medications_in(*STEROID_SPARING)
                if planned(o, today) or ((last := last_dose_day(o, today)) is not None and last >= sparing_since)]
     return _named([*glucocorticoids,
-                   *_timing_not_read(o for o in sparing if _may_hide_a_step(o, today, sparing_since))])
+                   *_with_timing_not_read(o for o in sparing if _may_hide_a_step(o, today, sparing_since))])
 
 
 def _may_lower_a_dose(record: PatientRecord, context: HookContext, order: MedicationOrder,
                       others: Sequence[MedicationOrder]) -> bool:
-    """A glucocorticoid whose dose is not read hides a fall by its steps or its end, but by its start only where a
-    glucocorticoid is given within dose_gap_bridge_days before it (or today, for one planned): a first course, with
-    nothing before it, lowers nothing (prednisone 1 mg/kg from next week, with no weight to read it by)."""
+    """A glucocorticoid whose dose is not read hides a fall by its steps or its end (one that ended before its end
+    date too), but by its start only where it may carry on a dose at a lower one: after another whose dose is not
+    read within dose_gap_bridge_days before it, where the timeline falls within the bridge of its first day (what it
+    took over from ended then), or, planned, after what is given today. A first course lowers nothing (prednisone
+    1 mg/kg from next week with no weight to read it by), nor does one added to a dose that goes on."""
     today = record.today
     span = course_days(order, today)
-    if span is None or len({d.sequence for d in order.dosages}) > 1 or span[1] < today:
+    if (span is None or len({d.sequence for d in order.dosages}) > 1 or span[1] < today
+            or ended_before_its_end(order, today)):
         return True
     first = span[0]
-    start = first - timedelta(days=int(context.definition("dose_gap_bridge_days")))
-    end = min(first - timedelta(days=1), today)
-    if first > today:  # planned: what is given today is what it would follow
-        start = min(start, today)
-    if any(level > _TOLERANCE_MG and run_first <= end and run_last >= start
-           for run_first, run_last, level in oral_peq_timeline(record, context).runs()):
+    bridge = timedelta(days=int(context.definition("dose_gap_bridge_days")))
+    timeline = oral_peq_timeline(record, context)
+    if first > today:  # planned
+        return timeline.on(today) > _TOLERANCE_MG or any(given_today(o, today) for o in others)
+    runs = list(timeline.runs())
+    if any(first - bridge <= day <= first + bridge and level < runs[index - 1][2] - _TOLERANCE_MG
+           for index, (day, _, level) in enumerate(runs) if index):
         return True
-    return any(s is None or (s[0] <= end and s[1] >= start) for s in (course_days(o, today) for o in others))
+    return any(s is None or (s[0] < first and s[1] >= first - bridge) for s in (course_days(o, today) for o in others))
 
 
 def _may_hide_a_step(order: MedicationOrder, today: date, since: date) -> bool:
@@ -442,7 +447,7 @@ def draft_timings_not_read(record: PatientRecord, context: HookContext,
         elif (group := next((g for g in STEROID_SPARING if order.in_group(g)), None)) is not None:
             given = _being_given(record, context, group)
             compared += [order, *given] if given else []
-    return _named(_timing_not_read(compared))
+    return _named(_with_timing_not_read(compared))
 
 
 # ---------------------------------------------------------------- drafts that would taper
