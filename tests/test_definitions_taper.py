@@ -967,11 +967,11 @@ def _names(today, *orders: dict) -> list[str]:
     return taper.doses_not_read(*record_and_context(KB, chart))
 
 
-def test_which_first_courses_and_add_ons_whose_dose_is_not_read_may_hide_a_step(today):
-    """Found by review. A first course that ended before its end date may hide its stop; so may one after another
-    whose dose is not read that ended just before the window (the bridge reaches back past it); an order with no
-    scheduled dose (text only) is not on the timeline either. An add-on beside a dose that goes on raises it and
-    hides nothing; nor does a readable order with no start date (nothing to name for its dose)."""
+def test_which_courses_whose_dose_is_not_read_may_hide_a_step(today):
+    """Found by reviews. A first course that ended before its end date may hide its stop; a course after another
+    whose dose is not read that ended before the window, after an old order left open or one closed with no date,
+    or beside a dose that goes on may carry a dose on at a lower one; an order with no scheduled dose (text only)
+    is not on the timeline either. A readable order with no start date has nothing about its dose to name."""
     assert _names(today, {"start": -60, "end": 30, "status": "stopped", "period": -1}) == [
         "prednisone 20 MG Oral Tablet: timing not readable (frequency 1, period -1 d)"]
     assert _names(today, {"start": -300, "end": -91, "status": "completed", "period": -1},
@@ -980,6 +980,12 @@ def test_which_first_courses_and_add_ons_whose_dose_is_not_read_may_hide_a_step(
     assert _names(today, {"start": -300, "end": -61, "status": "completed", "dose": None, "unit": None,
                           "text": "as directed"}, {"start": -60, "dose": 15, "code": PREDNISONE_5}) == [
         "prednisone 20 MG Oral Tablet: no scheduled dose given"]
-    assert _names(today, {"start": -300, "dose": 5, "code": PREDNISONE_5},
-                  {"start": -10, "dose": 1, "unit": "mg/kg"}) == []
+    for earlier in ({"start": -1199}, {"start": -1199, "status": "on-hold"}, {"start": -1199, "status": "stopped"},
+                    {"start": -1199, "status": "completed"}, {"start": -300, "dose": 5, "code": PREDNISONE_5}):
+        assert _names(today, earlier, {"start": -60, "dose": 15, "code": PREDNISONE_5, "period": -1}) == [
+            "prednisone 5 MG Oral Tablet: timing not readable (frequency 1, period -1 d)"], earlier
     assert _names(today, {"start": None, "dose": 10}) == []
+    # after IV methylprednisolone pulses, the first oral course is still a first course (a pulse's step down is no
+    # taper)
+    assert _names(today, {"code": METHYLPRED_1000, "dose": 1000, "start": -25, "end": -23, "status": "completed",
+                          "route": ROUTE_IV}, {"start": -22, "dose": 1, "unit": "mg/kg"}) == []

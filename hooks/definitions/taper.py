@@ -382,40 +382,28 @@ def doses_not_read(record: PatientRecord, context: HookContext) -> list[str]:
     gc_since = today - timedelta(days=int(context.definition("taper_gc_window_days")))
     sparing_since = today - timedelta(days=int(context.definition("taper_sparing_window_days")))
     weight = _weight(record, context)
-    history = steroids.history(record, context)
-    unread = [o for o in history.unreadable if not steroids.is_iv_methylprednisolone(o)]
+    oral = [o for o in steroids.systemic_glucocorticoids(record) if not steroids.is_iv_methylprednisolone(o)]
     glucocorticoids = [(o, dosing.why_no_daily_mg(o, weight))
-                       for o in history.unreadable_since(gc_since) if not steroids.is_iv_methylprednisolone(o)
-                       and _may_hide_a_step(o, today, gc_since)
-                       and _may_lower_a_dose(record, context, o, [other for other in unread if other is not o])]
+                       for o in steroids.history(record, context).unreadable_since(gc_since)
+                       if not steroids.is_iv_methylprednisolone(o) and _may_hide_a_step(o, today, gc_since)
+                       and _may_lower_a_dose(o, [other for other in oral if other is not o], today)]
     sparing = [o for o in record.medications_in(*STEROID_SPARING)
                if planned(o, today) or ((last := last_dose_day(o, today)) is not None and last >= sparing_since)]
     return _named([*glucocorticoids,
                    *_with_timing_not_read(o for o in sparing if _may_hide_a_step(o, today, sparing_since))])
 
 
-def _may_lower_a_dose(record: PatientRecord, context: HookContext, order: MedicationOrder,
-                      others: Sequence[MedicationOrder]) -> bool:
-    """A glucocorticoid whose dose is not read hides a fall by its steps or its end (one that ended before its end
-    date too), but by its start only where it may carry on a dose at a lower one: after another whose dose is not
-    read within dose_gap_bridge_days before it, where the timeline falls within the bridge of its first day (what it
-    took over from ended then), or, planned, after what is given today. A first course lowers nothing (prednisone
-    1 mg/kg from next week with no weight to read it by), nor does one added to a dose that goes on."""
-    today = record.today
+def _may_lower_a_dose(order: MedicationOrder, others: Sequence[MedicationOrder], today: date) -> bool:
+    """A glucocorticoid whose dose is not read may hide a fall by its steps or its end (one that ended before its
+    end date too), and by its start unless it is a first course: no other oral glucocorticoid order (of any status,
+    however long ago, or with no start date) begins before it. A first course lowers nothing (prednisone 1 mg/kg
+    from next week with no weight to read it by, after IV pulses or none). Any earlier order counts, as charts
+    often leave the order a new dose replaces open, or close it with no date."""
     span = course_days(order, today)
     if (span is None or len({d.sequence for d in order.dosages}) > 1 or span[1] < today
             or ended_before_its_end(order, today)):
         return True
-    first = span[0]
-    bridge = timedelta(days=int(context.definition("dose_gap_bridge_days")))
-    timeline = oral_peq_timeline(record, context)
-    if first > today:  # planned
-        return timeline.on(today) > _TOLERANCE_MG or any(given_today(o, today) for o in others)
-    runs = list(timeline.runs())
-    if any(first - bridge <= day <= first + bridge and level < runs[index - 1][2] - _TOLERANCE_MG
-           for index, (day, _, level) in enumerate(runs) if index):
-        return True
-    return any(s is None or (s[0] < first and s[1] >= first - bridge) for s in (course_days(o, today) for o in others))
+    return any(other.start is None or other.start < span[0] for other in others)
 
 
 def _may_hide_a_step(order: MedicationOrder, today: date, since: date) -> bool:
