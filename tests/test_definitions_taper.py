@@ -985,7 +985,11 @@ def test_which_courses_whose_dose_is_not_read_may_hide_a_step(today):
         assert _names(today, earlier, {"start": -60, "dose": 15, "code": PREDNISONE_5, "period": -1}) == [
             "prednisone 5 MG Oral Tablet: timing not readable (frequency 1, period -1 d)"], earlier
     assert _names(today, {"start": None, "dose": 10}) == []
-    # after IV methylprednisolone pulses, the first oral course is still a first course (a pulse's step down is no
+    # a readable dose begun after it may replace it, the course left open
+    assert _names(today, {"start": -60, "dose": 15, "code": PREDNISONE_5, "period": -1},
+                  {"start": -10, "dose": 10}) == [
+        "prednisone 5 MG Oral Tablet: timing not readable (frequency 1, period -1 d)"]
+    # after IV methylprednisolone pulses, the first oral course is still a lone course (a pulse's step down is no
     # taper)
     assert _names(today, {"code": METHYLPRED_1000, "dose": 1000, "start": -25, "end": -23, "status": "completed",
                           "route": ROUTE_IV}, {"start": -22, "dose": 1, "unit": "mg/kg"}) == []

@@ -395,15 +395,15 @@ def doses_not_read(record: PatientRecord, context: HookContext) -> list[str]:
 
 def _may_lower_a_dose(order: MedicationOrder, others: Sequence[MedicationOrder], today: date) -> bool:
     """A glucocorticoid whose dose is not read may hide a fall by its steps or its end (one that ended before its
-    end date too), and by its start unless it is a first course: no other oral glucocorticoid order (of any status,
-    however long ago, or with no start date) begins before it. A first course lowers nothing (prednisone 1 mg/kg
-    from next week with no weight to read it by, after IV pulses or none). Any earlier order counts, as charts
-    often leave the order a new dose replaces open, or close it with no date."""
+    end date too), and beside any other oral glucocorticoid order (of any status, however long ago): it may carry
+    one on at a lower dose, or another may replace it, charts often leaving the replaced order open or closing it
+    with no date. Only a lone course, not over, lowers nothing (prednisone 1 mg/kg from next week with no weight to
+    read it by, after IV pulses or none: a pulse's step down is no taper)."""
     span = course_days(order, today)
     if (span is None or len({d.sequence for d in order.dosages}) > 1 or span[1] < today
             or ended_before_its_end(order, today)):
         return True
-    return any(other.start is None or other.start < span[0] for other in others)
+    return bool(others)
 
 
 def _may_hide_a_step(order: MedicationOrder, today: date, since: date) -> bool:
