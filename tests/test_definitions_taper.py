@@ -972,8 +972,10 @@ def test_which_courses_whose_dose_is_not_read_may_hide_a_step(today):
     whose dose is not read that ended before the window, after an old order left open or one closed with no date,
     or beside a dose that goes on may carry a dose on at a lower one; an order with no scheduled dose (text only)
     is not on the timeline either. A readable order with no start date has nothing about its dose to name."""
-    assert _names(today, {"start": -60, "end": 30, "status": "stopped", "period": -1}) == [
-        "prednisone 20 MG Oral Tablet: timing not readable (frequency 1, period -1 d)"]
+    for over in ({"end": 30, "status": "stopped"}, {"status": "stopped"}, {"status": "completed"}):
+        # its stop may be the step, its end date given or not
+        assert _names(today, {"start": -60, "period": -1, **over}) == [
+            "prednisone 20 MG Oral Tablet: timing not readable (frequency 1, period -1 d)"], over
     assert _names(today, {"start": -300, "end": -91, "status": "completed", "period": -1},
                   {"start": -88, "dose": 15, "code": PREDNISONE_5, "period": -1}) == [
         "prednisone 5 MG Oral Tablet: timing not readable (frequency 1, period -1 d)"]

@@ -395,13 +395,14 @@ def doses_not_read(record: PatientRecord, context: HookContext) -> list[str]:
 
 def _may_lower_a_dose(order: MedicationOrder, others: Sequence[MedicationOrder], today: date) -> bool:
     """A glucocorticoid whose dose is not read may hide a fall by its steps or its end (one that ended before its
-    end date too), and beside any other oral glucocorticoid order (of any status, however long ago): it may carry
-    one on at a lower dose, or another may replace it, charts often leaving the replaced order open or closing it
-    with no date. Only a lone course, not over, lowers nothing (prednisone 1 mg/kg from next week with no weight to
-    read it by, after IV pulses or none: a pulse's step down is no taper)."""
+    end date, or whose status says it is over with no end date, too), and beside any other oral glucocorticoid
+    order (of any status, however long ago): it may carry one on at a lower dose, or another may replace it, charts
+    often leaving the replaced order open or closing it with no date. Only a lone course, not over, lowers nothing
+    (prednisone 1 mg/kg from next week with no weight to read it by, after IV pulses or none: a pulse's step down is
+    no taper)."""
     span = course_days(order, today)
     if (span is None or len({d.sequence for d in order.dosages}) > 1 or span[1] < today
-            or ended_before_its_end(order, today)):
+            or ended_before_its_end(order, today) or not order.current_on(today)):
         return True
     return bool(others)
 
