@@ -149,12 +149,15 @@ def why_no_daily_mg(order: MedicationOrder, weight_kg: float | None = None) -> s
     """Why no daily dose is read from ``order`` (:func:`daily_mg_by_sequence`, and a daily total of none), in words
     for a card: its first scheduled instruction that cannot be read, for its timing (:func:`why_no_frequency`'s
     words) or its dose ('dose not read in mg (2 tablet)'), or 'no scheduled dose given'; None where it is read."""
-    scheduled = [dosage for dosage in order.dosages if dosage.dose is not None and not dosage.as_needed]
-    for dosage in scheduled:
+    scheduled = [(dosage, dose) for dosage in order.dosages if (dose := dosage.dose) is not None
+                 and not dosage.as_needed]
+    for dosage, dose in scheduled:
         if periods_per_day(dosage.timing) is None:
             return _rate_not_read(dosage.timing)
         if dose_per_administration(dosage, order.medication, weight_kg) is None:
-            return f"dose not read in mg ({dosage.dose})"
+            if weight_kg is None and unit_key(dose) in PER_KG_UNITS:
+                return f"{dose} with no current weight"
+            return f"dose not read in mg ({dose}{'' if dose.unit else ' with no unit'})"
     return None if scheduled else "no scheduled dose given"
 
 

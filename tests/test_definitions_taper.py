@@ -954,7 +954,7 @@ def test_a_planned_first_course_with_no_weight_lowers_nothing(today):
     assert taper.doses_not_read(*record_and_context(KB, chart)) == []
     chart.medication(PREDNISONE_20, 20, "mg", start=-60)
     assert taper.doses_not_read(*record_and_context(KB, chart)) == [
-        "prednisone 20 MG Oral Tablet: dose not read in mg (1 mg/kg)"]
+        "prednisone 20 MG Oral Tablet: 1 mg/kg with no current weight"]
 
 
 def _names(today, *orders: dict) -> list[str]:

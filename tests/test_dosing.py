@@ -582,10 +582,11 @@ def test_why_no_frequency_names_what_the_timing_writes(timing, said):
     ([_dosage(20, "mg", frequency=-1, period=1, period_unit="d")], "timing not readable (frequency -1, period 1 d)"),
     ([_dosage(20, "mg")], "frequency not given"),
     ([_dosage(2, "puff", frequency=1, period=1, period_unit="d")], "dose not read in mg (2 puff)"),
-    ([_dosage(1, "mg/kg", frequency=1, period=1, period_unit="d")], "dose not read in mg (1 mg/kg)"),  # no weight
+    ([_dosage(1, "mg/kg", frequency=1, period=1, period_unit="d")], "1 mg/kg with no current weight"),
+    ([_dosage(3, None, frequency=1, period=1, period_unit="d")], "dose not read in mg (3 with no unit)"),
     ([Dosage(Quantity(2, "puff"), Timing(), None, None, True), _dosage(20, "mg", frequency=1, period=1,
                                                                        period_unit="d")], None),  # as needed
-], ids=["read", "timing", "no-frequency", "unit", "per-kg-no-weight", "as-needed-left-out"])
+], ids=["read", "timing", "no-frequency", "unit", "per-kg-no-weight", "no-unit", "as-needed-left-out"])
 def test_why_no_daily_mg_names_the_first_instruction_not_read(dosages, said):
     order = MedicationOrder("MedicationRequest", "x", _concept("prednisone 20 MG Oral Tablet"), "active", "order",
                             None, None, None, tuple(dosages))
