@@ -125,10 +125,9 @@ def timing_not_read(order: MedicationOrder) -> str | None:
     :func:`periods_per_day` cannot read (a negative period or frequency, a period with no unit): no daily dose is
     read from it, so the rules that add doses up (R07's pulse days, the taper) say so; None where every
     instruction's is read or writes none."""
-    for timing in (d.timing for d in order.dosages):
-        if (timing.frequency is not None or timing.period is not None) and periods_per_day(timing) is None:
-            return f"timing not readable ({timing_written(timing)})"
-    return None
+    return next((_rate_not_read(d.timing) for d in order.dosages
+                 if (d.timing.frequency is not None or d.timing.period is not None)
+                 and periods_per_day(d.timing) is None), None)
 
 
 def why_no_frequency(order: MedicationOrder) -> str:
@@ -141,6 +140,7 @@ def why_no_frequency(order: MedicationOrder) -> str:
 
 
 def _rate_not_read(timing: Timing) -> str:
+    """Why a timing gives no rate a day: what it writes that cannot be read, or that it writes none."""
     written = timing_written(timing)
     return f"timing not readable ({written})" if written else "frequency not given"
 

@@ -400,9 +400,7 @@ def _may_lower_a_dose(order: MedicationOrder, others: Sequence[MedicationOrder],
     often leaving the replaced order open or closing it with no date. Only a lone course, not over, lowers nothing
     (prednisone 1 mg/kg from next week with no weight to read it by, after IV pulses or none: a pulse's step down is
     no taper)."""
-    span = course_days(order, today)
-    if (span is None or len({d.sequence for d in order.dosages}) > 1 or span[1] < today
-            or ended_before_its_end(order, today) or not order.current_on(today)):
+    if _changes_itself(order, today) or ended_before_its_end(order, today) or not order.current_on(today):
         return True
     return bool(others)
 
@@ -411,10 +409,17 @@ def _may_hide_a_step(order: MedicationOrder, today: date, since: date) -> bool:
     """An order whose dose is not read may hide a taper step within the window from ``since``: it has steps
     (several sequences), is planned, began within the window, or ended before today. One running unchanged since
     before the window, with nothing after it, has no step to hide (prednisone 10 mg on and on for two years)."""
-    if len({d.sequence for d in order.dosages}) > 1 or planned(order, today):
+    if _changes_itself(order, today) or planned(order, today):
         return True
     span = course_days(order, today)
-    return span is None or span[0] >= since or span[1] < today
+    return span is not None and span[0] >= since
+
+
+def _changes_itself(order: MedicationOrder, today: date) -> bool:
+    """The order's own dose changes, as far as the chart tells: it has steps (several sequences), it ended before
+    today, or its days cannot be read."""
+    span = course_days(order, today)
+    return len({d.sequence for d in order.dosages}) > 1 or span is None or span[1] < today
 
 
 def draft_timings_not_read(record: PatientRecord, context: HookContext,

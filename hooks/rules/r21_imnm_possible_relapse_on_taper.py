@@ -53,9 +53,18 @@ def before_ck(record: PatientRecord, context: HookContext, facts: dict[str, obje
     steps = [*taper.taper_in_progress(record, context), *extra_taper]
     if not steps:
         facts["taper"] = None
-        if not (taper.doses_not_read(record, context) if unread is None else unread):
+        if not _orders_hiding_a_step(record, context, steps, unread):
             return Quiet("no taper in progress", facts)
     return steps
+
+
+def _orders_hiding_a_step(record: PatientRecord, context: HookContext, steps: Sequence[TaperStep],
+                          unread: Sequence[str] | None) -> list[str]:
+    """The orders whose daily dose is not read that may hide a taper step: ``unread`` where given (a draft's), else
+    the chart's (taper.doses_not_read), which matter only where no step is read."""
+    if unread is not None:
+        return list(unread)
+    return [] if steps else taper.doses_not_read(record, context)
 
 
 CK_ROW = CkRow(RULE, "whether a relapse is starting during the taper", before_ck,
@@ -73,8 +82,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     steps = before_ck(record, context, facts, [s for _, s in drafts], unread)
     if isinstance(steps, Quiet):
         return steps
-    if unread is None:  # the chart's orders whose daily dose is not read matter only where no taper step is read
-        unread = [] if steps else taper.doses_not_read(record, context)
+    unread = _orders_hiding_a_step(record, context, steps, unread)
     # Taper windows and relapse thresholds are shared definitions (R22 reads the same taper); the relapse check
     # judges the steps before_ck gathered (the draft's included) rather than gathering them again.
     check = taper.possible_relapse(record, context, taper=steps, unread=unread)
