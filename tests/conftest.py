@@ -63,3 +63,22 @@ def fired(result: Evaluation) -> dict[str, dict[str, Any]]:
     by_rule = {c["source"]["topic"]["code"]: c for c in result.cards}
     assert len(by_rule) == len(result.cards), "more than one card for a rule"
     return by_rule
+
+
+# How a chart's last glucocorticoid order is made unreadable (make_dose_unreadable), and what a reason naming it
+# says to fix (steroids.SteroidHistory.unread_named): R05, R24, R25
+UNREADABLE_PREDNISONE_DOSES = [
+    (("timing", {"repeat": {"frequency": -1, "period": 1, "periodUnit": "d"}}),
+     "timing not readable (frequency -1, period 1 d)"),
+    (("timing", {}), "frequency not given"),
+    (("doseAndRate", [{"doseQuantity": {"value": 2, "unit": "puff"}}]), "dose not read in mg (2 puff)"),
+    (("doseAndRate", []), "no scheduled dose given"),
+    (("doseAndRate", [{"doseQuantity": {"value": 1, "unit": "mg/kg", "system": "http://unitsofmeasure.org",
+                                         "code": "mg/kg"}}]), "1 mg/kg with no current weight"),
+]
+
+
+def make_dose_unreadable(chart: Any, change: tuple[str, Any]) -> None:
+    """Sets one field of the first dosage instruction of the chart's last medication order."""
+    key, value = change
+    chart.resources["medications"][-1]["dosageInstruction"][0][key] = value

@@ -36,7 +36,7 @@ from hooks.definitions.routes import (
     systemic,
 )
 from hooks.definitions.weight import dosing_weight, weight_near
-from hooks.dosing import prednisone_equivalent, prednisone_equivalent_by_sequence, timing_not_read
+from hooks.dosing import prednisone_equivalent, prednisone_equivalent_by_sequence, why_no_daily_mg
 from hooks.record import SNOMED, MedicationOrder, PatientRecord, per_record
 
 HISTORY_DAYS = 3 * 365  # how far back the daily timeline reaches
@@ -288,6 +288,7 @@ class SteroidHistory:
     bridge_days: int
     courses: list[tuple[MedicationOrder, float, date, date]] = field(default_factory=list)
     unreadable: list[MedicationOrder] = field(default_factory=list)
+    weight_kg: float | None = None  # the weight the doses were read by (mg/kg orders)
 
     def peq_on(self, day: date) -> float:
         return self.levels.on(day)
@@ -358,13 +359,12 @@ class SteroidHistory:
         date ends a course whatever its status says; a current course without one runs to today)."""
         return [o for o in self.unreadable if (last := last_dose_day(o, self.today)) is not None and last >= day]
 
-
-def unread_named(order: MedicationOrder, otherwise: str | None = None) -> str:
-    """An order whose dose could not be read (:attr:`SteroidHistory.unreadable`) as a reason names it, with what to
-    fix: its timing where it writes a repeat that cannot be read (dosing.timing_not_read: 'prednisone 20 MG Oral
-    Tablet (timing not readable (frequency -1, period 1 d))'), else ``otherwise``, if given."""
-    why = timing_not_read(order) or otherwise
-    return f"{order.label} ({why})" if why else order.label
+    def unread_named(self, order: MedicationOrder) -> str:
+        """An order of :attr:`unreadable` as a reason names it, with what to fix (dosing.why_no_daily_mg): 'prednisone
+        20 MG Oral Tablet (timing not readable (frequency -1, period 1 d))', '(frequency not given)', '(1 mg/kg with
+        no current weight)', or '(start date not read)'."""
+        why = why_no_daily_mg(order, self.weight_kg) or ("start date not read" if order.start is None else None)
+        return f"{order.label} ({why})" if why else order.label
 
 
 def _dosed_spans(order: MedicationOrder, today: date, weight_kg: float | None, taken_over_on: date | None
@@ -399,16 +399,17 @@ def systemic_glucocorticoids(record: PatientRecord) -> list[MedicationOrder]:
 @per_record
 def history(record: PatientRecord, context: HookContext) -> SteroidHistory:
     weight = dosing_weight(record, context)
+    weight_kg = weight.value if weight else None
     courses, unreadable = [], []
     for order in systemic_glucocorticoids(record):
-        spans = _dosed_spans(order, record.today, weight.value if weight else None,
-                             taken_over_on(record, order, GROUP))
+        spans = _dosed_spans(order, record.today, weight_kg, taken_over_on(record, order, GROUP))
         if spans is None:
             unreadable.append(order)
             continue
         courses += [(order, peq, first, last) for first, last, peq in spans]
     levels = daily_levels(((first, last, peq) for _, peq, first, last in courses), record.today)
-    return SteroidHistory(levels, record.today, int(context.definition("dose_gap_bridge_days")), courses, unreadable)
+    return SteroidHistory(levels, record.today, int(context.definition("dose_gap_bridge_days")), courses, unreadable,
+                          weight_kg)
 
 
 class TreatmentStart(NamedTuple):
@@ -506,7 +507,7 @@ def read_treatment_start(record: PatientRecord, context: HookContext) -> Treatme
     for order in steroid.unreadable:
         span = course_days(order, record.today)
         if span is None or (span[1] >= episode and span[0] < before):
-            unreadable.append(unread_named(order))
+            unreadable.append(steroid.unread_named(order))
             # with no dates it may have begun today; else on its first day, or a later one of its course on which
             # the dose read beside it went up or a step of its own began
             possible.append(record.today if span is None else max(

@@ -171,8 +171,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     exposure = history.exposure(min_peq)
     run, peq_today = exposure.run, exposure.peq_today
     window_start = today - timedelta(days=min_days - 1)
-    unreadable = [steroids.unread_named(o, (o.dosage.text if o.dosage else None) or "dose not readable")
-                  for o in history.unreadable_since(window_start)]
+    unreadable = [history.unread_named(o) for o in history.unreadable_since(window_start)]
     prophylaxis = immunosuppression.pjp_prophylaxis(record, context)
     not_counted = ended_early_list(immunosuppression.pjp_prophylaxis_not_counted(record, context))
     facts: dict[str, Any] = {

@@ -201,7 +201,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts.update(exposure_facts)
     history = steroids.history(record, context)
     window_start = record.today - timedelta(days=int(params["long_term_days"]) - 1)
-    unreadable = [steroids.unread_named(o) for o in history.unreadable_since(window_start)]
+    unreadable = [history.unread_named(o) for o in history.unreadable_since(window_start)]
     facts["unreadable_glucocorticoid_courses"] = ", ".join(unreadable) or None
     if exposure is None:
         if unreadable:

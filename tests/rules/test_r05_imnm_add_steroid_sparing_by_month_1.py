@@ -10,7 +10,7 @@ from fhir_fixtures.builders import EGFR, IMNM_SNOMED, PREDNISONE_20, SNOMED, TMP
 from fhir_fixtures.r10_mtx_start_prerequisites import CREATININE
 from fhir_fixtures.r11_mtx_tmp_smx_interaction import TRIMETHOPRIM_100
 from hooks import engine
-from tests.conftest import explained, fired, run, with_params
+from tests.conftest import UNREADABLE_PREDNISONE_DOSES, explained, fired, make_dose_unreadable, run, with_params
 
 RULE = "imnm-add-steroid-sparing-by-month-1"
 ILD = (SNOMED, "233703007", "Interstitial lung disease (disorder)")
@@ -407,15 +407,12 @@ def test_a_course_over_since_yesterday_says_one_day(kb, today, end, ago):
     assert f"the glucocorticoid was last given on {chart.at(end)}, {ago}, and no steroid-sparing" in detail
 
 
-def test_r05_a_prednisone_timing_that_cannot_be_read_is_named_in_the_reason(kb, today):
-    """Prednisone at frequency -1 a day leaves T_tx unknown: the reason said only that its dose could not be read;
-    it names the timing that cannot be (dosing.timing_not_read). An order whose timing writes no repeat is named as
-    before."""
-    for timing, named in (({"repeat": {"frequency": -1, "period": 1, "periodUnit": "d"}},
-                           "prednisone 20 MG Oral Tablet (timing not readable (frequency -1, period 1 d))"),
-                          ({}, "prednisone 20 MG Oral Tablet")):
-        chart = _chart(today)
-        chart.resources["medications"][-1]["dosageInstruction"][0]["timing"] = timing
-        entry = _explain(run(kb, chart.request("patient-view"), today))
-        assert entry["status"] == "not-evaluable"
-        assert entry["reason"] == f"T_tx unknown: the dose of {named} could not be read"
+@pytest.mark.parametrize(("change", "why"), UNREADABLE_PREDNISONE_DOSES)
+def test_r05_a_prednisone_dose_that_cannot_be_read_is_named_with_what_to_fix(kb, today, change, why):
+    """Prednisone whose daily dose cannot be read leaves T_tx unknown: the reason names the order with what to fix
+    (steroids.SteroidHistory.unread_named); an order whose timing writes no repeat was named with no reason."""
+    chart = _chart(today)
+    make_dose_unreadable(chart, change)
+    entry = _explain(run(kb, chart.request("patient-view"), today))
+    assert entry["status"] == "not-evaluable"
+    assert entry["reason"] == f"T_tx unknown: the dose of prednisone 20 MG Oral Tablet ({why}) could not be read"

@@ -22,7 +22,7 @@ from fhir_fixtures.builders import (
     Chart,
 )
 from fhir_fixtures.r10_mtx_start_prerequisites import CREATININE
-from tests.conftest import explained, fired, run, with_params
+from tests.conftest import UNREADABLE_PREDNISONE_DOSES, explained, fired, make_dose_unreadable, run, with_params
 
 RULE = "pjp-prophylaxis-missing"
 
@@ -391,15 +391,14 @@ def test_a_run_certain_without_the_order_that_ended_early_is_not_hedged(kb, toda
     assert card["summary"] == "Start PJP prophylaxis: PEQ up to 60 mg/day (40 given today) for 101 days, none on file"
 
 
-def test_r24_a_prednisone_timing_that_cannot_be_read_is_named_in_the_reason(kb, today):
-    """40 mg prednisone at frequency -1 a day: not evaluable, and the reason said '(dose not readable)'; it names
-    the timing that cannot be read (dosing.timing_not_read). An order whose timing writes no repeat is named as
-    before."""
-    for timing, why in (({"repeat": {"frequency": -1, "period": 1, "periodUnit": "d"}},
-                         "timing not readable (frequency -1, period 1 d)"), ({}, "dose not readable")):
-        chart = _chart(today)
-        chart.resources["medications"][-1]["dosageInstruction"][0]["timing"] = timing
-        entry = explained(run(kb, chart.request("patient-view"), today), RULE)
-        assert entry["status"] == "not-evaluable"
-        assert entry["reason"] == (f"readable dose of prednisone 20 MG Oral Tablet ({why}) (needed to tell whether "
-                                   "PEQ has been >= 20 mg/day for 28 days)")
+@pytest.mark.parametrize(("change", "why"), UNREADABLE_PREDNISONE_DOSES)
+def test_r24_a_prednisone_dose_that_cannot_be_read_is_named_with_what_to_fix(kb, today, change, why):
+    """Prednisone 40 mg whose daily dose cannot be read: not evaluable, and the reason says what to fix
+    (steroids.SteroidHistory.unread_named, dosing.why_no_daily_mg). It said '(dose not readable)' for an order with
+    no timing, where 'frequency not given' tells the clinician what is missing."""
+    chart = _chart(today, weight=False)
+    make_dose_unreadable(chart, change)
+    entry = explained(run(kb, chart.request("patient-view"), today), RULE)
+    assert entry["status"] == "not-evaluable"
+    assert entry["reason"] == (f"readable dose of prednisone 20 MG Oral Tablet ({why}) (needed to tell whether "
+                               "PEQ has been >= 20 mg/day for 28 days)")

@@ -17,7 +17,7 @@ from fhir_fixtures.builders import (
     Chart,
 )
 from fhir_fixtures.r25_giop_bone_protection import unweighed_chart
-from tests.conftest import TODAY, explained, fired, run, with_params
+from tests.conftest import TODAY, UNREADABLE_PREDNISONE_DOSES, explained, fired, make_dose_unreadable, run, with_params
 
 RULE = "giop-bone-protection"
 CPT = "http://www.ama-assn.org/go/cpt"
@@ -218,7 +218,7 @@ def test_an_unreadable_course_counts_until_its_end_date_whatever_its_status_says
     unreadable dose kept R25 'not evaluable' for good (found by review)."""
     on_first_day = _entry(kb, _unreadable(today, end=-89), today)  # last given on the window's first day
     assert on_first_day["status"] == "not-evaluable"
-    assert on_first_day["facts"]["unreadable_glucocorticoid_courses"] == PREDNISONE_20[2]
+    assert on_first_day["facts"]["unreadable_glucocorticoid_courses"] == f"{PREDNISONE_20[2]} (no scheduled dose given)"
     before = _entry(kb, _unreadable(today, end=-90), today)
     assert before["status"] == "not-fired" and before["facts"]["unreadable_glucocorticoid_courses"] is None
     assert before["reason"].startswith("no long-term glucocorticoid exposure")
@@ -422,14 +422,12 @@ def test_the_warning_reads_the_sites_frax_age_as_the_rule_does(kb, today):
     assert "FRAX does not apply under 50 (use BMD Z-score)" in " ".join(card["detail"].split())
 
 
-def test_r25_a_prednisone_timing_that_cannot_be_read_is_named_in_the_reason(kb, today):
-    """Prednisone at frequency -1 a day: not evaluable, and the reason named only the order; it names the timing
-    that cannot be read too (dosing.timing_not_read). An order whose timing writes no repeat is named as before."""
-    for timing, named in (({"repeat": {"frequency": -1, "period": 1, "periodUnit": "d"}},
-                           "prednisone 5 MG Oral Tablet (timing not readable (frequency -1, period 1 d))"),
-                          ({}, "prednisone 5 MG Oral Tablet")):
-        chart = _low_dose(today, start=-120)
-        chart.resources["medications"][-1]["dosageInstruction"][0]["timing"] = timing
-        entry = _entry(kb, chart, today)
-        assert entry["status"] == "not-evaluable"
-        assert entry["reason"] == f"readable dose of {named}"
+@pytest.mark.parametrize(("change", "why"), UNREADABLE_PREDNISONE_DOSES)
+def test_r25_a_prednisone_dose_that_cannot_be_read_is_named_with_what_to_fix(kb, today, change, why):
+    """Prednisone whose daily dose cannot be read: not evaluable, and the reason names the order with what to fix
+    (steroids.SteroidHistory.unread_named); an order whose timing writes no repeat was named with no reason."""
+    chart = _low_dose(today, start=-120)
+    make_dose_unreadable(chart, change)
+    entry = _entry(kb, chart, today)
+    assert entry["status"] == "not-evaluable"
+    assert entry["reason"] == f"readable dose of prednisone 5 MG Oral Tablet ({why})"
