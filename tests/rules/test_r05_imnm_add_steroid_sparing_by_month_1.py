@@ -416,3 +416,15 @@ def test_r05_a_prednisone_dose_that_cannot_be_read_is_named_with_what_to_fix(kb,
     entry = _explain(run(kb, chart.request("patient-view"), today))
     assert entry["status"] == "not-evaluable"
     assert entry["reason"] == f"T_tx unknown: the dose of prednisone 20 MG Oral Tablet ({why}) could not be read"
+
+
+def test_r05_a_prednisone_order_with_no_start_date_is_named_with_what_to_fix(kb, today):
+    """Prednisone 60 mg with no start date (no authoredOn, no bounds): it may be T_tx, so T_tx is unknown, and the
+    reason says the start date is what to fix (SteroidHistory.unread_named)."""
+    chart = _chart(today)
+    chart.resources["medications"].pop()
+    chart.medication(PREDNISONE_20, 60, "mg", start=None)
+    entry = _explain(run(kb, chart.request("patient-view"), today))
+    assert entry["status"] == "not-evaluable"
+    assert entry["reason"] == ("T_tx unknown: the dose of prednisone 20 MG Oral Tablet (start date not read) could "
+                               "not be read")
