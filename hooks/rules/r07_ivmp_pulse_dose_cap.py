@@ -334,8 +334,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 unchecked.append(f"{label}{where}: {timing}, so neither the daily dose against {cap_text} nor the "
                                  f"{p['max_pulse_days']:g}-day limit could be checked")
             else:
-                unchecked.append(f"{label}{where}: frequency not given, so the daily dose could not be checked "
-                                 f"against {cap_text}")
+                unchecked.append(f"{label}{where}: {why_no_frequency(order)}, so the daily dose could not be "
+                                 f"checked against {cap_text}")
         daily_schedule = _given_daily(dose)
         at_pulse_dose = day_mg is not None and day_mg >= high_mg - EPS
         # a child with no weight may be at a pulse dose below 250 mg/day (from 7.5 mg/kg/day): not known either way

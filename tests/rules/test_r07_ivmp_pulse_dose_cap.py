@@ -1147,3 +1147,17 @@ def test_r07_a_dose_counted_once_for_a_timing_that_cannot_be_read_names_the_timi
                 f"Injection, its {why}), above 1,000 mg/day.") in card["detail"]
         entry = _explain(kb, today, _drafted_at(_chart(today), repeat, 500, count=3))
         assert entry["facts"]["course_length"] == f"a count of 3 doses, {why}: its days are not read"
+
+
+@pytest.mark.parametrize(("timing", "why"), [({}, "frequency not given"),
+                                             ({"code": {"coding": [{"code": "SOMETIMES"}]}},
+                                              "timing not readable (code SOMETIMES)")])
+def test_r07_a_draft_whose_daily_dose_cannot_be_checked_says_why(kb, today, timing, why):
+    """A 500 mg draft with no frequency read is not evaluable against the 1 g/day cap. An unknown timing code was
+    said to be 'frequency not given' (the order writes one, which cannot be read): dosing.why_no_frequency."""
+    chart = _chart(today).draft(METHYLPRED_1000, 500, "mg", route=ROUTE_IV, end=2)
+    chart.drafts[-1]["dosageInstruction"][0]["timing"] = timing
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-evaluable"
+    assert entry["reason"] == (f"methylprednisolone 1000 MG Injection: {why}, so the daily dose could not be checked "
+                               "against 1,000 mg/day")
