@@ -125,7 +125,7 @@ def timing_not_read(order: MedicationOrder) -> str | None:
     :func:`periods_per_day` cannot read (a negative period or frequency, a period with no unit): no daily dose is
     read from it, so the rules that add doses up (R07's pulse days, the taper) say so; None where every
     instruction's is read or writes none."""
-    return next((_rate_not_read(d.timing) for d in order.dosages
+    return next((why_no_rate(d.timing) for d in order.dosages
                  if (d.timing.frequency is not None or d.timing.period is not None)
                  and periods_per_day(d.timing) is None), None)
 
@@ -136,10 +136,10 @@ def why_no_frequency(order: MedicationOrder) -> str:
     only a code not known ('code SOMETIMES'), 'frequency not given' only where none writes any (a clinician fixes
     the two apart)."""
     not_read = [d.timing for d in order.dosages if periods_per_day(d.timing) is None]
-    return next((_rate_not_read(timing) for timing in not_read if timing_written(timing)), "frequency not given")
+    return next((why_no_rate(timing) for timing in not_read if timing_written(timing)), "frequency not given")
 
 
-def _rate_not_read(timing: Timing) -> str:
+def why_no_rate(timing: Timing) -> str:
     """Why a timing gives no rate a day: what it writes that cannot be read, or that it writes none."""
     written = timing_written(timing)
     return f"timing not readable ({written})" if written else "frequency not given"
@@ -153,7 +153,7 @@ def why_no_daily_mg(order: MedicationOrder, weight_kg: float | None = None) -> s
                  and not dosage.as_needed]
     for dosage, dose in scheduled:
         if periods_per_day(dosage.timing) is None:
-            return _rate_not_read(dosage.timing)
+            return why_no_rate(dosage.timing)
         if dose_per_administration(dosage, order.medication, weight_kg) is None:
             if weight_kg is None and unit_key(dose) in PER_KG_UNITS:
                 return f"{dose} with no current weight"

@@ -23,6 +23,7 @@ from hooks.dosing import (
     mg_per_kg,
     periods_per_day,
     unit_key,
+    why_no_rate,
 )
 from hooks.record import Dosage, MedicationOrder, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Severity, Suggestion
@@ -82,7 +83,7 @@ def _tmp_per_administration(order: MedicationOrder, dosage: Dosage, weight_kg: f
     if unit in PER_KG_UNITS:
         per_kg = mg_per_kg(dosage)
         if per_kg is None:
-            return None, None, f"{dose} with no frequency to share it over the day"
+            return None, None, f"{dose} with its {why_no_rate(dosage.timing)}"  # a daily dose not shared out
         return (per_kg * weight_kg if weight_kg else None), per_kg, f"{per_kg:g} mg/kg TMP each time"
     if unit == "ml":
         concentration = concentration_mg_per_ml(order.medication, "trimethoprim")

@@ -298,3 +298,19 @@ def test_a_ds_tablet_named_with_joined_strengths_is_160_mg_of_trimethoprim(kb, t
     _, entry = _result(kb, today, chart)
     assert entry["facts"]["tmp_mg_per_day"] == pytest.approx(160 * 3 / 7, abs=0.1)
     assert entry["facts"]["regimen"] == "prophylactic"
+
+
+@pytest.mark.parametrize(("timing", "why"), [
+    ({}, "frequency not given"),
+    ({"code": {"coding": [{"code": "SOMETIMES"}]}}, "timing not readable (code SOMETIMES)"),
+    ({"repeat": {"frequency": -1, "period": 1, "periodUnit": "d"}}, "timing not readable (frequency -1, period 1 d)")])
+def test_r11_a_per_kg_per_day_dose_with_no_frequency_read_says_why(kb, today, timing, why):
+    """TMP 5 mg/kg/day with no frequency read: its dose each time is not known, so the regimen is unknown (the
+    combination's warning stands). The basis said '5 mg/kg/day with no frequency to share it over the day' whatever
+    the timing wrote; it names the timing that cannot be read (dosing.why_no_rate)."""
+    chart = on_mtx(today).weight(60).draft(TMP_SMX_DS, 5, "mg/kg/day", frequency=2)
+    chart.drafts[-1]["dosageInstruction"][0]["timing"] = timing
+    card, entry = _result(kb, today, chart)
+    assert entry["facts"]["regimen"] == "unknown" and card["summary"].endswith("TMP dose unknown")
+    assert entry["facts"]["tmp_basis"] == f"5 mg/kg/day with its {why}"
+    assert f"TMP dose: not readable (5 mg/kg/day with its {why})" in card["detail"]
