@@ -849,10 +849,10 @@ def test_a_draft_whose_timing_is_not_read_with_nothing_given_is_no_reduction_to_
     it is."""
     chart = Chart(today).draft(PREDNISONE_5, 15, "mg", period=-1)
     record, context = record_and_context(KB, chart, "order-sign")
-    assert taper.draft_timings_not_read(record, context, context.draft_orders) == []
+    assert taper.draft_doses_not_read(record, context, context.draft_orders) == []
     chart.medication(PREDNISONE_20, 20, "mg", start=-30)
     record, context = record_and_context(KB, chart, "order-sign")
-    assert taper.draft_timings_not_read(record, context, context.draft_orders) == [
+    assert taper.draft_doses_not_read(record, context, context.draft_orders) == [
         "prednisone 5 MG Oral Tablet: timing not readable (frequency 1, period -1 d)"]
 
 

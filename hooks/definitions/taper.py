@@ -367,8 +367,12 @@ def _named(orders: Sequence[tuple[MedicationOrder, str | None]]) -> list[str]:
     return [f"{order.label}: {why}" for order, why in unique]
 
 
-def _with_timing_not_read(orders: Iterable[MedicationOrder]) -> list[tuple[MedicationOrder, str | None]]:
-    return [(order, dosing.timing_not_read(order)) for order in orders]
+def _why_not_read(orders: Iterable[MedicationOrder], weight: float | None
+                  ) -> list[tuple[MedicationOrder, str | None]]:
+    """Why each order's dose, as a taper step is read from it, is not read: a glucocorticoid's daily dose, for its
+    dose or its timing (dosing.why_no_daily_mg); a steroid-sparing agent's timing (dosing.timing_not_read)."""
+    return [(order, dosing.why_no_daily_mg(order, weight) if order.in_group("glucocorticoid_systemic")
+             else dosing.timing_not_read(order)) for order in orders]
 
 
 @per_record
@@ -381,16 +385,14 @@ def doses_not_read(record: PatientRecord, context: HookContext) -> list[str]:
     today = record.today
     gc_since = today - timedelta(days=int(context.definition("taper_gc_window_days")))
     sparing_since = today - timedelta(days=int(context.definition("taper_sparing_window_days")))
-    weight = _weight(record, context)
     oral = [o for o in steroids.systemic_glucocorticoids(record) if not steroids.is_iv_methylprednisolone(o)]
-    glucocorticoids = [(o, dosing.why_no_daily_mg(o, weight))
-                       for o in steroids.history(record, context).unreadable_since(gc_since)
+    glucocorticoids = [o for o in steroids.history(record, context).unreadable_since(gc_since)
                        if not steroids.is_iv_methylprednisolone(o) and _may_hide_a_step(o, today, gc_since)
                        and _may_lower_a_dose(o, [other for other in oral if other is not o], today)]
     sparing = [o for o in record.medications_in(*STEROID_SPARING)
                if planned(o, today) or ((last := last_dose_day(o, today)) is not None and last >= sparing_since)]
-    return _named([*glucocorticoids,
-                   *_with_timing_not_read(o for o in sparing if _may_hide_a_step(o, today, sparing_since))])
+    return _named(_why_not_read([*glucocorticoids, *(o for o in sparing if _may_hide_a_step(o, today, sparing_since))],
+                                _weight(record, context)))
 
 
 def _may_lower_a_dose(order: MedicationOrder, others: Sequence[MedicationOrder], today: date) -> bool:
@@ -422,12 +424,14 @@ def _changes_itself(order: MedicationOrder, today: date) -> bool:
     return len({d.sequence for d in order.dosages}) > 1 or span is None or span[1] < today
 
 
-def draft_timings_not_read(record: PatientRecord, context: HookContext,
+def draft_doses_not_read(record: PatientRecord, context: HookContext,
                            drafts: Sequence[MedicationOrder]) -> list[str]:
-    """Drafts :func:`draft_reductions` cannot judge, their timing or that of the orders they are compared with not
-    read (dosing.timing_not_read): a glucocorticoid draft (not an IV pulse) beside a glucocorticoid given today,
-    and the glucocorticoids given today whose dose is not read; a steroid-sparing draft and the orders of its agent
-    being given (:func:`_being_given`). A draft that discontinues is read as a stop whatever its timing."""
+    """Drafts :func:`draft_reductions` cannot judge, their dose or that of the orders they are compared with not
+    read (:func:`_why_not_read`: a glucocorticoid's daily dose, a steroid-sparing agent's timing): a glucocorticoid
+    draft (not an IV pulse) beside a glucocorticoid given today, and the glucocorticoids given today whose dose is
+    not read (prednisone 1 mg/kg with no current weight: today's dose, 0 on the timeline, is no level to lower); a
+    steroid-sparing draft and the orders of its agent being given (:func:`_being_given`). A draft that discontinues
+    is read as a stop whatever its dose."""
     today = record.today
     compared: list[MedicationOrder] = []
     for order in drafts:
@@ -441,7 +445,7 @@ def draft_timings_not_read(record: PatientRecord, context: HookContext,
         elif (group := next((g for g in STEROID_SPARING if order.in_group(g)), None)) is not None:
             given = _being_given(record, context, group)
             compared += [order, *given] if given else []
-    return _named(_with_timing_not_read(compared))
+    return _named(_why_not_read(compared, _weight(record, context)))
 
 
 # ---------------------------------------------------------------- drafts that would taper
@@ -598,7 +602,7 @@ def possible_relapse(record: PatientRecord, context: HookContext, *, taper: Sequ
     """Taper in progress and latest CK (<= 14 d old) > ULN and >= 2 x nadir CK; caveats are shown, never used
     to exclude. ``taper``: the steps the caller has already gathered (with a draft's reductions when one is being
     signed); by default the chart's :func:`taper_in_progress`. ``unread``: orders whose daily dose is not read
-    (:func:`doses_not_read`, :func:`draft_timings_not_read`), in which the step asked about may be hidden: the CK is
+    (:func:`doses_not_read`, :func:`draft_doses_not_read`), in which the step asked about may be hidden: the CK is
     judged without a step, and a possible relapse (or a CK check left open) is then not called but ``missing``."""
     check = RelapseCheck(taper=taper_in_progress(record, context) if taper is None else taper)
     if not check.taper and not unread:

@@ -75,8 +75,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     order_sign = context.hook == "order-sign"
     drafts = _draft_steps(record, context) if order_sign else []
     facts: dict[str, object] = {"draft_reductions": "; ".join(str(s) for _, s in drafts) or None}
-    # a draft whose timing (or that of the order it is compared with) is not read may be a reduction
-    unread = taper.draft_timings_not_read(record, context, context.draft_orders) if order_sign and not drafts else None
+    # a draft whose dose (or that of the order it is compared with) is not read may be a reduction
+    unread = taper.draft_doses_not_read(record, context, context.draft_orders) if order_sign and not drafts else None
     if order_sign and not drafts and not unread:
         return Quiet("no draft lowers the glucocorticoid dose or stops/reduces a steroid-sparing agent", facts)
     steps = before_ck(record, context, facts, [s for _, s in drafts], unread)

@@ -469,3 +469,31 @@ def test_a_taper_step_in_an_order_whose_dose_is_not_read_is_not_evaluable(kb, to
     assert card is None and entry["status"] == "not-evaluable"
     assert entry["reason"].startswith(f"{HIDDEN} (prednisone 20 MG Oral Tablet: dose not read in mg (2 puff)), and "
                                       "latest CK 600 U/L")
+
+
+def _dose_in_puffs(resource):
+    resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"] = {"value": 2, "unit": "puff"}
+
+
+def test_order_sign_chart_order_whose_dose_is_not_read_leaves_a_draft_unjudged(kb, today):
+    """The 20 mg prednisone being given has its dose, not its timing, unreadable (2 puff): today's level is not on
+    the timeline, so a 15 mg draft gave no reduction and R21 said 'no draft lowers' beside CK 3.3x its nadir. It is
+    not evaluable, naming the order and its dose (taper.draft_doses_not_read)."""
+    chart = tapering_chart(today).draft(PREDNISONE_5, 15, "mg")
+    _dose_in_puffs(chart.resources["medications"][2])
+    card, entry = _result(kb, chart, "order-sign")
+    assert card is None and entry["status"] == "not-evaluable"
+    assert entry["reason"].startswith(f"{HIDDEN} (prednisone 20 MG Oral Tablet: dose not read in mg (2 puff)), and "
+                                      "latest CK 600 U/L")
+
+
+def test_order_sign_draft_whose_dose_is_not_read_is_not_evaluable(kb, today):
+    """A prednisone draft in puffs beside 20 mg given: whether it lowers the dose is not known, so R21 is not
+    evaluable and names the draft (it said no draft lowers the dose). A readable draft beside it is judged as ever."""
+    chart = tapering_chart(today).draft(PREDNISONE_5, 15, "mg")
+    _dose_in_puffs(chart.drafts[-1])
+    card, entry = _result(kb, chart, "order-sign")
+    assert card is None and entry["status"] == "not-evaluable"
+    assert entry["reason"].startswith(f"{HIDDEN} (prednisone 5 MG Oral Tablet: dose not read in mg (2 puff)), and ")
+    card, entry = _result(kb, chart.draft(PREDNISONE_5, 10, "mg"), "order-sign")
+    assert card is not None and "draft lowers the glucocorticoid from 20 to 10" in entry["facts"]["draft_reductions"]
