@@ -32,6 +32,12 @@ def test_four_representations(kb, today, form, result):
     ({"value_string": "Non reactive"}, "negative"),
     ({"value_string": "Weakly positive"}, "positive"),
     ({"value_string": "Equivocal"}, None),
+    # the first result word is the result; what it is compared with is not (all read as negative before)
+    ({"value_string": "Positive (Reference: Negative)"}, "positive"),
+    ({"value_string": "Positive; previously negative"}, "positive"),
+    ({"value_string": "Positive, no other antibodies detected"}, "positive"),
+    ({"value_string": "Reference range: negative. Result: positive"}, "positive"),
+    ({"value_string": "Negative (normal: negative)"}, "negative"),
     ({"interpretation": "NEG", "value_string": "positive"}, "negative"),  # interpretation comes first
 ])
 def test_order_of_precedence(kb, today, kwargs, expected):

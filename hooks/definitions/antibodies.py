@@ -26,19 +26,24 @@ _NEGATIVE_INTERPRETATION = {"NEG", "N", "ND", "NEGATIVE", "NOT DETECTED", "NR", 
 TITRE_UNIT = "U/mL"
 _POSITIVE_SNOMED = {"10828004", "260373001"}  # positive; detected
 _NEGATIVE_SNOMED = {"260385009", "260415000"}  # negative; not detected
-# Checked first: "not detected", "none detected" and "no antibodies detected" all contain "detected"
-_NEGATIVE_WORDS = re.compile(r"\b(?:negative|non[- ]?reactive|absent|undetect\w*|not (?:detected|present|found|seen)|"
-                             r"none|no\b[\w\s,-]{0,40}?\b(?:detected|present|found|seen))\b")
-_POSITIVE_WORDS = re.compile(r"\b(?:positive|detected|reactive|present)\b")
+# The negative phrases come first in the alternation: at one place "not detected", "none detected" and "no
+# antibodies detected" are read whole, never as the "detected" inside them
+_RESULT_WORDS = re.compile(r"\b(?:(?P<negative>negative|non[- ]?reactive|absent|undetect\w*|"
+                           r"not (?:detected|present|found|seen)|none|"
+                           r"no\b[\w\s,-]{0,40}?\b(?:detected|present|found|seen))"
+                           r"|(?P<positive>positive|detected|reactive|present))\b")
+# what the result is compared with, not the result: "(reference: negative)", "normal range: not detected"
+_REFERENCE = re.compile(r"\(?\b(?:ref(?:erence)?|normal|expected)\b(?: (?:range|interval|value))?\s*[:=-][^);.]*\)?")
 
 
 def _from_words(text: str | None) -> Status | None:
-    words = (text or "").strip().lower()
-    if _NEGATIVE_WORDS.search(words):
-        return "negative"
-    if _POSITIVE_WORDS.search(words):
-        return "positive"
-    return None
+    """The result a text states: its first result word, what it is compared with left out. A report leads with
+    its result: "Positive (Reference: Negative)" and "Positive; previously negative" are positive (they were read as
+    negative whenever a negative word stood anywhere)."""
+    found = _RESULT_WORDS.search(_REFERENCE.sub(" ", (text or "").strip().lower()))
+    if found is None:
+        return None
+    return "negative" if found["negative"] else "positive"
 
 
 def interpretation_status(observation: Observation) -> Status | None:

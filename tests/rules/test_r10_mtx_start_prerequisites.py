@@ -107,6 +107,14 @@ def test_positive_pregnancy_test_is_critical(kb, today):
     assert "contraindicated in pregnancy" in card["detail"]
 
 
+def test_a_positive_pregnancy_test_written_beside_its_reference_is_critical(kb, today):
+    """hCG "Positive (reference: negative)" was read as negative (a negative word anywhere won): the card said the
+    test screens negative. The result word that leads is the result (antibodies.status)."""
+    chart = worked_up(today, age=34, sex="female").observation(HCG, -2, value_string="Positive (reference: negative)")
+    card = _card(kb, today, _draft(chart))
+    assert card["indicator"] == "critical" and "contraindicated in pregnancy" in card["detail"]
+
+
 def test_age_51_woman_needs_no_pregnancy_test(kb, today):
     assert _card(kb, today, _draft(worked_up(today, age=51, sex="female"))) is None
     card = _card(kb, today, _draft(worked_up(today, age=50, sex="female")))

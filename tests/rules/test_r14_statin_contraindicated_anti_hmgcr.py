@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import ATORVASTATIN_40, ICD10, IMNM_SNOMED, RXNORM, Chart
+from fhir_fixtures.builders import ANTI_HMGCR, ATORVASTATIN_40, ICD10, IMNM_SNOMED, RXNORM, Chart
 from fhir_fixtures.r14_statin_contraindicated_anti_hmgcr import pcsk9_still_acting
 from hooks.sources import LEQVIO_LABEL, PRALUENT_LABEL, REPATHA_LABEL, ZETIA_LABEL
 from tests.conftest import explained, fired, run
@@ -1039,3 +1039,11 @@ def test_a_chart_statin_with_no_usable_id_is_left_to_discontinue_by_hand(kb, tod
         "Cancel the statin and start evolocumab 140 mg SC every 2 weeks (PCSK9 antibody)",
         "Cancel the statin and refer to the lipid clinic"]
     assert all(_deletes(s) == [CANCEL_DRAFT] for s in card["suggestions"])
+
+
+def test_r14_an_anti_hmgcr_written_positive_beside_its_reference_fires(kb, today):
+    """"Positive (Reference: Negative)" was read as negative (a negative word anywhere won), and the statin draft
+    passed: the result word that leads is the result."""
+    chart = Chart(today, age=60).condition(IMNM_SNOMED, onset=-200)
+    chart.observation(ANTI_HMGCR, -150, value_string="Positive (Reference: Negative)").draft(ATORVASTATIN_40, 40, "mg")
+    assert fired(run(kb, chart.request("order-sign"), today))[RULE]["indicator"] == "critical"
