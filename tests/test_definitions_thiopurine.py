@@ -42,6 +42,13 @@ def _record(chart: Chart):
     ("Normal metabolizer - not intermediate/poor", "normal"),
     ("Normal, not poor/intermediate", "normal"),
     ("Not a normal metabolizer", "low-unspecified"),
+    # below normal, in words that hold "normal" (each was read as normal)
+    ("Below normal activity", "low-unspecified"),
+    ("Low (below normal range)", "low-unspecified"),
+    ("Not within normal limits", "low-unspecified"),
+    ("Less than normal", "low-unspecified"),
+    ("Activity lower than normal", "low-unspecified"),
+    ("Normal activity", "normal"),
     # the gene written before each allele
     ("TPMT*3A/TPMT*3C", "poor"),
     ("TPMT *3A / TPMT *3C", "poor"),

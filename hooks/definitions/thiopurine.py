@@ -28,8 +28,10 @@ TRANSFUSION_GROUP = "transfusion"
 # below are checked, the most severe first, so "Poor metabolizer (not intermediate)" still reads as poor.
 _CATEGORY = r"(an? )?(poor|intermediate)( metaboli[sz]er)?"
 _RULED_OUT = re.compile(rf"\bnot {_CATEGORY}(\s*(/|,|or|nor|and)\s*{_CATEGORY})*\b")
-# "Not a normal metabolizer": intermediate or poor, the lab does not say which
-_NOT_NORMAL = re.compile(r"\bnot (an? )?normal\b")
+# "Not a normal metabolizer", "below normal activity": intermediate or poor, the lab does not say which (they were
+# read as normal, "normal" standing in them)
+_NOT_NORMAL = re.compile(r"\b(not (an? )?normal|not within (the )?normal|(below|less than|under|outside( of)?|"
+                         r"lower than) (the )?normal)\b")
 _NO_VARIANTS = re.compile(r"\bno variants? (detected|found|identified)\b")
 _POOR = re.compile(r"\b(poor|deficien\w*|absent|no (enzyme )?activity|homozygous (variant|mutant)|"
                    r"compound heterozygo\w*|very low|undetectable|low activity|low metaboli[sz]er|"

@@ -103,6 +103,15 @@ def test_poor_metabolizer_in_the_labs_own_words_is_critical(kb, today, tpmt):
     assert "poor" in entry["facts"]["tpmt"]
 
 
+@pytest.mark.parametrize("activity", ["Below normal activity", "Not within normal limits"])
+def test_r12_tpmt_activity_below_normal_in_words_is_no_full_dose_start(kb, today, activity):
+    """A TPMT activity written "Below normal activity" was read as normal ("normal" stands in it): azathioprine
+    150 mg went on with no card. It is low, the lab not saying how low: read as low activity is (poor not ruled out)."""
+    chart = patient(today).observation(TPMT_ACTIVITY, -30, value_string=activity)
+    card, entry = _result(kb, today, chart.observation(NUDT15, -30, value_string="*1/*1"), mg=150)
+    assert card["indicator"] == "critical" and entry["facts"]["tpmt"].endswith("(low unspecified)")
+
+
 def test_intermediate_range_is_computed_and_a_higher_dose_replaced(kb, today):
     chart = patient(today, kg=60).observation(TPMT_GENOTYPE, -30, value_string="*1/*3A")
     card, entry = _result(kb, today, chart.observation(NUDT15, -30, value_string="*1/*1"), mg=175)
