@@ -23,10 +23,9 @@ _CONVERSIONS: dict[str, dict[str, float]] = {
     "mL/min/1.73m2": {"ml/min/{1.73_m2}": 1.0, "ml/min/1.73m2": 1.0, "ml/min/1.73 m2": 1.0,
                       "ml/min": 1.0, "ml/min/{1.73m2}": 1.0, "ml/s/{1.73_m2}": 60.0, "ml/s/1.73m2": 60.0,
                       "ml/s/1.73 m2": 60.0, "ml/s": 60.0, "ml/s/{1.73m2}": 60.0},
-    "/uL": {"/ul": 1.0, "/mm3": 1.0, "cells/ul": 1.0, "10*3/ul": 1000.0, "x10*3/ul": 1000.0,
-            "10^3/ul": 1000.0, "10*9/l": 1000.0, "x10*9/l": 1000.0, "10^9/l": 1000.0, "k/ul": 1000.0},
-    "10*9/L": {"10*9/l": 1.0, "x10*9/l": 1.0, "10^9/l": 1.0, "10*3/ul": 1.0, "x10*3/ul": 1.0,
-               "10^3/ul": 1.0, "k/ul": 1.0, "/ul": 0.001, "/mm3": 0.001},
+    # cell counts; a power of ten or thousands written any other way is read as these (_count_spelling)
+    "/uL": {"/ul": 1.0, "/mm3": 1.0, "cells/ul": 1.0, "cells/mm3": 1.0, "10*3/ul": 1000.0, "10*9/l": 1000.0},
+    "10*9/L": {"10*9/l": 1.0, "10*3/ul": 1.0, "/ul": 0.001, "/mm3": 0.001, "cells/ul": 0.001, "cells/mm3": 0.001},
     # lactate: 1 mmol/L = 9.008 mg/dL (molar mass 90.08 g/mol); US labs report it in mg/dL
     # lactate is monovalent: 1 mEq/L = 1 mmol/L
     "mmol/L{lactate}": {"mmol/l": 1.0, "meq/l": 1.0, "mg/dl": 1 / 9.008},
@@ -72,8 +71,23 @@ def convert(value: float, unit: str | None, canonical: str) -> float | None:
     return None if factor is None else value * factor
 
 
+# Cell counts as labs write a power of ten: "x10E3/uL" (LabCorp), "10^3/µL", "x10^9/L", "10(9)/L" -> "10*3/ul"
+_POWER_OF_TEN = re.compile(r"x?\s*10\s*(?:[*^ex]\s*\(?|\()([39])\)?\s*/\s*(ul|\u00b5l|mm3|l)")
+_THOUSANDS = re.compile(r"(?:k|thou|thousands?)\s*/\s*(?:ul|\u00b5l|mm3)")  # "Thousand/uL" (Quest), "K/µL"
+
+
+def _count_spelling(key: str) -> str:
+    """A cell count's unit in the tables' spelling ('10*3/ul', '10*9/l'); any other unit as it is."""
+    if _THOUSANDS.fullmatch(key):
+        return "10*3/ul"
+    power = _POWER_OF_TEN.fullmatch(key)
+    if power is None:
+        return key
+    return f"10*{power[1]}/{'l' if power[2] == 'l' else 'ul'}"
+
+
 def _factor(unit: str | None, canonical: str) -> float | None:
-    key = (unit or "").strip().lower().replace(GREEK_MU, MICRO_SIGN)
+    key = _count_spelling((unit or "").strip().lower().replace(GREEK_MU, MICRO_SIGN))
     if key == canonical.lower():
         return 1.0
     factor = _CONVERSIONS.get(canonical, {}).get(key)

@@ -447,3 +447,9 @@ def test_growth_named_in_words_gives_the_card(kb, today):
     chart = free_text_on_prednisone(today).observation(
         BLOOD_CULTURE, -1, value_string="Heavy growth of Streptococcus pyogenes")
     assert RULE in fired(run(kb, chart.request("order-sign"), today))
+
+
+def test_r01_a_white_count_in_labcorps_unit_is_an_infection_marker(kb, today):
+    """WBC 16 "x10E3/uL" (LabCorp's spelling) was not read: R01 was not evaluable where 16 "10*3/uL" is critical."""
+    chart = free_text_on_prednisone(today).observation(WBC, -1, value=16, unit="x10E3/uL")
+    assert fired(run(kb, chart.request("order-sign"), today))[RULE]["indicator"] == "critical"
