@@ -1047,3 +1047,14 @@ def test_r14_an_anti_hmgcr_written_positive_beside_its_reference_fires(kb, today
     chart = Chart(today, age=60).condition(IMNM_SNOMED, onset=-200)
     chart.observation(ANTI_HMGCR, -150, value_string="Positive (Reference: Negative)").draft(ATORVASTATIN_40, 40, "mg")
     assert fired(run(kb, chart.request("order-sign"), today))[RULE]["indicator"] == "critical"
+
+
+@pytest.mark.parametrize("code", ["G72.0", "G72.89"])
+def test_r14_statin_associated_myopathy_named_in_the_text_of_a_generic_code(kb, today, code):
+    """Condition G72.0 ('Drug-induced myopathy', the code the spec says sites use for statin-associated disease)
+    or G72.89 with the text "Statin-associated autoimmune myopathy", no antibody on file: its text was not read
+    (the code was taken as saying all), and a statin draft passed. Both are generic codes: the text says which."""
+    chart = Chart(today, age=60).condition((ICD10, code, "Drug-induced myopathy"), onset=-200)
+    chart.resources["conditions"][-1]["code"]["text"] = "Statin-associated autoimmune myopathy"
+    chart.draft(ATORVASTATIN_40, 40, "mg")
+    assert fired(run(kb, chart.request("order-sign"), today))[RULE]["indicator"] == "critical"

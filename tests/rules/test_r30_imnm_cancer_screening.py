@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import LOINC, Chart
+from fhir_fixtures.builders import ICD10, LOINC, Chart
 from fhir_fixtures.r30_imnm_cancer_screening import CT_CAP, CT_CHEST, imnm
 from tests.conftest import explained, fired, run
 
@@ -164,3 +164,14 @@ def test_an_imaging_study_is_read_by_its_procedure_code_and_start(kb, today):
         "resourceType": "ImagingStudy", "id": "img-1", "status": "available", "started": chart.at(-30),
         "procedureCode": [{"coding": [{"system": CT_CAP[0], "code": CT_CAP[1], "display": CT_CAP[2]}]}]})
     assert _outcome(kb, chart, today)[0] is None
+
+
+def test_r30_imnm_coded_g72_89_with_its_name_in_the_text_is_imnm(kb, today):
+    """IMNM coded G72.89 ('Other specified myopathies', as the spec says sites code it) with the text "Immune-mediated
+    necrotizing myopathy", both antibodies negative: the text was not read, so 'not IMNM' and no cancer screen for
+    the seronegative subtype, which carries the highest cancer risk."""
+    chart = Chart(today, age=60).condition((ICD10, "G72.89", "Other specified myopathies"), onset=-200)
+    chart.resources["conditions"][-1]["code"]["text"] = "Immune-mediated necrotizing myopathy"
+    chart.antibody("anti_hmgcr", "negative", day=-190).antibody("anti_srp", "negative", day=-190)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert "seronegative IMNM" in card["summary"]
