@@ -230,6 +230,23 @@ def test_name_matching_is_whole_word(kb):
     assert {m.group for m in sets.lookup_names("Sulfamethoxazole-trimethoprim DS")} >= {"tmp_smx"}
 
 
+@pytest.mark.parametrize(("text", "groups"), [
+    # a specific (hyperimmune) or intramuscular immune globulin is no IVIG: it hid R19's critical card
+    ("tetanus immune globulin (human) 250 UNT/ML Injectable Solution", {"hyperimmune_or_im_globulin"}),
+    ("HepaGam B (hepatitis B immune globulin)", {"hyperimmune_or_im_globulin"}),
+    ("RhoGAM Rho(D) immune globulin", {"hyperimmune_or_im_globulin"}),
+    ("immune globulin intramuscular (GamaSTAN)", {"hyperimmune_or_im_globulin"}),
+    ("immune globulin 10% intravenous", {"ivig"}),
+    # "calcium" in another drug's salt name is no calcium supplement: it dropped R25's "no calcium/vitamin D"
+    ("leucovorin calcium 5 MG Oral Tablet", {"folic_acid"}),
+    ("atorvastatin calcium 20 mg", {"statin"}),
+    ("docusate calcium 240 mg", {"calcium_in_another_drug_name"}),
+    ("Calcium 600 mg + D3", {"calcium"}),
+])
+def test_a_longer_name_holding_a_shorter_one_is_read_whole(kb, text, groups):
+    assert {m.group for m in kb.valuesets.lookup_names(text)} == groups
+
+
 def test_containment_holds_at_every_place_a_long_text_repeats_a_name(kb):
     """Each 'creatine kinase MB' hides its 'creatine kinase', and a lone 'creatine kinase' between them still
     counts (the containment check now looks back a bounded number of words; its speed is not asserted here)."""

@@ -431,3 +431,11 @@ def test_r25_a_prednisone_dose_that_cannot_be_read_is_named_with_what_to_fix(kb,
     entry = _entry(kb, chart, today)
     assert entry["status"] == "not-evaluable"
     assert entry["reason"] == f"readable dose of prednisone 5 MG Oral Tablet ({why})"
+
+
+def test_r25_calcium_in_another_drugs_salt_name_is_no_supplement(kb, today):
+    """Leucovorin calcium (folinic acid) on the chart dropped "no calcium/vitamin D" from the card: its name was read
+    as the calcium supplement. It is read whole (folic acid), as atorvastatin calcium is a statin."""
+    chart = _low_dose(today, start=-119).medication((None, None, "leucovorin calcium 5 MG Oral Tablet"), 5, "mg",
+                                                     start=-100)
+    assert "no calcium/vitamin D" in _card(kb, chart, today)["summary"]
