@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 from hooks import orders
@@ -79,12 +79,21 @@ def _rituximab_arm(record: PatientRecord, context: HookContext, params: Mapping[
                    ) -> tuple[bool, str | None]:
     # rituximab counts as tried while it is still in use (its last dose within the anti_cd20_in_use_days
     # definition): an older course has worn off, and re-treating it is R16's case, by the same definition. The last
-    # dose is R16's (an order with an end date and no start counts by it); a first dose needs a start date
+    # dose is R16's (an order with an end date and no start counts by it); a first dose needs a start date. Tried
+    # since the first dose of the courses given without a break that long: a re-dose while the last still acts
+    # goes on the same treatment (1 g x2, then 1 g ten months later, has been tried for over a year)
     given = td.rituximab_given(record)
     if given.last is None:
         return False, None
-    recent = record.today - timedelta(days=int(context.definition("anti_cd20_in_use_days")))
-    first = min((start for start, last_dose, _ in given.courses if last_dose >= recent), default=None)
+    in_use_days = int(context.definition("anti_cd20_in_use_days"))
+    treatments: list[tuple[date, date]] = []  # (first dose, last dose), courses given without a worn-off break
+    for start, last_dose, _ in given.courses:
+        if treatments and (start - treatments[-1][1]).days <= in_use_days:
+            treatments[-1] = (treatments[-1][0], max(treatments[-1][1], last_dose))
+        else:
+            treatments.append((start, last_dose))
+    recent = record.today - timedelta(days=in_use_days)
+    first = treatments[-1][0] if treatments and treatments[-1][1] >= recent else None
     began = f"first dose {given.courses[0][0].isoformat()}" if given.courses else "no first dose date on file"
     text = f"rituximab: {began}, last dose {given.last.isoformat()}"
     tried = first is not None and (record.today - first).days >= params["min_rituximab_days"]

@@ -259,3 +259,15 @@ def test_a_planned_pulse_anchors_no_pre_treatment_peak(kb, today):
     assert entry["reason"].endswith(f"(no peak CK: T_tx not reached, IV methylprednisolone from {tomorrow} is "
                                     "planned)")
     assert explained(run(kb, chart(pulse=False).request("patient-view"), today), RULE)["status"] == "not-evaluable"
+
+
+@pytest.mark.parametrize(("first_course", "tried"), [(-400, True), (-600, False)])
+def test_r17_a_rituximab_re_dose_while_the_last_still_acts_continues_the_treatment(kb, today, first_course, tried):
+    """Rituximab 1 g x2 from D-400, re-dosed from D-100: the treatment began at D-400 (the re-dose came 286 days
+    after the last dose, within anti_cd20_in_use_days), so rituximab has been tried; R17 read its first dose as
+    D-100 (the first course's last dose being over a year old) and, R16 quiet too, the patient got no card. After a
+    break longer than that (first course from D-600) the re-dose starts a new treatment, 100 days old."""
+    chart = rituximab(rituximab(refractory(today, hmgcr="negative", srp="positive"), first_course), -100)
+    entry = explained(run(kb, chart.request("patient-view"), today), RULE)
+    assert entry["facts"]["rituximab_tried"] is tried
+    assert (entry["status"] == "fired") is tried
