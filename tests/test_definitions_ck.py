@@ -57,6 +57,17 @@ def test_adequate_and_small_fall_responses(kb, today):
     assert inadequate and "fallen only 45%" in why
 
 
+def test_a_normal_latest_ck_is_an_adequate_response_whatever_the_fall(kb, today):
+    """520 -> 290 U/L (ULN 308) is a 44% fall from the peak: read as inadequate, R15 offered IVIG at a normal CK.
+    The normal CK is the aim (section 4.2: weakness with a normal CK routes to R23); just above the ULN it counts."""
+    t_tx = today - timedelta(days=180)
+    normal = record_and_context(kb, Chart(today).ck(520, day=-182, uln=308).ck(290, day=-3, uln=308))
+    inadequate, why = ck.inadequate_response(ck.series(*normal), t_tx)
+    assert inadequate is False and why.endswith("(ULN 308) is within the normal range")
+    above = record_and_context(kb, Chart(today).ck(520, day=-182, uln=308).ck(310, day=-3, uln=308))
+    assert ck.inadequate_response(ck.series(*above), t_tx)[0] is True
+
+
 def test_without_a_peak_a_ck_between_the_uln_and_3_x_uln_cannot_be_judged(kb, today):
     t_tx = today - timedelta(days=180)
     above = record_and_context(kb, Chart(today).ck(550, day=-3, uln=200))  # no CK around T_tx

@@ -270,16 +270,21 @@ def left_open(latest_ck: CkPoint, questions: Iterable[tuple[str, bool | None]]) 
 def inadequate_response(points: list[CkPoint], t_tx: date | None,
                         no_t_tx: str | None = None) -> tuple[bool | None, str]:
     """CK surrogate: latest > 3 x ULN, or less than a 50% fall from the pre-treatment peak (the latest more than
-    half the peak). None when neither can be told: a CK above the ULN (but not 3 x) with no peak on file (or no T_tx
-    to find it by: ``no_t_tx`` says why), or a result written as a bound that leaves the answer open. A bound is used
-    only as far as it reaches: a latest CK above 20,000 is at least 20,000, so it can show too small a fall, never a
-    large enough one; an adequate response needs both a large enough fall and a CK known not above 3 x ULN."""
+    half the peak) with the latest above the ULN: a normal CK is the aim (R22), and weakness with one routes to R23,
+    never to escalation (section 4.2), so 520 -> 290 U/L (ULN 308) is no inadequate response. None when neither
+    can be told: a CK above the ULN (but not 3 x) with no peak on file (or no T_tx to find it by: ``no_t_tx`` says
+    why), or a result written as a bound that leaves the answer open. A bound is used only as far as it reaches: a
+    latest CK above 20,000 is at least 20,000, so it can show too small a fall, never a large enough one; an
+    adequate response needs a CK known not above 3 x ULN, and either a large enough fall or one known normal."""
     last = latest(points)
     if last is None:
         return None, "no CK"
     over_3x = last.above(3 * last.uln)
     if over_3x:
         return True, f"latest CK {last} is above 3 x ULN"
+    above_uln = last.above(last.uln)
+    if above_uln is False:  # the target reached: a fall under 50% from a modest peak is no failed treatment
+        return False, f"latest CK {last} is within the normal range"
     top = peak(points, t_tx) if t_tx is not None else None
     if top is not None:
         share = last.span.times(top.span)  # of the peak; more than half is less than a 50% fall
@@ -293,9 +298,6 @@ def inadequate_response(points: list[CkPoint], t_tx: date | None,
             return False, f"latest CK {last}; peak {top}"
         return None, left_open(last, [("is above 3 x ULN", over_3x),
                                       (f"has fallen by half from the peak {top}", kept_over_half)])
-    above_uln = last.above(last.uln)
-    if above_uln is False:
-        return False, f"latest CK {last} is within the normal range"
     why = (no_t_tx or "no T_tx to find it by") if t_tx is None else "none from 90 days before to 7 days after T_tx"
     return None, (f"latest CK {last} is {'above' if above_uln else 'a bound that may be above'} the ULN and the fall "
                   f"from the pre-treatment peak cannot be judged (no peak CK: {why})")

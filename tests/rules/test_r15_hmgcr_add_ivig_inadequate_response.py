@@ -236,3 +236,11 @@ def test_a_ck_below_a_bound_that_may_be_above_3_x_uln_is_no_adequate_response(kb
     chart = hmgcr_on_two_agents(today).observation(CK, -1, value=1000, comparator="<", unit="U/L", high=200)
     entry = explained(run(kb, chart.request("patient-view"), today), RULE)
     assert entry["status"] == "not-evaluable" and "whether it is above 3 x ULN cannot be told" in entry["reason"]
+
+
+def test_r15_a_normal_latest_ck_is_no_inadequate_response(kb, today):
+    """Peak 380, latest 195 U/L (ULN 200): a 49% fall, so R15 said "consider adding IVIG" to a patient whose CK is
+    normal. A normal CK is the aim; it is an adequate response."""
+    entry = explained(run(kb, hmgcr_on_two_agents(today, peak_ck=380, latest_ck=195).request("patient-view"), today),
+                      RULE)
+    assert entry["status"] == "not-fired" and entry["reason"].endswith("is within the normal range")

@@ -48,3 +48,9 @@ def test_r16_repeats_a_course_given_more_than_a_year_ago(kb, today):
     assert card["detail"].startswith("**The response is inadequate 500 days after treatment start (past the 6-month "
                                      "checkpoint): repeat rituximab.**")
     assert "early" not in card["detail"].split("\n")[0] and card["summary"].endswith("consider repeating rituximab")
+
+
+def test_r16_a_normal_latest_ck_is_no_inadequate_response(kb, today):
+    """Anti-SRP, peak 380, latest 195 U/L (ULN 200): R16 offered rituximab for a 49% fall to a normal CK."""
+    result = run(kb, srp_on_two_agents(today, peak_ck=380, latest_ck=195).request("patient-view"), today)
+    assert "srp-add-rituximab-inadequate-response" not in fired(result)
