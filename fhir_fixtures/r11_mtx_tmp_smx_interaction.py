@@ -1,21 +1,32 @@
 """Fixtures for R11 mtx-tmp-smx-interaction: prophylactic and treatment TMP/SMX with methotrexate in both
 directions, trimethoprim alone, weight-based dosing, a child offered a paediatric pharmacy consult, a child's weight
-too old to dose from, and the near misses."""
+too old to dose from, weekly methotrexate charted one completed order per dose, and the near misses."""
 
 from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
-from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, RXNORM, TMP_SMX_DS, TMP_SMX_SS, Chart
+from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, ROUTE_SC, RXNORM, TMP_SMX_DS, TMP_SMX_SS, Chart
 
 RULE = "mtx-tmp-smx-interaction"
 TRIMETHOPRIM_100 = (RXNORM, "198332", "trimethoprim 100 MG Oral Tablet")
+MTX_INJECTABLE = "methotrexate 25 MG/ML Injectable Solution"
 
 
 def on_mtx(today: date, age: int = 55, status: str = "active") -> Chart:
     chart = Chart(today, age=age, sex="female").condition(IMNM_SNOMED, onset=-200)
     chart.medication(METHOTREXATE_2_5, 20, "mg", start=-150, period_unit="wk", day_of_week=["mon"], status=status,
                      resource_id="mtx-active", end=None if status == "active" else -20)
+    return chart
+
+
+def mtx_dose_by_dose(today: date, *days: int, status: str = "completed") -> Chart:
+    """Methotrexate 25 mg SC given in clinic on ``days``, each dose charted as its own one-day order: none is
+    current between doses."""
+    chart = Chart(today, age=55, sex="female").condition(IMNM_SNOMED, onset=-200)
+    for day in days:
+        chart.medication(MTX_INJECTABLE, 25, "mg", start=day, end=day, status=status, route=ROUTE_SC,
+                         resource_id=f"mtx-day{day}")
     return chart
 
 
@@ -96,3 +107,20 @@ def patient_view(today: date) -> dict[str, Any]:
 def child_weight_10_days_old(today: date) -> dict[str, Any]:
     chart = on_mtx(today, age=9).weight(30, day=-10).draft(TMP_SMX_SS, 4, "mg/kg", frequency=2)
     return chart.request("order-sign")
+
+
+@fixture("r11-fires-weekly-mtx-charted-dose-by-dose", hook="order-sign",
+         story="Methotrexate 25 mg SC given weekly, each dose charted as a completed one-day order (the last 2 days "
+               "ago, the next due in 5); TMP/SMX DS twice daily drafted: no methotrexate order is current, yet the "
+               "patient is on it (it was read as none).", fires={RULE}, indicators={RULE: "critical"})
+def mtx_dose_by_dose_with_treatment(today: date) -> dict[str, Any]:
+    chart = mtx_dose_by_dose(today, -23, -16, -9, -2)
+    return chart.draft(TMP_SMX_DS, 1, "{tbl}", frequency=2).request("order-sign")
+
+
+@fixture("r11-quiet-weekly-mtx-charted-dose-by-dose-overdue", hook="order-sign",
+         story="Weekly methotrexate charted dose by dose, the last 15 days ago: the next dose is more than a week "
+               "overdue, so methotrexate has stopped; TMP/SMX DS twice daily drafted.", quiet={RULE})
+def mtx_dose_by_dose_overdue(today: date) -> dict[str, Any]:
+    chart = mtx_dose_by_dose(today, -36, -29, -22, -15)
+    return chart.draft(TMP_SMX_DS, 1, "{tbl}", frequency=2).request("order-sign")

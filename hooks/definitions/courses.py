@@ -459,6 +459,36 @@ def given_since(record: PatientRecord, *groups: str, since: date) -> list[Medica
     return [m for m, _ in doses_since(record, *groups, since=since)]
 
 
+@dataclass(frozen=True, slots=True)
+class DueDose:
+    """An order no longer current whose next dose is still to come, or at most a late dose's days late."""
+
+    order: MedicationOrder
+    last: date  # the last day it was given (:func:`last_dose_day`)
+    due: date  # one dose interval after ``last``
+
+
+def between_doses(record: PatientRecord, *groups: str, min_interval_days: float, late_days: int) -> list[DueDose]:
+    """The orders of ``groups`` not current today that are still in use between doses: an intermittent agent charted
+    one completed order per dose (weekly methotrexate given in clinic), or a course whose end date has just passed,
+    whose next dose, one dose interval after its last (:func:`last_dose_day`), is at most ``late_days`` overdue (the
+    dose_gap_bridge_days definition: a late dose is no stop), as a maintenance IVIG course is in use until its next
+    cycle is overdue. The interval is the longest its instructions state, at least ``min_interval_days``: a one-day
+    order's timing says nothing of when the next dose comes. A stopped order says no dose follows (as an IVIG order
+    does): it is not in use."""
+    today = record.today
+    found = []
+    for order in record.medications_in(*groups):
+        if order.current_on(today) or order.status == "stopped":
+            continue
+        last = last_dose_day(order, today)
+        stated = [step for d in order.dosages if (step := interval_days(d.timing)) is not None and step > 0]
+        interval = math.ceil(min(max([*stated, min_interval_days]), MAX_COURSE_DAYS))
+        if last is not None and (today - last).days <= interval + late_days:
+            found.append(DueDose(order, last, last + timedelta(days=interval)))
+    return found
+
+
 def protection_since(record: PatientRecord, *groups: str, since: date
                      ) -> tuple[list[MedicationOrder], list[MedicationOrder]]:
     """The orders of ``groups`` that protect on or after ``since``, read early (``err_early``: a protection

@@ -1,6 +1,8 @@
 """R11: methotrexate with trimethoprim (alone or in TMP/SMX): additive antifolate effect and less renal MTX
 clearance have caused fatal pancytopenia. Prophylactic TMP/SMX is acceptable with CBC monitoring; a treatment
-dose is to be avoided. The regimen class is computed from the TMP/SMX order itself (trimethoprim mg/day)."""
+dose is to be avoided. The regimen class is computed from the TMP/SMX order itself (trimethoprim mg/day).
+Methotrexate is active while an order is current, and between its weekly doses when each is charted as its own
+completed order (:func:`mtx_between_doses`)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import renal, weight
 from hooks.definitions.cohorts import is_paediatric
+from hooks.definitions.courses import DueDose, between_doses
 from hooks.definitions.dose_basis import text_frequency
 from hooks.definitions.immunosuppression import is_co_trimoxazole
 from hooks.definitions.routes import is_local_order, systemic
@@ -55,6 +58,8 @@ RULE = Rule(
     },
     override_family="safety",
 )
+
+MTX_MIN_INTERVAL_DAYS = 7  # non-oncologic methotrexate is given once a week at most often (R08)
 
 Regimen = Literal["prophylactic", "treatment", "unknown"]
 
@@ -253,6 +258,15 @@ def _switch(context: HookContext, tmp_order: MedicationOrder, stop_tmp: Action, 
         is_recommended=recommended)
 
 
+def mtx_between_doses(record: PatientRecord, context: HookContext) -> DueDose | None:
+    """The latest methotrexate order no longer current but still in use between doses: weekly doses each charted
+    as a completed order (given in clinic), the last within its week plus a late dose's days (the
+    dose_gap_bridge_days definition), as courses.between_doses reads it. Its next dose meets the trimethoprim."""
+    found = between_doses(record, "methotrexate", min_interval_days=MTX_MIN_INTERVAL_DAYS,
+                          late_days=int(context.definition("dose_gap_bridge_days")))
+    return max(found, key=lambda due: due.last, default=None)
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = dict(context.params(RULE))
     mtx_drafts = context.drafts_in("methotrexate")
@@ -261,16 +275,19 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     local = [o for o in any_tmp_drafts + any_active_tmp if is_local_order(o)]  # eye drops: no systemic interaction
     tmp_drafts = systemic(any_tmp_drafts)
     active_mtx = record.medications_in("methotrexate", current_only=True)
+    between = None if active_mtx else mtx_between_doses(record, context)
     active_tmp = systemic(any_active_tmp)
     facts: dict[str, Any] = {
         "methotrexate": ", ".join(o.label for o in mtx_drafts + active_mtx) or None,
+        "methotrexate_between_doses": (f"{between.order.label}: last given {between.last}, next dose due "
+                                       f"{between.due}" if between else None),
         "tmp_smx": ", ".join(o.label for o in tmp_drafts + active_tmp) or None,
         "tmp_local_forms": ", ".join(o.label for o in local) or None,
     }
     # A methotrexate draft meets every trimethoprim the patient will be on, drafted or active; the worst dose
     # decides (a prophylactic draft must not hide an active treatment course).
     tmp_orders = tmp_drafts + active_tmp if mtx_drafts else tmp_drafts
-    if not tmp_orders or not (active_mtx or mtx_drafts):
+    if not tmp_orders or not (active_mtx or mtx_drafts or between):
         return Quiet("no draft bringing methotrexate and trimethoprim together"
                      + (f" (local forms do not count: {facts['tmp_local_forms']})" if local else ""), facts)
 
@@ -280,7 +297,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     doses = [(o, tmp_dose(o, dosing.value if dosing else None, params, child)) for o in tmp_orders]
     tmp_order, dose = max(doses, key=lambda d: REGIMEN_RANK[d[1].regimen])
     drafted_tmp = tmp_order in tmp_drafts
-    mtx_order = (active_mtx or mtx_drafts)[0] if drafted_tmp else mtx_drafts[0]
+    # a current order first, then a draft (the next dose), then the order given last, between doses
+    mtx_given = active_mtx or mtx_drafts or ([between.order] if between else [])
+    mtx_order = mtx_given[0] if drafted_tmp else mtx_drafts[0]
     facts.update(regimen=dose.regimen, tmp_mg_per_day=round(dose.mg_per_day, 1) if dose.mg_per_day else None,
                  tmp_mg_per_kg_day=round(dose.mg_per_kg_day, 2) if dose.mg_per_kg_day else None,
                  tmp_basis=dose.basis)
@@ -312,7 +331,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                         f"do not combine; if {tmp_name} is essential, hold methotrexate and check the CBC weekly.")
                      + "\n")
     tmp_state = "drafted" if drafted_tmp else "active"
-    mtx_state = "drafted" if mtx_order in mtx_drafts else "active"
+    # given between doses, each charted as a completed order: there is no order to hold, its next dose is held
+    held = between if between is not None and mtx_order is between.order else None
+    mtx_state = ("drafted" if mtx_order in mtx_drafts else "active" if held is None
+                 else f"no current order: last given {held.last}, next dose due {held.due}")
     pair = f"{tmp_order.label} ({tmp_state}) with {mtx_order.label} ({mtx_state})."
     headline = {"prophylactic": "prophylactic TMP dose, monitor the CBC", "treatment": "treatment TMP dose, avoid",
                 "unknown": "TMP dose unknown"}[dose.regimen]
@@ -336,6 +358,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 f"Keep {tmp_name}, hold methotrexate during the course and monitor the CBC",
                 [Action("delete", f"Hold {mtx_order.label} during the {tmp_name} course",
                         resource_id=mtx_order.reference), monitor]))
+        elif held is not None:
+            suggestions.append(Suggestion(
+                f"Keep {tmp_name}, hold the methotrexate dose due {held.due} and any during the course, and "
+                "monitor the CBC", [monitor]))
     else:
         suggestions.append(Suggestion(
             f"Do not start methotrexate during the {tmp_name} course: cancel {mtx_order.label}",

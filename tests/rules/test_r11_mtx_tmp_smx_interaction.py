@@ -20,8 +20,8 @@ from fhir_fixtures.builders import (
     Chart,
 )
 from fhir_fixtures.r10_mtx_start_prerequisites import CREATININE
-from fhir_fixtures.r11_mtx_tmp_smx_interaction import TRIMETHOPRIM_100, on_mtx
-from tests.conftest import explained, fired, run
+from fhir_fixtures.r11_mtx_tmp_smx_interaction import TRIMETHOPRIM_100, mtx_dose_by_dose, on_mtx
+from tests.conftest import deleted, explained, fired, run
 
 RULE = "mtx-tmp-smx-interaction"
 SUSPENSION = (RXNORM, "313134", "sulfamethoxazole 40 MG/ML / trimethoprim 8 MG/ML Oral Suspension")
@@ -314,3 +314,60 @@ def test_r11_a_per_kg_per_day_dose_with_no_frequency_read_says_why(kb, today, ti
     assert entry["facts"]["regimen"] == "unknown" and card["summary"].endswith("TMP dose unknown")
     assert entry["facts"]["tmp_basis"] == f"5 mg/kg/day with its {why}"
     assert f"TMP dose: not readable (5 mg/kg/day with its {why})" in card["detail"]
+
+
+def test_weekly_methotrexate_charted_dose_by_dose_is_in_use_between_doses(kb, today):
+    """Methotrexate 25 mg SC charted as a completed one-day order per weekly dose (the last 2 days ago) with a
+    treatment-dose TMP/SMX draft was quiet ("no draft bringing methotrexate and trimethoprim together"): only current
+    orders counted (found by review). The order given last is named with its next dose, which the card holds: there
+    is no current order to discontinue."""
+    chart = mtx_dose_by_dose(today, -23, -16, -9, -2).draft(TMP_SMX_DS, 1, "{tbl}", frequency=2, resource_id="tmp")
+    card, entry = _result(kb, today, chart)
+    assert card["indicator"] == "critical"
+    last, due = chart.at(-2), chart.at(5)
+    assert (f"methotrexate 25 MG/ML Injectable Solution (no current order: last given {last}, next dose due {due})"
+            in card["detail"])
+    assert entry["facts"]["methotrexate_between_doses"] == (
+        f"methotrexate 25 MG/ML Injectable Solution: last given {last}, next dose due {due}")
+    cancel, hold = card["suggestions"]
+    assert cancel["isRecommended"] and deleted(cancel) == ["MedicationRequest/tmp"]
+    assert f"hold the methotrexate dose due {due}" in hold["label"] and deleted(hold) == []
+    assert hold["actions"][0]["resource"]["resourceType"] == "ServiceRequest"
+
+
+@pytest.mark.parametrize(("last", "period_weeks", "fires"), [
+    (-14, 1, True), (-15, 1, False),  # a week, then a late dose's 7 days (dose_gap_bridge_days)
+    (-21, 2, True), (-22, 2, False),  # every 2 weeks: its own interval
+])
+def test_methotrexate_given_last_is_in_use_until_its_next_dose_is_a_week_overdue(kb, today, last, period_weeks,
+                                                                                  fires):
+    chart = Chart(today, age=55).condition(IMNM_SNOMED, onset=-200)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=last, end=last, status="completed", period=period_weeks,
+                     period_unit="wk")
+    card, entry = _result(kb, today, chart.draft(TMP_SMX_DS, 1, "{tbl}", frequency=2))
+    assert (card is not None) is fires
+    assert (entry["facts"]["methotrexate_between_doses"] is not None) is fires
+
+
+def test_a_weekly_order_whose_end_date_just_passed_is_still_in_use(kb, today):
+    """An 'active' weekly order whose end date passed 3 days ago (a renewal not yet written) is not current, yet its
+    next dose is due in days."""
+    chart = Chart(today, age=55).condition(IMNM_SNOMED, onset=-200)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-100, end=-3, period_unit="wk")
+    card, _ = _result(kb, today, chart.draft(TMP_SMX_DS, 1, "{tbl}", frequency=2))
+    assert card is not None and card["indicator"] == "critical"
+
+
+def test_methotrexate_stopped_days_ago_is_not_in_use(kb, today):
+    """A stop says no dose follows: holding methotrexate for the course is what the card itself advises."""
+    chart = mtx_dose_by_dose(today, -2, status="stopped").draft(TMP_SMX_DS, 1, "{tbl}", frequency=2)
+    card, entry = _result(kb, today, chart)
+    assert card is None and entry["facts"]["methotrexate_between_doses"] is None
+
+
+def test_a_methotrexate_draft_is_named_before_the_dose_given_last(kb, today):
+    """The next weekly dose drafted beside the TMP/SMX draft is the methotrexate the card is about."""
+    chart = mtx_dose_by_dose(today, -9, -2)
+    chart.draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk", day_of_week=["fri"])
+    card, _ = _result(kb, today, chart.draft(TMP_SMX_DS, 1, "{tbl}", frequency=2))
+    assert "with methotrexate 2.5 MG Oral Tablet (drafted)" in card["detail"]
