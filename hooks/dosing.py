@@ -456,6 +456,23 @@ def prednisone_equivalent_by_sequence(order: MedicationOrder,
     return None if totals is None else {step: mg * factor for step, mg in totals.items()}
 
 
+def prednisone_equivalent_on_a_dose_day(order: MedicationOrder, weight_kg: float | None = None) -> float | None:
+    """Prednisone-equivalent mg given on a day a dose is given: a step given less often than daily (every other day,
+    weekly) counts its daily average over the days it is given (dexamethasone 20 mg weekly is 133 mg PEQ on its day,
+    19 mg/day on average). Of several instructions in a step the least often given decides, so the day is never
+    under-read. None when a dose cannot be read (:func:`prednisone_equivalent_by_sequence`)."""
+    steps = prednisone_equivalent_by_sequence(order, weight_kg)
+    if steps is None:
+        return None
+
+    def share_of_days(sequence: int | None) -> float:  # of the days, those the step gives a dose on (1 at most)
+        shares = [dose_days_per_day(d.timing) or 1.0 for d in order.dosages
+                  if d.sequence == sequence and d.dose is not None and not d.as_needed]
+        return min(min(shares, default=1.0), 1.0)
+
+    return max((peq / share_of_days(sequence) for sequence, peq in steps.items()), default=None)
+
+
 def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
     """Body-surface area in m2 (Mosteller): sqrt(height cm x weight kg / 3600)."""
     return math.sqrt(height_cm * weight_kg / 3600.0)

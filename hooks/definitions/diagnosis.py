@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from hooks.definitions.routes import is_local_order
 from hooks.definitions.steroids import is_iv_methylprednisolone
-from hooks.dosing import prednisone_equivalent
+from hooks.dosing import prednisone_equivalent, prednisone_equivalent_on_a_dose_day
 from hooks.record import MedicationOrder, Observation, PatientRecord
 
 
@@ -77,13 +77,16 @@ class Flagged:
 
 def immunosuppressive_orders(orders: Iterable[MedicationOrder], agents: Iterable[str], *, min_peq_mg: float,
                              weight_kg: float | None, any_iv_methylprednisolone: bool,
-                             unreadable_steroid_counts: bool) -> list[Flagged]:
+                             unreadable_steroid_counts: bool, on_a_dose_day: bool = False) -> list[Flagged]:
     """The orders among ``orders`` that give systemic immunosuppression.
 
     A systemic glucocorticoid counts at ``min_peq_mg`` PEQ/day or more (or, if asked, any IV methylprednisolone);
-    one whose daily dose cannot be read counts only if ``unreadable_steroid_counts`` (a safety rule that must not
-    miss a dose it cannot read). Any order of the steroid-sparing ``agents`` groups counts. Local forms (eye drops,
-    creams, inhalers) never count.
+    with ``on_a_dose_day`` a dose given less often than daily counts by what it gives on its days
+    (dosing.prednisone_equivalent_on_a_dose_day: R01 and R02 ask whether a glucocorticoid is given at all in an
+    immunosuppressive dose), else by its daily average (R28: ACIP does not count alternate-day treatment). One whose
+    daily dose cannot be read counts only if ``unreadable_steroid_counts`` (a safety rule that must not miss a dose
+    it cannot read). Any order of the steroid-sparing ``agents`` groups counts. Local forms (eye drops, creams,
+    inhalers) never count.
     """
     wanted = tuple(agents)
     found: list[Flagged] = []
@@ -100,6 +103,10 @@ def immunosuppressive_orders(orders: Iterable[MedicationOrder], agents: Iterable
                     found.append(Flagged(order, "glucocorticoid; daily dose could not be read"))
             elif peq >= min_peq_mg:
                 found.append(Flagged(order, f"{round(peq, 1):g} mg/day prednisone equivalent", peq))
+            elif on_a_dose_day and (day_peq := prednisone_equivalent_on_a_dose_day(order, weight_kg)) is not None \
+                    and day_peq >= min_peq_mg:
+                found.append(Flagged(order, f"{round(day_peq, 1):g} mg prednisone equivalent on each day given, "
+                                            f"{round(peq, 1):g} mg/day on average", day_peq))
             continue
         group = next((g for g in wanted if order.in_group(g)), None)
         if group is not None:

@@ -77,7 +77,7 @@ def _flagged(record: PatientRecord, context: HookContext, weight_kg: float | Non
         else record.medications_in("glucocorticoid_systemic", *AGENTS, current_only=True))
     return diagnosis.immunosuppressive_orders(
         candidates, AGENTS, min_peq_mg=float(context.params(RULE)["min_peq_mg"]), weight_kg=weight_kg,
-        any_iv_methylprednisolone=True, unreadable_steroid_counts=True)
+        any_iv_methylprednisolone=True, unreadable_steroid_counts=True, on_a_dose_day=True)
 
 
 def _antibiotic(context: HookContext, name: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from fhir_fixtures.builders import (
     PREDNISONE_5,
     PREDNISONE_20,
     ROUTE_IV,
+    RXNORM,
     SNOMED,
     WBC,
     Chart,
@@ -453,3 +454,20 @@ def test_r01_a_white_count_in_labcorps_unit_is_an_infection_marker(kb, today):
     """WBC 16 "x10E3/uL" (LabCorp's spelling) was not read: R01 was not evaluable where 16 "10*3/uL" is critical."""
     chart = free_text_on_prednisone(today).observation(WBC, -1, value=16, unit="x10E3/uL")
     assert fired(run(kb, chart.request("order-sign"), today))[RULE]["indicator"] == "critical"
+
+
+DEXAMETHASONE_0_5 = (RXNORM, "197577", "dexamethasone 0.5 MG Oral Tablet")
+
+
+@pytest.mark.parametrize(("drug", "dose", "timing", "given"), [
+    (DEXAMETHASONE_0_5, 20, {"period": 1, "period_unit": "wk"}, "133.4 mg prednisone equivalent on each day given, "
+                                                                "19.1 mg/day on average"),
+    (PREDNISONE_20, 35, {"period": 2}, "35 mg prednisone equivalent on each day given, 17.5 mg/day on average"),
+])
+def test_r01_a_glucocorticoid_given_less_than_daily_counts_by_its_dose_on_the_day(kb, today, drug, dose, timing, given):
+    """Dexamethasone 20 mg once weekly (133 mg PEQ on its day) or prednisone 35 mg every other day, drafted two days
+    after necrotizing fasciitis: averaged over the week (19 mg/day) or the two days (17.5), each fell below the
+    20 mg PEQ threshold and R01 said no immunosuppressive order. The dose on the days it is given counts."""
+    chart = _chart(today).draft(drug, dose, "mg", **timing)
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert card["indicator"] == "critical" and given in " ".join(card["detail"].split())
