@@ -1,12 +1,14 @@
-"""Fixtures for R28 live-vaccine-while-immunosuppressed: live vs non-live, high vs low level, draft forms, no birth
-date, an immunosuppressant stopped on a day the chart does not give (or with no start date or timing to judge it
-by), a recombinant zoster series under way."""
+"""Fixtures for R28 live-vaccine-while-immunosuppressed: live vs non-live, high vs low level (orders of one drug
+given on the same days add up), a live vaccine known by its CVX code only, draft forms, no birth date, an
+immunosuppressant stopped on a day the chart does not give (or with no start date or timing to judge it by), a
+recombinant zoster series under way."""
 
 from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
 from fhir_fixtures.builders import (
+    AZATHIOPRINE_50,
     CVX,
     IMNM_SNOMED,
     IVIG_CVX,
@@ -22,6 +24,7 @@ RULE = "live-vaccine-while-immunosuppressed"
 ZOSTER_LIVE = (CVX, "121", "zoster vaccine, live")
 ZOSTER_RECOMBINANT = (CVX, "187", "zoster vaccine recombinant")
 YELLOW_FEVER = (CVX, "37", "yellow fever vaccine")
+DENGUE_CYD_TDV = (CVX, "56", "dengue fever tetravalent")
 MYCOPHENOLATE = "mycophenolate mofetil 500 MG Oral Tablet"
 
 
@@ -39,6 +42,24 @@ def mmr_on_mycophenolate(today: date) -> dict[str, Any]:
     chart = _on_mycophenolate(today)
     chart.draft(MMR_CVX, 0.5, "mL", resource_id="draft-mmr")
     return chart.request("order-sign")
+
+
+@fixture("r28-fires-mmr-on-two-azathioprine-orders", hook="order-sign",
+         story="Azathioprine 100 mg daily and 50 mg daily, both current (45 kg): 150 mg/day, 3.33 mg/kg/day; MMR "
+               "drafted: high level, critical (each order alone, 2.22 and 1.11 mg/kg/day, read as a warning).",
+         fires={RULE}, indicators={RULE: "critical"})
+def mmr_on_two_azathioprine_orders(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=52).weight(45, day=-2).condition(IMNM_SNOMED, onset=-250)
+    chart.medication(AZATHIOPRINE_50, 100, "mg", start=-200).medication(AZATHIOPRINE_50, 50, "mg", start=-200)
+    return chart.draft(MMR_CVX, 0.5, "mL", resource_id="draft-mmr").request("order-sign")
+
+
+@fixture("r28-fires-dengue-cvx-56-on-mycophenolate", hook="order-sign",
+         story="IMNM on mycophenolate 1 g twice daily; dengue vaccine (CYD-TDV) drafted as CVX 56 with its CVX "
+               "description: a live vaccine, critical (it was in no vaccine value set: not evaluable).",
+         fires={RULE}, indicators={RULE: "critical"})
+def dengue_cvx_56_on_mycophenolate(today: date) -> dict[str, Any]:
+    return _on_mycophenolate(today, age=30).draft(DENGUE_CYD_TDV, 0.5, "mL").request("order-sign")
 
 
 @fixture("r28-fires-live-zoster-low-dose-prednisone", hook="order-sign",

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import AZATHIOPRINE_50, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, RITUXIMAB, Chart
+from fhir_fixtures.builders import (
+    AZATHIOPRINE_50,
+    METHOTREXATE_2_5,
+    PREDNISONE_5,
+    PREDNISONE_20,
+    RITUXIMAB,
+    ROUTE_SC,
+    Chart,
+)
 from hooks.context import HookContext
 from hooks.definitions.immunosuppression_level import (
     Thresholds,
@@ -435,3 +443,68 @@ def test_glucocorticoid_with_no_start_date_says_its_days_cannot_be_placed(kb, to
     chart = Chart(today).medication(PREDNISONE_20, 20, "mg", start=None, status="active")
     _, _, unknown = _levels(kb, chart)
     assert [e.evidence.split(": ", 1)[1] for e in unknown] == ["no start date: its days cannot be placed"]
+
+
+AZA_LABEL = f"{AZATHIOPRINE_50[2]} (current)"
+
+
+def _two_aza(first: dict, second: dict) -> Chart:
+    """45 kg; azathioprine 100 mg daily and 100 mg daily (2.22 mg/kg/day each: 4.44 if given on the same days)."""
+    return (Chart(TODAY).weight(45).medication(AZATHIOPRINE_50, 100, "mg", **first)
+            .medication(AZATHIOPRINE_50, 100, "mg", **second))
+
+
+def test_azathioprine_orders_given_on_the_same_days_add_up(kb, today):
+    """Review: 100 mg and 50 mg daily at 45 kg were judged one by one (2.22 and 1.11 mg/kg/day, low); together they
+    are 150 mg/day, 3.33 mg/kg/day: high, one exposure naming both orders."""
+    chart = Chart(today).weight(45).medication(AZATHIOPRINE_50, 100, "mg", start=-200)
+    chart.medication(AZATHIOPRINE_50, 50, "mg", start=-200)
+    high, low, unknown = _levels(kb, chart)
+    assert not low and not unknown and len(high) == 1 and len(high[0].orders) == 2
+    assert high[0].evidence.startswith(f"{AZA_LABEL}: 100 mg/day; {AZA_LABEL}: 50 mg/day; given on the same days: "
+                                       "150 mg/day = 3.33 mg/kg/day > 3 (weight 45 kg")
+
+
+def test_methotrexate_orders_of_two_routes_given_on_the_same_days_add_up(kb, today):
+    """15 mg oral and 10 mg subcutaneous weekly at 60 kg: 25 mg/week, 0.42 mg/kg/week (0.25 and 0.17 alone)."""
+    chart = Chart(today).weight(60).medication(METHOTREXATE_2_5, 15, "mg", start=-200, **WEEKLY)
+    chart.medication(METHOTREXATE_2_5, 10, "mg", start=-200, route=ROUTE_SC, **WEEKLY)
+    high, low, _ = _levels(kb, chart)
+    assert not low and [e.agent for e in high] == ["methotrexate"]
+    assert "given on the same days: 25 mg/week = 0.42 mg/kg/week > 0.4" in high[0].evidence
+
+
+@pytest.mark.parametrize(("second_start", "high_level"), [(-10, False), (-9, False), (-11, True)],
+                         ids=["begun the day the first ended", "begun the day after", "begun a day before"])
+def test_orders_given_one_after_another_do_not_add_up(kb, today, second_start, high_level):
+    """A dose change charted as one order completed on D-10 and the next begun that day (or the day after) is not
+    read as both doses: each is judged alone (low). Begun a day before, both are charted as given on two days."""
+    chart = _two_aza({"start": -200, "end": -10, "status": "completed"}, {"start": second_start})
+    high, low, _ = _levels(kb, chart)
+    if high_level:
+        assert "given on the same days: 200 mg/day = 4.44 mg/kg/day > 3" in high[0].evidence and not low
+    else:
+        assert not high and [len(e.orders) for e in low] == [1, 1]
+
+
+def test_an_order_stopped_on_an_unknown_day_adds_up_until_a_later_one_took_over(kb, today):
+    """Stopped on a day the chart does not give: beside an order begun the same day (it runs alongside), the two
+    could have been given together until today (level unknown); a later order took over from it the day it began,
+    so the two never add up (each low)."""
+    alongside = _two_aza({"start": -200, "status": "stopped"}, {"start": -200})
+    high, low, unknown = _levels(kb, alongside)
+    assert not high and not low and len(unknown) == 1 and len(unknown[0].orders) == 2
+    assert UNKNOWN_STOP in unknown[0].evidence
+    assert "given on the same days: 200 mg/day = 4.44 mg/kg/day > 3" in unknown[0].evidence
+    high, low, unknown = _levels(kb, _two_aza({"start": -200, "status": "stopped"}, {"start": -20}))
+    assert not high and not unknown and [len(e.orders) for e in low] == [1, 1]
+
+
+def test_orders_high_as_charted_stay_high_beside_one_stopped_on_an_unknown_day(kb, today):
+    """Two current orders reach high level as charted: run on with a third stopped on an unknown day they would
+    only be 'unknown'; the charted sum is high, and the worst case is said beside it."""
+    chart = _two_aza({"start": -200}, {"start": -200}).medication(AZATHIOPRINE_50, 50, "mg", start=-200,
+                                                                  status="stopped")
+    high, _, unknown = _levels(kb, chart)
+    assert [len(e.orders) for e in high] == [2] and "200 mg/day = 4.44 mg/kg/day" in high[0].evidence
+    assert [len(e.orders) for e in unknown] == [3] and "250 mg/day" in unknown[0].evidence

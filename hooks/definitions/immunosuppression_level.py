@@ -7,6 +7,12 @@ still in use (the ``anti_cd20_in_use_days`` definition: 12 months). Low level: g
 methotrexate <= 0.4 mg/kg/week, azathioprine <= 3 mg/kg/day. A weight-based threshold is never judged from a
 missing or stale weight: such an exposure is returned as ``unknown`` (the caller decides how cautious to be).
 
+Orders of methotrexate, or of azathioprine, given on the same days add up (100 mg and 50 mg azathioprine daily are
+150 mg/day; 15 mg oral and 10 mg subcutaneous methotrexate weekly, 25 mg/week), as the PEQ timeline adds
+glucocorticoids: each order is judged on the day its drug's orders come to the most (:func:`_per_kg`). Orders given
+one after another never add up: an order's days end at its end date (one that ended on the day another began handed
+over to it), or, stopped on a day the chart does not give, the day before a later order took over.
+
 An order that says it ended (stopped, completed; or whose status is unknown or missing) but not when, read as
 given on its start day only, could have stopped yesterday. Such a repeating order whose open part (the whole
 order, or a taper's open last step) began within ``unknown_stop_lookback_days`` is judged at its worst: as if
@@ -57,12 +63,13 @@ class Thresholds:
 
 @dataclass(frozen=True, slots=True)
 class Exposure:
-    """One immunosuppressive exposure and the level it reaches, with the words that justify it."""
+    """One immunosuppressive exposure and the level it reaches, with the words that justify it. ``orders``: the
+    orders judged (several of one drug given on the same days add up); none for the PEQ timeline."""
 
     agent: str
     level: Level
     evidence: str
-    order: MedicationOrder | None = None
+    orders: tuple[MedicationOrder, ...] = ()
 
     def __str__(self) -> str:
         return self.evidence
@@ -314,27 +321,92 @@ def _glucocorticoid(record: PatientRecord, context: HookContext, t: Thresholds, 
     for order, stop in _given_since(history.unreadable, record.today, window_start, stops):
         unread = "no start date: its days cannot be placed" if order.start is None else "dose could not be read"
         found.append(Exposure("glucocorticoid", "unknown", f"{order.label} ({_when(order, record, stop)}): {unread}",
-                              order))
+                              (order,)))
     return found
 
 
-def _per_kg(record: PatientRecord, context: HookContext, order: MedicationOrder, agent: str,
-            limit: float, per: str, stop: UnknownStop | None) -> Exposure:
+@dataclass(frozen=True, slots=True, eq=False)
+class _Dosed:
+    """An order of a drug judged per kg, its dose read: mg a day, its label, its assumed stop, and the days it counts
+    within the window (:func:`last_day` reads its last; its first no earlier than the window's, which an undated
+    start is read as: the safe side). Compared by identity: two like orders are two orders."""
+
+    order: MedicationOrder
+    stop: UnknownStop | None
+    daily: float
+    label: str
+    first: date
+    last: date
+    ended: bool  # the chart ends it on its last day
+
+    def on(self, day: date) -> bool:
+        """Given on ``day``. On the last day of an order that ended, orders begun that day took over (the only days
+        asked are days an order began): a dose change charted as one order ending the day the next began is not
+        read as both doses."""
+        return self.first <= day <= self.last and not (self.ended and self.first < day == self.last)
+
+
+_LEVEL_RANK: dict[Level, int] = {"low": 0, "unknown": 1, "high": 2}
+
+
+def _per_kg(record: PatientRecord, context: HookContext, agent: str, limit: float, per: str, recent_days: int,
+            stops: dict[int, UnknownStop]) -> list[Exposure]:
+    """The exposures of one drug judged per kg (``per`` day or week) within ``recent_days``, oldest order first. An
+    order whose dose cannot be read, or with no current weight, is unknown on its own. Each other order is judged on
+    the day within the window that the orders of its drug given with it (:meth:`_Dosed.on`) come to the most: as
+    charted (without the orders stopped on a day the chart does not give) when that reaches high level, else at its
+    worst (with them: :func:`_at_worst`). Orders judged together make one exposure."""
+    today, window_start = record.today, record.today - timedelta(days=recent_days)
     weight = dosing_weight(record, context)
-    daily = dosing.daily_mg(order, weight.value if weight else None)
-    label = f"{order.label} ({_when(order, record, stop)})"
-    if daily is None:
-        return Exposure(agent, "unknown", f"{label}: dose could not be read", order)
-    amount = daily * 7 if per == "week" else daily
-    if weight is None:
-        return Exposure(agent, "unknown", f"{label}: {amount:g} mg/{per}, no current weight to judge "
-                                          f"against {limit:g} mg/kg/{per}", order)
-    per_kg = amount / weight.value
-    level: Level = "high" if per_kg > limit else "low"
-    sign = ">" if level == "high" else "<="
-    return Exposure(agent, _at_worst(level, stop is not None),
-                    f"{label}: {amount:g} mg/{per} = {per_kg:.2f} mg/kg/{per} {sign} {limit:g} "
-                    f"(weight {weight.describe('kg')})", order)
+    scale = 7 if per == "week" else 1
+    given = _given(record, (agent,), recent_days, stops)
+    found: list[tuple[int, Exposure]] = []
+    dosed: list[_Dosed] = []
+    for i, (order, stop) in enumerate(given):
+        daily = dosing.daily_mg(order, weight.value if weight else None)
+        label = f"{order.label} ({_when(order, record, stop)})"
+        if daily is None:
+            found.append((i, Exposure(agent, "unknown", f"{label}: dose could not be read", (order,))))
+        elif weight is None:
+            found.append((i, Exposure(agent, "unknown", f"{label}: {daily * scale:g} mg/{per}, no current weight to "
+                                                        f"judge against {limit:g} mg/kg/{per}", (order,))))
+        elif (last := last_day(order, today, stops)[1]) is not None:  # always: _given keeps orders given by then
+            first = max(min(order.start or window_start, last), window_start)  # one to start later: as of today
+            # a charted end (an assumed one ends the day before the order that took over, or runs on to today)
+            ended = stop is None and (last < today or not order.current_on(today))
+            dosed.append(_Dosed(order, stop, daily, label, first, last, ended))
+    if weight is None or not dosed:
+        return [exposure for _, exposure in found]
+    kg = weight.value
+
+    def judged(together: tuple[_Dosed, ...]) -> tuple[Level, float]:
+        amount = sum(d.daily for d in together) * scale
+        level: Level = "high" if amount / kg > limit else "low"
+        return _at_worst(level, any(d.stop for d in together)), amount
+
+    # the orders given on each day one began (the most recent first: it wins a tie), and those of them as charted
+    sets: list[tuple[_Dosed, ...]] = []
+    for day in sorted({d.first for d in dosed}, reverse=True):
+        on_day = tuple(d for d in dosed if d.on(day))
+        charted = tuple(d for d in on_day if d.stop is None)
+        sets += [on_day, *([charted] if charted and len(charted) < len(on_day) else [])]
+    levels = {id(together): judged(together) for together in sets}
+    worst: dict[tuple[int, ...], tuple[_Dosed, ...]] = {}
+    for d in dosed:
+        together = max((s for s in sets if any(d is x for x in s)),
+                       key=lambda s: (_LEVEL_RANK[levels[id(s)][0]], levels[id(s)][1]))
+        worst.setdefault(tuple(map(id, together)), together)
+    position = {id(order): i for i, (order, _) in enumerate(given)}
+    for together in worst.values():
+        level, amount = levels[id(together)]
+        per_kg = amount / kg
+        each = "".join(f"{d.label}: {d.daily * scale:g} mg/{per}; " for d in together)
+        head = f"{together[0].label}: " if len(together) == 1 else f"{each}given on the same days: "
+        evidence = (f"{head}{amount:g} mg/{per} = {per_kg:.2f} mg/kg/{per} {'>' if per_kg > limit else '<='} "
+                    f"{limit:g} (weight {weight.describe('kg')})")
+        found.append((min(position[id(d.order)] for d in together),
+                      Exposure(agent, level, evidence, tuple(d.order for d in together))))
+    return [exposure for _, exposure in sorted(found, key=lambda pair: pair[0])]
 
 
 def exposures(record: PatientRecord, context: HookContext, thresholds: Thresholds | None = None
@@ -347,19 +419,17 @@ def exposures(record: PatientRecord, context: HookContext, thresholds: Threshold
 def _exposures(record: PatientRecord, context: HookContext, t: Thresholds) -> list[Exposure]:
     stops = _ends_not_given(record, t.unknown_stop_lookback_days).stops
     found = _glucocorticoid(record, context, t, stops)
-    for order, stop in _given(record, ("methotrexate",), t.recent_days, stops):
-        found.append(_per_kg(record, context, order, "methotrexate", t.mtx_mg_per_kg_week, "week", stop))
-    for order, stop in _given(record, ("azathioprine",), t.recent_days, stops):
-        found.append(_per_kg(record, context, order, "azathioprine", t.aza_mg_per_kg_day, "day", stop))
+    found += _per_kg(record, context, "methotrexate", t.mtx_mg_per_kg_week, "week", t.recent_days, stops)
+    found += _per_kg(record, context, "azathioprine", t.aza_mg_per_kg_day, "day", t.recent_days, stops)
     for order, stop in _given(record, ALWAYS_HIGH, t.recent_days, stops):
         agent = next(g for g in ALWAYS_HIGH if order.in_group(g))
         found.append(Exposure(agent, _at_worst("high", stop is not None),
-                              f"{order.label} ({_when(order, record, stop)})", order))
+                              f"{order.label} ({_when(order, record, stop)})", (order,)))
     anti_cd20_days = int(context.definition("anti_cd20_in_use_days"))
     for order, stop in _given(record, ("rituximab",), anti_cd20_days, stops):
         found.append(Exposure("anti-CD20", _at_worst("high", stop is not None),
                               f"{order.label} ({_when(order, record, stop)}; anti-CD20 within {anti_cd20_days} "
-                              "days)", order))
+                              "days)", (order,)))
     return found
 
 

@@ -157,7 +157,7 @@ def _judged(record: PatientRecord, context: HookContext, thresholds: Thresholds
     (listed: not evaluable if nothing else is found), and the orders that say so (:func:`ends_not_given`)."""
     found = exposures(record, context, thresholds)
     ends = ends_not_given(record, thresholds)
-    judged = {id(e.order) for e in found if e.order is not None}
+    judged = {id(o) for e in found for o in e.orders}
     return found, [u for u in ends.unplaced if id(u.order) not in judged], ends
 
 
@@ -335,8 +335,8 @@ def _counted(found: Sequence[Exposure], recorded: Sequence[Recorded], since: dat
     """The immunosuppression recorded as given that ``found`` counts, described for the card to say so: an exposure
     of its own, or a glucocorticoid given from ``since`` (the window of the prednisone-equivalent timeline, whose
     exposure names no order)."""
-    timeline = any(e.order is None for e in found)
-    return tuple(r.said(today) for r in recorded if any(e.order is p for e in found for p in r.added) or (
+    timeline = any(not e.orders for e in found)
+    return tuple(r.said(today) for r in recorded if any(o is p for e in found for o in e.orders for p in r.added) or (
         timeline and r.last is not None and r.last >= since and r.added[0].in_group(steroids.GROUP)))
 
 
@@ -417,14 +417,16 @@ def _met_by_vaccine(record: PatientRecord, context: HookContext, thresholds: Thr
     # an anti-CD20 the vaccine met that is older than the window counted back from today
     cd20_days = int(context.definition("anti_cd20_in_use_days"))
     cd20_since = min(g.day for g in watched) - timedelta(days=cd20_days)
-    counted = {id(e.order) for e in found if e.order is not None}
+    counted = {id(o) for e in found for o in e.orders}
     found += [Exposure("anti-CD20", "high", f"{o.label} (last given {last.isoformat()}; anti-CD20 within {cd20_days} "
-                                            "days before the vaccine)", o)
+                                            "days before the vaccine)", (o,))
               for o in systemic(record.medications_in("rituximab"))
               if id(o) not in counted and (last := last_dose_day(o, today)) is not None and last >= cd20_since]
     steroid_began = min((first for _, peq, first, last in steroids.history(record, context).courses
                          if peq > 0 and last >= since), default=date.min)
-    return [e for e in found if (steroid_began if e.order is None else e.order.start or date.min) < began_before
+    # orders of one drug judged together begin with the first of them (the safe side: their sum is kept though a
+    # later one may have begun after ``began_before``, as the PEQ timeline keeps a later course)
+    return [e for e in found if min((o.start or date.min for o in e.orders), default=steroid_began) < began_before
             ], unplaced
 
 

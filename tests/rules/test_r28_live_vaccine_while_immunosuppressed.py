@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import (
+    AZATHIOPRINE_50,
     CVX,
     IMNM_SNOMED,
     IVIG_CVX,
@@ -14,6 +15,7 @@ from fhir_fixtures.builders import (
     PREDNISONE_5,
     PREDNISONE_20,
     ROUTE_IV,
+    ROUTE_SC,
     Chart,
     concept,
 )
@@ -38,6 +40,7 @@ ZOSTER_LIVE = (CVX, "121", "zoster vaccine, live")
 MYCOPHENOLATE = "mycophenolate mofetil 500 MG Oral Tablet"
 MTX_LEVEL = "Methotrexate [Moles/volume] in Serum or Plasma"
 PREDNISOLONE_EYE_DROPS = "prednisolone acetate 10 MG/ML Ophthalmic Suspension"
+WEEKLY = {"period": 1, "period_unit": "wk"}
 
 
 def _card(kb, chart, today):
@@ -59,6 +62,28 @@ def test_methotrexate_at_the_limit_is_a_warning_and_above_it_critical(kb, today)
     assert card["indicator"] == "warning" and "lower-level" in card["detail"]
     card = _card(kb, _mtx(22.5).draft(MMR_CVX, 0.5, "mL"), today)  # 0.45 mg/kg/week
     assert card["indicator"] == "critical" and "0.45 mg/kg/week > 0.4" in card["detail"]
+
+
+def _two_orders(kg: float, code, first: tuple[float, dict], second: tuple[float, dict]) -> Chart:
+    """Two current orders of one drug from 200 days ago, each (mg, more of its order), at ``kg``; MMR drafted."""
+    chart = Chart(TODAY, age=50).weight(kg, day=-3)
+    for mg, more in (first, second):
+        chart.medication(code, mg, "mg", start=-200, **more)
+    return chart.draft(MMR_CVX, 0.5, "mL")
+
+
+@pytest.mark.parametrize(("chart", "said"), [
+    (lambda: _two_orders(45, AZATHIOPRINE_50, (100, {}), (50, {})),
+     "given on the same days: 150 mg/day = 3.33 mg/kg/day > 3"),
+    (lambda: _two_orders(60, METHOTREXATE_2_5, (15, WEEKLY), (10, WEEKLY | {"route": ROUTE_SC})),
+     "given on the same days: 25 mg/week = 0.42 mg/kg/week > 0.4"),
+], ids=["azathioprine 100 + 50 mg daily at 45 kg", "methotrexate 15 mg PO + 10 mg SC weekly at 60 kg"])
+def test_orders_of_one_drug_given_on_the_same_days_add_up_to_high_level(kb, today, chart, said):
+    """Review: each order was judged alone (2.22 and 1.11 mg/kg/day; 0.25 and 0.17 mg/kg/week), a warning; together
+    they are 3.33 mg/kg/day and 0.42 mg/kg/week: high level, critical."""
+    card = _card(kb, chart(), today)
+    assert card["indicator"] == "critical" and "high-level immunosuppression" in card["summary"]
+    assert said in card["detail"]
 
 
 def test_methotrexate_without_current_weight_is_treated_as_high(kb, today):
@@ -232,7 +257,7 @@ def _on_prednisone_60(today):
 
 @pytest.mark.parametrize(("draft", "concept_shown"), [
     ("Dengue tetravalent vaccine, live", "dengue (CYD-TDV)"),
-    ((CVX, "56", "dengue fever tetravalent vaccine, live"), "dengue (CYD-TDV)"),  # CVX 56: not in the pack
+    ((CVX, "56", "dengue fever tetravalent vaccine, live"), "dengue (CYD-TDV)"),
     ("Chikungunya vaccine, live", "chikungunya, live"),
     ("Varicella virus vaccine, live", "varicella"),
     ("Measles, mumps and rubella vaccine, live", "MMR"),
@@ -271,6 +296,22 @@ def test_dengue_by_name_recommends_the_travel_clinic(kb, today):
                  today)
     recommended = [s["label"] for s in card["suggestions"] if s["isRecommended"]]
     assert recommended == ["Cancel the live vaccine; refer to a travel clinic"]
+
+
+@pytest.mark.parametrize(("draft", "concept_shown", "recommended"), [
+    ((CVX, "56", "dengue fever tetravalent"), "dengue (CYD-TDV)", "refer to a travel clinic"),
+    ((CVX, "317", "Chikungunya live attenuated vaccine, 0.5 mL, PF"), "chikungunya, live", "refer to a travel clinic"),
+    ((CVX, "333", "Influenza, live, trivalent, intranasal, self/caregiver admin, PF"),
+     "influenza, live attenuated (LAIV)", "give inactivated influenza vaccine 0.5 mL IM"),
+], ids=["dengue CYD-TDV", "chikungunya live", "LAIV self-administered"])
+def test_live_vaccines_of_spec_4_3_are_read_by_their_cvx_code(kb, today, draft, concept_shown, recommended):
+    """Review: CVX 56 (CYD-TDV) with its CVX description was in no vaccine value set (not evaluable); CVX 317 and 333
+    were read only as 'named live', so neither the travel clinic nor inactivated influenza was recommended."""
+    card = _card(kb, _on_prednisone_60(today).draft(draft, 0.5, "mL"), today)
+    assert card is not None and card["indicator"] == "critical"
+    assert f"Live vaccine ({concept_shown})" in card["summary"]
+    recommended_labels = [s["label"] for s in card["suggestions"] if s["isRecommended"]]
+    assert recommended_labels == [f"Cancel the live vaccine; {recommended}"]
 
 
 def test_unclassified_vaccine_draft_on_immunosuppression_is_not_evaluable(kb, today):
@@ -1266,7 +1307,7 @@ def test_a_course_recorded_with_its_end_still_to_come_does_not_cut_the_chart_ord
     today: 0.50 mg/kg/week, level unknown, critical), and 10 mg weekly recorded as given from 60 days ago with an end
     date still to come. Read as a course that ended on a day not given, it took over from the chart's order
     (courses.taken_over), whose days stopped 61 days ago: the card fell to a warning. Read as given up to today, it
-    takes nothing away."""
+    takes nothing away: the two are given on the same days and add up, as the card says (35 mg/week)."""
     chart = Chart(today, age=50).weight(50, day=-3)
     chart.medication(METHOTREXATE_2_5, 25, "mg", start=-100, period=1, period_unit="wk", status="stopped",
                      resource_id="mtx-chart")
@@ -1274,7 +1315,8 @@ def test_a_course_recorded_with_its_end_still_to_come_does_not_cut_the_chart_ord
                 resource_id="mtx-given")
     card = _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)
     assert card["indicator"] == "critical"
-    assert "25 mg/week = 0.50 mg/kg/week > 0.4" in card["detail"]
+    assert "25 mg/week; methotrexate" in card["detail"]
+    assert "given on the same days: 35 mg/week = 0.70 mg/kg/week > 0.4" in card["detail"]
     assert (f"{RECORDED}methotrexate 2.5 MG Oral Tablet ({chart.at(-60)} to {chart.at(30)}, its end still to come: "
             "counted as given up to today, counted in addition to methotrexate 2.5 MG Oral Tablet "
             "(MedicationRequest/mtx-chart) of the same drug (no link between them))\n") in card["detail"]
