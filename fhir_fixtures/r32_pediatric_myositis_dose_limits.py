@@ -1,13 +1,17 @@
-"""Fixtures for R32 pediatric-myositis-dose-limits: JDM prednisolone and methotrexate limits, adult hand-off."""
+"""Fixtures for R32 pediatric-myositis-dose-limits: JDM prednisolone and methotrexate limits, adult hand-off, and the
+child's orders on the chart that a draft does (or does not) replace, or rewrites with no link."""
 
 from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
-from fhir_fixtures.builders import PREDNISONE_20, Chart
+from fhir_fixtures.builders import METHOTREXATE_2_5, PREDNISONE_20, Chart
 from fhir_fixtures.r06_prednisone_adult_dose_check import PRED_EYE_DROPS
 
 RULE = "pediatric-myositis-dose-limits"
+R06 = "prednisone-adult-dose-check"
+R08 = "mtx-once-weekly-hard-stop"
+R09 = "mtx-weekly-dose-range"
 JDM = "Juvenile dermatomyositis"
 PREDNISOLONE_5 = "prednisolone 5 MG Oral Tablet"
 MTX_SC = "methotrexate 25 MG/ML Prefilled Syringe"
@@ -61,4 +65,45 @@ def adult(today: date) -> dict[str, Any]:
 def eye_drops(today: date) -> dict[str, Any]:
     chart = _child(today)
     chart.draft(PRED_EYE_DROPS, 1, "{drop}", frequency=4)
+    return chart.request("order-sign")
+
+
+def mtx_on_the_chart_and_unlinked_draft(today: date) -> Chart:
+    """A 12-year-old, 40 kg, 150 cm (BSA 1.29 m2), on methotrexate 15 mg SC weekly on Saturday (the order
+    ``mtx-15``); methotrexate 20 mg by mouth weekly on Saturday drafted with no link to it (tablets, not the
+    syringe: not that prescription written again)."""
+    chart = _child(today, age=12, kg=40, cm=150)
+    chart.medication(MTX_SC, 15, "mg", start=-60, period=1, period_unit="wk", day_of_week=["sat"],
+                     resource_id="mtx-15")
+    return chart.draft(METHOTREXATE_2_5, 20, "mg", period=1, period_unit="wk", day_of_week=["sat"],
+                       resource_id="draft-mtx-20")
+
+
+@fixture("r32-fires-active-order-plus-unlinked-draft", hook="order-sign",
+         story="A 12-year-old, BSA 1.29 m2, on methotrexate 15 mg SC weekly; 20 mg by mouth weekly is drafted with "
+               "no link to it: signed, 35 mg a week, 27.1 mg/m2/week (the draft alone, 15.5 mg/m2, is within the "
+               "limits). The adult R09 stays quiet for a child.",
+         fires={RULE}, quiet={R09, R08}, indicators={RULE: "warning"})
+def active_plus_unlinked_draft(today: date) -> dict[str, Any]:
+    return mtx_on_the_chart_and_unlinked_draft(today).request("order-sign")
+
+
+@fixture("r32-quiet-draft-replacing-the-active-order", hook="order-sign",
+         story="The same 20 mg draft naming the 15 mg SC order as its priorPrescription (a switch to tablets): it "
+               "replaces it, so 20 mg a week (15.5 mg/m2).", quiet={RULE, R09, R08})
+def draft_replacing_active(today: date) -> dict[str, Any]:
+    chart = mtx_on_the_chart_and_unlinked_draft(today)
+    chart.replacing("mtx-15")
+    return chart.request("order-sign")
+
+
+@fixture("r32-warns-unlinked-rewrite-leaves-chart-order-active", hook="order-sign",
+         story="A 12-year-old, 40 kg, on prednisolone 40 mg daily; prednisolone 30 mg daily is drafted with no link "
+               "to it: read as a taper step (0.75 mg/kg/day, within the limits), but signing does not stop the 40 mg "
+               "order, so the card warns that both would give 70 mg a day and offers to discontinue it.",
+         fires={RULE}, quiet={R06}, indicators={RULE: "warning"})
+def unlinked_rewrite(today: date) -> dict[str, Any]:
+    chart = _child(today, age=12, kg=40, cm=150)
+    chart.medication(PREDNISOLONE_5, 40, "mg", start=-10, resource_id="pred-40")
+    chart.draft(PREDNISOLONE_5, 30, "mg", resource_id="draft-pred-30")
     return chart.request("order-sign")

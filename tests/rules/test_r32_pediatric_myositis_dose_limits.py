@@ -6,7 +6,8 @@ import pytest
 
 from fhir_fixtures.builders import METHOTREXATE_2_5, Chart
 from fhir_fixtures.r06_prednisone_adult_dose_check import PRED_EYE_DROPS
-from tests.conftest import explained, fired, run
+from fhir_fixtures.r32_pediatric_myositis_dose_limits import mtx_on_the_chart_and_unlinked_draft
+from tests.conftest import deleted, explained, fired, run
 
 RULE = "pediatric-myositis-dose-limits"
 PREDNISOLONE_5 = "prednisolone 5 MG Oral Tablet"
@@ -310,3 +311,167 @@ def test_r32_a_timing_that_cannot_be_read_is_said_as_such_not_as_no_frequency(kb
         entry = _explain(kb, today, chart)
         assert entry["status"] == "not-evaluable"
         assert entry["reason"] == reason.format(drug=drug, why=why)
+
+
+# ---------------------------------------------------------------- the child's orders already on the chart
+
+def _on_chart(today, drug, dose, resource_id, **kwargs):
+    """The reviewer's child (12 years, 40 kg, 150 cm: BSA 1.29 m2) with ``drug`` ``dose`` mg on the chart: prednisolone
+    daily, or methotrexate SC weekly on Saturday."""
+    chart = _child(today, age=12, kg=40, cm=150)
+    if drug == "mtx":
+        return chart.medication(MTX_SC, dose, "mg", start=-60, period=1, period_unit="wk", day_of_week=["sat"],
+                                resource_id=resource_id, **kwargs)
+    return chart.medication(PREDNISOLONE_5, dose, "mg", start=-10, resource_id=resource_id, **kwargs)
+
+
+def _prednisolone_40_and_15_twice_a_day(today):
+    """Prednisolone 40 mg daily on the chart (``pred-40``); 15 mg twice a day drafted with no link (given twice a
+    day, not that prescription written again): 70 mg a day once signed."""
+    return _on_chart(today, "pred", 40, "pred-40").draft(PREDNISOLONE_5, 15, "mg", frequency=2,
+                                                         resource_id="draft-pred-30")
+
+
+@pytest.mark.parametrize(("build", "summary", "chart_line", "chart_fact", "total"), [
+    (mtx_on_the_chart_and_unlinked_draft,
+     "Child 12 y: Methotrexate 27.1 mg/m²/week (on a BSA of 1.29 m²) with the order on the chart is above "
+     "20 mg/m²/week",
+     "methotrexate 25 MG/ML Prefilled Syringe, 15 mg once weekly.", ("methotrexate_on_chart", "mtx_mg_week"), 35),
+    (_prednisolone_40_and_15_twice_a_day,
+     "Child 12 y: Prednisolone 70 mg/day with the order on the chart is above the 60 mg/day maximum",
+     "prednisolone 5 MG Oral Tablet, 40 mg once a day.", ("steroid_on_chart", "steroid_mg_day"), 70),
+], ids=["methotrexate", "prednisolone"])
+def test_an_order_on_the_chart_that_no_draft_replaces_adds_up_with_the_draft(kb, today, build, summary, chart_line,
+                                                                           chart_fact, total):
+    """The reviewer's child: methotrexate 15 mg weekly on the chart and an unlinked 20 mg weekly draft (35 mg/week,
+    27 mg/m2/week), or prednisolone 40 mg a day and an unlinked 30 mg a day (70 mg/day). R32 read the drafts alone
+    and said 'within the juvenile myositis limits'; R06 and R09 are held back for a child, so nothing fired. As R06
+    and R09 do for an adult, the chart's order adds up: the card names it and the total, and offers to cancel the
+    draft (recommended: it and the chart's order are each within the limits) or to discontinue the chart's order."""
+    chart = build(today)
+    card = _card(kb, today, chart)
+    assert card["summary"] == summary and card["indicator"] == "warning"
+    assert "Already on the chart, and going on beside the draft: " + chart_line in card["detail"]
+    assert "**Cancel the draft**, or, if it is meant to replace the " in card["detail"]
+    draft, on_chart = (f"MedicationRequest/{resource['id']}" for resource in (chart.drafts[-1],
+                                                                              chart.resources["medications"][-1]))
+    cancel, stop = card["suggestions"]
+    assert cancel["isRecommended"] and deleted(cancel) == [draft]
+    assert not stop["isRecommended"] and deleted(stop) == [on_chart]
+    assert card["extension"]["imnm-cds"]["draftOrders"] == [draft]
+    facts = _explain(kb, today, chart)["facts"]
+    named, amount = chart_fact
+    assert facts[amount] == total and facts[named] == chart_line.rstrip(".").replace(", ", ": ", 1)
+
+
+@pytest.mark.parametrize("drug", ["mtx", "pred"])
+def test_a_draft_linked_to_the_chart_order_replaces_it(kb, today, drug):
+    """The same drafts naming the chart's order as their priorPrescription (the EHR's modify): they replace it, so
+    the drafts alone are judged, within the limits, and the EHR stops the old order: quiet."""
+    chart = mtx_on_the_chart_and_unlinked_draft(today) if drug == "mtx" else _prednisolone_40_and_15_twice_a_day(today)
+    chart.replacing(chart.resources["medications"][-1]["id"])
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-fired" and entry["reason"] == "within the juvenile myositis limits"
+    assert (entry["facts"]["mtx_mg_week"], entry["facts"]["steroid_mg_day"]) == ((20, None) if drug == "mtx"
+                                                                                  else (None, 30))
+    assert "named as its priorPrescription" in entry["facts"]["on_chart_replaced"]
+
+
+@pytest.mark.parametrize(("drug", "draft", "summary", "together"), [
+    ("pred", 30, "Prednisolone 30 mg/day draft: the 40 mg/day order on the chart is still active",
+     "(70 mg/day together, above 60 mg/day)"),
+    ("mtx", 20, "Methotrexate 20 mg/week draft: the 15 mg/week order on the chart is still active",
+     "(35 mg/week together, 27.1 mg/m²/week, above 20 mg/m²/week)"),
+])
+def test_an_unlinked_rewrite_warns_that_the_chart_order_is_still_active(kb, today, drug, draft, summary, together):
+    """The same drug, route and schedule written again with no link: read as a taper step or a dose change (the draft
+    alone is within the limits), but signing does not stop the chart's order. It was quiet; now R06's and R09's
+    warning: both, and what they give together, and 'Keep the draft and discontinue the order on the chart' by its
+    id."""
+    chart = _on_chart(today, drug, 40 if drug == "pred" else 15, "on-chart")
+    if drug == "pred":
+        chart.draft(PREDNISOLONE_5, draft, "mg", resource_id="draft")
+    else:
+        _weekly(chart, draft, resource_id="draft")
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "warning" and card["summary"] == summary
+    assert f"(on the chart, still active) is read as replaced by this draft, which does not link to it: discontinue " \
+           f"it when signing, or both would be given {together}." in card["detail"]
+    assert "is within the juvenile myositis limits" in card["detail"]
+    [keep] = card["suggestions"]
+    assert keep["label"] == "Keep the draft and discontinue the order on the chart" and keep["isRecommended"]
+    assert deleted(keep) == ["MedicationRequest/on-chart"]
+    facts = _explain(kb, today, chart)["facts"]
+    assert facts["on_chart_left_active"].endswith("(MedicationRequest/on-chart): still active, no draft links to it")
+
+
+def test_the_replacement_for_a_draft_over_the_limits_also_stops_the_chart_order(kb, today):
+    """Prednisolone 35 mg twice a day (70 mg/day, over the limits alone) beside 40 mg daily on the chart: 110 mg/day.
+    The 2 mg/kg replacement cancels the draft and discontinues the chart's order too: beside it, 60 mg would add up
+    to 100 mg/day."""
+    chart = _on_chart(today, "pred", 40, "pred-40").draft(PREDNISOLONE_5, 35, "mg", frequency=2, resource_id="d70")
+    card = _card(kb, today, chart)
+    assert "Prednisolone 110 mg/day with the order on the chart is above the 60 mg/day maximum." in card["detail"]
+    [replace] = card["suggestions"]
+    assert replace["label"].startswith("Replace with prednisolone 60 mg")
+    assert deleted(replace) == ["MedicationRequest/d70", "MedicationRequest/pred-40"]
+
+
+def test_with_the_chart_order_over_the_limits_alone_cancelling_the_draft_is_not_recommended(kb, today):
+    """Methotrexate 30 mg weekly on the chart (23.3 mg/m2/week, over the limit on its own) and an unlinked 10 mg
+    tablet draft: cancelling the draft would leave 30 mg/week, so it is said and not offered; the 15 mg/m2 order
+    offered instead stops the chart's order too."""
+    chart = _on_chart(today, "mtx", 30, "mtx-30")
+    _weekly(chart, 10, code=METHOTREXATE_2_5, resource_id="d10")
+    card = _card(kb, today, chart)
+    assert ("The methotrexate on the chart alone gives 30 mg/week, 23.3 mg/m²/week, above 20 mg/m²/week: "
+            "cancelling the draft would leave that.") in card["detail"]
+    [replace] = card["suggestions"]
+    assert replace["label"].startswith("Replace with methotrexate 20 mg SC once weekly")
+    assert deleted(replace) == ["MedicationRequest/d10", "MedicationRequest/mtx-30"]
+
+
+def test_with_no_weight_cancelling_the_draft_is_offered_where_the_chart_order_alone_is_within_the_cap(kb, today):
+    """No current weight: no 2 mg/kg dose is computed. Prednisolone 40 mg daily on the chart alone is within the
+    60 mg cap (the one limit checked), so cancelling the 30 mg draft is offered, and re-ordering says to stop it."""
+    chart = _child(today, age=12, kg=None).medication(PREDNISOLONE_5, 40, "mg", start=-10, resource_id="pred-40")
+    chart.draft(PREDNISOLONE_5, 15, "mg", frequency=2, resource_id="d30")
+    card = _card(kb, today, chart)
+    assert ("**Cancel the draft** to keep the order on the chart alone (40 mg/day, not above 60 mg/day), or weigh "
+            "the child and re-order, and stop the order on the chart, or the new dose adds up with it.") \
+        in card["detail"]
+    [cancel] = card["suggestions"]
+    assert cancel["isRecommended"] and deleted(cancel) == ["MedicationRequest/d30"]
+
+
+def test_a_chart_order_whose_dose_is_not_read_leaves_the_check_not_evaluable(kb, today):
+    """Prednisolone 'as directed' on the chart beside a 30 mg/day draft: what the child would take is not known,
+    never 'within the limits'. The order is named as the chart's."""
+    chart = _child(today, age=12, kg=40).medication(PREDNISOLONE_5, None, None, start=-10, text="as directed")
+    chart.draft(PREDNISOLONE_5, 15, "mg", frequency=2)
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-evaluable"
+    assert entry["reason"] == ("prednisolone 5 MG Oral Tablet (on the chart): free-text sig 'as directed' could not "
+                               "be read safely")
+
+
+def test_a_draft_that_only_stops_the_chart_order_gives_no_dose(kb, today):
+    chart = _on_chart(today, "pred", 40, "pred-40").draft(PREDNISOLONE_5, 40, "mg", resource_id="pred-40",
+                                                          status="stopped")
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "not-fired" and "draft giving a dose" in entry["reason"]
+
+
+def test_an_order_left_active_beside_the_other_drug_over_the_limits_is_offered_to_be_discontinued(kb, today):
+    """Prednisolone 90 mg (over the limits) and methotrexate 20 mg weekly rewriting the 15 mg SC order on the chart
+    with no link (35 mg/week together): one card, which replaces the prednisolone and says the methotrexate order
+    is still active, offering to discontinue it."""
+    chart = _on_chart(today, "mtx", 15, "mtx-15").draft(PREDNISOLONE_5, 90, "mg", resource_id="d90")
+    _weekly(chart, 20, resource_id="mtx-20")
+    card = _card(kb, today, chart)
+    assert "(35 mg/week together, 27.1 mg/m²/week, above 20 mg/m²/week)" in card["detail"]
+    replace, keep = card["suggestions"]
+    assert replace["label"].startswith("Replace with prednisolone 60 mg")
+    assert deleted(replace) == ["MedicationRequest/d90"]
+    assert keep["label"] == "Keep the draft and discontinue the order on the chart"
+    assert deleted(keep) == ["MedicationRequest/mtx-15"]
