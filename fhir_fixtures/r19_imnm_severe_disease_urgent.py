@@ -75,9 +75,23 @@ _register("r19-quiet-troponin-without-heart-disease",
 _register("r19-fires-rhabdomyolysis-aki", "Rhabdomyolysis with creatinine 1.1 -> 2.0 mg/dL within a week.",
           lambda c: c.condition(RHABDO, onset=-4).lab(CREATININE, 1.1, "mg/dL", day=-9).lab(CREATININE, 2.0,
                                                                                           "mg/dL", day=-2), True)
-_register("r19-quiet-rhabdomyolysis-no-aki", "Rhabdomyolysis with creatinine 1.1 -> 1.6 mg/dL (< 1.5 x).",
-          lambda c: c.condition(RHABDO, onset=-4).lab(CREATININE, 1.1, "mg/dL", day=-9).lab(CREATININE, 1.6,
-                                                                                          "mg/dL", day=-2), False)
+_register("r19-quiet-rhabdomyolysis-no-aki",
+          "Rhabdomyolysis with creatinine 1.1 -> 1.6 mg/dL (< 1.5 x); the first within the lab's range (ULN 1.1).",
+          lambda c: c.condition(RHABDO, onset=-4).lab(CREATININE, 1.1, "mg/dL", day=-9, high=1.1).lab(
+              CREATININE, 1.6, "mg/dL", day=-2, high=1.1), False)
+_register("r19-fires-rhabdomyolysis-creatinine-4-5-no-baseline",
+          "Rhabdomyolysis with creatinine 4.5 mg/dL (ULN 1.1) and no earlier creatinine: AKI at KDIGO stage 3's "
+          "creatinine (4.0 mg/dL) needs no baseline.",
+          lambda c: c.condition(RHABDO, onset=-4).lab(CREATININE, 4.5, "mg/dL", day=-2, high=1.1), True)
+_register("r19-quiet-rhabdomyolysis-creatinine-2-no-baseline",
+          "Rhabdomyolysis with creatinine 2.0 mg/dL (ULN 1.1) and no earlier creatinine: AKI not excluded, not "
+          "evaluable (no card).",
+          lambda c: c.condition(RHABDO, onset=-4).lab(CREATININE, 2.0, "mg/dL", day=-2, high=1.1), False)
+_register("r19-quiet-troponin-no-range-with-myocarditis",
+          "Troponin I 5000 ng/L with no reference range or flag, and myocarditis: cardiac involvement not excluded, "
+          "not evaluable (no card).",
+          lambda c: c.observation(TROPONIN_I_HS, -2, value=5000, unit="ng/L").condition(MYOCARDITIS, onset=-2),
+          False)
 _register("r19-fires-non-ambulatory-no-weight",
           "Non-ambulatory since last week and no weight on file: fires, doses not computed.",
           lambda c: c.condition("Non-ambulatory", onset=-6), True, weight=None)

@@ -73,6 +73,21 @@ def _fvc_percent(observation: Observation) -> float | None:
     return percent if percent is not None and PLAUSIBLE_PERCENT[0] <= percent <= PLAUSIBLE_PERCENT[1] else None
 
 
+# interpretation codes that say a result is within the lab's range: with no range to read, it is judged by them
+_NORMAL_FLAGS = frozenset({"N", "NEG"})
+
+
+def _above_range(observation: Observation, unit: str) -> bool | None:
+    """A result above the lab's upper limit: flagged high or abnormal, else its value against its own range (both in
+    ``unit`` when their units differ); False when it is not, or flagged normal with no range; None when neither the
+    range nor a flag tells (it is not read as normal: R31 reads a troponin so too)."""
+    flags = set(observation.interpretation)
+    if diagnosis.HIGH_FLAGS & flags:  # the flag first, as diagnosis.above_reference_range reads it
+        return True
+    above = observation.above_upper_limit(unit)
+    return False if above is None and _NORMAL_FLAGS & flags else above
+
+
 def _raised_troponin(observation: Observation) -> str:
     """The raised troponin and its limit: '85 ng/L (ULN 14 ng/L)', or the lab's flag when no range shows it (not
     '85 ng/L above the ULN', which reads as 85 over the limit)."""
@@ -98,8 +113,9 @@ def _aspiration_on_swallow_study(record: PatientRecord, since: date) -> list[str
 @dataclass(frozen=True, slots=True)
 class Aki:
     """An acute kidney injury in the window: what shows it, and ``now``, the newest creatinine when it is back below
-    the ratio x the same baseline (the injury is then past, not current); None while it holds. ``newest_unread``: a
-    newer creatinine that could not be read, which keeps it current (it may be the patient's now)."""
+    the ratio x the same baseline, or, for one shown with no baseline, back within the lab's range (the injury is
+    then past, not current); None while it holds. ``newest_unread``: a newer creatinine that could not be read,
+    which keeps it current (it may be the patient's now)."""
 
     shown_by: str
     now: str | None = None
@@ -114,38 +130,95 @@ class Aki:
             f"; the newest creatinine ({self.newest_unread}) could not be read" if self.newest_unread else "")
 
 
-def aki(record: PatientRecord, since: date, ratio: float) -> Aki | None:
+BASELINE_DAYS = 90  # KDIGO: the baseline is the lowest creatinine of the 90 days before the result
+
+
+def _creatinines(record: PatientRecord) -> list[tuple[Observation, float]]:
+    """Every dated creatinine whose value can be read, with it in mg/dL (a umol/L result compares with a mg/dL one),
+    oldest first."""
+    return [(o, mg_dl) for o in record.observations_in("creatinine")
+            if o.when is not None and (mg_dl := measured(o, "creatinine", CREATININE_UNIT)) is not None]
+
+
+def _baseline(values: list[tuple[Observation, float]], day: date) -> tuple[Observation, float] | None:
+    """The lowest creatinine of the :data:`BASELINE_DAYS` before ``day``; None when there is none."""
+    return min(((o, level) for o, level in values if day - timedelta(days=BASELINE_DAYS) <= _day(o) < day),
+               key=lambda found: found[1], default=None)
+
+
+def _day(observation: Observation) -> date:
+    assert observation.when is not None  # the creatinines read here are dated
+    return observation.when
+
+
+def aki(record: PatientRecord, since: date, ratio: float, without_baseline_mg_dl: float) -> Aki | None:
     """An active AKI condition in the window (current), or a creatinine >= ``ratio`` x the lowest value of the 90
     days before it (current while the newest creatinine is still at or above ``ratio`` x that baseline, or when a
-    newer one than the newest read cannot be read: the injury is not called past on an older value)."""
+    newer one than the newest read cannot be read: the injury is not called past on an older value), or, with no
+    creatinine in those 90 days to compare with, a creatinine >= ``without_baseline_mg_dl`` (KDIGO stage 3's
+    creatinine; current until a newer one is back within the lab's range)."""
     condition = next(iter(_recent_conditions(record, since, "aki")), None)
     if condition is not None:
         return Aki(f"{condition.code.label} ({_dated(condition)})")
-    values = [(o.when, o.quantity, mg_dl) for o in record.observations_in("creatinine")
-              if o.when is not None and o.quantity is not None
-              and (mg_dl := measured(o, "creatinine", CREATININE_UNIT)) is not None]
-    for day, value, level in reversed(values):  # in mg/dL, so a umol/L baseline compares with a mg/dL result
+    values = _creatinines(record)
+    for observation, level in reversed(values):
+        day = _day(observation)
         if day < since:
             break
-        low = min(((d, q, m) for d, q, m in values if day - timedelta(days=90) <= d < day), key=lambda b: b[2],
-                  default=None)
-        if low is not None and level >= ratio * low[2]:
-            shown_by = f"creatinine {value} on {day.isoformat()} vs baseline {low[1]} on {low[0].isoformat()}"
-            if unread := unread_newer(record, "creatinine", CREATININE_UNIT):
-                return Aki(shown_by, newest_unread=unread)
-            newest_day, newest, newest_level = values[-1]
-            return Aki(shown_by, f"{newest} on {newest_day.isoformat()}" if newest_level < ratio * low[2] else None)
+        low = _baseline(values, day)
+        if low is None and level >= without_baseline_mg_dl:
+            shown_by = (f"creatinine {observation.quantity} on {day.isoformat()}, at least "
+                        f"{without_baseline_mg_dl:g} mg/dL (KDIGO stage 3) with no creatinine in the {BASELINE_DAYS} "
+                        "days before it")
+            back = values[-1][0] is not observation and _above_range(values[-1][0], CREATININE_UNIT) is False
+        elif low is not None and level >= ratio * low[1]:
+            shown_by = (f"creatinine {observation.quantity} on {day.isoformat()} vs baseline {low[0].quantity} on "
+                        f"{_day(low[0]).isoformat()}")
+            back = values[-1][1] < ratio * low[1]
+        else:
+            continue
+        if unread := unread_newer(record, "creatinine", CREATININE_UNIT):
+            return Aki(shown_by, newest_unread=unread)
+        newest = values[-1][0]
+        return Aki(shown_by, f"{newest.quantity} on {_day(newest).isoformat()}" if back else None)
     return None
+
+
+def aki_not_judged(record: PatientRecord, since: date) -> str | None:
+    """Why no AKI could be judged in the window when :func:`aki` found none, for a chart where one is looked for
+    (rhabdomyolysis): no creatinine since ``since``, one whose value cannot be read, or one with no creatinine in the
+    90 days before it to compare with that is above the lab's range or has no range or flag to tell (at or below the
+    upper limit it shows no injury). None when each creatinine was judged."""
+    values = _creatinines(record)
+    resulted = [o for o in record.observations_in("creatinine", since=since)
+                if o.quantity is not None or o.measured_as_text]
+    if not resulted:
+        return f"no creatinine since {since.isoformat()}"
+    unread = [f"creatinine {o.value_label} on {o.when} could not be read in mg/dL or umol/L"
+              for o in resulted if measured(o, "creatinine", CREATININE_UNIT) is None]
+    unbased = [f"creatinine {o.quantity} on {o.when} ({_limit(o)}) has no creatinine in the {BASELINE_DAYS} days "
+               "before it to compare with" for o, _ in values
+               if _day(o) >= since and _baseline(values, _day(o)) is None
+               and _above_range(o, CREATININE_UNIT) is not False]
+    return "; ".join(unread + unbased) or None
+
+
+def _limit(observation: Observation) -> str:
+    """The lab's upper limit or flag a creatinine is shown with: 'ULN 1.1 mg/dL', 'flagged H', 'no reference range'."""
+    if observation.ref_high is not None:
+        return f"ULN {observation.ref_high}"
+    return f"flagged {'/'.join(observation.interpretation)}" if observation.interpretation else "no reference range"
 
 
 @per_record
 def severity_features(record: PatientRecord, context: HookContext) -> tuple[list[str], list[str]]:
-    """Each severe feature found in the window, described with its value and date; and the newest results that
-    could have been one but could not be read."""
+    """Each severe feature found in the window, described with its value and date; and the results that could have
+    shown one but could not be read or judged (a troponin with no range or flag beside a heart condition; a
+    rhabdomyolysis whose creatinine has no baseline, :func:`aki_not_judged`)."""
     params = context.thresholds.of_rule(RULE_ID)
     since = record.today - timedelta(days=int(params["window_days"]))
     found: list[str] = []
-    unread: list[str] = []
+    unsettled: list[str] = []
     for condition in _recent_conditions(record, since, "dysphagia"):
         found.append(f"dysphagia: {condition.code.label} ({_dated(condition)})")
     # a condition named for aspiration states it unless its name rules it out or names only its risk ('no
@@ -158,12 +231,12 @@ def severity_features(record: PatientRecord, context: HookContext) -> tuple[list
                 if o.quantity is not None), None)  # the newest: an older one may no longer be the patient's
     if fvc is not None:
         if (percent := _fvc_percent(fvc)) is None:
-            unread.append(f"FVC {fvc.value_label} on {fvc.when} (not read as % predicted)")
+            unsettled.append(f"FVC {fvc.value_label} on {fvc.when} (not read as % predicted)")
         elif percent < params["fvc_percent_max"]:
             found.append(f"FVC {percent:g}% predicted on {fvc.when} (below {params['fvc_percent_max']:g}%)")
     nif = _latest_value(record, "nif", since, "cm[H2O]")
     if nif is not None and nif[1] is None:
-        unread.append(f"NIF {nif[0].value_label} on {nif[0].when} (unit not read as cmH2O)")
+        unsettled.append(f"NIF {nif[0].value_label} on {nif[0].when} (unit not read as cmH2O)")
     elif nif is not None and nif[1] is not None:
         value = -abs(nif[1])  # some charts record the magnitude only
         if value > params["nif_cmh2o"]:
@@ -173,22 +246,35 @@ def severity_features(record: PatientRecord, context: HookContext) -> tuple[list
                      f"({_dated(condition)})")
     for procedure in record.procedures_in("ventilatory_support", since=since):
         found.append(f"ventilatory support: {procedure.code.label} ({procedure.when})")
-    troponin = [o for o in record.observations_in("troponin_i", since=since) if diagnosis.above_reference_range(o)]
     heart = _recent_conditions(record, since, "myocarditis_cardiomyopathy", "cardiac_involvement")
-    if troponin and heart:
-        found.append(f"cardiac involvement: troponin I {_raised_troponin(troponin[-1])} on {troponin[-1].when} with "
-                     f"{heart[0].code.label}")
+    if heart:
+        troponins = [(o, _above_range(o, diagnosis.TROPONIN_UNIT))
+                     for o in record.observations_in("troponin_i", since=since)]
+        raised = [o for o, above in troponins if above]
+        # one with a value but no range or flag to judge it by (a pending one with no value says nothing yet)
+        unjudged = [o for o, above in troponins if above is None and (o.quantity or o.measured_as_text)]
+        if raised:
+            found.append(f"cardiac involvement: troponin I {_raised_troponin(raised[-1])} on {raised[-1].when} with "
+                         f"{heart[0].code.label}")
+        elif unjudged:  # a troponin that cannot be judged may be a rise: cardiac involvement is not excluded
+            unsettled.append(f"troponin I {unjudged[-1].shown_result} on {unjudged[-1].when} with "
+                          f"{heart[0].code.label} could not be judged against its upper limit (no reference range "
+                          "or flag from the lab): cardiac involvement not excluded")
     rhabdo = _recent_conditions(record, since, "rhabdomyolysis")
     if rhabdo:
-        kidney = aki(record, since, float(params["aki_creatinine_ratio"]))
+        kidney = aki(record, since, float(params["aki_creatinine_ratio"]),
+                     float(params["aki_creatinine_without_baseline_mg_dl"]))
         if kidney:
             found.append(f"rhabdomyolysis ({rhabdo[0].code.label}) with acute kidney injury: {kidney}")
+        elif not_judged := aki_not_judged(record, since):
+            unsettled.append(f"rhabdomyolysis ({rhabdo[0].code.label}) with acute kidney injury not excluded: "
+                          f"{not_judged}")
     mmt8 = strength.mmt8_scores(record, since)
     if mmt8 and mmt8[-1].on_150 < params["mmt8_min"]:
         found.append(f"MMT-8 {mmt8[-1]} on {mmt8[-1].day} (below {params['mmt8_min']:g})")
     for condition in _recent_conditions(record, since, "non_ambulatory"):
         found.append(f"non-ambulatory: {condition.code.label} ({_dated(condition)})")
-    return found, unread
+    return found, unsettled
 
 
 @per_record
@@ -214,15 +300,16 @@ class Severe:
 
 def assess(record: PatientRecord, context: HookContext, facts: dict[str, object]) -> Severe | Quiet | NotEvaluable:
     """Every gate of R19: IMNM, a severe feature in the window (not evaluable when none was read but a result that
-    could have been one could not be), and no recent pulse or IVIG; records what it read in ``facts``."""
+    could have shown one could not be read or judged), and no recent pulse or IVIG; records what it read in
+    ``facts``."""
     if not cohorts.is_imnm(record, context):
         return Quiet("not IMNM", facts)
-    features, unread = severity_features(record, context)
+    features, unsettled = severity_features(record, context)
     treated = already_treated(record, context)
     facts.update({"severity_features": "; ".join(features) or None, "recent_pulse_or_ivig": "; ".join(treated) or None,
-                  "subtype": antibodies.subtype(record), "unreadable": "; ".join(unread) or None})
-    if not features and unread:
-        return NotEvaluable(f"no severe feature read in the window, but {'; '.join(unread)}", facts)
+                  "subtype": antibodies.subtype(record), "unreadable": "; ".join(unsettled) or None})
+    if not features and unsettled:
+        return NotEvaluable(f"no severe feature read in the window, but {'; '.join(unsettled)}", facts)
     if not features:
         return Quiet("no severe feature in the window", facts)
     if treated:

@@ -76,6 +76,9 @@ RULE = Rule(
         "ivig_g_per_kg": Param(2, "g/kg/cycle", "IVIG dose per cycle.",
                                at_most="ivig-order-safety.max_g_per_kg_cycle"),
         "ivig_days": Param(5, "days", "Days the IVIG cycle is divided over (2-5)."),
+        "aki_creatinine_without_baseline_mg_dl": Param(4.0, "mg/dL", "With no creatinine in the 90 days before it to "
+                                                                     "compare with, a creatinine at or above this "
+                                                                     "counts as AKI (KDIGO stage 3's creatinine)."),
     },
 )
 
@@ -141,7 +144,8 @@ def _kidney(record: PatientRecord, context: HookContext) -> Kidney:
     since = record.today - timedelta(days=int(params["window_days"]))
     ivig_check = context.thresholds.of_rule(IVIG_CHECK)
     return Kidney(
-        aki(record, since, float(params["aki_creatinine_ratio"])),
+        aki(record, since, float(params["aki_creatinine_ratio"]),
+            float(params["aki_creatinine_without_baseline_mg_dl"])),
         renal.below_limit(record, context, ivig_check["egfr_min"],
                           since=record.today - timedelta(days=int(ivig_check["egfr_max_age_days"]))),
         renal.below_limit(record, context, context.thresholds.of_rule(MTX_CHECK)["egfr_avoid_below"],

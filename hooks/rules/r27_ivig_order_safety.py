@@ -22,8 +22,10 @@ from hooks.record import (
     Immunization,
     Malformed,
     MedicationOrder,
+    Observation,
     PatientRecord,
     Quantity,
+    falls_below,
     read_quantity,
 )
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
@@ -38,8 +40,8 @@ RULE = Rule(
     severities=("warning",),
     also_reads=("immunizations",),
     summary="Drafted IVIG with a dose above 2 g/kg per cycle (with what the cycle already gave), cycles under 21 "
-            "days apart, eGFR < 60 or none within 30 days, BMI >= 30 dosed on actual weight, IgA never measured, or "
-            "a prior VTE.",
+            "days apart, eGFR < 60 or none within 30 days, BMI >= 30 dosed on actual weight, IgA never measured or "
+            "low, or a prior VTE.",
     sources=(OCTAGAM_DM, PRODERM, IVIG_BOXED_WARNING, ONTARIO_IVIG, SEED_004),
     parameters={
         "max_g_per_kg_cycle": Param(2.0, "g/kg", "Highest IVIG dose per cycle."),
@@ -48,6 +50,10 @@ RULE = Rule(
         "egfr_max_age_days": Param(30, "days", "An eGFR older than this does not count."),
         "bmi_obese": Param(30, "kg/m2", "Adult BMI at or above this: dose on adjusted body weight."),
         "cycle_min_gap_days": Param(7, "days", "IVIG doses closer than this belong to one cycle."),
+        "iga_severe_deficiency_mg_dl": Param(7, "mg/dL", "IgA below this is severe IgA deficiency (0.07 g/L, the "
+                                                         "usual cut-off), named with the anti-IgA advice whatever "
+                                                         "the lab's range; one below the lab's lower limit or "
+                                                         "flagged low is named too."),
     },
     override_family="safety",
 )
@@ -472,6 +478,89 @@ def _corrected_order(context: HookContext, grams: float, days: int, dosing_note:
         note="BMP before and 3-5 days after each cycle; CBC for haemolysis; infuse slowly (thrombosis risk).")
 
 
+# An IgA is a result once final (or amended, corrected) and holding a value: a registered or preliminary one is not
+_FINAL = frozenset({"final", "amended", "corrected"})
+# HL7 v3 interpretation codes of a result below the lab's range (low, critically low, significantly low, off scale
+# low), and of one that is not
+_LOW_FLAGS = frozenset({"L", "LL", "LU", "<"})
+_NOT_LOW_FLAGS = frozenset({"N", "H", "HH", "HU"})
+_UNDETECTABLE = re.compile(r"\b(undetect\w*|not detected|none detected|absent)\b")
+MASS = "ng/mL"  # any mass concentration (hooks.units): an IgA in g/L or mg/dL and its range compare in it
+IGA_ADVICE = "IgA deficiency with anti-IgA antibodies can cause anaphylaxis"
+
+
+@dataclass(frozen=True, slots=True)
+class IgaCheck:
+    """R27's IgA check, on the newest final IgA with a value: the card's line (None when the IgA shows no
+    deficiency), whether an IgA is to be ordered (there is none to read), and the result read, for the facts."""
+
+    problem: str | None
+    order: bool
+    result: str | None = None
+
+
+def _iga_check(record: PatientRecord, severe_below_mg_dl: float) -> IgaCheck:
+    """IgA measured ever (the table's "IgA level ever"), and deficient or not: below ``severe_below_mg_dl`` (severe
+    deficiency), flagged low, below the lab's lower limit, or written as undetectable. A registered or preliminary
+    IgA, or one with no value, is no result (it is named); one whose value cannot be read is asked again."""
+    iga = record.observations_in("igA")
+    results = [o for o in iga if o.status in _FINAL and o.has_result]
+    if not results:
+        not_yet = f" (not a result: {_shown(iga[-1])}, {iga[-1].status or 'no status'})" if iga else ""
+        return IgaCheck(f"IgA has never been measured{not_yet}: check it ({IGA_ADVICE}).", True)
+    newest = results[-1]
+    low, why = _iga_low(newest, severe_below_mg_dl)
+    shown = _shown(newest)
+    if low is None:
+        return IgaCheck(f"IgA could not be read: {shown}; check it before IVIG ({IGA_ADVICE}).", True, shown)
+    if low:
+        return IgaCheck(f"IgA low: {shown} ({why}). With anti-IgA antibodies most IVIG products are contraindicated "
+                        "(anaphylaxis): check for anti-IgA antibodies before infusing; if they are present, give IVIG "
+                        "only as an IgA-depleted product, with immunology advice.", False, f"{shown}: {why}")
+    return IgaCheck(None, False, shown)
+
+
+def _shown(observation: Observation) -> str:
+    """'IgA 2 mg/dL flagged L on 2026-10-01'; 'IgA with no value on ...' for one still registered."""
+    value = observation.shown_result or "with no value"
+    flags = f" flagged {'/'.join(observation.interpretation)}" if observation.interpretation and \
+        observation.shown_result != "/".join(observation.interpretation) else ""
+    return f"IgA {value}{flags} on {observation.when or 'an undated day'}"
+
+
+def _iga_low(observation: Observation, severe_below_mg_dl: float) -> tuple[bool | None, str]:
+    """(whether the IgA is low, why); None when neither its value nor a flag tells (a unit not read, a bound that
+    does not settle it, a text)."""
+    value, flags = observation.reported_value, set(observation.interpretation)
+    level = convert(value.value, value.unit, MASS) if value is not None else None
+    severe = convert(severe_below_mg_dl, "mg/dL", MASS)
+    assert severe is not None  # mg/dL is a mass concentration
+    below_severe = falls_below(level, severe, value.comparator) if value is not None and level is not None else None
+    if below_severe:
+        return True, f"below {severe_below_mg_dl:g} mg/dL: severe IgA deficiency"
+    if flags & _LOW_FLAGS:
+        return True, "below the lab's range"
+    if _below_lower_limit(observation, value):
+        return True, f"below the lab's lower limit of {observation.ref_low}"
+    if _UNDETECTABLE.search(observation.value_words):
+        return True, "undetectable: severe IgA deficiency"
+    if below_severe is False or (value is None and flags & _NOT_LOW_FLAGS):
+        return False, ""
+    return None, ""
+
+
+def _below_lower_limit(observation: Observation, value: Quantity | None) -> bool | None:
+    """The IgA against the lower limit of its own reference range, in the same unit or both as a mass
+    concentration; None when there is no value or limit, or the units cannot be compared."""
+    low = observation.ref_low
+    if value is None or low is None:
+        return None
+    same_unit = (low.unit or "") == (value.unit or "")
+    level = value.value if same_unit else convert(value.value, value.unit, MASS)
+    limit = low.value if same_unit else convert(low.value, low.unit, MASS)
+    return None if level is None or limit is None else falls_below(level, limit, value.comparator)
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     drafted = context.drafts_in("ivig")
     params = dict(context.params(RULE))
@@ -497,7 +586,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                             else None) if obese and weight and height else None)
     kidney = renal.below_limit(record, context, params["egfr_min"],
                                record.today - timedelta(days=int(params["egfr_max_age_days"])))
-    iga = record.observations_in("igA")
+    iga = _iga_check(record, float(params["iga_severe_deficiency_mg_dl"]))
     vte = record.conditions_in("vte")
     facts.update({
         "dosing_weight": weight.describe("kg") if weight else None,
@@ -505,7 +594,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "bmi": bmi[1] if bmi else None,
         "adjusted_body_weight_kg": round(adjusted, 1) if adjusted else None,
         "egfr": str(kidney) if kidney.on_file else None,
-        "iga_measured": bool(iga),
+        "iga_measured": iga.result is not None,
+        "iga": iga.result,
         "prior_vte": "; ".join(c.code.label for c in vte) or None,
     })
 
@@ -661,9 +751,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         problems.append(f"Renal impairment not ruled out: {kidney}; check renal function {when} (renal failure "
                         f"risk{remedy})" + ("." if given_only else ", and until then avoid sucrose-containing "
                                             "products, hydrate, infuse slowly."))
-    if not iga:
-        problems.append("IgA has never been measured: check it (IgA deficiency with anti-IgA antibodies can cause "
-                        "anaphylaxis).")
+    if iga.problem:
+        problems.append(iga.problem)
     if vte:
         problems.append("Prior venous thromboembolism: " + "; ".join(
             f"{c.code.label} ({c.start.isoformat() if c.start else 'undated'})" for c in vte)
@@ -714,13 +803,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     labs.append(Action("create", "CBC (haemolysis)", resource=orders.service_request(
         context.patient_id, orders.lab_concept(context.valuesets, "cbc", "58410-2", "Complete blood count (CBC)"),
         note="Haemolysis after IVIG.")))
-    if not iga:
+    if iga.order:
         labs.append(Action("create", "IgA level", resource=orders.service_request(
             context.patient_id, orders.lab_concept(context.valuesets, "igA", "2458-8"), note="Before IVIG.")))
     measure = lacking.order(context, "IVIG") if lacking else None  # where an order gives it (a child's height)
     if measure is not None:
         labs.append(measure)
-    suggestions.append(Suggestion("IVIG safety labs: BMP before and 3-5 days after, CBC" + (", IgA" if not iga else "")
+    suggestions.append(Suggestion("IVIG safety labs: BMP before and 3-5 days after, CBC"
+                                  + (", IgA" if iga.order else "")
                                   + (f"; {lacking.remedy} (for eGFR)" if lacking and measure else ""), labs,
                                   is_recommended=not suggestions))
     if unchecked:
@@ -766,6 +856,7 @@ def _short(problem: str) -> str:
                        ("no egfr", "no recent eGFR"), ("with no end", "daily, no end"),
                        ("renal impairment not ruled out", "eGFR < 60 not ruled out"), ("egfr ", "eGFR < 60"),
                        ("based on actual body weight", "BMI >= 30 on actual weight"), ("iga has never", "no IgA"),
+                       ("iga low:", "IgA low"), ("iga could not be read", "IgA unread"),
                        ("thromboembolism", "prior VTE"), ("could not be read", "dose unreadable")):
         if key in lowered:
             return label

@@ -14,7 +14,7 @@ from fhir_fixtures.r19_imnm_severe_disease_urgent import (
     TROPONIN_I_HS,
     severe_chart,
 )
-from tests.conftest import explained, fired, run
+from tests.conftest import explained, fired, run, with_params
 
 RULE = "imnm-severe-disease-urgent"
 
@@ -362,3 +362,100 @@ def test_a_newer_nif_that_cannot_be_read_is_not_replaced_by_an_older_one(kb, tod
     assert entry["status"] == "not-evaluable" and "NIF -25 %" in entry["reason"]
     weak = chart.observation("Modified barium swallow study", -2, value_string="Silent aspiration of thin liquids")
     assert "NIF -25 %" in _explain(kb, weak)["facts"]["unreadable"]
+
+
+def _rhabdomyolysis(today, *creatinines: dict) -> Chart:
+    """Rhabdomyolysis 4 days ago and these creatinines (:func:`_creatinine`)."""
+    chart = severe_chart(today).condition(RHABDO, onset=-4)
+    for creatinine in creatinines:
+        chart.lab(CREATININE, **creatinine)
+    return chart
+
+
+def _creatinine(value: float, day: int, unit: str = "mg/dL", **fields) -> dict:
+    return {"value": value, "day": day, "unit": unit, **fields}
+
+
+ULN = {"high": 1.1}
+
+
+def test_rhabdomyolysis_with_a_creatinine_of_4_and_no_baseline_is_aki(kb, today):
+    """Creatinine 4.5 mg/dL (ULN 1.1) two days after rhabdomyolysis, none before: AKI needed a 90-day baseline, so
+    the rule said "no severe feature in the window" (found by review). At KDIGO stage 3's 4.0 mg/dL it needs none."""
+    card = _card(kb, _rhabdomyolysis(today, _creatinine(4.5, -2, **ULN)))
+    aki = ("acute kidney injury: creatinine 4.5 mg/dL on 2026-11-19, at least 4 mg/dL (KDIGO stage 3) with no "
+           "creatinine in the 90 days before it")
+    assert card["indicator"] == "critical" and f"rhabdomyolysis (Rhabdomyolysis) with {aki}" in card["detail"]
+    assert "**Do not start methotrexate, and hold it if it is given, while there is acute kidney injury" in \
+        card["detail"]
+
+
+def test_the_creatinine_that_needs_no_baseline_is_the_sites(kb, today):
+    site = with_params(kb, RULE, aki_creatinine_without_baseline_mg_dl=5.0)
+    chart = _rhabdomyolysis(today, _creatinine(4.5, -2, **ULN))
+    assert explained(run(site, chart.request("patient-view"), today), RULE)["status"] == "not-evaluable"
+
+
+def test_an_aki_shown_without_a_baseline_is_past_once_the_creatinine_is_back_within_range(kb, today):
+    past = _card(kb, _rhabdomyolysis(today, _creatinine(4.5, -10, **ULN), _creatinine(0.9, -2, **ULN)))["detail"]
+    assert "no creatinine in the 90 days before it; creatinine now 0.9 mg/dL on 2026-11-19" in past
+    assert "while there is acute kidney injury" not in past
+    current = _card(kb, _rhabdomyolysis(today, _creatinine(4.5, -10, **ULN), _creatinine(2.0, -2, **ULN)))["detail"]
+    assert "creatinine now" not in current and "while there is acute kidney injury" in current
+
+
+@pytest.mark.parametrize(("creatinines", "missing"), [
+    ([_creatinine(2.0, -2, **ULN)], "creatinine 2 mg/dL on 2026-11-19 (ULN 1.1 mg/dL) has no creatinine in the 90 "
+                                    "days before it to compare with"),
+    ([_creatinine(2.0, -2, interpretation="H")], "creatinine 2 mg/dL on 2026-11-19 (flagged H) has no creatinine"),
+    ([_creatinine(0.8, -2)], "creatinine 0.8 mg/dL on 2026-11-19 (no reference range) has no creatinine"),
+    ([], "no creatinine since 2026-10-22"),
+    ([_creatinine(0.8, -200, **ULN)], "no creatinine since 2026-10-22"),
+    ([_creatinine(1.0, -40, **ULN), _creatinine(2.0, -2, "U/L")], "creatinine 2 U/L on 2026-11-19 could not be read"),
+])
+def test_rhabdomyolysis_whose_kidney_injury_cannot_be_judged_is_not_evaluable(kb, today, creatinines, missing):
+    """Rhabdomyolysis whose creatinine has no baseline to compare with, none at all, or one that cannot be read:
+    whether there is an AKI is not known, and the rule said "no severe feature in the window"."""
+    entry = _explain(kb, _rhabdomyolysis(today, *creatinines))
+    assert entry["status"] == "not-evaluable"
+    assert entry["reason"].startswith("no severe feature read in the window, but rhabdomyolysis (Rhabdomyolysis) "
+                                      "with acute kidney injury not excluded: ")
+    assert missing in entry["reason"]
+
+
+@pytest.mark.parametrize("fields", [ULN, {"interpretation": "N"}])
+def test_a_creatinine_within_the_labs_range_shows_no_kidney_injury_without_a_baseline(kb, today, fields):
+    entry = _explain(kb, _rhabdomyolysis(today, _creatinine(0.8, -2, **fields)))
+    assert (entry["status"], entry["reason"]) == ("not-fired", "no severe feature in the window")
+
+
+def test_a_creatinine_without_a_baseline_matters_only_with_rhabdomyolysis(kb, today):
+    entry = _explain(kb, severe_chart(today).lab(CREATININE, 2.0, "mg/dL", day=-2, high=1.1))
+    assert (entry["status"], entry["reason"]) == ("not-fired", "no severe feature in the window")
+
+
+def test_a_troponin_with_no_range_or_flag_beside_myocarditis_is_not_evaluable(kb, today):
+    """Troponin I 5000 ng/L with no reference range or flag, and myocarditis: the rule said "no severe feature".
+    As R31 reads such a troponin, cardiac involvement is not excluded."""
+    chart = severe_chart(today).observation(TROPONIN_I_HS, -2, value=5000, unit="ng/L")
+    alone = _explain(kb, chart)
+    assert (alone["status"], alone["reason"]) == ("not-fired", "no severe feature in the window")
+    entry = _explain(kb, chart.condition(MYOCARDITIS, onset=-2))
+    assert entry["status"] == "not-evaluable"
+    assert ("troponin I 5000 ng/L on 2026-11-19 with Isolated myocarditis could not be judged against its upper "
+            "limit (no reference range or flag from the lab): cardiac involvement not excluded") in entry["reason"]
+
+
+def test_a_troponin_flagged_normal_or_still_pending_rules_nothing_in(kb, today):
+    normal = severe_chart(today).observation(TROPONIN_I_HS, -2, value=10, unit="ng/L", interpretation="N")
+    pending = severe_chart(today).observation(TROPONIN_I_HS, -2)
+    pending.resources["observations"][-1]["status"] = "registered"
+    for chart in (normal, pending):
+        entry = _explain(kb, chart.condition(MYOCARDITIS, onset=-2))
+        assert (entry["status"], entry["reason"]) == ("not-fired", "no severe feature in the window")
+
+
+def test_a_troponin_not_judged_is_named_beside_a_severe_feature(kb, today):
+    chart = _dysphagic(today).observation(TROPONIN_I_HS, -2, value=5000, unit="ng/L").condition(MYOCARDITIS, onset=-2)
+    entry = _explain(kb, chart)
+    assert entry["status"] == "fired" and "cardiac involvement not excluded" in entry["facts"]["unreadable"]

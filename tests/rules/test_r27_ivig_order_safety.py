@@ -10,7 +10,7 @@ import pytest
 from fhir_fixtures.builders import EGFR, ICD10, IMNM_SNOMED, IVIG_CVX, LOINC, Chart
 from fhir_fixtures.r10_mtx_start_prerequisites import CREATININE
 from hooks.definitions.treatment_duration import ivig_cycle
-from tests.conftest import TODAY, explained, fired, run
+from tests.conftest import TODAY, explained, fired, run, with_params
 from tests.definitions_support import record_and_context
 
 RULE = "ivig-order-safety"
@@ -151,6 +151,84 @@ def test_iga_never_measured_adds_an_iga_order(kb, today):
     iga = labs["actions"][-1]["resource"]
     assert iga["code"]["coding"][0]["code"] == "2458-8"
 
+
+
+def _with_iga(today, status: str = "final", **result) -> Chart:
+    """The usual chart, its IgA this one result (a value and unit, a text, a range or flag), 150 days ago."""
+    chart = _chart(today, iga=False).observation(IGA, -150, **result)
+    chart.resources["observations"][-1]["status"] = status
+    return _draft(chart, 2, "g/kg", text="per cycle")
+
+
+def _orders_iga(card: dict) -> bool:
+    return any(a["resource"].get("code", {}).get("coding", [{}])[0].get("code") == "2458-8"
+               for s in card["suggestions"] for a in s["actions"])
+
+
+SEVERE = "below 7 mg/dL: severe IgA deficiency"
+
+
+@pytest.mark.parametrize(("result", "shown"), [
+    ({"value": 2, "unit": "mg/dL", "interpretation": "L"}, f"2 mg/dL flagged L on 2026-06-24 ({SEVERE})"),
+    ({"value": 2, "unit": "mg/dL"}, f"2 mg/dL on 2026-06-24 ({SEVERE})"),  # no range, no flag
+    ({"value": 0.02, "unit": "g/L"}, f"0.02 g/L on 2026-06-24 ({SEVERE})"),
+    ({"value_string": "<5 mg/dL"}, f"<5 mg/dL on 2026-06-24 ({SEVERE})"),
+    ({"value_string": "Undetectable"}, "Undetectable on 2026-06-24 (undetectable: severe IgA deficiency)"),
+    ({"value": 40, "unit": "mg/dL", "low": 70}, "40 mg/dL on 2026-06-24 (below the lab's lower limit of 70 mg/dL)"),
+    ({"value": 0.4, "unit": "g/L", "interpretation": "L"}, "0.4 g/L flagged L on 2026-06-24 (below the lab's range)"),
+])
+def test_a_low_iga_is_named_with_the_anti_iga_advice(kb, today, result, shown):
+    """IgA 2 mg/dL flagged L (severe deficiency) passed as "IgA ... checked: no problem": any IgA record counted
+    (found by review). A low IgA is named, with the table's contraindication: IgA deficiency with anti-IgA
+    antibodies."""
+    card, entry = _run(kb, _with_iga(today, **result), today)
+    assert card["summary"] == "IVIG order: 1 safety issue to check (IgA low)"
+    assert f"- IgA low: IgA {shown}. With anti-IgA antibodies" in card["detail"]
+    assert ("With anti-IgA antibodies most IVIG products are contraindicated (anaphylaxis): check for anti-IgA "
+            "antibodies before infusing; if they are present, give IVIG only as an IgA-depleted product, with "
+            "immunology advice.") in card["detail"]
+    assert not _orders_iga(card) and entry["facts"]["iga_measured"] is True
+
+
+@pytest.mark.parametrize(("status", "result", "named"), [
+    ("registered", {}, "IgA with no value on 2026-06-24, registered"),
+    ("preliminary", {"value": 2, "unit": "mg/dL", "interpretation": "L"},
+     "IgA 2 mg/dL flagged L on 2026-06-24, preliminary"),
+    ("final", {"interpretation": None}, "IgA with no value on 2026-06-24, final"),
+])
+def test_an_iga_with_no_value_or_not_final_is_not_a_result(kb, today, status, result, named):
+    """An IgA registered with no value counted as measured (found by review)."""
+    card, entry = _run(kb, _with_iga(today, status, **result), today)
+    assert f"- IgA has never been measured (not a result: {named}): check it" in card["detail"]
+    assert card["summary"].endswith("(no IgA)") and _orders_iga(card) and entry["facts"]["iga_measured"] is False
+
+
+def test_a_pending_iga_does_not_hide_the_final_one_before_it(kb, today):
+    chart = _with_iga(today, value=2.1, unit="g/L")
+    chart.observation(IGA, -2).resources["observations"][-1]["status"] = "registered"
+    assert _run(kb, chart, today)[0] is None
+
+
+@pytest.mark.parametrize("result", [{"value": 150, "unit": "U/L"}, {"value_string": "see comment"},
+                                    {"value_string": "<10 mg/dL"}])
+def test_an_iga_that_cannot_be_read_is_asked_again(kb, today, result):
+    card, entry = _run(kb, _with_iga(today, **result), today)
+    assert "- IgA could not be read: IgA " in card["detail"] and card["summary"].endswith("(IgA unread)")
+    assert _orders_iga(card) and entry["facts"]["iga"].startswith("IgA ")
+
+
+@pytest.mark.parametrize("result", [{"value": 2.1, "unit": "g/L"}, {"value": 80, "unit": "mg/dL", "low": 70},
+                                    {"value": 50, "unit": "mg/dL"}, {"value_string": ">400 mg/dL"},
+                                    {"interpretation": "N"}])
+def test_an_iga_not_low_passes(kb, today, result):
+    """With no range, only severe deficiency (below 7 mg/dL) can be told: 50 mg/dL passes."""
+    assert _run(kb, _with_iga(today, **result), today)[0] is None
+
+
+def test_the_severe_iga_deficiency_limit_is_the_sites(kb, today):
+    chart = _with_iga(today, value=6, unit="mg/dL")
+    assert _run(kb, chart, today)[0] is not None
+    assert _run(with_params(kb, RULE, iga_severe_deficiency_mg_dl=5), chart, today)[0] is None
 
 def test_obese_actual_weight_and_corrected_order(kb, today):
     chart = _chart(today, weight=110)
