@@ -44,6 +44,21 @@ def above_reference_range(observation: Observation) -> bool:
     return observation.above_upper_limit(TROPONIN_UNIT) is True
 
 
+_NORMAL_FLAGS = frozenset({"N", "NEG"})
+
+
+def above_upper_limit(observation: Observation, unit: str) -> bool | None:
+    """A result above the lab's upper limit: flagged high, abnormal or positive, else its value against its own
+    range (both in ``unit`` where their units differ); False when it is not, or flagged normal with no range; None
+    when neither the range nor a flag tells, which is never read as normal (a troponin with no range beside a heart
+    condition leaves cardiac involvement not excluded: R19, R31; a creatinine, an AKI not judged: R19)."""
+    flags = set(observation.interpretation)
+    if flags & HIGH_FLAGS or "POS" in flags:
+        return True
+    above = observation.above_upper_limit(unit)
+    return False if above is None and flags & _NORMAL_FLAGS else above
+
+
 def done(record: PatientRecord, *groups: str, within_days: int | None = None) -> list[Done]:
     """Every observation or procedure of ``groups`` on file (optionally within the last ``within_days``), oldest
     first (undated first).

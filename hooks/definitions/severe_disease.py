@@ -73,21 +73,6 @@ def _fvc_percent(observation: Observation) -> float | None:
     return percent if percent is not None and PLAUSIBLE_PERCENT[0] <= percent <= PLAUSIBLE_PERCENT[1] else None
 
 
-# interpretation codes that say a result is within the lab's range: with no range to read, it is judged by them
-_NORMAL_FLAGS = frozenset({"N", "NEG"})
-
-
-def _above_range(observation: Observation, unit: str) -> bool | None:
-    """A result above the lab's upper limit: flagged high or abnormal, else its value against its own range (both in
-    ``unit`` when their units differ); False when it is not, or flagged normal with no range; None when neither the
-    range nor a flag tells (it is not read as normal: R31 reads a troponin so too)."""
-    flags = set(observation.interpretation)
-    if diagnosis.HIGH_FLAGS & flags:  # the flag first, as diagnosis.above_reference_range reads it
-        return True
-    above = observation.above_upper_limit(unit)
-    return False if above is None and _NORMAL_FLAGS & flags else above
-
-
 def _raised_troponin(observation: Observation) -> str:
     """The raised troponin and its limit: '85 ng/L (ULN 14 ng/L)', or the lab's flag when no range shows it (not
     '85 ng/L above the ULN', which reads as 85 over the limit)."""
@@ -166,20 +151,20 @@ def aki(record: PatientRecord, since: date, ratio: float, without_baseline_mg_dl
         if day < since:
             break
         low = _baseline(values, day)
+        newest, newest_level = values[-1]
         if low is None and level >= without_baseline_mg_dl:
             shown_by = (f"creatinine {observation.quantity} on {day.isoformat()}, at least "
                         f"{without_baseline_mg_dl:g} mg/dL (KDIGO stage 3) with no creatinine in the {BASELINE_DAYS} "
                         "days before it")
-            back = values[-1][0] is not observation and _above_range(values[-1][0], CREATININE_UNIT) is False
+            back = newest is not observation and diagnosis.above_upper_limit(newest, CREATININE_UNIT) is False
         elif low is not None and level >= ratio * low[1]:
             shown_by = (f"creatinine {observation.quantity} on {day.isoformat()} vs baseline {low[0].quantity} on "
                         f"{_day(low[0]).isoformat()}")
-            back = values[-1][1] < ratio * low[1]
+            back = newest_level < ratio * low[1]
         else:
             continue
         if unread := unread_newer(record, "creatinine", CREATININE_UNIT):
             return Aki(shown_by, newest_unread=unread)
-        newest = values[-1][0]
         return Aki(shown_by, f"{newest.quantity} on {_day(newest).isoformat()}" if back else None)
     return None
 
@@ -199,7 +184,7 @@ def aki_not_judged(record: PatientRecord, since: date) -> str | None:
     unbased = [f"creatinine {o.quantity} on {o.when} ({_limit(o)}) has no creatinine in the {BASELINE_DAYS} days "
                "before it to compare with" for o, _ in values
                if _day(o) >= since and _baseline(values, _day(o)) is None
-               and _above_range(o, CREATININE_UNIT) is not False]
+               and diagnosis.above_upper_limit(o, CREATININE_UNIT) is not False]
     return "; ".join(unread + unbased) or None
 
 
@@ -248,7 +233,7 @@ def severity_features(record: PatientRecord, context: HookContext) -> tuple[list
         found.append(f"ventilatory support: {procedure.code.label} ({procedure.when})")
     heart = _recent_conditions(record, since, "myocarditis_cardiomyopathy", "cardiac_involvement")
     if heart:
-        troponins = [(o, _above_range(o, diagnosis.TROPONIN_UNIT))
+        troponins = [(o, diagnosis.above_upper_limit(o, diagnosis.TROPONIN_UNIT))
                      for o in record.observations_in("troponin_i", since=since)]
         raised = [o for o, above in troponins if above]
         # one with a value but no range or flag to judge it by (a pending one with no value says nothing yet)

@@ -198,13 +198,8 @@ class Pulse:
 
 
 def _raised(observation: Observation) -> bool | None:
-    """Troponin above the lab's upper limit (interpretation first, then value against the range); None when
-    neither tells."""
-    flags = set(observation.interpretation)
-    if flags & diagnosis.HIGH_FLAGS or "POS" in flags:
-        return True
-    above = observation.above_upper_limit(diagnosis.TROPONIN_UNIT)
-    return False if above is None and flags & {"N", "NEG"} else above
+    """Troponin above the lab's upper limit; None when neither a range nor a flag tells."""
+    return diagnosis.above_upper_limit(observation, diagnosis.TROPONIN_UNIT)
 
 
 def _describe(observation: Observation) -> str:
