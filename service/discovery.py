@@ -9,7 +9,8 @@ PREFETCH: dict[str, str] = {
     "patient": "Patient/{{context.patientId}}",
     "conditions": "Condition?patient={{context.patientId}}",
     "observations": "Observation?patient={{context.patientId}}",
-    "medications": "MedicationRequest?patient={{context.patientId}}",
+    # a medication sent by reference comes with its order (a rule reads its code and strength)
+    "medications": "MedicationRequest?patient={{context.patientId}}&_include=MedicationRequest:medication",
     "immunizations": "Immunization?patient={{context.patientId}}",
     "procedures": "Procedure?patient={{context.patientId}}",
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import replace
 from datetime import date
@@ -297,3 +298,20 @@ def test_a_fhir_server_answering_a_read_with_another_resource_is_a_failed_fetch(
     assert response.status_code == 412
     assert "patient: FHIR server answered a Condition where a Patient or a Bundle was expected" in \
         response.get_json()["issue"][0]["diagnostics"]
+
+
+def test_the_medications_query_brings_the_medications_its_orders_refer_to(client):
+    """A statin ordered by medicationReference: the discovery query for `medications` had no _include, so a client
+    following it (and the fallback) sent the order without its Medication, and R14 could not see the statin. The
+    query asks for them (`_include=MedicationRequest:medication`), and the fallback sends it."""
+    body = _request()
+    data = body.pop("prefetch")
+    statin = next(e["resource"] for e in data["medications"]["entry"] if "statin" in json.dumps(e).lower())
+    medication = {"resourceType": "Medication", "id": "statin-1", "code": statin.pop("medicationCodeableConcept")}
+    statin["medicationReference"] = {"reference": "Medication/statin-1"}
+    data["medications"]["entry"].append({"resource": medication, "search": {"mode": "include"}})
+    with serving(FakeFhir(data)) as fake:
+        response = post(client, "imnm-patient-view", _with_server(body, fake))
+    assert response.status_code == 200 and RULE in _codes(response)
+    queries = [parse_qs(urlsplit(path).query) for path, _ in fake.requests if "/MedicationRequest" in path]
+    assert queries and all(q["_include"] == ["MedicationRequest:medication"] for q in queries)
