@@ -561,6 +561,12 @@ def _below_lower_limit(observation: Observation, value: Quantity | None) -> bool
     return None if level is None or limit is None else falls_below(level, limit, value.comparator)
 
 
+# Each draft's cycle is added up with the drafts before it in its cycle (pairs: the work grows with the square of
+# their number). A cycle is drafted one order a day at most, and a month has 31 days: more is no real signing, and
+# reading it would hold a worker for seconds
+MAX_DRAFTS_CHECKED = 31
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     drafted = context.drafts_in("ivig")
     params = dict(context.params(RULE))
@@ -574,6 +580,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                                   if not any(o is d for d in drafts)) or None
     if not drafts:
         return Quiet("the IVIG drafts only discontinue orders on the chart", facts)
+    if len(drafts) > MAX_DRAFTS_CHECKED:
+        return NotEvaluable(f"at most {MAX_DRAFTS_CHECKED} IVIG drafts are checked together ({len(drafts)} were "
+                            "sent): check the cycle by hand", facts)
     limit = float(params["max_g_per_kg_cycle"])
     weight = body.dosing_weight(record, context)
     height = body.dosing_height(record, context)

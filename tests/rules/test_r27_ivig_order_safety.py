@@ -7,9 +7,11 @@ from datetime import timedelta
 
 import pytest
 
+import fhir_fixtures
 from fhir_fixtures.builders import EGFR, ICD10, IMNM_SNOMED, IVIG_CVX, LOINC, Chart
 from fhir_fixtures.r10_mtx_start_prerequisites import CREATININE
 from hooks.definitions.treatment_duration import ivig_cycle
+from hooks.rules.r27_ivig_order_safety import MAX_DRAFTS_CHECKED
 from tests.conftest import TODAY, explained, fired, run, with_params
 from tests.definitions_support import record_and_context
 
@@ -1180,3 +1182,16 @@ def test_renal_function_is_asked_after_an_ivig_recorded_as_given(kb, today, egfr
     card, _ = _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)
     assert ("check renal function before IVIG (renal failure risk)." if egfr is None
             else "avoid sucrose-containing products, hydrate, infuse slowly.") in card["detail"]
+
+
+def test_r27_more_ivig_drafts_than_a_month_of_daily_orders_are_not_read_one_against_another(kb, today):
+    """1,280 copies of an IVIG draft held a worker for 22 s (each draft's cycle was added up with every draft before
+    it). More than MAX_DRAFTS_CHECKED (31: a cycle drafted one order a day for a month) is no real signing: R27 says
+    it was not checked. A month of daily drafts is still read."""
+    request = fhir_fixtures.get("r27-fires-one-cycle-in-two-steps").request(today)
+    draft = request["context"]["draftOrders"]["entry"][0]["resource"]
+    for count, status in ((MAX_DRAFTS_CHECKED, "fired"), (MAX_DRAFTS_CHECKED + 1, "not-evaluable")):
+        request["context"]["draftOrders"]["entry"] = [{"resource": {**draft, "id": f"ivig-{i}"}} for i in range(count)]
+        entry = explained(run(kb, request, today), RULE)
+        assert entry["status"] == status
+    assert entry["reason"].endswith("(32 were sent): check the cycle by hand")
