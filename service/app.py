@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -72,13 +73,19 @@ def runtime() -> Runtime:
 
 
 def without_nulls(value: Any) -> Any:
-    """``value`` with every null member and item left out, at any depth: CDS Hooks forbids null JSON elements, and
-    an explanation's facts say 'not on file' as None."""
+    """``value`` with every null or empty member and item left out, at any depth: CDS Hooks forbids null or empty
+    JSON elements, and an explanation's facts say 'not on file' as None (an entry may have no facts). A number
+    that is not finite (no JSON number) is left out too."""
     if isinstance(value, dict):
-        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+        kept = ((k, without_nulls(v)) for k, v in value.items())
+        return {k: v for k, v in kept if not _empty(v)}
     if isinstance(value, list):
-        return [without_nulls(v) for v in value if v is not None]
+        return [v for v in map(without_nulls, value) if not _empty(v)]
     return value
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value in ("", {}, []) or (isinstance(value, float) and not math.isfinite(value))
 
 
 def create_app(settings: Settings | None = None, kb: knowledge.Knowledge | None = None,

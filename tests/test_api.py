@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from datetime import date
 
 import pytest
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 import fhir_fixtures
 from service import validation
+from service.app import without_nulls
 from tests.api_support import make_app, post
 
 
@@ -222,18 +224,25 @@ def test_explain_flag_adds_the_explanation_only_when_asked(client):
     assert entries["statin-contraindicated-anti-hmgcr"]["status"] == "fired"
 
 
-def test_an_explained_response_has_no_null_elements(client):
-    """CDS Hooks forbids null JSON elements; the explanation's facts said 'not on file' as null (53 in one call)."""
-    request = fhir_fixtures.get("r05-fires-prednisone-alone-45-days").request(date.today())
-    body = client.post("/cds-services/imnm-patient-view?explain=true", json=request).get_json()
-    pending, nulls = [body], 0
+@pytest.mark.parametrize(("name", "service"), [("r05-fires-prednisone-alone-45-days", "imnm-patient-view"),
+                                              ("r06-fires-per-kg-below-80-mg", "imnm-order-sign")])
+def test_an_explained_response_has_no_null_or_empty_elements(client, name, service):
+    """CDS Hooks forbids null or empty JSON elements; the explanation's facts said 'not on file' as null (53 in one
+    call), and an entry with no facts left "facts": {} (11 of 16 entries of an order-sign call)."""
+    request = fhir_fixtures.get(name).request(date.today())
+    body = client.post(f"/cds-services/{service}?explain=true", json=request).get_json()
+    pending, empty = [body], 0
     while pending:
         value = pending.pop()
         members = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-        nulls += sum(member is None for member in members)
+        empty += sum(member is None or member in ("", {}, []) for member in members)
         pending.extend(members)
-    assert nulls == 0
+    assert empty == 0
     assert any(e["status"] == "fired" for e in body["extension"]["imnm-cds"]["explanation"])
+
+
+def test_a_number_that_is_no_json_number_is_left_out_of_an_explanation():
+    assert without_nulls({"ratio": math.inf, "facts": {"nan": math.nan}, "kept": [1.5, None]}) == {"kept": [1.5]}
 
 
 def test_explain_can_be_switched_off():

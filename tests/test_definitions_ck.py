@@ -245,3 +245,20 @@ def test_a_ratio_of_two_bounds_that_tells_nothing_is_unknown():
     """'<100' against a nadir '<60' may be any multiple: it was 'at least 0.00'."""
     ratio = ck.Span.written(100, "<").times(ck.Span.written(60, "<"))
     assert f"{ratio:.2f}" == "unknown" and ratio.fact(2) is None
+
+
+@pytest.mark.parametrize("high", [-5, 0, 5e-324, 0.5])
+def test_an_upper_limit_below_one_unit_is_no_limit_and_the_default_is_said(kb, today, high):
+    """referenceRange.high -5 U/L was used as the ULN ('CK 3,000 U/L (ULN -5) = at least -600 x ULN', a false
+    critical R31 card); 5e-324 gave a ratio of Infinity (invalid JSON). Below 1 U/L it is a data error: the default
+    ULN is used, as for none (the contract's 200 U/L, and the response says so)."""
+    chart = Chart(today).ck(3000, day=-2, uln=None)
+    chart.resources["observations"][-1]["referenceRange"] = [{"high": {"value": high, "unit": "U/L"}}]
+    point = ck.latest(ck.series(*record_and_context(kb, chart)))
+    assert point.uln == 200 and not point.uln_from_lab
+
+
+def test_a_ck_below_one_unit_is_not_read(kb, today):
+    """A CK of 5e-324 U/L as the nadir made the ratio to it Infinity: it is no measurement."""
+    chart = Chart(today).ck(5e-324, day=-30).ck(400, day=-2)
+    assert [p.value for p in ck.series(*record_and_context(kb, chart))] == [400]
