@@ -83,10 +83,10 @@ def _ten_days(card: IssuedCardInfo, item: FeedbackItem) -> timedelta | None:
 def test_first_start_creates_every_table_at_head(database_url):
     store = open_store(database_url)
     assert set(inspect(store.engine).get_table_names()) >= TABLES
-    assert current_revision(store.engine) == head_revision() == "0003"
+    assert current_revision(store.engine) == head_revision() == "0004"
     assert store.ready()
     upgrade(store.engine)  # a second start is a no-op
-    assert current_revision(store.engine) == "0003"
+    assert current_revision(store.engine) == "0004"
 
 
 def test_upgrading_a_database_keeps_its_feedback_and_a_retry_of_a_stored_item_stays_a_duplicate(database_url):
@@ -99,7 +99,7 @@ def test_upgrading_a_database_keeps_its_feedback_and_a_retry_of_a_stored_item_st
     old = _override(card, code=None)
     accepted = FeedbackItem(card=card["uuid"], outcome="accepted", outcome_timestamp="2026-11-21T12:00:00Z",
                             accepted_suggestions=("s-2", "s-1"))
-    columns = {"received_at": Clock()(), "service_id": "imnm-order-sign", "known_card": True}
+    columns = {"received_at": Clock()(), "service_id": "imnm-order-sign", "client": EHR, "known_card": True}
     with store.engine.begin() as connection:  # rows as the 0001 schema held them (no digest)
         for item in (old, accepted):
             connection.execute(Feedback.__table__.insert(), {  # type: ignore[attr-defined]
@@ -367,6 +367,43 @@ def test_a_snooze_holds_back_only_that_ehrs_and_that_services_card(database_url)
     assert _snoozed(store, "p1", ["mtx-weekly-dose-range"], client="https://other-ehr.example") == {}
     assert _snoozed(store, "p1", ["mtx-weekly-dose-range"], client=None) == {}
     assert _snoozed(store, "p1", ["mtx-weekly-dose-range"], service_id="imnm-patient-view") == {}
+
+
+def test_the_same_item_from_another_ehr_first_loses_nothing_of_the_owners(database_url):
+    """An EHR posted an override identical to one another EHR had posted first: it was taken for a duplicate, so
+    its own record and its snooze were never stored (found by review). Feedback is idempotent per EHR (0004)."""
+    store = open_store(database_url, clock=Clock())
+    card = _card()
+    store.record_call(_record([card], patient="p1"))
+    [other] = store.record_feedback("imnm-order-sign", "https://other-ehr.example", [_override(card)], _ten_days)
+    [owner] = store.record_feedback("imnm-order-sign", EHR, [_override(card)], _ten_days)
+    assert other.recorded and owner.recorded and owner.snoozed_until is not None
+    assert list(_snoozed(store, "p1", ["mtx-weekly-dose-range"])) == ["mtx-weekly-dose-range"]
+    [retry] = store.record_feedback("imnm-order-sign", EHR, [_override(card)], _ten_days)
+    assert not retry.recorded, "a retry from the same EHR is still a duplicate"
+    with store.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(Feedback)).scalar_one() == 2
+
+
+def test_upgrading_to_0004_keeps_a_stored_item_a_duplicate_for_its_own_ehr(database_url):
+    """Migration 0004: rows stored before it take their client as the key, so a retry after the upgrade adds
+    nothing, and the same item from another EHR is stored."""
+    store = open_store(database_url, migrate=False, clock=Clock())
+    upgrade(store.engine, "0003")
+    card = _card()
+    store.record_call(_record([card], patient="p1"))
+    item = _override(card)
+    with store.engine.begin() as connection:  # a row as the 0003 schema held it (no client_key)
+        connection.execute(text(
+            "INSERT INTO feedback (card_uuid, item_digest, outcome, outcome_timestamp, received_at, service_id, "
+            "client, known_card, accepted_suggestions) VALUES (:card, :digest, 'overridden', :stamp, :now, "
+            "'imnm-order-sign', :client, true, '[]')"),
+            {"card": item.card, "digest": item.digest, "stamp": item.outcome_timestamp, "now": Clock()(),
+             "client": EHR})
+    upgrade(store.engine)
+    retry, other = (store.record_feedback("imnm-order-sign", client, [item], _ten_days)[0]
+                    for client in (EHR, "https://other-ehr.example"))
+    assert not retry.recorded and other.recorded
 
 
 def test_snooze_times_are_told_in_utc_whatever_the_database_session_time_zone(database_url):

@@ -60,12 +60,13 @@ class AuditCall(Base):
 class Feedback(Base):
     """One CDS Hooks feedback item, joined to its card when the uuid is known (unknown ones are kept too).
 
-    Idempotent on (card, service posted to, digest of the whole item, ``FeedbackItem.digest``): a retry is stored
-    once; an item that says anything more or else, or is sent again to the service that issued the card after going
-    to the other one, is stored as well."""
+    Idempotent on (card, service posted to, EHR that posted it, digest of the whole item, ``FeedbackItem.digest``):
+    a retry is stored once; an item that says anything more or else, is sent again to the service that issued the
+    card after going to the other one, or comes from another EHR, is stored as well."""
 
     __tablename__ = "feedback"
-    __table_args__ = (UniqueConstraint("card_uuid", "service_id", "item_digest", name="uq_feedback_item"),)
+    __table_args__ = (UniqueConstraint("card_uuid", "service_id", "client_key", "item_digest",
+                                       name="uq_feedback_item"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     card_uuid: Mapped[str] = mapped_column(String(64), index=True)
@@ -76,6 +77,7 @@ class Feedback(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     service_id: Mapped[str] = mapped_column(String(64))
     client: Mapped[str | None] = mapped_column(String(512))
+    client_key: Mapped[str] = mapped_column(String(512), server_default="")  # ``client``, '' for none: in the key
     known_card: Mapped[bool] = mapped_column(Boolean)
     rule_id: Mapped[str | None] = mapped_column(String(128), index=True)
     indicator: Mapped[str | None] = mapped_column(String(16))

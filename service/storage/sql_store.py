@@ -75,11 +75,11 @@ class FeedbackItem:
 
     @property
     def digest(self) -> str:
-        """SHA-256 of everything the item says (``outcome_at`` is read from ``outcome_timestamp``): with the card
-        and the service posted to, the idempotency key. A retry of the same item is a duplicate; the same card,
-        outcome and time sent again with a reason, a comment or other accepted suggestions is another record (never
-        a lost one). Suggestions are a set. Migration 0002 gave the rows stored before it their digest with a frozen
-        copy of this: changing it needs a migration."""
+        """SHA-256 of everything the item says (``outcome_at`` is read from ``outcome_timestamp``): with the card,
+        the service posted to and the EHR that posted it, the idempotency key. A retry of the same item is a
+        duplicate; the same card, outcome and time sent again with a reason, a comment or other accepted suggestions
+        is another record (never a lost one). Suggestions are a set. Migration 0002 gave the rows stored before it
+        their digest with a frozen copy of this: changing it needs a migration."""
         content = [self.card, self.outcome, self.outcome_timestamp, sorted(self.accepted_suggestions),
                    self.override_system, self.override_code, self.override_display, self.user_comment]
         return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
@@ -241,6 +241,7 @@ class SqlStore:
                     "card_uuid": _clip(item.card, 64), "item_digest": item.digest, "outcome": item.outcome,
                     "outcome_timestamp": _clip(item.outcome_timestamp, 64), "outcome_at": item.outcome_at,
                     "received_at": now, "service_id": _clip(service_id, 64), "client": _clip(client, 512),
+                    "client_key": poster,
                     "known_card": card is not None, "rule_id": card.rule_id if card else None,
                     "indicator": card.indicator if card else None,
                     "patient_id": card.patient_id if card else None,
@@ -253,7 +254,7 @@ class SqlStore:
                 # RETURNING, not rowcount: with an implicit RETURNING psycopg reports rowcount -1.
                 inserted = connection.execute(
                     self._insert(Feedback).values(**values).on_conflict_do_nothing(
-                        index_elements=["card_uuid", "service_id", "item_digest"])
+                        index_elements=["card_uuid", "service_id", "client_key", "item_digest"])
                     .returning(Feedback.id)).first() is not None
                 if inserted and until is not None and card is not None:
                     connection.execute(self._insert(Snooze).values(
