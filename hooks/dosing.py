@@ -282,7 +282,7 @@ def dose_per_administration(dosage: Dosage, medication: Concept, weight_kg: floa
     over ``a_day`` administrations where the caller reads them (:func:`per_body_each_time`), else over those of a
     day of its timing."""
     dose = dosage.dose
-    if dose is None:
+    if dose is None or dose.value < 0:  # a negative dose is no amount given: not read, never subtracted
         return None
     unit = unit_key(dose)
     plain = convert(dose.value, unit, "mg")

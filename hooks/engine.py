@@ -14,7 +14,7 @@ from typing import Any
 
 from hooks import cards, suppression
 from hooks.context import HookContext
-from hooks.definitions import antibodies, bone, ck, weight
+from hooks.definitions import antibodies, bone, ck, steroids, weight
 from hooks.knowledge import Knowledge
 from hooks.record import (
     READING_ZONE,
@@ -100,7 +100,7 @@ def prepare(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: M
 # Notes on the chart's data that are not advice (contract section 3): results read against a default, converted
 # from another unit, or passed over because they could not be read
 DATA_QUALITY_NOTES: tuple[Callable[[PatientRecord, HookContext], list[str]], ...] = (
-    ck.warnings, antibodies.warnings, weight.warnings, bone.warnings)
+    ck.warnings, antibodies.warnings, weight.warnings, bone.warnings, steroids.warnings)
 
 
 # Asked, with the ids of the rules whose card could be held back, which of them a clinician's recent override

@@ -155,3 +155,23 @@ def test_a_weight_that_cannot_be_read_is_a_note(kb, today):
     notes = run(kb, chart.request("patient-view"), today).warnings
     assert any(n.startswith("The latest weight, ") and "could not be read as a weight in kg" in n for n in notes)
 
+
+
+@pytest.mark.parametrize(("change", "why"), [
+    (lambda dosage: dosage["timing"]["repeat"].update(periodUnit="fortnight"),
+     "timing not readable (frequency 1, period 1 fortnight)"),
+    (lambda dosage: dosage["doseAndRate"][0]["doseQuantity"].update(unit="spoon", code="spoon"),
+     "dose not read in mg (60 spoon)"),
+    (lambda dosage: dosage["doseAndRate"][0]["doseQuantity"].update(value=-60), "dose not read in mg (-60 mg)"),
+])
+def test_a_glucocorticoid_whose_dose_cannot_be_read_is_named_without_explain(kb, today, change, why):
+    """Prednisone 60 mg for 45 days with its timing or dose unreadable: R24's and R25's cards were gone and nothing
+    said why without ?explain (found by review). A negative dose is not read either: -60 mg had given a false R29
+    card (a glucocorticoid 'to start')."""
+    request = fhir_fixtures.get("r05-fires-prednisone-alone-45-days").request(today)
+    order = request["prefetch"]["medications"]["entry"][0]["resource"]
+    change(order["dosageInstruction"][0])
+    result = run(kb, request, today)
+    assert (f"prednisone 20 MG Oral Tablet (MedicationRequest/{order['id']}), {why}: the glucocorticoid checks "
+            "(treatment start, PJP prophylaxis, bone protection, taper) could not count its dose.") in result.warnings
+    assert "vaccinate-before-immunosuppression" not in {c["source"]["topic"]["code"] for c in result.cards}

@@ -359,12 +359,27 @@ class SteroidHistory:
         date ends a course whatever its status says; a current course without one runs to today)."""
         return [o for o in self.unreadable if (last := last_dose_day(o, self.today)) is not None and last >= day]
 
+    def why_unread(self, order: MedicationOrder) -> str | None:
+        """What to fix in an order of :attr:`unreadable` (dosing.why_no_daily_mg): 'timing not readable (frequency
+        -1, period 1 d)', 'frequency not given', '1 mg/kg with no current weight', or 'start date not read'."""
+        return why_no_daily_mg(order, self.weight_kg) or ("start date not read" if order.start is None else None)
+
     def unread_named(self, order: MedicationOrder) -> str:
-        """An order of :attr:`unreadable` as a reason names it, with what to fix (dosing.why_no_daily_mg): 'prednisone
-        20 MG Oral Tablet (timing not readable (frequency -1, period 1 d))', '(frequency not given)', '(1 mg/kg with
-        no current weight)', or '(start date not read)'."""
-        why = why_no_daily_mg(order, self.weight_kg) or ("start date not read" if order.start is None else None)
+        """An order of :attr:`unreadable` as a reason names it, with what to fix: 'prednisone 20 MG Oral Tablet
+        (frequency not given)'."""
+        why = self.why_unread(order)
         return f"{order.label} ({why})" if why else order.label
+
+
+def warnings(record: PatientRecord, context: HookContext) -> list[str]:
+    """Data-quality notes (contract section 3): each systemic glucocorticoid given within the timeline's reach whose
+    daily dose could not be read, with what to fix. It is left off the timeline, so the rules that add doses up
+    (treatment start, PJP prophylaxis, bone protection, taper) are not evaluable or judge without it; said here too,
+    since a chart opened without ?explain would otherwise show only that their cards are gone."""
+    found = history(record, context)
+    return [f"{order.label} ({order.reference}), {found.why_unread(order) or 'daily dose not read'}: the "
+            "glucocorticoid checks (treatment start, PJP prophylaxis, bone protection, taper) could not count its dose."
+            for order in found.unreadable_since(record.today - timedelta(days=HISTORY_DAYS))]
 
 
 def _dosed_spans(order: MedicationOrder, today: date, weight_kg: float | None, taken_over_on: date | None
