@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from hooks.rule import Action, Fired, Rule
@@ -50,9 +51,11 @@ def _inert(detail: str) -> str:
     return _CHART_MARKUP.sub(lambda found: _INERT[found.group()], detail) if "<" in detail or "[" in detail else detail
 
 
-def build(rule: Rule, fired: Fired, unavailable: list[str] | None = None) -> dict[str, Any]:
+def build(rule: Rule, fired: Fired, unavailable: list[str] | None = None,
+          on_chart: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """A card whose topic code is the rule id, citing the rule's sources in the detail and in links;
-    ``unavailable``: prefetch keys the rule also reads that could not be fetched (the card says so)."""
+    ``unavailable``: prefetch keys the rule also reads that could not be fetched (the card says so). ``on_chart``:
+    the chart's orders (not drafts) by reference, as sent: an action that takes one away stops it (:func:`_action`)."""
     summary = fired.summary if len(fired.summary) <= SUMMARY_MAX else fired.summary[: SUMMARY_MAX - 1] + "…"
     cited = "; ".join(f"[{s.name}]({s.url})" if s.url else s.name for s in rule.sources)
     primary = next((s for s in rule.sources if s.url), None)
@@ -90,7 +93,7 @@ def build(rule: Rule, fired: Fired, unavailable: list[str] | None = None) -> dic
                 "label": s.label,
                 "uuid": str(uuid.uuid4()),
                 "isRecommended": s.is_recommended,
-                "actions": [_action(a) for a in s.actions],
+                "actions": [_action(a, on_chart or {}) for a in s.actions],
             }
             for s in suggestions
         ]
@@ -119,7 +122,13 @@ def _can_apply(action: Action) -> bool:
     return action.type != "delete" or resolvable(action.resource_id or "")
 
 
-def _action(action: Action) -> dict[str, Any]:
+def _action(action: Action, on_chart: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    """The action as CDS Hooks sends it. A rule takes an order away by its reference (``delete``): a draft is deleted,
+    as CDS Hooks lets a card remove a draft; a signed order on the chart is part of the record (its course is the
+    history every later rule reads), so it is updated to status 'stopped', the whole resource as sent."""
+    signed = on_chart.get(action.resource_id or "") if action.type == "delete" else None
+    if signed is not None:
+        return {"type": "update", "description": action.description, "resource": {**signed, "status": "stopped"}}
     out: dict[str, Any] = {"type": action.type, "description": action.description}
     if action.resource is not None:
         out["resource"] = action.resource

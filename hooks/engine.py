@@ -127,6 +127,7 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
         result.warnings.append("The suppression hierarchy could not be applied (internal error logged): every card "
                                "is shown.")
         held, held_notes = {}, []
+    on_chart: dict[str, dict[str, Any]] | None = None  # the chart's orders by reference, read for the first card
     for loaded in knowledge.rules_for(hook):
         rule = loaded.rule
         entry: dict[str, Any] = {"rule": rule.id, "number": rule.code, "title": rule.title}
@@ -149,7 +150,10 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
             if unseen:
                 entry["facts"]["unavailable_prefetch"] = unseen
             if isinstance(outcome, Fired):
-                card = cards.build(rule, outcome, unseen)
+                if on_chart is None:
+                    drafted = {order.reference for order in hook_context.draft_orders}
+                    on_chart = {o.reference: o.raw for o in record.medications if o.reference not in drafted}
+                card = cards.build(rule, outcome, unseen, on_chart)
                 result.cards.append(card)
                 entry.update(status="fired", indicator=outcome.severity, card=card["uuid"], reason=outcome.summary)
             elif isinstance(outcome, NotEvaluable):

@@ -53,9 +53,20 @@ def explained(result: Evaluation, rule_id: str) -> dict[str, Any]:
     return next(e for e in result.explanation if e["rule"] == rule_id)
 
 
+def taken_away(action: dict[str, Any]) -> str | None:
+    """The order an action takes away, by reference: a draft it deletes (cancels), or a chart order it updates to
+    'stopped' (discontinues: cards.build); None for any other action."""
+    if action["type"] == "delete":
+        return action["resourceId"]
+    resource = action.get("resource") or {}
+    return f"{resource['resourceType']}/{resource['id']}" if action["type"] == "update" and resource.get(
+        "status") == "stopped" else None
+
+
 def deleted(suggestion: dict[str, Any]) -> list[str]:
-    """The resources a card's suggestion deletes (cancels or discontinues), by id."""
-    return [a["resourceId"] for a in suggestion["actions"] if a["type"] == "delete"]
+    """The orders a card's suggestion takes away, by reference: the drafts it deletes (cancels) and the chart's
+    orders it updates to 'stopped' (discontinues: cards.build)."""
+    return [reference for a in suggestion["actions"] if (reference := taken_away(a)) is not None]
 
 
 def fired(result: Evaluation) -> dict[str, dict[str, Any]]:

@@ -341,3 +341,22 @@ def test_hook_differing_from_the_service_is_named_before_the_context_is_checked(
     assert response.status_code == 400
     issue = response.get_json()["issue"][0]
     assert issue["expression"] == ["hook"] and "answers hook 'patient-view'" in issue["diagnostics"]
+
+
+def test_a_signed_order_on_the_chart_is_stopped_by_an_update_never_deleted(client):
+    """"Discontinue prednisone ... on the chart" was a FHIR delete of the signed, active order: applied, it would
+    erase the course from the record (found by review). A draft is still deleted (cancelled); a chart order is updated
+    to status 'stopped', the whole resource as sent."""
+    request = fhir_fixtures.get("r06-fires-active-order-plus-unlinked-draft").request(date.today())
+    on_chart = {f"MedicationRequest/{e['resource']['id']}": e["resource"]
+                for e in request["prefetch"]["medications"]["entry"]}
+    drafts = {f"MedicationRequest/{e['resource']['id']}" for e in request["context"]["draftOrders"]["entry"]}
+    body = post(client, "imnm-order-sign", request).get_json()
+    actions = [a for card in body["cards"] for s in card.get("suggestions", []) for a in s["actions"]]
+    assert {a["resourceId"] for a in actions if a["type"] == "delete"} <= drafts
+    updates = [a["resource"] for a in actions if a["type"] == "update"]
+    assert updates, "the card offers to discontinue the chart order"
+    for resource in updates:
+        sent = on_chart[f"MedicationRequest/{resource['id']}"]
+        assert resource == {**sent, "status": "stopped"} and sent["status"] != "stopped"
+    assert validation.errors("hook-response", body) == []

@@ -96,9 +96,10 @@ CODED_KEYS = ("medicationCodeableConcept", "code")
 
 
 def _suggested_resources(cards: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """The orders the cards create (an update stops a chart order as it was sent: not this service's coding)."""
     return [(card["source"]["topic"]["code"], action["resource"])
             for card in cards for suggestion in card.get("suggestions", [])
-            for action in suggestion.get("actions", []) if "resource" in action]
+            for action in suggestion.get("actions", []) if action["type"] == "create"]
 
 
 @pytest.fixture(scope="module")

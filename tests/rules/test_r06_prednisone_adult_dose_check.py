@@ -10,7 +10,7 @@ from fhir_fixtures.r06_prednisone_adult_dose_check import (
     at_least_beside_a_draft_not_read,
     sixty_on_the_chart_forty_drafted,
 )
-from tests.conftest import deleted, explained, fired, run
+from tests.conftest import deleted, explained, fired, run, taken_away
 
 RULE = "prednisone-adult-dose-check"
 
@@ -448,7 +448,7 @@ def test_the_replacement_for_a_draft_over_the_limits_also_stops_the_chart_order(
     card = _card(kb, today, chart)
     [suggestion] = card["suggestions"]
     delete, stop, create = suggestion["actions"]
-    assert (delete["resourceId"], stop["resourceId"]) == ("MedicationRequest/pred-90", "MedicationRequest/pred-60")
+    assert (taken_away(delete), taken_away(stop)) == ("MedicationRequest/pred-90", "MedicationRequest/pred-60")
     assert stop["description"] == f"Discontinue prednisone 20 MG Oral Tablet ({stopped}) on the chart"
     assert create["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 70
     # rewritten with no link, the chart order is also said to be still active (the replacement already stops it)

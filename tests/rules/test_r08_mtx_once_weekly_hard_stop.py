@@ -375,7 +375,7 @@ def test_an_active_weekly_order_on_another_day_adds_up_with_the_draft(kb, today)
     assert cancel["isRecommended"] and not discontinue.get("isRecommended")
     assert cancel["label"] == "Cancel the draft: the order on the chart stays active"
     assert set(deleted(cancel)) == {"MedicationRequest/mtx-thu"}
-    assert [a.get("resourceId") for a in discontinue["actions"]] == ["MedicationRequest/mtx-active"]
+    assert deleted(discontinue) == ["MedicationRequest/mtx-active"]
     assert not _methotrexate_created(card["suggestions"])
 
 
@@ -635,7 +635,7 @@ def test_a_daily_order_on_the_chart_is_the_one_discontinued_not_the_weekly_draft
     cancel, keep = card["suggestions"]
     assert cancel["label"] == "Cancel the draft: the order on the chart stays active (given once daily)"
     assert keep["isRecommended"] and not cancel.get("isRecommended")
-    assert [a.get("resourceId") for a in keep["actions"]] == ["MedicationRequest/mtx-daily"]
+    assert deleted(keep) == ["MedicationRequest/mtx-daily"]
 
 
 @pytest.mark.parametrize("stop", [{"status": "stopped"}, {"status": "entered-in-error"}, {"dose": 0}])
@@ -731,7 +731,7 @@ def test_keeping_the_draft_beside_a_daily_order_also_stops_the_order_it_renews(k
     card = _card(kb, today, chart)
     cancel, keep = card["suggestions"]
     assert keep["isRecommended"] and not cancel.get("isRecommended")
-    assert [a.get("resourceId") for a in keep["actions"]] == ["MedicationRequest/mtx-daily",
+    assert deleted(keep) == ["MedicationRequest/mtx-daily",
                                                              "MedicationRequest/mtx-mon"]
     assert "Already on the chart, and going on beside the draft: methotrexate 2.5 MG Oral Tablet, once daily." in \
         card["detail"]

@@ -21,7 +21,7 @@ from fhir_fixtures.builders import (
 )
 from fhir_fixtures.r10_mtx_start_prerequisites import CREATININE
 from fhir_fixtures.r11_mtx_tmp_smx_interaction import TRIMETHOPRIM_100, mtx_dose_by_dose, on_mtx
-from tests.conftest import deleted, explained, fired, run
+from tests.conftest import deleted, explained, fired, run, taken_away
 
 RULE = "mtx-tmp-smx-interaction"
 SUSPENSION = (RXNORM, "313134", "sulfamethoxazole 40 MG/ML / trimethoprim 8 MG/ML Oral Suspension")
@@ -80,7 +80,7 @@ def test_treatment_draft_offers_cancellation_or_holding_mtx(kb, today):
     first, second = card["suggestions"]
     assert first["isRecommended"] and first["actions"] == [
         {"type": "delete", "description": f"Cancel {TMP_SMX_DS[2]}", "resourceId": "MedicationRequest/tmp"}]
-    assert second["actions"][0]["resourceId"] == "MedicationRequest/mtx-active"
+    assert taken_away(second["actions"][0]) == "MedicationRequest/mtx-active"
     assert second["actions"][1]["resource"]["resourceType"] == "ServiceRequest"
 
 

@@ -8,7 +8,7 @@ import pytest
 from fhir_fixtures.builders import AZATHIOPRINE_50, Chart
 from fhir_fixtures.r13_aza_xanthine_oxidase_interaction import ALLOPURINOL
 from hooks.rules.r13_aza_xanthine_oxidase_interaction import reduced_dose
-from tests.conftest import explained, fired, run
+from tests.conftest import deleted, explained, fired, run, taken_away
 
 RULE = "aza-xanthine-oxidase-interaction"
 
@@ -53,7 +53,7 @@ def test_allopurinol_draft_reduces_the_active_azathioprine(kb, today):
     card = _card(kb, today, chart)
     assert card["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/allo"
     stop = card["suggestions"][1]["actions"][0]
-    assert stop["resourceId"] == "MedicationRequest/aza-on" and "150 mg/day" in stop["description"]
+    assert taken_away(stop) == "MedicationRequest/aza-on" and "150 mg/day" in stop["description"]
     created = card["suggestions"][1]["actions"][1]["resource"]
     assert created["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 50
     # one 50 mg tablet, not the 25 mg tablet every reduced order named
@@ -120,7 +120,7 @@ def test_split_azathioprine_orders_add_up_and_are_all_replaced(kb, today):
     chart.draft(ALLOPURINOL, 100, "mg", resource_id="allo")
     card = _card(kb, today, chart)
     assert "150 mg/day -> **50 mg/day**" in card["detail"]
-    stopped = {a["resourceId"] for a in card["suggestions"][1]["actions"] if a["type"] == "delete"}
+    stopped = set(deleted(card["suggestions"][1]))
     assert stopped == {"MedicationRequest/aza-50", "MedicationRequest/aza-100"}
 
 

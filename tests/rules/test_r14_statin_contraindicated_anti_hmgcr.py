@@ -7,7 +7,7 @@ import pytest
 from fhir_fixtures.builders import ANTI_HMGCR, ATORVASTATIN_40, ICD10, IMNM_SNOMED, RXNORM, Chart
 from fhir_fixtures.r14_statin_contraindicated_anti_hmgcr import pcsk9_still_acting
 from hooks.sources import LEQVIO_LABEL, PRALUENT_LABEL, REPATHA_LABEL, ZETIA_LABEL
-from tests.conftest import explained, fired, run
+from tests.conftest import deleted, explained, fired, run, taken_away
 
 RULE = "statin-contraindicated-anti-hmgcr"
 
@@ -81,7 +81,7 @@ def test_ezetimibe_is_not_ordered_twice(kb, today, ezetimibe_status, creates_eze
     recommended = next(s for s in card["suggestions"] if s.get("isRecommended"))
     created = [a for a in recommended["actions"] if a["type"] == "create"]
     assert bool(created) is creates_ezetimibe
-    assert [a["resourceId"] for a in recommended["actions"] if a["type"] == "delete"] == ["MedicationRequest/statin-1"]
+    assert deleted(recommended) == ["MedicationRequest/statin-1"]
 
 
 def _recommended_creates_ezetimibe(kb, today, chart, hook="order-sign"):
@@ -181,8 +181,8 @@ def test_a_pcsk9_antibody_is_offered_with_the_tables_doses(kb, today):
     card = fired(run(kb, chart.request("order-sign"), today))[RULE]
     suggestion = _pcsk9(card)
     assert suggestion is not None and not suggestion.get("isRecommended")
-    deleted, created = suggestion["actions"]
-    assert deleted["resourceId"] == "MedicationRequest/draft-atorva"
+    cancel, created = suggestion["actions"]
+    assert cancel["resourceId"] == "MedicationRequest/draft-atorva"
     order = created["resource"]
     assert order["resourceType"] == "MedicationRequest" and order["status"] == "draft"
     assert order["medicationCodeableConcept"] == {"text": "evolocumab"}  # no RxNorm code in the pack
@@ -249,7 +249,7 @@ def test_a_statin_of_unreadable_status_is_counted_as_possibly_active(kb, today, 
     result = run(kb, _statin_on_chart(today, status).request("patient-view"), today)
     card = fired(result).get(RULE)
     assert card is not None and card["indicator"] == "critical"
-    assert [a["resourceId"] for a in card["suggestions"][0]["actions"] if a["type"] == "delete"] == [
+    assert deleted(card["suggestions"][0]) == [
         "MedicationRequest/statin-1"]
     assert (f"The status of atorvastatin 40 MG Oral Tablet could not be read ({said}), so it is counted as possibly "
             "active: check whether it is still taken." in card["detail"])
@@ -769,7 +769,7 @@ def test_an_ezetimibe_order_ended_with_its_dates_reaching_today_says_so(kb, toda
 
 
 def _deletes(suggestion):
-    return [(a["description"], a["resourceId"]) for a in suggestion["actions"] if a["type"] == "delete"]
+    return [(a["description"], taken_away(a)) for a in suggestion["actions"] if taken_away(a)]
 
 
 def _completed(**dates):
