@@ -78,6 +78,9 @@ class Action:
     resource_id: str | None = None
 
 
+Selection = Literal["at-most-one", "any"]  # a card's selectionBehavior: how many of its suggestions may be taken
+
+
 @dataclass(slots=True)
 class Suggestion:
     label: str
@@ -95,7 +98,7 @@ class Fired:
     facts: dict[str, Any] = field(default_factory=dict)
     suggestions: list[Suggestion] = field(default_factory=list)
     about: list[MedicationOrder] = field(default_factory=list)
-    selection: Literal["at-most-one", "any"] = "any"
+    selection: Selection = "any"
 
 
 @dataclass(slots=True)

@@ -21,6 +21,7 @@ from fhir_fixtures.builders import (
 from fhir_fixtures.r09_mtx_weekly_dose_range import METHOTREXATE_10, MTX_INJECTABLE
 from hooks.definitions import continuing
 from hooks.definitions.dose_basis import DOSE_NOT_READ
+from hooks.rule import Suggestion
 from tests.conftest import fired, run
 from tests.definitions_support import record_and_context
 
@@ -688,3 +689,15 @@ def test_a_total_with_an_order_counted_in_part_on_another_day_is_at_least(kb, to
                                        today, drafts=(first, then), named=lambda total, _: f"{total:g} mg/week",
                                        minimum=[then])
     assert line.text.endswith("or both would be given (at least 25 mg/week together).")
+
+
+def test_ways_out_that_exclude_one_another_are_never_offered_together():
+    """Cancel the draft, or keep it and discontinue the order on the chart: a card whose selection was "any" let a
+    clinician take both, leaving a child on neither (found by review). One drug's ways: at most one is taken;
+    several drugs' (one selection for the card): each drug's recommended way alone."""
+    cancel = Suggestion("Cancel the draft", [], is_recommended=True)
+    keep = Suggestion("Keep the draft and discontinue the order on the chart", [])
+    replace = Suggestion("Replace with methotrexate 15 mg/m2", [])
+    assert continuing.one_way_out_each([[cancel, keep], []]) == ([cancel, keep], "at-most-one")
+    assert continuing.one_way_out_each([[cancel, keep], [replace]]) == ([cancel, replace], "any")
+    assert continuing.one_way_out_each([]) == ([], "at-most-one")

@@ -30,3 +30,13 @@ def test_every_rule_has_a_firing_and_a_quiet_fixture(kb):
     quiet = set().union(*(f.quiet for f in FIXTURES.values()))
     assert rule_ids - fires == set(), "rules without a fixture that fires them"
     assert rule_ids - quiet == set(), "rules without a near-miss fixture"
+
+
+@pytest.mark.parametrize("name", ["r06-fires-active-order-plus-unlinked-draft",
+                                  "r32-fires-active-order-plus-unlinked-draft"])
+def test_cancelling_the_draft_and_keeping_it_are_never_taken_together(kb, today, name):
+    """R06 and R32 offer "Cancel the draft" and "Keep the draft and discontinue the order on the chart": with the
+    card's selection "any", both could be taken, leaving the patient on neither (found by review)."""
+    result = run(kb, fhir_fixtures.get(name).request(today), today)
+    card = next(c for c in result.cards if len(c.get("suggestions", [])) > 1)
+    assert card["selectionBehavior"] == "at-most-one"

@@ -86,7 +86,7 @@ from hooks.definitions.dose_basis import (
 )
 from hooks.definitions.routes import is_local_order, route_of
 from hooks.record import WEEKDAYS, Dosage, Identifier, MedicationOrder, PatientRecord, per_record
-from hooks.rule import Action, Fired, Suggestion
+from hooks.rule import Action, Fired, Selection, Suggestion
 
 # ---------------------------------------------------------------- the chart's orders beside the drafts
 
@@ -374,6 +374,17 @@ def cancel_or_discontinue(cancel: list[Action], chart: Sequence[tuple[Medication
     return [Suggestion(f"Cancel the draft: the order on the chart stays active{stays}", cancel,
                        is_recommended=chart_alone is None),
             keep_and_discontinue(chart, recommended=chart_alone is not None)]
+
+
+def one_way_out_each(ways: Sequence[Sequence[Suggestion]]) -> tuple[list[Suggestion], Selection]:
+    """The suggestions of a card whose drugs each offer ways out that exclude one another (cancel the draft, or keep
+    it and discontinue the order on the chart: accepting both would leave the patient on neither), with the card's
+    selection: one drug's ways, of which at most one may be chosen; several drugs' (a card's selection covers them
+    all), each drug's recommended way alone (else its first), so that any choice across the drugs is safe."""
+    offered = [list(way) for way in ways if way]
+    if len(offered) <= 1:
+        return (offered[0] if offered else []), "at-most-one"
+    return [next((s for s in way if s.is_recommended), way[0]) for way in offered], "any"
 
 
 # ---------------------------------------------------------------- a chart order rewritten with no link

@@ -436,4 +436,5 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         facts=facts,
         about=[d.order for d in doses],
         suggestions=suggestions,
+        selection="at-most-one",  # cancel the draft, or keep it and stop the chart's order: never both
     )

@@ -393,7 +393,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return _within_limits(checks, left_lines, findings + [line for c in checks for line in c.lines(kg, bsa)],
                               "; ".join(not_checked) or None, facts, about)
 
-    suggestions: list[Suggestion] = []
+    ways: list[list[Suggestion]] = []  # each drug's ways out, which exclude one another
     advice: list[str] = []
     for check in checks:
         findings += [*check.lines(kg, bsa), *check.found]
@@ -404,10 +404,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             findings += filter(None, [leaves.finding(f"The {check.name}") if leaves else None])
             offered, text = _ways_out(record, context, p, check, leaves, weight, bsa, steroid=check is steroid)
             advice.append(text)
-            suggestions += offered
+            ways.append(offered)
         elif left_line and check.measured:  # within the limits itself: the order left active is what is wrong
-            suggestions.append(continuing.keep_and_discontinue(
-                check.left_kept, recommended=not (check.unread or check.total.unchecked)))
+            ways.append([continuing.keep_and_discontinue(
+                check.left_kept, recommended=not (check.unread or check.total.unchecked))])
+    suggestions, selection = continuing.one_way_out_each(ways)
     found = [f for c in checks for f in c.found]
     what = " and ".join(c.name for c in checks if c.found)
     return Fired(
@@ -419,6 +420,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         facts=facts,
         about=about,
         suggestions=suggestions,
+        selection=selection,
     )
 
 
