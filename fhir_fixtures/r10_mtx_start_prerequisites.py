@@ -4,8 +4,8 @@ current height (no eGFR can be estimated) and with the lab's eGFR charted as '>6
 (whether it is below 30 is not known), a high creatinine beside a same-day lab eGFR of '>60' (the lower counts), a
 newest eGFR that cannot be read, and one charted '<15 (critical)' (below 30), stale labs, pregnancy potential
 (also at a partial birth date that may be 50 or 51), a positive anti-HBc already followed up, HBsAg positive with a
-detectable HBV DNA and no antiviral, an anti-HBc positive once and negative later, chronic hepatitis B on the problem
-list, and a patient already on methotrexate."""
+detectable HBV DNA and no antiviral, and with one not detected (an antiviral is still needed), an anti-HBc positive
+once and negative later, chronic hepatitis B on the problem list, and a patient already on methotrexate."""
 
 from datetime import date, timedelta
 from typing import Any
@@ -206,6 +206,16 @@ def anti_hbc_followed_up(today: date) -> dict[str, Any]:
 def hbsag_viraemic(today: date) -> dict[str, Any]:
     chart = worked_up(today).without_observations(HBSAG[1]).observation(HBSAG, -30, interpretation="POS")
     return _with_mtx_and_folate(chart.lab(HBV_DNA, 250000, "[IU]/mL", day=-20))
+
+
+@fixture("r10-fires-hbsag-positive-hbv-dna-not-detected", hook="order-sign",
+         story="Full work-up; HBsAg positive with HBV DNA not detected last month and no antiviral: with "
+               "HBsAg-positive disease an undetectable DNA is no follow-up, so hepatology and antiviral prophylaxis "
+               "come before methotrexate (no second HBV DNA).",
+         fires={RULE}, indicators={RULE: "warning"})
+def hbsag_dna_not_detected(today: date) -> dict[str, Any]:
+    chart = worked_up(today).without_observations(HBSAG[1]).observation(HBSAG, -30, interpretation="POS")
+    return _with_mtx_and_folate(chart.observation(HBV_DNA, -20, value_string="Not detected"))
 
 
 @fixture("r10-fires-anti-hbc-positive-then-negative", hook="order-sign",

@@ -1,6 +1,7 @@
 """Fixtures for R26 hbv-screen-before-rituximab: no screen, stale HBsAg, positive anti-HBc with and without a plan,
-HBsAg positive with a detectable HBV DNA and no antiviral, anti-HBc positive with HBV DNA below quantification,
-anti-HBc positive once and negative later, and chronic hepatitis B on the problem list with negative markers."""
+HBsAg positive with a detectable HBV DNA and no antiviral, anti-HBc positive with HBV DNA below quantification (and
+HBsAg positive with it: an antiviral is still needed), anti-HBc positive once and negative later, and chronic
+hepatitis B on the problem list with negative markers."""
 
 from datetime import date
 from typing import Any
@@ -64,6 +65,18 @@ def fires_viraemic(today: date) -> dict[str, Any]:
     chart = _chart(today)
     chart.hbv_markers("POS", "POS", day=-30)
     chart.lab(HBV_DNA, 250000, "[IU]/mL", day=-20)
+    return chart.request("order-sign")
+
+
+@fixture("r26-fires-hbsag-positive-hbv-dna-below-quantification", hook="order-sign",
+         story="HBsAg and anti-HBc positive, HBV DNA '<20 IU/mL' (below quantification) last month, no antiviral: with "
+               "HBsAg-positive disease the reactivation risk under rituximab is high whatever the HBV DNA; hepatology "
+               "and entecavir before the first dose.",
+         fires={RULE}, indicators={RULE: "critical"})
+def fires_hbsag_positive_dna_below_quantification(today: date) -> dict[str, Any]:
+    chart = _chart(today)
+    chart.hbv_markers("POS", "POS", day=-30)
+    chart.lab(HBV_DNA, 20, "[IU]/mL", day=-20, comparator="<")
     return chart.request("order-sign")
 
 

@@ -221,3 +221,50 @@ def test_a_chart_antiviral_a_draft_stops_is_named_as_stopped(kb, today, how):
     beside = _follow_up(kb, Chart(today).medication(ENTECAVIR, 0.5, "mg", start=-100, resource_id="etv").draft(
         ENTECAVIR, 0.5, "mg", status="cancelled", resource_id="other"))
     assert beside.stopped == () and len(beside.cover) == 1  # a cancelled draft naming no order stops none
+
+
+# ---------------------------------------------------------------- HBsAg-positive disease: an antiviral only
+
+HBSAG_POSITIVE = {
+    "HBsAg positive": lambda chart: chart.hbv_markers("POS", "POS"),
+    "HBsAg positive once, negative later": lambda chart: chart.observation(
+        HBSAG, -900, interpretation="POS").hbv_markers("NEG", "NEG"),
+    "hepatitis B on the problem list": lambda chart: chart.hbv_markers("NEG", "NEG").condition(
+        CHRONIC_HBV, onset=-3000),
+}
+
+
+@pytest.mark.parametrize("marker", HBSAG_POSITIVE)
+def test_with_hbsag_positive_disease_an_undetectable_hbv_dna_is_no_follow_up(kb, today, marker):
+    """Review: HBsAg positive with HBV DNA '<20 IU/mL' and no antiviral counted as followed up, and R26 let rituximab
+    pass. HBsAg-positive disease has a high reactivation risk under anti-CD20 therapy whatever the HBV DNA: only an
+    antiviral follows it up. The DNA is named as not enough, and the referral needs no second HBV DNA."""
+    chart = HBSAG_POSITIVE[marker](Chart(today)).lab(HBV_DNA, 20, "[IU]/mL", day=-10, comparator="<")
+    found = _follow_up(kb, chart)
+    assert found.surface_antigen is not None and found.describe_surface_antigen() == found.surface_antigen.stated
+    assert not found.in_place and not found.in_place_by(today) and found.viraemic is None
+    assert hepatitis.describe(found.dna_not_enough) == f"Hepatitis B DNA <20 [IU]/mL on {chart.at(-10)}"
+    assert found.antiviral_reason == "HBsAg-positive hepatitis B"
+    on_entecavir = _follow_up(kb, chart.medication(ENTECAVIR, 0.5, "mg", start=-30))
+    assert on_entecavir.in_place_by(today) and on_entecavir.dna_not_enough is not None  # the DNA itself is unchanged
+
+
+def test_with_anti_hbc_alone_an_undetectable_hbv_dna_is_still_follow_up(kb, today):
+    chart = Chart(today).hbv_markers("NEG", "POS").observation(HBV_DNA, -10, interpretation="ND")
+    found = _follow_up(kb, chart)
+    assert found.surface_antigen is None and found.in_place_by(today)
+    assert found.dna_not_enough is None and found.antiviral_reason is None
+    assert hepatitis.describe(found.undetectable) == f"Hepatitis B DNA not detected on {chart.at(-10)}"
+
+
+def test_the_antiviral_reason_of_a_detectable_load_comes_first(kb, today):
+    chart = Chart(today).hbv_markers("POS", "POS").lab(HBV_DNA, 2000, "[IU]/mL", day=-10)
+    found = _follow_up(kb, chart)
+    assert found.antiviral_reason == "HBV DNA detectable" and found.dna_not_enough is None
+    assert _follow_up(kb, Chart(today).hbv_markers("POS", "POS")).antiviral_reason is None  # no DNA: order one
+
+
+@pytest.mark.parametrize(("kind", "surface_antigen"), [("HBsAg", True), ("HBV infection", True),
+                                                       ("anti-HBc", False), ("HCV Ab", False)])
+def test_which_markers_are_hbsag_positive_disease(kind, surface_antigen):
+    assert hepatitis.PositiveMarker(kind, "shown").surface_antigen is surface_antigen

@@ -3,11 +3,13 @@ which markers are positive, and their follow-up.
 
 A marker counts as positive once any result of it was (anti-HBc stays positive for life, and reactivation risk
 with it), and so does hepatitis B on the problem list; R10 reads the HCV antibody the same way. The three rules then
-ask the same question (R26's row): is the virus known not to be replicating, or is there an antiviral plan? It is
-answered here, so one chart gets one answer from all three: R16 offers the rituximab order that R26 then lets pass,
-and holds it where R26 would. An antiviral counts from the day it starts (:meth:`HbvFollowUp.in_place_by`), as
-prophylaxis goes from before the first anti-CD20 dose: R26 asks by that dose, R16 by today (the rituximab it offers
-has no start: it is given from signing, and R26 then asks by that day); R10, before methotrexate, asks by no day.
+ask the same question (R26's row): is the virus known not to be replicating, or is there an antiviral plan? With
+HBsAg-positive disease (HBsAg, or hepatitis B on the problem list) only the antiviral plan answers it: the
+reactivation risk is high whatever the HBV DNA (:attr:`PositiveMarker.surface_antigen`). It is answered here, so one
+chart gets one answer from all three: R16 offers the rituximab order that R26 then lets pass, and holds it where R26
+would. An antiviral counts from the day it starts (:meth:`HbvFollowUp.in_place_by`), as prophylaxis goes from before
+the first anti-CD20 dose: R26 asks by that dose, R16 by today (the rituximab it offers has no start: it is given from
+signing, and R26 then asks by that day); R10, before methotrexate, asks by no day.
 """
 
 from __future__ import annotations
@@ -44,6 +46,13 @@ class PositiveMarker:
         if self.problem_list_entry is not None:
             return f"hepatitis B on the problem list ({self.problem_list_entry})"
         return f"{self.kind} positive ({self.shown_by})"
+
+    @property
+    def surface_antigen(self) -> bool:
+        """HBsAg positive, or hepatitis B on the problem list (the hbv_infection value set holds HBsAg-positive disease:
+        chronic, acute, carrier): a high reactivation risk under anti-CD20 or other immunosuppression whatever the
+        HBV DNA, so an antiviral follows it up and an undetectable HBV DNA does not (anti-HBc alone: either does)."""
+        return self.kind in ("HBsAg", "HBV infection")
 
 
 def positive_marker(record: PatientRecord, group: str, kind: str) -> PositiveMarker | None:
@@ -93,13 +102,14 @@ class Cover:
 @dataclass(frozen=True, slots=True)
 class HbvFollowUp:
     """Recent HBV DNA results (oldest first), the antivirals in place once the drafts are signed (:func:`follow_up`),
-    and the chart's antivirals that the drafts stop."""
+    the chart's antivirals that the drafts stop, and the marker that asks for an antiviral whatever the HBV DNA."""
 
     dna: tuple[Observation, ...]
     cover: tuple[Cover, ...]
     # current on the chart, and re-sent or named only by drafts that order none (stopped, cancelled, 0 mg...): the
     # chart says they are given now, and they are not once the drafts are signed
     stopped: tuple[MedicationOrder, ...]
+    surface_antigen: PositiveMarker | None  # HBsAg positive, or hepatitis B on the problem list: an antiviral only
 
     @property
     def antiviral(self) -> tuple[MedicationOrder, ...]:
@@ -112,16 +122,37 @@ class HbvFollowUp:
         return next((o for o in newest if replicating(o)), None)
 
     @property
+    def undetectable(self) -> Observation | None:
+        """The newest HBV DNA result when it shows no replicating virus."""
+        return self.dna[-1] if self.dna and self.viraemic is None else None
+
+    @property
+    def dna_not_enough(self) -> Observation | None:
+        """:attr:`undetectable`, with HBsAg-positive disease on file: that DNA is no follow-up, and an antiviral is
+        still needed."""
+        return self.undetectable if self.surface_antigen else None
+
+    @property
+    def antiviral_reason(self) -> str | None:
+        """Why hepatology and an antiviral are what a marker not followed up still needs, with no HBV DNA to order
+        (a recent one is on file): 'HBV DNA detectable', or 'HBsAg-positive hepatitis B' (with a DNA that is not).
+        None with no recent HBV DNA, or one that follows anti-HBc alone up."""
+        if self.viraemic is not None:
+            return "HBV DNA detectable"
+        return "HBsAg-positive hepatitis B" if self.dna_not_enough is not None else None
+
+    @property
     def in_place(self) -> bool:
-        """An antiviral plan, or a newest HBV DNA that shows no replicating virus. A detectable viral load with no
-        antiviral is no follow-up: it needs hepatology and prophylaxis before the drug."""
+        """An antiviral plan, or, unless HBsAg-positive disease is on file, a newest HBV DNA that shows no replicating
+        virus. A detectable viral load with no antiviral is no follow-up: it needs hepatology and prophylaxis before
+        the drug; nor, with HBsAg-positive disease, is one that is not detectable."""
         return self.in_place_by(date.max)
 
     def in_place_by(self, first_dose: date) -> bool:
         """:attr:`in_place`, an antiviral counting only when it covers from ``first_dose`` or before (prophylaxis
         goes from before the first anti-CD20 dose)."""
         return (any(cover.start <= first_dose for cover in self.cover)
-                or (bool(self.dna) and self.viraemic is None))
+                or (self.undetectable is not None and self.surface_antigen is None))
 
     def describe_dna(self) -> str | None:
         return "; ".join(describe(o) for o in self.dna) or None
@@ -131,6 +162,9 @@ class HbvFollowUp:
 
     def describe_antiviral(self) -> str | None:
         return ", ".join(o.label for o in self.antiviral) or None
+
+    def describe_surface_antigen(self) -> str | None:
+        return self.surface_antigen.stated if self.surface_antigen else None
 
 
 def dna_resulted(observation: Observation) -> bool:
@@ -152,20 +186,24 @@ def replicating(observation: Observation) -> bool:
     return antibodies.status(observation) == "positive"
 
 
-def describe(observation: Observation) -> str:
-    """'Hepatitis B DNA 250,000 [IU]/mL on 2026-11-01', or '... not detected on ...'."""
+def reading(observation: Observation) -> str:
+    """An HBV DNA result as read: '250,000 [IU]/mL', '<20 [IU]/mL', 'detected' or 'not detected'."""
     load = observation.reported_value
     if load is not None:
-        value = f"{load.comparator or ''}{load.value:,.12g} {load.unit or ''}".strip()
-    else:
-        value = "detected" if antibodies.status(observation) == "positive" else "not detected"
-    return f"{observation.code.label} {value} on {observation.when}"
+        return f"{load.comparator or ''}{load.value:,.12g} {load.unit or ''}".strip()
+    return "detected" if antibodies.status(observation) == "positive" else "not detected"
+
+
+def describe(observation: Observation) -> str:
+    """'Hepatitis B DNA 250,000 [IU]/mL on 2026-11-01', or '... not detected on ...'."""
+    return f"{observation.code.label} {reading(observation)} on {observation.when}"
 
 
 @per_record
 def follow_up(record: PatientRecord, context: HookContext) -> HbvFollowUp:
-    """HBV DNA resulted within the ``hbv_dna_max_age_days`` definition, and entecavir, tenofovir or another HBV
-    antiviral in place once the drafts are signed (continuing.in_place: a cancelled draft covers nothing).
+    """HBV DNA resulted within the ``hbv_dna_max_age_days`` definition, entecavir, tenofovir or another HBV
+    antiviral in place once the drafts are signed (continuing.in_place: a cancelled draft covers nothing), and the
+    first HBsAg-positive marker (:attr:`PositiveMarker.surface_antigen`).
 
     Each antiviral covers from the day it starts (dose_basis.draft_start: none written, or one passed, is today). A
     draft that names, as its priorPrescription, a chart order of the same drug that has started (a renewal or a dose
@@ -185,7 +223,8 @@ def follow_up(record: PatientRecord, context: HookContext) -> HbvFollowUp:
                         drafted=id(order) not in on_chart) for order in placed)
     placed_ids = {id(order) for order in placed}
     stopped = tuple(o for o in chart if id(o) not in placed_ids and not links.linking(o))
-    return HbvFollowUp(dna, cover, stopped)
+    surface_antigen = next((marker for marker in hbv_markers(record) if marker.surface_antigen), None)
+    return HbvFollowUp(dna, cover, stopped, surface_antigen)
 
 
 def _same_drug(a: MedicationOrder, b: MedicationOrder) -> bool:
@@ -197,8 +236,8 @@ def _same_drug(a: MedicationOrder, b: MedicationOrder) -> bool:
 @per_record
 def unmanaged(record: PatientRecord, context: HookContext, first_dose: date = date.max) -> bool:
     """A positive HBV marker with neither an antiviral covering from ``first_dose`` (R26: the first anti-CD20 dose;
-    R16: today) nor a recent HBV DNA showing no replicating virus: R26 holds an anti-CD20 order for it, R16 does not
-    offer one, R10 asks for the follow-up before methotrexate."""
+    R16: today) nor, for anti-HBc alone, a recent HBV DNA showing no replicating virus: R26 holds an anti-CD20 order
+    for it, R16 does not offer one, R10 asks for the follow-up before methotrexate."""
     return bool(hbv_markers(record)) and not follow_up(record, context).in_place_by(first_dose)
 
 
@@ -207,4 +246,5 @@ def follow_up_facts(record: PatientRecord, context: HookContext) -> dict[str, st
     hbv = follow_up(record, context)
     return {"positive_markers": "; ".join(marker.stated for marker in hbv_markers(record)) or None,
             "hbv_dna_recent": hbv.describe_dna(), "antiviral_plan": hbv.describe_antiviral(),
-            "hbv_dna_detectable": hbv.describe_viraemic()}
+            "hbv_dna_detectable": hbv.describe_viraemic(),
+            "antiviral_needed_whatever_dna": hbv.describe_surface_antigen()}

@@ -206,14 +206,16 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     hcv_markers = (hcv,) if hcv else ()
     screens = (*hbv_markers, *hcv_markers)
     facts["positive_hepatitis_screen"] = "; ".join(m.stated for m in screens) or None
-    # a positive HBV marker with HBV DNA not detectable or an antiviral plan is followed up, as R26 judges it
-    # before rituximab (one shared definition and DNA window)
+    # a positive HBV marker with an antiviral plan, or for anti-HBc alone HBV DNA not detectable, is followed up, as
+    # R26 judges it before rituximab (one shared definition and DNA window)
     hbv = hepatitis.follow_up(record, context)
     hbv_open = hepatitis.unmanaged(record, context)
     positive = (*(hbv_markers if hbv_open else ()), *hcv_markers)
     viraemic = hbv.viraemic if hbv_open else None  # a detectable load: no DNA to order
+    not_enough = hbv.dna_not_enough if hbv_open else None  # HBsAg positive: an antiviral whatever the DNA
     facts.update(hbv_dna_recent=hbv.describe_dna(), hbv_antiviral_plan=hbv.describe_antiviral(),
-                 hbv_dna_detectable=hbv.describe_viraemic())
+                 hbv_dna_detectable=hbv.describe_viraemic(),
+                 antiviral_needed_whatever_dna=hbv.describe_surface_antigen())
     viral = [m.stated for m in positive]
     if not items and not critical and not viral:
         return Quiet("baseline labs, hepatitis screens and folic acid are in place, " + (
@@ -254,10 +256,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         pregnancy_line = (f"\nPregnancy potential: {sex_read}, age {age}; {test}. Confirm effective contraception "
                           "during methotrexate and for at least 3 months after stopping.\n")
     viral_advice = "Check HBV DNA / HCV RNA and involve hepatology before starting."
-    if viraemic:
-        viral_advice = (f"{hepatitis.describe(viraemic)}: the virus is replicating, and no HBV antiviral is active "
-                        "or ordered. Involve hepatology and start antiviral prophylaxis (entecavir or tenofovir) "
-                        "before methotrexate" + ("; check HCV RNA." if hcv else "."))
+    if (answered := viraemic or not_enough) is not None:
+        reading = ("the virus is replicating" if viraemic else "no replicating virus now, but HBsAg-positive "
+                   "hepatitis B needs antiviral prophylaxis whatever the HBV DNA")
+        viral_advice = (f"{hepatitis.describe(answered)}: {reading}, and no HBV antiviral is active or ordered. "
+                        "Involve hepatology and start antiviral prophylaxis (entecavir or tenofovir) before "
+                        "methotrexate" + ("; check HCV RNA." if hcv else "."))
     missing_sentence = (f"missing {', '.join(items)} (labs within {params['lab_max_age_days']:g} days; hepatitis "
                         "screens ever)." if items else "the prerequisites are on file, but see below.")
     detail = DETAIL.format(
@@ -295,10 +299,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         suggestions.append(Suggestion("Add folic acid 1 mg PO daily",
                                       [Action("create", "Folic acid 1 mg PO daily", resource=folic)]))
     if viral:
-        why = "HBV DNA detectable, antiviral prophylaxis" if viraemic else "positive hepatitis screen"
+        antiviral_reason = hbv.antiviral_reason if hbv_open else None  # a recent HBV DNA on file: no second one
+        why = f"{antiviral_reason}, antiviral prophylaxis" if antiviral_reason else "positive hepatitis screen"
         follow_up = [Action("create", "Hepatology referral", resource=orders.service_request(
             context.patient_id, orders.text_concept(f"Referral to hepatology: {why} before methotrexate")))]
-        if hbv_open and not viraemic:
+        if hbv_open and not antiviral_reason:
             follow_up.insert(0, Action("create", "HBV DNA", resource=orders.service_request(
                 context.patient_id, orders.lab_concept(context.valuesets, "hbv_dna", "42595-9",
                                                        "HBV DNA PCR (quantitative)"))))
@@ -306,8 +311,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             follow_up.insert(0, Action("create", "HCV RNA", resource=orders.service_request(
                 context.patient_id, orders.text_concept("HCV RNA PCR (quantitative)"))))
         title = "Positive hepatitis screen: viral load and hepatology before starting"
-        if viraemic:
-            title = ("HBV DNA detectable: hepatology and antiviral prophylaxis"
+        if antiviral_reason:
+            title = (f"{antiviral_reason}: hepatology and antiviral prophylaxis"
                      + (", and HCV RNA" if hcv else "") + " before starting")
         suggestions.append(Suggestion(title, follow_up, is_recommended=not critical))
     if critical:
@@ -317,7 +322,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     reason = (egfr_reason if egfr_reason is not None
               else "pregnancy: methotrexate contraindicated" if critical else f"missing {', '.join(items)}" if items
               else f"positive hepatitis screen ({', '.join(m.kind for m in positive)}): " + (
-                  "HBV DNA detectable, hepatology and antiviral first" if viraemic else "check viral load first"))
+                  "HBV DNA detectable, hepatology and antiviral first" if viraemic
+                  else "hepatology and antiviral first, whatever the HBV DNA" if not_enough
+                  else "check viral load first"))
     summary = first_fitting([f"Methotrexate start: {reason}",
                              f"Methotrexate start: missing {', '.join(_short(items))}"])
     return Fired(

@@ -77,8 +77,8 @@ def _hbv_screen(record: PatientRecord, context: HookContext, max_age_days: int) 
     """HBsAg (recent) and anti-HBc (ever) on file, and the HBV markers that count as positive with their follow-up,
     as R10 and R26 read them (:func:`hepatitis.hbv_markers`, :func:`hepatitis.follow_up`): a marker positive at any
     time, or hepatitis B on the problem list (a later negative result clears none: anti-HBc stays positive for life,
-    and so does the reactivation risk under rituximab), followed up by an HBV antiviral or a recent HBV DNA that
-    shows no replicating virus."""
+    and so does the reactivation risk under rituximab), followed up by an HBV antiviral or, for anti-HBc alone, a
+    recent HBV DNA that shows no replicating virus."""
     since = record.today - timedelta(days=max_age_days)
     hbsag = [(o, s) for o, s in antibodies.results(record, "hbsag") if o.when and o.when >= since]
     anti_hbc = antibodies.results(record, "anti_hbc")
@@ -100,22 +100,26 @@ def _hbv_screen(record: PatientRecord, context: HookContext, max_age_days: int) 
 def _hbv_advice(context: HookContext, follow_up: hepatitis.HbvFollowUp) -> str:
     """What a positive marker asks for before the first dose, by its follow-up as R26 judges it: an antiviral; one
     that starts only later (R26 would hold a rituximab order given from today); a recent HBV DNA showing no replicating
-    virus; one showing it; neither."""
+    virus (with HBsAg-positive disease that is no follow-up: an antiviral is still needed); one showing it; neither."""
     antiviral, dna = follow_up.describe_antiviral(), follow_up.describe_dna()
     if antiviral and not follow_up.in_place_by(context.today):
         starts = "; ".join(f"{cover.order.label} from {cover.start}" for cover in follow_up.cover)
+        offered = "once it has started" + ("" if follow_up.surface_antigen else
+                                           ", or once a recent HBV DNA shows no replicating virus")
         return (f"HBV antiviral: {starts}" + (f"; {dna}" if dna else "") + ". **Start the antiviral before the first "
-                "dose** (rituximab is offered once it has started, or once a recent HBV DNA shows no replicating "
-                "virus), and keep it until at least 12-18 months after the last (with hepatology)")
+                f"dose** (rituximab is offered {offered}), and keep it until at least 12-18 months after the last "
+                "(with hepatology)")
     if antiviral:
         return (f"HBV antiviral: {antiviral}" + (f"; {dna}" if dna else "") + ". Keep it from before the first dose "
                 "until at least 12-18 months after the last (with hepatology)")
     if follow_up.in_place:
         return (f"{dna}: no replicating virus, and no HBV antiviral is active or ordered. Agree antiviral "
                 "prophylaxis or HBV DNA monitoring with hepatology before the first dose")
-    if (viraemic := follow_up.viraemic) is not None:
-        return (f"{hepatitis.describe(viraemic)}: the virus is replicating, and no HBV antiviral is active or ordered. "
-                "**Refer to hepatology and start antiviral prophylaxis before the first dose**")
+    if (answered := follow_up.viraemic or follow_up.dna_not_enough) is not None:
+        reading = ("the virus is replicating" if follow_up.viraemic else "no replicating virus now, but HBsAg-positive "
+                   "hepatitis B needs antiviral prophylaxis before rituximab whatever the HBV DNA")
+        return (f"{hepatitis.describe(answered)}: {reading}, and no HBV antiviral is active or ordered. **Refer to "
+                "hepatology and start antiviral prophylaxis before the first dose**")
     return (f"No HBV DNA within {context.definition('hbv_dna_max_age_days'):g} days and no HBV antiviral active or "
             "ordered. **Check HBV DNA, refer to hepatology and start antiviral prophylaxis before the first dose**")
 
@@ -215,10 +219,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 route="iv", frequency=1, period=14, period_unit="d", count=2,
                 note="Only after a current HBV screen (HBsAg and anti-HBc). Infuse per the local rituximab protocol."))
         suggestions.insert(0, Suggestion(label, [start], is_recommended=not (hbv.need_hbsag or hbv.need_anti_hbc)))
-    elif hepatitis.follow_up(record, context).viraemic is not None:  # a detectable load needs no second one (R26)
-        suggestions.append(Suggestion("Hepatology referral before rituximab: HBV DNA detectable", [
+    elif (referral := hepatitis.follow_up(record, context).antiviral_reason) is not None:  # no second HBV DNA (R26)
+        suggestions.append(Suggestion(f"Hepatology referral before rituximab: {referral}", [
             Action("create", "Hepatology referral", resource=orders.service_request(patient, orders.text_concept(
-                "Hepatology referral: HBV DNA detectable, antiviral prophylaxis before anti-CD20 therapy")))],
+                f"Hepatology referral: {referral}, antiviral prophylaxis before anti-CD20 therapy")))],
             is_recommended=True))
     else:
         suggestions.append(Suggestion("HBV DNA and hepatology referral before rituximab", [

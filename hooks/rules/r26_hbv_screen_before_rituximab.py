@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from hooks import orders
-from hooks.cards import cut_summary
+from hooks.cards import cut_summary, first_fitting
 from hooks.context import HookContext
 from hooks.definitions import antibodies, continuing, hepatitis
 from hooks.definitions.dose_basis import draft_start
@@ -23,7 +23,8 @@ RULE = Rule(
     hooks=("order-sign",),
     severities=("critical",),
     summary="Rituximab or another anti-CD20 drafted without HBsAg (<= 12 months) and anti-HBc total on file, or "
-            "with a positive HBV marker and neither an antiviral plan nor a recent HBV DNA that is not detectable.",
+            "with a positive HBV marker and no antiviral plan (with anti-HBc alone, a recent HBV DNA that is not "
+            "detectable also counts).",
     sources=(RITUXAN_LABEL, CD20_CLASS_LABEL, EULAR_2022_INFECTIONS),
     parameters={
         "hbsag_max_age_days": Param(365, "days", "An HBsAg result older than this does not count as screening."),
@@ -59,6 +60,17 @@ DETAIL_VIRAEMIC = """\
 Anti-CD20 therapy can reactivate HBV (boxed warning: fulminant hepatitis, death), and the virus is replicating
 already. Refer to hepatology, and give antiviral therapy (for example entecavir 0.5 mg daily) from before the
 first dose until at least 12-18 months after the last.
+"""
+
+# HBsAg positive, or hepatitis B on the problem list, with a recent HBV DNA that is not detectable and no antiviral
+DETAIL_SURFACE_ANTIGEN = """\
+**HBsAg-positive hepatitis B: antiviral prophylaxis is needed before {drug}, whatever the HBV DNA.** {positive}.
+{dna}: no replicating virus now, but {antiviral}.
+
+Anti-CD20 therapy can reactivate HBV (boxed warning: fulminant hepatitis, death), and with HBsAg-positive disease
+the risk is high even when HBV DNA is not detectable: an undetectable viral load does not replace prophylaxis.
+Refer to hepatology, and give antiviral prophylaxis (for example entecavir 0.5 mg daily) from before the first
+dose until at least 12-18 months after the last.
 """
 
 DETAIL_COMMON = """
@@ -271,14 +283,17 @@ def _read_drafts(record: PatientRecord, context: HookContext
 
 
 def _given_detail(given: list[MedicationOrder], found: dict[str, Any], missing: list[str], unmanaged: bool,
-                  viraemic: Observation | None, dna_days: int, antiviral: str) -> str:
+                  hbv: hepatitis.HbvFollowUp, dna_days: int, antiviral: str) -> str:
     """The card's text for an anti-CD20 recorded as given with the screen incomplete or a positive marker unmanaged:
     nothing to hold, so what is due now (the label's monitoring after treatment)."""
     findings, actions = [], []
-    if viraemic:
-        findings.append(f"Positive hepatitis B marker: {'; '.join(found['positive'])}; {hepatitis.describe(viraemic)}, "
+    dna = (hbv.viraemic or hbv.dna_not_enough) if unmanaged else None
+    if dna:
+        findings.append(f"Positive hepatitis B marker: {'; '.join(found['positive'])}; {hepatitis.describe(dna)}, "
                         f"and {antiviral}.")
-        actions.append("Refer to hepatology and start antiviral therapy now (for example entecavir 0.5 mg daily), "
+        actions.append(("HBsAg-positive disease needs antiviral prophylaxis whatever the HBV DNA: refer"
+                        if hbv.dna_not_enough else "Refer")
+                       + " to hepatology and start antiviral therapy now (for example entecavir 0.5 mg daily), "
                        "until at least 12-18 months after the last dose.")
     elif unmanaged:
         findings.append(f"Positive hepatitis B marker: {'; '.join(found['positive'])}; no HBV DNA result within "
@@ -327,6 +342,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     first_dose, after, when = _first_dose(record, drafts, given)
     unmanaged = hepatitis.unmanaged(record, context, first_dose)
     viraemic = hbv.viraemic if unmanaged else None
+    # HBsAg-positive disease: a recent HBV DNA that is not detectable is no follow-up, an antiviral is still needed
+    not_enough = hbv.dna_not_enough if unmanaged else None
     late = hbv.cover if unmanaged else ()  # unmanaged: every antiviral in place starts after the first dose
     antiviral = _antiviral_status(hbv, late, after, when)
     if late:
@@ -335,7 +352,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if hbv.stopped:
         facts["antiviral_stopped_by_drafts"] = "; ".join(f"{o.label} ({o.reference})" for o in hbv.stopped)
     facts["missing"] = "; ".join(missing) or None
-    facts["positive_without_dna_or_antiviral"] = unmanaged  # a detectable HBV DNA without an antiviral too
+    # a detectable HBV DNA without an antiviral too, and with HBsAg-positive disease any HBV DNA without one
+    facts["positive_without_dna_or_antiviral"] = unmanaged
     if not missing and not unmanaged:
         reason = "HBsAg and anti-HBc on file, negative" if not found["positive"] else (
             "positive HBV marker with HBV DNA not detectable or an antiviral plan on file")
@@ -343,16 +361,17 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     dna_days = int(context.definition("hbv_dna_max_age_days"))
     markers = "/".join(found["positive_kinds"])
-    labs = _labs(record, context, params, not found["hbsag_recent"], not found["anti_hbc"],
-                 bool(found["positive"]) and not viraemic)  # a detectable load on file needs no second one
-    labs_title = ("Order HBV screening and baseline labs" if missing else "Order baseline labs" if viraemic
-                  else "Order HBV DNA and labs")
+    dna_needed = bool(found["positive"]) and not hbv.dna  # a recent result on file needs no second one
+    labs = _labs(record, context, params, not found["hbsag_recent"], not found["anti_hbc"], dna_needed)
+    labs_title = ("Order HBV screening and baseline labs" if missing else "Order HBV DNA and labs" if dna_needed
+                  else "Order baseline labs")
     suggestions = [Suggestion(labs_title, labs, is_recommended=True)] if labs else []
     if late:  # the antiviral drafted or ordered, from signing; no second one
         # of several, none recommended: accepting them all would give two antivirals
         suggestions += [moved for cover in late
                         if (moved := _start_now(record, context, cover, after, len(late) == 1)) is not None]
-        suggestions.append(Suggestion("Hepatology referral", [_referral(context)], is_recommended=bool(viraemic)))
+        suggestions.append(Suggestion("Hepatology referral", [_referral(context)],
+                                      is_recommended=bool(viraemic or not_enough)))
     elif found["positive"]:
         suggestions.append(Suggestion("Hepatology referral and entecavir 0.5 mg PO daily (per hepatology)",
                                       _antiviral(context), is_recommended=unmanaged))
@@ -360,6 +379,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         label = f"{given[0].label} recorded as given"
         if viraemic:
             summary = f"{markers} positive, HBV DNA detectable, {label}: hepatology and antiviral now"
+        elif not_enough:
+            summary = f"{markers} positive, {label}: hepatology and antiviral now, whatever the HBV DNA"
         elif unmanaged:
             summary = f"{markers} positive, {label}: check HBV DNA and start antiviral now"
         else:
@@ -367,7 +388,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Fired(
             severity="critical",
             summary=cut_summary(summary),
-            detail=_given_detail(given, found, missing, unmanaged, viraemic, dna_days, antiviral) + DETAIL_COMMON_GIVEN,
+            detail=_given_detail(given, found, missing, unmanaged, hbv, dna_days, antiviral) + DETAIL_COMMON_GIVEN,
             facts=facts,
             about=given,
             suggestions=suggestions,
@@ -379,6 +400,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if viraemic:
         parts.append(DETAIL_VIRAEMIC.format(drug=drug, positive="; ".join(found["positive"]),
                                             dna=hepatitis.describe(viraemic), antiviral=antiviral))
+    elif not_enough:
+        parts.append(DETAIL_SURFACE_ANTIGEN.format(drug=drug, positive="; ".join(found["positive"]),
+                                                   dna=hepatitis.describe(not_enough), antiviral=antiviral))
     elif unmanaged:
         parts.append(DETAIL_POSITIVE.format(drug=drug, positive="; ".join(found["positive"]), dna_days=dna_days,
                                             antiviral=antiviral, plan=plan))
@@ -389,13 +413,16 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         parts.append(GIVEN_TOO.format(given=", ".join(o.label for o in given)))
     if viraemic:
         summary = f"{markers} positive, HBV DNA detectable: hepatology and antiviral before {drafts[0].label}"
+    elif not_enough:
+        whatever = f"{markers} positive: antiviral prophylaxis before {drafts[0].label}, whatever the HBV DNA"
+        summary = first_fitting([f"{whatever} ({hepatitis.reading(not_enough)} on {not_enough.when})", whatever])
     elif unmanaged:
         summary = f"{markers} positive: check HBV DNA and {plan} antiviral before {drafts[0].label}"
     else:
         summary = f"No HBV screen before {drafts[0].label}: {_markers_missing(missing)} missing"
     hold = [Action("delete", f"Hold (cancel) {o.label} until HBV results and plan are in place",
                    resource_id=o.reference) for o in drafts]
-    until = "antiviral prophylaxis is in place" if viraemic else "HBV status is known"
+    until = "antiviral prophylaxis is in place" if viraemic or not_enough else "HBV status is known"
     suggestions.append(Suggestion(f"Cancel {drafts[0].label} until {until}", hold))
     return Fired(
         severity="critical",

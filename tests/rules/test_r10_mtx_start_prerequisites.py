@@ -25,6 +25,7 @@ from fhir_fixtures.r10_mtx_start_prerequisites import (
     HGB,
     anti_hbc_positive_then_negative,
     chronic_hbv_listed,
+    hbsag_dna_not_detected,
     worked_up,
 )
 from tests.conftest import explained, fired, run, with_params
@@ -444,6 +445,40 @@ def test_a_detectable_hbv_dna_is_named_and_asks_for_hepatology_and_an_antiviral_
     assert follow_up["label"] == "HBV DNA detectable: hepatology and antiviral prophylaxis before starting"
     assert [a["description"] for a in follow_up["actions"]] == ["Hepatology referral"]
     assert "HBV DNA detectable" in follow_up["actions"][0]["resource"]["code"]["text"]
+
+
+def test_hbsag_positive_with_hbv_dna_not_detected_asks_for_hepatology_and_an_antiviral(kb, today):
+    """Review: HBsAg positive with HBV DNA not detected and no antiviral gave no card before a methotrexate start (the
+    DNA counted as follow-up). HBsAg-positive disease needs antiviral prophylaxis whatever the HBV DNA: the card says
+    so, and asks for hepatology, not another HBV DNA."""
+    card = fired(run(kb, hbsag_dna_not_detected(today), today))[RULE]
+    at = Chart(today).at
+    assert card["indicator"] == "warning"
+    assert card["summary"] == ("Methotrexate start: positive hepatitis screen (HBsAg): hepatology and antiviral first, "
+                               "whatever the HBV DNA")
+    assert (f"Hepatitis B DNA not detected on {at(-20)}: no replicating virus now, but HBsAg-positive hepatitis B "
+            "needs antiviral prophylaxis whatever the HBV DNA, and no HBV antiviral is active or ordered. Involve "
+            "hepatology and start antiviral prophylaxis (entecavir or tenofovir) before methotrexate.") in _detail(card)
+    follow_up, = card["suggestions"]
+    assert follow_up["label"] == "HBsAg-positive hepatitis B: hepatology and antiviral prophylaxis before starting"
+    assert [a["description"] for a in follow_up["actions"]] == ["Hepatology referral"]
+    assert follow_up["actions"][0]["resource"]["code"]["text"] == (
+        "Referral to hepatology: HBsAg-positive hepatitis B, antiviral prophylaxis before methotrexate")
+
+
+@pytest.mark.parametrize("marker", ["hbsag", "chronic-hbv-listed"])
+def test_hbsag_positive_disease_is_followed_up_by_an_antiviral_only_as_r26_judges_it(kb, today, marker):
+    """HBsAg positive, or chronic hepatitis B on the problem list, with HBV DNA 0 IU/mL: R10 and R26 (one request
+    drafting methotrexate and rituximab) both ask for the antiviral; an antiviral silences both."""
+    def chart():
+        base = (worked_up(today).without_observations(HBSAG[1]).observation(HBSAG, -30, interpretation="POS")
+                if marker == "hbsag" else worked_up(today).condition(CHRONIC_HBV, onset=-3000))
+        return _draft(base.lab(HBV_DNA, 0, "[IU]/mL", day=-20)).draft(RITUXIMAB, 1000, "mg")
+    result = run(kb, chart().request("order-sign"), today)
+    assert fired(result)[RULE]["summary"].endswith("hepatology and antiviral first, whatever the HBV DNA")
+    assert explained(result, "hbv-screen-before-rituximab")["facts"]["positive_without_dna_or_antiviral"] is True
+    followed_up = run(kb, chart().medication(ENTECAVIR, 0.5, "mg", start=-60).request("order-sign"), today)
+    assert RULE not in fired(followed_up) and "hbv-screen-before-rituximab" not in fired(followed_up)
 
 
 def test_hbv_followed_up_still_leaves_a_positive_hcv_antibody_to_follow_up(kb, today):

@@ -182,8 +182,46 @@ def test_a_detectable_viral_load_holds_the_order_without_ordering_another(kb, to
             "active or ordered. **Refer to hepatology and start antiviral prophylaxis") in card["detail"]
 
 
+def test_hbsag_positive_with_hbv_dna_not_detected_holds_the_order_and_asks_for_an_antiviral(kb, today):
+    """Review: HBsAg positive with HBV DNA not detected and no antiviral got the rituximab order ("agree antiviral
+    prophylaxis or HBV DNA monitoring"), as R26 let it pass. HBsAg-positive disease needs an antiviral before anti-CD20
+    therapy whatever the HBV DNA: the order waits (as R26 now holds it), and only the hepatology referral is offered
+    (the DNA is on file)."""
+    chart = _hbv_dna(_hbsag(srp_on_two_agents(today)), detectable=False)
+    card, kinds = _hbv_card(kb, today, chart)
+    assert "MedicationRequest" not in kinds
+    assert (f"Hepatitis B DNA not detected on {chart.at(-30)}: no replicating virus now, but HBsAg-positive hepatitis "
+            "B needs antiviral prophylaxis before rituximab whatever the HBV DNA, and no HBV antiviral is active or "
+            "ordered. **Refer to hepatology and start antiviral prophylaxis before the first dose**") in card["detail"]
+    assert "Agree antiviral prophylaxis or HBV DNA monitoring" not in card["detail"]
+    referral = next(s for s in card["suggestions"] if "epatology" in s["label"])
+    assert referral["label"] == "Hepatology referral before rituximab: HBsAg-positive hepatitis B"
+    assert referral["isRecommended"] and [a["description"] for a in referral["actions"]] == ["Hepatology referral"]
+    assert not any(a["description"] == "HBV DNA" for s in card["suggestions"] for a in s["actions"])
+    facts = explained(run(kb, chart.request("patient-view"), today), RULE)["facts"]
+    assert facts["positive_without_dna_or_antiviral"] is True
+    assert facts["antiviral_needed_whatever_dna"].startswith(f"HBsAg positive ({HBSAG[2]} positive on {chart.at(-60)}")
+
+
+def test_hbsag_positive_with_an_antiviral_starting_later_waits_for_the_antiviral_alone(kb, today):
+    """The order waits for a late antiviral; with HBsAg-positive disease a recent HBV DNA would not release it, so the
+    card does not say it would."""
+    chart = _hbv_dna(_hbsag(srp_on_two_agents(today)), detectable=False).medication(ENTECAVIR, 0.5, "mg", start=30)
+    card, kinds = _hbv_card(kb, today, chart)
+    assert "MedicationRequest" not in kinds
+    assert "**Start the antiviral before the first dose** (rituximab is offered once it has started), and keep" \
+        in card["detail"]
+    assert [s["label"] for s in card["suggestions"] if "epatology" in s["label"]] == [
+        "Hepatology referral before rituximab: HBsAg-positive hepatitis B"]
+
+
 def _anti_hbc(chart: Chart) -> Chart:
     return chart.observation(ANTI_HBC, -400, interpretation="POS")
+
+
+def _hbsag(chart: Chart) -> Chart:
+    """HBsAg positive 60 days ago (in place of the chart's negative one)."""
+    return chart.without_observations(HBSAG[1]).observation(HBSAG, -60, interpretation="POS")
 
 
 def _hbv_dna(chart: Chart, detectable: bool) -> Chart:
@@ -203,6 +241,10 @@ HBV_CHARTS = {
     "positive, DNA detectable": lambda chart: _hbv_dna(_anti_hbc(chart), detectable=True),
     "positive, DNA detectable, on an antiviral": lambda chart: _entecavir(_hbv_dna(_anti_hbc(chart), True)),
     "problem list, on an antiviral": lambda chart: _entecavir(chart.condition(CHRONIC_HBV, onset=-3000)),
+    # HBsAg-positive disease: an antiviral only, whatever the HBV DNA
+    "HBsAg positive, DNA not detected": lambda chart: _hbv_dna(_hbsag(chart), detectable=False),
+    "HBsAg positive, DNA not detected, on an antiviral": lambda chart: _entecavir(_hbv_dna(_hbsag(chart), False)),
+    "problem list, DNA not detected": lambda chart: _hbv_dna(chart.condition(CHRONIC_HBV, onset=-3000), False),
     # R26 holds a rituximab order given from today when the antiviral starts only later
     "positive, antiviral ordered to start in 30 days": lambda chart: _anti_hbc(chart).medication(
         ENTECAVIR, 0.5, "mg", start=30),

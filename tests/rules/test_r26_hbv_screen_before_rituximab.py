@@ -21,6 +21,7 @@ from fhir_fixtures.builders import (
 from fhir_fixtures.r26_hbv_screen_before_rituximab import (
     fires_anti_hbc_then_negative,
     fires_chronic_hbv_listed,
+    fires_hbsag_positive_dna_below_quantification,
 )
 from tests.conftest import deleted, explained, fired, run
 
@@ -628,3 +629,84 @@ def test_a_late_antiviral_beside_a_stopped_one_names_the_stop_too(kb, today):
     card, _ = _run(kb, chart, today)
     assert (f"{TDF} is drafted to start {chart.at(14)}, after rituximab Injectable Product on {chart.at(0)}: start it "
             f"before the first dose; the orders also stop {ENTECAVIR} on the chart.") in _flat(card)
+
+
+def _codes(suggestion):
+    return [a["resource"]["code"].get("coding", [{}])[0].get("code") for a in suggestion["actions"]
+            if a.get("resource", {}).get("resourceType") == "ServiceRequest"]
+
+
+def test_hbsag_positive_with_hbv_dna_below_quantification_still_needs_an_antiviral(kb, today):
+    """Review: HBsAg positive with HBV DNA '<20 IU/mL' and no antiviral was quiet ("HBV DNA not detectable or an
+    antiviral plan on file"). HBsAg-positive disease has a high reactivation risk under anti-CD20 therapy whatever the
+    HBV DNA: the card says so, names the DNA, and offers hepatology and entecavir, not a second HBV DNA."""
+    card, entry = _run_request(kb, fires_hbsag_positive_dna_below_quantification(today), today)
+    at = Chart(today).at
+    assert card["indicator"] == "critical"
+    assert card["summary"] == ("HBsAg/anti-HBc positive: antiviral prophylaxis before rituximab Injectable Product, "
+                               f"whatever the HBV DNA (<20 [IU]/mL on {at(-20)})")
+    assert _flat(card).startswith("**HBsAg-positive hepatitis B: antiviral prophylaxis is needed before rituximab "
+                                  "Injectable Product, whatever the HBV DNA.** HBsAg positive (")
+    assert (f"Hepatitis B DNA <20 [IU]/mL on {at(-20)}: no replicating virus now, but no antiviral (entecavir or "
+            "tenofovir) is active or ordered.") in _flat(card)
+    assert "an undetectable viral load does not replace prophylaxis" in _flat(card)
+    assert "Check HBV DNA" not in _flat(card) and "No HBV DNA result" not in _flat(card)
+    labs, antiviral, hold = card["suggestions"]
+    assert labs["label"] == "Order baseline labs" and "42595-9" not in _codes(labs)
+    assert antiviral["isRecommended"] and [a["description"] for a in antiviral["actions"]] == [
+        "Hepatology referral", "Entecavir 0.5 mg PO daily (per hepatology)"]
+    assert hold["label"] == "Cancel rituximab Injectable Product until antiviral prophylaxis is in place"
+    assert entry["facts"]["positive_without_dna_or_antiviral"] is True
+    assert entry["facts"]["antiviral_needed_whatever_dna"].startswith("HBsAg positive (")
+
+
+@pytest.mark.parametrize("dna", [{"value": 0, "unit": "[IU]/mL"}, {"value_string": "Not detected"},
+                                 {"interpretation": "ND"}])
+@pytest.mark.parametrize("marker", ["HBsAg", "problem list"])
+def test_hbsag_positive_disease_is_followed_up_by_an_antiviral_only(kb, today, dna, marker):
+    """HBsAg positive, or chronic hepatitis B on the problem list (HBsAg-positive disease), with any HBV DNA that is
+    not detectable: critical until an antiviral covers from the first dose. Anti-HBc alone with the same DNA stays
+    quiet (R26's row: HBV DNA or an antiviral plan)."""
+    chart = (_chart(today).hbv_markers("POS", "NEG") if marker == "HBsAg"
+             else _negatives(_chart(today)).condition(CHRONIC_HBV, onset=-3000)).observation(HBV_DNA, -10, **dna)
+    card, _ = _run(kb, chart, today)
+    assert card["indicator"] == "critical" and "whatever the HBV DNA" in card["summary"]
+    assert _run(kb, chart.draft(ENTECAVIR, 0.5, "mg"), today)[0] is None
+    anti_hbc_only = _anti_hbc_positive(today).observation(HBV_DNA, -10, **dna)
+    assert _run(kb, anti_hbc_only, today)[0] is None
+
+
+def test_hbsag_positive_with_an_antiviral_starting_late_is_offered_from_today_with_the_referral(kb, today):
+    chart = _chart(today).hbv_markers("POS", "POS").observation(HBV_DNA, -10, interpretation="ND")
+    chart.draft(ENTECAVIR, 0.5, "mg", start=30, resource_id="etv-late")
+    card, _ = _run(kb, chart, today)
+    assert (f"Hepatitis B DNA not detected on {chart.at(-10)}: no replicating virus now, but {ENTECAVIR} is drafted "
+            f"to start {chart.at(30)}, after rituximab Injectable Product on {chart.at(0)}: start it before the first "
+            "dose.") in _flat(card)
+    assert deleted(_suggestion(card, "Start")) == ["MedicationRequest/etv-late"]
+    assert _suggestion(card, "Hepatology referral")["isRecommended"]
+    assert not any("42595-9" in _codes(s) for s in card["suggestions"])
+
+
+def test_hbsag_positive_with_rituximab_recorded_as_given_asks_for_the_antiviral_now(kb, today):
+    chart = _rituximab_draft(today, "completed").hbv_markers("POS", "POS", day=-30)
+    card, _ = _run(kb, chart.observation(HBV_DNA, -10, interpretation="ND"), today)
+    assert card["summary"] == ("HBsAg/anti-HBc positive, rituximab Injectable Product recorded as given: hepatology "
+                               "and antiviral now, whatever the HBV DNA")
+    assert (f"Hepatitis B DNA not detected on {chart.at(-10)}, and no antiviral (entecavir or tenofovir) is active or "
+            "ordered.") in _flat(card)
+    assert ("HBsAg-positive disease needs antiviral prophylaxis whatever the HBV DNA: refer to hepatology and start "
+            "antiviral therapy now") in _flat(card)
+    assert [s["isRecommended"] for s in card["suggestions"]] == [True, True] and not any(
+        deleted(s) for s in card["suggestions"])
+
+
+def test_a_recent_hbv_dna_is_not_ordered_again_when_the_screen_is_incomplete(kb, today):
+    """Anti-HBc positive with HBV DNA not detected last week, but HBsAg 400 days old: the card asks for HBsAg, and
+    asked for another HBV DNA too."""
+    chart = _chart(today).observation(HBSAG, -400, interpretation="NEG").observation(ANTI_HBC, -20,
+                                                                                      interpretation="POS")
+    card, _ = _run(kb, chart.observation(HBV_DNA, -7, interpretation="ND"), today)
+    labs = card["suggestions"][0]
+    assert labs["label"] == "Order HBV screening and baseline labs"
+    assert "5196-1" in _codes(labs) and "42595-9" not in _codes(labs)
