@@ -701,3 +701,5 @@ def test_ways_out_that_exclude_one_another_are_never_offered_together():
     assert continuing.one_way_out_each([[cancel, keep], []]) == ([cancel, keep], "at-most-one")
     assert continuing.one_way_out_each([[cancel, keep], [replace]]) == ([cancel, replace], "any")
     assert continuing.one_way_out_each([]) == ([], "at-most-one")
+    tests = Suggestion("Order TPMT/NUDT15 testing", [])  # one that stands on its own: the selection is "any"
+    assert continuing.one_way_out_each([[cancel, keep]], [tests]) == ([tests, cancel], "any")

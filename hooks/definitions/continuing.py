@@ -376,15 +376,17 @@ def cancel_or_discontinue(cancel: list[Action], chart: Sequence[tuple[Medication
             keep_and_discontinue(chart, recommended=chart_alone is not None)]
 
 
-def one_way_out_each(ways: Sequence[Sequence[Suggestion]]) -> tuple[list[Suggestion], Selection]:
+def one_way_out_each(ways: Sequence[Sequence[Suggestion]], others: Sequence[Suggestion] = ()
+                     ) -> tuple[list[Suggestion], Selection]:
     """The suggestions of a card whose drugs each offer ways out that exclude one another (cancel the draft, or keep
     it and discontinue the order on the chart: accepting both would leave the patient on neither), with the card's
-    selection: one drug's ways, of which at most one may be chosen; several drugs' (a card's selection covers them
-    all), each drug's recommended way alone (else its first), so that any choice across the drugs is safe."""
+    selection: one drug's ways alone, of which at most one may be chosen; beside another drug's ways or ``others``
+    that stand on their own (tests to order: a card's selection covers all its suggestions), each drug's recommended
+    way alone (else its first), so that any choice among them is safe."""
     offered = [list(way) for way in ways if way]
-    if len(offered) <= 1:
+    if len(offered) <= 1 and not others:
         return (offered[0] if offered else []), "at-most-one"
-    return [next((s for s in way if s.is_recommended), way[0]) for way in offered], "any"
+    return [*others, *(next((s for s in way if s.is_recommended), way[0]) for way in offered)], "any"
 
 
 # ---------------------------------------------------------------- a chart order rewritten with no link

@@ -379,7 +379,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         # with no new dose to stop them, the orders left active are offered to be stopped on their own
         with_chart = ([continuing.keep_and_discontinue(left_kept)] if left_kept and replacement is None and not poor
                       else [])
-    suggestions = _suggestions(context, delete, tpmt, missing, poor, unclear_low, replacement) + with_chart
+    suggestions, selection = continuing.one_way_out_each(
+        [with_chart], _suggestions(context, delete, tpmt, missing, poor, unclear_low, replacement))
     summary_text = f"Azathioprine: {headline}"
     return Fired(
         severity="critical" if critical else "warning",
@@ -389,6 +390,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         facts=facts,
         about=drafts,
         suggestions=suggestions,
+        selection=selection,
     )
 
 
