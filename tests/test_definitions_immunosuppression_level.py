@@ -474,37 +474,44 @@ def test_methotrexate_orders_of_two_routes_given_on_the_same_days_add_up(kb, tod
     assert "given on the same days: 25 mg/week = 0.42 mg/kg/week > 0.4" in high[0].evidence
 
 
-@pytest.mark.parametrize(("second_start", "high_level"), [(-10, False), (-9, False), (-11, True)],
-                         ids=["begun the day the first ended", "begun the day after", "begun a day before"])
-def test_orders_given_one_after_another_do_not_add_up(kb, today, second_start, high_level):
-    """A dose change charted as one order completed on D-10 and the next begun that day (or the day after) is not
-    read as both doses: each is judged alone (low). Begun a day before, both are charted as given on two days."""
-    chart = _two_aza({"start": -200, "end": -10, "status": "completed"}, {"start": second_start})
+@pytest.mark.parametrize(("first", "second"), [
+    ({"start": -200, "end": -10, "status": "completed"}, {"start": -10}),  # a dose change handed over on D-10
+    ({"start": -200, "end": -10, "status": "completed"}, {"start": -11}),  # ... charted with a day's overlap
+    ({"start": -200, "end": 0}, {"start": 0}),  # a renewal begun today, the old order ending today
+    ({"start": -200, "end": 0}, {"start": 1}),  # ... to begin tomorrow
+    ({"start": -200, "resource_id": "old"}, {"start": -10, "prior": "old"}),  # a renewal naming its predecessor
+    ({"start": -200, "status": "on-hold"}, {"start": -10}),  # held, and a new order begun
+    ({"start": -200, "status": "stopped"}, {"start": -60}),  # stopped on a day the chart does not give
+    ({"start": -200, "end": -30, "status": "completed"}, {"start": -30}),  # handed over on the window's first day
+], ids=["handed over", "a day's overlap", "renewal today", "renewal tomorrow", "priorPrescription", "on hold",
+        "stopped on an unknown day", "handed over at the window's edge"])
+def test_orders_given_one_after_another_do_not_add_up(kb, today, first, second):
+    """Two azathioprine 100 mg orders at 45 kg (2.22 mg/kg/day each, 4.44 together): a dose change, a renewal, a
+    held order or one stopped on a day the chart does not give is no second dose. The review found each of these
+    read as both doses (a critical R28 card) where the chart says the orders came one after another: only orders
+    current together today add up (immunosuppression_level._given_together)."""
+    prior = second.pop("prior", None)
+    chart = _two_aza(first, second)
+    if prior:
+        chart.resources["medications"][-1]["priorPrescription"] = {"reference": f"MedicationRequest/{prior}"}
+    high, _, _ = _levels(kb, chart)
+    assert not high
+
+
+def test_methotrexate_charted_dose_by_dose_is_one_weekly_dose(kb, today):
+    """Weekly methotrexate 15 mg charted as nine completed orders, one a week: read as 135 mg/week (critical)."""
+    chart = Chart(today).weight(60)
+    for day in range(-56, 1, 7):
+        chart.medication(METHOTREXATE_2_5, 15, "mg", start=day, status="completed", **WEEKLY)
     high, low, _ = _levels(kb, chart)
-    if high_level:
-        assert "given on the same days: 200 mg/day = 4.44 mg/kg/day > 3" in high[0].evidence and not low
-    else:
-        assert not high and [len(e.orders) for e in low] == [1, 1]
+    assert not high and low
 
 
-def test_an_order_stopped_on_an_unknown_day_adds_up_until_a_later_one_took_over(kb, today):
-    """Stopped on a day the chart does not give: beside an order begun the same day (it runs alongside), the two
-    could have been given together until today (level unknown); a later order took over from it the day it began,
-    so the two never add up (each low)."""
-    alongside = _two_aza({"start": -200, "status": "stopped"}, {"start": -200})
-    high, low, unknown = _levels(kb, alongside)
-    assert not high and not low and len(unknown) == 1 and len(unknown[0].orders) == 2
-    assert UNKNOWN_STOP in unknown[0].evidence
-    assert "given on the same days: 200 mg/day = 4.44 mg/kg/day > 3" in unknown[0].evidence
-    high, low, unknown = _levels(kb, _two_aza({"start": -200, "status": "stopped"}, {"start": -20}))
-    assert not high and not unknown and [len(e.orders) for e in low] == [1, 1]
-
-
-def test_orders_high_as_charted_stay_high_beside_one_stopped_on_an_unknown_day(kb, today):
-    """Two current orders reach high level as charted: run on with a third stopped on an unknown day they would
-    only be 'unknown'; the charted sum is high, and the worst case is said beside it."""
+def test_two_current_orders_add_up_beside_one_stopped_on_an_unknown_day(kb, today):
+    """Two current orders reach high level together; a third stopped on a day the chart does not give is judged on
+    its own, at its worst."""
     chart = _two_aza({"start": -200}, {"start": -200}).medication(AZATHIOPRINE_50, 50, "mg", start=-200,
                                                                   status="stopped")
-    high, _, unknown = _levels(kb, chart)
+    high, low, unknown = _levels(kb, chart)
     assert [len(e.orders) for e in high] == [2] and "200 mg/day = 4.44 mg/kg/day" in high[0].evidence
-    assert [len(e.orders) for e in unknown] == [3] and "250 mg/day" in unknown[0].evidence
+    assert all(len(e.orders) == 1 for e in (*low, *unknown))

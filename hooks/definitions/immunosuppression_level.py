@@ -7,11 +7,9 @@ still in use (the ``anti_cd20_in_use_days`` definition: 12 months). Low level: g
 methotrexate <= 0.4 mg/kg/week, azathioprine <= 3 mg/kg/day. A weight-based threshold is never judged from a
 missing or stale weight: such an exposure is returned as ``unknown`` (the caller decides how cautious to be).
 
-Orders of methotrexate, or of azathioprine, given on the same days add up (100 mg and 50 mg azathioprine daily are
-150 mg/day; 15 mg oral and 10 mg subcutaneous methotrexate weekly, 25 mg/week), as the PEQ timeline adds
-glucocorticoids: each order is judged on the day its drug's orders come to the most (:func:`_per_kg`). Orders given
-one after another never add up: an order's days end at its end date (one that ended on the day another began handed
-over to it), or, stopped on a day the chart does not give, the day before a later order took over.
+Orders of methotrexate, or of azathioprine, given together today add up (100 mg and 50 mg azathioprine daily are
+150 mg/day; 15 mg oral and 10 mg subcutaneous methotrexate weekly, 25 mg/week: :func:`_given_together`). Orders
+given one after another never do: a completed order, a renewal's predecessor, one on hold, one handed over today.
 
 An order that says it ended (stopped, completed; or whose status is unknown or missing) but not when, read as
 given on its start day only, could have stopped yesterday. Such a repeating order whose open part (the whole
@@ -325,44 +323,32 @@ def _glucocorticoid(record: PatientRecord, context: HookContext, t: Thresholds, 
     return found
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class _Dosed:
-    """An order of a drug judged per kg, its dose read: mg a day, its label, its assumed stop, and the days it counts
-    within the window (:func:`last_day` reads its last; its first no earlier than the window's, which an undated
-    start is read as: the safe side). Compared by identity: two like orders are two orders."""
-
-    order: MedicationOrder
-    stop: UnknownStop | None
-    daily: float
-    label: str
-    first: date
-    last: date
-    ended: bool  # the chart ends it on its last day
-
-    def on(self, day: date) -> bool:
-        """Given on ``day``. On the last day of an order that ended, orders begun that day took over (the only days
-        asked are days an order began): a dose change charted as one order ending the day the next began is not
-        read as both doses."""
-        return self.first <= day <= self.last and not (self.ended and self.first < day == self.last)
-
-
-_LEVEL_RANK: dict[Level, int] = {"low": 0, "unknown": 1, "high": 2}
+def _given_together(orders: list[tuple[MedicationOrder, float]], today: date) -> list[tuple[MedicationOrder, float]]:
+    """Of ``orders`` (each with its mg a day), those given together today, whose doses add up (azathioprine 100 mg
+    and 50 mg daily, 150 mg/day; methotrexate 15 mg oral and 10 mg subcutaneous weekly, 25 mg/week): current, begun,
+    not on hold, and neither the order another one renews or changes (its priorPrescription) nor one that ends today
+    beside one that begins today (a dose change handed over). Orders given one after another (a completed one, or a
+    renewal left active) are judged one by one, as the chart does not say they overlap."""
+    current = [(order, daily) for order, daily in orders if order.current_on(today) and order.status != "on-hold"
+               and (order.start is None or order.start <= today)]
+    renewed = {order.prior for order, _ in current if order.prior}
+    begins_today = any(order.start == today for order, _ in current)
+    together = [(order, daily) for order, daily in current if order.reference not in renewed
+                and not (begins_today and order.end == today and order.start != today)]
+    return together if len(together) > 1 else []
 
 
 def _per_kg(record: PatientRecord, context: HookContext, agent: str, limit: float, per: str, recent_days: int,
             stops: dict[int, UnknownStop]) -> list[Exposure]:
-    """The exposures of one drug judged per kg (``per`` day or week) within ``recent_days``, oldest order first. An
-    order whose dose cannot be read, or with no current weight, is unknown on its own. Each other order is judged on
-    the day within the window that the orders of its drug given with it (:meth:`_Dosed.on`) come to the most: as
-    charted (without the orders stopped on a day the chart does not give) when that reaches high level, else at its
-    worst (with them: :func:`_at_worst`). Orders judged together make one exposure."""
-    today, window_start = record.today, record.today - timedelta(days=recent_days)
+    """The exposures of one drug judged per kg (``per`` day or week) within ``recent_days``, oldest order first: the
+    orders given together today (:func:`_given_together`) as one exposure, their doses added up; each other order on
+    its own, at its worst when it stopped on a day the chart does not give (:func:`_at_worst`). An order whose dose
+    cannot be read, or with no current weight, is unknown on its own."""
     weight = dosing_weight(record, context)
     scale = 7 if per == "week" else 1
-    given = _given(record, (agent,), recent_days, stops)
     found: list[tuple[int, Exposure]] = []
-    dosed: list[_Dosed] = []
-    for i, (order, stop) in enumerate(given):
+    dosed: list[tuple[int, MedicationOrder, UnknownStop | None, float]] = []
+    for i, (order, stop) in enumerate(_given(record, (agent,), recent_days, stops)):
         daily = dosing.daily_mg(order, weight.value if weight else None)
         label = f"{order.label} ({_when(order, record, stop)})"
         if daily is None:
@@ -370,42 +356,26 @@ def _per_kg(record: PatientRecord, context: HookContext, agent: str, limit: floa
         elif weight is None:
             found.append((i, Exposure(agent, "unknown", f"{label}: {daily * scale:g} mg/{per}, no current weight to "
                                                         f"judge against {limit:g} mg/kg/{per}", (order,))))
-        elif (last := last_day(order, today, stops)[1]) is not None:  # always: _given keeps orders given by then
-            first = max(min(order.start or window_start, last), window_start)  # one to start later: as of today
-            # a charted end (an assumed one ends the day before the order that took over, or runs on to today)
-            ended = stop is None and (last < today or not order.current_on(today))
-            dosed.append(_Dosed(order, stop, daily, label, first, last, ended))
-    if weight is None or not dosed:
-        return [exposure for _, exposure in found]
-    kg = weight.value
-
-    def judged(together: tuple[_Dosed, ...]) -> tuple[Level, float]:
-        amount = sum(d.daily for d in together) * scale
-        level: Level = "high" if amount / kg > limit else "low"
-        return _at_worst(level, any(d.stop for d in together)), amount
-
-    # the orders given on each day one began (the most recent first: it wins a tie), and those of them as charted
-    sets: list[tuple[_Dosed, ...]] = []
-    for day in sorted({d.first for d in dosed}, reverse=True):
-        on_day = tuple(d for d in dosed if d.on(day))
-        charted = tuple(d for d in on_day if d.stop is None)
-        sets += [on_day, *([charted] if charted and len(charted) < len(on_day) else [])]
-    levels = {id(together): judged(together) for together in sets}
-    worst: dict[tuple[int, ...], tuple[_Dosed, ...]] = {}
-    for d in dosed:
-        together = max((s for s in sets if any(d is x for x in s)),
-                       key=lambda s: (_LEVEL_RANK[levels[id(s)][0]], levels[id(s)][1]))
-        worst.setdefault(tuple(map(id, together)), together)
-    position = {id(order): i for i, (order, _) in enumerate(given)}
-    for together in worst.values():
-        level, amount = levels[id(together)]
-        per_kg = amount / kg
-        each = "".join(f"{d.label}: {d.daily * scale:g} mg/{per}; " for d in together)
-        head = f"{together[0].label}: " if len(together) == 1 else f"{each}given on the same days: "
-        evidence = (f"{head}{amount:g} mg/{per} = {per_kg:.2f} mg/kg/{per} {'>' if per_kg > limit else '<='} "
+        else:
+            dosed.append((i, order, stop, daily))
+    if weight is None:
+        return [exposure for _, exposure in sorted(found, key=lambda pair: pair[0])]
+    together = _given_together([(order, daily) for _, order, stop, daily in dosed if stop is None], record.today)
+    joined = {id(order) for order, _ in together}
+    groups = [[d for d in dosed if id(d[1]) in joined]] if together else []
+    groups += [[d] for d in dosed if id(d[1]) not in joined]
+    for group in groups:
+        amount = sum(daily for *_, daily in group) * scale
+        per_kg = amount / weight.value
+        level: Level = "high" if per_kg > limit else "low"
+        labels = [f"{order.label} ({_when(order, record, stop)})" for _, order, stop, _ in group]
+        head = (f"{labels[0]}: " if len(group) == 1 else "".join(
+            f"{label}: {daily * scale:g} mg/{per}; " for label, (*_, daily) in zip(labels, group, strict=True))
+            + "given on the same days: ")
+        evidence = (f"{head}{amount:g} mg/{per} = {per_kg:.2f} mg/kg/{per} {'>' if level == 'high' else '<='} "
                     f"{limit:g} (weight {weight.describe('kg')})")
-        found.append((min(position[id(d.order)] for d in together),
-                      Exposure(agent, level, evidence, tuple(d.order for d in together))))
+        found.append((group[0][0], Exposure(agent, _at_worst(level, any(stop for _, _, stop, _ in group)), evidence,
+                                            tuple(order for _, order, _, _ in group))))
     return [exposure for _, exposure in sorted(found, key=lambda pair: pair[0])]
 
 
