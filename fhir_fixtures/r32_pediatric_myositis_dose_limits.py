@@ -107,3 +107,17 @@ def unlinked_rewrite(today: date) -> dict[str, Any]:
     chart.medication(PREDNISOLONE_5, 40, "mg", start=-10, resource_id="pred-40")
     chart.draft(PREDNISOLONE_5, 30, "mg", resource_id="draft-pred-30")
     return chart.request("order-sign")
+
+
+@fixture("r32-warns-left-active-order-beside-methotrexate-with-no-height", hook="order-sign",
+         story="A 12-year-old, 40 kg, no height on file, on prednisolone 20 mg daily; prednisolone 25 mg daily is "
+               "drafted with no link to it (45 mg a day together), and methotrexate 15 mg SC weekly is drafted new. "
+               "The methotrexate's 20 mg/m2 cannot be checked without a height, and the card says so; it no longer "
+               "silences the prednisolone's warning, whose 'Keep the draft and discontinue' stays recommended.",
+         fires={RULE}, quiet={R06, R09}, indicators={RULE: "warning"})
+def left_active_beside_unmeasured_mtx(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=12).condition(JDM, onset=-20).weight(40, day=-2)
+    chart.medication(PREDNISOLONE_5, 20, "mg", start=-10, resource_id="pred-20")
+    chart.draft(PREDNISOLONE_5, 25, "mg", resource_id="draft-pred-25")
+    chart.draft(MTX_SC, 15, "mg", period=1, period_unit="wk", day_of_week=["sat"], resource_id="draft-mtx-15")
+    return chart.request("order-sign")

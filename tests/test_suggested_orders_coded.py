@@ -74,6 +74,9 @@ TEXT_ONLY: dict[tuple[str, str], str] = {
      "Referral to hepatology: HBV DNA detectable, antiviral prophylaxis before methotrexate"): NO_SNOMED_REFERRAL,
     ("mtx-start-prerequisites", "Referral to hepatology: positive hepatitis screen before methotrexate"):
         NO_SNOMED_REFERRAL,
+    ("mtx-start-prerequisites",
+     "Referral to hepatology: HBsAg-positive hepatitis B, antiviral prophylaxis before methotrexate"):
+        NO_SNOMED_REFERRAL,
     ("hbv-screen-before-rituximab", "Referral to hepatology: HBV marker positive before anti-CD20 therapy"):
         NO_SNOMED_REFERRAL,
     ("statin-contraindicated-anti-hmgcr",

@@ -1,7 +1,6 @@
 """R08: a non-oncologic methotrexate order must be once weekly on a named day (hard stop otherwise).
 
-Accidental daily methotrexate is a classic fatal prescribing error (ISMP, IMSN). Every route is checked (section
-4.3: PO, SC, IM and IV): a coded oncologic reason on the order is the only exemption. The draft is read from its
+Accidental daily methotrexate is a classic fatal prescribing error (ISMP, IMSN). The draft is read from its
 structured timing (repeat, dayOfWeek, code), its PRN flag and its free-text instructions; anything more often than
 once every 7 days, a PRN or "x N days" course, or a weekly order with no named weekday, stops the order. Drafts
 signed together, and the methotrexate already on the chart that a draft does not replace, add up. A chart order
@@ -22,7 +21,7 @@ from hooks.definitions import continuing
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.continuing import OnChart
 from hooks.definitions.dose_basis import dose_days, mg, text_clauses, text_frequency, weekdays_named
-from hooks.definitions.routes import route_of
+from hooks.definitions.routes import route_of, route_says_iv
 from hooks.dosing import Amount, dose_days_per_day, dose_per_administration, round_to, timing_written
 from hooks.record import WEEKDAY_NAMES, WEEKDAYS, Concept, Dosage, MedicationOrder, PatientRecord, Timing
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
@@ -244,10 +243,20 @@ def _cancer_reasons(order: MedicationOrder, *, coded: bool) -> list[Concept]:
 
 
 def _route(order: MedicationOrder) -> str:
-    """oral / sc / im / iv from the draft's route, else its product's form (routes.route_of: an auto-injector or a
-    vial is not swallowed, and goes under the skin); oral when neither says. The replacement keeps the route
-    prescribed: weekly IV methotrexate is given for severe myositis too."""
-    return route_of(order) or "oral"
+    """oral / sc / im from the draft's route, else its product's form (routes.route_of: an auto-injector or a
+    vial is not swallowed); oral when neither says."""
+    found = route_of(order)
+    return found if found in ("sc", "im") else "oral"
+
+
+def is_intravenous(order: MedicationOrder) -> bool:
+    """The route says intravenous, by code (SNOMED CT or HL7 v3 'IVINF', 'IVPUSH'...) or in words. Unlike
+    steroids.is_intravenous, an injectable product with no route is not taken as IV: methotrexate vials and
+    auto-injectors for myositis go under the skin."""
+    route = order.route
+    if route is None:
+        return False
+    return route_says_iv(route)
 
 
 def _weekday_of(day: date) -> str:
@@ -271,6 +280,14 @@ patient (which day, how many tablets), and give folic acid 1 mg daily (the site 
 Override only with a documented oncologic indication.{cancer}"""
 
 
+def _out_of_scope(order: MedicationOrder) -> tuple[str, str] | None:
+    """(fact, why) for an order this rule does not check: intravenous, or given for a coded cancer."""
+    if is_intravenous(order):
+        return "route", "intravenous (oncologic/high-dose protocols are out of scope)"
+    why_oncology = oncology_indication(order)
+    return ("oncology", why_oncology) if why_oncology else None
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = context.params(RULE)
     min_interval = params["min_interval_days"]
@@ -279,15 +296,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # (continuing.on_chart, as R06 and R09 read it); a draft that discontinues one of them gives no dose and names no
     # day. One given as needed may still be taken on its day: its days count
     chart = continuing.on_chart(sent, [o for o in continuing.current_orders(record, "methotrexate")
-                                       if not oncology_indication(o)], context.today, "methotrexate")
+                                       if not _out_of_scope(o)], context.today, "methotrexate")
     drafts = chart.given
     facts: dict[str, Any] = {"methotrexate_drafts": ", ".join(o.label for o in drafts) or None}
     if not drafts:
         return Quiet("no methotrexate draft order", facts)
     checked: list[tuple[MedicationOrder, Schedule]] = []
     for order in drafts:
-        if why_oncology := oncology_indication(order):
-            facts[f"{order.id}_oncology"] = why_oncology
+        if skipped := _out_of_scope(order):
+            facts[f"{order.id}_{skipped[0]}"] = skipped[1]
             continue
         schedule = read_schedule(order, min_interval)
         facts[f"{order.id}_schedule"] = f"{schedule.described}; day {schedule.weekday or 'none'}"
@@ -299,7 +316,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     together = _given_together(checked, on_chart, chart, min_interval)
     unsafe = [(order, schedule) for order, schedule in checked if schedule.problems]
     if not unsafe:
-        return Quiet("every methotrexate draft is once weekly on a named day, or oncologic", facts)
+        if not checked:  # every draft out of scope: say which way, never that it was found once weekly
+            return Quiet("no methotrexate draft this rule checks: "
+                         + "; ".join(f"{o.label}: {why[1]}" for o in drafts if (why := _out_of_scope(o))), facts)
+        return Quiet("every methotrexate draft checked is once weekly on a named day"
+                     + (" (the others are out of scope: intravenous or oncologic)" if len(checked) < len(drafts)
+                        else ""), facts)
 
     order, schedule = unsafe[0]
     facts["problems"] = "; ".join(map(str, schedule.problems))
@@ -307,7 +329,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["dose_per_administration_mg"] = amount.mg if amount else None
     day = schedule.weekday or _weekday_of(order.start or context.today)
     route = _route(order)
-    route_label = {"oral": "PO", "sc": "SC", "im": "IM", "iv": "IV"}[route]
+    route_label = {"oral": "PO", "sc": "SC", "im": "IM"}[route]
     supply = int(params["max_supply_days"])
     # every draft that makes it more than weekly goes: cancelling one of two leaves the other beside the new order
     # (when they add up, the problem is on the first draft checked, which is then the first unsafe one)

@@ -266,7 +266,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if not_judged and not (left_line and left_line.over):
             return NotEvaluable(not_judged, facts)
         if not weighed:
-            return Quiet("no methotrexate draft given once a week or less often (more often is R08's)", facts)
+            return Quiet("no methotrexate draft given once a week or less often (more often is R08's, by mouth, SC "
+                         "or IM)", facts)
         within = (f"{_amount(total, together)}" + (" with the methotrexate on the chart" if adds else "")
                   + " is within the adult range")
         if left_line:

@@ -9,12 +9,16 @@ Oral prednis(ol)one or methotrexate already on the chart that no draft replaces 
 two concurrent orders are judged together. One a draft replaces by a link, or whose last dose comes before the
 drafts start, is not added. One replaced only by being written again, with no link, is still on the chart once the
 draft is signed: the card says what both would give together and offers to discontinue it (a warning of its own
-when the drafts are within the limits). "Cancel the draft" is recommended only where the drafts alone are read and
-within the limits and what cancelling leaves on the chart (continuing.OnChart.kept_if_cancelled) is read and within
-them too; otherwise the card says what cancelling would leave, or that this is not known, and the dose offered
-instead stops the chart's orders too (with no weight or BSA none is computed: cancelling is offered where what it
-leaves is within the absolute cap, the one limit checked). An as-needed order on the chart adds no scheduled dose:
-it is named. An order on the chart whose dose is not read is named as not checked.
+when the drafts are within the limits). Each drug is judged on its own reads there: one drug's dose not read, or
+limit not checked, is said on the other's warning, never silencing it, and each drug's orders left active have a
+suggestion of their own. "Cancel the draft" is recommended only where the drafts alone are read and within the
+limits and what cancelling leaves on the chart (continuing.OnChart.kept_if_cancelled) is read and within them too,
+per kg (per m²) as well; otherwise the card says what cancelling would leave, or that this is not known, and the
+dose offered instead stops the chart's orders too. With no weight or BSA none is computed: cancelling is offered
+where what it leaves is within the absolute cap, but not recommended, as the per kg (per m²) limit could not be
+checked, and the card names the measure missing. An as-needed order on the chart adds no scheduled dose: it is
+named. An order on the chart whose dose is not read is named as not checked; a draft whose dose is not read is
+named as ordered, and a limit the chart's orders pass without it is said as theirs alone.
 """
 
 from __future__ import annotations
@@ -25,12 +29,13 @@ from datetime import date
 from typing import Any
 
 from hooks import orders
+from hooks.cards import first_fitting
 from hooks.context import HookContext
 from hooks.definitions import continuing, dose_basis
 from hooks.definitions.cohorts import is_paediatric
-from hooks.definitions.dose_basis import DraftDose, mg
+from hooks.definitions.dose_basis import DOSE_NOT_READ, DraftDose, mg
 from hooks.definitions.paediatric_doses import child_weekly_methotrexate
-from hooks.definitions.weight import Measure, dosing_bsa, dosing_weight
+from hooks.definitions.weight import Measure, dosing_bsa, dosing_height, dosing_weight, missing_weight_or_height
 from hooks.dosing import CHILD_FINER_STEPS_MG, HALF_TABLET_STEP_MG, oral_steroid_product, rounded_dose, why_no_frequency
 from hooks.record import WEEKDAYS, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
@@ -61,6 +66,7 @@ EPS = 1e-9
 GROUP = "glucocorticoid_systemic"
 MTX = "methotrexate"
 ON_THE_CHART = " with the order on the chart"
+CHART_ALONE = " from the order on the chart alone"  # the drafts add no dose that is read
 WITHIN = "within the juvenile myositis limits"
 
 DETAIL = """\
@@ -150,6 +156,12 @@ class _Check:
                                       if d.problem)]
 
     @property
+    def not_judged(self) -> list[str]:
+        """Why this drug's drafts with the orders beside them could not be judged: a dose not read, a limit not
+        checked (no weight, no BSA). Empty when they are."""
+        return [*self.unread, *self.total.unchecked]
+
+    @property
     def stop(self) -> list[tuple[MedicationOrder, str]]:
         """The chart's orders going on beside the drafts, each with how it is given, as the card names them."""
         return [(d.order, d.how_given()) for d in self.beside]
@@ -196,8 +208,9 @@ def _check(name: str, drug: str, sent: list[MedicationOrder], chart: continuing.
     total = total_of([*drafts, *(d for d in beside if not d.problem)])
     alone = total_of(drafts) if beside else total
     left = [measure.read(o) for o, _ in chart.left_active]
-    return _Check(name, drug, sent, chart, drafts, beside, left, total, alone,
-                  found_of(total, ON_THE_CHART if _adds(total, alone) else ""),
+    # the chart's orders add to drafts that give no dose read: what passes a limit is theirs alone
+    beside_said = "" if not _adds(total, alone) else CHART_ALONE if alone.said is None else ON_THE_CHART
+    return _Check(name, drug, sent, chart, drafts, beside, left, total, alone, found_of(total, beside_said),
                   not (alone.unread or alone.unchecked or found_of(alone, "")), measure, measured)
 
 
@@ -266,7 +279,9 @@ def _steroid_check(record: PatientRecord, context: HookContext, p: Mapping[str, 
 
 # ---------------------------------------------------------------- methotrexate
 
-def _mtx_total(doses: list[DraftDose], bsa: float | None, p: Mapping[str, float], today: date) -> _Total:
+def _mtx_total(doses: list[DraftDose], bsa: float | None, missing: str | None, p: Mapping[str, float],
+               today: date) -> _Total:
+    """``missing``: the measure a BSA lacks, as a card says it ('no current height on file'), None with a BSA."""
     weekly: list[tuple[MedicationOrder, float]] = []
     per_m2_written: list[tuple[MedicationOrder, float]] = []
     unread: list[str] = []
@@ -283,8 +298,8 @@ def _mtx_total(doses: list[DraftDose], bsa: float | None, p: Mapping[str, float]
     # orders not given in the same weeks (a titration written as two orders) are not added up
     total, counted = dose_basis.most_on_one_day(weekly, today)[0], bool(weekly)
     per_m2 = total / bsa if bsa and counted else (dose_basis.most_on_one_day(per_m2_written, today)[0] or None)
-    unchecked = [f"methotrexate: no current weight and height, so the {p['mtx_max_mg_per_m2_week']:g} mg/m²/week "
-                 "limit could not be checked"] if bsa is None and counted else []
+    unchecked = [f"methotrexate: {missing}, so the {p['mtx_max_mg_per_m2_week']:g} mg/m²/week limit could not be "
+                 "checked"] if missing and counted else []
     said = f"{mg(total)}/week" if counted else f"{per_m2:.1f} mg/m²/week" if per_m2 else None
     described = f"{said} ({per_m2:.1f} mg/m²/week)" if counted and per_m2 else said
     # with no BSA, what is written per m² is not in the mg a week: that is then the least given
@@ -324,8 +339,9 @@ def _mtx_check(record: PatientRecord, context: HookContext, p: Mapping[str, floa
     chart = continuing.on_chart(sent, continuing.current_orders(record, MTX), context.today, MTX)
     if not chart.given:
         return None
+    missing = missing_weight_or_height(record, context)
     return _check(MTX, "Methotrexate", sent, chart, _mtx_measure(weight, bsa, p),
-                  lambda doses: _mtx_total(doses, bsa, p, context.today),
+                  lambda doses: _mtx_total(doses, bsa, missing, p, context.today),
                   lambda total, beside: _mtx_found(total, bsa, p, beside), bsa is not None)
 
 
@@ -357,6 +373,11 @@ def _facts(steroid: _Check | None, mtx: _Check | None) -> dict[str, Any]:
     }
 
 
+def _as_ordered(dose: DraftDose) -> str:
+    """A draft as the card's 'Ordered:' names it: how it is given, or that its dose is not read, and why."""
+    return f"{dose.order.label}, " + (f"{DOSE_NOT_READ} ({dose.problem})" if dose.problem else dose.describe())
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if context.hook != "order-sign":
         return Quiet("order-sign only")
@@ -383,15 +404,16 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not checks:
         return Quiet("no oral prednis(ol)one or methotrexate draft giving a dose (one that discontinues an order "
                      "gives none)", facts)
-    not_checked = [line for c in checks for line in (*c.unread, *c.total.unchecked)]
+    not_checked = [line for c in checks for line in c.not_judged]
     facts["not_checked"] = "; ".join(not_checked) or None
-    findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.describe()}" for c in checks for d in c.drafts
-                                        if d.problem is None) + f" (age {record.youngest_age_years})."]
+    # a draft whose dose is not read is named too, with why: an empty 'Ordered:' hid what was ordered
+    findings = ["Ordered: " + "; ".join(_as_ordered(d) for c in checks for d in c.drafts)
+                + f" (age {record.youngest_age_years})."]
     left_lines = {id(c): line for c in checks if (line := c.left_active_line(context.today)) is not None}
     about = [d.order for c in checks for d in c.drafts]
     if not any(c.found for c in checks):
         return _within_limits(checks, left_lines, findings + [line for c in checks for line in c.lines(kg, bsa)],
-                              "; ".join(not_checked) or None, facts, about)
+                              facts, about)
 
     ways: list[list[Suggestion]] = []  # each drug's ways out, which exclude one another
     advice: list[str] = []
@@ -406,15 +428,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             advice.append(text)
             ways.append(offered)
         elif left_line and check.measured:  # within the limits itself: the order left active is what is wrong
-            ways.append([continuing.keep_and_discontinue(
-                check.left_kept, recommended=not (check.unread or check.total.unchecked))])
+            ways.append([continuing.keep_and_discontinue(check.left_kept, recommended=not check.not_judged)])
     suggestions, selection = continuing.one_way_out_each(ways)
     found = [f for c in checks for f in c.found]
-    what = " and ".join(c.name for c in checks if c.found)
+    child = f"Child {record.youngest_age_years} y:"
+    above = f"{child} {' and '.join(c.name for c in checks if c.found)} above the juvenile myositis limits"
     return Fired(
         severity="warning",
-        summary=f"Child {record.youngest_age_years} y: {found[0].rstrip('.')}"[:139] if len(found) == 1
-        else f"Child {record.youngest_age_years} y: {what} above the juvenile myositis limits",
+        # a limit passed, named in full where it fits, never cut off mid-word
+        summary=first_fitting([f"{child} {found[0].rstrip('.')}", above]) if len(found) == 1 else above,
         detail=DETAIL.format(findings=" ".join(findings), advice="\n\n".join(advice),
                              unread=("\n\nNot checked: " + "; ".join(not_checked) + ".") if not_checked else ""),
         facts=facts,
@@ -425,48 +447,118 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
 
 def _within_limits(checks: list[_Check], left_lines: Mapping[int, continuing.LeftActiveLine], findings: list[str],
-                   not_judged: str | None, facts: dict[str, Any], about: list[MedicationOrder]) -> Result:
-    """No limit passed by the drafts with the orders beside them: quiet, not evaluable where a dose could not be read
-    or a limit checked, or a warning where a chart order the drafts rewrite with no link stays active (what both give
-    together is said, passing a limit or not: continuing.left_active_warning)."""
-    if not_judged and not any(line.over for line in left_lines.values()):
-        return NotEvaluable(not_judged, facts)
-    adds = any(c.adds for c in checks)
-    if not left_lines:
-        return Quiet(WITHIN + (ON_THE_CHART if adds else ""), facts)
+                   facts: dict[str, Any], about: list[MedicationOrder]) -> Result:
+    """No limit passed by the drafts with the orders beside them. Each drug is judged on its own reads: one with a
+    chart order its draft rewrites with no link warns where its own drafts are judged, or where what it did read with
+    the orders left active passes a limit (continuing.left_active_warning, each drug's own suggestion); the other
+    drug's dose not read or limit not checked is said on that warning, never silencing it. With no warning: not
+    evaluable where a dose could not be read or a limit checked, else quiet."""
+    warns = [c for c in checks if (line := left_lines.get(id(c))) is not None and (line.over or not c.not_judged)]
+    if not warns:
+        not_judged = [why for c in checks for why in c.not_judged]
+        if not_judged:
+            return NotEvaluable("; ".join(not_judged), facts)
+        return Quiet(WITHIN + (ON_THE_CHART if any(c.adds for c in checks) else ""), facts)
     left = [c for c in checks if id(c) in left_lines]
-    judged = [f"{c.drug.lower()} {c.total.described}" for c in checks if c.total.described]
-    return continuing.left_active_warning(
-        [kept for c in left for kept in c.left_kept],
-        drug=left[0].drug if len(left) == 1 else "Prednis(ol)one and methotrexate",
-        drafted=" and ".join(continuing.least_given(c.alone.said, c.alone.at_least) for c in left),
-        on_chart=[c.measure.said(d) for c in left for d in c.left],
-        findings=[*findings, *(left_lines[id(c)].text for c in left)],
-        judged=" and ".join(judged) + (ON_THE_CHART if adds else "") + f" {'is' if len(judged) == 1 else 'are'} "
-               + WITHIN,
-        facts=facts, about=about, not_read=not_judged,
-        unchecked=[name for line in left_lines.values() for name in line.unchecked],
+    judged = [c for c in checks if not c.not_judged and c.total.described]
+    within = (" and ".join(f"{c.drug.lower()} {c.total.described}" for c in judged)
+              + (ON_THE_CHART if any(c.adds for c in judged) else "")
+              + f" {'is' if len(judged) == 1 else 'are'} {WITHIN}") if judged else None
+    findings = [*findings, *(left_lines[id(c)].text for c in left)]
+    if len(left) > 1:
+        return _both_left_active(left, left_lines, findings, within, facts, about)
+    [check] = left
+    warning = continuing.left_active_warning(
+        check.left_kept, drug=check.drug, drafted=_drafted(check), on_chart=[check.measure.said(d) for d in check.left],
+        # with nothing judged, the warning's own not_read says so in its place
+        findings=findings, judged=within or "", facts=facts, about=about,
+        not_read="; ".join(check.not_judged) or None,
+        unchecked=left_lines[id(check)].unchecked,
         # a child's drafts alone not checked per kg (per m²) are not kept on the strength of the rest (as R07)
-        keep=all(c.measured for c in left))
+        keep=check.measured)
+    if others := [why for c in checks if c is not check for why in c.not_judged]:
+        warning.detail += f"\n\nNot checked: {'; '.join(others)}."
+    return warning
+
+
+def _drafted(check: _Check, *, summary: bool = False) -> str:
+    """What a drug's drafts alone give, as a left-active summary names it (continuing.least_given); in R32's own
+    summary, a dose not read in brackets."""
+    amount = continuing.least_given(check.alone.said, check.alone.at_least)
+    return f"({amount})" if summary and amount == DOSE_NOT_READ else amount
+
+
+BOTH_LEFT_ACTIVE = """\
+**{summary}.** {findings}
+
+Each order on the chart named above is the same drug, by the same route, on the same schedule as a draft, so that
+draft was read as its next prescription (a taper step, a dose change or a renewal written as a new order), and the
+dose check read the drafts alone: {judged}. But no draft links to the order it rewrites (none re-sends it or names it
+as its prior prescription), so signing the drafts does not stop those orders.
+**Discontinue the orders on the chart when you sign**, or write each draft as a change of its order.{not_checked}"""
+
+
+def _both_left_active(left: list[_Check], left_lines: Mapping[int, continuing.LeftActiveLine], findings: list[str],
+                      within: str | None, facts: dict[str, Any], about: list[MedicationOrder]) -> Fired:
+    """The warning where both drugs have chart orders their drafts rewrite with no link, worded for several orders
+    (continuing.left_active_warning words one drug's): each drug's own reads say whether keeping its drafts is
+    recommended, and each drug's orders left active have a suggestion of their own (continuing.one_way_out_each).
+    ``within``: the drugs judged within the limits, as the card says it; None when neither is."""
+    steroid, mtx = left
+    on_chart = [check.measure.said(d) for check in left for d in check.left]
+    # the doses where they fit, else how many orders: cut off, a dose in it would be misread
+    summary = first_fitting([
+        f"{steroid.drug} {_drafted(steroid, summary=True)} and methotrexate {_drafted(mtx, summary=True)} drafts: "
+        f"the orders on the chart ({'; '.join(on_chart)}) are still active",
+        f"{steroid.drug} and methotrexate drafts: {len(on_chart)} orders on the chart are still active"])
+    unjudged = [check for check in left if check.not_judged]
+    judged = "; ".join([*filter(None, [within]), *(f"the {check.name} could not be judged in full (below)"
+                                                    for check in unjudged)])
+    not_checked = "".join(_keeping_not_known(check, left_lines[id(check)]) for check in unjudged)
+    suggestions, selection = continuing.one_way_out_each([[_keep_its_draft(check)] if check.measured else []
+                                                          for check in left])
+    return Fired(severity="warning", summary=summary,
+                 detail=BOTH_LEFT_ACTIVE.format(summary=summary, findings=" ".join(findings), judged=judged,
+                                                not_checked=not_checked),
+                 facts=facts, about=about, suggestions=suggestions, selection=selection)
+
+
+def _keep_its_draft(check: _Check) -> Suggestion:
+    """continuing.keep_and_discontinue for one drug's orders left active, its label naming the drug (a card with
+    both drugs' would show two alike), recommended where its drafts are judged."""
+    orders_left = "order" if len(check.left) == 1 else "orders"
+    return Suggestion(f"Keep the {check.drug.lower()} draft and discontinue the {orders_left} on the chart",
+                      continuing.discontinue(check.left_kept), is_recommended=not check.not_judged)
+
+
+def _keeping_not_known(check: _Check, line: continuing.LeftActiveLine) -> str:
+    """The card's paragraph for a drug whose drafts could not be judged beside orders left active: why, and that
+    keeping them is not recommended (as continuing.left_active_warning says it for one drug), nor offered where
+    their own per kg (per m²) limit is not checked (:func:`_both_left_active`)."""
+    why = f" ({' and '.join(line.unchecked)} not counted in full)" if line.unchecked else ""
+    return (f"\n\nNot checked: {'; '.join(check.not_judged)}. So what keeping the {check.name} draft gives is not "
+            f"known{why}: it is {'offered, not recommended' if check.measured else 'not offered'}.")
 
 
 @dataclass(frozen=True, slots=True)
 class _Cancel:
-    """Where no dose can be computed: the drafts' cancelling (``delete``), what it leaves on the chart when that is
-    read and within the absolute cap (``keeps``, said as the card says it; None otherwise), and whether the chart
-    has orders a new dose would add up with (``stops``)."""
+    """Where no dose can be computed (no weight, no BSA): the drafts' cancelling (``delete``), what it leaves on the
+    chart when that is read and within the absolute cap (``keeps``, said as the card says it; None otherwise), and
+    whether the chart has orders a new dose would add up with (``stops``)."""
 
     delete: list[Action]
     keeps: str | None
     stops: bool
 
-    def advised(self, why: str, cap: str, measure: str) -> tuple[list[Suggestion], str]:
-        """``why`` no dose is computed, then: cancel the draft where that keeps the chart within ``cap``, or
-        ``measure`` the child and re-order (stopping the chart's orders)."""
-        offered = [Suggestion("Cancel the draft: the order on the chart stays active", self.delete,
-                              is_recommended=True)] if self.keeps else []
-        then = (f"**Cancel the draft** to keep the order on the chart alone ({self.keeps}, not above {cap}), or "
-                f"{measure}") if self.keeps else measure.capitalize()
+    def advised(self, why: str, cap: str, unchecked: str, measure: str) -> tuple[list[Suggestion], str]:
+        """``why`` no dose is computed, then: cancelling the draft, offered where that keeps the chart within
+        ``cap`` but not recommended, as ``unchecked`` (the limit per kg or m²) could not be checked on what it
+        leaves; or ``measure`` the child and re-order (stopping the chart's orders)."""
+        offered = [Suggestion("Cancel the draft: the order on the chart stays active", self.delete)] \
+            if self.keeps else []
+        then = (f"Cancelling the draft keeps the order on the chart alone ({self.keeps}, not above {cap}), but "
+                f"{unchecked} could not be checked: cancelling is offered, not recommended. Or {measure}"
+                ) if self.keeps else measure.capitalize()
         return offered, (f"{why} {then} and re-order"
                          + (", and stop the order on the chart, or the new dose adds up with it." if self.stops
                             else "."))
@@ -480,12 +572,14 @@ def _ways_out(record: PatientRecord, context: HookContext, p: Mapping[str, float
     a dose); else the juvenile dose instead, stopping the chart's orders too (beside them it would add up again)."""
     delete = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)
               for d in check.drafts]
-    if check.adds and check.alone_within and leaves is not None and leaves.within:
+    # what cancelling leaves is within every limit only where it is checked per kg (per m²) too
+    if check.adds and check.alone_within and check.measured and leaves is not None and leaves.within:
         return continuing.cancel_or_discontinue_advised(delete, [*check.stop, *check.left_kept],
                                                         named=f"the {check.name} on the chart")
     stops = check.chart.to_stop(check.sent, check.stop)
     remove = [*delete, *continuing.discontinue(stops)]
-    # with no weight (BSA) no dose is computed: cancelling is offered where what it leaves is within the cap
+    # with no weight (BSA) no dose is computed: cancelling is offered, not recommended, where what it leaves is
+    # within the cap
     cancel = _Cancel(delete, leaves.total if leaves is not None and leaves.within else None, bool(stops))
     if steroid:
         return _steroid_suggestion(context, p, weight, remove, cancel)
@@ -498,7 +592,8 @@ def _steroid_suggestion(context: HookContext, p: Mapping[str, float], weight: Me
         return cancel.advised(
             f"No current weight (within {int(context.definition('weight_max_age_days_paediatric'))} days), so no dose "
             f"is computed: prednisolone {p['steroid_max_mg_per_kg_day']:g} mg/kg/day, at most "
-            f"{p['steroid_max_mg_day']:g} mg/day.", f"{p['steroid_max_mg_day']:g} mg/day", "weigh the child")
+            f"{p['steroid_max_mg_day']:g} mg/day.", f"{p['steroid_max_mg_day']:g} mg/day",
+            f"the {p['steroid_max_mg_per_kg_day']:g} mg/kg/day limit", "weigh the child")
     dose = rounded_dose(p["steroid_max_mg_per_kg_day"] * weight.value, HALF_TABLET_STEP_MG, p["steroid_max_mg_day"],
                         round_down=True, finer_steps=CHILD_FINER_STEPS_MG)
     product = oral_steroid_product("prednisolone", dose.mg)
@@ -521,11 +616,15 @@ def _mtx_suggestion(record: PatientRecord, context: HookContext, p: Mapping[str,
     day = days[0] if days and days[0] in WEEKDAYS else "mon"
     suggested = child_weekly_methotrexate(record, context, per_m2, p["mtx_max_mg_week"], day,
                                           p["mtx_max_mg_per_m2_week"])
-    if suggested is None:  # no current weight and height, so no BSA
+    if suggested is None:  # no current weight or height, so no BSA: the card names which (it said both)
+        missing = missing_weight_or_height(record, context) or "no current BSA"
+        no_weight, no_height = dosing_weight(record, context) is None, dosing_height(record, context) is None
         return cancel.advised(
-            f"No current weight and height, so no BSA dose is computed: methotrexate {per_m2:g} mg/m² SC once "
+            f"{missing[:1].upper()}{missing[1:]}, so no BSA dose is computed: methotrexate {per_m2:g} mg/m² SC once "
             f"weekly, at most {p['mtx_max_mg_week']:g} mg/week.", f"{p['mtx_max_mg_week']:g} mg/week",
-            "measure the child")
+            f"the {p['mtx_max_mg_per_m2_week']:g} mg/m²/week limit",
+            "measure the child" if no_weight and no_height else "weigh the child" if no_weight
+            else "measure the child's height")
     dose = suggested.dose
     actions = [*remove, Action("create", suggested.text, resource=suggested.resource)]
     if not continuing.in_place(record, context, "folic_acid"):

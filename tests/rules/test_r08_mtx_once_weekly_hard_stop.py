@@ -8,7 +8,6 @@ from fhir_fixtures.builders import (
     ICD10,
     IMNM_SNOMED,
     METHOTREXATE_2_5,
-    ROUTE_IV,
     ROUTE_ORAL,
     ROUTE_SC,
     RXNORM,
@@ -460,41 +459,19 @@ def test_a_weekday_outside_a_frequency_phrase_is_no_day_of_the_schedule(kb, toda
     {"coding": [{"system": V3_ROUTE, "code": "IVPUSH"}]},
     {"coding": [{"system": SNOMED, "code": "255560000"}]},
 ])
-def test_daily_intravenous_methotrexate_is_stopped_and_replaced_once_weekly_iv(kb, today, route):
-    """Daily IV methotrexate for IMNM with no oncologic reason was left out of scope ("every methotrexate draft is
-    once weekly on a named day, or oncologic", untrue) and R09 left it to R08: section 4.3 reads methotrexate by
-    every route, IV included (found by review). The replacement keeps the route prescribed, by any IV code."""
-    chart = _chart(today).draft("methotrexate 25 MG/ML Injectable Solution", 15, "mg", timing_code="QD", route=route,
+def test_a_route_coded_intravenous_in_hl7_v3_or_snomed_is_out_of_scope(kb, today, route):
+    """Daily methotrexate coded only IVINF (HL7 v3) was read as not IV and stopped, though IV methotrexate is an
+    oncologic protocol outside this rule: R08 did not read the codes steroids reads (found by review). R08's row
+    covers PO/SC/IM, so IV stays out of scope (a first attempt to read section 4.3's "all routes" put a hard stop on
+    IV chemotherapy whose cancer is coded more finely than the oncology value set); the reason says so, where it had
+    said every draft was "once weekly on a named day, or oncologic" (found by review)."""
+    chart = _chart(today).draft("methotrexate 25 MG/ML Injectable Solution", 20, "mg", timing_code="QD", route=route,
                                 resource_id="mtx-iv")
-    result = run(kb, chart.request("order-sign"), today)
-    card = fired(result)[RULE]
-    assert card["indicator"] == "critical" and "given once daily" in card["summary"]
-    assert deleted(card["suggestions"][0]) == ["MedicationRequest/mtx-iv"]
-    dosage = _methotrexate_created(card["suggestions"][:1])[0]["dosageInstruction"][0]
-    assert dosage["route"]["coding"][0]["code"] == "47625008"
-    assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == 15
-    assert "15 mg IV ONCE WEEKLY" in dosage["text"]
-    assert "mtx-weekly-dose-range" not in fired(result)
-
-
-def test_intravenous_methotrexate_with_an_oncologic_reason_is_still_exempt(kb, today):
-    """IV methotrexate for a coded cancer is chemotherapy: the oncology value set exempts it, by any route."""
-    chart = _chart(today).draft("methotrexate 25 MG/ML Injectable Solution", 50, "mg", timing_code="QD",
-                                route=ROUTE_IV, reason=(ICD10, "C91.00", "Acute lymphoblastic leukemia"),
-                                resource_id="onc-iv")
+    assert _card(kb, today, chart) is None
     entry = _explain(kb, today, chart)
-    assert entry["status"] == "not-fired"
-    assert "Acute lymphoblastic leukemia" in entry["facts"]["onc-iv_oncology"]
-
-
-def test_weekly_iv_methotrexate_on_the_chart_adds_up_with_a_draft_on_another_day(kb, today):
-    """IV methotrexate on the chart was left out of the weekdays that add up: a Thursday oral draft beside a Monday
-    IV order is methotrexate twice a week."""
-    chart = _chart(today).medication("methotrexate 25 MG/ML Injectable Solution", 15, "mg", start=-30,
-                                     day_of_week=["mon"], route=ROUTE_IV, resource_id="mtx-iv", **WEEKLY)
-    chart.draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["thu"], resource_id="mtx-thu", **WEEKLY)
-    card = _card(kb, today, chart)
-    assert card is not None and "together with the methotrexate already on the chart" in card["summary"]
+    assert entry["facts"]["mtx-iv_route"].startswith("intravenous")
+    assert entry["reason"] == ("no methotrexate draft this rule checks: methotrexate 25 MG/ML Injectable Solution: "
+                               "intravenous (oncologic/high-dose protocols are out of scope)")
 
 
 @pytest.mark.parametrize(("code", "expected"), [("IM", ("78421000", "IM")), ("SQ", ("34206005", "SC")),

@@ -433,15 +433,16 @@ def test_with_the_chart_order_over_the_limits_alone_cancelling_the_draft_is_not_
 
 def test_with_no_weight_cancelling_the_draft_is_offered_where_the_chart_order_alone_is_within_the_cap(kb, today):
     """No current weight: no 2 mg/kg dose is computed. Prednisolone 40 mg daily on the chart alone is within the
-    60 mg cap (the one limit checked), so cancelling the 30 mg draft is offered, and re-ordering says to stop it."""
+    60 mg cap (the one limit checked), so cancelling the 30 mg draft is offered, not recommended (its 2 mg/kg/day is
+    not checked: it was recommended until review), and re-ordering says to stop it."""
     chart = _child(today, age=12, kg=None).medication(PREDNISOLONE_5, 40, "mg", start=-10, resource_id="pred-40")
     chart.draft(PREDNISOLONE_5, 15, "mg", frequency=2, resource_id="d30")
     card = _card(kb, today, chart)
-    assert ("**Cancel the draft** to keep the order on the chart alone (40 mg/day, not above 60 mg/day), or weigh "
-            "the child and re-order, and stop the order on the chart, or the new dose adds up with it.") \
-        in card["detail"]
+    assert ("Cancelling the draft keeps the order on the chart alone (40 mg/day, not above 60 mg/day), but the "
+            "2 mg/kg/day limit could not be checked: cancelling is offered, not recommended. Or weigh the child and "
+            "re-order, and stop the order on the chart, or the new dose adds up with it.") in card["detail"]
     [cancel] = card["suggestions"]
-    assert cancel["isRecommended"] and deleted(cancel) == ["MedicationRequest/d30"]
+    assert not cancel["isRecommended"] and deleted(cancel) == ["MedicationRequest/d30"]
 
 
 def test_a_chart_order_whose_dose_is_not_read_leaves_the_check_not_evaluable(kb, today):
@@ -475,3 +476,107 @@ def test_an_order_left_active_beside_the_other_drug_over_the_limits_is_offered_t
     assert deleted(replace) == ["MedicationRequest/d90"]
     assert keep["label"] == "Keep the draft and discontinue the order on the chart"
     assert deleted(keep) == ["MedicationRequest/mtx-15"]
+
+
+# ---------------------------------------------------------------- review of the chart orders a child's drafts leave
+
+
+def _pred_left_active_beside_methotrexate(today, on_chart, drafted, mtx_on_chart=None):
+    """The reviewer's child weighed but with no height (no BSA): prednisolone ``on_chart`` mg daily (``pred``) and an
+    unlinked ``drafted`` mg daily draft rewriting it, and a methotrexate 12.5 mg SC weekly draft, rewriting
+    ``mtx_on_chart`` mg weekly on the chart (``mtx``) where given, else new (15 mg)."""
+    chart = _child(today, age=12, kg=40, cm=None).medication(PREDNISOLONE_5, on_chart, "mg", start=-10,
+                                                             resource_id="pred")
+    chart.draft(PREDNISOLONE_5, drafted, "mg", resource_id="d-pred")
+    if mtx_on_chart is None:
+        return _weekly(chart, 15, resource_id="d-mtx")
+    chart.medication(MTX_SC, mtx_on_chart, "mg", start=-60, period=1, period_unit="wk", day_of_week=["sat"],
+                     resource_id="mtx")
+    return _weekly(chart, 12.5, resource_id="d-mtx")
+
+
+def test_r32_one_drugs_missing_height_never_silences_the_others_left_active_order(kb, today):
+    """Review: no height, so the methotrexate draft's 20 mg/m2 could not be checked; pooled with the prednisolone,
+    it silenced the prednisolone's own warning. 40 mg on the chart and an unlinked 30 mg draft (70 mg/day together)
+    beside methotrexate 10 mg on the chart and a 12.5 mg draft: the card had no suggestion and said of the
+    prednisolone, read in full, 'not every dose could be read'. 20 mg and 25 mg (45 mg/day together) beside a new
+    methotrexate draft: 'not evaluable', and the 'still active' warning was gone. Each drug is judged on its own."""
+    card = _card(kb, today, _pred_left_active_beside_methotrexate(today, 40, 30, mtx_on_chart=10))
+    assert "prednisolone 30 mg/day (0.75 mg/kg/day) is within the juvenile myositis limits" in card["detail"]
+    assert "not every dose could be read" not in card["detail"]
+    assert ("Not checked: methotrexate: no current height on file, so the 20 mg/m²/week limit could not be checked. "
+            "So what keeping the methotrexate draft gives is not known: it is not offered.") in card["detail"]
+    # the prednisolone's own way out, recommended; none for the methotrexate kept without its mg/m2 checked
+    [keep] = card["suggestions"]
+    assert keep["isRecommended"] and deleted(keep) == ["MedicationRequest/pred"]
+    chart = _pred_left_active_beside_methotrexate(today, 20, 25)
+    entry = _explain(kb, today, chart)
+    assert entry["status"] == "fired"
+    card = _card(kb, today, chart)
+    assert card["summary"] == "Prednisolone 25 mg/day draft: the 20 mg/day order on the chart is still active"
+    assert "(45 mg/day together)" in card["detail"]
+    assert card["detail"].split("**Sources")[0].rstrip().endswith(
+        "Not checked: methotrexate: no current height on file, so the 20 mg/m²/week limit could not be checked.")
+    [keep] = card["suggestions"]
+    assert keep["isRecommended"] and deleted(keep) == ["MedicationRequest/pred"]
+
+
+def test_r32_cancelling_is_not_recommended_where_the_per_m2_limit_cannot_be_checked(kb, today):
+    """Review: 6 years, 20 kg weighed yesterday, no height; methotrexate 35 mg SC weekly on the chart and an
+    unlinked 10 mg tablet draft (45 mg/week). 'Cancel the draft' was recommended 'to keep the order on the chart
+    alone (35 mg/week, not above 40 mg/week)': at any height up to 130 cm that is 41 mg/m2/week or more. It is
+    offered, not recommended, and the card names the height as missing (it said 'No current weight and height')."""
+    chart = _child(today, age=6, kg=20, cm=None).medication(MTX_SC, 35, "mg", start=-60, period=1, period_unit="wk",
+                                                            day_of_week=["sat"], resource_id="sc35")
+    _weekly(chart, 10, code=METHOTREXATE_2_5, resource_id="po10")
+    card = _card(kb, today, chart)
+    [cancel] = card["suggestions"]
+    assert not cancel["isRecommended"] and deleted(cancel) == ["MedicationRequest/po10"]
+    assert ("No current height on file, so no BSA dose is computed: methotrexate 15 mg/m² SC once weekly, at most "
+            "40 mg/week. Cancelling the draft keeps the order on the chart alone (35 mg/week, not above 40 mg/week), "
+            "but the 20 mg/m²/week limit could not be checked: cancelling is offered, not recommended. Or measure "
+            "the child's height and re-order, and stop the order on the chart, or the new dose adds up with it."
+            ) in card["detail"]
+    assert "weight and height" not in card["detail"]
+    assert "Not checked: methotrexate: no current height on file, so the 20 mg/m²/week limit" in card["detail"]
+
+
+def test_r32_an_unread_draft_is_named_as_ordered_and_the_excess_is_the_chart_orders_alone(kb, today):
+    """Review: prednisolone 70 mg on the chart and a draft of 2 puffs twice a day (no dose in mg): the card said
+    'Ordered:  (age 12).' and 'Prednisolone 70 mg/day with the order on the chart is above the 60 mg/day
+    maximum', though the 70 mg is the chart order's alone and the draft adds nothing read."""
+    chart = _on_chart(today, "pred", 70, "p70").draft(PREDNISOLONE_5, 2, "{puff}", frequency=2, resource_id="d")
+    card = _card(kb, today, chart)
+    assert ("Ordered: prednisolone 5 MG Oral Tablet, dose not read (dose unit '{puff}' could not be converted to "
+            "mg) (age 12).") in card["detail"]
+    assert card["summary"] == ("Child 12 y: Prednisolone 70 mg/day from the order on the chart alone is above the "
+                               "60 mg/day maximum")
+    assert "with the order on the chart" not in card["detail"]
+
+
+def test_r32_both_drugs_orders_left_active_fit_the_summary_and_each_has_its_suggestion(kb, today):
+    """Review: prednisolone 20 mg daily and 5 mg three times a day, and methotrexate 10 mg weekly, each rewritten
+    by an unlinked draft: the summary was cut mid-word at 139 characters ('... are sti…'), the detail spoke of 'the
+    draft ... that order', and one suggestion stopped both drugs' orders. The summary names the doses where they
+    fit, else the count; the detail speaks of each order; each drug's orders have their own suggestion."""
+    chart = _on_chart(today, "pred", 20, "p20").draft(PREDNISOLONE_5, 25, "mg", resource_id="d25")
+    chart.medication(PREDNISOLONE_5, 5, "mg", frequency=3, start=-10, resource_id="p5")
+    chart.draft(PREDNISOLONE_5, 2.5, "mg", frequency=3, resource_id="d2-5")
+    chart.medication(MTX_SC, 10, "mg", start=-60, period=1, period_unit="wk", day_of_week=["sat"], resource_id="m10")
+    _weekly(chart, 12.5, resource_id="dm")
+    card = _card(kb, today, chart)
+    assert card["summary"] == ("Prednisolone 32.5 mg/day and methotrexate 12.5 mg/week drafts: the orders on the "
+                               "chart (20 mg/day; 15 mg/day; 10 mg/week) are still active")
+    assert "that order" not in card["detail"] and "**Discontinue the orders on the chart when you sign**" \
+        in card["detail"]
+    pred, mtx = card["suggestions"]
+    assert pred["label"] == "Keep the prednisolone draft and discontinue the orders on the chart"
+    assert deleted(pred) == ["MedicationRequest/p20", "MedicationRequest/p5"] and pred["isRecommended"]
+    assert mtx["label"] == "Keep the methotrexate draft and discontinue the order on the chart"
+    assert deleted(mtx) == ["MedicationRequest/m10"] and mtx["isRecommended"]
+    # a longer dose read: the count, never a summary cut off
+    for resource, value in ((chart.drafts[0], 27.5), (chart.resources["medications"][0], 22.5),
+                            (chart.resources["medications"][-1], 12.5)):
+        resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = value
+    card = _card(kb, today, chart)
+    assert card["summary"] == "Prednisolone and methotrexate drafts: 3 orders on the chart are still active"
