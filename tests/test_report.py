@@ -101,7 +101,7 @@ def test_cli_report_purge_and_db_upgrade(populated, url, monkeypatch, capsys, tm
     monkeypatch.setenv("IMNM_CDS_DATABASE_URL", url)
     monkeypatch.delenv("IMNM_CDS_CONFIG", raising=False)
     assert cli.main(["db", "upgrade"]) == 0
-    assert "revision 0003 (head 0003)" in capsys.readouterr().out
+    assert "revision 0004 (head 0004)" in capsys.readouterr().out
     assert cli.main(["report", "--since", "2026-11-05", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["since"].startswith("2026-11-05") and {r["rule"] for r in data["rules"]} == {RULE_A, RULE_B}
