@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from hooks import orders
@@ -258,6 +258,14 @@ def _switch(context: HookContext, tmp_order: MedicationOrder, stop_tmp: Action, 
         is_recommended=recommended)
 
 
+def _next_dose(due: DueDose, today: date) -> str:
+    """'next dose due 2026-11-25', or, its day passed within the late days allowed, 'next dose overdue since
+    2026-11-18 (it may have been given and not charted)'."""
+    if due.due >= today:
+        return f"next dose due {due.due}"
+    return f"next dose overdue since {due.due} (it may have been given and not charted)"
+
+
 def mtx_between_doses(record: PatientRecord, context: HookContext) -> DueDose | None:
     """The latest methotrexate order no longer current but still in use between doses: weekly doses each charted
     as a completed order (given in clinic), the last within its week plus a late dose's days (the
@@ -279,8 +287,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     active_tmp = systemic(any_active_tmp)
     facts: dict[str, Any] = {
         "methotrexate": ", ".join(o.label for o in mtx_drafts + active_mtx) or None,
-        "methotrexate_between_doses": (f"{between.order.label}: last given {between.last}, next dose due "
-                                       f"{between.due}" if between else None),
+        "methotrexate_between_doses": (f"{between.order.label}: last given {between.last}, "
+                                       f"{_next_dose(between, record.today)}" if between else None),
         "tmp_smx": ", ".join(o.label for o in tmp_drafts + active_tmp) or None,
         "tmp_local_forms": ", ".join(o.label for o in local) or None,
     }
@@ -334,7 +342,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # given between doses, each charted as a completed order: there is no order to hold, its next dose is held
     held = between if between is not None and mtx_order is between.order else None
     mtx_state = ("drafted" if mtx_order in mtx_drafts else "active" if held is None
-                 else f"no current order: last given {held.last}, next dose due {held.due}")
+                 else f"no current order: last given {held.last}, {_next_dose(held, record.today)}")
     pair = f"{tmp_order.label} ({tmp_state}) with {mtx_order.label} ({mtx_state})."
     headline = {"prophylactic": "prophylactic TMP dose, monitor the CBC", "treatment": "treatment TMP dose, avoid",
                 "unknown": "TMP dose unknown"}[dose.regimen]
@@ -360,7 +368,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                         resource_id=mtx_order.reference), monitor]))
         elif held is not None:
             suggestions.append(Suggestion(
-                f"Keep {tmp_name}, hold the methotrexate dose due {held.due} and any during the course, and "
+                f"Keep {tmp_name}, hold the next methotrexate dose and any during the course, and "
                 "monitor the CBC", [monitor]))
     else:
         suggestions.append(Suggestion(

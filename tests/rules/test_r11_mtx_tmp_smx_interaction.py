@@ -331,8 +331,17 @@ def test_weekly_methotrexate_charted_dose_by_dose_is_in_use_between_doses(kb, to
         f"methotrexate 25 MG/ML Injectable Solution: last given {last}, next dose due {due}")
     cancel, hold = card["suggestions"]
     assert cancel["isRecommended"] and deleted(cancel) == ["MedicationRequest/tmp"]
-    assert f"hold the methotrexate dose due {due}" in hold["label"] and deleted(hold) == []
+    assert "hold the next methotrexate dose" in hold["label"] and deleted(hold) == []
     assert hold["actions"][0]["resource"]["resourceType"] == "ServiceRequest"
+
+
+def test_r11_a_methotrexate_dose_past_its_day_is_said_overdue_not_due(kb, today):
+    """The last weekly dose 10 days ago: the next was due 3 days ago. The card said "hold the methotrexate dose due"
+    on a day already past (found by review); it is overdue, and may have been given without being charted."""
+    chart = mtx_dose_by_dose(today, -24, -17, -10).draft(TMP_SMX_DS, 1, "{tbl}", frequency=2, resource_id="tmp")
+    card, _ = _result(kb, today, chart)
+    assert (f"next dose overdue since {chart.at(-3)} (it may have been given and not charted)"
+            in " ".join(card["detail"].split()))
 
 
 @pytest.mark.parametrize(("last", "period_weeks", "fires"), [
