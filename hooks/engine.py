@@ -158,7 +158,9 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
                 entry.update(status="fired", indicator=outcome.severity, card=card["uuid"], reason=outcome.summary)
             elif isinstance(outcome, NotEvaluable):
                 entry.update(status="not-evaluable", reason=_with_not_seen(outcome.missing, unseen))
-                if hook == "order-sign":  # a safety check on the drafts that did not run is said without ?explain
+                # said without ?explain: a safety check on the drafts that did not run, and a rule whose card can be
+                # critical (a critical card is never withheld silently)
+                if hook == "order-sign" or "critical" in rule.severities:
                     result.warnings.append(f"{rule.code} ({rule.title}) was not evaluated: {outcome.missing}")
             elif isinstance(outcome, Quiet):
                 entry.update(status="not-fired", reason=_with_not_seen(outcome.reason, unseen))

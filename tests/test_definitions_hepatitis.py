@@ -103,8 +103,10 @@ def test_a_marker_positive_once_stays_positive_after_a_later_negative(kb, today)
     chart = Chart(today).hbv_markers("POS", "POS", day=-900).hbv_markers("NEG", "NEG", day=-30)
     at = Chart(today).at
     assert _markers(kb, chart) == (
-        hepatitis.PositiveMarker("HBsAg", f"{HBSAG[2]} positive on {at(-900)}, then negative on {at(-30)}"),
-        hepatitis.PositiveMarker("anti-HBc", f"{ANTI_HBC[2]} positive on {at(-900)}, then negative on {at(-30)}"))
+        hepatitis.PositiveMarker("HBsAg", f"{HBSAG[2]} positive on {at(-900)}, then negative on {at(-30)}",
+                                 cleared=True),
+        hepatitis.PositiveMarker("anti-HBc", f"{ANTI_HBC[2]} positive on {at(-900)}, then negative on {at(-30)}",
+                                 cleared=True))
     newest = Chart(today).observation(ANTI_HBC, -900, interpretation="POS").observation(
         ANTI_HBC, -30, interpretation="POS")
     assert _markers(kb, newest) == (hepatitis.PositiveMarker("anti-HBc", f"{ANTI_HBC[2]} positive on {at(-30)}"),)
@@ -122,7 +124,7 @@ def test_hepatitis_b_on_the_problem_list_counts_and_is_dated(kb, today, status, 
     entry = None if shown is None else f"{CHRONIC_HBV[2]}, " + shown.format(onset=chart.at(-3000))
     expected = () if shown is None else (hepatitis.PositiveMarker(
         "HBV infection", f"{CHRONIC_HBV[2]} on the problem list, " + shown.format(onset=chart.at(-3000)),
-        problem_list_entry=entry),)
+        problem_list_entry=entry, cleared=status != "active"),)
     assert _markers(kb, chart) == expected
 
 
@@ -147,7 +149,7 @@ def test_an_hcv_antibody_reads_ever_positive_too(kb, today):
                                                                                    interpretation="NEG")
     record, _ = record_and_context(kb, chart)
     assert hepatitis.positive_marker(record, "hcv_ab", "HCV Ab") == hepatitis.PositiveMarker(
-        "HCV Ab", f"Hep C Ab positive on {chart.at(-900)}, then negative on {chart.at(-30)}")
+        "HCV Ab", f"Hep C Ab positive on {chart.at(-900)}, then negative on {chart.at(-30)}", cleared=True)
     negative, _ = record_and_context(kb, Chart(today).observation(HCV_AB, -30, interpretation="NEG"))
     assert hepatitis.positive_marker(negative, "hcv_ab", "HCV Ab") is None
 
@@ -227,8 +229,6 @@ def test_a_chart_antiviral_a_draft_stops_is_named_as_stopped(kb, today, how):
 
 HBSAG_POSITIVE = {
     "HBsAg positive": lambda chart: chart.hbv_markers("POS", "POS"),
-    "HBsAg positive once, negative later": lambda chart: chart.observation(
-        HBSAG, -900, interpretation="POS").hbv_markers("NEG", "NEG"),
     "hepatitis B on the problem list": lambda chart: chart.hbv_markers("NEG", "NEG").condition(
         CHRONIC_HBV, onset=-3000),
 }
@@ -247,6 +247,19 @@ def test_with_hbsag_positive_disease_an_undetectable_hbv_dna_is_no_follow_up(kb,
     assert found.antiviral_reason == "HBsAg-positive hepatitis B"
     on_entecavir = _follow_up(kb, chart.medication(ENTECAVIR, 0.5, "mg", start=-30))
     assert on_entecavir.in_place_by(today) and on_entecavir.dna_not_enough is not None  # the DNA itself is unchanged
+
+
+@pytest.mark.parametrize("cleared", [
+    lambda chart: chart.observation(HBSAG, -900, interpretation="POS").hbv_markers("NEG", "POS"),
+    lambda chart: chart.hbv_markers("NEG", "POS").condition(CHRONIC_HBV, onset=-3000, status="resolved"),
+], ids=["HBsAg positive once, negative later", "hepatitis B resolved on the problem list"])
+def test_hbsag_positivity_the_chart_has_cleared_is_followed_up_as_anti_hbc_alone(kb, today, cleared):
+    """HBsAg positive years ago and negative now, or hepatitis B resolved, was read as HBsAg-positive disease: R26's
+    card opened "HBsAg-positive hepatitis B" beside a negative HBsAg (found by review). The marker still counts
+    (anti-HBc stays positive), but an undetectable HBV DNA follows it up as it does anti-HBc alone."""
+    chart = cleared(Chart(today)).observation(HBV_DNA, -10, interpretation="ND")
+    found = _follow_up(kb, chart)
+    assert _markers(kb, chart) and found.surface_antigen is None and found.in_place_by(today)
 
 
 def test_with_anti_hbc_alone_an_undetectable_hbv_dna_is_still_follow_up(kb, today):

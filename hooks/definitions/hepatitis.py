@@ -38,6 +38,7 @@ class PositiveMarker:
     kind: str  # 'HBsAg', 'anti-HBc', 'HBV infection' (the problem list) or 'HCV Ab'
     shown_by: str  # 'Hepatitis B virus core Ab positive on 2025-03-02, then negative on 2026-05-01'
     problem_list_entry: str | None = None  # 'Chronic type B viral hepatitis, onset 2018-08-14' (no test result)
+    cleared: bool = False  # a later result reads negative, or the problem-list entry is no longer active
 
     @property
     def stated(self) -> str:
@@ -51,8 +52,10 @@ class PositiveMarker:
     def surface_antigen(self) -> bool:
         """HBsAg positive, or hepatitis B on the problem list (the hbv_infection value set holds HBsAg-positive disease:
         chronic, acute, carrier): a high reactivation risk under anti-CD20 or other immunosuppression whatever the
-        HBV DNA, so an antiviral follows it up and an undetectable HBV DNA does not (anti-HBc alone: either does)."""
-        return self.kind in ("HBsAg", "HBV infection")
+        HBV DNA, so an antiviral follows it up and an undetectable HBV DNA does not (anti-HBc alone: either does).
+        Not once cleared (a later HBsAg negative, the entry resolved): the marker still counts as positive, as anti-HBc
+        does, but the card does not state HBsAg-positive disease the chart contradicts."""
+        return self.kind in ("HBsAg", "HBV infection") and not self.cleared
 
 
 def positive_marker(record: PatientRecord, group: str, kind: str) -> PositiveMarker | None:
@@ -64,9 +67,10 @@ def positive_marker(record: PatientRecord, group: str, kind: str) -> PositiveMar
         return None
     positive = found[last][0]
     shown = f"{positive.code.label} positive " + (f"on {positive.when.isoformat()}" if positive.when else "(undated)")
-    if last < len(found) - 1 and (later := found[-1][0].when) is not None:  # results are oldest first
+    cleared = last < len(found) - 1  # results are oldest first: a later one reads negative
+    if cleared and (later := found[-1][0].when) is not None:
         shown += f", then negative on {later.isoformat()}"
-    return PositiveMarker(kind, shown)
+    return PositiveMarker(kind, shown, cleared=cleared)
 
 
 def _listed(condition: Condition) -> PositiveMarker:
@@ -76,7 +80,7 @@ def _listed(condition: Condition) -> PositiveMarker:
            if condition.recorded else "undated")
     status = "" if condition.active else f", {condition.clinical_status}"
     return PositiveMarker("HBV infection", f"{condition.code.label} on the problem list, {day}{status}",
-                          problem_list_entry=f"{condition.code.label}, {day}{status}")
+                          problem_list_entry=f"{condition.code.label}, {day}{status}", cleared=not condition.active)
 
 
 @per_record

@@ -152,11 +152,13 @@ def aki(record: PatientRecord, since: date, ratio: float, without_baseline_mg_dl
             break
         low = _baseline(values, day)
         newest, newest_level = values[-1]
-        if low is None and level >= without_baseline_mg_dl:
+        if low is None and level >= without_baseline_mg_dl and not _kidneys_long_impaired(record, values, day, ratio):
             shown_by = (f"creatinine {observation.quantity} on {day.isoformat()}, at least "
                         f"{without_baseline_mg_dl:g} mg/dL (KDIGO stage 3) with no creatinine in the {BASELINE_DAYS} "
                         "days before it")
-            back = newest is not observation and diagnosis.above_upper_limit(newest, CREATININE_UNIT) is False
+            # back within the lab's range; with no range or flag to tell, fallen by the ratio from the injury
+            said = diagnosis.above_upper_limit(newest, CREATININE_UNIT)
+            back = newest is not observation and (said is False or (said is None and newest_level * ratio <= level))
         elif low is not None and level >= ratio * low[1]:
             shown_by = (f"creatinine {observation.quantity} on {day.isoformat()} vs baseline {low[0].quantity} on "
                         f"{_day(low[0]).isoformat()}")
@@ -167,6 +169,16 @@ def aki(record: PatientRecord, since: date, ratio: float, without_baseline_mg_dl
             return Aki(shown_by, newest_unread=unread)
         return Aki(shown_by, f"{newest.quantity} on {_day(newest).isoformat()}" if back else None)
     return None
+
+
+def _kidneys_long_impaired(record: PatientRecord, values: list[tuple[Observation, float]], day: date,
+                           ratio: float) -> bool:
+    """Whether a high creatinine on ``day`` with no baseline in the 90 days before it may be the patient's usual one:
+    chronic kidney disease on the problem list, or an older creatinine that it is not ``ratio`` times (4.5 mg/dL
+    beside 4.4 a year ago is stable CKD, no acute injury)."""
+    level = next(level for o, level in values if _day(o) == day)
+    return bool(record.conditions_in("ckd", active_only=True)) or any(
+        level < ratio * older for o, older in values if _day(o) < day - timedelta(days=BASELINE_DAYS))
 
 
 def aki_not_judged(record: PatientRecord, since: date) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, METHYLPRED_1000, ROUTE_IV, Chart
+from fhir_fixtures.builders import ICD10, IMNM_SNOMED, IVIG_CVX, METHYLPRED_1000, ROUTE_IV, Chart
 from fhir_fixtures.r19_imnm_severe_disease_urgent import (
     CREATININE,
     DYSPHAGIA,
@@ -459,3 +459,39 @@ def test_a_troponin_not_judged_is_named_beside_a_severe_feature(kb, today):
     chart = _dysphagic(today).observation(TROPONIN_I_HS, -2, value=5000, unit="ng/L").condition(MYOCARDITIS, onset=-2)
     entry = _explain(kb, chart)
     assert entry["status"] == "fired" and "cardiac involvement not excluded" in entry["facts"]["unreadable"]
+
+
+@pytest.mark.parametrize("long_standing", [
+    lambda chart: chart.lab(CREATININE, 4.4, "mg/dL", day=-120, high=1.1),  # the same level months before
+    lambda chart: chart.condition((ICD10, "N18.4", "Chronic kidney disease, stage 4"), onset=-2000),
+], ids=["an older creatinine at the same level", "chronic kidney disease on the problem list"])
+def test_r19_a_high_creatinine_that_may_be_the_patients_usual_one_is_no_acute_injury(kb, today, long_standing):
+    """Creatinine 4.5 mg/dL with rhabdomyolysis and no creatinine in the 90 days before it: with 4.4 mg/dL 120 days
+    ago, or stage 4 CKD on the problem list, the no-baseline route (>= 4.0 mg/dL) gave a false critical "rhabdomyolysis
+    with AKI" card (found by review). It may be the patient's usual creatinine: no AKI is called, and R19 says it
+    could not judge one."""
+    chart = long_standing(severe_chart(today).condition(RHABDO, onset=-4))
+    chart.lab(CREATININE, 4.5, "mg/dL", day=-2, high=1.1)
+    entry = explained(run(kb, chart.request("patient-view"), today), RULE)
+    assert entry["status"] == "not-evaluable" and "AKI" not in (entry.get("facts", {}).get("features") or "")
+
+
+def test_r19_a_no_baseline_injury_is_past_once_the_creatinine_falls_by_the_ratio(kb, today):
+    """4.5 mg/dL ten days ago, 1.0 mg/dL (no range) two days ago: the injury was still called current ("do not start
+    methotrexate while there is acute kidney injury"): with no range to read the newer one by, a fall by the KDIGO
+    ratio from the injury says it is past."""
+    chart = severe_chart(today).condition(RHABDO, onset=-4).lab(CREATININE, 4.5, "mg/dL", day=-10, high=1.1)
+    chart.lab(CREATININE, 1.0, "mg/dL", day=-2)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert "while there is acute kidney injury" not in " ".join(card["detail"].split())
+
+
+def test_r19_not_evaluable_is_said_without_explain_at_patient_view(kb, today):
+    """Troponin I 5,000 ng/L with no range beside myocarditis: R19 is not evaluable ("cardiac involvement not
+    excluded"), and at patient-view nothing said so without ?explain (found by review). A rule whose card can be
+    critical says it was not evaluated in the response's warnings."""
+    chart = severe_chart(today).observation(TROPONIN_I_HS, -2, value=5000, unit="ng/L")
+    chart.condition(MYOCARDITIS, onset=-2)
+    result = run(kb, chart.request("patient-view"), today)
+    assert explained(result, RULE)["status"] == "not-evaluable"
+    assert any(w.startswith("R19 (") and "was not evaluated" in w for w in result.warnings)
