@@ -125,10 +125,12 @@ def _can_apply(action: Action) -> bool:
 def _action(action: Action, on_chart: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
     """The action as CDS Hooks sends it. A rule takes an order away by its reference (``delete``): a draft is deleted,
     as CDS Hooks lets a card remove a draft; a signed order on the chart is part of the record (its course is the
-    history every later rule reads), so it is updated to status 'stopped', the whole resource as sent."""
+    history every later rule reads), so it is updated to status 'stopped' (or 'on-hold' for a hold:
+    ``Action.stops_as``), the whole resource as sent."""
     signed = on_chart.get(action.resource_id or "") if action.type == "delete" else None
     if signed is not None:
-        return {"type": "update", "description": action.description, "resource": {**signed, "status": "stopped"}}
+        return {"type": "update", "description": action.description,
+                "resource": {**signed, "status": action.stops_as}}
     out: dict[str, Any] = {"type": action.type, "description": action.description}
     if action.resource is not None:
         out["resource"] = action.resource

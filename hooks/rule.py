@@ -70,12 +70,15 @@ class Rule:
 
 @dataclass(slots=True)
 class Action:
-    """One change to the EHR's data: ``create`` a resource, or ``delete`` one by ``resourceId``."""
+    """One change to the EHR's data: ``create`` a resource, or ``delete`` one by ``resourceId``. A delete that names
+    a signed order on the chart is sent as an update to ``stops_as`` (cards.build): 'stopped', or 'on-hold' for a
+    hold meant to end (methotrexate held during a TMP/SMX course)."""
 
     type: Literal["create", "update", "delete"]
     description: str
     resource: dict[str, Any] | None = None
     resource_id: str | None = None
+    stops_as: Literal["stopped", "on-hold"] = "stopped"
 
 
 Selection = Literal["at-most-one", "any"]  # a card's selectionBehavior: how many of its suggestions may be taken

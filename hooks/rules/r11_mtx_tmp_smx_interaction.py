@@ -365,7 +365,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             suggestions.append(Suggestion(
                 f"Keep {tmp_name}, hold methotrexate during the course and monitor the CBC",
                 [Action("delete", f"Hold {mtx_order.label} during the {tmp_name} course",
-                        resource_id=mtx_order.reference), monitor]))
+                        resource_id=mtx_order.reference, stops_as="on-hold"), monitor]))
         elif held is not None:
             suggestions.append(Suggestion(
                 f"Keep {tmp_name}, hold the next methotrexate dose and any during the course, and "

@@ -413,13 +413,16 @@ def _plan(manage: str | None, grade: int | None, heart: list[str], unjudged: lis
     return " ".join(s[0].upper() + s[1:] for s in steps)
 
 
-def _oral(context: HookContext, oral: str, mg: float, on_file: OnFile | None = None) -> dict[str, Any]:
+def _oral(context: HookContext, oral: str, mg: float, on_file: OnFile | None = None,
+          after_offered_pulse: bool = False) -> dict[str, Any]:
     """``oral`` (:func:`oral_after_pulse`) once daily; after a pulse not over (``on_file``: given or planned), from
     the day after its last dose: that day is the order's start (timing.repeat.boundsPeriod.start) when the pulse's
-    end is written."""
+    end is written; after the pulse the card offers (``after_offered_pulse``: 3 days from signing), from its 4th day,
+    so that both signed together never give the two at once."""
     product = oral_steroid_product(oral, mg)
-    after = on_file is not None and on_file.not_over
-    day = on_file.oral_from if on_file is not None and after else None
+    after = (on_file is not None and on_file.not_over) or after_offered_pulse
+    day = (context.today + timedelta(days=3) if after_offered_pulse
+           else on_file.oral_from if on_file is not None and after else None)
     start = (", starting the day after the last IV methylprednisolone dose" + (f" ({day})" if day else "")
              if after else "")
     resource = orders.medication_request(
@@ -635,8 +638,8 @@ def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, man
             f"mg/day** ({mp_1.how}), 2 mg/kg = {mp_2.mg:g} mg/day ({mp_2.how}); {pred_cap_text}, methylprednisolone "
             f"cap {dose_basis.mg(mp_cap)}.")
     note = "Up to 2 mg/kg/day; higher pulse for myocarditis or myasthenia per cardio-oncology/neurology."
-    # no lower IV dose beside a pulse given or planned
-    per_kg_iv = [] if on_file.not_over else [Suggestion(
+    # no lower IV dose beside a pulse given, planned or offered (taken with it, both would be given)
+    per_kg_iv = [] if on_file.not_over or offered else [Suggestion(
         f"Methylprednisolone {mp_1.mg:g} mg IV daily (1 mg/kg)", [Action(
             "create", f"Methylprednisolone {mp_1.mg:g} mg IV daily", resource=_methylprednisolone(
                 context, mp_1.mg, note))],
@@ -649,7 +652,8 @@ def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, man
         *offered, *per_kg_iv,
         Suggestion(f"{oral.capitalize()} {pred_1.mg:g} mg PO daily (1 mg/kg){replacing}", [Action(
             "create", f"{oral.capitalize()} {pred_1.mg:g} mg PO daily",
-            resource=_oral(context, oral, pred_1.mg, on_file)), *continuing.discontinue(replaced)],
+            resource=_oral(context, oral, pred_1.mg, on_file, after_offered_pulse=bool(offered))),
+            *continuing.discontinue(replaced)],
             is_recommended=bool(on_file.pulses) and not on_file.follow_on),
     ]
 

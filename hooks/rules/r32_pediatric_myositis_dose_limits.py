@@ -24,7 +24,7 @@ named as ordered, and a limit the chart's orders pass without it is said as thei
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -415,7 +415,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return _within_limits(checks, left_lines, findings + [line for c in checks for line in c.lines(kg, bsa)],
                               facts, about)
 
-    ways: list[list[Suggestion]] = []  # each drug's ways out, which exclude one another
+    ways: list[tuple[str, list[Suggestion]]] = []  # each drug's ways out, which exclude one another
     advice: list[str] = []
     for check in checks:
         findings += [*check.lines(kg, bsa), *check.found]
@@ -426,10 +426,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             findings += filter(None, [leaves.finding(f"The {check.name}") if leaves else None])
             offered, text = _ways_out(record, context, p, check, leaves, weight, bsa, steroid=check is steroid)
             advice.append(text)
-            ways.append(offered)
+            ways.append((check.name, offered))
         elif left_line and check.measured:  # within the limits itself: the order left active is what is wrong
-            ways.append([continuing.keep_and_discontinue(check.left_kept, recommended=not check.not_judged)])
-    suggestions, selection = continuing.one_way_out_each(ways)
+            ways.append((check.name, [continuing.keep_and_discontinue(check.left_kept,
+                                                                       recommended=not check.not_judged)]))
+    suggestions, selection = continuing.one_way_out_each(_named_by_drug(ways))
     found = [f for c in checks for f in c.found]
     child = f"Child {record.youngest_age_years} y:"
     above = f"{child} {' and '.join(c.name for c in checks if c.found)} above the juvenile myositis limits"
@@ -562,6 +563,15 @@ class _Cancel:
         return offered, (f"{why} {then} and re-order"
                          + (", and stop the order on the chart, or the new dose adds up with it." if self.stops
                             else "."))
+
+
+def _named_by_drug(ways: list[tuple[str, list[Suggestion]]]) -> list[list[Suggestion]]:
+    """Each drug's ways out; of two drugs', each label says which drug it is about ('Methotrexate: Cancel the
+    draft: ...') unless it names it already: "Cancel the draft" twice said neither. One drug's need no name."""
+    if len([way for _, way in ways if way]) < 2:
+        return [way for _, way in ways]
+    return [[s if drug.split("(")[0] in s.label.lower() else replace(s, label=f"{drug[0].upper()}{drug[1:]}: {s.label}")
+             for s in way] for drug, way in ways]
 
 
 def _ways_out(record: PatientRecord, context: HookContext, p: Mapping[str, float], check: _Check,

@@ -81,6 +81,8 @@ def test_treatment_draft_offers_cancellation_or_holding_mtx(kb, today):
     assert first["isRecommended"] and first["actions"] == [
         {"type": "delete", "description": f"Cancel {TMP_SMX_DS[2]}", "resourceId": "MedicationRequest/tmp"}]
     assert taken_away(second["actions"][0]) == "MedicationRequest/mtx-active"
+    # held, not stopped: the course is to resume after the TMP/SMX (it was sent as 'stopped'; found by review)
+    assert second["actions"][0]["type"] == "update" and second["actions"][0]["resource"]["status"] == "on-hold"
     assert second["actions"][1]["resource"]["resourceType"] == "ServiceRequest"
 
 

@@ -555,8 +555,8 @@ def test_a_childs_card_names_the_prednisolone_it_orders(kb, today):
     card, _ = _card(kb, chart, today)
     oral = _by_route(card)[ORAL]
     assert oral["medicationCodeableConcept"]["text"] == "prednisolone 20 MG Oral Tablet"
-    assert oral["dosageInstruction"][0]["text"] == "Prednisolone 20 mg (1 x 20 mg tablet) by mouth once daily " \
-        "(ICI myositis)"
+    assert oral["dosageInstruction"][0]["text"] == "Prednisolone 20 mg (1 x 20 mg tablet) by mouth once daily, " \
+        f"starting the day after the last IV methylprednisolone dose ({today + timedelta(days=3)}) (ICI myositis)"
     assert "Prednisolone 20 mg PO daily (1 mg/kg)" in [s["label"] for s in card["suggestions"]]
     assert "then prednisolone 1 mg/kg/day" in card["detail"] and "prednisolone 1 mg/kg = **20 mg/day**" in \
         card["detail"]

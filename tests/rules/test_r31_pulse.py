@@ -4,6 +4,8 @@ methylprednisolone pulse (adult ``pulse_mg``, 1 g; a child 30 mg/kg up to it), b
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from fhir_fixtures.builders import METHYLPRED_1000, ROUTE_IV, Chart
@@ -55,7 +57,7 @@ def _child(today, kg: float, weighed: int = -1) -> Chart:
 def test_heart_involvement_recommends_the_pulse_not_1_mg_per_kg(kb, today):
     """The card said "methylprednisolone IV at pulse dose" while it pre-selected methylprednisolone 70 mg (1 mg/kg)."""
     card = _card(kb, _heart(on_pembrolizumab(today).weight(72)), today)
-    pulse, per_kg, oral = _steroids(card)
+    pulse, oral = _steroids(card)
     assert pulse["label"] == "Methylprednisolone pulse 1,000 mg IV daily x3 (heart involvement)"
     assert pulse["isRecommended"] is True and _dose(pulse) == 1000
     order = pulse["actions"][0]["resource"]
@@ -63,8 +65,12 @@ def test_heart_involvement_recommends_the_pulse_not_1_mg_per_kg(kb, today):
                                                      "daily for 3 days")
     assert order["medicationCodeableConcept"]["text"] == "methylprednisolone 1000 MG Injection"
     assert order["dosageInstruction"][0]["route"]["coding"][0]["code"] == IV
-    assert per_kg["label"] == "Methylprednisolone 70 mg IV daily (1 mg/kg)" and per_kg["isRecommended"] is False
-    assert oral["isRecommended"] is False
+    # no 1 mg/kg IV beside the pulse, and the oral dose starts after it: taken together (the card's selection is
+    # "any") they gave a pulse, 70 mg IV and 70 mg oral at once (found by review)
+    oral_dosage = oral["actions"][0]["resource"]["dosageInstruction"][0]
+    assert oral["isRecommended"] is False and "starting the day after the last IV methylprednisolone dose" in (
+        oral_dosage["text"])
+    assert oral_dosage["timing"]["repeat"]["boundsPeriod"]["start"] == (today + timedelta(days=3)).isoformat()
     assert "**Heart involvement: methylprednisolone pulse 1,000 mg IV daily for 3-5 days**" in card["detail"]
     assert "a methylprednisolone IV pulse (dose below)" in card["detail"]
     assert "may choose a higher pulse" not in card["detail"] and MG_CAUTION not in card["detail"]

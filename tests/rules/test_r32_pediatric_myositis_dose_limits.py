@@ -474,7 +474,7 @@ def test_an_order_left_active_beside_the_other_drug_over_the_limits_is_offered_t
     replace, keep = card["suggestions"]
     assert replace["label"].startswith("Replace with prednisolone 60 mg")
     assert deleted(replace) == ["MedicationRequest/d90"]
-    assert keep["label"] == "Keep the draft and discontinue the order on the chart"
+    assert keep["label"] == "Methotrexate: Keep the draft and discontinue the order on the chart"  # two drugs: named
     assert deleted(keep) == ["MedicationRequest/mtx-15"]
 
 
