@@ -501,23 +501,39 @@ class IgaCheck:
 
 def _iga_check(record: PatientRecord, severe_below_mg_dl: float) -> IgaCheck:
     """IgA measured ever (the table's "IgA level ever"), and deficient or not: below ``severe_below_mg_dl`` (severe
-    deficiency), flagged low, below the lab's lower limit, or written as undetectable. A registered or preliminary
-    IgA, or one with no value, is no result (it is named); one whose value cannot be read is asked again."""
+    deficiency), flagged low, below the lab's lower limit, or written as undetectable. The newest final IgA that can
+    be read is judged, and a newer one that cannot is named beside it (an unreadable result must not hide a known
+    deficiency). A registered or preliminary IgA, or one with no value, is no result: it is named, and if it already
+    reads low, that is said with the anti-IgA advice, pending the final result."""
     iga = record.observations_in("igA")
     results = [o for o in iga if o.status in _FINAL and o.has_result]
-    if not results:
+    read = [(o, *_iga_low(o, severe_below_mg_dl)) for o in results]
+    judged = next(((o, low, why) for o, low, why in reversed(read) if low is not None), None)
+    if judged is None:
+        if results:
+            shown = _shown(results[-1])
+            return IgaCheck(f"IgA could not be read: {shown}; check it before IVIG ({IGA_ADVICE}).", True, shown)
         not_yet = f" (not a result: {_shown(iga[-1])}, {iga[-1].status or 'no status'})" if iga else ""
+        pending_low = _iga_low(iga[-1], severe_below_mg_dl) if iga and iga[-1].has_result else (None, "")
+        if pending_low[0]:
+            return IgaCheck(f"IgA not yet final, and low{not_yet[:-1]}: {pending_low[1]}). {_ANTI_IGA} Check the "
+                            "final result.", True, f"{_shown(iga[-1])}: {pending_low[1]}, not final")
         return IgaCheck(f"IgA has never been measured{not_yet}: check it ({IGA_ADVICE}).", True)
-    newest = results[-1]
-    low, why = _iga_low(newest, severe_below_mg_dl)
-    shown = _shown(newest)
-    if low is None:
-        return IgaCheck(f"IgA could not be read: {shown}; check it before IVIG ({IGA_ADVICE}).", True, shown)
+    observation, low, why = judged
+    shown = _shown(observation)
+    newer = [_shown(o) for o, _, _ in read[[o for o, _, _ in read].index(observation) + 1:]]  # oldest first
+    beside = f" (newer, not read: {'; '.join(newer)})" if newer else ""
     if low:
-        return IgaCheck(f"IgA low: {shown} ({why}). With anti-IgA antibodies most IVIG products are contraindicated "
-                        "(anaphylaxis): check for anti-IgA antibodies before infusing; if they are present, give IVIG "
-                        "only as an IgA-depleted product, with immunology advice.", False, f"{shown}: {why}")
+        return IgaCheck(f"IgA low: {shown} ({why}){beside}. {_ANTI_IGA}", bool(newer), f"{shown}: {why}")
+    if newer:
+        return IgaCheck(f"IgA could not be read: {'; '.join(newer)}; the last read, {shown}, was not low: check it "
+                        f"before IVIG ({IGA_ADVICE}).", True, shown)
     return IgaCheck(None, False, shown)
+
+
+_ANTI_IGA = ("With anti-IgA antibodies most IVIG products are contraindicated (anaphylaxis): check for anti-IgA "
+             "antibodies before infusing; if they are present, give IVIG only as an IgA-depleted product, with "
+             "immunology advice.")
 
 
 def _shown(observation: Observation) -> str:

@@ -194,8 +194,6 @@ def test_a_low_iga_is_named_with_the_anti_iga_advice(kb, today, result, shown):
 
 @pytest.mark.parametrize(("status", "result", "named"), [
     ("registered", {}, "IgA with no value on 2026-06-24, registered"),
-    ("preliminary", {"value": 2, "unit": "mg/dL", "interpretation": "L"},
-     "IgA 2 mg/dL flagged L on 2026-06-24, preliminary"),
     ("final", {"interpretation": None}, "IgA with no value on 2026-06-24, final"),
 ])
 def test_an_iga_with_no_value_or_not_final_is_not_a_result(kb, today, status, result, named):
@@ -203,6 +201,26 @@ def test_an_iga_with_no_value_or_not_final_is_not_a_result(kb, today, status, re
     card, entry = _run(kb, _with_iga(today, status, **result), today)
     assert f"- IgA has never been measured (not a result: {named}): check it" in card["detail"]
     assert card["summary"].endswith("(no IgA)") and _orders_iga(card) and entry["facts"]["iga_measured"] is False
+
+
+def test_r27_a_preliminary_iga_that_reads_low_is_said_low_pending_the_final_result(kb, today):
+    """A preliminary IgA 2 mg/dL flagged L was said to be "never measured", with no anti-IgA advice (found by review):
+    it is no final result, so an IgA is still ordered, but its low value is said with the advice."""
+    card, _ = _run(kb, _with_iga(today, "preliminary", value=2, unit="mg/dL", interpretation="L"), today)
+    detail = " ".join(card["detail"].split())
+    assert ("IgA not yet final, and low (not a result: IgA 2 mg/dL flagged L on 2026-06-24, preliminary: below 7 "
+            "mg/dL: severe IgA deficiency). With anti-IgA antibodies") in detail
+    assert "never been measured" not in detail and _orders_iga(card)
+
+
+def test_r27_an_unreadable_newer_iga_does_not_hide_an_older_deficiency(kb, today):
+    """IgA 2 mg/dL 300 days ago, then "see comment" 100 days ago: the card said only that the IgA could not be read,
+    and the known severe deficiency and its anti-IgA advice were lost (found by review)."""
+    chart = _with_iga(today, value=2, unit="mg/dL").observation(IGA, -100, value_string="see comment")
+    card, _ = _run(kb, chart, today)
+    detail = " ".join(card["detail"].split())
+    assert "IgA low: IgA 2 mg/dL on" in detail and "(newer, not read: IgA see comment on" in detail
+    assert "With anti-IgA antibodies" in detail and _orders_iga(card)
 
 
 def test_a_pending_iga_does_not_hide_the_final_one_before_it(kb, today):
