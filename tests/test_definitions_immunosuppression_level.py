@@ -515,3 +515,12 @@ def test_two_current_orders_add_up_beside_one_stopped_on_an_unknown_day(kb, toda
     high, low, unknown = _levels(kb, chart)
     assert [len(e.orders) for e in high] == [2] and "200 mg/day = 4.44 mg/kg/day" in high[0].evidence
     assert all(len(e.orders) == 1 for e in (*low, *unknown))
+
+
+def test_a_taper_order_is_judged_by_the_steps_it_gave_in_the_window(kb, today):
+    """Azathioprine 200 mg for 14 days from D-200, then 100 mg, written as one order, at 50 kg: judged at its highest
+    step (4.00 mg/kg/day, high, a critical R28 card) though that step ended at D-187 (found by review). The step given
+    within the 30 days is 100 mg: 2.00 mg/kg/day, low."""
+    chart = Chart(today).weight(50).taper_order(AZATHIOPRINE_50, [(200, 14), (100, None)], start=-200)
+    high, low, _ = _levels(kb, chart)
+    assert not high and "100 mg/day = 2.00 mg/kg/day" in low[0].evidence

@@ -338,6 +338,19 @@ def _given_together(orders: list[tuple[MedicationOrder, float]], today: date) ->
     return together if len(together) > 1 else []
 
 
+def _daily_within(order: MedicationOrder, weight_kg: float | None, since: date, today: date) -> float | None:
+    """The order's mg a day at its highest step given from ``since`` to ``today``: a taper written as one order is
+    judged by the steps it gave in the window, not one finished before it (azathioprine 200 mg for two weeks, then
+    100 mg for months, is 100 mg/day now); an order without steps, or whose steps' days are not read, at its highest
+    (dosing.daily_mg). None when a dose cannot be read."""
+    by_step = dosing.daily_mg_by_sequence(order, weight_kg)
+    if by_step is None:
+        return None
+    within = [by_step.get(step.sequence, 0.0) for step in order.steps
+              if step.first <= today and (step.last is None or step.last >= since)]
+    return max(within or by_step.values(), default=None)
+
+
 def _per_kg(record: PatientRecord, context: HookContext, agent: str, limit: float, per: str, recent_days: int,
             stops: dict[int, UnknownStop]) -> list[Exposure]:
     """The exposures of one drug judged per kg (``per`` day or week) within ``recent_days``, oldest order first: the
@@ -348,8 +361,9 @@ def _per_kg(record: PatientRecord, context: HookContext, agent: str, limit: floa
     scale = 7 if per == "week" else 1
     found: list[tuple[int, Exposure]] = []
     dosed: list[tuple[int, MedicationOrder, UnknownStop | None, float]] = []
+    since = record.today - timedelta(days=recent_days)
     for i, (order, stop) in enumerate(_given(record, (agent,), recent_days, stops)):
-        daily = dosing.daily_mg(order, weight.value if weight else None)
+        daily = _daily_within(order, weight.value if weight else None, since, record.today)
         label = f"{order.label} ({_when(order, record, stop)})"
         if daily is None:
             found.append((i, Exposure(agent, "unknown", f"{label}: dose could not be read", (order,))))
