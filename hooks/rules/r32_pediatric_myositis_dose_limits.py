@@ -234,17 +234,29 @@ def _steroid_total(doses: list[DraftDose], label: str, weight: Measure | None, p
     return _Total(day.mg if counted else None, per_kg, said, described, at_least, day.unread, unchecked)
 
 
-def _steroid_found(total: _Total, label: str, weight: Measure | None, p: Mapping[str, float],
-                   beside: str) -> list[str]:
-    found = []
-    if total.amount is not None and total.amount > p["steroid_max_mg_day"] + EPS:
-        found.append(f"{label} {mg(total.amount)}/day{beside} is above the {p['steroid_max_mg_day']:g} mg/day "
-                     "maximum.")
-    if total.relative is not None and total.relative > p["steroid_max_mg_per_kg_day"] + EPS:
-        basis = f"on {weight.describe('kg')}" if weight else "as written"
-        found.append(f"{label} {total.relative:.2f} mg/kg/day ({basis}){beside} is above "
-                     f"{p['steroid_max_mg_per_kg_day']:g} mg/kg/day.")
-    return found
+@dataclass(frozen=True, slots=True)
+class _Limits:
+    """A drug's two limits as a card states them: in mg per ``period`` ('day', 'week') and per body size
+    (``relative_unit``: 'mg/kg/day', 'mg/m²/week'), with the body size the relative dose was read on (``basis``)."""
+
+    label: str
+    cap: float
+    period: str
+    relative_cap: float
+    relative_unit: str
+    relative_digits: int
+    basis: str
+
+    def found(self, total: _Total, beside: str) -> list[str]:
+        """What in ``total`` is above the limits ('Methotrexate 45 mg/week ... is above the 40 mg/week maximum.')."""
+        found = []
+        if total.amount is not None and total.amount > self.cap + EPS:
+            found.append(f"{self.label} {mg(total.amount)}/{self.period}{beside} is above the {self.cap:g} "
+                         f"mg/{self.period} maximum.")
+        if total.relative is not None and total.relative > self.relative_cap + EPS:
+            found.append(f"{self.label} {total.relative:.{self.relative_digits}f} {self.relative_unit} "
+                         f"({self.basis}){beside} is above {self.relative_cap:g} {self.relative_unit}.")
+        return found
 
 
 def _steroid_measure(weight: Measure | None, p: Mapping[str, float], today: date) -> _Measure:
@@ -274,7 +286,8 @@ def _steroid_check(record: PatientRecord, context: HookContext, p: Mapping[str, 
     label = "/".join(sorted({dose_basis.oral_steroid(o) or "prednisone" for o in chart.given})).capitalize()
     return _check("prednis(ol)one", label, sent, chart, _steroid_measure(weight, p, context.today),
                   lambda doses: _steroid_total(doses, label, weight, p, context.today),
-                  lambda total, beside: _steroid_found(total, label, weight, p, beside), weight is not None)
+                  _Limits(label, p["steroid_max_mg_day"], "day", p["steroid_max_mg_per_kg_day"], "mg/kg/day", 2,
+                          f"on {weight.describe('kg')}" if weight else "as written").found, weight is not None)
 
 
 # ---------------------------------------------------------------- methotrexate
@@ -307,18 +320,6 @@ def _mtx_total(doses: list[DraftDose], bsa: float | None, missing: str | None, p
                   unread, unchecked)
 
 
-def _mtx_found(total: _Total, bsa: float | None, p: Mapping[str, float], beside: str) -> list[str]:
-    found = []
-    if total.amount is not None and total.amount > p["mtx_max_mg_week"] + EPS:
-        found.append(f"Methotrexate {mg(total.amount)}/week{beside} is above the {p['mtx_max_mg_week']:g} mg/week "
-                     "maximum.")
-    if total.relative is not None and total.relative > p["mtx_max_mg_per_m2_week"] + EPS:
-        basis = f"on a BSA of {bsa:.2f} m²" if bsa else "as written"
-        found.append(f"Methotrexate {total.relative:.1f} mg/m²/week ({basis}){beside} is above "
-                     f"{p['mtx_max_mg_per_m2_week']:g} mg/m²/week.")
-    return found
-
-
 def _mtx_measure(weight: Measure | None, bsa: float | None, p: Mapping[str, float]) -> _Measure:
     """mg a week as the weekly limits judge each order (the dose given at once, less often than weekly); one not
     read, or written per m² with no BSA, not counted."""
@@ -342,7 +343,8 @@ def _mtx_check(record: PatientRecord, context: HookContext, p: Mapping[str, floa
     missing = missing_weight_or_height(record, context)
     return _check(MTX, "Methotrexate", sent, chart, _mtx_measure(weight, bsa, p),
                   lambda doses: _mtx_total(doses, bsa, missing, p, context.today),
-                  lambda total, beside: _mtx_found(total, bsa, p, beside), bsa is not None)
+                  _Limits("Methotrexate", p["mtx_max_mg_week"], "week", p["mtx_max_mg_per_m2_week"], "mg/m²/week", 1,
+                          f"on a BSA of {bsa:.2f} m²" if bsa else "as written").found, bsa is not None)
 
 
 # ---------------------------------------------------------------- the card
