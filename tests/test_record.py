@@ -242,6 +242,16 @@ def test_name_matching_is_whole_word(kb):
     ("atorvastatin calcium 20 mg", {"statin"}),
     ("docusate calcium 240 mg", {"calcium_in_another_drug_name"}),
     ("Calcium 600 mg + D3", {"calcium"}),
+    # spellings EHRs send that were missed: R24 offered a second TMP/SMX, R25 vitamin D, a DXA and alendronate
+    ("Cotrimoxazole 960 mg tablet", {"tmp_smx"}),
+    ("SMX-TMP 800-160 mg", {"tmp_smx"}),
+    ("Septrin forte", {"tmp_smx"}),
+    ("Vitamin D3 1000 IU", {"vitamin_d"}),
+    ("Colecalciferol 800 unit capsule", {"vitamin_d"}),
+    ("DEXA scan hip and spine", {"dxa"}),
+    ("Bone densitometry (DXA)", {"dxa"}),
+    ("Prolia 60 mg", {"osteoporosis_drug"}),
+    ("Fosamax 70 mg weekly", {"osteoporosis_drug"}),
 ])
 def test_a_longer_name_holding_a_shorter_one_is_read_whole(kb, text, groups):
     assert {m.group for m in kb.valuesets.lookup_names(text)} == groups

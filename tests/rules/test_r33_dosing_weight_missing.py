@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import AZATHIOPRINE_50, IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_20, ROUTE_IV, Chart
+from fhir_fixtures.builders import (
+    AZATHIOPRINE_50,
+    IMNM_SNOMED,
+    IVIG_CVX,
+    LOINC,
+    METHYLPRED_1000,
+    PREDNISONE_20,
+    ROUTE_IV,
+    Chart,
+)
 from fhir_fixtures.r06_prednisone_adult_dose_check import PRED_EYE_DROPS
 from fhir_fixtures.r33_dosing_weight_missing import CYCLOPHOSPHAMIDE
 from tests.conftest import explained, fired, run
@@ -138,3 +147,12 @@ def test_prednisolone_eye_drops_need_no_weight(kb, today, age, code, route):
     checker = "R32" if age < 18 else "R06"
     assert explained(result, RULE)["facts"]["drafts_needing_weight"] == (
         f"prednisone 20 MG Oral Tablet (prednis(ol)one is checked per kg ({checker}))")
+
+
+def test_r33_a_usual_weight_is_no_measured_weight(kb, today):
+    """LOINC 75292-3 "Body weight - Reported --usual" (a remembered typical weight) counted as today's weight: R33 was
+    quiet and R27 dosed IVIG on it while the only measured weight was 40 days old (found by review)."""
+    chart = Chart(today, age=60).condition(IMNM_SNOMED, onset=-90).height(165, day=-100).weight(58, day=-40)
+    chart.observation((LOINC, "75292-3", "Body weight - Reported --usual"), -1, value=75, unit="kg")
+    chart.draft(IVIG_CVX, 150, "g", route=ROUTE_IV, count=1)
+    assert explained(run(kb, chart.request("order-sign"), today), RULE)["status"] == "fired"
