@@ -69,7 +69,9 @@ def due(record: PatientRecord, context: HookContext, facts: dict[str, object]) -
     window = int(context.thresholds.of_rule(RULE_ID)["screen_window_days"])
     since = record.today - timedelta(days=window)
     ecg = _last(record, "ecg", window)
-    troponins = record.observations_in("troponin_i", "troponin_t", since=since)
+    # a troponin counts with a value in it: "haemolysed - not performed", or one only ordered, screened nothing
+    troponins = [o for o in record.observations_in("troponin_i", "troponin_t", since=since)
+                 if o.quantity is not None or o.measured_as_text]
     echo, cmr = _last(record, "echocardiogram"), _last(record, "cardiac_mri")
     facts.update({"last_ecg_12m": ecg, "last_troponin_12m": str(troponins[-1].when) if troponins else None,
                   "last_echo": echo, "last_cardiac_mri": cmr})

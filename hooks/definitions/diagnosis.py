@@ -37,13 +37,6 @@ HIGH_FLAGS = frozenset({"H", "HH", "HU", "A", "AA"})
 TROPONIN_UNIT = "ng/mL"
 
 
-def above_reference_range(observation: Observation) -> bool:
-    """A troponin flagged high or abnormal by the lab, or above the upper limit of its own reference range."""
-    if any(code in HIGH_FLAGS for code in observation.interpretation):
-        return True
-    return observation.above_upper_limit(TROPONIN_UNIT) is True
-
-
 _NORMAL_FLAGS = frozenset({"N", "NEG"})
 
 

@@ -78,8 +78,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         facts["ordered_on_severe_card"] = ", ".join(elsewhere)
     actions = [builders[name]() for name in missing if name not in elsewhere]
     screen_actions = len(actions)
-    abnormal = [f"troponin {o.quantity} on {o.when} above the ULN" for o in troponins
-                if diagnosis.above_reference_range(o)]
+    # troponin I decides (troponin T can come from regenerating muscle); one with no range or flag is not judged
+    # normal, as R19 and R31 read it: the heart is not excluded
+    troponin_i = [(o, diagnosis.above_upper_limit(o, diagnosis.TROPONIN_UNIT)) for o in troponins
+                  if o.in_group("troponin_i")]
+    abnormal = [f"troponin I {o.quantity} on {o.when} above the ULN" for o, raised in troponin_i if raised]
+    abnormal += [f"troponin I {o.quantity or o.value_text} on {o.when} with no range or flag to judge it (the heart "
+                 "is not excluded)" for o, raised in troponin_i if raised is None]
     abnormal += [f"{c.code.label}" for c in record.conditions_in("myocarditis_cardiomyopathy", "cardiac_involvement",
                                                                  active_only=True)]
     facts["abnormal"] = "; ".join(abnormal) or None

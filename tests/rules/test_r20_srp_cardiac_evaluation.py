@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import LOINC, Chart
+from fhir_fixtures.builders import IMNM_SNOMED, LOINC, Chart
 from fhir_fixtures.r20_srp_cardiac_evaluation import ECG, LOCAL, LOCAL_ECG, LOCAL_TTE, TTE, srp_chart
 from tests.conftest import explained, fired, run
 
@@ -137,3 +137,27 @@ def test_a_monitor_reading_is_not_a_12_lead_ecg(kb, today, name):
     request): the card still asks for a 12-lead ECG."""
     chart = srp_chart(today).observation((LOCAL, "HR", name), -3, value_string="72")
     assert "12-lead ECG" in _ordered(_card(kb, chart))
+
+
+TNI = (LOINC, "10839-9", "Troponin I.cardiac [Mass/volume] in Serum or Plasma")
+
+
+def _srp_with_echo(today):
+    chart = Chart(today, age=45).condition(IMNM_SNOMED, onset=-400).antibody("anti_srp", "positive", day=-390)
+    return chart.antibody("anti_hmgcr", "negative", day=-390).procedure(TTE, -380)
+
+
+def test_r20_a_troponin_that_gave_no_value_screened_nothing(kb, today):
+    """"Specimen hemolyzed - test not performed" 5 days ago counted as this year's troponin: R20 was quiet, with no
+    ECG in 12 months (found by review)."""
+    chart = _srp_with_echo(today).observation(TNI, -5, value_string="Specimen hemolyzed - test not performed")
+    assert explained(run(kb, chart.request("patient-view"), today), RULE)["status"] == "fired"
+
+
+def test_r20_a_troponin_i_with_no_range_is_not_judged_normal(kb, today):
+    """Troponin I 2.3 ng/mL with no range or flag was read as normal: no cardiac MRI or cardiology review offered
+    (found by review). As R19 and R31 read it, the heart is not excluded."""
+    chart = srp_chart(today).observation(TNI, -5, value=2.3, unit="ng/mL")  # no echocardiogram yet: it fires
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert "with no range or flag to judge it (the heart is not excluded)" in card["detail"]
+    assert "Cardiology referral" in [a["description"] for s in card["suggestions"] for a in s["actions"]]
