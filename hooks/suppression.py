@@ -28,7 +28,7 @@ class Gate:
 
 def _ibm(record: PatientRecord, context: HookContext) -> list[str]:
     """IBM alone: with an overlap myositis (above), the IMNM rows apply to it."""
-    ibm = record.conditions_in("ibm", active_only=True)
+    ibm = cohorts.ibm_diagnosed(record)
     return [] if not ibm or cohorts.overlap_myositis(record) else [c.code.label for c in ibm]
 
 

@@ -67,8 +67,15 @@ def iim_onset(record: PatientRecord) -> date | None:
     return max(before) if before else min(starts, default=None)
 
 
+def ibm_diagnosed(record: PatientRecord) -> list[Condition]:
+    """Active IBM confirmed, or of no verification status: a provisional, differential or unconfirmed IBM is a
+    question, not the diagnosis that makes immunosuppression futile (R02) and holds back the IMNM rows (the IBM
+    gate): a patient who meets the IMNM definition meanwhile keeps its safety cards."""
+    return [c for c in record.conditions_in("ibm", active_only=True) if c.verification in (None, "confirmed")]
+
+
 def is_ibm(record: PatientRecord) -> bool:
-    return bool(record.conditions_in("ibm", active_only=True))
+    return bool(ibm_diagnosed(record))
 
 
 @per_record

@@ -96,7 +96,7 @@ def _rehabilitation(context: HookContext) -> list[Action]:
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
-    ibm = record.conditions_in("ibm", active_only=True)
+    ibm = cohorts.ibm_diagnosed(record)
     others = record.conditions_in(*OTHER_INDICATIONS, active_only=True)
     overlap = cohorts.overlap_myositis(record)
     order_sign = context.hook == "order-sign"

@@ -230,3 +230,17 @@ def test_the_card_names_the_order_it_left_out_and_why(kb, today):
     assert "Reconsider methotrexate 2.5 MG Oral Tablet" in card["summary"] and "prednisone" not in card["summary"]
     assert ("Not counted, as the order names another indication: prednisone 20 MG Oral Tablet (40 mg/day "
             "prednisone equivalent): reason COPD exacerbation.") in card["detail"]
+
+
+@pytest.mark.parametrize("verification", ["provisional", "differential", "unconfirmed"])
+def test_r02_a_provisional_ibm_is_no_diagnosis_and_holds_back_no_imnm_row(kb, today, verification):
+    """IBM charted as provisional beside anti-HMGCR IMNM (CK 7,000, prednisone alone for 45 days): R02 fired
+    "reconsider prednisone" and the IBM gate held back R05 and R30 (found by review). A provisional IBM is a question;
+    the IMNM rows keep their cards."""
+    chart = Chart(today, age=58).condition((ICD10, "G72.9", "Myopathy, unspecified"), onset=-60)
+    chart.condition(IBM_ICD, onset=-60, verification=verification)
+    chart.antibody("anti_hmgcr", "positive", day=-55).antibody("anti_srp", "negative", day=-55)
+    chart.ck(9000, day=-50).ck(7000, day=-3).weight(70).medication(PREDNISONE_20, 60, "mg", start=-45)
+    result = run(kb, chart.request("patient-view"), today)
+    assert explained(result, RULE)["status"] == "not-fired"
+    assert explained(result, "imnm-add-steroid-sparing-by-month-1")["status"] == "fired"
