@@ -16,9 +16,14 @@ IMMUNOSUPPRESSANTS = tuple(g for g in STEROID_SPARING if g != "ivig")
 PJP_PROPHYLAXIS = ("tmp_smx", "pjp_alternative")
 
 
+# MedicationRequest intents that are no order: a plan, a proposal or an option says nothing was prescribed
+NOT_ORDERED = frozenset({"plan", "proposal", "option"})
+
+
 def steroid_sparing_since(record: PatientRecord, since: date) -> list[MedicationOrder]:
-    """Steroid-sparing agents active, given or ordered on or after ``since``."""
-    return given_since(record, *STEROID_SPARING, since=since)
+    """Steroid-sparing agents active, given or ordered on or after ``since``: ordered, not only planned or proposed
+    (methotrexate charted as a plan left a patient on prednisone alone with no R05 card)."""
+    return [o for o in given_since(record, *STEROID_SPARING, since=since) if o.intent not in NOT_ORDERED]
 
 
 @per_record

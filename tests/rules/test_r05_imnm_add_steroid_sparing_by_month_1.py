@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from fhir_fixtures.builders import EGFR, IMNM_SNOMED, PREDNISONE_20, SNOMED, TMP_SMX_SS, Chart
+from fhir_fixtures.builders import EGFR, IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_20, SNOMED, TMP_SMX_SS, Chart
 from fhir_fixtures.r10_mtx_start_prerequisites import CREATININE
 from fhir_fixtures.r11_mtx_tmp_smx_interaction import TRIMETHOPRIM_100
 from hooks import engine
@@ -428,3 +428,14 @@ def test_r05_a_prednisone_order_with_no_start_date_is_named_with_what_to_fix(kb,
     assert entry["status"] == "not-evaluable"
     assert entry["reason"] == ("T_tx unknown: the dose of prednisone 20 MG Oral Tablet (start date not read) could "
                                "not be read")
+
+
+@pytest.mark.parametrize("intent", ["plan", "proposal"])
+def test_r05_a_steroid_sparing_agent_only_planned_is_not_ordered(kb, today, intent):
+    """Methotrexate charted with intent 'plan' or 'proposal' counted as ordered: the patient, on prednisone alone at
+    day 61, got no card (found by review). A plan says nothing was prescribed."""
+    chart = _chart(today, ttx=-60)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-40, period=1, period_unit="wk", intent=intent)
+    assert _explain(run(kb, chart.request("patient-view"), today))["status"] == "fired"
+    chart.resources["medications"][-1]["intent"] = "order"
+    assert _explain(run(kb, chart.request("patient-view"), today))["status"] == "not-fired"
