@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import ICD10, IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_20, RITUXIMAB, ROUTE_IV, Chart
+from fhir_fixtures.builders import CVX, ICD10, IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_20, RITUXIMAB, ROUTE_IV, Chart
 from fhir_fixtures.r29_vaccinate_before_immunosuppression import (
     ANTI_HBS,
     COVID,
@@ -400,3 +400,14 @@ def test_recombinant_zoster_dose_2_is_not_offered_before_4_weeks_after_dose_1(kb
     action = card["suggestions"][0]["actions"][0]
     assert action["description"] == f"Recombinant zoster vaccine 0.5 mL IM (dose 2 of 2, not before {chart.at(8)})"
     assert action["resource"]["dosageInstruction"][0]["text"].endswith(f"(dose 2 of 2, not before {chart.at(8)})")
+
+
+@pytest.mark.parametrize("vaccine", [(CVX, "300", "COVID-19 vaccine, mRNA, 2023-2024 formula"),
+                                     (CVX, "229", "Moderna COVID-19 Vaccine, Bivalent"),
+                                     (CVX, "999", "Comirnaty 2025-2026 formula")])
+def test_r29_a_covid_19_vaccine_of_a_later_formula_is_a_covid_19_dose(kb, today, vaccine):
+    """A 2023-2024 formula (CVX 300), a bivalent dose (229) or a brand name with a code the pack does not list was no
+    COVID-19 dose: R29 said "COVID-19: no dose since" and offered another (found by review). The vaccine is read by
+    its name."""
+    chart = _without(up_to_date(_new(today)), "207").immunization(vaccine, day=-20)
+    assert RULE not in fired(run(kb, chart.request("patient-view"), today))
