@@ -244,3 +244,17 @@ def test_r02_a_provisional_ibm_is_no_diagnosis_and_holds_back_no_imnm_row(kb, to
     result = run(kb, chart.request("patient-view"), today)
     assert explained(result, RULE)["status"] == "not-fired"
     assert explained(result, "imnm-add-steroid-sparing-by-month-1")["status"] == "fired"
+
+
+@pytest.mark.parametrize("other", [(ICD10, "D69.3", "Immune thrombocytopenic purpura"),
+                                   (ICD10, "L40.0", "Psoriasis vulgaris"),
+                                   (ICD10, "Z94.0", None)])
+def test_r02_another_condition_that_needs_immunosuppression_in_its_own_words(kb, today, other):
+    """IBM with immune thrombocytopenic purpura (ICD-10's title of D69.3), psoriasis, or a kidney transplant coded
+    Z94.0 with no display: R02 asked to cancel the prednisone, saying no other condition needing immunosuppression
+    was on file (found by review)."""
+    chart = Chart(today, age=71).condition(IBM_ICD, onset=-900).weight(78).condition(other, onset=-20)
+    if other[2] is None:
+        chart.resources["conditions"][-1]["code"] = {"coding": [{"system": other[0], "code": other[1]}]}
+    chart.draft(PREDNISONE_20, 60, "mg")
+    assert RULE not in fired(run(kb, chart.request("order-sign"), today))
