@@ -41,7 +41,10 @@ LIMITED_PET = "PET limited area (CPT)"  # one region (head and neck, chest): a p
 # A tracer named that is not FDG (PSMA, DOTATATE, NaF, choline...): not a cancer screen for myositis
 _NOT_FDG = re.compile(r"\b(psma|dotatate|dotatoc|naf|fluoride|fluciclovine|choline|gallium|ga-?68|amyloid|"
                       r"florbetapir|f-?dopa|fdopa)\b", re.I)
+# A PET of one organ (the heart for myocarditis or viability, the brain): no whole-body cancer screen
+_ORGAN_PET = re.compile(r"\b(cardiac|heart|myocard\w*|viability|perfusion|brain|cerebral)\b", re.I)
 COMBINED_CT = "CT chest/abdomen/pelvis (combined)"
+_CT_REGIONS = ("chest", "abdomen", "pelvis")  # what a CT screen covers, from its name ('CT Pelvis W contrast IV')
 ENHANCED_CT_LOINC = "89283-6"  # CT Neck+Chest+Abdomen+Pelvis W contrast IV
 # (what is ordered, and its value-set group, code and system where the value sets hold one)
 BASIC_PANEL: tuple[tuple[str, tuple[str, str, str] | None], ...] = (
@@ -68,22 +71,28 @@ a clinical judgement."""
 
 
 def _screens(record: PatientRecord, since: date) -> tuple[list[Procedure], list[Procedure]]:
-    """(complete screens, partial ones): PET-CT or CT chest + abdomen/pelvis, versus one region only."""
+    """(complete screens, partial ones): an FDG-PET/CT of the body, a combined CT, or CTs that together image the
+    chest, abdomen and pelvis by their names, versus less (a CT of the pelvis alone, a limited CT or PET). A CT of
+    the chest with one of the pelvis counted before, the abdomen never imaged; and a cardiac or brain PET-CT did."""
     by_kind: dict[str | None, list[Procedure]] = {}
+    regions: set[str] = set()
     for procedure in record.procedures_in("ct_chest_abdomen_pelvis", "pet_ct", since=since):
         pet = procedure.code.concept_in("pet_ct")
-        if pet in NOT_A_SCREEN or _NOT_FDG.search(procedure.code.words()):
+        words = procedure.code.words()
+        if pet in NOT_A_SCREEN or _NOT_FDG.search(words) or (pet and _ORGAN_PET.search(words)):
             continue
         kind = (LIMITED_PET if pet == LIMITED_PET else "PET") if pet else \
             procedure.code.concept_in("ct_chest_abdomen_pelvis")
         by_kind.setdefault(kind, []).append(procedure)
+        if not pet and "limited" not in words:
+            regions |= {region for region in _CT_REGIONS if re.search(rf"\b{region}\b", words)}
     whole = by_kind.get("PET", []) + by_kind.get(COMBINED_CT, [])
-    chest, abdomen = by_kind.get("CT chest", []), by_kind.get("CT abdomen/pelvis", [])
+    cts = by_kind.get("CT chest", []) + by_kind.get("CT abdomen/pelvis", [])
     if whole:
         return whole, []
-    if chest and abdomen:
-        return chest + abdomen, []
-    return [], chest + abdomen + by_kind.get(LIMITED_PET, [])
+    if regions >= set(_CT_REGIONS):
+        return cts, []
+    return [], cts + by_kind.get(LIMITED_PET, [])
 
 
 def _age_sex(age: int, sex: str | None) -> str:

@@ -41,10 +41,25 @@ def test_imaging_within_12_months_edge(kb, today):
 
 
 def test_separate_chest_and_abdomen_pelvis_ct_together_count(kb, today):
-    chart = imnm(today).procedure(CT_CHEST, day=-100)
+    chart = imnm(today).procedure((LOINC, "24628-0", "CT Chest W contrast IV"), day=-100)
     assert _outcome(kb, chart, today)[0] is not None
-    chart.procedure(CT_ABDOMEN_PELVIS, day=-90)
+    chart.procedure((LOINC, "36813-4", "CT Abdomen and Pelvis W contrast IV"), day=-90)
     assert _outcome(kb, chart, today)[0] is None
+
+
+@pytest.mark.parametrize("imaging", [
+    [(LOINC, "24627-2", "CT Chest"), (LOINC, "24865-8", "CT Pelvis")],  # the abdomen never imaged
+    [CT_CHEST, CT_ABDOMEN_PELVIS],  # a limited chest CT, and an abdomen CT without the pelvis
+    ["Cardiac PET-CT (FDG) for myocarditis"],
+    ["FDG-PET brain"],
+], ids=["chest and pelvis", "limited chest and abdomen", "cardiac PET", "brain PET"])
+def test_r30_imaging_that_leaves_a_region_out_is_no_complete_screen(kb, today, imaging):
+    """CT chest with CT pelvis (the pelvis-only CT was labelled "CT abdomen/pelvis"), a limited CT, or a cardiac or
+    brain FDG-PET counted as a complete cancer screen, and R30 was quiet (found by review)."""
+    chart = imnm(today)
+    for code in imaging:
+        chart.procedure(code, day=-60)
+    assert _outcome(kb, chart, today)[0] is not None
 
 
 def test_fdg_pet_ct_counts_but_naf_bone_pet_does_not(kb, today):
