@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from hooks.context import HookContext
-from hooks.definitions.courses import protection_since
+from hooks.definitions.courses import last_dose_day, protection_since
 from hooks.definitions.diagnosis import Done
 from hooks.record import (
     LOWER_BOUNDS,
@@ -27,8 +27,12 @@ from hooks.units import convert
 
 CALCIUM_VITAMIN_D = ("calcium", "vitamin_d")
 DXA_WINDOW_DAYS = 730  # "DXA within 24 months"
-# A yearly zoledronic acid infusion or a 6-monthly denosumab injection is "on treatment" between doses.
-OSTEOPOROSIS_DRUG_WINDOW_DAYS = 365
+# How long after its last dose each drug is still treatment: a yearly zoledronic acid infusion a year; denosumab,
+# due every 6 months, its interval and a month late (a later dose carries a rebound-fracture risk); the daily,
+# weekly or monthly ones 45 days
+_DRUG_IN_USE_DAYS = {"zoledronic acid": 365, "denosumab": 183 + 30}
+_OTHER_DRUG_IN_USE_DAYS = 45
+OSTEOPOROSIS_DRUG_WINDOW_DAYS = max(_DRUG_IN_USE_DAYS.values())  # the furthest back a dose may still count
 OSTEOPOROSIS_T_SCORE = -2.5  # densitometric osteoporosis (WHO)
 # ACR 2022 GIOP, adults >= 40 y: moderate risk = GC-adjusted FRAX major osteoporotic fracture 10-19% or hip
 # fracture > 1% and < 3%; high risk = major >= 20% or hip >= 3%.
@@ -120,7 +124,18 @@ def osteoporosis_drugs(record: PatientRecord, window_days: int = OSTEOPOROSIS_DR
     early (courses.protection_since): such a drug counts until the last day it is known to have been
     given, not until today, so a missing drug is not hidden."""
     since = record.today - timedelta(days=window_days)
-    return protection_since(record, "osteoporosis_drug", since=since)
+    counted, left_out = protection_since(record, "osteoporosis_drug", since=since)
+    return [order for order in counted if _in_use(order, record.today)], left_out
+
+
+def _in_use(order: MedicationOrder, today: date) -> bool:
+    """Current, or last given within its drug's interval (:data:`_DRUG_IN_USE_DAYS`): alendronate stopped 11
+    months ago, or denosumab last given 10 months ago, counted as bone protection in place."""
+    if order.current_on(today):
+        return True
+    last = last_dose_day(order, today)
+    days = _DRUG_IN_USE_DAYS.get(order.medication.concept_in("osteoporosis_drug") or "", _OTHER_DRUG_IN_USE_DAYS)
+    return last is not None and (today - last).days <= days
 
 
 def _condition_text(condition: Condition) -> str:

@@ -289,10 +289,11 @@ ALENDRONATE = (RXNORM, "46041", "Alendronate")
 
 
 def test_a_childs_card_names_a_past_osteoporosis_drug_as_given_not_active(kb, today):
-    """A bisphosphonate counts as protection for a year after its last dose, but the card must not call a completed
-    course 'active' (the adult card's wording, one list for both)."""
+    """A weekly bisphosphonate counts as protection for its interval and a month late after its last dose (not a
+    year: bone._in_use), but the card must not call a completed course 'active' (the adult card's wording, one list
+    for both)."""
     chart = _low_dose(today, age=12).condition("Vertebral compression fracture", onset=-300)
-    chart.medication(ALENDRONATE, 70, "mg", start=-250, end=-200, status="completed", period=1, period_unit="wk")
+    chart.medication(ALENDRONATE, 70, "mg", start=-250, end=-20, status="completed", period=1, period_unit="wk")
     card = _card(kb, chart, today)
     assert "In place: Alendronate." in card["detail"]
     assert "Alendronate (active)" not in card["detail"]
@@ -439,3 +440,18 @@ def test_r25_calcium_in_another_drugs_salt_name_is_no_supplement(kb, today):
     chart = _low_dose(today, start=-119).medication((None, None, "leucovorin calcium 5 MG Oral Tablet"), 5, "mg",
                                                      start=-100)
     assert "no calcium/vitamin D" in _card(kb, chart, today)["summary"]
+
+
+@pytest.mark.parametrize(("drug", "dose", "last", "counted"), [
+    (ALENDRONATE, 70, -330, False), (ALENDRONATE, 70, -40, True),  # weekly: 45 days
+    ((None, None, "denosumab 60 MG/ML Prefilled Syringe"), 60, -300, False),  # 6-monthly, 4 months overdue
+    ((None, None, "denosumab 60 MG/ML Prefilled Syringe"), 60, -200, True),
+    ((None, None, "zoledronic acid 5 MG/100ML Injection"), 5, -360, True),  # yearly
+])
+def test_r25_an_osteoporosis_drug_counts_for_its_own_interval(kb, today, drug, dose, last, counted):
+    """Alendronate stopped 11 months ago, or denosumab last given 10 months ago (its 6-monthly dose overdue, with a
+    rebound-fracture risk), counted as bone protection in place for a year whatever the drug (found by review)."""
+    chart = _low_dose(today, start=-380).condition("Osteoporosis", onset=-400)
+    chart.medication(drug, dose, "mg", start=last - 1, end=last, status="completed", count=1)
+    card = _card(kb, chart, today)
+    assert (card is None or "no osteoporosis drug" not in card["summary"]) is counted
