@@ -3,12 +3,14 @@ would wrongly escalate it. Point the team to rehabilitation, falls and swallowin
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from hooks import orders
 from hooks.cards import first_fitting
 from hooks.context import HookContext
 from hooks.definitions import cohorts, diagnosis, weight
+from hooks.definitions.courses import given_since
 from hooks.record import Concept, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import NADDAF_2022, SCHMIDT_2018, SEED_003, UPTODATE_IBM
@@ -95,13 +97,26 @@ def _rehabilitation(context: HookContext) -> list[Action]:
             for label, text, code in referrals]
 
 
+def _between_doses(record: PatientRecord, context: HookContext) -> list[MedicationOrder]:
+    """IVIG given within the ivig_course_break_days definition, or rituximab within anti_cd20_in_use_days, with no
+    current order: a course still in use between its cycles."""
+    today = record.today
+    ivig = given_since(record, "ivig", since=today - timedelta(days=int(context.definition("ivig_course_break_days"))))
+    anti_cd20 = given_since(record, "rituximab",
+                            since=today - timedelta(days=int(context.definition("anti_cd20_in_use_days"))))
+    return [order for order in (*ivig, *anti_cd20) if not order.current_on(today)]
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     ibm = cohorts.ibm_diagnosed(record)
     others = record.conditions_in(*OTHER_INDICATIONS, active_only=True)
     overlap = cohorts.overlap_myositis(record)
     order_sign = context.hook == "order-sign"
+    # at patient-view, what is active: current orders, and the cyclic agents between doses (IVIG cycles, rituximab
+    # courses charted as completed orders), as escalation and R28 read them
     candidates = (context.draft_orders if order_sign
-                  else record.medications_in("glucocorticoid_systemic", *AGENTS, current_only=True))
+                  else [*record.medications_in("glucocorticoid_systemic", *AGENTS, current_only=True),
+                        *_between_doses(record, context)])
     dosing = weight.dosing_weight(record, context)
     found = diagnosis.immunosuppressive_orders(
         candidates, AGENTS, min_peq_mg=float(context.params(RULE)["min_peq_mg"]),
@@ -129,7 +144,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             return Quiet(f"every immunosuppressive order {where} names another indication", facts)
         return Quiet(f"no immunosuppressive order {where}", facts)
     verb = "Cancel" if order_sign else "Stop"
-    removable = [f for f in flagged if order_sign or not f.order.in_group("glucocorticoid_systemic")]
+    # a glucocorticoid is tapered, not stopped; a cycle already given has nothing left to stop
+    removable = [f for f in flagged if order_sign or (not f.order.in_group("glucocorticoid_systemic")
+                                                      and f.order.current_on(context.today))]
     remove = [Action("delete", f"{verb} {f.order.label}", resource_id=f.order.reference) for f in removable]
     rehab = _rehabilitation(context)
     suggestions = []

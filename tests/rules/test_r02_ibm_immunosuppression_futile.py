@@ -12,6 +12,8 @@ from fhir_fixtures.builders import (
     METHOTREXATE_2_5,
     PREDNISONE_5,
     PREDNISONE_20,
+    RITUXIMAB,
+    ROUTE_IV,
     SNOMED,
     Chart,
 )
@@ -258,3 +260,16 @@ def test_r02_another_condition_that_needs_immunosuppression_in_its_own_words(kb,
         chart.resources["conditions"][-1]["code"] = {"coding": [{"system": other[0], "code": other[1]}]}
     chart.draft(PREDNISONE_20, 60, "mg")
     assert RULE not in fired(run(kb, chart.request("order-sign"), today))
+
+
+def test_r02_ivig_given_as_completed_cycles_is_in_use_at_patient_view(kb, today):
+    """IBM with IVIG charted as a completed order per cycle (the last 10 days ago), or rituximab 1 g x2 completed 60
+    days ago: no order is current, so R02 was quiet at patient-view (found by review). Between cycles the course is
+    in use; the card names it and offers nothing to stop (each cycle is over)."""
+    chart = Chart(today, age=71).condition(IBM_ICD, onset=-900).weight(78).ivig_cycles((-66, 1, 2), (-38, 1, 2),
+                                                                                      (-10, 1, 2))
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert all(a["type"] == "create" for s in card.get("suggestions", []) for a in s["actions"])
+    chart = Chart(today, age=71).condition(IBM_ICD, onset=-900).weight(78)
+    chart.medication(RITUXIMAB, 1000, "mg", start=-74, end=-60, status="completed", period=14, route=ROUTE_IV)
+    assert RULE in fired(run(kb, chart.request("patient-view"), today))
