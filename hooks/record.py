@@ -1127,6 +1127,17 @@ def _limit(limit: Quantity | None, result: Quantity | None) -> Quantity | None:
     return Quantity(limit.value, result.unit)
 
 
+def _ratio_text(ratio: dict[str, Any]) -> str | None:
+    """A valueRatio as a titre is written ('1:160'); None with no numerator or denominator value. No rule reads a
+    ratio, but a result sent so is a result: it is shown as text, and the readers that cannot use it say so (an
+    anti-SRP titre of 1:160 was dropped, and the antibody said never resulted)."""
+    numerator = read_quantity(ratio.get("numerator"), "valueRatio.numerator")
+    denominator = read_quantity(ratio.get("denominator"), "valueRatio.denominator")
+    if numerator is None or denominator is None:
+        return None
+    return f"{numerator.value:g}:{denominator.value:g}"
+
+
 def _read_observation(raw: dict[str, Any], sets: ValueSets, code: Concept, sex: str | None = None) -> Observation:
     get = raw.get
     when = (get("effectiveDateTime") or _obj(get("effectivePeriod"), "effectivePeriod").get("start")
@@ -1138,6 +1149,8 @@ def _read_observation(raw: dict[str, Any], sets: ValueSets, code: Concept, sex: 
         ref_high = _limit(read_quantity(chosen.get("high"), "referenceRange.high"), quantity)
         ref_low = _limit(read_quantity(chosen.get("low"), "referenceRange.low"), quantity)
     identifier, status, value_text = get("id"), get("status"), get("valueString")
+    if value_text is None and (ratio := get("valueRatio")) is not None:  # a titre: named, never dropped silently
+        value_text = _ratio_text(_obj(ratio, "Observation.valueRatio"))
     value_concept = get("valueCodeableConcept")
     components = get("component")
     # positional: keyword arguments more than double the cost of building a dataclass (this runs for every result);

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import fhir_fixtures
-from fhir_fixtures.builders import ATORVASTATIN_40, IMNM_SNOMED, Chart
+from fhir_fixtures.builders import ATORVASTATIN_40, IMNM_SNOMED, LOINC, Chart
 from tests.conftest import run
 
 
@@ -175,3 +175,12 @@ def test_a_glucocorticoid_whose_dose_cannot_be_read_is_named_without_explain(kb,
     assert (f"prednisone 20 MG Oral Tablet (MedicationRequest/{order['id']}), {why}: the glucocorticoid checks "
             "(treatment start, PJP prophylaxis, bone protection, taper) could not count its dose.") in result.warnings
     assert "vaccinate-before-immunosuppression" not in {c["source"]["topic"]["code"] for c in result.cards}
+
+
+def test_an_antibody_titre_sent_as_a_ratio_is_named_not_dropped(kb, today):
+    """Anti-SRP sent as valueRatio 1:160 (LOINC 53011-3, a titre) was dropped silently: R03 said "never resulted" with
+    no warning (found by review). It is read as the text '1:160', which no rule reads as positive or negative, and
+    the response says so."""
+    chart = Chart(today).condition(IMNM_SNOMED).observation((LOINC, "53011-3", "SRP Ab [Titer] by IF"), -50)
+    chart.resources["observations"][-1]["valueRatio"] = {"numerator": {"value": 1}, "denominator": {"value": 160}}
+    assert any("Anti-SRP" in note and "'1:160'" in note for note in _warnings(kb, chart, today))
