@@ -294,9 +294,15 @@ def _hepatitis_b(record: PatientRecord, context: HookContext, p: Any, facts: dic
         resource = _vaccine(context, HBV_DISPLAY,
                             "Hepatitis B vaccine (recombinant, CpG-adjuvanted) 0.5 mL IM once (dose 1 of 2)",
                             note="Dose 2 at 1 month; check anti-HBs 1-2 months after the series.")
+    titre = Action("create", "Anti-HBs", resource=orders.service_request(
+        context.patient_id, orders.lab_concept(context.valuesets, "anti_hbs", ANTI_HBS_LOINC)))
+    if latest is None and doses:
+        # a series on file with no titre: the titre decides whether another series is needed (not both at once)
+        actions.append((f"Anti-HBs (a hepatitis B series is on file: revaccinate only if below "
+                        f"{p['anti_hbs_immune_miu_ml']:g} mIU/mL)", [titre]))
+        return
     hbv_actions = [Action("create", label, resource=resource)]
     if latest is None:
-        hbv_actions.insert(0, Action("create", "Anti-HBs", resource=orders.service_request(
-            context.patient_id, orders.lab_concept(context.valuesets, "anti_hbs", ANTI_HBS_LOINC))))
+        hbv_actions.insert(0, titre)
     actions.append(("Hepatitis B vaccine series" + (" (check anti-HBs first)" if latest is None else ""),
                     hbv_actions))

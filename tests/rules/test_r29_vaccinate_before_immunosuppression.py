@@ -411,3 +411,15 @@ def test_r29_a_covid_19_vaccine_of_a_later_formula_is_a_covid_19_dose(kb, today,
     its name."""
     chart = _without(up_to_date(_new(today)), "207").immunization(vaccine, day=-20)
     assert RULE not in fired(run(kb, chart.request("patient-view"), today))
+
+
+def test_r29_a_hepatitis_b_series_on_file_with_no_titre_asks_for_the_titre_alone(kb, today):
+    """Three Engerix-B doses (CVX 43) on file, no anti-HBs: the suggestion created the anti-HBs test and dose 1 of a
+    new series at once (found by review). The titre decides: revaccinate only if it is below 10 mIU/mL."""
+    chart = up_to_date(_new(today)).without_observations(ANTI_HBS[1])
+    for day in (-900, -870, -720):
+        chart.immunization((CVX, "43", "hepatitis B vaccine, adult dosage"), day=day)
+    card, _ = _outcome(kb, chart, today)
+    [hbv] = [s for s in card["suggestions"] if "Anti-HBs" in s["label"]]
+    assert hbv["label"] == "Anti-HBs (a hepatitis B series is on file: revaccinate only if below 10 mIU/mL)"
+    assert [a["description"] for a in hbv["actions"]] == ["Anti-HBs"]
