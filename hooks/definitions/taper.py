@@ -159,7 +159,8 @@ def _gc_ended_on_an_unknown_day(record: PatientRecord, context: HookContext,
 def sparing_reductions(record: PatientRecord, context: HookContext,
                        window_days: int | None = None) -> list[TaperStep]:
     """Steroid-sparing agents stopped (nothing given since) or re-ordered at a lower dose (:func:`_dose`). Stopped:
-    status 'stopped', or, for an agent taken continuously, a course that has ended ('completed', or past its end date).
+    status 'stopped', or, for an agent taken continuously or an IVIG regimen written as one order (every 4 weeks), a
+    course that has ended ('completed', or past its end date).
     One that ended before its end date (courses.ended_before_its_end) stopped on a day the chart does not give: read at
     the latest it may have been given (today, or the day before a later order of the same drug and route took over:
     courses.taken_over_on), and said so. An order planned after today (courses.planned) gives nothing yet: it continues
@@ -198,7 +199,9 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
                 end = last_given[position]  # None for one stopped before it began: no stop of anything given
             elif order.status == "stopped":
                 end = order.end or order.start
-            elif cyclic:  # an infusion order completes every cycle: only 'stopped' stops it
+            elif cyclic and not (group == "ivig" and td.stated_interval(order)):
+                # an order for one cycle or course completes every cycle: only 'stopped' stops it; an IVIG regimen
+                # written as one order (every 4 weeks) that has ended ends IVIG, unless another is given after it
                 continue
             elif order.status == "completed":
                 end = order.end or last_dose_day(order, record.today)

@@ -346,3 +346,17 @@ def test_a_taper_hidden_in_an_order_whose_timing_is_not_read_keeps_the_30_day_in
             ) in card["detail"]
     assert entry["facts"]["taper_dose_not_read"] == ("prednisone 20 MG Oral Tablet: timing not readable "
                                                        "(frequency 1, period -1 d)")
+
+
+@pytest.mark.parametrize("status", ["completed", "stopped"])
+def test_r22_an_ivig_regimen_that_ended_is_a_taper_step(kb, today, status):
+    """Anti-HMGCR IMNM on prednisone 5 mg, CK 45 days ago, and IVIG 1 g/kg for 2 days every 4 weeks written as one
+    order ending 120 days ago: 'stopped' read as IVIG stopped (a taper: CK every 30 days), 'completed' as nothing, so
+    R22 waited 90 days (found by review). A regimen written as one order that has ended ends IVIG."""
+    chart = Chart(today, age=55).condition(IMNM_SNOMED, onset=-600).antibody("anti_hmgcr", "positive", day=-590)
+    chart.antibody("anti_srp", "negative", day=-590).weight(70, day=-5).ck(400, day=-45)
+    chart.medication(PREDNISONE_20, 5, "mg", start=-500)
+    chart.medication(IVIG_CVX, 1, "g/kg", start=-400, end=-120, status=status, period=4, period_unit="wk",
+                     route=ROUTE_IV, count=2)
+    entry = explained(run(kb, chart.request("patient-view"), today), RULE)
+    assert entry["status"] == "fired" and "ivig stopped" in (entry["facts"].get("taper") or "")
