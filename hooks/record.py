@@ -427,15 +427,23 @@ class Observation:
         """The value against the upper limit of its own reference range, in the same unit or both converted to
         ``canonical`` (troponin 850 ng/L against 0.04 ng/mL); None when there is no value or no limit, the units
         cannot be compared, or the value is a bound that does not settle it ('<50 ng/L' against 14 ng/L)."""
-        quantity, high = self.reported_value, self.ref_high
-        if quantity is None or high is None:
+        compared = self._against(self.ref_high, canonical)
+        return None if compared is None else exceeds(*compared)
+
+    def below_lower_limit(self, canonical: str) -> bool | None:
+        """The value against the lower limit of its own reference range, as :meth:`above_upper_limit` reads it."""
+        compared = self._against(self.ref_low, canonical)
+        return None if compared is None else falls_below(*compared)
+
+    def _against(self, limit: Quantity | None, canonical: str) -> tuple[float, float, str | None] | None:
+        """(value, limit, the value's comparator) in one unit: the same one, or both converted to ``canonical``."""
+        quantity = self.reported_value
+        if quantity is None or limit is None:
             return None
-        same_unit = (high.unit or "") == (quantity.unit or "")
+        same_unit = (limit.unit or "") == (quantity.unit or "")
         value = quantity.value if same_unit else convert(quantity.value, quantity.unit, canonical)
-        limit = high.value if same_unit else convert(high.value, high.unit, canonical)
-        if value is None or limit is None:
-            return None
-        return exceeds(value, limit, quantity.comparator)
+        bound = limit.value if same_unit else convert(limit.value, limit.unit, canonical)
+        return None if value is None or bound is None else (value, bound, quantity.comparator)
 
     @property
     def measured_as_text(self) -> bool:
@@ -630,6 +638,7 @@ def draft_status_note(order: MedicationOrder, written: Any) -> str | None:
 
 
 PENDING_STATUSES = ("registered", "preliminary")  # an Observation not (or not finally) resulted yet
+REPORTED_STATUSES = ("final", "amended", "corrected")  # an Observation finally resulted
 
 
 @dataclass(frozen=True, slots=True)

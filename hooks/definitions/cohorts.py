@@ -9,7 +9,16 @@ from datetime import date, timedelta
 from hooks.context import HookContext
 from hooks.definitions import antibodies, ck, negation
 from hooks.definitions.courses import given_since
-from hooks.record import Condition, MedicationOrder, Observation, PatientRecord, Quantity, exceeds, per_record
+from hooks.record import (
+    REPORTED_STATUSES,
+    Condition,
+    MedicationOrder,
+    Observation,
+    PatientRecord,
+    Quantity,
+    exceeds,
+    per_record,
+)
 from hooks.units import convert, fahrenheit_to_celsius
 
 MYOPATHY_GROUPS = ("myopathy", "imnm", "iim_other", "drug_induced_myopathy", "statin_adverse_effect",
@@ -284,7 +293,6 @@ def nsti_unread(record: PatientRecord, context: HookContext) -> str | None:
     return signs.unread
 
 
-_REPORTED = ("final", "amended", "corrected")
 # a pathology result that reads as IMNM ('necrotizing myopathy'), not as an infection ('suppurative myositis')
 _NECROTIZING_MYOPATHY = re.compile(r"necroti[sz]ing (autoimmune |immune[- ]mediated )?myopathy")
 
@@ -301,7 +309,7 @@ def imnm_confirmation(record: PatientRecord, before: date) -> str | None:
     if not diagnosed:
         return None
     done = [p.when for p in record.procedures_in("muscle_biopsy") if p.status == "completed" and p.when]
-    done += [o.when for o in record.observations_in("muscle_biopsy") if o.when and o.status in _REPORTED
+    done += [o.when for o in record.observations_in("muscle_biopsy") if o.when and o.status in REPORTED_STATUSES
              and negation.states(o.value_words, _NECROTIZING_MYOPATHY)]
     biopsied = max((day for day in done if day < before), default=None)
     return f"{diagnosed[0].code.label} with a muscle biopsy ({biopsied})" if biopsied else None

@@ -17,6 +17,7 @@ from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.treatment_duration import ivig_immunizations
 from hooks.record import (
+    REPORTED_STATUSES,
     Concept,
     Dosage,
     Immunization,
@@ -479,7 +480,6 @@ def _corrected_order(context: HookContext, grams: float, days: int, dosing_note:
 
 
 # An IgA is a result once final (or amended, corrected) and holding a value: a registered or preliminary one is not
-_FINAL = frozenset({"final", "amended", "corrected"})
 # HL7 v3 interpretation codes of a result below the lab's range (low, critically low, significantly low, off scale
 # low), and of one that is not
 _LOW_FLAGS = frozenset({"L", "LL", "LU", "<"})
@@ -506,22 +506,25 @@ def _iga_check(record: PatientRecord, severe_below_mg_dl: float) -> IgaCheck:
     deficiency). A registered or preliminary IgA, or one with no value, is no result: it is named, and if it already
     reads low, that is said with the anti-IgA advice, pending the final result."""
     iga = record.observations_in("igA")
-    results = [o for o in iga if o.status in _FINAL and o.has_result]
+    results = [o for o in iga if o.status in REPORTED_STATUSES and o.has_result]
     read = [(o, *_iga_low(o, severe_below_mg_dl)) for o in results]
-    judged = next(((o, low, why) for o, low, why in reversed(read) if low is not None), None)
+    judged = next((i for i in range(len(read) - 1, -1, -1) if read[i][1] is not None), None)  # the newest read
     if judged is None:
         if results:
             shown = _shown(results[-1])
             return IgaCheck(f"IgA could not be read: {shown}; check it before IVIG ({IGA_ADVICE}).", True, shown)
-        not_yet = f" (not a result: {_shown(iga[-1])}, {iga[-1].status or 'no status'})" if iga else ""
-        pending_low = _iga_low(iga[-1], severe_below_mg_dl) if iga and iga[-1].has_result else (None, "")
-        if pending_low[0]:
-            return IgaCheck(f"IgA not yet final, and low{not_yet[:-1]}: {pending_low[1]}). {_ANTI_IGA} Check the "
-                            "final result.", True, f"{_shown(iga[-1])}: {pending_low[1]}, not final")
-        return IgaCheck(f"IgA has never been measured{not_yet}: check it ({IGA_ADVICE}).", True)
-    observation, low, why = judged
+        if not iga:
+            return IgaCheck(f"IgA has never been measured: check it ({IGA_ADVICE}).", True)
+        pending = iga[-1]
+        not_yet = f"not a result: {_shown(pending)}, {pending.status or 'no status'}"
+        low, why = _iga_low(pending, severe_below_mg_dl) if pending.has_result else (None, "")
+        if low:
+            return IgaCheck(f"IgA not yet final, and low ({not_yet}: {why}). {_ANTI_IGA} Check the final result.",
+                            True, f"{_shown(pending)}: {why}, not final")
+        return IgaCheck(f"IgA has never been measured ({not_yet}): check it ({IGA_ADVICE}).", True)
+    observation, low, why = read[judged]
     shown = _shown(observation)
-    newer = [_shown(o) for o, _, _ in read[[o for o, _, _ in read].index(observation) + 1:]]  # oldest first
+    newer = [_shown(o) for o, _, _ in read[judged + 1:]]  # all newer results: none of them could be read
     beside = f" (newer, not read: {'; '.join(newer)})" if newer else ""
     if low:
         return IgaCheck(f"IgA low: {shown} ({why}){beside}. {_ANTI_IGA}", bool(newer), f"{shown}: {why}")
@@ -556,25 +559,13 @@ def _iga_low(observation: Observation, severe_below_mg_dl: float) -> tuple[bool 
         return True, f"below {severe_below_mg_dl:g} mg/dL: severe IgA deficiency"
     if flags & _LOW_FLAGS:
         return True, "below the lab's range"
-    if _below_lower_limit(observation, value):
+    if observation.below_lower_limit(MASS):
         return True, f"below the lab's lower limit of {observation.ref_low}"
     if _UNDETECTABLE.search(observation.value_words):
         return True, "undetectable: severe IgA deficiency"
     if below_severe is False or (value is None and flags & _NOT_LOW_FLAGS):
         return False, ""
     return None, ""
-
-
-def _below_lower_limit(observation: Observation, value: Quantity | None) -> bool | None:
-    """The IgA against the lower limit of its own reference range, in the same unit or both as a mass
-    concentration; None when there is no value or limit, or the units cannot be compared."""
-    low = observation.ref_low
-    if value is None or low is None:
-        return None
-    same_unit = (low.unit or "") == (value.unit or "")
-    level = value.value if same_unit else convert(value.value, value.unit, MASS)
-    limit = low.value if same_unit else convert(low.value, low.unit, MASS)
-    return None if level is None or limit is None else falls_below(level, limit, value.comparator)
 
 
 # Each draft's cycle is added up with the drafts before it in its cycle (pairs: the work grows with the square of
