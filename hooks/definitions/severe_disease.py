@@ -152,7 +152,8 @@ def aki(record: PatientRecord, since: date, ratio: float, without_baseline_mg_dl
             break
         low = _baseline(values, day)
         newest, newest_level = values[-1]
-        if low is None and level >= without_baseline_mg_dl and not _kidneys_long_impaired(record, values, day, ratio):
+        if low is None and level >= without_baseline_mg_dl and not _kidneys_long_impaired(record, values, day, level,
+                                                                                          ratio):
             shown_by = (f"creatinine {observation.quantity} on {day.isoformat()}, at least "
                         f"{without_baseline_mg_dl:g} mg/dL (KDIGO stage 3) with no creatinine in the {BASELINE_DAYS} "
                         "days before it")
@@ -171,14 +172,22 @@ def aki(record: PatientRecord, since: date, ratio: float, without_baseline_mg_dl
     return None
 
 
-def _kidneys_long_impaired(record: PatientRecord, values: list[tuple[Observation, float]], day: date,
+def _kidneys_long_impaired(record: PatientRecord, values: list[tuple[Observation, float]], day: date, level: float,
                            ratio: float) -> bool:
-    """Whether a high creatinine on ``day`` with no baseline in the 90 days before it may be the patient's usual one:
-    chronic kidney disease on the problem list, or an older creatinine that it is not ``ratio`` times (4.5 mg/dL
-    beside 4.4 a year ago is stable CKD, no acute injury)."""
-    level = next(level for o, level in values if _day(o) == day)
+    """Whether a high creatinine (``level`` on ``day``) with no baseline in the 90 days before it may be the patient's
+    usual one: chronic kidney disease on the problem list, or an older creatinine that it is not ``ratio`` times
+    (4.5 mg/dL beside 4.4 a year ago is stable CKD, no acute injury)."""
     return bool(record.conditions_in("ckd", active_only=True)) or any(
         level < ratio * older for o, older in values if _day(o) < day - timedelta(days=BASELINE_DAYS))
+
+
+@per_record
+def window_aki(record: PatientRecord, context: HookContext) -> Aki | None:
+    """:func:`aki` in R19's window by its settings, read once per call: the severe features and the kidney lines of
+    R19's card both ask."""
+    params = context.thresholds.of_rule(RULE_ID)
+    return aki(record, record.today - timedelta(days=int(params["window_days"])), float(params["aki_creatinine_ratio"]),
+               float(params["aki_creatinine_without_baseline_mg_dl"]))
 
 
 def aki_not_judged(record: PatientRecord, since: date) -> str | None:
@@ -259,8 +268,7 @@ def severity_features(record: PatientRecord, context: HookContext) -> tuple[list
                           "or flag from the lab): cardiac involvement not excluded")
     rhabdo = _recent_conditions(record, since, "rhabdomyolysis")
     if rhabdo:
-        kidney = aki(record, since, float(params["aki_creatinine_ratio"]),
-                     float(params["aki_creatinine_without_baseline_mg_dl"]))
+        kidney = window_aki(record, context)
         if kidney:
             found.append(f"rhabdomyolysis ({rhabdo[0].code.label}) with acute kidney injury: {kidney}")
         elif not_judged := aki_not_judged(record, since):

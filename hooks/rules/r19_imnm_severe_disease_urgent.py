@@ -13,7 +13,7 @@ from hooks.definitions import antibodies, cohorts, renal
 from hooks.definitions.cardiac_screen import ECG, ECHO, NT_PROBNP, SEVERE_WORKUP, TROPONIN_I
 from hooks.definitions.dose_basis import mg
 from hooks.definitions.paediatric_doses import child_pulse, oral_after_pulse, pulse_order
-from hooks.definitions.severe_disease import NEEDS, RULE_ID, Aki, Severe, aki, assess
+from hooks.definitions.severe_disease import NEEDS, RULE_ID, Aki, Severe, assess, window_aki
 from hooks.definitions.weight import Measure, dosing_weight, ivig_dosing_weight
 from hooks.dosing import (
     CHILD_FINER_STEPS_MG,
@@ -144,8 +144,7 @@ def _kidney(record: PatientRecord, context: HookContext) -> Kidney:
     since = record.today - timedelta(days=int(params["window_days"]))
     ivig_check = context.thresholds.of_rule(IVIG_CHECK)
     return Kidney(
-        aki(record, since, float(params["aki_creatinine_ratio"]),
-            float(params["aki_creatinine_without_baseline_mg_dl"])),
+        window_aki(record, context),
         renal.below_limit(record, context, ivig_check["egfr_min"],
                           since=record.today - timedelta(days=int(ivig_check["egfr_max_age_days"]))),
         renal.below_limit(record, context, context.thresholds.of_rule(MTX_CHECK)["egfr_avoid_below"],
