@@ -137,6 +137,23 @@ class HbvFollowUp:
         return self.undetectable if self.surface_antigen else None
 
     @property
+    def antiviral_needed(self) -> Observation | None:
+        """The recent HBV DNA after which an antiviral is still needed: detectable (:attr:`viraemic`), or not
+        detectable beside HBsAg-positive disease (:attr:`dna_not_enough`)."""
+        return self.viraemic or self.dna_not_enough
+
+    def antiviral_need(self, before: str = "") -> str | None:
+        """:attr:`antiviral_needed` as a card reads it: 'Hepatitis B DNA 250,000 [IU]/mL on ...: the virus is
+        replicating', or '...: no replicating virus now, but HBsAg-positive hepatitis B needs antiviral prophylaxis
+        {before} whatever the HBV DNA' (``before``: ' before rituximab'); None when no DNA asks for one."""
+        needed = self.antiviral_needed
+        if needed is None:
+            return None
+        reading = ("the virus is replicating" if self.viraemic else "no replicating virus now, but HBsAg-positive "
+                   f"hepatitis B needs antiviral prophylaxis{before} whatever the HBV DNA")
+        return f"{describe(needed)}: {reading}"
+
+    @property
     def antiviral_reason(self) -> str | None:
         """Why hepatology and an antiviral are what a marker not followed up still needs, with no HBV DNA to order
         (a recent one is on file): 'HBV DNA detectable', or 'HBsAg-positive hepatitis B' (with a DNA that is not).

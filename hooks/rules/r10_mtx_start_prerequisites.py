@@ -256,12 +256,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         pregnancy_line = (f"\nPregnancy potential: {sex_read}, age {age}; {test}. Confirm effective contraception "
                           "during methotrexate and for at least 3 months after stopping.\n")
     viral_advice = "Check HBV DNA / HCV RNA and involve hepatology before starting."
-    if (answered := viraemic or not_enough) is not None:
-        reading = ("the virus is replicating" if viraemic else "no replicating virus now, but HBsAg-positive "
-                   "hepatitis B needs antiviral prophylaxis whatever the HBV DNA")
-        viral_advice = (f"{hepatitis.describe(answered)}: {reading}, and no HBV antiviral is active or ordered. "
-                        "Involve hepatology and start antiviral prophylaxis (entecavir or tenofovir) before "
-                        "methotrexate" + ("; check HCV RNA." if hcv else "."))
+    if hbv_open and (need := hbv.antiviral_need()) is not None:
+        viral_advice = (f"{need}, and no HBV antiviral is active or ordered. Involve hepatology and start antiviral "
+                        "prophylaxis (entecavir or tenofovir) before methotrexate"
+                        + ("; check HCV RNA." if hcv else "."))
     missing_sentence = (f"missing {', '.join(items)} (labs within {params['lab_max_age_days']:g} days; hepatitis "
                         "screens ever)." if items else "the prerequisites are on file, but see below.")
     detail = DETAIL.format(

@@ -115,11 +115,9 @@ def _hbv_advice(context: HookContext, follow_up: hepatitis.HbvFollowUp) -> str:
     if follow_up.in_place:
         return (f"{dna}: no replicating virus, and no HBV antiviral is active or ordered. Agree antiviral "
                 "prophylaxis or HBV DNA monitoring with hepatology before the first dose")
-    if (answered := follow_up.viraemic or follow_up.dna_not_enough) is not None:
-        reading = ("the virus is replicating" if follow_up.viraemic else "no replicating virus now, but HBsAg-positive "
-                   "hepatitis B needs antiviral prophylaxis before rituximab whatever the HBV DNA")
-        return (f"{hepatitis.describe(answered)}: {reading}, and no HBV antiviral is active or ordered. **Refer to "
-                "hepatology and start antiviral prophylaxis before the first dose**")
+    if (need := follow_up.antiviral_need(" before rituximab")) is not None:
+        return (f"{need}, and no HBV antiviral is active or ordered. **Refer to hepatology and start antiviral "
+                "prophylaxis before the first dose**")
     return (f"No HBV DNA within {context.definition('hbv_dna_max_age_days'):g} days and no HBV antiviral active or "
             "ordered. **Check HBV DNA, refer to hepatology and start antiviral prophylaxis before the first dose**")
 

@@ -287,7 +287,7 @@ def _given_detail(given: list[MedicationOrder], found: dict[str, Any], missing: 
     """The card's text for an anti-CD20 recorded as given with the screen incomplete or a positive marker unmanaged:
     nothing to hold, so what is due now (the label's monitoring after treatment)."""
     findings, actions = [], []
-    dna = (hbv.viraemic or hbv.dna_not_enough) if unmanaged else None
+    dna = hbv.antiviral_needed if unmanaged else None
     if dna:
         findings.append(f"Positive hepatitis B marker: {'; '.join(found['positive'])}; {hepatitis.describe(dna)}, "
                         f"and {antiviral}.")
