@@ -32,7 +32,7 @@ DXA_WINDOW_DAYS = 730  # "DXA within 24 months"
 # weekly or monthly ones 45 days
 _DRUG_IN_USE_DAYS = {"zoledronic acid": 365, "denosumab": 183 + 30}
 _OTHER_DRUG_IN_USE_DAYS = 45
-OSTEOPOROSIS_DRUG_WINDOW_DAYS = max(_DRUG_IN_USE_DAYS.values())  # the furthest back a dose may still count
+_DRUG_WINDOW_DAYS = max(_DRUG_IN_USE_DAYS.values())  # the furthest back a dose may still count
 OSTEOPOROSIS_T_SCORE = -2.5  # densitometric osteoporosis (WHO)
 # ACR 2022 GIOP, adults >= 40 y: moderate risk = GC-adjusted FRAX major osteoporotic fracture 10-19% or hip
 # fracture > 1% and < 3%; high risk = major >= 20% or hip >= 3%.
@@ -117,13 +117,12 @@ def dxa_studies(record: PatientRecord) -> list[Done]:
     return sorted(found, key=lambda d: d.day or date.min)
 
 
-def osteoporosis_drugs(record: PatientRecord, window_days: int = OSTEOPOROSIS_DRUG_WINDOW_DAYS
-                       ) -> tuple[list[MedicationOrder], list[MedicationOrder]]:
-    """Osteoporosis drugs active now, or given within ``window_days`` (long-interval infusions/injections); and
-    those left out because they ended before their end date, on a day the chart does not give. Protection errs
-    early (courses.protection_since): such a drug counts until the last day it is known to have been
-    given, not until today, so a missing drug is not hidden."""
-    since = record.today - timedelta(days=window_days)
+def osteoporosis_drugs(record: PatientRecord) -> tuple[list[MedicationOrder], list[MedicationOrder]]:
+    """Osteoporosis drugs active now, or given within their own interval (:func:`_in_use`); and those left out
+    because they ended before their end date, on a day the chart does not give. Protection errs early
+    (courses.protection_since): such a drug counts until the last day it is known to have been given, not until
+    today, so a missing drug is not hidden."""
+    since = record.today - timedelta(days=_DRUG_WINDOW_DAYS)
     counted, left_out = protection_since(record, "osteoporosis_drug", since=since)
     return [order for order in counted if _in_use(order, record.today)], left_out
 
@@ -287,8 +286,7 @@ def fracture_risk(record: PatientRecord, fragile: list[str]) -> tuple[list[str],
 
 
 def bone_protection(record: PatientRecord, context: HookContext, *, dxa_window_days: int = DXA_WINDOW_DAYS,
-                    dxa_not_before: date | None = None,
-                    drug_window_days: int = OSTEOPOROSIS_DRUG_WINDOW_DAYS) -> BoneProtection:
+                    dxa_not_before: date | None = None) -> BoneProtection:
     """Calcium/vitamin D active now; a DXA within ``dxa_window_days`` (and, when ``dxa_not_before`` is given,
     not older than that day, e.g. 6 months before T_tx so that the scan reflects this steroid course); an
     osteoporosis drug; and the fracture-risk findings that make a drug necessary."""
@@ -299,7 +297,7 @@ def bone_protection(record: PatientRecord, context: HookContext, *, dxa_window_d
     counting = [d for d in studies if d.day is not None and d.day >= since]
     fragile = fragility(record)
     findings, unreadable = fracture_risk(record, fragile)
-    drugs, not_counted = osteoporosis_drugs(record, drug_window_days)
+    drugs, not_counted = osteoporosis_drugs(record)
     return BoneProtection(
         calcium_vitamin_d=record.medications_in(*CALCIUM_VITAMIN_D, current_only=True),
         dxa=counting[-1] if counting else None,

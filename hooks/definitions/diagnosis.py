@@ -90,8 +90,9 @@ def immunosuppressive_orders(orders: Iterable[MedicationOrder], agents: Iterable
 
     A systemic glucocorticoid counts at ``min_peq_mg`` PEQ/day or more (or, if asked, any IV methylprednisolone);
     with ``on_a_dose_day`` a dose given less often than daily counts by what it gives on its days
-    (dosing.prednisone_equivalent_on_a_dose_day: R01 and R02 ask whether a glucocorticoid is given at all in an
-    immunosuppressive dose), else by its daily average (R28: ACIP does not count alternate-day treatment). One whose
+    (dosing.prednisone_equivalent_on_a_dose_day: R01 asks whether a glucocorticoid is given at all in an
+    immunosuppressive dose), else by its daily average (R02's row reads mg/day; R28: ACIP does not count alternate-day
+    treatment). One whose
     daily dose cannot be read counts only if ``unreadable_steroid_counts`` (a safety rule that must not miss a dose
     it cannot read). Any order of the steroid-sparing ``agents`` groups counts. Local forms (eye drops, creams,
     inhalers) never count.

@@ -36,7 +36,7 @@ from hooks.definitions import steroids
 from hooks.definitions import treatment_duration as td
 from hooks.definitions.courses import ended_before_its_end, last_dose_day, open_first, repeats, taken_over
 from hooks.definitions.routes import systemic
-from hooks.definitions.weight import dosing_weight
+from hooks.definitions.weight import Measure, dosing_weight
 from hooks.record import Dosage, MedicationOrder, PatientRecord, Timing, per_record
 
 Level = Literal["high", "low", "unknown"]
@@ -323,17 +323,17 @@ def _glucocorticoid(record: PatientRecord, context: HookContext, t: Thresholds, 
     return found
 
 
-def _given_together(orders: list[tuple[MedicationOrder, float]], today: date) -> list[tuple[MedicationOrder, float]]:
-    """Of ``orders`` (each with its mg a day), those given together today, whose doses add up (azathioprine 100 mg
-    and 50 mg daily, 150 mg/day; methotrexate 15 mg oral and 10 mg subcutaneous weekly, 25 mg/week): current, begun,
-    not on hold, and neither the order another one renews or changes (its priorPrescription) nor one that ends today
-    beside one that begins today (a dose change handed over). Orders given one after another (a completed one, or a
-    renewal left active) are judged one by one, as the chart does not say they overlap."""
-    current = [(order, daily) for order, daily in orders if order.current_on(today) and order.status != "on-hold"
+def _given_together(orders: list[MedicationOrder], today: date) -> list[MedicationOrder]:
+    """Of ``orders``, those given together today, whose doses add up (azathioprine 100 mg and 50 mg daily,
+    150 mg/day; methotrexate 15 mg oral and 10 mg subcutaneous weekly, 25 mg/week): current, begun, not on hold, and
+    neither the order another one renews or changes (its priorPrescription) nor one that ends today beside one that
+    begins today (a dose change handed over). Orders given one after another (a completed one, or a renewal left
+    active) are judged one by one, as the chart does not say they overlap."""
+    current = [order for order in orders if order.current_on(today) and order.status != "on-hold"
                and (order.start is None or order.start <= today)]
-    renewed = {order.prior for order, _ in current if order.prior}
-    begins_today = any(order.start == today for order, _ in current)
-    together = [(order, daily) for order, daily in current if order.reference not in renewed
+    renewed = {order.prior for order in current if order.prior}
+    begins_today = any(order.start == today for order in current)
+    together = [order for order in current if order.reference not in renewed
                 and not (begins_today and order.end == today and order.start != today)]
     return together if len(together) > 1 else []
 
@@ -359,38 +359,41 @@ def _per_kg(record: PatientRecord, context: HookContext, agent: str, limit: floa
     cannot be read, or with no current weight, is unknown on its own."""
     weight = dosing_weight(record, context)
     scale = 7 if per == "week" else 1
-    found: list[tuple[int, Exposure]] = []
-    dosed: list[tuple[int, MedicationOrder, UnknownStop | None, float]] = []
     since = record.today - timedelta(days=recent_days)
-    for i, (order, stop) in enumerate(_given(record, (agent,), recent_days, stops)):
-        daily = _daily_within(order, weight.value if weight else None, since, record.today)
+    read = [(order, stop, _daily_within(order, weight.value if weight else None, since, record.today))
+            for order, stop in _given(record, (agent,), recent_days, stops)]
+    dosed = [(o, stop, daily) for o, stop, daily in read if daily is not None]
+    together = _given_together([o for o, stop, _ in dosed if stop is None], record.today) if weight else []
+    found: list[Exposure] = []
+    for order, stop, daily in read:
         label = f"{order.label} ({_when(order, record, stop)})"
         if daily is None:
-            found.append((i, Exposure(agent, "unknown", f"{label}: dose could not be read", (order,))))
+            found.append(Exposure(agent, "unknown", f"{label}: dose could not be read", (order,)))
         elif weight is None:
-            found.append((i, Exposure(agent, "unknown", f"{label}: {daily * scale:g} mg/{per}, no current weight to "
-                                                        f"judge against {limit:g} mg/kg/{per}", (order,))))
-        else:
-            dosed.append((i, order, stop, daily))
-    if weight is None:
-        return [exposure for _, exposure in sorted(found, key=lambda pair: pair[0])]
-    together = _given_together([(order, daily) for _, order, stop, daily in dosed if stop is None], record.today)
-    joined = {id(order) for order, _ in together}
-    groups = [[d for d in dosed if id(d[1]) in joined]] if together else []
-    groups += [[d] for d in dosed if id(d[1]) not in joined]
-    for group in groups:
-        amount = sum(daily for *_, daily in group) * scale
-        per_kg = amount / weight.value
-        level: Level = "high" if per_kg > limit else "low"
-        labels = [f"{order.label} ({_when(order, record, stop)})" for _, order, stop, _ in group]
-        head = (f"{labels[0]}: " if len(group) == 1 else "".join(
-            f"{label}: {daily * scale:g} mg/{per}; " for label, (*_, daily) in zip(labels, group, strict=True))
-            + "given on the same days: ")
-        evidence = (f"{head}{amount:g} mg/{per} = {per_kg:.2f} mg/kg/{per} {'>' if level == 'high' else '<='} "
-                    f"{limit:g} (weight {weight.describe('kg')})")
-        found.append((group[0][0], Exposure(agent, _at_worst(level, any(stop for _, _, stop, _ in group)), evidence,
-                                            tuple(order for _, order, _, _ in group))))
-    return [exposure for _, exposure in sorted(found, key=lambda pair: pair[0])]
+            found.append(Exposure(agent, "unknown", f"{label}: {daily * scale:g} mg/{per}, no current weight to "
+                                                    f"judge against {limit:g} mg/kg/{per}", (order,)))
+        elif not any(order is o for o in together):
+            found.append(_judged(record, agent, [(order, stop, daily)], limit, per, scale, weight))
+        elif order is together[0]:  # the orders given together make one exposure, where the first of them stands
+            found.append(_judged(record, agent, [d for d in dosed if any(d[0] is t for t in together)], limit, per,
+                                 scale, weight))
+    return found
+
+
+def _judged(record: PatientRecord, agent: str, group: list[tuple[MedicationOrder, UnknownStop | None, float]],
+            limit: float, per: str, scale: int, weight: Measure) -> Exposure:
+    """One exposure of the orders of ``group`` (each with its assumed stop and mg a day), their doses added up."""
+    amount = sum(daily for *_, daily in group) * scale
+    per_kg = amount / weight.value
+    level: Level = "high" if per_kg > limit else "low"
+    labels = [f"{order.label} ({_when(order, record, stop)})" for order, stop, _ in group]
+    head = (f"{labels[0]}: " if len(group) == 1 else "".join(
+        f"{label}: {daily * scale:g} mg/{per}; " for label, (*_, daily) in zip(labels, group, strict=True))
+        + "given on the same days: ")
+    evidence = (f"{head}{amount:g} mg/{per} = {per_kg:.2f} mg/kg/{per} {'>' if level == 'high' else '<='} "
+                f"{limit:g} (weight {weight.describe('kg')})")
+    return Exposure(agent, _at_worst(level, any(stop for _, stop, _ in group)), evidence,
+                    tuple(order for order, _, _ in group))
 
 
 def exposures(record: PatientRecord, context: HookContext, thresholds: Thresholds | None = None

@@ -59,7 +59,7 @@ RULE = Rule(
     override_family="safety",
 )
 
-MTX_MIN_INTERVAL_DAYS = 7  # non-oncologic methotrexate is given once a week at most often (R08)
+ONCE_WEEKLY_RULE = "mtx-once-weekly-hard-stop"  # whose min_interval_days says how often methotrexate may be given
 
 Regimen = Literal["prophylactic", "treatment", "unknown"]
 
@@ -270,7 +270,8 @@ def mtx_between_doses(record: PatientRecord, context: HookContext) -> DueDose | 
     """The latest methotrexate order no longer current but still in use between doses: weekly doses each charted
     as a completed order (given in clinic), the last within its week plus a late dose's days (the
     dose_gap_bridge_days definition), as courses.between_doses reads it. Its next dose meets the trimethoprim."""
-    found = between_doses(record, "methotrexate", min_interval_days=MTX_MIN_INTERVAL_DAYS,
+    found = between_doses(record, "methotrexate",
+                          min_interval_days=context.thresholds.of_rule(ONCE_WEEKLY_RULE)["min_interval_days"],
                           late_days=int(context.definition("dose_gap_bridge_days")))
     return max(found, key=lambda due: due.last, default=None)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any, NamedTuple
 
 from hooks import orders
@@ -86,12 +86,8 @@ def _rituximab_arm(record: PatientRecord, context: HookContext, params: Mapping[
     if given.last is None:
         return False, None
     in_use_days = int(context.definition("anti_cd20_in_use_days"))
-    treatments: list[tuple[date, date]] = []  # (first dose, last dose), courses given without a worn-off break
-    for start, last_dose, _ in given.courses:
-        if treatments and (start - treatments[-1][1]).days <= in_use_days:
-            treatments[-1] = (treatments[-1][0], max(treatments[-1][1], last_dose))
-        else:
-            treatments.append((start, last_dose))
+    # (first dose, last dose) of the courses given without a worn-off break
+    treatments = td.merge([(start, last_dose) for start, last_dose, _ in given.courses], in_use_days - 1)
     recent = record.today - timedelta(days=in_use_days)
     first = treatments[-1][0] if treatments and treatments[-1][1] >= recent else None
     began = f"first dose {given.courses[0][0].isoformat()}" if given.courses else "no first dose date on file"

@@ -44,7 +44,9 @@ _NOT_FDG = re.compile(r"\b(psma|dotatate|dotatoc|naf|fluoride|fluciclovine|choli
 # A PET of one organ (the heart for myocarditis or viability, the brain): no whole-body cancer screen
 _ORGAN_PET = re.compile(r"\b(cardiac|heart|myocard\w*|viability|perfusion|brain|cerebral)\b", re.I)
 COMBINED_CT = "CT chest/abdomen/pelvis (combined)"
-_CT_REGIONS = ("chest", "abdomen", "pelvis")  # what a CT screen covers, from its name ('CT Pelvis W contrast IV')
+# what a CT screen covers, from its name ('CT Pelvis W contrast IV'): all three make a complete screen
+_CT_REGION = re.compile(r"\b(chest|abdomen|pelvis)\b")
+_CT_REGIONS = frozenset(("chest", "abdomen", "pelvis"))
 ENHANCED_CT_LOINC = "89283-6"  # CT Neck+Chest+Abdomen+Pelvis W contrast IV
 # (what is ordered, and its value-set group, code and system where the value sets hold one)
 BASIC_PANEL: tuple[tuple[str, tuple[str, str, str] | None], ...] = (
@@ -85,12 +87,12 @@ def _screens(record: PatientRecord, since: date) -> tuple[list[Procedure], list[
             procedure.code.concept_in("ct_chest_abdomen_pelvis")
         by_kind.setdefault(kind, []).append(procedure)
         if not pet and "limited" not in words:
-            regions |= {region for region in _CT_REGIONS if re.search(rf"\b{region}\b", words)}
+            regions.update(_CT_REGION.findall(words))
     whole = by_kind.get("PET", []) + by_kind.get(COMBINED_CT, [])
     cts = by_kind.get("CT chest", []) + by_kind.get("CT abdomen/pelvis", [])
     if whole:
         return whole, []
-    if regions >= set(_CT_REGIONS):
+    if regions >= _CT_REGIONS:
         return cts, []
     return [], cts + by_kind.get(LIMITED_PET, [])
 

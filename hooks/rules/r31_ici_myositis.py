@@ -14,7 +14,7 @@ from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, continuing, diagnosis, dose_basis, steroids
 from hooks.definitions.continuing import last_written_dose
 from hooks.definitions.courses import course_days, given_today, last_dose_day, not_over, planned
-from hooks.definitions.paediatric_doses import child_pulse, oral_after_pulse, pulse_order, pulse_product
+from hooks.definitions.paediatric_doses import PULSE_DAYS, child_pulse, oral_after_pulse, pulse_order, pulse_product
 from hooks.definitions.weight import Measure, dosing_weight, weight_max_age_days, why_not_current
 from hooks.dosing import (
     CHILD_FINER_STEPS_MG,
@@ -417,11 +417,11 @@ def _oral(context: HookContext, oral: str, mg: float, on_file: OnFile | None = N
           after_offered_pulse: bool = False) -> dict[str, Any]:
     """``oral`` (:func:`oral_after_pulse`) once daily; after a pulse not over (``on_file``: given or planned), from
     the day after its last dose: that day is the order's start (timing.repeat.boundsPeriod.start) when the pulse's
-    end is written; after the pulse the card offers (``after_offered_pulse``: 3 days from signing), from its 4th day,
-    so that both signed together never give the two at once."""
+    end is written; after the pulse the card offers (``after_offered_pulse``: PULSE_DAYS from signing), from the day
+    after it, so that both signed together never give the two at once."""
     product = oral_steroid_product(oral, mg)
     after = (on_file is not None and on_file.not_over) or after_offered_pulse
-    day = (context.today + timedelta(days=3) if after_offered_pulse
+    day = (context.today + timedelta(days=PULSE_DAYS) if after_offered_pulse
            else on_file.oral_from if on_file is not None and after else None)
     start = (", starting the day after the last IV methylprednisolone dose" + (f" ({day})" if day else "")
              if after else "")
