@@ -904,9 +904,10 @@ _COUNTS: dict[str, Callable[[Any], bool]] = {
 }
 
 # Body measurements outside these bounds are data errors ('70 g' meant as kilograms, a height in metres typed as
-# centimetres), never a basis for a dose: they are read as unreadable, like an unknown unit
-_PLAUSIBLE = {("weight", "kg"): (0.3, 650.0), ("height", "cm"): (20.0, 275.0)}
-_BODY_MEASURES = frozenset(group for group, _ in _PLAUSIBLE)
+# centimetres), never a basis for a dose: they are read as unreadable, like an unknown unit. CK assays report whole
+# units: a CK (or its upper limit) below 1 U/L is a data error, and any ratio to it boundless
+_PLAUSIBLE = {("weight", "kg"): (0.3, 650.0), ("height", "cm"): (20.0, 275.0), ("ck", "U/L"): (1.0, math.inf)}
+_BODY_MEASURES = frozenset({"weight", "height"})
 
 
 def measured(observation: Observation, group: str, canonical: str) -> float | None:

@@ -211,21 +211,16 @@ def _readings(record: PatientRecord, context: HookContext) -> _Readings:
     return _Readings(points, unread, newest_unread)
 
 
-# CK assays report whole units: a CK or an upper limit below 1 U/L (0, negative, 5e-324) is a data error. Read as
-# a CK it would make any ratio to it boundless; as a ULN, the fallback ULN is used and said to be
-LEAST_CK_U_L = 1.0
-
-
 def _point(observation: Observation, fallback: float) -> CkPoint | None:
     given = observation.reported_value
     if observation.when is None or given is None:
         return None
     value = convert(given.value, given.unit, "U/L")
-    if value is None or not plausible("ck", "U/L", value) or value < LEAST_CK_U_L:
-        return None  # a unit not read; a zero CK is an error
+    if value is None or not plausible("ck", "U/L", value):
+        return None  # a unit not read; a CK below 1 U/L is an error
     high = observation.ref_high
     uln = convert(high.value, high.unit, "U/L") if high is not None else None
-    stated = uln is not None and uln >= LEAST_CK_U_L
+    stated = uln is not None and plausible("ck", "U/L", uln)  # else the fallback ULN, and the response says so
     converted = given.unit if given.value != value else None
     return CkPoint(observation.when, value, uln if uln is not None and stated else fallback, stated, observation.id,
                    converted, given.comparator)
