@@ -452,6 +452,11 @@ class Observation:
         return self.quantity is None and self.value_text is not None and any(c.isdigit() for c in self.value_text)
 
     @property
+    def has_measurement(self) -> bool:
+        """A value with a number in it: a quantity, or one written as text (:attr:`measured_as_text`)."""
+        return self.quantity is not None or self.measured_as_text
+
+    @property
     def has_result(self) -> bool:
         """Whether the result holds anything in any form: a quantity, a text ('>60', 'haemolysed', and 'Pending'
         too), a coded value or an interpretation. A result with none of them (a test only ordered) has none; a

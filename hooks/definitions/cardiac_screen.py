@@ -70,8 +70,7 @@ def due(record: PatientRecord, context: HookContext, facts: dict[str, object]) -
     since = record.today - timedelta(days=window)
     ecg = _last(record, "ecg", window)
     # a troponin counts with a value in it: "haemolysed - not performed", or one only ordered, screened nothing
-    troponins = [o for o in record.observations_in("troponin_i", "troponin_t", since=since)
-                 if o.quantity is not None or o.measured_as_text]
+    troponins = [o for o in record.observations_in("troponin_i", "troponin_t", since=since) if o.has_measurement]
     echo, cmr = _last(record, "echocardiogram"), _last(record, "cardiac_mri")
     facts.update({"last_ecg_12m": ecg, "last_troponin_12m": str(troponins[-1].when) if troponins else None,
                   "last_echo": echo, "last_cardiac_mri": cmr})

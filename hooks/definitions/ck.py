@@ -205,7 +205,7 @@ def _readings(record: PatientRecord, context: HookContext) -> _Readings:
         if point is not None:
             points.append(point)
             newest_unread = None
-        elif observation.when is not None and (observation.quantity is not None or observation.measured_as_text):
+        elif observation.when is not None and observation.has_measurement:
             unread.append(observation)
             newest_unread = observation
     return _Readings(points, unread, newest_unread)

@@ -146,13 +146,13 @@ def _infection_markers(record: PatientRecord, since: date) -> tuple[list[str], l
         celsius = _celsius(observation)
         if celsius is not None and celsius >= 38.3:
             found.append(f"temperature {celsius:.1f} °C")
-        elif celsius is None and (observation.quantity is not None or observation.measured_as_text):
+        elif celsius is None and observation.has_measurement:
             unread.append(_not_read(observation, "not read as a temperature"))
     for group, canonical, shown, limit, label in _LAB_MARKERS:
         for observation in record.observations_in(group, since=since):
             value = _lab_value(observation, canonical)
             if value is None:
-                if observation.quantity is not None or observation.measured_as_text:
+                if observation.has_measurement:
                     unread.append(_not_read(observation, f"not read in {shown}"))
                 continue
             above = exceeds(value.value, limit, value.comparator)

@@ -306,7 +306,7 @@ def _lab_reading(observation: Observation, day: date) -> Reading | None:
     value = convert(quantity.value, quantity.unit or EGFR_UNIT, EGFR_UNIT) if quantity is not None else None
     if quantity is not None and value is not None:
         return Egfr(value, day, "reported", quantity.comparator, observation.value_label if flagged else None)
-    if observation.quantity is not None or observation.measured_as_text:
+    if observation.has_measurement:
         return UnreadEgfr(day, observation.value_label)
     return None
 

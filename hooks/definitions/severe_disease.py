@@ -196,8 +196,7 @@ def aki_not_judged(record: PatientRecord, since: date) -> str | None:
     90 days before it to compare with that is above the lab's range or has no range or flag to tell (at or below the
     upper limit it shows no injury). None when each creatinine was judged."""
     values = _creatinines(record)
-    resulted = [o for o in record.observations_in("creatinine", since=since)
-                if o.quantity is not None or o.measured_as_text]
+    resulted = [o for o in record.observations_in("creatinine", since=since) if o.has_measurement]
     if not resulted:
         return f"no creatinine since {since.isoformat()}"
     unread = [f"creatinine {o.value_label} on {o.when} could not be read in mg/dL or umol/L"
