@@ -258,8 +258,17 @@ class _Limits:
                          f"({self.basis}){beside} is above {self.relative_cap:g} {self.relative_unit}.")
         return found
 
+    def over(self, amount: float, size: float | None) -> str | None:
+        """What one order's ``amount`` passes, judged on the body ``size`` (kg or m²) where there is one: 'above
+        60 mg/day; 2.50 mg/kg/day, above 2 mg/kg/day'; None within both."""
+        passed = [f"above {self.cap:g} mg/{self.period}"] if amount > self.cap + EPS else []
+        if size and amount / size > self.relative_cap + EPS:
+            passed.append(f"{amount / size:.{self.relative_digits}f} {self.relative_unit}, above "
+                          f"{self.relative_cap:g} {self.relative_unit}")
+        return "; ".join(passed) or None
 
-def _steroid_measure(weight: Measure | None, p: Mapping[str, float], today: date) -> _Measure:
+
+def _steroid_measure(weight: Measure | None, limits: _Limits, today: date) -> _Measure:
     """mg a day as the daily total reads each order: one not read, or written per kg with no weight, not counted."""
     kg = weight.value if weight else None
 
@@ -267,14 +276,9 @@ def _steroid_measure(weight: Measure | None, p: Mapping[str, float], today: date
         day = dose_basis.daily_total([dose], kg, today)
         return None if day.unread or day.per_kg_written else day.mg
 
-    def over(mg_day: float) -> str | None:
-        passed = [f"above {p['steroid_max_mg_day']:g} mg/day"] if mg_day > p["steroid_max_mg_day"] + EPS else []
-        if kg and mg_day / kg > p["steroid_max_mg_per_kg_day"] + EPS:
-            passed.append(f"{mg_day / kg:.2f} mg/kg/day, above {p['steroid_max_mg_per_kg_day']:g} mg/kg/day")
-        return "; ".join(passed) or None
-
     return _Measure(lambda order: dose_basis.read_dose(order, kg), amount,
-                    lambda dose: bool(dose_basis.daily_total([dose], kg, today).per_dose_only), "/day", over)
+                    lambda dose: bool(dose_basis.daily_total([dose], kg, today).per_dose_only), "/day",
+                    lambda mg_day: limits.over(mg_day, kg))
 
 
 def _steroid_check(record: PatientRecord, context: HookContext, p: Mapping[str, float],
@@ -284,10 +288,11 @@ def _steroid_check(record: PatientRecord, context: HookContext, p: Mapping[str, 
     if not chart.given:
         return None
     label = "/".join(sorted({dose_basis.oral_steroid(o) or "prednisone" for o in chart.given})).capitalize()
-    return _check("prednis(ol)one", label, sent, chart, _steroid_measure(weight, p, context.today),
-                  lambda doses: _steroid_total(doses, label, weight, p, context.today),
-                  _Limits(label, p["steroid_max_mg_day"], "day", p["steroid_max_mg_per_kg_day"], "mg/kg/day", 2,
-                          f"on {weight.describe('kg')}" if weight else "as written").found, weight is not None)
+    limits = _Limits(label, p["steroid_max_mg_day"], "day", p["steroid_max_mg_per_kg_day"], "mg/kg/day", 2,
+                     f"on {weight.describe('kg')}" if weight else "as written")
+    return _check("prednis(ol)one", label, sent, chart, _steroid_measure(weight, limits, context.today),
+                  lambda doses: _steroid_total(doses, label, weight, p, context.today), limits.found,
+                  weight is not None)
 
 
 # ---------------------------------------------------------------- methotrexate
@@ -320,19 +325,13 @@ def _mtx_total(doses: list[DraftDose], bsa: float | None, missing: str | None, p
                   unread, unchecked)
 
 
-def _mtx_measure(weight: Measure | None, bsa: float | None, p: Mapping[str, float]) -> _Measure:
+def _mtx_measure(weight: Measure | None, bsa: float | None, limits: _Limits) -> _Measure:
     """mg a week as the weekly limits judge each order (the dose given at once, less often than weekly); one not
     read, or written per m² with no BSA, not counted."""
     kg = weight.value if weight else None
-
-    def over(week_mg: float) -> str | None:
-        passed = [f"above {p['mtx_max_mg_week']:g} mg/week"] if week_mg > p["mtx_max_mg_week"] + EPS else []
-        if bsa and week_mg / bsa > p["mtx_max_mg_per_m2_week"] + EPS:
-            passed.append(f"{week_mg / bsa:.1f} mg/m²/week, above {p['mtx_max_mg_per_m2_week']:g} mg/m²/week")
-        return "; ".join(passed) or None
-
     return _Measure(lambda order: dose_basis.read_dose(order, kg, bsa),
-                    lambda dose: None if dose.problem else dose.week_mg, lambda _: False, "/week", over)
+                    lambda dose: None if dose.problem else dose.week_mg, lambda _: False, "/week",
+                    lambda week_mg: limits.over(week_mg, bsa))
 
 
 def _mtx_check(record: PatientRecord, context: HookContext, p: Mapping[str, float], sent: list[MedicationOrder],
@@ -341,10 +340,10 @@ def _mtx_check(record: PatientRecord, context: HookContext, p: Mapping[str, floa
     if not chart.given:
         return None
     missing = missing_weight_or_height(record, context)
-    return _check(MTX, "Methotrexate", sent, chart, _mtx_measure(weight, bsa, p),
-                  lambda doses: _mtx_total(doses, bsa, missing, p, context.today),
-                  _Limits("Methotrexate", p["mtx_max_mg_week"], "week", p["mtx_max_mg_per_m2_week"], "mg/m²/week", 1,
-                          f"on a BSA of {bsa:.2f} m²" if bsa else "as written").found, bsa is not None)
+    limits = _Limits("Methotrexate", p["mtx_max_mg_week"], "week", p["mtx_max_mg_per_m2_week"], "mg/m²/week", 1,
+                     f"on a BSA of {bsa:.2f} m²" if bsa else "as written")
+    return _check(MTX, "Methotrexate", sent, chart, _mtx_measure(weight, bsa, limits),
+                  lambda doses: _mtx_total(doses, bsa, missing, p, context.today), limits.found, bsa is not None)
 
 
 # ---------------------------------------------------------------- the card
