@@ -51,6 +51,11 @@ def oral_steroid(order: MedicationOrder) -> str | None:
     return ingredient
 
 
+def oral_steroid_label(orders: Iterable[MedicationOrder]) -> str:
+    """The oral glucocorticoids of ``orders`` as a card names them together: 'Prednisone', 'Prednisolone/prednisone'."""
+    return "/".join(sorted({oral_steroid(order) or "prednisone" for order in orders})).capitalize()
+
+
 # Why the dose checks pass over :func:`local_steroids`, as their explanations say it
 LOCAL_FORMS_NO_DOSE = "eye drops and other local forms are no systemic dose"
 
@@ -576,6 +581,12 @@ class DailyTotal:
     per_dose_only: list[MedicationOrder] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)
     apart: list[str] = field(default_factory=list)  # counted, but not given on that day: not added
+
+    @property
+    def mg_read(self) -> float | None:
+        """The mg a day where every dose is read in mg; None with one not read, or written per kg with no weight
+        (R06 and R32 read one order's this way)."""
+        return None if self.unread or self.per_kg_written else self.mg
 
 
 def daily_total(doses: list[DraftDose], weight_kg: float | None, today: date) -> DailyTotal:

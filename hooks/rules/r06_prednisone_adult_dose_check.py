@@ -174,12 +174,6 @@ def _drafts_alone(alone: dose_basis.DailyTotal, counted: list[DraftDose], weight
     return f"{given} and {per_kg} (on other days)" if kinds.kg_on_other_days else given
 
 
-def _mg_a_day(day: dose_basis.DailyTotal) -> float | None:
-    """One order's mg a day as its daily total reads it, None when that is not read: its dose not read, or written
-    per kg with no weight."""
-    return None if day.unread or day.per_kg_written else day.mg
-
-
 def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[DraftDose],
                       drafts: Sequence[MedicationOrder], weight_kg: float | None, today: date,
                       p: Mapping[str, float]) -> continuing.LeftActiveLine:
@@ -196,7 +190,7 @@ def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[Draft
         return "; ".join(passed) or None
 
     return continuing.left_active_line(
-        left, [(order, _mg_a_day(day)) for order, day in days], today,
+        left, [(order, day.mg_read) for order, day in days], today,
         drafts=drafts, named=lambda total_mg, _: f"{mg(total_mg)}/day", over=over,
         minimum=[order for order, day in days if day.per_dose_only])
 
@@ -204,10 +198,10 @@ def _left_active_line(left: list[tuple[MedicationOrder, str]], given: list[Draft
 def _cancelling_leaves(kept: list[DraftDose], weight_kg: float | None, today: date,
                        p: Mapping[str, float]) -> tuple[continuing.Leaves, str | None]:
     """What cancelling the drafts leaves (``kept``: continuing.OnChart.kept_if_cancelled), in mg a day as
-    :func:`_mg_a_day` reads it, 'above the limits' where that passes the cap or, on the weight, the mg/kg; with no
-    weight, in mg/kg a day where only that passes a limit (the orders written per kg: those in mg are not counted in
-    it). And the card's line when it is not known to be within them (continuing.Leaves.finding), which says why an
-    order written per kg with no weight is not counted in mg."""
+    :attr:`dose_basis.DailyTotal.mg_read` reads it, 'above the limits' where that passes the cap or, on the weight,
+    the mg/kg; with no weight, in mg/kg a day where only that passes a limit (the orders written per kg: those in mg
+    are not counted in it). And the card's line when it is not known to be within them (continuing.Leaves.finding),
+    which says why an order written per kg with no weight is not counted in mg."""
     leaves = _leaves_in_one_unit(kept, weight_kg, today, p)
     per_kg = [d.order for d in kept if d.per_kg]
     return leaves, leaves.finding(why_not=lambda order: "is written per kg, with no current weight"
@@ -220,7 +214,7 @@ def _leaves_in_one_unit(kept: list[DraftDose], weight_kg: float | None, today: d
     limit."""
     days = [(d.order, dose_basis.daily_total([d], weight_kg, today)) for d in kept]
     in_mg = continuing.Leaves.of(
-        [(order, _mg_a_day(day)) for order, day in days], today, named=lambda total_mg, _: f"{mg(total_mg)}/day",
+        [(order, day.mg_read) for order, day in days], today, named=lambda total_mg, _: f"{mg(total_mg)}/day",
         over=lambda total_mg: ("above the limits" if any(_over_limits(dose_basis.DailyTotal(mg=total_mg), weight_kg,
                                                                       p)[1:]) else None),
         part_counted=[order for order, day in days if day.per_dose_only])
@@ -240,11 +234,6 @@ def _no_frequency_for(orders: Sequence[MedicationOrder]) -> str:
     for order in orders:
         labels.setdefault(why_no_frequency(order), []).append(order.label)
     return "; ".join(f"{why} for {', '.join(named)}" for why, named in labels.items())
-
-
-def _ingredient_label(drafts: list[DraftDose]) -> str:
-    names = sorted({dose_basis.oral_steroid(d.order) or "prednisone" for d in drafts})
-    return "/".join(names).capitalize()
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
@@ -316,7 +305,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # no weight, so does one written per kg, in mg: only what they give in mg/kg is known (the 80 mg cap is not)
     alone_at_least = bool(alone.unread or alone.per_dose_only or (weight is None and alone.per_kg_written))
     adds = alone.mg + EPS < total_mg or alone.per_kg_written + EPS < per_kg_written
-    drug = _ingredient_label(drafted or doses)
+    drug = dose_basis.oral_steroid_label(d.order for d in drafted or doses)
     findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.how_given()}" for d in doses) + "."]
     # every order on the chart going on beside the drafts is named, and offered to be stopped, by its id
     stop = [(d.order, d.how_given()) for d in on_chart]

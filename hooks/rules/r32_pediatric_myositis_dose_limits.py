@@ -272,11 +272,8 @@ def _steroid_measure(weight: Measure | None, limits: _Limits, today: date) -> _M
     """mg a day as the daily total reads each order: one not read, or written per kg with no weight, not counted."""
     kg = weight.value if weight else None
 
-    def amount(dose: DraftDose) -> float | None:
-        day = dose_basis.daily_total([dose], kg, today)
-        return None if day.unread or day.per_kg_written else day.mg
-
-    return _Measure(lambda order: dose_basis.read_dose(order, kg), amount,
+    return _Measure(lambda order: dose_basis.read_dose(order, kg),
+                    lambda dose: dose_basis.daily_total([dose], kg, today).mg_read,
                     lambda dose: bool(dose_basis.daily_total([dose], kg, today).per_dose_only), "/day",
                     lambda mg_day: limits.over(mg_day, kg))
 
@@ -287,7 +284,7 @@ def _steroid_check(record: PatientRecord, context: HookContext, p: Mapping[str, 
                                        if dose_basis.oral_steroid(o)], context.today, GROUP)
     if not chart.given:
         return None
-    label = "/".join(sorted({dose_basis.oral_steroid(o) or "prednisone" for o in chart.given})).capitalize()
+    label = dose_basis.oral_steroid_label(chart.given)
     limits = _Limits(label, p["steroid_max_mg_day"], "day", p["steroid_max_mg_per_kg_day"], "mg/kg/day", 2,
                      f"on {weight.describe('kg')}" if weight else "as written")
     return _check("prednis(ol)one", label, sent, chart, _steroid_measure(weight, limits, context.today),
