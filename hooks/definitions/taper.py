@@ -388,26 +388,26 @@ def doses_not_read(record: PatientRecord, context: HookContext) -> list[str]:
     today = record.today
     gc_since = today - timedelta(days=int(context.definition("taper_gc_window_days")))
     sparing_since = today - timedelta(days=int(context.definition("taper_sparing_window_days")))
-    oral = [o for o in steroids.systemic_glucocorticoids(record) if not steroids.is_iv_methylprednisolone(o)]
+    # each order asked about is one of these: beside another, it is no lone course
+    lone = sum(not steroids.is_iv_methylprednisolone(o) for o in steroids.systemic_glucocorticoids(record)) == 1
     glucocorticoids = [o for o in steroids.history(record, context).unreadable_since(gc_since)
                        if not steroids.is_iv_methylprednisolone(o) and _may_hide_a_step(o, today, gc_since)
-                       and _may_lower_a_dose(o, [other for other in oral if other is not o], today)]
+                       and _may_lower_a_dose(o, lone, today)]
     sparing = [o for o in record.medications_in(*STEROID_SPARING)
                if planned(o, today) or ((last := last_dose_day(o, today)) is not None and last >= sparing_since)]
     return _named(_why_not_read([*glucocorticoids, *(o for o in sparing if _may_hide_a_step(o, today, sparing_since))],
                                 _weight(record, context)))
 
 
-def _may_lower_a_dose(order: MedicationOrder, others: Sequence[MedicationOrder], today: date) -> bool:
+def _may_lower_a_dose(order: MedicationOrder, lone: bool, today: date) -> bool:
     """A glucocorticoid whose dose is not read may hide a fall by its steps or its end (one that ended before its
     end date, or whose status says it is over with no end date, too), and beside any other oral glucocorticoid
     order (of any status, however long ago): it may carry one on at a lower dose, or another may replace it, charts
     often leaving the replaced order open or closing it with no date. Only a lone course, not over, lowers nothing
     (prednisone 1 mg/kg from next week with no weight to read it by, after IV pulses or none: a pulse's step down is
-    no taper)."""
-    if _changes_itself(order, today) or ended_before_its_end(order, today) or not order.current_on(today):
-        return True
-    return bool(others)
+    no taper). ``lone``: the only oral glucocorticoid order on the chart."""
+    return (_changes_itself(order, today) or ended_before_its_end(order, today) or not order.current_on(today)
+            or not lone)
 
 
 def _may_hide_a_step(order: MedicationOrder, today: date, since: date) -> bool:
