@@ -8,8 +8,7 @@ both and so cancel out. Served by gunicorn as ``bench.floor_app:app``.
 
 from __future__ import annotations
 
-import json
-
+import orjson
 from flask import Flask, Response, jsonify, request
 
 from service import security
@@ -25,7 +24,7 @@ def create_floor_app(settings: Settings | None = None) -> Flask:
 
     @app.post("/cds-services/<service_id>")
     def call(service_id: str) -> Response:
-        json.loads(request.get_data(cache=False))  # the service's parser (service.validation.parse_json)
+        orjson.loads(request.get_data(cache=False))  # the service's parser (service.validation.parse_json)
         return jsonify(cards=[])
 
     @app.get("/healthz")

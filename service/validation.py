@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
+import orjson
 from gunicorn.http.errors import ParseException
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
@@ -64,17 +64,17 @@ def parse_json(body: bytes, content_type: str | None, max_depth: int) -> Any:
     if media not in ("application/json", "application/fhir+json") and not media.endswith("+json"):
         raise APIError(400, f"Content-Type must be application/json, not {media or 'missing'}", "Content-Type")
     try:
-        # strict: json.loads would decode bytes with 'surrogatepass', letting raw surrogates (ED A0 80) through
+        # decoded first: the error names the byte, and a byte order mark (which orjson refuses) is allowed
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise APIError(400, f"Body is not UTF-8 text: {exc}", "body") from exc
     try:
-        document = json.loads(text, parse_constant=_not_json)
-    except RecursionError as exc:
-        raise APIError(400, f"JSON nesting is deeper than {max_depth} levels", "body") from exc
-    except ValueError as exc:
-        raise APIError(400, f"Body is not valid JSON: {exc}", "body") from exc
-    if _UNSTORABLE_ESCAPE.search(text) and (unstorable := _unstorable_text(document)):
+        document = orjson.loads(text)
+        may_be_unstorable = "\\u0000" in text  # orjson refuses lone surrogate escapes but lets NUL through
+    except orjson.JSONDecodeError:
+        document = _parse_what_orjson_refused(text, max_depth)
+        may_be_unstorable = True
+    if may_be_unstorable and (unstorable := _unstorable_text(document)):
         # neither the validators nor the database can store it
         raise APIError(400, f"Body has {unstorable}, which no field may hold", "body")
     if not depth_validator(max_depth).is_valid(document):
@@ -82,9 +82,16 @@ def parse_json(body: bytes, content_type: str | None, max_depth: int) -> Any:
     return document
 
 
-# the only ways left for text no database can store to arrive, once the body has been decoded as strict UTF-8: a
-# lone surrogate escape, and NUL (PostgreSQL's text refuses it; it would cost a call its audit row or feedback)
-_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)")
+def _parse_what_orjson_refused(text: str, max_depth: int) -> Any:
+    """The standard library's reading of a body orjson refused: it is the verdict. It names what it met (NaN,
+    Infinity), and it reads valid JSON orjson does not (a number beyond a double's range, which costs only the resource
+    holding it, and lone surrogate escapes, refused afterwards as unstorable). Only rare bodies take this path."""
+    try:
+        return json.loads(text, parse_constant=_not_json)
+    except RecursionError as exc:
+        raise APIError(400, f"JSON nesting is deeper than {max_depth} levels", "body") from exc
+    except ValueError as exc:
+        raise APIError(400, f"Body is not valid JSON: {exc}", "body") from exc
 
 
 def _unstorable_text(document: Any) -> str | None:
