@@ -496,6 +496,11 @@ class Condition:
         return self.counts and (self.clinical_status in (None, "active", "recurrence", "relapse"))
 
     @property
+    def diagnosed(self) -> bool:
+        """Confirmed, or of no verification status: provisional, differential and unconfirmed are questions."""
+        return self.verification in (None, "confirmed")
+
+    @property
     def start(self) -> date | None:
         return self.onset or self.recorded
 

@@ -80,7 +80,7 @@ def ibm_diagnosed(record: PatientRecord) -> list[Condition]:
     """Active IBM confirmed, or of no verification status: a provisional, differential or unconfirmed IBM is a
     question, not the diagnosis that makes immunosuppression futile (R02) and holds back the IMNM rows (the IBM
     gate): a patient who meets the IMNM definition meanwhile keeps its safety cards."""
-    return [c for c in record.conditions_in("ibm", active_only=True) if c.verification in (None, "confirmed")]
+    return [c for c in record.conditions_in("ibm", active_only=True) if c.diagnosed]
 
 
 def is_ibm(record: PatientRecord) -> bool:
@@ -96,7 +96,7 @@ def overlap_myositis(record: PatientRecord) -> list[Condition]:
     both; and only a confirmed one (or one with no verification status): polymyositis is the usual working
     diagnosis before a biopsy shows IBM."""
     return [c for c in record.conditions_in(*INFLAMMATORY_MYOPATHY, active_only=True)
-            if c.verification in (None, "confirmed") and not c.code.in_group("ibm")
+            if c.diagnosed and not c.code.in_group("ibm")
             and any(m.group in INFLAMMATORY_MYOPATHY and m.concept not in IBM_MAY_BE_CALLED for m in c.code.matches)]
 
 
