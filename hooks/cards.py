@@ -58,7 +58,8 @@ def build(rule: Rule, fired: Fired, unavailable: list[str] | None = None,
     the chart's orders (not drafts) by reference, as sent: an action that takes one away stops it (:func:`_action`)."""
     summary = fired.summary if len(fired.summary) <= SUMMARY_MAX else fired.summary[: SUMMARY_MAX - 1] + "…"
     cited = "; ".join(f"[{s.name}]({s.url})" if s.url else s.name for s in rule.sources)
-    primary = next((s for s in rule.sources if s.url), None)
+    # the first primary source with an address, else the first with one (min keeps the first of equals)
+    primary = min((s for s in rule.sources if s.url), key=lambda s: s.secondary, default=None)
     caveat = f"\n\n**Not checked:** {not_seen(unavailable)}" if unavailable else ""
     # a suggestion that cannot cancel the draft it replaces would add its order beside it: it is left out
     suggestions = [s for s in fired.suggestions if all(map(_can_apply, s.actions))]
@@ -72,7 +73,7 @@ def build(rule: Rule, fired: Fired, unavailable: list[str] | None = None,
         "detail": f"{_inert(fired.detail.strip())}{caveat}\n\n**Sources:** {cited}\n\n*{rule.code} · decision support "
                   "only; the decision stays with the clinician.*",
         "source": {
-            "label": "IMNM CDS",
+            "label": primary.name[:120] if primary else "IMNM CDS",  # the text EHRs show as the link to source.url
             "topic": {"system": TOPIC_SYSTEM, "code": rule.id, "display": rule.title},
         },
         "overrideReasons": [{"system": OVERRIDE_SYSTEM, "code": code, "display": display}

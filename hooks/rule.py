@@ -22,10 +22,13 @@ SEVERITY_ORDER: dict[str, int] = {"info": 0, "warning": 1, "critical": 2}
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """A citation: a seed file, a guideline or a paper, with its public address where one is known."""
+    """A citation: a seed file, a guideline or a paper, with its public address where one is known. ``secondary``:
+    one of the seed documents, or a page that retells other sources unreviewed (clinical-rules.md section 2 rates
+    them low to moderate): cited for provenance, never the card's headline source while a primary one is cited."""
 
     name: str
     url: str | None = None
+    secondary: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,13 +2,14 @@
 
 from hooks.rule import Source
 
-SEED_000 = Source("Seed 000 (IMNM guideline summary, truncated)")
-SEED_001 = Source("Seed 001 (Dr.Oracle NAM treatment page; paediatric doses flagged)")
+SEED_000 = Source("Seed 000 (IMNM guideline summary, truncated)", secondary=True)
+SEED_001 = Source("Seed 001 (Dr.Oracle NAM treatment page; paediatric doses flagged)", secondary=True)
 SEED_002 = Source("Seed 002 (Therapeutic management of IMNM, Curr Treatm Opt Rheumatol 2021, abstract)",
-                  "https://booksci.cn/literature_d11096_4.htm")
+                  "https://booksci.cn/literature_d11096_4.htm", secondary=True)
 SEED_003 = Source("Seed 003 (initial treatment approach for IIM; MTX dose error flagged)",
-                  "https://www.droracle.ai/articles/394133/what-is-the-initial-treatment-approach-for-patients-presenting")
-SEED_004 = Source("Seed 004 (inflammatory necrotizing myositis page; infectious/immune blend flagged)")
+                  "https://www.droracle.ai/articles/394133/what-is-the-initial-treatment-approach-for-patients-presenting",
+                  secondary=True)
+SEED_004 = Source("Seed 004 (inflammatory necrotizing myositis page; infectious/immune blend flagged)", secondary=True)
 
 ENMC_224 = Source("ENMC 224th workshop on IMNM (Allenbach et al., Neuromuscul Disord 2018)",
                   "https://linkinghub.elsevier.com/retrieve/pii/S0960-8966(17)31207-5")
@@ -79,7 +80,8 @@ CPIC_THIOPURINES = Source("CPIC guideline for thiopurines and TPMT/NUDT15",
                           "https://cpicpgx.org/guidelines/guideline-for-thiopurines-and-tpmt/")
 CPIC_2024 = Source("CPIC thiopurine 2024 update", "https://cpicpgx.org/?p=578")
 AZA_LABEL = Source("Azathioprine label text", "https://www.recallguide.org/manufacturer/glenmark-pharmaceuticals-inc/")
-AZA_ALLOPURINOL = Source("Azathioprine dosing and allopurinol summary (Dr.Oracle 368976) [verify label text]")
+AZA_ALLOPURINOL = Source("Azathioprine dosing and allopurinol summary (Dr.Oracle 368976) [verify label text]",
+                         secondary=True)
 ACR_2022_GIOP = Source("ACR 2022 glucocorticoid-induced osteoporosis guideline", "https://guidelinecentral.com/guideline/7043")
 EULAR_2022_INFECTIONS = Source("EULAR 2022 recommendations on screening and prophylaxis of infections",
                                "https://ard.bmj.com/content/early/2022/11/17/ard-2022-223335")
@@ -113,11 +115,12 @@ VARIVAX_LABEL = Source("VARIVAX (varicella virus vaccine live) US label, warning
                        "association with susceptible high-risk individuals for up to six weeks (vaccine virus "
                        "transmission)", "http://www.rxlist.com/varivax-drug/warnings-precautions.htm")
 MTX_BASELINE_DRORACLE = Source("Dr.Oracle 586453 and 588778 (methotrexate baseline: HBV/HCV, liver tests, "
-                               "contraception) [secondary]")
+                               "contraception) [secondary]", secondary=True)
 MTX_LABEL = Source("Methotrexate labelling (renal impairment, pregnancy, baseline tests) [verify]")
 MTX_AZA_PHRASE_DRORACLE = Source("Dr.Oracle 404882 and 586453: the '25-50 mg/week' phrase belongs to azathioprine, "
                                  "not methotrexate [secondary]",
-                                 "https://www.droracle.ai/articles/404882/how-to-select-between-methotrexate-mtx-azathioprine-aza-and")
+                                 "https://www.droracle.ai/articles/404882/how-to-select-between-methotrexate-mtx-azathioprine-aza-and",
+                                 secondary=True)
 # US prescribing information of the lipid-lowering drugs R14 offers or finds already taken (not in clinical-rules.md
 # section 10): the dosing intervals and missed-dose instructions that say how long after a dose it is therapy still
 # taken, and ezetimibe's licensed age; addresses as stored in the search corpus (openFDA label queries)

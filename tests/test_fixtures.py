@@ -40,3 +40,23 @@ def test_cancelling_the_draft_and_keeping_it_are_never_taken_together(kb, today,
     result = run(kb, fhir_fixtures.get(name).request(today), today)
     card = next(c for c in result.cards if len(c.get("suggestions", [])) > 1)
     assert card["selectionBehavior"] == "at-most-one"
+
+
+def test_a_card_links_to_a_primary_source_before_a_seed(kb, today):
+    """card.source (the link an EHR shows) was the rule's first cited address: a seed page (clinical-rules.md
+    section 2 rates the seeds low) for R06, R28 and R29. A primary source now comes first wherever the rule cites one,
+    and the label names the source linked, not the service."""
+    by_id = {loaded.rule.id: loaded.rule for loaded in kb.rules}
+    sources: dict[str, dict] = {}
+    for fx in FIXTURES.values():
+        if fx.fires - sources.keys():
+            for rule_id, card in fired(run(kb, fx.request(today), today)).items():
+                sources.setdefault(rule_id, card["source"])
+    assert sources.keys() == by_id.keys()
+    for rule_id, source in sources.items():
+        linked = next(s for s in by_id[rule_id].sources if s.url == source["url"])
+        assert source["label"] == linked.name[:120]
+        if any(s.url and not s.secondary for s in by_id[rule_id].sources):
+            assert not linked.secondary, rule_id
+    assert sources["prednisone-adult-dose-check"]["label"].startswith("Australian eTG")
+    assert sources["live-vaccine-while-immunosuppressed"]["label"].startswith("IDSA 2013")
