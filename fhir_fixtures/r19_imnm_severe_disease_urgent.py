@@ -87,10 +87,15 @@ _register("r19-quiet-rhabdomyolysis-creatinine-2-no-baseline",
           "Rhabdomyolysis with creatinine 2.0 mg/dL (ULN 1.1) and no earlier creatinine: AKI not excluded, not "
           "evaluable (no card).",
           lambda c: c.condition(RHABDO, onset=-4).lab(CREATININE, 2.0, "mg/dL", day=-2, high=1.1), False)
-_register("r19-quiet-troponin-no-range-with-myocarditis",
-          "Troponin I 5000 ng/L with no reference range or flag, and myocarditis: cardiac involvement not excluded, "
-          "not evaluable (no card).",
+_register("r19-fires-troponin-no-range-far-above-any-uln",
+          "Troponin I 5000 ng/L with no reference range or flag, and myocarditis: above 1,000 ng/L, beyond the upper "
+          "limit of every troponin I assay, so cardiac involvement.",
           lambda c: c.observation(TROPONIN_I_HS, -2, value=5000, unit="ng/L").condition(MYOCARDITIS, onset=-2),
+          True)
+_register("r19-quiet-troponin-no-range-below-fallback",
+          "Troponin I 60 ng/L with no reference range or flag, and myocarditis: it may or may not be above this "
+          "assay's upper limit, cardiac involvement not excluded, not evaluable (no card).",
+          lambda c: c.observation(TROPONIN_I_HS, -2, value=60, unit="ng/L").condition(MYOCARDITIS, onset=-2),
           False)
 _register("r19-fires-non-ambulatory-no-weight",
           "Non-ambulatory since last week and no weight on file: fires, doses not computed.",

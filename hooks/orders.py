@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
@@ -69,8 +70,13 @@ def referral_concept(sets: ValueSets, code: str, text: str) -> dict[str, Any]:
 
 
 def _timing(frequency: int, period: float, period_unit: str, day_of_week: str | Sequence[str] | None,
-            when: Sequence[str] | None, duration_days: int | None, count: int | None) -> dict[str, Any]:
+            when: Sequence[str] | None, duration_days: int | None, count: int | None,
+            starts: date | None) -> dict[str, Any]:
+    if starts is not None and duration_days is not None:
+        raise ValueError("timing.repeat has one bounds: a start day or a duration")
     repeat: dict[str, Any] = {"frequency": frequency, "period": period, "periodUnit": period_unit}
+    if starts is not None:
+        repeat["boundsPeriod"] = {"start": starts.isoformat()}
     if day_of_week:
         repeat["dayOfWeek"] = [day_of_week] if isinstance(day_of_week, str) else list(day_of_week)
     if when:
@@ -87,14 +93,16 @@ def medication_request(patient_id: str | None, medication: dict[str, Any], dose:
                        period_unit: str = "d", day_of_week: str | Sequence[str] | None = None,
                        when: Sequence[str] | None = None, duration_days: int | None = None,
                        count: int | None = None, intent: str = "proposal", note: str | None = None,
-                       supply_days: int | None = None) -> dict[str, Any]:
+                       supply_days: int | None = None, starts: date | None = None) -> dict[str, Any]:
     """A draft MedicationRequest with a structured dose (doseAndRate.doseQuantity) and timing.repeat.
 
     ``route`` is a key of ROUTES (coded in SNOMED CT) or, for a route with no sourced code, its text. ``dose``
-    None leaves the dose to the text: only for a weight-based dose that could not be computed."""
+    None leaves the dose to the text: only for a weight-based dose that could not be computed. ``starts``: the
+    first day (timing.repeat.boundsPeriod.start), for an order that must not begin on signing (oral steroid after a
+    pulse)."""
     instruction: dict[str, Any] = {
         "text": text,
-        "timing": _timing(frequency, period, period_unit, day_of_week, when, duration_days, count),
+        "timing": _timing(frequency, period, period_unit, day_of_week, when, duration_days, count, starts),
         "route": ({"coding": [{"system": SNOMED, "code": ROUTES[route][0], "display": ROUTES[route][1]}]}
                   if route in ROUTES else {"text": route}),
     }

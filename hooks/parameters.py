@@ -26,6 +26,11 @@ DEFINITIONS_SECTION = "definitions"
 
 DEFINITIONS: dict[str, Param] = {
     "ck_uln_fallback": Param(200, "U/L", "CK upper limit of normal used when the lab gives no reference range."),
+    "troponin_i_fallback_uln_ng_l": Param(1000, "ng/L", "With no reference range and no flag from the lab, a troponin "
+                                                        "I above this (1 ng/mL) counts as above the ULN (R19, R20, "
+                                                        "R31): the 99th-percentile upper reference limits of current "
+                                                        "hs and contemporary troponin I assays are about 10-100 ng/L "
+                                                        "[verify]."),
     "weight_max_age_days": Param(30, "days", "A body weight older than this is stale for adult dosing."),
     "weight_max_age_days_paediatric": Param(7, "days", "A body weight older than this is stale for a child."),
     "height_max_age_days": Param(365, "days", "A height older than this is stale for adult BSA."),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from fhir_fixtures.builders import (
     IVIG_CVX,
     METHOTREXATE_2_5,
@@ -12,8 +14,9 @@ from fhir_fixtures.builders import (
     ROUTE_IV,
     Chart,
 )
+from fhir_fixtures.r19_imnm_severe_disease_urgent import TROPONIN_I_HS, severe_chart
 from fhir_fixtures.r20_srp_cardiac_evaluation import LOCAL, LOCAL_ECG, LOCAL_TTE
-from hooks import knowledge
+from hooks import engine, knowledge
 from hooks.definitions import diagnosis
 from hooks.engine import read_drafts
 from hooks.record import build_record
@@ -99,3 +102,18 @@ def test_an_order_local_by_its_route_is_not_flagged_as_immunosuppression(today):
     flagged = diagnosis.immunosuppressive_orders(_drafts(chart), ("tacrolimus",), min_peq_mg=20, weight_kg=None,
                                                  any_iv_methylprednisolone=True, unreadable_steroid_counts=True)
     assert [f.order.label for f in flagged] == ["tacrolimus 1 MG"]
+
+
+@pytest.mark.parametrize(("value", "unit", "above"), [
+    (1.5, "\u00b5g/L", True), (1.5, "\u03bcg/L", True), (1500, "pg/mL", True), (1.001, "ng/mL", True),
+    (0.9, "\u00b5g/L", None), (1000, "ng/L", None), (1500, "ng/dL{made-up}", None), (1500, "mmol/L", None),
+])
+def test_a_troponin_i_with_no_range_or_flag_is_judged_against_the_fallback_in_its_own_unit(kb, today, value, unit,
+                                                                                           above):
+    """Above 1,000 ng/L (the fallback beyond every troponin I assay's upper limit), in any unit read as a mass
+    concentration, is above the ULN; at or below it, or in a unit not read, nothing tells (None, never normal)."""
+    chart = severe_chart(today).observation(TROPONIN_I_HS, -2, value=value, unit=unit)
+    request = chart.request("patient-view")
+    record, context = engine.prepare(kb, request["hook"], request["context"], request["prefetch"], today=today)
+    (troponin,) = record.observations_in("troponin_i")
+    assert diagnosis.troponin_i_above_uln(troponin, context) is above

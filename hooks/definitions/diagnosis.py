@@ -12,10 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from hooks.context import HookContext
 from hooks.definitions.routes import is_local_order
 from hooks.definitions.steroids import is_iv_methylprednisolone
 from hooks.dosing import prednisone_equivalent, prednisone_equivalent_on_a_dose_day
-from hooks.record import MedicationOrder, Observation, PatientRecord
+from hooks.record import MedicationOrder, Observation, PatientRecord, exceeds
+from hooks.units import convert
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,7 @@ HIGH_FLAGS = frozenset({"H", "HH", "HU", "A", "AA"})
 
 # Troponin is a mass concentration: a result in ng/L and a range in ng/mL compare once both are in this unit
 TROPONIN_UNIT = "ng/mL"
+TROPONIN_I_FALLBACK = "troponin_i_fallback_uln_ng_l"  # the definition judging a troponin I the lab gave no range for
 
 
 _NORMAL_FLAGS = frozenset({"N", "NEG"})
@@ -50,6 +53,39 @@ def above_upper_limit(observation: Observation, unit: str) -> bool | None:
         return True
     above = observation.above_upper_limit(unit)
     return False if above is None and flags & _NORMAL_FLAGS else above
+
+
+def troponin_i_above_uln(observation: Observation, context: HookContext) -> bool | None:
+    """A troponin I above the lab's upper limit (:func:`above_upper_limit`: its flag, else its range); with neither a
+    range nor a flag from the lab, one above the ``troponin_i_fallback_uln_ng_l`` definition, beyond the upper limit
+    of every troponin I assay, so beyond this one's too. None when nothing tells (at or below that fallback, a unit
+    not read or none, a bound that does not settle it): never read as normal. R19, R20 and R31 judge troponin I so."""
+    above = above_upper_limit(observation, TROPONIN_UNIT)
+    return True if above is None and _above_every_assays_uln(observation, context) else above
+
+
+def _above_every_assays_uln(observation: Observation, context: HookContext) -> bool:
+    """A result the lab gave no range or flag for, in a unit read, surely above the fallback limit."""
+    quantity = observation.reported_value  # a bound written as text ('>50,000 ng/L') counts
+    if observation.ref_high is not None or observation.interpretation or quantity is None:
+        return False
+    value = convert(quantity.value, quantity.unit, TROPONIN_UNIT)  # no unit, or one not known: not judged
+    limit = convert(context.definition(TROPONIN_I_FALLBACK), "ng/L", TROPONIN_UNIT)
+    return value is not None and limit is not None and exceeds(value, limit, quantity.comparator) is True
+
+
+def raised_troponin_i(observation: Observation, context: HookContext) -> str:
+    """A troponin I :func:`troponin_i_above_uln` finds raised, with what showed it: '85 ng/L (ULN 14 ng/L)', the
+    lab's flag when no range shows it, or the fallback when the lab gave neither (not '85 ng/L above the ULN', which
+    reads as 85 over the limit)."""
+    if observation.above_upper_limit(TROPONIN_UNIT):
+        limit = f"ULN {observation.ref_high}"
+    elif observation.interpretation:
+        limit = f"flagged {'/'.join(observation.interpretation)} by the lab"
+    else:
+        limit = (f"no reference range or flag from the lab: judged against {context.definition(TROPONIN_I_FALLBACK):,g}"
+                 " ng/L, above the upper limit of every troponin I assay")
+    return f"{observation.shown_result} ({limit})"
 
 
 def done(record: PatientRecord, *groups: str, within_days: int | None = None) -> list[Done]:

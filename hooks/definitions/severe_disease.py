@@ -73,12 +73,6 @@ def _fvc_percent(observation: Observation) -> float | None:
     return percent if percent is not None and PLAUSIBLE_PERCENT[0] <= percent <= PLAUSIBLE_PERCENT[1] else None
 
 
-def _raised_troponin(observation: Observation) -> str:
-    """The raised troponin and its limit: '85 ng/L (ULN 14 ng/L)', or the lab's flag when no range shows it (not
-    '85 ng/L above the ULN', which reads as 85 over the limit)."""
-    above = observation.above_upper_limit(diagnosis.TROPONIN_UNIT)
-    limit = f"ULN {observation.ref_high}" if above else f"flagged {'/'.join(observation.interpretation)} by the lab"
-    return f"{observation.shown_result} ({limit})"
 
 
 def _aspiration_on_swallow_study(record: PatientRecord, since: date) -> list[str]:
@@ -218,8 +212,9 @@ def _limit(observation: Observation) -> str:
 @per_record
 def severity_features(record: PatientRecord, context: HookContext) -> tuple[list[str], list[str]]:
     """Each severe feature found in the window, described with its value and date; and the results that could have
-    shown one but could not be read or judged (a troponin with no range or flag beside a heart condition; a
-    rhabdomyolysis whose creatinine has no baseline, :func:`aki_not_judged`)."""
+    shown one but could not be read or judged (a troponin with no range or flag, not above the fallback limit of
+    :func:`diagnosis.troponin_i_above_uln`, beside a heart condition; a rhabdomyolysis whose creatinine has no baseline,
+    :func:`aki_not_judged`)."""
     params = context.thresholds.of_rule(RULE_ID)
     since = record.today - timedelta(days=int(params["window_days"]))
     found: list[str] = []
@@ -253,14 +248,14 @@ def severity_features(record: PatientRecord, context: HookContext) -> tuple[list
         found.append(f"ventilatory support: {procedure.code.label} ({procedure.when})")
     heart = _recent_conditions(record, since, "myocarditis_cardiomyopathy", "cardiac_involvement")
     if heart:
-        troponins = [(o, diagnosis.above_upper_limit(o, diagnosis.TROPONIN_UNIT))
+        troponins = [(o, diagnosis.troponin_i_above_uln(o, context))
                      for o in record.observations_in("troponin_i", since=since)]
         raised = [o for o, above in troponins if above]
         # one with a value but no range or flag to judge it by (a pending one with no value says nothing yet)
         unjudged = [o for o, above in troponins if above is None and (o.quantity or o.measured_as_text)]
         if raised:
-            found.append(f"cardiac involvement: troponin I {_raised_troponin(raised[-1])} on {raised[-1].when} with "
-                         f"{heart[0].code.label}")
+            found.append(f"cardiac involvement: troponin I {diagnosis.raised_troponin_i(raised[-1], context)} on "
+                         f"{raised[-1].when} with {heart[0].code.label}")
         elif unjudged:  # a troponin that cannot be judged may be a rise: cardiac involvement is not excluded
             unsettled.append(f"troponin I {unjudged[-1].shown_result} on {unjudged[-1].when} with "
                           f"{heart[0].code.label} could not be judged against its upper limit (no reference range "

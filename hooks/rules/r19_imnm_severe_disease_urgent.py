@@ -12,7 +12,7 @@ from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, renal
 from hooks.definitions.cardiac_screen import ECG, ECHO, NT_PROBNP, SEVERE_WORKUP, TROPONIN_I
 from hooks.definitions.dose_basis import mg
-from hooks.definitions.paediatric_doses import child_pulse, oral_after_pulse, pulse_order
+from hooks.definitions.paediatric_doses import PULSE_DAYS, child_pulse, oral_after_pulse, pulse_order
 from hooks.definitions.severe_disease import NEEDS, RULE_ID, Aki, Severe, assess, window_aki
 from hooks.definitions.weight import Measure, dosing_weight, ivig_dosing_weight
 from hooks.dosing import (
@@ -299,10 +299,13 @@ def _pulse_and_prednisone(context: HookContext, params: Mapping[str, float], chi
         return (f"{regimen} **No body weight from the last {int(context.definition('weight_max_age_days'))} days: "
                 f"the {oral} dose could not be computed.** Weigh the patient.", actions)
     oral_mg, product = oral_dose.mg, oral_steroid_product(oral, oral_dose.mg)
+    # the pulses run from signing for PULSE_DAYS: the oral starts the day after the last (structured, as R31's), so
+    # that an EHR signing both never gives the two together
+    starts = context.today + timedelta(days=PULSE_DAYS)
     oral_text = (f"{oral.capitalize()} {oral_mg:g} mg ({product.amount}) by mouth once daily, starting the day "
-                 "after the third methylprednisolone pulse")
+                 f"after the last methylprednisolone pulse ({starts})")
     oral_order = orders.medication_request(
-        patient, orders.product_concept(sets, product), oral_mg, "mg", text=oral_text)
+        patient, orders.product_concept(sets, product), oral_mg, "mg", text=oral_text, starts=starts)
     actions.append(Action("create", f"{oral.capitalize()} {oral_mg:g} mg PO daily after the pulses",
                           resource=oral_order))
     return (f"{regimen} For {weight.describe('kg')}: **{mg(pulse_mg)} IV daily**{pulse_how}, then {oral} "

@@ -18,7 +18,7 @@ from hooks.definitions.cardiac_screen import (
     due,
     tests_offered,
 )
-from hooks.record import SNOMED, PatientRecord
+from hooks.record import SNOMED, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Result, Rule, Suggestion
 from hooks.sources import BSMO_TROPONIN, SEED_001, SRP_CARDIAC_REVIEW
 
@@ -56,7 +56,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 + ("; anti-HMGCR never resulted" if screen.serology.hmgcr is None else ""))
     troponins, ecg, echo, cmr = screen.troponins, screen.ecg, screen.echo, screen.cmr
     found = [f"ECG {ecg}" if ecg else "no ECG in 12 months",
-             f"troponin {troponins[-1].code.label} {troponins[-1].when}" if troponins else "no troponin in 12 months",
+             _troponin_on_file(troponins[-1]) if troponins else "no troponin in 12 months",
              f"echocardiogram {echo}" if echo else "no echocardiogram ever",
              f"cardiac MRI {cmr}" if cmr else "no cardiac MRI ever"]
     sets, patient = context.valuesets, context.patient_id
@@ -78,11 +78,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         facts["ordered_on_severe_card"] = ", ".join(elsewhere)
     actions = [builders[name]() for name in missing if name not in elsewhere]
     screen_actions = len(actions)
-    # troponin I decides (troponin T can come from regenerating muscle); one with no range or flag is not judged
-    # normal, as R19 and R31 read it: the heart is not excluded
-    troponin_i = [(o, diagnosis.above_upper_limit(o, diagnosis.TROPONIN_UNIT)) for o in troponins
-                  if o.in_group("troponin_i")]
-    abnormal = [f"troponin I {o.quantity} on {o.when} above the ULN" for o, raised in troponin_i if raised]
+    # troponin I decides (troponin T can come from regenerating muscle), judged as R19 judges it: with no range or
+    # flag, raised above a fallback beyond every assay's upper limit, else never judged normal (the heart is not
+    # excluded)
+    troponin_i = [(o, diagnosis.troponin_i_above_uln(o, context)) for o in troponins if o.in_group("troponin_i")]
+    abnormal = [f"troponin I {diagnosis.raised_troponin_i(o, context)} on {o.when}"
+                for o, raised in troponin_i if raised]
     abnormal += [f"troponin I {o.quantity or o.value_text} on {o.when} with no range or flag to judge it (the heart "
                  "is not excluded)" for o, raised in troponin_i if raised is None]
     abnormal += [f"{c.code.label}" for c in record.conditions_in("myocarditis_cardiomyopathy", "cardiac_involvement",
@@ -110,3 +111,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         facts=facts,
         suggestions=[Suggestion(label, actions, is_recommended=True)] if actions else [],
     )
+
+
+def _troponin_on_file(observation: Observation) -> str:
+    """The newest troponin, named once and short: 'troponin I 2026-11-21 (85 ng/L)' (not the lab's long name)."""
+    kind = "troponin I" if observation.in_group("troponin_i") else "troponin T"
+    return f"{kind} {observation.when} ({observation.shown_result})"

@@ -197,18 +197,23 @@ class Pulse:
         return f"a methylprednisolone pulse is offered below, not pre-selected {self.not_selected}"
 
 
-def _raised(observation: Observation) -> bool | None:
-    """Troponin above the lab's upper limit; None when neither a range nor a flag tells."""
+def _raised(observation: Observation, context: HookContext) -> bool | None:
+    """Troponin above the lab's upper limit (a troponin I with no range or flag also above the fallback beyond every
+    assay's, :func:`diagnosis.troponin_i_above_uln`); None when nothing tells."""
+    if observation.in_group("troponin_i"):
+        return diagnosis.troponin_i_above_uln(observation, context)
     return diagnosis.above_upper_limit(observation, diagnosis.TROPONIN_UNIT)
 
 
-def _describe(observation: Observation) -> str:
-    value = observation.quantity or observation.value_text or "result"
-    high = f" (ULN {observation.ref_high})" if observation.ref_high else ""
-    flag = {True: ", raised", False: ", normal", None: ", rise not judged (no usable reference range or flag)"}[
-        _raised(observation)]
+def _describe(observation: Observation, context: HookContext) -> str:
     name = observation.code.concept_in("troponin_i") or observation.code.concept_in("troponin_t") or \
         observation.code.label
+    raised = _raised(observation, context)
+    if raised and observation.in_group("troponin_i"):  # with the limit or flag that shows it, or the fallback
+        return f"{name} {diagnosis.raised_troponin_i(observation, context)} on {observation.when}, raised"
+    value = observation.quantity or observation.value_text or "result"
+    high = f" (ULN {observation.ref_high})" if observation.ref_high else ""
+    flag = {True: ", raised", False: ", normal", None: ", rise not judged (no usable reference range or flag)"}[raised]
     return f"{name} {value}{high} on {observation.when}{flag}"
 
 
@@ -243,22 +248,23 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     troponins = [o for o in near if o.when is not None and o.when >= recent]
     lookback = record.today - timedelta(days=int(p["troponin_lookback_days"]))
     looked_back = record.observations_in("troponin_i", "troponin_t", since=lookback)
-    raised = [o for o in looked_back if _raised(o)]
+    judged = [(o, _raised(o, context)) for o in looked_back]
+    raised = [o for o, above in judged if above]
     raised_i = [o for o in raised if o.in_group("troponin_i")]
     tnt_only = [o for o in raised if not o.in_group("troponin_i")] if not raised_i else []
     near_ecgs = diagnosis.done(record, "ecg", within_days=possible)
     ecgs = [e for e in near_ecgs if e.day is not None and e.day >= recent]
     ecg_text = ", ".join(f"{e.label} {e.day}" for e in ecgs)
     # left out, and named: dated so that they may be older than the window
-    old_troponin_text = [_describe(o) for o in near if o.when is not None and o.when < recent]
+    old_troponin_text = [_describe(o, context) for o in near if o.when is not None and o.when < recent]
     old_ecg_text = [f"{e.label} {e.day}" for e in near_ecgs if e.day is not None and e.day < recent]
     myocarditis = [c for c in record.conditions_in("myocarditis_cardiomyopathy", active_only=True)
                    if c.code.concept_in("myocarditis_cardiomyopathy") == "myocarditis"]
-    heart = [_describe(o) for o in raised_i] + [c.code.label for c in myocarditis]
+    heart = [_describe(o, context) for o in raised_i] + [c.code.label for c in myocarditis]
     # a resulted troponin that cannot be read against a limit may be a rise: heart involvement is unknown, never
     # excluded, unless a later troponin was judged (a pending one with no value says nothing yet)
-    last_judged = max((o.when for o in looked_back if _raised(o) is not None and o.when is not None), default=None)
-    unjudged = [_describe(o) for o in looked_back if _raised(o) is None and (o.quantity or o.measured_as_text)
+    last_judged = max((o.when for o, above in judged if above is not None and o.when is not None), default=None)
+    unjudged = [_describe(o, context) for o, above in judged if above is None and (o.quantity or o.measured_as_text)
                 and (last_judged is None or (o.when is not None and o.when > last_judged))] if not heart else []
     # the newest grade decides; one that cannot be read leaves the grade unknown (an older one may be out of date)
     graded = record.observations_in("ctcae_myositis_grade",
@@ -277,8 +283,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     manage = ("G3-4" if (grade or 0) >= 3 else f"G{grade}" if grade else
               "G3-4" if set(features) - {MYASTHENIA} else None)
     facts.update({
-        "troponin_within_window": "; ".join(_describe(o) for o in troponins) or None,
-        "troponin_raised": "; ".join(_describe(o) for o in raised) or None,
+        "troponin_within_window": "; ".join(_describe(o, context) for o in troponins) or None,
+        "troponin_raised": "; ".join(_describe(o, context) for o in raised) or None,
         "troponin_t_only_raised": bool(tnt_only),
         "ecg_within_window": ecg_text or None,
         "cardiac_tests_possibly_too_old": "; ".join(old_troponin_text + old_ecg_text) or None,
@@ -307,7 +313,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["adrenal_replacement_before_pulse"] = "; ".join(on_file.adrenal) or None
     plan = _plan(manage, grade, heart, unjudged, pulse, troponins, ecgs, last_ck, reached, p)
     if tnt_only:
-        plan = (f"Troponin T is raised ({'; '.join(_describe(o) for o in tnt_only)}) but it can come from "
+        plan = (f"Troponin T is raised ({'; '.join(_describe(o, context) for o in tnt_only)}) but it can come from "
                 "regenerating skeletal muscle: check hs-troponin I now and hold the ICI until it is known. " + plan)
     g2_steroid = manage == "G2" and reached is True
     dose_text, steroid_suggestions = _steroids(record, context, g2_steroid, manage, pulse, weight, p)
@@ -318,7 +324,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     detail = DETAIL.format(
         why="; ".join(reasons), ici=facts["ici"], hours=f"{hours:g}",
         ck=(f"{last_ck} = {ck_multiple:.1f} x ULN" if last_ck else "none within 30 days"),
-        troponin=("; ".join(_describe(o) for o in troponins) or "**none: order hs-troponin I now**")
+        troponin=("; ".join(_describe(o, context) for o in troponins) or "**none: order hs-troponin I now**")
         + _possibly_too_old(old_troponin_text, hours),
         ecg=(ecg_text or "**none: do an ECG now**") + _possibly_too_old(old_ecg_text, hours),
         grade=grade_text, features=", ".join(features) or "none recorded", plan=plan, doses=dose_text,
@@ -425,13 +431,9 @@ def _oral(context: HookContext, oral: str, mg: float, on_file: OnFile | None = N
            else on_file.oral_from if on_file is not None and after else None)
     start = (", starting the day after the last IV methylprednisolone dose" + (f" ({day})" if day else "")
              if after else "")
-    resource = orders.medication_request(
+    return orders.medication_request(
         context.patient_id, orders.product_concept(context.valuesets, product), mg, "mg",
-        text=f"{oral.capitalize()} {mg:g} mg ({product.amount}) by mouth once daily{start} (ICI myositis)")
-    if day is None:
-        return resource
-    resource["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] = {"start": day.isoformat()}
-    return orders.validated(resource)
+        text=f"{oral.capitalize()} {mg:g} mg ({product.amount}) by mouth once daily{start} (ICI myositis)", starts=day)
 
 
 def _methylprednisolone(context: HookContext, mg: float, note: str) -> dict[str, Any]:

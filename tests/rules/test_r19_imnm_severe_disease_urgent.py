@@ -57,6 +57,18 @@ def test_pulse_prednisone_and_ivig_computed_for_72_kg(kb, today):
     assert oral["dosageInstruction"][0]["text"].startswith("Prednisone 70 mg (14 x 5 mg tablets) by mouth once")
 
 
+def test_r19_the_prednisone_after_the_pulses_starts_the_day_after_the_last_pulse(kb, today):
+    """The prednisone order said "starting the day after the third methylprednisolone pulse" in its text only: with
+    no structured start an EHR signing both starts it beside the pulses (found by clinician review). The pulses run
+    from signing for 3 days; the oral starts on the fourth, as R31's does."""
+    card = _card(kb, severe_chart(today).observation(TROPONIN_I_HS, -2, value=85, unit="ng/L", high=16).condition(
+        MYOCARDITIS, onset=-2))
+    pulse, oral = (a["resource"]["dosageInstruction"][0] for a in card["suggestions"][0]["actions"][:2])
+    assert "boundsPeriod" not in pulse["timing"]["repeat"]  # from signing
+    assert oral["timing"]["repeat"]["boundsPeriod"] == {"start": "2026-11-24"}
+    assert "starting the day after the last methylprednisolone pulse (2026-11-24)" in oral["text"]
+
+
 def test_prednisone_capped_at_80_mg(kb, today):
     chart = severe_chart(today, weight=None).weight(96, day=-2).height(185, day=-2).condition(DYSPHAGIA, onset=-3)
     doses = _doses(_card(kb, chart))
@@ -435,15 +447,64 @@ def test_a_creatinine_without_a_baseline_matters_only_with_rhabdomyolysis(kb, to
 
 
 def test_a_troponin_with_no_range_or_flag_beside_myocarditis_is_not_evaluable(kb, today):
-    """Troponin I 5000 ng/L with no reference range or flag, and myocarditis: the rule said "no severe feature".
-    As R31 reads such a troponin, cardiac involvement is not excluded."""
-    chart = severe_chart(today).observation(TROPONIN_I_HS, -2, value=5000, unit="ng/L")
+    """Troponin I 60 ng/L with no reference range or flag, and myocarditis: the rule said "no severe feature".
+    As R31 reads such a troponin, cardiac involvement is not excluded (60 ng/L is above some assays' upper limit and
+    below others': below the fallback, not judged)."""
+    chart = severe_chart(today).observation(TROPONIN_I_HS, -2, value=60, unit="ng/L")
     alone = _explain(kb, chart)
     assert (alone["status"], alone["reason"]) == ("not-fired", "no severe feature in the window")
     entry = _explain(kb, chart.condition(MYOCARDITIS, onset=-2))
     assert entry["status"] == "not-evaluable"
-    assert ("troponin I 5000 ng/L on 2026-11-19 with Isolated myocarditis could not be judged against its upper "
+    assert ("troponin I 60 ng/L on 2026-11-19 with Isolated myocarditis could not be judged against its upper "
             "limit (no reference range or flag from the lab): cardiac involvement not excluded") in entry["reason"]
+
+
+FALLBACK_TEXT = ("(no reference range or flag from the lab: judged against 1,000 ng/L, above the upper limit of every "
+                 "troponin I assay)")
+
+
+@pytest.mark.parametrize(("value", "unit", "shown"), [
+    (5000, "ng/L", "5000 ng/L"), (5, "ng/mL", "5 ng/mL"), (5000, "pg/mL", "5000 pg/mL"), (5, "ug/L", "5 ug/L"),
+    (1001, "ng/L", "1001 ng/L"),
+])
+def test_r19_a_troponin_i_with_no_range_far_above_every_assays_uln_is_cardiac_involvement(kb, today, value, unit,
+                                                                                          shown):
+    """Troponin I 5000 ng/L (hs assay) with no range or flag beside myocarditis: R19 was not evaluable, said only in
+    the response's warnings, and the only card shown was R20's routine warning (found by clinician review). Above
+    1,000 ng/L (1 ng/mL), in any unit read, it is above every troponin I assay's upper limit: the critical card
+    fires and says how the troponin was judged."""
+    chart = severe_chart(today).observation(TROPONIN_I_HS, -2, value=value, unit=unit).condition(MYOCARDITIS, onset=-2)
+    card = _card(kb, chart)
+    assert card is not None and card["indicator"] == "critical" and "(cardiac)" in card["summary"]
+    assert (f"cardiac involvement: troponin I {shown} {FALLBACK_TEXT} on 2026-11-19 with Isolated myocarditis"
+            in " ".join(card["detail"].split()))
+
+
+@pytest.mark.parametrize(("value", "unit", "comparator"), [
+    (1000, "ng/L", None),  # at the fallback, not above it
+    (5000, None, None), (5000, "U/L", None),  # no unit, or one not a mass concentration: not judged
+    (5000, "ng/L", "<"),  # a bound below 5000 may be anything
+])
+def test_r19_a_troponin_i_with_no_range_not_surely_above_the_fallback_is_not_judged(kb, today, value, unit,
+                                                                                    comparator):
+    chart = severe_chart(today).observation(TROPONIN_I_HS, -2, value=value, unit=unit, comparator=comparator)
+    entry = _explain(kb, chart.condition(MYOCARDITIS, onset=-2))
+    assert entry["status"] == "not-evaluable" and "cardiac involvement not excluded" in entry["reason"]
+
+
+def test_r19_the_troponin_fallback_is_a_site_setting(kb, today):
+    chart = severe_chart(today).observation(TROPONIN_I_HS, -2, value=600, unit="ng/L").condition(MYOCARDITIS, onset=-2)
+    assert _explain(kb, chart)["status"] == "not-evaluable"
+    card = _card(with_params(kb, "definitions", troponin_i_fallback_uln_ng_l=500), chart)
+    assert card is not None and "judged against 500 ng/L" in card["detail"]
+
+
+def test_r19_a_lab_range_or_flag_still_decides_before_the_fallback(kb, today):
+    """5000 ng/L against the lab's own ULN of 10,000, or flagged normal: not raised, whatever the fallback says."""
+    for fields in ({"high": 10000}, {"interpretation": "N"}):
+        chart = severe_chart(today).observation(TROPONIN_I_HS, -2, value=5000, unit="ng/L", **fields)
+        entry = _explain(kb, chart.condition(MYOCARDITIS, onset=-2))
+        assert (entry["status"], entry["reason"]) == ("not-fired", "no severe feature in the window")
 
 
 def test_a_troponin_flagged_normal_or_still_pending_rules_nothing_in(kb, today):
@@ -456,7 +517,7 @@ def test_a_troponin_flagged_normal_or_still_pending_rules_nothing_in(kb, today):
 
 
 def test_a_troponin_not_judged_is_named_beside_a_severe_feature(kb, today):
-    chart = _dysphagic(today).observation(TROPONIN_I_HS, -2, value=5000, unit="ng/L").condition(MYOCARDITIS, onset=-2)
+    chart = _dysphagic(today).observation(TROPONIN_I_HS, -2, value=60, unit="ng/L").condition(MYOCARDITIS, onset=-2)
     entry = _explain(kb, chart)
     assert entry["status"] == "fired" and "cardiac involvement not excluded" in entry["facts"]["unreadable"]
 
@@ -487,10 +548,10 @@ def test_r19_a_no_baseline_injury_is_past_once_the_creatinine_falls_by_the_ratio
 
 
 def test_r19_not_evaluable_is_said_without_explain_at_patient_view(kb, today):
-    """Troponin I 5,000 ng/L with no range beside myocarditis: R19 is not evaluable ("cardiac involvement not
+    """Troponin I 60 ng/L with no range beside myocarditis: R19 is not evaluable ("cardiac involvement not
     excluded"), and at patient-view nothing said so without ?explain (found by review). A rule whose card can be
     critical says it was not evaluated in the response's warnings."""
-    chart = severe_chart(today).observation(TROPONIN_I_HS, -2, value=5000, unit="ng/L")
+    chart = severe_chart(today).observation(TROPONIN_I_HS, -2, value=60, unit="ng/L")
     chart.condition(MYOCARDITIS, onset=-2)
     result = run(kb, chart.request("patient-view"), today)
     assert explained(result, RULE)["status"] == "not-evaluable"

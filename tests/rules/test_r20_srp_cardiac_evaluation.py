@@ -155,9 +155,37 @@ def test_r20_a_troponin_that_gave_no_value_screened_nothing(kb, today):
 
 
 def test_r20_a_troponin_i_with_no_range_is_not_judged_normal(kb, today):
-    """Troponin I 2.3 ng/mL with no range or flag was read as normal: no cardiac MRI or cardiology review offered
-    (found by review). As R19 and R31 read it, the heart is not excluded."""
-    chart = srp_chart(today).observation(TNI, -5, value=2.3, unit="ng/mL")  # no echocardiogram yet: it fires
+    """Troponin I with no range or flag was read as normal: no cardiac MRI or cardiology review offered (found by
+    review). As R19 and R31 read it, the heart is not excluded (0.05 ng/mL: below the fallback of 1 ng/mL)."""
+    chart = srp_chart(today).observation(TNI, -5, value=0.05, unit="ng/mL")  # no echocardiogram yet: it fires
     card = fired(run(kb, chart.request("patient-view"), today))[RULE]
     assert "with no range or flag to judge it (the heart is not excluded)" in card["detail"]
     assert "Cardiology referral" in [a["description"] for s in card["suggestions"] for a in s["actions"]]
+
+
+def test_r20_a_troponin_i_with_no_range_far_above_every_assays_uln_is_abnormal(kb, today):
+    """Troponin I 2.3 ng/mL with no range or flag: above 1 ng/mL (1,000 ng/L) it is above every troponin I assay's
+    upper limit, judged as R19 judges it; the card says the lab gave no range and what it was judged against."""
+    chart = srp_chart(today).observation(TNI, -5, value=2.3, unit="ng/mL")
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert ("**Already abnormal:** troponin I 2.3 ng/mL (no reference range or flag from the lab: judged against "
+            "1,000 ng/L, above the upper limit of every troponin I assay) on 2026-11-16") in card["detail"]
+    assert "not excluded" not in card["detail"]
+
+
+def test_r20_a_raised_troponin_i_is_stated_with_its_limit(kb, today):
+    chart = srp_chart(today).lab(TNI, 0.09, "ng/mL", day=-20, high=0.04)
+    assert "troponin I 0.09 ng/mL (ULN 0.04 ng/mL) on 2026-11-01" in _card(kb, chart)["detail"]
+
+
+@pytest.mark.parametrize(("code", "named"), [
+    ((LOINC, "89579-7", "Troponin I.cardiac [Mass/volume] in Serum or Plasma by High sensitivity method"),
+     "troponin I 2026-11-19 (85 ng/L)"),
+    ((LOINC, "6598-7", "Troponin T.cardiac [Mass/volume] in Serum or Plasma"), "troponin T 2026-11-19 (85 ng/L)"),
+])
+def test_r20_the_troponin_on_file_is_named_once(kb, today, code, named):
+    """"troponin Troponin I.cardiac [Mass/volume] in Serum or Plasma by High sensitivity method 2026-11-21": the
+    lab's long name after "troponin" (found by clinician review). Named once, short, with its value."""
+    card = _card(kb, srp_chart(today).lab(code, 85, "ng/L", day=-2, high=16))
+    assert f"What is on file: no ECG in 12 months; {named}; no echocardiogram ever" in card["detail"]
+    assert "Troponin" not in card["detail"].split("Missing")[0]
