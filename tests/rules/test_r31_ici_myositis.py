@@ -148,6 +148,19 @@ def test_raised_troponin_i_means_permanent_discontinuation(kb, today):
     assert card["suggestions"][0]["isRecommended"] is True
 
 
+@pytest.mark.parametrize(("value", "stops"), [(5000, True), (900, False)])
+def test_a_troponin_i_with_no_range_far_above_any_assays_limit_is_myocardial_involvement(kb, today, value, stops):
+    """With no range or flag, 5000 ng/L is above every troponin I assay's upper limit (the definition's 1,000 ng/L
+    fallback, as R19 and R20 judge it): R31 said 'rise not judged' and only held the ICI."""
+    chart = _graded(today, 1).observation(HS_TNI, day=0, value=value, unit="ng/L").draft(PEMBROLIZUMAB, 200, "mg")
+    card, entry = _card(kb, chart, today, "order-sign")
+    assert ("permanently stop" in card["summary"]) is stops
+    if stops:
+        assert "judged against 1,000 ng/L" in entry["facts"]["troponin_raised"]
+    else:
+        assert "rise not judged" in card["detail"]
+
+
 def test_raised_troponin_t_alone_asks_for_troponin_i(kb, today):
     chart = _graded(today, 1).without_observations(HS_TNI[1])
     chart.observation(TNT, day=0, value=0.08, unit="ng/mL", high=0.01).draft(PEMBROLIZUMAB, 200, "mg")
