@@ -16,9 +16,11 @@ from fhir_fixtures.builders import (
 RULE = "imnm-add-steroid-sparing-by-month-1"
 
 
-def _chart(today: date, ttx: int, diagnosis: tuple[str, str, str] | str = IMNM_SNOMED) -> Chart:
+def _chart(today: date, ttx: int, diagnosis: tuple[str, str, str] | str = IMNM_SNOMED,
+           onset: int | None = None) -> Chart:
+    """Prednisone 60 mg from ``ttx``; the myositis charted with its onset 20 days before (or on ``onset``)."""
     chart = Chart(today, age=52, sex="female")
-    chart.condition(diagnosis, onset=ttx - 20)
+    chart.condition(diagnosis, onset=ttx - 20 if onset is None else onset)
     chart.antibody("anti_hmgcr", "positive", day=ttx - 10)
     chart.antibody("anti_srp", "negative", day=ttx - 10)
     chart.ck(6800, day=ttx - 5).ck(2100, day=-3)
@@ -49,10 +51,28 @@ def before_ttx(today: date) -> dict[str, Any]:
     return chart.request("patient-view")
 
 
+@fixture("r05-fires-course-runs-through-the-onset", hook="patient-view",
+         story="Prednisone 60 mg started on D-45 while the work-up was under way; IMNM charted with onset D-20. The "
+               "course runs through the onset, so it is this episode's treatment: day 46, no second agent.",
+         fires={RULE}, indicators={RULE: "warning"})
+def through_onset(today: date) -> dict[str, Any]:
+    return _chart(today, -45, onset=-20).request("patient-view")
+
+
 @fixture("r05-quiet-29-days", hook="patient-view",
          story="T_tx 29 days ago: still inside the first month.", quiet={RULE})
 def edge_29(today: date) -> dict[str, Any]:
     return _chart(today, -29).request("patient-view")
+
+
+@fixture("r05-quiet-unrelated-burst-before-onset", hook="patient-view",
+         story="IMNM (onset D-40) on prednisone 60 mg since D-20; a 5-day prednisone 40 mg burst D-100 to D-96, over "
+               "56 days before the onset, was for another illness: treatment started D-20, inside the first month.",
+         quiet={RULE})
+def burst_before_onset(today: date) -> dict[str, Any]:
+    chart = _chart(today, -20)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-100, end=-96, status="completed")
+    return chart.request("patient-view")
 
 
 @fixture("r05-quiet-methotrexate-started", hook="patient-view",

@@ -8,6 +8,7 @@ import pytest
 
 from fhir_fixtures.builders import (
     IMNM_SNOMED,
+    METHOTREXATE_2_5,
     METHYLPRED_1000,
     PREDNISONE_5,
     PREDNISONE_20,
@@ -115,6 +116,57 @@ def test_ttx_is_the_first_day_this_episodes_daily_peq_qualifies(kb, today, onset
         chart.medication(product, mg, "mg", start=start, end=end, status="completed" if end else "active")
     start, reason = steroids.treatment_start(*record_and_context(kb, chart))
     assert start == today + timedelta(days=ttx_day) and why in reason
+
+
+@pytest.mark.parametrize(("onset", "courses", "ttx_day"), [
+    # a 5-day burst over 56 days before the onset (another illness) is not this episode's: T_tx is the course after
+    (-40, [(40, -100, -96), (60, -10, None)], -10),
+    # started before the diagnosis was charted and given through the onset: this episode's
+    (-20, [(60, -45, None)], -45),
+    # ... also when continued at a lower dose in a new order from the onset (R29 reads one run)
+    (-20, [(60, -50, -21), (20, -20, None)], -50),
+    # ... or renewed up to dose_gap_bridge_days (7) late across the onset
+    (-20, [(60, -50, -25), (60, -17, None)], -50),
+    # ... or continued by a course whose dose cannot be read (given all the same)
+    (-20, [(60, -50, -31), (None, -30, None)], -50),
+    # 8 days without a glucocorticoid is no late refill: the course before them was over before the onset
+    (-20, [(60, -50, -25), (60, -16, None)], -16),
+])
+def test_ttx_is_a_course_of_this_episode_not_one_over_before_the_onset(kb, today, onset, courses, ttx_day):
+    """A burst ending 56 days before the onset was T_tx (courses ending up to 90 days before it counted), so R05
+    dated treatment from it while R29 said immunosuppression started 10 days ago (clinician review). A course
+    belongs to this episode when it is given on or after the onset, or is part of the run given through it
+    (steroids.episode_start, R29's reading)."""
+    chart = Chart(today).weight(80, day=-2).condition(IMNM_SNOMED, onset=onset)
+    for mg, start, end in courses:
+        chart.medication(PREDNISONE_20, mg, "mg" if mg else None, start=start, end=end,
+                         status="completed" if end else "active")
+    record, context = record_and_context(kb, chart)
+    assert steroids.treatment_start(record, context)[0] == today + timedelta(days=ttx_day)
+    assert steroids.why_treatment_start_unknown(record, context) is None
+
+
+def test_another_agents_days_do_not_tie_an_earlier_burst_to_this_episode(kb, today):
+    """Methotrexate for arthritis given through the onset makes R29's immunosuppression one run, but T_tx asks about
+    glucocorticoid courses: a prednisone burst during it, over before the onset, is not this episode's."""
+    chart = Chart(today).weight(80, day=-2).condition(IMNM_SNOMED, onset=-40)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-400, period=1, period_unit="wk")
+    chart.medication(PREDNISONE_20, 40, "mg", start=-100, end=-96, status="completed")
+    chart.medication(PREDNISONE_20, 60, "mg", start=-10)
+    record, context = record_and_context(kb, chart)
+    assert steroids.episode_start(record, context) == today - timedelta(days=40)
+    assert steroids.treatment_start(record, context)[0] == today - timedelta(days=10)
+
+
+def test_with_no_onset_on_file_a_burst_within_the_timeline_is_still_ttx(kb, today):
+    """With no onset (nor recorded date) the episode cannot be dated: it reaches back HISTORY_DAYS, as before, so
+    an earlier burst is T_tx (the rows that count from T_tx err early for such a chart)."""
+    chart = Chart(today).weight(80, day=-2).condition(IMNM_SNOMED, onset=None)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-100, end=-96, status="completed")
+    chart.medication(PREDNISONE_20, 60, "mg", start=-10)
+    record, context = record_and_context(kb, chart)
+    assert steroids.episode_start(record, context) == today - timedelta(days=steroids.HISTORY_DAYS)
+    assert steroids.treatment_start(record, context)[0] == today - timedelta(days=100)
 
 
 def test_ttx_reaching_back_years_leaves_the_daily_timeline_as_long_as_it_was(kb, today):
@@ -280,7 +332,7 @@ def test_a_planned_pulse_is_not_ttx_yet_but_bounds_it(kb, today):
     tomorrow = today + timedelta(days=1)
     assert ttx.found is None and ttx.why_unknown is None
     assert ttx.to_come == (tomorrow, f"IV methylprednisolone from {tomorrow}") and ttx.latest == tomorrow
-    chart.medication(PREDNISONE_20, 60, "mg", start=-100, end=-60, status="completed")
+    chart.medication(PREDNISONE_20, 60, "mg", start=-100, end=-11, status="completed")  # tapered to 20 mg on D-10
     ttx = steroids.read_treatment_start(*record_and_context(kb, chart))
     assert ttx.found is not None and ttx.found[0] == today - timedelta(days=100) and ttx.to_come is None
     assert ttx.latest == today - timedelta(days=100)

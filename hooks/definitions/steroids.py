@@ -477,6 +477,28 @@ class TreatmentStart(NamedTuple):
         return {"t_tx_unknown": self.unknown, "t_tx_latest_possible": None if self.found else self.latest}
 
 
+def episode_start(record: PatientRecord, context: HookContext) -> date:
+    """The first day of this myositis episode's treatment, as T_tx reads it: a glucocorticoid course over before it
+    belongs to another illness. It is the onset (cohorts.iim_onset), or, when a glucocorticoid run is in use on the
+    onset, that run's first day: patients are often started on steroids before the diagnosis is charted. R29 tells
+    this episode's immunosuppression the same way: a run is the days given (a dose that cannot be read included),
+    joined across gaps of at most dose_gap_bridge_days (a late refill, a new order or dose), and one over before the
+    onset does not count. Only glucocorticoid days make the run here: another agent's days (methotrexate for
+    arthritis) do not tie an earlier burst to this episode's glucocorticoid course. With no onset on file the episode
+    cannot be dated: it reaches back HISTORY_DAYS."""
+    onset = iim_onset(record)
+    if onset is None:
+        return record.today - timedelta(days=HISTORY_DAYS)
+    from hooks.definitions.treatment_duration import merge  # here, not above: treatment_duration imports this module
+
+    steroid = history(record, context)
+    given = [(first, last) for _, peq, first, last in steroid.courses if peq > 0]
+    given += [span for order in steroid.unreadable if (span := course_days(order, record.today)) is not None]
+    # a planned course (its first day after today) has given nothing yet
+    runs = merge([(first, last) for first, last in given if first <= last], steroid.bridge_days)
+    return next((first for first, last in runs if first <= onset <= last), onset)
+
+
 @per_record
 def read_treatment_start(record: PatientRecord, context: HookContext) -> TreatmentStart:
     """T_tx, why it may lie earlier than found (or exist though none was found), the latest day it may be, and, with
@@ -485,9 +507,7 @@ def read_treatment_start(record: PatientRecord, context: HookContext) -> Treatme
     absolute, per_kg = context.definition("ttx_peq_mg"), context.definition("ttx_peq_mg_per_kg")
     # with no weight, a course can be T_tx only if the patient could have weighed peq / per_kg or less
     lightest = 0.0 if is_paediatric(record, context) else context.definition("ttx_adult_min_weight_kg")
-    onset = iim_onset(record)
-    # the episode: from 90 days before the onset; with no onset on file, as far back as the timeline reaches
-    episode = onset - timedelta(days=90) if onset is not None else record.today - timedelta(days=HISTORY_DAYS)
+    episode = episode_start(record, context)
     pulses = [(first, f"IV methylprednisolone from {first.isoformat()}", planned(order, record.today))
               for order, _, first, last in steroid.courses if last >= episode and is_iv_methylprednisolone(order)]
     found = [(first, how) for first, how, later in pulses if not later]
@@ -537,10 +557,11 @@ def read_treatment_start(record: PatientRecord, context: HookContext) -> Treatme
 def treatment_start(record: PatientRecord, context: HookContext) -> tuple[date, str] | None:
     """T_tx: start of the first systemic GC course for this episode at >= 0.5 mg/kg/day or >= 30 mg/day PEQ,
     or any IV methylprednisolone pulse. The PEQ is the day's total, so two 20 mg orders given together count as
-    40 mg, and a course below 30 mg/day is judged in mg/kg by the weight measured nearest its start. Courses ending
-    more than 90 days before the myositis onset belong to another illness and are passed over; those after are read
-    by their full dates, however many years back (a patient still tapering years after T_tx). With no onset on file
-    the episode is taken to reach back HISTORY_DAYS. A pulse planned from a later day (courses.planned) is not T_tx:
+    40 mg, and a course below 30 mg/day is judged in mg/kg by the weight measured nearest its start. Courses over
+    before the episode began (:func:`episode_start`: the onset, or the first day of a glucocorticoid run in use on
+    it) belong to another illness and are passed over; the others are read by their full dates, however many years
+    back (a patient still tapering years after T_tx). With no onset on file the episode is taken to reach back
+    HISTORY_DAYS. A pulse planned from a later day (courses.planned) is not T_tx:
     no dose of it is given yet (:attr:`TreatmentStart.to_come`). Rules that need T_tx to be certain also ask
     :func:`why_treatment_start_unknown`."""
     return read_treatment_start(record, context).found

@@ -439,3 +439,29 @@ def test_r05_a_steroid_sparing_agent_only_planned_is_not_ordered(kb, today, inte
     assert _explain(run(kb, chart.request("patient-view"), today))["status"] == "fired"
     chart.resources["medications"][-1]["intent"] = "order"
     assert _explain(run(kb, chart.request("patient-view"), today))["status"] == "not-fired"
+
+
+@pytest.mark.parametrize(("burst", "ttx", "fires"), [((-130, -126), -40, True), ((-100, -96), -20, False)])
+def test_r05_a_burst_for_another_illness_before_the_onset_is_not_the_treatment_start(kb, today, burst, ttx, fires):
+    """A 5-day prednisone burst over 56 days before the IMNM onset made R05 say "on day 101 of treatment (started
+    <the burst>)" while R29, on the same chart, said immunosuppression started 10 days ago (clinician review). T_tx is
+    the first qualifying course of this episode (clinical-rules.md section 4.2): the card counts from the course
+    given for the myositis, and is quiet while that is inside its first month."""
+    chart = _chart(today, ttx=ttx)  # IMNM onset 20 days before the prednisone 60 mg
+    chart.medication(PREDNISONE_20, 40, "mg", start=burst[0], end=burst[1], status="completed")
+    result = run(kb, chart.request("patient-view"), today)
+    assert _explain(result)["facts"]["t_tx"] == chart.at(ttx)
+    assert (RULE in fired(result)) is fires
+    if fires:
+        assert fired(result)[RULE]["summary"] == (f"IMNM on glucocorticoid alone on day {1 - ttx} of treatment "
+                                                  f"(started {chart.at(ttx)}): add a steroid-sparing agent")
+
+
+def test_r05_a_course_begun_before_the_diagnosis_was_charted_is_this_episodes(kb, today):
+    """Patients are often started on prednisone before the diagnosis is charted: a course given through the onset is
+    this episode's treatment, counted from its first day (the onset charted 25 days after it)."""
+    chart = Chart(today, age=52).condition(IMNM_SNOMED, onset=-20).antibody("anti_hmgcr", "positive", day=-40)
+    chart.ck(6800, day=-46).ck(2100, day=-3)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-45)
+    result = run(kb, chart.request("patient-view"), today)
+    assert f"day 46 of treatment (started {chart.at(-45)})" in fired(result)[RULE]["summary"]
