@@ -307,6 +307,14 @@ class SteroidHistory:
         included (courses.given_today)."""
         return self.peq_given_today() > 0 or any(given_today(o, self.today) for o in self.unreadable)
 
+    def days_given(self) -> list[tuple[MedicationOrder, float | None, date, date]]:
+        """Every course that gave a dose, with its PEQ (None: a dose that cannot be read, given all the same) and its
+        first and last day: the days R29 and :func:`episode_start` join into runs."""
+        given: list[tuple[MedicationOrder, float | None, date, date]] = [
+            (order, peq, first, last) for order, peq, first, last in self.courses if peq > 0]
+        return given + [(order, None, *span) for order in self.unreadable
+                        if (span := course_days(order, self.today)) is not None]
+
     def _reaching_today(self) -> Iterator[tuple[MedicationOrder, float, date, date]]:
         """The courses whose days include today."""
         return (course for course in self.courses if course[2] <= self.today <= course[3])
@@ -492,10 +500,8 @@ def episode_start(record: PatientRecord, context: HookContext) -> date:
     from hooks.definitions.treatment_duration import merge  # here, not above: treatment_duration imports this module
 
     steroid = history(record, context)
-    given = [(first, last) for _, peq, first, last in steroid.courses if peq > 0]
-    given += [span for order in steroid.unreadable if (span := course_days(order, record.today)) is not None]
     # a planned course (its first day after today) has given nothing yet
-    runs = merge([(first, last) for first, last in given if first <= last], steroid.bridge_days)
+    runs = merge([(first, last) for _, _, first, last in steroid.days_given() if first <= last], steroid.bridge_days)
     return next((first for first, last in runs if first <= onset <= last), onset)
 
 

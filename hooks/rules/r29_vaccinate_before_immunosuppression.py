@@ -8,7 +8,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, steroids
-from hooks.definitions.courses import course_days, last_dose_day
+from hooks.definitions.courses import last_dose_day
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
 from hooks.definitions.routes import systemic
 from hooks.definitions.treatment_duration import coverage, merge
@@ -97,11 +97,10 @@ def _immunosuppression_start(record: PatientRecord, context: HookContext, onset:
     (erring toward the card)."""
     history = steroids.history(record, context)
     anti_cd20_days = int(context.definition("anti_cd20_in_use_days"))
-    given: list[tuple[date, date, str]] = [(first, last, f"{order.label} ({peq:g} mg/day prednisone-equivalent)")
-                                           for order, peq, first, last in history.courses if peq > 0]
-    # a glucocorticoid whose dose cannot be read was still given on its days
-    given += [(*span, f"{o.label} (dose unreadable)") for o in history.unreadable
-              if (span := course_days(o, record.today)) is not None]
+    given: list[tuple[date, date, str]] = [
+        (first, last, f"{order.label} (dose unreadable)" if peq is None
+         else f"{order.label} ({peq:g} mg/day prednisone-equivalent)")
+        for order, peq, first, last in history.days_given()]
     # tacrolimus ointment or ciclosporin eye drops suppress no immunity (the steroid history leaves local
     # glucocorticoids out already)
     agents = systemic(record.medications_in(*IMMUNOSUPPRESSANTS))
