@@ -26,6 +26,7 @@ from hooks.record import (
     draft_status_note,
     iter_resources,
     medication_index,
+    other_patient,
     read_order,
 )
 from hooks.rule import SEVERITY_ORDER, Fired, NotEvaluable, Quiet
@@ -52,6 +53,8 @@ def read_drafts(context: Mapping[str, Any], knowledge: Knowledge, warnings: list
         try:
             if not isinstance(resource, dict):
                 raise Malformed("not a FHIR resource")
+            if (other := other_patient(resource, context.get("patientId"))) is not None:
+                raise Malformed(f"it is for {other}, not the patient in context (Patient/{context.get('patientId')})")
             order = read_order(resource, knowledge.valuesets, medications)
         except Malformed as exc:
             warnings.append(f"Skipped draft order {describe(resource)}: {exc}.")
@@ -84,7 +87,9 @@ def prepare(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: M
     read as dates there too."""
     reading = READING_ZONE.set(zone)
     try:
-        record = build_record(dict(data), knowledge.valuesets, today, unavailable, strict=strict)
+        patient_id = context.get("patientId")
+        record = build_record(dict(data), knowledge.valuesets, today, unavailable, strict=strict,
+                              patient_id=patient_id if isinstance(patient_id, str) else None)
         notes = warnings if warnings is not None else []
         notes.extend(record.warnings)
         drafts = read_drafts(context, knowledge, notes, record.referenced_medications)

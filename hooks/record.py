@@ -1550,11 +1550,34 @@ def describe(resource: Any) -> str:
     return f"a {type(resource).__name__} where a resource was expected"
 
 
+# A reference that names a Patient by id: relative, absolute ('https://ehr/fhir/Patient/12') or versioned
+_PATIENT_REFERENCE = re.compile(r"(?:^|/)Patient/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?$")
+
+
+def other_patient(resource: dict[str, Any], patient_id: str | None) -> str | None:
+    """The patient ``resource`` says it is about when that is not ``patient_id`` (the hook's context.patientId):
+    an EHR that mixes two charts must not have one patient's results read as another's. Only a Patient's id and a
+    reference naming a Patient by id are judged: a urn:uuid (a Bundle's own), contained or identifier-only
+    reference, or none, says nothing here."""
+    if patient_id is None:
+        return None
+    if resource.get("resourceType") == "Patient":
+        found = resource.get("id")
+        return f"Patient/{found}" if isinstance(found, str) and found != patient_id else None
+    holder = resource.get("subject") or resource.get("patient")  # Immunization names its patient 'patient'
+    reference = holder.get("reference") if isinstance(holder, dict) else None
+    if not isinstance(reference, str) or reference == f"Patient/{patient_id}":
+        return None
+    named = _PATIENT_REFERENCE.search(reference)
+    return reference if named is not None and named[1] != patient_id else None
+
+
 def build_record(data: dict[str, Any], sets: ValueSets, today: date, unavailable: Iterable[str] = (),
-                 strict: bool = False) -> PatientRecord:
+                 strict: bool = False, patient_id: str | None = None) -> PatientRecord:
     """The record from prefetch-shaped data: ``{"patient": Patient, "conditions": Bundle, ...}``.
 
-    ``strict`` validates every resource with fhir.resources first (slower; for audits and tests).
+    ``strict`` validates every resource with fhir.resources first (slower; for audits and tests). ``patient_id``:
+    the hook's patient; a resource about another (:func:`other_patient`) is skipped and named in the warnings.
     """
     record = PatientRecord(today=today, unavailable=set(unavailable))
     medications: dict[str, dict[str, Any]] = {}
@@ -1571,6 +1594,10 @@ def build_record(data: dict[str, Any], sets: ValueSets, today: date, unavailable
                 (patients if kind == "Patient" else others).append((key, resource))
     record.referenced_medications = medications
     for key, resource in patients + others:  # the patient first: its sex picks reference ranges
+        if (other := other_patient(resource, patient_id)) is not None:
+            record.warnings.append(f"Skipped {describe(resource)} in '{key}': it is about {other}, not the patient "
+                                   f"in context (Patient/{patient_id}).")
+            continue
         try:
             if strict:
                 validate_strictly(resource)

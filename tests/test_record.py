@@ -506,3 +506,32 @@ def test_a_partial_birth_date_gives_the_oldest_and_the_youngest_age_the_patient_
     record = build_record(Chart(date(2026, 11, 21), birth_date=birth_date).prefetch(), kb.valuesets,
                           date(2026, 11, 21))
     assert (record.age_years, record.youngest_age_years) == (oldest, youngest)
+
+
+@pytest.mark.parametrize(("reference", "skipped"), [
+    ("Patient/someone-else", True),
+    ("https://ehr.example.org/fhir/Patient/someone-else/_history/3", True),
+    ("https://ehr.example.org/fhir/Patient/imnm-demo", False),
+    ("Patient/imnm-demo/_history/2", False),
+    ("urn:uuid:6f1d2c7e-0000-4000-8000-000000000001", False),  # a Bundle's own reference: not judged
+    ("Group/clinic-list", False),
+])
+def test_a_resource_about_another_patient_is_skipped_and_named(kb, today, reference, skipped):
+    """An EHR that mixes two charts sent another patient's CK: it was read as this patient's (found by review)."""
+    chart = Chart(today).ck(9000, day=-1)
+    chart.resources["observations"][-1]["subject"] = {"reference": reference}
+    record = build_record(chart.prefetch(), kb.valuesets, today, patient_id="imnm-demo")
+    assert (record.observations == []) is skipped
+    assert any(reference in w and "not the patient in context (Patient/imnm-demo)" in w
+               for w in record.warnings) is skipped
+
+
+def test_another_patients_resource_and_draft_are_not_read_as_this_patients(kb, today):
+    chart = Chart(today).ck(9000, day=-1).draft(METHOTREXATE_2_5, 15, "mg")
+    request = chart.request("order-sign")
+    request["prefetch"]["patient"]["id"] = "someone-else"
+    request["context"]["draftOrders"]["entry"][0]["resource"]["subject"] = {"reference": "Patient/someone-else"}
+    record, context = engine.prepare(kb, "order-sign", request["context"], request["prefetch"], today=today,
+                                     warnings=(warnings := []))
+    assert record.patient is None and context.draft_orders == [] and len(record.observations) == 1
+    assert sum("Patient/someone-else" in w for w in warnings) == 2
