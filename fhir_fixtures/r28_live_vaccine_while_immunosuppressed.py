@@ -1,7 +1,8 @@
 """Fixtures for R28 live-vaccine-while-immunosuppressed: live vs non-live, high vs low level (orders of one drug
 given on the same days add up), a live vaccine known by its CVX code only, draft forms, no birth date, an
-immunosuppressant stopped on a day the chart does not give (or with no start date or timing to judge it by), a
-recombinant zoster series under way."""
+immunosuppressant stopped on a day the chart does not give (or with no start date or timing to judge it by: the
+card asks to confirm when it was last taken), IVIG alone (the vaccine may not work), a recombinant zoster series
+under way."""
 
 from datetime import date
 from typing import Any
@@ -56,7 +57,9 @@ def mmr_on_two_azathioprine_orders(today: date) -> dict[str, Any]:
 
 @fixture("r28-fires-dengue-cvx-56-on-mycophenolate", hook="order-sign",
          story="IMNM on mycophenolate 1 g twice daily; dengue vaccine (CYD-TDV) drafted as CVX 56 with its CVX "
-               "description: a live vaccine, critical (it was in no vaccine value set: not evaluable).",
+               "description: a live vaccine, critical (it was in no vaccine value set: not evaluable). Only the "
+               "travel-clinic referral is offered with the cancel (recombinant zoster and inactivated influenza "
+               "vaccines, which replace neither, were offered too).",
          fires={RULE}, indicators={RULE: "critical"})
 def dengue_cvx_56_on_mycophenolate(today: date) -> dict[str, Any]:
     return _on_mycophenolate(today, age=30).draft(DENGUE_CYD_TDV, 0.5, "mL").request("order-sign")
@@ -73,7 +76,9 @@ def zoster_low_dose(today: date) -> dict[str, Any]:
 
 
 @fixture("r28-fires-yellow-fever-immunization-after-rituximab", hook="order-sign",
-         story="Rituximab 5 months ago; a yellow fever Immunization is placed in the draft orders.",
+         story="Rituximab started 5 months ago ('completed', no end date); a yellow fever Immunization is placed in "
+               "the draft orders: anti-CD20 within 12 months is high level (it was called 'unconfirmed level', as "
+               "when it stopped is not given).",
          fires={RULE}, indicators={RULE: "critical"})
 def yellow_fever_rituximab(today: date) -> dict[str, Any]:
     chart = Chart(today, age=45)
@@ -85,7 +90,8 @@ def yellow_fever_rituximab(today: date) -> dict[str, Any]:
 
 
 @fixture("r28-fires-mmr-recent-ivig-only", hook="order-sign",
-         story="No immunosuppressive drug, but IVIG 4 months ago: MMR may fail (warning).",
+         story="No immunosuppressive drug, but IVIG 4 months ago: MMR may fail (warning): defer it or check the "
+               "interval. No non-live MMR exists, so none is offered (it said 'use a non-live option').",
          fires={RULE}, indicators={RULE: "warning"})
 def mmr_after_ivig(today: date) -> dict[str, Any]:
     chart = Chart(today, age=40)
@@ -146,12 +152,24 @@ def mmr_low_dose_methotrexate_stopped_unknown(today: date) -> dict[str, Any]:
     return stopped_methotrexate(today, 7.5).request("order-sign")
 
 
-@fixture("r28-quiet-mmr-methotrexate-stopped-before-the-look-back", hook="order-sign",
-         story="Methotrexate 25 mg weekly started 400 days ago and 'stopped' on a day the chart does not give: "
-               "before the 365-day look-back, it is read as given on its start day only; MMR drafted: no card.",
-         quiet={RULE})
+@fixture("r28-fires-mmr-methotrexate-stopped-before-the-look-back", hook="order-sign",
+         story="Methotrexate 25 mg weekly started 400 days ago and 'stopped' on a day the chart does not give, no "
+               "later order of it: before the 365-day look-back it is not judged at its worst, but it may have been "
+               "taken until yesterday; MMR drafted: a warning to confirm when it was last taken before signing (it "
+               "was read as given on its start day only: no card).",
+         fires={RULE}, indicators={RULE: "warning"})
 def mmr_methotrexate_stopped_long_ago(today: date) -> dict[str, Any]:
     return stopped_methotrexate(today, 25, start=-400).request("order-sign")
+
+
+@fixture("r28-quiet-mmr-methotrexate-stopped-on-its-end-date-before-the-window", hook="order-sign",
+         story="Methotrexate 25 mg weekly started 400 days ago, 'stopped' with its end date 60 days ago; MMR drafted: "
+               "its dates put it outside the 30 days, so no card.",
+         quiet={RULE})
+def mmr_methotrexate_ended_before_the_window(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=48).weight(60, day=-3).condition(IMNM_SNOMED, onset=-500)
+    chart.medication(METHOTREXATE_2_5, 25, "mg", start=-400, end=-60, status="stopped", period=1, period_unit="wk")
+    return chart.draft(MMR_CVX, 0.5, "mL").request("order-sign")
 
 
 @fixture("r28-fires-mmr-methotrexate-of-unknown-status", hook="order-sign",
@@ -175,10 +193,11 @@ def mmr_stopped_taper_open_last_step(today: date) -> dict[str, Any]:
     return chart.draft(MMR_CVX, 0.5, "mL").request("order-sign")
 
 
-@fixture("r28-quiet-mmr-mycophenolate-stopped-with-no-start-date", hook="order-sign",
+@fixture("r28-fires-mmr-mycophenolate-stopped-with-no-start-date", hook="order-sign",
          story="Mycophenolate 1 g twice daily 'stopped', with no start or end date; nothing else; MMR drafted: when "
-               "it was taken is not given, so R28 is not evaluable and says so (it said 'no immunosuppression').",
-         quiet={RULE})
+               "it was taken is not given, and any mycophenolate is high level: a warning to confirm when it was "
+               "last taken before signing (R28 was not evaluable: no card, only a response warning).",
+         fires={RULE}, indicators={RULE: "warning"})
 def mmr_mycophenolate_stopped_undated(today: date) -> dict[str, Any]:
     chart = Chart(today, age=52).condition(IMNM_SNOMED, onset=-300)
     chart.medication(MYCOPHENOLATE, 1000, "mg", start=None, status="stopped", frequency=2)

@@ -157,11 +157,31 @@ def _as_needed(chart: Chart) -> Chart:
     return chart
 
 
-@pytest.mark.parametrize("start", [-200, -20])  # before the 30-day window or inside it: one path, one answer
-def test_methotrexate_high_if_taken_until_today_is_unknown(kb, today, start):
-    high, low, unknown = _levels(kb, _stopped_mtx(25, start))  # 25 mg/week at 60 kg: 0.42 mg/kg/week
+def test_methotrexate_high_if_taken_until_today_is_unknown(kb, today):
+    high, low, unknown = _levels(kb, _stopped_mtx(25, -200))  # 25 mg/week at 60 kg: 0.42 mg/kg/week
     assert not high and not low and [e.agent for e in unknown] == ["methotrexate"]
     assert UNKNOWN_STOP in unknown[0].evidence and "0.42 mg/kg/week > 0.4" in unknown[0].evidence
+
+
+MYCOPHENOLATE = "mycophenolate mofetil 500 MG Oral Tablet"
+
+
+@pytest.mark.parametrize(("drug", "dose", "timing", "window"), [
+    (METHOTREXATE_2_5, 25, WEEKLY, 30),  # 0.42 mg/kg/week at 60 kg: one dose decides
+    (MYCOPHENOLATE, 1000, {"frequency": 2}, 30),  # any dose is high
+    (RITUXIMAB, 1000, {"period": 6, "period_unit": "mo"}, 365),  # anti-CD20 within 12 months is high
+])
+def test_an_order_begun_within_the_window_and_stopped_on_an_unknown_day_is_high(kb, today, drug, dose, timing,
+                                                                                 window):
+    """Begun within the window, it was given within it for certain, whenever it stopped; where one dose decides
+    the level, that level is known: high (it was 'unknown', could not be shown to be low). Begun before the window,
+    only the assumed stop puts it in: unknown."""
+    inside = Chart(today).weight(60).medication(drug, dose, "mg", start=1 - window, status="stopped", **timing)
+    high, _, unknown = _levels(kb, inside)
+    assert len(high) == 1 and not unknown and "judged as if taken until today" in high[0].evidence
+    before = Chart(today).weight(60).medication(drug, dose, "mg", start=-1 - window, status="stopped", **timing)
+    high, _, unknown = _levels(kb, before, Thresholds(unknown_stop_lookback_days=400))
+    assert not high and len(unknown) == 1
 
 
 @pytest.mark.parametrize("start", [-200, -20])
@@ -334,7 +354,8 @@ def test_a_later_order_is_found_whatever_order_the_record_lists_them_in(kb, toda
 
 def test_an_order_with_no_start_date_or_a_text_only_dosage_cannot_be_judged(kb, today):
     """No start date: no look-back can be applied; a dosage in words only: nothing says how often it was given.
-    Both were dropped without a word. A 10-year-old order is still read by its start day (the look-back)."""
+    Both were dropped without a word. Nor can a 10-year-old order with no later order of it: it was read as given on
+    its start day only, though it may have been taken until yesterday."""
     chart = Chart(today).medication("mycophenolate mofetil 500 MG Oral Tablet", 1000, "mg", start=None,
                                     status="stopped", frequency=2)
     chart.medication(METHOTREXATE_2_5, None, None, start=-200, status="completed")
@@ -342,10 +363,28 @@ def test_an_order_with_no_start_date_or_a_text_only_dosage_cannot_be_judged(kb, 
     chart.medication(AZATHIOPRINE_50, 100, "mg", start=-3650, status="stopped")
     ends = ends_not_given(build_record(chart.prefetch(), kb.valuesets, chart.today))
     assert sorted(u.describe() for u in ends.unplaced) == [
+        f"Azathioprine 50 MG Oral Tablet [Imuran] (stopped; started {chart.at(-3650)}, before the 365-day look-back, "
+        "and no later order of it: when it stopped is not given)",
         "methotrexate 2.5 MG Oral Tablet (completed; dosage in text only: how long it was taken is not given, nor "
         "how much a day)",
         "mycophenolate mofetil 500 MG Oral Tablet (stopped; no start or end date: when it was taken is not given)"]
-    assert [o.label for o in ends.before_lookback] == ["Azathioprine 50 MG Oral Tablet [Imuran]"] and not ends.stops
+    assert sorted(u.agent for u in ends.unplaced) == ["azathioprine", "methotrexate", "mycophenolate"]
+    assert not ends.stops
+
+
+@pytest.mark.parametrize(("later", "until"), [(-200, -201), (None, None)])
+def test_an_order_begun_before_the_look_back_is_placed_only_by_a_later_order_that_took_over(kb, today, later, until):
+    """Methotrexate from 400 days ago, 'stopped' on a day not given: a later current order of it bounds it (it ran
+    at most until the day before that one began, outside the 30 days: no exposure of it); with none it cannot be
+    judged."""
+    chart = _stopped_mtx(25, start=-400)
+    if later is not None:
+        chart.medication(METHOTREXATE_2_5, 10, "mg", start=later, **WEEKLY)
+    ends = ends_not_given(build_record(chart.prefetch(), kb.valuesets, today))
+    assert [stop.until.isoformat() for stop in ends.stops.values()] == ([chart.at(until)] if until else [])
+    assert len(ends.unplaced) == (0 if until else 1)
+    high, low, unknown = _levels(kb, chart)
+    assert not high and not unknown and len(low) == (1 if later else 0)
 
 
 def _supplied(chart: Chart, days: int) -> Chart:
@@ -375,7 +414,7 @@ def test_an_order_that_ended_before_its_end_date_is_judged_at_its_worst(kb, toda
     assert (f"started {chart.at(start)}, {status} before its end date {chart.at(60)} on a day the chart does not "
             "give; judged as if taken until today): 25 mg/week = 0.42 mg/kg/week > 0.4") in unknown[0].evidence
     ends = ends_not_given(build_record(chart.prefetch(), kb.valuesets, today))
-    assert not ends.before_lookback and not ends.unplaced
+    assert not ends.unplaced
 
 
 @pytest.mark.parametrize(("later", "level", "said"), [

@@ -167,13 +167,14 @@ def test_a_supply_does_not_end_an_order_that_ended_before_its_end_date(kb, today
 
 def test_an_undated_rituximab_infusion_is_not_read_as_no_anti_cd20(kb, today):
     """The review's G2: rituximab completed with no dates and no timing (one infusion). R28 said 'no anti-CD20
-    within 365 days' and stayed quiet while R16 is not evaluable for the same order: R28 is not evaluable too."""
+    within 365 days' and stayed quiet while R16 is not evaluable for the same order: R28 now warns that the
+    timing is unknown (a not-evaluable answer was seen only in the response's warnings)."""
     chart = Chart(today, age=50).weight(60, day=-3).medication(RITUXIMAB, 1000, "mg", start=None, status="completed",
                                                                route=ROUTE_IV)
     del chart.resources["medications"][-1]["dosageInstruction"][0]["timing"]
-    entry = explained(run(kb, chart.draft(MMR_CVX, 0.5, "mL").request("order-sign"), today),
-                      "live-vaccine-while-immunosuppressed")
-    assert entry["status"] == "not-evaluable"
+    result = run(kb, chart.draft(MMR_CVX, 0.5, "mL").request("order-sign"), today)
+    entry = explained(result, "live-vaccine-while-immunosuppressed")
+    assert entry["status"] == "fired" and fired(result)["live-vaccine-while-immunosuppressed"]["indicator"] == "warning"
     assert entry["facts"]["not_judged"] == (f"{RITUXIMAB[2]} (completed; no start or end date: when it was taken is "
                                             "not given)")
 

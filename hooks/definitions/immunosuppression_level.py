@@ -15,12 +15,17 @@ An order that says it ended (stopped, completed; or whose status is unknown or m
 given on its start day only, could have stopped yesterday. Such a repeating order whose open part (the whole
 order, or a taper's open last step) began within ``unknown_stop_lookback_days`` is judged at its worst: as if
 taken until today, or until the day before a later order took over (:func:`courses.taken_over` says which
-orders can). A stopped or completed order whose end date lies after today ended before it, on a day
+orders can); one begun before the look-back is judged so only when a later order took over (its last day is then
+known to the day). A stopped or completed order whose end date lies after today ended before it, on a day
 the chart does not give (:func:`courses.ended_before_its_end`): it is judged so too, however long ago it began and
 whatever supply, bounds or count it was written with, as it was written to run past today. A worst case that
-reaches high level is ``unknown`` (it could not be shown to be low); a low one stays low. Such an order the chart
-gives no start date for, or no timing (a dosage in text only), cannot be judged, nor can an anti-CD20 order given on
-no day the chart gives (one infusion counts for months): see :func:`ends_not_given`.
+reaches high level is ``unknown`` (it could not be shown to be low), unless the order was given within the window
+for certain (its open part began in it) and one dose decides the level (any dose of an always-high drug or an
+anti-CD20; methotrexate and azathioprine by their dose): then it is high. A low one stays low. Such an order the
+chart gives no start date for, or no timing (a dosage in text only), or begun before the look-back with no later
+order to bound it, cannot be judged, nor can an anti-CD20 order given on no day the chart gives (one infusion counts
+for months): see :func:`ends_not_given`. The caller must not read these as no exposure: when it was taken is not
+known.
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ ALWAYS_HIGH = ("mycophenolate", "tacrolimus", "cyclosporine", "cyclophosphamide"
 # The groups whose orders may have stopped on a day the chart does not give
 _WORST_CASE_GROUPS = (steroids.GROUP, "methotrexate", "azathioprine", *ALWAYS_HIGH, "rituximab")
 _NO_TIMING = Timing()  # a dosage that says nothing of when it is given (its text only)
+# The agent an exposure names for a group, where it is not the group's own name
+_AGENTS = {steroids.GROUP: "glucocorticoid", "rituximab": "anti-CD20"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,19 +93,18 @@ class UnknownStop:
 
     def describe(self, order: MedicationOrder) -> str:
         until = f"{self.until.isoformat()}, the day before a later order of it started" if self.taken_over else "today"
-        began = (f"last step from {self.first}" if order.steps and self.first != order.start
-                 else f"started {order.start}")
         before = f" before its end date {self.unreached_end.isoformat()}" if self.unreached_end else ""
-        return f"{began}, {_ended(order, before)}; judged as if taken until {until}"
+        return f"{_began(order, self.first)}, {_ended(order, before)}; judged as if taken until {until}"
 
 
 @dataclass(frozen=True, slots=True)
 class Unplaced:
     """An order that says it ended but not when, which cannot be judged even at its worst: ``missing`` says what the
-    chart does not give (a start date, a timing)."""
+    chart does not give (a start date, a timing); ``agent`` names its drug as an :class:`Exposure` would."""
 
     order: MedicationOrder
     missing: str
+    agent: str
 
     def describe(self) -> str:
         return f"{self.order.label} ({_status(self.order)}; {self.missing})"
@@ -107,12 +113,11 @@ class Unplaced:
 @dataclass(frozen=True, slots=True)
 class EndsNotGiven:
     """The orders of the worst-case groups that say they ended but not when. ``stops``: those judged at their worst,
-    by id() (orders of the record, which outlives the answer); ``unplaced``: those that cannot be judged;
-    ``before_lookback``: those whose open part began before the look-back, read as given on their start day."""
+    by id() (orders of the record, which outlives the answer); ``unplaced``: those that cannot be judged (when they
+    were taken is not known: never to be read as not taken)."""
 
     stops: dict[int, UnknownStop]
     unplaced: tuple[Unplaced, ...]
-    before_lookback: tuple[MedicationOrder, ...]
 
 
 def _status(order: MedicationOrder) -> str:
@@ -120,6 +125,11 @@ def _status(order: MedicationOrder) -> str:
     if order.status is None:
         return "no status"
     return "status unknown" if order.status == "unknown" else order.status
+
+
+def _began(order: MedicationOrder, first: date) -> str:
+    """When the open part of an order began, for the evidence: its start, or its open last step's first day."""
+    return f"last step from {first}" if order.steps and first != order.start else f"started {order.start}"
 
 
 def _ended(order: MedicationOrder, before: str = "") -> str:
@@ -172,20 +182,22 @@ def _ends_not_given(record: PatientRecord, lookback_days: int) -> EndsNotGiven:
     judged until the last day it may have been given, when that part began within ``lookback_days`` (or the order
     ended before its end date, written to run past today). A later order that took over from it
     (:func:`courses.taken_over` says which can) bounds it: it ran at most until the day before that one started.
-    An anti-CD20 order given on no day the chart gives (no start or end date, not current) cannot be judged, even a
-    single infusion: one keeps B cells depleted for months. O(n log n)."""
+    Begun before the look-back, only such a later order places it (a chain of renewals each took over from the one
+    before); with none it could have been taken until yesterday, and cannot be judged. An anti-CD20 order given on
+    no day the chart gives (no start or end date, not current) cannot be judged, even a single infusion: one keeps B
+    cells depleted for months. O(n log n)."""
     today = record.today
     earliest = today - timedelta(days=lookback_days)
     stops: dict[int, UnknownStop] = {}
     unplaced: dict[int, Unplaced] = {}
-    before: dict[int, MedicationOrder] = {}
     undated_anti_cd20 = {id(o) for o in td.rituximab_given(record).undated}  # R16 is not evaluable for these too
     for group in _WORST_CASE_GROUPS:
         for order in systemic(record.medications_in(group)):  # drafts, cancellations and errors never count
             if order.status_meaning.current:
                 continue
+            agent = _AGENTS.get(group, group)
             if group == "rituximab" and id(order) in undated_anti_cd20:
-                unplaced[id(order)] = Unplaced(order, "no start or end date: when it was taken is not given")
+                unplaced[id(order)] = Unplaced(order, "no start or end date: when it was taken is not given", agent)
                 continue
             if (part := _open_part(order, today)) is None:
                 continue
@@ -196,20 +208,23 @@ def _ends_not_given(record: PatientRecord, lookback_days: int) -> EndsNotGiven:
             # written to run past today: it ended on a day the chart does not give, however long ago it began
             unreached = ended_before_its_end(order, today)
             if first is None:
-                unplaced[id(order)] = Unplaced(order, "no start or end date: when it was taken is not given")
+                unplaced[id(order)] = Unplaced(order, "no start or end date: when it was taken is not given", agent)
             elif first > today:
                 continue
-            elif first < earliest and not unreached:
-                before[id(order)] = order
-            elif text_only and not unreached:
+            elif text_only and not unreached and first >= earliest:
                 unplaced[id(order)] = Unplaced(order, "dosage in text only: how long it was taken is not given" + (
-                    "" if group in ALWAYS_HIGH else ", nor how much a day"))
+                    "" if group in ALWAYS_HIGH else ", nor how much a day"), agent)
             else:
                 successor = taken_over(record, order, group, first)
+                if successor is None and first < earliest and not unreached:
+                    unplaced[id(order)] = Unplaced(order, f"{_began(order, first)}, before the {lookback_days}-day "
+                                                          "look-back, and no later order of it: when it stopped is "
+                                                          "not given", agent)
+                    continue
                 until = today if successor is None else min(today, successor - timedelta(days=1))
                 stops[id(order)] = UnknownStop(first, until, taken_over=until < today,
                                                unreached_end=order.end if unreached else None)
-    return EndsNotGiven(stops, tuple(unplaced.values()), tuple(before.values()))
+    return EndsNotGiven(stops, tuple(unplaced.values()))
 
 
 def last_day(order: MedicationOrder, today: date, stops: Mapping[int, UnknownStop]
@@ -244,6 +259,13 @@ def _at_worst(level: Level, stop_assumed: bool) -> Level:
     """A level judged as if an order ran to the last day it may have: high only if it ran that long, so it could
     not be shown to be low (unknown); low even then is low."""
     return "unknown" if stop_assumed and level == "high" else level
+
+
+def _placed_by_stop(stop: UnknownStop | None, since: date) -> bool:
+    """Whether only the assumed stop puts an order in the window from ``since``: its open part began before it. One
+    begun within it was given within it for certain, so where one dose decides the level (an always-high drug, an
+    anti-CD20, a per-kg dose) that level is known: anti-CD20 within 12 months is high by definition (section 4.2)."""
+    return stop is not None and stop.first < since
 
 
 def _when(order: MedicationOrder, record: PatientRecord, stop: UnknownStop | None = None) -> str:
@@ -373,16 +395,17 @@ def _per_kg(record: PatientRecord, context: HookContext, agent: str, limit: floa
             found.append(Exposure(agent, "unknown", f"{label}: {daily * scale:g} mg/{per}, no current weight to "
                                                     f"judge against {limit:g} mg/kg/{per}", (order,)))
         elif not any(order is o for o in together):
-            found.append(_judged(record, agent, [(order, stop, daily)], limit, per, scale, weight))
+            found.append(_judged(record, agent, [(order, stop, daily)], limit, per, scale, weight, since))
         elif order is together[0]:  # the orders given together make one exposure, where the first of them stands
             found.append(_judged(record, agent, [d for d in dosed if any(d[0] is t for t in together)], limit, per,
-                                 scale, weight))
+                                 scale, weight, since))
     return found
 
 
 def _judged(record: PatientRecord, agent: str, group: list[tuple[MedicationOrder, UnknownStop | None, float]],
-            limit: float, per: str, scale: int, weight: Measure) -> Exposure:
-    """One exposure of the orders of ``group`` (each with its assumed stop and mg a day), their doses added up."""
+            limit: float, per: str, scale: int, weight: Measure, since: date) -> Exposure:
+    """One exposure of the orders of ``group`` (each with its assumed stop and mg a day), their doses added up;
+    judged in the window from ``since``."""
     amount = sum(daily for *_, daily in group) * scale
     per_kg = amount / weight.value
     level: Level = "high" if per_kg > limit else "low"
@@ -392,7 +415,7 @@ def _judged(record: PatientRecord, agent: str, group: list[tuple[MedicationOrder
         + "given on the same days: ")
     evidence = (f"{head}{amount:g} mg/{per} = {per_kg:.2f} mg/kg/{per} {'>' if level == 'high' else '<='} "
                 f"{limit:g} (weight {weight.describe('kg')})")
-    return Exposure(agent, _at_worst(level, any(stop for _, stop, _ in group)), evidence,
+    return Exposure(agent, _at_worst(level, any(_placed_by_stop(stop, since) for _, stop, _ in group)), evidence,
                     tuple(order for order, _, _ in group))
 
 
@@ -408,13 +431,15 @@ def _exposures(record: PatientRecord, context: HookContext, t: Thresholds) -> li
     found = _glucocorticoid(record, context, t, stops)
     found += _per_kg(record, context, "methotrexate", t.mtx_mg_per_kg_week, "week", t.recent_days, stops)
     found += _per_kg(record, context, "azathioprine", t.aza_mg_per_kg_day, "day", t.recent_days, stops)
+    since = record.today - timedelta(days=t.recent_days)
     for order, stop in _given(record, ALWAYS_HIGH, t.recent_days, stops):
         agent = next(g for g in ALWAYS_HIGH if order.in_group(g))
-        found.append(Exposure(agent, _at_worst("high", stop is not None),
+        found.append(Exposure(agent, _at_worst("high", _placed_by_stop(stop, since)),
                               f"{order.label} ({_when(order, record, stop)})", (order,)))
     anti_cd20_days = int(context.definition("anti_cd20_in_use_days"))
+    cd20_since = record.today - timedelta(days=anti_cd20_days)
     for order, stop in _given(record, ("rituximab",), anti_cd20_days, stops):
-        found.append(Exposure("anti-CD20", _at_worst("high", stop is not None),
+        found.append(Exposure("anti-CD20", _at_worst("high", _placed_by_stop(stop, cd20_since)),
                               f"{order.label} ({_when(order, record, stop)}; anti-CD20 within {anti_cd20_days} "
                               "days)", (order,)))
     return found

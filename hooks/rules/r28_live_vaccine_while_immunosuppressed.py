@@ -16,7 +16,6 @@ from hooks.definitions.diagnosis import immunosuppressive_orders
 from hooks.definitions.dose_basis import draft_start
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
 from hooks.definitions.immunosuppression_level import (
-    EndsNotGiven,
     Exposure,
     Thresholds,
     UnknownStop,
@@ -93,17 +92,25 @@ RZV_DISPLAY = "zoster vaccine recombinant"  # CVX 187 in vaccines.csv
 IIV_DISPLAY = "Influenza, seasonal, injectable, preservative free"  # CVX 140 in vaccines.csv
 
 DETAIL = """\
-{headline} {drafts} {is_are} a live vaccine. {level}
-
+{headline} {drafts} {is_are} a live vaccine. {level}{confirm}
+{found}{ivig}{unclassified}
+{alternatives}
+{when_safe}"""
+FOUND = """
 Immunosuppression found (now or within {recent_days} days; anti-CD20 within {cd20_days} days):
-{found}
-{ivig}{unclassified}
-Use a non-live alternative where one exists: **recombinant zoster vaccine** instead of live zoster vaccine in
-adults; **inactivated influenza vaccine** 0.5 mL IM instead of the nasal live vaccine.
-There is no non-live varicella vaccine (recombinant zoster vaccine does not prevent chickenpox). For travel
-vaccines such as yellow fever, refer to a travel clinic (exemption letter, advice).{rzv}
-If a live vaccine is really needed, give it at least 4 weeks before immunosuppression starts, or at least 1 month
-after high-dose glucocorticoids stop (longer after rituximab)."""
+{bullets}
+"""
+CONFIRM = (" **Confirm when {orders} {was_were} last taken before signing**: the chart does not say (see below), and "
+           "taken within the windows below it contraindicates a live vaccine.")
+WHEN_SAFE = ("If a live vaccine is really needed, give it at least 4 weeks before immunosuppression starts, or at "
+             "least 1 month after high-dose glucocorticoids stop (longer after rituximab).")
+# IVIG alone: there is nothing to replace the vaccine with, only a wait (CDC/ACIP timing and spacing: the interval
+# after immune globulin grows with its dose, to 11 months after 2 g/kg)
+IVIG_WAIT = ("There is no non-live form of it: **defer it** until the interval after the IVIG has passed (CDC: it "
+             "depends on the IVIG dose, up to 11 months after 2 g/kg), or check the interval before giving it.")
+# Varicella-containing vaccines have no non-live form, and recombinant zoster vaccine is no substitute for them
+VARICELLA_CONTAINING = frozenset({"varicella", "MMRV"})
+NOT_JUDGED_SHOWN = 3
 
 # A live vaccine recorded as given among the drafts (an Immunization or an order 'completed') cannot be cancelled:
 # what follows it is judged as of the day it was given. Immunosuppression begun less than 4 weeks after it meets the
@@ -121,13 +128,16 @@ DELAY = ("Where the immunosuppression drafted with it can wait, start it **at le
 # planned) and on IVIG still to come (maintenance courses), which the chart does not settle
 REPEAT = ("The IVIG may have stopped it working: plan whether and when to repeat it with immunisation advice, once a "
           "live vaccine is safe again.")
-GIVEN_TAIL = {"planned": "delay immunosuppression 4 weeks", "ivig": "it may not work"}
+GIVEN_TAIL = {"planned": "delay immunosuppression 4 weeks", "ivig": "it may not work",
+              "timing": "confirm when immunosuppression stopped"}
 
 GIVEN_LEVEL_TEXT = {
     "low": "This is **lower-level immunosuppression**: vaccine-strain infection is less likely, but it can occur.",
     "planned": "Immunosuppression is being ordered with it: started less than 4 weeks after a live vaccine, it lets "
                "the vaccine strain spread.",
     "ivig": "IVIG given around it can stop it working.",
+    "timing": "When immunosuppression on the chart was last taken is not known (see below): confirm it. Taken "
+              "around the vaccine, it lets the vaccine strain spread.",
 }
 
 LEVEL_TEXT = {
@@ -139,7 +149,12 @@ LEVEL_TEXT = {
     "planned": "Immunosuppression is being ordered with it: a live vaccine needs **at least 4 weeks before** "
                "immunosuppression starts, or the vaccine strain can spread.",
     "ivig": "No immunosuppressive drug was found, but recent IVIG matters for this vaccine.",
+    "timing": "Any mycophenolate, tacrolimus, cyclosporine, cyclophosphamide or anti-CD20 is high-level "
+              "immunosuppression, as are higher doses of glucocorticoid, methotrexate or azathioprine.",
 }
+HEADLINE = {"ivig": "**This live vaccine may not work.**",
+            "planned": "**A live vaccine should not be given as immunosuppression starts.**",
+            "timing": "**A live vaccine may be unsafe: when immunosuppression was last taken is not known.**"}
 
 
 def _recent_ivig(record: PatientRecord, months: int) -> tuple[str, date] | None:
@@ -152,13 +167,21 @@ def _recent_ivig(record: PatientRecord, months: int) -> tuple[str, date] | None:
 
 
 def _judged(record: PatientRecord, context: HookContext, thresholds: Thresholds
-            ) -> tuple[list[Exposure], list[Unplaced], EndsNotGiven]:
-    """The exposures within the thresholds' window, the orders that say they ended but not when and cannot be judged
-    (listed: not evaluable if nothing else is found), and the orders that say so (:func:`ends_not_given`)."""
+            ) -> tuple[list[Exposure], list[Unplaced]]:
+    """The exposures within the thresholds' window, and the orders that say they ended but not when and cannot be
+    judged (:func:`ends_not_given`): when they were taken is not known, which the card asks to confirm. Those newest
+    first (an undated one first of all: it may be the newest), as the card names the newest few."""
     found = exposures(record, context, thresholds)
-    ends = ends_not_given(record, thresholds)
     judged = {id(o) for e in found for o in e.orders}
-    return found, [u for u in ends.unplaced if id(u.order) not in judged], ends
+    return found, sorted((u for u in ends_not_given(record, thresholds).unplaced if id(u.order) not in judged),
+                         key=lambda u: u.order.start or date.max, reverse=True)
+
+
+def _not_judged(unplaced: Sequence[Unplaced]) -> list[str]:
+    """The orders not judged, as said: the newest few, and how many older (monthly renewals over years, each stopped
+    with no end, would make a page of them)."""
+    older = len(unplaced) - NOT_JUDGED_SHOWN
+    return [*(u.describe() for u in unplaced[:NOT_JUDGED_SHOWN]), *([f"{older} older"] if older > 0 else [])]
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,7 +382,7 @@ class AfterGiven:
     def follow_up(self) -> str:
         """What is still to do: watch for vaccine-strain infection (immunosuppression with it), delay the
         immunosuppression drafted, plan whether to repeat a vaccine IVIG may have stopped."""
-        return " ".join([*([WATCH] if self.found or self.planned else []),
+        return " ".join([*([WATCH] if self.found or self.planned or self.unplaced else []),
                          *([DELAY.format(day=self.start_from.isoformat())] if self.planned else []),
                          *([REPEAT] if self.ivig else [])])
 
@@ -385,19 +408,21 @@ def _after_given(record: PatientRecord, context: HookContext, given: list[GivenD
     start_from = max(g.day for g in given) + timedelta(days=VACCINE_BEFORE_IMMUNOSUPPRESSION_DAYS)
     planned = planned if start_from > today else []
     ivig = _ivig_around(record, context, given, months)
-    _, level = _levels(found, planned, bool(ivig))
+    _, level = _levels(found, planned, bool(ivig), bool(unplaced))
     return AfterGiven(level, watched, since, began_before, tuple(found), counted, tuple(unplaced), tuple(planned),
                       start_from, tuple(ivig))
 
 
-def _levels(found: Sequence[Exposure], planned: Sequence[str], ivig: bool) -> tuple[str | None, str | None]:
+def _levels(found: Sequence[Exposure], planned: Sequence[str], ivig: bool, unplaced: bool
+            ) -> tuple[str | None, str | None]:
     """(the worst level of immunosuppression ``found``, what matters most for a live vaccine), None when nothing
     does. A course drafted now (``planned``) outranks lower-level suppression already given: it is what the vaccine
-    meets next; IVIG (``ivig``: it may stop the vaccine working) matters only with no immunosuppression."""
+    meets next; an immunosuppressant the chart cannot say was taken or not (``unplaced``: 'timing') matters next, as
+    it may be high level; IVIG (``ivig``: it may stop the vaccine working) matters only with neither."""
     levels = {e.level for e in found}
     suppression = "high" if "high" in levels else "unknown" if "unknown" in levels else "low" if levels else None
     level = (suppression if suppression in ("high", "unknown") else "planned" if planned else suppression
-             or ("ivig" if ivig else None))
+             or ("timing" if unplaced else "ivig" if ivig else None))
     return suppression, level
 
 
@@ -412,7 +437,7 @@ def _met_by_vaccine(record: PatientRecord, context: HookContext, thresholds: Thr
     ``since``. With the orders that say they ended but not when and cannot be judged (:func:`_judged`)."""
     today = record.today
     recent = (today - since).days
-    found, unplaced, _ = _judged(record, context, replace(
+    found, unplaced = _judged(record, context, replace(
         thresholds, recent_days=recent, unknown_stop_lookback_days=max(thresholds.unknown_stop_lookback_days, recent)))
     # an anti-CD20 the vaccine met that is older than the window counted back from today
     cd20_days = int(context.definition("anti_cd20_in_use_days"))
@@ -499,7 +524,7 @@ def _bullets(found: list[Exposure], planned: list[str], unplaced: list[Unplaced]
                       *([f"- of these, recorded as given among the orders being signed: "
                          f"{'; '.join(recorded)}"] if recorded else []),
                       *(f"- drafted with the vaccine: {p}" for p in planned),
-                      *(f"- not judged: {u.describe()}" for u in unplaced)]) or "- none"
+                      *(f"- not judged: {said}" for said in _not_judged(unplaced))])
 
 
 def _rzv_text(series: RzvSeries, not_offered: str | None) -> str:
@@ -558,16 +583,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     unclassified_note = _unclassified_note(unclassified, unclassified_given)
     if after is not None and not drafts and not unclassified:  # only recorded as given: what follows, not a cancel
         return _given_result(after, given, p, anti_cd20_days, unclassified_note, facts)
-    found, unplaced, ends = _judged(chart, context, thresholds)
-    # read by their start day; the newest few (monthly renewals over years would make a page of them)
-    older = sorted(ends.before_lookback, key=lambda o: o.start or date.min, reverse=True)
-    before = "; ".join([*(f"{o.label} (started {o.start})" for o in older[:3]),
-                        *([f"{len(older) - 3} older"] if len(older) > 3 else [])])
+    found, unplaced = _judged(chart, context, thresholds)
     concepts = _concepts(drafts)
     blocked = bool(concepts & IVIG_BLOCKED)
     # An unclassified vaccine could be measles- or varicella-containing, so recent IVIG matters for it too.
     ivig = _recent_ivig(record, months) if blocked or unclassified else None
-    suppression, level = _levels(found, planned, bool(ivig and blocked))
+    suppression, level = _levels(found, planned, bool(ivig and blocked), bool(unplaced))
+    if level == "ivig":  # IVIG alone matters only to the measles- and varicella-containing drafts
+        drafts = [d for d in drafts if IVIG_BLOCKED.intersection(_live_concepts(d.medication))]
+        concepts = _concepts(drafts)
     # the non-live alternative to live zoster vaccine, offered as R29 offers it: the next dose of the series
     series = rzv_series(record)
     rzv_not_offered = (f"the {SERIES_DOSES}-dose series is complete ({series.describe()})" if series.complete
@@ -579,12 +603,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "recent_ivig": f"{ivig[0]} (last {ivig[1]})" if ivig else None,
         "drafted_immunosuppression": "; ".join(planned) or None,
         "level": level,
-        "rzv_not_offered": rzv_not_offered,
-        "rzv_doses": len(series.doses),
-        "rzv_too_soon": ", ".join(day.isoformat() for day in series.too_soon) or None,
-        "not_judged": "; ".join(u.describe() for u in unplaced) or None,
-        "before_unknown_stop_lookback": before or None,
+        "not_judged": "; ".join(_not_judged(unplaced)) or None,
     })
+    if concepts & LIVE_ZOSTER:  # recombinant zoster vaccine replaces live zoster vaccine only
+        facts.update({"rzv_not_offered": rzv_not_offered, "rzv_doses": len(series.doses),
+                      "rzv_too_soon": ", ".join(day.isoformat() for day in series.too_soon) or None})
     unknown_names = ", ".join(d.label for d in unclassified)
     if level is None or not drafts:
         if after is not None and after.level is not None:
@@ -599,15 +622,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      else "check it: it is recorded as given")
             return NotEvaluable(f"whether {unknown_names} is a live vaccine: it is in no live or non-live vaccine "
                                 f"value set; {check} ({why_it_matters})", facts)
-        if drafts and unplaced:  # quiet would say no immunosuppression: that is not known
-            return NotEvaluable(f"when an immunosuppressant was taken: {'; '.join(u.describe() for u in unplaced)}. "
-                                f"Whether it was given within {int(p['recent_days'])} days is unknown; check it "
-                                f"before signing {', '.join(d.label for d in drafts)}", facts)
         return Quiet(f"no immunosuppression now or within {int(p['recent_days'])} days, no anti-CD20 within "
                      f"{anti_cd20_days} days"
-                     + (f"; read as given on the start day only (started before the "
-                        f"{int(p['unknown_stop_lookback_days'])}-day look-back, end day not given): {before}"
-                        if before else "")
                      + (f" (not classified as live or non-live: {unknown_names})" if unclassified else "")
                      + (f"; {_given_quiet(after, given, p, anti_cd20_days)}" if after is not None else ""), facts)
     severity: Severity = "critical" if level in ("high", "unknown") or (
@@ -618,22 +634,26 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         ivig_note = (f"\nIVIG was given recently ({ivig[0]}, last {ivig[1]}): measles- "
                      f"and varicella-containing vaccines **may fail** within {months} "
                      "months of high-dose IVIG.\n")
-    headline = {"ivig": "**This live vaccine may not work.**",
-                "planned": "**A live vaccine should not be given as immunosuppression starts.**"}.get(
-        level, "**A live vaccine is contraindicated while immunosuppressed.**")
     counted = _counted(found, recorded, record.today - timedelta(days=thresholds.recent_days), record.today)
-    detail = DETAIL.format(headline=headline, drafts=names, is_are="are" if len(drafts) > 1 else "is",
-                           level=LEVEL_TEXT[level],
-                           recent_days=int(p["recent_days"]), cd20_days=anti_cd20_days,
-                           found=_bullets(found, planned, unplaced, counted), ivig=ivig_note,
-                           rzv=_rzv_text(series, rzv_not_offered), unclassified=unclassified_note)
+    bullets = _bullets(found, planned, unplaced, counted)
+    untimed = list(dict.fromkeys(u.order.label for u in unplaced))  # one name for a drug's renewals
+    detail = DETAIL.format(
+        headline=HEADLINE.get(level, "**A live vaccine is contraindicated while immunosuppressed.**"), drafts=names,
+        is_are="are" if len(drafts) > 1 else "is", level=LEVEL_TEXT[level],
+        confirm=CONFIRM.format(orders=", ".join(untimed), was_were="were" if len(untimed) > 1 else "was")
+        if unplaced else "",
+        found=FOUND.format(recent_days=int(p["recent_days"]), cd20_days=anti_cd20_days, bullets=bullets)
+        if bullets else "",
+        ivig=ivig_note, unclassified=unclassified_note,
+        alternatives=IVIG_WAIT if level == "ivig" else _alternatives(drafts, concepts, series, rzv_not_offered),
+        when_safe="" if level == "ivig" else WHEN_SAFE).rstrip()
     if after is not None:
         detail += ("\n\nAlso among the orders, recorded as given (it cannot be cancelled): "
                    f"{'; '.join(g.describe() for g in given)}. {after.follow_up()}").rstrip()
     return Fired(
         severity=severity,
-        summary=f"Live vaccine ({_short(drafts[0])[:40]}) with {_why(level, found, 'recent IVIG (may fail)')}: "
-                "cancel it; use a non-live option",
+        summary=f"Live vaccine ({_short(drafts[0])[:40]}) with {_why(level, found, unplaced, 'recent IVIG')}: "
+                f"{_next_step(level, drafts)}",
         detail=detail,
         facts=facts,
         about=[*drafts, *(g.order for g in given)],
@@ -642,13 +662,64 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     )
 
 
-def _why(level: str, found: list[Exposure], ivig: str) -> str:
+def _why(level: str, found: list[Exposure], unplaced: Sequence[Unplaced], ivig: str) -> str:
     """The summary's words for what makes a live vaccine matter at ``level`` (``ivig``: for IVIG alone)."""
+    if level == "timing":
+        return f"immunosuppression of unknown timing ({unplaced[0].agent})"
     top = next((e.agent for e in found if e.level == level), "")
     return {"high": f"high-level immunosuppression ({top})",
             "unknown": f"immunosuppression of unconfirmed level ({top})",
             "low": f"low-level immunosuppression ({top})", "planned": "immunosuppression drafted with it",
             "ivig": ivig}[level]
+
+
+def _next_step(level: str, drafts: list[MedicationOrder]) -> str:
+    """The summary's call to act: confirm the timing, wait out the IVIG, or cancel each draft for what replaces it
+    (:func:`_replacement`)."""
+    if level == "ivig":
+        return "it may not work; defer it or check the interval"
+    if level == "timing":
+        return "confirm it before signing"
+    steps = dict.fromkeys(_replacement(d)[1] for d in drafts)
+    return f"cancel {'it' if len(drafts) == 1 else 'them'}; {'; '.join(steps)}"
+
+
+def _replacement(draft: MedicationOrder) -> tuple[str, str]:
+    """What replaces a live vaccine drafted, and the summary's words for it: only the vaccine it replaces (recombinant
+    zoster vaccine for live zoster vaccine; inactivated influenza vaccine for the nasal live one), a travel clinic for
+    a travel vaccine, else nothing: it waits."""
+    concepts = set(_live_concepts(draft.medication))
+    if concepts & LIVE_ZOSTER:
+        return "zoster", "use a non-live option"
+    if concepts & LIVE_INFLUENZA:
+        return "influenza", "use a non-live option"
+    if concepts & TRAVEL:
+        return "travel", "refer to a travel clinic"
+    return "none", "defer until immunosuppression allows"
+
+
+def _alternatives(drafts: list[MedicationOrder], concepts: set[str], series: RzvSeries, rzv_not_offered: str | None
+                  ) -> str:
+    """The card's lines on what replaces each live vaccine drafted (:func:`_replacement`), none offered for a
+    vaccine it does not replace."""
+    kinds: dict[str, list[str]] = {}
+    for draft in drafts:
+        kinds.setdefault(_replacement(draft)[0], []).append(draft.label)
+    lines = []
+    if "zoster" in kinds:
+        lines.append("Use **recombinant zoster vaccine** (non-live) instead of live zoster vaccine."
+                     + _rzv_text(series, rzv_not_offered))
+    if "influenza" in kinds:
+        lines.append("Use **inactivated influenza vaccine** 0.5 mL IM instead of the nasal live vaccine.")
+    if "travel" in kinds:
+        lines.append(f"For {', '.join(sorted(concepts & TRAVEL))}, refer to a travel clinic (exemption letter, "
+                     "advice).")
+    if "none" in kinds:
+        lines.append(f"No non-live alternative is offered for {', '.join(kinds['none'])}: defer it until "
+                     "immunosuppression allows." + (" There is no non-live varicella vaccine (recombinant zoster "
+                                                    "vaccine does not prevent chickenpox)."
+                                                    if concepts & VARICELLA_CONTAINING else ""))
+    return "\n".join(lines)
 
 
 def _unclassified_note(unclassified: list[MedicationOrder], given: list[MedicationOrder]) -> str:
@@ -665,13 +736,10 @@ def _unclassified_note(unclassified: list[MedicationOrder], given: list[Medicati
 def _given_result(after: AfterGiven, given: list[GivenDraft], p: Mapping[str, float], cd20_days: int,
                   unclassified_note: str, facts: dict[str, object]) -> Result:
     """The card for live vaccines recorded as given (none drafted to cancel): what follows them, judged from the
-    day each was given; quiet, or not evaluable, when nothing does or it cannot be told."""
+    day each was given (an immunosuppressant whose timing is not known included: a warning to confirm it); quiet
+    when nothing does."""
     names = "; ".join(g.describe() for g in given)
     if after.level is None:
-        if after.watched and after.unplaced:  # quiet would say no immunosuppression: that is not known
-            return NotEvaluable(f"when an immunosuppressant was taken: "
-                                f"{'; '.join(u.describe() for u in after.unplaced)}. Whether it was given from "
-                                f"{after.since} to now is unknown; {names} is recorded as given", facts)
         return Quiet(_given_quiet(after, given, p, cd20_days), facts)
     months = int(p["ivig_interference_months"])
     level = after.level
@@ -691,7 +759,8 @@ def _given_result(after: AfterGiven, given: list[GivenDraft], p: Mapping[str, fl
     return Fired(
         severity="critical" if level in ("high", "unknown") else "warning",
         summary=f"Live vaccine given ({_short(given[0].order)[:40]}) with "
-                f"{_why(level, list(after.found), 'IVIG around it')}: {GIVEN_TAIL.get(level, 'watch for infection')}",
+                f"{_why(level, list(after.found), after.unplaced, 'IVIG around it')}: "
+                f"{GIVEN_TAIL.get(level, 'watch for infection')}",
         detail="\n\n".join(filter(None, parts)),
         facts=facts,
         about=[g.order for g in given],
@@ -719,11 +788,13 @@ def _given_quiet(after: AfterGiven, given: list[GivenDraft], p: Mapping[str, flo
 
 def _suggestions(context: HookContext, drafts: list[MedicationOrder], concepts: set[str], rzv: RzvSeries | None
                  ) -> list[Suggestion]:
-    """``rzv``: the recombinant zoster vaccine doses on file when its next dose is offered (None: not offered)."""
+    """Cancelling the drafts, and with it what replaces the vaccines they are (:func:`_replacement`): nothing for a
+    vaccine none replaces. ``rzv``: the recombinant zoster vaccine doses on file when its next dose is offered
+    (None: not offered)."""
     cancel = [Action("delete", f"Cancel {d.label}", resource_id=d.reference) for d in drafts]
     sets, patient = context.valuesets, context.patient_id
     options: list[Suggestion] = []
-    if rzv is not None:  # within its licence (cohorts.below_licensed_age), the series not complete
+    if rzv is not None and concepts & LIVE_ZOSTER:  # within its licence (cohorts.below_licensed_age), not complete
         dose = rzv.dose_label()
         order = orders.medication_request(
             patient, orders.concept(sets, "non_live_vaccine", RZV_DISPLAY), 0.5, "mL", route="im", count=1,
@@ -731,20 +802,20 @@ def _suggestions(context: HookContext, drafts: list[MedicationOrder], concepts: 
             note=f"{rzv.when_next()} Non-live: safe on immunosuppression.")
         options.append(Suggestion("Cancel the live vaccine; give recombinant zoster vaccine 0.5 mL IM",
                                   [*cancel, Action("create", f"Recombinant zoster vaccine 0.5 mL IM ({dose})",
-                                                   resource=order)],
-                                  is_recommended=bool(concepts & LIVE_ZOSTER)))
-    iiv = orders.medication_request(
-        patient, orders.concept(sets, "non_live_vaccine", IIV_DISPLAY), 0.5, "mL", route="im", count=1,
-        text="Inactivated influenza vaccine 0.5 mL IM once (current season)")
-    options.append(Suggestion("Cancel the live vaccine; give inactivated influenza vaccine 0.5 mL IM",
-                              [*cancel, Action("create", "Inactivated influenza vaccine 0.5 mL IM", resource=iiv)],
-                              is_recommended=bool(concepts & LIVE_INFLUENZA)))
-    travel = orders.service_request(
-        patient, orders.text_concept("Referral to travel clinic (live vaccine contraindicated: exemption letter "
-                                     "and non-live alternatives)"))
-    options.append(Suggestion("Cancel the live vaccine; refer to a travel clinic",
-                              [*cancel, Action("create", "Travel clinic referral", resource=travel)],
-                              is_recommended=bool(concepts & TRAVEL)))
-    recommended = any(s.is_recommended for s in options)
-    options.insert(0, Suggestion("Cancel the live vaccine", list(cancel), is_recommended=not recommended))
+                                                   resource=order)], is_recommended=True))
+    if concepts & LIVE_INFLUENZA:
+        iiv = orders.medication_request(
+            patient, orders.concept(sets, "non_live_vaccine", IIV_DISPLAY), 0.5, "mL", route="im", count=1,
+            text="Inactivated influenza vaccine 0.5 mL IM once (current season)")
+        options.append(Suggestion("Cancel the live vaccine; give inactivated influenza vaccine 0.5 mL IM",
+                                  [*cancel, Action("create", "Inactivated influenza vaccine 0.5 mL IM", resource=iiv)],
+                                  is_recommended=True))
+    if concepts & TRAVEL:
+        travel = orders.service_request(
+            patient, orders.text_concept("Referral to travel clinic (live vaccine contraindicated: exemption letter "
+                                         "and non-live alternatives)"))
+        options.append(Suggestion("Cancel the live vaccine; refer to a travel clinic",
+                                  [*cancel, Action("create", "Travel clinic referral", resource=travel)],
+                                  is_recommended=True))
+    options.insert(0, Suggestion("Cancel the live vaccine", list(cancel), is_recommended=not options))
     return options

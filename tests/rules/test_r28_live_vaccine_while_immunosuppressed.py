@@ -20,6 +20,8 @@ from fhir_fixtures.builders import (
     concept,
 )
 from fhir_fixtures.r28_live_vaccine_while_immunosuppressed import (
+    dengue_cvx_56_on_mycophenolate,
+    mmr_after_ivig,
     mmr_low_dose_methotrexate_stopped_unknown,
     mmr_methotrexate_stopped_long_ago,
     mmr_methotrexate_stopped_unknown,
@@ -27,9 +29,10 @@ from fhir_fixtures.r28_live_vaccine_while_immunosuppressed import (
     mmr_mycophenolate_stopped_undated,
     mmr_stopped_taper_open_last_step,
     stopped_methotrexate,
+    yellow_fever_rituximab,
 )
 from hooks import knowledge, parameters
-from tests.conftest import TODAY, explained, fired, run, with_params
+from tests.conftest import TODAY, deleted, explained, fired, run, with_params
 
 RULE = "live-vaccine-while-immunosuppressed"
 R29 = "vaccinate-before-immunosuppression"
@@ -41,6 +44,8 @@ MYCOPHENOLATE = "mycophenolate mofetil 500 MG Oral Tablet"
 MTX_LEVEL = "Methotrexate [Moles/volume] in Serum or Plasma"
 PREDNISOLONE_EYE_DROPS = "prednisolone acetate 10 MG/ML Ophthalmic Suspension"
 WEEKLY = {"period": 1, "period_unit": "wk"}
+# No non-live form of MMR exists: the summary asks to wait, not for "a non-live option"
+CANCEL_MMR = "cancel it; defer until immunosuppression allows"
 
 
 def _card(kb, chart, today):
@@ -110,9 +115,13 @@ def test_one_month_wait_after_high_dose_steroids(kb, today):
 
 
 def test_rituximab_12_month_window(kb, today):
-    chart = Chart(today).medication("rituximab Injectable Product", 1000, "mg", start=-365, status="completed")
+    """One infusion, its day written (a repeating order 'completed' with no end date could have been given since:
+    test_an_order_stopped_before_the_look_back_with_no_later_order_asks_to_confirm_its_timing)."""
+    chart = Chart(today).medication("rituximab Injectable Product", 1000, "mg", start=-365, end=-365,
+                                    status="completed")
     assert _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)["indicator"] == "critical"
-    chart = Chart(today).medication("rituximab Injectable Product", 1000, "mg", start=-366, status="completed")
+    chart = Chart(today).medication("rituximab Injectable Product", 1000, "mg", start=-366, end=-366,
+                                    status="completed")
     assert _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today) is None
 
 
@@ -177,15 +186,13 @@ def _rzv_created(card) -> bool:
 
 def test_with_no_birth_date_recombinant_zoster_is_not_offered_and_the_card_says_why(kb, today):
     """Recombinant zoster vaccine is licensed from 18: with no birthDate it was offered (R29 did not offer it). The
-    card still offers every other option and says why this one is missing."""
+    card says why it is missing, and offers no other vaccine in its place (none replaces live zoster vaccine)."""
     request = Chart(today, age=None).medication(MYCOPHENOLATE, 1000, "mg", start=-60, frequency=2).draft(
         ZOSTER_LIVE, 0.65, "mL", resource_id="zvl").request("order-sign")
     result = run(kb, request, today)
     card = fired(result)[RULE]
     assert card["indicator"] == "critical" and not _rzv_created(card)
-    assert [s["label"] for s in card["suggestions"]] == [
-        "Cancel the live vaccine", "Cancel the live vaccine; give inactivated influenza vaccine 0.5 mL IM",
-        "Cancel the live vaccine; refer to a travel clinic"]
+    assert [s["label"] for s in card["suggestions"]] == ["Cancel the live vaccine"]
     assert card["suggestions"][0]["isRecommended"]
     why = "it is licensed from 18 years and the patient's age is unknown (no birth date on file)"
     assert f"Recombinant zoster vaccine is not offered here: {why}." in card["detail"]
@@ -232,6 +239,62 @@ def test_ivig_11_month_edge(kb, today):
     recent = Chart(today).medication(IVIG_CVX, 2, "g/kg", start=-335, status="completed")  # 2025-12-21
     card = _card(kb, recent.draft(MMR_CVX, 0.5, "mL"), today)
     assert card["indicator"] == "warning" and "may not work" in card["detail"]
+
+
+def test_ivig_alone_says_the_vaccine_may_not_work_and_offers_no_non_live_form(kb, today):
+    """Review: IVIG alone before MMR said "cancel it; use a non-live option" (there is no non-live MMR), listed
+    "- none" under the immunosuppression found, and offered recombinant zoster and inactivated influenza vaccines.
+    The spec's note is that the vaccine may fail: defer it or check the interval."""
+    card = fired(run(kb, mmr_after_ivig(today), today))[RULE]
+    assert card["indicator"] == "warning"
+    assert card["summary"] == "Live vaccine (MMR) with recent IVIG: it may not work; defer it or check the interval"
+    detail = card["detail"]
+    assert "- none" not in detail and "Immunosuppression found" not in detail and "non-live alternative" not in detail
+    assert "There is no non-live form of it: **defer it** until the interval after the IVIG has passed" in detail
+    assert "4 weeks before immunosuppression" not in detail
+    assert [s["label"] for s in card["suggestions"]] == ["Cancel the live vaccine"]
+
+
+def test_ivig_alone_cancels_only_the_vaccines_it_may_stop_working(kb, today):
+    """A nasal live influenza vaccine drafted beside MMR, with IVIG and no immunosuppression: IVIG does not stop it
+    working, and without immunosuppression it is safe, so only MMR is named and cancelled."""
+    chart = Chart(today, age=40).medication(IVIG_CVX, 2, "g/kg", start=-120, status="completed")
+    chart.draft(MMR_CVX, 0.5, "mL", resource_id="mmr").draft(LAIV, 0.2, "mL", resource_id="laiv")
+    card = _card(kb, chart, today)
+    assert [deleted(s) for s in card["suggestions"]] == [["MedicationRequest/mmr"]]
+    assert LAIV[2] not in card["detail"]
+
+
+@pytest.mark.parametrize(("draft", "options", "said", "next_step"), [
+    (MMR_CVX, [], "No non-live alternative is offered for measles, mumps and rubella virus vaccine: defer it until "
+                  "immunosuppression allows.", CANCEL_MMR),
+    ((CVX, "56", "dengue fever tetravalent"), ["Cancel the live vaccine; refer to a travel clinic"],
+     "For dengue (CYD-TDV), refer to a travel clinic (exemption letter, advice).",
+     "cancel it; refer to a travel clinic"),
+    (ZOSTER_LIVE, ["Cancel the live vaccine; give recombinant zoster vaccine 0.5 mL IM"],
+     "Use **recombinant zoster vaccine** (non-live) instead of live zoster vaccine.",
+     "cancel it; use a non-live option"),
+    (LAIV, ["Cancel the live vaccine; give inactivated influenza vaccine 0.5 mL IM"],
+     "Use **inactivated influenza vaccine** 0.5 mL IM instead of the nasal live vaccine.",
+     "cancel it; use a non-live option"),
+])
+def test_a_non_live_alternative_is_offered_only_for_the_vaccine_it_replaces(kb, today, draft, options, said,
+                                                                              next_step):
+    """Review: recombinant zoster and inactivated influenza vaccines were offered as alternatives to a dengue (or MMR)
+    vaccine, which neither replaces; the card listed every alternative whatever was drafted."""
+    chart = Chart(today, age=66).medication(MYCOPHENOLATE, 1000, "mg", start=-60, frequency=2)
+    card = _card(kb, chart.draft(draft, 0.5, "mL"), today)
+    assert [s["label"] for s in card["suggestions"]] == ["Cancel the live vaccine", *options]
+    assert [s["isRecommended"] for s in card["suggestions"]] == [not options, *(True for _ in options)]
+    assert said in card["detail"] and card["summary"].endswith(next_step)
+    for other in ("recombinant zoster vaccine", "inactivated influenza vaccine", "travel clinic"):
+        assert (other in card["detail"].lower()) is (other in said.lower()), other
+
+
+def test_the_dengue_fixture_offers_the_travel_clinic_only(kb, today):
+    card = fired(run(kb, dengue_cvx_56_on_mycophenolate(today), today))[RULE]
+    assert [s["label"] for s in card["suggestions"]] == ["Cancel the live vaccine",
+                                                         "Cancel the live vaccine; refer to a travel clinic"]
 
 
 def test_patient_view_never_fires(kb, today):
@@ -376,7 +439,7 @@ def test_immunosuppression_drafted_with_the_live_vaccine_is_a_warning(kb, today,
     if fires:
         assert card["indicator"] == "warning" and "Immunosuppression is being ordered with it" in card["detail"]
         assert "- drafted with the vaccine: " in card["detail"]
-        assert card["summary"].endswith("with immunosuppression drafted with it: cancel it; use a non-live option")
+        assert card["summary"].endswith(f"with immunosuppression drafted with it: {CANCEL_MMR}")
 
 
 def test_a_drafted_course_outranks_lower_level_suppression_already_given(kb, today):
@@ -428,40 +491,72 @@ def test_low_dose_methotrexate_stopped_on_an_unknown_day_is_a_warning(kb, today)
     assert f"{UNKNOWN_STOP}): 7.5 mg/week = 0.12 mg/kg/week <= 0.4" in card["detail"]
 
 
-def test_an_order_stopped_before_the_look_back_is_read_as_before_and_the_look_back_is_a_parameter(kb, today):
-    request = mmr_methotrexate_stopped_long_ago(today)  # started 400 days ago
+# The card of an immunosuppressant the chart cannot say was taken within the windows or not
+TIMING_HEADLINE = "**A live vaccine may be unsafe: when immunosuppression was last taken is not known.**"
+CONFIRM_TIMING = "Live vaccine (MMR) with immunosuppression of unknown timing ({}): confirm it before signing"
+
+
+def test_an_order_stopped_before_the_look_back_with_no_later_order_asks_to_confirm_its_timing(kb, today):
+    """Methotrexate 25 mg weekly started 400 days ago, 'stopped' on a day the chart does not give: read as given on
+    its start day only, MMR passed with no card, though it may have been taken until yesterday (the same order
+    started 200 days ago is critical). A warning asks to confirm when it was last taken; a site's longer look-back
+    judges it at its worst (critical)."""
+    request = mmr_methotrexate_stopped_long_ago(today)
     result = run(kb, request, today)
-    assert RULE not in fired(result)
-    entry = explained(result, RULE)
-    started = Chart(today).at(-400)
-    assert entry["facts"]["before_unknown_stop_lookback"] == f"methotrexate 2.5 MG Oral Tablet (started {started})"
+    card = fired(result)[RULE]
+    named = (f"methotrexate 2.5 MG Oral Tablet (stopped; started {Chart(today).at(-400)}, before the 365-day "
+             "look-back, and no later order of it: when it stopped is not given)")
+    assert card["indicator"] == "warning" and card["summary"] == CONFIRM_TIMING.format("methotrexate")
+    assert card["detail"].startswith(TIMING_HEADLINE)
+    assert "**Confirm when methotrexate 2.5 MG Oral Tablet was last taken before signing**" in card["detail"]
+    assert f"- not judged: {named}" in card["detail"]
+    assert explained(result, RULE)["facts"]["not_judged"] == named
     site = with_params(kb, RULE, unknown_stop_lookback_days=400)
     assert fired(run(site, request, today))[RULE]["indicator"] == "critical"
 
 
-def test_the_quiet_reason_names_an_order_read_by_its_start_day_only(kb, today):
-    """'No immunosuppression now or within 30 days' hid that an order which ended on a day the chart does not give
-    was read as given on its start day only (it started before the look-back)."""
-    entry = explained(run(kb, mmr_methotrexate_stopped_long_ago(today), today), RULE)
-    assert entry["reason"] == (
-        "no immunosuppression now or within 30 days, no anti-CD20 within 365 days; read as given on the start day "
-        "only (started before the 365-day look-back, end day not given): methotrexate 2.5 MG Oral Tablet (started "
-        f"{Chart(today).at(-400)})")
+@pytest.mark.parametrize(("later", "indicator", "bounded"), [(-200, "warning", False), (-20, "critical", True)])
+def test_an_order_begun_before_the_look_back_is_placed_by_a_later_order_that_took_over(kb, today, later, indicator,
+                                                                                         bounded):
+    """Prednisone 40 mg from 500 days ago, 'stopped' on a day not given, then 5 mg current: the 40 mg order ran at
+    most until the day before the 5 mg one began. From 200 days ago that is outside the 30 days: the low level alone,
+    no timing to confirm. From 20 days ago it is judged at its worst up to then (critical)."""
+    chart = Chart(today, age=50).weight(60, day=-3).draft(MMR_CVX, 0.5, "mL")
+    chart.medication(PREDNISONE_20, 40, "mg", start=-500, status="stopped").medication(PREDNISONE_5, 5, "mg",
+                                                                                        start=later)
+    card = _card(kb, chart, today)
+    assert card["indicator"] == indicator
+    assert "not judged" not in card["detail"] and "Confirm when" not in card["detail"]
+    assert (f"judged as if taken until {chart.at(later - 1)}, the day before a later order of it started"
+            in card["detail"]) is bounded
 
 
 def test_a_repeating_anti_cd20_order_stopped_on_an_unknown_day_is_judged_at_its_worst(kb, today):
-    """Rituximab every 6 months, started 300 days ago, 'stopped' on a day the chart does not give: a dose 40 days ago
-    is possible, so it counts as if given until today (unknown level, critical). Read by its start day it was
-    quiet once the look-back outgrew the anti-CD20 window."""
-    chart = Chart(today, age=50).medication("rituximab Injectable Product", 1000, "mg", start=-300, status="stopped",
-                                            period=6, period_unit="mo")
+    """Rituximab every 6 months, 'stopped' on a day the chart does not give. Started 300 days ago, it was given
+    within 12 months for certain: high level by definition (it was called 'unconfirmed level'). Started 400 days
+    ago, a dose 40 days ago is possible: it was quiet, read by its start day; it asks to confirm when it was last
+    given. A site's look-back of 400 days judges it as if given until today (unconfirmed level, critical)."""
+    chart = Chart(today, age=50).medication(RITUXIMAB_1G[0], 1000, "mg", start=-300, status="stopped", period=6,
+                                            period_unit="mo")
     card = _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)
+    assert card["indicator"] == "critical" and "with high-level immunosuppression (anti-CD20)" in card["summary"]
+    chart = Chart(today, age=50).medication(RITUXIMAB_1G[0], 1000, "mg", start=-400, status="stopped", period=6,
+                                            period_unit="mo").draft(MMR_CVX, 0.5, "mL")
+    card = _card(kb, chart, today)
+    assert card["indicator"] == "warning" and card["summary"] == CONFIRM_TIMING.format("anti-CD20")
+    card = _card(with_params(kb, RULE, unknown_stop_lookback_days=400), chart, today)
     assert card["indicator"] == "critical" and "immunosuppression of unconfirmed level (anti-CD20)" in card["summary"]
-    chart = Chart(today, age=50).medication("rituximab Injectable Product", 1000, "mg", start=-400, status="stopped",
-                                            period=6, period_unit="mo").draft(MMR_CVX, 0.5, "mL")
-    assert _card(kb, chart, today) is None
-    site = with_params(kb, RULE, unknown_stop_lookback_days=400)
-    assert _card(site, chart, today)["indicator"] == "critical"
+
+
+def test_anti_cd20_within_12_months_is_called_high_level_though_its_stop_day_is_not_given(kb, today):
+    """Review: rituximab started 5 months ago, 'completed' with no end date, was 'immunosuppression of unconfirmed
+    level' before a yellow fever vaccine; section 4.2 makes any anti-CD20 within 12 months high level."""
+    card = fired(run(kb, yellow_fever_rituximab(today), today))[RULE]
+    assert card["indicator"] == "critical"
+    assert card["summary"] == ("Live vaccine (yellow fever) with high-level immunosuppression (anti-CD20): cancel it; "
+                               "refer to a travel clinic")
+    assert "This is **high-level immunosuppression**" in card["detail"] and "unconfirmed" not in card["detail"]
+    assert "- high level: rituximab Injectable Product (started " in card["detail"]
 
 
 def test_a_site_may_lengthen_the_anti_cd20_window_alone_not_shorten_it(kb, today, tmp_path):
@@ -514,15 +609,19 @@ def test_an_undated_one_off_or_as_needed_order_is_not_unjudgeable(kb, today):
     assert entry["status"] == "not-fired" and not entry["facts"].get("not_judged")
 
 
-def test_the_quiet_reason_names_only_the_newest_orders_read_by_their_start_day(kb, today):
-    """Monthly renewals over years, each 'stopped' with no end and all before the look-back: the reason names the
-    three newest and counts the rest, rather than a page of orders."""
+def test_the_card_names_only_the_newest_orders_whose_timing_is_unknown(kb, today):
+    """Monthly renewals over years, each 'stopped' with no end and all before the look-back (quiet, they were named
+    in the reason): the card asks once to confirm when methotrexate was last taken, and lists the three newest and
+    counts the rest, rather than a page of orders."""
     chart = Chart(today, age=50).weight(60, day=-3)
     for start in range(-400, -1000, -30):
         chart.medication(METHOTREXATE_2_5, 15, "mg", start=start, status="stopped", period=1, period_unit="wk")
-    reason = explained(run(kb, chart.draft(MMR_CVX, 0.5, "mL").request("order-sign"), today), RULE)["reason"]
-    assert reason.count("methotrexate 2.5 MG Oral Tablet (started") == 3
-    assert f"(started {Chart(today).at(-400)})" in reason and "; 17 older" in reason
+    result = run(kb, chart.draft(MMR_CVX, 0.5, "mL").request("order-sign"), today)
+    detail = fired(result)[RULE]["detail"]
+    assert detail.count("- not judged: methotrexate 2.5 MG Oral Tablet (stopped; started") == 3
+    assert f"started {Chart(today).at(-400)}, before" in detail and "\n- not judged: 17 older" in detail
+    assert "**Confirm when methotrexate 2.5 MG Oral Tablet was last taken before signing**" in detail
+    assert explained(result, RULE)["facts"]["not_judged"].endswith("; 17 older")
 
 
 @pytest.mark.parametrize(("code", "dose", "timing", "indicator"), [
@@ -609,14 +708,19 @@ def test_an_order_of_unknown_status_is_judged_as_one_that_stopped_on_an_unknown_
     assert "status unknown, no end day given; judged as if taken until today): 25 mg/week" in card["detail"]
 
 
-def test_a_stopped_order_with_no_start_date_is_not_evaluable_not_no_immunosuppression(kb, today):
+def test_a_stopped_order_with_no_start_date_asks_in_a_card_to_confirm_its_timing(kb, today):
+    """Review: mycophenolate 'stopped' with no start or end date made R28 not evaluable, said only in a response
+    warning (no card), though any mycophenolate is high level. A warning card asks to confirm when it was last
+    taken before signing."""
     result = run(kb, mmr_mycophenolate_stopped_undated(today), today)
-    entry = explained(result, RULE)
-    assert RULE not in fired(result) and entry["status"] == "not-evaluable"
+    card = fired(result)[RULE]
     named = f"{MYCOPHENOLATE} (stopped; no start or end date: when it was taken is not given)"
-    assert entry["reason"] == (f"when an immunosuppressant was taken: {named}. Whether it was given within 30 days "
-                               "is unknown; check it before signing measles, mumps and rubella virus vaccine")
-    assert entry["facts"]["not_judged"] == named
+    assert card["indicator"] == "warning" and card["summary"] == CONFIRM_TIMING.format("mycophenolate")
+    assert card["detail"].startswith(TIMING_HEADLINE)
+    assert f"**Confirm when {MYCOPHENOLATE} was last taken before signing**" in card["detail"]
+    assert f"- not judged: {named}" in card["detail"]
+    assert explained(result, RULE)["facts"]["not_judged"] == named
+    assert not [w for w in result.warnings if w.startswith("R28")]
 
 
 def _text_only(chart: Chart) -> Chart:
@@ -625,16 +729,19 @@ def _text_only(chart: Chart) -> Chart:
     return chart
 
 
-def test_a_stopped_order_with_a_text_only_dosage_is_listed_and_not_evaluable_alone(kb, today):
+def test_a_stopped_order_with_a_text_only_dosage_asks_to_confirm_its_timing(kb, today):
     """Mycophenolate 'stopped', started 200 days ago, its dosage in words only: nothing says how long it ran, and any
-    dose is high level. Alone it is not evaluable; next to a low-level exposure the card lists it as not judged."""
+    dose is high level. Alone it was not evaluable (no card): a warning asks to confirm when it was last taken;
+    next to a low-level exposure the card asks the same and lists it as not judged."""
     chart = Chart(today, age=50).weight(60, day=-3).draft(MMR_CVX, 0.5, "mL")
     _text_only(chart.medication(MYCOPHENOLATE, None, None, start=-200, status="stopped"))
     named = f"{MYCOPHENOLATE} (stopped; dosage in text only: how long it was taken is not given)"
-    entry = _facts(kb, chart, today)
-    assert entry["status"] == "not-evaluable" and named in entry["reason"]
+    card = _card(kb, chart, today)
+    assert card["indicator"] == "warning" and card["summary"] == CONFIRM_TIMING.format("mycophenolate")
+    assert f"- not judged: {named}" in card["detail"]
     card = _card(kb, chart.medication(PREDNISONE_5, 5, "mg", start=-20), today)
-    assert card["indicator"] == "warning" and f"- not judged: {named}" in card["detail"]
+    assert card["indicator"] == "warning" and "with low-level immunosuppression (glucocorticoid)" in card["summary"]
+    assert f"- not judged: {named}" in card["detail"] and f"**Confirm when {MYCOPHENOLATE} was last" in card["detail"]
     assert _facts(kb, chart, today)["facts"]["not_judged"] == named
 
 
@@ -827,6 +934,18 @@ def test_a_live_vaccine_given_is_judged_by_the_immunosuppression_around_its_day(
     assert _card(kb, chart().draft(MMR_CVX, 0.5, "mL"), today) is None
 
 
+def test_a_live_vaccine_given_with_an_immunosuppressant_of_unknown_timing_asks_to_confirm_it(kb, today):
+    """MMR recorded as given 5 days ago, mycophenolate 'stopped' with no start or end date: R28 was not evaluable
+    (no card). A warning asks to confirm when it was last taken, and to watch for vaccine-strain infection."""
+    chart = Chart(today, age=50).medication(MYCOPHENOLATE, 1000, "mg", start=None, status="stopped", frequency=2)
+    card = _card(kb, _recorded_given(chart, day=-5), today)
+    assert card["indicator"] == "warning"
+    assert card["summary"] == ("Live vaccine given (MMR) with immunosuppression of unknown timing (mycophenolate): "
+                               "confirm when immunosuppression stopped")
+    assert f"- not judged: {MYCOPHENOLATE} (stopped; no start or end date" in card["detail"]
+    assert "Watch for vaccine-strain infection" in card["detail"]
+
+
 def test_a_live_vaccine_recorded_as_given_with_no_date_is_read_as_given_today(kb, today):
     card = _card(kb, _recorded_given(_on_prednisone_60(today), kind="MedicationRequest", day=None), today)
     assert card["indicator"] == "critical"
@@ -853,7 +972,7 @@ def test_a_live_vaccine_drafted_beside_one_given_cancels_only_the_draft(kb, toda
     chart = _recorded_given(_on_prednisone_60(today), code=VARICELLA).draft(MMR_CVX, 0.5, "mL",
                                                                              resource_id="draft-mmr")
     card = _card(kb, chart, today)
-    assert card["summary"].endswith("cancel it; use a non-live option")
+    assert card["summary"].endswith(CANCEL_MMR)
     deleted = {a["resourceId"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "delete"}
     assert deleted == {"MedicationRequest/draft-mmr"}
     assert (f"Also among the orders, recorded as given (it cannot be cancelled): varicella virus vaccine ({today}). "
@@ -868,7 +987,7 @@ def test_a_live_vaccine_immunization_in_error_orders_nothing_and_a_planned_one_d
     card = _card(kb, _recorded_given(_on_prednisone_60(today), status=status), today)
     assert (card is not None) is (status != "entered-in-error")
     if card is not None:
-        assert card["summary"].endswith("cancel it; use a non-live option")
+        assert card["summary"].endswith(CANCEL_MMR)
 
 
 RITUXIMAB_1G = ("rituximab Injectable Product", 1000, "mg")
@@ -920,7 +1039,7 @@ def test_a_live_vaccine_stop_naming_no_chart_order_is_read_as_the_vaccine_it_ord
     stays, and the facts name it."""
     result = run(kb, _mmr_draft(today, status).request("order-sign"), today)
     card = fired(result)[RULE]
-    assert card["indicator"] == "critical" and card["summary"].endswith("cancel it; use a non-live option")
+    assert card["indicator"] == "critical" and card["summary"].endswith(CANCEL_MMR)
     assert explained(result, RULE)["facts"]["vaccine_stop_unlinked"] == (
         "measles, mumps and rubella virus vaccine (MedicationRequest/mmr-1): written as a stop, but it re-sends or "
         "names no order on the chart: read as the vaccine it orders")
@@ -981,7 +1100,7 @@ def test_immunosuppression_recorded_as_given_among_the_drafts_is_judged_before_a
     result = run(kb, _given_among_the_drafts(chart, drug, **dates).draft(MMR_CVX, 0.5, "mL").request("order-sign"),
                  today)
     card = fired(result)[RULE]
-    assert card["indicator"] == indicator and card["summary"].endswith("cancel it; use a non-live option")
+    assert card["indicator"] == indicator and card["summary"].endswith(CANCEL_MMR)
     assert f"\n{found(chart.at)}\n{RECORDED}{recorded(chart.at)}\n" in card["detail"]
     assert explained(result, RULE)["facts"]["immunosuppression_recorded_given"] == recorded(chart.at)
 
