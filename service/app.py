@@ -205,11 +205,14 @@ def _routes(app: Flask) -> None:
             max_entries=limits.max_bundle_entries, page_size=fhir.page_size,
             server_policy=lambda server: fhir_server_refusal(server, caller, rt.settings))
         patient_id = context.get("patientId")
-        result = engine.evaluate(rt.knowledge, service.hook, context, data.data, today=rt.today(), zone=rt.zone,
-                                 unavailable=data.unavailable,
-                                 snoozed=lambda rule_ids: rt.store.snoozed(patient_id, rule_ids, client=caller.iss,
-                                                                           service_id=service_id),
-                                 strict=rt.settings.clinical.strict_validation)
+        policy = operations.snooze_policy(app)
+        result = engine.evaluate(
+            rt.knowledge, service.hook, context, data.data, today=rt.today(), zone=rt.zone,
+            unavailable=data.unavailable,
+            # the current policy decides, not the one in force when the override was stored
+            snoozed=lambda rule_ids: rt.store.snoozed(patient_id, [r for r in rule_ids if policy.may_snooze(r)],
+                                                      client=caller.iss, service_id=service_id),
+            strict=rt.settings.clinical.strict_validation)
         warnings = data.warnings + result.warnings
         if data.fetched:
             warnings.append(f"Fetched from the FHIR server (not prefetched): {', '.join(data.fetched)}.")

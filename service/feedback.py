@@ -62,10 +62,13 @@ class SnoozeRules:
             return self.by_reason[reason_code]
         return self.default_days
 
+    def may_snooze(self, rule_id: str) -> bool:
+        """False for a rule that can only be critical or that the site never snoozes. Asked at every look-up too,
+        not only when an override is stored: listing a rule in never_snooze_rules lifts its stored snoozes."""
+        return rule_id not in self.only_critical and rule_id not in self.never
+
     def __call__(self, card: IssuedCardInfo, item: FeedbackItem) -> timedelta | None:
-        if item.outcome != "overridden" or card.indicator == "critical":
-            return None
-        if card.rule_id in self.only_critical or card.rule_id in self.never:
+        if item.outcome != "overridden" or card.indicator == "critical" or not self.may_snooze(card.rule_id):
             return None
         reason = _our_reason(item)
         if reason is None and not self.without_reason:

@@ -9,6 +9,7 @@ never goes into a reason, a log line or an exception message.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -44,6 +45,11 @@ def _scrub(value: object, limit: int = 80) -> str:
     """A caller-supplied value made safe for one log line (printable, bounded)."""
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _fingerprint(value: str) -> str:
+    """A short hash for the log: two lines about the same ``jti`` can be matched, the value itself is not told."""
+    return "sha256:" + hashlib.sha256(value.encode()).hexdigest()[:12]
 
 
 def _is_plain_text(value: object) -> bool:
@@ -354,7 +360,7 @@ class JwtAuthenticator:
         claims = self._verify(token, key, alg, audience, client.iss)
         expires_at = min(float(claims["exp"]), float(claims["iat"]) + self._max_age) + self._leeway
         if self._replay.seen(claims["jti"], client.iss, expires_at):
-            raise Unauthorized(f"jti {_scrub(claims['jti'])} of {client.iss} was already used (replay)")
+            raise Unauthorized(f"jti {_fingerprint(claims['jti'])} of {client.iss} was already used (replay)")
         return Caller(iss=client.iss, fhir_servers=tuple(client.fhir_servers), claims=claims)
 
     def _key(self, client: AuthClient, header: Mapping[str, Any], kid: str) -> VerificationKey:

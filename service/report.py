@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, and_, func, select
 
 from service.storage.models import AuditCall, Feedback, IssuedCard
 
@@ -45,9 +45,17 @@ class Report:
     calls: int
     rules: list[RuleRow]
     unknown_card_feedback: int
+    misdirected_feedback: int  # for a known card, posted to the other service or sent by another EHR: not counted
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# Feedback joined to the card it is about, when the card's own service received it from the EHR the card was
+# returned to: what sql_store.record_feedback lets snooze (client_key is the poster's iss, '' with authentication
+# off, when the card's client is NULL)
+_feedback_on_its_card = and_(IssuedCard.uuid == Feedback.card_uuid, IssuedCard.service_id == Feedback.service_id,
+                             func.coalesce(IssuedCard.client, "") == Feedback.client_key)
 
 
 def build(engine: Engine, since: datetime | None, titles: Mapping[str, tuple[str, str]], now: datetime) -> Report:
@@ -72,9 +80,11 @@ def build(engine: Engine, since: datetime | None, titles: Mapping[str, tuple[str
             entry.fired += count
             entry.by_indicator[indicator] = entry.by_indicator.get(indicator, 0) + count
 
-        # One outcome per card: a card overridden after being accepted (or sent twice) counts once, last wins.
+        # One outcome per card: a card overridden after being accepted (or sent twice) counts once, last wins. Only
+        # feedback the card's own service took from the EHR it was shown in counts: an item posted to the other
+        # service's URL or sent by another EHR is kept, but snoozes nothing and is not the card's outcome.
         feedback = select(Feedback.card_uuid, IssuedCard.rule_id, Feedback.outcome, Feedback.override_code,
-                          Feedback.override_display).join(IssuedCard, IssuedCard.uuid == Feedback.card_uuid)
+                          Feedback.override_display).join(IssuedCard, _feedback_on_its_card)
         if since is not None:
             feedback = feedback.where(IssuedCard.issued_at >= since)
         outcomes: dict[str, tuple[str, str, str]] = {}
@@ -90,9 +100,13 @@ def build(engine: Engine, since: datetime | None, titles: Mapping[str, tuple[str
                 entry.overridden_by_reason[reason] = entry.overridden_by_reason.get(reason, 0) + 1
 
         unknown = select(func.count()).select_from(Feedback).where(Feedback.known_card.is_(False))
+        misdirected = (select(func.count()).select_from(Feedback)
+                       .join(IssuedCard, IssuedCard.uuid == Feedback.card_uuid).where(~_feedback_on_its_card))
         if since is not None:
             unknown = unknown.where(Feedback.received_at >= since)
+            misdirected = misdirected.where(Feedback.received_at >= since)
         unknown_count = connection.execute(unknown).scalar_one()
+        misdirected_count = connection.execute(misdirected).scalar_one()
 
         audit = select(AuditCall.fired, AuditCall.snoozed, AuditCall.latency_ms)
         if since is not None:
@@ -113,7 +127,10 @@ def build(engine: Engine, since: datetime | None, titles: Mapping[str, tuple[str
             entry.median_latency_ms = round(statistics.median(latencies[entry.rule]), 1)
     ordered = sorted(rows.values(), key=lambda r: (-r.fired, r.code or r.rule))
     return Report(since.isoformat() if since else None, now.isoformat(timespec="seconds"), calls, ordered,
-                  unknown_count)
+                  unknown_count, misdirected_count)
+
+
+_MISDIRECTED = "Feedback posted to the other service or by another EHR than the card's (not counted above)"
 
 
 def _percent(value: float | None) -> str:
@@ -138,7 +155,8 @@ def render_text(report: Report) -> str:
             lines.append(f"{'':6}overridden by reason: {_reasons(row)}")
     if not report.rules:
         lines.append("(no cards issued in this period)")
-    lines += ["", f"Feedback for card uuids this service never issued: {report.unknown_card_feedback}"]
+    lines += ["", f"Feedback for card uuids this service never issued: {report.unknown_card_feedback}",
+              f"{_MISDIRECTED}: {report.misdirected_feedback}"]
     return "\n".join(lines)
 
 
@@ -200,7 +218,8 @@ Acceptance rate = accepted / fired (ignored cards send no feedback and count aga
 <table><thead><tr><th>#</th><th>rule</th><th>fired</th><th>accepted</th><th>overridden</th>
 <th>override reasons</th><th>acceptance</th><th>snoozed</th><th>median latency (ms)</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
-<p>Feedback for card uuids this service never issued: {report.unknown_card_feedback}</p>
+<p>Feedback for card uuids this service never issued: {report.unknown_card_feedback}<br>
+{_MISDIRECTED}: {report.misdirected_feedback}</p>
 </body></html>
 """
 

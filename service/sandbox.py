@@ -3,7 +3,10 @@ against the treatments given.
 
 Off unless ``[features] sandbox = true`` (the embedded ``imnm-cds serve`` run turns it on); ``create_app``
 registers this blueprint only then, so a production deployment has no /sandbox routes at all. The page calls
-the real ``POST /cds-services/{id}?explain=true`` and feedback endpoints, so what it shows is what an EHR gets.
+the real ``POST /cds-services/{id}?explain=true`` and feedback endpoints, so what it shows is what an EHR gets,
+and they record its calls as they record an EHR's (audit trail, report, snoozes; the page says so). No
+exemption: an audit trail that a request could opt out of would be no audit trail, and with ``auth.required`` (every
+deployment serving an EHR) the sandbox cannot be switched on, so EHR traffic is never mixed with the page's.
 The helper endpoints here only read the request they are given: nothing is stored.
 
 Every asset (the page, its script and styles, the vendored Chart.js, marked and DOMPurify) is served from

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import math
@@ -331,6 +332,35 @@ def test_a_body_must_be_utf_8_and_may_start_with_a_byte_order_mark(client):
     bom = client.post("/cds-services/imnm-order-sign", data=b"\xef\xbb\xbf" + text.encode(),
                       content_type="application/json")
     assert bom.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/cds-services/imnm-order-sign", "/cds-services/imnm-order-sign/feedback"])
+def test_a_compressed_body_is_415_naming_the_content_encoding(client, path):
+    """A gzip body was judged "Body is not UTF-8 text": RFC 9110 (section 15.5.16) answers an unsupported content
+    coding with 415. identity is no coding at all."""
+    text = json.dumps(_request()).encode()
+    response = client.post(path, data=gzip.compress(text), content_type="application/json",
+                           headers={"Content-Encoding": "gzip"})
+    assert response.status_code == 415 and response.mimetype == "application/fhir+json"
+    issue = response.get_json()["issue"][0]
+    assert issue["diagnostics"] == "Content-Encoding gzip is not supported: send the body uncompressed"
+    assert issue["expression"] == ["Content-Encoding"] and issue["code"] == "invalid"
+    plain = client.post("/cds-services/imnm-order-sign", data=text, content_type="application/json",
+                        headers={"Content-Encoding": "Identity"})
+    assert plain.status_code == 200
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    (["x" * 500], "context.userId: is not of type 'string' (value: ['xxxxxxxx"),
+    ({"reference": "x" * 500}, "context.userId: is not of type 'string' (value: {'reference': 'xxxxx"),
+    (7, "context.userId: is not of type 'string' (value: 7)"),
+])
+def test_a_schema_error_names_the_field_and_the_reason_before_a_long_value(client, value, says):
+    """The message was cut at 300 characters with the value first: a long value left only the start of itself."""
+    body = _request()
+    body["context"]["userId"] = value
+    diagnostics = post(client, "imnm-order-sign", body).get_json()["issue"][0]["diagnostics"]
+    assert diagnostics.startswith(says) and len(diagnostics) < 200
 
 
 def test_hook_differing_from_the_service_is_named_before_the_context_is_checked(client):

@@ -93,9 +93,13 @@ def test_a_snooze_is_per_patient(client):
     card = _card(_call(client), WARNING_RULE)
     reason = card["overrideReasons"][0]
     assert _feedback(client, _override(card, reason)).status_code == 200
-    other = fhir_fixtures.get(WARNING_FIXTURE).request(date.today())
-    other["context"]["patientId"] = "someone-else"
-    other["prefetch"]["patient"]["id"] = "someone-else"
+    # the same chart as another patient's: every reference to the patient changes with its id (a draft or a result
+    # about another patient than the one in context is skipped)
+    request = fhir_fixtures.get(WARNING_FIXTURE).request(date.today())
+    patient_id = request["context"]["patientId"]
+    other = json.loads(json.dumps(request).replace(f'"{patient_id}"', '"someone-else"')
+                       .replace(f'"Patient/{patient_id}"', '"Patient/someone-else"'))
+    assert other["context"]["patientId"] == other["prefetch"]["patient"]["id"] == "someone-else"
     response = post(client, "imnm-order-sign", other)
     assert WARNING_RULE in {c["source"]["topic"]["code"] for c in response.get_json()["cards"]}
 
@@ -143,6 +147,20 @@ def test_never_snooze_rules_are_honoured(tmp_path):
     card = _card(_call(client), WARNING_RULE)
     assert _feedback(client, _override(card, card["overrideReasons"][0])).status_code == 200
     assert _explained(_call(client), WARNING_RULE)["status"] == "fired"
+
+
+@pytest.mark.parametrize(("items", "says"), [
+    ([{"card": str(uuid.uuid4()), "outcome": "overridden", "outcomeTimestamp": STAMP}] * 1001,
+     "feedback: too many items: 1001, at most 1000"),
+    ([{"card": str(uuid.uuid4()), "outcome": "overridden", "outcomeTimestamp": STAMP,
+       "overrideReason": {"reason": {"code": "c" * 600}}}],
+     "feedback.0.overrideReason.reason.code: too long: 600 characters, at most 128"),
+])
+def test_a_long_schema_error_says_what_is_wrong_not_just_the_value(client, items, says):
+    """1,001 items: the diagnostics were the first 300 characters of the item list, and never said "too many"."""
+    response = _feedback(client, *items)
+    assert response.status_code == 400
+    assert response.get_json()["issue"][0]["diagnostics"] == says
 
 
 def test_duplicates_are_idempotent_and_unknown_cards_recorded(client, app):

@@ -29,11 +29,11 @@ def _card(rule: str, indicator: str = "warning") -> dict:
             "suggestions": [{"uuid": str(uuid.uuid4())}]}
 
 
-def _call(store, cards: list[dict], latency: float, snoozed: tuple[str, ...] = ()) -> None:
+def _call(store, cards: list[dict], latency: float, snoozed: tuple[str, ...] = (),
+          service: str = "imnm-order-sign", client: str | None = None) -> None:
     explanation = [{"rule": c["source"]["topic"]["code"], "status": "fired"} for c in cards]
     explanation += [{"rule": r, "status": "snoozed"} for r in snoozed]
-    store.record_call(CallRecord("imnm-order-sign", str(uuid.uuid4()), None, "p1", None, explanation, cards,
-                                 "kb", latency))
+    store.record_call(CallRecord(service, str(uuid.uuid4()), client, "p1", None, explanation, cards, "kb", latency))
 
 
 def _item(card: dict, outcome: str, code: str | None = None, stamp: str = "2026-11-01T10:00:00Z") -> FeedbackItem:
@@ -81,9 +81,30 @@ def test_per_rule_counts_rates_reasons_and_median_latency(populated):
     assert a.acceptance_rate == 0.25 and a.override_rate == 0.75
     assert a.median_latency_ms == 25.0 and a.snoozed == 1 and a.by_indicator == {"warning": 4}
     assert (b.fired, b.accepted, b.acceptance_rate, b.median_latency_ms) == (1, 0, 0.0, 100.0), "old card excluded"
-    assert report.calls == 5 and report.unknown_card_feedback == 1
+    assert report.calls == 5 and report.unknown_card_feedback == 1 and report.misdirected_feedback == 0
     everything = build(populated.engine, None, {}, datetime(2026, 11, 20, tzinfo=UTC))
     assert {r.rule: r.fired for r in everything.rules}[RULE_B] == 2
+
+
+def test_only_feedback_the_cards_own_service_took_from_its_ehr_is_its_outcome(url):
+    """R05 showed "no reason given" though its snooze came from 'patient-declined': a later override without a reason
+    posted to the other service's URL (stored, named in otherServiceCards, snoozing nothing) was taken as the
+    card's latest outcome. So would one from another EHR than the card's (otherClientCards)."""
+    store = open_store(url, clock=Clock())
+    card = _card(RULE_A)
+    _call(store, [card], 10.0, service="imnm-patient-view", client="https://ehr.example")
+    never = lambda card, item: None  # noqa: E731
+    store.record_feedback("imnm-patient-view", "https://ehr.example",
+                          [_item(card, "overridden", "patient-declined", "2026-11-01T10:00:00Z")], never)
+    store.record_feedback("imnm-order-sign", "https://ehr.example",
+                          [_item(card, "overridden", None, "2026-11-01T11:00:00Z")], never)
+    store.record_feedback("imnm-patient-view", "https://other-ehr.example",
+                          [_item(card, "accepted", None, "2026-11-01T12:00:00Z")], never)
+    report = build(store.engine, None, {}, datetime(2026, 11, 20, tzinfo=UTC))
+    (row,) = report.rules
+    assert (row.accepted, row.overridden, row.overridden_by_reason) == (0, 1, {"patient-declined": 1})
+    assert report.misdirected_feedback == 2 and report.unknown_card_feedback == 0
+    assert "by another EHR than the card's (not counted above): 2" in render_text(report)
 
 
 def test_text_json_and_html_renderings(populated):

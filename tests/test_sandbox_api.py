@@ -7,11 +7,13 @@ import json
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 import fhir_fixtures
 from service.app import create_app
 from service.config import Settings
 from service.sandbox import CSP, prefetch_from_bundle
+from service.storage.models import AuditCall
 
 
 def _app(sandbox: bool, tmp_path: Any, **overrides: Any) -> Any:
@@ -60,6 +62,26 @@ def test_page_and_assets_are_served_with_a_self_only_policy(client):
     assert client.get("/healthz").headers["Content-Security-Policy"].startswith("default-src 'none'")
 
 
+def test_the_page_says_that_its_calls_are_recorded_as_an_ehrs_are(tmp_path):
+    """It said "Nothing you load here is stored", but its hook calls went to the audit trail and the report, and
+    with audit_request_bodies on a pasted chart was kept whole. What it says now is what happens."""
+    app = _app(True, tmp_path, storage={"url": f"sqlite:///{tmp_path / 'audit.sqlite3'}",
+                                        "audit_request_bodies": True})
+    client = app.test_client()
+    page = " ".join(client.get("/sandbox").get_data(as_text=True).split())
+    assert "Nothing you load here is stored" not in page
+    for said in ("recorded as an EHR's calls are", "audit trail", "imnm-cds report", "snoozes",
+                 "storage.audit_request_bodies</code>), the whole chart sent is kept too"):
+        assert said in page, said
+    chart = {"resourceType": "Bundle", "type": "collection",
+             "entry": [{"resource": {"resourceType": "Patient", "id": "pasted-1", "birthDate": "1970-01-01"}}]}
+    body = client.post("/sandbox/api/request", json=chart).get_json()
+    assert client.post("/cds-services/imnm-patient-view", json=body).status_code == 200
+    with app.extensions["imnm_cds"].store.engine.connect() as connection:
+        (kept,) = connection.execute(select(AuditCall.request_body)).scalars()
+    assert kept["prefetch"]["patient"]["id"] == "pasted-1"
+
+
 def test_patients_lists_the_demo_fixtures_stories_first(client):
     patients = client.get("/sandbox/api/patients").get_json()["patients"]
     demos = {n for n, f in fhir_fixtures.all_fixtures().items() if f.demo}
@@ -91,8 +113,11 @@ def test_orders_are_recognised_drafts(client):
     assert {"mtx-daily", "atorvastatin", "rituximab", "ivig", "prednisone-100"} <= set(orders)
     request = client.get("/sandbox/api/patients/story-hmgcr-month-7-ck-high-statin-still-listed").get_json()
     request["hook"] = "order-sign"
-    request["context"]["draftOrders"] = {"resourceType": "Bundle", "type": "collection", "entry": [
-        {"resource": orders["mtx-daily"]["resource"]}, {"resource": orders["atorvastatin"]["resource"]}]}
+    drafts = [orders["mtx-daily"]["resource"], orders["atorvastatin"]["resource"]]
+    for draft in drafts:  # as the page does: a draft about another patient is skipped (hooks.engine)
+        draft["subject"] = {"reference": f"Patient/{request['context']['patientId']}"}
+    request["context"]["draftOrders"] = {"resourceType": "Bundle", "type": "collection",
+                                         "entry": [{"resource": draft} for draft in drafts]}
     cards = client.post("/cds-services/imnm-order-sign", json=request).get_json()["cards"]
     fired = {c["source"]["topic"]["code"] for c in cards}
     assert {"mtx-once-weekly-hard-stop", "statin-contraindicated-anti-hmgcr"} <= fired

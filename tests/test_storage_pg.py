@@ -55,6 +55,21 @@ def test_feedback_posted_to_one_instance_snoozes_the_card_on_the_other(postgres)
     assert _status(_call(two)) == "snoozed"
 
 
+def test_listing_a_rule_in_never_snooze_rules_lifts_its_stored_snoozes(database_url):
+    """A rule overridden with a reason, then listed in never_snooze_rules and the service restarted: the stored
+    snooze held its card back still (found on PostgreSQL), though the configuration says it is never snoozed."""
+    before = make_app(storage={"url": database_url}).test_client()
+    card = next(c for c in _call(before)["cards"] if c["source"]["topic"]["code"] == RULE)
+    reason = next(r for r in card["overrideReasons"] if r["code"] == "data-incorrect")
+    item = {"card": card["uuid"], "outcome": "overridden", "outcomeTimestamp": "2026-11-21T10:00:00Z",
+            "overrideReason": {"reason": reason}}
+    assert before.post("/cds-services/imnm-order-sign/feedback", json={"feedback": [item]}).status_code == 200
+    assert _status(_call(before)) == "snoozed"
+    after = make_app(storage={"url": database_url}, feedback={"never_snooze_rules": [RULE]}).test_client()
+    assert _status(_call(after)) == "fired"
+    assert _status(_call(make_app(storage={"url": database_url}).test_client())) == "snoozed", "stored, not deleted"
+
+
 def test_a_jti_used_on_one_instance_is_refused_by_the_other(postgres):
     url = postgres.create_database()
     one, two = make_app(storage={"url": url}), make_app(storage={"url": url})

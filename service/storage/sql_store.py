@@ -154,9 +154,9 @@ class SqlStore:
 
     def snoozed(self, patient_id: str | None, rule_ids: Iterable[str], *, client: str | None,
                 service_id: str) -> dict[str, str]:
-        if not patient_id:
-            return {}
         wanted = set(rule_ids)  # filtered here: a patient has few live snoozes, and the statement stays constant
+        if not patient_id or not wanted:
+            return {}
         found: dict[str, str] = {}
         read_time = self._driver.read_time
         try:
