@@ -1,6 +1,7 @@
 """Fixtures for R21 imnm-possible-relapse-on-taper: CK against its nadir during a prednisone taper, or while IVIG is
-spaced out; drafts that would lower IVIG or rituximab where every cycle is its own completed order, and drafts that
-give the same again (the escalation, never a reduction to hold)."""
+spaced out; drafts that would lower IVIG or rituximab where every cycle is its own completed order (cancelling one
+would leave none ordered: it is replaced by the last cycle's dose, or that is re-ordered by hand where it cannot be
+read), and drafts that give the same again (the escalation, never a reduction to hold)."""
 
 from datetime import date
 from typing import Any
@@ -193,17 +194,40 @@ def quiet_ivig_split(today: date) -> dict[str, Any]:
 
 @fixture("r21-fires-order-sign-ivig-cycle-halved", hook="order-sign",
          story="Prednisone unchanged; IVIG 2 g/kg every 4 weeks, each cycle a completed order, the last 4 days ago; "
-               "CK 600 U/L, 3x its nadir. IVIG 0.5 g/kg a day for 2 days every 4 weeks drafted: half the cycle "
-               "dose, so hold it.", fires={RULE}, indicators={RULE: "warning"})
+               "CK 600 U/L, 3x its nadir. IVIG 0.5 g/kg a day for 2 days every 4 weeks drafted from today: half the "
+               "cycle dose. Cancelling it would leave no IVIG ordered: replace it with 1 g/kg a day for 2 days every "
+               "4 weeks from the next cycle's due day. (Drafted to start today, 4 days after the last cycle, R27 "
+               "reads it as more IVIG in that cycle.)", fires={RULE}, indicators={RULE: "warning"})
 def fires_ivig_cycle_halved(today: date) -> dict[str, Any]:
     return draft_ivig(ivig_cycles_chart(today), 0.5, 2, 4).request("order-sign")
 
 
 @fixture("r21-fires-order-sign-ivig-spaced-out", hook="order-sign",
-         story="The same patient; IVIG 2 g/kg drafted every 8 weeks instead of every 4: hold the spacing out.",
+         story="The same patient; IVIG 2 g/kg drafted every 8 weeks instead of every 4: replace it with the same "
+               "cycle every 4 weeks (cancelling it would leave no IVIG ordered).",
          fires={RULE}, indicators={RULE: "warning"})
 def fires_ivig_draft_spaced_out(today: date) -> dict[str, Any]:
     return draft_ivig(ivig_cycles_chart(today), 1, 2, 8).request("order-sign")
+
+
+@fixture("r21-fires-order-sign-ivig-halved-from-the-next-cycle", hook="order-sign",
+         story="The same patient; IVIG 0.5 g/kg a day for 2 days every 4 weeks drafted from the next cycle's due day "
+               "(24 days ahead): half the cycle dose, written unambiguously as the next cycles. Replace it with 1 g/kg "
+               "a day for 2 days every 4 weeks from that day.", fires={RULE}, indicators={RULE: "warning"})
+def fires_ivig_halved_from_next_cycle(today: date) -> dict[str, Any]:
+    chart = ivig_cycles_chart(today)
+    return chart.draft(IVIG_CVX, 0.5, "g/kg", route=ROUTE_IV, start=24, period=4, period_unit="wk", count=2,
+                       resource_id="draft-ivig").request("order-sign")
+
+
+@fixture("r21-fires-order-sign-ivig-last-spacing-not-read", hook="order-sign",
+         story="Prednisone unchanged; one IVIG cycle on file (1 g/kg a day for 2 days, 24 days ago: no spacing to "
+               "read); CK 600 U/L, 3x its nadir. IVIG 0.5 g/kg a day for 2 days every 4 weeks drafted: half the "
+               "cycle. No interval to write back: no replacement guessed, re-order the last cycle by hand.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_ivig_last_spacing_not_read(today: date) -> dict[str, Any]:
+    chart = tapering_chart(today, taper=False).ivig_cycles((-24, 1, 2))
+    return draft_ivig(chart, 0.5, 2, 4).request("order-sign")
 
 
 @fixture("r21-quiet-order-sign-ivig-same-cycle", hook="order-sign",
@@ -223,7 +247,8 @@ def quiet_ivig_draft_restart(today: date) -> dict[str, Any]:
 
 @fixture("r21-fires-order-sign-rituximab-lower-dose", hook="order-sign",
          story="Prednisone unchanged; rituximab 1 g on D-170 and D-156 (two completed orders); CK 600 U/L, 3x its "
-               "nadir. Rituximab 500 mg drafted: a lower dose of the current course, so hold it.",
+               "nadir. Rituximab 500 mg drafted: a lower dose of the current course. Cancelling it would leave no "
+               "rituximab ordered: replace it with the last dose, 1,000 mg.",
          fires={RULE}, indicators={RULE: "warning"})
 def fires_rituximab_lower_dose(today: date) -> dict[str, Any]:
     chart = rituximab_course_chart(today)

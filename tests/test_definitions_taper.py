@@ -195,7 +195,7 @@ def test_an_agent_given_in_cycles_is_reduced_per_dose_not_per_day(today):
     chart.medication(CYCLOPHOSPHAMIDE, 1000, "mg", start=-60, end=-31, route=ROUTE_IV, period=4, period_unit="wk")
     assert _sparing_steps(chart) == []
     chart.medication(CYCLOPHOSPHAMIDE, 750, "mg", start=-30, route=ROUTE_IV, period=4, period_unit="wk")
-    assert _sparing_steps(chart) == [f"cyclophosphamide reduced from 1000 mg/dosing day to 750 mg/dosing day on "
+    assert _sparing_steps(chart) == [f"cyclophosphamide reduced from 1,000 mg to 750 mg (per day it is given) on "
                                      f"{chart.at(-30)}"]
     split = Chart(today).medication("cyclophosphamide 50 MG Oral Tablet", 100, "mg", start=-100, end=-41,
                                     status="completed")
@@ -226,14 +226,15 @@ def test_the_same_ivig_cycle_split_over_more_days_is_no_reduction(today):
 def test_a_lower_ivig_dose_per_cycle_is_a_reduction_however_it_is_split(today):
     """2 g/kg over 5 days, then 1 g/kg in one day: order by order a rise (28 to 70 g a day), per cycle halved."""
     chart = _ivig_cycles(today, (-88, 0.4, 5), (-60, 0.4, 5), (-32, 1, 1), (-4, 1, 1))
-    assert _sparing_steps(chart) == [f"ivig reduced from 140 g to 70 g per cycle on {today - timedelta(days=32)}"]
+    assert _sparing_steps(chart) == [f"IVIG reduced from 140 g to 70 g per cycle on {today - timedelta(days=32)}"]
 
 
 def test_ivig_spaced_out_is_a_reduction(today):
     """Cycles every 4 weeks, then every 8, each one order of the same dose: the longer interval is a reduction
     (none was seen: the orders are alike); dated by the first cycle given after the longer gap."""
     chart = _ivig_cycles(today, (-172, 1, 2), (-144, 1, 2), (-116, 1, 2), (-60, 1, 2), (-4, 1, 2))
-    assert _sparing_steps(chart) == [f"ivig spaced out from every 28 to every 56 days on {today - timedelta(days=60)}"]
+    assert _sparing_steps(chart) == [
+        f"IVIG cycles every 8 weeks instead of every 4 weeks on {today - timedelta(days=60)}"]
 
 
 @pytest.mark.parametrize(("late", "spaced_out"), [(7, False), (8, True)])
@@ -263,7 +264,8 @@ def test_cyclic_ivig_orders_spaced_out_read_as_a_longer_interval(today):
     chart.medication(IVIG_CVX, 2, "g/kg", start=-200, end=-100, status="completed", route=ROUTE_IV, period=4,
                      period_unit="wk")
     chart.medication(IVIG_CVX, 2, "g/kg", start=-90, route=ROUTE_IV, period=8, period_unit="wk")
-    assert _sparing_steps(chart) == [f"ivig spaced out from every 28 to every 56 days on {today - timedelta(days=90)}"]
+    assert _sparing_steps(chart) == [
+        f"IVIG cycles every 8 weeks instead of every 4 weeks on {today - timedelta(days=90)}"]
 
 
 def test_stopped_order_replaced_by_a_renewal_is_not_a_stop(today):
@@ -280,7 +282,7 @@ def test_draft_reductions(today):
     chart.draft(PREDNISONE_20, 20, "mg", resource_id="d2")
     chart.draft(METHOTREXATE_2_5, 0, "mg", resource_id="d3", period=1, period_unit="wk")
     record, context = record_and_context(KB, chart, "order-sign")
-    found = {order.id: step.what for order, step in taper.draft_reductions(record, context, context.draft_orders)}
+    found = {r.order.id: r.step.what for r in taper.draft_reductions(record, context, context.draft_orders)}
     assert set(found) == {"d1", "d3"}
     assert "20 to 17.5" in found["d1"] and "stops methotrexate" in found["d3"]
 
@@ -294,7 +296,7 @@ def test_a_draft_re_sent_with_a_status_that_ends_the_order_is_a_stop(today, stat
     chart.draft(PREDNISONE_20, 20, "mg", start=-60, status=status, resource_id="pred")
     chart.draft(METHOTREXATE_2_5, 20, "mg", start=-100, period=1, period_unit="wk", status=status, resource_id="mtx")
     record, context = record_and_context(KB, chart, "order-sign")
-    found = {order.id: step.what for order, step in taper.draft_reductions(record, context, context.draft_orders)}
+    found = {r.order.id: r.step.what for r in taper.draft_reductions(record, context, context.draft_orders)}
     assert found == {"pred": "draft lowers the glucocorticoid from 20 to 0 mg/day PEQ (prednisone 20 MG Oral Tablet)",
                      "mtx": "draft stops methotrexate (methotrexate 2.5 MG Oral Tablet)"}
 
@@ -308,9 +310,9 @@ def test_a_rituximab_draft_is_compared_with_the_course_while_anti_cd20_is_in_use
         chart.medication(RITUXIMAB, 1000, "mg", start=day, end=day, status="completed", route=ROUTE_IV)
     chart.draft(RITUXIMAB, 500, "mg", route=ROUTE_IV)
     site = with_params(KB, "definitions", anti_cd20_in_use_days=420)
-    for kb, found in ((KB, []), (site, ["draft reduces rituximab from 1000 mg/dosing day to 500 mg/dosing day"])):
+    for kb, found in ((KB, []), (site, ["draft reduces rituximab from 1,000 mg to 500 mg (per day it is given)"])):
         record, context = record_and_context(kb, chart, "order-sign")
-        assert [step.what for _, step in taper.draft_reductions(record, context, context.draft_orders)] == found
+        assert [r.step.what for r in taper.draft_reductions(record, context, context.draft_orders)] == found
 
 
 def test_possible_relapse_values(today):
@@ -403,7 +405,7 @@ def test_one_late_ivig_cycle_then_one_on_time_is_not_spaced_out():
     held = _on_prednisone()
     for start in (-120, -92, -56, -20):  # 28, then 36, then 36: the longer interval holds
         held.medication(IVIG_CVX, 2, "g/kg", start=start, end=start, status="completed", route=ROUTE_IV)
-    assert _sparing_steps(held) == ["ivig spaced out from every 28 to every 36 days on " + held.at(-56)]
+    assert _sparing_steps(held) == ["IVIG cycles every 36 days instead of every 28 days on " + held.at(-56)]
 
 
 def test_a_cyclic_ivig_order_started_while_the_last_one_runs_is_the_new_schedule():
@@ -412,12 +414,12 @@ def test_a_cyclic_ivig_order_started_while_the_last_one_runs_is_the_new_schedule
     chart = _on_prednisone().medication(IVIG_CVX, 2, "g/kg", start=-200, end=-50, status="completed", route=ROUTE_IV,
                                         period=4, period_unit="wk")
     chart.medication(IVIG_CVX, 1, "g/kg", start=-60, route=ROUTE_IV, period=4, period_unit="wk")
-    assert _sparing_steps(chart) == ["ivig reduced from 140 g to 70 g per cycle on " + chart.at(-60)]
+    assert _sparing_steps(chart) == ["IVIG reduced from 140 g to 70 g per cycle on " + chart.at(-60)]
 
 
 def _ivig_drafts(chart: Chart) -> list[str]:
     record, context = record_and_context(KB, chart, "order-sign")
-    return [step.what for _, step in taper.draft_reductions(record, context, context.draft_orders)]
+    return [r.step.what for r in taper.draft_reductions(record, context, context.draft_orders)]
 
 
 def _every_4_weeks(last: int = -4) -> Chart:
@@ -429,7 +431,7 @@ def test_a_one_cycle_ivig_draft_is_compared_with_the_last_cycle():
     """The next cycle drafted for its due day (D+24) at half the dose: no IVIG order is current, and the draft was
     compared with nothing."""
     chart = _every_4_weeks().draft(IVIG_CVX, 0.5, "g/kg", start=24, end=25, route=ROUTE_IV)
-    assert _ivig_drafts(chart) == ["draft: ivig reduced from 140 g to 70 g per cycle (immune globulin, intravenous; "
+    assert _ivig_drafts(chart) == ["draft: IVIG reduced from 140 g to 70 g per cycle (immune globulin, intravenous; "
                                    f"last cycle {chart.at(-4)})"]
 
 
@@ -459,7 +461,7 @@ def test_a_one_cycle_ivig_draft_has_no_interval_of_its_own():
         day_by_day.draft(IVIG_CVX, 0.4, "g/kg", start=day, end=day, route=ROUTE_IV)
     assert _ivig_drafts(day_by_day) == []
     cyclic = _every_4_weeks(last=-42).draft(IVIG_CVX, 1, "g/kg", route=ROUTE_IV, period=8, period_unit="wk", count=2)
-    assert _ivig_drafts(cyclic) == ["draft: ivig spaced out from every 28 to every 56 days (immune globulin, "
+    assert _ivig_drafts(cyclic) == ["draft: IVIG cycles every 8 weeks instead of every 4 weeks (immune globulin, "
                                     f"intravenous; last cycle {cyclic.at(-42)})"]
 
 
@@ -477,7 +479,7 @@ def test_one_day_ivig_drafts_are_judged_when_they_make_a_whole_cycle():
     each day of the cycle are the cycle: 0.5 g/kg a day for 2 days after 1 g/kg a day for 2 days is half."""
     one_day_cycles = _on_prednisone().ivig_cycles((-84, 2, 1), (-56, 2, 1), (-28, 2, 1))
     one_day_cycles.draft(IVIG_CVX, 1, "g/kg", start=0, end=0, route=ROUTE_IV)
-    assert _ivig_drafts(one_day_cycles) == ["draft: ivig reduced from 140 g to 70 g per cycle (immune globulin, "
+    assert _ivig_drafts(one_day_cycles) == ["draft: IVIG reduced from 140 g to 70 g per cycle (immune globulin, "
                                             f"intravenous; last cycle {one_day_cycles.at(-28)})"]
     day_by_day = _every_4_weeks(last=-28)
     for day in (0, 1):
@@ -497,8 +499,69 @@ def test_an_ivig_draft_whose_cycle_its_timing_gives_is_judged(written):
         instruction["timing"]["repeat"].update(duration=1, durationUnit="d")
     else:
         del instruction["timing"]
-    assert _ivig_drafts(chart) == ["draft: ivig reduced from 140 g to 70 g per cycle (immune globulin, intravenous; "
+    assert _ivig_drafts(chart) == ["draft: IVIG reduced from 140 g to 70 g per cycle (immune globulin, intravenous; "
                                    f"last cycle {chart.at(-28)})"]
+
+
+def _reductions(chart: Chart) -> list[taper.DraftReduction]:
+    record, context = record_and_context(KB, chart, "order-sign")
+    return taper.draft_reductions(record, context, context.draft_orders)
+
+
+def test_a_reduction_of_an_agent_ordered_one_cycle_at_a_time_says_how_to_keep_its_last_cycle():
+    """Review: cancelling a reduced IVIG or rituximab draft, where every cycle is its own completed order, leaves none
+    ordered, so R21's 'hold' was a stop. Such a draft is read as by_cycle, with the last cycle as it would give it
+    again: rituximab 500 mg after 1 g doses, its dose twice; IVIG halved and drafted for today, 4 days after the last
+    of 4-weekly cycles, its dose twice, every 28 days, from 24 days on (when the next cycle is due)."""
+    rituximab = _on_prednisone()
+    for day in (-170, -156):
+        rituximab.medication(RITUXIMAB, 1000, "mg", start=day, end=day, status="completed", route=ROUTE_IV)
+    [reduction] = _reductions(rituximab.draft(RITUXIMAB, 500, "mg", route=ROUTE_IV))
+    assert (reduction.agent, reduction.by_cycle) == ("rituximab", True)
+    assert reduction.last_cycle == taper.LastCycle(2.0, "1,000 mg per day it is given")
+    ivig = _every_4_weeks().draft(IVIG_CVX, 0.5, "g/kg", route=ROUTE_IV, period=4, period_unit="wk", count=2)
+    [reduction] = _reductions(ivig)
+    assert (reduction.agent, reduction.by_cycle) == ("ivig", True)
+    assert reduction.last_cycle == taper.LastCycle(2.0, "140 g per cycle, every 4 weeks", every_days=28,
+                                                   shift_days=24, over_days=2)
+
+
+def test_a_cyclic_draft_spaced_out_goes_back_to_the_last_spacing_from_when_the_next_cycle_is_due():
+    """2 g/kg drafted every 8 weeks from D+30, after 4-weekly cycles (the last on D-4): the same dose every 28 days,
+    not moved (it starts after the next cycle is due)."""
+    chart = _every_4_weeks().draft(IVIG_CVX, 1, "g/kg", route=ROUTE_IV, start=30, period=8, period_unit="wk", count=2)
+    [reduction] = _reductions(chart)
+    assert reduction.last_cycle == taper.LastCycle(1.0, "140 g per cycle, every 4 weeks", every_days=28,
+                                                   over_days=2)
+
+
+@pytest.mark.parametrize(("chart", "why"), [
+    (lambda: _on_prednisone().ivig_cycles((-24, 1, 2)),
+     "the spacing of the last cycle is not read, with no cycle before it in this course"),
+    (lambda: _on_prednisone().ivig_cycles((-52, 1, 2), (-24, 1, 2)).medication(
+        IVIG_CVX, None, None, start=-24, end=-24, status="completed", route=ROUTE_IV),
+     "the dose per cycle of the last cycle or of the draft is not read"),
+], ids=["one cycle on file", "a last cycle whose dose is not read"])
+def test_a_last_ivig_cycle_not_read_is_said_not_guessed(chart, why):
+    """IVIG drafted every 8 weeks after cycles 4 weeks apart, or one cycle: no spacing to write back (one cycle on
+    file), or no dose per cycle (the last cycle has an order with no dose): no last cycle is made up; why is said."""
+    drafted = chart().draft(IVIG_CVX, 0.5, "g/kg", route=ROUTE_IV, period=8, period_unit="wk", count=2)
+    reductions = _reductions(drafted)
+    assert reductions and all(r.by_cycle and r.last_cycle is None and r.last_cycle_not_read == why
+                              for r in reductions)
+
+
+def test_cancelling_a_draft_beside_a_regimen_or_a_daily_drug_on_the_chart_holds_its_dose():
+    """A current IVIG regimen order goes on if the draft halving it is cancelled, as a chart's methotrexate goes on if a
+    draft stopping it is: neither is by_cycle (R21 offers to cancel them)."""
+    regimen = _on_prednisone().medication(IVIG_CVX, 1, "g/kg", start=-116, route=ROUTE_IV, period=4, period_unit="wk",
+                                          count=2)
+    regimen.draft(IVIG_CVX, 0.5, "g/kg", route=ROUTE_IV, period=4, period_unit="wk", count=2)
+    methotrexate = _on_prednisone().medication(METHOTREXATE_2_5, 20, "mg", start=-100, period=1, period_unit="wk")
+    methotrexate.draft(METHOTREXATE_2_5, 0, "mg", period=1, period_unit="wk")
+    for chart, agent in ((regimen, "ivig"), (methotrexate, "methotrexate")):
+        [reduction] = _reductions(chart)
+        assert reduction.agent == agent and not reduction.by_cycle
 
 
 def test_ivig_drafts_of_one_cycle_are_added_up_before_they_meet_the_cycle_on_file():
@@ -765,7 +828,7 @@ def test_a_rituximab_course_at_a_lower_dose_months_later_is_a_reduction(today, c
         chart.medication(RITUXIMAB, mg, "mg", start=start, route=ROUTE_IV, period=14, count=count,
                          status="completed")
     assert _sparing_steps(chart) == [
-        f"rituximab reduced from 1000 mg/dosing day to 500 mg/dosing day on {chart.at(-10)}"]
+        f"rituximab reduced from 1,000 mg to 500 mg (per day it is given) on {chart.at(-10)}"]
 
 
 @pytest.mark.parametrize(("start", "counted"), [(170, True), (200, False)])

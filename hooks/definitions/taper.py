@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import pairwise
 
@@ -17,7 +17,7 @@ from hooks import dosing
 from hooks.context import HookContext
 from hooks.definitions import ck, steroids
 from hooks.definitions import treatment_duration as td
-from hooks.definitions.continuing import discontinues
+from hooks.definitions.continuing import current_orders, discontinues
 from hooks.definitions.courses import (
     IVIG_CYCLE_MIN_GAP_DAYS,
     course_days,
@@ -234,7 +234,7 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
             old, new = _dose(group, previous, weight), _dose(group, following, weight)
             if old is not None and new is not None and new.mg < old.mg - _TOLERANCE_MG:
                 reduced = "to be reduced" if to_come else "reduced"
-                steps.append(TaperStep(following.start, f"{group} {reduced} from {old.basis} to {new.basis}"))
+                steps.append(TaperStep(following.start, f"{group} {reduced} {_from_to(group, old, new)}"))
     return sorted(steps, key=lambda s: s.day)
 
 
@@ -300,7 +300,7 @@ def _ivig_reductions(record: PatientRecord, context: HookContext, weight: float 
         if not since <= following.start <= record.today:
             continue
         later = doses[index + 1] if index + 1 < len(doses) else None
-        steps += [TaperStep(following.start, f"ivig {change}")
+        steps += [TaperStep(following.start, f"IVIG {change}")
                   for change in _ivig_given_less(previous, following, later, late)]
     return steps
 
@@ -328,8 +328,25 @@ def _ivig_given_less(previous: td.IvigDose, following: td.IvigDose, later: td.Iv
     back_on_time = (later is not None and not later.restart and later.spacing is not None
                     and previous.spacing is not None and later.spacing <= previous.spacing + late)
     if spaced_out and not back_on_time:
-        changes.append(f"spaced out from every {previous.spacing} to every {following.spacing} days")
+        assert previous.spacing is not None and following.spacing is not None  # spaced_out reads both: for mypy
+        before, now = _intervals(previous.spacing, following.spacing)
+        changes.append(f"cycles every {now} instead of every {before}")
     return changes
+
+
+def _intervals(*days: int) -> list[str]:
+    """Intervals between cycles as a prescriber writes them: in weeks where all of them are whole weeks ('4 weeks',
+    '8 weeks'), else all in days ('28 days', '36 days'), so that two are compared in one unit."""
+    if all(d % 7 == 0 for d in days):
+        return [f"{d // 7} week{'s' if d != 7 else ''}" for d in days]
+    return [f"{d} day{'s' if d != 1 else ''}" for d in days]
+
+
+def _from_to(group: str, old: dosing.Amount, new: dosing.Amount) -> str:
+    """'from 20 mg/week to 15 mg/week'; for an agent given in cycles, whose amounts are the mg on each day it is
+    given (:func:`_dose`), 'from 1,000 mg to 500 mg (per day it is given)'."""
+    per_day_given = " (per day it is given)" if group in CYCLIC_AGENTS else ""
+    return f"from {old.basis} to {new.basis}{per_day_given}"
 
 
 def _dose(group: str, order: MedicationOrder, weight: float | None) -> dosing.Amount | None:
@@ -346,7 +363,7 @@ def _dose(group: str, order: MedicationOrder, weight: float | None) -> dosing.Am
         if not dose_days:
             return None
         given = daily / min(dose_days, 1)  # several doses a day are one dosing day
-        return dosing.Amount(given, f"{given:g} mg/dosing day")
+        return dosing.Amount(given, f"{given:,g} mg")  # per day it is given: :func:`_from_to` says so
     per_day = dosing.periods_per_day(timing)
     weekly = per_day is not None and per_day < 1
     return dosing.Amount(daily, f"{daily * 7:g} mg/week" if weekly else f"{daily:g} mg/day")
@@ -464,14 +481,46 @@ def _lowest_peq(order: MedicationOrder, weight: float | None) -> float | None:
     return None if steps is None else min(steps.values(), default=None)
 
 
+@dataclass(frozen=True, slots=True)
+class LastCycle:
+    """The last cycle of an agent given in cycles, as a draft that gives less would give it again: each of the
+    draft's doses times ``factor`` (1 where only the spacing changed), every ``every_days`` (an IVIG cyclic draft's
+    interval written back; None: the draft's timing as written), its start moved ``shift_days`` later so that no cycle
+    comes sooner than that interval after the last one. ``said``: what the last cycle gave, for the card;
+    ``over_days``: the days an IVIG cycle drafted as one order is given over, as its timing reads (said with the
+    dose)."""
+
+    factor: float
+    said: str
+    every_days: int | None = None
+    shift_days: int = 0
+    over_days: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DraftReduction:
+    """A draft that lowers a dose being given (:func:`draft_reductions`). ``agent``: its steroid-sparing group (None
+    for a glucocorticoid). ``by_cycle``: an agent given in cycles (CYCLIC_AGENTS) of which cancelling the drafts
+    leaves no order on the chart (:func:`_cancelling_leaves_none`: each cycle its own order, the earlier ones
+    completed), so cancelling stops it rather than holding its dose: holding it is ordering ``last_cycle`` again,
+    or, where that is not read (``last_cycle_not_read`` says why), ordering it by hand."""
+
+    order: MedicationOrder
+    step: TaperStep
+    agent: str | None = None
+    by_cycle: bool = False
+    last_cycle: LastCycle | None = None
+    last_cycle_not_read: str | None = None
+
+
 def draft_reductions(record: PatientRecord, context: HookContext,
-                     drafts: Sequence[MedicationOrder]) -> list[tuple[MedicationOrder, TaperStep]]:
+                     drafts: Sequence[MedicationOrder]) -> list[DraftReduction]:
     """Draft orders that lower today's daily PEQ or stop/reduce a steroid-sparing agent being given
     (:func:`_being_given`); a draft that discontinues (:func:`continuing.discontinues`: a stop in its own type's
     status codes, or 0 mg) is a stop. IVIG drafts are read cycle by cycle
-    (:func:`_ivig_draft_reductions`)."""
+    (:func:`_ivig_draft_reductions`). Each with what holding the dose takes (:class:`DraftReduction`)."""
     weight = _weight(record, context)
-    found = []
+    found: list[DraftReduction] = []
     now = current_peq(record, context)
     ivig = _ivig_draft_reductions(record, context, weight,
                                   [d for d in drafts if d.in_group("ivig") and not discontinues(d)])
@@ -481,26 +530,44 @@ def draft_reductions(record: PatientRecord, context: HookContext,
                 continue
             peq = 0.0 if discontinues(order) else _lowest_peq(order, weight)
             if peq is not None and peq < now - _TOLERANCE_MG:
-                found.append((order, TaperStep(record.today, f"draft lowers the glucocorticoid from {now:g} to "
-                                                             f"{peq:g} mg/day PEQ ({order.label})")))
+                found.append(DraftReduction(order, TaperStep(record.today, f"draft lowers the glucocorticoid from "
+                                                                           f"{now:g} to {peq:g} mg/day PEQ "
+                                                                           f"({order.label})")))
             continue
         group = next((g for g in STEROID_SPARING if order.in_group(g)), None)
         if group is None:
             continue
         if group == "ivig" and not discontinues(order):
-            found += [(o, step) for o, step in ivig if o is order]
+            found += [reduction for reduction in ivig if reduction.order is order]
             continue
         given = _being_given(record, context, group)
         if not given:
             continue
         if discontinues(order):
-            found.append((order, TaperStep(record.today, f"draft stops {group} ({order.label})")))
+            found.append(DraftReduction(order, TaperStep(record.today, f"draft stops {group} ({order.label})"), group,
+                                        last_cycle_not_read="the draft is a stop, with no dose to write it in"))
             continue
         old = max((d for m in given if (d := _dose(group, m, weight)) is not None), key=lambda d: d.mg, default=None)
         new = _dose(group, order, weight)
         if old is not None and new is not None and new.mg < old.mg - _TOLERANCE_MG:
-            found.append((order, TaperStep(record.today, f"draft reduces {group} from {old.basis} to {new.basis}")))
-    return found
+            step = TaperStep(record.today, f"draft reduces {group} {_from_to(group, old, new)}")
+            # spacing out an agent given in cycles other than IVIG is no taper: its timing stays as drafted
+            last = LastCycle(old.mg / new.mg, f"{old.basis} per day it is given") if new.mg > _TOLERANCE_MG else None
+            found.append(DraftReduction(order, step, group, last_cycle=last,
+                                        last_cycle_not_read=None if last else "the draft gives no dose to scale"))
+    cyclic = {r.agent for r in found if r.agent in CYCLIC_AGENTS}
+    leaves_none = {a for a in cyclic if _cancelling_leaves_none(record, a, [d for d in drafts if d.in_group(a)])}
+    return [replace(r, by_cycle=True) if r.agent in leaves_none else r for r in found]
+
+
+def _cancelling_leaves_none(record: PatientRecord, agent: str, drafts: Sequence[MedicationOrder]) -> bool:
+    """Cancelling the ``drafts`` of ``agent`` leaves none of it ordered: no current order of it on the chart
+    (continuing.current_orders) goes on, as with an agent given in cycles ordered one cycle at a time, the earlier
+    cycles completed orders. A regimen ordered as one current order goes on, as a daily drug's order does, unless a
+    draft re-sends it (the same id: cancelling that draft stops it). Its status and end date say it goes on, not
+    its count, which for IVIG is the days of a cycle (service contract section 4), not the doses of the order."""
+    resent = {draft.reference for draft in drafts if draft.id}
+    return all(order.reference in resent for order in current_orders(record, agent))
 
 
 def _being_given(record: PatientRecord, context: HookContext, group: str) -> list[MedicationOrder]:
@@ -517,14 +584,14 @@ def _being_given(record: PatientRecord, context: HookContext, group: str) -> lis
 
 
 def _ivig_draft_reductions(record: PatientRecord, context: HookContext, weight: float | None,
-                           drafts: Sequence[MedicationOrder]) -> list[tuple[MedicationOrder, TaperStep]]:
+                           drafts: Sequence[MedicationOrder]) -> list[DraftReduction]:
     """IVIG drafts that give less than the last cycle on the chart, read as :func:`_ivig_reductions` reads two
     charted cycles (:func:`_ivig_given_less`), whether or not an order is current: a chart that orders every cycle
     separately has none between cycles. Each drafted cycle (:func:`_drafted_ivig_cycles`) is compared, except one
     that adds to the cycle on file (one-cycle drafts starting less than IVIG_CYCLE_MIN_GAP_DAYS after a one-cycle
     order) and one more than ivig_course_break_days after the last cycle (a restart). A cycle drafted as one-day
     orders over fewer days than the last cycle may be its first days only (the rest drafted at a later signing):
-    its dose is not judged."""
+    its dose is not judged. Each with the last cycle as its drafts would give it again (:func:`_ivig_last_cycle`)."""
     doses = td.ivig_doses(record, context, weight) if drafts else []
     cycles = td.ivig_course(record, context).cycles if doses else ()
     if not doses or not cycles:
@@ -539,10 +606,31 @@ def _ivig_draft_reductions(record: PatientRecord, context: HookContext, weight: 
         day_by_day = not cycle.cyclic and cycle.days == len(orders)  # every draft one day long
         if day_by_day and cycle.days is not None and previous.days is not None and cycle.days < previous.days:
             continue  # perhaps the cycle's first days only
-        found += [(order, TaperStep(record.today, f"draft: ivig {change} ({order.label}; last cycle "
-                                                  f"{last_cycle.isoformat()})"))
-                  for change in _ivig_given_less(previous, cycle, None, late) for order in orders]
+        changes = _ivig_given_less(previous, cycle, None, late)
+        back = _ivig_last_cycle(previous, last_cycle, cycle, len(orders)) if changes else None
+        found += [DraftReduction(order, TaperStep(record.today, f"draft: IVIG {change} ({order.label}; last cycle "
+                                                                f"{last_cycle.isoformat()})"), "ivig",
+                                 last_cycle=back if isinstance(back, LastCycle) else None,
+                                 last_cycle_not_read=back if isinstance(back, str) else None)
+                  for change in changes for order in orders]
     return found
+
+
+def _ivig_last_cycle(previous: td.IvigDose, last_cycle: date, drafted: td.IvigDose,
+                     drafts: int) -> LastCycle | str:
+    """The last IVIG cycle (``previous``, its latest cycle on ``last_cycle``) as the ``drafted`` cycle (of ``drafts``
+    orders) would give it again: its drafts' doses scaled to the last cycle's dose per cycle, a cyclic draft every the
+    last cycle's spacing, and no sooner than that spacing after the last cycle (a draft for today, days after the
+    last cycle, moved to the day the next is due). Why not, where either is not read: never guessed."""
+    if previous.mg is None or drafted.mg is None or drafted.mg <= _TOLERANCE_MG:
+        return "the dose per cycle of the last cycle or of the draft is not read"
+    if previous.spacing is None:
+        return "the spacing of the last cycle is not read, with no cycle before it in this course"
+    due = last_cycle + timedelta(days=previous.spacing)
+    return LastCycle(previous.mg / drafted.mg,
+                     f"{previous.mg / 1000:g} g per cycle, every {_intervals(previous.spacing)[0]}",
+                     previous.spacing if drafted.cyclic else None, max((due - drafted.start).days, 0),
+                     drafted.days if drafts == 1 else None)
 
 
 def _drafted_ivig_cycles(drafts: Sequence[MedicationOrder], weight: float | None, today: date, last_cycle: date,

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+import fhir_fixtures
 from fhir_fixtures.builders import (
     AZATHIOPRINE_50,
     CK,
@@ -26,6 +27,7 @@ from fhir_fixtures.r21_imnm_possible_relapse_on_taper import (
     rituximab_course_chart,
     tapering_chart,
 )
+from hooks import orders
 from tests.conftest import explained, fired, run, with_params
 
 RULE = "imnm-possible-relapse-on-taper"
@@ -102,7 +104,8 @@ def test_ivig_spaced_out_is_a_taper(kb, today):
                                                            (-4, 1, 2))
     card, entry = _result(kb, chart)
     assert card is not None
-    assert entry["facts"]["taper"] == f"ivig spaced out from every 28 to every 56 days on {today - timedelta(days=60)}"
+    assert entry["facts"]["taper"] == (f"IVIG cycles every 8 weeks instead of every 4 weeks on "
+                                       f"{today - timedelta(days=60)}")
 
 
 def test_the_same_ivig_cycle_over_more_days_is_no_taper(kb, today):
@@ -116,17 +119,17 @@ def test_the_same_ivig_cycle_over_more_days_is_no_taper(kb, today):
 
 @pytest.mark.parametrize(("g_per_kg_day", "days", "every_weeks", "change"), [
     (0.5, 2, 4, "reduced from 140 g to 70 g per cycle"),
-    (1, 2, 8, "spaced out from every 28 to every 56 days"),
+    (1, 2, 8, "cycles every 8 weeks instead of every 4 weeks"),
 ])
 def test_order_sign_ivig_draft_giving_less_than_the_last_completed_cycle(kb, today, g_per_kg_day, days, every_weeks,
                                                                         change):
     """Every cycle a completed order, so no IVIG order was current: the draft was compared with nothing and R21 said
     'no draft lowers ...' while CK stood at 3x its nadir (audit). It is read against the last cycle."""
     card, entry = _result(kb, draft_ivig(ivig_cycles_chart(today), g_per_kg_day, days, every_weeks), "order-sign")
-    assert card is not None and "Hold this dose reduction" in card["summary"]
+    assert card is not None and "Keep the last cycle's dose" in card["summary"]
     assert card["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/draft-ivig"
     last_cycle = (today - timedelta(days=4)).isoformat()
-    assert entry["facts"]["draft_reductions"] == (f"draft: ivig {change} (immune globulin, intravenous; last cycle "
+    assert entry["facts"]["draft_reductions"] == (f"draft: IVIG {change} (immune globulin, intravenous; last cycle "
                                                   f"{last_cycle}) on {today.isoformat()}")
 
 
@@ -145,6 +148,9 @@ def test_order_sign_ivig_draft_is_read_per_cycle_against_a_current_order(kb, tod
     assert card is None and entry["facts"]["draft_reductions"] is None
     card, entry = _result(kb, draft_ivig(chart, 0.5, 2, 4), "order-sign")
     assert card is not None and "reduced from 140 g to 70 g per cycle" in entry["facts"]["draft_reductions"]
+    # the regimen's order on the chart goes on if the draft is cancelled: cancelling holds the dose, as for prednisone
+    assert card["suggestions"][0]["label"] == "Hold the taper: cancel the dose reduction"
+    assert entry["facts"]["last_cycle_reordered"] is None and "Hold this dose reduction" in card["summary"]
 
 
 def test_order_sign_ivig_draft_after_the_course_break_restarts_ivig(kb, today):
@@ -168,8 +174,8 @@ def test_order_sign_rituximab_draft_against_the_last_dose_of_the_course(kb, toda
     card, entry = _result(kb, chart, "order-sign")
     assert (card is not None) is held
     if held:
-        assert entry["facts"]["draft_reductions"] == ("draft reduces rituximab from 1000 mg/dosing day to 500 mg/"
-                                                      f"dosing day on {today.isoformat()}")
+        assert entry["facts"]["draft_reductions"] == ("draft reduces rituximab from 1,000 mg to 500 mg (per day it is "
+                                                      f"given) on {today.isoformat()}")
 
 
 @pytest.mark.parametrize("timing", [{"period": 2, "period_unit": "wk", "count": 2}, {"period": 6, "period_unit": "mo"}],
@@ -195,8 +201,8 @@ def test_order_sign_cyclophosphamide_is_read_per_dose(kb, today, dose, held):
     chart.draft("cyclophosphamide 1000 MG Injection", dose, "mg", route=ROUTE_IV, period=4, period_unit="wk")
     card, entry = _result(kb, chart, "order-sign")
     assert (card is not None) is held
-    assert entry["facts"]["draft_reductions"] == ("draft reduces cyclophosphamide from 1000 mg/dosing day to 750 mg/"
-                                                  f"dosing day on {today.isoformat()}" if held else None)
+    assert entry["facts"]["draft_reductions"] == ("draft reduces cyclophosphamide from 1,000 mg to 750 mg (per day it "
+                                                  f"is given) on {today.isoformat()}" if held else None)
 
 
 @pytest.mark.parametrize("last_cycle", [-36, -42])
@@ -497,3 +503,133 @@ def test_order_sign_draft_whose_dose_is_not_read_is_not_evaluable(kb, today):
     assert entry["reason"].startswith(f"{HIDDEN} (prednisone 5 MG Oral Tablet: dose not read in mg (2 puff)), and ")
     card, entry = _result(kb, chart.draft(PREDNISONE_5, 10, "mg"), "order-sign")
     assert card is not None and "draft lowers the glucocorticoid from 20 to 10" in entry["facts"]["draft_reductions"]
+
+
+# ------------------------------------------------------------- a reduction of an agent ordered one cycle at a time
+
+def _replacement(card):
+    """The order R21 offers in place of the draft (its 'Replace with the last cycle's dose' suggestion)."""
+    return next(a["resource"] for s in card["suggestions"] if s["label"].startswith("Replace with the last cycle")
+                for a in s["actions"] if a["type"] == "create")
+
+
+IVIG_EVERY_4_WEEKS = {"period": 4, "periodUnit": "wk", "count": 2, "frequency": 1}
+
+
+@pytest.mark.parametrize(("name", "dose", "repeat"), [
+    ("r21-fires-order-sign-rituximab-lower-dose", 1000, None),
+    ("r21-fires-order-sign-ivig-cycle-halved", 1, {**IVIG_EVERY_4_WEEKS, "boundsPeriod": {"start": 24}}),
+    ("r21-fires-order-sign-ivig-spaced-out", 1, {**IVIG_EVERY_4_WEEKS, "boundsPeriod": {"start": 24}}),
+    ("r21-fires-order-sign-ivig-halved-from-the-next-cycle", 1, {**IVIG_EVERY_4_WEEKS, "boundsPeriod": {"start": 24}}),
+])
+def test_a_per_cycle_draft_is_replaced_at_the_last_cycle_not_cancelled(kb, today, name, dose, repeat):
+    """Review: every rituximab or IVIG cycle its own completed order, 'Hold the taper: cancel the dose reduction' left
+    none ordered in a patient with a possible relapse: a stop, not a hold. The draft is replaced by itself with only
+    its dose and timing changed: the last cycle's dose (1,000 mg; 1 g/kg a day for 2 days) and spacing (every 4
+    weeks), from the day the next cycle is due (24 days ahead) where it was drafted sooner."""
+    request = fhir_fixtures.get(name).request(today)
+    card = fired(run(kb, request, today))[RULE]
+    draft = request["context"]["draftOrders"]["entry"][0]["resource"]
+    assert "Keep the last cycle's dose" in card["summary"] and "a stop rather than a hold" in card["detail"]
+    assert not any(s["label"].startswith("Hold") for s in card["suggestions"])
+    replace = card["suggestions"][0]
+    assert replace["label"].startswith("Replace with the last cycle's dose: ") and replace["isRecommended"]
+    assert [(a["type"], a.get("resourceId")) for a in replace["actions"]] == [
+        ("delete", f"MedicationRequest/{draft['id']}"), ("create", None)]
+    created = replace["actions"][1]["resource"]
+    assert created == orders.validated(created) and created["status"] == "draft" and "id" not in created
+
+    def aside(resource, *keys):
+        return {key: value for key, value in resource.items() if key not in keys}
+
+    assert aside(created, "dosageInstruction", "note") == aside(draft, "dosageInstruction", "id")
+    [written], [drafted] = created["dosageInstruction"], draft["dosageInstruction"]
+    assert aside(written, "doseAndRate", "timing") == aside(drafted, "doseAndRate", "timing")
+    assert written["doseAndRate"] == [{"doseQuantity": {**drafted["doseAndRate"][0]["doseQuantity"], "value": dose}}]
+    if repeat is None:
+        assert written["timing"] == drafted["timing"]
+    else:
+        assert written["timing"]["repeat"] == {**repeat, "boundsPeriod": {"start": (today + timedelta(days=24))
+                                                                           .isoformat()}}
+
+
+@pytest.mark.parametrize("name", ["r21-fires-order-sign-rituximab-lower-dose", "r21-fires-order-sign-ivig-cycle-halved",
+                                  "r21-fires-order-sign-ivig-spaced-out"])
+def test_the_replacement_signed_gives_the_last_cycle_again(kb, today, name):
+    """Signed in place of the draft, the order offered lowers nothing (R21 reads no reduction), and its first IVIG
+    cycle is the next one, not more IVIG in the last (R27 counts no cycle total): the draft for today, 4 days after
+    the last cycle, is moved to the day the next is due."""
+    request = fhir_fixtures.get(name).request(today)
+    created = _replacement(fired(run(kb, request, today))[RULE])
+    request["context"]["draftOrders"]["entry"] = [{"resource": {**created, "id": "replacement"}}]
+    result = run(kb, request, today)
+    assert RULE not in fired(result) and explained(result, RULE)["facts"]["draft_reductions"] is None
+    ivig_safety = fired(result).get("ivig-order-safety")
+    assert ivig_safety is None or "cycle totals" not in ivig_safety["detail"]
+
+
+@pytest.mark.parametrize(("chart", "why"), [
+    (lambda today: draft_ivig(tapering_chart(today, taper=False).ivig_cycles((-24, 1, 2)), 0.5, 2, 4),
+     "the spacing of the last cycle is not read, with no cycle before it in this course"),
+    (lambda today: draft_ivig(ivig_cycles_chart(today), 0.4, 3, 4),
+     "over the draft's days the last cycle is 0.6667 g/kg a dose, which is not rounded"),
+    (lambda today: ivig_cycles_chart(today).draft(IVIG_CVX, 1, "g/kg", status="stopped", route=ROUTE_IV, period=4,
+                                                  period_unit="wk", resource_id="draft-ivig"),
+     "the draft is a stop, with no dose to write it in"),
+], ids=["one cycle on file", "a dose the draft's days cannot write", "a stop between cycles"])
+def test_a_last_cycle_that_cannot_be_written_is_re_ordered_by_hand(kb, today, chart, why):
+    """No spacing to write back (one cycle on file), the last cycle's 2 g/kg over the draft's 3 days (0.6667 g/kg a
+    dose: never rounded), or a stop with no dose: no replacement is guessed. Cancelling is offered, not recommended
+    and not called a hold (it leaves no IVIG ordered), and the card says to re-order the last cycle by hand."""
+    card, entry = _result(kb, chart(today), "order-sign")
+    assert "Re-order the last cycle's dose" in card["summary"]
+    assert f"({why}): re-order the last effective cycle of IVIG by hand" in card["detail"]
+    cancel = card["suggestions"][0]
+    assert cancel["label"] == ("Cancel the draft immune globulin, intravenous, then re-order the last cycle of IVIG by "
+                               "hand") and not cancel["isRecommended"]
+    assert cancel["actions"] == [{"type": "delete", "description": "Cancel the draft immune globulin, intravenous",
+                                  "resourceId": "MedicationRequest/draft-ivig"}]
+    assert not any(a["type"] == "create" and a["resource"]["resourceType"] == "MedicationRequest"
+                   for s in card["suggestions"] for a in s["actions"])
+    assert entry["facts"]["last_cycle_reordered"] == f"IVIG: by hand ({why})"
+
+
+def test_a_glucocorticoid_reduction_beside_a_per_cycle_one_is_still_held_by_cancelling(kb, today):
+    """Prednisone 15 mg and half the IVIG cycle drafted together: the prednisone order on the chart goes on if its
+    draft is cancelled (the hold, unchanged), the IVIG does not (replaced at the last cycle's dose)."""
+    chart = draft_ivig(ivig_cycles_chart(today), 0.5, 2, 4).draft(PREDNISONE_5, 15, "mg", resource_id="draft-pred-15")
+    card, _ = _result(kb, chart, "order-sign")
+    hold, replace = card["suggestions"][:2]
+    assert hold["label"] == "Hold the taper: cancel the dose reduction"
+    assert [a["resourceId"] for a in hold["actions"]] == ["MedicationRequest/draft-pred-15"]
+    assert replace["label"] == ("Replace with the last cycle's dose: immune globulin, intravenous 1 g/kg a dose over 2 "
+                                f"days, every 4 weeks, from {(today + timedelta(days=24)).isoformat()}")
+    assert replace["actions"][0]["resourceId"] == "MedicationRequest/draft-ivig"
+
+
+def test_a_regimen_drafted_as_the_service_writes_one_is_written_again_whole(kb, today):
+    """IVIG 35 g a day over 2 days every 8 weeks for 3 cycles, as orders.infusion_cycles writes a regimen (a cycle's
+    days in ``duration``, its whole dose in maxDosePerPeriod, the cycles ordered in boundsDuration), after 140 g
+    cycles every 4 weeks: halved and spaced out. Written again, every part of its dose and timing says the last
+    cycle: 70 g a day, every 4 weeks, 140 g per 4 weeks, the same 168 days of cycles from the day the next is due
+    (a boundsPeriod: FHIR allows one bounds), its text led by the new dose; signed, it lowers nothing."""
+    ivig = orders.concept(kb.valuesets, "ivig", "immune globulin, intravenous")
+    draft = orders.infusion_cycles("imnm-demo", ivig, 35, "g", days=2, every_weeks=8, cycles=3,
+                                   text="IVIG 35 g IV daily x 2 days q8 weeks")
+    chart = ivig_cycles_chart(today).draft_resource({**draft, "id": "draft-ivig"})
+    card, _ = _result(kb, chart, "order-sign")
+    [written] = _replacement(card)["dosageInstruction"]
+    due = today + timedelta(days=24)
+    assert written["doseAndRate"][0]["doseQuantity"]["value"] == 70
+    assert written["timing"]["repeat"] == {"frequency": 1, "period": 4, "periodUnit": "wk", "duration": 2,
+                                           "durationUnit": "d", "boundsPeriod": {
+                                               "start": due.isoformat(),
+                                               "end": (due + timedelta(days=167)).isoformat()}}
+    assert written["maxDosePerPeriod"]["numerator"]["value"] == 140
+    assert written["maxDosePerPeriod"]["denominator"] == {"value": 4, "unit": "wk", "system": "http://unitsofmeasure.org",
+                                                          "code": "wk"}
+    assert written["text"] == (f"immune globulin, intravenous 70 g a dose over 2 days, every 4 weeks, from "
+                               f"{due.isoformat()}: the last cycle's dose (drafted as: IVIG 35 g IV daily x 2 days q8 "
+                               "weeks)")
+    signed = ivig_cycles_chart(today).draft_resource({**_replacement(card), "id": "replacement"})
+    assert _result(kb, signed, "order-sign")[0] is None
