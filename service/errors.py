@@ -38,4 +38,6 @@ def error_response(status: int, message: str, field: str | None = None) -> Respo
     response.mimetype = "application/fhir+json" if status != 401 else "application/json"
     if status == 401:  # RFC 7235 section 3.1 and RFC 6750 section 3: a 401 names the scheme that is expected
         response.headers["WWW-Authenticate"] = "Bearer"
+    elif status == 415 and field == "Content-Encoding":  # RFC 9110 section 15.5.16: the coding that is accepted
+        response.headers["Accept-Encoding"] = "identity"
     return response

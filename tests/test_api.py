@@ -345,6 +345,7 @@ def test_a_compressed_body_is_415_naming_the_content_encoding(client, path):
     issue = response.get_json()["issue"][0]
     assert issue["diagnostics"] == "Content-Encoding gzip is not supported: send the body uncompressed"
     assert issue["expression"] == ["Content-Encoding"] and issue["code"] == "invalid"
+    assert response.headers["Accept-Encoding"] == "identity"
     plain = client.post("/cds-services/imnm-order-sign", data=text, content_type="application/json",
                         headers={"Content-Encoding": "Identity"})
     assert plain.status_code == 200
