@@ -3,46 +3,35 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import os
-import socket
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from service.config import ConfigError, Settings
+from service.config import ConfigError, Settings, check_startup
 
+# The first-look settings when no file is named, under the environment's overrides. The sandbox (whose API is
+# unauthenticated) is on only while authentication is off: IMNM_CDS_AUTH_REQUIRED=true alone turns it off too.
 EMBEDDED = {"auth": {"required": False}, "features": {"sandbox": True, "explain": True}}
+EMBEDDED_WITH_AUTH = {**EMBEDDED, "features": {**EMBEDDED["features"], "sandbox": False}}
 
 
-def _settings(config: str | None, embedded: bool = True) -> Settings:
+def _settings(config: str | None) -> Settings:
     settings = Settings.load(config)
-    if embedded and settings.source == "embedded defaults":
+    if settings.source == "embedded defaults":
         settings = Settings.load(None, overrides=EMBEDDED)
+        if settings.auth.required:
+            settings = Settings.load(None, overrides=EMBEDDED_WITH_AUTH)
     return settings
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return all(ipaddress.ip_address(info[4][0]).is_loopback
-                   for info in socket.getaddrinfo(host, None))
-    except (OSError, ValueError):
-        return False
 
 
 def serve(args: argparse.Namespace) -> int:
     from service.server import run
 
     settings = _settings(args.config)
-    host = args.host or settings.server.host
-    port = args.port or settings.server.port
-    if not settings.auth.required and not _is_loopback(host):
-        print(f"refusing to listen on {host} with authentication off; use 127.0.0.1 or configure [auth]",
-              file=sys.stderr)
-        return 2
-    run(settings, host, port)
+    run(settings, args.host or settings.server.host, args.port or settings.server.port)
     return 0
 
 
@@ -62,11 +51,18 @@ def evaluate(args: argparse.Namespace) -> int:
     from service.app import create_app
     from service.discovery import SERVICE_FOR_HOOK
 
+    try:
+        request_body = Path(args.request).read_bytes()
+        document = json.loads(request_body)
+    except OSError as exc:
+        print(f"cannot read {args.request}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # not JSON, or not UTF-8
+        print(f"{args.request} is not a JSON document: {exc}", file=sys.stderr)
+        return 2
     settings = _settings(args.config)
     settings.auth.required = False
     settings.features.explain = True
-    request_body = Path(args.request).read_bytes()
-    document = json.loads(request_body)
     hook = document.get("hook") if isinstance(document, dict) else None
     service_id = args.service or SERVICE_FOR_HOOK.get(hook if isinstance(hook, str) else "", "imnm-patient-view")
     from service.store import NullStore
@@ -118,8 +114,10 @@ def catalogue(args: argparse.Namespace) -> int:
 
 
 def show_config(args: argparse.Namespace) -> int:
+    """The effective settings, after the checks the service makes as it starts (a bad value exits 2 here too)."""
     settings = _settings(args.config)
-    print(json.dumps(settings.as_dict(), indent=2))
+    check_startup(settings)
+    print(json.dumps(settings.printable(), indent=2))
     return 0
 
 

@@ -3,15 +3,35 @@
 import contextlib
 import ipaddress
 import os
-from typing import Any
+import sys
+from typing import Any, NoReturn
 
 from gunicorn.glogging import Logger
 
-# The same IMNM_CDS_SERVER_* variables the configuration reads (service/config.py [server]).
-bind = f"{os.environ.get('IMNM_CDS_SERVER_HOST', '0.0.0.0')}:{os.environ.get('IMNM_CDS_SERVER_PORT', '8080')}"
-workers = int(os.environ.get("IMNM_CDS_SERVER_WORKERS", "2"))
+from service.config import ConfigError, Settings, check_listening, check_startup
+
+
+def _refuse(error: ConfigError) -> NoReturn:
+    """Stop the master as `imnm-cds serve` stops: one line, exit code 2 (SystemExit passes through gunicorn)."""
+    print(f"configuration error: {error}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _effective_settings() -> Settings:
+    """What service.wsgi serves: the file named by IMNM_CDS_CONFIG under the IMNM_CDS_* variables."""
+    try:
+        return Settings.load()
+    except ConfigError as error:
+        _refuse(error)
+
+
+# From [server] of those settings. gunicorn's command line (--bind, --workers, --threads) wins, as over any config
+# file; `imnm-cds serve` sets the three from the settings it serves (service/server.py).
+_EFFECTIVE = _effective_settings()
+bind = f"{_EFFECTIVE.server.host}:{_EFFECTIVE.server.port}"
+workers = _EFFECTIVE.server.workers
 worker_class = "gthread"
-threads = int(os.environ.get("IMNM_CDS_SERVER_THREADS", "4"))
+threads = _EFFECTIVE.server.threads
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
@@ -30,6 +50,10 @@ access_log_format = '%(client)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 # No path headers (SCRIPT_NAME, PATH_INFO): the service is served at the root, and a stray one gave a 500.
 secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 forwarder_headers = ""
+# gunicorn >= 25.1 opens a control socket for `gunicornc` by default, at $XDG_RUNTIME_DIR/gunicorn.ctl or else
+# ~/.gunicorn/gunicorn.ctl: one path for every instance the user runs, and an error where the home directory is not
+# writable (the Docker image's user). Nothing here uses gunicornc. An older gunicorn ignores the name.
+control_socket_disable = True
 
 
 class ProxiedClientLogger(Logger):
@@ -84,11 +108,21 @@ logger_class = ProxiedClientLogger
 _metrics_dir_made: str | None = None
 
 
-def on_starting(server: object) -> None:
-    """In the master, before any worker: give prometheus-client a fresh directory for every worker's values,
-    so /metrics adds up all workers (see service/metrics.py). An operator's own PROMETHEUS_MULTIPROC_DIR wins."""
+def on_starting(server: Any) -> None:
+    """In the master, before any worker: refuse a configuration the workers would refuse, or authentication off on
+    an address beyond loopback (as `imnm-cds serve` does); then give prometheus-client a fresh directory for every
+    worker's values, so /metrics adds up all workers (see service/metrics.py). An operator's own
+    PROMETHEUS_MULTIPROC_DIR wins."""
     import tempfile
 
+    if not hasattr(server.app, "settings"):  # gunicorn's command line, as in the Dockerfile: not `imnm-cds serve`
+        # Addresses only: a UNIX socket's file permissions decide who connects; an inherited fd cannot be told.
+        hosts = [address[0] for address in server.cfg.address if isinstance(address, tuple)]
+        try:
+            check_listening(_EFFECTIVE, hosts)
+            check_startup(_EFFECTIVE)
+        except ConfigError as error:
+            _refuse(error)
     global _metrics_dir_made
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         _metrics_dir_made = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="imnm-cds-metrics-")
@@ -122,4 +156,4 @@ def child_exit(server: object, worker: object) -> None:
 SETTINGS = ("bind", "workers", "worker_class", "threads", "timeout", "graceful_timeout", "keepalive",
             "max_requests", "max_requests_jitter", "limit_request_line", "limit_request_fields", "accesslog",
             "errorlog", "access_log_format", "logger_class", "secure_scheme_headers", "forwarder_headers",
-            "on_starting", "on_exit", "post_worker_init", "child_exit")
+            "control_socket_disable", "on_starting", "on_exit", "post_worker_init", "child_exit")

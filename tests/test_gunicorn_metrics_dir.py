@@ -13,6 +13,7 @@ import requests
 
 from fhir_fixtures.fake_server import free_port
 from service import gunicorn_conf
+from service.config import Settings
 from tests.server_support import ROOT, gunicorn_command, open_service_env, serving
 
 
@@ -61,7 +62,8 @@ def test_a_directory_a_new_master_inherited_is_kept(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr(gunicorn_conf, "_metrics_dir_made", None)
     monkeypatch.setattr("tempfile.tempdir", None)  # tempfile caches the directory it chose first
-    master = types.SimpleNamespace(reexec_pid=reexec_pid)
+    # as `imnm-cds serve`'s master: its app carries the settings it checked, so on_starting checks nothing again
+    master = types.SimpleNamespace(reexec_pid=reexec_pid, app=types.SimpleNamespace(settings=Settings()))
     gunicorn_conf.on_starting(master)
     made = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     assert made.parent == tmp_path
