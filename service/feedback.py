@@ -30,26 +30,14 @@ from service.storage.sql_store import FeedbackItem, FeedbackResult, IssuedCardIn
 log = logging.getLogger(__name__)
 
 
-def _int_map(value: Any, name: str) -> dict[str, int]:
-    """A TOML table of days, or ``key=days,key=days`` from an environment variable."""
-    if isinstance(value, str):
-        pairs = [part.split("=", 1) for part in value.split(",") if part.strip()]
-        value = {k.strip(): v.strip() for k, v in (p if len(p) == 2 else (p[0], "") for p in pairs)}
-    if not isinstance(value, Mapping):
-        raise ValueError(f"[feedback] {name} must be a table of days")
-    try:
-        return {str(k): int(v) for k, v in value.items()}
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"[feedback] {name}: every value must be a whole number of days") from exc
-
-
 class SnoozeRules:
     """How long an override snoozes a rule: per rule and reason, per rule, per reason, else the default."""
 
     def __init__(self, config: FeedbackConfig, kb: Knowledge) -> None:
         self.default_days = config.snooze_days
-        self.by_reason = _int_map(config.snooze_days_by_reason, "snooze_days_by_reason")
-        self.by_rule = _int_map(config.snooze_days_by_rule, "snooze_days_by_rule")
+        # tables the configuration has checked and merged (service/config.py: whole days, known names)
+        self.by_reason = dict(config.snooze_days_by_reason)
+        self.by_rule = dict(config.snooze_days_by_rule)
         self.without_reason = config.snooze_without_reason
         self.never = set(config.never_snooze_rules)
         self.only_critical = {loaded.rule.id for loaded in kb.rules if set(loaded.rule.severities) == {"critical"}}
