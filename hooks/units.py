@@ -102,3 +102,34 @@ _cached_factor = functools.lru_cache(maxsize=1024)(_factor)
 
 def fahrenheit_to_celsius(value: float) -> float:
     return (value - 32.0) * 5.0 / 9.0
+
+
+# ---------------------------------------------------------------- a unit as a card shows it
+
+# UCUM writes units for machines: '[IU]/mL', 'mL/min/{1.73_m2}', '10*9/L', 'Cel'. A card shows them as people write
+# them ('IU/mL', 'mL/min/1.73 m²', '×10⁹/L', '°C'); the quantity itself is read from the code, never from this.
+_SYMBOLS = {"Cel": "°C", "[degF]": "°F", "[H2O]": "H₂O", "[Hg]": "Hg", "[IU]": "IU", "[iU]": "IU"}
+_SYMBOL = re.compile("|".join(re.escape(s) if s.startswith("[") else rf"\b{s}\b" for s in _SYMBOLS))
+_CUSTOMARY = re.compile(r"\[([a-z]+)_[a-z]+\]")  # '[lb_av]', '[in_i]', '[stone_av]': the unit's own name
+_MICRO_PREFIX = re.compile(r"(?<![A-Za-z])u(?=g|L\b|l\b|mol|kat|m\b|IU)")  # 'ug', 'uL', 'umol', 'uIU'
+_POWER_OF_TEN_CODE = re.compile(r"10\*(-?\d+)")  # '10*9/L'
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_AFTER_A_UNIT = re.compile(r"(?<=[A-Za-z0-9\]%])\{[^}]*\}")  # 'U/L{37C}', 'mmol/L{lactate}': says nothing more
+_ON_ITS_OWN = re.compile(r"\{([^}]*)\}")  # '/{1.73_m2}', '{tbl}', '{cells}/uL': the annotation is the unit's name
+_AREA_OR_VOLUME = re.compile(r"(?<![A-Za-z])([kcdm]?m)([23])(?![0-9])")  # 'm2', 'mm3' (not 'x10E3')
+
+
+def display(unit: str | None) -> str:
+    """``unit`` (a UCUM code, or a unit as the lab typed it) as a clinician writes it: '[IU]/mL' -> 'IU/mL',
+    'mL/min/{1.73_m2}' -> 'mL/min/1.73 m²', '10*9/L' -> '×10⁹/L', 'umol/L' -> 'µmol/L', 'Cel' -> '°C'; the
+    dimensionless '1' and no unit give ''. For text only: never read a quantity from what this returns."""
+    if not unit or unit == "1":
+        return ""
+    shown = _SYMBOL.sub(lambda found: _SYMBOLS[found.group()], unit)
+    shown = _CUSTOMARY.sub(r"\1", shown)
+    shown = _MICRO_PREFIX.sub(MICRO_SIGN, shown)
+    shown = _POWER_OF_TEN_CODE.sub(lambda found: "×10" + found[1].translate(_SUPERSCRIPTS), shown)
+    shown = _AFTER_A_UNIT.sub("", shown)
+    shown = _ON_ITS_OWN.sub(lambda found: found[1].replace("_", " "), shown)
+    shown = shown.replace("[", "").replace("]", "")  # any other atom in brackets: '/[HPF]'
+    return _AREA_OR_VOLUME.sub(lambda found: found[1] + found[2].translate(_SUPERSCRIPTS), shown)

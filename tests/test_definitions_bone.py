@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -10,6 +10,7 @@ from fhir_fixtures.builders import LOINC, RXNORM, Chart
 from hooks import knowledge
 from hooks.context import HookContext
 from hooks.definitions import bone
+from hooks.definitions.diagnosis import Done
 from hooks.record import build_record
 
 CPT_DXA = ("http://www.ama-assn.org/go/cpt", "77080", "DXA axial skeleton")
@@ -45,6 +46,22 @@ def test_dxa_window_edges_procedure_and_observation(today):
     assert _protection(Chart(today).lab(HIP_T_SCORE, -1.2, "{T-score}", day=-100)).dxa is not None
     # not-done procedures never count
     assert _protection(Chart(today).procedure(CPT_DXA, day=-10, status="not-done")).last_dxa_any is None
+
+
+@pytest.mark.parametrize(("label", "named"), [
+    ("DXA bone density study, axial skeleton", "DXA bone density study, axial skeleton (2026-06-26)"),
+    ("DEXA scan", "DEXA scan (2026-06-26)"),
+    ("Dual-energy X-ray absorptiometry", "Dual-energy X-ray absorptiometry (2026-06-26)"),
+    ("Bone density scan", "DXA: Bone density scan (2026-06-26)"),
+])
+def test_a_dxa_is_named_once(label, named):
+    """Review: R25's card listed 'DXA DXA bone density study, axial skeleton' in place: 'DXA' before a name with it."""
+    assert bone.dxa_named(Done(label, date(2026, 6, 26))) == named
+
+
+def test_the_dxa_in_place_is_not_named_twice(today):
+    present = _protection(Chart(today).procedure(CPT_DXA, day=-10)).present
+    assert present == [f"DXA axial skeleton ({today - timedelta(days=10)})"]
 
 
 def test_dxa_not_before_narrows_the_window(today):

@@ -7,6 +7,7 @@ see the same answer to "is this patient's bone protection in place, and what is 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -94,13 +95,24 @@ class BoneProtection:
 
     @property
     def present(self) -> list[str]:
-        """What is in place, for an adult's card: the treatments, then the DXA."""
-        return self.treatments + ([f"DXA {self.dxa}"] if self.dxa is not None else [])
+        """What is in place, for an adult's card: the treatments, then the DXA (:func:`dxa_named`)."""
+        return self.treatments + ([dxa_named(self.dxa)] if self.dxa is not None else [])
 
     @property
     def treatments(self) -> list[str]:
         """What is in place but a DXA, for a child's card (DXA does not apply under 18)."""
         return [f"{o.label} (active)" for o in self.calcium_vitamin_d] + [o.label for o in self.osteoporosis_drugs]
+
+
+# A study's name that says it is a DXA already ('DXA bone density study', 'DEXA scan', 'Dual-energy X-ray
+# absorptiometry'): a card does not put 'DXA' before it again
+_NAMES_DXA = re.compile(r"\b(?:dxa|dexa)\b|absorptiometry", re.IGNORECASE)
+
+
+def dxa_named(study: Done) -> str:
+    """A DXA on file as a card names it: 'DXA bone density study, axial skeleton (2026-06-26)' as it is, but 'DXA:
+    Bone density scan (2026-06-26)', where the study's own name does not say DXA."""
+    return str(study) if _NAMES_DXA.search(study.label) else f"DXA: {study}"
 
 
 def _procedure_dxa(record: PatientRecord) -> list[Done]:

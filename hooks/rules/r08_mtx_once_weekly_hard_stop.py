@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from hooks import orders
+from hooks.cards import first_fitting
 from hooks.context import HookContext
 from hooks.definitions import continuing
 from hooks.definitions.cohorts import is_paediatric
@@ -62,8 +63,9 @@ class Together:
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """Why a schedule is not once weekly on a named day: ``what`` heads the card ('given once daily'), ``more``
-    follows it in the detail (' (more often than once every 7 days)')."""
+    """Why a schedule is not once weekly on a named day, said of the order: ``what`` heads the card ('is given once
+    daily': "methotrexate is given once daily"), ``more`` follows it in the detail (' (more often than once every 7
+    days)')."""
 
     what: str
     more: str = ""
@@ -86,14 +88,15 @@ class Schedule:
 def _no_frequency(timing: Timing, text: str | None) -> Problem:
     """Why an instruction gives no frequency that was read, saying what it does write: a timing that writes one
     that cannot be read (a negative frequency, a period of 0 or with no unit, a code not known), or instructions
-    with none read (an unusual phrase may still give one); 'no frequency given' only where nothing is written."""
+    with none read (an unusual phrase may still give one); 'with no frequency given' only where nothing is
+    written."""
     written = timing_written(timing)
     if written:
-        return Problem("frequency not readable",
+        return Problem("is ordered with a frequency that cannot be read",
                        f" (timing: {written}" + (f"; instructions: {_quoted(text)})" if text else ")"))
     if text:
-        return Problem("no frequency read from the instructions", f" ({_quoted(text)})")
-    return Problem("no frequency given")
+        return Problem("is ordered with no frequency that could be read from the instructions", f" ({_quoted(text)})")
+    return Problem("is ordered with no frequency given")
 
 
 def _quoted(text: str | None) -> str:
@@ -133,18 +136,18 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
         if per_day is not None:
             schedule.per_day = max(schedule.per_day or 0, per_day)
         if per_day is not None and per_day > weekly_limit:
-            schedule.problems.append(Problem(f"given {_describe_per_day(per_day)}",
+            schedule.problems.append(Problem(f"is given {_describe_per_day(per_day)}",
                                              f" (more often than once every {min_interval_days:g} days)"))
         if from_text is not None and structured is not None and from_text.per_day > weekly_limit >= structured:
-            schedule.problems.append(Problem(f"the instructions say '{from_text.phrase}' although the timing is "
-                                             "weekly"))
+            schedule.problems.append(Problem(f"is timed {_describe_per_day(structured)}, but its instructions say "
+                                             f"'{from_text.phrase}'"))
         # the weekdays of the timing and of the text's frequency phrases together: 'every Monday' timed, '... and
         # every Thursday' typed; with none, any weekday the text names ("15 mg once weekly on Monday")
         named = weekdays_named(timing, text)
         if dosage.as_needed or _PRN.search(text or ""):
-            schedule.problems.append(Problem("ordered as needed", " (PRN)"))
+            schedule.problems.append(Problem("is ordered as needed", " (PRN)"))
         if _COURSE_IN_DAYS.search(text or ""):
-            schedule.problems.append(Problem("written as a course of consecutive days"))
+            schedule.problems.append(Problem("is written as a course of consecutive days"))
         # '1 per 0 weeks' and '0 per week' are read as once a week, but neither bounds anything
         if per_day is None or timing.period == 0 or timing.frequency == 0:
             schedule.problems.append(_no_frequency(timing, dosage.text))
@@ -156,14 +159,15 @@ def read_schedule(order: MedicationOrder, min_interval_days: float) -> Schedule:
     for group in together.values():
         days = _days_a_week(group)
         if len(group.days) > 1:
-            schedule.problems.append(Problem(f"{len(group.days)} days a week named",
+            schedule.problems.append(Problem(f"is ordered on {len(group.days)} named days a week",
                                              f" ({', '.join(WEEKDAY_NAMES.get(d, d) for d in group.days)})"))
         elif days > 7 / min_interval_days + 1e-9:
-            schedule.problems.append(Problem(f"given on {days:g} days a week in all", " (instructions given together)"))
+            schedule.problems.append(Problem(f"is given on {days:g} days a week in all",
+                                             " (instructions given together)"))
     first = None if None in together else min(sequence for sequence in together if sequence is not None)
     schedule.together = together[first]
     if schedule.weekday is None:
-        schedule.problems.append(Problem("no day of the week named"))
+        schedule.problems.append(Problem("is ordered with no day of the week named"))
     schedule.problems = list(dict.fromkeys(schedule.problems))
     return schedule
 
@@ -180,12 +184,13 @@ def _given_together(checked: list[tuple[MedicationOrder, Schedule]], on_chart: l
     if days <= 7 / min_interval_days + 1e-9:
         return False
     # (what the card's headline names, what follows it)
-    parts = ([("the other methotrexate draft(s) signed with it", f" ({', '.join(o.label for o, _ in checked[1:])})")]
-             if checked[1:] else [])
+    others = checked[1:]
+    parts = ([(f"the other methotrexate draft{'s' if len(others) > 1 else ''} signed with it",
+               f" ({', '.join(o.label for o, _ in others)})")] if others else [])
     if on_chart:
-        parts.append(("the methotrexate already on the chart",
+        parts.append((f"the order{'s' if len(on_chart) > 1 else ''} already on the chart",
                       f" ({_described(on_chart, chart)}), which stays active"))
-    checked[0][1].problems.append(Problem(f"given on {days:g} days a week together with {parts[0][0]}",
+    checked[0][1].problems.append(Problem(f"is given on {days:g} days a week together with {parts[0][0]}",
                                           parts[0][1] + "".join(f" and {who}{more}" for who, more in parts[1:])))
     return True
 
@@ -271,7 +276,7 @@ def _medication(order: MedicationOrder) -> dict[str, Any]:
 
 DETAIL = """\
 **Hard stop: methotrexate for a non-cancer indication is taken once a week, on one named day.**
-This order ({order}) is a problem: {problems}.
+Why this order ({order}) stops: {problems}.
 Accidental daily methotrexate has caused fatal bone-marrow suppression, mucositis and liver and kidney failure.
 
 {dose_line}
@@ -364,20 +369,21 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         # each draft is once weekly on a named day: it is the pairing with the chart's order that is wrong. A chart
         # order that is itself not once weekly is what goes; else nothing says the draft replaces it, so it does
         if chart_unsafe:
-            own = "; ".join(chart_unsafe)
-            dose_line = (f"{not_replaced} The methotrexate on the chart has its own problem ({own}): "
+            dose_line = (f"{not_replaced} On its own, the methotrexate on the chart {' and '.join(chart_unsafe)}: "
                          "**discontinue it** and keep the once-weekly draft; cancelling the draft would leave it.")
         else:
             dose_line = (f"{not_replaced} **Cancel the draft**, or, if it is meant to replace that order, "
                          "discontinue the order on the chart when you sign it.")
         # keeping the draft stops the orders left active too: beside it, they would still be given
         suggestions += continuing.cancel_or_discontinue([*cancel, *folic_actions], beside + left,
-                                                        chart_alone="; ".join(chart_unsafe) or None)
+                                                        chart_alone=("it " + " and ".join(chart_unsafe)
+                                                                     if chart_unsafe else None))
     elif together and on_chart and not chart_unsafe:
         # a new weekly order beside the one being given would still be twice a week: the draft is cancelled only
         dose_line = (f"{not_replaced} **Cancel the draft**; if it is meant to replace that order, stop the order on "
                      "the chart first.")
-        suggestions.append(Suggestion("Cancel the methotrexate draft(s): the order on the chart stays active",
+        suggestions.append(Suggestion(f"Cancel the methotrexate draft{'s' if len(cancel) > 1 else ''}: the order "
+                                      "on the chart stays active",
                                       [*cancel, *folic_actions], is_recommended=True))
     elif amount is not None and dose is not None and dose <= params["max_kept_dose_mg"] and not child:
         weekly = orders.medication_request(
@@ -386,7 +392,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             text=f"Methotrexate {dose:g} mg {route_label} ONCE WEEKLY on {WEEKDAY_NAMES[day]} only",
             note=f"Once weekly on {WEEKDAY_NAMES[day]}. Teach-back done: patient states the weekly day and dose. "
                  f"Dispense at most {supply} days' supply.")
-        dose_line = (f"The dose per administration on the draft is {amount.basis} = {amount.mg:g} mg; the "
+        # '6 x 2.5 mg = 15 mg', but '15 mg' alone where that is how it was written
+        worked_out = "" if amount.basis == f"{amount.mg:g} mg" else f"{amount.basis} = "
+        dose_line = (f"The dose per administration on the draft is {worked_out}{amount.mg:g} mg; the "
                      f"replacement keeps **{dose:g} mg once a week** (never the daily doses added up). Check that "
                      f"this is the intended weekly dose." + (" It also discontinues the methotrexate on the chart: "
                                                              "beside it, the weekly order would add up." if on_chart
@@ -417,12 +425,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
               "oncology value set, so it does not exempt the order." if in_words else "")
              + (f" An active cancer is on the problem list ({cancer[0].code.label}): if this is chemotherapy, "
                 "override with that indication, or give the cancer's code as the order's reason." if cancer else ""))
-    headline = schedule.problems[0].what
-    summary = f"HARD STOP: methotrexate {headline}. Non-cancer methotrexate is once weekly on a named day only"
+    # a sentence whole, never cut: the rule's reminder goes first where the card has no room for it
+    headline = f"HARD STOP: methotrexate {schedule.problems[0].what}."
+    summary = first_fitting([f"{headline} For a non-cancer indication, give it once weekly on one named day.",
+                             f"{headline} Give it once weekly on one named day.", headline,
+                             "HARD STOP: methotrexate is not ordered once weekly on one named day."])
     return Fired(
         severity="critical",
         summary=summary,
-        detail=DETAIL.format(order=order.label, problems="; ".join(map(str, schedule.problems)),
+        detail=DETAIL.format(order=order.label, problems="; ".join(f"it {p}" for p in schedule.problems),
                              dose_line=dose_line + left_line, supply=supply, cancer=notes),
         facts=facts,
         about=[o for o, _ in cancelled],

@@ -110,6 +110,19 @@ def _unjudged(record: PatientRecord, context: HookContext, since: date,
     return found
 
 
+def _also_that_day(overruled: tuple[renal.Reading, ...], limit: float) -> str:
+    """The same day's other eGFR readings, which the low one outweighs, as a sentence of their own after the advice:
+    " The same day's other eGFR, the lab's >60, does not change this: one reading below 30 is enough." ('' with
+    none)."""
+    if not overruled:
+        return ""
+    enough = f"one reading below {limit:g} is enough."
+    named = "; ".join(reading.named for reading in overruled)
+    if len(overruled) == 1:
+        return f" The same day's other eGFR, {named}, does not change this: {enough}"
+    return f" The same day's other eGFR readings ({named}) do not change this: {enough}"
+
+
 def _short(items: list[str]) -> list[str]:
     """The missing items in a few words each, for the card summary."""
     return list(dict.fromkeys(_SHORT.get(item, item) for item in items))
@@ -227,17 +240,17 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         low_egfr = low.reading
         if recent_egfr:
             egfr_reason = f"eGFR {low_egfr.shown}: avoid methotrexate"
-            head = f"eGFR {low_egfr}{low.otherwise}: avoid methotrexate"
+            head = f"eGFR {low_egfr}: avoid methotrexate"
             advice = "Choose another steroid-sparing agent."
         else:
             days = (record.today - low_egfr.day).days
             egfr_reason = (f"eGFR {low_egfr.shown} ({days} days ago): recheck, avoid methotrexate if still below "
                            f"{limit:g}")
-            head = (f"eGFR {low_egfr}{low.otherwise}, {days} days ago: recheck renal function now; avoid methotrexate "
-                    f"if it is still below {limit:g}")
+            head = (f"eGFR {low_egfr}, {days} days ago: recheck renal function now; avoid methotrexate if it is still "
+                    f"below {limit:g}")
             advice = "An eGFR this low rarely recovers; if it has not, choose another steroid-sparing agent."
         egfr_line = (f"\n**{head}** (it is cleared by the kidney; toxicity rises sharply in renal impairment). "
-                     f"{advice}\n")
+                     f"{advice}{_also_that_day(low.overruled, limit)}\n")
     if unsettled:
         egfr_line += (f"\n**{unsettled.says(limit)}; recheck before methotrexate** (a creatinine, or the lab's eGFR "
                       "as a value).\n")

@@ -56,8 +56,8 @@ def _reduction(current: float | None, lower: float | None, params: Mapping[str, 
     if lower < low - 1e-6:  # no whole-tablet dose within the range: rounded down, never up, and the share said
         given = f"{lower / current:.0%} of {current:g} mg"
         return (f"{cut} ({low:.3g}-{high:.3g} mg/day has no dose in whole tablets, so it is rounded down to "
-                f"{given}),", f"{given}, rounded down to whole tablets")
-    return f"{cut},", f"{share} of {current:g} mg"
+                f"{given})", f"{given}, rounded down to whole tablets")
+    return cut, f"{share} of {current:g} mg"
 
 
 DETAIL = """\
@@ -109,7 +109,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                   "instead of azathioprine, or another urate-lowering plan with the rheumatologist.")
     else:
         advice = ("Avoid the combination; consider **mycophenolate** instead of azathioprine. If allopurinol is "
-                  f"unavoidable, cut azathioprine to {cut} and check a CBC every week.")
+                  f"unavoidable, cut azathioprine to {cut}.")  # the weekly CBC: DETAIL's closing line
 
     cbc = orders.service_request(
         context.patient_id, orders.lab_concept(context.valuesets, "cbc", "57021-8", text="CBC with differential"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hooks import orders
+from hooks.cards import first_fitting
 from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, steroids, taper
 from hooks.definitions.courses import given_since, planned
@@ -92,21 +93,27 @@ def _by_age(waiting: list[tuple[CkRow, float]]) -> AgeGroups:
 
 
 def _rows_why(by_age: AgeGroups) -> str:
-    """'Deciding whether to add IVIG (R15) needs a CK from the last 30 days.' for each CK age needed."""
-    sentences = [f"Deciding {' and '.join(f'{row.decision} ({row.rule.code})' for row in rows)} needs a CK from "
-                 f"the last {limit:g} days." for limit, rows in by_age]
-    codes = " and ".join(row.rule.code for limit, rows in by_age for row in rows)
-    return " ".join(sentences) + f" Until a current CK is resulted, {codes} cannot advise."
+    """'Deciding whether to add IVIG needs a CK from the last 30 days.' for each CK age needed, in words: a rule's
+    number means nothing to a clinician."""
+    sentences = [f"Deciding {' and '.join(row.decision for row in rows)} needs a CK from the last {limit:g} days."
+                 for limit, rows in by_age]
+    waiting = sum(len(rows) for _, rows in by_age)
+    return " ".join(sentences) + (" Until a current CK is resulted, no advice can be given on "
+                                  + ("that decision." if waiting == 1 else "these decisions."))
 
 
-def _rows_summary(by_age: AgeGroups) -> str:
-    """'R15 needs one within 30 d', 'R21 needs one within 14 d, R15/R16 within 30 d'."""
-    parts: list[str] = []
-    for limit, rows in by_age:
-        codes = "/".join(row.rule.code for row in rows)
-        verb = "" if parts else " needs one" if len(rows) == 1 else " need one"
-        parts.append(f"{codes}{verb} within {limit:g} d")
-    return ", ".join(parts)
+def _rows_summary(by_age: AgeGroups) -> list[str]:
+    """What the waiting rows need, for the summary, fullest first (:func:`hooks.cards.first_fitting`): 'deciding
+    whether to add IVIG needs one within 30 days', else counted ('2 treatment decisions need one within 30 days')."""
+    named = ", ".join(f"{'deciding ' if not i else ''}{' and '.join(row.decision for row in rows)}"
+                      f"{' needs one' if not i else ''} within {limit:g} days"
+                      for i, (limit, rows) in enumerate(by_age))
+    waiting = sum(len(rows) for _, rows in by_age)
+    strictest = by_age[0][0]
+    counted = ("a treatment decision needs" if waiting == 1 else f"{waiting} treatment decisions need") + (
+        f" one within {strictest:g} days" if len(by_age) == 1 else f" a newer one, the strictest within {strictest:g} "
+                                                                    "days")
+    return [named, counted]
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
@@ -179,8 +186,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     ]
     readable = " readable" if latest.unreadable else ""
     summary = f"CK due: {f'last{readable} CK {age} days ago' if last else f'no{readable} CK on file'}"
-    summary += f" (interval {interval} d)" if due else ""
-    summary += f"; {_rows_summary(by_age)}" if by_age else ""
+    summary += f" (due every {interval} days)" if due else ""
+    if by_age:
+        summary = first_fitting([f"{summary}; {needed}" for needed in _rows_summary(by_age)])
     return Fired(
         severity="info",
         summary=summary,

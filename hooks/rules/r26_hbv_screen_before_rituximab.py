@@ -111,7 +111,7 @@ def _screening(record: PatientRecord, params: Mapping[str, float]) -> dict[str, 
     anti_hbc = [(o, antibodies.status(o)) for o in record.observations_in("anti_hbc")]
     markers = hepatitis.hbv_markers(record)
     return {
-        "positive_kinds": [marker.kind for marker in markers],
+        "positive_markers": markers,
         "hbsag_recent": [(o, s) for o, s in hbsag_recent if s is not None],
         "hbsag_unreadable": [o for o, s in hbsag_recent if s is None],
         "hbsag_last_any": hbsag_all[-1] if hbsag_all else None,
@@ -309,6 +309,14 @@ def _given_detail(given: list[MedicationOrder], found: dict[str, Any], missing: 
                                actions=" ".join(actions))
 
 
+def _positive(markers: Sequence[hepatitis.PositiveMarker]) -> str:
+    """The positive HBV markers for a summary: 'HBsAg/anti-HBc positive', and an entry on the problem list, which
+    is no test result, as one ('hepatitis B on the problem list', never 'HBV infection positive')."""
+    tests = [marker.kind for marker in markers if marker.problem_list_entry is None]
+    listed = ["hepatitis B on the problem list"] if len(tests) < len(markers) else []
+    return ", ".join(([f"{'/'.join(tests)} positive"] if tests else []) + listed)
+
+
 def _markers_missing(missing: list[str]) -> str:
     """The screening markers not on file, by name: 'HBsAg and anti-HBc'."""
     return " and ".join("HBsAg" if m.startswith("no HBsAg") else "anti-HBc" for m in missing)
@@ -360,7 +368,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet(reason, facts)
 
     dna_days = int(context.definition("hbv_dna_max_age_days"))
-    markers = "/".join(found["positive_kinds"])
+    markers = _positive(found["positive_markers"])
     dna_needed = bool(found["positive"]) and not hbv.dna  # a recent result on file needs no second one
     labs = _labs(record, context, params, not found["hbsag_recent"], not found["anti_hbc"], dna_needed)
     labs_title = ("Order HBV screening and baseline labs" if missing else "Order HBV DNA and labs" if dna_needed
@@ -378,11 +386,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not drafts:  # recorded as given only: nothing to hold, the screen and what follows it are due now
         label = f"{given[0].label} recorded as given"
         if viraemic:
-            summary = f"{markers} positive, HBV DNA detectable, {label}: hepatology and antiviral now"
+            summary = f"{markers}, HBV DNA detectable, {label}: hepatology and antiviral now"
         elif not_enough:
-            summary = f"{markers} positive, {label}: hepatology and antiviral now, whatever the HBV DNA"
+            summary = f"{markers}, {label}: hepatology and antiviral now, whatever the HBV DNA"
         elif unmanaged:
-            summary = f"{markers} positive, {label}: check HBV DNA and start antiviral now"
+            summary = f"{markers}, {label}: check HBV DNA and start antiviral now"
         else:
             summary = f"No HBV screen, {label}: send {_markers_missing(missing)} now"
         return Fired(
@@ -412,12 +420,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if given:
         parts.append(GIVEN_TOO.format(given=", ".join(o.label for o in given)))
     if viraemic:
-        summary = f"{markers} positive, HBV DNA detectable: hepatology and antiviral before {drafts[0].label}"
+        summary = f"{markers}, HBV DNA detectable: hepatology and antiviral before {drafts[0].label}"
     elif not_enough:
-        whatever = f"{markers} positive: antiviral prophylaxis before {drafts[0].label}, whatever the HBV DNA"
+        whatever = f"{markers}: antiviral prophylaxis before {drafts[0].label}, whatever the HBV DNA"
         summary = first_fitting([f"{whatever} ({hepatitis.reading(not_enough)} on {not_enough.when})", whatever])
     elif unmanaged:
-        summary = f"{markers} positive: check HBV DNA and {plan} antiviral before {drafts[0].label}"
+        summary = f"{markers}: check HBV DNA and {plan} antiviral before {drafts[0].label}"
     else:
         summary = f"No HBV screen before {drafts[0].label}: {_markers_missing(missing)} missing"
     hold = [Action("delete", f"Hold (cancel) {o.label} until HBV results and plan are in place",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+import fhir_fixtures
 from fhir_fixtures.builders import (
     ICD10,
     IMNM_SNOMED,
@@ -66,6 +69,26 @@ def test_daily_tablets_are_replaced_by_the_same_dose_once_weekly(kb, today):
     assert len(card["summary"]) < 140
 
 
+@pytest.mark.parametrize("name", [name for name in fhir_fixtures.all_fixtures() if name.startswith("r08-fires-")])
+def test_each_hard_stop_summary_is_a_whole_sentence(kb, today, name):
+    """Review: summaries read 'HARD STOP: methotrexate no day of the week named' and 'methotrexate the instructions
+    say ...', one was cut mid-word ('... is once week…'), and the detail said 'the dose ... is 15 mg = 15 mg'."""
+    card = fired(run(kb, fhir_fixtures.get(name).request(today), today))[RULE]
+    summary = card["summary"]
+    assert summary.startswith("HARD STOP: methotrexate is ") and summary.endswith(".") and len(summary) < 140
+    assert "…" not in summary and "(s)" not in summary
+    assert not re.search(r"\b(\d+(?:\.\d+)?) mg = \1 mg\b", card["detail"])
+    assert "is a problem:" not in card["detail"]
+
+
+def test_a_long_reason_keeps_the_summary_whole_and_drops_the_reminder_first(kb, today):
+    """The twice-weekly sig's reason left no room for the reminder, which was cut mid-word: the shorter one goes in."""
+    card = fired(run(kb, fhir_fixtures.get("r08-fires-twice-weekly-sig-on-a-weekly-timing").request(today),
+                     today))[RULE]
+    assert card["summary"] == ("HARD STOP: methotrexate is timed once weekly, but its instructions say 'on mondays and "
+                               "thursday'. Give it once weekly on one named day.")
+
+
 def test_weekday_from_the_start_date_when_none_is_named(kb, today):
     chart = _chart(today).draft(METHOTREXATE_2_5, 15, "mg", timing_code="WK")
     card = _card(kb, today, chart)
@@ -109,7 +132,7 @@ def test_up_to_twice_a_week_is_more_often_than_weekly(kb, today, frequency_max, 
 def test_two_weekdays_a_week_fire(kb, today):
     chart = _chart(today).draft(METHOTREXATE_2_5, 7.5, "mg", period_unit="wk", day_of_week=["mon", "thu"])
     card = _card(kb, today, chart)
-    assert card is not None and "2 days a week" in card["detail"]
+    assert card is not None and "it is ordered on 2 named days a week" in card["detail"]
 
 
 @pytest.mark.parametrize("code,fires", [("QW", False), ("Q7D", False), ("QWK", False), ("Q24H", True),
@@ -208,7 +231,7 @@ def test_a_daily_text_mentioning_folic_acid_still_fires(kb, today, text):
     """Only the folate phrase is set aside: the clause was dropped whole and a daily text passed."""
     chart = _chart(today).draft(METHOTREXATE_2_5, 10, "mg", period_unit="wk", day_of_week=["mon"], text=text)
     card = _card(kb, today, chart)
-    assert card is not None and "the instructions say 'daily'" in card["detail"]
+    assert card is not None and "but its instructions say 'daily'" in card["detail"]
 
 
 @pytest.mark.parametrize("text", ["Take 15 mg once weekly on Monday with folic acid 1 mg daily",
@@ -226,7 +249,7 @@ def test_the_folate_instruction_is_set_aside_and_the_methotrexate_schedule_kept(
 def test_interval_and_numbered_texts_under_a_weekly_timing_fire(kb, today, text):
     chart = _chart(today).draft(METHOTREXATE_2_5, 10, "mg", period_unit="wk", day_of_week=["mon"], text=text)
     card = _card(kb, today, chart)
-    assert card is not None and "although the timing is weekly" in card["detail"]
+    assert card is not None and "it is timed once weekly, but its instructions say" in card["detail"]
 
 
 def test_a_draft_naming_its_drug_by_a_medication_entry_of_the_draft_bundle_is_read(kb, today):
@@ -262,9 +285,9 @@ def _weekly_instructions(today, days: list[str], dose: float = 2.5, sequences: l
 
 def test_weekly_instructions_given_together_on_every_weekday_are_daily(kb, today):
     card = _card(kb, today, _weekly_instructions(today, ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]))
-    assert card["indicator"] == "critical" and "7 days a week named" in card["detail"]
+    assert card["indicator"] == "critical" and "it is ordered on 7 named days a week" in card["detail"]
     card = _card(kb, today, _weekly_instructions(today, ["mon", "thu"], dose=7.5))
-    assert "2 days a week named (Monday, Thursday)" in card["detail"]
+    assert "it is ordered on 2 named days a week (Monday, Thursday)" in card["detail"]
 
 
 def test_a_split_dose_on_one_day_or_weekly_steps_in_sequence_are_once_weekly(kb, today):
@@ -280,7 +303,7 @@ def test_numbered_instructions_that_no_bounds_lay_out_one_after_another_are_give
     """Sequence 1 on Monday and sequence 2 on Thursday with no bounds passed as two weekly steps: nothing says the
     second waits for the first, so it is methotrexate twice a week (found by review)."""
     card = _card(kb, today, _weekly_instructions(today, ["mon", "thu"], dose=15, sequences=[1, 2]))
-    assert card is not None and "2 days a week named (Monday, Thursday)" in card["detail"]
+    assert card is not None and "it is ordered on 2 named days a week (Monday, Thursday)" in card["detail"]
 
 
 def test_a_weekly_instruction_without_a_day_adds_a_day(kb, today):
@@ -294,7 +317,7 @@ def test_two_drafts_signed_together_add_up(kb, today):
     chart = _chart(today).draft(METHOTREXATE_2_5, 7.5, "mg", day_of_week=["mon"], resource_id="first", **WEEKLY)
     chart.draft(METHOTREXATE_2_5, 7.5, "mg", day_of_week=["thu"], resource_id="second", **WEEKLY)
     card = _card(kb, today, chart)
-    assert "given on 2 days a week together with the other methotrexate draft(s)" in card["summary"]
+    assert "is given on 2 days a week together with the other methotrexate draft signed" in card["summary"]
     assert card["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/first"
     same_day = _chart(today).draft(METHOTREXATE_2_5, 10, "mg", day_of_week=["mon"], **WEEKLY)
     same_day.draft(METHOTREXATE_2_5, 5, "mg", day_of_week=["mon"], **WEEKLY)  # two strengths, one weekly dose
@@ -357,7 +380,7 @@ def test_weekdays_in_the_text_add_to_the_weekday_of_the_timing(kb, today, text, 
     card = _card(kb, today, _chart(today).draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["mon"], text=text, **WEEKLY))
     assert (card is not None) is (days is not None)
     if days:
-        assert f"2 days a week named ({days})" in card["detail"]
+        assert f"it is ordered on 2 named days a week ({days})" in card["detail"]
 
 
 def test_an_active_weekly_order_on_another_day_adds_up_with_the_draft(kb, today):
@@ -368,7 +391,7 @@ def test_an_active_weekly_order_on_another_day_adds_up_with_the_draft(kb, today)
     chart = weekly_on_the_chart(today)
     card = _card(kb, today, chart)
     assert card is not None and card["indicator"] == "critical"
-    assert "together with the methotrexate already on the chart" in card["summary"]
+    assert "together with the order already on the chart" in card["summary"]
     assert "once weekly on Monday), which stays active" in card["detail"]
     cancel, discontinue = card["suggestions"]
     assert cancel["isRecommended"] and not discontinue.get("isRecommended")
@@ -436,7 +459,7 @@ def test_a_chart_order_whose_end_date_has_passed_does_not_add_up_though_still_ac
     card = _card(kb, today, chart)
     assert (card is not None) is fires
     if fires:
-        assert "together with the methotrexate already on the chart" in card["summary"]
+        assert "together with the order already on the chart" in card["summary"]
 
 
 @pytest.mark.parametrize(("day_of_week", "text"), [
@@ -532,7 +555,7 @@ def test_the_chart_order_goes_on_beside_the_draft_while_current_and_not_ended_be
     card = _card(kb, today, chart)
     assert (card is not None) is fires
     if fires:
-        assert "together with the methotrexate already on the chart" in card["summary"]
+        assert "together with the order already on the chart" in card["summary"]
 
 
 def test_an_as_needed_order_on_the_chart_still_counts_its_days(kb, today):
@@ -541,7 +564,7 @@ def test_an_as_needed_order_on_the_chart_still_counts_its_days(kb, today):
     chart = weekly_on_the_chart(today)
     chart.resources["medications"][-1]["dosageInstruction"][0]["asNeededBoolean"] = True
     card = _card(kb, today, chart)
-    assert card is not None and "together with the methotrexate already on the chart" in card["summary"]
+    assert card is not None and "together with the order already on the chart" in card["summary"]
     assert _explain(kb, today, chart)["facts"]["on_chart_as_needed"]
 
 
@@ -607,10 +630,10 @@ def test_a_daily_order_on_the_chart_is_the_one_discontinued_not_the_weekly_draft
     chart = _chart(today).medication(METHOTREXATE_2_5, 2.5, "mg", start=-3, resource_id="mtx-daily")
     chart.draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["mon"], resource_id="mtx-weekly", **WEEKLY)
     card = _card(kb, today, chart)
-    assert "given on 7 days a week together with the methotrexate already on the chart" in card["summary"]
-    assert "The methotrexate on the chart has its own problem (given once daily): **discontinue it**" in card["detail"]
+    assert "is given on 7 days a week together with the order already on the chart" in card["summary"]
+    assert "On its own, the methotrexate on the chart is given once daily: **discontinue it**" in card["detail"]
     cancel, keep = card["suggestions"]
-    assert cancel["label"] == "Cancel the draft: the order on the chart stays active (given once daily)"
+    assert cancel["label"] == "Cancel the draft: the order on the chart stays active (it is given once daily)"
     assert keep["isRecommended"] and not cancel.get("isRecommended")
     assert deleted(keep) == ["MedicationRequest/mtx-daily"]
 
@@ -661,7 +684,7 @@ def test_a_daily_order_whose_text_mentions_a_weekday_is_not_read_as_ending_first
                                      text="2.5 mg by mouth daily, started Monday")
     chart.draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["wed"], start=4, **WEEKLY)
     card = _card(kb, today, chart)
-    assert card["indicator"] == "critical" and "together with the methotrexate already on the chart" in card["summary"]
+    assert card["indicator"] == "critical" and "together with the order already on the chart" in card["summary"]
 
 
 @pytest.mark.parametrize("text", ["20 mg once weekly on Sat", "20 mg weekly (Sun)"])
@@ -672,7 +695,7 @@ def test_a_chart_order_on_a_weekend_day_in_its_text_is_not_renewed_by_a_monday_d
                                      **WEEKLY)
     chart.draft(METHOTREXATE_2_5, 20, "mg", day_of_week=["mon"], **WEEKLY)
     card = _card(kb, today, chart)
-    assert card["indicator"] == "critical" and "together with the methotrexate already on the chart" in card["summary"]
+    assert card["indicator"] == "critical" and "together with the order already on the chart" in card["summary"]
 
 
 def test_a_held_week_at_0_mg_then_daily_doses_is_no_stop(kb, today):
@@ -730,7 +753,7 @@ def test_a_twice_weekly_sig_on_a_weekly_timing_is_a_hard_stop(kb, today, text):
     chart = _chart(today).draft(METHOTREXATE_2_5, 3, "{tbl}", text=text, **WEEKLY)
     card = _card(kb, today, chart)
     assert card is not None and card["indicator"] == "critical"
-    assert "2 days a week named" in card["detail"]
+    assert "it is ordered on 2 named days a week" in card["detail"]
 
 
 @pytest.mark.parametrize("text", _TWICE_WEEKLY_SIGS)
@@ -804,44 +827,47 @@ def test_a_frequency_written_that_cannot_be_read_is_said_so_not_none_given(kb, t
     order gives one, which cannot be read. Still the hard stop."""
     card = _card(kb, today, _timed(today, repeat, code))
     assert card["indicator"] == "critical"
-    assert card["summary"].startswith("HARD STOP: methotrexate frequency not readable.")
-    assert f"is a problem: frequency not readable (timing: {written})" in card["detail"]
+    assert card["summary"].startswith("HARD STOP: methotrexate is ordered with a frequency that cannot be read.")
+    assert f"stops: it is ordered with a frequency that cannot be read (timing: {written})" in card["detail"]
     assert "no frequency given" not in card["detail"]
 
 
 def test_a_frequency_not_readable_names_the_instructions_too(kb, today):
     card = _card(kb, today, _timed(today, {"frequency": -1, "period": 1, "periodUnit": "wk"}, text="as directed"))
-    assert "frequency not readable (timing: frequency -1, period 1 wk; instructions: 'as directed')" in card["detail"]
+    assert "a frequency that cannot be read (timing: frequency -1, period 1 wk; instructions: 'as directed')" \
+        in card["detail"]
 
 
 @pytest.mark.parametrize("text", ["15 mg every seven days", "15 mg q.o.w.", "15 mg as directed"])
 def test_instructions_with_no_frequency_read_are_quoted_not_said_to_give_none(kb, today, text):
     """A typed sig with a frequency phrase not read ('every seven days') was "no frequency given"."""
     card = _card(kb, today, _timed(today, None, text=text))
-    assert card["summary"].startswith("HARD STOP: methotrexate no frequency read from the instructions.")
-    assert f"no frequency read from the instructions ('{text}')" in card["detail"]
+    assert card["summary"].startswith("HARD STOP: methotrexate is ordered with no frequency that could be read from "
+                                      "the instructions.")
+    assert f"no frequency that could be read from the instructions ('{text}')" in card["detail"]
     assert "no frequency given" not in card["detail"]
 
 
 @pytest.mark.parametrize("repeat", [None, {"timeOfDay": ["08:00:00"]}], ids=["no-timing", "a-time-of-day-only"])
 def test_no_frequency_given_where_nothing_is_written(kb, today, repeat):
     card = _card(kb, today, _timed(today, repeat))
-    assert card["summary"].startswith("HARD STOP: methotrexate no frequency given.")
-    assert "is a problem: no frequency given; no day of the week named." in card["detail"]
+    assert card["summary"].startswith("HARD STOP: methotrexate is ordered with no frequency given.")
+    assert ("stops: it is ordered with no frequency given; it is ordered with no day of the week named."
+            in card["detail"])
 
 
 def test_a_frequency_read_from_the_text_beside_a_timing_not_readable_is_judged(kb, today):
     """The text's frequency is read where the timing's cannot be: daily stops as daily, not as unreadable."""
     card = _card(kb, today, _timed(today, {"frequency": -1, "period": 1, "periodUnit": "wk"},
                                    text="15 mg by mouth daily"))
-    assert card["summary"].startswith("HARD STOP: methotrexate given once daily.")
-    assert "frequency not readable" not in card["detail"]
+    assert card["summary"].startswith("HARD STOP: methotrexate is given once daily.")
+    assert "frequency that cannot be read" not in card["detail"]
 
 
 @pytest.mark.parametrize(("timing", "said"), [
     ({"frequency": 1, "period": 0, "period_unit": "d"}, "given once daily"),
     ({"frequency": 7, "period": 0, "period_unit": "wk", "day_of_week": ["mon"]}, "given once daily"),
-    ({"frequency": 1, "period": 0, "period_unit": "wk", "day_of_week": ["mon"]}, "frequency not readable"),
+    ({"frequency": 1, "period": 0, "period_unit": "wk", "day_of_week": ["mon"]}, "a frequency that cannot be read"),
 ], ids=["1 per 0 d", "7 per 0 wk", "1 per 0 wk"])
 def test_a_period_of_0_is_not_readable_and_still_read_as_one_unit(kb, today, timing, said):
     """A period of 0 bounds nothing: '1 per 0 weeks on Monday' passed as once weekly. Read as unreadable, it let
@@ -850,14 +876,14 @@ def test_a_period_of_0_is_not_readable_and_still_read_as_one_unit(kb, today, tim
     chart = _chart(today).draft(METHOTREXATE_2_5, 15, "mg", text="15 mg once weekly on Monday", **timing)
     card = _card(kb, today, chart)
     assert card["indicator"] == "critical" and said in card["summary"]
-    assert "frequency not readable (timing: " in card["detail"]
+    assert "a frequency that cannot be read (timing: " in card["detail"]
 
 
 def test_a_chart_order_every_0_days_adds_up_with_a_weekly_draft(kb, today):
     chart = _chart(today).medication(METHOTREXATE_2_5, 15, "mg", start=-60, frequency=1, period=0, period_unit="d")
     chart.draft(METHOTREXATE_2_5, 15, "mg", day_of_week=["thu"], text="15 mg once weekly on Thursday", **WEEKLY)
     card = _card(kb, today, chart)
-    assert card["indicator"] == "critical" and "7 days a week together with the methotrexate" in card["summary"]
+    assert card["indicator"] == "critical" and "7 days a week together with the order" in card["summary"]
 
 
 def test_a_frequency_of_0_is_not_readable(kb, today):
@@ -866,7 +892,7 @@ def test_a_frequency_of_0_is_not_readable(kb, today):
                                 period=1, period_unit="wk", day_of_week=["mon"])
     card = _card(kb, today, chart)
     assert card["indicator"] == "critical"
-    assert "frequency not readable (timing: frequency 0, period 1 wk; instructions: '15 mg once weekly on Monday')" \
+    assert "cannot be read (timing: frequency 0, period 1 wk; instructions: '15 mg once weekly on Monday')" \
         in card["detail"]
 
 

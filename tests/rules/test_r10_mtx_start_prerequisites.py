@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import fhir_fixtures
 from fhir_fixtures.builders import (
     ANTI_HBC,
     CHRONIC_HBV,
@@ -654,8 +655,20 @@ def test_on_one_day_the_lower_reading_decides_whatever_the_lab_reported(kb, toda
         add()
     card = _card(kb, today, _draft(chart))
     assert card["indicator"] == "critical" and card["summary"] == "Methotrexate start: eGFR 23: avoid methotrexate"
-    assert (f"**eGFR 23 on {chart.at(-7)} (estimated from creatinine 3 mg/dL, CKD-EPI 2021), though the lab's {lab} "
-            "the same day said otherwise (the more careful reading counts): avoid methotrexate**") in _detail(card)
+    assert (f"**eGFR 23 on {chart.at(-7)} (estimated from creatinine 3 mg/dL, CKD-EPI 2021): avoid methotrexate** "
+            "(it is cleared by the kidney; toxicity rises sharply in renal impairment). Choose another steroid-sparing "
+            f"agent. The same day's other eGFR, the lab's {lab}, does not change this: one reading below 30 is "
+            "enough.") in _detail(card)
+
+
+def test_the_reading_a_low_egfr_outweighs_is_said_after_the_advice(kb, today):
+    """Review: 'eGFR 29 on ..., though 100 (estimated from creatinine 0.8 mg/dL, CKD-EPI 2021) the same day said
+    otherwise (the more careful reading counts): avoid methotrexate' could not be read at a glance."""
+    detail = _detail(fired(run(kb, fhir_fixtures.get("r10-fires-egfr-below-30").request(today), today))[RULE])
+    assert "said otherwise" not in detail and "careful reading" not in detail
+    assert "**eGFR 29 on " in detail and ": avoid methotrexate**" in detail
+    assert ("The same day's other eGFR, 100 (estimated from creatinine 0.8 mg/dL, CKD-EPI 2021), does not change "
+            "this: one reading below 30 is enough.") in detail
 
 
 @pytest.mark.parametrize("bound_first", [True, False])

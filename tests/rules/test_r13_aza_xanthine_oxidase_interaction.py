@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+import fhir_fixtures
 from fhir_fixtures.builders import AZATHIOPRINE_50, Chart
 from fhir_fixtures.r13_aza_xanthine_oxidase_interaction import ALLOPURINOL
 from hooks.rules.r13_aza_xanthine_oxidase_interaction import reduced_dose
@@ -92,13 +93,22 @@ def test_no_whole_tablet_dose_in_the_range_rounds_down_and_says_so(kb, today):
     chart = Chart(today).medication(ALLOPURINOL, 300, "mg", start=-100)
     card = _card(kb, today, chart.draft(AZATHIOPRINE_50, 125, "mg"))
     assert ("125 mg/day -> **25 mg/day** (31.2-41.7 mg/day has no dose in whole tablets, so it is rounded down to "
-            "20% of 125 mg), and check a CBC every week") in card["detail"]
+            "20% of 125 mg).") in card["detail"]
     created = card["suggestions"][1]["actions"][1]["resource"]
     assert created["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 25
     assert created["medicationCodeableConcept"]["coding"][0]["code"] == "199310"
     assert created["dosageInstruction"][0]["text"] == ("Azathioprine 25 mg (1 x 25 mg tablet) by mouth once daily "
                                                        "(20% of 125 mg, rounded down to whole tablets: given with "
                                                        "allopurinol)")
+
+
+@pytest.mark.parametrize("name", ["r13-fires-allopurinol-draft-with-active-aza", "r13-fires-aza-draft-with-allopurinol",
+                                  "r13-fires-aza-draft-with-febuxostat"])
+def test_the_weekly_cbc_is_said_once(kb, today, name):
+    """Review: the allopurinol advice ended '..., and check a CBC every week.' right before 'If the two are given
+    together, check a CBC every week.'"""
+    card = fired(run(kb, fhir_fixtures.get(name).request(today), today))[RULE]
+    assert card["detail"].count("check a CBC every week") == 1
 
 
 def test_both_drafted_together_fire(kb, today):

@@ -3,11 +3,13 @@ asked for when a row that judges it (R15, R16, R17, R21) would decide now but th
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
+import fhir_fixtures
 from fhir_fixtures.builders import (
     CK,
     IMNM_SNOMED,
@@ -40,7 +42,8 @@ def test_ck_never_measured_after_treatment_start(kb, today):
     """The summary said "last CK never measured": it now says there is none."""
     chart = early_chart(today, None).without_observations(CK[1])
     card, entry = _result(kb, chart)
-    assert card["summary"].startswith("CK due: no CK on file (interval 30 d)") and entry["facts"]["latest_ck"] is None
+    assert card["summary"].startswith("CK due: no CK on file (due every 30 days)")
+    assert entry["facts"]["latest_ck"] is None
     assert "No CK is on file." in card["detail"]
 
 
@@ -49,7 +52,7 @@ def test_a_ck_that_cannot_be_read_is_not_called_no_ck(kb, today):
     be read, and names it; with an older readable one, that is the last that can be read."""
     chart = early_chart(today, None).without_observations(CK[1]).observation(CK, -3, value_string=">20,000")
     card, _ = _result(kb, chart)
-    assert card["summary"] == "CK due: no readable CK on file (interval 30 d)"
+    assert card["summary"] == "CK due: no readable CK on file (due every 30 days)"
     assert (f"No CK that can be read is on file (the newest CK ('>20,000' on {chart.at(-3)}) cannot be read in U/L)."
             in card["detail"])
     card, _ = _result(kb, early_chart(today, -40).observation(CK, -3, value_string=">20,000"))
@@ -69,7 +72,7 @@ def test_an_unknown_t_tx_takes_the_early_interval(kb, today):
     that as 'no T_tx', used the 90-day interval and was quiet with a 45-day-old CK, while the same chart with a
     50 kg weight fired on the 30-day interval (audit F5). With a weight that rules T_tx out, 90 days it is."""
     card, entry = _result(kb, unweighed_chart(today))
-    assert card is not None and card["summary"] == "CK due: last CK 45 days ago (interval 30 d)"
+    assert card is not None and card["summary"] == "CK due: last CK 45 days ago (due every 30 days)"
     assert entry["facts"]["t_tx"] is None and entry["facts"]["interval_days"] == 30
     assert "50 kg or less, and no body weight is on file" in entry["facts"]["t_tx_unknown"]
     said = entry["facts"]["t_tx_unknown"].replace("T_tx unknown: ", "Treatment start unknown: ")
@@ -126,7 +129,7 @@ def test_a_planned_pulse_is_treatment_to_come_not_treatment_started(kb, today):
         return c.medication(METHYLPRED_1000, 1000, "mg", start=1, end=3, route=ROUTE_IV) if pulse else c
     tomorrow = today + timedelta(days=1)
     card, entry = _result(kb, chart(pulse=True))
-    assert card["summary"] == "CK due: last CK 40 days ago (interval 30 d)"
+    assert card["summary"] == "CK due: last CK 40 days ago (due every 30 days)"
     assert (f"High-dose treatment is planned (IV methylprednisolone from {tomorrow}): check CK before it starts, "
             "then every 30 days.") in card["detail"] and "Treatment started" not in card["detail"]
     assert entry["facts"]["t_tx"] is None and entry["facts"]["days_since_t_tx"] is None
@@ -141,7 +144,7 @@ def test_a_planned_pulse_is_treatment_to_come_not_treatment_started(kb, today):
     assert f"High-dose treatment is planned (IV methylprednisolone from {tomorrow})" in card["detail"]
     assert (f"Treatment start unknown: prednisone 20 MG Oral Tablet 25 mg/day PEQ from {today - timedelta(days=55)} "
             "is the treatment start if the patient weighed 50 kg or less") in card["detail"]
-    assert card["summary"] == "CK due: last CK 40 days ago (interval 30 d)"
+    assert card["summary"] == "CK due: last CK 40 days ago (due every 30 days)"
 
 
 def test_a_course_that_may_be_t_tx_planned_from_a_later_day_is_not_said_to_have_started(kb, today):
@@ -152,7 +155,7 @@ def test_a_course_that_may_be_t_tx_planned_from_a_later_day_is_not_said_to_have_
     chart = Chart(today, age=50).condition(IMNM_SNOMED, onset=-20).antibody("anti_srp", "positive", day=-18)
     chart.ck(5000, day=-40).medication(METHOTREXATE_2_5, 15, "mg", start=-10, period=1, period_unit="wk")
     card, _ = _result(kb, chart.medication(PREDNISONE_20, 1, "mg/kg", start=5))
-    assert card["summary"] == "CK due: last CK 40 days ago (interval 30 d)"
+    assert card["summary"] == "CK due: last CK 40 days ago (due every 30 days)"
     assert (f"Until it is known, the first 180 days are counted from the latest day treatment may start "
             f"({today + timedelta(days=5)}, in 5 days): check CK every 30 days.") in card["detail"]
     assert "may have started" not in card["detail"]
@@ -176,7 +179,7 @@ def test_rituximab_past_r22s_window_still_gets_the_ck_r17_needs(kb, today):
     the CK it needs is still asked for."""
     card, entry = _result(kb, _rituximab_only(today, -200))
     assert entry["facts"]["immunotherapy"] is None
-    assert card is not None and "(R17) needs a CK from the last 30 days" in card["detail"]
+    assert card is not None and "refractory IMNM needs a CK from the last 30 days" in card["detail"]
     assert "Current immunotherapy: none current." in card["detail"] and "(interval" not in card["summary"]
 
 
@@ -224,9 +227,9 @@ def test_ck_too_old_for_the_ivig_decision_asks_for_one(kb, today):
     card, entry = fired(result).get(RULE), explained(result, RULE)
     assert explained(result, R15)["status"] == "not-evaluable"
     assert card is not None and card["indicator"] == "info"
-    assert "Deciding whether to add IVIG (R15) needs a CK from the last 30 days." in card["detail"]
+    assert "Deciding whether to add IVIG needs a CK from the last 30 days." in card["detail"]
     assert "The last CK was 2,500 U/L on 2026-10-07 (ULN 200), 45 days ago" in card["detail"]
-    assert card["summary"] == "CK due: last CK 45 days ago; R15 needs one within 30 d"
+    assert card["summary"] == "CK due: last CK 45 days ago; deciding whether to add IVIG needs one within 30 days"
     assert entry["facts"]["interval_days"] == 90 and entry["facts"]["ck_needed_by"] == "R15 (CK within 30 days)"
     codes = [a["resource"]["code"]["coding"][0]["code"] for a in card["suggestions"][0]["actions"]]
     assert codes == ["2157-6", "1742-6", "1920-8", "2324-2"]
@@ -237,7 +240,7 @@ def test_ck_30_days_old_lets_r15_judge_and_31_days_asks_for_a_ck(kb, today):
     assert R15 in fired(result) and RULE not in fired(result)
     assert explained(result, RULE)["reason"] == "last CK 30 days ago, within the 90-day interval"
     result = run(kb, hmgcr_on_two_agents(today, ck_day=-31).request("patient-view"), today)
-    assert R15 not in fired(result) and "(R15) needs a CK" in fired(result)[RULE]["detail"]
+    assert R15 not in fired(result) and "whether to add IVIG needs a CK" in fired(result)[RULE]["detail"]
 
 
 def test_an_earlier_gate_of_r15_failing_keeps_r22_to_its_own_interval(kb, today):
@@ -248,7 +251,7 @@ def test_an_earlier_gate_of_r15_failing_keeps_r22_to_its_own_interval(kb, today)
     assert RULE not in fired(result) and entry["reason"] == "last CK 45 days ago, within the 90-day interval"
     assert entry["facts"]["ck_needed_by"] is None
     result = run(kb, hmgcr_on_two_agents(today, mtx_start=-89, ck_day=-45).request("patient-view"), today)
-    assert "(R15) needs a CK" in fired(result)[RULE]["detail"]
+    assert "whether to add IVIG needs a CK" in fired(result)[RULE]["detail"]
 
 
 def test_ck_too_old_for_the_relapse_check_during_a_taper(kb, today):
@@ -258,10 +261,11 @@ def test_ck_too_old_for_the_relapse_check_during_a_taper(kb, today):
     card, entry = fired(result).get(RULE), explained(result, RULE)
     assert explained(result, R21)["status"] == "not-evaluable"
     assert card is not None and entry["facts"]["interval_days"] == 30
-    assert "Deciding whether a relapse is starting during the taper (R21) needs a CK from the last 14 days." \
+    assert "Deciding whether a relapse is starting during the taper needs a CK from the last 14 days." \
         in card["detail"]
     assert "20 days ago" in card["detail"] and "R15" not in card["detail"]
-    assert card["summary"] == "CK due: last CK 20 days ago; R21 needs one within 14 d"
+    assert card["summary"] == ("CK due: last CK 20 days ago; deciding whether a relapse is starting during the taper "
+                               "needs one within 14 days")
     assert entry["facts"]["ck_needed_by"] == "R21 (CK within 14 days)"
 
 
@@ -270,24 +274,28 @@ def test_a_ck_14_days_old_lets_r21_judge_and_15_days_asks_for_a_ck(kb, today):
     assert R21 in fired(result) and RULE not in fired(result)
     assert explained(result, RULE)["facts"]["ck_needed_by"] is None
     result = run(kb, tapering_chart(today, latest_day=-15).request("patient-view"), today)
-    assert R21 not in fired(result) and "(R21) needs a CK from the last 14 days" in fired(result)[RULE]["detail"]
+    assert R21 not in fired(result)
+    assert "during the taper needs a CK from the last 14 days" in fired(result)[RULE]["detail"]
 
 
 def test_dual_positive_names_both_escalation_rows_once(kb, today):
     card = fired(run(kb, hmgcr_on_two_agents(today, ck_day=-45, srp="positive").request("patient-view"), today))[RULE]
-    assert ("Deciding whether to add IVIG (R15) and whether to add rituximab (R16) needs a CK from the last 30 "
-            "days. Until a current CK is resulted, R15 and R16 cannot advise.") in card["detail"]
-    assert card["summary"].endswith("; R15/R16 need one within 30 d")
+    assert ("Deciding whether to add IVIG and whether to add rituximab needs a CK from the last 30 days. Until a "
+            "current CK is resulted, no advice can be given on these decisions.") in card["detail"]
+    assert card["summary"].endswith("; deciding whether to add IVIG and whether to add rituximab needs one within 30 "
+                                    "days")
 
 
 def test_rows_needing_different_ck_ages_are_both_named(kb, today):
     """Taper in progress and CK 40 days old: overdue by the 30-day taper interval, and too old for R21 (14 d) and
     for R15 (30 d)."""
     card = fired(run(kb, tapering_chart(today, latest_day=-40).request("patient-view"), today))[RULE]
-    assert card["summary"] == "CK due: last CK 40 days ago (interval 30 d); R21 needs one within 14 d, R15 within 30 d"
+    # both named would not fit a summary: counted, with the strictest age
+    assert card["summary"] == ("CK due: last CK 40 days ago (due every 30 days); 2 treatment decisions need a newer "
+                               "one, the strictest within 14 days")
     assert "A taper is in progress" in card["detail"]
-    assert "(R21) needs a CK from the last 14 days. Deciding whether to add IVIG (R15) needs a CK from the last 30 " \
-           "days." in card["detail"]
+    assert "during the taper needs a CK from the last 14 days. Deciding whether to add IVIG needs a CK from the last " \
+           "30 days." in card["detail"]
 
 
 def test_ck_too_old_for_the_next_line_decision(kb, today):
@@ -296,8 +304,26 @@ def test_ck_too_old_for_the_next_line_decision(kb, today):
     chart = Chart(today).condition(IMNM_SNOMED, onset=-900).ck(3000, day=-45)
     chart.medication(RITUXIMAB, 1000, "mg", start=-150, end=-150, status="completed", route=ROUTE_IV)
     card = fired(run(kb, chart.request("patient-view"), today))[RULE]
-    assert "Deciding on the next line of therapy for refractory IMNM (R17) needs a CK from the last 30 days." \
+    assert "Deciding on the next line of therapy for refractory IMNM needs a CK from the last 30 days." \
         in card["detail"]
+
+
+@pytest.mark.parametrize("name", [name for name in fhir_fixtures.all_fixtures() if name.startswith("r22-fires-")])
+def test_the_card_names_decisions_in_words_not_rule_numbers(kb, today, name):
+    """Review: 'CK due: last CK 31 days ago (interval 30 d); R16 needs one within 30 d' and 'R16 cannot advise': a
+    rule's number means nothing to a clinician."""
+    card = fired(run(kb, fhir_fixtures.get(name).request(today), today))[RULE]
+    said = card["summary"] + card["detail"].split("**Sources:**")[0]
+    assert not re.search(r"\bR\d\d\b", said) and " d)" not in said and "cannot advise" not in said
+    assert len(card["summary"]) < 140
+
+
+def test_the_rituximab_decision_waiting_for_a_ck_is_said_in_words(kb, today):
+    card = fired(run(kb, fhir_fixtures.get("r22-fires-early-phase-ck-31-days").request(today), today))[RULE]
+    assert card["summary"] == ("CK due: last CK 31 days ago (due every 30 days); deciding whether to add rituximab "
+                               "needs one within 30 days")
+    assert ("Deciding whether to add rituximab needs a CK from the last 30 days. Until a current CK is resulted, no "
+            "advice can be given on that decision.") in card["detail"]
 
 
 def test_a_newest_ck_that_cannot_be_read_is_not_asked_for_again(kb, today):
@@ -340,7 +366,7 @@ def test_a_taper_hidden_in_an_order_whose_timing_is_not_read_keeps_the_30_day_in
     chart.ck(8000, day=-1490).ck(150, day=-300).ck(600, day=-45)
     chart.resources["medications"][1]["dosageInstruction"][0]["timing"]["repeat"]["period"] = -1
     card, entry = _result(kb, chart)
-    assert card["summary"].startswith("CK due: last CK 45 days ago (interval 30 d)")
+    assert card["summary"].startswith("CK due: last CK 45 days ago (due every 30 days)")
     assert ("No taper step could be read, but one may be hidden in an order whose daily dose is not read (prednisone "
             "20 MG Oral Tablet: timing not readable (frequency 1, period -1 d)): check CK every 30 days."
             ) in card["detail"]

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+import fhir_fixtures
 from fhir_fixtures.builders import (
     IMNM_SNOMED,
     LOINC,
@@ -309,6 +310,13 @@ def test_a_childs_card_does_not_list_a_dxa_as_protection_in_place(kb, today):
     chart = _low_dose(today, age=12).procedure(CPT_DXA, day=-100)
     card = _card(kb, chart, today)
     assert "In place:" not in card["detail"] and "DXA axial skeleton" not in card["detail"]
+
+
+def test_the_dxa_in_place_is_named_once(kb, today):
+    """Review: 'In place: ...; DXA DXA bone density study, axial skeleton (...)'."""
+    card = fired(run(kb, fhir_fixtures.get("r25-fires-alendronate-stopped-before-its-end-date").request(today),
+                     today))[RULE]
+    assert "DXA DXA" not in card["detail"] and "; DXA bone density study, axial skeleton (" in card["detail"]
 
 
 def _fracture_with_alendronate(today, age, status, start=-400):

@@ -217,7 +217,7 @@ def test_hepatitis_b_immunity_on_the_problem_list_is_not_an_infection(kb, today,
     assert card is None and entry["status"] == "not-fired"
     chronic = (SNOMED, "186639003", "Chronic viral hepatitis B without delta-agent (disorder)")
     card, _ = _run(kb, _negatives(_chart(today)).condition(chronic, onset=-3000), today)
-    assert card["summary"].startswith("HBV infection positive")  # an infection on the list still counts
+    assert card["summary"].startswith("hepatitis B on the problem list:")  # an infection on the list still counts
 
 
 def test_an_antiviral_left_active_after_its_end_date_is_no_plan(kb, today):
@@ -245,7 +245,7 @@ def test_hepatitis_b_on_the_problem_list_is_named_with_its_date(kb, today):
     counts too and says so."""
     card, entry = _run_request(kb, fires_chronic_hbv_listed(today), today)
     shown = f"hepatitis B on the problem list ({CHRONIC_HBV[2]}, onset {Chart(today).at(-3000)}"
-    assert card["summary"].startswith("HBV infection positive: check HBV DNA")
+    assert card["summary"].startswith("hepatitis B on the problem list: check HBV DNA")
     assert f"{shown}). No HBV DNA result" in " ".join(card["detail"].split())
     resolved = _negatives(_chart(today)).condition(CHRONIC_HBV, onset=-3000, status="resolved")
     card, entry = _run(kb, resolved, today)
