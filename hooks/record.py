@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from operator import attrgetter
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from hooks.units import convert, to_days
+from hooks.units import convert, display, to_days
 from hooks.valuesets import CodeInfo, ValueSets
 
 LOINC = "http://loinc.org"
@@ -304,8 +304,8 @@ class Quantity:
     unit: str | None
     comparator: str | None = None  # '<', '<=', '>=', '>': the value is a bound ('<3 ng/L' below detection)
 
-    def __str__(self) -> str:
-        return f"{self.comparator or ''}{self.value:g} {self.unit or ''}".strip()
+    def __str__(self) -> str:  # for text: the unit as people write it ('IU/mL', not the UCUM code '[IU]/mL')
+        return f"{self.comparator or ''}{self.value:g} {display(self.unit)}".strip()
 
 
 UPPER_BOUNDS = frozenset({"<", "<="})  # the result is at most its value ('<15')

@@ -29,6 +29,7 @@ from hooks.record import (
     PatientRecord,
     per_record,
 )
+from hooks.units import display
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +212,7 @@ def reading(observation: Observation) -> str:
     """An HBV DNA result as read: '250,000 [IU]/mL', '<20 [IU]/mL', 'detected' or 'not detected'."""
     load = observation.reported_value
     if load is not None:
-        return f"{load.comparator or ''}{load.value:,.12g} {load.unit or ''}".strip()
+        return f"{load.comparator or ''}{load.value:,.12g} {display(load.unit)}".strip()
     return "detected" if antibodies.status(observation) == "positive" else "not detected"
 
 

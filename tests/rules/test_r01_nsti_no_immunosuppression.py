@@ -415,7 +415,7 @@ def test_a_marker_that_cannot_be_read_is_said_not_read_as_no_infection(kb, today
     entry = explained(result, RULE)
     assert RULE not in fired(result) and entry["status"] == "not-evaluable"
     assert entry["reason"].startswith("NSTI not ruled out: Necrotizing myositis with infection markers that could "
-                                      "not be read: Lactate [Moles/volume] in Serum or Plasma 36 [iU]/L on ")
+                                      "not be read: Lactate [Moles/volume] in Serum or Plasma 36 IU/L on ")
     assert entry["facts"]["unreadable"] in entry["reason"]
     assert any(w.startswith("R01 (") and "could not be read" in w for w in result.warnings)
 

@@ -439,7 +439,7 @@ def test_a_detectable_hbv_dna_is_named_and_asks_for_hepatology_and_an_antiviral_
     assert card["indicator"] == "warning"
     assert card["summary"] == ("Methotrexate start: positive hepatitis screen (HBsAg): HBV DNA detectable, "
                                "hepatology and antiviral first")
-    assert (f"Hepatitis B DNA 250,000 [IU]/mL on {chart.at(-20)}: the virus is replicating, and no HBV antiviral is "
+    assert (f"Hepatitis B DNA 250,000 IU/mL on {chart.at(-20)}: the virus is replicating, and no HBV antiviral is "
             "active or ordered. Involve hepatology and start antiviral prophylaxis") in " ".join(card["detail"].split())
     assert "Check HBV DNA" not in card["detail"]
     follow_up = card["suggestions"][0]

@@ -135,7 +135,7 @@ def test_a_positive_marker_on_an_antiviral_with_no_replicating_virus_gets_the_ri
     assert card["suggestions"][0]["label"] == "Rituximab 1,000 mg IV on days 1 and 15"
     assert card["suggestions"][0]["isRecommended"] and "MedicationRequest" in kinds
     assert not [s for s in card["suggestions"] if "HBV DNA" in s["label"] or "epatology" in s["label"]]
-    assert (f"HBV antiviral: {ENTECAVIR}; Hepatitis B DNA <10 [IU]/mL on {chart.at(-30)}. Keep it from before the "
+    assert (f"HBV antiviral: {ENTECAVIR}; Hepatitis B DNA <10 IU/mL on {chart.at(-30)}. Keep it from before the "
             "first dose until at least 12-18 months after the last (with hepatology)") in card["detail"]
     assert "start antiviral prophylaxis" not in card["detail"]
     facts = explained(run(kb, chart.request("patient-view"), today), RULE)["facts"]
@@ -164,7 +164,7 @@ def test_no_replicating_virus_without_an_antiviral_gets_the_order_and_asks_for_a
     chart = _followed_up(srp_on_two_agents(today).observation(ANTI_HBC, -400, interpretation="POS"), antiviral=False)
     card, kinds = _hbv_card(kb, today, chart)
     assert "MedicationRequest" in kinds
-    assert (f"Hepatitis B DNA <10 [IU]/mL on {chart.at(-30)}: no replicating virus, and no HBV antiviral is active or "
+    assert (f"Hepatitis B DNA <10 IU/mL on {chart.at(-30)}: no replicating virus, and no HBV antiviral is active or "
             "ordered. Agree antiviral prophylaxis or HBV DNA monitoring with hepatology") in card["detail"]
 
 
@@ -178,7 +178,7 @@ def test_a_detectable_viral_load_holds_the_order_without_ordering_another(kb, to
     referral = next(s for s in card["suggestions"] if "epatology" in s["label"])
     assert referral["isRecommended"] and [a["description"] for a in referral["actions"]] == ["Hepatology referral"]
     assert not any(a["description"] == "HBV DNA" for s in card["suggestions"] for a in s["actions"])
-    assert (f"Hepatitis B DNA 2,000 [IU]/mL on {chart.at(-20)}: the virus is replicating, and no HBV antiviral is "
+    assert (f"Hepatitis B DNA 2,000 IU/mL on {chart.at(-20)}: the virus is replicating, and no HBV antiviral is "
             "active or ordered. **Refer to hepatology and start antiviral prophylaxis") in card["detail"]
 
 

@@ -464,7 +464,7 @@ FALLBACK_TEXT = ("(no reference range or flag from the lab: judged against 1,000
 
 
 @pytest.mark.parametrize(("value", "unit", "shown"), [
-    (5000, "ng/L", "5000 ng/L"), (5, "ng/mL", "5 ng/mL"), (5000, "pg/mL", "5000 pg/mL"), (5, "ug/L", "5 ug/L"),
+    (5000, "ng/L", "5000 ng/L"), (5, "ng/mL", "5 ng/mL"), (5000, "pg/mL", "5000 pg/mL"), (5, "ug/L", "5 \u00b5g/L"),
     (1001, "ng/L", "1001 ng/L"),
 ])
 def test_r19_a_troponin_i_with_no_range_far_above_every_assays_uln_is_cardiac_involvement(kb, today, value, unit,

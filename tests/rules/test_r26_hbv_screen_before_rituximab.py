@@ -134,10 +134,10 @@ def test_a_detectable_hbv_dna_without_an_antiviral_is_no_follow_up(kb, today):
                                "rituximab Injectable Product")
     detail = " ".join(card["detail"].split())
     assert "with detectable HBV DNA: refer to hepatology and start antiviral prophylaxis" in detail
-    assert f"Hepatitis B DNA 250,000 [IU]/mL on {chart.at(-15)}, and no antiviral" in detail
+    assert f"Hepatitis B DNA 250,000 IU/mL on {chart.at(-15)}, and no antiviral" in detail
     assert "Check HBV DNA" not in detail and "No HBV DNA result" not in detail
     assert entry["facts"]["positive_without_dna_or_antiviral"] is True
-    assert entry["facts"]["hbv_dna_detectable"] == f"Hepatitis B DNA 250,000 [IU]/mL on {chart.at(-15)}"
+    assert entry["facts"]["hbv_dna_detectable"] == f"Hepatitis B DNA 250,000 IU/mL on {chart.at(-15)}"
     # every baseline lab is on file: the first suggestion is hepatology and entecavir, recommended
     antiviral = card["suggestions"][0]
     assert antiviral["isRecommended"]
@@ -327,7 +327,7 @@ def test_a_rituximab_recorded_as_given_with_a_positive_marker_asks_for_what_is_d
     if dna:
         assert card["summary"] == ("anti-HBc positive, HBV DNA detectable, rituximab Injectable Product recorded as "
                                    "given: hepatology and antiviral now")
-        assert f"Hepatitis B DNA 250,000 [IU]/mL on {chart.at(-15)}, and no antiviral" in detail
+        assert f"Hepatitis B DNA 250,000 IU/mL on {chart.at(-15)}, and no antiviral" in detail
         assert "Refer to hepatology and start antiviral therapy now" in detail
     else:
         assert card["summary"] == ("anti-HBc positive, rituximab Injectable Product recorded as given: check HBV DNA "
@@ -512,7 +512,7 @@ def test_a_late_antiviral_with_detectable_hbv_dna_keeps_the_referral(kb, today):
     chart.medication(ENTECAVIR, 0.5, "mg", start=30, resource_id="etv")
     card, _ = _run(kb, chart, today)
     assert card["summary"].startswith("anti-HBc positive, HBV DNA detectable: hepatology and antiviral before")
-    assert (f"Hepatitis B DNA 250,000 [IU]/mL on {chart.at(-15)}, and {ENTECAVIR} is ordered to start {chart.at(30)}, "
+    assert (f"Hepatitis B DNA 250,000 IU/mL on {chart.at(-15)}, and {ENTECAVIR} is ordered to start {chart.at(30)}, "
             f"after rituximab Injectable Product on {chart.at(0)}: start it before the first dose.") in _flat(card)
     now = _suggestion(card, "Start")
     assert now["label"] == f"Start {ENTECAVIR} today, as ordered (not from {chart.at(30)})"
@@ -644,10 +644,10 @@ def test_hbsag_positive_with_hbv_dna_below_quantification_still_needs_an_antivir
     at = Chart(today).at
     assert card["indicator"] == "critical"
     assert card["summary"] == ("HBsAg/anti-HBc positive: antiviral prophylaxis before rituximab Injectable Product, "
-                               f"whatever the HBV DNA (<20 [IU]/mL on {at(-20)})")
+                               f"whatever the HBV DNA (<20 IU/mL on {at(-20)})")
     assert _flat(card).startswith("**HBsAg-positive hepatitis B: antiviral prophylaxis is needed before rituximab "
                                   "Injectable Product, whatever the HBV DNA.** HBsAg positive (")
-    assert (f"Hepatitis B DNA <20 [IU]/mL on {at(-20)}: no replicating virus now, but no antiviral (entecavir or "
+    assert (f"Hepatitis B DNA <20 IU/mL on {at(-20)}: no replicating virus now, but no antiviral (entecavir or "
             "tenofovir) is active or ordered.") in _flat(card)
     assert "an undetectable viral load does not replace prophylaxis" in _flat(card)
     assert "Check HBV DNA" not in _flat(card) and "No HBV DNA result" not in _flat(card)

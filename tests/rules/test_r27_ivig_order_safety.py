@@ -1067,7 +1067,7 @@ def _immunization_draft(chart, dose, unit, text=None, status="not-done", display
     (1600, "mL", IVIG_10_PERCENT, "2.29 g/kg per cycle"),
     (1400, "mL", None, "the dose could not be read (its dose of 1400 mL cannot be read in g: a volume needs the "
                        "concentration in its code or name)"),
-    (1, "{vial}", None, "the dose could not be read (its dose of 1 {vial} cannot be read in g)"),
+    (1, "{vial}", None, "the dose could not be read (its dose of 1 vial cannot be read in g)"),
     (None, None, None, "the dose could not be read (no dose recorded in its doseQuantity)"),
 ])
 def test_an_ivig_immunization_draft_is_checked_by_the_dose_it_records(kb, today, dose, unit, text, dose_problem):
