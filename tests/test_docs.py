@@ -16,6 +16,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_readme_rule_catalogue_is_current():
+    assert README.count(BEGIN) == README.count(END) == 1, "one catalogue, between one pair of markers"
     start, end = README.index(BEGIN), README.index(END) + len(END)
     assert README[start:end] == markdown(), "run: imnm-cds catalogue, and paste it into README.md"
 
