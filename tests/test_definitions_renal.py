@@ -238,23 +238,22 @@ def test_a_text_with_no_number_is_no_reading(kb, today):
 
 SAME_DAY = {  # the lab's eGFR and a creatinine (60-year-old man) on one day: the answer for 30, what is named
     "lab-over-60-creatinine-3.0": ((">60", 3.0), True, "eGFR 23 on {day} (estimated from creatinine 3 mg/dL, "
-                                   "CKD-EPI 2021) is below 30, though the lab's >60 the same day said otherwise (the "
-                                   "more careful reading counts)"),
+                                   "CKD-EPI 2021) is below 30 (not changed by the lab's >60 the same day: the safer "
+                                   "reading counts)"),
     "lab-85-creatinine-3.0": (("85", 3.0), True, "eGFR 23 on {day} (estimated from creatinine 3 mg/dL, CKD-EPI 2021) "
-                              "is below 30, though the lab's 85 the same day said otherwise (the more careful reading "
-                              "counts)"),
+                              "is below 30 (not changed by the lab's 85 the same day: the safer reading counts)"),
     "lab-under-45-creatinine-3.0": (("<45", 3.0), True, "eGFR 23 on {day} (estimated from creatinine 3 mg/dL, "
-                                    "CKD-EPI 2021) is below 30, though the lab's <45 the same day said otherwise (the "
-                                    "more careful reading counts)"),
+                                    "CKD-EPI 2021) is below 30 (not changed by the lab's <45 the same day: the safer "
+                                    "reading counts)"),
     "lab-under-45-creatinine-0.9": (("<45", 0.9), None, "eGFR reported as <45 on {day}: whether it is below 30 is not "
-                                    "known, though 98 (estimated from creatinine 0.9 mg/dL, CKD-EPI 2021) the same "
-                                    "day said otherwise (the more careful reading counts)"),
+                                    "known (not changed by 98 (estimated from creatinine 0.9 mg/dL, CKD-EPI 2021) the "
+                                    "same day: the safer reading counts)"),
     "lab-unreadable-creatinine-0.9": (("<15 see note", 0.9), None, "eGFR on {day} could not be read: "
-                                      "'<15 see note'; whether it is below 30 is not known, though 98 (estimated "
-                                      "from creatinine 0.9 mg/dL, CKD-EPI 2021) the same day said otherwise (the more "
-                                      "careful reading counts)"),
-    "lab-20-creatinine-0.9": (("20", 0.9), True, "eGFR 20 on {day} is below 30, though 98 (estimated from creatinine "
-                              "0.9 mg/dL, CKD-EPI 2021) the same day said otherwise (the more careful reading counts)"),
+                                      "'<15 see note'; whether it is below 30 is not known (not changed by 98 "
+                                      "(estimated from creatinine 0.9 mg/dL, CKD-EPI 2021) the same day: the safer "
+                                      "reading counts)"),
+    "lab-20-creatinine-0.9": (("20", 0.9), True, "eGFR 20 on {day} is below 30 (not changed by 98 (estimated from "
+                              "creatinine 0.9 mg/dL, CKD-EPI 2021) the same day: the safer reading counts)"),
     "lab-85-creatinine-0.9": (("85", 0.9), False, "eGFR 85 on {day} is not below 30"),
 }
 
@@ -431,12 +430,12 @@ def _no_methotrexate(card):
 
 SAME_DAY_LOW = {  # each reader: what its card says when a day's estimate is below its limit and the lab's '>60' not
     "imnm-add-steroid-sparing-by-month-1": lambda card, named: _no_methotrexate(card) and (
-        f"{named} is below 30, though the lab's >60 the same day said otherwise (the more careful reading counts): "
+        f"{named} is below 30 (not changed by the lab's >60 the same day: the safer reading counts): "
         "methotrexate is not advised" in card["detail"]),
-    "mtx-tmp-smx-interaction": lambda card, named: (f"Higher risk here ({named} is below 60, though the lab's >60 the "
-                                                    "same day said otherwise" in card["detail"]),
+    "mtx-tmp-smx-interaction": lambda card, named: (f"Higher risk here ({named} is below 60 (not changed by the lab's "
+                                                    ">60 the same day" in card["detail"]),
     "ivig-order-safety": lambda card, named: card["summary"].endswith("(eGFR < 60)") and (
-        f"{named} is below 60, though the lab's >60 the same day said otherwise" in card["detail"]),
+        f"{named} is below 60 (not changed by the lab's >60 the same day" in card["detail"]),
 }
 
 
@@ -444,7 +443,7 @@ SAME_DAY_LOW = {  # each reader: what its card says when a day's estimate is bel
 def test_every_reader_takes_the_more_careful_reading_of_a_day(kb, today, rule):
     """A creatinine of 3.0 mg/dL (an eGFR of 17 at 62, as a woman) and the lab's '>60' on the same day: the lab's own
     won, so R05 offered methotrexate first, R11 named no renal risk and R27 was quiet. The estimate now counts, and
-    the card says the lab's '>60' said otherwise."""
+    the card says the lab's '>60' did not change it."""
     chart, hook = READERS[rule][0](today)
     chart.lab(CREATININE, 3.0, "mg/dL", day=-3).observation(EGFR, -3, value_string=">60")
     card = fired(run(kb, chart.request(hook), today)).get(rule)

@@ -137,8 +137,8 @@ class DayAnswer:
         """The same day's readings that said otherwise, briefly; '' when none did."""
         if not self.overruled:
             return ""
-        return (f", though {' and '.join(r.named for r in self.overruled)} the same day said otherwise (the more "
-                "careful reading counts)")
+        others = " and ".join(reading.named for reading in self.overruled)
+        return f" (not changed by {others} the same day: the safer reading counts)"
 
     def says(self, limit: float) -> str:
         """For the card: 'eGFR 22 on ... is below 30', 'eGFR reported as <45 on ...: whether it is below 30 is not
