@@ -159,3 +159,12 @@ def test_the_latest_weight_and_height_are_read_once_per_call(kb, today, monkeypa
     other, _ = record_and_context(kb, chart)
     assert weight.latest_weight(other) is not weight.latest_weight(record)  # another call reads its own record
     assert read.count("weight") == 2
+
+
+def test_the_ivig_dosing_weight_is_said_once(kb, today):
+    """'actual weight 75 kg on ... (BMI 25.4 (weight 75 kg on ..., height 172 cm on ...))': the weight twice, in
+    brackets three deep on R15's order (found by clinician review)."""
+    chart = Chart(today).weight(75, day=-3).height(172, day=-60)
+    kg, why = weight.ivig_dosing_weight(*record_and_context(kb, chart))
+    assert kg == 75
+    assert why == f"actual weight 75 kg on {chart.at(-3)} (BMI 25.4, height 172 cm on {chart.at(-60)})"

@@ -174,10 +174,12 @@ def ivig_dosing_weight(record: PatientRecord, context: HookContext, obesity_bmi:
         return None, f"no current height or BMI, so obesity (BMI >= {obesity_bmi:g}: adjusted body weight) cannot " \
                      "be checked"
     height = dosing_height(record, context)
+    # the weight is said once: the BMI beside it names only the height it also comes from
+    bmi_said = bmi[1] if height is None else f"BMI {bmi[0]:.1f}, height {height.describe('cm')}"
     if bmi[0] < obesity_bmi:
-        return weight.value, f"actual weight {weight.describe('kg')} ({bmi[1]})"
+        return weight.value, f"actual weight {weight.describe('kg')} ({bmi_said})"
     if height is None:
         return None, f"{bmi[1]} needs the adjusted body weight, and there is no current height"
     sex = record.patient.sex if record.patient else None
     adjusted = round(adjusted_body_weight(weight.value, height.value, sex), 1)
-    return adjusted, f"adjusted body weight {adjusted:g} kg (actual {weight.describe('kg')}, {bmi[1]})"
+    return adjusted, f"adjusted body weight {adjusted:g} kg (actual {weight.describe('kg')}, {bmi_said})"
