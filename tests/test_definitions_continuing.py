@@ -8,6 +8,7 @@ import pytest
 
 from fhir_fixtures.builders import (
     IMNM_SNOMED,
+    IVIG_CVX,
     METHOTREXATE_2_5,
     METHYLPRED_1000,
     PREDNISONE_5,
@@ -459,6 +460,38 @@ def test_the_last_written_dose_of_an_order_with_nothing_that_ends_it_is_none(kb,
     chart.draft(PREDNISONE_5, 20, "mg", frequency=2, route=ROUTE_ORAL)
     [order] = _read(kb, chart, "glucocorticoid_systemic").scheduled
     assert continuing.last_written_dose(order) is None
+
+
+# An IVIG regimen as the service contract writes one (section 4, "Cyclic regimens"): its count, or duration, is the
+# days of each cycle, repeated every period
+IVIG_REGIMEN = {"period": 4, "period_unit": "wk", "route": ROUTE_IV, "resource_id": "regimen"}
+
+
+@pytest.mark.parametrize("cycle", [{"count": 2}, {"text": "1 g/kg IV daily x 2 days every 4 weeks"}])
+def test_a_cyclic_ivig_regimen_is_not_ended_by_the_days_of_one_cycle(kb, today, cycle):
+    """IVIG 1 g/kg a day for 2 days every 4 weeks from 30 days ago, no end date: its count of 2 (or its sig's 'x 2
+    days') is the days of each cycle, not the doses of the order. It was read as ended after its first cycle (ending
+    first), so a draft beside it, or written again with no link, was read alone."""
+    chart = Chart(today).medication(IVIG_CVX, 1, "g/kg", start=-30, **IVIG_REGIMEN, **cycle)
+    chart.draft(IVIG_CVX, 0.4, "g/kg", count=5, route=ROUTE_IV)  # a daily course: no rewrite of the regimen
+    read = _read(kb, chart, "ivig")
+    assert _ids(read.scheduled) == ["regimen"] and not read.ending_first
+    assert continuing.last_written_dose(read.scheduled[0]) is None
+    chart.drafts.clear()
+    chart.draft(IVIG_CVX, 1, "g/kg", start=0, count=2, period=4, period_unit="wk", route=ROUTE_IV)
+    assert [order.id for order, _ in _read(kb, chart, "ivig").left_active] == ["regimen"]
+
+
+def test_a_cyclic_ivig_regimen_ends_by_its_bounds_and_a_daily_ivig_course_by_its_count(kb, today):
+    """The regimen's boundsPeriod.end still ends it; IVIG 1 g/kg daily x2 (no cycle interval) ends on its second
+    day, as any counted course."""
+    chart = Chart(today).medication(IVIG_CVX, 1, "g/kg", start=-30, end=60, count=2, **IVIG_REGIMEN)
+    chart.medication(IVIG_CVX, 1, "g/kg", start=-30, count=2, route=ROUTE_IV, resource_id="course")
+    chart.draft(IVIG_CVX, 0.4, "g/kg", count=5, route=ROUTE_IV)
+    read = _read(kb, chart, "ivig")
+    assert _ids(read.scheduled) == ["regimen"] and _ids(read.ending_first) == ["course"]
+    assert continuing.last_written_dose(read.scheduled[0]) == today + timedelta(days=60)
+    assert continuing.last_written_dose(read.ending_first[0]) == today - timedelta(days=29)
 
 
 # A chart order with no end date ends early only on a structured count from a structured start: the sig's 'for N
