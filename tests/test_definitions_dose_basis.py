@@ -8,14 +8,17 @@ from datetime import date, timedelta
 
 import pytest
 
+import fhir_fixtures
 from fhir_fixtures.builders import (
     AZATHIOPRINE_50,
     IMNM_SNOMED,
+    IVIG_CVX,
     METHOTREXATE_2_5,
     METHYLPRED_1000,
     PREDNISONE_20,
     ROUTE_IV,
     ROUTE_ORAL,
+    TMP_SMX_DS,
     Chart,
 )
 from fhir_fixtures.r06_prednisone_adult_dose_check import PRED_EYE_DROPS
@@ -603,3 +606,73 @@ def test_a_sig_naming_a_clinic_day_is_still_a_plain_weekly_dose(text):
     parsed = dose_basis.read_text(text)
     assert parsed is not None and parsed.timing is not None
     assert (parsed.timing.frequency, parsed.timing.period, parsed.timing.period_unit) == (1, 1, "wk")
+
+
+def _no_timing(resource):
+    del resource["dosageInstruction"][0]["timing"]
+    return resource
+
+
+def _timing_with_no_unit(resource):
+    resource["dosageInstruction"][0]["timing"] = {"repeat": {"frequency": 1, "period": 4}}
+    return resource
+
+
+def _second_instruction(resource):
+    resource["dosageInstruction"].append({**resource["dosageInstruction"][0], "text": "20 mg at night"})
+    return resource
+
+
+def _no_dosage(resource):
+    del resource["dosageInstruction"]
+    return resource
+
+
+def _not_a_dose(resource):
+    resource["dosageInstruction"] = [{"text": "take with food"}]
+    return resource
+
+
+@pytest.mark.parametrize(("code", "dose", "unit", "kwargs", "change", "named"), [
+    (PREDNISONE_20, 60, "mg", {}, None, "prednisone 20 MG Oral Tablet (60 mg once a day)"),
+    (PREDNISONE_20, 3, "{tbl}", {}, None, "prednisone 20 MG Oral Tablet (3 tablet(s) (= 60 mg) once a day)"),
+    (METHOTREXATE_2_5, 15, "mg", {"period_unit": "wk"}, None, "methotrexate 2.5 MG Oral Tablet (15 mg once weekly)"),
+    # per kg as written: no mg is worked out from a weight
+    (METHYLPRED_1000, 30, "mg/kg", {"route": ROUTE_IV}, None,
+     "methylprednisolone 1000 MG Injection (30 mg/kg once a day)"),
+    # a combination tablet has no one mg: the tablets as ordered, not 'dose not read'
+    (TMP_SMX_DS, 1, "{tbl}", {"frequency": 2}, None, f"{TMP_SMX_DS[2]} (1 tablet(s) 2 times a day)"),
+    (METHYLPRED_1000, 1000, "mg", {"frequency": 3, "period_unit": "wk"}, None,
+     "methylprednisolone 1000 MG Injection (1000 mg 3 times a week)"),  # not 'every 2.33333 days'
+    (IVIG_CVX, 2, "g/kg", {}, _timing_with_no_unit, "immune globulin, intravenous (2 g/kg, timing not read)"),
+    (PREDNISONE_20, 60, "mg", {}, _no_timing, "prednisone 20 MG Oral Tablet (60 mg, frequency not given)"),
+    (PREDNISONE_20, None, None, {"text": "60 mg PO every morning"}, _no_timing,
+     "prednisone 20 MG Oral Tablet (60 mg once a day, read from the free-text sig)"),
+    (PREDNISONE_20, None, None, {"text": "60 mg daily then taper by 10 mg"}, _no_timing,
+     "prednisone 20 MG Oral Tablet (dose not read)"),  # never a guess
+    (PREDNISONE_20, 40, "mg", {}, _second_instruction,
+     "prednisone 20 MG Oral Tablet (40 mg once a day, first of 2 instructions)"),  # not read as 40 mg a day
+    (PREDNISONE_20, 60, "mg", {}, _no_dosage, "prednisone 20 MG Oral Tablet"),  # no dose written: the label alone
+    (PREDNISONE_20, 60, "mg", {}, _not_a_dose, "prednisone 20 MG Oral Tablet"),
+])
+def test_an_order_is_named_with_its_dose_as_ordered(kb, today, code, dose, unit, kwargs, change, named):
+    """Clinician review: 'Cancel prednisone 20 MG Oral Tablet' for 60 mg a day read as the dose. An action that
+    takes an order away names it with its dose as ordered, in few words, or says the dose is not read."""
+    resource = Chart(today).medication_request(code, dose, unit, start=0, **kwargs)
+    order = _order(kb, change(resource) if change else resource)
+    assert dose_basis.named_with_dose(order) == named
+
+
+# A dose in a label: an amount in brackets ('(60 mg', '(3 tablet(s)', '(2 g/kg'); '(= 60 mg' is a tablet count's mg
+_NAMED_DOSE = re.compile(r"\(\d[\d.,]*\s*(?:mg|g|mcg|tablet)", re.I)
+
+
+def test_no_action_names_a_dose_twice(kb, today):
+    """Where a rule says its own dose (R13's '(150 mg/day)'), the dose as ordered is not added to it: over every
+    fixture, an action that takes an order away names at most one dose."""
+    doubled = []
+    for name, fixture in sorted(fhir_fixtures.all_fixtures().items()):
+        for card in run(kb, fixture.request(today), today).cards:
+            doubled += [f"{name}: {a['description']}" for s in card.get("suggestions", []) for a in s["actions"]
+                        if a["type"] in ("delete", "update") and len(_NAMED_DOSE.findall(a["description"])) > 1]
+    assert not doubled

@@ -7,7 +7,8 @@ only in the plain forms listed in :func:`read_text` ("60 mg PO every morning", "
 else (ranges, tapers, several amounts) is reported as unreadable rather than guessed at. The weekdays a sig gives
 its doses on are read here too (:func:`weekdays_named`, R08's reading, which hooks.definitions.continuing shares), and
 how long a draft course runs, its count and bounds read by courses.dose_run, the one timing reader
-(:func:`draft_course_length`).
+(:func:`draft_course_length`). An action that cancels or stops an order names it with its dose as ordered here
+(:func:`named_with_dose`), so that a product name ('prednisone 20 MG Oral Tablet') is not read as the dose.
 """
 
 from __future__ import annotations
@@ -430,6 +431,9 @@ class DraftDose:
     days_per_day: float | None = None  # days with a dose, a day (several times on one day are one day)
     kg_daily: float | None = None  # mg/kg/day of the instructions written per kg, added up as ``daily`` is
     kg_part_only: bool = False  # other instructions are in mg: ``kg_daily`` is the least the order gives
+    # ``problem`` is only that the unit is not converted to mg ('1 {tbl}' of a combination tablet): the dose as
+    # ordered is read
+    read_as_written: bool = False
 
     @property
     def weekly(self) -> float | None:
@@ -478,34 +482,57 @@ class DraftDose:
         m2_day = dosing.mg_per_body_day(self.written, self.per_day, "m2")  # mg/m2, g/m2, mcg/m2...
         return None if m2_day is None else m2_day * 7
 
-    def describe(self) -> str:
-        """'60 mg once a day' / '1.5 mg/kg 1x/day' as ordered, for the card."""
+    def describe(self, *, briefly: bool = False) -> str:
+        """'60 mg once a day' / '1.5 mg/kg 1x/day' as ordered, for the card. ``briefly``, as an order's name
+        gives it (:func:`named_with_dose`): a frequency not read and a dose read from the sig said in a few words
+        after a comma, not in brackets inside its brackets."""
         if self.written is None:
             return "dose not given"
         unit = self.written.unit
         if unit == "{tbl}":
             unit = "tablet(s)" + (f" (= {mg(self.mg)})" if self.mg is not None else "")
-        how = _frequency_words(self.per_day, self.order)
-        return f"{self.written.value:g} {unit} {how}".strip() + (" (read from the free-text sig)"
-                                                                  if self.from_text else "")
+        amount = f"{self.written.value:g} {unit}"
+        how = _frequency_words(self.per_day, times_a_week=briefly)
+        if briefly:
+            return (f"{amount} {how}" if how else f"{amount}, {_frequency_unread(self.order)}") + (
+                ", read from the free-text sig" if self.from_text else "")
+        how = how or f"({dosing.why_no_frequency(self.order)})"
+        return f"{amount} {how}" + (" (read from the free-text sig)" if self.from_text else "")
 
     def how_given(self) -> str:
         """How an order is given, as a card names it beside its label: :meth:`describe`, or
         :data:`DOSE_NOT_READ` when its dose could not be read."""
         return DOSE_NOT_READ if self.problem else self.describe()
 
+    def as_ordered(self) -> str:
+        """The dose as ordered, as an order's name gives it (:func:`named_with_dose`): :meth:`describe` briefly,
+        also where only its mg is not known (a unit not converted); :data:`DOSE_NOT_READ` where what is written
+        cannot be read."""
+        return DOSE_NOT_READ if self.problem and not self.read_as_written else self.describe(briefly=True)
 
-def _frequency_words(per_day: float | None, order: MedicationOrder) -> str:
-    """How often ``order`` is given, for the card; with none read, why (dosing.why_no_frequency)."""
+
+def _frequency_words(per_day: float | None, *, times_a_week: bool = False) -> str | None:
+    """How often a dose is given, for the card ('once weekly', 'every 14 days'); None with none read. With
+    ``times_a_week``, a whole number of doses a week as such ('3 times a week', not 'every 2.33333 days')."""
     if per_day is None:
-        return f"({dosing.why_no_frequency(order)})"
-    if abs(per_day * 7 - 1) < 1e-6:
+        return None
+    weekly = per_day * 7
+    if abs(weekly - 1) < 1e-6:
         return "once weekly"
     if abs(per_day - 1) < 1e-6:
         return "once a day"
     if per_day >= 1:
         return f"{per_day:g} times a day"
+    if times_a_week and weekly > 1 and abs(weekly - round(weekly)) < 1e-6:
+        return f"{round(weekly)} times a week"
     return f"every {1 / per_day:g} days"
+
+
+def _frequency_unread(order: MedicationOrder) -> str:
+    """A frequency not read, in a few words: one written that is not read, or none written (the two
+    dosing.why_no_frequency tells apart, in full)."""
+    return ("timing not read" if any(dosing.timing_written(d.timing) and dosing.periods_per_day(d.timing) is None
+                                     for d in order.dosages) else "frequency not given")
 
 
 def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: float | None = None) -> DraftDose:
@@ -552,7 +579,7 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
                 disagreement = dosing.strength_disagreement(order.medication)
                 return DraftDose(order, use.dose, per_day, None, None, from_text,
                                  problem=f"dose unit '{use.dose.unit}' could not be converted to mg"
-                                 + (f" ({disagreement})" if disagreement else ""))
+                                 + (f" ({disagreement})" if disagreement else ""), read_as_written=True)
         if amount is None or per_day is None:
             unreadable = True
         else:
@@ -568,6 +595,28 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
     kg_daily = None if kg_unreadable or not kg_totals else max(kg_totals.values())
     return DraftDose(order, first[0], first[1], first[2], daily_total, first[3], days_per_day=first[4],
                      kg_daily=kg_daily, kg_part_only=kg_part_only and kg_daily is not None)
+
+
+def named_with_dose(order: MedicationOrder) -> str:
+    """How an action that cancels, stops or holds ``order`` names it: '<label> (<dose as ordered>)', as R06 and R09
+    do, since a product name alone reads as the dose ('prednisone 20 MG Oral Tablet' for 60 mg a day); the label
+    alone where the order writes no dose (:func:`dose_as_ordered`)."""
+    dose = dose_as_ordered(order)
+    return f"{order.label} ({dose})" if dose else order.label
+
+
+def dose_as_ordered(order: MedicationOrder) -> str | None:
+    """The dose ``order`` writes, in few words, as an action names it (:meth:`DraftDose.as_ordered`): per kg or m2 as
+    written, never a mg worked out from a weight; 'dose not read' where one is written that cannot be read safely;
+    of several instructions (a taper, a split dose) the first, said to be one of them. None where it writes no dose
+    at all."""
+    dosing_instructions = [dosage for dosage in order.dosages if not dosing.adds_no_dose(dosage)]
+    if not dosing_instructions:
+        return None
+    dose = read_dose(order).as_ordered()
+    if len(dosing_instructions) > 1 and dose != DOSE_NOT_READ:
+        dose += f", first of {len(dosing_instructions)} instructions"
+    return dose
 
 
 @dataclass(slots=True)

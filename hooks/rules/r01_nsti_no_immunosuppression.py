@@ -11,7 +11,7 @@ from hooks.cards import first_fitting
 from hooks.context import HookContext
 from hooks.definitions import cohorts, diagnosis, steroids, weight
 from hooks.definitions.courses import given_today
-from hooks.definitions.dose_basis import mg
+from hooks.definitions.dose_basis import mg, named_with_dose
 from hooks.dosing import PEQ_FACTORS, rounded_dose
 from hooks.record import RXNORM, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
@@ -259,7 +259,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     tapered = [] if order_sign else [f for f in flagged if f.order.in_group("glucocorticoid_systemic")]
     removable = [f for f in flagged if f not in tapered]
     verb = "Cancel" if order_sign else "Stop"
-    remove = [Action("delete", f"{verb} {f.order.label}", resource_id=f.order.reference) for f in removable]
+    remove = [Action("delete", f"{verb} {named_with_dose(f.order)}", resource_id=f.order.reference) for f in removable]
     workup = [Action("create", label, resource=resource) for label, resource in _workup(context)]
     vanc_label = f" {mg(vanc_mg)}" if vanc_mg is not None else " (dose not computed: no current weight)"
     vanc = Action("create", f"Vancomycin IV loading dose{vanc_label}", resource=vanc_order)

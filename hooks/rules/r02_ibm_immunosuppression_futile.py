@@ -11,6 +11,7 @@ from hooks.cards import first_fitting
 from hooks.context import HookContext
 from hooks.definitions import cohorts, diagnosis, weight
 from hooks.definitions.courses import given_since
+from hooks.definitions.dose_basis import named_with_dose
 from hooks.record import Concept, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import NADDAF_2022, SCHMIDT_2018, SEED_003, UPTODATE_IBM
@@ -147,7 +148,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # a glucocorticoid is tapered, not stopped; a cycle already given has nothing left to stop
     removable = [f for f in flagged if order_sign or (not f.order.in_group("glucocorticoid_systemic")
                                                       and f.order.current_on(context.today))]
-    remove = [Action("delete", f"{verb} {f.order.label}", resource_id=f.order.reference) for f in removable]
+    remove = [Action("delete", f"{verb} {named_with_dose(f.order)}", resource_id=f.order.reference) for f in removable]
     rehab = _rehabilitation(context)
     suggestions = []
     if remove:

@@ -37,7 +37,7 @@ from hooks.context import HookContext
 from hooks.definitions import continuing, dose_basis
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import course_days, days_text
-from hooks.definitions.dose_basis import DraftDose, mg
+from hooks.definitions.dose_basis import DraftDose, mg, named_with_dose
 from hooks.definitions.paediatric_doses import PULSE_DAYS, ChildOrder, child_pulse, oral_after_pulse, pulse_order
 from hooks.definitions.steroids import GROUP, DailyLevels, Run, is_iv_methylprednisolone, pulse_level
 from hooks.definitions.weight import dosing_weight
@@ -501,7 +501,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 *([left_line.text] if left_line else []),
                 *([*filter(None, [leaves.finding()]), *(line for _, line in pulse_left)] if said else [])]
     pulse = (child_pulse(context, child_cap, cap, weight) if child and weight is not None else None)
-    delete = [Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafts]
+    delete = [Action("delete", f"Cancel {named_with_dose(o)}", resource_id=o.reference) for o in drafts]
     if after_given and not weightless_child:
         # what cancelling leaves is stopped where not within: only the pulses too long where its daily total is within
         too_long = {id(o.raw) for o, _ in pulse_left}

@@ -22,6 +22,7 @@ from hooks.cards import first_fitting
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, continuing, hepatitis, renal
 from hooks.definitions.courses import given_since
+from hooks.definitions.dose_basis import named_with_dose
 from hooks.record import Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import CFP_2014, EULAR_2022_INFECTIONS, MTX_BASELINE_DRORACLE, MTX_LABEL
@@ -329,7 +330,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if critical:
         suggestions.insert(0, Suggestion(
             "Do not start methotrexate: cancel the draft",
-            [Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafts], is_recommended=True))
+            [Action("delete", f"Cancel {named_with_dose(o)}", resource_id=o.reference) for o in drafts],
+            is_recommended=True))
     reason = (egfr_reason if egfr_reason is not None
               else "pregnancy: methotrexate contraindicated" if critical else f"missing {', '.join(items)}" if items
               else f"positive hepatitis screen ({', '.join(m.kind for m in positive)}): " + (

@@ -16,7 +16,7 @@ from hooks.context import HookContext
 from hooks.definitions import renal, weight
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import DueDose, between_doses
-from hooks.definitions.dose_basis import text_frequency
+from hooks.definitions.dose_basis import named_with_dose, text_frequency
 from hooks.definitions.immunosuppression import is_co_trimoxazole
 from hooks.definitions.routes import is_local_order, systemic
 from hooks.dosing import (
@@ -352,7 +352,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         context.patient_id, orders.lab_concept(context.valuesets, "cbc", "57021-8", text="CBC with differential"),
         note="Methotrexate with trimethoprim: CBC at 1-2 weeks and 4 weeks, then monthly while both continue.")
     monitor = Action("create", "CBC at 1-2 and 4 weeks, then monthly", resource=cbc)
-    stop_tmp = Action("delete", f"{'Cancel' if drafted_tmp else 'Stop'} {tmp_order.label}",
+    stop_tmp = Action("delete", f"{'Cancel' if drafted_tmp else 'Stop'} {named_with_dose(tmp_order)}",
                       resource_id=tmp_order.reference)
     suggestions: list[Suggestion] = []
     if dose.regimen == "prophylactic":
@@ -365,7 +365,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         if mtx_state == "active":
             suggestions.append(Suggestion(
                 f"Keep {tmp_name}, hold methotrexate during the course and monitor the CBC",
-                [Action("delete", f"Hold {mtx_order.label} during the {tmp_name} course",
+                [Action("delete", f"Hold {named_with_dose(mtx_order)} during the {tmp_name} course",
                         resource_id=mtx_order.reference, stops_as="on-hold"), monitor]))
         elif held is not None:
             suggestions.append(Suggestion(
@@ -374,7 +374,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     else:
         suggestions.append(Suggestion(
             f"Do not start methotrexate during the {tmp_name} course: cancel {mtx_order.label}",
-            [Action("delete", f"Cancel {mtx_order.label}", resource_id=mtx_order.reference)], is_recommended=True))
+            [Action("delete", f"Cancel {named_with_dose(mtx_order)}", resource_id=mtx_order.reference)],
+            is_recommended=True))
         suggestions.append(Suggestion("Start methotrexate anyway with CBC monitoring", [monitor]))
     return Fired(
         severity=severity,

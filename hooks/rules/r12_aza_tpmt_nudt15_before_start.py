@@ -371,7 +371,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             notes.append("No replacement dose is suggested: " + (
                 "no whole 25 mg step fits this weight; ask a paediatric pharmacist for a liquid formulation."
                 if weight_kg is not None else "a child's dose needs a current body weight (R33)."))
-    delete = [Action("delete", f"Cancel {order.label}", resource_id=order.reference) for order in drafts]
+    delete = [Action("delete", f"Cancel {dose_basis.named_with_dose(order)}", resource_id=order.reference)
+              for order in drafts]
     if beside_only:
         with_chart = continuing.cancel_or_discontinue(delete, [*stop, *left_kept])
     else:  # a new dose, or none for a poor metabolizer, stops the chart's azathioprine too

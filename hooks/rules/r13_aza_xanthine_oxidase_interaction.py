@@ -10,6 +10,7 @@ from typing import Any
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import weight
+from hooks.definitions.dose_basis import named_with_dose
 from hooks.dosing import AZATHIOPRINE_ORAL, daily_mg, largest_given, product_for
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
@@ -114,7 +115,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     cbc = orders.service_request(
         context.patient_id, orders.lab_concept(context.valuesets, "cbc", "57021-8", text="CBC with differential"),
         note="Weekly while azathioprine and allopurinol are given together.")
-    cancel_drafts = [Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafted]
+    cancel_drafts = [Action("delete", f"Cancel {named_with_dose(o)}", resource_id=o.reference) for o in drafted]
     suggestions = [Suggestion(
         "Cancel azathioprine; consider mycophenolate instead" if aza_drafted else f"Cancel {xoi.label}",
         cancel_drafts, is_recommended=True)]

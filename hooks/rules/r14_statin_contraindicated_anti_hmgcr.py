@@ -12,6 +12,7 @@ from hooks.cards import first_fitting, resolvable
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, continuing
 from hooks.definitions.courses import ended_before_its_end, last_dose_day, repeats
+from hooks.definitions.dose_basis import dose_as_ordered, named_with_dose
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Quiet, Result, Rule, Suggestion
 from hooks.sources import (
@@ -540,8 +541,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         context.patient_id, orders.text_concept(f"Referral to {clinic} (non-statin lipid lowering: "
                                                 "ezetimibe, PCSK9 monoclonal antibody)"))
     verb = "Cancel" if context.hook == "order-sign" else "Discontinue"
-    discontinued = [(o, how) for o, how in statins.discontinued if _actionable(o)]
-    remove = ([Action("delete", f"{verb} {o.label}", resource_id=o.reference) for o in offending]
+    # each named with its dose as ordered beside how it stands ('20 mg once a day; current'): its label alone reads as
+    # the dose
+    discontinued = [(o, "; ".join(filter(None, [dose_as_ordered(o), how]))) for o, how in statins.discontinued
+                    if _actionable(o)]
+    remove = ([Action("delete", f"{verb} {named_with_dose(o)}", resource_id=o.reference) for o in offending]
               + continuing.discontinue(discontinued))
     # None: no order to stop (only statins whose orders ended are named), so nothing is pre-selected either
     stop = (f"{verb} the statin" + (f", discontinue the one{'s' if len(discontinued) > 1 else ''} on the chart"

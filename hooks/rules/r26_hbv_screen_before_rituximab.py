@@ -11,7 +11,7 @@ from hooks import orders
 from hooks.cards import cut_summary, first_fitting
 from hooks.context import HookContext
 from hooks.definitions import antibodies, continuing, hepatitis
-from hooks.definitions.dose_basis import draft_start
+from hooks.definitions.dose_basis import draft_start, named_with_dose
 from hooks.record import MedicationOrder, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import CD20_CLASS_LABEL, EULAR_2022_INFECTIONS, RITUXAN_LABEL
@@ -224,8 +224,8 @@ def _start_now(record: PatientRecord, context: HookContext, late: hepatitis.Cove
         moved = orders.validated(moved)
     except ValueError:  # pydantic's ValidationError: something in the order as written is not valid FHIR R4
         return None
-    stop = Action("delete", f"Cancel {order.label}, {was}" if late.drafted
-                  else f"Discontinue {order.label} on the chart, {was}", resource_id=order.reference)
+    stop = Action("delete", f"Cancel {named_with_dose(order)}, {was}" if late.drafted
+                  else f"Discontinue {named_with_dose(order)} on the chart, {was}", resource_id=order.reference)
     return Suggestion(f"Start {order.label} today, as {verb} (not from {late.start})",
                       [stop, Action("create", f"{order.label} from today", resource=moved)],
                       is_recommended=recommended)
@@ -428,7 +428,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         summary = f"{markers}: check HBV DNA and {plan} antiviral before {drafts[0].label}"
     else:
         summary = f"No HBV screen before {drafts[0].label}: {_markers_missing(missing)} missing"
-    hold = [Action("delete", f"Hold (cancel) {o.label} until HBV results and plan are in place",
+    hold = [Action("delete", f"Hold (cancel) {named_with_dose(o)} until HBV results and plan are in place",
                    resource_id=o.reference) for o in drafts]
     until = "antiviral prophylaxis is in place" if viraemic or not_enough else "HBV status is known"
     suggestions.append(Suggestion(f"Cancel {drafts[0].label} until {until}", hold))

@@ -15,6 +15,7 @@ from hooks.context import HookContext
 from hooks.definitions import continuing, courses, renal
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
+from hooks.definitions.dose_basis import named_with_dose
 from hooks.definitions.treatment_duration import ivig_immunizations
 from hooks.record import (
     REPORTED_STATUSES,
@@ -799,7 +800,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         corrected = _corrected_order(context, grams, days_for_suggestion, basis)
         suggestions.append(Suggestion(
             f"Replace with IVIG {grams:g} g per cycle over {days_for_suggestion} days every 4 weeks",
-            [*(Action("delete", f"Cancel {o.label}", resource_id=o.reference) for o in drafts
+            [*(Action("delete", f"Cancel {named_with_dose(o)}", resource_id=o.reference) for o in drafts
                if not o.status_meaning.records_given),
              Action("create", f"IVIG {grams:g} g IV over {days_for_suggestion} days q4 weeks", resource=corrected)],
             is_recommended=True))

@@ -708,7 +708,7 @@ def _suggestions(context: HookContext, drafts: list[MedicationOrder], manage: st
         hold = bool(pulse.reasons) or troponin_unclear or manage != "G1" or not troponins or not ecgs
         verb = "Permanently stop" if heart else "Hold"
         out.insert(0, Suggestion(f"{verb}: cancel this ICI dose",
-                                 [Action("delete", f"{verb} {d.label} (cancel the draft dose)",
+                                 [Action("delete", f"{verb} {dose_basis.named_with_dose(d)}: cancel the draft dose",
                                          resource_id=d.reference) for d in drafts], is_recommended=hold))
     return out
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import fhir_fixtures
 from fhir_fixtures.builders import (
     AZATHIOPRINE_50,
     ICD10,
@@ -69,6 +70,30 @@ def test_iv_methylprednisolone_counts_at_any_dose(kb, today):
     assert "IV methylprednisolone" in explained(result, RULE)["facts"]["immunosuppression"]
 
 
+
+@pytest.mark.parametrize(("name", "action"), [
+    ("r01-fires-order-sign-prednisone", "Cancel prednisone 20 MG Oral Tablet (60 mg once a day)"),
+    ("r01-fires-order-sign-iv-methylprednisolone-any-dose",
+     "Cancel methylprednisolone 1000 MG Injection (40 mg once a day)"),
+    ("r01-fires-patient-view-free-text-with-fever", "Stop methotrexate 2.5 MG Oral Tablet (15 mg once weekly)"),
+])
+def test_an_order_taken_away_is_named_with_its_dose_as_ordered(kb, today, name, action):
+    """Clinician review: 'Cancel prednisone 20 MG Oral Tablet' for 60 mg a day read as the dose (it is the tablet's
+    strength). The action names the dose as ordered, as R06 and R09 do (dose_basis.named_with_dose)."""
+    card = fired(run(kb, fhir_fixtures.get(name).request(today), today))[RULE]
+    assert action in [a["description"] for s in card["suggestions"] for a in s["actions"]]
+
+
+@pytest.mark.parametrize(("dose", "unit", "named"), [
+    (3, "{tbl}", "3 tablet(s) (= 60 mg) once a day"),
+    (1, "mg/kg", "1 mg/kg once a day"),  # as written, not 84 mg from the weight the card has
+])
+def test_tablets_and_a_dose_per_kg_are_named_as_written(kb, today, dose, unit, named):
+    chart = _chart(today).draft(PREDNISONE_20, dose, unit, resource_id="draft-pred")
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert card["suggestions"][0]["actions"][0]["description"] == f"Cancel prednisone 20 MG Oral Tablet ({named})"
+
+
 def test_card_cancels_the_draft_and_names_it(kb, today):
     chart = _chart(today).draft(AZATHIOPRINE_50, 100, "mg", resource_id="draft-aza")
     card = fired(run(kb, chart.request("order-sign"), today))[RULE]
@@ -77,7 +102,8 @@ def test_card_cancels_the_draft_and_names_it(kb, today):
     assert card["selectionBehavior"] == "at-most-one"
     first = card["suggestions"][0]
     assert first["isRecommended"] is True
-    assert first["actions"][0] == {"type": "delete", "description": "Cancel Azathioprine 50 MG Oral Tablet [Imuran]",
+    assert first["actions"][0] == {"type": "delete",
+                                   "description": "Cancel Azathioprine 50 MG Oral Tablet [Imuran] (100 mg once a day)",
                                    "resourceId": "MedicationRequest/draft-aza"}
     created = [a["resource"] for a in first["actions"] if a["type"] == "create"]
     kinds = [r["resourceType"] for r in created]

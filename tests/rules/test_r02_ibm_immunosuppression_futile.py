@@ -49,7 +49,8 @@ def test_order_sign_card_cancels_the_draft_and_offers_rehabilitation(kb, today):
     assert "methotrexate 2.5 MG Oral Tablet" in card["summary"]
     first = card["suggestions"][0]
     assert first["isRecommended"] is True
-    assert first["actions"][0] == {"type": "delete", "description": "Cancel methotrexate 2.5 MG Oral Tablet",
+    assert first["actions"][0] == {"type": "delete",
+                                   "description": "Cancel methotrexate 2.5 MG Oral Tablet (15 mg once weekly)",
                                    "resourceId": "MedicationRequest/draft-mtx"}
     referrals = [a["resource"] for a in first["actions"][1:]]
     assert all(r["resourceType"] == "ServiceRequest" and r["status"] == "draft" for r in referrals)

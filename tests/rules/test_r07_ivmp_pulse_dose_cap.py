@@ -177,7 +177,8 @@ def test_suggestion_replaces_draft_with_coded_1_g_pulse_and_monitoring(kb, today
     card = _card(kb, today, chart)
     first = card["suggestions"][0]
     assert first["isRecommended"] and card["selectionBehavior"] == "at-most-one"
-    assert first["actions"][0] == {"type": "delete", "description": "Cancel methylprednisolone 1000 MG Injection",
+    assert first["actions"][0] == {"type": "delete",
+                                   "description": "Cancel methylprednisolone 1000 MG Injection (2000 mg once a day)",
                                    "resourceId": "MedicationRequest/draft-mp"}
     pulse = first["actions"][1]["resource"]
     assert pulse["medicationCodeableConcept"]["coding"][0]["code"] == "1743726"

@@ -98,7 +98,7 @@ def test_egfr_below_30_is_critical_and_offers_cancellation(kb, today):
     assert "eGFR 22" in card["summary"] and "avoid methotrexate" in card["detail"]
     first = card["suggestions"][0]
     assert first["isRecommended"] and first["actions"][0] == {
-        "type": "delete", "description": "Cancel methotrexate 2.5 MG Oral Tablet",
+        "type": "delete", "description": "Cancel methotrexate 2.5 MG Oral Tablet (15 mg once weekly)",
         "resourceId": "MedicationRequest/mtx"}
 
 

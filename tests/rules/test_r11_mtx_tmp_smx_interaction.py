@@ -75,11 +75,29 @@ def test_unreadable_dose_is_critical(kb, today):
     assert entry["facts"]["regimen"] == "unknown" and card["indicator"] == "critical"
 
 
+
+@pytest.mark.parametrize(("name", "actions"), [
+    ("r11-fires-treatment-ds-bid", [
+        f"Cancel {TMP_SMX_DS[2]} (1 tablet(s) 2 times a day)",  # a combination tablet: no one mg to give
+        "Hold methotrexate 2.5 MG Oral Tablet (20 mg once weekly) during the TMP/SMX course"]),
+    ("r11-fires-mtx-draft-with-weight-based-tmp-smx", ["Cancel methotrexate 2.5 MG Oral Tablet (15 mg once weekly)"]),
+    ("r11-fires-mtx-draft-with-prophylactic-ss-daily", [f"Stop {TMP_SMX_SS[2]} (1 tablet(s) once a day)"]),
+    ("r11-fires-child-weight-based-tmp-smx-weight-10-days-old", [f"Cancel {TMP_SMX_SS[2]} (4 mg/kg 2 times a day)"]),
+])
+def test_an_order_taken_away_is_named_with_its_dose_as_ordered(kb, today, name, actions):
+    """Clinician review: 'Stop methotrexate 2.5 MG Oral Tablet' for 15 mg weekly read as the dose (it is the tablet's
+    strength). Each action names the dose as ordered (dose_basis.named_with_dose); per kg as written."""
+    card = fired(run(kb, fhir_fixtures.get(name).request(today), today))[RULE]
+    described = [a["description"] for s in card["suggestions"] for a in s["actions"]]
+    assert all(action in described for action in actions)
+
+
 def test_treatment_draft_offers_cancellation_or_holding_mtx(kb, today):
     card, _ = _result(kb, today, on_mtx(today).draft(TMP_SMX_DS, 1, "{tbl}", frequency=2, resource_id="tmp"))
     first, second = card["suggestions"]
     assert first["isRecommended"] and first["actions"] == [
-        {"type": "delete", "description": f"Cancel {TMP_SMX_DS[2]}", "resourceId": "MedicationRequest/tmp"}]
+        {"type": "delete", "description": f"Cancel {TMP_SMX_DS[2]} (1 tablet(s) 2 times a day)",
+         "resourceId": "MedicationRequest/tmp"}]
     assert taken_away(second["actions"][0]) == "MedicationRequest/mtx-active"
     # held, not stopped: the course is to resume after the TMP/SMX (it was sent as 'stopped'; found by review)
     assert second["actions"][0]["type"] == "update" and second["actions"][0]["resource"]["status"] == "on-hold"
@@ -229,7 +247,7 @@ def test_trimethoprim_alone_is_not_switched_to_atovaquone(kb, today, age, higher
     keep, switch = card["suggestions"]
     assert keep["label"] == "Keep prophylactic trimethoprim and monitor the CBC"
     assert switch["label"] == f"Cancel {TRIMETHOPRIM_100[2]}; choose another agent for its indication"
-    assert switch["actions"] == [{"type": "delete", "description": f"Cancel {TRIMETHOPRIM_100[2]}",
+    assert switch["actions"] == [{"type": "delete", "description": f"Cancel {TRIMETHOPRIM_100[2]} (100 mg once a day)",
                                   "resourceId": "MedicationRequest/tmp-uti"}]
     assert switch["isRecommended"] is higher_risk and keep["isRecommended"] is not higher_risk
     assert "atovaquone 1,500 mg" not in card["detail"] and "prefer atovaquone" not in card["detail"]

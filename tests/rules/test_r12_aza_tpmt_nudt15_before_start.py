@@ -62,7 +62,8 @@ def test_too_high_dose_is_replaced_by_50_mg_daily(kb, today):
     card, _ = _result(kb, today, normal_results(patient(today, kg=70)), mg=300)
     assert card["indicator"] == "warning" and "4.3 mg/kg/day" in card["detail"]
     replace = card["suggestions"][-1]
-    assert replace["actions"][0] == {"type": "delete", "description": f"Cancel {AZATHIOPRINE_50[2]}",
+    assert replace["actions"][0] == {"type": "delete",
+                                     "description": f"Cancel {AZATHIOPRINE_50[2]} (300 mg once a day)",
                                      "resourceId": "MedicationRequest/aza"}
     dose = replace["actions"][1]["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]
     assert dose == {"value": 50, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}
@@ -89,8 +90,9 @@ def test_poor_metabolizer_is_critical_and_offers_cancellation(kb, today):
     chart = patient(today).observation(TPMT_GENOTYPE, -30, value_string="*3A/*3A")
     card, _ = _result(kb, today, chart.observation(NUDT15, -30, value_string="*1/*1"))
     assert card["indicator"] == "critical"
-    assert card["suggestions"][0]["actions"] == [{"type": "delete", "description": f"Cancel {AZATHIOPRINE_50[2]}",
-                                                 "resourceId": "MedicationRequest/aza"}]
+    assert card["suggestions"][0]["actions"] == [{"type": "delete",
+                                                  "description": f"Cancel {AZATHIOPRINE_50[2]} (50 mg once a day)",
+                                                  "resourceId": "MedicationRequest/aza"}]
 
 
 @pytest.mark.parametrize("tpmt", ["Poor metabolizer (not intermediate)", "TPMT*3A/TPMT*3C"])

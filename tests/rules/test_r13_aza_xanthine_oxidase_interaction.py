@@ -38,7 +38,10 @@ def test_aza_draft_with_allopurinol_offers_cancel_or_reduced_dose(kb, today):
     assert card["indicator"] == "critical"
     cancel, reduce = card["suggestions"]
     assert cancel["isRecommended"] and cancel["actions"] == [
-        {"type": "delete", "description": f"Cancel {AZATHIOPRINE_50[2]}", "resourceId": "MedicationRequest/aza"}]
+        {"type": "delete", "description": f"Cancel {AZATHIOPRINE_50[2]} (2 tablet(s) (= 100 mg) once a day)",
+         "resourceId": "MedicationRequest/aza"}]
+    # the dose it says once: its own mg/day, not that and the dose as ordered
+    assert reduce["actions"][0]["description"] == f"Cancel {AZATHIOPRINE_50[2]} (100 mg/day)"
     created = reduce["actions"][1]["resource"]
     assert created["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 25
     assert created["medicationCodeableConcept"]["coding"][0]["code"] == "199310"  # azathioprine 25 MG Oral Tablet
@@ -52,7 +55,9 @@ def test_allopurinol_draft_reduces_the_active_azathioprine(kb, today):
     chart = Chart(today).medication(AZATHIOPRINE_50, 75, "mg", start=-100, frequency=2, resource_id="aza-on")
     chart.draft(ALLOPURINOL, 100, "mg", resource_id="allo")
     card = _card(kb, today, chart)
-    assert card["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/allo"
+    assert card["suggestions"][0]["actions"][0] == {"type": "delete",
+                                                    "description": "Cancel Allopurinol (100 mg once a day)",
+                                                    "resourceId": "MedicationRequest/allo"}
     stop = card["suggestions"][1]["actions"][0]
     assert taken_away(stop) == "MedicationRequest/aza-on" and "150 mg/day" in stop["description"]
     created = card["suggestions"][1]["actions"][1]["resource"]

@@ -27,7 +27,7 @@ def test_order_sign_card_replaces_the_draft_statin(kb, today):
     assert card["source"]["topic"] == {"system": "urn:imnm-cds:recommendation", "code": RULE,
                                        "display": "Statin contraindicated in anti-HMGCR myopathy"}
     first = card["suggestions"][0]["actions"]
-    assert first[0] == {"type": "delete", "description": "Cancel atorvastatin 40 MG Oral Tablet",
+    assert first[0] == {"type": "delete", "description": "Cancel atorvastatin 40 MG Oral Tablet (40 mg once a day)",
                         "resourceId": "MedicationRequest/draft-atorva"}
     ezetimibe = first[1]["resource"]
     assert ezetimibe["resourceType"] == "MedicationRequest" and ezetimibe["status"] == "draft"
@@ -838,7 +838,7 @@ def test_a_statin_stopped_before_it_began_is_not_named(kb, today):
     assert SIMVASTATIN not in fired(result)[RULE]["detail"]
 
 
-CANCEL_DRAFT = ("Cancel atorvastatin 40 MG Oral Tablet", "MedicationRequest/draft-atorva")
+CANCEL_DRAFT = ("Cancel atorvastatin 40 MG Oral Tablet (40 mg once a day)", "MedicationRequest/draft-atorva")
 
 
 @pytest.mark.parametrize(("on_chart", "line", "how"), [
@@ -862,8 +862,8 @@ def test_a_statin_on_the_chart_beside_a_drafted_one_is_named_and_discontinued(kb
             f"{SIMVASTATIN} on the chart: discontinue it too.") in card["detail"]
     for suggestion in card["suggestions"]:
         assert suggestion["label"].startswith("Cancel the statin, discontinue the one on the chart and ")
-        assert _deletes(suggestion) == [CANCEL_DRAFT, (f"Discontinue {SIMVASTATIN} ({how}) on the chart",
-                                                       "MedicationRequest/simva")]
+        assert _deletes(suggestion) == [CANCEL_DRAFT, (
+            f"Discontinue {SIMVASTATIN} (20 mg once a day; {how}) on the chart", "MedicationRequest/simva")]
     assert card["extension"]["imnm-cds"]["draftOrders"] == ["MedicationRequest/draft-atorva"]
     facts = explained(result, RULE)["facts"]
     unread = on_chart.get("status") == "unknown"
@@ -900,7 +900,8 @@ def test_a_statin_re_sent_as_the_draft_is_cancelled_with_it_not_named_again(kb, 
         RULE]
     assert card["summary"] == "Statin contraindicated: anti-HMGCR myopathy. Cancel atorvastatin 40 MG Oral Tablet"
     assert "already ordered" not in card["detail"] and "Cancelling the draft" not in card["detail"]
-    assert _deletes(card["suggestions"][0]) == [("Cancel atorvastatin 40 MG Oral Tablet", "MedicationRequest/atorva")]
+    assert _deletes(card["suggestions"][0]) == [("Cancel atorvastatin 40 MG Oral Tablet (40 mg once a day)",
+                                                 "MedicationRequest/atorva")]
 
 
 @pytest.mark.parametrize(("stop", "ref"), [
@@ -940,8 +941,9 @@ def test_a_statin_draft_at_0_mg_naming_no_chart_statin_is_a_statin_ordered(kb, t
     assert ("Statin ordered: atorvastatin 40 MG Oral Tablet (0 mg, but it re-sends or names no statin on the chart: "
             "read as a statin ordered).") in card["detail"]
     assert _deletes(card["suggestions"][0]) == [
-        ("Cancel atorvastatin 40 MG Oral Tablet", "MedicationRequest/stop-1"),
-        ("Discontinue atorvastatin 40 MG Oral Tablet (current) on the chart", "MedicationRequest/atorva")]
+        ("Cancel atorvastatin 40 MG Oral Tablet (0 mg once a day)", "MedicationRequest/stop-1"),
+        ("Discontinue atorvastatin 40 MG Oral Tablet (40 mg once a day; current) on the chart",
+         "MedicationRequest/atorva")]
 
 
 def test_a_completed_statin_draft_alone_is_named_as_recorded(kb, today):
@@ -965,7 +967,7 @@ def test_a_switch_drafted_with_the_old_statin_stopped_cancels_only_the_new_one(k
     card = fired(run(kb, chart.request("order-sign"), today))[RULE]
     assert card["summary"] == "Statin contraindicated: anti-HMGCR myopathy. Cancel rosuvastatin 10 mg tablet"
     assert "Statin ordered: rosuvastatin 10 mg tablet.\n\n" in card["detail"]
-    assert all(_deletes(s) == [("Cancel rosuvastatin 10 mg tablet", "MedicationRequest/draft-rosu")]
+    assert all(_deletes(s) == [("Cancel rosuvastatin 10 mg tablet (10 mg once a day)", "MedicationRequest/draft-rosu")]
                for s in card["suggestions"])
 
 

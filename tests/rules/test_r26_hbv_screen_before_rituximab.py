@@ -396,7 +396,8 @@ def test_an_antiviral_drafted_to_start_after_the_first_dose_is_no_plan(kb, today
     now = _suggestion(card, "Start")
     assert now["label"] == f"Start {ENTECAVIR} today, as drafted (not from {chart.at(60)})" and now["isRecommended"]
     assert deleted(now) == ["MedicationRequest/etv-late"]
-    assert now["actions"][0]["description"] == f"Cancel {ENTECAVIR}, drafted to start {chart.at(60)}"
+    assert now["actions"][0]["description"] == (f"Cancel {ENTECAVIR} (0.5 mg once a day), drafted to start "
+                                                 f"{chart.at(60)}")
     assert not any("ntecavir 0.5 mg PO daily" in s["label"] for s in card["suggestions"])  # no second antiviral
     assert not _suggestion(card, "Hepatology referral")["isRecommended"]  # no detectable HBV DNA on file
     assert card["suggestions"][-1]["label"] == "Cancel rituximab Injectable Product until HBV status is known"
@@ -517,7 +518,8 @@ def test_a_late_antiviral_with_detectable_hbv_dna_keeps_the_referral(kb, today):
     now = _suggestion(card, "Start")
     assert now["label"] == f"Start {ENTECAVIR} today, as ordered (not from {chart.at(30)})"
     assert deleted(now) == ["MedicationRequest/etv"]
-    assert now["actions"][0]["description"] == f"Discontinue {ENTECAVIR} on the chart, ordered to start {chart.at(30)}"
+    assert now["actions"][0]["description"] == (f"Discontinue {ENTECAVIR} (0.5 mg once a day) on the chart, ordered to "
+                                                 f"start {chart.at(30)}")
     # the copy names the chart order it replaces (read as ended at signing, whether or not the delete is acted on)
     moved = now["actions"][1]["resource"]
     assert moved["priorPrescription"] == {"reference": "MedicationRequest/etv"}

@@ -54,7 +54,8 @@ def test_grade_1_may_continue_and_hold_is_not_recommended(kb, today):
     card, entry = _card(kb, chart, today, "order-sign")
     assert card["indicator"] == "critical" and "continue ICI with close monitoring" in card["summary"]
     hold = card["suggestions"][0]
-    assert hold["actions"] == [{"type": "delete", "description": "Hold pembrolizumab (cancel the draft dose)",
+    assert hold["actions"] == [{"type": "delete",
+                                "description": "Hold pembrolizumab (200 mg once a day): cancel the draft dose",
                                 "resourceId": "MedicationRequest/next-pembro"}]
     assert hold["isRecommended"] is False and not _steroid_orders(card)
     assert card["source"]["topic"]["code"] == RULE and entry["facts"]["managed_as"] == "G1"
