@@ -4,6 +4,7 @@ import contextlib
 import ipaddress
 import os
 import sys
+import traceback
 from typing import Any, NoReturn
 
 from gunicorn.glogging import Logger
@@ -15,6 +16,26 @@ def _refuse(error: ConfigError) -> NoReturn:
     """Stop the master as `imnm-cds serve` stops: one line, exit code 2 (SystemExit passes through gunicorn)."""
     print(f"configuration error: {error}", file=sys.stderr)
     raise SystemExit(2)
+
+
+def _check_apart() -> None:
+    """check_startup in a child process: it loads the knowledge base, which every worker forked from the master
+    would otherwise carry beside its own (about 20 MB each). The child says why it refused; the master exits as it
+    would."""
+    child = os.fork()
+    if child == 0:  # whatever happens here, the child ends here: it must never go on as a second master
+        code = 2
+        try:
+            check_startup(_EFFECTIVE)
+            code = 0
+        except ConfigError as error:
+            print(f"configuration error: {error}", file=sys.stderr)
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(code)  # no cleanup of the master's state that the child shares
+    if os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) != 0:
+        raise SystemExit(2)
 
 
 def _effective_settings() -> Settings:
@@ -120,9 +141,9 @@ def on_starting(server: Any) -> None:
         hosts = [address[0] for address in server.cfg.address if isinstance(address, tuple)]
         try:
             check_listening(_EFFECTIVE, hosts)
-            check_startup(_EFFECTIVE)
         except ConfigError as error:
             _refuse(error)
+        _check_apart()
     global _metrics_dir_made
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         _metrics_dir_made = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="imnm-cds-metrics-")
