@@ -45,6 +45,10 @@ DEFINITIONS: dict[str, Param] = {
     "ttx_peq_mg": Param(30, "mg/day", "... or at or above this absolute PEQ (or any IV methylprednisolone pulse)."),
     "ttx_adult_min_weight_kg": Param(30, "kg", "With no weight on file, an adult is taken to weigh at least this "
                                                "much: a course below this weight's mg/kg threshold is not T_tx."),
+    "ttx_episode_gap_days": Param(30, "days", "T_tx's episode: glucocorticoid courses at the T_tx level joined "
+                                              "across gaps of at most this (a washout before a biopsy), and a run "
+                                              "of them that ends at most this long before the onset, are this "
+                                              "episode's treatment; one over longer before is another illness's."),
     "nsti_onset_max_days": Param(30, "days", "An NSTI condition counts when its onset is this recent."),
     "nsti_marker_window_hours": Param(72, "hours", "Infection markers for free-text necrotizing myositis."),
     "ici_window_days": Param(365, "days", "An immune checkpoint inhibitor given this recently makes an ICI context."),

@@ -125,18 +125,23 @@ def test_ttx_is_the_first_day_this_episodes_daily_peq_qualifies(kb, today, onset
     (-20, [(60, -45, None)], -45),
     # ... also when continued at a lower dose in a new order from the onset (R29 reads one run)
     (-20, [(60, -50, -21), (20, -20, None)], -50),
-    # ... or renewed up to dose_gap_bridge_days (7) late across the onset
+    # ... or renewed after a gap across the onset (a washout before the biopsy: up to ttx_episode_gap_days, 30)
     (-20, [(60, -50, -25), (60, -17, None)], -50),
-    # ... or continued by a course whose dose cannot be read (given all the same)
+    (-20, [(60, -60, -30), (60, -14, None)], -60),
+    # ... or over at most 30 days before the onset, a course begun before the diagnosis was charted
     (-20, [(60, -50, -31), (None, -30, None)], -50),
-    # 8 days without a glucocorticoid is no late refill: the course before them was over before the onset
-    (-20, [(60, -50, -25), (60, -16, None)], -16),
+    # a course at the T_tx level over 31 days before the onset, then none at it until after: another illness's
+    (-20, [(60, -80, -51), (60, -10, None)], -10),
+    # a low maintenance dose given through the onset for years does not tie an old burst to this episode
+    (-20, [(5, -1000, None), (40, -700, -690), (60, -15, None)], -15),
 ])
 def test_ttx_is_a_course_of_this_episode_not_one_over_before_the_onset(kb, today, onset, courses, ttx_day):
     """A burst ending 56 days before the onset was T_tx (courses ending up to 90 days before it counted), so R05
     dated treatment from it while R29 said immunosuppression started 10 days ago (clinician review). A course
-    belongs to this episode when it is given on or after the onset, or is part of the run given through it
-    (steroids.episode_start, R29's reading)."""
+    belongs to this episode when it is given on or after the onset, or is part of a run of courses at the T_tx level
+    that reaches the onset (steroids.episode_start). A first version (any glucocorticoid run through the onset, gaps
+    of 7 days) made a burst two years back T_tx beside a 5 mg maintenance dose, and dropped a course stopped for a
+    biopsy washout (follow-up review)."""
     chart = Chart(today).weight(80, day=-2).condition(IMNM_SNOMED, onset=onset)
     for mg, start, end in courses:
         chart.medication(PREDNISONE_20, mg, "mg" if mg else None, start=start, end=end,

@@ -35,7 +35,7 @@ from hooks.definitions.routes import (
     route_words,
     systemic,
 )
-from hooks.definitions.weight import dosing_weight, weight_near
+from hooks.definitions.weight import Measure, dosing_weight, weight_near
 from hooks.dosing import prednisone_equivalent, prednisone_equivalent_by_sequence, why_no_daily_mg
 from hooks.record import SNOMED, MedicationOrder, PatientRecord, per_record
 
@@ -486,23 +486,43 @@ class TreatmentStart(NamedTuple):
 
 
 def episode_start(record: PatientRecord, context: HookContext) -> date:
-    """The first day of this myositis episode's treatment, as T_tx reads it: a glucocorticoid course over before it
-    belongs to another illness. It is the onset (cohorts.iim_onset), or, when a glucocorticoid run is in use on the
-    onset, that run's first day: patients are often started on steroids before the diagnosis is charted. R29 tells
-    this episode's immunosuppression the same way: a run is the days given (a dose that cannot be read included),
-    joined across gaps of at most dose_gap_bridge_days (a late refill, a new order or dose), and one over before the
-    onset does not count. Only glucocorticoid days make the run here: another agent's days (methotrexate for
-    arthritis) do not tie an earlier burst to this episode's glucocorticoid course. With no onset on file the episode
-    cannot be dated: it reaches back HISTORY_DAYS."""
+    """The first day of this myositis episode's treatment, as T_tx reads it: a course over before it belongs to
+    another illness. It is the onset (cohorts.iim_onset), or the first day of a run of courses at the T_tx level
+    (:func:`_at_treatment_level`, IV methylprednisolone pulses given) that reaches the onset: given on it, or over at
+    most ttx_episode_gap_days before it, the courses joined across gaps of at most that (a washout before the
+    biopsy; patients are often treated before the diagnosis is charted). Only courses at the T_tx level make a run:
+    a low maintenance dose given for years (polymyalgia, adrenal replacement) does not tie an old burst to this
+    episode, nor does another agent's course. With no onset on file the episode cannot be dated: it reaches back
+    HISTORY_DAYS."""
     onset = iim_onset(record)
     if onset is None:
         return record.today - timedelta(days=HISTORY_DAYS)
     from hooks.definitions.treatment_duration import merge  # here, not above: treatment_duration imports this module
 
     steroid = history(record, context)
-    # a planned course (its first day after today) has given nothing yet
-    runs = merge([(first, last) for _, _, first, last in steroid.days_given() if first <= last], steroid.bridge_days)
-    return next((first for first, last in runs if first <= onset <= last), onset)
+    spans = [(first, last) for first, last, *_ in _at_treatment_level(record, context, steroid.full_levels())]
+    spans += [(first, last) for order, _, first, last in steroid.courses
+              if is_iv_methylprednisolone(order) and not planned(order, record.today)]
+    gap = int(context.definition("ttx_episode_gap_days"))
+    reaching = onset - timedelta(days=gap)
+    return next((first for first, last in merge(spans, gap) if first <= onset and last >= reaching), onset)
+
+
+def _at_treatment_level(record: PatientRecord, context: HookContext, levels: DailyLevels
+                        ) -> Iterator[tuple[date, date, float, Measure | None]]:
+    """Each run of one daily PEQ (oldest first) that is at the T_tx level (>= ttx_peq_mg, or >= ttx_peq_mg_per_kg
+    by the weight measured nearest its first day) or may be: below the absolute level with no weight on file, high
+    enough for an adult of ttx_adult_min_weight_kg (any weight for a child). With it, the weight it was judged by
+    (None at the absolute level, or with no weight)."""
+    absolute, per_kg = context.definition("ttx_peq_mg"), context.definition("ttx_peq_mg_per_kg")
+    # with no weight, a course can be T_tx only if the patient could have weighed peq / per_kg or less
+    lightest = 0.0 if is_paediatric(record, context) else context.definition("ttx_adult_min_weight_kg")
+    for first, last, peq in levels.runs():
+        if peq <= 0:
+            continue
+        weight = weight_near(record, first) if peq < absolute else None
+        if peq >= absolute or peq >= per_kg * (weight.value if weight is not None else lightest):
+            yield first, last, peq, weight
 
 
 @per_record
@@ -511,19 +531,14 @@ def read_treatment_start(record: PatientRecord, context: HookContext) -> Treatme
     none found, the first pulse planned from a later day (T_tx to come)."""
     steroid = history(record, context)
     absolute, per_kg = context.definition("ttx_peq_mg"), context.definition("ttx_peq_mg_per_kg")
-    # with no weight, a course can be T_tx only if the patient could have weighed peq / per_kg or less
-    lightest = 0.0 if is_paediatric(record, context) else context.definition("ttx_adult_min_weight_kg")
     episode = episode_start(record, context)
     pulses = [(first, f"IV methylprednisolone from {first.isoformat()}", planned(order, record.today))
               for order, _, first, last in steroid.courses if last >= episode and is_iv_methylprednisolone(order)]
     found = [(first, how) for first, how, later in pulses if not later]
     undecided: list[tuple[date, str]] = []
     levels = steroid.full_levels()
-    for first, last, peq in levels.runs():  # a course of the episode may have begun years back
-        if last < episode or peq <= 0:
-            continue
-        weight = weight_near(record, first) if peq < absolute else None
-        if peq < absolute and peq < per_kg * (weight.value if weight is not None else lightest):
+    for first, last, peq, weight in _at_treatment_level(record, context, levels):  # it may have begun years back
+        if last < episode:
             continue
         labels = [order.label for order, _, start, end in steroid.courses if start <= first <= end]
         course = f"{' + '.join(labels)} {peq:g} mg/day PEQ from {first.isoformat()}"
