@@ -108,13 +108,15 @@ def fahrenheit_to_celsius(value: float) -> float:
 
 # UCUM writes units for machines: '[IU]/mL', 'mL/min/{1.73_m2}', '10*9/L', 'Cel'. A card shows them as people write
 # them ('IU/mL', 'mL/min/1.73 m²', '×10⁹/L', '°C'); the quantity itself is read from the code, never from this.
-_SYMBOLS = {"Cel": "°C", "[degF]": "°F", "[H2O]": "H₂O", "[Hg]": "Hg", "[IU]": "IU", "[iU]": "IU"}
-_SYMBOL = re.compile("|".join(re.escape(s) if s.startswith("[") else rf"\b{s}\b" for s in _SYMBOLS))
+_SYMBOLS = {"Cel": "°C", "[degF]": "°F", "[H2O]": "H₂O", "[Hg]": "Hg", "[IU]": "IU", "[iU]": "IU",
+            "[log_10]": "log₁₀", "{s_co_ratio}": "S/CO"}
+_SYMBOL = re.compile("|".join(re.escape(s) if s[0] in "[{" else rf"\b{s}\b" for s in _SYMBOLS))
 _CUSTOMARY = re.compile(r"\[([a-z]+)_[a-z]+\]")  # '[lb_av]', '[in_i]', '[stone_av]': the unit's own name
-_MICRO_PREFIX = re.compile(r"(?<![A-Za-z])u(?=g|L\b|l\b|mol|kat|m\b|IU)")  # 'ug', 'uL', 'umol', 'uIU'
+_MICRO_PREFIX = re.compile(r"(?<![A-Za-z])u(?=g|L\b|l\b|mol|kat|m\b|IU|eq)")  # 'ug', 'uL', 'umol', 'uIU', 'ueq'
 _POWER_OF_TEN_CODE = re.compile(r"10\*(-?\d+)")  # '10*9/L'
 _SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-_AFTER_A_UNIT = re.compile(r"(?<=[A-Za-z0-9\]%])\{[^}]*\}")  # 'U/L{37C}', 'mmol/L{lactate}': says nothing more
+# 'U/g{Hb}', 'mg/g{creat}', 'log{IU}/mL': what it is per (haemoglobin, creatinine) or of, kept as a word
+_AFTER_A_UNIT = re.compile(r"(?<=[^\s/])\{([^}]*)\}")
 _ON_ITS_OWN = re.compile(r"\{([^}]*)\}")  # '/{1.73_m2}', '{tbl}', '{cells}/uL': the annotation is the unit's name
 _AREA_OR_VOLUME = re.compile(r"(?<![A-Za-z])([kcdm]?m)([23])(?![0-9])")  # 'm2', 'mm3' (not 'x10E3')
 
@@ -129,7 +131,7 @@ def display(unit: str | None) -> str:
     shown = _CUSTOMARY.sub(r"\1", shown)
     shown = _MICRO_PREFIX.sub(MICRO_SIGN, shown)
     shown = _POWER_OF_TEN_CODE.sub(lambda found: "×10" + found[1].translate(_SUPERSCRIPTS), shown)
-    shown = _AFTER_A_UNIT.sub("", shown)
+    shown = _AFTER_A_UNIT.sub(lambda found: " " + found[1].replace("_", " "), shown)
     shown = _ON_ITS_OWN.sub(lambda found: found[1].replace("_", " "), shown)
     shown = shown.replace("[", "").replace("]", "")  # any other atom in brackets: '/[HPF]'
     return _AREA_OR_VOLUME.sub(lambda found: found[1] + found[2].translate(_SUPERSCRIPTS), shown)

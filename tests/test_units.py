@@ -26,7 +26,10 @@ def test_a_count_unit_that_is_not_a_known_power_of_ten_is_not_guessed(unit):
     ("10*9/L", "×10⁹/L"), ("10*3/uL", "×10³/µL"), ("/mm3", "/mm³"),
     ("umol/L", "µmol/L"), ("ug/L", "µg/L"), ("Cel", "°C"), ("[degF]", "°F"), ("cm[H2O]", "cmH₂O"),
     ("mm[Hg]", "mmHg"), ("[lb_av]", "lb"), ("[in_i]", "in"), ("/[HPF]", "/HPF"),
-    ("U/L{37C}", "U/L"), ("mmol/L{lactate}", "mmol/L"), ("{tbl}", "tbl"), ("{cells}/uL", "cells/µL"),
+    ("U/L{37C}", "U/L 37C"), ("mmol/L{lactate}", "mmol/L lactate"), ("{tbl}", "tbl"), ("{cells}/uL", "cells/µL"),
+    # what a result is per or of stays (follow-up review: 'U/g{Hb}' showed as 'U/g', 'log{IU}/mL' as 'log/mL')
+    ("U/g{Hb}", "U/g Hb"), ("mg/g{creat}", "mg/g creat"), ("log{IU}/mL", "log IU/mL"),
+    ("[log_10]{IU}/mL", "log₁₀ IU/mL"), ("{s_co_ratio}", "S/CO"), ("ueq/L", "µeq/L"),
     ("1", ""), (None, ""),
 ])
 def test_a_ucum_code_is_shown_as_people_write_it(code, shown):
