@@ -53,12 +53,15 @@ def read_drafts(context: Mapping[str, Any], knowledge: Knowledge, warnings: list
         try:
             if not isinstance(resource, dict):
                 raise Malformed("not a FHIR resource")
-            if (other := other_patient(resource, context.get("patientId"))) is not None:
-                raise Malformed(f"it is for {other}, not the patient in context (Patient/{context.get('patientId')})")
             order = read_order(resource, knowledge.valuesets, medications)
         except Malformed as exc:
             warnings.append(f"Skipped draft order {describe(resource)}: {exc}.")
             continue
+        if (other := other_patient(resource, context.get("patientId"))) is not None:
+            # about to be signed in this patient's chart: checked against it all the same (a hard stop must not be
+            # lost to a mismatched reference), and named
+            warnings.append(f"Draft {order.reference} ({order.label}) names {other}, not the patient in context "
+                            f"(Patient/{context.get('patientId')}): it was checked as this patient's order.")
         if order.medication.matched_by_name:
             warnings.append(f"Draft {order.reference} ({order.label}) was recognised by name, not by code.")
         # a draft's status decides whether a rule reads it as an order, a stop or neither: an unusual one is named
