@@ -18,7 +18,7 @@ _CONVERSIONS: dict[str, dict[str, float]] = {
     "U/mL": {"u/ml": 1.0, "iu/ml": 1.0, "[iu]/ml": 1.0, "u/l": 0.001, "iu/l": 0.001, "[iu]/l": 0.001},
     "kg": {"kg": 1.0, "g": 0.001, "[lb_av]": 0.45359237, "lb": 0.45359237, "lbs": 0.45359237},
     "cm": {"cm": 1.0, "m": 100.0, "mm": 0.1, "[in_i]": 2.54, "in": 2.54},
-    "mg": {"mg": 1.0, "g": 1000.0, "mcg": 0.001, "ug": 0.001, "µg": 0.001, "kg": 1.0e6},
+    "mg": {"mg": 1.0, "g": 1000.0, "ug": 0.001, "µg": 0.001, "kg": 1.0e6},
     # eGFR; Nordic labs report it per second (1 mL/s = 60 mL/min)
     "mL/min/1.73m2": {"ml/min/{1.73_m2}": 1.0, "ml/min/1.73m2": 1.0, "ml/min/1.73 m2": 1.0,
                       "ml/min": 1.0, "ml/min/{1.73m2}": 1.0, "ml/s/{1.73_m2}": 60.0, "ml/s/1.73m2": 60.0,
@@ -87,7 +87,8 @@ def _count_spelling(key: str) -> str:
 
 
 def _factor(unit: str | None, canonical: str) -> float | None:
-    key = _count_spelling((unit or "").strip().lower().replace(GREEK_MU, MICRO_SIGN))
+    # 'mcg' is how US labs and orders write micro-grams
+    key = _count_spelling((unit or "").strip().lower().replace(GREEK_MU, MICRO_SIGN).replace("mcg", MICRO_SIGN + "g"))
     if key == canonical.lower():
         return 1.0
     factor = _CONVERSIONS.get(canonical, {}).get(key)

@@ -42,3 +42,10 @@ def test_a_ucum_code_is_shown_as_people_write_it(code, shown):
 def test_a_unit_already_written_for_people_is_left_alone(unit):
     """A unit typed by the lab keeps its own spelling: 'units/l' is no micro-'nits', nor 'x10E3' an exponent."""
     assert display(unit) == unit.replace("/uL", "/µL")
+
+
+@pytest.mark.parametrize(("value", "unit", "ng_ml"), [(5, "mcg/L", 5.0), (5, "MCG/mL", 5000.0), (2, "mcg", None)])
+def test_mcg_is_read_as_micrograms_in_any_mass_concentration(value, unit, ng_ml):
+    """A troponin I of 5 mcg/L (5,000 ng/L) was not read, so R19 was not evaluable (follow-up review)."""
+    assert convert(value, unit, "ng/mL") == ng_ml
+    assert convert(250, "mcg", "mg") == 0.25
