@@ -1,8 +1,9 @@
 """Fixtures for R28 live-vaccine-while-immunosuppressed: live vs non-live, high vs low level (orders of one drug
 given on the same days add up), a live vaccine known by its CVX code only, draft forms, no birth date, an
-immunosuppressant stopped on a day the chart does not give (or with no start date or timing to judge it by: the
-card asks to confirm when it was last taken), IVIG alone (the vaccine may not work), a recombinant zoster series
-under way."""
+immunosuppressant stopped on a day the chart does not give (a glucocorticoid stopped before its end date reads as
+the other drugs do; with no start date or timing to judge it by, the card asks to confirm when it was last taken;
+renewals bound one another, and one begun over 3 years ago with none after it is over), IVIG alone (the vaccine may
+not work), a recombinant zoster series under way."""
 
 from datetime import date
 from typing import Any
@@ -201,4 +202,68 @@ def mmr_stopped_taper_open_last_step(today: date) -> dict[str, Any]:
 def mmr_mycophenolate_stopped_undated(today: date) -> dict[str, Any]:
     chart = Chart(today, age=52).condition(IMNM_SNOMED, onset=-300)
     chart.medication(MYCOPHENOLATE, 1000, "mg", start=None, status="stopped", frequency=2)
+    return chart.draft(MMR_CVX, 0.5, "mL").request("order-sign")
+
+
+@fixture("r28-fires-mmr-prednisone-stopped-before-its-end-date", hook="order-sign",
+         story="Prednisone 40 mg daily from 700 days ago, end date 30 days ahead, 'stopped' on a day the chart does "
+               "not give; MMR drafted: judged as if taken until today it is high, so its level is unconfirmed "
+               "(critical), the stop named, as the same order of mycophenolate reads (it was 'high level: >= 20 "
+               "mg/day for 701 days', as if certain).",
+         fires={RULE}, indicators={RULE: "critical"})
+def mmr_prednisone_stopped_before_its_end_date(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=50).weight(70, day=-3).condition(IMNM_SNOMED, onset=-800)
+    chart.medication(PREDNISONE_20, 40, "mg", start=-700, end=30, status="stopped")
+    return chart.draft(MMR_CVX, 0.5, "mL").request("order-sign")
+
+
+@fixture("r28-quiet-mmr-prednisone-stopped-six-years-ago", hook="order-sign",
+         story="Prednisone 40 mg daily begun 6 years ago, 'stopped' with no end date and no later order of it; MMR "
+               "drafted: begun more than 3 years ago (unknown_stop_max_age_days), it is read as over before the "
+               "look-back, and the explanation says so (it asked to confirm its timing on every live vaccine).",
+         quiet={RULE})
+def mmr_prednisone_stopped_six_years_ago(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=50).medication(PREDNISONE_20, 40, "mg", start=-6 * 365, status="stopped")
+    return chart.draft(MMR_CVX, 0.5, "mL").request("order-sign")
+
+
+@fixture("r28-quiet-mmr-prednisone-stopped-then-renewed-long-ago", hook="order-sign",
+         story="Prednisone 40 mg daily from 1,000 days ago, 'stopped' with no end date, then renewed at 20 mg from "
+               "900 to 800 days ago ('completed'); MMR drafted: the renewal bounds the first order (taken at most "
+               "until the day before it), and ended long ago: no card (only a current or early-ended later order "
+               "counted, so it asked to confirm the first order's timing).",
+         quiet={RULE})
+def mmr_prednisone_stopped_then_renewed_long_ago(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=50).medication(PREDNISONE_20, 40, "mg", start=-1000, status="stopped")
+    chart.medication(PREDNISONE_20, 20, "mg", start=-900, end=-800, status="completed")
+    return chart.draft(MMR_CVX, 0.5, "mL").request("order-sign")
+
+
+def stopped_renewals(today: date, first: int, last: int) -> Chart:
+    """Prednisone 10 mg daily renewed every 90 days from ``first`` to ``last`` days ago, each renewal 'stopped' with
+    no end date; MMR drafted."""
+    chart = Chart(today, age=50)
+    for start in range(first, last + 1, 90):
+        chart.medication(PREDNISONE_5, 10, "mg", start=start, status="stopped")
+    return chart.draft(MMR_CVX, 0.5, "mL")
+
+
+@fixture("r28-fires-mmr-prednisone-chain-of-stopped-renewals", hook="order-sign",
+         story="Prednisone 10 mg daily renewed every 90 days from 1,500 to 600 days ago, each renewal 'stopped' with "
+               "no end date; MMR drafted: each renewal bounds the one before, so only the last, begun within 3 "
+               "years, may have been taken until yesterday: a warning to confirm it, naming it alone (each order "
+               "was named 'no later order of it').",
+         fires={RULE}, indicators={RULE: "warning"})
+def mmr_prednisone_chain_of_stopped_renewals(today: date) -> dict[str, Any]:
+    return stopped_renewals(today, -1500, -600).request("order-sign")
+
+
+@fixture("r28-fires-mmr-undated-completed-rituximab", hook="order-sign",
+         story="Rituximab 1 g 'completed' with no start or end date; nothing else; MMR drafted: one infusion keeps B "
+               "cells depleted for months and when it was given is not known: a warning to confirm it before "
+               "signing, not silence.",
+         fires={RULE}, indicators={RULE: "warning"})
+def mmr_undated_completed_rituximab(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=50).medication("rituximab Injectable Product", 1000, "mg", start=None,
+                                            status="completed")
     return chart.draft(MMR_CVX, 0.5, "mL").request("order-sign")

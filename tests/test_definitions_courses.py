@@ -493,6 +493,39 @@ def test_only_a_later_order_of_the_same_drug_takes_over(kb, today, later, took_o
         None if took_over is None else today + timedelta(days=took_over))
 
 
+@pytest.mark.parametrize(("later", "bounds"), [
+    ({"start": -150, "end": -140, "status": "completed"}, True),  # a renewal that ran its course
+    ({"start": -150, "status": "stopped"}, True),  # a renewal stopped with no end too
+    ({"start": -150, "status": "unknown"}, True),
+    ({"start": -150, "count": 10, "status": "completed"}, True),
+    ({"start": -150}, True),  # current
+    ({"start": -150, "timing_code": "ONCE", "status": "completed"}, False),  # a single dose is no renewal
+    ({"start": -150, "status": "cancelled"}, False),  # never given
+    ({"start": 10, "status": "stopped"}, False),  # never began
+    ({"start": None, "end": -140, "status": "completed"}, False),  # not dated
+], ids=["completed", "stopped", "status unknown", "counted", "current", "single dose", "cancelled", "never began",
+        "undated"])
+def test_any_later_renewal_bounds_an_order_whose_end_is_not_given(kb, today, later, bounds):
+    """Prednisone 40 mg from D-200, 'stopped' with no end date: only a current or early-ended later order of it took
+    over, so a renewal that ran its course, or one stopped too, left it read up to today (R28 asked to confirm its
+    timing though it was renewed). Any later dated course of the drug that was given bounds it."""
+    chart = Chart(today).medication(PREDNISONE_20, 40, "mg", start=-200, status="stopped")
+    record, _ = record_and_context(kb, chart.medication(PREDNISONE_20, 20, "mg", **later))
+    old = record.medications[0]
+    assert courses.taken_over(record, old, "glucocorticoid_systemic", old.start) == (
+        today - timedelta(days=150) if bounds else None)
+
+
+def test_an_order_that_ended_before_its_end_date_is_still_taken_over_only_by_a_maintenance_order(kb, today):
+    """Its end date says it ran on past a course given meanwhile (a burst that ran its course, one stopped with no
+    end): only a maintenance order takes over from it (test_timing_readers: the burst cards)."""
+    for later in ({"end": -140, "status": "completed"}, {"status": "stopped"}):
+        record, _ = record_and_context(kb, _ended_early(today).medication(PREDNISONE_20, 20, "mg", start=-150,
+                                                                           **later))
+        old = record.medications[0]
+        assert courses.taken_over(record, old, "glucocorticoid_systemic", old.start) is None
+
+
 def test_a_later_order_given_once_or_as_needed_takes_over_nothing(kb, today):
     chart = _ended_early(today).medication(PREDNISONE_20, 40, "mg", start=-20, timing_code="ONCE")
     record, _ = record_and_context(kb, chart)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from fhir_fixtures.builders import (
@@ -354,16 +356,16 @@ def test_a_later_order_is_found_whatever_order_the_record_lists_them_in(kb, toda
 
 def test_an_order_with_no_start_date_or_a_text_only_dosage_cannot_be_judged(kb, today):
     """No start date: no look-back can be applied; a dosage in words only: nothing says how often it was given.
-    Both were dropped without a word. Nor can a 10-year-old order with no later order of it: it was read as given on
+    Both were dropped without a word. Nor can a 2-year-old order with no later order of it: it was read as given on
     its start day only, though it may have been taken until yesterday."""
     chart = Chart(today).medication("mycophenolate mofetil 500 MG Oral Tablet", 1000, "mg", start=None,
                                     status="stopped", frequency=2)
     chart.medication(METHOTREXATE_2_5, None, None, start=-200, status="completed")
     chart.resources["medications"][-1]["dosageInstruction"] = [{"text": "15 mg once weekly"}]
-    chart.medication(AZATHIOPRINE_50, 100, "mg", start=-3650, status="stopped")
+    chart.medication(AZATHIOPRINE_50, 100, "mg", start=-730, status="stopped")
     ends = ends_not_given(build_record(chart.prefetch(), kb.valuesets, chart.today))
     assert sorted(u.describe() for u in ends.unplaced) == [
-        f"Azathioprine 50 MG Oral Tablet [Imuran] (stopped; started {chart.at(-3650)}, before the 365-day look-back, "
+        f"Azathioprine 50 MG Oral Tablet [Imuran] (stopped; started {chart.at(-730)}, before the 365-day look-back, "
         "and no later order of it: when it stopped is not given)",
         "methotrexate 2.5 MG Oral Tablet (completed; dosage in text only: how long it was taken is not given, nor "
         "how much a day)",
@@ -385,6 +387,56 @@ def test_an_order_begun_before_the_look_back_is_placed_only_by_a_later_order_tha
     assert len(ends.unplaced) == (0 if until else 1)
     high, low, unknown = _levels(kb, chart)
     assert not high and not unknown and len(low) == (1 if later else 0)
+
+
+@pytest.mark.parametrize(("start", "unplaced"), [(-1095, True), (-1096, False), (-3650, False)])
+def test_an_order_begun_before_the_max_age_with_no_later_order_is_read_as_over(kb, today, start, unplaced):
+    """Review: prednisone begun 6 years ago, 'stopped' with no end and no later order, asked on every live vaccine to
+    confirm when it was last taken. Begun more than unknown_stop_max_age_days (3 years) ago it is read as over before
+    the look-back, and said so; a site may reach further back."""
+    chart = Chart(today).medication(PREDNISONE_20, 40, "mg", start=start, status="stopped")
+    record = build_record(chart.prefetch(), kb.valuesets, today)
+    ends = ends_not_given(record)
+    assert bool(ends.unplaced) is unplaced and not ends.stops
+    assert ends.over == (() if unplaced else (
+        f"prednisone 20 MG Oral Tablet (stopped; started {chart.at(start)}, more than 1095 days ago, and no later "
+        "order of it: read as over before the look-back)",))
+    assert ends_not_given(record, Thresholds(unknown_stop_max_age_days=3650)).unplaced
+    assert not ends_not_given(record, Thresholds(unknown_stop_lookback_days=3650)).unplaced  # judged at its worst
+
+
+@pytest.mark.parametrize(("later", "itself_unplaced"), [
+    ({"end": -1400, "status": "completed"}, False),  # a renewal that ran its course long ago
+    ({"end": -1400, "status": "completed", "count": 100}, False),  # a counted one
+    ({"status": "stopped"}, True),  # one stopped with no end: the last of the chain, itself not placed
+    ({"status": "unknown"}, True),  # one that says nothing of its status
+    ({"status": "on-hold"}, False),  # current
+], ids=["completed", "counted", "stopped", "status unknown", "on hold"])
+def test_any_later_renewal_of_the_drug_bounds_an_order_with_no_end(kb, today, later, itself_unplaced):
+    """Review: prednisone begun 2,000 days ago, 'stopped' with no end, then renewed 1,500 days ago: only a current or
+    early-ended later order took over, so one that ended 1,400 days ago (or was stopped too) left the first 'no later
+    order of it' and a card asking to confirm it. Any later order of the drug bounds it: it ran at most until the
+    day before that one began."""
+    chart = Chart(today).medication(PREDNISONE_20, 40, "mg", start=-2000, status="stopped")
+    chart.medication(PREDNISONE_20, 20, "mg", start=-1500, **later)
+    site = Thresholds(unknown_stop_max_age_days=3650)  # reach back to both: the first alone asked to confirm it
+    ends = ends_not_given(build_record(chart.prefetch(), kb.valuesets, today), site)
+    first = next(stop for stop in ends.stops.values() if stop.first == today - timedelta(days=2000))
+    assert first.until == today - timedelta(days=1501) and first.taken_over
+    assert [u.order.start for u in ends.unplaced] == ([today - timedelta(days=1500)] if itself_unplaced else [])
+
+
+def test_a_chain_of_stopped_renewals_is_placed_by_its_successors_and_only_the_last_may_not_be(kb, today):
+    """Monthly renewals over years, each 'stopped' with no end, were each 'no later order of it' (twelve lines on a
+    card). Each ran at most until the next began; only the last, begun within 3 years, is not placed."""
+    chart = Chart(today)
+    starts = range(-2000, -900, 30)
+    for start in starts:
+        chart.medication(PREDNISONE_20, 10, "mg", start=start, status="stopped")
+    ends = ends_not_given(build_record(chart.prefetch(), kb.valuesets, today))
+    assert [u.order.start for u in ends.unplaced] == [today + timedelta(days=starts[-1])]
+    assert sorted((stop.first, stop.until) for stop in ends.stops.values()) == [
+        (today + timedelta(days=start), today + timedelta(days=start + 29)) for start in starts[:-1]]
 
 
 def _supplied(chart: Chart, days: int) -> Chart:
@@ -435,23 +487,48 @@ def test_a_dose_change_charted_as_an_order_ended_early_and_a_new_one(kb, today, 
 
 def test_a_glucocorticoid_dose_change_charted_as_an_order_ended_early_and_a_new_one(kb, today):
     """Prednisone 40 mg from D-100 completed before its D+30 end date, 10 mg current from D-20: 50 mg/day was read
-    for the last 21 days. The 40 mg order ran until D-21, within the 30 days: still high, for 80 days."""
+    for the last 21 days. The 40 mg order ran at most until D-21, within the 30 days: 80 days at its worst. Ended on a
+    day the chart does not give, it was called high, as certain: its level is unconfirmed, as methotrexate's is
+    (test_a_dose_change_charted_as_an_order_ended_early_and_a_new_one), the stop named."""
     chart = Chart(today).medication(PREDNISONE_20, 40, "mg", start=-100, end=30, status="completed")
     chart.medication(PREDNISONE_5, 10, "mg", start=-20)
     high, low, unknown = _levels(kb, chart)
-    assert [e.evidence for e in high] == [f"prednisone-equivalent >= 20 mg/day for 80 days (to {chart.at(-21)})"]
-    assert not low and not unknown
+    assert [e.evidence for e in unknown] == [
+        f"prednisone-equivalent >= 20 mg/day for 80 days (to {chart.at(-21)}); prednisone 20 MG Oral Tablet 40 "
+        f"mg/day prednisone-equivalent (started {chart.at(-100)}, completed before its end date {chart.at(30)} on a "
+        f"day the chart does not give; judged as if taken until {chart.at(-21)}, the day before a later order of it "
+        "started)"]
+    assert not low and not high
 
 
 @pytest.mark.parametrize("supply", [None, 30])
 def test_a_lone_glucocorticoid_ended_early_with_a_supply_is_read_to_today(kb, today, supply):
-    """Prednisone 40 mg from D-60 completed before its D+30 end date, with or without a 30-day supply: high (the
-    review's F4: the supply had ended it on D-31, and a live vaccine passed with no card)."""
+    """Prednisone 40 mg from D-60 completed before its D+30 end date, with or without a 30-day supply: judged as if
+    taken until today (the review's F4: the supply had ended it on D-31, and a live vaccine passed with no card)."""
     chart = Chart(today).medication(PREDNISONE_20, 40, "mg", start=-60, end=30, status="completed")
     if supply:
         _supplied(chart, supply)
-    high, _, _ = _levels(kb, chart)
-    assert [e.evidence for e in high] == [f"prednisone-equivalent >= 20 mg/day for 61 days (to {chart.at(0)})"]
+    _, _, unknown = _levels(kb, chart)
+    assert [e.evidence.split("; ")[0] for e in unknown] == [
+        f"prednisone-equivalent >= 20 mg/day for 61 days (to {chart.at(0)})"]
+
+
+@pytest.mark.parametrize(("dose", "level"), [(40, "unknown"), (5, "low")])
+def test_a_glucocorticoid_stopped_before_its_end_date_is_judged_at_its_worst_as_other_drugs_are(kb, today, dose,
+                                                                                               level):
+    """Review: prednisone 40 mg from D-700, 'stopped' before its D+30 end date, was 'high: >= 20 mg/day for 701 days
+    (to <today>)', as certain, never saying it stopped on a day the chart does not give (the timeline runs such an
+    order to today, so its worst case was never asked); the same order of mycophenolate was 'unknown', the stop
+    named. High at its worst, its level is unconfirmed (section 4.2: it could not be shown to be low); low at its
+    worst, low, the stop named. A current order that is high for certain stays high, with no stop to name."""
+    chart = Chart(today).medication(PREDNISONE_20, dose, "mg", start=-700, end=30, status="stopped")
+    found = exposures(*record_and_context(kb, chart))
+    stop = (f"prednisone 20 MG Oral Tablet {dose} mg/day prednisone-equivalent (started {chart.at(-700)}, stopped "
+            f"before its end date {chart.at(30)} on a day the chart does not give; judged as if taken until today)")
+    assert [(e.level, e.evidence.endswith(f"; {stop}")) for e in found] == [(level, True)]
+    high = exposures(*record_and_context(kb, chart.medication(PREDNISONE_20, 20, "mg", start=-20)))
+    assert [(e.level, e.evidence) for e in high] == [
+        ("high", f"prednisone-equivalent >= 20 mg/day for 21 days (to {chart.at(0)})")]
 
 
 def test_an_order_with_no_start_that_ended_before_its_end_date_is_read_as_given_until_today(kb, today):

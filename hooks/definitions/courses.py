@@ -292,14 +292,23 @@ def repeats(dosages: tuple[Dosage, ...], *, negative_frequency_as_once: bool = F
 
 
 def _takes_over(order: MedicationOrder, today: date) -> bool:
-    """The order can take over from an earlier one of the same drug and route: a maintenance course that reaches
-    today. It repeats and is current, or it ended before its own end date (so a 60 -> 40 -> 20 mg chain of orders
-    each completed early still hands on). A counted course (a single dose, a 3-day pulse) or one that ended on its
-    own end date (a 5-day burst months ago) is a course given alongside: the order it interrupted resumes after."""
+    """The order can take over from an earlier one of the same drug and route that ended before its end date: a
+    maintenance course that reaches today. It repeats and is current, or it ended before its own end date (so a
+    60 -> 40 -> 20 mg chain of orders each completed early still hands on). A counted course (a single dose, a 3-day
+    pulse) or one that ended on its own end date (a 5-day burst months ago) is a course given alongside: the order it
+    interrupted, written to run past it, resumes after."""
     if not repeats(order.dosages):
         return False
     return order.current_on(today) or (ended_before_its_end(order, today)
                                        and not any(d.timing.count for d in order.dosages))
+
+
+def _renews(order: MedicationOrder, today: date) -> bool:
+    """The order renews an earlier one of the same drug and route whose end the chart does not give at all: a course
+    (it repeats: a single dose or an as-needed order is none) that began or is planned, whatever its status says
+    (current, stopped, completed, unknown) and whatever ends it (an end date, a count). Nothing written says the
+    earlier one ran on past it."""
+    return repeats(order.dosages) and not never_began(order, today)
 
 
 def _successor_key(order: MedicationOrder, group: str) -> tuple[str | None, str | None]:
@@ -311,12 +320,15 @@ def _successor_key(order: MedicationOrder, group: str) -> tuple[str | None, str 
 
 
 @per_record
-def _repeating_starts(record: PatientRecord, group: str) -> dict[tuple[str | None, str | None], list[date]]:
-    """The start days of the systemic orders of ``group`` that can take over (:func:`_takes_over`), by drug and
-    route, oldest first (drafts, cancellations and errors never count)."""
+def _successor_starts(record: PatientRecord, group: str, maintenance_only: bool
+                      ) -> dict[tuple[str | None, str | None], list[date]]:
+    """The start days of the systemic orders of ``group`` that can end an earlier one, by drug and route, oldest
+    first (drafts, cancellations and errors never count): with ``maintenance_only``, those that take over
+    (:func:`_takes_over`), else those that renew (:func:`_renews`)."""
+    can_follow = _takes_over if maintenance_only else _renews
     starts: dict[tuple[str | None, str | None], list[date]] = defaultdict(list)
     for order in systemic(record.medications_in(group)):
-        if order.start is not None and _takes_over(order, record.today):
+        if order.start is not None and can_follow(order, record.today):
             starts[_successor_key(order, group)].append(order.start)
     for days in starts.values():
         days.sort()
@@ -324,13 +336,17 @@ def _repeating_starts(record: PatientRecord, group: str) -> dict[tuple[str | Non
 
 
 def taken_over(record: PatientRecord, order: MedicationOrder, group: str, first: date | None) -> date | None:
-    """The day a later order of the same drug and route of ``group`` that can take over (:func:`_takes_over`)
-    started after ``first`` (the first day of the part of ``order`` whose end the chart does not give): that order
-    took over, so ``order`` ran at most until the day before. One started the same day runs alongside. None when no
-    later one started (or no ``first``): ``order`` is read up to today. Found by bisection."""
+    """The day a later order of the same drug and route of ``group`` started after ``first`` (the first day of the
+    part of ``order`` whose end the chart does not give): that order ended it, so ``order`` ran at most until the day
+    before. Which later orders can: for an order that ended before its end date, a maintenance order that takes over
+    (:func:`_takes_over`: a burst given meanwhile does not, as the end date says the order ran on past it); for any
+    other, any renewal (:func:`_renews`), so a chain of renewals each stopped with no end is bounded by its
+    successors and only the last is not. One started the same day runs alongside. None when no later one started
+    (or no ``first``): ``order`` is read up to today. Found by bisection."""
     if first is None:
         return None
-    starts = _repeating_starts(record, group).get(_successor_key(order, group), [])
+    maintenance_only = ended_before_its_end(order, record.today)
+    starts = _successor_starts(record, group, maintenance_only).get(_successor_key(order, group), [])
     later = bisect_right(starts, first)
     return starts[later] if later < len(starts) else None
 

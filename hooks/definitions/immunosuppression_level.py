@@ -14,18 +14,23 @@ given one after another never do: a completed order, a renewal's predecessor, on
 An order that says it ended (stopped, completed; or whose status is unknown or missing) but not when, read as
 given on its start day only, could have stopped yesterday. Such a repeating order whose open part (the whole
 order, or a taper's open last step) began within ``unknown_stop_lookback_days`` is judged at its worst: as if
-taken until today, or until the day before a later order took over (:func:`courses.taken_over` says which
-orders can); one begun before the look-back is judged so only when a later order took over (its last day is then
-known to the day). A stopped or completed order whose end date lies after today ended before it, on a day
-the chart does not give (:func:`courses.ended_before_its_end`): it is judged so too, however long ago it began and
-whatever supply, bounds or count it was written with, as it was written to run past today. A worst case that
-reaches high level is ``unknown`` (it could not be shown to be low), unless the order was given within the window
-for certain (its open part began in it) and one dose decides the level (any dose of an always-high drug or an
-anti-CD20; methotrexate and azathioprine by their dose): then it is high. A low one stays low. Such an order the
-chart gives no start date for, or no timing (a dosage in text only), or begun before the look-back with no later
-order to bound it, cannot be judged, nor can an anti-CD20 order given on no day the chart gives (one infusion counts
-for months): see :func:`ends_not_given`. The caller must not read these as no exposure: when it was taken is not
-known.
+taken until today, or until the day before a later order of the drug began (:func:`courses.taken_over`: any later
+renewal, whatever its status, so a chain of renewals is bounded by its successors and only the last may run to
+today); one begun before the look-back is judged so only when a later order bounds it (its last day is then known
+to the day). A stopped or completed order whose end date lies after today ended before it, on a day the chart does
+not give (:func:`courses.ended_before_its_end`): it is judged so too, however long ago it began and whatever
+supply, bounds or count it was written with, as it was written to run past today. The glucocorticoid timeline
+already runs such an order to today (or to a maintenance order that took over): its days past its open part's
+first are no more certain for that, so the PEQ is judged as the chart gives it for certain first, and at its worst
+only when that is not high (:func:`_glucocorticoid`). A worst case that reaches high level is ``unknown`` (it could
+not be shown to be low), unless the order was given within the window for certain (its open part began in it) and
+one dose decides the level (any dose of an always-high drug or an anti-CD20; methotrexate and azathioprine by their
+dose): then it is high. A low one stays low, the stop named. Such an order the chart gives no start date for, or
+no timing (a dosage in text only), or begun before the look-back with no later order to bound it, cannot be
+judged, nor can an anti-CD20 order given on no day the chart gives (one infusion counts for months): see
+:func:`ends_not_given`. The caller must not read these as no exposure: when it was taken is not known. One begun
+more than ``unknown_stop_max_age_days`` ago with no end and no later order is read as over before the look-back:
+a drug still taken would have been renewed since.
 """
 
 from __future__ import annotations
@@ -64,6 +69,8 @@ class Thresholds:
     mtx_mg_per_kg_week: float = 0.4
     aza_mg_per_kg_day: float = 3.0
     unknown_stop_lookback_days: int = 365  # an order stopped on an unknown day is judged at its worst if this recent
+    # begun longer ago than this (never less than the look-back), with no end and no later order, it is over
+    unknown_stop_max_age_days: int = steroids.HISTORY_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +121,12 @@ class Unplaced:
 class EndsNotGiven:
     """The orders of the worst-case groups that say they ended but not when. ``stops``: those judged at their worst,
     by id() (orders of the record, which outlives the answer); ``unplaced``: those that cannot be judged (when they
-    were taken is not known: never to be read as not taken)."""
+    were taken is not known: never to be read as not taken); ``over``: those begun too long ago to matter, read as
+    over before the look-back, each described (for an explanation to say so)."""
 
     stops: dict[int, UnknownStop]
     unplaced: tuple[Unplaced, ...]
+    over: tuple[str, ...] = ()
 
 
 def _status(order: MedicationOrder) -> str:
@@ -173,23 +182,27 @@ def _open_part(order: MedicationOrder, today: date) -> tuple[date | None, tuple[
 
 def ends_not_given(record: PatientRecord, thresholds: Thresholds | None = None) -> EndsNotGiven:
     """The systemic orders of the worst-case groups that say they ended (or name no current status) but not when."""
-    return _ends_not_given(record, (thresholds or Thresholds()).unknown_stop_lookback_days)
+    t = thresholds or Thresholds()
+    return _ends_not_given(record, t.unknown_stop_lookback_days, t.unknown_stop_max_age_days)
 
 
 @per_record
-def _ends_not_given(record: PatientRecord, lookback_days: int) -> EndsNotGiven:
+def _ends_not_given(record: PatientRecord, lookback_days: int, max_age_days: int) -> EndsNotGiven:
     """Each such order whose open part repeats (a single administration or an as-needed order ended on its day) is
     judged until the last day it may have been given, when that part began within ``lookback_days`` (or the order
-    ended before its end date, written to run past today). A later order that took over from it
-    (:func:`courses.taken_over` says which can) bounds it: it ran at most until the day before that one started.
-    Begun before the look-back, only such a later order places it (a chain of renewals each took over from the one
-    before); with none it could have been taken until yesterday, and cannot be judged. An anti-CD20 order given on
-    no day the chart gives (no start or end date, not current) cannot be judged, even a single infusion: one keeps B
-    cells depleted for months. O(n log n)."""
+    ended before its end date, written to run past today). A later order of the drug (:func:`courses.taken_over`
+    says which) bounds it: it ran at most until the day before that one started. Begun before the look-back, only
+    such a later order places it (a chain of renewals each bounded by the next); with none it could have been taken
+    until yesterday, and cannot be judged, unless it began more than ``max_age_days`` ago (never fewer than the
+    look-back): a drug still taken would have been renewed since, so it is read as over before the look-back. An
+    anti-CD20 order given on no day the chart gives (no start or end date, not current) cannot be judged, even a
+    single infusion: one keeps B cells depleted for months. O(n log n)."""
     today = record.today
     earliest = today - timedelta(days=lookback_days)
+    oldest = today - timedelta(days=max(max_age_days, lookback_days))
     stops: dict[int, UnknownStop] = {}
     unplaced: dict[int, Unplaced] = {}
+    over: list[str] = []
     undated_anti_cd20 = {id(o) for o in td.rituximab_given(record).undated}  # R16 is not evaluable for these too
     for group in _WORST_CASE_GROUPS:
         for order in systemic(record.medications_in(group)):  # drafts, cancellations and errors never count
@@ -217,14 +230,19 @@ def _ends_not_given(record: PatientRecord, lookback_days: int) -> EndsNotGiven:
             else:
                 successor = taken_over(record, order, group, first)
                 if successor is None and first < earliest and not unreached:
-                    unplaced[id(order)] = Unplaced(order, f"{_began(order, first)}, before the {lookback_days}-day "
-                                                          "look-back, and no later order of it: when it stopped is "
-                                                          "not given", agent)
+                    if first < oldest:
+                        over.append(f"{order.label} ({_status(order)}; {_began(order, first)}, more than "
+                                    f"{(today - oldest).days} days ago, and no later order of it: read as over "
+                                    "before the look-back)")
+                    else:
+                        unplaced[id(order)] = Unplaced(order, f"{_began(order, first)}, before the {lookback_days}-"
+                                                              "day look-back, and no later order of it: when it "
+                                                              "stopped is not given", agent)
                     continue
                 until = today if successor is None else min(today, successor - timedelta(days=1))
                 stops[id(order)] = UnknownStop(first, until, taken_over=until < today,
                                                unreached_end=order.end if unreached else None)
-    return EndsNotGiven(stops, tuple(unplaced.values()))
+    return EndsNotGiven(stops, tuple(unplaced.values()), tuple(over))
 
 
 def last_day(order: MedicationOrder, today: date, stops: Mapping[int, UnknownStop]
@@ -306,18 +324,18 @@ def _peq_level(levels: steroids.DailyLevels, bridge_days: int, window_start: dat
     return None
 
 
-def _peq_at_worst(history: steroids.SteroidHistory, today: date, window_start: date, t: Thresholds,
-                  stops: dict[int, UnknownStop]) -> tuple[Exposure, date] | None:
+# A course of the PEQ timeline (order, PEQ, first day, last day) with the stop of its order when it is that order's
+# open part (else None)
+_Course = tuple[MedicationOrder, float, date, date, UnknownStop | None]
+
+
+def _peq_at_worst(courses: list[_Course], history: steroids.SteroidHistory, window_start: date, t: Thresholds
+                  ) -> tuple[Exposure, date] | None:
     """The exposure of the PEQ timeline with each course stopped on an unknown day run to its assumed last day;
     None when no such course bears on the judgement. Only an order's open part is run on (a taper's open last step;
     its earlier steps keep their own days), so no two steps of one order are added together."""
-    # each course with the stop of its order when it is that order's open part (else None)
-    courses = [(order, peq, first, last, stop if (stop := stops.get(id(order))) and first == stop.first else None)
-               for order, peq, first, last in history.courses]
-    if not any(stop for *_, stop in courses):
-        return None
     worst = _peq_level(steroids.daily_levels(((first, max(last, stop.until) if stop else last, peq)
-                                              for _, peq, first, last, stop in courses), today),
+                                              for _, peq, first, last, stop in courses), history.today),
                        history.bridge_days, window_start, t)
     if worst is None:
         return None
@@ -332,11 +350,22 @@ def _peq_at_worst(history: steroids.SteroidHistory, today: date, window_start: d
 
 def _glucocorticoid(record: PatientRecord, context: HookContext, t: Thresholds, stops: dict[int, UnknownStop]
                     ) -> list[Exposure]:
+    """The PEQ exposure as the chart gives it for certain, each course stopped on an unknown day on its open part's
+    first day only: the timeline runs one that ended before its end date to today (the latest it may have been
+    given), which is no more certain than a stop with no end date at all. High for certain needs no worst case;
+    else, when such a course bears on it, it is judged at its worst (:func:`_peq_at_worst`), the stop named. With
+    the glucocorticoids whose dose or days cannot be read."""
     history = steroids.history(record, context)
     window_start = record.today - timedelta(days=t.recent_days)
-    judged = _peq_level(history.levels, history.bridge_days, window_start, t)
-    if judged is None or judged[0].level != "high":  # high as charted needs no worst case
-        judged = _peq_at_worst(history, record.today, window_start, t, stops) or judged
+    courses: list[_Course] = [
+        (order, peq, first, last, stop if (stop := stops.get(id(order))) and first == stop.first else None)
+        for order, peq, first, last in history.courses]
+    assumed = any(stop for *_, stop in courses)
+    certain = (steroids.daily_levels(((first, first if stop else last, peq) for _, peq, first, last, stop in courses),
+                                     record.today) if assumed else history.levels)
+    judged = _peq_level(certain, history.bridge_days, window_start, t)
+    if assumed and (judged is None or judged[0].level != "high"):
+        judged = _peq_at_worst(courses, history, window_start, t) or judged
     found = [judged[0]] if judged else []
     for order, stop in _given_since(history.unreadable, record.today, window_start, stops):
         unread = "no start date: its days cannot be placed" if order.start is None else "dose could not be read"
@@ -427,7 +456,7 @@ def exposures(record: PatientRecord, context: HookContext, thresholds: Threshold
 
 @per_record
 def _exposures(record: PatientRecord, context: HookContext, t: Thresholds) -> list[Exposure]:
-    stops = _ends_not_given(record, t.unknown_stop_lookback_days).stops
+    stops = ends_not_given(record, t).stops
     found = _glucocorticoid(record, context, t, stops)
     found += _per_kg(record, context, "methotrexate", t.mtx_mg_per_kg_week, "week", t.recent_days, stops)
     found += _per_kg(record, context, "azathioprine", t.aza_mg_per_kg_day, "day", t.recent_days, stops)

@@ -62,6 +62,14 @@ RULE = Rule(
                                                          "it stopped but not when is judged as if taken until today "
                                                          "(high at that: level unknown, treated as high).",
                                             at_least="live-vaccine-while-immunosuppressed.recent_days"),
+        "unknown_stop_max_age_days": Param(
+            steroids.HISTORY_DAYS, "days",
+            "An immunosuppressant order begun longer ago than this that says it stopped but not when, with no later "
+            "order of the drug to bound it, is read as over before the look-back (no card); one begun more recently "
+            "asks to confirm when it was last taken. [sign-off] 3 years, the reach of the glucocorticoid timeline: a "
+            "prescription stays valid for a year at most in most places, so a drug still taken would have been "
+            "renewed at least twice since, and a renewal (any later order of the drug) places the older order.",
+            at_least="live-vaccine-while-immunosuppressed.unknown_stop_lookback_days"),
         "ivig_interference_months": Param(11, "months", "IVIG this recently may stop MMR or varicella vaccine "
                                                          "from working."),
         "given_watch_days": Param(42, "days", "A live vaccine recorded as given among the draft orders this recently "
@@ -279,8 +287,8 @@ def _as_given(draft: MedicationOrder, today: date, order_start: date | None) -> 
     one still to come, it began with the chart order it is counted as (``order_start``); else on a day not known,
     which a live vaccine given meets (:func:`_met_by_vaccine`: the safe side), its last dose its end date, else today
     (every window counted back from today holds it). An end date still to come is read as today: a course read as
-    ended on a day the chart does not give could take over from an older order of the drug (courses.taken_over) and
-    cut that order's days short."""
+    ended before its end date could take over, as a maintenance order, from an older order of the drug that ended
+    before its own (courses.taken_over) and cut that order's days short."""
     start = draft.start if draft.start is not None and draft.start <= today else order_start
     end = min(draft.end, today) if draft.end is not None else today if start is None else None
     return draft if (start, end) == (draft.start, draft.end) else replace(draft, start=start, end=end)
@@ -555,7 +563,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     thresholds = Thresholds(peq_mg=p["high_peq_mg"], peq_days=int(p["high_peq_days"]),
                             recent_days=int(p["recent_days"]), mtx_mg_per_kg_week=p["mtx_mg_per_kg_week"],
                             aza_mg_per_kg_day=p["aza_mg_per_kg_day"],
-                            unknown_stop_lookback_days=int(p["unknown_stop_lookback_days"]))
+                            unknown_stop_lookback_days=int(p["unknown_stop_lookback_days"]),
+                            unknown_stop_max_age_days=int(p["unknown_stop_max_age_days"]))
     anti_cd20_days = int(context.definition("anti_cd20_in_use_days"))  # high level while still in use
     facts: dict[str, object] = {"live_vaccine_drafts": ", ".join(d.label for d in drafts) or None,
                                 "unclassified_vaccine_drafts": ", ".join(d.label for d in unclassified) or None,
@@ -604,6 +613,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "drafted_immunosuppression": "; ".join(planned) or None,
         "level": level,
         "not_judged": "; ".join(_not_judged(unplaced)) or None,
+        "stopped_long_ago_read_as_over": "; ".join(ends_not_given(chart, thresholds).over) or None,
     })
     if concepts & LIVE_ZOSTER:  # recombinant zoster vaccine replaces live zoster vaccine only
         facts.update({"rzv_not_offered": rzv_not_offered, "rzv_doses": len(series.doses),

@@ -27,8 +27,14 @@ from fhir_fixtures.r28_live_vaccine_while_immunosuppressed import (
     mmr_methotrexate_stopped_unknown,
     mmr_methotrexate_unknown_status,
     mmr_mycophenolate_stopped_undated,
+    mmr_prednisone_chain_of_stopped_renewals,
+    mmr_prednisone_stopped_before_its_end_date,
+    mmr_prednisone_stopped_six_years_ago,
+    mmr_prednisone_stopped_then_renewed_long_ago,
     mmr_stopped_taper_open_last_step,
+    mmr_undated_completed_rituximab,
     stopped_methotrexate,
+    stopped_renewals,
     yellow_fever_rituximab,
 )
 from hooks import knowledge, parameters
@@ -610,16 +616,16 @@ def test_an_undated_one_off_or_as_needed_order_is_not_unjudgeable(kb, today):
 
 
 def test_the_card_names_only_the_newest_orders_whose_timing_is_unknown(kb, today):
-    """Monthly renewals over years, each 'stopped' with no end and all before the look-back (quiet, they were named
-    in the reason): the card asks once to confirm when methotrexate was last taken, and lists the three newest and
-    counts the rest, rather than a page of orders."""
+    """Monthly renewals over years, imported with no start or end date and each 'stopped' (dated renewals bound one
+    another: test_a_chain_of_stopped_renewals_names_only_the_last): the card asks once to confirm when methotrexate
+    was last taken, and lists three and counts the rest, rather than a page of orders."""
     chart = Chart(today, age=50).weight(60, day=-3)
-    for start in range(-400, -1000, -30):
-        chart.medication(METHOTREXATE_2_5, 15, "mg", start=start, status="stopped", period=1, period_unit="wk")
+    for _ in range(20):
+        chart.medication(METHOTREXATE_2_5, 15, "mg", start=None, status="stopped", period=1, period_unit="wk")
     result = run(kb, chart.draft(MMR_CVX, 0.5, "mL").request("order-sign"), today)
     detail = fired(result)[RULE]["detail"]
-    assert detail.count("- not judged: methotrexate 2.5 MG Oral Tablet (stopped; started") == 3
-    assert f"started {Chart(today).at(-400)}, before" in detail and "\n- not judged: 17 older" in detail
+    assert detail.count("- not judged: methotrexate 2.5 MG Oral Tablet (stopped; no start or end date") == 3
+    assert "\n- not judged: 17 older" in detail
     assert "**Confirm when methotrexate 2.5 MG Oral Tablet was last taken before signing**" in detail
     assert explained(result, RULE)["facts"]["not_judged"].endswith("; 17 older")
 
@@ -721,6 +727,85 @@ def test_a_stopped_order_with_no_start_date_asks_in_a_card_to_confirm_its_timing
     assert f"- not judged: {named}" in card["detail"]
     assert explained(result, RULE)["facts"]["not_judged"] == named
     assert not [w for w in result.warnings if w.startswith("R28")]
+
+
+def test_a_glucocorticoid_stopped_before_its_end_date_reads_as_the_other_drugs_do(kb, today):
+    """Review: prednisone 40 mg from D-700, 'stopped' before its D+30 end date, gave 'high level: prednisone-equivalent
+    >= 20 mg/day for 701 days (to <today>)', as certain, never naming the stop; the same order of mycophenolate reads
+    'unconfirmed level ... stopped before its end date ... judged as if taken until today'. The glucocorticoid now
+    reads so too: high at its worst, its level is unconfirmed, critical (spec R28, section 4.2)."""
+    chart = Chart(today)
+    card = fired(run(kb, mmr_prednisone_stopped_before_its_end_date(today), today))[RULE]
+    assert card["indicator"] == "critical"
+    assert card["summary"] == ("Live vaccine (MMR) with immunosuppression of unconfirmed level (glucocorticoid): "
+                               f"{CANCEL_MMR}")
+    assert "could not be shown to be low" in card["detail"] and "high level:" not in card["detail"]
+    assert (f"- unknown level: prednisone-equivalent >= 20 mg/day for 701 days (to {today}); prednisone 20 MG Oral "
+            f"Tablet 40 mg/day prednisone-equivalent (started {chart.at(-700)}, stopped before its end date "
+            f"{chart.at(30)} on a day the chart does not give; judged as if taken until today)") in card["detail"]
+
+
+def test_a_glucocorticoid_stopped_before_its_end_date_low_at_its_worst_is_a_warning_naming_the_stop(kb, today):
+    chart = Chart(today, age=50).medication(PREDNISONE_5, 10, "mg", start=-700, end=30, status="stopped")
+    card = _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)
+    assert card["indicator"] == "warning" and "with low-level immunosuppression (glucocorticoid)" in card["summary"]
+    assert (f"- low level: prednisone-equivalent up to 10 mg/day (< 20 mg/day); prednisone 5 MG Oral Tablet 10 mg/day "
+            f"prednisone-equivalent (started {chart.at(-700)}, stopped before its end date") in card["detail"]
+
+
+def test_an_order_stopped_with_no_end_begun_over_3_years_ago_is_read_as_over(kb, today):
+    """Review: prednisone begun 6 years ago, 'stopped', no end date, no later order: a 'confirm timing' warning on
+    every live vaccine. Begun more than unknown_stop_max_age_days (3 years) ago it is read as over before the
+    look-back: no card, and the explanation names it. A site that reaches further back asks to confirm it again."""
+    request = mmr_prednisone_stopped_six_years_ago(today)
+    result = run(kb, request, today)
+    assert RULE not in fired(result)
+    assert explained(result, RULE)["facts"]["stopped_long_ago_read_as_over"] == (
+        f"prednisone 20 MG Oral Tablet (stopped; started {Chart(today).at(-6 * 365)}, more than 1095 days ago, and "
+        "no later order of it: read as over before the look-back)")
+    site = with_params(kb, RULE, unknown_stop_max_age_days=2500)
+    assert fired(run(site, request, today))[RULE]["summary"] == CONFIRM_TIMING.format("glucocorticoid")
+
+
+def test_a_later_renewal_bounds_an_order_stopped_with_no_end(kb, today):
+    """Prednisone 40 mg from D-1000, 'stopped' with no end, renewed at 20 mg from D-900 to D-800 ('completed'): the
+    renewal did not count (only a current or early-ended later order took over), so a warning asked to confirm the
+    first order's timing. The renewal bounds it: quiet."""
+    assert RULE not in fired(run(kb, mmr_prednisone_stopped_then_renewed_long_ago(today), today))
+
+
+def test_a_later_renewal_recorded_as_given_bounds_a_chart_order_stopped_with_no_end(kb, today):
+    """Methotrexate 25 mg weekly on the chart from D-100, 'stopped' with no end, and 10 mg weekly recorded as given
+    from D-60: a dose change. The 25 mg order ran at most until D-61, outside the 30 days; 10 mg weekly at 50 kg is
+    low level: a warning (the two at their worst would be 35 mg a week of methotrexate)."""
+    chart = Chart(today, age=50).weight(50, day=-3)
+    chart.medication(METHOTREXATE_2_5, 25, "mg", start=-100, period=1, period_unit="wk", status="stopped")
+    chart.draft(METHOTREXATE_2_5, 10, "mg", start=-60, end=30, period=1, period_unit="wk", status="completed")
+    card = _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)
+    assert card["indicator"] == "warning" and "0.50 mg/kg/week" not in card["detail"]
+    assert (f"- low level: methotrexate 2.5 MG Oral Tablet (last given {today}): 10 mg/week = 0.20 mg/kg/week <= 0.4"
+            in card["detail"])
+
+
+def test_a_chain_of_stopped_renewals_names_only_the_last(kb, today):
+    """Prednisone 10 mg renewed every 90 days, each renewal 'stopped' with no end: each was 'no later order of it'.
+    Each renewal bounds the one before: only the last, begun within 3 years, asks to be confirmed; a chain whose last
+    renewal began over 3 years ago is over."""
+    card = fired(run(kb, mmr_prednisone_chain_of_stopped_renewals(today), today))[RULE]
+    assert card["indicator"] == "warning" and card["summary"] == CONFIRM_TIMING.format("glucocorticoid")
+    assert card["detail"].count("- not judged:") == 1
+    assert (f"- not judged: prednisone 5 MG Oral Tablet (stopped; started {Chart(today).at(-600)}, before the "
+            "365-day look-back, and no later order of it: when it stopped is not given)") in card["detail"]
+    assert _card(kb, stopped_renewals(today, -2000, -1100), today) is None
+
+
+def test_an_undated_completed_rituximab_asks_to_confirm_its_timing(kb, today):
+    """Rituximab 'completed' with no start or end date: any anti-CD20 within 12 months is high level and when it was
+    given is not known: a warning to confirm it, not silence (no max age applies to an order with no date)."""
+    card = fired(run(kb, mmr_undated_completed_rituximab(today), today))[RULE]
+    assert card["indicator"] == "warning" and card["summary"] == CONFIRM_TIMING.format("anti-CD20")
+    assert ("- not judged: rituximab Injectable Product (completed; no start or end date: when it was taken is not "
+            "given)") in card["detail"]
 
 
 def _text_only(chart: Chart) -> Chart:
@@ -1373,10 +1458,11 @@ def test_an_unlinked_copy_of_a_chart_course_recorded_as_given_says_it_is_counted
 
 def test_a_course_recorded_as_ended_on_a_day_not_given_is_counted_to_the_last_day_it_may_have_been_given(kb, today):
     """Prednisone 40 mg daily recorded as given from 60 days ago, 'completed' on a day not given: judged as if taken
-    until today (level unknown), so within the 30 days and beside the chart's prednisone of 10 to 3 days ago, which
-    the card says (read from its start day alone, it would be neither)."""
+    until today (level unknown), so within the 30 days and beside the chart's prednisone from 90 to 3 days ago, which
+    the card says (read from its start day alone, it would be neither). (A chart order begun after it, 10 days ago,
+    would bound it: a later order of the drug renews it, test_a_later_renewal_bounds_an_order_stopped_with_no_end.)"""
     chart = Chart(today, age=50).weight(70, day=-3)
-    chart.medication(PREDNISONE_20, 10, "mg", start=-10, end=-3, status="completed", resource_id="pred-chart")
+    chart.medication(PREDNISONE_20, 10, "mg", start=-90, end=-3, status="completed", resource_id="pred-chart")
     chart.draft(PREDNISONE_20, 40, "mg", start=-60, status="completed", resource_id="pred-given")
     card = _card(kb, chart.draft(MMR_CVX, 0.5, "mL"), today)
     assert card["indicator"] == "critical"
@@ -1422,14 +1508,16 @@ def test_a_chart_order_stopped_on_a_day_not_given_is_not_counted_twice_with_the_
 
 
 def test_a_course_recorded_with_its_end_still_to_come_does_not_cut_the_chart_order_short(kb, today):
-    """Methotrexate 25 mg weekly on the chart, stopped on a day the chart does not give (judged as if taken until
-    today: 0.50 mg/kg/week, level unknown, critical), and 10 mg weekly recorded as given from 60 days ago with an end
-    date still to come. Read as a course that ended on a day not given, it took over from the chart's order
-    (courses.taken_over), whose days stopped 61 days ago: the card fell to a warning. Read as given up to today, it
-    takes nothing away: the chart's order is judged at its worst, and the card stays critical. (The two are not
-    added up: neither is current, so the chart does not say they were given together.)"""
+    """Methotrexate 25 mg weekly on the chart, stopped before its end date 30 days ahead, on a day the chart does not
+    give (judged as if taken until today: 0.50 mg/kg/week, level unknown, critical), and 10 mg weekly recorded as
+    given from 60 days ago with an end date still to come. Read as a course that ended before its end date, it took
+    over from the chart's order as a maintenance course (courses.taken_over), whose days stopped 61 days ago: the
+    card fell to a warning. Read as given up to today, it takes nothing away: the chart's order, written to run past
+    it, is judged at its worst, and the card stays critical. (The two are not added up: neither is current, so the
+    chart does not say they were given together.) A chart order stopped with no end date is bounded by it, as by any
+    later order of the drug: test_a_later_renewal_bounds_an_order_stopped_with_no_end."""
     chart = Chart(today, age=50).weight(50, day=-3)
-    chart.medication(METHOTREXATE_2_5, 25, "mg", start=-100, period=1, period_unit="wk", status="stopped",
+    chart.medication(METHOTREXATE_2_5, 25, "mg", start=-100, end=30, period=1, period_unit="wk", status="stopped",
                      resource_id="mtx-chart")
     chart.draft(METHOTREXATE_2_5, 10, "mg", start=-60, end=30, period=1, period_unit="wk", status="completed",
                 resource_id="mtx-given")
