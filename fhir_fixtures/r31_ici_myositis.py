@@ -63,3 +63,14 @@ def normal_ck(today: date) -> dict[str, Any]:
          quiet={RULE})
 def old_ck(today: date) -> dict[str, Any]:
     return on_pembrolizumab(today, ck_day=-31).request("patient-view")
+
+
+@fixture("r31-fires-stable-myasthenia-pulse-with-its-prednisone", hook="patient-view",
+         story="Pembrolizumab; myasthenia gravis since D-3000; myalgia, CK 4,200; hs-troponin I normal and ECG "
+               "yesterday; no grade. The pulse, offered not pre-selected, carries the prednisone after it: no "
+               "prednisone order waits alone for a pulse that may not be signed.",
+         fires={RULE}, indicators={RULE: "critical"})
+def stable_myasthenia(today: date) -> dict[str, Any]:
+    chart = on_pembrolizumab(today).weight(70).condition("Myasthenia gravis", onset=-3000)
+    chart.observation(HS_TNI, day=-1, value=5, unit="ng/L", high=14).procedure(ECG, day=-1)
+    return chart.request("patient-view")

@@ -153,13 +153,22 @@ class Pulse:
     pre-selected (the heart at any grade; myasthenia only at a documented G3-4, or ungraded with a bulbar or
     respiratory feature, as high-dose glucocorticoids can transiently worsen it; ``not_selected`` says why not), and
     IV methylprednisolone at a pulse dose already on file (:class:`OnFile`), after which no new pulse is offered and
-    the oral follow-on is recommended, unless one is on file already. ``child``: under 18."""
+    the oral follow-on is recommended, unless one is on file already. ``child``: under 18. ``grade_prednisone``:
+    grade 2 with CK known to reach 3 x ULN, whose prednisone the card recommends."""
 
     reasons: list[str]
     recommended: bool
     graded: bool  # a CTCAE grade is documented: an unselected pulse is then one below grade 3-4
     on_file: OnFile
     child: bool
+    grade_prednisone: bool
+
+    @property
+    def offered(self) -> bool:
+        """A new pulse is offered: the reasons call for it and none is on file, unless grade 2's prednisone is
+        recommended. The card offers one glucocorticoid way (:func:`_steroids`), the recommended one: an unselected
+        pulse beside that prednisone could be signed with it."""
+        return bool(self.reasons) and not self.on_file.pulses and (self.recommended or not self.grade_prednisone)
 
     @property
     def oral(self) -> str:
@@ -194,7 +203,9 @@ class Pulse:
                     + " (below)")
         if self.recommended:
             return "a methylprednisolone IV pulse (dose below)"
-        return f"a methylprednisolone pulse is offered below, not pre-selected {self.not_selected}"
+        if self.offered:
+            return f"a methylprednisolone pulse is offered below, not pre-selected {self.not_selected}"
+        return f"no methylprednisolone pulse {self.not_selected}"
 
 
 def _raised(observation: Observation, context: HookContext) -> bool | None:
@@ -304,8 +315,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     on_file = _pulse_on_file(record, context, weight, child, p)
     # myasthenia calls for the pulse at a documented G3-4, or ungraded with a bulbar or respiratory feature
     myasthenia_g34 = (grade or 0) >= 3 or (grade is None and bool(set(features) & set(BULBAR_OR_RESPIRATORY)))
+    g2_steroid = manage == "G2" and reached is True
     pulse = Pulse((["heart involvement"] if heart else []) + ([MYASTHENIA] if myasthenia else []),
-                  bool(heart) or (myasthenia and myasthenia_g34), bool(grade), on_file, child)
+                  bool(heart) or (myasthenia and myasthenia_g34), bool(grade), on_file, child, g2_steroid)
     facts["pulse_on_file"] = "; ".join(on_file.pulses) or None
     facts["oral_follow_on"] = "; ".join(on_file.follow_on) or None
     facts["oral_before_pulse"] = "; ".join(oral.named for oral in on_file.before) or None
@@ -315,8 +327,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if tnt_only:
         plan = (f"Troponin T is raised ({'; '.join(_describe(o, context) for o in tnt_only)}) but it can come from "
                 "regenerating skeletal muscle: check hs-troponin I now and hold the ICI until it is known. " + plan)
-    g2_steroid = manage == "G2" and reached is True
-    dose_text, steroid_suggestions = _steroids(record, context, g2_steroid, manage, pulse, weight, p)
+    dose_text, glucocorticoid_ways = _steroids(record, context, g2_steroid, manage, pulse, weight, p)
     grade_text = (f"G{grade} (documented {grade_obs.when})" if grade is not None and grade_obs else
                   (f"not read from {grade_obs.value_label} ({grade_obs.when})" if grade_obs else "not documented")
                   + (" (managed as G3-4 because of the features below)" if manage == "G3-4" else
@@ -339,15 +350,19 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                   "hold the ICI; methylprednisolone pulse for the myasthenia" if myasthenia and pulse.governs else
                   "hold the ICI; neurology today for the myasthenia" if myasthenia else
                   "continue ICI with close monitoring" if manage == "G1" else "hold the ICI; treat by grade"))
+    # the glucocorticoid ways exclude one another (two signed together would both be given): one is offered, beside
+    # the work-up, consults and ICI hold, which stand on their own
+    suggestions, selection = continuing.one_way_out_each(
+        [glucocorticoid_ways], _suggestions(context, drafts, manage, heart, pulse, bool(tnt_only or unjudged),
+                                            troponins, ecgs))
     return Fired(
         severity="critical",
         summary=summary,
         detail=detail,
         facts=facts,
         about=drafts,
-        suggestions=_suggestions(context, drafts, manage, heart, pulse, bool(tnt_only or unjudged), troponins,
-                                 ecgs) + steroid_suggestions,
-        selection="any",
+        suggestions=suggestions,
+        selection=selection,
     )
 
 
@@ -420,14 +435,15 @@ def _plan(manage: str | None, grade: int | None, heart: list[str], unjudged: lis
 
 
 def _oral(context: HookContext, oral: str, mg: float, on_file: OnFile | None = None,
-          after_offered_pulse: bool = False) -> dict[str, Any]:
-    """``oral`` (:func:`oral_after_pulse`) once daily; after a pulse not over (``on_file``: given or planned), from
-    the day after its last dose: that day is the order's start (timing.repeat.boundsPeriod.start) when the pulse's
-    end is written; after the pulse the card offers (``after_offered_pulse``: PULSE_DAYS from signing), from the day
-    after it, so that both signed together never give the two at once."""
+          after_new_pulse: bool = False) -> dict[str, Any]:
+    """``oral`` (:func:`oral_after_pulse`) once daily: from now, or after a pulse on file not over (``on_file``:
+    given or planned), from the day after its last dose: that day is the order's start
+    (timing.repeat.boundsPeriod.start) when the pulse's end is written; or after the new pulse in the same suggestion
+    (``after_new_pulse``: PULSE_DAYS from signing). Never after a pulse that is neither on file nor signed with it:
+    signed alone, it would leave days with no glucocorticoid."""
     product = oral_steroid_product(oral, mg)
-    after = (on_file is not None and on_file.not_over) or after_offered_pulse
-    day = (context.today + timedelta(days=PULSE_DAYS) if after_offered_pulse
+    after = (on_file is not None and on_file.not_over) or after_new_pulse
+    day = (context.today + timedelta(days=PULSE_DAYS) if after_new_pulse
            else on_file.oral_from if on_file is not None and after else None)
     start = (", starting the day after the last IV methylprednisolone dose" + (f" ({day})" if day else "")
              if after else "")
@@ -562,15 +578,20 @@ def _undated(starts: list[date]) -> str:
     return "the order gives no last day" + (f"; it runs from {starts[0]}" if starts else "")
 
 
-def _pulse(context: HookContext, weight: Measure | None, pulse: Pulse, p: Any) -> tuple[str, list[Suggestion]]:
+def _pulse(context: HookContext, weight: Measure | None, pulse: Pulse, p: Any, after: RoundedDose | None
+           ) -> tuple[str, list[Suggestion]]:
     """The higher pulse, built as R07 and R19 build theirs: an adult's fixed dose (``pulse_mg``, 1 g), a child's
     the mg/kg/day R07 checks (SHARE 30 mg/kg) at most that, rounded down (``child_pulse``), so that R07 never
-    flags the suggestion. A child's needs a current weight; an adult's needs none. Pre-selected only when
-    ``pulse.recommended``."""
+    flags the suggestion. A child's needs a current weight; an adult's needs none. Where it is offered
+    (``pulse.offered``; pre-selected only when ``pulse.recommended``), it is one suggestion with the oral dose
+    after it (``after``; none without a weight), which starts the day after its third dose, as R19's does: the oral
+    is never offered apart from the pulse it waits for."""
     cap = p["pulse_mg"]
     why = " and ".join(pulse.reasons)
     unselected = ("" if pulse.recommended else
-                  " (offered, not pre-selected: the decision table's higher pulse for myasthenia is a grade 3-4 step"
+                  (" (offered, not pre-selected: " if pulse.offered else
+                   " (not offered beside the grade 2 prednisone: ")
+                  + "the decision table's higher pulse for myasthenia is a grade 3-4 step"
                   + ("" if pulse.graded else
                      "; without a grade, myasthenia, ptosis or diplopia alone do not call for it: grade the weakness "
                      "today") + ")")
@@ -584,12 +605,21 @@ def _pulse(context: HookContext, weight: Measure | None, pulse: Pulse, p: Any) -
                     f"weight.**{unselected} " + pulse.caution), []
         order = child_pulse(context, per_kg, cap, weight)
         dose, how, resource = order.dose.mg, f" ({per_kg:g} mg/kg, {order.dose.how})", order.resource
+    then = ("" if not pulse.offered else
+            " The order is for 3 days; cardio-oncology or neurology decide on days 4-5" + (
+                f", and its {pulse.oral} starts the day after the third dose: move that start if they are given. "
+                if after is not None else ". "))
     text = (f"**{why.capitalize()}: methylprednisolone pulse {dose_basis.mg(dose)} IV daily for 3-5 days**{how}"
-            f"{unselected}, then {pulse.oral} 1 mg/kg/day ({PULSE_SOURCE}). The order is for 3 days; "
-            "cardio-oncology or neurology decide on days 4-5. " + pulse.caution)
-    return text, [Suggestion(f"Methylprednisolone pulse {dose_basis.mg(dose)} IV daily x3 ({why})", [Action(
-        "create", f"Methylprednisolone {dose_basis.mg(dose)} IV daily x3", resource=resource)],
-        is_recommended=pulse.recommended)]
+            f"{unselected}, then {pulse.oral} 1 mg/kg/day ({PULSE_SOURCE}).{then or ' '}" + pulse.caution)
+    if not pulse.offered:
+        return text, []
+    actions = [Action("create", f"Methylprednisolone {dose_basis.mg(dose)} IV daily x3", resource=resource)]
+    label = f"Methylprednisolone pulse {dose_basis.mg(dose)} IV daily x3 ({why})"
+    if after is not None:
+        actions.append(Action("create", f"{pulse.oral.capitalize()} {after.mg:g} mg PO daily after the pulse",
+                              resource=_oral(context, pulse.oral, after.mg, after_new_pulse=True)))
+        label += f", then {pulse.oral} {after.mg:g} mg PO daily (1 mg/kg)"
+    return text, [Suggestion(label, actions, is_recommended=pulse.recommended)]
 
 
 def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, manage: str | None,
@@ -599,49 +629,55 @@ def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, man
     rounded (prednisone to 5 mg, methylprednisolone to 10 mg; a dose below one step to 0.1 mg) and capped, each
     saying how. A child's doses (prednisolone, :func:`oral_after_pulse`) take 2.5 mg and 10 mg methylprednisolone
     steps only where these are within a tenth of the dose, else 1 mg, else 0.1 mg, as R19 and R32 round theirs.
-    ``g2_steroid``: grade 2 with a CK known to reach 3 x ULN (one that only may, a bound, starts none)."""
+    ``g2_steroid``: grade 2 with a CK known to reach 3 x ULN (one that only may, a bound, starts none).
+
+    The suggestions are ways that exclude one another, any two signed together giving both, of which the card offers
+    one (``continuing.one_way_out_each``): the pulse with the oral dose after it, alone wherever a pulse is offered
+    (never IV 1 mg/kg, nor an oral dose, beside it); else the oral dose, from now or after a pulse on file not over,
+    and IV 1 mg/kg (none beside a pulse on file not over)."""
     oral, child = pulse.oral, pulse.child
     if manage not in ("G3-4",) and not g2_steroid and not pulse.reasons:
         return (f"Glucocorticoid doses by grade: G2 {oral} 0.5-1 mg/kg/day (if CK >= 3x ULN); G3-4 {oral} "
                 "1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV."), []
-    pulse_text, offered = (_on_file_text(pulse, weight is not None), []
-                           ) if pulse.on_file.pulses else (
-        _pulse(context, weight, pulse, p) if pulse.reasons else ("", []))
-    if weight is None:
-        return (pulse_text + "**Doses could not be computed:** no body weight within the last "
-                f"{weight_max_age_days(record, context)} days{why_not_current(record, 'weight', 'kg')}. Record a "
-                f"weight; give {oral} 0.5-1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV by grade."), offered
-    kg = weight.value
     # a child's cap is held at or below R32's maximum, so that R32 does not flag this rule's own suggestion
     pred_cap = p["paediatric_prednisone_cap_mg" if child else "prednisone_cap_mg"]
     mp_cap = p["methylprednisolone_cap_mg"]
-    pred_cap_text = f"{oral} cap {dose_basis.mg(pred_cap)}" + (" for a child" if child else "")
-
     finer = CHILD_FINER_STEPS_MG if child else ()
 
-    def pred(per_kg: float) -> RoundedDose:
+    def pred(per_kg: float, kg: float) -> RoundedDose:
         return rounded_dose(per_kg * kg, HALF_TABLET_STEP_MG if child else TABLET_STEP_MG, pred_cap,
                             finer_steps=finer)
 
-    def mp(per_kg: float) -> RoundedDose:
+    def mp(per_kg: float, kg: float) -> RoundedDose:
         return rounded_dose(per_kg * kg, PULSE_STEP_MG, mp_cap, finer_steps=finer)
 
     on_file = pulse.on_file
+    pulse_text, pulse_way = (_on_file_text(pulse, weight is not None), []) if on_file.pulses else (
+        _pulse(context, weight, pulse, p, pred(1, weight.value) if weight else None) if pulse.reasons else ("", []))
+    if weight is None:
+        return (pulse_text + "**Doses could not be computed:** no body weight within the last "
+                f"{weight_max_age_days(record, context)} days{why_not_current(record, 'weight', 'kg')}. Record a "
+                f"weight; give {oral} 0.5-1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV by grade."), pulse_way
+    kg = weight.value
+    pred_cap_text = f"{oral} cap {dose_basis.mg(pred_cap)}" + (" for a child" if child else "")
     if g2_steroid and not pulse.governs and not on_file.pulses:
-        half, full = pred(0.5), pred(1)
+        half, full = pred(0.5, kg), pred(1, kg)
         text = (pulse_text + f"Doses for {weight.describe('kg')}: {oral} 0.5 mg/kg = **{half.mg:g} mg/day** "
                 f"({half.how}), 1 mg/kg = {full.mg:g} mg/day ({full.how}); {pred_cap_text}.")
-        return text, [*offered, Suggestion(f"{oral.capitalize()} {half.mg:g} mg PO daily (0.5 mg/kg)", [Action(
+        return text, [Suggestion(f"{oral.capitalize()} {half.mg:g} mg PO daily (0.5 mg/kg)", [Action(
             "create", f"{oral.capitalize()} {half.mg:g} mg PO daily", resource=_oral(context, oral, half.mg))],
             is_recommended=True)]
-    pred_1, mp_1, mp_2 = pred(1), mp(1), mp(2)
-    text = (pulse_text + ("Lower doses" if offered else "Doses") + f" for {weight.describe('kg')}: {oral} "
+    pred_1, mp_1, mp_2 = pred(1, kg), mp(1, kg), mp(2, kg)
+    text = (pulse_text + ("Lower doses" if pulse_way else "Doses") + f" for {weight.describe('kg')}: {oral} "
             f"1 mg/kg = **{pred_1.mg:g} mg/day** ({pred_1.how}); methylprednisolone IV 1 mg/kg = **{mp_1.mg:g} "
             f"mg/day** ({mp_1.how}), 2 mg/kg = {mp_2.mg:g} mg/day ({mp_2.how}); {pred_cap_text}, methylprednisolone "
-            f"cap {dose_basis.mg(mp_cap)}.")
+            f"cap {dose_basis.mg(mp_cap)}. One glucocorticoid order is offered below, as two signed together would "
+            "both be given: to give another of these instead, order it by hand.")
+    if pulse_way:
+        return text, pulse_way
     note = "Up to 2 mg/kg/day; higher pulse for myocarditis or myasthenia per cardio-oncology/neurology."
-    # no lower IV dose beside a pulse given, planned or offered (taken with it, both would be given)
-    per_kg_iv = [] if on_file.not_over or offered else [Suggestion(
+    # no lower IV dose beside a pulse given or planned (taken with it, both would be given)
+    per_kg_iv = [] if on_file.not_over else [Suggestion(
         f"Methylprednisolone {mp_1.mg:g} mg IV daily (1 mg/kg)", [Action(
             "create", f"Methylprednisolone {mp_1.mg:g} mg IV daily", resource=_methylprednisolone(
                 context, mp_1.mg, note))],
@@ -650,13 +686,13 @@ def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, man
     # says (none beside a follow-on already on file, which the card only names)
     replaced = [] if on_file.follow_on else [(o.order, o.how) for o in on_file.before if resolvable(o.order.reference)]
     replacing = f", replacing {' and '.join(o.label for o, _ in replaced)}" if replaced else ""
+    # the oral dose first: with neither recommended (a follow-on on file), it is the one offered
     return text, [
-        *offered, *per_kg_iv,
         Suggestion(f"{oral.capitalize()} {pred_1.mg:g} mg PO daily (1 mg/kg){replacing}", [Action(
             "create", f"{oral.capitalize()} {pred_1.mg:g} mg PO daily",
-            resource=_oral(context, oral, pred_1.mg, on_file, after_offered_pulse=bool(offered))),
-            *continuing.discontinue(replaced)],
+            resource=_oral(context, oral, pred_1.mg, on_file)), *continuing.discontinue(replaced)],
             is_recommended=bool(on_file.pulses) and not on_file.follow_on),
+        *per_kg_iv,
     ]
 
 

@@ -1,17 +1,24 @@
 """R31 after a pulse on file: an oral follow-on already on file is named and no new prednisone pre-selected; one to
 come starts the day after a running pulse's last dose, with no IV 1 mg/kg beside it. And myasthenia on file alone
-does not make an ungraded patient grade 3-4: the pulse is offered unselected and a grade asked for."""
+does not make an ungraded patient grade 3-4: the pulse is offered unselected and a grade asked for. On every path
+the card offers one glucocorticoid way, and no oral dose waits for a pulse that is neither on file nor in its own
+suggestion."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+import fhir_fixtures
 from fhir_fixtures.builders import METHYLPRED_1000, PREDNISONE_20, ROUTE_IV, ROUTE_ORAL, Chart
 from fhir_fixtures.r31_ici_myositis import ECG, HS_TNI, on_pembrolizumab
 from tests.conftest import explained, fired, run
 
 RULE = "ici-myositis"
-PULSE = "Methylprednisolone pulse 1,000 mg IV daily x3 (myasthenia)"
+GRADE = "CTCAE grade (myositis)"
+IV = "47625008"
+PULSE = "Methylprednisolone pulse 1,000 mg IV daily x3 (myasthenia), then prednisone 70 mg PO daily (1 mg/kg)"
 
 
 def _result(kb, chart: Chart, today) -> tuple[dict, dict]:
@@ -64,8 +71,11 @@ def test_a_pulse_over_without_an_oral_glucocorticoid_after_it_says_start_prednis
 def test_no_iv_1_mg_per_kg_is_offered_beside_a_running_pulse(kb, today):
     running, _ = _result(kb, _pulsed(today, start=-1, end=1), today)
     assert not [label for label in _by_label(running) if label.startswith("Methylprednisolone")]
+    # after it, IV 1 mg/kg (not recommended) is not offered beside the recommended follow-on either: signed with it,
+    # both would be given
     over, _ = _result(kb, _pulsed(today, start=-3, end=-1, status="completed"), today)
-    assert _by_label(over)["Methylprednisolone 70 mg IV daily (1 mg/kg)"]["isRecommended"] is False
+    assert not [label for label in _by_label(over) if label.startswith("Methylprednisolone")]
+    assert _by_label(over)["Prednisone 70 mg PO daily (1 mg/kg)"]["isRecommended"] is True
 
 
 @pytest.mark.parametrize(("end", "count", "start", "said"), [
@@ -142,3 +152,66 @@ def test_myasthenia_without_a_grade_or_a_bulbar_or_respiratory_feature_is_not_pu
         assert not any(s["isRecommended"] for label, s in suggestions.items() if label.startswith(
             ("Methylprednisolone", "Prednisone")))
     assert card["summary"].endswith("hold the ICI; neurology today for the myasthenia")
+
+
+def _glucocorticoid_ways(card: dict) -> list[dict]:
+    """The suggestions that order a glucocorticoid (every MedicationRequest R31 suggests is one)."""
+    return [s for s in card["suggestions"] if any(
+        a.get("resource", {}).get("resourceType") == "MedicationRequest" for a in s["actions"])]
+
+
+def test_the_pulse_offered_carries_the_prednisone_after_it(kb, today):
+    """Found by review: the pulse (not pre-selected) and "Prednisone 70 mg PO daily (1 mg/kg)", starting 3 days on
+    "the day after the last IV methylprednisolone dose", were two suggestions. Signed alone, the prednisone left 3
+    days with no glucocorticoid and named a pulse never ordered. They are one suggestion now, as R19's."""
+    request = fhir_fixtures.get("r31-fires-stable-myasthenia-pulse-with-its-prednisone").request(today)
+    card = fired(run(kb, request, today))[RULE]
+    (way,) = _glucocorticoid_ways(card)
+    assert way["label"] == PULSE and way["isRecommended"] is False
+    pulse, oral = way["actions"]
+    assert pulse["resource"]["dosageInstruction"][0]["route"]["coding"][0]["code"] == IV
+    assert oral["description"] == "Prednisone 70 mg PO daily after the pulse"
+    dosage = oral["resource"]["dosageInstruction"][0]
+    assert dosage["timing"]["repeat"]["boundsPeriod"] == {"start": (today + timedelta(days=3)).isoformat()}
+    assert "One glucocorticoid order is offered below" in card["detail"]
+
+
+@pytest.mark.parametrize("chart", [
+    lambda today: on_pembrolizumab(today).weight(72).observation(HS_TNI, day=0, value=85, unit="ng/L", high=14)
+    .procedure(ECG, day=0),
+    lambda today: _stable_myasthenia(today),
+    lambda today: _stable_myasthenia(today).observation(GRADE, day=-1, value=2, unit="1"),
+    lambda today: on_pembrolizumab(today).weight(70).condition("Dysphagia", onset=-3),
+    lambda today: _pulsed(today, start=-1, end=1),
+    lambda today: _pulsed(today, start=-1, end=None, count=None),
+    lambda today: _pulsed(today, start=1, end=None),
+    lambda today: _pulsed(today, start=-3, end=-1, status="completed"),
+    lambda today: _pulsed(today, start=-25, end=-23, status="completed").medication(
+        PREDNISONE_20, 60, "mg", start=-22, route=ROUTE_ORAL),
+], ids=["pulse-recommended", "pulse-offered-not-recommended", "grade-2-prednisone-beside-myasthenia",
+        "grade-3-4-without-a-pulse", "pulse-running", "pulse-running-undated", "pulse-planned", "pulse-over",
+        "follow-on-on-file"])
+def test_one_glucocorticoid_way_and_no_oral_dose_waits_for_a_pulse_not_ordered(kb, today, chart):
+    """Every R31 path: any two glucocorticoid suggestions signed together (the card's selection is "any") would
+    both be given (a pulse and prednisone 1 mg/kg from today; IV methylprednisolone 1 mg/kg and prednisone 1 mg/kg),
+    so one is offered (continuing.one_way_out_each); an oral dose that does not start on signing waits only for the
+    pulse in its own suggestion, from the day after its third dose, or for one on file not over."""
+    card, entry = _result(kb, chart(today), today)
+    ways = _glucocorticoid_ways(card)
+    assert len(ways) <= 1 and card["selectionBehavior"] == "any"
+    on_file_not_over = any(words in (entry["facts"]["pulse_on_file"] or "") for words in ("still given", "planned"))
+    for way in ways:
+        orders = [a["resource"] for a in way["actions"] if a.get("resource", {}).get("resourceType")
+                  == "MedicationRequest"]
+        pulse_in_it = any(o["dosageInstruction"][0]["route"]["coding"][0]["code"] == IV
+                          and o["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] >= 250
+                          for o in orders)
+        for order in orders:
+            dosage = order["dosageInstruction"][0]
+            if dosage["route"]["coding"][0]["code"] == IV:
+                continue
+            waits = "boundsPeriod" in dosage["timing"]["repeat"] or "IV methylprednisolone" in dosage["text"]
+            assert not waits or pulse_in_it or on_file_not_over, way["label"]
+            if pulse_in_it:
+                assert dosage["timing"]["repeat"]["boundsPeriod"] == {
+                    "start": (today + timedelta(days=3)).isoformat()}

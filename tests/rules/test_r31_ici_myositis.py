@@ -71,12 +71,15 @@ def test_grade_2_prednisone_from_3x_uln(kb, today):
 
 
 def test_grade_3_doses_on_dosing_weight_with_cap(kb, today):
+    """IV methylprednisolone 1 mg/kg is the one glucocorticoid order offered: prednisone 1 mg/kg was offered beside
+    it, and the card's selection "any" let both be signed (test_r31_pulse: one glucocorticoid way)."""
     card, entry = _card(kb, _graded(today, "Grade 3", weight=95), today)
     assert entry["facts"]["ctcae_grade"] == 3
     doses = {r["dosageInstruction"][0]["route"]["coding"][0]["code"]:
              r["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] for r in _steroid_orders(card)}
-    assert doses == {"47625008": 100, "26643006": 80}  # MP 1 mg/kg = 95 -> 100 mg; prednisone 95 capped at 80
-    assert "capped" in card["detail"] and "2 mg/kg = 190 mg/day" in card["detail"]
+    assert doses == {"47625008": 100}  # MP 1 mg/kg = 95 -> 100 mg
+    assert "prednisone 1 mg/kg = **80 mg/day** (rounded to 5 mg, capped at 80 mg)" in card["detail"]
+    assert "2 mg/kg = 190 mg/day" in card["detail"]
     mp = next(r for r in _steroid_orders(card) if "methylprednisolone" in r["medicationCodeableConcept"]["text"])
     assert mp["medicationCodeableConcept"]["coding"][0]["code"] == "1743704"  # 125 mg vial
 
@@ -175,7 +178,9 @@ def test_bulbar_features_without_grade_are_managed_as_grade_3_4(kb, today):
     chart = on_pembrolizumab(today).weight(70).condition("Dysphagia", onset=-3).condition("Ptosis", onset=-2)
     card, entry = _card(kb, chart, today)
     assert entry["facts"]["managed_as"] == "G3-4" and entry["facts"]["features"] == "ptosis, dysphagia"
-    assert "manage as grade 3-4" in card["detail"] and len(_steroid_orders(card)) == 2
+    assert "manage as grade 3-4" in card["detail"]
+    assert [r["medicationCodeableConcept"]["text"] for r in _steroid_orders(card)] == [
+        "methylprednisolone 125 MG Injection"]  # IV 1 mg/kg, the one glucocorticoid order (test_r31_pulse)
 
 
 def test_old_grade_is_not_used(kb, today):
@@ -260,10 +265,12 @@ def test_grade_1_continue_line_only_when_the_heart_is_spared(kb, today):
 
 
 def test_child_prednisolone_is_held_to_the_child_maximum_and_r32_stays_quiet(kb, today):
-    """16 years, 78 kg, managed as G3-4: prednisolone 1 mg/kg is capped at R32's 60 mg/day, not the adult 80 mg."""
+    """16 years, 78 kg, managed as G3-4, the heart involved: the prednisolone 1 mg/kg after the pulse is capped at
+    R32's 60 mg/day, not the adult 80 mg."""
     def chart() -> Chart:
         child = Chart(today, age=16, sex="male").ck(6000, day=-1).weight(78, day=-1).height(180, day=-1)
         child.medication(PEMBROLIZUMAB, 200, "mg", start=-120, period=3, period_unit="wk")
+        child.observation(HS_TNI, day=0, value=85, unit="ng/L", high=14)
         return child.condition("Myalgia", onset=-8).condition("Dysphagia", onset=-3)
 
     card, _ = _card(kb, chart(), today)
@@ -295,12 +302,16 @@ def test_a_young_childs_prednisolone_is_not_rounded_up_to_whole_5_mg_tablets(kb,
     1.33 mg/kg), and 2 mg/kg methylprednisolone (15 mg) in 10 mg steps as 20 mg. A child's dose takes the coarse
     step only within a tenth of itself, then whole mg (R19's and R32's prednisolone round the same way)."""
     card, _ = _card(kb, _young_child(today, 7.5, 3), today)
-    pred, methylpred = _by_route(card)[ORAL], _by_route(card)[IV]
+    methylpred = _by_route(card)[IV]
+    assert methylpred["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 8
+    # the prednisolone order: after the pulse, with the heart involved (IV 1 mg/kg is the one order offered without)
+    pulsed, _ = _card(kb, _young_child(today, 7.5, 3).observation(HS_TNI, day=0, value=85, unit="ng/L", high=14),
+                      today)
+    pred = _by_route(pulsed)[ORAL]
     assert pred["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 7.5
     assert pred["medicationCodeableConcept"]["coding"][0]["code"] == "105411"  # prednisolone 2.5 MG Oral Tablet
-    assert pred["dosageInstruction"][0]["text"] == "Prednisolone 7.5 mg (3 x 2.5 mg tablets) by mouth once daily " \
-        "(ICI myositis)"
-    assert methylpred["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 8
+    assert pred["dosageInstruction"][0]["text"] == "Prednisolone 7.5 mg (3 x 2.5 mg tablets) by mouth once daily, " \
+        f"starting the day after the last IV methylprednisolone dose ({today + timedelta(days=3)}) (ICI myositis)"
     assert ("prednisolone 1 mg/kg = **7.5 mg/day** (rounded to 2.5 mg); methylprednisolone IV 1 mg/kg = **8 mg/day** "
             "(below one 10 mg step, rounded to 1 mg), 2 mg/kg = 15 mg/day (10 mg steps more than 10% off, rounded "
             "to 1 mg); prednisolone cap 60 mg for a child") in card["detail"]
@@ -333,7 +344,10 @@ def test_a_childs_grade_2_prednisolone_and_the_product_that_gives_it(kb, today, 
     (95, 3, 80, "312615"),  # prednisone 20 MG Oral Tablet
 ])
 def test_the_prednisone_order_names_a_product_that_gives_its_dose(kb, today, kg, grade, mg, code):
-    card, _ = _card(kb, _graded(today, grade, ck=4200, weight=kg), today)
+    chart = _graded(today, grade, ck=4200, weight=kg)
+    if grade == 3:  # the prednisone order at grade 3 is the one after the pulse the heart calls for
+        chart.observation(HS_TNI, day=0, value=85, unit="ng/L", high=14)
+    card, _ = _card(kb, chart, today)
     pred = _by_route(card)[ORAL]
     assert pred["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == mg
     assert pred["medicationCodeableConcept"]["coding"][0]["code"] == code
@@ -571,7 +585,8 @@ def test_a_childs_card_names_the_prednisolone_it_orders(kb, today):
     assert oral["medicationCodeableConcept"]["text"] == "prednisolone 20 MG Oral Tablet"
     assert oral["dosageInstruction"][0]["text"] == "Prednisolone 20 mg (1 x 20 mg tablet) by mouth once daily, " \
         f"starting the day after the last IV methylprednisolone dose ({today + timedelta(days=3)}) (ICI myositis)"
-    assert "Prednisolone 20 mg PO daily (1 mg/kg)" in [s["label"] for s in card["suggestions"]]
+    assert "Methylprednisolone pulse 600 mg IV daily x3 (heart involvement), then prednisolone 20 mg PO daily " \
+        "(1 mg/kg)" in [s["label"] for s in card["suggestions"]]
     assert "then prednisolone 1 mg/kg/day" in card["detail"] and "prednisolone 1 mg/kg = **20 mg/day**" in \
         card["detail"]
     # ASCO's own words stay prednisone, with what a child is given; the rest of the card names prednisolone
@@ -591,7 +606,8 @@ def test_a_childs_pulse_below_250_mg_is_a_pulse_by_weight(kb, today, mg, pulse):
     chart = _young_child(today, 8, 3).observation(HS_TNI, day=0, value=85, unit="ng/L", high=14)
     card, entry = _card(kb, _pulse_on_file(chart, mg, -1, 1), today)
     labels = {s["label"]: s["isRecommended"] for s in card["suggestions"]}
-    assert (labels.get("Methylprednisolone pulse 240 mg IV daily x3 (heart involvement)") is None) is pulse
+    assert (not [label for label in labels if label.startswith(
+        "Methylprednisolone pulse 240 mg IV daily x3 (heart involvement)")]) is pulse
     assert bool(entry["facts"]["pulse_on_file"]) is pulse
     if pulse:
         assert labels["Prednisolone 7.5 mg PO daily (1 mg/kg)"] is True
@@ -607,7 +623,8 @@ def test_an_adults_iv_dose_below_250_mg_is_still_no_pulse(kb, today):
     chart.resources["medications"][-1]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = 240
     card, entry = _card(kb, chart, today)
     assert entry["facts"]["pulse_on_file"] is None
-    assert _labelled(card, "Methylprednisolone pulse 1,000 mg IV daily x3 (heart involvement)")["isRecommended"]
+    assert _labelled(card, "Methylprednisolone pulse 1,000 mg IV daily x3 (heart involvement), then prednisone 70 mg "
+                           "PO daily (1 mg/kg)")["isRecommended"]
 
 
 def test_the_follow_on_names_by_hand_an_oral_glucocorticoid_it_cannot_discontinue(kb, today):

@@ -1,6 +1,7 @@
 """R31: with the heart involved (or myasthenia managed as grade 3-4) the recommended glucocorticoid is a
-methylprednisolone pulse (adult ``pulse_mg``, 1 g; a child 30 mg/kg up to it), built as R07 and R19 build theirs;
-1-2 mg/kg stays as an alternative. A pulse already on file is named, and its oral follow-on recommended instead."""
+methylprednisolone pulse (adult ``pulse_mg``, 1 g; a child 30 mg/kg up to it), built as R07 and R19 build theirs,
+in one suggestion with the oral dose after it; 1-2 mg/kg stays in the card's doses. The glucocorticoid ways exclude
+one another, so the card offers one. A pulse already on file is named, and its oral follow-on recommended instead."""
 
 from __future__ import annotations
 
@@ -31,6 +32,10 @@ def _steroids(card: dict) -> list[dict]:
             == "MedicationRequest"]
 
 
+def _pulse_label(mg: str, why: str, oral_mg: int = 70) -> str:
+    return f"Methylprednisolone pulse {mg} mg IV daily x3 ({why}), then prednisone {oral_mg} mg PO daily (1 mg/kg)"
+
+
 def _dose(suggestion: dict) -> float:
     return suggestion["actions"][0]["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"]
 
@@ -40,9 +45,9 @@ def _heart(chart: Chart, day: int = 0) -> Chart:
     return chart.observation(HS_TNI, day=day, value=85, unit="ng/L", high=14).procedure(ECG, day=0)
 
 
-def _myasthenia(today, grade: int | None) -> Chart:
+def _myasthenia(today, grade: int | None, ck: float = 4200) -> Chart:
     """Myasthenia gravis on file, the heart spared (troponin normal, ECG done), CTCAE ``grade`` if given."""
-    chart = on_pembrolizumab(today).weight(70).condition("Myasthenia gravis", onset=-2)
+    chart = on_pembrolizumab(today, ck=ck).weight(70).condition("Myasthenia gravis", onset=-2)
     if grade is not None:
         chart.observation(GRADE, day=-1, value=grade, unit="1")
     return chart.observation(HS_TNI, day=-1, value=5, unit="ng/L", high=14).procedure(ECG, day=-1)
@@ -57,8 +62,8 @@ def _child(today, kg: float, weighed: int = -1) -> Chart:
 def test_heart_involvement_recommends_the_pulse_not_1_mg_per_kg(kb, today):
     """The card said "methylprednisolone IV at pulse dose" while it pre-selected methylprednisolone 70 mg (1 mg/kg)."""
     card = _card(kb, _heart(on_pembrolizumab(today).weight(72)), today)
-    pulse, oral = _steroids(card)
-    assert pulse["label"] == "Methylprednisolone pulse 1,000 mg IV daily x3 (heart involvement)"
+    (pulse,) = _steroids(card)
+    assert pulse["label"] == _pulse_label("1,000", "heart involvement")
     assert pulse["isRecommended"] is True and _dose(pulse) == 1000
     order = pulse["actions"][0]["resource"]
     assert order["dosageInstruction"][0]["text"] == ("Methylprednisolone 1,000 mg IV over at least 60 minutes once "
@@ -66,12 +71,15 @@ def test_heart_involvement_recommends_the_pulse_not_1_mg_per_kg(kb, today):
     assert order["medicationCodeableConcept"]["text"] == "methylprednisolone 1000 MG Injection"
     assert order["dosageInstruction"][0]["route"]["coding"][0]["code"] == IV
     # no 1 mg/kg IV beside the pulse, and the oral dose starts after it: taken together (the card's selection is
-    # "any") they gave a pulse, 70 mg IV and 70 mg oral at once (found by review)
-    oral_dosage = oral["actions"][0]["resource"]["dosageInstruction"][0]
-    assert oral["isRecommended"] is False and "starting the day after the last IV methylprednisolone dose" in (
-        oral_dosage["text"])
+    # "any") they gave a pulse, 70 mg IV and 70 mg oral at once (found by review); the oral is the pulse's own
+    oral = pulse["actions"][1]
+    oral_dosage = oral["resource"]["dosageInstruction"][0]
+    assert oral["description"] == "Prednisone 70 mg PO daily after the pulse"
+    assert "starting the day after the last IV methylprednisolone dose" in oral_dosage["text"]
     assert oral_dosage["timing"]["repeat"]["boundsPeriod"]["start"] == (today + timedelta(days=3)).isoformat()
     assert "**Heart involvement: methylprednisolone pulse 1,000 mg IV daily for 3-5 days**" in card["detail"]
+    assert ("The order is for 3 days; cardio-oncology or neurology decide on days 4-5, and its prednisone starts the "
+            "day after the third dose: move that start if they are given.") in card["detail"]
     assert "a methylprednisolone IV pulse (dose below)" in card["detail"]
     assert "may choose a higher pulse" not in card["detail"] and MG_CAUTION not in card["detail"]
 
@@ -130,7 +138,7 @@ def test_the_pulse_is_its_own_parameter_not_the_1_to_2_mg_per_kg_cap(kb, today):
     assert _dose(_steroids(capped[RULE])[0]) == 1000
     lower = fired(run(with_params(kb, RULE, pulse_mg=500), chart.request("patient-view"), today))
     pulse = _steroids(lower[RULE])[0]
-    assert pulse["label"] == "Methylprednisolone pulse 500 mg IV daily x3 (heart involvement)" and _dose(pulse) == 500
+    assert pulse["label"] == _pulse_label("500", "heart involvement") and _dose(pulse) == 500
 
 
 def test_a_site_may_not_set_the_pulse_above_r07s_maximum(kb, tmp_path):
@@ -172,8 +180,8 @@ def test_a_pulse_on_file_at_grade_3_4_is_followed_by_prednisone_not_iv_1_mg_per_
     chart.observation(HS_TNI, day=-1, value=5, unit="ng/L", high=14).procedure(ECG, day=-1)
     chart.medication(METHYLPRED_1000, 1000, "mg", start=-3, end=-1, count=3, route=ROUTE_IV, status="completed")
     card = _card(kb, chart, today)
-    per_kg, oral = _steroids(card)
-    assert per_kg["isRecommended"] is False and oral["isRecommended"] is True
+    (oral,) = _steroids(card)  # IV 1 mg/kg, not recommended, is no longer offered beside the recommended follow-on
+    assert oral["label"] == "Prednisone 70 mg PO daily (1 mg/kg)" and oral["isRecommended"] is True
     assert "manage as grade 3-4: hold the ICI; the methylprednisolone pulse on file, then oral prednisone (below)" in \
         card["detail"]
     assert "No new pulse is offered" not in card["detail"]  # none was called for
@@ -199,14 +207,14 @@ def test_grade_2_with_the_heart_involved_names_the_pulse_not_prednisone(kb, toda
 @pytest.mark.parametrize("grade", [1, 2])
 def test_myasthenia_below_grade_3_holds_the_ici_and_offers_the_pulse_unselected(kb, today, grade):
     """The pulse was pre-selected for any myasthenia at any grade; the decision table gives it in the G3-4 line, and
-    high-dose glucocorticoids can transiently worsen myasthenia."""
-    chart = _myasthenia(today, grade)
+    high-dose glucocorticoids can transiently worsen myasthenia. CK 2.5 x ULN: grade 2 starts no prednisone."""
+    chart = _myasthenia(today, grade, ck=500)
     chart.draft(PEMBROLIZUMAB, 200, "mg", resource_id="next-pembro")
     card = fired(run(kb, chart.request("order-sign"), today))[RULE]
     hold = card["suggestions"][0]
     assert hold["label"] == "Hold: cancel this ICI dose" and hold["isRecommended"] is True
-    pulse = _steroids(card)[0]
-    assert pulse["label"] == "Methylprednisolone pulse 1,000 mg IV daily x3 (myasthenia)"
+    (pulse,) = _steroids(card)
+    assert pulse["label"] == _pulse_label("1,000", "myasthenia")
     assert pulse["isRecommended"] is False
     assert "(offered, not pre-selected: the decision table's higher pulse for myasthenia is a grade 3-4 step)" in \
         card["detail"]
@@ -217,6 +225,22 @@ def test_myasthenia_below_grade_3_holds_the_ici_and_offers_the_pulse_unselected(
     assert card["summary"].endswith("hold the ICI; neurology today for the myasthenia")
 
 
+def test_myasthenia_at_grade_2_with_ck_3_x_uln_gets_its_prednisone_not_the_pulse_beside_it(kb, today):
+    """Grade 2, CK 21 x ULN: prednisone 0.5 mg/kg (recommended, from today) was offered beside the unselected pulse,
+    and both could be signed. The card offers one glucocorticoid way: the recommended prednisone, and names the
+    pulse as a grade 3-4 step."""
+    card = _card(kb, _myasthenia(today, 2), today)
+    (oral,) = _steroids(card)
+    assert oral["label"] == "Prednisone 35 mg PO daily (0.5 mg/kg)" and oral["isRecommended"] is True
+    assert "boundsPeriod" not in oral["actions"][0]["resource"]["dosageInstruction"][0]["timing"]["repeat"]
+    assert "Myasthenia on file: hold the ICI; neurology today; no methylprednisolone pulse below grade 3-4." in \
+        card["detail"]
+    assert ("**Myasthenia: methylprednisolone pulse 1,000 mg IV daily for 3-5 days** (not offered beside the grade 2 "
+            "prednisone: the decision table's higher pulse for myasthenia is a grade 3-4 step), then prednisone "
+            "1 mg/kg/day") in card["detail"]
+    assert "The order is for 3 days" not in card["detail"] and MG_CAUTION in card["detail"]
+
+
 @pytest.mark.parametrize("grade", [3, None], ids=["grade-3", "ungraded-with-dysphagia"])
 def test_myasthenia_managed_as_grade_3_4_recommends_the_pulse_with_its_caution(kb, today, grade):
     """A documented G3-4, or no grade with a bulbar or respiratory feature (myasthenia alone: test_r31_follow_on)."""
@@ -224,8 +248,8 @@ def test_myasthenia_managed_as_grade_3_4_recommends_the_pulse_with_its_caution(k
     if grade is None:
         chart.condition("Dysphagia", onset=-2)
     card = _card(kb, chart, today)
-    pulse = _steroids(card)[0]
-    assert pulse["label"] == "Methylprednisolone pulse 1,000 mg IV daily x3 (myasthenia)" and pulse["isRecommended"]
+    (pulse,) = _steroids(card)
+    assert pulse["label"] == _pulse_label("1,000", "myasthenia") and pulse["isRecommended"]
     assert MG_CAUTION in card["detail"] and "not pre-selected" not in card["detail"]
     assert "Myasthenia on file: hold the ICI; neurology today; a methylprednisolone IV pulse (dose below)." in \
         card["detail"]
@@ -233,10 +257,15 @@ def test_myasthenia_managed_as_grade_3_4_recommends_the_pulse_with_its_caution(k
 
 
 def test_bulbar_features_without_myasthenia_keep_1_mg_per_kg_recommended(kb, today):
+    """IV 1 mg/kg alone: prednisone 1 mg/kg, offered beside it, could be signed with it, giving both."""
     chart = on_pembrolizumab(today).weight(70).condition("Dysphagia", onset=-3)
-    per_kg, oral = _steroids(_card(kb, chart, today))
+    card = _card(kb, chart, today)
+    (per_kg,) = _steroids(card)
     assert per_kg["label"] == "Methylprednisolone 70 mg IV daily (1 mg/kg)" and per_kg["isRecommended"] is True
-    assert oral["isRecommended"] is False
+    assert ("prednisone 1 mg/kg = **70 mg/day** (rounded to 5 mg); methylprednisolone IV 1 mg/kg = **70 mg/day** "
+            "(rounded to 10 mg), 2 mg/kg = 140 mg/day (rounded to 10 mg); prednisone cap 80 mg, methylprednisolone cap "
+            "1,000 mg. One glucocorticoid order is offered below, as two signed together would both be given: to give "
+            "another of these instead, order it by hand.") in card["detail"]
 
 
 def test_myasthenia_keeps_an_unjudged_troponin_on_the_card(kb, today):
