@@ -16,10 +16,12 @@ from fhir_fixtures.builders import (
     METHOTREXATE_2_5,
     METHYLPRED_1000,
     PREDNISONE_20,
+    RITUXIMAB,
     ROUTE_IV,
     ROUTE_ORAL,
     TMP_SMX_DS,
     Chart,
+    concept,
 )
 from fhir_fixtures.r06_prednisone_adult_dose_check import PRED_EYE_DROPS
 from fhir_fixtures.r08_mtx_once_weekly_hard_stop import ONCE_WEEKLY_SIGS_NAMING_OTHER_DAYS
@@ -633,6 +635,30 @@ def _not_a_dose(resource):
     return resource
 
 
+def _cycle_of(days, max_per_period=None, unit="d"):
+    """A cyclic IVIG instruction as the service contract writes one: the days of each cycle in its duration, and
+    maxDosePerPeriod (amount, unit, over weeks) where given."""
+    def change(resource):
+        dosage = resource["dosageInstruction"][0]
+        dosage["timing"]["repeat"].update({"duration": days, "durationUnit": unit})
+        if max_per_period:
+            value, dose_unit, weeks = max_per_period
+            dosage["maxDosePerPeriod"] = {"numerator": {"value": value, "unit": dose_unit, "code": dose_unit},
+                                          "denominator": {"value": weeks, "unit": "wk", "code": "wk"}}
+        return resource
+    return change
+
+
+def _long_label(resource):
+    resource["medicationCodeableConcept"] = concept(LONG_RITUXIMAB)
+    return resource
+
+
+LONG_RITUXIMAB = (RITUXIMAB[0], RITUXIMAB[1],
+                  "rituximab-pvvr 10 MG/ML Intravenous Solution [Ruxience] in 50 mL single-dose vial, for IV use")
+_EVERY_4_WEEKS = {"period": 4, "period_unit": "wk"}
+
+
 @pytest.mark.parametrize(("code", "dose", "unit", "kwargs", "change", "named"), [
     (PREDNISONE_20, 60, "mg", {}, None, "prednisone 20 MG Oral Tablet (60 mg once a day)"),
     (PREDNISONE_20, 3, "{tbl}", {}, None, "prednisone 20 MG Oral Tablet (3 tablet(s) (= 60 mg) once a day)"),
@@ -654,13 +680,87 @@ def _not_a_dose(resource):
      "prednisone 20 MG Oral Tablet (40 mg once a day, first of 2 instructions)"),  # not read as 40 mg a day
     (PREDNISONE_20, 60, "mg", {}, _no_dosage, "prednisone 20 MG Oral Tablet"),  # no dose written: the label alone
     (PREDNISONE_20, 60, "mg", {}, _not_a_dose, "prednisone 20 MG Oral Tablet"),
+    # review of the names: a cyclic IVIG order by its cycle ('2 g/kg every 28 days' hid 4 g/kg a cycle)
+    (IVIG_CVX, 2, "g/kg", {**_EVERY_4_WEEKS, "text": "IVIG 2 g/kg daily x 2 days every 4 weeks"}, _cycle_of(2),
+     "immune globulin, intravenous (2 g/kg a day for 2 days, every 28 days)"),
+    (IVIG_CVX, 35, "g", _EVERY_4_WEEKS, _cycle_of(2, (70, "g", 4)),  # the maximum: 70 g a cycle, so 35 g a day
+     "immune globulin, intravenous (35 g a day for 2 days, every 28 days)"),
+    (IVIG_CVX, 140, "g", _EVERY_4_WEEKS, _cycle_of(2, (140, "g", 4)),  # the maximum: the dose is the cycle's
+     "immune globulin, intravenous (140 g per cycle over 2 days, every 28 days)"),
+    (IVIG_CVX, 2, "g/kg", {**_EVERY_4_WEEKS, "text": "2 g/kg per cycle over 2 days"}, _cycle_of(2),
+     "immune globulin, intravenous (2 g/kg per cycle over 2 days, every 28 days)"),
+    (IVIG_CVX, 2, "g/kg", _EVERY_4_WEEKS, _cycle_of(2),  # nothing says: both readings named
+     "immune globulin, intravenous (2 g/kg a day or a cycle, not said, over 2 days, every 28 days)"),
+    (IVIG_CVX, 0.4, "g/kg", {**_EVERY_4_WEEKS, "count": 5}, None,  # a count: the days of each cycle
+     "immune globulin, intravenous (0.4 g/kg a day or a cycle, not said, over 5 days, every 28 days)"),
+    (IVIG_CVX, 0.4, "g/kg/day", _EVERY_4_WEEKS, _cycle_of(5),  # was 'dose not read': per day, in its cycle
+     "immune globulin, intravenous (0.4 g/kg/day for 5 days, every 28 days)"),
+    (IVIG_CVX, 2, "g/kg", {**_EVERY_4_WEEKS, "end": 1, "text": "2 g/kg daily"}, _cycle_of(2),  # one cycle
+     "immune globulin, intravenous (2 g/kg a day for 2 days)"),
+    (IVIG_CVX, 2, "g/kg", _EVERY_4_WEEKS, _cycle_of(1),
+     "immune globulin, intravenous (2 g/kg in one day, every 28 days)"),
+    (IVIG_CVX, 1.5, "g/kg", _EVERY_4_WEEKS, _cycle_of(48, unit="h"),
+     "immune globulin, intravenous (1.5 g/kg, days of each cycle not read, every 28 days)"),
+    # a unit that carries a time: never followed by a frequency that multiplies it (read as 2 mg/kg/day)
+    (PREDNISONE_20, 1, "mg/kg/d", {"frequency": 2}, None, "prednisone 20 MG Oral Tablet (1 mg/kg/d, split in 2 doses)"),
+    (PREDNISONE_20, 20, "mg/d", {"frequency": 2}, None, "prednisone 20 MG Oral Tablet (20 mg/d, split in 2 doses)"),
+    (METHOTREXATE_2_5, 15, "mg/wk", {"period_unit": "wk"}, None,
+     "methotrexate 2.5 MG Oral Tablet (15 mg/wk once weekly)"),
+    (PREDNISONE_20, 20, "mg/d", {"period_unit": "wk"}, None,
+     "prednisone 20 MG Oral Tablet (20 mg/d, ordered once weekly: contradictory)"),
+    # a single administration: once, not 'once a day'
+    (METHYLPRED_1000, 1000, "mg", {"count": 1, "start": None, "route": ROUTE_IV}, None,
+     "methylprednisolone 1000 MG Injection (1000 mg once)"),
+    (METHYLPRED_1000, 1000, "mg", {"end": 0, "route": ROUTE_IV}, None,
+     "methylprednisolone 1000 MG Injection (1000 mg once, on 2026-11-21)"),
+    (METHYLPRED_1000, 500, "mg", {"end": 0, "frequency": 2, "route": ROUTE_IV}, None,
+     "methylprednisolone 1000 MG Injection (500 mg 2 times a day, for 1 day)"),
+    (METHYLPRED_1000, 1000, "mg", {"end": 2, "route": ROUTE_IV}, None,
+     "methylprednisolone 1000 MG Injection (1000 mg once a day)"),  # a course of 3 days: unchanged
+    # a long product label is cut to keep the name within NAMED_MAX; the dose never is
+    (RITUXIMAB, 1000, "mg", {}, _long_label,
+     "rituximab-pvvr 10 MG/ML Intravenous Solution [Ruxience] in 50 mL single-... (1000 mg once a day)"),
 ])
 def test_an_order_is_named_with_its_dose_as_ordered(kb, today, code, dose, unit, kwargs, change, named):
     """Clinician review: 'Cancel prednisone 20 MG Oral Tablet' for 60 mg a day read as the dose. An action that
     takes an order away names it with its dose as ordered, in few words, or says the dose is not read."""
-    resource = Chart(today).medication_request(code, dose, unit, start=0, **kwargs)
+    resource = Chart(today).medication_request(code, dose, unit, **{"start": 0, **kwargs})
     order = _order(kb, change(resource) if change else resource)
     assert dose_basis.named_with_dose(order) == named
+    assert len(dose_basis.named_with_dose(order)) <= dose_basis.NAMED_MAX
+
+
+def test_the_ivig_overdose_card_names_the_days_of_each_cycle(kb, today):
+    """Review: R27's card on 2 g/kg a day for 2 days every 4 weeks (4 g/kg a cycle) offered 'Cancel immune
+    globulin, intravenous (2 g/kg every 28 days)', which hid the overdose it is about."""
+    fixture = fhir_fixtures.all_fixtures()["r27-fires-2-g-per-kg-per-day"]
+    cards = run(kb, fixture.request(today), today).cards
+    cancels = [a["description"] for card in cards for s in card.get("suggestions", []) for a in s["actions"]
+               if a["type"] == "delete"]
+    assert cancels == ["Cancel immune globulin, intravenous (2 g/kg a day for 2 days, every 28 days)"]
+
+
+def test_a_long_label_leaves_the_whole_action_within_150_characters(kb, today):
+    """Review: R26's hold named a long product as 154 characters. The label is cut with '...', never the dose."""
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-200)
+    chart.draft(LONG_RITUXIMAB, 1000, "mg", resource_id="draft-rtx")
+    result = run(kb, chart.request("order-sign"), today)
+    hold = [a["description"] for card in result.cards for s in card.get("suggestions", []) for a in s["actions"]
+            if a["description"].startswith("Hold (cancel)")]
+    assert hold == ["Hold (cancel) rituximab-pvvr 10 MG/ML Intravenous Solution [Ruxience] in 50 mL single-... "
+                    "(1000 mg once a day) until HBV results and plan are in place"]
+    assert len(hold[0]) <= 150
+
+
+def test_the_dose_is_kept_whole_however_long_and_some_of_the_label_with_it(kb, today):
+    resource = Chart(today).medication_request(IVIG_CVX, 2, "g/kg", start=0, **_EVERY_4_WEEKS)
+    resource["medicationCodeableConcept"] = {"coding": [{"system": "http://hl7.org/fhir/sid/cvx", "code": "87",
+                                                         "display": "immune globulin " * 8}]}
+    resource = _cycle_of(2)(resource)
+    resource["dosageInstruction"].append(copy.deepcopy(resource["dosageInstruction"][0]))
+    named = dose_basis.named_with_dose(_order(kb, resource))
+    assert named.endswith("(2 g/kg a day or a cycle, not said, over 2 days, every 28 days, first of 2 instructions)")
+    assert named.startswith("immune globulin i... (")  # 20 characters of it kept
 
 
 # A dose in a label: an amount in brackets ('(60 mg', '(3 tablet(s)', '(2 g/kg'); '(= 60 mg' is a tablet count's mg

@@ -27,8 +27,9 @@ from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.routes import is_local_order
 from hooks.definitions.steroids import GROUP, is_intramuscular, is_intravenous, is_iv_methylprednisolone
+from hooks.definitions.treatment_duration import stated_interval
 from hooks.record import Dosage, MedicationOrder, PatientRecord, Quantity, Timing, unread_newer
-from hooks.units import DAYS_PER_UNIT, GREEK_MU, MICRO_SIGN
+from hooks.units import DAYS_PER_UNIT, GREEK_MU, MICRO_SIGN, convert, to_days
 
 ORAL_STEROIDS = ("prednisone", "prednisolone")
 # Drugs whose dose check needs a weight even when written in mg (R06, R07, R12, R27, R32).
@@ -485,19 +486,40 @@ class DraftDose:
     def describe(self, *, briefly: bool = False) -> str:
         """'60 mg once a day' / '1.5 mg/kg 1x/day' as ordered, for the card. ``briefly``, as an order's name
         gives it (:func:`named_with_dose`): a frequency not read and a dose read from the sig said in a few words
-        after a comma, not in brackets inside its brackets."""
+        after a comma, not in brackets inside its brackets. A cyclic IVIG order is named by its cycle
+        (:func:`_cycle_words`), a dose in a unit that carries its own time by its doses in that time
+        (:func:`_split_words`), and a single administration as given once."""
         if self.written is None:
             return "dose not given"
+        amount = self._amount()
+        how = _cycle_words(self.order, amount) or self._how_often(amount, briefly=briefly)
+        if briefly:
+            return how + (", read from the free-text sig" if self.from_text else "")
+        return how + (" (read from the free-text sig)" if self.from_text else "")
+
+    def _amount(self) -> str:
+        """The amount as written: '60 mg', '1.5 mg/kg', '3 tablet(s) (= 60 mg)'."""
+        assert self.written is not None
         unit = self.written.unit
         if unit == "{tbl}":
             unit = "tablet(s)" + (f" (= {mg(self.mg)})" if self.mg is not None else "")
-        amount = f"{self.written.value:g} {unit}"
+        return f"{self.written.value:g} {unit}"
+
+    def _how_often(self, amount: str, *, briefly: bool) -> str:
+        """``amount`` with how often it is given: once, for a single administration (a count of 1, or a one-day
+        course given at most once a day; on its day where its bounds give one); split in doses where its unit carries
+        a time; else at its frequency, or with why none is read."""
+        dosage = next(iter(_dosing_instructions(self.order)), None)
+        length = _instruction_length(self.order, dosage, None) if dosage is not None else None
+        if dosage is not None and (dosage.timing.count == 1 or (
+                length == 1 and self.per_day is not None and self.per_day <= 1)):
+            return f"{amount} once" + (f", on {dosage.bounds_start.isoformat()}" if dosage.bounds_start else "")
         how = _frequency_words(self.per_day, times_a_week=briefly)
-        if briefly:
-            return (f"{amount} {how}" if how else f"{amount}, {_frequency_unread(self.order)}") + (
-                ", read from the free-text sig" if self.from_text else "")
-        how = how or f"({dosing.why_no_frequency(self.order)})"
-        return f"{amount} {how}" + (" (read from the free-text sig)" if self.from_text else "")
+        if self.per_day is None or how is None:
+            return f"{amount}, {_frequency_unread(self.order)}" if briefly else (
+                f"{amount} ({dosing.why_no_frequency(self.order)})")
+        given = _split_words(amount, self.written, self.per_day, how) or f"{amount} {how}"
+        return given + (", for 1 day" if length == 1 else "")
 
     def how_given(self) -> str:
         """How an order is given, as a card names it beside its label: :meth:`describe`, or
@@ -507,8 +529,122 @@ class DraftDose:
     def as_ordered(self) -> str:
         """The dose as ordered, as an order's name gives it (:func:`named_with_dose`): :meth:`describe` briefly,
         also where only its mg is not known (a unit not converted); :data:`DOSE_NOT_READ` where what is written
-        cannot be read."""
-        return DOSE_NOT_READ if self.problem and not self.read_as_written else self.describe(briefly=True)
+        cannot be read. A cyclic IVIG order's structured dose written per day ('0.4 g/kg/day', every 4 weeks) is
+        no contradiction in its cycle, as the contract writes one and R27 reads it: its cycle is named."""
+        if not self.problem or self.read_as_written:
+            return self.describe(briefly=True)
+        cycle = None if self.written is None or self.from_text else _cycle_words(self.order, self._amount())
+        return cycle or DOSE_NOT_READ
+
+
+def _dosing_instructions(order: MedicationOrder) -> list[Dosage]:
+    """The instructions that give a dose (one with nothing to count, 'take with food', left out), read in order."""
+    return [dosage for dosage in order.dosages if not dosing.adds_no_dose(dosage)]
+
+
+def _unit_days(dose: Quantity | None) -> float | None:
+    """The days a dose's unit carries ('mg/kg/d', 'mg/day': 1; 'mg/wk': 7); None for a unit that carries none ('mg',
+    'mg/kg'), or less than a day (an infusion rate in mg/h)."""
+    head, _, tail = dosing.unit_key(dose).rpartition("/")
+    days = to_days(1, tail) if head else None
+    return days if days is not None and days >= 1 else None
+
+
+def _split_words(amount: str, dose: Quantity | None, per_day: float, how: str) -> str | None:
+    """A dose in a unit that carries a time ('1 mg/kg/d') given more often than once in it, named as the dose checks
+    read it (hooks.dosing.per_body_each_time: the day's amount shared over the day's doses), never with a frequency
+    that reads as multiplying it ('1 mg/kg/d 2 times a day' read as 2 mg/kg/day): '1 mg/kg/d, split in 2 doses'.
+    Given less often than once in its time, it contradicts itself (hooks.dosing.per_day_contradiction) and is said
+    so. None for any other dose, or one given once in its time ('20 mg/d once a day')."""
+    unit_days = _unit_days(dose)
+    if unit_days is None:
+        return None
+    doses = per_day * unit_days
+    if abs(doses - 1) < 1e-6:
+        return None
+    if doses < 1:
+        return f"{amount}, ordered {how}: contradictory"
+    whole = abs(doses - round(doses)) < 1e-6
+    return f"{amount}, split in {round(doses)} doses" if whole else f"{amount}, split in doses {how}"
+
+
+# What tells an IVIG sig's dose is the cycle's or a day's (the cycle's words first)
+_IVIG_PER_CYCLE_WORDS = ("per cycle", "total", "divided", "split over", "per course")
+_IVIG_PER_DAY_WORDS = ("per day", "/day", "daily", "each day", "a day", "/d ")
+
+
+def cycle_dose_per_day(dosage: Dosage, run: courses.DoseRun, days: int | None = None, doses: float | None = None
+                       ) -> bool | None:
+    """Whether the dose of one instruction of a cyclic IVIG order (service contract, "Cyclic regimens": the days of
+    each cycle in its ``duration`` or ``count``) is given on each day of the cycle (True) or is the cycle's whole dose
+    (False), as R27 reads it: each day's where it is given daily, several times a day or written per day; else as its
+    ``maxDosePerPeriod`` says (a daily maximum, or the reading that matches the maximum), else its sig's words. None
+    where the order does not say, or the cycle is one day. ``days`` and ``doses``: the cycle read another way than
+    ``run``'s (R27 reads an unread duration as days too)."""
+    days = run.days if days is None else days
+    doses = run.doses if doses is None else doses
+    written = dosing.per_body(dosage.dose)
+    if run.daily or run.a_day > 1 or (written is not None and written.per_day):
+        return True
+    if days <= 1:
+        return None
+    if dosage.max_per_period is not None:
+        numerator, denominator = dosage.max_per_period
+        over = to_days(denominator.value, denominator.unit)
+        if over is not None and over <= 1:
+            return True
+        limit, each = _mass_or_per_kg(numerator, None), _mass_or_per_kg(dosage.dose, run.a_day)
+        if limit is None or each is None or limit[1] != each[1]:
+            return None
+        return abs(each[0] * doses - limit[0]) < abs(each[0] - limit[0])
+    words = f" {(dosage.text or '').lower()} "
+    if any(word in words for word in _IVIG_PER_CYCLE_WORDS):
+        return False
+    if any(word in words for word in _IVIG_PER_DAY_WORDS):
+        return True
+    return None
+
+
+def _mass_or_per_kg(dose: Quantity | None, a_day: float | None) -> tuple[float, bool] | None:
+    """(mg or mg/kg each time, whether per kg) of a dose in a mass or a mass per kg; None for any other unit, or a
+    per-day dose with no ``a_day`` to share it over (hooks.dosing.per_body_each_time)."""
+    if dose is None:
+        return None
+    if (per_body := dosing.per_body_each_time(dose, a_day)) is not None:
+        return (per_body[1], True) if per_body[0].basis == "kg" and per_body[1] is not None else None
+    plain = convert(dose.value, dosing.unit_key(dose), "mg")
+    return None if plain is None else (plain, False)
+
+
+def _cycle_words(order: MedicationOrder, amount: str) -> str | None:
+    """A cyclic IVIG order's dose named as its cycle gives it, so that the days of a cycle are not hidden ('2 g/kg
+    every 28 days' for 4 g/kg a cycle): '2 g/kg a day for 2 days, every 28 days', '2 g/kg per cycle over 2 days, every
+    28 days' (:func:`cycle_dose_per_day`), its interval left out for a single cycle. The cycle and its days are read
+    as treatment_duration reads them (``stated_interval``, courses.order_runs). None for any other order."""
+    if not order.in_group("ivig") or stated_interval(order) is None:
+        return None
+    runs = courses.order_runs(order, cycle_gap=courses.IVIG_CYCLE_MIN_GAP_DAYS)
+    if runs is None:
+        return None
+    dosage, run = runs.groups[0][0]
+    several = f" {run.a_day:g} times a day" if run.a_day > 1 else ""
+    days = courses.days_text(run.days)
+    if run.unread:
+        cycle = f"{amount}{several}, days of each cycle not read"
+    elif run.days == 1:
+        cycle = f"{amount}{several} in one day"
+    else:
+        per_day = cycle_dose_per_day(dosage, run)
+        if per_day is False:
+            cycle = f"{amount} per cycle over {days}"
+        elif per_day is None:
+            cycle = f"{amount} a day or a cycle, not said, over {days}"
+        elif _unit_days(dosage.dose) is not None:  # written per day: its doses of a day said as such
+            split = _split_words(amount, dosage.dose, run.a_day, several.strip())
+            cycle = f"{split}, for {days}" if split else f"{amount} for {days}"
+        else:
+            cycle = f"{amount}{several or ' a day'} for {days}"
+    return cycle + (f", {_frequency_words(1 / run.interval_days)}" if run.interval_days else "")
 
 
 def _frequency_words(per_day: float | None, *, times_a_week: bool = False) -> str | None:
@@ -549,7 +685,7 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
     kg_totals: defaultdict[int | None, float] = defaultdict(float)
     kg_unreadable = kg_part_only = unreadable = False
     first: tuple[Quantity | None, float | None, float | None, bool, float | None] | None = None
-    for dosage in [d for d in order.dosages if not dosing.adds_no_dose(d)] or order.dosages[:1]:
+    for dosage in _dosing_instructions(order) or order.dosages[:1]:
         from_text = False
         use = dosage
         if dosage.dose is None:
@@ -597,12 +733,26 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
                      kg_daily=kg_daily, kg_part_only=kg_part_only and kg_daily is not None)
 
 
+# The most characters an order's name with its dose takes in an action: with the longest wording a rule puts around
+# it (R26's 'Hold (cancel) ... until HBV results and plan are in place', 54), the action stays within 150
+NAMED_MAX = 96
+_LABEL_KEPT = 20  # of a product label cut to make room for a long dose, at least this much is kept
+
+
 def named_with_dose(order: MedicationOrder) -> str:
     """How an action that cancels, stops or holds ``order`` names it: '<label> (<dose as ordered>)', as R06 and R09
     do, since a product name alone reads as the dose ('prednisone 20 MG Oral Tablet' for 60 mg a day); the label
-    alone where the order writes no dose (:func:`dose_as_ordered`)."""
+    alone where the order writes no dose (:func:`dose_as_ordered`). Within :data:`NAMED_MAX`, the label cut with
+    '...' where longer: the dose is never cut."""
     dose = dose_as_ordered(order)
-    return f"{order.label} ({dose})" if dose else order.label
+    if not dose:
+        return _cut(order.label, NAMED_MAX)
+    return f"{_cut(order.label, max(NAMED_MAX - len(dose) - 3, _LABEL_KEPT))} ({dose})"
+
+
+def _cut(text: str, most: int) -> str:
+    """``text`` within ``most`` characters, cut with '...' where longer (as cards.cut_summary cuts a summary)."""
+    return text if len(text) <= most else text[: most - 3].rstrip() + "..."
 
 
 def dose_as_ordered(order: MedicationOrder) -> str | None:
@@ -610,7 +760,7 @@ def dose_as_ordered(order: MedicationOrder) -> str | None:
     written, never a mg worked out from a weight; 'dose not read' where one is written that cannot be read safely;
     of several instructions (a taper, a split dose) the first, said to be one of them. None where it writes no dose
     at all."""
-    dosing_instructions = [dosage for dosage in order.dosages if not dosing.adds_no_dose(dosage)]
+    dosing_instructions = _dosing_instructions(order)
     if not dosing_instructions:
         return None
     dose = read_dose(order).as_ordered()

@@ -15,7 +15,7 @@ from hooks.context import HookContext
 from hooks.definitions import continuing, courses, renal
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
-from hooks.definitions.dose_basis import named_with_dose
+from hooks.definitions.dose_basis import cycle_dose_per_day, named_with_dose
 from hooks.definitions.treatment_duration import ivig_immunizations
 from hooks.record import (
     REPORTED_STATUSES,
@@ -32,7 +32,7 @@ from hooks.record import (
 )
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import IVIG_BOXED_WARNING, OCTAGAM_DM, ONTARIO_IVIG, PRODERM, SEED_004
-from hooks.units import convert, to_days
+from hooks.units import convert
 
 RULE = Rule(
     id="ivig-order-safety",
@@ -74,8 +74,6 @@ products.
 """
 
 ANY_REPEAT = 1  # for a safety check any repeat that is not daily starts a new full cycle, even 2-6 days on
-_PER_DAY_WORDS = ("per day", "/day", "daily", "each day", "a day", "/d ")
-_PER_CYCLE_WORDS = ("per cycle", "total", "divided", "split over", "per course")
 # A per-kg dose written on a weight other than the actual one, named as a weight ('adjusted body weight', 'AdjBW',
 # 'IBW'): 'dose adjusted for renal function' is not one, 'unadjusted', 'non-adjusted' or 'not adjusted' weight is the
 # actual one, and 'ABW' is left out (actual body weight to some, adjusted to others).
@@ -180,7 +178,7 @@ def read_cycle(dosage: Dosage, run: courses.DoseRun) -> CycleDose | None:
         return None
     unit_label = "g/kg" if per_kg else "g"
     result = CycleDose(value=amount, per_kg=per_kg, days=run.days, doses=run.doses, interval_days=run.interval_days,
-                       per_day=_says_per_day(dosage, run, amount, per_kg, run.days, run.doses),
+                       per_day=cycle_dose_per_day(dosage, run),
                        open_ended=run.open_ended, runs=[run])
     if result.open_ended:
         result.readings = {"per day": amount * run.a_day}  # at least this much per cycle: the order has no end
@@ -191,23 +189,9 @@ def read_cycle(dosage: Dosage, run: courses.DoseRun) -> CycleDose | None:
         # the unread duration read as days anyway (48 h as 2): a second reading, so an overdose it hides is seen
         days, doses = run.unread_days, run.unread_days * run.a_day
         as_days, _ = _readings(amount, unit_label, run.a_day, days, doses,
-                               _says_per_day(dosage, run, amount, per_kg, days, doses))
+                               cycle_dose_per_day(dosage, run, days, doses))
         result.readings[f"as {days} days"] = max(as_days.values())
     return result
-
-
-def _says_per_day(dosage: Dosage, run: courses.DoseRun, amount: float, per_kg: bool, days: int, doses: float
-                  ) -> bool | None:
-    """Whether ``amount``, an instruction's dose given as ``run`` over ``days`` in ``doses``, is per day (True) or
-    per cycle (False); None when the order does not say."""
-    written = dosing.per_body(dosage.dose)
-    if run.daily or run.a_day > 1 or (written is not None and written.per_day):
-        return True  # given daily, several times a day, or written per day: each administration is one dose
-    if days <= 1:
-        return None
-    if dosage.max_per_period is not None:
-        return _per_day_from_max(dosage.max_per_period, amount, per_kg, doses)
-    return _per_day_from_text(dosage)
 
 
 def _each(amount: float, unit_label: str, a_day: float) -> str:
@@ -264,28 +248,6 @@ def _added(parts: list[CycleDose], days: int, joiner: str) -> CycleDose:
         open_ended=any(p.open_ended for p in parts),
         readings={key: sum(p.readings.get(key, min(p.readings.values())) for p in parts) for key in keys},
         runs=[run for p in parts for run in p.runs], how=joiner.join(p.how for p in parts))
-
-
-def _per_day_from_max(max_per_period: tuple[Quantity, Quantity], amount: float, per_kg: bool, doses: float
-                      ) -> bool | None:
-    """maxDosePerPeriod tells per day from per cycle: a daily maximum, or which reading matches the maximum."""
-    numerator, denominator = max_per_period
-    per = to_days(denominator.value, denominator.unit)
-    if per is not None and per <= 1:
-        return True
-    limit, limit_per_kg = _amount(numerator)
-    if limit is None or limit_per_kg != per_kg:
-        return None
-    return abs(amount * doses - limit) < abs(amount - limit)
-
-
-def _per_day_from_text(dosage: Dosage) -> bool | None:
-    words = f" {(dosage.text or '').lower()} "
-    if any(w in words for w in _PER_CYCLE_WORDS):
-        return False
-    if any(w in words for w in _PER_DAY_WORDS):
-        return True
-    return None
 
 
 def _last_given(order: MedicationOrder, today: date) -> date | None:

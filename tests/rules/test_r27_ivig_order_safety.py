@@ -257,7 +257,8 @@ def test_obese_actual_weight_and_corrected_order(kb, today):
     assert entry["facts"]["adjusted_body_weight_kg"] == 79.8
     replace = card["suggestions"][0]
     assert replace["isRecommended"] and replace["actions"][0] == {
-        "type": "delete", "description": "Cancel immune globulin, intravenous (2 g/kg every 28 days)",
+        "type": "delete",  # per cycle, as the order says: its days and interval named
+        "description": "Cancel immune globulin, intravenous (2 g/kg per cycle over 2 days, every 28 days)",
         "resourceId": "MedicationRequest/draft-ivig"}
     order = replace["actions"][1]["resource"]
     dosage = order["dosageInstruction"][0]
