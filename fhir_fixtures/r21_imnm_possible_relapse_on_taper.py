@@ -1,7 +1,7 @@
 """Fixtures for R21 imnm-possible-relapse-on-taper: CK against its nadir during a prednisone taper, or while IVIG is
-spaced out; drafts that would lower IVIG or rituximab where every cycle is its own completed order (cancelling one
-would leave none ordered: it is replaced by the last cycle's dose, or that is re-ordered by hand where it cannot be
-read), and drafts that give the same again (the escalation, never a reduction to hold)."""
+spaced out; drafts that would lower IVIG, rituximab or cyclophosphamide where every cycle is its own completed order
+(cancelling one would leave none ordered: no order is written, the card names the last cycle to re-order by hand),
+and drafts that give the same again (the escalation, never a reduction to hold)."""
 
 from datetime import date
 from typing import Any
@@ -15,23 +15,26 @@ from fhir_fixtures.builders import (
     PREDNISONE_20,
     RITUXIMAB,
     ROUTE_IV,
+    UCUM,
     Chart,
 )
 
 RULE = "imnm-possible-relapse-on-taper"
+CYCLOPHOSPHAMIDE = "cyclophosphamide 1000 MG Injection"
 
 
 def tapering_chart(today: date, latest_ck: float = 600, latest_day: int = -5, taper: bool = True,
-                   uln: float = 200, one_order: bool = False, methotrexate_stopped_early: bool = False) -> Chart:
+                   uln: float = 200, one_order: bool = False, methotrexate_stopped_early: bool = False,
+                   weighed: int = -10) -> Chart:
     """Anti-HMGCR IMNM: prednisone 60 mg from D-195, tapered to 40 (D-59) and 20 mg (D-29); methotrexate 20 mg
-    weekly from D-180; CK nadir 180. ``one_order``: the taper is written as one order of sequenced instructions
-    rather than three orders. ``methotrexate_stopped_early``: methotrexate stopped though its end date lies 60 days
-    ahead (on a day the chart does not give)."""
+    weekly from D-180; CK nadir 180; 70 kg on day ``weighed`` (D-400: too old to dose from). ``one_order``: the
+    taper is written as one order of sequenced instructions rather than three orders. ``methotrexate_stopped_early``:
+    methotrexate stopped though its end date lies 60 days ahead (on a day the chart does not give)."""
     chart = Chart(today, age=58, sex="female")
     chart.condition(IMNM_SNOMED, onset=-210)
     chart.antibody("anti_hmgcr", "positive", day=-205)
     chart.antibody("anti_srp", "negative", day=-205)
-    chart.weight(70, day=-10)
+    chart.weight(70, day=weighed)
     chart.ck(8000, day=-200, uln=uln).ck(1500, day=-150, uln=uln).ck(300, day=-100, uln=uln)
     chart.ck(180, day=-40, uln=uln).ck(latest_ck, day=latest_day, uln=uln)
     if taper and one_order:
@@ -48,19 +51,33 @@ def tapering_chart(today: date, latest_ck: float = 600, latest_day: int = -5, ta
     return chart
 
 
-def ivig_cycles_chart(today: date, last_cycle: int = -4) -> Chart:
+def ivig_cycles_chart(today: date, last_cycle: int = -4, weighed: int = -10) -> Chart:
     """Prednisone 20 mg unchanged for 5 months (no taper on the chart); IVIG 1 g/kg a day for 2 days every 4 weeks,
     five cycles, the last on ``last_cycle``, each its own completed order: no IVIG order is current between cycles.
-    CK 600 U/L on D-5, nadir 180."""
+    CK 600 U/L on D-5, nadir 180; 70 kg on day ``weighed``."""
     cycles = range(last_cycle - 112, last_cycle + 1, 28)
-    return tapering_chart(today, taper=False).ivig_cycles(*((start, 1, 2) for start in cycles))
+    return tapering_chart(today, taper=False, weighed=weighed).ivig_cycles(*((start, 1, 2) for start in cycles))
 
 
-def draft_ivig(chart: Chart, g_per_kg_day: float, days: int, every_weeks: int) -> Chart:
+def draft_ivig(chart: Chart, g_per_kg_day: float, days: int, every_weeks: int, start: int = 0) -> Chart:
     """A cyclic IVIG draft, as the service contract writes one: ``g_per_kg_day`` for ``days`` days (its count),
-    every ``every_weeks`` weeks."""
-    return chart.draft(IVIG_CVX, g_per_kg_day, "g/kg", route=ROUTE_IV, period=every_weeks, period_unit="wk",
-                       count=days, resource_id="draft-ivig")
+    every ``every_weeks`` weeks from day ``start``."""
+    return chart.draft(IVIG_CVX, g_per_kg_day, "g/kg", route=ROUTE_IV, start=start, period=every_weeks,
+                       period_unit="wk", count=days, resource_id="draft-ivig")
+
+
+def draft_ivig_regimen(chart: Chart, grams: float, every_weeks: int, most: float, **fields: Any) -> Chart:
+    """A cyclic IVIG draft in g as the service writes one (orders.infusion_cycles): ``grams`` a dose over a 2-day
+    cycle (``duration``) every ``every_weeks`` weeks, at most ``most`` g per ``every_weeks`` weeks (maxDosePerPeriod,
+    the contract's marker of a dose per cycle); ``fields`` added to its dosage instruction."""
+    chart.draft(IVIG_CVX, grams, "g", route=ROUTE_IV, period=every_weeks, period_unit="wk", resource_id="draft-ivig")
+    instruction = chart.drafts[-1]["dosageInstruction"][0]
+    instruction["timing"]["repeat"].update(duration=2, durationUnit="d")
+    instruction["maxDosePerPeriod"] = {"numerator": {"value": most, "unit": "g", "system": UCUM, "code": "g"},
+                                       "denominator": {"value": every_weeks, "unit": "wk", "system": UCUM,
+                                                       "code": "wk"}}
+    instruction.update(fields)
+    return chart
 
 
 def draft_ivig_cycle(chart: Chart, g_per_kg_day: float, days: int, start: int = 0) -> Chart:
@@ -76,6 +93,15 @@ def rituximab_course_chart(today: date, first_day: int = -170) -> Chart:
     chart = tapering_chart(today, taper=False)
     for day in (first_day, first_day + 14):
         chart.medication(RITUXIMAB, 1000, "mg", start=day, end=day, status="completed", route=ROUTE_IV)
+    return chart
+
+
+def cyclophosphamide_monthly_chart(today: date) -> Chart:
+    """Prednisone 20 mg unchanged (no taper on the chart); cyclophosphamide 1 g IV on D-90, D-60 and D-30, each a
+    completed order (none current); CK 600 U/L on D-5, nadir 180."""
+    chart = tapering_chart(today, taper=False)
+    for day in (-90, -60, -30):
+        chart.medication(CYCLOPHOSPHAMIDE, 1000, "mg", start=day, end=day, status="completed", route=ROUTE_IV)
     return chart
 
 
@@ -194,36 +220,74 @@ def quiet_ivig_split(today: date) -> dict[str, Any]:
 
 @fixture("r21-fires-order-sign-ivig-cycle-halved", hook="order-sign",
          story="Prednisone unchanged; IVIG 2 g/kg every 4 weeks, each cycle a completed order, the last 4 days ago; "
-               "CK 600 U/L, 3x its nadir. IVIG 0.5 g/kg a day for 2 days every 4 weeks drafted from today: half the "
-               "cycle dose. Cancelling it would leave no IVIG ordered: replace it with 1 g/kg a day for 2 days every "
-               "4 weeks from the next cycle's due day. (Drafted to start today, 4 days after the last cycle, R27 "
-               "reads it as more IVIG in that cycle.)", fires={RULE}, indicators={RULE: "warning"})
+               "CK 600 U/L, 3x its nadir. IVIG 0.5 g/kg a day for 2 days every 4 weeks drafted: half the cycle dose. "
+               "Cancelling it would leave no IVIG ordered: no order is written; the card names the last cycle (2 g/kg "
+               "per cycle over 2 days, every 4 weeks) to re-order by hand, and offers the cancel, not recommended.",
+         fires={RULE}, indicators={RULE: "warning"})
 def fires_ivig_cycle_halved(today: date) -> dict[str, Any]:
     return draft_ivig(ivig_cycles_chart(today), 0.5, 2, 4).request("order-sign")
 
 
 @fixture("r21-fires-order-sign-ivig-spaced-out", hook="order-sign",
-         story="The same patient; IVIG 2 g/kg drafted every 8 weeks instead of every 4: replace it with the same "
-               "cycle every 4 weeks (cancelling it would leave no IVIG ordered).",
+         story="The same patient; IVIG 2 g/kg drafted every 8 weeks instead of every 4: the last cycle, every 4 "
+               "weeks, is named to re-order by hand (cancelling the draft would leave no IVIG ordered).",
          fires={RULE}, indicators={RULE: "warning"})
 def fires_ivig_draft_spaced_out(today: date) -> dict[str, Any]:
     return draft_ivig(ivig_cycles_chart(today), 1, 2, 8).request("order-sign")
 
 
-@fixture("r21-fires-order-sign-ivig-halved-from-the-next-cycle", hook="order-sign",
-         story="The same patient; IVIG 0.5 g/kg a day for 2 days every 4 weeks drafted from the next cycle's due day "
-               "(24 days ahead): half the cycle dose, written unambiguously as the next cycles. Replace it with 1 g/kg "
-               "a day for 2 days every 4 weeks from that day.", fires={RULE}, indicators={RULE: "warning"})
-def fires_ivig_halved_from_next_cycle(today: date) -> dict[str, Any]:
-    chart = ivig_cycles_chart(today)
-    return chart.draft(IVIG_CVX, 0.5, "g/kg", route=ROUTE_IV, start=24, period=4, period_unit="wk", count=2,
+@fixture("r21-fires-order-sign-ivig-spaced-out-from-a-later-start", hook="order-sign",
+         story="The same patient; IVIG 2 g/kg drafted every 8 weeks from day 52 (the next cycle due on day 24): the "
+               "last cycle is named to re-order by hand; no order is written, so none starts at a day the service "
+               "picked (review: a rewrite kept day 52, moving a start only ever later).",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_ivig_spaced_out_later(today: date) -> dict[str, Any]:
+    return draft_ivig(ivig_cycles_chart(today), 1, 2, 8, start=52).request("order-sign")
+
+
+@fixture("r21-fires-order-sign-ivig-dose-per-cycle", hook="order-sign",
+         story="The same patient; IVIG 100 g over 2 days every 4 weeks with at most 100 g per 4 weeks "
+               "(maxDosePerPeriod, the contract's marker of a dose per cycle): 100 g per cycle, lower than the last "
+               "cycle's 140 g. Read per day it was 200 g, and R21 said no draft lowers the dose (review).",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_ivig_dose_per_cycle(today: date) -> dict[str, Any]:
+    return draft_ivig_regimen(ivig_cycles_chart(today), 100, 4, 100).request("order-sign")
+
+
+@fixture("r21-fires-order-sign-ivig-regimen-as-the-service-writes-one", hook="order-sign",
+         story="The same patient; IVIG 35 g a day over 2 days every 8 weeks, at most 70 g per 8 weeks and 35 g an "
+               "administration, 6 vials dispensed, its sig in the text: halved and spaced out. No order is written "
+               "(a rewrite changed the dose and left the other fields to contradict it: review); the last cycle is "
+               "named to re-order by hand.", fires={RULE}, indicators={RULE: "warning"})
+def fires_ivig_service_regimen(today: date) -> dict[str, Any]:
+    chart = draft_ivig_regimen(ivig_cycles_chart(today), 35, 8, 70, text="IVIG 35 g IV daily x 2 days q8 weeks",
+                               maxDosePerAdministration={"value": 35, "unit": "g", "system": UCUM, "code": "g"})
+    chart.drafts[-1]["dispenseRequest"] = {"quantity": {"value": 6, "unit": "vial"}}
+    return chart.request("order-sign")
+
+
+@fixture("r21-fires-order-sign-ivig-per-kg-weight-too-old", hook="order-sign",
+         story="The same patient weighed 400 days ago (too old to dose from); IVIG 0.5 g/kg a day for 2 days every 4 "
+               "weeks drafted after 1 g/kg: every dose written per kg, the halving is read per kg with no weight. "
+               "R21 said no draft lowers the dose (review).", fires={RULE}, indicators={RULE: "warning"})
+def fires_ivig_per_kg_weight_too_old(today: date) -> dict[str, Any]:
+    return draft_ivig(ivig_cycles_chart(today, weighed=-400), 0.5, 2, 4).request("order-sign")
+
+
+@fixture("r21-quiet-order-sign-ivig-in-g-weight-too-old", hook="order-sign",
+         story="The same patient weighed 400 days ago; IVIG 70 g a day for 2 days every 4 weeks drafted after 1 g/kg "
+               "cycles: g and g/kg cannot be compared without a weight. No card: not evaluable, naming the dose per "
+               "kg and the weight too old, never 'no draft lowers'.", quiet={RULE})
+def quiet_ivig_in_g_weight_too_old(today: date) -> dict[str, Any]:
+    chart = ivig_cycles_chart(today, weighed=-400)
+    return chart.draft(IVIG_CVX, 70, "g", route=ROUTE_IV, period=4, period_unit="wk", count=2,
                        resource_id="draft-ivig").request("order-sign")
 
 
 @fixture("r21-fires-order-sign-ivig-last-spacing-not-read", hook="order-sign",
          story="Prednisone unchanged; one IVIG cycle on file (1 g/kg a day for 2 days, 24 days ago: no spacing to "
                "read); CK 600 U/L, 3x its nadir. IVIG 0.5 g/kg a day for 2 days every 4 weeks drafted: half the "
-               "cycle. No interval to write back: no replacement guessed, re-order the last cycle by hand.",
+               "cycle. The card names the last cycle's dose and says its spacing could not be read.",
          fires={RULE}, indicators={RULE: "warning"})
 def fires_ivig_last_spacing_not_read(today: date) -> dict[str, Any]:
     chart = tapering_chart(today, taper=False).ivig_cycles((-24, 1, 2))
@@ -248,11 +312,31 @@ def quiet_ivig_draft_restart(today: date) -> dict[str, Any]:
 @fixture("r21-fires-order-sign-rituximab-lower-dose", hook="order-sign",
          story="Prednisone unchanged; rituximab 1 g on D-170 and D-156 (two completed orders); CK 600 U/L, 3x its "
                "nadir. Rituximab 500 mg drafted: a lower dose of the current course. Cancelling it would leave no "
-               "rituximab ordered: replace it with the last dose, 1,000 mg.",
-         fires={RULE}, indicators={RULE: "warning"})
+               "rituximab ordered: the card names the last dose (1,000 mg, 2 weeks after the one before) to re-order "
+               "by hand.", fires={RULE}, indicators={RULE: "warning"})
 def fires_rituximab_lower_dose(today: date) -> dict[str, Any]:
     chart = rituximab_course_chart(today)
     return chart.draft(RITUXIMAB, 500, "mg", route=ROUTE_IV, resource_id="draft-rituximab").request("order-sign")
+
+
+@fixture("r21-fires-order-sign-rituximab-weekly-after-1-g-twice", hook="order-sign",
+         story="The same patient; rituximab 500 mg weekly x4 drafted after 1 g x2: no order is written (a rewrite "
+               "offered 1,000 mg weekly x4, 4 g a course: review); the last doses are named to re-order by hand.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_rituximab_weekly(today: date) -> dict[str, Any]:
+    return rituximab_course_chart(today).draft(RITUXIMAB, 500, "mg", route=ROUTE_IV, period=1, period_unit="wk",
+                                               count=4, resource_id="draft-rituximab").request("order-sign")
+
+
+@fixture("r21-fires-order-sign-cyclophosphamide-every-2-weeks", hook="order-sign",
+         story="Prednisone unchanged; cyclophosphamide 1 g monthly, each dose a completed order; CK 600 U/L, 3x its "
+               "nadir. 500 mg every 2 weeks x6 drafted: no order is written (a rewrite offered 1 g every 2 weeks: "
+               "review); the last dose, 30 days after the one before, is named to re-order by hand.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_cyclophosphamide_every_2_weeks(today: date) -> dict[str, Any]:
+    return cyclophosphamide_monthly_chart(today).draft(CYCLOPHOSPHAMIDE, 500, "mg", route=ROUTE_IV, period=2,
+                                                       period_unit="wk", count=6,
+                                                       resource_id="draft-cyclophosphamide").request("order-sign")
 
 
 @fixture("r21-quiet-order-sign-rituximab-same-course-again", hook="order-sign",

@@ -14,6 +14,7 @@ how long a draft course runs, its count and bounds read by courses.dose_run, the
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -596,7 +597,8 @@ def cycle_dose_per_day(dosage: Dosage, run: courses.DoseRun, days: int | None = 
         limit, each = _mass_or_per_kg(numerator, None), _mass_or_per_kg(dosage.dose, run.a_day)
         if limit is None or each is None or limit[1] != each[1]:
             return None
-        return abs(each[0] * doses - limit[0]) < abs(each[0] - limit[0])
+        per_day_off, per_cycle_off = abs(each[0] * doses - limit[0]), abs(each[0] - limit[0])
+        return None if math.isclose(per_day_off, per_cycle_off) else per_day_off < per_cycle_off  # a tie says nothing
     words = f" {(dosage.text or '').lower()} "
     if any(word in words for word in _IVIG_PER_CYCLE_WORDS):
         return False

@@ -20,6 +20,7 @@ from hooks.definitions import treatment_duration as td
 from hooks.definitions.continuing import current_orders, discontinues
 from hooks.definitions.courses import (
     IVIG_CYCLE_MIN_GAP_DAYS,
+    OrderRuns,
     course_days,
     doses_since,
     ended_before_its_end,
@@ -33,9 +34,10 @@ from hooks.definitions.courses import (
     planned,
     taken_over_on,
 )
+from hooks.definitions.dose_basis import cycle_dose_per_day
 from hooks.definitions.immunosuppression import STEROID_SPARING
-from hooks.definitions.weight import dosing_weight
-from hooks.record import MedicationOrder, PatientRecord, per_record
+from hooks.definitions.weight import dosing_weight, why_not_current
+from hooks.record import MedicationOrder, PatientRecord, Quantity, per_record
 from hooks.units import convert
 
 # Defaults of the [design] thresholds; rules that expose them as Params pass their values in.
@@ -65,6 +67,28 @@ class TaperStep:
 def _weight(record: PatientRecord, context: HookContext) -> float | None:
     measure = dosing_weight(record, context)
     return measure.value if measure else None
+
+
+def _read_with(weight: float | None, orders: Iterable[MedicationOrder]) -> tuple[float | None, str]:
+    """The weight the doses of ``orders`` are read in mg with, to be compared, and the unit they are then per:
+    today's dosing weight ('': in mg); with none, 1 kg where every dose of them is written per kg ('/kg': compared
+    per kg, as a halving of 1 g/kg to 0.5 g/kg is read without a weight); else None (a dose per kg is not read, and
+    a draft it hides a reduction in is named: :func:`draft_doses_not_read`)."""
+    if weight is not None:
+        return weight, ""
+    doses = [dosage.dose for order in orders for dosage in order.dosages if dosage.dose is not None]
+    per_kg = [dosing.per_body(dose) for dose in doses]
+    if doses and all(body is not None and body.basis == "kg" for body in per_kg):
+        return 1.0, "/kg"
+    return None, ""
+
+
+def _needs_a_weight(record: PatientRecord, order: MedicationOrder) -> str | None:
+    """'0.5 g/kg with no current weight (latest 70 kg on ..., too old)' for an order with a dose per kg, read
+    where no weight compares it (:func:`_read_with`); None for one with none."""
+    dose = next((d.dose for d in order.dosages
+                 if d.dose is not None and dosing.unit_key(d.dose) in dosing.PER_KG_UNITS), None)
+    return None if dose is None else f"{dose} with no current weight{why_not_current(record, 'weight', 'kg')}"
 
 
 @per_record
@@ -231,7 +255,8 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
                 continue
             if to_come and not _continued_by(record, group, began[:index], following, bridge, cyclic):
                 continue  # a restart after a stop, not a reduction of a dose being given
-            old, new = _dose(group, previous, weight), _dose(group, following, weight)
+            read_with, per = _read_with(weight, (previous, following))
+            old, new = _dose(group, previous, read_with, per), _dose(group, following, read_with, per)
             if old is not None and new is not None and new.mg < old.mg - _TOLERANCE_MG:
                 reduced = "to be reduced" if to_come else "reduced"
                 steps.append(TaperStep(following.start, f"{group} {reduced} {_from_to(group, old, new)}"))
@@ -292,26 +317,29 @@ def ended_on_an_unknown_day(order: MedicationOrder, group: str, today: date) -> 
 
 def _ivig_reductions(record: PatientRecord, context: HookContext, weight: float | None,
                      since: date) -> list[TaperStep]:
-    """IVIG given less from a cycle on (:func:`_ivig_given_less`), cycle by cycle (:func:`td.ivig_doses`)."""
+    """IVIG given less from a cycle on (:func:`_ivig_given_less`), cycle by cycle (:func:`td.ivig_doses`), per kg
+    where no weight reads the doses in g (:func:`_read_with`)."""
     late = int(context.definition("dose_gap_bridge_days"))
-    doses = td.ivig_doses(record, context, weight)
+    read_with, per = _read_with(weight, record.medications_in("ivig"))
+    doses = td.ivig_doses(record, context, read_with)
     steps = []
     for index, (previous, following) in enumerate(pairwise(doses), 1):
         if not since <= following.start <= record.today:
             continue
         later = doses[index + 1] if index + 1 < len(doses) else None
         steps += [TaperStep(following.start, f"IVIG {change}")
-                  for change in _ivig_given_less(previous, following, later, late)]
+                  for change in _ivig_given_less(previous, following, later, late, per)]
     return steps
 
 
 def _ivig_given_less(previous: td.IvigDose, following: td.IvigDose, later: td.IvigDose | None,
-                     late: int) -> list[str]:
+                     late: int, per: str = "") -> list[str]:
     """How ``following`` gives less IVIG than the cycle before it: a lower dose per cycle (per kg, at today's
-    dosing weight), or a longer interval (where both have one) by more than the ``late`` days
-    (dose_gap_bridge_days) a late cycle may take, unless the cycle after it (``later``) is back on time. The same
-    cycle dose split over other days (1 g/kg a day for 2 days, then 0.4 g/kg a day for 5) is no reduction, nor is a
-    cycle that restarts IVIG after a break that ends a course (:func:`td.ivig_doses`)."""
+    dosing weight, or with ``per`` '/kg' read per kg: :func:`_read_with`), or a longer interval (where both have
+    one) by more than the ``late`` days (dose_gap_bridge_days) a late cycle may take, unless the cycle after it
+    (``later``) is back on time. The same cycle dose split over other days (1 g/kg a day for 2 days, then 0.4 g/kg a
+    day for 5) is no reduction, nor is a cycle that restarts IVIG after a break that ends a course
+    (:func:`td.ivig_doses`)."""
     if following.restart:
         return []
     changes = []
@@ -321,7 +349,7 @@ def _ivig_given_less(previous: td.IvigDose, following: td.IvigDose, later: td.Iv
              and following.start <= previous.last)
     if not extra and previous.mg is not None and following.mg is not None \
             and following.mg < previous.mg - _TOLERANCE_MG:
-        changes.append(f"reduced from {previous.mg / 1000:g} g to {following.mg / 1000:g} g per cycle")
+        changes.append(f"reduced from {previous.mg / 1000:g} g{per} to {following.mg / 1000:g} g{per} per cycle")
     spaced_out = (previous.spacing is not None and following.spacing is not None
                   and following.spacing > previous.spacing + late)
     # ... only when the longer interval holds: a single late cycle, then one on time again, is no taper
@@ -349,11 +377,12 @@ def _from_to(group: str, old: dosing.Amount, new: dosing.Amount) -> str:
     return f"from {old.basis} to {new.basis}{per_day_given}"
 
 
-def _dose(group: str, order: MedicationOrder, weight: float | None) -> dosing.Amount | None:
+def _dose(group: str, order: MedicationOrder, weight: float | None, per: str = "") -> dosing.Amount | None:
     """What a reduction of ``group`` is read from: the average daily mg (a weekly one read per week), but for an
     agent given in cycles (rituximab, cyclophosphamide) the mg on each day it is given, since its average over the
     days between doses says nothing of the dose: 1 g twice 2 weeks apart, or 1 g every 6 months, is the same 1 g
-    again as a one-day 1 g order (and 50 mg twice a day the same as 100 mg once). None when it cannot be read."""
+    again as a one-day 1 g order (and 50 mg twice a day the same as 100 mg once). ``per`` '/kg': read per kg
+    (:func:`_read_with`). None when it cannot be read."""
     daily = dosing.daily_mg(order, weight)
     timing = order.dosage.timing if order.dosage else None
     if daily is None or timing is None:
@@ -363,10 +392,10 @@ def _dose(group: str, order: MedicationOrder, weight: float | None) -> dosing.Am
         if not dose_days:
             return None
         given = daily / min(dose_days, 1)  # several doses a day are one dosing day
-        return dosing.Amount(given, f"{given:,g} mg")  # per day it is given: :func:`_from_to` says so
+        return dosing.Amount(given, f"{given:,g} mg{per}")  # per day it is given: :func:`_from_to` says so
     per_day = dosing.periods_per_day(timing)
     weekly = per_day is not None and per_day < 1
-    return dosing.Amount(daily, f"{daily * 7:g} mg/week" if weekly else f"{daily:g} mg/day")
+    return dosing.Amount(daily, f"{daily * 7:g} mg{per}/week" if weekly else f"{daily:g} mg{per}/day")
 
 
 @per_record
@@ -447,13 +476,13 @@ def _changes_itself(order: MedicationOrder, today: date) -> bool:
 def draft_doses_not_read(record: PatientRecord, context: HookContext,
                            drafts: Sequence[MedicationOrder]) -> list[str]:
     """Drafts :func:`draft_reductions` cannot judge, their dose or that of the orders they are compared with not
-    read (:func:`_why_not_read`: a glucocorticoid's daily dose, a steroid-sparing agent's timing): a glucocorticoid
-    draft (not an IV pulse) beside a glucocorticoid given today, and the glucocorticoids given today whose dose is
-    not read (prednisone 1 mg/kg with no current weight: today's dose, 0 on the timeline, is no level to lower); a
-    steroid-sparing draft and the orders of its agent being given (:func:`_being_given`). A draft that discontinues
-    is read as a stop whatever its dose."""
-    today = record.today
-    compared: list[MedicationOrder] = []
+    read: a glucocorticoid draft (not an IV pulse) beside a glucocorticoid given today, and the glucocorticoids
+    given today whose dose is not read (prednisone 1 mg/kg with no current weight: today's dose, 0 on the timeline,
+    is no level to lower), for their daily dose (:func:`_why_not_read`); a steroid-sparing draft and the orders of
+    its agent being given (:func:`_being_given`), as :func:`_why_not_compared` says. A draft that discontinues is
+    read as a stop whatever its dose."""
+    today, weight = record.today, _weight(record, context)
+    named: list[tuple[MedicationOrder, str | None]] = []
     for order in drafts:
         if discontinues(order):
             continue
@@ -461,11 +490,28 @@ def draft_doses_not_read(record: PatientRecord, context: HookContext,
             unread_today = [o for o in steroids.history(record, context).unreadable
                             if given_today(o, today) and not steroids.is_iv_methylprednisolone(o)]
             if current_peq(record, context) > _TOLERANCE_MG or unread_today:
-                compared += [order, *unread_today]
-        elif (group := next((g for g in STEROID_SPARING if order.in_group(g)), None)) is not None:
-            given = _being_given(record, context, group)
-            compared += [order, *given] if given else []
-    return _named(_why_not_read(compared, _weight(record, context)))
+                named += _why_not_read([order, *unread_today], weight)
+        elif (group := next((g for g in STEROID_SPARING if order.in_group(g)), None)) is not None \
+                and (given := _being_given(record, context, group)):
+            named += _why_not_compared(record, group, order, given, drafts, weight)
+    return _named(named)
+
+
+def _why_not_compared(record: PatientRecord, group: str, draft: MedicationOrder, given: Sequence[MedicationOrder],
+                      drafts: Sequence[MedicationOrder], weight: float | None
+                      ) -> list[tuple[MedicationOrder, str | None]]:
+    """Why a steroid-sparing ``draft`` and the orders of its agent being given (``given``) are not compared, each
+    order with its reason: a timing not read (dosing.timing_not_read); a dose per kg where no weight compares them,
+    read as :func:`draft_reductions` reads them (:func:`_read_with`); for IVIG, a drafted cycle its
+    maxDosePerPeriod leaves unread (:func:`_cycle_mg_by_its_maximum`)."""
+    compared = [draft, *given]
+    read_with, per = _read_with(weight, _ivig_compared(record, drafts) if group == "ivig" else compared)
+    named = [(order, dosing.timing_not_read(order) or (None if read_with is not None
+                                                          else _needs_a_weight(record, order)))
+             for order in compared]
+    if group == "ivig" and read_with is not None:
+        named.append((draft, _drafted_cycle(draft, read_with, per)[2]))
+    return named
 
 
 # ---------------------------------------------------------------- drafts that would taper
@@ -482,48 +528,32 @@ def _lowest_peq(order: MedicationOrder, weight: float | None) -> float | None:
 
 
 @dataclass(frozen=True, slots=True)
-class LastCycle:
-    """The last cycle of an agent given in cycles, as a draft that gives less would give it again: each of the
-    draft's doses times ``factor`` (1 where only the spacing changed), every ``every_days`` (an IVIG cyclic draft's
-    interval written back; None: the draft's timing as written), its start moved ``shift_days`` later so that no cycle
-    comes sooner than that interval after the last one. ``said``: what the last cycle gave, for the card;
-    ``over_days``: the days an IVIG cycle drafted as one order is given over, as its timing reads (said with the
-    dose)."""
-
-    factor: float
-    said: str
-    every_days: int | None = None
-    shift_days: int = 0
-    over_days: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class DraftReduction:
     """A draft that lowers a dose being given (:func:`draft_reductions`). ``agent``: its steroid-sparing group (None
     for a glucocorticoid). ``by_cycle``: an agent given in cycles (CYCLIC_AGENTS) of which cancelling the drafts
     leaves no order on the chart (:func:`_cancelling_leaves_none`: each cycle its own order, the earlier ones
-    completed), so cancelling stops it rather than holding its dose: holding it is ordering ``last_cycle`` again,
-    or, where that is not read (``last_cycle_not_read`` says why), ordering it by hand."""
+    completed), so cancelling stops it rather than holding its dose; ``last_cycle`` then says its last effective
+    cycle as the chart gives it (:func:`_last_cycle`), for the clinician to re-order by hand. No order is written
+    for them: a draft rewritten at another dose and spacing could not be trusted (clinician review)."""
 
     order: MedicationOrder
     step: TaperStep
     agent: str | None = None
     by_cycle: bool = False
-    last_cycle: LastCycle | None = None
-    last_cycle_not_read: str | None = None
+    last_cycle: str | None = None
 
 
 def draft_reductions(record: PatientRecord, context: HookContext,
                      drafts: Sequence[MedicationOrder]) -> list[DraftReduction]:
     """Draft orders that lower today's daily PEQ or stop/reduce a steroid-sparing agent being given
     (:func:`_being_given`); a draft that discontinues (:func:`continuing.discontinues`: a stop in its own type's
-    status codes, or 0 mg) is a stop. IVIG drafts are read cycle by cycle
-    (:func:`_ivig_draft_reductions`). Each with what holding the dose takes (:class:`DraftReduction`)."""
+    status codes, or 0 mg) is a stop. Doses per kg are compared per kg where no weight reads them in mg
+    (:func:`_read_with`). IVIG drafts are read cycle by cycle (:func:`_ivig_draft_reductions`). Each says whether
+    cancelling it would stop its agent, and then the agent's last cycle (:class:`DraftReduction`)."""
     weight = _weight(record, context)
     found: list[DraftReduction] = []
     now = current_peq(record, context)
-    ivig = _ivig_draft_reductions(record, context, weight,
-                                  [d for d in drafts if d.in_group("ivig") and not discontinues(d)])
+    ivig = _ivig_draft_reductions(record, context, weight, _ivig_drafts(drafts))
     for order in drafts:
         if order.in_group("glucocorticoid_systemic") and not steroids.is_iv_methylprednisolone(order):
             if now <= _TOLERANCE_MG:
@@ -544,20 +574,20 @@ def draft_reductions(record: PatientRecord, context: HookContext,
         if not given:
             continue
         if discontinues(order):
-            found.append(DraftReduction(order, TaperStep(record.today, f"draft stops {group} ({order.label})"), group,
-                                        last_cycle_not_read="the draft is a stop, with no dose to write it in"))
+            found.append(DraftReduction(order, TaperStep(record.today, f"draft stops {group} ({order.label})"), group))
             continue
-        old = max((d for m in given if (d := _dose(group, m, weight)) is not None), key=lambda d: d.mg, default=None)
-        new = _dose(group, order, weight)
+        read_with, per = _read_with(weight, [*given, order])
+        old = max((d for m in given if (d := _dose(group, m, read_with, per)) is not None), key=lambda d: d.mg,
+                  default=None)
+        new = _dose(group, order, read_with, per)
         if old is not None and new is not None and new.mg < old.mg - _TOLERANCE_MG:
-            step = TaperStep(record.today, f"draft reduces {group} {_from_to(group, old, new)}")
-            # spacing out an agent given in cycles other than IVIG is no taper: its timing stays as drafted
-            last = LastCycle(old.mg / new.mg, f"{old.basis} per day it is given") if new.mg > _TOLERANCE_MG else None
-            found.append(DraftReduction(order, step, group, last_cycle=last,
-                                        last_cycle_not_read=None if last else "the draft gives no dose to scale"))
+            found.append(DraftReduction(order, TaperStep(record.today, f"draft reduces {group} "
+                                                                       f"{_from_to(group, old, new)}"), group))
     cyclic = {r.agent for r in found if r.agent in CYCLIC_AGENTS}
-    leaves_none = {a for a in cyclic if _cancelling_leaves_none(record, a, [d for d in drafts if d.in_group(a)])}
-    return [replace(r, by_cycle=True) if r.agent in leaves_none else r for r in found]
+    last_cycles = {agent: _last_cycle(record, context, agent, weight) for agent in cyclic if agent is not None
+                   and _cancelling_leaves_none(record, agent, [d for d in drafts if d.in_group(agent)])}
+    return [replace(r, by_cycle=True, last_cycle=said) if (said := last_cycles.get(r.agent or "")) else r
+            for r in found]
 
 
 def _cancelling_leaves_none(record: PatientRecord, agent: str, drafts: Sequence[MedicationOrder]) -> bool:
@@ -570,17 +600,90 @@ def _cancelling_leaves_none(record: PatientRecord, agent: str, drafts: Sequence[
     return all(order.reference in resent for order in current_orders(record, agent))
 
 
+def _last_cycle(record: PatientRecord, context: HookContext, agent: str, weight: float | None) -> str:
+    """The last effective cycle of ``agent`` as the chart gives it, for a card that asks for it to be re-ordered by
+    hand: IVIG's dose per cycle and the spacing of its cycles (:func:`_last_ivig_cycle`), another agent's dose and
+    the days between its last doses (:func:`_last_doses`). Per kg as written where every dose read is (never a dose
+    worked out from a weight), else in mg at today's ``weight``. What is not read is said so, never filled in."""
+    return _last_ivig_cycle(record, context, weight) if agent == "ivig" else _last_doses(record, context, agent,
+                                                                                          weight)
+
+
+def _as_written(weight: float | None, orders: Iterable[MedicationOrder]) -> tuple[float | None, str]:
+    """The weight and unit :func:`_last_cycle` reads the doses of ``orders`` with: per kg where every one is
+    written per kg (:func:`_read_with` with no weight), else in mg at ``weight``."""
+    per_kg = _read_with(None, orders)
+    return per_kg if per_kg[0] is not None else (weight, "")
+
+
+def _last_ivig_cycle(record: PatientRecord, context: HookContext, weight: float | None) -> str:
+    """'2 g/kg per cycle over 2 days, every 4 weeks, the last begun on ...': the last cycle
+    :func:`_ivig_draft_reductions` compares a draft with."""
+    read_with, per = _as_written(weight, record.medications_in("ivig"))
+    doses = td.ivig_doses(record, context, read_with)
+    cycles = td.ivig_course(record, context).cycles
+    if not doses or not cycles:
+        return "not read from the chart"
+    last = doses[-1]
+    over = f" over {last.days:g} day{'s' if last.days != 1 else ''}" if last.days else ""
+    dose = f"{last.mg / 1000:g} g{per} per cycle{over}" if last.mg is not None else "its dose per cycle not read"
+    spacing = (f"every {_intervals(last.spacing)[0]}" if last.spacing is not None
+               else "its spacing not read (no cycle before it in this course)")
+    return f"{dose}, {spacing}, the last begun on {cycles[-1].isoformat()}"
+
+
+def _last_doses(record: PatientRecord, context: HookContext, agent: str, weight: float | None) -> str:
+    """'1,000 mg a dose, the last on ..., 2 weeks after the dose before it': the last dose of ``agent`` within its
+    course (:func:`_course_doses`) on each day it is given (:func:`_dose`, as a draft is compared with it), and the
+    interval of the order that gave it where it gave several, else the days since the dose before it."""
+    given = sorted(_course_doses(record, context, agent), key=lambda item: item[1])
+    if not given:
+        return "not read from the chart"
+    order, last = given[-1]
+    dose = _dose(agent, order, *_as_written(weight, [order]))
+    written = next((d.dose for d in order.dosages if d.dose is not None), None)
+    before = max((day for _, day in given[:-1] if day < last), default=None)
+    if order.start is not None and order.start < last:  # the order gave several doses: its own interval
+        step = dosing.interval_days(order.dosage.timing) if order.dosage else None
+        spacing = (f"every {_intervals(round(step))[0]}" if step is not None and math.isfinite(step) and step >= 1
+                   else "the interval of its order not read")
+    elif before is not None:
+        spacing = f"{_intervals((last - before).days)[0]} after the dose before it"
+    else:
+        spacing = "no dose before it in this course (spacing not read)"
+    said = (f"{dose.basis} a dose" if dose is not None else f"a dose of {written} (not read in mg)" if written
+            else "no dose written")
+    return f"{said}, the last on {last.isoformat()}, {spacing}"
+
+
+def _course_doses(record: PatientRecord, context: HookContext, group: str) -> list[tuple[MedicationOrder, date]]:
+    """(order, last day given) of the orders of a cyclic agent given within its course: the anti_cd20_in_use_days
+    definition back from today for anti-CD20, else the ivig_course_break_days definition."""
+    course_length = context.definition("anti_cd20_in_use_days" if group == "rituximab" else "ivig_course_break_days")
+    return doses_since(record, group, since=record.today - timedelta(days=int(course_length)))
+
+
 def _being_given(record: PatientRecord, context: HookContext, group: str) -> list[MedicationOrder]:
     """The orders of ``group`` a draft changes: the current ones; for a cyclic agent with none, the order that gave
-    its last dose, when that was within its course (the anti_cd20_in_use_days definition for anti-CD20, else the
-    ivig_course_break_days definition): charts that order every cycle separately (rituximab 1 g x2 as two completed
-    orders) leave no current order between cycles. After a longer break the course has ended: a draft restarts it."""
+    its last dose, when that was within its course (:func:`_course_doses`): charts that order every cycle
+    separately (rituximab 1 g x2 as two completed orders) leave no current order between cycles. After a longer
+    break the course has ended: a draft restarts it."""
     current = record.medications_in(group, current_only=True)
     if current or group not in CYCLIC_AGENTS:
         return current
-    course_length = context.definition("anti_cd20_in_use_days" if group == "rituximab" else "ivig_course_break_days")
-    given = doses_since(record, group, since=record.today - timedelta(days=int(course_length)))
+    given = _course_doses(record, context, group)
     return [max(given, key=lambda item: item[1])[0]] if given else []
+
+
+def _ivig_drafts(drafts: Sequence[MedicationOrder]) -> list[MedicationOrder]:
+    """The IVIG drafts read cycle by cycle: those that do not discontinue (a stop is read as one)."""
+    return [d for d in drafts if d.in_group("ivig") and not discontinues(d)]
+
+
+def _ivig_compared(record: PatientRecord, drafts: Sequence[MedicationOrder]) -> list[MedicationOrder]:
+    """The IVIG orders whose doses :func:`_ivig_draft_reductions` reads together (:func:`_read_with`): the chart's
+    and the drafts read cycle by cycle."""
+    return [*record.medications_in("ivig"), *_ivig_drafts(drafts)]
 
 
 def _ivig_draft_reductions(record: PatientRecord, context: HookContext, weight: float | None,
@@ -591,65 +694,41 @@ def _ivig_draft_reductions(record: PatientRecord, context: HookContext, weight: 
     that adds to the cycle on file (one-cycle drafts starting less than IVIG_CYCLE_MIN_GAP_DAYS after a one-cycle
     order) and one more than ivig_course_break_days after the last cycle (a restart). A cycle drafted as one-day
     orders over fewer days than the last cycle may be its first days only (the rest drafted at a later signing):
-    its dose is not judged. Each with the last cycle as its drafts would give it again (:func:`_ivig_last_cycle`)."""
-    doses = td.ivig_doses(record, context, weight) if drafts else []
+    its dose is not judged. Doses per kg are compared per kg where no weight reads them in g
+    (:func:`_read_with`)."""
+    read_with, per = _read_with(weight, _ivig_compared(record, drafts))
+    doses = td.ivig_doses(record, context, read_with) if drafts else []
     cycles = td.ivig_course(record, context).cycles if doses else ()
     if not doses or not cycles:
         return []
     previous, last_cycle = doses[-1], cycles[-1]
     late = int(context.definition("dose_gap_bridge_days"))
     found = []
-    for orders, cycle in _drafted_ivig_cycles(drafts, weight, record.today, last_cycle,
+    for orders, cycle in _drafted_ivig_cycles(drafts, read_with, per, record.today, last_cycle,
                                               context.definition("ivig_course_break_days")):
         if previous.takes_in(cycle.start, cycle.cyclic):
             continue  # part of the cycle on file: it adds to it
         day_by_day = not cycle.cyclic and cycle.days == len(orders)  # every draft one day long
         if day_by_day and cycle.days is not None and previous.days is not None and cycle.days < previous.days:
             continue  # perhaps the cycle's first days only
-        changes = _ivig_given_less(previous, cycle, None, late)
-        back = _ivig_last_cycle(previous, last_cycle, cycle, len(orders)) if changes else None
         found += [DraftReduction(order, TaperStep(record.today, f"draft: IVIG {change} ({order.label}; last cycle "
-                                                                f"{last_cycle.isoformat()})"), "ivig",
-                                 last_cycle=back if isinstance(back, LastCycle) else None,
-                                 last_cycle_not_read=back if isinstance(back, str) else None)
-                  for change in changes for order in orders]
+                                                                f"{last_cycle.isoformat()})"), "ivig")
+                  for change in _ivig_given_less(previous, cycle, None, late, per) for order in orders]
     return found
 
 
-def _ivig_last_cycle(previous: td.IvigDose, last_cycle: date, drafted: td.IvigDose,
-                     drafts: int) -> LastCycle | str:
-    """The last IVIG cycle (``previous``, its latest cycle on ``last_cycle``) as the ``drafted`` cycle (of ``drafts``
-    orders) would give it again: its drafts' doses scaled to the last cycle's dose per cycle, a cyclic draft every the
-    last cycle's spacing, and no sooner than that spacing after the last cycle (a draft for today, days after the
-    last cycle, moved to the day the next is due). Why not, where either is not read: never guessed."""
-    if previous.mg is None or drafted.mg is None or drafted.mg <= _TOLERANCE_MG:
-        return "the dose per cycle of the last cycle or of the draft is not read"
-    if previous.spacing is None:
-        return "the spacing of the last cycle is not read, with no cycle before it in this course"
-    due = last_cycle + timedelta(days=previous.spacing)
-    return LastCycle(previous.mg / drafted.mg,
-                     f"{previous.mg / 1000:g} g per cycle, every {_intervals(previous.spacing)[0]}",
-                     previous.spacing if drafted.cyclic else None, max((due - drafted.start).days, 0),
-                     drafted.days if drafts == 1 else None)
-
-
-def _drafted_ivig_cycles(drafts: Sequence[MedicationOrder], weight: float | None, today: date, last_cycle: date,
-                         break_days: float) -> list[tuple[list[MedicationOrder], td.IvigDose]]:
-    """The IVIG cycles drafts would give, as :func:`td.ivig_doses` reads orders, each read as planned (to its last
-    day, not cut short at today): a cyclic draft, its own dose per cycle and interval; one-cycle drafts starting less
-    than IVIG_CYCLE_MIN_GAP_DAYS apart, one cycle that adds up. A one-cycle draft has no interval of its own (how
-    long after the last cycle it is drafted is no schedule), and no dose per cycle when it repeats with nothing
-    written that ends it (courses.dose_run's ``open_ended``: no count, bounds, end date nor cycle duration) and no
-    supply (a daily draft with no end is no known number of days). A cycle more than ``break_days`` after
-    ``last_cycle`` restarts IVIG."""
+def _drafted_ivig_cycles(drafts: Sequence[MedicationOrder], weight: float | None, per: str, today: date,
+                         last_cycle: date, break_days: float) -> list[tuple[list[MedicationOrder], td.IvigDose]]:
+    """The IVIG cycles drafts would give (:func:`_drafted_cycle`, with ``weight`` and ``per`` as :func:`_read_with`
+    gives them): a cyclic draft, its own dose per cycle and interval; one-cycle drafts starting less than
+    IVIG_CYCLE_MIN_GAP_DAYS apart, one cycle that adds up. A one-cycle draft has no interval of its own (how long
+    after the last cycle it is drafted is no schedule). A cycle more than ``break_days`` after ``last_cycle``
+    restarts IVIG."""
     drafted: list[tuple[list[MedicationOrder], td.IvigDose]] = []
     for order in sorted(drafts, key=lambda o: o.start or today):
         start = order.start or today
         step = td.stated_interval(order)
-        runs = order_runs(order, cycle_gap=IVIG_CYCLE_MIN_GAP_DAYS)
-        # read as planned, an open-ended run would be its start day alone (its supply, if any, ends it)
-        open_ended = runs is not None and any(run.open_ended for run in runs.runs) and not order.supply_days
-        mg, days = (None, None) if open_ended or _days_only_in_text(order) else td.ivig_cycle(order, weight, date.max)
+        mg, days, _ = _drafted_cycle(order, weight, per)
         if drafted and drafted[-1][1].takes_in(start, step is not None):
             orders, cycle = drafted[-1]
             drafted[-1] = ([*orders, order], cycle.adding(mg, days))
@@ -657,6 +736,53 @@ def _drafted_ivig_cycles(drafts: Sequence[MedicationOrder], weight: float | None
         drafted.append(([order], td.IvigDose(start, mg, round(step) if step is not None else None,
                                              (start - last_cycle).days > break_days, step is not None, None, days)))
     return drafted
+
+
+def _drafted_cycle(order: MedicationOrder, weight: float | None, per: str
+                   ) -> tuple[float | None, float | None, str | None]:
+    """(mg, days, why its mg is not read) of one cycle of an IVIG draft, read as :func:`td.ivig_doses` reads orders
+    but as planned (to its last day, not cut short at today), its dose per cycle as its maxDosePerPeriod lets it be
+    read (:func:`_cycle_mg_by_its_maximum`). None for both when it repeats with nothing written that ends it
+    (courses.dose_run's ``open_ended``: no count, bounds, end date nor cycle duration) and no supply (a daily draft
+    with no end is no known number of days), or writes its days only in its text."""
+    runs = order_runs(order, cycle_gap=IVIG_CYCLE_MIN_GAP_DAYS)
+    # read as planned, an open-ended run would be its start day alone (its supply, if any, ends it)
+    open_ended = runs is not None and any(run.open_ended for run in runs.runs) and not order.supply_days
+    if open_ended or _days_only_in_text(order):
+        return None, None, None
+    mg, days = td.ivig_cycle(order, weight, date.max)
+    per_cycle, why = _cycle_mg_by_its_maximum(order, weight, per, mg, days, runs)
+    return per_cycle, days, why
+
+
+def _cycle_mg_by_its_maximum(order: MedicationOrder, weight: float | None, per: str, read_mg: float | None,
+                             days: float | None, runs: OrderRuns | None) -> tuple[float | None, str | None]:
+    """An IVIG draft's mg per cycle where its maxDosePerPeriod (the service contract's marker of a dose per cycle,
+    section 4 'Cyclic regimens') decides how it is read, and why not: ``read_mg``, its dose read per day over the
+    cycle's ``days`` (td.ivig_cycle), unless the one reader of per day or per cycle (dose_basis.cycle_dose_per_day,
+    R27's) finds the dose is the cycle's; where the maximum leaves it open it is not read: whether a dose is per day
+    or per cycle is never guessed. One instruction only; ``weight`` and ``per`` as :func:`_read_with` gives them."""
+    instructions = [d for d in order.dosages if not dosing.adds_no_dose(d)]
+    if read_mg is None or days is None or runs is None or len(instructions) != 1 \
+            or instructions[0].max_per_period is None or instructions[0].dose is None:
+        return read_mg, None
+    per_day = cycle_dose_per_day(*runs.groups[0][0])
+    if per_day is True:
+        return read_mg, None
+    if per_day is False:
+        return _mg_in(instructions[0].dose, weight, per), None
+    numerator, denominator = instructions[0].max_per_period
+    return None, (f"{instructions[0].dose} over {days:g} days with a maxDosePerPeriod of {numerator} per "
+                  f"{denominator}: whether its dose is per day or per cycle is not read")
+
+
+def _mg_in(quantity: Quantity, weight: float | None, per: str) -> float | None:
+    """``quantity`` in mg as :func:`_read_with` reads doses: a mass, or a dose per kg at ``weight``; per kg alone
+    where ``per`` is '/kg' (``weight`` 1). None for any other."""
+    if not per and (plain := convert(quantity.value, dosing.unit_key(quantity), "mg")) is not None:
+        return plain
+    body = dosing.per_body(quantity)
+    return body.mg * weight if body is not None and body.basis == "kg" and not body.per_day and weight else None
 
 
 def _days_only_in_text(order: MedicationOrder) -> bool:

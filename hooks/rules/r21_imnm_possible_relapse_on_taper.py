@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any
 
 from hooks import orders
 from hooks.cards import first_fitting
@@ -44,33 +40,14 @@ A CK rise alone is not a relapse: weigh it with strength.
 
 # how an agent given in cycles is named on the card, where its group's name is not
 _AGENT_NAMES = {"ivig": "IVIG"}
-
-
-@dataclass(frozen=True, slots=True)
-class _KeepLastCycle:
-    """The drafts of an agent given in cycles that give less, where cancelling them leaves none of it ordered
-    (taper.DraftReduction.by_cycle): holding its dose is ordering the last cycle again. ``copies``: each draft written
-    again at the last cycle's dose (:func:`_at_last_cycle`) with how it is given; empty where one cannot be, and
-    ``why`` says why (the card then asks for the last cycle to be ordered by hand)."""
-
-    agent: str
-    drafts: tuple[DraftReduction, ...]
-    said: str | None  # what the last cycle gave (taper.LastCycle.said)
-    copies: tuple[tuple[dict[str, Any], str], ...] = ()
-    why: str | None = None
-
-    @property
-    def name(self) -> str:
-        return _AGENT_NAMES.get(self.agent, self.agent)
-
-    def finding(self) -> str:
-        stop = (f"**{self.name[:1].upper()}{self.name[1:]} is ordered here one cycle at a time, the earlier cycles "
-                f"completed: cancelling the draft would leave no {self.name} ordered, a stop rather than a hold.** ")
-        if self.copies:
-            return (f"{stop}Keep the last cycle's dose ({self.said}) instead: the draft written again at it is "
-                    "offered below.\n")
-        return (f"{stop}The draft cannot be written again at the last cycle's dose ({self.why}): re-order the last "
-                f"effective cycle of {self.name} by hand.\n")
+# A draft lowering an agent ordered cycle by cycle (taper.DraftReduction.by_cycle): cancelling it stops the agent.
+# Holding its dose is ordering its last cycle again, by hand: no order is written, as a draft rewritten at the last
+# cycle's dose and spacing could not be trusted (clinician review).
+BY_CYCLE = ("**Cancelling the draft would stop {name}, not hold its dose:** {name} is ordered here one cycle at a "
+            "time, the earlier cycles completed orders, so none would be left ordered. Its last effective cycle, as "
+            "the chart gives it: {last_cycle}. **Re-order that cycle by hand** if {name} is to go on at it; no order "
+            "is written for you here.\n")
+CANCEL_BY_CYCLE = "Cancel the draft reduction (then re-order the last cycle by hand)"
 
 
 def _draft_steps(record: PatientRecord, context: HookContext) -> list[DraftReduction]:
@@ -139,14 +116,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     to_come = min((step.day for step in steps if step.day > record.today), default=None)
     begun = any(step.day <= record.today for step in steps)
     summary_when, detail_when = ("on taper", "during the taper") if begun else ("before a planned reduction",) * 2
-    keep = _keep_last_cycles(drafts, record.today)
-    facts["last_cycle_reordered"] = "; ".join(
-        f"{k.name}: " + ("; ".join(how for _, how in k.copies) if k.copies else f"by hand ({k.why})")
-        for k in keep) or None
-    if keep:
-        hold = ("Keep the last cycle's dose" if all(k.copies for k in keep) else "Re-order the last cycle's dose")
-    elif drafts:
+    by_hand = _last_cycles(drafts)
+    facts["last_cycle_by_hand"] = "; ".join(f"{name}: {last}" for name, last in by_hand.items()) or None
+    if drafts and not by_hand:
         hold = "Hold this dose reduction"
+    elif drafts:
+        hold = ("Hold this dose reduction; re-order the last cycle by hand" if any(not r.by_cycle for r in drafts)
+                else "Keep the last cycle's dose: re-order it by hand")
     elif to_come:
         hold = f"Hold the reduction planned {to_come}, recheck"
     else:
@@ -165,131 +141,22 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                              planned=(f"**A reduction is planned on {to_come}: do not start the lower dose until "
                                       "a relapse is ruled out.** " if to_come else ""),
                              advice="Do not make a further reduction now." if begun else "Do not reduce now.",
-                             by_cycle="".join(k.finding() for k in keep)),
+                             by_cycle="".join(BY_CYCLE.format(name=name, last_cycle=last)
+                                              for name, last in by_hand.items())),
         facts=facts,
         about=list({id(r.order): r.order for r in drafts}.values()),
-        suggestions=_suggestions(context, drafts, keep),
+        suggestions=_suggestions(context, drafts),
     )
 
 
-def _keep_last_cycles(drafts: Sequence[DraftReduction], today: date) -> list[_KeepLastCycle]:
-    """The drafts that cancelling would turn from a reduction into a stop (taper.DraftReduction.by_cycle), by agent,
-    each agent's drafts written again at its last cycle's dose where every one of them can be."""
-    by_agent: dict[str, dict[int, DraftReduction]] = {}
-    for reduction in drafts:
-        if reduction.by_cycle and reduction.agent is not None:  # a draft both lowered and spaced out is one draft
-            by_agent.setdefault(reduction.agent, {}).setdefault(id(reduction.order), reduction)
-    kept = []
-    for agent, reductions in by_agent.items():
-        written = [_at_last_cycle(r, today) for r in reductions.values()]
-        why = next((w for w in written if isinstance(w, str)), None)
-        said = next((r.last_cycle.said for r in reductions.values() if r.last_cycle is not None), None)
-        kept.append(_KeepLastCycle(agent, tuple(reductions.values()), said,
-                                   () if why else tuple(w for w in written if not isinstance(w, str)), why))
-    return kept
+def _last_cycles(drafts: Sequence[DraftReduction]) -> dict[str, str]:
+    """The agents that cancelling their drafts would stop (taper.DraftReduction.by_cycle), as the card names them,
+    each with its last effective cycle as the chart gives it (taper.DraftReduction.last_cycle)."""
+    return {_AGENT_NAMES.get(r.agent, r.agent): r.last_cycle for r in drafts
+            if r.by_cycle and r.agent is not None and r.last_cycle is not None}
 
 
-def _at_last_cycle(reduction: DraftReduction, today: date) -> tuple[dict[str, Any], str] | str:
-    """The draft written again at the last cycle's dose and spacing (taper.LastCycle), and how it is given: the
-    draft resource with only its dose (doseQuantity, and the amount of a maxDosePerPeriod) and timing (the interval
-    between cycles; the start moved to when the next cycle is due) changed, its text and patient instruction led by
-    the new dose, its id and identifiers dropped (a new order; a priorPrescription stays). Or why it cannot be, never
-    guessed: no last cycle read (taper.DraftReduction.last_cycle_not_read), several instructions, a dose that is not
-    one doseQuantity, timing events (days of their own), a dose that is not a whole number of hundredths in the draft's
-    unit, or a resource that is not valid FHIR R4 once written."""
-    order, last = reduction.order, reduction.last_cycle
-    if last is None:
-        return reduction.last_cycle_not_read or "the last cycle's dose is not read"
-    written = copy.deepcopy(order.raw)
-    instructions = written.get("dosageInstruction")
-    if order.resource_type != "MedicationRequest" or not isinstance(instructions, list) or len(instructions) != 1 \
-            or not isinstance(instructions[0], dict):
-        return "the draft is not one dosage instruction of a MedicationRequest"
-    instruction = instructions[0]
-    quantities = [d["doseQuantity"] for d in instruction.get("doseAndRate") or []
-                  if isinstance(d, dict) and isinstance(d.get("doseQuantity"), dict)]
-    quantity = quantities[0] if len(quantities) == 1 else {}
-    value = quantity.get("value")
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return "the draft's dose is not written as one dose quantity"
-    unit = str(quantity.get("unit") or quantity.get("code") or "")
-    dose = value * last.factor
-    if abs(dose * 100 - round(dose * 100)) > 1e-6:
-        return f"over the draft's days the last cycle is {dose:.4g} {unit} a dose, which is not rounded"
-    dose = round(dose, 2)
-    quantity["value"] = int(dose) if dose.is_integer() else dose
-    timing = instruction.get("timing") or {}
-    if not isinstance(timing, dict) or not isinstance(timing.get("repeat") or {}, dict) or timing.get("event"):
-        return "the draft's timing gives dates of its own, or is not read"
-    # only a timing that changes is written: a draft with none (one infusion) keeps none
-    repeat = (instruction.setdefault("timing", timing).setdefault("repeat", {})
-              if last.every_days is not None or last.shift_days else {})
-    how = f"{order.label} {dose:,g} {unit} a dose" + (f" over {last.over_days:g} days" if last.over_days else "")
-    if last.every_days is not None:
-        period, period_unit = ((last.every_days // 7, "wk") if last.every_days % 7 == 0 else (last.every_days, "d"))
-        repeat.update(period=period, periodUnit=period_unit)
-        repeat.pop("periodMax", None)
-        how += f", every {period} {'weeks' if period_unit == 'wk' else 'days'}"
-    _scale_max_dose(instruction, last.factor, repeat if last.every_days is not None else None)
-    if last.shift_days:
-        start = (order.start or today) + timedelta(days=last.shift_days)
-        if not _move_bounds(repeat, order, start, last.shift_days):
-            return "the draft's course cannot be moved to when the next cycle is due"
-        how += f", from {start.isoformat()}"
-    for field in ("text", "patientInstruction"):
-        if isinstance(instruction.get(field), str):
-            instruction[field] = f"{how}: the last cycle's dose (drafted as: {instruction[field]})"
-    for field in ("id", "identifier"):
-        written.pop(field, None)
-    written["status"] = "draft"
-    notes = written.setdefault("note", [])
-    if isinstance(notes, list):
-        notes.append({"text": "Written again at the last cycle's dose and spacing: possible IMNM relapse during the "
-                              "taper (CK rising above its nadir)."})
-    try:
-        return orders.validated(written), how
-    except ValueError:  # pydantic's ValidationError: something in the draft as written is not valid FHIR R4
-        return "written again it is not valid FHIR R4"
-
-
-def _scale_max_dose(instruction: dict[str, Any], factor: float, repeat: dict[str, Any] | None) -> None:
-    """A maxDosePerPeriod (a cycle's whole dose, as orders.infusion_cycles writes it) kept true to the new dose:
-    its amount times ``factor``, and, where the interval between cycles is written again (``repeat``), per that."""
-    limit = instruction.get("maxDosePerPeriod")
-    if not isinstance(limit, dict):
-        return
-    numerator, denominator = limit.get("numerator"), limit.get("denominator")
-    if isinstance(numerator, dict) and isinstance(numerator.get("value"), int | float):
-        numerator["value"] = round(numerator["value"] * factor, 2)
-    if repeat is not None and isinstance(denominator, dict):
-        denominator.update(value=repeat["period"], unit=repeat["periodUnit"], code=repeat["periodUnit"])
-
-
-def _move_bounds(repeat: dict[str, Any], order: MedicationOrder, start: date, shift_days: int) -> bool:
-    """The draft's bounds moved ``shift_days`` later, to ``start``: a boundsPeriod's start (and end), a boundsDuration
-    written as the boundsPeriod it gives from then (FHIR allows one of them). False where a length is not whole days."""
-    bounds = repeat.get("boundsPeriod")
-    if isinstance(bounds, dict):
-        bounds["start"] = start.isoformat()
-        if bounds.get("end") is not None:
-            if order.end is None:
-                return False
-            bounds["end"] = (order.end + timedelta(days=shift_days)).isoformat()
-        return True
-    if "boundsDuration" in repeat:
-        days = order.dosages[0].bounds_days if order.dosages else None
-        if days is None or not float(days).is_integer():
-            return False
-        del repeat["boundsDuration"]
-        end = start + timedelta(days=int(days) - 1)
-        repeat["boundsPeriod"] = {"start": start.isoformat(), "end": end.isoformat()}
-        return True
-    repeat["boundsPeriod"] = {"start": start.isoformat()}
-    return True
-
-
-def _suggestions(context: HookContext, drafts: Sequence[DraftReduction],
-                 keep: Sequence[_KeepLastCycle]) -> list[Suggestion]:
+def _suggestions(context: HookContext, drafts: Sequence[DraftReduction]) -> list[Suggestion]:
     sets, patient = context.valuesets, context.patient_id
     ck_order = orders.service_request(patient, orders.lab_concept(sets, "ck", "2157-6"),
                                       note="Repeat CK in 7-14 days (possible relapse during taper).")
@@ -306,20 +173,11 @@ def _suggestions(context: HookContext, drafts: Sequence[DraftReduction],
     held = {id(r.order): r.order for r in drafts if not r.by_cycle}.values()
     hold = [Suggestion("Hold the taper: cancel the dose reduction",
                        [_cancel(order) for order in held], is_recommended=True)] if held else []
-    return [*hold, *(_keep_suggestion(k) for k in keep), recheck]
+    # cancelling a draft of an agent ordered cycle by cycle stops it: offered, never recommended nor called a hold
+    stopping = {id(r.order): r.order for r in drafts if r.by_cycle}.values()
+    stop = [Suggestion(CANCEL_BY_CYCLE, [_cancel(order) for order in stopping])] if stopping else []
+    return [*hold, *stop, recheck]
 
 
 def _cancel(order: MedicationOrder) -> Action:
     return Action("delete", f"Cancel the draft {order.label}", resource_id=order.reference)
-
-
-def _keep_suggestion(keep: _KeepLastCycle) -> Suggestion:
-    """The drafts replaced by their copies at the last cycle's dose; where there are none, cancelling them, not
-    called a hold (it stops the agent) nor recommended: the last cycle is then ordered by hand."""
-    cancel = [_cancel(r.order) for r in keep.drafts]
-    if keep.copies:
-        return Suggestion("Replace with the last cycle's dose: " + "; ".join(how for _, how in keep.copies),
-                          [*cancel, *(Action("create", f"{how} (the last cycle's dose)", resource=resource)
-                                      for resource, how in keep.copies)], is_recommended=True)
-    labels = ", ".join(dict.fromkeys(r.order.label for r in keep.drafts))
-    return Suggestion(f"Cancel the draft {labels}, then re-order the last cycle of {keep.name} by hand", cancel)

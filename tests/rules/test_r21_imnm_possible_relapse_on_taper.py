@@ -27,7 +27,6 @@ from fhir_fixtures.r21_imnm_possible_relapse_on_taper import (
     rituximab_course_chart,
     tapering_chart,
 )
-from hooks import orders
 from tests.conftest import explained, fired, run, with_params
 
 RULE = "imnm-possible-relapse-on-taper"
@@ -150,7 +149,7 @@ def test_order_sign_ivig_draft_is_read_per_cycle_against_a_current_order(kb, tod
     assert card is not None and "reduced from 140 g to 70 g per cycle" in entry["facts"]["draft_reductions"]
     # the regimen's order on the chart goes on if the draft is cancelled: cancelling holds the dose, as for prednisone
     assert card["suggestions"][0]["label"] == "Hold the taper: cancel the dose reduction"
-    assert entry["facts"]["last_cycle_reordered"] is None and "Hold this dose reduction" in card["summary"]
+    assert entry["facts"]["last_cycle_by_hand"] is None and "Hold this dose reduction" in card["summary"]
 
 
 def test_order_sign_ivig_draft_after_the_course_break_restarts_ivig(kb, today):
@@ -507,129 +506,92 @@ def test_order_sign_draft_whose_dose_is_not_read_is_not_evaluable(kb, today):
 
 # ------------------------------------------------------------- a reduction of an agent ordered one cycle at a time
 
-def _replacement(card):
-    """The order R21 offers in place of the draft (its 'Replace with the last cycle's dose' suggestion)."""
-    return next(a["resource"] for s in card["suggestions"] if s["label"].startswith("Replace with the last cycle")
-                for a in s["actions"] if a["type"] == "create")
+LAST_IVIG_CYCLE = "2 g/kg per cycle over 2 days, every 4 weeks, the last begun on {-4}"
 
 
-IVIG_EVERY_4_WEEKS = {"period": 4, "periodUnit": "wk", "count": 2, "frequency": 1}
-
-
-@pytest.mark.parametrize(("name", "dose", "repeat"), [
-    ("r21-fires-order-sign-rituximab-lower-dose", 1000, None),
-    ("r21-fires-order-sign-ivig-cycle-halved", 1, {**IVIG_EVERY_4_WEEKS, "boundsPeriod": {"start": 24}}),
-    ("r21-fires-order-sign-ivig-spaced-out", 1, {**IVIG_EVERY_4_WEEKS, "boundsPeriod": {"start": 24}}),
-    ("r21-fires-order-sign-ivig-halved-from-the-next-cycle", 1, {**IVIG_EVERY_4_WEEKS, "boundsPeriod": {"start": 24}}),
+@pytest.mark.parametrize(("name", "agent", "last_cycle"), [
+    ("r21-fires-order-sign-rituximab-lower-dose", "rituximab",
+     "1,000 mg a dose, the last on {-156}, 2 weeks after the dose before it"),
+    ("r21-fires-order-sign-rituximab-weekly-after-1-g-twice", "rituximab",
+     "1,000 mg a dose, the last on {-156}, 2 weeks after the dose before it"),
+    ("r21-fires-order-sign-cyclophosphamide-every-2-weeks", "cyclophosphamide",
+     "1,000 mg a dose, the last on {-30}, 30 days after the dose before it"),
+    ("r21-fires-order-sign-ivig-cycle-halved", "IVIG", LAST_IVIG_CYCLE),
+    ("r21-fires-order-sign-ivig-spaced-out", "IVIG", LAST_IVIG_CYCLE),
+    ("r21-fires-order-sign-ivig-spaced-out-from-a-later-start", "IVIG", LAST_IVIG_CYCLE),
+    ("r21-fires-order-sign-ivig-dose-per-cycle", "IVIG", LAST_IVIG_CYCLE),
+    ("r21-fires-order-sign-ivig-regimen-as-the-service-writes-one", "IVIG", LAST_IVIG_CYCLE),
+    ("r21-fires-order-sign-ivig-per-kg-weight-too-old", "IVIG", LAST_IVIG_CYCLE),
+    ("r21-fires-order-sign-ivig-last-spacing-not-read", "IVIG",
+     "2 g/kg per cycle over 2 days, its spacing not read (no cycle before it in this course), the last begun on "
+     "{-24}"),
 ])
-def test_a_per_cycle_draft_is_replaced_at_the_last_cycle_not_cancelled(kb, today, name, dose, repeat):
-    """Review: every rituximab or IVIG cycle its own completed order, 'Hold the taper: cancel the dose reduction' left
-    none ordered in a patient with a possible relapse: a stop, not a hold. The draft is replaced by itself with only
-    its dose and timing changed: the last cycle's dose (1,000 mg; 1 g/kg a day for 2 days) and spacing (every 4
-    weeks), from the day the next cycle is due (24 days ahead) where it was drafted sooner."""
+def test_a_per_cycle_draft_is_re_ordered_by_hand_never_rewritten(kb, today, name, agent, last_cycle):
+    """Review: cancelling a lower draft of an agent ordered one cycle at a time (every earlier cycle a completed
+    order) leaves none ordered, a stop; the draft rewritten at the last cycle's dose was dangerous (rituximab 1 g
+    weekly x4, cyclophosphamide 1 g every 2 weeks, a dose per cycle written as half the last cycle, a start moved
+    only later, the other fields left to contradict the dose). No order is created: the card says cancelling stops
+    the drug, names its last cycle as the chart gives it and asks for it to be re-ordered by hand; the cancel is
+    offered, not recommended and not called a hold."""
     request = fhir_fixtures.get(name).request(today)
-    card = fired(run(kb, request, today))[RULE]
-    draft = request["context"]["draftOrders"]["entry"][0]["resource"]
-    assert "Keep the last cycle's dose" in card["summary"] and "a stop rather than a hold" in card["detail"]
-    assert not any(s["label"].startswith("Hold") for s in card["suggestions"])
-    replace = card["suggestions"][0]
-    assert replace["label"].startswith("Replace with the last cycle's dose: ") and replace["isRecommended"]
-    assert [(a["type"], a.get("resourceId")) for a in replace["actions"]] == [
-        ("delete", f"MedicationRequest/{draft['id']}"), ("create", None)]
-    created = replace["actions"][1]["resource"]
-    assert created == orders.validated(created) and created["status"] == "draft" and "id" not in created
-
-    def aside(resource, *keys):
-        return {key: value for key, value in resource.items() if key not in keys}
-
-    assert aside(created, "dosageInstruction", "note") == aside(draft, "dosageInstruction", "id")
-    [written], [drafted] = created["dosageInstruction"], draft["dosageInstruction"]
-    assert aside(written, "doseAndRate", "timing") == aside(drafted, "doseAndRate", "timing")
-    assert written["doseAndRate"] == [{"doseQuantity": {**drafted["doseAndRate"][0]["doseQuantity"], "value": dose}}]
-    if repeat is None:
-        assert written["timing"] == drafted["timing"]
-    else:
-        assert written["timing"]["repeat"] == {**repeat, "boundsPeriod": {"start": (today + timedelta(days=24))
-                                                                           .isoformat()}}
-
-
-@pytest.mark.parametrize("name", ["r21-fires-order-sign-rituximab-lower-dose", "r21-fires-order-sign-ivig-cycle-halved",
-                                  "r21-fires-order-sign-ivig-spaced-out"])
-def test_the_replacement_signed_gives_the_last_cycle_again(kb, today, name):
-    """Signed in place of the draft, the order offered lowers nothing (R21 reads no reduction), and its first IVIG
-    cycle is the next one, not more IVIG in the last (R27 counts no cycle total): the draft for today, 4 days after
-    the last cycle, is moved to the day the next is due."""
-    request = fhir_fixtures.get(name).request(today)
-    created = _replacement(fired(run(kb, request, today))[RULE])
-    request["context"]["draftOrders"]["entry"] = [{"resource": {**created, "id": "replacement"}}]
     result = run(kb, request, today)
-    assert RULE not in fired(result) and explained(result, RULE)["facts"]["draft_reductions"] is None
-    ivig_safety = fired(result).get("ivig-order-safety")
-    assert ivig_safety is None or "cycle totals" not in ivig_safety["detail"]
-
-
-@pytest.mark.parametrize(("chart", "why"), [
-    (lambda today: draft_ivig(tapering_chart(today, taper=False).ivig_cycles((-24, 1, 2)), 0.5, 2, 4),
-     "the spacing of the last cycle is not read, with no cycle before it in this course"),
-    (lambda today: draft_ivig(ivig_cycles_chart(today), 0.4, 3, 4),
-     "over the draft's days the last cycle is 0.6667 g/kg a dose, which is not rounded"),
-    (lambda today: ivig_cycles_chart(today).draft(IVIG_CVX, 1, "g/kg", status="stopped", route=ROUTE_IV, period=4,
-                                                  period_unit="wk", resource_id="draft-ivig"),
-     "the draft is a stop, with no dose to write it in"),
-], ids=["one cycle on file", "a dose the draft's days cannot write", "a stop between cycles"])
-def test_a_last_cycle_that_cannot_be_written_is_re_ordered_by_hand(kb, today, chart, why):
-    """No spacing to write back (one cycle on file), the last cycle's 2 g/kg over the draft's 3 days (0.6667 g/kg a
-    dose: never rounded), or a stop with no dose: no replacement is guessed. Cancelling is offered, not recommended
-    and not called a hold (it leaves no IVIG ordered), and the card says to re-order the last cycle by hand."""
-    card, entry = _result(kb, chart(today), "order-sign")
-    assert "Re-order the last cycle's dose" in card["summary"]
-    assert f"({why}): re-order the last effective cycle of IVIG by hand" in card["detail"]
-    cancel = card["suggestions"][0]
-    assert cancel["label"] == ("Cancel the draft immune globulin, intravenous, then re-order the last cycle of IVIG by "
-                               "hand") and not cancel["isRecommended"]
-    assert cancel["actions"] == [{"type": "delete", "description": "Cancel the draft immune globulin, intravenous",
-                                  "resourceId": "MedicationRequest/draft-ivig"}]
+    card, entry = fired(result)[RULE], explained(result, RULE)
+    [draft] = [e["resource"] for e in request["context"]["draftOrders"]["entry"]]
+    said = last_cycle.format(**{str(day): (today + timedelta(days=day)).isoformat() for day in (-4, -24, -30, -156)})
     assert not any(a["type"] == "create" and a["resource"]["resourceType"] == "MedicationRequest"
                    for s in card["suggestions"] for a in s["actions"])
-    assert entry["facts"]["last_cycle_reordered"] == f"IVIG: by hand ({why})"
+    assert card["summary"].endswith("Keep the last cycle's dose: re-order it by hand")
+    assert (f"**Cancelling the draft would stop {agent}, not hold its dose:** {agent} is ordered here one cycle at a "
+            f"time, the earlier cycles completed orders, so none would be left ordered. Its last effective cycle, as "
+            f"the chart gives it: {said}. **Re-order that cycle by hand** if {agent} is to go on at it; no order is "
+            "written for you here.") in card["detail"]
+    assert entry["facts"]["last_cycle_by_hand"] == f"{agent}: {said}"
+    cancel, recheck = card["suggestions"]
+    assert cancel["label"] == "Cancel the draft reduction (then re-order the last cycle by hand)"
+    assert not cancel["isRecommended"] and recheck["isRecommended"]
+    assert [(a["type"], a["resourceId"]) for a in cancel["actions"]] == [("delete", f"MedicationRequest/{draft['id']}")]
+
+
+def test_a_dose_per_cycle_the_contract_marks_is_read_per_cycle(kb, today):
+    """IVIG 100 g over 2 days with at most 100 g per 4 weeks (maxDosePerPeriod): read per day it was 200 g per cycle,
+    more than the last 140 g, and R21 said no draft lowers the dose (review). Per cycle it is 100 g."""
+    result = run(kb, fhir_fixtures.get("r21-fires-order-sign-ivig-dose-per-cycle").request(today), today)
+    assert explained(result, RULE)["facts"]["draft_reductions"] == (
+        "draft: IVIG reduced from 140 g to 100 g per cycle (immune globulin, intravenous; last cycle "
+        f"{(today - timedelta(days=4)).isoformat()}) on {today.isoformat()}")
+
+
+def test_a_per_kg_halving_is_read_with_the_weight_too_old(kb, today):
+    """The last cycles and the draft in g/kg, the weight 400 days old: no dose was read in g and R21 said no draft
+    lowers the dose (review). Per kg, the halving is read."""
+    result = run(kb, fhir_fixtures.get("r21-fires-order-sign-ivig-per-kg-weight-too-old").request(today), today)
+    assert explained(result, RULE)["facts"]["draft_reductions"] == (
+        "draft: IVIG reduced from 2 g/kg to 1 g/kg per cycle (immune globulin, intravenous; last cycle "
+        f"{(today - timedelta(days=4)).isoformat()}) on {today.isoformat()}")
+
+
+def test_a_comparison_that_needs_a_weight_there_is_not_is_not_evaluable(kb, today):
+    """A draft in g after cycles in g/kg, the weight 400 days old: they cannot be compared, and R21 said no draft
+    lowers the dose. It is not evaluable for that draft, naming the dose per kg and the weight too old."""
+    result = run(kb, fhir_fixtures.get("r21-quiet-order-sign-ivig-in-g-weight-too-old").request(today), today)
+    entry = explained(result, RULE)
+    assert RULE not in fired(result) and entry["status"] == "not-evaluable"
+    assert entry["reason"].startswith(
+        "a dose reduction may be hidden in an order whose daily dose is not read (immune globulin, intravenous: 1 g/kg "
+        f"with no current weight (latest 70 kg on {(today - timedelta(days=400)).isoformat()}, too old)), and latest "
+        "CK 600 U/L")
 
 
 def test_a_glucocorticoid_reduction_beside_a_per_cycle_one_is_still_held_by_cancelling(kb, today):
     """Prednisone 15 mg and half the IVIG cycle drafted together: the prednisone order on the chart goes on if its
-    draft is cancelled (the hold, unchanged), the IVIG does not (replaced at the last cycle's dose)."""
+    draft is cancelled (the hold, recommended, unchanged); the IVIG does not (its cancel offered apart, not
+    recommended, its last cycle to be re-ordered by hand)."""
     chart = draft_ivig(ivig_cycles_chart(today), 0.5, 2, 4).draft(PREDNISONE_5, 15, "mg", resource_id="draft-pred-15")
     card, _ = _result(kb, chart, "order-sign")
-    hold, replace = card["suggestions"][:2]
-    assert hold["label"] == "Hold the taper: cancel the dose reduction"
+    assert card["summary"].endswith("Hold this dose reduction; re-order the last cycle by hand")
+    hold, cancel, _ = card["suggestions"]
+    assert hold["label"] == "Hold the taper: cancel the dose reduction" and hold["isRecommended"]
     assert [a["resourceId"] for a in hold["actions"]] == ["MedicationRequest/draft-pred-15"]
-    assert replace["label"] == ("Replace with the last cycle's dose: immune globulin, intravenous 1 g/kg a dose over 2 "
-                                f"days, every 4 weeks, from {(today + timedelta(days=24)).isoformat()}")
-    assert replace["actions"][0]["resourceId"] == "MedicationRequest/draft-ivig"
-
-
-def test_a_regimen_drafted_as_the_service_writes_one_is_written_again_whole(kb, today):
-    """IVIG 35 g a day over 2 days every 8 weeks for 3 cycles, as orders.infusion_cycles writes a regimen (a cycle's
-    days in ``duration``, its whole dose in maxDosePerPeriod, the cycles ordered in boundsDuration), after 140 g
-    cycles every 4 weeks: halved and spaced out. Written again, every part of its dose and timing says the last
-    cycle: 70 g a day, every 4 weeks, 140 g per 4 weeks, the same 168 days of cycles from the day the next is due
-    (a boundsPeriod: FHIR allows one bounds), its text led by the new dose; signed, it lowers nothing."""
-    ivig = orders.concept(kb.valuesets, "ivig", "immune globulin, intravenous")
-    draft = orders.infusion_cycles("imnm-demo", ivig, 35, "g", days=2, every_weeks=8, cycles=3,
-                                   text="IVIG 35 g IV daily x 2 days q8 weeks")
-    chart = ivig_cycles_chart(today).draft_resource({**draft, "id": "draft-ivig"})
-    card, _ = _result(kb, chart, "order-sign")
-    [written] = _replacement(card)["dosageInstruction"]
-    due = today + timedelta(days=24)
-    assert written["doseAndRate"][0]["doseQuantity"]["value"] == 70
-    assert written["timing"]["repeat"] == {"frequency": 1, "period": 4, "periodUnit": "wk", "duration": 2,
-                                           "durationUnit": "d", "boundsPeriod": {
-                                               "start": due.isoformat(),
-                                               "end": (due + timedelta(days=167)).isoformat()}}
-    assert written["maxDosePerPeriod"]["numerator"]["value"] == 140
-    assert written["maxDosePerPeriod"]["denominator"] == {"value": 4, "unit": "wk", "system": "http://unitsofmeasure.org",
-                                                          "code": "wk"}
-    assert written["text"] == (f"immune globulin, intravenous 70 g a dose over 2 days, every 4 weeks, from "
-                               f"{due.isoformat()}: the last cycle's dose (drafted as: IVIG 35 g IV daily x 2 days q8 "
-                               "weeks)")
-    signed = ivig_cycles_chart(today).draft_resource({**_replacement(card), "id": "replacement"})
-    assert _result(kb, signed, "order-sign")[0] is None
+    assert cancel["label"] == "Cancel the draft reduction (then re-order the last cycle by hand)"
+    assert not cancel["isRecommended"]
+    assert [a["resourceId"] for a in cancel["actions"]] == ["MedicationRequest/draft-ivig"]

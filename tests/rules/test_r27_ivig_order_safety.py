@@ -73,6 +73,14 @@ def test_max_dose_per_period_tells_per_day_from_per_cycle(kb, today):
     assert card is not None and "4.00 g/kg per cycle" in card["detail"]
 
 
+def test_a_maximum_as_far_from_either_reading_leaves_the_dose_unclear(kb, today):
+    """100 g over 2 days with at most 150 g per 4 weeks: 200 g a cycle (per day) and 100 g (per cycle) are as far
+    from the maximum. The tie was read per cycle (1.43 g/kg, no card); now it says nothing, both readings stand and
+    the per-day one (2.86 g/kg) is named (follow-up review)."""
+    card, _ = _run(kb, _draft(_chart(today), 100, "g", max_per=(150, "g", 4, "wk")), today)
+    assert card is not None and card["summary"] == "IVIG order: 1 safety issue to check (dose unclear)"
+
+
 def test_ambiguous_dose_is_flagged_only_when_one_reading_is_too_high(kb, today):
     assert _run(kb, _draft(_chart(today), 1, "g/kg"), today)[0] is None  # 1 or 2 g/kg: both allowed
     card, _ = _run(kb, _draft(_chart(today), 2, "g/kg"), today)
