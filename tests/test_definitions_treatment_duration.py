@@ -367,3 +367,20 @@ def test_a_per_day_ivig_dose_is_shared_over_the_administrations_of_a_day_of_its_
     chart.resources["medications"].append(resource)
     record, _ = _evaluate(kb, chart)
     assert td.ivig_cycle(record.medications[0], 70, today).mg == pytest.approx(140_000)
+
+
+@pytest.mark.parametrize(("grams", "most", "cycle_mg"), [(140, 140, 140_000), (70, 140, 140_000), (100, 150, 200_000)])
+def test_a_chart_ivig_dose_its_maximum_says_is_the_cycles_is_given_once_a_cycle(kb, today, grams, most, cycle_mg):
+    """140 g a cycle over 2 days, at most 140 g per 4 weeks, was read as 280 g a cycle (each day's), so a next cycle
+    of 140 g read as a halving to R21 (follow-up review). The dose is read per day or per cycle by the one reader
+    R27 uses (courses.cycle_dose_per_day); with nothing to tell (a maximum as far from either) each day's, as
+    before."""
+    chart = Chart(today).weight(70, day=-3)
+    chart.medication(IVIG_CVX, grams, "g", start=-30, end=-29, status="completed", route=ROUTE_IV, period=4,
+                     period_unit="wk")
+    instruction = chart.resources["medications"][-1]["dosageInstruction"][0]
+    instruction["timing"]["repeat"].update(duration=2, durationUnit="d")
+    instruction["maxDosePerPeriod"] = {"numerator": {"value": most, "unit": "g"},
+                                       "denominator": {"value": 4, "unit": "wk"}}
+    record = build_record(chart.prefetch(), kb.valuesets, today)
+    assert td.ivig_cycle(record.medications[0], 70, today) == (cycle_mg, 2)

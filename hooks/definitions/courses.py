@@ -36,9 +36,18 @@ from datetime import date, timedelta
 from typing import TypeVar
 
 from hooks.definitions.routes import route_of, systemic
-from hooks.dosing import adds_no_dose, interval_days, periods_per_day
-from hooks.record import MAX_COURSE_DAYS, WEEKDAYS, Dosage, MedicationOrder, PatientRecord, Timing, per_record
-from hooks.units import to_days
+from hooks.dosing import adds_no_dose, interval_days, per_body, per_body_each_time, periods_per_day, unit_key
+from hooks.record import (
+    MAX_COURSE_DAYS,
+    WEEKDAYS,
+    Dosage,
+    MedicationOrder,
+    PatientRecord,
+    Quantity,
+    Timing,
+    per_record,
+)
+from hooks.units import convert, to_days
 
 IVIG_CYCLE_MIN_GAP_DAYS = 7  # IVIG doses closer than this belong to one cycle (a cycle is given over 2-5 days)
 # One drug for "a later order took over": a switch between prednisone and prednisolone is common
@@ -539,3 +548,52 @@ def ended_early_text(order: MedicationOrder) -> str:
 def ended_early_list(orders: Iterable[MedicationOrder]) -> str:
     """Orders that ended before their end date, each as :func:`ended_early_text` names it, joined by '; '."""
     return "; ".join(ended_early_text(order) for order in orders)
+
+
+# What tells an IVIG sig's dose is the cycle's or a day's (the cycle's words first)
+_IVIG_PER_CYCLE_WORDS = ("per cycle", "total", "divided", "split over", "per course")
+_IVIG_PER_DAY_WORDS = ("per day", "/day", "daily", "each day", "a day", "/d ")
+
+
+def cycle_dose_per_day(dosage: Dosage, run: DoseRun, days: int | None = None, doses: float | None = None
+                       ) -> bool | None:
+    """Whether the dose of one instruction of a cyclic IVIG order (service contract, "Cyclic regimens": the days of
+    each cycle in its ``duration`` or ``count``) is given on each day of the cycle (True) or is the cycle's whole dose
+    (False), as R27 reads it: each day's where it is given daily, several times a day or written per day; else as its
+    ``maxDosePerPeriod`` says (a daily maximum, or the reading that matches the maximum), else its sig's words. None
+    where the order does not say, or the cycle is one day. ``days`` and ``doses``: the cycle read another way than
+    ``run``'s (R27 reads an unread duration as days too)."""
+    days = run.days if days is None else days
+    doses = run.doses if doses is None else doses
+    written = per_body(dosage.dose)
+    if run.daily or run.a_day > 1 or (written is not None and written.per_day):
+        return True
+    if days <= 1:
+        return None
+    if dosage.max_per_period is not None:
+        numerator, denominator = dosage.max_per_period
+        over = to_days(denominator.value, denominator.unit)
+        if over is not None and over <= 1:
+            return True
+        limit, each = _mass_or_per_kg(numerator, None), _mass_or_per_kg(dosage.dose, run.a_day)
+        if limit is None or each is None or limit[1] != each[1]:
+            return None
+        per_day_off, per_cycle_off = abs(each[0] * doses - limit[0]), abs(each[0] - limit[0])
+        return None if math.isclose(per_day_off, per_cycle_off) else per_day_off < per_cycle_off  # a tie says nothing
+    words = f" {(dosage.text or '').lower()} "
+    if any(word in words for word in _IVIG_PER_CYCLE_WORDS):
+        return False
+    if any(word in words for word in _IVIG_PER_DAY_WORDS):
+        return True
+    return None
+
+
+def _mass_or_per_kg(dose: Quantity | None, a_day: float | None) -> tuple[float, bool] | None:
+    """(mg or mg/kg each time, whether per kg) of a dose in a mass or a mass per kg; None for any other unit, or a
+    per-day dose with no ``a_day`` to share it over (hooks.dosing.per_body_each_time)."""
+    if dose is None:
+        return None
+    if (per_body := per_body_each_time(dose, a_day)) is not None:
+        return (per_body[1], True) if per_body[0].basis == "kg" and per_body[1] is not None else None
+    plain = convert(dose.value, unit_key(dose), "mg")
+    return None if plain is None else (plain, False)

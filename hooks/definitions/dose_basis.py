@@ -14,7 +14,6 @@ how long a draft course runs, its count and bounds read by courses.dose_run, the
 from __future__ import annotations
 
 import functools
-import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -30,7 +29,7 @@ from hooks.definitions.routes import is_local_order
 from hooks.definitions.steroids import GROUP, is_intramuscular, is_intravenous, is_iv_methylprednisolone
 from hooks.definitions.treatment_duration import stated_interval
 from hooks.record import Dosage, MedicationOrder, PatientRecord, Quantity, Timing, unread_newer
-from hooks.units import DAYS_PER_UNIT, GREEK_MU, MICRO_SIGN, convert, to_days
+from hooks.units import DAYS_PER_UNIT, GREEK_MU, MICRO_SIGN, to_days
 
 ORAL_STEROIDS = ("prednisone", "prednisolone")
 # Drugs whose dose check needs a weight even when written in mg (R06, R07, R12, R27, R32).
@@ -569,55 +568,6 @@ def _split_words(amount: str, dose: Quantity | None, per_day: float, how: str) -
     return f"{amount}, split in {round(doses)} doses" if whole else f"{amount}, split in doses {how}"
 
 
-# What tells an IVIG sig's dose is the cycle's or a day's (the cycle's words first)
-_IVIG_PER_CYCLE_WORDS = ("per cycle", "total", "divided", "split over", "per course")
-_IVIG_PER_DAY_WORDS = ("per day", "/day", "daily", "each day", "a day", "/d ")
-
-
-def cycle_dose_per_day(dosage: Dosage, run: courses.DoseRun, days: int | None = None, doses: float | None = None
-                       ) -> bool | None:
-    """Whether the dose of one instruction of a cyclic IVIG order (service contract, "Cyclic regimens": the days of
-    each cycle in its ``duration`` or ``count``) is given on each day of the cycle (True) or is the cycle's whole dose
-    (False), as R27 reads it: each day's where it is given daily, several times a day or written per day; else as its
-    ``maxDosePerPeriod`` says (a daily maximum, or the reading that matches the maximum), else its sig's words. None
-    where the order does not say, or the cycle is one day. ``days`` and ``doses``: the cycle read another way than
-    ``run``'s (R27 reads an unread duration as days too)."""
-    days = run.days if days is None else days
-    doses = run.doses if doses is None else doses
-    written = dosing.per_body(dosage.dose)
-    if run.daily or run.a_day > 1 or (written is not None and written.per_day):
-        return True
-    if days <= 1:
-        return None
-    if dosage.max_per_period is not None:
-        numerator, denominator = dosage.max_per_period
-        over = to_days(denominator.value, denominator.unit)
-        if over is not None and over <= 1:
-            return True
-        limit, each = _mass_or_per_kg(numerator, None), _mass_or_per_kg(dosage.dose, run.a_day)
-        if limit is None or each is None or limit[1] != each[1]:
-            return None
-        per_day_off, per_cycle_off = abs(each[0] * doses - limit[0]), abs(each[0] - limit[0])
-        return None if math.isclose(per_day_off, per_cycle_off) else per_day_off < per_cycle_off  # a tie says nothing
-    words = f" {(dosage.text or '').lower()} "
-    if any(word in words for word in _IVIG_PER_CYCLE_WORDS):
-        return False
-    if any(word in words for word in _IVIG_PER_DAY_WORDS):
-        return True
-    return None
-
-
-def _mass_or_per_kg(dose: Quantity | None, a_day: float | None) -> tuple[float, bool] | None:
-    """(mg or mg/kg each time, whether per kg) of a dose in a mass or a mass per kg; None for any other unit, or a
-    per-day dose with no ``a_day`` to share it over (hooks.dosing.per_body_each_time)."""
-    if dose is None:
-        return None
-    if (per_body := dosing.per_body_each_time(dose, a_day)) is not None:
-        return (per_body[1], True) if per_body[0].basis == "kg" and per_body[1] is not None else None
-    plain = convert(dose.value, dosing.unit_key(dose), "mg")
-    return None if plain is None else (plain, False)
-
-
 def _cycle_words(order: MedicationOrder, amount: str) -> str | None:
     """A cyclic IVIG order's dose named as its cycle gives it, so that the days of a cycle are not hidden ('2 g/kg
     every 28 days' for 4 g/kg a cycle): '2 g/kg a day for 2 days, every 28 days', '2 g/kg per cycle over 2 days, every
@@ -636,7 +586,7 @@ def _cycle_words(order: MedicationOrder, amount: str) -> str | None:
     elif run.days == 1:
         cycle = f"{amount}{several} in one day"
     else:
-        per_day = cycle_dose_per_day(dosage, run)
+        per_day = courses.cycle_dose_per_day(dosage, run)
         if per_day is False:
             cycle = f"{amount} per cycle over {days}"
         elif per_day is None:

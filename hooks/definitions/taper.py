@@ -22,6 +22,7 @@ from hooks.definitions.courses import (
     IVIG_CYCLE_MIN_GAP_DAYS,
     OrderRuns,
     course_days,
+    cycle_dose_per_day,
     doses_since,
     ended_before_its_end,
     ended_early_how,
@@ -34,7 +35,6 @@ from hooks.definitions.courses import (
     planned,
     taken_over_on,
 )
-from hooks.definitions.dose_basis import cycle_dose_per_day
 from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.weight import dosing_weight, why_not_current
 from hooks.record import MedicationOrder, PatientRecord, Quantity, per_record
@@ -759,7 +759,7 @@ def _cycle_mg_by_its_maximum(order: MedicationOrder, weight: float | None, per: 
                              days: float | None, runs: OrderRuns | None) -> tuple[float | None, str | None]:
     """An IVIG draft's mg per cycle where its maxDosePerPeriod (the service contract's marker of a dose per cycle,
     section 4 'Cyclic regimens') decides how it is read, and why not: ``read_mg``, its dose read per day over the
-    cycle's ``days`` (td.ivig_cycle), unless the one reader of per day or per cycle (dose_basis.cycle_dose_per_day,
+    cycle's ``days`` (td.ivig_cycle), unless the one reader of per day or per cycle (courses.cycle_dose_per_day,
     R27's) finds the dose is the cycle's; where the maximum leaves it open it is not read: whether a dose is per day
     or per cycle is never guessed. One instruction only; ``weight`` and ``per`` as :func:`_read_with` gives them."""
     instructions = [d for d in order.dosages if not dosing.adds_no_dose(d)]

@@ -26,6 +26,7 @@ from hooks.definitions.courses import (
     DoseRun,
     OrderRuns,
     course_days,
+    cycle_dose_per_day,
     last_dose_day,
     order_runs,
 )
@@ -227,9 +228,12 @@ def ivig_cycle(order: MedicationOrder, weight_kg: float | None, today: date) -> 
     if cycle.dose_in_words:
         return IvigCycle(None, cycle.days)
 
-    def given(dosage: Dosage, run: DoseRun) -> float | None:  # a per-day dose over a day of its cycle, as R27's
+    def given(dosage: Dosage, run: DoseRun) -> float | None:  # each administration's dose over the cycle, as R27's
         each = dose_per_administration(dosage, order.medication, weight_kg, a_day=run.a_day)
-        return None if each is None else each.mg * run.doses
+        if each is None:
+            return None
+        # a dose its maxDosePerPeriod or sig says is the cycle's is given once a cycle, not on each of its days
+        return each.mg if cycle_dose_per_day(dosage, run) is False else each.mg * run.doses
 
     return IvigCycle(cycle.combine(given, sum, sum, max), cycle.days)
 

@@ -15,7 +15,7 @@ from hooks.context import HookContext
 from hooks.definitions import continuing, courses, renal
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
-from hooks.definitions.dose_basis import cycle_dose_per_day, named_with_dose
+from hooks.definitions.dose_basis import named_with_dose
 from hooks.definitions.treatment_duration import ivig_immunizations
 from hooks.record import (
     REPORTED_STATUSES,
@@ -178,7 +178,7 @@ def read_cycle(dosage: Dosage, run: courses.DoseRun) -> CycleDose | None:
         return None
     unit_label = "g/kg" if per_kg else "g"
     result = CycleDose(value=amount, per_kg=per_kg, days=run.days, doses=run.doses, interval_days=run.interval_days,
-                       per_day=cycle_dose_per_day(dosage, run),
+                       per_day=courses.cycle_dose_per_day(dosage, run),
                        open_ended=run.open_ended, runs=[run])
     if result.open_ended:
         result.readings = {"per day": amount * run.a_day}  # at least this much per cycle: the order has no end
@@ -189,7 +189,7 @@ def read_cycle(dosage: Dosage, run: courses.DoseRun) -> CycleDose | None:
         # the unread duration read as days anyway (48 h as 2): a second reading, so an overdose it hides is seen
         days, doses = run.unread_days, run.unread_days * run.a_day
         as_days, _ = _readings(amount, unit_label, run.a_day, days, doses,
-                               cycle_dose_per_day(dosage, run, days, doses))
+                               courses.cycle_dose_per_day(dosage, run, days, doses))
         result.readings[f"as {days} days"] = max(as_days.values())
     return result
 
