@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fhir_fixtures.builders import HEIGHT, WEIGHT, Chart
 from hooks.definitions import weight
@@ -168,3 +170,18 @@ def test_the_ivig_dosing_weight_is_said_once(kb, today):
     kg, why = weight.ivig_dosing_weight(*record_and_context(kb, chart))
     assert kg == 75
     assert why == f"actual weight 75 kg on {chart.at(-3)} (BMI 25.4, height 172 cm on {chart.at(-60)})"
+
+
+@settings(max_examples=200, deadline=None)
+@given(weighed=st.lists(st.tuples(st.integers(-400, 0), st.integers(40, 120)), max_size=12),
+       asked=st.integers(-500, 100))
+def test_the_weight_nearest_a_day_is_found_as_a_scan_of_every_weight_finds_it(kb, today, weighed, asked):
+    """weight_near searches the weights by day (T_tx asks it for every step of a long taper: W2's engine took 1 ms
+    more): it must find what the plain scan, newest first and the newer on a tie, finds."""
+    chart = Chart(today)
+    for day, kg in weighed:
+        chart.weight(kg, day=day)
+    record, _ = record_and_context(kb, chart)
+    day = today + timedelta(days=asked)
+    newest_first = list(weight._measures(record, "weight", "kg"))
+    assert weight.weight_near(record, day) == min(newest_first, key=lambda m: abs((m.day - day).days), default=None)

@@ -500,7 +500,7 @@ def episode_start(record: PatientRecord, context: HookContext) -> date:
     from hooks.definitions.treatment_duration import merge  # here, not above: treatment_duration imports this module
 
     steroid = history(record, context)
-    spans = [(first, last) for first, last, *_ in _at_treatment_level(record, context, steroid.full_levels())]
+    spans = [(first, last) for first, last, *_ in _at_treatment_level(record, context)]
     spans += [(first, last) for order, _, first, last in steroid.courses
               if is_iv_methylprednisolone(order) and not planned(order, record.today)]
     gap = int(context.definition("ttx_episode_gap_days"))
@@ -508,21 +508,23 @@ def episode_start(record: PatientRecord, context: HookContext) -> date:
     return next((first for first, last in merge(spans, gap) if first <= onset and last >= reaching), onset)
 
 
-def _at_treatment_level(record: PatientRecord, context: HookContext, levels: DailyLevels
-                        ) -> Iterator[tuple[date, date, float, Measure | None]]:
+@per_record
+def _at_treatment_level(record: PatientRecord, context: HookContext) -> list[tuple[date, date, float, Measure | None]]:
     """Each run of one daily PEQ (oldest first) that is at the T_tx level (>= ttx_peq_mg, or >= ttx_peq_mg_per_kg
     by the weight measured nearest its first day) or may be: below the absolute level with no weight on file, high
     enough for an adult of ttx_adult_min_weight_kg (any weight for a child). With it, the weight it was judged by
-    (None at the absolute level, or with no weight)."""
+    (None at the absolute level, or with no weight). Read once per call: the episode and T_tx both ask."""
     absolute, per_kg = context.definition("ttx_peq_mg"), context.definition("ttx_peq_mg_per_kg")
     # with no weight, a course can be T_tx only if the patient could have weighed peq / per_kg or less
     lightest = 0.0 if is_paediatric(record, context) else context.definition("ttx_adult_min_weight_kg")
-    for first, last, peq in levels.runs():
+    found = []
+    for first, last, peq in history(record, context).full_levels().runs():  # a course may have begun years back
         if peq <= 0:
             continue
         weight = weight_near(record, first) if peq < absolute else None
         if peq >= absolute or peq >= per_kg * (weight.value if weight is not None else lightest):
-            yield first, last, peq, weight
+            found.append((first, last, peq, weight))
+    return found
 
 
 @per_record
@@ -537,7 +539,7 @@ def read_treatment_start(record: PatientRecord, context: HookContext) -> Treatme
     found = [(first, how) for first, how, later in pulses if not later]
     undecided: list[tuple[date, str]] = []
     levels = steroid.full_levels()
-    for first, last, peq, weight in _at_treatment_level(record, context, levels):  # it may have begun years back
+    for first, last, peq, weight in _at_treatment_level(record, context):
         if last < episode:
             continue
         labels = [order.label for order, _, start, end in steroid.courses if start <= first <= end]

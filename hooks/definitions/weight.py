@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -85,9 +86,23 @@ def latest_weight(record: PatientRecord) -> Measure | None:
 
 
 def weight_near(record: PatientRecord, day: date) -> Measure | None:
-    """The body weight measured nearest to ``day``, before or after it (the newer on a tie): to judge a past course
-    in mg/kg, never to dose from."""
-    return min(_measures(record, "weight", "kg"), key=lambda m: abs((m.day - day).days), default=None)
+    """The body weight measured nearest to ``day``, before or after it (the newer on a tie; of one day's, the last
+    recorded): to judge a past course in mg/kg, never to dose from. T_tx asks it for every dose step of a long
+    taper: the weights are read once per call and searched by day."""
+    days, weights = _weights_by_day(record)
+    first_after = bisect_left(days, day.toordinal())
+    # the nearest on or after ``day`` and the nearest before it, each the last recorded of its day; the newer first,
+    # so that it wins a tie
+    nearest = [bisect_right(days, days[first_after]) - 1] if first_after < len(days) else []
+    nearest += [first_after - 1] if first_after > 0 else []
+    return min((weights[i] for i in nearest), key=lambda m: abs((m.day - day).days), default=None)
+
+
+@per_record
+def _weights_by_day(record: PatientRecord) -> tuple[list[int], list[Measure]]:
+    """Every readable weight, oldest first (of one day's, in the order recorded), and their days as ordinals."""
+    weights = list(reversed(list(_measures(record, "weight", "kg"))))
+    return [m.day.toordinal() for m in weights], weights
 
 
 def latest_height(record: PatientRecord) -> Measure | None:
