@@ -8,6 +8,7 @@ from hooks import orders
 from hooks.cards import first_fitting
 from hooks.context import HookContext
 from hooks.definitions import cohorts, taper
+from hooks.definitions.dose_basis import named_with_dose
 from hooks.definitions.escalation import CkRow
 from hooks.definitions.taper import DraftReduction, TaperStep
 from hooks.record import MedicationOrder, PatientRecord
@@ -180,4 +181,4 @@ def _suggestions(context: HookContext, drafts: Sequence[DraftReduction]) -> list
 
 
 def _cancel(order: MedicationOrder) -> Action:
-    return Action("delete", f"Cancel the draft {order.label}", resource_id=order.reference)
+    return Action("delete", f"Cancel the draft {named_with_dose(order)}", resource_id=order.reference)
