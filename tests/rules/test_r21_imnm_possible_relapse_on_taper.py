@@ -42,7 +42,8 @@ def test_order_sign_card_cancels_the_reducing_draft(kb, today):
     card, entry = _result(kb, chart, "order-sign")
     hold = card["suggestions"][0]
     assert hold["label"].startswith("Hold the taper")
-    assert hold["actions"] == [{"type": "delete", "description": "Cancel the draft prednisone 5 MG Oral Tablet (15 mg once a day)",
+    assert hold["actions"] == [{"type": "delete",
+                                "description": "Cancel the draft prednisone 5 MG Oral Tablet (15 mg once a day)",
                                 "resourceId": "MedicationRequest/draft-15"}]
     assert "draft lowers the glucocorticoid from 20 to 15" in entry["facts"]["draft_reductions"]
     assert "Hold this dose reduction" in card["summary"]
