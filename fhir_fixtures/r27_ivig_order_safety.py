@@ -156,3 +156,33 @@ def fires_child_without_height(today: date) -> dict[str, Any]:
     chart = Chart(today, age=12, sex="female").condition(IMNM_SNOMED, onset=-200).weight(40, day=-2)
     chart.lab(CREATININE, 0.5, "mg/dL", day=-3).lab(IGA, 2.1, "g/L", day=-150)
     return chart.draft_resource(_ivig(chart, 2, "g/kg", text="2 g/kg per cycle over 2 days")).request("order-sign")
+
+
+def _regimen_and_draft(today: date) -> Chart:
+    """An active IVIG regimen (1 g/kg a day for 2 days every 4 weeks, count = the days of each cycle, as the service
+    contract's cyclic regimens write one) begun 26 days ago with no end, and a draft of the same regimen from day +2,
+    when the regimen's next cycle falls."""
+    chart = _clean_chart(today)
+    regimen = "IVIG 1 g/kg daily x 2 days every 4 weeks"
+    chart.medication(IVIG_CVX, 1, "g/kg", start=-26, period=4, period_unit="wk", count=2, text=regimen,
+                     resource_id="ivig-regimen")
+    return chart.draft_resource(chart.medication_request(IVIG_CVX, 1, "g/kg", start=2, status="draft",
+                                                         intent="proposal", period=4, period_unit="wk", count=2,
+                                                         text=regimen, resource_id="draft-ivig"))
+
+
+@fixture("r27-fires-regimen-left-active-beside-a-draft", hook="order-sign",
+         story="IVIG 1 g/kg a day x 2 days every 4 weeks on the chart since day -26, no end, and the same regimen "
+               "drafted from day +2 with no link to it: signing leaves the chart order active, and both give a cycle "
+               "on day +2 (4 g/kg). R27 names it and offers to discontinue the chart order (it was quiet).",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_regimen_left_active(today: date) -> dict[str, Any]:
+    return _regimen_and_draft(today).request("order-sign")
+
+
+@fixture("r27-quiet-draft-replaces-the-regimen", hook="order-sign",
+         story="The same draft naming the chart's IVIG regimen as its priorPrescription (the EHR's renew): signing "
+               "stops the chart order, one cycle of 2 g/kg: no card.",
+         quiet={RULE})
+def quiet_draft_replaces_regimen(today: date) -> dict[str, Any]:
+    return _regimen_and_draft(today).replacing("ivig-regimen").request("order-sign")

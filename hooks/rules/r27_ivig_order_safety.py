@@ -426,6 +426,51 @@ def _given_this_cycle(history: IvigHistory, start: date, together: list[Medicati
     return given
 
 
+def _cycle_from(order: MedicationOrder, day: date) -> tuple[date, date] | None:
+    """First and last day of the order's cycle under way on ``day``, else of its next one, its cycles counted from its
+    start as :func:`_last_given` counts them; None when they cannot be dated (no start, a cycle not read, daily with
+    no end) or none is left by its end."""
+    cycle = read_order_cycle(order)
+    if order.start is None or cycle is None or cycle.open_ended:
+        return None
+    starts = [order.start]
+    if cycle.interval_days:
+        begun = max(int((day - order.start).days // cycle.interval_days), 0)
+        starts = [order.start + timedelta(days=round(cycle.interval_days * n)) for n in (begun, begun + 1)]
+    ends = order.end or date.max
+    return next(((first, last) for first in starts
+                 if (last := min(first + timedelta(days=cycle.days - 1), ends)) >= day and first <= ends), None)
+
+
+def _left_active_finding(order: MedicationOrder, draft: MedicationOrder, today: date, weight_kg: float | None,
+                         limit: float, min_gap: int) -> str:
+    """The card's line for an IVIG order on the chart that ``draft`` writes again with no link
+    (continuing.OnChart.left_active): signing does not stop it, so both give IVIG. Its cycle under way when the
+    draft starts, or its next, is named: within ``min_gap`` days of the draft's start it is the same cycle, said
+    with what the two give in it (the least each gives, as :func:`_order_dose` reads it), else a cycle of its own
+    that many days after."""
+    start = draft.start or today
+    cycle = _cycle_from(order, start)
+    if cycle is None:
+        when = "when its cycles fall is not known: " + ("it has no start date" if order.start is None
+                                                        else "its cycles could not be read")
+    elif (after := (cycle[0] - start).days) >= min_gap:
+        when = f"its next cycle on {_days(*cycle)}, {after} days after this draft's starts"
+    else:
+        least = [(amount if per_kg else amount / weight_kg if amount is not None and weight_kg else None)
+                 for amount, per_kg, _, _ in (_order_dose(o) for o in (draft, order))]
+        total = sum(a for a in least if a is not None)
+        in_cycle = (f": at least {total:.2f} g/kg in one cycle" + (f", above {limit:g} g/kg" if total > limit else "")
+                    if None not in least else "")
+        when = f"its cycle on {_days(*cycle)}, in this draft's cycle from {start.isoformat()}{in_cycle}"
+    return (f"An IVIG order on the chart, {named_with_dose(order)}, stays active beside this draft: both would give "
+            f"IVIG ({when}). Discontinue it when signing, or write the draft as a change of that order.")
+
+
+def _days(first: date, last: date) -> str:
+    return first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+
+
 def _rounding_slack(limit_g_per_kg: float, weight_kg: float) -> float:
     """g/kg a gram dose may exceed the limit by, rounded to the bottle: half a 5 g bottle, but never more than 5%
     of the limit (2.5 g is 12% in a 10 kg child)."""
@@ -544,8 +589,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not drafted:
         return Quiet("no IVIG in the draft orders", facts)
     # a draft that discontinues the chart order it re-sends or names gives no IVIG: not a dose to check
-    drafts = list(continuing.on_chart(drafted, continuing.current_orders(record, "ivig"), record.today,
-                                      "ivig").given)
+    chart = continuing.on_chart(drafted, continuing.current_orders(record, "ivig"), record.today, "ivig")
+    drafts = list(chart.given)
     facts["ivig_drafts_discontinuing"] = "; ".join(f"{o.label} ({o.reference})" for o in drafted
                                                   if not any(o is d for d in drafts)) or None
     if not drafts:
@@ -708,6 +753,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 problems.append(f"{name}: {bmi[1]}, and the dose is based on actual body weight; use adjusted "
                                 "body weight" + (f" ({adjusted:.1f} kg)" if adjusted else "") + ".")
                 own_dose_problem |= ordered
+    # a chart order the draft writes again with no link stays active: signing adds its cycles to the draft's
+    facts["on_chart_left_active"] = chart.facts()["on_chart_left_active"]
+    problems += [_left_active_finding(order, rewriting[0], record.today, weight.value if weight else None, limit,
+                                      min_gap) for order, rewriting in chart.left_active]
+    left_kept = chart.left_active_doses(weight.value if weight else None)[1]
     # what a creatinine lacks for an eGFR (a child's height), named where the card asks for renal function: the
     # creatinine on file that gives none, or, with no result at all, what the one asked for would lack
     lacking = (kidney.unestimated.reason if kidney.unestimated
@@ -764,6 +814,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             f"Replace with IVIG {grams:g} g per cycle over {days_for_suggestion} days every 4 weeks",
             [*(Action("delete", f"Cancel {named_with_dose(o)}", resource_id=o.reference) for o in drafts
                if not o.status_meaning.records_given),
+             *continuing.discontinue(left_kept),  # else the corrected order too would go on beside it
              Action("create", f"IVIG {grams:g} g IV over {days_for_suggestion} days q4 weeks", resource=corrected)],
             is_recommended=True))
     elif own_dose_problem and obese:
@@ -792,6 +843,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                   + (", IgA" if iga.order else "")
                                   + (f"; {lacking.remedy} (for eGFR)" if lacking and measure else ""), labs,
                                   is_recommended=not suggestions))
+    # the corrected order offered discontinues the orders left active; without one, keeping the draft and
+    # discontinuing them is offered (recommended where the draft's own dose was checked and found right). Never
+    # both: one keeps the draft the other cancels. Either stands beside the labs.
+    if left_kept and not (own_dose_problem and dosing_weight is not None):
+        suggestions.append(continuing.keep_and_discontinue(left_kept,
+                                                           recommended=not own_dose_problem and not unchecked))
     if unchecked:
         problems.append("Dose not checked: " + "; ".join(unchecked) + ".")
     headline, what = _headline(drafts)
@@ -826,7 +883,8 @@ def _short(problem: str) -> str:
     """A few words for the summary line."""
     lowered = problem.lower()
     # "dose not checked" first: what was left unchecked is named in it (an obesity check, a unit)
-    for key, label in (("dose not checked", "dose unchecked"), ("cannot be read as days", "cycle days unread"),
+    for key, label in (("dose not checked", "dose unchecked"), ("stays active beside", "chart order left active"),
+                       ("cannot be read as days", "cycle days unread"),
                        ("disagree on the days", "cycle days disagree"),
                        ("per day or per cycle", "dose unclear"), ("g/kg per cycle**, above", "dose > 2 g/kg"),
                        ("was given in this cycle", "cycle may be > 2 g/kg"), ("cycle totals", "cycle > 2 g/kg"),

@@ -12,7 +12,7 @@ from fhir_fixtures.builders import EGFR, ICD10, IMNM_SNOMED, IVIG_CVX, LOINC, Ch
 from fhir_fixtures.r10_mtx_start_prerequisites import CREATININE
 from hooks.definitions.treatment_duration import ivig_cycle
 from hooks.rules.r27_ivig_order_safety import MAX_DRAFTS_CHECKED
-from tests.conftest import TODAY, explained, fired, run, with_params
+from tests.conftest import TODAY, explained, fired, run, taken_away, with_params
 from tests.definitions_support import record_and_context
 
 RULE = "ivig-order-safety"
@@ -481,10 +481,12 @@ def test_a_repeat_period_longer_than_the_bounds_is_a_single_cycle(kb, today):
     ("active", -40, 3, 19),  # cycles on day -40 and day -19
 ])
 def test_previous_gap_counts_the_last_cycle_of_a_current_order(kb, today, status, start, period_weeks, gap):
-    """A current IVIG order was skipped: a new cycle 10 days after one was passed unless that order was completed."""
+    """A current IVIG order was skipped: a new cycle 10 days after one was passed unless that order was completed.
+    The draft renews it (its priorPrescription): unlinked, the order would also be named as left active."""
     chart = _chart(today)
-    chart.medication(IVIG_CVX, 2, "g/kg", start=start, period=period_weeks, period_unit="wk", status=status)
-    card, entry = _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)
+    chart.medication(IVIG_CVX, 2, "g/kg", start=start, period=period_weeks, period_unit="wk", status=status,
+                     resource_id="current-ivig")
+    card, entry = _run(kb, _draft(chart, 2, "g/kg", text="per cycle").replacing("current-ivig"), today)
     assert card is not None and card["summary"] == "IVIG order: 1 safety issue to check (interval < 21 d)"
     assert f"only {gap} days before this cycle starts" in card["detail"]
     assert entry["facts"]["last_ivig_before_draft"].endswith(f"({gap} days before)")
@@ -492,8 +494,8 @@ def test_previous_gap_counts_the_last_cycle_of_a_current_order(kb, today, status
 
 def test_previous_gap_of_a_current_order_is_quiet_from_21_days(kb, today):
     chart = _chart(today)
-    chart.medication(IVIG_CVX, 2, "g/kg", start=-21, period=4, period_unit="wk")
-    card, entry = _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)
+    chart.medication(IVIG_CVX, 2, "g/kg", start=-21, period=4, period_unit="wk", resource_id="current-ivig")
+    card, entry = _run(kb, _draft(chart, 2, "g/kg", text="per cycle").replacing("current-ivig"), today)
     assert card is None and entry["facts"]["last_ivig_before_draft"].endswith("(21 days before)")
 
 
@@ -959,12 +961,15 @@ def test_a_current_ivig_order_with_no_start_date_may_have_been_given_up_to_today
 
     Review of 6bbe0be: the order re-sent as a draft with status 'stopped' beside the new draft was read as continued
     (every chart order a draft re-sends was), so the card went quiet ("checked: no problem"); stopping the order does
-    not undo what it may have given. The stop is no dose to check, nor IVIG drafted with the new one."""
+    not undo what it may have given. The stop is no dose to check, nor IVIG drafted with the new one.
+
+    Not stopped, the order is the draft's regimen with no link: it stays active beside it, and is named so."""
     chart = _standing_ivig_without_start(today)
     if stopped:
         _stop_standing_ivig(chart)
     card, entry = _run(kb, _draft(chart, 2, "g/kg", text="per cycle", start=draft_start), today)
-    assert card["summary"] == f"IVIG order: 1 safety issue to check ({summary})"
+    assert card["summary"] == ("IVIG order: 1 safety issue to check ({})" if stopped else
+                               "IVIG order: 2 safety issues to check ({}; chart order left active)").format(summary)
     assert entry["facts"]["ivig_drafts_discontinuing"] == (
         "immune globulin, intravenous (MedicationRequest/standing-ivig)" if stopped else None)
     assert "standing-ivig_dose" not in entry["facts"]
@@ -1023,15 +1028,17 @@ def test_a_continued_ivig_order_with_no_start_date_is_dated_only_by_an_immunizat
 
 def test_an_ivig_order_with_no_start_date_and_no_dose_to_read_is_said_as_possibly_given(kb, today):
     """Review of 6bbe0be: a standing IVIG order with no start date whose dose cannot be read (in mL) was named as
-    "the IVIG earlier in this cycle", as if given; it only may have been."""
+    "the IVIG earlier in this cycle", as if given; it only may have been. The draft writes it again with no link, so
+    it stays active beside it: that is the card's finding, and what could not be checked is said on it."""
     chart = _chart(today)
     chart.medication(IVIG_CVX, 100, "mL", start=None, period=4, period_unit="wk", resource_id="standing-ivig")
-    card, entry = _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)
-    assert card is None and entry["status"] == "not-evaluable"
-    assert entry["reason"] == (
-        "immune globulin, intravenous: the IVIG on the chart with no start date that may have been given earlier in "
-        "this cycle has no dose in g or g/kg to read (immune globulin, intravenous, dose unreadable, no start date: "
-        f"may have been given as late as {today.isoformat()}), so the cycle's total could not be checked")
+    card, _ = _run(kb, _draft(chart, 2, "g/kg", text="per cycle"), today)
+    assert card["summary"] == "IVIG order: 2 safety issues to check (chart order left active; dose unchecked)"
+    assert (
+        "Dose not checked: immune globulin, intravenous: the IVIG on the chart with no start date that may have been "
+        "given earlier in this cycle has no dose in g or g/kg to read (immune globulin, intravenous, dose unreadable, "
+        f"no start date: may have been given as late as {today.isoformat()}), so the cycle's total could not be "
+        "checked.") in card["detail"]
 
 
 @pytest.mark.parametrize(("given_day", "problem"), [
@@ -1222,3 +1229,80 @@ def test_r27_more_ivig_drafts_than_a_month_of_daily_orders_are_not_read_one_agai
         entry = explained(run(kb, request, today), RULE)
         assert entry["status"] == status
     assert entry["reason"].endswith("(32 were sent): check the cycle by hand")
+
+
+def _regimen_on_chart(today, start=-26, end=None):
+    """An active IVIG regimen, 1 g/kg a day x 2 days every 4 weeks (count = the days of each cycle), id 'ivig-regimen',
+    and a draft of the same regimen from day +2 with no link to it."""
+    chart = _chart(today)
+    chart.medication(IVIG_CVX, 1, "g/kg", start=start, end=end, period=4, period_unit="wk", count=2,
+                     resource_id="ivig-regimen")
+    return chart.draft_resource(chart.medication_request(IVIG_CVX, 1, "g/kg", start=2, status="draft",
+                                                         intent="proposal", period=4, period_unit="wk", count=2,
+                                                         resource_id="draft-ivig"))
+
+
+def test_r27_an_ivig_regimen_left_active_beside_its_draft_is_named_and_offered_to_discontinue(kb, today):
+    """Follow-up review: the chart's regimen, due again on day +2, and the same regimen drafted from day +2 with no
+    link: signing leaves both, a 4 g/kg cycle. R27 was quiet; it names the order left active (continuing.on_chart),
+    with the days they share, and offers to keep the draft and discontinue it, beside the labs."""
+    request = fhir_fixtures.get("r27-fires-regimen-left-active-beside-a-draft").request(today)
+    result = run(kb, request, today)
+    card = fired(result)[RULE]
+    day = (today + timedelta(days=2)).isoformat()
+    assert card["indicator"] == "warning"
+    assert card["summary"] == "IVIG order: 1 safety issue to check (chart order left active)"
+    assert ("- An IVIG order on the chart, immune globulin, intravenous (1 g/kg a day for 2 days, every 28 days), "
+            f"stays active beside this draft: both would give IVIG (its cycle on {day} to "
+            f"{(today + timedelta(days=3)).isoformat()}, in this draft's cycle from {day}: at least 4.00 g/kg in one "
+            "cycle, above 2 g/kg). Discontinue it when signing") in card["detail"]
+    keep = card["suggestions"][-1]
+    assert keep["label"] == "Keep the draft and discontinue the order on the chart" and keep["isRecommended"]
+    assert [taken_away(a) for a in keep["actions"]] == ["MedicationRequest/ivig-regimen"]
+    assert card["selectionBehavior"] == "any"  # the labs stand beside it
+    assert explained(result, RULE)["facts"]["on_chart_left_active"].startswith(
+        "immune globulin, intravenous (MedicationRequest/ivig-regimen): still active")
+
+
+def test_r27_a_regimen_left_active_with_its_next_cycle_apart_names_that_cycle(kb, today):
+    """The chart's regimen begun 14 days ago is due again on day +14: 12 days after the draft's cycle, not in it."""
+    card, _ = _run(kb, _regimen_on_chart(today, start=-14), today)
+    assert (f"both would give IVIG (its next cycle on {(today + timedelta(days=14)).isoformat()} to "
+            f"{(today + timedelta(days=15)).isoformat()}, 12 days after this draft's starts)") in card["detail"]
+
+
+@pytest.mark.parametrize("how", ["priorPrescription", "re-sent", "ends first"])
+def test_r27_quiet_when_the_draft_replaces_the_regimen_or_it_ends_first(kb, today, how):
+    """Linked (priorPrescription, or re-sent with its id), signing stops the chart order; one whose bounds end
+    before the draft starts gives no more cycles: no card."""
+    if how == "priorPrescription":
+        request = fhir_fixtures.get("r27-quiet-draft-replaces-the-regimen").request(today)
+        result = run(kb, request, today)
+        card, entry = fired(result).get(RULE), explained(result, RULE)
+    else:
+        chart = _regimen_on_chart(today, end=1 if how == "ends first" else None)
+        if how == "re-sent":
+            chart.drafts[-1]["id"] = "ivig-regimen"
+        card, entry = _run(kb, chart, today)
+    assert card is None and entry["status"] == "not-fired"
+    assert entry["facts"]["on_chart_left_active"] is None
+
+
+def test_r27_a_corrected_order_offered_discontinues_the_regimen_left_active_too(kb, today):
+    """With the draft's own dose over the limit, the corrected order offered cancels it and discontinues the chart's
+    regimen (else that too would go on beside it); keeping the draft is not offered beside it: one cancels what the
+    other keeps."""
+    chart = _regimen_on_chart(today)
+    chart.drafts[-1]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = 1.5
+    card, _ = _run(kb, chart, today)
+    labels = [s["label"] for s in card["suggestions"]]
+    assert labels[0].startswith("Replace with")
+    assert "Keep the draft and discontinue the order on the chart" not in labels
+    assert [taken_away(a) for a in card["suggestions"][0]["actions"] if taken_away(a)] == [
+        "MedicationRequest/draft-ivig", "MedicationRequest/ivig-regimen"]
+
+
+def test_r27_a_regimen_left_active_with_no_start_date_says_its_cycles_are_not_dated(kb, today):
+    """The chart's regimen with no start date: when its cycles fall is not known, and that is said, not guessed."""
+    card, _ = _run(kb, _draft(_standing_ivig_without_start(today), 2, "g/kg", text="per cycle"), today)
+    assert "both would give IVIG (when its cycles fall is not known: it has no start date)" in card["detail"]
