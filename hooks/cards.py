@@ -39,6 +39,8 @@ OVERRIDE_REASONS: dict[str, tuple[tuple[str, str], ...]] = {
         ("data-incorrect", "Order is already once weekly; chart data is wrong"),
     ),
 }
+# Every reason code a card offers, whatever its family: what feedback and a site's snooze tables may name
+OVERRIDE_REASON_CODES = frozenset(code for reasons in OVERRIDE_REASONS.values() for code, _ in reasons)
 
 
 def not_seen(keys: list[str]) -> str:

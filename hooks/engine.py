@@ -42,6 +42,12 @@ class Evaluation:
     explanation: list[dict[str, Any]] = field(default_factory=list)
 
 
+def patient_in(context: Mapping[str, Any]) -> str | None:
+    """The hook's context.patientId, the patient every resource and draft must be about (None if not a string)."""
+    patient_id = context.get("patientId")
+    return patient_id if isinstance(patient_id, str) else None
+
+
 def read_drafts(context: Mapping[str, Any], knowledge: Knowledge, warnings: list[str],
                 chart_medications: Mapping[str, dict[str, Any]] | None = None) -> list[MedicationOrder]:
     # a Medication sent as its own entry (or with the chart) is what a draft's medicationReference points to
@@ -57,11 +63,11 @@ def read_drafts(context: Mapping[str, Any], knowledge: Knowledge, warnings: list
         except Malformed as exc:
             warnings.append(f"Skipped draft order {describe(resource)}: {exc}.")
             continue
-        if (other := other_patient(resource, context.get("patientId"))) is not None:
+        if (other := other_patient(resource, patient_in(context))) is not None:
             # about to be signed in this patient's chart: checked against it all the same (a hard stop must not be
             # lost to a mismatched reference), and named
             warnings.append(f"Draft {order.reference} ({order.label}) names {other}, not the patient in context "
-                            f"(Patient/{context.get('patientId')}): it was checked as this patient's order.")
+                            f"(Patient/{patient_in(context)}): it was checked as this patient's order.")
         if order.medication.matched_by_name:
             warnings.append(f"Draft {order.reference} ({order.label}) was recognised by name, not by code.")
         # a draft's status decides whether a rule reads it as an order, a stop or neither: an unusual one is named
@@ -90,9 +96,8 @@ def prepare(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: M
     read as dates there too."""
     reading = READING_ZONE.set(zone)
     try:
-        patient_id = context.get("patientId")
         record = build_record(dict(data), knowledge.valuesets, today, unavailable, strict=strict,
-                              patient_id=patient_id if isinstance(patient_id, str) else None)
+                              patient_id=patient_in(context))
         notes = warnings if warnings is not None else []
         notes.extend(record.warnings)
         drafts = read_drafts(context, knowledge, notes, record.referenced_medications)

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from hooks import knowledge
-from hooks.cards import OVERRIDE_REASONS
+from hooks.cards import OVERRIDE_REASON_CODES
 
 ENV_PREFIX = "IMNM_CDS_"
 
@@ -248,9 +248,6 @@ def _rule_ids() -> frozenset[str]:
     return frozenset(loaded.rule.id for loaded in knowledge.discovered_rules())
 
 
-REASON_CODES = frozenset(code for reasons in OVERRIDE_REASONS.values() for code, _ in reasons)
-
-
 def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(known), n=1)
     return f"unknown {kind} {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
@@ -268,8 +265,8 @@ def _check_rule_ids(names: list[Any], where: str) -> None:
 
 
 def _check_reason_codes(table: dict[str, int], where: str) -> None:
-    _refuse_unknown([_unknown("override reason code", code, REASON_CODES)
-                     for code in table if code not in REASON_CODES], where)
+    _refuse_unknown([_unknown("override reason code", code, OVERRIDE_REASON_CODES)
+                     for code in table if code not in OVERRIDE_REASON_CODES], where)
 
 
 def _check_rule_keys(table: dict[str, int], where: str) -> None:
@@ -279,8 +276,8 @@ def _check_rule_keys(table: dict[str, int], where: str) -> None:
         rule_id, slash, reason = key.partition("/")
         if rule_id not in rule_ids:
             problems.append(_unknown("rule id", rule_id, rule_ids))
-        elif slash and reason not in REASON_CODES:
-            problems.append(_unknown("override reason code", reason, REASON_CODES) + f" in {key!r}")
+        elif slash and reason not in OVERRIDE_REASON_CODES:
+            problems.append(_unknown("override reason code", reason, OVERRIDE_REASON_CODES) + f" in {key!r}")
     _refuse_unknown(problems, where)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from hooks.cards import OVERRIDE_REASONS, OVERRIDE_SYSTEM
+from hooks.cards import OVERRIDE_REASON_CODES, OVERRIDE_SYSTEM
 from hooks.knowledge import Knowledge
 from service import metrics
 from service.config import FeedbackConfig
@@ -99,9 +99,6 @@ def read_items(document: Mapping[str, Any]) -> list[FeedbackItem]:
 
 # The override reason codes the cards offer: the only caller-chosen text a metric label may carry (a label per
 # free-text code would grow /metrics, which is unauthenticated, without bound).
-_OFFERED_REASONS = frozenset(code for reasons in OVERRIDE_REASONS.values() for code, _ in reasons)
-
-
 def _our_reason(item: FeedbackItem) -> str | None:
     """The override reason code, when it is one of this service's (the cards' own system, or none named)."""
     return item.override_code if item.override_system in (None, OVERRIDE_SYSTEM) else None
@@ -110,7 +107,7 @@ def _our_reason(item: FeedbackItem) -> str | None:
 def _reason_label(item: FeedbackItem) -> str:
     if item.override_code is None:
         return "none"
-    return reason if (reason := _our_reason(item)) in _OFFERED_REASONS else "other"
+    return reason if (reason := _our_reason(item)) in OVERRIDE_REASON_CODES else "other"
 
 
 def receive(store: Any, policy: SnoozePolicy, service_id: str, client: str | None,

@@ -484,7 +484,7 @@ class DraftDose:
         return None if m2_day is None else m2_day * 7
 
     def describe(self, *, briefly: bool = False) -> str:
-        """'60 mg once a day' / '1.5 mg/kg 1x/day' as ordered, for the card. ``briefly``, as an order's name
+        """'60 mg once a day' / '1.5 mg/kg once a day' as ordered, for the card. ``briefly``, as an order's name
         gives it (:func:`named_with_dose`): a frequency not read and a dose read from the sig said in a few words
         after a comma, not in brackets inside its brackets. A cyclic IVIG order is named by its cycle
         (:func:`_cycle_words`), a dose in a unit that carries its own time by its doses in that time
@@ -571,8 +571,8 @@ def _split_words(amount: str, dose: Quantity | None, per_day: float, how: str) -
 def _cycle_words(order: MedicationOrder, amount: str) -> str | None:
     """A cyclic IVIG order's dose named as its cycle gives it, so that the days of a cycle are not hidden ('2 g/kg
     every 28 days' for 4 g/kg a cycle): '2 g/kg a day for 2 days, every 28 days', '2 g/kg per cycle over 2 days, every
-    28 days' (:func:`cycle_dose_per_day`), its interval left out for a single cycle. The cycle and its days are read
-    as treatment_duration reads them (``stated_interval``, courses.order_runs). None for any other order."""
+    28 days' (:func:`courses.cycle_dose_per_day`), its interval left out for a single cycle. The cycle and its days
+    are read as treatment_duration reads them (``stated_interval``, courses.order_runs). None for any other order."""
     if not order.in_group("ivig") or stated_interval(order) is None:
         return None
     runs = courses.order_runs(order, cycle_gap=courses.IVIG_CYCLE_MIN_GAP_DAYS)

@@ -56,6 +56,7 @@ _WORST_CASE_GROUPS = (steroids.GROUP, "methotrexate", "azathioprine", *ALWAYS_HI
 _NO_TIMING = Timing()  # a dosage that says nothing of when it is given (its text only)
 # The agent an exposure names for a group, where it is not the group's own name
 _AGENTS = {steroids.GROUP: "glucocorticoid", "rituximab": "anti-CD20"}
+_GLUCOCORTICOID, _ANTI_CD20 = _AGENTS[steroids.GROUP], _AGENTS["rituximab"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,9 +318,9 @@ def _peq_level(levels: steroids.DailyLevels, bridge_days: int, window_start: dat
                     f"(to {best_end.isoformat()}{best.gap_note()})" if level == "high" else
                     f"prednisone-equivalent up to {top:g} mg/day, >= {t.peq_mg:g} mg/day for only {best.days} days "
                     f"(to {best_end.isoformat()}{best.gap_note()}; high-level from {t.peq_days} days)")
-        return Exposure("glucocorticoid", level, evidence), min(best.first or window_start, window_start)
+        return Exposure(_GLUCOCORTICOID, level, evidence), min(best.first or window_start, window_start)
     if top > 0:
-        return (Exposure("glucocorticoid", "low", f"prednisone-equivalent up to {top:g} mg/day (< {t.peq_mg:g} "
+        return (Exposure(_GLUCOCORTICOID, "low", f"prednisone-equivalent up to {top:g} mg/day (< {t.peq_mg:g} "
                                                   "mg/day)"), window_start)
     return None
 
@@ -369,7 +370,7 @@ def _glucocorticoid(record: PatientRecord, context: HookContext, t: Thresholds, 
     found = [judged[0]] if judged else []
     for order, stop in _given_since(history.unreadable, record.today, window_start, stops):
         unread = "no start date: its days cannot be placed" if order.start is None else "dose could not be read"
-        found.append(Exposure("glucocorticoid", "unknown", f"{order.label} ({_when(order, record, stop)}): {unread}",
+        found.append(Exposure(_GLUCOCORTICOID, "unknown", f"{order.label} ({_when(order, record, stop)}): {unread}",
                               (order,)))
     return found
 
@@ -468,7 +469,7 @@ def _exposures(record: PatientRecord, context: HookContext, t: Thresholds) -> li
     anti_cd20_days = int(context.definition("anti_cd20_in_use_days"))
     cd20_since = record.today - timedelta(days=anti_cd20_days)
     for order, stop in _given(record, ("rituximab",), anti_cd20_days, stops):
-        found.append(Exposure("anti-CD20", _at_worst("high", _placed_by_stop(stop, cd20_since)),
+        found.append(Exposure(_ANTI_CD20, _at_worst("high", _placed_by_stop(stop, cd20_since)),
                               f"{order.label} ({_when(order, record, stop)}; anti-CD20 within {anti_cd20_days} "
                               "days)", (order,)))
     return found

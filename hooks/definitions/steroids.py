@@ -309,7 +309,7 @@ class SteroidHistory:
 
     def days_given(self) -> list[tuple[MedicationOrder, float | None, date, date]]:
         """Every course that gave a dose, with its PEQ (None: a dose that cannot be read, given all the same) and its
-        first and last day: the days R29 and :func:`episode_start` join into runs."""
+        first and last day: the days R29 joins into runs of immunosuppression."""
         given: list[tuple[MedicationOrder, float | None, date, date]] = [
             (order, peq, first, last) for order, peq, first, last in self.courses if peq > 0]
         return given + [(order, None, *span) for order in self.unreadable

@@ -51,10 +51,6 @@ BY_CYCLE = ("**Cancelling the draft would stop {name}, not hold its dose:** {nam
 CANCEL_BY_CYCLE = "Cancel the draft reduction (then re-order the last cycle by hand)"
 
 
-def _draft_steps(record: PatientRecord, context: HookContext) -> list[DraftReduction]:
-    return taper.draft_reductions(record, context, context.draft_orders)
-
-
 def before_ck(record: PatientRecord, context: HookContext, facts: dict[str, object],
               extra_taper: Sequence[TaperStep] = (), unread: Sequence[str] | None = None) -> list[TaperStep] | Quiet:
     """Every gate of R21 before its CK check: IMNM with a taper in progress (``extra_taper``: the reductions a
@@ -86,13 +82,14 @@ CK_ROW = CkRow(RULE, "whether a relapse is starting during the taper", before_ck
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     order_sign = context.hook == "order-sign"
-    drafts = _draft_steps(record, context) if order_sign else []
-    facts: dict[str, object] = {"draft_reductions": "; ".join(str(r.step) for r in drafts) or None}
+    reductions = taper.draft_reductions(record, context, context.draft_orders) if order_sign else []
+    facts: dict[str, object] = {"draft_reductions": "; ".join(str(r.step) for r in reductions) or None}
     # a draft whose dose (or that of the order it is compared with) is not read may be a reduction
-    unread = taper.draft_doses_not_read(record, context, context.draft_orders) if order_sign and not drafts else None
-    if order_sign and not drafts and not unread:
+    unread = (taper.draft_doses_not_read(record, context, context.draft_orders) if order_sign and not reductions
+              else None)
+    if order_sign and not reductions and not unread:
         return Quiet("no draft lowers the glucocorticoid dose or stops/reduces a steroid-sparing agent", facts)
-    steps = before_ck(record, context, facts, [r.step for r in drafts], unread)
+    steps = before_ck(record, context, facts, [r.step for r in reductions], unread)
     if isinstance(steps, Quiet):
         return steps
     unread = _orders_hiding_a_step(record, context, steps, unread)
@@ -117,12 +114,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     to_come = min((step.day for step in steps if step.day > record.today), default=None)
     begun = any(step.day <= record.today for step in steps)
     summary_when, detail_when = ("on taper", "during the taper") if begun else ("before a planned reduction",) * 2
-    by_hand = _last_cycles(drafts)
+    by_hand = _last_cycles(reductions)
     facts["last_cycle_by_hand"] = "; ".join(f"{name}: {last}" for name, last in by_hand.items()) or None
-    if drafts and not by_hand:
+    if reductions and not by_hand:
         hold = "Hold this dose reduction"
-    elif drafts:
-        hold = ("Hold this dose reduction; re-order the last cycle by hand" if any(not r.by_cycle for r in drafts)
+    elif reductions:
+        hold = ("Hold this dose reduction; re-order the last cycle by hand" if any(not r.by_cycle for r in reductions)
                 else "Keep the last cycle's dose: re-order it by hand")
     elif to_come:
         hold = f"Hold the reduction planned {to_come}, recheck"
@@ -145,19 +142,19 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                              by_cycle="".join(BY_CYCLE.format(name=name, last_cycle=last)
                                               for name, last in by_hand.items())),
         facts=facts,
-        about=list({id(r.order): r.order for r in drafts}.values()),
-        suggestions=_suggestions(context, drafts),
+        about=list({id(r.order): r.order for r in reductions}.values()),
+        suggestions=_suggestions(context, reductions),
     )
 
 
-def _last_cycles(drafts: Sequence[DraftReduction]) -> dict[str, str]:
+def _last_cycles(reductions: Sequence[DraftReduction]) -> dict[str, str]:
     """The agents that cancelling their drafts would stop (taper.DraftReduction.by_cycle), as the card names them,
     each with its last effective cycle as the chart gives it (taper.DraftReduction.last_cycle)."""
-    return {_AGENT_NAMES.get(r.agent, r.agent): r.last_cycle for r in drafts
+    return {_AGENT_NAMES.get(r.agent, r.agent): r.last_cycle for r in reductions
             if r.by_cycle and r.agent is not None and r.last_cycle is not None}
 
 
-def _suggestions(context: HookContext, drafts: Sequence[DraftReduction]) -> list[Suggestion]:
+def _suggestions(context: HookContext, reductions: Sequence[DraftReduction]) -> list[Suggestion]:
     sets, patient = context.valuesets, context.patient_id
     ck_order = orders.service_request(patient, orders.lab_concept(sets, "ck", "2157-6"),
                                       note="Repeat CK in 7-14 days (possible relapse during taper).")
@@ -171,11 +168,11 @@ def _suggestions(context: HookContext, drafts: Sequence[DraftReduction]) -> list
         Action("create", "TSH", resource=tsh),
         Action("create", "MMT-8 within 2 weeks", resource=mmt8),
         Action("create", "Clinic visit within 2 weeks", resource=visit)], is_recommended=True)
-    held = {id(r.order): r.order for r in drafts if not r.by_cycle}.values()
+    held = {id(r.order): r.order for r in reductions if not r.by_cycle}.values()
     hold = [Suggestion("Hold the taper: cancel the dose reduction",
                        [_cancel(order) for order in held], is_recommended=True)] if held else []
     # cancelling a draft of an agent ordered cycle by cycle stops it: offered, never recommended nor called a hold
-    stopping = {id(r.order): r.order for r in drafts if r.by_cycle}.values()
+    stopping = {id(r.order): r.order for r in reductions if r.by_cycle}.values()
     stop = [Suggestion(CANCEL_BY_CYCLE, [_cancel(order) for order in stopping])] if stopping else []
     return [*hold, *stop, recheck]
 

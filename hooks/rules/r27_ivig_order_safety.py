@@ -102,8 +102,8 @@ def _amount(dose: Quantity, a_day: float | None = None) -> tuple[float | None, b
     neither. A dose written per kg per day ('0.4 g/kg/day') is the day's, shared over ``a_day``, the
     administrations of a day of its cycle (courses.dose_run), by the one reader treatment_duration.ivig_cycle
     shares (hooks.dosing.per_body_each_time), so the two read the same cycle; with none (an Immunization, a
-    maximum) it is not read. Orders, their maximum and Immunizations all read their doses here, so that they add up
-    and compare in the same units."""
+    maximum) it is not read. Orders and Immunizations read their doses here, so that they add up and compare in the
+    same units (whether a dose is per day or per cycle is courses.cycle_dose_per_day's, which reads the maximum)."""
     if (per_kg := dosing.per_body_each_time(dose, a_day)) is not None and per_kg[0].basis == "kg":
         each = per_kg[1]
         return (None if each is None else each / 1000.0), True
