@@ -86,7 +86,7 @@ from hooks.definitions.dose_basis import (
     weekdays_named,
 )
 from hooks.definitions.routes import is_local_order, route_of
-from hooks.definitions.treatment_duration import stated_interval
+from hooks.definitions.treatment_duration import is_cyclic_ivig
 from hooks.record import WEEKDAYS, Dosage, Identifier, MedicationOrder, PatientRecord, per_record
 from hooks.rule import Action, Fired, Selection, Suggestion
 
@@ -629,13 +629,13 @@ def last_written_dose(order: MedicationOrder) -> date | None:
     gives its last dose today), as a pulse is often left active once given: a structured count, or a sig of one
     instruction whose only words of time are its length ('1 g IV daily x 3 days'). Never a sig that says more ('if
     mouth ulcers for 3 days, hold'; '40 mg for 5 days, then 30 mg') nor from authoredOn (an order is often written
-    days before it begins), nor an IVIG regimen given in cycles (:func:`_given_in_cycles`): its count or length is
-    the days of each cycle. An order ended on a guess would drop a dose from the checks. None when nothing ends
-    it."""
+    days before it begins), nor an IVIG regimen given in cycles (:func:`treatment_duration.is_cyclic_ivig`): its
+    count or length is the days of each cycle. An order ended on a guess would drop a dose from the checks. None
+    when nothing ends it."""
     if order.end is None:
         first = order.dosage
         start = first.bounds_start if first is not None else None
-        if start is None or first is None or order.steps or _given_in_cycles(order) or (first.timing.count is None and (
+        if start is None or first is None or order.steps or is_cyclic_ivig(order) or (first.timing.count is None and (
                 len(order.dosages) > 1 or not first.text or _MORE_THAN_A_LENGTH.search(first.text.lower()))):
             return None
         length = draft_course_length(order, start)
@@ -643,14 +643,6 @@ def last_written_dose(order: MedicationOrder) -> date | None:
     days = _only_on_weekdays(order)
     return next((order.end - timedelta(days=back) for back in range(7)
                  if WEEKDAYS[(order.end - timedelta(days=back)).weekday()] in days), order.end)
-
-
-def _given_in_cycles(order: MedicationOrder) -> bool:
-    """An IVIG order whose timing repeats in cycles a week or more apart (treatment_duration.stated_interval, as
-    the IVIG cycle readers tell one): the service contract's cyclic regimen, its ``count`` or ``duration`` the days
-    of each cycle, not of the order (courses.dose_run), so they never end it. Only IVIG is read so: another drug's
-    count is its doses (FHIR)."""
-    return order.in_group("ivig") and stated_interval(order) is not None
 
 
 def _only_on_weekdays(order: MedicationOrder) -> set[str]:

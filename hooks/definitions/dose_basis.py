@@ -27,7 +27,7 @@ from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.routes import is_local_order
 from hooks.definitions.steroids import GROUP, is_intramuscular, is_intravenous, is_iv_methylprednisolone
-from hooks.definitions.treatment_duration import stated_interval
+from hooks.definitions.treatment_duration import is_cyclic_ivig
 from hooks.record import Dosage, MedicationOrder, PatientRecord, Quantity, Timing, unread_newer
 from hooks.units import DAYS_PER_UNIT, GREEK_MU, MICRO_SIGN, to_days
 
@@ -572,8 +572,8 @@ def _cycle_words(order: MedicationOrder, amount: str) -> str | None:
     """A cyclic IVIG order's dose named as its cycle gives it, so that the days of a cycle are not hidden ('2 g/kg
     every 28 days' for 4 g/kg a cycle): '2 g/kg a day for 2 days, every 28 days', '2 g/kg per cycle over 2 days, every
     28 days' (:func:`courses.cycle_dose_per_day`), its interval left out for a single cycle. The cycle and its days
-    are read as treatment_duration reads them (``stated_interval``, courses.order_runs). None for any other order."""
-    if not order.in_group("ivig") or stated_interval(order) is None:
+    are read as treatment_duration reads them (``is_cyclic_ivig``, courses.order_runs). None for any other order."""
+    if not is_cyclic_ivig(order):
         return None
     runs = courses.order_runs(order, cycle_gap=courses.IVIG_CYCLE_MIN_GAP_DAYS)
     if runs is None:

@@ -150,6 +150,13 @@ def stated_interval(order: MedicationOrder) -> float | None:
     return step if step and step >= IVIG_CYCLE_MIN_GAP_DAYS else None
 
 
+def is_cyclic_ivig(order: MedicationOrder) -> bool:
+    """An IVIG order whose timing repeats in cycles a week or more apart: the service contract's cyclic regimen, its
+    ``count`` or ``duration`` the days of each cycle, not of the order (courses.dose_run). Only IVIG is read so:
+    another drug's count is its doses (FHIR)."""
+    return order.in_group("ivig") and stated_interval(order) is not None
+
+
 def _ivig_interval(order: MedicationOrder) -> int:
     step = stated_interval(order)
     return round(step) if step else IVIG_DEFAULT_INTERVAL_DAYS
