@@ -228,8 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
-        return 2
+        exc.say()
+        return ConfigError.EXIT_CODE
     except BrokenPipeError:  # `imnm-cds fixture | head`: the reader left; end quietly, as a shell tool should
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

@@ -12,6 +12,7 @@ import difflib
 import ipaddress
 import os
 import socket
+import sys
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,12 @@ ENV_PREFIX = "IMNM_CDS_"
 
 class ConfigError(ValueError):
     """The configuration file or environment names an unknown key or gives a value of the wrong type."""
+
+    EXIT_CODE = 2  # what every way of starting the service exits with, having said why (:meth:`say`)
+
+    def say(self) -> None:
+        """The one line an operator reads on standard error."""
+        print(f"configuration error: {self}", file=sys.stderr)
 
 
 @dataclass

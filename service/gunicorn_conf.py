@@ -3,7 +3,6 @@
 import contextlib
 import ipaddress
 import os
-import sys
 import traceback
 from typing import Any, NoReturn
 
@@ -13,9 +12,9 @@ from service.config import ConfigError, Settings, check_listening, check_startup
 
 
 def _refuse(error: ConfigError) -> NoReturn:
-    """Stop the master as `imnm-cds serve` stops: one line, exit code 2 (SystemExit passes through gunicorn)."""
-    print(f"configuration error: {error}", file=sys.stderr)
-    raise SystemExit(2)
+    """Stop the master as `imnm-cds serve` stops: one line, the same exit code (SystemExit passes through gunicorn)."""
+    error.say()
+    raise SystemExit(ConfigError.EXIT_CODE)
 
 
 def _check_apart() -> None:
@@ -24,18 +23,18 @@ def _check_apart() -> None:
     would."""
     child = os.fork()
     if child == 0:  # whatever happens here, the child ends here: it must never go on as a second master
-        code = 2
+        code = ConfigError.EXIT_CODE
         try:
             check_startup(_EFFECTIVE)
             code = 0
         except ConfigError as error:
-            print(f"configuration error: {error}", file=sys.stderr)
+            error.say()
         except BaseException:
             traceback.print_exc()
         finally:
             os._exit(code)  # no cleanup of the master's state that the child shares
     if os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) != 0:
-        raise SystemExit(2)
+        raise SystemExit(ConfigError.EXIT_CODE)
 
 
 def _effective_settings() -> Settings:
@@ -46,7 +45,8 @@ def _effective_settings() -> Settings:
         _refuse(error)
 
 
-# From [server] of those settings. gunicorn's command line (--bind, --workers, --threads) wins, as over any config
+# From [server] of those settings, read when gunicorn (or service/server.py) imports this module: a configuration
+# that cannot be read stops it here. gunicorn's command line (--bind, --workers, --threads) wins, as over any config
 # file; `imnm-cds serve` sets the three from the settings it serves (service/server.py).
 _EFFECTIVE = _effective_settings()
 bind = f"{_EFFECTIVE.server.host}:{_EFFECTIVE.server.port}"
