@@ -273,6 +273,12 @@ def _mg(amount: str, unit: str) -> float | None:
     return convert(float(amount), unit, "mg")
 
 
+def dose_instructions(order: MedicationOrder) -> list[Dosage]:
+    """The instructions of ``order`` that give a dose (one with nothing to count, 'take with food', left out), in
+    order."""
+    return [dosage for dosage in order.dosages if not adds_no_dose(dosage)]
+
+
 def adds_no_dose(dosage: Dosage) -> bool:
     """An instruction with nothing to count toward the dose: no dose, and as needed or a text with no figure in it
     ("take with food"). A dose-less instruction whose text has a figure ("1.5 g/kg on day 2") may be a dose."""

@@ -595,7 +595,7 @@ def _no_weekday(schedule: _Schedule) -> bool:
 
 def _dosing(order: MedicationOrder) -> list[Dosage]:
     """The instructions that give a dose (all of them when none says)."""
-    return [d for d in order.dosages if not dosing.adds_no_dose(d)] or list(order.dosages)
+    return dosing.dose_instructions(order) or list(order.dosages)
 
 
 def _schedule(order: MedicationOrder) -> _Schedule | None:

@@ -575,7 +575,7 @@ def cycle_dose_per_day(dosage: Dosage, run: DoseRun, days: int | None = None, do
         over = to_days(denominator.value, denominator.unit)
         if over is not None and over <= 1:
             return True
-        limit, each = _mass_or_per_kg(numerator, None), _mass_or_per_kg(dosage.dose, run.a_day)
+        limit, each = mass_or_per_kg(numerator, None), mass_or_per_kg(dosage.dose, run.a_day)
         if limit is None or each is None or limit[1] != each[1]:
             return None
         per_day_off, per_cycle_off = abs(each[0] * doses - limit[0]), abs(each[0] - limit[0])
@@ -588,7 +588,7 @@ def cycle_dose_per_day(dosage: Dosage, run: DoseRun, days: int | None = None, do
     return None
 
 
-def _mass_or_per_kg(dose: Quantity | None, a_day: float | None) -> tuple[float, bool] | None:
+def mass_or_per_kg(dose: Quantity | None, a_day: float | None) -> tuple[float, bool] | None:
     """(mg or mg/kg each time, whether per kg) of a dose in a mass or a mass per kg; None for any other unit, or a
     per-day dose with no ``a_day`` to share it over (hooks.dosing.per_body_each_time)."""
     if dose is None:

@@ -509,7 +509,7 @@ class DraftDose:
         """``amount`` with how often it is given: once, for a single administration (a count of 1, or a one-day
         course given at most once a day; on its day where its bounds give one); split in doses where its unit carries
         a time; else at its frequency, or with why none is read."""
-        dosage = next(iter(_dosing_instructions(self.order)), None)
+        dosage = next(iter(dosing.dose_instructions(self.order)), None)
         length = _instruction_length(self.order, dosage, None) if dosage is not None else None
         if dosage is not None and (dosage.timing.count == 1 or (
                 length == 1 and self.per_day is not None and self.per_day <= 1)):
@@ -535,11 +535,6 @@ class DraftDose:
             return self.describe(briefly=True)
         cycle = None if self.written is None or self.from_text else _cycle_words(self.order, self._amount())
         return cycle or DOSE_NOT_READ
-
-
-def _dosing_instructions(order: MedicationOrder) -> list[Dosage]:
-    """The instructions that give a dose (one with nothing to count, 'take with food', left out), read in order."""
-    return [dosage for dosage in order.dosages if not dosing.adds_no_dose(dosage)]
 
 
 def _unit_days(dose: Quantity | None) -> float | None:
@@ -637,7 +632,7 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
     kg_totals: defaultdict[int | None, float] = defaultdict(float)
     kg_unreadable = kg_part_only = unreadable = False
     first: tuple[Quantity | None, float | None, float | None, bool, float | None] | None = None
-    for dosage in _dosing_instructions(order) or order.dosages[:1]:
+    for dosage in dosing.dose_instructions(order) or order.dosages[:1]:
         from_text = False
         use = dosage
         if dosage.dose is None:
@@ -712,7 +707,7 @@ def dose_as_ordered(order: MedicationOrder) -> str | None:
     written, never a mg worked out from a weight; 'dose not read' where one is written that cannot be read safely;
     of several instructions (a taper, a split dose) the first, said to be one of them. None where it writes no dose
     at all."""
-    dosing_instructions = _dosing_instructions(order)
+    dosing_instructions = dosing.dose_instructions(order)
     if not dosing_instructions:
         return None
     dose = read_dose(order).as_ordered()

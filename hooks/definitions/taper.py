@@ -28,6 +28,7 @@ from hooks.definitions.courses import (
     ended_early_how,
     given_today,
     last_dose_day,
+    mass_or_per_kg,
     never_began,
     not_over,
     open_first,
@@ -762,7 +763,7 @@ def _cycle_mg_by_its_maximum(order: MedicationOrder, weight: float | None, per: 
     cycle's ``days`` (td.ivig_cycle), unless the one reader of per day or per cycle (courses.cycle_dose_per_day,
     R27's) finds the dose is the cycle's; where the maximum leaves it open it is not read: whether a dose is per day
     or per cycle is never guessed. One instruction only; ``weight`` and ``per`` as :func:`_read_with` gives them."""
-    instructions = [d for d in order.dosages if not dosing.adds_no_dose(d)]
+    instructions = dosing.dose_instructions(order)
     if read_mg is None or days is None or runs is None or len(instructions) != 1 \
             or instructions[0].max_per_period is None or instructions[0].dose is None:
         return read_mg, None
@@ -777,12 +778,15 @@ def _cycle_mg_by_its_maximum(order: MedicationOrder, weight: float | None, per: 
 
 
 def _mg_in(quantity: Quantity, weight: float | None, per: str) -> float | None:
-    """``quantity`` in mg as :func:`_read_with` reads doses: a mass, or a dose per kg at ``weight``; per kg alone
-    where ``per`` is '/kg' (``weight`` 1). None for any other."""
-    if not per and (plain := convert(quantity.value, dosing.unit_key(quantity), "mg")) is not None:
-        return plain
-    body = dosing.per_body(quantity)
-    return body.mg * weight if body is not None and body.basis == "kg" and not body.per_day and weight else None
+    """``quantity`` in mg as :func:`_read_with` reads doses (courses.mass_or_per_kg): a mass, or a dose per kg at
+    ``weight``; per kg alone where ``per`` is '/kg' (``weight`` 1). None for any other."""
+    read = mass_or_per_kg(quantity, None)
+    if read is None:
+        return None
+    amount, per_kg = read
+    if not per_kg:
+        return None if per else amount
+    return amount * weight if weight else None
 
 
 def _days_only_in_text(order: MedicationOrder) -> bool:
