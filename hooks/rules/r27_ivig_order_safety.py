@@ -104,11 +104,10 @@ def _amount(dose: Quantity, a_day: float | None = None) -> tuple[float | None, b
     shares (hooks.dosing.per_body_each_time), so the two read the same cycle; with none (an Immunization, a
     maximum) it is not read. Orders and Immunizations read their doses here, so that they add up and compare in the
     same units (whether a dose is per day or per cycle is courses.cycle_dose_per_day's, which reads the maximum)."""
-    if (per_kg := dosing.per_body_each_time(dose, a_day)) is not None and per_kg[0].basis == "kg":
-        each = per_kg[1]
-        return (None if each is None else each / 1000.0), True
-    mg = convert(dose.value, dosing.unit_key(dose), "mg")
-    return (None if mg is None else mg / 1000.0), False
+    if (read := courses.mass_or_per_kg(dose, a_day)) is not None:
+        return read[0] / 1000.0, read[1]
+    written = dosing.per_body(dose)  # per kg but not read each time: still per kg, for adding up like with like
+    return None, written is not None and written.basis == "kg"
 
 
 def _recorded_amount(dose: Quantity, product: Concept) -> tuple[float | None, bool, str]:
