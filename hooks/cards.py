@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from hooks.rule import Action, Fired, Rule
@@ -53,8 +54,17 @@ def _inert(detail: str) -> str:
     return _CHART_MARKUP.sub(lambda found: _INERT[found.group()], detail) if "<" in detail or "[" in detail else detail
 
 
+@dataclass(frozen=True, slots=True)
+class ChartOrder:
+    """A signed order on the chart, as sent, and whether it is a prescription not yet begun (its first day after
+    today): that one is withdrawn ('cancelled', no dose given), one under way is stopped."""
+
+    resource: dict[str, Any]
+    not_begun: bool = False
+
+
 def build(rule: Rule, fired: Fired, unavailable: list[str] | None = None,
-          on_chart: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+          on_chart: Mapping[str, ChartOrder] | None = None) -> dict[str, Any]:
     """A card whose topic code is the rule id, citing the rule's sources in the detail and in links;
     ``unavailable``: prefetch keys the rule also reads that could not be fetched (the card says so). ``on_chart``:
     the chart's orders (not drafts) by reference, as sent: an action that takes one away stops it (:func:`_action`)."""
@@ -125,15 +135,16 @@ def _can_apply(action: Action) -> bool:
     return action.type != "delete" or resolvable(action.resource_id or "")
 
 
-def _action(action: Action, on_chart: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+def _action(action: Action, on_chart: Mapping[str, ChartOrder]) -> dict[str, Any]:
     """The action as CDS Hooks sends it. A rule takes an order away by its reference (``delete``): a draft is deleted,
     as CDS Hooks lets a card remove a draft; a signed order on the chart is part of the record (its course is the
     history every later rule reads), so it is updated to status 'stopped' (or 'on-hold' for a hold:
-    ``Action.stops_as``), the whole resource as sent."""
+    ``Action.stops_as``; 'cancelled' for a prescription not yet begun), the whole resource as sent."""
     signed = on_chart.get(action.resource_id or "") if action.type == "delete" else None
     if signed is not None:
+        status = "cancelled" if action.stops_as == "stopped" and signed.not_begun else action.stops_as
         return {"type": "update", "description": action.description,
-                "resource": {**signed, "status": action.stops_as}}
+                "resource": {**signed.resource, "status": status}}
     out: dict[str, Any] = {"type": action.type, "description": action.description}
     if action.resource is not None:
         out["resource"] = action.resource

@@ -140,7 +140,7 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
         result.warnings.append("The suppression hierarchy could not be applied (internal error logged): every card "
                                "is shown.")
         held, held_notes = {}, []
-    on_chart: dict[str, dict[str, Any]] | None = None  # the chart's orders by reference, read for the first card
+    on_chart: dict[str, cards.ChartOrder] | None = None  # the chart's orders by reference, read for the first card
     for loaded in knowledge.rules_for(hook):
         rule = loaded.rule
         entry: dict[str, Any] = {"rule": rule.id, "number": rule.code, "title": rule.title}
@@ -165,7 +165,8 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
             if isinstance(outcome, Fired):
                 if on_chart is None:
                     drafted = {order.reference for order in hook_context.draft_orders}
-                    on_chart = {o.reference: o.raw for o in record.medications if o.reference not in drafted}
+                    on_chart = {o.reference: _chart_order(o, today) for o in record.medications
+                                if o.reference not in drafted}
                 card = cards.build(rule, outcome, unseen, on_chart)
                 result.cards.append(card)
                 entry.update(status="fired", indicator=outcome.severity, card=card["uuid"], reason=outcome.summary)
@@ -190,6 +191,13 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
     result.warnings.extend(held_notes)
     result.cards.sort(key=lambda c: -SEVERITY_ORDER[c["indicator"]])
     return result
+
+
+def _chart_order(order: MedicationOrder, today: date) -> cards.ChartOrder:
+    """A signed order as a card may stop it: only a MedicationRequest has FHIR's 'cancelled' (a statement records
+    what was taken, and is stopped)."""
+    not_begun = order.resource_type == "MedicationRequest" and order.start is not None and order.start > today
+    return cards.ChartOrder(order.raw, not_begun)
 
 
 def _hold_snoozed(result: Evaluation, snoozed: SnoozeLookup) -> None:

@@ -980,3 +980,16 @@ def test_r06_a_timing_that_cannot_be_read_is_said_as_such_not_as_no_frequency(kb
         beside = _card(kb, today, _timed(_chart(today, 70), timing, 40, on_chart=60))
         assert (f"The order on the chart alone gives at least 60 mg/day (one dose was counted for the prednisone 20 "
                 f"MG Oral Tablet order, its {why}): whether cancelling") in beside["detail"]
+
+
+def test_a_chart_prescription_not_yet_begun_is_cancelled_not_stopped(kb, today):
+    """A signed order whose first day is after today has given no dose: FHIR's 'cancelled' (withdrawn before any
+    administration) fits it, where 'stopped' says a course under way was halted (it was sent 'stopped')."""
+    chart = Chart(today, age=61).condition(IMNM_SNOMED, onset=-60).weight(70, day=-3)
+    chart.medication(PREDNISONE_20, 60, "mg", start=3, route=ROUTE_ORAL, resource_id="pred-60")
+    chart.medication(PREDNISONE_5, 5, "mg", start=-3, route=ROUTE_ORAL, resource_id="pred-5")
+    chart.draft(PREDNISONE_20, 40, "mg", route=ROUTE_ORAL, resource_id="draft-pred-40")
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    updates = {a["resource"]["id"]: a["resource"]["status"]
+               for s in card["suggestions"] for a in s["actions"] if a["type"] == "update"}
+    assert updates == {"pred-60": "cancelled", "pred-5": "stopped"}
