@@ -212,6 +212,18 @@ def test_imnm_recognised_by_its_antibody_dates_from_the_myopathy_nearest_before_
     assert cohorts.iim_onset(record_and_context(kb, chart)[0]) == today - timedelta(days=20)
 
 
+@pytest.mark.parametrize(("undated_active_one", "onset"), [(False, -700), (True, None)])
+def test_iim_onset_falls_back_to_a_resolved_episode_only_when_none_is_active(kb, today, undated_active_one, onset):
+    """The onset is this episode's (an active condition's): a chart with only a resolved IMNM still dates from it, but
+    an active one with no date leaves the episode undated (R29 says so) rather than borrowing the old episode's
+    date."""
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-700, status="resolved")
+    if undated_active_one:
+        chart.condition(IMNM_SNOMED, onset=None)
+    expected = None if onset is None else today + timedelta(days=onset)
+    assert cohorts.iim_onset(record_and_context(kb, chart)[0]) == expected
+
+
 def test_an_undated_coded_nsti_yields_to_confirmed_imnm(kb, today):
     """An undated, never-resolved fasciitis on the problem list may be years old: unlike one coded within 30 days, it
     does not outweigh a positive antibody (found by the whole-change review)."""

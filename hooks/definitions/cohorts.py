@@ -60,11 +60,16 @@ def is_iim(record: PatientRecord, context: HookContext) -> bool:
 
 
 def iim_onset(record: PatientRecord) -> date | None:
-    """The earliest onset (or recorded date) of an IMNM/IIM condition. For IMNM recognised by its antibody (section
-    4.1: anti-HMGCR or anti-SRP positive with a myopathy condition, such as G72.0), that of the myopathy condition
-    nearest before the first positive antibody (an older statin myalgia is another episode), else the first after."""
-    days = [c.start for c in record.conditions_in(*INFLAMMATORY_MYOPATHY)
-            if c.start is not None]
+    """This episode's onset: the earliest onset (or recorded date) of an active IMNM/IIM condition. A relapse charted
+    as a new active condition beside the resolved (inactive, in remission) first episode dates from itself, not from
+    years back (R29's 90 days, the episode T_tx belongs to). With no active one on file, the earliest of the others:
+    a chart with only a resolved IMNM still holds the patient's IMNM history. An active one with no date leaves this
+    episode undated: the old episode's date is not lent to it. For IMNM recognised by its antibody (section 4.1:
+    anti-HMGCR or anti-SRP positive with a myopathy condition, such as G72.0), that of the myopathy condition nearest
+    before the first positive antibody (an older statin myalgia is another episode), else the first after."""
+    conditions = record.conditions_in(*INFLAMMATORY_MYOPATHY)
+    episode = [c for c in conditions if c.active] or conditions
+    days = [c.start for c in episode if c.start is not None]
     if days:
         return min(days)
     positives = [o for _, o in imnm_antibodies(record)]

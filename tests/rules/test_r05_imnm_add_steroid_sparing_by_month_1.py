@@ -465,3 +465,17 @@ def test_r05_a_course_begun_before_the_diagnosis_was_charted_is_this_episodes(kb
     chart.medication(PREDNISONE_20, 60, "mg", start=-45)
     result = run(kb, chart.request("patient-view"), today)
     assert f"day 46 of treatment (started {chart.at(-45)})" in fired(result)[RULE]["summary"]
+
+
+def test_r05_a_new_episode_counts_from_its_own_treatment_not_the_first_episodes(kb, today):
+    """IMNM treated with prednisone and methotrexate years ago, resolved, then a new episode charted as a new active
+    condition: the episode was dated from the first onset, so T_tx was the old prednisone course and the old
+    methotrexate counted as given since it; R05 was quiet about 46 days of prednisone alone (clinical-rules.md
+    section 4.2: T_tx is the first course of this episode)."""
+    chart = _chart(today).condition(IMNM_SNOMED, onset=-1500, status="resolved")
+    chart.medication(PREDNISONE_20, 60, "mg", start=-1480, end=-1200, status="completed")
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-1450, end=-1200, status="completed", period=1,
+                     period_unit="wk")
+    result = run(kb, chart.request("patient-view"), today)
+    assert _explain(result)["facts"]["t_tx"] == chart.at(-45)
+    assert f"day 46 of treatment (started {chart.at(-45)})" in fired(result)[RULE]["summary"]

@@ -423,3 +423,14 @@ def test_r29_a_hepatitis_b_series_on_file_with_no_titre_asks_for_the_titre_alone
     [hbv] = [s for s in card["suggestions"] if "Anti-HBs" in s["label"]]
     assert hbv["label"] == "Anti-HBs (a hepatitis B series is on file: revaccinate only if below 10 mIU/mL)"
     assert [a["description"] for a in hbv["actions"]] == ["Anti-HBs"]
+
+
+@pytest.mark.parametrize("status", ["resolved", "inactive", "remission"])
+def test_r29_a_new_episode_after_a_resolved_one_dates_from_its_own_onset(kb, today, status):
+    """IMNM resolved years ago, then a new episode charted as a new active condition 40 days ago: the onset was read
+    from the first episode (the earliest of any status), so R29 was quiet ("more than 90 days ago") for a patient
+    about to start immunosuppression again."""
+    chart = Chart(today, age=55).condition(IMNM_SNOMED, onset=-2000, status=status)
+    card, entry = _outcome(kb, chart.condition(IMNM_SNOMED, onset=-40), today)
+    assert card is not None and "40 days ago" in card["detail"]
+    assert entry["facts"]["onset"] == chart.at(-40)
