@@ -13,13 +13,14 @@ from flask import Flask, Response, jsonify, request
 
 from service import security
 from service.config import Settings
+from service.json_writer import OrjsonProvider
 
 
 def create_floor_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.load()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.limits.max_body_bytes
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = OrjsonProvider(app)  # the service's JSON writer
     security.install(app, settings)  # the same response headers and CORS handling as the service
 
     @app.post("/cds-services/<service_id>")

@@ -32,6 +32,7 @@ from service.auth import (
 from service.config import Settings
 from service.discovery import PREFETCH, SERVICES
 from service.errors import APIError, error_response
+from service.json_writer import OrjsonProvider
 from service.store import CallRecord, Store
 
 log = logging.getLogger("imnm_cds")
@@ -95,7 +96,7 @@ def create_app(settings: Settings | None = None, kb: knowledge.Knowledge | None 
     kb = kb or knowledge.load(settings.clinical.valueset_dirs, settings.clinical.thresholds_file or None)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.limits.max_body_bytes
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = OrjsonProvider(app)
     store = store if store is not None else open_configured_store(settings)
     # The jti replay cache lives in the shared database, so a token replayed to another worker or replica fails.
     replay = store.replay_cache() if hasattr(store, "replay_cache") else None

@@ -31,6 +31,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
+from service import json_writer
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -41,7 +43,8 @@ ADVISORY_LOCK_KEY = 0x696D6E6D636473
 def open_engine(url: str) -> Engine:
     """An engine for ``url``; a SQLite file's directory is created and the file set to WAL on first connect."""
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {"future": True}
+    # JSON columns written as the call path writes them on the driver (service.storage.driver_sql)
+    kwargs: dict[str, Any] = {"future": True, "json_serializer": json_writer.dumps}
     if parsed.get_backend_name() != "sqlite":
         kwargs["pool_pre_ping"] = True  # a database server restarts and drops connections; a SQLite file does not
     else:

@@ -11,7 +11,6 @@ A JSON column's None is SQL NULL here and in the models (``none_as_null``), neve
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +18,8 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, Engine, Table
 from sqlalchemy.exc import SQLAlchemyError
+
+from service import json_writer
 
 
 def _sqlite_time(value: datetime | None) -> str | None:
@@ -31,7 +32,7 @@ def _sqlite_time(value: datetime | None) -> str | None:
 
 
 def _sqlite_json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value)
+    return None if value is None else json_writer.dumps(value)
 
 
 def _read_sqlite_time(value: Any) -> datetime | None:
@@ -68,7 +69,7 @@ class DriverSql:
 
             self.placeholder = "%({})s".format
             self.write_time = _unchanged
-            self._write_json = lambda value: None if value is None else Json(value)
+            self._write_json = lambda value: None if value is None else Json(value, dumps=json_writer.dumps)
             self.read_time = _unchanged
         else:
             raise ValueError(f"unsupported database driver {dialect}+{driver}: use sqlite:/// or "
