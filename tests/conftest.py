@@ -55,12 +55,13 @@ def explained(result: Evaluation, rule_id: str) -> dict[str, Any]:
 
 def taken_away(action: dict[str, Any]) -> str | None:
     """The order an action takes away, by reference: a draft it deletes (cancels), or a chart order it updates to
-    'stopped' (discontinues: cards.build) or 'on-hold' (holds); None for any other action."""
+    'stopped' or, not yet begun, 'cancelled' (discontinues: cards.build) or 'on-hold' (holds); None for any other
+    action."""
     if action["type"] == "delete":
         return action["resourceId"]
     resource = action.get("resource") or {}
     return f"{resource['resourceType']}/{resource['id']}" if action["type"] == "update" and resource.get(
-        "status") in ("stopped", "on-hold") else None
+        "status") in ("stopped", "cancelled", "on-hold") else None
 
 
 def deleted(suggestion: dict[str, Any]) -> list[str]:
