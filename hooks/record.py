@@ -87,29 +87,52 @@ def _list(value: Any, where: str) -> list[Any]:
     return value
 
 
-# a result reported in words as a bound, with its unit: '<3 ng/L' (below the limit of detection), '> 0.04 ng/mL'
-_BOUND = r"^\s*(<=?|>=?)\s*({number})\s*([^\d\s,.].*?){flag}\s*$"
+# A result written as text with its unit, and nothing else: a bound ('<3 ng/L', below the limit of detection; '> 0.04
+# ng/mL') or a number ('5000 ng/L'). A bound's unit is whatever follows it; a number's is one word that reads as a
+# unit (it begins with a letter, '%', '°', '[' or '{'), so that '72 kg (estimated)', '5000 ng/L haemolysed', a titre
+# '1:160' and a bare '5000' are no result.
+_RESULT = (r"^\s*(?P<comparator><=?|>=?)?\s*(?P<number>{number})\s*"
+           r"(?P<unit>(?(comparator)[^\d\s,.].*?|(?:[^\W\d_]|[%°\[{{])\S*?)){flag}\s*$")
 _PLAIN_NUMBER = r"\d+(?:\.\d+)?"
 # what a lab adds to it: thousands grouped as it prints them ('>20,000 U/L'; never '0,010', a decimal comma), and
 # a flag after the unit: H, L, HH, LL, A, AA or 'critical', after a space or in brackets ('(H)'), or '*'
 _GROUPED_NUMBER = r"[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?(?![\d,])"
 _FLAG_MARK = r"HH?|LL?|AA?|(?i:critical)"
 _TRAILING_FLAG = rf"(?:\s+(?:{_FLAG_MARK})|\s*\((?:{_FLAG_MARK})\)|\s*\*)"
-_BOUND_TEXT = re.compile(_BOUND.format(number=_PLAIN_NUMBER, flag=""))
-_LAB_BOUND_TEXT = re.compile(_BOUND.format(number=f"{_GROUPED_NUMBER}|{_PLAIN_NUMBER}", flag=f"{_TRAILING_FLAG}?"))
+_RESULT_AS_WRITTEN = re.compile(_RESULT.format(number=_PLAIN_NUMBER, flag=""))
+_LAB_RESULT = re.compile(_RESULT.format(number=f"{_GROUPED_NUMBER}|{_PLAIN_NUMBER}", flag=f"{_TRAILING_FLAG}?"))
 
 
-def bound_in_text(text: str | None, *, lab_marks: bool = False) -> Quantity | None:
-    """A result written as a bound with its unit ('<3 ng/L', '> 90 mL/min/1.73m2'); None for any other text.
+def _result_in(pattern: re.Pattern[str], text: str | None) -> Quantity | None:
+    match = pattern.match(text or "")
+    if match is None:
+        return None
+    value = float(match["number"].replace(",", ""))
+    # a number no result can be ('1' and 400 zeros reads as infinity): not read, as a valueQuantity beyond it is not
+    return Quantity(value, match["unit"], match["comparator"]) if value <= _MAX_MAGNITUDE else None
 
-    ``lab_marks``: read it past what a lab adds, its thousands grouped ('>20,000 U/L') and a flag after the unit
-    ('<20 IU/mL L', '>50 ng/L (H)'): whatever the flag marks, the result is within its bound. A comma before three
-    digits is taken for a thousands separator: '<1,500' is read as 1,500, which a lab writing a decimal comma
-    would have meant as 1.5 (a comma before any other count of digits, '<0,010', is not read at all). A flag with
-    no unit before it ('>150 H') stays in the unit's place, as without ``lab_marks``. The eGFR reads flags its own way
-    (hooks.definitions.renal reads only an upper bound past them) and asks for the text as written."""
-    match = (_LAB_BOUND_TEXT if lab_marks else _BOUND_TEXT).match(text or "")
-    return Quantity(float(match[2].replace(",", "")), match[3], match[1]) if match else None
+
+def bound_in_text(text: str | None) -> Quantity | None:
+    """A bound written as text with its unit, read as written ('<3 ng/L', '> 90 mL/min/1.73m2'); None for any other
+    text, a number without a comparator ('45 mL/min') too. The eGFR reads a lab's flags its own way
+    (hooks.definitions.renal reads only an upper bound past them) and asks for this; the others read
+    :func:`result_in_text`."""
+    bound = _result_in(_RESULT_AS_WRITTEN, text)
+    return bound if bound is not None and bound.comparator is not None else None
+
+
+def result_in_text(text: str | None) -> Quantity | None:
+    """A result written as text as a lab prints it: a number or a bound, with its unit ('5000 ng/L', '<3 ng/L'), and
+    nothing else; None for any other text.
+
+    It is read past what a lab adds: its thousands grouped ('12,000 U/L', '>20,000 U/L') and a flag after the unit
+    ('5000 ng/L H', '<20 IU/mL L', '>50 ng/L (H)'): whatever the flag marks, the result is the number or within its
+    bound. A comma before three digits is taken for a thousands separator: '1,500' is read as 1,500, which a lab
+    writing a decimal comma would have meant as 1.5 (a comma before any other count of digits, '0,010', is not read
+    at all). A flag with no unit before it ('>150 H', '5000 H') stays in the unit's place: no unit converts from it."""
+    return _result_in(_LAB_RESULT, text)
+
+
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
@@ -419,9 +442,9 @@ class Observation:
 
     @property
     def reported_value(self) -> Quantity | None:
-        """The result as a quantity: its valueQuantity, or a bound written as text with a unit ('<3 ng/L', read
-        past the lab's marks: '>20,000 U/L H')."""
-        return self.quantity if self.quantity is not None else bound_in_text(self.value_text, lab_marks=True)
+        """The result as a quantity: its valueQuantity, or a number or a bound written as text with its unit and
+        nothing else (:func:`result_in_text`: '5000 ng/L', '<3 ng/L', read past the lab's marks: '>20,000 U/L H')."""
+        return self.quantity if self.quantity is not None else result_in_text(self.value_text)
 
     def above_upper_limit(self, canonical: str) -> bool | None:
         """The value against the upper limit of its own reference range, in the same unit or both converted to
@@ -447,8 +470,9 @@ class Observation:
 
     @property
     def measured_as_text(self) -> bool:
-        """A value written as text with a number in it ('>20,000', '72 kg (estimated)'): a measurement that
-        cannot be read. Text without a digit ('refused', 'haemolysed') is no measurement at all."""
+        """A value written as text with a number in it ('>20,000', '72 kg (estimated)', '5000 ng/L'): a measurement,
+        which only :attr:`reported_value` can read, and only a number or a bound with its unit ('5000 ng/L'); the
+        readers of :func:`measured` read none. Text without a digit ('refused', 'haemolysed') is no measurement."""
         return self.quantity is None and self.value_text is not None and any(c.isdigit() for c in self.value_text)
 
     @property

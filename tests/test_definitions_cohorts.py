@@ -358,7 +358,8 @@ def test_a_positive_tissue_or_wound_culture_is_an_infection_marker(kb, today, co
 
 @pytest.mark.parametrize(("result", "unread"), [
     ({"value": 36, "unit": "[iU]/L"}, "Lactate [Moles/volume] in Serum or Plasma 36 IU/L on "),
-    ({"value_string": "4.1 mmol/L"}, "'4.1 mmol/L'"),
+    ({"value_string": "4.1 mmol/L see note"}, "'4.1 mmol/L see note'"),
+    ({"value_string": "4.1 mmol/L"}, None),  # a number with its unit, read as text
     ({"value": 4.1, "unit": "mmol/L"}, None),  # read, and it meets the limit
     ({"value": 1.1, "unit": "mmol/L"}, None),  # read, and it does not
     ({"value_string": "haemolysed"}, None),  # no measurement at all

@@ -58,7 +58,7 @@ def interpretation_status(observation: Observation) -> Status | None:
 
 def status(observation: Observation) -> Status | None:
     """Positive or negative, from interpretation, then a coded value, then a string, then the value (a number,
-    or a bound written as text: '<20 U/mL') against the upper limit of its range."""
+    or a number or bound written as text: '45 U/mL', '<20 U/mL') against the upper limit of its range."""
     if (flagged := interpretation_status(observation)) is not None:
         return flagged
     if observation.value_concept is not None:

@@ -123,9 +123,9 @@ _BARE_BOUND = re.compile(r"^\s*(<=?|>=?)\s*(\d+(?:\.\d+)?)\s*$")  # '>30': a bou
 
 
 def _lab_value(observation: Observation, canonical: str) -> Quantity | None:
-    """The result in ``canonical``, with its comparator: a valueQuantity, or a bound written as text ('>30 K/uL';
-    a bare '>30' is in the unit of the lab's own range, or else in ``canonical``, the marker's usual unit). None
-    when it cannot be read so."""
+    """The result in ``canonical``, with its comparator: a valueQuantity, or a number or bound written as text
+    ('18 K/uL', '>30 K/uL'; a bare '>30' is in the unit of the lab's own range, or else in ``canonical``, the
+    marker's usual unit). None when it cannot be read so."""
     quantity = observation.reported_value
     bare = _BARE_BOUND.match(observation.value_text or "") if quantity is None else None
     if bare:

@@ -66,7 +66,7 @@ def troponin_i_above_uln(observation: Observation, context: HookContext) -> bool
 
 def _above_every_assays_uln(observation: Observation, context: HookContext) -> bool:
     """A result the lab gave no range or flag for, in a unit read, surely above the fallback limit."""
-    quantity = observation.reported_value  # a bound written as text ('>50,000 ng/L') counts
+    quantity = observation.reported_value  # a number or bound written as text ('5000 ng/L', '>50,000 ng/L') counts
     if observation.ref_high is not None or observation.interpretation or quantity is None:
         return False
     value = convert(quantity.value, quantity.unit, TROPONIN_UNIT)  # no unit, or one not known: not judged

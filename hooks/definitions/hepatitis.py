@@ -190,9 +190,9 @@ class HbvFollowUp:
 
 
 def dna_resulted(observation: Observation) -> bool:
-    """An HBV DNA result: a viral load (a number, or a bound written as text: '<20 IU/mL'), or detected / not
-    detected; a pending test ('registered', 'preliminary') or a rejected specimen does not tell whether the virus is
-    replicating."""
+    """An HBV DNA result: a viral load (a number, or a number or bound written as text: '250,000 IU/mL', '<20
+    IU/mL'), or detected / not detected; a pending test ('registered', 'preliminary') or a rejected specimen does not
+    tell whether the virus is replicating."""
     if observation.status in PENDING_STATUSES:
         return False
     return observation.reported_value is not None or antibodies.status(observation) is not None

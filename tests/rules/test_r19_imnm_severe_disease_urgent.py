@@ -480,6 +480,18 @@ def test_r19_a_troponin_i_with_no_range_far_above_every_assays_uln_is_cardiac_in
             in " ".join(card["detail"].split()))
 
 
+@pytest.mark.parametrize("written", ["5000 ng/L", "5,000 ng/L"])
+def test_r19_a_troponin_i_written_as_text_is_judged_as_its_number(kb, today, written):
+    """Anti-SRP IMNM with myocarditis and troponin I sent as the valueString '5000 ng/L': R19 was not evaluable (a
+    number written as text was not read) and R20/R31 could not judge it (clinician review). It is 5000 ng/L, above
+    every troponin I assay's upper limit: the critical card fires."""
+    chart = severe_chart(today).observation(TROPONIN_I_HS, -2, value_string=written).condition(MYOCARDITIS, onset=-2)
+    card = _card(kb, chart)
+    assert card is not None and card["indicator"] == "critical" and "(cardiac)" in card["summary"]
+    assert (f"cardiac involvement: troponin I {written} {FALLBACK_TEXT} on 2026-11-19 with Isolated myocarditis"
+            in " ".join(card["detail"].split()))
+
+
 @pytest.mark.parametrize(("value", "unit", "comparator"), [
     (1000, "ng/L", None),  # at the fallback, not above it
     (5000, None, None), (5000, "U/L", None),  # no unit, or one not a mass concentration: not judged
