@@ -132,6 +132,16 @@ def test_onset_at_18_is_adult(kb, today):
     assert card is not None and entry["facts"]["age_at_onset"] == 18
 
 
+def test_r30_a_resolved_juvenile_myositis_makes_an_adult_relapse_juvenile_onset(kb, today):
+    """JDM at 12 charted as resolved, now 45 with anti-HMGCR IMNM charted as a new active condition 40 days ago: only
+    active conditions were read, so R30 asked for cancer screening in juvenile-onset disease."""
+    jdm_at_12 = -33 * 365  # Chart(age=45) is born 45 years and 30 days before today
+    chart = imnm(today, "HMGCR", onset=-40, age=45)
+    chart.condition((ICD10, "M33.02", "Juvenile dermatomyositis with myopathy"), onset=jdm_at_12, status="resolved")
+    card, entry = _outcome(kb, chart, today)
+    assert card is None and entry["reason"] == f"juvenile onset (age 12 on {chart.at(jdm_at_12)})"
+
+
 def test_suggested_orders(kb, today):
     card, _ = _outcome(kb, imnm(today, sex="female", age=50), today)
     basic, ct = card["suggestions"]
