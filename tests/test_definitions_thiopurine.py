@@ -56,6 +56,31 @@ def _record(chart: Chart):
     ("Low", "low-unspecified"),
     ("High activity", "normal"),
     ("Specimen rejected", None),
+    # "homozygous" for a named variant allele is a poor metabolizer (each was read as no result at all: review 407)
+    ("Homozygous TPMT*3A", "poor"),
+    ("homozygous for the *3A allele", "poor"),
+    ("TPMT *3C homozygous", "poor"),
+    ("c.415C>T homozygous", "poor"),
+    ("Homozygous for NUDT15 p.Arg139Cys (c.415C>T)", "poor"),
+    ("Homozygous for the variant allele", "poor"),
+    # ... and for the normal allele a normal one
+    ("Homozygous wild-type", "normal"),
+    ("Homozygous *1/*1", "normal"),
+    ("Homozygous for TPMT*1", "normal"),
+    ("homozygous normal", "normal"),
+    ("Homozygous wild type for c.415C>T", "normal"),
+    ("Heterozygous *3A (not homozygous)", "intermediate"),
+    ("Homozygous", None),
+    # words that disagree read as the lower activity (the first two were read as normal: review 407)
+    ("TPMT genotype normal; phenotype low", "low-unspecified"),
+    ("Genotype normal (*1/*1); phenotype low activity", "poor"),
+    ("*1/*1; intermediate activity", "intermediate"),
+    ("Normal metabolizer; intermediate activity", "intermediate"),
+    ("*1/*3A; poor metabolizer", "poor"),
+    ("Intermediate activity (low)", "intermediate"),
+    # "low" that is no measure of activity
+    ("Normal metabolizer (low risk of myelosuppression)", "normal"),
+    ("Low-normal activity", "normal"),
 ])
 def test_words_and_diplotypes(text, expected):
     assert thiopurine.from_words(text) == expected
@@ -72,6 +97,23 @@ def test_number_without_range_or_flag_is_unreadable():
     chart = Chart(TODAY).observation(TPMT_ACTIVITY, -10, value=14, unit="U/mL")
     summary = thiopurine.summarise(_record(chart), "TPMT")
     assert summary.status is None and summary.unreadable
+
+
+def test_a_coded_value_and_a_text_that_disagree_read_as_the_lower_activity():
+    chart = Chart(TODAY).observation(TPMT_ACTIVITY, -10, value_code=(LOINC, "LA-x", "Normal metabolizer"),
+                                     value_string="Phenotype low")
+    summary = thiopurine.summarise(_record(chart), "TPMT")
+    assert summary.status == "low-unspecified" and summary.basis.shown == "Phenotype low"
+
+
+def test_a_result_that_cannot_be_read_is_kept_with_its_value():
+    chart = Chart(TODAY).observation(TPMT_GENOTYPE, -10, value_string="See scanned report")
+    chart.observation(TPMT_ACTIVITY, -12, value=14, unit="U/mL", interpretation="X")
+    summary = thiopurine.summarise(_record(chart), "TPMT")
+    day, earlier = (date.fromordinal(TODAY.toordinal() - n).isoformat() for n in (10, 12))
+    assert summary.status is None
+    assert sorted(summary.unreadable) == sorted([f"TPMT Genotype 'See scanned report' ({day})",
+                                                 f"{TPMT_ACTIVITY[2]} 14 U/mL flagged X ({earlier})"])
 
 
 def test_interpretation_flag_low_without_category():

@@ -61,6 +61,24 @@ STEP_MG = AZATHIOPRINE_ORAL.finest_mg  # 25 mg: the smallest whole tablet, so th
 GROUP = "azathioprine"
 
 
+def _no_status(summary: thiopurine.Summary) -> str:
+    """What there is for a gene with no status: a result that could not be read is quoted, never called none."""
+    if summary.unreadable:
+        return f"result could not be read: {'; '.join(summary.unreadable)}"
+    return f"no {'valid ' if summary.invalid else ''}result"
+
+
+def _without_status(absent: Sequence[thiopurine.Summary]) -> str:
+    """The genes with no status, for the headline: 'TPMT result could not be read', 'no TPMT or NUDT15 result'."""
+    unread_genes = [s.gene for s in absent if s.unreadable]
+    none = [s for s in absent if not s.unreadable]
+    return "; ".join([
+        *([f"{' and '.join(unread_genes)} result{'s' if len(unread_genes) > 1 else ''} could not be read"]
+          if unread_genes else []),
+        *([f"no {'valid ' if any(s.invalid for s in none) else ''}{' or '.join(s.gene for s in none)} result"]
+          if none else [])])
+
+
 def _daily(order: MedicationOrder, weight_kg: float | None,
            bsa_m2: float | None) -> tuple[float | None, float | None, str]:
     """(mg/day, mg/kg/day, how) for an azathioprine order, every dosage instruction counted (section 4.2, as the
@@ -241,7 +259,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     poor = [g for g, s in statuses.items() if s == "poor"]
     unclear_low = [g for g, s in statuses.items() if s == "low-unspecified"]
     intermediate = [g for g, s in statuses.items() if s == "intermediate"]
-    missing = [g for g, s in statuses.items() if s is None]
+    absent = [s for s in (tpmt, nudt15) if s.status is None]
+    missing = [s.gene for s in absent]
+    unread_genes = [s.gene for s in absent if s.unreadable]
     too_high_per_kg = per_kg_day is not None and per_kg_day > params["max_mg_per_kg_day"]
 
     reduced: tuple[float, float] | None = None
@@ -298,16 +318,22 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         else:
             advice += f" The mg/day range could not be computed: {no_weight}."
     elif missing:
-        invalid = [s.gene for s in (tpmt, nudt15) if s.gene in missing and s.invalid]
-        headline = f"no {'valid ' if invalid else ''}{' or '.join(missing)} result"
-        advice = ("**Test TPMT (activity or genotype) and NUDT15 before starting.** NUDT15 variants are commonest "
-                  "in people of East Asian, South Asian and Hispanic ancestry. Until the result is back, a low "
-                  "starting dose (25-50 mg/day) with weekly CBCs limits the harm.")
+        headline = _without_status(absent)
+        advice = ""
+        if unread_genes:
+            advice = (f"**Read the {' and '.join(unread_genes)} result in the lab report before starting** (it could "
+                      "not be read here); if it does not state the metabolizer status, test again. ")
+        if len(unread_genes) < len(absent):
+            advice += ("**Test TPMT (activity or genotype) and NUDT15 before starting.** NUDT15 variants are "
+                       "commonest in people of East Asian, South Asian and Hispanic ancestry. ")
+        advice += "Until the status is known, a low starting dose (25-50 mg/day) with weekly CBCs limits the harm."
     else:
         headline = f"dose above 3 mg/kg/day{beside}"
         advice = "The usual maximum is 3 mg/kg/day (normal metabolizers); lower the dose."
     if missing and (poor or unclear_low or intermediate):
-        notes.append(f"No {' or '.join(missing)} result on file: test it as well.")
+        without = _without_status(absent)
+        notes.append(f"{without[0].upper()}{without[1:]}: {'read it in the lab report or ' if unread_genes else ''}"
+                     "test it as well.")
     if too_high_per_kg:
         notes.append(f"{'Together with the order on the chart they give' if adds else 'The order gives'} "
                      f"{least}{per_kg_day:.1f} mg/kg/day, above {params['max_mg_per_kg_day']:g} mg/kg/day.")
@@ -316,13 +342,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     for summary in (tpmt, nudt15):
         for item in summary.invalid:
             notes.append(f"Not used: {item} (donor red cells); use a genotype instead.")
-        for item in summary.unreadable:
-            notes.append(f"Result not readable: {item}.")
+        if summary.basis is not None:  # one with no status says so in the status line
+            notes.extend(f"Result not readable: {item}." for item in summary.unreadable)
     if new_start and mg_day is not None and mg_day > 2 * params["start_dose_mg"] and not poor:
         notes.append(f"This is a new start {'of at least' if least else 'at'} {mg_day:g} mg/day; the usual start is "
                      "25-50 mg/day.")
 
-    status_line = "; ".join(f"{s.gene}: {s.basis.describe() if s.basis else 'no result'}" for s in (tpmt, nudt15))
+    status_line = "; ".join(f"{s.gene}: {s.basis.describe() if s.basis else _no_status(s)}" for s in (tpmt, nudt15))
     status_line += "."
     ordered = f"Ordered: {label}" + (f" ({drafts_dose}), with the azathioprine on the chart" if adds else "")
     if mg_day is not None:

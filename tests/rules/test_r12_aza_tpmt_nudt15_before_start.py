@@ -114,6 +114,52 @@ def test_r12_tpmt_activity_below_normal_in_words_is_no_full_dose_start(kb, today
     assert card["indicator"] == "critical" and entry["facts"]["tpmt"].endswith("(low unspecified)")
 
 
+@pytest.mark.parametrize(("tpmt", "nudt15", "gene"), [
+    ("Homozygous TPMT*3A", "*1/*1", "TPMT"),
+    ("homozygous for the *3A allele", "*1/*1", "TPMT"),
+    ("*1/*1", "c.415C>T homozygous", "NUDT15"),
+])
+def test_r12_a_variant_written_homozygous_is_a_poor_metabolizer(kb, today, tpmt, nudt15, gene):
+    """"Homozygous TPMT*3A" was read as no result: a warning that advised 25-50 mg/day and ordered the test again,
+    where a poor metabolizer must get the hard stop (review 407)."""
+    chart = patient(today).observation(TPMT_GENOTYPE, -30, value_string=tpmt)
+    card, _ = _result(kb, today, chart.observation(NUDT15, -30, value_string=nudt15), mg=100)
+    assert card["indicator"] == "critical"
+    assert card["summary"] == f"Azathioprine: {gene} poor metabolizer: do not use a thiopurine"
+    assert not any(a["description"].startswith(("TPMT", "NUDT15")) for a in _creates(card))
+
+
+def test_r12_homozygous_for_the_normal_allele_is_a_normal_metabolizer(kb, today):
+    chart = patient(today).observation(TPMT_GENOTYPE, -30, value_string="Homozygous wild-type")
+    card, entry = _result(kb, today, chart.observation(NUDT15, -30, value_string="Homozygous *1/*1"), mg=100)
+    assert card is None and entry["facts"]["tpmt"].endswith("(normal)")
+
+
+@pytest.mark.parametrize("activity", ["TPMT genotype normal; phenotype low",
+                                      "Genotype normal (*1/*1); phenotype low activity"])
+def test_r12_one_result_saying_normal_and_low_is_read_low(kb, today, activity):
+    """One text saying both "normal" and "low" was read as normal: 150 mg went on with no card. Discordant words
+    are read on the safe side, as two results that disagree are (review 407)."""
+    chart = patient(today).observation(TPMT_ACTIVITY, -30, value_string=activity)
+    card, _ = _result(kb, today, chart.observation(NUDT15, -30, value_string="*1/*1"), mg=150)
+    assert card["indicator"] == "critical"
+
+
+def test_r12_a_result_that_cannot_be_read_is_quoted_not_called_missing(kb, today):
+    """A result on file that could not be read was headlined "no TPMT result" (review 407)."""
+    chart = patient(today).observation(TPMT_GENOTYPE, -30, value_string="See scanned report")
+    card, entry = _result(kb, today, chart.observation(NUDT15, -30, value_string="*1/*1"))
+    assert card["indicator"] == "warning" and card["summary"] == "Azathioprine: TPMT result could not be read"
+    day = (today - timedelta(days=30)).isoformat()
+    assert f"TPMT: result could not be read: TPMT Genotype 'See scanned report' ({day})" in card["detail"]
+    assert "no TPMT result" not in card["detail"] and "Read the TPMT result in the lab report" in card["detail"]
+    assert entry["facts"]["tpmt_set_aside"] == f"TPMT Genotype 'See scanned report' ({day})"
+    # with a status for the other gene, what could not be read is said beside it
+    chart = patient(today).observation(TPMT_GENOTYPE, -30, value_string="*1/*3A")
+    card, _ = _result(kb, today, chart.observation(NUDT15, -30, value_string="See scanned report"))
+    assert "NUDT15 result could not be read: read it in the lab report or test it as well." in card["detail"]
+
+
 def test_intermediate_range_is_computed_and_a_higher_dose_replaced(kb, today):
     chart = patient(today, kg=60).observation(TPMT_GENOTYPE, -30, value_string="*1/*3A")
     card, entry = _result(kb, today, chart.observation(NUDT15, -30, value_string="*1/*1"), mg=175)
