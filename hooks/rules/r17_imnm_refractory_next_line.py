@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, cohorts, diagnosis, escalation, steroids
+from hooks.definitions import antibodies, cohorts, courses, diagnosis, escalation, steroids
 from hooks.definitions import treatment_duration as td
+from hooks.definitions.routes import systemic
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ENMC_224, PINAL_FERNANDEZ_2018, SEED_000, SEED_001, SEED_003
@@ -49,18 +50,52 @@ and consider genetic testing) and separate activity from damage: MRI of the thig
 disease) and T1/fat-fraction sequences (fatty replacement = damage that immunosuppression will not reverse).
 {mri}"""
 
-TACROLIMUS_MONITORING = ("If tacrolimus is used: trough level at 1-2 weeks (target 5-10 ng/mL), then with each dose "
-                         "change; BMP, magnesium and glucose; blood pressure.")
+# The third line (spec R17), as the card names it. The spec sets no trial length for either: each is in progress
+# for as long as it is given
+THIRD_LINE = {"tacrolimus": "**tacrolimus** (trough 5-10 ng/mL)", "cyclophosphamide": "**cyclophosphamide**"}
 
 
-def _ivig_arm(record: PatientRecord, context: HookContext, params: Mapping[str, float]) -> tuple[bool, str | None]:
+class Arm(NamedTuple):
+    """One second-line agent as the chart shows it."""
+
+    tried: bool  # given for the spec's adequate trial, and still in use: the disease is refractory to it
+    text: str | None  # what the chart says of it (None: never given)
+    in_progress: str | None  # given now but not yet for an adequate trial: since when, and when the trial will be
+
+
+def _adequate_from(first: date, days: float) -> str:
+    return (first + timedelta(days=int(days))).isoformat()
+
+
+def _since(first: date | None, today: date) -> str:
+    """Since when an agent is given, or that it is ordered to start later (courses.planned: current, no dose yet)."""
+    if first is None:
+        return "start date not on file"
+    if first > today:
+        return f"planned from {first.isoformat()}"
+    return f"since {first.isoformat()} ({(today - first).days} days)"
+
+
+def _ivig_arm(record: PatientRecord, context: HookContext, params: Mapping[str, float]) -> Arm:
     # ">= 3 cycles over >= 90 days" is the current course's (R15: reassess after 3 cycles): the cycles of an earlier
     # course (IVIG stopped, restarted later) do not count toward this one. The break that ends a course is longer
     # than any maintenance interval, so spaced-out IVIG stays one course
     course = td.ivig_course(record, context)
     cycles, earlier, last = course.cycles, course.earlier, course.last
-    if not cycles or last is None:
-        return False, None
+    if last is None:
+        return Arm(False, None, None)
+    in_use = td.ivig_in_use(record, context, params["ivig_recent_days"]) is not None
+    if not cycles:  # ordered to start later, or given with no start date: no cycle to count from
+        planned = min((o.start for o in record.medications_in("ivig")
+                       if o.start is not None and courses.planned(o, record.today)), default=None)
+        if planned is not None:
+            ordered = _since(planned, record.today)
+            return Arm(False, f"IVIG: {ordered}", f"IVIG is {ordered}; its trial is adequate (>= "
+                       f"{params['min_ivig_cycles']:g} cycles over >= {params['min_ivig_days']:g} days) from "
+                       f"{_adequate_from(planned, params['min_ivig_days'])} at the earliest")
+        given = f"no start date on file, last {last.isoformat()}"
+        return Arm(False, f"IVIG: {given}", f"IVIG is being given ({given}): when its trial is adequate cannot be "
+                   "told" if in_use else None)
     since = (record.today - cycles[0]).days
     text = (f"IVIG: {len(cycles)} cycle(s) since {cycles[0].isoformat()} ({since} days), last "
             f"{'ongoing (active order)' if last == record.today else last.isoformat()}")
@@ -70,13 +105,20 @@ def _ivig_arm(record: PatientRecord, context: HookContext, params: Mapping[str, 
         text += (f" (not counted: {len(earlier)} earlier cycle(s), {earlier[0].isoformat()} to "
                  f"{earlier[-1].isoformat()}, before a break of more than "
                  f"{context.definition('ivig_course_break_days'):g} days)")
-    tried = (len(cycles) >= params["min_ivig_cycles"] and since >= params["min_ivig_days"]
-             and td.ivig_in_use(record, context, params["ivig_recent_days"]) is not None)
-    return tried, text
+    cycles_short = params["min_ivig_cycles"] - len(cycles)
+    days_short = params["min_ivig_days"] - since
+    tried = cycles_short <= 0 and days_short <= 0 and in_use
+    if tried or not in_use:
+        return Arm(tried, text, None)
+    due = " and ".join(filter(None, (
+        f"from {_adequate_from(cycles[0], params['min_ivig_days'])}" if days_short > 0 else None,
+        f"after {cycles_short:g} more cycle(s)" if cycles_short > 0 else None)))
+    return Arm(False, text, f"IVIG is in progress: {len(cycles)} cycle(s) since {cycles[0].isoformat()} ({since} "
+                            f"days); its trial is adequate (>= {params['min_ivig_cycles']:g} cycles over >= "
+                            f"{params['min_ivig_days']:g} days) {due}")
 
 
-def _rituximab_arm(record: PatientRecord, context: HookContext, params: Mapping[str, float]
-                   ) -> tuple[bool, str | None]:
+def _rituximab_arm(record: PatientRecord, context: HookContext, params: Mapping[str, float]) -> Arm:
     # rituximab counts as tried while it is still in use (its last dose within the anti_cd20_in_use_days
     # definition): an older course has worn off, and re-treating it is R16's case, by the same definition. The last
     # dose is R16's (an order with an end date and no start counts by it); a first dose needs a start date. Tried
@@ -84,7 +126,7 @@ def _rituximab_arm(record: PatientRecord, context: HookContext, params: Mapping[
     # goes on the same treatment (1 g x2, then 1 g ten months later, has been tried for over a year)
     given = td.rituximab_given(record)
     if given.last is None:
-        return False, None
+        return Arm(False, None, None)
     in_use_days = int(context.definition("anti_cd20_in_use_days"))
     # (first dose, last dose) of the courses given without a worn-off break
     treatments = td.merge([(start, last_dose) for start, last_dose, _ in given.courses], in_use_days - 1)
@@ -93,25 +135,115 @@ def _rituximab_arm(record: PatientRecord, context: HookContext, params: Mapping[
     began = f"first dose {given.courses[0][0].isoformat()}" if given.courses else "no first dose date on file"
     text = f"rituximab: {began}, last dose {given.last.isoformat()}"
     tried = first is not None and (record.today - first).days >= params["min_rituximab_days"]
-    return tried, text
+    if tried or given.last < recent:
+        return Arm(tried, text, None)
+    if first is None:
+        return Arm(False, text, f"rituximab is being given (last dose {given.last.isoformat()}) with no first dose "
+                                "date on file: when its trial is adequate cannot be told")
+    first_dose = (f"first dose planned {first.isoformat()}" if first > record.today else
+                  f"first dose {first.isoformat()} ({(record.today - first).days} days ago)")
+    return Arm(False, text, f"rituximab is in progress: {first_dose}; its trial is adequate (first dose >= "
+                            f"{params['min_rituximab_days']:g} days ago) from "
+                            f"{_adequate_from(first, params['min_rituximab_days'])}")
 
 
-def _next_step(subtype: str, on_ivig: bool, on_rituximab: bool) -> tuple[str, str]:
-    """(what to add next, the text of the step after it)."""
-    later = ("Then, if still refractory, consider **tacrolimus** (trough 5-10 ng/mL) or **cyclophosphamide**, "
-             "and refer to a myositis centre.")
-    if on_ivig and on_rituximab:
-        return ("IVIG and rituximab have both been tried: consider **tacrolimus** (trough 5-10 ng/mL) or "
-                "**cyclophosphamide**, with a myositis centre.", "")
-    if on_ivig:
-        why = {"HMGCR": "the ENMC next step for anti-HMGCR myopathy on IVIG",
-               "SRP": "anti-SRP myopathy responds best to regimens that include rituximab",
-               "DUAL": "anti-SRP is positive too"}.get(subtype, "the other second-line agent")
-        return f"**add rituximab** ({why}).", later
-    why = {"SRP": "the next step for anti-SRP myopathy on rituximab",
-           "HMGCR": "anti-HMGCR myopathy responds particularly well to IVIG",
-           "DUAL": "anti-HMGCR is positive too"}.get(subtype, "the other second-line agent")
-    return f"**add IVIG** ({why}).", later
+def _third_line_given(record: PatientRecord, context: HookContext) -> dict[str, date | None]:
+    """Tacrolimus and cyclophosphamide being given now (systemic, current on the chart), each with since when: the
+    start of the run of its orders that reaches today (dose changes replace one order by the next), a later start
+    for one ordered to start later, or None with no start date on file."""
+    today = record.today
+    tolerance = int(context.definition("dose_gap_bridge_days"))
+    given: dict[str, date | None] = {}
+    for agent in THIRD_LINE:
+        orders = systemic(record.medications_in(agent))
+        current = [o for o in orders if o.current_on(today)]
+        if not current:
+            continue
+        spans = [span for o in orders if (span := td.coverage(o, today)) is not None and span[0] <= span[1]]
+        run = td.current_run(spans, today, tolerance)
+        given[agent] = run[0] if run is not None else min(
+            (o.start for o in current if o.start is not None), default=None)
+    return given
+
+
+class NextStep(NamedTuple):
+    now: str  # the next step
+    then: str  # the step after it ("" when there is none to name)
+    summary: str  # the end of the card's summary
+
+
+def _consider_third_line(given: Mapping[str, date | None], when: str) -> str:
+    """The step after the next (``when``: "if still refractory"): the third-line agents not already given, and a
+    myositis centre."""
+    others = " or ".join(words for agent, words in THIRD_LINE.items() if agent not in given)
+    return f"Then, {when}, consider {others}, and refer to a myositis centre." if others else (
+        f"Then, {when}, refer to a myositis centre.")
+
+
+def _next_step(subtype: str, ivig: Arm, rituximab: Arm, third_line: Mapping[str, date | None],
+               today: date) -> NextStep:
+    """The next step, and the one after it. An agent being given but not yet for an adequate trial (in progress)
+    is the step under way, never one to add: the card says since when and when its trial will be adequate, and
+    goes no further until then, as R15 says "reassess after 3 cycles; if still refractory, see R17"."""
+    if ivig.tried and rituximab.tried:
+        if not third_line:
+            return NextStep(f"IVIG and rituximab have both been tried: consider {' or '.join(THIRD_LINE.values())}, "
+                            "with a myositis centre.", "", "consider the next line and a myositis centre")
+        under_way = "; ".join(f"**{agent}** {_since(first, today)}" for agent, first in third_line.items())
+        started = any(first is None or first <= today for first in third_line.values())
+        return NextStep(f"IVIG and rituximab have both been tried, and the next line is ordered: {under_way}. "
+                        "No adequate-trial length is set for it here (the sources give none): judge its response "
+                        "(CK, strength) with a myositis centre before changing it.",
+                        _consider_third_line(third_line, "if still refractory"),
+                        f"{' and '.join(third_line)} {'in progress' if started else 'planned'}: review with a "
+                        "myositis centre")
+    name, pending = ("rituximab", rituximab) if ivig.tried else ("IVIG", ivig)
+    if pending.in_progress:
+        return NextStep(f"{pending.in_progress[0].upper()}{pending.in_progress[1:]}. Continue it, and reassess CK "
+                        "and strength once its trial is adequate.",
+                        _consider_third_line(third_line, "if still refractory after its adequate trial"),
+                        f"{name} in progress: give it an adequate trial")
+    reasons = ({"HMGCR": "the ENMC next step for anti-HMGCR myopathy on IVIG",
+                "SRP": "anti-SRP myopathy responds best to regimens that include rituximab",
+                "DUAL": "anti-SRP is positive too"} if ivig.tried else
+               {"SRP": "the next step for anti-SRP myopathy on rituximab",
+                "HMGCR": "anti-HMGCR myopathy responds particularly well to IVIG",
+                "DUAL": "anti-HMGCR is positive too"})
+    return NextStep(f"**add {name}** ({reasons.get(subtype, 'the other second-line agent')}).",
+                    _consider_third_line(third_line, "if still refractory"),
+                    "consider the next line and a myositis centre")
+
+
+def _tacrolimus_monitoring(context: HookContext, on_tacrolimus: str | None) -> tuple[str, Suggestion]:
+    """The spec's tacrolimus monitoring (trough at 1-2 weeks, BMP, Mg, glucose, BP), as a sentence and orders: for
+    tacrolimus to start, the trough 1-2 weeks after its start; for tacrolimus being given (``on_tacrolimus``: since
+    when), a trough on the current dose, as its start is past."""
+    patient = context.patient_id
+    if on_tacrolimus is None:  # to start (or planned: its start is still ahead)
+        sentence = ("If tacrolimus is used: trough level at 1-2 weeks (target 5-10 ng/mL), then with each dose "
+                    "change; BMP, magnesium and glucose; blood pressure.")
+        label, trough = "trough at 1-2 weeks", "Tacrolimus trough level in 1-2 weeks"
+        trough_text = "Tacrolimus trough level 1-2 weeks after start (target 5-10 ng/mL)"
+    else:
+        sentence = (f"Tacrolimus is being given {on_tacrolimus}: trough level on the current dose (target 5-10 "
+                    "ng/mL), and 1-2 weeks after each dose change; BMP, magnesium and glucose; blood pressure.")
+        label, trough = "trough", "Tacrolimus trough level on the current dose"
+        trough_text = "Tacrolimus trough level on the current dose (target 5-10 ng/mL)"
+    return sentence, Suggestion(f"Tacrolimus monitoring ({label}, BMP, Mg, glucose, BP)", [
+        Action("create", trough, resource=orders.service_request(
+            patient, orders.lab_concept(context.valuesets, "tacrolimus_level", "11253-2", text=trough_text))),
+        Action("create", "Basic metabolic panel", resource=orders.service_request(
+            patient, orders.lab_concept(context.valuesets, "bmp", "51990-0",
+                                        "Basic metabolic panel (tacrolimus monitoring)"))),
+        Action("create", "Magnesium", resource=orders.service_request(
+            patient, orders.lab_concept(context.valuesets, "magnesium", "19123-9",
+                                        text="Serum magnesium (tacrolimus monitoring)"))),
+        Action("create", "Glucose", resource=orders.service_request(
+            patient, orders.lab_concept(context.valuesets, "glucose_fasting", "1558-6",
+                                        text="Fasting glucose (tacrolimus monitoring)"))),
+        Action("create", "Blood pressure check", resource=orders.service_request(
+            patient, orders.procedure_concept(context.valuesets, "blood_pressure", "85354-9",
+                                              text="Blood pressure check at each visit on tacrolimus")))])
 
 
 SUBTYPE_WORDS = {
@@ -122,12 +254,10 @@ SUBTYPE_WORDS = {
 
 
 class Tried(NamedTuple):
-    """The second-line agents tried long enough (at least one is), with what the chart says of each."""
+    """The second-line agents, at least one of them tried long enough."""
 
-    ivig: bool
-    ivig_text: str | None
-    rituximab: bool
-    rituximab_text: str | None
+    ivig: Arm
+    rituximab: Arm
 
 
 def before_ck(record: PatientRecord, context: HookContext, facts: dict[str, Any]) -> Tried | Quiet:
@@ -137,15 +267,16 @@ def before_ck(record: PatientRecord, context: HookContext, facts: dict[str, Any]
     facts["imnm"] = cohorts.is_imnm(record, context)
     if not facts["imnm"]:
         return Quiet("not IMNM", facts)
-    on_ivig, ivig_text = _ivig_arm(record, context, params)
-    on_rituximab, rituximab_text = _rituximab_arm(record, context, params)
-    facts.update(ivig=ivig_text, ivig_tried=on_ivig, rituximab=rituximab_text, rituximab_tried=on_rituximab)
-    if not (on_ivig or on_rituximab):
+    ivig = _ivig_arm(record, context, params)
+    rituximab = _rituximab_arm(record, context, params)
+    facts.update(ivig=ivig.text, ivig_tried=ivig.tried, ivig_in_progress=ivig.in_progress, rituximab=rituximab.text,
+                 rituximab_tried=rituximab.tried, rituximab_in_progress=rituximab.in_progress)
+    if not (ivig.tried or rituximab.tried):
         return Quiet(f"neither IVIG (>= {params['min_ivig_cycles']:g} cycles over >= {params['min_ivig_days']:g} "
                      "days in the current course, still in use) nor rituximab (first dose >= "
                      f"{params['min_rituximab_days']:g} days ago, last within "
                      f"{context.definition('anti_cd20_in_use_days'):g} days) on file", facts)
-    return Tried(on_ivig, ivig_text, on_rituximab, rituximab_text)
+    return Tried(ivig, rituximab)
 
 
 CK_ROW = escalation.CkRow(RULE, "on the next line of therapy for refractory IMNM", before_ck)
@@ -157,7 +288,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     found = before_ck(record, context, facts)
     if isinstance(found, Quiet):
         return found
-    on_ivig, ivig_text, on_rituximab, rituximab_text = found
+    ivig, rituximab = found
     points = escalation.recent_ck(record, context, params["ck_max_age_days"], facts)
     if isinstance(points, NotEvaluable):
         return points
@@ -174,11 +305,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     subtype = antibodies.subtype(record)
     facts["subtype"] = subtype
-    step, then = _next_step(subtype, on_ivig, on_rituximab)
-    tacrolimus_active = record.medications_in("tacrolimus", current_only=True)
+    third_line = _third_line_given(record, context)
+    step = _next_step(subtype, ivig, rituximab, third_line, record.today)
     mri = diagnosis.last_done(record, "mri_thigh", within_days=int(params["mri_recent_days"]))
-    facts.update(next_step=step, thigh_mri_recent=str(mri) if mri else None,
-                 tacrolimus_active=", ".join(o.label for o in tacrolimus_active) or None)
+    facts.update(next_step=step.now, thigh_mri_recent=str(mri) if mri else None,
+                 third_line_in_progress="; ".join(f"{agent} {_since(first, record.today)}"
+                                                  for agent, first in third_line.items()) or None)
     patient = context.patient_id
     referral = orders.service_request(patient, orders.text_concept(
         "Referral to a myositis centre: refractory IMNM (next-line therapy, diagnosis review)"))
@@ -189,35 +321,23 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             context.valuesets, "mri_thigh", "26235-2", text="MRI both thighs: STIR and T1/fat-fraction sequences"))
         suggestions.append(Suggestion("MRI thighs (STIR + fat fraction)",
                                       [Action("create", "MRI both thighs, STIR and fat fraction", resource=study)]))
-    if (on_ivig and on_rituximab) or tacrolimus_active:
-        suggestions.append(Suggestion("Tacrolimus monitoring (trough at 1-2 weeks, BMP, Mg, glucose, BP)", [
-            Action("create", "Tacrolimus trough level in 1-2 weeks", resource=orders.service_request(
-                patient, orders.lab_concept(
-                    context.valuesets, "tacrolimus_level", "11253-2",
-                    text="Tacrolimus trough level 1-2 weeks after start (target 5-10 ng/mL)"))),
-            Action("create", "Basic metabolic panel", resource=orders.service_request(
-                patient, orders.lab_concept(context.valuesets, "bmp", "51990-0",
-                                            "Basic metabolic panel (tacrolimus monitoring)"))),
-            Action("create", "Magnesium", resource=orders.service_request(
-                patient, orders.lab_concept(context.valuesets, "magnesium", "19123-9",
-                                            text="Serum magnesium (tacrolimus monitoring)"))),
-            Action("create", "Glucose", resource=orders.service_request(
-                patient, orders.lab_concept(context.valuesets, "glucose_fasting", "1558-6",
-                                            text="Fasting glucose (tacrolimus monitoring)"))),
-            Action("create", "Blood pressure check", resource=orders.service_request(
-                patient, orders.procedure_concept(context.valuesets, "blood_pressure", "85354-9",
-                                                  text="Blood pressure check at each visit on tacrolimus")))]))
-    tried = "; ".join(filter(None, (ivig_text if on_ivig else None, rituximab_text if on_rituximab else None)))
-    tacrolimus_line = ("\n" + TACROLIMUS_MONITORING) if (on_ivig and on_rituximab) or tacrolimus_active else ""
-    agent = "IVIG and rituximab" if on_ivig and on_rituximab else "IVIG" if on_ivig else "rituximab"
+    then = step.then
+    # tacrolimus monitoring while it is given, or when it is the next step (both tried, no third line under way)
+    if "tacrolimus" in third_line or (ivig.tried and rituximab.tried and not third_line):
+        tacrolimus_since = third_line.get("tacrolimus")
+        begun = "tacrolimus" in third_line and (tacrolimus_since is None or tacrolimus_since <= record.today)
+        monitoring, orders_for_it = _tacrolimus_monitoring(
+            context, _since(tacrolimus_since, record.today) if begun else None)
+        suggestions.append(orders_for_it)
+        then = f"{then}\n{monitoring}" if then else monitoring
+    tried = "; ".join(arm.text for arm in (ivig, rituximab) if arm.tried and arm.text)
+    agent = "IVIG and rituximab" if ivig.tried and rituximab.tried else "IVIG" if ivig.tried else "rituximab"
     return Fired(
         severity="info",
-        summary=f"Refractory IMNM: CK {latest.reading} despite {agent}; consider the next line and a "
-                "myositis centre",
+        summary=f"Refractory IMNM: CK {latest.reading} despite {agent}; {step.summary}",
         detail=DETAIL.format(
             tried=tried[0].upper() + tried[1:], why=why, subtype_words=SUBTYPE_WORDS.get(subtype, subtype),
-            next_step=step, then=(then + tacrolimus_line) if then else tacrolimus_line.lstrip("\n"),
-            mri=f"Recent thigh MRI on file: {mri}." if mri else ""),
+            next_step=step.now, then=then, mri=f"Recent thigh MRI on file: {mri}." if mri else ""),
         facts=facts,
         suggestions=suggestions,
     )

@@ -14,6 +14,7 @@ from fhir_fixtures.builders import (
     PREDNISONE_20,
     RITUXIMAB,
     ROUTE_IV,
+    RXNORM,
     Chart,
 )
 from fhir_fixtures.r17_imnm_refractory_next_line import earlier_ivig_course, on_ivig, refractory, rituximab
@@ -21,6 +22,8 @@ from tests.conftest import explained, fired, run, with_params
 
 RULE = "imnm-refractory-next-line"
 MRI_THIGHS = (LOINC, "26235-2", "MR Thigh - bilateral")
+TACROLIMUS_1 = (RXNORM, "108513", "tacrolimus 1 MG Oral Capsule [Prograf]")
+CYCLOPHOSPHAMIDE_50 = (RXNORM, "1437969", "cyclophosphamide 50 MG Oral Capsule")
 
 
 def _card(kb, today, chart):
@@ -271,3 +274,104 @@ def test_r17_a_rituximab_re_dose_while_the_last_still_acts_continues_the_treatme
     entry = explained(run(kb, chart.request("patient-view"), today), RULE)
     assert entry["facts"]["rituximab_tried"] is tried
     assert (entry["status"] == "fired") is tried
+
+
+def _suggestion(card, label_start):
+    return next((s for s in card["suggestions"] if s["label"].startswith(label_start)), None)
+
+
+def test_ivig_being_given_after_rituximab_is_in_progress_not_added(kb, today):
+    """Anti-SRP, rituximab from D-150, IVIG from D-30 (2 cycles): the card said "add IVIG" (found by review). IVIG
+    given but not yet for the spec's adequate trial (>= 3 cycles over >= 90 days) is in progress: the card names it,
+    since when and when its trial will be adequate, and escalates no further until then."""
+    chart = on_ivig(rituximab(refractory(today, hmgcr="negative", srp="positive"), -150), -30)
+    result = run(kb, chart.request("patient-view"), today)
+    card = fired(result)[RULE]
+    assert card["summary"] == ("Refractory IMNM: CK 2,600 U/L despite rituximab; IVIG in progress: give it an "
+                               "adequate trial")
+    assert "add IVIG" not in card["detail"]
+    assert (f"IVIG is in progress: 2 cycle(s) since {chart.at(-30)} (30 days); its trial is adequate (>= 3 cycles "
+            f"over >= 90 days) from {chart.at(60)} and after 1 more cycle(s). Continue it") in card["detail"]
+    assert ("Then, if still refractory after its adequate trial, consider **tacrolimus** (trough 5-10 ng/mL) or "
+            "**cyclophosphamide**, and refer to a myositis centre.") in card["detail"]
+    assert _suggestion(card, "Tacrolimus") is None
+    facts = explained(result, RULE)["facts"]
+    assert facts["ivig_tried"] is False and facts["ivig_in_progress"].startswith("IVIG is in progress")
+
+
+def test_rituximab_being_given_after_ivig_is_in_progress_not_added(kb, today):
+    """Anti-HMGCR on IVIG for 100 days, rituximab first given on D-20: the card said "add rituximab" (found by
+    review). Its trial is adequate 120 days after the first dose."""
+    chart = rituximab(on_ivig(refractory(today), -100), -20)
+    card = _card(kb, today, chart)
+    assert card["summary"].endswith("despite IVIG; rituximab in progress: give it an adequate trial")
+    assert "add rituximab" not in card["detail"]
+    assert (f"Rituximab is in progress: first dose {chart.at(-20)} (20 days ago); its trial is adequate (first dose "
+            f">= 120 days ago) from {chart.at(100)}. Continue it") in card["detail"]
+
+
+def test_rituximab_being_given_with_no_first_dose_date_is_not_added_again(kb, today):
+    chart = on_ivig(refractory(today), -100).medication(RITUXIMAB, 1000, "mg", start=None, end=-20,
+                                                        status="completed", route=ROUTE_IV)
+    card = _card(kb, today, chart)
+    assert "add rituximab" not in card["detail"]
+    assert (f"Rituximab is being given (last dose {chart.at(-20)}) with no first dose date on file: when its trial "
+            "is adequate cannot be told.") in card["detail"]
+
+
+def test_tacrolimus_being_given_after_both_is_in_progress_with_monitoring_on_the_current_dose(kb, today):
+    """IVIG and rituximab tried, tacrolimus for 60 days: the card said "consider tacrolimus" and ordered a trough
+    "1-2 weeks after start" (found by review). Tacrolimus is the next line in progress (the spec sets it no trial
+    length): the card says since when, names the step after it, and orders its trough on the current dose."""
+    chart = rituximab(on_ivig(refractory(today, hmgcr="negative"), -200), -160)
+    chart.medication(TACROLIMUS_1, 2, "mg", start=-60, frequency=2)
+    card = _card(kb, today, chart)
+    assert card["summary"].endswith("despite IVIG and rituximab; tacrolimus in progress: review with a myositis centre")
+    assert "consider **tacrolimus**" not in card["detail"]
+    assert (f"the next line is ordered: **tacrolimus** since {chart.at(-60)} (60 days). No adequate-trial length is "
+            "set for it here") in card["detail"]
+    assert "Then, if still refractory, consider **cyclophosphamide**, and refer to a myositis centre." in card["detail"]
+    assert f"Tacrolimus is being given since {chart.at(-60)} (60 days): trough level on the current dose" in (
+        card["detail"])
+    monitoring = _suggestion(card, "Tacrolimus monitoring")
+    assert monitoring["label"] == "Tacrolimus monitoring (trough, BMP, Mg, glucose, BP)"
+    trough = monitoring["actions"][0]
+    assert trough["description"] == "Tacrolimus trough level on the current dose"
+    assert trough["resource"]["resourceType"] == "ServiceRequest"
+    assert trough["resource"]["code"]["coding"][0]["code"] == "11253-2"
+    assert "after start" not in trough["resource"]["code"]["text"]
+
+
+def test_tacrolimus_ordered_to_start_later_keeps_the_trough_after_its_start(kb, today):
+    chart = rituximab(on_ivig(refractory(today, hmgcr="negative"), -200), -160)
+    chart.medication(TACROLIMUS_1, 2, "mg", start=5, frequency=2)
+    card = _card(kb, today, chart)
+    assert card["summary"].endswith("tacrolimus planned: review with a myositis centre")
+    assert f"**tacrolimus** planned from {chart.at(5)}" in card["detail"]
+    trough = _suggestion(card, "Tacrolimus monitoring")["actions"][0]["resource"]["code"]["text"]
+    assert trough == "Tacrolimus trough level 1-2 weeks after start (target 5-10 ng/mL)"
+
+
+def test_cyclophosphamide_being_given_after_both_is_in_progress(kb, today):
+    """Cyclophosphamide under way: tacrolimus is the step after it, so its monitoring is not ordered yet."""
+    chart = rituximab(on_ivig(refractory(today, hmgcr="negative"), -200), -160)
+    chart.medication(CYCLOPHOSPHAMIDE_50, 100, "mg", start=-30)
+    card = _card(kb, today, chart)
+    assert f"**cyclophosphamide** since {chart.at(-30)} (30 days)" in card["detail"]
+    assert "Then, if still refractory, consider **tacrolimus** (trough 5-10 ng/mL), and refer" in card["detail"]
+    assert _suggestion(card, "Tacrolimus") is None
+
+
+def test_tacrolimus_already_given_is_not_the_step_after_the_next(kb, today):
+    """IVIG tried, no rituximab, tacrolimus for 60 days: add rituximab; then cyclophosphamide, not tacrolimus."""
+    chart = on_ivig(refractory(today), -100).medication(TACROLIMUS_1, 2, "mg", start=-60, frequency=2)
+    card = _card(kb, today, chart)
+    assert "**add rituximab**" in card["detail"]
+    assert "Then, if still refractory, consider **cyclophosphamide**, and refer" in card["detail"]
+    assert _suggestion(card, "Tacrolimus monitoring (trough, BMP")
+
+
+def test_tacrolimus_ointment_is_not_tacrolimus_therapy(kb, today):
+    chart = on_ivig(refractory(today), -100).medication("tacrolimus 0.1 % Topical Ointment", None, None, start=-60)
+    card = _card(kb, today, chart)
+    assert _suggestion(card, "Tacrolimus") is None and "Tacrolimus is being given" not in card["detail"]
