@@ -737,6 +737,50 @@ def test_a_lower_dose_planned_after_a_stop_is_a_restart_not_a_reduction(today, e
     assert not any("reduced" in step for step in _steps(chart, taper.taper_in_progress))
 
 
+@pytest.mark.parametrize("status", ["completed", "stopped"])
+def test_a_restart_at_a_lower_dose_long_after_a_course_ended_is_no_reduction(today, status):
+    """Clinician review: methotrexate 20 mg/week ended 700 days ago, and at relapse 15 mg/week from 38 days ago: a
+    new course, not a reduction from the old one's dose. Read as 'reduced from 20 to 15 mg/week', R22 said a taper
+    was in progress and R21 told the prescriber to hold the taper during the re-induction."""
+    chart = _on_prednisone()
+    _weekly_mtx(chart, 20, start=-1480, end=-700, status=status)
+    _weekly_mtx(chart, 15, start=-38)
+    assert _sparing_steps(chart) == []
+
+
+@pytest.mark.parametrize("restart, follows_on", [(-86, True), (-85, False)],
+                         ids=["within-the-dose-interval-and-bridge", "a-day-later"])
+def test_a_lower_dose_after_a_break_restarts_the_agent_and_the_stop_stands(today, restart, follows_on):
+    """Weekly methotrexate last given 100 days ago: an order from day -86 (its 7-day interval plus the 7-day
+    dose_gap_bridge_days later) continues it, and its lower dose is a reduction; one from a day later restarts it
+    after a break, so the stop 100 days ago is the taper step (section 4.2: stopped within 180 days), not a
+    reduction from a dose no longer given. Before, the restart hid the stop and was read as the reduction."""
+    chart = _on_prednisone()
+    _weekly_mtx(chart, 20, start=-400, end=-100, status="completed")
+    _weekly_mtx(chart, 15, start=restart)
+    assert _sparing_steps(chart) == (
+        [f"methotrexate reduced from 20 mg/week to 15 mg/week on {chart.at(restart)}"] if follows_on
+        else [f"methotrexate stopped (methotrexate 2.5 MG Oral Tablet) on {chart.at(-100)}"])
+
+
+def test_the_same_dose_restarted_after_a_break_leaves_the_stop_standing(today):
+    """Azathioprine 100 mg/day stopped 60 days ago and restarted at 100 mg/day 30 days ago: a restart after a break,
+    as the glucocorticoid timeline reads one, so the stop within 180 days stands (section 4.2); before, the restart
+    hid it."""
+    chart = _on_prednisone().medication(AZATHIOPRINE_50, 100, "mg", start=-300, end=-60, status="stopped")
+    chart.medication(AZATHIOPRINE_50, 100, "mg", start=-30)
+    assert _sparing_steps(chart) == [
+        f"azathioprine stopped (Azathioprine 50 MG Oral Tablet [Imuran]) on {chart.at(-60)}"]
+
+
+def test_a_glucocorticoid_restarted_long_after_a_course_ended_is_no_reduction(today):
+    """Guard (clinician review): prednisone 40 mg ended two years ago, 20 mg restarted 40 days ago: the timeline
+    reads nothing given between them, so the restart is a rise from none, not a fall from 40 mg."""
+    chart = Chart(today).medication(PREDNISONE_20, 40, "mg", start=-1000, end=-730, status="completed")
+    chart.medication(PREDNISONE_20, 20, "mg", start=-40)
+    assert taper.taper_in_progress(*record_and_context(KB, chart)) == ()
+
+
 def test_an_agent_stopped_then_planned_at_the_same_dose_is_neither_a_stop_nor_a_reduction(today):
     """Methotrexate 20 mg/week stopped before its end date and 20 mg/week again from 4 days on: the agent goes on at
     the same dose. Read as nothing given today, it was 'methotrexate stopped' (a withdrawn change), a taper that

@@ -8,10 +8,12 @@ behind them, so R21 (relapse card), R22 (CK monitoring interval) and others read
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import pairwise
+from typing import NamedTuple
 
 from hooks import dosing
 from hooks.context import HookContext
@@ -183,21 +185,24 @@ def _gc_ended_on_an_unknown_day(record: PatientRecord, context: HookContext,
 
 def sparing_reductions(record: PatientRecord, context: HookContext,
                        window_days: int | None = None) -> list[TaperStep]:
-    """Steroid-sparing agents stopped (nothing given since) or re-ordered at a lower dose (:func:`_dose`). Stopped:
-    status 'stopped', or, for an agent taken continuously or an IVIG regimen written as one order (every 4 weeks), a
-    course that has ended ('completed', or past its end date).
+    """Steroid-sparing agents stopped (nothing given since that continues them) or re-ordered at a lower dose
+    (:func:`_dose`). Stopped: status 'stopped', or, for an agent taken continuously or an IVIG regimen written as one
+    order (every 4 weeks), a course that has ended ('completed', or past its end date).
     One that ended before its end date (courses.ended_before_its_end) stopped on a day the chart does not give: read at
     the latest it may have been given (today, or the day before a later order of the same drug and route took over:
-    courses.taken_over_on), and said so. An order planned after today (courses.planned) gives nothing yet: it continues
-    the agent only where it follows the order before it without a break (:func:`_follows_on`: within that order's dose
-    interval plus dose_gap_bridge_days of its last dose, or that order is current on the chart: given today, on hold or
-    planned). Then no stop of that order is read, and at a lower dose it is a reduction to come, dated at its start,
-    counted up to ``window_days`` ahead (as far as a past one counts back). Otherwise the stop stands and the planned
-    order restarts the agent: nothing being given is reduced. A cyclic agent (CYCLIC_AGENTS) is re-dosed months later by
-    design: any planned order of it continues it, and is a reduction where the order before it was given within the last
-    dose_gap_bridge_days. An order is reduced from the one before it that began (courses.never_began: one stopped before
-    its start gave no dose to reduce from). IVIG is reduced cycle by cycle (:func:`_ivig_reductions`), not order by
-    order."""
+    courses.taken_over_on), and said so. A later order of an agent taken continuously continues it only where it
+    follows an order before it without a break (:func:`_continues_until`: it starts within that order's dose interval
+    plus dose_gap_bridge_days of its last dose, or that order is current on the chart: given today, on hold or
+    planned). Then no stop of that order is read, and a lower dose is a reduction, dated at its start; an order planned
+    after today (courses.planned), which gives nothing yet, is a reduction to come, counted up to ``window_days`` ahead
+    (as far as a past one counts back). Otherwise the later order restarts the agent after a break, given or planned:
+    a new course, no reduction from the dose of the course before it (methotrexate 20 mg/week ended two years ago,
+    15 mg/week since last month), and the stop of that course stands (dated within the window, it is a taper step), as
+    the glucocorticoid timeline reads a stop and a restart (:func:`gc_reductions`). A cyclic agent (CYCLIC_AGENTS) is
+    re-dosed months later by design: any later order of it continues it, and a planned one is a reduction where the
+    order before it was given within the last dose_gap_bridge_days. An order is reduced from the one before it that
+    began (courses.never_began: one stopped before its start gave no dose to reduce from). IVIG is reduced cycle by
+    cycle (:func:`_ivig_reductions`: a cycle after a break that ends a course restarts it), not order by order."""
     if window_days is None:
         window_days = int(context.definition("taper_sparing_window_days"))
     since, horizon = record.today - timedelta(days=window_days), record.today + timedelta(days=window_days)
@@ -207,14 +212,16 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
     for group in STEROID_SPARING:
         cyclic = group in CYCLIC_AGENTS
         orders = sorted(record.medications_in(group), key=lambda o: o.start or date.min)
-        # planned orders, which go on after a stop only if they follow it (_follows_on); a cyclic agent's are read
-        # as given today (its next course comes months later by design), so any of them goes on
+        starts = [(order.start or date.min).toordinal() for order in orders]
+        # planned orders, which go on after a stop only if they follow it (_continues_until); a cyclic agent's are
+        # read as given today (its next course comes months later by design), so any of them goes on
         waiting = [] if cyclic else [i for i, order in enumerate(orders) if planned(order, record.today)]
         # an order that ended before its end date and that a later one took over was last given the day before
         last_given = [last_dose_day(order, record.today, taken_over_on(record, order, group)) for order in orders]
-        # the two latest last doses: whether another order was given after one ended, in one pass
-        latest_two = sorted(((day, i) for i, day in enumerate(last_given) if day is not None and i not in waiting),
-                            reverse=True)[:2]
+        # the last day a later order may start and continue each order (_continues_until); any, for a cyclic agent
+        reach = [_Reach(math.inf, math.inf) if cyclic else _continues_until(order, last, record.today, bridge)
+                 for order, last in zip(orders, last_given, strict=True)]
+        latest_two = _latest_two_by_start(last_given, set(waiting))
         # given today as the chart says (an order that ended before its end date is not, though read up to today),
         # and a cyclic agent's planned orders
         going_on = [i for i, order in enumerate(orders) if not_over(order, record.today) and i not in waiting][:2]
@@ -236,11 +243,13 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
                 continue
             if end is None or not since <= end <= record.today:
                 continue
-            # a stop on an unknown day is read on the latest day it can have been: another order given that day as the
-            # chart says was given after it (two orders both ended early hide neither's stop)
-            given_later = (any(day > end for day, i in latest_two if i != position)
+            # another order that continues it was given after it (one that began after a break restarts the agent:
+            # the stop stands); a stop on an unknown day is read on the latest day it can have been: another order
+            # given that day as the chart says was given after it (two orders both ended early hide neither's stop)
+            continued_by = latest_two[bisect_right(starts, reach[position].given)]
+            given_later = (any(day > end for day, i in continued_by if i != position)
                            or (unknown_day and any(i != position for i in going_on))
-                           or any(_follows_on(record, group, order, orders[i], bridge) for i in waiting))
+                           or any(starts[i] <= reach[position].planned for i in waiting))
             if given_later:
                 continue
             steps.append(TaperStep(end, f"{group} stopped ({order.label}; {ended_early_how(order)})",
@@ -249,13 +258,17 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
         if group == "ivig":
             steps += _ivig_reductions(record, context, weight, since)
             continue
-        began = [o for o in orders if not never_began(o, record.today)]
-        for index, (previous, following) in enumerate(pairwise(began), 1):
+        began = [i for i, order in enumerate(orders) if not never_began(order, record.today)]
+        reached = _Reach(-math.inf, -math.inf)  # the last day an order may start and continue one before it
+        for i, j in pairwise(began):
+            reached = reached.widest(reach[i])
+            previous, following = orders[i], orders[j]
             to_come = planned(following, record.today)
             if following.start is None or not since <= following.start <= (horizon if to_come else record.today):
                 continue
-            if to_come and not _continued_by(record, group, began[:index], following, bridge, cyclic):
-                continue  # a restart after a stop, not a reduction of a dose being given
+            if starts[j] > (reached.planned if to_come else reached.given) \
+                    or (to_come and cyclic and not _given_lately(previous, record.today, bridge)):
+                continue  # a restart after a break, not a reduction of a dose being given
             read_with, per = _read_with(weight, (previous, following))
             old, new = _dose(group, previous, read_with, per), _dose(group, following, read_with, per)
             if old is not None and new is not None and new.mg < old.mg - _TOLERANCE_MG:
@@ -264,33 +277,56 @@ def sparing_reductions(record: PatientRecord, context: HookContext,
     return sorted(steps, key=lambda s: s.day)
 
 
-def _continued_by(record: PatientRecord, group: str, earlier: list[MedicationOrder], following: MedicationOrder,
-                  bridge_days: int, cyclic: bool) -> bool:
-    """The planned order ``following`` continues the agent rather than restarting it. A cyclic agent's continues the
-    order just before it where that was given within the last ``bridge_days`` of today; another's follows on from any
-    order before it (:func:`_follows_on`: the stop of the one just before it may be hidden by another still given)."""
-    if cyclic:
-        last = last_dose_day(earlier[-1], record.today)
-        return last is not None and last >= record.today - timedelta(days=bridge_days)
-    return any(_follows_on(record, group, order, following, bridge_days) for order in earlier)
+def _latest_two_by_start(last_given: Sequence[date | None], waiting: set[int]) -> list[list[tuple[date, int]]]:
+    """For each k, the two latest last doses (day, position) of the first k orders by start, planned ones
+    (``waiting``) left out: whether an order that continues another (its start within that one's reach) was given
+    after it ended, in one pass over the orders, not every order for every order (a chart may hold hundreds)."""
+    prefixes: list[list[tuple[date, int]]] = [[]]
+    for position, day in enumerate(last_given):
+        latest = prefixes[-1]
+        if day is not None and position not in waiting:
+            latest = sorted([*latest, (day, position)], reverse=True)[:2]
+        prefixes.append(latest)
+    return prefixes
 
 
-def _follows_on(record: PatientRecord, group: str, previous: MedicationOrder, following: MedicationOrder,
-                bridge_days: int) -> bool:
-    """A planned order (``following``, of an agent taken continuously) follows ``previous`` without a break: it
-    starts within ``previous``'s dose interval (:func:`_dose_interval_days`) plus ``bridge_days``
-    (dose_gap_bridge_days: a late dose or refill) after ``previous``'s last dose day as the chart gives it
+def _given_lately(order: MedicationOrder, today: date, bridge_days: int) -> bool:
+    """A cyclic agent's planned order continues ``order``, the one before it, where that was given within the last
+    ``bridge_days`` of today."""
+    last = last_dose_day(order, today)
+    return last is not None and last >= today - timedelta(days=bridge_days)
+
+
+class _Reach(NamedTuple):
+    """The last day (an ordinal) on which a later order may start and continue an order without a break: an order
+    planned after today, and one given since (:func:`_continues_until`)."""
+
+    planned: float
+    given: float
+
+    def widest(self, other: _Reach) -> _Reach:
+        """The later of the two days each: where an order may start and continue either."""
+        return _Reach(max(self.planned, other.planned), max(self.given, other.given))
+
+
+def _continues_until(order: MedicationOrder, last: date | None, today: date, bridge_days: int) -> _Reach:
+    """The last day (an ordinal) on which a later order of an agent taken continuously may start and follow ``order``
+    without a break: ``order``'s dose interval (:func:`_dose_interval_days`) plus ``bridge_days``
+    (dose_gap_bridge_days: a late dose or refill) after ``last``, its last dose day as the chart gives it
     (courses.last_dose_day, up to the day before a later order took over: courses.taken_over_on). Weekly
     methotrexate stopped on day 0 is followed by an order from day 14 at the latest, a daily agent's by one from
-    day 8. One of which no stop is read (:func:`_read_as_over`: given today, on hold: the chart gives no day it was
-    held, planned, or of a status that does not say) goes on until ``following`` starts, however far ahead: an end
-    date after today is never read as a stop (it may be the prescription's validity), and read as a break it would
-    leave neither a stop nor a reduction."""
-    if not _read_as_over(previous, record.today):
-        return True
-    last = last_dose_day(previous, record.today, taken_over_on(record, previous, group))
-    return (following.start is not None and last is not None
-            and (following.start - last).days <= _dose_interval_days(previous) + bridge_days)
+    day 8; one that starts later restarts the agent after a break (a new course). One of which no stop is read
+    (:func:`_read_as_over`: given today, on hold: the chart gives no day it was held, planned, or of a status that
+    does not say) goes on until a later order starts, however far ahead: an end date after today is never read as a
+    stop (it may be the prescription's validity), and read as a break it would leave neither a stop nor a
+    reduction. One that says it stopped but not when (no end date) is read as last given on the day the chart gives
+    (courses.last_dose_day: its start, for an order of no count or supply); an order given since may have taken over
+    from it on any day up to its start (a renewal places the older order, as immunosuppression_level.ends_not_given
+    reads it), so it follows on whenever it starts. One with no last dose (never given) is followed by none."""
+    if not _read_as_over(order, today):
+        return _Reach(math.inf, math.inf)
+    by_last_dose = -math.inf if last is None else last.toordinal() + _dose_interval_days(order) + bridge_days
+    return _Reach(by_last_dose, math.inf if order.end is None else by_last_dose)
 
 
 def _read_as_over(order: MedicationOrder, today: date) -> bool:

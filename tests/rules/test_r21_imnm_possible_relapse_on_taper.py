@@ -391,6 +391,28 @@ def test_a_lower_dose_after_an_order_ended_with_no_end_date_is_judged_as_a_taper
     assert "**Do not make a further reduction now.**" in card["detail"]
 
 
+@pytest.mark.parametrize("new_condition", [False, True], ids=["same-condition", "relapse-as-a-new-condition"])
+def test_a_relapse_re_induction_long_after_treatment_ended_is_no_taper(kb, today, new_condition):
+    """Clinician review: anti-HMGCR IMNM in remission, prednisone and methotrexate 20 mg/week ended 700 days ago;
+    relapse re-induction with prednisone 60 mg from day -40 and methotrexate 15 mg/week from day -38, CK 4,800 on
+    day -3. The restart was read as methotrexate 'reduced from 20 to 15 mg/week' and R21 warned 'Hold the taper'
+    (with the relapse charted as a new Condition, it named that taper too): a new course is no taper."""
+    chart = Chart(today, age=58, sex="female").condition(IMNM_SNOMED, onset=-1500,
+                                                        status="resolved" if new_condition else "active")
+    if new_condition:
+        chart.condition(IMNM_SNOMED, onset=-50)
+    chart.antibody("anti_hmgcr", "positive", day=-1495).antibody("anti_srp", "negative", day=-1495).weight(70, day=-5)
+    chart.ck(9000, day=-1495).ck(150, day=-800).ck(5200, day=-45).ck(4800, day=-3)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-1490, end=-1200, status="completed")
+    chart.medication(PREDNISONE_5, 10, "mg", start=-1199, end=-700, status="completed")
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-1480, end=-700, status="completed", period=1, period_unit="wk")
+    chart.medication(PREDNISONE_20, 60, "mg", start=-40)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-38, period=1, period_unit="wk")
+    card, entry = _result(kb, chart)
+    assert card is None and entry["reason"] == "no taper in progress", entry
+    assert not entry["facts"].get("taper")
+
+
 def _odd_timing(chart, index, **repeat):
     """The chart's ``index``-th order with its timing's repeat changed (``periodUnit=None``: none written)."""
     timing = chart.resources["medications"][index]["dosageInstruction"][0]["timing"]["repeat"]

@@ -386,3 +386,19 @@ def test_r22_an_ivig_regimen_that_ended_is_a_taper_step(kb, today, status):
                      route=ROUTE_IV, count=2)
     entry = explained(run(kb, chart.request("patient-view"), today), RULE)
     assert entry["status"] == "fired" and "ivig stopped" in (entry["facts"].get("taper") or "")
+
+
+def test_r22_a_restart_long_after_a_course_ended_is_no_taper(kb, today):
+    """Clinician review: IMNM since day -1500, methotrexate 20 mg/week ended 700 days ago, and at relapse prednisone
+    60 mg from day -40 and methotrexate 15 mg/week from day -38; CK 45 days old. R22 said "A taper is in progress
+    (methotrexate reduced from 20 mg/week to 15 mg/week)": a restart after a long break is a new course. With no
+    taper and T_tx 1,490 days back, the interval is the stable one (the relapse is on the same Condition)."""
+    chart = Chart(today, age=58).condition(IMNM_SNOMED, onset=-1500).weight(70, day=-5)
+    chart.ck(9000, day=-1495).ck(5200, day=-45)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-1490, end=-700, status="completed")
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=-1480, end=-700, status="completed", period=1, period_unit="wk")
+    chart.medication(PREDNISONE_20, 60, "mg", start=-40)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-38, period=1, period_unit="wk")
+    entry = explained(run(kb, chart.request("patient-view"), today), RULE)
+    assert not entry["facts"].get("taper"), entry["facts"]
+    assert entry["status"] == "not-fired" and entry["facts"]["interval_days"] == 90
