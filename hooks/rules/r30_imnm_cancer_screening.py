@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from hooks import orders
 from hooks.context import HookContext
@@ -26,6 +27,22 @@ RULE = Rule(
         "min_age": Param(18, "years", "Adults only (and not juvenile-onset disease)."),
         "window_days": Param(1095, "days", "Screen during this long after IMNM onset or diagnosis (3 years)."),
         "imaging_lookback_days": Param(365, "days", "A CT chest/abdomen/pelvis or PET-CT this recent is a screen."),
+        # the usual screens' age bands (USPSTF); a site with another national programme sets its own
+        "breast_min_age": Param(40, "years", "Mammography is listed from this age (USPSTF 2024: 40-74) [verify].",
+                                at_most="imnm-cancer-screening.breast_max_age"),
+        "breast_max_age": Param(74, "years", "... to this age; older, to be discussed individually (USPSTF: evidence "
+                                             "insufficient from 75) [verify]."),
+        "cervical_min_age": Param(21, "years", "Cervical screening is listed from this age (USPSTF 2018: 21-65) "
+                                               "[verify].", at_most="imnm-cancer-screening.cervical_max_age"),
+        "cervical_max_age": Param(65, "years", "... to this age; older, only if earlier screening was not adequate "
+                                               "(USPSTF) [verify]."),
+        "colorectal_min_age": Param(45, "years", "Colorectal screening is listed from this age (USPSTF 2021: 45-75) "
+                                                 "[verify].", at_most="imnm-cancer-screening.colorectal_max_age"),
+        "colorectal_max_age": Param(75, "years", "... to this age; older, to be discussed individually (USPSTF: "
+                                                 "selectively at 76-85) [verify]."),
+        "psa_min_age": Param(55, "years", "A PSA discussion is listed from this age (USPSTF 2018: 55-69) [verify].",
+                             at_most="imnm-cancer-screening.psa_max_age"),
+        "psa_max_age": Param(69, "years", "... to this age; older, not listed (USPSTF recommends against) [verify]."),
     },
     needs=("patient", "conditions", "observations", "medications", "procedures"),
 )
@@ -43,6 +60,9 @@ _NOT_FDG = re.compile(r"\b(psma|dotatate|dotatoc|naf|fluoride|fluciclovine|choli
                       r"florbetapir|f-?dopa|fdopa)\b", re.I)
 # A PET of one organ (the heart for myocarditis or viability, the brain): no whole-body cancer screen
 _ORGAN_PET = re.compile(r"\b(cardiac|heart|myocard\w*|viability|perfusion|brain|cerebral)\b", re.I)
+# conditions kept out of the `malignancy` value set (ICD-10-CM C44; basal and squamous cell skin cancers and
+# in-situ neoplasms by name): seen, but no reason to skip the screen
+NOT_AN_ACTIVE_MALIGNANCY = ("nonmelanoma_skin_cancer", "in_situ_neoplasm")
 COMBINED_CT = "CT chest/abdomen/pelvis (combined)"
 # what a CT screen covers, from its name ('CT Pelvis W contrast IV'): all three make a complete screen
 _CT_REGION = re.compile(r"\b(chest|abdomen|pelvis)\b")
@@ -97,15 +117,40 @@ def _screens(record: PatientRecord, since: date) -> tuple[list[Procedure], list[
     return [], cts + by_kind.get(LIMITED_PET, [])
 
 
-def _age_sex(age: int, sex: str | None) -> str:
+class AgeBandedScreen(NamedTuple):
+    """A usual screen, listed for ``sex`` (None: either) within its age band, the parameters ``<band>_min_age`` and
+    ``<band>_max_age``; above the band it is listed with ``older`` (a judgement call), or not at all (None)."""
+
+    name: str
+    sex: str | None
+    band: str
+    older: str | None
+
+
+AGE_BANDED_SCREENS = (
+    AgeBandedScreen("mammography", "female", "breast", "discuss individually"),
+    AgeBandedScreen("cervical screening as due", "female", "cervical", "only if earlier screening was not adequate"),
+    AgeBandedScreen("colonoscopy (or another colorectal screen)", None, "colorectal", "discuss individually"),
+    AgeBandedScreen("discuss PSA testing", "male", "psa", None))
+
+
+def _age_sex(age: int, sex: str | None, params: Mapping[str, float]) -> str:
+    """The usual screens for this age and sex, each with its age band ('mammography (40-74 y)'); past the band, as the
+    judgement call it then is ('mammography: over 74, discuss individually'). Not listed: one the patient is too
+    young for, or one advised against past its band (PSA from 70). With no sex on file (or 'other', 'unknown'),
+    each sex's screens are listed 'if applicable'."""
+    known_sex = sex in ("female", "male")
     items = []
-    if sex == "female":
-        items += ["mammography", "cervical screening as due for age"]
-    if age >= 45:
-        items.append("colonoscopy (or another colorectal screen)")
-    if sex == "male":
-        items.append("discuss PSA testing")
-    return "; ".join(items) or "as due for age"
+    for screen in AGE_BANDED_SCREENS:
+        low, high = params[f"{screen.band}_min_age"], params[f"{screen.band}_max_age"]
+        if (known_sex and screen.sex not in (None, sex)) or age < low:
+            continue
+        if_applicable = ", if applicable" if screen.sex and not known_sex else ""
+        if age <= high:
+            items.append(f"{screen.name} ({low:g}-{high:g} y){if_applicable}")
+        elif screen.older is not None:
+            items.append(f"{screen.name}{if_applicable}: over {high:g}, {screen.older}")
+    return "; ".join(items) or "none due at this age by the usual (USPSTF) age bands"
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
@@ -133,6 +178,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      f"{int(p['window_days'])} days ago", facts)
     malignancy = record.conditions_in("malignancy", active_only=True)
     facts["active_malignancy"] = ", ".join(c.code.label for c in malignancy) or None
+    # a basal or squamous cell skin cancer, or an in-situ neoplasm, is not the synchronous cancer screened for
+    not_counted = record.conditions_in(*NOT_AN_ACTIVE_MALIGNANCY, active_only=True)
+    facts["skin_or_in_situ_cancer_not_counted"] = ", ".join(c.code.label for c in not_counted) or None
     if malignancy:
         return Quiet(f"active malignancy on file ({malignancy[0].code.label})", facts)
     since = record.today - timedelta(days=int(p["imaging_lookback_days"]))
@@ -153,7 +201,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     subtype = SUBTYPES.get(serology.subtype) or (f"{serology.describe()} (the screen is due whatever the missing "
                                                  "result shows; R03 asks for it)")
     detail = DETAIL.format(subtype=subtype, anchor=anchor, imaging=imaging,
-                           age_sex=_age_sex(age, record.patient.sex if record.patient else None))
+                           age_sex=_age_sex(age, record.patient.sex if record.patient else None, p))
     return Fired(
         severity="warning",
         summary=f"Cancer screen due: {' or '.join(NAMED[s] for s in serology.possible)} since {first.isoformat()}, "

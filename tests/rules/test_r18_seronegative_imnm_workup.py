@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from fhir_fixtures.builders import LOINC
+from fhir_fixtures.builders import ANTI_HMGCR, LOINC
 from fhir_fixtures.r18_seronegative_imnm_workup import seronegative, unknown
 from tests.conftest import explained, fired, run
 
@@ -79,3 +79,33 @@ def test_anti_hmgcr_negative_with_anti_srp_never_resulted_is_not_evaluable(kb, t
     chart = seronegative(today).without_observations("33921-8").procedure("Muscle biopsy", day=-50)
     entry = explained(run(kb, chart.request("patient-view"), today), RULE)
     assert entry["status"] == "not-fired" and entry["reason"].startswith("muscle biopsy on file")
+
+
+@pytest.mark.parametrize("name", ["Biopsy of left deltoid muscle", "Needle biopsy of skeletal muscle",
+                                  "Quadriceps biopsy", "Open biopsy, vastus lateralis"])
+def test_r18_a_biopsy_of_a_named_muscle_is_on_file(kb, today, name):
+    """A biopsy charted by the muscle it took ('Biopsy of left deltoid muscle', 'Quadriceps biopsy') was not seen, and
+    the card asked for a biopsy already done (found by clinician review)."""
+    entry = explained(run(kb, seronegative(today).procedure(name, day=-40).request("patient-view"), today), RULE)
+    assert entry["status"] == "not-fired"
+    assert entry["reason"] == f"muscle biopsy on file: {name} ({today - timedelta(days=40)})"
+
+
+def test_r18_a_skin_biopsy_placed_by_the_deltoid_is_no_muscle_biopsy(kb, today):
+    chart = seronegative(today).procedure("Punch biopsy, left deltoid", day=-40)
+    assert RULE in fired(run(kb, chart.request("patient-view"), today))
+
+
+@pytest.mark.parametrize("result", ["Equivocal", "Borderline"])
+def test_r18_an_equivocal_anti_hmgcr_is_said_to_be_equivocal_not_never_resulted(kb, today, result):
+    """Anti-HMGCR resulted 'Equivocal' was explained as "anti-HMGCR never resulted ... R03 asks for the missing
+    result" (found by clinician review). Seronegative needs both negative (section 4.1): not evaluable, and why."""
+    chart = seronegative(today).without_observations(ANTI_HMGCR[1]).observation(ANTI_HMGCR, -70, value_string=result)
+    result_day = today - timedelta(days=70)
+    entry = explained(run(kb, chart.request("patient-view"), today), RULE)
+    assert entry["status"] == "not-evaluable" and "never resulted" not in entry["reason"]
+    assert entry["reason"].startswith(f"anti-HMGCR '{result}' ({result_day}): resulted, but neither positive nor "
+                                      "negative (equivocal, or not interpreted by the lab); the subtype may be HMGCR "
+                                      "or SERONEG. The seronegative work-up needs both antibodies negative")
+    assert entry["facts"]["antibodies_equivocal"] == f"anti-HMGCR '{result}' ({result_day})"
+    assert entry["facts"].get("antibodies_never_resulted") is None

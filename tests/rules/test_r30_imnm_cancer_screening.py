@@ -6,7 +6,7 @@ import pytest
 
 from fhir_fixtures.builders import ICD10, LOINC, Chart
 from fhir_fixtures.r30_imnm_cancer_screening import CT_CAP, CT_CHEST, imnm
-from tests.conftest import explained, fired, run
+from tests.conftest import explained, fired, run, with_params
 
 RULE = "imnm-cancer-screening"
 CT_ABDOMEN_PELVIS = (LOINC, "79103-8", "CT Abdomen W contrast IV")
@@ -200,3 +200,68 @@ def test_r30_imnm_coded_g72_89_with_its_name_in_the_text_is_imnm(kb, today):
     chart.antibody("anti_hmgcr", "negative", day=-190).antibody("anti_srp", "negative", day=-190)
     card = fired(run(kb, chart.request("patient-view"), today))[RULE]
     assert "seronegative IMNM" in card["summary"]
+
+
+@pytest.mark.parametrize("cancer", [
+    ("http://snomed.info/sct", "254701007", "Basal cell carcinoma of skin"),
+    ("http://snomed.info/sct", "254651007", "Squamous cell carcinoma of skin"),
+    (ICD10, "C44.91", "Basal cell carcinoma of skin, unspecified"),
+    (ICD10, "C44.99", "Other specified malignant neoplasm of skin, unspecified"),
+    "Carcinoma in situ of cervix",
+    (ICD10, "D03.59", "Melanoma in situ of other part of trunk"),
+], ids=["BCC", "cutaneous SCC", "C44.91", "C44.99", "CIS cervix", "melanoma in situ"])
+def test_r30_skin_cancer_other_than_melanoma_or_an_in_situ_neoplasm_does_not_skip_the_screen(kb, today, cancer):
+    """An active basal cell carcinoma, cutaneous SCC (ICD-10-CM C44) or carcinoma in situ made R30 quiet ("active
+    malignancy on file"): the value set held C00-C96 whole and the name 'carcinoma' (found by clinician review)."""
+    card, entry = _outcome(kb, imnm(today).condition(cancer, onset=-20), today)
+    assert card is not None and entry["facts"]["active_malignancy"] is None
+    assert entry["facts"]["skin_or_in_situ_cancer_not_counted"] == (cancer if isinstance(cancer, str) else cancer[2])
+
+
+@pytest.mark.parametrize("cancer", [(ICD10, "C43.9", "Malignant melanoma of skin, unspecified"),
+                                    (ICD10, "C4A.9", "Merkel cell carcinoma, unspecified"),
+                                    (ICD10, "C34.90", "Malignant neoplasm of unspecified part of lung"),
+                                    "Squamous cell carcinoma of lung"])
+def test_r30_melanoma_merkel_cell_and_other_cancers_still_skip_the_screen(kb, today, cancer):
+    card, entry = _outcome(kb, imnm(today).condition(cancer, onset=-20), today)
+    assert card is None and entry["reason"].startswith("active malignancy on file")
+
+
+@pytest.mark.parametrize("name", ["CT chest, abdomen and pelvis", "CT Thorax Abdomen Pelvis with contrast",
+                                  "CT CHEST ABD PELVIS W CONTRAST", "CT C/A/P W IV CONTRAST", "CT TAP"])
+def test_r30_a_combined_ct_named_in_its_usual_wordings_is_a_screen(kb, today, name):
+    """A complete screen charted by name ('CT chest, abdomen and pelvis', 'CT C/A/P') was not recognised, and the
+    warning repeated (found by clinician review). No CPT code for CT is in the terminology pack."""
+    card, entry = _outcome(kb, imnm(today).procedure(name, day=-60), today)
+    assert card is None and entry["facts"]["screening_imaging"].startswith(name)
+
+
+def _age_sex_line(card):
+    return card["detail"].split("**Age- and sex-appropriate screening:** ")[1].split("\n")[0]
+
+
+@pytest.mark.parametrize(("age", "sex", "line"), [
+    (22, "female", "cervical screening as due (21-65 y)."),
+    (20, "male", "none due at this age by the usual (USPSTF) age bands."),
+    (60, "male", "colonoscopy (or another colorectal screen) (45-75 y); discuss PSA testing (55-69 y)."),
+    (72, "male", "colonoscopy (or another colorectal screen) (45-75 y)."),
+    (88, "female", "mammography: over 74, discuss individually; cervical screening as due: over 65, only if earlier "
+                   "screening was not adequate; colonoscopy (or another colorectal screen): over 75, discuss "
+                   "individually."),
+    (50, "unknown", "mammography (40-74 y), if applicable; cervical screening as due (21-65 y), if applicable; "
+                    "colonoscopy (or another colorectal screen) (45-75 y)."),
+])
+def test_r30_age_and_sex_appropriate_screens_keep_to_their_age_bands(kb, today, age, sex, line):
+    """A woman of 22 was offered mammography, one of 88 mammography, cervical screening and colonoscopy, a man of 20
+    a PSA discussion (found by clinician review): each screen now has its usual (USPSTF) age band."""
+    card, _ = _outcome(kb, imnm(today, age=age, sex=sex, onset=-100), today)
+    assert _age_sex_line(card) == line
+
+
+def test_r30_a_site_sets_its_own_screening_age_bands(kb, today):
+    """The bands are thresholds.toml parameters: a programme screening breasts from 50 to 71 says so."""
+    site = with_params(kb, RULE, breast_min_age=50, breast_max_age=71)
+    card, _ = _outcome(site, imnm(today, age=45, sex="female", onset=-100), today)
+    assert "mammography" not in _age_sex_line(card)
+    card, _ = _outcome(site, imnm(today, age=72, sex="female", onset=-100), today)
+    assert _age_sex_line(card).startswith("mammography: over 71, discuss individually;")
