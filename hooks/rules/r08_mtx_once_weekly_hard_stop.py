@@ -390,7 +390,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             context.patient_id, _medication(order), dose, "mg", route=route, frequency=1, period=1, period_unit="wk",
             day_of_week=day, supply_days=supply,
             text=f"Methotrexate {dose:g} mg {route_label} ONCE WEEKLY on {WEEKDAY_NAMES[day]} only",
-            note=f"Once weekly on {WEEKDAY_NAMES[day]}. Teach-back done: patient states the weekly day and dose. "
+            note=f"Once weekly on {WEEKDAY_NAMES[day]}. Teach-back: have the patient state the weekly day and dose. "
                  f"Dispense at most {supply} days' supply.")
         # '6 x 2.5 mg = 15 mg', but '15 mg' alone where that is how it was written
         worked_out = "" if amount.basis == f"{amount.mg:g} mg" else f"{amount.basis} = "

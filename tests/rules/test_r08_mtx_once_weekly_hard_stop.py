@@ -60,7 +60,9 @@ def test_daily_tablets_are_replaced_by_the_same_dose_once_weekly(kb, today):
     assert repeat["frequency"] == 1 and repeat["period"] == 1 and repeat["periodUnit"] == "wk"
     assert len(repeat["dayOfWeek"]) == 1
     assert weekly["dispenseRequest"]["expectedSupplyDuration"]["value"] == 28
-    assert "Teach-back" in weekly["note"][0]["text"]
+    # an order records what is to be done: a teach-back not yet held is asked for, never recorded as done
+    assert "Teach-back: have the patient state the weekly day and dose." in weekly["note"][0]["text"]
+    assert "done" not in weekly["note"][0]["text"]
     assert "ONCE WEEKLY" in dosage["text"]
     folic = actions[2]["resource"]
     assert "olic acid" in folic["medicationCodeableConcept"]["text"]
