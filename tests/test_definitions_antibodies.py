@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import ANTI_HMGCR, SNOMED, Chart
+from fhir_fixtures.builders import ANTI_HMGCR, ANTI_SRP, SNOMED, Chart
 from hooks.definitions import antibodies
 from hooks.rule import NotEvaluable, Quiet
 from tests.definitions_support import record_and_context
@@ -120,7 +120,78 @@ def test_the_reasons_name_what_is_known(kb, today):
     assert isinstance(open_, NotEvaluable)
     assert open_.missing == ("anti-SRP never resulted: the subtype may be SRP or SERONEG, and only HMGCR, SERONEG or "
                              "DUAL counts here (R03 asks for the missing result)")
-    assert facts == {"subtype": "UNKNOWN", "antibodies_never_resulted": "anti-SRP"}
+    assert facts == {"subtype": "UNKNOWN", "antibodies_never_resulted": "anti-SRP", "antibodies_equivocal": None}
+
+
+EQUIVOCAL = {"value_string": "Equivocal"}
+
+
+@pytest.mark.parametrize("written", [
+    EQUIVOCAL, {"value_string": "Borderline"},
+    {"value_code": (SNOMED, "42425007", "Equivocal")},
+    {"interpretation": "IND"},  # the lab's flag alone: indeterminate
+    {"value": 45, "unit": "[arb'U]"},  # a titre with no reference range and no interpretation
+], ids=["equivocal", "borderline", "coded equivocal", "indeterminate flag", "titre without range"])
+def test_an_antibody_resulted_as_neither_positive_nor_negative_is_unread_not_never_resulted(kb, today, written):
+    """Anti-HMGCR resulted 'Equivocal' or 'Borderline' was "never resulted" in every rule that asks the subtype (R03,
+    R15, R16, R18, R30), which told the clinician to order a test already done (found by clinician review)."""
+    record, _ = record_and_context(kb, Chart(today).observation(ANTI_HMGCR, -30, **written)
+                                   .antibody("anti_srp", "negative"))
+    found = antibodies.serology(record)
+    shown = antibodies.quoted(record.observations_in("anti_hmgcr")[0])
+    assert antibodies.unread(record, "anti_hmgcr") is record.observations_in("anti_hmgcr")[0]
+    assert found.subtype == "UNKNOWN" and found.possible == ("HMGCR", "SERONEG")
+    assert found.never_resulted is None and found.equivocal == f"anti-HMGCR {shown}"
+    assert found.describe() == f"anti-HMGCR neither positive nor negative ({shown}), anti-SRP negative"
+    assert found.undecided == f"anti-HMGCR resulted neither positive nor negative ({shown})"
+
+
+def test_a_pending_antibody_or_one_that_reads_is_not_unread(kb, today):
+    pending = Chart(today).observation(ANTI_HMGCR, -2, value_string="Pending")
+    pending.resources["observations"][-1]["status"] = "preliminary"
+    record, _ = record_and_context(kb, pending)
+    assert antibodies.unread(record, "anti_hmgcr") is None
+    assert antibodies.serology(record).never_resulted == "anti-HMGCR and anti-SRP"
+    # an equivocal result followed by a negative one: resulted negative
+    settled = Chart(today).observation(ANTI_HMGCR, -60, **EQUIVOCAL).antibody("anti_hmgcr", "negative", day=-10)
+    record, _ = record_and_context(kb, settled)
+    assert antibodies.unread(record, "anti_hmgcr") is None and antibodies.serology(record).hmgcr == "negative"
+
+
+def test_a_row_an_equivocal_result_decides_says_it_was_resulted_and_asks_for_a_repeat(kb, today):
+    """Not evaluable as for a missing result, but naming the result, its date and what settles it."""
+    chart = Chart(today).observation(ANTI_HMGCR, -30, **EQUIVOCAL).antibody("anti_srp", "negative")
+    record, _ = record_and_context(kb, chart)
+    facts: dict = {}
+    found = antibodies.subtype_among(record, ("SERONEG",), facts)
+    day = today.fromordinal(today.toordinal() - 30)
+    assert isinstance(found, NotEvaluable)
+    assert found.missing == (f"anti-HMGCR resulted neither positive nor negative ('Equivocal' on {day}): the subtype "
+                             "may be HMGCR or SERONEG, and only SERONEG counts here (repeat anti-HMGCR by another "
+                             "method or at a reference lab, or ask the lab how to read the result)")
+    assert facts == {"subtype": "UNKNOWN", "antibodies_never_resulted": None,
+                     "antibodies_equivocal": f"anti-HMGCR 'Equivocal' on {day}"}
+    # with the other never resulted, both are named, and what settles each
+    record, _ = record_and_context(kb, Chart(today).observation(ANTI_HMGCR, -30, **EQUIVOCAL))
+    both = antibodies.subtype_among(record, ("SERONEG",), {})
+    assert isinstance(both, NotEvaluable)
+    assert both.missing == (f"anti-HMGCR resulted neither positive nor negative ('Equivocal' on {day}) and anti-SRP "
+                            "never resulted: the subtype may be HMGCR, SRP, DUAL or SERONEG, and only SERONEG counts "
+                            "here (repeat anti-HMGCR by another method or at a reference lab, or ask the lab how to "
+                            "read the result; R03 asks for the missing result)")
+
+
+def test_an_equivocal_result_that_cannot_change_the_row_neither_holds_it_nor_quiets_it(kb, today):
+    """Anti-SRP equivocal with anti-HMGCR positive is HMGCR or DUAL: R30's row whatever a repeat shows; with anti-SRP
+    positive and anti-HMGCR equivocal (SRP or DUAL), R18's seronegative row is quiet, and says why."""
+    record, _ = record_and_context(kb, Chart(today).antibody("anti_hmgcr", "positive")
+                                   .observation(ANTI_SRP, -30, value_string="Borderline"))
+    assert isinstance(antibodies.subtype_among(record, ("HMGCR", "SERONEG", "DUAL"), {}), antibodies.Serology)
+    record, _ = record_and_context(kb, Chart(today).antibody("anti_srp", "positive")
+                                   .observation(ANTI_HMGCR, -30, **EQUIVOCAL))
+    quiet = antibodies.subtype_among(record, ("SERONEG",), {})
+    assert isinstance(quiet, Quiet) and quiet.reason.startswith(
+        "subtype SRP or DUAL (anti-HMGCR neither positive nor negative ('Equivocal' on ")
 
 
 def test_a_reference_range_without_a_unit_is_in_the_results_unit(kb, today):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from hooks.context import HookContext
@@ -19,6 +19,9 @@ _SUBTYPE_OF: dict[tuple[Status, Status], Subtype] = {
     ("positive", "negative"): "HMGCR", ("negative", "positive"): "SRP", ("positive", "positive"): "DUAL",
     ("negative", "negative"): "SERONEG"}
 _STATUSES: tuple[Status, ...] = ("positive", "negative")
+ANTIBODIES = {"anti_hmgcr": "anti-HMGCR", "anti_srp": "anti-SRP"}  # value-set group: name; they make the subtype
+# what settles a result read as neither positive nor negative (as R04 confirms a dual positive)
+REPEAT = "by another method or at a reference lab, or ask the lab how to read the result"
 
 _POSITIVE_INTERPRETATION = {"POS", "H", "HH", "HU", "A", "AA", "DET", "POSITIVE", "DETECTED", "REACTIVE", "R"}
 _NEGATIVE_INTERPRETATION = {"NEG", "N", "ND", "NEGATIVE", "NOT DETECTED", "NR", "NON-REACTIVE"}
@@ -85,7 +88,7 @@ def results(record: PatientRecord, group: str) -> list[tuple[Observation, Status
 
 def warnings(record: PatientRecord, context: HookContext) -> list[str]:
     """Data-quality notes: anti-HMGCR or anti-SRP results that carry a value but read as neither positive nor
-    negative (a titre with no reference range, a word not understood), and so count as not resulted."""
+    negative (a titre with no reference range, a word not understood), and so decide nothing."""
     notes = []
     for group, name in (("anti_hmgcr", "Anti-HMGCR"), ("anti_srp", "Anti-SRP")):
         read = {id(o) for o, _ in results(record, group)}
@@ -99,6 +102,21 @@ def warnings(record: PatientRecord, context: HookContext) -> list[str]:
     return notes
 
 
+def unread(record: PatientRecord, group: str) -> Observation | None:
+    """The latest result of ``group`` when none reads as positive or negative yet one holds a result ('Equivocal',
+    'Borderline', an indeterminate flag, a titre with no range): resulted, so not missing, but deciding nothing.
+    None when a result reads, or when none is in (a pending one, or one only ordered, is not resulted)."""
+    if resulted(record, group):
+        return None
+    held = [o for o in record.observations_in(group) if o.has_result and not o.not_yet_reported]
+    return held[-1] if held else None
+
+
+def quoted(observation: Observation) -> str:
+    """The result as the lab wrote it and its date: "'Equivocal' on 2026-05-01"."""
+    return f"{observation.value_label} on {observation.when or 'an unknown date'}"
+
+
 def ever_positive(record: PatientRecord, group: str) -> Observation | None:
     """The first positive result of ``group`` ('anti_hmgcr' or 'anti_srp'), if any."""
     return next((o for o, s in results(record, group) if s == "positive"), None)
@@ -109,7 +127,8 @@ def resulted(record: PatientRecord, group: str) -> bool:
 
 
 def _status_of(record: PatientRecord, group: str) -> Status | None:
-    """Positive when ever positive, negative when resulted and never positive, None when never resulted."""
+    """Positive when ever positive, negative when resulted and never positive, None when no result reads (never
+    resulted, or only as neither positive nor negative)."""
     found = results(record, group)
     return None if not found else "positive" if any(s == "positive" for _, s in found) else "negative"
 
@@ -122,21 +141,26 @@ def _either(names: Collection[str]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Serology:
-    """Anti-HMGCR and anti-SRP as the chart has them (each positive, negative or never resulted: None), and the
-    subtypes they allow."""
+    """Anti-HMGCR and anti-SRP as the chart has them (each positive, negative, or None: never resulted, or resulted
+    only as neither positive nor negative, kept in ``unread``), and the subtypes they allow."""
 
     hmgcr: Status | None
     srp: Status | None
+    unread: Mapping[str, Observation] = field(default_factory=dict)  # by name: the latest result, read as neither
+
+    def _each(self) -> tuple[tuple[str, Status | None], ...]:
+        return (ANTIBODIES["anti_hmgcr"], self.hmgcr), (ANTIBODIES["anti_srp"], self.srp)
 
     @property
     def subtype(self) -> Subtype:
-        """The subtype of section 4.1: UNKNOWN when either antibody was never resulted (R03 asks for it)."""
+        """The subtype of section 4.1: UNKNOWN when either antibody was never resulted (R03 asks for it), or resulted
+        but read as neither positive nor negative (it is repeated or the lab asked)."""
         return "UNKNOWN" if self.hmgcr is None or self.srp is None else _SUBTYPE_OF[(self.hmgcr, self.srp)]
 
     @property
     def possible(self) -> tuple[Subtype, ...]:
         """Every subtype the chart still allows: the one the results make, or each one a result for an antibody
-        never resulted could make (anti-HMGCR positive, anti-SRP never resulted: HMGCR or DUAL)."""
+        not known could make (anti-HMGCR positive, anti-SRP never resulted or equivocal: HMGCR or DUAL)."""
         allowed = {_SUBTYPE_OF[(h, s)] for h in ((self.hmgcr,) if self.hmgcr else _STATUSES)
                    for s in ((self.srp,) if self.srp else _STATUSES)}
         return tuple(s for s in _SUBTYPE_OF.values() if s in allowed)
@@ -144,8 +168,34 @@ class Serology:
     @property
     def never_resulted(self) -> str | None:
         """The antibodies never resulted, in words ('anti-SRP'), or None."""
-        names = [name for name, status in (("anti-HMGCR", self.hmgcr), ("anti-SRP", self.srp)) if status is None]
+        names = [name for name, status in self._each() if status is None and name not in self.unread]
         return " and ".join(names) or None
+
+    @property
+    def equivocal(self) -> str | None:
+        """The antibodies resulted as neither positive nor negative, each with its result quoted and dated
+        ("anti-HMGCR 'Equivocal' on 2026-05-01"), or None."""
+        return " and ".join(f"{name} {quoted(o)}" for name, o in self.unread.items()) or None
+
+    @property
+    def undecided(self) -> str | None:
+        """Why the subtype is not known, in words ("anti-HMGCR resulted neither positive nor negative ('Equivocal' on
+        2026-05-01) and anti-SRP never resulted"), or None when it is known."""
+        parts = []
+        if self.unread:
+            parts.append(f"{' and '.join(self.unread)} resulted neither positive nor negative "
+                         f"({'; '.join(quoted(o) for o in self.unread.values())})")
+        if self.never_resulted:
+            parts.append(f"{self.never_resulted} never resulted")
+        return " and ".join(parts) or None
+
+    @property
+    def next_step(self) -> str | None:
+        """What settles the subtype: a repeat of an antibody read as neither, or the missing result (R03)."""
+        steps = [f"repeat {' and '.join(self.unread)} {REPEAT}"] if self.unread else []
+        if self.never_resulted:
+            steps.append("R03 asks for the missing result")
+        return "; ".join(steps) or None
 
     @property
     def label(self) -> str:
@@ -153,14 +203,17 @@ class Serology:
         return self.subtype if self.subtype != "UNKNOWN" else _either(self.possible)
 
     def describe(self) -> str:
-        """'anti-HMGCR positive, anti-SRP never resulted'."""
-        return ", ".join(f"{name} {status or 'never resulted'}"
-                         for name, status in (("anti-HMGCR", self.hmgcr), ("anti-SRP", self.srp)))
+        """'anti-HMGCR positive, anti-SRP never resulted'; one read as neither is quoted ("anti-SRP neither positive
+        nor negative ('Borderline' on 2026-05-01)")."""
+        return ", ".join(f"{name} {status}" if status else
+                         f"{name} neither positive nor negative ({quoted(self.unread[name])})" if name in self.unread
+                         else f"{name} never resulted" for name, status in self._each())
 
 
 @per_record
 def serology(record: PatientRecord) -> Serology:
-    return Serology(_status_of(record, "anti_hmgcr"), _status_of(record, "anti_srp"))
+    return Serology(_status_of(record, "anti_hmgcr"), _status_of(record, "anti_srp"),
+                    {name: found for group, name in ANTIBODIES.items() if (found := unread(record, group))})
 
 
 def subtype(record: PatientRecord) -> Subtype:
@@ -170,16 +223,18 @@ def subtype(record: PatientRecord) -> Subtype:
 def subtype_among(record: PatientRecord, wanted: Collection[Subtype],
                   facts: dict[str, Any]) -> Serology | Quiet | NotEvaluable:
     """Whether the subtype is one of ``wanted`` (a row's trigger), decided from what is known. Yes (the serology)
-    when every subtype the chart still allows is wanted, whatever an antibody never resulted would show (anti-HMGCR
+    when every subtype the chart still allows is wanted, whatever an antibody not known would show (anti-HMGCR
     positive for 'HMGCR or DUAL'); no (Quiet) when none is; else not evaluable, naming the antibody whose result
-    decides it, never a guess. A rule gives that NotEvaluable only once its other gates have passed, so that a row
-    quiet for a known reason stays quiet. Records ``subtype`` and ``antibodies_never_resulted`` in ``facts``."""
+    decides it (never resulted, or resulted as neither positive nor negative), never a guess. A rule gives that
+    NotEvaluable only once its other gates have passed, so that a row quiet for a known reason stays quiet. Records
+    ``subtype``, ``antibodies_never_resulted`` and ``antibodies_equivocal`` in ``facts``."""
     found = serology(record)
-    facts.update(subtype=found.subtype, antibodies_never_resulted=found.never_resulted)
+    facts.update(subtype=found.subtype, antibodies_never_resulted=found.never_resulted,
+                 antibodies_equivocal=found.equivocal)
     if all(s in wanted for s in found.possible):
         return found
-    partial = f" ({found.describe()})" if found.never_resulted else ""
+    partial = f" ({found.describe()})" if found.subtype == "UNKNOWN" else ""
     if not any(s in wanted for s in found.possible):
         return Quiet(f"subtype {found.label}{partial}, not {_either(wanted)}", facts)
-    return NotEvaluable(f"{found.never_resulted} never resulted: the subtype may be {_either(found.possible)}, and "
-                        f"only {_either(wanted)} counts here (R03 asks for the missing result)", facts)
+    return NotEvaluable(f"{found.undecided}: the subtype may be {_either(found.possible)}, and only "
+                        f"{_either(wanted)} counts here ({found.next_step})", facts)

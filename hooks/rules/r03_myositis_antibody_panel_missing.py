@@ -3,13 +3,14 @@ define the IMNM subtype (and its treatment), and the usual classification criter
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import timedelta
 from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, ck, cohorts, diagnosis
-from hooks.record import PatientRecord
+from hooks.record import Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ENMC_224, EULAR_ACR_2017, PINAL_FERNANDEZ_2018, SEED_001
 
@@ -30,14 +31,15 @@ RULE = Rule(
     },
 )
 
-ANTIBODIES = {"anti_hmgcr": "anti-HMGCR", "anti_srp": "anti-SRP"}
+ANTIBODIES = antibodies.ANTIBODIES
+LOINC_OF = {"anti_hmgcr": "93493-5", "anti_srp": "33921-8"}
 PANEL = ("Myositis-specific and myositis-associated antibody panel (anti-synthetases incl. Jo-1, Mi-2, MDA5, "
          "TIF1-gamma, NXP2, SAE, PM/Scl, Ku, Ro52)")
 
 DETAIL = """\
-**Myositis antibodies incomplete.** {why}. Never resulted: **{missing}**.{have}
+**Myositis antibodies {heading}.** {why}. **{undecided}.**{have}
 
-Order {missing} (anti-HMGCR and anti-SRP define the IMNM subtype and guide its treatment), plus a
+{steps} (anti-HMGCR and anti-SRP define the IMNM subtype and guide its treatment), plus a
 myositis-specific and myositis-associated antibody panel. Record statin exposure, including red yeast rice:
 {statins}. Arrange MRI of the thighs and EMG, and a muscle biopsy (MHC-I, C5b-9, p62 stains): ENMC requires a
 biopsy to diagnose seronegative IMNM.{done}
@@ -66,15 +68,33 @@ def _cohort(record: PatientRecord, context: HookContext) -> tuple[str | None, st
     return None, high_ck
 
 
-def _suggestions(record: PatientRecord, context: HookContext, missing: list[str]) -> tuple[list[Suggestion], str]:
+def _names(groups: Collection[str]) -> str:
+    return " and ".join(ANTIBODIES[g] for g in groups)
+
+
+def _antibody_steps(missing: list[str], unread: Mapping[str, Observation], repeat_how: str) -> str:
+    """'Order anti-SRP', 'Repeat anti-HMGCR <repeat_how>', or 'Order anti-SRP and repeat anti-HMGCR ...'."""
+    steps = [f"order {_names(missing)}"] if missing else []
+    if unread:
+        steps.append(f"repeat {_names(unread)} {repeat_how}")
+    joined = " and ".join(steps)
+    return joined[0].upper() + joined[1:]
+
+
+def _suggestions(record: PatientRecord, context: HookContext, missing: list[str],
+                 unread: Mapping[str, Observation]) -> tuple[list[Suggestion], str]:
     pid, sets = context.patient_id, context.valuesets
     tests = [Action("create", f"{ANTIBODIES[g]} antibody", resource=orders.service_request(pid, orders.lab_concept(
-        sets, g, "93493-5" if g == "anti_hmgcr" else "33921-8", text=f"{ANTIBODIES[g]} antibody")))
-        for g in missing]
+        sets, g, LOINC_OF[g], text=f"{ANTIBODIES[g]} antibody"))) for g in missing]
+    # a result read as neither positive nor negative is repeated by another method, with the result it settles
+    tests += [Action("create", f"Repeat {ANTIBODIES[g]} antibody", resource=orders.service_request(
+        pid, orders.lab_concept(sets, g, LOINC_OF[g], text=f"{ANTIBODIES[g]} antibody, repeat by another method or "
+                                                           "at a reference laboratory"),
+        note=f"Previous result {antibodies.quoted(o)}: neither positive nor negative")) for g, o in unread.items()]
     tests.append(Action("create", "Myositis antibody panel",
                         resource=orders.service_request(pid, orders.text_concept(PANEL))))
-    suggestions = [Suggestion("Order " + " and ".join(ANTIBODIES[g] for g in missing) + " + myositis antibody panel",
-                              tests, is_recommended=True)]
+    suggestions = [Suggestion(_antibody_steps(missing, unread, "(another method or reference lab)")
+                              + " + myositis antibody panel", tests, is_recommended=True)]
     already: list[str] = []
     tsh = diagnosis.last_done(record, "tsh", within_days=int(context.params(RULE)["tsh_recent_days"]))
     if tsh is None:
@@ -102,11 +122,14 @@ def _suggestions(record: PatientRecord, context: HookContext, missing: list[str]
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     why, high_ck = _cohort(record, context)
     status = {g: (next((s for _, s in reversed(antibodies.results(record, g))), None)) for g in ANTIBODIES}
+    # resulted, but as neither positive nor negative ('Equivocal'): not missing, to be repeated
+    unread = {g: o for g in ANTIBODIES if (o := antibodies.unread(record, g)) is not None}
     nsti = cohorts.nsti(record, context)
     ici = cohorts.ici_exposure(record, context)
     facts: dict[str, Any] = {
         "cohort": why, "ck_at_or_above_threshold_recent": high_ck,
-        "anti_hmgcr": status["anti_hmgcr"] or "never resulted", "anti_srp": status["anti_srp"] or "never resulted",
+        **{g: status[g] or (f"neither positive nor negative ({antibodies.quoted(unread[g])})" if g in unread
+                            else "never resulted") for g in ANTIBODIES},
         "nsti": "; ".join(nsti) or None, "ici_context": ", ".join(o.label for o in ici) or None,
     }
     if why is None:
@@ -116,10 +139,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if ici:
         return Quiet("checkpoint-inhibitor context: myositis there is worked up as an immune-related adverse "
                      "event (R31), not with this panel", facts)
-    missing = [g for g in ANTIBODIES if status[g] is None]
-    if not missing:
+    missing = [g for g in ANTIBODIES if status[g] is None and g not in unread]
+    if not missing and not unread:
         return Quiet("anti-HMGCR and anti-SRP have both resulted", facts)
-    suggestions, done = _suggestions(record, context, missing)
+    suggestions, done = _suggestions(record, context, missing, unread)
     facts["work_up_on_file"] = done or None
     have = "".join(f" {ANTIBODIES[g][0].upper()}{ANTIBODIES[g][1:]} is {status[g]}."
                    for g in ANTIBODIES if status[g] is not None)
@@ -127,12 +150,17 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     statin_text = (", ".join(f"{m.label} (from {m.start.isoformat() if m.start else 'undated'})" for m in statins)
                    if statins else "none on file, so ask")
     facts["statin_exposure"] = statin_text
-    missing_text = " and ".join(ANTIBODIES[g] for g in missing)
+    found = "; ".join([*([f"{_names(missing)} never resulted"] if missing else []),
+                       *([f"{_names(unread)} resulted neither positive nor negative"] if unread else [])])
+    undecided = antibodies.serology(record).undecided or ""  # the same antibodies, each result quoted
     return Fired(
         severity="info",
-        summary=f"Myositis work-up: {missing_text} never resulted. Order the myositis antibodies",
-        detail=DETAIL.format(why=why, missing=missing_text, have=have, statins=statin_text,
-                             done=f" Already on file: {done}." if done else ""),
+        summary=f"Myositis work-up: {found}. "
+                + ("Order the myositis antibodies" if missing else "Repeat by another method or at a reference lab"),
+        detail=DETAIL.format(heading="incomplete" if missing else "not settled", why=why,
+                             undecided=undecided[:1].upper() + undecided[1:], have=have,
+                             steps=_antibody_steps(missing, unread, antibodies.REPEAT),
+                             statins=statin_text, done=f" Already on file: {done}." if done else ""),
         facts=facts,
         suggestions=suggestions,
         selection="any",

@@ -25,8 +25,6 @@ RULE = Rule(
     needs=("patient", "conditions", "observations", "medications", "procedures"),
 )
 
-ANTIBODIES = (("anti_hmgcr", "anti-HMGCR"), ("anti_srp", "anti-SRP"))  # (value-set group, name) that define SERONEG
-
 DETAIL = """\
 **Antibody-negative IMNM needs a muscle biopsy.** {antibodies}; no muscle biopsy is on file. ENMC requires a
 biopsy to diagnose seronegative IMNM: ask for MHC-I, C5b-9 (MAC) and p62 staining.
@@ -48,29 +46,11 @@ def _cancer_screening(record: PatientRecord, context: HookContext) -> str:
     return f"Whether cancer screening is due cannot be told yet: R30 lacks {adult.missing}."
 
 
-def _undecided(record: PatientRecord, missing: NotEvaluable) -> NotEvaluable:
-    """Not evaluable for an antibody that decides the row: one resulted but read as neither positive nor negative
-    ('Equivocal', 'Borderline', a titre with no range) is said to be so, not 'never resulted'. Section 4.1 counts
-    seronegative only when both are negative, so R18 waits for a repeat or the lab's reading of it."""
-    undecided = [(name, [o for o in record.observations_in(group) if o.has_result and not o.not_yet_reported])
-                 for group, name in ANTIBODIES if not antibodies.resulted(record, group)]
-    equivocal = " and ".join(f"{name} {results[-1].value_label} ({results[-1].when or 'undated'})"
-                             for name, results in undecided if results)
-    if not equivocal:
-        return missing
-    never = " and ".join(name for name, results in undecided if not results) or None
-    also_missing = f", and {never} never resulted (R03 asks for it)" if never else ""
-    return NotEvaluable(
-        f"{equivocal}: resulted, but neither positive nor negative (equivocal, or not interpreted by the lab)"
-        f"{also_missing}; the subtype may be {antibodies.serology(record).label}. The seronegative work-up needs both "
-        "antibodies negative: repeat by another method or at a reference lab, or ask the lab how to read the result",
-        missing.facts | {"antibodies_equivocal": equivocal, "antibodies_never_resulted": never})
-
-
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = context.params(RULE)
     facts: dict[str, Any] = {"imnm": cohorts.is_imnm(record, context)}
-    # neither antibody positive and one never resulted: the missing result decides, said once the biopsy gate passes
+    # neither antibody positive and one never resulted, or resulted as neither positive nor negative ('Equivocal'):
+    # its result decides, said once the biopsy gate passes
     seronegative = antibodies.subtype_among(record, {"SERONEG"}, facts)
     if not facts["imnm"]:
         return Quiet("not IMNM", facts)
@@ -81,9 +61,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if biopsy is not None:
         return Quiet(f"muscle biopsy on file: {biopsy}", facts)
     if isinstance(seronegative, NotEvaluable):
-        return _undecided(record, seronegative)
+        return seronegative
     results = []
-    for group, name in ANTIBODIES:
+    for group, name in antibodies.ANTIBODIES.items():
         observation, _ = antibodies.results(record, group)[-1]
         results.append(f"{name} negative ({observation.when.isoformat() if observation.when else 'undated'})")
     tsh = diagnosis.last_done(record, "tsh", within_days=int(params["tsh_recent_days"]))

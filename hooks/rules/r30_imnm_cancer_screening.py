@@ -156,7 +156,8 @@ def _age_sex(age: int, sex: str | None, params: Mapping[str, float]) -> str:
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     p = context.params(RULE)
     facts: dict[str, Any] = {"age": record.age_years}
-    # an antibody never resulted whose result would decide it is said once every other gate has passed
+    # an antibody never resulted (or resulted as neither positive nor negative) whose result would decide it is said
+    # once every other gate has passed
     serology = antibodies.subtype_among(record, tuple(SUBTYPES), facts)
     facts["imnm"] = cohorts.is_imnm(record, context)
     if not facts["imnm"]:
@@ -197,9 +198,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     imaging = (f"No CT chest/abdomen/pelvis or PET-CT since {since.isoformat()}"
                + (f" (only {facts['partial_imaging']}, which does not cover chest, abdomen and pelvis)." if partial
                   else "."))
-    # both possible subtypes carry the risk (anti-HMGCR positive, anti-SRP never resulted: HMGCR or DUAL)
-    subtype = SUBTYPES.get(serology.subtype) or (f"{serology.describe()} (the screen is due whatever the missing "
-                                                 "result shows; R03 asks for it)")
+    # both possible subtypes carry the risk (anti-HMGCR positive, anti-SRP never resulted or equivocal: HMGCR or
+    # DUAL); what settles the subtype is still said
+    subtype = SUBTYPES.get(serology.subtype) or (f"{serology.describe()} (the screen is due whichever subtype it is; "
+                                                 f"{serology.next_step})")
     detail = DETAIL.format(subtype=subtype, anchor=anchor, imaging=imaging,
                            age_sex=_age_sex(age, record.patient.sex if record.patient else None, p))
     return Fired(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from fhir_fixtures.builders import ANTI_HMGCR, ATORVASTATIN_40, CK, IMNM_SNOMED, Chart
@@ -126,3 +128,53 @@ def test_a_ck_bound_that_may_reach_the_threshold_counts_and_says_may_be(kb, toda
         assert RULE not in fired(result)
     else:
         assert RULE in fired(result) and cohort in explained(result, RULE)["facts"]["cohort"]
+
+
+@pytest.mark.parametrize("written", [{"value_string": "Equivocal"}, {"value_string": "Borderline"},
+                                     {"value_code": ("http://snomed.info/sct", "42425007", "Equivocal")}],
+                         ids=["equivocal", "borderline", "coded equivocal"])
+def test_an_equivocal_antibody_is_resulted_and_asked_again_by_another_method_not_ordered_as_missing(kb, today,
+                                                                                                  written):
+    """Anti-HMGCR resulted 'Equivocal' fired "anti-HMGCR never resulted. Order the myositis antibodies" for a test
+    already done (found by clinician review). It is said to be resulted as neither, quoted with its date, and a
+    repeat by another method or at a reference lab is suggested (as R04 confirms a dual positive)."""
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-20).observation(ANTI_HMGCR, -10, **written)
+    chart.antibody("anti_srp", "negative", day=-10)
+    result = run(kb, chart.request("patient-view"), today)
+    card, facts = fired(result)[RULE], explained(result, RULE)["facts"]
+    shown = f"{'Equivocal' if 'value_code' in written else written['value_string']!r} on {today - timedelta(days=10)}"
+    assert card["summary"] == ("Myositis work-up: anti-HMGCR resulted neither positive nor negative. Repeat by "
+                               "another method or at a reference lab")
+    assert "never resulted" not in card["summary"] + card["detail"]
+    assert f"**Anti-HMGCR resulted neither positive nor negative ({shown}).** Anti-SRP is negative." in card["detail"]
+    assert "Repeat anti-HMGCR by another method or at a reference lab, or ask the lab how to read the result" \
+        in card["detail"]
+    first = card["suggestions"][0]
+    assert first["label"] == "Repeat anti-HMGCR (another method or reference lab) + myositis antibody panel"
+    repeat = first["actions"][0]["resource"]
+    assert repeat["code"]["coding"][0]["code"] == "93493-5" and "another method" in repeat["code"]["text"]
+    assert repeat["note"] == [{"text": f"Previous result {shown}: neither positive nor negative"}]
+    assert "33921-8" not in _codes(card)
+    assert facts["anti_hmgcr"] == f"neither positive nor negative ({shown})" and facts["anti_srp"] == "negative"
+
+
+def test_an_equivocal_antibody_with_the_other_never_resulted_orders_one_and_repeats_the_other(kb, today):
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-20).observation(ANTI_HMGCR, -10, value_string="Equivocal")
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert card["summary"] == ("Myositis work-up: anti-SRP never resulted; anti-HMGCR resulted neither positive nor "
+                               "negative. Order the myositis antibodies")
+    assert (f"**Anti-HMGCR resulted neither positive nor negative ('Equivocal' on {today - timedelta(days=10)}) and "
+            "anti-SRP never resulted.**") in card["detail"]
+    assert "Order anti-SRP and repeat anti-HMGCR by another method" in card["detail"]
+    first = card["suggestions"][0]
+    assert first["label"] == ("Order anti-SRP and repeat anti-HMGCR (another method or reference lab) + myositis "
+                              "antibody panel")
+    assert [a["description"] for a in first["actions"]] == ["anti-SRP antibody", "Repeat anti-HMGCR antibody",
+                                                            "Myositis antibody panel"]
+
+
+def test_both_antibodies_read_as_positive_or_negative_are_quiet(kb, today):
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-20).antibody("anti_hmgcr", "positive", day=-10)
+    chart.antibody("anti_srp", "negative", day=-10)
+    assert explained(run(kb, chart.request("patient-view"), today), RULE)["reason"] == \
+        "anti-HMGCR and anti-SRP have both resulted"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from fhir_fixtures.builders import ICD10, LOINC, Chart
+from fhir_fixtures.builders import ANTI_HMGCR, ANTI_SRP, ICD10, LOINC, Chart
 from fhir_fixtures.r30_imnm_cancer_screening import CT_CAP, CT_CHEST, imnm
 from tests.conftest import explained, fired, run, with_params
 
@@ -105,7 +107,8 @@ def test_a_missing_antibody_that_cannot_change_the_answer_does_not_hold_the_scre
     resulted (HMGCR or SERONEG): every possible subtype carries the risk, but R30 was quiet (audit)."""
     card, entry = _outcome(kb, imnm(today, subtype, never_resulted=never_resulted), today)
     assert card["summary"].startswith(f"Cancer screen due: {label} since")
-    assert f"IMNM, {known} (the screen is due whatever the missing result shows; R03 asks for it);" in card["detail"]
+    assert f"IMNM, {known} (the screen is due whichever subtype it is; R03 asks for the missing result);" in \
+        card["detail"]
     assert entry["facts"]["subtype"] == "UNKNOWN"
 
 
@@ -265,3 +268,43 @@ def test_r30_a_site_sets_its_own_screening_age_bands(kb, today):
     assert "mammography" not in _age_sex_line(card)
     card, _ = _outcome(site, imnm(today, age=72, sex="female", onset=-100), today)
     assert _age_sex_line(card).startswith("mammography: over 71, discuss individually;")
+
+
+def _equivocal(today, group: str, subtype: str, result: str = "Equivocal") -> Chart:
+    """IMNM with the other antibody as in ``subtype``, and ``group`` resulted ``result`` (neither positive nor
+    negative) with it."""
+    return imnm(today, subtype, never_resulted=group).observation(ANTI_HMGCR if group == "anti_hmgcr" else ANTI_SRP,
+                                                                  -190, value_string=result)
+
+
+@pytest.mark.parametrize("result", ["Equivocal", "Borderline"])
+def test_r30_an_equivocal_antibody_that_cannot_change_the_answer_is_quoted_not_called_missing(kb, today, result):
+    """Anti-HMGCR 'Equivocal' with anti-SRP negative (HMGCR or SERONEG: both screened) fired with "anti-HMGCR never
+    resulted ... R03 asks for it", for a test already resulted (found by clinician review)."""
+    day = today - timedelta(days=190)
+    card, entry = _outcome(kb, _equivocal(today, "anti_hmgcr", "SERONEG", result), today)
+    assert card["summary"].startswith("Cancer screen due: anti-HMGCR IMNM or seronegative IMNM since")
+    assert "never resulted" not in card["detail"]
+    assert (f"IMNM, anti-HMGCR neither positive nor negative ('{result}' on {day}), anti-SRP negative (the screen is "
+            "due whichever subtype it is; repeat anti-HMGCR by another method or at a reference lab, or ask the lab "
+            "how to read the result);") in card["detail"]
+    assert entry["facts"]["antibodies_equivocal"] == f"anti-HMGCR '{result}' on {day}"
+    assert entry["facts"]["antibodies_never_resulted"] is None
+    # anti-SRP equivocal with anti-HMGCR positive: HMGCR or DUAL, both screened
+    card, _ = _outcome(kb, _equivocal(today, "anti_srp", "HMGCR", result), today)
+    assert card["summary"].startswith("Cancer screen due: anti-HMGCR IMNM or IMNM with both antibodies since")
+
+
+@pytest.mark.parametrize(("group", "subtype", "possible"), [("anti_hmgcr", "SRP", "SRP or DUAL"),
+                                                           ("anti_srp", "SERONEG", "SRP or SERONEG")])
+def test_r30_an_equivocal_antibody_that_decides_the_row_is_not_evaluable_and_says_it_was_resulted(kb, today, group,
+                                                                                               subtype, possible):
+    """Anti-HMGCR equivocal with anti-SRP positive (SRP: no screen; DUAL: screen), or anti-SRP equivocal with
+    anti-HMGCR negative (SRP or SERONEG): not evaluable as before, but no longer "never resulted"."""
+    name = "anti-HMGCR" if group == "anti_hmgcr" else "anti-SRP"
+    card, entry = _outcome(kb, _equivocal(today, group, subtype), today)
+    assert card is None and entry["status"] == "not-evaluable" and "never resulted" not in entry["reason"]
+    assert entry["reason"] == (f"{name} resulted neither positive nor negative ('Equivocal' on "
+                               f"{today - timedelta(days=190)}): the subtype may be {possible}, and only HMGCR, "
+                               f"SERONEG or DUAL counts here (repeat {name} by another method or at a reference lab, "
+                               "or ask the lab how to read the result)")
