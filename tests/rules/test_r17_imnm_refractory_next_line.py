@@ -375,3 +375,126 @@ def test_tacrolimus_ointment_is_not_tacrolimus_therapy(kb, today):
     chart = on_ivig(refractory(today), -100).medication("tacrolimus 0.1 % Topical Ointment", None, None, start=-60)
     card = _card(kb, today, chart)
     assert _suggestion(card, "Tacrolimus") is None and "Tacrolimus is being given" not in card["detail"]
+
+
+def _ivig_course(chart, start, end, status="completed"):
+    """IVIG every 4 weeks from ``start`` to ``end``, one order."""
+    return chart.medication(IVIG_CVX, 2, "g/kg", start=start, end=end, status=status, period=4, period_unit="wk",
+                            route=ROUTE_IV)
+
+
+def _srp_on_rituximab(today):
+    return rituximab(refractory(today, hmgcr="negative", srp="positive"), -150)
+
+
+def test_ivig_given_for_an_adequate_trial_earlier_in_this_episode_is_tried_not_added(kb, today):
+    """Anti-SRP on rituximab from D-150; IVIG every 4 weeks from D-280 to D-168 (5 cycles over 112 days), completed:
+    the card said "add IVIG" (found by review). IVIG was tried in this episode: the card says when and how long,
+    moves to the next line, and names resuming IVIG as the alternative without judging whether it helped."""
+    chart = _ivig_course(_srp_on_rituximab(today), -280, -168)
+    result = run(kb, chart.request("patient-view"), today)
+    card = fired(result)[RULE]
+    assert card["summary"] == ("Refractory IMNM: CK 2,600 U/L despite rituximab and earlier IVIG; consider the next "
+                               "line and a myositis centre")
+    assert "add IVIG" not in card["detail"]
+    assert (f"**Refractory IMNM.** IVIG: 5 cycle(s) from {chart.at(-280)} to {chart.at(-168)} (112 days), last given "
+            f"{chart.at(-168)} (168 days ago), none since; rituximab: first dose") in card["detail"]
+    assert ("IVIG and rituximab have both been tried: consider **tacrolimus** (trough 5-10 ng/mL) or "
+            "**cyclophosphamide**, with a myositis centre. IVIG is no longer given: if the disease had responded to "
+            "it, resuming it is the alternative.") in card["detail"]
+    facts = explained(result, RULE)["facts"]
+    assert facts["ivig_tried"] is False and facts["ivig_tried_before"] is True
+
+
+def test_ivig_given_before_this_episode_is_not_counted(kb, today):
+    """The same course two years before this episode's onset (D-330) belongs to another illness: add IVIG."""
+    chart = _ivig_course(_srp_on_rituximab(today), -900, -788)
+    result = run(kb, chart.request("patient-view"), today)
+    assert "**add IVIG**" in fired(result)[RULE]["detail"]
+    facts = explained(result, RULE)["facts"]
+    assert facts["ivig_tried_before"] is False and facts["ivig_stopped_short"] is None
+    assert facts["episode_start"] == chart.at(-330)
+
+
+def test_ivig_stopped_short_of_an_adequate_trial_is_left_to_the_clinician(kb, today):
+    """One IVIG cycle on D-100, none since: neither tried (the card does not call the disease refractory to it) nor
+    to add as if never given: the card says what was given and leaves giving it again to the clinician."""
+    chart = _srp_on_rituximab(today).ivig_cycles((-100, 1, 2))
+    card = _card(kb, today, chart)
+    assert card["summary"].endswith("despite rituximab; IVIG stopped short of an adequate trial: give it again or "
+                                    "go on")
+    assert "add IVIG" not in card["detail"] and "both been tried" not in card["detail"]
+    assert (f"IVIG was stopped short of an adequate trial (>= 3 cycles over >= 90 days): 1 cycle on {chart.at(-100)}, "
+            f"last given {chart.at(-99)} (99 days ago), none since. The disease is not called refractory to it: "
+            "whether to give it again for an adequate trial or to go on to the next line is the clinician's "
+            "decision.") in card["detail"]
+    assert ("Then, if IVIG is not given again, or the disease is still refractory after its adequate trial, consider "
+            "**tacrolimus**") in card["detail"]
+
+
+def test_ivig_its_order_stopped_after_one_cycle_is_not_in_progress(kb, today):
+    """IVIG every 4 weeks from D-20, the order stopped after its first cycle: still 'on IVIG' by the 60-day window,
+    the card said "IVIG is in progress ... Continue it". Stopped short of an adequate trial, with the stop as the
+    chart gives it."""
+    chart = _ivig_course(_srp_on_rituximab(today), -20, 60, status="stopped")
+    card = _card(kb, today, chart)
+    assert "Continue it" not in card["detail"] and "in progress" not in card["summary"]
+    assert (f"1 cycle on {chart.at(-20)}, stopped before its end date {chart.at(60)}, on a day the chart does not "
+            "give. The disease is not called refractory to it") in card["detail"]
+
+
+def test_rituximab_stopped_after_its_first_dose_is_not_in_progress(kb, today):
+    """Anti-HMGCR on IVIG; rituximab 1 g x2 ordered from D-30, the order stopped (an infusion reaction): the card said
+    "rituximab is in progress ... Continue it". The spec times rituximab's trial from the first dose only, so the
+    card says when that would count as adequate, and leaves giving it again or going on to the clinician."""
+    chart = on_ivig(refractory(today), -100).medication(RITUXIMAB, 1000, "mg", start=-30, end=-16, status="stopped",
+                                                        period=14, route=ROUTE_IV)
+    result = run(kb, chart.request("patient-view"), today)
+    card = fired(result)[RULE]
+    assert "Continue it" not in card["detail"] and "add rituximab" not in card["detail"]
+    assert (f"Rituximab was stopped before an adequate trial: first dose {chart.at(-30)} (30 days ago), last dose "
+            f"{chart.at(-16)}, stopped before all its doses were given; as the spec counts its trial (first dose >= "
+            f"120 days ago), it is adequate from {chart.at(90)}.") in card["detail"]
+    assert explained(result, RULE)["facts"]["rituximab_in_progress"] is None
+
+
+@pytest.mark.parametrize(("onset", "tried_before"), [(-800, True), (-330, False)])
+def test_rituximab_worn_off_counts_as_tried_only_within_this_episode(kb, today, onset, tried_before):
+    """Anti-SRP on IVIG for 100 days, rituximab 1 g x2 from D-600 (no longer in use): tried in an episode that began
+    at D-800 (repeating it named as the alternative); given before an episode that began at D-330, it is not."""
+    chart = Chart(today, age=55).condition(IMNM_SNOMED, onset=onset)
+    chart.antibody("anti_hmgcr", "negative", day=onset + 10).antibody("anti_srp", "positive", day=onset + 10)
+    chart.ck(9500, day=onset + 28).ck(2600, day=-6).weight(70, day=-10)
+    chart.medication(PREDNISONE_20, 60, "mg", start=onset + 30)
+    chart.medication(METHOTREXATE_2_5, 20, "mg", start=onset + 50, period=1, period_unit="wk")
+    rituximab(on_ivig(chart, -100), -600)
+    result = run(kb, chart.request("patient-view"), today)
+    detail = fired(result)[RULE]["detail"]
+    assert explained(result, RULE)["facts"]["rituximab_tried_before"] is tried_before
+    assert ("**add rituximab**" in detail) is not tried_before
+    assert ("Rituximab is no longer given: if the disease had responded to it, repeating it is the alternative."
+            in detail) is tried_before
+
+
+def test_a_third_line_agent_given_earlier_in_this_episode_is_not_suggested_next(kb, today):
+    """IVIG and rituximab tried; tacrolimus given from D-250 to D-170: the card offered tacrolimus and its monitoring
+    as the next step (found by review). It names cyclophosphamide, and tacrolimus as already given."""
+    chart = rituximab(on_ivig(refractory(today, hmgcr="negative"), -200), -160)
+    chart.medication(TACROLIMUS_1, 2, "mg", start=-250, end=-170, status="completed", frequency=2)
+    card = _card(kb, today, chart)
+    assert ("IVIG and rituximab have both been tried: consider **cyclophosphamide**, with a myositis centre. Already "
+            f"given in this episode: **tacrolimus** ({chart.at(-250)} to {chart.at(-170)}).") in card["detail"]
+    assert _suggestion(card, "Tacrolimus") is None
+
+
+@pytest.mark.parametrize(("given", "then"), [
+    ((-150, -60), "consider **tacrolimus** (trough 5-10 ng/mL), and refer to a myositis centre. Already given in this "
+                  "episode: **cyclophosphamide**"),
+    ((-950, -860), "consider **tacrolimus** (trough 5-10 ng/mL) or **cyclophosphamide**, and refer")])
+def test_the_step_after_the_next_leaves_out_a_third_line_agent_given_in_this_episode(kb, today, given, then):
+    """Anti-HMGCR on IVIG, cyclophosphamide from D-150 to D-60: 'then' named it again; one given before this
+    episode (from D-950) is still named."""
+    chart = on_ivig(refractory(today), -100)
+    chart.medication(CYCLOPHOSPHAMIDE_50, 100, "mg", start=given[0], end=given[1], status="completed")
+    card = _card(kb, today, chart)
+    assert "**add rituximab**" in card["detail"] and f"Then, if still refractory, {then}" in card["detail"]
