@@ -1,5 +1,6 @@
 """The cardiac screen of anti-SRP myopathy (clinical-rules.md R20): an ECG and a troponin within 12 months and an
-echocardiogram or cardiac MRI ever, and the tests another card of the same response orders: R19's work-up when its
+echocardiogram or cardiac MRI ever, a raised troponin I in it that no cardiac MRI has followed yet (the row: "cardiac
+MRI if anything is abnormal"), and the tests another card of the same response orders: R19's work-up when its
 card shows, else R20's own. R20 leaves R19's to R19, so that neither pre-selects a test the other does; R04 keeps
 its own unselected and names the card that orders them too (a card held back after the rules run, snoozed, is not
 known here). Rules share this here, not by importing each other. The window is R20's
@@ -37,7 +38,8 @@ def _last(record: PatientRecord, group: str, within_days: int | None = None) -> 
 @dataclass(frozen=True, slots=True)
 class Screen:
     """The cardiac screen on file: an ECG and troponins within the window, NT-proBNP too, an echocardiogram or
-    cardiac MRI ever; and the anti-SRP result that calls for it."""
+    cardiac MRI ever; whether that completes the row's screen; the troponin I results in it above the upper limit
+    that no cardiac MRI has followed; and the anti-SRP result that calls for it."""
 
     serology: antibodies.Serology
     ecg: date | None
@@ -45,10 +47,15 @@ class Screen:
     bnp: bool
     echo: date | None
     cmr: date | None
+    complete: bool
+    raised: list[Observation]
 
     @property
     def missing(self) -> list[str]:
-        """The tests to order: each part of the screen not on file (troponin I, not T, for the troponin)."""
+        """The tests to order: each part of the screen not on file (troponin I, not T, for the troponin); none once
+        the row's screen is complete (a raised troponin I then asks for a cardiac MRI, not the screen again)."""
+        if self.complete:
+            return []
         troponin_i = any(o.in_group("troponin_i") for o in self.troponins)
         return [name for name, lacking in ((ECG, self.ecg is None), (TROPONIN_I, not troponin_i),
                                            (NT_PROBNP, not self.bnp), (ECHO, self.echo is None and self.cmr is None))
@@ -57,7 +64,7 @@ class Screen:
 
 def due(record: PatientRecord, context: HookContext, facts: dict[str, object]) -> Screen | Quiet | NotEvaluable:
     """Every gate of R20: anti-SRP positive, and no ECG and no troponin within the window or no echocardiogram or
-    cardiac MRI ever."""
+    cardiac MRI ever, or a troponin I within the window above its upper limit and no cardiac MRI since."""
     # anti-SRP positive is what carries the cardiac risk, whether or not anti-HMGCR has been resulted yet (SRP or
     # DUAL); anti-SRP never resulted leaves it open, said once the screen is found incomplete
     srp = antibodies.subtype_among(record, ("SRP", "DUAL"), facts)
@@ -72,13 +79,23 @@ def due(record: PatientRecord, context: HookContext, facts: dict[str, object]) -
     # a troponin counts with a value in it: "haemolysed - not performed", or one only ordered, screened nothing
     troponins = [o for o in record.observations_in("troponin_i", "troponin_t", since=since) if o.has_measurement]
     echo, cmr = _last(record, "echocardiogram"), _last(record, "cardiac_mri")
+    # troponin I, judged as R19 and R31 judge it: troponin T can come from regenerating muscle, so a raised T is no
+    # abnormal cardiac result (the row prefers I); a cardiac MRI done since a raised troponin I has answered it
+    raised_in_window = [o for o in troponins if o.in_group("troponin_i")
+                        and diagnosis.troponin_i_above_uln(o, context) is True]
+    raised = [o for o in raised_in_window if cmr is None or (o.when is not None and o.when > cmr)]
     facts.update({"last_ecg_12m": ecg, "last_troponin_12m": str(troponins[-1].when) if troponins else None,
-                  "last_echo": echo, "last_cardiac_mri": cmr})
-    if (ecg is not None or troponins) and (echo is not None or cmr is not None):
-        return Quiet("ECG or troponin within 12 months, and an echocardiogram or cardiac MRI on file", facts)
+                  "last_echo": echo, "last_cardiac_mri": cmr,
+                  "troponin_i_above_uln_12m": str(raised_in_window[-1].when) if raised_in_window else None})
+    complete = (ecg is not None or bool(troponins)) and (echo is not None or cmr is not None)
+    if complete and not raised:
+        answered = f"; the raised troponin I was followed by a cardiac MRI ({cmr})" if raised_in_window else ""
+        return Quiet(f"ECG or troponin within 12 months, and an echocardiogram or cardiac MRI on file{answered}",
+                     facts)
     if isinstance(srp, NotEvaluable):
         return srp
-    return Screen(srp, ecg, troponins, bool(record.observations_in("nt_probnp", since=since)), echo, cmr)
+    return Screen(srp, ecg, troponins, bool(record.observations_in("nt_probnp", since=since)), echo, cmr, complete,
+                  raised)
 
 
 def _held_back(record: PatientRecord, context: HookContext, rule_id: str, needs: tuple[str, ...]) -> bool:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import pytest
 
 from fhir_fixtures.builders import IMNM_SNOMED, LOINC, Chart
-from fhir_fixtures.r20_srp_cardiac_evaluation import ECG, LOCAL, LOCAL_ECG, LOCAL_TTE, TTE, srp_chart
+from fhir_fixtures.r19_imnm_severe_disease_urgent import MYOCARDITIS
+from fhir_fixtures.r20_srp_cardiac_evaluation import (
+    CARDIAC_MRI,
+    ECG,
+    LOCAL,
+    LOCAL_ECG,
+    LOCAL_TTE,
+    TROPONIN_T,
+    TTE,
+    srp_chart,
+)
 from tests.conftest import explained, fired, run
 
 RULE = "srp-cardiac-evaluation"
@@ -189,3 +199,69 @@ def test_r20_the_troponin_on_file_is_named_once(kb, today, code, named):
     card = _card(kb, srp_chart(today).lab(code, 85, "ng/L", day=-2, high=16))
     assert f"What is on file: no ECG in 12 months; {named}; no echocardiogram ever" in card["detail"]
     assert "Troponin" not in card["detail"].split("Missing")[0]
+
+
+def _screened(today):
+    """Anti-SRP with the row's screen complete: an ECG last month and an echocardiogram three years ago."""
+    return srp_chart(today).procedure(ECG, -20).procedure(TTE, -1100)
+
+
+def test_r20_a_raised_troponin_i_on_a_complete_screen_asks_for_cardiac_mri_and_cardiology(kb, today):
+    """hs-troponin I 240 ng/L (ULN 16) with an ECG and an echo on file and no heart condition: R20 called the screen
+    complete and R19 needs a heart condition, so no card asked for the cardiac MRI the row wants "if anything is
+    abnormal" (found by clinician review). It fires for the raised result alone, without repeating the screen."""
+    card = _card(kb, _screened(today).lab(TNI, 240, "ng/L", day=-10, high=16))
+    assert card["indicator"] == "warning" and len(card["summary"]) < 140
+    assert card["summary"] == "Anti-SRP with troponin I above the upper limit: cardiac MRI and cardiology review"
+    assert _ordered(card) == ["Cardiac MRI", "Cardiology referral"]
+    assert "**Already abnormal:** troponin I 240 ng/L (ULN 16 ng/L) on 2026-11-11" in card["detail"]
+    assert "Missing:" not in card["detail"] and "Screen the heart" not in card["detail"]
+
+
+def test_r20_a_troponin_i_with_no_range_above_every_assays_uln_on_a_complete_screen_fires(kb, today):
+    """The fallback upper limit (1,000 ng/L) judges a troponin I the lab gave no range or flag for, as R19 does."""
+    card = _card(kb, _screened(today).observation(TNI, -10, value=2.3, unit="ng/mL"))
+    assert _ordered(card) == ["Cardiac MRI", "Cardiology referral"]
+    assert "judged against 1,000 ng/L" in card["detail"]
+
+
+@pytest.mark.parametrize("troponin", [
+    pytest.param(lambda c: c.lab(TNI, 9, "ng/L", day=-10, high=16), id="troponin I within range"),
+    pytest.param(lambda c: c.lab(TNI, 240, "ng/L", day=-366, high=16), id="troponin I raised 366 days ago"),
+    pytest.param(lambda c: c.lab(TROPONIN_T, 90, "ng/L", day=-10, high=14, interpretation="H"),
+                 id="troponin T raised (regenerating muscle)"),
+    pytest.param(lambda c: c.observation(TNI, -10, value=0.05, unit="ng/mL"), id="troponin I with no range"),
+])
+def test_r20_a_complete_screen_stays_quiet_without_a_raised_troponin_i_this_year(kb, today, troponin):
+    """Only troponin I above its upper limit within the 12-month window reopens a complete screen: not troponin T,
+    which regenerating skeletal muscle raises, nor one older than the window. One with no range or flag, below
+    the fallback, is not taken as abnormal on a complete screen [sign-off]."""
+    assert _card(kb, troponin(_screened(today))) is None
+
+
+def test_r20_a_cardiac_mri_since_the_raised_troponin_i_answers_it(kb, today):
+    raised = _screened(today).lab(TNI, 240, "ng/L", day=-60, high=16)
+    found = explained(run(kb, raised.procedure(CARDIAC_MRI, -30).request("patient-view"), today), RULE)
+    assert found["status"] == "not-fired"
+    assert found["reason"].endswith("the raised troponin I was followed by a cardiac MRI (2026-10-22)")
+    before = _screened(today).procedure(CARDIAC_MRI, -700).lab(TNI, 240, "ng/L", day=-60, high=16)
+    assert _ordered(_card(kb, before)) == ["Cardiac MRI", "Cardiology referral"]
+
+
+def test_r20_beside_r19_only_the_cardiac_mri_and_cardiology_are_offered(kb, today):
+    """With myocarditis R19 fires on the same raised troponin I and orders the urgent work-up; R20 adds only what
+    R19 does not, and says which card orders the rest."""
+    chart = _screened(today).lab(TNI, 240, "ng/L", day=-10, high=16).condition(MYOCARDITIS, onset=-5)
+    cards = fired(run(kb, chart.request("patient-view"), today))
+    assert "imnm-severe-disease-urgent" in cards
+    assert _ordered(cards[RULE]) == ["Cardiac MRI", "Cardiology referral"]
+    assert ("The severe-IMNM card (R19) orders the urgent work-up (12-lead ECG, troponin I, NT-proBNP stat and "
+            "transthoracic echocardiogram urgently); the cardiac MRI and cardiology review are offered here."
+            ) in cards[RULE]["detail"]
+
+
+def test_r20_a_raised_troponin_i_with_anti_srp_never_resulted_is_not_evaluable(kb, today):
+    """A complete screen no longer settles the row when a troponin I is raised: anti-SRP decides it."""
+    chart = _screened(today).without_observations("33921-8").lab(TNI, 240, "ng/L", day=-10, high=16)
+    found = explained(run(kb, chart.request("patient-view"), today), RULE)
+    assert found["status"] == "not-evaluable" and found["reason"].startswith("anti-SRP never resulted")
