@@ -31,3 +31,28 @@ def test_only_dated_numeric_scores_from_since_oldest_first(kb, today):
     record, _ = record_and_context(kb, chart)
     assert [s.score for s in strength.mmt8_scores(record)] == [100, 110]
     assert [s.score for s in strength.mmt8_scores(record, today.replace(day=1))] == [110]
+
+
+@pytest.mark.parametrize(("written", "name", "high", "text"), [
+    ("62/150", "MMT-8 total score", None, "62/150"),
+    ("62 / 150", "MMT-8 (0-80)", 80, "62/150"),  # the score's own maximum decides over the name and the range
+    ("40/80", "MMT-8 total score", None, "40/80, about 75/150"),
+    ("62 {score}", "MMT-8 total score", None, "62/150"),  # a number with its unit, as a lab prints it
+])
+def test_a_score_sent_as_text_is_read_on_the_scale_it_names(kb, today, written, name, high, text):
+    chart = Chart(today).observation(name, -3, value_string=written, low=0 if high else None, high=high)
+    record, _ = record_and_context(kb, chart)
+    (score,) = strength.mmt8_scores(record)
+    assert str(score) == text
+
+
+@pytest.mark.parametrize("result", [
+    {"value_string": "62"},  # a bare number: no scale, no unit
+    {"value_string": "90/80"}, {"value_string": "62/100"},  # beyond its scale; no MMT-8 scale
+    {"value_string": "<80 {score}"},  # a bound
+    {"value": 790, "unit": "{score}"}, {"value": -5, "unit": "{score}"},  # no score on either scale
+])
+def test_a_score_that_cannot_be_read_is_none(kb, today, result):
+    record, _ = record_and_context(kb, Chart(today).observation("MMT-8 total score", -3, **result))
+    (observation,) = record.observations_in("mmt8")
+    assert strength.mmt8_score(observation) is None and strength.mmt8_scores(record) == []

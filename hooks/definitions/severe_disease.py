@@ -16,7 +16,17 @@ from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, diagnosis, negation, steroids, strength
 from hooks.definitions.courses import doses_since, last_dose_day
 from hooks.definitions.treatment_duration import ivig_immunizations
-from hooks.record import Condition, Observation, PatientRecord, measured, per_record, unread_newer
+from hooks.record import (
+    Condition,
+    Observation,
+    PatientRecord,
+    Quantity,
+    falls_below,
+    measured,
+    per_record,
+    result_in_text,
+    unread_newer,
+)
 from hooks.rule import NotEvaluable, Quiet
 from hooks.units import convert
 
@@ -41,18 +51,16 @@ def _recent_conditions(record: PatientRecord, since: date, *groups: str) -> list
             if _recent(c.onset, since) or _recent(c.recorded, since) or (c.onset is None and c.recorded is None)]
 
 
-def _latest_value(record: PatientRecord, group: str, since: date, unit: str) -> tuple[Observation, float | None] | None:
-    """The newest numeric result of ``group`` in the window, in ``unit`` (a result with no unit is read as in it):
-    its value is None when its unit cannot be read, and then no older result stands in for it (it may no longer be
-    the patient's)."""
-    for observation in reversed(record.observations_in(group, since=since)):
-        quantity = observation.quantity
-        if quantity is not None:
-            return observation, convert(quantity.value, quantity.unit or unit, unit)
-    return None
+def _newest_measurement(record: PatientRecord, group: str, since: date) -> Observation | None:
+    """The newest result of ``group`` in the window with a value in it, a quantity or one written as text ('45%',
+    '62/150'): it decides, read or not, and no older result stands in for one that cannot be read (it may no longer
+    be the patient's; a unit not understood, a text not read). A text with no number ('refused', 'not done') or a
+    result still pending is no measurement."""
+    return next((o for o in reversed(record.observations_in(group, since=since)) if o.has_measurement), None)
 
 
 _ASPIRATION = re.compile(r"\baspirat\w*")
+BULBAR_FEATURES = ("dysphagia", "aspiration")  # the words the swallow's features start with (:attr:`Severe.bulbar`)
 # FVC measured/predicted (LOINC RelRto) as labs write it: a percent, under any of these units ('' with none), or a
 # UCUM ratio ('1': 0.85 is 85%) no larger than RATIO_MAX. A value outside PLAUSIBLE_PERCENT once read (45 in '1' is
 # 4,500%; 0.85 with no unit is a ratio or a slip) or in another unit (litres) is named as unread, never judged.
@@ -62,17 +70,35 @@ FVC_RATIO_MAX = 2.0
 PLAUSIBLE_PERCENT = (5.0, 200.0)
 
 
-def _fvc_percent(observation: Observation) -> float | None:
-    """The FVC as % predicted (FVC_PERCENT_UNITS), or None when it cannot be read as one."""
-    quantity = observation.quantity
+def _fvc_percent(observation: Observation) -> Quantity | None:
+    """The FVC as % predicted (FVC_PERCENT_UNITS), a bound kept as one ('<50%'); None when it cannot be read as one.
+    A result written as text is read as a lab prints it (``reported_value``: '45%', '45 % predicted' is not)."""
+    quantity = observation.reported_value
     if quantity is None:
         return None
     unit = (quantity.unit or "").strip().lower()
     percent = (quantity.value if unit in FVC_PERCENT_UNITS else
                quantity.value * 100 if unit in FVC_RATIO_UNITS and quantity.value <= FVC_RATIO_MAX else None)
-    return percent if percent is not None and PLAUSIBLE_PERCENT[0] <= percent <= PLAUSIBLE_PERCENT[1] else None
+    if percent is None or not PLAUSIBLE_PERCENT[0] <= percent <= PLAUSIBLE_PERCENT[1]:
+        return None
+    return Quantity(percent, "%", quantity.comparator)
 
 
+# a NIF written as text with its sign ('-20 cmH2O'): the shared text reader reads no sign, and R19 reads the NIF's
+# magnitude only (some charts record the magnitude alone)
+_SIGN = re.compile(r"^\s*[-\u2212]\s*(?=\d)")
+NIF_UNIT = "cm[H2O]"
+
+
+def _nif_cmh2o(observation: Observation) -> float | None:
+    """The NIF's magnitude in cmH2O (a quantity with no unit is read as in it); None when its unit cannot be read, or
+    for a bound ('<20 cmH2O'), which cannot say on which side of the limit it lies when signs are written either way.
+    """
+    quantity = observation.quantity or result_in_text(_SIGN.sub("", observation.value_text or "", count=1))
+    if quantity is None or quantity.comparator is not None:
+        return None
+    value = convert(quantity.value, quantity.unit or NIF_UNIT, NIF_UNIT)
+    return None if value is None else abs(value)
 
 
 def _aspiration_on_swallow_study(record: PatientRecord, since: date) -> list[str]:
@@ -227,20 +253,23 @@ def severity_features(record: PatientRecord, context: HookContext) -> tuple[list
         if negation.states(condition.code.words(), _ASPIRATION):
             found.append(f"aspiration: {condition.code.label} ({_dated(condition)})")
     found += _aspiration_on_swallow_study(record, since)
-    fvc = next((o for o in reversed(record.observations_in("fvc_percent_predicted", since=since))
-                if o.quantity is not None), None)  # the newest: an older one may no longer be the patient's
-    if fvc is not None:
-        if (percent := _fvc_percent(fvc)) is None:
+    if fvc := _newest_measurement(record, "fvc_percent_predicted", since):
+        limit = params["fvc_percent_max"]
+        percent = _fvc_percent(fvc)
+        below = None if percent is None else falls_below(percent.value, limit, percent.comparator)
+        if percent is None:
             unsettled.append(f"FVC {fvc.value_label} on {fvc.when} (not read as % predicted)")
-        elif percent < params["fvc_percent_max"]:
-            found.append(f"FVC {percent:g}% predicted on {fvc.when} (below {params['fvc_percent_max']:g}%)")
-    nif = _latest_value(record, "nif", since, "cm[H2O]")
-    if nif is not None and nif[1] is None:
-        unsettled.append(f"NIF {nif[0].value_label} on {nif[0].when} (unit not read as cmH2O)")
-    elif nif is not None and nif[1] is not None:
-        value = -abs(nif[1])  # some charts record the magnitude only
-        if value > params["nif_cmh2o"]:
-            found.append(f"NIF {round(value, 1):g} cmH2O on {nif[0].when} (weaker than {params['nif_cmh2o']:g})")
+        elif below is None:
+            unsettled.append(f"FVC {fvc.value_label} on {fvc.when} (a bound, not known to be below {limit:g}%)")
+        elif below:
+            found.append(f"FVC {percent.comparator or ''}{percent.value:g}% predicted on {fvc.when} (below "
+                         f"{limit:g}%)")
+    if nif := _newest_measurement(record, "nif", since):
+        magnitude = _nif_cmh2o(nif)
+        if magnitude is None:
+            unsettled.append(f"NIF {nif.value_label} on {nif.when} (not read as a pressure in cmH2O)")
+        elif -magnitude > params["nif_cmh2o"]:
+            found.append(f"NIF {round(-magnitude, 1):g} cmH2O on {nif.when} (weaker than {params['nif_cmh2o']:g})")
     for condition in _recent_conditions(record, since, "respiratory_failure", "ventilatory_support"):
         found.append(f"ventilatory support / respiratory failure: {condition.code.label} "
                      f"({_dated(condition)})")
@@ -268,9 +297,11 @@ def severity_features(record: PatientRecord, context: HookContext) -> tuple[list
         elif not_judged := aki_not_judged(record, since):
             unsettled.append(f"rhabdomyolysis ({rhabdo[0].code.label}) with acute kidney injury not excluded: "
                           f"{not_judged}")
-    mmt8 = strength.mmt8_scores(record, since)
-    if mmt8 and mmt8[-1].on_150 < params["mmt8_min"]:
-        found.append(f"MMT-8 {mmt8[-1]} on {mmt8[-1].day} (below {params['mmt8_min']:g})")
+    if mmt8 := _newest_measurement(record, "mmt8", since):
+        if (score := strength.mmt8_score(mmt8)) is None:
+            unsettled.append(f"MMT-8 {mmt8.value_label} on {mmt8.when} (not read as a score out of 150 or 80)")
+        elif score.on_150 < params["mmt8_min"]:
+            found.append(f"MMT-8 {score} on {score.day} (below {params['mmt8_min']:g})")
     for condition in _recent_conditions(record, since, "non_ambulatory"):
         found.append(f"non-ambulatory: {condition.code.label} ({_dated(condition)})")
     return found, unsettled
@@ -295,6 +326,12 @@ class Severe:
     """R19's finding: IMNM with these severe features in the window, not already treated."""
 
     features: list[str]
+
+    @property
+    def bulbar(self) -> bool:
+        """The swallow is at risk: dysphagia or aspiration is among the features (:func:`severity_features` names
+        each by these words first)."""
+        return any(f.startswith(BULBAR_FEATURES) for f in self.features)
 
 
 def assess(record: PatientRecord, context: HookContext, facts: dict[str, object]) -> Severe | Quiet | NotEvaluable:

@@ -14,7 +14,7 @@ from fhir_fixtures.r19_imnm_severe_disease_urgent import (
     TROPONIN_I_HS,
     severe_chart,
 )
-from tests.conftest import explained, fired, run, with_params
+from tests.conftest import deleted, explained, fired, run, with_params
 
 RULE = "imnm-severe-disease-urgent"
 
@@ -33,8 +33,11 @@ def _dysphagic(today, **kwargs) -> Chart:
 
 
 def _doses(card) -> dict[str, float]:
+    """The doses the treatment suggestion orders (not the chart orders it discontinues)."""
     out = {}
     for action in card["suggestions"][0]["actions"]:
+        if action["type"] != "create":
+            continue
         resource = action["resource"]
         out[resource["medicationCodeableConcept"]["text"]] = \
             resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"]
@@ -54,7 +57,10 @@ def test_pulse_prednisone_and_ivig_computed_for_72_kg(kb, today):
     assert "137.5 g" in card["detail"] and "then prednisone **70 mg daily** (rounded to 5 mg)" in card["detail"]
     oral = card["suggestions"][0]["actions"][1]["resource"]
     assert oral["medicationCodeableConcept"]["coding"][0]["code"] == "312617"
-    assert oral["dosageInstruction"][0]["text"].startswith("Prednisone 70 mg (14 x 5 mg tablets) by mouth once")
+    # dysphagia: given once swallowing is safe, not simply by mouth (the card advises nil by mouth until assessed)
+    assert oral["dosageInstruction"][0]["text"].startswith(
+        "Prednisone 70 mg (14 x 5 mg tablets) once daily by mouth once swallowing is safe (or via NG tube / IV "
+        "equivalent), starting")
 
 
 def test_r19_the_prednisone_after_the_pulses_starts_the_day_after_the_last_pulse(kb, today):
@@ -568,3 +574,126 @@ def test_r19_not_evaluable_is_said_without_explain_at_patient_view(kb, today):
     result = run(kb, chart.request("patient-view"), today)
     assert explained(result, RULE)["status"] == "not-evaluable"
     assert any(w.startswith("R19 (") and "was not evaluated" in w for w in result.warnings)
+
+
+# ---- severity values sent as text, and the newest result deciding (clinician review)
+
+@pytest.mark.parametrize(("code", "written", "read"), [
+    (FVC, "45%", "FVC 45% predicted"),
+    (FVC, "45 %", "FVC 45% predicted"),
+    (FVC, "<50 %", "FVC <50% predicted"),  # a bound below the limit settles it
+    ("NIF", "-20 cmH2O", "NIF -20 cmH2O"),
+    ("NIF", "\u221220 cmH2O", "NIF -20 cmH2O"),  # a typographic minus
+    ("NIF", "20 cmH2O", "NIF -20 cmH2O"),  # the magnitude only, as a quantity is read
+    ("MMT-8", "62/150", "MMT-8 62/150"),
+    ("MMT-8", "40/80", "MMT-8 40/80, about 75/150"),
+])
+def test_r19_a_severity_value_sent_as_text_is_read(kb, today, code, written, read):
+    """FVC '45%', NIF '-20 cmH2O' and MMT-8 '62/150' sent as text each gave "no severe feature" and no card (found
+    by clinician review): they are read as the lab writes them."""
+    entry = _explain(kb, severe_chart(today, srp=False).observation(code, -1, value_string=written))
+    assert entry["status"] == "fired" and read in entry["facts"]["severity_features"]
+
+
+@pytest.mark.parametrize(("code", "written"), [
+    (FVC, "85 %"), ("NIF", "-45 cmH2O"), ("MMT-8", "120/150"), ("MMT-8", "76/80")])
+def test_r19_a_value_sent_as_text_that_is_not_severe_is_quiet(kb, today, code, written):
+    entry = _explain(kb, severe_chart(today, srp=False).observation(code, -1, value_string=written))
+    assert (entry["status"], entry["reason"]) == ("not-fired", "no severe feature in the window")
+
+
+@pytest.mark.parametrize(("code", "older", "newer"), [
+    (FVC, {"value": 85, "unit": "%"}, "45%"),
+    ("NIF", {"value": -50, "unit": "cm[H2O]"}, "-20 cmH2O"),
+    ("MMT-8", {"value": 130, "unit": "{score}"}, "62/150"),
+])
+def test_r19_the_newest_result_decides_even_when_sent_as_text(kb, today, code, older, newer):
+    """A numeric FVC of 85% from 12 days before decided over yesterday's '45%' (found by clinician review)."""
+    chart = severe_chart(today, srp=False).observation(code, -12, **older).observation(code, -1, value_string=newer)
+    assert _explain(kb, chart)["status"] == "fired"
+
+
+@pytest.mark.parametrize(("code", "older", "newer", "named"), [
+    (FVC, {"value": 45, "unit": "%"}, "45 % predicted", "FVC '45 % predicted'"),
+    (FVC, {"value": 45, "unit": "%"}, ">50 %", "FVC '>50 %'"),  # a bound that does not settle it
+    ("NIF", {"value": -20, "unit": "cm[H2O]"}, "-20", "NIF '-20'"),  # no unit
+    ("NIF", {"value": -20, "unit": "cm[H2O]"}, "<-20 cmH2O", "NIF '<-20 cmH2O'"),
+    ("MMT-8", {"value": 60, "unit": "{score}"}, "62", "MMT-8 '62'"),  # a bare number: no scale
+    ("MMT-8", {"value": 60, "unit": "{score}"}, "90/80", "MMT-8 '90/80'"),
+])
+def test_r19_a_newest_result_that_cannot_be_read_is_named_not_replaced_by_an_older_one(kb, today, code, older,
+                                                                                        newer, named):
+    """The newest result decides: one that cannot be read is named and the rule is not evaluable; an older result
+    never stands in for it, severe or not (it may no longer be the patient's)."""
+    chart = severe_chart(today, srp=False).observation(code, -12, **older).observation(code, -1, value_string=newer)
+    entry = _explain(kb, chart)
+    assert entry["status"] == "not-evaluable" and named in entry["reason"]
+
+
+def test_r19_an_mmt8_beyond_its_scale_is_not_read(kb, today):
+    """790 (a slip for 79) was read as strength above normal, hiding severe weakness."""
+    entry = _explain(kb, severe_chart(today).observation("MMT-8", -2, value=790, unit="{score}"))
+    assert entry["status"] == "not-evaluable" and "MMT-8 790" in entry["reason"]
+
+
+# ---- the oral glucocorticoid on the chart beside the pulses (clinician review)
+
+def _treatment(card) -> dict:
+    return card["suggestions"][0]
+
+
+def test_r19_the_prednisone_after_the_pulses_replaces_the_one_on_the_chart(kb, today):
+    """Prednisone 60 mg on the chart and R19's prednisone 70 mg after the pulses: the card never stopped the 60 mg,
+    so the patient would take 130 mg a day from day 4 (found by clinician review). The card names it, and the
+    suggestion discontinues it."""
+    chart = _dysphagic(today)
+    on_chart = f"MedicationRequest/{chart.resources['medications'][-1]['id']}"
+    card = _card(kb, chart)
+    assert deleted(_treatment(card)) == [on_chart]
+    assert ("It replaces, not adds to, the oral glucocorticoid on the chart: prednisone 20 MG Oral Tablet, 60 mg "
+            "once a day**: the suggested order discontinues it") in card["detail"]
+    assert _doses(card)["prednisone 5 MG Oral Tablet"] == 70
+
+
+def test_r19_a_prednisone_on_the_chart_at_the_dose_after_the_pulses_is_kept(kb, today):
+    chart = severe_chart(today).condition(DYSPHAGIA, onset=-3)
+    chart.resources["medications"][-1]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = 70
+    card = _card(kb, chart)
+    assert deleted(_treatment(card)) == []
+    assert "prednisone 5 MG Oral Tablet" not in _doses(card) and "prednisone 20 MG Oral Tablet" not in _doses(card)
+    assert "60 mg" not in card["detail"] and "already the dose after the pulses: keep it** (no new order" in \
+        card["detail"]
+
+
+def test_r19_adrenal_replacement_on_the_chart_is_kept_and_named(kb, today):
+    chart = _dysphagic(today).medication("hydrocortisone 10 MG Oral Tablet", 20, "mg", start=-400)
+    card = _card(kb, chart)
+    assert len(deleted(_treatment(card))) == 1  # the prednisone only
+    assert "hydrocortisone 10 MG Oral Tablet, 20 mg once a day: adrenal replacement: keep it**" in card["detail"]
+
+
+def test_r19_a_chart_prednisone_with_no_id_to_act_on_is_to_be_stopped_by_hand(kb, today):
+    chart = _dysphagic(today)
+    chart.resources["medications"][-1]["id"] = "no id here"
+    card = _card(kb, chart)
+    assert deleted(_treatment(card)) == []
+    assert "discontinue prednisone 20 MG Oral Tablet by hand (no id the card can act on)" in card["detail"]
+
+
+def test_r19_with_no_weight_the_chart_prednisone_is_named_and_left_to_the_prescriber(kb, today):
+    card = _card(kb, severe_chart(today, weight=None).condition(DYSPHAGIA, onset=-3))
+    assert deleted(_treatment(card)) == []
+    assert "discontinue prednisone 20 MG Oral Tablet by hand when the prednisone is ordered" in card["detail"]
+
+
+def test_r19_the_oral_step_is_by_mouth_only_when_the_swallow_is_not_at_risk(kb, today):
+    """With dysphagia the card advises nil by mouth until a swallow assessment, yet gave the prednisone 'by mouth'
+    (found by clinician review): it is given once swallowing is safe, or via NG tube or as the IV equivalent."""
+    swallowing = _card(kb, _dysphagic(today))
+    breathing = _card(kb, severe_chart(today).observation(FVC, -1, value=45, unit="%"))
+    for card, at_risk in ((swallowing, True), (breathing, False)):
+        oral = _treatment(card)["actions"][1]["resource"]
+        text = oral["dosageInstruction"][0]["text"]
+        assert ("once swallowing is safe (or via NG tube / IV equivalent)" in text) is at_risk
+        assert ("once swallowing is safe" in card["detail"]) is at_risk
+        assert oral["dosageInstruction"][0]["route"]["coding"][0]["code"] == "26643006"  # a valid oral order still
