@@ -1,7 +1,7 @@
 """Fixtures for R26 hbv-screen-before-rituximab: no screen, stale HBsAg, positive anti-HBc with and without a plan,
-HBsAg positive with a detectable HBV DNA and no antiviral, anti-HBc positive with HBV DNA below quantification (and
-HBsAg positive with it: an antiviral is still needed), anti-HBc positive once and negative later, and chronic
-hepatitis B on the problem list with negative markers."""
+HBsAg positive with a detectable HBV DNA and no antiviral, anti-HBc positive with HBV DNA below quantification and no
+antiviral (a warning: prophylaxis rather than monitoring; HBsAg positive with it: critical), anti-HBc positive once and
+negative later, and chronic hepatitis B on the problem list with negative markers."""
 
 from datetime import date
 from typing import Any
@@ -122,10 +122,12 @@ def quiet_plan(today: date) -> dict[str, Any]:
     return chart.request("order-sign")
 
 
-@fixture("r26-quiet-anti-hbc-positive-hbv-dna-below-quantification", hook="order-sign",
-         story="HBsAg negative, anti-HBc positive, HBV DNA '<20 IU/mL' (below quantification) last month: no "
-               "replicating virus, so the marker is followed up.", quiet={RULE})
-def quiet_dna_below_quantification(today: date) -> dict[str, Any]:
+@fixture("r26-fires-anti-hbc-positive-hbv-dna-below-quantification", hook="order-sign",
+         story="HBsAg negative, anti-HBc positive, HBV DNA '<20 IU/mL' (below quantification) last month, no "
+               "antiviral: no replicating virus, but anti-CD20 therapy puts resolved hepatitis B at high risk of "
+               "reactivation; a warning for hepatology and antiviral prophylaxis rather than HBV DNA monitoring.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_anti_hbc_dna_below_quantification(today: date) -> dict[str, Any]:
     chart = _chart(today)
     chart.hbv_markers("NEG", "POS", day=-30)
     chart.lab(HBV_DNA, 20, "[IU]/mL", day=-20, comparator="<")

@@ -281,3 +281,32 @@ def test_the_antiviral_reason_of_a_detectable_load_comes_first(kb, today):
                                                        ("anti-HBc", False), ("HCV Ab", False)])
 def test_which_markers_are_hbsag_positive_disease(kind, surface_antigen):
     assert hepatitis.PositiveMarker(kind, "shown").surface_antigen is surface_antigen
+
+
+# ---------------------------------------------------------------- anti-CD20: HBV DNA monitoring alone (R26)
+
+def _monitoring_only(kb, chart, first_dose):
+    return hepatitis.monitoring_only(*record_and_context(kb, chart, hook="order-sign"), first_dose)
+
+
+def test_anti_hbc_alone_followed_up_by_hbv_dna_only_is_named_for_anti_cd20(kb, today):
+    """Review: R26 let an anti-CD20 pass for anti-HBc positive with HBV DNA '<20 IU/mL' and no antiviral. R26 reads
+    that DNA as monitoring only (prophylaxis still advised); R10 and R16 keep it as follow-up (in_place_by)."""
+    chart = Chart(today).hbv_markers("NEG", "POS").lab(HBV_DNA, 20, "[IU]/mL", day=-10, comparator="<")
+    dna = _monitoring_only(kb, chart, today)
+    assert hepatitis.describe(dna) == f"Hepatitis B DNA <20 IU/mL on {chart.at(-10)}"
+    assert _follow_up(kb, chart).in_place_by(today)  # unchanged for R10 and R16
+    late = _monitoring_only(kb, chart.draft(ENTECAVIR, 0.5, "mg", start=30), today)  # starts after the first dose
+    assert late is not None and hepatitis.describe(late) == hepatitis.describe(dna)
+    covered = Chart(today).hbv_markers("NEG", "POS").lab(HBV_DNA, 20, "[IU]/mL", day=-10, comparator="<")
+    assert _monitoring_only(kb, covered.medication(ENTECAVIR, 0.5, "mg", start=-30), today) is None
+
+
+@pytest.mark.parametrize("chart", [
+    lambda chart: chart.hbv_markers("NEG", "NEG").observation(HBV_DNA, -10, interpretation="ND"),  # no marker
+    lambda chart: chart.hbv_markers("NEG", "POS"),  # no DNA: not followed up at all (unmanaged)
+    lambda chart: chart.hbv_markers("NEG", "POS").lab(HBV_DNA, 2000, "[IU]/mL", day=-10),  # replicating
+    lambda chart: chart.hbv_markers("POS", "POS").observation(HBV_DNA, -10, interpretation="ND"),  # HBsAg positive
+], ids=["no marker", "no dna", "dna detectable", "hbsag positive"])
+def test_monitoring_only_is_none_where_the_marker_is_negative_or_not_followed_up(kb, today, chart):
+    assert _monitoring_only(kb, chart(Chart(today)), today) is None

@@ -10,6 +10,10 @@ chart gets one answer from all three: R16 offers the rituximab order that R26 th
 would. An antiviral counts from the day it starts (:meth:`HbvFollowUp.in_place_by`), as prophylaxis goes from before
 the first anti-CD20 dose: R26 asks by that dose, R16 by today (the rituximab it offers has no start: it is given from
 signing, and R26 then asks by that day); R10, before methotrexate, asks by no day.
+
+Anti-CD20 therapy asks one thing more (:func:`monitoring_only`): where a recent HBV DNA that is not detectable is the
+only follow-up of a marker without HBsAg-positive disease (anti-HBc alone), R26 still advises antiviral prophylaxis,
+as a warning, while R10 and R16 count that DNA as follow-up.
 """
 
 from __future__ import annotations
@@ -170,11 +174,13 @@ class HbvFollowUp:
         the drug; nor, with HBsAg-positive disease, is one that is not detectable."""
         return self.in_place_by(date.max)
 
+    def covered_by(self, first_dose: date) -> bool:
+        """An antiviral covers from ``first_dose`` or before (prophylaxis goes from before the first anti-CD20 dose)."""
+        return any(cover.start <= first_dose for cover in self.cover)
+
     def in_place_by(self, first_dose: date) -> bool:
-        """:attr:`in_place`, an antiviral counting only when it covers from ``first_dose`` or before (prophylaxis
-        goes from before the first anti-CD20 dose)."""
-        return (any(cover.start <= first_dose for cover in self.cover)
-                or (self.undetectable is not None and self.surface_antigen is None))
+        """:attr:`in_place`, an antiviral counting only when it covers from ``first_dose`` or before."""
+        return self.covered_by(first_dose) or (self.undetectable is not None and self.surface_antigen is None)
 
     def describe_dna(self) -> str | None:
         return "; ".join(describe(o) for o in self.dna) or None
@@ -261,6 +267,19 @@ def unmanaged(record: PatientRecord, context: HookContext, first_dose: date = da
     R16: today) nor, for anti-HBc alone, a recent HBV DNA showing no replicating virus: R26 holds an anti-CD20 order
     for it, R16 does not offer one, R10 asks for the follow-up before methotrexate."""
     return bool(hbv_markers(record)) and not follow_up(record, context).in_place_by(first_dose)
+
+
+@per_record
+def monitoring_only(record: PatientRecord, context: HookContext, first_dose: date) -> Observation | None:
+    """The recent HBV DNA, not detectable, that is a positive marker's only follow-up: no HBsAg-positive disease and
+    no antiviral covering from ``first_dose``. :func:`unmanaged` counts it as follow-up, as R10 (methotrexate) and R16
+    do; R26 asks for prophylaxis all the same, as anti-CD20 therapy puts an HBsAg-negative, anti-HBc-positive patient
+    at high reactivation risk (AASLD 2018, EASL 2017: prophylaxis rather than monitoring) [sign-off]. None when
+    the marker is not followed up at all, or an antiviral covers it."""
+    hbv = follow_up(record, context)
+    if not hbv_markers(record) or hbv.surface_antigen is not None or hbv.covered_by(first_dose):
+        return None
+    return hbv.undetectable
 
 
 def follow_up_facts(record: PatientRecord, context: HookContext) -> dict[str, str | None]:

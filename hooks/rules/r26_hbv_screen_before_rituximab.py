@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from hooks import orders
 from hooks.cards import cut_summary, first_fitting
@@ -13,7 +13,7 @@ from hooks.context import HookContext
 from hooks.definitions import antibodies, continuing, hepatitis
 from hooks.definitions.dose_basis import draft_start, named_with_dose
 from hooks.record import MedicationOrder, Observation, PatientRecord
-from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
+from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Severity, Suggestion
 from hooks.sources import CD20_CLASS_LABEL, EULAR_2022_INFECTIONS, RITUXAN_LABEL
 
 RULE = Rule(
@@ -21,10 +21,10 @@ RULE = Rule(
     number=26,
     title="HBV screening before anti-CD20 therapy",
     hooks=("order-sign",),
-    severities=("critical",),
+    severities=("critical", "warning"),
     summary="Rituximab or another anti-CD20 drafted without HBsAg (<= 12 months) and anti-HBc total on file, or "
-            "with a positive HBV marker and no antiviral plan (with anti-HBc alone, a recent HBV DNA that is not "
-            "detectable also counts).",
+            "with a positive HBV marker and no antiviral plan (critical; with anti-HBc alone and a recent HBV DNA "
+            "that is not detectable, a warning: antiviral prophylaxis rather than HBV DNA monitoring).",
     sources=(RITUXAN_LABEL, CD20_CLASS_LABEL, EULAR_2022_INFECTIONS),
     parameters={
         "hbsag_max_age_days": Param(365, "days", "An HBsAg result older than this does not count as screening."),
@@ -73,6 +73,18 @@ Refer to hepatology, and give antiviral prophylaxis (for example entecavir 0.5 m
 dose until at least 12-18 months after the last.
 """
 
+# Anti-HBc alone (no HBsAg-positive disease) with a recent HBV DNA that is not detectable and no antiviral: the spec's
+# trigger is met (a DNA result), but its recommendation and the liver societies give anti-CD20 prophylaxis
+DETAIL_MONITORING_ONLY = """\
+**Positive hepatitis B marker: antiviral prophylaxis is advised before {drug}, not HBV DNA monitoring alone.**
+{positive}. {dna}: no replicating virus now, but {antiviral}.
+
+Anti-CD20 therapy can reactivate HBV in HBsAg-negative, anti-HBc-positive patients too (boxed warning: fulminant
+hepatitis, death). B-cell depletion puts them at high risk, where prophylaxis is advised rather than monitoring
+(AASLD 2018, EASL 2017). Refer to hepatology, and give antiviral prophylaxis (entecavir 0.5 mg daily, or tenofovir)
+from before the first dose until at least 12-18 months after the last.
+"""
+
 DETAIL_COMMON = """
 Also before anti-CD20 therapy: check baseline immunoglobulins (IgG, IgA, IgM) and HCV antibody, and give
 non-live vaccines first.
@@ -98,9 +110,63 @@ decided for the order; monitor for hepatitis and HBV reactivation after it.
 """
 
 
+def _pending(observation: Observation) -> bool:
+    return observation.not_yet_reported or not observation.has_result
+
+
+def _reads(observation: Observation) -> str:
+    """A result read as neither positive nor negative, as the lab wrote it ("'Equivocal'"), or 'pending'."""
+    return "pending" if _pending(observation) else repr(observation.shown_result)
+
+
+def _dated(observation: Observation, reading: str) -> str:
+    return f"{observation.code.label} {reading} on {observation.when.isoformat() if observation.when else 'undated'}"
+
+
 def _describe(observation: Observation, status: str | None) -> str:
-    day = observation.when.isoformat() if observation.when else "undated"
-    return f"{observation.code.label} {status or 'result not readable'} on {day}"
+    """'Hepatitis B virus core Ab [Presence] in Serum negative on 2026-05-01', or, read as neither positive nor
+    negative, the lab's own words: "... 'Equivocal' on 2026-05-01, neither positive nor negative" (a test not yet
+    reported: "... pending on ...")."""
+    if status is not None:
+        return _dated(observation, status)
+    unsettled = "" if _pending(observation) else ", neither positive nor negative"
+    return _dated(observation, _reads(observation)) + unsettled
+
+
+class ScreenGap(NamedTuple):
+    """A screening marker not on file, for the card: its name, what the chart holds, and the newest result of it
+    read as neither positive nor negative, if any (an equivocal or indeterminate result, or one pending)."""
+
+    marker: str  # 'HBsAg' or 'anti-HBc'
+    missing: str  # 'no HBsAg within 365 days (never resulted)'
+    unsettled: Observation | None
+
+    @property
+    def summary(self) -> str:
+        return f"{self.marker} {_reads(self.unsettled)}" if self.unsettled else f"{self.marker} missing"
+
+
+def _why_unsettled(observation: Observation) -> str:
+    """An unsettled result and what to do: on the safe side it screens nothing (an equivocal or indeterminate
+    result is repeated, a pending one awaited)."""
+    return (f"{_dated(observation, _reads(observation))}: "
+            + ("wait for it" if _pending(observation) else "repeat it, or ask the lab how to read it"))
+
+
+def _screen_gaps(found: dict[str, Any], hbsag_days: int) -> list[ScreenGap]:
+    """HBsAg not within ``hbsag_days`` and anti-HBc total never, as read (positive or negative)."""
+    gaps = []
+    if not found["hbsag_recent"]:
+        unsettled = found["hbsag_unreadable"][-1] if found["hbsag_unreadable"] else None
+        last = found["hbsag_last_any"]
+        why = (_why_unsettled(unsettled) if unsettled else f"last {_describe(*last)}" if last else "never resulted")
+        read = " read as positive or negative" if unsettled else ""
+        gaps.append(ScreenGap("HBsAg", f"no HBsAg within {hbsag_days} days{read} ({why})", unsettled))
+    if not found["anti_hbc"]:
+        unsettled = found["anti_hbc_unreadable"][-1] if found["anti_hbc_unreadable"] else None
+        gaps.append(ScreenGap("anti-HBc", "no anti-HBc total result " + (
+            f"read as positive or negative ({_why_unsettled(unsettled)})" if unsettled else "on file"), unsettled))
+    return gaps
 
 
 def _screening(record: PatientRecord, params: Mapping[str, float]) -> dict[str, Any]:
@@ -283,9 +349,10 @@ def _read_drafts(record: PatientRecord, context: HookContext
 
 
 def _given_detail(given: list[MedicationOrder], found: dict[str, Any], missing: list[str], unmanaged: bool,
-                  hbv: hepatitis.HbvFollowUp, dna_days: int, antiviral: str) -> str:
-    """The card's text for an anti-CD20 recorded as given with the screen incomplete or a positive marker unmanaged:
-    nothing to hold, so what is due now (the label's monitoring after treatment)."""
+                  monitored: Observation | None, hbv: hepatitis.HbvFollowUp, dna_days: int, antiviral: str) -> str:
+    """The card's text for an anti-CD20 recorded as given with the screen incomplete, a positive marker unmanaged, or
+    followed up by HBV DNA only (``monitored``): nothing to hold, so what is due now (the label's monitoring after
+    treatment)."""
     findings, actions = [], []
     dna = hbv.antiviral_needed if unmanaged else None
     if dna:
@@ -300,6 +367,12 @@ def _given_detail(given: list[MedicationOrder], found: dict[str, Any], missing: 
                         f"{dna_days} days and {antiviral}.")
         actions.append("Check HBV DNA now, refer to hepatology, and start antiviral prophylaxis (for example "
                        "entecavir 0.5 mg daily) until at least 12-18 months after the last dose.")
+    elif monitored:
+        findings.append(f"Positive hepatitis B marker: {'; '.join(found['positive'])}; "
+                        f"{hepatitis.describe(monitored)}: no replicating virus now, but {antiviral}.")
+        actions.append("Under anti-CD20 therapy HBV DNA monitoring alone is not enough: refer to hepatology and start "
+                       "antiviral prophylaxis now (entecavir 0.5 mg daily, or tenofovir), until at least 12-18 months "
+                       "after the last dose.")
     if missing:
         findings.append(f"HBV screening is incomplete: {'; '.join(missing)}.")
         actions.append("Send HBsAg and total anti-HBc (with anti-HBs) now; if either is positive, check HBV DNA, "
@@ -317,9 +390,12 @@ def _positive(markers: Sequence[hepatitis.PositiveMarker]) -> str:
     return ", ".join(([f"{'/'.join(tests)} positive"] if tests else []) + listed)
 
 
-def _markers_missing(missing: list[str]) -> str:
-    """The screening markers not on file, by name: 'HBsAg and anti-HBc'."""
-    return " and ".join("HBsAg" if m.startswith("no HBsAg") else "anti-HBc" for m in missing)
+def _markers_missing(gaps: Sequence[ScreenGap]) -> str:
+    """The screening markers not on file, for a summary: 'HBsAg and anti-HBc missing', "anti-HBc 'Equivocal'",
+    'HBsAg missing, anti-HBc pending'."""
+    absent = [gap.marker for gap in gaps if gap.unsettled is None]
+    return ", ".join(([f"{' and '.join(absent)} missing"] if absent else [])
+                     + [gap.summary for gap in gaps if gap.unsettled is not None])
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
@@ -337,22 +413,17 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet("the anti-CD20 drafts only discontinue orders on the chart"
                      if facts["anti_cd20_drafts_discontinuing"] else
                      "no rituximab or other anti-CD20 in the draft orders", facts)
-    missing = []
-    if not found["hbsag_recent"]:
-        last = found["hbsag_last_any"]
-        why = f"last {_describe(*last)}" if last else "never resulted"
-        if found["hbsag_unreadable"]:
-            why = "result not readable"
-        missing.append(f"no HBsAg within {int(params['hbsag_max_age_days'])} days ({why})")
-    if not found["anti_hbc"]:
-        missing.append("no anti-HBc total result" + (" (result not readable)" if found["anti_hbc_unreadable"]
-                                                     else " on file"))
+    gaps = _screen_gaps(found, int(params["hbsag_max_age_days"]))
+    missing = [gap.missing for gap in gaps]
     first_dose, after, when = _first_dose(record, drafts, given)
     unmanaged = hepatitis.unmanaged(record, context, first_dose)
     viraemic = hbv.viraemic if unmanaged else None
     # HBsAg-positive disease: a recent HBV DNA that is not detectable is no follow-up, an antiviral is still needed
     not_enough = hbv.dna_not_enough if unmanaged else None
-    late = hbv.cover if unmanaged else ()  # unmanaged: every antiviral in place starts after the first dose
+    # anti-HBc alone: that DNA is follow-up for the spec's trigger, but anti-CD20 therapy asks for prophylaxis too
+    monitored = hepatitis.monitoring_only(record, context, first_dose)
+    # unmanaged or monitored only: every antiviral in place starts after the first dose
+    late = hbv.cover if unmanaged or monitored else ()
     antiviral = _antiviral_status(hbv, late, after, when)
     if late:
         facts["antiviral_starts_after_first_dose"] = (
@@ -362,10 +433,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["missing"] = "; ".join(missing) or None
     # a detectable HBV DNA without an antiviral too, and with HBsAg-positive disease any HBV DNA without one
     facts["positive_without_dna_or_antiviral"] = unmanaged
-    if not missing and not unmanaged:
+    facts["hbv_dna_without_prophylaxis"] = hepatitis.describe(monitored) if monitored else None
+    if not missing and not unmanaged and not monitored:
         reason = "HBsAg and anti-HBc on file, negative" if not found["positive"] else (
-            "positive HBV marker with HBV DNA not detectable or an antiviral plan on file")
+            "positive HBV marker with an antiviral plan from the first anti-CD20 dose on file")
         return Quiet(reason, facts)
+    # critical while the screen is incomplete or a marker is not followed up; a warning for prophylaxis only
+    severity: Severity = "critical" if missing or unmanaged else "warning"
 
     dna_days = int(context.definition("hbv_dna_max_age_days"))
     markers = _positive(found["positive_markers"])
@@ -379,10 +453,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         suggestions += [moved for cover in late
                         if (moved := _start_now(record, context, cover, after, len(late) == 1)) is not None]
         suggestions.append(Suggestion("Hepatology referral", [_referral(context)],
-                                      is_recommended=bool(viraemic or not_enough)))
+                                      is_recommended=bool(viraemic or not_enough or monitored)))
     elif found["positive"]:
         suggestions.append(Suggestion("Hepatology referral and entecavir 0.5 mg PO daily (per hepatology)",
-                                      _antiviral(context), is_recommended=unmanaged))
+                                      _antiviral(context), is_recommended=bool(unmanaged or monitored)))
     if not drafts:  # recorded as given only: nothing to hold, the screen and what follows it are due now
         label = f"{given[0].label} recorded as given"
         if viraemic:
@@ -391,12 +465,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             summary = f"{markers}, {label}: hepatology and antiviral now, whatever the HBV DNA"
         elif unmanaged:
             summary = f"{markers}, {label}: check HBV DNA and start antiviral now"
+        elif monitored and not missing:
+            summary = f"{markers}, {label}: hepatology and antiviral prophylaxis now, not HBV DNA monitoring alone"
         else:
-            summary = f"No HBV screen, {label}: send {_markers_missing(missing)} now"
+            summary = f"No HBV screen, {label}: send {' and '.join(gap.marker for gap in gaps)} now"
         return Fired(
-            severity="critical",
+            severity=severity,
             summary=cut_summary(summary),
-            detail=_given_detail(given, found, missing, unmanaged, hbv, dna_days, antiviral) + DETAIL_COMMON_GIVEN,
+            detail=_given_detail(given, found, missing, unmanaged, monitored, hbv, dna_days, antiviral)
+            + DETAIL_COMMON_GIVEN,
             facts=facts,
             about=given,
             suggestions=suggestions,
@@ -414,6 +491,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     elif unmanaged:
         parts.append(DETAIL_POSITIVE.format(drug=drug, positive="; ".join(found["positive"]), dna_days=dna_days,
                                             antiviral=antiviral, plan=plan))
+    elif monitored:
+        parts.append(DETAIL_MONITORING_ONLY.format(drug=drug, positive="; ".join(found["positive"]),
+                                                   dna=hepatitis.describe(monitored), antiviral=antiviral))
     if missing:
         parts.append(DETAIL_MISSING.format(drug=drug, missing="; ".join(missing)))
     parts.append(DETAIL_COMMON)
@@ -426,14 +506,18 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         summary = first_fitting([f"{whatever} ({hepatitis.reading(not_enough)} on {not_enough.when})", whatever])
     elif unmanaged:
         summary = f"{markers}: check HBV DNA and {plan} antiviral before {drafts[0].label}"
+    elif monitored and not missing:
+        whatever = f"{markers}: antiviral prophylaxis before {drafts[0].label}, not HBV DNA monitoring alone"
+        summary = first_fitting([f"{whatever} ({hepatitis.reading(monitored)} on {monitored.when})", whatever])
     else:
-        summary = f"No HBV screen before {drafts[0].label}: {_markers_missing(missing)} missing"
+        summary = f"No HBV screen before {drafts[0].label}: {_markers_missing(gaps)}"
     hold = [Action("delete", f"Hold (cancel) {named_with_dose(o)} until HBV results and plan are in place",
                    resource_id=o.reference) for o in drafts]
-    until = "antiviral prophylaxis is in place" if viraemic or not_enough else "HBV status is known"
+    until = ("antiviral prophylaxis is in place" if viraemic or not_enough or (monitored and not missing)
+             else "HBV status is known")
     suggestions.append(Suggestion(f"Cancel {drafts[0].label} until {until}", hold))
     return Fired(
-        severity="critical",
+        severity=severity,
         summary=cut_summary(summary),
         detail="".join(parts),
         facts=facts,

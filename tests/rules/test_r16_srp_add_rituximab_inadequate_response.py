@@ -253,11 +253,13 @@ HBV_CHARTS = {
 
 @pytest.mark.parametrize("case", HBV_CHARTS)
 def test_r16_offers_rituximab_exactly_when_r26_lets_the_order_pass(kb, today, case):
-    """One chart, one answer: R16 offers the rituximab order where R26, with that order drafted, is quiet."""
+    """One chart, one answer: R16 offers the rituximab order where R26, with that order drafted, does not hold it
+    (no critical card; its warning for prophylaxis with HBV DNA not detectable holds nothing)."""
     chart = HBV_CHARTS[case](srp_on_two_agents(today))
     _, kinds = _hbv_card(kb, today, chart)
     signed = copy.deepcopy(chart).draft(RITUXIMAB, 1000, "mg", route=ROUTE_IV)
-    r26_holds = "hbv-screen-before-rituximab" in fired(run(kb, signed.request("order-sign"), today))
+    r26 = fired(run(kb, signed.request("order-sign"), today)).get("hbv-screen-before-rituximab")
+    r26_holds = r26 is not None and r26["indicator"] == "critical"
     assert ("MedicationRequest" in kinds) is not r26_holds
 
 
@@ -322,6 +324,17 @@ def test_rituximab_within_12_months_keeps_it_quiet(kb, today):
     chart.medication(RITUXIMAB, 1000, "mg", start=-364, status="completed", route=ROUTE_IV)
     result = run(kb, chart.request("patient-view"), today)
     assert RULE not in fired(result) and "rituximab given within" in explained(result, RULE)["reason"]
+
+
+def test_rituximab_given_under_a_non_us_brand_name_counts(kb, today):
+    """Review: MabThera 1 g given 150 days ago, sent by name only, was not read as rituximab: R16 said "No rituximab
+    in the last 365 days" and advised it again."""
+    chart = srp_on_two_agents(today, ttx=-300, mtx_start=-280)
+    chart.medication("MabThera 1000 mg", 1000, "mg", start=-164, end=-150, status="completed", period=14,
+                     route=ROUTE_IV)
+    result = run(kb, chart.request("patient-view"), today)
+    assert RULE not in fired(result)
+    assert explained(result, RULE)["reason"] == "rituximab given within the last 365 days"
 
 
 def test_the_rituximab_window_is_the_shared_anti_cd20_definition(kb, today):

@@ -19,10 +19,12 @@ from fhir_fixtures.builders import (
     concept,
 )
 from fhir_fixtures.r26_hbv_screen_before_rituximab import (
+    fires_anti_hbc_dna_below_quantification,
     fires_anti_hbc_then_negative,
     fires_chronic_hbv_listed,
     fires_hbsag_positive_dna_below_quantification,
 )
+from hooks.rules.r26_hbv_screen_before_rituximab import RULE as R26
 from tests.conftest import deleted, explained, fired, run
 
 RULE = "hbv-screen-before-rituximab"
@@ -113,11 +115,14 @@ def _anti_hbc_positive(today):
 
 @pytest.mark.parametrize("form", [{"value": 0, "unit": "[IU]/mL"}, {"value_string": "Not detected"},
                                   {"value": 20, "unit": "[IU]/mL", "comparator": "<"}])
-def test_positive_with_dna_not_detectable_is_quiet_but_dna_must_be_recent(kb, today, form):
+def test_anti_hbc_with_dna_not_detectable_is_a_warning_for_prophylaxis_and_dna_must_be_recent(kb, today, form):
+    """Anti-HBc alone with a recent HBV DNA not detectable and no antiviral was quiet (the DNA was follow-up): a
+    warning now advises prophylaxis. A DNA older than the window is no follow-up at all: critical, as before."""
     card, entry = _run(kb, _anti_hbc_positive(today).observation(HBV_DNA, -10, **form), today)
-    assert card is None and entry["reason"] == ("positive HBV marker with HBV DNA not detectable or an antiviral "
-                                                "plan on file")
-    assert _run(kb, _anti_hbc_positive(today).observation(HBV_DNA, -400, **form), today)[0] is not None
+    assert card["indicator"] == "warning" and "not HBV DNA monitoring alone" in card["summary"]
+    assert entry["facts"]["positive_without_dna_or_antiviral"] is False
+    stale, _ = _run(kb, _anti_hbc_positive(today).observation(HBV_DNA, -400, **form), today)
+    assert stale["indicator"] == "critical" and stale["summary"].startswith("anti-HBc positive: check HBV DNA")
 
 
 def test_a_detectable_hbv_dna_without_an_antiviral_is_no_follow_up(kb, today):
@@ -165,7 +170,8 @@ def test_a_pending_or_rejected_hbv_dna_test_is_not_a_result(kb, today):
     for unresulted in (pending, rejected):
         card, entry = _run(kb, unresulted, today)
         assert card["indicator"] == "critical" and entry["facts"]["hbv_dna_recent"] is None
-    assert _run(kb, chart().observation(HBV_DNA, -1, value_string="HBV DNA not detected"), today)[0] is None
+    resulted, _ = _run(kb, chart().observation(HBV_DNA, -1, value_string="HBV DNA not detected"), today)
+    assert resulted["indicator"] == "warning"  # a result: prophylaxis advised (not critical)
 
 
 def test_drafted_antiviral_counts_as_a_plan(kb, today):
@@ -187,7 +193,10 @@ def test_unreadable_result_counts_as_missing(kb, today):
     chart = _chart(today).observation(HBSAG, -20, value=0.2, unit="{index}").observation(
         ANTI_HBC, -20, interpretation="NEG")
     card, entry = _run(kb, chart, today)
-    assert card is not None and "result not readable" in entry["facts"]["missing"]
+    assert card["indicator"] == "critical" and card["summary"].endswith("HBsAg '0.2 index'")
+    assert entry["facts"]["missing"] == (
+        f"no HBsAg within 365 days read as positive or negative ({HBSAG[2]} '0.2 index' on "
+        f"{Chart(today).at(-20)}: repeat it, or ask the lab how to read it)")
 
 
 def test_patient_view_never_fires(kb, today):
@@ -200,6 +209,9 @@ def test_patient_view_never_fires(kb, today):
     "Kesimpta 20 mg SC", "Arzerra 300 mg IV",  # ofatumumab
     "Ocrevus 600 mg IV",  # ocrelizumab
     "Briumvi 450 mg IV", "ublituximab 450 mg IV",
+    # rituximab outside the US (review: a text-only "MabThera 1 g IV" got no card)
+    "MabThera 1 g IV", "Rixathon 500 mg/50 mL", "Riximyo 500 mg", "Blitzima 500 mg", "Ritemvia 500 mg",
+    "Zytux 500 mg", "Reditux 500 mg",
 ])
 def test_anti_cd20_written_by_brand_name_needs_an_hbv_screen(kb, today, draft):
     card, entry = _run(kb, _chart(today, draft=draft), today)
@@ -667,15 +679,15 @@ def test_hbsag_positive_with_hbv_dna_below_quantification_still_needs_an_antivir
 @pytest.mark.parametrize("marker", ["HBsAg", "problem list"])
 def test_hbsag_positive_disease_is_followed_up_by_an_antiviral_only(kb, today, dna, marker):
     """HBsAg positive, or chronic hepatitis B on the problem list (HBsAg-positive disease), with any HBV DNA that is
-    not detectable: critical until an antiviral covers from the first dose. Anti-HBc alone with the same DNA stays
-    quiet (R26's row: HBV DNA or an antiviral plan)."""
+    not detectable: critical until an antiviral covers from the first dose. Anti-HBc alone with the same DNA meets
+    R26's row (HBV DNA or an antiviral plan), so only a warning advises prophylaxis."""
     chart = (_chart(today).hbv_markers("POS", "NEG") if marker == "HBsAg"
              else _negatives(_chart(today)).condition(CHRONIC_HBV, onset=-3000)).observation(HBV_DNA, -10, **dna)
     card, _ = _run(kb, chart, today)
     assert card["indicator"] == "critical" and "whatever the HBV DNA" in card["summary"]
     assert _run(kb, chart.draft(ENTECAVIR, 0.5, "mg"), today)[0] is None
     anti_hbc_only = _anti_hbc_positive(today).observation(HBV_DNA, -10, **dna)
-    assert _run(kb, anti_hbc_only, today)[0] is None
+    assert _run(kb, anti_hbc_only, today)[0]["indicator"] == "warning"
 
 
 def test_hbsag_positive_with_an_antiviral_starting_late_is_offered_from_today_with_the_referral(kb, today):
@@ -712,3 +724,109 @@ def test_a_recent_hbv_dna_is_not_ordered_again_when_the_screen_is_incomplete(kb,
     labs = card["suggestions"][0]
     assert labs["label"] == "Order HBV screening and baseline labs"
     assert "5196-1" in _codes(labs) and "42595-9" not in _codes(labs)
+
+
+# ---------------------------------------------------------------- anti-HBc alone, HBV DNA not detectable, no antiviral
+
+def test_anti_hbc_with_hbv_dna_below_quantification_gets_a_warning_for_prophylaxis(kb, today):
+    """Review: anti-HBc positive, HBsAg negative, HBV DNA '<20 IU/mL' and no antiviral was quiet before rituximab.
+    The spec's recommendation (and AASLD 2018 / EASL 2017 for anti-CD20) is prophylaxis, not monitoring: a warning
+    (the spec's critical trigger, no DNA and no plan, is not met) that offers hepatology and entecavir, recommended,
+    orders no second HBV DNA, and names the DNA in the summary and the facts."""
+    card, entry = _run_request(kb, fires_anti_hbc_dna_below_quantification(today), today)
+    at = Chart(today).at
+    assert card["indicator"] == "warning"
+    assert card["summary"] == ("anti-HBc positive: antiviral prophylaxis before rituximab Injectable Product, not HBV "
+                               f"DNA monitoring alone (<20 IU/mL on {at(-20)})")
+    assert _flat(card).startswith("**Positive hepatitis B marker: antiviral prophylaxis is advised before rituximab "
+                                  "Injectable Product, not HBV DNA monitoring alone.** anti-HBc positive (")
+    assert (f"Hepatitis B DNA <20 IU/mL on {at(-20)}: no replicating virus now, but no antiviral (entecavir or "
+            "tenofovir) is active or ordered.") in _flat(card)
+    assert ("give antiviral prophylaxis (entecavir 0.5 mg daily, or tenofovir) from before the first dose until at "
+            "least 12-18 months after the last") in _flat(card)
+    labs, antiviral, hold = card["suggestions"]
+    assert labs["label"] == "Order baseline labs" and "42595-9" not in _codes(labs)
+    assert antiviral["isRecommended"] and [a["description"] for a in antiviral["actions"]] == [
+        "Hepatology referral", "Entecavir 0.5 mg PO daily (per hepatology)"]
+    assert hold["label"] == "Cancel rituximab Injectable Product until antiviral prophylaxis is in place"
+    assert not hold["isRecommended"]
+    assert entry["facts"]["positive_without_dna_or_antiviral"] is False  # the spec's trigger: R10/R16 read it so
+    assert entry["facts"]["hbv_dna_without_prophylaxis"] == f"Hepatitis B DNA <20 IU/mL on {at(-20)}"
+
+
+def test_anti_hbc_with_hbv_dna_not_detected_is_quiet_once_an_antiviral_covers_the_first_dose(kb, today):
+    chart = _anti_hbc_positive(today).observation(HBV_DNA, -10, interpretation="ND")
+    card, entry = _run(kb, chart.medication(ENTECAVIR, 0.5, "mg", start=-7), today)
+    assert card is None
+    assert entry["reason"] == "positive HBV marker with an antiviral plan from the first anti-CD20 dose on file"
+    assert entry["facts"]["hbv_dna_without_prophylaxis"] is None
+
+
+def test_anti_hbc_with_hbv_dna_not_detected_and_a_late_antiviral_offers_it_from_today(kb, today):
+    """The DNA quieted the rule whatever the antiviral's start: entecavir drafted to start in 30 days beside rituximab
+    today passed. Now a warning names the late start and offers the prescriber's own order from today, and the
+    referral, both recommended."""
+    chart = _anti_hbc_positive(today).observation(HBV_DNA, -10, interpretation="ND")
+    card, entry = _run(kb, chart.draft(ENTECAVIR, 0.5, "mg", start=30, resource_id="etv-late"), today)
+    assert card["indicator"] == "warning"
+    assert (f"Hepatitis B DNA not detected on {chart.at(-10)}: no replicating virus now, but {ENTECAVIR} is drafted "
+            f"to start {chart.at(30)}, after rituximab Injectable Product on {chart.at(0)}: start it before the first "
+            "dose.") in _flat(card)
+    start = _suggestion(card, "Start")
+    assert start["isRecommended"] and deleted(start) == ["MedicationRequest/etv-late"]
+    assert _suggestion(card, "Hepatology referral")["isRecommended"]
+    assert entry["facts"]["antiviral_starts_after_first_dose"].startswith(f"{ENTECAVIR} (MedicationRequest/etv-late)")
+
+
+def test_anti_hbc_with_hbv_dna_not_detected_and_rituximab_recorded_as_given_asks_for_prophylaxis_now(kb, today):
+    chart = _rituximab_draft(today, "completed").hbv_markers("NEG", "POS", day=-30)
+    card, _ = _run(kb, chart.observation(HBV_DNA, -10, interpretation="ND"), today)
+    assert card["indicator"] == "warning"
+    assert card["summary"] == ("anti-HBc positive, rituximab Injectable Product recorded as given: hepatology and "
+                               "antiviral prophylaxis now, not HBV DNA monitoring alone")
+    assert (f"Hepatitis B DNA not detected on {chart.at(-10)}: no replicating virus now, but no antiviral (entecavir "
+            "or tenofovir) is active or ordered.") in _flat(card)
+    assert ("HBV DNA monitoring alone is not enough: refer to hepatology and start antiviral prophylaxis now"
+            in _flat(card))
+    assert not any(deleted(s) for s in card["suggestions"])
+
+
+def test_anti_hbc_with_hbv_dna_not_detected_and_the_screen_incomplete_stays_critical_and_says_both(kb, today):
+    chart = _chart(today).observation(HBSAG, -400, interpretation="NEG").observation(ANTI_HBC, -20,
+                                                                                      interpretation="POS")
+    card, _ = _run(kb, chart.observation(HBV_DNA, -7, interpretation="ND"), today)
+    assert card["indicator"] == "critical"
+    assert card["summary"] == "No HBV screen before rituximab Injectable Product: HBsAg missing"
+    assert "not HBV DNA monitoring alone" in _flat(card) and "no HBsAg within 365 days" in _flat(card)
+    assert card["suggestions"][-1]["label"] == "Cancel rituximab Injectable Product until HBV status is known"
+
+
+def test_a_warning_is_among_the_rules_severities():
+    assert R26.severities == ("critical", "warning")
+
+
+# ---------------------------------------------------------------- a screen read as neither positive nor negative
+
+@pytest.mark.parametrize("word", ["Equivocal", "Indeterminate"])
+def test_an_equivocal_anti_hbc_is_said_so_and_is_repeated(kb, today, word):
+    """Review: an 'Equivocal' anti-HBc was "result not readable". The card quotes the lab's word, asks for the test
+    again, and stays critical (the safe side: no screen on file until it reads)."""
+    chart = _chart(today).observation(HBSAG, -20, value_string="Negative").observation(ANTI_HBC, -20,
+                                                                                       value_string=word)
+    card, entry = _run(kb, chart, today)
+    assert card["indicator"] == "critical"
+    assert card["summary"] == f"No HBV screen before rituximab Injectable Product: anti-HBc '{word}'"
+    assert entry["facts"]["missing"] == (f"no anti-HBc total result read as positive or negative ({ANTI_HBC[2]} "
+                                         f"'{word}' on {chart.at(-20)}: repeat it, or ask the lab how to read it)")
+    assert "result not readable" not in _flat(card)
+    assert "16933-4" in _codes(card["suggestions"][0])
+    assert entry["facts"]["anti_hbc_total"] is None
+
+
+def test_a_pending_anti_hbc_is_said_to_be_pending(kb, today):
+    chart = _chart(today).observation(HBSAG, -20, interpretation="NEG").observation(ANTI_HBC, -1)
+    chart.resources["observations"][-1]["status"] = "registered"
+    card, entry = _run(kb, chart, today)
+    assert card["summary"] == "No HBV screen before rituximab Injectable Product: anti-HBc pending"
+    assert entry["facts"]["missing"] == (f"no anti-HBc total result read as positive or negative ({ANTI_HBC[2]} "
+                                         f"pending on {chart.at(-1)}: wait for it)")
