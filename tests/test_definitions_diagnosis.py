@@ -10,6 +10,7 @@ from fhir_fixtures.builders import (
     IVIG_CVX,
     METHOTREXATE_2_5,
     METHYLPRED_1000,
+    PREDNISONE_5,
     PREDNISONE_20,
     ROUTE_IV,
     Chart,
@@ -20,6 +21,7 @@ from hooks import engine, knowledge
 from hooks.definitions import diagnosis
 from hooks.engine import read_drafts
 from hooks.record import build_record
+from tests.definitions_support import record_and_context
 
 ECG_SNOMED = ("http://snomed.info/sct", "164847006", "Standard ECG")
 ECG_LOINC = ("http://loinc.org", "11524-6", "EKG study")
@@ -102,6 +104,51 @@ def test_an_order_local_by_its_route_is_not_flagged_as_immunosuppression(today):
     flagged = diagnosis.immunosuppressive_orders(_drafts(chart), ("tacrolimus",), min_peq_mg=20, weight_kg=None,
                                                  any_iv_methylprednisolone=True, unreadable_steroid_counts=True)
     assert [f.order.label for f in flagged] == ["tacrolimus 1 MG"]
+
+
+def _day_flagged(chart: Chart, hook: str, min_peq_mg: float) -> tuple[diagnosis.GlucocorticoidDay, list[str]]:
+    record, context = record_and_context(KB, chart, hook)
+    day = diagnosis.glucocorticoid_day(record, context)
+    orders = context.draft_orders if hook == "order-sign" else record.medications_in("glucocorticoid_systemic")
+    flagged = diagnosis.immunosuppressive_orders(orders, (), min_peq_mg=min_peq_mg, weight_kg=None,
+                                                 any_iv_methylprednisolone=True, unreadable_steroid_counts=True,
+                                                 day=day)
+    return day, [f.why for f in flagged]
+
+
+def test_glucocorticoids_below_the_threshold_count_by_the_days_total(today):
+    chart = Chart(today).medication(PREDNISONE_5, 15, "mg", start=-30).medication(PREDNISONE_5, 10, "mg", start=-30)
+    day, whys = _day_flagged(chart, "patient-view", 20)
+    assert day.peq_mg == 25 and len(day.orders) == 2
+    assert whys == ["15 mg/day prednisone equivalent, 25 mg/day with the other glucocorticoid order given today",
+                    "10 mg/day prednisone equivalent, 25 mg/day with the other glucocorticoid order given today"]
+    assert _day_flagged(chart, "patient-view", 30)[1] == []
+
+
+def test_a_draft_after_the_chart_order_ends_is_not_added_to_it(today):
+    """A taper step written as its own order, starting the day after the chart's order ends: one after the other."""
+    chart = Chart(today).medication(PREDNISONE_5, 15, "mg", start=-30, end=2)
+    chart.draft(PREDNISONE_5, 10, "mg", start=3)
+    day, whys = _day_flagged(chart, "order-sign", 20)
+    assert whys == [] and day.peq_mg == 10  # the draft's day: the chart's order is over by then
+
+
+def test_hydrocortisone_is_adrenal_cover_up_to_the_stress_ceiling_all_orders_together(today):
+    chart = Chart(today).medication("hydrocortisone 10 MG Oral Tablet", 20, "mg", start=-300)
+    chart.medication("hydrocortisone 100 MG Injection", 50, "mg", frequency=4, start=-1, route=ROUTE_IV)
+    day, whys = _day_flagged(chart, "patient-view", 20)
+    assert len(day.cover) == 2 and whys == [] and day.peq_mg == 0
+    chart.medication("hydrocortisone 100 MG Injection", 100, "mg", start=-1, route=ROUTE_IV)  # 320 mg in all
+    day, whys = _day_flagged(chart, "patient-view", 20)
+    assert day.cover == () and day.peq_mg == 80 and len(whys) == 3
+
+
+def test_without_a_day_stress_dose_hydrocortisone_counts_as_its_dose(today):
+    """R28 reads no day: for a live vaccine, 200 mg of hydrocortisone a day is 50 mg PEQ of immunosuppression."""
+    chart = Chart(today).draft("hydrocortisone 100 MG Injection", 50, "mg", frequency=4, route=ROUTE_IV)
+    flagged = diagnosis.immunosuppressive_orders(_drafts(chart), (), min_peq_mg=20, weight_kg=None,
+                                                 any_iv_methylprednisolone=False, unreadable_steroid_counts=True)
+    assert [f.why for f in flagged] == ["50 mg/day prednisone equivalent"]
 
 
 @pytest.mark.parametrize(("value", "unit", "above"), [

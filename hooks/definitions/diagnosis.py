@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from hooks.context import HookContext
-from hooks.definitions.routes import is_local_order
+from hooks.definitions import continuing, steroids
+from hooks.definitions.courses import ended_before_its_end, given_today
+from hooks.definitions.dose_basis import most_on_one_day
+from hooks.definitions.routes import is_local_order, systemic
 from hooks.definitions.steroids import is_iv_methylprednisolone
-from hooks.dosing import prednisone_equivalent, prednisone_equivalent_on_a_dose_day
-from hooks.record import MedicationOrder, Observation, PatientRecord, exceeds
+from hooks.dosing import PEQ_FACTORS, prednisone_equivalent, prednisone_equivalent_on_a_dose_day
+from hooks.record import Concept, MedicationOrder, Observation, PatientRecord, exceeds
 from hooks.units import convert
 
 
@@ -119,9 +122,127 @@ class Flagged:
         return f"{self.order.label} ({self.why})"
 
 
+def stated_reasons(order: MedicationOrder, record: PatientRecord) -> list[tuple[Concept, str]]:
+    """What the order itself names as its reason, each with how a card says it ('reason COPD exacerbation'): its
+    reasonCode, the chart's Condition a reasonReference points to (by id), and the reference's own display. A
+    condition elsewhere on the chart says nothing of this order."""
+    stated = [(reason, f"reason {reason.label}") for reason in order.reasons]
+    for cited in order.cited:
+        stated += [(c.code, f"reason {c.code.label}") for c in record.conditions
+                   if cited.condition_id and c.id == cited.condition_id and c.counts]
+        if cited.display is not None:
+            stated.append((cited.display, f"reason {cited.display.label}"))
+    return stated
+
+
+# Adrenal replacement, not treatment: the glucocorticoids given for adrenal insufficiency and as stress cover. R31
+# never replaces nor stops them; R01 and R02 do not count them as immunosuppression at those doses
+# (:func:`glucocorticoid_day`).
+ADRENAL_REPLACEMENT = ("hydrocortisone", "cortisone")
+# The most hydrocortisone a day given as stress cover: 200 mg/day in septic shock needing vasopressors (Surviving
+# Sepsis Campaign 2021) and in an adrenal crisis or major surgery; up to 300 mg/day in older regimens (100 mg every
+# 8 hours) [verify]. Above it, hydrocortisone is treatment.
+STRESS_COVER_MAX_HYDROCORTISONE_MG_DAY = 300
+# The steroid_course_indication concept whose stated reason makes hydrocortisone or cortisone replacement at any dose
+ADRENAL_INSUFFICIENCY = "adrenal insufficiency"
+
+
+def _replaces_adrenal_function(order: MedicationOrder, record: PatientRecord) -> bool:
+    """Hydrocortisone or cortisone whose stated reason is adrenal insufficiency (Addison's, adrenal crisis)."""
+    return (order.medication.concept_in(steroids.GROUP) in ADRENAL_REPLACEMENT
+            and any(concept.concept_in("steroid_course_indication") == ADRENAL_INSUFFICIENCY
+                    for concept, _ in stated_reasons(order, record)))
+
+
+@dataclass(frozen=True, slots=True)
+class GlucocorticoidDay:
+    """The systemic glucocorticoids given together on one day, for a rule that judges a glucocorticoid by the day's
+    total, not order by order: prednisone 15 mg in the morning and 10 mg in the afternoon, ordered apart, are
+    25 mg/day (:func:`glucocorticoid_day`). Adrenal cover (``cover``) is left out of the total."""
+
+    peq_mg: float  # the day's prednisone equivalent, the orders in ``orders`` added up
+    orders: tuple[MedicationOrder, ...]  # the orders read into the total, cover left out
+    cover: tuple[tuple[MedicationOrder, str], ...] = ()  # hydrocortisone or cortisone given as adrenal cover, and why
+    chart: tuple[MedicationOrder, ...] = ()  # at order-sign, those of ``orders`` that are on the chart, not drafts
+    order_sign: bool = False
+
+    def holds(self, order: MedicationOrder) -> bool:
+        return any(order is o for o in self.orders)
+
+    def is_cover(self, order: MedicationOrder) -> bool:
+        return any(order is o for o, _ in self.cover)
+
+    def with_others(self, order: MedicationOrder) -> str:
+        """The total and what ``order`` is added to, as a card says it: '25 mg/day with the other glucocorticoid
+        order given today'; at order-sign '30 mg/day with the glucocorticoid order on the chart'."""
+        others = [o for o in self.orders if o is not order]
+        on_chart = [o for o in others if any(o is c for c in self.chart)]
+        drafted = len(others) - len(on_chart)
+        if not self.order_sign:
+            beside = [f"the other glucocorticoid order{'s' if len(others) > 1 else ''} given today"]
+        else:
+            beside = ([f"the other glucocorticoid draft{'s' if drafted > 1 else ''}"] if drafted else []) + (
+                [f"the glucocorticoid order{'s' if len(on_chart) > 1 else ''} on the chart"] if on_chart else [])
+        return f"{round(self.peq_mg, 1):g} mg/day with {' and '.join(beside)}"
+
+    def cover_named(self) -> str | None:
+        """The orders left out as adrenal cover, for a rule's facts."""
+        return "; ".join(f"{order.label} ({why})" for order, why in self.cover) or None
+
+
+def glucocorticoid_day(record: PatientRecord, context: HookContext) -> GlucocorticoidDay:
+    """The day's systemic glucocorticoids: at patient-view today's, from the steroid history (steroids.history: a
+    taper at today's step, an order over before its end date not given); at order-sign the drafts' day, with the
+    chart's orders going on beside them and those a draft rewrites with no link (continuing.on_chart, as the dose
+    checks read them: signing does not stop those), added up over the orders given on one same day
+    (dose_basis.most_on_one_day). Each in its daily average PEQ; an order whose dose cannot be read is not in the
+    total (a rule that counts it does so order by order).
+
+    Hydrocortisone and cortisone are adrenal cover, left out, where all of them given together stay within the
+    stress-cover ceiling (STRESS_COVER_MAX_HYDROCORTISONE_MG_DAY), or at any dose where the order states adrenal
+    insufficiency as its reason: stress-dose hydrocortisone in septic shock, or replacement, is not
+    immunosuppression, and stopping it risks adrenal crisis."""
+    history = steroids.history(record, context)
+    today, order_sign = record.today, context.hook == "order-sign"
+    chart: tuple[MedicationOrder, ...] = ()
+    if order_sign:
+        drafts = systemic(context.drafts_in(steroids.GROUP))
+        read = continuing.on_chart(drafts, continuing.current_orders(record, steroids.GROUP), today, steroids.GROUP)
+        chart = (*read.scheduled, *(order for order, _ in read.left_active))
+        amounts, off_timeline = [], [*read.given, *chart]
+    else:  # today's step of each course; an order with no start date is on no timeline, but given today all the same
+        amounts = [(order, peq) for order, peq, first, last in history.courses
+                   if first <= today <= last and not ended_before_its_end(order, today)]
+        off_timeline = [order for order in history.unreadable if given_today(order, today)]
+    unread = []
+    for order in off_timeline:
+        peq = prednisone_equivalent(order, history.weight_kg)
+        if peq is None:
+            unread.append(order)
+        else:
+            amounts.append((order, peq))
+    cover = [(order, "adrenal insufficiency stated as its reason") for order in (*(o for o, _ in amounts), *unread)
+             if _replaces_adrenal_function(order, record)]
+    adrenal = [(order, peq) for order, peq in amounts if order.medication.concept_in(steroids.GROUP)
+               in ADRENAL_REPLACEMENT and not any(order is o for o, _ in cover)]
+    # all of them together: two stress-dose orders at once are more than stress cover
+    hydrocortisone_mg = sum(peq for _, peq in adrenal) / PEQ_FACTORS["hydrocortisone"]
+    if adrenal and hydrocortisone_mg <= STRESS_COVER_MAX_HYDROCORTISONE_MG_DAY + 1e-9:
+        cover += [(order, f"{round(hydrocortisone_mg, 1):g} mg/day hydrocortisone equivalent: adrenal cover, at most "
+                          f"{STRESS_COVER_MAX_HYDROCORTISONE_MG_DAY:g} mg/day") for order, _ in adrenal]
+    counted = [(order, peq) for order, peq in amounts if not any(order is o for o, _ in cover)]
+    # the drafts and the chart's orders may follow one another (a taper written as separate orders): those given on
+    # one same day add up; today's courses all are given today
+    total, on_day = (most_on_one_day(counted, today) if order_sign
+                     else (sum(peq for _, peq in counted), [order for order, _ in counted]))
+    return GlucocorticoidDay(round(total, 6), tuple(on_day), tuple(cover),
+                             tuple(o for o in chart if any(o is d for d in on_day)), order_sign)
+
+
 def immunosuppressive_orders(orders: Iterable[MedicationOrder], agents: Iterable[str], *, min_peq_mg: float,
                              weight_kg: float | None, any_iv_methylprednisolone: bool,
-                             unreadable_steroid_counts: bool, on_a_dose_day: bool = False) -> list[Flagged]:
+                             unreadable_steroid_counts: bool, on_a_dose_day: bool = False,
+                             day: GlucocorticoidDay | None = None) -> list[Flagged]:
     """The orders among ``orders`` that give systemic immunosuppression.
 
     A systemic glucocorticoid counts at ``min_peq_mg`` PEQ/day or more (or, if asked, any IV methylprednisolone);
@@ -130,8 +251,9 @@ def immunosuppressive_orders(orders: Iterable[MedicationOrder], agents: Iterable
     immunosuppressive dose), else by its daily average (R02's row reads mg/day; R28: ACIP does not count alternate-day
     treatment). One whose
     daily dose cannot be read counts only if ``unreadable_steroid_counts`` (a safety rule that must not miss a dose
-    it cannot read). Any order of the steroid-sparing ``agents`` groups counts. Local forms (eye drops, creams,
-    inhalers) never count.
+    it cannot read). With ``day`` (:func:`glucocorticoid_day`, R01 and R02), one below ``min_peq_mg`` counts where
+    the day's total it is part of reaches it (two orders split over the day), and adrenal cover never counts. Any
+    order of the steroid-sparing ``agents`` groups counts. Local forms (eye drops, creams, inhalers) never count.
     """
     wanted = tuple(agents)
     found: list[Flagged] = []
@@ -139,6 +261,8 @@ def immunosuppressive_orders(orders: Iterable[MedicationOrder], agents: Iterable
         if is_local_order(order):
             continue
         if order.in_group("glucocorticoid_systemic"):
+            if day is not None and day.is_cover(order):
+                continue
             peq = prednisone_equivalent(order, weight_kg)
             if any_iv_methylprednisolone and is_iv_methylprednisolone(order):
                 dose = f", {round(peq, 1):g} mg/day PEQ" if peq else ""
@@ -152,6 +276,9 @@ def immunosuppressive_orders(orders: Iterable[MedicationOrder], agents: Iterable
                     and day_peq >= min_peq_mg:
                 found.append(Flagged(order, f"{round(day_peq, 1):g} mg prednisone equivalent on each day given, "
                                             f"{round(peq, 1):g} mg/day on average", day_peq))
+            elif day is not None and day.peq_mg >= min_peq_mg and day.holds(order):
+                found.append(Flagged(order, f"{round(peq, 1):g} mg/day prednisone equivalent, "
+                                            f"{day.with_others(order)}", peq))
             continue
         group = next((g for g in wanted if order.in_group(g)), None)
         if group is not None:

@@ -71,13 +71,17 @@ hydrocortisone as the critical-care team directs, not an immunosuppressive dose.
 """
 
 
-def _flagged(record: PatientRecord, context: HookContext, weight_kg: float | None) -> list[diagnosis.Flagged]:
+def _flagged(record: PatientRecord, context: HookContext, weight_kg: float | None,
+             day: diagnosis.GlucocorticoidDay) -> list[diagnosis.Flagged]:
+    """The drafts (order-sign) or active orders (patient-view) that immunosuppress: a glucocorticoid by the day's
+    total with the others given with it (``day``), adrenal cover (stress-dose hydrocortisone, which the card itself
+    advises) never."""
     candidates: list[MedicationOrder] = (
         context.draft_orders if context.hook == "order-sign"
         else record.medications_in("glucocorticoid_systemic", *AGENTS, current_only=True))
     return diagnosis.immunosuppressive_orders(
         candidates, AGENTS, min_peq_mg=float(context.params(RULE)["min_peq_mg"]), weight_kg=weight_kg,
-        any_iv_methylprednisolone=True, unreadable_steroid_counts=True, on_a_dose_day=True)
+        any_iv_methylprednisolone=True, unreadable_steroid_counts=True, on_a_dose_day=True, day=day)
 
 
 def _antibiotic(context: HookContext, name: str) -> dict[str, Any]:
@@ -234,10 +238,12 @@ def _what_is_done(stopped: list[diagnosis.Flagged], tapered: list[diagnosis.Flag
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     nsti = cohorts.nsti(record, context)
     dosing = weight.dosing_weight(record, context)
-    flagged = _flagged(record, context, dosing.value if dosing else None)
+    day = diagnosis.glucocorticoid_day(record, context)
+    flagged = _flagged(record, context, dosing.value if dosing else None, day)
     facts: dict[str, Any] = {
         "nsti": "; ".join(nsti) or None,
         "immunosuppression": "; ".join(str(f) for f in flagged) or None,
+        "adrenal_cover": day.cover_named(),
         "dosing_weight": dosing.describe("kg") if dosing else None,
     }
     if not nsti:

@@ -10,8 +10,9 @@ from hooks import orders
 from hooks.cards import first_fitting
 from hooks.context import HookContext
 from hooks.definitions import cohorts, diagnosis, weight
-from hooks.definitions.courses import given_since
+from hooks.definitions.courses import given_since, last_dose_day
 from hooks.definitions.dose_basis import named_with_dose
+from hooks.definitions.treatment_duration import ivig_cycle, stated_interval
 from hooks.record import Concept, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import NADDAF_2022, SCHMIDT_2018, SEED_003, UPTODATE_IBM
@@ -40,10 +41,16 @@ OTHER_INDICATIONS = ("other_immunosuppression_indication", "ici_adverse_effect")
 GLUCOCORTICOID_REASON_GROUPS = (*OTHER_INDICATIONS, "steroid_course_indication")
 # An order that names the muscle disease too is (also) given for it, and still counts
 MYOSITIS = ("ibm", "imnm", "iim_other", "myopathy")
+# IgG replacement, not immunomodulation: IVIG in a primary or secondary antibody deficiency (common variable
+# immunodeficiency, hypogammaglobulinaemia) is given at 0.4-0.6 g/kg every 3-4 weeks, up to 0.8 g/kg [verify]; IBM and
+# the other immune diseases at 1-2 g/kg a cycle. At most this much per 4 weeks, with the deficiency the order's
+# reason or on the problem list, IVIG is not given for IBM.
+ANTIBODY_DEFICIENCY = "antibody_deficiency"
+IGG_REPLACEMENT_MAX_G_PER_KG_4_WEEKS = 0.8
 
 DETAIL = """\
 **Immunosuppression is unlikely to help inclusion body myositis (IBM).** Found: {ibm}.
-{verb}: {drugs}.{exempt} No other condition that needs immunosuppression is on file (such as rheumatoid
+{drugs}{exempt} No other condition that needs immunosuppression is on file (such as rheumatoid
 arthritis, lupus, an organ transplant or an immune-related adverse event).
 
 Sporadic IBM is generally refractory to glucocorticoids and steroid-sparing agents: do not start or continue them
@@ -58,27 +65,32 @@ STEROID_NOTE = """
 A glucocorticoid taken for more than about 3 weeks must be tapered, not stopped abruptly (adrenal insufficiency)."""
 
 
-def _other_indication(order: MedicationOrder, record: PatientRecord) -> str | None:
-    """Where the order itself names another indication as its reason (reasonCode or reasonReference), unless it
-    names a myositis too; a condition elsewhere on the chart says nothing of this order. Free-text instructions are
-    not read: 'stop if anaphylaxis' or 'avoid adrenal crisis' name a condition the order is not given for."""
-    stated = [(reason, f"reason {reason.label}") for reason in order.reasons]
-    stated += _referenced_reasons(order, record)
-    if any(concept.in_group(*MYOSITIS) for concept, _ in stated):
-        return None
+def _other_indication(order: MedicationOrder, stated: list[tuple[Concept, str]]) -> str | None:
+    """Where the order itself names another indication as its reason (``stated``: diagnosis.stated_reasons); a
+    condition elsewhere on the chart says nothing of this order. Free-text instructions are not read: 'stop if
+    anaphylaxis' or 'avoid adrenal crisis' name a condition the order is not given for."""
     groups = GLUCOCORTICOID_REASON_GROUPS if order.in_group("glucocorticoid_systemic") else OTHER_INDICATIONS
     return next((where for concept, where in stated if concept.in_group(*groups)), None)
 
 
-def _referenced_reasons(order: MedicationOrder, record: PatientRecord) -> list[tuple[Concept, str]]:
-    """The chart's Condition a reasonReference points to (by id), and the reference's own display."""
-    found: list[tuple[Concept, str]] = []
-    for cited in order.cited:
-        found += [(c.code, f"reason {c.code.label}") for c in record.conditions
-                  if cited.condition_id and c.id == cited.condition_id and c.counts]
-        if cited.display is not None:
-            found.append((cited.display, f"reason {cited.display.label}"))
-    return found
+def _igg_replacement(order: MedicationOrder, stated: list[tuple[Concept, str]], record: PatientRecord,
+                     weight_kg: float | None) -> str | None:
+    """IVIG at a replacement dose (IGG_REPLACEMENT_MAX_G_PER_KG_4_WEEKS) for an antibody deficiency that the order
+    names as its reason (``stated``) or that is active on the problem list: how the card says it. None for any other
+    order, and where the dose per kg cannot be read (no current weight, a dose not read): never assumed low."""
+    if not order.in_group("ivig") or not weight_kg:
+        return None
+    named = next((where for concept, where in stated if concept.in_group(ANTIBODY_DEFICIENCY)), None)
+    deficiency = named or next((f"{c.code.label} on file"
+                                for c in record.conditions_in(ANTIBODY_DEFICIENCY, active_only=True)), None)
+    cycle_mg = ivig_cycle(order, weight_kg, record.today).mg if deficiency else None
+    if cycle_mg is None:
+        return None
+    per_cycle = cycle_mg / 1000 / weight_kg
+    interval = stated_interval(order)  # cycles closer than 4 weeks give more in 4 weeks than one cycle
+    if per_cycle * max(1.0, 28 / interval if interval else 1.0) > IGG_REPLACEMENT_MAX_G_PER_KG_4_WEEKS + 1e-9:
+        return None
+    return f"IgG replacement, {round(per_cycle, 2):g} g/kg a cycle ({weight_kg:g} kg), {deficiency}"
 
 
 def _rehabilitation(context: HookContext) -> list[Action]:
@@ -108,6 +120,13 @@ def _between_doses(record: PatientRecord, context: HookContext) -> list[Medicati
     return [order for order in (*ivig, *anti_cd20) if not order.current_on(today)]
 
 
+def _drug(flagged: diagnosis.Flagged) -> str:
+    """The agent in a word ('rituximab', 'IVIG'), else the order's label."""
+    medication = flagged.order.medication
+    return "IVIG" if medication.in_group("ivig") else next(
+        (drug for group in AGENTS if (drug := medication.concept_in(group))), flagged.order.label)
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     ibm = cohorts.ibm_diagnosed(record)
     others = record.conditions_in(*OTHER_INDICATIONS, active_only=True)
@@ -119,18 +138,30 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                   else [*record.medications_in("glucocorticoid_systemic", *AGENTS, current_only=True),
                         *_between_doses(record, context)])
     dosing = weight.dosing_weight(record, context)
+    weight_kg = dosing.value if dosing else None
+    day = diagnosis.glucocorticoid_day(record, context)
     found = diagnosis.immunosuppressive_orders(
-        candidates, AGENTS, min_peq_mg=float(context.params(RULE)["min_peq_mg"]),
-        weight_kg=dosing.value if dosing else None, any_iv_methylprednisolone=False, unreadable_steroid_counts=True)
-    indicated = [(f, _other_indication(f.order, record)) for f in found]
-    flagged = [f for f, other in indicated if other is None]
-    exempt = "; ".join(f"{f}: {other}" for f, other in indicated if other)
+        candidates, AGENTS, min_peq_mg=float(context.params(RULE)["min_peq_mg"]), weight_kg=weight_kg,
+        any_iv_methylprednisolone=False, unreadable_steroid_counts=True, day=day)
+    named, replacement, flagged = [], [], []
+    for f in found:
+        stated = diagnosis.stated_reasons(f.order, record)
+        if any(concept.in_group(*MYOSITIS) for concept, _ in stated):  # given for the myositis too
+            flagged.append(f)
+        elif other := _other_indication(f.order, stated):
+            named.append(f"{f}: {other}")
+        elif igg := _igg_replacement(f.order, stated, record, weight_kg):
+            replacement.append(f"{f}: {igg}")
+        else:
+            flagged.append(f)
     facts: dict[str, Any] = {
         "ibm": "; ".join(c.code.label for c in ibm) or None,
         "other_immunosuppression_indications": "; ".join(c.code.label for c in others) or None,
         "overlap_myositis": "; ".join(c.code.label for c in overlap) or None,
         "immunosuppression": "; ".join(str(f) for f in flagged) or None,
-        "ordered_for_another_indication": exempt or None,
+        "ordered_for_another_indication": "; ".join(named) or None,
+        "igg_replacement": "; ".join(replacement) or None,
+        "adrenal_cover": day.cover_named(),
     }
     if not ibm:
         return Quiet("no active inclusion body myositis", facts)
@@ -142,31 +173,48 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if not flagged:
         where = "in the draft orders" if order_sign else "active"
         if found:
-            return Quiet(f"every immunosuppressive order {where} names another indication", facts)
+            why = " or ".join(filter(None, ("names another indication" if named else "",
+                                            "is IgG replacement for an antibody deficiency" if replacement else "")))
+            return Quiet(f"every immunosuppressive order {where} {why}", facts)
         return Quiet(f"no immunosuppressive order {where}", facts)
+    today = context.today
+    # at patient-view, a course between its doses (IVIG cycles, rituximab given as completed orders) is no active order
+    current = [f for f in flagged if order_sign or f.order.current_on(today)]
+    completed = [f for f in flagged if not any(f is c for c in current)]
     verb = "Cancel" if order_sign else "Stop"
-    # a glucocorticoid is tapered, not stopped; a cycle already given has nothing left to stop
-    removable = [f for f in flagged if order_sign or (not f.order.in_group("glucocorticoid_systemic")
-                                                      and f.order.current_on(context.today))]
+    # a glucocorticoid is tapered, not stopped; a course already given has nothing left to stop
+    tapered = [f for f in current if not order_sign and f.order.in_group("glucocorticoid_systemic")]
+    removable = [f for f in current if not any(f is t for t in tapered)]
     remove = [Action("delete", f"{verb} {named_with_dose(f.order)}", resource_id=f.order.reference) for f in removable]
     rehab = _rehabilitation(context)
-    suggestions = []
-    if remove:
-        suggestions.append(Suggestion(f"{verb} the immunosuppressive order; rehabilitation, swallow and falls work-up",
-                                      [*remove, *rehab], is_recommended=True))
-    suggestions.append(Suggestion("Rehabilitation, swallow and falls work-up (keep the order: specialist-directed "
-                                  "trial)", rehab, is_recommended=not remove))
+    # what the card advises for each order, said in the suggestion that goes with it
+    todo = ", ".join(filter(None, (
+        f"{verb} the immunosuppressive order{'s' if len(removable) > 1 else ''}" if removable else "",
+        f"taper the glucocorticoid{'s' if len(tapered) > 1 else ''}" if tapered else "",
+        f"no further {' or '.join(dict.fromkeys(map(_drug, completed)))}" if completed else "")))
+    advised = f"{todo[:1].upper()}{todo[1:]}; rehabilitation, swallow and falls work-up"
+    suggestions = [Suggestion(advised, [*remove, *rehab], is_recommended=True)]
+    if remove:  # the order may be a specialist-directed trial: the referrals alone keep it
+        suggestions.append(Suggestion("Rehabilitation, swallow and falls work-up (keep the order: specialist-directed "
+                                      "trial)", rehab))
+    listed = []
+    if current:
+        listed.append(f"{'Ordered' if order_sign else 'Active'}: {'; '.join(str(f) for f in current)}.")
+    if completed:  # said as what it is: a course given, not an active order
+        listed.append("Completed, no current order: "
+                      + "; ".join(f"{f}, last given {last_dose_day(f.order, today)}" for f in completed) + ".")
+    exempt = "".join(f" Not counted, as {why}: {'; '.join(orders)}." for why, orders in (
+        ("the order names another indication", named), ("IgG replacement for an antibody deficiency", replacement))
+        if orders)
     has_steroid = any(f.order.in_group("glucocorticoid_systemic") for f in flagged)
-    names = ", ".join(f.order.label for f in flagged)
+    names = ", ".join(dict.fromkeys(f.order.label for f in flagged))
     summary = first_fitting([f"Inclusion body myositis: immunosuppression is unlikely to help. Reconsider {names}",
                              "Inclusion body myositis: immunosuppression is unlikely to help. Reconsider the orders"])
     return Fired(
         severity="warning",
         summary=summary,
-        detail=DETAIL.format(ibm="; ".join(c.code.label for c in ibm), verb="Ordered" if order_sign else "Active",
-                             drugs="; ".join(str(f) for f in flagged),
-                             exempt=f" Not counted, as the order names another indication: {exempt}." if exempt else "",
-                             steroid_note=STEROID_NOTE if has_steroid else ""),
+        detail=DETAIL.format(ibm="; ".join(c.code.label for c in ibm), drugs=" ".join(listed),
+                             exempt=exempt, steroid_note=STEROID_NOTE if has_steroid else ""),
         facts=facts,
         about=[f.order for f in flagged],
         suggestions=suggestions,

@@ -69,10 +69,9 @@ BULBAR_OR_RESPIRATORY = ("dysphagia", "dyspnoea", "respiratory failure")
 IVMP_CHECK = steroids.IVMP_PULSE_CAP
 # what the follow-on replaces, and so discontinues: 1 mg/kg/day of prednis(ol)one is the whole daily dose of these
 REPLACED = ("prednisone", "prednisolone", "methylprednisolone")
-# adrenal replacement, not treatment: never replaced nor stopped by the follow-on (stopping it risks adrenal crisis);
-# any other oral glucocorticoid (dexamethasone for brain oedema or nausea, deflazacort for Duchenne) is given for its
-# own reason: named, never discontinued by the card
-ADRENAL_REPLACEMENT = ("hydrocortisone", "cortisone")
+# adrenal replacement (diagnosis.ADRENAL_REPLACEMENT) is not treatment: never replaced nor stopped by the follow-on
+# (stopping it risks adrenal crisis); any other oral glucocorticoid (dexamethasone for brain oedema or nausea,
+# deflazacort for Duchenne) is given for its own reason: named, never discontinued by the card
 # the higher pulse's sources: ASCO's own list of severe compromise, and the decision table, which adds myasthenia
 PULSE_SOURCE = ("ASCO 2021, myositis: methylprednisolone 1-2 mg/kg/day IV, or a higher-dose bolus for severe "
                 "compromise (weakness severely limiting mobility, cardiac, respiratory, dysphagia); the decision "
@@ -505,8 +504,8 @@ def _pulse_on_file(record: PatientRecord, context: HookContext, weight: Measure 
         max((day for order, _ in pulses if (day := last_dose_day(order, record.today))), default=None),
         [oral.named for since_pulse, oral in orals if since_pulse],
         [oral for drug, oral in earlier if drug in REPLACED],
-        [oral.named for drug, oral in earlier if drug not in REPLACED + ADRENAL_REPLACEMENT],
-        [oral.named for drug, oral in earlier if drug in ADRENAL_REPLACEMENT])
+        [oral.named for drug, oral in earlier if drug not in REPLACED + diagnosis.ADRENAL_REPLACEMENT],
+        [oral.named for drug, oral in earlier if drug in diagnosis.ADRENAL_REPLACEMENT])
 
 
 def _current_orals(record: PatientRecord, kg: float | None) -> list[tuple[date, CurrentOral]]:

@@ -262,9 +262,11 @@ def test_a_flagged_order_not_on_todays_timeline_is_named_without_a_dose(kb, toda
     assert "Taper prednisone to stress cover" in card["summary"] and "10 mg/day" not in card["summary"]
 
 
-GLUCOCORTICOIDS_AT_60_MG_PEQ = [("prednisone 20 MG Oral Tablet", 60), ("prednisolone 5 MG Oral Tablet", 60),
-                                ("methylprednisolone 16 MG Oral Tablet", 48), ("dexamethasone 4 MG Oral Tablet", 9),
-                                ("hydrocortisone 20 MG Oral Tablet", 240), ("deflazacort 30 MG Oral Tablet", 72)]
+# each at 60 mg PEQ a day, but hydrocortisone at 100 (400 mg): up to 300 mg a day it is adrenal cover, not counted
+IMMUNOSUPPRESSIVE_GLUCOCORTICOIDS = [
+    ("prednisone 20 MG Oral Tablet", 60), ("prednisolone 5 MG Oral Tablet", 60),
+    ("methylprednisolone 16 MG Oral Tablet", 48), ("dexamethasone 4 MG Oral Tablet", 9),
+    ("hydrocortisone 20 MG Oral Tablet", 400), ("deflazacort 30 MG Oral Tablet", 72)]
 # each drug of R01's AGENTS under each name it is read by (names.csv), as a product label
 AGENT_PRODUCTS = ["methotrexate 2.5 MG Oral Tablet", "azathioprine 50 MG Oral Tablet",
                   "mycophenolate mofetil 500 MG Oral Tablet", "mycophenolic acid 360 MG Delayed Release Oral Tablet",
@@ -282,7 +284,7 @@ def _summary_fits(card) -> None:
 
 
 @pytest.mark.parametrize("agent", AGENT_PRODUCTS)
-@pytest.mark.parametrize(("glucocorticoid", "dose"), GLUCOCORTICOIDS_AT_60_MG_PEQ)
+@pytest.mark.parametrize(("glucocorticoid", "dose"), IMMUNOSUPPRESSIVE_GLUCOCORTICOIDS)
 def test_the_summary_fits_for_every_agent_beside_every_glucocorticoid(kb, today, agent, glucocorticoid, dose):
     """Mycophenolate beside prednisone (common in IMNM) gave a 161-character summary, cut mid-word by the card at
     "...Surgery, c…", losing "antibiotics now" (review of task E): each pair now fits whole, the drug to stop named."""
@@ -297,7 +299,7 @@ def test_the_summary_fits_with_every_agent_and_glucocorticoid_at_once(kb, today)
     chart = _chart(today)
     for product in AGENT_PRODUCTS:
         chart.medication(product, 1, "mg", start=-60)
-    for glucocorticoid, dose in GLUCOCORTICOIDS_AT_60_MG_PEQ:
+    for glucocorticoid, dose in IMMUNOSUPPRESSIVE_GLUCOCORTICOIDS:
         chart.medication(glucocorticoid, dose, "mg", start=-60)
     card = fired(run(kb, chart.request("patient-view"), today))[RULE]
     _summary_fits(card)
@@ -496,3 +498,76 @@ def test_r01_a_glucocorticoid_given_less_than_daily_counts_by_its_dose_on_the_da
     chart = _chart(today).draft(drug, dose, "mg", **timing)
     card = fired(run(kb, chart.request("order-sign"), today))[RULE]
     assert card["indicator"] == "critical" and given in " ".join(card["detail"].split())
+
+
+HYDROCORTISONE_100_INJ = (RXNORM, "238755", "hydrocortisone 100 MG Injection")
+
+
+@pytest.mark.parametrize(("dose", "a_day", "fires"), [(50, 4, False), (100, 3, False), (100, 4, True)])
+def test_r01_stress_dose_hydrocortisone_is_adrenal_cover_not_immunosuppression(kb, today, dose, a_day, fires):
+    """Necrotizing fasciitis with hydrocortisone 50 mg IV every 6 h drafted for septic shock: R01's recommended
+    suggestion cancelled the stress-dose hydrocortisone its own detail advises (found by review). Up to 300 mg a day
+    it is adrenal cover; above, it counts by its PEQ (400 mg is 100 mg PEQ)."""
+    chart = _chart(today).draft(HYDROCORTISONE_100_INJ, dose, "mg", frequency=a_day, route=ROUTE_IV)
+    result = run(kb, chart.request("order-sign"), today)
+    assert (RULE in fired(result)) is fires
+    cover = explained(result, RULE)["facts"]["adrenal_cover"]
+    assert cover is None if fires else f"{dose * a_day} mg/day hydrocortisone equivalent: adrenal cover" in cover
+
+
+def test_r01_stress_cover_beside_a_low_maintenance_dose_gives_no_card(kb, today):
+    """Prednisone 10 mg long-term and hydrocortisone 50 mg IV every 6 h active: the summary read 'Taper hydrocortisone
+    to stress cover' about the stress cover itself (found by review)."""
+    chart = _chart(today).medication(PREDNISONE_5, 10, "mg", start=-400)
+    chart.medication(HYDROCORTISONE_100_INJ, 50, "mg", frequency=4, start=-1, route=ROUTE_IV)
+    result = run(kb, chart.request("patient-view"), today)
+    assert RULE not in fired(result)
+    assert explained(result, RULE)["facts"]["adrenal_cover"].startswith("hydrocortisone 100 MG Injection (200 mg/day")
+
+
+def test_r01_two_stress_doses_together_are_more_than_stress_cover(kb, today):
+    chart = _chart(today).draft(HYDROCORTISONE_100_INJ, 50, "mg", frequency=4, route=ROUTE_IV)
+    chart.draft(HYDROCORTISONE_100_INJ, 200, "mg", route=ROUTE_IV)
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert sum(a["type"] == "delete" for a in card["suggestions"][0]["actions"]) == 2
+
+
+def test_r01_hydrocortisone_for_adrenal_insufficiency_is_not_counted_at_any_dose(kb, today):
+    chart = _chart(today).draft(HYDROCORTISONE_100_INJ, 100, "mg", frequency=4, route=ROUTE_IV,
+                                reason="Adrenal insufficiency")
+    result = run(kb, chart.request("order-sign"), today)
+    assert RULE not in fired(result)
+    assert "adrenal insufficiency stated as its reason" in explained(result, RULE)["facts"]["adrenal_cover"]
+
+
+def test_r01_prednisone_split_over_the_day_is_judged_by_its_daily_total(kb, today):
+    """NSTI with prednisone 15 mg in the morning and 10 mg in the afternoon as two orders (25 mg/day): R01 said no
+    immunosuppressive order was active, each being below 20 mg PEQ (found by review)."""
+    chart = _chart(today).medication(PREDNISONE_5, 15, "mg", start=-100, time_of_day=["08:00:00"])
+    chart.medication(PREDNISONE_5, 10, "mg", start=-100, time_of_day=["16:00:00"])
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert "Taper prednisone 25 mg/day to stress cover" in card["summary"]
+    assert "25 mg/day with the other glucocorticoid order given today" in card["detail"]
+
+
+@pytest.mark.parametrize(("linked", "fires"), [(False, True), (True, False)])
+def test_r01_a_draft_is_added_to_the_glucocorticoid_on_the_chart_it_is_given_with(kb, today, linked, fires):
+    """Prednisone 15 mg on the chart and a 15 mg evening draft (30 mg/day): R01 was quiet (found by review). A draft
+    that replaces the chart's order (its priorPrescription) is not added to it."""
+    chart = _chart(today).medication(PREDNISONE_5, 15, "mg", start=-100, time_of_day=["08:00:00"], resource_id="am")
+    chart.draft(PREDNISONE_5, 15, "mg", time_of_day=["16:00:00"], resource_id="pm")
+    if linked:
+        chart.replacing("am")
+    result = run(kb, chart.request("order-sign"), today)
+    assert (RULE in fired(result)) is fires
+    if fires:
+        card = fired(result)[RULE]
+        assert deleted(card["suggestions"][0]) == ["MedicationRequest/pm"]
+        assert "30 mg/day with the glucocorticoid order on the chart" in card["detail"]
+
+
+def test_r01_two_low_dose_drafts_given_together_are_added_up(kb, today):
+    chart = _chart(today).draft(PREDNISONE_5, 10, "mg", resource_id="a").draft(PREDNISONE_5, 10, "mg", resource_id="b")
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert deleted(card["suggestions"][0]) == ["MedicationRequest/a", "MedicationRequest/b"]
+    assert "20 mg/day with the other glucocorticoid draft" in card["detail"]

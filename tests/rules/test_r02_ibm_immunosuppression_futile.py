@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from fhir_fixtures.builders import (
@@ -9,6 +11,7 @@ from fhir_fixtures.builders import (
     IBM_ICD,
     ICD10,
     IMNM_SNOMED,
+    IVIG_CVX,
     METHOTREXATE_2_5,
     PREDNISONE_5,
     PREDNISONE_20,
@@ -33,12 +36,14 @@ def test_glucocorticoid_threshold_is_7_5_mg_peq(kb, today, dose, fires):
     assert (RULE in fired(run(kb, chart.request("order-sign"), today))) is fires
 
 
-def test_hydrocortisone_uses_peq(kb, today):
-    # 30 mg hydrocortisone = 7.5 mg PEQ (factor 0.25): counts; 20 mg = 5 mg PEQ (replacement dose) does not.
-    assert RULE in fired(run(kb, _chart(today).draft("hydrocortisone 10 MG Oral Tablet", 30, "mg")
-                             .request("order-sign"), today))
-    assert RULE not in fired(run(kb, _chart(today).draft("hydrocortisone 10 MG Oral Tablet", 20, "mg")
-                                 .request("order-sign"), today))
+@pytest.mark.parametrize(("mg_day", "fires"), [(20, False), (30, False), (200, False), (300, False), (400, True)])
+def test_hydrocortisone_counts_only_above_stress_cover(kb, today, mg_day, fires):
+    """Hydrocortisone up to 300 mg a day is adrenal replacement or stress cover, never IBM treatment (30 mg, 7.5 mg
+    PEQ, had counted); above it, by its PEQ (400 mg is 100 mg PEQ)."""
+    result = run(kb, _chart(today).draft("hydrocortisone 10 MG Oral Tablet", mg_day, "mg").request("order-sign"),
+                 today)
+    assert (RULE in fired(result)) is fires
+    assert (explained(result, RULE)["facts"]["adrenal_cover"] is None) is fires
 
 
 def test_order_sign_card_cancels_the_draft_and_offers_rehabilitation(kb, today):
@@ -274,3 +279,99 @@ def test_r02_ivig_given_as_completed_cycles_is_in_use_at_patient_view(kb, today)
     chart = Chart(today, age=71).condition(IBM_ICD, onset=-900).weight(78)
     chart.medication(RITUXIMAB, 1000, "mg", start=-74, end=-60, status="completed", period=14, route=ROUTE_IV)
     assert RULE in fired(run(kb, chart.request("patient-view"), today))
+
+
+@pytest.mark.parametrize("hook", ["patient-view", "order-sign"])
+def test_r02_glucocorticoid_doses_split_over_the_day_are_added_up(kb, today, hook):
+    """IBM with prednisone 5 mg in the morning and 5 mg in the afternoon as two orders (10 mg/day): R02 judged each
+    order against 7.5 mg PEQ and said no immunosuppressive order (found by review). At order-sign the draft is added
+    to the order on the chart it is given with."""
+    chart = _chart(today).medication(PREDNISONE_5, 5, "mg", start=-100, time_of_day=["08:00:00"])
+    if hook == "patient-view":
+        chart.medication(PREDNISONE_5, 5, "mg", start=-100, time_of_day=["16:00:00"])
+    else:
+        chart.draft(PREDNISONE_5, 5, "mg", time_of_day=["16:00:00"], resource_id="draft-pm")
+    card = fired(run(kb, chart.request(hook), today))[RULE]
+    assert "10 mg/day with the" in card["detail"]
+    if hook == "order-sign":
+        assert card["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/draft-pm"
+
+
+def test_r02_split_hydrocortisone_replacement_in_addisons_is_not_counted(kb, today):
+    """Hydrocortisone 20 mg + 10 mg (Addison's): added up as a day's total, 7.5 mg PEQ, it would reach the threshold;
+    it is adrenal replacement, left out."""
+    chart = _chart(today).condition("Addison's disease", onset=-3000)
+    chart.medication("hydrocortisone 10 MG Oral Tablet", 20, "mg", start=-900, time_of_day=["08:00:00"])
+    chart.medication("hydrocortisone 10 MG Oral Tablet", 10, "mg", start=-900, time_of_day=["14:00:00"])
+    result = run(kb, chart.request("patient-view"), today)
+    assert RULE not in fired(result)
+    assert "30 mg/day hydrocortisone equivalent: adrenal cover" in explained(result, RULE)["facts"]["adrenal_cover"]
+
+
+CVID = (ICD10, "D83.9", "Common variable immunodeficiency, unspecified")
+HYPOGAMMA = (ICD10, "D80.1", "Nonfamilial hypogammaglobulinemia")
+
+
+@pytest.mark.parametrize("where", ["reason", "problem list"])
+@pytest.mark.parametrize("deficiency", [CVID, HYPOGAMMA, "Common variable immunodeficiency"])
+def test_r02_ivig_replacement_in_an_antibody_deficiency_is_not_counted(kb, today, where, deficiency):
+    """IBM with CVID or secondary hypogammaglobulinaemia and IVIG 0.4 g/kg every 4 weeks: R02 said 'Reconsider
+    IVIG', even with the deficiency as the order's reason (found by review). IgG replacement is not immunosuppression
+    for IBM."""
+    chart = _chart(today)
+    if where == "problem list":
+        chart.condition(deficiency, onset=-2000)
+    chart.draft(IVIG_CVX, 0.4, "g/kg", route=ROUTE_IV, period=4, period_unit="wk",
+                reason=deficiency if where == "reason" else None)
+    result = run(kb, chart.request("order-sign"), today)
+    assert RULE not in fired(result)
+    assert "IgG replacement, 0.4 g/kg a cycle" in explained(result, RULE)["facts"]["igg_replacement"]
+
+
+def test_r02_a_completed_replacement_cycle_is_not_counted_at_patient_view(kb, today):
+    chart = _chart(today).condition(CVID, onset=-2000)
+    chart.medication(IVIG_CVX, 0.4, "g/kg", start=-10, end=-10, status="completed", route=ROUTE_IV)
+    assert RULE not in fired(run(kb, chart.request("patient-view"), today))
+
+
+@pytest.mark.parametrize(("g_per_kg", "period_weeks", "weighed"), [
+    (2, 4, True),  # an immunomodulatory cycle
+    (0.4, 1, True),  # 1.6 g/kg every 4 weeks
+    (0.4, 4, False),  # no current weight: the dose per kg is not read, so not taken to be low
+])
+def test_r02_ivig_above_replacement_or_not_read_still_counts_beside_cvid(kb, today, g_per_kg, period_weeks, weighed):
+    chart = Chart(today, age=72).condition(IBM_ICD, onset=-700).condition(CVID, onset=-2000)
+    if weighed:
+        chart.weight(70, day=-3)
+    chart.draft(IVIG_CVX, g_per_kg, "g/kg", route=ROUTE_IV, period=period_weeks, period_unit="wk", reason=CVID)
+    assert RULE in fired(run(kb, chart.request("order-sign"), today))
+
+
+def test_r02_an_active_glucocorticoid_is_advised_tapered_not_kept(kb, today):
+    """On patient-view with prednisone active, the only suggestion, pre-selected, read 'keep the order: specialist-
+    directed trial', against the card's 'do not continue for IBM alone' (found by review)."""
+    card = fired(run(kb, _chart(today).medication(PREDNISONE_20, 40, "mg", start=-60).request("patient-view"),
+                     today))[RULE]
+    assert [(s["label"], s["isRecommended"]) for s in card["suggestions"]] == [
+        ("Taper the glucocorticoid; rehabilitation, swallow and falls work-up", True)]
+    assert "Active: prednisone 20 MG Oral Tablet" in card["detail"]
+
+
+def test_r02_a_completed_rituximab_course_is_said_completed_not_active(kb, today):
+    chart = _chart(today).medication(RITUXIMAB, 1000, "mg", start=-104, end=-90, status="completed", period=14,
+                                     route=ROUTE_IV)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    last = (today - timedelta(days=90)).isoformat()
+    assert f"Completed, no current order: rituximab Injectable Product, last given {last}." in card["detail"]
+    assert "Active:" not in card["detail"]
+    assert [s["label"] for s in card["suggestions"]] == ["No further rituximab; rehabilitation, swallow and falls "
+                                                         "work-up"]
+
+
+def test_r02_beside_a_drug_to_stop_the_trial_may_still_be_kept(kb, today):
+    chart = _chart(today).medication(PREDNISONE_20, 40, "mg", start=-60)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-60, period=1, period_unit="wk", day_of_week=["tue"])
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert [(s["label"], s.get("isRecommended", False)) for s in card["suggestions"]] == [
+        ("Stop the immunosuppressive order, taper the glucocorticoid; rehabilitation, swallow and falls work-up", True),
+        ("Rehabilitation, swallow and falls work-up (keep the order: specialist-directed trial)", False)]
