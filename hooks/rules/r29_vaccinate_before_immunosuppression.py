@@ -7,16 +7,15 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, cohorts, steroids
+from hooks.definitions import antibodies, cohorts, hepatitis, steroids
 from hooks.definitions.courses import last_dose_day
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
 from hooks.definitions.routes import systemic
 from hooks.definitions.treatment_duration import coverage, merge
-from hooks.definitions.vaccines import SERIES_DOSES, given_in, rzv_series, vaccines_given
-from hooks.record import CVX, Immunization, Observation, PatientRecord
+from hooks.definitions.vaccines import SERIES_DOSES, given_in, months_after, rzv_series, vaccines_given
+from hooks.record import CVX, Immunization, Observation, PatientRecord, falls_below
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ACR_2022_VACCINES, IDSA_2013_VACCINES, SEED_003
-from hooks.units import convert
 
 RULE = Rule(
     id="vaccinate-before-immunosuppression",
@@ -34,6 +33,8 @@ RULE = Rule(
         "flu_season_start_month": Param(8, "month", "The influenza season starts on day 1 of this month."),
         "covid_current_days": Param(365, "days", "A COVID-19 dose this recent counts as up to date."),
         "anti_hbs_immune_miu_ml": Param(10, "mIU/mL", "Anti-HBs at or above this is immune."),
+        "pcv_after_ppsv23_min_months": Param(12, "months", "PCV20/PCV21 is given at least this long after a PPSV23 "
+                                                           "dose (CDC) [verify]."),
     },
     needs=("patient", "conditions", "observations", "medications", "immunizations"),
 )
@@ -48,8 +49,14 @@ RZV_DISPLAY = "zoster vaccine recombinant"  # CVX 187
 HBV_DISPLAY = "Hepatitis B vaccine (recombinant), CpG adjuvanted"  # CVX 189: licensed from age 18 only
 HBV_PAEDIATRIC_DISPLAY = "hepatitis B vaccine, pediatric or pediatric/adolescent dosage"  # CVX 08
 ANTI_HBS_LOINC = "22322-2"
+MIU_PER_ML = frozenset({"miu/ml", "iu/l"})  # anti-HBs units of one number: 1 mIU/mL = 1 IU/L (brackets left out)
 SHORT = {"Influenza": "influenza", "Pneumococcal conjugate": "pneumococcal", "Pneumococcal": "PPSV23",
          "Recombinant zoster": "RZV", "COVID-19": "COVID-19", "Hepatitis B": "hepatitis B"}
+CHECKED = ("influenza", "pneumococcal", "zoster", "COVID-19", "hepatitis B")
+# a vaccine R29 checks but may not offer: (its name in CHECKED, its name on the card, the fact that says why)
+NOT_OFFERED = (("pneumococcal", "pneumococcal conjugate vaccine (PCV20/PCV21)", "pcv_not_offered"),
+               ("zoster", "recombinant zoster vaccine", "rzv_not_offered"),
+               ("hepatitis B", "hepatitis B vaccine", "hepatitis_b_not_offered"))
 
 DETAIL = """\
 **Bring non-live vaccines up to date now**, without delaying urgent treatment of the myositis. {diagnosis}
@@ -57,7 +64,7 @@ DETAIL = """\
 
 Missing:
 {missing}
-{done}{rzv_not_offered}
+{done}{not_offered}
 Vaccines work best before immunosuppression: ideally at least 2 weeks before rituximab. Non-live vaccines are safe
 on any treatment. Live vaccines only if at least 4 weeks can safely pass before immunosuppression starts, which is
 rarely possible in IMNM."""
@@ -72,14 +79,14 @@ def _when(items: list[Immunization]) -> str:
 
 
 def _anti_hbs(observation: Observation, immune_level: float) -> str | None:
-    """'immune', 'non-immune' or None: a titre in mIU/mL is judged against the level, else the lab's reading."""
-    quantity = observation.quantity
-    if quantity is not None:
-        unit = (quantity.unit or "").replace("[iU]", "IU").replace("[IU]", "IU")
-        value = quantity.value if unit in ("mIU/mL", "IU/L", "m[IU]/mL") else convert(quantity.value, quantity.unit,
-                                                                                    "m[IU]/mL")
-        if value is not None:
-            return "immune" if value >= immune_level else "non-immune"
+    """'immune', 'non-immune' or None: a titre in mIU/mL (a value, or a number or bound written as text: '850
+    mIU/mL', '<3.0 mIU/mL') is judged against the level; in another unit, or a bound that does not settle it ('<15
+    mIU/mL'), the lab's reading decides."""
+    titre = observation.reported_value
+    if titre is not None and (titre.unit or "").lower().replace("[", "").replace("]", "") in MIU_PER_ML:
+        below = falls_below(titre.value, immune_level, titre.comparator)
+        if below is not None:
+            return "non-immune" if below else "immune"
     status = antibodies.status(observation)
     return None if status is None else "immune" if status == "positive" else "non-immune"
 
@@ -152,14 +159,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                             "is unknown", facts)
     missing, done, actions = _check(record, context, p, facts)
     facts["missing"] = "; ".join(missing) or None
-    rzv_not_offered = facts["rzv_not_offered"]
+    not_offered = [(checked, name, facts[key]) for checked, name, key in NOT_OFFERED if facts[key]]
     if not missing:
-        if rzv_not_offered and record.youngest_age_years is None:  # whether RZV is due, only the age can tell
-            return NotEvaluable(f"birth date: recombinant zoster vaccine is not offered ({rzv_not_offered}); the "
-                                "other vaccines are up to date", facts)
-        return Quiet(f"influenza, pneumococcal, COVID-19 and hepatitis B vaccination up to date; recombinant zoster "
-                     f"vaccine not offered ({rzv_not_offered})" if rzv_not_offered else
-                     "influenza, pneumococcal, zoster, COVID-19 and hepatitis B vaccination up to date", facts)
+        if facts["rzv_not_offered"] and record.youngest_age_years is None:  # whether RZV is due, only the age can tell
+            return NotEvaluable(f"birth date: recombinant zoster vaccine is not offered ({facts['rzv_not_offered']}); "
+                                + _up_to_date(not_offered, unsaid="zoster"), facts)
+        return Quiet(_up_to_date(not_offered), facts)
     treatment = (f"immunosuppression started {started[0].isoformat()} ({started[1]})" if started
                  else "immunosuppression not started yet")
     condition = next(iter(cohorts.imnm_conditions(record) or record.conditions_in("iim_other", active_only=True)),
@@ -168,8 +173,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     detail = DETAIL.format(diagnosis=diagnosis, onset=onset.isoformat(), onset_days=onset_days, treatment=treatment,
                            missing="\n".join(f"- {m}" for m in missing),
                            done=("\nUp to date: " + "; ".join(done) + ".\n") if done else "",
-                           rzv_not_offered=(f"\nRecombinant zoster vaccine is not offered: {rzv_not_offered}.\n"
-                                            if rzv_not_offered else ""))
+                           not_offered="".join(f"\n{name[0].upper()}{name[1:]} is not offered: {why}.\n"
+                                               for _, name, why in not_offered))
     short = ", ".join(SHORT.get(m.split(":")[0].split(" (")[0], m[:20]) for m in missing)
     return Fired(
         severity="info",
@@ -179,6 +184,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         suggestions=[Suggestion(label, acts, is_recommended=True) for label, acts in actions],
         selection="any",
     )
+
+
+def _up_to_date(not_offered: list[tuple[str, str, str]], unsaid: str | None = None) -> str:
+    """'influenza, ... and hepatitis B vaccination up to date; <vaccine> not offered (<why>)': the vaccines checked,
+    each up to date or not offered; ``unsaid``, a vaccine named elsewhere, left out."""
+    left_out = {checked for checked, _, _ in not_offered} | {unsaid}
+    current = [checked for checked in CHECKED if checked not in left_out]
+    return (f"{', '.join(current[:-1])} and {current[-1]} vaccination up to date"
+            + "".join(f"; {name} not offered ({why})" for checked, name, why in not_offered if checked != unsaid))
 
 
 def _vaccine(context: HookContext, display: str, text: str, note: str | None = None) -> dict[str, Any]:
@@ -203,6 +217,7 @@ def _check(record: PatientRecord, context: HookContext, p: Any, facts: dict[str,
             "create", "Inactivated influenza vaccine 0.5 mL IM", resource=_vaccine(
                 context, IIV_DISPLAY, "Inactivated influenza vaccine 0.5 mL IM once (current season)"))]))
 
+    facts["pcv_not_offered"] = None
     pcv20 = given_in(record, "pcv20_or_pcv21")
     pcv15 = given_in(record, "pcv15")
     ppsv23 = vaccines_given(record, "pneumococcal polysaccharide (PPSV23)")
@@ -217,9 +232,15 @@ def _check(record: PatientRecord, context: HookContext, p: Any, facts: dict[str,
                 context, PPSV23_DISPLAY, "Pneumococcal polysaccharide vaccine (PPSV23) 0.5 mL IM once",
                 note="At least 8 weeks after PCV15."))]))
     else:
-        missing.append("Pneumococcal conjugate: no PCV20/PCV21 (or PCV15 + PPSV23) on file")
-        actions.append(("PCV20 0.5 mL IM", [Action("create", "PCV20 0.5 mL IM", resource=_vaccine(
-            context, PCV20_DISPLAY, "Pneumococcal conjugate vaccine 20-valent (PCV20) 0.5 mL IM once"))]))
+        earliest, after_ppsv23 = _pcv_after_ppsv23(ppsv23, int(p["pcv_after_ppsv23_min_months"]))
+        if earliest is not None and earliest > record.today:
+            facts["pcv_not_offered"] = after_ppsv23
+        else:
+            missing.append("Pneumococcal conjugate: no PCV20/PCV21 (or PCV15 + PPSV23) on file"
+                           + (f". {after_ppsv23}" if after_ppsv23 else ""))
+            actions.append(("PCV20 0.5 mL IM", [Action("create", "PCV20 0.5 mL IM", resource=_vaccine(
+                context, PCV20_DISPLAY, "Pneumococcal conjugate vaccine 20-valent (PCV20) 0.5 mL IM once",
+                note=f"{after_ppsv23}." if after_ppsv23 else None))]))
 
     series = rzv_series(record)  # the doses R28 counts too
     facts["rzv_doses"] = len(series.doses)
@@ -256,12 +277,28 @@ def _check(record: PatientRecord, context: HookContext, p: Any, facts: dict[str,
     return missing, done, actions
 
 
+def _pcv_after_ppsv23(ppsv23: list[Immunization], months: int) -> tuple[date | None, str | None]:
+    """The first day PCV20/PCV21 may follow the PPSV23 doses on file (CDC: at least ``months`` after the last), and
+    that in words; (None, words) when a dose has no date, so the last one is not known; (None, None) with none."""
+    if not ppsv23:
+        return None, None
+    if any(i.when is None for i in ppsv23):
+        return None, f"A PPSV23 dose on file has no date, and PCV20 follows the last at least {months} months later"
+    last = max(i.when for i in ppsv23 if i.when is not None)
+    earliest = months_after(last, months)
+    return earliest, (f"PPSV23 was given on {last}, and PCV20 follows at least {months} months later, on {earliest} "
+                      "at the earliest")
+
+
 def _hepatitis_b(record: PatientRecord, context: HookContext, p: Any, facts: dict[str, Any], missing: list[str],
                  done: list[str], actions: list[tuple[str, list[Action]]]) -> None:
-    infected = [o for group in ("hbsag", "anti_hbc") for o, s in antibodies.results(record, group)
-                if s == "positive"]
-    if infected:
-        facts["hbv"] = f"{infected[0].code.label} positive: not a vaccine question (see HBV screening)"
+    # the markers R10, R16 and R26 read: HBsAg or anti-HBc ever positive, or hepatitis B on the problem list
+    markers = hepatitis.hbv_markers(record)
+    facts["hepatitis_b_not_offered"] = (
+        "; ".join(marker.stated for marker in markers) + ": a past or present hepatitis B infection, which the "
+        "vaccine cannot help; its reactivation risk under immunosuppression is for HBV DNA and hepatology to judge"
+    ) if markers else None
+    if markers:
         return
     latest = next((o for o in reversed(record.observations_in("anti_hbs"))
                    if _anti_hbs(o, p["anti_hbs_immune_miu_ml"]) is not None), None)

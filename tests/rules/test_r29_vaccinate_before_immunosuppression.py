@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import CVX, ICD10, IMNM_SNOMED, METHOTREXATE_2_5, PREDNISONE_20, RITUXIMAB, ROUTE_IV, Chart
+from fhir_fixtures.builders import (
+    ANTI_HBC,
+    CHRONIC_HBV,
+    CVX,
+    HBSAG,
+    ICD10,
+    IMNM_SNOMED,
+    METHOTREXATE_2_5,
+    PREDNISONE_20,
+    RITUXIMAB,
+    ROUTE_IV,
+    Chart,
+)
 from fhir_fixtures.r29_vaccinate_before_immunosuppression import (
     ANTI_HBS,
     COVID,
@@ -434,3 +446,113 @@ def test_r29_a_new_episode_after_a_resolved_one_dates_from_its_own_onset(kb, tod
     card, entry = _outcome(kb, chart.condition(IMNM_SNOMED, onset=-40), today)
     assert card is not None and "40 days ago" in card["detail"]
     assert entry["facts"]["onset"] == chart.at(-40)
+
+
+HBV_PROBLEM = ("hepatitis B on the problem list (Chronic type B viral hepatitis (disorder), onset {onset}): a past or "
+               "present hepatitis B infection, which the vaccine cannot help; its reactivation risk under "
+               "immunosuppression is for HBV DNA and hepatology to judge")
+
+
+def _hepatitis_b_offered(card):
+    return any(a["description"].startswith(("Hepatitis B", "Anti-HBs")) for s in card["suggestions"]
+               for a in s["actions"])
+
+
+def test_r29_chronic_hepatitis_b_on_the_problem_list_gets_no_hepatitis_b_vaccine(kb, today):
+    """Chronic hepatitis B on the problem list, no HBV labs: R29 read only HBsAg and anti-HBc results, said
+    "Hepatitis B: anti-HBs not on file" and offered the titre and a vaccine series to a carrier (clinician review).
+    The problem list counts as it does for R10, R16 and R26 (hepatitis.hbv_markers), and the card says why."""
+    chart = _new(today).condition(CHRONIC_HBV, onset=-3000)
+    card, entry = _outcome(kb, chart, today)
+    why = HBV_PROBLEM.format(onset=chart.at(-3000))
+    assert not _hepatitis_b_offered(card) and "hepatitis B" not in card["summary"]
+    assert "- Hepatitis B" not in card["detail"] and f"\nHepatitis B vaccine is not offered: {why}.\n" in card["detail"]
+    assert entry["facts"]["hepatitis_b_not_offered"] == why
+
+
+@pytest.mark.parametrize("marker", ["problem list, resolved", "anti-HBc", "HBsAg"])
+def test_r29_a_past_or_present_hepatitis_b_infection_is_not_hepatitis_b_vaccination_up_to_date(kb, today, marker):
+    """Every other vaccine current, no anti-HBs, and hepatitis B shown by the chart: quiet, saying the vaccine is
+    not offered and why, not "hepatitis B vaccination up to date" (a positive anti-HBc gave that reason)."""
+    chart = up_to_date(_new(today)).without_observations(ANTI_HBS[1])
+    if marker == "anti-HBc":
+        chart.observation(ANTI_HBC, day=-50, interpretation="POS")
+    elif marker == "HBsAg":
+        chart.observation(HBSAG, day=-50, interpretation="POS")
+    else:
+        chart.condition(CHRONIC_HBV, onset=-3000, status="resolved")
+    card, entry = _outcome(kb, chart, today)
+    assert card is None and entry["status"] == "not-fired"
+    assert entry["reason"].startswith("influenza, pneumococcal, zoster and COVID-19 vaccination up to date; "
+                                      "hepatitis B vaccine not offered (")
+    assert "a past or present hepatitis B infection" in entry["reason"]
+
+
+@pytest.mark.parametrize(("text", "immune"), [("850 mIU/mL", True), ("<3.0 mIU/mL", False), (">1000 mIU/mL", True),
+                                              ("10 mIU/mL", True), ("9.9 m[IU]/mL", False), ("12 IU/L", True)])
+def test_r29_an_anti_hbs_titre_written_as_text_is_read(kb, today, text, immune):
+    """Anti-HBs sent as text ('850 mIU/mL', '<3.0 mIU/mL') was "not on file": the titre was ordered again beside a
+    new series, even for a patient immune at 850 (clinician review). A number or bound with its unit is read
+    (Observation.reported_value) and judged against 10 mIU/mL."""
+    chart = up_to_date(_new(today)).without_observations(ANTI_HBS[1])
+    card, entry = _outcome(kb, chart.observation(ANTI_HBS, day=-20, value_string=text), today)
+    assert entry["facts"]["anti_hbs"] == f"{'immune' if immune else 'non-immune'} ({chart.at(-20)})"
+    if immune:
+        assert card is None
+    else:
+        assert card["summary"].endswith("Missing: hepatitis B")
+        assert [a["description"] for a in card["suggestions"][0]["actions"]] == [
+            "Hepatitis B vaccine (CpG-adjuvanted) 0.5 mL IM (dose 1 of 2)"]
+
+
+def test_r29_a_titre_bound_that_does_not_settle_immunity_is_judged_by_the_lab(kb, today):
+    """'<15 mIU/mL' may be above or below 10: the valueQuantity's comparator was ignored and 15 read as immune."""
+    chart = up_to_date(_new(today)).without_observations(ANTI_HBS[1])
+    chart.observation(ANTI_HBS, day=-20, value=15, unit="m[IU]/mL", comparator="<", interpretation="NEG")
+    _, entry = _outcome(kb, chart, today)
+    assert entry["facts"]["anti_hbs"] == f"non-immune ({chart.at(-20)})"
+
+
+PPSV23 = (CVX, "33", "pneumococcal polysaccharide vaccine, 23 valent")
+
+
+def test_r29_pcv20_is_not_offered_within_12_months_of_ppsv23(kb, today):
+    """PPSV23 60 days ago: PCV20 was offered now, with no interval (clinician review). CDC: a conjugate vaccine at
+    least 1 year after PPSV23. The card says when instead; with all else current R29 is quiet and says it."""
+    chart = _new(today).immunization(PPSV23, day=-60)
+    why = (f"PPSV23 was given on {chart.at(-60)}, and PCV20 follows at least 12 months later, on 2027-09-22 at the "
+           "earliest")
+    card, entry = _outcome(kb, chart, today)
+    assert "pneumococcal" not in card["summary"] and "PCV20 0.5 mL IM" not in [s["label"] for s in card["suggestions"]]
+    assert f"\nPneumococcal conjugate vaccine (PCV20/PCV21) is not offered: {why}.\n" in card["detail"]
+    assert entry["facts"]["pcv_not_offered"] == why
+    _, entry = _outcome(kb, _without(up_to_date(_new(today)), "216").immunization(PPSV23, day=-60), today)
+    assert entry["status"] == "not-fired" and entry["reason"] == (
+        "influenza, zoster, COVID-19 and hepatitis B vaccination up to date; pneumococcal conjugate vaccine "
+        f"(PCV20/PCV21) not offered ({why})")
+
+
+@pytest.mark.parametrize(("day", "earliest"), [(-365, "2026-11-21"), (-400, "2026-10-17")])
+def test_r29_pcv20_after_ppsv23_names_the_earliest_date(kb, today, day, earliest):
+    chart = _without(up_to_date(_new(today)), "216").immunization(PPSV23, day=day)
+    card, entry = _outcome(kb, chart, today)
+    said = (f"PPSV23 was given on {chart.at(day)}, and PCV20 follows at least 12 months later, on {earliest} at the "
+            "earliest")
+    assert f"- Pneumococcal conjugate: no PCV20/PCV21 (or PCV15 + PPSV23) on file. {said}\n" in card["detail"]
+    assert card["suggestions"][0]["actions"][0]["resource"]["note"] == [{"text": f"{said}."}]
+    assert entry["facts"]["pcv_not_offered"] is None
+
+
+def test_r29_an_undated_ppsv23_leaves_pcv20_offered_with_the_interval(kb, today):
+    chart = _without(up_to_date(_new(today)), "216")
+    chart.immunization(PPSV23, day=-60)
+    chart.resources["immunizations"][-1].pop("occurrenceDateTime")
+    card, _ = _outcome(kb, chart, today)
+    assert card["suggestions"][0]["actions"][0]["resource"]["note"] == [
+        {"text": "A PPSV23 dose on file has no date, and PCV20 follows the last at least 12 months later."}]
+
+
+def test_r29_a_site_sets_the_interval_after_ppsv23(kb, today):
+    site = with_params(kb, RULE, pcv_after_ppsv23_min_months=1)
+    card, _ = _outcome(site, _without(up_to_date(_new(today)), "216").immunization(PPSV23, day=-60), today)
+    assert card["suggestions"][0]["label"] == "PCV20 0.5 mL IM"
