@@ -4,7 +4,7 @@ from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
-from fhir_fixtures.builders import IMNM_SNOMED, PREDNISONE_5, PREDNISONE_20, RXNORM, Chart
+from fhir_fixtures.builders import EGFR, IMNM_SNOMED, PREDNISONE_5, PREDNISONE_20, RXNORM, Chart
 
 RULE = "giop-bone-protection"
 CALCIUM = (RXNORM, "1897", "Calcium Carbonate")
@@ -122,8 +122,26 @@ def fires_ttx_unknown(today: date) -> dict[str, Any]:
 
 @fixture("r25-quiet-ttx-unknown-dxa-after-course-began", hook="patient-view",
          story="Prednisone 25 mg/day for 800 days, no body weight on file (T_tx unknown: it is T_tx below 50 kg, and "
-               "no later than the course's first day), calcium and vitamin D, a DXA 400 days ago, after the course "
-               "began: it counts.",
+               "no later than the course's first day), calcium, vitamin D and weekly alendronate, a DXA 400 days "
+               "ago, after the course began: it counts.",
          quiet={RULE})
 def quiet_ttx_unknown_dxa_after_course(today: date) -> dict[str, Any]:
-    return unweighed_chart(today, dxa_day=-400, course_start=-800).request("patient-view")
+    chart = unweighed_chart(today, dxa_day=-400, course_start=-800)
+    # 25 mg/day is 9.1 g a year, very high fracture risk (ACR 2022): with no osteoporosis drug the card would fire
+    chart.medication(ALENDRONATE, 70, "mg", start=-790, period=1, period_unit="wk")
+    return chart.request("patient-view")
+
+
+@fixture("r25-fires-egfr-34-denosumab-not-alendronate", hook="patient-view",
+         story="Prednisone 10 mg/day for 6 months, osteoporosis, calcium, vitamin D and a DXA, no osteoporosis drug; "
+               "eGFR 34: alendronate and zoledronic acid are not advised below 35, so denosumab is offered.",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_egfr_34_denosumab(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=70)
+    chart.condition("Osteoporosis", onset=-300)
+    chart.medication(PREDNISONE_20, 10, "mg", start=-180)
+    chart.medication(CALCIUM, 500, "mg", start=-170, frequency=2)
+    chart.medication(VITAMIN_D3, 1000, "[iU]", start=-170)
+    chart.procedure(CPT_DXA_AXIAL, day=-300)
+    chart.lab(EGFR, 34, "mL/min/{1.73_m2}", day=-3)
+    return chart.request("patient-view")

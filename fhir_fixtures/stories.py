@@ -23,11 +23,11 @@ from fhir_fixtures.builders import (
     PREDNISONE_5,
     PREDNISONE_20,
     ROUTE_IV,
-    RXNORM,
     TMP_SMX_DS,
     TMP_SMX_SS,
     Chart,
 )
+from fhir_fixtures.r25_giop_bone_protection import ALENDRONATE, CALCIUM, CPT_DXA_AXIAL, VITAMIN_D3
 from hooks.knowledge import discover_rules
 
 # Rule ids by number (clinical-rules.md section 5), so each story's outcome reads against the table.
@@ -70,9 +70,6 @@ _RULES = [loaded.rule for loaded in discover_rules()]
 PATIENT_VIEW = frozenset(r.id for r in _RULES if "patient-view" in r.hooks)
 ORDER_SIGN = frozenset(r.id for r in _RULES if "order-sign" in r.hooks)
 
-CALCIUM = (RXNORM, "1897", "Calcium Carbonate")
-VITAMIN_D = (RXNORM, "2418", "Cholecalciferol")
-DXA_AXIAL = ("http://www.ama-assn.org/go/cpt", "77080", "DXA bone density study, axial skeleton")
 CT_CAP = ("http://loinc.org", "72253-8", "CT Chest and Abdomen and Pelvis WO contrast")
 JDM = "Juvenile dermatomyositis"
 PREDNISOLONE_5 = "prednisolone 5 MG Oral Tablet"
@@ -93,10 +90,12 @@ def _adult_imnm(today: date, *, age: int, sex: str, onset: int, kg: float, cm: f
 
 
 def _bone_protection(chart: Chart, start: int, dxa: int) -> None:
-    """Calcium and vitamin D from ``start`` and a DXA on ``dxa``: what quiets the bone-protection card (R25)."""
+    """Calcium, vitamin D and weekly alendronate from ``start`` and a DXA on ``dxa``: what quiets the bone-protection
+    card (R25; an induction course of 30 mg/day or more for over 30 days is very high fracture risk, ACR 2022)."""
     chart.medication(CALCIUM, 600, "mg", start=start)
-    chart.medication(VITAMIN_D, 1000, "[IU]", start=start)
-    chart.procedure(DXA_AXIAL, day=dxa)
+    chart.medication(VITAMIN_D3, 1000, "[IU]", start=start)
+    chart.medication(ALENDRONATE, 70, "mg", start=start, period=1, period_unit="wk")
+    chart.procedure(CPT_DXA_AXIAL, day=dxa)
 
 
 # ------------------------------------------------------------------------------------------------ HMGCR, month 7

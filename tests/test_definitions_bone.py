@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from fhir_fixtures.builders import LOINC, RXNORM, Chart
+from fhir_fixtures.builders import LOINC, PREDNISONE_20, RXNORM, Chart
 from hooks import knowledge
 from hooks.context import HookContext
 from hooks.definitions import bone
@@ -15,6 +15,7 @@ from hooks.record import build_record
 
 CPT_DXA = ("http://www.ama-assn.org/go/cpt", "77080", "DXA axial skeleton")
 HIP_T_SCORE = (LOINC, "38264-8", "DXA Hip [T-score] Bone density")
+SPINE_T_SCORE = (LOINC, "38267-1", "DXA Lumbar spine [T-score] Bone density")
 CALCIUM = (RXNORM, "1897", "Calcium Carbonate")
 KB = knowledge.load()
 
@@ -87,9 +88,95 @@ def test_yearly_zoledronic_acid_counts_for_a_year(today):
     assert not _protection(late).osteoporosis_drugs
 
 
-def test_t_score_edge(today):
-    assert _protection(Chart(today).lab(HIP_T_SCORE, -2.5, "{T-score}", day=-30)).risk_findings
-    assert not _protection(Chart(today).lab(HIP_T_SCORE, -2.4, "{T-score}", day=-30)).risk_findings
+def test_t_score_edge_under_40(today):
+    """Under 40 ACR 2022 grades no T-score: only one in the osteoporosis range (<= -2.5) calls for a drug."""
+    assert _protection(Chart(today, age=39).lab(HIP_T_SCORE, -2.5, "{T-score}", day=-30)).risk_findings == [
+        f"DXA Hip [T-score] Bone density -2.5 ({today - timedelta(days=30)}), in the osteoporosis range"]
+    assert not _protection(Chart(today, age=39).lab(HIP_T_SCORE, -2.4, "{T-score}", day=-30)).risk_findings
+
+
+@pytest.mark.parametrize(("value", "grade"), [
+    (-0.9, None), (-1.0, "moderate"), (-2.4, "moderate"), (-2.5, "high"), (-3.4, "high"), (-3.5, "very high")])
+def test_from_40_a_t_score_is_graded_as_acr_2022_does(today, value, grade):
+    """Review: a T-score of -1.0 to -2.4 is moderate fracture risk from 40 (ACR 2022), which calls for a drug; only
+    -2.5 or below counted, so a 55-year-old with -1.2 on 60 mg/day got 'bone protection in place'."""
+    found = _protection(Chart(today, age=40).lab(HIP_T_SCORE, value, "{T-score}", day=-30)).risk_findings
+    assert found == ([f"DXA Hip [T-score] Bone density {value:g} ({today - timedelta(days=30)}), {grade} fracture "
+                      "risk (ACR 2022)"] if grade else [])
+
+
+def test_the_lowest_t_score_on_file_is_the_one_named(today):
+    chart = Chart(today).lab(HIP_T_SCORE, -1.4, "{T-score}", day=-30).lab(SPINE_T_SCORE, -2.1, "{T-score}", day=-30)
+    assert _protection(chart).risk_findings == [
+        f"DXA Lumbar spine [T-score] Bone density -2.1 ({today - timedelta(days=30)}), moderate fracture risk "
+        "(ACR 2022)"]
+
+
+@pytest.mark.parametrize(("text", "value"), [("-2.9", -2.9), (" -1.2 ", -1.2), ("\u22122.6", -2.6), ("+0.4", 0.4),
+                                             ("0", 0.0)])
+def test_a_t_score_sent_as_a_bare_number_is_read(today, text, value):
+    """Review: a T-score sent as text ('-2.9') was not read (Observation.reported_value reads a number with its unit;
+    a T-score has none), so osteoporosis by T-score gave 'bone protection in place'."""
+    chart = Chart(today).observation(HIP_T_SCORE, -30, value_string=text)
+    record = build_record(chart.prefetch(), KB.valuesets, chart.today)
+    assert bone.t_score(record.observations_in("dxa_tscore")[0]).value == value
+    found = _protection(chart)
+    assert bool(found.risk_findings) is (value <= -1.0) and found.t_score_unreadable == []
+
+
+@pytest.mark.parametrize("text", ["-2.9 (osteoporosis)", "T -2.9", "-2,9", "-2.9 g/cm2"])
+def test_a_t_score_text_that_is_not_a_bare_number_is_named_not_read(today, text):
+    """Any other text with a number in it is not guessed at: it is named as not read, and until it is read whether a
+    drug is needed is not known (BoneProtection.drug_need_unread), at any adult age."""
+    found = _protection(Chart(today, age=30).observation(HIP_T_SCORE, -30, value_string=text))
+    assert found.risk_findings == [] and found.t_score_unreadable == [
+        f"DXA Hip [T-score] Bone density ({today - timedelta(days=30)}): {text!r}, not a number of standard deviations"]
+    assert found.drug_need_unread(frax_applies=False)
+    assert _protection(Chart(today).observation(HIP_T_SCORE, -30, value_string="osteopenia")).t_score_unreadable == []
+
+
+def test_a_t_score_bound_counts_where_it_settles_the_cut_off(today):
+    settles = _protection(Chart(today).lab(HIP_T_SCORE, -2.5, "{T-score}", day=-30, comparator="<"))
+    assert settles.risk_findings == [
+        f"DXA Hip [T-score] Bone density <-2.5 ({today - timedelta(days=30)}), high fracture risk (ACR 2022)"]
+    open_bound = _protection(Chart(today).lab(HIP_T_SCORE, -3, "{T-score}", day=-30, comparator=">"))
+    assert open_bound.risk_findings == [] and "a bound that does not tell" in open_bound.t_score_unreadable[0]
+
+
+def _on_prednisone(today, *courses, age=55):
+    """(mg/day, first day, last day) prednisone courses."""
+    chart = Chart(today, age=age)
+    for mg, start, end in courses:
+        chart.medication(PREDNISONE_20, mg, "mg", start=start, end=end, status="active" if end is None else "completed")
+    return _protection(chart).risk_findings
+
+
+@pytest.mark.parametrize("age", [55, 35])
+def test_high_dose_glucocorticoid_for_more_than_30_days_is_very_high_risk_at_any_adult_age(today, age):
+    """Review: ACR 2022 grades prednisone-equivalent >= 30 mg/day for more than 30 days very high fracture risk (at
+    40 and over, and under 40); an IMNM patient on 60 mg for 45 days with calcium, vitamin D and a DXA got 'bone
+    protection in place'."""
+    assert _on_prednisone(today, (60, -30, None), age=age) == [
+        f"Prednisone-equivalent at or above 30 mg/day for 31 days (since {today - timedelta(days=30)}), very high "
+        "fracture risk (ACR 2022)"]
+    assert _on_prednisone(today, (60, -29, None), age=age) == []  # 30 days: not more than 30
+    assert _on_prednisone(today, (29, -60, None), age=age) == []  # below 30 mg/day
+    # a run that ended within the year counts; 60 then 30 mg/day is one run at or above 30
+    assert _on_prednisone(today, (60, -200, -180), (30, -179, -160), (10, -159, None)) == [
+        f"Prednisone-equivalent at or above 30 mg/day for 41 days ({today - timedelta(days=200)} to "
+        f"{today - timedelta(days=160)}), very high fracture risk (ACR 2022)"]
+    # only its days within the year count
+    assert _on_prednisone(today, (60, -400, -340), (5, -339, None)) == []
+
+
+def test_a_cumulative_5_g_within_a_year_is_very_high_risk(today):
+    """ACR 2022: a cumulative prednisone-equivalent of 5 g in a year is very high fracture risk whatever the daily
+    dose. 20 mg/day for 250 days is 5 g; for 249 days, 4.98 g; days before the year are not counted."""
+    assert _on_prednisone(today, (20, -249, None)) == [
+        "Prednisone-equivalent 5.0 g in all over the last 365 days, very high fracture risk (ACR 2022)"]
+    assert _on_prednisone(today, (20, -248, None)) == []
+    assert _on_prednisone(today, (20, -500, None)) == [
+        "Prednisone-equivalent 7.3 g in all over the last 365 days, very high fracture risk (ACR 2022)"]
 
 
 def test_frax_major_and_hip_cut_offs(today):
@@ -243,3 +330,11 @@ def test_the_warning_reads_the_frax_alone_unless_one_is_unread(today, monkeypatc
     monkeypatch.setattr(bone, "bone_protection", not_asked)
     assert _warnings(Chart(today, age=60).lab(MAJOR_FRAX, 12, "%")) == []
     assert _warnings(Chart(today, age=60)) == []
+
+
+def test_a_childs_t_score_is_not_read(today):
+    """T-scores do not apply under 18 (section 2, definition 4): an unreadable one leaves no drug need unknown."""
+    child = Chart(today, age=15).observation(HIP_T_SCORE, -30, value_string="-2.9 (low)").lab(
+        SPINE_T_SCORE, -2.8, "{T-score}", day=-30)
+    found = _protection(child)
+    assert found.risk_findings == [] and found.t_score_unreadable == []

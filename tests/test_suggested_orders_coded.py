@@ -32,6 +32,8 @@ TEXT_ONLY: dict[tuple[str, str], str] = {
     ("mtx-tmp-smx-interaction", "atovaquone"): NO_PACK_RXNORM,
     ("pjp-prophylaxis-missing", "Atovaquone"): NO_PACK_RXNORM,
     ("hbv-screen-before-rituximab", "Entecavir"): NO_PACK_RXNORM,
+    ("giop-bone-protection", "Zoledronic acid"): NO_PACK_RXNORM,
+    ("giop-bone-protection", "Denosumab"): NO_PACK_RXNORM,
     ("aza-tpmt-nudt15-before-start", "NUDT15 genotype"): "no NUDT15 LOINC in the pack (README Gaps) or lab catalogues",
     ("aza-tpmt-nudt15-before-start", "CBC with differential and liver function tests"): COMPOSITE,
     ("imnm-add-steroid-sparing-by-month-1",

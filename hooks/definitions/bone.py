@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from hooks.context import HookContext
+from hooks.definitions import steroids
+from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import last_dose_day, protection_since
 from hooks.definitions.diagnosis import Done
 from hooks.record import (
@@ -21,6 +23,7 @@ from hooks.record import (
     MedicationOrder,
     Observation,
     PatientRecord,
+    Quantity,
     exceeds,
     falls_below,
 )
@@ -34,7 +37,11 @@ DXA_WINDOW_DAYS = 730  # "DXA within 24 months"
 _DRUG_IN_USE_DAYS = {"zoledronic acid": 365, "denosumab": 183 + 30}
 _OTHER_DRUG_IN_USE_DAYS = 45
 _DRUG_WINDOW_DAYS = max(_DRUG_IN_USE_DAYS.values())  # the furthest back a dose may still count
-OSTEOPOROSIS_T_SCORE = -2.5  # densitometric osteoporosis (WHO)
+# DXA T-scores (ACR 2022 GIOP, adults >= 40 y): -1.0 to -2.4 moderate risk (R25's t_score_moderate, a threshold),
+# -2.5 to -3.4 high, -3.5 or lower very high. Under 40 ACR 2022 grades no T-score (it reads the Z-score); a T-score in
+# the osteoporosis range (WHO) still calls for a drug there, as it did before the grades were read.
+OSTEOPOROSIS_T_SCORE = -2.5  # densitometric osteoporosis (WHO); ACR 2022 high risk from 40
+VERY_HIGH_T_SCORE = -3.5  # ACR 2022 very high risk from 40: only the card's words depend on it
 # ACR 2022 GIOP, adults >= 40 y: moderate risk = GC-adjusted FRAX major osteoporotic fracture 10-19% or hip
 # fracture > 1% and < 3%; high risk = major >= 20% or hip >= 3%.
 FRAX_MAJOR_MODERATE = 10.0
@@ -48,7 +55,8 @@ FRAX_RATIO_UNITS = frozenset(("1", "{ratio}", "ratio"))
 # only from this age (:meth:`BoneProtection.drug_need_unread`)
 FRAX_MIN_AGE_YEARS = 40
 # R25's section of the thresholds table: a site's frax_min_age_years there is the age the data-quality note uses too
-# (:func:`frax_min_age_years`; a definition does not import the rule that reads it)
+# (:func:`frax_min_age_years`), and its risk thresholds (T-score, high-dose and cumulative glucocorticoid) are the
+# ones every reader of the risk findings reads (a definition does not import the rule that reads it)
 R25_THRESHOLDS = "giop-bone-protection"
 DRUG_NEED_UNKNOWN = "Whether an osteoporosis drug is needed is not known until it is read."
 
@@ -63,9 +71,11 @@ class BoneProtection:
     osteoporosis_drugs: list[MedicationOrder] = field(default_factory=list)
     # left out of osteoporosis_drugs: each ended before its end date, on a day the chart does not give
     osteoporosis_drugs_not_counted: list[MedicationOrder] = field(default_factory=list)
-    risk_findings: list[str] = field(default_factory=list)  # osteoporosis, fragility fracture, T-score, FRAX
+    # osteoporosis, fragility fracture, high-dose or cumulative glucocorticoid, T-score, FRAX
+    risk_findings: list[str] = field(default_factory=list)
     fragility: list[str] = field(default_factory=list)  # of those, the ones that hold at any age (:func:`fragility`)
     frax_unreadable: list[str] = field(default_factory=list)
+    t_score_unreadable: list[str] = field(default_factory=list)
 
     @property
     def missing(self) -> list[str]:
@@ -80,18 +90,29 @@ class BoneProtection:
         return out
 
     def drug_need_unread(self, frax_applies: bool) -> bool:
-        """Whether only an unread FRAX could call for an osteoporosis drug: FRAX applies at the patient's age, no
-        drug is on file, and nothing else on file already calls for one."""
-        return frax_applies and bool(self.frax_unreadable) and not self.osteoporosis_drugs and not self.risk_findings
+        """Whether only an unread result could call for an osteoporosis drug: a T-score, or a FRAX where FRAX applies
+        at the patient's age; no drug is on file, and nothing else on file already calls for one."""
+        unread = bool(self.t_score_unreadable) or (frax_applies and bool(self.frax_unreadable))
+        return unread and not self.osteoporosis_drugs and not self.risk_findings
 
-    def frax_note(self, frax_applies: bool) -> str | None:
-        """The FRAX results that could not be read, and, when :meth:`drug_need_unread`, that a drug's need is not
-        known (DRUG_NEED_UNKNOWN); None when every FRAX was read. Said on R25's card and in every response's
-        data-quality notes (:func:`warnings`)."""
-        if not self.frax_unreadable:
+    def unread_note(self, frax_applies: bool) -> str | None:
+        """The FRAX results and T-scores that could not be read, and, when :meth:`drug_need_unread`, that a drug's
+        need is not known (DRUG_NEED_UNKNOWN); None when every one was read. Said on R25's card and in every
+        response's data-quality notes (:func:`warnings`)."""
+        said = [f"{what} not read: " + "; ".join(unread) + "."
+                for what, unread in (("FRAX result", self.frax_unreadable), ("T-score", self.t_score_unreadable))
+                if unread]
+        if not said:
             return None
-        return " ".join(["FRAX result not read: " + "; ".join(self.frax_unreadable) + ".",
-                         *([DRUG_NEED_UNKNOWN] if self.drug_need_unread(frax_applies) else [])])
+        return " ".join([*said, *([DRUG_NEED_UNKNOWN] if self.drug_need_unread(frax_applies) else [])])
+
+    def unread_reason(self, frax_applies: bool) -> str:
+        """What R25 waits for when :meth:`drug_need_unread`: 'a readable FRAX result (...)', 'a readable T-score
+        (...)', or both."""
+        frax_unread = self.frax_unreadable if frax_applies else []
+        return " and ".join(f"a readable {what} ({'; '.join(unread)})"
+                            for what, unread in (("FRAX result", frax_unread), ("T-score", self.t_score_unreadable))
+                            if unread)
 
     @property
     def present(self) -> list[str]:
@@ -284,17 +305,128 @@ def fragility(record: PatientRecord) -> list[str]:
     return [_condition_text(c) for c in record.conditions_in("osteoporosis", "fragility_fracture")]
 
 
-def fracture_risk(record: PatientRecord, fragile: list[str]) -> tuple[list[str], list[str]]:
-    """Findings that call for an osteoporosis drug (ACR 2022: moderate risk or above), and FRAX results that
-    could not be read. Osteoporosis or a fragility fracture on the problem list, a DXA T-score <= -2.5, or a
-    FRAX (latest, per kind) at or above the moderate-risk cut-offs (:func:`frax`)."""
-    findings = list(fragile)  # the record's fragility(), read once by the caller
+# A T-score is a signed count of standard deviations with no unit. Sent as text it is a bare number ('-2.9', '+0.4',
+# or with the typographic minus sign U+2212), which Observation.reported_value (a number with its unit) does not read:
+# read here, for T-scores only
+_T_SCORE_TEXT = re.compile(r"^\s*(?P<sign>[-+\u2212])?\s*(?P<number>\d+(?:\.\d+)?)\s*$")
+
+
+def t_score(observation: Observation) -> Quantity | None:
+    """A DXA T-score: its valueQuantity, else a bare signed number sent as text ('-2.9'); None for any other text."""
+    if observation.quantity is not None:
+        return observation.quantity
+    match = _T_SCORE_TEXT.match(observation.value_text or "")
+    if match is None:
+        return None
+    value = float(match["number"])
+    return Quantity(-value if match["sign"] in ("-", "\u2212") else value, None)
+
+
+def _at_or_below(quantity: Quantity, cut_off: float) -> bool | None:
+    """Whether a T-score is at or below ``cut_off``; None when it is a bound that does not settle it ('>-3' against
+    -2.5)."""
+    above = exceeds(quantity.value, cut_off, quantity.comparator)
+    return None if above is None else not above
+
+
+def _t_score_grade(quantity: Quantity, graded: bool) -> str:
+    """The fracture risk a T-score at or below the cut-off gives: ACR 2022's grade from 40 (``graded``), else the
+    WHO's osteoporosis range."""
+    if not graded:
+        return "in the osteoporosis range"
+    grade = ("very high" if _at_or_below(quantity, VERY_HIGH_T_SCORE)
+             else "high" if _at_or_below(quantity, OSTEOPOROSIS_T_SCORE) else "moderate")
+    return f"{grade} fracture risk (ACR 2022)"
+
+
+def t_score_risk(record: PatientRecord, context: HookContext) -> tuple[list[str], list[str]]:
+    """The lowest DXA T-score on file at or below the cut-off, with its grade, and the T-scores that could not be read
+    or are a bound that does not settle the cut-off. From R25's frax_min_age_years (ACR 2022's adults >= 40) the
+    cut-off is its t_score_moderate (-1.0: moderate risk); under it, and with no birth date, -2.5 (osteoporosis).
+    None for a child, to whom T-scores do not apply (section 2, definition 4)."""
+    if is_paediatric(record, context):
+        return [], []
+    thresholds = context.thresholds.of_rule(R25_THRESHOLDS)
+    age = record.age_years  # the oldest the birth date allows: an age-related risk is never dropped
+    graded = age is not None and age >= thresholds["frax_min_age_years"]
+    cut_off = thresholds["t_score_moderate"] if graded else OSTEOPOROSIS_T_SCORE
+    low: list[tuple[Quantity, Observation]] = []
+    unreadable: list[str] = []
     for observation in record.observations_in("dxa_tscore"):
-        if observation.quantity is not None and observation.quantity.value <= OSTEOPOROSIS_T_SCORE:
-            day = observation.when.isoformat() if observation.when else "undated"
-            findings.append(f"{observation.code.label} {observation.quantity.value:g} ({day})")
-    frax_findings, unreadable = frax(record)
-    return findings + frax_findings, unreadable
+        named = f"{observation.code.label} ({observation.when.isoformat() if observation.when else 'undated'})"
+        quantity = t_score(observation)
+        if quantity is None:
+            if observation.measured_as_text:
+                unreadable.append(f"{named}: {observation.value_label}, not a number of standard deviations")
+            continue
+        found = _at_or_below(quantity, cut_off)
+        if found is None:
+            unreadable.append(f"{named}: {quantity}, a bound that does not tell whether it is at or below {cut_off:g}")
+        elif found:
+            low.append((quantity, observation))
+    if not low:
+        return [], unreadable
+    quantity, observation = min(low, key=lambda found: found[0].value)
+    day = observation.when.isoformat() if observation.when else "undated"
+    shown = f"{quantity.comparator or ''}{quantity.value:g}"
+    return [f"{observation.code.label} {shown} ({day}), {_t_score_grade(quantity, graded)}"], unreadable
+
+
+def glucocorticoid_risk(record: PatientRecord, context: HookContext) -> list[str]:
+    """The glucocorticoid dose itself as ACR 2022 grades it very high fracture risk, at any adult age: within R25's
+    risk_window_days, a run at or above high_dose_peq_mg for more than high_dose_days, or a cumulative
+    prednisone-equivalent of cumulative_peq_g or more. Read on the PEQ timeline (a late refill's gap counted in)."""
+    thresholds = context.thresholds.of_rule(R25_THRESHOLDS)
+    history = steroids.history(record, context)
+    today = record.today
+    window_first = today - timedelta(days=int(thresholds["risk_window_days"]) - 1)
+    found = []
+    high_dose = thresholds["high_dose_peq_mg"]
+    longest = _longest_run_at_or_above(history, high_dose, window_first)
+    if longest is not None and longest[2] > thresholds["high_dose_days"]:
+        first, last, days = longest
+        when = f"since {first}" if last == today else f"{first} to {last}"
+        found.append(f"Prednisone-equivalent at or above {high_dose:g} mg/day for {days} days ({when}), very high "
+                     "fracture risk (ACR 2022)")
+    grams = sum(peq * ((min(last, today) - max(first, window_first)).days + 1)
+                for first, last, peq in history.levels.runs() if last >= window_first and peq > 0) / 1000
+    if grams >= thresholds["cumulative_peq_g"]:
+        found.append(f"Prednisone-equivalent {grams:.1f} g in all over the last {thresholds['risk_window_days']:g} "
+                     "days, very high fracture risk (ACR 2022)")
+    return found
+
+
+def _longest_run_at_or_above(history: steroids.SteroidHistory, threshold: float, window_first: date
+                             ) -> tuple[date, date, int] | None:
+    """The longest run at ``threshold`` or more (:meth:`steroids.SteroidHistory.run_at_or_above`) ending on or after
+    ``window_first``, counted from that day at the earliest: (first day, last day, days)."""
+    levels = list(history.levels.runs())
+    # the last day of each stretch at the threshold: where the next step is below it, or the timeline ends
+    ends = [last for (_, last, peq), following in zip(levels, [*levels[1:], None], strict=True)
+            if peq >= threshold and (following is None or following[2] < threshold) and last >= window_first]
+    longest = None
+    for last in ends:
+        run = history.run_at_or_above(threshold, last)
+        if run.first is None:
+            continue
+        first = max(run.first, window_first)
+        days = (last - first).days + 1
+        if longest is None or days > longest[2]:
+            longest = (first, last, days)
+    return longest
+
+
+def fracture_risk(record: PatientRecord, context: HookContext, fragile: list[str]) -> tuple[list[str], list[str],
+                                                                                               list[str]]:
+    """Findings that call for an osteoporosis drug (ACR 2022: moderate risk or above), and the FRAX results and
+    T-scores that could not be read. Osteoporosis or a fragility fracture on the problem list; a high-dose or
+    cumulative glucocorticoid dose (:func:`glucocorticoid_risk`); the lowest T-score at or below its cut-off
+    (:func:`t_score_risk`); a FRAX (latest, per kind) at or above the moderate-risk cut-offs (:func:`frax`).
+    Under 40 ACR 2022 also counts a Z-score below -3 on >= 7.5 mg/day for >= 6 months: no Z-score is read here."""
+    t_findings, t_unreadable = t_score_risk(record, context)
+    frax_findings, frax_unreadable = frax(record)
+    findings = [*fragile, *glucocorticoid_risk(record, context), *t_findings, *frax_findings]
+    return findings, frax_unreadable, t_unreadable
 
 
 def bone_protection(record: PatientRecord, context: HookContext, *, dxa_window_days: int = DXA_WINDOW_DAYS,
@@ -308,7 +440,7 @@ def bone_protection(record: PatientRecord, context: HookContext, *, dxa_window_d
     studies = dxa_studies(record)
     counting = [d for d in studies if d.day is not None and d.day >= since]
     fragile = fragility(record)
-    findings, unreadable = fracture_risk(record, fragile)
+    findings, frax_unreadable, t_score_unreadable = fracture_risk(record, context, fragile)
     drugs, not_counted = osteoporosis_drugs(record)
     return BoneProtection(
         calcium_vitamin_d=record.medications_in(*CALCIUM_VITAMIN_D, current_only=True),
@@ -318,7 +450,8 @@ def bone_protection(record: PatientRecord, context: HookContext, *, dxa_window_d
         osteoporosis_drugs_not_counted=not_counted,
         risk_findings=findings,
         fragility=fragile,
-        frax_unreadable=unreadable,
+        frax_unreadable=frax_unreadable,
+        t_score_unreadable=t_score_unreadable,
     )
 
 
@@ -329,13 +462,14 @@ def frax_min_age_years(context: HookContext) -> float:
 
 
 def warnings(record: PatientRecord, context: HookContext) -> list[str]:
-    """Data-quality notes (contract section 3): the latest FRAX results that could not be read
-    (:meth:`BoneProtection.frax_note`), and, from the age FRAX applies (:func:`frax_min_age_years`) with no
-    osteoporosis drug and nothing else calling for one, that a drug's need is then not known. R25, which reads them,
-    runs on patient-view, where a rule that cannot decide is seen only with ?explain: this note is where the
-    clinician sees it. Asked on every call: the FRAX alone is read first, and the rest only when one is unread."""
-    if not frax(record)[1]:
+    """Data-quality notes (contract section 3): the latest FRAX results and the T-scores that could not be read
+    (:meth:`BoneProtection.unread_note`), and, with no osteoporosis drug and nothing else calling for one, that a
+    drug's need is then not known (for a FRAX, from the age FRAX applies: :func:`frax_min_age_years`). R25, which reads
+    them, runs on patient-view, where a rule that cannot decide is seen only with ?explain: this note is where the
+    clinician sees it. Asked on every call: the FRAX and T-scores alone are read first, and the rest only when one is
+    unread."""
+    if not frax(record)[1] and not t_score_risk(record, context)[1]:
         return []
     age = record.age_years
-    note = bone_protection(record, context).frax_note(age is not None and age >= frax_min_age_years(context))
+    note = bone_protection(record, context).unread_note(age is not None and age >= frax_min_age_years(context))
     return [note] if note else []

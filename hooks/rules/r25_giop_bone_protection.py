@@ -5,12 +5,13 @@ and the adult drug thresholds do not apply (section 2, definition 4)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import bone, cohorts, steroids
+from hooks.definitions import bone, cohorts, renal, steroids
 from hooks.definitions.courses import ended_early_list
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
@@ -26,8 +27,9 @@ RULE = Rule(
     severities=("warning",),
     also_reads=("procedures",),
     summary="PEQ >= 2.5 mg/day for >= 90 days (or IIM/IMNM on >= 20 mg/day now) missing calcium/vitamin D, "
-            "a DXA within 24 months, or an osteoporosis drug despite osteoporosis, fragility fracture or "
-            "moderate+ FRAX; for a child, calcium/vitamin D and a specialist for a fragility fracture.",
+            "a DXA within 24 months, or an osteoporosis drug despite osteoporosis, fragility fracture, moderate+ FRAX "
+            "or T-score, or >= 30 mg/day for > 30 days (ACR 2022); for a child, calcium/vitamin D and a specialist "
+            "for a fragility fracture.",
     sources=(ACR_2022_GIOP, SEED_000, SEED_003),
     parameters={
         "long_term_peq_mg": Param(2.5, "mg/day", "PEQ at or above which long-term use counts (ACR 2022 GIOP)."),
@@ -35,7 +37,22 @@ RULE = Rule(
         "iim_high_dose_peq_mg": Param(20, "mg/day", "IIM/IMNM on at least this PEQ today: a long course is expected."),
         "dxa_window_days": Param(730, "days", "A DXA this recent counts (24 months)."),
         "dxa_before_ttx_days": Param(180, "days", "A DXA more than this long before T_tx predates the course."),
-        "frax_min_age_years": Param(bone.FRAX_MIN_AGE_YEARS, "years", "FRAX is advised from this age."),
+        "frax_min_age_years": Param(bone.FRAX_MIN_AGE_YEARS, "years", "FRAX is advised, and a T-score is graded "
+                                    "(ACR 2022 adults >= 40), from this age."),
+        "t_score_moderate": Param(-1.0, "SD", "From frax_min_age_years a T-score at or below this is moderate "
+                                  "fracture risk or above (ACR 2022: -1.0 to -2.4 moderate); under it only -2.5 or "
+                                  "below counts. [verify]", at_least=bone.OSTEOPOROSIS_T_SCORE),
+        "high_dose_peq_mg": Param(30, "mg/day", "A run at or above this PEQ for more than high_dose_days is very "
+                                  "high fracture risk at any adult age (ACR 2022). [verify]"),
+        "high_dose_days": Param(30, "days", "A high-dose run longer than this (ACR 2022: '> 30 days'). [verify]"),
+        "cumulative_peq_g": Param(5, "g", "A cumulative PEQ of at least this within risk_window_days is very high "
+                                  "fracture risk at any adult age (ACR 2022: 5 g in a year). [verify]"),
+        "risk_window_days": Param(365, "days", "The high-dose run and the cumulative PEQ are read within this "
+                                  "window (ACR 2022: a year; the dose timeline reaches back 3 years)."),
+        "bisphosphonate_egfr_min": Param(35, "mL/min/1.73m2", "Below this eGFR (or one that may be) alendronate and "
+                                         "zoledronic acid are not offered; denosumab is (labels: CrCl < 35). [verify]"),
+        "denosumab_egfr_caution": Param(30, "mL/min/1.73m2", "Below this eGFR (or one that may be) denosumab is "
+                                        "offered but not pre-selected: severe hypocalcaemia in advanced CKD. [verify]"),
     },
 )
 
@@ -97,7 +114,73 @@ def _vitamin_d_level(context: HookContext) -> dict[str, Any]:
         context.valuesets, "vitamin_d_level", "62292-8", text="25-hydroxyvitamin D, serum"))
 
 
-def _suggestions(context: HookContext, missing: list[str]) -> list[Suggestion]:
+ADVANCED_CKD_DENOSUMAB = ("in advanced kidney disease denosumab can cause severe hypocalcaemia: check calcium, "
+                          "phosphate, PTH and 25-OH vitamin D and agree the choice with nephrology first.")
+
+
+@dataclass(frozen=True, slots=True)
+class DrugChoice:
+    """The osteoporosis drug offered: ``drug`` ('alendronate', 'zoledronic acid', 'denosumab'), whether it is
+    pre-selected, and why the first choice was passed over (for the card)."""
+
+    drug: str
+    pre_selected: bool = True
+    why: str = ""
+
+
+def _drug_choice(record: PatientRecord, context: HookContext, params: Mapping[str, float]) -> DrugChoice:
+    """Alendronate first (ACR 2022: an oral bisphosphonate), unless the chart holds one of its label
+    contraindications: an eGFR below bisphosphonate_egfr_min, or one that may be ('<45', a result that cannot be read;
+    renal.below_limit), rules out zoledronic acid too, so denosumab is offered, and pre-selected only when the eGFR is
+    known not to be below denosumab_egfr_caution; active dysphagia (the tablet must be swallowed with a full glass of
+    water, the patient upright for 30 minutes) with the eGFR not ruling it out makes it zoledronic acid IV. No eGFR on
+    file leaves the choice as it is: each order says to check the eGFR first."""
+    kidney = renal.below_limit(record, context, params["bisphosphonate_egfr_min"])
+    dysphagia = record.conditions_in("dysphagia", active_only=True)
+    swallowing = (f"{dysphagia[0].code.label} on file: alendronate must be swallowed with a full glass of water and "
+                  "the patient stay upright for 30 minutes") if dysphagia else ""
+    if kidney.may_be_below:
+        kidney_text = f"{kidney}: alendronate and zoledronic acid are " + (
+            "not advised" if kidney.below else "not offered until it is known")
+        severe = renal.below_limit(record, context, params["denosumab_egfr_caution"])
+        caution = (f" Denosumab is not pre-selected: {severe}; {ADVANCED_CKD_DENOSUMAB}" if severe.may_be_below
+                   else "")
+        return DrugChoice("denosumab", not severe.may_be_below,
+                          "; ".join(filter(None, (kidney_text, swallowing))) + "." + caution)
+    if dysphagia:
+        return DrugChoice("zoledronic acid", why=swallowing + ".")
+    return DrugChoice("alendronate")
+
+
+def _drug_suggestion(context: HookContext, choice: DrugChoice, egfr_min: float) -> Suggestion:
+    """The order for the osteoporosis drug chosen (:func:`_drug_choice`); a bisphosphonate's note names the eGFR
+    below which it is not given (bisphosphonate_egfr_min)."""
+    sets, pid = context.valuesets, context.patient_id
+    if choice.drug == "denosumab":
+        label = "Denosumab 60 mg SC every 6 months"
+        order = orders.medication_request(
+            pid, orders.concept(sets, "osteoporosis_drug", "Denosumab"), 60, "mg", route="sc", period=6,
+            period_unit="mo", text="Denosumab 60 mg subcutaneously once every 6 months",
+            note=("Correct calcium and 25-OH vitamin D first and check calcium before each dose. Do not stop or "
+                  "delay it without a follow-on drug: vertebral fractures rebound when it wears off."
+                  + ("" if choice.pre_selected else " Low eGFR: " + ADVANCED_CKD_DENOSUMAB)))
+    elif choice.drug == "zoledronic acid":
+        label = "Zoledronic acid 5 mg IV yearly"
+        order = orders.medication_request(
+            pid, orders.concept(sets, "osteoporosis_drug", "Zoledronic acid"), 5, "mg", route="iv", period=1,
+            period_unit="a", text="Zoledronic acid 5 mg IV over at least 15 minutes, once yearly, well hydrated",
+            note=f"Check calcium, 25-OH vitamin D and eGFR before each infusion (not if eGFR < {egfr_min:g}).")
+    else:
+        label = "Alendronate 70 mg PO weekly"
+        order = orders.medication_request(
+            pid, orders.concept(sets, "osteoporosis_drug", "Alendronate"), 70, "mg", period=1, period_unit="wk",
+            text="Alendronate 70 mg by mouth once weekly, fasting, with a full glass of water; stay upright "
+                 "30 minutes", note=f"Check calcium, 25-OH vitamin D and eGFR first (avoid if eGFR < {egfr_min:g}).")
+    return Suggestion(label, [Action("create", label, resource=order)], is_recommended=choice.pre_selected)
+
+
+def _suggestions(context: HookContext, params: Mapping[str, float], missing: list[str], drug: DrugChoice | None
+                 ) -> list[Suggestion]:
     sets, pid = context.valuesets, context.patient_id
     out = []
     if "calcium/vitamin D" in missing:
@@ -120,14 +203,8 @@ def _suggestions(context: HookContext, missing: list[str]) -> list[Suggestion]:
             note="Glucocorticoid-induced osteoporosis risk assessment; add GC-adjusted FRAX if age >= 40.")
         out.append(Suggestion("DXA hip/spine with vertebral fracture assessment",
                               [Action("create", "DXA hip/spine + VFA", resource=dxa)], is_recommended=True))
-    if "osteoporosis drug" in missing:
-        alendronate = orders.medication_request(
-            pid, orders.concept(sets, "osteoporosis_drug", "Alendronate"), 70, "mg", period=1, period_unit="wk",
-            text="Alendronate 70 mg by mouth once weekly, fasting, with a full glass of water; stay upright "
-                 "30 minutes", note="Check calcium, 25-OH vitamin D and eGFR first (avoid if eGFR < 35).")
-        out.append(Suggestion("Alendronate 70 mg PO weekly",
-                              [Action("create", "Alendronate 70 mg PO weekly", resource=alendronate)],
-                              is_recommended=True))
+    if drug is not None:
+        out.append(_drug_suggestion(context, drug, params["bisphosphonate_egfr_min"]))
     return out
 
 
@@ -232,6 +309,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "osteoporosis_drugs": ", ".join(o.label for o in protection.osteoporosis_drugs) or None,
         "fracture_risk_findings": "; ".join(protection.risk_findings) or None,
         "frax_unreadable": "; ".join(protection.frax_unreadable) or None,
+        "t_score_unreadable": "; ".join(protection.t_score_unreadable) or None,
         "missing": ", ".join(missing) or None,
     })
     notes += _drugs_not_counted(protection, facts, "osteoporosis drug" in missing)
@@ -239,8 +317,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     frax_applies = age >= frax_min_age
     if not missing:
         if protection.drug_need_unread(frax_applies):  # it may be moderate risk or above
-            return NotEvaluable(f"a readable FRAX result ({'; '.join(protection.frax_unreadable)}). "
-                                + bone.DRUG_NEED_UNKNOWN, facts)
+            return NotEvaluable(f"{protection.unread_reason(frax_applies)}. {bone.DRUG_NEED_UNKNOWN}", facts)
         return Quiet("bone protection in place: " + "; ".join(protection.present), facts)
 
     found = ""
@@ -259,8 +336,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     present = ("\nIn place: " + "; ".join(protection.present) + ".") if protection.present else ""
     frax = (", plus GC-adjusted FRAX (it underestimates risk at >= 30 mg/day)"
             if frax_applies else f"; FRAX does not apply under {frax_min_age:g} (use BMD Z-score)")
-    if frax_note := protection.frax_note(frax_applies):  # said also in the response's data-quality notes
-        notes.append(frax_note)
+    if unread_note := protection.unread_note(frax_applies):  # said also in the response's data-quality notes
+        notes.append(unread_note)
+    drug = _drug_choice(record, context, params) if "osteoporosis drug" in missing else None
+    facts["osteoporosis_drug_offered"] = drug.drug if drug else None
+    if drug is not None and drug.why:
+        notes.append(f"Osteoporosis drug offered: {drug.drug}, not alendronate. {drug.why}")
     detail = DETAIL.format(exposure=exposure, missing=", ".join(missing), found=found, present=present,
                            frax=frax, unreadable=("\n" + " ".join(notes) + "\n") if notes else "")
     return Fired(
@@ -268,5 +349,5 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         summary=f"Bone protection incomplete on long-term steroids: no {', no '.join(missing)}",
         detail=detail,
         facts=facts,
-        suggestions=_suggestions(context, missing),
+        suggestions=_suggestions(context, params, missing, drug),
     )

@@ -8,6 +8,8 @@ import pytest
 
 import fhir_fixtures
 from fhir_fixtures.builders import (
+    EGFR,
+    ICD10,
     IMNM_SNOMED,
     LOINC,
     METHYLPRED_1000,
@@ -26,6 +28,9 @@ CPT_DXA = (CPT, "77080", "DXA axial skeleton")
 CALCIUM = (RXNORM, "1897", "Calcium Carbonate")
 VITAMIN_D3 = (RXNORM, "2418", "Cholecalciferol")
 HIP_T_SCORE = (LOINC, "38264-8", "DXA Hip [T-score] Bone density")
+SPINE_T_SCORE = (LOINC, "38267-1", "DXA Lumbar spine [T-score] Bone density")
+DYSPHAGIA = (ICD10, "R13.12", "Dysphagia, oropharyngeal phase")
+ALENDRONATE = (RXNORM, "46041", "Alendronate")
 
 
 def _card(kb, chart, today):
@@ -39,6 +44,12 @@ def _entry(kb, chart, today):
 
 def _low_dose(today, dose=5.0, start=-89, age=63):
     return Chart(today, age=age).medication(PREDNISONE_5, dose, "mg", start=start)
+
+
+def _on_alendronate(chart):
+    """``chart`` with weekly alendronate current: its glucocorticoid dose (>= 30 mg/day for more than 30 days, or 5 g
+    in a year: very high fracture risk) calls for a drug, so the DXA alone is asked about."""
+    return chart.medication(ALENDRONATE, 70, "mg", start=-20, period=1, period_unit="wk")
 
 
 def test_long_term_edges(kb, today):
@@ -104,7 +115,7 @@ def test_dxa_must_not_predate_the_course_by_more_than_six_months(kb, today):
         c = Chart(today).condition(IMNM_SNOMED, onset=-40)
         c.medication(PREDNISONE_20, 60, "mg", start=-30)  # T_tx = D-30
         c.medication(CALCIUM, 500, "mg", start=-30, frequency=2).medication(VITAMIN_D3, 1000, "[iU]", start=-30)
-        return c.procedure(CPT_DXA, day=dxa_day)
+        return _on_alendronate(c.procedure(CPT_DXA, day=dxa_day))
     assert _card(kb, chart(-210), today) is None  # T_tx - 180 d: counts
     late = _entry(kb, chart(-211), today)
     assert late["status"] == "fired"
@@ -116,8 +127,10 @@ def test_with_t_tx_unknown_a_dxa_counts_only_if_it_postdates_every_possible_t_tx
     R25 read that as 'no T_tx' and counted a DXA 600 days old that predates the course by 8 months, while the same
     chart with a 45 kg weight asked for a DXA (audit F5). T_tx may be as late as the course's first day (not today:
     review), so a DXA counts only from 180 days before it; a weight that settles T_tx settles the DXA too."""
-    card = _card(kb, unweighed_chart(today, dxa_day=-600), today)
-    entry = _entry(kb, unweighed_chart(today, dxa_day=-600), today)
+    def unweighed(dxa_day, weight_kg=None):
+        return _on_alendronate(unweighed_chart(today, dxa_day=dxa_day, weight_kg=weight_kg))
+    card = _card(kb, unweighed(-600), today)
+    entry = _entry(kb, unweighed(-600), today)
     assert card["summary"] == "Bone protection incomplete on long-term steroids: no DXA"
     assert entry["facts"]["t_tx"] is None and "50 kg or less" in entry["facts"]["t_tx_unknown"]
     assert entry["facts"]["dxa_counts_from"] == (today - timedelta(days=545)).isoformat()
@@ -126,10 +139,10 @@ def test_with_t_tx_unknown_a_dxa_counts_only_if_it_postdates_every_possible_t_tx
             f"365 days ago). {said}. Until it is known, only a DXA from {today - timedelta(days=545)} on counts."
             ) in card["detail"]
     assert "T_tx" not in card["detail"]  # the table's shorthand, not a card's words (review of task E)
-    assert _card(kb, unweighed_chart(today, dxa_day=-545), today) is None
-    assert _card(kb, unweighed_chart(today, dxa_day=-546), today) is not None
-    assert _card(kb, unweighed_chart(today, dxa_day=-600, weight_kg=45), today) is not None  # T_tx D-365
-    known = _entry(kb, unweighed_chart(today, dxa_day=-600, weight_kg=90), today)  # no T_tx: 24 months
+    assert _card(kb, unweighed(-545), today) is None
+    assert _card(kb, unweighed(-546), today) is not None
+    assert _card(kb, unweighed(-600, weight_kg=45), today) is not None  # T_tx D-365
+    known = _entry(kb, unweighed(-600, weight_kg=90), today)  # no T_tx: 24 months
     assert known["status"] == "not-fired" and known["facts"]["t_tx_unknown"] is None
     assert entry["facts"]["t_tx_latest_possible"] == (today - timedelta(days=365)).isoformat()
 
@@ -138,7 +151,7 @@ def test_with_t_tx_unknown_a_dxa_after_the_course_began_counts(kb, today):
     """Prednisone 25 mg/day for 800 days, never weighed, and a DXA 400 days ago, well after the course began: R25
     took T_tx to be possibly today and asked for a DXA 'from before this glucocorticoid course' (review). Whichever
     day T_tx is, it is no later than the course's first day."""
-    entry = _entry(kb, unweighed_chart(today, dxa_day=-400, course_start=-800), today)
+    entry = _entry(kb, _on_alendronate(unweighed_chart(today, dxa_day=-400, course_start=-800)), today)
     assert entry["status"] == "not-fired" and entry["facts"]["t_tx_unknown"] is not None
     assert entry["facts"]["dxa"].endswith(f"({today - timedelta(days=400)})")
 
@@ -158,7 +171,7 @@ def test_a_planned_pulse_is_not_said_to_have_started(kb, today, weight_kg, befor
     (courses.planned): T_tx comes by the pulse, so only a DXA from 180 days before it counts (as before). The card said
     "treatment may have started as late as 2026-11-22" and "before treatment started (2026-11-22)", a day to come; it
     says the pulse is planned, in the one wording of the latest day T_tx may be (TreatmentStart.latest_words)."""
-    chart = unweighed_chart(today, dxa_day=-300, weight_kg=weight_kg)
+    chart = _on_alendronate(unweighed_chart(today, dxa_day=-300, weight_kg=weight_kg))
     card = _card(kb, chart.medication(METHYLPRED_1000, 1000, "mg", start=1, end=3, route=ROUTE_IV), today)
     assert card["summary"] == "Bone protection incomplete on long-term steroids: no DXA"
     assert f"(2026-01-25), more than 180 days before {before}." in card["detail"]
@@ -463,3 +476,113 @@ def test_r25_an_osteoporosis_drug_counts_for_its_own_interval(kb, today, drug, d
     chart.medication(drug, dose, "mg", start=last - 1, end=last, status="completed", count=1)
     card = _card(kb, chart, today)
     assert (card is None or "no osteoporosis drug" not in card["summary"]) is counted
+
+
+def _imnm_protected(today, age=55, t_score=-1.2, dose=60, start=-45):
+    """Review case: IMNM on prednisone ``dose`` mg/day from ``start``, calcium, vitamin D and a DXA with a lumbar
+    T-score of ``t_score`` 40 days ago (a number, or text as sent)."""
+    chart = Chart(today, age=age).condition(IMNM_SNOMED, onset=-70).medication(PREDNISONE_20, dose, "mg", start=start)
+    chart.medication(CALCIUM, 500, "mg", start=-50, frequency=2).medication(VITAMIN_D3, 1000, "[iU]", start=-50)
+    chart.procedure(CPT_DXA, day=-40)
+    if isinstance(t_score, str):
+        return chart.observation(SPINE_T_SCORE, -40, value_string=t_score)
+    return chart.lab(SPINE_T_SCORE, t_score, "{T-score}", day=-40)
+
+
+@pytest.mark.parametrize(("age", "t_score", "finding"), [
+    (55, -1.2, "at or above 30 mg/day for 46 days"), (35, -0.5, "at or above 30 mg/day for 46 days")])
+def test_high_dose_glucocorticoid_calls_for_an_osteoporosis_drug_at_any_adult_age(kb, today, age, t_score, finding):
+    """Review (p25 cases 1-2): an IMNM patient on 60 mg/day for 45 days with calcium, vitamin D and a DXA got 'bone
+    protection in place', at 55 with a T-score of -1.2 and at 35: ACR 2022 grades >= 30 mg/day for more than 30 days
+    very high fracture risk, and a T-score of -1.0 to -2.4 moderate from 40."""
+    chart = _imnm_protected(today, age=age, t_score=t_score)
+    card, entry = _card(kb, chart, today), _entry(kb, chart, today)
+    assert card["summary"] == "Bone protection incomplete on long-term steroids: no osteoporosis drug"
+    assert finding in card["detail"] and "very high fracture risk (ACR 2022)" in card["detail"]
+    assert ("T-score] Bone density -1.2" in entry["facts"]["fracture_risk_findings"]) is (age >= 40)
+    assert card["suggestions"][-1]["label"] == "Alendronate 70 mg PO weekly"
+    # 30 mg/day for 30 days: no drug is called for by the dose alone
+    assert _card(kb, _imnm_protected(today, age=age, t_score=-0.5, dose=30, start=-29), today) is None
+
+
+def test_a_t_score_sent_as_text_is_read(kb, today):
+    """Review (p25 case 3): a T-score sent as the text '-2.9' was not read; on 20 mg/day for 100 days with calcium,
+    vitamin D and the DXA, R25 said 'bone protection in place'."""
+    card = _card(kb, _imnm_protected(today, t_score="-2.9", dose=20, start=-99), today)
+    assert card["summary"].endswith("no osteoporosis drug")
+    assert f"DXA Lumbar spine [T-score] Bone density -2.9 ({today - timedelta(days=40)}), high fracture risk" in (
+        card["detail"])
+
+
+def test_a_t_score_that_cannot_be_read_leaves_the_drug_need_unknown_and_says_so(kb, today):
+    chart = _imnm_protected(today, t_score="-2.9 (osteoporosis)", dose=5, start=-99)
+    result = run(kb, chart.request("patient-view"), today)
+    entry = explained(result, RULE)
+    unread = (f"DXA Lumbar spine [T-score] Bone density ({today - timedelta(days=40)}): '-2.9 (osteoporosis)', not a "
+              "number of standard deviations")
+    assert entry["status"] == "not-evaluable" and entry["facts"]["t_score_unreadable"] == unread
+    assert entry["reason"] == f"a readable T-score ({unread}). {DRUG_NEED_UNKNOWN}"
+    assert f"T-score not read: {unread}. {DRUG_NEED_UNKNOWN}" in result.warnings
+
+
+def _needs_a_drug(today, egfr=None, dysphagia=None, **egfr_kwargs):
+    """Long-term prednisone 5 mg/day, calcium, vitamin D, a DXA and osteoporosis: only the drug is missing. An eGFR
+    3 days ago and oropharyngeal dysphagia (``dysphagia``: its clinical status) when given."""
+    chart = _low_dose(today, start=-120).condition("Osteoporosis", onset=-400).procedure(CPT_DXA, day=-60)
+    chart.medication(CALCIUM, 500, "mg", start=-80, frequency=2).medication(VITAMIN_D3, 1000, "[iU]", start=-80)
+    if egfr is not None:
+        chart.lab(EGFR, egfr, "mL/min/{1.73_m2}", day=-3, **egfr_kwargs)
+    if dysphagia is not None:
+        chart.condition(DYSPHAGIA, onset=-10, status=dysphagia)
+    return chart
+
+
+def _drug_offered(kb, today, chart):
+    card = _card(kb, chart, today)
+    suggestion = card["suggestions"][-1]
+    return suggestion["label"], suggestion["isRecommended"], " ".join(card["detail"].split())
+
+
+@pytest.mark.parametrize(("egfr", "dysphagia", "label", "pre_selected", "why"), [
+    (None, None, "Alendronate 70 mg PO weekly", True, None),
+    (60, None, "Alendronate 70 mg PO weekly", True, None),
+    (60, "resolved", "Alendronate 70 mg PO weekly", True, None),
+    (None, "active", "Zoledronic acid 5 mg IV yearly", True,
+     "Osteoporosis drug offered: zoledronic acid, not alendronate. Dysphagia, oropharyngeal phase on file: alendronate "
+     "must be swallowed with a full glass of water and the patient stay upright for 30 minutes."),
+    (60, "active", "Zoledronic acid 5 mg IV yearly", True, "Dysphagia, oropharyngeal phase on file"),
+    (34, None, "Denosumab 60 mg SC every 6 months", True,
+     f"Osteoporosis drug offered: denosumab, not alendronate. eGFR 34 on {TODAY - timedelta(days=3)} is below 35: "
+     "alendronate and zoledronic acid are not advised."),
+    (25, "active", "Denosumab 60 mg SC every 6 months", False,
+     f"eGFR 25 on {TODAY - timedelta(days=3)} is below 35: alendronate and zoledronic acid are not advised; "
+     "Dysphagia, oropharyngeal phase on file: alendronate must be swallowed with a full glass of water and the "
+     f"patient stay upright for 30 minutes. Denosumab is not pre-selected: eGFR 25 on {TODAY - timedelta(days=3)} is "
+     "below 30; in advanced kidney disease denosumab can cause severe hypocalcaemia"),
+])
+def test_a_contraindication_on_file_changes_the_osteoporosis_drug_offered(kb, today, egfr, dysphagia, label,
+                                                                          pre_selected, why):
+    """Review (p25 case 4): with eGFR 25 and oropharyngeal dysphagia on file, alendronate (label: not below CrCl 35;
+    not for oesophageal disorders or a patient unable to stay upright) was the only drug offered, pre-selected; only
+    its note said 'avoid if eGFR < 35'. Dysphagia alone: zoledronic acid IV; an eGFR below 35 rules out both
+    bisphosphonates: denosumab, not pre-selected below 30 (severe hypocalcaemia in advanced kidney disease)."""
+    offered, recommended, detail = _drug_offered(kb, today, _needs_a_drug(today, egfr, dysphagia))
+    assert (offered, recommended) == (label, pre_selected)
+    assert (why in detail) if why else "Osteoporosis drug offered" not in detail
+
+
+def test_an_egfr_bound_that_may_be_below_35_is_read_as_ruling_out_bisphosphonates(kb, today):
+    chart = _needs_a_drug(today, 45, comparator="<")
+    offered, recommended, detail = _drug_offered(kb, today, chart)
+    assert offered == "Denosumab 60 mg SC every 6 months" and recommended is False
+    assert "whether it is below 35 is not known: alendronate and zoledronic acid are not offered until it is known" in (
+        detail)
+
+
+def test_the_osteoporosis_drug_orders_are_well_formed(kb, today):
+    for chart, route, period in ((_needs_a_drug(today, 25), "34206005", (6, "mo")),
+                                 (_needs_a_drug(today, 60, "active"), "47625008", (1, "a"))):
+        order = _card(kb, chart, today)["suggestions"][-1]["actions"][0]["resource"]
+        dosage = order["dosageInstruction"][0]
+        assert dosage["route"]["coding"][0]["code"] == route
+        assert (dosage["timing"]["repeat"]["period"], dosage["timing"]["repeat"]["periodUnit"]) == period
