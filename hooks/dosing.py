@@ -39,13 +39,31 @@ _EVERY_N_UNIT = {"W": "wk"}  # the others are UCUM codes in capitals, which unit
 _DOSE_FORMS = ("{tbl}", "tab", "tabs", "tablet", "tablets", "{tablet}", "cap", "caps", "capsule", "capsules",
                "{capsule}", "{cap}", "1", "{unit}", "{dose}", "vial", "{vial}", "ampule", "{ampule}", "each",
                "ea", "{each}", "pill", "{pill}")
-_STRENGTH = re.compile(r"([a-z][a-z ,\-]*?)\s*([\d.]+)\s*(mg|g|mcg|ug)\b(?!\s*/\s*(?:ml|actuat|hr))", re.I)
+# A strength, never the amount of a concentration ('15 MG/5ML', '15 mg per 5 mL', '25 MG/ML') or a rate
+_STRENGTH = re.compile(
+    r"([a-z][a-z ,\-]*?)\s*([\d.]+)\s*(mg|g|mcg|ug)\b(?!\s*(?:/|per\b)\s*(?:[\d.]+\s*)?(?:ml|actuat|hr))", re.I)
 # A combination's ingredients and strengths each joined by '-' or '/', to be paired by position:
 # 'sulfamethoxazole-trimethoprim 800 mg-160 mg', 'trimethoprim/sulfamethoxazole 160/800 MG'
 _JOINED_COMBINATION = re.compile(
     r"([a-z]+)\s*[-/]\s*([a-z]+)\s+([\d.]+)\s*(mg|g|mcg|ug)?\s*[-/]\s*([\d.]+)\s*(mg|g|mcg|ug)\b", re.I)
-# '3 MG/ML' or '100 MG in 4 ML' in a clinical-drug name: the concentration of a solution
-_CONCENTRATION = re.compile(r"([a-z][a-z ,\-]*?)\s*([\d.]+)\s*(mg|g|mcg|ug)\s*(?:/\s*|in\s+([\d.]+)\s*)ml\b", re.I)
+# '3 MG/ML', '15 mg/5 mL', '15 MG per 5 ML' or '100 MG in 4 ML' in a clinical-drug name: the concentration of a
+# solution, its volume when it is written
+_CONCENTRATION = re.compile(
+    r"([a-z][a-z ,\-]*?)\s*([\d.]+)\s*(mg|g|mcg|ug)\s*(?:(?:/|per\b)\s*|in\s+(?=[\d.]))([\d.]+)?\s*ml\b", re.I)
+# Co-trimoxazole's tablets named by their strength, not its figures ('Bactrim DS', 'SMX-TMP single strength tablet'):
+# mg of each ingredient in one tablet (double strength 160/800 mg, single strength 80/400 mg)
+CO_TRIMOXAZOLE_TABLETS: dict[str, dict[str, float]] = {
+    "ds": {"trimethoprim": 160.0, "sulfamethoxazole": 800.0},
+    "ss": {"trimethoprim": 80.0, "sulfamethoxazole": 400.0},
+}
+_STRENGTH_WORD = re.compile(r"\b(?:(ds|ss)|(double|single)[\s-]*strength)\b", re.I)
+
+
+def strength_word(text: str | None) -> str | None:
+    """'ds' or 'ss' where ``text`` names co-trimoxazole's double- or single-strength tablet ('Bactrim DS', '1 double
+    strength tablet'); None where it names neither, or both."""
+    found = {(word or f"{size[0]}s").lower() for word, size in _STRENGTH_WORD.findall(text or "")}
+    return found.pop() if len(found) == 1 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,12 +246,10 @@ def _joined_strength(joined: re.Match[str], ingredient: str) -> tuple[str, str, 
 
 def concentration_mg_per_ml(medication: Concept, ingredient: str | None = None) -> float | None:
     """mg per mL of a solution from the clinical-drug name ('prednisolone 3 MG/ML Oral Solution', 'methotrexate
-    25 MG/ML', '... 100 MG in 4 ML'); ``ingredient`` picks one of a combination's. None if the name gives none."""
-    for _, amount, unit, volume in _from_name(medication, _CONCENTRATION, ingredient):
-        mg = _mg(amount, unit)
-        if mg is not None and (not volume or float(volume) > 0):
-            return mg / (float(volume) if volume else 1.0)
-    return None
+    25 MG/ML', 'prednisolone 15 mg/5 mL', '... 100 MG in 4 ML'): the name sent, or, for a code sent with no name that
+    gives one, the name the value sets give that code; None where they disagree, as :func:`strength_mg` reads a
+    strength. ``ingredient`` picks one of a combination's. None if no name gives one."""
+    return _agreed(*_named(medication, ingredient, _mg_per_ml))
 
 
 def strength_mg(medication: Concept, ingredient: str | None = None) -> float | None:
@@ -242,31 +258,59 @@ def strength_mg(medication: Concept, ingredient: str | None = None) -> float | N
 
     None when the names disagree (:func:`strength_disagreement`: a 2.5 mg tablet coded as the 10 mg one): which one
     is given is not known, and a count of tablets must not be read at either. For combinations
-    ('sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet') ``ingredient`` picks one.
+    ('sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet', 'Bactrim DS') ``ingredient`` picks one.
     """
-    sent, coded = _strengths(medication, ingredient)
+    return _agreed(*_named(medication, ingredient, _mg_strengths))
+
+
+def strength_disagreement(medication: Concept, ingredient: str | None = None, *, per_ml: bool = False
+                          ) -> str | None:
+    """Why :func:`strength_mg` (with ``per_ml``, :func:`concentration_mg_per_ml`) reads none where names give one:
+    'its name says 2.5 mg, its code 10 mg'. None when they agree (or give none)."""
+    sent, coded = _named(medication, ingredient, _mg_per_ml if per_ml else _mg_strengths)
+    unit = " mg/mL" if per_ml else " mg"
+    named = " or ".join(f"{mg:g}{unit}" for mg in sorted(coded))
+    if sent is not None and coded and coded != {sent}:
+        return f"its name says {sent:g}{unit}, its code {named}"
+    return f"its codes name {named}" if sent is None and len(coded) > 1 else None
+
+
+def _agreed(sent: float | None, coded: set[float]) -> float | None:
+    """The figure the names sent give where the names of its codes give none or the same, else the one its codes
+    give; None where they disagree."""
     if sent is not None:
         return sent if not coded or coded == {sent} else None
     return next(iter(coded)) if len(coded) == 1 else None
 
 
-def strength_disagreement(medication: Concept, ingredient: str | None = None) -> str | None:
-    """Why :func:`strength_mg` reads no strength where names give one: 'its name says 2.5 mg, its RxNorm code
-    10 mg'. None when they agree (or give none)."""
-    sent, coded = _strengths(medication, ingredient)
-    named = " or ".join(f"{mg:g} mg" for mg in sorted(coded))
-    if sent is not None and coded and coded != {sent}:
-        return f"its name says {sent:g} mg, its code {named}"
-    return f"its codes name {named}" if sent is None and len(coded) > 1 else None
+_Figures = Callable[[Concept, str | None, Callable[[Concept], tuple[str | None, ...]]], Iterator[float]]
 
 
-def _strengths(medication: Concept, ingredient: str | None) -> tuple[float | None, set[float]]:
-    """The strength the names sent give (the first that gives one), and those the names of its codes give."""
-    sent = next((mg for _, amount, unit in _from_name(medication, _STRENGTH, ingredient)
-                 if (mg := _mg(amount, unit)) is not None), None)
-    coded = {mg for _, amount, unit in _from_name(medication, _STRENGTH, ingredient, _names_of_codes)
-             if (mg := _mg(amount, unit)) is not None}
-    return sent, coded
+def _named(medication: Concept, ingredient: str | None, figures: _Figures) -> tuple[float | None, set[float]]:
+    """The figure the names sent give (the first that gives one), and those the names of its codes give."""
+    return (next(figures(medication, ingredient, _names_sent), None),
+            set(figures(medication, ingredient, _names_of_codes)))
+
+
+def _mg_strengths(medication: Concept, ingredient: str | None,
+                  names: Callable[[Concept], tuple[str | None, ...]]) -> Iterator[float]:
+    """The strength in mg each name gives: its figure, or for co-trimoxazole's ingredient a tablet named by its
+    strength ('Bactrim DS') where the name gives no figure."""
+    for name in filter(None, names(medication)):
+        figures = [mg for _, amount, unit in _figure_in(name, _STRENGTH, ingredient)
+                   if (mg := _mg(amount, unit)) is not None]
+        word = strength_word(name) if not figures and ingredient else None
+        yield from figures or ([CO_TRIMOXAZOLE_TABLETS[word][ingredient.lower()]]
+                               if word and ingredient and ingredient.lower() in CO_TRIMOXAZOLE_TABLETS[word] else [])
+
+
+def _mg_per_ml(medication: Concept, ingredient: str | None,
+               names: Callable[[Concept], tuple[str | None, ...]]) -> Iterator[float]:
+    """The concentration in mg/mL each name gives ('15 mg/5 mL' is 3)."""
+    for _, amount, unit, volume in _from_name(medication, _CONCENTRATION, ingredient, names):
+        mg = _mg(amount, unit)
+        if mg is not None and (not volume or float(volume) > 0):
+            yield round(mg / (float(volume) if volume else 1.0), 6)
 
 
 def _mg(amount: str, unit: str) -> float | None:

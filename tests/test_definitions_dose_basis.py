@@ -20,6 +20,7 @@ from fhir_fixtures.builders import (
     ROUTE_IV,
     ROUTE_ORAL,
     TMP_SMX_DS,
+    TMP_SMX_SS,
     Chart,
     concept,
 )
@@ -29,7 +30,7 @@ from hooks import dosing
 from hooks.context import HookContext
 from hooks.definitions import dose_basis
 from hooks.record import Quantity, Timing, build_record, read_order
-from tests.conftest import explained, run
+from tests.conftest import explained, fired, run
 
 
 def _order(kb, resource):
@@ -189,10 +190,14 @@ def test_an_instruction_with_nothing_to_count_is_left_out(kb, today, extra):
     assert dose_basis.read_dose(_order(kb, resource)).problem is not None
 
 
-def test_text_only_sig_disagreeing_with_structured_timing_is_a_problem(kb, today):
+def test_text_only_sig_disagreeing_with_structured_timing_is_read_at_the_higher_and_both_are_named(kb, today):
+    """Was 'the sig and the timing disagree', no dose: now read as a sig beside a structured dose is (review 416),
+    the higher of the two (daily) checked and the other named."""
     resource = Chart(today).medication_request(METHOTREXATE_2_5, None, None, start=0, text="15 mg once weekly")
     dose = dose_basis.read_dose(_order(kb, resource))  # builder timing says daily
-    assert dose.problem and "disagree" in dose.problem
+    assert dose.problem is None and dose.daily == pytest.approx(15) and not dose.once_weekly
+    assert dose.describe() == ("15 mg once a day (the structured timing says this; the free-text sig says 15 mg "
+                               "once weekly: the higher is checked)")
     del resource["dosageInstruction"][0]["timing"]
     dose = dose_basis.read_dose(_order(kb, resource))
     assert dose.problem is None and dose.from_text and dose.once_weekly and dose.mg == 15
@@ -621,7 +626,7 @@ def _timing_with_no_unit(resource):
 
 
 def _second_instruction(resource):
-    resource["dosageInstruction"].append({**resource["dosageInstruction"][0], "text": "20 mg at night"})
+    resource["dosageInstruction"].append({**resource["dosageInstruction"][0], "text": "40 mg at night"})
     return resource
 
 
@@ -776,3 +781,133 @@ def test_no_action_names_a_dose_twice(kb, today):
             doubled += [f"{name}: {a['description']}" for s in card.get("suggestions", []) for a in s["actions"]
                         if a["type"] in ("delete", "update") and len(_NAMED_DOSE.findall(a["description"])) > 1]
     assert not doubled
+
+
+# ---------------------------------------------------------------- review 416/418: the sig beside the structured dose
+
+MTX_SIG_50 = "Methotrexate 50 mg by mouth once weekly on Mondays"
+
+
+@pytest.mark.parametrize(("code", "dose", "kwargs", "text", "daily", "judged", "other"), [
+    # the sig's amount above the structured one: the seed's 50 mg/week typed over 20 mg
+    (METHOTREXATE_2_5, 20, {"period": 1, "period_unit": "wk", "day_of_week": ["mon"]}, MTX_SIG_50, 50 / 7,
+     "free-text sig", "the structured dose says 20 mg once weekly"),
+    (PREDNISONE_20, 60, {}, "Prednisone 120 mg by mouth daily", 120, "free-text sig",
+     "the structured dose says 60 mg once a day"),
+    # the sig's frequency above the structured one
+    (METHYLPRED_1000, 1000, {"count": 3, "route": ROUTE_IV}, "1000 mg IV twice daily x 3 days", 2000,
+     "free-text sig", "the structured dose says 1000 mg once a day"),
+    # the structured dose the higher: it is checked, the sig's named all the same
+    (PREDNISONE_20, 60, {}, "Prednisone 30 mg by mouth daily", 60, "structured dose",
+     "the free-text sig says 30 mg once a day"),
+])
+def test_a_sig_that_gives_another_dose_than_the_structured_one_is_read_at_the_higher_and_named(
+        kb, today, code, dose, kwargs, text, daily, judged, other):
+    """Review 416: the sig was not read where a structured dose was given, so 'Methotrexate 50 mg once weekly' over
+    a structured 20 mg passed R09 as 20 mg/week. The sig is what the patient and the nurse read: the higher of the
+    two is checked, and the card names both."""
+    resource = Chart(today).medication_request(code, dose, "mg", start=0, text=text, **kwargs)
+    read = dose_basis.read_dose(_order(kb, resource))
+    assert read.problem is None and read.daily == pytest.approx(daily)
+    assert read.describe().endswith(f"(the {judged} says this; {other}: the higher is checked)")
+    assert read.disagreement is not None and read.disagreement.judged_from == judged
+
+
+@pytest.mark.parametrize(("dose", "unit", "text", "weight"), [
+    (3, "{tbl}", "Prednisone 60 mg by mouth daily", None),  # 3 x 20 mg tablets: the same dose
+    (60, "mg", "Take 60 mg by mouth every morning", None),
+    (60, "mg", "Prednisone 1 mg/kg by mouth daily", None),  # not comparable with no weight: the structured one
+    (70, "mg", "Prednisone 1 mg/kg by mouth daily", 70.0),  # the same on the weight
+    (60, "mg", "Prednisone 60 mg then taper by 10 mg weekly", None),  # not a plain sig: not read beside it
+])
+def test_a_sig_giving_the_same_dose_or_none_to_compare_leaves_the_structured_one(kb, today, dose, unit, text,
+                                                                                  weight):
+    resource = Chart(today).medication_request(PREDNISONE_20, dose, unit, start=0, text=text)
+    read = dose_basis.read_dose(_order(kb, resource), weight)
+    assert read.problem is None and read.disagreement is None and not read.from_text
+    assert read.written == Quantity(dose, unit)
+
+
+def test_a_later_instruction_whose_sig_disagrees_is_named_as_that_instruction(kb, today):
+    resource = Chart(today).medication_request(PREDNISONE_20, 40, "mg", start=0)
+    resource["dosageInstruction"].append({**resource["dosageInstruction"][0], "text": "60 mg at night"})
+    read = dose_basis.read_dose(_order(kb, resource))
+    assert read.daily == pytest.approx(100)
+    assert dose_basis.named_with_dose(read.order) == (
+        "prednisone 20 MG... (40 mg once a day, instruction 2: as the sig says (structured dose: 40 mg once a day), "
+        "first of 2 instructions)")
+
+
+@pytest.mark.parametrize(("text", "week_mg"), [
+    ("Methotrexate 20 tablets (50 mg) by mouth once weekly on Mondays", 50),
+    ("Take 15 mg (6 tablets) by mouth every Monday", 15),
+])
+def test_a_sig_with_tablets_and_mg_that_agree_for_the_strength_is_read(kb, today, text, week_mg):
+    """Review 416: a sig with two amounts was never read, so '20 tablets (50 mg)' of 2.5 mg tablets, the seed's
+    50 mg/week, left R09 not evaluable with no card."""
+    resource = Chart(today).medication_request(METHOTREXATE_2_5, None, None, start=0, text=text)
+    del resource["dosageInstruction"][0]["timing"]
+    read = dose_basis.read_dose(_order(kb, resource))
+    assert read.problem is None and read.from_text and read.once_weekly and read.week_mg == pytest.approx(week_mg)
+
+
+@pytest.mark.parametrize(("code", "text", "problem"), [
+    (METHOTREXATE_2_5, "Methotrexate 20 tablets (40 mg) by mouth once weekly",
+     "gives 20 tablets and 40 mg, which disagree: 20 tablets of 2.5 mg are 50 mg"),
+    ("methotrexate oral tablet", "Methotrexate 6 tablets (15 mg) by mouth once weekly",
+     "gives 6 tablets and 15 mg, and no tablet strength of the product is known to check one against the other"),
+    (TMP_SMX_SS, "1 DS tablet by mouth twice daily",
+     "names DS tablets (160 mg trimethoprim), and the product's are 80 mg"),
+])
+def test_a_sig_that_contradicts_itself_for_the_product_is_not_read_and_says_both(kb, today, code, text, problem):
+    resource = Chart(today).medication_request(code, None, None, start=0, text=text)
+    read = dose_basis.read_dose(_order(kb, resource))
+    assert read.problem == f"free-text sig '{text}' {problem}"
+
+
+@pytest.mark.parametrize(("text", "count", "strength", "per_day"), [
+    ("1 DS tablet by mouth twice daily for 7 days", 1, "ds", 2),
+    ("2 double-strength tabs PO BID", 2, "ds", 2),
+    ("1 single strength tablet by mouth daily", 1, "ss", 1),
+    ("1 SS tab PO every Monday, Wednesday and Friday", 1, "ss", 3 / 7),
+])
+def test_a_co_trimoxazole_tablet_named_by_its_strength_is_read(text, count, strength, per_day):
+    """Review 416: '1 DS tablet' was not read (the word between the count and 'tablet')."""
+    parsed = dose_basis.read_text(text)
+    assert parsed is not None and parsed.dose == Quantity(count, "{tbl}") and parsed.tablet_strength == strength
+    assert parsed.frequency is not None and parsed.frequency.per_day == pytest.approx(per_day)
+
+
+def test_a_ds_tablet_sig_of_the_ds_product_gives_its_trimethoprim(kb, today):
+    """What R11 reads of a text-only TMP/SMX sig through read_instruction: one DS tablet, 160 mg trimethoprim."""
+    resource = Chart(today).medication_request(TMP_SMX_DS, None, None, start=0,
+                                               text="1 DS tablet by mouth twice daily for 7 days")
+    del resource["dosageInstruction"][0]["timing"]
+    order = _order(kb, resource)
+    read = dose_basis.read_instruction(order, order.dosages[0])
+    assert read.problem is None and read.dosage.dose == Quantity(1, "{tbl}")
+    assert dosing.dose_per_administration(read.dosage, order.medication, ingredient="trimethoprim").mg == 160
+
+
+def test_r09_judges_the_sigs_50_mg_over_a_structured_20_mg_and_names_both(kb, today):
+    chart = Chart(today, age=52).condition(IMNM_SNOMED, onset=-20).weight(70, day=-2)
+    chart.draft(METHOTREXATE_2_5, 20, "mg", route=ROUTE_ORAL, period=1, period_unit="wk", day_of_week=["mon"],
+                text=MTX_SIG_50)
+    card = fired(run(kb, chart.request("order-sign"), today))["mtx-weekly-dose-range"]
+    assert card["indicator"] == "critical" and card["summary"].startswith("Methotrexate 50 mg/week")
+    assert ("50 mg once weekly (the free-text sig says this; the structured dose says 20 mg once weekly: the higher "
+            "is checked)") in card["detail"]
+
+
+@pytest.mark.parametrize(("text", "indicator"), [
+    ("Methotrexate 20 tablets (50 mg) by mouth once weekly on Mondays", "critical"),
+    ("Take 15 mg (6 tablets) by mouth every Monday", None),
+])
+def test_r09_reads_a_sig_with_tablets_and_mg_that_agree(kb, today, text, indicator):
+    chart = Chart(today, age=52).condition(IMNM_SNOMED, onset=-20).weight(70, day=-2)
+    chart.draft(METHOTREXATE_2_5, None, None, route=ROUTE_ORAL, text=text)
+    chart.drafts[-1]["dosageInstruction"][0].pop("timing")
+    result = run(kb, chart.request("order-sign"), today)
+    assert (fired(result).get("mtx-weekly-dose-range") or {}).get("indicator") == indicator
+    if indicator is None:
+        assert explained(result, "mtx-weekly-dose-range")["facts"]["weekly_mg"] == 15

@@ -15,6 +15,7 @@ from hooks.dosing import (
     PER_M2_UNITS,
     ProductLine,
     adjusted_body_weight,
+    concentration_mg_per_ml,
     daily_mg,
     daily_share,
     dose_per_administration,
@@ -601,3 +602,40 @@ def test_why_no_frequency_names_a_timing_written_after_one_that_writes_none():
     order = MedicationOrder("MedicationRequest", "x", _concept("prednisone 20 MG Oral Tablet"), "active", "order",
                             None, None, None, (as_needed, _dosage(20, "mg", frequency=-1, period=1, period_unit="d")))
     assert why_no_frequency(order) == "timing not readable (frequency -1, period 1 d)"
+
+
+@pytest.mark.parametrize("name", ["prednisolone 15 MG/5ML Oral Solution", "prednisolone 15 mg/5 mL oral solution",
+                                  "prednisolone 15 MG per 5 ML Oral Solution", "Orapred 15 mg / 5 mL"])
+def test_a_concentration_written_per_several_ml_is_read_and_is_no_tablet_strength(name):
+    """Review 418: 20 mL of 'prednisolone 15 mg/5 mL' was not read (only 'X MG/ML' was), so a child's 60 mg was
+    never checked; and '15 MG/5ML' was read as a 15 mg strength, so '4 {tbl}' of it would have been 60 mg."""
+    solution = _concept(name, "prednisolone")
+    assert concentration_mg_per_ml(solution) == 3
+    assert dose_per_administration(_dosage(20, "mL"), solution).mg == 60
+    assert strength_mg(solution) is None
+
+
+def test_a_concentration_from_the_value_sets_name_of_a_code_sent_with_no_name():
+    """Review 418: RxNorm 284516 sent with no display gave no concentration, though the value set names it
+    'prednisolone 3 MG/ML Oral Solution [Orapred]'; a name sent that disagrees gives none, and says why."""
+    coded = CodeInfo("glucocorticoid_systemic", "prednisolone", "prednisolone 3 MG/ML Oral Solution [Orapred]")
+    rxnorm = "http://www.nlm.nih.gov/research/umls/rxnorm"
+    assert concentration_mg_per_ml(Concept((Coding(rxnorm, "284516", None),), None, (coded,))) == 3
+    alike = Concept((Coding(rxnorm, "284516", None),), "prednisoLONE 15 mg/5 mL oral solution", (coded,))
+    assert concentration_mg_per_ml(alike) == 3
+    otherwise = Concept((Coding(rxnorm, "284516", None),), "prednisolone 5 mg/5 mL oral solution", (coded,))
+    assert concentration_mg_per_ml(otherwise) is None
+    assert strength_disagreement(otherwise, per_ml=True) == "its name says 1 mg/mL, its code 3 mg/mL"
+
+
+@pytest.mark.parametrize(("name", "trimethoprim", "sulfamethoxazole"), [
+    ("Bactrim DS", 160, 800), ("sulfamethoxazole-trimethoprim DS tablet", 160, 800),
+    ("Septra double strength tablet", 160, 800), ("SMX-TMP SS tab", 80, 400),
+    ("sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet", 160, 800),  # its figures, as before
+])
+def test_co_trimoxazole_named_by_its_tablets_strength_gives_each_ingredients(name, trimethoprim, sulfamethoxazole):
+    """Review 416: 'DS'/'SS' tablets of co-trimoxazole are 160/800 and 80/400 mg."""
+    concept = _concept(name, "sulfamethoxazole/trimethoprim")
+    assert strength_mg(concept, "trimethoprim") == trimethoprim
+    assert strength_mg(concept, "sulfamethoxazole") == sulfamethoxazole
+    assert strength_mg(concept) is None  # which ingredient's is not said

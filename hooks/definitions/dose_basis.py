@@ -2,9 +2,11 @@
 
 R33 (dosing weight missing) and the dose checks R06, R07, R09 and R32 read drafts through this module, so they
 agree on which orders are weight- or BSA-based and on the dose an order gives. A dose is taken from the
-structured ``doseAndRate``/``timing`` first; only when those are absent is ``dosageInstruction.text`` read, and
-only in the plain forms listed in :func:`read_text` ("60 mg PO every morning", "15 mg once weekly"). Anything
-else (ranges, tapers, several amounts) is reported as unreadable rather than guessed at. The weekdays a sig gives
+structured ``doseAndRate``/``timing`` first, else from ``dosageInstruction.text``, read only in the plain forms
+listed in :func:`read_text` ("60 mg PO every morning", "15 mg once weekly", "20 tablets (50 mg) weekly"). A plain
+sig that gives another dose than the structured fields is read too: the higher of the two is checked and both are
+named (:func:`read_instruction`). Anything else (ranges, tapers, amounts that disagree) is reported as unreadable
+rather than guessed at. The weekdays a sig gives
 its doses on are read here too (:func:`weekdays_named`, R08's reading, which hooks.definitions.continuing shares), and
 how long a draft course runs, its count and bounds read by courses.dose_run, the one timing reader
 (:func:`draft_course_length`). An action that cancels or stops an order names it with its dose as ordered here
@@ -25,11 +27,12 @@ from hooks.context import HookContext
 from hooks.definitions import courses
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
+from hooks.definitions.immunosuppression import is_co_trimoxazole
 from hooks.definitions.routes import is_local_order
 from hooks.definitions.steroids import GROUP, is_intramuscular, is_intravenous, is_iv_methylprednisolone
 from hooks.definitions.treatment_duration import is_cyclic_ivig
 from hooks.record import Dosage, MedicationOrder, PatientRecord, Quantity, Timing, unread_newer
-from hooks.units import DAYS_PER_UNIT, GREEK_MU, MICRO_SIGN, to_days
+from hooks.units import DAYS_PER_UNIT, GREEK_MU, MICRO_SIGN, convert, to_days
 
 ORAL_STEROIDS = ("prednisone", "prednisolone")
 # Drugs whose dose check needs a weight even when written in mg (R06, R07, R12, R27, R32).
@@ -116,11 +119,16 @@ def needs(record: PatientRecord, context: HookContext) -> list[Need]:
 
 @dataclass(frozen=True, slots=True)
 class TextDose:
-    """What :func:`read_text` reads from a sig, immutable (it is cached): a dose, a frequency, a number of days."""
+    """What :func:`read_text` reads from a sig, immutable (it is cached): a dose, a frequency, a number of days;
+    the tablets a sig counts beside its dose in mg ('20 tablets (50 mg)'), and the strength it names its tablets by
+    ('1 DS tablet': 'ds', :data:`hooks.dosing.CO_TRIMOXAZOLE_TABLETS`), for the reader that knows the product to
+    check them against (:func:`read_dose`)."""
 
     dose: Quantity | None
     frequency: TextFrequency | None
     days: int | None
+    tablets: Quantity | None = None
+    tablet_strength: str | None = None
 
     @property
     def timing(self) -> Timing | None:
@@ -142,6 +150,8 @@ _UNIT_SPELLINGS = "|".join(
     for unit in sorted({*dosing.PER_BODY_UNITS, *dosing.MASS_UNITS, *_TEXT_UNITS}, key=lambda u: (-len(u), u)))
 _AMOUNT = re.compile(rf"(?<![\d.,])({_THOUSANDS}|{_DECIMAL_COMMA}|\d+(?:\.\d+)?)\s*({_UNIT_SPELLINGS})(?![a-z0-9])",
                      re.I)
+# A tablet named by its strength ('1 DS tablet', '2 single-strength tabs'): the word goes, the count is the dose
+_TABLET_STRENGTH = re.compile(r"(?<=\d)(\s+)(\w+(?:[\s-]+strength)?)\s+(?=tab)", re.I)
 _RANGE = re.compile(r"\d\s*(?:-|–|to)\s*\d", re.I)
 _MULTI_STEP = re.compile(r"\b(then|taper|reduce|decrease|increase|titrate|followed|alternat\w*|sliding)\b", re.I)
 _TIMES = re.compile(r"\d\s*[x×*]\s*\d", re.I)
@@ -376,22 +386,23 @@ def read_text(text: str | None) -> TextDose | None:
     """A dose, a frequency and a number of days from a plain free-text sig; None when it is not plain.
 
     Plain means one amount, at most one frequency, no range, taper or titration, and no other count (a tablet
-    count or a split number would make the amount found not the dose). "Weekly" wins over a "day" that only
-    names the weekday ("15 mg once weekly on Monday").
+    count or a split number would make the amount found not the dose). The one other amount allowed is a count of
+    tablets beside a dose in mass units ('20 tablets (50 mg)', '15 mg (6 tablets)'): the dose is the mass, the
+    tablets kept for :func:`read_dose` to check against the product's strength. "Weekly" wins over a "day" that
+    only names the weekday ("15 mg once weekly on Monday").
     """
     if not text:
         return None
-    lowered = text.lower()
+    lowered, tablet_strength = _without_tablet_strength(text.lower())
     rest = _DAYS.sub(" ", lowered)
     if _RANGE.search(rest) or _TIMES.search(rest) or _MULTI_STEP.search(lowered):
         return None
-    amounts = _AMOUNT.findall(lowered)
+    amounts = [_text_quantity(value, unit) for value, unit in _AMOUNT.findall(lowered)]
+    tablets = next((a for a in amounts if a.unit == "{tbl}"), None) if len(amounts) == 2 else None
+    if tablets is not None and any(a.unit in dosing.MASS_UNITS for a in amounts):
+        amounts = [a for a in amounts if a is not tablets]
     if len(amounts) != 1:
         return None
-    value, unit = amounts[0]
-    value = value.replace(",", "") if _THOUSANDS_NUMBER.fullmatch(value) else value.replace(",", ".")
-    unit = dosing.unit_key(Quantity(0.0, unit))  # as the structured reader spells it: 'g / m2' is 'g/m2'
-    unit = _TEXT_UNITS.get(unit, unit)
     found = _frequencies(rest)
     if len({round(f.per_day, 9) for f in found}) > 1:
         return None
@@ -401,8 +412,26 @@ def read_text(text: str | None) -> TextDose | None:
     if _STRAY_COUNT.search(leftover):
         return None
     days = _DAYS.search(lowered)
-    return TextDose(Quantity(float(value), unit), found[0] if found else None,
-                    int(days.group(1)) if days else None)
+    return TextDose(amounts[0], found[0] if found else None, int(days.group(1)) if days else None, tablets,
+                    tablet_strength)
+
+
+def _text_quantity(value: str, unit: str) -> Quantity:
+    """An amount as a sig writes it, read as the structured reader reads a dose: '2,000 mg', '27,5 mg', '0.75 g /
+    m2' ('g/m2'), '6 tablets' ('{tbl}')."""
+    value = value.replace(",", "") if _THOUSANDS_NUMBER.fullmatch(value) else value.replace(",", ".")
+    unit = dosing.unit_key(Quantity(0.0, unit))  # as the structured reader spells it: 'g / m2' is 'g/m2'
+    return Quantity(float(value), _TEXT_UNITS.get(unit, unit))
+
+
+def _without_tablet_strength(text: str) -> tuple[str, str | None]:
+    """The sig without the strength word of its tablets ('1 DS tablet' is '1 tablet'), and that strength ('ds',
+    'ss': hooks.dosing.strength_word); the sig as it is where it names its tablets by no strength word."""
+    found = _TABLET_STRENGTH.search(text)
+    word = dosing.strength_word(found.group(2)) if found else None
+    if found is None or word is None:
+        return text, None
+    return text[: found.start()] + found.group(1) + text[found.end():], word
 
 
 @functools.lru_cache(maxsize=1024)  # a sig is read by R08, R11 and the rewrite test in one call, some more than once
@@ -435,6 +464,8 @@ class DraftDose:
     # ``problem`` is only that the unit is not converted to mg ('1 {tbl}' of a combination tablet): the dose as
     # ordered is read
     read_as_written: bool = False
+    # where the sig and the structured fields give different doses: which one is read (the higher), and the other
+    disagreement: Disagreement | None = None
 
     @property
     def weekly(self) -> float | None:
@@ -493,6 +524,8 @@ class DraftDose:
             return "dose not given"
         amount = self._amount()
         how = _cycle_words(self.order, amount) or self._how_often(amount, briefly=briefly)
+        if self.disagreement is not None:
+            return how + self.disagreement.words(briefly=briefly)
         if briefly:
             return how + (", read from the free-text sig" if self.from_text else "")
         return how + (" (read from the free-text sig)" if self.from_text else "")
@@ -500,10 +533,7 @@ class DraftDose:
     def _amount(self) -> str:
         """The amount as written: '60 mg', '1.5 mg/kg', '3 tablet(s) (= 60 mg)'."""
         assert self.written is not None
-        unit = self.written.unit
-        if unit == "{tbl}":
-            unit = "tablet(s)" + (f" (= {mg(self.mg)})" if self.mg is not None else "")
-        return f"{self.written.value:g} {unit}"
+        return _amount_words(self.written, self.mg)
 
     def _how_often(self, amount: str, *, briefly: bool) -> str:
         """``amount`` with how often it is given: once, for a single administration (a count of 1, or a one-day
@@ -535,6 +565,14 @@ class DraftDose:
             return self.describe(briefly=True)
         cycle = None if self.written is None or self.from_text else _cycle_words(self.order, self._amount())
         return cycle or DOSE_NOT_READ
+
+
+def _amount_words(written: Quantity, mg_each: float | None) -> str:
+    """An amount as written: '60 mg', '1.5 mg/kg', '3 tablet(s) (= 60 mg)'."""
+    unit = written.unit
+    if unit == "{tbl}":
+        unit = "tablet(s)" + (f" (= {mg(mg_each)})" if mg_each is not None else "")
+    return f"{written.value:g} {unit}"
 
 
 def _unit_days(dose: Quantity | None) -> float | None:
@@ -618,8 +656,141 @@ def _frequency_unread(order: MedicationOrder) -> str:
                                      for d in order.dosages) else "frequency not given")
 
 
+# ---------------------------------------------------------------- the sig beside the structured dose
+
+# Where an instruction's dose is read from, as a card names it
+_SIG = "free-text sig"
+_STRUCTURED_DOSE = "structured dose"
+_STRUCTURED_TIMING = "structured timing"
+_SHORT = {_SIG: "sig", _STRUCTURED_DOSE: "structured dose", _STRUCTURED_TIMING: "structured timing"}
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    """An instruction whose free-text sig gives a different dose from its structured fields: the dose checks read
+    the higher (what is judged, ``judged_from``), and the card names the other too (``other_from`` says
+    ``other``), for the clinician to correct whichever is wrong: the sig is what the patient and the nurse read."""
+
+    judged_from: str
+    other_from: str
+    other: str  # the other reading: '20 mg once weekly'
+    instruction: int = 1  # which of the order's instructions, counted from 1: a card describes the first
+
+    def words(self, *, briefly: bool = False) -> str:
+        """What follows the dose read in a card: ' (the free-text sig says this; the structured dose says 20 mg
+        once weekly: the higher is checked)', or briefly ', as the sig says (structured dose: 20 mg once weekly)';
+        of an instruction after the first, which one ('instruction 2: ...')."""
+        which = f"instruction {self.instruction}: " if self.instruction > 1 else ""
+        if briefly:
+            return f", {which}as the {_SHORT[self.judged_from]} says ({_SHORT[self.other_from]}: {self.other})"
+        return (f" ({which}the {self.judged_from} says {'so' if which else 'this'}; the {self.other_from} says "
+                f"{self.other}: the higher is checked)")
+
+
+@dataclass(frozen=True, slots=True)
+class InstructionRead:
+    """One dosage instruction as the dose checks read it (:func:`read_instruction`): its dose and timing in
+    ``dosage``, whether the dose is the sig's, why it cannot be read, and where its sig and structured fields
+    disagree."""
+
+    dosage: Dosage
+    from_text: bool
+    problem: str | None = None
+    disagreement: Disagreement | None = None
+
+
+def read_instruction(order: MedicationOrder, dosage: Dosage, weight_kg: float | None = None,
+                     bsa_m2: float | None = None) -> InstructionRead:
+    """An instruction's dose and timing: the structured dose, else the sig's (:func:`read_text`), at the structured
+    timing, else the sig's. Where a plain sig gives a dose beside the structured fields and the two give different
+    amounts a day (the sig's amount or frequency in place of the structured one: 'Methotrexate 50 mg once weekly'
+    typed over 20 mg weekly, '1000 mg IV twice daily' over 1 g daily), the higher is read, as a check must assume,
+    and the other named (:class:`Disagreement`); where the two cannot be compared (mg beside mg/kg with no weight)
+    the structured one is read. A sig that contradicts itself (tablets and mg that disagree for the product's
+    strength, DS tablets of a single-strength product) is no dose: with no structured dose, the problem names both."""
+    parsed = read_text(dosage.text)
+    self_contradiction = _contradiction_in_sig(order, parsed) if parsed is not None else None
+    if dosage.dose is None:
+        if parsed is None or parsed.dose is None or self_contradiction:
+            what = (f"free-text sig '{dosage.text}' {self_contradiction or 'could not be read safely'}"
+                    if dosage.text else "no dose given")
+            return InstructionRead(dosage, False, problem=what)
+    elif self_contradiction:
+        parsed = None  # as any sig not read safely beside a structured dose: the structured one is read
+    # a cyclic IVIG order's sig gives the dose of a day of its cycle, its timing the cycle: no other reading of it
+    if parsed is None or parsed.dose is None or (dosage.dose is not None and is_cyclic_ivig(order)):
+        use = dosage
+        if not _has_timing(dosage.timing) and parsed is not None and parsed.timing is not None:
+            use = Dosage(dosage.dose, parsed.timing, dosage.route, dosage.text, dosage.as_needed)
+        return InstructionRead(use, False)
+    has_timing = _has_timing(dosage.timing)
+    structured = Dosage(dosage.dose or parsed.dose,
+                        dosage.timing if has_timing else (parsed.timing or Timing()),
+                        dosage.route, dosage.text, dosage.as_needed)
+    sig = Dosage(parsed.dose, _with_frequency(dosage.timing, parsed.timing) if parsed.timing else structured.timing,
+                 dosage.route, dosage.text, dosage.as_needed)
+    structured_from = _STRUCTURED_DOSE if dosage.dose is not None else _STRUCTURED_TIMING
+    structured_day, sig_day = (_a_day(reading, order, weight_kg, bsa_m2) for reading in (structured, sig))
+    if (structured_day is None or sig_day is None or structured_day[0] != sig_day[0]
+            or abs(structured_day[1] - sig_day[1]) <= 1e-6 * max(abs(structured_day[1]), 1.0)):
+        return InstructionRead(structured, dosage.dose is None)  # the same, or not to be compared
+    sig_higher = sig_day[1] > structured_day[1]
+    judged, other = (sig, structured) if sig_higher else (structured, sig)
+    assert other.dose is not None
+    amount = dosing.dose_per_administration(other, order.medication, weight_kg, bsa_m2)
+    other_words = (f"{_amount_words(other.dose, amount.mg if amount else None)} "
+                   f"{_frequency_words(dosing.periods_per_day(other.timing))}")
+    judged_from, other_from = (_SIG, structured_from) if sig_higher else (structured_from, _SIG)
+    return InstructionRead(judged, sig_higher or dosage.dose is None,
+                           disagreement=Disagreement(judged_from, other_from, other_words))
+
+
+def _with_frequency(timing: Timing, frequency: Timing | None) -> Timing:
+    """``timing`` at the sig's frequency in place of its own (its count and bounds kept): how the sig reads it."""
+    if frequency is None:
+        return timing
+    return replace(timing, frequency=frequency.frequency, frequency_max=None, period=frequency.period,
+                   period_unit=frequency.period_unit, days_of_week=(), code=None, when=(), times_of_day=())
+
+
+def _a_day(dosage: Dosage, order: MedicationOrder, weight_kg: float | None, bsa_m2: float | None
+           ) -> tuple[str, float] | None:
+    """What one reading of an instruction gives a day, to compare it with another: in mg where it is known, else as
+    written (a dose in a unit that carries its day, 'mg/kg/day', as it is); None with no frequency read."""
+    per_day = dosing.periods_per_day(dosage.timing)
+    if per_day is None or dosage.dose is None:
+        return None
+    amount = dosing.dose_per_administration(dosage, order.medication, weight_kg, bsa_m2)
+    if amount is not None:
+        return "mg", amount.mg * per_day
+    return dosing.unit_key(dosage.dose), dosage.dose.value * (1.0 if _unit_days(dosage.dose) else per_day)
+
+
+def _contradiction_in_sig(order: MedicationOrder, parsed: TextDose) -> str | None:
+    """How a sig contradicts itself for the product ordered, in words after the sig; None where it does not. Its
+    tablets beside its mg must make that mg at the product's strength ('20 tablets (50 mg)' of 2.5 mg tablets), and
+    co-trimoxazole tablets named by their strength must be the product's ('1 DS tablet' of the 80/400 mg one)."""
+    if parsed.tablets is not None and parsed.dose is not None:
+        both = f"{parsed.tablets.value:g} tablets and {parsed.dose.value:g} {parsed.dose.unit}"
+        strength = dosing.strength_mg(order.medication)
+        if strength is None:
+            return f"gives {both}, and no tablet strength of the product is known to check one against the other"
+        given = convert(parsed.dose.value, parsed.dose.unit, "mg")
+        if given is None or abs(parsed.tablets.value * strength - given) > 1e-6 * max(given, 1.0):
+            return (f"gives {both}, which disagree: {parsed.tablets.value:g} tablets of {mg(strength)} are "
+                    f"{mg(parsed.tablets.value * strength)}")
+    if parsed.tablet_strength is not None and is_co_trimoxazole(order):
+        product = dosing.strength_mg(order.medication, "trimethoprim")
+        named = dosing.CO_TRIMOXAZOLE_TABLETS[parsed.tablet_strength]["trimethoprim"]
+        if product is not None and abs(product - named) > 1e-6:
+            return (f"names {parsed.tablet_strength.upper()} tablets ({mg(named)} trimethoprim), and the product's "
+                    f"are {mg(product)}")
+    return None
+
+
 def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: float | None = None) -> DraftDose:
-    """The draft's dose: structured first, else the free-text sig; mg only when the weight/BSA it needs is known.
+    """The draft's dose: structured first, else the free-text sig; the higher where the sig gives another
+    (:func:`read_instruction`); mg only when the weight/BSA it needs is known.
 
     Several dosage instructions with the same ``sequence`` (or none) are given together and are added up; of
     different sequences (a taper), the highest daily total counts. An instruction with nothing to count ("take
@@ -632,37 +803,29 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
     kg_totals: defaultdict[int | None, float] = defaultdict(float)
     kg_unreadable = kg_part_only = unreadable = False
     first: tuple[Quantity | None, float | None, float | None, bool, float | None] | None = None
-    for dosage in dosing.dose_instructions(order) or order.dosages[:1]:
-        from_text = False
-        use = dosage
-        if dosage.dose is None:
-            parsed = read_text(dosage.text)
-            if parsed is None or parsed.dose is None:
-                what = f"free-text sig '{dosage.text}' could not be read safely" if dosage.text else "no dose given"
-                return DraftDose(order, None, None, None, None, problem=what)
-            timing = dosage.timing if _has_timing(dosage.timing) else (parsed.timing or Timing())
-            if parsed.timing is not None and _has_timing(dosage.timing) and abs(
-                    (dosing.periods_per_day(parsed.timing) or 0) - (dosing.periods_per_day(dosage.timing) or 0)) > 1e-9:
-                return DraftDose(order, parsed.dose, None, None, None, True,
-                                 problem=f"free-text sig '{dosage.text}' and the structured timing disagree")
-            use = Dosage(parsed.dose, timing, dosage.route, dosage.text, dosage.as_needed)
-            from_text = True
-        elif not _has_timing(dosage.timing) and dosage.text:
-            parsed = read_text(dosage.text)
-            if parsed is not None and parsed.timing is not None:
-                use = Dosage(dosage.dose, parsed.timing, dosage.route, dosage.text, dosage.as_needed)
+    disagreement: Disagreement | None = None
+    for number, dosage in enumerate(dosing.dose_instructions(order) or order.dosages[:1], start=1):
+        read = read_instruction(order, dosage, weight_kg, bsa_m2)
+        if read.problem:
+            return DraftDose(order, None, None, None, None, problem=read.problem)
+        use, from_text = read.dosage, read.from_text
+        if disagreement is None and read.disagreement is not None:  # the first named, with its instruction
+            disagreement = replace(read.disagreement, instruction=number)
         per_day = dosing.periods_per_day(use.timing)
         if (contradiction := dosing.per_day_contradiction(use)) is not None:  # '15 mg/m2/d once weekly'
-            return DraftDose(order, use.dose, per_day, None, None, from_text, problem=contradiction)
+            return DraftDose(order, use.dose, per_day, None, None, from_text, problem=contradiction,
+                             disagreement=disagreement)
         amount = dosing.dose_per_administration(use, order.medication, weight_kg, bsa_m2)
         if first is None:
             first = (use.dose, per_day, amount.mg if amount else None, from_text,
                      dosing.dose_days_per_day(use.timing))
             if use.dose is not None and amount is None and not (written_per_kg(use) or written_per_m2(use)):
-                disagreement = dosing.strength_disagreement(order.medication)
+                names_differ = dosing.strength_disagreement(order.medication,
+                                                            per_ml=dosing.unit_key(use.dose) == "ml")
                 return DraftDose(order, use.dose, per_day, None, None, from_text,
                                  problem=f"dose unit '{use.dose.unit}' could not be converted to mg"
-                                 + (f" ({disagreement})" if disagreement else ""), read_as_written=True)
+                                 + (f" ({names_differ})" if names_differ else ""), read_as_written=True,
+                                 disagreement=disagreement)
         if amount is None or per_day is None:
             unreadable = True
         else:
@@ -677,7 +840,7 @@ def read_dose(order: MedicationOrder, weight_kg: float | None = None, bsa_m2: fl
     daily_total = None if unreadable else max(totals.values())
     kg_daily = None if kg_unreadable or not kg_totals else max(kg_totals.values())
     return DraftDose(order, first[0], first[1], first[2], daily_total, first[3], days_per_day=first[4],
-                     kg_daily=kg_daily, kg_part_only=kg_part_only and kg_daily is not None)
+                     kg_daily=kg_daily, kg_part_only=kg_part_only and kg_daily is not None, disagreement=disagreement)
 
 
 # The most characters an order's name with its dose takes in an action: with the longest wording a rule puts around

@@ -993,3 +993,13 @@ def test_a_chart_prescription_not_yet_begun_is_cancelled_not_stopped(kb, today):
     updates = {a["resource"]["id"]: a["resource"]["status"]
                for s in card["suggestions"] for a in s["actions"] if a["type"] == "update"}
     assert updates == {"pred-60": "cancelled", "pred-5": "stopped"}
+
+
+def test_a_sig_giving_a_higher_dose_than_the_structured_one_is_judged_and_both_are_named(kb, today):
+    """Review 416: 60 mg daily structured with 'Prednisone 120 mg by mouth daily' typed was quiet (60 mg within the
+    limits): the sig is what is read at the bedside, so the higher reading is judged and the card names both."""
+    chart = _chart(today, 70).draft(PREDNISONE_20, 60, "mg", route=ROUTE_ORAL, text="Prednisone 120 mg by mouth daily")
+    card = fired(run(kb, chart.request("order-sign"), today))[RULE]
+    assert card["summary"].startswith("Prednisone 120 mg/day")
+    assert ("120 mg once a day (the free-text sig says this; the structured dose says 60 mg once a day: the higher "
+            "is checked)") in card["detail"]

@@ -1162,3 +1162,17 @@ def test_r07_a_draft_whose_daily_dose_cannot_be_checked_says_why(kb, today, timi
     assert entry["status"] == "not-evaluable"
     assert entry["reason"] == (f"methylprednisolone 1000 MG Injection: {why}, so the daily dose could not be checked "
                                "against 1,000 mg/day")
+
+
+def test_a_sig_giving_a_higher_frequency_than_the_structured_timing_is_judged_and_both_are_named(kb, today):
+    """Review 416: 1 g daily x 3 structured with '1000 mg IV twice daily x 3 days' typed was within the cap: the
+    higher reading (2 g a day) is judged, and the card names both."""
+    chart = _chart(today).draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, count=3,
+                                text="1000 mg IV twice daily x 3 days")
+    card = _card(kb, today, chart)
+    assert card["indicator"] == "critical" and "2,000 mg/day" in card["summary"]
+    cancel = card["suggestions"][0]["actions"][0]
+    assert cancel["type"] == "delete" and cancel["description"].endswith(
+        "(1000 mg 2 times a day, as the sig says (structured dose: 1000 mg once a day))")
+    assert ("1000 mg 2 times a day (the free-text sig says this; the structured dose says 1000 mg once a day: the "
+            "higher is checked)") in _explain(kb, today, chart)["facts"]["drafts"]

@@ -580,3 +580,35 @@ def test_r32_both_drugs_orders_left_active_fit_the_summary_and_each_has_its_sugg
         resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = value
     card = _card(kb, today, chart)
     assert card["summary"] == "Prednisolone and methotrexate drafts: 3 orders on the chart are still active"
+
+
+@pytest.mark.parametrize("medication", [
+    {"text": "prednisolone 15 MG/5ML Oral Solution"},
+    {"text": "prednisolone 15 mg/5 mL oral solution"},
+    # RxNorm 284516 with no display: the value set names it 'prednisolone 3 MG/ML Oral Solution [Orapred]'
+    {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "284516"}]},
+    {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "284516"}],
+     "text": "prednisoLONE 15 mg/5 mL oral solution"},
+])
+def test_r32_a_liquid_prednisolone_ordered_in_ml_is_read_through_its_concentration(kb, today, medication):
+    """Review 418: 20 mL of prednisolone 15 mg/5 mL (60 mg, 3 mg/kg for 20 kg) was 'not evaluated': only a
+    concentration written 'X MG/ML' was read, and a code sent with no display gave none."""
+    chart = _child(today, age=6, kg=20, cm=115).draft("x", 20, "mL")
+    chart.drafts[-1]["medicationCodeableConcept"] = medication
+    card = _card(kb, today, chart)
+    assert card is not None and "3.00 mg/kg/day" in card["summary"]
+
+
+@pytest.mark.parametrize(("name", "dose", "weekly"), [
+    ("Orapred ODT 30 mg", 60, False), ("Pediapred 5 mg/5 mL", 60, False), ("Millipred 5 mg tablet", 60, False),
+    ("Veripred 20", 60, False), ("Xatmep 2.5 mg/mL oral solution", 25, True), ("Trexall 5 mg", 25, True),
+])
+def test_r32_a_brand_named_without_a_code_is_checked(kb, today, name, dose, weekly):
+    """Review 418: prednisolone (Orapred, Pediapred, Millipred, Veripred) and methotrexate (Xatmep, Trexall) sent by
+    brand name only were no draft of either drug: 'no oral prednis(ol)one draft and no methotrexate draft'."""
+    chart = _child(today, age=6, kg=20, cm=115)
+    if weekly:
+        _weekly(chart, dose, code=name)
+    else:
+        chart.draft(name, dose, "mg")
+    assert _card(kb, today, chart) is not None
