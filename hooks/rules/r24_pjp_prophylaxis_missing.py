@@ -1,8 +1,10 @@
-"""R24: Pneumocystis (PJP) prophylaxis missing while on >= 20 mg/day prednisone-equivalent for >= 4 weeks."""
+"""R24: Pneumocystis (PJP) prophylaxis missing while on >= 20 mg/day prednisone-equivalent for >= 4 weeks, and
+while the dose is tapered after that down to the stop rule's threshold (about 15 mg/day)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,6 +14,7 @@ from hooks.context import HookContext
 from hooks.definitions import immunosuppression, renal, steroids
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import ended_early_list, given_since, planned
+from hooks.definitions.steroids import Exposure, Run, SteroidHistory
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import (
@@ -30,13 +33,25 @@ RULE = Rule(
     title="Pneumocystis prophylaxis missing on high-dose glucocorticoids",
     hooks=("patient-view",),
     severities=("warning",),
-    summary="Prednisone-equivalent >= 20 mg/day for >= 28 consecutive days up to today with no TMP/SMX, "
-            "atovaquone, dapsone or pentamidine; stronger wording with a second immunosuppressant, lymphopenia "
-            "or a recent IV pulse.",
+    summary="Prednisone-equivalent >= 20 mg/day for >= 28 consecutive days, up to today or tapered since to no "
+            "less than 15 mg/day, with no TMP/SMX, atovaquone, dapsone or pentamidine; stronger wording with a "
+            "second immunosuppressant, lymphopenia or a recent IV pulse; no TMP/SMX offered at an eGFR below 15.",
     sources=(EULAR_2022_INFECTIONS, PJP_SLR, PARK_2019, PJP_STOP_THRESHOLD, SEED_000, SEED_003),
     parameters={
         "min_peq_mg": Param(20, "mg/day", "Daily prednisone-equivalent at or above which PJP prophylaxis is due."),
-        "min_days": Param(28, "days", "Consecutive days at or above min_peq_mg, ending today."),
+        "min_days": Param(28, "days", "Consecutive days at or above min_peq_mg, ending today or followed by a "
+                                      "dose at or above stop_peq_mg every day since."),
+        "stop_peq_mg": Param(15, "mg/day", "The stop rule: after a run at min_peq_mg for min_days, prophylaxis stays "
+                                           "due until PEQ falls below this (spec R24: below about 15 mg/day).",
+                             at_most="pjp-prophylaxis-missing.min_peq_mg"),
+        "tmp_smx_avoid_egfr_below": Param(
+            15, "mL/min/1.73m2", "Below this eGFR TMP/SMX is not offered and atovaquone is pre-selected (label: not "
+            "recommended below a creatinine clearance of 15 mL/min); one that may be below it pre-selects nothing. "
+            "[verify]",
+            at_most="pjp-prophylaxis-missing.tmp_smx_renal_check_egfr_below"),
+        "tmp_smx_renal_check_egfr_below": Param(
+            30, "mL/min/1.73m2", "Below this eGFR (or one that may be) the prophylactic TMP/SMX doses are kept with "
+            "potassium and renal function checks (the label halves the dose at 15-30 mL/min). [verify]"),
         "lymphocytes_below": Param(800, "/uL", "Absolute lymphocyte count below this adds to the PJP risk."),
         "lymphocyte_max_age_days": Param(90, "days", "A lymphocyte count older than this is not used."),
         "iv_pulse_window_days": Param(90, "days", "An IV methylprednisolone pulse this recent adds to the risk."),
@@ -60,11 +75,21 @@ Prophylaxis is advised from about 20 mg/day prednisone-equivalent for 4 weeks or
 15-30 mg/day for more than 2-4 weeks). Continue it until the dose is below about 15 mg/day (the risk persists
 above 12.5 mg/day) and other high-risk therapy has been reduced.
 
-- **First choice:** TMP/SMX 80/400 mg (one single-strength tablet) by mouth daily, or 160/800 mg (one
-  double-strength tablet) Mon/Wed/Fri. Check eGFR and potassium before starting and during use.{egfr}
-- **Alternatives:** atovaquone 1,500 mg by mouth daily with food; dapsone 100 mg by mouth daily after a normal
-  G6PD test; pentamidine 300 mg inhaled every 4 weeks.
+{regimen}
 {mtx}{paediatric}{unreadable}"""
+
+REGIMEN_TMP_SMX = """\
+- **First choice:** TMP/SMX 80/400 mg (one single-strength tablet) by mouth daily, or 160/800 mg (one
+  double-strength tablet) Mon/Wed/Fri. Check eGFR and potassium before starting and during use. {kidney}
+- **Alternatives:** atovaquone 1,500 mg by mouth daily with food; dapsone 100 mg by mouth daily after a normal
+  G6PD test; pentamidine 300 mg inhaled every 4 weeks."""
+
+REGIMEN_NO_TMP_SMX = """\
+- **First choice: atovaquone** 1,500 mg by mouth daily with food. {kidney}
+- **Alternatives:** dapsone 100 mg by mouth daily after a normal G6PD test; pentamidine 300 mg inhaled every 4
+  weeks."""
+
+CHECK_BEFORE_STARTING = "Check eGFR and potassium before starting and during use."
 
 MTX_NOTE = """
 **Methotrexate is active** ({names}). TMP/SMX and methotrexate together can cause severe marrow suppression,
@@ -76,6 +101,80 @@ PAEDIATRIC_NOTE = """
 **Patient is under 18.** The doses above are adult doses; dose TMP/SMX (or the alternative) by weight or
 body-surface area with paediatric pharmacy.
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Kidney:
+    """What the eGFR allows for TMP/SMX. ``offer``: True (pre-selected), False (below the avoid limit: not offered,
+    atovaquone pre-selected) or None (a result on file may be below it: offered, nothing pre-selected). ``says``: the
+    card's sentence; ``note``: the monitoring note on a TMP/SMX order."""
+
+    offer: bool | None
+    says: str
+    note: str = CHECK_BEFORE_STARTING
+
+
+def _kidney(record: PatientRecord, context: HookContext, params: Mapping[str, float]) -> Kidney:
+    """TMP/SMX is not recommended below a creatinine clearance of 15 mL/min and its dose is halved at 15-30 (US
+    label); the eGFR stands in for the clearance, read by renal.below_limit (a bound, an estimate from a creatinine;
+    a result that may be below a limit is read on the careful side)."""
+    avoid_below, check_below = params["tmp_smx_avoid_egfr_below"], params["tmp_smx_renal_check_egfr_below"]
+    avoid = renal.below_limit(record, context, avoid_below)
+    not_advised = f"TMP/SMX is not recommended below a creatinine clearance of {avoid_below:g} mL/min (US label)"
+    if avoid.below:
+        return Kidney(False, f"{avoid}: {not_advised}, so it is not offered.")
+    if avoid.may_be_below:
+        # an older eGFR that can be read does not settle it, but the prescriber weighs it ('<15 see note' after 18)
+        older, newest = renal.latest_egfr(record, context), avoid.newest
+        readable = (f" (the latest eGFR that can be read: {older})"
+                    if older and newest and older.day < newest.reading.day else "")
+        return Kidney(None, f"{avoid}{readable}. {not_advised}: confirm renal function before choosing it, or use "
+                            "atovaquone (no order is pre-selected).")
+    check = renal.below_limit(record, context, check_below)
+    if check.may_be_below:
+        monitor = "check potassium and renal function after starting and during use."
+        return Kidney(True, f"{check}: the label halves treatment doses at a creatinine clearance of "
+                            f"{avoid_below:g}-{check_below:g} mL/min; the prophylactic doses above are usually "
+                            f"acceptable, but {monitor}", f"{check}: {monitor}")
+    shown = renal.latest_shown(record, context)
+    return Kidney(True, f"Latest eGFR: {shown}." if shown else "No eGFR on file.")
+
+
+def _last_qualifying_run(history: SteroidHistory, min_peq: float, min_days: int) -> Run | None:
+    """The latest run on the timeline of at least ``min_days`` at ``min_peq`` or more (a late refill's gap counted in,
+    as for the run reaching today)."""
+    for _, last, peq in reversed(list(history.levels.runs())):
+        if peq >= min_peq and (run := history.run_at_or_above(min_peq, last)).days >= min_days:
+            return run
+    return None
+
+
+def _held_at_or_above(history: SteroidHistory, threshold: float, since: date) -> bool:
+    """Whether PEQ has stayed at ``threshold`` or more from ``since`` to today. A stretch of at most bridge_days with no
+    glucocorticoid at all before today is a late refill, not a stop, even when the dose after it has not yet run
+    bridge_days (the run count's rule for joining two courses): a taper charted as a new order a few days after the
+    high-dose one ended is still a taper, and the side to err on is the PJP reminder."""
+    for first, last, peq in history.levels.runs():
+        if last < since or peq >= threshold:
+            continue
+        if peq > 0 or last >= history.today or (last - max(first, since)).days + 1 > history.bridge_days:
+            return False
+    return history.peq_on(history.today) >= threshold
+
+
+def _run_last_day(run: Run) -> date:
+    assert run.first is not None  # a run of at least one day
+    return run.first + timedelta(days=run.days - 1)
+
+
+def _since_qualifying_run(exposure: Exposure, run: Run, stop_peq: float) -> str:
+    """The card's sentence when the run at the start threshold ended before today and the dose has stayed at or above
+    the stop threshold since (a taper)."""
+    assert run.first is not None
+    return (f"Prednisone-equivalent {exposure.dose()}. It was at or above {exposure.threshold:g} mg/day for {run.days} "
+            f"consecutive days ({run.first.isoformat()} to {_run_last_day(run).isoformat()}{run.gap_note()}) and has "
+            f"stayed at or above {stop_peq:g} mg/day since: prophylaxis continues until the dose is below "
+            f"{stop_peq:g} mg/day")
 
 
 def _co_agents(record: PatientRecord, context: HookContext, params: Mapping[str, float]) -> list[MedicationOrder]:
@@ -110,18 +209,17 @@ def _pulse_risk(pulses: list[MedicationOrder], today: date) -> str:
     return "IV methylprednisolone pulse " + ", ".join(when)
 
 
-def _suggestions(context: HookContext, mtx: bool) -> list[Suggestion]:
+def _suggestions(context: HookContext, mtx: bool, kidney: Kidney) -> list[Suggestion]:
     sets, pid = context.valuesets, context.patient_id
     cbc = orders.service_request(pid, orders.lab_concept(sets, "cbc", "58410-2", "Complete blood count (CBC)"),
                                  note="At 1-2 and 4 weeks after starting TMP/SMX with methotrexate, then monthly.")
     ss = orders.medication_request(
         pid, orders.concept(sets, "tmp_smx", TMP_SMX_SS), 1, "{tbl}",
-        text="TMP/SMX 80/400 mg: 1 single-strength tablet by mouth once daily (PJP prophylaxis)",
-        note="Check eGFR and potassium before starting and during use.")
+        text="TMP/SMX 80/400 mg: 1 single-strength tablet by mouth once daily (PJP prophylaxis)", note=kidney.note)
     ds = orders.medication_request(
         pid, orders.concept(sets, "tmp_smx", TMP_SMX_DS), 1, "{tbl}", day_of_week=("mon", "wed", "fri"),
         text="TMP/SMX 160/800 mg: 1 double-strength tablet by mouth on Monday, Wednesday and Friday "
-             "(PJP prophylaxis)", note="Check eGFR and potassium before starting and during use.")
+             "(PJP prophylaxis)", note=kidney.note)
     atovaquone = orders.medication_request(
         pid, orders.concept(sets, "pjp_alternative", "Atovaquone"), 1500, "mg",
         text="Atovaquone 1,500 mg by mouth once daily with food (PJP prophylaxis)")
@@ -136,14 +234,18 @@ def _suggestions(context: HookContext, mtx: bool) -> list[Suggestion]:
         route="Inhalation (nebulised)", text="Pentamidine 300 mg inhaled by nebuliser every 4 weeks (PJP prophylaxis)")
     monitor = ([Action("create", "CBC at 1-2 and 4 weeks, then monthly (with methotrexate)", resource=cbc)]
                if mtx else [])
-    return [
+    tmp_smx = [
         Suggestion("TMP/SMX 80/400 mg PO daily" + (" with CBC monitoring" if mtx else ""),
                    [Action("create", "TMP/SMX 80/400 mg PO once daily", resource=ss), *monitor],
-                   is_recommended=True),
+                   is_recommended=kidney.offer is True),
         Suggestion("TMP/SMX 160/800 mg PO Mon/Wed/Fri" + (" with CBC monitoring" if mtx else ""),
                    [Action("create", "TMP/SMX 160/800 mg PO Mon/Wed/Fri", resource=ds), *monitor]),
+    ]
+    return [
+        *(tmp_smx if kidney.offer is not False else []),
         Suggestion("Atovaquone 1,500 mg PO daily with food",
-                   [Action("create", "Atovaquone 1,500 mg PO daily with food", resource=atovaquone)]),
+                   [Action("create", "Atovaquone 1,500 mg PO daily with food", resource=atovaquone)],
+                   is_recommended=kidney.offer is False),
         Suggestion("G6PD test, then dapsone 100 mg PO daily",
                    [Action("create", "G6PD activity", resource=g6pd),
                     Action("create", "Dapsone 100 mg PO daily after a normal G6PD", resource=dapsone)]),
@@ -163,14 +265,31 @@ def _paediatric_suggestions(context: HookContext) -> list[Suggestion]:
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = dict(context.params(RULE))
-    min_peq, min_days = float(params["min_peq_mg"]), int(params["min_days"])
+    min_peq, min_days, stop_peq = float(params["min_peq_mg"]), int(params["min_days"]), float(params["stop_peq_mg"])
     history = steroids.history(record, context)
     today = record.today
     # a late refill's short gap does not restart the count; the timeline runs an order that ended before its end
     # date up to today (exposure errs late): that part of today's dose is not said to be given today
     exposure = history.exposure(min_peq)
     run, peq_today = exposure.run, exposure.peq_today
-    window_start = today - timedelta(days=min_days - 1)
+    # the spec's stop rule: after a qualifying run, prophylaxis stays due while the dose tapered from it stays at or
+    # above stop_peq every day since; the run need not reach today (tapered_from). Once it has fallen below,
+    # stopped_run is that run: the quiet reason names it.
+    qualifying = run if run.days >= min_days else None
+    tapered_from: Run | None = None
+    stopped_run: Run | None = None
+    last_run_ended: date | None = None
+    if qualifying is None and (last_run := _last_qualifying_run(history, min_peq, min_days)) is not None:
+        last_run_ended = _run_last_day(last_run)
+        if _held_at_or_above(history, stop_peq, last_run_ended + timedelta(days=1)):
+            tapered_from = qualifying = last_run
+        else:
+            stopped_run = last_run
+    window_start, needed = today - timedelta(days=min_days - 1), f">= {min_peq:g} mg/day for {min_days} days"
+    if last_run_ended and stopped_run and (peq_today >= stop_peq or history.unreadable_since(today)):
+        # a dose that could not be read, given since that run, may have kept PEQ at stop_peq or more up to today's
+        window_start = min(window_start, last_run_ended + timedelta(days=1))
+        needed += f", or >= {stop_peq:g} mg/day every day since the run at >= {min_peq:g} ended on {last_run_ended}"
     unreadable = [history.unread_named(o) for o in history.unreadable_since(window_start)]
     prophylaxis = immunosuppression.pjp_prophylaxis(record, context)
     not_counted = ended_early_list(immunosuppression.pjp_prophylaxis_not_counted(record, context))
@@ -181,17 +300,27 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "consecutive_days_at_or_above_threshold": run.days,
         "gaps_counted": run.describe_gaps(),
         "threshold": f">= {min_peq:g} mg/day for >= {min_days} days",
+        "stop_threshold": f"prophylaxis due until PEQ < {stop_peq:g} mg/day",
+        "qualifying_run_ended": last_run_ended,
         "pjp_prophylaxis": ", ".join(m.label for m in prophylaxis) or None,
         "pjp_prophylaxis_not_counted": not_counted or None,
         "unreadable_glucocorticoid_courses": "; ".join(unreadable) or None,
     }
-    if run.days < min_days:
+    if qualifying is None:
         if unreadable:
             facts["note"] = ("the dose of a glucocorticoid course in the window could not be read "
                              "(e.g. mg/kg with no current weight); it could change the answer")
             return NotEvaluable(f"readable dose of {', '.join(unreadable)} (needed to tell whether PEQ has been "
-                                f">= {min_peq:g} mg/day for {min_days} days)", facts)
-        return Quiet(f"PEQ >= {min_peq:g} mg/day for {run.days} consecutive days up to today (< {min_days})", facts)
+                                f"{needed})", facts)
+        reason = f"PEQ >= {min_peq:g} mg/day for {run.days} consecutive days up to today (< {min_days})"
+        if stopped_run is not None:
+            reason += (f"; after the last run of {stopped_run.days} days at >= {min_peq:g} mg/day (to "
+                       f"{last_run_ended}) PEQ fell below {stop_peq:g} mg/day ({peq_today:g} mg/day today): by the "
+                       "stop rule, prophylaxis for that course is no longer needed")
+            if agents := _co_agents(record, context, params):
+                reason += ("; the stop rule also asks that other high-risk therapy be reduced, which this rule does "
+                           f"not judge: {', '.join(dict.fromkeys(a.label for a in agents))}")
+        return Quiet(reason, facts)
     if prophylaxis:
         return Quiet(f"PJP prophylaxis on file: {facts['pjp_prophylaxis']}", facts)
 
@@ -208,37 +337,46 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         risks.append(_pulse_risk(pulses, today))
     mtx = record.medications_in("methotrexate", current_only=True)
     paediatric = is_paediatric(record, context)
+    kidney = _kidney(record, context, params)
     facts.update({
-        "exposure_since": run.first,
+        "exposure_since": qualifying.first,
         "co_immunosuppressants": ", ".join(a.label for a in agents) or None,
         "lymphocytes": f"{lymph[0]:,.0f}/uL on {lymph[1].isoformat()}" if lymph else None,
         "iv_pulse_within_window": ", ".join(p.label for p in pulses) or None,
         "higher_risk": bool(risks),
         "methotrexate_active": ", ".join(m.label for m in mtx) or None,
         "paediatric": paediatric,
-        "latest_egfr": renal.latest_shown(record, context),  # shown only: nothing here is decided on it
+        "latest_egfr": renal.latest_shown(record, context),
+        "tmp_smx_renal": {True: "offered", False: "not offered (eGFR below the limit)",
+                          None: "offered, not pre-selected (eGFR may be below the limit)"}[kidney.offer],
     })
     risk_text = ""
     if risks:
         risk_text = ("\n**Higher risk:** " + "; ".join(risks) + ". High-dose glucocorticoids combined with another "
                      "immunosuppressant, lymphopenia or pulse therapy carry the highest PJP risk; do not delay.\n")
+    regimen = REGIMEN_TMP_SMX if kidney.offer is not False else REGIMEN_NO_TMP_SMX
     detail = DETAIL.format(
-        exposure=exposure.sentence(), window=int(context.definition("pjp_prophylaxis_window_days")), risk=risk_text,
+        exposure=_since_qualifying_run(exposure, tapered_from, stop_peq) if tapered_from else exposure.sentence(),
+        window=int(context.definition("pjp_prophylaxis_window_days")), risk=risk_text,
         not_counted=immunosuppression.pjp_not_counted_sentence(not_counted),
-        egfr=f" Latest eGFR: {facts['latest_egfr']}." if facts["latest_egfr"] else " No eGFR on file.",
+        regimen=regimen.format(kidney=kidney.says),
         mtx=MTX_NOTE.format(names=", ".join(m.label for m in mtx)) if mtx else "",
         paediatric=PAEDIATRIC_NOTE if paediatric else "",
         unreadable=(f"\nNote: the dose of {'; '.join(unreadable)} could not be read and was not counted.\n"
                     if unreadable else ""))
-    if risks:
-        summary = f"High PJP risk, no prophylaxis: PEQ {exposure.headline()} for {exposure.days} d plus {risks[0]}"
+    if tapered_from:
+        course = f"after {tapered_from.days} d at >= {min_peq:g} mg/day"
     else:
-        summary = f"Start PJP prophylaxis: PEQ {exposure.headline()} for {exposure.days} days, none on file"
+        course = f"for {exposure.days} d" if risks else f"for {exposure.days} days"
+    if risks:
+        summary = f"High PJP risk, no prophylaxis: PEQ {exposure.headline()} {course} plus {risks[0]}"
+    else:
+        summary = f"Start PJP prophylaxis: PEQ {exposure.headline()} {course}, none on file"
     return Fired(
         severity="warning",
         summary=cut_summary(summary),
         detail=detail,
         facts=facts,
-        suggestions=_paediatric_suggestions(context) if paediatric else _suggestions(context, bool(mtx)),
+        suggestions=_paediatric_suggestions(context) if paediatric else _suggestions(context, bool(mtx), kidney),
         selection="at-most-one",
     )

@@ -267,30 +267,160 @@ def test_an_undated_unreadable_course_counts_until_its_end_date(kb, today):
     assert undated(-28, "active")["status"] == "not-fired"
 
 
-EGFR_SHOWN = {  # renal results, and what the card shows as the latest eGFR ({day}: D-n)
-    "text-bound": (lambda c: c.observation(EGFR, -3, value_string="<15"), "Latest eGFR: <15 on {d3}."),
+AVOID = "TMP/SMX is not recommended below a creatinine clearance of 15 mL/min (US label)"
+CHECK_K = ("the label halves treatment doses at a creatinine clearance of 15-30 mL/min; the prophylactic doses above "
+           "are usually acceptable, but check potassium and renal function after starting and during use.")
+# renal results, what the card says of the eGFR ({d3}, {d20}: D-3, D-20), and the suggestion pre-selected
+EGFR_SHOWN = {
+    "none": (lambda c: c, "No eGFR on file.", "TMP/SMX 80/400 mg PO daily"),
+    "normal": (lambda c: c.lab(EGFR, 75, "mL/min/{1.73_m2}", day=-3), "Latest eGFR: 75 on {d3}.",
+               "TMP/SMX 80/400 mg PO daily"),
     "estimated": (lambda c: c.lab(CREATININE, 3.0, "mg/dL", day=-3),
-                  "Latest eGFR: 18 on {d3} (estimated from creatinine 3 mg/dL, CKD-EPI 2021)."),
-    "newer-unreadable": (lambda c: c.lab(EGFR, 18, "mL/min/{1.73_m2}", day=-20).observation(
-        EGFR, -3, value_string="<15 see note"), "Latest eGFR: '<15 see note' on {d3}, which could not be read; "
-                                                "the latest that can be read: 18 on {d20}."),
-    "text-bound-flagged": (lambda c: c.lab(EGFR, 18, "mL/min/{1.73_m2}", day=-20).observation(
-        EGFR, -3, value_string="<15 (critical)"), "Latest eGFR: <15 on {d3} (the lab's text: '<15 (critical)')."),
+                  "eGFR 18 on {d3} (estimated from creatinine 3 mg/dL, CKD-EPI 2021) is below 30: " + CHECK_K,
+                  "TMP/SMX 80/400 mg PO daily"),
     "newer-text-without-a-number": (lambda c: c.lab(EGFR, 18, "mL/min/{1.73_m2}", day=-20).observation(
-        EGFR, -3, value_string="see comment"), "Latest eGFR: 18 on {d20}."),
-    "none": (lambda c: c, "No eGFR on file."),
+        EGFR, -3, value_string="see comment"), "eGFR 18 on {d20} is below 30: " + CHECK_K,
+        "TMP/SMX 80/400 mg PO daily"),
+    "below-15": (lambda c: c.lab(EGFR, 12, "mL/min/{1.73_m2}", day=-3),
+                 f"**First choice: atovaquone** 1,500 mg by mouth daily with food. eGFR 12 on {{d3}} is below 15: "
+                 f"{AVOID}, so it is not offered.", "Atovaquone 1,500 mg PO daily with food"),
+    "text-bound": (lambda c: c.observation(EGFR, -3, value_string="<15"),
+                   f"eGFR <15 on {{d3}} is below 15: {AVOID}, so it is not offered.",
+                   "Atovaquone 1,500 mg PO daily with food"),
+    "text-bound-flagged": (lambda c: c.lab(EGFR, 18, "mL/min/{1.73_m2}", day=-20).observation(
+        EGFR, -3, value_string="<15 (critical)"),
+        f"eGFR <15 on {{d3}} (the lab's text: '<15 (critical)') is below 15: {AVOID}, so it is not offered.",
+        "Atovaquone 1,500 mg PO daily with food"),
+    "newer-unreadable": (lambda c: c.lab(EGFR, 18, "mL/min/{1.73_m2}", day=-20).observation(
+        EGFR, -3, value_string="<15 see note"),
+        "eGFR on {d3} could not be read: '<15 see note'; whether it is below 15 is not known (the latest eGFR that "
+        f"can be read: 18 on {{d20}}). {AVOID}: confirm renal function before choosing it, or use atovaquone (no "
+        "order is pre-selected).", None),
+    "bound-that-does-not-settle-15": (lambda c: c.observation(EGFR, -3, value_string="<45"),
+                                      "eGFR reported as <45 on {d3}: whether it is below 15 is not known. " + AVOID,
+                                      None),
 }
 
 
 @pytest.mark.parametrize("state", EGFR_SHOWN)
-def test_the_latest_egfr_is_shown_as_renal_reads_it(kb, today, state):
-    """The card showed only a valueQuantity eGFR: a text '<15' or an eGFR estimated from a creatinine read 'No eGFR on
-    file', and a newer result with no value hid an older 18. It now shows the eGFR as the rules read it (for TMP/SMX
-    dosing; nothing is decided on it here)."""
-    add, shown = EGFR_SHOWN[state]
+def test_the_egfr_decides_whether_tmp_smx_is_offered_and_pre_selected(kb, today, state):
+    """TMP/SMX is not recommended below a creatinine clearance of 15 mL/min (US label): with eGFR 12 the card
+    pre-selected daily TMP/SMX and gave no renal advice (review). Below 15 it is not offered and atovaquone is
+    pre-selected; one that may be below 15 (a bound, a result that cannot be read) pre-selects nothing; at 15-30 the
+    prophylactic doses are kept with potassium and renal checks. The eGFR is read as the rules read it
+    (renal.below_limit: a text bound, an estimate from a creatinine, an older result behind one that cannot be read)."""
+    add, says, recommended = EGFR_SHOWN[state]
     chart = _chart(today)
     add(chart)
-    assert shown.format(d3=chart.at(-3), d20=chart.at(-20)) in " ".join(_card(kb, chart, today)["detail"].split())
+    card = _card(kb, chart, today)
+    assert says.format(d3=chart.at(-3), d20=chart.at(-20)) in " ".join(card["detail"].split())
+    labels = [s["label"] for s in card["suggestions"]]
+    assert [s["label"] for s in card["suggestions"] if s.get("isRecommended")] == ([recommended] if recommended else [])
+    assert ("TMP/SMX 80/400 mg PO daily" in labels) is (recommended != "Atovaquone 1,500 mg PO daily with food")
+
+
+def test_between_15_and_30_the_tmp_smx_orders_say_to_check_potassium(kb, today):
+    chart = _chart(today).lab(EGFR, 22, "mL/min/{1.73_m2}", day=-3)
+    card = _card(kb, chart, today)
+    daily, mwf = card["suggestions"][:2]
+    for suggestion in (daily, mwf):
+        assert suggestion["actions"][0]["resource"]["note"] == [
+            {"text": f"eGFR 22 on {chart.at(-3)} is below 30: check potassium and renal function after starting and "
+                     "during use."}]
+    assert explained(run(kb, chart.request("patient-view"), today), RULE)["facts"]["tmp_smx_renal"] == "offered"
+
+
+def test_the_egfr_limits_are_site_parameters(kb, today):
+    chart = _chart(today).lab(EGFR, 18, "mL/min/{1.73_m2}", day=-3)
+    assert _card(kb, chart, today)["suggestions"][0]["label"] == "TMP/SMX 80/400 mg PO daily"
+    site = with_params(kb, RULE, tmp_smx_avoid_egfr_below=20)
+    assert [s["label"] for s in _card(site, chart, today)["suggestions"] if s.get("isRecommended")] == [
+        "Atovaquone 1,500 mg PO daily with food"]
+
+
+def _tapered(today, high_mg=60, high_days=70, gap=0, low_mg=17.5, low_from=-10):
+    """Prednisone ``high_mg`` for ``high_days`` up to D-11 (completed), then ``low_mg`` from ``low_from`` (``gap``:
+    days with none in between, read from ``low_from``)."""
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-120).weight(70, day=-3)
+    chart.medication(PREDNISONE_20, high_mg, "mg", start=-10 - high_days, end=-11, status="completed")
+    chart.medication(PREDNISONE_20, low_mg, "mg", start=low_from)
+    return chart
+
+
+@pytest.mark.parametrize(("low_mg", "low_from", "fires"), [
+    (17.5, -10, True),  # review case 1: tapered 10 days ago
+    (19, -3, True),  # review case 1b: a week with none charted between (a taper charted late), then 19 mg
+    (15, -10, True),  # at the stop threshold: still at or above it
+    (14, -10, False),  # below about 15 mg/day: the stop rule is met
+])
+def test_a_taper_below_20_mg_keeps_the_card_until_the_stop_threshold(kb, today, low_mg, low_from, fires):
+    """60 mg/day for 70 days then 17.5 or 19 mg/day, never given prophylaxis: the card went quiet because the run at
+    >= 20 mg/day had to reach today. The spec's trigger does not say so, and its stop rule continues prophylaxis until
+    the dose is below about 15 mg/day: the card stays while PEQ has stayed at or above 15 since the run."""
+    chart = _tapered(today, low_mg=low_mg, low_from=low_from)
+    result = run(kb, chart.request("patient-view"), today)
+    card, entry = fired(result).get(RULE), explained(result, RULE)
+    assert entry["facts"]["qualifying_run_ended"] == chart.at(-11)
+    if not fires:
+        assert card is None
+        assert entry["reason"] == (
+            f"PEQ >= 20 mg/day for 0 consecutive days up to today (< 28); after the last run of 70 days at >= 20 "
+            f"mg/day (to {chart.at(-11)}) PEQ fell below 15 mg/day ({low_mg:g} mg/day today): by the stop rule, "
+            "prophylaxis for that course is no longer needed")
+        return
+    assert card["summary"] == f"Start PJP prophylaxis: PEQ {low_mg:g} mg/day after 70 d at >= 20 mg/day, none on file"
+    assert (f"Prednisone-equivalent {low_mg:g} mg/day today. It was at or above 20 mg/day for 70 consecutive days "
+            f"({chart.at(-80)} to {chart.at(-11)}) and has stayed at or above 15 mg/day since: prophylaxis continues "
+            "until the dose is below 15 mg/day.") in " ".join(card["detail"].split())
+    assert entry["facts"]["exposure_since"] == chart.at(-80)
+    with_tmp_smx = _tapered(today, low_mg=low_mg, low_from=low_from).medication(TMP_SMX_SS, 1, "{tbl}", start=-60)
+    assert _card(kb, with_tmp_smx, today) is None
+
+
+def test_after_the_stop_threshold_is_reached_a_later_rise_is_a_new_course(kb, today):
+    """60 mg/day for 70 days, 10 mg/day for two weeks (the stop rule met), then 17.5 mg/day: no card until 20 mg/day
+    for 28 days again. A course too short to qualify does not count either."""
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-120).weight(70, day=-3)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-94, end=-25, status="completed")
+    chart.medication(PREDNISONE_20, 10, "mg", start=-24, end=-11, status="completed")
+    chart.medication(PREDNISONE_20, 17.5, "mg", start=-10)
+    assert _card(kb, chart, today) is None
+    short = _tapered(today, high_days=20)
+    entry = explained(run(kb, short.request("patient-view"), today), RULE)
+    assert entry["status"] == "not-fired" and entry["facts"]["qualifying_run_ended"] is None
+
+
+def test_the_stop_threshold_is_a_site_parameter(kb, today):
+    chart = _tapered(today, low_mg=14)
+    assert _card(kb, chart, today) is None
+    assert _card(with_params(kb, RULE, stop_peq_mg=12.5), chart, today) is not None
+
+
+def test_below_the_stop_threshold_other_high_risk_therapy_is_named(kb, today):
+    """The stop rule also asks that other high-risk therapy be reduced: the quiet reason names what is current,
+    without judging it."""
+    chart = _tapered(today, low_mg=10).medication(METHOTREXATE_2_5, 15, "mg", start=-60, period=1, period_unit="wk")
+    entry = explained(run(kb, chart.request("patient-view"), today), RULE)
+    assert entry["status"] == "not-fired"
+    assert entry["reason"].endswith("; the stop rule also asks that other high-risk therapy be reduced, which this "
+                                    "rule does not judge: methotrexate 2.5 MG Oral Tablet")
+
+
+def test_an_unreadable_dose_since_the_run_leaves_the_taper_not_evaluable(kb, today):
+    """60 mg/day up to D-100, a prednisone order whose dose cannot be read from D-99 to D-40, then 17.5 mg/day: that
+    order may have kept the dose at 15 mg/day or more, so whether the stop rule was met is not known. With 10 mg/day
+    today it was met whatever that order gave."""
+    def chart_with(low_mg):
+        chart = Chart(today).condition(IMNM_SNOMED, onset=-300).weight(70, day=-3)
+        chart.medication(PREDNISONE_20, 60, "mg", start=-200, end=-100, status="completed")
+        chart.medication(PREDNISONE_20, None, None, start=-99, end=-40, status="completed")
+        chart.medication(PREDNISONE_20, low_mg, "mg", start=-39)
+        return explained(run(kb, chart.request("patient-view"), today), RULE)
+    unknown = chart_with(17.5)
+    assert unknown["status"] == "not-evaluable"
+    assert unknown["reason"].endswith(f"or >= 15 mg/day every day since the run at >= 20 ended on "
+                                      f"{today - timedelta(days=100)})")
+    assert chart_with(10)["status"] == "not-fired"
 
 
 @pytest.mark.parametrize("status", ["stopped", "completed"])
