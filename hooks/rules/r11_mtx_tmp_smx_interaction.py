@@ -220,11 +220,25 @@ ADVICE = {
     "prophylactic": "At a **prophylactic** dose the combination is acceptable with CBC monitoring (a cohort showed "
                     "no excess cytopenia), or {alternative}.",
     "treatment": "At a **treatment** dose, **avoid** the combination: choose another antibiotic (for cystitis, "
-                 "nitrofurantoin or fosfomycin per renal function and local guidance), or hold methotrexate during "
-                 "the course and monitor the CBC.",
-    "unknown": "The TMP dose could not be read, so a treatment dose cannot be ruled out: confirm the dose; at a "
-               "treatment dose avoid the combination, at a prophylactic dose monitor the CBC.",
+                 "nitrofurantoin or fosfomycin per renal function and local guidance), or {hold}.",
+    "unknown": "The TMP dose could not be read, so a treatment dose cannot be ruled out: confirm the dose. At a "
+               "prophylactic dose monitor the CBC; at a treatment dose avoid the combination, or {hold}.",
 }
+
+
+def _chart_status(order: MedicationOrder) -> str:
+    """How a current chart order stands, as the card names it: 'on hold' (suspended, FHIR expects it to resume) or
+    'active' (``medications_in(current_only=True)`` gives no other status)."""
+    return "on hold" if order.status == "on-hold" else "active"
+
+
+def _hold_advice(mtx_on_hold: bool, tmp_name: str) -> str:
+    """The treatment-dose alternative to another antibiotic: hold methotrexate for the course, or, held already,
+    keep it held until the course is over and restart it after."""
+    if mtx_on_hold:
+        return (f"keep methotrexate on hold (it is held now) until the {tmp_name} course is over, restart it after, "
+                "and monitor the CBC")
+    return "hold methotrexate during the course and monitor the CBC"
 
 
 def _alternative(combination: bool, child: bool) -> str:
@@ -306,8 +320,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     doses = [(o, tmp_dose(o, dosing.value if dosing else None, params, child)) for o in tmp_orders]
     tmp_order, dose = max(doses, key=lambda d: REGIMEN_RANK[d[1].regimen])
     drafted_tmp = tmp_order in tmp_drafts
-    # a current order first, then a draft (the next dose), then the order given last, between doses
-    mtx_given = active_mtx or mtx_drafts or ([between.order] if between else [])
+    # a current order being given first, then a draft (the next dose: it restarts one on hold), then one on hold,
+    # then the order given last, between doses
+    being_given = [o for o in active_mtx if _chart_status(o) == "active"]
+    mtx_given = being_given or mtx_drafts or active_mtx or ([between.order] if between else [])
     mtx_order = mtx_given[0] if drafted_tmp else mtx_drafts[0]
     facts.update(regimen=dose.regimen, tmp_mg_per_day=round(dose.mg_per_day, 1) if dose.mg_per_day else None,
                  tmp_mg_per_kg_day=round(dose.mg_per_kg_day, 2) if dose.mg_per_kg_day else None,
@@ -330,6 +346,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         dose_line = f"not readable ({dose.basis})"
     if dose.mg_per_kg_day is not None and dose.mg_per_day is not None:
         dose_line += f" = {dose.mg_per_kg_day:.1f} mg/kg/day"
+    tmp_state = "drafted" if drafted_tmp else _chart_status(tmp_order)
+    # given between doses, each charted as a completed order: there is no order to hold, its next dose is held
+    last_dose = between if between is not None and mtx_order is between.order else None
+    mtx_state = ("drafted" if mtx_order in mtx_drafts else _chart_status(mtx_order) if last_dose is None
+                 else f"no current order: last given {last_dose.last}, {_next_dose(last_dose, record.today)}")
+    mtx_on_hold = mtx_state == "on hold"  # nothing to hold: the card says to keep it held through the course
     risk_line = ""
     if risks:
         prefer = ("prefer atovaquone over TMP/SMX" if combination
@@ -337,13 +359,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         risk_line = (f"\n**Higher risk here ({'; '.join(risks)}):** "
                      + (f"{prefer}, and if the combination is used check the CBC at 1 week."
                         if dose.regimen == "prophylactic" else
-                        f"do not combine; if {tmp_name} is essential, hold methotrexate and check the CBC weekly.")
+                        f"do not combine; if {tmp_name} is essential, "
+                        f"{'keep methotrexate on hold' if mtx_on_hold else 'hold methotrexate'} and check the CBC "
+                        "weekly.")
                      + "\n")
-    tmp_state = "drafted" if drafted_tmp else "active"
-    # given between doses, each charted as a completed order: there is no order to hold, its next dose is held
-    held = between if between is not None and mtx_order is between.order else None
-    mtx_state = ("drafted" if mtx_order in mtx_drafts else "active" if held is None
-                 else f"no current order: last given {held.last}, {_next_dose(held, record.today)}")
     pair = f"{tmp_order.label} ({tmp_state}) with {mtx_order.label} ({mtx_state})."
     headline = {"prophylactic": "prophylactic TMP dose, monitor the CBC", "treatment": "treatment TMP dose, avoid",
                 "unknown": "TMP dose unknown"}[dose.regimen]
@@ -360,14 +379,22 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                       is_recommended=not risks))
         suggestions.append(_switch(context, tmp_order, stop_tmp, drafted_tmp, combination, child, bool(risks)))
     elif drafted_tmp:
-        suggestions.append(Suggestion(f"Cancel the treatment-dose {tmp_order.label}; choose another antibiotic",
-                                      [stop_tmp], is_recommended=True))
-        if mtx_state == "active":
+        # an unread dose may be prophylactic: the card cannot call it a treatment dose, only say why it is cancelled
+        cancel = (f"Cancel the treatment-dose {tmp_order.label}; choose another antibiotic"
+                  if dose.regimen == "treatment" else
+                  f"Cancel the {tmp_name} draft: its dose could not be read, and a treatment dose interacts "
+                  "dangerously with methotrexate")
+        suggestions.append(Suggestion(cancel, [stop_tmp], is_recommended=True))
+        if mtx_on_hold:
+            suggestions.append(Suggestion(
+                f"Keep {tmp_name}; keep methotrexate on hold until the course is over, restart it after, and "
+                "monitor the CBC", [monitor]))
+        elif mtx_state == "active":
             suggestions.append(Suggestion(
                 f"Keep {tmp_name}, hold methotrexate during the course and monitor the CBC",
                 [Action("delete", f"Hold {named_with_dose(mtx_order)} during the {tmp_name} course",
                         resource_id=mtx_order.reference, stops_as="on-hold"), monitor]))
-        elif held is not None:
+        elif last_dose is not None:
             suggestions.append(Suggestion(
                 f"Keep {tmp_name}, hold the next methotrexate dose and any during the course, and "
                 "monitor the CBC", [monitor]))
@@ -382,7 +409,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         summary=f"Methotrexate + {tmp_name}: {headline}"
                 + (" (higher-risk patient)" if risks else ""),
         detail=DETAIL.format(headline=headline, pair=pair, dose_line=dose_line, risk_line=risk_line,
-                             advice=ADVICE[dose.regimen].format(alternative=_alternative(combination, child))),
+                             advice=ADVICE[dose.regimen].format(alternative=_alternative(combination, child),
+                                                            hold=_hold_advice(mtx_on_hold, tmp_name))),
         facts=facts,
         about=[tmp_order] if drafted_tmp else [mtx_order],
         suggestions=suggestions,

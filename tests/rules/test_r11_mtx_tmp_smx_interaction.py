@@ -75,6 +75,21 @@ def test_unreadable_dose_is_critical(kb, today):
     assert entry["facts"]["regimen"] == "unknown" and card["indicator"] == "critical"
 
 
+@pytest.mark.parametrize(("product", "name"), [(TMP_SMX_DS, "TMP/SMX"), (TRIMETHOPRIM_100, "trimethoprim")])
+def test_an_unread_dose_is_cancelled_without_calling_it_a_treatment_dose(kb, today, product, name):
+    """A sig whose dose is not read was offered "Cancel the treatment-dose ...", which the card cannot know (found by
+    review): it is cancelled because its dose could not be read, still critical and recommended."""
+    chart = on_mtx(today).draft(product, None, None, frequency=2, resource_id="tmp",
+                                text="as directed by the infectious diseases team")
+    card, entry = _result(kb, today, chart)
+    assert entry["facts"]["regimen"] == "unknown" and card["indicator"] == "critical"
+    cancel = card["suggestions"][0]
+    assert cancel["label"] == (f"Cancel the {name} draft: its dose could not be read, and a treatment dose interacts "
+                               "dangerously with methotrexate")
+    assert cancel["isRecommended"] and deleted(cancel) == ["MedicationRequest/tmp"]
+    assert not any("treatment-dose" in s["label"] for s in card["suggestions"])
+
+
 
 @pytest.mark.parametrize(("name", "actions"), [
     ("r11-fires-treatment-ds-bid", [
@@ -400,3 +415,45 @@ def test_a_methotrexate_draft_is_named_before_the_dose_given_last(kb, today):
     chart.draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk", day_of_week=["fri"])
     card, _ = _result(kb, today, chart.draft(TMP_SMX_DS, 1, "{tbl}", frequency=2))
     assert "with methotrexate 2.5 MG Oral Tablet (drafted)" in card["detail"]
+
+
+def _on_mtx_held(today, age=55):
+    """Weekly methotrexate on the chart, on hold (current: FHIR expects it to resume)."""
+    chart = Chart(today, age=age, sex="female").condition(IMNM_SNOMED, onset=-200)
+    return chart.medication(METHOTREXATE_2_5, 20, "mg", start=-150, period_unit="wk", day_of_week=["mon"],
+                            status="on-hold", resource_id="mtx-held")
+
+
+@pytest.mark.parametrize(("age", "higher_risk"), [(55, False), (72, True)])
+def test_methotrexate_on_hold_is_named_so_and_kept_held_not_held_again(kb, today, age, higher_risk):
+    """Methotrexate on hold was named "(active)" and the card offered to hold it (found by review): it is named as
+    held, and the card says to keep it held through the TMP/SMX course and restart it after, with CBC monitoring."""
+    chart = _on_mtx_held(today, age).draft(TMP_SMX_DS, 1, "{tbl}", frequency=2, count=14, resource_id="tmp")
+    card, _ = _result(kb, today, chart)
+    detail = " ".join(card["detail"].split())
+    assert card["indicator"] == "critical"
+    assert "with methotrexate 2.5 MG Oral Tablet (on hold)." in detail and "(active)" not in detail
+    assert ("or keep methotrexate on hold (it is held now) until the TMP/SMX course is over, restart it after, and "
+            "monitor the CBC." in detail)
+    assert ("if TMP/SMX is essential, keep methotrexate on hold and check the CBC weekly" in detail) is higher_risk
+    cancel, keep_held = card["suggestions"]
+    assert cancel["isRecommended"] and deleted(cancel) == ["MedicationRequest/tmp"]
+    assert keep_held["label"] == ("Keep TMP/SMX; keep methotrexate on hold until the course is over, restart it "
+                                  "after, and monitor the CBC")
+    assert deleted(keep_held) == [] and not keep_held["isRecommended"]
+    assert [a["resource"]["resourceType"] for a in keep_held["actions"]] == ["ServiceRequest"]
+
+
+def test_a_methotrexate_draft_beside_one_on_hold_is_the_methotrexate_named(kb, today):
+    """The draft is the next dose (it restarts the order on hold): the card does not say to keep methotrexate held."""
+    chart = _on_mtx_held(today).draft(METHOTREXATE_2_5, 20, "mg", period_unit="wk", day_of_week=["mon"])
+    card, _ = _result(kb, today, chart.draft(TMP_SMX_DS, 1, "{tbl}", frequency=2))
+    assert "with methotrexate 2.5 MG Oral Tablet (drafted)" in card["detail"]
+    assert "keep methotrexate on hold" not in " ".join(card["detail"].split())
+
+
+def test_tmp_smx_on_hold_on_the_chart_is_named_so(kb, today):
+    chart = Chart(today, age=55).condition(IMNM_SNOMED, onset=-200)
+    chart.medication(TMP_SMX_DS, 1, "{tbl}", frequency=2, start=-2, status="on-hold")
+    card, _ = _result(kb, today, chart.draft(METHOTREXATE_2_5, 15, "mg", period_unit="wk", day_of_week=["mon"]))
+    assert f"{TMP_SMX_DS[2]} (on hold) with methotrexate 2.5 MG Oral Tablet (drafted)" in card["detail"]
