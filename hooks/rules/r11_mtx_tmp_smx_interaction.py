@@ -16,7 +16,7 @@ from hooks.context import HookContext
 from hooks.definitions import renal, weight
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import DueDose, between_doses
-from hooks.definitions.dose_basis import named_with_dose, text_frequency
+from hooks.definitions.dose_basis import named_with_dose, read_instruction, text_frequency
 from hooks.definitions.immunosuppression import is_co_trimoxazole
 from hooks.definitions.routes import is_local_order, systemic
 from hooks.dosing import (
@@ -146,7 +146,13 @@ def _tmp_given_together(order: MedicationOrder, given: list[Dosage], weight_kg: 
     per_kgs: list[float | None] = []
     rates: list[float] = []
     hows: list[str] = []
-    for dosage in given:
+    for instruction in given:
+        # the sig's dose where the order has no structured one ('1 DS tablet twice daily'), or the higher of the two
+        # where they disagree, as the dose checks read it
+        read = read_instruction(order, instruction, weight_kg)
+        if read.problem is not None and instruction.dose is None:
+            return TmpDose("unknown", None, None, read.problem)
+        dosage = read.dosage
         mg, per_kg, how = _tmp_per_administration(order, dosage, weight_kg)
         per_day = _per_day(dosage)
         if per_day is None or (mg is None and per_kg is None):

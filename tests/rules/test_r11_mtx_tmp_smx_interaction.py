@@ -90,6 +90,18 @@ def test_an_unread_dose_is_cancelled_without_calling_it_a_treatment_dose(kb, tod
     assert not any("treatment-dose" in s["label"] for s in card["suggestions"])
 
 
+@pytest.mark.parametrize(("product", "sig", "regimen"), [
+    (TMP_SMX_DS, "1 DS tablet by mouth twice daily for 7 days", "treatment"),
+    (TMP_SMX_SS, "1 SS tablet by mouth once daily", "prophylactic"),
+])
+def test_a_dose_given_only_in_the_sig_is_read(kb, today, product, sig, regimen):
+    """A TMP/SMX draft whose dose is only in its sig was 'dose unknown' (found by review): R11 reads the sig's dose as
+    the dose checks do (dose_basis.read_instruction), so DS twice daily is 320 mg/day of TMP, a treatment dose."""
+    card, entry = _result(kb, today, on_mtx(today).draft(product, None, None, frequency=None, text=sig))
+    assert entry["facts"]["regimen"] == regimen
+    assert card["indicator"] == ("critical" if regimen == "treatment" else "warning")
+
+
 
 @pytest.mark.parametrize(("name", "actions"), [
     ("r11-fires-treatment-ds-bid", [
