@@ -39,19 +39,20 @@ def test_a_maintenance_interval_may_not_be_longer_than_a_course_break(tmp_path):
             "= 180") in _refused(tmp_path, "[definitions]\nivig_maintenance_max_interval_days = 181\n")
 
 
-@pytest.mark.parametrize(("section", "name", "new_name"), [
-    ("imnm-refractory-next-line", "ivig_course_break_days", "ivig_course_break_days"),
-    ("giop-bone-protection", "adult_age_years", "paediatric_age_years"),
-    ("vaccinate-before-immunosuppression", "rzv_min_age", "rzv_min_age"),
-    ("srp-add-rituximab-inadequate-response", "rituximab_window_days", "anti_cd20_in_use_days"),
-    ("imnm-refractory-next-line", "rituximab_recent_days", "anti_cd20_in_use_days"),
-    ("pjp-prophylaxis-missing", "anti_cd20_window_days", "anti_cd20_in_use_days"),
-    ("live-vaccine-while-immunosuppressed", "anti_cd20_days", "anti_cd20_in_use_days"),
+@pytest.mark.parametrize(("section", "name", "new_name", "new_section"), [
+    ("imnm-refractory-next-line", "ivig_course_break_days", "ivig_course_break_days", "definitions"),
+    ("giop-bone-protection", "adult_age_years", "paediatric_age_years", "definitions"),
+    ("vaccinate-before-immunosuppression", "rzv_min_age", "rzv_min_age", "definitions"),
+    ("srp-add-rituximab-inadequate-response", "rituximab_window_days", "anti_cd20_in_use_days", "definitions"),
+    ("imnm-refractory-next-line", "rituximab_recent_days", "anti_cd20_in_use_days", "definitions"),
+    ("pjp-prophylaxis-missing", "anti_cd20_window_days", "anti_cd20_in_use_days", "definitions"),
+    ("live-vaccine-while-immunosuppressed", "anti_cd20_days", "anti_cd20_in_use_days", "definitions"),
+    ("mtx-weekly-dose-range", "naive_lookback_days", "new_start_lookback_days", "mtx-start-prerequisites"),
 ])
-def test_a_parameter_that_moved_is_refused_with_its_new_place_named(tmp_path, section, name, new_name):
-    """A site file written before a rule's parameter became a shared definition must not start with the site's
-    value silently dropped."""
-    assert (f"unknown parameter {section}.{name} (it has moved: set {new_name} under [definitions])"
+def test_a_parameter_that_moved_is_refused_with_its_new_place_named(tmp_path, section, name, new_name, new_section):
+    """A site file written before a rule's parameter became a shared definition (or another rule's, which both read)
+    must not start with the site's value silently dropped."""
+    assert (f"unknown parameter {section}.{name} (it has moved: set {new_name} under [{new_section}])"
             in _refused(tmp_path, f"[{section}]\n{name} = 16\n"))
 
 

@@ -13,17 +13,26 @@ draft, those left active and those it replaces by a link) is read and within the
 it would leave, or that this is not known, and the replacements offered instead stop them all. An as-needed order on
 the chart adds no scheduled dose: it is named. An order whose dose is not read (a draft's too) is not counted: what
 the others give is the least given, judged and said as 'at least'; within the range, the check is not evaluated.
+
+A new start (R10's definition: no methotrexate given in its new_start_lookback_days) takes the reduced start of
+7.5-15 mg/week with an eGFR in the reduced range (from R10's egfr_avoid_below up to reduced_start_egfr_below, within
+R10's lab window) or from reduced_start_age_from (age stands for frailty, which has no coded reading): a first dose
+above reduced_start_max_mg_week is a warning naming why. Below R10's egfr_avoid_below the start is R10's critical,
+not said again here. An eGFR missing, too old or not settling the limit, or no birth date, is said as not checked:
+on the card when it fires, else the check is not evaluated; never read as normal.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from hooks import orders
+from hooks.cards import first_fitting
 from hooks.context import HookContext
-from hooks.definitions import continuing, dose_basis
+from hooks.definitions import cohorts, continuing, dose_basis, renal
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import doses_since
 from hooks.definitions.dose_basis import DraftDose, mg
@@ -39,7 +48,8 @@ RULE = Rule(
     title="Methotrexate weekly dose above the adult range",
     hooks=("order-sign",),
     severities=("warning", "critical"),
-    summary="An adult once-weekly methotrexate draft above 25 mg/week (critical at 40 mg/week or more).",
+    summary="An adult once-weekly methotrexate draft above 25 mg/week (critical at 40 mg/week or more), or a new start "
+            "above 15 mg/week at eGFR 30-59 or age >= 80.",
     sources=(SEED_004, LANCET_2024, MTX_AZA_PHRASE_DRORACLE, SEED_003, SEED_001),
     parameters={
         "warning_above_mg_week": Param(25, "mg/week", "Above this weekly dose the draft is a warning.",
@@ -47,15 +57,26 @@ RULE = Rule(
         "critical_from_mg_week": Param(40, "mg/week", "At or above this weekly dose the draft is critical."),
         "naive_start_above_mg_week": Param(20, "mg/week", "A first methotrexate dose above this is pointed out "
                                                           "on the card."),
-        "naive_lookback_days": Param(90, "days", "No methotrexate in this many days makes the draft a new start."),
+        "reduced_start_max_mg_week": Param(15, "mg/week", "A new start at a reduced-start eGFR or age: a first "
+                                                          "weekly dose above this is a warning (start 7.5-15 mg).",
+                                           at_most="mtx-weekly-dose-range.naive_start_above_mg_week"),
+        "reduced_start_egfr_below": Param(60, "mL/min/1.73m2", "A new start with an eGFR below this (at or above "
+                                                              "mtx-start-prerequisites.egfr_avoid_below) takes the "
+                                                              "reduced start.",
+                                          at_least="mtx-start-prerequisites.egfr_avoid_below"),
+        "reduced_start_age_from": Param(80, "years", "A new start from this age takes the reduced start (age stands "
+                                                     "for frailty, which has no coded reading) [sign-off]."),
     },
     override_family="safety",
 )
 
 EPS = 1e-9
+# R10, whose new_start_lookback_days says what a new start is, whose lab_max_age_days how recent its eGFR must be, and
+# below whose egfr_avoid_below a start is its critical card (not a reduced start here)
+START_CHECK = "mtx-start-prerequisites"
 
 DETAIL = """\
-**Methotrexate {amount} is above the adult range.** {findings}
+**Methotrexate {amount} is above {limit}.** {findings}
 
 Adult myositis: **start 15 mg once weekly** (7.5-15 mg if frail or eGFR 30-59), then titrate by 2.5-5 mg every
 2-4 weeks to **20-25 mg/week** within 3-6 months; give it subcutaneously above about 15-20 mg. Always with folic
@@ -68,10 +89,107 @@ it is a 2-4 fold overdose.
 {advice}{unread}"""
 
 
-def _prior_mtx(record: PatientRecord, since_days: int) -> tuple[MedicationOrder, date] | None:
-    """The methotrexate order last given within ``since_days``, with its last dose day."""
-    since = record.today - timedelta(days=since_days)
+def _new_start_days(context: HookContext) -> int:
+    """R10's new-start window: no methotrexate given in this many days makes a new start."""
+    return int(context.thresholds.of_rule(START_CHECK)["new_start_lookback_days"])
+
+
+def _prior_mtx(record: PatientRecord, context: HookContext) -> tuple[MedicationOrder, date] | None:
+    """The methotrexate order last given within R10's new-start window, with its last dose day: None is a new
+    start, as R10 reads it (courses.given_since)."""
+    since = record.today - timedelta(days=_new_start_days(context))
     return max(doses_since(record, "methotrexate", since=since), key=lambda found: found[1], default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class ReducedStart:
+    """Why a new start takes the reduced start ('eGFR 38 on 2026-11-16', 'age 84'), and what could not be checked
+    ('no eGFR within 30 days', 'age unknown (no birth date on file)')."""
+
+    because: tuple[str, ...]
+    unchecked: tuple[str, ...]
+    dose_range: str  # '7.5-15 mg/week'
+    criteria: str  # 'eGFR 30 to under 60, or age 80 or over (standing for frailty)'
+
+    @property
+    def not_checked(self) -> str | None:
+        """'whether the reduced start of 7.5-15 mg/week (...) applies could not be checked: ...', or None."""
+        return (f"whether the reduced start of {self.dose_range} ({self.criteria}) applies could not be checked: "
+                f"{'; '.join(self.unchecked)}") if self.unchecked else None
+
+    def finding(self) -> str:
+        """The card's sentences: why the reduced start applies, and what could not be checked."""
+        said = [f"With {' and '.join(self.because)}, start at {self.dose_range} ({self.criteria}); the replacement "
+                "offered is the top of that range."] if self.because else []
+        if (unchecked := self.not_checked) is not None:
+            said.append(unchecked[0].upper() + unchecked[1:] + ".")
+        return " ".join(said)
+
+
+def _reduced_start(record: PatientRecord, context: HookContext, p: Mapping[str, float]) -> ReducedStart:
+    """A new start's reasons for the reduced start: an eGFR within R10's lab window from R10's egfr_avoid_below up to
+    reduced_start_egfr_below (renal.below_limit, as R10 reads it), or an age the patient may be from
+    reduced_start_age_from. An eGFR that does not settle it, none in the window, or no birth date is unchecked."""
+    start_check = context.thresholds.of_rule(START_CHECK)
+    avoid_below, window = start_check["egfr_avoid_below"], int(start_check["lab_max_age_days"])
+    because: list[str] = []
+    unchecked: list[str] = []
+    ages = cohorts.age_range(record)
+    if ages is None:
+        unchecked.append(f"age {cohorts.describe_age(record)}")
+    elif ages[1] >= p["reduced_start_age_from"]:
+        because.append(f"age {cohorts.describe_age(record)}")
+    kidney = renal.below_limit(record, context, p["reduced_start_egfr_below"],
+                               record.today - timedelta(days=window))
+    if kidney.below is None:
+        older = None if kidney.on_file else renal.latest_egfr(record, context)
+        unchecked.append(str(kidney) if kidney.on_file else f"no eGFR within {window} days" + (
+            f" (the latest, {older}, is older)" if older else ""))
+    elif kidney.below and kidney.decided is not None and not renal.below_limit(
+            record, context, avoid_below, count_unestimated_creatinine=False).below:
+        because.append(f"eGFR {kidney.decided.reading}")  # below R10's limit it is R10's critical card
+    return ReducedStart(tuple(because), tuple(unchecked), f"7.5-{p['reduced_start_max_mg_week']:g} mg/week",
+                        f"eGFR {avoid_below:g} to under {p['reduced_start_egfr_below']:g}, or age "
+                        f"{p['reduced_start_age_from']:g} or over, standing for frailty")
+
+
+def _new_start_line(days: int, total: float, p: Mapping[str, float], reduced: ReducedStart) -> str:
+    """The card's lines on a new start: a first dose above naive_start_above_mg_week is too high (start at 15 mg), or
+    the reduced start and why; and what of the reduced start could not be checked."""
+    naive = (f", and a first dose above {p['naive_start_above_mg_week']:g} mg/week is too high: start at 15 mg/week."
+             if total > p["naive_start_above_mg_week"] + EPS and not reduced.because else ".")
+    return " ".join(filter(None, (f"No methotrexate in the chart in the last {days} days: this is a new start{naive}",
+                                  reduced.finding())))
+
+
+def _cancel(drafts: Sequence[DraftDose]) -> list[Action]:
+    return [Action("delete", f"Cancel {d.order.label} ({d.how_given()})", resource_id=d.order.reference)
+            for d in drafts]
+
+
+def _not_read_line(unread: Sequence[str]) -> str:
+    return ("\n\nNot read: " + "; ".join(unread) + ".") if unread else ""
+
+
+def _reduced_start_card(record: PatientRecord, context: HookContext, reduced: ReducedStart, amount: str,
+                        findings: list[str], drafts: Sequence[DraftDose], unread: Sequence[str],
+                        facts: dict[str, Any]) -> Fired:
+    """The warning on a new start within the adult range but above the reduced start its eGFR or age calls for:
+    the drafts replaced by 15 mg once weekly (the top of the reduced start)."""
+    suggestions, advice = _replacements(record, context, _weekday(drafts[0].order), False, _cancel(drafts))
+    because = ", ".join(reduced.because)
+    return Fired(
+        severity="warning",
+        summary=first_fitting([f"Methotrexate {amount} new start, {because}: above the {reduced.dose_range} "
+                               "reduced start",
+                               f"Methotrexate {amount} new start: above the {reduced.dose_range} reduced start"]),
+        detail=DETAIL.format(amount=amount, limit=f"the reduced start of {reduced.dose_range}",
+                             findings=" ".join(findings), advice=advice, unread=_not_read_line(unread)),
+        facts=facts,
+        about=[d.order for d in drafts],
+        suggestions=suggestions,
+        selection="at-most-one",
+    )
 
 
 def _weekday(order: MedicationOrder) -> str:
@@ -178,7 +296,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     p = context.params(RULE)
     age = record.age_years
     sent = context.drafts_in("methotrexate")
-    found = _prior_mtx(record, int(p["naive_lookback_days"]))
+    found = _prior_mtx(record, context)
     prior = found[0] if found else None
     facts: dict[str, Any] = {
         "age_years": age,
@@ -195,6 +313,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     drafts = chart.given
     if not drafts:
         return Quiet("no methotrexate draft", facts)
+    reduced = _reduced_start(record, context, p) if prior is None else None
+    if reduced is not None:
+        facts.update(reduced_start_because="; ".join(reduced.because) or None,
+                     reduced_start_unchecked="; ".join(reduced.unchecked) or None,
+                     reduced_start_max_mg_week=p["reduced_start_max_mg_week"])
     weight = dosing_weight(record, context)
     bsa = dosing_bsa(record, context)
     kg = weight.value if weight else None
@@ -260,8 +383,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         findings.append(as_needed)
     # everything given together, a dose not read or more often than weekly too (said as not counted)
     left_line = _left_active_line(left_kept, [*doses, *left], drafts, context.today, p) if left else None
+    # a new start above the reduced start (said where its eGFR or age calls for it, or could not be checked)
+    above_reduced = reduced if drafted and total > p["reduced_start_max_mg_week"] + EPS else None
     if not weighed or total <= p["warning_above_mg_week"] + EPS:
         not_judged = "methotrexate dose could not be read: " + "; ".join(unread) if unread else None
+        if above_reduced is not None and above_reduced.because:
+            findings.append(_new_start_line(_new_start_days(context), total, p, above_reduced))
+            return _reduced_start_card(record, context, above_reduced, least + _amount(total, together), findings,
+                                       named_drafts, unread, facts)
         # what was read with the orders left active passing a limit is said, whatever could not be read
         if not_judged and not (left_line and left_line.over):
             return NotEvaluable(not_judged, facts)
@@ -277,6 +406,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 on_chart=[f"{mg(d.week_mg)}/week" if d.week_mg is not None else d.how_given() for d in left],
                 findings=[*findings, left_line.text], judged=within, facts=facts,
                 about=[d.order for d in named_drafts], not_read=not_judged, unchecked=left_line.unchecked)
+        if above_reduced is not None and above_reduced.not_checked:
+            return NotEvaluable(f"{within}, but on this new start {above_reduced.not_checked}", facts)
         return Quiet(within, facts)
 
     critical = total >= p["critical_from_mg_week"] - EPS
@@ -293,15 +424,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         f"at or above {p['critical_from_mg_week']:g} mg/week, well beyond the adult maximum of about 25 mg/week."
         if critical else f"above the usual adult maximum of {p['warning_above_mg_week']:g} mg/week."))
     findings += [left_line.text] if left_line else []
-    if prior is None:
-        findings.append(f"No methotrexate in the chart in the last {int(p['naive_lookback_days'])} days: this is "
-                        f"a new start" + (f", and a first dose above {p['naive_start_above_mg_week']:g} mg/week is "
-                                          "too high: start at 15 mg/week."
-                                          if total > p["naive_start_above_mg_week"] + EPS else "."))
+    if reduced is not None:
+        findings.append(_new_start_line(_new_start_days(context), total, p, reduced))
     else:
         findings.append(f"Methotrexate on file: {facts['methotrexate_in_prior_days']}.")
-    delete = [Action("delete", f"Cancel {d.order.label} ({d.how_given()})", resource_id=d.order.reference)
-              for d in named_drafts]
+    delete = _cancel(named_drafts)
     # what cancelling the drafts leaves, when not known to be within the range (said where the drafts add to it)
     leaves_line = _cancelling_leaves([dose_basis.read_dose(o, kg, bsa) for o in chart.kept_if_cancelled],
                                      context.today, p) if adds else None
@@ -317,13 +444,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                             [*delete, *continuing.discontinue(chart.to_stop(sent, stop))])
     summary = (f"Methotrexate {least}{amount}" + (" (less often than weekly)" if less_often else "") + beside + ": " + (
         f"at/above the {p['critical_from_mg_week']:g} mg/week danger limit" if critical
-        else f"above the adult maximum of {p['warning_above_mg_week']:g} mg/week")
-        + ("; new start should be 15 mg" if prior is None else ""))
+        else f"above the adult maximum of {p['warning_above_mg_week']:g} mg/week"))
+    new_start = (f"; new start should be {reduced.dose_range if reduced.because else '15 mg'}"
+                 if reduced is not None else "")
     return Fired(
         severity="critical" if critical else "warning",
-        summary=summary,
-        detail=DETAIL.format(amount=least + amount + beside, findings=" ".join(findings), advice=advice,
-                             unread=("\n\nNot read: " + "; ".join(unread) + ".") if unread else ""),
+        summary=first_fitting([summary + new_start, summary]),
+        detail=DETAIL.format(amount=least + amount + beside, limit="the adult range", findings=" ".join(findings),
+                             advice=advice, unread=_not_read_line(unread)),
         facts=facts,
         about=[d.order for d in named_drafts],
         suggestions=suggestions,

@@ -9,10 +9,19 @@ eGFR stands for (none could be estimated from it, and the lab reported none sinc
 asks for what the estimate needs (a child's current height, a birth date, a creatinine that can be read). So does a
 newest eGFR that does not settle it, a bound ('<45') or a result that cannot be read: the card names it and asks for
 a recheck; it clears no older low eGFR ('>60' does).
+
+A baseline lab is a value, not a box to tick: a CBC count, haemoglobin, ALT, AST or albumin whose result cannot be read
+as a number (a text with none, 'see comment'; a count in no unit a count is written in) is not the lab done, and the
+card says it could not be read and orders it again (a readable one in the window is the baseline, a newer unreadable
+one beside it notwithstanding). A baseline CBC with a clear cytopenia (the window's newest readable WBC, ANC or
+platelets below their parameters) is critical: the methotrexate labelling contraindicates it with pre-existing blood
+dyscrasias (bone marrow hypoplasia, leukopenia, thrombocytopenia, significant anaemia) in non-neoplastic disease
+[verify], as it does pregnancy.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -23,9 +32,10 @@ from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, continuing, hepatitis, renal
 from hooks.definitions.courses import given_since
 from hooks.definitions.dose_basis import named_with_dose
-from hooks.record import Observation, PatientRecord
+from hooks.record import Observation, PatientRecord, Quantity, falls_below
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import CFP_2014, EULAR_2022_INFECTIONS, MTX_BASELINE_DRORACLE, MTX_LABEL
+from hooks.units import convert
 
 RULE = Rule(
     id="mtx-start-prerequisites",
@@ -35,7 +45,7 @@ RULE = Rule(
     severities=("warning", "critical"),
     summary="A new methotrexate start without recent CBC, liver tests, albumin, renal function, hepatitis screens, "
             "folic acid or a pregnancy test, or with a positive hepatitis screen not yet followed up; critical when "
-            "eGFR < 30.",
+            "eGFR < 30 or the baseline CBC shows a cytopenia.",
     sources=(MTX_BASELINE_DRORACLE, EULAR_2022_INFECTIONS, CFP_2014, MTX_LABEL),
     parameters={
         "new_start_lookback_days": Param(90, "days", "No methotrexate given within this window makes a new start."),
@@ -44,9 +54,34 @@ RULE = Rule(
         "childbearing_age_min": Param(12, "years", "Lower age of pregnancy potential (female patients)."),
         "childbearing_age_max": Param(50, "years", "Upper age of pregnancy potential (female patients)."),
         "pregnancy_test_max_age_days": Param(30, "days", "A pregnancy test must be this recent."),
+        "baseline_wbc_below": Param(3.0, "10*9/L", "A baseline WBC below this is a cytopenia that contraindicates "
+                                                  "the start (critical) [verify]."),
+        "baseline_anc_below": Param(1.5, "10*9/L", "A baseline absolute neutrophil count below this is a cytopenia "
+                                                  "that contraindicates the start (critical) [verify]."),
+        "baseline_platelets_below": Param(100, "10*9/L", "Baseline platelets below this are a cytopenia that "
+                                                         "contraindicates the start (critical) [verify]."),
     },
     override_family="safety",
 )
+
+COUNT_UNIT = "10*9/L"
+Reader = Callable[[Observation], Quantity | None]
+
+
+def _number(observation: Observation) -> Quantity | None:
+    """The result as a number: a valueQuantity, or a number with its unit written as text ('80 U/L')."""
+    return observation.reported_value
+
+
+def _count(observation: Observation) -> Quantity | None:
+    """A cell count in ×10⁹/L with its comparator, from any unit a count is written in (K/uL, 10*3/uL, /uL...); None
+    with no number, no unit, or a unit that is no count's: how low it is is not known."""
+    quantity = observation.reported_value
+    if quantity is None:
+        return None
+    value = convert(quantity.value, quantity.unit, COUNT_UNIT)
+    return None if value is None else Quantity(value, COUNT_UNIT, quantity.comparator)
+
 
 @dataclass(frozen=True, slots=True)
 class Lab:
@@ -58,19 +93,30 @@ class Lab:
     order_group: str
     loinc: str
     recent: bool  # True: must be within lab_max_age_days; False: ever
+    # how its result must be read to count as done (a number, a count); None: any result (a screen's NEG, and the
+    # renal result, which renal.below_limit judges in every form)
+    read: Reader | None = None
 
 
 BASELINE: tuple[Lab, ...] = (
-    Lab("wbc", "WBC", ("wbc",), "wbc", "6690-2", True),
-    Lab("hemoglobin", "haemoglobin", ("hemoglobin",), "hemoglobin", "718-7", True),
-    Lab("platelets", "platelets", ("platelets",), "platelets", "777-3", True),
-    Lab("alt", "ALT", ("alt",), "alt", "1742-6", True),
-    Lab("ast", "AST", ("ast",), "ast", "1920-8", True),
-    Lab("albumin", "albumin", ("albumin",), "albumin", "1751-7", True),
+    Lab("wbc", "WBC", ("wbc",), "wbc", "6690-2", True, _count),
+    Lab("hemoglobin", "haemoglobin", ("hemoglobin",), "hemoglobin", "718-7", True, _number),
+    Lab("platelets", "platelets", ("platelets",), "platelets", "777-3", True, _count),
+    Lab("alt", "ALT", ("alt",), "alt", "1742-6", True, _number),
+    Lab("ast", "AST", ("ast",), "ast", "1920-8", True, _number),
+    Lab("albumin", "albumin", ("albumin",), "albumin", "1751-7", True, _number),
     Lab("renal", "creatinine/eGFR", ("creatinine", "egfr"), "creatinine", "2160-0", True),
     Lab("hbsag", "HBsAg", ("hbsag",), "hbsag", "5196-1", False),
     Lab("anti_hbc", "anti-HBc total", ("anti_hbc",), "anti_hbc", "16933-4", False),
     Lab("hcv_ab", "HCV antibody", ("hcv_ab",), "hcv_ab", "13955-0", False),
+)
+
+# The counts of a clear baseline cytopenia: (value-set group, label, the parameter it must not be below). The ANC is
+# read where the CBC has a differential; it is not a prerequisite of its own.
+CYTOPENIA: tuple[tuple[str, str, str], ...] = (
+    ("wbc", "WBC", "baseline_wbc_below"),
+    ("neutrophils_absolute", "ANC", "baseline_anc_below"),
+    ("platelets", "platelets", "baseline_platelets_below"),
 )
 
 
@@ -81,9 +127,59 @@ def _usable(observation: Observation) -> bool:
     return observation.has_result
 
 
-def latest_result(record: PatientRecord, groups: tuple[str, ...], since: date | None = None) -> Observation | None:
-    dated = [(o.when, o) for o in record.observations_in(*groups, since=since) if o.when is not None and _usable(o)]
+def latest_result(record: PatientRecord, groups: tuple[str, ...], since: date | None = None,
+                  read: Reader | None = None) -> Observation | None:
+    """The newest reported result of ``groups`` from ``since``; with ``read``, the newest it reads."""
+    dated = [(o.when, o) for o in record.observations_in(*groups, since=since) if o.when is not None and _usable(o)
+             and (read is None or read(o) is not None)]
     return max(dated, key=lambda pair: pair[0], default=(None, None))[1]
+
+
+def _not_read(record: PatientRecord, lab: Lab, since: date | None) -> Observation | None:
+    """The newest result of ``lab`` that its reader cannot read, when none it can read is on file: reported, yet no
+    baseline ('see comment', a count with no unit). One not yet reported ('Pending') is no result yet: missing."""
+    if lab.read is None:
+        return None
+    return next((o for o in reversed(record.observations_in(*lab.groups, since=since))
+                 if o.when is not None and _usable(o) and not o.not_yet_reported), None)
+
+
+@dataclass(frozen=True, slots=True)
+class LowCount:
+    """A baseline count below its limit: 'platelets 45 ×10⁹/L on 2026-11-18, below 100 ×10⁹/L'."""
+
+    label: str
+    count: Quantity
+    day: date
+    limit: float
+
+    @property
+    def short(self) -> str:
+        return f"{self.label} {self.count}"
+
+    def __str__(self) -> str:
+        return f"{self.short} on {self.day.isoformat()}, below {Quantity(self.limit, COUNT_UNIT)}"
+
+
+def _cytopenia(record: PatientRecord, since: date, params: Mapping[str, float]
+               ) -> tuple[list[LowCount], dict[str, str]]:
+    """The counts, each the window's newest that can be read, below their limits; and by value-set group those
+    reported only as a bound that does not settle it ('>50 ×10⁹/L' against 100), as the card asks for them."""
+    low: list[LowCount] = []
+    unsettled: dict[str, str] = {}
+    for group, label, limit_name in CYTOPENIA:
+        result = latest_result(record, (group,), since, _count)
+        count = _count(result) if result is not None else None
+        if result is None or result.when is None or count is None:
+            continue
+        limit = params[limit_name]
+        below = falls_below(count.value, limit, count.comparator)
+        if below:
+            low.append(LowCount(label, count, result.when, limit))
+        elif below is None:
+            unsettled[group] = (f"an exact {label} (reported as {count} on {result.when.isoformat()}: whether it "
+                                f"is below {limit:g} is not known)")
+    return low, unsettled
 
 
 def _shown(observation: Observation) -> str:
@@ -124,14 +220,14 @@ def _also_that_day(overruled: tuple[renal.Reading, ...], limit: float) -> str:
     return f" The same day's other eGFR readings ({named}) do not change this: {enough}"
 
 
-def _short(items: list[str]) -> list[str]:
-    """The missing items in a few words each, for the card summary."""
-    return list(dict.fromkeys(_SHORT.get(item, item) for item in items))
+def _short(items: list[str], short_of: Mapping[str, str]) -> list[str]:
+    """The missing items in a few words each, for the card summary (``short_of``: those said at length)."""
+    return list(dict.fromkeys(short_of.get(item) or _SHORT.get(item, item) for item in items))
 
 
 DETAIL = """\
 **Before starting methotrexate:** {missing_sentence}
-{egfr_line}{found_line}{viral_line}{pregnancy_line}
+{egfr_line}{cytopenia_line}{found_line}{viral_line}{pregnancy_line}
 Baseline and follow-up: CBC, liver tests and creatinine every 2-4 weeks while the dose is titrated, then every
 8-12 weeks. In IMNM, AST and ALT partly come from muscle, so judge liver toxicity by **GGT**. Co-prescribe folic
 acid 1 mg daily, and counsel about alcohol{contraception}. Avoid methotrexate when eGFR is below {egfr_limit:g}."""
@@ -152,14 +248,21 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 
     since = record.today - timedelta(days=int(params["lab_max_age_days"]))
     missing: list[Lab] = []
+    unread: list[tuple[Lab, Observation]] = []  # reported, but not a value its reader can read: not done
     found: list[str] = []
     for lab in BASELINE:
-        result = latest_result(record, lab.groups, since if lab.recent else None)
-        if result is None:
-            missing.append(lab)
-        else:
+        window = since if lab.recent else None
+        result = latest_result(record, lab.groups, window, lab.read)
+        if result is not None:
             found.append(f"{lab.label} {_shown(result)}")
+        elif (written := _not_read(record, lab, window)) is not None:
+            unread.append((lab, written))
+        else:
+            missing.append(lab)
         facts[lab.key] = _shown(result) if result else None
+    facts["not_read"] = "; ".join(f"{lab.label} {o.value_label} on {o.when}" for lab, o in unread) or None
+    cytopenias, counts_unsettled = _cytopenia(record, since, params)
+    facts["cytopenia"] = "; ".join(map(str, cytopenias)) or None
 
     # the eGFR of any age, reported or estimated from the creatinine: a low one older than the lab window still
     # counts (an eGFR this low rarely recovers; the fresh one stays asked for), a newer one at or above the limit
@@ -195,13 +298,23 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         test_since = record.today - timedelta(days=int(params["pregnancy_test_max_age_days"]))
         pregnancy_test = latest_result(record, ("pregnancy_test",), test_since)
         facts["pregnancy_test"] = _shown(pregnancy_test) if pregnancy_test else None
-        if pregnancy_test is not None and antibodies.status(pregnancy_test) == "positive":
-            critical = True
     if pregnant:
-        critical = True
         facts["pregnancy"] = pregnant[0].code.label
+    pregnancy_found = bool(pregnant) or (pregnancy_test is not None
+                                         and antibodies.status(pregnancy_test) == "positive")
+    # contraindications: eGFR below the limit, pregnancy, a clear baseline cytopenia
+    critical = critical or pregnancy_found or bool(cytopenias)
 
     items = [lab.label for lab in missing]
+    # a result reported but not read is no baseline: said as such, and ordered again
+    short_of: dict[str, str] = {}
+    for lab, written in unread:
+        wanted = "a count with its unit" if lab.read is _count else "a number"
+        item = f"{lab.label} that can be read (the latest, {written.value_label} on {written.when}, is not {wanted})"
+        items.append(item)
+        short_of[item] = f"{_SHORT.get(lab.label, lab.label)} that can be read"
+    items += counts_unsettled.values()
+    short_of.update(dict.fromkeys(counts_unsettled.values(), "CBC"))
     if unsettled:
         items.append(f"an exact eGFR, reported only as {unsettled.reading.shown}"
                      if isinstance(unsettled.reading, renal.Egfr) else
@@ -261,7 +374,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                       f"below {limit:g} is not known: {no_estimate.remedy} (or get the lab's eGFR) before "
                       "dosing.\n")
     pregnancy_line = ""
-    if pregnant or (pregnancy_test is not None and antibodies.status(pregnancy_test) == "positive"):
+    if pregnancy_found:
         pregnancy_line = ("\n**Pregnancy on file: methotrexate is contraindicated in pregnancy** (teratogenic and "
                           "abortifacient).\n")
     elif childbearing:
@@ -276,22 +389,33 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                         + ("; check HCV RNA." if hcv else "."))
     missing_sentence = (f"missing {', '.join(items)} (labs within {params['lab_max_age_days']:g} days; hepatitis "
                         "screens ever)." if items else "the prerequisites are on file, but see below.")
+    cytopenia_line = ""
+    if cytopenias:
+        cytopenia_line = (f"\n**Baseline cytopenia: {'; '.join(map(str, cytopenias))}.** The methotrexate "
+                          "labelling contraindicates it with pre-existing blood dyscrasias (bone marrow hypoplasia, "
+                          "leukopenia, thrombocytopenia, significant anaemia) outside cancer care, and it is "
+                          "myelosuppressive: find the cause (repeat the CBC with differential; haematology) before "
+                          "any start.\n")
     detail = DETAIL.format(
-        missing_sentence=missing_sentence, egfr_line=egfr_line,
+        missing_sentence=missing_sentence, egfr_line=egfr_line, cytopenia_line=cytopenia_line,
         found_line=f"\nOn file: {'; '.join(found)}.\n" if found else "",
         viral_line=f"\n**Positive hepatitis screen: {'; '.join(viral)}.** {viral_advice}\n" if viral else "",
         pregnancy_line=pregnancy_line, egfr_limit=limit,
         contraception=" and contraception" if childbearing else "")
 
     labs: list[Action] = []
-    # renal function to recheck: a creatinine that cannot be read, or a newest eGFR that does not settle the limit
+    # renal function to recheck: a creatinine that cannot be read, or a newest eGFR that does not settle the limit;
+    # a result not read, or a count that does not settle its limit, is ordered again too
     recheck = [lab for lab in BASELINE if lab.key == "renal" and lab not in missing
                and (unsettled or (unjudged and unjudged.reason.missing == "creatinine"))]
+    recheck += [lab for lab, _ in unread]
+    recheck += [lab for lab in BASELINE if lab.key in counts_unsettled]
     for lab in (*missing, *recheck):
         labs.append(Action("create", f"Order {lab.label}", resource=orders.service_request(
             context.patient_id, orders.lab_concept(context.valuesets, lab.order_group, lab.loinc),
             note="Baseline before starting methotrexate")))
-    if any(lab.key in ("alt", "ast") for lab in missing) and latest_result(record, ("ggt",), since) is None:
+    if any(lab.key in ("alt", "ast") for lab in (*missing, *recheck)) \
+            and latest_result(record, ("ggt",), since) is None:
         labs.append(Action("create", "Order GGT", resource=orders.service_request(
             context.patient_id, orders.lab_concept(context.valuesets, "ggt", "2324-2"),
             note="Liver toxicity marker not confounded by muscle injury (IMNM)")))
@@ -332,14 +456,19 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             "Do not start methotrexate: cancel the draft",
             [Action("delete", f"Cancel {named_with_dose(o)}", resource_id=o.reference) for o in drafts],
             is_recommended=True))
+    cytopenia_reason = f"baseline cytopenia ({'; '.join(map(str, cytopenias))}): contraindicated"
     reason = (egfr_reason if egfr_reason is not None
-              else "pregnancy: methotrexate contraindicated" if critical else f"missing {', '.join(items)}" if items
+              else "pregnancy: methotrexate contraindicated" if pregnancy_found
+              else cytopenia_reason if cytopenias
+              else f"missing {', '.join(items)}" if items
               else f"positive hepatitis screen ({', '.join(m.kind for m in positive)}): " + (
                   "HBV DNA detectable, hepatology and antiviral first" if viraemic
                   else "hepatology and antiviral first, whatever the HBV DNA" if not_enough
                   else "check viral load first"))
-    summary = first_fitting([f"Methotrexate start: {reason}",
-                             f"Methotrexate start: missing {', '.join(_short(items))}"])
+    shorter = (f"baseline cytopenia ({', '.join(c.short for c in cytopenias)}): contraindicated"
+               if reason == cytopenia_reason
+               else f"missing {', '.join(_short(items, short_of))}")
+    summary = first_fitting([f"Methotrexate start: {reason}", f"Methotrexate start: {shorter}"])
     return Fired(
         severity="critical" if critical else "warning",
         summary=summary,

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import IMNM_SNOMED, METHOTREXATE_2_5, ROUTE_SC, RXNORM, Chart
+from fhir_fixtures.builders import EGFR, IMNM_SNOMED, METHOTREXATE_2_5, ROUTE_SC, RXNORM, Chart
 from fhir_fixtures.r09_mtx_weekly_dose_range import (
     METHOTREXATE_10,
     MTX_INJECTABLE,
     syringe_left_active_beside_tablets,
     tablets_plus_injection,
 )
-from tests.conftest import deleted, explained, fired, run
+from tests.conftest import deleted, explained, fired, run, with_params
 
 RULE = "mtx-weekly-dose-range"
 MTX_SC = "methotrexate 25 MG/ML Prefilled Syringe"
@@ -735,3 +735,92 @@ def test_r09_a_weekly_timing_that_cannot_be_read_is_said_as_such_not_as_no_frequ
         entry = _explain(kb, today, chart)
         assert entry["status"] == "not-evaluable"
         assert entry["reason"] == f"methotrexate dose could not be read: {MTX_SC}: {why}"
+
+
+# -- the reduced start (7.5-15 mg/week) of a new start at eGFR 30-59 or age 80 and over (spec R09 row)
+
+def _new_start(today, dose, *, age=60, egfr=None, egfr_day=-5, code=METHOTREXATE_2_5):
+    """A new start (no methotrexate on the chart) of ``dose`` mg once weekly, with an eGFR ``egfr_day`` days ago."""
+    chart = Chart(today, age=age).condition(IMNM_SNOMED, onset=-30).weight(70, day=-2)
+    if egfr is not None:
+        chart.observation(EGFR, egfr_day, value=egfr, unit="mL/min/{1.73_m2}")
+    return _weekly(chart, dose, code=code, day="mon", resource_id="draft-mtx")
+
+
+@pytest.mark.parametrize(("age", "egfr", "named"), [
+    (84, 38, ("age 84", "eGFR 38 on 2026-11-16")),  # the review's case: R09 said 'within the adult range'
+    (84, 85, ("age 84",)),
+    (60, 38, ("eGFR 38 on 2026-11-16",)),
+    (60, 59, ("eGFR 59 on 2026-11-16",))])
+def test_a_new_start_above_15_mg_at_a_reduced_start_egfr_or_age_is_a_warning(kb, today, age, egfr, named):
+    """Spec R09: start 15 mg/week, 7.5-15 mg if frail or eGFR 30-59. Age 84 with eGFR 38 and a first 25 mg weekly
+    was quiet ("within the adult range"). Age 80 or over stands for frailty, which has no coded reading."""
+    card = _card(kb, today, _new_start(today, 25, age=age, egfr=egfr))
+    assert card["indicator"] == "warning"
+    assert "above the 7.5-15 mg/week reduced start" in card["summary"] and len(card["summary"]) < 140
+    assert "is above the reduced start of 7.5-15 mg/week" in card["detail"]
+    assert all(reason in card["summary"] and reason in card["detail"] for reason in named)
+    [suggestion] = card["suggestions"]
+    delete, create, _folic = suggestion["actions"]
+    assert delete["resourceId"] == "MedicationRequest/draft-mtx"
+    assert create["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 15
+
+
+@pytest.mark.parametrize(("dose", "age", "egfr", "prior_day"), [
+    (15, 84, 38, None),  # the reduced start itself
+    (25, 79, 60, None),  # neither reason: eGFR 60 is not 30-59, 79 is not 80
+    (25, 84, 38, -10),  # not a new start: titration is not judged as a start
+])
+def test_no_reduced_start_card_within_it_without_a_reason_or_on_a_running_course(kb, today, dose, age, egfr,
+                                                                                   prior_day):
+    chart = _new_start(today, dose, age=age, egfr=egfr)
+    if prior_day is not None:
+        chart.medication(MTX_SC, 20, "mg", start=prior_day - 60, end=prior_day, status="completed", period=1,
+                         period_unit="wk", day_of_week=["fri"])
+    result = run(kb, chart.request("order-sign"), today)
+    assert RULE not in fired(result)
+    assert explained(result, RULE)["status"] == "not-fired"
+
+
+def test_below_r10s_egfr_limit_the_start_is_r10s_critical_not_said_again(kb, today):
+    """eGFR 25: R10 is critical (avoid methotrexate); R09 does not add a reduced-start card on the same eGFR."""
+    cards = fired(run(kb, _new_start(today, 20, egfr=25).request("order-sign"), today))
+    assert cards["mtx-start-prerequisites"]["indicator"] == "critical"
+    assert RULE not in cards
+
+
+@pytest.mark.parametrize(("egfr_day", "said"), [
+    (None, "no eGFR within 30 days"),
+    (-60, "no eGFR within 30 days (the latest, 38 on 2026-09-22, is older)")])
+def test_a_missing_or_old_egfr_is_said_as_not_checked_never_read_as_normal(kb, today, egfr_day, said):
+    """A new start of 20 mg/week with no eGFR in R10's 30-day window: whether the reduced start applies is not
+    known, said in the response warnings (not evaluated), not 'within the adult range'."""
+    chart = _new_start(today, 20, egfr=None if egfr_day is None else 38, egfr_day=egfr_day or 0)
+    result = run(kb, chart.request("order-sign"), today)
+    entry = explained(result, RULE)
+    assert RULE not in fired(result) and entry["status"] == "not-evaluable"
+    assert "whether the reduced start of 7.5-15 mg/week" in entry["reason"] and said in entry["reason"]
+    assert any(w.startswith("R09 (") and said in w for w in result.warnings)
+
+
+def test_a_card_that_fires_on_age_says_the_renal_start_could_not_be_checked(kb, today):
+    card = _card(kb, today, _new_start(today, 20, age=85))
+    assert "With age 85, start at 7.5-15 mg/week" in card["detail"]
+    assert "could not be checked: no eGFR within 30 days" in card["detail"]
+
+
+def test_an_overdose_on_a_reduced_start_says_7_5_to_15_mg(kb, today):
+    card = _card(kb, today, _new_start(today, 30, egfr=45))
+    assert card["indicator"] == "warning" and card["summary"].endswith("new start should be 7.5-15 mg/week")
+    assert "With eGFR 45 on 2026-11-16, start at 7.5-15 mg/week" in card["detail"]
+    assert "start at 15 mg/week." not in card["detail"]
+
+
+def test_the_new_start_is_r10s_definition(kb, today):
+    """R09 reads R10's new_start_lookback_days (no copy of its own): methotrexate last given 60 days ago is a
+    running course at R10's 90 days, a new start where a site sets R10's window to 30."""
+    chart = _new_start(today, 25, age=84).medication(MTX_SC, 20, "mg", start=-120, end=-60, status="completed",
+                                                     period=1, period_unit="wk", day_of_week=["fri"])
+    assert RULE not in fired(run(kb, chart.request("order-sign"), today))
+    site = with_params(kb, "mtx-start-prerequisites", new_start_lookback_days=30)
+    assert fired(run(site, chart.request("order-sign"), today))[RULE]["indicator"] == "warning"

@@ -15,6 +15,7 @@ from fhir_fixtures.builders import (
     LOINC,
     METHOTREXATE_2_5,
     RITUXIMAB,
+    WBC,
     Chart,
 )
 from fhir_fixtures.r10_mtx_start_prerequisites import (
@@ -24,6 +25,7 @@ from fhir_fixtures.r10_mtx_start_prerequisites import (
     HCG,
     HCV_AB,
     HGB,
+    PLT,
     anti_hbc_positive_then_negative,
     chronic_hbv_listed,
     hbsag_dna_not_detected,
@@ -793,3 +795,94 @@ def test_a_lab_order_naming_folic_acid_is_no_folic_acid(kb, today):
         "subject": {"reference": "Patient/p1"}, "code": {"text": "Folic acid level, serum"}})
     card = _card(kb, today, chart)
     assert card is not None and "missing folic acid" in card["detail"]
+
+
+# -- the baseline CBC is a value, not a box to tick (clinician review)
+
+ANC = (LOINC, "751-8", "Neutrophils [#/volume] in Blood by Automated count")
+
+
+def _cbc(today, *results):
+    """The full work-up with its WBC and platelets replaced by ``results`` (code, value, unit) three days ago."""
+    chart = worked_up(today).without_observations(WBC[1], PLT[1])
+    for code, value, unit in results:
+        chart.lab(code, value, unit, day=-3)
+    return chart
+
+
+@pytest.mark.parametrize(("results", "named"), [
+    (((WBC, 1.8, "10*9/L"), (PLT, 45, "10*9/L")),
+     ("WBC 1.8 ×10⁹/L on 2026-11-18, below 3 ×10⁹/L", "platelets 45 ×10⁹/L on 2026-11-18, below 100 ×10⁹/L")),
+    (((WBC, 7.1, "10*9/L"), (PLT, 45000, "/uL")), ("platelets 45 ×10⁹/L",)),  # any unit a count is written in
+    (((WBC, 2.9, "K/uL"), (PLT, 240, "10*9/L")), ("WBC 2.9 ×10⁹/L",)),
+    (((WBC, 4.2, "10*9/L"), (PLT, 240, "10*9/L"), (ANC, 900, "/uL")), ("ANC 0.9 ×10⁹/L",)),  # read where on file
+])
+def test_a_baseline_cytopenia_is_critical_and_named(kb, today, results, named):
+    """WBC 1.8 and platelets 45 a few days before a first methotrexate: the card was quiet, "baseline labs ... are in
+    place". The labelling contraindicates methotrexate with pre-existing blood dyscrasias (non-neoplastic use)."""
+    card = _card(kb, today, _draft(_cbc(today, *results)))
+    assert card["indicator"] == "critical" and "baseline cytopenia" in card["summary"]
+    assert all(value in card["detail"] for value in named)
+    assert "pre-existing blood dyscrasias" in card["detail"]
+    first = card["suggestions"][0]
+    assert first["isRecommended"] and first["actions"][0]["resourceId"] == "MedicationRequest/mtx"
+
+
+def test_counts_at_their_limits_are_no_cytopenia(kb, today):
+    chart = _cbc(today, (WBC, 3.0, "10*9/L"), (PLT, 100, "10*9/L"), (ANC, 1.5, "10*9/L"))
+    entry = explained(run(kb, _draft(chart).request("order-sign"), today), RULE)
+    assert entry["status"] == "not-fired" and entry["facts"]["cytopenia"] is None
+
+
+def test_the_cytopenia_limits_are_site_parameters(kb, today):
+    chart = _draft(_cbc(today, (WBC, 3.4, "10*9/L"), (PLT, 240, "10*9/L")))
+    assert _card(kb, today, chart) is None
+    site = with_params(kb, RULE, baseline_wbc_below=3.5)
+    assert fired(run(site, chart.request("order-sign"), today))[RULE]["indicator"] == "critical"
+
+
+@pytest.mark.parametrize(("result", "said"), [
+    ({"value_string": "see comment"}, "platelets that can be read (the latest, 'see comment' on 2026-11-18, is not "
+                                      "a count with its unit)"),
+    ({"value": 45}, "platelets that can be read (the latest, 45 on 2026-11-18, is not a count with its unit)"),
+])
+def test_a_count_that_cannot_be_read_is_no_baseline(kb, today, result, said):
+    """Platelets 'see comment' counted as the baseline done; a count with no unit says nothing about a cytopenia
+    either. Either is said as not read, and the count ordered again."""
+    chart = _cbc(today, (WBC, 7.1, "10*9/L")).observation(PLT, -3, **result)
+    card = _card(kb, today, _draft(chart))
+    assert card["indicator"] == "warning" and said in card["detail"]
+    assert card["summary"].startswith("Methotrexate start: missing platelets that can be read")
+    assert [c["coding"][0]["code"] for c in _ordered_codes(card)] == ["777-3"]
+
+
+def test_a_liver_test_with_no_number_is_no_baseline(kb, today):
+    chart = worked_up(today).without_observations(ALT[1]).observation(ALT, -3, value_string="haemolysed")
+    card = _card(kb, today, _draft(chart))
+    assert "ALT that can be read (the latest, 'haemolysed' on 2026-11-18, is not a number)" in card["detail"]
+    assert [c["coding"][0]["code"] for c in _ordered_codes(card)] == ["1742-6", "2324-2"]  # + GGT, as when missing
+
+
+def test_a_readable_count_in_the_window_stands_beside_a_newer_one_not_read(kb, today):
+    """A newer 'see comment' does not undo last week's readable platelets: the readable one is the baseline (and
+    it is judged: 45 is a cytopenia)."""
+    chart = worked_up(today).observation(PLT, -1, value_string="see comment")
+    assert _card(kb, today, _draft(chart)) is None
+    low = _cbc(today, (WBC, 7.1, "10*9/L"), (PLT, 45, "10*9/L")).observation(PLT, -1, value_string="see comment")
+    assert _card(kb, today, _draft(low))["indicator"] == "critical"
+
+
+def test_a_pending_count_is_missing_not_unreadable(kb, today):
+    chart = _cbc(today, (WBC, 7.1, "10*9/L")).observation(PLT, -1, value_string="Pending")
+    chart.resources["observations"][-1]["status"] = "preliminary"
+    card = _card(kb, today, _draft(chart))
+    assert "missing platelets (labs within" in card["detail"] and "can be read" not in card["detail"]
+
+
+def test_a_count_reported_as_a_bound_that_does_not_settle_its_limit_is_asked_for(kb, today):
+    chart = _cbc(today, (WBC, 7.1, "10*9/L")).observation(PLT, -3, value_string=">50 K/uL")
+    card = _card(kb, today, _draft(chart))
+    assert card["indicator"] == "warning"
+    assert "an exact platelets (reported as >50 ×10⁹/L on 2026-11-18: whether it is below 100 is not known)" in \
+        card["detail"]
+    assert [c["coding"][0]["code"] for c in _ordered_codes(card)] == ["777-3"]
