@@ -49,6 +49,12 @@ DEFINITIONS: dict[str, Param] = {
                                               "across gaps of at most this (a washout before a biopsy), and a run "
                                               "of them that ends at most this long before the onset, are this "
                                               "episode's treatment; one over longer before is another illness's."),
+    "ttx_new_episode_after_days_off": Param(180, "days", "T_tx's episode: this many days or more with no systemic "
+                                                         "glucocorticoid and no steroid-sparing agent (a drug-free "
+                                                         "remission) end it, and treatment at the T_tx level after "
+                                                         "begins a new one (a relapse re-induced on the same "
+                                                         "condition); a shorter pause is the same episode's flare. "
+                                                         "[sign-off]"),
     "nsti_onset_max_days": Param(30, "days", "An NSTI condition counts when its onset is this recent."),
     "nsti_marker_window_hours": Param(72, "hours", "Infection markers for free-text necrotizing myositis."),
     "ici_window_days": Param(365, "days", "An immune checkpoint inhibitor given this recently makes an ICI context."),

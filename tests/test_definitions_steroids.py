@@ -12,6 +12,7 @@ from fhir_fixtures.builders import (
     METHYLPRED_1000,
     PREDNISONE_5,
     PREDNISONE_20,
+    RITUXIMAB,
     ROUTE_IV,
     RXNORM,
     SNOMED,
@@ -161,6 +162,68 @@ def test_another_agents_days_do_not_tie_an_earlier_burst_to_this_episode(kb, tod
     record, context = record_and_context(kb, chart)
     assert steroids.episode_start(record, context) == today - timedelta(days=40)
     assert steroids.treatment_start(record, context)[0] == today - timedelta(days=10)
+
+
+_FIRST_EPISODE = (PREDNISONE_20, 60, -1500, -1100)  # IMNM since day -1520, its first course
+
+
+@pytest.mark.parametrize(("courses", "ttx_day", "episode_day"), [
+    # re-induction at relapse after years off every treatment: this episode's T_tx, not the first course
+    ([_FIRST_EPISODE, (PREDNISONE_20, 60, -45, None)], -45, -45),
+    # ... also when the first episode's methotrexate went on for a while after the prednisone
+    ([_FIRST_EPISODE, (METHOTREXATE_2_5, 20, -1480, -800), (PREDNISONE_20, 60, -45, None)], -45, -45),
+    # ... or the re-induction began with IV methylprednisolone pulses
+    ([_FIRST_EPISODE, (METHYLPRED_1000, 1000, -50, -48), (PREDNISONE_20, 60, -47, None)], -50, -50),
+    # ... or after a week of a low dose: the episode from it, T_tx the first course at the T_tx level
+    ([_FIRST_EPISODE, (PREDNISONE_5, 5, -52, -46), (PREDNISONE_20, 60, -45, None)], -45, -52),
+    # a relapse treated and over, nothing since: the latest episode is still the relapse's
+    ([_FIRST_EPISODE, (PREDNISONE_20, 60, -500, -300)], -500, -500),
+    # a low maintenance dose given throughout: one episode, never paused
+    ([_FIRST_EPISODE, (PREDNISONE_5, 5, -1099, -46), (PREDNISONE_20, 60, -45, None)], -1500, -1520),
+    # ... or methotrexate given throughout: a relapse on maintenance therapy is the same episode's
+    ([_FIRST_EPISODE, (METHOTREXATE_2_5, 20, -1480, None), (PREDNISONE_20, 60, -45, None)], -1500, -1520),
+    # tapered off, then a flare 60 days later: the same episode
+    ([(PREDNISONE_20, 60, -400, -106), (PREDNISONE_20, 60, -45, None)], -400, -1520),
+    # the pause that ends an episode: 180 days off (ttx_new_episode_after_days_off), not 179
+    ([(PREDNISONE_20, 60, -400, -225), (PREDNISONE_20, 60, -45, None)], -400, -1520),
+    ([(PREDNISONE_20, 60, -400, -226), (PREDNISONE_20, 60, -45, None)], -45, -45),
+    # a low dose resumed after the pause makes no T_tx, so no new episode: T_tx is the first course's
+    ([_FIRST_EPISODE, (PREDNISONE_5, 10, -45, None)], -1500, -1520),
+])
+def test_a_relapse_retreated_after_a_drug_free_remission_is_a_new_episode(kb, today, courses, ttx_day, episode_day):
+    """One active IMNM Condition (onset day -1520), prednisone 60 mg from day -1500 to -1100, nothing after, 60 mg
+    again from day -45: T_tx stayed the first episode's course, so R05 said "day 1501 of treatment", and the first
+    episode's methotrexate, stopped 800 days ago, counted as given since T_tx (R05 quiet on prednisone alone); R22
+    used the stable 90-day CK interval during the re-induction (clinician review). A relapse is most often charted on
+    the same Condition: after ttx_new_episode_after_days_off days off every systemic glucocorticoid and steroid-sparing
+    agent, treatment at the T_tx level begins a new episode (steroids.episode_start)."""
+    chart = Chart(today).weight(70, day=-2).condition(IMNM_SNOMED, onset=-1520)
+    for product, mg, start, end in courses:
+        weekly = {"period": 1, "period_unit": "wk"} if product == METHOTREXATE_2_5 else {}
+        iv = {"route": ROUTE_IV} if product == METHYLPRED_1000 else {}
+        chart.medication(product, mg, "mg", start=start, end=end, status="completed" if end else "active", **weekly,
+                         **iv)
+    record, context = record_and_context(kb, chart)
+    assert steroids.treatment_start(record, context)[0] == today + timedelta(days=ttx_day)
+    assert steroids.episode_start(record, context) == today + timedelta(days=episode_day)
+    assert steroids.why_treatment_start_unknown(record, context) is None
+
+
+def test_anti_cd20_still_acting_keeps_the_episode_and_the_onset_charted_after_the_restart_dates_it(kb, today):
+    """Rituximab given as the prednisone ended still acts for about six months (B cells depleted,
+    treatment_duration.coverage): 255 days off prednisone are no drug-free remission, one episode. A relapse's onset
+    charted after its re-induction began dates the episode as before."""
+    chart = Chart(today).weight(70, day=-2).condition(IMNM_SNOMED, onset=-720)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-700, end=-300, status="completed")
+    chart.medication(RITUXIMAB, 1000, "mg", start=-330, end=-316, status="completed", route=ROUTE_IV, period=14,
+                     count=2)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-45)
+    record, context = record_and_context(kb, chart)
+    assert steroids.treatment_start(record, context)[0] == today - timedelta(days=700)
+    charted_late = Chart(today).weight(70, day=-2).condition(IMNM_SNOMED, onset=-20)
+    charted_late.medication(PREDNISONE_20, 60, "mg", start=-1500, end=-1100, status="completed")
+    charted_late.medication(PREDNISONE_20, 60, "mg", start=-45)
+    assert steroids.treatment_start(*record_and_context(kb, charted_late))[0] == today - timedelta(days=45)
 
 
 def test_with_no_onset_on_file_a_burst_within_the_timeline_is_still_ttx(kb, today):

@@ -24,6 +24,7 @@ from hooks.definitions.courses import (
     planned,
     taken_over_on,
 )
+from hooks.definitions.immunosuppression import STEROID_SPARING
 from hooks.definitions.routes import (
     IM_ROUTE_CODES,
     ORAL_ROUTE_CODES,
@@ -487,25 +488,59 @@ class TreatmentStart(NamedTuple):
 
 def episode_start(record: PatientRecord, context: HookContext) -> date:
     """The first day of this myositis episode's treatment, as T_tx reads it: a course over before it belongs to
-    another illness. It is the onset (cohorts.iim_onset), or the first day of a run of courses at the T_tx level
-    (:func:`_at_treatment_level`, IV methylprednisolone pulses given) that reaches the onset: given on it, or over at
-    most ttx_episode_gap_days before it, the courses joined across gaps of at most that (a washout before the
-    biopsy; patients are often treated before the diagnosis is charted). Only courses at the T_tx level make a run:
-    a low maintenance dose given for years (polymyalgia, adrenal replacement) does not tie an old burst to this
-    episode, nor does another agent's course. With no onset on file the episode cannot be dated: it reaches back
-    HISTORY_DAYS."""
-    onset = iim_onset(record)
-    if onset is None:
-        return record.today - timedelta(days=HISTORY_DAYS)
+    another illness, or to an earlier episode. It is the onset (cohorts.iim_onset), or the first day of a run of
+    courses at the T_tx level (:func:`_at_treatment_level`, IV methylprednisolone pulses given) that reaches the
+    onset: given on it, or over at most ttx_episode_gap_days before it, the courses joined across gaps of at most
+    that (a washout before the biopsy; patients are often treated before the diagnosis is charted). Only courses at
+    the T_tx level make a run: a low maintenance dose given for years (polymyalgia, adrenal replacement) does not tie
+    an old burst to this episode, nor does another agent's course. With no onset on file the episode cannot be dated:
+    it reaches back HISTORY_DAYS. A drug-free remission after that day ends the episode (:func:`_after_remission`): a
+    relapse re-treated at the T_tx level after it is a new one, though charted on the same Condition with its old
+    onset."""
     from hooks.definitions.treatment_duration import merge  # here, not above: treatment_duration imports this module
 
     steroid = history(record, context)
     spans = [(first, last) for first, last, *_ in _at_treatment_level(record, context)]
     spans += [(first, last) for order, _, first, last in steroid.courses
               if is_iv_methylprednisolone(order) and not planned(order, record.today)]
-    gap = int(context.definition("ttx_episode_gap_days"))
-    reaching = onset - timedelta(days=gap)
-    return next((first for first, last in merge(spans, gap) if first <= onset and last >= reaching), onset)
+    onset = iim_onset(record)
+    if onset is None:
+        start = record.today - timedelta(days=HISTORY_DAYS)
+    else:
+        gap = int(context.definition("ttx_episode_gap_days"))
+        reaching = onset - timedelta(days=gap)
+        start = next((first for first, last in merge(spans, gap) if first <= onset and last >= reaching), onset)
+    return _after_remission(record, context, spans, start) or start
+
+
+def _after_remission(record: PatientRecord, context: HookContext, treatment_level: list[tuple[date, date]],
+                     since: date) -> date | None:
+    """The first day of the treatment resumed after the latest drug-free remission in the episode dated from
+    ``since``: a stretch of treatment (:func:`_treated_spans`) that follows at least ttx_new_episode_after_days_off
+    days off every systemic glucocorticoid and steroid-sparing agent and holds a course at the T_tx level
+    (``treatment_level``), when an earlier stretch holds one too, given on or after ``since`` (else T_tx is found in
+    the later one anyway). The relapse's re-induction, not the first episode's course years back, is then T_tx, and
+    only this episode's agents count since it (R05). None when the episode's treatment never paused that long (a low
+    dose or a steroid-sparing agent given throughout keeps one episode), or when nothing at the T_tx level was given
+    after the pause (a low dose resumed does not start an episode, as it makes no T_tx)."""
+    from hooks.definitions.treatment_duration import merge  # here, not above: treatment_duration imports this module
+
+    days_off = int(context.definition("ttx_new_episode_after_days_off"))
+    holding = [first for first, last in merge(_treated_spans(record, context), days_off - 1)
+               if any(start <= last and end >= max(first, since) for start, end in treatment_level)]
+    return holding[-1] if len(holding) > 1 else None
+
+
+def _treated_spans(record: PatientRecord, context: HookContext) -> list[tuple[date, date]]:
+    """The days a systemic glucocorticoid was given (its dose read or not), or a steroid-sparing agent was given or
+    still acts (treatment_duration.coverage: until its next dose is due; anti-CD20 for six months)."""
+    from hooks.definitions.treatment_duration import coverage, ivig_immunizations  # as merge, above
+
+    spans = [(first, last) for _, _, first, last in history(record, context).days_given()]
+    spans += [span for order in systemic(record.medications_in(*STEROID_SPARING))
+              if (span := coverage(order, record.today)) is not None]
+    spans += [(given.when, given.when) for given in ivig_immunizations(record) if given.when is not None]
+    return [(first, last) for first, last in spans if first <= last]  # a course planned from a later day: none yet
 
 
 @per_record
@@ -582,11 +617,11 @@ def treatment_start(record: PatientRecord, context: HookContext) -> tuple[date, 
     or any IV methylprednisolone pulse. The PEQ is the day's total, so two 20 mg orders given together count as
     40 mg, and a course below 30 mg/day is judged in mg/kg by the weight measured nearest its start. Courses over
     before the episode began (:func:`episode_start`: the onset, or the first day of a glucocorticoid run in use on
-    it) belong to another illness and are passed over; the others are read by their full dates, however many years
-    back (a patient still tapering years after T_tx). With no onset on file the episode is taken to reach back
-    HISTORY_DAYS. A pulse planned from a later day (courses.planned) is not T_tx:
-    no dose of it is given yet (:attr:`TreatmentStart.to_come`). Rules that need T_tx to be certain also ask
-    :func:`why_treatment_start_unknown`."""
+    it, or of the treatment resumed after a drug-free remission) belong to another illness or an earlier episode and
+    are passed over; the others are read by their full dates, however many years back (a patient still tapering
+    years after T_tx). With no onset on file the episode is taken to reach back HISTORY_DAYS. A pulse planned from a
+    later day (courses.planned) is not T_tx: no dose of it is given yet (:attr:`TreatmentStart.to_come`). Rules that
+    need T_tx to be certain also ask :func:`why_treatment_start_unknown`."""
     return read_treatment_start(record, context).found
 
 

@@ -9,11 +9,19 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import cohorts, escalation, immunosuppression, renal, routes, steroids
 from hooks.definitions import treatment_duration as td
-from hooks.definitions.courses import days_text
+from hooks.definitions.courses import (
+    days_text,
+    ended_before_its_end,
+    ended_early_text,
+    given_today,
+    last_dose_day,
+    not_over,
+    planned,
+)
 from hooks.definitions.paediatric_doses import child_weekly_methotrexate
 from hooks.definitions.weight import dosing_bsa, missing_weight_or_height
 from hooks.dosing import METHOTREXATE_ORAL, product_for
-from hooks.record import WEEKDAY_NAMES, WEEKDAYS, PatientRecord
+from hooks.record import WEEKDAY_NAMES, WEEKDAYS, MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ENMC_224, KASSARDJIAN_2015, SEED_000, SEED_001, SEED_003, SEED_004, SHARE_2017
 
@@ -78,6 +86,33 @@ def _weekday(today: date) -> tuple[str, str]:
     return day, WEEKDAY_NAMES[day]
 
 
+def _as_given(agents: list[MedicationOrder], today: date) -> list[str]:
+    """The steroid-sparing agents as the quiet reason names them, each by its latest order (IVIG is often charted one
+    order per cycle): one given now by its name; one ordered from a later day with that day; one no longer given
+    with how it ended and when it was last given, so that an agent stopped after a week, the patient on glucocorticoid
+    alone since, is not read as a current second agent."""
+    latest: dict[str, tuple[date, MedicationOrder]] = {}
+    for order in agents:
+        last = today if not_over(order, today) else last_dose_day(order, today) or date.min
+        if order.label not in latest or last >= latest[order.label][0]:
+            latest[order.label] = (last, order)
+    return [_named(order, today) for _, order in latest.values()]
+
+
+def _named(order: MedicationOrder, today: date) -> str:
+    """One agent's order as :func:`_as_given` names it."""
+    if planned(order, today) and order.start is not None:
+        return f"{order.label} (ordered from {order.start.isoformat()})"
+    if given_today(order, today):  # on hold, it is named so
+        return order.label if order.status == "active" else f"{order.label} ({order.status})"
+    if ended_before_its_end(order, today):
+        return ended_early_text(order)
+    last = last_dose_day(order, today)
+    if last is None:
+        return f"{order.label} ({order.status})"
+    return f"{order.label} ({order.status}, last given on {last.isoformat()}, {days_text((today - last).days)} ago)"
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = context.params(RULE)
     facts: dict[str, object] = {"imnm": cohorts.is_imnm(record, context)}
@@ -91,11 +126,13 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return Quiet(f"T_tx {days} days ago (< {params['min_days_since_ttx']:g})", facts)
     agents = routes.systemic(immunosuppression.steroid_sparing_since(record, t_tx))
     ivig = td.last_ivig(record)
-    labels = [a.label for a in agents] + ([f"IVIG on {ivig.isoformat()}"] if ivig and ivig >= t_tx and not any(
-        a.in_group("ivig") for a in agents) else [])
-    facts["steroid_sparing_since_ttx"] = ", ".join(labels) or "none"
+    labels = _as_given(agents, record.today) + (
+        [f"IVIG on {ivig.isoformat()}"] if ivig and ivig >= t_tx and not any(a.in_group("ivig") for a in agents)
+        else [])
+    facts["steroid_sparing_since_ttx"] = "; ".join(labels) or "none"
     if labels:
-        return Quiet("steroid-sparing agent given or ordered since T_tx", facts)
+        # the spec's "given since T_tx" is met by a week of methotrexate stopped months ago: the reason says so
+        return Quiet(f"steroid-sparing agent given or ordered since T_tx: {'; '.join(labels)}", facts)
     # the row's case is glucocorticoid monotherapy: years after T_tx, off every treatment, is not it
     last_gc = steroids.history(record, context).last_given()
     facts["glucocorticoid_last_given"] = last_gc.isoformat() if last_gc else None

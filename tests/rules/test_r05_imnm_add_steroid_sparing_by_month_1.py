@@ -479,3 +479,51 @@ def test_r05_a_new_episode_counts_from_its_own_treatment_not_the_first_episodes(
     result = run(kb, chart.request("patient-view"), today)
     assert _explain(result)["facts"]["t_tx"] == chart.at(-45)
     assert f"day 46 of treatment (started {chart.at(-45)})" in fired(result)[RULE]["summary"]
+
+
+@pytest.mark.parametrize("first_episode_methotrexate", [False, True])
+def test_r05_a_relapse_on_the_same_condition_after_a_drug_free_remission_counts_from_its_re_induction(
+        kb, today, first_episode_methotrexate):
+    """One active IMNM Condition charted years ago, prednisone from day -1500 to -1100, nothing after, 60 mg again
+    from day -45 (a relapse is most often charted on the same Condition). R05 said "on day 1501 of treatment
+    (started <the first course>)", and with methotrexate in the first episode, stopped 800 days ago, it was quiet:
+    "given since T_tx" (clinician review). After a drug-free remission the re-induction is this episode's T_tx
+    (steroids.episode_start), and only this episode's agents count since it."""
+    chart = Chart(today, age=52).condition(IMNM_SNOMED, onset=-1520).weight(68, day=-5)
+    chart.antibody("anti_hmgcr", "positive", day=-1510).ck(6800, day=-1505).ck(180, day=-400).ck(5000, day=-47)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-1500, end=-1100, status="completed")
+    if first_episode_methotrexate:
+        chart.medication(METHOTREXATE_2_5, 20, "mg", start=-1480, end=-800, status="completed", period=1,
+                         period_unit="wk", day_of_week=["mon"])
+    chart.medication(PREDNISONE_20, 60, "mg", start=-45)
+    result = run(kb, chart.request("patient-view"), today)
+    assert _explain(result)["facts"]["steroid_sparing_since_ttx"] == "none"
+    assert fired(result)[RULE]["summary"] == (f"IMNM on glucocorticoid alone on day 46 of treatment (started "
+                                              f"{chart.at(-45)}): add a steroid-sparing agent")
+
+
+def test_r05_an_agent_stopped_since_t_tx_is_said_to_be_stopped_and_when(kb, today):
+    """Methotrexate given for a week and stopped 93 days ago, prednisone alone since: the row's "no steroid-sparing
+    agent active, given, or ordered since T_tx" is not met, so R05 stays quiet, but its reason said only "given or
+    ordered since T_tx", as if a second agent were on (clinician review). It says the agent stopped, and when."""
+    chart = _chart(today, ttx=-110)
+    chart.medication(METHOTREXATE_2_5, 15, "mg", start=-100, end=-93, status="stopped", period=1, period_unit="wk",
+                     day_of_week=["mon"])
+    entry = _explain(run(kb, chart.request("patient-view"), today))
+    stopped = f"methotrexate 2.5 MG Oral Tablet (stopped, last given on {chart.at(-93)}, 93 days ago)"
+    assert entry["status"] == "not-fired"
+    assert entry["reason"] == f"steroid-sparing agent given or ordered since T_tx: {stopped}"
+    assert entry["facts"]["steroid_sparing_since_ttx"] == stopped
+    current = _chart(today, ttx=-110).medication(METHOTREXATE_2_5, 15, "mg", start=-100, period=1, period_unit="wk",
+                                                 day_of_week=["mon"])
+    assert _explain(run(kb, current.request("patient-view"), today))["reason"] == (
+        "steroid-sparing agent given or ordered since T_tx: methotrexate 2.5 MG Oral Tablet")
+
+
+def test_r05_ivig_charted_one_order_per_cycle_is_named_once_by_its_last_cycle(kb, today):
+    """The quiet reason names each agent by its latest order: IVIG charted as one completed order per cycle is one
+    agent, last given at the end of its last cycle."""
+    chart = _chart(today, ttx=-200).ivig_cycles((-150, 1, 2), (-122, 1, 2), (-94, 1, 2))
+    entry = _explain(run(kb, chart.request("patient-view"), today))
+    assert entry["reason"] == ("steroid-sparing agent given or ordered since T_tx: immune globulin, intravenous "
+                               f"(completed, last given on {chart.at(-93)}, 93 days ago)")

@@ -391,8 +391,10 @@ def test_r22_an_ivig_regimen_that_ended_is_a_taper_step(kb, today, status):
 def test_r22_a_restart_long_after_a_course_ended_is_no_taper(kb, today):
     """Clinician review: IMNM since day -1500, methotrexate 20 mg/week ended 700 days ago, and at relapse prednisone
     60 mg from day -40 and methotrexate 15 mg/week from day -38; CK 45 days old. R22 said "A taper is in progress
-    (methotrexate reduced from 20 mg/week to 15 mg/week)": a restart after a long break is a new course. With no
-    taper and T_tx 1,490 days back, the interval is the stable one (the relapse is on the same Condition)."""
+    (methotrexate reduced from 20 mg/week to 15 mg/week)": a restart after a long break is a new course. No taper;
+    and after nearly two years off every glucocorticoid and steroid-sparing agent the relapse's re-induction is a
+    new episode though charted on the same Condition (steroids.episode_start): T_tx is day -40, not day -1490, so
+    the CK is due every 30 days of the early phase (it was read as the stable 90-day interval: clinician review)."""
     chart = Chart(today, age=58).condition(IMNM_SNOMED, onset=-1500).weight(70, day=-5)
     chart.ck(9000, day=-1495).ck(5200, day=-45)
     chart.medication(PREDNISONE_20, 60, "mg", start=-1490, end=-700, status="completed")
@@ -401,4 +403,5 @@ def test_r22_a_restart_long_after_a_course_ended_is_no_taper(kb, today):
     chart.medication(METHOTREXATE_2_5, 15, "mg", start=-38, period=1, period_unit="wk")
     entry = explained(run(kb, chart.request("patient-view"), today), RULE)
     assert not entry["facts"].get("taper"), entry["facts"]
-    assert entry["status"] == "not-fired" and entry["facts"]["interval_days"] == 90
+    assert entry["status"] == "fired" and entry["facts"]["interval_days"] == 30
+    assert entry["facts"]["days_since_t_tx"] == 40
