@@ -135,10 +135,6 @@ def stated_reasons(order: MedicationOrder, record: PatientRecord) -> list[tuple[
     return stated
 
 
-# Adrenal replacement, not treatment: the glucocorticoids given for adrenal insufficiency and as stress cover. R31
-# never replaces nor stops them; R01 and R02 do not count them as immunosuppression at those doses
-# (:func:`glucocorticoid_day`).
-ADRENAL_REPLACEMENT = ("hydrocortisone", "cortisone")
 # The most hydrocortisone a day given as stress cover: 200 mg/day in septic shock needing vasopressors (Surviving
 # Sepsis Campaign 2021) and in an adrenal crisis or major surgery; up to 300 mg/day in older regimens (100 mg every
 # 8 hours) [verify]. Above it, hydrocortisone is treatment.
@@ -149,7 +145,7 @@ ADRENAL_INSUFFICIENCY = "adrenal insufficiency"
 
 def _replaces_adrenal_function(order: MedicationOrder, record: PatientRecord) -> bool:
     """Hydrocortisone or cortisone whose stated reason is adrenal insufficiency (Addison's, adrenal crisis)."""
-    return (order.medication.concept_in(steroids.GROUP) in ADRENAL_REPLACEMENT
+    return (order.medication.concept_in(steroids.GROUP) in steroids.ADRENAL_REPLACEMENT
             and any(concept.concept_in("steroid_course_indication") == ADRENAL_INSUFFICIENCY
                     for concept, _ in stated_reasons(order, record)))
 
@@ -224,7 +220,7 @@ def glucocorticoid_day(record: PatientRecord, context: HookContext) -> Glucocort
     cover = [(order, "adrenal insufficiency stated as its reason") for order in (*(o for o, _ in amounts), *unread)
              if _replaces_adrenal_function(order, record)]
     adrenal = [(order, peq) for order, peq in amounts if order.medication.concept_in(steroids.GROUP)
-               in ADRENAL_REPLACEMENT and not any(order is o for o, _ in cover)]
+               in steroids.ADRENAL_REPLACEMENT and not any(order is o for o, _ in cover)]
     # all of them together: two stress-dose orders at once are more than stress cover
     hydrocortisone_mg = sum(peq for _, peq in adrenal) / PEQ_FACTORS["hydrocortisone"]
     if adrenal and hydrocortisone_mg <= STRESS_COVER_MAX_HYDROCORTISONE_MG_DAY + 1e-9:

@@ -42,6 +42,14 @@ from hooks.record import SNOMED, MedicationOrder, PatientRecord, per_record
 
 HISTORY_DAYS = 3 * 365  # how far back the daily timeline reaches
 GROUP = "glucocorticoid_systemic"
+# Adrenal replacement, not treatment: the glucocorticoids given for adrenal insufficiency and as stress cover. No
+# card replaces or stops them (stopping risks an adrenal crisis); R01 and R02 do not count them as immunosuppression
+# at those doses (diagnosis.glucocorticoid_day).
+ADRENAL_REPLACEMENT = ("hydrocortisone", "cortisone")
+# The glucocorticoids whose whole daily dose the oral 1 mg/kg/day of prednis(ol)one after a pulse replaces, and so
+# discontinues (R19, R31). Any other oral glucocorticoid (dexamethasone for brain oedema or nausea, deflazacort for
+# Duchenne) is given for its own reason: named, never discontinued by a card.
+REPLACED_BY_PREDNISONE = ("prednisone", "prednisolone", "methylprednisolone")
 _OTHER_ROUTE_CODES = {system: (*IM_ROUTE_CODES[system], *ORAL_ROUTE_CODES[system], *SC_ROUTE_CODES[system])
                       for system in (SNOMED, V3_ROUTE)}
 _OTHER_ROUTE_WORDS = ("intramuscular", "intra-articular", "intraarticular", "intralesional", "epidural",

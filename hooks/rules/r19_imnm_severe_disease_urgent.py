@@ -266,11 +266,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     )
 
 
-# what the oral glucocorticoid after the pulses replaces, and so discontinues, as R31's follow-on does: 1 mg/kg/day of
-# prednis(ol)one is the whole daily dose of these. Adrenal replacement is never stopped (adrenal crisis); any other
-# (dexamethasone for brain oedema, deflazacort) is given for its own reason: named, never stopped by the card.
-REPLACED = ("prednisone", "prednisolone", "methylprednisolone")
-ADRENAL_REPLACEMENT = ("hydrocortisone", "cortisone")
 # the oral step when the swallow is at risk (dysphagia or aspiration): the card advises nil by mouth until assessed
 UNSAFE_SWALLOW_ROUTE = "by mouth once swallowing is safe (or via NG tube / IV equivalent)"
 
@@ -314,7 +309,7 @@ class OralsOnChart:
 def _orals_on_chart(record: PatientRecord, weight: Measure | None) -> OralsOnChart:
     """The systemic glucocorticoid orders neither IV nor IM given now or planned (``courses.not_over``; one with no
     start date while its status says it is current), sorted as the dose after the pulses treats them
-    (:data:`REPLACED`)."""
+    (:data:`steroids.REPLACED_BY_PREDNISONE`)."""
     kg, today = (weight.value if weight else None), record.today
     found: dict[str, list[ChartOral]] = {"replaced": [], "adrenal": [], "other": []}
     for order in steroids.systemic_glucocorticoids(record):
@@ -322,7 +317,8 @@ def _orals_on_chart(record: PatientRecord, weight: Measure | None) -> OralsOnCha
         if not current or steroids.is_intravenous(order) or steroids.is_intramuscular(order):
             continue
         drug = order.medication.concept_in(steroids.GROUP)
-        kind = "replaced" if drug in REPLACED else "adrenal" if drug in ADRENAL_REPLACEMENT else "other"
+        kind = ("replaced" if drug in steroids.REPLACED_BY_PREDNISONE
+                else "adrenal" if drug in steroids.ADRENAL_REPLACEMENT else "other")
         found[kind].append(ChartOral(order, read_dose(order, kg)))
     return OralsOnChart(**found)
 

@@ -67,11 +67,6 @@ BULBAR_OR_RESPIRATORY = ("dysphagia", "dyspnoea", "respiratory failure")
 # R07 checks a child's IV methylprednisolone against its paediatric_max_mg_per_kg_day: the child's pulse is that dose
 # (SHARE 30 mg/kg); a pulse dose, whose days it counts, is steroids.pulse_level
 IVMP_CHECK = steroids.IVMP_PULSE_CAP
-# what the follow-on replaces, and so discontinues: 1 mg/kg/day of prednis(ol)one is the whole daily dose of these
-REPLACED = ("prednisone", "prednisolone", "methylprednisolone")
-# adrenal replacement (diagnosis.ADRENAL_REPLACEMENT) is not treatment: never replaced nor stopped by the follow-on
-# (stopping it risks adrenal crisis); any other oral glucocorticoid (dexamethasone for brain oedema or nausea,
-# deflazacort for Duchenne) is given for its own reason: named, never discontinued by the card
 # the higher pulse's sources: ASCO's own list of severe compromise, and the decision table, which adds myasthenia
 PULSE_SOURCE = ("ASCO 2021, myositis: methylprednisolone 1-2 mg/kg/day IV, or a higher-dose bolus for severe "
                 "compromise (weakness severely limiting mobility, cardiac, respiratory, dysphagia); the decision "
@@ -131,8 +126,9 @@ class OnFile:
     (``last_given``), and the oral glucocorticoids current now that started on or after its first day
     (``follow_on``: the follow-on is on file, so no new prednis(ol)one is pre-selected) or before it (``before``: a dose
     the patient was already taking, named so that the card never reads as if there were none, and so that the
-    follow-on replaces it rather than adds to it (:data:`REPLACED`); ``other``: any other, given for its own reason,
-    named; ``adrenal``: hydrocortisone or cortisone, adrenal replacement the follow-on never replaces)."""
+    follow-on replaces it rather than adds to it (:data:`steroids.REPLACED_BY_PREDNISONE`); ``other``: any other,
+    given for its own reason, named; ``adrenal``: hydrocortisone or cortisone, adrenal replacement the follow-on
+    never replaces)."""
 
     pulses: list[str]
     level: steroids.PulseLevel
@@ -503,9 +499,10 @@ def _pulse_on_file(record: PatientRecord, context: HookContext, weight: Measure 
         sorted({order.start for order, day in last_written if day is None and order.start is not None}),
         max((day for order, _ in pulses if (day := last_dose_day(order, record.today))), default=None),
         [oral.named for since_pulse, oral in orals if since_pulse],
-        [oral for drug, oral in earlier if drug in REPLACED],
-        [oral.named for drug, oral in earlier if drug not in REPLACED + diagnosis.ADRENAL_REPLACEMENT],
-        [oral.named for drug, oral in earlier if drug in diagnosis.ADRENAL_REPLACEMENT])
+        [oral for drug, oral in earlier if drug in steroids.REPLACED_BY_PREDNISONE],
+        [oral.named for drug, oral in earlier
+         if drug not in steroids.REPLACED_BY_PREDNISONE + steroids.ADRENAL_REPLACEMENT],
+        [oral.named for drug, oral in earlier if drug in steroids.ADRENAL_REPLACEMENT])
 
 
 def _current_orals(record: PatientRecord, kg: float | None) -> list[tuple[date, CurrentOral]]:
