@@ -21,6 +21,7 @@ from hooks.definitions.courses import (
     given_since,
     given_today,
     last_dose_day,
+    not_over,
     planned,
     taken_over_on,
 )
@@ -426,6 +427,16 @@ def systemic_glucocorticoids(record: PatientRecord) -> list[MedicationOrder]:
     """The glucocorticoid orders given systemically: a cream, eye drops or an inhaler of the same ingredient is not a
     systemic course. Read once per call, as the PEQ history and the combination-therapy count both walk them."""
     return systemic(record.medications_in(GROUP))
+
+
+def orals_going_on(record: PatientRecord) -> list[MedicationOrder]:
+    """The systemic glucocorticoid orders neither IV nor IM that are given now or planned (courses.not_over), and any
+    with no start date whose status says it is current: what the oral dose after a pulse replaces or is given beside
+    (R19, R31)."""
+    today = record.today
+    return [order for order in systemic_glucocorticoids(record)
+            if not (is_intravenous(order) or is_intramuscular(order))
+            and (not_over(order, today) or (order.start is None and order.current_on(today)))]
 
 
 @per_record

@@ -12,7 +12,6 @@ from hooks.cards import resolvable
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, continuing, renal, steroids
 from hooks.definitions.cardiac_screen import ECG, ECHO, NT_PROBNP, SEVERE_WORKUP, TROPONIN_I
-from hooks.definitions.courses import not_over
 from hooks.definitions.dose_basis import DraftDose, mg, read_dose
 from hooks.definitions.paediatric_doses import PULSE_DAYS, child_pulse, oral_after_pulse, pulse_order
 from hooks.definitions.severe_disease import NEEDS, RULE_ID, Aki, Severe, assess, window_aki
@@ -307,15 +306,11 @@ class OralsOnChart:
 
 
 def _orals_on_chart(record: PatientRecord, weight: Measure | None) -> OralsOnChart:
-    """The systemic glucocorticoid orders neither IV nor IM given now or planned (``courses.not_over``; one with no
-    start date while its status says it is current), sorted as the dose after the pulses treats them
-    (:data:`steroids.REPLACED_BY_PREDNISONE`)."""
-    kg, today = (weight.value if weight else None), record.today
+    """The oral glucocorticoids going on (``steroids.orals_going_on``), sorted as the dose after the pulses treats
+    them (:data:`steroids.REPLACED_BY_PREDNISONE`)."""
+    kg = weight.value if weight else None
     found: dict[str, list[ChartOral]] = {"replaced": [], "adrenal": [], "other": []}
-    for order in steroids.systemic_glucocorticoids(record):
-        current = not_over(order, today) or (order.start is None and order.current_on(today))
-        if not current or steroids.is_intravenous(order) or steroids.is_intramuscular(order):
-            continue
+    for order in steroids.orals_going_on(record):
         drug = order.medication.concept_in(steroids.GROUP)
         kind = ("replaced" if drug in steroids.REPLACED_BY_PREDNISONE
                 else "adrenal" if drug in steroids.ADRENAL_REPLACEMENT else "other")

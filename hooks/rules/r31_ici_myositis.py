@@ -509,13 +509,12 @@ def _current_orals(record: PatientRecord, kg: float | None) -> list[tuple[date, 
     """The oral glucocorticoids current now (given today, or active and to start later), each with its first day
     and named: one started on or after the pulse's first day is its follow-on, already on file; one started before
     it (a maintenance dose the pulse interrupted) is no follow-on, but the patient takes it."""
-    today = record.today
     orals = []
-    for order in steroids.systemic_glucocorticoids(record):
-        if (order.start is not None and not (steroids.is_intravenous(order) or steroids.is_intramuscular(order))
-                and not_over(order, today)):
+    for order in steroids.orals_going_on(record):
+        if order.start is not None:  # one with no start date cannot be placed before or after the pulse
             how = dose_basis.read_dose(order, kg).how_given()
-            orals.append((order.start, CurrentOral(order, how, f"{order.label}, {how}, {_days_given(order, today)}")))
+            named = f"{order.label}, {how}, {_days_given(order, record.today)}"
+            orals.append((order.start, CurrentOral(order, how, named)))
     return orals
 
 
