@@ -41,13 +41,8 @@ def fires_iim(today: date) -> dict[str, Any]:
          story="Prednisone 10 mg/day for 6 months with calcium, vitamin D, a DXA 10 months ago and alendronate "
                "for osteoporosis: nothing missing.", quiet={RULE})
 def quiet_complete(today: date) -> dict[str, Any]:
-    chart = Chart(today, age=70)
-    chart.condition("Osteoporosis", onset=-300)
-    chart.medication(PREDNISONE_20, 10, "mg", start=-180)
-    chart.medication(CALCIUM, 500, "mg", start=-170, frequency=2)
-    chart.medication(VITAMIN_D3, 1000, "[iU]", start=-170)
+    chart = _osteoporosis_on_prednisone(today)
     chart.medication(ALENDRONATE, 70, "mg", start=-290, period=1, period_unit="wk")
-    chart.procedure(CPT_DXA_AXIAL, day=-300)
     return chart.request("patient-view")
 
 
@@ -137,11 +132,14 @@ def quiet_ttx_unknown_dxa_after_course(today: date) -> dict[str, Any]:
                "eGFR 34: alendronate and zoledronic acid are not advised below 35, so denosumab is offered.",
          fires={RULE}, indicators={RULE: "warning"})
 def fires_egfr_34_denosumab(today: date) -> dict[str, Any]:
+    return _osteoporosis_on_prednisone(today).lab(EGFR, 34, "mL/min/{1.73_m2}", day=-3).request("patient-view")
+
+
+def _osteoporosis_on_prednisone(today: date) -> Chart:
+    """Osteoporosis, prednisone 10 mg/day for 6 months with calcium, vitamin D and a DXA: only the drug to decide."""
     chart = Chart(today, age=70)
     chart.condition("Osteoporosis", onset=-300)
     chart.medication(PREDNISONE_20, 10, "mg", start=-180)
     chart.medication(CALCIUM, 500, "mg", start=-170, frequency=2)
     chart.medication(VITAMIN_D3, 1000, "[iU]", start=-170)
-    chart.procedure(CPT_DXA_AXIAL, day=-300)
-    chart.lab(EGFR, 34, "mL/min/{1.73_m2}", day=-3)
-    return chart.request("patient-view")
+    return chart.procedure(CPT_DXA_AXIAL, day=-300)
