@@ -232,3 +232,50 @@ def test_a_titre_written_as_a_bound_in_text_is_read_against_the_limit(kb, today,
     chart = Chart(today).observation(ANTI_HMGCR, -5, value_string=text, high=20, range_unit="U/mL")
     record, _ = record_and_context(kb, chart)
     assert antibodies.status(record.observations_in("anti_hmgcr")[0]) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("45 U/mL (ref <20)", "positive"),  # the review's result: read as neither, R14 went quiet on a statin
+    ("45 U/mL (ref: <20)", "positive"),
+    ("45 U/mL (<20)", "positive"),
+    ("45 U/mL (Reference <20 U/mL)", "positive"),
+    ("12 U/mL (ref <20)", "negative"),
+    ("20 U/mL (ref <20)", "positive"),  # '<20' leaves 20 outside the range
+    ("20 U/mL (ref <=20)", "negative"),  # '<=20' keeps it inside
+    ("<5 U/mL (ref <20)", "negative"),
+    ("<30 U/mL (ref <20)", None),  # a bound that does not settle it
+    ("45 U/mL (ref <20 {CU})", None),  # units that do not compare
+    ("45 (ref <20)", None),  # only a result with its unit is read
+    ("45 U/mL (ref 0-19)", None),  # only an upper limit, in this shape
+    ("45 U/mL (repeat <20)", None),
+])
+def test_a_titre_with_its_range_written_after_it_is_read_against_that_limit(kb, today, text, expected):
+    """Review: anti-HMGCR sent as '45 U/mL (ref <20)' read as neither positive nor negative. The lab's inline upper
+    limit is read as the range's, in this one shape only."""
+    record, _ = record_and_context(kb, Chart(today).observation(ANTI_HMGCR, -5, value_string=text))
+    assert antibodies.status(record.observations_in("anti_hmgcr")[0]) == expected
+
+
+def test_every_result_read_as_neither_is_unreadable_whatever_the_others_read(kb, today):
+    """R14 asks whether anti-HMGCR was ever positive: an older negative does not settle a newer titre with no range
+    (unread, which asks the subtype, gives none once one result reads)."""
+    chart = Chart(today).antibody("anti_hmgcr", "negative", day=-300).observation(ANTI_HMGCR, -20, value=45,
+                                                                                   unit="U/mL")
+    record, _ = record_and_context(kb, chart)
+    assert antibodies.unreadable(record, "anti_hmgcr") == [record.observations_in("anti_hmgcr")[1]]
+    assert antibodies.unread(record, "anti_hmgcr") is None
+
+
+def test_the_results_since_the_first_positive_are_the_repeats(kb, today):
+    """R04 reads what followed the first positive: a negative, a titre, a result read as neither; not what came
+    before it, nor a pending one."""
+    chart = (Chart(today).antibody("anti_srp", "negative", day=-300).antibody("anti_srp", "positive", day=-100)
+             .observation(ANTI_SRP, -100, value_string="Negative").observation(ANTI_SRP, -20, **EQUIVOCAL)
+             .observation(ANTI_SRP, -10, value=80, unit="U/mL", high=20)
+             .observation(ANTI_SRP, -2, value_string="Pending"))
+    chart.resources["observations"][-1]["status"] = "preliminary"
+    record, _ = record_and_context(kb, chart)
+    since = antibodies.since_first_positive(record, "anti_srp")
+    assert [(o.when.isoformat(), s) for o, s in since] == [(chart.at(-100), "negative"), (chart.at(-20), None),
+                                                           (chart.at(-10), "positive")]
+    assert antibodies.since_first_positive(record, "anti_hmgcr") == []

@@ -9,8 +9,9 @@ from typing import Any, Literal
 
 from hooks.context import HookContext
 from hooks.definitions.notes import newest_few
-from hooks.record import SNOMED, Observation, PatientRecord, per_record
+from hooks.record import SNOMED, Observation, PatientRecord, exceeds, falls_below, per_record, result_in_text
 from hooks.rule import NotEvaluable, Quiet
+from hooks.units import convert
 
 Status = Literal["positive", "negative"]
 Subtype = Literal["HMGCR", "SRP", "DUAL", "SERONEG", "UNKNOWN"]
@@ -37,6 +38,12 @@ _RESULT_WORDS = re.compile(r"\b(?:(?P<negative>negative|non[- ]?reactive|absent|
                            r"|(?P<positive>positive|detected|reactive|present))\b")
 # what the result is compared with, not the result: "(reference: negative)", "normal range: not detected"
 _REFERENCE = re.compile(r"\(?\b(?:ref(?:erence)?|normal|expected)\b(?: (?:range|interval|value))?\s*[:=-][^);.]*\)?")
+# A titre printed with the lab's range after it, as an upper limit alone: '45 U/mL (ref <20)', '45 U/mL (ref: <20)',
+# '45 U/mL (<20 U/mL)'. Only this shape is read: a result with its unit (hooks.record.result_in_text), then in brackets
+# 'ref' or 'reference' (optional), '<' or '<=' and a number, with no unit or a unit of its own; any other text is not
+_INLINE_UPPER_LIMIT = re.compile(r"^(?P<result>[^()]+?)\s*\(\s*(?:ref(?:erence)?(?: range)?\s*:?\s*)?"
+                                 r"(?P<comparator><=?|\u2264)\s*(?P<limit>\d+(?:\.\d+)?)\s*(?P<unit>[^\s()]+)?\s*\)\s*$",
+                                 re.IGNORECASE)
 
 
 def _from_words(text: str | None) -> Status | None:
@@ -59,9 +66,31 @@ def interpretation_status(observation: Observation) -> Status | None:
     return None
 
 
+def _against_inline_limit(text: str | None) -> Status | None:
+    """A titre against the upper limit printed after it (:data:`_INLINE_UPPER_LIMIT`): '(ref <20)' puts 20 outside
+    the range, so 20 is positive, '(<=20)' puts it inside; None for any other text, a unit that does not compare, or
+    a bound that does not settle it ('<30 U/mL (ref <20)')."""
+    found = _INLINE_UPPER_LIMIT.match((text or "").strip())
+    result = result_in_text(found["result"]) if found else None
+    if found is None or result is None:
+        return None
+    limit, limit_unit = float(found["limit"]), found["unit"] or result.unit  # with no unit, the result's
+    same_unit = (limit_unit or "") == (result.unit or "")
+    value = result.value if same_unit else convert(result.value, result.unit, TITRE_UNIT)
+    bound = limit if same_unit else convert(limit, limit_unit, TITRE_UNIT)
+    if value is None or bound is None:
+        return None
+    if found["comparator"] == "<":  # the limit itself lies outside the range
+        below = falls_below(value, bound, result.comparator)
+        return None if below is None else "negative" if below else "positive"
+    above = exceeds(value, bound, result.comparator)
+    return None if above is None else "positive" if above else "negative"
+
+
 def status(observation: Observation) -> Status | None:
     """Positive or negative, from interpretation, then a coded value, then a string, then the value (a number,
-    or a number or bound written as text: '45 U/mL', '<20 U/mL') against the upper limit of its range."""
+    or a number or bound written as text: '45 U/mL', '<20 U/mL') against the upper limit of its range, or of the
+    range the lab printed after it in the text ('45 U/mL (ref <20)')."""
     if (flagged := interpretation_status(observation)) is not None:
         return flagged
     if observation.value_concept is not None:
@@ -78,7 +107,9 @@ def status(observation: Observation) -> Status | None:
         if found:
             return found
     above = observation.above_upper_limit(TITRE_UNIT)
-    return None if above is None else "positive" if above else "negative"
+    if above is None:
+        return _against_inline_limit(observation.value_text)
+    return "positive" if above else "negative"
 
 
 @per_record
@@ -102,13 +133,25 @@ def warnings(record: PatientRecord, context: HookContext) -> list[str]:
     return notes
 
 
+def _held(observation: Observation) -> bool:
+    """A result is in: it holds something and is not still pending (one pending, or only ordered, is not resulted)."""
+    return observation.has_result and not observation.not_yet_reported
+
+
+def unreadable(record: PatientRecord, group: str) -> list[Observation]:
+    """Every result of ``group`` that is in (:func:`_held`) but reads as neither positive nor negative ('Equivocal',
+    'Borderline', an indeterminate flag, a titre with no range), oldest first, whatever the others read: a rule asking
+    whether one was *ever* positive (R14) cannot rule it out while one of them is on file."""
+    return [o for o in record.observations_in(group) if _held(o) and status(o) is None]
+
+
 def unread(record: PatientRecord, group: str) -> Observation | None:
-    """The latest result of ``group`` when none reads as positive or negative yet one holds a result ('Equivocal',
-    'Borderline', an indeterminate flag, a titre with no range): resulted, so not missing, but deciding nothing.
-    None when a result reads, or when none is in (a pending one, or one only ordered, is not resulted)."""
+    """The latest result of ``group`` when none reads as positive or negative yet one holds a result (one of
+    :func:`unreadable`): resulted, so not missing, but deciding nothing. None when a result reads, or when none is
+    in."""
     if resulted(record, group):
         return None
-    held = [o for o in record.observations_in(group) if o.has_result and not o.not_yet_reported]
+    held = unreadable(record, group)
     return held[-1] if held else None
 
 
@@ -120,6 +163,20 @@ def quoted(observation: Observation) -> str:
 def ever_positive(record: PatientRecord, group: str) -> Observation | None:
     """The first positive result of ``group`` ('anti_hmgcr' or 'anti_srp'), if any."""
     return next((o for o, s in results(record, group) if s == "positive"), None)
+
+
+def since_first_positive(record: PatientRecord, group: str) -> list[tuple[Observation, Status | None]]:
+    """Each result of ``group`` from the day of its first positive on, that one left out, as read (None: neither
+    positive nor negative): a repeat of the test, as R04 asks for a dual positive to be confirmed. Empty when none
+    is positive or none followed. A result read as positive while still pending counts, as :func:`results` counts
+    it; one of the same day counts whichever was listed first."""
+    first = ever_positive(record, group)
+    if first is None:
+        return []
+    found = [o for o in record.observations_in(group) if o is first or status(o) is not None or _held(o)]
+    at = next(i for i, o in enumerate(found) if o is first)
+    return [(o, status(o)) for i, o in enumerate(found)
+            if i > at or (i < at and o.when is not None and o.when == first.when)]
 
 
 def resulted(record: PatientRecord, group: str) -> bool:

@@ -66,13 +66,15 @@ def due(record: PatientRecord, context: HookContext, facts: dict[str, object]) -
     """Every gate of R20: anti-SRP positive, and no ECG and no troponin within the window or no echocardiogram or
     cardiac MRI ever, or a troponin I within the window above its upper limit and no cardiac MRI since."""
     # anti-SRP positive is what carries the cardiac risk, whether or not anti-HMGCR has been resulted yet (SRP or
-    # DUAL); anti-SRP never resulted leaves it open, said once the screen is found incomplete
+    # DUAL); anti-SRP never resulted, or resulted as neither positive nor negative, leaves it open, said once the
+    # screen is found incomplete
     srp = antibodies.subtype_among(record, ("SRP", "DUAL"), facts)
     if isinstance(srp, Quiet):
         return srp
     # the row names no cohort: anti-SRP is a missing result only in myositis (IMNM or another IIM: R03 asks for it)
     if isinstance(srp, NotEvaluable) and not cohorts.is_iim(record, context):
-        return Quiet("anti-SRP never resulted, and no inflammatory myopathy on file (where R03 asks for it)", facts)
+        return Quiet(f"{antibodies.serology(record).undecided}, and no inflammatory myopathy on file (where R03 asks "
+                     "for it)", facts)
     window = int(context.thresholds.of_rule(RULE_ID)["screen_window_days"])
     since = record.today - timedelta(days=window)
     ecg = _last(record, "ecg", window)

@@ -14,7 +14,7 @@ from hooks.definitions import antibodies, cohorts, continuing
 from hooks.definitions.courses import ended_before_its_end, last_dose_day, repeats
 from hooks.definitions.dose_basis import dose_as_ordered, named_with_dose
 from hooks.record import MedicationOrder, PatientRecord
-from hooks.rule import Action, Fired, Quiet, Result, Rule, Suggestion
+from hooks.rule import Action, Fired, NotEvaluable, Quiet, Result, Rule, Suggestion
 from hooks.sources import (
     ENMC_224,
     LEQVIO_LABEL,
@@ -43,6 +43,10 @@ RULE = Rule(
 )
 
 STATIN_GROUPS = ("statin", "red_yeast_rice")
+# The statins (clinical-rules.md 4.3, and cerivastatin, which the value set holds): in a combination the value sets
+# name by its ingredients ('amlodipine/atorvastatin'), every other ingredient stops with the statin
+STATIN_INGREDIENTS = frozenset({"atorvastatin", "cerivastatin", "fluvastatin", "lovastatin", "pitavastatin",
+                                "pravastatin", "rosuvastatin", "simvastatin"})
 
 DETAIL = """\
 **Do not start or restart statins.** {why}. Statin re-exposure can reactivate anti-HMGCR myopathy, and
@@ -354,6 +358,52 @@ def _taken_line(drug: str, taken: list[_Taken], would_offer: bool) -> str:
     return "\n" + " ".join(sentences) + (f" No second {drug} order is offered." if would_offer else "")
 
 
+def _other_ingredients(order: MedicationOrder) -> list[str]:
+    """The ingredients of a statin combination that are not statins ('amlodipine' of Caduet, 'niacin' of Advicor,
+    'ezetimibe' of Vytorin), as the value sets name the combination; none for a statin alone or red yeast rice."""
+    combination = order.medication.concept_in("statin") or ""
+    return [i for i in combination.split("/") if i not in STATIN_INGREDIENTS] if "/" in combination else []
+
+
+def _to_reorder(stopped: list[MedicationOrder]) -> list[str]:
+    """The other ingredients of the combinations the card stops that it offers no order for: every one but ezetimibe
+    (the lipid lowering the card advises instead). The value sets hold no code for amlodipine, niacin or sitagliptin
+    alone, so no order is offered: the clinician re-orders them."""
+    return list(dict.fromkeys(i for o in stopped for i in _other_ingredients(o) if i != "ezetimibe"))
+
+
+def _other_ingredients_line(stopped: list[MedicationOrder], ezetimibe_offered: bool) -> str:
+    """The detail's line for each statin combination the card stops: its other ingredients stop with it, the ones it
+    offers no order for to be re-ordered alone (:func:`_to_reorder`; an antihypertensive stopped unnoticed is a harm
+    of its own), and ezetimibe continued by the order offered, where one is; '' with no combination."""
+    sentences = []
+    for order in stopped:
+        others = _other_ingredients(order)
+        if not others:
+            continue
+        alone = _to_reorder([order])
+        sentences.append(
+            f"Stopping {order.label} also stops {' and '.join(others)}, its other "
+            f"ingredient{'s' if len(others) > 1 else ''}."
+            + (" The ezetimibe order offered continues ezetimibe alone." if "ezetimibe" in others and ezetimibe_offered
+               else "")
+            + (f" **Re-order {' and '.join(alone)} alone** if still needed, at the dose the combination gave: the "
+               f"card offers no order for {'it' if len(alone) == 1 else 'them'}." if alone else ""))
+    return "\n" + " ".join(sentences) if sentences else ""
+
+
+def _undecided(record: PatientRecord, named: list[MedicationOrder], results: list[str], hook: str) -> str:
+    """Why R14 cannot say whether the statins ``named`` are contraindicated: the anti-HMGCR results on file read as
+    neither positive nor negative (``results``, quoted), and a positive one at any time would contraindicate them;
+    an IMNM on the problem list is named (its subtype may be anti-HMGCR)."""
+    imnm = cohorts.imnm_conditions(record)
+    on_list = f"; IMNM is on the problem list ({imnm[0].code.label})" if imnm else ""
+    return (f"anti-HMGCR {'; '.join(results)} could not be read as positive or negative, and a positive anti-HMGCR "
+            f"at any time contraindicates {', '.join(o.label for o in named)} for life{on_list}. Ask the lab how to "
+            "read it (a titre needs its interpretation or reference range), or repeat it, before "
+            f"{'signing' if hook == 'order-sign' else 'continuing'} the statin")
+
+
 def _why(record: PatientRecord) -> str | None:
     positive = antibodies.ever_positive(record, "anti_hmgcr")
     if positive is not None:
@@ -511,8 +561,12 @@ def _summary(statins: _Statins, verb: str, hook: str) -> str:
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     why = _why(record)
-    facts: dict[str, object] = {"anti_hmgcr_or_statin_myopathy": why}
-    if why is None:
+    # an anti-HMGCR read as neither positive nor negative may be the positive one: it leaves the row open, said once
+    # a statin is found (a critical check must not go quiet on a result it cannot read)
+    unread_results = [antibodies.quoted(o) for o in antibodies.unreadable(record, "anti_hmgcr")] if why is None else []
+    facts: dict[str, object] = {"anti_hmgcr_or_statin_myopathy": why,
+                                "anti_hmgcr_unread": "; ".join(unread_results) or None}
+    if why is None and not unread_results:
         return Quiet("no positive anti-HMGCR and no statin-associated autoimmune myopathy on file", facts)
     statins = _read_statins(record, context)
     offending = statins.offending
@@ -535,6 +589,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                  else "ordered: each statin draft orders none (written as a stop, 0 mg naming a statin on the chart, "
                       "or completed: recorded as dispensed or given)")
         return Quiet(f"no statin or red yeast rice {where}", facts)
+    if why is None:
+        return NotEvaluable(_undecided(record, offending or [t.order for t in statins.possibly_taken], unread_results,
+                                       context.hook), facts)
     lipids = _lipid_lowering(record, context)
     clinic = lipids.clinic
     lipid_clinic = orders.service_request(
@@ -547,9 +604,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                     if _actionable(o)]
     remove = ([Action("delete", f"{verb} {named_with_dose(o)}", resource_id=o.reference) for o in offending]
               + continuing.discontinue(discontinued))
+    stopped = [*offending, *(o for o, _ in statins.discontinued)]
+    reorder = _to_reorder(stopped)
+    facts["other_ingredients_stopped"] = "; ".join(
+        f"{o.label}: {', '.join(others)}" for o in stopped if (others := _other_ingredients(o))) or None
     # None: no order to stop (only statins whose orders ended are named), so nothing is pre-selected either
-    stop = (f"{verb} the statin" + (f", discontinue the one{'s' if len(discontinued) > 1 else ''} on the chart"
-                                    if discontinued else "")) if offending else None
+    stop = (f"{verb} the statin" + (f" (re-order {' and '.join(reorder)} alone)" if reorder else "")
+            + (f", discontinue the one{'s' if len(discontinued) > 1 else ''} on the chart" if discontinued else "")
+            ) if offending else None
     taking, ezetimibe_unread = _taking(record, context, "ezetimibe")
     pcsk9_taking, pcsk9_unread = _taking(record, context, "pcsk9_inhibitor")
     facts["ezetimibe_taken"] = _taken_fact(taking)
@@ -557,11 +619,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["pcsk9_inhibitor_taken"] = _taken_fact(pcsk9_taking)
     facts["pcsk9_inhibitor_status_unread"] = _status_unread_fact(pcsk9_unread, "taken")
     ezetimibe: list[Suggestion] = []
+    ezetimibe_offered = not (taking or ezetimibe_unread) and lipids.ezetimibe
     if taking or ezetimibe_unread:  # not offered as if there were none: it may be duplicate therapy
         placed = (f"{taking[-1].placed.format(drug='ezetimibe')}: {taking[-1].order.label}" if taking
                   else f"an ezetimibe order of unknown status is on the chart: {ezetimibe_unread[-1].label}")
         ezetimibe = [Suggestion(f"{stop} ({placed})", remove, is_recommended=True)] if stop else []
-    elif lipids.ezetimibe:
+    elif ezetimibe_offered:
         order = orders.medication_request(
             context.patient_id, orders.concept(context.valuesets, "ezetimibe", "ezetimibe"), 10, "mg",
             text="Ezetimibe 10 mg by mouth once daily")
@@ -576,6 +639,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         severity="critical",
         summary=_summary(statins, verb, context.hook),
         detail=DETAIL.format(why=why, lipids=lipids.advice, exposure=_exposure(context, statins, unread)
+                             + _other_ingredients_line(stopped, ezetimibe_offered)
                              + _unread_line("ezetimibe", ezetimibe_unread, lipids.ezetimibe)
                              + _taken_line("PCSK9 inhibitor", pcsk9_taking, lipids.pcsk9)
                              + _unread_line("PCSK9 inhibitor", pcsk9_unread, lipids.pcsk9)),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from hooks import dosing, orders
 from hooks.context import HookContext
-from hooks.definitions import escalation
+from hooks.definitions import escalation, iga, renal
 from hooks.definitions import treatment_duration as td
 from hooks.definitions import weight as body
 from hooks.record import PatientRecord
@@ -63,7 +64,10 @@ First check adherence, statin or red yeast rice exposure, and mimics (hypothyroi
 **IVIG** (anti-HMGCR myopathy responds particularly well): 2 g/kg per cycle, divided over {cycle_days} consecutive
 days, every {interval} weeks, for 3-6 cycles, then space out. {dose_line} Before each cycle: BMP and CBC; IgA once
 ({iga}). Infuse slowly and hydrate (thrombosis and renal risk; see the IVIG order checks, R27). Reassess after 3
-cycles; if still refractory, see R17. IVIG monotherapy is a specialist option only.{dual}"""
+cycles; if still refractory, see R17. IVIG monotherapy is a specialist option only.{cautions}{dual}"""
+
+# the IVIG order checks, whose IgA and renal readings this card shares: it never pre-selects an order they would stop
+IVIG_ORDER_SAFETY = "ivig-order-safety"
 
 
 def ivig_cycle_order(context: HookContext, per_day_g: float, total_g: float, days: int, interval_weeks: int,
@@ -75,6 +79,12 @@ def ivig_cycle_order(context: HookContext, per_day_g: float, total_g: float, day
         text=(f"Immune globulin IV {per_day_g:g} g once daily on {days} consecutive days (total {total_g:g} g per "
               f"cycle = 2 g/kg, {basis}), every {interval_weeks} weeks; 3 cycles, then reassess (up to 6)"),
         note="Infuse slowly with hydration; BMP before and 3-5 days after each cycle; CBC for haemolysis.")
+
+
+def _cautioned(iga_found: iga.IgaCheck, kidney: renal.EgfrAnswer) -> str:
+    """What the IVIG suggestion's label asks to check first: 'IgA deficiency and renal function'."""
+    return " and ".join([*(["IgA deficiency"] if iga_found.deficient else []),
+                         *(["renal function"] if kidney.may_be_below else [])])
 
 
 def before_ck(record: PatientRecord, context: HookContext,
@@ -103,8 +113,19 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     dosing_kg, basis = body.ivig_dosing_weight(record, context, params["obesity_bmi"])
     cycle_days = int(params["ivig_days_per_cycle"])
     interval = int(params["ivig_interval_weeks"])
-    iga = record.latest("igA")
-    facts.update(ivig_dosing_weight=basis, iga=f"{iga.code.label} on {iga.when}" if iga else None)
+    # IgA and eGFR as the IVIG order checks (R27) read them: a deficiency, or an eGFR below (or not known to be above)
+    # their limit, is said here and leaves the IVIG order unselected, not found only at signing
+    checks = context.thresholds.of_rule(IVIG_ORDER_SAFETY)
+    iga_found = iga.check(record, float(checks["iga_severe_deficiency_mg_dl"]))
+    kidney = renal.below_limit(record, context, checks["egfr_min"],
+                               record.today - timedelta(days=int(checks["egfr_max_age_days"])))
+    cautions = [*([iga_found.problem] if iga_found.deficient and iga_found.problem else []),
+                *([f"{kidney}: risk of IVIG-related acute kidney injury; avoid sucrose-containing products, hydrate, "
+                   "infuse slowly." if kidney.below else
+                   f"Renal impairment not ruled out: {kidney}; check renal function before IVIG."]
+                  if kidney.may_be_below else [])]
+    facts.update(ivig_dosing_weight=basis, iga=iga_found.result, egfr=str(kidney) if kidney.on_file else None,
+                 ivig_cautions=" ".join(cautions) or None)
     patient = context.patient_id
     labs = [Action("create", "Basic metabolic panel before each cycle", resource=orders.service_request(
                 patient, orders.lab_concept(context.valuesets, "bmp", "51990-0",
@@ -112,7 +133,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             Action("create", "CBC before each cycle", resource=orders.service_request(
                 patient, orders.lab_concept(context.valuesets, "cbc", "58410-2",
                                             "Complete blood count (haemolysis check with IVIG)")))]
-    if iga is None:
+    if iga_found.order:
         labs.append(Action("create", "Serum IgA (once, before the first IVIG)", resource=orders.service_request(
             patient, orders.lab_concept(context.valuesets, "igA", "2458-8", "Serum IgA before the first IVIG"))))
     if dosing_kg is not None:
@@ -126,9 +147,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      f"{dosing_kg:g} kg, {basis}; rounded down to {step:g} g), given as "
                      f"**{per_day:g} g a day for {cycle_days} days**.")
         order = ivig_cycle_order(context, per_day, total, cycle_days, interval, basis)
-        main = Suggestion(f"IVIG {per_day:g} g/day x {cycle_days} days every {interval} weeks (2 g/kg per cycle)",
+        checked = f": first check {_cautioned(iga_found, kidney)}" if cautions else ""
+        main = Suggestion(f"IVIG {per_day:g} g/day x {cycle_days} days every {interval} weeks (2 g/kg per "
+                          f"cycle){checked}",
                           [Action("create", f"IVIG {total:g} g per cycle over {cycle_days} days", resource=order),
-                           *labs], is_recommended=True)
+                           *labs], is_recommended=not cautions)
     else:
         facts.update(ivig_cycle_g=None, ivig_daily_g=None)
         dose_line = (f"**The dose could not be computed: {basis}.** Record a current weight and height; the dose is "
@@ -146,10 +169,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                    if statins else "")
     # at the time point reached (the row's month 6 is the earliest), and IVIG given before is resumed, not added
     verb = "resume" if last_ivig else "add"
-    # anti-SRP never resulted leaves the row as it is (HMGCR or DUAL), but a positive result adds the rituximab row
+    # anti-SRP never resulted (or resulted as neither positive nor negative) leaves the row as it is (HMGCR or DUAL),
+    # but a positive result adds the rituximab row
     dual = {"DUAL": "\n\nAnti-SRP is also positive: whether to add IVIG or rituximab first is not settled; the "
                     "rituximab card (R16) may also show.",
-            "UNKNOWN": "\n\n**Anti-SRP was never resulted: order it** (R03). IVIG is advised whatever it "
+            "UNKNOWN": f"\n\n**What anti-SRP shows is not known: {serology.next_step}.** IVIG is advised whatever it "
                        "shows; if positive, rituximab (R16) is an option too."}.get(serology.subtype, "")
     return Fired(
         severity="warning",
@@ -157,12 +181,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 f"consider {'resuming' if last_ivig else 'adding'} IVIG",
         detail=DETAIL.format(
             subtype_line={"DUAL": "Anti-HMGCR and anti-SRP positive.", "HMGCR": "Anti-HMGCR positive."}.get(
-                serology.subtype, "Anti-HMGCR positive; anti-SRP never resulted."),
+                serology.subtype, f"Anti-HMGCR positive; {serology.undecided}."),
             verb=verb, ttx=t_tx.isoformat(), ttx_how=how, days=days, combo=combo.describe(),
             ivig_window=f"{params['ivig_window_days']:g}",
             ivig_last=f"last IVIG {last_ivig.isoformat()}" if last_ivig else "none on file",
             ck_line=f"CK has not responded: {why}.", statin=statin_line, cycle_days=cycle_days, interval=interval,
-            dose_line=dose_line, iga=f"on file: {iga.when}" if iga else "not yet measured", dual=dual),
+            dose_line=dose_line, iga=("low on file: see below" if iga_found.deficient
+                                      else f"on file: {iga_found.result}" if iga_found.result else "not yet measured"),
+            cautions=("\n\n**Before ordering IVIG:** " + " ".join(cautions) + " The IVIG order is not pre-selected."
+                      if cautions else ""), dual=dual),
         facts=facts,
         suggestions=[main, Suggestion("Confirm with an MMT-8 strength examination",
                                       [Action("create", "MMT-8 examination", resource=mmt8)])],

@@ -100,7 +100,8 @@ def _hbv_screen(record: PatientRecord, context: HookContext, max_age_days: int) 
 def _hbv_advice(context: HookContext, follow_up: hepatitis.HbvFollowUp) -> str:
     """What a positive marker asks for before the first dose, by its follow-up as R26 judges it: an antiviral; one
     that starts only later (R26 would hold a rituximab order given from today); a recent HBV DNA showing no replicating
-    virus (with HBsAg-positive disease that is no follow-up: an antiviral is still needed); one showing it; neither."""
+    virus, which lets the order pass but, as R26 warns, still asks for prophylaxis (with HBsAg-positive disease it is
+    no follow-up at all: an antiviral is still needed); one showing it; neither."""
     antiviral, dna = follow_up.describe_antiviral(), follow_up.describe_dna()
     if antiviral and not follow_up.in_place_by(context.today):
         starts = "; ".join(f"{cover.order.label} from {cover.start}" for cover in follow_up.cover)
@@ -112,9 +113,11 @@ def _hbv_advice(context: HookContext, follow_up: hepatitis.HbvFollowUp) -> str:
     if antiviral:
         return (f"HBV antiviral: {antiviral}" + (f"; {dna}" if dna else "") + ". Keep it from before the first dose "
                 "until at least 12-18 months after the last (with hepatology)")
-    if follow_up.in_place:
-        return (f"{dna}: no replicating virus, and no HBV antiviral is active or ordered. Agree antiviral "
-                "prophylaxis or HBV DNA monitoring with hepatology before the first dose")
+    if follow_up.in_place:  # no antiviral, so the HBV DNA alone: anti-HBc without HBsAg-positive disease
+        # as R26 advises before anti-CD20 (hepatitis.monitoring_only): prophylaxis, not monitoring alone
+        return (f"{dna}: no replicating virus now, but no HBV antiviral is active or ordered. Under rituximab, "
+                "antiviral prophylaxis is advised rather than HBV DNA monitoring alone (R26): **refer to hepatology "
+                "and start antiviral prophylaxis before the first dose**, until at least 12-18 months after the last")
     if (need := follow_up.antiviral_need(" before rituximab")) is not None:
         return (f"{need}, and no HBV antiviral is active or ordered. **Refer to hepatology and start antiviral "
                 "prophylaxis before the first dose**")
@@ -233,19 +236,20 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     checkpoint = " (past the 6-month checkpoint)" if past_checkpoint else ""
     # "early" is before the 6-month checkpoint; a course given before (more than a year ago) is repeated
     verb = "repeat rituximab" if last_rtx else "add rituximab" if past_checkpoint else "add rituximab early"
-    # anti-HMGCR never resulted leaves the row as it is (SRP or DUAL), but a positive result adds the IVIG row
+    # anti-HMGCR never resulted (or resulted as neither positive nor negative) leaves the row as it is (SRP or DUAL),
+    # but a positive result adds the IVIG row
     dual = {"DUAL": "\n\nAnti-HMGCR is also positive: whether to add rituximab or IVIG first is not settled; the "
                     "IVIG card (R15) may also show.",
-            "UNKNOWN": "\n\n**Anti-HMGCR was never resulted: order it** (R03). Rituximab is advised whatever "
-                       "it shows; if positive, IVIG (R15) is an option too, and statins are to be avoided for life "
-                       "(R14)."}.get(serology.subtype, "")
+            "UNKNOWN": f"\n\n**What anti-HMGCR shows is not known: {serology.next_step}.** Rituximab is advised "
+                       "whatever it shows; if positive, IVIG (R15) is an option too, and statins are to be avoided for "
+                       "life (R14)."}.get(serology.subtype, "")
     return Fired(
         severity="warning",
         summary=f"Anti-SRP IMNM, inadequate response {days} days after start (CK {latest.reading}): "
                 f"consider {'repeating' if last_rtx else 'adding'} rituximab",
         detail=DETAIL.format(
             subtype_line={"DUAL": "Anti-SRP and anti-HMGCR positive.", "SRP": "Anti-SRP positive."}.get(
-                serology.subtype, "Anti-SRP positive; anti-HMGCR never resulted."),
+                serology.subtype, f"Anti-SRP positive; {serology.undecided}."),
             ttx=t_tx.isoformat(), ttx_how=how, days=days, checkpoint=checkpoint, verb=verb, combo=combo.describe(),
             rtx_days=window,
             rtx_last=f"last dose {last_rtx.isoformat()}" if last_rtx else "none on file", why=why,

@@ -53,7 +53,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         return screen
     positive = antibodies.ever_positive(record, "anti_srp")
     antibody = (f"Anti-SRP positive ({positive.when.isoformat() if positive and positive.when else 'undated'})"
-                + ("; anti-HMGCR never resulted" if screen.serology.hmgcr is None else ""))
+                + (f"; {screen.serology.undecided}" if screen.serology.hmgcr is None else ""))
     troponins, ecg, echo, cmr = screen.troponins, screen.ecg, screen.echo, screen.cmr
     found = [f"ECG {ecg}" if ecg else "no ECG in 12 months",
              _troponin_on_file(troponins[-1]) if troponins else "no troponin in 12 months",

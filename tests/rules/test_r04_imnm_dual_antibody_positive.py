@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import ANTI_HMGCR, IMNM_SNOMED, SNOMED, Chart
+from fhir_fixtures.builders import ANTI_HMGCR, ANTI_SRP, IMNM_SNOMED, SNOMED, Chart
 from tests.conftest import explained, fired, run
 
 RULE = "imnm-dual-antibody-positive"
@@ -106,3 +106,74 @@ def test_unavailable_procedures_still_fire_with_a_caveat(kb, today):
     card = fired(result)[RULE]
     assert "**Not checked:** The patient's procedures could not be fetched" in card["detail"]
     assert explained(result, RULE)["facts"]["unavailable_prefetch"] == ["procedures"]
+
+
+SRP_BY_IP = ("http://loinc.org", "33921-8", "SRP Ab by immunoprecipitation")
+
+
+def _confirmations(card):
+    """The antibody tests the card orders, by LOINC."""
+    return [a["resource"]["code"]["coding"][0]["code"] for s in card.get("suggestions", []) for a in s["actions"]
+            if a["resource"]["code"]["coding"][0]["code"] in ("33921-8", "93493-5")]
+
+
+def _repeated(today, srp_repeat=None, hmgcr_repeat=None):
+    """Both positive 100 days ago; anti-SRP repeated by immunoprecipitation and anti-HMGCR by ELISA 20 days ago (each
+    as given, or not repeated); the cardiac work-up done."""
+    chart = Chart(today).condition(IMNM_SNOMED, onset=-120).procedure(ECG, day=-30).procedure(ECHO, day=-30)
+    chart.lab(TROPONIN_I, 5, "ng/L", day=-30, high=14)
+    chart.observation(ANTI_SRP, -100, value_string="Positive (weak, line blot)")
+    chart.observation(ANTI_HMGCR, -100, interpretation="POS")
+    if srp_repeat:
+        chart.observation(SRP_BY_IP, -20, **srp_repeat)
+    if hmgcr_repeat:
+        chart.observation(ANTI_HMGCR, -20, **hmgcr_repeat)
+    return chart
+
+
+def test_a_later_negative_makes_the_pair_discordant_and_no_test_is_ordered_again(kb, today):
+    """Review: anti-SRP repeated by a second method (negative) and anti-HMGCR by ELISA (180 U/mL): the card still
+    said "both positive", showed the first two results only and pre-selected the same confirmation tests again. The
+    later results are read: discordant, said so; until the specialist decides, both subtypes' rules apply (the row)."""
+    chart = _repeated(today, {"value_string": "Negative"}, {"value": 180, "unit": "U/mL", "high": 20})
+    result = run(kb, chart.request("patient-view"), today)
+    card = fired(result)[RULE]
+    assert card["summary"].startswith("Dual antibody result discordant: anti-SRP negative after the first positive")
+    assert "both positive" not in card["summary"]
+    assert card["detail"].startswith(
+        f"**Anti-HMGCR and anti-SRP: discordant results, not a confirmed dual positive.** anti-HMGCR positive on "
+        f"{chart.at(-100)} (HMGCR Ab), then positive (180 U/mL) on {chart.at(-20)} (HMGCR Ab); anti-SRP positive on "
+        f"{chart.at(-100)} (SRP Ab), then negative on {chart.at(-20)} (SRP Ab by immunoprecipitation).")
+    assert "**Discordant:** anti-SRP positive, then negative on a later result." in card["detail"]
+    assert "Until the specialist decides which result stands, apply **both** sets of subtype rules" in card["detail"]
+    assert _confirmations(card) == [] and "suggestions" not in card
+    assert explained(result, RULE)["facts"]["discordant"] == "anti-SRP"
+
+
+def test_only_the_antibody_not_yet_repeated_is_offered(kb, today):
+    chart = _repeated(today, hmgcr_repeat={"value": 180, "unit": "U/mL", "high": 20})
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert _confirmations(card) == ["33921-8"]
+    assert card["suggestions"][0]["label"] == "Confirm: repeat anti-SRP by a second method"
+    assert card["suggestions"][0]["isRecommended"] is True
+    assert ("Confirm with a second method or a reference laboratory: repeat anti-SRP by another assay. Anti-HMGCR was "
+            "repeated after the first positive: not offered again.") in card["detail"]
+
+
+def test_both_confirmed_on_repeat_is_a_dual_positive_with_nothing_to_repeat(kb, today):
+    chart = _repeated(today, {"value_string": "Positive"}, {"value": 180, "unit": "U/mL", "high": 20})
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert card["summary"] == ("Anti-HMGCR and anti-SRP both positive, confirmed on repeat (rare): apply both "
+                               "subtypes' rules")
+    assert card["detail"].startswith("**Anti-HMGCR and anti-SRP are both positive, each confirmed on repeat:**")
+    assert "Apply **both** sets of subtype rules" in card["detail"] and _confirmations(card) == []
+
+
+def test_a_repeat_read_as_neither_is_not_ordered_again_and_the_lab_is_asked(kb, today):
+    chart = _repeated(today, {"value_string": "Equivocal"}, {"value": 180, "unit": "U/mL", "high": 20})
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert "a repeat is unclear" in card["summary"] and _confirmations(card) == []
+    assert (f"then neither positive nor negative (Equivocal) on {chart.at(-20)} (SRP Ab by immunoprecipitation)"
+            in card["detail"])
+    assert ("The repeat of anti-SRP reads as neither positive nor negative: ask the lab how to read it, or send it to "
+            "a reference laboratory.") in card["detail"]

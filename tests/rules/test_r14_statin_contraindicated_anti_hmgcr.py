@@ -1060,3 +1060,86 @@ def test_r14_statin_associated_myopathy_named_in_the_text_of_a_generic_code(kb, 
     chart.resources["conditions"][-1]["code"]["text"] = "Statin-associated autoimmune myopathy"
     chart.draft(ATORVASTATIN_40, 40, "mg")
     assert fired(run(kb, chart.request("order-sign"), today))[RULE]["indicator"] == "critical"
+
+
+def _unread_titre(today, **reference):
+    """IMNM on the problem list, anti-HMGCR sent as a titre with no range (or its range written after it)."""
+    chart = Chart(today, age=62).condition(IMNM_SNOMED, onset=-400)
+    return chart.observation(ANTI_HMGCR, -100, **reference).draft(ATORVASTATIN_40, 40, "mg")
+
+
+def test_r14_a_titre_with_its_range_written_after_it_fires(kb, today):
+    """Review: anti-HMGCR sent as '45 U/mL (ref <20)' with atorvastatin drafted: R14 was quiet ("no positive
+    anti-HMGCR"), with a data-quality note only."""
+    result = run(kb, _unread_titre(today, value_string="45 U/mL (ref <20)").request("order-sign"), today)
+    card = fired(result)[RULE]
+    assert card["indicator"] == "critical" and "Anti-HMGCR antibody positive" in card["detail"]
+    assert not [w for w in result.warnings if "HMGCR" in w]
+
+
+@pytest.mark.parametrize("hook", ["order-sign", "patient-view"])
+def test_r14_an_anti_hmgcr_that_cannot_be_read_leaves_a_statin_not_evaluable_naming_it(kb, today, hook):
+    """Review: anti-HMGCR 45 U/mL with no range and a statin drafted: R14 was quiet ("no positive anti-HMGCR"). The
+    row's trigger is an anti-HMGCR ever positive: a result that cannot be read may be it, so R14 is not evaluable,
+    naming the result and the statin (said among the response's warnings, R14 being critical), never quiet."""
+    chart = _unread_titre(today, value=45, unit="U/mL")
+    if hook == "patient-view":
+        chart.medication(ATORVASTATIN_40, 40, "mg", start=-30)
+    result = run(kb, chart.request(hook), today)
+    entry = explained(result, RULE)
+    assert RULE not in fired(result) and entry["status"] == "not-evaluable"
+    assert entry["reason"] == (
+        f"anti-HMGCR 45 U/mL on {chart.at(-100)} could not be read as positive or negative, and a positive anti-HMGCR "
+        "at any time contraindicates atorvastatin 40 MG Oral Tablet for life; IMNM is on the problem list "
+        "(Autoimmune necrotizing myopathy). Ask the lab how to read it (a titre needs its interpretation or "
+        f"reference range), or repeat it, before {'signing' if hook == 'order-sign' else 'continuing'} the statin")
+    assert any(w.startswith("R14 (Statin contraindicated in anti-HMGCR myopathy) was not evaluated: anti-HMGCR 45")
+               for w in result.warnings)
+    assert entry["facts"]["anti_hmgcr_unread"] == f"45 U/mL on {chart.at(-100)}"
+
+
+def test_r14_an_older_negative_does_not_settle_a_newer_unread_anti_hmgcr(kb, today):
+    chart = _unread_titre(today, value=45, unit="U/mL").antibody("anti_hmgcr", "negative", day=-300)
+    assert explained(run(kb, chart.request("order-sign"), today), RULE)["status"] == "not-evaluable"
+
+
+def test_r14_an_unread_anti_hmgcr_without_a_statin_stays_quiet(kb, today):
+    """The statin gate is passed first: with no statin the row is quiet for a known reason."""
+    chart = Chart(today, age=62).observation(ANTI_HMGCR, -100, value=45, unit="U/mL")
+    entry = explained(run(kb, chart.request("patient-view"), today), RULE)
+    assert entry["status"] == "not-fired" and entry["reason"] == "no statin or red yeast rice active"
+
+
+CADUET = (RXNORM, "597990", "amlodipine 10 MG / atorvastatin 40 MG Oral Tablet")
+
+
+@pytest.mark.parametrize(("hook", "verb"), [("order-sign", "Cancel"), ("patient-view", "Discontinue")])
+def test_r14_a_combination_names_its_other_ingredient_to_re_order_alone(kb, today, hook, verb):
+    """Review: cancelling Caduet (amlodipine 10 mg / atorvastatin 40 mg) stopped the amlodipine unsaid. The value sets
+    hold no code for amlodipine alone, so no order is offered: the card and every suggestion say to re-order it."""
+    chart = _chart(today)
+    if hook == "order-sign":
+        chart.draft(CADUET, 1, "{tbl}")
+    else:
+        chart.medication(CADUET, 1, "{tbl}", start=-60)
+    result = run(kb, chart.request(hook), today)
+    card = fired(result)[RULE]
+    assert (f"Stopping {CADUET[2]} also stops amlodipine, its other ingredient. **Re-order amlodipine alone** if still "
+            "needed, at the dose the combination gave: the card offers no order for it.") in card["detail"]
+    assert all(s["label"].startswith(f"{verb} the statin (re-order amlodipine alone)") for s in card["suggestions"])
+    assert not any("amlodipine" in str(a["resource"]) for s in card["suggestions"] for a in s["actions"]
+                   if a["type"] == "create")
+    assert explained(result, RULE)["facts"]["other_ingredients_stopped"] == f"{CADUET[2]}: amlodipine"
+
+
+def test_r14_niacin_of_a_combination_is_named_and_ezetimibe_is_continued_by_the_order_offered(kb, today):
+    advicor = fired(run(kb, _chart(today).draft("Advicor 500 mg/20 mg tablet", 1, "{tbl}").request("order-sign"),
+                        today))[RULE]
+    assert "**Re-order niacin alone** if still needed" in advicor["detail"]
+    assert advicor["suggestions"][0]["label"] == ("Cancel the statin (re-order niacin alone) and start ezetimibe 10 mg "
+                                                  "daily")
+    vytorin = fired(run(kb, _chart(today).draft("Vytorin 10/40 mg tablet", 1, "{tbl}").request("order-sign"),
+                        today))[RULE]
+    assert ("Stopping Vytorin 10/40 mg tablet also stops ezetimibe, its other ingredient. The ezetimibe order offered "
+            "continues ezetimibe alone.") in vytorin["detail"]
+    assert "Re-order" not in vytorin["detail"] and "re-order" not in vytorin["suggestions"][0]["label"]

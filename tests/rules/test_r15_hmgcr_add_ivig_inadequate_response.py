@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import CK, IVIG_CVX, LOINC, PREDNISONE_20, ROUTE_IV, Chart
+from fhir_fixtures.builders import ANTI_SRP, CK, EGFR, IVIG_CVX, LOINC, PREDNISONE_20, ROUTE_IV, Chart
 from fhir_fixtures.r15_hmgcr_add_ivig_inadequate_response import hmgcr_on_maintenance_ivig, hmgcr_on_two_agents
 from tests.conftest import explained, fired, run
 
@@ -162,10 +162,58 @@ def test_anti_srp_never_resulted_still_fires_and_asks_for_it(kb, today):
     result = run(kb, hmgcr_on_two_agents(today, srp=None).request("patient-view"), today)
     card = fired(result)[RULE]
     assert "Anti-HMGCR positive; anti-SRP never resulted." in card["detail"]
-    assert "**Anti-SRP was never resulted: order it** (R03). IVIG is advised whatever it shows" in card["detail"]
+    assert ("**What anti-SRP shows is not known: R03 asks for the missing result.** IVIG is advised whatever it shows"
+            in card["detail"])
     assert "Anti-SRP is also positive" not in card["detail"]
     facts = explained(result, RULE)["facts"]
     assert facts["subtype"] == "UNKNOWN" and facts["antibodies_never_resulted"] == "anti-SRP"
+
+
+def test_an_equivocal_anti_srp_is_quoted_and_repeated_not_called_never_resulted(kb, today):
+    """Review: anti-SRP resulted 'Equivocal' was "never resulted: order it" on the card."""
+    chart = hmgcr_on_two_agents(today, srp=None).observation(ANTI_SRP, -220, value_string="Equivocal")
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert (f"Anti-HMGCR positive; anti-SRP resulted neither positive nor negative ('Equivocal' on {chart.at(-220)})."
+            in card["detail"])
+    assert ("**What anti-SRP shows is not known: repeat anti-SRP by another method or at a reference lab, or ask the "
+            "lab how to read the result.**") in card["detail"]
+    assert "never resulted" not in card["detail"]
+
+
+def test_iga_deficiency_and_a_low_egfr_are_said_and_the_ivig_order_is_not_pre_selected(kb, today):
+    """Review: IgA 4 mg/dL (flagged low) and eGFR 25 got "IgA once (on file: <date>)" and a pre-selected 150 g IVIG
+    order, which R27 then stopped at signing. Read as R27 reads them, both are said before the order, unselected."""
+    chart = hmgcr_on_two_agents(today).lab(IGA, 4, "mg/dL", day=-100, low=70, high=400, interpretation="L")
+    chart.lab(EGFR, 25, "mL/min/{1.73_m2}", day=-10)
+    result = run(kb, chart.request("patient-view"), today)
+    card = fired(result)[RULE]
+    assert (f"**Before ordering IVIG:** IgA low: IgA 4 mg/dL flagged L on {chart.at(-100)} (below 7 mg/dL: severe "
+            "IgA deficiency). With anti-IgA antibodies most IVIG products are contraindicated") in card["detail"]
+    assert (f"eGFR 25 on {chart.at(-10)} is below 60: risk of IVIG-related acute kidney injury" in card["detail"]
+            and "The IVIG order is not pre-selected." in card["detail"])
+    main = card["suggestions"][0]
+    assert main["isRecommended"] is False and _ivig_order(card) is not None
+    assert main["label"].endswith(": first check IgA deficiency and renal function")
+    facts = explained(result, RULE)["facts"]
+    assert facts["iga"] == f"IgA 4 mg/dL flagged L on {chart.at(-100)}: below 7 mg/dL: severe IgA deficiency"
+    assert facts["egfr"].startswith("eGFR 25 on")
+
+
+@pytest.mark.parametrize(("egfr", "pre_selected"), [(25, False), (75, True)])
+def test_a_low_egfr_alone_leaves_the_order_unselected(kb, today, egfr, pre_selected):
+    chart = hmgcr_on_two_agents(today).lab(IGA, 2.1, "g/L", day=-300).lab(EGFR, egfr, "mL/min/{1.73_m2}", day=-10)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert card["suggestions"][0]["isRecommended"] is pre_selected
+    assert ("renal function" in card["suggestions"][0]["label"]) is not pre_selected
+    assert "IgA deficiency" not in card["suggestions"][0]["label"]
+
+
+def test_the_iga_on_file_is_quoted_with_its_value(kb, today):
+    """Review: "IgA once (on file: <date>)" gave no value."""
+    chart = hmgcr_on_two_agents(today).lab(IGA, 2.1, "g/L", day=-300)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert f"IgA once\n(on file: IgA 2.1 g/L on {chart.at(-300)})" in card["detail"]
+    assert card["suggestions"][0]["isRecommended"] is True and "Before ordering IVIG" not in card["detail"]
 
 
 def test_anti_hmgcr_never_resulted_is_not_evaluable_unless_another_gate_is_quiet(kb, today):

@@ -8,6 +8,7 @@ import pytest
 
 from fhir_fixtures.builders import (
     ANTI_HBC,
+    ANTI_HMGCR,
     CHRONIC_HBV,
     CK,
     ENTECAVIR,
@@ -158,14 +159,17 @@ def test_an_antiviral_that_starts_later_holds_the_order_and_says_to_start_it_fir
     assert facts["positive_without_dna_or_antiviral"] is True
 
 
-def test_no_replicating_virus_without_an_antiviral_gets_the_order_and_asks_for_a_plan(kb, today):
-    """HBV DNA not detectable and no antiviral is follow-up for R26 (quiet): R16 offers rituximab too, and asks for
-    prophylaxis or monitoring to be agreed with hepatology."""
+def test_no_replicating_virus_without_an_antiviral_gets_the_order_and_asks_for_prophylaxis(kb, today):
+    """HBV DNA not detectable and no antiviral, anti-HBc alone: R26 lets the order pass (a warning, no hold), so R16
+    offers rituximab too. Review: R16 said "agree antiviral prophylaxis or HBV DNA monitoring" where R26 (since it
+    warns for prophylaxis before anti-CD20) advises prophylaxis, not monitoring alone: R16 says the same."""
     chart = _followed_up(srp_on_two_agents(today).observation(ANTI_HBC, -400, interpretation="POS"), antiviral=False)
     card, kinds = _hbv_card(kb, today, chart)
     assert "MedicationRequest" in kinds
-    assert (f"Hepatitis B DNA <10 IU/mL on {chart.at(-30)}: no replicating virus, and no HBV antiviral is active or "
-            "ordered. Agree antiviral prophylaxis or HBV DNA monitoring with hepatology") in card["detail"]
+    assert (f"Hepatitis B DNA <10 IU/mL on {chart.at(-30)}: no replicating virus now, but no HBV antiviral is active "
+            "or ordered. Under rituximab, antiviral prophylaxis is advised rather than HBV DNA monitoring alone (R26): "
+            "**refer to hepatology and start antiviral prophylaxis before the first dose**") in card["detail"]
+    assert "Agree antiviral prophylaxis or HBV DNA monitoring" not in card["detail"]
 
 
 def test_a_detectable_viral_load_holds_the_order_without_ordering_another(kb, today):
@@ -372,8 +376,22 @@ def test_anti_hmgcr_never_resulted_still_fires_and_asks_for_it(kb, today):
     result = run(kb, srp_on_two_agents(today, hmgcr=None).request("patient-view"), today)
     card = fired(result)[RULE]
     assert "Anti-SRP positive; anti-HMGCR never resulted." in card["detail"]
-    assert "**Anti-HMGCR was never resulted: order it** (R03). Rituximab is advised whatever" in card["detail"]
+    assert ("**What anti-HMGCR shows is not known: R03 asks for the missing result.** Rituximab is advised whatever"
+            in card["detail"])
     assert explained(result, RULE)["facts"]["antibodies_never_resulted"] == "anti-HMGCR"
+
+
+def test_an_equivocal_anti_hmgcr_is_quoted_and_repeated_not_called_never_resulted(kb, today):
+    """Review: anti-HMGCR resulted 'Borderline' was "never resulted: order it" on the card."""
+    chart = srp_on_two_agents(today, hmgcr=None).observation(ANTI_HMGCR, -140, value_string="Borderline")
+    result = run(kb, chart.request("patient-view"), today)
+    card = fired(result)[RULE]
+    assert (f"Anti-SRP positive; anti-HMGCR resulted neither positive nor negative ('Borderline' on {chart.at(-140)})."
+            in card["detail"])
+    assert ("**What anti-HMGCR shows is not known: repeat anti-HMGCR by another method or at a reference lab, or ask "
+            "the lab how to read the result.**") in card["detail"]
+    assert "never resulted" not in card["detail"]
+    assert explained(result, RULE)["facts"]["antibodies_equivocal"] == f"anti-HMGCR 'Borderline' on {chart.at(-140)}"
 
 
 def test_anti_srp_never_resulted_is_not_evaluable(kb, today):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_fixtures.builders import IMNM_SNOMED, LOINC, Chart
+from fhir_fixtures.builders import ANTI_HMGCR, ANTI_SRP, IMNM_SNOMED, LOINC, Chart
 from fhir_fixtures.r19_imnm_severe_disease_urgent import MYOCARDITIS
 from fhir_fixtures.r20_srp_cardiac_evaluation import (
     CARDIAC_MRI,
@@ -82,6 +82,21 @@ def test_anti_srp_positive_counts_before_anti_hmgcr_is_resulted(kb, today):
     assert RULE in fired(result) and entry["facts"]["subtype"] == "UNKNOWN"
     negative = srp_chart(today, antibody="anti_hmgcr")  # anti-HMGCR positive, anti-SRP negative
     assert _card(kb, negative) is None
+
+
+def test_an_equivocal_antibody_is_quoted_not_called_never_resulted(kb, today):
+    """Review: anti-HMGCR resulted 'Equivocal' was "anti-HMGCR never resulted" on the card, and an equivocal anti-SRP
+    outside myositis "anti-SRP never resulted" in the explanation."""
+    chart = srp_chart(today).without_observations("93493-5").observation(ANTI_HMGCR, -190, value_string="Equivocal")
+    card = _card(kb, chart)
+    assert (f"; anti-HMGCR resulted neither positive nor negative ('Equivocal' on {chart.at(-190)})" in card["detail"]
+            and "never resulted" not in card["detail"])
+    no_myositis = Chart(today, age=40).antibody("anti_hmgcr", "negative", day=-10)
+    found = explained(run(kb, no_myositis.observation(ANTI_SRP, -10, value_string="Borderline")
+                          .request("patient-view"), today), RULE)
+    assert found["status"] == "not-fired" and found["reason"] == (
+        f"anti-SRP resulted neither positive nor negative ('Borderline' on {no_myositis.at(-10)}), and no inflammatory "
+        "myopathy on file (where R03 asks for it)")
 
 
 def test_anti_srp_never_resulted_in_myositis_is_not_evaluable(kb, today):
