@@ -55,6 +55,12 @@ DEFINITIONS: dict[str, Param] = {
                                                          "begins a new one (a relapse re-induced on the same "
                                                          "condition); a shorter pause is the same episode's flare. "
                                                          "[sign-off]"),
+    "stress_cover_max_hydrocortisone_mg_day": Param(300, "mg/day", "Hydrocortisone (with cortisone, in hydrocortisone "
+                                                                   "equivalents) at most this much a day is adrenal "
+                                                                   "cover, not immunosuppression (R01, R02): 200 "
+                                                                   "mg/day in septic shock (Surviving Sepsis 2021) "
+                                                                   "and adrenal crisis, up to 300 in older regimens "
+                                                                   "[verify]."),
     "nsti_onset_max_days": Param(30, "days", "An NSTI condition counts when its onset is this recent."),
     "nsti_marker_window_hours": Param(72, "hours", "Infection markers for free-text necrotizing myositis."),
     "ici_window_days": Param(365, "days", "An immune checkpoint inhibitor given this recently makes an ICI context."),

@@ -19,7 +19,7 @@ from hooks.definitions.dose_basis import most_on_one_day
 from hooks.definitions.routes import is_local_order, systemic
 from hooks.definitions.steroids import is_iv_methylprednisolone
 from hooks.dosing import PEQ_FACTORS, prednisone_equivalent, prednisone_equivalent_on_a_dose_day
-from hooks.record import Concept, MedicationOrder, Observation, PatientRecord, exceeds
+from hooks.record import Concept, MedicationOrder, Observation, PatientRecord, exceeds, per_record
 from hooks.units import convert
 
 
@@ -135,10 +135,6 @@ def stated_reasons(order: MedicationOrder, record: PatientRecord) -> list[tuple[
     return stated
 
 
-# The most hydrocortisone a day given as stress cover: 200 mg/day in septic shock needing vasopressors (Surviving
-# Sepsis Campaign 2021) and in an adrenal crisis or major surgery; up to 300 mg/day in older regimens (100 mg every
-# 8 hours) [verify]. Above it, hydrocortisone is treatment.
-STRESS_COVER_MAX_HYDROCORTISONE_MG_DAY = 300
 # The steroid_course_indication concept whose stated reason makes hydrocortisone or cortisone replacement at any dose
 ADRENAL_INSUFFICIENCY = "adrenal insufficiency"
 
@@ -186,6 +182,7 @@ class GlucocorticoidDay:
         return "; ".join(f"{order.label} ({why})" for order, why in self.cover) or None
 
 
+@per_record
 def glucocorticoid_day(record: PatientRecord, context: HookContext) -> GlucocorticoidDay:
     """The day's systemic glucocorticoids: at patient-view today's, from the steroid history (steroids.history: a
     taper at today's step, an order over before its end date not given); at order-sign the drafts' day, with the
@@ -195,9 +192,9 @@ def glucocorticoid_day(record: PatientRecord, context: HookContext) -> Glucocort
     total (a rule that counts it does so order by order).
 
     Hydrocortisone and cortisone are adrenal cover, left out, where all of them given together stay within the
-    stress-cover ceiling (STRESS_COVER_MAX_HYDROCORTISONE_MG_DAY), or at any dose where the order states adrenal
-    insufficiency as its reason: stress-dose hydrocortisone in septic shock, or replacement, is not
-    immunosuppression, and stopping it risks adrenal crisis."""
+    stress-cover ceiling (the definition stress_cover_max_hydrocortisone_mg_day), or at any dose where the order
+    states adrenal insufficiency as its reason: stress-dose hydrocortisone in septic shock, or replacement, is not
+    immunosuppression, and stopping it risks adrenal crisis. Read once per call: R01 and R02 both ask."""
     history = steroids.history(record, context)
     today, order_sign = record.today, context.hook == "order-sign"
     chart: tuple[MedicationOrder, ...] = ()
@@ -223,9 +220,10 @@ def glucocorticoid_day(record: PatientRecord, context: HookContext) -> Glucocort
                in steroids.ADRENAL_REPLACEMENT and not any(order is o for o, _ in cover)]
     # all of them together: two stress-dose orders at once are more than stress cover
     hydrocortisone_mg = sum(peq for _, peq in adrenal) / PEQ_FACTORS["hydrocortisone"]
-    if adrenal and hydrocortisone_mg <= STRESS_COVER_MAX_HYDROCORTISONE_MG_DAY + 1e-9:
+    ceiling = context.definition("stress_cover_max_hydrocortisone_mg_day")
+    if adrenal and hydrocortisone_mg <= ceiling + 1e-9:
         cover += [(order, f"{round(hydrocortisone_mg, 1):g} mg/day hydrocortisone equivalent: adrenal cover, at most "
-                          f"{STRESS_COVER_MAX_HYDROCORTISONE_MG_DAY:g} mg/day") for order, _ in adrenal]
+                          f"{ceiling:g} mg/day") for order, _ in adrenal]
     counted = [(order, peq) for order, peq in amounts if not any(order is o for o, _ in cover)]
     # the drafts and the chart's orders may follow one another (a taper written as separate orders): those given on
     # one same day add up; today's courses all are given today

@@ -505,6 +505,7 @@ class TreatmentStart(NamedTuple):
         return {"t_tx_unknown": self.unknown, "t_tx_latest_possible": None if self.found else self.latest}
 
 
+@per_record
 def episode_start(record: PatientRecord, context: HookContext) -> date:
     """The first day of this myositis episode's treatment, as T_tx reads it: a course over before it belongs to
     another illness, or to an earlier episode. It is the onset (cohorts.iim_onset), or the first day of a run of

@@ -28,6 +28,10 @@ RULE = Rule(
     sources=(UPTODATE_IBM, NADDAF_2022, SCHMIDT_2018, SEED_003),
     parameters={
         "min_peq_mg": Param(7.5, "mg/day", "A systemic glucocorticoid at or above this prednisone equivalent counts."),
+        "igg_replacement_max_g_per_kg_4_weeks": Param(
+            0.8, "g/kg", "IVIG at most this much per 4 weeks, with an antibody deficiency its reason or on the problem "
+                         "list, is IgG replacement, not given for IBM (replacement 0.4-0.6 g/kg every 3-4 weeks, up "
+                         "to 0.8; immune disease 1-2 g/kg a cycle) [verify]."),
     },
     override_family="safety",
 )
@@ -42,11 +46,8 @@ GLUCOCORTICOID_REASON_GROUPS = (*OTHER_INDICATIONS, "steroid_course_indication")
 # An order that names the muscle disease too is (also) given for it, and still counts
 MYOSITIS = ("ibm", "imnm", "iim_other", "myopathy")
 # IgG replacement, not immunomodulation: IVIG in a primary or secondary antibody deficiency (common variable
-# immunodeficiency, hypogammaglobulinaemia) is given at 0.4-0.6 g/kg every 3-4 weeks, up to 0.8 g/kg [verify]; IBM and
-# the other immune diseases at 1-2 g/kg a cycle. At most this much per 4 weeks, with the deficiency the order's
-# reason or on the problem list, IVIG is not given for IBM.
+# immunodeficiency, hypogammaglobulinaemia) at a replacement dose (igg_replacement_max_g_per_kg_4_weeks)
 ANTIBODY_DEFICIENCY = "antibody_deficiency"
-IGG_REPLACEMENT_MAX_G_PER_KG_4_WEEKS = 0.8
 
 DETAIL = """\
 **Immunosuppression is unlikely to help inclusion body myositis (IBM).** Found: {ibm}.
@@ -74,8 +75,8 @@ def _other_indication(order: MedicationOrder, stated: list[tuple[Concept, str]])
 
 
 def _igg_replacement(order: MedicationOrder, stated: list[tuple[Concept, str]], record: PatientRecord,
-                     weight_kg: float | None) -> str | None:
-    """IVIG at a replacement dose (IGG_REPLACEMENT_MAX_G_PER_KG_4_WEEKS) for an antibody deficiency that the order
+                     weight_kg: float | None, max_g_per_kg_4_weeks: float) -> str | None:
+    """IVIG at a replacement dose (at most ``max_g_per_kg_4_weeks``) for an antibody deficiency that the order
     names as its reason (``stated``) or that is active on the problem list: how the card says it. None for any other
     order, and where the dose per kg cannot be read (no current weight, a dose not read): never assumed low."""
     if not order.in_group("ivig") or not weight_kg:
@@ -88,7 +89,7 @@ def _igg_replacement(order: MedicationOrder, stated: list[tuple[Concept, str]], 
         return None
     per_cycle = cycle_mg / 1000 / weight_kg
     interval = stated_interval(order)  # cycles closer than 4 weeks give more in 4 weeks than one cycle
-    if per_cycle * max(1.0, 28 / interval if interval else 1.0) > IGG_REPLACEMENT_MAX_G_PER_KG_4_WEEKS + 1e-9:
+    if per_cycle * max(1.0, 28 / interval if interval else 1.0) > max_g_per_kg_4_weeks + 1e-9:
         return None
     return f"IgG replacement, {round(per_cycle, 2):g} g/kg a cycle ({weight_kg:g} kg), {deficiency}"
 
@@ -140,8 +141,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     dosing = weight.dosing_weight(record, context)
     weight_kg = dosing.value if dosing else None
     day = diagnosis.glucocorticoid_day(record, context)
+    params = context.params(RULE)
+    replacement_max = params["igg_replacement_max_g_per_kg_4_weeks"]
     found = diagnosis.immunosuppressive_orders(
-        candidates, AGENTS, min_peq_mg=float(context.params(RULE)["min_peq_mg"]), weight_kg=weight_kg,
+        candidates, AGENTS, min_peq_mg=float(params["min_peq_mg"]), weight_kg=weight_kg,
         any_iv_methylprednisolone=False, unreadable_steroid_counts=True, day=day)
     named, replacement, flagged = [], [], []
     for f in found:
@@ -150,7 +153,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             flagged.append(f)
         elif other := _other_indication(f.order, stated):
             named.append(f"{f}: {other}")
-        elif igg := _igg_replacement(f.order, stated, record, weight_kg):
+        elif igg := _igg_replacement(f.order, stated, record, weight_kg, replacement_max):
             replacement.append(f"{f}: {igg}")
         else:
             flagged.append(f)
