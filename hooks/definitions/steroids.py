@@ -536,8 +536,9 @@ def episode_start(record: PatientRecord, context: HookContext) -> date:
 def _after_remission(record: PatientRecord, context: HookContext, treatment_level: list[tuple[date, date]],
                      since: date) -> date | None:
     """The first day of the treatment resumed after the latest drug-free remission in the episode dated from
-    ``since``: a stretch of treatment (:func:`_treated_spans`) that follows at least ttx_new_episode_after_days_off
-    days off every systemic glucocorticoid and steroid-sparing agent and holds a course at the T_tx level
+    ``since``: a stretch of treatment (glucocorticoid days and :func:`_steroid_sparing_spans`) that follows at least
+    ttx_new_episode_after_days_off days off every systemic glucocorticoid and steroid-sparing agent and holds a
+    course at the T_tx level
     (``treatment_level``), when an earlier stretch holds one too, given on or after ``since`` (else T_tx is found in
     the later one anyway). The relapse's re-induction, not the first episode's course years back, is then T_tx, and
     only this episode's agents count since it (R05). None when the episode's treatment never paused that long (a low
@@ -546,21 +547,29 @@ def _after_remission(record: PatientRecord, context: HookContext, treatment_leve
     from hooks.definitions.treatment_duration import merge  # here, not above: treatment_duration imports this module
 
     days_off = int(context.definition("ttx_new_episode_after_days_off"))
-    holding = [first for first, last in merge(_treated_spans(record, context), days_off - 1)
-               if any(start <= last and end >= max(first, since) for start, end in treatment_level)]
-    return holding[-1] if len(holding) > 1 else None
+
+    def holding(spans: list[tuple[date, date]]) -> list[date]:
+        return [first for first, last in merge(spans, days_off - 1)
+                if any(start <= last and end >= max(first, since) for start, end in treatment_level)]
+
+    glucocorticoid = [(first, last) for _, _, first, last in history(record, context).days_given()] + treatment_level
+    # the steroid-sparing agents can only join stretches the glucocorticoids leave apart: with one stretch or none
+    # at the T_tx level there is no pause to find, and their courses are not read (most charts)
+    if len(holding(glucocorticoid)) < 2:
+        return None
+    found = holding(glucocorticoid + _steroid_sparing_spans(record))
+    return found[-1] if len(found) > 1 else None
 
 
-def _treated_spans(record: PatientRecord, context: HookContext) -> list[tuple[date, date]]:
-    """The days a systemic glucocorticoid was given (its dose read or not), or a steroid-sparing agent was given or
-    still acts (treatment_duration.coverage: until its next dose is due; anti-CD20 for six months)."""
+def _steroid_sparing_spans(record: PatientRecord) -> list[tuple[date, date]]:
+    """The days a steroid-sparing agent was given or still acts (treatment_duration.coverage: until its next dose is
+    due; anti-CD20 for six months), IVIG charted as immunizations too; a course planned from a later day has none."""
     from hooks.definitions.treatment_duration import coverage, ivig_immunizations  # as merge, above
 
-    spans = [(first, last) for _, _, first, last in history(record, context).days_given()]
-    spans += [span for order in systemic(record.medications_in(*STEROID_SPARING))
-              if (span := coverage(order, record.today)) is not None]
+    spans = [span for order in systemic(record.medications_in(*STEROID_SPARING))
+             if (span := coverage(order, record.today)) is not None]
     spans += [(given.when, given.when) for given in ivig_immunizations(record) if given.when is not None]
-    return [(first, last) for first, last in spans if first <= last]  # a course planned from a later day: none yet
+    return [(first, last) for first, last in spans if first <= last]
 
 
 @per_record
