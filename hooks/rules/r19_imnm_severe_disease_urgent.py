@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from hooks import dosing, orders
-from hooks.cards import resolvable
 from hooks.context import HookContext
-from hooks.definitions import antibodies, cohorts, continuing, renal, steroids
+from hooks.definitions import antibodies, cohorts, renal
 from hooks.definitions.cardiac_screen import ECG, ECHO, NT_PROBNP, SEVERE_WORKUP, TROPONIN_I
-from hooks.definitions.dose_basis import DraftDose, mg, read_dose
+from hooks.definitions.dose_basis import mg
 from hooks.definitions.paediatric_doses import PULSE_DAYS, child_pulse, oral_after_pulse, pulse_order
+from hooks.definitions.pulse_follow_on import OralsOnChart, orals_on_chart
 from hooks.definitions.severe_disease import NEEDS, RULE_ID, Aki, Severe, assess, window_aki
 from hooks.definitions.weight import Measure, dosing_weight, ivig_dosing_weight
 from hooks.dosing import (
@@ -24,7 +24,7 @@ from hooks.dosing import (
     oral_steroid_product,
     rounded_dose,
 )
-from hooks.record import SNOMED, MedicationOrder, PatientRecord
+from hooks.record import SNOMED, PatientRecord
 from hooks.rule import Action, Fired, Param, Result, Rule, Suggestion
 from hooks.sources import (
     ENMC_224,
@@ -180,7 +180,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         facts["kidney_at_risk"] = "; ".join(kidneys.ivig_risks)
     child = cohorts.is_paediatric(record, context)
     weight = dosing_weight(record, context)
-    orals = _orals_on_chart(record, weight)
+    orals = orals_on_chart(record, weight)
     pulse, treat = _pulse_and_prednisone(context, params, child, weight, severe.bulbar, orals)
     facts.update({"paediatric": child, "dosing_weight": weight.describe("kg") if weight else None,
                   "oral_glucocorticoid_on_chart": "; ".join(o.named for o in orals.all) or None})
@@ -269,81 +269,6 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
 UNSAFE_SWALLOW_ROUTE = "by mouth once swallowing is safe (or via NG tube / IV equivalent)"
 
 
-@dataclass(frozen=True, slots=True)
-class ChartOral:
-    """An oral glucocorticoid order on the chart, given now or planned, with its dose as read."""
-
-    order: MedicationOrder
-    dose: DraftDose
-
-    @property
-    def named(self) -> str:
-        return f"{self.order.label}, {self.dose.how_given()}"
-
-
-@dataclass(frozen=True, slots=True)
-class OralsOnChart:
-    """The chart's oral glucocorticoids: those the dose after the pulses replaces (``replaced``), adrenal replacement
-    (kept) and any other (named)."""
-
-    replaced: list[ChartOral]
-    adrenal: list[ChartOral]
-    other: list[ChartOral]
-
-    @property
-    def all(self) -> list[ChartOral]:
-        return self.replaced + self.adrenal + self.other
-
-    def kept_at(self, oral: str, dose_mg: float) -> ChartOral | None:
-        """The one order the dose after the pulses would replace when it already gives that dose of that drug
-        once a day: kept, no new order (two such orders, or another dose, are replaced)."""
-        if len(self.replaced) != 1:
-            return None
-        only = self.replaced[0]
-        same_drug = only.order.medication.concept_in(steroids.GROUP) == oral
-        daily = only.dose.daily is not None and abs(only.dose.daily - dose_mg) < 1e-6 and only.dose.dose_days == 1
-        return only if same_drug and daily else None
-
-
-def _orals_on_chart(record: PatientRecord, weight: Measure | None) -> OralsOnChart:
-    """The oral glucocorticoids going on (``steroids.orals_going_on``), sorted as the dose after the pulses treats
-    them (:data:`steroids.REPLACED_BY_PREDNISONE`)."""
-    kg = weight.value if weight else None
-    found: dict[str, list[ChartOral]] = {"replaced": [], "adrenal": [], "other": []}
-    for order in steroids.orals_going_on(record):
-        drug = order.medication.concept_in(steroids.GROUP)
-        kind = ("replaced" if drug in steroids.REPLACED_BY_PREDNISONE
-                else "adrenal" if drug in steroids.ADRENAL_REPLACEMENT else "other")
-        found[kind].append(ChartOral(order, read_dose(order, kg)))
-    return OralsOnChart(**found)
-
-
-def _chart_orals_text(orals: OralsOnChart, oral: str, ordered: bool, kept: ChartOral | None, route: str) -> str:
-    """What the card says of the oral glucocorticoids on the chart beside the pulses: the one kept at the dose after
-    them; else those the dose after them replaces, not adds to, which the suggested order discontinues where it can
-    (``ordered``: one is suggested; each with an id the EHR can act on) and otherwise are to be discontinued by hand
-    (with no order suggested, when the dose after the pulses is ordered); adrenal replacement kept; any other named."""
-    lines = []
-    if kept is not None:
-        lines.append(f"**On the chart, {kept.named}, is already the dose after the pulses: keep it** (no new order; "
-                     f"give it {route}).")
-    elif orals.replaced:
-        named = "; ".join(o.named for o in orals.replaced)
-        by_hand = [o.order.label for o in orals.replaced if not ordered or not resolvable(o.order.reference)]
-        stop = ("the suggested order discontinues it" if not by_hand else
-                f"discontinue {'; '.join(by_hand)} by hand" + (" (no id the card can act on)" if ordered else
-                                                              f" when the {oral} is ordered"))
-        lines.append(f"**It replaces, not adds to, the oral glucocorticoid on the chart: {named}**: {stop}, so that "
-                     "the two are never given together.")
-    if orals.adrenal:
-        lines.append(f"Also current, **{'; '.join(o.named for o in orals.adrenal)}: adrenal replacement: keep it** "
-                     "(stress dosing per endocrinology).")
-    if orals.other:
-        lines.append(f"Also current, {'; '.join(o.named for o in orals.other)}: stop it only if the {oral} covers "
-                     "what it was given for.")
-    return "".join(f" {line}" for line in lines)
-
-
 def _pulse_and_prednisone(context: HookContext, params: Mapping[str, float], child: bool, weight: Measure | None,
                           bulbar: bool, orals: OralsOnChart) -> tuple[str, list[Action]]:
     """The pulse and the oral glucocorticoid after it, for the card's text and as orders. Adults: a fixed 1 g
@@ -351,7 +276,7 @@ def _pulse_and_prednisone(context: HookContext, params: Mapping[str, float], chi
     (maximum 60 mg), rounded down so that R07 and R32 never flag the suggestion: the pulse order is R07's own
     (``child_pulse``), the prednisolone rounded as R32 rounds its own (2.5 mg steps only within a tenth of the
     dose); no weight, no child's dose. The oral order replaces the prednis(ol)one on the chart (discontinued in the
-    same suggestion), or none is suggested where the chart's already gives its dose (:func:`_chart_orals_text`);
+    same suggestion), or none is suggested where the chart's already gives its dose (:class:`OralsOnChart`);
     with the swallow at risk (``bulbar``) it is given once swallowing is safe, not simply by mouth."""
     sets, patient = context.valuesets, context.patient_id
     cap = params["pulse_mg"]
@@ -367,7 +292,7 @@ def _pulse_and_prednisone(context: HookContext, params: Mapping[str, float], chi
         if weight is None:
             days = int(context.definition("weight_max_age_days_paediatric"))
             return (f"{regimen} **No body weight from the last {days} days: the child's doses could not be "
-                    "computed.** Weigh the child." + _chart_orals_text(orals, oral, False, None, route), [])
+                    "computed.** Weigh the child." + orals.said(oral, route, ordered=False), [])
         pulse = child_pulse(context, per_kg, cap, weight)
         pulse_mg, pulse_request, pulse_how = pulse.dose.mg, pulse.resource, f" ({pulse.dose.how})"
         oral_dose = rounded_dose(oral_per_kg * weight.value, HALF_TABLET_STEP_MG, oral_cap, round_down=True,
@@ -383,12 +308,12 @@ def _pulse_and_prednisone(context: HookContext, params: Mapping[str, float], chi
     if oral_dose is None or weight is None:
         return (f"{regimen} **No body weight from the last {int(context.definition('weight_max_age_days'))} days: "
                 f"the {oral} dose could not be computed.** Weigh the patient."
-                + _chart_orals_text(orals, oral, False, None, route), actions)
+                + orals.said(oral, route, ordered=False), actions)
     oral_mg = oral_dose.mg
     dose_text = (f"{regimen} For {weight.describe('kg')}: **{mg(pulse_mg)} IV daily**{pulse_how}, then {oral} "
                  f"**{oral_mg:g} mg daily** ({oral_dose.how})" + (f", {route}." if bulbar else "."))
     if kept := orals.kept_at(oral, oral_mg):
-        return dose_text + _chart_orals_text(orals, oral, True, kept, route), actions
+        return dose_text + orals.said(oral, route, ordered=True, kept=kept), actions
     product = oral_steroid_product(oral, oral_mg)
     # the pulses run from signing for PULSE_DAYS: the oral starts the day after the last (structured, as R31's), so
     # that an EHR signing both never gives the two together
@@ -400,10 +325,8 @@ def _pulse_and_prednisone(context: HookContext, params: Mapping[str, float], chi
     actions.append(Action("create", f"{oral.capitalize()} {oral_mg:g} mg "
                                     f"{'daily, once swallowing is safe,' if bulbar else 'PO daily'} after the pulses",
                           resource=oral_order))
-    # the pulses take the place of the prednis(ol)one on the chart from today, the new dose after them
-    actions += continuing.discontinue([(o.order, o.dose.how_given()) for o in orals.replaced
-                                       if resolvable(o.order.reference)])
-    return dose_text + _chart_orals_text(orals, oral, True, None, route), actions
+    actions += orals.discontinue()  # the prednis(ol)one on the chart that the dose after the pulses replaces
+    return dose_text + orals.said(oral, route, ordered=True), actions
 
 
 _KINDS = (("dysphagia", "bulbar"), ("aspiration", "bulbar"), ("FVC", "respiratory"), ("NIF", "respiratory"),

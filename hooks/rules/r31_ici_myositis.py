@@ -9,12 +9,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from hooks import orders
-from hooks.cards import resolvable
 from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, continuing, diagnosis, dose_basis, steroids
 from hooks.definitions.continuing import last_written_dose
 from hooks.definitions.courses import course_days, given_today, last_dose_day, not_over, planned
 from hooks.definitions.paediatric_doses import PULSE_DAYS, child_pulse, oral_after_pulse, pulse_order, pulse_product
+from hooks.definitions.pulse_follow_on import ChartOral, OralsOnChart, orals_on_chart
 from hooks.definitions.weight import Measure, dosing_weight, weight_max_age_days, why_not_current
 from hooks.dosing import (
     CHILD_FINER_STEPS_MG,
@@ -75,6 +75,8 @@ MYASTHENIA_CAUTION = ("**Myasthenia: high-dose glucocorticoids can transiently w
                       "admission, with FVC and NIF monitoring, and give IVIG or plasma exchange with it (ASCO 2021: "
                       "consider plasmapheresis or IVIG at G3-4; in 65 patients with ICI myasthenia, IVIG or plasma "
                       "exchange first did better than glucocorticoids alone: Safa, J Immunother Cancer 2019). ")
+# how R31's oral glucocorticoid orders are given (:func:`_oral`), as the card says of one it keeps
+BY_MOUTH = "by mouth"
 HS_TROPONIN_I = "89579-7"
 ECG_LOINC = "34534-8"
 TTE_SNOMED = "252418006"
@@ -107,15 +109,6 @@ heart is involved. Do not restart until CK is normal and symptoms have resolved.
 
 
 @dataclass(frozen=True, slots=True)
-class CurrentOral:
-    """An oral glucocorticoid current now: the order, how it is given, and its name on the card."""
-
-    order: MedicationOrder
-    how: str
-    named: str
-
-
-@dataclass(frozen=True, slots=True)
 class OnFile:
     """IV methylprednisolone at a pulse dose on file (``pulses``, each named with its dose and days; a pulse dose is
     one at or above ``level``, ``steroids.pulse_level``, from which R07 counts pulse days too) and what follows it:
@@ -124,11 +117,10 @@ class OnFile:
     pulse's last written dose; None when all are over or one's end is not written), the first days of those not
     over whose last dose is not written (``undated_from``: the card names them instead), the last day one was given
     (``last_given``), and the oral glucocorticoids current now that started on or after its first day
-    (``follow_on``: the follow-on is on file, so no new prednis(ol)one is pre-selected) or before it (``before``: a dose
-    the patient was already taking, named so that the card never reads as if there were none, and so that the
-    follow-on replaces it rather than adds to it (:data:`steroids.REPLACED_BY_PREDNISONE`); ``other``: any other,
-    given for its own reason, named; ``adrenal``: hydrocortisone or cortisone, adrenal replacement the follow-on
-    never replaces)."""
+    (``follow_on``: the follow-on is on file, so no new prednis(ol)one is pre-selected) or before it (``earlier``,
+    each named with its days, sorted as :class:`OralsOnChart` sorts them: a dose the patient was already taking is
+    named so that the card never reads as if there were none, and the follow-on replaces it rather than adds to it;
+    any other is given for its own reason, named; adrenal replacement the follow-on never replaces)."""
 
     pulses: list[str]
     level: steroids.PulseLevel
@@ -137,9 +129,7 @@ class OnFile:
     undated_from: list[date] = field(default_factory=list)
     last_given: date | None = None
     follow_on: list[str] = field(default_factory=list)
-    before: list[CurrentOral] = field(default_factory=list)
-    other: list[str] = field(default_factory=list)
-    adrenal: list[str] = field(default_factory=list)
+    earlier: OralsOnChart = field(default_factory=OralsOnChart)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +139,9 @@ class Pulse:
     respiratory feature, as high-dose glucocorticoids can transiently worsen it; ``not_selected`` says why not), and
     IV methylprednisolone at a pulse dose already on file (:class:`OnFile`), after which no new pulse is offered and
     the oral follow-on is recommended, unless one is on file already. ``child``: under 18. ``grade_prednisone``:
-    grade 2 with CK known to reach 3 x ULN, whose prednisone the card recommends."""
+    grade 2 with CK known to reach 3 x ULN, whose prednisone the card recommends. ``on_chart``: the oral
+    glucocorticoids on the chart, which the oral dose after a new pulse replaces, or keeps where one gives it
+    (:class:`OralsOnChart`)."""
 
     reasons: list[str]
     recommended: bool
@@ -157,6 +149,7 @@ class Pulse:
     on_file: OnFile
     child: bool
     grade_prednisone: bool
+    on_chart: OralsOnChart
 
     @property
     def offered(self) -> bool:
@@ -194,7 +187,8 @@ class Pulse:
             return "the methylprednisolone pulse on file and the oral glucocorticoid on file after it (below)"
         if self.on_file.pulses:
             return (f"the methylprednisolone pulse on file, then oral {self.oral}"
-                    + (" in place of the oral glucocorticoid on file from before it" if self.on_file.before else "")
+                    + (" in place of the oral glucocorticoid on file from before it"
+                       if self.on_file.earlier.replaced else "")
                     + " (below)")
         if self.recommended:
             return "a methylprednisolone IV pulse (dose below)"
@@ -312,12 +306,16 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     myasthenia_g34 = (grade or 0) >= 3 or (grade is None and bool(set(features) & set(BULBAR_OR_RESPIRATORY)))
     g2_steroid = manage == "G2" and reached is True
     pulse = Pulse((["heart involvement"] if heart else []) + ([MYASTHENIA] if myasthenia else []),
-                  bool(heart) or (myasthenia and myasthenia_g34), bool(grade), on_file, child, g2_steroid)
+                  bool(heart) or (myasthenia and myasthenia_g34), bool(grade), on_file, child, g2_steroid,
+                  orals_on_chart(record, weight))
     facts["pulse_on_file"] = "; ".join(on_file.pulses) or None
     facts["oral_follow_on"] = "; ".join(on_file.follow_on) or None
-    facts["oral_before_pulse"] = "; ".join(oral.named for oral in on_file.before) or None
-    facts["other_oral_before_pulse"] = "; ".join(on_file.other) or None
-    facts["adrenal_replacement_before_pulse"] = "; ".join(on_file.adrenal) or None
+    facts["oral_before_pulse"] = "; ".join(oral.named for oral in on_file.earlier.replaced) or None
+    facts["other_oral_before_pulse"] = "; ".join(oral.named for oral in on_file.earlier.other) or None
+    facts["adrenal_replacement_before_pulse"] = "; ".join(oral.named for oral in on_file.earlier.adrenal) or None
+    # beside a new pulse: the oral glucocorticoids its oral dose replaces, keeps or names
+    facts["oral_glucocorticoid_on_chart"] = ("; ".join(o.named for o in pulse.on_chart.all) or None
+                                             if pulse.offered else None)
     plan = _plan(manage, grade, heart, unjudged, pulse, troponins, ecgs, last_ck, reached, p)
     if tnt_only:
         plan = (f"Troponin T is raised ({'; '.join(_describe(o, context) for o in tnt_only)}) but it can come from "
@@ -444,7 +442,8 @@ def _oral(context: HookContext, oral: str, mg: float, on_file: OnFile | None = N
              if after else "")
     return orders.medication_request(
         context.patient_id, orders.product_concept(context.valuesets, product), mg, "mg",
-        text=f"{oral.capitalize()} {mg:g} mg ({product.amount}) by mouth once daily{start} (ICI myositis)", starts=day)
+        text=f"{oral.capitalize()} {mg:g} mg ({product.amount}) {BY_MOUTH} once daily{start} (ICI myositis)",
+        starts=day)
 
 
 def _methylprednisolone(context: HookContext, mg: float, note: str) -> dict[str, Any]:
@@ -489,8 +488,6 @@ def _pulse_on_file(record: PatientRecord, context: HookContext, weight: Measure 
     first = min((span[0] for order, _ in pulses if (span := course_days(order, record.today))), default=None)
     # (started on or after the pulse's first day, the oral)
     orals = [(began >= first, oral) for began, oral in _current_orals(record, kg)] if first is not None else []
-    earlier = [(oral.order.medication.concept_in(steroids.GROUP), oral)
-               for since_pulse, oral in orals if not since_pulse]
     return OnFile(
         [f"{order.label}, {dose.how_given()}, {_days_given(order, record.today)}" for order, dose in pulses],
         level,
@@ -499,23 +496,16 @@ def _pulse_on_file(record: PatientRecord, context: HookContext, weight: Measure 
         sorted({order.start for order, day in last_written if day is None and order.start is not None}),
         max((day for order, _ in pulses if (day := last_dose_day(order, record.today))), default=None),
         [oral.named for since_pulse, oral in orals if since_pulse],
-        [oral for drug, oral in earlier if drug in steroids.REPLACED_BY_PREDNISONE],
-        [oral.named for drug, oral in earlier
-         if drug not in steroids.REPLACED_BY_PREDNISONE + steroids.ADRENAL_REPLACEMENT],
-        [oral.named for drug, oral in earlier if drug in steroids.ADRENAL_REPLACEMENT])
+        OralsOnChart.sorted_out(oral for since_pulse, oral in orals if not since_pulse))
 
 
-def _current_orals(record: PatientRecord, kg: float | None) -> list[tuple[date, CurrentOral]]:
+def _current_orals(record: PatientRecord, kg: float | None) -> list[tuple[date, ChartOral]]:
     """The oral glucocorticoids current now (given today, or active and to start later), each with its first day
-    and named: one started on or after the pulse's first day is its follow-on, already on file; one started before
-    it (a maintenance dose the pulse interrupted) is no follow-on, but the patient takes it."""
-    orals = []
-    for order in steroids.orals_going_on(record):
-        if order.start is not None:  # one with no start date cannot be placed before or after the pulse
-            how = dose_basis.read_dose(order, kg).how_given()
-            named = f"{order.label}, {how}, {_days_given(order, record.today)}"
-            orals.append((order.start, CurrentOral(order, how, named)))
-    return orals
+    and named with its days: one started on or after the pulse's first day is its follow-on, already on file; one
+    started before it (a maintenance dose the pulse interrupted) is no follow-on, but the patient takes it."""
+    return [(order.start, ChartOral(order, dose_basis.read_dose(order, kg), _days_given(order, record.today)))
+            for order in steroids.orals_going_on(record)
+            if order.start is not None]  # one with no start date cannot be placed before or after the pulse
 
 
 def _on_file_text(pulse: Pulse, weighed: bool) -> str:
@@ -527,12 +517,13 @@ def _on_file_text(pulse: Pulse, weighed: bool) -> str:
     discontinued when the follow-on is ordered); any other oral glucocorticoid is named, stopped only if the
     follow-on covers its reason; adrenal replacement is kept."""
     on_file, oral = pulse.on_file, pulse.oral
-    before = f"the oral glucocorticoid on file from before the pulse: {'; '.join(o.named for o in on_file.before)}"
-    them = "it" if len(on_file.before) == 1 else "them"
+    earlier = on_file.earlier
+    before = f"the oral glucocorticoid on file from before the pulse: {'; '.join(o.named for o in earlier.replaced)}"
+    them = "it" if len(earlier.replaced) == 1 else "them"
     if weighed:
-        by_hand = [o.order.label for o in on_file.before if not resolvable(o.order.reference)]
+        by_hand = [o.order.label for o in earlier.by_hand]
         stops = []
-        if len(by_hand) < len(on_file.before):
+        if earlier.stoppable:
             stops.append(f"the suggested {oral} discontinues {'those with an id' if by_hand else them}")
         if by_hand:
             stops.append(f"discontinue {'; '.join(by_hand)} by hand (no id the card can act on)")
@@ -540,15 +531,16 @@ def _on_file_text(pulse: Pulse, weighed: bool) -> str:
     else:
         stop = f"discontinue {them} when the follow-on is ordered"
     replaces = (f"It replaces, not adds to, {before}: {stop}; if that was a maintenance dose from before the "
-                "myositis, the taper ends at it, not at zero. " if on_file.before else "")
-    other = (f"Also current, {'; '.join(on_file.other)}: stop {'it' if len(on_file.other) == 1 else 'each'} only if "
-             "the follow-on covers what it was given for. " if on_file.other else "")
-    adrenal = (f"Also current, **{'; '.join(on_file.adrenal)}: adrenal replacement: keep it** (stress dosing per "
-               "endocrinology) and do not taper the follow-on below the physiological dose. "
-               if on_file.adrenal else "")
+                "myositis, the taper ends at it, not at zero. " if earlier.replaced else "")
+    other = (f"Also current, {'; '.join(o.named for o in earlier.other)}: stop "
+             f"{'it' if len(earlier.other) == 1 else 'each'} only if the follow-on covers what it was given for. "
+             if earlier.other else "")
+    adrenal = (f"Also current, **{'; '.join(o.named for o in earlier.adrenal)}: adrenal replacement: keep it** "
+               "(stress dosing per endocrinology) and do not taper the follow-on below the physiological dose. "
+               if earlier.adrenal else "")
     if on_file.follow_on:
         follow = (f"**Its oral follow-on is on file: {'; '.join(on_file.follow_on)}**; no new {oral} is "
-                  "pre-selected. " + (f"Also current, {before}. " if on_file.before else ""))
+                  "pre-selected. " + (f"Also current, {before}. " if earlier.replaced else ""))
     elif on_file.not_over:
         follow = (f"Follow it with {oral} 1 mg/kg/day (dose below) from the day after its last dose ("
                   + (str(on_file.oral_from) if on_file.oral_from else _undated(on_file.undated_from)) + "). "
@@ -580,8 +572,11 @@ def _pulse(context: HookContext, weight: Measure | None, pulse: Pulse, p: Any, a
     flags the suggestion. A child's needs a current weight; an adult's needs none. Where it is offered
     (``pulse.offered``; pre-selected only when ``pulse.recommended``), it is one suggestion with the oral dose
     after it (``after``; none without a weight), which starts the day after its third dose, as R19's does: the oral
-    is never offered apart from the pulse it waits for."""
+    is never offered apart from the pulse it waits for. As R19's, that dose replaces the prednis(ol)one on the chart
+    (``pulse.on_chart``), which the suggestion discontinues and the card names, or, where the chart's one order
+    already gives it once a day, keeps it with no new order (:class:`OralsOnChart`)."""
     cap = p["pulse_mg"]
+    chart = pulse.on_chart
     why = " and ".join(pulse.reasons)
     unselected = ("" if pulse.recommended else
                   (" (offered, not pre-selected: " if pulse.offered else
@@ -597,23 +592,30 @@ def _pulse(context: HookContext, weight: Measure | None, pulse: Pulse, p: Any, a
         if weight is None:
             return (f"**{why.capitalize()}: a methylprednisolone pulse of {per_kg:g} mg/kg/day (maximum "
                     f"{dose_basis.mg(cap)}) for 3-5 days; the child's dose could not be computed without a current "
-                    f"weight.**{unselected} " + pulse.caution), []
+                    f"weight.**{unselected}"
+                    + (chart.said(pulse.oral, BY_MOUTH, ordered=False) if pulse.offered else "") + " "
+                    + pulse.caution), []
         order = child_pulse(context, per_kg, cap, weight)
         dose, how, resource = order.dose.mg, f" ({per_kg:g} mg/kg, {order.dose.how})", order.resource
+    kept = chart.kept_at(pulse.oral, after.mg) if after is not None else None
+    ordered = after is not None and kept is None  # the oral dose after the pulse is in the pulse's suggestion
     then = ("" if not pulse.offered else
             " The order is for 3 days; cardio-oncology or neurology decide on days 4-5" + (
-                f", and its {pulse.oral} starts the day after the third dose: move that start if they are given. "
-                if after is not None else ". "))
+                f", and its {pulse.oral} starts the day after the third dose: move that start if they are given."
+                if ordered else ".") + chart.said(pulse.oral, BY_MOUTH, ordered=ordered, kept=kept))
     text = (f"**{why.capitalize()}: methylprednisolone pulse {dose_basis.mg(dose)} IV daily for 3-5 days**{how}"
-            f"{unselected}, then {pulse.oral} 1 mg/kg/day ({PULSE_SOURCE}).{then or ' '}" + pulse.caution)
+            f"{unselected}, then {pulse.oral} 1 mg/kg/day ({PULSE_SOURCE}).{then} " + pulse.caution)
     if not pulse.offered:
         return text, []
     actions = [Action("create", f"Methylprednisolone {dose_basis.mg(dose)} IV daily x3", resource=resource)]
     label = f"Methylprednisolone pulse {dose_basis.mg(dose)} IV daily x3 ({why})"
-    if after is not None:
+    if after is not None and kept is not None:
+        label += f", then the {pulse.oral} {after.mg:g} mg daily on the chart (kept)"
+    elif after is not None:
         actions.append(Action("create", f"{pulse.oral.capitalize()} {after.mg:g} mg PO daily after the pulse",
                               resource=_oral(context, pulse.oral, after.mg, after_new_pulse=True)))
-        label += f", then {pulse.oral} {after.mg:g} mg PO daily (1 mg/kg)"
+        actions += chart.discontinue()
+        label += f", then {pulse.oral} {after.mg:g} mg PO daily (1 mg/kg){chart.replacing}"
     return text, [Suggestion(label, actions, is_recommended=pulse.recommended)]
 
 
@@ -679,13 +681,12 @@ def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, man
         is_recommended=manage == "G3-4" and not pulse.governs and not on_file.pulses)]
     # the follow-on replaces the oral glucocorticoid from before the pulse: it stops those it can act on, as the card
     # says (none beside a follow-on already on file, which the card only names)
-    replaced = [] if on_file.follow_on else [(o.order, o.how) for o in on_file.before if resolvable(o.order.reference)]
-    replacing = f", replacing {' and '.join(o.label for o, _ in replaced)}" if replaced else ""
+    replaced = OralsOnChart() if on_file.follow_on else on_file.earlier
     # the oral dose first: with neither recommended (a follow-on on file), it is the one offered
     return text, [
-        Suggestion(f"{oral.capitalize()} {pred_1.mg:g} mg PO daily (1 mg/kg){replacing}", [Action(
+        Suggestion(f"{oral.capitalize()} {pred_1.mg:g} mg PO daily (1 mg/kg){replaced.replacing}", [Action(
             "create", f"{oral.capitalize()} {pred_1.mg:g} mg PO daily",
-            resource=_oral(context, oral, pred_1.mg, on_file)), *continuing.discontinue(replaced)],
+            resource=_oral(context, oral, pred_1.mg, on_file)), *replaced.discontinue()],
             is_recommended=bool(on_file.pulses) and not on_file.follow_on),
         *per_kg_iv,
     ]

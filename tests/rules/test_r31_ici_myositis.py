@@ -780,3 +780,57 @@ def test_a_childs_pulse_with_no_weight_is_checked_by_r07_for_its_days_only(kb, t
     card, entry = _card(kb, _pulse_on_file(chart, 300, -1, 1), today)
     assert entry["facts"]["pulse_on_file"] is not None
     assert "(R07 checks its days from 250 mg/day; its mg/kg needs a current weight)" in card["detail"]
+
+
+# ---- the oral glucocorticoid on the chart beside a new pulse (clinician review)
+
+NEW_PULSE = ("Methylprednisolone pulse 1,000 mg IV daily x3 (heart involvement), then prednisone 70 mg PO daily "
+             "(1 mg/kg)")
+
+
+def _heart_on_prednisone(today, mg: float, **kwargs) -> Chart:
+    """70 kg, hs-troponin I 500 ng/L (ULN 14) yesterday, no pulse on file, oral prednisone ``mg`` since 5 days."""
+    chart = on_pembrolizumab(today).weight(70).observation(HS_TNI, day=-1, value=500, unit="ng/L", high=14)
+    return chart.procedure(ECG, day=-1).medication(PREDNISONE_20, mg, "mg", start=-5, route=ROUTE_ORAL, **kwargs)
+
+
+def test_the_prednisone_after_a_new_pulse_replaces_the_one_on_the_chart(kb, today):
+    """Prednisone 60 mg on the chart and no pulse on file: the new pulse's suggestion ordered prednisone 70 mg after
+    it without stopping the 60 mg, and the card named it nowhere, so that signed, the patient took 130 mg a day once
+    the pulse ended (found by clinician review). As R19's, it now discontinues it and the card says so."""
+    card, entry = _card(kb, _heart_on_prednisone(today, 60, resource_id="pred-60"), today)
+    pulse = _labelled(card, f"{NEW_PULSE}, replacing prednisone 20 MG Oral Tablet")
+    assert pulse["isRecommended"] is True and deleted(pulse) == ["MedicationRequest/pred-60"]
+    assert pulse["actions"][-1]["description"] == \
+        "Discontinue prednisone 20 MG Oral Tablet (60 mg once a day) on the chart"
+    assert ("**It replaces, not adds to, the oral glucocorticoid on the chart: prednisone 20 MG Oral Tablet, 60 mg "
+            "once a day**: the suggested order discontinues it, so that the two are never given together.") in \
+        card["detail"]
+    assert entry["facts"]["oral_glucocorticoid_on_chart"] == "prednisone 20 MG Oral Tablet, 60 mg once a day"
+
+
+def test_a_prednisone_on_the_chart_at_the_dose_after_a_new_pulse_is_kept(kb, today):
+    card, _ = _card(kb, _heart_on_prednisone(today, 70, resource_id="pred-70"), today)
+    pulse = _labelled(card, "Methylprednisolone pulse 1,000 mg IV daily x3 (heart involvement), then the prednisone "
+                            "70 mg daily on the chart (kept)")
+    assert [a["description"] for a in pulse["actions"]] == ["Methylprednisolone 1,000 mg IV daily x3"]
+    assert ("decide on days 4-5. **On the chart, prednisone 20 MG Oral Tablet, 70 mg once a day, is already the dose "
+            "after the pulses: keep it** (no new order; give it by mouth).") in card["detail"]
+
+
+def test_beside_a_new_pulse_a_chart_prednisone_it_cannot_act_on_is_to_be_stopped_by_hand(kb, today):
+    """With no id to act on (the suggestion keeps it), or no weight (no prednisone ordered with an adult's pulse),
+    the card says to discontinue it by hand; adrenal replacement is kept."""
+    no_id = _heart_on_prednisone(today, 60, resource_id="x y")
+    no_id.medication(HYDROCORTISONE_10, 10, "mg", frequency=2, start=-300, route=ROUTE_ORAL, resource_id="hc")
+    card, _ = _card(kb, no_id, today)
+    assert not deleted(_labelled(card, NEW_PULSE))
+    assert ("60 mg once a day**: discontinue prednisone 20 MG Oral Tablet by hand (no id the card can act on), so "
+            "that the two are never given together. Also current, **hydrocortisone 10 MG Oral Tablet, 10 mg 2 times "
+            "a day: adrenal replacement: keep it**") in card["detail"]
+    unweighed = on_pembrolizumab(today).observation(HS_TNI, day=-1, value=500, unit="ng/L", high=14)
+    unweighed.procedure(ECG, day=-1).medication(PREDNISONE_20, 60, "mg", start=-5, route=ROUTE_ORAL, resource_id="p")
+    card, _ = _card(kb, unweighed, today)
+    pulse = _labelled(card, "Methylprednisolone pulse 1,000 mg IV daily x3 (heart involvement)")
+    assert not deleted(pulse) and len(pulse["actions"]) == 1
+    assert "discontinue prednisone 20 MG Oral Tablet by hand when the prednisone is ordered" in card["detail"]
