@@ -3,8 +3,9 @@
 Measured on the W1 benchmark (issue 6): the standard library took ~75 µs to write a hook call's answer and ~100 µs
 to write its audit row's cards and explanation; orjson ~5 µs each. Its output is the same JSON read back (UTF-8
 rather than \\u escapes; keys in the order built). A float that is not a number is written as null, where the
-standard library writes NaN, which is not JSON. A value orjson cannot write (an integer beyond 64 bits, echoed from
-a request the standard library read) is written by the standard library, as before.
+standard library writes NaN, which is not JSON. A document orjson cannot write (an integer beyond 64 bits, or a
+lone surrogate, both of which the standard library reads from a FHIR server) is written by the standard library, as
+before, escaped to ASCII (and with NaN as NaN in that document).
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ _OPTIONS = orjson.OPT_NON_STR_KEYS  # a number or date as a key is written as te
 def dumps_bytes(value: Any) -> bytes:
     try:
         return orjson.dumps(value, option=_OPTIONS)
-    except orjson.JSONEncodeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    except orjson.JSONEncodeError:  # escaped to ASCII: a lone surrogate (half an emoji) has no UTF-8 form
+        return json.dumps(value, separators=(",", ":")).encode()
 
 
 def dumps(value: Any) -> str:

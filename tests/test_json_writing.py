@@ -14,6 +14,7 @@ from service import json_writer
     {"cards": [{"summary": "Prednisone 60 mg/day ≥ 1 mg/kg — µg, naïve", "n": 1, "x": 0.1, "ok": True, "no": None}]},
     [1, "two", [3.5, {"four": []}]],
     10**30,  # beyond 64 bits: orjson refuses it, the standard library writes it
+    {"label": "prednisone \ud83d"},  # a lone surrogate, read from a FHIR server: no UTF-8 form, written escaped
 ])
 def test_what_is_written_reads_back_as_the_same_value(value):
     assert json.loads(json_writer.dumps(value)) == value == json.loads(json_writer.dumps_bytes(value))
