@@ -71,6 +71,10 @@ RULE = Rule(
 )
 
 EPS = 1e-9
+# The spec's adult start, 15 mg once weekly, and the foot of the reduced start (7.5-15 mg if frail or eGFR 30-59),
+# whose top is the site's reduced_start_max_mg_week
+STANDARD_START_MG = 15.0
+REDUCED_START_FROM_MG = 7.5
 # R10, whose new_start_lookback_days says what a new start is, whose lab_max_age_days how recent its eGFR must be, and
 # below whose egfr_avoid_below a start is its critical card (not a reduced start here)
 START_CHECK = "mtx-start-prerequisites"
@@ -109,6 +113,7 @@ class ReducedStart:
     because: tuple[str, ...]
     unchecked: tuple[str, ...]
     dose_range: str  # '7.5-15 mg/week'
+    top_mg: float  # its top, reduced_start_max_mg_week
     criteria: str  # 'eGFR 30 to under 60, or age 80 or over (standing for frailty)'
 
     @property
@@ -119,8 +124,9 @@ class ReducedStart:
 
     def finding(self) -> str:
         """The card's sentences: why the reduced start applies, and what could not be checked."""
+        offered = min(STANDARD_START_MG, self.top_mg)
         said = [f"With {' and '.join(self.because)}, start at {self.dose_range} ({self.criteria}); the replacement "
-                "offered is the top of that range."] if self.because else []
+                f"offered is {offered:g} mg/week."] if self.because else []
         if (unchecked := self.not_checked) is not None:
             said.append(unchecked[0].upper() + unchecked[1:] + ".")
         return " ".join(said)
@@ -148,7 +154,8 @@ def _reduced_start(record: PatientRecord, context: HookContext, p: Mapping[str, 
     elif kidney.below and kidney.decided is not None and not renal.below_limit(
             record, context, avoid_below, count_unestimated_creatinine=False).below:
         because.append(f"eGFR {kidney.decided.reading}")  # below R10's limit it is R10's critical card
-    return ReducedStart(tuple(because), tuple(unchecked), f"7.5-{p['reduced_start_max_mg_week']:g} mg/week",
+    top = p["reduced_start_max_mg_week"]
+    return ReducedStart(tuple(because), tuple(unchecked), f"{min(REDUCED_START_FROM_MG, top):g}-{top:g} mg/week", top,
                         f"eGFR {avoid_below:g} to under {p['reduced_start_egfr_below']:g}, or age "
                         f"{p['reduced_start_age_from']:g} or over, standing for frailty")
 
@@ -175,8 +182,9 @@ def _reduced_start_card(record: PatientRecord, context: HookContext, reduced: Re
                         findings: list[str], drafts: Sequence[DraftDose], unread: Sequence[str],
                         facts: dict[str, Any]) -> Fired:
     """The warning on a new start within the adult range but above the reduced start its eGFR or age calls for:
-    the drafts replaced by 15 mg once weekly (the top of the reduced start)."""
-    suggestions, advice = _replacements(record, context, _weekday(drafts[0].order), False, _cancel(drafts))
+    the drafts replaced by the top of the reduced start once weekly (15 mg unless the site sets it lower)."""
+    suggestions, advice = _replacements(record, context, _weekday(drafts[0].order), False, _cancel(drafts),
+                                        min(STANDARD_START_MG, reduced.top_mg))
     because = ", ".join(reduced.because)
     return Fired(
         severity="warning",
@@ -256,17 +264,19 @@ def _cancelling_leaves(kept: list[DraftDose], today: date, p: Mapping[str, float
 
 
 def _replacements(record: PatientRecord, context: HookContext, day: str, on_methotrexate: bool,
-                  remove: list[Action]) -> tuple[list[Suggestion], str]:
+                  remove: list[Action], start_mg: float = STANDARD_START_MG) -> tuple[list[Suggestion], str]:
     """The orders offered instead (each with ``remove``, the drafts to cancel and the chart orders to stop), and
-    the card's advice: 15 mg PO once weekly, titrated; for a patient already on methotrexate, also 25 mg SC."""
+    the card's advice: ``start_mg`` (15 mg, or the top of a reduced start) PO once weekly, titrated; for a patient
+    already on methotrexate, also 25 mg SC."""
     folic = [] if continuing.in_place(record, context, "folic_acid") else [Action(
         "create", "Folic acid 1 mg PO daily", resource=orders.medication_request(
             context.patient_id, orders.text_concept("folic acid 1 MG Oral Tablet"), 1, "mg",
             text="Folic acid 1 mg by mouth once daily (may be omitted on the methotrexate day per local practice)"))]
-    tablets, syringe = product_for(METHOTREXATE_ORAL, 15), product_for(METHOTREXATE_INJECTION, 25)
+    tablets, syringe = product_for(METHOTREXATE_ORAL, start_mg), product_for(METHOTREXATE_INJECTION, 25)
     start = orders.medication_request(
         context.patient_id, orders.product_concept(context.valuesets, tablets),
-        15, "mg", text=f"Methotrexate 15 mg ({tablets.amount}) by mouth ONCE WEEKLY on {WEEKDAY_NAMES[day]}; "
+        start_mg, "mg", text=f"Methotrexate {start_mg:g} mg ({tablets.amount}) by mouth ONCE WEEKLY on "
+                             f"{WEEKDAY_NAMES[day]}; "
                        "titrate to 20-25 mg/wk", period=1, period_unit="wk", day_of_week=day, supply_days=28,
         note="Target: titrate by 2.5-5 mg every 2-4 weeks to 20-25 mg/wk (SC above about 15-20 mg). "
              "Once weekly only.")
@@ -274,16 +284,17 @@ def _replacements(record: PatientRecord, context: HookContext, day: str, on_meth
         context.patient_id, orders.product_concept(context.valuesets, syringe),
         25, "mg", text=f"Methotrexate 25 mg ({syringe.amount}) SC ONCE WEEKLY on {WEEKDAY_NAMES[day]}", route="sc",
         period=1, period_unit="wk", day_of_week=day, supply_days=28, note="The usual adult maximum. Once weekly only.")
-    suggestions = [Suggestion(f"Replace with methotrexate 15 mg PO once weekly ({WEEKDAY_NAMES[day]}), "
+    suggestions = [Suggestion(f"Replace with methotrexate {start_mg:g} mg PO once weekly ({WEEKDAY_NAMES[day]}), "
                               "titrate to 20-25 mg/wk",
-                              [*remove, Action("create", "Methotrexate 15 mg PO once weekly", resource=start),
+                              [*remove, Action("create", f"Methotrexate {start_mg:g} mg PO once weekly",
+                                               resource=start),
                                *folic], is_recommended=not on_methotrexate)]
     if on_methotrexate:
         suggestions.append(Suggestion(f"Replace with methotrexate 25 mg SC once weekly ({WEEKDAY_NAMES[day]}), "
                                       "the usual maximum",
                                       [*remove, Action("create", "Methotrexate 25 mg SC once weekly",
                                                        resource=keep_max), *folic], is_recommended=True))
-    advice = ("Suggested: methotrexate **15 mg by mouth once weekly on " + WEEKDAY_NAMES[day]
+    advice = (f"Suggested: methotrexate **{start_mg:g} mg by mouth once weekly on " + WEEKDAY_NAMES[day]
               + "**, target \"titrate to 20-25 mg/wk\", with folic acid 1 mg daily"
               + (" — or, as the patient already takes methotrexate, 25 mg SC once weekly." if on_methotrexate
                  else "."))

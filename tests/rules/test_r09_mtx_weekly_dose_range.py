@@ -766,6 +766,19 @@ def test_a_new_start_above_15_mg_at_a_reduced_start_egfr_or_age_is_a_warning(kb,
     assert create["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 15
 
 
+def test_a_site_lower_reduced_start_is_the_dose_offered(kb, today):
+    """A site that sets the reduced start's top to 10 mg/week: a 12.5 mg start is flagged, and the replacement is 10
+    mg, not the standard 15 mg the card would itself flag (found at reread)."""
+    site = with_params(kb, RULE, reduced_start_max_mg_week=10)
+    card = _card(site, today, _new_start(today, 12.5, age=84, egfr=38))
+    assert "above the 7.5-10 mg/week reduced start" in card["summary"]
+    assert "the replacement offered is 10 mg/week" in card["detail"]
+    [suggestion] = card["suggestions"]
+    create = suggestion["actions"][1]["resource"]
+    assert create["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 10
+    assert suggestion["label"].startswith("Replace with methotrexate 10 mg PO once weekly")
+
+
 @pytest.mark.parametrize(("dose", "age", "egfr", "prior_day"), [
     (15, 84, 38, None),  # the reduced start itself
     (25, 79, 60, None),  # neither reason: eGFR 60 is not 30-59, 79 is not 80
