@@ -74,8 +74,8 @@ class Rule:
 @dataclass(slots=True)
 class Action:
     """One change to the EHR's data: ``create`` a resource, or ``delete`` one by ``resourceId``. A delete that names
-    a signed order on the chart is sent as an update to ``stops_as`` (cards.build): 'stopped', or 'on-hold' for a
-    hold meant to end (methotrexate held during a TMP/SMX course)."""
+    a signed order on the chart is sent as an update to ``stops_as`` (cards.build): 'stopped' ('cancelled' for a
+    prescription not yet begun), or 'on-hold' for a hold meant to end (methotrexate held during a TMP/SMX course)."""
 
     type: Literal["create", "update", "delete"]
     description: str

@@ -1,6 +1,6 @@
 """Serum IgA before IVIG: measured, and deficient or not (IgA deficiency with anti-IgA antibodies can cause
 anaphylaxis with most IVIG products). One reader for the IVIG order checks (R27) and the card that offers IVIG
-(R15), so that the card never offers, pre-selected, an order the checks then stop at signing."""
+(R15), so that the card never pre-selects an order against a deficiency the checks then flag at signing."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from hooks.record import REPORTED_STATUSES, Observation, PatientRecord, falls_below
 from hooks.units import convert
 
-# An IgA is a result once final (or amended, corrected) and holding a value: a registered or preliminary one is not
 # HL7 v3 interpretation codes of a result below the lab's range (low, critically low, significantly low, off scale
 # low), and of one that is not
 _LOW_FLAGS = frozenset({"L", "LL", "LU", "<"})
@@ -18,6 +17,9 @@ _NOT_LOW_FLAGS = frozenset({"N", "H", "HH", "HU"})
 _UNDETECTABLE = re.compile(r"\b(undetect\w*|not detected|none detected|absent)\b")
 MASS = "ng/mL"  # any mass concentration (hooks.units): an IgA in g/L or mg/dL and its range compare in it
 IGA_ADVICE = "IgA deficiency with anti-IgA antibodies can cause anaphylaxis"
+ANTI_IGA = ("With anti-IgA antibodies most IVIG products are contraindicated (anaphylaxis): check for anti-IgA "
+            "antibodies before infusing; if they are present, give IVIG only as an IgA-depleted product, with "
+            "immunology advice.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +69,6 @@ def check(record: PatientRecord, severe_below_mg_dl: float) -> IgaCheck:
                         f"before IVIG ({IGA_ADVICE}).", True, shown)
     return IgaCheck(None, False, shown)
 
-
-ANTI_IGA = ("With anti-IgA antibodies most IVIG products are contraindicated (anaphylaxis): check for anti-IgA "
-            "antibodies before infusing; if they are present, give IVIG only as an IgA-depleted product, with "
-            "immunology advice.")
 
 
 def shown_result(observation: Observation) -> str:

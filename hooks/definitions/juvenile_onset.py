@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts
-from hooks.record import PatientRecord, age_on
+from hooks.record import Condition, PatientRecord, age_on
 from hooks.rule import NotEvaluable, Quiet
 
 CANCER_SCREENING = "imnm-cancer-screening"
@@ -50,10 +50,14 @@ def first_myositis(record: PatientRecord) -> date | None:
     charted anew still counts. This differs on purpose from ``cohorts.iim_onset``, which dates this episode. A refuted
     or entered-in-error one does not count (``conditions_in``); a provisional or differential one does, as when
     active; one no longer active and coded only as myositis, unspecified, does not."""
-    conditions = [c for c in record.conditions_in(*cohorts.INFLAMMATORY_MYOPATHY)
-                  if c.active or c.code.groups != {"iim_other"}
-                  or c.code.concept_in("iim_other") != _UNSPECIFIED_MYOSITIS]
+    conditions = [c for c in record.conditions_in(*cohorts.INFLAMMATORY_MYOPATHY) if not _resolved_unspecified(c)]
     return min((day for c in conditions for day in (c.onset, c.recorded) if day is not None), default=None)
+
+
+def _resolved_unspecified(condition: Condition) -> bool:
+    """A myositis no longer active and coded only as myositis, unspecified (:data:`_UNSPECIFIED_MYOSITIS`)."""
+    return (not condition.active and condition.code.groups == {"iim_other"}
+            and condition.code.concept_in("iim_other") == _UNSPECIFIED_MYOSITIS)
 
 
 def min_age(context: HookContext) -> float:

@@ -150,7 +150,7 @@ def _tmp_given_together(order: MedicationOrder, given: list[Dosage], weight_kg: 
         # the sig's dose where the order has no structured one ('1 DS tablet twice daily'), or the higher of the two
         # where they disagree, as the dose checks read it
         read = read_instruction(order, instruction, weight_kg)
-        if read.problem is not None and instruction.dose is None:
+        if read.problem is not None:
             return TmpDose("unknown", None, None, read.problem)
         dosage = read.dosage
         mg, per_kg, how = _tmp_per_administration(order, dosage, weight_kg)

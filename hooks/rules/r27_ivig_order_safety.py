@@ -12,11 +12,10 @@ from typing import Any, TypeVar
 
 from hooks import dosing, orders
 from hooks.context import HookContext
-from hooks.definitions import continuing, courses, renal
+from hooks.definitions import continuing, courses, iga, renal
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import named_with_dose
-from hooks.definitions.iga import check as _iga_check
 from hooks.definitions.treatment_duration import ivig_immunizations
 from hooks.record import (
     Concept,
@@ -517,7 +516,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                             else None) if obese and weight and height else None)
     kidney = renal.below_limit(record, context, params["egfr_min"],
                                record.today - timedelta(days=int(params["egfr_max_age_days"])))
-    iga = _iga_check(record, float(params["iga_severe_deficiency_mg_dl"]))
+    iga_found = iga.check(record, float(params["iga_severe_deficiency_mg_dl"]))
     vte = record.conditions_in("vte")
     facts.update({
         "dosing_weight": weight.describe("kg") if weight else None,
@@ -525,8 +524,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         "bmi": bmi[1] if bmi else None,
         "adjusted_body_weight_kg": round(adjusted, 1) if adjusted else None,
         "egfr": str(kidney) if kidney.on_file else None,
-        "iga_measured": iga.result is not None,
-        "iga": iga.result,
+        "iga_measured": iga_found.result is not None,
+        "iga": iga_found.result,
         "prior_vte": "; ".join(c.code.label for c in vte) or None,
     })
 
@@ -687,8 +686,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         problems.append(f"Renal impairment not ruled out: {kidney}; check renal function {when} (renal failure "
                         f"risk{remedy})" + ("." if given_only else ", and until then avoid sucrose-containing "
                                             "products, hydrate, infuse slowly."))
-    if iga.problem:
-        problems.append(iga.problem)
+    if iga_found.problem:
+        problems.append(iga_found.problem)
     if vte:
         problems.append("Prior venous thromboembolism: " + "; ".join(
             f"{c.code.label} ({c.start.isoformat() if c.start else 'undated'})" for c in vte)
@@ -740,14 +739,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     labs.append(Action("create", "CBC (haemolysis)", resource=orders.service_request(
         context.patient_id, orders.lab_concept(context.valuesets, "cbc", "58410-2", "Complete blood count (CBC)"),
         note="Haemolysis after IVIG.")))
-    if iga.order:
+    if iga_found.order:
         labs.append(Action("create", "IgA level", resource=orders.service_request(
             context.patient_id, orders.lab_concept(context.valuesets, "igA", "2458-8"), note="Before IVIG.")))
     measure = lacking.order(context, "IVIG") if lacking else None  # where an order gives it (a child's height)
     if measure is not None:
         labs.append(measure)
     suggestions.append(Suggestion("IVIG safety labs: BMP before and 3-5 days after, CBC"
-                                  + (", IgA" if iga.order else "")
+                                  + (", IgA" if iga_found.order else "")
                                   + (f"; {lacking.remedy} (for eGFR)" if lacking and measure else ""), labs,
                                   is_recommended=not suggestions))
     # the corrected order offered discontinues the orders left active; without one, keeping the draft and
