@@ -66,7 +66,8 @@ days, every {interval} weeks, for 3-6 cycles, then space out. {dose_line} Before
 ({iga}). Infuse slowly and hydrate (thrombosis and renal risk; see the IVIG order checks, R27). Reassess after 3
 cycles; if still refractory, see R17. IVIG monotherapy is a specialist option only.{cautions}{dual}"""
 
-# the IVIG order checks, whose IgA and renal readings this card shares: it never pre-selects an order they would stop
+# the IVIG order checks, whose IgA and renal readings this card shares: it never pre-selects an order against an IgA
+# deficiency or an eGFR that is (or may be) below their limit (no IgA or eGFR on file: the card orders them)
 IVIG_ORDER_SAFETY = "ivig-order-safety"
 
 
