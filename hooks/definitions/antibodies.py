@@ -21,6 +21,7 @@ _SUBTYPE_OF: dict[tuple[Status, Status], Subtype] = {
     ("negative", "negative"): "SERONEG"}
 _STATUSES: tuple[Status, ...] = ("positive", "negative")
 ANTIBODIES = {"anti_hmgcr": "anti-HMGCR", "anti_srp": "anti-SRP"}  # value-set group: name; they make the subtype
+ORDER_LOINC = {"anti_hmgcr": "93493-5", "anti_srp": "33921-8"}  # the code each is ordered by (R03, R04)
 # what settles a result read as neither positive nor negative (as R04 confirms a dual positive)
 REPEAT = "by another method or at a reference lab, or ask the lab how to read the result"
 
@@ -133,16 +134,16 @@ def warnings(record: PatientRecord, context: HookContext) -> list[str]:
     return notes
 
 
-def _held(observation: Observation) -> bool:
+def held(observation: Observation) -> bool:
     """A result is in: it holds something and is not still pending (one pending, or only ordered, is not resulted)."""
     return observation.has_result and not observation.not_yet_reported
 
 
 def unreadable(record: PatientRecord, group: str) -> list[Observation]:
-    """Every result of ``group`` that is in (:func:`_held`) but reads as neither positive nor negative ('Equivocal',
+    """Every result of ``group`` that is in (:func:`held`) but reads as neither positive nor negative ('Equivocal',
     'Borderline', an indeterminate flag, a titre with no range), oldest first, whatever the others read: a rule asking
     whether one was *ever* positive (R14) cannot rule it out while one of them is on file."""
-    return [o for o in record.observations_in(group) if _held(o) and status(o) is None]
+    return [o for o in record.observations_in(group) if held(o) and status(o) is None]
 
 
 def unread(record: PatientRecord, group: str) -> Observation | None:
@@ -173,7 +174,7 @@ def since_first_positive(record: PatientRecord, group: str) -> list[tuple[Observ
     first = ever_positive(record, group)
     if first is None:
         return []
-    found = [o for o in record.observations_in(group) if o is first or status(o) is not None or _held(o)]
+    found = [o for o in record.observations_in(group) if o is first or status(o) is not None or held(o)]
     at = next(i for i, o in enumerate(found) if o is first)
     return [(o, status(o)) for i, o in enumerate(found)
             if i > at or (i < at and o.when is not None and o.when == first.when)]

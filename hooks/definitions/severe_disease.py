@@ -60,7 +60,12 @@ def _newest_measurement(record: PatientRecord, group: str, since: date) -> Obser
 
 
 _ASPIRATION = re.compile(r"\baspirat\w*")
-BULBAR_FEATURES = ("dysphagia", "aspiration")  # the words the swallow's features start with (:attr:`Severe.bulbar`)
+# The kind of each severe feature, by the words it starts with: the card's summary names the kinds; the swallow's
+# (bulbar) decide the oral step's route (:attr:`Severe.bulbar`)
+FEATURE_KINDS = (("dysphagia", "bulbar"), ("aspiration", "bulbar"), ("FVC", "respiratory"), ("NIF", "respiratory"),
+                 ("ventilatory", "respiratory"), ("cardiac", "cardiac"), ("rhabdomyolysis", "rhabdomyolysis with AKI"),
+                 ("MMT-8", "profound weakness"), ("non-ambulatory", "profound weakness"))
+BULBAR_FEATURES = tuple(prefix for prefix, kind in FEATURE_KINDS if kind == "bulbar")
 # FVC measured/predicted (LOINC RelRto) as labs write it: a percent, under any of these units ('' with none), or a
 # UCUM ratio ('1': 0.85 is 85%) no larger than RATIO_MAX. A value outside PLAUSIBLE_PERCENT once read (45 in '1' is
 # 4,500%; 0.85 with no unit is a ratio or a slip) or in another unit (litres) is named as unread, never judged.

@@ -32,7 +32,6 @@ RULE = Rule(
 )
 
 ANTIBODIES = antibodies.ANTIBODIES
-LOINC_OF = {"anti_hmgcr": "93493-5", "anti_srp": "33921-8"}
 PANEL = ("Myositis-specific and myositis-associated antibody panel (anti-synthetases incl. Jo-1, Mi-2, MDA5, "
          "TIF1-gamma, NXP2, SAE, PM/Scl, Ku, Ro52)")
 
@@ -84,12 +83,13 @@ def _antibody_steps(missing: list[str], unread: Mapping[str, Observation], repea
 def _suggestions(record: PatientRecord, context: HookContext, missing: list[str],
                  unread: Mapping[str, Observation]) -> tuple[list[Suggestion], str]:
     pid, sets = context.patient_id, context.valuesets
+    loinc = antibodies.ORDER_LOINC
     tests = [Action("create", f"{ANTIBODIES[g]} antibody", resource=orders.service_request(pid, orders.lab_concept(
-        sets, g, LOINC_OF[g], text=f"{ANTIBODIES[g]} antibody"))) for g in missing]
+        sets, g, loinc[g], text=f"{ANTIBODIES[g]} antibody"))) for g in missing]
     # a result read as neither positive nor negative is repeated by another method, with the result it settles
     tests += [Action("create", f"Repeat {ANTIBODIES[g]} antibody", resource=orders.service_request(
-        pid, orders.lab_concept(sets, g, LOINC_OF[g], text=f"{ANTIBODIES[g]} antibody, repeat by another method or "
-                                                           "at a reference laboratory"),
+        pid, orders.lab_concept(sets, g, loinc[g], text=f"{ANTIBODIES[g]} antibody, repeat by another method or "
+                                                        "at a reference laboratory"),
         note=f"Previous result {antibodies.quoted(o)}: neither positive nor negative")) for g, o in unread.items()]
     tests.append(Action("create", "Myositis antibody panel",
                         resource=orders.service_request(pid, orders.text_concept(PANEL))))

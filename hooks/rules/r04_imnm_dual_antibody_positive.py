@@ -172,14 +172,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts.update({f"{a.name.replace('-', '_').lower()}_since_first_positive": "; ".join(
         _reading(o, s) for o, s in a.since) or None for a in pair})
     facts["discordant"] = ", ".join(a.name for a in pair if a.negative_since) or None
-    pid, sets = context.patient_id, context.valuesets
+    pid, sets, code = context.patient_id, context.valuesets, antibodies.ORDER_LOINC
     confirm = {
         "anti-SRP": Action("create", "Repeat anti-SRP by a second method", resource=orders.service_request(
-            pid, orders.lab_concept(sets, "anti_srp", "33921-8", text="Anti-SRP antibody, repeat by a second method "
-                                                                     "(e.g. immunoprecipitation) or at a reference "
-                                                                     "laboratory"))),
+            pid, orders.lab_concept(sets, "anti_srp", code["anti_srp"],
+                                    text="Anti-SRP antibody, repeat by a second method (e.g. immunoprecipitation) or "
+                                         "at a reference laboratory"))),
         "anti-HMGCR": Action("create", "Anti-HMGCR ELISA with titre", resource=orders.service_request(
-            pid, orders.lab_concept(sets, "anti_hmgcr", "93493-5", text="Anti-HMGCR antibody by ELISA, with titre"))),
+            pid, orders.lab_concept(sets, "anti_hmgcr", code["anti_hmgcr"],
+                                    text="Anti-HMGCR antibody by ELISA, with titre"))),
     }
     # a test repeated since the first positive is done: never offered again
     to_confirm = [a.name for a in pair if not a.since]

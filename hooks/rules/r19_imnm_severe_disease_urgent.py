@@ -14,7 +14,7 @@ from hooks.definitions.cardiac_screen import ECG, ECHO, NT_PROBNP, SEVERE_WORKUP
 from hooks.definitions.dose_basis import mg
 from hooks.definitions.paediatric_doses import PULSE_DAYS, child_pulse, oral_after_pulse, pulse_order
 from hooks.definitions.pulse_follow_on import OralsOnChart, orals_on_chart
-from hooks.definitions.severe_disease import NEEDS, RULE_ID, Aki, Severe, assess, window_aki
+from hooks.definitions.severe_disease import FEATURE_KINDS, NEEDS, RULE_ID, Aki, Severe, assess, window_aki
 from hooks.definitions.weight import Measure, dosing_weight, ivig_dosing_weight
 from hooks.dosing import (
     CHILD_FINER_STEPS_MG,
@@ -329,12 +329,7 @@ def _pulse_and_prednisone(context: HookContext, params: Mapping[str, float], chi
     return dose_text + orals.said(oral, route, ordered=True), actions
 
 
-_KINDS = (("dysphagia", "bulbar"), ("aspiration", "bulbar"), ("FVC", "respiratory"), ("NIF", "respiratory"),
-          ("ventilatory", "respiratory"), ("cardiac", "cardiac"), ("rhabdomyolysis", "rhabdomyolysis with AKI"),
-          ("MMT-8", "profound weakness"), ("non-ambulatory", "profound weakness"))
-
-
 def _short(features: list[str]) -> str:
     """The kinds of severity found, for the summary: 'bulbar, respiratory'."""
-    kinds = [kind for f in features for prefix, kind in _KINDS if f.startswith(prefix)]
+    kinds = [kind for f in features for prefix, kind in FEATURE_KINDS if f.startswith(prefix)]
     return ", ".join(dict.fromkeys(kinds))

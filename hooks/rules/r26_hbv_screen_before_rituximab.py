@@ -110,13 +110,9 @@ decided for the order; monitor for hepatitis and HBV reactivation after it.
 """
 
 
-def _pending(observation: Observation) -> bool:
-    return observation.not_yet_reported or not observation.has_result
-
-
 def _reads(observation: Observation) -> str:
     """A result read as neither positive nor negative, as the lab wrote it ("'Equivocal'"), or 'pending'."""
-    return "pending" if _pending(observation) else repr(observation.shown_result)
+    return "pending" if not antibodies.held(observation) else repr(observation.shown_result)
 
 
 def _dated(observation: Observation, reading: str) -> str:
@@ -129,7 +125,7 @@ def _describe(observation: Observation, status: str | None) -> str:
     reported: "... pending on ...")."""
     if status is not None:
         return _dated(observation, status)
-    unsettled = "" if _pending(observation) else ", neither positive nor negative"
+    unsettled = "" if not antibodies.held(observation) else ", neither positive nor negative"
     return _dated(observation, _reads(observation)) + unsettled
 
 
@@ -150,7 +146,7 @@ def _why_unsettled(observation: Observation) -> str:
     """An unsettled result and what to do: on the safe side it screens nothing (an equivocal or indeterminate
     result is repeated, a pending one awaited)."""
     return (f"{_dated(observation, _reads(observation))}: "
-            + ("wait for it" if _pending(observation) else "repeat it, or ask the lab how to read it"))
+            + ("wait for it" if not antibodies.held(observation) else "repeat it, or ask the lab how to read it"))
 
 
 def _screen_gaps(found: dict[str, Any], hbsag_days: int) -> list[ScreenGap]:
