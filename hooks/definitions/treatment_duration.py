@@ -294,12 +294,17 @@ def ivig_doses(record: PatientRecord, context: HookContext, weight_kg: float | N
 
 @dataclass(frozen=True, slots=True)
 class IvigCourse:
-    """IVIG cycle start days, oldest first, split at the last break of more than the ivig_course_break_days
-    definition between two cycle starts (IVIG stopped and restarted later)."""
+    """IVIG cycle start days, oldest first, split at each break of more than the ivig_course_break_days definition
+    between two cycle starts (IVIG stopped and restarted later): the current course and the earlier ones."""
 
     cycles: tuple[date, ...]  # the current course's
-    earlier: tuple[date, ...]  # the earlier courses', which do not count toward this one
+    earlier_courses: tuple[tuple[date, ...], ...]  # the earlier courses', oldest first: none counts toward this one
     last: date | None  # the last day IVIG was (or is being) given: today for a current order
+
+    @property
+    def earlier(self) -> tuple[date, ...]:
+        """The earlier courses' cycle starts, together."""
+        return tuple(day for course in self.earlier_courses for day in course)
 
     @property
     def interval(self) -> int | None:
@@ -318,8 +323,9 @@ def ivig_course(record: PatientRecord, context: HookContext) -> IvigCourse:
     """The current IVIG course and the cycles before it (see :class:`IvigCourse`)."""
     cycles = ivig_cycles(record)
     break_days = context.definition("ivig_course_break_days")
-    first = next((i for i in range(len(cycles) - 1, 0, -1) if (cycles[i] - cycles[i - 1]).days > break_days), 0)
-    return IvigCourse(tuple(cycles[first:]), tuple(cycles[:first]), last_ivig(record))
+    starts = [0, *(i for i in range(1, len(cycles)) if (cycles[i] - cycles[i - 1]).days > break_days)]
+    courses = [tuple(cycles[a:b]) for a, b in zip(starts, [*starts[1:], len(cycles)], strict=True)]
+    return IvigCourse(courses[-1] if cycles else (), tuple(courses[:-1]) if cycles else (), last_ivig(record))
 
 
 @dataclass(frozen=True, slots=True)

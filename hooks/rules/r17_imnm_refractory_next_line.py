@@ -177,7 +177,7 @@ def _stopped_ivig_arm(course: td.IvigCourse, stopped: str | None, in_use: bool, 
     step; one stopped short of it is neither tried nor in progress (the card says what was given and leaves giving
     it again to the clinician). An adequate trial still counted as in use though its order stopped it is tried now,
     as before the stop."""
-    cycles, earlier, last = course.cycles, course.earlier, course.last
+    cycles, last = course.cycles, course.last
     assert last is not None  # IVIG given: for mypy
     ending = stopped or "none since"
     text = f"IVIG: {_ivig_course_words(cycles, last, today)}, {ending}"
@@ -187,9 +187,7 @@ def _stopped_ivig_arm(course: td.IvigCourse, stopped: str | None, in_use: bool, 
     # the courses of this episode, oldest first: the earlier ones split at the break that ends a course, each last
     # given on its last cycle (its cycle starts are all that is counted of it); one over before the episode began
     # belongs to another illness
-    breaks = int(context.definition("ivig_course_break_days")) - 1
-    runs = [(tuple(day for day in earlier if first <= day <= last_cycle), last_cycle)
-            for first, last_cycle in td.merge([(day, day) for day in earlier], breaks)]
+    runs = [(days, days[-1]) for days in course.earlier_courses]
     this_episode = [run for run in (*runs, (tuple(cycles), last)) if run[1] >= episode]
     adequate = [i for i, (days, given) in enumerate(this_episode)
                 if (day := _ivig_adequate_from(days, given, params)) is not None and day <= today]
