@@ -132,3 +132,17 @@ LEQVIO_LABEL = Source("Leqvio (inclisiran) US label, section 2: every 6 months; 
                       "on schedule", "https://api.fda.gov/drug/label.json?search=openfda.generic_name%3A%22inclisiran%22")
 ZETIA_LABEL = Source("Zetia (ezetimibe) US label, section 1: from 10 years with a statin (heterozygous familial "
                      "hypercholesterolaemia)", "https://api.fda.gov/drug/label.json?search=openfda.brand_name%3A%22ZETIA%22")
+# Named in the cards of R19, R24, R26 and R30 (not in clinical-rules.md section 10): where a card's text names a body or
+# a label, the rule cites it (tests.test_fixtures.test_a_card_names_only_bodies_its_rule_cites)
+KDIGO_2012_AKI = Source("KDIGO 2012 clinical practice guideline for acute kidney injury (staging by creatinine)",
+                        "https://kdigo.org/guidelines/acute-kidney-injury/")
+BACTRIM_LABEL = Source("Bactrim (sulfamethoxazole and trimethoprim) US label: half the usual regimen at a creatinine "
+                       "clearance of 15-30 mL/min, not recommended below 15",
+                       "https://api.fda.gov/drug/label.json?search=openfda.brand_name%3ABactrim")
+AASLD_2018_HBV = Source("AASLD 2018 hepatitis B guidance (Terrault et al., Hepatology 2018): recipients of "
+                        "immunosuppressive therapy",
+                        "https://journals.lww.com/hep/fulltext/2018/04000/update_on_prevention,_diagnosis,_and_treatment_of.34.aspx")
+EASL_2017_HBV = Source("EASL 2017 clinical practice guidelines on hepatitis B virus infection (J Hepatol 2017)",
+                       "https://doi.org/10.1016/j.jhep.2017.03.021")
+USPSTF_SCREENING = Source("USPSTF recommendations: the usual screens' age bands (breast 2024, colorectal 2021, "
+                          "cervical 2018, prostate 2018)", "https://www.uspreventiveservicestaskforce.org/uspstf/")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import fhir_fixtures
@@ -60,3 +62,22 @@ def test_a_card_links_to_a_primary_source_before_a_seed(kb, today):
             assert not linked.secondary, rule_id
     assert sources["prednisone-adult-dose-check"]["label"].startswith("Australian eTG")
     assert sources["live-vaccine-while-immunosuppressed"]["label"].startswith("IDSA 2013")
+
+
+# the bodies and documents a card's text may name as its authority
+CITED_BODIES = ("AASLD", "ACIP", "ACR", "ASCO", "CDC", "CPIC", "EASL", "ENMC", "EULAR", "IDSA", "IMACS", "ISMP", "KDIGO",
+                "SHARE", "SITC", "USPSTF")
+
+
+def test_a_card_names_only_bodies_its_rule_cites(kb, today):
+    """R19 named KDIGO, R26 AASLD and EASL, and R30's screens follow USPSTF's age bands, with no source to follow:
+    a body a card names as its authority is among the rule's sources (and so in the card's links)."""
+    by_id = {loaded.rule.id: loaded.rule for loaded in kb.rules}
+    uncited = set()
+    for fx in FIXTURES.values():
+        for rule_id, card in fired(run(kb, fx.request(today), today)).items():
+            text = card["summary"] + card["detail"].split("**Sources:**")[0]
+            cited = " ".join(s.name for s in by_id[rule_id].sources)
+            uncited |= {(rule_id, body) for body in CITED_BODIES
+                        if re.search(rf"\b{body}\b", text) and not re.search(rf"\b{body}\b", cited)}
+    assert not uncited

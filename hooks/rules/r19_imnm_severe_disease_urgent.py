@@ -30,6 +30,7 @@ from hooks.sources import (
     ENMC_224,
     ETG,
     IVIG_BOXED_WARNING,
+    KDIGO_2012_AKI,
     LANCET_2024,
     MILLER_1992,
     MTX_LABEL,
@@ -51,8 +52,8 @@ RULE = Rule(
     also_reads=("procedures", "immunizations"),
     summary="IMNM with dysphagia/aspiration, respiratory or cardiac involvement, rhabdomyolysis with AKI, or "
             "profound weakness in the last 30 days, and no recent IV methylprednisolone or IVIG.",
-    sources=(ENMC_224, ETG, LANCET_2024, MILLER_1992, OCTAGAM_WEIGHT, IVIG_BOXED_WARNING, MTX_LABEL, SEED_000,
-             SEED_001, SEED_003, SEED_004, SHARE_2017),
+    sources=(ENMC_224, ETG, LANCET_2024, MILLER_1992, OCTAGAM_WEIGHT, IVIG_BOXED_WARNING, MTX_LABEL, KDIGO_2012_AKI,
+             SEED_000, SEED_001, SEED_003, SEED_004, SHARE_2017),
     parameters={
         "window_days": Param(30, "days", "Severity features count when recorded this recently."),
         "fvc_percent_max": Param(60, "% predicted", "FVC below this is severe respiratory involvement."),

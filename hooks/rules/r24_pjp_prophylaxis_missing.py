@@ -18,6 +18,7 @@ from hooks.definitions.steroids import Exposure, Run, SteroidHistory
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import (
+    BACTRIM_LABEL,
     EULAR_2022_INFECTIONS,
     PARK_2019,
     PJP_SLR,
@@ -36,7 +37,7 @@ RULE = Rule(
     summary="Prednisone-equivalent >= 20 mg/day for >= 28 consecutive days, up to today or tapered since to no "
             "less than 15 mg/day, with no TMP/SMX, atovaquone, dapsone or pentamidine; stronger wording with a "
             "second immunosuppressant, lymphopenia or a recent IV pulse; no TMP/SMX offered at an eGFR below 15.",
-    sources=(EULAR_2022_INFECTIONS, PJP_SLR, PARK_2019, PJP_STOP_THRESHOLD, SEED_000, SEED_003),
+    sources=(EULAR_2022_INFECTIONS, PJP_SLR, PARK_2019, PJP_STOP_THRESHOLD, BACTRIM_LABEL, SEED_000, SEED_003),
     parameters={
         "min_peq_mg": Param(20, "mg/day", "Daily prednisone-equivalent at or above which PJP prophylaxis is due."),
         "min_days": Param(28, "days", "Consecutive days at or above min_peq_mg, ending today or followed by a "

@@ -14,7 +14,7 @@ from hooks.definitions import antibodies, continuing, hepatitis
 from hooks.definitions.dose_basis import draft_start, named_with_dose
 from hooks.record import MedicationOrder, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Severity, Suggestion
-from hooks.sources import CD20_CLASS_LABEL, EULAR_2022_INFECTIONS, RITUXAN_LABEL
+from hooks.sources import AASLD_2018_HBV, CD20_CLASS_LABEL, EASL_2017_HBV, EULAR_2022_INFECTIONS, RITUXAN_LABEL
 
 RULE = Rule(
     id="hbv-screen-before-rituximab",
@@ -25,7 +25,7 @@ RULE = Rule(
     summary="Rituximab or another anti-CD20 drafted without HBsAg (<= 12 months) and anti-HBc total on file, or "
             "with a positive HBV marker and no antiviral plan (critical; with anti-HBc alone and a recent HBV DNA "
             "that is not detectable, a warning: antiviral prophylaxis rather than HBV DNA monitoring).",
-    sources=(RITUXAN_LABEL, CD20_CLASS_LABEL, EULAR_2022_INFECTIONS),
+    sources=(RITUXAN_LABEL, CD20_CLASS_LABEL, EULAR_2022_INFECTIONS, AASLD_2018_HBV, EASL_2017_HBV),
     parameters={
         "hbsag_max_age_days": Param(365, "days", "An HBsAg result older than this does not count as screening."),
         "immunoglobulin_max_age_days": Param(365, "days", "Baseline IgG/IgA/IgM this recent is not re-suggested."),

@@ -12,7 +12,7 @@ from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, juvenile_onset
 from hooks.record import LOINC, SNOMED, PatientRecord, Procedure
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
-from hooks.sources import ALLENBACH_2016, ENMC_224, IMACS_2023_CANCER, SEED_001, SHELLY_MAYO
+from hooks.sources import ALLENBACH_2016, ENMC_224, IMACS_2023_CANCER, SEED_001, SHELLY_MAYO, USPSTF_SCREENING
 
 RULE = Rule(
     id="imnm-cancer-screening",
@@ -22,7 +22,7 @@ RULE = Rule(
     severities=("warning",),
     summary="Adult anti-HMGCR, seronegative or dual-positive IMNM within 3 years of onset, no active cancer and no "
             "CT chest/abdomen/pelvis or PET-CT in 12 months.",
-    sources=(ALLENBACH_2016, ENMC_224, IMACS_2023_CANCER, SHELLY_MAYO, SEED_001),
+    sources=(ALLENBACH_2016, ENMC_224, IMACS_2023_CANCER, SHELLY_MAYO, USPSTF_SCREENING, SEED_001),
     parameters={
         "min_age": Param(18, "years", "Adults only (and not juvenile-onset disease)."),
         "window_days": Param(1095, "days", "Screen during this long after IMNM onset or diagnosis (3 years)."),
@@ -85,7 +85,7 @@ Synchronous cancer was found in 21% of seronegative and 11.5% of anti-HMGCR pati
 (Allenbach 2016). The IMACS guideline screens during the first 3 years after onset:
 - **Basic:** CBC, CMP, ESR and CRP, serum protein electrophoresis with free light chains, urinalysis, chest X-ray.
 - **Enhanced:** CT neck, chest, abdomen and pelvis with contrast.
-- **Age- and sex-appropriate screening:** {age_sex}.
+- **Age- and sex-appropriate screening** (USPSTF age bands): {age_sex}.
 - If the risk is high and the first work-up is negative, consider FDG-PET/CT and GI endoscopy.
 
 Repeat during the first 3 years in higher-risk patients. One Mayo cohort found no excess cancer risk, so this stays

@@ -240,7 +240,7 @@ def test_r30_a_combined_ct_named_in_its_usual_wordings_is_a_screen(kb, today, na
 
 
 def _age_sex_line(card):
-    return card["detail"].split("**Age- and sex-appropriate screening:** ")[1].split("\n")[0]
+    return card["detail"].split("**Age- and sex-appropriate screening** (USPSTF age bands): ")[1].split("\n")[0]
 
 
 @pytest.mark.parametrize(("age", "sex", "line"), [
