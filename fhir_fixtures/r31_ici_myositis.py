@@ -74,3 +74,27 @@ def stable_myasthenia(today: date) -> dict[str, Any]:
     chart = on_pembrolizumab(today).weight(70).condition("Myasthenia gravis", onset=-3000)
     chart.observation(HS_TNI, day=-1, value=5, unit="ng/L", high=14).procedure(ECG, day=-1)
     return chart.request("patient-view")
+
+
+@fixture("r31-fires-patient-view-myasthenia-ck-troponin-raised", hook="patient-view",
+         story="Pembrolizumab; myasthenia gravis charted 4 days ago, no myalgia or weakness condition; CK 4,200 U/L, "
+               "hs-troponin I 300 ng/L: the myositis-myasthenia-myocarditis overlap (ICI context entered by "
+               "myasthenia, not only by weakness or myalgia).",
+         fires={RULE}, indicators={RULE: "critical"})
+def myasthenia_overlap(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=66, sex="male").weight(75, day=-1)
+    chart.medication(PEMBROLIZUMAB, 200, "mg", start=-120, period=3, period_unit="wk")
+    chart.condition("Myasthenia gravis", onset=-4).ck(4200, day=-1)
+    chart.observation(HS_TNI, day=0, value=300, unit="ng/L", high=14).procedure(ECG, day=0)
+    return chart.request("patient-view")
+
+
+@fixture("r31-quiet-myasthenia-normal-ck-and-troponin", hook="patient-view",
+         story="Pembrolizumab and myasthenia gravis, but CK (150, ULN 200) and hs-troponin I (5 ng/L, ULN 14) "
+               "normal and no myositis condition: no ICI myositis.", quiet={RULE})
+def myasthenia_normal_markers(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=66, sex="male")
+    chart.medication(PEMBROLIZUMAB, 200, "mg", start=-120, period=3, period_unit="wk")
+    chart.condition("Myasthenia gravis", onset=-4).ck(150, day=-1)
+    chart.observation(HS_TNI, day=0, value=5, unit="ng/L", high=14)
+    return chart.request("patient-view")

@@ -367,9 +367,39 @@ def below_licensed_age(record: PatientRecord, context: HookContext, licence: str
     return f"it is licensed from {minimum:g} years and the patient's age is {describe_age(record)}"
 
 
+# The neuromuscular features of ICI toxicity, (valueset group, name): ocular, bulbar and respiratory weakness, and
+# myasthenia ("triple M" with myositis and myocarditis, ASCO 2021). With a raised CK or troponin they make the
+# cohort (:func:`ici_myositis`); R31 grades by them.
+ICI_NEUROMUSCULAR_FEATURES = (("ptosis", "ptosis"), ("diplopia", "diplopia"), ("dysphagia", "dysphagia"),
+                              ("dyspnoea", "dyspnoea"), ("respiratory_failure", "respiratory failure"),
+                              ("myasthenia", "myasthenia"))
+
+
+def neuromuscular_features(record: PatientRecord) -> list[str]:
+    """The names of the active :data:`ICI_NEUROMUSCULAR_FEATURES` on file."""
+    return [name for group, name in ICI_NEUROMUSCULAR_FEATURES if record.conditions_in(group, active_only=True)]
+
+
+def myocarditis(record: PatientRecord) -> list[Condition]:
+    """Active myocarditis conditions (not a cardiomyopathy of the same value set)."""
+    return [c for c in record.conditions_in("myocarditis_cardiomyopathy", active_only=True)
+            if c.code.concept_in("myocarditis_cardiomyopathy") == "myocarditis"]
+
+
+def troponin_raised(observation: Observation, context: HookContext) -> bool | None:
+    """A troponin above the lab's upper limit (a troponin I with no range or flag also above the fallback beyond
+    every assay's, diagnosis.troponin_i_above_uln); None when nothing tells, never read as normal."""
+    from hooks.definitions import diagnosis  # here, not above: diagnosis imports steroids, which imports this module
+    if observation.in_group("troponin_i"):
+        return diagnosis.troponin_i_above_uln(observation, context)
+    return diagnosis.above_upper_limit(observation, diagnosis.TROPONIN_UNIT)
+
+
 def ici_myositis(record: PatientRecord, context: HookContext) -> list[str]:
     """Checkpoint-inhibitor myositis: ICI context and (CK > ULN within 30 d with weakness or myalgia, or a
-    myositis/IMNM condition starting after the first ICI dose). Empty list: not present."""
+    myositis/IMNM condition starting after the first ICI dose). Weakness includes the ocular, bulbar and respiratory
+    weakness and myasthenia of :data:`ICI_NEUROMUSCULAR_FEATURES`, and, with them or with myocarditis (the overlap
+    that kills most often), a troponin raised within 30 d counts as well as a raised CK. Empty list: not present."""
     given = ici_exposure(record, context)
     if not given:
         return []
@@ -379,9 +409,17 @@ def ici_myositis(record: PatientRecord, context: HookContext) -> list[str]:
     reasons = []
     recent = record.today - timedelta(days=30)
     high_ck = [p for p in ck.series(record, context) if p.day >= recent and ck.switches_on(p.above(p.uln))]
+    overlap = neuromuscular_features(record) + (["myocarditis"] if myocarditis(record) else [])
     if high_ck and record.conditions_in("myopathy", "myalgia", "weakness_documented", active_only=True):
-        last = high_ck[-1]
-        reasons.append(f"CK {last.shown(last.above(last.uln), 'above the ULN')} with weakness or myalgia")
+        reasons.append(f"{_raised_ck(high_ck[-1])} with weakness or myalgia")
+    elif overlap:
+        troponins = [o for o in record.observations_in("troponin_i", "troponin_t", since=recent)
+                     if troponin_raised(o, context)]
+        marker = (_raised_ck(high_ck[-1]) if high_ck else
+                  f"{troponins[-1].code.label} {troponins[-1].shown_result} on {troponins[-1].when}, raised"
+                  if troponins else None)
+        if marker:
+            reasons.append(f"{marker} with {', '.join(overlap)}")
     for condition in record.conditions_in(*MYOPATHY_GROUPS, active_only=True):
         if not _is_myositis(condition):
             continue  # plain weakness or statin myalgia alone is not ICI myositis
@@ -390,6 +428,10 @@ def ici_myositis(record: PatientRecord, context: HookContext) -> list[str]:
                            f"{given[0].label} from {first_dose.isoformat()}")
             break
     return reasons
+
+
+def _raised_ck(point: ck.CkPoint) -> str:
+    return f"CK {point.shown(point.above(point.uln), 'above the ULN')}"
 
 
 def _is_myositis(condition: Condition) -> bool:

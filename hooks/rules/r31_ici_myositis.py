@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from hooks import orders
+from hooks.cards import resolvable
 from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, continuing, diagnosis, dose_basis, steroids
 from hooks.definitions.continuing import last_written_dose
@@ -58,9 +59,7 @@ RULE = Rule(
     override_family="safety",
 )
 
-MYASTHENIA = "myasthenia"
-FEATURES = (("ptosis", "ptosis"), ("diplopia", "diplopia"), ("dysphagia", "dysphagia"), ("dyspnoea", "dyspnoea"),
-            ("respiratory_failure", "respiratory failure"), ("myasthenia", MYASTHENIA))
+MYASTHENIA = "myasthenia"  # as cohorts.neuromuscular_features names it
 # the bulbar or respiratory features (ASCO's myasthenia G3-4) that, with myasthenia and no grade, call for the pulse:
 # myasthenia alone, or with ptosis or diplopia, may be long-standing and stable
 BULBAR_OR_RESPIRATORY = ("dysphagia", "dyspnoea", "respiratory failure")
@@ -197,18 +196,10 @@ class Pulse:
         return f"no methylprednisolone pulse {self.not_selected}"
 
 
-def _raised(observation: Observation, context: HookContext) -> bool | None:
-    """Troponin above the lab's upper limit (a troponin I with no range or flag also above the fallback beyond every
-    assay's, :func:`diagnosis.troponin_i_above_uln`); None when nothing tells."""
-    if observation.in_group("troponin_i"):
-        return diagnosis.troponin_i_above_uln(observation, context)
-    return diagnosis.above_upper_limit(observation, diagnosis.TROPONIN_UNIT)
-
-
 def _describe(observation: Observation, context: HookContext) -> str:
     name = observation.code.concept_in("troponin_i") or observation.code.concept_in("troponin_t") or \
         observation.code.label
-    raised = _raised(observation, context)
+    raised = cohorts.troponin_raised(observation, context)
     if raised and observation.in_group("troponin_i"):  # with the limit or flag that shows it, or the fallback
         return f"{name} {diagnosis.raised_troponin_i(observation, context)} on {observation.when}, raised"
     value = observation.quantity or observation.value_text or "result"
@@ -236,7 +227,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                              "ici_myositis": "; ".join(reasons) or None,
                              "draft_ici": ", ".join(d.label for d in drafts) or None}
     if not reasons:
-        return Quiet("no checkpoint-inhibitor myositis (ICI context with CK > ULN and weakness/myalgia, or a "
+        return Quiet("no checkpoint-inhibitor myositis (ICI context with CK > ULN and weakness/myalgia, a raised CK "
+                     "or troponin with myasthenic, ocular, bulbar or respiratory features or myocarditis, or a "
                      "myositis starting after the first ICI dose)", facts)
     if context.hook == "order-sign" and not drafts:
         return Quiet("no ICI dose in the draft orders", facts)
@@ -248,7 +240,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     troponins = [o for o in near if o.when is not None and o.when >= recent]
     lookback = record.today - timedelta(days=int(p["troponin_lookback_days"]))
     looked_back = record.observations_in("troponin_i", "troponin_t", since=lookback)
-    judged = [(o, _raised(o, context)) for o in looked_back]
+    judged = [(o, cohorts.troponin_raised(o, context)) for o in looked_back]
     raised = [o for o, above in judged if above]
     raised_i = [o for o in raised if o.in_group("troponin_i")]
     tnt_only = [o for o in raised if not o.in_group("troponin_i")] if not raised_i else []
@@ -258,9 +250,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # left out, and named: dated so that they may be older than the window
     old_troponin_text = [_describe(o, context) for o in near if o.when is not None and o.when < recent]
     old_ecg_text = [f"{e.label} {e.day}" for e in near_ecgs if e.day is not None and e.day < recent]
-    myocarditis = [c for c in record.conditions_in("myocarditis_cardiomyopathy", active_only=True)
-                   if c.code.concept_in("myocarditis_cardiomyopathy") == "myocarditis"]
-    heart = [_describe(o, context) for o in raised_i] + [c.code.label for c in myocarditis]
+    heart = [_describe(o, context) for o in raised_i] + [c.code.label for c in cohorts.myocarditis(record)]
     # a resulted troponin that cannot be read against a limit may be a rise: heart involvement is unknown, never
     # excluded, unless a later troponin was judged (a pending one with no value says nothing yet)
     last_judged = max((o.when for o, above in judged if above is not None and o.when is not None), default=None)
@@ -271,7 +261,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                     since=record.today - timedelta(days=int(p["grade_max_age_days"])))
     grade_obs = graded[-1] if graded else None
     grade = _grade(grade_obs) if grade_obs else None
-    features = [label for group, label in FEATURES if record.conditions_in(group, active_only=True)]
+    features = cohorts.neuromuscular_features(record)
     points = [pt for pt in ck.series(record, context) if pt.day >= record.today - timedelta(days=30)]
     last_ck = points[-1] if points else None
     ck_multiple = last_ck.times_uln if last_ck else None  # 'at least 100.0' for a CK written '>20,000'
@@ -317,6 +307,16 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts["oral_glucocorticoid_on_chart"] = ("; ".join(o.named for o in pulse.on_chart.all) or None
                                              if pulse.offered else None)
     plan = _plan(manage, grade, heart, unjudged, pulse, troponins, ecgs, last_ck, reached, p)
+    # the ICI is held (or stopped) unless grade 1 with the heart known to be spared and no myasthenia
+    hold = bool(pulse.reasons or tnt_only or unjudged) or manage != "G1" or not troponins or not ecgs
+    on_chart = _ici_on_chart(record, context)
+    # a troponin I within the window read as normal, beside no rise and no unread result: the work-up does not
+    # repeat it (a rise is rechecked, ASCO's cardiac table)
+    repeat_troponin = bool(heart or tnt_only or unjudged) or not any(
+        o.in_group("troponin_i") and cohorts.troponin_raised(o, context) is False for o in troponins)
+    facts["ici_order_on_chart"] = "; ".join(f"{o.label} ({o.status})" for o in on_chart) or None
+    ici_way, by_hand = _ici_hold(drafts, on_chart, bool(heart), hold)
+    plan += by_hand
     if tnt_only:
         plan = (f"Troponin T is raised ({'; '.join(_describe(o, context) for o in tnt_only)}) but it can come from "
                 "regenerating skeletal muscle: check hs-troponin I now and hold the ICI until it is known. " + plan)
@@ -346,8 +346,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # the glucocorticoid ways exclude one another (two signed together would both be given): one is offered, beside
     # the work-up, consults and ICI hold, which stand on their own
     suggestions, selection = continuing.one_way_out_each(
-        [glucocorticoid_ways], _suggestions(context, drafts, manage, heart, pulse, bool(tnt_only or unjudged),
-                                            troponins, ecgs))
+        [glucocorticoid_ways], ici_way + _suggestions(context, repeat_troponin, not ecgs))
     return Fired(
         severity="critical",
         summary=summary,
@@ -633,9 +632,11 @@ def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, man
     (never IV 1 mg/kg, nor an oral dose, beside it); else the oral dose, from now or after a pulse on file not over,
     and IV 1 mg/kg (none beside a pulse on file not over)."""
     oral, child = pulse.oral, pulse.child
+    g2_dose = f"{oral} 0.5-1 mg/kg/day"
+    g34_dose = f"{oral} 1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV"
+    by_grade = f"G2 {g2_dose} (if CK >= 3x ULN); G3-4 {g34_dose}"
     if manage not in ("G3-4",) and not g2_steroid and not pulse.reasons:
-        return (f"Glucocorticoid doses by grade: G2 {oral} 0.5-1 mg/kg/day (if CK >= 3x ULN); G3-4 {oral} "
-                "1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV."), []
+        return f"Glucocorticoid doses by grade: {by_grade}.", []
     # a child's cap is held at or below R32's maximum, so that R32 does not flag this rule's own suggestion
     pred_cap = p["paediatric_prednisone_cap_mg" if child else "prednisone_cap_mg"]
     mp_cap = p["methylprednisolone_cap_mg"]
@@ -654,7 +655,9 @@ def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, man
     if weight is None:
         return (pulse_text + "**Doses could not be computed:** no body weight within the last "
                 f"{weight_max_age_days(record, context)} days{why_not_current(record, 'weight', 'kg')}. Record a "
-                f"weight; give {oral} 0.5-1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV by grade."), pulse_way
+                "weight; give " + (f"{g34_dose} (grade 3-4)" if manage == "G3-4" else
+                                   f"{g2_dose} (grade 2, CK >= 3x ULN)" if g2_steroid else f"by grade: {by_grade}")
+                + "."), pulse_way
     kg = weight.value
     pred_cap_text = f"{oral} cap {dose_basis.mg(pred_cap)}" + (" for a child" if child else "")
     if g2_steroid and not pulse.governs and not on_file.pulses:
@@ -692,17 +695,56 @@ def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, man
     ]
 
 
-def _suggestions(context: HookContext, drafts: list[MedicationOrder], manage: str | None, heart: list[str],
-                 pulse: Pulse, troponin_unclear: bool, troponins: list[Observation], ecgs: list[diagnosis.Done]
-                 ) -> list[Suggestion]:
+def _ici_on_chart(record: PatientRecord, context: HookContext) -> list[MedicationOrder]:
+    """The chart's ICI orders still current (being given, on hold, or to start), other than one a draft re-sends
+    (the draft is that order, and is cancelled itself)."""
+    drafted = {d.reference for d in context.draft_orders}
+    return [o for o in record.medications_in("checkpoint_inhibitor", current_only=True) if o.reference not in drafted]
+
+
+def _ici_hold(drafts: list[MedicationOrder], on_chart: list[MedicationOrder], heart: bool, recommended: bool
+              ) -> tuple[list[Suggestion], str]:
+    """The ICI hold (``recommended`` when the card says hold) as one suggestion, and what the plan adds of the
+    chart's ICI orders it cannot act on. It cancels the drafted doses and, as R11 holds methotrexate, takes the
+    chart's ICI order off: stopped (cancelled if not begun: cards.build) where the heart is involved, which
+    permanently discontinues the ICI, else on hold until CK and symptoms settle (one already on hold is left so).
+    A chart order with no id a card can act on would drop the whole suggestion: it is named, to change by hand."""
+    verb = "Permanently stop" if heart else "Hold"
+    actions = [Action("delete", f"{verb} {dose_basis.named_with_dose(d)}: cancel the draft dose",
+                      resource_id=d.reference) for d in drafts]
+    changed = [o for o in on_chart if heart or o.status != "on-hold"]
+    by_hand = [o.label for o in changed if not resolvable(o.reference)]
+    held = [o for o in changed if resolvable(o.reference)]
+    actions += [Action("delete", f"{verb} {dose_basis.named_with_dose(o)} on the chart", resource_id=o.reference,
+                       stops_as="stopped" if heart else "on-hold") for o in held]
+
+    def change(names: list[str]) -> str:
+        return f"stop {' and '.join(names)}" if heart else f"put {' and '.join(names)} on hold"
+
+    on_the_chart = f"{change([o.label for o in held])} on the chart"
+    label = (f"{verb}: cancel this ICI dose" + (f" and {on_the_chart}" if held else "") if drafts else
+             f"{verb} the ICI: {on_the_chart}")
+    note = (f" On the chart, {' and '.join(by_hand)} cannot be changed from this card (no id it can act on): "
+            f"{change(['it' if len(by_hand) == 1 else 'them'])} by hand." if by_hand and recommended else "")
+    return ([Suggestion(label, actions, is_recommended=recommended)] if actions else []), note
+
+
+def _suggestions(context: HookContext, repeat_troponin: bool, ecg_wanted: bool) -> list[Suggestion]:
+    """The work-up (the troponin I and the ECG only where the card still asks for them: ``repeat_troponin``,
+    ``ecg_wanted``) and the consults."""
     sets, patient = context.valuesets, context.patient_id
 
     def request(code: dict[str, Any], priority: str = "stat", note: str | None = None) -> dict[str, Any]:
         return orders.service_request(patient, code, priority=priority, note=note)
 
-    workup = [
-        ("hs-troponin I", request(orders.lab_concept(sets, "troponin_i", HS_TROPONIN_I))),
-        ("12-lead ECG", request(orders.procedure_concept(sets, "ecg", ECG_LOINC))),
+    cardiac = [  # (name, short name, order, wanted)
+        ("hs-troponin I", "troponin", request(orders.lab_concept(sets, "troponin_i", HS_TROPONIN_I)), repeat_troponin),
+        ("12-lead ECG", "ECG", request(orders.procedure_concept(sets, "ecg", ECG_LOINC)), ecg_wanted),
+    ]
+    ordered = ", ".join([short for _, short, _, wanted in cardiac if wanted]
+                        + ["NT-proBNP", "echo", "CK", "AChR Ab", "NIF"])
+    done = " and ".join(short for _, short, _, wanted in cardiac if not wanted)
+    workup = [(name, resource) for name, _, resource, wanted in cardiac if wanted] + [
         ("NT-proBNP", request(orders.lab_concept(sets, "nt_probnp", "33762-6"))),
         ("Transthoracic echocardiogram", request(orders.procedure_concept(
             sets, "echocardiogram", TTE_SNOMED, system=SNOMED), priority="urgent")),
@@ -728,19 +770,13 @@ def _suggestions(context: HookContext, drafts: list[MedicationOrder], manage: st
          NEUROLOGY_REFERRAL),
         ("Cardio-oncology", "Cardio-oncology consult: exclude ICI myocarditis", CARDIOLOGY_REFERRAL),
     ]
-    out = [
-        Suggestion("Myocarditis and myositis work-up (troponin, ECG, NT-proBNP, echo, CK, AChR Ab, NIF)",
+    return [
+        Suggestion(f"Myocarditis and myositis work-up ({ordered}" + (f"; {done} on file, not repeated" if done else "")
+                   + ")",
                    [Action("create", name, resource=resource) for name, resource in workup], is_recommended=True),
         Suggestion("Oncology, neuromuscular and cardio-oncology consults",
                    [Action("create", f"{name} consult", resource=request(orders.referral_concept(
                        sets, code, text=text), priority="urgent"))
                     for name, text, code in consults], is_recommended=True),
     ]
-    if drafts:
-        hold = bool(pulse.reasons) or troponin_unclear or manage != "G1" or not troponins or not ecgs
-        verb = "Permanently stop" if heart else "Hold"
-        out.insert(0, Suggestion(f"{verb}: cancel this ICI dose",
-                                 [Action("delete", f"{verb} {dose_basis.named_with_dose(d)}: cancel the draft dose",
-                                         resource_id=d.reference) for d in drafts], is_recommended=hold))
-    return out
 

@@ -157,7 +157,7 @@ def test_myasthenia_without_a_grade_or_a_bulbar_or_respiratory_feature_is_not_pu
 def _glucocorticoid_ways(card: dict) -> list[dict]:
     """The suggestions that order a glucocorticoid (every MedicationRequest R31 suggests is one)."""
     return [s for s in card["suggestions"] if any(
-        a.get("resource", {}).get("resourceType") == "MedicationRequest" for a in s["actions"])]
+        a["type"] == "create" and a["resource"]["resourceType"] == "MedicationRequest" for a in s["actions"])]
 
 
 def test_the_pulse_offered_carries_the_prednisone_after_it(kb, today):
@@ -201,8 +201,8 @@ def test_one_glucocorticoid_way_and_no_oral_dose_waits_for_a_pulse_not_ordered(k
     assert len(ways) <= 1 and card["selectionBehavior"] == "any"
     on_file_not_over = any(words in (entry["facts"]["pulse_on_file"] or "") for words in ("still given", "planned"))
     for way in ways:
-        orders = [a["resource"] for a in way["actions"] if a.get("resource", {}).get("resourceType")
-                  == "MedicationRequest"]
+        orders = [a["resource"] for a in way["actions"] if a["type"] == "create"
+                  and a["resource"]["resourceType"] == "MedicationRequest"]
         pulse_in_it = any(o["dosageInstruction"][0]["route"]["coding"][0]["code"] == IV
                           and o["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] >= 250
                           for o in orders)

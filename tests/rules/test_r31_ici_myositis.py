@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+import fhir_fixtures
 from fhir_fixtures.builders import (
     CK,
     LOINC,
@@ -23,6 +24,7 @@ from fhir_fixtures.r31_ici_myositis import ECG, HS_TNI, NIVOLUMAB, PEMBROLIZUMAB
 from tests.conftest import deleted, explained, fired, run, with_params
 
 RULE = "ici-myositis"
+HOLD = "Hold: cancel this ICI dose and put pembrolizumab on hold on the chart"
 GRADE = "CTCAE grade (myositis)"
 TNT = (LOINC, "6598-7", "Troponin T.cardiac [Mass/volume] in Serum or Plasma")
 
@@ -45,8 +47,9 @@ def _graded(today, grade: int | str, ck: float = 4200, weight: float | None = 70
 
 
 def _steroid_orders(card):
+    """The orders the card creates (the ICI hold updates the chart's ICI order: no glucocorticoid)."""
     return [a["resource"] for s in card["suggestions"] for a in s["actions"]
-            if a.get("resource", {}).get("resourceType") == "MedicationRequest"]
+            if a["type"] == "create" and a["resource"]["resourceType"] == "MedicationRequest"]
 
 
 def test_grade_1_may_continue_and_hold_is_not_recommended(kb, today):
@@ -54,10 +57,11 @@ def test_grade_1_may_continue_and_hold_is_not_recommended(kb, today):
     card, entry = _card(kb, chart, today, "order-sign")
     assert card["indicator"] == "critical" and "continue ICI with close monitoring" in card["summary"]
     hold = card["suggestions"][0]
-    assert hold["actions"] == [{"type": "delete",
-                                "description": "Hold pembrolizumab (200 mg once a day): cancel the draft dose",
-                                "resourceId": "MedicationRequest/next-pembro"}]
-    assert hold["isRecommended"] is False and not _steroid_orders(card)
+    cancel, on_hold = hold["actions"]
+    assert cancel == {"type": "delete", "description": "Hold pembrolizumab (200 mg once a day): cancel the draft dose",
+                      "resourceId": "MedicationRequest/next-pembro"}
+    assert on_hold["type"] == "update" and on_hold["resource"]["status"] == "on-hold"
+    assert hold["label"] == HOLD and hold["isRecommended"] is False and not _steroid_orders(card)
     assert card["source"]["topic"]["code"] == RULE and entry["facts"]["managed_as"] == "G1"
 
 
@@ -128,7 +132,7 @@ def test_a_grade_1_ici_dose_is_held_when_its_cardiac_tests_may_be_over_72_hours_
         in card["detail"]
     assert f"5 ng/L (ULN 14 ng/L) on {three_days_ago}, normal" in entry["facts"]["cardiac_tests_possibly_too_old"]
     hold = card["suggestions"][0]
-    assert hold["label"] == "Hold: cancel this ICI dose" and hold["isRecommended"] is True
+    assert hold["label"] == HOLD and hold["isRecommended"] is True
 
 
 @pytest.mark.parametrize(("age", "weighed", "window"), [(16, -10, 7), (64, -45, 30)])
@@ -148,8 +152,9 @@ def test_raised_troponin_i_means_permanent_discontinuation(kb, today):
     chart.draft(PEMBROLIZUMAB, 200, "mg")
     card, _ = _card(kb, chart, today, "order-sign")
     assert "permanently stop" in card["summary"] and "**permanently discontinue**" in card["detail"]
-    assert card["suggestions"][0]["label"] == "Permanently stop: cancel this ICI dose"
-    assert card["suggestions"][0]["isRecommended"] is True
+    stop = card["suggestions"][0]
+    assert stop["label"] == "Permanently stop: cancel this ICI dose and stop pembrolizumab on the chart"
+    assert stop["isRecommended"] is True and stop["actions"][1]["resource"]["status"] == "stopped"
 
 
 @pytest.mark.parametrize(("value", "stops"), [(5000, True), (900, False)])
@@ -171,7 +176,7 @@ def test_raised_troponin_t_alone_asks_for_troponin_i(kb, today):
     card, entry = _card(kb, chart, today, "order-sign")
     assert entry["facts"]["troponin_t_only_raised"] is True and entry["facts"]["myocardial_involvement"] is None
     assert "regenerating skeletal muscle" in card["detail"]
-    assert card["suggestions"][0]["label"] == "Hold: cancel this ICI dose" and card["suggestions"][0]["isRecommended"]
+    assert card["suggestions"][0]["label"] == HOLD and card["suggestions"][0]["isRecommended"]
 
 
 def test_bulbar_features_without_grade_are_managed_as_grade_3_4(kb, today):
@@ -208,8 +213,11 @@ def test_workup_orders_are_coded_where_sourced(kb, today):
 
 
 def test_patient_view_is_not_about_a_draft(kb, today):
-    card, _ = _card(kb, on_pembrolizumab(today).draft(PEMBROLIZUMAB, 200, "mg"), today)
-    assert not card["suggestions"][0]["label"].startswith(("Hold", "Permanently"))
+    """At patient-view a draft is not the card's to cancel: the hold acts on the chart's order only."""
+    card, _ = _card(kb, on_pembrolizumab(today).draft(PEMBROLIZUMAB, 200, "mg", resource_id="next-pembro"), today)
+    hold = card["suggestions"][0]
+    assert hold["label"] == "Hold the ICI: put pembrolizumab on hold on the chart"
+    assert [a["type"] for a in hold["actions"]] == ["update"]
 
 
 def test_documented_weakness_counts_like_myalgia(kb, today):
@@ -253,7 +261,7 @@ def test_troponin_without_range_or_flag_never_leads_to_continue(kb, today):
     assert "without the lab's reference range the troponin could not be judged" in card["detail"]
     assert "may continue" not in card["detail"] and "850 ng/L" in entry["facts"]["troponin_not_judged"]
     hold = card["suggestions"][0]
-    assert hold["label"] == "Hold: cancel this ICI dose" and hold["isRecommended"] is True
+    assert hold["label"] == HOLD and hold["isRecommended"] is True
     assert card["indicator"] == "critical" and entry["facts"]["myocardial_involvement"] is None
 
 
@@ -514,6 +522,12 @@ def test_a_ck_bound_below_the_uln_is_no_ici_myositis(kb, today):
     assert card is None and entry["status"] == "not-fired"
 
 
+def _glucocorticoids_taken_away(card) -> list[str]:
+    """The orders the card's suggestions take away, besides the ICI the hold stops (or holds)."""
+    return [ref for s in card["suggestions"] if not s["label"].startswith(("Hold", "Permanently stop"))
+            for ref in deleted(s)]
+
+
 def _labelled(card, label: str) -> dict:
     """The card's suggestion with this label."""
     return next(s for s in card["suggestions"] if s["label"] == label)
@@ -571,7 +585,7 @@ def test_an_oral_glucocorticoid_from_before_the_pulse_is_named_beside_the_follow
             "pulse: prednisone 5 MG Oral Tablet, 5 mg once a day, since 2026-01-25, still given.") in card["detail"]
     assert "the methylprednisolone pulse on file and the oral glucocorticoid on file after it (below)" in card["detail"]
     # the card only names the earlier one: no suggestion discontinues anything beside a follow-on on file
-    assert not [s["label"] for s in card["suggestions"] if deleted(s)]
+    assert _glucocorticoids_taken_away(card) == []
 
 
 def test_a_childs_card_names_the_prednisolone_it_orders(kb, today):
@@ -696,7 +710,7 @@ def test_a_child_with_no_weight_keeps_250_mg_as_the_pulse_dose(kb, today):
     card, entry = _card(kb, _pulse_on_file(chart, 240, -1, 1), today)
     assert entry["facts"]["pulse_on_file"] is None and entry["facts"]["dosing_weight"] is None
     # the child's texts name prednisolone, as it would be ordered
-    assert "give prednisolone 0.5-1 mg/kg/day or methylprednisolone" in card["detail"]
+    assert "give prednisolone 1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV (grade 3-4)" in card["detail"]
     assert "give prednisone" not in card["detail"]
 
 
@@ -726,7 +740,7 @@ def test_with_no_weight_the_card_says_to_discontinue_the_earlier_prednisone_when
             "Tablet, 10 mg once a day, since 2026-05-05, still given: discontinue it when the follow-on is ordered; "
             "if that was") in card["detail"]
     assert "the suggested prednisone" not in card["detail"]
-    assert not [s["label"] for s in card["suggestions"] if deleted(s)]
+    assert _glucocorticoids_taken_away(card) == []
 
 
 def test_an_earlier_prednisone_on_hold_is_said_to_be_on_hold(kb, today):
@@ -834,3 +848,154 @@ def test_beside_a_new_pulse_a_chart_prednisone_it_cannot_act_on_is_to_be_stopped
     pulse = _labelled(card, "Methylprednisolone pulse 1,000 mg IV daily x3 (heart involvement)")
     assert not deleted(pulse) and len(pulse["actions"]) == 1
     assert "discontinue prednisone 20 MG Oral Tablet by hand when the prednisone is ordered" in card["detail"]
+
+
+# --- Review 420: the cohort entered by the neuromuscular features and myocarditis; the ICI order on the chart held
+# or stopped; no repeat of a troponin or ECG already resulted; grade-specific doses without a weight
+
+def _on_ici(today, ck: float | None = 4200) -> Chart:
+    """Pembrolizumab every 3 weeks since D-120, weighed yesterday, no myalgia or weakness condition."""
+    chart = Chart(today, age=66, sex="male").weight(75, day=-1)
+    chart.medication(PEMBROLIZUMAB, 200, "mg", start=-120, period=3, period_unit="wk", resource_id="pembro")
+    return chart.ck(ck, day=-1) if ck is not None else chart
+
+
+@pytest.mark.parametrize(("conditions", "said"), [
+    (["Myasthenia gravis"], "myasthenia"),
+    (["Ptosis", "Diplopia"], "ptosis, diplopia"),
+    (["Dysphagia", "Dyspnoea"], "dysphagia, dyspnoea"),
+    (["Myocarditis"], "myocarditis"),
+])
+def test_a_raised_ck_with_a_neuromuscular_feature_or_myocarditis_is_ici_myositis(kb, today, conditions, said):
+    """Review 420 item 1: pembrolizumab, CK 4,200 (21 x ULN) and myasthenia, ptosis and diplopia, dysphagia and
+    dyspnoea, or myocarditis, but no myalgia or weakness condition: no card on either hook. These are the weakness
+    (ocular, bulbar, respiratory) the spec's "CK > ULN with weakness" means, and the overlap that kills."""
+    chart = _on_ici(today)
+    for name in conditions:
+        chart.condition(name, onset=-4)
+    card, entry = _card(kb, chart, today)
+    assert card is not None and card["indicator"] == "critical"
+    assert entry["facts"]["ici_myositis"] == f"CK 4,200 U/L on {today - timedelta(days=1)} (ULN 200) with {said}"
+    card, _ = _card(kb, chart.draft(PEMBROLIZUMAB, 200, "mg", resource_id="next-pembro"), today, "order-sign")
+    assert card is not None and card["indicator"] == "critical"
+
+
+def test_myasthenia_with_a_raised_troponin_is_the_deadly_overlap(kb, today):
+    """s31d: myasthenia 4 days ago, CK 4,200, hs-troponin I 300 ng/L, the next pembrolizumab drafted: the heart is
+    involved, so the ICI is stopped for good (the draft cancelled, the order on the chart stopped) and the pulse is
+    pre-selected."""
+    chart = _on_ici(today).condition("Myasthenia gravis", onset=-4)
+    chart.observation(HS_TNI, day=0, value=300, unit="ng/L", high=14).procedure(ECG, day=0)
+    card, _ = _card(kb, chart.draft(PEMBROLIZUMAB, 200, "mg", resource_id="next-pembro"), today, "order-sign")
+    assert card["indicator"] == "critical" and "heart involved" in card["summary"]
+    stop = card["suggestions"][0]
+    assert stop["label"] == "Permanently stop: cancel this ICI dose and stop pembrolizumab on the chart"
+    assert deleted(stop) == ["MedicationRequest/next-pembro", "MedicationRequest/pembro"]
+    assert stop["actions"][1]["resource"]["status"] == "stopped" and stop["isRecommended"] is True
+    assert _labelled(card, "Methylprednisolone pulse 1,000 mg IV daily x3 (heart involvement and myasthenia), then "
+                           "prednisone 75 mg PO daily (1 mg/kg)")["isRecommended"] is True
+
+
+@pytest.mark.parametrize("feature", ["Myasthenia gravis", "Myocarditis"])
+def test_a_raised_troponin_with_no_ck_on_file_makes_the_overlap_too(kb, today, feature):
+    """**[sign-off]** Myasthenia or myocarditis on an ICI with a raised troponin and no CK within 30 days: the card
+    fires (a spec extension: the row gates on CK), naming the troponin."""
+    chart = _on_ici(today, ck=None).condition(feature, onset=-4)
+    chart.observation(HS_TNI, day=0, value=300, unit="ng/L", high=14)
+    card, entry = _card(kb, chart, today)
+    assert card is not None and "CK: none within 30 days" in card["detail"]
+    assert entry["facts"]["ici_myositis"].endswith(f"300 ng/L on {today}, raised with {feature.split()[0].lower()}")
+
+
+@pytest.mark.parametrize(("ck", "troponin"), [(150, 5), (None, None)])
+def test_myasthenia_or_myocarditis_without_a_raised_ck_or_troponin_is_no_ici_myositis(kb, today, ck, troponin):
+    """Myasthenia alone (it may be long-standing) or myocarditis alone makes no ICI myositis: a CK or troponin above
+    its ULN is needed, as the row's "CK > ULN"; nor the features without an ICI."""
+    for feature in ("Myasthenia gravis", "Myocarditis"):
+        chart = _on_ici(today, ck=ck).condition(feature, onset=-4)
+        if troponin is not None:
+            chart.observation(HS_TNI, day=0, value=troponin, unit="ng/L", high=14)
+        card, entry = _card(kb, chart, today)
+        assert card is None and entry["status"] == "not-fired"
+    no_ici = Chart(today, age=66).ck(4200, day=-1).condition("Myasthenia gravis", onset=-4)
+    assert _card(kb, no_ici, today)[0] is None
+
+
+def test_permanently_stop_stops_the_standing_ici_order_too(kb, today):
+    """Review 420 item 4 (fixture r31-fires-order-sign-nivolumab-troponin-raised): "Permanently stop: cancel this ICI
+    dose" deleted the draft only; nivolumab every 4 weeks stayed active on the chart."""
+    request = fhir_fixtures.get("r31-fires-order-sign-nivolumab-troponin-raised").request(today)
+    card = fired(run(kb, request, today))[RULE]
+    stop = card["suggestions"][0]
+    assert stop["label"] == "Permanently stop: cancel this ICI dose and stop nivolumab on the chart"
+    cancel, chart_order = stop["actions"]
+    assert cancel == {"type": "delete", "description": "Permanently stop nivolumab (480 mg once a day): cancel the "
+                      "draft dose", "resourceId": "MedicationRequest/draft-nivo"}
+    assert chart_order["type"] == "update" and chart_order["resource"]["status"] == "stopped"
+    assert chart_order["resource"]["medicationCodeableConcept"]["coding"][0]["code"] == NIVOLUMAB[1]
+
+
+def test_at_patient_view_the_hold_puts_the_chart_ici_order_on_hold(kb, today):
+    """Review 420 item 4 (fixture r31-fires-patient-view-ck-myalgia): no action on the active pembrolizumab order.
+    Without heart involvement the ICI is held, not stopped: the order is set on hold, as R11 holds methotrexate."""
+    request = fhir_fixtures.get("r31-fires-patient-view-ck-myalgia").request(today)
+    card = fired(run(kb, request, today))[RULE]
+    hold = card["suggestions"][0]
+    assert hold["label"] == "Hold the ICI: put pembrolizumab on hold on the chart" and hold["isRecommended"] is True
+    (action,) = hold["actions"]
+    assert action["type"] == "update" and action["resource"]["status"] == "on-hold"
+
+
+def test_an_ici_order_not_yet_begun_is_cancelled_and_one_on_hold_is_left_so(kb, today):
+    """The chart's next cycle, ordered from D+5, is withdrawn ('cancelled', cards.ChartOrder) when the heart is
+    involved; an order already on hold needs no hold: with nothing to act on, no hold is offered."""
+    chart = Chart(today, age=66).weight(75, day=-1).ck(4200, day=-1).condition("Myalgia", onset=-8)
+    chart.medication(NIVOLUMAB, 480, "mg", start=5, period=4, period_unit="wk", resource_id="next-cycle")
+    chart.observation(HS_TNI, day=0, value=300, unit="ng/L", high=14).procedure(ECG, day=0)
+    chart.medication(NIVOLUMAB, 480, "mg", start=-60, end=-1, status="completed")
+    card, _ = _card(kb, chart, today)
+    stop = card["suggestions"][0]
+    assert stop["label"] == "Permanently stop the ICI: stop nivolumab on the chart"
+    assert [a["resource"]["status"] for a in stop["actions"]] == ["cancelled"]
+    held = on_pembrolizumab(today).weight(70)
+    held.resources["medications"][0]["status"] = "on-hold"
+    card, entry = _card(kb, held, today)
+    assert entry["facts"]["ici_order_on_chart"] == "pembrolizumab (on-hold)"
+    assert not any(s["label"].startswith("Hold") for s in card["suggestions"])
+
+
+def test_a_chart_ici_order_with_no_id_is_named_and_the_draft_is_still_cancelled(kb, today):
+    """A delete the EHR cannot resolve would drop the whole suggestion (cards.build), the draft's cancel too: the
+    chart order is named, to hold by hand."""
+    chart = on_pembrolizumab(today).weight(70)
+    chart.resources["medications"][0]["id"] = "x y"
+    card, _ = _card(kb, chart.draft(PEMBROLIZUMAB, 200, "mg", resource_id="next-pembro"), today, "order-sign")
+    hold = card["suggestions"][0]
+    assert hold["label"] == "Hold: cancel this ICI dose" and deleted(hold) == ["MedicationRequest/next-pembro"]
+    assert ("On the chart, pembrolizumab cannot be changed from this card (no id it can act on): put it on hold by "
+            "hand.") in card["detail"]
+
+
+def test_a_troponin_and_ecg_resulted_today_are_not_ordered_again(kb, today):
+    """Review 420 item 7 (s31b): a normal hs-troponin I and an ECG today, G1: the pre-selected work-up still ordered
+    a stat troponin and ECG. A raised troponin is still rechecked (ASCO's cardiac table)."""
+    card, _ = _card(kb, _graded(today, 1).observation(HS_TNI, day=0, value=5, unit="ng/L", high=14)
+                    .procedure(ECG, day=0), today)
+    workup = next(s for s in card["suggestions"] if s["label"].startswith("Myocarditis and myositis work-up"))
+    assert workup["label"] == ("Myocarditis and myositis work-up (NT-proBNP, echo, CK, AChR Ab, NIF; troponin and "
+                               "ECG on file, not repeated)")
+    assert [a["description"] for a in workup["actions"]][:2] == ["NT-proBNP", "Transthoracic echocardiogram"]
+    card, _ = _card(kb, _graded(today, 1).observation(HS_TNI, day=0, value=60, unit="ng/L", high=14), today)
+    workup = next(s for s in card["suggestions"] if s["label"].startswith("Myocarditis and myositis work-up"))
+    assert workup["actions"][0]["description"] == "hs-troponin I" and "ECG on file" in workup["label"]
+
+
+@pytest.mark.parametrize(("grade", "ck", "said"), [
+    (3, 4200, "give prednisone 1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV (grade 3-4)."),
+    (2, 4200, "give prednisone 0.5-1 mg/kg/day (grade 2, CK >= 3x ULN)."),
+])
+def test_without_a_weight_the_doses_said_are_the_grades_own(kb, today, grade, ck, said):
+    """Review 420 item 7 (s31c): grade 3 with no weight said "give prednisone 0.5-1 mg/kg/day or
+    methylprednisolone 1-2 mg/kg/day IV by grade"; grade 3 calls for 1 mg/kg."""
+    card, _ = _card(kb, _graded(today, grade, ck=ck, weight=None), today)
+    assert said in card["detail"] and "by grade." not in card["detail"]

@@ -28,8 +28,8 @@ def _card(kb, chart: Chart, today) -> dict:
 
 def _steroids(card: dict) -> list[dict]:
     """The glucocorticoid suggestions (label, recommended, the order)."""
-    return [s for s in card["suggestions"] if s["actions"][0].get("resource", {}).get("resourceType")
-            == "MedicationRequest"]
+    return [s for s in card["suggestions"] if s["actions"][0]["type"] == "create"
+            and s["actions"][0]["resource"]["resourceType"] == "MedicationRequest"]
 
 
 def _pulse_label(mg: str, why: str, oral_mg: int = 70) -> str:
@@ -212,7 +212,8 @@ def test_myasthenia_below_grade_3_holds_the_ici_and_offers_the_pulse_unselected(
     chart.draft(PEMBROLIZUMAB, 200, "mg", resource_id="next-pembro")
     card = fired(run(kb, chart.request("order-sign"), today))[RULE]
     hold = card["suggestions"][0]
-    assert hold["label"] == "Hold: cancel this ICI dose" and hold["isRecommended"] is True
+    assert hold["label"] == "Hold: cancel this ICI dose and put pembrolizumab on hold on the chart"
+    assert hold["isRecommended"] is True
     (pulse,) = _steroids(card)
     assert pulse["label"] == _pulse_label("1,000", "myasthenia")
     assert pulse["isRecommended"] is False
