@@ -6,8 +6,10 @@ from typing import Any
 
 from fhir_fixtures import fixture
 from fhir_fixtures.builders import IMNM_SNOMED, IVIG_CVX, METHOTREXATE_2_5, PREDNISONE_5, PREDNISONE_20, ROUTE_IV, Chart
+from fhir_fixtures.r19_imnm_severe_disease_urgent import DYSPHAGIA
 
 RULE = "hmgcr-add-ivig-inadequate-response"
+SEVERE = "imnm-severe-disease-urgent"
 
 
 def hmgcr_on_two_agents(today: date, ttx: int = -200, mtx_start: int | None = -170, ck_day: int = -5,
@@ -34,6 +36,14 @@ def hmgcr_on_two_agents(today: date, ttx: int = -200, mtx_start: int | None = -1
          fires={RULE}, indicators={RULE: "warning"})
 def fires(today: date) -> dict[str, Any]:
     return hmgcr_on_two_agents(today).request("patient-view")
+
+
+@fixture("r15-fires-severe-disease-ivig-on-r19-card", hook="patient-view",
+         story="Month 7, CK 2,500 U/L and a new dysphagia 3 days ago: R19's critical card starts IVIG now, and R15 "
+               "states its inadequate response but offers no second IVIG course (4 g/kg in the first week).",
+         fires={RULE, SEVERE}, indicators={RULE: "warning", SEVERE: "critical"})
+def severe(today: date) -> dict[str, Any]:
+    return hmgcr_on_two_agents(today).condition(DYSPHAGIA, onset=-3).request("patient-view")
 
 
 @fixture("r15-fires-at-exactly-180-days", hook="patient-view",

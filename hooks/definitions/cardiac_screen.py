@@ -106,12 +106,6 @@ def _held_back(record: PatientRecord, context: HookContext, rule_id: str, needs:
     return rule_id in suppressed(record, context) or any(key in record.unavailable for key in needs)
 
 
-def _severe_card_shows(record: PatientRecord, context: HookContext) -> bool:
-    """Whether R19's card, with its cardiac work-up, is in this response."""
-    return (not _held_back(record, context, severe_disease.RULE_ID, severe_disease.NEEDS)
-            and severe_disease.needs_urgent_treatment(record, context))
-
-
 def as_ordered_by_severe_card(names: list[str]) -> str:
     """The tests of R19's work-up with the priority its card orders them at: 'a, b stat and c urgently'."""
     by_priority: dict[str, list[str]] = {}
@@ -127,7 +121,7 @@ def tests_offered(record: PatientRecord, context: HookContext) -> Mapping[str, s
     shows, else R20's own missing tests when its card shows (as the engine decides it: no gate holds it, its prefetch
     is all there, and it fires). R20 leaves R19's to R19 (its critical card, never snoozed); R04 names the card
     beside its own unselected tests."""
-    if _severe_card_shows(record, context):
+    if severe_disease.card_shows(record, context):  # its card, with its cardiac work-up, is in this response
         return MappingProxyType(dict.fromkeys(SEVERE_WORKUP, SEVERE_CARD))
     screen = None if _held_back(record, context, RULE_ID, NEEDS) else due(record, context, {})
     if not isinstance(screen, Screen):

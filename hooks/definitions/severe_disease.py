@@ -2,15 +2,18 @@
 respiratory, cardiac, rhabdomyolysis with AKI, profound weakness) and a recent IV methylprednisolone pulse or IVIG
 that already treats them.
 
-R19 decides its card here (:func:`assess`); a card that orders what R19's card orders reads the same decision
-(R20 leaves its cardiac tests to R19's work-up: ``cardiac_screen.tests_offered``), which a rule cannot do by
+R19 decides its card here, once per call (:func:`assess`); a card that orders what R19's card orders reads the same
+decision, so that the two cannot disagree: R20 leaves its cardiac tests to R19's work-up
+(``cardiac_screen.tests_offered``), R15 leaves the IVIG to R19's card (:func:`card_shows`). A rule cannot do this by
 importing R19 (rules share definitions, not modules). The thresholds are R19's (``[imnm-severe-disease-urgent]``)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from types import MappingProxyType
 
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, diagnosis, negation, steroids, strength
@@ -28,6 +31,7 @@ from hooks.record import (
     unread_newer,
 )
 from hooks.rule import NotEvaluable, Quiet
+from hooks.suppression import suppressed
 from hooks.units import convert
 
 RULE_ID = "imnm-severe-disease-urgent"
@@ -328,9 +332,11 @@ def already_treated(record: PatientRecord, context: HookContext) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class Severe:
-    """R19's finding: IMNM with these severe features in the window, not already treated."""
+    """R19's finding: IMNM with these severe features in the window, not already treated; ``facts``: what was read
+    (shared by every reader of :func:`assess`: copied, never changed)."""
 
     features: list[str]
+    facts: Mapping[str, object]
 
     @property
     def bulbar(self) -> bool:
@@ -339,10 +345,13 @@ class Severe:
         return any(f.startswith(BULBAR_FEATURES) for f in self.features)
 
 
-def assess(record: PatientRecord, context: HookContext, facts: dict[str, object]) -> Severe | Quiet | NotEvaluable:
-    """Every gate of R19: IMNM, a severe feature in the window (not evaluable when none was read but a result that
-    could have shown one could not be read or judged), and no recent pulse or IVIG; records what it read in
-    ``facts``."""
+@per_record
+def assess(record: PatientRecord, context: HookContext) -> Severe | Quiet | NotEvaluable:
+    """R19's decision, made once per call: every gate of R19 (IMNM, a severe feature in the window, not evaluable when
+    none was read but a result that could have shown one could not be read or judged, and no recent pulse or IVIG),
+    with what it read in its facts. R19's card is made from it and the cards that leave to R19's card what it orders
+    read it (:func:`card_shows`); the answer is shared, so no reader changes it."""
+    facts: dict[str, object] = {}
     if not cohorts.is_imnm(record, context):
         return Quiet("not IMNM", facts)
     features, unsettled = severity_features(record, context)
@@ -355,9 +364,17 @@ def assess(record: PatientRecord, context: HookContext, facts: dict[str, object]
         return Quiet("no severe feature in the window", facts)
     if treated:
         return Quiet("already treated: " + "; ".join(treated), facts)
-    return Severe(features)
+    return Severe(features, MappingProxyType(facts))
 
 
 def needs_urgent_treatment(record: PatientRecord, context: HookContext) -> bool:
     """R19's finding (:func:`assess`): its card fires exactly then."""
-    return isinstance(assess(record, context, {}), Severe)
+    return isinstance(assess(record, context), Severe)
+
+
+def card_shows(record: PatientRecord, context: HookContext) -> bool:
+    """Whether R19's card is in this response, as the engine decides it: no gate holds it, its prefetch is all there
+    (its critical card is never snoozed), and it fires (:func:`assess`). Its card then starts the IV pulse and IVIG
+    now: R15 offers no IVIG course of its own beside it."""
+    return (RULE_ID not in suppressed(record, context) and not any(key in record.unavailable for key in NEEDS)
+            and needs_urgent_treatment(record, context))

@@ -7,9 +7,10 @@ from typing import Any
 
 from hooks import dosing, orders
 from hooks.context import HookContext
-from hooks.definitions import escalation, iga, renal
+from hooks.definitions import escalation, iga, renal, severe_disease
 from hooks.definitions import treatment_duration as td
 from hooks.definitions import weight as body
+from hooks.definitions.cardiac_screen import SEVERE_CARD
 from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import (
@@ -69,6 +70,10 @@ cycles; if still refractory, see R17. IVIG monotherapy is a specialist option on
 # the IVIG order checks, whose IgA and renal readings this card shares: it never pre-selects an order against an IgA
 # deficiency or an eGFR that is (or may be) below their limit (no IgA or eGFR on file: the card orders them)
 IVIG_ORDER_SAFETY = "ivig-order-safety"
+
+# R19's critical card starts IVIG now whenever it shows: a course offered here too would give two at once (4 g/kg)
+ON_SEVERE_CARD = ("**{card} starts IVIG now** (severe disease): no IVIG order is offered here, so that a second course "
+                  "is not given beside it. Count it as the first cycle and plan the next {interval} weeks after it.")
 
 
 def ivig_cycle_order(context: HookContext, per_day_g: float, total_g: float, days: int, interval_weeks: int,
@@ -137,7 +142,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if iga_found.order:
         labs.append(Action("create", "Serum IgA (once, before the first IVIG)", resource=orders.service_request(
             patient, orders.lab_concept(context.valuesets, "igA", "2458-8", "Serum IgA before the first IVIG"))))
-    if dosing_kg is not None:
+    # R19's decision, as its card is made from it: while it shows, its IVIG is the one given
+    on_severe_card = severe_disease.card_shows(record, context)
+    facts["ivig_on_severe_card"] = on_severe_card
+    if on_severe_card:
+        facts.update(ivig_cycle_g=None, ivig_daily_g=None)
+        dose_line = ON_SEVERE_CARD.format(card=SEVERE_CARD[0].upper() + SEVERE_CARD[1:], interval=interval)
+        main = Suggestion(f"Before the IVIG {SEVERE_CARD} starts: BMP, CBC{', IgA' if iga_found.order else ''}", labs,
+                          is_recommended=True)
+    elif dosing_kg is not None:
         # whole bottles that stay within 2 g/kg (rounding half up gave 145 g, 2.03 g/kg, at 71.3 kg)
         exact = params["ivig_g_per_kg"] * dosing_kg
         total = dosing.daily_share(exact, 1, params["ivig_round_g"])
@@ -179,7 +192,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     return Fired(
         severity="warning",
         summary=f"Anti-HMGCR IMNM, inadequate response {days} days after start (CK {latest.reading}): "
-                f"consider {'resuming' if last_ivig else 'adding'} IVIG",
+                + (f"IVIG now on {SEVERE_CARD}" if on_severe_card else
+                   f"consider {'resuming' if last_ivig else 'adding'} IVIG"),
         detail=DETAIL.format(
             subtype_line={"DUAL": "Anti-HMGCR and anti-SRP positive.", "HMGCR": "Anti-HMGCR positive."}.get(
                 serology.subtype, f"Anti-HMGCR positive; {serology.undecided}."),
@@ -189,8 +203,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             ck_line=f"CK has not responded: {why}.", statin=statin_line, cycle_days=cycle_days, interval=interval,
             dose_line=dose_line, iga=("low on file: see below" if iga_found.deficient
                                       else f"on file: {iga_found.result}" if iga_found.result else "not yet measured"),
-            cautions=("\n\n**Before ordering IVIG:** " + " ".join(cautions) + " The IVIG order is not pre-selected."
-                      if cautions else ""), dual=dual),
+            cautions=("\n\n**Before ordering IVIG:** " + " ".join(cautions)
+                      + ("" if on_severe_card else " The IVIG order is not pre-selected.") if cautions else ""),
+            dual=dual),
         facts=facts,
         suggestions=[main, Suggestion("Confirm with an MMT-8 strength examination",
                                       [Action("create", "MMT-8 examination", resource=mmt8)])],

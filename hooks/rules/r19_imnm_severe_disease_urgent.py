@@ -170,11 +170,10 @@ def _methotrexate_line(found: Kidney) -> str:
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     params = context.params(RULE)
-    facts: dict[str, object] = {}
-    severe = assess(record, context, facts)
+    severe = assess(record, context)  # the one the cards that leave their orders to this card read
     if not isinstance(severe, Severe):
         return severe
-    features = severe.features
+    features, facts = severe.features, dict(severe.facts)
     sets, patient = context.valuesets, context.patient_id
     kidneys = _kidney(record, context)
     if renal_care := kidneys.ivig_care:

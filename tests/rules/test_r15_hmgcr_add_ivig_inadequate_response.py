@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+import fhir_fixtures
 from fhir_fixtures.builders import ANTI_SRP, CK, EGFR, IVIG_CVX, LOINC, PREDNISONE_20, ROUTE_IV, Chart
 from fhir_fixtures.r15_hmgcr_add_ivig_inadequate_response import hmgcr_on_maintenance_ivig, hmgcr_on_two_agents
+from fhir_fixtures.r19_imnm_severe_disease_urgent import DYSPHAGIA, FVC
 from tests.conftest import explained, fired, run
 
 RULE = "hmgcr-add-ivig-inadequate-response"
+SEVERE = "imnm-severe-disease-urgent"
 BMI = (LOINC, "39156-5", "Body mass index (BMI) [Ratio]")
 IGA = (LOINC, "2458-8", "Immunoglobulin A")
 
@@ -292,3 +295,62 @@ def test_r15_a_normal_latest_ck_is_no_inadequate_response(kb, today):
     entry = explained(run(kb, hmgcr_on_two_agents(today, peak_ck=380, latest_ck=195).request("patient-view"), today),
                       RULE)
     assert entry["status"] == "not-fired" and entry["reason"].endswith("is within the normal range")
+
+
+def _ivig_orders(card) -> list[dict]:
+    """The IVIG orders (CVX 87) a card's suggestions create."""
+    return [a["resource"] for suggestion in card.get("suggestions", []) for a in suggestion["actions"]
+            if (a.get("resource") or {}).get("resourceType") == "MedicationRequest"
+            and any(c.get("code") == "87" for c in a["resource"]["medicationCodeableConcept"].get("coding", []))]
+
+
+def test_r19s_severe_card_gives_the_ivig_and_r15_offers_no_second_course(kb, today):
+    """Review (item 6): month 7, CK 2,500 and a new dysphagia: R19 pre-selected IVIG 30 g x5 days and R15 75 g x2
+    days every 4 weeks, 300 g (4 g/kg) in the first week. R15 now says R19's card starts IVIG and orders none."""
+    result = run(kb, hmgcr_on_two_agents(today).condition(DYSPHAGIA, onset=-3).request("patient-view"), today)
+    cards = fired(result)
+    assert len(_ivig_orders(cards[SEVERE])) == 1 and _ivig_orders(cards[RULE]) == []
+    card = cards[RULE]
+    assert card["summary"].endswith("(CK 2,500 U/L): IVIG now on the severe-IMNM card (R19)")
+    assert ("**The severe-IMNM card (R19) starts IVIG now** (severe disease): no IVIG order is offered here, so that a "
+            "second course is not given beside it. Count it as the first cycle and plan the next 4 weeks after it."
+            ) in card["detail"]
+    assert "CK has not responded: latest CK 2,500 U/L" in card["detail"]  # its reasoning still shows
+    labs = card["suggestions"][0]
+    assert labs["label"] == "Before the IVIG the severe-IMNM card (R19) starts: BMP, CBC, IgA" and labs["isRecommended"]
+    assert [a["description"] for a in labs["actions"]] == [
+        "Basic metabolic panel before each cycle", "CBC before each cycle", "Serum IgA (once, before the first IVIG)"]
+    facts = explained(result, RULE)["facts"]
+    assert facts["ivig_on_severe_card"] is True and facts["ivig_cycle_g"] is None
+
+
+def test_beside_r19s_card_the_cautions_stay_but_no_order_is_said_to_be_unselected(kb, today):
+    chart = hmgcr_on_two_agents(today).condition(DYSPHAGIA, onset=-3).lab(EGFR, 25, "mL/min/{1.73_m2}", day=-10)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    assert f"**Before ordering IVIG:** eGFR 25 on {chart.at(-10)} is below 60" in card["detail"]
+    assert "not pre-selected" not in card["detail"] and _ivig_orders(card) == []
+
+
+def test_r15_keeps_its_ivig_when_r19_is_not_evaluable(kb, today):
+    """An FVC in litres cannot be read as % predicted: R19 is not evaluable and shows no card, so R15's IVIG is not
+    left to it (a course is never dropped for a card that does not show)."""
+    chart = hmgcr_on_two_agents(today).observation(FVC, -1, value=2.1, unit="L")
+    result = run(kb, chart.request("patient-view"), today)
+    assert explained(result, SEVERE)["status"] == "not-evaluable"
+    card = fired(result)[RULE]
+    assert len(_ivig_orders(card)) == 1 and explained(result, RULE)["facts"]["ivig_on_severe_card"] is False
+
+
+PATIENT_VIEW = sorted(name for name, f in fhir_fixtures.all_fixtures().items() if f.hook == "patient-view")
+
+
+@pytest.mark.parametrize("name", PATIENT_VIEW)
+def test_r15_leaves_the_ivig_to_r19_exactly_when_r19s_card_shows(kb, today, name):
+    """Over every patient-view fixture: R15 reads R19's decision (severe_disease.card_shows), so that one IVIG course
+    at most is offered, and R15's is offered whenever R19's card is absent."""
+    result = run(kb, fhir_fixtures.all_fixtures()[name].request(today), today)
+    cards = fired(result)
+    if RULE not in cards:
+        return
+    assert explained(result, RULE)["facts"]["ivig_on_severe_card"] is (SEVERE in cards)
+    assert not (SEVERE in cards and _ivig_orders(cards[RULE]))
