@@ -3,7 +3,8 @@ given on the same days add up), a live vaccine known by its CVX code only, draft
 immunosuppressant stopped on a day the chart does not give (a glucocorticoid stopped before its end date reads as
 the other drugs do; with no start date or timing to judge it by, the card asks to confirm when it was last taken;
 renewals bound one another, and one begun over 3 years ago with none after it is over), IVIG alone (the vaccine may
-not work), a recombinant zoster series under way."""
+not work), a recombinant zoster series under way, a live vaccine by brand name only, an infant's prednisolone at
+2 mg/kg/day."""
 
 from datetime import date
 from typing import Any
@@ -12,6 +13,7 @@ from fhir_fixtures import fixture
 from fhir_fixtures.builders import (
     AZATHIOPRINE_50,
     CVX,
+    DERMATOMYOSITIS_ICD,
     IMNM_SNOMED,
     IVIG_CVX,
     METHOTREXATE_2_5,
@@ -28,6 +30,8 @@ ZOSTER_RECOMBINANT = (CVX, "187", "zoster vaccine recombinant")
 YELLOW_FEVER = (CVX, "37", "yellow fever vaccine")
 DENGUE_CYD_TDV = (CVX, "56", "dengue fever tetravalent")
 MYCOPHENOLATE = "mycophenolate mofetil 500 MG Oral Tablet"
+PREDNISOLONE_5 = "prednisolone 5 MG Oral Tablet"
+VARICELLA = (CVX, "21", "varicella virus vaccine")
 
 
 def _on_mycophenolate(today: date, age: int | None = 52) -> Chart:
@@ -126,6 +130,25 @@ def mmr_after_wait(today: date) -> dict[str, Any]:
     chart.medication(PREDNISONE_20, 40, "mg", start=-73, end=-31, status="completed")
     chart.draft(MMR_CVX, 0.5, "mL")
     return chart.request("order-sign")
+
+
+@fixture("r28-fires-mmr-ii-by-brand-name-on-mycophenolate", hook="order-sign",
+         story="IMNM on mycophenolate 1 g twice daily; MMR drafted by its brand name only, 'MMR II' (no code, no "
+               "word 'vaccine'): a live vaccine, critical (it was in no value set and passed in silence).",
+         fires={RULE}, indicators={RULE: "critical"})
+def mmr_ii_by_brand_name(today: date) -> dict[str, Any]:
+    return _on_mycophenolate(today).draft("MMR II", 0.5, "mL", resource_id="draft-mmr").request("order-sign")
+
+
+@fixture("r28-fires-varicella-infant-prednisolone-2-mg-per-kg", hook="order-sign",
+         story="Juvenile dermatomyositis, 1 year old, 8 kg (weighed 2 days ago); prednisolone 16 mg/day (2 mg/kg/day) "
+               "for 30 days; varicella vaccine drafted: a child's 2 mg/kg/day for 14 days is high level (CDC/ACIP), "
+               "critical (judged by the adult 20 mg/day only, it was a low-level warning).",
+         fires={RULE}, indicators={RULE: "critical"})
+def varicella_infant_prednisolone(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=1).weight(8, day=-2).condition(DERMATOMYOSITIS_ICD, onset=-60)
+    chart.medication(PREDNISOLONE_5, 16, "mg", start=-30)
+    return chart.draft(VARICELLA, 0.5, "mL", resource_id="draft-varicella").request("order-sign")
 
 
 def stopped_methotrexate(today: date, weekly_mg: float, start: int = -200, status: str = "stopped") -> Chart:

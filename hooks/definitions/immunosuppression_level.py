@@ -4,8 +4,10 @@ High level (IDSA 2013 / the live-vaccine table): PEQ >= 20 mg/day for >= 14 cons
 short gap does not break them), now or within the last 30 days; methotrexate > 0.4 mg/kg/week; azathioprine
 > 3 mg/kg/day; any mycophenolate, tacrolimus, cyclosporine or cyclophosphamide; rituximab or another anti-CD20
 still in use (the ``anti_cd20_in_use_days`` definition: 12 months). Low level: glucocorticoid below that,
-methotrexate <= 0.4 mg/kg/week, azathioprine <= 3 mg/kg/day. A weight-based threshold is never judged from a
-missing or stale weight: such an exposure is returned as ``unknown`` (the caller decides how cautious to be).
+methotrexate <= 0.4 mg/kg/week, azathioprine <= 3 mg/kg/day. A child's glucocorticoid is high level from 2 mg/kg/day
+as well (CDC/ACIP; the 20 mg/day holds from 10 kg: :func:`paediatric_peq_limit`). A weight-based threshold is never
+judged from a missing or stale weight: such an exposure is returned as ``unknown`` (the caller decides how cautious
+to be).
 
 Orders of methotrexate, or of azathioprine, given together today add up (100 mg and 50 mg azathioprine daily are
 150 mg/day; 15 mg oral and 10 mg subcutaneous methotrexate weekly, 25 mg/week: :func:`_given_together`). Orders
@@ -35,8 +37,8 @@ a drug still taken would have been renewed since.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Literal
 
@@ -44,9 +46,10 @@ from hooks import dosing
 from hooks.context import HookContext
 from hooks.definitions import steroids
 from hooks.definitions import treatment_duration as td
+from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import ended_before_its_end, last_dose_day, open_first, repeats, taken_over
 from hooks.definitions.routes import systemic
-from hooks.definitions.weight import Measure, dosing_weight
+from hooks.definitions.weight import Measure, dosing_weight, why_not_current
 from hooks.record import Dosage, MedicationOrder, PatientRecord, Timing, per_record
 
 Level = Literal["high", "low", "unknown"]
@@ -66,6 +69,10 @@ class Thresholds:
 
     peq_mg: float = 20.0
     peq_days: int = 14
+    # a child's PEQ is high level from this per kg as well, where that is lower (below 10 kg): CDC/ACIP altered
+    # immunocompetence (>= 2 mg/kg/day, or >= 20 mg/day from 10 kg, for >= 14 days); section 4.2 gives only the
+    # 20 mg/day [sign-off]; IDSA 2013 writes > 2 mg/kg/day [verify]
+    paediatric_peq_mg_per_kg: float = 2.0
     recent_days: int = 30  # 'now or within the last 30 days' (and the CDC one-month wait after stopping)
     mtx_mg_per_kg_week: float = 0.4
     aza_mg_per_kg_day: float = 3.0
@@ -349,13 +356,60 @@ def _peq_at_worst(courses: list[_Course], history: steroids.SteroidHistory, wind
             since)
 
 
+# the age below which a child with no current weight may weigh under 10 kg (the 3rd centile reaches 10 kg by about 2
+# years; a 5-year-old under 10 kg is far below the 0.1st) [sign-off]
+UNDER_10_KG_MAX_AGE_YEARS = 5
+
+
+def paediatric_peq_limit(record: PatientRecord, context: HookContext, t: Thresholds
+                         ) -> tuple[float | None, str] | None:
+    """A child's high-level PEQ where it is below ``t.peq_mg`` (``t.paediatric_peq_mg_per_kg`` on a weight under
+    10 kg): (mg/day, the words that say why) from the current weight; (None, the weight missing) with no current
+    weight for a child young enough to weigh under 10 kg, as the per-kg arm cannot then be judged. None for an adult
+    (or no age), a child of 10 kg or more, or an older child unweighed."""
+    if not is_paediatric(record, context):
+        return None
+    weight = dosing_weight(record, context)
+    if weight is None:
+        # only a young child may weigh under 10 kg: an older one unweighed is judged at the 20 mg/day
+        young = (record.youngest_age_years or 0) < UNDER_10_KG_MAX_AGE_YEARS
+        return (None, "no current weight" + why_not_current(record, "weight", "kg")) if young else None
+    limit = t.paediatric_peq_mg_per_kg * weight.value
+    return ((round(limit, 2), f"a child's {t.paediatric_peq_mg_per_kg:g} mg/kg/day at weight {weight.describe('kg')}")
+            if limit < t.peq_mg else None)
+
+
+def _as_a_child(record: PatientRecord, context: HookContext, t: Thresholds, adult: Exposure,
+                judged_at: Callable[[Thresholds], Exposure | None], doses: Iterable[float]) -> Exposure:
+    """A child's glucocorticoid exposure, ``adult`` being low at ``t.peq_mg``: judged again from 2 mg/kg/day on the
+    current weight (:func:`paediatric_peq_limit`); with no current weight, unknown when some dose was held long
+    enough to be high at a small enough weight (the highest such dose is named, with that weight), else low
+    whatever the weight."""
+    limit = paediatric_peq_limit(record, context, t)
+    if limit is None:
+        return adult
+    mg, why = limit
+    if mg is not None:
+        child = judged_at(replace(t, peq_mg=mg)) or adult
+        return replace(child, evidence=f"{child.evidence}: {why}")
+    held = next((dose for dose in sorted(set(doses), reverse=True)
+                 if (at := judged_at(replace(t, peq_mg=dose))) is not None and at.level != "low"), None)
+    if held is None:
+        return adult
+    per_kg = t.paediatric_peq_mg_per_kg
+    return replace(adult, level="unknown", evidence=(
+        f"{adult.evidence}; a child is high level from {per_kg:g} mg/kg/day for {t.peq_days} days as well: "
+        f"{held:g} mg/day for that long is high at {held / per_kg:g} kg or less, and there is {why}"))
+
+
 def _glucocorticoid(record: PatientRecord, context: HookContext, t: Thresholds, stops: dict[int, UnknownStop]
                     ) -> list[Exposure]:
     """The PEQ exposure as the chart gives it for certain, each course stopped on an unknown day on its open part's
     first day only: the timeline runs one that ended before its end date to today (the latest it may have been
     given), which is no more certain than a stop with no end date at all. High for certain needs no worst case;
-    else, when such a course bears on it, it is judged at its worst (:func:`_peq_at_worst`), the stop named. With
-    the glucocorticoids whose dose or days cannot be read."""
+    else, when such a course bears on it, it is judged at its worst (:func:`_peq_at_worst`), the stop named. A
+    child's is judged from 2 mg/kg/day as well (:func:`_as_a_child`). With the glucocorticoids whose dose or days
+    cannot be read."""
     history = steroids.history(record, context)
     window_start = record.today - timedelta(days=t.recent_days)
     courses: list[_Course] = [
@@ -364,10 +418,19 @@ def _glucocorticoid(record: PatientRecord, context: HookContext, t: Thresholds, 
     assumed = any(stop for *_, stop in courses)
     certain = (steroids.daily_levels(((first, first if stop else last, peq) for _, peq, first, last, stop in courses),
                                      record.today) if assumed else history.levels)
-    judged = _peq_level(certain, history.bridge_days, window_start, t)
-    if assumed and (judged is None or judged[0].level != "high"):
-        judged = _peq_at_worst(courses, history, window_start, t) or judged
-    found = [judged[0]] if judged else []
+
+    def judged_at(at: Thresholds) -> Exposure | None:
+        judged = _peq_level(certain, history.bridge_days, window_start, at)
+        if assumed and (judged is None or judged[0].level != "high"):
+            judged = _peq_at_worst(courses, history, window_start, at) or judged
+        return judged[0] if judged else None
+
+    exposure = judged_at(t)
+    if exposure is not None and exposure.level == "low":
+        doses = (peq for levels in (certain, history.levels) for _, last, peq in levels.runs()
+                 if peq > 0 and last >= window_start)
+        exposure = _as_a_child(record, context, t, exposure, judged_at, doses)
+    found = [exposure] if exposure else []
     for order, stop in _given_since(history.unreadable, record.today, window_start, stops):
         unread = "no start date: its days cannot be placed" if order.start is None else "dose could not be read"
         found.append(Exposure(_GLUCOCORTICOID, "unknown", f"{order.label} ({_when(order, record, stop)}): {unread}",

@@ -23,6 +23,7 @@ from hooks.definitions.immunosuppression_level import (
     ends_not_given,
     exposures,
     last_day,
+    paediatric_peq_limit,
 )
 from hooks.definitions.routes import is_local_order, route_of, systemic
 from hooks.definitions.treatment_duration import ivig_immunizations
@@ -88,13 +89,21 @@ IVIG_BLOCKED = frozenset({"MMR", "MMRV", "measles-rubella", "measles", "rubella"
 LIVE_ZOSTER = frozenset({"zoster, live"})
 LIVE_INFLUENZA = frozenset({"influenza, live attenuated (LAIV)", "influenza H1N1, live nasal"})
 TRAVEL = frozenset({"yellow fever", "typhoid, oral live", "cholera, live attenuated", "dengue (CYD-TDV)",
-                    "chikungunya, live", "BCG", "hepatitis A, live attenuated", "VEE, live attenuated",
-                    "smallpox (vaccinia, live)", "OPV (oral polio, live)"})
+                    "dengue (TAK-003)", "Japanese encephalitis (JE-CV, live)", "chikungunya, live", "BCG",
+                    "hepatitis A, live attenuated", "VEE, live attenuated", "smallpox (vaccinia, live)",
+                    "OPV (oral polio, live)"})
 # A name row that says only "live" (e.g. "X vaccine, live"): any other live concept of the same draft says more.
 GENERIC_LIVE = "live vaccine (named live)"
 # Groups that settle whether a vaccine is live; a vaccine in none of them cannot be judged by this rule.
 VACCINE_GROUPS = ("live_vaccine", "non_live_vaccine", "pcv15", "pcv20_or_pcv21")
 VACCINE_WORD = re.compile(r"\b(vaccines?|vaccination|vaccin|immuni[sz]ation)\b")
+# A medicine named for an infection a live vaccine prevents, or with a vaccine brand's 'vax' (Varivax, Vaxchora), is
+# likely a vaccine without the word (a brand name, 'MMR II'): one in no vaccine value set is named, not passed in
+# silence. Medicines only: a lab order names these infections too (measles IgG). Immune globulins are left out.
+VACCINE_LIKE = re.compile(r"\b(measles|mumps|rubella|varicella|chickenpox|zoster|rotavirus|polio\w*|yellow fever|"
+                          r"typhoid|cholera|dengue|chikungunya|ebola|smallpox|vaccinia|bcg|influenza|encephalitis|"
+                          r"\w*vax\w*)\b")
+NOT_VACCINES = ("ivig", "hyperimmune_or_im_globulin")
 REFERRAL_WORD = re.compile(r"\brefer")
 RZV_DISPLAY = "zoster vaccine recombinant"  # CVX 187 in vaccines.csv
 IIV_DISPLAY = "Influenza, seasonal, injectable, preservative free"  # CVX 140 in vaccines.csv
@@ -488,10 +497,13 @@ def _ivig_around(record: PatientRecord, context: HookContext, given: list[GivenD
 
 
 def _drafted_immunosuppression(record: PatientRecord, context: HookContext, drafts: list[MedicationOrder],
-                                min_peq_mg: float) -> list[str]:
-    """Immunosuppression drafted with the vaccine (a glucocorticoid from ``min_peq_mg`` a day, or a dose that
-    cannot be read; any systemic steroid-sparing agent or anti-CD20): it starts while the vaccine strain grows."""
+                                thresholds: Thresholds) -> list[str]:
+    """Immunosuppression drafted with the vaccine (a glucocorticoid from the high-level PEQ a day, a child's from
+    2 mg/kg/day where that is lower, or a dose that cannot be read; any systemic steroid-sparing agent or
+    anti-CD20): it starts while the vaccine strain grows."""
     weight = dosing_weight(record, context)
+    child = paediatric_peq_limit(record, context, thresholds)
+    min_peq_mg = child[0] if child and child[0] is not None else thresholds.peq_mg
     flagged = immunosuppressive_orders(drafts, IMMUNOSUPPRESSANTS, min_peq_mg=min_peq_mg,
                                        weight_kg=weight.value if weight else None, any_iv_methylprednisolone=False,
                                        unreadable_steroid_counts=True)
@@ -515,14 +527,16 @@ def _short(order: MedicationOrder) -> str:
 
 
 def _unclassified(draft: MedicationOrder) -> bool:
-    """A vaccine draft (an Immunization, a CVX code, or 'vaccine' in the name) in no vaccine value set: whether it
-    is live is unknown. Referrals are left out: R28's own travel-clinic referral mentions 'live vaccine'."""
+    """A vaccine draft (an Immunization, a CVX code, 'vaccine' in the name, or a medicine named like one:
+    :data:`VACCINE_LIKE`) in no vaccine value set: whether it is live is unknown. Referrals are left out: R28's own
+    travel-clinic referral mentions 'live vaccine'."""
     concept = draft.medication
-    if concept.in_group(*VACCINE_GROUPS, "ivig"):
+    if concept.in_group(*VACCINE_GROUPS, *NOT_VACCINES):
         return False
     words = concept.words()
+    named = VACCINE_WORD.search(words) or (draft.resource_type.startswith("Medication") and VACCINE_LIKE.search(words))
     return (draft.resource_type == "Immunization" or any(c.system == CVX for c in concept.codings)
-            or bool(VACCINE_WORD.search(words) and not REFERRAL_WORD.search(words)))
+            or bool(named and not REFERRAL_WORD.search(words)))
 
 
 def _bullets(found: list[Exposure], planned: list[str], unplaced: list[Unplaced], recorded: Sequence[str]) -> str:
@@ -576,7 +590,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # immunosuppression drafted with the vaccine: the drafts that order a drug. One recorded as given was given: it
     # is judged with the chart's, as of its days (_with_given)
     planned = _drafted_immunosuppression(record, context, [d for d in context.draft_orders if d.status_meaning.orders],
-                                         p["high_peq_mg"])
+                                         thresholds)
     chart, recorded = _with_given(record, context, thresholds)
     if recorded:
         facts["immunosuppression_recorded_given"] = "; ".join(r.said(record.today) for r in recorded)

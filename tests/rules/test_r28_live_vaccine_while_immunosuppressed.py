@@ -1569,3 +1569,104 @@ def test_a_course_recorded_as_given_in_place_of_an_order_given_on_no_day_counts_
     card = _card(kb, chart.replacing("chart-order").draft(MMR_CVX, 0.5, "mL"), today)
     assert card["indicator"] == "critical"
     assert f"- high level: prednisone-equivalent >= 20 mg/day for 20 days (to {chart.at(-1)})\n" in card["detail"]
+
+
+@pytest.mark.parametrize(("draft", "concept_shown"), [
+    ("MMR II", "MMR"),
+    ("MMR", "MMR"),
+    ("MMRVaxPro", "MMR"),
+    ("M-M-RvaxPro", "MMR"),
+    ("Priorix-Tetra", "MMRV"),  # MMRV: the MMR 'Priorix' row read it as MMR
+    ("Varilrix", "varicella"),
+    ("Fluenz Tetra", "influenza, live attenuated (LAIV)"),
+    ("RotaTeq", "rotavirus (live)"),
+    ("Rotarix oral suspension", "rotavirus (live)"),
+    ("rotavirus vaccine", "rotavirus (live)"),
+    ("Qdenga dengue vaccine", "dengue (TAK-003)"),
+    ("Imojev", "Japanese encephalitis (JE-CV, live)"),
+    ("Ervebo", "Ebola (rVSV-ZEBOV, live)"),
+    ("OPV", "OPV (oral polio, live)"),
+    ("ZVL", "zoster, live"),
+])
+def test_live_vaccines_by_brand_or_short_name_are_critical(kb, today, draft, concept_shown):
+    """Review (R28, item 1): on mycophenolate, 'MMR II', 'Varilrix', 'MMRVaxPro', 'Fluenz Tetra' or 'RotaTeq' gave
+    no card and no warning; 'rotavirus vaccine' and 'Qdenga dengue vaccine' were only not evaluable."""
+    chart = Chart(today, age=50).weight(60, day=-3).medication(MYCOPHENOLATE, 1000, "mg", start=-100, frequency=2)
+    card = _card(kb, chart.draft(draft, 0.5, "mL"), today)
+    assert card is not None and card["indicator"] == "critical"
+    assert card["summary"].startswith(f"Live vaccine ({concept_shown[:40]}) with high-level immunosuppression")
+
+
+@pytest.mark.parametrize("draft", ["Vaxigrip Tetra", "Meruvax II (rubella virus)"])
+def test_a_medicine_named_like_a_vaccine_in_no_value_set_is_not_passed_in_silence(kb, today, draft):
+    """A vaccine brand ('vax') or an infection a live vaccine prevents, without the word 'vaccine': whether it is
+    live is asked (it was 'no live vaccine in the draft orders')."""
+    entry = _facts(kb, _on_prednisone_60(today).draft(draft, 0.5, "mL"), today)
+    assert entry["status"] == "not-evaluable" and f"whether {draft} is a live vaccine" in entry["reason"]
+
+
+def test_a_lab_order_or_an_immune_globulin_named_for_an_infection_is_no_vaccine(kb, today):
+    """Only medicines are read as vaccine-like: a measles serology, and varicella zoster immune globulin (no
+    vaccine), are not asked about."""
+    chart = _on_prednisone_60(today).draft("varicella zoster immune globulin", 125, "[iU]")
+    chart.draft_resource({"resourceType": "ServiceRequest", "id": "sr-measles", "status": "draft", "intent": "order",
+                          "code": {"text": "Measles IgG antibody"}, "subject": {"reference": "Patient/imnm-demo"}})
+    assert _facts(kb, chart, today)["reason"] == "no live vaccine in the draft orders"
+
+
+PREDNISOLONE_5 = "prednisolone 5 MG Oral Tablet"
+
+
+def _infant(mg: float, days: int, weight_day: int | None = -2, kg: float = 8, age: int = 1) -> Chart:
+    """A child of ``age`` (``kg`` weighed ``weight_day``, None: never) on prednisolone ``mg``/day for the last
+    ``days`` days; varicella vaccine drafted."""
+    chart = Chart(TODAY, age=age)
+    if weight_day is not None:
+        chart.weight(kg, day=weight_day)
+    return chart.medication(PREDNISOLONE_5, mg, "mg", start=1 - days).draft(VARICELLA, 0.5, "mL")
+
+
+def test_a_child_under_10_kg_is_high_level_from_2_mg_per_kg_day(kb, today):
+    """Review (R28, item 6): 1 year, 8 kg, prednisolone 16 mg/day (2 mg/kg/day) for 30 days gave a low-level
+    warning. CDC/ACIP: >= 2 mg/kg/day (>= 20 mg/day from 10 kg) for >= 14 days is high level."""
+    card = _card(kb, _infant(16, 30), today)
+    assert card["indicator"] == "critical" and "high-level immunosuppression (glucocorticoid)" in card["summary"]
+    assert (f"- high level: prednisone-equivalent >= 16 mg/day for 30 days (to {TODAY}): a child's 2 mg/kg/day at "
+            f"weight 8 kg on {_infant(16, 30).at(-2)}") in card["detail"]
+
+
+@pytest.mark.parametrize(("chart", "said"), [
+    (lambda: _infant(10, 30), "prednisone-equivalent up to 10 mg/day (< 16 mg/day): a child's 2 mg/kg/day"),
+    (lambda: _infant(16, 13), ">= 16 mg/day for only 13 days"),
+    (lambda: _infant(15, 60, kg=30, age=12), "prednisone-equivalent up to 15 mg/day (< 20 mg/day)"),  # 0.5 mg/kg
+    (lambda: _infant(16, 13, weight_day=None), "prednisone-equivalent up to 16 mg/day (< 20 mg/day)"),
+    (lambda: _infant(5, 60, weight_day=None, age=15), "prednisone-equivalent up to 5 mg/day (< 20 mg/day)"),
+], ids=["1.25 mg/kg/day", "2 mg/kg/day for 13 days", "12 years, 30 kg: 20 mg/day", "no weight, 13 days",
+        "15 years, no weight"])
+def test_a_child_below_the_per_kg_arm_stays_low_level(kb, today, chart, said):
+    """A 15-year-old with no current weight on 5 mg/day was 'unconfirmed' ('high at 2.5 kg or less'): only a child
+    young enough to weigh under 10 kg is judged by the per-kg arm without a weight."""
+    card = _card(kb, chart(), today)
+    assert card["indicator"] == "warning" and said in card["detail"]
+    assert "mg/kg/day for 14 days as well" not in card["detail"]
+
+
+@pytest.mark.parametrize("weight_day", [None, -20])
+def test_a_child_with_no_current_weight_is_not_called_low(kb, today, weight_day):
+    """With no current weight (a child's is at most 7 days old) the 2 mg/kg/day arm cannot be judged: the card says
+    so and at what weight the dose would be high, and treats the level as unconfirmed (as methotrexate's)."""
+    card = _card(kb, _infant(16, 30, weight_day=weight_day), today)
+    assert card["indicator"] == "critical" and "unconfirmed level (glucocorticoid)" in card["summary"]
+    missing = "on file" if weight_day is None else f"(latest 8 kg on {TODAY.fromordinal(TODAY.toordinal() - 20)}, " \
+                                                    "too old)"
+    assert ("a child is high level from 2 mg/kg/day for 14 days as well: 16 mg/day for that long is high at 8 kg or "
+            f"less, and there is no current weight {missing}") in card["detail"]
+
+
+def test_a_steroid_drafted_at_2_mg_per_kg_for_a_small_child_is_immunosuppression_drafted_with_it(kb, today):
+    """16 mg/day drafted for an 8-kg child beside MMR was below the adult 20 mg/day: no card."""
+    chart = Chart(today, age=1).weight(8, day=-2).draft(MMR_CVX, 0.5, "mL").draft(PREDNISOLONE_5, 16, "mg")
+    card = _card(kb, chart, today)
+    assert card["indicator"] == "warning"
+    assert "- drafted with the vaccine: prednisolone 5 MG Oral Tablet (16 mg/day prednisone-equivalent)" in \
+        card["detail"]
