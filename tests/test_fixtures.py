@@ -65,8 +65,8 @@ def test_a_card_links_to_a_primary_source_before_a_seed(kb, today):
 
 
 # the bodies and documents a card's text may name as its authority
-CITED_BODIES = ("AASLD", "ACIP", "ACR", "ASCO", "CDC", "CPIC", "EASL", "ENMC", "EULAR", "IDSA", "IMACS", "ISMP", "KDIGO",
-                "SHARE", "SITC", "USPSTF")
+CITED_BODIES = ("AASLD", "ACIP", "ACR", "ASCO", "CDC", "CPIC", "EASL", "ENMC", "EULAR", "IDSA", "IMACS", "ISMP",
+                "KDIGO", "SHARE", "SITC", "USPSTF")
 
 
 def test_a_card_names_only_bodies_its_rule_cites(kb, today):
