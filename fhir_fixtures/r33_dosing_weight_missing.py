@@ -4,7 +4,17 @@ from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
-from fhir_fixtures.builders import AZATHIOPRINE_50, IMNM_SNOMED, METHYLPRED_1000, PREDNISONE_20, ROUTE_IV, RXNORM, Chart
+from fhir_fixtures.builders import (
+    AZATHIOPRINE_50,
+    IMNM_SNOMED,
+    IVIG_CVX,
+    METHYLPRED_1000,
+    PREDNISONE_20,
+    ROUTE_IV,
+    RXNORM,
+    WEIGHT,
+    Chart,
+)
 from fhir_fixtures.r06_prednisone_adult_dose_check import PRED_EYE_DROPS
 
 RULE = "dosing-weight-missing"
@@ -72,4 +82,34 @@ def fixed(today: date) -> dict[str, Any]:
 def eye_drops(today: date) -> dict[str, Any]:
     chart = Chart(today, age=55).condition(IMNM_SNOMED, onset=-10)
     chart.draft(PRED_EYE_DROPS, 1, "{drop}", frequency=4)
+    return chart.request("order-sign")
+
+
+@fixture("r33-fires-adult-weight-implausible-for-height", hook="order-sign",
+         story="A 54-year-old with IMNM, 165 cm: the weight was typed 7 kg (meant 70), BMI 2.6. IVIG 140 g per cycle "
+               "drafted: R27 read it as 20 g/kg and offered IVIG 10 g per cycle. The weight is set aside and R33 asks "
+               "for a new one (review 421 item 4).", fires={RULE})
+def implausible_for_height(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=54).condition(IMNM_SNOMED, onset=-200).weight(7, day=-5).height(165, day=-100)
+    chart.draft(IVIG_CVX, 140, "g", route=ROUTE_IV, count=1)
+    return chart.request("order-sign")
+
+
+@fixture("r33-quiet-small-adult-with-height", hook="order-sign",
+         story="An adult of 19 kg and 110 cm (BMI 15.7): below the adult floor of 20 kg, but the height on file "
+               "makes it plausible. Prednisone 20 mg drafted.", quiet={RULE})
+def small_adult(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=30).condition(IMNM_SNOMED, onset=-10).weight(19, day=-2).height(110, day=-200)
+    chart.draft(PREDNISONE_20, 20, "mg")
+    return chart.request("order-sign")
+
+
+@fixture("r33-fires-child-weight-written-as-text", hook="order-sign",
+         story="A 10-year-old with dermatomyositis: yesterday's weight was recorded as the text '30 kg'; prednisolone "
+               "40 mg drafted. The card said 'No weight is on file' and gave the adult 80 mg cap (review 421 item 9).",
+         fires={RULE})
+def child_text_weight(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=10).condition("Juvenile dermatomyositis", onset=-60)
+    chart.observation(WEIGHT, -1, value_string="30 kg")
+    chart.draft("prednisolone 5 MG Oral Tablet", 40, "mg")
     return chart.request("order-sign")

@@ -18,6 +18,11 @@ from hooks.units import convert
 # Body weight and body height, for the nursing order to measure them (:func:`measure_today`)
 _MEASURE_LOINC = {"weight": "29463-7", "height": "8302-2"}
 
+# The rule whose parameters bound a plausible weight (:func:`implausible_weight`): R33, which asks for a new one
+DOSING_WEIGHT_RULE = "dosing-weight-missing"
+# record.cache key of :func:`implausible_weight`'s answer, for :func:`why_not_current`, which has no context
+_IMPLAUSIBLE_WEIGHT = "weight: latest implausible"
+
 
 @dataclass(frozen=True, slots=True)
 class Measure:
@@ -55,12 +60,16 @@ def measure_today(context: HookContext, name: str, note: str, priority: str = "r
 
 
 def why_not_current(record: PatientRecord, name: str, unit: str) -> str:
-    """Why there is no dosing weight (``name`` 'weight') or height, for card text: '(latest 70 kg on ..., too
-    old)'."""
+    """Why there is no dosing weight (``name`` 'weight') or height, asked once :func:`dosing_weight` or
+    :func:`dosing_height` found none, for card text: '(latest 70 kg on ..., too old)', '(the latest weight, 7 kg on
+    ..., is implausible for an adult (...): re-weigh)'."""
     unread = unread_newer(record, name, unit)
     if unread is not None:
         return f" (the latest {name}, {unread}, cannot be read as a {name} in {unit})"
     latest = _latest_measure(record, name, unit)
+    implausible = record.cache.get(_IMPLAUSIBLE_WEIGHT) if name == "weight" else None
+    if latest is not None and implausible:
+        return f" (the latest weight, {latest.describe(unit)}, is {implausible})"
     return f" (latest {latest.describe(unit)}, too old)" if latest else " on file"
 
 
@@ -69,7 +78,8 @@ _MEASURES = (("weight", "kg"), ("height", "cm"))  # each with the unit doses rea
 
 def warnings(record: PatientRecord, context: HookContext) -> list[str]:
     """Data-quality notes (contract section 3): the latest weight or height (the one doses are
-    computed from) was given in another unit and converted, or a newer one could not be read. A weight missing where
+    computed from) was given in another unit and converted, a newer one could not be read, or the latest weight
+    cannot be the patient's (:func:`implausible_weight`). A weight missing where
     a dose needs one is said on the card that needed it (R33, and each dosing rule's text)."""
     notes = [f"The latest {group}, {latest.converted_from} on {latest.day}, was converted to {latest.value:g} "
              f"{canonical}." for group, canonical in _MEASURES
@@ -77,6 +87,9 @@ def warnings(record: PatientRecord, context: HookContext) -> list[str]:
     notes += [f"The latest {group}, {unread}, could not be read as a {group} in {canonical}: nothing is computed "
               f"from an older one." for group, canonical in _MEASURES
               if (unread := unread_newer(record, group, canonical)) is not None]
+    if (implausible := implausible_weight(record, context)) and (latest := latest_weight(record)) is not None:
+        notes.append(f"The latest weight, {latest.describe('kg')}, is {implausible}; nothing is computed from it "
+                     "or from an older one.")
     return notes
 
 
@@ -136,8 +149,41 @@ def _current(record: PatientRecord, context: HookContext, name: str, unit: str) 
 
 @per_record
 def dosing_weight(record: PatientRecord, context: HookContext) -> Measure | None:
-    """The weight to dose from: at most :func:`weight_max_age_days` old, else None."""
-    return _current(record, context, "weight", "kg")
+    """The weight to dose from: at most :func:`weight_max_age_days` old and plausible for the patient
+    (:func:`implausible_weight`), else None."""
+    return None if implausible_weight(record, context) else _current(record, context, "weight", "kg")
+
+
+@per_record
+def implausible_weight(record: PatientRecord, context: HookContext) -> str | None:
+    """Why the latest weight, readable and current, cannot be the patient's, for card text ('implausible for an adult
+    (BMI 2.6 with height 165 cm on ...): re-weigh'); None when it can be, or there is none to dose from. A weight
+    typed 7 for 70 kg passes the bounds every weight is read within (record._PLAUSIBLE, 0.3-650 kg: a preterm
+    baby's to the heaviest recorded) and would dose an adult tenfold low: it is read against a current height as a
+    BMI (not an infant's: a preterm baby's is below any adult floor), and with none, against an adult's floor, by
+    R33's parameters. Like a newer weight that cannot be read, it leaves no dosing weight, an older one included
+    (the patient may have changed). Kept on the record for :func:`why_not_current`, which cards ask without the
+    context."""
+    measure = _current(record, context, "weight", "kg")
+    if measure is None:
+        return None
+    limits = context.thresholds.of_rule(DOSING_WEIGHT_RULE)
+    adult = record.youngest_age_years is not None and not is_paediatric(record, context)
+    surely_infant = record.age_years is not None and record.age_years < limits["implausible_bmi_from_age_years"]
+    height = dosing_height(record, context)
+    implausible = None
+    if height is not None and not surely_infant:
+        bmi = _bmi(measure.value, height.value)
+        if not limits["implausible_bmi_below"] <= bmi <= limits["implausible_bmi_above"]:
+            who = "an adult" if adult else "a child" if is_paediatric(record, context) else "this patient"
+            implausible = (f"implausible for {who} (BMI {bmi:.1f} with height {height.describe('cm')}): re-weigh, "
+                           "or re-measure the height if it is the one in error")
+    elif adult and measure.value < (floor := limits["implausible_adult_weight_below_kg"]):
+        implausible = (f"implausible for an adult (under {floor:g} kg with no current height): re-weigh, and record "
+                       "a height to judge it by its BMI")
+    if implausible:
+        record.cache[_IMPLAUSIBLE_WEIGHT] = implausible
+    return implausible
 
 
 def dosing_height(record: PatientRecord, context: HookContext) -> Measure | None:
@@ -166,7 +212,7 @@ def current_bmi(record: PatientRecord, context: HookContext) -> tuple[float, str
     """BMI from a current weight and height, else a BMI observation as recent as a dosing weight must be."""
     weight, height = dosing_weight(record, context), dosing_height(record, context)
     if weight is not None and height is not None:
-        value = weight.value / (height.value / 100.0) ** 2
+        value = _bmi(weight.value, height.value)
         return value, f"BMI {value:.1f} (weight {weight.describe('kg')}, height {height.describe('cm')})"
     since = record.today - timedelta(days=int(context.definition("weight_max_age_days")))
     for observation in reversed(record.observations_in("bmi", since=since)):
@@ -175,6 +221,10 @@ def current_bmi(record: PatientRecord, context: HookContext) -> tuple[float, str
         if bmi is not None and observation.when is not None:
             return bmi, f"BMI {bmi:g} recorded on {observation.when.isoformat()}"
     return None
+
+
+def _bmi(weight_kg: float, height_cm: float) -> float:
+    return weight_kg / (height_cm / 100.0) ** 2
 
 
 def ivig_dosing_weight(record: PatientRecord, context: HookContext, obesity_bmi: float = 30.0

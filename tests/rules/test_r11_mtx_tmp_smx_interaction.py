@@ -54,7 +54,7 @@ def test_fixed_dose_over_8_mg_per_kg_in_a_light_patient_is_treatment(kb, today):
     chart = on_mtx(today).weight(35, day=-1).draft(TMP_SMX_DS, 1, "{tbl}")  # 160 mg/day = 4.6 mg/kg/day
     card, entry = _result(kb, today, chart)
     assert entry["facts"]["tmp_mg_per_day"] == 160 and card["indicator"] == "warning"
-    chart = on_mtx(today).weight(19, day=-1).draft(TMP_SMX_DS, 1, "{tbl}")  # 160 mg/day = 8.4 mg/kg/day
+    chart = on_mtx(today).weight(19, day=-1).height(120).draft(TMP_SMX_DS, 1, "{tbl}")  # 8.4 mg/kg/day; BMI 13
     card, _ = _result(kb, today, chart)
     assert card["indicator"] == "critical"
 

@@ -284,16 +284,6 @@ def test_bsa_alternatives_are_computed(kb, today):
             "1,000 mg (rounded to 100 mg, capped at 1,000 mg) twice") in card["detail"]
 
 
-def test_bsa_alternatives_below_one_100_mg_step_are_given_to_a_tenth_of_a_mg(kb, today):
-    """At a BSA of 0.11 m² (0.44 kg, 100 cm) 375 mg/m² is 41.25 mg and RIM's 750 mg/m² 82.5 mg: the card said
-    "0 mg weekly" (rounded to whole 100 mg) and "82 mg" (RIM's 82.5 mg printed to whole mg). Each dose now says
-    how it was rounded, from rounded_dose (the weekly one with no cap)."""
-    chart = srp_on_two_agents(today).weight(0.44, day=-1).height(100, day=-1)
-    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
-    assert ("BSA 0.11 m²: 375 mg/m² = 41.3 mg weekly x 4 (below one 100 mg step, given to 0.1 mg); or RIM 750 mg/m² "
-            "(maximum 1 g) = 82.5 mg (below one 100 mg step, given to 0.1 mg)") in card["detail"]
-
-
 def test_no_bsa_without_current_weight(kb, today):
     chart = srp_on_two_agents(today).without_observations("29463-7")
     card = fired(run(kb, chart.request("patient-view"), today))[RULE]

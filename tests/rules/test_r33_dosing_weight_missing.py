@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from fhir_fixtures.builders import (
@@ -15,7 +17,12 @@ from fhir_fixtures.builders import (
     Chart,
 )
 from fhir_fixtures.r06_prednisone_adult_dose_check import PRED_EYE_DROPS
-from fhir_fixtures.r33_dosing_weight_missing import CYCLOPHOSPHAMIDE
+from fhir_fixtures.r33_dosing_weight_missing import (
+    CYCLOPHOSPHAMIDE,
+    child_text_weight,
+    implausible_for_height,
+    stale,
+)
 from tests.conftest import explained, fired, run
 
 RULE = "dosing-weight-missing"
@@ -156,3 +163,43 @@ def test_r33_a_usual_weight_is_no_measured_weight(kb, today):
     chart.observation((LOINC, "75292-3", "Body weight - Reported --usual"), -1, value=75, unit="kg")
     chart.draft(IVIG_CVX, 150, "g", route=ROUTE_IV, count=1)
     assert explained(run(kb, chart.request("order-sign"), today), RULE)["status"] == "fired"
+
+
+def test_a_weight_implausible_for_the_height_is_set_aside_and_a_new_one_asked_for(kb, today):
+    """Review 421 item 4: 7 kg typed for 70 at 165 cm (BMI 2.6) dosed IVIG as 20 g/kg per cycle and offered IVIG
+    10 g per cycle in its place; R33 was quiet."""
+    result = run(kb, implausible_for_height(today), today)
+    card = fired(result)[RULE]
+    assert card["summary"] == "Measure weight today: none current to dose immune globulin, intravenous"
+    assert (f"The latest weight, 7 kg on {today - timedelta(days=5)}, is implausible for an adult (BMI 2.6 with "
+            f"height 165 cm on {today - timedelta(days=100)}): re-weigh") in card["detail"]
+    assert "or one\nimplausible for the patient, is not used" in card["detail"]
+    assert explained(result, RULE)["facts"]["implausible_weight"].startswith("implausible for an adult (BMI 2.6")
+    shown = str([c for c in result.cards if c is not card])
+    assert "20.00 g/kg" not in shown and "IVIG 10 g" not in shown  # no dose is computed from it
+
+
+def test_an_adult_weight_below_the_floor_with_no_height_asks_for_both(kb, today):
+    """With no height the adult floor (20 kg) judges the weight; a height lets a real small adult's weight pass
+    (r33-quiet-small-adult-with-height), so R33 asks for one too. R06 read 60 mg as 8.57 mg/kg/day and offered 5 mg."""
+    chart = Chart(today, age=50).condition(IMNM_SNOMED, onset=-100).weight(7, day=-2).draft(PREDNISONE_20, 60, "mg")
+    result = run(kb, chart.request("order-sign"), today)
+    card = fired(result)[RULE]
+    assert card["summary"].startswith("Measure weight and height today")
+    assert "is implausible for an adult (under 20 kg with no current height)" in card["detail"]
+    codes = [a["resource"]["code"]["coding"][0]["code"] for a in card["suggestions"][0]["actions"]]
+    assert codes == ["29463-7", "8302-2"]
+    assert "prednisone-adult-dose-check" not in fired(result)
+
+
+def test_a_weight_that_cannot_be_read_is_named_and_a_childs_caps_are_given(kb, today):
+    """Review 421 item 9: a child's weight written as text yesterday ('30 kg') was 'No weight is on file', and the
+    card named the adult cap (prednisone 80 mg/day) where R32 caps a child's at 60 mg/day."""
+    card = fired(run(kb, child_text_weight(today), today))[RULE]
+    assert f"The latest weight, '30 kg' on {today - timedelta(days=1)}, cannot be read as a weight." in card["detail"]
+    assert "No weight is on file" not in card["detail"]
+    assert "(prednis(ol)one 60 mg/day and methotrexate 40 mg/week for a child, IV methylprednisolone 1 g/day)" in (
+        card["detail"])
+    assert "80 mg" not in card["detail"]
+    adult = fired(run(kb, stale(today), today))[RULE]
+    assert "(prednisone 80 mg/day in adults, IV methylprednisolone 1 g/day)" in adult["detail"]
