@@ -4,7 +4,7 @@ from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
-from fhir_fixtures.builders import EGFR, IMNM_SNOMED, IVIG_CVX, LOINC, UCUM, Chart
+from fhir_fixtures.builders import EGFR, IMNM_SNOMED, IVIG_CVX, LOINC, ROUTE_IV, ROUTE_SC, UCUM, Chart
 from fhir_fixtures.r10_mtx_start_prerequisites import CREATININE
 
 RULE = "ivig-order-safety"
@@ -186,3 +186,38 @@ def fires_regimen_left_active(today: date) -> dict[str, Any]:
          quiet={RULE})
 def quiet_draft_replaces_regimen(today: date) -> dict[str, Any]:
     return _regimen_and_draft(today).replacing("ivig-regimen").request("order-sign")
+
+
+@fixture("r27-fires-panzyga-by-brand-name-4-g-per-kg", hook="order-sign",
+         story="IVIG drafted by its brand name alone, 'Panzyga', 4 g/kg per cycle over 2 days every 4 weeks: the brand "
+               "is read as IVIG and the overdose named (no card before: 'no IVIG in the draft orders').",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_brand_name(today: date) -> dict[str, Any]:
+    chart = _clean_chart(today)
+    resource = chart.medication_request("Panzyga", 4, "g/kg", start=0, status="draft", intent="proposal", period=4,
+                                        period_unit="wk", route=ROUTE_IV, resource_id="draft-ivig",
+                                        text="4 g/kg per cycle over 2 days every 4 weeks")
+    resource["dosageInstruction"][0]["timing"]["repeat"].update({"duration": 2, "durationUnit": "d"})
+    return chart.draft_resource(resource).request("order-sign")
+
+
+@fixture("r27-quiet-scig-hizentra-weekly", hook="order-sign",
+         story="Subcutaneous immunoglobulin (Hizentra) 0.2 g/kg SC once weekly: SCIG, not IVIG, so R27's 21-day "
+               "interval does not apply; the explanation names it (it said 'cycles every 7 days' and offered IVIG "
+               "140 g IV every 4 weeks in its place).",
+         quiet={RULE})
+def quiet_scig(today: date) -> dict[str, Any]:
+    chart = _clean_chart(today)
+    chart.draft("immune globulin subcutaneous (human) 20% [Hizentra]", 0.2, "g/kg", period=1, period_unit="wk",
+                route=ROUTE_SC, resource_id="draft-scig", text="0.2 g/kg SC once weekly")
+    return chart.request("order-sign")
+
+
+@fixture("r27-fires-q2-weeks-keeps-the-drafted-dose", hook="order-sign",
+         story="IVIG 0.4 g/kg a day for 5 days every 2 weeks (74 kg): only the interval is wrong, so the corrected "
+               "order keeps 0.4 g/kg a day x 5, every 4 weeks (it offered 125 g, 2 g/kg rounded down unsaid).",
+         fires={RULE}, indicators={RULE: "warning"})
+def fires_interval_only(today: date) -> dict[str, Any]:
+    chart = _clean_chart(today).weight(74, day=-2)
+    resource = _ivig(chart, 0.4, "g/kg", days=5, period=2, text="0.4 g/kg per day for 5 days every 2 weeks")
+    return chart.draft_resource(resource).request("order-sign")

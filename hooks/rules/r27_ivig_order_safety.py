@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from hooks import dosing, orders
 from hooks.context import HookContext
-from hooks.definitions import continuing, courses, iga, renal
+from hooks.definitions import continuing, courses, iga, renal, routes
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import named_with_dose
@@ -270,11 +270,12 @@ Given = tuple[MedicationOrder | Immunization, date]  # an IVIG given, and the la
 @dataclass(frozen=True, slots=True)
 class IvigHistory:
     """The IVIG given before the drafts, each with the last day it gave (:func:`_last_given`). An order with no
-    start date is read up to the latest day it may have given (today for a current one): never known to have been
-    given then, it is kept apart and said as possible, not added up as given."""
+    start date is read up to the latest day it may have given (today for a current one), and one on hold up to the
+    last day its schedule would have given by today (when it was held is not recorded): never known to have been
+    given then, each is kept apart and said as possible (:func:`_only_possibly_given`), not added up as given."""
 
     given: tuple[Given, ...] = ()  # dated orders, then Immunizations given by today
-    possibly: tuple[tuple[MedicationOrder, date], ...] = ()  # orders with no start date
+    possibly: tuple[tuple[MedicationOrder, date], ...] = ()  # orders with no start date, or on hold
     # chart orders with no start date that a draft giving IVIG re-sends or names as its priorPrescription, each with
     # how: the order the draft continues, whose own dates are the ones checked, so left out
     continued: tuple[tuple[MedicationOrder, str], ...] = ()
@@ -293,9 +294,9 @@ def _continued(record: PatientRecord, dosed: Sequence[MedicationOrder]) -> tuple
 
 def _ivig_history(record: PatientRecord, dosed: Sequence[MedicationOrder]) -> IvigHistory:
     """Each IVIG given (a finished or current course, or an Immunization given by today, see
-    ``treatment_duration.ivig_immunizations``) with the last day it gave, an order with no start date as possibly
-    given, and none the drafts giving IVIG (``dosed``) continue (:func:`_continued`). An Immunization the drafts
-    re-send (the same reference) is theirs, checked as a draft: counted again from the chart, one dose would be
+    ``treatment_duration.ivig_immunizations``) with the last day it gave, an order with no start date or on hold as
+    possibly given, and none the drafts giving IVIG (``dosed``) continue (:func:`_continued`). An Immunization the
+    drafts re-send (the same reference) is theirs, checked as a draft: counted again from the chart, one dose would be
     two."""
     today = record.today
     continued = _continued(record, dosed)
@@ -304,7 +305,7 @@ def _ivig_history(record: PatientRecord, dosed: Sequence[MedicationOrder]) -> Iv
     for order in record.medications_in("ivig"):
         if any(order is o for o, _ in continued) or (day := _last_given(order, today)) is None:
             continue
-        if order.start is None:
+        if _only_possibly_given(order):
             possibly.append((order, day))
         else:
             given.append((order, day))
@@ -330,9 +331,31 @@ def _undated_last_cycles(history: IvigHistory, today: date, min_interval: float)
     return undated
 
 
-def _may_have_been_given(day: date) -> str:
-    """How a card says when an order with no start date last gave IVIG: only the latest it may have."""
-    return f"no start date: may have been given as late as {day.isoformat()}"
+def _only_possibly_given(order: MedicationOrder) -> bool:
+    """The IVIG an order on the chart gave by today is only possible (:attr:`IvigHistory.possibly`): it has no start
+    date (its cycles cannot be dated), or it is on hold (its schedule's last cycle may have come after the hold, which
+    has no date)."""
+    return order.start is None or order.status == "on-hold"
+
+
+# why an order is only possibly given -> (the card's words for it: '<order> has no start date and may...', 'the IVIG
+# on the chart with no start date')
+_POSSIBLY_WORDS = {"no start date": ("has no start date", "with no start date"), "on hold": ("is on hold", "on hold")}
+
+
+def _possibly_why(order: MedicationOrder) -> str:
+    """Why an order is only possibly given (:func:`_only_possibly_given`): a key of :data:`_POSSIBLY_WORDS`."""
+    return "no start date" if order.start is None else "on hold"
+
+
+def _may_have_been_given(order: MedicationOrder, day: date) -> str:
+    """How a card says when an order only possibly given last gave IVIG: only the latest it may have."""
+    return f"{_possibly_why(order)}: may have been given as late as {day.isoformat()}"
+
+
+def _possibly_given_kinds(orders: Sequence[MedicationOrder]) -> str:
+    """'with no start date', 'on hold', or both, for the IVIG on the chart only possibly given (the card's words)."""
+    return " or ".join(dict.fromkeys(_POSSIBLY_WORDS[_possibly_why(o)][1] for o in orders))
 
 
 _Source = TypeVar("_Source", bound=MedicationOrder | Immunization)
@@ -356,9 +379,12 @@ class GivenThisCycle:
     g_per_kg: float = 0.0  # at least this much, from the doses that could be read
     counted: list[str] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)
-    possibly_g_per_kg: float = 0.0  # more, if the orders with no start date (IvigHistory.possibly) gave it
+    possibly_g_per_kg: float = 0.0  # more, if the orders only possibly given (IvigHistory.possibly) gave it
     possibly: list[str] = field(default_factory=list)
     possibly_unread: list[str] = field(default_factory=list)  # of those, the ones whose dose could not be read
+    # the orders of ``possibly`` and of ``possibly_unread``, for why each is only possibly given (no start, on hold)
+    possibly_orders: list[MedicationOrder] = field(default_factory=list)
+    possibly_unread_orders: list[MedicationOrder] = field(default_factory=list)
 
 
 def _order_dose(order: MedicationOrder) -> tuple[float | None, bool, str, int]:
@@ -383,9 +409,10 @@ def _given_this_cycle(history: IvigHistory, start: date, together: list[Medicati
                       weight_kg: float | None) -> GivenThisCycle:
     """IVIG in the cycle a draft starting on ``start`` continues: given less than ``min_gap`` days before it
     (dated orders, and Immunizations that are not such an order's dose charted twice), and ``together``, the drafts
-    signed with it that start earlier in the same cycle; apart, the orders with no start date that may have given
-    IVIG then (an Immunization is never taken for their dose: it is known, they are not)."""
-    doses: list[tuple[float | None, bool, str, bool]] = []  # amount, per kg, how, only possibly given
+    signed with it that start earlier in the same cycle; apart, the orders with no start date or on hold that may
+    have given IVIG then (an Immunization is never taken for their dose: it is known, they are not)."""
+    doses: list[tuple[float | None, bool, str, MedicationOrder | None]] = []  # amount, per kg, how, and the order
+    # when it is only possibly given
     ordered_days: list[tuple[date, date]] = []
     for source, day in history.given:  # orders come before Immunizations
         if not 0 <= (start - day).days < min_gap:
@@ -393,28 +420,32 @@ def _given_this_cycle(history: IvigHistory, start: date, together: list[Medicati
         if isinstance(source, MedicationOrder):
             amount, per_kg, how, days = _order_dose(source)
             ordered_days.append((day - timedelta(days=days - 1), day))
-            doses.append((amount, per_kg, f"{source.label}, {how}, last given {day.isoformat()}", False))
+            doses.append((amount, per_kg, f"{source.label}, {how}, last given {day.isoformat()}", None))
         elif not any(first <= day <= last for first, last in ordered_days):
             dose = source.dose
             amount, per_kg, why = _recorded_amount(dose, source.vaccine) if dose is not None else (None, False, "")
             doses.append((amount, per_kg, f"{source.vaccine.label} {dose or '(no dose recorded)'} on "
-                                          f"{day.isoformat()}" + (f": {why}" if why else ""), False))
+                                          f"{day.isoformat()}" + (f": {why}" if why else ""), None))
     for order, day in history.possibly:
         if 0 <= (start - day).days < min_gap:
             amount, per_kg, how, _ = _order_dose(order)
-            doses.append((amount, per_kg, f"{order.label}, {how}, {_may_have_been_given(day)}", True))
+            doses.append((amount, per_kg, f"{order.label}, {how}, {_may_have_been_given(order, day)}", order))
     for draft in together:
         amount, per_kg, how, _ = _order_dose(draft)
-        doses.append((amount, per_kg, f"{draft.label} drafted with it, {how}", False))
+        doses.append((amount, per_kg, f"{draft.label} drafted with it, {how}", None))
     given = GivenThisCycle()
     for amount, per_kg, how, possibly in doses:
         if amount is not None and not per_kg:
             amount = amount / weight_kg if weight_kg else None
-        if amount is None:
-            (given.possibly_unread if possibly else given.unread).append(how)
+        if amount is None and possibly:
+            given.possibly_unread.append(how)
+            given.possibly_unread_orders.append(possibly)
+        elif amount is None:
+            given.unread.append(how)
         elif possibly:
             given.possibly_g_per_kg += amount
             given.possibly.append(how)
+            given.possibly_orders.append(possibly)
         else:
             given.g_per_kg += amount
             given.counted.append(how)
@@ -472,14 +503,87 @@ def _rounding_slack(limit_g_per_kg: float, weight_kg: float) -> float:
     return min(2.5 / weight_kg, 0.05 * limit_g_per_kg)
 
 
-def _corrected_order(context: HookContext, grams: float, days: int, dosing_note: str) -> dict[str, Any]:
-    per_day = grams / days
+def _not_intravenous(order: MedicationOrder) -> str | None:
+    """Why a drafted immune globulin is not IVIG for R27's checks, or None when it is (or may be) IVIG: its route is
+    subcutaneous (SCIG) or intramuscular, or, with no route saying IV, its product is a subcutaneous one (value-set
+    group ``scig``: Hizentra, Cuvitru, Xembify, HyQvia, Cutaquig, 'immune globulin subcutaneous'). SCIG is dosed and
+    spaced otherwise (often weekly): the 2 g/kg per cycle and 21 days between cycles are IVIG's. A product given by
+    either route (Gamunex-C, Gammaked, Gammagard Liquid) is told by its route."""
+    route = order.route
+    if route is not None and routes.route_says_iv(route):
+        return None
+    if route is not None and routes.route_says_sc(route):
+        return "subcutaneous immunoglobulin, SCIG: route subcutaneous"
+    if route is not None and routes.route_says_im(route):
+        return "route intramuscular"
+    return "subcutaneous immunoglobulin, SCIG, by its name" if order.in_group("scig") else None
+
+
+# Each day's share of a suggested cycle is rounded down to whole 2.5 g vials, as R19 rounds its IVIG (5 g steps took
+# up to 5 g a day off: 2 g/kg at 74 kg over 5 days was 125 g, 16% under)
+IVIG_DAILY_STEP_G = 2.5
+
+
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """The IVIG cycle a corrected order gives: ``per_day`` ``unit`` (g, or g/kg as drafted) on ``days`` days, every 4
+    weeks; ``label`` names the cycle, ``how`` says how the dose was arrived at (its rounding, or that it is the
+    draft's own, ``kept``)."""
+
+    per_day: float
+    unit: str
+    days: int
+    label: str
+    how: str
+    kept: bool = False
+
+
+def _computed(limit: float, weight_kg: float, basis: str, days: int) -> Replacement:
+    """``limit`` g/kg per cycle on ``weight_kg`` over ``days`` days, each day's share in whole 2.5 g vials (0.1 g
+    below one, a small child: ``dosing.daily_share``), rounded down so the cycle stays within the limit, and said."""
+    exact = limit * weight_kg
+    per_day = dosing.daily_share(exact, days, IVIG_DAILY_STEP_G)
+    step = dosing.share_step(exact, days, IVIG_DAILY_STEP_G)
+    rounding = (f"rounded down to {step:g} g a day" if step == IVIG_DAILY_STEP_G
+                else f"below one {IVIG_DAILY_STEP_G:g} g step a day, rounded down to {step:g} g")
+    grams = round(per_day * days, 6)
+    return Replacement(per_day, "g", days, f"{grams:g} g per cycle",
+                       f"{limit:g} g/kg x {weight_kg:.1f} kg {basis} = {round(exact, 1):g} g per cycle; given as "
+                       f"{per_day:g} g/day x {days} = {grams:g} g ({rounding})")
+
+
+def _as_drafted(order: MedicationOrder, cycle: CycleDose) -> Replacement | None:
+    """The draft's own cycle, every 4 weeks, where only its interval is wrong: its dose per cycle in its own unit (g,
+    or g/kg with the weight it names, e.g. 'adjusted body weight', so that the check reads it as the draft), over its
+    days. Each day's share is the cycle's over its days, to 0.01 (rounded down, and said, where it does not divide).
+    None when the cycle is read two ways (per day or per cycle): which dose is meant is not known."""
+    if len(cycle.readings) != 1:
+        return None
+    total = next(iter(cycle.readings.values()))
+    unit = "g/kg" if cycle.per_kg else "g"
+    weight_named = _NOT_ACTUAL_WEIGHT.search(_order_text(order)) if cycle.per_kg else None
+    shown_unit = f"{unit} ({weight_named.group(0)})" if weight_named else unit
+    per_day = math.floor(total / cycle.days * 100 + 1e-9) / 100
+    rounding = ("" if abs(per_day * cycle.days - total) < 1e-9
+                else f"; {per_day:g} {unit} a day, rounded down to 0.01 {unit}")
+    return Replacement(per_day, shown_unit, cycle.days, f"{total:g} {unit} per cycle",
+                       f"the drafted dose kept ({cycle.how}){rounding}; only the interval changes", kept=True)
+
+
+def _corrected_order(context: HookContext, cycle: Replacement) -> dict[str, Any]:
+    amount_unit = cycle.unit.split(" ", 1)[0]  # 'g/kg (adjusted body weight)' is dosed in g/kg
     return orders.infusion_cycles(
-        context.patient_id, orders.concept(context.valuesets, "ivig", "immune globulin, intravenous"), per_day, "g",
-        days=days, every_weeks=4, cycles=3,
-        text=f"IVIG {grams:g} g per cycle ({per_day:g} g IV daily on {days} consecutive days), every 4 weeks; "
-             f"{dosing_note}",
+        context.patient_id, orders.concept(context.valuesets, "ivig", "immune globulin, intravenous"), cycle.per_day,
+        amount_unit, days=cycle.days, every_weeks=4, cycles=3,
+        text=f"IVIG {cycle.label} ({cycle.per_day:g} {cycle.unit} IV "
+             + ("once" if cycle.days == 1 else f"daily on {cycle.days} consecutive days")
+             + f"), every 4 weeks; {cycle.how}",
         note="BMP before and 3-5 days after each cycle; CBC for haemolysis; infuse slowly (thrombosis risk).")
+
+
+def _order_text(order: MedicationOrder) -> str:
+    """The order's instruction text and notes in lower case, where a dose names the weight it is on."""
+    return " ".join(filter(None, [order.dosage.text if order.dosage else None, *order.notes])).lower()
 
 
 # Each draft's cycle is added up with the drafts before it in its cycle (pairs: the work grows with the square of
@@ -489,11 +593,16 @@ MAX_DRAFTS_CHECKED = 31
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
-    drafted = context.drafts_in("ivig")
+    immune_globulins = context.drafts_in("ivig", "scig")
+    not_iv = [(o, why) for o in immune_globulins if (why := _not_intravenous(o))]
+    drafted = [o for o in immune_globulins if not any(o is other for other, _ in not_iv)]
     params = dict(context.params(RULE))
-    facts: dict[str, Any] = {"ivig_drafts": ", ".join(o.label for o in drafted) or None}
+    facts: dict[str, Any] = {"ivig_drafts": ", ".join(o.label for o in drafted) or None,
+                             "not_ivig_drafts": "; ".join(f"{o.label} ({why})" for o, why in not_iv) or None}
     if not drafted:
-        return Quiet("no IVIG in the draft orders", facts)
+        return Quiet("no IVIG in the draft orders" + (
+            f"; not checked as IVIG, whose 2 g/kg per cycle and 21 days between cycles do not apply to it: "
+            f"{facts['not_ivig_drafts']}" if not_iv else ""), facts)
     # a draft that discontinues the chart order it re-sends or names gives no IVIG: not a dose to check
     chart = continuing.on_chart(drafted, continuing.current_orders(record, "ivig"), record.today, "ivig")
     drafts = list(chart.given)
@@ -532,8 +641,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     problems: list[str] = []
     # the draft's own dose or schedule is wrong, which the corrected order offered fixes (a problem with the IVIG
     # given before it is not: the same dose would be offered again; nor is one with a dose recorded as given, which
-    # no order can replace)
+    # no order can replace). Its cycles too close together and nothing else: the corrected order keeps its dose
     own_dose_problem = False
+    own_interval_problem = False
+    ordered_cycles: list[tuple[MedicationOrder, CycleDose]] = []  # each draft ordered (not recorded as given), read
     unchecked: list[str] = []
     days_for_suggestion = 2
     min_gap = int(params["cycle_min_gap_days"])
@@ -554,6 +665,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             continue
         if 2 <= cycle.days <= 5:
             days_for_suggestion = cycle.days
+        if ordered:
+            ordered_cycles.append((order, cycle))
         facts[f"{order.id}_dose"] = cycle.how
         if cycle.open_ended:
             problems.append(f"{name}: given daily with no end (no count, duration or end date), so the total dose "
@@ -613,18 +726,20 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                 possibly = total + given.possibly_g_per_kg
                 facts[f"{order.id}_cycle_total_if_possibly_given_g_per_kg"] = round(possibly, 2)
                 if possibly > ceiling >= total and not over:
-                    problems.append(f"{name}: if the IVIG on the chart with no start date was given in this cycle "
+                    problems.append(f"{name}: if the IVIG on the chart "
+                                    f"{_possibly_given_kinds(given.possibly_orders)} was given in this cycle "
                                     f"({'; '.join(given.possibly)}), the cycle totals **{possibly:.2f} g/kg**, "
                                     f"above {limit:g} g/kg: check when it was last given.")
         for unread, which in ((given.unread, "the IVIG earlier in this cycle"),
-                              (given.possibly_unread, "the IVIG on the chart with no start date that may have been "
-                                                      "given earlier in this cycle")):
+                              (given.possibly_unread, "the IVIG on the chart "
+                                                      f"{_possibly_given_kinds(given.possibly_unread_orders)} that "
+                                                      "may have been given earlier in this cycle")):
             if unread:
                 unchecked.append(f"{name}: {which} has no dose in g or g/kg to read ({'; '.join(unread)}), so the "
                                  "cycle's total could not be checked")
         if cycle.interval_days is not None and cycle.interval_days < min_interval:
             problems.append(f"{name}: cycles every {cycle.interval_days:g} days, closer than {min_interval:g} days.")
-            own_dose_problem |= ordered
+            own_interval_problem |= ordered
         gap = _previous_gap(history.given, start, min_gap)
         if gap is not None:
             facts["last_ivig_before_draft"] = f"{gap[2]} ({gap[0]} days before)"
@@ -633,24 +748,29 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                                 f"starts (minimum {min_interval:g} days).")
         if (maybe := _previous_gap(history.possibly, start, min_gap)) is not None:
             days, source, day = maybe
-            facts["ivig_possibly_given_before_draft"] = (f"{source.label}, {_may_have_been_given(day)} ({days} days "
-                                                         "before)")
+            facts["ivig_possibly_given_before_draft"] = (f"{source.label}, {_may_have_been_given(source, day)} "
+                                                         f"({days} days before)")
             if days < min_interval and not (gap is not None and gap[0] < min_interval):  # not said twice
-                problems.append(f"{name}: {source.label} on the chart has no start date and may have been given as "
+                why = _POSSIBLY_WORDS[_possibly_why(source)][0]
+                problems.append(f"{name}: {source.label} on the chart {why} and may have been given as "
                                 f"late as {day}, only {days} days before this cycle starts (minimum "
                                 f"{min_interval:g} days): check when it was last given.")
-        text = " ".join(filter(None, [order.dosage.text if order.dosage else None, *order.notes])).lower()
+        text = _order_text(order)
         if no_bmi and not _NOT_ACTUAL_WEIGHT.search(text):
             unchecked.append(f"{name}: {no_bmi}, so obesity (BMI >= {params['bmi_obese']:g}: dose on adjusted "
                              "body weight) could not be checked")
         if obese and bmi is not None:
             actual = False
+            # grams are on actual weight only if every reading is: a dose unclear per day or per cycle whose per-day
+            # reading alone is above the adjusted-weight dose is an overdose read one way (said above), not obesity
+            # dosing (150 g over 2 days at 110 kg, adjusted 79.8 kg, was called 'based on actual body weight')
+            least = min(cycle.readings.values())
             if cycle.per_kg:
                 actual = not _NOT_ACTUAL_WEIGHT.search(text)
             elif adjusted is not None:
-                actual = max(cycle.readings.values()) > dosing.round_to(limit * adjusted, 5) + 2.5
+                actual = least > dosing.round_to(limit * adjusted, 5) + 2.5
             elif weight is not None:  # no height, so no adjusted weight: only a full actual-weight dose is certain
-                actual = max(cycle.readings.values()) >= limit * weight.value - 2.5
+                actual = least >= limit * weight.value - 2.5
                 if not actual:
                     unchecked.append(f"{name} ({cycle.how}): {bmi[1]} needs the adjusted body weight, which needs a "
                                      "current height, so whether the grams are on adjusted weight could not be "
@@ -708,28 +828,30 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      else weight.value if weight and not obese and not no_bmi else None)
     suggestions: list[Suggestion] = []
     suggested = ""
-    if own_dose_problem and dosing_weight is not None:
-        per_day = dosing.daily_share(limit * dosing_weight, days_for_suggestion, 5)
-        grams = per_day * days_for_suggestion
-        basis = (f"{limit:g} g/kg x {dosing_weight:.1f} kg "
-                 + ("adjusted body weight" if adjusted is not None else "body weight"))
-        facts["suggested_g_per_cycle"] = grams
-        suggested = f" (for this patient: {basis} = {grams:g} g per cycle, {per_day:g} g/day x {days_for_suggestion})"
-        corrected = _corrected_order(context, grams, days_for_suggestion, basis)
+    replace_draft = own_dose_problem or own_interval_problem
+    if replace_draft and dosing_weight is not None:
+        # only the interval wrong: the corrected order keeps the draft's dose; else 2 g/kg on the dosing weight
+        kept = _as_drafted(*ordered_cycles[0]) if not own_dose_problem and len(ordered_cycles) == 1 else None
+        cycle_offered = kept or _computed(limit, dosing_weight, "adjusted body weight" if adjusted is not None
+                                          else "body weight", days_for_suggestion)
+        facts["suggested_per_cycle"] = f"{cycle_offered.label}: {cycle_offered.how}"
+        suggested = f" ({'this order' if cycle_offered.kept else 'for this patient'}: {cycle_offered.how})"
+        over_days = courses.days_text(cycle_offered.days)
         suggestions.append(Suggestion(
-            f"Replace with IVIG {grams:g} g per cycle over {days_for_suggestion} days every 4 weeks",
+            f"Replace with IVIG {cycle_offered.label} over {over_days} every 4 weeks",
             [*(Action("delete", f"Cancel {named_with_dose(o)}", resource_id=o.reference) for o in drafts
                if not o.status_meaning.records_given),
              *continuing.discontinue(left_kept),  # else the corrected order too would go on beside it
-             Action("create", f"IVIG {grams:g} g IV over {days_for_suggestion} days q4 weeks", resource=corrected)],
+             Action("create", f"IVIG {cycle_offered.label} IV over {over_days} q4 weeks",
+                    resource=_corrected_order(context, cycle_offered))],
             is_recommended=True))
-    elif own_dose_problem and obese:
+    elif replace_draft and obese:
         suggested = (f" ({limit:g} g/kg of adjusted body weight; it could not be computed without a height "
                      "measured within 12 months)")
-    elif own_dose_problem and weight:  # a weight but no BMI: obesity is not ruled out
+    elif replace_draft and weight:  # a weight but no BMI: obesity is not ruled out
         suggested = (f" ({limit:g} g/kg, of adjusted body weight if BMI >= {params['bmi_obese']:g}; the dose in "
                      "grams could not be computed without a height measured within 12 months)")
-    elif own_dose_problem:
+    elif replace_draft:
         suggested = (f" ({limit:g} g/kg; the dose in grams could not be computed without a current body weight: "
                      "record one, see R33)")
     labs = [Action("create", "Basic metabolic panel before and 3-5 days after each cycle",
@@ -752,9 +874,9 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # the corrected order offered discontinues the orders left active; without one, keeping the draft and
     # discontinuing them is offered (recommended where the draft's own dose was checked and found right). Never
     # both: one keeps the draft the other cancels. Either stands beside the labs.
-    if left_kept and not (own_dose_problem and dosing_weight is not None):
+    if left_kept and not (replace_draft and dosing_weight is not None):
         suggestions.append(continuing.keep_and_discontinue(left_kept,
-                                                           recommended=not own_dose_problem and not unchecked))
+                                                           recommended=not replace_draft and not unchecked))
     if unchecked:
         problems.append("Dose not checked: " + "; ".join(unchecked) + ".")
     headline, what = _headline(drafts)
@@ -794,7 +916,7 @@ def _short(problem: str) -> str:
                        ("disagree on the days", "cycle days disagree"),
                        ("per day or per cycle", "dose unclear"), ("g/kg per cycle**, above", "dose > 2 g/kg"),
                        ("was given in this cycle", "cycle may be > 2 g/kg"), ("cycle totals", "cycle > 2 g/kg"),
-                       ("has no start date and may", "interval may be < 21 d"),
+                       ("and may have been given as late as", "interval may be < 21 d"),
                        ("closer than", "interval < 21 d"), ("days before this cycle", "interval < 21 d"),
                        ("no egfr", "no recent eGFR"), ("with no end", "daily, no end"),
                        ("renal impairment not ruled out", "eGFR < 60 not ruled out"), ("egfr ", "eGFR < 60"),

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 import fhir_fixtures
-from fhir_fixtures.builders import EGFR, ICD10, IMNM_SNOMED, IVIG_CVX, LOINC, Chart
+from fhir_fixtures.builders import EGFR, ICD10, IMNM_SNOMED, IVIG_CVX, LOINC, ROUTE_IV, ROUTE_SC, RXNORM, Chart
 from fhir_fixtures.r10_mtx_start_prerequisites import CREATININE
 from hooks.definitions.treatment_duration import ivig_cycle
 from hooks.rules.r27_ivig_order_safety import MAX_DRAFTS_CHECKED
@@ -270,11 +270,12 @@ def test_obese_actual_weight_and_corrected_order(kb, today):
         "resourceId": "MedicationRequest/draft-ivig"}
     order = replace["actions"][1]["resource"]
     dosage = order["dosageInstruction"][0]
-    # 2 g/kg x 79.8 kg = 159.6 g per cycle; 80 g a day on 2 days would overshoot it, so 75 g a day (150 g). The
-    # dose is per day, as in every IVIG order the service suggests (per dose on a daily timing would double it).
-    assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == 75
+    # 2 g/kg x 79.8 kg = 159.6 g per cycle; 80 g a day on 2 days would overshoot it, so 77.5 g a day (155 g) in whole
+    # 2.5 g vials, as R19 rounds (it was 75 g in 5 g steps). The dose is per day, as in every IVIG order the service
+    # suggests (per dose on a daily timing would double it).
+    assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == 77.5
     assert dosage["timing"]["repeat"]["duration"] == 2 and dosage["timing"]["repeat"]["period"] == 4
-    assert dosage["maxDosePerPeriod"]["numerator"]["value"] == 150
+    assert dosage["maxDosePerPeriod"]["numerator"]["value"] == 155
     assert order["medicationCodeableConcept"]["coding"][0]["code"] == "87"
     # written on adjusted weight: not flagged
     chart2 = _chart(today, weight=110)
@@ -475,21 +476,43 @@ def test_a_repeat_period_longer_than_the_bounds_is_a_single_cycle(kb, today):
     assert card is None and entry["facts"]["draft-ivig_interval_days"] is None
 
 
-@pytest.mark.parametrize(("status", "start", "period_weeks", "gap"), [
-    ("active", -10, 4, 10),  # the only cycle so far began 10 days ago
-    ("on-hold", -10, 4, 10),
-    ("active", -40, 3, 19),  # cycles on day -40 and day -19
+@pytest.mark.parametrize(("start", "period_weeks", "gap"), [
+    (-10, 4, 10),  # the only cycle so far began 10 days ago
+    (-40, 3, 19),  # cycles on day -40 and day -19
 ])
-def test_previous_gap_counts_the_last_cycle_of_a_current_order(kb, today, status, start, period_weeks, gap):
+def test_previous_gap_counts_the_last_cycle_of_a_current_order(kb, today, start, period_weeks, gap):
     """A current IVIG order was skipped: a new cycle 10 days after one was passed unless that order was completed.
     The draft renews it (its priorPrescription): unlinked, the order would also be named as left active."""
     chart = _chart(today)
-    chart.medication(IVIG_CVX, 2, "g/kg", start=start, period=period_weeks, period_unit="wk", status=status,
+    chart.medication(IVIG_CVX, 2, "g/kg", start=start, period=period_weeks, period_unit="wk",
                      resource_id="current-ivig")
     card, entry = _run(kb, _draft(chart, 2, "g/kg", text="per cycle").replacing("current-ivig"), today)
     assert card is not None and card["summary"] == "IVIG order: 1 safety issue to check (interval < 21 d)"
     assert f"only {gap} days before this cycle starts" in card["detail"]
     assert entry["facts"]["last_ivig_before_draft"].endswith(f"({gap} days before)")
+
+
+@pytest.mark.parametrize(("start", "draft_start", "last", "gap"), [
+    (-10, 0, -10, 10),  # held some time after it began: its one cycle so far may not have been given
+    (-60, 3, -4, 7),  # review 421 item 8: its schedule's cycle on day -4 may have come after the hold
+])
+def test_an_ivig_order_on_hold_is_said_as_possibly_given(kb, today, start, draft_start, last, gap):
+    """Review 421 item 8: an IVIG order on hold (q4 weeks from day -60, 1 g/kg) and a draft from day +3: the card
+    said as a fact "the last IVIG was given on <day -4>, only 7 days before". When it was held is not recorded, so
+    its schedule's last cycle may or may not have been given: said as possible, as for an order with no start date,
+    and not counted as given in the cycle's total."""
+    chart = _chart(today)
+    chart.medication(IVIG_CVX, 1, "g/kg", start=start, period=4, period_unit="wk", status="on-hold",
+                     resource_id="held-ivig")
+    card, entry = _run(kb, _draft(chart, 1, "g/kg", text="per cycle", start=draft_start).replacing("held-ivig"),
+                       today)
+    assert card["summary"] == "IVIG order: 1 safety issue to check (interval may be < 21 d)"
+    assert (f"- immune globulin, intravenous: immune globulin, intravenous on the chart is on hold and may have been "
+            f"given as late as {chart.at(last)}, only {gap} days before this cycle starts (minimum 21 days): check "
+            "when it was last given.\n") in card["detail"]
+    assert "last_ivig_before_draft" not in entry["facts"]
+    assert entry["facts"]["ivig_possibly_given_before_draft"] == (
+        f"immune globulin, intravenous, on hold: may have been given as late as {chart.at(last)} ({gap} days before)")
 
 
 def test_previous_gap_of_a_current_order_is_quiet_from_21_days(kb, today):
@@ -1306,3 +1329,140 @@ def test_r27_a_regimen_left_active_with_no_start_date_says_its_cycles_are_not_da
     """The chart's regimen with no start date: when its cycles fall is not known, and that is said, not guessed."""
     card, _ = _run(kb, _draft(_standing_ivig_without_start(today), 2, "g/kg", text="per cycle"), today)
     assert "both would give IVIG (when its cycles fall is not known: it has no start date)" in card["detail"]
+
+
+def _product(chart, product, dose, unit, *, route=None, period=4, days=2, text="per cycle"):
+    """A drafted immune globulin named ``product`` (a name, or a (system, code, display) coding), every ``period``
+    weeks over ``days`` days."""
+    resource = chart.medication_request(product, dose, unit, start=0, status="draft", intent="proposal",
+                                        period=period, period_unit="wk", route=route, resource_id="draft-ig",
+                                        text=text)
+    resource["dosageInstruction"][0]["timing"]["repeat"].update({"duration": days, "durationUnit": "d"})
+    return chart.draft_resource(resource)
+
+
+@pytest.mark.parametrize("product", [
+    "Panzyga", "Kiovig", "Flebogamma DIF", "Intratect", "Bivigam", "Gammaplex 10%", "Asceniv", "Gammaked", "Yimmugo",
+    "Alyglo", (RXNORM, "1658719", "Panzyga 100 MG/ML Injectable Solution")])
+def test_ivig_brands_are_checked(kb, today, product):
+    """Review 421 item 2: IVIG drafted by these brand names alone (or an RxNorm code the value sets lack, displayed
+    with the brand) at 4 g/kg per cycle gave no card: "no IVIG in the draft orders". The pack has no RxNorm IVIG
+    code (terminology README, Gaps), so the brands are name rows."""
+    card, _ = _run(kb, _product(_chart(today), product, 4, "g/kg", route=ROUTE_IV), today)
+    assert card["summary"] == "IVIG order: 1 safety issue to check (dose > 2 g/kg)"
+
+
+@pytest.mark.parametrize(("product", "route", "why"), [
+    ("immune globulin subcutaneous (human) 20% [Hizentra]", ROUTE_SC, ": route subcutaneous"),
+    ("Hizentra 20% subcutaneous immune globulin", None, ", by its name"),
+    ("Cuvitru", None, ", by its name"),
+    ("HyQvia", None, ", by its name"),
+    ("Gamunex-C", ROUTE_SC, ": route subcutaneous"),  # given by either route: its route tells
+    ("immune globulin", {"text": "subcut"}, ": route subcutaneous"),
+])
+def test_subcutaneous_immunoglobulin_is_not_checked_as_ivig_and_says_so(kb, today, product, route, why):
+    """Review 421 item 3: Hizentra 0.2 g/kg SC weekly was called "cycles every 7 days, closer than 21 days", and the
+    recommended suggestion cancelled it for IVIG 140 g IV every 4 weeks. Weekly SCIG is a valid regimen: R27's IVIG
+    checks are not applied to it, and the explanation names it instead of staying silent."""
+    chart = _product(_chart(today), product, 0.2, "g/kg", route=route, period=1, days=1, text="once weekly")
+    card, entry = _run(kb, chart, today)
+    assert card is None and entry["status"] == "not-fired"
+    assert entry["reason"].startswith("no IVIG in the draft orders; not checked as IVIG, whose 2 g/kg per cycle and "
+                                      "21 days between cycles do not apply to it: ")
+    assert entry["facts"]["not_ivig_drafts"] == f"{product} (subcutaneous immunoglobulin, SCIG{why})"
+
+
+def test_subcutaneous_names_still_count_as_an_immune_globulin_for_the_other_rules(kb):
+    """The SCIG name rows are read whole (the scig group), and the generic ones stay in ivig, as 'immune globulin'
+    read them before: R05, R15, R17, R19 and R28 still see them; a brand alone was never ivig and is not."""
+    assert {m.group for m in kb.valuesets.lookup_names("immune globulin subcutaneous (human) 20% [Hizentra]")} == {
+        "ivig", "scig"}
+    assert {m.group for m in kb.valuesets.lookup_names("Hizentra")} == {"scig"}
+
+
+def test_a_dual_route_brand_given_iv_weekly_is_still_checked_as_ivig(kb, today):
+    card, entry = _run(kb, _product(_chart(today), "Gamunex-C", 0.2, "g/kg", route=ROUTE_IV, period=1, days=1),
+                       today)
+    assert card["summary"] == "IVIG order: 1 safety issue to check (interval < 21 d)"
+    assert entry["facts"]["not_ivig_drafts"] is None
+
+
+def test_scig_drafted_beside_ivig_is_named_and_the_ivig_checked(kb, today):
+    chart = _product(_draft(_chart(today), 4, "g/kg", text="per cycle"), "Hizentra", 0.2, "g/kg", period=1, days=1)
+    card, entry = _run(kb, chart, today)
+    assert card["summary"] == "IVIG order: 1 safety issue to check (dose > 2 g/kg)"
+    assert entry["facts"]["not_ivig_drafts"] == "Hizentra (subcutaneous immunoglobulin, SCIG, by its name)"
+
+
+def _signed(kb, today, chart, card):
+    """R27's entry for the corrected order ``card`` recommends, drafted alone on ``chart``'s record."""
+    chart.drafts.clear()
+    chart.draft_resource(card["suggestions"][0]["actions"][-1]["resource"])
+    return _run(kb, chart, today)
+
+
+@pytest.mark.parametrize(("dose", "unit", "days", "text", "per_day", "label", "how"), [
+    # review 421 item 5: 0.4 g/kg a day x 5 every 2 weeks became 125 g (1.69 g/kg at 74 kg)
+    (0.4, "g/kg", 5, "0.4 g/kg per day for 5 days every 2 weeks", 0.4, "2 g/kg per cycle over 5 days",
+     "the drafted dose kept (0.4 g/kg/day x 5 days); only the interval changes"),
+    (140, "g", 3, "140 g per cycle", 46.66, "140 g per cycle over 3 days",
+     "the drafted dose kept (140 g per cycle over 3 days); 46.66 g a day, rounded down to 0.01 g; only the interval "
+     "changes"),
+    (1, "g/kg", 1, "1 g/kg per cycle", 1, "1 g/kg per cycle over 1 day",
+     "the drafted dose kept (1 g/kg in one day); only the interval changes"),
+])
+def test_a_draft_wrong_only_in_its_interval_is_replaced_with_its_own_dose(kb, today, dose, unit, days, text, per_day,
+                                                                        label, how):
+    """Review 421 item 5: only the interval wrong, the corrected order gave 2 g/kg on the weight, each day's share
+    rounded down to 5 g unsaid. It now keeps the draft's dose and days, every 4 weeks, and signed it passes R27."""
+    chart = _chart(today, weight=74)
+    card, _ = _run(kb, _draft(chart, dose, unit, days=days, period=2, text=text), today)
+    assert card["summary"] == "IVIG order: 1 safety issue to check (interval < 21 d)"
+    replace = card["suggestions"][0]
+    assert replace["isRecommended"] and replace["label"] == f"Replace with IVIG {label} every 4 weeks"
+    assert f"every 4 weeks** (this order: {how})." in card["detail"]
+    dosage = replace["actions"][-1]["resource"]["dosageInstruction"][0]
+    assert dosage["doseAndRate"][0]["doseQuantity"] == {"value": per_day, "unit": unit, "system": UCUM, "code": unit}
+    assert dosage["timing"]["repeat"]["duration"] == days and dosage["timing"]["repeat"]["period"] == 4
+    assert _signed(kb, today, chart, card)[1]["status"] == "not-fired"
+
+
+def test_a_kept_dose_on_adjusted_weight_names_it_in_the_corrected_order(kb, today):
+    """An obese patient's 1 g/kg a day x 2 on adjusted body weight every 2 weeks: the corrected order keeps the
+    dose and says its weight, so that the obesity check reads it as the draft (not as actual-weight dosing)."""
+    chart = _chart(today, weight=110).height(168, day=-60)
+    card, _ = _run(kb, _draft(chart, 1, "g/kg", period=2, text="1 g/kg/day adjusted body weight x 2 days"), today)
+    dosage = card["suggestions"][0]["actions"][-1]["resource"]["dosageInstruction"][0]
+    assert dosage["text"].startswith("IVIG 2 g/kg per cycle (1 g/kg (adjusted body weight) IV daily on 2 "
+                                     "consecutive days), every 4 weeks; ")
+    assert _signed(kb, today, chart, card)[1]["status"] == "not-fired"
+
+
+def test_a_computed_replacement_states_its_rounding_in_2_5_g_vials(kb, today):
+    """Review 421 item 5 (fixture r27-fires-one-cycle-in-two-steps): 3 g/kg at 70 kg over 5 days was replaced with
+    125 g ("2 g/kg x 70.0 kg = 125 g"): each day's share rounded down to 5 g, unsaid. In 2.5 g vials a day, as R19
+    rounds, it is 137.5 g, and the card and the order say how."""
+    request = fhir_fixtures.get("r27-fires-one-cycle-in-two-steps").request(today)
+    result = run(kb, request, today)
+    card, entry = fired(result)[RULE], explained(result, RULE)
+    how = ("2 g/kg x 70.0 kg body weight = 140 g per cycle; given as 27.5 g/day x 5 = 137.5 g (rounded down to 2.5 g "
+           "a day)")
+    assert f"(for this patient: {how})" in card["detail"]
+    assert card["suggestions"][0]["label"] == "Replace with IVIG 137.5 g per cycle over 5 days every 4 weeks"
+    assert card["suggestions"][0]["actions"][-1]["resource"]["dosageInstruction"][0]["text"] == (
+        f"IVIG 137.5 g per cycle (27.5 g IV daily on 5 consecutive days), every 4 weeks; {how}")
+    assert entry["facts"]["suggested_per_cycle"] == f"137.5 g per cycle: {how}"
+
+
+@pytest.mark.parametrize(("grams", "summary"), [
+    (150, "1 safety issue to check (dose unclear)"),  # review 421 item 7: within the adjusted-weight dose per cycle
+    (220, "2 safety issues to check (dose unclear; BMI >= 30 on actual weight)"),  # read either way 2 g/kg actual
+])
+def test_obesity_is_called_actual_weight_dosing_only_when_every_reading_is(kb, today, grams, summary):
+    """Review 421 item 7: 110 kg, 168 cm, 150 g over 2 days, per day or per cycle unsaid, was also told "the dose is
+    based on actual body weight; use adjusted body weight (79.8 kg)": the per-day reading (300 g) is an overdose,
+    said as one, not obesity dosing; read per cycle it is within the adjusted-weight dose."""
+    chart = _chart(today, weight=110).height(168, day=-60)
+    card, _ = _run(kb, _draft(chart, grams, "g"), today)
+    assert card["summary"] == f"IVIG order: {summary}"
+    assert ("based on actual body weight" in card["detail"]) is ("BMI" in summary)
