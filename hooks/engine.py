@@ -1,4 +1,5 @@
-"""Evaluates every rule that listens to a hook, applies the suppression hierarchy, and builds the cards.
+"""Evaluates every rule that listens to a hook, applies the suppression hierarchy, and builds the cards, without the
+suggestions that give a draft order another card advises not giving (hooks.reconcile).
 
 This is the only entry point the HTTP layer uses: plain data in (hook, context, prefetch-shaped resources),
 plain data out (cards, data-quality warnings, and a per-rule explanation of why each card did or did not fire).
@@ -16,6 +17,7 @@ from hooks import cards, suppression
 from hooks.context import HookContext
 from hooks.definitions import antibodies, bone, ck, steroids, weight
 from hooks.knowledge import Knowledge
+from hooks.reconcile import Reconciled, reconcile
 from hooks.record import (
     READING_ZONE,
     Malformed,
@@ -29,7 +31,7 @@ from hooks.record import (
     other_patient,
     read_order,
 )
-from hooks.rule import SEVERITY_ORDER, Fired, NotEvaluable, Quiet
+from hooks.rule import SEVERITY_ORDER, Fired, NotEvaluable, Quiet, Rule
 from hooks.suppression import suppressed
 
 log = logging.getLogger(__name__)
@@ -126,8 +128,9 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
              strict: bool = False) -> Evaluation:
     """Cards for one hook call.
 
-    Snoozed rules still run and are explained, but their card is held back unless it is critical (critical
-    cards always show).
+    Every rule runs first; then snoozed rules' cards are held back unless critical (critical cards always show,
+    and snoozed rules are still explained), the suggestions of the cards shown are reconciled (hooks.reconcile), and
+    the cards are built, the most severe first.
     """
     result = Evaluation()
     record, hook_context = prepare(knowledge, hook, context, data, today=today, zone=zone, unavailable=unavailable,
@@ -140,7 +143,7 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
         result.warnings.append("The suppression hierarchy could not be applied (internal error logged): every card "
                                "is shown.")
         held, held_notes = {}, []
-    on_chart: dict[str, cards.ChartOrder] | None = None  # the chart's orders by reference, read for the first card
+    fired: list[_FiredRule] = []
     for loaded in knowledge.rules_for(hook):
         rule = loaded.rule
         entry: dict[str, Any] = {"rule": rule.id, "number": rule.code, "title": rule.title}
@@ -163,13 +166,8 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
             if unseen:
                 entry["facts"]["unavailable_prefetch"] = unseen
             if isinstance(outcome, Fired):
-                if on_chart is None:
-                    drafted = {order.reference for order in hook_context.draft_orders}
-                    on_chart = {o.reference: _chart_order(o, today) for o in record.medications
-                                if o.reference not in drafted}
-                card = cards.build(rule, outcome, unseen, on_chart)
-                result.cards.append(card)
-                entry.update(status="fired", indicator=outcome.severity, card=card["uuid"], reason=outcome.summary)
+                entry.update(status="fired", indicator=outcome.severity, reason=outcome.summary)
+                fired.append(_FiredRule(rule, outcome, unseen, entry))
             elif isinstance(outcome, NotEvaluable):
                 entry.update(status="not-evaluable", reason=_with_not_seen(outcome.missing, unseen))
                 # said without ?explain: a safety check on the drafts that did not run, and a rule whose card can be
@@ -180,7 +178,9 @@ def evaluate(knowledge: Knowledge, hook: str, context: Mapping[str, Any], data: 
                 entry.update(status="not-fired", reason=_with_not_seen(outcome.reason, unseen))
         result.explanation.append(entry)
     if snoozed is not None:
-        _hold_snoozed(result, snoozed)
+        held_back = _hold_snoozed(result, [f.entry for f in fired], snoozed)
+        fired = [f for f in fired if f.rule.id not in held_back]
+    _build_cards(result, fired, record, hook_context)
     for notes in DATA_QUALITY_NOTES:
         try:
             result.warnings.extend(notes(record, hook_context))
@@ -200,18 +200,51 @@ def _chart_order(order: MedicationOrder, today: date) -> cards.ChartOrder:
     return cards.ChartOrder(order.raw, not_begun)
 
 
-def _hold_snoozed(result: Evaluation, snoozed: SnoozeLookup) -> None:
-    """Hold back the non-critical cards of snoozed rules; their explanation says why."""
-    candidates = [e for e in result.explanation if e["status"] == "fired" and e["indicator"] != "critical"]
-    if not candidates:
+@dataclass(slots=True)
+class _FiredRule:
+    """A rule that fired, before its card is built: what it found, the prefetch keys it also reads that could not be
+    fetched (its card says so), and its explanation entry."""
+
+    rule: Rule
+    outcome: Fired
+    unseen: list[str]
+    entry: dict[str, Any]
+
+
+def _build_cards(result: Evaluation, fired: list[_FiredRule], record: PatientRecord, context: HookContext) -> None:
+    """The cards of the rules that fired, with the suggestions another card's advice rules out taken away
+    (hooks.reconcile); their explanation names the card and what was not offered."""
+    if not fired:
         return
+    try:
+        reconciled = reconcile([(f.rule, f.outcome) for f in fired], context.draft_orders, context.valuesets)
+    except Exception:  # a defect here must not take the call down; every card as its rule gave it is the safe side
+        log.exception("reconciling the cards' suggestions failed")
+        result.warnings.append("The cards' suggestions could not be reconciled (internal error logged): each card is "
+                               "shown as its rule gave it, and two may advise differently about one draft order.")
+        reconciled = [Reconciled(f.outcome) for f in fired]
+    drafted = {order.reference for order in context.draft_orders}
+    on_chart = {o.reference: _chart_order(o, context.today) for o in record.medications if o.reference not in drafted}
+    for each, outcome in zip(fired, reconciled, strict=True):
+        card = cards.build(each.rule, outcome.fired, each.unseen, on_chart)
+        result.cards.append(card)
+        each.entry["card"] = card["uuid"]
+        if outcome.not_offered:
+            each.entry["facts"]["not_offered"] = list(outcome.not_offered)
+
+
+def _hold_snoozed(result: Evaluation, fired: list[dict[str, Any]], snoozed: SnoozeLookup) -> set[str]:
+    """The ids of the rules whose card a clinician's recent override snoozes: held back unless critical, before the
+    cards are built (a card not shown rules out no other card's suggestion); their explanation says why."""
+    candidates = [entry for entry in fired if entry["indicator"] != "critical"]
+    if not candidates:
+        return set()
     reasons = snoozed([e["rule"] for e in candidates])
     held = set()
     for entry in candidates:
         if entry["rule"] in reasons:
-            held.add(entry.pop("card"))
+            held.add(entry["rule"])
             entry.update(status="snoozed", reason=reasons[entry["rule"]])
             # said in every response, not only with ?explain: a card that is not shown must not vanish unexplained
             result.warnings.append(f"{entry['number']} ({entry['title']}) is not shown: {entry['reason']}.")
-    if held:
-        result.cards = [c for c in result.cards if c["uuid"] not in held]
+    return held

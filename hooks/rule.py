@@ -92,6 +92,10 @@ class Suggestion:
     label: str
     actions: list[Action]
     is_recommended: bool = False
+    # The drafts (by reference) the suggestion relies on being signed, which it does not act on: "Keep the draft and
+    # discontinue the order on the chart" (continuing.keep_and_discontinue). Not offered where another card advises
+    # cancelling one of them (hooks.reconcile).
+    keeps: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

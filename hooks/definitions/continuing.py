@@ -65,7 +65,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -360,10 +360,13 @@ def discontinue(chart: Sequence[tuple[MedicationOrder, str]]) -> list[Action]:
             for o, how in chart]
 
 
-def keep_and_discontinue(chart: Sequence[tuple[MedicationOrder, str]], *, recommended: bool = False) -> Suggestion:
-    """Keep the drafts and stop the chart's orders (``(order, how it is given)``) by their reference."""
+def keep_and_discontinue(chart: Sequence[tuple[MedicationOrder, str]], *, recommended: bool = False,
+                         drafts: Iterable[str] = ()) -> Suggestion:
+    """Keep the drafts (``drafts``: their references) and stop the chart's orders (``(order, how it is given)``) by
+    their reference. Stopping them is right only if the drafts are signed: the suggestion keeps them
+    (:attr:`Suggestion.keeps`), so it is not offered where another card advises cancelling one (hooks.reconcile)."""
     return Suggestion("Keep the draft and discontinue the order on the chart", discontinue(chart),
-                      is_recommended=recommended)
+                      is_recommended=recommended, keeps=tuple(drafts))
 
 
 def cancel_or_discontinue(cancel: list[Action], chart: Sequence[tuple[MedicationOrder, str]], *,
@@ -375,7 +378,8 @@ def cancel_or_discontinue(cancel: list[Action], chart: Sequence[tuple[Medication
     stays = f" ({chart_alone})" if chart_alone else ""
     return [Suggestion(f"Cancel the draft: the order on the chart stays active{stays}", cancel,
                        is_recommended=chart_alone is None),
-            keep_and_discontinue(chart, recommended=chart_alone is not None)]
+            keep_and_discontinue(chart, recommended=chart_alone is not None,
+                                 drafts=[a.resource_id for a in cancel if a.type == "delete" and a.resource_id])]
 
 
 def one_way_out_each(ways: Sequence[Sequence[Suggestion]], others: Sequence[Suggestion] = ()
@@ -473,7 +477,8 @@ def left_active_warning(left: Sequence[tuple[MedicationOrder, str]], *, drug: st
                  detail=LEFT_ACTIVE_DETAIL.format(summary=summary, findings=" ".join(findings),
                                                   judged=_NOT_ALL_READ if not_read else judged, not_read=not_checked),
                  facts=dict(facts), about=about,
-                 suggestions=[keep_and_discontinue(left, recommended=not not_read)] if keep else [])
+                 suggestions=[keep_and_discontinue(left, recommended=not not_read,
+                                                   drafts=[d.reference for d in about])] if keep else [])
 
 
 # ---------------------------------------------------------------- links, chains and the rewrite test

@@ -1,0 +1,197 @@
+"""hooks.reconcile through the engine: a suggestion that gives a draft another card advises not giving is not offered
+(review 422: R01/R02 beside R06-R08, R21 beside R06, R13 beside R12), its card says why, and nothing else changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import fhir_fixtures
+from fhir_fixtures.builders import (
+    AZATHIOPRINE_50,
+    IBM_ICD,
+    IMNM_SNOMED,
+    METHOTREXATE_2_5,
+    METHYLPRED_1000,
+    PREDNISONE_5,
+    PREDNISONE_20,
+    ROUTE_IV,
+    ROUTE_ORAL,
+    Chart,
+)
+from fhir_fixtures.r12_aza_tpmt_nudt15_before_start import NUDT15, TPMT_GENOTYPE
+from fhir_fixtures.r13_aza_xanthine_oxidase_interaction import ALLOPURINOL
+from fhir_fixtures.r21_imnm_possible_relapse_on_taper import tapering_chart
+from hooks import engine
+from hooks.reconcile import Reconciled
+from tests.conftest import explained, fired, run
+
+NSTI = "nsti-no-immunosuppression"
+IBM = "ibm-immunosuppression-futile"
+RELAPSE = "imnm-possible-relapse-on-taper"
+AZA_ALLOPURINOL = "aza-xanthine-oxidase-interaction"
+PREDNISONE = "prednisone-adult-dose-check"
+PULSE = "ivmp-pulse-dose-cap"
+MTX_DAILY = "mtx-once-weekly-hard-stop"
+TPMT = "aza-tpmt-nudt15-before-start"
+NSTI_SAYS = "R01 (No immunosuppression in necrotizing soft-tissue infection) advises cancelling"
+KEEP = "Keep the draft and discontinue the order on the chart"
+
+
+@pytest.fixture
+def unreconciled(monkeypatch):
+    """Evaluates as before hooks.reconcile: every card as its rule gave it."""
+    def run_unreconciled(kb, request, today, **kwargs: Any):
+        with monkeypatch.context() as patch:
+            patch.setattr(engine, "reconcile", lambda outcomes, drafts, sets: [Reconciled(f) for _, f in outcomes])
+            return run(kb, request, today, **kwargs)
+    return run_unreconciled
+
+
+def _without_uuids(card: dict[str, Any]) -> dict[str, Any]:
+    return {**card, "uuid": None, "suggestions": [{**s, "uuid": None} for s in card.get("suggestions", [])]}
+
+
+def _labels(card: dict[str, Any]) -> list[str]:
+    return [s["label"] for s in card.get("suggestions", [])]
+
+
+def _nsti(today) -> dict[str, Any]:
+    return fhir_fixtures.get("reconcile-fires-nsti-beside-dose-errors").request(today)
+
+
+def _ibm(today) -> Chart:
+    """Review 422 s14.py: sporadic IBM, 72 y, 70 kg; drafts prednisone 100 mg, methotrexate 15 mg DAILY, IV
+    methylprednisolone 1,500 mg x3."""
+    chart = Chart(today, age=72, sex="male").condition(IBM_ICD, onset=-400).weight(70, day=-2)
+    chart.draft(PREDNISONE_20, 100, "mg", route=ROUTE_ORAL, resource_id="d-pred")
+    chart.draft(METHOTREXATE_2_5, 15, "mg", frequency=1, period=1, period_unit="d", route=ROUTE_ORAL,
+                resource_id="d-mtx")
+    chart.draft(METHYLPRED_1000, 1500, "mg", route=ROUTE_IV, count=3, resource_id="d-ivmp")
+    return chart
+
+
+def _taper_step_unlinked(today) -> Chart:
+    """Review 422 s8.py: anti-HMGCR IMNM tapered 60 -> 40 -> 20 mg, CK 600 (3.3x the nadir); a prednisone 10 mg
+    draft that does not link to the 20 mg order on the chart."""
+    chart = tapering_chart(today, weighed=-10)
+    chart.draft(PREDNISONE_5, 10, "mg", route=ROUTE_ORAL, resource_id="d-pred10")
+    return chart
+
+
+def _azathioprine_with_allopurinol(today) -> Chart:
+    """Review 422 s6.py: IMNM, 60 kg, allopurinol 300 mg on the chart, TPMT intermediate, NUDT15 normal; azathioprine
+    200 mg daily drafted (3.3 mg/kg)."""
+    chart = Chart(today, age=67, sex="male").condition(IMNM_SNOMED, onset=-90).weight(60, day=-3)
+    chart.medication(ALLOPURINOL, 300, "mg", start=-700, resource_id="allo")
+    chart.observation(TPMT_GENOTYPE, -20, value_string="*1/*3A (intermediate metabolizer)")
+    chart.observation(NUDT15, -20, value_string="*1/*1 normal metabolizer")
+    chart.draft(AZATHIOPRINE_50, 200, "mg", resource_id="aza-draft")
+    return chart
+
+
+def test_nsti_dose_cards_offer_no_replacement_and_say_why(kb, today, unreconciled):
+    """R01 recommends cancelling all three drafts (with surgery and antibiotics, which it creates: withholding is
+    read from what it cancels without ordering the drug again); R07, R08 and R06 each pre-selected a replacement."""
+    result = run(kb, _nsti(today), today)
+    before = fired(unreconciled(kb, _nsti(today), today))
+    cards = fired(result)
+    assert _without_uuids(cards[NSTI]) == _without_uuids(before[NSTI])
+    expected = {PULSE: ("Replace with methylprednisolone 1,000 mg IV daily x3", "methylprednisolone 1000 MG Injection"),
+                MTX_DAILY: ("Replace with methotrexate 15 mg PO once weekly on Saturday + folic acid 1 mg daily",
+                            "methotrexate 2.5 MG Oral Tablet"),
+                PREDNISONE: ("Replace with prednisone 80 mg PO every morning (1 mg/kg)",
+                             "prednisone 20 MG Oral Tablet")}
+    for rule_id, (label, draft) in expected.items():
+        assert label in _labels(before[rule_id])
+        assert _labels(cards[rule_id]) == []  # every one of them replaced the draft
+        assert "selectionBehavior" not in cards[rule_id]
+        assert cards[rule_id]["indicator"] == before[rule_id]["indicator"]  # never suppressed nor downgraded
+        sentence = f"Not offered: '{label}': {NSTI_SAYS} {draft} (draft)."
+        assert sentence.replace("Not offered:", "**Not offered:**") in cards[rule_id]["detail"]
+        assert sentence in explained(result, rule_id)["facts"]["not_offered"]
+    assert "Replace with methylprednisolone 500 mg IV daily x3" in _labels(before[PULSE])
+    assert f"'Replace with methylprednisolone 500 mg IV daily x3': {NSTI_SAYS}" in cards[PULSE]["detail"]
+    assert "not_offered" not in explained(result, NSTI)["facts"]
+    assert [c["indicator"] for c in result.cards] == ["critical"] * 3 + ["warning"] * 2  # sorted as before
+
+
+def test_ibm_dose_cards_give_way_to_the_ibm_warning(kb, today, unreconciled):
+    """Withholding wins whatever the severities: R02 is a warning, R07 and R08 critical."""
+    request = _ibm(today).request("order-sign")
+    before = fired(unreconciled(kb, request, today))
+    result = run(kb, request, today)
+    cards = fired(result)
+    assert before[IBM]["indicator"] == "warning" and cards[PULSE]["indicator"] == cards[MTX_DAILY]["indicator"] == \
+        "critical"
+    assert _without_uuids(cards[IBM]) == _without_uuids(before[IBM])
+    for rule_id in (PULSE, MTX_DAILY, PREDNISONE):
+        assert _labels(before[rule_id]) and not _labels(cards[rule_id])
+        assert "R02 (Immunosuppression futile in inclusion body myositis) advises cancelling" in \
+            cards[rule_id]["detail"]
+
+
+def test_a_kept_taper_step_is_not_offered_while_the_taper_is_held(kb, today, unreconciled):
+    """R06 recommended keeping the unlinked 10 mg draft and discontinuing the 20 mg on the chart; R21 recommends
+    cancelling the 10 mg draft: both taken, the patient had no prednisone."""
+    request = _taper_step_unlinked(today).request("order-sign")
+    before = fired(unreconciled(kb, request, today))
+    result = run(kb, request, today)
+    cards = fired(result)
+    assert _labels(before[PREDNISONE]) == [KEEP]
+    assert _labels(cards[PREDNISONE]) == []
+    assert cards[PREDNISONE]["indicator"] == "warning"
+    assert (f"**Not offered:** '{KEEP}': R21 (Possible IMNM relapse during taper) advises cancelling prednisone 5 MG "
+            "Oral Tablet (draft).") in cards[PREDNISONE]["detail"]
+    assert _without_uuids(cards[RELAPSE]) == _without_uuids(before[RELAPSE])
+
+
+def test_a_snoozed_card_rules_out_no_other_cards_suggestion(kb, today):
+    """A card not shown cannot be what another card's detail points to: R21 snoozed, R06 keeps its suggestion."""
+    request = _taper_step_unlinked(today).request("order-sign")
+    result = run(kb, request, today, snoozed=lambda ids: {RELAPSE: "snoozed after an override"} if RELAPSE in ids
+                 else {})
+    cards = fired(result)
+    assert RELAPSE not in cards and explained(result, RELAPSE)["status"] == "snoozed"
+    assert _labels(cards[PREDNISONE]) == [KEEP]
+    assert "Not offered" not in cards[PREDNISONE]["detail"]
+
+
+def test_the_tpmt_card_does_not_replace_the_azathioprine_r13_cancels(kb, today, unreconciled):
+    """R12's 'Replace with azathioprine 50 mg' ignored the allopurinol; R13's own reduced dose, offered if allopurinol
+    is unavoidable, is that card's answer to its finding and stays."""
+    request = _azathioprine_with_allopurinol(today).request("order-sign")
+    before = fired(unreconciled(kb, request, today))
+    cards = fired(run(kb, request, today))
+    replace = "Replace with azathioprine 50 mg PO daily and titrate"
+    assert replace in _labels(before[TPMT])
+    assert _labels(cards[TPMT]) == [label for label in _labels(before[TPMT]) if label != replace]
+    assert (f"'{replace}': R13 (Azathioprine with allopurinol or febuxostat) advises cancelling Azathioprine 50 MG "
+            "Oral Tablet [Imuran] (draft).") in cards[TPMT]["detail"]
+    assert _without_uuids(cards[AZA_ALLOPURINOL]) == _without_uuids(before[AZA_ALLOPURINOL])
+
+
+@pytest.mark.parametrize("name", [
+    "reconcile-quiet-dose-errors-alone",  # no card cancels a draft
+    "r08-fires-active-weekly-order-plus-draft-on-another-day",  # R08 and R09 each offer cancelling or keeping it
+    "r06-fires-2-mg-per-kg-adult",
+])
+def test_cards_are_unchanged_where_no_card_withholds_a_draft(kb, today, unreconciled, name):
+    request = fhir_fixtures.get(name).request(today)
+    before = unreconciled(kb, request, today)
+    after = run(kb, request, today)
+    assert [_without_uuids(c) for c in after.cards] == [_without_uuids(c) for c in before.cards]
+    assert after.warnings == before.warnings
+    assert not any("not_offered" in (e.get("facts") or {}) for e in after.explanation)
+
+
+def test_a_defect_shows_every_card_unreconciled_and_says_so(kb, today, monkeypatch, unreconciled):
+    def broken(*_: Any) -> list[Reconciled]:
+        raise RuntimeError("defect")
+
+    before = unreconciled(kb, _nsti(today), today)
+    monkeypatch.setattr(engine, "reconcile", broken)
+    result = run(kb, _nsti(today), today)
+    assert [_without_uuids(c) for c in result.cards] == [_without_uuids(c) for c in before.cards]
+    assert any(w.startswith("The cards' suggestions could not be reconciled") for w in result.warnings)
