@@ -1,17 +1,20 @@
 """Fixtures for R06 prednisone-adult-dose-check: per-kg and absolute limits, stale weight, paediatric hand-off, the
 prednisone on the chart that a draft does (or does not) replace, or rewrites with no link, and eye drops that are no
-systemic dose."""
+systemic dose; oral methylprednisolone held to the same limits by its prednisone-equivalent, and a patient with no
+myositis on file."""
 
 from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
-from fhir_fixtures.builders import IMNM_SNOMED, PREDNISONE_5, PREDNISONE_20, ROUTE_ORAL, Chart
+from fhir_fixtures.builders import IMNM_SNOMED, PREDNISONE_5, PREDNISONE_20, ROUTE_ORAL, RXNORM, Chart
 
 RULE = "prednisone-adult-dose-check"
 R32 = "pediatric-myositis-dose-limits"
 R33 = "dosing-weight-missing"
+R07 = "ivmp-pulse-dose-cap"
 PRED_EYE_DROPS = "prednisolone acetate 10 MG/ML Ophthalmic Suspension"
+METHYLPREDNISOLONE_4 = (RXNORM, "259966", "methylprednisolone 4 MG Oral Tablet")
 
 
 def _chart(today: date, age: int = 52) -> Chart:
@@ -144,4 +147,27 @@ def at_least_beside_a_draft_not_read(today: date) -> dict[str, Any]:
     chart.draft(PREDNISONE_20, 100, "mg", route=ROUTE_ORAL, resource_id="draft-pred-100")
     chart.draft(PREDNISONE_5, None, None, route=ROUTE_ORAL, text="as directed by the clinic",
                 resource_id="draft-pred-sig")
+    return chart.request("order-sign")
+
+
+@fixture("r06-fires-oral-methylprednisolone-by-prednisone-equivalent", hook="order-sign",
+         story="A 70 kg adult with IMNM; oral methylprednisolone 128 mg daily drafted: prednisone-equivalent 160 mg "
+               "a day, above 80 mg/day (it had no card: R06 read prednis(ol)one only, R07 IV only). Replaced by "
+               "methylprednisolone 56 mg (1 mg/kg prednisone-equivalent, in 4 mg steps).",
+         fires={RULE}, quiet={R07, R33}, indicators={RULE: "warning"})
+def oral_methylprednisolone(today: date) -> dict[str, Any]:
+    chart = _chart(today).weight(70, day=-2)
+    chart.draft(METHYLPREDNISOLONE_4, 128, "mg", route=ROUTE_ORAL, resource_id="draft-mp-128")
+    return chart.request("order-sign")
+
+
+@fixture("r06-fires-no-myositis-said-neutrally", hook="order-sign",
+         story="A 74-year-old, 50 kg, with giant cell arteritis and no myositis on file; prednisone 60 mg daily "
+               "(1.2 mg/kg) drafted for it: the card still fires (the spec's row has no cohort gate), but says the "
+               "limit is the IIM/IMNM start, names the draft's reason, and does not pre-select the 1 mg/kg "
+               "replacement.", fires={RULE}, quiet={R33}, indicators={RULE: "warning"})
+def no_myositis(today: date) -> dict[str, Any]:
+    chart = Chart(today, age=74, sex="female").condition("Giant cell arteritis", onset=-2).weight(50, day=-1)
+    chart.draft(PREDNISONE_20, 60, "mg", route=ROUTE_ORAL, resource_id="draft-gca")
+    chart.drafts[-1]["reasonCode"] = [{"text": "Giant cell arteritis"}]  # uncoded, as the condition
     return chart.request("order-sign")

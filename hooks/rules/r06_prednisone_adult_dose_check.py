@@ -1,5 +1,10 @@
 """R06: an adult oral prednisone/prednisolone draft above 1.1 mg/kg/day or 80 mg/day (2 mg/kg is a JDM dose).
 
+Oral methylprednisolone is held to the same limits by its prednisone-equivalent (section 4: 4 mg = 5 mg), added up
+with prednis(ol)one, named in its own mg and in prednisone mg, and replaced in its own tablets [sign-off]. The limits
+are the adult IIM/IMNM start; the spec's row has no cohort gate, so a patient with no myositis on file gets the card
+too, said as the myositis dose it is (with the draft's own reason, if it gives one), the replacement not chosen.
+
 Oral prednisone or prednisolone already on the chart that no draft replaces goes on beside the drafts
 (hooks.definitions.continuing, as R08 and R09 read methotrexate): its daily dose adds up with theirs, so two
 concurrent orders are judged together. A taper step that replaces the order before it (linked to it, the same
@@ -21,17 +26,30 @@ on no same day are said to be apart, and the summary gives the figure of the lim
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 from hooks import orders
+from hooks.cards import first_fitting
 from hooks.context import HookContext
-from hooks.definitions import continuing, dose_basis
-from hooks.definitions.cohorts import is_paediatric
+from hooks.definitions import continuing, diagnosis, dose_basis
+from hooks.definitions.cohorts import INFLAMMATORY_MYOPATHY, is_ibm, is_iim, is_paediatric
 from hooks.definitions.dose_basis import DraftDose, mg
+from hooks.definitions.routes import is_local_order, route_of
 from hooks.definitions.weight import dosing_weight
-from hooks.dosing import TABLET_STEP_MG, oral_steroid_product, rounded_dose, why_no_frequency
+from hooks.dosing import (
+    PEQ_FACTORS,
+    TABLET_STEP_MG,
+    ProductDose,
+    ProductLine,
+    RoundedDose,
+    Unit,
+    oral_steroid_product,
+    product_for,
+    rounded_dose,
+    why_no_frequency,
+)
 from hooks.record import MedicationOrder, PatientRecord
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ETG, LANCET_2024, SEED_001, SEED_003, SEED_004
@@ -42,8 +60,8 @@ RULE = Rule(
     title="Adult prednisone dose above 1 mg/kg/day or 80 mg/day",
     hooks=("order-sign",),
     severities=("warning",),
-    summary="An adult oral prednisone or prednisolone draft above 1.1 mg/kg/day or 80 mg/day "
-            "(2 mg/kg/day is a paediatric dose).",
+    summary="An adult oral prednisone, prednisolone or methylprednisolone draft above 1.1 mg/kg/day or 80 mg/day "
+            "prednisone-equivalent (2 mg/kg/day is a paediatric dose).",
     sources=(SEED_003, SEED_004, ETG, LANCET_2024, SEED_001),
     parameters={
         "max_mg_per_kg_day": Param(1.1, "mg/kg/day", "Above this the draft fires (1 mg/kg plus 10% for rounding)."),
@@ -58,16 +76,82 @@ RULE = Rule(
 
 EPS = 1e-9
 GROUP = "glucocorticoid_systemic"
+# Oral methylprednisolone is an alternative to prednis(ol)one for the same start (steroids.REPLACED_BY_PREDNISONE):
+# checked by its prednisone-equivalent against the same limits [sign-off]. Dexamethasone and hydrocortisone are not:
+# given for their own reasons (cerebral oedema, antiemesis, adrenal replacement and stress cover), at doses whose
+# equivalent passes 80 mg/day by design, they are no myositis start (R01/R02 and the PEQ timeline still count them).
+METHYLPREDNISOLONE = "methylprednisolone"
+# Methylprednisolone tablets, 32, 16, 8 and 4 mg (every dose in 4 mg steps), largest first as hooks.dosing's lines;
+# each display is a coded RxNorm clinical drug of the value set
+METHYLPREDNISOLONE_ORAL = ProductLine(GROUP, tuple(Unit(f"methylprednisolone {strength:g} MG Oral Tablet", strength,
+                                                        "tablet") for strength in (32.0, 16.0, 8.0, 4.0)))
+# The diagnoses the IIM/IMNM starting dose is for (IBM too: an inflammatory myopathy, whatever R02 says of treating it)
+MYOSITIS_GROUPS = (*INFLAMMATORY_MYOPATHY, "ibm")
 
 DETAIL = """\
-**{drug} {total} exceeds the adult starting dose.** {findings}
+**{head} {exceeds}.** {findings}
 
+{guidance}
+
+{advice}{unread}"""
+MYOSITIS_GUIDANCE = """\
 For adult IIM/IMNM the starting dose is prednisone **0.5-1 mg/kg/day, usually no more than {cap:g} mg/day**
 (several sources cap at 60-75 mg), once each morning; start tapering after 2-4 weeks according to response.
 **2 mg/kg/day is a paediatric (juvenile dermatomyositis) dose**, not an adult one: one of the seed summaries
-gives adults "1-2 mg/kg/day", which is wrong.
+gives adults "1-2 mg/kg/day", which is wrong."""
+# No myositis on file: the limits still apply (the spec's row has no cohort gate), said as the myositis dose they are
+OTHER_GUIDANCE = """\
+**No myositis diagnosis is on file**{reason}. The adult IIM/IMNM starting dose is prednisone 0.5-1 mg/kg/day,
+usually no more than {cap:g} mg/day, and this check holds every adult order to it; **for another indication, judge
+the dose against that indication's own guideline.**"""
+EQUIVALENCE = ("Methylprednisolone is counted as its prednisone-equivalent (4 mg = 5 mg prednisone): every total "
+               "and limit on this card is in prednisone mg.\n\n")
 
-{advice}{unread}"""
+
+def _checked(order: MedicationOrder) -> str | None:
+    """The oral glucocorticoid R06 checks ``order`` as: prednisone or prednisolone (dose_basis.oral_steroid), or
+    methylprednisolone given by mouth (routes.route_of: by its route, else an oral product). An injectable or one
+    whose route is not said is left out: R07 checks the IV pulses, and a bare '1000 MG' is no oral dose to judge."""
+    if (ingredient := dose_basis.oral_steroid(order)) is not None:
+        return ingredient
+    oral = order.medication.concept_in(GROUP) == METHYLPREDNISOLONE and route_of(order) == "oral"
+    return METHYLPREDNISOLONE if oral and not is_local_order(order) else None
+
+
+def _label(orders: Iterable[MedicationOrder]) -> str:
+    """The checked ingredients of ``orders`` as a card names them together: 'Prednisone', 'Methylprednisolone/
+    prednisone' (as dose_basis.oral_steroid_label)."""
+    return "/".join(sorted({_checked(order) or "prednisone" for order in orders})).capitalize()
+
+
+@dataclass(frozen=True, slots=True)
+class _Equivalent(DraftDose):
+    """A methylprednisolone order's dose in prednisone-equivalent mg (``mg``, ``daily`` and ``kg_daily`` times the
+    factor), so that it is held to the prednisone limits and adds up with prednis(ol)one; named as ordered
+    (``ordered``), with its equivalent: '128 mg once a day, prednisone-equivalent 160 mg/day'."""
+
+    ordered: DraftDose | None = None
+
+    def describe(self, *, briefly: bool = False) -> str:
+        assert self.ordered is not None
+        factor = PEQ_FACTORS[METHYLPREDNISOLONE]
+        equivalent = f"{mg(self.daily)}/day" if self.daily is not None else f"x {factor:g}"
+        return f"{self.ordered.describe(briefly=briefly)}, prednisone-equivalent {equivalent}"
+
+
+def _in_prednisone(dose: DraftDose) -> DraftDose:
+    """``dose`` in prednisone mg: a methylprednisolone order's as :class:`_Equivalent`, any other as it is."""
+    if _checked(dose.order) != METHYLPREDNISOLONE:
+        return dose
+    factor = PEQ_FACTORS[METHYLPREDNISOLONE]
+    read = {f.name: getattr(dose, f.name) for f in fields(DraftDose)}
+    read.update({name: round(read[name] * factor, 6) for name in ("mg", "daily", "kg_daily") if read[name] is not None})
+    return _Equivalent(**read, ordered=dose)
+
+
+def _read(order: MedicationOrder, weight_kg: float | None) -> DraftDose:
+    """dose_basis.read_dose in prednisone mg (:func:`_in_prednisone`)."""
+    return _in_prednisone(dose_basis.read_dose(order, weight_kg))
 
 
 def _over_limits(day: dose_basis.DailyTotal, weight_kg: float | None,
@@ -236,13 +320,57 @@ def _no_frequency_for(orders: Sequence[MedicationOrder]) -> str:
     return "; ".join(f"{why} for {', '.join(named)}" for why, named in labels.items())
 
 
+def _replacement(ingredient: str, weight_kg: float, p: Mapping[str, float]) -> tuple[str, RoundedDose, ProductDose]:
+    """The start offered instead (suggested_mg_per_kg_day on ``weight_kg``, at most max_mg_day) in the drug ordered:
+    methylprednisolone as the prednisone-equivalent over its factor in its tablets' 4 mg steps [sign-off], else
+    prednis(ol)one rounded to 5 mg; in prednisone where methylprednisolone would be less than one tablet."""
+    target = p["suggested_mg_per_kg_day"] * weight_kg
+    factor, step = PEQ_FACTORS[METHYLPREDNISOLONE], METHYLPREDNISOLONE_ORAL.finest_mg
+    if ingredient == METHYLPREDNISOLONE and target / factor >= step:
+        dose = rounded_dose(target / factor, step, p["max_mg_day"] / factor)
+        return ingredient, dose, product_for(METHYLPREDNISOLONE_ORAL, dose.mg)
+    ingredient = "prednisone" if ingredient == METHYLPREDNISOLONE else ingredient
+    dose = rounded_dose(target, TABLET_STEP_MG, p["max_mg_day"])
+    return ingredient, dose, oral_steroid_product(ingredient, dose.mg)
+
+
+def _per_kg_start(ingredient: str, p: Mapping[str, float]) -> str:
+    """The start's mg/kg as the card words it: '1 mg/kg', for methylprednisolone '1 mg/kg prednisone-equivalent'."""
+    equivalent = " prednisone-equivalent" if ingredient == METHYLPREDNISOLONE else ""
+    return f"{p['suggested_mg_per_kg_day']:g} mg/kg{equivalent}"
+
+
+def _target(ingredient: str, p: Mapping[str, float]) -> str:
+    """The start aimed at, said where no weight gives its dose: '1 mg/kg/day once each morning, rounded to 5 mg, at
+    most 80 mg/day', for methylprednisolone in its own mg too."""
+    per_kg, cap = p["suggested_mg_per_kg_day"], p["max_mg_day"]
+    if ingredient != METHYLPREDNISOLONE:
+        return f"{per_kg:g} mg/kg/day once each morning, rounded to {TABLET_STEP_MG:g} mg, at most {cap:g} mg/day"
+    factor, step = PEQ_FACTORS[METHYLPREDNISOLONE], METHYLPREDNISOLONE_ORAL.finest_mg
+    return (f"{per_kg:g} mg/kg/day prednisone-equivalent once each morning: methylprednisolone {per_kg / factor:g} "
+            f"mg/kg/day in {step:g} mg steps, at most {cap / factor:g} mg/day")
+
+
+def _no_myositis(record: PatientRecord, context: HookContext, drafts: Sequence[MedicationOrder]) -> str | None:
+    """With no myositis diagnosis on file, nor one the drafts give as their reason: what the card says after 'No
+    myositis diagnosis is on file', the reasons the drafts do give (' (the draft's reason: giant cell arteritis)'),
+    else ''. None where the patient has myositis (IIM or IMNM, cohorts.is_iim, or IBM)."""
+    if is_iim(record, context) or is_ibm(record):
+        return None
+    reasons = [concept for order in drafts for concept, _ in diagnosis.stated_reasons(order, record)]
+    if any(concept.in_group(*MYOSITIS_GROUPS) for concept in reasons):
+        return None
+    named = list(dict.fromkeys(concept.label for concept in reasons))
+    return f" (the draft's reason: {'; '.join(named)})" if named else ""
+
+
 def evaluate(record: PatientRecord, context: HookContext) -> Result:
     if context.hook != "order-sign":
         return Quiet("order-sign only")
     p = context.params(RULE)
     age = record.age_years
     glucocorticoids = context.drafts_in(GROUP)
-    sent = [o for o in glucocorticoids if dose_basis.oral_steroid(o)]  # not eye drops or other local forms
+    sent = [o for o in glucocorticoids if _checked(o)]  # not eye drops or other local forms, nor injectables
     weight = dosing_weight(record, context)
     facts: dict[str, object] = {
         "age_years": age,
@@ -257,18 +385,22 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     local = dose_basis.local_steroids(glucocorticoids)
     facts["not_systemic"] = "; ".join(o.label for o in local) or None
     # the chart's current orders beside the drafts; a draft that discontinues one of them gives no dose
-    chart = continuing.on_chart(sent, [o for o in continuing.current_orders(record, GROUP)
-                                         if dose_basis.oral_steroid(o)], context.today, GROUP)
+    chart = continuing.on_chart(sent, [o for o in continuing.current_orders(record, GROUP) if _checked(o)],
+                                context.today, GROUP)
     drafts = chart.given
     if not drafts:
-        return Quiet("no oral prednisone or prednisolone draft" + (
+        return Quiet("no oral prednisone, prednisolone or methylprednisolone draft" + (
             " giving a dose (one that discontinues an order gives none)" if sent else
             f" ({dose_basis.LOCAL_FORMS_NO_DOSE})" if local else ""), facts)
     kg = weight.value if weight else None
-    doses = [dose_basis.read_dose(o, kg) for o in drafts]
+    doses = [_read(o, kg) for o in drafts]  # methylprednisolone in prednisone mg, as every total and limit here
     facts["drafts"] = "; ".join(f"{d.order.label}: {d.describe()}" for d in doses)
-    on_chart = [dose_basis.read_dose(o, kg) for o in chart.scheduled]
-    left, left_kept = chart.left_active_doses(kg)  # rewritten with no link: still active
+    on_chart = [_read(o, kg) for o in chart.scheduled]
+    left = [_in_prednisone(d) for d in chart.left_active_doses(kg)[0]]  # rewritten with no link: still active
+    left_kept = [(d.order, d.how_given()) for d in left]
+    equivalent = [d for d in [*doses, *on_chart, *left] if isinstance(d, _Equivalent)]
+    facts["prednisone_equivalent"] = "; ".join(
+        f"{d.order.label} x {PEQ_FACTORS[METHYLPREDNISOLONE]:g}" for d in equivalent) or None
     facts["steroid_on_chart"] = "; ".join(f"{d.order.label}: {d.describe()}{chart.note(d.order)}"
                                           for d in on_chart) or None
     facts.update(chart.facts())
@@ -305,7 +437,14 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # no weight, so does one written per kg, in mg: only what they give in mg/kg is known (the 80 mg cap is not)
     alone_at_least = bool(alone.unread or alone.per_dose_only or (weight is None and alone.per_kg_written))
     adds = alone.mg + EPS < total_mg or alone.per_kg_written + EPS < per_kg_written
-    drug = dose_basis.oral_steroid_label(d.order for d in drafted or doses)
+    named = [d.order for d in drafted or doses]
+    # with methylprednisolone among them, every figure is in prednisone mg, and the card says so
+    drug = (f"{_label([*named, *(d.order for d in equivalent)])} (as prednisone)" if equivalent
+            else _label(named))
+    # methylprednisolone alone is named in its own mg too: 'Methylprednisolone 128 mg/day = prednisone 160 mg/day'
+    only_methylprednisolone = bool(equivalent) and len(equivalent) == len([*doses, *on_chart, *left])
+    no_myositis = _no_myositis(record, context, drafts)
+    facts["myositis_on_file"] = no_myositis is None
     findings = ["Ordered: " + "; ".join(f"{d.order.label}, {d.how_given()}" for d in doses) + "."]
     # every order on the chart going on beside the drafts is named, and offered to be stopped, by its id
     stop = [(d.order, d.how_given()) for d in on_chart]
@@ -325,7 +464,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         # what was read with the orders left active passing a limit is said, whatever could not be read
         if not_judged and not (left_line and left_line.over):
             return NotEvaluable(not_judged, facts)
-        within = (f"{mg(total_mg)}/day" + (f" ({per_kg:.2f} mg/kg/day)" if per_kg is not None else "")
+        within = (f"{mg(total_mg)}/day" + (" prednisone-equivalent" if equivalent else "")
+                  + (f" ({per_kg:.2f} mg/kg/day)" if per_kg is not None else "")
                   + (" with the order on the chart" if adds else "") + " is within the adult limits"
                   + ("" if weight else " (no current weight: only the 80 mg cap was checked)"))
         if left_line:
@@ -356,17 +496,21 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         no_frequency = _no_frequency_for(per_dose_only)
         findings.append(f"{no_frequency[:1].upper()}{no_frequency[1:]}: one dose was counted a day, so the daily "
                         "dose is at least this.")
-    if weight is None:
+    if weight is None:  # the dosing-weight card (R33) asks for one where a draft needs it (dose_basis.needs)
         findings.append(f"There is no body weight from the last {int(context.definition('weight_max_age_days'))} "
-                        "days, so the per-kg limit could not be checked (see the dosing-weight card).")
+                        "days, so the per-kg limit could not be checked ("
+                        + ("see the dosing-weight card)." if dose_basis.needs(record, context) else
+                           "record a current weight)."))
     if age is None:
         findings.append("The patient's age is not on file: adult limits were applied.")
-    ingredient = drug.split("/")[0].lower()
+    # the start is offered in the drug ordered: methylprednisolone where every draft is, else prednis(ol)one
+    ingredient = min({_checked(order) or "prednisone" for order in named} - {METHYLPREDNISOLONE},
+                     default=METHYLPREDNISOLONE)
     delete = [Action("delete", f"Cancel {d.order.label} ({d.describe()})", resource_id=d.order.reference)
               for d in doses]
     suggestions: list[Suggestion] = []
     # what cancelling the drafts leaves on the chart, where the drafts add to the chart's orders or leave one active
-    leaves, leaves_line = _cancelling_leaves([dose_basis.read_dose(o, kg) for o in chart.kept_if_cancelled], kg,
+    leaves, leaves_line = _cancelling_leaves([_read(o, kg) for o in chart.kept_if_cancelled], kg,
                                              context.today, p) if adds or left else (None, None)
     findings += [leaves_line] if leaves_line else []
     if adds and leaves and leaves.within and not alone_at_least and not any(_over_limits(alone, kg, p)[1:]):
@@ -377,21 +521,24 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         suggestions, advice = continuing.cancel_or_discontinue_advised(delete, [*stop, *left_kept],
                                                                        replacing_as=" (a taper step)")
     elif weight is not None:
-        dose = rounded_dose(p["suggested_mg_per_kg_day"] * weight.value, TABLET_STEP_MG, p["max_mg_day"])
-        product = oral_steroid_product(ingredient, dose.mg)
+        ingredient, dose, product = _replacement(ingredient, weight.value, p)
+        per_kg_start = _per_kg_start(ingredient, p)
         text = f"{ingredient.capitalize()} {dose.mg:g} mg ({product.amount}) by mouth once every morning"
         resource = orders.medication_request(
             context.patient_id, orders.product_concept(context.valuesets, product),
             dose.mg, "mg", text=text, route="oral", when=["MORN"],
-            note=f"{p['suggested_mg_per_kg_day']:g} mg/kg x {weight.value:g} kg ({weight.day.isoformat()}), "
+            note=f"{per_kg_start} x {weight.value:g} kg ({weight.day.isoformat()}), "
                  f"{dose.how}; review for taper after 2-4 weeks.")
-        facts["suggested_mg_day"] = dose.mg
-        advice = (f"Suggested instead: **{ingredient} {dose.mg:g} mg by mouth every morning** "
-                  f"({p['suggested_mg_per_kg_day']:g} mg/kg on {weight.describe('kg')}, {dose.how}).")
+        facts["suggested_mg_day"], facts["suggested_drug"] = dose.mg, ingredient
+        # with no myositis on file it is the myositis start, offered but not chosen for the clinician
+        advice = (f"{'Suggested instead' if no_myositis is None else 'The IIM/IMNM start would be'}: "
+                  f"**{ingredient} {dose.mg:g} mg by mouth every morning** "
+                  f"({per_kg_start} on {weight.describe('kg')}, {dose.how}).")
         # the replacement stops the chart's orders too: beside them, the new dose would add up again
-        suggestions.append(Suggestion(f"Replace with {ingredient} {dose.mg:g} mg PO every morning (1 mg/kg)",
+        suggestions.append(Suggestion(f"Replace with {ingredient} {dose.mg:g} mg PO every morning ({per_kg_start})",
                                       [*delete, *continuing.discontinue(chart.to_stop(sent, stop)),
-                                       Action("create", text, resource=resource)], is_recommended=True))
+                                       Action("create", text, resource=resource)],
+                                      is_recommended=no_myositis is None))
     else:
         facts["suggested_mg_day"] = None
         # no replacement can be computed, and keeping the drafts is not offered (they are over the limits, their mg
@@ -401,8 +548,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         suggestions = [Suggestion("Cancel the draft: the order on the chart stays active", delete,
                                   is_recommended=True)] if keep_chart else []
         advice = (f"No weight-based dose can be suggested without a current weight: the target is "
-                  f"{p['suggested_mg_per_kg_day']:g} mg/kg/day once each morning, rounded to {TABLET_STEP_MG:g} mg, "
-                  f"at most {p['max_mg_day']:g} mg/day. "
+                  f"{_target(ingredient, p)}. "
                   + (f"**Cancel the draft** to keep the order on the chart alone ({keep_chart}, not above "
                      f"{p['max_mg_day']:g} mg/day), or weigh" if keep_chart else "Weigh") + " the patient and re-order"
                   + (", and stop the order on the chart, or the new dose adds up with it."
@@ -415,12 +561,24 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         summary_dose += f" = {per_kg:.2f} mg/kg/day"
     if adds:
         summary_dose += " with the order on the chart"
+    head = f"{drug} {summary_dose}"
+    if only_methylprednisolone:
+        factor = PEQ_FACTORS[METHYLPREDNISOLONE]
+        own = (f"{least_per_kg}{per_kg / factor:.2f} mg/kg/day" if by_kg and per_kg is not None
+               else f"{least}{mg(total_mg / factor)}/day")
+        head = f"{_label(named)} {own} = prednisone {summary_dose}"
     limit = f"{p['max_mg_day']:g} mg/day" if over_cap else f"{p['max_mg_per_kg_day']:g} mg/kg/day"
+    guidance = (EQUIVALENCE if equivalent else "") + (
+        MYOSITIS_GUIDANCE.format(cap=p["max_mg_day"]) if no_myositis is None
+        else OTHER_GUIDANCE.format(reason=no_myositis, cap=p["max_mg_day"]))
+    exceeds = (f"exceeds the adult limit ({limit})", "1 mg/kg/day is usual") if no_myositis is None else (
+        f"is above the adult IIM/IMNM limit ({limit})", "no myositis on file")
     return Fired(
         severity="warning",
-        summary=f"{drug} {summary_dose} exceeds the adult limit ({limit}); 1 mg/kg/day is usual",
-        detail=DETAIL.format(drug=drug, total=summary_dose, findings=" ".join(findings), cap=p["max_mg_day"],
-                             advice=advice,
+        summary=first_fitting([f"{head} {exceeds[0]}; {exceeds[1]}", f"{head} {exceeds[0]}"]),
+        detail=DETAIL.format(head=head, findings=" ".join(findings), guidance=guidance,
+                             exceeds="exceeds the adult starting dose" if no_myositis is None
+                             else "is above the adult IIM/IMNM starting dose", advice=advice,
                              unread=("\n\nNot read: " + "; ".join(unread) + ".") if unread else ""),
         facts=facts,
         about=[d.order for d in doses],
