@@ -428,6 +428,15 @@ def test_measure_facts_say_how_old(kb, today):
     assert "200 days old, current" in facts["latest_height"]
 
 
+def test_measure_facts_say_why_a_current_weight_is_not_used(kb, today):
+    """A 5-day-old weight of 7 kg for a 40-year-old is not dosed from (implausible: BMI 2.4): R06/R32/R33's
+    explanations called it "too old to dose from"."""
+    chart = Chart(today, age=40).weight(7, day=-5).height(170, day=-200)
+    facts = dose_basis.measure_facts(*_record_and_context(kb, chart, today))
+    assert "5 days old, not used: implausible for an adult (BMI 2.4 with height 170 cm on" in facts["latest_weight"]
+    assert "too old" not in facts["latest_weight"]
+
+
 def test_drafts_are_added_up_only_over_the_days_they_are_given_together(kb, today):
     chart = Chart(today)
 

@@ -1076,7 +1076,9 @@ def measure_facts(record: PatientRecord, context: HookContext) -> dict[str, str 
             continue
         age = (record.today - latest.day).days
         unread = unread_newer(record, name, unit)
+        # a current weight that cannot be the patient's is not used either, for its own reason (not its age)
+        implausible = body.implausible_weight(record, context) if name == "weight" else None
         state = ("current" if current is not None else f"not used: a newer {name}, {unread}, cannot be read"
-                 if unread else "too old to dose from")
+                 if unread else f"not used: {implausible}" if implausible else "too old to dose from")
         out[f"latest_{name}"] = f"{latest.describe(unit)} ({age} days old, {state})"
     return out

@@ -29,9 +29,10 @@ from typing import Any
 from hooks import orders
 from hooks.cards import first_fitting
 from hooks.context import HookContext
-from hooks.definitions import antibodies, cohorts, continuing, hepatitis, renal
+from hooks.definitions import antibodies, cohorts, continuing, hepatitis, lab_orders, renal
 from hooks.definitions.courses import given_since
 from hooks.definitions.dose_basis import named_with_dose
+from hooks.definitions.lab_orders import LabTest
 from hooks.record import Observation, PatientRecord, Quantity, falls_below
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import CFP_2014, EULAR_2022_INFECTIONS, MTX_BASELINE_DRORACLE, MTX_LABEL
@@ -85,13 +86,13 @@ def _count(observation: Observation) -> Quantity | None:
 
 @dataclass(frozen=True, slots=True)
 class Lab:
-    """A prerequisite test: the value-set group(s) that satisfy it, and the LOINC code to order it by."""
+    """A prerequisite test: the value-set group(s) that satisfy it, and the test ordered for it (one CBC with
+    differential for the WBC, haemoglobin and platelets)."""
 
     key: str
     label: str
     groups: tuple[str, ...]
-    order_group: str
-    loinc: str
+    order: LabTest
     recent: bool  # True: must be within lab_max_age_days; False: ever
     # how its result must be read to count as done (a number, a count); None: any result (a screen's NEG, and the
     # renal result, which renal.below_limit judges in every form)
@@ -99,16 +100,16 @@ class Lab:
 
 
 BASELINE: tuple[Lab, ...] = (
-    Lab("wbc", "WBC", ("wbc",), "wbc", "6690-2", True, _count),
-    Lab("hemoglobin", "haemoglobin", ("hemoglobin",), "hemoglobin", "718-7", True, _number),
-    Lab("platelets", "platelets", ("platelets",), "platelets", "777-3", True, _count),
-    Lab("alt", "ALT", ("alt",), "alt", "1742-6", True, _number),
-    Lab("ast", "AST", ("ast",), "ast", "1920-8", True, _number),
-    Lab("albumin", "albumin", ("albumin",), "albumin", "1751-7", True, _number),
-    Lab("renal", "creatinine/eGFR", ("creatinine", "egfr"), "creatinine", "2160-0", True),
-    Lab("hbsag", "HBsAg", ("hbsag",), "hbsag", "5196-1", False),
-    Lab("anti_hbc", "anti-HBc total", ("anti_hbc",), "anti_hbc", "16933-4", False),
-    Lab("hcv_ab", "HCV antibody", ("hcv_ab",), "hcv_ab", "13955-0", False),
+    Lab("wbc", "WBC", ("wbc",), lab_orders.CBC, True, _count),
+    Lab("hemoglobin", "haemoglobin", ("hemoglobin",), lab_orders.CBC, True, _number),
+    Lab("platelets", "platelets", ("platelets",), lab_orders.CBC, True, _count),
+    Lab("alt", "ALT", ("alt",), lab_orders.ALT, True, _number),
+    Lab("ast", "AST", ("ast",), lab_orders.AST, True, _number),
+    Lab("albumin", "albumin", ("albumin",), LabTest("albumin", "albumin", "1751-7"), True, _number),
+    Lab("renal", "creatinine/eGFR", ("creatinine", "egfr"), LabTest("creatinine/eGFR", "creatinine", "2160-0"), True),
+    Lab("hbsag", "HBsAg", ("hbsag",), lab_orders.HBSAG, False),
+    Lab("anti_hbc", "anti-HBc total", ("anti_hbc",), lab_orders.ANTI_HBC, False),
+    Lab("hcv_ab", "HCV antibody", ("hcv_ab",), lab_orders.HCV_AB, False),
 )
 
 # The counts of a clear baseline cytopenia: (value-set group, label, the parameter it must not be below). The ANC is
@@ -410,15 +411,17 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                and (unsettled or (unjudged and unjudged.reason.missing == "creatinine"))]
     recheck += [lab for lab, _ in unread]
     recheck += [lab for lab in BASELINE if lab.key in counts_unsettled]
+    # each test once, however many of its results are wanted (a CBC for the WBC, haemoglobin and platelets)
+    to_order: dict[LabTest, list[str]] = {}
     for lab in (*missing, *recheck):
-        labs.append(Action("create", f"Order {lab.label}", resource=orders.service_request(
-            context.patient_id, orders.lab_concept(context.valuesets, lab.order_group, lab.loinc),
-            note="Baseline before starting methotrexate")))
+        to_order.setdefault(lab.order, []).append(lab.label)
+    for lab_test, labels in to_order.items():
+        named = lab_test.label if labels == [lab_test.label] else f"{lab_test.label} ({', '.join(labels)})"
+        labs.append(lab_test.action(context, f"Order {named}", note="Baseline before starting methotrexate"))
     if any(lab.key in ("alt", "ast") for lab in (*missing, *recheck)) \
             and latest_result(record, ("ggt",), since) is None:
-        labs.append(Action("create", "Order GGT", resource=orders.service_request(
-            context.patient_id, orders.lab_concept(context.valuesets, "ggt", "2324-2"),
-            note="Liver toxicity marker not confounded by muscle injury (IMNM)")))
+        labs.append(lab_orders.GGT.action(context, "Order GGT",
+                                          note="Liver toxicity marker not confounded by muscle injury (IMNM)"))
     if unjudged and (height := unjudged.reason.order(context, "methotrexate")):
         labs.append(height)
     if childbearing and pregnancy_test is None and not pregnant:
@@ -440,9 +443,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         follow_up = [Action("create", "Hepatology referral", resource=orders.service_request(
             context.patient_id, orders.text_concept(f"Referral to hepatology: {why} before methotrexate")))]
         if hbv_open and not antiviral_reason:
-            follow_up.insert(0, Action("create", "HBV DNA", resource=orders.service_request(
-                context.patient_id, orders.lab_concept(context.valuesets, "hbv_dna", "42595-9",
-                                                       "HBV DNA PCR (quantitative)"))))
+            follow_up.insert(0, lab_orders.HBV_DNA.action(context))
         if hcv:
             follow_up.insert(0, Action("create", "HCV RNA", resource=orders.service_request(
                 context.patient_id, orders.text_concept("HCV RNA PCR (quantitative)"))))

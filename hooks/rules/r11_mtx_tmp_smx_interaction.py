@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import renal, weight
+from hooks.definitions import lab_orders, renal, weight
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import DueDose, between_doses
 from hooks.definitions.dose_basis import named_with_dose, read_instruction, text_frequency
@@ -373,9 +373,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     headline = {"prophylactic": "prophylactic TMP dose, monitor the CBC", "treatment": "treatment TMP dose, avoid",
                 "unknown": "TMP dose unknown"}[dose.regimen]
 
-    cbc = orders.service_request(
-        context.patient_id, orders.lab_concept(context.valuesets, "cbc", "57021-8", text="CBC with differential"),
-        note="Methotrexate with trimethoprim: CBC at 1-2 weeks and 4 weeks, then monthly while both continue.")
+    cbc = lab_orders.CBC.request(
+        context, note="Methotrexate with trimethoprim: CBC at 1-2 weeks and 4 weeks, then monthly while both continue.")
     monitor = Action("create", "CBC at 1-2 and 4 weeks, then monthly", resource=cbc)
     stop_tmp = Action("delete", f"{'Cancel' if drafted_tmp else 'Stop'} {named_with_dose(tmp_order)}",
                       resource_id=tmp_order.reference)

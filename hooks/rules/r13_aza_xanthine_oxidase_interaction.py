@@ -18,7 +18,7 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import continuing, weight
+from hooks.definitions import continuing, lab_orders, weight
 from hooks.definitions.dose_basis import named_with_dose, read_dose
 from hooks.dosing import AZATHIOPRINE_ORAL, daily_mg, largest_given, product_for
 from hooks.record import MedicationOrder, PatientRecord
@@ -219,9 +219,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
         chart_lines.append(continuing.left_active_finding(
             left_kept, f"{given:g} mg/day" if given is not None else None, None))
 
-    cbc = orders.service_request(
-        context.patient_id, orders.lab_concept(context.valuesets, "cbc", "57021-8", text="CBC with differential"),
-        note="Weekly while azathioprine and allopurinol are given together.")
+    cbc = lab_orders.CBC.request(context, note="Weekly while azathioprine and allopurinol are given together.")
     # cancelling the drafts alone would leave the chart's orders of that drug beside the other one: stopped too
     aza_on_chart = continuing.discontinue(aza.to_stop(mg_day))
     if aza_drafted:

@@ -7,7 +7,7 @@ from typing import Any
 
 from hooks import dosing, orders
 from hooks.context import HookContext
-from hooks.definitions import escalation, iga, renal, severe_disease
+from hooks.definitions import escalation, iga, lab_orders, renal, severe_disease
 from hooks.definitions import treatment_duration as td
 from hooks.definitions import weight as body
 from hooks.definitions.cardiac_screen import SEVERE_CARD
@@ -133,15 +133,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     facts.update(ivig_dosing_weight=basis, iga=iga_found.result, egfr=str(kidney) if kidney.on_file else None,
                  ivig_cautions=" ".join(cautions) or None)
     patient = context.patient_id
-    labs = [Action("create", "Basic metabolic panel before each cycle", resource=orders.service_request(
-                patient, orders.lab_concept(context.valuesets, "bmp", "51990-0",
-                                            "Basic metabolic panel (before and 3-5 days after each IVIG cycle)"))),
-            Action("create", "CBC before each cycle", resource=orders.service_request(
-                patient, orders.lab_concept(context.valuesets, "cbc", "58410-2",
-                                            "Complete blood count (haemolysis check with IVIG)")))]
+    labs = [lab_orders.BMP.action(context, "Basic metabolic panel before each cycle",
+                                  note="Before and 3-5 days after each IVIG cycle."),
+            lab_orders.CBC.action(context, "CBC before each cycle", note="Before each IVIG cycle (haemolysis check).")]
     if iga_found.order:
-        labs.append(Action("create", "Serum IgA (once, before the first IVIG)", resource=orders.service_request(
-            patient, orders.lab_concept(context.valuesets, "igA", "2458-8", "Serum IgA before the first IVIG"))))
+        labs.append(lab_orders.IGA.action(context, "Serum IgA (once, before the first IVIG)",
+                                          note="Once, before the first IVIG."))
     # R19's decision, as its card is made from it: while it shows, its IVIG is the one given
     on_severe_card = severe_disease.card_shows(record, context)
     facts["ivig_on_severe_card"] = on_severe_card

@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 from hooks import dosing, orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, escalation, hepatitis, immunosuppression
+from hooks.definitions import antibodies, escalation, hepatitis, immunosuppression, lab_orders
 from hooks.definitions import treatment_duration as td
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
@@ -187,22 +187,10 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     patient = context.patient_id
     labs: list[Action] = []
     if hbv.need_hbsag:
-        labs.append(Action("create", "HBsAg", resource=orders.service_request(
-            patient, orders.lab_concept(context.valuesets, "hbsag", "5196-1"))))
+        labs.append(lab_orders.HBSAG.action(context))
     if hbv.need_anti_hbc:
-        labs.append(Action("create", "Anti-HBc total", resource=orders.service_request(
-            patient, orders.lab_concept(context.valuesets, "anti_hbc", "16933-4"))))
-    labs += [
-        Action("create", "IgG", resource=orders.service_request(
-            patient, orders.lab_concept(context.valuesets, "igG", "2465-3"))),
-        Action("create", "IgA", resource=orders.service_request(
-            patient, orders.lab_concept(context.valuesets, "igA", "2458-8"))),
-        Action("create", "IgM", resource=orders.service_request(
-            patient, orders.lab_concept(context.valuesets, "igM", "2472-9", text="Serum IgM"))),
-        Action("create", "CBC with differential", resource=orders.service_request(
-            patient, orders.lab_concept(context.valuesets, "cbc", "57021-8",
-                                      text="Complete blood count with differential"))),
-    ]
+        labs.append(lab_orders.ANTI_HBC.action(context))
+    labs += [test.action(context) for test in (lab_orders.IGG, lab_orders.IGA, lab_orders.IGM, lab_orders.CBC)]
     suggestions = [Suggestion("Baseline labs before rituximab (HBV screen, immunoglobulins, CBC)", labs)]
     child = is_paediatric(record, context)
     if not unmanaged:
@@ -227,8 +215,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             is_recommended=True))
     else:
         suggestions.append(Suggestion("HBV DNA and hepatology referral before rituximab", [
-            Action("create", "HBV DNA", resource=orders.service_request(
-                patient, orders.lab_concept(context.valuesets, "hbv_dna", "42595-9", "HBV DNA PCR (quantitative)"))),
+            lab_orders.HBV_DNA.action(context),
             Action("create", "Hepatology referral", resource=orders.service_request(
                 patient, orders.text_concept("Hepatology referral: antiviral prophylaxis before anti-CD20 therapy")))],
             is_recommended=True))

@@ -11,7 +11,7 @@ from typing import Any
 from hooks import orders
 from hooks.cards import cut_summary
 from hooks.context import HookContext
-from hooks.definitions import immunosuppression, renal, steroids
+from hooks.definitions import immunosuppression, lab_orders, renal, steroids
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import ended_early_list, given_since, planned
 from hooks.definitions.steroids import Exposure, Run, SteroidHistory
@@ -212,7 +212,7 @@ def _pulse_risk(pulses: list[MedicationOrder], today: date) -> str:
 
 def _suggestions(context: HookContext, mtx: bool, kidney: Kidney) -> list[Suggestion]:
     sets, pid = context.valuesets, context.patient_id
-    cbc = orders.service_request(pid, orders.lab_concept(sets, "cbc", "58410-2", "Complete blood count (CBC)"),
+    cbc = lab_orders.CBC.request(context,
                                  note="At 1-2 and 4 weeks after starting TMP/SMX with methotrexate, then monthly.")
     ss = orders.medication_request(
         pid, orders.concept(sets, "tmp_smx", TMP_SMX_SS), 1, "{tbl}",

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from hooks import orders
 from hooks.cards import cut_summary, first_fitting
 from hooks.context import HookContext
-from hooks.definitions import antibodies, continuing, hepatitis
+from hooks.definitions import antibodies, continuing, hepatitis, lab_orders
 from hooks.definitions.dose_basis import draft_start, named_with_dose
 from hooks.record import MedicationOrder, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Severity, Suggestion
@@ -183,37 +183,25 @@ def _screening(record: PatientRecord, params: Mapping[str, float]) -> dict[str, 
     }
 
 
-def _lab(context: HookContext, group: str, loinc: str, text: str | None = None) -> dict[str, Any]:
-    return orders.service_request(context.patient_id, orders.lab_concept(context.valuesets, group, loinc, text),
-                                  priority="urgent", note="Before anti-CD20 therapy (HBV reactivation risk).")
+# why each test is ordered before anti-CD20 therapy, for its note
+HBV_NOTE = "Before anti-CD20 therapy (HBV reactivation risk)."
+HCV_NOTE = "Before anti-CD20 therapy (hepatitis C screen before immunosuppression)."
+IMMUNOGLOBULIN_NOTE = "Baseline before anti-CD20 therapy (hypogammaglobulinaemia and infection risk)."
 
 
 def _labs(record: PatientRecord, context: HookContext, params: Mapping[str, float], missing_hbsag: bool,
           missing_anti_hbc: bool, dna_needed: bool) -> list[Action]:
-    today = record.today
-    actions = []
-    if missing_hbsag:
-        actions.append(Action("create", "HBsAg", resource=_lab(context, "hbsag", "5196-1")))
-    if missing_anti_hbc:
-        actions.append(Action("create", "Anti-HBc total", resource=_lab(context, "anti_hbc", "16933-4")))
-    if not record.observations_in("anti_hbs"):
-        actions.append(Action("create", "Anti-HBs", resource=_lab(context, "anti_hbs", "22322-2")))
-    if dna_needed:
-        actions.append(Action("create", "HBV DNA (PCR, quantitative)",
-                              resource=_lab(context, "hbv_dna", "42595-9", "HBV DNA PCR (viral load)")))
-    if not record.observations_in("hcv_ab"):
-        actions.append(Action("create", "HCV antibody", resource=_lab(context, "hcv_ab", "16128-1")))
-    ig_since = today - timedelta(days=int(params["immunoglobulin_max_age_days"]))
-    if not record.observations_in("igG", since=ig_since):
-        actions.append(Action("create", "IgG", resource=_lab(context, "igG", "2465-3")))
-    if not record.observations_in("igA", since=ig_since):
-        actions.append(Action("create", "IgA", resource=_lab(context, "igA", "2458-8")))
-    if not record.observations_in("igM", since=ig_since):
-        igm = orders.service_request(
-            context.patient_id, orders.lab_concept(context.valuesets, "igM", "2472-9", text="IgM, serum"),
-            priority="urgent", note="Baseline before anti-CD20 therapy.")
-        actions.append(Action("create", "IgM", resource=igm))
-    return actions
+    ig_since = record.today - timedelta(days=int(params["immunoglobulin_max_age_days"]))
+    wanted = [
+        (lab_orders.HBSAG, HBV_NOTE, missing_hbsag),
+        (lab_orders.ANTI_HBC, HBV_NOTE, missing_anti_hbc),
+        (lab_orders.ANTI_HBS, HBV_NOTE, not record.observations_in("anti_hbs")),
+        (lab_orders.HBV_DNA, HBV_NOTE, dna_needed),
+        (lab_orders.HCV_AB, HCV_NOTE, not record.observations_in("hcv_ab")),
+        *((test, IMMUNOGLOBULIN_NOTE, not record.observations_in(test.group, since=ig_since))
+          for test in (lab_orders.IGG, lab_orders.IGA, lab_orders.IGM)),
+    ]
+    return [test.action(context, priority="urgent", note=note) for test, note, needed in wanted if needed]
 
 
 def _referral(context: HookContext) -> Action:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from hooks import dosing, orders
 from hooks.context import HookContext
-from hooks.definitions import continuing, courses, iga, renal, routes
+from hooks.definitions import continuing, courses, iga, lab_orders, renal, routes
 from hooks.definitions import weight as body
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.dose_basis import named_with_dose
@@ -693,7 +693,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             per_kg = {k: v / weight.value for k, v in cycle.readings.items()}
         else:
             unchecked.append(f"{name} ({cycle.how}): no body weight within the last "
-                             f"{body.weight_max_age_days(record, context)} days, so the dose per kg could not be "
+                             f"{body.weight_max_age_days(record, context)} days"
+                             f"{body.why_not_current(record, 'weight', 'kg')}, so the dose per kg could not be "
                              "checked (see R33)")
         ceiling = limit + (0 if cycle.per_kg or weight is None else _rounding_slack(limit, weight.value))
         over = {k: v for k, v in per_kg.items() if v > ceiling}
@@ -854,16 +855,11 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     elif replace_draft:
         suggested = (f" ({limit:g} g/kg; the dose in grams could not be computed without a current body weight: "
                      "record one, see R33)")
-    labs = [Action("create", "Basic metabolic panel before and 3-5 days after each cycle",
-                   resource=orders.service_request(context.patient_id, orders.lab_concept(
-                       context.valuesets, "bmp", "51990-0", "Basic metabolic panel (creatinine, electrolytes)"),
-                       note="Before each IVIG cycle and 3-5 days after it."))]
-    labs.append(Action("create", "CBC (haemolysis)", resource=orders.service_request(
-        context.patient_id, orders.lab_concept(context.valuesets, "cbc", "58410-2", "Complete blood count (CBC)"),
-        note="Haemolysis after IVIG.")))
+    labs = [lab_orders.BMP.action(context, "Basic metabolic panel before and 3-5 days after each cycle",
+                                  note="Before each IVIG cycle and 3-5 days after it."),
+            lab_orders.CBC.action(context, "CBC (haemolysis)", note="Haemolysis after IVIG.")]
     if iga_found.order:
-        labs.append(Action("create", "IgA level", resource=orders.service_request(
-            context.patient_id, orders.lab_concept(context.valuesets, "igA", "2458-8"), note="Before IVIG.")))
+        labs.append(lab_orders.IGA.action(context, "IgA level", note="Before IVIG."))
     measure = lacking.order(context, "IVIG") if lacking else None  # where an order gives it (a child's height)
     if measure is not None:
         labs.append(measure)

@@ -9,7 +9,8 @@ from typing import Any, NamedTuple
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, cohorts, juvenile_onset
+from hooks.definitions import antibodies, cohorts, juvenile_onset, lab_orders
+from hooks.definitions.lab_orders import LabTest
 from hooks.record import LOINC, SNOMED, PatientRecord, Procedure
 from hooks.rule import Action, Fired, NotEvaluable, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ALLENBACH_2016, ENMC_224, IMACS_2023_CANCER, SEED_001, SHELLY_MAYO, USPSTF_SCREENING
@@ -68,12 +69,13 @@ COMBINED_CT = "CT chest/abdomen/pelvis (combined)"
 _CT_REGION = re.compile(r"\b(chest|abdomen|pelvis)\b")
 _CT_REGIONS = frozenset(("chest", "abdomen", "pelvis"))
 ENHANCED_CT_LOINC = "89283-6"  # CT Neck+Chest+Abdomen+Pelvis W contrast IV
-# (what is ordered, and its value-set group, code and system where the value sets hold one)
-BASIC_PANEL: tuple[tuple[str, tuple[str, str, str] | None], ...] = (
-    ("Complete blood count (CBC)", ("cbc", "58410-2", LOINC)),
+# (what is ordered, and how it is coded: a test other cards order too, as they all order it; else its value-set
+# group, code and system where the value sets hold one)
+BASIC_PANEL: tuple[tuple[str, LabTest | tuple[str, str, str] | None], ...] = (
+    ("Complete blood count with differential (CBC)", lab_orders.CBC),
     ("Comprehensive metabolic panel (CMP)", ("cmp", "24323-8", LOINC)),
-    ("Erythrocyte sedimentation rate (ESR)", ("esr", "30341-2", LOINC)),
-    ("C-reactive protein (CRP)", ("crp", "1988-5", LOINC)),
+    ("Erythrocyte sedimentation rate (ESR)", lab_orders.ESR),
+    ("C-reactive protein (CRP)", lab_orders.CRP),
     ("Serum protein electrophoresis (SPEP)", None), ("Serum free light chains (kappa/lambda)", None),
     ("Urinalysis", ("urinalysis", "24356-8", LOINC)),
     ("Chest X-ray (PA and lateral)", ("chest_xray", "399208008", SNOMED)))
@@ -215,10 +217,15 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     )
 
 
+def _basic_concept(context: HookContext, name: str, coded: LabTest | tuple[str, str, str] | None) -> dict[str, Any]:
+    if isinstance(coded, LabTest):
+        return coded.concept(context.valuesets)
+    return orders.procedure_concept(context.valuesets, *coded, text=name) if coded else orders.text_concept(name)
+
+
 def _suggestions(context: HookContext) -> list[Suggestion]:
     basic = [Action("create", name, resource=orders.service_request(
-        context.patient_id, orders.procedure_concept(context.valuesets, *coded, text=name) if coded
-        else orders.text_concept(name), note="IMACS basic cancer screen for IMNM"))
+        context.patient_id, _basic_concept(context, name, coded), note="IMACS basic cancer screen for IMNM"))
         for name, coded in BASIC_PANEL]
     ct = orders.service_request(
         context.patient_id, orders.procedure_concept(context.valuesets, "ct_chest_abdomen_pelvis", ENHANCED_CT_LOINC,

@@ -58,10 +58,24 @@ def test_only_the_missing_items_are_listed_and_ordered(kb, today):
     assert card["indicator"] == "warning"
     assert "missing haemoglobin, ALT, HBsAg, folic acid" in card["detail"]
     codes = [c["coding"][0]["code"] for c in _ordered_codes(card)]
-    assert codes == ["718-7", "1742-6", "5196-1", "2324-2"]  # + GGT because a liver test is missing
+    assert codes == ["57021-8", "1742-6", "5196-1", "2324-2"]  # + GGT because a liver test is missing
+    assert card["suggestions"][0]["actions"][0]["description"] == "Order CBC with differential (haemoglobin)"
     folic = card["suggestions"][1]["actions"][0]["resource"]
     assert folic["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 1
     assert card["suggestions"][0]["actions"][0]["resource"]["status"] == "draft"
+
+
+def test_the_missing_counts_are_one_cbc_with_differential(kb, today):
+    """Review 422 item 7: the WBC, haemoglobin and platelets went as three orders of their own, where every other card
+    orders a CBC with differential (57021-8): an EHR's duplicate check keyed on codes saw different tests. They are
+    one CBC with differential now, which also gives the ANC the cytopenia check reads."""
+    chart = worked_up(today).without_observations(WBC[1], HGB[1], PLT[1])
+    card = _card(kb, today, _draft(chart))
+    assert "missing WBC, haemoglobin, platelets" in card["detail"]
+    [cbc] = card["suggestions"][0]["actions"]
+    assert cbc["description"] == "Order CBC with differential (WBC, haemoglobin, platelets)"
+    assert cbc["resource"]["code"]["coding"][0]["code"] == "57021-8"
+    assert cbc["resource"]["code"]["text"] == "CBC with differential"
 
 
 def _without_albumin(today):
@@ -853,7 +867,7 @@ def test_a_count_that_cannot_be_read_is_no_baseline(kb, today, result, said):
     card = _card(kb, today, _draft(chart))
     assert card["indicator"] == "warning" and said in card["detail"]
     assert card["summary"].startswith("Methotrexate start: missing platelets that can be read")
-    assert [c["coding"][0]["code"] for c in _ordered_codes(card)] == ["777-3"]
+    assert [c["coding"][0]["code"] for c in _ordered_codes(card)] == ["57021-8"]  # the CBC the count is in
 
 
 def test_a_liver_test_with_no_number_is_no_baseline(kb, today):
@@ -885,4 +899,4 @@ def test_a_count_reported_as_a_bound_that_does_not_settle_its_limit_is_asked_for
     assert card["indicator"] == "warning"
     assert "an exact platelets (reported as >50 ×10⁹/L on 2026-11-18: whether it is below 100 is not known)" in \
         card["detail"]
-    assert [c["coding"][0]["code"] for c in _ordered_codes(card)] == ["777-3"]
+    assert [c["coding"][0]["code"] for c in _ordered_codes(card)] == ["57021-8"]  # the CBC the count is in

@@ -205,8 +205,8 @@ def test_methotrexate_card_and_suggested_orders(kb, today):
     assert ss["medicationCodeableConcept"]["coding"][0]["code"] == "198334"
     assert ss["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 1
     assert ss["dosageInstruction"][0]["timing"]["repeat"]["period"] == 1
-    assert daily["actions"][1]["resource"]["code"]["text"] == "Complete blood count (CBC)"
-    assert daily["actions"][1]["resource"]["code"]["coding"][0]["code"] == "58410-2"
+    assert daily["actions"][1]["resource"]["code"]["text"] == "CBC with differential"
+    assert daily["actions"][1]["resource"]["code"]["coding"][0]["code"] == "57021-8"
     ds = mwf["actions"][0]["resource"]
     assert ds["medicationCodeableConcept"]["coding"][0]["code"] == "198335"
     assert ds["dosageInstruction"][0]["timing"]["repeat"]["dayOfWeek"] == ["mon", "wed", "fri"]

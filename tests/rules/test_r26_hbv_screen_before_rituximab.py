@@ -73,13 +73,24 @@ def test_nothing_on_file_card_and_orders(kb, today):
     labs = card["suggestions"][0]
     assert labs["isRecommended"]
     codes = [a["resource"]["code"].get("coding", [{}])[0].get("code") for a in labs["actions"]]
-    assert codes == ["5196-1", "16933-4", "22322-2", "16128-1", "2465-3", "2458-8", "2472-9"]
+    assert codes == ["5196-1", "16933-4", "22322-2", "13955-0", "2465-3", "2458-8", "2472-9"]
     assert all(a["resource"]["status"] == "draft" for a in labs["actions"])
     assert "42595-9" not in codes  # HBV DNA only when a marker is positive
     hold = card["suggestions"][-1]["actions"][0]
     assert hold == {"type": "delete", "resourceId": "MedicationRequest/draft-rtx",
                     "description": hold["description"]}
     assert len(card["suggestions"]) == 2  # no antiviral suggestion when nothing is positive
+
+
+def test_each_order_gives_its_own_reason(kb, today):
+    """Review 422 item 7: the notes of IgG, IgA and HCV antibody said "(HBV reactivation risk)", the reason of none."""
+    card, _ = _run(kb, _chart(today), today)
+    notes = {a["description"]: a["resource"]["note"][0]["text"] for a in card["suggestions"][0]["actions"]}
+    assert all("HBV" in notes[label] for label in ("HBsAg", "Anti-HBc total", "Anti-HBs"))
+    assert "hepatitis C" in notes["HCV antibody"]
+    for label in ("IgG", "IgA", "IgM"):
+        assert "HBV" not in notes[label] and "hypogammaglobulinaemia" in notes[label]
+    assert "HBV" not in notes["HCV antibody"]
 
 
 def test_other_anti_cd20_by_name_triggers(kb, today):

@@ -338,8 +338,18 @@ def test_no_current_weight_names_the_window_that_applies(kb, today, age, window)
     chart = _chart(today, weight=None, age=age).weight(40, day=-40 if window == 30 else -10)
     _, entry = _run(kb, _draft(chart, 80, "g", text="80 g per cycle over 2 days"), today)
     assert entry["status"] == "not-evaluable"
-    assert f"no body weight within the last {window} days, so the dose per kg could not be checked" in \
-        entry["reason"]
+    assert (f"no body weight within the last {window} days (latest 40 kg on {chart.at(-40 if window == 30 else -10)}, "
+            "too old), so the dose per kg could not be checked") in entry["reason"]
+
+
+def test_a_weight_not_used_as_implausible_is_named_so(kb, today):
+    """A current weight of 7 kg for a 54-year-old (BMI 2.6) is no dosing weight: the card said there was "no body
+    weight within the last 30 days", as if none had been measured; it now says why the one on file is not used."""
+    chart = _chart(today, weight=7)
+    _, entry = _run(kb, _draft(chart, 80, "g", text="80 g per cycle over 2 days"), today)
+    assert entry["status"] == "not-evaluable"
+    assert (f"no body weight within the last 30 days (the latest weight, 7 kg on {chart.at(-5)}, is implausible for "
+            "an adult (BMI 2.6") in entry["reason"]
 
 
 @pytest.mark.parametrize(("dose", "unit"), [(2.0, "g/kg"), (2000, "mg/kg"), (2_000_000, "ug/kg")])

@@ -153,7 +153,7 @@ def test_suggested_orders(kb, today):
     assert len(names) == 8 and all(a["resource"]["resourceType"] == "ServiceRequest" for a in basic["actions"])
     coded = {a["resource"]["code"]["text"]: a["resource"]["code"]["coding"][0]["code"] for a in basic["actions"]
              if a["resource"]["code"].get("coding")}
-    assert coded == {"Complete blood count (CBC)": "58410-2", "Comprehensive metabolic panel (CMP)": "24323-8",
+    assert coded == {"CBC with differential": "57021-8", "Comprehensive metabolic panel (CMP)": "24323-8",
                      "Erythrocyte sedimentation rate (ESR)": "30341-2", "C-reactive protein (CRP)": "1988-5",
                      "Urinalysis": "24356-8",
                      "Chest X-ray (PA and lateral)": "399208008"}  # SPEP and free light chains have no sourced code

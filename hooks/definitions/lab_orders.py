@@ -1,0 +1,66 @@
+"""The lab tests more than one card orders, each defined once: one LOINC code, display and text for every card.
+
+An EHR's duplicate-order check is keyed on the code: the same test ordered by two cards under two codes (HCV
+antibody as 13955-0 and 16128-1; a blood count as WBC + haemoglobin + platelets, as a CBC with and as one without a
+differential) passes it and is drawn twice. Each card still orders what it needs (it must stand alone when only it
+is accepted); why it orders the test goes in the order's note, never in its text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hooks import orders
+from hooks.context import HookContext
+from hooks.rule import Action
+from hooks.valuesets import ValueSets
+
+
+@dataclass(frozen=True, slots=True)
+class LabTest:
+    """A test to order: its short name (for the action), the value-set group its LOINC code is a member of, and what
+    the order says (None: the code's display)."""
+
+    label: str
+    group: str
+    loinc: str
+    text: str | None = None
+
+    def concept(self, sets: ValueSets) -> dict[str, Any]:
+        return orders.lab_concept(sets, self.group, self.loinc, self.text)
+
+    def request(self, context: HookContext, *, note: str | None = None, priority: str = "routine") -> dict[str, Any]:
+        return orders.service_request(context.patient_id, self.concept(context.valuesets), note=note,
+                                      priority=priority)
+
+    def action(self, context: HookContext, label: str | None = None, *, note: str | None = None,
+               priority: str = "routine") -> Action:
+        """The create action that orders it, described as ``label`` (default: its short name)."""
+        return Action("create", label or self.label, resource=self.request(context, note=note, priority=priority))
+
+
+# One blood count for every card, with the automated differential: the ANC and lymphocyte count it adds are what
+# methotrexate, azathioprine and TMP/SMX monitoring and an anti-CD20 baseline read, and it costs an IVIG haemolysis
+# check or a cancer screen nothing (the haemoglobin and platelets are in it). R10's baseline WBC, haemoglobin and
+# platelets are this one order.
+CBC = LabTest("CBC with differential", "cbc", "57021-8", "CBC with differential")
+ALT = LabTest("ALT", "alt", "1742-6")
+AST = LabTest("AST", "ast", "1920-8")
+# not confounded by muscle injury, as ALT and AST are in IMNM
+GGT = LabTest("GGT", "ggt", "2324-2")
+BMP = LabTest("Basic metabolic panel", "bmp", "51990-0", "Basic metabolic panel")
+HBSAG = LabTest("HBsAg", "hbsag", "5196-1")
+ANTI_HBC = LabTest("Anti-HBc total", "anti_hbc", "16933-4")
+ANTI_HBS = LabTest("Anti-HBs", "anti_hbs", "22322-2")
+HBV_DNA = LabTest("HBV DNA", "hbv_dna", "42595-9", "HBV DNA PCR (quantitative)")
+# 13955-0 is HCV Ab [Presence] in Serum or Plasma by Immunoassay, the screening test; 16128-1 is in serum only
+HCV_AB = LabTest("HCV antibody", "hcv_ab", "13955-0", "HCV antibody")
+IGG = LabTest("IgG", "igG", "2465-3", "IgG, serum")
+IGA = LabTest("IgA", "igA", "2458-8", "IgA, serum")
+IGM = LabTest("IgM", "igM", "2472-9", "IgM, serum")
+ESR = LabTest("ESR", "esr", "30341-2", "Erythrocyte sedimentation rate (ESR)")
+CRP = LabTest("CRP", "crp", "1988-5", "C-reactive protein (CRP)")
+
+SHARED: tuple[LabTest, ...] = (CBC, ALT, AST, GGT, BMP, HBSAG, ANTI_HBC, ANTI_HBS, HBV_DNA, HCV_AB, IGG, IGA, IGM,
+                               ESR, CRP)
