@@ -195,3 +195,23 @@ def test_a_defect_shows_every_card_unreconciled_and_says_so(kb, today, monkeypat
     result = run(kb, _nsti(today), today)
     assert [_without_uuids(c) for c in result.cards] == [_without_uuids(c) for c in before.cards]
     assert any(w.startswith("The cards' suggestions could not be reconciled") for w in result.warnings)
+
+
+def test_every_suggestion_that_keeps_a_draft_says_which(kb, today, monkeypatch):
+    """A "Keep the ... draft and discontinue ... on the chart" suggestion is only right if its drafts are signed: it
+    names them (Suggestion.keeps), or a card advising to cancel them could not take it away. R12's and R32's did
+    not."""
+    seen: list[tuple[str, str]] = []
+
+    def capture(outcomes, drafts, sets):
+        seen.extend((rule.id, s.label) for rule, fired_outcome in outcomes for s in fired_outcome.suggestions
+                    if s.label.startswith("Keep the") and "discontinue" in s.label and not s.keeps)
+        return [Reconciled(f) for _, f in outcomes]
+
+    monkeypatch.setattr(engine, "reconcile", capture)
+    keeping = 0
+    for fixture in fhir_fixtures.all_fixtures().values():
+        if fixture.hook == "order-sign":
+            result = run(kb, fixture.request(today), today)
+            keeping += sum(s["label"].startswith("Keep the") for c in result.cards for s in c.get("suggestions", []))
+    assert keeping and not seen

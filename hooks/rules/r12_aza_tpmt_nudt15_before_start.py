@@ -404,8 +404,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     else:  # a new dose, or none for a poor metabolizer, stops the chart's azathioprine too
         delete += continuing.discontinue(chart.to_stop(sent, stop))
         # with no new dose to stop them, the orders left active are offered to be stopped on their own
-        with_chart = ([continuing.keep_and_discontinue(left_kept)] if left_kept and replacement is None and not poor
-                      else [])
+        with_chart = ([continuing.keep_and_discontinue(left_kept, drafts=[o.reference for o in drafts])]
+                      if left_kept and replacement is None and not poor else [])
     suggestions, selection = continuing.one_way_out_each(
         [with_chart], _suggestions(context, delete, tpmt, missing, poor, unclear_low, replacement))
     summary_text = f"Azathioprine: {headline}"

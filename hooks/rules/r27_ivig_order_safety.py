@@ -871,8 +871,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # discontinuing them is offered (recommended where the draft's own dose was checked and found right). Never
     # both: one keeps the draft the other cancels. Either stands beside the labs.
     if left_kept and not (replace_draft and dosing_weight is not None):
-        suggestions.append(continuing.keep_and_discontinue(left_kept,
-                                                           recommended=not replace_draft and not unchecked))
+        suggestions.append(continuing.keep_and_discontinue(left_kept, recommended=not replace_draft and not unchecked,
+                                                           drafts=[d.reference for d in drafts]))
     if unchecked:
         problems.append("Dose not checked: " + "; ".join(unchecked) + ".")
     headline, what = _headline(drafts)

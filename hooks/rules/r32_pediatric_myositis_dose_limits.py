@@ -426,8 +426,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
             advice.append(text)
             ways.append((check.name, offered))
         elif left_line and check.measured:  # within the limits itself: the order left active is what is wrong
-            ways.append((check.name, [continuing.keep_and_discontinue(check.left_kept,
-                                                                       recommended=not check.not_judged)]))
+            ways.append((check.name, [continuing.keep_and_discontinue(
+                check.left_kept, recommended=not check.not_judged, drafts=[o.reference for o in check.sent])]))
     suggestions, selection = continuing.one_way_out_each(_named_by_drug(ways))
     found = [f for c in checks for f in c.found]
     child = f"Child {record.youngest_age_years} y:"
@@ -527,7 +527,8 @@ def _keep_its_draft(check: _Check) -> Suggestion:
     both drugs' would show two alike), recommended where its drafts are judged."""
     orders_left = "order" if len(check.left) == 1 else "orders"
     return Suggestion(f"Keep the {check.drug.lower()} draft and discontinue the {orders_left} on the chart",
-                      continuing.discontinue(check.left_kept), is_recommended=not check.not_judged)
+                      continuing.discontinue(check.left_kept), is_recommended=not check.not_judged,
+                      keeps=tuple(o.reference for o in check.sent))
 
 
 def _keeping_not_known(check: _Check, line: continuing.LeftActiveLine) -> str:
