@@ -4,7 +4,16 @@ from datetime import date
 from typing import Any
 
 from fhir_fixtures import fixture
-from fhir_fixtures.builders import LOINC, RXNORM, SNOMED, Chart
+from fhir_fixtures.builders import (
+    LOINC,
+    METHYLPRED_1000,
+    PREDNISONE_20,
+    ROUTE_IV,
+    ROUTE_ORAL,
+    RXNORM,
+    SNOMED,
+    Chart,
+)
 
 RULE = "ici-myositis"
 PEMBROLIZUMAB = (RXNORM, "1547545", "pembrolizumab")
@@ -98,3 +107,18 @@ def myasthenia_normal_markers(today: date) -> dict[str, Any]:
     chart.condition("Myasthenia gravis", onset=-4).ck(150, day=-1)
     chart.observation(HS_TNI, day=0, value=5, unit="ng/L", high=14)
     return chart.request("patient-view")
+
+
+@fixture("r31-fires-order-sign-pulse-and-prednisone-drafted", hook="order-sign",
+         story="Pembrolizumab; CK 4,200, dysphagia, hs-troponin I raised; prednisone 60 mg on the chart. Drafted with "
+               "the next pembrolizumab: methylprednisolone 1 g IV x3 and prednisone 80 mg in place of the 60 mg. R31 "
+               "names both drafts and offers no second pulse or prednisone (it did: signed, R07 saw 2,000 mg/day).",
+         fires={RULE}, quiet={"ivmp-pulse-dose-cap", "prednisone-adult-dose-check"}, indicators={RULE: "critical"})
+def pulse_and_prednisone_drafted(today: date) -> dict[str, Any]:
+    chart = on_pembrolizumab(today).weight(80, day=-1).condition("Dysphagia", onset=-2)
+    chart.observation(HS_TNI, day=-1, value=120, unit="ng/L", high=14)
+    chart.medication(PREDNISONE_20, 60, "mg", start=-3, resource_id="pred-chart")
+    chart.draft(PEMBROLIZUMAB, 200, "mg", route=ROUTE_IV, resource_id="d-pembro")
+    chart.draft(METHYLPRED_1000, 1000, "mg", route=ROUTE_IV, count=3, resource_id="d-ivmp")
+    chart.draft(PREDNISONE_20, 80, "mg", route=ROUTE_ORAL, resource_id="d-pred").replacing("pred-chart")
+    return chart.request("order-sign")

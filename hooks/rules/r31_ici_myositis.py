@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -14,16 +15,20 @@ from hooks.context import HookContext
 from hooks.definitions import ck, cohorts, continuing, diagnosis, dose_basis, steroids
 from hooks.definitions.continuing import last_written_dose
 from hooks.definitions.courses import course_days, given_today, last_dose_day, not_over, planned
+from hooks.definitions.dose_basis import DraftDose, draft_span, draft_start
 from hooks.definitions.paediatric_doses import PULSE_DAYS, child_pulse, oral_after_pulse, pulse_order, pulse_product
 from hooks.definitions.pulse_follow_on import ChartOral, OralsOnChart, orals_on_chart
+from hooks.definitions.routes import is_local_order
 from hooks.definitions.weight import Measure, dosing_weight, weight_max_age_days, why_not_current
 from hooks.dosing import (
     CHILD_FINER_STEPS_MG,
     HALF_TABLET_STEP_MG,
     PULSE_STEP_MG,
+    ROUNDING_TOLERANCE,
     TABLET_STEP_MG,
     RoundedDose,
     oral_steroid_product,
+    prednisone_equivalent_on_a_dose_day,
     rounded_dose,
 )
 from hooks.record import SNOMED, MedicationOrder, Observation, PatientRecord
@@ -108,9 +113,33 @@ heart is involved. Do not restart until CK is normal and symptoms have resolved.
 
 
 @dataclass(frozen=True, slots=True)
+class Drafted:
+    """A glucocorticoid that treats the myositis (``steroids.REPLACED_BY_PREDNISONE``) in the drafts signed with the
+    ICI dose, read as one on file is: IV methylprednisolone at a pulse dose (``pulse``) joins the pulses on file
+    (:class:`OnFile`); any other (by mouth, or IV or IM below the pulse level) is the grade's glucocorticoid, or the
+    one after the pulse. Either way no second one is offered beside it, and its dose is judged against the grade's
+    (:func:`_steroids`); its dose limits are R06's, R07's and R32's checks, not repeated here."""
+
+    order: MedicationOrder
+    dose: DraftDose
+    first: date  # the day it starts (dose_basis.draft_start)
+    pulse: bool
+
+    @property
+    def parenteral(self) -> bool:
+        """IV or IM: not the oral dose after a pulse, and IV methylprednisolone beside one (R07 adds them up)."""
+        return steroids.is_intravenous(self.order) or steroids.is_intramuscular(self.order)
+
+    @property
+    def named(self) -> str:
+        return f"{self.order.label}, {self.dose.how_given()}"
+
+
+@dataclass(frozen=True, slots=True)
 class OnFile:
-    """IV methylprednisolone at a pulse dose on file (``pulses``, each named with its dose and days; a pulse dose is
-    one at or above ``level``, ``steroids.pulse_level``, from which R07 counts pulse days too) and what follows it:
+    """IV methylprednisolone at a pulse dose on file or drafted (``pulses``, each named with its dose and days, the
+    last ``drafted`` of them in the drafts being signed; a pulse dose is one at or above ``level``,
+    ``steroids.pulse_level``, from which R07 counts pulse days too) and what follows it:
     whether one is not over (``not_over``: given today, or planned from a later day, courses.planned: the follow-on
     comes after it, never beside it), the day its oral follow-on is to start (``oral_from``: the day after such a
     pulse's last written dose; None when all are over or one's end is not written), the first days of those not
@@ -129,6 +158,13 @@ class OnFile:
     last_given: date | None = None
     follow_on: list[str] = field(default_factory=list)
     earlier: OralsOnChart = field(default_factory=OralsOnChart)
+    drafted: int = 0
+
+    @property
+    def where(self) -> str:
+        """Where the pulses are: 'on file', 'drafted', or 'on file and drafted'."""
+        return ("on file" if not self.drafted else "drafted" if self.drafted == len(self.pulses) else
+                "on file and drafted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +176,8 @@ class Pulse:
     the oral follow-on is recommended, unless one is on file already. ``child``: under 18. ``grade_prednisone``:
     grade 2 with CK known to reach 3 x ULN, whose prednisone the card recommends. ``on_chart``: the oral
     glucocorticoids on the chart, which the oral dose after a new pulse replaces, or keeps where one gives it
-    (:class:`OralsOnChart`)."""
+    (:class:`OralsOnChart`); none a draft re-sends or names, which leave the chart once it is signed. ``drafted``:
+    the glucocorticoids drafted with the ICI dose (:class:`Drafted`)."""
 
     reasons: list[str]
     recommended: bool
@@ -149,6 +186,12 @@ class Pulse:
     child: bool
     grade_prednisone: bool
     on_chart: OralsOnChart
+    drafted: list[Drafted] = field(default_factory=list)
+
+    @property
+    def others(self) -> list[Drafted]:
+        """The drafted glucocorticoids other than a pulse: the grade's, or the one after the pulse, already ordered."""
+        return [d for d in self.drafted if not d.pulse]
 
     @property
     def offered(self) -> bool:
@@ -182,10 +225,13 @@ class Pulse:
     @property
     def step(self) -> str:
         """The plan's words for it."""
+        where = self.on_file.where
+        if self.on_file.pulses and self.others:
+            return f"the methylprednisolone pulse {where} and the glucocorticoid drafted after it (below)"
         if self.on_file.follow_on:
-            return "the methylprednisolone pulse on file and the oral glucocorticoid on file after it (below)"
+            return f"the methylprednisolone pulse {where} and the oral glucocorticoid on file after it (below)"
         if self.on_file.pulses:
-            return (f"the methylprednisolone pulse on file, then oral {self.oral}"
+            return (f"the methylprednisolone pulse {where}, then oral {self.oral}"
                     + (" in place of the oral glucocorticoid on file from before it"
                        if self.on_file.earlier.replaced else "")
                     + " (below)")
@@ -291,14 +337,22 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     # the decision table's "higher pulse if myocarditis or MG": what calls for it, named on the card
     myasthenia = MYASTHENIA in features
     child = cohorts.is_paediatric(record, context)
-    on_file = _pulse_on_file(record, context, weight, child, p)
+    kg = weight.value if weight else None
+    level = steroids.pulse_level(context, child, kg)
+    drafted = _drafted(record, context, level, kg)
+    # a chart order a glucocorticoid draft re-sends or names leaves the chart once it is signed: the draft replaces
+    # or stops it
+    links = continuing.Links(context.drafts_in(steroids.GROUP))
+    on_file = _pulse_on_file(record, level, kg, [d for d in drafted if d.pulse], links, p)
     # myasthenia calls for the pulse at a documented G3-4, or ungraded with a bulbar or respiratory feature
     myasthenia_g34 = (grade or 0) >= 3 or (grade is None and bool(set(features) & set(BULBAR_OR_RESPIRATORY)))
     g2_steroid = manage == "G2" and reached is True
     pulse = Pulse((["heart involvement"] if heart else []) + ([MYASTHENIA] if myasthenia else []),
                   bool(heart) or (myasthenia and myasthenia_g34), bool(grade), on_file, child, g2_steroid,
-                  orals_on_chart(record, weight))
+                  OralsOnChart.sorted_out(o for o in orals_on_chart(record, weight).all if not links.linking(o.order)),
+                  drafted)
     facts["pulse_on_file"] = "; ".join(on_file.pulses) or None
+    facts["glucocorticoid_drafted"] = "; ".join(d.named for d in pulse.others) or None
     facts["oral_follow_on"] = "; ".join(on_file.follow_on) or None
     facts["oral_before_pulse"] = "; ".join(oral.named for oral in on_file.earlier.replaced) or None
     facts["other_oral_before_pulse"] = "; ".join(oral.named for oral in on_file.earlier.other) or None
@@ -466,45 +520,81 @@ def _days_given(order: MedicationOrder, today: date) -> str:
     return f"{span[0]} to {last}" if span is not None else f"last given {last}"
 
 
-def _pulse_on_file(record: PatientRecord, context: HookContext, weight: Measure | None, child: bool, p: Any
-                   ) -> OnFile:
-    """IV methylprednisolone at a pulse dose (``steroids.pulse_level``, from which R07 counts pulse days) still given
-    or last given within ``pulse_on_file_days``, each named with its dose and days (``steroids.iv_pulses_since``, as
-    R19 reads a pulse already given), and what follows it (:class:`OnFile`). One whose dose cannot be read counts, as
-    it may be one. A lower IV dose does not: the pulse then replaces it."""
-    since = record.today - timedelta(days=int(p["pulse_on_file_days"]))
-    kg = weight.value if weight else None
-    level = steroids.pulse_level(context, child, kg)
+def _drafted(record: PatientRecord, context: HookContext, level: steroids.PulseLevel, kg: float | None
+             ) -> list[Drafted]:
+    """The drafts that order a glucocorticoid treating the myositis (not a stop, ``continuing.discontinues``, nor a
+    local form), each read as :class:`Drafted`: a pulse where it is IV methylprednisolone at a pulse dose, read as
+    one on file is (:func:`_at_pulse_level`)."""
+    found = []
+    for order in context.drafts_in(steroids.GROUP):
+        if (order.resource_type != "MedicationRequest" or not order.status_meaning.orders
+                or continuing.discontinues(order) or is_local_order(order)
+                or order.medication.concept_in(steroids.GROUP) not in steroids.REPLACED_BY_PREDNISONE):
+            continue
+        dose = dose_basis.read_dose(order, kg)
+        found.append(Drafted(order, dose, draft_start(order, record.today),
+                             steroids.is_iv_methylprednisolone(order) and _at_pulse_level(dose, level)))
+    return found
+
+
+def _at_pulse_level(dose: DraftDose, level: steroids.PulseLevel) -> bool:
+    """IV methylprednisolone at a pulse dose (``steroids.pulse_level``, from which R07 counts pulse days), or of a
+    dose that cannot be read, as it may be one. A lower IV dose is not: a new pulse replaces it."""
+    return dose.dose_day_mg is None or dose.dose_day_mg >= level.mg_day
+
+
+def _pulse_on_file(record: PatientRecord, level: steroids.PulseLevel, kg: float | None, drafted: list[Drafted],
+                   links: continuing.Links, p: Any) -> OnFile:
+    """IV methylprednisolone at a pulse dose (:func:`_at_pulse_level`) still given or last given within
+    ``pulse_on_file_days``, each named with its dose and days (``steroids.iv_pulses_since``, as R19 reads a pulse
+    already given), then those ``drafted`` with the ICI dose, to come from the day each starts, and what follows them
+    (:class:`OnFile`). An oral glucocorticoid on the chart that a draft re-sends or names (``links``) is none: it
+    leaves the chart once the draft is signed."""
+    today = record.today
+    since = today - timedelta(days=int(p["pulse_on_file_days"]))
     pulses = [(order, dose) for order in steroids.iv_pulses_since(record, since)
-              if (dose := dose_basis.read_dose(order, kg)).dose_day_mg is None or dose.dose_day_mg >= level.mg_day]
-    if not pulses:
+              if _at_pulse_level(dose := dose_basis.read_dose(order, kg), level)]
+    if not pulses and not drafted:
         return OnFile([], level)
-    # a planned pulse is one to come, not one over: the follow-on waits for it as for one being given
-    running = [order for order, _ in pulses if not_over(order, record.today)]
+    # a planned pulse is one to come, not one over: the follow-on waits for it as for one being given; so does a
+    # drafted one. Each with its first day and last written dose
+    to_come = [(order.start, last_written_dose(order)) for order, _ in pulses if not_over(order, today)]
+    to_come += [draft_span(d.order, today) for d in drafted]
     # the follow-on starts the day after the last written dose of every pulse not over; unknown if one has none
-    last_written = [(order, last_written_dose(order)) for order in running]
-    ends = [day for _, day in last_written if day is not None]
-    first = min((span[0] for order, _ in pulses if (span := course_days(order, record.today))), default=None)
+    ends = [day for _, day in to_come if day is not None]
+    first = min([span[0] for order, _ in pulses if (span := course_days(order, today))] + [d.first for d in drafted],
+                default=None)
     # (started on or after the pulse's first day, the oral)
-    orals = [(began >= first, oral) for began, oral in _current_orals(record, kg)] if first is not None else []
+    orals = [(began >= first, oral) for began, oral in _current_orals(record, kg, links)] if first is not None else []
     return OnFile(
-        [f"{order.label}, {dose.how_given()}, {_days_given(order, record.today)}" for order, dose in pulses],
+        [f"{order.label}, {dose.how_given()}, {_days_given(order, today)}" for order, dose in pulses]
+        + [f"{d.named}, {_days_drafted(d, today)}" for d in drafted],
         level,
-        bool(running),
-        max(ends) + timedelta(days=1) if running and len(ends) == len(running) else None,
-        sorted({order.start for order, day in last_written if day is None and order.start is not None}),
-        max((day for order, _ in pulses if (day := last_dose_day(order, record.today))), default=None),
+        bool(to_come),
+        max(ends) + timedelta(days=1) if to_come and len(ends) == len(to_come) else None,
+        sorted({start for start, day in to_come if day is None and start is not None}),
+        max((day for order, _ in pulses if (day := last_dose_day(order, today))), default=None),
         [oral.named for since_pulse, oral in orals if since_pulse],
-        OralsOnChart.sorted_out(oral for since_pulse, oral in orals if not since_pulse))
+        OralsOnChart.sorted_out(oral for since_pulse, oral in orals if not since_pulse),
+        len(drafted))
 
 
-def _current_orals(record: PatientRecord, kg: float | None) -> list[tuple[date, ChartOral]]:
+def _days_drafted(drafted: Drafted, today: date) -> str:
+    """'drafted, 2026-11-21 to 2026-11-23', or 'drafted, from 2026-11-21' where it writes no last day."""
+    first, last = draft_span(drafted.order, today)
+    return f"drafted, {first} to {last}" if last is not None else f"drafted, from {first}"
+
+
+def _current_orals(record: PatientRecord, kg: float | None, links: continuing.Links
+                   ) -> list[tuple[date, ChartOral]]:
     """The oral glucocorticoids current now (given today, or active and to start later), each with its first day
     and named with its days: one started on or after the pulse's first day is its follow-on, already on file; one
-    started before it (a maintenance dose the pulse interrupted) is no follow-on, but the patient takes it."""
+    started before it (a maintenance dose the pulse interrupted) is no follow-on, but the patient takes it. One a
+    draft re-sends or names (``links``) leaves the chart once it is signed: left out."""
     return [(order.start, ChartOral(order, dose_basis.read_dose(order, kg), _days_given(order, record.today)))
             for order in steroids.orals_going_on(record)
-            if order.start is not None]  # one with no start date cannot be placed before or after the pulse
+            # one with no start date cannot be placed before or after the pulse
+            if order.start is not None and not links.linking(order)]
 
 
 def _on_file_text(pulse: Pulse, weighed: bool) -> str:
@@ -537,7 +627,12 @@ def _on_file_text(pulse: Pulse, weighed: bool) -> str:
     adrenal = (f"Also current, **{'; '.join(o.named for o in earlier.adrenal)}: adrenal replacement: keep it** "
                "(stress dosing per endocrinology) and do not taper the follow-on below the physiological dose. "
                if earlier.adrenal else "")
-    if on_file.follow_on:
+    if pulse.others:  # named and judged with the drafts (_steroids)
+        also = on_file.follow_on + [o.named for o in earlier.replaced]
+        follow = (f"Its follow-on is drafted (below): no other {oral} or IV methylprednisolone is offered. "
+                  + (f"Also current, {'; '.join(also)}: the drafted one adds to it unless it is discontinued. "
+                     if also else ""))
+    elif on_file.follow_on:
         follow = (f"**Its oral follow-on is on file: {'; '.join(on_file.follow_on)}**; no new {oral} is "
                   "pre-selected. " + (f"Also current, {before}. " if earlier.replaced else ""))
     elif on_file.not_over:
@@ -550,7 +645,7 @@ def _on_file_text(pulse: Pulse, weighed: bool) -> str:
     days = on_file.level.describe()
     r07 = ("any pulse ordered" if not pulse.child else f"its mg/kg, and its days only from {days}" if weighed else
            f"its days from {days}; its mg/kg needs a current weight")
-    return (f"**IV methylprednisolone at a pulse dose on file: {'; '.join(on_file.pulses)}.** "
+    return (f"**IV methylprednisolone at a pulse dose {on_file.where}: {'; '.join(on_file.pulses)}.** "
             + (f"No new pulse is offered: a repeat is for cardio-oncology or neurology to decide (R07 checks {r07}). "
                if pulse.reasons else "")
             + follow + other + adrenal + pulse.caution)
@@ -573,10 +668,17 @@ def _pulse(context: HookContext, weight: Measure | None, pulse: Pulse, p: Any, a
     after it (``after``; none without a weight), which starts the day after its third dose, as R19's does: the oral
     is never offered apart from the pulse it waits for. As R19's, that dose replaces the prednis(ol)one on the chart
     (``pulse.on_chart``), which the suggestion discontinues and the card names, or, where the chart's one order
-    already gives it once a day, keeps it with no new order (:class:`OralsOnChart`)."""
+    already gives it once a day, keeps it with no new order (:class:`OralsOnChart`). A glucocorticoid drafted with
+    the ICI dose (``pulse.others``) is one on file too: one by mouth is the dose after the pulse, so none is ordered
+    (:func:`_judged` says when to start it); the pulse replaces one IV or IM, which its suggestion cancels."""
     cap = p["pulse_mg"]
     chart = pulse.on_chart
     why = " and ".join(pulse.reasons)
+    drafted_after = [d for d in pulse.others if not d.parenteral]
+    if drafted_after:
+        after = None
+    # (a draft with no id a delete can name leaves the whole suggestion out, as cards.build says on the card)
+    cancelled = [d.order for d in pulse.others if d.parenteral]
     unselected = ("" if pulse.recommended else
                   (" (offered, not pre-selected: " if pulse.offered else
                    " (not offered beside the grade 2 prednisone: ")
@@ -601,14 +703,20 @@ def _pulse(context: HookContext, weight: Measure | None, pulse: Pulse, p: Any, a
     then = ("" if not pulse.offered else
             " The order is for 3 days; cardio-oncology or neurology decide on days 4-5" + (
                 f", and its {pulse.oral} starts the day after the third dose: move that start if they are given."
-                if ordered else ".") + chart.said(pulse.oral, BY_MOUTH, ordered=ordered, kept=kept))
+                if ordered else ".") + (f" The {pulse.oral} after it is drafted (below)." if drafted_after else "")
+            + chart.said(pulse.oral, BY_MOUTH, ordered=ordered, kept=kept))
     text = (f"**{why.capitalize()}: methylprednisolone pulse {dose_basis.mg(dose)} IV daily for 3-5 days**{how}"
             f"{unselected}, then {pulse.oral} 1 mg/kg/day ({PULSE_SOURCE}).{then} " + pulse.caution)
     if not pulse.offered:
         return text, []
     actions = [Action("create", f"Methylprednisolone {dose_basis.mg(dose)} IV daily x3", resource=resource)]
-    label = f"Methylprednisolone pulse {dose_basis.mg(dose)} IV daily x3 ({why})"
-    if after is not None and kept is not None:
+    actions += [Action("delete", f"Cancel the drafted {dose_basis.named_with_dose(order)}: the pulse replaces it",
+                       resource_id=order.reference) for order in cancelled]
+    label = f"Methylprednisolone pulse {dose_basis.mg(dose)} IV daily x3 ({why})" + (
+        f", replacing the drafted {' and '.join(map(dose_basis.named_with_dose, cancelled))}" if cancelled else "")
+    if drafted_after:
+        label += f", then the drafted {pulse.oral}"
+    elif after is not None and kept is not None:
         label += f", then the {pulse.oral} {after.mg:g} mg daily on the chart (kept)"
     elif after is not None:
         actions.append(Action("create", f"{pulse.oral.capitalize()} {after.mg:g} mg PO daily after the pulse",
@@ -630,13 +738,16 @@ def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, man
     The suggestions are ways that exclude one another, any two signed together giving both, of which the card offers
     one (``continuing.one_way_out_each``): the pulse with the oral dose after it, alone wherever a pulse is offered
     (never IV 1 mg/kg, nor an oral dose, beside it); else the oral dose, from now or after a pulse on file not over,
-    and IV 1 mg/kg (none beside a pulse on file not over)."""
+    and IV 1 mg/kg (none beside a pulse on file not over). A glucocorticoid drafted with the ICI dose other than a
+    pulse (``pulse.others``) is that oral or IV dose already ordered: named, with its dose judged against the
+    grade's (:func:`_judged`), and no other is offered beside it; a new pulse is offered alone, the drafted oral
+    dose after it (:func:`_pulse`)."""
     oral, child = pulse.oral, pulse.child
     g2_dose = f"{oral} 0.5-1 mg/kg/day"
     g34_dose = f"{oral} 1 mg/kg/day or methylprednisolone 1-2 mg/kg/day IV"
     by_grade = f"G2 {g2_dose} (if CK >= 3x ULN); G3-4 {g34_dose}"
     if manage not in ("G3-4",) and not g2_steroid and not pulse.reasons:
-        return f"Glucocorticoid doses by grade: {by_grade}.", []
+        return f"Glucocorticoid doses by grade: {by_grade}." + _not_judged(pulse.drafted, manage, oral), []
     # a child's cap is held at or below R32's maximum, so that R32 does not flag this rule's own suggestion
     pred_cap = p["paediatric_prednisone_cap_mg" if child else "prednisone_cap_mg"]
     mp_cap = p["methylprednisolone_cap_mg"]
@@ -650,8 +761,13 @@ def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, man
         return rounded_dose(per_kg * kg, PULSE_STEP_MG, mp_cap, finer_steps=finer)
 
     on_file = pulse.on_file
+    g2 = g2_steroid and not pulse.governs and not on_file.pulses  # grade 2's prednisone is the glucocorticoid
+    weighed = weight.value if weight else None
+    drafted = "".join(f"**Drafted with the ICI dose: {d.named}** ({_judged(d, context, pulse, g2, weighed, pred, mp)}"
+                      "). " for d in pulse.others)
     pulse_text, pulse_way = (_on_file_text(pulse, weight is not None), []) if on_file.pulses else (
         _pulse(context, weight, pulse, p, pred(1, weight.value) if weight else None) if pulse.reasons else ("", []))
+    pulse_text += drafted
     if weight is None:
         return (pulse_text + "**Doses could not be computed:** no body weight within the last "
                 f"{weight_max_age_days(record, context)} days{why_not_current(record, 'weight', 'kg')}. Record a "
@@ -660,20 +776,25 @@ def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, man
                 + "."), pulse_way
     kg = weight.value
     pred_cap_text = f"{oral} cap {dose_basis.mg(pred_cap)}" + (" for a child" if child else "")
-    if g2_steroid and not pulse.governs and not on_file.pulses:
+    # beside a glucocorticoid drafted (not a pulse) none is offered, but a new pulse, which it follows
+    none_offered = " No other glucocorticoid order is offered beside the drafted one." if pulse.others else ""
+    if g2:
         half, full = pred(0.5, kg), pred(1, kg)
         text = (pulse_text + f"Doses for {weight.describe('kg')}: {oral} 0.5 mg/kg = **{half.mg:g} mg/day** "
-                f"({half.how}), 1 mg/kg = {full.mg:g} mg/day ({full.how}); {pred_cap_text}.")
-        return text, [Suggestion(f"{oral.capitalize()} {half.mg:g} mg PO daily (0.5 mg/kg)", [Action(
-            "create", f"{oral.capitalize()} {half.mg:g} mg PO daily", resource=_oral(context, oral, half.mg))],
+                f"({half.how}), 1 mg/kg = {full.mg:g} mg/day ({full.how}); {pred_cap_text}.{none_offered}")
+        return text, [] if pulse.others else [Suggestion(
+            f"{oral.capitalize()} {half.mg:g} mg PO daily (0.5 mg/kg)", [Action(
+                "create", f"{oral.capitalize()} {half.mg:g} mg PO daily", resource=_oral(context, oral, half.mg))],
             is_recommended=True)]
     pred_1, mp_1, mp_2 = pred(1, kg), mp(1, kg), mp(2, kg)
     text = (pulse_text + ("Lower doses" if pulse_way else "Doses") + f" for {weight.describe('kg')}: {oral} "
             f"1 mg/kg = **{pred_1.mg:g} mg/day** ({pred_1.how}); methylprednisolone IV 1 mg/kg = **{mp_1.mg:g} "
             f"mg/day** ({mp_1.how}), 2 mg/kg = {mp_2.mg:g} mg/day ({mp_2.how}); {pred_cap_text}, methylprednisolone "
-            f"cap {dose_basis.mg(mp_cap)}. One glucocorticoid order is offered below, as two signed together would "
-            "both be given: to give another of these instead, order it by hand.")
-    if pulse_way:
+            f"cap {dose_basis.mg(mp_cap)}. " + (
+                "One glucocorticoid order is offered below, as two signed together would both be given: to give "
+                "another of these instead, order it by hand." if pulse_way or not pulse.others else
+                none_offered.lstrip()))
+    if pulse_way or pulse.others:
         return text, pulse_way
     note = "Up to 2 mg/kg/day; higher pulse for myocarditis or myasthenia per cardio-oncology/neurology."
     # no lower IV dose beside a pulse given or planned (taken with it, both would be given)
@@ -693,6 +814,68 @@ def _steroids(record: PatientRecord, context: HookContext, g2_steroid: bool, man
             is_recommended=bool(on_file.pulses) and not on_file.follow_on),
         *per_kg_iv,
     ]
+
+
+def _judged(drafted: Drafted, context: HookContext, pulse: Pulse, g2: bool, kg: float | None,
+            pred: Callable[[float, float], RoundedDose], mp: Callable[[float, float], RoundedDose]) -> str:
+    """A drafted glucocorticoid other than a pulse, judged against the dose the card would order (``pred`` and
+    ``mp``: rounded and capped as its own): after a pulse (on file, drafted or offered), the oral 1 mg/kg/day, which
+    starts the day after the pulse's last dose; grade 2 (``g2``), the oral 0.5-1 mg/kg/day; grade 3-4, the oral
+    1 mg/kg/day or IV methylprednisolone 1-2 mg/kg/day. Within a tenth, never above a cap, it is that dose. A dose
+    above it is said, and left to the dose checks (R06 oral prednis(ol)one in an adult, R32 in a child, R07 IV
+    methylprednisolone), not repeated here. IV or IM methylprednisolone beside a pulse not over is added up with it
+    by R07; a new pulse replaces it (its suggestion cancels it, :func:`_pulse`)."""
+    on_file, oral = pulse.on_file, pulse.oral
+    if drafted.parenteral and pulse.offered:
+        return "a new pulse replaces it: the pulse's suggestion cancels it"
+    if drafted.parenteral and on_file.not_over:
+        return "given beside the pulse: R07 adds up the day's IV methylprednisolone"
+    if kg is None:
+        return "not judged: its mg/kg needs a current weight"
+    if drafted.parenteral and g2:
+        return f"not judged: grade 2's glucocorticoid is {oral} by mouth"
+    if drafted.parenteral:
+        low, high, words = mp(1, kg), mp(2, kg), "methylprednisolone 1-2 mg/kg/day IV"
+        given = drafted.dose.dose_day_mg
+    else:
+        low, high, words = ((pred(0.5, kg), pred(1, kg), f"grade 2's {oral} 0.5-1 mg/kg/day") if g2 else
+                            (pred(1, kg), pred(1, kg), f"{oral} 1 mg/kg/day" + (
+                                " after the pulse" if on_file.pulses or pulse.offered else "")))
+        given = prednisone_equivalent_on_a_dose_day(drafted.order, kg)
+    drug = drafted.order.medication.concept_in(steroids.GROUP)
+    equivalent = " prednisone-equivalent" if drug == "methylprednisolone" and not drafted.parenteral else ""
+    amount = f"{given:g} mg/day{equivalent}" if given is not None else ""
+    ranged = high.mg != low.mg
+    grade_mg = (f"{words}: {low.mg:g}" + (f"-{high.mg:g}" if ranged else "") + f" mg/day on {kg:g} kg"
+                + (f", capped at {dose_basis.mg(high.mg)}" if high.capped else ""))
+    if given is None:
+        verdict = f"its dose could not be read; {grade_mg}"
+    elif given < low.mg * (1 - ROUNDING_TOLERANCE):
+        verdict = f"{amount}, below {grade_mg}"
+    elif given > high.mg * (1 if high.capped else 1 + ROUNDING_TOLERANCE):
+        checker = ("R07" if steroids.is_intravenous(drafted.order) else
+                   None if drafted.parenteral or drug == "methylprednisolone" else "R32" if pulse.child else "R06")
+        verdict = f"{amount}, above {grade_mg}" + (f"; its dose limits are {checker}'s to check" if checker else "")
+    else:
+        verdict = f"{amount}, which is {'within ' if ranged else ''}{grade_mg}"
+    # the oral dose after a pulse not over starts the day after its last dose: as drafted, both would be given
+    starts = (on_file.oral_from if on_file.pulses else context.today + timedelta(days=PULSE_DAYS)
+              if pulse.offered else None)
+    if not drafted.parenteral and starts is not None and drafted.first < starts:
+        verdict += (f"; it starts on {drafted.first}, beside the pulse: " + (
+            "start it" if on_file.pulses else "if the pulse is ordered, start it") + f" on {starts}, the day after "
+            "the last pulse dose")
+    return verdict
+
+
+def _not_judged(drafted: list[Drafted], manage: str | None, oral: str) -> str:
+    """The glucocorticoids drafted with the ICI dose where the grade gives no dose to judge them by."""
+    if not drafted:
+        return ""
+    why = ("no CTCAE grade is documented" if manage is None else "grade 1 calls for none" if manage == "G1" else
+           f"grade 2 calls for {oral} only from CK 3 x ULN")
+    return (f" **Drafted with the ICI dose: {'; '.join(d.named for d in drafted)}**: not judged, as {why} (its dose "
+            "limits are R06's, R07's and R32's to check).")
 
 
 def _ici_on_chart(record: PatientRecord, context: HookContext) -> list[MedicationOrder]:

@@ -290,9 +290,10 @@ def test_child_prednisolone_is_held_to_the_child_maximum_and_r32_stays_quiet(kb,
     assert "pediatric-myositis-dose-limits" not in fired(run(kb, signed.request("order-sign"), today))
 
 
-def _young_child(today, kg: float, grade: int, ck: float = 4200) -> Chart:
-    """A 3-year-old on pembrolizumab, weighed yesterday, with the CTCAE grade and cardiac tests from yesterday."""
-    chart = Chart(today, age=3, sex="female").ck(ck, day=-1).weight(kg, day=-1)
+def _young_child(today, kg: float, grade: int, ck: float = 4200, age: int = 3) -> Chart:
+    """A 3-year-old (or ``age``: 0 is a month old) on pembrolizumab, weighed yesterday, with the CTCAE grade and
+    cardiac tests from yesterday."""
+    chart = Chart(today, age=age, sex="female").ck(ck, day=-1).weight(kg, day=-1)
     chart.medication(PEMBROLIZUMAB, 2 * kg, "mg", start=-120, period=3, period_unit="wk")
     chart.condition("Myalgia", onset=-8).observation(GRADE, day=-1, value=grade, unit="1")
     return chart.observation(HS_TNI, day=-1, value=5, unit="ng/L", high=14).procedure(ECG, day=-1)
@@ -345,20 +346,33 @@ def test_a_childs_grade_2_prednisolone_and_the_product_that_gives_it(kb, today, 
     assert f"prednisolone 0.5 mg/kg = **{mg:g} mg/day** ({how})" in card["detail"]
 
 
-@pytest.mark.parametrize(("kg", "grade", "mg", "code"), [
-    (3, 3, 3, "198144"),  # prednisone 1 MG Oral Tablet: a 5 mg tablet was ordered for 3 mg
-    (4.4, 2, 2.2, "315187"),  # prednisone 1 MG/ML Oral Solution: 2.2 mg is no whole number of tablets
-    (70, 3, 70, "312617"),  # prednisone 5 MG Oral Tablet
-    (95, 3, 80, "312615"),  # prednisone 20 MG Oral Tablet
-])
-def test_the_prednisone_order_names_a_product_that_gives_its_dose(kb, today, kg, grade, mg, code):
-    chart = _graded(today, grade, ck=4200, weight=kg)
-    if grade == 3:  # the prednisone order at grade 3 is the one after the pulse the heart calls for
-        chart.observation(HS_TNI, day=0, value=85, unit="ng/L", high=14)
-    card, _ = _card(kb, chart, today)
-    pred = _by_route(card)[ORAL]
-    assert pred["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == mg
-    assert pred["medicationCodeableConcept"]["coding"][0]["code"] == code
+# A small body is an infant's: an adult under 20 kg (with no height) is an implausible weight that doses nothing
+# (weight.implausible_weight), so the doses below one 5 mg tablet are a month-old's prednisolone
+def _one_month_old(today, kg: float, grade: int) -> Chart:
+    return _young_child(today, kg, grade, age=0)
+
+
+@pytest.mark.parametrize(("chart", "mg", "code"), [
+    (lambda today: _one_month_old(today, 3, 3), 3, "199343"),  # prednisolone 1 MG Oral Tablet: not a 5 mg one
+    # prednisolone 1 MG/ML Oral Solution: 3.5 mg is no whole number of tablets
+    (lambda today: _one_month_old(today, 3.5, 3), 3.5, "312614"),
+    (lambda today: _graded(today, 3, weight=70), 70, "312617"),  # prednisone 5 MG Oral Tablet
+    (lambda today: _graded(today, 3, weight=95), 80, "312615"),  # prednisone 20 MG Oral Tablet
+], ids=["1-month-old-3-kg", "1-month-old-3.5-kg", "adult-70-kg", "adult-95-kg"])
+def test_the_oral_glucocorticoid_order_names_a_product_that_gives_its_dose(kb, today, chart, mg, code):
+    """At grade 3 the oral order is the one after the pulse the heart calls for (hs-troponin I raised today)."""
+    card, _ = _card(kb, chart(today).observation(HS_TNI, day=0, value=85, unit="ng/L", high=14), today)
+    oral = _by_route(card)[ORAL]
+    assert oral["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == mg
+    assert oral["medicationCodeableConcept"]["coding"][0]["code"] == code
+
+
+def test_an_adult_weighed_3_kg_is_given_no_dose(kb, today):
+    """The adult at 3 kg that was ordered 3 mg of prednisone: the weight is implausible, and the card computes
+    nothing from it."""
+    card, entry = _card(kb, _graded(today, 3, weight=3), today)
+    assert "**Doses could not be computed:**" in card["detail"] and "implausible for an adult" in card["detail"]
+    assert not _steroid_orders(card) and entry["facts"]["dosing_weight"] is None
 
 
 def test_an_unjudged_troponin_is_cleared_by_a_later_judged_one(kb, today):
@@ -437,21 +451,26 @@ def test_an_ecg_under_a_local_code_counts_by_its_name(kb, today):
     assert "continue ICI with close monitoring" in card["summary"]
 
 
-@pytest.mark.parametrize(("kg", "grade", "said", "not_said"), [
-    (3, 3, "prednisone 1 mg/kg = **3 mg/day** (below one 5 mg step, given to 0.1 mg); methylprednisolone IV "
-           "1 mg/kg = **3 mg/day** (below one 10 mg step, given to 0.1 mg), 2 mg/kg = 6 mg/day (below one 10 mg "
-           "step, given to 0.1 mg)", "capped"),
-    (4.4, 2, "prednisone 0.5 mg/kg = **2.2 mg/day** (below one 5 mg step, given to 0.1 mg), 1 mg/kg = 4.4 mg/day "
-             "(below one 5 mg step, given to 0.1 mg); prednisone cap 80 mg.", "capped"),
-    (70, 3, "prednisone 1 mg/kg = **70 mg/day** (rounded to 5 mg); methylprednisolone IV 1 mg/kg = **70 mg/day** "
-            "(rounded to 10 mg), 2 mg/kg = 140 mg/day (rounded to 10 mg); prednisone cap 80 mg, methylprednisolone "
-            "cap 1,000 mg.", "capped"),
-    (95, 3, "prednisone 1 mg/kg = **80 mg/day** (rounded to 5 mg, capped at 80 mg)", "0.1 mg"),
-])
-def test_each_dose_says_how_it_was_rounded_and_only_a_capped_one_is_capped(kb, today, kg, grade, said, not_said):
+@pytest.mark.parametrize(("chart", "said", "not_said"), [
+    (lambda today: _one_month_old(today, 3.5, 3),
+     "prednisolone 1 mg/kg = **3.5 mg/day** (1 mg steps more than 10% off, given to 0.1 mg); methylprednisolone IV "
+     "1 mg/kg = **3.5 mg/day** (1 mg steps more than 10% off, given to 0.1 mg), 2 mg/kg = 7 mg/day (below one 10 mg "
+     "step, rounded to 1 mg)", "capped"),
+    (lambda today: _one_month_old(today, 4.4, 2),
+     "prednisolone 0.5 mg/kg = **2 mg/day** (below one 2.5 mg step, rounded to 1 mg), 1 mg/kg = 4 mg/day (2.5 mg "
+     "steps more than 10% off, rounded to 1 mg); prednisolone cap 60 mg for a child.", "capped"),
+    (lambda today: _graded(today, 3, weight=70),
+     "prednisone 1 mg/kg = **70 mg/day** (rounded to 5 mg); methylprednisolone IV 1 mg/kg = **70 mg/day** (rounded to "
+     "10 mg), 2 mg/kg = 140 mg/day (rounded to 10 mg); prednisone cap 80 mg, methylprednisolone cap 1,000 mg.",
+     "capped"),
+    (lambda today: _graded(today, 3, weight=95),
+     "prednisone 1 mg/kg = **80 mg/day** (rounded to 5 mg, capped at 80 mg)", "0.1 mg"),
+], ids=["1-month-old-3.5-kg-grade-3", "1-month-old-4.4-kg-grade-2", "adult-70-kg", "adult-95-kg"])
+def test_each_dose_says_how_it_was_rounded_and_only_a_capped_one_is_capped(kb, today, chart, said, not_said):
     """At 2.5-5 kg the 1 mg/kg prednisone (given to 0.1 mg below one 5 mg step) was marked "(capped)", and every
-    dose below one step was said to be "rounded to 5 mg" or "to 10 mg"."""
-    card, _ = _card(kb, _graded(today, grade, ck=4200, weight=kg), today)
+    dose below one step was said to be "rounded to 5 mg" or "to 10 mg". A body that small is an infant's (an adult's
+    is an implausible weight), whose doses take the finer steps too."""
+    card, _ = _card(kb, chart(today), today)
     assert said in card["detail"] and not_said not in card["detail"]
 
 
