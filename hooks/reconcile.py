@@ -10,7 +10,9 @@ A card *withholds* a draft when one of its recommended suggestions cancels it (d
 its drug again (nothing it creates shares a value-set group with the draft), and none of its suggestions keeps it
 (:attr:`Suggestion.keeps`). R01 cancels immunosuppression and orders antibiotics, R13 cancels azathioprine, R14
 cancels a statin and orders ezetimibe, R21 cancels a dose reduction, R28 a live vaccine: each withholds. R32
-replacing prednisone with prednisolone orders a glucocorticoid again: no withholding. A dose check that offers
+replacing prednisone with prednisolone orders a glucocorticoid again: no withholding; nor R08 cancelling a
+methotrexate draft for its schedule (:attr:`Suggestion.rewrites`): another card's once-weekly replacement writes it
+as R08 asks. A dose check that offers
 "Cancel the draft" or "Keep the draft and discontinue the order on the chart" leaves giving the draft open.
 Inferred from the suggestions, so that a new rule needs no flag to take part.
 
@@ -82,7 +84,7 @@ def _withheld(outcomes: Sequence[tuple[Rule, Fired]], contested: set[str], draft
     for index, (rule, fired) in enumerate(outcomes):
         kept = {reference for s in fired.suggestions for reference in s.keeps}
         for suggestion in fired.suggestions:
-            if suggestion.is_recommended:
+            if suggestion.is_recommended and not suggestion.rewrites:
                 for reference in _cancelled(suggestion, drafts):
                     if reference in contested and reference not in kept and not _orders_again(
                             suggestion, drafts[reference], sets):

@@ -96,6 +96,9 @@ class Suggestion:
     # discontinue the order on the chart" (continuing.keep_and_discontinue). Not offered where another card advises
     # cancelling one of them (hooks.reconcile).
     keeps: tuple[str, ...] = ()
+    # The drafts it cancels are to be written again, not withheld: R08 cancels a methotrexate draft for its schedule,
+    # not for the drug, so another card's once-weekly replacement of it does not go against it (hooks.reconcile).
+    rewrites: bool = False
 
 
 @dataclass(slots=True)

@@ -215,3 +215,16 @@ def test_every_suggestion_that_keeps_a_draft_says_which(kb, today, monkeypatch):
             result = run(kb, fixture.request(today), today)
             keeping += sum(s["label"].startswith("Keep the") for c in result.cards for s in c.get("suggestions", []))
     assert keeping and not seen
+
+
+def test_a_draft_cancelled_for_its_schedule_is_not_withheld_from_a_weekly_replacement(kb, today):
+    """R08 cancels a methotrexate draft that would make a weekly order on the chart twice weekly: it objects to the
+    schedule, not the drug (Suggestion.rewrites). R09's once-weekly replacement of the draft and the 30 mg/week
+    chart order writes it as R08 asks, and stays offered (it had been taken away as R08's draft)."""
+    from tests.rules.test_r09_mtx_weekly_dose_range import MTX_SC, _on_chart
+    chart = _on_chart(today, dose=30)
+    chart.draft_resource(chart.medication_request(MTX_SC, None, None, start=0, text="as directed", status="draft",
+                                                  intent="proposal", resource_id="draft-sig"))
+    cards = fired(run(kb, chart.request("order-sign"), today))
+    assert MTX_DAILY in cards and _labels(cards["mtx-weekly-dose-range"])
+    assert "Not offered" not in cards["mtx-weekly-dose-range"]["detail"]

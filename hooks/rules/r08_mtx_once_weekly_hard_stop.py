@@ -384,7 +384,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      "the chart first.")
         suggestions.append(Suggestion(f"Cancel the methotrexate draft{'s' if len(cancel) > 1 else ''}: the order "
                                       "on the chart stays active",
-                                      [*cancel, *folic_actions], is_recommended=True))
+                                      [*cancel, *folic_actions], is_recommended=True, rewrites=True))
     elif amount is not None and dose is not None and dose <= params["max_kept_dose_mg"] and not child:
         weekly = orders.medication_request(
             context.patient_id, _medication(order), dose, "mg", route=route, frequency=1, period=1, period_unit="wk",
@@ -416,7 +416,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                      "weekly dose** (adults start at 15 mg and titrate to 20-25 mg/week).")
         suggestions.append(Suggestion("Cancel this order and re-enter methotrexate once weekly on a named day"
                                       + (", discontinuing the methotrexate on the chart" if stop else ""),
-                                      [*cancel, *continuing.discontinue(stop), *folic_actions], is_recommended=True))
+                                      [*cancel, *continuing.discontinue(stop), *folic_actions], is_recommended=True,
+                                      rewrites=True))
     cancer = record.conditions_in(ONCOLOGY_GROUP, active_only=True)
     facts["active_cancer"] = cancer[0].code.label if cancer else None
     in_words = _cancer_reasons(order, coded=False)
