@@ -36,7 +36,6 @@ TEXT_ONLY: dict[tuple[str, str], str] = {
     ("giop-bone-protection", "Zoledronic acid"): NO_PACK_RXNORM,
     ("giop-bone-protection", "Denosumab"): NO_PACK_RXNORM,
     ("aza-tpmt-nudt15-before-start", "NUDT15 genotype"): "no NUDT15 LOINC in the pack (README Gaps) or lab catalogues",
-    ("aza-tpmt-nudt15-before-start", "CBC with differential and liver function tests"): COMPOSITE,
     ("imnm-add-steroid-sparing-by-month-1",
      "TPMT activity (or TPMT genotype) and NUDT15 genotype before azathioprine"): COMPOSITE,
     ("myositis-antibody-panel-missing", "Electromyography (EMG) with nerve conduction studies"):
@@ -162,12 +161,7 @@ def test_a_coded_igm_result_is_a_baseline_igm(kb, today):
 # the one CBC (R10 ordered WBC, haemoglobin and platelets apart, others a CBC with or without a differential).
 BLOOD_COUNT = frozenset(("cbc", "wbc", "hemoglobin", "platelets", "neutrophils_absolute", "lymphocytes_absolute"))
 NOT_ONE_TEST = frozenset(("referral",))  # a kind of order (referrals to many services), not one test
-# test -> why cards still order it under more than one code: rules outside this change, each to be made one code
-SEVERAL_CODES: dict[str, str] = {
-    "ecg": "R04 orders SNOMED CT 268400002, R19/R20 LOINC 11524-6, R31 LOINC 34534-8",
-    "troponin_i": "R04 orders troponin I 10839-9, R19/R20/R31 high-sensitivity troponin I 89579-7",
-}
-# (rule id, LOINC) -> why that rule's order of a shared test (hooks/definitions/lab_orders.py) differs from it
+# (rule id, code) -> why that rule's order of a shared test (hooks/definitions/lab_orders.py) differs from it
 NOT_YET_SHARED: dict[tuple[str, str], str] = {
     ("imnm-refractory-next-line", "51990-0"): "R17 builds its own basic metabolic panel text (tacrolimus monitoring)",
 }
@@ -191,20 +185,22 @@ def codes_by_test(kb, suggested) -> dict[str, dict[tuple[str, str], set[str]]]:
 
 
 def test_a_test_is_ordered_under_one_code_by_every_card(codes_by_test):
+    """The ECG went as SNOMED CT 268400002 (R04), LOINC 11524-6 (R19, R20) and 34534-8 (R31), troponin I as
+    10839-9 (R04) and high-sensitivity 89579-7 (R19, R20, R31); each is now one test of lab_orders."""
     several = {test: {code: sorted(rules) for code, rules in codes.items()}
-               for test, codes in codes_by_test.items() if len(codes) > 1 and test not in SEVERAL_CODES}
+               for test, codes in codes_by_test.items() if len(codes) > 1}
     assert not several, f"one test ordered under several codes: {several}"
-    assert {test for test in SEVERAL_CODES if len(codes_by_test[test]) > 1} == SEVERAL_CODES.keys(), "stale entry"
 
 
 def test_a_shared_test_is_ordered_as_its_one_definition(kb, suggested):
     """Every card that orders a test of hooks/definitions/lab_orders.py sends its code, display and text."""
-    by_code = {test.loinc: test.concept(kb.valuesets) for test in lab_orders.SHARED}
+    by_code = {(test.system, test.code): test.concept(kb.valuesets) for test in lab_orders.SHARED}
     differing: dict[tuple[str, str], dict[str, Any]] = {}
     for _, rule_id, resource in suggested:
         concept = resource.get("code") if resource["resourceType"] == "ServiceRequest" else None
         for coding in (concept or {}).get("coding", []):
-            if coding["system"] == LOINC and coding["code"] in by_code and concept != by_code[coding["code"]]:
+            shared = by_code.get((coding["system"], coding["code"]))
+            if shared is not None and concept != shared:
                 differing[(rule_id, coding["code"])] = concept
     assert differing.keys() == NOT_YET_SHARED.keys(), differing
 
@@ -212,5 +208,11 @@ def test_a_shared_test_is_ordered_as_its_one_definition(kb, suggested):
 @pytest.mark.parametrize("test", lab_orders.SHARED, ids=lambda test: test.label)
 def test_a_shared_test_is_coded_from_its_value_set(kb, test):
     coding = test.concept(kb.valuesets)["coding"][0]
-    assert test.group in {info.group for info in kb.valuesets.lookup_code(LOINC, test.loinc)}
-    assert coding["display"] and coding["code"] == test.loinc
+    assert test.group in {info.group for info in kb.valuesets.lookup_code(test.system, test.code)}
+    assert coding["display"] and (coding["system"], coding["code"]) == (test.system, test.code)
+
+
+@pytest.mark.parametrize("test", lab_orders.SHARED, ids=lambda test: test.label)
+def test_a_shared_test_has_one_definition(test):
+    """Two definitions of one test would be two codes again (or one code under two texts)."""
+    assert [other.label for other in lab_orders.SHARED if other.group == test.group] == [test.label]

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from types import MappingProxyType
 
 from hooks.context import HookContext
-from hooks.definitions import antibodies, cohorts, diagnosis, severe_disease
+from hooks.definitions import antibodies, cohorts, diagnosis, lab_orders, severe_disease
 from hooks.record import Observation, PatientRecord, per_record
 from hooks.rule import NotEvaluable, Quiet
 from hooks.suppression import suppressed
@@ -24,6 +24,11 @@ RULE_ID = "srp-cardiac-evaluation"
 NEEDS = ("patient", "conditions", "observations", "medications", "procedures")
 
 ECG, TROPONIN_I, NT_PROBNP, ECHO = "12-lead ECG", "troponin I", "NT-proBNP", "transthoracic echocardiogram"
+# each test as every card orders it (R04, R19 and R20 here; R31 from lab_orders too): one code, so that an EHR's
+# duplicate check sees the test that two cards order
+ORDERS: Mapping[str, lab_orders.LabTest] = MappingProxyType({
+    ECG: lab_orders.ECG, TROPONIN_I: lab_orders.HS_TROPONIN_I, NT_PROBNP: lab_orders.NT_PROBNP,
+    ECHO: lab_orders.ECHO})
 # R19's card orders each of these whenever it shows, whatever is on file, at this priority (its orders read it here)
 SEVERE_WORKUP = {ECG: "stat", TROPONIN_I: "stat", NT_PROBNP: "stat", ECHO: "urgent"}
 SEVERE_CARD, THIS_CARD = "the severe-IMNM card (R19)", "the anti-SRP cardiac screen card (R20)"

@@ -1,8 +1,10 @@
-"""The lab tests more than one card orders, each defined once: one LOINC code, display and text for every card.
+"""The tests more than one card orders, each defined once: one code, display and text for every card (a LOINC code
+for a lab test; the ECG and the echocardiogram, procedures, a SNOMED CT one).
 
 An EHR's duplicate-order check is keyed on the code: the same test ordered by two cards under two codes (HCV
 antibody as 13955-0 and 16128-1; a blood count as WBC + haemoglobin + platelets, as a CBC with and as one without a
-differential) passes it and is drawn twice. Each card still orders what it needs (it must stand alone when only it
+differential; an ECG as a SNOMED CT procedure, an "EKG study" and an "EKG 12 channel panel") passes it and is done
+twice. Each card still orders what it needs (it must stand alone when only it
 is accepted); why it orders the test goes in the order's note, never in its text.
 """
 
@@ -13,22 +15,24 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
+from hooks.record import LOINC, SNOMED
 from hooks.rule import Action
 from hooks.valuesets import ValueSets
 
 
 @dataclass(frozen=True, slots=True)
 class LabTest:
-    """A test to order: its short name (for the action), the value-set group its LOINC code is a member of, and what
-    the order says (None: the code's display)."""
+    """A test to order: its short name (for the action), the value-set group its code is a member of, what the order
+    says (None: the code's display), and the code's system."""
 
     label: str
     group: str
-    loinc: str
+    code: str
     text: str | None = None
+    system: str = LOINC
 
     def concept(self, sets: ValueSets) -> dict[str, Any]:
-        return orders.lab_concept(sets, self.group, self.loinc, self.text)
+        return orders.procedure_concept(sets, self.group, self.code, system=self.system, text=self.text)
 
     def request(self, context: HookContext, *, note: str | None = None, priority: str = "routine") -> dict[str, Any]:
         return orders.service_request(context.patient_id, self.concept(context.valuesets), note=note,
@@ -61,6 +65,15 @@ IGA = LabTest("IgA", "igA", "2458-8", "IgA, serum")
 IGM = LabTest("IgM", "igM", "2472-9", "IgM, serum")
 ESR = LabTest("ESR", "esr", "30341-2", "Erythrocyte sedimentation rate (ESR)")
 CRP = LabTest("CRP", "crp", "1988-5", "C-reactive protein (CRP)")
+# The heart (R04, R19, R20, R31). Troponin I by the high-sensitivity assay, the usual one now (R20's and R31's rows
+# name it); the rules read a troponin I result from either assay (every code of the troponin_i group).
+HS_TROPONIN_I = LabTest("High-sensitivity troponin I", "troponin_i", "89579-7")
+NT_PROBNP = LabTest("NT-proBNP", "nt_probnp", "33762-6")
+# A 12-lead ECG is a procedure ordered, so its SNOMED CT procedure code, as the echocardiogram's: LOINC 11524-6 "EKG
+# study" and 34534-8 "EKG 12 channel panel" name the report and its results, and CPT 93000 is a billing code.
+ECG = LabTest("12-lead ECG", "ecg", "268400002", "12-lead ECG", system=SNOMED)
+ECHO = LabTest("Transthoracic echocardiogram", "echocardiogram", "252418006", "Transthoracic echocardiogram",
+               system=SNOMED)
 
 SHARED: tuple[LabTest, ...] = (CBC, ALT, AST, GGT, BMP, HBSAG, ANTI_HBC, ANTI_HBS, HBV_DNA, HCV_AB, IGG, IGA, IGM,
-                               ESR, CRP)
+                               ESR, CRP, HS_TROPONIN_I, NT_PROBNP, ECG, ECHO)

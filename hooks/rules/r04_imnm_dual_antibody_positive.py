@@ -10,7 +10,7 @@ from hooks import orders
 from hooks.cards import first_fitting
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cardiac_screen, diagnosis
-from hooks.record import SNOMED, Observation, PatientRecord
+from hooks.record import Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import BETTERIDGE_2019, ENMC_224, KASSARDJIAN_2015
 
@@ -142,17 +142,8 @@ def _cardiac(record: PatientRecord, context: HookContext) -> dict[str, diagnosis
 
 
 def _cardiac_orders(context: HookContext, missing: list[str]) -> list[Action]:
-    pid, sets = context.patient_id, context.valuesets
-    builders = {
-        "ECG": ("12-lead ECG", lambda: orders.procedure_concept(sets, "ecg", "268400002", system=SNOMED,
-                                                                text="12-lead ECG")),
-        "troponin I": ("Troponin I", lambda: orders.lab_concept(sets, "troponin_i", "10839-9",
-                                                                text="Troponin I (cardiac)")),
-        EVER: ("Transthoracic echocardiogram", lambda: orders.procedure_concept(
-            sets, "echocardiogram", "252418006", system=SNOMED, text="Transthoracic echocardiogram")),
-    }
-    return [Action("create", builders[m][0], resource=orders.service_request(pid, builders[m][1]()))
-            for m in missing]
+    """The missing tests as every card orders them (R20's screen, R19's work-up): one code each."""
+    return [cardiac_screen.ORDERS[AS_CARDIAC_SCREEN[name]].action(context) for name in missing]
 
 
 def evaluate(record: PatientRecord, context: HookContext) -> Result:

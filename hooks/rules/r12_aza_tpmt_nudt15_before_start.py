@@ -23,7 +23,7 @@ from typing import Any
 from hooks import orders
 from hooks.cards import cut_summary
 from hooks.context import HookContext
-from hooks.definitions import continuing, dose_basis, thiopurine, weight
+from hooks.definitions import continuing, dose_basis, lab_orders, thiopurine, weight
 from hooks.definitions.cohorts import is_paediatric
 from hooks.definitions.courses import given_since
 from hooks.dosing import AZATHIOPRINE_ORAL, practical_dose, product_for
@@ -57,6 +57,10 @@ RULE = Rule(
     override_family="safety",
 )
 
+# the row's "CBC + LFT", each test coded as every card orders it (lab_orders): the liver tests are R10's and R22's,
+# GGT with ALT and AST as muscle injury raises those two in myositis
+MONITORING = (lab_orders.CBC, lab_orders.ALT, lab_orders.AST, lab_orders.GGT)
+MONITORING_NOTE = "Weekly for the first 4-8 weeks of azathioprine, then every 1-3 months."
 STEP_MG = AZATHIOPRINE_ORAL.finest_mg  # 25 mg: the smallest whole tablet, so that every step is whole tablets
 GROUP = "azathioprine"
 
@@ -442,16 +446,12 @@ def _suggestions(context: HookContext, remove: list[Action], tpmt: thiopurine.Su
             context.patient_id, orders.text_concept("NUDT15 genotype"), note="Before azathioprine")))
     if tests:
         out.append(Suggestion("Order TPMT/NUDT15 testing", tests, is_recommended=not poor))
-    monitoring = orders.service_request(
-        context.patient_id, orders.text_concept("CBC with differential and liver function tests"),
-        note="Weekly for the first 4-8 weeks of azathioprine, then every 1-3 months.")
     if poor:
         out.insert(0, Suggestion("Cancel azathioprine and choose a non-thiopurine agent (e.g. mycophenolate)",
                                  remove, is_recommended=True))
         return out
-    out.append(Suggestion("CBC and liver tests weekly for 4-8 weeks",
-                          [Action("create", "CBC + LFT weekly x 4-8 weeks, then every 1-3 months",
-                                  resource=monitoring)]))
+    out.append(Suggestion("CBC and liver tests weekly for 4-8 weeks, then every 1-3 months",
+                          [test.action(context, note=MONITORING_NOTE) for test in MONITORING]))
     if replacement is not None:
         dose = replacement
         product = product_for(AZATHIOPRINE_ORAL, dose)

@@ -10,7 +10,7 @@ from datetime import timedelta
 from hooks import dosing, orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, cohorts, renal
-from hooks.definitions.cardiac_screen import ECG, ECHO, NT_PROBNP, SEVERE_WORKUP, TROPONIN_I
+from hooks.definitions.cardiac_screen import ORDERS, SEVERE_WORKUP
 from hooks.definitions.dose_basis import mg
 from hooks.definitions.paediatric_doses import PULSE_DAYS, child_pulse, oral_after_pulse, pulse_order
 from hooks.definitions.pulse_follow_on import OralsOnChart, orals_on_chart
@@ -24,7 +24,7 @@ from hooks.dosing import (
     oral_steroid_product,
     rounded_dose,
 )
-from hooks.record import SNOMED, PatientRecord
+from hooks.record import PatientRecord
 from hooks.rule import Action, Fired, Param, Result, Rule, Suggestion
 from hooks.sources import (
     ENMC_224,
@@ -233,17 +233,8 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
                resource=request("Bedside FVC and NIF every 8-12 hours; call if FVC < 20 mL/kg or NIF weaker than "
                                 "-30 cmH2O", priority="urgent")),
     ]
-    heart = [  # at the priorities R20 and R04 say this card orders them at
-        Action("create", "12-lead ECG", resource=request(
-            "12-lead ECG", SEVERE_WORKUP[ECG], concept=orders.procedure_concept(sets, "ecg", "11524-6"))),
-        Action("create", "Troponin I (high-sensitivity)", resource=request(
-            "Troponin I", SEVERE_WORKUP[TROPONIN_I], concept=orders.lab_concept(sets, "troponin_i", "89579-7"))),
-        Action("create", "NT-proBNP", resource=request(
-            "NT-proBNP", SEVERE_WORKUP[NT_PROBNP], concept=orders.lab_concept(sets, "nt_probnp", "33762-6"))),
-        Action("create", "Transthoracic echocardiogram", resource=request(
-            "Transthoracic echocardiogram", SEVERE_WORKUP[ECHO], concept=orders.procedure_concept(
-                sets, "echocardiogram", "252418006", system=SNOMED, text="Transthoracic echocardiogram"))),
-    ]
+    # as every card orders them, at the priorities R20 and R04 say this card orders them at
+    heart = [ORDERS[name].action(context, priority=priority) for name, priority in SEVERE_WORKUP.items()]
     consults = [
         Action("create", "ICU / neuromuscular consult", resource=request(
             "ICU and neuromuscular consults: severe IMNM (admit)")),

@@ -6,19 +6,16 @@ from hooks import orders
 from hooks.context import HookContext
 from hooks.definitions import antibodies, diagnosis
 from hooks.definitions.cardiac_screen import (
-    ECG,
-    ECHO,
     NEEDS,
-    NT_PROBNP,
+    ORDERS,
     RULE_ID,
     SEVERE_CARD,
-    TROPONIN_I,
     Screen,
     as_ordered_by_severe_card,
     due,
     tests_offered,
 )
-from hooks.record import SNOMED, Observation, PatientRecord
+from hooks.record import Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Result, Rule, Suggestion
 from hooks.sources import BSMO_TROPONIN, SEED_001, SRP_CARDIAC_REVIEW
 
@@ -60,23 +57,12 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
              f"echocardiogram {echo}" if echo else "no echocardiogram ever",
              f"cardiac MRI {cmr}" if cmr else "no cardiac MRI ever"]
     sets, patient = context.valuesets, context.patient_id
-    builders = {
-        ECG: lambda: Action("create", "12-lead ECG", resource=orders.service_request(
-            patient, orders.procedure_concept(sets, "ecg", "11524-6", text="12-lead ECG"))),
-        TROPONIN_I: lambda: Action("create", "High-sensitivity troponin I", resource=orders.service_request(
-            patient, orders.lab_concept(sets, "troponin_i", "89579-7"))),
-        NT_PROBNP: lambda: Action("create", "NT-proBNP", resource=orders.service_request(
-            patient, orders.lab_concept(sets, "nt_probnp", "33762-6"))),
-        ECHO: lambda: Action("create", "Transthoracic echocardiogram", resource=orders.service_request(
-            patient, orders.procedure_concept(sets, "echocardiogram", "252418006", system=SNOMED,
-                                              text="Transthoracic echocardiogram"))),
-    }
     missing = screen.missing
     on_severe_card = [name for name, card in tests_offered(record, context).items() if card == SEVERE_CARD]
     elsewhere = [name for name in missing if name in on_severe_card]
     if elsewhere:
         facts["ordered_on_severe_card"] = ", ".join(elsewhere)
-    actions = [builders[name]() for name in missing if name not in elsewhere]
+    actions = [ORDERS[name].action(context) for name in missing if name not in elsewhere]
     screen_actions = len(actions)
     # troponin I decides (troponin T can come from regenerating muscle), judged as R19 judges it: raised (the
     # screen's, those no cardiac MRI has followed), or with no range or flag and not above the fallback beyond every

@@ -8,7 +8,7 @@ from datetime import timedelta
 from hooks import orders
 from hooks.cards import first_fitting
 from hooks.context import HookContext
-from hooks.definitions import ck, cohorts, steroids, taper
+from hooks.definitions import ck, cohorts, lab_orders, steroids, taper
 from hooks.definitions.courses import given_since, planned
 from hooks.definitions.escalation import CkRow, awaiting_ck
 from hooks.definitions.immunosuppression import STEROID_SPARING
@@ -180,9 +180,7 @@ def evaluate(record: PatientRecord, context: HookContext) -> Result:
     sets, patient = context.valuesets, context.patient_id
     actions = [
         Action("create", "CK", resource=orders.service_request(patient, orders.lab_concept(sets, "ck", "2157-6"))),
-        Action("create", "ALT", resource=orders.service_request(patient, orders.lab_concept(sets, "alt", "1742-6"))),
-        Action("create", "AST", resource=orders.service_request(patient, orders.lab_concept(sets, "ast", "1920-8"))),
-        Action("create", "GGT", resource=orders.service_request(patient, orders.lab_concept(sets, "ggt", "2324-2"))),
+        *(test.action(context) for test in (lab_orders.ALT, lab_orders.AST, lab_orders.GGT)),
     ]
     readable = " readable" if latest.unreadable else ""
     summary = f"CK due: {f'last{readable} CK {age} days ago' if last else f'no{readable} CK on file'}"

@@ -7,7 +7,7 @@ from typing import Any
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, cohorts, hepatitis, steroids
+from hooks.definitions import antibodies, cohorts, hepatitis, lab_orders, steroids
 from hooks.definitions.courses import last_dose_day
 from hooks.definitions.immunosuppression import IMMUNOSUPPRESSANTS
 from hooks.definitions.routes import systemic
@@ -48,7 +48,6 @@ PPSV23_DISPLAY = "pneumococcal polysaccharide vaccine, 23 valent"  # CVX 33
 RZV_DISPLAY = "zoster vaccine recombinant"  # CVX 187
 HBV_DISPLAY = "Hepatitis B vaccine (recombinant), CpG adjuvanted"  # CVX 189: licensed from age 18 only
 HBV_PAEDIATRIC_DISPLAY = "hepatitis B vaccine, pediatric or pediatric/adolescent dosage"  # CVX 08
-ANTI_HBS_LOINC = "22322-2"
 MIU_PER_ML = frozenset({"miu/ml", "iu/l"})  # anti-HBs units of one number: 1 mIU/mL = 1 IU/L (brackets left out)
 SHORT = {"Influenza": "influenza", "Pneumococcal conjugate": "pneumococcal", "Pneumococcal": "PPSV23",
          "Recombinant zoster": "RZV", "COVID-19": "COVID-19", "Hepatitis B": "hepatitis B"}
@@ -330,8 +329,7 @@ def _hepatitis_b(record: PatientRecord, context: HookContext, p: Any, facts: dic
         resource = _vaccine(context, HBV_DISPLAY,
                             "Hepatitis B vaccine (recombinant, CpG-adjuvanted) 0.5 mL IM once (dose 1 of 2)",
                             note="Dose 2 at 1 month; check anti-HBs 1-2 months after the series.")
-    titre = Action("create", "Anti-HBs", resource=orders.service_request(
-        context.patient_id, orders.lab_concept(context.valuesets, "anti_hbs", ANTI_HBS_LOINC)))
+    titre = lab_orders.ANTI_HBS.action(context)
     if latest is None and doses:
         # a series on file with no titre: the titre decides whether another series is needed (not both at once)
         actions.append((f"Anti-HBs (a hepatitis B series is on file: revaccinate only if below "

@@ -12,7 +12,7 @@ from typing import Any
 from hooks import orders
 from hooks.cards import resolvable
 from hooks.context import HookContext
-from hooks.definitions import ck, cohorts, continuing, diagnosis, dose_basis, steroids
+from hooks.definitions import ck, cohorts, continuing, diagnosis, dose_basis, lab_orders, steroids
 from hooks.definitions.continuing import last_written_dose
 from hooks.definitions.courses import course_days, given_today, last_dose_day, not_over, planned
 from hooks.definitions.dose_basis import DraftDose, draft_span, draft_start
@@ -31,7 +31,7 @@ from hooks.dosing import (
     prednisone_equivalent_on_a_dose_day,
     rounded_dose,
 )
-from hooks.record import SNOMED, MedicationOrder, Observation, PatientRecord
+from hooks.record import MedicationOrder, Observation, PatientRecord
 from hooks.rule import Action, Fired, Param, Quiet, Result, Rule, Suggestion
 from hooks.sources import ASCO_2021_CARDIAC, ASCO_2021_MYOSITIS, BSMO_TROPONIN, SAFA_2019, SEED_004, SITC_2021
 
@@ -81,9 +81,6 @@ MYASTHENIA_CAUTION = ("**Myasthenia: high-dose glucocorticoids can transiently w
                       "exchange first did better than glucocorticoids alone: Safa, J Immunother Cancer 2019). ")
 # how R31's oral glucocorticoid orders are given (:func:`_oral`), as the card says of one it keeps
 BY_MOUTH = "by mouth"
-HS_TROPONIN_I = "89579-7"
-ECG_LOINC = "34534-8"
-TTE_SNOMED = "252418006"
 ONCOLOGY_REFERRAL, NEUROLOGY_REFERRAL, CARDIOLOGY_REFERRAL = "183529009", "308474002", "308471005"  # SNOMED CT
 # 'Grade 2', 'Grade: 2', 'G2', 'grade II', or a value that starts with the grade ('2', '3 (severe)'); never another
 # number in the text ('CTCAE v5.0 grade 1' is grade 1)
@@ -920,23 +917,20 @@ def _suggestions(context: HookContext, repeat_troponin: bool, ecg_wanted: bool) 
     def request(code: dict[str, Any], priority: str = "stat", note: str | None = None) -> dict[str, Any]:
         return orders.service_request(patient, code, priority=priority, note=note)
 
-    cardiac = [  # (name, short name, order, wanted)
-        ("hs-troponin I", "troponin", request(orders.lab_concept(sets, "troponin_i", HS_TROPONIN_I)), repeat_troponin),
-        ("12-lead ECG", "ECG", request(orders.procedure_concept(sets, "ecg", ECG_LOINC)), ecg_wanted),
+    cardiac = [  # (name, short name, order, wanted): the tests as every card orders them (lab_orders)
+        ("hs-troponin I", "troponin", lab_orders.HS_TROPONIN_I.request(context, priority="stat"), repeat_troponin),
+        ("12-lead ECG", "ECG", lab_orders.ECG.request(context, priority="stat"), ecg_wanted),
     ]
     ordered = ", ".join([short for _, short, _, wanted in cardiac if wanted]
                         + ["NT-proBNP", "echo", "CK", "AChR Ab", "NIF"])
     done = " and ".join(short for _, short, _, wanted in cardiac if not wanted)
     workup = [(name, resource) for name, _, resource, wanted in cardiac if wanted] + [
-        ("NT-proBNP", request(orders.lab_concept(sets, "nt_probnp", "33762-6"))),
-        ("Transthoracic echocardiogram", request(orders.procedure_concept(
-            sets, "echocardiogram", TTE_SNOMED, system=SNOMED), priority="urgent")),
+        ("NT-proBNP", lab_orders.NT_PROBNP.request(context, priority="stat")),
+        ("Transthoracic echocardiogram", lab_orders.ECHO.request(context, priority="urgent")),
         ("CK", request(orders.lab_concept(sets, "ck", "2157-6"), priority="urgent")),
         ("Aldolase", request(orders.lab_concept(sets, "aldolase", "1761-6"), priority="urgent")),
-        ("ESR", request(orders.lab_concept(
-            sets, "esr", "30341-2", text="Erythrocyte sedimentation rate (ESR)"), priority="urgent")),
-        ("CRP", request(orders.lab_concept(sets, "crp", "1988-5", text="C-reactive protein (CRP)"),
-                        priority="urgent")),
+        ("ESR", lab_orders.ESR.request(context, priority="urgent")),
+        ("CRP", lab_orders.CRP.request(context, priority="urgent")),
         ("Urinalysis (myoglobin)", request(orders.text_concept("Urinalysis with urine myoglobin"),
                                            priority="urgent")),
         ("AChR antibodies", request(orders.lab_concept(

@@ -12,6 +12,7 @@ ECG = (SNOMED, "268400002", "12 lead ECG")
 ECHO = (SNOMED, "252418006", "Transthoracic echocardiography")
 CARDIAC_MRI = ("http://loinc.org", "24748-6", "MR Heart")
 TROPONIN_I = ("http://loinc.org", "10839-9", "Troponin I.cardiac")
+HS_TROPONIN_I = ("http://loinc.org", "89579-7", "Troponin I.cardiac by High sensitivity method")
 TROPONIN_T = ("http://loinc.org", "6598-7", "Troponin T.cardiac")
 
 
@@ -41,7 +42,7 @@ def test_cardiac_tests_r20_orders_too_are_kept_unselected_and_its_card_named(kb,
     may be held back after the rules run: snoozed), and names R20's card; only R20's are pre-selected."""
     result = run(kb, _dual(today).request("patient-view"), today)
     card, screen = fired(result)[RULE], fired(result)["srp-cardiac-evaluation"]
-    assert [r["code"]["coding"][0]["code"] for r in _created(card, 1)] == ["268400002", "10839-9", "252418006"]
+    assert [r["code"]["coding"][0]["code"] for r in _created(card, 1)] == ["268400002", "89579-7", "252418006"]
     assert card["suggestions"][1]["isRecommended"] is False and screen["suggestions"][0]["isRecommended"] is True
     assert ("Also offered on the anti-SRP cardiac screen card (R20): 12-lead ECG, troponin I, transthoracic "
             "echocardiogram; order each test from one card only.") in card["detail"]
@@ -67,7 +68,7 @@ def test_cardiac_tests_are_offered_when_no_other_card_orders_them(kb, today):
     card = fired(result)[RULE]
     assert "srp-cardiac-evaluation" not in fired(result) and "Also offered" not in card["detail"]
     cardiac = _created(card, 1)
-    assert [r["code"]["coding"][0]["code"] for r in cardiac] == ["268400002", "10839-9"]
+    assert [r["code"]["coding"][0]["code"] for r in cardiac] == ["268400002", "89579-7"]
     assert all(r["resourceType"] == "ServiceRequest" and r["status"] == "draft" for r in cardiac)
 
 
@@ -78,10 +79,23 @@ def test_no_cardiac_suggestion_when_everything_is_done(kb, today, study):
     assert len(card["suggestions"]) == 1
 
 
+@pytest.mark.parametrize("troponin", [TROPONIN_I, HS_TROPONIN_I], ids=["troponin I", "hs-troponin I"])
+def test_either_troponin_i_assay_on_file_counts_and_the_high_sensitivity_one_is_ordered(kb, today, troponin):
+    """R04 ordered troponin I as 10839-9 and R19, R20 and R31 the high-sensitivity assay, 89579-7: one test under two
+    codes. All now order 89579-7; a result of either assay still counts as the troponin I done."""
+    chart = _dual(today).procedure(ECHO, day=-50)
+    card = fired(run(kb, chart.request("patient-view"), today))[RULE]
+    (troponin_order,) = [r for r in _created(card, 1) if r["code"]["coding"][0]["code"] == "89579-7"]
+    assert troponin_order["code"]["text"] == ("Troponin I.cardiac [Mass/volume] in Serum or Plasma by High "
+                                              "sensitivity method")
+    card = fired(run(kb, chart.lab(troponin, 4, "ng/L", day=-10).request("patient-view"), today))[RULE]
+    assert [r["code"]["coding"][0]["code"] for r in _created(card, 1)] == ["268400002"]
+
+
 def test_old_ecg_and_troponin_t_do_not_count(kb, today):
     chart = _dual(today).procedure(ECG, day=-366).lab(TROPONIN_T, 30, "ng/L", day=-3).procedure(ECHO, day=-50)
     card = fired(run(kb, chart.request("patient-view"), today))[RULE]
-    assert [r["code"]["coding"][0]["code"] for r in _created(card, 1)] == ["268400002", "10839-9"]
+    assert [r["code"]["coding"][0]["code"] for r in _created(card, 1)] == ["268400002", "89579-7"]
     assert "none in the last 365 days" in card["detail"]
 
 

@@ -78,6 +78,21 @@ def test_no_replacement_when_the_dose_is_fine(kb, today):
     assert codes[2] == {"text": "NUDT15 genotype"}
 
 
+def test_blood_count_and_liver_monitoring_is_coded_as_every_card_orders_it(kb, today):
+    """The row's 'CBC + LFT weekly for 4-8 weeks, then every 1-3 months' went as one uncoded order, 'CBC with
+    differential and liver function tests': an EHR could neither result it nor see it beside R10's or R22's. It is now
+    the CBC, ALT, AST and GGT each coded as every card orders them (hooks/definitions/lab_orders.py), with the
+    schedule in each order's note."""
+    card, _ = _result(kb, today, patient(today), mg=50)
+    (monitoring,) = [s for s in card["suggestions"] if s["label"].startswith("CBC and liver tests")]
+    assert monitoring["label"] == "CBC and liver tests weekly for 4-8 weeks, then every 1-3 months"
+    resources = [a["resource"] for a in monitoring["actions"]]
+    assert [r["code"]["coding"][0]["code"] for r in resources] == ["57021-8", "1742-6", "1920-8", "2324-2"]
+    assert {r["note"][0]["text"] for r in resources} == {
+        "Weekly for the first 4-8 weeks of azathioprine, then every 1-3 months."}
+    assert [a["description"] for a in monitoring["actions"]] == ["CBC with differential", "ALT", "AST", "GGT"]
+
+
 def test_only_nudt15_missing_orders_only_nudt15(kb, today):
     chart = patient(today).observation(TPMT_GENOTYPE, -30, value_string="*1/*1")
     card, _ = _result(kb, today, chart)

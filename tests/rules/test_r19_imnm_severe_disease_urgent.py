@@ -63,6 +63,22 @@ def test_pulse_prednisone_and_ivig_computed_for_72_kg(kb, today):
         "equivalent), starting")
 
 
+def test_r19_the_cardiac_work_up_is_coded_as_r04_r20_and_r31_order_it(kb, today):
+    """The ECG went as LOINC 11524-6 'EKG study' here, as SNOMED CT 268400002 on R04's card and LOINC 34534-8 on R31's:
+    an EHR's duplicate check, keyed on the code, saw three tests. One code each now (hooks/definitions/lab_orders.py),
+    at this card's priorities."""
+    card = _card(kb, _dysphagic(today))
+    (workup,) = [s for s in card["suggestions"] if s["label"].startswith("Cardiac work-up")]
+    resources = [a["resource"] for a in workup["actions"]]
+    assert [(r["code"]["coding"][0]["code"], r["code"]["text"], r["priority"]) for r in resources] == [
+        ("268400002", "12-lead ECG", "stat"),
+        ("89579-7", "Troponin I.cardiac [Mass/volume] in Serum or Plasma by High sensitivity method", "stat"),
+        ("33762-6", "NT-proBNP", "stat"),
+        ("252418006", "Transthoracic echocardiogram", "urgent")]
+    assert [a["description"] for a in workup["actions"]] == [
+        "12-lead ECG", "High-sensitivity troponin I", "NT-proBNP", "Transthoracic echocardiogram"]
+
+
 def test_r19_the_prednisone_after_the_pulses_starts_the_day_after_the_last_pulse(kb, today):
     """The prednisone order said "starting the day after the third methylprednisolone pulse" in its text only: with
     no structured start an EHR signing both starts it beside the pulses (found by clinician review). The pulses run

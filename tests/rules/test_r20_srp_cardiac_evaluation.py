@@ -36,7 +36,7 @@ def test_everything_missing_is_suggested_with_codes(kb, today):
     assert _ordered(card) == ["12-lead ECG", "High-sensitivity troponin I", "NT-proBNP",
                               "Transthoracic echocardiogram"]
     codes = [a["resource"]["code"].get("coding", [{}])[0].get("code") for a in card["suggestions"][0]["actions"]]
-    assert codes == ["11524-6", "89579-7", "33762-6", "252418006"]
+    assert codes == ["268400002", "89579-7", "33762-6", "252418006"]
     assert "troponin T can rise" in card["detail"]
 
 

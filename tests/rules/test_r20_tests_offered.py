@@ -76,7 +76,8 @@ def test_r04_keeps_its_tests_unselected_and_names_r19_s_card(kb, today):
     chart = severe_chart(today).condition(DYSPHAGIA, onset=-5).antibody("anti_hmgcr", "positive", day=-20)
     cards, _ = _cards(kb, chart, today)
     _, cardiac = cards[R04]["suggestions"]
-    assert cardiac["label"] == "Cardiac evaluation: 12-lead ECG, Troponin I, Transthoracic echocardiogram"
+    assert cardiac["label"] == ("Cardiac evaluation: 12-lead ECG, High-sensitivity troponin I, Transthoracic "
+                                "echocardiogram")
     assert cardiac["isRecommended"] is False
     assert ("Also offered on the severe-IMNM card (R19): 12-lead ECG, troponin I, transthoracic echocardiogram; "
             "order each test from one card only." in cards[R04]["detail"])

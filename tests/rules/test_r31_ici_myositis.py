@@ -212,6 +212,21 @@ def test_workup_orders_are_coded_where_sourced(kb, today):
     assert len(workup["actions"]) == 12 and len(card["summary"]) < 140
 
 
+def test_the_heart_work_up_is_coded_as_r04_r19_and_r20_order_it(kb, today):
+    """The ECG went as LOINC 34534-8 'EKG 12 channel panel' here, as SNOMED CT 268400002 on R04's card and LOINC
+    11524-6 on R19's and R20's: an EHR's duplicate check, keyed on the code, saw three tests. One code each now
+    (hooks/definitions/lab_orders.py), at this card's priorities."""
+    card, _ = _card(kb, on_pembrolizumab(today), today)
+    workup = next(s for s in card["suggestions"] if s["label"].startswith("Myocarditis and myositis work-up"))
+    heart = [(a["resource"]["code"]["coding"][0]["system"], a["resource"]["code"]["coding"][0]["code"],
+              a["resource"]["code"]["text"], a["resource"]["priority"]) for a in workup["actions"][:4]]
+    assert heart == [
+        (LOINC, "89579-7", "Troponin I.cardiac [Mass/volume] in Serum or Plasma by High sensitivity method", "stat"),
+        (SNOMED, "268400002", "12-lead ECG", "stat"),
+        (LOINC, "33762-6", "NT-proBNP", "stat"),
+        (SNOMED, "252418006", "Transthoracic echocardiogram", "urgent")]
+
+
 def test_patient_view_is_not_about_a_draft(kb, today):
     """At patient-view a draft is not the card's to cancel: the hold acts on the chart's order only."""
     card, _ = _card(kb, on_pembrolizumab(today).draft(PEMBROLIZUMAB, 200, "mg", resource_id="next-pembro"), today)
