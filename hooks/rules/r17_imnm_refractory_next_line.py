@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from hooks import orders
 from hooks.context import HookContext
-from hooks.definitions import antibodies, cohorts, courses, diagnosis, escalation, steroids
+from hooks.definitions import antibodies, cohorts, courses, diagnosis, escalation, lab_orders, steroids
 from hooks.definitions import treatment_duration as td
 from hooks.definitions.routes import systemic
 from hooks.record import MedicationOrder, PatientRecord
@@ -392,9 +392,7 @@ def _tacrolimus_monitoring(context: HookContext, on_tacrolimus: str | None) -> t
     return sentence, Suggestion(f"Tacrolimus monitoring ({label}, BMP, Mg, glucose, BP)", [
         Action("create", trough, resource=orders.service_request(
             patient, orders.lab_concept(context.valuesets, "tacrolimus_level", "11253-2", text=trough_text))),
-        Action("create", "Basic metabolic panel", resource=orders.service_request(
-            patient, orders.lab_concept(context.valuesets, "bmp", "51990-0",
-                                        "Basic metabolic panel (tacrolimus monitoring)"))),
+        lab_orders.BMP.action(context, note="Tacrolimus monitoring."),
         Action("create", "Magnesium", resource=orders.service_request(
             patient, orders.lab_concept(context.valuesets, "magnesium", "19123-9",
                                         text="Serum magnesium (tacrolimus monitoring)"))),
